@@ -1,0 +1,3 @@
+from cxinbox.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""channels layer (see DESIGN.md)."""

@@ -1,0 +1,97 @@
+"""One sanitiser for every piece of text that came from outside.
+
+Terminals act on escape sequences wherever they appear, and Rich/Textual only strip a
+handful of control bytes, so a subject can move the cursor, set the clipboard (OSC 52),
+plant a hyperlink (OSC 8) or reverse the visible order of characters (bidi overrides).
+Everything shown to a person passes `clean_line` (one line: lists, headers, status) or
+`clean_text` (multi-line bodies). Callers must still hand the result to Rich/Textual as
+plain text (`Text(...)`, `Content(...)`), never as markup.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Whole escape sequences, 7-bit and 8-bit forms:
+#   CSI  ESC [ ... final   | 0x9B ... final
+#   OSC  ESC ] ... BEL/ST  | 0x9D ... BEL/ST
+#   DCS/SOS/PM/APC  ESC P|X|^|_ ... ST  | 0x90/0x98/0x9E/0x9F ... ST
+#   two-byte ESC sequences (ESC c, ESC 7, ESC ( B ...)
+_ESCAPES = re.compile(
+    r"""
+    (?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?        # CSI
+  | (?:\x1b\]|\x9d).*?(?:\x07|\x1b\\|\x9c|$)                   # OSC
+  | (?:\x1b[PX^_]|[\x90\x98\x9e\x9f]).*?(?:\x1b\\|\x9c|$)      # DCS SOS PM APC
+  | \x1b[\x20-\x2f]*[\x30-\x7e]?                               # other ESC sequences
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+# Bidi controls that can reorder what a person sees (Trojan Source), plus
+# zero-width characters that hide text.
+_BIDI_AND_INVISIBLE = dict.fromkeys(
+    map(
+        ord,
+        "\u202a\u202b\u202c\u202d\u202e"  # LRE RLE PDF LRO RLO
+        "\u2066\u2067\u2068\u2069"  # LRI RLI FSI PDI
+        "\u200e\u200f\u061c"  # LRM RLM ALM
+        "\u200b\u2060\ufeff",  # zero-width space, word joiner, BOM
+    ),
+    None,
+)
+
+_REPLACEMENT = "\ufffd"
+
+
+def _control_to_visible(ch: str, keep_newlines: bool) -> str:
+    if ch == "\t":
+        return " " if not keep_newlines else "    "
+    if ch == "\n":
+        return "\n" if keep_newlines else " "
+    if ch == "\r":
+        return "" if keep_newlines else " "
+    return _REPLACEMENT
+
+
+def _clean(text: str, keep_newlines: bool) -> str:
+    if not text:
+        return ""
+    text = _ESCAPES.sub("", text)
+    text = text.translate(_BIDI_AND_INVISIBLE)
+    out: list[str] = []
+    for ch in text:
+        o = ord(ch)
+        if o < 0x20 or o == 0x7F or 0x80 <= o < 0xA0:
+            out.append(_control_to_visible(ch, keep_newlines))
+        elif o >= 0xA0 and unicodedata.category(ch) in ("Cc", "Cs", "Co"):
+            out.append(_REPLACEMENT)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def clean_line(text: str | None, max_len: int | None = None) -> str:
+    """Sanitise to a single display line; whitespace runs collapse to one space."""
+    cleaned = " ".join(_clean(text or "", keep_newlines=False).split())
+    if max_len is not None and len(cleaned) > max_len:
+        cleaned = cleaned[: max(0, max_len - 1)] + "…"
+    return cleaned
+
+
+def clean_text(text: str | None) -> str:
+    """Sanitise multi-line text (a body): newlines kept, CRLF folded to LF."""
+    return _clean((text or "").replace("\r\n", "\n"), keep_newlines=True)
+
+
+def to_ascii(text: str) -> str:
+    """Fold to 7-bit ASCII for `--ascii` terminals: accents dropped, the rest as '?'."""
+    folded = unicodedata.normalize("NFKD", text)
+    return "".join(
+        ch if ord(ch) < 128 else ("" if unicodedata.combining(ch) else "?") for ch in folded
+    )
+
+
+def header_safe(text: str | None) -> str:
+    """A single-line string safe to place in an outgoing header: no CR, LF or controls."""
+    return clean_line(text).replace(_REPLACEMENT, "")

@@ -1,0 +1,157 @@
+"""Schema and migrations. Each entry in MIGRATIONS moves user_version up by one."""
+
+from __future__ import annotations
+
+MIGRATION_1 = """
+CREATE TABLE folders (
+    id            INTEGER PRIMARY KEY,
+    account       TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    uidvalidity   INTEGER,
+    last_uid      INTEGER NOT NULL DEFAULT 0,      -- watermark: every UID <= this is stored
+    uidnext       INTEGER,
+    highestmodseq INTEGER,
+    quarantine    TEXT,                            -- why sync stopped deleting here, or NULL
+    last_sync_at  INTEGER,
+    UNIQUE (account, name)
+);
+
+-- Raw bytes exactly as received, addressed by their SHA-256. Everything else is derived.
+CREATE TABLE raw_messages (
+    id      INTEGER PRIMARY KEY,
+    sha256  BLOB NOT NULL UNIQUE,
+    size    INTEGER NOT NULL,
+    data    BLOB NOT NULL
+);
+
+CREATE TABLE contacts (
+    id    INTEGER PRIMARY KEY,
+    name  TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE conversations (
+    id               INTEGER PRIMARY KEY,          -- the #1024 people say aloud
+    subject          TEXT NOT NULL DEFAULT '',
+    norm_subject     TEXT NOT NULL DEFAULT '',
+    channel          TEXT NOT NULL DEFAULT 'email',  -- email | sms
+    mailbox          TEXT NOT NULL DEFAULT '',       -- account name the conversation came in on
+    status           TEXT NOT NULL DEFAULT 'open',   -- open | pending | snoozed | closed
+    snoozed_until    INTEGER,
+    assignee         TEXT,
+    priority         TEXT NOT NULL DEFAULT 'normal', -- urgent | high | normal | low
+    contact_id       INTEGER REFERENCES contacts(id),
+    from_name        TEXT NOT NULL DEFAULT '',       -- the patient, for the list
+    from_addr        TEXT NOT NULL DEFAULT '',
+    participants     TEXT NOT NULL DEFAULT '',       -- space-separated lower-case addresses
+    created_at       INTEGER NOT NULL,
+    last_message_at  INTEGER NOT NULL,
+    last_inbound_at  INTEGER,
+    first_response_at INTEGER,
+    message_count    INTEGER NOT NULL DEFAULT 0,
+    unread_count     INTEGER NOT NULL DEFAULT 0,
+    has_attachment   INTEGER NOT NULL DEFAULT 0,
+    merged_into      INTEGER REFERENCES conversations(id)
+);
+CREATE INDEX conversations_last ON conversations (last_message_at DESC);
+CREATE INDEX conversations_status ON conversations (status, last_message_at DESC);
+CREATE INDEX conversations_assignee ON conversations (assignee, status);
+CREATE INDEX conversations_subject ON conversations (norm_subject, last_message_at);
+
+CREATE TABLE messages (
+    id              INTEGER PRIMARY KEY,
+    raw_id          INTEGER NOT NULL UNIQUE REFERENCES raw_messages(id),
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    channel         TEXT NOT NULL DEFAULT 'email',
+    direction       TEXT NOT NULL DEFAULT 'in',    -- in | out
+    message_id      TEXT,
+    in_reply_to     TEXT,
+    refs            TEXT NOT NULL DEFAULT '',      -- space-separated Message-IDs
+    subject         TEXT NOT NULL DEFAULT '',
+    from_name       TEXT NOT NULL DEFAULT '',
+    from_addr       TEXT NOT NULL DEFAULT '',
+    sender          TEXT NOT NULL DEFAULT '',      -- "name addr", for full-text search
+    to_addrs        TEXT NOT NULL DEFAULT '[]',    -- JSON [[name, addr], ...]
+    cc_addrs        TEXT NOT NULL DEFAULT '[]',
+    date            INTEGER NOT NULL,              -- UTC epoch seconds
+    body_text       TEXT NOT NULL DEFAULT '',
+    attachments     TEXT NOT NULL DEFAULT '[]',    -- JSON list of Attachment fields
+    has_attachment  INTEGER NOT NULL DEFAULT 0,
+    problems        TEXT NOT NULL DEFAULT '',      -- '; '-joined parse problems; '' = clean
+    seen            INTEGER NOT NULL DEFAULT 0,
+    gone_at         INTEGER                        -- expunged everywhere on the server
+);
+CREATE INDEX messages_conversation ON messages (conversation_id, date);
+CREATE INDEX messages_message_id ON messages (message_id);
+
+-- Where each message lives on the server. Replaying a batch hits the primary key and inserts nothing.
+CREATE TABLE locations (
+    folder_id   INTEGER NOT NULL REFERENCES folders(id),
+    uid         INTEGER NOT NULL,
+    message_pk  INTEGER NOT NULL REFERENCES messages(id),
+    flags       TEXT NOT NULL DEFAULT '',
+    modseq      INTEGER,
+    PRIMARY KEY (folder_id, uid)
+) WITHOUT ROWID;
+CREATE INDEX locations_message ON locations (message_pk);
+
+-- Message-ID -> conversation, including ids only seen in References (JWZ containers).
+CREATE TABLE thread_ids (
+    message_id      TEXT PRIMARY KEY,
+    conversation_id INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE conversation_tags (
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    tag             TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX conversation_tags_tag ON conversation_tags (tag);
+
+CREATE TABLE notes (
+    id              INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    author          TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX notes_conversation ON notes (conversation_id, created_at);
+
+-- Append-only: the audit trail and the change feed clients follow by seq.
+CREATE TABLE events (
+    seq       INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,        -- UTC epoch milliseconds
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    target    TEXT NOT NULL DEFAULT '',
+    details   TEXT NOT NULL DEFAULT '{}',
+    prev_hash TEXT NOT NULL DEFAULT '',
+    hash      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX events_target ON events (target, seq);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    subject, sender, body_text,
+    content='messages', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_fts_ai AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, subject, sender, body_text)
+    VALUES (new.id, new.subject, new.sender, new.body_text);
+END;
+CREATE TRIGGER messages_fts_ad AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, subject, sender, body_text)
+    VALUES ('delete', old.id, old.subject, old.sender, old.body_text);
+END;
+CREATE TRIGGER messages_fts_au AFTER UPDATE OF subject, sender, body_text ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, subject, sender, body_text)
+    VALUES ('delete', old.id, old.subject, old.sender, old.body_text);
+    INSERT INTO messages_fts (rowid, subject, sender, body_text)
+    VALUES (new.id, new.subject, new.sender, new.body_text);
+END;
+"""
+
+MIGRATIONS: list[str] = [MIGRATION_1]
