@@ -12,6 +12,8 @@ CREATE TABLE folders (
     uidnext       INTEGER,
     highestmodseq INTEGER,
     quarantine    TEXT,                            -- why sync stopped deleting here, or NULL
+    sweep_needed  INTEGER NOT NULL DEFAULT 0,      -- locations were dropped; mark orphans gone
+    release_once  INTEGER NOT NULL DEFAULT 0,      -- an admin accepted the pending mass deletion
     last_sync_at  INTEGER,
     UNIQUE (account, name)
 );
@@ -47,6 +49,9 @@ CREATE TABLE conversations (
     last_message_at  INTEGER NOT NULL,
     last_inbound_at  INTEGER,
     first_response_at INTEGER,
+    last_response_at INTEGER,
+    sla_paused_s     INTEGER NOT NULL DEFAULT 0,     -- business seconds spent pending/snoozed
+    sla_paused_since INTEGER,                        -- set while pending/snoozed
     message_count    INTEGER NOT NULL DEFAULT 0,
     unread_count     INTEGER NOT NULL DEFAULT 0,
     has_attachment   INTEGER NOT NULL DEFAULT 0,

@@ -1,0 +1,97 @@
+"""Sync benchmark: cxinbox vs mbsync on the same Dovecot mailbox, in one process tree.
+
+    python bench/bench_sync.py 10000 [100000 ...]
+
+For each N: start a private Dovecot, fill INBOX with N realistic clinic messages (threads,
+HTML, attachments, odd charsets), then time
+  - cxinbox initial sync   (`cxinbox sync --once`: fetch, MIME parsing, threading, FTS)
+  - cxinbox no-change resync
+  - mbsync full sync to a Maildir, and mbsync no-change resync
+and print the ratios (cxinbox / mbsync; <= 1.0 means cxinbox is at least as fast) and the
+peak RSS of the cxinbox process and of its parse workers.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from mbsync_peer import run_mbsync  # noqa: E402
+from support.dovecot import DovecotServer  # noqa: E402
+from support.mailgen import generate_corpus  # noqa: E402
+from synchelp import write_config  # noqa: E402
+
+
+def timed_child(argv: list[str]) -> tuple[float, int, str]:
+    """Run a command; (wall seconds, its own peak RSS in KiB, stderr)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{argv[0]} failed: {err.strip()}")
+    return elapsed, int(usage.ru_maxrss), err
+
+
+def bench(n: int, workdir: Path) -> dict[str, float]:
+    with DovecotServer(workdir / "dovecot") as server:
+        t0 = time.perf_counter()
+        server.deliver_many(generate_corpus(n, seed=42), "INBOX")
+        size = sum(f.stat().st_size for f in (server.maildir_root).rglob("*") if f.is_file())
+        print(f"  filled {n} messages ({size / 1e6:.0f} MB on disk) in "
+              f"{time.perf_counter() - t0:.1f}s", flush=True)
+        # Warm the server's index and the page cache so neither side pays for it.
+        client = server.imap_client()
+        client.select_folder("INBOX", readonly=True)
+        client.logout()
+        run_mbsync(server, workdir / "warm-maildir")
+        shutil.rmtree(workdir / "warm-maildir", ignore_errors=True)
+
+        cfg = write_config(workdir, server)
+        cmd = [sys.executable, "-m", "cxinbox", "sync", "--once", "--quiet", "--config", str(cfg)]
+        cx_full, cx_rss, _ = timed_child(cmd)
+        workers_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        cx_resync, _, _ = timed_child(cmd)
+        mb_full = run_mbsync(server, workdir / "maildir")
+        mb_resync = run_mbsync(server, workdir / "maildir")
+        db_mb = (workdir / "data" / "cxinbox.db").stat().st_size / 1e6
+    return {"cx_full": cx_full, "cx_resync": cx_resync, "mb_full": mb_full,
+            "mb_resync": mb_resync, "cx_rss_mb": cx_rss / 1024,
+            "max_child_rss_mb": workers_rss / 1024, "db_mb": db_mb}
+
+
+def main(argv: list[str]) -> None:
+    sizes = [int(a) for a in argv] or [10_000]
+    rows = []
+    for n in sizes:
+        print(f"N = {n}", flush=True)
+        with tempfile.TemporaryDirectory(prefix="cxinbox-bench-") as tmp:
+            r = bench(n, Path(tmp))
+        rows.append((n, r))
+        print(f"  cxinbox initial {r['cx_full']:.2f}s  no-change {r['cx_resync']:.3f}s  "
+              f"peak RSS {r['cx_rss_mb']:.0f} MB (largest process in tree "
+              f"{r['max_child_rss_mb']:.0f} MB)  db {r['db_mb']:.0f} MB", flush=True)
+        print(f"  mbsync  initial {r['mb_full']:.2f}s  no-change {r['mb_resync']:.3f}s", flush=True)
+    print()
+    print(f"{'N':>8} {'initial cx/mbsync':>18} {'resync cx (s)':>14} {'resync cx/mbsync':>17}"
+          f" {'peak RSS MB':>12}")
+    for n, r in rows:
+        print(f"{n:>8} {r['cx_full'] / r['mb_full']:>18.2f} {r['cx_resync']:>14.3f}"
+              f" {r['cx_resync'] / r['mb_resync']:>17.2f} {r['cx_rss_mb']:>12.0f}")
+    print("targets: initial ratio <= 1.0; no-change resync of 100,000 < 0.5 s;"
+          " peak RSS < 300 MB at 100,000")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

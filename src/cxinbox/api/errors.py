@@ -1,0 +1,25 @@
+"""Errors every API transport raises the same way; each carries its CLI exit code."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    exit_code = 1
+
+
+class NotFound(ApiError):
+    exit_code = 3
+
+
+class BadQuery(ApiError):
+    """A query with a syntax error; the message points at the offending term."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+class BadRequest(ApiError):
+    exit_code = 2

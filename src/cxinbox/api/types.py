@@ -1,0 +1,134 @@
+"""The service API's value types. Every text field is already sanitised for display.
+
+Sanitising here, at the one door every client passes through, means no presentation
+code (TUI, CLI, a script reading --json into a terminal) can forget to: subjects, names,
+bodies and folder names arrive without escape sequences, controls or bidi overrides.
+They are still plain text, never markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    id: int
+    subject: str
+    from_name: str
+    from_addr: str
+    channel: str
+    mailbox: str
+    status: str
+    assignee: str | None
+    priority: str
+    tags: tuple[str, ...]
+    created_at: int
+    last_message_at: int
+    last_inbound_at: int | None
+    first_response_at: int | None
+    snoozed_until: int | None
+    message_count: int
+    unread_count: int
+    has_attachment: bool
+    last_response_at: int | None = None
+    sla_target: str | None = None  # first-response | next-response | resolution
+    sla_state: str = "none"  # ok | at-risk | breached | paused | none
+    sla_due_at: int | None = None  # epoch seconds
+    sla_at_risk_at: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["tags"] = list(self.tags)
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentView:
+    filename: str
+    content_type: str
+    size: int
+    part_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    id: int
+    channel: str
+    direction: str
+    subject: str
+    from_name: str
+    from_addr: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    date: int
+    body: str
+    attachments: tuple[AttachmentView, ...]
+    problems: str
+    seen: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteView:
+    id: int
+    author: str
+    body: str
+    created_at: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationDetail:
+    summary: ConversationSummary
+    messages: tuple[MessageView, ...]
+    notes: tuple[NoteView, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"conversation": self.summary.to_dict(),
+                "messages": [m.to_dict() for m in self.messages],
+                "notes": [n.to_dict() for n in self.notes]}
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: tuple[ConversationSummary, ...]
+    total: int
+    offset: int
+    limit: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "offset": self.offset, "limit": self.limit,
+                "conversations": [c.to_dict() for c in self.items]}
+
+
+@dataclass(frozen=True, slots=True)
+class FolderStatus:
+    account: str
+    folder: str
+    uidvalidity: int | None
+    last_uid: int
+    messages: int
+    last_sync_at: int | None
+    quarantine: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    seq: int
+    at: int
+    actor: str
+    action: str
+    target: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

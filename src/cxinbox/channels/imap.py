@@ -1,0 +1,311 @@
+"""IMAP adapter: the only code that talks IMAP. Thin, typed, synchronous.
+
+Built on imapclient. Every network failure surfaces as `ImapError` (connection-level,
+worth a reconnect) or `ImapAuthError` / `ImapTlsError` (configuration problems a person
+must fix), each with a one-line message.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.response_parser import parse_fetch_response
+from imapclient.util import to_unicode
+
+
+class ImapError(Exception):
+    """The connection or the server failed; retrying later may succeed."""
+
+
+class ImapAuthError(ImapError):
+    """The server refused our credentials."""
+
+
+class ImapTlsError(ImapError):
+    """TLS could not be established or the certificate is not trusted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    host: str
+    port: int
+    tls: str  # "implicit" | "starttls"
+    verify_tls: bool = True
+    ca_file: Path | None = None
+    connect_timeout_s: float = 20.0
+    socket_timeout_s: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class SelectInfo:
+    uidvalidity: int
+    uidnext: int | None
+    highestmodseq: int | None
+    exists: int
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedRaw:
+    uid: int
+    flags: str
+    modseq: int | None
+    internal_date: int | None
+    raw: bytes
+
+
+def tls_context(endpoint: Endpoint) -> ssl.SSLContext:
+    if not endpoint.verify_tls:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+    cafile = str(endpoint.ca_file) if endpoint.ca_file else None
+    ctx = ssl.create_default_context(cafile=cafile)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+def uid_set(uids: Iterable[int]) -> bytes:
+    """Compress UIDs into an IMAP sequence set: [1,2,3,7] -> b"1:3,7"."""
+    ordered = sorted(set(uids))
+    parts: list[str] = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}:{ordered[j]}")
+        i = j + 1
+    return ",".join(parts).encode("ascii")
+
+
+def _flags_str(flags: Sequence[bytes | str]) -> str:
+    return " ".join(to_unicode(f) for f in flags)
+
+
+def _epoch(value: object) -> int | None:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return int(value.timestamp())
+    return None
+
+
+def describe_error(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return " ".join(text.split())[:300]
+
+
+class ImapSession:
+    """One logged-in connection. Not thread-safe: one per thread."""
+
+    def __init__(self, endpoint: Endpoint, username: str, password: str) -> None:
+        self.endpoint = endpoint
+        self._client = self._connect(endpoint, username, password)
+        caps = {to_unicode(c).upper() for c in self._client.capabilities()}
+        self.capabilities = frozenset(caps)
+        self.condstore = "CONDSTORE" in caps or "QRESYNC" in caps
+        if self.condstore:
+            try:
+                self._client.enable("CONDSTORE")
+            except (IMAPClientError, imaplib.IMAP4.error):
+                self.condstore = False
+
+    @staticmethod
+    def _connect(ep: Endpoint, username: str, password: str) -> IMAPClient:
+        ctx = tls_context(ep)
+        where = f"{ep.host}:{ep.port}"
+        try:
+            from imapclient import SocketTimeout
+
+            client = IMAPClient(ep.host, port=ep.port, ssl=ep.tls == "implicit", ssl_context=ctx,
+                                timeout=SocketTimeout(connect=ep.connect_timeout_s,
+                                                      read=ep.socket_timeout_s))
+            if ep.tls == "starttls":
+                client.starttls(ctx)
+        except ssl.SSLCertVerificationError as exc:
+            raise ImapTlsError(f"{where}: TLS certificate not trusted ({exc.verify_message});"
+                               " set ca_file to the clinic's CA bundle") from None
+        except ssl.SSLError as exc:
+            raise ImapTlsError(f"{where}: TLS failed ({describe_error(exc)})") from None
+        except (socket.timeout, TimeoutError):
+            raise ImapError(f"{where}: connection timed out") from None
+        except ConnectionRefusedError:
+            raise ImapError(f"{where}: connection refused") from None
+        except socket.gaierror as exc:
+            raise ImapError(f"{where}: cannot resolve host ({exc.strerror})") from None
+        except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
+            raise ImapError(f"{where}: {describe_error(exc)}") from None
+        try:
+            client.login(username, password)
+        except LoginError as exc:
+            _quiet_logout(client)
+            raise ImapAuthError(f"{where}: login refused for {username} ({describe_error(exc)})") \
+                from None
+        except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
+            _quiet_logout(client)
+            raise ImapError(f"{where}: {describe_error(exc)}") from None
+        return client
+
+    def _guard(self, what: str) -> _Guard:
+        return _Guard(f"{self.endpoint.host}:{self.endpoint.port}: {what}")
+
+    def list_folders(self) -> list[tuple[str, frozenset[str]]]:
+        with self._guard("LIST"):
+            return [(name, frozenset(to_unicode(f) for f in flags))
+                    for flags, _delim, name in self._client.list_folders()]
+
+    def select(self, folder: str) -> SelectInfo:
+        with self._guard(f"SELECT {folder}"):
+            info = self._client.select_folder(folder, readonly=True)
+
+        def num(key: bytes) -> int | None:
+            value = info.get(key)
+            return int(value) if value is not None else None
+
+        highest = num(b"HIGHESTMODSEQ") if self.condstore else None
+        return SelectInfo(uidvalidity=num(b"UIDVALIDITY") or 0, uidnext=num(b"UIDNEXT"),
+                          highestmodseq=highest, exists=num(b"EXISTS") or 0)
+
+    def uids_above(self, last_uid: int) -> list[int]:
+        with self._guard("UID SEARCH"):
+            found = self._client.search(["UID", f"{last_uid + 1}:*"])
+        # "n:*" always matches the highest UID even when it is below n.
+        return sorted(int(u) for u in found if int(u) > last_uid)
+
+    def all_uids(self) -> set[int]:
+        with self._guard("UID SEARCH ALL"):
+            return {int(u) for u in self._client.search("ALL")}
+
+    def _uid_fetch(self, uids: bytes, items: Sequence[str],
+                   modifiers: str | None = None) -> dict[int, dict[bytes, object]]:
+        """UID FETCH over a compact sequence set.
+
+        imapclient's own fetch() cannot take a set like b"1:500" (it filters the reply
+        through int()), and listing 100,000 UIDs one by one would make a huge command, so
+        the command goes through imaplib and the reply through imapclient's parser.
+        """
+        imap = self._client._imap  # the imaplib connection imapclient wraps
+        args = [uids.decode("ascii"), "(" + " ".join(items) + ")"]
+        if modifiers:
+            args.append(f"({modifiers})")
+        typ, data = imap.uid("FETCH", *args)
+        if typ != "OK":
+            raise ImapError(f"UID FETCH failed: {describe_error(Exception(data))}")
+        if not data or data == [None]:
+            return {}
+        parsed: dict[int, dict[bytes, object]] = parse_fetch_response(
+            data, self._client.normalise_times, True)
+        return parsed
+
+    def fetch_bodies(self, uids: Sequence[int]) -> list[FetchedRaw]:
+        """Fetch whole messages. A UID that comes back without a body was expunged meanwhile."""
+        items = ["UID", "FLAGS", "INTERNALDATE", "BODY.PEEK[]"]
+        if self.condstore:
+            items.append("MODSEQ")
+        with self._guard("UID FETCH"):
+            response = self._uid_fetch(uid_set(uids), items)
+        out: list[FetchedRaw] = []
+        for uid, data in response.items():
+            body = data.get(b"BODY[]")
+            if not isinstance(body, bytes):
+                continue
+            modseq: Any = data.get(b"MODSEQ")
+            out.append(FetchedRaw(
+                uid=int(uid), flags=_flags_str(data.get(b"FLAGS", ())),  # type: ignore[arg-type]
+                modseq=int(modseq[0]) if modseq else None,
+                internal_date=_epoch(data.get(b"INTERNALDATE")),
+                raw=bytes(body),
+            ))
+        out.sort(key=lambda f: f.uid)
+        return out
+
+    def fetch_flags(self, up_to_uid: int, changed_since: int | None) -> list[tuple[int, str, int | None]]:
+        """Flags of stored messages: only those changed since a modseq when the server can."""
+        if up_to_uid <= 0:
+            return []
+        items = ["UID", "FLAGS"] + (["MODSEQ"] if self.condstore else [])
+        modifiers = f"CHANGEDSINCE {changed_since}" if changed_since and self.condstore else None
+        with self._guard("UID FETCH FLAGS"):
+            response = self._uid_fetch(f"1:{up_to_uid}".encode(), items, modifiers)
+        out = []
+        for uid, data in response.items():
+            modseq = data.get(b"MODSEQ")  # type: ignore[assignment]
+            out.append((int(uid), _flags_str(data.get(b"FLAGS", ())),  # type: ignore[arg-type]
+                        int(modseq[0]) if modseq else None))
+        return out
+
+    def append(self, folder: str, raw: bytes, flags: Sequence[str] = ()) -> None:
+        with self._guard(f"APPEND {folder}"):
+            self._client.append(folder, raw, flags=list(flags))
+
+    # -- IDLE ----------------------------------------------------------------------------
+
+    def idle_wait(self, timeout_s: float, should_stop: Callable[[], bool] = lambda: False,
+                  slice_s: float = 1.0) -> bool:
+        """Stay in IDLE up to timeout_s; True as soon as the server reports a change.
+
+        One IDLE command for the whole wait (not one per slice): the slices only let a
+        stop request be noticed promptly without extra traffic on the link.
+        """
+        if "IDLE" not in self.capabilities:
+            return False
+        deadline = time.monotonic() + timeout_s
+        with self._guard("IDLE"):
+            self._client.idle()
+            try:
+                while not should_stop():
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    if self._client.idle_check(timeout=min(slice_s, remaining)):
+                        return True
+                return False
+            finally:
+                self._client.idle_done()
+
+    def noop(self) -> None:
+        with self._guard("NOOP"):
+            self._client.noop()
+
+    def close(self) -> None:
+        _quiet_logout(self._client)
+
+
+class _Guard:
+    """Turns the many exception types a broken connection raises into one ImapError."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: object) -> bool:
+        if exc is None:
+            return False
+        if isinstance(exc, (OSError, EOFError, IMAPClientError, imaplib.IMAP4.error,
+                            imaplib.IMAP4.abort, ssl.SSLError, ValueError)):
+            raise ImapError(f"{self.what}: {describe_error(exc)}") from exc
+        return False
+
+
+def _quiet_logout(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except Exception:  # noqa: BLE001 - the connection is being thrown away either way
+        try:
+            client.shutdown()
+        except Exception:  # noqa: BLE001
+            pass

@@ -1,0 +1,846 @@
+"""cxinbox configuration: one TOML file read into frozen dataclasses and validated up front.
+
+Why up front: a front-desk server that dies at 3 a.m. on a typo in a port number is worse than
+one that refuses to start and names the wrong line. Every problem becomes one `ConfigError` line
+naming the file, the dotted key (`accounts[1].port`) and what was expected, so `cxinbox serve`,
+`cxinbox doctor` and the TUI can all print it without a traceback.
+
+Secrets never live here. The loader refuses password-like keys anywhere in the file and only
+records *where* each account's secret comes from (`CredentialSource`); the secret itself is
+fetched by `cxinbox.channels.credentials`.
+
+Relative paths in the file (`store.path`, `ca_file`, `password_file`) are relative to the
+directory holding the config file, and `~` is expanded, so a config means the same thing
+whichever directory `cxinbox` is started from.
+
+This module imports only the standard library at import time (platformdirs is imported when a
+default path is actually needed) so every CLI command stays quick to start.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+import re
+import shlex
+import stat
+import tomllib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final, Literal, NoReturn, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+APP_NAME: Final = "cxinbox"
+CONFIG_ENV_VAR: Final = "CXINBOX_CONFIG"
+CONFIG_FILE_NAME: Final = "config.toml"
+EXAMPLE_CONFIG_NAME: Final = "config.example.toml"
+
+# `Config.source_path` of a config that was not read from any file (`default_config()`).
+BUILTIN_SOURCE: Final = Path("<built-in defaults>")
+
+TlsMode = Literal["implicit", "starttls"]
+Role = Literal["agent", "supervisor", "admin"]
+AsciiMode = Literal["auto", "on", "off"]
+
+TLS_MODES: Final[tuple[TlsMode, ...]] = ("implicit", "starttls")
+ROLES: Final[tuple[Role, ...]] = ("agent", "supervisor", "admin")
+ASCII_MODES: Final[tuple[AsciiMode, ...]] = ("auto", "on", "off")
+DEFAULT_PORTS: Final[Mapping[TlsMode, int]] = MappingProxyType({"implicit": 993, "starttls": 143})
+
+SECRET_HINT: Final = (
+    "secrets never go in the config file; use password_command = [...], keyring, "
+    'password_env = "VAR" or password_file = "/path" (mode 0600)'
+)
+
+
+class ConfigError(Exception):
+    """The config file is missing, unreadable or wrong.
+
+    `str()` is always one line, `FILE: KEY: PROBLEM` (or `FILE: PROBLEM` when no single key is
+    at fault), so callers can print it as-is and exit non-zero instead of showing a traceback.
+    """
+
+    def __init__(self, source: Path | str, problem: str, *, key: str | None = None) -> None:
+        self.source = Path(source)
+        self.key = key
+        self.problem = problem
+        parts = [str(source), key, problem] if key else [str(source), problem]
+        super().__init__(re.sub(r"[\r\n]+", " ", ": ".join(parts)))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClinicConfig:
+    """The clinic itself: the name staff see and the clock that SLAs and display times use."""
+
+    name: str = "Clinic"
+    """Shown in the TUI header and by `cxinbox doctor`."""
+    timezone: str = "UTC"
+    """IANA time zone, e.g. "America/Chicago". Times are stored in UTC and shown in this zone;
+    clinic hours for SLA countdowns are counted in it too."""
+    phone: str = ""
+    """The front-desk phone number, free text; shown to staff, never dialled by cxinbox."""
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        """The clinic's zone as a tzinfo (validated at load, so this does not fail then)."""
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreConfig:
+    """Where `cxinbox serve` keeps its SQLite cache (the only process that opens it)."""
+
+    path: Path | None = None
+    """The database file. None means the platform default, `default_db_path()`;
+    use `Config.db_path` to get the effective path."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SyncConfig:
+    """How the server talks to the IMAP servers; the defaults suit a small clinic."""
+
+    batch_size: int = 500
+    """Messages fetched and committed per transaction (1..10000). Smaller batches mean less
+    work repeated after a crash; larger ones mean fewer round trips on a first sync."""
+    idle_timeout_s: int = 1500
+    """Seconds before an IMAP IDLE is renewed (30..1740). RFC 2177 servers may drop an IDLE
+    after 30 minutes, so this stays below 29 minutes."""
+    connect_timeout_s: float = 20.0
+    """Seconds to wait for a TCP + TLS connection to an IMAP server."""
+    socket_timeout_s: float = 60.0
+    """Seconds to wait for any single IMAP response before treating the link as dead."""
+    reconnect_max_s: int = 300
+    """Longest wait, in seconds, between attempts to reconnect to a mail server."""
+    mass_delete_fraction: float = 0.2
+    """If more than this share (0 < x <= 1) of a folder's messages vanish at once, the folder
+    is quarantined and a person is told, instead of deleting local data."""
+    mass_delete_min: int = 50
+    """Vanishings below this many messages never trigger quarantine, so small folders can be
+    emptied normally."""
+    parse_workers: int = 0
+    """Processes used to parse MIME during sync; 0 means one per CPU core."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CredentialSource:
+    """Where an account's password comes from. The keys sit directly in its [[accounts]] table.
+
+    Sources are tried in the order listed here; see `cxinbox.channels.credentials`.
+    """
+
+    password_command: tuple[str, ...] | None = None
+    """Command printing the password on its first output line, as an argv list run without a
+    shell, e.g. ("pass", "show", "clinic/billing")."""
+    password_command_timeout_s: float = 10.0
+    """Seconds the password command may run before it is killed."""
+    keyring: bool = False
+    """Look the password up in the OS keyring: service "cxinbox", user = the account's name."""
+    password_env: str | None = None
+    """Name of an environment variable holding the password (e.g. set by systemd)."""
+    password_file: Path | None = None
+    """A file holding the password on its first line; must be owned by the user running
+    cxinbox and have mode 0600 or 0400."""
+
+    @property
+    def configured(self) -> bool:
+        """True when at least one source is set."""
+        return bool(
+            self.password_command or self.keyring or self.password_env or self.password_file
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountConfig:
+    """One shared IMAP mailbox (appointments@, billing@ …) that the server syncs."""
+
+    name: str
+    """Short unique id ([a-z0-9_-]+), used in `mailbox:` queries, logs and as the keyring user."""
+    host: str
+    """IMAP server host name or IP address."""
+    port: int = 993
+    """IMAP port; the loader defaults it to 993 for tls = "implicit" and 143 for "starttls"."""
+    tls: TlsMode = "implicit"
+    """"implicit": TLS from the first byte (port 993). "starttls": plain connect, then STARTTLS
+    (which must succeed; cxinbox never continues without TLS)."""
+    verify_tls: bool = True
+    """Verify the server certificate. False is only accepted for a loopback host (a local test
+    server); for a private CA, set ca_file instead."""
+    ca_file: Path | None = None
+    """An extra CA bundle (PEM) to trust in addition to the system store."""
+    username: str
+    """IMAP login name."""
+    folders: tuple[str, ...] = ("INBOX",)
+    """IMAP folders to sync; never empty."""
+    address: str = ""
+    """The mailbox's own email address, used as From on replies; the loader defaults it to
+    the username when that contains "@"."""
+    display_name: str = ""
+    """Name shown with the address on replies, e.g. "Maple Clinic Billing"."""
+    credentials: CredentialSource = field(default_factory=CredentialSource)
+    """Where the password comes from; written as keys of the [[accounts]] table."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StaffMember:
+    """A person allowed to use cxinbox, matched by the OS user the server sees on its socket."""
+
+    os_user: str
+    """Login name on the machine running the server."""
+    name: str
+    """Name shown to colleagues, in assignments and in the audit trail."""
+    role: Role = "agent"
+    """"agent" (front-desk triage), "supervisor" (team lead) or "admin" (IT); what each role
+    may do is decided by the service layer."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UiConfig:
+    """Terminal UI preferences shared by every staff member on this install."""
+
+    ascii: AsciiMode = "auto"
+    """Draw with ASCII only: "on", "off", or "auto" (decided from the terminal)."""
+    mouse: bool = True
+    """Accept mouse input where the terminal supports it."""
+    idle_lock_minutes: int = 10
+    """Lock the inbox after this many idle minutes (0 disables)."""
+    keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Binding id -> keys overrides, e.g. {"reply": "r"}; read-only."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """Everything read from one config file."""
+
+    clinic: ClinicConfig = field(default_factory=ClinicConfig)
+    """[clinic] table."""
+    store: StoreConfig = field(default_factory=StoreConfig)
+    """[store] table."""
+    sync: SyncConfig = field(default_factory=SyncConfig)
+    """[sync] table."""
+    accounts: tuple[AccountConfig, ...] = ()
+    """[[accounts]] tables, in file order; may be empty (e.g. `cxinbox demo`)."""
+    staff: tuple[StaffMember, ...] = ()
+    """[[staff]] tables: the roster the server maps OS users to."""
+    ui: UiConfig = field(default_factory=UiConfig)
+    """[ui] table."""
+    source_path: Path = BUILTIN_SOURCE
+    """The file this was read from (BUILTIN_SOURCE for `default_config()`)."""
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite file to use: `store.path`, or the platform default."""
+        return self.store.path if self.store.path is not None else default_db_path()
+
+    def account(self, name: str) -> AccountConfig:
+        """The account called `name`; KeyError if there is none."""
+        for account in self.accounts:
+            if account.name == name:
+                return account
+        raise KeyError(name)
+
+    def staff_member(self, os_user: str) -> StaffMember | None:
+        """The roster entry for an OS user, or None for someone not on the roster."""
+        return next((member for member in self.staff if member.os_user == os_user), None)
+
+
+def default_config_path() -> Path:
+    """The per-user config file location for this platform (e.g. ~/.config/cxinbox/config.toml)."""
+    import platformdirs
+
+    return platformdirs.user_config_path(APP_NAME) / CONFIG_FILE_NAME
+
+
+def default_db_path() -> Path:
+    """The per-user database location for this platform (e.g. ~/.local/share/cxinbox/...)."""
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME) / "cxinbox.db"
+
+
+def resolve_config_path(cli_path: str | os.PathLike[str] | None) -> Path:
+    """Which config file to read: `--config`, else $CXINBOX_CONFIG, else the platform default.
+
+    An empty value counts as unset, so `CXINBOX_CONFIG= cxinbox …` falls back to the default.
+    """
+    if cli_path:
+        return Path(cli_path).expanduser()
+    from_env = os.environ.get(CONFIG_ENV_VAR, "")
+    if from_env:
+        return Path(from_env).expanduser()
+    return default_config_path()
+
+
+def default_config() -> Config:
+    """A valid config with no accounts or staff: what `cxinbox demo` and tests start from."""
+    return Config()
+
+
+def example_config_text() -> str:
+    """The commented example config shipped in the package, for `cxinbox init`."""
+    from importlib.resources import files
+
+    return files("cxinbox").joinpath(EXAMPLE_CONFIG_NAME).read_text(encoding="utf-8")
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for "localhost" and loopback IP literals: the only hosts allowed verify_tls = false.
+
+    Kept public so the IMAP channel can re-check before it ever disables verification.
+    """
+    name = host.strip().removeprefix("[").removesuffix("]").rstrip(".").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the config file at `path`; raise ConfigError on any problem."""
+    path = Path(path)
+    data = _read_toml(path)
+    _refuse_secret_keys(data, "", path)
+    return _parse_config(_Table(data, "", path))
+
+
+# ----------------------------------------------------------------------------- reading the file
+
+_NOT_FOUND_HINT: Final = "no such file (run `cxinbox init` to write one)"
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    """The parsed TOML document; refuses a file that any user could rewrite."""
+    try:
+        with path.open("rb") as handle:
+            _refuse_world_writable(path, os.fstat(handle.fileno()))
+            raw = handle.read()
+    except FileNotFoundError:
+        raise ConfigError(path, _NOT_FOUND_HINT) from None
+    except IsADirectoryError:
+        raise ConfigError(path, "is a directory, expected a TOML file") from None
+    except OSError as exc:
+        raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(path, f"not UTF-8 text (line {line}); TOML files must be UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, f"invalid TOML: {exc}") from None
+
+
+def _refuse_world_writable(path: Path, info: os.stat_result) -> None:
+    """Anyone who can edit the config can set password_command and run code as cxinbox."""
+    if info.st_mode & stat.S_IWOTH:
+        mode = stat.S_IMODE(info.st_mode)
+        raise ConfigError(
+            path,
+            f"mode {mode:04o} lets every user rewrite it (and so run a password_command "
+            f"as cxinbox): chmod o-w {shlex.quote(str(path))}",
+        )
+
+
+# ------------------------------------------------------------------------- secret-looking keys
+
+_SECRET_SUBSTRINGS: Final = ("password", "passwd", "passphrase", "secret", "token")
+_SECRET_WORDS: Final = frozenset({"pass", "pw", "pwd"})
+_CREDENTIAL_KEYS: Final = frozenset(f.name for f in fields(CredentialSource))
+
+
+def _looks_secret(key: str) -> bool:
+    """A key that would hold a secret: password, smtp_password, auth_token, pass, …"""
+    if key in _CREDENTIAL_KEYS:
+        return False
+    lowered = key.lower()
+    words = set(re.split(r"[^a-z0-9]+", lowered))
+    return any(part in lowered for part in _SECRET_SUBSTRINGS) or bool(words & _SECRET_WORDS)
+
+
+def _refuse_secret_keys(node: object, where: str, source: Path) -> None:
+    """Walk the whole document first, so a secret is refused before any other complaint."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if _looks_secret(key):
+                raise ConfigError(source, SECRET_HINT, key=_join(where, key))
+            _refuse_secret_keys(value, _join(where, key), source)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            _refuse_secret_keys(item, f"{where}[{index}]", source)
+
+
+# ---------------------------------------------------------------------------- the table reader
+
+_T = TypeVar("_T", bound=str)
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _join(where: str, key: str) -> str:
+    """Dotted TOML path of `key` inside `where`, quoting keys that are not bare."""
+    shown = key if _BARE_KEY.fullmatch(key) else _quote(key)
+    return f"{where}.{shown}" if where else shown
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """A string as a one-line double-quoted literal, with unprintable characters escaped."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return '"' + "".join(map(_escape_char, text)) + '"'
+
+
+def _escape_char(ch: str) -> str:
+    if ch in '"\\':
+        return "\\" + ch
+    return ch if ch.isprintable() else f"\\u{ord(ch):04x}"
+
+
+def _describe(value: object) -> str:
+    """How a TOML value is named in an error: `"abc"`, `true`, `12`, `an array`, `a table`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return _quote(value)
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, datetime | date | time):
+        return f"a date/time ({value.isoformat()})"
+    return type(value).__name__
+
+
+def _int_range(low: int, high: int | None) -> str:
+    return f"from {low} to {high}" if high is not None else f"of at least {low}"
+
+
+class _Table:
+    """One TOML table under validation; remembers its dotted location so errors name keys."""
+
+    __slots__ = ("_data", "source", "where")
+
+    def __init__(self, data: Mapping[str, object], where: str, source: Path) -> None:
+        self._data = data
+        self.where = where
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> NoReturn:
+        """Raise the ConfigError for `key` of this table."""
+        raise ConfigError(self.source, problem, key=_join(self.where, key))
+
+    def allow_only(self, known: Collection[str]) -> None:
+        """Refuse keys cxinbox does not know, suggesting the closest known one."""
+        for key in self._data:
+            if key not in known:
+                self.fail(key, _unknown_key_problem(key, known))
+
+    def names(self) -> list[str]:
+        return list(self._data)
+
+    def raw(self, key: str) -> object | None:
+        """The value as parsed, or None when absent (TOML has no null)."""
+        return self._data.get(key)
+
+    def string(self, key: str, default: str) -> str:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            self.fail(key, f"expected a string, got {_describe(value)}")
+        if _CONTROL.search(value):
+            self.fail(key, f"must not contain control characters, got {_quote(value)}")
+        return value
+
+    def required_string(self, key: str, meaning: str) -> str:
+        value = self.string(key, "")
+        if not value.strip():
+            self.fail(key, f"missing required value; expected {meaning}")
+        return value
+
+    def optional_string(self, key: str, meaning: str) -> str | None:
+        if self.raw(key) is None:
+            return None
+        value = self.string(key, "")
+        if not value.strip():
+            self.fail(key, f"expected {meaning}, got an empty string")
+        return value
+
+    def integer(self, key: str, default: int, low: int, high: int | None) -> int:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or value < low
+            or (high is not None and value > high)
+        ):
+            self.fail(key, f"expected an integer {_int_range(low, high)}, got {_describe(value)}")
+        return value
+
+    def number(
+        self, key: str, default: float, *, above: float, at_most: float | None = None
+    ) -> float:
+        value = self.raw(key)
+        if value is None:
+            return default
+        bound = f"greater than {above:g}" + (
+            f" and at most {at_most:g}" if at_most is not None else ""
+        )
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            self.fail(key, f"expected a number {bound}, got {_describe(value)}")
+        number = float(value)
+        if (
+            not math.isfinite(number)
+            or number <= above
+            or (at_most is not None and number > at_most)
+        ):
+            self.fail(key, f"expected a number {bound}, got {_describe(value)}")
+        return number
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.fail(key, f"expected true or false, got {_describe(value)}")
+        return value
+
+    def choice(self, key: str, default: _T, options: Sequence[_T]) -> _T:
+        value = self.raw(key)
+        if value is None:
+            return default
+        for option in options:
+            if value == option:
+                return option
+        listed = ", ".join(f'"{option}"' for option in options)
+        self.fail(key, f"expected one of {listed}, got {_describe(value)}")
+
+    def string_list(self, key: str, meaning: str) -> tuple[str, ...] | None:
+        """A non-empty array of non-empty strings, or None when absent."""
+        value = self.raw(key)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not value:
+            self.fail(
+                key, f"expected a non-empty array of strings ({meaning}), got {_describe(value)}"
+            )
+        for index, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip() or _CONTROL.search(item):
+                raise ConfigError(
+                    self.source,
+                    f"expected a non-empty string, got {_describe(item)}",
+                    key=f"{_join(self.where, key)}[{index}]",
+                )
+        return tuple(value)
+
+    def path(self, key: str) -> Path | None:
+        """A path, `~` expanded and made absolute relative to the config file's directory."""
+        text = self.optional_string(key, "a file path")
+        if text is None:
+            return None
+        resolved = Path(text).expanduser()
+        return resolved if resolved.is_absolute() else self.source.parent / resolved
+
+    def table(self, key: str) -> _Table:
+        """A sub-table ([clinic]); an absent one reads as empty so every default applies."""
+        value = self.raw(key)
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            self.fail(key, f"expected a table ([{_join(self.where, key)}]), got {_describe(value)}")
+        return _Table(value, _join(self.where, key), self.source)
+
+    def tables(self, key: str) -> list[_Table]:
+        """An array of tables ([[accounts]]); absent reads as empty."""
+        value = self.raw(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            self.fail(key, f"expected an array of tables ([[{key}]]), got {_describe(value)}")
+        where = _join(self.where, key)
+        return [_Table(item, f"{where}[{index}]", self.source) for index, item in enumerate(value)]
+
+    def string_map(self, key: str) -> Mapping[str, str]:
+        """A table of string values, e.g. [ui.keymap]."""
+        sub = self.table(key)
+        result = {name: sub.required_string(name, "a non-empty string") for name in sub.names()}
+        return MappingProxyType(result)
+
+
+def _unknown_key_problem(key: str, known: Collection[str]) -> str:
+    import difflib  # only needed on this error path; it costs several ms to import
+
+    by_lower = {name.lower(): name for name in known}
+    close = difflib.get_close_matches(key.lower(), sorted(by_lower), n=1, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean '{by_lower[close[0]]}'?"
+    return "unknown key; valid keys here: " + ", ".join(sorted(known))
+
+
+# ------------------------------------------------------------------------------------ sections
+
+
+def _keys_of(cls: type[DataclassInstance], *, drop: Collection[str] = ()) -> frozenset[str]:
+    """TOML keys of a section, taken from its dataclass so the two cannot drift apart."""
+    return frozenset(f.name for f in fields(cls) if f.name not in drop)
+
+
+_TOP_KEYS: Final = _keys_of(Config, drop={"source_path"})
+_ACCOUNT_KEYS: Final = _keys_of(AccountConfig, drop={"credentials"}) | _CREDENTIAL_KEYS
+_ACCOUNT_NAME = re.compile(r"[a-z0-9_-]{1,64}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_HOST_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_HOST_NAME = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+_SHELL_SYNTAX = re.compile(r"[|&;<>`]|\$\(")
+
+
+def _parse_config(top: _Table) -> Config:
+    top.allow_only(_TOP_KEYS)
+    return Config(
+        clinic=_parse_clinic(top.table("clinic")),
+        store=_parse_store(top.table("store")),
+        sync=_parse_sync(top.table("sync")),
+        accounts=_parse_accounts(top.tables("accounts")),
+        staff=_parse_staff(top.tables("staff")),
+        ui=_parse_ui(top.table("ui")),
+        source_path=top.source,
+    )
+
+
+def _parse_clinic(table: _Table) -> ClinicConfig:
+    table.allow_only(_keys_of(ClinicConfig))
+    defaults = ClinicConfig()
+    return ClinicConfig(
+        name=table.string("name", defaults.name),
+        timezone=_timezone(table, "timezone", defaults.timezone),
+        phone=table.string("phone", defaults.phone),
+    )
+
+
+def _timezone(table: _Table, key: str, default: str) -> str:
+    name = table.string(key, default)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        table.fail(
+            key,
+            f"unknown time zone {_quote(name)}; expected an IANA name such as "
+            f'"America/Chicago" or "Europe/London"',
+        )
+    return name
+
+
+def _parse_store(table: _Table) -> StoreConfig:
+    table.allow_only(_keys_of(StoreConfig))
+    return StoreConfig(path=table.path("path"))
+
+
+def _parse_sync(table: _Table) -> SyncConfig:
+    table.allow_only(_keys_of(SyncConfig))
+    d = SyncConfig()  # defaults, so they are written down once
+    return SyncConfig(
+        batch_size=table.integer("batch_size", d.batch_size, 1, 10_000),
+        idle_timeout_s=table.integer("idle_timeout_s", d.idle_timeout_s, 30, 1740),
+        connect_timeout_s=table.number("connect_timeout_s", d.connect_timeout_s, above=0),
+        socket_timeout_s=table.number("socket_timeout_s", d.socket_timeout_s, above=0),
+        reconnect_max_s=table.integer("reconnect_max_s", d.reconnect_max_s, 1, None),
+        mass_delete_fraction=table.number(
+            "mass_delete_fraction", d.mass_delete_fraction, above=0, at_most=1
+        ),
+        mass_delete_min=table.integer("mass_delete_min", d.mass_delete_min, 0, None),
+        parse_workers=table.integer("parse_workers", d.parse_workers, 0, 256),
+    )
+
+
+def _parse_accounts(tables: list[_Table]) -> tuple[AccountConfig, ...]:
+    """Every [[accounts]] table, refusing a name used twice (it keys stored mail and keyring)."""
+    first_use: dict[str, str] = {}
+    accounts: list[AccountConfig] = []
+    for table in tables:
+        account = _parse_account(table)
+        if account.name in first_use:
+            table.fail(
+                "name",
+                f'"{account.name}" is already the name of '
+                f"{first_use[account.name]}; account names must be unique",
+            )
+        first_use[account.name] = table.where
+        accounts.append(account)
+    return tuple(accounts)
+
+
+def _parse_account(table: _Table) -> AccountConfig:
+    table.allow_only(_ACCOUNT_KEYS)
+    host = _host(table)
+    tls = table.choice("tls", "implicit", TLS_MODES)
+    verify_tls = table.boolean("verify_tls", True)
+    if not verify_tls and not is_loopback_host(host):
+        table.fail(
+            "verify_tls",
+            f"false is only allowed for a loopback host (localhost, "
+            f"127.0.0.1, ::1), not {_quote(host)}: without verification "
+            f"anyone on the network path can read patient mail and the "
+            f'password; to trust a private CA set ca_file = "/path/ca.pem"',
+        )
+    username = table.required_string("username", "the IMAP login name")
+    return AccountConfig(
+        name=_account_name(table),
+        host=host,
+        port=table.integer("port", DEFAULT_PORTS[tls], 1, 65535),
+        tls=tls,
+        verify_tls=verify_tls,
+        ca_file=table.path("ca_file"),
+        username=username,
+        folders=_folders(table),
+        address=_address(table, default=username if "@" in username else ""),
+        display_name=table.string("display_name", ""),
+        credentials=_parse_credentials(table),
+    )
+
+
+def _account_name(table: _Table) -> str:
+    name = table.required_string("name", 'a short id such as "billing"')
+    if not _ACCOUNT_NAME.fullmatch(name):
+        table.fail(
+            "name",
+            f"expected lowercase letters a-z, digits, '-' or '_' (at most 64), got {_quote(name)}",
+        )
+    return name
+
+
+def _host(table: _Table) -> str:
+    host = table.required_string("host", 'the IMAP server\'s host name, e.g. "imap.example.org"')
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not _HOST_NAME.fullmatch(host) or len(host) > 253:
+            table.fail(
+                "host",
+                f"expected a host name or IP address such as "
+                f'"imap.example.org" (no scheme, user or port), got {_quote(host)}',
+            )
+    return host
+
+
+def _folders(table: _Table) -> tuple[str, ...]:
+    folders = table.string_list("folders", 'IMAP folder names, e.g. ["INBOX"]') or ("INBOX",)
+    duplicates = sorted({name for name in folders if folders.count(name) > 1})
+    if duplicates:
+        table.fail("folders", f"lists {_quote(duplicates[0])} more than once")
+    return folders
+
+
+def _address(table: _Table, default: str) -> str:
+    address = table.string("address", default)
+    if address and not _EMAIL.fullmatch(address):
+        table.fail(
+            "address",
+            f'expected an email address such as "billing@clinic.example", got {_quote(address)}',
+        )
+    return address
+
+
+_DEFAULT_COMMAND_TIMEOUT_S: Final = CredentialSource().password_command_timeout_s
+
+
+def _parse_credentials(table: _Table) -> CredentialSource:
+    return CredentialSource(
+        password_command=_password_command(table),
+        password_command_timeout_s=table.number(
+            "password_command_timeout_s", _DEFAULT_COMMAND_TIMEOUT_S, above=0
+        ),
+        keyring=table.boolean("keyring", False),
+        password_env=_env_name(table),
+        password_file=table.path("password_file"),
+    )
+
+
+def _password_command(table: _Table) -> tuple[str, ...] | None:
+    """An argv list; a string is refused because cxinbox never hands commands to a shell."""
+    value = table.raw("password_command")
+    if isinstance(value, str):
+        table.fail("password_command", _string_command_problem(value))
+    return table.string_list("password_command", "the command and its arguments")
+
+
+def _string_command_problem(command: str) -> str:
+    """Refusal for `password_command = "pass show x"`, showing the array form to write."""
+    problem = "expected an array of strings (it runs without a shell), got a string"
+    if _SHELL_SYNTAX.search(command):
+        return (
+            f"{problem}; pipes and redirections need a shell, so put them in a script "
+            f'and name the script: password_command = ["/path/to/script"]'
+        )
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = []
+    if not words:
+        return f'{problem}; write it as password_command = ["program", "arg", ...]'
+    suggested = ", ".join(_quote(word, limit=200) for word in words)
+    return f"{problem}; write it as password_command = [{suggested}]"
+
+
+def _env_name(table: _Table) -> str | None:
+    name = table.optional_string("password_env", "an environment variable name")
+    if name is not None and not _ENV_NAME.fullmatch(name):
+        table.fail(
+            "password_env",
+            f"expected an environment variable name such as "
+            f'"CXINBOX_BILLING_PASSWORD", got {_quote(name)}',
+        )
+    return name
+
+
+def _parse_staff(tables: list[_Table]) -> tuple[StaffMember, ...]:
+    """The roster, refusing an OS user listed twice (identity must map to one person)."""
+    first_use: dict[str, str] = {}
+    members: list[StaffMember] = []
+    for table in tables:
+        member = _parse_staff_member(table)
+        if member.os_user in first_use:
+            table.fail(
+                "os_user",
+                f"{_quote(member.os_user)} is already listed at "
+                f"{first_use[member.os_user]}; each OS user maps to one person",
+            )
+        first_use[member.os_user] = table.where
+        members.append(member)
+    return tuple(members)
+
+
+def _parse_staff_member(table: _Table) -> StaffMember:
+    table.allow_only(_keys_of(StaffMember))
+    os_user = table.required_string("os_user", 'the person\'s login name, e.g. "jsmith"')
+    if any(ch.isspace() or ch in ":/" for ch in os_user):
+        table.fail(
+            "os_user", f"expected a login name without spaces, ':' or '/', got {_quote(os_user)}"
+        )
+    return StaffMember(
+        os_user=os_user,
+        name=table.required_string("name", 'the name colleagues see, e.g. "Jo Smith"'),
+        role=table.choice("role", "agent", ROLES),
+    )
+
+
+def _parse_ui(table: _Table) -> UiConfig:
+    table.allow_only(_keys_of(UiConfig))
+    return UiConfig(
+        ascii=table.choice("ascii", "auto", ASCII_MODES),
+        mouse=table.boolean("mouse", True),
+        idle_lock_minutes=table.integer("idle_lock_minutes", 10, 0, 24 * 60),
+        keymap=table.string_map("keymap"),
+    )

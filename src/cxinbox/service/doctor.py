@@ -1,0 +1,128 @@
+"""`cxinbox doctor`: every check an admin needs before trusting the inbox with patient mail."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+from cxinbox.channels.credentials import CredentialError, describe_source, resolve_password
+from cxinbox.channels.imap import ImapError, ImapSession
+from cxinbox.config import Config, ConfigError, load_config, resolve_config_path
+from cxinbox.store.db import Database, StoreError, has_wal_reset_fix, sqlite_version, verify_event_chain
+
+Echo = Callable[[str], None]
+
+
+class _Report:
+    def __init__(self, echo: Echo) -> None:
+        self.echo = echo
+        self.failures = 0
+
+    def ok(self, what: str) -> None:
+        self.echo(f"  ok    {what}")
+
+    def warn(self, what: str) -> None:
+        self.echo(f"  warn  {what}")
+
+    def fail(self, what: str) -> None:
+        self.failures += 1
+        self.echo(f"  FAIL  {what}")
+
+
+def run_doctor(config_opt: str | None, echo: Echo) -> bool:
+    report = _Report(echo)
+    path = resolve_config_path(config_opt)
+    echo(f"config {path}")
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        report.fail(str(exc))
+        return False
+    report.ok(f"valid: {len(config.accounts)} account(s), {len(config.staff)} staff member(s)")
+    _check_sqlite(report)
+    _check_store(report, config)
+    for account in config.accounts:
+        _check_account(report, config, account)
+    echo("all checks passed" if not report.failures else f"{report.failures} check(s) failed")
+    return report.failures == 0
+
+
+def _check_sqlite(report: _Report) -> None:
+    version = ".".join(map(str, sqlite_version()))
+    if has_wal_reset_fix():
+        report.ok(f"SQLite {version} (has the WAL-reset fix)")
+    else:
+        report.warn(f"SQLite {version} predates the WAL-reset fix (3.51.3 / 3.50.7 / 3.44.6);"
+                    " safe while one cxinbox process owns the database")
+
+
+def _check_modes(report: _Report, path: Path) -> None:
+    """Looked at before the database is opened, because opening it tightens the modes."""
+    for candidate in (path.parent, path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if not candidate.exists():
+            continue
+        mode = stat.S_IMODE(candidate.stat().st_mode)
+        wanted = 0o700 if candidate.is_dir() else 0o600
+        if mode & 0o077:
+            report.fail(f"{candidate} has mode {mode:04o}; run chmod {wanted:o} {candidate}")
+        else:
+            report.ok(f"{candidate} mode {mode:04o}")
+
+
+def _check_store(report: _Report, config: Config) -> None:
+    path: Path = config.db_path
+    _check_modes(report, path)
+    try:
+        db = Database(path)
+    except StoreError as exc:
+        report.fail(str(exc))
+        return
+    try:
+        integrity = db.integrity_check()
+        if integrity == "ok":
+            report.ok("database integrity_check ok")
+        else:
+            report.fail(f"database integrity_check: {integrity}")
+        chain_ok, bad = verify_event_chain(db.conn)
+        if chain_ok:
+            report.ok("audit event chain intact")
+        else:
+            report.fail(f"audit event chain broken at event #{bad}: the log was altered")
+    except sqlite3.DatabaseError as exc:
+        report.fail(f"{path}: {exc}")
+    finally:
+        db.close()
+
+
+def _check_account(report: _Report, config: Config, account: object) -> None:
+    from cxinbox.service.sync import endpoint_for
+
+    name = getattr(account, "name")
+    try:
+        password = resolve_password(name, getattr(account, "credentials"))
+        report.ok(f"{name}: credentials from {describe_source(getattr(account, 'credentials'))}")
+    except CredentialError as exc:
+        report.fail(f"{name}: {exc}")
+        return
+    endpoint = endpoint_for(account, config)  # type: ignore[arg-type]
+    try:
+        session = ImapSession(endpoint, getattr(account, "username"), password)
+    except ImapError as exc:
+        report.fail(f"{name}: {exc}")
+        return
+    try:
+        tls = "certificate verified" if endpoint.verify_tls else "certificate NOT verified"
+        report.ok(f"{name}: {endpoint.host}:{endpoint.port} reachable, TLS ({endpoint.tls}) {tls},"
+                  f" login ok")
+        caps = [c for c in ("IDLE", "CONDSTORE", "QRESYNC") if c in session.capabilities]
+        report.ok(f"{name}: server offers {' '.join(caps) or 'none of IDLE/CONDSTORE/QRESYNC'}")
+        for folder in getattr(account, "folders"):
+            try:
+                info = session.select(folder)
+                report.ok(f"{name}/{folder}: {info.exists} message(s)")
+            except ImapError as exc:
+                report.fail(f"{name}/{folder}: {exc}")
+    finally:
+        session.close()

@@ -1,0 +1,361 @@
+"""Mail sync: server state -> local cache, safely.
+
+Rules this file keeps (see DESIGN.md, FACTS.md):
+- each fetched batch commits together with the folder watermark (crash-safe, replay-safe);
+- a UIDVALIDITY change, or UIDNEXT/HIGHESTMODSEQ going backwards under the same
+  UIDVALIDITY, means the server's UIDs lost their meaning: locations are dropped and
+  messages re-linked by their bytes and Message-ID; staff state lives on conversations;
+- a mass disappearance quarantines the folder instead of deleting anything;
+- \\Seen is never taken as "already imported".
+
+MIME parsing runs in a process pool for large fetches: fetching is CPU-bound in the IMAP
+response parser, so parsing wants the other core rather than another thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Protocol
+
+from cxinbox.channels.imap import Endpoint, FetchedRaw, ImapAuthError, ImapError, ImapSession
+from cxinbox.config import AccountConfig, Config
+from cxinbox.domain.mime import parse_message
+from cxinbox.domain.models import ParsedMessage
+from cxinbox.store import ingest
+from cxinbox.store.db import Database, append_event
+
+log = logging.getLogger("cxinbox.sync")
+
+_POOL_THRESHOLD = 300  # fewer new messages than this are parsed in-process
+_BATCH_BYTES = 32 * 1024 * 1024
+
+
+class SyncReporter(Protocol):
+    def folder_started(self, account: str, folder: str, new: int) -> None: ...
+    def advanced(self, count: int) -> None: ...
+    def warn(self, message: str) -> None: ...
+
+
+class _SilentReporter:
+    def folder_started(self, account: str, folder: str, new: int) -> None:
+        pass
+
+    def advanced(self, count: int) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        log.warning("%s", message)
+
+
+@dataclass(slots=True)
+class FolderResult:
+    account: str
+    folder: str
+    new: int = 0
+    flag_changes: int = 0
+    removed: int = 0
+    identity_reset: bool = False
+    quarantine: str | None = None
+    conversations: set[int] = field(default_factory=set)
+
+
+def parse_batch(raws: Sequence[bytes]) -> list[tuple[bytes, ParsedMessage]]:
+    """Worker entry point: hash and parse; parse_message never raises."""
+    return [(hashlib.sha256(r).digest(), parse_message(r)) for r in raws]
+
+
+def endpoint_for(account: AccountConfig, config: Config) -> Endpoint:
+    return Endpoint(host=account.host, port=account.port, tls=account.tls,
+                    verify_tls=account.verify_tls, ca_file=account.ca_file,
+                    connect_timeout_s=config.sync.connect_timeout_s,
+                    socket_timeout_s=config.sync.socket_timeout_s)
+
+
+class MailSync:
+    """Synchronises the configured IMAP folders into the store."""
+
+    def __init__(self, db: Database, config: Config, password_for: Callable[[AccountConfig], str],
+                 reporter: SyncReporter | None = None) -> None:
+        self.db = db
+        self.config = config
+        self.password_for = password_for
+        self.reporter: SyncReporter = reporter or _SilentReporter()
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def open_session(self, account: AccountConfig) -> ImapSession:
+        return ImapSession(endpoint_for(account, self.config), account.username,
+                           self.password_for(account))
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+
+    def _workers(self) -> int:
+        configured = self.config.sync.parse_workers
+        return configured if configured > 0 else max(1, (os.cpu_count() or 2) - 1)
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self._workers(),
+                                                 mp_context=get_context("forkserver"))
+            return self._pool
+
+    # -- one pass --------------------------------------------------------------------------
+
+    def sync_once(self) -> list[FolderResult]:
+        """Sync every configured folder once. Raises ImapError for the first failing account."""
+        results: list[FolderResult] = []
+        for account in self.config.accounts:
+            session = self.open_session(account)
+            try:
+                for folder in account.folders:
+                    results.append(self.sync_folder(session, account, folder))
+            finally:
+                session.close()
+        return results
+
+    def sync_folder(self, session: ImapSession, account: AccountConfig, folder: str) -> FolderResult:
+        result = FolderResult(account.name, folder)
+        info = session.select(folder)
+        now = ingest.utc_now()
+        with self.db.write() as conn:
+            state = ingest.folder_state(conn, account.name, folder)
+            if state.uidvalidity is None:
+                conn.execute("UPDATE folders SET uidvalidity = ? WHERE id = ?",
+                             (info.uidvalidity, state.id))
+            elif self._identity_lost(state, info):
+                dropped = ingest.reset_folder_identity(conn, state.id, info.uidvalidity)
+                append_event(conn, "sync", "sync.identity_reset", f"{account.name}/{folder}",
+                             {"old_uidvalidity": state.uidvalidity,
+                              "new_uidvalidity": info.uidvalidity, "locations_dropped": dropped})
+                result.identity_reset = True
+                self.reporter.warn(f"{account.name}/{folder}: the server renumbered its messages"
+                                   " (UIDVALIDITY changed); re-linking by Message-ID")
+            state = ingest.folder_state(conn, account.name, folder)
+
+        if (not result.identity_reset and not state.sweep_needed and not state.quarantine
+                and not state.release_once and state.highestmodseq is not None and info.highestmodseq == state.highestmodseq
+                and info.uidnext == state.uidnext):
+            with self.db.write() as conn:
+                conn.execute("UPDATE folders SET last_sync_at = ? WHERE id = ?", (now, state.id))
+            result.quarantine = state.quarantine
+            return result
+
+        old_last_uid = state.last_uid
+        count_before = self._local_count(state.id)
+        if info.uidnext is not None and info.uidnext <= state.last_uid + 1:
+            new_uids: list[int] = []
+        else:
+            new_uids = session.uids_above(state.last_uid)
+        self.reporter.folder_started(account.name, folder, len(new_uids))
+        if new_uids:
+            own = frozenset(a for a in (account.address.lower(),) if a)
+            self._fetch_and_store(session, account, folder, state, new_uids, own, result)
+
+        if old_last_uid > 0 and not result.identity_reset:
+            changes = session.fetch_flags(old_last_uid, state.highestmodseq)
+            if changes:
+                with self.db.write() as conn:
+                    result.conversations |= ingest.apply_flags(conn, state.id, changes)
+                result.flag_changes = len(changes)
+            if (count_before + len(new_uids) != info.exists or not session.condstore
+                    or state.quarantine or state.release_once):
+                self._reconcile_expunges(session, account, folder, state.id, result)
+
+        self._sweep(account, folder, state.id, result)
+        with self.db.write() as conn:
+            ingest.set_folder_marks(conn, state.id, uidnext=info.uidnext,
+                                    highestmodseq=info.highestmodseq, synced_at=now)
+            ingest.consume_release(conn, state.id)
+            fresh = ingest.folder_state(conn, account.name, folder)
+        result.quarantine = fresh.quarantine
+        if fresh.quarantine:
+            self.reporter.warn(f"{account.name}/{folder} is quarantined: {fresh.quarantine}")
+        return result
+
+    @staticmethod
+    def _identity_lost(state: ingest.FolderState, info: object) -> bool:
+        uidvalidity = getattr(info, "uidvalidity")
+        uidnext = getattr(info, "uidnext")
+        highest = getattr(info, "highestmodseq")
+        if uidvalidity != state.uidvalidity:
+            return True
+        if uidnext is not None and state.last_uid and uidnext <= state.last_uid:
+            return True  # renumbered under the same UIDVALIDITY
+        return bool(highest is not None and state.highestmodseq is not None
+                    and highest < state.highestmodseq)
+
+    def _local_count(self, folder_id: int) -> int:
+        return ingest.local_count(self.db.conn, folder_id)
+
+    # -- new mail --------------------------------------------------------------------------
+
+    def _fetch_and_store(self, session: ImapSession, account: AccountConfig, folder: str,
+                         state: ingest.FolderState, uids: list[int], own: frozenset[str],
+                         result: FolderResult) -> None:
+        batch = self.config.sync.batch_size
+        use_pool = len(uids) >= _POOL_THRESHOLD
+        depth = self._workers() + 1
+        pending: deque[tuple[int, list[FetchedRaw], Future[list[tuple[bytes, ParsedMessage]]] | None]]
+        pending = deque()
+        for start in range(0, len(uids), batch):
+            chunk = uids[start:start + batch]
+            fetched = session.fetch_bodies(chunk)
+            watermark = chunk[-1]
+            future = self._get_pool().submit(parse_batch, [f.raw for f in fetched]) \
+                if use_pool and fetched else None
+            pending.append((watermark, fetched, future))
+            while len(pending) > (depth if use_pool else 0):
+                self._store_batch(account, folder, state, own, *pending.popleft(), result=result)
+        while pending:
+            self._store_batch(account, folder, state, own, *pending.popleft(), result=result)
+
+    def _store_batch(self, account: AccountConfig, folder: str, state: ingest.FolderState,
+                     own: frozenset[str], watermark: int, fetched: list[FetchedRaw],
+                     future: Future[list[tuple[bytes, ParsedMessage]]] | None,
+                     *, result: FolderResult) -> None:
+        parsed: list[tuple[bytes, ParsedMessage]]
+        if future is None:
+            parsed = parse_batch([f.raw for f in fetched])
+        else:
+            try:
+                parsed = future.result()
+            except BrokenProcessPool:
+                self.close()
+                parsed = parse_batch([f.raw for f in fetched])
+        messages = [
+            ingest.FetchedMessage(uid=f.uid, flags=f.flags, modseq=f.modseq,
+                                  internal_date=f.internal_date, raw=f.raw, sha256=sha, parsed=p)
+            for f, (sha, p) in zip(fetched, parsed, strict=True)
+        ]
+        now = ingest.utc_now()
+        with self.db.write() as conn:
+            touched = ingest.ingest_batch(conn, state, messages, own_addresses=own,
+                                          watermark=watermark, now=now)
+            if messages:
+                append_event(conn, "sync", "mail.received", f"{account.name}/{folder}",
+                             {"count": len(messages), "conversations": sorted(touched)[:500]})
+        result.new += len(messages)
+        result.conversations |= touched
+        self.reporter.advanced(len(messages))
+
+    # -- removals --------------------------------------------------------------------------
+
+    @staticmethod
+    def _released(conn: object, folder_id: int) -> bool:
+        row = getattr(conn, "execute")("SELECT release_once FROM folders WHERE id = ?",
+                                       (folder_id,)).fetchone()
+        return bool(row and row[0])
+
+    def _too_many(self, vanished: int, total: int) -> bool:
+        cfg = self.config.sync
+        return vanished >= cfg.mass_delete_min and vanished > cfg.mass_delete_fraction * total
+
+    def _reconcile_expunges(self, session: ImapSession, account: AccountConfig, folder: str,
+                            folder_id: int, result: FolderResult) -> None:
+        server = session.all_uids()
+        local = ingest.local_uids(self.db.conn, folder_id)
+        vanished = [u for u in local if u not in server]
+        if not vanished:
+            return
+        with self.db.write() as conn:
+            if self._too_many(len(vanished), len(local)) and not self._released(conn, folder_id):
+                reason = (f"{len(vanished)} of {len(local)} messages vanished from the server at"
+                          f" once; nothing was deleted locally. If that was intended, run"
+                          f" `cxinbox sync --release {account.name}/{folder}`")
+                ingest.set_quarantine(conn, folder_id, reason)
+                append_event(conn, "sync", "sync.quarantine", f"{account.name}/{folder}",
+                             {"vanished": len(vanished), "local": len(local)})
+                return
+            ingest.drop_locations(conn, folder_id, vanished)
+            ingest.set_quarantine(conn, folder_id, None)
+        result.removed += len(vanished)
+
+    def _sweep(self, account: AccountConfig, folder: str, folder_id: int,
+               result: FolderResult) -> None:
+        with self.db.write() as conn:
+            row = conn.execute("SELECT sweep_needed FROM folders WHERE id = ?",
+                               (folder_id,)).fetchone()
+            if not row or not row[0]:
+                return
+            orphans = ingest.orphan_count(conn)
+            live = int(conn.execute("SELECT count(*) FROM messages WHERE gone_at IS NULL"
+                                    " AND channel = 'email'").fetchone()[0])
+            if orphans and self._too_many(orphans, live) and not self._released(conn, folder_id):
+                reason = (f"{orphans} of {live} messages are no longer on the server after it"
+                          f" renumbered {folder}; nothing was deleted locally. If that was"
+                          f" intended, run `cxinbox sync --release {account.name}/{folder}`")
+                ingest.set_quarantine(conn, folder_id, reason)
+                conn.execute("UPDATE folders SET sweep_needed = 0 WHERE id = ?", (folder_id,))
+                return
+            touched = ingest.sweep_gone(conn, ingest.utc_now())
+            if orphans:
+                append_event(conn, "sync", "mail.gone", f"{account.name}/{folder}",
+                             {"count": orphans, "conversations": sorted(touched)[:500]})
+        result.conversations |= touched
+
+    # -- continuous ------------------------------------------------------------------------
+
+    def watch(self, stop: threading.Event,
+              on_change: Callable[[FolderResult], None] | None = None) -> None:
+        """Keep every folder in sync with IDLE until `stop` is set; reconnects with backoff."""
+        threads = [
+            threading.Thread(target=self._watch_folder, args=(account, folder, stop, on_change),
+                             name=f"sync-{account.name}-{folder}", daemon=True)
+            for account in self.config.accounts for folder in account.folders
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            while t.is_alive():
+                t.join(0.5)
+
+    def _watch_folder(self, account: AccountConfig, folder: str, stop: threading.Event,
+                      on_change: Callable[[FolderResult], None] | None) -> None:
+        backoff = 1.0
+        cap = float(self.config.sync.reconnect_max_s)
+        while not stop.is_set():
+            session: ImapSession | None = None
+            try:
+                session = self.open_session(account)
+                while not stop.is_set():
+                    result = self.sync_folder(session, account, folder)
+                    backoff = 1.0
+                    if on_change and (result.new or result.flag_changes or result.removed):
+                        on_change(result)
+                    self._idle(session, stop)
+            except ImapAuthError as exc:
+                self.reporter.warn(str(exc))
+                backoff = cap
+            except ImapError as exc:
+                self.reporter.warn(f"{account.name}/{folder}: {exc}; retrying in {backoff:.0f}s")
+            except Exception as exc:  # noqa: BLE001 - a watcher must survive and report
+                log.exception("sync of %s/%s failed", account.name, folder)
+                self.reporter.warn(f"{account.name}/{folder}: unexpected error: {exc}")
+            finally:
+                if session is not None:
+                    session.close()
+            stop.wait(backoff)
+            backoff = min(cap, backoff * 2)
+
+    def _idle(self, session: ImapSession, stop: threading.Event) -> None:
+        timeout = float(self.config.sync.idle_timeout_s)
+        if "IDLE" not in session.capabilities:
+            stop.wait(min(30.0, timeout))
+            return
+        session.idle_wait(timeout, stop.is_set)

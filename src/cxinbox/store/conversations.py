@@ -1,0 +1,124 @@
+"""Reading conversations and writing staff state on them. SQL only; no policy."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+_LIST_COLUMNS = (
+    "c.id, c.subject, c.channel, c.mailbox, c.status, c.snoozed_until, c.assignee, c.priority,"
+    " c.from_name, c.from_addr, c.created_at, c.last_message_at, c.last_inbound_at,"
+    " c.first_response_at, c.last_response_at, c.message_count, c.unread_count, c.has_attachment,"
+    " c.sla_paused_s, c.sla_paused_since"
+)
+
+
+def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], offset: int,
+              limit: int) -> tuple[list[sqlite3.Row], int]:
+    base = f"FROM conversations c WHERE c.merged_into IS NULL AND ({where})"
+    total = int(conn.execute(f"SELECT count(*) {base}", list(params)).fetchone()[0])
+    rows = conn.execute(
+        f"SELECT {_LIST_COLUMNS} {base} ORDER BY c.last_message_at DESC, c.id DESC"
+        " LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ).fetchall()
+    return rows, total
+
+
+def matching_ids(conn: sqlite3.Connection, where: str, params: Sequence[object]) -> list[int]:
+    return [r[0] for r in conn.execute(
+        f"SELECT c.id FROM conversations c WHERE c.merged_into IS NULL AND ({where})"
+        " ORDER BY c.id", list(params))]
+
+
+def tags_for(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start:start + 500])
+        if not chunk:
+            continue
+        marks = ",".join("?" * len(chunk))
+        for conv, tag in conn.execute(
+            f"SELECT conversation_id, tag FROM conversation_tags WHERE conversation_id IN ({marks})"
+            " ORDER BY tag", chunk):
+            out[conv].append(tag)
+    return out
+
+
+def get_row(conn: sqlite3.Connection, conv_id: int) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        f"SELECT {_LIST_COLUMNS}, c.merged_into FROM conversations c WHERE c.id = ?",
+        (conv_id,)).fetchone()
+    return row
+
+
+def messages_of(conn: sqlite3.Connection, conv_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT id, channel, direction, message_id, subject, from_name, from_addr, to_addrs,"
+        " cc_addrs, date, body_text, attachments, problems, seen FROM messages"
+        " WHERE conversation_id = ? AND gone_at IS NULL ORDER BY date, id", (conv_id,)).fetchall()
+
+
+def notes_of(conn: sqlite3.Connection, conv_id: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT id, author, body, created_at FROM notes"
+                        " WHERE conversation_id = ? ORDER BY created_at, id", (conv_id,)).fetchall()
+
+
+def raw_of_message(conn: sqlite3.Connection, message_pk: int) -> bytes | None:
+    row = conn.execute("SELECT r.data FROM messages m JOIN raw_messages r ON r.id = m.raw_id"
+                       " WHERE m.id = ?", (message_pk,)).fetchone()
+    return bytes(row[0]) if row else None
+
+
+def add_tags(conn: sqlite3.Connection, ids: Iterable[int], tags: Sequence[str]) -> int:
+    cur = conn.executemany("INSERT OR IGNORE INTO conversation_tags (conversation_id, tag)"
+                           " VALUES (?, ?)", [(i, t) for i in ids for t in tags])
+    return cur.rowcount
+
+
+def remove_tags(conn: sqlite3.Connection, ids: Iterable[int], tags: Sequence[str]) -> int:
+    cur = conn.executemany("DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?",
+                           [(i, t) for i in ids for t in tags])
+    return cur.rowcount
+
+
+def insert_note(conn: sqlite3.Connection, conv_id: int, author: str, body: str, at: int) -> int:
+    cur = conn.execute("INSERT INTO notes (conversation_id, author, body, created_at)"
+                       " VALUES (?, ?, ?, ?)", (conv_id, author, body, at))
+    return int(cur.lastrowid or 0)
+
+
+def update_state(conn: sqlite3.Connection, conv_id: int, **columns: object) -> None:
+    """Set staff-state columns (names come from the service, never from users)."""
+    allowed = {"status", "snoozed_until", "assignee", "priority", "sla_paused_s",
+               "sla_paused_since"}
+    if not columns or not set(columns) <= allowed:
+        raise ValueError(f"not staff-state columns: {sorted(set(columns) - allowed)}")
+    sets = ", ".join(f"{name} = ?" for name in columns)
+    conn.execute(f"UPDATE conversations SET {sets} WHERE id = ?", [*columns.values(), conv_id])
+
+
+def folder_rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT f.account, f.name, f.uidvalidity, f.last_uid, f.highestmodseq, f.quarantine,"
+        " f.last_sync_at, (SELECT count(*) FROM locations l WHERE l.folder_id = f.id) AS messages"
+        " FROM folders f ORDER BY f.account, f.name").fetchall()
+
+
+def events_after(conn: sqlite3.Connection, seq: int, limit: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT seq, at, actor, action, target, details FROM events"
+                        " WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)).fetchall()
+
+
+def last_event_seq(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM conversations WHERE merged_into IS NULL),"
+        " (SELECT count(*) FROM messages WHERE gone_at IS NULL),"
+        " (SELECT count(*) FROM raw_messages),"
+        " (SELECT count(*) FROM messages WHERE problems != '')").fetchone()
+    return {"conversations": row[0], "messages": row[1], "raw_messages": row[2],
+            "flagged_messages": row[3]}

@@ -1,0 +1,210 @@
+"""The SQLite database: opening, pragmas, migrations, file modes, the write lock, events.
+
+One `Database` per process. Each thread gets its own connection (sqlite3 connections
+must not be shared across threads); every write goes through `write()`, which holds a
+process-wide lock and a `BEGIN IMMEDIATE` transaction, so two writers never interleave
+and a read-then-write transaction never fails with "database is locked".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from cxinbox.store.schema import MIGRATIONS
+
+# SQLite releases with the WAL-reset corruption fix (3.51.3, backports 3.44.6 / 3.50.7).
+_WAL_RESET_FIXED = ((3, 51, 3), (3, 50, 7), (3, 44, 6))
+
+
+class StoreError(Exception):
+    """A problem with the database file a person can act on (one line)."""
+
+
+def sqlite_version() -> tuple[int, int, int]:
+    major, minor, patch = (int(x) for x in sqlite3.sqlite_version.split(".")[:3])
+    return major, minor, patch
+
+
+def has_wal_reset_fix(version: tuple[int, int, int] | None = None) -> bool:
+    v = version or sqlite_version()
+    if v >= (3, 51, 3):
+        return True
+    return any(v[:2] == fixed[:2] and v >= fixed for fixed in _WAL_RESET_FIXED[1:])
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _event_hash(prev_hash: str, seq: int, at: int, actor: str, action: str, target: str,
+                details: str) -> str:
+    payload = json.dumps([prev_hash, seq, at, actor, action, target, details],
+                         ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class Database:
+    """Owns the database file. `path=None` is never allowed: the cache is always on disk."""
+
+    def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
+        self.path = path
+        self._synchronous = synchronous
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._all_connections: list[sqlite3.Connection] = []
+        self._conn_lock = threading.Lock()
+        self._prepare_files()
+        self._migrate()
+
+    # -- files -------------------------------------------------------------------------
+
+    def _prepare_files(self) -> None:
+        directory = self.path.parent
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not self.path.exists():
+                fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+                os.close(fd)
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot create the database: {exc.strerror}") from None
+        # SQLite gives the -wal and -shm files the main file's mode, so 0600 here covers them.
+        os.chmod(self.path, 0o600)
+
+    def file_modes(self) -> dict[str, int]:
+        modes = {str(self.path.parent): stat.S_IMODE(self.path.parent.stat().st_mode)}
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                modes[str(p)] = stat.S_IMODE(p.stat().st_mode)
+        return modes
+
+    # -- connections -------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=30.0)
+            conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a usable cxinbox database ({exc})") from None
+        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        conn.execute("PRAGMA cache_size=-32000")
+        conn.row_factory = sqlite3.Row
+        with self._conn_lock:
+            self._all_connections.append(conn)
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        with self._conn_lock:
+            for conn in self._all_connections:
+                try:
+                    conn.close()
+                except sqlite3.ProgrammingError:
+                    pass
+            self._all_connections.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: everything inside commits together or not at all."""
+        with self._write_lock:
+            conn = self.conn
+            if conn.in_transaction:  # nested use joins the outer transaction
+                yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for several SELECTs; never hold it across a wait."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    # -- schema ------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        conn = self.conn
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(f"{self.path}: made by a newer cxinbox (schema {version}); upgrade")
+        for number in range(version, len(MIGRATIONS)):
+            # executescript commits anything pending first, so the script owns its transaction.
+            with self._write_lock:
+                conn.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[number]}\n"
+                                   f"PRAGMA user_version={number + 1};\nCOMMIT;")
+
+    def integrity_check(self) -> str:
+        return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def data_version(self) -> int:
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def append_event(conn: sqlite3.Connection, actor: str, action: str, target: str = "",
+                 details: dict[str, Any] | None = None, *, at: int | None = None) -> int:
+    """Append one hash-chained event inside the caller's write transaction; returns its seq."""
+    at = now_ms() if at is None else at
+    details_json = json.dumps(details or {}, ensure_ascii=False, sort_keys=True,
+                              separators=(",", ":"))
+    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    prev_seq, prev_hash = (row[0], row[1]) if row else (0, "")
+    seq = prev_seq + 1
+    digest = _event_hash(prev_hash, seq, at, actor, action, target, details_json)
+    conn.execute(
+        "INSERT INTO events (seq, at, actor, action, target, details, prev_hash, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (seq, at, actor, action, target, details_json, prev_hash, digest),
+    )
+    return seq
+
+
+def verify_event_chain(conn: sqlite3.Connection) -> tuple[bool, int | None]:
+    """Walk the chain; returns (ok, first bad seq)."""
+    prev_hash = ""
+    expected_seq = 1
+    for row in conn.execute(
+        "SELECT seq, at, actor, action, target, details, prev_hash, hash FROM events ORDER BY seq"
+    ):
+        seq, at, actor, action, target, details, stored_prev, stored_hash = tuple(row)
+        if seq != expected_seq or stored_prev != prev_hash:
+            return False, seq
+        if _event_hash(prev_hash, seq, at, actor, action, target, details) != stored_hash:
+            return False, seq
+        prev_hash = stored_hash
+        expected_seq += 1
+    return True, None

@@ -1,0 +1,371 @@
+"""Writing synced messages: raw bytes, parsed fields, threading, locations, watermark.
+
+Every function here runs inside the caller's write transaction. `ingest_batch` moves the
+folder's watermark in the same transaction as the messages, so a crash at any instant
+either keeps the whole batch or none of it, and a replayed batch inserts nothing twice
+(raw bytes are keyed by SHA-256, locations by (folder, uid)).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from cxinbox.domain.models import ParsedMessage
+from cxinbox.domain.threading import (
+    SUBJECT_WINDOW_S,
+    SubjectCandidate,
+    is_reply_subject,
+    normalize_subject,
+    pick_by_references,
+    pick_by_subject,
+    reference_chain,
+)
+
+_FUTURE_SLACK_S = 24 * 3600
+
+
+@dataclass(slots=True)
+class FetchedMessage:
+    """One message as fetched from a server and parsed, ready to store."""
+
+    uid: int
+    flags: str  # space-separated IMAP flags
+    modseq: int | None
+    internal_date: int | None  # epoch seconds
+    raw: bytes
+    sha256: bytes
+    parsed: ParsedMessage
+
+
+@dataclass(frozen=True, slots=True)
+class FolderState:
+    id: int
+    account: str
+    name: str
+    uidvalidity: int | None
+    last_uid: int
+    uidnext: int | None
+    highestmodseq: int | None
+    quarantine: str | None
+    sweep_needed: bool
+    release_once: bool
+
+
+# -- folders -------------------------------------------------------------------------------
+
+
+def folder_state(conn: sqlite3.Connection, account: str, name: str) -> FolderState:
+    conn.execute("INSERT OR IGNORE INTO folders (account, name) VALUES (?, ?)", (account, name))
+    row = conn.execute(
+        "SELECT id, account, name, uidvalidity, last_uid, uidnext, highestmodseq, quarantine,"
+        " sweep_needed, release_once FROM folders WHERE account = ? AND name = ?",
+        (account, name),
+    ).fetchone()
+    return FolderState(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                       bool(row[8]), bool(row[9]))
+
+
+def reset_folder_identity(conn: sqlite3.Connection, folder_id: int, uidvalidity: int) -> int:
+    """The server's UIDs no longer mean what we stored (RFC 4549): forget them.
+
+    Messages and conversations stay; the next fetch re-links them by their bytes (or
+    Message-ID) and the sweep afterwards marks what really disappeared.
+    """
+    n = conn.execute("DELETE FROM locations WHERE folder_id = ?", (folder_id,)).rowcount
+    conn.execute(
+        "UPDATE folders SET uidvalidity = ?, last_uid = 0, uidnext = NULL, highestmodseq = NULL,"
+        " sweep_needed = 1 WHERE id = ?",
+        (uidvalidity, folder_id),
+    )
+    return n
+
+
+def set_folder_marks(conn: sqlite3.Connection, folder_id: int, *, uidnext: int | None,
+                     highestmodseq: int | None, synced_at: int) -> None:
+    conn.execute(
+        "UPDATE folders SET uidnext = ?, highestmodseq = ?, last_sync_at = ? WHERE id = ?",
+        (uidnext, highestmodseq, synced_at, folder_id),
+    )
+
+
+def set_quarantine(conn: sqlite3.Connection, folder_id: int, reason: str | None) -> None:
+    conn.execute("UPDATE folders SET quarantine = ? WHERE id = ?", (reason, folder_id))
+
+
+def release_quarantine(conn: sqlite3.Connection, account: str, name: str) -> bool:
+    cur = conn.execute("UPDATE folders SET quarantine = NULL, release_once = 1"
+                       " WHERE account = ? AND name = ? AND quarantine IS NOT NULL", (account, name))
+    return cur.rowcount > 0
+
+
+def consume_release(conn: sqlite3.Connection, folder_id: int) -> bool:
+    cur = conn.execute("UPDATE folders SET release_once = 0 WHERE id = ? AND release_once = 1",
+                       (folder_id,))
+    return cur.rowcount > 0
+
+
+def local_uids(conn: sqlite3.Connection, folder_id: int) -> list[int]:
+    return [r[0] for r in conn.execute(
+        "SELECT uid FROM locations WHERE folder_id = ? ORDER BY uid", (folder_id,))]
+
+
+def local_count(conn: sqlite3.Connection, folder_id: int) -> int:
+    return int(conn.execute("SELECT count(*) FROM locations WHERE folder_id = ?",
+                            (folder_id,)).fetchone()[0])
+
+
+# -- ingest --------------------------------------------------------------------------------
+
+
+def _epoch(parsed: ParsedMessage, internal_date: int | None, now: int) -> int:
+    if parsed.date is not None:
+        ts = int(parsed.date.timestamp())
+        if ts <= now + _FUTURE_SLACK_S and ts > 0:
+            return ts
+    return internal_date if internal_date else now
+
+
+def _addr_json(addresses: Iterable[object]) -> str:
+    return json.dumps([[a.name, a.email] for a in addresses], ensure_ascii=False)  # type: ignore[attr-defined]
+
+
+def _attachments_json(parsed: ParsedMessage) -> str:
+    return json.dumps(
+        [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
+          "part_path": a.part_path, "inline": a.inline} for a in parsed.attachments],
+        ensure_ascii=False,
+    )
+
+
+def _known_thread_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, int]:
+    if not ids:
+        return {}
+    found: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for mid, conv in conn.execute(
+            f"SELECT message_id, conversation_id FROM thread_ids WHERE message_id IN ({marks})",
+            chunk,
+        ):
+            found[mid] = conv
+    return found
+
+
+def _subject_candidates(conn: sqlite3.Connection, norm: str, at: int) -> list[SubjectCandidate]:
+    rows = conn.execute(
+        "SELECT id, last_message_at, participants FROM conversations"
+        " WHERE norm_subject = ? AND channel = 'email' AND merged_into IS NULL"
+        " AND last_message_at BETWEEN ? AND ? ORDER BY last_message_at DESC LIMIT 20",
+        (norm, at - SUBJECT_WINDOW_S, at + SUBJECT_WINDOW_S),
+    ).fetchall()
+    return [SubjectCandidate(r[0], r[1], frozenset(r[2].split())) for r in rows]
+
+
+def _choose_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, at: int,
+                         addresses: list[str]) -> tuple[int | None, list[str]]:
+    chain = reference_chain(p.message_id, p.in_reply_to, p.references)
+    lookup = chain + ([p.message_id] if p.message_id else [])
+    known = _known_thread_ids(conn, lookup)
+    conv = pick_by_references(chain, known)
+    if conv is None and p.message_id and p.message_id in known:
+        # A reply arrived first and named this message; or a duplicate Message-ID. Trust it
+        # only when no stored message already carries the id (duplicates are not threads).
+        dup = conn.execute("SELECT 1 FROM messages WHERE message_id = ? LIMIT 1",
+                           (p.message_id,)).fetchone()
+        if dup is None:
+            conv = known[p.message_id]
+    if conv is None and not p.auto_submitted and (chain or is_reply_subject(p.subject)
+                                                  or addresses):
+        conv = pick_by_subject(norm, at, addresses, _subject_candidates(conn, norm, at))
+    return conv, chain
+
+
+def _new_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, at: int,
+                      mailbox: str, patient_name: str, patient_addr: str, channel: str) -> int:
+    cur = conn.execute(
+        "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name,"
+        " from_addr, participants, created_at, last_message_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, '', ?, ?)",
+        (p.subject, norm, channel, mailbox, patient_name, patient_addr, at, at),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def _touch_conversation(conn: sqlite3.Connection, conv: int, p: ParsedMessage, at: int,
+                        direction: str, unread: int, addresses: list[str],
+                        own: frozenset[str]) -> None:
+    row = conn.execute("SELECT participants, created_at, from_addr FROM conversations"
+                       " WHERE id = ?", (conv,)).fetchone()
+    people = row[0].split()
+    for a in addresses:
+        if a and a not in own and a not in people:
+            people.append(a)
+    conn.execute(
+        "UPDATE conversations SET message_count = message_count + 1,"
+        " last_message_at = max(last_message_at, ?),"
+        " last_inbound_at = CASE WHEN ? = 'in' THEN max(coalesce(last_inbound_at, 0), ?)"
+        "   ELSE last_inbound_at END,"
+        " first_response_at = CASE WHEN ? = 'out' AND (first_response_at IS NULL"
+        "   OR first_response_at > ?) THEN ? ELSE first_response_at END,"
+        " last_response_at = CASE WHEN ? = 'out' THEN max(coalesce(last_response_at, 0), ?)"
+        "   ELSE last_response_at END,"
+        " unread_count = unread_count + ?, has_attachment = max(has_attachment, ?),"
+        " participants = ? WHERE id = ?",
+        (at, direction, at, direction, at, at, direction, at, unread, int(bool(p.attachments)),
+         " ".join(people[:50]), conv),
+    )
+    sender = p.from_addr
+    if direction == "in" and sender is not None and (at < row[1] or row[2] in own or not row[2]):
+        # An earlier message (or the first patient message after a staff-started thread)
+        # decides who the conversation is "from" and what it is called.
+        conn.execute(
+            "UPDATE conversations SET from_name = ?, from_addr = ?, created_at = min(created_at, ?),"
+            " subject = CASE WHEN ? < created_at THEN ? ELSE subject END WHERE id = ?",
+            (sender.name, sender.email, at, at, p.subject, conv),
+        )
+
+
+def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, mailbox: str,
+                    own: frozenset[str], now: int) -> tuple[int, int]:
+    p = m.parsed
+    at = _epoch(p, m.internal_date, now)
+    from_email = p.from_addr.email if p.from_addr else ""
+    from_name = p.from_addr.name if p.from_addr else ""
+    direction = "out" if from_email and from_email in own else "in"
+    addresses = [from_email] + [a.email for a in p.to] + [a.email for a in p.cc]
+    norm = normalize_subject(p.subject)
+    conv, chain = _choose_conversation(conn, p, norm, at, addresses)
+    if conv is None:
+        if direction == "out" and p.to:
+            patient_name, patient_addr = p.to[0].name, p.to[0].email
+        else:
+            patient_name, patient_addr = from_name, from_email
+        conv = _new_conversation(conn, p, norm, at, mailbox, patient_name, patient_addr, "email")
+    seen = "\\Seen" in m.flags.split()
+    unread = int(direction == "in" and not seen)
+    cur = conn.execute(
+        "INSERT INTO messages (raw_id, conversation_id, channel, direction, message_id,"
+        " in_reply_to, refs, subject, from_name, from_addr, sender, to_addrs, cc_addrs, date,"
+        " body_text, attachments, has_attachment, problems, seen)"
+        " VALUES (?, ?, 'email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (raw_id, conv, direction, p.message_id, p.in_reply_to, " ".join(p.references),
+         p.subject, from_name, from_email, f"{from_name} {from_email}".strip(),
+         _addr_json(p.to), _addr_json(p.cc), at, p.body_text, _attachments_json(p),
+         int(bool(p.attachments)), "; ".join(p.problems), int(seen)),
+    )
+    ids = chain + ([p.message_id] if p.message_id else [])
+    conn.executemany("INSERT OR IGNORE INTO thread_ids (message_id, conversation_id) VALUES (?, ?)",
+                     [(mid, conv) for mid in ids])
+    _touch_conversation(conn, conv, p, at, direction, unread, addresses, own)
+    return int(cur.lastrowid or 0), conv
+
+
+def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[FetchedMessage],
+                 *, own_addresses: frozenset[str], watermark: int, now: int) -> set[int]:
+    """Store a fetched batch and move the folder's watermark, in the caller's transaction.
+
+    Returns the ids of the conversations that changed.
+    """
+    touched: set[int] = set()
+    revived: list[int] = []
+    for m in messages:
+        cur = conn.execute("INSERT OR IGNORE INTO raw_messages (sha256, size, data) VALUES (?, ?, ?)",
+                           (m.sha256, len(m.raw), m.raw))
+        msg_pk: int | None = None
+        if cur.rowcount == 1:
+            raw_id = int(cur.lastrowid or 0)
+        else:
+            raw_id = conn.execute("SELECT id FROM raw_messages WHERE sha256 = ?",
+                                  (m.sha256,)).fetchone()[0]
+            row = conn.execute("SELECT id, conversation_id, gone_at FROM messages WHERE raw_id = ?",
+                               (raw_id,)).fetchone()
+            if row is not None:
+                msg_pk = row[0]
+                if row[2] is not None:
+                    revived.append(row[0])
+                    touched.add(row[1])
+        if msg_pk is None:
+            msg_pk, conv = _insert_message(conn, raw_id, m, folder.account, own_addresses, now)
+            touched.add(conv)
+        conn.execute(
+            "INSERT OR IGNORE INTO locations (folder_id, uid, message_pk, flags, modseq)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (folder.id, m.uid, msg_pk, m.flags, m.modseq),
+        )
+    if revived:
+        conn.executemany("UPDATE messages SET gone_at = NULL WHERE id = ?", [(i,) for i in revived])
+        refresh_conversation_counts(conn, touched)
+    conn.execute("UPDATE folders SET last_uid = max(last_uid, ?) WHERE id = ?",
+                 (watermark, folder.id))
+    return touched
+
+
+# -- flags and expunges --------------------------------------------------------------------
+
+
+def refresh_conversation_counts(conn: sqlite3.Connection, conv_ids: Iterable[int]) -> None:
+    conn.executemany(
+        "UPDATE conversations SET"
+        " message_count = (SELECT count(*) FROM messages m WHERE m.conversation_id = conversations.id"
+        "   AND m.gone_at IS NULL),"
+        " unread_count = (SELECT count(*) FROM messages m WHERE m.conversation_id = conversations.id"
+        "   AND m.gone_at IS NULL AND m.seen = 0 AND m.direction = 'in')"
+        " WHERE id = ?",
+        [(c,) for c in conv_ids],
+    )
+
+
+def apply_flags(conn: sqlite3.Connection, folder_id: int,
+                changes: Sequence[tuple[int, str, int | None]]) -> set[int]:
+    """Record server flag changes (uid, flags, modseq); returns touched conversations."""
+    touched: set[int] = set()
+    for uid, flags, modseq in changes:
+        row = conn.execute(
+            "SELECT l.message_pk, l.flags, m.conversation_id, m.seen FROM locations l"
+            " JOIN messages m ON m.id = l.message_pk WHERE l.folder_id = ? AND l.uid = ?",
+            (folder_id, uid),
+        ).fetchone()
+        if row is None:
+            continue
+        conn.execute("UPDATE locations SET flags = ?, modseq = ? WHERE folder_id = ? AND uid = ?",
+                     (flags, modseq, folder_id, uid))
+        seen = int("\\Seen" in flags.split())
+        if seen != row[3]:
+            conn.execute("UPDATE messages SET seen = ? WHERE id = ?", (seen, row[0]))
+            touched.add(row[2])
+    refresh_conversation_counts(conn, touched)
+    return touched
+
+
+def drop_locations(conn: sqlite3.Connection, folder_id: int, uids: Sequence[int]) -> None:
+    conn.executemany("DELETE FROM locations WHERE folder_id = ? AND uid = ?",
+                     [(folder_id, u) for u in uids])
+    conn.execute("UPDATE folders SET sweep_needed = 1 WHERE id = ?", (folder_id,))
+
+
+def orphan_count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute(
+        "SELECT count(*) FROM messages m WHERE m.gone_at IS NULL AND m.channel = 'email'"
+        " AND NOT EXISTS (SELECT 1 FROM locations l WHERE l.message_pk = m.id)").fetchone()[0])
+
+
+def sweep_gone(conn: sqlite3.Connection, now: int) -> set[int]:
+    """Mark messages no folder holds any more as gone; returns touched conversations."""
+    rows = conn.execute(
+        "SELECT m.id, m.conversation_id FROM messages m WHERE m.gone_at IS NULL"
+        " AND m.channel = 'email'"
+        " AND NOT EXISTS (SELECT 1 FROM locations l WHERE l.message_pk = m.id)").fetchall()
+    conn.executemany("UPDATE messages SET gone_at = ? WHERE id = ?", [(now, r[0]) for r in rows])
+    touched = {r[1] for r in rows}
+    refresh_conversation_counts(conn, touched)
+    conn.execute("UPDATE folders SET sweep_needed = 0")
+    return touched
+
+
+def utc_now() -> int:
+    return int(datetime.now(timezone.utc).timestamp())

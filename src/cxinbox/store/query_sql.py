@@ -1,0 +1,215 @@
+"""Compile a parsed query (`cxinbox.domain.query`) into a SQL condition over conversations.
+
+The result is a boolean expression over `conversations c` plus positional parameters; the
+caller wraps it in its own SELECT, paging and ordering. Every user-typed value travels as a
+bound parameter, and every text term is quoted for FTS5, so no input can change the shape of
+the SQL or of the full-text query.
+
+Negation must mean "does not match", including rows where a column is NULL: `-assignee:ana`
+has to keep unassigned conversations. Predicates are therefore written to yield 0 or 1, never
+NULL (`IS` instead of `=` on nullable columns, `IFNULL` around SQL we do not write ourselves).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import assert_never
+
+from cxinbox.domain.query import (
+    FIELD_NAMES,
+    And,
+    Everything,
+    Field,
+    Node,
+    Not,
+    Or,
+    QueryContext,
+    QueryError,
+    Text,
+    conversation_ids,
+    resolve_date,
+)
+
+__all__ = ["SlaSql", "compile_query"]
+
+Sql = tuple[str, list[object]]
+
+SlaSql = Callable[[str], Sql]
+"""Given an `sla:` value (breached, at-risk, ok, paused), a condition over `c` and its params."""
+
+_FTS_CONVERSATIONS = (
+    "c.id {op} (SELECT m.conversation_id FROM messages_fts f"
+    " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?)"
+)
+_LIKE = "LIKE ? ESCAPE '\\'"
+_HAS_TAG = "EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = ?)"
+_FROM = (
+    f"(c.from_addr {_LIKE} OR c.from_name {_LIKE} OR EXISTS (SELECT 1 FROM messages m"
+    f" WHERE m.conversation_id = c.id AND (m.from_addr {_LIKE} OR m.from_name {_LIKE})))"
+)
+_TO = (
+    "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
+    f" AND (m.to_addrs {_LIKE} OR m.cc_addrs {_LIKE}))"
+)
+_UNASSIGNED = "c.assignee IS NULL"
+
+_FIXED_SQL: dict[tuple[str, str], str] = {
+    ("is", "unread"): "c.unread_count > 0",
+    ("is", "unassigned"): _UNASSIGNED,
+    ("assignee", "none"): _UNASSIGNED,
+    ("has", "attachment"): "c.has_attachment = 1",
+}
+_COLUMN_FIELDS = {"status": "c.status", "priority": "c.priority", "channel": "c.channel"}
+# Terms meaning "assigned to the person asking"; exact match so the assignee index is used.
+_ME_FIELDS = {"assignee": "me", "is": "mine"}
+
+
+def compile_query(node: Node, ctx: QueryContext, sla_sql: SlaSql | None = None) -> Sql:
+    """The SQL condition and parameters selecting the conversations `node` describes.
+
+    `sla_sql` compiles `sla:` terms; SLA state lives with the SLA engine, so without it an
+    `sla:` term raises `QueryError` instead of quietly matching nothing.
+    """
+    return _Compiler(ctx, sla_sql).compile(node)
+
+
+class _Compiler:
+    def __init__(self, ctx: QueryContext, sla_sql: SlaSql | None) -> None:
+        self._ctx = ctx
+        self._sla_sql = sla_sql
+
+    def compile(self, node: Node) -> Sql:
+        if isinstance(node, Everything):
+            return "1", []
+        if isinstance(node, Text):
+            return _text_match([node], " ")
+        if isinstance(node, Field):
+            return self._field(node)
+        if isinstance(node, Not):
+            return self._not(node.node)
+        if isinstance(node, And):
+            return self._join(node.nodes, "AND", " ")
+        if isinstance(node, Or):
+            return self._join(node.nodes, "OR", " OR ")
+        assert_never(node)
+
+    def _not(self, inner: Node) -> Sql:
+        if isinstance(inner, Text):
+            return _text_match([inner], " ", op="NOT IN")
+        sql, params = self.compile(inner)
+        return f"NOT ({sql})", params
+
+    def _join(self, nodes: Sequence[Node], op: str, fts_op: str) -> Sql:
+        """Join children with `op`, folding their plain text terms into one FTS query.
+
+        One MATCH with several phrases costs one index probe instead of one subquery per
+        word. For AND this means all the words must occur in the same message (the usual
+        reading of a search box); for OR the folding changes nothing.
+        """
+        if not nodes:
+            return ("1" if op == "AND" else "0"), []
+        texts = [n for n in nodes if isinstance(n, Text)]
+        parts: list[Sql] = []
+        for child in nodes:
+            if not isinstance(child, Text):
+                parts.append(self.compile(child))
+            elif texts:
+                parts.append(_text_match(texts, fts_op))
+                texts = []
+        sql = f" {op} ".join(part_sql for part_sql, _ in parts)
+        return f"({sql})", [param for _, part_params in parts for param in part_params]
+
+    def _field(self, node: Field) -> Sql:
+        if node.name not in FIELD_NAMES:
+            raise QueryError(f"unknown field '{node.name}:'", node.position, node.length)
+        if node.name == "sla":
+            return self._sla(node)
+        fixed = _FIXED_SQL.get((node.name, node.value.lower()))
+        if fixed is not None:
+            return fixed, []
+        if node.name in _COLUMN_FIELDS:
+            return f"{_COLUMN_FIELDS[node.name]} = ?", [node.value.lower()]
+        if node.name in _ME_FIELDS and node.value.lower() == _ME_FIELDS[node.name]:
+            return "c.assignee IS ?", [self._ctx.me]
+        handler = _HANDLERS.get(node.name)
+        if handler is None:
+            raise QueryError(
+                f"invalid value for '{node.name}:': {node.value}", node.position, node.length
+            )
+        return handler(node, self._ctx)
+
+    def _sla(self, node: Field) -> Sql:
+        if self._sla_sql is None:
+            raise QueryError(
+                "sla: is not available: no SLA policy is configured", node.position, node.length
+            )
+        sql, params = self._sla_sql(node.value)
+        return f"IFNULL(({sql}), 0)", list(params)
+
+
+def _assignee(node: Field, _: QueryContext) -> Sql:
+    return "c.assignee IS ? COLLATE NOCASE", [node.value]
+
+
+def _date(node: Field, ctx: QueryContext) -> Sql:
+    seconds = math.floor(resolve_date(node, ctx).timestamp())
+    op = "<" if node.name == "before" else ">="
+    return f"c.last_message_at {op} ?", [seconds]
+
+
+def _tag(node: Field, _: QueryContext) -> Sql:
+    return _HAS_TAG, [node.value.lower()]
+
+
+def _mailbox(node: Field, _: QueryContext) -> Sql:
+    return "c.mailbox = ? COLLATE NOCASE", [node.value]
+
+
+def _from(node: Field, _: QueryContext) -> Sql:
+    return _FROM, [_contains(node.value)] * 4
+
+
+def _to(node: Field, _: QueryContext) -> Sql:
+    return _TO, [_contains(node.value)] * 2
+
+
+def _ids(node: Field, _: QueryContext) -> Sql:
+    ids = conversation_ids(node)
+    return f"c.id IN ({', '.join('?' * len(ids))})", list(ids)
+
+
+_HANDLERS: dict[str, Callable[[Field, QueryContext], Sql]] = {
+    "assignee": _assignee,
+    "before": _date,
+    "after": _date,
+    "tag": _tag,
+    "mailbox": _mailbox,
+    "from": _from,
+    "to": _to,
+    "id": _ids,
+}
+
+
+def _contains(value: str) -> str:
+    """A LIKE pattern for "contains `value`", with LIKE's wildcards taken literally."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _text_match(texts: Sequence[Text], fts_op: str, op: str = "IN") -> Sql:
+    """Conversations with a message matching `texts` (joined by `fts_op`) in full text."""
+    expression = fts_op.join(_fts_term(text) for text in texts)
+    return _FTS_CONVERSATIONS.format(op=op), [expression]
+
+
+def _fts_term(text: Text) -> str:
+    """One FTS5 string: always quoted, so `NEAR(`, `AND`, `*` or `-x` are only words.
+
+    A bare word becomes a prefix query (`"lab"*` finds "laboratory") so results follow
+    the user while they type; a phrase must match exactly. FTS5 reads its query only up to
+    a NUL, which would cut the closing quote off, so NUL becomes a space (it separates
+    tokens either way).
+    """
+    quoted = '"' + text.value.replace("\x00", " ").replace('"', '""') + '"'
+    return quoted if text.phrase else quoted + "*"

@@ -1,0 +1,83 @@
+"""Messages the I/O workers post to the app; only the app's handlers touch widgets.
+
+Workers run concurrently with the UI and can finish after the person has moved on, so
+every result carries enough context (a generation, a conversation id) for the handler to
+drop it when it is stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual.message import Message
+
+from cxinbox.api.types import ConversationDetail, Event, Page
+from cxinbox.tui.triage import Triage
+
+
+class PageLoaded(Message):
+    def __init__(self, generation: int, page: Page) -> None:
+        super().__init__()
+        self.generation = generation
+        self.page = page
+
+
+class PageFailed(Message):
+    def __init__(self, generation: int, error: str, bad_query: bool) -> None:
+        super().__init__()
+        self.generation = generation
+        self.error = error
+        self.bad_query = bad_query
+
+
+class DetailLoaded(Message):
+    def __init__(self, detail: ConversationDetail, focus: bool) -> None:
+        super().__init__()
+        self.detail = detail
+        self.focus = focus
+
+
+class DetailFailed(Message):
+    def __init__(self, conv_id: int, error: str) -> None:
+        super().__init__()
+        self.conv_id = conv_id
+        self.error = error
+
+
+class EventsPolled(Message):
+    def __init__(self, events: list[Event]) -> None:
+        super().__init__()
+        self.events = events
+
+
+class PollFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class TriageDone(Message):
+    def __init__(self, triage: Triage, undoing: bool) -> None:
+        super().__init__()
+        self.triage = triage
+        self.undoing = undoing
+
+
+class TriageFailed(Message):
+    def __init__(self, triage: Triage, error: str) -> None:
+        super().__init__()
+        self.triage = triage
+        self.error = error
+
+
+class CountsLoaded(Message):
+    def __init__(self, counts: Mapping[str, int | None]) -> None:
+        super().__init__()
+        self.counts = counts
+
+
+class AttachmentSaved(Message):
+    def __init__(self, text: str, ok: bool) -> None:
+        super().__init__()
+        self.text = text
+        self.ok = ok

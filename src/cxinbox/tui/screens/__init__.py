@@ -1,0 +1,1 @@
+"""Screens pushed over the inbox: help, prompts, choices and the idle lock."""

@@ -1,0 +1,97 @@
+"""The idle lock: an opaque screen over everything, with no patient data on it.
+
+Front-desk terminals are left unattended between patients. After the configured idle
+time this screen covers the whole terminal; underneath, the app has already blanked the
+list, the thread and the notes, so nothing with a name or subject is even rendered. Only
+the same OS user can unlock (see `cxinbox.tui.unlock`); the check runs in a thread
+because PAM deliberately delays failures.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Center, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from cxinbox.tui.unlock import Verifier
+
+
+class LockScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    LockScreen {
+        align: center middle;
+        background: $background 100%;
+    }
+    LockScreen > Vertical {
+        width: 64; max-width: 100%; height: auto;
+        border: heavy $primary; padding: 1 2; background: $background;
+    }
+    LockScreen #lock-title { text-style: bold; }
+    LockScreen #lock-error { color: $error; text-style: bold; }
+    LockScreen #lock-interim { color: $warning; }
+    """
+
+    class Unlocked(Message):
+        pass
+
+    class Verified(Message):
+        def __init__(self, ok: bool) -> None:
+            super().__init__()
+            self.ok = ok
+
+    def __init__(self, *, user: str, minutes: float, verifier: Verifier, blink: bool) -> None:
+        super().__init__()
+        self._user = user
+        self._minutes = minutes
+        self._verifier = verifier
+        self._blink = blink
+        self._checking = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("cxinbox is locked"), id="lock-title", markup=False)
+            why = (f"Locked after {self._minutes:g} minute(s) without input."
+                   if self._minutes else "Locked.")
+            yield Static(Text(f"{why}\nOnly {self._user} can unlock it.\n"), markup=False)
+            yield Static(Text(f"{self._verifier.prompt} for {self._user}:"), markup=False)
+            yield Input(password=self._verifier.secret, id="lock-input")
+            yield Static("", id="lock-error", markup=False)
+            if self._verifier.interim:
+                yield Static(Text("Interim lock: password checking (PAM) is not installed, "
+                                  "so this only asks for the user name."),
+                             id="lock-interim", markup=False)
+            with Center():
+                yield Static(Text("Ctrl+Q quits cxinbox."), markup=False)
+
+    def on_mount(self) -> None:
+        field = self.query_one(Input)
+        field.cursor_blink = self._blink
+        field.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._checking:
+            return
+        self._checking = True
+        self.query_one("#lock-error", Static).update(Text("Checking..."))
+        self._verify(event.value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
+    def _verify(self, answer: str) -> None:
+        try:
+            ok = self._verifier(self._user, answer)
+        except Exception:  # noqa: BLE001 - a broken PAM stack must not unlock or crash
+            ok = False
+        self.post_message(self.Verified(ok))
+
+    def on_lock_screen_verified(self, event: Verified) -> None:
+        self._checking = False
+        self.query_one(Input).value = ""
+        if event.ok:
+            self.post_message(self.Unlocked())
+            return
+        self.query_one("#lock-error", Static).update(Text("That did not match. Try again."))

@@ -1,0 +1,68 @@
+"""A one-line question (tag, note, snooze time, folder): Enter answers, Escape cancels.
+
+An optional `check` turns an answer into an error line instead of closing, so a bad
+snooze duration is fixed in place rather than failing after the fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class PromptScreen(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt-cancel")]
+
+    DEFAULT_CSS = """
+    PromptScreen { align: center middle; }
+    PromptScreen > Vertical {
+        width: 72; max-width: 100%; height: auto;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    PromptScreen #prompt-hint { color: $text-muted; }
+    PromptScreen #prompt-error { color: $error; text-style: bold; display: none; }
+    PromptScreen #prompt-error.-shown { display: block; }
+    """
+
+    def __init__(self, title: str, *, hint: str = "", value: str = "", password: bool = False,
+                 check: Callable[[str], str | None] | None = None, blink: bool = True) -> None:
+        super().__init__()
+        self._title = title
+        self._hint = hint
+        self._value = value
+        self._password = password
+        self._check = check
+        self._blink = blink
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self._title
+            yield Input(value=self._value, password=self._password, id="prompt-input")
+            yield Static("", id="prompt-error", markup=False)
+            yield Static(Text(self._hint or "Enter to confirm, Esc to cancel"),
+                         id="prompt-hint", markup=False)
+
+    def on_mount(self) -> None:
+        field = self.query_one(Input)
+        field.cursor_blink = self._blink
+        field.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        answer = event.value
+        problem = self._check(answer) if self._check else None
+        if problem:
+            error = self.query_one("#prompt-error", Static)
+            error.update(Text(problem))
+            error.add_class("-shown")
+            return
+        self.dismiss(answer)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,65 @@
+"""Who may unlock an idle-locked screen: the same OS user, proven by their password.
+
+The password is checked through PAM (the `python-pam` package), exactly as the login
+prompt of the machine would check it, so cxinbox stores no secret of its own. Where PAM
+is unavailable the interim fallback only asks the person to type their OS user name: that
+hides patient data from a passer-by but proves nothing, and the lock screen says so.
+Verifiers are plain callables so tests inject their own.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class Verifier(Protocol):
+    """Checks an answer typed on the lock screen; may block (run it in a thread)."""
+
+    prompt: str
+    secret: bool
+    interim: bool
+
+    def __call__(self, user: str, answer: str) -> bool: ...
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid{os.getuid()}"
+
+
+@dataclass(frozen=True, slots=True)
+class PamVerifier:
+    service: str = "login"
+    prompt: str = "Password"
+    secret: bool = True
+    interim: bool = False
+
+    def __call__(self, user: str, answer: str) -> bool:
+        import pam  # the python-pam package
+
+        return bool(answer) and bool(pam.pam().authenticate(user, answer, service=self.service))
+
+
+@dataclass(frozen=True, slots=True)
+class UserNameVerifier:
+    """Interim only (no PAM): re-typing the user name keeps data hidden, proves nothing."""
+
+    prompt: str = "Type your user name"
+    secret: bool = False
+    interim: bool = True
+
+    def __call__(self, user: str, answer: str) -> bool:
+        return answer.strip() == user
+
+
+def default_verifier() -> Verifier:
+    try:
+        import pam  # noqa: F401
+    except ImportError:
+        return UserNameVerifier()
+    return PamVerifier()

@@ -1,0 +1,1 @@
+"""Widgets of the cxinbox TUI, one per module."""

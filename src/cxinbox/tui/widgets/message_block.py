@@ -1,0 +1,100 @@
+"""One message of a thread: who, to whom, when, attachments, and the body with folds.
+
+Every piece of text here came from outside (a patient's mail client or phone). It is
+already sanitised by the API and is only ever appended to a `rich.text.Text` as plain
+text, so `[/bold]` or `[@click=app.quit]` in a body is shown, never interpreted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from rich.text import Text
+from textual.widgets import Static
+
+from cxinbox.api.types import MessageView
+from cxinbox.tui.ascii import Glyphs
+from cxinbox.tui.bodyfold import BodyPart, split_body
+from cxinbox.tui.timefmt import clinic_datetime
+
+
+def _size_text(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size // 1024} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _fold_line(part: BodyPart, glyphs: Glyphs) -> str:
+    count = len(part.lines)
+    what = "signature" if part.kind == "signature" else "quoted text"
+    noun = "line" if count == 1 else "lines"
+    return f"{glyphs.folded} {what} ({count} {noun}) - z shows"
+
+
+def message_text(message: MessageView, *, tz: tzinfo, now: datetime, glyphs: Glyphs,
+                 expanded: bool) -> Text:
+    text = Text(no_wrap=False, overflow="fold")
+    outbound = message.direction == "out"
+    arrow = glyphs.arrow_out if outbound else glyphs.arrow_in
+    sender = (f"{message.from_name} <{message.from_addr}>" if message.from_name
+              else message.from_addr) or "(unknown sender)"
+    text.append(f"{arrow} ", style="bold")
+    if outbound:
+        text.append("SENT ", style="bold reverse")
+    text.append(sender, style="bold")
+    text.append(f"  {clinic_datetime(message.date, tz, now)}", style="dim")
+    if message.channel == "sms":
+        text.append("  SMS", style="dim")
+    text.append("\n")
+    if message.to:
+        text.append("to " + ", ".join(message.to), style="dim")
+        text.append("\n")
+    if message.cc:
+        text.append("cc " + ", ".join(message.cc), style="dim")
+        text.append("\n")
+    if message.problems:
+        text.append(f"! could not fully decode: {message.problems}\n", style="bold")
+    for attachment in message.attachments:
+        name = attachment.filename or "(unnamed)"
+        text.append(f"{glyphs.attachment} attachment {name} "
+                    f"({attachment.content_type or 'unknown type'}, "
+                    f"{_size_text(attachment.size)})\n", style="underline")
+    text.append("\n")
+    for part in split_body(message.body):
+        if part.kind == "text":
+            text.append("\n".join(part.lines) + "\n")
+        elif expanded:
+            text.append("\n".join(part.lines) + "\n", style="dim")
+        else:
+            text.append(_fold_line(part, glyphs) + "\n", style="dim italic")
+    text.rstrip()
+    return text
+
+
+class MessageBlock(Static):
+    DEFAULT_CSS = """
+    MessageBlock {
+        padding: 0 1;
+        margin: 0 0 1 0;
+        border-left: outer $primary;
+    }
+    MessageBlock.-outbound { border-left: outer $success; }
+    """
+
+    def __init__(self, message: MessageView, *, tz: tzinfo, now: datetime, glyphs: Glyphs,
+                 expanded: bool) -> None:
+        self.message = message
+        self._tz = tz
+        self._glyphs = glyphs
+        self._now = now
+        super().__init__(self._render_text(expanded), markup=False,
+                         classes="-outbound" if message.direction == "out" else "")
+
+    def _render_text(self, expanded: bool) -> Text:
+        return message_text(self.message, tz=self._tz, now=self._now, glyphs=self._glyphs,
+                            expanded=expanded)
+
+    def set_expanded(self, expanded: bool) -> None:
+        self.update(self._render_text(expanded))

@@ -1,0 +1,59 @@
+"""The line above the footer: is the inbox live, who is online, and the last thing done.
+
+Nothing here changes every second on purpose: a clock with seconds or a "last polled"
+time would redraw the line each tick and cost bandwidth on a slow link for no news.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+from cxinbox.tui.ascii import Glyphs
+
+
+class StatusLine(Widget):
+    DEFAULT_CSS = """
+    StatusLine {
+        dock: bottom;
+        height: 1;
+        background: $panel;
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, *, me: str, glyphs: Glyphs, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._me = me
+        self._glyphs = glyphs
+        self._sync = "connecting"
+        self._problem = False
+        self._online: tuple[str, ...] = (me,)
+        self._message = ""
+
+    def set_sync(self, text: str, *, problem: bool = False) -> None:
+        if (text, problem) != (self._sync, self._problem):
+            self._sync, self._problem = text, problem
+            self.refresh()
+
+    def set_online(self, users: tuple[str, ...]) -> None:
+        if users != self._online:
+            self._online = users
+            self.refresh()
+
+    def set_message(self, text: str) -> None:
+        if text != self._message:
+            self._message = text
+            self.refresh()
+
+    def render(self) -> Text:
+        sep = self._glyphs.separator
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(" ")
+        text.append(self._sync, style="bold reverse" if self._problem else "")
+        others = [u for u in self._online if u != self._me]
+        online = ", ".join([f"you ({self._me})", *others])
+        text.append(f"{sep}online: {online}")
+        if self._message:
+            text.append(sep + self._message)
+        return text

@@ -1,0 +1,172 @@
+"""The open conversation: a header, then its messages oldest to newest.
+
+One widget per message is fine for a few dozen but costs ~0.3 s per 200 (and far more for
+rich widgets), so only the newest `INITIAL_MESSAGES` are mounted when a conversation opens
+and older ones are mounted on request (`o`), a batch at a time, above the others.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Static
+
+from cxinbox.api.types import ConversationDetail, ConversationSummary
+from cxinbox.tui import actions
+from cxinbox.tui.ascii import Glyphs
+from cxinbox.tui.rows import SlaCell
+from cxinbox.tui.widgets.message_block import MessageBlock
+
+INITIAL_MESSAGES = 8
+OLDER_BATCH = 10
+
+
+def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
+                glyphs: Glyphs) -> Text:
+    text = Text()
+    text.append(f"#{summary.id} ", style="bold")
+    text.append(summary.subject, style="bold")
+    text.append("\n")
+    assignee = summary.assignee or "unassigned"
+    if assignee == me:
+        assignee = f"{me} (you)"
+    facts = [summary.status, f"priority {summary.priority}", assignee,
+             "SMS" if summary.channel == "sms" else "email", summary.mailbox]
+    text.append(glyphs.separator.strip().join(f" {f} " for f in facts).strip(), style="dim")
+    sla_text, _state = sla
+    if sla_text.strip():
+        text.append(f"  SLA {sla_text.strip()}", style="bold")
+    if summary.tags:
+        text.append("\n")
+        text.append(" ".join(f"#{t}" for t in summary.tags), style="italic")
+    return text
+
+
+class ThreadView(VerticalScroll, can_focus=True):
+    BINDINGS = actions.bindings("thread")
+
+    DEFAULT_CSS = """
+    ThreadView { padding: 0 1; }
+    ThreadView > #thread-header { padding: 0 0 1 0; }
+    ThreadView > #thread-older { color: $text-muted; padding: 0 0 1 0; }
+    ThreadView > #thread-empty { color: $text-muted; padding: 1 2; }
+    """
+
+    class BackRequested(Message):
+        pass
+
+    class SaveRequested(Message):
+        def __init__(self, detail: ConversationDetail) -> None:
+            super().__init__()
+            self.detail = detail
+
+    def __init__(self, *, tz: tzinfo, glyphs: Glyphs, me: str, sla_cell: SlaCell,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._tz = tz
+        self._glyphs = glyphs
+        self._me = me
+        self._sla_cell = sla_cell
+        self.detail: ConversationDetail | None = None
+        self._mounted_from = 0  # index of the oldest mounted message
+        self.expanded = False
+        self._header_sla: tuple[str, str] = ("", "")
+        self._now = datetime.now().astimezone()
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(Text("Select a conversation and press Enter to open it."),
+                     id="thread-empty")
+
+    @property
+    def conv_id(self) -> int | None:
+        return self.detail.summary.id if self.detail else None
+
+    async def show(self, detail: ConversationDetail, now: datetime) -> None:
+        """Replace whatever is shown with `detail`, newest messages mounted first."""
+        same = self.detail is not None and self.detail.summary.id == detail.summary.id
+        keep_from = self._mounted_from if same else None
+        if not same:
+            self.expanded = False
+        self.detail = detail
+        self._now = now
+        await self.remove_children()
+        total = len(detail.messages)
+        start = max(0, total - INITIAL_MESSAGES)
+        if keep_from is not None:
+            start = min(start, keep_from)
+        self._mounted_from = start
+        self._header_sla = self._sla_cell(detail.summary, now)
+        widgets: list[Static] = [Static(header_text(detail.summary, self._header_sla,
+                                                    self._me, self._glyphs),
+                                        id="thread-header", markup=False),
+                                 Static(self._older_text(), id="thread-older", markup=False)]
+        widgets.extend(self._block(m) for m in detail.messages[start:])
+        await self.mount_all(widgets)
+        self.query_one("#thread-older").display = start > 0
+        self.scroll_end(animate=False)
+
+    def _block(self, message: object) -> MessageBlock:
+        return MessageBlock(message, tz=self._tz, now=self._now,  # type: ignore[arg-type]
+                            glyphs=self._glyphs, expanded=self.expanded)
+
+    def _older_text(self) -> Text:
+        return Text(f"{self._glyphs.older} {self._mounted_from} older message(s) - "
+                    "press o to load them")
+
+    async def clear(self, placeholder: str = "") -> None:
+        self.detail = None
+        self._mounted_from = 0
+        await self.remove_children()
+        await self.mount(Static(Text(placeholder or
+                                     "Select a conversation and press Enter to open it."),
+                                id="thread-empty"))
+
+    def update_summary(self, summary: ConversationSummary, now: datetime) -> None:
+        """New staff state for the open conversation (status, tags...) without a reload."""
+        if self.detail is None or self.detail.summary.id != summary.id:
+            return
+        self.detail = ConversationDetail(summary, self.detail.messages, self.detail.notes)
+        self._header_sla = self._sla_cell(summary, now)
+        self.query_one("#thread-header", Static).update(
+            header_text(summary, self._header_sla, self._me, self._glyphs))
+
+    def tick(self, now: datetime) -> None:
+        if self.detail is None:
+            return
+        sla = self._sla_cell(self.detail.summary, now)
+        if sla != self._header_sla:
+            self.update_summary(self.detail.summary, now)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.post_message(self.BackRequested())
+
+    def action_toggle_folds(self) -> None:
+        self.expanded = not self.expanded
+        for block in self.query(MessageBlock):
+            block.set_expanded(self.expanded)
+
+    async def action_load_older(self) -> None:
+        if self.detail is None or self._mounted_from == 0:
+            self.notify("No older messages.", markup=False)
+            return
+        start = max(0, self._mounted_from - OLDER_BATCH)
+        blocks = [self._block(m) for m in self.detail.messages[start:self._mounted_from]]
+        older = self.query_one("#thread-older", Static)
+        await self.mount_all(blocks, after=older)
+        self._mounted_from = start
+        older.update(self._older_text())
+        older.display = start > 0
+        self.scroll_home(animate=False)
+
+    def action_save_attachment(self) -> None:
+        if self.detail is None:
+            return
+        if not any(m.attachments for m in self.detail.messages):
+            self.notify("This conversation has no attachments.", markup=False)
+            return
+        self.post_message(self.SaveRequested(self.detail))

@@ -1,0 +1,64 @@
+"""Fixtures shared by every cxinbox test: a real Dovecot server and a cutting TCP proxy.
+
+Keep this file to generic fixtures; feature-specific fixtures belong in the test modules
+(or a conftest.py in a sub-directory) that use them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+# `tests.support` is imported by tests and by bench/ scripts alike; make the repository
+# root importable however pytest was started (plain `pytest` does not add it).
+_REPO_ROOT = str(Path(__file__).resolve().parent.parent)
+if _REPO_ROOT not in sys.path:
+    sys.path.insert(0, _REPO_ROOT)
+
+from tests.support.dovecot import DovecotServer, find_dovecot  # noqa: E402
+from tests.support.tcpproxy import CuttingProxy  # noqa: E402
+
+
+def _running_in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture
+def dovecot() -> Iterator[DovecotServer]:
+    """A fresh, empty Dovecot per test (user `frontdesk`, random password, private CA).
+
+    Skipped where Dovecot is not installed, except in CI (CI=true), where a missing server
+    must fail the run rather than silently skip the sync tests.
+    """
+    if find_dovecot() is None:
+        message = "dovecot is not installed (apt-get install dovecot-imapd)"
+        if _running_in_ci():
+            pytest.fail(f"{message}; CI=true requires the real-server tests", pytrace=False)
+        pytest.skip(message)
+    with DovecotServer() as server:
+        yield server
+
+
+@pytest.fixture
+def cutting_proxy() -> Iterator[Callable[..., CuttingProxy]]:
+    """Factory: `cutting_proxy(host, port, source_address=None)` starts a CuttingProxy.
+
+    Every proxy made through the factory is stopped when the test ends.
+    """
+    proxies: list[CuttingProxy] = []
+
+    def make(
+        host: str, port: int, *, source_address: tuple[str, int] | None = None
+    ) -> CuttingProxy:
+        proxy = CuttingProxy((host, port), source_address=source_address)
+        proxy.start()
+        proxies.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in proxies:
+        proxy.stop()

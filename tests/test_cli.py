@@ -1,0 +1,130 @@
+"""The command line as a script or a person uses it: exit codes, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.synchelp import write_config
+from tests.support.mailgen import generate_corpus
+
+
+def cx(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("CXINBOX_CONFIG", None) if env is None or "CXINBOX_CONFIG" not in env else None
+    return subprocess.run([sys.executable, "-m", "cxinbox", *args], capture_output=True,
+                          text=True, timeout=timeout, env=full_env, stdin=subprocess.DEVNULL)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], code: int) -> str:
+    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("cxinbox: ")
+    return lines[0]
+
+
+def test_cli_does_not_import_textual() -> None:
+    code = ("import sys, cxinbox.cli; "
+            "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_config_typo_names_file_and_key(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[clinic]\nname = "X"\ntimezone = "UTC"\n\n[sync]\nbatch_sise = 5\n')
+    line = assert_one_line_error(cx("list", "--config", str(cfg)), 2)
+    assert str(cfg) in line and "batch_sise" in line and "batch_size" in line
+
+
+def test_password_in_config_is_refused(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[[accounts]]\nname = "a"\nhost = "imap.example.org"\nusername = "u"\n'
+                   'password = "hunter2"\n')
+    line = assert_one_line_error(cx("sync", "--once", "--config", str(cfg)), 2)
+    assert "password_command" in line and "hunter2" not in line
+
+
+def test_missing_config_suggests_init(tmp_path: Path) -> None:
+    line = assert_one_line_error(cx("list", "--config", str(tmp_path / "nope.toml")), 2)
+    assert "cxinbox init" in line
+
+
+def test_unreachable_server_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+
+    class Fake:
+        password = "x"
+        user = "u"
+        ca_file = tmp_path / "none.pem"
+
+    cfg = write_config(tmp_path, Fake(), port=closed_port, ca_file=False)
+    line = assert_one_line_error(cx("sync", "--once", "--config", str(cfg)), 5)
+    assert "connection refused" in line
+
+
+@pytest.mark.dovecot
+def test_untrusted_self_signed_server_is_refused(dovecot: Any, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, dovecot, ca_file=False)  # system CAs only
+    line = assert_one_line_error(cx("sync", "--once", "--config", str(cfg)), 5)
+    assert "not trusted" in line
+
+
+@pytest.mark.dovecot
+def test_wrong_password_is_one_line(dovecot: Any, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, dovecot)
+    (tmp_path / "appointments.pass").write_text("wrong-password\n")
+    line = assert_one_line_error(cx("sync", "--once", "--config", str(cfg)), 5)
+    assert "login refused" in line
+
+
+@pytest.mark.dovecot
+def test_sync_list_show_end_to_end(dovecot: Any, tmp_path: Path) -> None:
+    dovecot.deliver_many(generate_corpus(40, seed=11), "INBOX")
+    cfg = write_config(tmp_path, dovecot, tls="starttls")
+    synced = cx("sync", "--once", "--config", str(cfg))
+    assert synced.returncode == 0, synced.stderr
+    assert "40 new message(s)" in synced.stdout
+    listed = cx("list", "--json", "--config", str(cfg))
+    assert listed.returncode == 0, listed.stderr
+    page = json.loads(listed.stdout)
+    assert page["total"] >= 1 and page["conversations"]
+    first = page["conversations"][0]["id"]
+    shown = cx("show", str(first), "--json", "--config", str(cfg))
+    detail = json.loads(shown.stdout)
+    assert detail["conversation"]["id"] == first
+    assert detail["messages"] and all(m["body"] is not None for m in detail["messages"])
+    human = cx("show", f"#{first}", "--config", str(cfg))
+    assert human.returncode == 0 and f"#{first}" in human.stdout
+    missing = cx("show", "999999", "--config", str(cfg))
+    assert "no conversation #999999" in assert_one_line_error(missing, 3)
+    bad_query = cx("list", "stauts:open", "--config", str(cfg))
+    line = assert_one_line_error(bad_query, 4)
+    assert "status" in line
+    doctor = cx("doctor", "--config", str(cfg))
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert "certificate verified" in doctor.stdout
+    assert "SQLite" in doctor.stdout
+
+
+def test_doctor_reports_bad_file_modes(tmp_path: Path) -> None:
+    db_dir = tmp_path / "data"
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[store]\npath = "{db_dir / "cxinbox.db"}"\n')
+    first = cx("doctor", "--config", str(cfg))
+    assert first.returncode == 0, first.stdout + first.stderr
+    (db_dir / "cxinbox.db").chmod(0o644)
+    second = cx("doctor", "--config", str(cfg))
+    assert second.returncode == 1
+    assert "mode 0644" in second.stdout and "chmod 600" in second.stdout

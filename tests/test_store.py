@@ -1,0 +1,72 @@
+"""The store: file modes, migrations, append-only hash-chained events."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from cxinbox.store.db import Database, StoreError, append_event, has_wal_reset_fix, verify_event_chain
+
+
+def test_files_are_private_and_wal(tmp_path: Path) -> None:
+    db = Database(tmp_path / "data" / "cxinbox.db")
+    with db.write() as conn:
+        append_event(conn, "maria", "test.event")
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+    for p in (tmp_path / "data").iterdir():
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+    assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] >= 1
+    db.close()
+
+
+def test_reopen_does_not_remigrate(tmp_path: Path) -> None:
+    path = tmp_path / "cxinbox.db"
+    Database(path).close()
+    db = Database(path)
+    assert db.integrity_check() == "ok"
+    db.close()
+
+
+def test_not_a_database_is_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "cxinbox.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    path.chmod(0o600)
+    with pytest.raises(StoreError, match="not a usable cxinbox database"):
+        Database(path)
+
+
+def test_events_are_append_only(tmp_path: Path) -> None:
+    db = Database(tmp_path / "cxinbox.db")
+    with db.write() as conn:
+        append_event(conn, "maria", "conversation.view", "conversation:1")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.conn.execute("UPDATE events SET actor = 'mallory'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.conn.execute("DELETE FROM events")
+    db.close()
+
+
+def test_hash_chain_detects_tampering(tmp_path: Path) -> None:
+    db = Database(tmp_path / "cxinbox.db")
+    with db.write() as conn:
+        for i in range(5):
+            append_event(conn, "maria", "conversation.view", f"conversation:{i}")
+    assert verify_event_chain(db.conn) == (True, None)
+    # Someone with the file drops the triggers and edits history.
+    db.conn.execute("DROP TRIGGER events_no_update")
+    db.conn.execute("UPDATE events SET actor = 'mallory' WHERE seq = 3")
+    assert verify_event_chain(db.conn) == (False, 3)
+    db.close()
+
+
+def test_wal_reset_fix_versions() -> None:
+    assert not has_wal_reset_fix((3, 40, 1))
+    assert has_wal_reset_fix((3, 44, 6))
+    assert not has_wal_reset_fix((3, 44, 5))
+    assert has_wal_reset_fix((3, 50, 7))
+    assert has_wal_reset_fix((3, 51, 3))
+    assert not has_wal_reset_fix((3, 51, 2))

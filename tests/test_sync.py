@@ -1,0 +1,240 @@
+"""IMAP sync against a real Dovecot: exactness, idempotence, IDLE, flags, expunges,
+UIDVALIDITY resets, dropped connections and mass disappearance."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxinbox.channels.imap import ImapError
+from cxinbox.service.inbox import InboxService
+from tests.synchelp import live_message_count, make_sync, server_digests, store_digests, write_config
+from tests.support.mailgen import generate_corpus
+
+pytestmark = pytest.mark.dovecot
+
+
+def _fill(server: Any, n: int, seed: int = 1, folder: str = "INBOX") -> None:
+    server.deliver_many(generate_corpus(n, seed=seed), folder)
+
+
+def test_initial_sync_matches_server_exactly(dovecot: Any, tmp_path: Path) -> None:
+    _fill(dovecot, 400)  # above the process-pool threshold: the parallel path runs
+    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    try:
+        (result,) = engine.sync_once()
+        expected = server_digests(dovecot)
+        assert result.new == len(expected) == 400
+        assert store_digests(db) == expected
+        assert live_message_count(db) == 400
+        assert db.integrity_check() == "ok"
+        # Threading produced conversations, and every message belongs to one.
+        convs = db.conn.execute("SELECT count(*) FROM conversations").fetchone()[0]
+        assert 0 < convs < 400
+        assert db.conn.execute("SELECT sum(message_count) FROM conversations").fetchone()[0] == 400
+        # Full-text index covers bodies.
+        hits = db.conn.execute("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH"
+                               " 'appointment'").fetchone()[0]
+        assert hits > 0
+    finally:
+        engine.close()
+        db.close()
+
+
+def test_second_sync_changes_nothing(dovecot: Any, tmp_path: Path) -> None:
+    _fill(dovecot, 120)
+    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    try:
+        engine.sync_once()
+        before = db.conn.execute("SELECT max(seq) FROM events").fetchone()[0]
+        snapshot = store_digests(db)
+        (again,) = engine.sync_once()
+        assert (again.new, again.flag_changes, again.removed) == (0, 0, 0)
+        assert store_digests(db) == snapshot
+        assert db.conn.execute("SELECT max(seq) FROM events").fetchone()[0] == before
+    finally:
+        engine.close()
+        db.close()
+
+
+def test_flags_and_expunges_are_reflected(dovecot: Any, tmp_path: Path) -> None:
+    _fill(dovecot, 60)
+    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    try:
+        engine.sync_once()
+        client = dovecot.imap_client()
+        client.select_folder("INBOX")
+        uids = sorted(client.search("ALL"))
+        client.add_flags(uids[:10], [b"\\Seen"])
+        client.delete_messages(uids[-5:])
+        client.expunge()
+        client.logout()
+        (result,) = engine.sync_once()
+        assert result.flag_changes >= 10
+        assert result.removed == 5
+        assert store_digests(db) == server_digests(dovecot)
+        seen = db.conn.execute(
+            "SELECT count(*) FROM messages m JOIN locations l ON l.message_pk = m.id"
+            " WHERE m.seen = 1").fetchone()[0]
+        assert seen == 10
+        assert live_message_count(db) == 55
+        gone = db.conn.execute("SELECT count(*) FROM messages WHERE gone_at IS NOT NULL")
+        assert gone.fetchone()[0] == 5
+        total = db.conn.execute("SELECT sum(message_count) FROM conversations").fetchone()[0]
+        assert total == 55
+    finally:
+        engine.close()
+        db.close()
+
+
+def test_new_mail_arrives_through_idle_within_two_seconds(dovecot: Any, tmp_path: Path) -> None:
+    _fill(dovecot, 5)
+    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    stop = threading.Event()
+    watcher = threading.Thread(target=engine.watch, args=(stop,), daemon=True)
+    try:
+        watcher.start()
+        deadline = time.monotonic() + 10
+        while live_message_count(db) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert live_message_count(db) == 5
+        time.sleep(0.5)  # the watcher is now in IDLE
+        (extra,) = list(generate_corpus(1, seed=99))
+        delivered = time.monotonic()
+        dovecot.deliver(extra)
+        while live_message_count(db) < 6 and time.monotonic() < delivered + 5:
+            time.sleep(0.02)
+        latency = time.monotonic() - delivered
+        assert live_message_count(db) == 6
+        assert latency < 2.0, f"new mail took {latency:.2f}s"
+    finally:
+        stop.set()
+        watcher.join(10)
+        engine.close()
+        db.close()
+    assert not watcher.is_alive()
+
+
+def test_uidvalidity_reset_keeps_staff_state_without_duplicates(dovecot: Any,
+                                                                  tmp_path: Path) -> None:
+    _fill(dovecot, 80)
+    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    try:
+        engine.sync_once()
+        service = InboxService(db, config, "maria")
+        conv_id = service.list_conversations("", 0, 1).items[0].id
+        service.tag(conv_id, add=["insurance"])
+        service.add_note(conv_id, "Called the patient back; waiting on the card photo.")
+        messages_before = live_message_count(db)
+        convs_before = db.conn.execute("SELECT count(*) FROM conversations").fetchone()[0]
+        old_validity = db.conn.execute("SELECT uidvalidity FROM folders").fetchone()[0]
+
+        dovecot.reset_uidvalidity("INBOX")
+        (result,) = engine.sync_once()
+
+        assert result.identity_reset
+        assert db.conn.execute("SELECT uidvalidity FROM folders").fetchone()[0] != old_validity
+        assert live_message_count(db) == messages_before
+        assert db.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == messages_before
+        assert db.conn.execute("SELECT count(*) FROM conversations").fetchone()[0] == convs_before
+        assert store_digests(db) == server_digests(dovecot)
+        detail = service.get_conversation(conv_id)
+        assert detail.summary.tags == ("insurance",)
+        assert [n.body for n in detail.notes] == [
+            "Called the patient back; waiting on the card photo."]
+    finally:
+        engine.close()
+        db.close()
+
+
+def test_connection_cut_mid_fetch_recovers(dovecot: Any, cutting_proxy: Any,
+                                           tmp_path: Path) -> None:
+    _fill(dovecot, 300)
+    proxy = cutting_proxy("127.0.0.1", dovecot.imaps_port)
+    config, db, engine = make_sync(write_config(tmp_path, dovecot, port=proxy.address[1]))
+    try:
+        proxy.cut_after_bytes(600_000)  # well inside the first UID FETCH
+        with pytest.raises(ImapError):
+            engine.sync_once()
+        partial = live_message_count(db)
+        assert partial < 300
+        assert db.integrity_check() == "ok"
+        (result,) = engine.sync_once()
+        assert partial + result.new == 300
+        assert store_digests(db) == server_digests(dovecot)
+        assert db.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 300
+    finally:
+        engine.close()
+        db.close()
+
+
+def test_watch_reconnects_after_cut(dovecot: Any, cutting_proxy: Any, tmp_path: Path) -> None:
+    _fill(dovecot, 200)
+    proxy = cutting_proxy("127.0.0.1", dovecot.imaps_port)
+    config, db, engine = make_sync(write_config(tmp_path, dovecot, port=proxy.address[1]))
+    stop = threading.Event()
+    watcher = threading.Thread(target=engine.watch, args=(stop,), daemon=True)
+    try:
+        proxy.cut_after_bytes(400_000)
+        watcher.start()
+        deadline = time.monotonic() + 30
+        while live_message_count(db) < 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert live_message_count(db) == 200
+        assert store_digests(db) == server_digests(dovecot)
+    finally:
+        stop.set()
+        watcher.join(10)
+        engine.close()
+        db.close()
+
+
+def test_mass_disappearance_quarantines_instead_of_deleting(dovecot: Any,
+                                                            tmp_path: Path) -> None:
+    _fill(dovecot, 100)
+    path = write_config(tmp_path, dovecot, extra_sync="mass_delete_min = 10")
+    config, db, engine = make_sync(path)
+    try:
+        engine.sync_once()
+        client = dovecot.imap_client()
+        client.select_folder("INBOX")
+        uids = sorted(client.search("ALL"))
+        client.delete_messages(uids[:80])
+        client.expunge()
+        client.logout()
+        (result,) = engine.sync_once()
+        assert result.quarantine and "80 of 100" in result.quarantine
+        assert live_message_count(db) == 100  # nothing deleted locally
+        from cxinbox.store import ingest
+
+        with db.write() as conn:
+            assert ingest.release_quarantine(conn, "appointments", "INBOX")
+        (released,) = engine.sync_once()
+        assert released.removed == 80
+        assert released.quarantine is None
+        assert live_message_count(db) == 20
+    finally:
+        engine.close()
+        db.close()
+
+
+def test_several_folders_and_a_duplicate_across_them(dovecot: Any, tmp_path: Path) -> None:
+    dovecot.create_folder("Results")
+    corpus = list(generate_corpus(30, seed=5))
+    dovecot.deliver_many(corpus, "INBOX")
+    dovecot.deliver_many(corpus[:10], "Results")  # the same bytes filed twice
+    config, db, engine = make_sync(write_config(tmp_path, dovecot, folders=("INBOX", "Results")))
+    try:
+        results = engine.sync_once()
+        assert [r.new for r in results] == [30, 10]
+        assert store_digests(db, folder="Results") == server_digests(dovecot, "Results")
+        # One message row per distinct message; two locations for the shared ten.
+        assert db.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 30
+        assert db.conn.execute("SELECT count(*) FROM locations").fetchone()[0] == 40
+    finally:
+        engine.close()
+        db.close()

@@ -1,0 +1,87 @@
+"""Crash safety: SIGKILL the sync process at random moments; the cache must end exact."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxinbox.store.db import Database
+from tests.synchelp import live_message_count, server_digests, store_digests, write_config
+from tests.support.mailgen import generate_corpus
+
+pytestmark = [pytest.mark.dovecot, pytest.mark.slow]
+
+KILLS = 20
+
+
+def _sync_cmd(config: Path) -> list[str]:
+    return [sys.executable, "-m", "cxinbox", "sync", "--once", "--quiet", "--config", str(config)]
+
+
+def _stored(tmp_path: Path) -> int:
+    path = tmp_path / "data" / "cxinbox.db"
+    if not path.exists():
+        return 0
+    db = Database(path)
+    try:
+        return live_message_count(db)
+    finally:
+        db.close()
+
+
+def test_sigkill_at_random_moments_loses_and_duplicates_nothing(dovecot: Any,
+                                                                 tmp_path: Path) -> None:
+    dovecot.deliver_many(generate_corpus(1500, seed=3), "INBOX")
+    config = write_config(tmp_path, dovecot)
+    rng = random.Random(20261125)
+    kills = 0
+    progress: set[int] = set()
+    completed_early = 0
+    attempts = 0
+    while kills < KILLS and attempts < KILLS * 3:
+        attempts += 1
+        proc = subprocess.Popen(_sync_cmd(config), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, start_new_session=True)
+        time.sleep(rng.uniform(0.05, 1.2))
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            kills += 1
+            progress.add(_stored(tmp_path))
+        else:
+            completed_early += 1
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            assert proc.returncode == 0, err
+        if proc.stderr:
+            proc.stderr.close()
+        if completed_early:
+            # The mailbox is fully synced; add more so later kills land mid-sync again.
+            dovecot.deliver_many(generate_corpus(300, seed=100 + attempts), "INBOX")
+            completed_early = 0
+    assert kills == KILLS
+    # The kills landed at different points of the sync, not only during start-up.
+    assert len(progress - {0}) >= 5, sorted(progress)
+    final = subprocess.run(_sync_cmd(config), capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr
+    db = Database(tmp_path / "data" / "cxinbox.db")
+    try:
+        expected = server_digests(dovecot)
+        assert store_digests(db) == expected
+        assert live_message_count(db) == len(expected)
+        dupes = db.conn.execute("SELECT count(*) FROM (SELECT raw_id FROM messages"
+                                " GROUP BY raw_id HAVING count(*) > 1)").fetchone()[0]
+        assert dupes == 0
+        assert db.integrity_check() == "ok"
+        fts = db.conn.execute("INSERT INTO messages_fts(messages_fts, rank)"
+                              " VALUES ('integrity-check', 1)")
+        assert fts is not None
+    finally:
+        db.close()
