@@ -45,7 +45,7 @@ def timed_child(argv: list[str]) -> tuple[float, int, str]:
 
 
 def bench(n: int, workdir: Path) -> dict[str, float]:
-    with DovecotServer(workdir / "dovecot") as server:
+    with DovecotServer() as server:
         t0 = time.perf_counter()
         server.deliver_many(generate_corpus(n, seed=42), "INBOX")
         size = sum(f.stat().st_size for f in (server.maildir_root).rglob("*") if f.is_file())

@@ -33,6 +33,7 @@ from cxinbox.domain.query import (
     parse_query,
     resolve_date,
 )
+from cxinbox.store.fts import index_pending
 from cxinbox.store.query_sql import SlaSql, compile_query
 from cxinbox.store.schema import MIGRATIONS
 
@@ -160,6 +161,7 @@ def clinic_db() -> sqlite3.Connection:
         db, 6, subject="Offer", from_name="100% Natural Co", from_addr="news@natural.example",
         body_text="Unsubscribe any time",
     )  # fmt: skip
+    index_pending(db)
     return db
 
 

@@ -17,6 +17,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,11 @@ def _message(subject: str, body: bytes = b"Hello from the test.\r\n", msgid: str
         f"Date: Mon, 3 Mar 2025 09:00:00 -0500\r\n"
         f"Subject: {subject}\r\nMessage-ID: {msgid}\r\n\r\n"
     ).encode("ascii") + body
+
+
+def _timestamp(internaldate: dt.datetime) -> float:
+    """imapclient returns naive local datetimes unless normalise_times is off."""
+    return internaldate.timestamp()
 
 
 def _big_message(size: int) -> bytes:
@@ -156,8 +162,7 @@ def test_deliver_with_flags_folder_and_internaldate(dovecot: DovecotServer) -> N
     client.select_folder("INBOX")
     fetched = client.fetch([1], ["FLAGS", "INTERNALDATE"])[1]
     assert set(fetched[b"FLAGS"]) >= {b"\\Seen", b"\\Flagged"}
-    internal = fetched[b"INTERNALDATE"]
-    assert internal.replace(tzinfo=internal.tzinfo or dt.timezone.utc).timestamp() == when.timestamp()
+    assert _timestamp(fetched[b"INTERNALDATE"]) == when.timestamp()
     assert client.select_folder("Pacientes.José")[b"EXISTS"] == 1
 
 
@@ -167,14 +172,15 @@ def test_deliver_many_keeps_order_and_dates(dovecot: DovecotServer) -> None:
     assert dovecot.deliver_many(corpus) == 300
     client = dovecot.imap_client()
     assert client.select_folder("INBOX")[b"EXISTS"] == 300
-    fetched = client.fetch(list(range(1, 301)), ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]", "INTERNALDATE"])
+    fetched = client.fetch(
+        list(range(1, 301)), ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]", "INTERNALDATE"]
+    )
     for uid, raw in enumerate(corpus, start=1):
         header = email.message_from_bytes(raw, policy=email.policy.compat32)
         got = email.message_from_bytes(fetched[uid][b"BODY[HEADER.FIELDS (MESSAGE-ID)]"])
         assert got["Message-ID"] == header["Message-ID"]
-        internal = fetched[uid][b"INTERNALDATE"]
         expected = email.utils.parsedate_to_datetime(header["Date"]).timestamp()
-        assert internal.replace(tzinfo=internal.tzinfo or dt.timezone.utc).timestamp() == expected
+        assert _timestamp(fetched[uid][b"INTERNALDATE"]) == expected
 
 
 @needs_dovecot
@@ -258,7 +264,9 @@ def test_renumber_keeps_uidvalidity_but_moves_uids(dovecot: DovecotServer) -> No
     ids_after = {uid: data[b"ENVELOPE"].message_id for uid, data in fetched.items()}
     assert sorted(ids_after.values()) == sorted(ids_before.values())
     assert ids_after != {uid: ids_before.get(uid) for uid in ids_after}
-    flagged = [data[b"ENVELOPE"].message_id for data in fetched.values() if b"\\Flagged" in data[b"FLAGS"]]
+    flagged = [
+        data[b"ENVELOPE"].message_id for data in fetched.values() if b"\\Flagged" in data[b"FLAGS"]
+    ]
     assert flagged == [b"<renumber-0@test.example>"]
 
 
@@ -314,13 +322,32 @@ def test_proxy_stall_needs_a_socket_timeout(
 # ------------------------------------------------------------------------- lifecycle
 
 
+@pytest.mark.parametrize(("ci", "outcome"), [("", "1 skipped"), ("true", "1 error")])
+def test_missing_dovecot_skips_locally_but_fails_in_ci(ci: str, outcome: str) -> None:
+    env = {**os.environ, "CXINBOX_DOVECOT": "/nonexistent/dovecot", "CI": ci}
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            f"{__file__}::test_deliver_then_select_shows_exists",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert outcome in result.stdout, result.stdout + result.stderr
+    assert (result.returncode == 0) == (ci == "")
+
+
 def test_stop_removes_processes_and_files() -> None:
     if find_dovecot() is None:
         pytest.skip("dovecot is not installed")
     server = DovecotServer(users=("frontdesk", "billing"))
     server.start()
     assert server.startup_seconds < 2.0
-    pid = server._proc.pid if server._proc else 0
+    pid = server.pid
+    assert pid is not None
     root = server.root
     port = server.imaps_port
     other = server.imap_client(user="billing")
@@ -359,7 +386,7 @@ def test_mailgen_is_deterministic_and_parses() -> None:
 
 
 def test_mailgen_looks_like_clinic_mail() -> None:
-    corpus = list(generate_corpus(2000, seed=1, end=FIXED_END))
+    corpus = list(generate_corpus(1500, seed=1, end=FIXED_END))
     html = attachments = threaded = re_without_headers = 0
     charsets: set[str] = set()
     for raw in corpus:
@@ -373,10 +400,10 @@ def test_mailgen_looks_like_clinic_mail() -> None:
         elif str(message["Subject"]).startswith(("Re: ", "RE: ")):
             re_without_headers += 1
     average = sum(map(len, corpus)) / len(corpus)
-    assert 0.22 < html / 2000 < 0.38
-    assert 0.025 < attachments / 2000 < 0.08
+    assert 0.22 < html / len(corpus) < 0.38
+    assert 0.025 < attachments / len(corpus) < 0.08
     assert 10_000 < average < 16_000
-    assert threaded > 500 and re_without_headers > 20
+    assert threaded > 400 and re_without_headers > 15
     assert {"utf-8", "windows-1252", "iso-8859-1"} <= charsets
 
 

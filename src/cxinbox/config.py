@@ -215,6 +215,37 @@ class UiConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SlaPolicyConfig:
+    """One [[sla.policies]] entry. Targets are business time in the policy's calendar."""
+
+    name: str
+    """Shown in the UI and reports."""
+    match: str = ""
+    """A query (the `/` language) selecting the conversations it covers; "" = all."""
+    calendar: str = ""
+    """A name from [sla.calendars]; "" = around the clock in the clinic's time zone."""
+    first_response_s: int | None = None
+    """`first_response = "1h"`: time to the first staff reply."""
+    next_response_s: int | None = None
+    """`next_response = "4h"`: time to answer each later patient message."""
+    resolution_s: int | None = None
+    """`resolution = "2d"`: time to close the conversation."""
+    at_risk_fraction: float = 0.75
+    """Share of a target's time after which the conversation is "at risk"."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SlaConfig:
+    """[sla]: business-hours calendars and the policies that use them (first match wins)."""
+
+    calendars: Mapping[str, Mapping[str, object]] = field(
+        default_factory=lambda: MappingProxyType({}))
+    """[sla.calendars.NAME]: timezone, hours per weekday ("08:00-12:00"), holidays."""
+    policies: tuple[SlaPolicyConfig, ...] = ()
+    """[[sla.policies]] in order; the first whose `match` covers a conversation applies."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     """Everything read from one config file."""
 
@@ -230,6 +261,8 @@ class Config:
     """[[staff]] tables: the roster the server maps OS users to."""
     ui: UiConfig = field(default_factory=UiConfig)
     """[ui] table."""
+    sla: SlaConfig = field(default_factory=SlaConfig)
+    """[sla] table."""
     source_path: Path = BUILTIN_SOURCE
     """The file this was read from (BUILTIN_SOURCE for `default_config()`)."""
 
@@ -275,6 +308,16 @@ def resolve_config_path(cli_path: str | os.PathLike[str] | None) -> Path:
     if from_env:
         return Path(from_env).expanduser()
     return default_config_path()
+
+
+def load_config_text(text: str, source: Path = BUILTIN_SOURCE) -> Config:
+    """Validate a config given as TOML text (the demo's built-in config uses this)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, f"not valid TOML: {exc}") from None
+    _refuse_secret_keys(data, "", source)
+    return _parse_config(_Table(data, "", source))
 
 
 def default_config() -> Config:
@@ -616,8 +659,72 @@ def _parse_config(top: _Table) -> Config:
         accounts=_parse_accounts(top.tables("accounts")),
         staff=_parse_staff(top.tables("staff")),
         ui=_parse_ui(top.table("ui")),
+        sla=_parse_sla(top.table("sla"), top.table("clinic").string("timezone", "UTC")),
         source_path=top.source,
     )
+
+
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def _duration(table: _Table, key: str) -> int | None:
+    value = table.raw(key)
+    if value is None:
+        return None
+    text = value.strip().lower() if isinstance(value, str) else ""
+    match = _DURATION.fullmatch(text) if text else None
+    if match is None or not any(match.groups()):
+        table.fail(key, f'expected a duration such as "30m", "1h30m" or "2d", got {_describe(value)}')
+    d, h, m, sec = (int(g) if g else 0 for g in match.groups())
+    seconds = d * 86400 + h * 3600 + m * 60 + sec
+    if seconds <= 0:
+        table.fail(key, "must be longer than zero")
+    return seconds
+
+
+def _parse_sla(table: _Table, clinic_tz: str) -> SlaConfig:
+    from cxinbox.domain.query import QueryError, parse_query
+    from cxinbox.domain.sla import BusinessCalendar, SlaSpecError
+
+    table.allow_only({"calendars", "policies"})
+    calendars_table = table.table("calendars")
+    calendars: dict[str, Mapping[str, object]] = {}
+    for name in calendars_table.names():
+        spec = calendars_table.raw(name)
+        where = _join(calendars_table.where, name)
+        if not isinstance(spec, Mapping):
+            calendars_table.fail(name, "expected a table with timezone, hours and holidays")
+        try:
+            BusinessCalendar.from_spec(spec, where=where, default_tz=ZoneInfo(clinic_tz))
+        except SlaSpecError as exc:
+            raise ConfigError(table.source, exc.problem, key=exc.key) from None
+        calendars[name] = MappingProxyType(dict(spec))
+    policies: list[SlaPolicyConfig] = []
+    for pt in table.tables("policies"):
+        pt.allow_only({"name", "match", "calendar", "first_response", "next_response",
+                       "resolution", "at_risk_fraction"})
+        match = pt.string("match", "")
+        try:
+            parse_query(match)
+        except QueryError as exc:
+            pt.fail("match", exc.render(match))
+        calendar = pt.string("calendar", "")
+        if calendar and calendar not in calendars:
+            pt.fail("calendar", f"no [sla.calendars.{calendar}] table"
+                    + (f"; known: {', '.join(sorted(calendars))}" if calendars else ""))
+        policy = SlaPolicyConfig(
+            name=pt.required_string("name", 'a short name such as "front desk"'),
+            match=match, calendar=calendar,
+            first_response_s=_duration(pt, "first_response"),
+            next_response_s=_duration(pt, "next_response"),
+            resolution_s=_duration(pt, "resolution"),
+            at_risk_fraction=pt.number("at_risk_fraction", 0.75, above=0, at_most=1),
+        )
+        if not (policy.first_response_s or policy.next_response_s or policy.resolution_s):
+            pt.fail("first_response", "a policy needs at least one of first_response,"
+                    " next_response or resolution")
+        policies.append(policy)
+    return SlaConfig(calendars=MappingProxyType(calendars), policies=tuple(policies))
 
 
 def _parse_clinic(table: _Table) -> ClinicConfig:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import grp
 import ipaddress
 import os
 import pwd
@@ -41,7 +42,14 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.imap_utf7 import encode as imap_utf7_encode
 
-__all__ = ["DovecotError", "DovecotNotInstalled", "DovecotServer", "MailUser", "find_dovecot"]
+__all__ = [
+    "DovecotError",
+    "DovecotNotInstalled",
+    "DovecotServer",
+    "MailUser",
+    "find_dovecot",
+    "make_tls_material",
+]
 
 HOST = "127.0.0.1"
 
@@ -69,7 +77,14 @@ class DovecotNotInstalled(DovecotError):
 
 
 def find_dovecot() -> Path | None:
-    """Locate the dovecot master binary (PATH first, then the usual sbin directories)."""
+    """Locate the dovecot master binary.
+
+    Env CXINBOX_DOVECOT names it explicitly (e.g. a self-built 2.4 to compare against);
+    otherwise PATH is searched, then the usual sbin directories.
+    """
+    explicit = os.environ.get("CXINBOX_DOVECOT")
+    if explicit:
+        return Path(explicit) if os.access(explicit, os.X_OK) else None
     found = shutil.which("dovecot")
     if found:
         return Path(found)
@@ -331,7 +346,9 @@ class DovecotServer:
     Settings chosen for tests and why:
 
     * `disable_plaintext_auth = yes`: like a real clinic server, LOGIN on the plain port
-      is refused until STARTTLS, so cxinbox cannot silently send a password in clear.
+      is refused until STARTTLS. Dovecot exempts clients whose IP equals its own, so on
+      127.0.0.1 it allows LOGIN in clear and omits LOGINDISABLED; connect through a
+      `CuttingProxy(..., source_address=("127.0.0.2", 0))` to see the real behaviour.
     * `mailbox_idle_check_interval = 1 s` (default 30 s): IDLE tests finish quickly.
     * `auth_failure_delay` 0 and no anvil auth penalty: tests of a wrong password would
       otherwise wait 2 s and then longer and longer. Pass `auth_failure_delay=2` to
@@ -407,6 +424,11 @@ class DovecotServer:
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        """The Dovecot master's pid (also its process group id) while running."""
+        return self._proc.pid if self._proc is not None else None
 
     @property
     def user(self) -> str:
@@ -511,7 +533,6 @@ class DovecotServer:
     def _prepare_files(self) -> None:
         for sub in ("run", "state", "log", "tls", "home"):
             (self.root / sub).mkdir()
-        (self.root / "log").chmod(0o755)
         make_tls_material(self.root / "tls")
         self.ca_file = self.root / "tls" / "ca.pem"
         self.ca_file.chmod(0o644)
@@ -532,7 +553,11 @@ class DovecotServer:
             lines.append(f"{name}:{{PLAIN}}{password}:{uid}:{gid}::{home}::\n")
         passwd = self.root / "passwd"
         passwd.write_text("".join(lines))
-        passwd.chmod(0o644)
+        # Read by the auth process, which runs as the internal user's group when root.
+        passwd.chmod(0o640)
+        if os.geteuid() == 0:
+            internal_user, _login_user = self._service_users()
+            os.chown(passwd, 0, pwd.getpwnam(internal_user).pw_gid)
 
     def _make_maildir_dirs(self, path: Path, uid: int, gid: int) -> None:
         for sub in ("cur", "new", "tmp"):
@@ -546,7 +571,9 @@ class DovecotServer:
         _owner, uid, gid = self._mail_ids()
         root = self.root
         non_root = os.geteuid() != 0
-        chroot_off = (
+        # Without root Dovecot can neither chroot nor chown sockets to the dovecot group.
+        non_root_settings = (
+            f"default_internal_group = {grp.getgrgid(os.getegid()).gr_name}\n"
             "service imap-login {\n  chroot =\n}\nservice anvil {\n  chroot =\n}\n"
             "service log {\n  chroot =\n}\n"
             if non_root
@@ -619,7 +646,7 @@ service anvil {{
     mode = {"0600" if self._auth_failure_delay else "0"}
   }}
 }}
-{chroot_off}{self._extra_config}
+{non_root_settings}{self._extra_config}
 """
 
     def _launch(self) -> None:
@@ -1010,9 +1037,53 @@ def _read_uidlist_header(folder_dir: Path) -> tuple[int, int, str] | None:
     return validity, next_uid, guid
 
 
+def _group_members(pgid: int) -> list[tuple[int, str]]:
+    """(pid, command name) of live processes in a process group, from /proc (Linux)."""
+    members: list[tuple[int, str]] = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return members
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        name = stat[stat.find("(") + 1 : stat.rfind(")")]
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
+            members.append((int(entry), name))
+    return members
+
+
+def _end_sessions(pgid: int) -> None:
+    """Stop imap and imap-login processes and wait until they are gone.
+
+    Dovecot's master checks once whether its children died and otherwise sleeps a whole
+    second before looking again, so stopping with a session still exiting costs ~1 s per
+    test. Ending sessions first keeps the stop at a few milliseconds.
+    """
+    sessions = [pid for pid, name in _group_members(pgid) if name in ("imap", "imap-login")]
+    for pid in sessions:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 2.0
+    while sessions and time.monotonic() < deadline:
+        live = {pid for pid, _name in _group_members(pgid)}
+        sessions = [pid for pid in sessions if pid in live]
+        if sessions:
+            time.sleep(0.005)
+
+
 def _terminate(proc: subprocess.Popen[bytes]) -> None:
     """Stop the Dovecot master and anything left in its process group."""
     if proc.poll() is None:
+        _end_sessions(proc.pid)
         # Signalling the whole group lets every child exit at once and the master reap
         # them: SIGTERM to the master alone takes ~1.1 s and leaves the log process
         # orphaned (a zombie where PID 1 does not reap).
@@ -1020,9 +1091,17 @@ def _terminate(proc: subprocess.Popen[bytes]) -> None:
             os.killpg(proc.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
+        deadline = time.monotonic() + 5.0
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                proc.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                pass
+            # A master whose children are all gone is only sleeping out its 1 s check
+            # interval; killing it now orphans nothing.
+            if [pid for pid, _name in _group_members(proc.pid)] == [proc.pid]:
+                proc.kill()
+        if proc.poll() is None:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:

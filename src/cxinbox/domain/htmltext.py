@@ -250,6 +250,8 @@ class _TextExtractor(HTMLParser):
         self._current: list[str] = []
         self._current_has_text = False
         self._current_is_pre = False
+        self._current_quote = 0
+        self._bullet = ""
         self._pre_depth = 0
         self._list_depth = 0
         self._quote_depth = 0
@@ -277,7 +279,7 @@ class _TextExtractor(HTMLParser):
             self._add_text(" ")
         elif tag == "li":
             self._finish_line()
-            self._add_raw("  " * max(0, min(self._list_depth, 10) - 1) + "- ")
+            self._bullet = "  " * max(0, min(self._list_depth, 10) - 1) + "- "
         else:
             self._block_start(tag)
 
@@ -357,8 +359,8 @@ class _TextExtractor(HTMLParser):
         self._add_raw(text)
 
     def _add_raw(self, text: str) -> None:
-        if not self._current and self._quote_depth:
-            self._current.append("> " * min(self._quote_depth, 10))
+        if not self._current:
+            self._current_quote = self._quote_depth
         self._current.append(text)
         if not self._current_has_text and not text.isspace():
             self._current_has_text = True
@@ -376,7 +378,8 @@ class _TextExtractor(HTMLParser):
         if self._current_has_text:
             line = "".join(self._current)
             line = line.rstrip() if self._current_is_pre else " ".join(line.split())
-            self._lines.append(line)
+            self._lines.append("> " * min(self._current_quote, 10) + self._bullet + line)
+            self._bullet = ""
         elif force:
             self._lines.append("")
         self._current = []

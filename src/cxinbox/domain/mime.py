@@ -331,12 +331,19 @@ def _regular_base64_chars(raw: bytes, start: int, end: int) -> int | None:
 
 # --------------------------------------------------------------------------- header blocks
 
-_FIELD = re.compile(rb"([!-9;-~]+)[ \t]*:")
+_FIELD = re.compile(rb"([!-9;-~]+)[ \t]*:[ \t]*")
 _FIELD_END = re.compile(rb"\n(?![ \t])")
 _BLANK_LINE = re.compile(rb"\n\r?\n")
 _UNFOLD = re.compile(rb"\r?\n(?=[ \t])")
 
+# Header fields keyed by lower-cased name. Only the fields cxinbox reads get their values
+# extracted and unfolded; other names map to an empty list, which records their presence.
 _Fields = dict[str, list[bytes]]
+_READ_FIELDS = frozenset({
+    "message-id", "in-reply-to", "references", "subject", "date", "from", "to", "cc",
+    "reply-to", "auto-submitted", "precedence", "content-type", "content-disposition",
+    "content-transfer-encoding",
+})
 
 
 def _read_header_block(raw: bytes, start: int, end: int, limits: MimeLimits,
@@ -370,9 +377,9 @@ def _read_header_block(raw: bytes, start: int, end: int, limits: MimeLimits,
             blank = _BLANK_LINE.search(raw, max(start, pos - 1), end)
             return fields, end if blank is None else blank.end()
         name = match.group(1).decode("ascii").lower()
-        fields.setdefault(name, []).append(
-            _field_value(raw, match.end(), value_end, name, limits, problems)
-        )
+        values = fields.setdefault(name, [])
+        if name in _READ_FIELDS:
+            values.append(_field_value(raw, match.end(), value_end, name, limits, problems))
         pos = value_end + 1
     return fields, end
 
@@ -405,7 +412,11 @@ def _field_value(raw: bytes, start: int, end: int, name: str, limits: MimeLimits
 # --------------------------------------------------------------------------- parameters
 
 _TYPE_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+")
-_PARAM = re.compile(r"""([^\s=;"]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"?|([^;]*))""", re.DOTALL)
+# One parameter, matched at a position just after a ";" and consuming through the next
+# ";" outside quotes. Anchored matching keeps the scan linear even for junk parameters.
+_PARAM = re.compile(
+    r"""\s*([^\s=;"]*)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"?|([^;]*)))?[^;]*;?""", re.DOTALL
+)
 _QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
 _SECTION = re.compile(r"(.+)\*(\d{1,3})")
 
@@ -419,10 +430,8 @@ def _split_value(value: str, problems: _Problems, what: str) -> tuple[str, dict[
     main, _, rest = value.partition(";")
     params: dict[str, str] = {}
     extended: dict[str, list[tuple[int, bool, str]]] = {}
-    for match in _PARAM.finditer(rest):
-        name = match.group(1).lower()
-        quoted = match.group(2)
-        text = _QUOTED_PAIR.sub(r"\1", quoted) if quoted is not None else match.group(3).strip()
+    for name, quoted, unquoted in _param_matches(rest):
+        text = _QUOTED_PAIR.sub(r"\1", quoted) if quoted is not None else unquoted.strip()
         if "*" not in name:
             params.setdefault(name, text)
             continue
@@ -436,6 +445,21 @@ def _split_value(value: str, problems: _Problems, what: str) -> tuple[str, dict[
     for base, sections in extended.items():
         params[base] = _join_rfc2231(sections, problems, f"{what} parameter {_quoted(base, 40)}")
     return main.strip().lower(), params
+
+
+def _param_matches(text: str) -> list[tuple[str, str | None, str]]:
+    """(lower-cased name, quoted value or None, unquoted value) for each `name=value`."""
+    found: list[tuple[str, str | None, str]] = []
+    pos = 0
+    while pos < len(text):
+        match = _PARAM.match(text, pos)
+        if match is None or match.end() == pos:
+            break
+        pos = match.end()
+        name, quoted, unquoted = match.group(1, 2, 3)
+        if name and (quoted is not None or unquoted is not None):
+            found.append((name.lower(), quoted, unquoted or ""))
+    return found
 
 
 def _join_rfc2231(sections: list[tuple[int, bool, str]], problems: _Problems,
@@ -578,12 +602,20 @@ def _child_path(parent: _Part, index: int) -> str:
     return f"{parent.path}.{index}" if parent.path else str(index)
 
 
-def _boundary(part: _Part, problems: _Problems) -> bytes | None:
+def _child_spans(raw: bytes, part: _Part, limit: int,
+                 problems: _Problems) -> tuple[list[tuple[int, int]], bool] | None:
+    """Spans of a multipart's children (see `_split_multipart`); None if it has none."""
     boundary = part.params.get("boundary", "")
     if not boundary:
         problems.add(f"{part.describe()} is multipart without a boundary; read as text")
         return None
-    return boundary.encode("utf-8", errors="replace")
+    spans, capped = _split_multipart(raw, part.body_start, part.end,
+                                     boundary.encode("utf-8", errors="replace"), limit)
+    if not spans:
+        problems.add(f"{part.describe()} is multipart but its boundary never occurs; "
+                     "read as text")
+        return None
+    return spans, capped
 
 
 def _demote_to_text(part: _Part) -> None:
@@ -607,18 +639,13 @@ def _build_tree(raw: bytes, end: int, limits: MimeLimits, problems: _Problems) -
         if budget <= 0:
             problems.add(f"more than {limits.max_parts} MIME parts; the rest skipped")
             continue
-        boundary = _boundary(part, problems)
-        if boundary is None:
+        split = _child_spans(raw, part, budget, problems)
+        if split is None:
             _demote_to_text(part)
             continue
-        spans, capped = _split_multipart(raw, part.body_start, part.end, boundary, budget)
+        spans, capped = split
         if capped:
             problems.add(f"more than {limits.max_parts} MIME parts; the rest skipped")
-        if not spans:
-            problems.add(f"{part.describe()} is multipart but its boundary never occurs; "
-                         "read as text")
-            _demote_to_text(part)
-            continue
         budget -= len(spans)
         default_type = _child_default_type(part)
         part.children = [
@@ -776,7 +803,7 @@ def _part_text(raw: bytes, part: _Part, budget: int, problems: _Problems) -> str
 
 _ANGLE_ID = re.compile(r"<([^<>]*)>")
 _WHITESPACE = re.compile(r"\s+")
-_BARE_ADDRESS = re.compile(r"[^\s<>(),;:\"\[\]]+@[^\s<>(),;:\"\[\]]+")
+_ADDRESS_SEPARATORS = re.compile(r"[\s<>(),;:\"\[\]]+")
 _ADDRESS_HEADERS = ("from", "to", "cc", "reply-to")
 _BULK_PRECEDENCE = frozenset({"bulk", "junk", "auto_reply", "auto-reply"})
 _DAEMON_MAILBOXES = frozenset({"mailer-daemon", "postmaster"})
@@ -823,6 +850,10 @@ def _addresses(value: str, problems: _Problems, what: str) -> list[Address]:
     result contains such debris, a lenient reading that only trusts `<...>` and `x@y` is
     used instead, if it finds at least as many real addresses.
     """
+    simple = _simple_addresses(value)
+    if simple is not None:
+        return [Address(_decode_words(name, problems, what), email.lower())
+                for name, email in simple]
     try:
         pairs = getaddresses([value])
     except RecursionError:
@@ -834,6 +865,41 @@ def _addresses(value: str, problems: _Problems, what: str) -> list[Address]:
         if _plausible_count(lenient) >= _plausible_count(pairs):
             pairs = lenient
     return [Address(_decode_words(name, problems, what), email.lower()) for name, email in pairs]
+
+
+_ATOMS = r"[^\s\"(),.:;<>@\[\]\\]+"
+_ADDR_SPEC = rf"{_ATOMS}(?:\.{_ATOMS})*@{_ATOMS}(?:\.{_ATOMS})*"
+_SIMPLE_MAILBOX = re.compile(
+    rf"""\s*(?:
+        (?:"(?P<quoted>[^"\\\r\n]*)"|(?P<phrase>{_ATOMS}(?:[ \t.]+{_ATOMS})*\.?))?
+        \s*<(?P<angle>{_ADDR_SPEC})>
+      | (?P<bare>{_ADDR_SPEC})
+    )\s*(?:,|$)""",
+    re.VERBOSE,
+)
+
+
+def _simple_addresses(value: str) -> list[tuple[str, str]] | None:
+    """The common address list shapes without the cost of `getaddresses`.
+
+    Handles comma-separated `addr`, `Name <addr>` and `"Name" <addr>` with no comments,
+    groups or escapes; anything else returns None and takes the general path.
+    """
+    pairs: list[tuple[str, str]] = []
+    pos = 0
+    length = len(value)
+    while pos < length:
+        match = _SIMPLE_MAILBOX.match(value, pos)
+        if match is None or match.end() == pos:
+            return None if value[pos:].strip() else pairs
+        quoted, phrase, angle, bare = match.group("quoted", "phrase", "angle", "bare")
+        if angle is not None:
+            name = quoted if quoted is not None else " ".join((phrase or "").split())
+            pairs.append((name, angle))
+        else:
+            pairs.append(("", bare))
+        pos = match.end()
+    return pairs
 
 
 _PLAUSIBLE_EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+")
@@ -886,6 +952,17 @@ def _address_chunks(value: str) -> list[list[str]]:
     return [chunk for chunk in chunks if "".join(chunk).strip()]
 
 
+def _bare_address(text: str) -> str:
+    """The first `local@domain` word in `text`, or ""; a split, so linear in any input."""
+    if "@" not in text:
+        return ""
+    for word in _ADDRESS_SEPARATORS.split(text):
+        local, at, domain = word.partition("@")
+        if at and local and domain:
+            return word
+    return ""
+
+
 def _lenient_address(tokens: list[str]) -> tuple[str, str]:
     email = ""
     words: list[str] = []
@@ -897,16 +974,13 @@ def _lenient_address(tokens: list[str]) -> tuple[str, str]:
             words.append(_QUOTED_PAIR.sub(r"\1", token[1:-1] if token.endswith('"') else token[1:]))
         elif token.startswith("("):
             comments.append(token.strip("() \t"))
-            comments = [comment for comment in comments if comment]
         else:
             words.append(token)
     text = " ".join(words)
     if not email:
-        bare = _BARE_ADDRESS.search(text)
-        if bare is not None:
-            email = bare.group()
-            text = text[: bare.start()] + text[bare.end() :]
-    name = " ".join(text.split()) or " ".join(comments)
+        email = _bare_address(text)
+        text = text.replace(email, " ", 1) if email else text
+    name = " ".join(text.split()) or " ".join(filter(None, comments))
     return name, email
 
 
@@ -923,7 +997,7 @@ def _parse_date(value: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def _is_auto_submitted(fields: _Fields, root: _Part, sender: Address | None) -> bool:
+def _is_auto_submitted(fields: _Fields, sender: Address | None) -> bool:
     auto = fields.get("auto-submitted")
     if auto and auto[0].split(b";", 1)[0].strip().lower() not in (b"", b"no"):
         return True
@@ -932,7 +1006,8 @@ def _is_auto_submitted(fields: _Fields, root: _Part, sender: Address | None) -> 
         return True
     if "x-autoreply" in fields or "x-autorespond" in fields:
         return True
-    if root.content_type == "multipart/report":
+    declared = fields.get("content-type")
+    if declared and declared[0].split(b";", 1)[0].strip().lower() == b"multipart/report":
         return True
     return sender is not None and sender.email.partition("@")[0] in _DAEMON_MAILBOXES
 
@@ -970,7 +1045,7 @@ def parse_message(raw: bytes, *, limits: MimeLimits | None = None) -> ParsedMess
 
 
 def _fill(result: ParsedMessage, raw: bytes, limits: MimeLimits, problems: _Problems) -> None:
-    if not raw.strip():
+    if not raw or raw.isspace():
         problems.add("empty message")
         return
     too_big = len(raw) > limits.max_bytes
@@ -985,7 +1060,7 @@ def _fill(result: ParsedMessage, raw: bytes, limits: MimeLimits, problems: _Prob
         problems.add("no header fields found")
     _fill_envelope(result, root.fields, limits, problems)
     with _Guard(problems, "the MIME structure"):
-        result.auto_submitted = _is_auto_submitted(root.fields, root, result.from_addr)
+        result.auto_submitted = _is_auto_submitted(root.fields, result.from_addr)
     if too_big:
         return
     with _Guard(problems, "the body"):
@@ -1068,21 +1143,31 @@ def extract_part(raw: bytes, part_path: str) -> tuple[str, str, bytes]:
 
 
 def _locate(raw: bytes, part_path: str, limits: MimeLimits, problems: _Problems) -> _Part:
-    """Walk to one part, splitting only the multiparts on the way (iterative)."""
+    """Walk to one part, splitting only the multiparts on the way (iterative).
+
+    Multiparts that cannot be split are demoted to text exactly as `_build_tree` does, so
+    every `part_path` that `parse_message` hands out leads to the same part here.
+    """
     steps = part_path.split(".")
-    if not all(step.isdigit() and step.isascii() and int(step) > 0 for step in steps):
+    if not all(step.isascii() and step.isdigit() and int(step) > 0 for step in steps):
         raise KeyError(part_path)
     part = _make_part(raw, 0, len(raw), "", 0, "text/plain", limits, problems)
-    if not part.is_container and steps == ["1"]:
-        return part
+    _demote_if_unsplittable(raw, part, problems)
+    if not part.is_container:
+        if steps == ["1"]:
+            return part
+        raise KeyError(part_path)
     for step in map(int, steps):
-        boundary = _boundary(part, problems) if part.is_container else None
-        if boundary is None:
+        split = _child_spans(raw, part, step, problems) if part.is_container else None
+        if split is None or len(split[0]) < step:
             raise KeyError(part_path)
-        spans, _ = _split_multipart(raw, part.body_start, part.end, boundary, step)
-        if len(spans) < step:
-            raise KeyError(part_path)
-        start, end = spans[step - 1]
+        start, end = split[0][step - 1]
         part = _make_part(raw, start, end, _child_path(part, step), part.depth + 1,
                           _child_default_type(part), limits, problems)
+        _demote_if_unsplittable(raw, part, problems)
     return part
+
+
+def _demote_if_unsplittable(raw: bytes, part: _Part, problems: _Problems) -> None:
+    if part.is_container and _child_spans(raw, part, 1, problems) is None:
+        _demote_to_text(part)

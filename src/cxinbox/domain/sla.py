@@ -451,6 +451,8 @@ class SlaFacts:
     `paused_after_inbound_s`. It resets `paused_after_inbound_s` to 0 on every inbound
     message, so that a keep-in-loop target is only stretched by pauses since the patient
     last wrote, while the first-response and resolution targets are stretched by all of them.
+    `paused_since` (the start of the current spell) is only read while the status is pending
+    or snoozed; if it is missing then, the clock is taken as stopped at evaluation time.
     """
 
     created_at: datetime
@@ -493,6 +495,12 @@ class SlaStatus:
     due_at: datetime | None
     at_risk_at: datetime | None
     business_s_left: int | None
+
+    def __post_init__(self) -> None:
+        if self.state not in SLA_STATES:
+            raise ValueError(f"unknown SLA state {self.state!r}")
+        if self.state in ("ok", "at-risk", "breached") and self.due_at is None:
+            raise ValueError(f"a {self.state!r} SLA status needs due_at")
 
 
 NO_SLA: Final = SlaStatus(

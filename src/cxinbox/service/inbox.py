@@ -21,6 +21,7 @@ from cxinbox.api.types import (
 from cxinbox.config import Config
 from cxinbox.domain.query import QueryContext, QueryError, parse_query
 from cxinbox.domain.sanitize import clean_line, clean_text
+from cxinbox.service.sla import SlaService
 from cxinbox.store import conversations as convs
 from cxinbox.store.db import Database, append_event, now_ms
 from cxinbox.store.query_sql import compile_query
@@ -39,7 +40,9 @@ def _addr_list(raw: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def summary_from_row(row: sqlite3.Row, tags: list[str]) -> ConversationSummary:
+def summary_from_row(row: sqlite3.Row, tags: list[str],
+                     now: datetime | None = None) -> ConversationSummary:
+    sla = SlaService.status_of(row, now or datetime.now(timezone.utc))
     return ConversationSummary(
         id=row["id"], subject=clean_line(row["subject"]) or "(no subject)",
         from_name=clean_line(row["from_name"]), from_addr=clean_line(row["from_addr"]),
@@ -50,6 +53,9 @@ def summary_from_row(row: sqlite3.Row, tags: list[str]) -> ConversationSummary:
         first_response_at=row["first_response_at"], snoozed_until=row["snoozed_until"],
         message_count=row["message_count"], unread_count=row["unread_count"],
         has_attachment=bool(row["has_attachment"]), last_response_at=row["last_response_at"],
+        sla_target=sla.target, sla_state=sla.state,
+        sla_due_at=int(sla.due_at.timestamp()) if sla.due_at else None,
+        sla_at_risk_at=int(sla.at_risk_at.timestamp()) if sla.at_risk_at else None,
     )
 
 
@@ -76,20 +82,31 @@ class InboxService:
         self.config = config
         self.actor = actor
         self.tz = ZoneInfo(config.clinic.timezone)
+        self.sla = SlaService(config)
 
     # -- queries ---------------------------------------------------------------------------
 
     def _where(self, query: str) -> tuple[str, list[object]]:
-        ctx = QueryContext(me=self.actor, now=datetime.now(timezone.utc), tz=self.tz)
+        now = datetime.now(timezone.utc)
+        ctx = QueryContext(me=self.actor, now=now, tz=self.tz)
+        hook = self.sla.sla_sql(now) if self.sla.enabled else None
         try:
-            return compile_query(parse_query(query), ctx)
+            return compile_query(parse_query(query), ctx, hook)  # type: ignore[arg-type]
         except QueryError as exc:
             raise BadQuery(exc.render(query), exc.caret_line(query)) from None
+
+    def refresh_sla(self) -> int:
+        """Bring stored due times up to date with changed facts; cheap when nothing changed."""
+        if not self.sla.enabled:
+            return 0
+        with self.db.write() as conn:
+            return self.sla.refresh_dirty(conn, datetime.now(timezone.utc))
 
     def list_conversations(self, query: str = "", offset: int = 0, limit: int = 50) -> Page:
         if offset < 0 or not 0 < limit <= MAX_PAGE:
             raise BadRequest(f"offset must be >= 0 and limit 1..{MAX_PAGE}")
         where, params = self._where(query)
+        self.refresh_sla()
         with self.db.read() as conn:
             rows, total = convs.list_page(conn, where, params, offset, limit)
             tags = convs.tags_for(conn, [r["id"] for r in rows])
@@ -98,9 +115,11 @@ class InboxService:
 
     def matching_ids(self, query: str) -> list[int]:
         where, params = self._where(query)
+        self.refresh_sla()
         return convs.matching_ids(self.db.conn, where, params)
 
     def get_conversation(self, conv_id: int, *, record_view: bool = True) -> ConversationDetail:
+        self.refresh_sla()
         with self.db.read() as conn:
             row = convs.get_row(conn, conv_id)
             if row is None:
@@ -164,16 +183,22 @@ class InboxService:
             if pausing and paused_since is None:
                 paused_since = now
             elif not pausing and paused_since is not None:
-                paused_s += self._paused_business_s(paused_since, now)
+                paused_s += self._paused_business_s(row["sla_policy"], paused_since, now)
                 paused_since = None
             convs.update_state(conn, conv_id, status=status,
                                snoozed_until=until if status == "snoozed" else None,
-                               sla_paused_s=paused_s, sla_paused_since=paused_since)
+                               sla_paused_s=paused_s, sla_paused_since=paused_since,
+                               sla_dirty=1)
             append_event(conn, self.actor, "conversation.status", f"conversation:{conv_id}",
                          {"from": row["status"], "to": status, "until": until})
 
-    def _paused_business_s(self, since: int, until: int) -> int:
-        return max(0, until - since)
+    def _paused_business_s(self, policy: str | None, since: int, until: int) -> int:
+        """Paused time counts in the policy's business calendar, like the targets do."""
+        calendar = self.sla.calendar_for(policy)
+        if calendar is None:
+            return max(0, until - since)
+        return calendar.business_seconds_between(
+            datetime.fromtimestamp(since, timezone.utc), datetime.fromtimestamp(until, timezone.utc))
 
     def assign(self, conv_id: int, user: str | None) -> None:
         with self.db.write() as conn:

@@ -30,7 +30,7 @@ from cxinbox.channels.imap import Endpoint, FetchedRaw, ImapAuthError, ImapError
 from cxinbox.config import AccountConfig, Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.models import ParsedMessage
-from cxinbox.store import ingest
+from cxinbox.store import fts, ingest
 from cxinbox.store.db import Database, append_event
 
 log = logging.getLogger("cxinbox.sync")
@@ -91,6 +91,7 @@ class MailSync:
         self.reporter: SyncReporter = reporter or _SilentReporter()
         self._pool: ProcessPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self._indexer = _Indexer(db)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -99,6 +100,7 @@ class MailSync:
                            self.password_for(account))
 
     def close(self) -> None:
+        self._indexer.finish()
         with self._pool_lock:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
@@ -131,6 +133,7 @@ class MailSync:
 
     def sync_folder(self, session: ImapSession, account: AccountConfig, folder: str) -> FolderResult:
         result = FolderResult(account.name, folder)
+        self._indexer.catch_up()
         info = session.select(folder)
         now = ingest.utc_now()
         with self.db.write() as conn:
@@ -224,6 +227,7 @@ class MailSync:
                 self._store_batch(account, folder, state, own, *pending.popleft(), result=result)
         while pending:
             self._store_batch(account, folder, state, own, *pending.popleft(), result=result)
+        self._indexer.finish()
 
     def _store_batch(self, account: AccountConfig, folder: str, state: ingest.FolderState,
                      own: frozenset[str], watermark: int, fetched: list[FetchedRaw],
@@ -246,10 +250,13 @@ class MailSync:
         now = ingest.utc_now()
         with self.db.write() as conn:
             touched = ingest.ingest_batch(conn, state, messages, own_addresses=own,
-                                          watermark=watermark, now=now)
+                                          watermark=watermark, now=now,
+                                          index_text=future is None)
             if messages:
                 append_event(conn, "sync", "mail.received", f"{account.name}/{folder}",
                              {"count": len(messages), "conversations": sorted(touched)[:500]})
+        if future is not None:
+            self._indexer.wake()
         result.new += len(messages)
         result.conversations |= touched
         self.reporter.advanced(len(messages))
@@ -359,3 +366,48 @@ class MailSync:
             stop.wait(min(30.0, timeout))
             return
         session.idle_wait(timeout, stop.is_set)
+
+
+class _Indexer:
+    """Full-text indexing on its own thread during bulk fetches.
+
+    SQLite tokenises without holding the GIL, so this overlaps with parsing IMAP replies
+    on the main thread. `finish()` drains and stops it; the watermark in the store makes
+    a crash at any point harmless (see store/fts.py).
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="fts-indexer", daemon=True)
+            self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            self.catch_up(limit=2000)
+            if self._stop.is_set():
+                return
+
+    def catch_up(self, limit: int = 5000) -> None:
+        while True:
+            with self.db.write() as conn:
+                if fts.index_pending(conn, limit) == 0:
+                    return
+
+    def finish(self) -> None:
+        thread = self._thread
+        if thread is not None:
+            self._stop.set()
+            self._wake.set()
+            thread.join()
+            self._thread = None
+        self.catch_up()

@@ -9,7 +9,8 @@ _LIST_COLUMNS = (
     "c.id, c.subject, c.channel, c.mailbox, c.status, c.snoozed_until, c.assignee, c.priority,"
     " c.from_name, c.from_addr, c.created_at, c.last_message_at, c.last_inbound_at,"
     " c.first_response_at, c.last_response_at, c.message_count, c.unread_count, c.has_attachment,"
-    " c.sla_paused_s, c.sla_paused_since"
+    " c.sla_paused_s, c.sla_paused_since, c.sla_policy, c.sla_target, c.sla_due_at,"
+    " c.sla_at_risk_at"
 )
 
 
@@ -91,7 +92,7 @@ def insert_note(conn: sqlite3.Connection, conv_id: int, author: str, body: str, 
 def update_state(conn: sqlite3.Connection, conv_id: int, **columns: object) -> None:
     """Set staff-state columns (names come from the service, never from users)."""
     allowed = {"status", "snoozed_until", "assignee", "priority", "sla_paused_s",
-               "sla_paused_since"}
+               "sla_paused_since", "sla_dirty"}
     if not columns or not set(columns) <= allowed:
         raise ValueError(f"not staff-state columns: {sorted(set(columns) - allowed)}")
     sets = ", ".join(f"{name} = ?" for name in columns)
@@ -122,3 +123,29 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
         " (SELECT count(*) FROM messages WHERE problems != '')").fetchone()
     return {"conversations": row[0], "messages": row[1], "raw_messages": row[2],
             "flagged_messages": row[3]}
+
+
+def sla_dirty_rows(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT id, status, created_at, last_inbound_at, first_response_at, last_response_at,"
+        " sla_paused_s, sla_paused_since FROM conversations WHERE sla_dirty = 1 LIMIT ?",
+        (limit,)).fetchall()
+
+
+def ids_matching(conn: sqlite3.Connection, ids: Sequence[int], where: str,
+                 params: Sequence[object]) -> set[int]:
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start:start + 500])
+        marks = ",".join("?" * len(chunk))
+        found.update(r[0] for r in conn.execute(
+            f"SELECT c.id FROM conversations c WHERE c.id IN ({marks}) AND ({where})",
+            [*chunk, *params]))
+    return found
+
+
+def store_sla(conn: sqlite3.Connection,
+              rows: Sequence[tuple[str | None, str | None, int | None, int | None, int]]) -> None:
+    """(policy, target, due_at, at_risk_at, id) per conversation; clears the dirty mark."""
+    conn.executemany("UPDATE conversations SET sla_policy = ?, sla_target = ?, sla_due_at = ?,"
+                     " sla_at_risk_at = ?, sla_dirty = 0 WHERE id = ?", rows)

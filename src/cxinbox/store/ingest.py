@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from cxinbox.domain.models import ParsedMessage
+from cxinbox.store import fts
 from cxinbox.domain.threading import (
     SUBJECT_WINDOW_S,
     SubjectCandidate,
@@ -215,7 +216,7 @@ def _touch_conversation(conn: sqlite3.Connection, conv: int, p: ParsedMessage, a
         " last_response_at = CASE WHEN ? = 'out' THEN max(coalesce(last_response_at, 0), ?)"
         "   ELSE last_response_at END,"
         " unread_count = unread_count + ?, has_attachment = max(has_attachment, ?),"
-        " participants = ? WHERE id = ?",
+        " participants = ?, sla_dirty = 1 WHERE id = ?",
         (at, direction, at, direction, at, at, direction, at, unread, int(bool(p.attachments)),
          " ".join(people[:50]), conv),
     )
@@ -266,10 +267,12 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
 
 
 def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[FetchedMessage],
-                 *, own_addresses: frozenset[str], watermark: int, now: int) -> set[int]:
+                 *, own_addresses: frozenset[str], watermark: int, now: int,
+                 index_text: bool = True) -> set[int]:
     """Store a fetched batch and move the folder's watermark, in the caller's transaction.
 
-    Returns the ids of the conversations that changed.
+    `index_text=False` leaves full-text indexing to a later `fts.index_pending` (the bulk
+    sync does it on another thread). Returns the ids of the conversations that changed.
     """
     touched: set[int] = set()
     revived: list[int] = []
@@ -302,6 +305,8 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
         refresh_conversation_counts(conn, touched)
     conn.execute("UPDATE folders SET last_uid = max(last_uid, ?) WHERE id = ?",
                  (watermark, folder.id))
+    if index_text:
+        fts.index_pending(conn)
     return touched
 
 

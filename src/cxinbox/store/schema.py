@@ -52,6 +52,11 @@ CREATE TABLE conversations (
     last_response_at INTEGER,
     sla_paused_s     INTEGER NOT NULL DEFAULT 0,     -- business seconds spent pending/snoozed
     sla_paused_since INTEGER,                        -- set while pending/snoozed
+    sla_policy       TEXT,                           -- policy that covers it, or NULL
+    sla_target       TEXT,                           -- first-response | next-response | resolution
+    sla_due_at       INTEGER,                        -- NULL while paused or when nothing runs
+    sla_at_risk_at   INTEGER,
+    sla_dirty        INTEGER NOT NULL DEFAULT 1,     -- facts changed; due times need recomputing
     message_count    INTEGER NOT NULL DEFAULT 0,
     unread_count     INTEGER NOT NULL DEFAULT 0,
     has_attachment   INTEGER NOT NULL DEFAULT 0,
@@ -61,6 +66,8 @@ CREATE INDEX conversations_last ON conversations (last_message_at DESC);
 CREATE INDEX conversations_status ON conversations (status, last_message_at DESC);
 CREATE INDEX conversations_assignee ON conversations (assignee, status);
 CREATE INDEX conversations_subject ON conversations (norm_subject, last_message_at);
+CREATE INDEX conversations_sla_dirty ON conversations (sla_dirty) WHERE sla_dirty = 1;
+CREATE INDEX conversations_sla_due ON conversations (sla_due_at) WHERE sla_due_at IS NOT NULL;
 
 CREATE TABLE messages (
     id              INTEGER PRIMARY KEY,
@@ -143,20 +150,13 @@ CREATE VIRTUAL TABLE messages_fts USING fts5 (
     content='messages', content_rowid='id',
     tokenize='unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER messages_fts_ai AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts (rowid, subject, sender, body_text)
-    VALUES (new.id, new.subject, new.sender, new.body_text);
-END;
-CREATE TRIGGER messages_fts_ad AFTER DELETE ON messages BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, subject, sender, body_text)
-    VALUES ('delete', old.id, old.subject, old.sender, old.body_text);
-END;
-CREATE TRIGGER messages_fts_au AFTER UPDATE OF subject, sender, body_text ON messages BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, subject, sender, body_text)
-    VALUES ('delete', old.id, old.subject, old.sender, old.body_text);
-    INSERT INTO messages_fts (rowid, subject, sender, body_text)
-    VALUES (new.id, new.subject, new.sender, new.body_text);
-END;
+-- Indexing trails ingest (see store/fts.py): everything with id <= upto is in messages_fts.
+-- Indexed columns of a message never change after insert, so no update/delete triggers.
+CREATE TABLE fts_progress (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    upto INTEGER NOT NULL
+);
+INSERT INTO fts_progress (id, upto) VALUES (1, 0);
 """
 
 MIGRATIONS: list[str] = [MIGRATION_1]

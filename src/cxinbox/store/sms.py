@@ -11,6 +11,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from cxinbox.store import fts
+
 
 @dataclass(frozen=True, slots=True)
 class SmsRecord:
@@ -83,7 +85,9 @@ def insert_sms(conn: sqlite3.Connection, rec: SmsRecord) -> tuple[int | None, in
         " last_response_at = CASE WHEN ? THEN max(coalesce(last_response_at, 0), ?)"
         "   ELSE last_response_at END,"
         " unread_count = unread_count + ?, has_attachment = max(has_attachment, ?),"
-        " from_name = CASE WHEN from_name = '' THEN ? ELSE from_name END WHERE id = ?",
+        " from_name = CASE WHEN from_name = '' THEN ? ELSE from_name END, sla_dirty = 1"
+        " WHERE id = ?",
         (rec.at, inbound, rec.at, not inbound, rec.at, not inbound, rec.at, int(inbound),
          int(bool(attachments)), rec.patient_name, conv))
+    fts.index_pending(conn)
     return int(msg.lastrowid or 0), conv

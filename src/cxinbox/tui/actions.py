@@ -28,12 +28,21 @@ class ActionSpec:
     group: str
     scope: Scope = "app"
     footer: bool = False
-    priority: bool = False
     palette: bool = True  # offered in the command palette
+    typeahead: bool = True  # see `binding()`
 
     def binding(self) -> Binding:
+        """App keys are priority bindings so they act in the order typed.
+
+        Over a slow link "/smith" or "tlab" arrives in one read. A normal binding runs only
+        after the key has bubbled through the focused widget, by which time the next letters
+        have already gone to the list (where `a` assigns!). A priority binding runs as the
+        app reads the key, so the search field or prompt is in place for the next one. The
+        app's `check_action` switches these off while a text field or dialog has the keys.
+        """
         return Binding(self.keys, self.action, self.label, show=self.footer,
-                       priority=self.priority, id=self.id, tooltip=self.help)
+                       priority=self.scope == "app" and self.typeahead, id=self.id,
+                       tooltip=self.help)
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -103,12 +112,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("help", "question_mark,f1", "help", "Help", "Show every key", "App",
                footer=True),
     ActionSpec("palette", "ctrl+p", "command_palette", "Commands",
-               "Search every command", "App", priority=True, palette=False),
+               "Search every command", "App", palette=False),
     ActionSpec("lock", "ctrl+l", "lock", "Lock", "Lock the screen now", "App"),
     ActionSpec("refresh", "ctrl+r", "refresh_now", "Refresh", "Reload the list now", "App"),
-    ActionSpec("quit", "q,ctrl+q", "quit", "Quit", "Quit cxinbox", "App", priority=False),
+    ActionSpec("quit", "q,ctrl+q", "quit", "Quit", "Quit cxinbox", "App", typeahead=False),
     ActionSpec("help-quit", "ctrl+c", "help_quit", "Quit?", "How to quit", "App",
-               palette=False),
+               palette=False, typeahead=False),
 )
 
 _BY_ID: dict[str, ActionSpec] = {spec.id: spec for spec in ACTIONS}

@@ -30,6 +30,17 @@ class PageFailed(Message):
         self.bad_query = bad_query
 
 
+class SearchDone(Message):
+    """A typed query was tried before the list switches to it: a page, or its error."""
+
+    def __init__(self, seq: int, query: str, page: Page | None, error: str) -> None:
+        super().__init__()
+        self.seq = seq
+        self.query = query
+        self.page = page
+        self.error = error
+
+
 class DetailLoaded(Message):
     def __init__(self, detail: ConversationDetail, focus: bool) -> None:
         super().__init__()

@@ -8,7 +8,7 @@ every second without asking the server anything.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from cxinbox.api.types import ConversationSummary
@@ -22,7 +22,7 @@ _AT_RISK_WORDS = " at risk"
 def _status(target: str | None, state: str, due_at: int | None,
             at_risk_at: int | None) -> SlaStatus:
     def when(epoch: int | None) -> datetime | None:
-        return None if epoch is None else datetime.fromtimestamp(epoch, timezone.utc)
+        return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
     return SlaStatus(target, state, when(due_at), when(at_risk_at), None)  # type: ignore[arg-type]
 

@@ -26,6 +26,8 @@ CXINBOX_ANSI = Theme(
     boost="ansi_default",
     dark=True,
     variables={
+        "ansi-background": "ansi_black",
+        "ansi-foreground": "ansi_white",
         "text-muted": "ansi_bright_black",
         "border-blurred": "ansi_bright_black",
         "block-cursor-foreground": "ansi_black",

@@ -6,7 +6,7 @@ screen is converted with the configured zone, never the terminal machine's.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 
 def age_text(then: int, now: datetime) -> str:
@@ -40,7 +40,7 @@ def age_changes_at(then: int, now: datetime) -> float:
 
 def clinic_datetime(epoch: int, tz: tzinfo, now: datetime) -> str:
     """`14:05` today, `Tue 14:05` this week, `12 Mar 14:05` this year, else with the year."""
-    when = datetime.fromtimestamp(epoch, timezone.utc).astimezone(tz)
+    when = datetime.fromtimestamp(epoch, UTC).astimezone(tz)
     local_now = now.astimezone(tz)
     if when.date() == local_now.date():
         return when.strftime("%H:%M")

@@ -10,17 +10,20 @@ because PAM deliberately delays failures.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from cxinbox.tui.screens.prompt import take_early_key
 from cxinbox.tui.unlock import Verifier
 
 
 class LockScreen(ModalScreen[None]):
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="lock-quit")]
     DEFAULT_CSS = """
     LockScreen {
         align: center middle;
@@ -71,6 +74,9 @@ class LockScreen(ModalScreen[None]):
         field = self.query_one(Input)
         field.cursor_blink = self._blink
         field.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        take_early_key(self.query_one(Input), event)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

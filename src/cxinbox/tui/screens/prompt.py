@@ -9,11 +9,30 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+from textual.widgets.input import Selection
+
+
+def take_early_key(field: Input, event: events.Key) -> None:
+    """Put a key typed before `field` got focus into it, instead of losing it.
+
+    A dialog opens on one key and its field is focused a moment later; over a slow link the
+    rest of what was typed ("tlab-results") is already waiting and reaches the dialog first.
+    """
+    if field.has_focus or not event.is_printable or event.character is None:
+        return
+    event.stop()
+    start, end = sorted(field.selection)
+    if start != end:
+        field.replace(event.character, start, end)
+    else:
+        field.insert_text_at_cursor(event.character)
+    field.focus()
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -43,7 +62,8 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self._title
-            yield Input(value=self._value, password=self._password, id="prompt-input")
+            yield Input(value=self._value, password=self._password, id="prompt-input",
+                        select_on_focus=False)
             yield Static("", id="prompt-error", markup=False)
             yield Static(Text(self._hint or "Enter to confirm, Esc to cancel"),
                          id="prompt-hint", markup=False)
@@ -51,7 +71,12 @@ class PromptScreen(ModalScreen[str | None]):
     def on_mount(self) -> None:
         field = self.query_one(Input)
         field.cursor_blink = self._blink
+        if self._value:
+            field.selection = Selection(0, len(self._value))  # typing replaces the default
         field.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        take_early_key(self.query_one(Input), event)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -135,8 +135,11 @@ class ConversationList(ScrollView, can_focus=True):
     def selected_id(self) -> int | None:
         return self._selected_id
 
-    def reset(self, generation: int) -> None:
-        """A new query: forget every row and start again at the top."""
+    def reset(self, generation: int, *, fetch: bool = True) -> None:
+        """A new query: forget every row and start again at the top.
+
+        `fetch=False` when the caller already holds the first page (a tried search).
+        """
         self.generation = generation
         self.total = 0
         self.loaded = False
@@ -150,7 +153,8 @@ class ConversationList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, 0)
         self.scroll_to(y=0, animate=False)
         self.refresh()
-        self._request_window(force=True)
+        if fetch:
+            self._request_window(force=True)
 
     def mark_stale(self) -> None:
         """Something changed on the server: keep showing what we have, fetch it again."""
@@ -229,6 +233,9 @@ class ConversationList(ScrollView, can_focus=True):
                 self._rows[index] = summary
                 self.refresh_lines(index)
                 break
+
+    def loaded_summaries(self) -> list[ConversationSummary]:
+        return list(self._rows.values())
 
     def summary_for(self, conv_id: int) -> ConversationSummary | None:
         return next((s for s in self._rows.values() if s.id == conv_id), None)

@@ -18,7 +18,6 @@ from cxinbox.tui.ascii import Glyphs
 class HeaderBar(Widget):
     DEFAULT_CSS = """
     HeaderBar {
-        dock: top;
         height: 1;
         background: $primary;
         color: $text;

@@ -17,7 +17,6 @@ from textual.widgets import Input, Static
 class SearchBar(Vertical):
     DEFAULT_CSS = """
     SearchBar {
-        dock: bottom;
         height: auto;
         display: none;
         background: $panel;
@@ -57,7 +56,9 @@ class SearchBar(Vertical):
         field = self.query_one(Input)
         if text:
             field.value = text
-        field.focus()
+        # Focus now, not after a refresh: over a slow link "/smith" arrives in one read and
+        # the letters must land in the query, not trigger s (status) and t (tag).
+        self.screen.set_focus(field)
 
     def close(self) -> None:
         self.remove_class("-open")

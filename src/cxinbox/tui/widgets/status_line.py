@@ -15,7 +15,6 @@ from cxinbox.tui.ascii import Glyphs
 class StatusLine(Widget):
     DEFAULT_CSS = """
     StatusLine {
-        dock: bottom;
         height: 1;
         background: $panel;
         color: $text-muted;

@@ -1,0 +1,526 @@
+"""`cxinbox demo`: a believable clinic inbox, built through the real ingest and service paths.
+
+A demo is only convincing (and only tests anything) if its data took the same road as real
+data: email is written as raw RFC 5322 bytes, parsed by `parse_message` and stored by
+`ingest_batch` with per-folder UIDs; SMS go through `insert_sms`; every assignment, tag,
+status and note is an `InboxService` call, so the audit trail and the change feed the TUI
+follows are real too. No SQL lives here.
+
+Everything derives from one seeded `random.Random` and from `now`, so the same seed gives
+the same clinic, with SLA clocks spread over ok, at risk, breached and paused at whatever
+time the demo starts. While the demo runs, `DemoArrivals` adds one more patient message
+every 20-30 seconds through the same path, so live updates and countdowns can be watched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from cxinbox.config import ClinicConfig, Config, StaffMember
+from cxinbox.domain.mime import parse_message
+from cxinbox.service.inbox import InboxService
+from cxinbox.store.db import Database, append_event
+from cxinbox.store.ingest import FetchedMessage, folder_state, ingest_batch
+from cxinbox.store.sms import SmsRecord, insert_sms
+
+CLINIC_NAME = "Maple Street Clinic"
+DOMAIN = "maplestreet-clinic.example"
+MAILBOXES: dict[str, str] = {
+    "appointments": f"appointments@{DOMAIN}",
+    "billing": f"billing@{DOMAIN}",
+    "results": f"results@{DOMAIN}",
+    "referrals": f"referrals@{DOMAIN}",
+}
+CLINIC_SMS = "+15550100100"
+STAFF = ("maria", "dev", "sam", "priya")
+STAFF_NAMES = {"maria": "Maria Lopez", "dev": "Dev Patel", "sam": "Sam Okafor",
+               "priya": "Priya Nair"}
+CONVERSATIONS = 300
+
+_FIRST = ("Jane", "Robert", "Aisha", "Tom", "Linda", "Carlos", "Mei", "Olga", "Peter",
+          "Fatima", "George", "Hannah", "Ivan", "Julia", "Kwame", "Laura", "Miguel", "Nora",
+          "Omar", "Paula", "Quinn", "Rosa", "Steve", "Tara", "Uma", "Victor", "Wendy",
+          "Yusuf", "Zoe", "José", "Ana", "Björn", "Chloé", "Dmitri", "Elena", "Farah")
+_LAST = ("Smith", "Johnson", "Khan", "Nguyen", "Garcia", "Müller", "Okafor", "Brown",
+         "Wilson", "Rossi", "Kowalski", "Haddad", "Chen", "Murphy", "Silva", "Novak",
+         "Núñez", "Tanaka", "Ivanova", "O'Brien", "Dubois", "Larsen", "Mensah", "Park")
+_MAIL_DOMAINS = ("example.com", "example.org", "mail.example.net", "inbox.example")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+_MEDS = ("lisinopril", "metformin", "atorvastatin", "levothyroxine", "amlodipine",
+         "sertraline", "omeprazole", "albuterol inhaler")
+_SPECIALTIES = ("dermatology", "cardiology", "physiotherapy", "orthopedics", "ENT",
+                "gastroenterology")
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    key: str
+    mailbox: str
+    subjects: tuple[str, ...]
+    bodies: tuple[str, ...]
+    replies: tuple[str, ...]
+    tags: tuple[str, ...]
+    sms: tuple[str, ...] = ()
+    attachment: tuple[str, str] | None = None  # (filename, content type)
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic("appointment", "appointments",
+          ("Appointment request", "Booking a check-up", "New patient appointment",
+           "Can I see Dr. Rivera next week?", "Annual physical"),
+          (("Hello,\n\nI would like to book an appointment for a routine check-up. I am free "
+           "{day} morning or any afternoon after 2pm.\n\nThank you,\n{first}"),
+           ("Hi there,\n\nI'm a new patient and would like to register and book a first "
+           "visit. What documents should I bring?\n\nBest regards,\n{first} {last}")),
+          ("Could you also tell me if there is parking nearby?",
+           "{day} at 10:30 would be perfect, thank you!"),
+          ("appointment",),
+          ("Hi, can I book an appointment for {day}? This is {first}",
+           "hello do you have anything free this week for a checkup")),
+    Topic("reschedule", "appointments",
+          ("Need to reschedule my appointment", "Reschedule Thursday visit",
+           "Change of appointment time", "Running late / reschedule"),
+          (("Hi,\n\nSomething came up at work and I can't make my appointment on {day}. "
+           "Could we move it to later in the week?\n\nSorry for the trouble,\n{first}"),),
+          ("Friday afternoon works too if that's easier.",
+           "Thanks, please confirm the new time."),
+          ("appointment", "reschedule"),
+          ("Hi its {first}, I need to move my appt on {day}, sorry!",
+           "can we reschedule tomorrows appointment? kid is sick")),
+    Topic("refill", "appointments",
+          ("Prescription refill - {med}", "Refill request", "Repeat prescription for {med}",
+           "Running out of {med}"),
+          (("Hello,\n\nI'm almost out of my {med} and need a refill sent to the pharmacy on "
+           "Main St. My date of birth is on file.\n\nThanks,\n{first} {last}"),),
+          ("Just checking whether this was sent to the pharmacy?",
+           "The pharmacy says they haven't received anything yet."),
+          ("refill",),
+          ("Hi, need a refill of {med} please. Pharmacy on Main St. {first}",)),
+    Topic("lab", "results",
+          ("Question about my blood test results", "Lab results question",
+           "Do I need to be fasting for the blood draw?", "Cholesterol results"),
+          (("Hi,\n\nI saw my lab results came back in the portal but I don't understand what "
+           "the cholesterol numbers mean. Should I be worried?\n\nThank you,\n{first}"),
+           ("Hello,\n\nMy blood draw is on {day}. Do I need to be fasting, and for how many "
+           "hours? Can I drink water or coffee?\n\nRegards,\n{first} {last}")),
+          (("Thanks. One more question: should I stop taking my vitamins before the fasting "
+           "test?"), "I've attached the results from the other lab as well."),
+          ("lab-results",),
+          ("Do I have to be fasting for my blood test on {day}?",),
+          ("lab-results.pdf", "application/pdf")),
+    Topic("billing", "billing",
+          ("Question about invoice #{num}", "[EXT] Billing question", "Charged twice?",
+           "Payment plan options", "Receipt for my last visit"),
+          (("Hello,\n\nI received an invoice (#{num}) for my visit but I believe my insurance "
+           "should have covered it. Could you check?\n\nThanks,\n{first} {last}"),
+           ("Hi,\n\nIt looks like my card was charged twice for the same visit on {day}. "
+           "Can you refund one of them?\n\n{first}")),
+          ("Any update on this? Thank you.", "I've attached the bank statement."),
+          ("billing",),
+          ("Hi, was I charged twice for my visit? {first}",)),
+    Topic("insurance", "billing",
+          ("Insurance card update", "New insurance provider", "Is my plan accepted?"),
+          (("Hello,\n\nI changed jobs and have a new insurance plan. A photo of my new card is "
+           "attached. Please update my file before my next visit.\n\n{first} {last}"),),
+          ("Did you receive the card photo?",),
+          ("insurance",), (),
+          ("insurance-card.jpg", "image/jpeg")),
+    Topic("referral", "referrals",
+          ("Referral to {spec}", "Status of my {spec} referral", "Specialist referral"),
+          (("Hi,\n\nDr. Rivera said she would refer me to {spec}. Has the referral been sent? "
+           "The specialist's office says they haven't received it.\n\nThanks,\n{first}"),),
+          ("Could you fax it again? Their number is on their website.",),
+          ("referral",)),
+)
+
+RED_FLAG = Topic(
+    "red-flag", "appointments", ("Chest pain since this morning",),
+    (("Hello,\n\nI have had chest pain since this morning and it's spreading to my left arm. "
+     "I feel a bit short of breath. Can I come in today or should I wait for my appointment "
+     "on Friday?\n\n{first}"),), (), ("red-flag",))
+
+_STAFF_REPLIES = (
+    ("Hi {first},\n\nThank you for your message. We have booked you for {day} at 10:30.\n\n"
+    "Kind regards,\n{staff}\n{clinic}"),
+    ("Hi {first},\n\nThanks for getting in touch. I've passed this to the clinical team and "
+    "we'll get back to you today.\n\nBest,\n{staff}\n{clinic}"),
+    ("Hello {first},\n\nCould you confirm your date of birth so we can find your file?\n\n"
+    "Thanks,\n{staff}\n{clinic}"),
+)
+_NOTES = (
+    "@{other} can you call the patient back about this? They prefer mornings.",
+    "Checked the file: insurance is active until December. @{other} FYI",
+    "Left a voicemail at {time}. Will try again this afternoon.",
+    "Dr. Rivera reviewed this, nothing urgent. @{other} please book a follow-up.",
+    "Patient called the front desk too; same question. Answered by phone.",
+)
+
+
+@dataclass
+class _Thread:
+    conv_id: int
+    topic: Topic
+    mailbox: str
+    subject: str
+    first: str
+    last: str
+    address: str
+    last_message_id: str
+    last_body: str
+    last_at: int
+
+
+@dataclass
+class DemoInbox:
+    """The built clinic, and what is needed to keep adding patient messages to it."""
+
+    db: Database
+    config: Config
+    me: str
+    seed: int
+    rng: random.Random
+    mailboxes: list[str]
+    threads: list[_Thread] = field(default_factory=list)
+    sms_numbers: list[tuple[str, str]] = field(default_factory=list)
+    counter: int = 0
+    arrived: int = 0
+
+    def arrive(self, now: float | None = None) -> int:
+        """Ingest one more patient message (new or a follow-up); returns its conversation."""
+        at = int(now if now is not None else time.time())
+        with self.db.write() as conn:
+            roll = self.rng.random()
+            if roll < 0.25:
+                conv = _add_sms(self, conn, at, reply=self.rng.random() < 0.4)
+                action = "sms.received"
+                target = f"sms/{CLINIC_SMS}"
+            else:
+                follow_up = self.threads and roll < 0.45
+                conv = (_email_follow_up(self, conn, at) if follow_up
+                        else _new_email_thread(self, conn, _pick_topic(self.rng), at).conv_id)
+                action = "mail.received"
+                target = "demo/INBOX"
+            append_event(conn, "sync", action, target, {"count": 1, "conversations": [conv]})
+        self.arrived += 1
+        return conv
+
+
+class DemoArrivals:
+    """Adds a patient message every 20-30 s until stopped; a daemon thread (never blocks exit)."""
+
+    def __init__(self, demo: DemoInbox, *, low_s: float = 20.0, high_s: float = 30.0) -> None:
+        self.demo = demo
+        self._low, self._high = low_s, high_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cxinbox-demo-arrivals",
+                                        daemon=True)
+        self.last_error: str | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        pace = random.Random(self.demo.seed + 1)
+        while not self._stop.wait(pace.uniform(self._low, self._high)):
+            try:
+                self.demo.arrive()
+            except Exception as exc:  # noqa: BLE001 - a demo hiccup must not kill the app
+                self.last_error = str(exc)
+
+
+def demo_config() -> Config:
+    return Config(clinic=ClinicConfig(name=f"{CLINIC_NAME} (demo)", timezone="UTC"),
+                  staff=tuple(StaffMember(os_user=s, name=STAFF_NAMES[s]) for s in STAFF))
+
+
+def _pick_topic(rng: random.Random) -> Topic:
+    return TOPICS[rng.randrange(len(TOPICS))]
+
+
+def _fill(template: str, rng: random.Random, **known: str) -> str:
+    values = {"day": rng.choice(_WEEKDAYS), "med": rng.choice(_MEDS),
+              "spec": rng.choice(_SPECIALTIES), "num": str(rng.randint(1000, 9999)),
+              "first": "", "last": "", "staff": "", "clinic": CLINIC_NAME,
+              "time": f"{rng.randint(8, 11)}:{rng.choice(('05', '20', '40'))}",
+              "other": rng.choice(STAFF)}
+    values.update(known)
+    return template.format(**values)
+
+
+def _patient(rng: random.Random) -> tuple[str, str, str]:
+    first, last = rng.choice(_FIRST), rng.choice(_LAST)
+    local = f"{first}.{last}".lower().replace("'", "")
+    local = local.encode("ascii", "ignore").decode() or "patient"
+    return first, last, f"{local}{rng.randint(1, 99)}@{rng.choice(_MAIL_DOMAINS)}"
+
+
+def _raw_email(*, sender: tuple[str, str], to: str, subject: str, body: str, at: int,
+               message_id: str, in_reply_to: str | None,
+               attachment: tuple[str, str] | None) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f'"{sender[0]}" <{sender[1]}>' if sender[0] else sender[1]
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(datetime.fromtimestamp(at, UTC))
+    msg["Message-ID"] = f"<{message_id}>"
+    if in_reply_to:
+        msg["In-Reply-To"] = f"<{in_reply_to}>"
+        msg["References"] = f"<{in_reply_to}>"
+    msg.set_content(body)
+    if attachment is not None:
+        filename, ctype = attachment
+        maintype, subtype = ctype.split("/", 1)
+        payload = hashlib.sha256(message_id.encode()).digest() * 64
+        msg.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()
+
+
+def _ingest_email(demo: DemoInbox, conn: sqlite3.Connection, *, account: str, folder: str, raw: bytes,
+                  at: int, seen: bool) -> int:
+    state = folder_state(conn, account, folder)
+    uid = state.last_uid + 1
+    fetched = FetchedMessage(uid=uid, flags="\\Seen" if seen else "", modseq=None,
+                             internal_date=at, raw=raw, sha256=hashlib.sha256(raw).digest(),
+                             parsed=parse_message(raw))
+    touched = ingest_batch(conn, state, [fetched], own_addresses=frozenset(MAILBOXES.values()),
+                           watermark=uid, now=max(at, int(time.time())))
+    return next(iter(touched))
+
+
+def _next_id(demo: DemoInbox, domain: str) -> str:
+    demo.counter += 1
+    return f"demo-{demo.seed}-{demo.counter}@{domain}"
+
+
+def _new_email_thread(demo: DemoInbox, conn: sqlite3.Connection, topic: Topic, at: int, *,
+                      seen: bool = False) -> _Thread:
+    rng = demo.rng
+    first, last, address = _patient(rng)
+    subject = _fill(rng.choice(topic.subjects), rng, first=first, last=last)
+    body = _fill(rng.choice(topic.bodies), rng, first=first, last=last)
+    if rng.random() < 0.3:
+        body += f"\n\n-- \n{first} {last}\nSent from my phone"
+    message_id = _next_id(demo, address.split("@", 1)[1])
+    attachment = topic.attachment if topic.attachment and rng.random() < 0.6 else None
+    raw = _raw_email(sender=(f"{first} {last}", address), to=MAILBOXES[topic.mailbox],
+                     subject=subject, body=body, at=at, message_id=message_id,
+                     in_reply_to=None, attachment=attachment)
+    conv = _ingest_email(demo, conn, account=topic.mailbox, folder="INBOX", raw=raw, at=at,
+                         seen=seen)
+    thread = _Thread(conv, topic, topic.mailbox, subject, first, last, address, message_id, body, at)
+    demo.threads.append(thread)
+    return thread
+
+
+def _quoted(body: str, who: str, at: int) -> str:
+    when = datetime.fromtimestamp(at, UTC).strftime("%a, %d %b %Y at %H:%M")
+    lines = "\n".join("> " + line if line else ">" for line in body.split("\n"))
+    return f"On {when}, {who} wrote:\n{lines}"
+
+
+def _staff_reply(demo: DemoInbox, conn: sqlite3.Connection, thread: _Thread, at: int) -> None:
+    rng = demo.rng
+    staff = rng.choice(STAFF)
+    body = _fill(rng.choice(_STAFF_REPLIES), rng, first=thread.first,
+                 staff=STAFF_NAMES[staff])
+    body += "\n\n" + _quoted(thread.last_body, f"{thread.first} {thread.last}", thread.last_at)
+    message_id = _next_id(demo, DOMAIN)
+    raw = _raw_email(sender=(f"{CLINIC_NAME}", MAILBOXES[thread.mailbox]), to=thread.address,
+                     subject=f"Re: {thread.subject}", body=body, at=at,
+                     message_id=message_id, in_reply_to=thread.last_message_id,
+                     attachment=None)
+    _ingest_email(demo, conn, account=thread.mailbox, folder="Sent", raw=raw, at=at, seen=True)
+    thread.last_message_id, thread.last_body, thread.last_at = message_id, body, at
+
+
+def _patient_reply(demo: DemoInbox, conn: sqlite3.Connection, thread: _Thread, at: int,
+                   seen: bool = False) -> int:
+    rng = demo.rng
+    text = _fill(rng.choice(thread.topic.replies or ("Thank you!",)), rng, first=thread.first)
+    body = f"{text}\n\n{thread.first}\n\n" + _quoted(thread.last_body, CLINIC_NAME,
+                                                     thread.last_at)
+    message_id = _next_id(demo, thread.address.split("@", 1)[1])
+    raw = _raw_email(sender=(f"{thread.first} {thread.last}", thread.address),
+                     to=MAILBOXES[thread.mailbox], subject=f"Re: {thread.subject}", body=body,
+                     at=at, message_id=message_id, in_reply_to=thread.last_message_id,
+                     attachment=None)
+    conv = _ingest_email(demo, conn, account=thread.mailbox, folder="INBOX", raw=raw, at=at,
+                         seen=seen)
+    thread.last_message_id, thread.last_body, thread.last_at = message_id, body, at
+    return conv
+
+
+def _email_follow_up(demo: DemoInbox, conn: sqlite3.Connection, at: int) -> int:
+    thread = demo.rng.choice(demo.threads[-60:])
+    return _patient_reply(demo, conn, thread, at)
+
+
+def _add_sms(demo: DemoInbox, conn: sqlite3.Connection, at: int, *, reply: bool) -> int:
+    rng = demo.rng
+    if reply and demo.sms_numbers:
+        number, name = rng.choice(demo.sms_numbers[-40:])
+        first = name.split(" ")[0]
+    else:
+        first, last, _ = _patient(rng)
+        number, name = f"+1555{rng.randint(2000000, 9999999)}", f"{first} {last}"
+        demo.sms_numbers.append((number, name))
+    topic = rng.choice([t for t in TOPICS if t.sms])
+    demo.counter += 1
+    record = SmsRecord(provider_id=f"SMdemo{demo.seed}x{demo.counter}",
+                       clinic_number=CLINIC_SMS, patient_number=number, direction="in",
+                       body=_fill(rng.choice(topic.sms), rng, first=first), at=at,
+                       patient_name=name)
+    _msg, conv = insert_sms(conn, record)
+    return int(conv or 0)
+
+
+def _staff_sms(demo: DemoInbox, conn: sqlite3.Connection, number: str, at: int) -> None:
+    demo.counter += 1
+    insert_sms(conn, SmsRecord(provider_id=f"SMdemo{demo.seed}x{demo.counter}",
+                               clinic_number=CLINIC_SMS, patient_number=number,
+                               direction="out", at=at,
+                               body="Thanks, we have you down. Reply STOP to opt out."))
+
+
+def _created_offsets(rng: random.Random, count: int) -> list[int]:
+    """Seconds before now for each conversation: a recent cluster so SLA states vary."""
+    offsets = []
+    for index in range(count):
+        if index < 12:
+            offsets.append(rng.randint(60, 25 * 60))  # fresh: ok
+        elif index < 24:
+            offsets.append(rng.randint(47 * 60, 58 * 60))  # near an hour: at risk
+        elif index < 44:
+            offsets.append(rng.randint(70 * 60, 8 * 3600))  # past an hour: breached
+        else:
+            offsets.append(rng.randint(8 * 3600, 21 * 86400))
+    return offsets
+
+
+def build_demo(db: Database, *, seed: int = 7, me: str, now: float | None = None,
+               conversations: int = CONVERSATIONS) -> DemoInbox:
+    """Fill an empty database with the demo clinic; returns the handle for live arrivals."""
+    rng = random.Random(seed)
+    start = int(now if now is not None else time.time())
+    config = demo_config()
+    demo = DemoInbox(db=db, config=config, me=me, seed=seed, rng=rng,
+                     mailboxes=sorted(MAILBOXES))
+    offsets = sorted(_created_offsets(rng, conversations - 1), reverse=True)
+    plans: list[tuple[int, str, int]] = []  # (conversation id, kind, created seconds ago)
+    with db.write() as conn:
+        for ago in offsets:
+            at = start - ago
+            if rng.random() < 0.25:
+                conv = _add_sms(demo, conn, at, reply=False)
+                plans.append((conv, "sms", ago))
+                continue
+            old = ago > 8 * 3600
+            thread = _new_email_thread(demo, conn, _pick_topic(rng), at, seen=old)
+            plans.append((thread.conv_id, "email", ago))
+            if old and rng.random() < 0.7:
+                _staff_reply(demo, conn, thread, at + rng.randint(600, 3 * 3600))
+                if rng.random() < 0.5:
+                    _patient_reply(demo, conn, thread, thread.last_at + rng.randint(600, 7200),
+                                   seen=rng.random() < 0.5)
+        _long_thread(demo, conn, start)
+        red = _new_email_thread(demo, conn, RED_FLAG, start - 6 * 60)
+        plans.append((red.conv_id, "red-flag", 6 * 60))
+        for number, _name in demo.sms_numbers[:: 3]:
+            _staff_sms(demo, conn, number, start - rng.randint(60, 3600))
+        append_event(conn, "sync", "mail.received", "demo/INBOX",
+                     {"count": len(plans), "conversations": []})
+        _staff_actions(demo, plans, start)
+    return demo
+
+
+def _long_thread(demo: DemoInbox, conn: sqlite3.Connection, start: int) -> None:
+    """One thread long enough to show that older messages load on demand."""
+    topic = next(t for t in TOPICS if t.key == "billing")
+    at = start - 12 * 86400
+    thread = _new_email_thread(demo, conn, topic, at, seen=True)
+    for turn in range(24):
+        at += demo.rng.randint(3600, 9 * 3600)
+        if turn % 2 == 0:
+            _staff_reply(demo, conn, thread, at)
+        else:
+            _patient_reply(demo, conn, thread, at, seen=turn < 20)
+
+
+def _staff_actions(demo: DemoInbox, plans: list[tuple[int, str, int]], start: int) -> None:
+    """Triage as the team would have done it, each action by the person who did it."""
+    rng = demo.rng
+    services = {name: InboxService(demo.db, demo.config, name) for name in (*STAFF, demo.me)}
+    seen: set[int] = set()
+    for conv, kind, ago in plans:
+        if conv in seen:
+            continue
+        seen.add(conv)
+        if kind == "red-flag":
+            _red_flag_actions(services, conv)
+            continue
+        actor = services[rng.choice(STAFF)]
+        recent = ago < 8 * 3600
+        roll = rng.random()
+        if recent or roll < 0.30:
+            status = "open"
+        elif roll < 0.50:
+            status = "pending"
+        elif roll < 0.58:
+            status = "snoozed"
+        else:
+            status = "closed"
+        if status != "closed" or rng.random() < 0.8:
+            who_roll = rng.random()
+            if recent and who_roll < 0.45:
+                assignee = None
+            elif who_roll < 0.18:
+                assignee = demo.me
+            else:
+                assignee = rng.choice(STAFF)
+            if assignee is not None:
+                actor.assign(conv, assignee)
+        if rng.random() < 0.5:
+            topic_tags = _tags_of(demo, conv)
+            extra = ["follow-up"] if rng.random() < 0.2 else []
+            if topic_tags or extra:
+                actor.tag(conv, [*topic_tags, *extra], [])
+        pri = rng.random()
+        if pri < 0.05:
+            actor.set_priority(conv, "urgent")
+        elif pri < 0.2:
+            actor.set_priority(conv, "high")
+        elif pri > 0.9:
+            actor.set_priority(conv, "low")
+        if rng.random() < 0.15:
+            actor.add_note(conv, _fill(rng.choice(_NOTES), rng))
+        if status == "snoozed":
+            actor.set_status(conv, "snoozed", start + rng.randint(3600, 3 * 86400))
+        elif status != "open":
+            actor.set_status(conv, status)
+
+
+def _tags_of(demo: DemoInbox, conv: int) -> list[str]:
+    thread = next((t for t in demo.threads if t.conv_id == conv), None)
+    return ["sms"] if thread is None else list(thread.topic.tags)
+
+
+def _red_flag_actions(services: dict[str, InboxService], conv: int) -> None:
+    maria, priya = services["maria"], services["priya"]
+    maria.set_priority(conv, "urgent")
+    maria.tag(conv, ["red-flag", "clinical"], [])
+    maria.assign(conv, "priya")
+    maria.add_note(conv, "@priya RED FLAG: chest pain spreading to left arm, short of breath. "
+                         "Do not answer with a template. Called the patient and advised 911; "
+                         "please call back to confirm they went.")

@@ -1,0 +1,153 @@
+"""Applying the SLA engine to stored conversations.
+
+Due times depend only on a conversation's facts (times of messages, status, pauses), not
+on the clock, so they are computed when facts change and stored; the list and `sla:`
+queries then need no calendar maths, and the TUI ticks countdowns from the stored
+instants with `state_at` in O(1).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from cxinbox.config import Config, SlaPolicyConfig
+from cxinbox.domain.query import QueryContext, parse_query
+from cxinbox.domain.sla import (
+    PAUSING_STATUSES,
+    BusinessCalendar,
+    SlaFacts,
+    SlaPolicy,
+    SlaStatus,
+    evaluate,
+    state_at,
+)
+from cxinbox.store import conversations as convs
+from cxinbox.store.query_sql import compile_query
+
+_BATCH = 2000
+
+
+def _dt(epoch: int | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, timezone.utc) if epoch else None
+
+
+def _epoch(value: datetime | None) -> int | None:
+    return int(value.timestamp()) if value is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Policy:
+    config: SlaPolicyConfig
+    policy: SlaPolicy
+
+
+class SlaService:
+    """The configured policies, ready to evaluate and to compile into `sla:` queries."""
+
+    def __init__(self, config: Config) -> None:
+        self.tz = ZoneInfo(config.clinic.timezone)
+        calendars = {
+            name: BusinessCalendar.from_spec(spec, where=f"sla.calendars.{name}",
+                                             default_tz=self.tz)
+            for name, spec in config.sla.calendars.items()
+        }
+        self.policies = [
+            _Policy(pc, SlaPolicy(
+                name=pc.name, first_response_s=pc.first_response_s,
+                next_response_s=pc.next_response_s, resolution_s=pc.resolution_s,
+                calendar=calendars[pc.calendar] if pc.calendar else BusinessCalendar.always(self.tz),
+                at_risk_fraction=pc.at_risk_fraction))
+            for pc in config.sla.policies
+        ]
+        self._by_name = {p.config.name: p for p in self.policies}
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.policies)
+
+    def calendar_for(self, policy_name: str | None) -> BusinessCalendar | None:
+        p = self._by_name.get(policy_name or "")
+        return p.policy.calendar if p else None
+
+    # -- recomputation ---------------------------------------------------------------------
+
+    def refresh_dirty(self, conn: sqlite3.Connection, now: datetime) -> int:
+        """Recompute due times of every conversation whose facts changed (caller's txn)."""
+        total = 0
+        while True:
+            rows = convs.sla_dirty_rows(conn, _BATCH)
+            if not rows:
+                return total
+            total += len(rows)
+            convs.store_sla(conn, self._evaluate_rows(conn, rows, now))
+
+    def _evaluate_rows(self, conn: sqlite3.Connection, rows: list[sqlite3.Row],
+                       now: datetime) -> list[tuple[str | None, str | None, int | None,
+                                                     int | None, int]]:
+        remaining = {r["id"]: r for r in rows}
+        out: list[tuple[str | None, str | None, int | None, int | None, int]] = []
+        ctx = QueryContext(me="", now=now, tz=self.tz)
+        for p in self.policies:
+            if not remaining:
+                break
+            where, params = compile_query(parse_query(p.config.match), ctx)
+            for conv_id in convs.ids_matching(conn, list(remaining), where, params):
+                row = remaining.pop(conv_id)
+                status = evaluate(p.policy, self._facts(row), now)
+                out.append((p.config.name, status.target, _epoch(status.due_at),
+                            _epoch(status.at_risk_at), conv_id))
+        out.extend((None, None, None, None, conv_id) for conv_id in remaining)
+        return out
+
+    @staticmethod
+    def _facts(row: sqlite3.Row) -> SlaFacts:
+        created = row["created_at"]
+        return SlaFacts(
+            created_at=_dt(row["last_inbound_at"] if row["last_inbound_at"] and
+                           row["last_inbound_at"] < created else created) or _dt(created),
+            last_inbound_at=_dt(row["last_inbound_at"]),
+            first_response_at=_dt(row["first_response_at"]),
+            last_response_at=_dt(row["last_response_at"]),
+            status=row["status"],
+            paused_business_s=row["sla_paused_s"],
+            paused_since=_dt(row["sla_paused_since"]),
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @staticmethod
+    def status_of(row: sqlite3.Row, now: datetime) -> SlaStatus:
+        """The SLA status of a stored conversation at `now`, from its stored instants."""
+        if row["sla_policy"] is None or row["status"] == "closed":
+            return SlaStatus(None, "none", None, None, None)
+        if row["status"] in PAUSING_STATUSES:
+            return SlaStatus(row["sla_target"], "paused", None, None, None)
+        due = _dt(row["sla_due_at"])
+        if due is None:
+            return SlaStatus(None, "none", None, None, None)
+        status = SlaStatus(row["sla_target"], "ok", due, _dt(row["sla_at_risk_at"]), None)
+        return SlaStatus(status.target, state_at(status, now), status.due_at, status.at_risk_at,
+                         None)
+
+    def sla_sql(self, now: datetime) -> object:
+        """The `sla:` hook for the query compiler, evaluated at `now`."""
+        ts = int(now.timestamp())
+        running = "c.status NOT IN ('pending', 'snoozed', 'closed') AND c.sla_due_at IS NOT NULL"
+
+        def compile_value(value: str) -> tuple[str, list[object]]:
+            if value == "breached":
+                return f"({running} AND c.sla_due_at <= ?)", [ts]
+            if value == "at-risk":
+                return (f"({running} AND c.sla_due_at > ? AND c.sla_at_risk_at IS NOT NULL"
+                        f" AND c.sla_at_risk_at <= ?)", [ts, ts])
+            if value == "ok":
+                return (f"({running} AND c.sla_due_at > ? AND (c.sla_at_risk_at IS NULL"
+                        f" OR c.sla_at_risk_at > ?))", [ts, ts])
+            if value == "paused":
+                return ("(c.status IN ('pending', 'snoozed') AND c.sla_policy IS NOT NULL)", [])
+            return "0", []
+
+        return compile_value

@@ -1,0 +1,746 @@
+"""The front-desk TUI: conversation list, thread, notes, live updates, triage, idle lock.
+
+Threading rule (as in every cxinbox UI): all I/O runs in `@work(exclusive=True,
+exit_on_error=False, group=...)` workers that never touch a widget. A worker posts a
+message from `cxinbox.tui.messages`; the handlers here, on the app's own loop, decide
+whether the result is still wanted (generation numbers, open conversation id) and update
+the widgets. Exclusive groups mean a newer request for the same thing cancels the older
+one, so holding `j` or retyping a query never queues up stale work.
+
+Nothing shown in a notification names a patient or a subject: notifications can outlive
+the moment (and the idle lock), so they speak of conversations by number only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import events, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.filter import LineFilter
+from textual.widgets import Footer, Input
+
+from cxinbox.api.errors import ApiError, BadQuery
+from cxinbox.api.interface import InboxAPI
+from cxinbox.api.types import AttachmentView, ConversationSummary, Event, MessageView
+from cxinbox.config import Config
+from cxinbox.tui import actions, triage, views
+from cxinbox.tui.ascii import AsciiFilter, Glyphs
+from cxinbox.tui.attachments import save_bytes
+from cxinbox.tui.messages import (
+    AttachmentSaved,
+    CountsLoaded,
+    DetailFailed,
+    DetailLoaded,
+    EventsPolled,
+    PageFailed,
+    PageLoaded,
+    PollFailed,
+    SearchDone,
+    TriageDone,
+    TriageFailed,
+)
+from cxinbox.tui.palette import ActionsProvider
+from cxinbox.tui.screens.choice import Choice, ChoiceScreen
+from cxinbox.tui.screens.help import HelpScreen
+from cxinbox.tui.screens.lock import LockScreen
+from cxinbox.tui.screens.prompt import PromptScreen
+from cxinbox.tui.slatext import sla_cell_for
+from cxinbox.tui.theme import CXINBOX_ANSI
+from cxinbox.tui.unlock import Verifier, default_verifier
+from cxinbox.tui.widgets.conversation_list import ConversationList
+from cxinbox.tui.widgets.header_bar import HeaderBar
+from cxinbox.tui.widgets.notes_pane import NotesPane
+from cxinbox.tui.widgets.search_bar import SearchBar
+from cxinbox.tui.widgets.status_line import StatusLine
+from cxinbox.tui.widgets.thread_view import ThreadView
+
+Clock = Callable[[], datetime]
+
+# Events after which the open conversation's messages or notes must be fetched again.
+_CONTENT_ACTIONS = frozenset({"mail.received", "sms.received", "mail.gone", "conversation.note",
+                              "conversation.merge"})
+_COUNT_VIEWS = (("Mine", "mine"), ("Unassigned", "unassigned"), ("At risk", "at-risk"),
+                ("Open", "open"))
+_ALLOWED_WHILE_LOCKED = frozenset({"quit", "help_quit"})
+# Control-key actions that still make sense while the search field has the keys.
+_ALLOWED_IN_TEXT = frozenset({"command_palette", "lock", "refresh_now", "quit", "help_quit"})
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _touches(event: Event, conv_id: int) -> bool:
+    if event.target == f"conversation:{conv_id}":
+        return True
+    touched = event.details.get("conversations") if isinstance(event.details, dict) else None
+    return isinstance(touched, list) and conv_id in touched
+
+
+class CxInboxApp(App[None], inherit_bindings=False):
+    CSS_PATH = "app.tcss"
+    TITLE = "cxinbox"
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = (
+        actions.bindings("app"))  # type: ignore[assignment]
+    COMMANDS = {ActionsProvider}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
+    def __init__(self, api: InboxAPI, config: Config, *, clock: Clock | None = None,
+                 ascii_only: bool = False, calm: bool = False,
+                 idle_clock: Callable[[], float] = time.monotonic,
+                 idle_lock_s: float | None = None, verifier: Verifier | None = None,
+                 mailboxes: Sequence[str] = (), poll_interval: float = 1.0,
+                 status_note: str = "") -> None:
+        super().__init__()
+        self.api = api
+        self.config = config
+        self.me = api.actor
+        self.clock: Clock = clock or _utc_now
+        self.ascii_only = ascii_only
+        self.calm = calm
+        self.glyphs = Glyphs.for_mode(ascii_only)
+        self.tz = config.clinic.tzinfo
+        self._ascii_filter = AsciiFilter()
+        self._idle_clock = idle_clock
+        self._idle_lock_s = (config.ui.idle_lock_minutes * 60 if idle_lock_s is None
+                             else idle_lock_s)
+        self._verifier = verifier or default_verifier()
+        self._last_input = idle_clock()
+        self._locked = False
+        self._reopen_after_unlock: int | None = None
+        self._mailboxes = list(mailboxes)
+        self._poll_interval = poll_interval
+        self._status_note = status_note
+        self._keymap: dict[str, str] = dict(config.ui.keymap)
+        self._view = views.standard_view(views.DEFAULT_VIEW)
+        self._generation = 0
+        self._last_seq: int | None = None
+        self._poll_running = False
+        self._poll_again = False
+        self._counts_dirty = True
+        self._undo: triage.Triage | None = None
+        self._undo_refusal = "Nothing to undo."
+        self._triage_lock = asyncio.Lock()
+        self._search_seq = 0
+        self._sla_cell = sla_cell_for(ascii_only)
+        if calm:
+            self.animation_level = "none"
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(clinic=self.config.clinic.name, glyphs=self.glyphs, id="header")
+        with Horizontal(id="panes"):
+            yield ConversationList(clock=self.clock, sla_cell=self._sla_cell,
+                                   glyphs=self.glyphs, me=self.me, id="list")
+            with Vertical(id="reading"):
+                yield ThreadView(tz=self.tz, glyphs=self.glyphs, me=self.me,
+                                 sla_cell=self._sla_cell, id="thread")
+                yield NotesPane(tz=self.tz, glyphs=self.glyphs, id="notes")
+        yield SearchBar(blink=not self.calm, id="search")
+        yield StatusLine(me=self.me, glyphs=self.glyphs, id="status")
+        yield Footer(compact=True, show_command_palette=False)
+
+    @property
+    def conversation_list(self) -> ConversationList:
+        return self.query_one("#list", ConversationList)
+
+    @property
+    def thread(self) -> ThreadView:
+        return self.query_one("#thread", ThreadView)
+
+    @property
+    def notes(self) -> NotesPane:
+        return self.query_one("#notes", NotesPane)
+
+    @property
+    def header_bar(self) -> HeaderBar:
+        return self.query_one("#header", HeaderBar)
+
+    @property
+    def status_line(self) -> StatusLine:
+        return self.query_one("#status", StatusLine)
+
+    @property
+    def search_bar(self) -> SearchBar:
+        return self.query_one("#search", SearchBar)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = list(super().get_line_filters())
+        if self.ascii_only:
+            filters.append(self._ascii_filter)
+        return filters
+
+    def on_mount(self) -> None:
+        self.register_theme(CXINBOX_ANSI)
+        self.theme = CXINBOX_ANSI.name
+        if self.ascii_only:
+            self.add_class("-ascii")
+        self.set_keymap(self._keymap)
+        unknown = actions.unknown_ids(self._keymap)
+        if unknown:
+            self._say(f"[ui.keymap] names no action: {', '.join(unknown)} (see ? for ids)",
+                      "warning")
+        self.status_line.set_sync("connecting")
+        if self._status_note:
+            self.status_line.set_message(self._status_note)
+        self.conversation_list.focus()
+        self._show_view(self._view)
+        self.set_interval(1.0, self._tick)
+        self._refresh_counts_if_dirty()
+        self.set_interval(3.0, self._refresh_counts_if_dirty)
+        if self._idle_lock_s:
+            self.set_interval(max(0.05, min(5.0, self._idle_lock_s / 4)), self._check_idle)
+        self._start_poll()
+
+    # -- small helpers -----------------------------------------------------------------------
+
+    def _say(self, text: str, severity: str = "information") -> None:
+        """Notify without markup, and never while locked (nothing leaks onto the lock)."""
+        if self._locked:
+            return
+        self.notify(text, severity=severity, markup=False)  # type: ignore[arg-type]
+
+    def _reading(self) -> bool:
+        focused = self.focused
+        reading = self.query_one("#reading")
+        return focused is not None and (focused is reading or reading in focused.ancestors)
+
+    def _target(self) -> ConversationSummary | None:
+        """The conversation a triage key acts on: the open one while reading, else the row."""
+        if self._reading() and self.thread.detail is not None:
+            return self.thread.detail.summary
+        return self.conversation_list.selected
+
+    def registry_key_display(self, spec: actions.ActionSpec) -> str:
+        keys = actions.effective_keys(spec, self._keymap)
+        return " ".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
+
+    async def run_registry_action(self, action_id: str) -> None:
+        spec = actions.action(action_id)
+        target: Any = self
+        if spec.scope == "list":
+            target = self.conversation_list
+        elif spec.scope == "thread":
+            target = self.thread
+        await self.run_action(spec.action, default_namespace=target)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """App keys act only on the inbox itself: not under a dialog, not in a text field,
+        and nothing but quitting while locked (so a passer-by cannot triage)."""
+        if action in _ALLOWED_WHILE_LOCKED:
+            return True
+        if self._locked or len(self.screen_stack) > 1:
+            return False
+        if isinstance(self.focused, Input) and action not in _ALLOWED_IN_TEXT:
+            return False
+        return True
+
+    # -- views and the list ------------------------------------------------------------------
+
+    def _show_view(self, view: views.View, preloaded: Any = None) -> None:
+        self._view = view
+        self._generation += 1
+        self.header_bar.set_view(view.title, None)
+        self.conversation_list.reset(self._generation, fetch=preloaded is None)
+        if preloaded is not None:
+            self._accept_page(self._generation, preloaded)
+
+    def action_view(self, key: str) -> None:
+        self.search_bar.close()
+        self._show_view(views.standard_view(key))
+        self.conversation_list.focus()
+        self._leave_reading()
+
+    def action_pick_view(self) -> None:
+        choices = [Choice(str(i), v.key, v.title)
+                   for i, v in enumerate(views.STANDARD_VIEWS, start=1)]
+        for name in self._known_mailboxes():
+            choices.append(Choice("", f"mailbox:{name}", f"Mailbox: {name}"))
+        for tag in self._known_tags():
+            choices.append(Choice("", f"tag:{tag}", f"Tag: {tag}"))
+        self.push_screen(ChoiceScreen("Show which conversations?", choices,
+                                      current=self._view.key), self._picked_view)
+
+    def _picked_view(self, key: str | None) -> None:
+        if key is None:
+            return
+        if key.startswith("mailbox:"):
+            view = views.mailbox_view(key.removeprefix("mailbox:"))
+        elif key.startswith("tag:"):
+            view = views.tag_view(key.removeprefix("tag:"))
+        else:
+            view = views.standard_view(key)
+        self.search_bar.close()
+        self._show_view(view)
+        self._leave_reading()
+
+    def _known_mailboxes(self) -> list[str]:
+        seen = dict.fromkeys(self._mailboxes)
+        for summary in self.conversation_list.loaded_summaries():
+            if summary.channel == "email":
+                seen.setdefault(summary.mailbox)
+        return sorted(name for name in seen if name)
+
+    def _known_tags(self) -> list[str]:
+        tags: dict[str, None] = {}
+        for summary in self.conversation_list.loaded_summaries():
+            tags.update(dict.fromkeys(summary.tags))
+        return sorted(tags)
+
+    def on_conversation_list_window_wanted(self, message: ConversationList.WindowWanted) -> None:
+        message.stop()
+        self._fetch_window(message.generation, self._view.query, message.offset, message.limit)
+
+    @work(exclusive=True, exit_on_error=False, group="list-window")
+    async def _fetch_window(self, generation: int, query: str, offset: int, limit: int) -> None:
+        try:
+            page = await self.api.list_conversations(query, offset, limit)
+        except BadQuery as exc:
+            self.post_message(PageFailed(generation, str(exc), True))
+        except Exception as exc:  # noqa: BLE001 - shown on the status line, never a crash
+            self.post_message(PageFailed(generation, _one_line(exc), False))
+        else:
+            self.post_message(PageLoaded(generation, page))
+
+    def on_page_loaded(self, message: PageLoaded) -> None:
+        self._accept_page(message.generation, message.page)
+
+    def _accept_page(self, generation: int, page: Any) -> None:
+        if not self.conversation_list.apply_page(generation, page):
+            return
+        self.header_bar.set_view(self._view.title, page.total)
+        detail = self.thread.detail
+        if detail is not None:
+            fresh = next((s for s in page.items if s.id == detail.summary.id), None)
+            if fresh is not None and fresh != detail.summary:
+                self.thread.update_summary(fresh, self.clock())
+
+    def on_page_failed(self, message: PageFailed) -> None:
+        if message.generation != self.conversation_list.generation:
+            return
+        self.header_bar.set_view(f"{self._view.title} - not available", None)
+        self.status_line.set_message(message.error)
+        self._say(message.error, "error")
+
+    # -- search ------------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.search_bar.open(self._view.query)
+
+    def on_search_bar_submitted(self, message: SearchBar.Submitted) -> None:
+        self._search_seq += 1
+        self.search_bar.show_error("")
+        offset, limit = 0, max(100, self.conversation_list.window()[1])
+        self._run_search(self._search_seq, message.query, offset, limit)
+
+    @work(exclusive=True, exit_on_error=False, group="search")
+    async def _run_search(self, seq: int, query: str, offset: int, limit: int) -> None:
+        try:
+            page = await self.api.list_conversations(query, offset, limit)
+        except BadQuery as exc:
+            self.post_message(SearchDone(seq, query, None, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - shown under the query, never a crash
+            self.post_message(SearchDone(seq, query, None, _one_line(exc)))
+        else:
+            self.post_message(SearchDone(seq, query, page, ""))
+
+    def on_search_done(self, message: SearchDone) -> None:
+        if message.seq != self._search_seq:
+            return
+        if message.page is None:
+            self.search_bar.show_error(message.error)
+            return
+        self.search_bar.close()
+        view = views.search_view(message.query) if message.query else views.standard_view(
+            "all")
+        self._show_view(view, preloaded=message.page)
+        self.conversation_list.focus()
+        self._leave_reading()
+
+    def on_search_bar_closed(self, message: SearchBar.Closed) -> None:
+        self.search_bar.close()
+        self.conversation_list.focus()
+
+    # -- opening a conversation ----------------------------------------------------------------
+
+    def on_conversation_list_open_requested(
+            self, message: ConversationList.OpenRequested) -> None:
+        self._load_detail(message.summary.id, True)
+
+    def on_conversation_list_highlighted(self, message: ConversationList.Highlighted) -> None:
+        message.stop()
+
+    @work(exclusive=True, exit_on_error=False, group="detail")
+    async def _load_detail(self, conv_id: int, focus: bool) -> None:
+        try:
+            detail = await self.api.get_conversation(conv_id)
+        except Exception as exc:  # noqa: BLE001 - NotFound and transport errors alike
+            self.post_message(DetailFailed(conv_id, _one_line(exc)))
+        else:
+            self.post_message(DetailLoaded(detail, focus))
+
+    async def on_detail_loaded(self, message: DetailLoaded) -> None:
+        if self._locked:
+            return
+        now = self.clock()
+        await self.thread.show(message.detail, now)
+        await self.notes.show(message.detail.notes, now)
+        if message.focus:
+            self.query_one("#panes").add_class("-reading")
+            self.thread.focus()
+
+    def on_detail_failed(self, message: DetailFailed) -> None:
+        self._say(f"#{message.conv_id}: {message.error}", "error")
+
+    def on_thread_view_back_requested(self, message: ThreadView.BackRequested) -> None:
+        self._leave_reading()
+
+    def _leave_reading(self) -> None:
+        self.query_one("#panes").remove_class("-reading")
+        self.conversation_list.focus()
+
+    # -- live updates --------------------------------------------------------------------------
+
+    def _start_poll(self) -> None:
+        if self._poll_running:
+            self._poll_again = True
+            return
+        self._poll_running = True
+        self._poll(self._last_seq)
+
+    @work(exclusive=True, exit_on_error=False, group="poll")
+    async def _poll(self, since: int | None) -> None:
+        try:
+            if since is None:
+                seq = await self.api.last_event_seq()
+                self.post_message(EventsPolled([Event(seq, 0, "", "", "")]))
+            else:
+                self.post_message(EventsPolled(await self.api.events_since(since)))
+        except Exception as exc:  # noqa: BLE001 - the poll keeps trying; the line says why
+            self.post_message(PollFailed(_one_line(exc)))
+
+    def on_events_polled(self, message: EventsPolled) -> None:
+        first = self._last_seq is None
+        if message.events:
+            self._last_seq = max(e.seq for e in message.events)
+        self.status_line.set_sync("live", problem=False)
+        if not first:
+            self._apply_events(message.events)
+        self._rearm_poll(immediately=len(message.events) >= 500)
+
+    def on_poll_failed(self, message: PollFailed) -> None:
+        self.status_line.set_sync(f"offline, retrying: {message.error}", problem=True)
+        self._rearm_poll(immediately=False, delay=max(self._poll_interval, 3.0))
+
+    def _rearm_poll(self, *, immediately: bool, delay: float | None = None) -> None:
+        self._poll_running = False
+        if immediately or self._poll_again:
+            self._poll_again = False
+            self._start_poll()
+        else:
+            self.set_timer(delay or self._poll_interval, self._start_poll)
+
+    def _apply_events(self, events_: Iterable[Event]) -> None:
+        relevant = [e for e in events_ if e.action != "conversation.view"]
+        if not relevant:
+            return
+        self._counts_dirty = True
+        if not self._locked:
+            self.conversation_list.mark_stale()
+        detail = self.thread.detail
+        if detail is not None and not self._locked:
+            conv = detail.summary.id
+            if any(e.action in _CONTENT_ACTIONS and _touches(e, conv) for e in relevant):
+                self._load_detail(conv, False)
+
+    def action_refresh_now(self) -> None:
+        self._counts_dirty = True
+        self.conversation_list.mark_stale()
+        self._refresh_counts_if_dirty()
+
+    def _refresh_counts_if_dirty(self) -> None:
+        if self._counts_dirty and not self._locked:
+            self._counts_dirty = False
+            self._load_counts()
+
+    @work(exclusive=True, exit_on_error=False, group="counts")
+    async def _load_counts(self) -> None:
+        counts: dict[str, int | None] = {}
+        for label, key in _COUNT_VIEWS:
+            try:
+                page = await self.api.list_conversations(views.standard_view(key).query, 0, 1)
+            except Exception:  # noqa: BLE001 - a view the server cannot count shows no number
+                counts[label] = None
+            else:
+                counts[label] = page.total
+        self.post_message(CountsLoaded(counts))
+
+    def on_counts_loaded(self, message: CountsLoaded) -> None:
+        self.header_bar.set_counts(message.counts)
+
+    def _tick(self) -> None:
+        if self._locked:
+            return
+        self.conversation_list.tick()
+        self.thread.tick(self.clock())
+
+    # -- triage ------------------------------------------------------------------------------
+
+    def _need_target(self) -> ConversationSummary | None:
+        summary = self._target()
+        if summary is None:
+            self._say("Select a conversation first.")
+        return summary
+
+    def _apply(self, action: triage.Triage, *, undoing: bool = False) -> None:
+        self._apply_triage(action, undoing)
+
+    @work(exit_on_error=False, group="triage")
+    async def _apply_triage(self, action: triage.Triage, undoing: bool) -> None:
+        async with self._triage_lock:
+            try:
+                await action.call(self.api)
+            except ApiError as exc:
+                self.post_message(TriageFailed(action, str(exc)))
+            except Exception as exc:  # noqa: BLE001 - reported, the inbox keeps running
+                self.post_message(TriageFailed(action, _one_line(exc)))
+            else:
+                self.post_message(TriageDone(action, undoing))
+
+    def on_triage_done(self, message: TriageDone) -> None:
+        action = message.triage
+        if message.undoing:
+            self._undo = None
+            self._undo_refusal = "Nothing to undo (one step only)."
+            text = f"Undone: {action.done}"
+        else:
+            self._undo = action.inverse
+            self._undo_refusal = ("Notes are part of the record and cannot be undone."
+                                  if action.inverse is None else "Nothing to undo.")
+            text = action.done + (" (u to undo)" if action.inverse else "")
+        self.status_line.set_message(text)
+        self._say(text)
+        self._start_poll()
+
+    def on_triage_failed(self, message: TriageFailed) -> None:
+        self._say(f"#{message.triage.conv_id}: {message.error}", "error")
+
+    def action_assign_me(self) -> None:
+        summary = self._need_target()
+        if summary is not None:
+            self._apply(triage.assign(summary, self.me, self.me))
+
+    def action_unassign(self) -> None:
+        summary = self._need_target()
+        if summary is not None:
+            self._apply(triage.assign(summary, None, self.me))
+
+    def action_choose_status(self) -> None:
+        summary = self._need_target()
+        if summary is None:
+            return
+        choices = [Choice("o", "open", "open"), Choice("p", "pending", "pending (waiting on "
+                                                                         "the patient)"),
+                   Choice("c", "closed", "closed"), Choice("z", "snoozed", "snooze for...")]
+
+        def chosen(value: str | None) -> None:
+            if value == "snoozed":
+                self._ask_snooze(summary)
+            elif value is not None:
+                self._apply(triage.status(summary, value))
+
+        self.push_screen(ChoiceScreen(f"Status of #{summary.id}", choices,
+                                      current=summary.status), chosen)
+
+    def _ask_snooze(self, summary: ConversationSummary) -> None:
+        def check(text: str) -> str | None:
+            return None if triage.parse_duration(text) else (
+                "Use a duration like 30m, 2h, 1d or 1w.")
+
+        def answered(text: str | None) -> None:
+            seconds = triage.parse_duration(text or "")
+            if seconds:
+                until = int((self.clock() + timedelta(seconds=seconds)).timestamp())
+                self._apply(triage.status(summary, "snoozed", until))
+
+        self.push_screen(PromptScreen(f"Snooze #{summary.id} for how long?", value="2h",
+                                      hint="30m, 2h, 1d, 1w - it reopens when the time is up",
+                                      check=check, blink=not self.calm), answered)
+
+    def action_choose_priority(self) -> None:
+        summary = self._need_target()
+        if summary is None:
+            return
+        choices = [Choice(p[0], p, p) for p in triage.PRIORITIES]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self._apply(triage.priority(summary, value))
+
+        self.push_screen(ChoiceScreen(f"Priority of #{summary.id}", choices,
+                                      current=summary.priority), chosen)
+
+    def action_tag(self) -> None:
+        summary = self._need_target()
+        if summary is None:
+            return
+
+        def check(text: str) -> str | None:
+            add, remove = triage.parse_tag_input(text)
+            return None if add or remove else "Type a tag, or -tag to remove one."
+
+        def answered(text: str | None) -> None:
+            if text:
+                add, remove = triage.parse_tag_input(text)
+                self._apply(triage.tags(summary, add, remove))
+
+        current = " ".join(summary.tags) or "none"
+        self.push_screen(PromptScreen(f"Tags for #{summary.id}",
+                                      hint=f"now: {current} - words add, -word removes",
+                                      check=check, blink=not self.calm), answered)
+
+    def action_note(self) -> None:
+        summary = self._need_target()
+        if summary is None:
+            return
+
+        def check(text: str) -> str | None:
+            return None if text.strip() else "A note needs some text."
+
+        def answered(text: str | None) -> None:
+            if text and text.strip():
+                self._apply(triage.note(summary, text.strip()))
+
+        self.push_screen(PromptScreen(f"NOTE on #{summary.id} - staff only, never sent",
+                                      hint="@name mentions a colleague", check=check,
+                                      blink=not self.calm), answered)
+
+    def action_undo(self) -> None:
+        if self._undo is None:
+            self._say(self._undo_refusal)
+            return
+        inverse, self._undo = self._undo, None
+        self._apply(inverse, undoing=True)
+
+    def action_reply(self) -> None:
+        self._say("Reply arrives with the compose feature.")
+
+    # -- attachments ---------------------------------------------------------------------------
+
+    def on_thread_view_save_requested(self, message: ThreadView.SaveRequested) -> None:
+        found: list[tuple[MessageView, AttachmentView]] = [
+            (m, a) for m in message.detail.messages for a in m.attachments]
+        if len(found) == 1:
+            self._ask_folder(*found[0])
+            return
+        choices = [Choice(str(i) if i < 10 else "", str(i - 1),
+                          f"{a.filename or '(unnamed)'} ({a.content_type})")
+                   for i, (_m, a) in enumerate(found, start=1)]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self._ask_folder(*found[int(value)])
+
+        self.push_screen(ChoiceScreen("Save which attachment?", choices), chosen)
+
+    def _ask_folder(self, message: MessageView, attachment: AttachmentView) -> None:
+        default = Path.home() / "Downloads"
+        start = str(default if default.is_dir() else Path.cwd())
+
+        def answered(folder: str | None) -> None:
+            if folder:
+                self._save_attachment(message.id, attachment.part_path,
+                                      Path(folder).expanduser())
+
+        self.push_screen(PromptScreen(f"Save {attachment.filename or 'attachment'} to folder",
+                                      value=start, blink=not self.calm), answered)
+
+    @work(exclusive=True, exit_on_error=False, group="attachment")
+    async def _save_attachment(self, message_id: int, part_path: str, folder: Path) -> None:
+        fetch = getattr(self.api, "attachment", None)
+        if fetch is None:
+            self.post_message(AttachmentSaved(
+                "Saving attachments needs the server's attachment call, which this version "
+                "does not have yet; the attachment is listed only.", False))
+            return
+        try:
+            filename, _content_type, data = await fetch(message_id, part_path)
+            path = await asyncio.to_thread(save_bytes, folder, filename, data)
+        except Exception as exc:  # noqa: BLE001 - disk full, permissions, gone on server
+            self.post_message(AttachmentSaved(f"Could not save: {_one_line(exc)}", False))
+        else:
+            self.post_message(AttachmentSaved(f"Saved to {path}", True))
+
+    def on_attachment_saved(self, message: AttachmentSaved) -> None:
+        self._say(message.text, "information" if message.ok else "warning")
+
+    # -- help, palette, quit -----------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self._keymap,
+                                    lambda key: self.get_key_display(Binding(key, ""))))
+
+    # -- idle lock -----------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent) and not event.is_forwarded:
+            self._last_input = self._idle_clock()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        if self._locked or not self._idle_lock_s:
+            return
+        if self._idle_clock() - self._last_input >= self._idle_lock_s:
+            self.lock()
+
+    def action_lock(self) -> None:
+        self.lock()
+
+    def lock(self) -> None:
+        """Hide every patient detail, then cover the terminal with the lock screen."""
+        if self._locked:
+            return
+        self._locked = True
+        self.clear_notifications()
+        self._reopen_after_unlock = self.thread.conv_id
+        self.conversation_list.set_locked(True)
+        self.header_bar.set_locked(True)
+        self.status_line.set_message("")
+        self.search_bar.close()
+        self.run_worker(self._blank_reading(), group="lock", exclusive=True)
+        self.push_screen(LockScreen(user=self.me, minutes=round(self._idle_lock_s / 60, 1),
+                                    verifier=self._verifier, blink=not self.calm))
+
+    async def _blank_reading(self) -> None:
+        await self.thread.clear("Locked.")
+        await self.notes.clear()
+
+    def on_lock_screen_unlocked(self, message: LockScreen.Unlocked) -> None:
+        self._locked = False
+        self._last_input = self._idle_clock()
+        self.pop_screen()
+        self.conversation_list.set_locked(False)
+        self.header_bar.set_locked(False)
+        self._leave_reading()
+        if self._reopen_after_unlock is not None:
+            self._load_detail(self._reopen_after_unlock, False)
+        self._counts_dirty = True
+        self.conversation_list.mark_stale()
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]

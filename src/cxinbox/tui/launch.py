@@ -1,0 +1,96 @@
+"""Entry points the CLI calls to open the TUI, on the real inbox or on the demo clinic.
+
+This module is imported by `cxinbox.cli`, so it must not import Textual (or anything
+that does) at module level: `cxinbox list` would pay ~0.2 s for a UI it never shows.
+Everything heavy is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cxinbox.api.interface import InboxAPI
+    from cxinbox.config import Config
+
+ASCII_TERMS = frozenset({"linux", "vt100", "vt102", "vt220", "dumb", "ansi", "cons25"})
+
+
+def want_ascii(flag: bool | None, config_mode: str, env: Mapping[str, str]) -> bool:
+    """`--ascii`/`--unicode` win; then `[ui] ascii = on/off`; auto means a plain TERM."""
+    if flag is not None:
+        return flag
+    if config_mode == "on":
+        return True
+    if config_mode == "off":
+        return False
+    return env.get("TERM", "").lower() in ASCII_TERMS
+
+
+def over_ssh(env: Mapping[str, str]) -> bool:
+    return bool(env.get("SSH_CONNECTION") or env.get("SSH_TTY"))
+
+
+def _run(api: InboxAPI, config: Config, *, ascii: bool | None, mouse: bool | None,
+         mailboxes: Sequence[str], status_note: str = "") -> None:
+    from cxinbox.tui.app import CxInboxApp
+
+    env = os.environ
+    ascii_only = want_ascii(ascii, config.ui.ascii, env)
+    use_mouse = config.ui.mouse if mouse is None else mouse
+    app = CxInboxApp(api, config, ascii_only=ascii_only, calm=over_ssh(env),
+                     mailboxes=mailboxes, status_note=status_note)
+    app.run(mouse=use_mouse)
+
+
+def open_tui(config: Config, *, ascii: bool | None = None, mouse: bool | None = None) -> None:
+    """The TUI on the configured inbox, in-process, acting as the OS user."""
+    from cxinbox.api.interface import InProcessAPI
+    from cxinbox.service.inbox import InboxService
+    from cxinbox.store.db import Database
+    from cxinbox.tui.unlock import current_user
+
+    db = Database(config.db_path)
+    try:
+        api = InProcessAPI(InboxService(db, config, current_user()))
+        _run(api, config, ascii=ascii, mouse=mouse,
+             mailboxes=[account.name for account in config.accounts])
+    finally:
+        db.close()
+
+
+def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int = 7) -> None:
+    """The TUI on a generated clinic inbox in a throwaway directory, with mail arriving.
+
+    Never touches the person's real database: everything lives in a fresh temporary
+    directory that is removed on exit, whatever happens.
+    """
+    from cxinbox.api.interface import InProcessAPI
+    from cxinbox.service.demo import DemoArrivals, build_demo
+    from cxinbox.service.inbox import InboxService
+    from cxinbox.store.db import Database
+    from cxinbox.tui.unlock import current_user
+
+    directory = Path(tempfile.mkdtemp(prefix="cxinbox-demo-"))
+    db: Database | None = None
+    arrivals: DemoArrivals | None = None
+    try:
+        db = Database(directory / "demo.db", synchronous="NORMAL")
+        me = current_user()
+        demo = build_demo(db, seed=seed, me=me)
+        arrivals = DemoArrivals(demo)
+        arrivals.start()
+        api = InProcessAPI(InboxService(db, demo.config, me))
+        _run(api, demo.config, ascii=ascii, mouse=mouse, mailboxes=demo.mailboxes,
+             status_note="demo inbox: a new patient message every 20-30 s")
+    finally:
+        if arrivals is not None:
+            arrivals.stop()
+        if db is not None:
+            db.close()
+        shutil.rmtree(directory, ignore_errors=True)

@@ -1,0 +1,109 @@
+"""SLA policies from the config applied to stored conversations, end to end."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from cxinbox.config import ConfigError, load_config_text
+from cxinbox.domain.models import Address, ParsedMessage
+from cxinbox.service.inbox import InboxService
+from cxinbox.store import ingest
+from cxinbox.store.db import Database
+
+CONFIG = """
+[clinic]
+timezone = "UTC"
+
+[store]
+path = "{db}"
+
+[sla.calendars.always]
+timezone = "UTC"
+
+[sla.calendars.always.hours]
+mon = ["00:00-24:00"]
+tue = ["00:00-24:00"]
+wed = ["00:00-24:00"]
+thu = ["00:00-24:00"]
+fri = ["00:00-24:00"]
+sat = ["00:00-24:00"]
+sun = ["00:00-24:00"]
+
+[[sla.policies]]
+name = "urgent desk"
+match = "tag:urgent"
+calendar = "always"
+first_response = "15m"
+
+[[sla.policies]]
+name = "front desk"
+calendar = "always"
+first_response = "1h"
+"""
+
+
+def _patient_message(db: Database, uid: int, minutes_ago: int, sender: str) -> int:
+    at = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+    parsed = ParsedMessage(message_id=f"m{uid}@p", in_reply_to=None, references=[],
+                           subject=f"Question {uid} about my visit", from_addr=Address("", sender),
+                           to=[Address("", "desk@clinic.example")], cc=[], reply_to=[], date=at,
+                           body_text="hello")
+    raw = f"message {uid}".encode()
+    with db.write() as conn:
+        state = ingest.folder_state(conn, "desk", "INBOX")
+        (conv,) = ingest.ingest_batch(
+            conn, state, [ingest.FetchedMessage(uid, "", None, None, raw,
+                                                hashlib.sha256(raw).digest(), parsed)],
+            own_addresses=frozenset({"desk@clinic.example"}), watermark=uid,
+            now=int(time.time()))
+    return conv
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> InboxService:
+    config = load_config_text(CONFIG.format(db=tmp_path / "cxinbox.db"))
+    return InboxService(Database(config.db_path), config, "maria")
+
+
+def test_states_and_queries_follow_policies(service: InboxService) -> None:
+    fresh = _patient_message(service.db, 1, 5, "a@example.org")      # 5 of 60 min used: ok
+    risky = _patient_message(service.db, 2, 50, "b@example.org")     # 50 of 60: at risk
+    late = _patient_message(service.db, 3, 90, "c@example.org")      # 90 of 60: breached
+    tagged = _patient_message(service.db, 4, 20, "d@example.org")    # urgent policy: 20 of 15
+    service.tag(tagged, add=["urgent"])
+    service.db.conn.execute("UPDATE conversations SET sla_dirty = 1")  # the tag changes the policy
+
+    states = {c.id: c.sla_state for c in service.list_conversations("", 0, 50).items}
+    assert states == {fresh: "ok", risky: "at-risk", late: "breached", tagged: "breached"}
+    assert {c.id for c in service.list_conversations("sla:breached").items} == {late, tagged}
+    assert {c.id for c in service.list_conversations("sla:at-risk").items} == {risky}
+    assert {c.id for c in service.list_conversations("-sla:breached").items} == {fresh, risky}
+
+    service.set_status(late, "pending")
+    assert {c.id for c in service.list_conversations("sla:paused").items} == {late}
+    paused = service.get_conversation(late, record_view=False).summary
+    assert paused.sla_state == "paused" and paused.sla_due_at is None
+
+    service.set_status(risky, "closed")
+    closed = service.get_conversation(risky, record_view=False).summary
+    assert closed.sla_state == "none"
+
+
+def test_policy_with_unknown_calendar_is_a_config_error(tmp_path: Path) -> None:
+    bad = CONFIG.format(db=tmp_path / "x.db").replace('calendar = "always"\nfirst_response = "1h"',
+                                                     'calendar = "weekdays"\nfirst_response = "1h"')
+    with pytest.raises(ConfigError, match=r"sla\.policies\[1\]\.calendar.*weekdays"):
+        load_config_text(bad)
+
+
+def test_bad_duration_and_bad_match_are_config_errors(tmp_path: Path) -> None:
+    base = CONFIG.format(db=tmp_path / "x.db")
+    with pytest.raises(ConfigError, match="first_response.*duration"):
+        load_config_text(base.replace('first_response = "1h"', 'first_response = "soon"'))
+    with pytest.raises(ConfigError, match="match.*stauts"):
+        load_config_text(base.replace('match = "tag:urgent"', 'match = "stauts:open"'))
