@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -179,13 +179,13 @@ def _main(argv: Sequence[str] | None = None) -> int:
         started = time.perf_counter()
         total_bytes = 0
 
-        def corpus() -> object:
+        def corpus() -> Iterator[bytes]:
             nonlocal total_bytes
             for raw in generate_corpus(args.count, args.seed):
                 total_bytes += len(raw)
                 yield raw
 
-        server.deliver_many(corpus())  # type: ignore[arg-type]
+        server.deliver_many(corpus())
         load_s = time.perf_counter() - started
         index_s = warm_up(server)
         target = Path(tmp) / "maildir"

@@ -360,6 +360,20 @@ def test_stop_removes_processes_and_files() -> None:
         socket.create_connection((server.host, port), timeout=1).close()
 
 
+@needs_dovecot
+def test_mbsync_peer_pulls_everything_then_resyncs(dovecot: DovecotServer, tmp_path: Path) -> None:
+    if shutil.which("mbsync") is None:
+        pytest.skip("mbsync (isync) not installed")
+    from bench.mbsync_peer import count_messages, run_mbsync
+
+    dovecot.deliver_many(generate_corpus(30, seed=2, end=FIXED_END))
+    run_mbsync(dovecot, tmp_path / "peer", fsync=False)
+    assert count_messages(tmp_path / "peer") == 30
+    dovecot.deliver(_message("Arrived between syncs"))
+    run_mbsync(dovecot, tmp_path / "peer", fsync=False)
+    assert count_messages(tmp_path / "peer") == 31
+
+
 # ------------------------------------------------------------------------- mailgen
 
 

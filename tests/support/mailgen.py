@@ -1045,6 +1045,7 @@ class _CorpusBuilder:
         return f"----=_Part_{int(token[:8], 16)}_{int(token[8:16], 16)}.{int(token[16:], 16)}"
 
     def render(self, item: _Planned) -> bytes:
+        """Build one message; must be called in plan order (replies quote their parent)."""
         rng = self.rng
         thread = item.thread
         position = item.position

@@ -22,8 +22,9 @@ from html.parser import HTMLParser
 __all__ = ["html_to_text"]
 
 # Elements whose content a browser never shows as text. Dropped whole in `_defuse`.
-_RAW_DROPPED = frozenset({"script", "style", "title", "template", "xmp", "iframe", "noembed",
-                          "noframes"})
+_RAW_DROPPED = frozenset(
+    {"script", "style", "title", "template", "xmp", "iframe", "noembed", "noframes"}
+)
 # RCDATA elements: their content is text even if it looks like markup.
 _RAW_KEPT = frozenset({"textarea"})
 _RAW_ELEMENTS = _RAW_DROPPED | _RAW_KEPT
@@ -31,16 +32,45 @@ _RAW_ELEMENTS = _RAW_DROPPED | _RAW_KEPT
 # Attributes that carry visible information; everything else is discarded.
 _KEPT_ATTRS = frozenset({"href", "alt"})
 
-_LINE_BLOCKS = frozenset({
-    "div", "tr", "ul", "ol", "dl", "dt", "dd", "table", "section", "article", "header",
-    "footer", "nav", "aside", "main", "form", "fieldset", "address", "figure", "figcaption",
-    "center", "caption", "details", "summary", "li", "thead", "tbody", "tfoot",
-})
-_PARAGRAPH_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
-                               "hr"})
+_LINE_BLOCKS = frozenset(
+    {
+        "div",
+        "tr",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "main",
+        "form",
+        "fieldset",
+        "address",
+        "figure",
+        "figcaption",
+        "center",
+        "caption",
+        "details",
+        "summary",
+        "li",
+        "thead",
+        "tbody",
+        "tfoot",
+    }
+)
+_PARAGRAPH_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr"})
 _LINK_OR_IMAGE = frozenset({"a", "img"})
-_RENDERED = _LINE_BLOCKS | _PARAGRAPH_BLOCKS | _LINK_OR_IMAGE | frozenset(
-    {"br", "td", "th", "head", "body", "textarea"}
+_RENDERED = (
+    _LINE_BLOCKS
+    | _PARAGRAPH_BLOCKS
+    | _LINK_OR_IMAGE
+    | frozenset({"br", "td", "th", "head", "body", "textarea"})
 )
 _HIDDEN_LINK_SCHEMES = ("javascript:", "data:", "vbscript:", "cid:", "#")
 
@@ -215,8 +245,9 @@ def _read_value(html: str, pos: int) -> tuple[str, int]:
 def _canonical_tag(name: str, attrs: dict[str, str]) -> str:
     if not attrs:
         return f"<{name}>"
-    rendered = " ".join(f'{key}="{value.replace(chr(34), "&quot;")}"'
-                        for key, value in attrs.items())
+    rendered = " ".join(
+        f'{key}="{value.replace(chr(34), "&quot;")}"' for key, value in attrs.items()
+    )
     return f"<{name} {rendered}>"
 
 

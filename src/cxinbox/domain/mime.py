@@ -127,8 +127,17 @@ _CHARSET_ALIASES = {
 # Codecs that are text codecs to Python but unsafe or meaningless for mail: punycode is
 # quadratic, the escape codecs turn literal text into control characters.
 _REFUSED_CODECS = frozenset(
-    {"idna", "punycode", "raw-unicode-escape", "raw_unicode_escape", "unicode-escape",
-     "unicode_escape", "undefined", "mbcs", "oem"}
+    {
+        "idna",
+        "punycode",
+        "raw-unicode-escape",
+        "raw_unicode_escape",
+        "unicode-escape",
+        "unicode_escape",
+        "undefined",
+        "mbcs",
+        "oem",
+    }
 )
 
 
@@ -146,8 +155,9 @@ def _codec_name(charset: str) -> str | None:
     return info.name
 
 
-def _decode_bytes(data: bytes, charset: str | None, problems: _Problems, what: str,
-                  *, partial: bool = False) -> str:
+def _decode_bytes(
+    data: bytes, charset: str | None, problems: _Problems, what: str, *, partial: bool = False
+) -> str:
     """Decode `data` by its declared charset, falling back to UTF-8, then windows-1252.
 
     `partial` marks data cut at a size limit: a multi-byte character split by the cut is
@@ -222,8 +232,9 @@ def _decode_words(text: str, problems: _Problems, what: str) -> str:
     return "".join(out)
 
 
-def _flush_words(out: list[str], pending: bytearray, charset: str, problems: _Problems,
-                 what: str) -> None:
+def _flush_words(
+    out: list[str], pending: bytearray, charset: str, problems: _Problems, what: str
+) -> None:
     if pending:
         out.append(_decode_bytes(bytes(pending), charset, problems, what))
         pending.clear()
@@ -339,15 +350,29 @@ _UNFOLD = re.compile(rb"\r?\n(?=[ \t])")
 # Header fields keyed by lower-cased name. Only the fields cxinbox reads get their values
 # extracted and unfolded; other names map to an empty list, which records their presence.
 _Fields = dict[str, list[bytes]]
-_READ_FIELDS = frozenset({
-    "message-id", "in-reply-to", "references", "subject", "date", "from", "to", "cc",
-    "reply-to", "auto-submitted", "precedence", "content-type", "content-disposition",
-    "content-transfer-encoding",
-})
+_READ_FIELDS = frozenset(
+    {
+        "message-id",
+        "in-reply-to",
+        "references",
+        "subject",
+        "date",
+        "from",
+        "to",
+        "cc",
+        "reply-to",
+        "auto-submitted",
+        "precedence",
+        "content-type",
+        "content-disposition",
+        "content-transfer-encoding",
+    }
+)
 
 
-def _read_header_block(raw: bytes, start: int, end: int, limits: MimeLimits,
-                       problems: _Problems) -> tuple[_Fields, int]:
+def _read_header_block(
+    raw: bytes, start: int, end: int, limits: MimeLimits, problems: _Problems
+) -> tuple[_Fields, int]:
     """Header fields of the entity at raw[start:end] and the offset where its body starts.
 
     Like the stdlib parser, a line that is neither a field nor a continuation ends the
@@ -367,8 +392,9 @@ def _read_header_block(raw: bytes, start: int, end: int, limits: MimeLimits,
                 pos = _next_line(raw, pos, end)  # orphan continuation or mbox "From " line
                 continue
             if fields:
-                problems.add("a line in a header block is not a header field; "
-                             "read as the start of the body")
+                problems.add(
+                    "a line in a header block is not a header field; read as the start of the body"
+                )
             return fields, pos
         value_end = _field_end(raw, match.end(), end)
         count += 1
@@ -397,12 +423,22 @@ def _field_end(raw: bytes, pos: int, end: int) -> int:
     return match.start()
 
 
-def _field_value(raw: bytes, start: int, end: int, name: str, limits: MimeLimits,
-                 problems: _Problems) -> bytes:
+def _utf8_boundary(raw: bytes, pos: int) -> int:
+    """Move a cut position back so that it does not split a UTF-8 sequence."""
+    for back in range(min(3, pos)):
+        if not 0x80 <= raw[pos - back] <= 0xBF:
+            return pos - back
+    return pos
+
+
+def _field_value(
+    raw: bytes, start: int, end: int, name: str, limits: MimeLimits, problems: _Problems
+) -> bytes:
     if end - start > limits.max_header_len:
-        problems.add(f"header {_quoted(name, 40)} longer than {limits.max_header_len} bytes; "
-                     "truncated")
-        end = start + limits.max_header_len
+        problems.add(
+            f"header {_quoted(name, 40)} longer than {limits.max_header_len} bytes; truncated"
+        )
+        end = _utf8_boundary(raw, start + limits.max_header_len)
     value = raw[start:end]
     if b"\n" in value:
         value = _UNFOLD.sub(b"", value)
@@ -462,8 +498,7 @@ def _param_matches(text: str) -> list[tuple[str, str | None, str]]:
     return found
 
 
-def _join_rfc2231(sections: list[tuple[int, bool, str]], problems: _Problems,
-                  what: str) -> str:
+def _join_rfc2231(sections: list[tuple[int, bool, str]], problems: _Problems, what: str) -> str:
     """One RFC 2231 parameter from its sections: percent-decoded, then charset-decoded."""
     sections.sort(key=lambda item: item[0])
     charset = ""
@@ -520,14 +555,23 @@ class _Part:
         return self.content_type.startswith("multipart/")
 
 
-def _make_part(raw: bytes, start: int, end: int, path: str, depth: int, default_type: str,
-               limits: MimeLimits, problems: _Problems) -> _Part:
+def _make_part(
+    raw: bytes,
+    start: int,
+    end: int,
+    path: str,
+    depth: int,
+    default_type: str,
+    limits: MimeLimits,
+    problems: _Problems,
+) -> _Part:
     fields, body_start = _read_header_block(raw, start, end, limits, problems)
     content_type = default_type
     params: dict[str, str] = {}
     if "content-type" in fields:
         declared, params = _split_value(
-            _header_text(fields["content-type"][0], problems, "Content-Type"), problems,
+            _header_text(fields["content-type"][0], problems, "Content-Type"),
+            problems,
             "Content-Type",
         )
         if _TYPE_TOKEN.fullmatch(declared):
@@ -539,20 +583,32 @@ def _make_part(raw: bytes, start: int, end: int, path: str, depth: int, default_
     if "content-disposition" in fields:
         disposition, disposition_params = _split_value(
             _header_text(fields["content-disposition"][0], problems, "Content-Disposition"),
-            problems, "Content-Disposition",
+            problems,
+            "Content-Disposition",
         )
     encoding = ""
     if "content-transfer-encoding" in fields:
         encoding = fields["content-transfer-encoding"][0].decode("latin-1").strip().lower()
-    return _Part(path, depth, fields, body_start, end, content_type, params, disposition,
-                 disposition_params, encoding)
+    return _Part(
+        path,
+        depth,
+        fields,
+        body_start,
+        end,
+        content_type,
+        params,
+        disposition,
+        disposition_params,
+        encoding,
+    )
 
 
 _DELIMITER_TAIL = re.compile(rb"(--)?[ \t]*\r?(?:\n|\Z)")
 
 
-def _split_multipart(raw: bytes, start: int, end: int, boundary: bytes,
-                     limit: int) -> tuple[list[tuple[int, int]], bool]:
+def _split_multipart(
+    raw: bytes, start: int, end: int, boundary: bytes, limit: int
+) -> tuple[list[tuple[int, int]], bool]:
     """Byte spans of the body parts between `--boundary` lines; (spans, hit the limit).
 
     A delimiter only counts at the start of a line and followed by nothing but spaces, as
@@ -602,18 +658,19 @@ def _child_path(parent: _Part, index: int) -> str:
     return f"{parent.path}.{index}" if parent.path else str(index)
 
 
-def _child_spans(raw: bytes, part: _Part, limit: int,
-                 problems: _Problems) -> tuple[list[tuple[int, int]], bool] | None:
+def _child_spans(
+    raw: bytes, part: _Part, limit: int, problems: _Problems
+) -> tuple[list[tuple[int, int]], bool] | None:
     """Spans of a multipart's children (see `_split_multipart`); None if it has none."""
     boundary = part.params.get("boundary", "")
     if not boundary:
         problems.add(f"{part.describe()} is multipart without a boundary; read as text")
         return None
-    spans, capped = _split_multipart(raw, part.body_start, part.end,
-                                     boundary.encode("utf-8", errors="replace"), limit)
+    spans, capped = _split_multipart(
+        raw, part.body_start, part.end, boundary.encode("utf-8", errors="replace"), limit
+    )
     if not spans:
-        problems.add(f"{part.describe()} is multipart but its boundary never occurs; "
-                     "read as text")
+        problems.add(f"{part.describe()} is multipart but its boundary never occurs; read as text")
         return None
     return spans, capped
 
@@ -649,8 +706,9 @@ def _build_tree(raw: bytes, end: int, limits: MimeLimits, problems: _Problems) -
         budget -= len(spans)
         default_type = _child_default_type(part)
         part.children = [
-            _make_part(raw, s, e, _child_path(part, i), part.depth + 1, default_type, limits,
-                       problems)
+            _make_part(
+                raw, s, e, _child_path(part, i), part.depth + 1, default_type, limits, problems
+            )
             for i, (s, e) in enumerate(spans, 1)
         ]
         stack.extend(reversed(part.children))
@@ -661,16 +719,32 @@ def _build_tree(raw: bytes, end: int, limits: MimeLimits, problems: _Problems) -
 
 _BODY_TYPES = frozenset({"text/plain", "text/html"})
 # Structural parts of signed or encrypted mail: not worth listing unless named.
-_CONTROL_TYPES = frozenset({
-    "application/pgp-signature", "application/pgp-encrypted", "application/pkcs7-signature",
-    "application/x-pkcs7-signature",
-})
+_CONTROL_TYPES = frozenset(
+    {
+        "application/pgp-signature",
+        "application/pgp-encrypted",
+        "application/pkcs7-signature",
+        "application/x-pkcs7-signature",
+    }
+)
 _EXTENSIONS = {
-    "application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
-    "image/tiff": ".tif", "image/webp": ".webp", "text/plain": ".txt", "text/html": ".html",
-    "text/calendar": ".ics", "text/csv": ".csv", "text/vcard": ".vcf", "text/x-vcard": ".vcf",
-    "message/rfc822": ".eml", "message/delivery-status": ".txt",
-    "text/rfc822-headers": ".txt", "application/zip": ".zip", "application/msword": ".doc",
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/tiff": ".tif",
+    "image/webp": ".webp",
+    "text/plain": ".txt",
+    "text/html": ".html",
+    "text/calendar": ".ics",
+    "text/csv": ".csv",
+    "text/vcard": ".vcf",
+    "text/x-vcard": ".vcf",
+    "message/rfc822": ".eml",
+    "message/delivery-status": ".txt",
+    "text/rfc822-headers": ".txt",
+    "application/zip": ".zip",
+    "application/msword": ".doc",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
 }
 
@@ -735,13 +809,15 @@ def _attachments(raw: bytes, root: _Part, problems: _Problems) -> list[Attachmen
         inline = part.disposition == "inline" or (
             not part.disposition and parent_type == "multipart/related"
         )
-        listed.append(Attachment(
-            filename=_attachment_name(part, problems),
-            content_type=part.content_type,
-            size=_decoded_size(raw, part, problems),
-            part_path=part.section,
-            inline=inline,
-        ))
+        listed.append(
+            Attachment(
+                filename=_attachment_name(part, problems),
+                content_type=part.content_type,
+                size=_decoded_size(raw, part, problems),
+                part_path=part.section,
+                inline=inline,
+            )
+        )
     return listed
 
 
@@ -757,44 +833,61 @@ def _decoded_size(raw: bytes, part: _Part, problems: _Problems) -> int:
 
 def _note_unknown_encoding(part: _Part, problems: _Problems) -> None:
     encoding = part.transfer_encoding
-    if encoding not in _IDENTITY and encoding not in _UUENCODE and encoding not in (
-        "base64", "quoted-printable"
+    if (
+        encoding not in _IDENTITY
+        and encoding not in _UUENCODE
+        and encoding not in ("base64", "quoted-printable")
     ):
-        problems.add(f"unknown transfer encoding {_quoted(encoding, 40)} in "
-                     f"{part.describe()}; read as is")
+        problems.add(
+            f"unknown transfer encoding {_quoted(encoding, 40)} in {part.describe()}; read as is"
+        )
 
 
 # --------------------------------------------------------------------------- body text
 
 
 def _body_text(raw: bytes, root: _Part, limits: MimeLimits, problems: _Problems) -> str:
-    budget = limits.max_body_chars
+    """The body: chosen text parts decoded, HTML converted, joined by blank lines.
+
+    Two budgets bound the work: characters of text kept, and bytes of decoded input read,
+    so that many parts of tag-only HTML (which yields no text) cannot cost minutes.
+    """
+    chars_left = limits.max_body_chars
+    bytes_left = 2 * limits.max_body_chars
     texts: list[str] = []
     for part in _body_parts(root):
-        if budget <= 0:
+        if chars_left <= 0 or bytes_left <= 0:
             problems.add(f"body longer than {limits.max_body_chars} characters; truncated")
             break
         with _Guard(problems, f"the text of {part.describe()}"):
-            text = _part_text(raw, part, budget, problems).strip("\n")
-            if len(text) > budget:
+            data, partial = _part_bytes(raw, part, min(chars_left * 4, bytes_left), problems)
+            bytes_left -= len(data)
+            text = _part_text(data, part, partial, problems).strip("\n")
+            if len(text) > chars_left or partial:
                 problems.add(f"body longer than {limits.max_body_chars} characters; truncated")
-                text = text[:budget]
-            budget -= len(text)
+                text = text[:chars_left]
+            chars_left -= len(text)
             texts.append(text)
     return "\n\n".join(t for t in texts if t)
 
 
-def _part_text(raw: bytes, part: _Part, budget: int, problems: _Problems) -> str:
+def _part_bytes(raw: bytes, part: _Part, keep: int, problems: _Problems) -> tuple[bytes, bool]:
+    """A part's transfer-decoded bytes, cut to `keep`; (bytes, whether they were cut)."""
     _note_unknown_encoding(part, problems)
     data = _transfer_decode(raw[part.body_start : part.end], part.transfer_encoding)
-    # At most four bytes per character (UTF-8); HTML shows fewer characters than it has
-    # bytes. Cutting here bounds the work of decoding and of the HTML conversion.
-    keep = budget * 4
-    partial = len(data) > keep
-    if partial:
-        data = data[:keep]
-    text = _decode_bytes(data, part.params.get("charset") or None, problems,
-                         f"text of {part.describe()}", partial=partial)
+    if len(data) > keep:
+        return data[:keep], True
+    return data, False
+
+
+def _part_text(data: bytes, part: _Part, partial: bool, problems: _Problems) -> str:
+    text = _decode_bytes(
+        data,
+        part.params.get("charset") or None,
+        problems,
+        f"text of {part.describe()}",
+        partial=partial,
+    )
     text = text.replace("\r\n", "\n")
     return html_to_text(text) if part.content_type == "text/html" else text
 
@@ -852,8 +945,9 @@ def _addresses(value: str, problems: _Problems, what: str) -> list[Address]:
     """
     simple = _simple_addresses(value)
     if simple is not None:
-        return [Address(_decode_words(name, problems, what), email.lower())
-                for name, email in simple]
+        return [
+            Address(_decode_words(name, problems, what), email.lower()) for name, email in simple
+        ]
     try:
         pairs = getaddresses([value])
     except RecursionError:
@@ -984,12 +1078,6 @@ def _lenient_address(tokens: list[str]) -> tuple[str, str]:
     return name, email
 
 
-def _drop_partial_address(value: str) -> str:
-    """An address header cut by the length limit loses its last, partial address."""
-    comma = value.rfind(",")
-    return value[:comma] if comma > 0 else value
-
-
 def _parse_date(value: str) -> datetime:
     parsed = parsedate_to_datetime(value[:256])
     if parsed.tzinfo is None:
@@ -1016,9 +1104,19 @@ def _is_auto_submitted(fields: _Fields, sender: Address | None) -> bool:
 
 
 def _empty_message(problems: list[str]) -> ParsedMessage:
-    return ParsedMessage(message_id=None, in_reply_to=None, references=[], subject="",
-                         from_addr=None, to=[], cc=[], reply_to=[], date=None, body_text="",
-                         problems=problems)
+    return ParsedMessage(
+        message_id=None,
+        in_reply_to=None,
+        references=[],
+        subject="",
+        from_addr=None,
+        to=[],
+        cc=[],
+        reply_to=[],
+        date=None,
+        body_text="",
+        problems=problems,
+    )
 
 
 def _as_bytes(raw: object) -> bytes:
@@ -1050,10 +1148,13 @@ def _fill(result: ParsedMessage, raw: bytes, limits: MimeLimits, problems: _Prob
         return
     too_big = len(raw) > limits.max_bytes
     if too_big:
-        problems.add(f"message of {len(raw)} bytes is over the {limits.max_bytes}-byte limit; "
-                     "only its headers were read")
-        root = _make_part(raw, 0, min(len(raw), limits.max_bytes), "", 0, "text/plain",
-                          limits, problems)
+        problems.add(
+            f"message of {len(raw)} bytes is over the {limits.max_bytes}-byte limit; "
+            "only its headers were read"
+        )
+        root = _make_part(
+            raw, 0, min(len(raw), limits.max_bytes), "", 0, "text/plain", limits, problems
+        )
     else:
         root = _build_tree(raw, len(raw), limits, problems)
     if not root.fields:
@@ -1069,8 +1170,9 @@ def _fill(result: ParsedMessage, raw: bytes, limits: MimeLimits, problems: _Prob
         result.attachments = _attachments(raw, root, problems)
 
 
-def _fill_envelope(result: ParsedMessage, fields: _Fields, limits: MimeLimits,
-                   problems: _Problems) -> None:
+def _fill_envelope(
+    result: ParsedMessage, fields: _Fields, limits: MimeLimits, problems: _Problems
+) -> None:
     def text(name: str, what: str) -> str | None:
         values = fields.get(name)
         return None if not values else _header_text(values[0], problems, what)
@@ -1103,15 +1205,21 @@ def _fill_date(result: ParsedMessage, value: str | None, problems: _Problems) ->
         problems.add(f"unreadable Date {_quoted(value, 40)}")
 
 
-def _fill_addresses(result: ParsedMessage, name: str, values: list[bytes],
-                    limits: MimeLimits, problems: _Problems) -> None:
+def _fill_addresses(
+    result: ParsedMessage, name: str, values: list[bytes], limits: MimeLimits, problems: _Problems
+) -> None:
+    """Set one address field; repeated headers are joined and share one length limit."""
     what = f"{name.title()} header"
-    found: list[Address] = []
-    for value in values:
-        decoded = _header_text(value, problems, what)
-        if len(value) >= limits.max_header_len:
-            decoded = _drop_partial_address(decoded)
-        found.extend(_addresses(decoded, problems, what))
+    joined = b", ".join(values)
+    if len(joined) >= limits.max_header_len:
+        if len(joined) > limits.max_header_len:
+            problems.add(f"{what}s longer than {limits.max_header_len} bytes; truncated")
+        # The last address was probably cut in half; a comma is never inside a UTF-8
+        # sequence, so cutting there also keeps the text decodable.
+        joined = joined[: limits.max_header_len]
+        comma = joined.rfind(b",")
+        joined = joined[:comma] if comma > 0 else joined
+    found = _addresses(_header_text(joined, problems, what), problems, what) if joined else []
     if name == "from":
         result.from_addr = found[0] if found else None
     elif name == "to":
@@ -1162,8 +1270,16 @@ def _locate(raw: bytes, part_path: str, limits: MimeLimits, problems: _Problems)
         if split is None or len(split[0]) < step:
             raise KeyError(part_path)
         start, end = split[0][step - 1]
-        part = _make_part(raw, start, end, _child_path(part, step), part.depth + 1,
-                          _child_default_type(part), limits, problems)
+        part = _make_part(
+            raw,
+            start,
+            end,
+            _child_path(part, step),
+            part.depth + 1,
+            _child_default_type(part),
+            limits,
+            problems,
+        )
         _demote_if_unsplittable(raw, part, problems)
     return part
 

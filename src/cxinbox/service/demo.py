@@ -517,7 +517,7 @@ def _tags_of(demo: DemoInbox, conv: int) -> list[str]:
 
 
 def _red_flag_actions(services: dict[str, InboxService], conv: int) -> None:
-    maria, priya = services["maria"], services["priya"]
+    maria = services["maria"]
     maria.set_priority(conv, "urgent")
     maria.tag(conv, ["red-flag", "clinical"], [])
     maria.assign(conv, "priya")

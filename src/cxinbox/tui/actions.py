@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 Scope = Literal["app", "list", "thread"]
 
@@ -127,7 +127,7 @@ def action(action_id: str) -> ActionSpec:
     return _BY_ID[action_id]
 
 
-def bindings(scope: Scope) -> list[Binding]:
+def bindings(scope: Scope) -> list[BindingType]:
     """The Textual bindings of one scope, for a class's BINDINGS."""
     return [spec.binding() for spec in ACTIONS if spec.scope == scope]
 

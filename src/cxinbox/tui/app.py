@@ -22,9 +22,10 @@ from typing import Any, ClassVar
 
 from textual import events, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.filter import LineFilter
+from textual.widget import Widget
 from textual.widgets import Footer, Input
 
 from cxinbox.api.errors import ApiError, BadQuery
@@ -88,10 +89,9 @@ def _touches(event: Event, conv_id: int) -> bool:
 class CxInboxApp(App[None], inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "cxinbox"
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = (
-        actions.bindings("app"))  # type: ignore[assignment]
-    COMMANDS = {ActionsProvider}
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = actions.bindings("app")
+    COMMANDS = {ActionsProvider}  # noqa: RUF012 - Textual's own declaration; no system commands
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012
 
     def __init__(self, api: InboxAPI, config: Config, *, clock: Clock | None = None,
                  ascii_only: bool = False, calm: bool = False,
@@ -133,45 +133,34 @@ class CxInboxApp(App[None], inherit_bindings=False):
         self._sla_cell = sla_cell_for(ascii_only)
         if calm:
             self.animation_level = "none"
+        # The inbox widgets are kept by reference: while a dialog is open, queries run
+        # against the dialog's screen and would not find them.
+        self.header_bar = HeaderBar(clinic=config.clinic.name, glyphs=self.glyphs, id="header")
+        self.conversation_list = ConversationList(clock=self.clock, sla_cell=self._sla_cell,
+                                                  glyphs=self.glyphs, me=self.me, id="list")
+        self.thread = ThreadView(tz=self.tz, glyphs=self.glyphs, me=self.me,
+                                 sla_cell=self._sla_cell, id="thread")
+        self.notes = NotesPane(tz=self.tz, glyphs=self.glyphs, id="notes")
+        self.search_bar = SearchBar(blink=not calm, id="search")
+        self.status_line = StatusLine(me=self.me, glyphs=self.glyphs, id="status")
 
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield HeaderBar(clinic=self.config.clinic.name, glyphs=self.glyphs, id="header")
+        yield self.header_bar
         with Horizontal(id="panes"):
-            yield ConversationList(clock=self.clock, sla_cell=self._sla_cell,
-                                   glyphs=self.glyphs, me=self.me, id="list")
+            yield self.conversation_list
             with Vertical(id="reading"):
-                yield ThreadView(tz=self.tz, glyphs=self.glyphs, me=self.me,
-                                 sla_cell=self._sla_cell, id="thread")
-                yield NotesPane(tz=self.tz, glyphs=self.glyphs, id="notes")
-        yield SearchBar(blink=not self.calm, id="search")
-        yield StatusLine(me=self.me, glyphs=self.glyphs, id="status")
+                yield self.thread
+                yield self.notes
+        yield self.search_bar
+        yield self.status_line
         yield Footer(compact=True, show_command_palette=False)
 
-    @property
-    def conversation_list(self) -> ConversationList:
-        return self.query_one("#list", ConversationList)
-
-    @property
-    def thread(self) -> ThreadView:
-        return self.query_one("#thread", ThreadView)
-
-    @property
-    def notes(self) -> NotesPane:
-        return self.query_one("#notes", NotesPane)
-
-    @property
-    def header_bar(self) -> HeaderBar:
-        return self.query_one("#header", HeaderBar)
-
-    @property
-    def status_line(self) -> StatusLine:
-        return self.query_one("#status", StatusLine)
-
-    @property
-    def search_bar(self) -> SearchBar:
-        return self.query_one("#search", SearchBar)
+    def _panes(self) -> Widget:
+        panes = self.conversation_list.parent
+        assert isinstance(panes, Widget)
+        return panes
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         filters = list(super().get_line_filters())
@@ -204,14 +193,18 @@ class CxInboxApp(App[None], inherit_bindings=False):
     # -- small helpers -----------------------------------------------------------------------
 
     def _say(self, text: str, severity: str = "information") -> None:
-        """Notify without markup, and never while locked (nothing leaks onto the lock)."""
+        """Tell the person something: a toast that fades and the status line that stays.
+
+        Never as markup, and never while locked (nothing may appear over the lock).
+        """
         if self._locked:
             return
+        self.status_line.set_message(text)
         self.notify(text, severity=severity, markup=False)  # type: ignore[arg-type]
 
     def _reading(self) -> bool:
         focused = self.focused
-        reading = self.query_one("#reading")
+        reading = self.thread.parent
         return focused is not None and (focused is reading or reading in focused.ancestors)
 
     def _target(self) -> ConversationSummary | None:
@@ -240,9 +233,7 @@ class CxInboxApp(App[None], inherit_bindings=False):
             return True
         if self._locked or len(self.screen_stack) > 1:
             return False
-        if isinstance(self.focused, Input) and action not in _ALLOWED_IN_TEXT:
-            return False
-        return True
+        return not (isinstance(self.focused, Input) and action not in _ALLOWED_IN_TEXT)
 
     # -- views and the list ------------------------------------------------------------------
 
@@ -395,7 +386,7 @@ class CxInboxApp(App[None], inherit_bindings=False):
         await self.thread.show(message.detail, now)
         await self.notes.show(message.detail.notes, now)
         if message.focus:
-            self.query_one("#panes").add_class("-reading")
+            self._panes().add_class("-reading")
             self.thread.focus()
 
     def on_detail_failed(self, message: DetailFailed) -> None:
@@ -405,7 +396,7 @@ class CxInboxApp(App[None], inherit_bindings=False):
         self._leave_reading()
 
     def _leave_reading(self) -> None:
-        self.query_one("#panes").remove_class("-reading")
+        self._panes().remove_class("-reading")
         self.conversation_list.focus()
 
     # -- live updates --------------------------------------------------------------------------
@@ -524,10 +515,9 @@ class CxInboxApp(App[None], inherit_bindings=False):
             text = f"Undone: {action.done}"
         else:
             self._undo = action.inverse
-            self._undo_refusal = ("Notes are part of the record and cannot be undone."
+            self._undo_refusal = ("Notes cannot be undone (part of the record)."
                                   if action.inverse is None else "Nothing to undo.")
             text = action.done + (" (u to undo)" if action.inverse else "")
-        self.status_line.set_message(text)
         self._say(text)
         self._start_poll()
 

@@ -10,6 +10,7 @@ Verifiers are plain callables so tests inject their own.
 from __future__ import annotations
 
 import getpass
+import importlib
 import os
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,9 +19,14 @@ from typing import Protocol
 class Verifier(Protocol):
     """Checks an answer typed on the lock screen; may block (run it in a thread)."""
 
-    prompt: str
-    secret: bool
-    interim: bool
+    @property
+    def prompt(self) -> str: ...
+
+    @property
+    def secret(self) -> bool: ...
+
+    @property
+    def interim(self) -> bool: ...
 
     def __call__(self, user: str, answer: str) -> bool: ...
 
@@ -40,8 +46,7 @@ class PamVerifier:
     interim: bool = False
 
     def __call__(self, user: str, answer: str) -> bool:
-        import pam  # the python-pam package
-
+        pam = importlib.import_module("pam")  # the python-pam package
         return bool(answer) and bool(pam.pam().authenticate(user, answer, service=self.service))
 
 
@@ -59,7 +64,7 @@ class UserNameVerifier:
 
 def default_verifier() -> Verifier:
     try:
-        import pam  # noqa: F401
+        importlib.import_module("pam")
     except ImportError:
         return UserNameVerifier()
     return PamVerifier()

@@ -9,10 +9,12 @@ because PAM deliberately delays failures.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -23,7 +25,7 @@ from cxinbox.tui.unlock import Verifier
 
 
 class LockScreen(ModalScreen[None]):
-    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="lock-quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "app.quit", "Quit", id="lock-quit")]
     DEFAULT_CSS = """
     LockScreen {
         align: center middle;

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -46,9 +48,9 @@ MAX_CACHED_ROWS = 3000
 
 
 class ConversationList(ScrollView, can_focus=True):
-    BINDINGS = actions.bindings("list")
+    BINDINGS: ClassVar[list[BindingType]] = actions.bindings("list")
 
-    COMPONENT_CLASSES = {
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
         "conversation-list--cursor",
         "conversation-list--cursor-blurred",
         "conversation-list--unread",

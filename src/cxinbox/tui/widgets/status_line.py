@@ -46,13 +46,18 @@ class StatusLine(Widget):
             self.refresh()
 
     def render(self) -> Text:
+        """The last message on the left (it matters most right now), state on the right."""
         sep = self._glyphs.separator
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" ")
-        text.append(self._sync, style="bold reverse" if self._problem else "")
         others = [u for u in self._online if u != self._me]
-        online = ", ".join([f"you ({self._me})", *others])
-        text.append(f"{sep}online: {online}")
-        if self._message:
-            text.append(sep + self._message)
+        right = Text(no_wrap=True)
+        right.append(self._sync, style="bold reverse" if self._problem else "")
+        right.append(f"{sep}online: " + ", ".join([f"you ({self._me})", *others]) + " ")
+        room = max(0, self.size.width - right.cell_len - 2)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        message = self._message
+        if len(message) > room:
+            message = message[: max(0, room - 1)] + self._glyphs.ellipsis if room else ""
+        text.append(" " + message)
+        text.append(" " * max(1, self.size.width - text.cell_len - right.cell_len))
+        text.append_text(right)
         return text

@@ -8,8 +8,11 @@ and older ones are mounted on request (`o`), a batch at a time, above the others
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from typing import ClassVar
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
@@ -46,7 +49,7 @@ def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
 
 
 class ThreadView(VerticalScroll, can_focus=True):
-    BINDINGS = actions.bindings("thread")
+    BINDINGS: ClassVar[list[BindingType]] = actions.bindings("thread")
 
     DEFAULT_CSS = """
     ThreadView { padding: 0 1; }
@@ -76,7 +79,7 @@ class ThreadView(VerticalScroll, can_focus=True):
         self._header_sla: tuple[str, str] = ("", "")
         self._now = datetime.now().astimezone()
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Static(Text("Select a conversation and press Enter to open it."),
                      id="thread-empty")
 

