@@ -548,7 +548,7 @@ def test_mutated_messages_never_raise(raw: bytes) -> None:
 # --------------------------------------------------------------------------- speed
 
 
-def test_typical_messages_parse_well_under_a_millisecond_each() -> None:
+def test_typical_message_parse_time_regression_guard() -> None:
     """A loose regression guard; the real budget is about 0.5 ms per message."""
     body = b"Please confirm the appointment for tomorrow morning. " * 250
     raw = (

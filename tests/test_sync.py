@@ -238,3 +238,40 @@ def test_several_folders_and_a_duplicate_across_them(dovecot: Any, tmp_path: Pat
     finally:
         engine.close()
         db.close()
+
+
+def test_renumbered_uids_under_same_uidvalidity_are_detected(dovecot: Any,
+                                                             tmp_path: Path) -> None:
+    """An index rebuild renumbers UIDs but keeps UIDVALIDITY: only HIGHESTMODSEQ going
+    backwards shows it. Flags must stay with their own message, not the one now at the UID."""
+    _fill(dovecot, 60)
+    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    try:
+        engine.sync_once()
+        client = dovecot.imap_client()
+        client.select_folder("INBOX")
+        uids = sorted(client.search("ALL"))
+        client.add_flags(uids[:7], [b"\\Seen"])
+        client.logout()
+        engine.sync_once()
+        dovecot.renumber("INBOX", seed=4)
+        client = dovecot.imap_client()  # a flag change that happens while identity is lost
+        client.select_folder("INBOX")
+        client.add_flags(sorted(client.search("UNSEEN"))[:3], [b"\\Seen"])
+        client.logout()
+        (result,) = engine.sync_once()
+        assert result.identity_reset
+        expected = server_digests(dovecot)
+        assert store_digests(db) == expected
+        assert db.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 60
+        client = dovecot.imap_client()
+        client.select_folder("INBOX", readonly=True)
+        seen_on_server = {expected[u] for u in client.search(["SEEN"])}
+        client.logout()
+        seen_here = {bytes(r[0]) for r in db.conn.execute(
+            "SELECT r.sha256 FROM messages m JOIN raw_messages r ON r.id = m.raw_id"
+            " WHERE m.seen = 1")}
+        assert seen_here == seen_on_server and len(seen_here) == 10
+    finally:
+        engine.close()
+        db.close()

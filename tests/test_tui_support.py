@@ -23,6 +23,7 @@ from textual.pilot import Pilot
 
 from cxinbox.api.interface import InProcessAPI
 from cxinbox.api.types import ConversationDetail, ConversationSummary, Page
+from cxinbox.config import Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sla import BusinessCalendar, SlaFacts, SlaPolicy, evaluate
 from cxinbox.service.demo import MAILBOXES, DemoInbox, build_demo
@@ -122,11 +123,11 @@ def make_inbox(tmp_path: Path, *, seed: int = 7, conversations: int = 300) -> In
     return Inbox(db, demo, service, SlaApi(InProcessAPI(service), clock), clock)
 
 
-def make_app(inbox: Inbox, **kwargs: Any) -> CxInboxApp:
+def make_app(inbox: Inbox, *, config: Config | None = None, **kwargs: Any) -> CxInboxApp:
     options: dict[str, Any] = {"clock": inbox.clock, "calm": True, "poll_interval": 0.05,
                                "idle_lock_s": 0, "mailboxes": inbox.demo.mailboxes}
     options.update(kwargs)
-    return CxInboxApp(inbox.api, inbox.demo.config, **options)  # type: ignore[arg-type]
+    return CxInboxApp(inbox.api, config or inbox.demo.config, **options)  # type: ignore[arg-type]
 
 
 def screen_text(app: App[Any]) -> str:

@@ -101,6 +101,13 @@ def _epoch(value: object) -> int | None:
     return None
 
 
+def message_id_of(header_block: bytes) -> str:
+    """The Message-ID from a HEADER.FIELDS reply, normalised like the MIME parser does."""
+    text = header_block.decode("latin-1")
+    _, _, value = text.partition(":")
+    return "".join(value.split()).strip("<>")
+
+
 def describe_error(exc: BaseException) -> str:
     text = str(exc).strip() or exc.__class__.__name__
     return " ".join(text.split())[:300]
@@ -228,6 +235,23 @@ class ImapSession:
                 raw=bytes(body),
             ))
         out.sort(key=lambda f: f.uid)
+        return out
+
+    def fetch_fingerprints(self, uids: Sequence[int]) -> dict[int, tuple[int, str]]:
+        """(size, Message-ID) per UID: a cheap check that a UID still names the same message."""
+        if not uids:
+            return {}
+        with self._guard("UID FETCH fingerprints"):
+            response = self._uid_fetch(uid_set(uids), [
+                "UID", "RFC822.SIZE", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+        out: dict[int, tuple[int, str]] = {}
+        for uid, data in response.items():
+            header = b""
+            for key, value in data.items():
+                if key.startswith(b"BODY[HEADER.FIELDS") and isinstance(value, bytes):
+                    header = value
+            size = data.get(b"RFC822.SIZE")
+            out[int(uid)] = (int(size) if isinstance(size, int) else -1, message_id_of(header))
         return out
 
     def fetch_flags(self, up_to_uid: int, changed_since: int | None) -> list[tuple[int, str, int | None]]:

@@ -3,8 +3,8 @@
 Two constraints shape this module:
 
 * Speed. The sync parses every message of mailboxes with 100,000 of them, so the budget is
-  about half a millisecond per ordinary message. `email.message` with `policy.default`
-  spends that on one header, and even `compat32` walks the body line by line in Python.
+  about half a millisecond per ordinary message. The stdlib parser walks the body line by
+  line in Python even with `compat32` (about 4 ms for a message with a 200 KB PDF).
   Here the structure is found with `bytes.find` on byte offsets into the raw message;
   only the headers cxinbox shows and the text parts are ever decoded, and attachment sizes
   come from the encoded length instead of decoding megabytes of base64.

@@ -151,6 +151,18 @@ class MailSync:
                                    " (UIDVALIDITY changed); re-linking by Message-ID")
             state = ingest.folder_state(conn, account.name, folder)
 
+        if not result.identity_reset and state.last_uid and not self._same_identity(session,
+                                                                                  state.id):
+            with self.db.write() as conn:
+                dropped = ingest.reset_folder_identity(conn, state.id, info.uidvalidity)
+                append_event(conn, "sync", "sync.identity_reset", f"{account.name}/{folder}",
+                             {"reason": "stored UIDs name other messages",
+                              "locations_dropped": dropped})
+                state = ingest.folder_state(conn, account.name, folder)
+            result.identity_reset = True
+            self.reporter.warn(f"{account.name}/{folder}: the server renumbered its messages"
+                               " under the same UIDVALIDITY; re-linking by content")
+
         if (not result.identity_reset and not state.sweep_needed and not state.quarantine
                 and not state.release_once and state.highestmodseq is not None and info.highestmodseq == state.highestmodseq
                 and info.uidnext == state.uidnext):
@@ -202,6 +214,26 @@ class MailSync:
             return True  # renumbered under the same UIDVALIDITY
         return bool(highest is not None and state.highestmodseq is not None
                     and highest < state.highestmodseq)
+
+    def _same_identity(self, session: ImapSession, folder_id: int) -> bool:
+        """Spot-check that stored UIDs still name the messages we stored under them.
+
+        A rebuilt server index can renumber messages and keep UIDVALIDITY; HIGHESTMODSEQ
+        going backwards reveals that only until later changes push it forward again.
+        Comparing size and Message-ID for a spread of UIDs catches it either way.
+        """
+        sample = ingest.sample_uids(self.db.conn, folder_id)
+        if not sample:
+            return True
+        ours = ingest.fingerprints(self.db.conn, folder_id, sample)
+        theirs = session.fetch_fingerprints(sample)
+        for uid, (size, mid) in ours.items():
+            if uid not in theirs:
+                continue  # expunged: handled by the expunge reconciliation
+            their_size, their_mid = theirs[uid]
+            if their_size != size or (mid and their_mid and their_mid != mid):
+                return False
+        return True
 
     def _local_count(self, folder_id: int) -> int:
         return ingest.local_count(self.db.conn, folder_id)

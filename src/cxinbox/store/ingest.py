@@ -114,6 +114,36 @@ def local_uids(conn: sqlite3.Connection, folder_id: int) -> list[int]:
         "SELECT uid FROM locations WHERE folder_id = ? ORDER BY uid", (folder_id,))]
 
 
+def sample_uids(conn: sqlite3.Connection, folder_id: int, count: int = 16) -> list[int]:
+    """A spread of stored UIDs (first, last, evenly between) found by index seeks."""
+    low, high = conn.execute("SELECT min(uid), max(uid) FROM locations WHERE folder_id = ?",
+                             (folder_id,)).fetchone()
+    if low is None:
+        return []
+    found = {low, high}
+    for i in range(1, count - 1):
+        target = low + (high - low) * i // (count - 1)
+        row = conn.execute("SELECT min(uid) FROM locations WHERE folder_id = ? AND uid >= ?",
+                           (folder_id, target)).fetchone()
+        if row[0] is not None:
+            found.add(row[0])
+    return sorted(found)
+
+
+def fingerprints(conn: sqlite3.Connection, folder_id: int,
+                 uids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    """(raw size, Message-ID) of what we stored under these UIDs."""
+    out: dict[int, tuple[int, str]] = {}
+    for uid in uids:
+        row = conn.execute(
+            "SELECT r.size, coalesce(m.message_id, '') FROM locations l"
+            " JOIN messages m ON m.id = l.message_pk JOIN raw_messages r ON r.id = m.raw_id"
+            " WHERE l.folder_id = ? AND l.uid = ?", (folder_id, uid)).fetchone()
+        if row is not None:
+            out[uid] = (int(row[0]), str(row[1]))
+    return out
+
+
 def local_count(conn: sqlite3.Connection, folder_id: int) -> int:
     return int(conn.execute("SELECT count(*) FROM locations WHERE folder_id = ?",
                             (folder_id,)).fetchone()[0])
@@ -285,11 +315,14 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
         else:
             raw_id = conn.execute("SELECT id FROM raw_messages WHERE sha256 = ?",
                                   (m.sha256,)).fetchone()[0]
-            row = conn.execute("SELECT id, conversation_id, gone_at FROM messages WHERE raw_id = ?",
-                               (raw_id,)).fetchone()
+            row = conn.execute("SELECT id, conversation_id, gone_at, seen FROM messages"
+                               " WHERE raw_id = ?", (raw_id,)).fetchone()
             if row is not None:
                 msg_pk = row[0]
-                if row[2] is not None:
+                seen = int("\\Seen" in m.flags.split())
+                if row[2] is not None or seen != row[3]:
+                    # Re-linked after a renumbering (or found again): the server's flags win.
+                    conn.execute("UPDATE messages SET seen = ? WHERE id = ?", (seen, msg_pk))
                     revived.append(row[0])
                     touched.add(row[1])
         if msg_pk is None:

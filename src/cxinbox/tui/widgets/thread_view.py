@@ -116,8 +116,7 @@ class ThreadView(VerticalScroll, can_focus=True):
                             glyphs=self._glyphs, expanded=self.expanded)
 
     def _older_text(self) -> Text:
-        return Text(f"{self._glyphs.older} {self._mounted_from} older message(s) - "
-                    "press o to load them")
+        return Text(f"{self._glyphs.older} {self._mounted_from} older: press o")
 
     async def clear(self, placeholder: str = "") -> None:
         self.detail = None
