@@ -128,3 +128,26 @@ def test_doctor_reports_bad_file_modes(tmp_path: Path) -> None:
     second = cx("doctor", "--config", str(cfg))
     assert second.returncode == 1
     assert "mode 0644" in second.stdout and "chmod 600" in second.stdout
+
+
+@pytest.mark.dovecot
+def test_reindex_rebuilds_derived_fields_from_raw(dovecot: Any, tmp_path: Path) -> None:
+    dovecot.deliver_many(generate_corpus(30, seed=12), "INBOX")
+    cfg = write_config(tmp_path, dovecot)
+    assert cx("sync", "--once", "--config", str(cfg)).returncode == 0
+    import sqlite3
+
+    db_path = tmp_path / "data" / "cxinbox.db"
+    conn = sqlite3.connect(db_path)
+    before = conn.execute("SELECT id, subject, body_text FROM messages ORDER BY id").fetchall()
+    conn.execute("UPDATE messages SET subject = 'garbled', body_text = 'garbled'")
+    conn.commit()
+    conn.close()
+    out = cx("reindex", "--config", str(cfg))
+    assert out.returncode == 0 and "reindexed 30 message(s)" in out.stdout
+    conn = sqlite3.connect(db_path)
+    after = conn.execute("SELECT id, subject, body_text FROM messages ORDER BY id").fetchall()
+    hits = conn.execute("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'garbled'")
+    assert after == before
+    assert hits.fetchone()[0] == 0
+    conn.close()

@@ -275,3 +275,34 @@ def test_renumbered_uids_under_same_uidvalidity_are_detected(dovecot: Any,
     finally:
         engine.close()
         db.close()
+
+
+def test_attachment_bytes_come_back_exactly_and_are_audited(dovecot: Any,
+                                                            tmp_path: Path) -> None:
+    import email
+    from email import policy
+
+    corpus = list(generate_corpus(120, seed=8))
+    dovecot.deliver_many(corpus, "INBOX")
+    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    try:
+        engine.sync_once()
+        service = InboxService(db, config, "maria")
+        conv = service.list_conversations("has:attachment", 0, 1).items[0]
+        detail = service.get_conversation(conv.id)
+        message = next(m for m in detail.messages if m.attachments)
+        att = message.attachments[0]
+        name, ctype, data = service.attachment(message.id, att.part_path)
+        assert len(data) == att.size and name == att.filename and ctype == att.content_type
+        originals = [
+            part.get_payload(decode=True)
+            for raw in corpus
+            for part in email.message_from_bytes(raw, policy=policy.default).walk()
+            if part.get_filename() == name
+        ]
+        assert data in originals
+        last = service.events_since(0)[-1]
+        assert (last.actor, last.action) == ("maria", "attachment.export")
+    finally:
+        engine.close()
+        db.close()

@@ -306,6 +306,20 @@ def _parse_id(text: str) -> int:
 
 
 @app.command()
+def reindex(config: ConfigOpt = None) -> None:
+    """Re-derive parsed fields and the full-text index from the stored raw messages."""
+    from cxinbox.service.reindex import reindex as run_reindex
+
+    cfg = _load_config(config)
+    db = _open_db(cfg)
+    try:
+        count = run_reindex(db, current_actor())
+    finally:
+        db.close()
+    typer.echo(f"reindexed {count} message(s)")
+
+
+@app.command()
 def doctor(config: ConfigOpt = None) -> None:
     """Check config, credentials, TLS, server reachability, SQLite and file modes."""
     from cxinbox.service.doctor import run_doctor

@@ -24,6 +24,8 @@ class InboxAPI(Protocol):
 
     async def sync_status(self) -> list[FolderStatus]: ...
 
+    async def attachment(self, message_id: int, part_path: str) -> tuple[str, str, bytes]: ...
+
     async def events_since(self, seq: int, limit: int = 500) -> list[Event]: ...
 
     async def last_event_seq(self) -> int: ...
@@ -76,3 +78,6 @@ class InProcessAPI:
 
     async def set_priority(self, conv_id: int, priority: str) -> None:
         await asyncio.to_thread(self.service.set_priority, conv_id, priority)
+
+    async def attachment(self, message_id: int, part_path: str) -> tuple[str, str, bytes]:
+        return await asyncio.to_thread(self.service.attachment, message_id, part_path)

@@ -135,6 +135,25 @@ class InboxService:
                 append_event(w, self.actor, "conversation.view", f"conversation:{conv_id}")
         return ConversationDetail(summary_from_row(row, tags), messages, notes)
 
+    def attachment(self, message_pk: int, part_path: str) -> tuple[str, str, bytes]:
+        """An attachment's bytes, recovered from the raw message; audited as an export."""
+        from cxinbox.domain.mime import extract_part
+
+        with self.db.read() as conn:
+            raw = convs.raw_of_message(conn, message_pk)
+            row = conn.execute("SELECT conversation_id FROM messages WHERE id = ?",
+                               (message_pk,)).fetchone()
+        if raw is None or row is None:
+            raise NotFound(f"no message {message_pk}")
+        try:
+            filename, content_type, data = extract_part(raw, part_path)
+        except KeyError:
+            raise NotFound(f"message {message_pk} has no part {part_path}") from None
+        with self.db.write() as conn:
+            append_event(conn, self.actor, "attachment.export", f"conversation:{row[0]}",
+                         {"message": message_pk, "part": part_path, "bytes": len(data)})
+        return clean_line(filename), clean_line(content_type), data
+
     def sync_status(self) -> list[FolderStatus]:
         return [FolderStatus(clean_line(r["account"]), clean_line(r["name"]), r["uidvalidity"],
                              r["last_uid"], r["messages"], r["last_sync_at"],

@@ -1,0 +1,35 @@
+"""Rebuild everything derived from the raw messages: parsed fields and the full-text index.
+
+Conversation membership is left alone on purpose: staff state (status, notes, assignment)
+hangs on conversations, and moving messages between them behind people's backs would be
+worse than an old threading decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cxinbox.domain.mime import parse_message
+from cxinbox.store import reparse
+from cxinbox.store.db import Database, append_event
+
+
+def reindex(db: Database, actor: str, progress: Callable[[int], None] | None = None) -> int:
+    done = 0
+    last_id = 0
+    while True:
+        with db.read() as conn:
+            batch = reparse.raw_batch(conn, last_id, 500)
+        if not batch:
+            break
+        updates = [(message_pk, parse_message(raw)) for message_pk, raw in batch]
+        with db.write() as conn:
+            reparse.update_parsed(conn, updates)
+        last_id = batch[-1][0]
+        done += len(batch)
+        if progress:
+            progress(len(batch))
+    with db.write() as conn:
+        reparse.rebuild_fts(conn)
+        append_event(conn, actor, "store.reindex", "", {"messages": done})
+    return done

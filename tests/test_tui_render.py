@@ -1,0 +1,164 @@
+"""What reaches the terminal: hostile text stays literal, --ascii stays 7-bit, and the
+per-second tick redraws only the countdown cells that changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.mailgen import hostile_messages
+from tests.test_tui_support import (
+    Inbox,
+    ingest_raw,
+    make_app,
+    make_inbox,
+    screen_ansi,
+    screen_text,
+    wait_for,
+    wait_rows,
+)
+
+HOSTILE_SUBJECTS = [
+    "Re: [/bold] closing tag first",
+    "[@click=app.quit]Click to confirm[/]",
+    "[b]bold?[/b] [link=https://evil.example]portal[/link]",
+    "Invoice \x1b[31mOVERDUE\x1b[0m \x1b]52;c;Y3VybA==\x07 \x9b2J done",
+    "Refund \u202eGNP.exe\u202c please",
+]
+
+
+def _ingest_hostile(inbox: Inbox) -> None:
+    for name, raw in hostile_messages():
+        if name != "huge-attachment-20mb":
+            ingest_raw(inbox.db, raw)
+    for index, subject in enumerate(HOSTILE_SUBJECTS):
+        raw = (f"From: \"[red]Mallory[/red] \x1b[8m\" <mallory{index}@attacker.example>\r\n"
+               f"To: appointments@maplestreet-clinic.example\r\nSubject: {subject}\r\n"
+               f"Date: Tue, 04 Mar 2025 14:59:{index:02d} +0000\r\n"
+               f"Message-ID: <hostile-{index}@attacker.example>\r\n"
+               "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+               "Body [bold]not bold[/bold] and [@click=app.quit]quit[/] \x1b]8;;x\x1b\\\r\n"
+               ).encode()
+        ingest_raw(inbox.db, raw)
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Inbox:
+    inbox = make_inbox(tmp_path, conversations=4)
+    _ingest_hostile(inbox)
+    return inbox
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_hostile_subjects_render_as_literal_harmless_text(
+        hostile: Inbox, size: tuple[int, int]) -> None:
+    app = make_app(hostile)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("5")
+        await wait_rows(pilot, app)
+        text = screen_text(app)
+        ansi = screen_ansi(app)
+        assert "[/bold]" in text
+        assert "[@click=app.quit]" in text
+        assert "[b]bold?[/b]" in text
+        assert "OVERDUE" in text
+        for bad in ("\x1b", "\x9b", "\x07", "\u202e", "\u202c"):
+            assert bad not in text
+        assert "\x1b]" not in ansi and "\x9b" not in ansi  # no OSC 52 / OSC 8 / C1 CSI
+        assert app.is_running
+
+
+async def test_clicking_click_markup_does_not_quit(hostile: Inbox) -> None:
+    app = make_app(hostile)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        await wait_rows(pilot, app)
+        lines = screen_text(app).splitlines()
+        row = next(i for i, line in enumerate(lines) if "[@click=app.quit]" in line)
+        column = lines[row].index("[@click=app.quit]") + 3
+        await pilot.click(offset=(column, row))
+        await pilot.click(offset=(column, row), times=2)
+        await wait_for(pilot, lambda: app.thread.detail is not None, what="opened by click")
+        text = screen_text(app)
+        header_row = next(i for i, line in enumerate(text.splitlines())
+                          if "[@click=app.quit]" in line and i != row)
+        header_col = text.splitlines()[header_row].index("[@click=app.quit]") + 3
+        await pilot.click(offset=(header_col, header_row))
+        await pilot.pause(0.2)
+        assert app.is_running
+        assert "[bold]not bold[/bold]" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_ascii_mode_emits_no_byte_outside_7bit(hostile: Inbox,
+                                                     size: tuple[int, int]) -> None:
+    app = make_app(hostile, ascii_only=True)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("5")
+        await wait_rows(pilot, app)
+        screens = [screen_ansi(app)]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.thread.detail is not None, what="open")
+        await pilot.pause(0.1)
+        screens.append(screen_ansi(app))
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+        screens.append(screen_ansi(app))
+        await pilot.press("escape", "escape", "s")
+        await pilot.pause(0.1)
+        screens.append(screen_ansi(app))
+        await pilot.press("escape", "ctrl+l")
+        await pilot.pause(0.1)
+        screens.append(screen_ansi(app))
+        for shot in screens:
+            bad = sorted({ch for ch in shot if ord(ch) > 127})
+            assert not bad, bad
+        assert "+-" in screens[1] or "|" in screens[1]
+
+
+async def test_unicode_mode_is_unaffected(hostile: Inbox) -> None:
+    app = make_app(hostile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        assert any(ord(ch) > 127 for ch in screen_text(app))
+
+
+async def test_countdowns_tick_only_where_text_changed(tmp_path: Path) -> None:
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        lst = app.conversation_list
+        text = screen_text(app)
+        assert "at risk" in text
+        assert app.conversation_list.tick() == 0  # nothing moved
+        inbox.clock.advance(1)
+        assert lst.tick() == 0  # minutes shown while more than 10 remain
+        inbox.clock.advance(59)
+        changed = lst.tick()
+        running = [s for s in lst.loaded_summaries()[: lst.size.height]
+                   if s.sla_state in ("ok", "at-risk")]
+        assert 0 < changed <= 2 * lst.size.height
+        assert changed >= len(running) // 2
+        await pilot.pause(0.1)
+        assert lst.tick() == 0  # drawn: no change until the next minute boundary
+
+
+async def test_sla_states_are_spelled_out(tmp_path: Path) -> None:
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        await wait_rows(pilot, app)
+        await pilot.press("slash", "ctrl+u", *"status:open", "enter")
+        await wait_rows(pilot, app)
+        text = screen_text(app)
+        assert "at risk" in text
+        inbox.clock.advance(3600 * 3)
+        app.conversation_list.tick()
+        await pilot.pause(0.1)
+        assert "BREACH" in screen_text(app)
+        await pilot.press("slash", "ctrl+u", *"status:pending", "enter")
+        await wait_rows(pilot, app)
+        assert "paused" in screen_text(app)
