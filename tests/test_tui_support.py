@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from rich.console import Console
 from textual.app import App
@@ -117,7 +118,17 @@ class Inbox:
 
 def make_inbox(tmp_path: Path, *, seed: int = 7, conversations: int = 300) -> Inbox:
     db = Database(tmp_path / "inbox.db", synchronous="OFF")
-    demo = build_demo(db, seed=seed, me=ME, now=NOW.timestamp(), conversations=conversations)
+    # Notes and events take their time from the store's clock: pin it too, so note times on
+    # screen (and so snapshots) do not depend on the day the tests run.
+    ticks = iter(range(10**9))
+
+    def fixed_ms() -> int:
+        return int(NOW.timestamp() * 1000) - 3_600_000 + next(ticks)
+
+    with mock.patch("cxinbox.store.db.now_ms", fixed_ms), \
+            mock.patch("cxinbox.service.inbox.now_ms", fixed_ms):
+        demo = build_demo(db, seed=seed, me=ME, now=NOW.timestamp(),
+                          conversations=conversations)
     service = InboxService(db, demo.config, ME)
     clock = FrozenClock()
     return Inbox(db, demo, service, SlaApi(InProcessAPI(service), clock), clock)
