@@ -58,7 +58,7 @@ def bench(n: int, workdir: Path) -> dict[str, float]:
         run_mbsync(server, workdir / "warm-maildir")
         shutil.rmtree(workdir / "warm-maildir", ignore_errors=True)
 
-        cfg = write_config(workdir, server)
+        cfg = write_config(workdir, server, batch_size=500)  # the shipped default
         cmd = [sys.executable, "-m", "cxinbox", "sync", "--once", "--quiet", "--config", str(cfg)]
         cx_full, cx_rss, _ = timed_child(cmd)
         workers_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -15,7 +15,7 @@ from cxinbox.store.db import Database
 
 def write_config(tmp: Path, server: Any, *, port: int | None = None, tls: str = "implicit",
                  ca_file: Path | None | bool = True, folders: tuple[str, ...] = ("INBOX",),
-                 extra_sync: str = "", name: str = "appointments") -> Path:
+                 extra_sync: str = "", name: str = "appointments", batch_size: int = 100) -> Path:
     """A config file for one account on the fixture server; the password in a 0600 file."""
     secret = tmp / f"{name}.pass"
     secret.write_text(server.password + "\n")
@@ -34,7 +34,7 @@ timezone = "America/New_York"
 path = "{tmp / 'data' / 'cxinbox.db'}"
 
 [sync]
-batch_size = 100
+batch_size = {batch_size}
 socket_timeout_s = 10
 connect_timeout_s = 5
 reconnect_max_s = 2

@@ -22,6 +22,11 @@ from imapclient.exceptions import IMAPClientError, LoginError
 from imapclient.response_parser import parse_fetch_response
 from imapclient.util import to_unicode
 
+from cxinbox.channels.fetchparse import LITERAL_AT_END, body_item
+
+
+_MAX_LINE = 1_000_000
+
 
 class ImapError(Exception):
     """The connection or the server failed; retrying later may succeed."""
@@ -194,13 +199,13 @@ class ImapSession:
         with self._guard("UID SEARCH ALL"):
             return {int(u) for u in self._client.search("ALL")}
 
-    def _uid_fetch(self, uids: bytes, items: Sequence[str],
-                   modifiers: str | None = None) -> dict[int, dict[bytes, object]]:
-        """UID FETCH over a compact sequence set.
+    def _uid_fetch_raw(self, uids: bytes, items: Sequence[str],
+                       modifiers: str | None = None) -> list[Any]:
+        """UID FETCH over a compact sequence set; imaplib's untagged FETCH data.
 
         imapclient's own fetch() cannot take a set like b"1:500" (it filters the reply
         through int()), and listing 100,000 UIDs one by one would make a huge command, so
-        the command goes through imaplib and the reply through imapclient's parser.
+        the command goes through imaplib directly.
         """
         imap = self._client._imap  # the imaplib connection imapclient wraps
         args = [uids.decode("ascii"), "(" + " ".join(items) + ")"]
@@ -210,6 +215,13 @@ class ImapSession:
         if typ != "OK":
             raise ImapError(f"UID FETCH failed: {describe_error(Exception(data))}")
         if not data or data == [None]:
+            return []
+        return list(data)
+
+    def _uid_fetch(self, uids: bytes, items: Sequence[str],
+                   modifiers: str | None = None) -> dict[int, dict[bytes, object]]:
+        data = self._uid_fetch_raw(uids, items, modifiers)
+        if not data:
             return {}
         parsed: dict[int, dict[bytes, object]] = parse_fetch_response(
             data, self._client.normalise_times, True)
@@ -217,25 +229,47 @@ class ImapSession:
 
     def fetch_bodies(self, uids: Sequence[int]) -> list[FetchedRaw]:
         """Fetch whole messages. A UID that comes back without a body was expunged meanwhile."""
-        items = ["UID", "FLAGS", "INTERNALDATE", "BODY.PEEK[]"]
-        if self.condstore:
-            items.append("MODSEQ")
+        items = "UID FLAGS INTERNALDATE BODY.PEEK[]" + (" MODSEQ" if self.condstore else "")
         with self._guard("UID FETCH"):
-            response = self._uid_fetch(uid_set(uids), items)
-        out: list[FetchedRaw] = []
-        for uid, data in response.items():
-            body = data.get(b"BODY[]")
-            if not isinstance(body, bytes):
-                continue
-            modseq: Any = data.get(b"MODSEQ")
-            out.append(FetchedRaw(
-                uid=int(uid), flags=_flags_str(data.get(b"FLAGS", ())),  # type: ignore[arg-type]
-                modseq=int(modseq[0]) if modseq else None,
-                internal_date=_epoch(data.get(b"INTERNALDATE")),
-                raw=bytes(body),
-            ))
+            out = self._read_body_fetch(uid_set(uids), items)
         out.sort(key=lambda f: f.uid)
         return out
+
+    def _read_body_fetch(self, uids: bytes, items: str) -> list[FetchedRaw]:
+        """Send one UID FETCH and read its reply straight off imaplib's buffered socket.
+
+        Only this bulk command bypasses imaplib's reader (see fetchparse.py for why); the
+        connection is left exactly as imaplib expects it: the tagged reply consumed, the
+        tag forgotten.
+        """
+        imap = self._client._imap
+        tag: bytes = imap._new_tag()
+        imap.send(tag + b" UID FETCH " + uids + b" (" + items.encode("ascii") + b")\r\n")
+        reader = imap.file
+        out: list[FetchedRaw] = []
+        try:
+            while True:
+                line = reader.readline(_MAX_LINE)
+                if not line:
+                    raise ImapError("the server closed the connection during UID FETCH")
+                if line.startswith(tag + b" "):
+                    status = line[len(tag) + 1:].split(b" ", 1)[0]
+                    if status != b"OK":
+                        raise ImapError(f"UID FETCH refused: {line.decode('utf-8', 'replace').strip()}")
+                    return out
+                if line.startswith(b"* BYE"):
+                    raise ImapError(f"server said {line.decode('utf-8', 'replace').strip()}")
+                size = LITERAL_AT_END.search(line)
+                if size is None:
+                    continue  # EXISTS, EXPUNGE, an unsolicited FLAGS update: not ours
+                literal = reader.read(int(size.group(1)))
+                tail = reader.readline(_MAX_LINE)
+                item = body_item(line, literal, tail)
+                if item is not None:
+                    out.append(FetchedRaw(item.uid, item.flags, item.modseq, item.internal_date,
+                                          item.raw))
+        finally:
+            imap.tagged_commands.pop(tag, None)
 
     def fetch_fingerprints(self, uids: Sequence[int]) -> dict[int, tuple[int, str]]:
         """(size, Message-ID) per UID: a cheap check that a UID still names the same message."""

@@ -133,6 +133,7 @@ class MailSync:
 
     def sync_folder(self, session: ImapSession, account: AccountConfig, folder: str) -> FolderResult:
         result = FolderResult(account.name, folder)
+        self.db.relax_durability_for_this_thread()
         self._indexer.catch_up()
         info = session.select(folder)
         now = ingest.utc_now()
@@ -422,10 +423,11 @@ class _Indexer:
         self._wake.set()
 
     def _run(self) -> None:
+        self.db.relax_durability_for_this_thread()
         while True:
             self._wake.wait()
             self._wake.clear()
-            self.catch_up(limit=2000)
+            self.catch_up(limit=250)
             if self._stop.is_set():
                 return
 

@@ -116,6 +116,15 @@ class Database:
             self._local.conn = conn
         return conn
 
+    def relax_durability_for_this_thread(self) -> None:
+        """synchronous=NORMAL on this thread's connection: commits skip the fsync.
+
+        Only for writes that can be replayed: a sync batch lost to a power cut takes its
+        watermark with it and is fetched again. Staff actions, audit and the outbox keep
+        FULL on their own connections.
+        """
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+
     def close(self) -> None:
         with self._conn_lock:
             for conn in self._all_connections:

@@ -1,0 +1,155 @@
+"""The demo clinic: deterministic, realistic, built through the real ingest and service
+paths, and kept alive by a trickle of new patient messages."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from cxinbox.service.demo import STAFF, DemoArrivals, build_demo
+from cxinbox.service.inbox import InboxService
+from cxinbox.store.db import Database
+
+NOW = 1_741_100_400.0  # Tue 4 Mar 2025 15:00 UTC
+
+
+def _build(tmp_path: Path, name: str, seed: int = 7) -> tuple[Database, InboxService]:
+    db = Database(tmp_path / name, synchronous="OFF")
+    demo = build_demo(db, seed=seed, me="frontdesk", now=NOW)
+    return db, InboxService(db, demo.config, "frontdesk")
+
+
+def _all(service: InboxService, query: str = "") -> list:  # type: ignore[type-arg]
+    page = service.list_conversations(query, 0, 1000)
+    return list(page.items)
+
+
+def test_same_seed_same_clinic(tmp_path: Path) -> None:
+    _, a = _build(tmp_path, "a.db")
+    _, b = _build(tmp_path, "b.db")
+    _, c = _build(tmp_path, "c.db", seed=8)
+
+    def shape(service: InboxService) -> list[tuple[object, ...]]:
+        return [(s.id, s.subject, s.from_name, s.status, s.assignee, s.priority, s.tags,
+                 s.last_message_at) for s in _all(service)]
+
+    assert shape(a) == shape(b)
+    assert shape(a) != shape(c)
+
+
+def test_a_realistic_spread(tmp_path: Path) -> None:
+    _, service = _build(tmp_path, "demo.db")
+    items = _all(service)
+    assert 280 <= len(items) <= 320
+    channels = Counter(s.channel for s in items)
+    assert channels["email"] > 150 and channels["sms"] > 40
+    statuses = Counter(s.status for s in items)
+    assert {"open", "pending", "snoozed", "closed"} <= set(statuses)
+    assert Counter(s.priority for s in items).keys() >= {"urgent", "high", "normal", "low"}
+    assigned = {s.assignee for s in items if s.assignee}
+    assert set(STAFF) <= assigned and "frontdesk" in assigned
+    assert service.list_conversations("status:open assignee:none", 0, 1).total > 5
+    assert service.list_conversations("status:open assignee:me", 0, 1).total > 5
+    mailboxes = {s.mailbox for s in items if s.channel == "email"}
+    assert mailboxes == {"appointments", "billing", "results", "referrals"}
+    tags = {t for s in items for t in s.tags}
+    assert {"lab-results", "billing", "refill", "referral", "insurance"} <= tags
+    assert any(s.has_attachment for s in items)
+    assert max(s.message_count for s in items) > 20  # a long thread
+
+
+def test_red_flag_and_notes_with_mentions(tmp_path: Path) -> None:
+    _, service = _build(tmp_path, "demo.db")
+    red = _all(service, '"chest pain"')
+    assert len(red) == 1
+    detail = service.get_conversation(red[0].id)
+    assert detail.summary.priority == "urgent" and "red-flag" in detail.summary.tags
+    assert any("@priya" in note.body for note in detail.notes)
+    noted = [s for s in _all(service) if s.status != "closed"]
+    mentions = sum("@" in n.body for s in noted[:120]
+                   for n in service.get_conversation(s.id, record_view=False).notes)
+    assert mentions >= 3
+
+
+def test_sla_inputs_spread_over_ok_at_risk_breached_paused(tmp_path: Path) -> None:
+    """Created/response times give a 1-business-hour first response every state."""
+    _, service = _build(tmp_path, "demo.db")
+    waiting = [s for s in _all(service, "status:open") if s.first_response_at is None]
+    ages = [NOW - s.created_at for s in waiting]
+    assert any(a < 45 * 60 for a in ages)  # ok
+    assert any(45 * 60 <= a < 60 * 60 for a in ages)  # at risk (last quarter)
+    assert any(a >= 60 * 60 for a in ages)  # breached
+    assert service.list_conversations("status:pending", 0, 1).total > 10  # paused
+
+
+def test_staff_actions_went_through_the_service(tmp_path: Path) -> None:
+    _, service = _build(tmp_path, "demo.db")
+    events = service.events_since(0, 5000)
+    actions = Counter(e.action for e in events)
+    for action in ("conversation.assign", "conversation.tag", "conversation.status",
+                   "conversation.priority", "conversation.note", "mail.received"):
+        assert actions[action] > 0, action
+    assert {e.actor for e in events if e.action == "conversation.assign"} >= set(STAFF)
+
+
+def test_arrival_adds_a_message_and_an_event(tmp_path: Path) -> None:
+    db = Database(tmp_path / "demo.db", synchronous="OFF")
+    demo = build_demo(db, seed=7, me="frontdesk", now=NOW)
+    service = InboxService(db, demo.config, "frontdesk")
+    seq = service.last_event_seq()
+    before = service.list_conversations("", 0, 1).total
+    messages_before = sum(s.message_count for s in _all(service))
+    conversations = {demo.arrive(now=NOW + 25 * i) for i in range(6)}
+    assert all(conversations)
+    events = service.events_since(seq)
+    assert len(events) == 6
+    assert {e.action for e in events} <= {"mail.received", "sms.received"}
+    assert sum(s.message_count for s in _all(service)) == messages_before + 6
+    assert service.list_conversations("", 0, 1).total >= before
+
+
+def test_arrivals_thread_trickles_and_stops(tmp_path: Path) -> None:
+    db = Database(tmp_path / "demo.db", synchronous="OFF")
+    demo = build_demo(db, seed=7, me="frontdesk", now=NOW, conversations=20)
+    arrivals = DemoArrivals(demo, low_s=0.01, high_s=0.02)
+    arrivals.start()
+    deadline = time.monotonic() + 10
+    while demo.arrived < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    arrivals.stop()
+    count = demo.arrived
+    assert count >= 3 and arrivals.last_error is None
+    time.sleep(0.1)
+    assert demo.arrived == count
+
+
+def test_builds_quickly(tmp_path: Path) -> None:
+    start = time.perf_counter()
+    _build(tmp_path, "demo.db")
+    assert time.perf_counter() - start < 3.0  # measured ~0.6 s; first rows need < 2 s
+
+
+def test_open_demo_never_touches_the_real_db_and_cleans_up(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from cxinbox.tui import launch
+
+    seen: dict[str, object] = {}
+
+    def fake_run(api: object, config: object, **kwargs: object) -> None:
+        seen["db"] = api.service.db.path  # type: ignore[attr-defined]
+        seen["total"] = api.service.list_conversations("", 0, 1).total  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(launch, "_run", fake_run)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "real-data"))
+    launch.open_demo()
+    db_path = Path(str(seen["db"]))
+    assert db_path.is_relative_to(tmp_path) and "cxinbox-demo-" in str(db_path)
+    assert not db_path.parent.exists()
+    assert not (tmp_path / "real-data").exists()
+    assert int(str(seen["total"])) >= 290

@@ -1,0 +1,148 @@
+"""End to end, as a person would: `cxinbox demo` in a real terminal (tmux) at 80x24.
+
+Each test runs its own tmux server (`-L` with a unique socket), polls `capture-pane` for
+what it expects instead of sleeping, and sends Escape in a `send-keys` call of its own so
+tmux cannot merge it with the next key into an Alt sequence.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+COMMAND = [sys.executable, "-m", "cxinbox", "demo"]
+
+
+class Tmux:
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def run(self, *args: str, check: bool = True) -> str:
+        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
+                              text=True, check=check, timeout=20)
+        return done.stdout
+
+    def start(self, argv: list[str], *, width: int = 80, height: int = 24,
+              env: dict[str, str] | None = None) -> None:
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
+        script = f"{exports} {shlex.join(argv)}; echo EXITED:$?; sleep 30"
+        self.run("-f", "/dev/null", "new-session", "-d", "-x", str(width), "-y",
+                 str(height), "sh", "-c", script)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p")
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", *keys)
+
+    def type(self, text: str) -> None:
+        self.run("send-keys", "-l", text)
+
+    def wait(self, condition: Callable[[str], bool], what: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if condition(screen):
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}; screen was:\n{screen}")
+
+    def wait_text(self, text: str, timeout: float = 20) -> str:
+        return self.wait(lambda s: text in s, repr(text), timeout)
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    session = Tmux(f"cxinbox-test-{uuid.uuid4().hex[:12]}")
+    try:
+        yield session
+    finally:
+        session.run("kill-server", check=False)
+
+
+def _env() -> dict[str, str]:
+    keep = {k: os.environ[k] for k in ("PATH", "HOME", "PYTHONPATH", "LANG") if k in os.environ}
+    return {**keep, "TERM": "xterm-256color", "LC_ALL": "C.UTF-8"}
+
+
+def _rows(screen: str) -> list[str]:
+    return [line for line in screen.splitlines()[1:] if " eml " in line or " sms " in line]
+
+
+def test_navigate_search_open_quit(tmux: Tmux) -> None:
+    started = time.monotonic()
+    tmux.start(COMMAND, env=_env())
+    screen = tmux.wait(lambda s: "online:" in s and len(_rows(s)) > 10, "first rows")
+    ready = time.monotonic() - started
+    assert ready < 10, ready  # generous under CI load; bench_tui measures the real figure
+    assert "All open" in screen
+
+    third = _rows(screen)[2]
+    subject = third.split(" eml " if " eml " in third else " sms ", 1)[1][15:41].strip()
+    subject = subject.rstrip("…").strip()
+    tmux.keys("j")
+    tmux.keys("j")
+    tmux.keys("Enter")
+    tmux.wait(lambda s: "Internal notes" in s and subject in s, "the third conversation")
+    tmux.keys("Escape")
+    tmux.wait(lambda s: len(_rows(s)) > 10, "back to the list")
+
+    tmux.keys("/")
+    tmux.wait_text("Enter search")
+    tmux.type("tag:red-flag")  # replaces the current view's query, which starts selected
+    tmux.wait_text("tag:red-flag")
+    tmux.keys("Enter")
+    screen = tmux.wait_text("Search: tag:red-flag (1)")
+    assert "Chest pain" in screen
+    tmux.keys("Enter")
+    tmux.wait(lambda s: "RED FLAG" in s and " NOTE " in s and "Internal notes" in s,
+              "the red-flag conversation with its note")
+    tmux.keys("Escape")
+    tmux.wait(lambda s: "Internal notes" not in s, "list again")
+
+    tmux.keys("/")
+    tmux.wait_text("Enter search")
+    tmux.type("status:open tag:")
+    tmux.keys("Enter")
+    tmux.wait_text("query error at column 13")
+    tmux.keys("Escape")
+    tmux.wait(lambda s: "query error" not in s, "error closed")
+
+    tmux.keys("q")
+    tmux.wait_text("EXITED:0")
+
+
+def test_ascii_no_mouse_and_triage(tmux: Tmux) -> None:
+    tmux.start([*COMMAND, "--ascii", "--no-mouse"], env=_env())
+    screen = tmux.wait(lambda s: "online:" in s and len(_rows(s)) > 10, "first rows")
+    assert screen.isascii(), sorted({c for c in screen if ord(c) > 127})
+    assert "All open" in screen and " | " in screen
+    tmux.keys("1")
+    screen = tmux.wait_text("My open")
+    mine_before = int(screen.split("My open (", 1)[1].split(")", 1)[0])
+    tmux.keys("4")
+    tmux.wait_text("All open (")
+    tmux.keys("a")
+    tmux.wait_text("assigned to you")
+    tmux.keys("1")
+    tmux.wait_text(f"My open ({mine_before + 1})")
+    tmux.keys("u")
+    tmux.wait_text(f"My open ({mine_before})")
+    tmux.keys("?")
+    screen = tmux.wait_text("Keys - Esc to close")
+    assert screen.isascii()
+    tmux.keys("Escape")
+    tmux.wait(lambda s: "Keys - Esc" not in s, "help closed")
+    tmux.keys("C-q")
+    tmux.wait_text("EXITED:0")

@@ -1,0 +1,257 @@
+"""Pure parts of the TUI, tested without a screen: folding, triage inverses, durations,
+row layout, ASCII folding, views, time texts, safe attachment names, launch decisions."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.cells import cell_len
+
+from cxinbox.api.types import ConversationSummary
+from cxinbox.tui import actions, triage, views
+from cxinbox.tui.ascii import AsciiFilter, fold_text
+from cxinbox.tui.attachments import safe_filename, save_bytes
+from cxinbox.tui.bodyfold import split_body
+from cxinbox.tui.launch import over_ssh, want_ascii
+from cxinbox.tui.rows import AGE_WIDTH, SLA_WIDTH, columns_for, fit
+from cxinbox.tui.timefmt import age_changes_at, age_text, clinic_datetime
+
+NOW = datetime(2025, 3, 4, 15, 0, tzinfo=UTC)
+
+
+def summary(**fields: object) -> ConversationSummary:
+    base = ConversationSummary(
+        id=12, subject="Refill", from_name="Jane Doe", from_addr="jane@example.com",
+        channel="email", mailbox="appointments", status="open", assignee="maria",
+        priority="normal", tags=("refill",), created_at=0, last_message_at=0,
+        last_inbound_at=0, first_response_at=None, snoozed_until=None, message_count=1,
+        unread_count=1, has_attachment=False)
+    return replace(base, **fields)  # type: ignore[arg-type]
+
+
+# -- body folding -------------------------------------------------------------------------
+
+
+def test_quote_with_attribution_and_signature_fold() -> None:
+    body = ("Thursday works.\n\n-- \nJane\n555-0100")
+    parts = split_body(body)
+    assert [p.kind for p in parts] == ["text", "signature"]
+    body = ("Thursday works.\n\nOn Mon, 3 Mar 2025 at 10:00, Clinic <a@b> wrote:\n"
+            "> Your visit\n>\n> is booked.\n\nThanks\n")
+    parts = split_body(body)
+    assert [p.kind for p in parts] == ["text", "quote", "text"]
+    assert parts[1].lines[0].startswith("On Mon")
+    assert parts[1].lines[-1] == "> is booked."
+
+
+def test_wrapped_attribution_and_outlook_forward() -> None:
+    body = "ok\nOn Mon, 3 Mar 2025 at 10:00, Maple Street Clinic\n<a@b.example> wrote:\n> hi\n"
+    assert [p.kind for p in split_body(body)] == ["text", "quote"]
+    body = "see below\n-----Original Message-----\nFrom: x\nSent: y\n\nold text"
+    parts = split_body(body)
+    assert [p.kind for p in parts] == ["text", "quote"]
+    assert parts[1].lines[-1] == "old text"
+
+
+def test_on_without_quote_is_just_text() -> None:
+    body = "On Monday I wrote: the letter\nthanks"
+    assert [p.kind for p in split_body(body)] == ["text"]
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab> -\nOnwrote:")), max_size=200))
+def test_folding_never_loses_a_nonblank_line(body: str) -> None:
+    kept = [line for part in split_body(body) for line in part.lines]
+    assert [ln for ln in kept if ln.strip()] == [ln for ln in body.split("\n") if ln.strip()]
+
+
+# -- triage ---------------------------------------------------------------------------------
+
+
+class RecordingApi:
+    actor = "me"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, ...]] = []
+
+    async def assign(self, conv: int, user: str | None) -> None:
+        self.calls.append(("assign", conv, user))
+
+    async def set_status(self, conv: int, status: str, until: int | None = None) -> None:
+        self.calls.append(("status", conv, status, until))
+
+    async def set_priority(self, conv: int, priority: str) -> None:
+        self.calls.append(("priority", conv, priority))
+
+    async def tag(self, conv: int, add: list[str], remove: list[str]) -> None:
+        self.calls.append(("tag", conv, add, remove))
+
+    async def add_note(self, conv: int, body: str) -> int:
+        self.calls.append(("note", conv, body))
+        return 1
+
+
+async def test_inverses_restore_what_was_on_screen() -> None:
+    api = RecordingApi()
+    s = summary(status="snoozed", snoozed_until=999, tags=("refill", "billing"))
+    for action in (triage.assign(s, "me", "me"), triage.status(s, "closed"),
+                   triage.priority(s, "urgent"),
+                   triage.tags(s, ["refill", "new"], ["billing", "absent"])):
+        await action.call(api)  # type: ignore[arg-type]
+        assert action.inverse is not None
+        await action.inverse.call(api)  # type: ignore[arg-type]
+    assert api.calls == [
+        ("assign", 12, "me"), ("assign", 12, "maria"),
+        ("status", 12, "closed", None), ("status", 12, "snoozed", 999),
+        ("priority", 12, "urgent"), ("priority", 12, "normal"),
+        ("tag", 12, ["refill", "new"], ["billing", "absent"]), ("tag", 12, ["billing"], ["new"]),
+    ]
+    assert triage.note(s, "x").inverse is None
+
+
+def test_triage_text_never_names_the_patient() -> None:
+    s = summary(subject="HIV test results", from_name="Jane Doe")
+    for action in (triage.assign(s, "me", "me"), triage.status(s, "closed"),
+                   triage.tags(s, ["x"], []), triage.note(s, "secret")):
+        assert "Jane" not in action.done and "HIV" not in action.done
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("30m", 1800), ("2h", 7200), ("1d", 86400), ("1w", 604800), ("2h30m", 9000),
+    ("45", 2700), (" 3 h ", 10800), ("", None), ("soon", None), ("0", None), ("2x", None),
+    ("h", None), ("400d", None)])
+def test_durations(text: str, seconds: int | None) -> None:
+    assert triage.parse_duration(text) == seconds
+
+
+def test_tag_input() -> None:
+    assert triage.parse_tag_input("Lab-Results, -billing +x #y -billing") == (
+        ["lab-results", "x", "y"], ["billing"])
+
+
+# -- rows, folding, time ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", range(40, 200, 7))
+def test_columns_add_up_to_the_width(width: int) -> None:
+    cols = columns_for(width)
+    used = (2 + SLA_WIDTH + 1 + (cols.priority + 1 if cols.priority else 0)
+            + (cols.channel + 1 if cols.channel else 0) + cols.sender + 1 + cols.subject + 1
+            + (cols.tags + 1 if cols.tags else 0) + (cols.assignee + 1 if cols.assignee else 0)
+            + AGE_WIDTH)
+    assert used == width
+    assert cols.age_x == width - AGE_WIDTH
+    assert cols.subject >= 20 or width < 70
+
+
+@given(st.text(max_size=40), st.integers(min_value=1, max_value=30))
+def test_fit_is_exact_in_cells(text: str, width: int) -> None:
+    from cxinbox.domain.sanitize import clean_line
+
+    assert cell_len(fit(clean_line(text), width, "…")) == width
+
+
+@given(st.text(max_size=60))
+def test_ascii_fold_is_7bit_and_keeps_cell_width(text: str) -> None:
+    from cxinbox.domain.sanitize import clean_line
+
+    line = clean_line(text)
+    folded = fold_text(line)
+    assert folded.isascii()
+    assert cell_len(folded) == cell_len(line)
+
+
+def test_ascii_filter_on_segments() -> None:
+    from rich.segment import Segment
+    from textual.color import Color
+
+    out = AsciiFilter().apply([Segment("José ● ─ 王"), Segment("plain")], Color(0, 0, 0))
+    assert [s.text for s in out] == ["Jose * - ??", "plain"]
+
+
+def test_age_and_its_next_change() -> None:
+    then = int(NOW.timestamp())
+    assert age_text(then, NOW) == "now"
+    assert age_text(then - 125, NOW) == "2m"
+    assert age_text(then - 3 * 3600, NOW) == "3h"
+    assert age_text(then - 3 * 86400, NOW) == "3d"
+    assert age_text(then - 30 * 86400, NOW) == "4w"
+    changes = age_changes_at(then - 125, NOW)
+    assert age_text(then - 125, datetime.fromtimestamp(changes - 1, UTC)) == "2m"
+    assert age_text(then - 125, datetime.fromtimestamp(changes, UTC)) == "3m"
+
+
+def test_dates_in_the_clinic_zone() -> None:
+    chicago = ZoneInfo("America/Chicago")
+    epoch = int(NOW.timestamp())
+    assert clinic_datetime(epoch, chicago, NOW) == "09:00"
+    assert clinic_datetime(epoch - 86400, chicago, NOW) == "Mon 09:00"
+    assert clinic_datetime(epoch - 40 * 86400, chicago, NOW) == "23 Jan 09:00"
+    assert clinic_datetime(epoch - 400 * 86400, chicago, NOW) == "29 Jan 2024 09:00"
+
+
+# -- registry, views, launch ---------------------------------------------------------------
+
+
+def test_registry_ids_are_unique_and_keymap_typos_are_found() -> None:
+    ids = [spec.id for spec in actions.ACTIONS]
+    assert len(ids) == len(set(ids))
+    assert actions.unknown_ids({"assign-me": "m", "asign-me": "x"}) == ["asign-me"]
+    spec = actions.action("assign-me")
+    assert actions.effective_keys(spec, {"assign-me": "m"}) == "m"
+    assert actions.effective_keys(spec, {}) == "a"
+    assert all(b.priority for b in actions.bindings("app")
+               if b.action not in ("quit", "help_quit"))  # type: ignore[union-attr]
+
+
+def test_views_are_queries() -> None:
+    assert views.standard_view("mine").query == "status:open assignee:me"
+    assert "sla:at-risk OR sla:breached" in views.standard_view("at-risk").query
+    assert views.tag_view("lab results").query == 'status:open tag:"lab results"'
+    assert views.mailbox_view("billing").query == "status:open mailbox:billing"
+
+
+@pytest.mark.parametrize(("flag", "mode", "term", "expected"), [
+    (None, "auto", "linux", True), (None, "auto", "vt100", True), (None, "auto", "dumb", True),
+    (None, "auto", "xterm-256color", False), (None, "on", "xterm", True),
+    (None, "off", "linux", False), (True, "off", "xterm", True), (False, "on", "linux", False)])
+def test_ascii_decision(flag: bool | None, mode: str, term: str, expected: bool) -> None:
+    assert want_ascii(flag, mode, {"TERM": term}) is expected
+
+
+def test_ssh_detection() -> None:
+    assert over_ssh({"SSH_CONNECTION": "1 2 3 4"}) and over_ssh({"SSH_TTY": "/dev/pts/1"})
+    assert not over_ssh({"TERM": "xterm"})
+
+
+def test_cli_import_path_stays_free_of_textual() -> None:
+    code = ("import sys, cxinbox.cli, cxinbox.tui.launch; "
+            "print('textual' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": "src"})
+    assert out.stdout.strip() == "False"
+
+
+# -- attachments ---------------------------------------------------------------------------
+
+
+def test_attachment_names_are_tamed(tmp_path: Path) -> None:
+    assert safe_filename("../../etc/passwd") == "passwd"
+    assert safe_filename("C:\\x\\report.pdf") == "report.pdf"
+    assert safe_filename("..") == "attachment"
+    assert safe_filename("a\x1b[31mb.pdf") == "a_31mb.pdf"
+    first = save_bytes(tmp_path, "report.pdf", b"1")
+    second = save_bytes(tmp_path, "report.pdf", b"2")
+    assert first.name == "report.pdf" and second.name == "report (2).pdf"
+    assert first.read_bytes() == b"1" and second.read_bytes() == b"2"
+    assert (first.stat().st_mode & 0o777) == 0o600
+    with pytest.raises(FileNotFoundError):
+        save_bytes(tmp_path / "missing", "x", b"")
