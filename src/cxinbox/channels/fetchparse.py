@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from calendar import timegm
 from dataclasses import dataclass
+from datetime import datetime
 
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
@@ -47,9 +48,10 @@ def internal_date(value: bytes) -> int | None:
     hh, mm, ss = int(m.group(4)), int(m.group(5)), int(m.group(6))
     offset = (int(m.group(8)) * 3600 + int(m.group(9)) * 60) * (1 if m.group(7) == b"+" else -1)
     try:
-        return timegm((year, month, day, hh, mm, ss)) - offset
-    except (ValueError, OverflowError):
+        datetime(year, month, day, hh, mm, ss)  # rejects 31-Feb and 25:00
+    except ValueError:
         return None
+    return timegm((year, month, day, hh, mm, ss)) - offset
 
 
 def body_item(head: bytes, literal: bytes, tail: bytes) -> BodyItem | None:
