@@ -125,7 +125,7 @@ def build_inbox(path: Path, n: int) -> dict[str, float]:
                                            watermark=uids[mailbox], now=now + 60)
                     conv_id = next(iter(touched))
                 fresh = i >= n - 40
-                status = "open" if fresh else rng.choices(
+                status = "open" if fresh or i == 0 else rng.choices(
                     ("open", "pending", "snoozed", "closed"), (20, 10, 3, 67))[0]
                 assignee = None if fresh and rng.random() < 0.5 else rng.choice(staff)
                 convs.update_state(conn, conv_id, status=status, assignee=assignee,

@@ -6,7 +6,6 @@ list` and friends start fast (a test checks it).
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import json
 import os
@@ -237,6 +236,8 @@ def list_(
     """List conversations matching QUERY, newest first."""
     from cxinbox.api.interface import InProcessAPI
 
+    import asyncio
+
     cfg = _load_config(config)
     api = InProcessAPI(_service(cfg))
     page = asyncio.run(api.list_conversations(query, offset, limit))
@@ -262,6 +263,8 @@ def show(
 ) -> None:
     """Show one conversation with its messages and notes."""
     from cxinbox.api.interface import InProcessAPI
+
+    import asyncio
 
     conv_id = _parse_id(conversation)
     cfg = _load_config(config)

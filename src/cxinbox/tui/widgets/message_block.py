@@ -96,5 +96,14 @@ class MessageBlock(Static):
         return message_text(self.message, tz=self._tz, now=self._now, glyphs=self._glyphs,
                             expanded=expanded)
 
+    def show(self, message: MessageView, now: datetime, expanded: bool) -> None:
+        """Reuse this block for another message: updating text is far cheaper than
+        mounting a new widget (no stylesheet pass), which keeps opening a thread fast."""
+        self.message = message
+        self._now = now
+        self.set_class(message.direction == "out", "-outbound")
+        self.update(self._render_text(expanded))
+        self.display = True
+
     def set_expanded(self, expanded: bool) -> None:
         self.update(self._render_text(expanded))

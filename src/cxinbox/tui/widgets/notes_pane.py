@@ -11,6 +11,7 @@ import re
 from datetime import datetime, tzinfo
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -49,17 +50,30 @@ class NotesPane(VerticalScroll):
         self._tz = tz
         self._glyphs = glyphs
         self.border_title = "Internal notes - staff only"
+        self._notes: list[Static] = []
 
     async def show(self, notes: tuple[NoteView, ...], now: datetime) -> None:
-        await self.remove_children()
-        if not notes:
-            await self.mount(Static(Text("No notes yet. Press n to add one."),
-                                    id="notes-empty"))
-            return
-        await self.mount_all(
-            Static(note_text(n, tz=self._tz, now=now, glyphs=self._glyphs), classes="note",
-                   markup=False) for n in notes)
+        """Show `notes`, reusing note widgets from the previous conversation."""
+        self._ensure_empty().display = not notes
+        for widget, note in zip(self._notes, notes, strict=False):
+            widget.update(note_text(note, tz=self._tz, now=now, glyphs=self._glyphs))
+            widget.display = True
+        for widget in self._notes[len(notes):]:
+            widget.display = False
+        extra = [Static(note_text(n, tz=self._tz, now=now, glyphs=self._glyphs),
+                        classes="note", markup=False) for n in notes[len(self._notes):]]
+        if extra:
+            await self.mount_all(extra)
+            self._notes.extend(extra)
         self.scroll_end(animate=False)
 
+    def _ensure_empty(self) -> Static:
+        return self.query_one("#notes-empty", Static)
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("No notes yet. Press n to add one."), id="notes-empty", markup=False)
+
     async def clear(self) -> None:
-        await self.remove_children()
+        for widget in self._notes:
+            widget.display = False
+        self._ensure_empty().display = True

@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from cxinbox.api.types import ConversationDetail, ConversationSummary
+from cxinbox.api.types import ConversationDetail, ConversationSummary, MessageView
 from cxinbox.tui import actions
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.rows import SlaCell
@@ -74,46 +74,72 @@ class ThreadView(VerticalScroll, can_focus=True):
         self._me = me
         self._sla_cell = sla_cell
         self.detail: ConversationDetail | None = None
-        self._mounted_from = 0  # index of the oldest mounted message
+        self._blocks: list[MessageBlock] = []  # in screen order; hidden ones are spares
+        self._mounted_from = 0  # index of the oldest message shown
         self.expanded = False
         self._header_sla: tuple[str, str] = ("", "")
         self._now = datetime.now().astimezone()
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Select a conversation and press Enter to open it."),
-                     id="thread-empty")
+                     id="thread-empty", markup=False)
+        yield Static(id="thread-header", markup=False)
+        yield Static(id="thread-older", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#thread-header").display = False
+        self.query_one("#thread-older").display = False
 
     @property
     def conv_id(self) -> int | None:
         return self.detail.summary.id if self.detail else None
 
+    @property
+    def shown_blocks(self) -> list[MessageBlock]:
+        return [block for block in self._blocks if block.display]
+
     async def show(self, detail: ConversationDetail, now: datetime) -> None:
-        """Replace whatever is shown with `detail`, newest messages mounted first."""
+        """Replace whatever is shown with `detail`, newest messages mounted first.
+
+        Message widgets are reused from one conversation to the next (see
+        `MessageBlock.show`); new ones are mounted only when a thread is longer than any
+        shown before.
+        """
         same = self.detail is not None and self.detail.summary.id == detail.summary.id
         keep_from = self._mounted_from if same else None
         if not same:
             self.expanded = False
         self.detail = detail
         self._now = now
-        await self.remove_children()
         total = len(detail.messages)
         start = max(0, total - INITIAL_MESSAGES)
         if keep_from is not None:
             start = min(start, keep_from)
         self._mounted_from = start
         self._header_sla = self._sla_cell(detail.summary, now)
-        widgets: list[Static] = [Static(header_text(detail.summary, self._header_sla,
-                                                    self._me, self._glyphs),
-                                        id="thread-header", markup=False),
-                                 Static(self._older_text(), id="thread-older", markup=False)]
-        widgets.extend(self._block(m) for m in detail.messages[start:])
-        await self.mount_all(widgets)
-        self.query_one("#thread-older").display = start > 0
+        self.query_one("#thread-empty").display = False
+        header = self.query_one("#thread-header", Static)
+        header.update(header_text(detail.summary, self._header_sla, self._me, self._glyphs))
+        header.display = True
+        older = self.query_one("#thread-older", Static)
+        older.update(self._older_text())
+        older.display = start > 0
+        await self._fill(list(detail.messages[start:]), now)
         self.scroll_end(animate=False)
 
-    def _block(self, message: object) -> MessageBlock:
-        return MessageBlock(message, tz=self._tz, now=self._now,  # type: ignore[arg-type]
-                            glyphs=self._glyphs, expanded=self.expanded)
+    async def _fill(self, messages: list[MessageView], now: datetime) -> None:
+        for block, message in zip(self._blocks, messages, strict=False):
+            block.show(message, now, self.expanded)
+        for block in self._blocks[len(messages):]:
+            block.display = False
+        extra = [self._block(m) for m in messages[len(self._blocks):]]
+        if extra:
+            await self.mount_all(extra)
+            self._blocks.extend(extra)
+
+    def _block(self, message: MessageView) -> MessageBlock:
+        return MessageBlock(message, tz=self._tz, now=self._now, glyphs=self._glyphs,
+                            expanded=self.expanded)
 
     def _older_text(self) -> Text:
         return Text(f"{self._glyphs.older} {self._mounted_from} older: press o")
@@ -121,10 +147,13 @@ class ThreadView(VerticalScroll, can_focus=True):
     async def clear(self, placeholder: str = "") -> None:
         self.detail = None
         self._mounted_from = 0
-        await self.remove_children()
-        await self.mount(Static(Text(placeholder or
-                                     "Select a conversation and press Enter to open it."),
-                                id="thread-empty"))
+        for block in self._blocks:
+            block.display = False
+        self.query_one("#thread-header").display = False
+        self.query_one("#thread-older").display = False
+        empty = self.query_one("#thread-empty", Static)
+        empty.update(Text(placeholder or "Select a conversation and press Enter to open it."))
+        empty.display = True
 
     def update_summary(self, summary: ConversationSummary, now: datetime) -> None:
         """New staff state for the open conversation (status, tags...) without a reload."""
@@ -149,7 +178,7 @@ class ThreadView(VerticalScroll, can_focus=True):
 
     def action_toggle_folds(self) -> None:
         self.expanded = not self.expanded
-        for block in self.query(MessageBlock):
+        for block in self.shown_blocks:
             block.set_expanded(self.expanded)
 
     async def action_load_older(self) -> None:
@@ -160,6 +189,7 @@ class ThreadView(VerticalScroll, can_focus=True):
         blocks = [self._block(m) for m in self.detail.messages[start:self._mounted_from]]
         older = self.query_one("#thread-older", Static)
         await self.mount_all(blocks, after=older)
+        self._blocks[0:0] = blocks
         self._mounted_from = start
         older.update(self._older_text())
         older.display = start > 0
