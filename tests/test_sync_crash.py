@@ -39,18 +39,18 @@ def _stored(tmp_path: Path) -> int:
 
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(dovecot: Any,
                                                                  tmp_path: Path) -> None:
-    dovecot.deliver_many(generate_corpus(1500, seed=3), "INBOX")
+    dovecot.deliver_many(generate_corpus(3000, seed=3), "INBOX")
     config = write_config(tmp_path, dovecot)
     rng = random.Random(20261125)
     kills = 0
     progress: set[int] = set()
     completed_early = 0
     attempts = 0
-    while kills < KILLS and attempts < KILLS * 3:
+    while kills < KILLS and attempts < KILLS * 4:
         attempts += 1
         proc = subprocess.Popen(_sync_cmd(config), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, start_new_session=True)
-        time.sleep(rng.uniform(0.05, 1.2))
+        time.sleep(rng.uniform(0.2, 1.0))
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -64,7 +64,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(dovecot: Any,
             proc.stderr.close()
         if completed_early:
             # The mailbox is fully synced; add more so later kills land mid-sync again.
-            dovecot.deliver_many(generate_corpus(300, seed=100 + attempts), "INBOX")
+            dovecot.deliver_many(generate_corpus(1500, seed=100 + attempts), "INBOX")
             completed_early = 0
     assert kills == KILLS
     # The kills landed at different points of the sync, not only during start-up.

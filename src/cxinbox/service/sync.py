@@ -37,6 +37,7 @@ log = logging.getLogger("cxinbox.sync")
 
 _POOL_THRESHOLD = 300  # fewer new messages than this are parsed in-process
 _BATCH_BYTES = 32 * 1024 * 1024
+_CHECKPOINT_BYTES = 64 * 1024 * 1024
 
 
 class SyncReporter(Protocol):
@@ -249,6 +250,26 @@ class MailSync:
         depth = self._workers() + 1
         pending: deque[tuple[int, list[FetchedRaw], Future[list[tuple[bytes, ParsedMessage]]] | None]]
         pending = deque()
+        if use_pool:
+            # Bulk mode: no checkpoint inside our commits; the indexer thread checkpoints
+            # off the critical path (see _Indexer).
+            self.db.set_autocheckpoint(0)
+            self._indexer.bulk = True
+        try:
+            self._fetch_loop(session, account, folder, state, uids, own, result, pending,
+                             batch, use_pool, depth)
+        finally:
+            if use_pool:
+                self.db.set_autocheckpoint(1000)
+                self._indexer.bulk = False
+        self._indexer.finish()
+
+    def _fetch_loop(self, session: ImapSession, account: AccountConfig, folder: str,
+                    state: ingest.FolderState, uids: list[int], own: frozenset[str],
+                    result: FolderResult,
+                    pending: deque[tuple[int, list[FetchedRaw],
+                                         Future[list[tuple[bytes, ParsedMessage]]] | None]],
+                    batch: int, use_pool: bool, depth: int) -> None:
         for start in range(0, len(uids), batch):
             chunk = uids[start:start + batch]
             fetched = session.fetch_bodies(chunk)
@@ -260,7 +281,6 @@ class MailSync:
                 self._store_batch(account, folder, state, own, *pending.popleft(), result=result)
         while pending:
             self._store_batch(account, folder, state, own, *pending.popleft(), result=result)
-        self._indexer.finish()
 
     def _store_batch(self, account: AccountConfig, folder: str, state: ingest.FolderState,
                      own: frozenset[str], watermark: int, fetched: list[FetchedRaw],
@@ -414,6 +434,7 @@ class _Indexer:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.bulk = False
 
     def wake(self) -> None:
         if self._thread is None:
@@ -424,12 +445,18 @@ class _Indexer:
 
     def _run(self) -> None:
         self.db.relax_durability_for_this_thread()
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            self.catch_up(limit=250)
-            if self._stop.is_set():
-                return
+        self.db.set_autocheckpoint(0)
+        try:
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                self.catch_up(limit=250)
+                if self.db.wal_bytes() > _CHECKPOINT_BYTES:
+                    self.db.checkpoint_passive()
+                if self._stop.is_set():
+                    return
+        finally:
+            self.db.set_autocheckpoint(1000)
 
     def catch_up(self, limit: int = 5000) -> None:
         while True:

@@ -102,6 +102,7 @@ class Database:
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA temp_store=MEMORY")
         conn.execute("PRAGMA cache_size=-32000")
+        conn.execute("PRAGMA journal_size_limit=67108864")  # shrink the WAL back after bulk work
         conn.row_factory = sqlite3.Row
         with self._conn_lock:
             self._all_connections.append(conn)
@@ -124,6 +125,20 @@ class Database:
         FULL on their own connections.
         """
         self.conn.execute("PRAGMA synchronous=NORMAL")
+
+    def set_autocheckpoint(self, pages: int) -> None:
+        """WAL auto-checkpoint threshold of this thread's connection (0 = off; default 1000)."""
+        self.conn.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
+
+    def wal_bytes(self) -> int:
+        try:
+            return os.path.getsize(f"{self.path}-wal")
+        except OSError:
+            return 0
+
+    def checkpoint_passive(self) -> None:
+        """Copy WAL pages into the database without blocking writers."""
+        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def close(self) -> None:
         with self._conn_lock:
