@@ -19,8 +19,8 @@ _REPO_ROOT = str(Path(__file__).resolve().parent.parent)
 if _REPO_ROOT not in sys.path:
     sys.path.insert(0, _REPO_ROOT)
 
-from tests.support.dovecot import DovecotServer, find_dovecot  # noqa: E402
-from tests.support.tcpproxy import CuttingProxy  # noqa: E402
+from tests.support.dovecot import DovecotServer, find_dovecot
+from tests.support.tcpproxy import CuttingProxy
 
 
 def _running_in_ci() -> bool:

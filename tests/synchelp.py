@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cxinbox.config import Config, load_config
 from cxinbox.channels.credentials import resolve_password
+from cxinbox.config import Config, load_config
 from cxinbox.service.sync import MailSync
 from cxinbox.store.db import Database
 

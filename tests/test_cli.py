@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests.synchelp import write_config
 from tests.support.mailgen import generate_corpus
+from tests.synchelp import write_config
 
 
 def cx(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:

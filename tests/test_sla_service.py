@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -48,7 +48,7 @@ first_response = "1h"
 
 
 def _patient_message(db: Database, uid: int, minutes_ago: int, sender: str) -> int:
-    at = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+    at = datetime.now(UTC) - timedelta(minutes=minutes_ago)
     parsed = ParsedMessage(message_id=f"m{uid}@p", in_reply_to=None, references=[],
                            subject=f"Question {uid} about my visit", from_addr=Address("", sender),
                            to=[Address("", "desk@clinic.example")], cc=[], reply_to=[], date=at,

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from cxinbox.store.db import Database, StoreError, append_event, has_wal_reset_fix, verify_event_chain
+from cxinbox.store.db import (
+    Database,
+    StoreError,
+    append_event,
+    has_wal_reset_fix,
+    verify_event_chain,
+)
 
 
 def test_files_are_private_and_wal(tmp_path: Path) -> None:

@@ -25,12 +25,11 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, LoginError
-
 from tests.support.dovecot import DovecotServer, find_dovecot, make_tls_material
 from tests.support.mailgen import RED_FLAG_SUBJECT, generate_corpus, hostile_messages
 from tests.support.tcpproxy import CuttingProxy
 
-FIXED_END = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
+FIXED_END = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 CONNECTION_LOST = (IMAPClientAbortError, imaplib.IMAP4.abort, imaplib.IMAP4.error, OSError)
 
 needs_dovecot = pytest.mark.dovecot
@@ -154,7 +153,7 @@ def test_deliver_then_select_shows_exists(dovecot: DovecotServer) -> None:
 
 @needs_dovecot
 def test_deliver_with_flags_folder_and_internaldate(dovecot: DovecotServer) -> None:
-    when = dt.datetime(2025, 2, 1, 8, 30, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2025, 2, 1, 8, 30, tzinfo=dt.UTC)
     dovecot.deliver(_message("Seen and flagged"), flags="\\Seen \\Flagged", internaldate=when)
     dovecot.deliver(_message("Filed"), folder="Pacientes.José")
     client = dovecot.imap_client()

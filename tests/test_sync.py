@@ -9,11 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.mailgen import generate_corpus
+from tests.synchelp import (
+    live_message_count,
+    make_sync,
+    server_digests,
+    store_digests,
+    write_config,
+)
 
 from cxinbox.channels.imap import ImapError
 from cxinbox.service.inbox import InboxService
-from tests.synchelp import live_message_count, make_sync, server_digests, store_digests, write_config
-from tests.support.mailgen import generate_corpus
 
 pytestmark = pytest.mark.dovecot
 

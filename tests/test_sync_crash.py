@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.mailgen import generate_corpus
+from tests.synchelp import live_message_count, server_digests, store_digests, write_config
 
 from cxinbox.store.db import Database
-from tests.synchelp import live_message_count, server_digests, store_digests, write_config
-from tests.support.mailgen import generate_corpus
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.slow]
 

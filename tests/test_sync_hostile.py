@@ -8,10 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.mailgen import hostile_messages
+from tests.synchelp import (
+    live_message_count,
+    make_sync,
+    server_digests,
+    store_digests,
+    write_config,
+)
 
 from cxinbox.service.inbox import InboxService
-from tests.synchelp import live_message_count, make_sync, server_digests, store_digests, write_config
-from tests.support.mailgen import hostile_messages
 
 pytestmark = pytest.mark.dovecot
 

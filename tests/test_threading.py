@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -61,7 +61,7 @@ def _msg(mid: str | None, subject: str, sender: str, *, irt: str | None = None,
     return ParsedMessage(
         message_id=mid, in_reply_to=irt, references=refs or [], subject=subject,
         from_addr=Address("", sender), to=[Address("", "appointments@clinic.example")], cc=[],
-        reply_to=[], date=datetime(2026, 11, day, 9, 0, tzinfo=timezone.utc), body_text="hello",
+        reply_to=[], date=datetime(2026, 11, day, 9, 0, tzinfo=UTC), body_text="hello",
     )
 
 

@@ -9,13 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
-
-from cxinbox.tui import actions
-from cxinbox.tui.screens.choice import ChoiceScreen
-from cxinbox.tui.screens.help import HelpScreen
-from cxinbox.tui.screens.lock import LockScreen
-from cxinbox.tui.screens.prompt import PromptScreen
 from tests.test_tui_support import (
     ME,
     Inbox,
@@ -27,6 +20,13 @@ from tests.test_tui_support import (
     wait_for,
     wait_rows,
 )
+from textual.widgets import Input
+
+from cxinbox.tui import actions
+from cxinbox.tui.screens.choice import ChoiceScreen
+from cxinbox.tui.screens.help import HelpScreen
+from cxinbox.tui.screens.lock import LockScreen
+from cxinbox.tui.screens.prompt import PromptScreen
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -219,10 +219,10 @@ async def test_open_thread_reloads_when_mail_arrives_for_it(inbox: Inbox) -> Non
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.thread.conv_id == conv, what="open")
         assert len(app.thread.detail.messages) == 1
-        raw = ("From: \"New Patient\" <new.patient@example.com>\r\nTo: appointments@"
-               "maplestreet-clinic.example\r\nSubject: Re: Parking question\r\n"
-               "In-Reply-To: <live-x@example.com>\r\nDate: Tue, 04 Mar 2025 15:00:30 +0000\r\n"
-               "Message-ID: <live-second@example.com>\r\n\r\nAnd bicycles?\r\n").encode()
+        raw = (b"From: \"New Patient\" <new.patient@example.com>\r\nTo: appointments@"
+               b"maplestreet-clinic.example\r\nSubject: Re: Parking question\r\n"
+               b"In-Reply-To: <live-x@example.com>\r\nDate: Tue, 04 Mar 2025 15:00:30 +0000\r\n"
+               b"Message-ID: <live-second@example.com>\r\n\r\nAnd bicycles?\r\n")
         from tests.test_tui_support import ingest_raw
 
         ingest_raw(inbox.db, raw)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.support.mailgen import hostile_messages
 from tests.test_tui_support import (
     Inbox,

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
-
 from tests.test_tui_support import ManualTimer, make_app, make_inbox, wait_for
+from textual.pilot import Pilot
 
 pytest.importorskip("pytest_textual_snapshot")
 

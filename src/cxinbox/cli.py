@@ -10,9 +10,8 @@ import getpass
 import json
 import os
 import sys
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Self
 from zoneinfo import ZoneInfo
 
 import typer
@@ -92,7 +91,7 @@ def _print_json(data: Any) -> None:
 def _fmt_time(epoch: int | None, tz: ZoneInfo) -> str:
     if not epoch:
         return "-"
-    return datetime.fromtimestamp(epoch, timezone.utc).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return datetime.fromtimestamp(epoch, UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 AsciiOpt = Annotated[bool | None, typer.Option(
@@ -197,10 +196,15 @@ class _ProgressReporter:
         self._progress: Any = None
         self._task: Any = None
 
-    def __enter__(self) -> _ProgressReporter:
+    def __enter__(self) -> Self:
         if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-            from rich.progress import TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
 
             self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
                                       MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
@@ -234,9 +238,9 @@ def list_(
     offset: Annotated[int, typer.Option(min=0)] = 0,
 ) -> None:
     """List conversations matching QUERY, newest first."""
-    from cxinbox.api.interface import InProcessAPI
-
     import asyncio
+
+    from cxinbox.api.interface import InProcessAPI
 
     cfg = _load_config(config)
     api = InProcessAPI(_service(cfg))
@@ -262,9 +266,9 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show one conversation with its messages and notes."""
-    from cxinbox.api.interface import InProcessAPI
-
     import asyncio
+
+    from cxinbox.api.interface import InProcessAPI
 
     conv_id = _parse_id(conversation)
     cfg = _load_config(config)
@@ -363,7 +367,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         typer.echo("cxinbox: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except Exception as exc:  # noqa: BLE001 - the one place that turns errors into lines
+    except Exception as exc:
         mapped = _error_code(exc)
         if mapped is None:
             raise

@@ -7,13 +7,14 @@ must fix), each with a one-line message.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,6 @@ from imapclient.response_parser import parse_fetch_response
 from imapclient.util import to_unicode
 
 from cxinbox.channels.fetchparse import LITERAL_AT_END, body_item
-
 
 _MAX_LINE = 1_000_000
 
@@ -101,7 +101,7 @@ def _flags_str(flags: Sequence[bytes | str]) -> str:
 def _epoch(value: object) -> int | None:
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return int(value.timestamp())
     return None
 
@@ -150,7 +150,7 @@ class ImapSession:
                                " set ca_file to the clinic's CA bundle") from None
         except ssl.SSLError as exc:
             raise ImapTlsError(f"{where}: TLS failed ({describe_error(exc)})") from None
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise ImapError(f"{where}: connection timed out") from None
         except ConnectionRefusedError:
             raise ImapError(f"{where}: connection refused") from None
@@ -296,11 +296,11 @@ class ImapSession:
         modifiers = f"CHANGEDSINCE {changed_since}" if changed_since and self.condstore else None
         with self._guard("UID FETCH FLAGS"):
             response = self._uid_fetch(f"1:{up_to_uid}".encode(), items, modifiers)
-        out = []
+        out: list[tuple[int, str, int | None]] = []
         for uid, data in response.items():
-            modseq = data.get(b"MODSEQ")  # type: ignore[assignment]
-            out.append((int(uid), _flags_str(data.get(b"FLAGS", ())),  # type: ignore[arg-type]
-                        int(modseq[0]) if modseq else None))
+            modseq: Any = data.get(b"MODSEQ")
+            flags: Any = data.get(b"FLAGS", ())
+            out.append((int(uid), _flags_str(flags), int(modseq[0]) if modseq else None))
         return out
 
     def append(self, folder: str, raw: bytes, flags: Sequence[str] = ()) -> None:
@@ -350,20 +350,16 @@ class _Guard:
         return None
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: object) -> bool:
-        if exc is None:
-            return False
-        if isinstance(exc, (OSError, EOFError, IMAPClientError, imaplib.IMAP4.error,
-                            imaplib.IMAP4.abort, ssl.SSLError, ValueError)):
+                 tb: object) -> None:
+        if exc is not None and not isinstance(exc, ImapError) and isinstance(
+                exc, (OSError, EOFError, IMAPClientError, imaplib.IMAP4.error,
+                      imaplib.IMAP4.abort, ssl.SSLError, ValueError)):
             raise ImapError(f"{self.what}: {describe_error(exc)}") from exc
-        return False
 
 
 def _quiet_logout(client: IMAPClient) -> None:
     try:
         client.logout()
     except Exception:  # noqa: BLE001 - the connection is being thrown away either way
-        try:
+        with contextlib.suppress(Exception):
             client.shutdown()
-        except Exception:  # noqa: BLE001
-            pass

@@ -10,7 +10,13 @@ from pathlib import Path
 from cxinbox.channels.credentials import CredentialError, describe_source, resolve_password
 from cxinbox.channels.imap import ImapError, ImapSession
 from cxinbox.config import Config, ConfigError, load_config, resolve_config_path
-from cxinbox.store.db import Database, StoreError, has_wal_reset_fix, sqlite_version, verify_event_chain
+from cxinbox.store.db import (
+    Database,
+    StoreError,
+    has_wal_reset_fix,
+    sqlite_version,
+    verify_event_chain,
+)
 
 Echo = Callable[[str], None]
 
@@ -99,16 +105,16 @@ def _check_store(report: _Report, config: Config) -> None:
 def _check_account(report: _Report, config: Config, account: object) -> None:
     from cxinbox.service.sync import endpoint_for
 
-    name = getattr(account, "name")
+    name = account.name
     try:
-        password = resolve_password(name, getattr(account, "credentials"))
-        report.ok(f"{name}: credentials from {describe_source(getattr(account, 'credentials'))}")
+        password = resolve_password(name, account.credentials)
+        report.ok(f"{name}: credentials from {describe_source(account.credentials)}")
     except CredentialError as exc:
         report.fail(f"{name}: {exc}")
         return
     endpoint = endpoint_for(account, config)  # type: ignore[arg-type]
     try:
-        session = ImapSession(endpoint, getattr(account, "username"), password)
+        session = ImapSession(endpoint, account.username, password)
     except ImapError as exc:
         report.fail(f"{name}: {exc}")
         return
@@ -118,7 +124,7 @@ def _check_account(report: _Report, config: Config, account: object) -> None:
                   f" login ok")
         caps = [c for c in ("IDLE", "CONDSTORE", "QRESYNC") if c in session.capabilities]
         report.ok(f"{name}: server offers {' '.join(caps) or 'none of IDLE/CONDSTORE/QRESYNC'}")
-        for folder in getattr(account, "folders"):
+        for folder in account.folders:
             try:
                 info = session.select(folder)
                 report.ok(f"{name}/{folder}: {info.exists} message(s)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from cxinbox.api.errors import BadQuery, BadRequest, NotFound
@@ -42,7 +42,7 @@ def _addr_list(raw: str) -> tuple[str, ...]:
 
 def summary_from_row(row: sqlite3.Row, tags: list[str],
                      now: datetime | None = None) -> ConversationSummary:
-    sla = SlaService.status_of(row, now or datetime.now(timezone.utc))
+    sla = SlaService.status_of(row, now or datetime.now(UTC))
     return ConversationSummary(
         id=row["id"], subject=clean_line(row["subject"]) or "(no subject)",
         from_name=clean_line(row["from_name"]), from_addr=clean_line(row["from_addr"]),
@@ -87,7 +87,7 @@ class InboxService:
     # -- queries ---------------------------------------------------------------------------
 
     def _where(self, query: str) -> tuple[str, list[object]]:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         ctx = QueryContext(me=self.actor, now=now, tz=self.tz)
         hook = self.sla.sla_sql(now) if self.sla.enabled else None
         try:
@@ -100,7 +100,7 @@ class InboxService:
         if not self.sla.enabled:
             return 0
         with self.db.write() as conn:
-            return self.sla.refresh_dirty(conn, datetime.now(timezone.utc))
+            return self.sla.refresh_dirty(conn, datetime.now(UTC))
 
     def list_conversations(self, query: str = "", offset: int = 0, limit: int = 50) -> Page:
         if offset < 0 or not 0 < limit <= MAX_PAGE:
@@ -217,7 +217,7 @@ class InboxService:
         if calendar is None:
             return max(0, until - since)
         return calendar.business_seconds_between(
-            datetime.fromtimestamp(since, timezone.utc), datetime.fromtimestamp(until, timezone.utc))
+            datetime.fromtimestamp(since, UTC), datetime.fromtimestamp(until, UTC))
 
     def assign(self, conv_id: int, user: str | None) -> None:
         with self.db.write() as conn:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from cxinbox.config import Config, SlaPolicyConfig
@@ -31,7 +31,7 @@ _BATCH = 2000
 
 
 def _dt(epoch: int | None) -> datetime | None:
-    return datetime.fromtimestamp(epoch, timezone.utc) if epoch else None
+    return datetime.fromtimestamp(epoch, UTC) if epoch else None
 
 
 def _epoch(value: datetime | None) -> int | None:
@@ -104,10 +104,11 @@ class SlaService:
 
     @staticmethod
     def _facts(row: sqlite3.Row) -> SlaFacts:
-        created = row["created_at"]
+        created = int(row["created_at"])
+        inbound = row["last_inbound_at"]
+        first = inbound if inbound and inbound < created else created
         return SlaFacts(
-            created_at=_dt(row["last_inbound_at"] if row["last_inbound_at"] and
-                           row["last_inbound_at"] < created else created) or _dt(created),
+            created_at=datetime.fromtimestamp(first, UTC),
             last_inbound_at=_dt(row["last_inbound_at"]),
             first_response_at=_dt(row["first_response_at"]),
             last_response_at=_dt(row["last_response_at"]),
@@ -141,11 +142,13 @@ class SlaService:
             if value == "breached":
                 return f"({running} AND c.sla_due_at <= ?)", [ts]
             if value == "at-risk":
-                return (f"({running} AND c.sla_due_at > ? AND c.sla_at_risk_at IS NOT NULL"
-                        f" AND c.sla_at_risk_at <= ?)", [ts, ts])
+                at_risk = (f"({running} AND c.sla_due_at > ? AND c.sla_at_risk_at IS NOT NULL"
+                           f" AND c.sla_at_risk_at <= ?)")
+                return at_risk, [ts, ts]
             if value == "ok":
-                return (f"({running} AND c.sla_due_at > ? AND (c.sla_at_risk_at IS NULL"
-                        f" OR c.sla_at_risk_at > ?))", [ts, ts])
+                ok = (f"({running} AND c.sla_due_at > ? AND (c.sla_at_risk_at IS NULL"
+                      f" OR c.sla_at_risk_at > ?))")
+                return ok, [ts, ts]
             if value == "paused":
                 return ("(c.status IN ('pending', 'snoozed') AND c.sla_policy IS NOT NULL)", [])
             return "0", []

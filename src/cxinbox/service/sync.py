@@ -207,9 +207,9 @@ class MailSync:
 
     @staticmethod
     def _identity_lost(state: ingest.FolderState, info: object) -> bool:
-        uidvalidity = getattr(info, "uidvalidity")
-        uidnext = getattr(info, "uidnext")
-        highest = getattr(info, "highestmodseq")
+        uidvalidity = info.uidvalidity
+        uidnext = info.uidnext
+        highest = info.highestmodseq
         if uidvalidity != state.uidvalidity:
             return True
         if uidnext is not None and state.last_uid and uidnext <= state.last_uid:
@@ -318,7 +318,7 @@ class MailSync:
 
     @staticmethod
     def _released(conn: object, folder_id: int) -> bool:
-        row = getattr(conn, "execute")("SELECT release_once FROM folders WHERE id = ?",
+        row = conn.execute("SELECT release_once FROM folders WHERE id = ?",
                                        (folder_id,)).fetchone()
         return bool(row and row[0])
 
@@ -404,7 +404,7 @@ class MailSync:
                 backoff = cap
             except ImapError as exc:
                 self.reporter.warn(f"{account.name}/{folder}: {exc}; retrying in {backoff:.0f}s")
-            except Exception as exc:  # noqa: BLE001 - a watcher must survive and report
+            except Exception as exc:
                 log.exception("sync of %s/%s failed", account.name, folder)
                 self.reporter.warn(f"{account.name}/{folder}: unexpected error: {exc}")
             finally:

@@ -12,10 +12,9 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cxinbox.domain.models import ParsedMessage
-from cxinbox.store import fts
 from cxinbox.domain.threading import (
     SUBJECT_WINDOW_S,
     SubjectCandidate,
@@ -25,6 +24,7 @@ from cxinbox.domain.threading import (
     pick_by_subject,
     reference_chain,
 )
+from cxinbox.store import fts
 
 _FUTURE_SLACK_S = 24 * 3600
 
@@ -406,4 +406,4 @@ def sweep_gone(conn: sqlite3.Connection, now: int) -> set[int]:
 
 
 def utc_now() -> int:
-    return int(datetime.now(timezone.utc).timestamp())
+    return int(datetime.now(UTC).timestamp())
