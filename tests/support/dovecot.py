@@ -132,7 +132,7 @@ def _make_tls_with_cryptography(directory: Path) -> None:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     not_before = now - dt.timedelta(days=1)
     not_after = now + dt.timedelta(days=30)
 

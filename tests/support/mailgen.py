@@ -1170,7 +1170,7 @@ def _plain_addr(name: str, address: str) -> str:
 
 
 def _default_end() -> dt.datetime:
-    today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return today
 
 

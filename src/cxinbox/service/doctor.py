@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cxinbox.channels.credentials import CredentialError, describe_source, resolve_password
 from cxinbox.channels.imap import ImapError, ImapSession
-from cxinbox.config import Config, ConfigError, load_config, resolve_config_path
+from cxinbox.config import AccountConfig, Config, ConfigError, load_config, resolve_config_path
 from cxinbox.store.db import (
     Database,
     StoreError,
@@ -102,7 +102,7 @@ def _check_store(report: _Report, config: Config) -> None:
         db.close()
 
 
-def _check_account(report: _Report, config: Config, account: object) -> None:
+def _check_account(report: _Report, config: Config, account: AccountConfig) -> None:
     from cxinbox.service.sync import endpoint_for
 
     name = account.name
@@ -112,7 +112,7 @@ def _check_account(report: _Report, config: Config, account: object) -> None:
     except CredentialError as exc:
         report.fail(f"{name}: {exc}")
         return
-    endpoint = endpoint_for(account, config)  # type: ignore[arg-type]
+    endpoint = endpoint_for(account, config)
     try:
         session = ImapSession(endpoint, account.username, password)
     except ImapError as exc:

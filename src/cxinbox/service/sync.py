@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -26,7 +27,14 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Protocol
 
-from cxinbox.channels.imap import Endpoint, FetchedRaw, ImapAuthError, ImapError, ImapSession
+from cxinbox.channels.imap import (
+    Endpoint,
+    FetchedRaw,
+    ImapAuthError,
+    ImapError,
+    ImapSession,
+    SelectInfo,
+)
 from cxinbox.config import AccountConfig, Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.models import ParsedMessage
@@ -206,7 +214,7 @@ class MailSync:
         return result
 
     @staticmethod
-    def _identity_lost(state: ingest.FolderState, info: object) -> bool:
+    def _identity_lost(state: ingest.FolderState, info: SelectInfo) -> bool:
         uidvalidity = info.uidvalidity
         uidnext = info.uidnext
         highest = info.highestmodseq
@@ -317,7 +325,7 @@ class MailSync:
     # -- removals --------------------------------------------------------------------------
 
     @staticmethod
-    def _released(conn: object, folder_id: int) -> bool:
+    def _released(conn: sqlite3.Connection, folder_id: int) -> bool:
         row = conn.execute("SELECT release_once FROM folders WHERE id = ?",
                                        (folder_id,)).fetchone()
         return bool(row and row[0])
