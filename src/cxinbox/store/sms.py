@@ -36,6 +36,12 @@ class SmsRecord:
                           sort_keys=True, ensure_ascii=False).encode("utf-8")
 
 
+def _title(body: str, width: int = 60) -> str:
+    """A conversation title from the first text message: its first line, shortened."""
+    first = " ".join((body.strip().splitlines() or [""])[0].split())
+    return first if len(first) <= width else first[: width - 1].rstrip() + "…"
+
+
 def _conversation_for(conn: sqlite3.Connection, rec: SmsRecord) -> int:
     row = conn.execute(
         "SELECT id FROM conversations WHERE channel = 'sms' AND mailbox = ? AND from_addr = ?"
@@ -46,8 +52,8 @@ def _conversation_for(conn: sqlite3.Connection, rec: SmsRecord) -> int:
     cur = conn.execute(
         "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name, from_addr,"
         " participants, created_at, last_message_at) VALUES (?, '', 'sms', ?, ?, ?, ?, ?, ?)",
-        (f"SMS {rec.patient_number}", rec.clinic_number, rec.patient_name, rec.patient_number,
-         rec.patient_number, rec.at, rec.at))
+        (_title(rec.body) or f"SMS {rec.patient_number}", rec.clinic_number, rec.patient_name,
+         rec.patient_number, rec.patient_number, rec.at, rec.at))
     return int(cur.lastrowid or 0)
 
 
