@@ -6,7 +6,6 @@ list` and friends start fast (a test checks it).
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import sys
@@ -19,8 +18,12 @@ import typer
 from cxinbox.api.errors import ApiError, BadQuery
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cxinbox.api.types import Event
     from cxinbox.config import Config
-    from cxinbox.service.inbox import InboxService
+    from cxinbox.domain.when import Direction
+    from cxinbox.service.inbox import BulkResult, InboxService
     from cxinbox.store.db import Database
 
 EXIT_OK = 0
@@ -29,6 +32,7 @@ EXIT_USAGE = 2  # bad config, bad arguments
 EXIT_NOT_FOUND = 3
 EXIT_QUERY = 4
 EXIT_SERVER = 5  # a server unreachable, untrusted or refusing us
+EXIT_FORBIDDEN = 6  # the acting staff member's role does not allow it
 EXIT_INTERRUPTED = 130
 
 app = typer.Typer(
@@ -72,9 +76,16 @@ def _open_db(config: Config) -> Database:
 
 
 def current_actor() -> str:
+    """The OS login of the real uid running this process.
+
+    Not `getpass.getuser()`: that believes $USER and $LOGNAME, and roles now hang on this
+    name, so `USER=boss cxinbox audit` must not make anyone a supervisor.
+    """
+    import pwd
+
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
         return f"uid{os.getuid()}"
 
 
@@ -246,6 +257,7 @@ def list_(
     api = InProcessAPI(_service(cfg))
     page = asyncio.run(api.list_conversations(query, offset, limit))
     if as_json:
+        api.service.record_export(query, len(page.items))
         _print_json(page.to_dict())
         return
     tz = ZoneInfo(cfg.clinic.timezone)
@@ -310,6 +322,237 @@ def _parse_id(text: str) -> int:
     if value <= 0:
         fail(f"'{text}' is not a conversation id", EXIT_USAGE)
     return value
+
+
+# -- bulk staff actions --------------------------------------------------------------------
+
+CONFIRM_THRESHOLD = 25
+"""Above this many matches a bulk command asks first (or, without a terminal, wants --yes)."""
+
+_PREVIEW_LINES = 50
+
+QueryArg = Annotated[str, typer.Argument(
+    metavar="QUERY", help="Conversations to act on, e.g. 'status:open tag:billing'; '' = all.")]
+DryRunOpt = Annotated[bool, typer.Option(
+    "--dry-run", help="Show what would change and change nothing.")]
+YesOpt = Annotated[bool, typer.Option(
+    "--yes", "-y", help=f"Do not ask before changing more than {CONFIRM_THRESHOLD} matches"
+                        " (required then when stdin is not a terminal).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _stdin_is_tty() -> bool:
+    return sys.stdin.isatty()
+
+
+def _show_value(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value) or "-"
+    return str(value)
+
+
+def _preview(result: BulkResult, *, err: bool) -> None:
+    for change in result.changed[:_PREVIEW_LINES]:
+        typer.echo(f"  #{change.id:<6} {change.subject[:50]:<50}  {_show_value(change.before)}"
+                   f" -> {_show_value(change.after)}", err=err)
+    if len(result.changed) > _PREVIEW_LINES:
+        typer.echo(f"  ... and {len(result.changed) - _PREVIEW_LINES} more"
+                   " (--json lists them all)", err=err)
+
+
+def _report_bulk(result: BulkResult, as_json: bool) -> None:
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    same = len(result.unchanged)
+    if result.dry_run:
+        typer.echo(f"would change {len(result.changed)} of {result.matched} matching"
+                   f" conversation(s); {same} already so")
+        _preview(result, err=False)
+    else:
+        typer.echo(f"changed {len(result.changed)} of {result.matched} matching"
+                   f" conversation(s); {same} already so")
+
+
+def _run_bulk(run: Callable[[bool], BulkResult], *, dry_run: bool, yes: bool,
+              as_json: bool) -> None:
+    """Preview, confirm when many conversations match, then act.
+
+    The preview is a real dry run, so the count a person confirms is computed exactly like
+    the change that follows. Without a terminal there is nobody to ask: cron must say --yes.
+    """
+    preview = run(True)
+    if dry_run:
+        _report_bulk(preview, as_json)
+        return
+    if preview.matched > CONFIRM_THRESHOLD and not yes:
+        if not _stdin_is_tty():
+            fail(f"{preview.matched} conversations match (more than {CONFIRM_THRESHOLD}) and stdin"
+                 " is not a terminal; add --yes to go ahead or --dry-run to look first",
+                 EXIT_USAGE)
+        typer.echo(f"{preview.matched} conversation(s) match; {len(preview.changed)}"
+                   " would change:", err=True)
+        _preview(preview, err=True)
+        if not typer.confirm("Go ahead?", default=False, err=True):
+            fail("cancelled; nothing changed", EXIT_ERROR)
+    _report_bulk(run(False), as_json)
+
+
+@app.command("tag")
+def tag_cmd(
+    query: QueryArg,
+    add: Annotated[list[str] | None, typer.Option(
+        "--add", "-a", metavar="TAG", help="Tag to add (repeatable).")] = None,
+    remove: Annotated[list[str] | None, typer.Option(
+        "--remove", "-r", metavar="TAG", help="Tag to remove (repeatable).")] = None,
+    config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add and remove tags on every conversation matching QUERY."""
+    service = _service(_load_config(config))
+    _run_bulk(lambda dry: service.bulk_tag(query, add or [], remove or [], dry_run=dry),
+              dry_run=dry_run, yes=yes, as_json=as_json)
+
+
+@app.command("assign")
+def assign_cmd(
+    query: QueryArg,
+    to: Annotated[str | None, typer.Option(
+        "--to", metavar="USER", help="OS login of a staff member, or 'me'.")] = None,
+    unassign: Annotated[bool, typer.Option("--unassign", help="Remove the assignee.")] = False,
+    config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Assign every conversation matching QUERY to USER, or unassign them."""
+    if (to is None) == (not unassign):
+        fail("give exactly one of --to USER or --unassign", EXIT_USAGE)
+    service = _service(_load_config(config))
+    user = service.actor if to == "me" else to
+    _run_bulk(lambda dry: service.bulk_assign(query, user, dry_run=dry),
+              dry_run=dry_run, yes=yes, as_json=as_json)
+
+
+@app.command("status")
+def status_cmd(
+    query: QueryArg,
+    status: Annotated[str, typer.Argument(metavar="open|pending|snoozed|closed")],
+    until: Annotated[str | None, typer.Option(
+        "--until", metavar="WHEN",
+        help="Wake-up time for snoozed: 2h, 3d, 'tomorrow 9:00', 2026-12-01T08:30"
+             " (clinic time).")] = None,
+    config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the status of every conversation matching QUERY."""
+    cfg = _load_config(config)
+    until_s = None if until is None else int(_parse_when(until, cfg, "future").timestamp())
+    service = _service(cfg)
+    _run_bulk(lambda dry: service.bulk_status(query, status, until_s, dry_run=dry),
+              dry_run=dry_run, yes=yes, as_json=as_json)
+
+
+@app.command("priority")
+def priority_cmd(
+    query: QueryArg,
+    priority: Annotated[str, typer.Argument(metavar="urgent|high|normal|low")],
+    config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the priority of every conversation matching QUERY."""
+    service = _service(_load_config(config))
+    _run_bulk(lambda dry: service.bulk_priority(query, priority, dry_run=dry),
+              dry_run=dry_run, yes=yes, as_json=as_json)
+
+
+@app.command("note")
+def note_cmd(
+    conversation: Annotated[str, typer.Argument(metavar="ID", help="Conversation id (#1024).")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The note; '-' reads stdin.")],
+    config: ConfigOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Add an internal note to one conversation."""
+    conv_id = _parse_id(conversation)
+    body = sys.stdin.read() if text == "-" else text
+    note_id = _service(_load_config(config)).add_note(conv_id, body)
+    if as_json:
+        _print_json({"conversation": conv_id, "note": note_id})
+    else:
+        typer.echo(f"added note {note_id} to #{conv_id}")
+
+
+def _parse_when(text: str, cfg: Config, direction: Direction) -> datetime:
+    from cxinbox.domain.when import WhenError, parse_when
+
+    try:
+        return parse_when(text, now=datetime.now(UTC), tz=ZoneInfo(cfg.clinic.timezone),
+                          direction=direction)
+    except WhenError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+# -- audit ----------------------------------------------------------------------------------
+
+_AUDIT_COLUMNS = ("seq", "time", "actor", "action", "target", "details")
+
+
+def _csv_cell(text: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula (=, +, -, @ at the start)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _event_time(event: Event, tz: ZoneInfo) -> datetime:
+    return datetime.fromtimestamp(event.at / 1000, UTC).astimezone(tz)
+
+
+@app.command("audit")
+def audit_cmd(
+    query: Annotated[str, typer.Argument(
+        metavar="[QUERY]", help="Only events on conversations matching QUERY.")] = "",
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="WHEN", help="From this time: 2h, 7d, today, 2026-11-01.")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", metavar="USER",
+                                              help="Only events by this OS user.")] = None,
+    conversation: Annotated[str | None, typer.Option(
+        "--conversation", metavar="ID", help="Only events on this conversation.")] = None,
+    as_json: JsonOpt = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header row.")] = False,
+    limit: Annotated[int, typer.Option(
+        min=0, help="Newest N events (0 = all).")] = 200,
+    config: ConfigOpt = None,
+) -> None:
+    """Show the audit trail (supervisors and admins); reading it is itself audited."""
+    from cxinbox.service.audit import AuditService
+
+    if as_json and as_csv:
+        fail("give at most one of --json and --csv", EXIT_USAGE)
+    cfg = _load_config(config)
+    conv_id = _parse_id(conversation) if conversation is not None else None
+    since_at = _parse_when(since, cfg, "past") if since is not None else None
+    events = AuditService(_service(cfg)).read(query, since=since_at, actor=actor,
+                                              conversation=conv_id, limit=limit or None)
+    tz = ZoneInfo(cfg.clinic.timezone)
+    if as_json:
+        _print_json([{**e.to_dict(), "time": _event_time(e, tz).isoformat()} for e in events])
+    elif as_csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(_AUDIT_COLUMNS)
+        for e in events:
+            writer.writerow([e.seq, _event_time(e, tz).isoformat(), _csv_cell(e.actor),
+                             _csv_cell(e.action), _csv_cell(e.target),
+                             json.dumps(e.details, ensure_ascii=False, sort_keys=True)])
+    else:
+        for e in events:
+            details = json.dumps(e.details, ensure_ascii=False, sort_keys=True,
+                                 separators=(",", ":"))
+            if len(details) > 60:
+                details = details[:59] + "~"
+            typer.echo(f"{e.seq:>7}  {_event_time(e, tz):%Y-%m-%d %H:%M:%S}  {e.actor[:12]:<12}"
+                       f"  {e.action[:22]:<22}  {e.target[:20]:<20}  {details}")
+        typer.echo(f"{len(events)} event(s)", err=True)
 
 
 @app.command()

@@ -23,3 +23,9 @@ class BadQuery(ApiError):
 
 class BadRequest(ApiError):
     exit_code = 2
+
+
+class Forbidden(ApiError):
+    """The acting staff member's role does not allow this (e.g. an agent reading the audit log)."""
+
+    exit_code = 6

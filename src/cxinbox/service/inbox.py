@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from cxinbox.api.errors import BadQuery, BadRequest, NotFound
+from cxinbox.api.errors import BadQuery, BadRequest, Forbidden, NotFound
 from cxinbox.api.types import (
     AttachmentView,
     ConversationDetail,
@@ -18,15 +21,87 @@ from cxinbox.api.types import (
     NoteView,
     Page,
 )
-from cxinbox.config import Config
+from cxinbox.config import Config, Role
 from cxinbox.domain.query import QueryContext, QueryError, parse_query
 from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.service.sla import SlaService
 from cxinbox.store import conversations as convs
+from cxinbox.store.audit import EventSpec, append_events
 from cxinbox.store.db import Database, append_event, now_ms
 from cxinbox.store.query_sql import compile_query
 
 MAX_PAGE = 1000
+
+BULK_LIMIT: Final = 500
+"""A bulk action matching more conversations than this needs a supervisor or admin.
+
+A module constant until the config grows a setting for it: an agent retagging a handful of
+threads is routine, one reassigning the whole inbox is a supervisor's decision.
+"""
+
+PRIVILEGED_ROLES: Final = frozenset({"supervisor", "admin"})
+
+
+def role_of(config: Config, os_user: str) -> Role:
+    """The role an OS user acts with.
+
+    With a roster, people on it have their listed role and anyone else is an agent (the
+    least privilege; the socket server refuses them outright). With no roster at all the
+    install is single-user, so whoever runs it is its admin.
+    """
+    if not config.staff:
+        return "admin"
+    for member in config.staff:
+        if member.os_user == os_user:
+            return member.role
+    return "agent"
+
+
+@dataclass(frozen=True, slots=True)
+class BulkChange:
+    """One conversation a bulk action changes, with the value before and after."""
+
+    id: int
+    subject: str
+    before: Any
+    after: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "subject": self.subject, "from": self.before, "to": self.after}
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """What a bulk action did (or, with dry_run, would do) to every match of its query."""
+
+    action: str
+    query: str
+    dry_run: bool
+    changed: tuple[BulkChange, ...]
+    unchanged: tuple[int, ...]
+
+    @property
+    def matched(self) -> int:
+        return len(self.changed) + len(self.unchanged)
+
+    @property
+    def changed_ids(self) -> list[int]:
+        return [c.id for c in self.changed]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "query": self.query, "dry_run": self.dry_run,
+                "matched": self.matched, "changed": [c.to_dict() for c in self.changed],
+                "unchanged": list(self.unchanged)}
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A bulk action worked out against current state, before anything is written."""
+
+    changes: list[BulkChange]
+    unchanged: list[int]
+    events: list[EventSpec]
+    apply: Callable[[sqlite3.Connection], None]
 
 
 def _addr_list(raw: str) -> tuple[str, ...]:
@@ -84,6 +159,20 @@ class InboxService:
         self.tz = ZoneInfo(config.clinic.timezone)
         self.sla = SlaService(config)
 
+    @property
+    def role(self) -> Role:
+        return role_of(self.config, self.actor)
+
+    def require_role(self, what: str, roles: frozenset[str] = PRIVILEGED_ROLES) -> None:
+        """Refuse (and audit the refusal) unless the actor's role is one of `roles`."""
+        role = self.role
+        if role in roles:
+            return
+        with self.db.write() as conn:
+            append_event(conn, self.actor, "access.denied", "", {"what": what, "role": role})
+        raise Forbidden(f"{what} needs role {' or '.join(sorted(roles))};"
+                        f" {self.actor} is {role}")
+
     # -- queries ---------------------------------------------------------------------------
 
     def _where(self, query: str) -> tuple[str, list[object]]:
@@ -94,6 +183,10 @@ class InboxService:
             return compile_query(parse_query(query), ctx, hook)  # type: ignore[arg-type]
         except QueryError as exc:
             raise BadQuery(exc.render(query), exc.caret_line(query)) from None
+
+    def compiled_query(self, query: str) -> tuple[str, list[object]]:
+        """`query` as SQL over conversations (alias c) for the store; raises BadQuery."""
+        return self._where(query)
 
     def refresh_sla(self) -> int:
         """Bring stored due times up to date with changed facts; cheap when nothing changed."""
@@ -165,6 +258,12 @@ class InboxService:
 
     def last_event_seq(self) -> int:
         return convs.last_event_seq(self.db.conn)
+
+    def record_export(self, query: str, count: int, fmt: str = "json") -> None:
+        """Audit a machine-readable export of conversation lists (they leave cxinbox's door)."""
+        with self.db.write() as conn:
+            append_event(conn, self.actor, "export", "",
+                         {"query": query, "count": count, "format": fmt})
 
     # -- staff state -----------------------------------------------------------------------
 
@@ -249,3 +348,186 @@ class InboxService:
             append_event(conn, self.actor, "conversation.note", f"conversation:{conv_id}",
                          {"note": note_id})
         return note_id
+
+    # -- bulk staff state --------------------------------------------------------------------
+    #
+    # Every bulk action works on all matches of a query, not a page, and runs in one write
+    # transaction: state and one event per changed conversation commit together or not at
+    # all. A dry run plans the same way inside a read snapshot and writes nothing.
+
+    def _bulk(self, action: str, query: str, dry_run: bool,
+              plan: Callable[[list[sqlite3.Row], sqlite3.Connection, str, list[object]], _Plan],
+              ) -> BulkResult:
+        where, params = self._where(query)
+        if dry_run:
+            self.refresh_sla()
+        worked: _Plan | None = None
+        with self.db.read() if dry_run else self.db.write() as conn:
+            if not dry_run and self.sla.enabled:
+                self.sla.refresh_dirty(conn, datetime.now(UTC))
+            rows = convs.matching_states(conn, where, params)
+            if len(rows) <= BULK_LIMIT or self.role in PRIVILEGED_ROLES:
+                worked = plan(rows, conn, where, params)
+                if not dry_run:
+                    worked.apply(conn)
+                    append_events(conn, self.actor, worked.events)
+        if worked is None:  # refused outside the transaction so the refusal itself is kept
+            self.require_role(f"a bulk {action} of {len(rows)} conversations"
+                              f" (more than {BULK_LIMIT})")
+            raise AssertionError("require_role let an unprivileged actor through")
+        return BulkResult(action, query, dry_run, tuple(worked.changes),
+                          tuple(worked.unchanged))
+
+    @staticmethod
+    def _normal_tags(tags: list[str]) -> list[str]:
+        out: list[str] = []
+        for tag in tags:
+            norm = tag.strip().lower()
+            if not norm:
+                continue
+            if clean_line(norm) != norm or any(ch.isspace() for ch in norm):
+                raise BadRequest(f"tag {clean_line(tag)!r} has spaces or control characters")
+            if norm not in out:
+                out.append(norm)
+        return out
+
+    def bulk_tag(self, query: str, add: list[str] | None = None,
+                 remove: list[str] | None = None, *, dry_run: bool = False) -> BulkResult:
+        """Add and remove tags on every conversation matching `query`."""
+        add_n = self._normal_tags(add or [])
+        remove_n = self._normal_tags(remove or [])
+        if not add_n and not remove_n:
+            raise BadRequest("nothing to do: give --add and/or --remove")
+        both = sorted(set(add_n) & set(remove_n))
+        if both:
+            raise BadRequest(f"tag {both[0]!r} is both added and removed")
+
+        def plan(rows: list[sqlite3.Row], conn: sqlite3.Connection, where: str,
+                 params: list[object]) -> _Plan:
+            current = convs.matching_tags(conn, where, params)
+            changes: list[BulkChange] = []
+            unchanged: list[int] = []
+            events: list[EventSpec] = []
+            to_add: list[tuple[int, str]] = []
+            to_remove: list[tuple[int, str]] = []
+            for row in rows:
+                conv_id = row["id"]
+                before = current.get(conv_id, set())
+                added = [t for t in add_n if t not in before]
+                removed = [t for t in remove_n if t in before]
+                if not added and not removed:
+                    unchanged.append(conv_id)
+                    continue
+                after = (before | set(added)) - set(removed)
+                changes.append(BulkChange(conv_id, clean_line(row["subject"]),
+                                          sorted(before), sorted(after)))
+                to_add.extend((conv_id, t) for t in added)
+                to_remove.extend((conv_id, t) for t in removed)
+                events.append(("conversation.tag", f"conversation:{conv_id}",
+                               {"add": added, "remove": removed, "from": sorted(before),
+                                "to": sorted(after), "bulk": query}))
+
+            def apply(w: sqlite3.Connection) -> None:
+                convs.add_tag_pairs(w, to_add)
+                convs.remove_tag_pairs(w, to_remove)
+                if self.sla.enabled:  # tags can select a different SLA policy
+                    convs.update_state_many(w, ["sla_dirty"], [(1, c.id) for c in changes])
+
+            return _Plan(changes, unchanged, events, apply)
+
+        return self._bulk("tag", query, dry_run, plan)
+
+    def known_users(self) -> list[str]:
+        return sorted(m.os_user for m in self.config.staff)
+
+    def check_assignee(self, user: str) -> str:
+        """An assignee must be on the roster when there is one; always a plain login name."""
+        name = user.strip()
+        if not name or clean_line(name) != name or any(ch.isspace() for ch in name):
+            raise BadRequest(f"{clean_line(user)!r} is not a user name")
+        if self.config.staff and name not in self.known_users():
+            raise BadRequest(f"unknown user {name!r}; known users: {', '.join(self.known_users())}")
+        return name
+
+    def bulk_assign(self, query: str, user: str | None, *, dry_run: bool = False) -> BulkResult:
+        """Assign every match to `user` (an OS login on the roster), or unassign with None."""
+        target = None if user is None else self.check_assignee(user)
+        return self._simple_bulk("assign", "assignee", query, target, dry_run)
+
+    def bulk_priority(self, query: str, priority: str, *, dry_run: bool = False) -> BulkResult:
+        if priority not in self.PRIORITIES:
+            raise BadRequest(f"priority must be one of {', '.join(self.PRIORITIES)}")
+        return self._simple_bulk("priority", "priority", query, priority, dry_run)
+
+    def _simple_bulk(self, action: str, column: str, query: str, value: str | None,
+                     dry_run: bool) -> BulkResult:
+        """A bulk action that sets one plain column to one value."""
+
+        def plan(rows: list[sqlite3.Row], conn: sqlite3.Connection, where: str,
+                 params: list[object]) -> _Plan:
+            changes: list[BulkChange] = []
+            unchanged: list[int] = []
+            events: list[EventSpec] = []
+            for row in rows:
+                if row[column] == value:
+                    unchanged.append(row["id"])
+                    continue
+                changes.append(BulkChange(row["id"], clean_line(row["subject"]),
+                                          row[column], value))
+                events.append((f"conversation.{action}", f"conversation:{row['id']}",
+                               {"from": row[column], "to": value, "bulk": query}))
+
+            def apply(w: sqlite3.Connection) -> None:
+                convs.update_state_many(w, [column], [(value, c.id) for c in changes])
+
+            return _Plan(changes, unchanged, events, apply)
+
+        return self._bulk(action, query, dry_run, plan)
+
+    def bulk_status(self, query: str, status: str, until: int | None = None, *,
+                    dry_run: bool = False) -> BulkResult:
+        """Set the status of every match; the SLA clock pauses and resumes as in set_status."""
+        if status not in self.STATUSES:
+            raise BadRequest(f"status must be one of {', '.join(self.STATUSES)}")
+        now = now_ms() // 1000
+        if status == "snoozed":
+            if until is None:
+                raise BadRequest("snoozed needs a time to wake up (--until)")
+            if until <= now:
+                raise BadRequest("--until must be in the future")
+        elif until is not None:
+            raise BadRequest("--until only applies to status snoozed")
+
+        def plan(rows: list[sqlite3.Row], conn: sqlite3.Connection, where: str,
+                 params: list[object]) -> _Plan:
+            changes: list[BulkChange] = []
+            unchanged: list[int] = []
+            events: list[EventSpec] = []
+            updates: list[tuple[object, ...]] = []
+            pausing = status in ("pending", "snoozed")
+            for row in rows:
+                conv_id = row["id"]
+                if row["status"] == status and row["snoozed_until"] == until:
+                    unchanged.append(conv_id)
+                    continue
+                paused_since = row["sla_paused_since"]
+                paused_s = row["sla_paused_s"]
+                if pausing and paused_since is None:
+                    paused_since = now
+                elif not pausing and paused_since is not None:
+                    paused_s += self._paused_business_s(row["sla_policy"], paused_since, now)
+                    paused_since = None
+                changes.append(BulkChange(conv_id, clean_line(row["subject"]),
+                                          row["status"], status))
+                updates.append((status, until, paused_s, paused_since, 1, conv_id))
+                events.append(("conversation.status", f"conversation:{conv_id}",
+                               {"from": row["status"], "to": status, "until": until,
+                                "bulk": query}))
+
+            def apply(w: sqlite3.Connection) -> None:
+                convs.update_state_many(w, ["status", "snoozed_until", "sla_paused_s",
+                                            "sla_paused_since", "sla_dirty"], updates)
+
+            return _Plan(changes, unchanged, events, apply)
+
+        return self._bulk("status", query, dry_run, plan)

@@ -149,3 +149,46 @@ def store_sla(conn: sqlite3.Connection,
     """(policy, target, due_at, at_risk_at, id) per conversation; clears the dirty mark."""
     conn.executemany("UPDATE conversations SET sla_policy = ?, sla_target = ?, sla_due_at = ?,"
                      " sla_at_risk_at = ?, sla_dirty = 0 WHERE id = ?", rows)
+
+
+_STATE_COLUMNS = frozenset({"status", "snoozed_until", "assignee", "priority", "sla_paused_s",
+                            "sla_paused_since", "sla_dirty"})
+
+
+def matching_states(conn: sqlite3.Connection, where: str,
+                    params: Sequence[object]) -> list[sqlite3.Row]:
+    """Staff state of every conversation a query matches, in one statement (bulk actions)."""
+    return conn.execute(
+        "SELECT c.id, c.subject, c.status, c.snoozed_until, c.assignee, c.priority,"
+        " c.sla_policy, c.sla_paused_s, c.sla_paused_since FROM conversations c"
+        f" WHERE c.merged_into IS NULL AND ({where}) ORDER BY c.id", list(params)).fetchall()
+
+
+def matching_tags(conn: sqlite3.Connection, where: str,
+                  params: Sequence[object]) -> dict[int, set[str]]:
+    """Tags of every conversation a query matches (those without tags are absent)."""
+    out: dict[int, set[str]] = {}
+    for conv, tag in conn.execute(
+            "SELECT t.conversation_id, t.tag FROM conversation_tags t"
+            " JOIN conversations c ON c.id = t.conversation_id"
+            f" WHERE c.merged_into IS NULL AND ({where})", list(params)):
+        out.setdefault(conv, set()).add(tag)
+    return out
+
+
+def add_tag_pairs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, str]]) -> None:
+    conn.executemany("INSERT OR IGNORE INTO conversation_tags (conversation_id, tag)"
+                     " VALUES (?, ?)", pairs)
+
+
+def remove_tag_pairs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, str]]) -> None:
+    conn.executemany("DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?", pairs)
+
+
+def update_state_many(conn: sqlite3.Connection, columns: Sequence[str],
+                      rows: Sequence[Sequence[object]]) -> None:
+    """Set the same staff-state columns on many conversations; each row is (*values, id)."""
+    if not columns or not set(columns) <= _STATE_COLUMNS:
+        raise ValueError(f"not staff-state columns: {sorted(set(columns) - _STATE_COLUMNS)}")
+    sets = ", ".join(f"{name} = ?" for name in columns)
+    conn.executemany(f"UPDATE conversations SET {sets} WHERE id = ?", rows)

@@ -1,0 +1,93 @@
+"""Turn what a person types for a time (`--until`, `--since`) into an instant.
+
+Pure: the caller passes "now" and the clinic's time zone, so the same text means the same
+instant in tests, in cron and at the desk. Wall-clock forms (`tomorrow 9:00`, a date without
+an offset) are read in the clinic's time zone, never UTC and never the server's local zone:
+the front desk thinks in clinic time. Relative amounts (`2h`, `3d`, `1h30m`) point forward
+for a deadline such as a snooze and backward for a lower bound such as an audit `--since`,
+so callers say which they mean.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from typing import Final, Literal
+from zoneinfo import ZoneInfo
+
+Direction = Literal["future", "past"]
+
+WHEN_HELP: Final = ("use an ISO date or time (2026-11-30, 2026-11-30T09:00, with or without an"
+                    " offset), an amount such as 30m, 2h, 3d, 1w or 1h30m, or today/tomorrow/"
+                    "yesterday with an optional time such as 9:00 or 5pm")
+
+_AMOUNT: Final = re.compile(r"(?:(\d{1,5})w)?(?:(\d{1,6})d)?(?:(\d{1,7})h)?(?:(\d{1,9})m)?")
+_CLOCK: Final = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?")
+_DAYS: Final = {"today": 0, "tomorrow": 1, "yesterday": -1}
+_MAX_AMOUNT: Final = timedelta(days=3660)
+
+
+class WhenError(ValueError):
+    """Text that is not a time we understand; the message says what would be."""
+
+
+def parse_when(text: str, *, now: datetime, tz: ZoneInfo,
+               direction: Direction = "future") -> datetime:
+    """The aware instant `text` refers to.
+
+    `now` must be aware. A bare day (`2026-11-30`, `today`, `tomorrow`) means midnight at the
+    start of that day in `tz`.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    value = " ".join(text.strip().lower().split())
+    if not value:
+        raise WhenError(f"empty time; {WHEN_HELP}")
+    if value == "now":
+        return now
+    amount = _amount(value)
+    if amount is not None:
+        return now + amount if direction == "future" else now - amount
+    word, _, rest = value.partition(" ")
+    if word in _DAYS:
+        day = now.astimezone(tz).date() + timedelta(days=_DAYS[word])
+        clock = _clock(rest) if rest else time()
+        if clock is None:
+            raise WhenError(f"unknown time of day {rest!r}; {WHEN_HELP}")
+        return datetime.combine(day, clock, tzinfo=tz)
+    return _iso(text.strip(), tz)
+
+
+def _amount(value: str) -> timedelta | None:
+    match = _AMOUNT.fullmatch(value.replace(" ", ""))
+    if match is None or not any(match.groups()):
+        return None
+    weeks, days, hours, minutes = (int(g) if g else 0 for g in match.groups())
+    amount = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+    if amount > _MAX_AMOUNT:
+        raise WhenError(f"{value!r} is more than ten years away")
+    return amount
+
+
+def _clock(value: str) -> time | None:
+    match = _CLOCK.fullmatch(value)
+    if match is None:
+        return None
+    hour, minute = int(match[1]), int(match[2] or 0)
+    if match[3]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if match[3] == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def _iso(value: str, tz: ZoneInfo) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise WhenError(f"unknown time {value!r}; {WHEN_HELP}") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=tz)
+    return parsed

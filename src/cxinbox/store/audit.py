@@ -1,0 +1,81 @@
+"""The event table read as an audit trail, and many events appended at once. SQL only.
+
+`append_events` exists for bulk staff actions: one event per conversation is the audit
+contract, and calling `append_event` 50,000 times would pay a SELECT for the chain head and
+a separate INSERT each time. It reads the head once, hashes in Python with the very same
+function as `append_event` (so `verify_event_chain` cannot tell the two apart) and inserts
+with one `executemany`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from cxinbox.store.db import _event_hash, now_ms
+
+EventSpec = tuple[str, str, dict[str, Any]]
+"""(action, target, details) of one event to append."""
+
+
+def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSpec], *,
+                  at: int | None = None) -> list[int]:
+    """Append hash-chained events in order inside the caller's write transaction.
+
+    Must run inside `Database.write()`: the chain head read here stays the head only while
+    the write lock and transaction are held. Returns the new sequence numbers.
+    """
+    if not events:
+        return []
+    at = now_ms() if at is None else at
+    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev_hash = (int(row[0]), str(row[1])) if row else (0, "")
+    rows: list[tuple[int, int, str, str, str, str, str, str]] = []
+    for action, target, details in events:
+        seq += 1
+        details_json = json.dumps(details, ensure_ascii=False, sort_keys=True,
+                                  separators=(",", ":"))
+        digest = _event_hash(prev_hash, seq, at, actor, action, target, details_json)
+        rows.append((seq, at, actor, action, target, details_json, prev_hash, digest))
+        prev_hash = digest
+    conn.executemany(
+        "INSERT INTO events (seq, at, actor, action, target, details, prev_hash, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return [r[0] for r in rows]
+
+
+def find_events(conn: sqlite3.Connection, *, since_ms: int | None = None,
+                actor: str | None = None, target: str | None = None,
+                conversations_where: tuple[str, Sequence[object]] | None = None,
+                limit: int | None = None) -> list[sqlite3.Row]:
+    """Events matching every given filter, oldest first; with `limit`, the newest `limit`.
+
+    `conversations_where` is a compiled conversation query (alias `c`): only events whose
+    target is one of the matching conversations are returned.
+    """
+    clauses: list[str] = []
+    params: list[object] = []
+    if since_ms is not None:
+        clauses.append("e.at >= ?")
+        params.append(since_ms)
+    if actor is not None:
+        clauses.append("e.actor = ?")
+        params.append(actor)
+    if target is not None:
+        clauses.append("e.target = ?")
+        params.append(target)
+    if conversations_where is not None:
+        where, where_params = conversations_where
+        clauses.append("e.target IN (SELECT 'conversation:' || c.id FROM conversations c"
+                       f" WHERE ({where}))")
+        params.extend(where_params)
+    sql = ("SELECT e.seq, e.at, e.actor, e.action, e.target, e.details FROM events e"
+           + (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY e.seq DESC")
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    rows = conn.execute(sql, params).fetchall()
+    rows.reverse()
+    return rows

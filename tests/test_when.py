@@ -1,0 +1,58 @@
+"""Times people type for --until and --since, read in the clinic's time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cxinbox.domain.when import WhenError, parse_when
+
+CHICAGO = ZoneInfo("America/Chicago")
+# 2026-11-25 22:30 in Chicago is already the 26th in UTC: "tomorrow" must follow the clinic.
+NOW = datetime(2026, 11, 26, 4, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2h", NOW + timedelta(hours=2)),
+    ("1h30m", NOW + timedelta(hours=1, minutes=30)),
+    ("3d", NOW + timedelta(days=3)),
+    ("1w", NOW + timedelta(weeks=1)),
+    ("now", NOW),
+    ("tomorrow 9:00", datetime(2026, 11, 26, 9, 0, tzinfo=CHICAGO)),
+    ("Tomorrow  5pm", datetime(2026, 11, 26, 17, 0, tzinfo=CHICAGO)),
+    ("tomorrow 12am", datetime(2026, 11, 26, 0, 0, tzinfo=CHICAGO)),
+    ("today", datetime(2026, 11, 25, 0, 0, tzinfo=CHICAGO)),
+    ("yesterday 17:45", datetime(2026, 11, 24, 17, 45, tzinfo=CHICAGO)),
+    ("2026-12-01", datetime(2026, 12, 1, 0, 0, tzinfo=CHICAGO)),
+    ("2026-12-01T08:30", datetime(2026, 12, 1, 8, 30, tzinfo=CHICAGO)),
+    ("2026-12-01 08:30", datetime(2026, 12, 1, 8, 30, tzinfo=CHICAGO)),
+    ("2026-12-01T08:30:00+00:00", datetime(2026, 12, 1, 8, 30, tzinfo=UTC)),
+])
+def test_future(text: str, expected: datetime) -> None:
+    assert parse_when(text, now=NOW, tz=CHICAGO) == expected
+
+
+def test_amounts_point_back_for_since() -> None:
+    assert parse_when("2h", now=NOW, tz=CHICAGO, direction="past") == NOW - timedelta(hours=2)
+    assert parse_when("today", now=NOW, tz=CHICAGO, direction="past") == datetime(
+        2026, 11, 25, tzinfo=CHICAGO)
+
+
+def test_dst_change_uses_the_clinic_offset() -> None:
+    before_change = datetime(2026, 10, 31, 15, 0, tzinfo=UTC)  # Saturday; clocks go back Sunday
+    wake = parse_when("tomorrow 9:00", now=before_change, tz=CHICAGO)
+    assert wake.astimezone(UTC) == datetime(2026, 11, 1, 15, 0, tzinfo=UTC)  # CST, UTC-6
+
+
+@pytest.mark.parametrize("text", ["", "soon", "tomorrow 25:00", "tomorrow 13pm", "2h ago",
+                                  "2026-13-01", "99999w", "next tuesday"])
+def test_refused(text: str) -> None:
+    with pytest.raises(WhenError):
+        parse_when(text, now=NOW, tz=CHICAGO)
+
+
+def test_naive_now_is_a_bug() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        parse_when("2h", now=datetime(2026, 1, 1), tz=CHICAGO)
