@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from cxinbox.store.db import _event_hash, now_ms
+from cxinbox.store.db import event_hash, now_ms
 
 EventSpec = tuple[str, str, dict[str, Any]]
 """(action, target, details) of one event to append."""
@@ -37,7 +37,7 @@ def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSp
         seq += 1
         details_json = json.dumps(details, ensure_ascii=False, sort_keys=True,
                                   separators=(",", ":"))
-        digest = _event_hash(prev_hash, seq, at, actor, action, target, details_json)
+        digest = event_hash(prev_hash, seq, at, actor, action, target, details_json)
         rows.append((seq, at, actor, action, target, details_json, prev_hash, digest))
         prev_hash = digest
     conn.executemany(

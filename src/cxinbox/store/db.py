@@ -46,7 +46,7 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _event_hash(prev_hash: str, seq: int, at: int, actor: str, action: str, target: str,
+def event_hash(prev_hash: str, seq: int, at: int, actor: str, action: str, target: str,
                 details: str) -> str:
     payload = json.dumps([prev_hash, seq, at, actor, action, target, details],
                          ensure_ascii=False, separators=(",", ":"))
@@ -208,7 +208,7 @@ def append_event(conn: sqlite3.Connection, actor: str, action: str, target: str 
     row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     prev_seq, prev_hash = (row[0], row[1]) if row else (0, "")
     seq = prev_seq + 1
-    digest = _event_hash(prev_hash, seq, at, actor, action, target, details_json)
+    digest = event_hash(prev_hash, seq, at, actor, action, target, details_json)
     conn.execute(
         "INSERT INTO events (seq, at, actor, action, target, details, prev_hash, hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -227,7 +227,7 @@ def verify_event_chain(conn: sqlite3.Connection) -> tuple[bool, int | None]:
         seq, at, actor, action, target, details, stored_prev, stored_hash = tuple(row)
         if seq != expected_seq or stored_prev != prev_hash:
             return False, seq
-        if _event_hash(prev_hash, seq, at, actor, action, target, details) != stored_hash:
+        if event_hash(prev_hash, seq, at, actor, action, target, details) != stored_hash:
             return False, seq
         prev_hash = stored_hash
         expected_seq += 1
