@@ -18,7 +18,7 @@ NOW = 1_741_100_400.0  # Tue 4 Mar 2025 15:00 UTC
 
 def _build(tmp_path: Path, name: str, seed: int = 7) -> tuple[Database, InboxService]:
     db = Database(tmp_path / name, synchronous="OFF")
-    demo = build_demo(db, seed=seed, me="frontdesk", now=NOW)
+    demo = build_demo(db, seed=seed, me="frontdesk", now=NOW, timezone="UTC")
     return db, InboxService(db, demo.config, "frontdesk")
 
 
@@ -85,6 +85,17 @@ def test_sla_inputs_spread_over_ok_at_risk_breached_paused(tmp_path: Path) -> No
     assert service.list_conversations("status:pending", 0, 1).total > 10  # paused
 
 
+@pytest.mark.parametrize("zone", ["UTC", "America/Chicago", "Asia/Tokyo"])
+def test_every_sla_state_at_any_hour(tmp_path: Path, zone: str) -> None:
+    """Built at the real time of the run (night, weekend or not), through the service's own
+    SLA engine and `sla:` queries, every state is there to see."""
+    db = Database(tmp_path / "now.db", synchronous="OFF")
+    demo = build_demo(db, seed=7, me="frontdesk", timezone=zone)
+    service = InboxService(db, demo.config, "frontdesk")
+    for state in ("ok", "at-risk", "breached", "paused"):
+        assert service.list_conversations(f"sla:{state}", 0, 1).total > 0, state
+
+
 def test_staff_actions_went_through_the_service(tmp_path: Path) -> None:
     _, service = _build(tmp_path, "demo.db")
     events = service.events_since(0, 5000)
@@ -97,7 +108,7 @@ def test_staff_actions_went_through_the_service(tmp_path: Path) -> None:
 
 def test_arrival_adds_a_message_and_an_event(tmp_path: Path) -> None:
     db = Database(tmp_path / "demo.db", synchronous="OFF")
-    demo = build_demo(db, seed=7, me="frontdesk", now=NOW)
+    demo = build_demo(db, seed=7, me="frontdesk", now=NOW, timezone="UTC")
     service = InboxService(db, demo.config, "frontdesk")
     seq = service.last_event_seq()
     before = service.list_conversations("", 0, 1).total
@@ -113,7 +124,7 @@ def test_arrival_adds_a_message_and_an_event(tmp_path: Path) -> None:
 
 def test_arrivals_thread_trickles_and_stops(tmp_path: Path) -> None:
     db = Database(tmp_path / "demo.db", synchronous="OFF")
-    demo = build_demo(db, seed=7, me="frontdesk", now=NOW, conversations=20)
+    demo = build_demo(db, seed=7, me="frontdesk", now=NOW, conversations=20, timezone="UTC")
     arrivals = DemoArrivals(demo, low_s=0.01, high_s=0.02)
     arrivals.start()
     deadline = time.monotonic() + 10

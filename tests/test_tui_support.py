@@ -1,5 +1,5 @@
 """Shared helpers for the TUI tests (no tests here): a frozen clock, the demo inbox on disk,
-an API that fills SLA fields with the real SLA engine, and the screen as plain text.
+the in-process API, and the screen as plain text.
 
 The inbox is the real demo clinic built through ingest and the service, on a real SQLite
 file, at a fixed instant; only the clock the app reads is injected, so countdowns and ages
@@ -23,10 +23,9 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from cxinbox.api.interface import InProcessAPI
-from cxinbox.api.types import ConversationDetail, ConversationSummary, Page
+from cxinbox.api.types import Page
 from cxinbox.config import Config
 from cxinbox.domain.mime import parse_message
-from cxinbox.domain.sla import BusinessCalendar, SlaFacts, SlaPolicy, evaluate
 from cxinbox.service.demo import MAILBOXES, DemoInbox, build_demo
 from cxinbox.service.inbox import InboxService
 from cxinbox.store.db import Database, append_event
@@ -58,33 +57,9 @@ class ManualTimer:
         return self.value
 
 
-_POLICY = SlaPolicy(name="test", first_response_s=3600, next_response_s=3600,
-                    calendar=BusinessCalendar.always(UTC))
-
-
-def _dt(epoch: int | None) -> datetime | None:
-    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
-
-
-def with_sla(summary: ConversationSummary, now: datetime) -> ConversationSummary:
-    """The summary with SLA fields from the real engine (1 h first/next response, 24x7)."""
-    facts = SlaFacts(created_at=_dt(summary.created_at) or now, status=summary.status,
-                     last_inbound_at=_dt(summary.last_inbound_at),
-                     first_response_at=_dt(summary.first_response_at),
-                     last_response_at=_dt(summary.last_response_at),
-                     paused_since=now if summary.status in ("pending", "snoozed") else None)
-    status = evaluate(_POLICY, facts, now)
-
-    def epoch(value: datetime | None) -> int | None:
-        return None if value is None else int(value.timestamp())
-
-    return dataclasses.replace(summary, sla_target=status.target, sla_state=status.state,
-                               sla_due_at=epoch(status.due_at),
-                               sla_at_risk_at=epoch(status.at_risk_at))
-
-
-class SlaApi:
-    """The in-process API with SLA fields filled as the service will once its engine is wired."""
+class RecordingApi:
+    """The in-process API, recording list calls. SLA fields come from the service itself:
+    the demo clinic has a one-business-hour first-response policy."""
 
     def __init__(self, inner: InProcessAPI, clock: Callable[[], datetime]) -> None:
         self.inner = inner
@@ -95,13 +70,7 @@ class SlaApi:
     async def list_conversations(self, query: str = "", offset: int = 0,
                                  limit: int = 50) -> Page:
         self.list_calls.append((query, offset, limit))
-        page = await self.inner.list_conversations(query, offset, limit)
-        now = self.clock()
-        return dataclasses.replace(page, items=tuple(with_sla(s, now) for s in page.items))
-
-    async def get_conversation(self, conv_id: int) -> ConversationDetail:
-        detail = await self.inner.get_conversation(conv_id)
-        return dataclasses.replace(detail, summary=with_sla(detail.summary, self.clock()))
+        return await self.inner.list_conversations(query, offset, limit)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -112,7 +81,7 @@ class Inbox:
     db: Database
     demo: DemoInbox
     service: InboxService
-    api: SlaApi
+    api: RecordingApi
     clock: FrozenClock
 
 
@@ -128,10 +97,10 @@ def make_inbox(tmp_path: Path, *, seed: int = 7, conversations: int = 300) -> In
     with mock.patch("cxinbox.store.db.now_ms", fixed_ms), \
             mock.patch("cxinbox.service.inbox.now_ms", fixed_ms):
         demo = build_demo(db, seed=seed, me=ME, now=NOW.timestamp(),
-                          conversations=conversations)
+                          conversations=conversations, timezone="UTC")
     service = InboxService(db, demo.config, ME)
     clock = FrozenClock()
-    return Inbox(db, demo, service, SlaApi(InProcessAPI(service), clock), clock)
+    return Inbox(db, demo, service, RecordingApi(InProcessAPI(service), clock), clock)
 
 
 def make_app(inbox: Inbox, *, config: Config | None = None, **kwargs: Any) -> CxInboxApp:

@@ -143,13 +143,29 @@ def test_tag_input() -> None:
 @pytest.mark.parametrize("width", range(40, 200, 7))
 def test_columns_add_up_to_the_width(width: int) -> None:
     cols = columns_for(width)
-    used = (2 + SLA_WIDTH + 1 + (cols.priority + 1 if cols.priority else 0)
-            + (cols.channel + 1 if cols.channel else 0) + cols.sender + 1 + cols.subject + 1
-            + (cols.tags + 1 if cols.tags else 0) + (cols.assignee + 1 if cols.assignee else 0)
-            + AGE_WIDTH)
+    used = (2 + SLA_WIDTH + 1 + AGE_WIDTH + 1 + (cols.priority + 1 if cols.priority else 0)
+            + (cols.channel + 1 if cols.channel else 0) + cols.sender + 1 + cols.subject
+            + (cols.tags + 1 if cols.tags else 0) + (cols.assignee + 1 if cols.assignee else 0))
     assert used == width
-    assert cols.age_x == width - AGE_WIDTH
+    assert cols.age_x == cols.sla_x + SLA_WIDTH + 1
+    assert cols.clock_cells == (cols.sla_x, SLA_WIDTH + 1 + AGE_WIDTH)
     assert cols.subject >= 20 or width < 70
+
+
+@pytest.mark.parametrize("width", range(40, 200, 3))
+def test_rendered_rows_fill_the_width_exactly(width: int) -> None:
+    from rich.style import Style
+
+    from cxinbox.tui.ascii import UNICODE_GLYPHS
+    from cxinbox.tui.rows import RowStyles, render_row
+
+    plain = Style()
+    styles = RowStyles(*([plain] * 10))
+    for s in (summary(), summary(tags=("a", "b"), assignee=None, subject="x" * 300),
+              summary(from_name="王芳" * 20, subject="漢字" * 40)):
+        segments = render_row(s, columns_for(width), styles, UNICODE_GLYPHS,
+                              ("-12m BREACH", "breached", "3h"), "me")
+        assert sum(cell_len(seg.text) for seg in segments) == width
 
 
 @given(st.text(max_size=40), st.integers(min_value=1, max_value=30))
@@ -255,3 +271,17 @@ def test_attachment_names_are_tamed(tmp_path: Path) -> None:
     assert (first.stat().st_mode & 0o777) == 0o600
     with pytest.raises(FileNotFoundError):
         save_bytes(tmp_path / "missing", "x", b"")
+
+
+def test_mail_sync_line() -> None:
+    from cxinbox.api.types import FolderStatus
+    from cxinbox.tui.app import mail_sync_text
+
+    synced = FolderStatus("billing", "INBOX", 1, 10, 10, int(NOW.timestamp()), None)
+    never = FolderStatus("results", "INBOX", None, 0, 0, None, None)
+    stuck = FolderStatus("results", "INBOX", 1, 10, 10, None, "300 of 310 vanished")
+    chicago = ZoneInfo("America/Chicago")
+    assert mail_sync_text([synced, never], chicago) == ("mail synced 09:00", False)
+    assert mail_sync_text([never], chicago) == ("", False)
+    text, problem = mail_sync_text([synced, stuck], chicago)
+    assert problem and text.startswith("1 folder quarantined")

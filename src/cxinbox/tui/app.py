@@ -17,7 +17,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,12 +26,20 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.filter import LineFilter
+from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from cxinbox.api.errors import ApiError, BadQuery
 from cxinbox.api.interface import InboxAPI
-from cxinbox.api.types import AttachmentView, ConversationSummary, Event, MessageView
+from cxinbox.api.types import (
+    AttachmentView,
+    ConversationSummary,
+    Event,
+    FolderStatus,
+    MessageView,
+    Page,
+)
 from cxinbox.config import Config
 from cxinbox.tui import actions, triage, views
 from cxinbox.tui.ascii import AsciiFilter, Glyphs
@@ -59,12 +67,16 @@ from cxinbox.tui.theme import CXINBOX_ANSI
 from cxinbox.tui.unlock import Verifier, default_verifier
 from cxinbox.tui.widgets.conversation_list import ConversationList
 from cxinbox.tui.widgets.header_bar import HeaderBar
+from cxinbox.tui.widgets.key_hints import KeyHints
 from cxinbox.tui.widgets.notes_pane import NotesPane
 from cxinbox.tui.widgets.search_bar import SearchBar
 from cxinbox.tui.widgets.status_line import StatusLine
 from cxinbox.tui.widgets.thread_view import ThreadView
 
 Clock = Callable[[], datetime]
+
+WIDE_FROM = 100  # columns from which list and thread sit side by side
+SLA_RECHECK_S = 60.0  # SLA states move with the clock, without any event
 
 # Events after which the open conversation's messages or notes must be fetched again.
 _CONTENT_ACTIONS = frozenset({"mail.received", "sms.received", "mail.gone", "conversation.note",
@@ -92,7 +104,7 @@ class CxInboxApp(App[None], inherit_bindings=False):
     TITLE = "cxinbox"
     BINDINGS: ClassVar[list[BindingType]] = actions.bindings("app")
     COMMANDS = {ActionsProvider}  # noqa: RUF012 - Textual's own declaration; no system commands
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_FROM, "-wide")]  # noqa: RUF012
 
     def __init__(self, api: InboxAPI, config: Config, *, clock: Clock | None = None,
                  ascii_only: bool = False, calm: bool = False,
@@ -127,7 +139,10 @@ class CxInboxApp(App[None], inherit_bindings=False):
         self._last_seq: int | None = None
         self._poll_running = False
         self._poll_again = False
+        self._poll_timer: Timer | None = None
         self._counts_dirty = True
+        self._first_rows_shown = False
+        self._reading_mode = False
         self._undo: triage.Triage | None = None
         self._undo_refusal = "Nothing to undo."
         self._triage_lock = asyncio.Lock()
@@ -157,12 +172,7 @@ class CxInboxApp(App[None], inherit_bindings=False):
                 yield self.notes
         yield self.search_bar
         yield self.status_line
-        yield Footer(compact=True, show_command_palette=False)
-
-    def _panes(self) -> Widget:
-        panes = self.conversation_list.parent
-        assert isinstance(panes, Widget)
-        return panes
+        yield KeyHints(id="keys")
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         filters = list(super().get_line_filters())
@@ -193,8 +203,8 @@ class CxInboxApp(App[None], inherit_bindings=False):
         self.conversation_list.focus()
         self._show_view(self._view)
         self.set_interval(1.0, self._tick)
-        self._refresh_counts_if_dirty()
         self.set_interval(3.0, self._refresh_counts_if_dirty)
+        self.set_interval(SLA_RECHECK_S, self._recheck_sla)
         if self._idle_lock_s:
             self.set_interval(max(0.05, min(5.0, self._idle_lock_s / 4)), self._check_idle)
         self._start_poll()
@@ -246,7 +256,7 @@ class CxInboxApp(App[None], inherit_bindings=False):
 
     # -- views and the list ------------------------------------------------------------------
 
-    def _show_view(self, view: views.View, preloaded: Any = None) -> None:
+    def _show_view(self, view: views.View, preloaded: Page | None = None) -> None:
         self._view = view
         self._generation += 1
         self.header_bar.set_view(view.title, None)
@@ -314,9 +324,15 @@ class CxInboxApp(App[None], inherit_bindings=False):
     def on_page_loaded(self, message: PageLoaded) -> None:
         self._accept_page(message.generation, message.page)
 
-    def _accept_page(self, generation: int, page: Any) -> None:
+    def _accept_page(self, generation: int, page: Page) -> None:
+        first_ever = not self._first_rows_shown
         if not self.conversation_list.apply_page(generation, page):
             return
+        self._first_rows_shown = True
+        if first_ever:
+            # Counts are four more queries: run them only once the first rows are up, so
+            # they never compete with the first paint.
+            self._refresh_counts_if_dirty()
         self.header_bar.set_view(self._view.title, page.total)
         detail = self.thread.detail
         if detail is not None:
@@ -376,9 +392,6 @@ class CxInboxApp(App[None], inherit_bindings=False):
             self, message: ConversationList.OpenRequested) -> None:
         self._load_detail(message.summary.id, True)
 
-    def on_conversation_list_highlighted(self, message: ConversationList.Highlighted) -> None:
-        message.stop()
-
     @work(exclusive=True, exit_on_error=False, group="detail")
     async def _load_detail(self, conv_id: int, focus: bool) -> None:
         try:
@@ -395,7 +408,7 @@ class CxInboxApp(App[None], inherit_bindings=False):
         await self.thread.show(message.detail, now)
         await self.notes.show(message.detail.notes, now)
         if message.focus:
-            self._panes().add_class("-reading")
+            self._set_reading(True)
             self.thread.focus()
 
     def on_detail_failed(self, message: DetailFailed) -> None:
@@ -405,12 +418,37 @@ class CxInboxApp(App[None], inherit_bindings=False):
         self._leave_reading()
 
     def _leave_reading(self) -> None:
-        self._panes().remove_class("-reading")
+        self._set_reading(False)
         self.conversation_list.focus()
+
+    def _set_reading(self, reading: bool) -> None:
+        """Below 100 columns the list and the thread take turns; above, both show.
+
+        Done with `display` on two widgets rather than a CSS class on their parent: a class
+        change restyles the whole subtree, which was most of the time to open a thread.
+        """
+        self._reading_mode = reading
+        self._apply_width(self.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        reading_pane = self.thread.parent
+        if not isinstance(reading_pane, Widget):  # not composed yet
+            return
+        narrow = width < WIDE_FROM
+        self.conversation_list.display = not (narrow and self._reading_mode)
+        reading_pane.display = (not narrow) or self._reading_mode
 
     # -- live updates --------------------------------------------------------------------------
 
     def _start_poll(self) -> None:
+        """Poll now; one poll at a time, and only one timer waiting for the next one.
+
+        Re-arming only after a poll has finished means a slow server never gets a pile of
+        overlapping polls; a poll asked for meanwhile (after a triage action) runs next.
+        """
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
         if self._poll_running:
             self._poll_again = True
             return
@@ -421,20 +459,23 @@ class CxInboxApp(App[None], inherit_bindings=False):
     async def _poll(self, since: int | None) -> None:
         try:
             if since is None:
-                seq = await self.api.last_event_seq()
-                self.post_message(EventsPolled([Event(seq, 0, "", "", "")]))
+                self.post_message(EventsPolled([], head=await self.api.last_event_seq()))
             else:
                 self.post_message(EventsPolled(await self.api.events_since(since)))
         except Exception as exc:  # noqa: BLE001 - the poll keeps trying; the line says why
             self.post_message(PollFailed(_one_line(exc)))
 
     def on_events_polled(self, message: EventsPolled) -> None:
-        first = self._last_seq is None
-        if message.events:
+        if message.head is not None:
+            self._last_seq = message.head
+            if self._first_rows_shown:
+                # The first page was read before this sequence number: a change in between
+                # would otherwise wait for the next one to show.
+                self.conversation_list.mark_stale()
+        elif message.events:
             self._last_seq = max(e.seq for e in message.events)
-        self.status_line.set_sync("live", problem=False)
-        if not first:
             self._apply_events(message.events)
+        self.status_line.set_sync("live", problem=False)
         self._rearm_poll(immediately=len(message.events) >= 500)
 
     def on_poll_failed(self, message: PollFailed) -> None:
@@ -447,7 +488,13 @@ class CxInboxApp(App[None], inherit_bindings=False):
             self._poll_again = False
             self._start_poll()
         else:
-            self.set_timer(delay or self._poll_interval, self._start_poll)
+            self._poll_timer = self.set_timer(delay or self._poll_interval, self._start_poll)
+
+    def _recheck_sla(self) -> None:
+        """Counts and SLA views go stale by the clock alone (ok -> at risk -> breached)."""
+        self._counts_dirty = True
+        if "sla:" in self._view.query and not self._locked:
+            self.conversation_list.mark_stale()
 
     def _apply_events(self, events_: Iterable[Event]) -> None:
         relevant = [e for e in events_ if e.action != "conversation.view"]
@@ -468,7 +515,7 @@ class CxInboxApp(App[None], inherit_bindings=False):
         self._refresh_counts_if_dirty()
 
     def _refresh_counts_if_dirty(self) -> None:
-        if self._counts_dirty and not self._locked:
+        if self._counts_dirty and not self._locked and self._first_rows_shown:
             self._counts_dirty = False
             self._load_counts()
 
@@ -482,10 +529,17 @@ class CxInboxApp(App[None], inherit_bindings=False):
                 counts[label] = None
             else:
                 counts[label] = page.total
-        self.post_message(CountsLoaded(counts))
+        try:
+            folders = await self.api.sync_status()
+        except Exception as exc:  # noqa: BLE001 - the line says so; the inbox keeps working
+            self.post_message(CountsLoaded(counts, f"mail sync unknown: {_one_line(exc)}", True))
+            return
+        mail, problem = mail_sync_text(folders, self.tz)
+        self.post_message(CountsLoaded(counts, mail, problem))
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         self.header_bar.set_counts(message.counts)
+        self.status_line.set_mail(message.mail, problem=message.mail_problem)
 
     def _tick(self) -> None:
         if self._locked:
@@ -665,19 +719,13 @@ class CxInboxApp(App[None], inherit_bindings=False):
 
     @work(exclusive=True, exit_on_error=False, group="attachment")
     async def _save_attachment(self, message_id: int, part_path: str, folder: Path) -> None:
-        fetch = getattr(self.api, "attachment", None)
-        if fetch is None:
-            self.post_message(AttachmentSaved(
-                "Saving attachments needs the server's attachment call, which this version "
-                "does not have yet; the attachment is listed only.", False))
-            return
         try:
-            filename, _content_type, data = await fetch(message_id, part_path)
+            filename, _content_type, data = await self.api.attachment(message_id, part_path)
             path = await asyncio.to_thread(save_bytes, folder, filename, data)
         except Exception as exc:  # noqa: BLE001 - disk full, permissions, gone on server
             self.post_message(AttachmentSaved(f"Could not save: {_one_line(exc)}", False))
         else:
-            self.post_message(AttachmentSaved(f"Saved to {path}", True))
+            self.post_message(AttachmentSaved(f"Saved {path.name} to {path.parent}", True))
 
     def on_attachment_saved(self, message: AttachmentSaved) -> None:
         self._say(message.text, "information" if message.ok else "warning")
@@ -691,8 +739,11 @@ class CxInboxApp(App[None], inherit_bindings=False):
     # -- idle lock -----------------------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
+        """Every key or mouse event resets the idle clock; a resize re-decides the panes."""
         if isinstance(event, events.InputEvent) and not event.is_forwarded:
             self._last_input = self._idle_clock()
+        elif isinstance(event, events.Resize):
+            self._apply_width(event.size.width)
         await super().on_event(event)
 
     def _check_idle(self) -> None:
@@ -738,6 +789,22 @@ class CxInboxApp(App[None], inherit_bindings=False):
     @property
     def locked(self) -> bool:
         return self._locked
+
+
+def mail_sync_text(folders: Sequence[FolderStatus], tz: tzinfo) -> tuple[str, bool]:
+    """("mail synced 14:03" or "2 folders quarantined", is it a problem) for the status line.
+
+    Quarantine comes first: it means sync stopped deleting and a person must look.
+    """
+    quarantined = [f for f in folders if f.quarantine]
+    if quarantined:
+        noun = "folder" if len(quarantined) == 1 else "folders"
+        return f"{len(quarantined)} {noun} quarantined (cxinbox doctor)", True
+    synced = [f.last_sync_at for f in folders if f.last_sync_at]
+    if not synced:
+        return "", False
+    when = datetime.fromtimestamp(max(synced), UTC).astimezone(tz)
+    return f"mail synced {when:%H:%M}", False
 
 
 def _one_line(exc: BaseException) -> str:

@@ -56,9 +56,12 @@ class DetailFailed(Message):
 
 
 class EventsPolled(Message):
-    def __init__(self, events: list[Event]) -> None:
+    """New change-feed events, or (first poll) the feed's current head sequence number."""
+
+    def __init__(self, events: list[Event], head: int | None = None) -> None:
         super().__init__()
         self.events = events
+        self.head = head
 
 
 class PollFailed(Message):
@@ -82,9 +85,13 @@ class TriageFailed(Message):
 
 
 class CountsLoaded(Message):
-    def __init__(self, counts: Mapping[str, int | None]) -> None:
+    """View counts for the header, and the mail sync state for the status line."""
+
+    def __init__(self, counts: Mapping[str, int | None], mail: str, mail_problem: bool) -> None:
         super().__init__()
         self.counts = counts
+        self.mail = mail
+        self.mail_problem = mail_problem
 
 
 class AttachmentSaved(Message):

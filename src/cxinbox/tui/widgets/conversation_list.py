@@ -97,13 +97,6 @@ class ConversationList(ScrollView, can_focus=True):
             super().__init__()
             self.summary = summary
 
-    class Highlighted(Message):
-        """The row under the cursor changed (another conversation, or new data for it)."""
-
-        def __init__(self, summary: ConversationSummary | None) -> None:
-            super().__init__()
-            self.summary = summary
-
     def __init__(self, *, clock: Callable[[], datetime], sla_cell: SlaCell, glyphs: Glyphs,
                  me: str, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -192,18 +185,16 @@ class ConversationList(ScrollView, can_focus=True):
             self._rows[index] = summary
         self._trim_cache(page.offset, page.offset + len(page.items))
         self.total = page.total
-        first = not self.loaded
         self.loaded = True
         self._strips.clear()
         self.virtual_size = Size(self.size.width, self.total)
         self._wanted = None
-        self._follow_selection(before_id, before_screen_y, first)
+        self._follow_selection(before_id, before_screen_y)
         self.refresh()
-        self.post_message(self.Highlighted(self.selected))
         self._request_window()
         return True
 
-    def _follow_selection(self, before_id: int | None, before_screen_y: int, first: bool) -> None:
+    def _follow_selection(self, before_id: int | None, before_screen_y: int) -> None:
         """Keep the same conversation selected when rows move under it (live updates)."""
         if before_id is not None:
             for index, summary in self._rows.items():
@@ -228,16 +219,9 @@ class ConversationList(ScrollView, can_focus=True):
         keep_from, keep_to = start - MAX_CACHED_ROWS // 3, end + MAX_CACHED_ROWS // 3
         self._rows = {i: s for i, s in self._rows.items() if keep_from <= i < keep_to}
 
-    def replace_summary(self, summary: ConversationSummary) -> None:
-        """Swap in fresher data for one visible conversation (after a triage action)."""
-        for index, current in self._rows.items():
-            if current.id == summary.id:
-                self._rows[index] = summary
-                self.refresh_lines(index)
-                break
-
     def loaded_summaries(self) -> list[ConversationSummary]:
-        return list(self._rows.values())
+        """The rows held right now, in list order (a window, never the whole view)."""
+        return [self._rows[index] for index in sorted(self._rows)]
 
     def summary_for(self, conv_id: int) -> ConversationSummary | None:
         return next((s for s in self._rows.values() if s.id == conv_id), None)
@@ -308,7 +292,12 @@ class ConversationList(ScrollView, can_focus=True):
         row = int(self.scroll_offset.y) + y
         width = self.scrollable_content_region.width
         base = self.rich_style
-        if self._locked or row >= self.total:
+        if self._locked:
+            return Strip.blank(width, base)
+        if row >= self.total:
+            if row == 0 and self.loaded:
+                return Strip([Segment("  No conversations here.", self._row_styles().loading)],
+                             ).adjust_cell_length(width).apply_style(base)
             return Strip.blank(width, base)
         summary = self._rows.get(row)
         cols = self._columns()
@@ -347,12 +336,16 @@ class ConversationList(ScrollView, can_focus=True):
             if times == drawn:
                 continue
             screen_y = row - top
-            if times[:2] != drawn[:2]:
-                self.refresh(Region(cols.sla_x, screen_y, SLA_WIDTH, 1))
+            if times[:2] != drawn[:2] and times[2] != drawn[2]:
+                x, width = cols.clock_cells
+                changed += 2
+            elif times[:2] != drawn[:2]:
+                x, width = cols.sla_x, SLA_WIDTH
                 changed += 1
-            if times[2] != drawn[2]:
-                self.refresh(Region(cols.age_x, screen_y, AGE_WIDTH, 1))
+            else:
+                x, width = cols.age_x, AGE_WIDTH
                 changed += 1
+            self.refresh(Region(x, screen_y, width, 1))
         return changed
 
     # -- moving ----------------------------------------------------------------------------
@@ -368,7 +361,6 @@ class ConversationList(ScrollView, can_focus=True):
         if old != index:
             self.refresh_lines(old)
             self.refresh_lines(index)
-            self.post_message(self.Highlighted(summary))
         self._scroll_cursor_into_view()
 
     def _scroll_cursor_into_view(self) -> None:

@@ -29,10 +29,18 @@ class StatusLine(Widget):
         self._problem = False
         self._online: tuple[str, ...] = (me,)
         self._message = ""
+        self._mail = ""
+        self._mail_problem = False
 
     def set_sync(self, text: str, *, problem: bool = False) -> None:
         if (text, problem) != (self._sync, self._problem):
             self._sync, self._problem = text, problem
+            self.refresh()
+
+    def set_mail(self, text: str, *, problem: bool = False) -> None:
+        """Where mail sync stands (last sync time, or quarantined folders)."""
+        if (text, problem) != (self._mail, self._mail_problem):
+            self._mail, self._mail_problem = text, problem
             self.refresh()
 
     def set_online(self, users: tuple[str, ...]) -> None:
@@ -51,6 +59,9 @@ class StatusLine(Widget):
         others = [u for u in self._online if u != self._me]
         right = Text(no_wrap=True)
         right.append(self._sync, style="bold reverse" if self._problem else "")
+        if self._mail:
+            right.append(sep)
+            right.append(self._mail, style="bold reverse" if self._mail_problem else "")
         right.append(f"{sep}online: " + ", ".join([f"you ({self._me})", *others]) + " ")
         room = max(0, self.size.width - right.cell_len - 2)
         text = Text(no_wrap=True, overflow="ellipsis")
