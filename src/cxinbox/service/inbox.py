@@ -190,7 +190,7 @@ class InboxService:
 
     def refresh_sla(self) -> int:
         """Bring stored due times up to date with changed facts; cheap when nothing changed."""
-        if not self.sla.enabled:
+        if not self.sla.enabled or not convs.has_sla_dirty(self.db.conn):
             return 0
         with self.db.write() as conn:
             return self.sla.refresh_dirty(conn, datetime.now(UTC))

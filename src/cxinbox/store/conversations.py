@@ -125,6 +125,11 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
             "flagged_messages": row[3]}
 
 
+def has_sla_dirty(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM conversations WHERE sla_dirty = 1 LIMIT 1").fetchone() \
+        is not None
+
+
 def sla_dirty_rows(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT id, status, created_at, last_inbound_at, first_response_at, last_response_at,"

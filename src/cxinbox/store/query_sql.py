@@ -43,7 +43,7 @@ _FTS_CONVERSATIONS = (
     " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?)"
 )
 _LIKE = "LIKE ? ESCAPE '\\'"
-_HAS_TAG = "EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = ?)"
+_HAS_TAG = "c.id IN (SELECT t.conversation_id FROM conversation_tags t WHERE t.tag = ?)"
 _FROM = (
     f"(c.from_addr {_LIKE} OR c.from_name {_LIKE} OR EXISTS (SELECT 1 FROM messages m"
     f" WHERE m.conversation_id = c.id AND (m.from_addr {_LIKE} OR m.from_name {_LIKE})))"
