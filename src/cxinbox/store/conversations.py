@@ -17,6 +17,14 @@ _LIST_COLUMNS = (
 def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], offset: int,
               limit: int) -> tuple[list[sqlite3.Row], int]:
     base = f"FROM conversations c WHERE c.merged_into IS NULL AND ({where})"
+    if "messages_fts MATCH" in where and offset == 0:
+        # A text search sorts all its matches anyway, so counting them in the same pass
+        # saves running the full-text query twice.
+        rows = conn.execute(
+            f"SELECT {_LIST_COLUMNS}, count(*) OVER () AS total_matches {base}"
+            " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?", [*params, limit]).fetchall()
+        if rows:
+            return rows, int(rows[0]["total_matches"])
     total = int(conn.execute(f"SELECT count(*) {base}", list(params)).fetchone()[0])
     rows = conn.execute(
         f"SELECT {_LIST_COLUMNS} {base} ORDER BY c.last_message_at DESC, c.id DESC"

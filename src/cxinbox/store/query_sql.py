@@ -45,8 +45,9 @@ _FTS_CONVERSATIONS = (
 _LIKE = "LIKE ? ESCAPE '\\'"
 _HAS_TAG = "c.id IN (SELECT t.conversation_id FROM conversation_tags t WHERE t.tag = ?)"
 _FROM = (
-    f"(c.from_addr {_LIKE} OR c.from_name {_LIKE} OR EXISTS (SELECT 1 FROM messages m"
-    f" WHERE m.conversation_id = c.id AND (m.from_addr {_LIKE} OR m.from_name {_LIKE})))"
+    f"(c.from_addr {_LIKE} OR c.from_name {_LIKE} OR c.id IN (SELECT m.conversation_id"
+    f" FROM messages m INDEXED BY messages_sender"
+    f" WHERE m.from_addr {_LIKE} OR m.from_name {_LIKE}))"
 )
 _TO = (
     "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
