@@ -76,3 +76,22 @@ def test_wal_reset_fix_versions() -> None:
     assert has_wal_reset_fix((3, 50, 7))
     assert has_wal_reset_fix((3, 51, 3))
     assert not has_wal_reset_fix((3, 51, 2))
+
+
+def test_an_older_database_is_migrated_in_place(tmp_path: Path) -> None:
+    from cxinbox.store.schema import MIGRATIONS
+
+    path = tmp_path / "cxinbox.db"
+    old = sqlite3.connect(path)
+    old.executescript(MIGRATIONS[0] + "\nPRAGMA user_version=1;")
+    old.execute("INSERT INTO conversations (subject, created_at, last_message_at)"
+                " VALUES ('kept', 1, 1)")
+    old.commit()
+    old.close()
+    path.chmod(0o600)
+    db = Database(path)
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    indexes = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "messages_sender" in indexes
+    assert db.conn.execute("SELECT subject FROM conversations").fetchone()[0] == "kept"
+    db.close()
