@@ -319,24 +319,22 @@ class InboxService:
             datetime.fromtimestamp(since, UTC), datetime.fromtimestamp(until, UTC))
 
     def assign(self, conv_id: int, user: str | None) -> None:
-        with self.db.write() as conn:
-            row = convs.get_row(conn, conv_id)
-            if row is None:
-                raise NotFound(f"no conversation #{conv_id}")
-            convs.update_state(conn, conv_id, assignee=user)
-            append_event(conn, self.actor, "conversation.assign", f"conversation:{conv_id}",
-                         {"from": row["assignee"], "to": user})
+        self._set_column(conv_id, "assignee", user, "conversation.assign")
 
     def set_priority(self, conv_id: int, priority: str) -> None:
         if priority not in self.PRIORITIES:
             raise BadRequest(f"priority must be one of {', '.join(self.PRIORITIES)}")
+        self._set_column(conv_id, "priority", priority, "conversation.priority")
+
+    def _set_column(self, conv_id: int, column: str, value: str | None, action: str) -> None:
+        """One staff-state change: the new value and its event in one transaction."""
         with self.db.write() as conn:
             row = convs.get_row(conn, conv_id)
             if row is None:
                 raise NotFound(f"no conversation #{conv_id}")
-            convs.update_state(conn, conv_id, priority=priority)
-            append_event(conn, self.actor, "conversation.priority", f"conversation:{conv_id}",
-                         {"from": row["priority"], "to": priority})
+            convs.update_state(conn, conv_id, **{column: value})
+            append_event(conn, self.actor, action, f"conversation:{conv_id}",
+                         {"from": row[column], "to": value})
 
     def add_note(self, conv_id: int, body: str) -> int:
         if not body.strip():
