@@ -561,3 +561,21 @@ async def test_panes_follow_the_terminal_width(inbox: Inbox) -> None:
         await pilot.resize_terminal(120, 40)
         await wait_for(pilot, lambda: app.thread.parent.display, what="wide again")
         assert app.conversation_list.display
+
+
+async def test_opening_an_unread_conversation_marks_it_read_for_the_desk(inbox: Inbox) -> None:
+    unread = inbox.service.list_conversations("is:unread", 0, 1).items[0]
+    app = make_app(inbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("slash")
+        await pilot.press(*f"id:{unread.id}", "enter")
+        await wait_for(pilot, lambda: app.conversation_list.selected is not None
+                       and app.conversation_list.selected.id == unread.id, what="found")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.thread.conv_id == unread.id, what="thread open")
+        await wait_for(pilot, lambda: inbox.service.get_conversation(
+            unread.id, record_view=False).summary.unread_count == 0, what="marked read")
+    events = [e for e in inbox.service.events_since(0, 100000) if e.action == "conversation.read"]
+    assert events and events[-1].target == f"conversation:{unread.id}"
+    assert events[-1].actor == inbox.service.actor

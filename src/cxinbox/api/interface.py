@@ -34,6 +34,8 @@ class InboxAPI(Protocol):
 
     async def add_note(self, conv_id: int, body: str) -> int: ...
 
+    async def mark_read(self, conv_id: int) -> int: ...
+
     async def set_status(self, conv_id: int, status: str, until: int | None = None) -> None: ...
 
     async def assign(self, conv_id: int, user: str | None) -> None: ...
@@ -81,3 +83,6 @@ class InProcessAPI:
 
     async def attachment(self, message_id: int, part_path: str) -> tuple[str, str, bytes]:
         return await asyncio.to_thread(self.service.attachment, message_id, part_path)
+
+    async def mark_read(self, conv_id: int) -> int:
+        return await asyncio.to_thread(self.service.mark_read, conv_id)

@@ -336,6 +336,18 @@ class InboxService:
             append_event(conn, self.actor, action, f"conversation:{conv_id}",
                          {"from": row[column], "to": value})
 
+    def mark_read(self, conv_id: int) -> int:
+        """Mark the patient's messages read for the whole desk (a shared inbox has one
+        unread state). Local only: writing \\Seen back to the server is not done yet."""
+        with self.db.write() as conn:
+            if convs.get_row(conn, conv_id) is None:
+                raise NotFound(f"no conversation #{conv_id}")
+            changed = convs.mark_read(conn, conv_id)
+            if changed:
+                append_event(conn, self.actor, "conversation.read", f"conversation:{conv_id}",
+                             {"messages": changed})
+        return changed
+
     def add_note(self, conv_id: int, body: str) -> int:
         if not body.strip():
             raise BadRequest("a note needs some text")

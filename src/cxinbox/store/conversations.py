@@ -91,6 +91,13 @@ def remove_tags(conn: sqlite3.Connection, ids: Iterable[int], tags: Sequence[str
     return cur.rowcount
 
 
+def mark_read(conn: sqlite3.Connection, conv_id: int) -> int:
+    cur = conn.execute("UPDATE messages SET seen = 1 WHERE conversation_id = ? AND seen = 0"
+                       " AND direction = 'in' AND gone_at IS NULL", (conv_id,))
+    conn.execute("UPDATE conversations SET unread_count = 0 WHERE id = ?", (conv_id,))
+    return cur.rowcount
+
+
 def insert_note(conn: sqlite3.Connection, conv_id: int, author: str, body: str, at: int) -> int:
     cur = conn.execute("INSERT INTO notes (conversation_id, author, body, created_at)"
                        " VALUES (?, ?, ?, ?)", (conv_id, author, body, at))

@@ -396,6 +396,8 @@ class CxInboxApp(App[None], inherit_bindings=False):
     async def _load_detail(self, conv_id: int, focus: bool) -> None:
         try:
             detail = await self.api.get_conversation(conv_id)
+            if focus and detail.summary.unread_count:
+                await self.api.mark_read(conv_id)  # someone at the desk has now read it
         except Exception as exc:  # noqa: BLE001 - NotFound and transport errors alike
             self.post_message(DetailFailed(conv_id, _one_line(exc)))
         else:
