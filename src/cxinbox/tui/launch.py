@@ -79,6 +79,7 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
     directory = Path(tempfile.mkdtemp(prefix="cxinbox-demo-"))
     db: Database | None = None
     arrivals: DemoArrivals | None = None
+    _exit_on_hangup()
     try:
         db = Database(directory / "demo.db", synchronous="NORMAL")
         me = current_user()
@@ -94,3 +95,15 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
         if db is not None:
             db.close()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _exit_on_hangup() -> None:
+    """A closed terminal or SSH session (SIGHUP) or a polite kill (SIGTERM) ends the demo
+    through the normal exit path, so its temporary directory is still removed."""
+    import signal
+
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, leave)
