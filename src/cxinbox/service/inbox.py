@@ -234,16 +234,15 @@ class InboxService:
 
         with self.db.read() as conn:
             raw = convs.raw_of_message(conn, message_pk)
-            row = conn.execute("SELECT conversation_id FROM messages WHERE id = ?",
-                               (message_pk,)).fetchone()
-        if raw is None or row is None:
+            conv_id = convs.conversation_of_message(conn, message_pk)
+        if raw is None or conv_id is None:
             raise NotFound(f"no message {message_pk}")
         try:
             filename, content_type, data = extract_part(raw, part_path)
         except KeyError:
             raise NotFound(f"message {message_pk} has no part {part_path}") from None
         with self.db.write() as conn:
-            append_event(conn, self.actor, "attachment.export", f"conversation:{row[0]}",
+            append_event(conn, self.actor, "attachment.export", f"conversation:{conv_id}",
                          {"message": message_pk, "part": part_path, "bytes": len(data)})
         return clean_line(filename), clean_line(content_type), data
 

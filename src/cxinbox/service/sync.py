@@ -149,8 +149,7 @@ class MailSync:
         with self.db.write() as conn:
             state = ingest.folder_state(conn, account.name, folder)
             if state.uidvalidity is None:
-                conn.execute("UPDATE folders SET uidvalidity = ? WHERE id = ?",
-                             (info.uidvalidity, state.id))
+                ingest.set_uidvalidity(conn, state.id, info.uidvalidity)
             elif self._identity_lost(state, info):
                 dropped = ingest.reset_folder_identity(conn, state.id, info.uidvalidity)
                 append_event(conn, "sync", "sync.identity_reset", f"{account.name}/{folder}",
@@ -177,7 +176,7 @@ class MailSync:
                 and not state.release_once and state.highestmodseq is not None and info.highestmodseq == state.highestmodseq
                 and info.uidnext == state.uidnext):
             with self.db.write() as conn:
-                conn.execute("UPDATE folders SET last_sync_at = ? WHERE id = ?", (now, state.id))
+                ingest.mark_synced(conn, state.id, now)
             result.quarantine = state.quarantine
             return result
 
@@ -325,10 +324,9 @@ class MailSync:
     # -- removals --------------------------------------------------------------------------
 
     @staticmethod
+    @staticmethod
     def _released(conn: sqlite3.Connection, folder_id: int) -> bool:
-        row = conn.execute("SELECT release_once FROM folders WHERE id = ?",
-                                       (folder_id,)).fetchone()
-        return bool(row and row[0])
+        return ingest.release_pending(conn, folder_id)
 
     def _too_many(self, vanished: int, total: int) -> bool:
         cfg = self.config.sync
@@ -357,19 +355,16 @@ class MailSync:
     def _sweep(self, account: AccountConfig, folder: str, folder_id: int,
                result: FolderResult) -> None:
         with self.db.write() as conn:
-            row = conn.execute("SELECT sweep_needed FROM folders WHERE id = ?",
-                               (folder_id,)).fetchone()
-            if not row or not row[0]:
+            if not ingest.sweep_pending(conn, folder_id):
                 return
             orphans = ingest.orphan_count(conn)
-            live = int(conn.execute("SELECT count(*) FROM messages WHERE gone_at IS NULL"
-                                    " AND channel = 'email'").fetchone()[0])
+            live = ingest.live_email_count(conn)
             if orphans and self._too_many(orphans, live) and not self._released(conn, folder_id):
                 reason = (f"{orphans} of {live} messages are no longer on the server after it"
                           f" renumbered {folder}; nothing was deleted locally. If that was"
                           f" intended, run `cxinbox sync --release {account.name}/{folder}`")
                 ingest.set_quarantine(conn, folder_id, reason)
-                conn.execute("UPDATE folders SET sweep_needed = 0 WHERE id = ?", (folder_id,))
+                ingest.clear_sweep(conn, folder_id)
                 return
             touched = ingest.sweep_gone(conn, ingest.utc_now())
             if orphans:

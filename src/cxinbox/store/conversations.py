@@ -73,6 +73,12 @@ def notes_of(conn: sqlite3.Connection, conv_id: int) -> list[sqlite3.Row]:
                         " WHERE conversation_id = ? ORDER BY created_at, id", (conv_id,)).fetchall()
 
 
+def conversation_of_message(conn: sqlite3.Connection, message_pk: int) -> int | None:
+    row = conn.execute("SELECT conversation_id FROM messages WHERE id = ?",
+                       (message_pk,)).fetchone()
+    return int(row[0]) if row else None
+
+
 def raw_of_message(conn: sqlite3.Connection, message_pk: int) -> bytes | None:
     row = conn.execute("SELECT r.data FROM messages m JOIN raw_messages r ON r.id = m.raw_id"
                        " WHERE m.id = ?", (message_pk,)).fetchone()

@@ -93,6 +93,33 @@ def set_folder_marks(conn: sqlite3.Connection, folder_id: int, *, uidnext: int |
     )
 
 
+def set_uidvalidity(conn: sqlite3.Connection, folder_id: int, uidvalidity: int) -> None:
+    conn.execute("UPDATE folders SET uidvalidity = ? WHERE id = ?", (uidvalidity, folder_id))
+
+
+def mark_synced(conn: sqlite3.Connection, folder_id: int, at: int) -> None:
+    conn.execute("UPDATE folders SET last_sync_at = ? WHERE id = ?", (at, folder_id))
+
+
+def release_pending(conn: sqlite3.Connection, folder_id: int) -> bool:
+    row = conn.execute("SELECT release_once FROM folders WHERE id = ?", (folder_id,)).fetchone()
+    return bool(row and row[0])
+
+
+def sweep_pending(conn: sqlite3.Connection, folder_id: int) -> bool:
+    row = conn.execute("SELECT sweep_needed FROM folders WHERE id = ?", (folder_id,)).fetchone()
+    return bool(row and row[0])
+
+
+def clear_sweep(conn: sqlite3.Connection, folder_id: int) -> None:
+    conn.execute("UPDATE folders SET sweep_needed = 0 WHERE id = ?", (folder_id,))
+
+
+def live_email_count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM messages WHERE gone_at IS NULL"
+                            " AND channel = 'email'").fetchone()[0])
+
+
 def set_quarantine(conn: sqlite3.Connection, folder_id: int, reason: str | None) -> None:
     conn.execute("UPDATE folders SET quarantine = ? WHERE id = ?", (reason, folder_id))
 
