@@ -294,20 +294,23 @@ class InboxService:
             row = convs.get_row(conn, conv_id)
             if row is None:
                 raise NotFound(f"no conversation #{conv_id}")
-            pausing = status in ("pending", "snoozed")
-            paused_since = row["sla_paused_since"]
-            paused_s = row["sla_paused_s"]
-            if pausing and paused_since is None:
-                paused_since = now
-            elif not pausing and paused_since is not None:
-                paused_s += self._paused_business_s(row["sla_policy"], paused_since, now)
-                paused_since = None
+            paused_s, paused_since = self._sla_pause(row, status, now)
             convs.update_state(conn, conv_id, status=status,
                                snoozed_until=until if status == "snoozed" else None,
                                sla_paused_s=paused_s, sla_paused_since=paused_since,
                                sla_dirty=1)
             append_event(conn, self.actor, "conversation.status", f"conversation:{conv_id}",
                          {"from": row["status"], "to": status, "until": until})
+
+    def _sla_pause(self, row: sqlite3.Row, status: str, now: int) -> tuple[int, int | None]:
+        """(paused business seconds, paused since) after moving a conversation to `status`:
+        pending and snoozed stop the SLA clock, any other status restarts it."""
+        paused_s, paused_since = int(row["sla_paused_s"]), row["sla_paused_since"]
+        if status in ("pending", "snoozed"):
+            return paused_s, paused_since if paused_since is not None else now
+        if paused_since is not None:
+            paused_s += self._paused_business_s(row["sla_policy"], paused_since, now)
+        return paused_s, None
 
     def _paused_business_s(self, policy: str | None, since: int, until: int) -> int:
         """Paused time counts in the policy's business calendar, like the targets do."""
@@ -513,19 +516,12 @@ class InboxService:
             unchanged: list[int] = []
             events: list[EventSpec] = []
             updates: list[tuple[object, ...]] = []
-            pausing = status in ("pending", "snoozed")
             for row in rows:
                 conv_id = row["id"]
                 if row["status"] == status and row["snoozed_until"] == until:
                     unchanged.append(conv_id)
                     continue
-                paused_since = row["sla_paused_since"]
-                paused_s = row["sla_paused_s"]
-                if pausing and paused_since is None:
-                    paused_since = now
-                elif not pausing and paused_since is not None:
-                    paused_s += self._paused_business_s(row["sla_policy"], paused_since, now)
-                    paused_since = None
+                paused_s, paused_since = self._sla_pause(row, status, now)
                 changes.append(BulkChange(conv_id, clean_line(row["subject"]),
                                           row["status"], status))
                 updates.append((status, until, paused_s, paused_since, 1, conv_id))

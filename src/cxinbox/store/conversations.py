@@ -110,12 +110,14 @@ def insert_note(conn: sqlite3.Connection, conv_id: int, author: str, body: str, 
     return int(cur.lastrowid or 0)
 
 
+_STATE_COLUMNS = frozenset({"status", "snoozed_until", "assignee", "priority", "sla_paused_s",
+                            "sla_paused_since", "sla_dirty"})
+
+
 def update_state(conn: sqlite3.Connection, conv_id: int, **columns: object) -> None:
     """Set staff-state columns (names come from the service, never from users)."""
-    allowed = {"status", "snoozed_until", "assignee", "priority", "sla_paused_s",
-               "sla_paused_since", "sla_dirty"}
-    if not columns or not set(columns) <= allowed:
-        raise ValueError(f"not staff-state columns: {sorted(set(columns) - allowed)}")
+    if not columns or not set(columns) <= _STATE_COLUMNS:
+        raise ValueError(f"not staff-state columns: {sorted(set(columns) - _STATE_COLUMNS)}")
     sets = ", ".join(f"{name} = ?" for name in columns)
     conn.execute(f"UPDATE conversations SET {sets} WHERE id = ?", [*columns.values(), conv_id])
 
@@ -175,10 +177,6 @@ def store_sla(conn: sqlite3.Connection,
     """(policy, target, due_at, at_risk_at, id) per conversation; clears the dirty mark."""
     conn.executemany("UPDATE conversations SET sla_policy = ?, sla_target = ?, sla_due_at = ?,"
                      " sla_at_risk_at = ?, sla_dirty = 0 WHERE id = ?", rows)
-
-
-_STATE_COLUMNS = frozenset({"status", "snoozed_until", "assignee", "priority", "sla_paused_s",
-                            "sla_paused_since", "sla_dirty"})
 
 
 def matching_states(conn: sqlite3.Connection, where: str,
