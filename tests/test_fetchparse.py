@@ -39,3 +39,11 @@ def test_bad_internaldate_is_none_not_an_error() -> None:
 def test_uid_set_compresses_runs() -> None:
     assert uid_set([5, 1, 2, 3, 9, 10]) == b"1:3,5,9:10"
     assert uid_set([7]) == b"7"
+
+
+def test_server_error_text_is_sanitised_before_it_reaches_a_terminal() -> None:
+    from cxinbox.channels.imap import describe_error
+
+    line = describe_error(Exception("NO [ALERT] \x1b]52;c;cm0gLXJmIH4=\x07login\x1b[2J\r\nfailed"))
+    assert "\x1b" not in line and "\x07" not in line and "\n" not in line
+    assert line.startswith("NO [ALERT]") and "failed" in line

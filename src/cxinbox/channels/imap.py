@@ -24,6 +24,7 @@ from imapclient.response_parser import parse_fetch_response
 from imapclient.util import to_unicode
 
 from cxinbox.channels.fetchparse import LITERAL_AT_END, body_item
+from cxinbox.domain.sanitize import clean_line
 
 _MAX_LINE = 1_000_000
 
@@ -114,8 +115,9 @@ def message_id_of(header_block: bytes) -> str:
 
 
 def describe_error(exc: BaseException) -> str:
+    """One safe line: error text can come from the server, so it is sanitised like mail."""
     text = str(exc).strip() or exc.__class__.__name__
-    return " ".join(text.split())[:300]
+    return clean_line(text, max_len=300)
 
 
 class ImapSession:
