@@ -19,6 +19,12 @@ from cxinbox import config as config_module
 from cxinbox.config import (
     SECRET_HINT,
     AccountConfig,
+    CannedReply,
+    ComposeConfig,
+    OutboxConfig,
+    ServerConfig,
+    SmsConfig,
+    SmsNumber,
     ClinicConfig,
     Config,
     ConfigError,
@@ -117,6 +123,8 @@ def test_account_defaults(write: Writer) -> None:
         address="billing@clinic.example",
         display_name="",
         credentials=CredentialSource(),
+        smtp_port=465,
+        smtp_username="billing@clinic.example",
     )
     assert not account.credentials.configured
 
@@ -458,20 +466,22 @@ def test_packaged_example_is_identical_to_the_repository_copy() -> None:
 
 @pytest.mark.parametrize(
     "section",
-    [ClinicConfig, StoreConfig, SyncConfig, AccountConfig, CredentialSource, StaffMember, UiConfig],
+    [ClinicConfig, StoreConfig, SyncConfig, AccountConfig, CredentialSource, StaffMember, UiConfig,
+     ServerConfig, OutboxConfig, SmsConfig, SmsNumber, ComposeConfig, CannedReply],
 )
 def test_example_explains_every_key(section: type) -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     for field in dataclasses.fields(section):
         if field.name == "credentials":
             continue
-        line = re.search(rf"^(#? ?{field.name} = |\[\w+\.{field.name}\]$)", text, re.MULTILINE)
+        line = re.search(rf"^(#? ?{field.name} = |\[\[?\w+\.{field.name}\]\]?$)", text, re.MULTILINE)
         assert line, f"{section.__name__}.{field.name} is not shown in config.example.toml"
         comment_above = text[: line.start()].rstrip("\n").rsplit("\n", 1)[-1]
         assert comment_above.startswith("#"), f"{field.name} has no comment above it"
 
 
-@pytest.mark.parametrize("section", [ClinicConfig, StoreConfig, SyncConfig, AccountConfig, Config])
+@pytest.mark.parametrize("section", [ClinicConfig, StoreConfig, SyncConfig, AccountConfig, Config,
+                                     ServerConfig, OutboxConfig, SmsConfig, ComposeConfig])
 def test_every_field_is_documented(section: type) -> None:
     source = Path(config_module.__file__).read_text(encoding="utf-8")
     for field in dataclasses.fields(section):

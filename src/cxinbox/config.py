@@ -53,6 +53,8 @@ TLS_MODES: Final[tuple[TlsMode, ...]] = ("implicit", "starttls")
 ROLES: Final[tuple[Role, ...]] = ("agent", "supervisor", "admin")
 ASCII_MODES: Final[tuple[AsciiMode, ...]] = ("auto", "on", "off")
 DEFAULT_PORTS: Final[Mapping[TlsMode, int]] = MappingProxyType({"implicit": 993, "starttls": 143})
+DEFAULT_SMTP_PORTS: Final[Mapping[TlsMode, int]] = MappingProxyType(
+    {"implicit": 465, "starttls": 587})
 
 SECRET_HINT: Final = (
     "secrets never go in the config file; use password_command = [...], keyring, "
@@ -185,6 +187,110 @@ class AccountConfig:
     """Name shown with the address on replies, e.g. "Maple Clinic Billing"."""
     credentials: CredentialSource = field(default_factory=CredentialSource)
     """Where the password comes from; written as keys of the [[accounts]] table."""
+    smtp_host: str | None = None
+    """SMTP server for replies from this mailbox; None means replies cannot be sent from it."""
+    smtp_port: int = 465
+    """SMTP port; the loader defaults it to 465 for smtp_tls = "implicit" and 587 for "starttls"."""
+    smtp_tls: TlsMode = "implicit"
+    """"implicit" (port 465) or "starttls" (port 587, STARTTLS required)."""
+    smtp_verify_tls: bool = True
+    """Verify the SMTP server certificate; defaults to verify_tls, false only for loopback."""
+    smtp_username: str = ""
+    """SMTP login name; the loader defaults it to `username`. The password comes from the same
+    credential source as IMAP."""
+    sent_folder: str | None = None
+    """IMAP folder sent replies are appended to; None finds it by SPECIAL-USE \\Sent, then "Sent"."""
+    signature: str = ""
+    """Appended to every reply from this mailbox, after a "-- " line."""
+    sender_with_staff_name: bool = False
+    """From shows "Maria at Maple Clinic Billing" instead of the display name alone."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsNumber:
+    """One of the clinic's SMS numbers ([[sms.numbers]])."""
+
+    number: str
+    """E.164 form, e.g. "+15551230000"."""
+    name: str = ""
+    """What staff call it, e.g. "Front desk"; shown as the mailbox of its conversations."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsConfig:
+    """[sms]: a provider with a Twilio-compatible REST API. Absent `base_url` = no SMS channel."""
+
+    name: str = "sms"
+    """Account name used in `mailbox:` queries and as the keyring user for the auth token."""
+    base_url: str | None = None
+    """Provider API root, e.g. "https://api.twilio.com"; http:// only for a loopback host."""
+    account_sid: str = ""
+    """The provider account id (used in request paths and as the HTTP basic-auth user)."""
+    verify_tls: bool = True
+    """Verify the provider's certificate; false only for a loopback host."""
+    ca_file: Path | None = None
+    """An extra CA bundle (PEM) to trust in addition to the system store."""
+    numbers: tuple[SmsNumber, ...] = ()
+    """The clinic's numbers; messages to or from any other number are ignored."""
+    poll_seconds: int = 20
+    """Seconds between polls for inbound messages and delivery status (5..3600)."""
+    overlap_seconds: int = 600
+    """Each poll asks again for this many seconds before the last one, so late-indexed
+    messages are not missed; duplicates are dropped by message id."""
+    credentials: CredentialSource = field(default_factory=CredentialSource)
+    """Where the auth token comes from (password_command, keyring, password_env, password_file)."""
+
+    @property
+    def configured(self) -> bool:
+        return self.base_url is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerConfig:
+    """[server]: `cxinbox serve`, the one process that owns the database."""
+
+    socket: Path | None = None
+    """The Unix socket; None means `default_socket_path()`. For several staff accounts, put it
+    in a directory only the front-desk group may enter (e.g. /run/cxinbox, mode 0750)."""
+    bulk_limit: int = 500
+    """Agents may change at most this many conversations in one bulk command."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxConfig:
+    """[outbox]: how replies leave."""
+
+    undo_seconds: int = 10
+    """Seconds a queued reply waits before sending, so its author can take it back (0..300)."""
+    max_attempts: int = 12
+    """Attempts before a reply is marked failed and needs a person (1..100)."""
+    max_backoff_seconds: int = 900
+    """Longest wait between attempts (1..86400)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CannedReply:
+    """One canned reply ([[compose.canned]] or a file in compose.canned_dir)."""
+
+    name: str
+    """Short name used by `cxinbox reply --template` and the composer's search."""
+    body: str
+    """Text with {patient_name} {staff_name} {clinic_phone} {clinic_name} {conversation_id}
+    {mailbox}; any other {name} becomes a fill-in prompt."""
+    subject: str = ""
+    """Subject for a new message; replies keep the conversation's subject."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComposeConfig:
+    """[compose]: the reply composer."""
+
+    canned: tuple[CannedReply, ...] = ()
+    """[[compose.canned]] tables."""
+    canned_dir: Path | None = None
+    """A folder of *.txt files, one canned reply each (file stem = name)."""
+    editor: tuple[str, ...] | None = None
+    """External editor argv; None means $VISUAL, then $EDITOR, then vi."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -243,6 +349,9 @@ class SlaConfig:
     """[sla.calendars.NAME]: timezone, hours per weekday ("08:00-12:00"), holidays."""
     policies: tuple[SlaPolicyConfig, ...] = ()
     """[[sla.policies]] in order; the first whose `match` covers a conversation applies."""
+    notify_command: tuple[str, ...] | None = None
+    """Run (argv, no shell) once per escalation: a conversation becoming at risk or breached.
+    Details arrive in CXINBOX_* environment variables and as one JSON line on stdin."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -263,6 +372,14 @@ class Config:
     """[ui] table."""
     sla: SlaConfig = field(default_factory=SlaConfig)
     """[sla] table."""
+    server: ServerConfig = field(default_factory=ServerConfig)
+    """[server] table."""
+    sms: SmsConfig = field(default_factory=SmsConfig)
+    """[sms] table."""
+    outbox: OutboxConfig = field(default_factory=OutboxConfig)
+    """[outbox] table."""
+    compose: ComposeConfig = field(default_factory=ComposeConfig)
+    """[compose] table."""
     source_path: Path = BUILTIN_SOURCE
     """The file this was read from (BUILTIN_SOURCE for `default_config()`)."""
 
@@ -270,6 +387,11 @@ class Config:
     def db_path(self) -> Path:
         """The SQLite file to use: `store.path`, or the platform default."""
         return self.store.path if self.store.path is not None else default_db_path()
+
+    @property
+    def socket_path(self) -> Path:
+        """The server's Unix socket: `server.socket`, or the platform default."""
+        return self.server.socket if self.server.socket is not None else default_socket_path()
 
     def account(self, name: str) -> AccountConfig:
         """The account called `name`; KeyError if there is none."""
@@ -295,6 +417,13 @@ def default_db_path() -> Path:
     import platformdirs
 
     return platformdirs.user_data_path(APP_NAME) / "cxinbox.db"
+
+
+def default_socket_path() -> Path:
+    """Where `cxinbox serve` listens when [server] socket is not set: next to the database."""
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME) / "serve.sock"
 
 
 def resolve_config_path(cli_path: str | os.PathLike[str] | None) -> Path:
@@ -426,6 +555,7 @@ def _refuse_secret_keys(node: object, where: str, source: Path) -> None:
 _T = TypeVar("_T", bound=str)
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 def _join(where: str, key: str) -> str:
@@ -503,6 +633,19 @@ class _Table:
             self.fail(key, f"expected a string, got {_describe(value)}")
         if _CONTROL.search(value):
             self.fail(key, f"must not contain control characters, got {_quote(value)}")
+        return value
+
+    def text(self, key: str, default: str) -> str:
+        """A multi-line string (newlines allowed, other control characters refused)."""
+        value = self._data.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            self.fail(key, f"expected a string, got {_describe(value)}")
+        value = value.replace("\r\n", "\n")
+        if _CONTROL_BUT_NEWLINE.search(value):
+            self.fail(key, f"must not contain control characters other than newlines, "
+                      f"got {_quote(value)}")
         return value
 
     def required_string(self, key: str, meaning: str) -> str:
@@ -660,6 +803,10 @@ def _parse_config(top: _Table) -> Config:
         staff=_parse_staff(top.tables("staff")),
         ui=_parse_ui(top.table("ui")),
         sla=_parse_sla(top.table("sla"), top.table("clinic").string("timezone", "UTC")),
+        server=_parse_server(top.table("server")),
+        sms=_parse_sms(top.table("sms")),
+        outbox=_parse_outbox(top.table("outbox")),
+        compose=_parse_compose(top.table("compose")),
         source_path=top.source,
     )
 
@@ -686,7 +833,7 @@ def _parse_sla(table: _Table, clinic_tz: str) -> SlaConfig:
     from cxinbox.domain.query import QueryError, parse_query
     from cxinbox.domain.sla import BusinessCalendar, SlaSpecError
 
-    table.allow_only({"calendars", "policies"})
+    table.allow_only({"calendars", "policies", "notify_command"})
     calendars_table = table.table("calendars")
     calendars: dict[str, Mapping[str, object]] = {}
     for name in calendars_table.names():
@@ -724,7 +871,13 @@ def _parse_sla(table: _Table, clinic_tz: str) -> SlaConfig:
             pt.fail("first_response", "a policy needs at least one of first_response,"
                     " next_response or resolution")
         policies.append(policy)
-    return SlaConfig(calendars=MappingProxyType(calendars), policies=tuple(policies))
+    notify = table.raw("notify_command")
+    if isinstance(notify, str):
+        table.fail("notify_command", _string_command_problem(notify).replace(
+            "password_command", "notify_command"))
+    return SlaConfig(calendars=MappingProxyType(calendars), policies=tuple(policies),
+                     notify_command=table.string_list("notify_command",
+                                                      "the command and its arguments"))
 
 
 def _parse_clinic(table: _Table) -> ClinicConfig:
@@ -803,7 +956,24 @@ def _parse_account(table: _Table) -> AccountConfig:
             f'password; to trust a private CA set ca_file = "/path/ca.pem"',
         )
     username = table.required_string("username", "the IMAP login name")
+    smtp_host = table.optional_string("smtp_host", "the SMTP server's host name")
+    smtp_tls = table.choice("smtp_tls", "implicit", TLS_MODES)
+    smtp_verify = table.boolean("smtp_verify_tls", verify_tls)
+    if smtp_host is not None:
+        _check_host(table, "smtp_host", smtp_host)
+        if not smtp_verify and not is_loopback_host(smtp_host):
+            table.fail("smtp_verify_tls", f"false is only allowed for a loopback host, not "
+                       f"{_quote(smtp_host)}; to trust a private CA set ca_file")
+    sent_folder = table.optional_string("sent_folder", "an IMAP folder name")
     return AccountConfig(
+        smtp_host=smtp_host,
+        smtp_port=table.integer("smtp_port", DEFAULT_SMTP_PORTS[smtp_tls], 1, 65535),
+        smtp_tls=smtp_tls,
+        smtp_verify_tls=smtp_verify,
+        smtp_username=table.string("smtp_username", username),
+        sent_folder=sent_folder,
+        signature=table.text("signature", "").strip("\n"),
+        sender_with_staff_name=table.boolean("sender_with_staff_name", False),
         name=_account_name(table),
         host=host,
         port=table.integer("port", DEFAULT_PORTS[tls], 1, 65535),
@@ -830,16 +1000,20 @@ def _account_name(table: _Table) -> str:
 
 def _host(table: _Table) -> str:
     host = table.required_string("host", 'the IMAP server\'s host name, e.g. "imap.example.org"')
+    _check_host(table, "host", host)
+    return host
+
+
+def _check_host(table: _Table, key: str, host: str) -> None:
     try:
         ipaddress.ip_address(host)
     except ValueError:
         if not _HOST_NAME.fullmatch(host) or len(host) > 253:
             table.fail(
-                "host",
+                key,
                 f"expected a host name or IP address such as "
-                f'"imap.example.org" (no scheme, user or port), got {_quote(host)}',
+                f'"mail.example.org" (no scheme, user or port), got {_quote(host)}',
             )
-    return host
 
 
 def _folders(table: _Table) -> tuple[str, ...]:
@@ -951,3 +1125,97 @@ def _parse_ui(table: _Table) -> UiConfig:
         idle_lock_minutes=table.integer("idle_lock_minutes", 10, 0, 24 * 60),
         keymap=table.string_map("keymap"),
     )
+
+
+def _parse_server(table: _Table) -> ServerConfig:
+    table.allow_only(_keys_of(ServerConfig))
+    return ServerConfig(
+        socket=table.path("socket"),
+        bulk_limit=table.integer("bulk_limit", ServerConfig().bulk_limit, 1, None),
+    )
+
+
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def _parse_sms(table: _Table) -> SmsConfig:
+    table.allow_only(_keys_of(SmsConfig, drop={"credentials", "numbers"})
+                     | _CREDENTIAL_KEYS | {"numbers"})
+    d = SmsConfig()
+    base_url = table.optional_string("base_url", 'the provider API root, e.g. "https://api.twilio.com"')
+    if base_url is None:
+        if table.names():
+            table.fail("base_url", "required when [sms] is present (the provider API root)")
+        return d
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host:
+        table.fail("base_url", f"expected an http(s) URL such as \"https://api.twilio.com\", "
+                   f"got {_quote(base_url)}")
+    if parts.scheme == "http" and not is_loopback_host(host):
+        table.fail("base_url", "http:// is only allowed for a loopback host; patient texts "
+                   "and the auth token must travel over TLS")
+    verify = table.boolean("verify_tls", True)
+    if not verify and not is_loopback_host(host):
+        table.fail("verify_tls", f"false is only allowed for a loopback host, not {_quote(host)}")
+    numbers: list[SmsNumber] = []
+    for nt in table.tables("numbers"):
+        nt.allow_only(_keys_of(SmsNumber))
+        number = nt.required_string("number", 'an E.164 number such as "+15551230000"')
+        if not _E164.fullmatch(number):
+            nt.fail("number", f'expected E.164 form such as "+15551230000", got {_quote(number)}')
+        if any(n.number == number for n in numbers):
+            nt.fail("number", f"{_quote(number)} is listed twice")
+        numbers.append(SmsNumber(number=number, name=nt.string("name", "")))
+    if not numbers:
+        table.fail("numbers", "list at least one [[sms.numbers]] with the clinic's number")
+    name = table.string("name", d.name)
+    if not _ACCOUNT_NAME.fullmatch(name):
+        table.fail("name", f"expected lowercase letters a-z, digits, '-' or '_', got {_quote(name)}")
+    credentials = _parse_credentials(table)
+    if not credentials.configured:
+        table.fail("password_env", "say where the auth token comes from: password_command, "
+                   "keyring = true, password_env or password_file")
+    return SmsConfig(
+        name=name,
+        base_url=base_url.rstrip("/"),
+        account_sid=table.required_string("account_sid", "the provider account id"),
+        verify_tls=verify,
+        ca_file=table.path("ca_file"),
+        numbers=tuple(numbers),
+        poll_seconds=table.integer("poll_seconds", d.poll_seconds, 1, 3600),
+        overlap_seconds=table.integer("overlap_seconds", d.overlap_seconds, 0, 7 * 86400),
+        credentials=credentials,
+    )
+
+
+def _parse_outbox(table: _Table) -> OutboxConfig:
+    table.allow_only(_keys_of(OutboxConfig))
+    d = OutboxConfig()
+    return OutboxConfig(
+        undo_seconds=table.integer("undo_seconds", d.undo_seconds, 0, 300),
+        max_attempts=table.integer("max_attempts", d.max_attempts, 1, 100),
+        max_backoff_seconds=table.integer("max_backoff_seconds", d.max_backoff_seconds, 1, 86400),
+    )
+
+
+def _parse_compose(table: _Table) -> ComposeConfig:
+    table.allow_only(_keys_of(ComposeConfig))
+    canned: list[CannedReply] = []
+    for ct in table.tables("canned"):
+        ct.allow_only(_keys_of(CannedReply))
+        name = ct.required_string("name", 'a short name such as "lab-results-ready"')
+        if any(c.name == name for c in canned):
+            ct.fail("name", f"{_quote(name)} is already the name of another canned reply")
+        body = ct.text("body", "")
+        if not body.strip():
+            ct.fail("body", "expected the reply text (a non-empty string)")
+        canned.append(CannedReply(name=name, body=body.strip("\n") + "\n",
+                                  subject=ct.string("subject", "")))
+    editor = table.raw("editor")
+    if isinstance(editor, str):
+        table.fail("editor", 'expected an array such as ["nano"] (it runs without a shell)')
+    return ComposeConfig(canned=tuple(canned), canned_dir=table.path("canned_dir"),
+                         editor=table.string_list("editor", "the editor and its arguments"))
