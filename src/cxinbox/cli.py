@@ -20,6 +20,7 @@ from cxinbox.api.errors import ApiError, BadQuery
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from cxinbox.api.transport import SyncAPI
     from cxinbox.api.types import Event
     from cxinbox.config import Config
     from cxinbox.domain.when import Direction
@@ -53,6 +54,7 @@ ConfigOpt = Annotated[
 
 class _State:
     config_path: str | None = None
+    local: bool = False
 
 
 _state = _State()
@@ -90,9 +92,20 @@ def current_actor() -> str:
 
 
 def _service(config: Config) -> InboxService:
+    """An in-process service on the database file, for commands not yet on the API (they
+    bypass a running server: move them onto `InboxAPI` to go through `cxinbox serve`)."""
     from cxinbox.service.inbox import InboxService
 
     return InboxService(_open_db(config), config, current_actor())
+
+
+def open_api(config: Config) -> SyncAPI:
+    """The inbox API for one command: through `cxinbox serve` when it answers on the
+    configured socket, else in-process (or always in-process with `--local`)."""
+    from cxinbox.api.transport import SyncAPI
+    from cxinbox.api.transport import open_api as open_async
+
+    return SyncAPI(open_async(config, current_actor(), local=_state.local))
 
 
 def _print_json(data: Any) -> None:
@@ -108,16 +121,21 @@ def _fmt_time(epoch: int | None, tz: ZoneInfo) -> str:
 AsciiOpt = Annotated[bool | None, typer.Option(
     "--ascii/--unicode", help="Draw only 7-bit ASCII (default: auto for TERM linux/vt100/dumb).")]
 MouseOpt = Annotated[bool, typer.Option("--no-mouse", help="Ignore the mouse entirely.")]
+LocalOpt = Annotated[bool, typer.Option(
+    "--local", envvar="CXINBOX_LOCAL",
+    help="Open the database in this process even when a server is running (admins).")]
 
 
 @app.callback()
 def root(ctx: typer.Context, config: ConfigOpt = None, ascii: AsciiOpt = None,
-         no_mouse: MouseOpt = False) -> None:
+         no_mouse: MouseOpt = False, local: LocalOpt = False) -> None:
     _state.config_path = config
+    _state.local = local
     if ctx.invoked_subcommand is None:
         from cxinbox.tui.launch import open_tui
 
-        open_tui(_load_config(config), ascii=ascii, mouse=False if no_mouse else None)
+        open_tui(_load_config(config), ascii=ascii, mouse=False if no_mouse else None,
+                 local=local)
 
 
 @app.command()
@@ -161,8 +179,9 @@ def sync(
     from cxinbox.store import ingest
 
     cfg = _load_config(config)
-    if not cfg.accounts:
-        fail(f"{cfg.source_path}: no [[accounts]] configured; nothing to sync", EXIT_USAGE)
+    if not cfg.accounts and not cfg.sms.configured:
+        fail(f"{cfg.source_path}: no [[accounts]] or [sms] configured; nothing to sync",
+             EXIT_USAGE)
     db = _open_db(cfg)
     if release:
         account, _, folder = release.partition("/")
@@ -172,18 +191,39 @@ def sync(
     reporter = _ProgressReporter(enabled=not quiet and sys.stderr.isatty())
     engine = MailSync(db, cfg, lambda a: resolve_password(a.name, a.credentials), reporter)
     try:
-        with reporter:
-            results = engine.sync_once()
-        new = sum(r.new for r in results)
-        typer.echo(f"synced {len(results)} folder(s): {new} new message(s)")
-        for r in results:
-            if r.quarantine:
-                typer.echo(f"warning: {r.account}/{r.folder} quarantined: {r.quarantine}", err=True)
+        if cfg.accounts:
+            with reporter:
+                results = engine.sync_once()
+            new = sum(r.new for r in results)
+            typer.echo(f"synced {len(results)} folder(s): {new} new message(s)")
+            for r in results:
+                if r.quarantine:
+                    typer.echo(f"warning: {r.account}/{r.folder} quarantined: {r.quarantine}",
+                               err=True)
+        if cfg.sms.configured:
+            _sync_sms_once(db, cfg)
+        _send_due_replies(db, cfg)
         if once:
             return
         import threading
 
+        from cxinbox.service.runtime import Outbox, SlaWatch, SmsPoll, Worker
+
         stop = threading.Event()
+        helpers: list[Worker] = [Outbox(db, cfg), SlaWatch(db, cfg)]
+        if cfg.sms.configured:
+            helpers.append(SmsPoll(db, cfg))
+        for helper in helpers:
+            threading.Thread(target=helper.run, args=(stop,), name=helper.name,
+                             daemon=True).start()
+        if not cfg.accounts:
+            typer.echo("polling SMS and sending replies; Ctrl-C to stop")
+            try:
+                while not stop.wait(3600):
+                    pass
+            except KeyboardInterrupt:
+                stop.set()
+            return
         typer.echo("watching for new mail (IDLE); Ctrl-C to stop")
 
         def report(result: Any) -> None:
@@ -197,6 +237,31 @@ def sync(
     finally:
         engine.close()
         db.close()
+
+
+def _sync_sms_once(db: Database, cfg: Config) -> None:
+    """One poll of the SMS provider; a provider or credential problem is one line, exit 5."""
+    from cxinbox.channels.credentials import CredentialError
+    from cxinbox.channels.sms import SmsError
+    from cxinbox.service.sms_sync import SmsPoller
+
+    poller = SmsPoller(db, cfg)
+    try:
+        result = poller.poll_once()
+    except (SmsError, CredentialError) as exc:
+        fail(f"sms: {exc}", EXIT_SERVER)
+    finally:
+        poller.close()
+    typer.echo(f"sms: {result.new} new text(s), {result.status_updates} delivery update(s)")
+
+
+def _send_due_replies(db: Database, cfg: Config) -> None:
+    """Replies whose undo window has passed leave now (the server does this continuously)."""
+    from cxinbox.service.outbox import OutboxWorker
+
+    sent = OutboxWorker(db, cfg).process_due()
+    if sent:
+        typer.echo(f"sent {sent} queued repl{'y' if sent == 1 else 'ies'}")
 
 
 class _ProgressReporter:
@@ -249,15 +314,12 @@ def list_(
     offset: Annotated[int, typer.Option(min=0)] = 0,
 ) -> None:
     """List conversations matching QUERY, newest first."""
-    import asyncio
-
-    from cxinbox.api.interface import InProcessAPI
-
     cfg = _load_config(config)
-    api = InProcessAPI(_service(cfg))
-    page = asyncio.run(api.list_conversations(query, offset, limit))
+    with open_api(cfg) as api:
+        page = api.list_conversations(query, offset, limit)
+        if as_json:
+            api.record_export(query, len(page.items))
     if as_json:
-        api.service.record_export(query, len(page.items))
         _print_json(page.to_dict())
         return
     tz = ZoneInfo(cfg.clinic.timezone)
@@ -278,14 +340,10 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show one conversation with its messages and notes."""
-    import asyncio
-
-    from cxinbox.api.interface import InProcessAPI
-
     conv_id = _parse_id(conversation)
     cfg = _load_config(config)
-    api = InProcessAPI(_service(cfg))
-    detail = asyncio.run(api.get_conversation(conv_id))
+    with open_api(cfg) as api:
+        detail = api.get_conversation(conv_id)
     if as_json:
         _print_json(detail.to_dict())
         return
@@ -382,7 +440,11 @@ def _run_bulk(run: Callable[[bool], BulkResult], *, dry_run: bool, yes: bool,
 
     The preview is a real dry run, so the count a person confirms is computed exactly like
     the change that follows. Without a terminal there is nobody to ask: cron must say --yes.
+    With --yes nobody is asked, so there is no preview to compute (half the work at 50k).
     """
+    if yes and not dry_run:
+        _report_bulk(run(False), as_json)
+        return
     preview = run(True)
     if dry_run:
         _report_bulk(preview, as_json)
@@ -411,9 +473,9 @@ def tag_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Add and remove tags on every conversation matching QUERY."""
-    service = _service(_load_config(config))
-    _run_bulk(lambda dry: service.bulk_tag(query, add or [], remove or [], dry_run=dry),
-              dry_run=dry_run, yes=yes, as_json=as_json)
+    with open_api(_load_config(config)) as api:
+        _run_bulk(lambda dry: api.bulk_tag(query, add or [], remove or [], dry_run=dry),
+                  dry_run=dry_run, yes=yes, as_json=as_json)
 
 
 @app.command("assign")
@@ -428,10 +490,10 @@ def assign_cmd(
     """Assign every conversation matching QUERY to USER, or unassign them."""
     if (to is None) == (not unassign):
         fail("give exactly one of --to USER or --unassign", EXIT_USAGE)
-    service = _service(_load_config(config))
-    user = service.actor if to == "me" else to
-    _run_bulk(lambda dry: service.bulk_assign(query, user, dry_run=dry),
-              dry_run=dry_run, yes=yes, as_json=as_json)
+    with open_api(_load_config(config)) as api:
+        user = api.actor if to == "me" else to
+        _run_bulk(lambda dry: api.bulk_assign(query, user, dry_run=dry),
+                  dry_run=dry_run, yes=yes, as_json=as_json)
 
 
 @app.command("status")
@@ -448,9 +510,9 @@ def status_cmd(
     """Set the status of every conversation matching QUERY."""
     cfg = _load_config(config)
     until_s = None if until is None else int(_parse_when(until, cfg, "future").timestamp())
-    service = _service(cfg)
-    _run_bulk(lambda dry: service.bulk_status(query, status, until_s, dry_run=dry),
-              dry_run=dry_run, yes=yes, as_json=as_json)
+    with open_api(cfg) as api:
+        _run_bulk(lambda dry: api.bulk_status(query, status, until_s, dry_run=dry),
+                  dry_run=dry_run, yes=yes, as_json=as_json)
 
 
 @app.command("priority")
@@ -461,9 +523,9 @@ def priority_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Set the priority of every conversation matching QUERY."""
-    service = _service(_load_config(config))
-    _run_bulk(lambda dry: service.bulk_priority(query, priority, dry_run=dry),
-              dry_run=dry_run, yes=yes, as_json=as_json)
+    with open_api(_load_config(config)) as api:
+        _run_bulk(lambda dry: api.bulk_priority(query, priority, dry_run=dry),
+                  dry_run=dry_run, yes=yes, as_json=as_json)
 
 
 @app.command("note")
@@ -475,7 +537,8 @@ def note_cmd(
     """Add an internal note to one conversation."""
     conv_id = _parse_id(conversation)
     body = sys.stdin.read() if text == "-" else text
-    note_id = _service(_load_config(config)).add_note(conv_id, body)
+    with open_api(_load_config(config)) as api:
+        note_id = api.add_note(conv_id, body)
     if as_json:
         _print_json({"conversation": conv_id, "note": note_id})
     else:
@@ -523,15 +586,14 @@ def audit_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Show the audit trail (supervisors and admins); reading it is itself audited."""
-    from cxinbox.service.audit import AuditService
-
     if as_json and as_csv:
         fail("give at most one of --json and --csv", EXIT_USAGE)
     cfg = _load_config(config)
     conv_id = _parse_id(conversation) if conversation is not None else None
     since_at = _parse_when(since, cfg, "past") if since is not None else None
-    events = AuditService(_service(cfg)).read(query, since=since_at, actor=actor,
-                                              conversation=conv_id, limit=limit or None)
+    with open_api(cfg) as api:
+        events = api.audit(query, since=since_at, actor=actor, conversation=conv_id,
+                           limit=limit or None)
     tz = ZoneInfo(cfg.clinic.timezone)
     if as_json:
         _print_json([{**e.to_dict(), "time": _event_time(e, tz).isoformat()} for e in events])
@@ -553,6 +615,25 @@ def audit_cmd(
             typer.echo(f"{e.seq:>7}  {_event_time(e, tz):%Y-%m-%d %H:%M:%S}  {e.actor[:12]:<12}"
                        f"  {e.action[:22]:<22}  {e.target[:20]:<20}  {details}")
         typer.echo(f"{len(events)} event(s)", err=True)
+
+
+@app.command()
+def serve(config: ConfigOpt = None) -> None:
+    """Run the front-desk server: the socket every TUI and command uses, and mail sync."""
+    import logging
+
+    from cxinbox.api.socket_server import serve as run_server
+
+    cfg = _load_config(config)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def ready(path: Any) -> None:
+        typer.echo(f"cxinbox serve: listening on {path} (pid {os.getpid()});"
+                   " Ctrl-C or SIGTERM to stop", err=True)
+
+    run_server(cfg, on_ready=ready)
+    typer.echo("cxinbox serve: stopped", err=True)
 
 
 @app.command()
@@ -581,6 +662,7 @@ def doctor(config: ConfigOpt = None) -> None:
 
 def _error_code(exc: BaseException) -> tuple[int, str] | None:
     """Map the errors a person can act on to (exit code, one line)."""
+    from cxinbox.api.socket_server import ServeError
     from cxinbox.channels.credentials import CredentialError
     from cxinbox.channels.imap import ImapError
     from cxinbox.config import ConfigError
@@ -594,11 +676,20 @@ def _error_code(exc: BaseException) -> tuple[int, str] | None:
         return EXIT_USAGE, str(exc)
     if isinstance(exc, CredentialError):
         return EXIT_USAGE, str(exc)
-    if isinstance(exc, ImapError):
+    if isinstance(exc, (ImapError, ServeError)):
         return EXIT_SERVER, str(exc)
     if isinstance(exc, StoreError):
         return EXIT_ERROR, str(exc)
     return None
+
+
+def _register_reply_commands() -> None:
+    from cxinbox import cli_reply
+
+    cli_reply.register(app, open_api, _load_config)
+
+
+_register_reply_commands()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,3 +29,9 @@ class Forbidden(ApiError):
     """The acting staff member's role does not allow this (e.g. an agent reading the audit log)."""
 
     exit_code = 6
+
+
+class ServerUnavailable(ApiError):
+    """The front-desk server is gone, restarting too long, or dropped us mid-request."""
+
+    exit_code = 5

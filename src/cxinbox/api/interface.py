@@ -1,17 +1,42 @@
 """The typed service interface every client uses, and its in-process transport.
 
 The TUI and CLI depend only on `InboxAPI`. `InProcessAPI` runs the service in worker
-threads so an event loop is never blocked by SQLite; a socket transport (for
-`cxinbox serve`) implements the same protocol.
+threads so an event loop is never blocked by SQLite; the socket transport
+(`cxinbox serve` + `SocketAPI`) carries exactly the coroutine methods declared on
+`InboxAPI`, so a new method is one declaration here and one implementation on
+`InProcessAPI`: the server dispatches it and the socket client forwards it by name.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+import inspect
+from collections.abc import Callable, Hashable
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from cxinbox.api.types import ConversationDetail, Event, FolderStatus, Page
-from cxinbox.service.inbox import InboxService
+from cxinbox.api.errors import BadRequest
+from cxinbox.api.live import ChangeFeed, PresenceBoard
+from cxinbox.api.reply_types import CannedView, DraftView, OutboxItemView, RenderedCanned
+from cxinbox.api.team_types import ContactView, MentionView
+from cxinbox.api.types import (
+    Changes,
+    ConversationDetail,
+    Event,
+    FolderStatus,
+    Page,
+    Presence,
+)
+from cxinbox.service.inbox import BulkResult, InboxService
+
+if TYPE_CHECKING:
+    from cxinbox.service.replies import ReplyService
+
+T = TypeVar("T")
+
+MAX_WAIT_S = 60.0
+"""Longest a `wait_events` call may block; clients simply ask again."""
 
 
 class InboxAPI(Protocol):
@@ -30,6 +55,12 @@ class InboxAPI(Protocol):
 
     async def last_event_seq(self) -> int: ...
 
+    async def wait_events(self, seq: int, timeout_s: float = 25.0,
+                          presence_version: int | None = None) -> Changes:
+        """Events after `seq`, as soon as there is one (or `presence_version` is no longer
+        the current one), else an empty `Changes` after `timeout_s`."""
+        ...
+
     async def tag(self, conv_id: int, add: list[str], remove: list[str]) -> None: ...
 
     async def add_note(self, conv_id: int, body: str) -> int: ...
@@ -42,20 +73,148 @@ class InboxAPI(Protocol):
 
     async def set_priority(self, conv_id: int, priority: str) -> None: ...
 
+    async def bulk_tag(self, query: str, add: list[str], remove: list[str],
+                       dry_run: bool = False) -> BulkResult: ...
+
+    async def bulk_assign(self, query: str, user: str | None,
+                          dry_run: bool = False) -> BulkResult: ...
+
+    async def bulk_status(self, query: str, status: str, until: int | None = None,
+                          dry_run: bool = False) -> BulkResult: ...
+
+    async def bulk_priority(self, query: str, priority: str,
+                            dry_run: bool = False) -> BulkResult: ...
+
+    async def audit(self, query: str = "", since: datetime | None = None,
+                    actor: str | None = None, conversation: int | None = None,
+                    limit: int | None = 200) -> list[Event]: ...
+
+    async def record_export(self, query: str, count: int, fmt: str = "json") -> None: ...
+
+    async def set_presence(self, conv_id: int | None, composing: bool = False) -> None:
+        """What this client has open (None: the list) and whether it is typing there."""
+        ...
+
+    async def presence(self) -> list[Presence]: ...
+
+    async def online(self) -> list[str]:
+        """Display names of the staff connected right now."""
+        ...
+
+    # -- team workflow ---------------------------------------------------------------------
+
+    async def merge(self, into_id: int, other_id: int) -> None:
+        """Move `other_id`'s messages, notes and tags into `into_id`."""
+        ...
+
+    async def split(self, message_id: int) -> int:
+        """The message (and replies to it) into a new conversation; returns its id."""
+        ...
+
+    async def retract_note(self, note_id: int) -> None:
+        """The author takes a note back within two minutes (kept in the audit trail)."""
+        ...
+
+    async def mentions(self, unread_only: bool = False, limit: int = 100
+                       ) -> list[MentionView]: ...
+
+    async def mark_mentions_read(self, up_to_note_id: int) -> int: ...
+
+    async def unread_mention_count(self) -> int: ...
+
+    async def contact_for(self, conv_id: int) -> ContactView: ...
+
+    async def link_address(self, contact_id: int, address: str, name: str = "") -> None: ...
+
+    async def unlink_address(self, contact_id: int, address: str) -> int: ...
+
+    async def merge_contacts(self, into_id: int, other_id: int) -> None: ...
+
+    # -- answering patients (service/replies.py) ----------------------------------------
+
+    async def start_draft(self, conv_id: int | None, mode: str = "reply",
+                          to: str | None = None) -> DraftView:
+        """The caller's draft for a conversation (made if missing): reply, reply_all, new,
+        sms. Drafts are shared: colleagues see them in `drafts_for`."""
+        ...
+
+    async def save_draft(self, draft_id: int, body: str, subject: str | None = None,
+                         to: list[str] | None = None, cc: list[str] | None = None,
+                         attachments: list[str] | None = None) -> DraftView: ...
+
+    async def discard_draft(self, draft_id: int) -> None: ...
+
+    async def rebase_draft(self, draft_id: int) -> DraftView:
+        """ "I have read what arrived": the send guard counts from now."""
+        ...
+
+    async def drafts_for(self, conv_id: int) -> list[DraftView]: ...
+
+    async def my_drafts(self) -> list[DraftView]: ...
+
+    async def canned_replies(self) -> list[CannedView]: ...
+
+    async def render_canned(self, name: str, conv_id: int | None,
+                            fills: dict[str, str] | None = None) -> RenderedCanned: ...
+
+    async def send_draft(self, draft_id: int, force: bool = False) -> OutboxItemView:
+        """Queue the draft; raises SendGuardTripped when the conversation moved on."""
+        ...
+
+    async def outbox(self, states: list[str] | None = None, limit: int = 100,
+                     conversation_id: int | None = None) -> list[OutboxItemView]: ...
+
+    async def outbox_item(self, outbox_id: int) -> OutboxItemView: ...
+
+    async def cancel_outbox(self, outbox_id: int) -> OutboxItemView: ...
+
+    async def retry_outbox(self, outbox_id: int) -> OutboxItemView: ...
+
+    async def confirm_outbox(self, outbox_id: int) -> OutboxItemView: ...
+
+
+@cache
+def api_methods() -> frozenset[str]:
+    """The methods a transport carries: every coroutine declared on `InboxAPI`."""
+    return frozenset(name for name, value in vars(InboxAPI).items()
+                     if not name.startswith("_") and inspect.iscoroutinefunction(value))
+
 
 class InProcessAPI:
-    """The service objects themselves, called from worker threads."""
+    """The service objects themselves, called from worker threads.
 
-    def __init__(self, service: InboxService) -> None:
+    `feed` and `board` are shared when a server runs one InProcessAPI per connection; on
+    their own they cover just this process and this person.
+    """
+
+    def __init__(self, service: InboxService, *, feed: ChangeFeed | None = None,
+                 board: PresenceBoard | None = None, session: Hashable | None = None,
+                 display_name: str | None = None, remote: bool = False) -> None:
         self.service = service
+        self.remote = remote  # serving a socket client: never read files for them
         self.actor = service.actor
+        self._feed = feed or ChangeFeed(service.last_event_seq)
+        self._session: Hashable = session if session is not None else id(self)
+        if board is None:
+            board = PresenceBoard(self._feed)
+            member = service.config.staff_member(service.actor)
+            board.join(self._session, service.actor,
+                       display_name or (member.name if member else service.actor))
+        self._board = board
+
+    async def _call(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """Run one service call off the loop, then wake anyone waiting for changes."""
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        finally:
+            self._feed.notify()
 
     async def list_conversations(self, query: str = "", offset: int = 0,
                                  limit: int = 50) -> Page:
-        return await asyncio.to_thread(self.service.list_conversations, query, offset, limit)
+        return await self._call(self.service.list_conversations, query, offset, limit)
 
     async def get_conversation(self, conv_id: int) -> ConversationDetail:
-        return await asyncio.to_thread(self.service.get_conversation, conv_id)
+        return await self._call(self.service.get_conversation, conv_id)
 
     async def sync_status(self) -> list[FolderStatus]:
         return await asyncio.to_thread(self.service.sync_status)
@@ -66,23 +225,180 @@ class InProcessAPI:
     async def last_event_seq(self) -> int:
         return await asyncio.to_thread(self.service.last_event_seq)
 
+    async def wait_events(self, seq: int, timeout_s: float = 25.0,
+                          presence_version: int | None = None) -> Changes:
+        feed = self._feed
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(max(0.0, timeout_s), MAX_WAIT_S)
+        while True:
+            generation = feed.generation
+            head = feed.head if feed.polled_elsewhere else await asyncio.to_thread(
+                feed.read_head)
+            moved = head > seq
+            seen = feed.presence_version
+            now = loop.time()
+            if moved or (presence_version is not None and presence_version != seen) \
+                    or now >= deadline:
+                events = tuple(await asyncio.to_thread(self.service.events_since, seq)
+                               ) if moved else ()
+                return Changes(events, max([head, *(e.seq for e in events)]), seen)
+            pause = deadline - now if feed.polled_elsewhere else min(deadline - now,
+                                                                      feed.poll_s)
+            await feed.wait(generation, pause)
+
     async def tag(self, conv_id: int, add: list[str], remove: list[str]) -> None:
-        await asyncio.to_thread(self.service.tag, conv_id, add, remove)
+        await self._call(self.service.tag, conv_id, add, remove)
 
     async def add_note(self, conv_id: int, body: str) -> int:
-        return await asyncio.to_thread(self.service.add_note, conv_id, body)
+        return await self._call(self.service.add_note, conv_id, body)
 
     async def set_status(self, conv_id: int, status: str, until: int | None = None) -> None:
-        await asyncio.to_thread(self.service.set_status, conv_id, status, until)
+        await self._call(self.service.set_status, conv_id, status, until)
 
     async def assign(self, conv_id: int, user: str | None) -> None:
-        await asyncio.to_thread(self.service.assign, conv_id, user)
+        await self._call(self.service.assign, conv_id, user)
 
     async def set_priority(self, conv_id: int, priority: str) -> None:
-        await asyncio.to_thread(self.service.set_priority, conv_id, priority)
+        await self._call(self.service.set_priority, conv_id, priority)
 
     async def attachment(self, message_id: int, part_path: str) -> tuple[str, str, bytes]:
-        return await asyncio.to_thread(self.service.attachment, message_id, part_path)
+        return await self._call(self.service.attachment, message_id, part_path)
 
     async def mark_read(self, conv_id: int) -> int:
-        return await asyncio.to_thread(self.service.mark_read, conv_id)
+        return await self._call(self.service.mark_read, conv_id)
+
+    async def bulk_tag(self, query: str, add: list[str], remove: list[str],
+                       dry_run: bool = False) -> BulkResult:
+        return await self._call(self.service.bulk_tag, query, add, remove, dry_run=dry_run)
+
+    async def bulk_assign(self, query: str, user: str | None,
+                          dry_run: bool = False) -> BulkResult:
+        return await self._call(self.service.bulk_assign, query, user, dry_run=dry_run)
+
+    async def bulk_status(self, query: str, status: str, until: int | None = None,
+                          dry_run: bool = False) -> BulkResult:
+        return await self._call(self.service.bulk_status, query, status, until,
+                                dry_run=dry_run)
+
+    async def bulk_priority(self, query: str, priority: str,
+                            dry_run: bool = False) -> BulkResult:
+        return await self._call(self.service.bulk_priority, query, priority, dry_run=dry_run)
+
+    async def audit(self, query: str = "", since: datetime | None = None,
+                    actor: str | None = None, conversation: int | None = None,
+                    limit: int | None = 200) -> list[Event]:
+        from cxinbox.service.audit import AuditService
+
+        return await self._call(AuditService(self.service).read, query, since=since,
+                                actor=actor, conversation=conversation, limit=limit)
+
+    async def record_export(self, query: str, count: int, fmt: str = "json") -> None:
+        await self._call(self.service.record_export, query, count, fmt)
+
+    async def set_presence(self, conv_id: int | None, composing: bool = False) -> None:
+        self._board.set(self._session, conv_id, composing)
+
+    async def presence(self) -> list[Presence]:
+        return self._board.snapshot()
+
+    async def online(self) -> list[str]:
+        return self._board.online()
+
+    # -- team workflow -----------------------------------------------------------------------
+
+    async def merge(self, into_id: int, other_id: int) -> None:
+        await self._call(self.service.merge, into_id, other_id)
+
+    async def split(self, message_id: int) -> int:
+        return await self._call(self.service.split, message_id)
+
+    async def retract_note(self, note_id: int) -> None:
+        await self._call(self.service.retract_note, note_id)
+
+    async def mentions(self, unread_only: bool = False, limit: int = 100
+                       ) -> list[MentionView]:
+        return await asyncio.to_thread(self.service.mentions, unread_only, limit)
+
+    async def mark_mentions_read(self, up_to_note_id: int) -> int:
+        return await self._call(self.service.mark_mentions_read, up_to_note_id)
+
+    async def unread_mention_count(self) -> int:
+        return await asyncio.to_thread(self.service.unread_mention_count)
+
+    async def contact_for(self, conv_id: int) -> ContactView:
+        return await asyncio.to_thread(self.service.contact_for, conv_id)
+
+    async def link_address(self, contact_id: int, address: str, name: str = "") -> None:
+        await self._call(self.service.link_address, contact_id, address, name)
+
+    async def unlink_address(self, contact_id: int, address: str) -> int:
+        return await self._call(self.service.unlink_address, contact_id, address)
+
+    async def merge_contacts(self, into_id: int, other_id: int) -> None:
+        await self._call(self.service.merge_contacts, into_id, other_id)
+
+    # -- answering patients ----------------------------------------------------------------
+
+    @property
+    def replies(self) -> ReplyService:
+        found: ReplyService | None = getattr(self, "_replies", None)
+        if found is None:
+            from cxinbox.service.replies import ReplyService
+
+            found = ReplyService(self.service)
+            self._replies = found
+        return found
+
+    async def start_draft(self, conv_id: int | None, mode: str = "reply",
+                          to: str | None = None) -> DraftView:
+        return await self._call(self.replies.start_draft, conv_id, mode, to)
+
+    async def save_draft(self, draft_id: int, body: str, subject: str | None = None,
+                         to: list[str] | None = None, cc: list[str] | None = None,
+                         attachments: list[str] | None = None) -> DraftView:
+        if attachments and self.remote:
+            # The server would read the path with its own rights (including the database);
+            # files have to travel from the client, which this version does not do yet.
+            raise BadRequest("attachments are only possible with the local inbox for now "
+                             "(run cxinbox --local, or send the file separately)")
+        return await self._call(self.replies.save_draft, draft_id, body, subject, to, cc,
+                                attachments)
+
+    async def discard_draft(self, draft_id: int) -> None:
+        await self._call(self.replies.discard_draft, draft_id)
+
+    async def rebase_draft(self, draft_id: int) -> DraftView:
+        return await self._call(self.replies.rebase_draft, draft_id)
+
+    async def drafts_for(self, conv_id: int) -> list[DraftView]:
+        return await asyncio.to_thread(self.replies.drafts_for, conv_id)
+
+    async def my_drafts(self) -> list[DraftView]:
+        return await asyncio.to_thread(self.replies.my_drafts)
+
+    async def canned_replies(self) -> list[CannedView]:
+        return await asyncio.to_thread(self.replies.canned_replies)
+
+    async def render_canned(self, name: str, conv_id: int | None,
+                            fills: dict[str, str] | None = None) -> RenderedCanned:
+        return await asyncio.to_thread(self.replies.render_canned, name, conv_id, fills)
+
+    async def send_draft(self, draft_id: int, force: bool = False) -> OutboxItemView:
+        return await self._call(self.replies.send, draft_id, force)
+
+    async def outbox(self, states: list[str] | None = None, limit: int = 100,
+                     conversation_id: int | None = None) -> list[OutboxItemView]:
+        return await asyncio.to_thread(self.replies.outbox, states, limit,
+                                       conversation_id=conversation_id)
+
+    async def outbox_item(self, outbox_id: int) -> OutboxItemView:
+        return await asyncio.to_thread(self.replies.outbox_item, outbox_id)
+
+    async def cancel_outbox(self, outbox_id: int) -> OutboxItemView:
+        return await self._call(self.replies.cancel, outbox_id)
+
+    async def retry_outbox(self, outbox_id: int) -> OutboxItemView:
+        return await self._call(self.replies.retry, outbox_id)
+
+    async def confirm_outbox(self, outbox_id: int) -> OutboxItemView:
+        return await self._call(self.replies.confirm_sent, outbox_id)

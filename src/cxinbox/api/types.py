@@ -132,3 +132,36 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """One connected staff member: what they have open and whether they are typing in it.
+
+    `name` is the roster's display name (the OS login when there is no roster entry);
+    `since` is when this state began, in epoch seconds.
+    """
+
+    os_user: str
+    name: str
+    conv_id: int | None
+    composing: bool
+    since: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a `wait_events` long-poll brings back.
+
+    `events` are the events after the sequence number asked about (at most a page);
+    `head` is the newest sequence number the server knew of when answering, and
+    `presence_version` moves whenever anyone's presence changes, so a client that sees it
+    move re-reads `presence()` instead of being sent everyone's state on every poll.
+    """
+
+    events: tuple[Event, ...]
+    head: int
+    presence_version: int

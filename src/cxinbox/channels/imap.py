@@ -309,6 +309,50 @@ class ImapSession:
         with self._guard(f"APPEND {folder}"):
             self._client.append(folder, raw, flags=list(flags))
 
+    # -- the Sent folder -----------------------------------------------------------------
+
+    def find_sent_folder(self, configured: str | None = None, *, create: bool = True) -> str:
+        """The folder sent replies go to: the configured name, else the one flagged
+        SPECIAL-USE \\Sent (RFC 6154), else one called "Sent" (created when missing)."""
+        if configured:
+            if create:
+                self._ensure_folder(configured)
+            return configured
+        folders = self.list_folders()
+        for name, flags in folders:
+            if "\\SENT" in {f.upper() for f in flags}:
+                return name
+        for name, _flags in folders:
+            if name.lower() in ("sent", "inbox.sent", "inbox/sent"):
+                return name
+        if create:
+            self._ensure_folder("Sent")
+        return "Sent"
+
+    def _ensure_folder(self, name: str) -> None:
+        with self._guard(f"CREATE {name}"):
+            if not self._client.folder_exists(name):
+                self._client.create_folder(name)
+
+    def append_sent(self, folder: str, raw: bytes) -> None:
+        """Append our sent message, already read (\\Seen), to the Sent folder."""
+        self.append(folder, raw, flags=["\\Seen"])
+
+    def has_message_id(self, folder: str, message_id: str) -> bool:
+        """Whether `folder` already holds a message with this Message-ID (no brackets).
+
+        Used before re-appending after a crash, so the Sent folder never gets a copy twice.
+        """
+        if not message_id or any(ch in message_id for ch in '"\\\r\n'):
+            return False
+        with self._guard(f"SEARCH {folder}"):
+            self._client.select_folder(folder, readonly=True)
+            try:
+                found = self._client.search(["HEADER", "Message-ID", f"<{message_id}>"])
+            finally:
+                self._client.close_folder()  # read-only: CLOSE expunges nothing
+        return bool(found)
+
     # -- IDLE ----------------------------------------------------------------------------
 
     def idle_wait(self, timeout_s: float, should_stop: Callable[[], bool] = lambda: False,

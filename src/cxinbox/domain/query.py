@@ -77,6 +77,8 @@ FIELD_NAMES: tuple[str, ...] = (
     "before",
     "after",
     "id",
+    "mentions",
+    "contact",
 )
 
 ENUMERATED_VALUES: dict[str, tuple[str, ...]] = {
@@ -95,10 +97,14 @@ _FIELD_HINTS: dict[str, str] = {
     "label": "tag",
     "labels": "tag",
     "ids": "id",
+    "mention": "mentions",
+    "mentioned": "mentions",
+    "patient": "contact",
 }
 
 _DATE_HELP = "use YYYY-MM-DD, today, yesterday, or an age such as 7d, 12h, 30m"
 _ID_HELP = "use 1024, #1024 or 1024,1025"
+_CONTACT_HELP = "use the contact's number, e.g. contact:42"
 
 
 class QueryError(Exception):
@@ -507,7 +513,12 @@ def _field_node(token: _Token) -> Node:
         if ids is None:
             raise _value_error(token, f"invalid conversation id {_quoted(raw)} ({_ID_HELP})")
         value = ",".join(str(number) for number in ids)
-    elif name == "tag" or (name == "assignee" and raw.lower() in ("me", "none")):
+    elif name == "contact":
+        digits = raw.strip().removeprefix("#")
+        if not digits.isascii() or not digits.isdigit() or len(digits) > _MAX_ID_DIGITS:
+            raise _value_error(token, f"invalid contact {_quoted(raw)} ({_CONTACT_HELP})")
+        value = str(int(digits))
+    elif name == "tag" or (name in ("assignee", "mentions") and raw.lower() in ("me", "none")):
         value = raw.lower()
     else:
         value = raw

@@ -15,25 +15,35 @@ every 20-30 seconds through the same path, so live updates and countdowns can be
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
+import json
 import os
 import random
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxinbox.config import (
+    AccountConfig,
+    CannedReply,
     ClinicConfig,
+    ComposeConfig,
     Config,
+    OutboxConfig,
     SlaConfig,
     SlaPolicyConfig,
+    SmsConfig,
+    SmsNumber,
     StaffMember,
 )
 from cxinbox.domain.mime import parse_message
@@ -266,7 +276,85 @@ def demo_config(timezone: str = "UTC") -> Config:
             calendars=MappingProxyType({"clinic": MappingProxyType({"hours": CLINIC_HOURS})}),
             policies=(SlaPolicyConfig(name="front desk", calendar="clinic",
                                       first_response_s=FIRST_RESPONSE_S,
-                                      next_response_s=4 * 3600),)))
+                                      next_response_s=4 * 3600),)),
+        compose=ComposeConfig(canned=DEMO_CANNED),
+        accounts=tuple(AccountConfig(name=name, host=f"imap.{DOMAIN}", username=address,
+                                     address=address, smtp_host=f"smtp.{DOMAIN}",
+                                     display_name=f"{CLINIC_NAME} {name.title()}",
+                                     signature=f"{CLINIC_NAME} · (555) 010-0100")
+                       for name, address in MAILBOXES.items()),
+        sms=SmsConfig(base_url=f"https://sms.{DOMAIN}", account_sid="ACdemo",
+                      numbers=(SmsNumber(number=CLINIC_SMS, name="Front desk"),)),
+        outbox=OutboxConfig(undo_seconds=10))
+
+
+class DemoSmtp:
+    """The demo's mail server: takes every reply and sends it nowhere."""
+
+    broken = False
+
+    def __init__(self, account: AccountConfig) -> None:
+        self.account = account
+
+    def send(self, sender: str, recipients: list[str], raw: bytes,
+             before_data: Callable[[], None] | None = None) -> None:
+        if before_data is not None:
+            before_data()
+
+    def close(self) -> None:
+        pass
+
+
+class DemoSms:
+    """The demo's SMS provider: every text is accepted and at once delivered."""
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    def send(self, from_: str, to: str, body: str) -> Any:
+        from cxinbox.channels.sms import ProviderMessage, SendResult
+
+        self._count += 1
+        sid = f"SMdemo{int(time.time())}{self._count:04d}"
+        now = datetime.now(UTC)
+        raw = json.dumps({"sid": sid, "from": from_, "to": to, "body": body,
+                          "status": "delivered", "direction": "outbound-api"}).encode()
+        message = ProviderMessage(sid=sid, from_=from_, to=to, body=body, status="delivered",
+                                  direction="outbound-api", date_sent=now, date_created=now,
+                                  num_media=0, num_segments=1, error_code=None,
+                                  error_message="", media_uri="", raw=raw)
+        return SendResult(sid, "delivered", message)
+
+    def find_sent(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def demo_outbox(db: Database, config: Config) -> Any:
+    """The outbox worker for the demo: the real queue, undo window and records, with a
+    transport that delivers nowhere."""
+    from cxinbox.service.outbox import OutboxWorker
+
+    return OutboxWorker(db, config, session_factory=DemoSmtp, sms_client=DemoSms(),
+                        copy_to_sent_folder=False)
+
+
+DEMO_CANNED: tuple[CannedReply, ...] = (
+    CannedReply(name="appointment-confirmed", subject="Your appointment",
+                body="Hello {patient_name},\n\nYour appointment is confirmed for {day} at "
+                     "{time}. Please arrive 10 minutes early and bring your insurance card."
+                     "\n\n{staff_name}\n{clinic_name} · {clinic_phone}\n"),
+    CannedReply(name="results-ready", subject="Your results",
+                body="Hello {patient_name},\n\nYour results are in. For your privacy we do "
+                     "not send results by email; please call us at {clinic_phone} and ask "
+                     "for the nurse line.\n\n{staff_name}, {clinic_name}\n"),
+    CannedReply(name="refill-received",
+                body="Hello {patient_name}, we received your refill request and sent it to "
+                     "the doctor. Allow 2 business days. {clinic_name}\n"),
+    CannedReply(name="billing-call-back",
+                body="Hello {patient_name},\n\nThank you for your message about your bill. "
+                     "Our billing team will call you within one business day (reference "
+                     "#{conversation_id}).\n\n{staff_name}\n"),
+)
 
 
 def local_timezone() -> str:
@@ -501,6 +589,9 @@ def build_demo(db: Database, *, seed: int = 7, me: str, now: float | None = None
     rng = random.Random(seed)
     start = int(now if now is not None else time.time())
     config = demo_config(timezone or local_timezone())
+    if config.staff_member(me) is None:  # so "@you" in a note reaches the person trying it
+        config = dataclasses.replace(config, staff=(
+            *config.staff, StaffMember(os_user=me, name=me.title(), role="supervisor")))
     calendar = BusinessCalendar.from_spec(config.sla.calendars["clinic"], where="demo",
                                           default_tz=config.clinic.tzinfo)
     demo = DemoInbox(db=db, config=config, me=me, seed=seed, rng=rng,

@@ -11,6 +11,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from cxinbox.api.errors import BadQuery, BadRequest, Forbidden, NotFound
+from cxinbox.api.team_types import ContactConversation, ContactView, MentionView
 from cxinbox.api.types import (
     AttachmentView,
     ConversationDetail,
@@ -24,8 +25,12 @@ from cxinbox.api.types import (
 from cxinbox.config import Config, Role
 from cxinbox.domain.query import QueryContext, QueryError, parse_query
 from cxinbox.domain.sanitize import clean_line, clean_text
+from cxinbox.domain.threading import normalize_subject
+from cxinbox.service.mentions import mentioned_users
 from cxinbox.service.sla import SlaService
+from cxinbox.store import contacts as contact_store
 from cxinbox.store import conversations as convs
+from cxinbox.store import merge as merge_store
 from cxinbox.store.audit import EventSpec, append_events
 from cxinbox.store.db import Database, append_event, now_ms
 from cxinbox.store.query_sql import compile_query
@@ -40,6 +45,11 @@ threads is routine, one reassigning the whole inbox is a supervisor's decision.
 """
 
 PRIVILEGED_ROLES: Final = frozenset({"supervisor", "admin"})
+
+RETRACT_WINDOW_S: Final = 120
+"""A note can be taken back by its author this long after writing it (the TUI's undo)."""
+
+SYSTEM_ACTOR: Final = "system"
 
 
 def role_of(config: Config, os_user: str) -> Role:
@@ -152,12 +162,18 @@ def _message_view(row: sqlite3.Row) -> MessageView:
 class InboxService:
     """Reads and staff actions for one acting staff member."""
 
-    def __init__(self, db: Database, config: Config, actor: str) -> None:
+    def __init__(self, db: Database, config: Config, actor: str, *,
+                 clock: Callable[[], float] | None = None) -> None:
         self.db = db
         self.config = config
         self.actor = actor
         self.tz = ZoneInfo(config.clinic.timezone)
         self.sla = SlaService(config)
+        self._clock = clock
+
+    def _now(self) -> int:
+        """Epoch seconds: the injected clock (tests, the SLA monitor) or the store's."""
+        return int(self._clock()) if self._clock is not None else now_ms() // 1000
 
     @property
     def role(self) -> Role:
@@ -267,8 +283,17 @@ class InboxService:
     # -- staff state -----------------------------------------------------------------------
 
     def _require(self, conn: sqlite3.Connection, conv_id: int) -> None:
-        if convs.get_row(conn, conv_id) is None:
+        self._live_row(conn, conv_id)
+
+    @staticmethod
+    def _live_row(conn: sqlite3.Connection, conv_id: int) -> sqlite3.Row:
+        """The conversation's row; NotFound if it does not exist or was merged away."""
+        row = convs.get_row(conn, conv_id)
+        if row is None:
             raise NotFound(f"no conversation #{conv_id}")
+        if row["merged_into"]:
+            raise NotFound(f"conversation #{conv_id} was merged into #{row['merged_into']}")
+        return row
 
     def tag(self, conv_id: int, add: list[str] = [], remove: list[str] = []) -> None:  # noqa: B006
         add_n = [t.strip().lower() for t in add if t.strip()]
@@ -289,23 +314,27 @@ class InboxService:
             raise BadRequest(f"status must be one of {', '.join(self.STATUSES)}")
         if status == "snoozed" and until is None:
             raise BadRequest("snoozed needs a time to wake up (--until)")
-        now = now_ms() // 1000
+        now = self._now()
         with self.db.write() as conn:
-            row = convs.get_row(conn, conv_id)
-            if row is None:
-                raise NotFound(f"no conversation #{conv_id}")
+            row = self._live_row(conn, conv_id)
             paused_s, paused_since = self._sla_pause(row, status, now)
             convs.update_state(conn, conv_id, status=status,
                                snoozed_until=until if status == "snoozed" else None,
                                sla_paused_s=paused_s, sla_paused_since=paused_since,
-                               sla_dirty=1)
+                               sla_pause_end=None, sla_dirty=1)
+            # from_until lets an undo put a snooze back exactly as it was.
             append_event(conn, self.actor, "conversation.status", f"conversation:{conv_id}",
-                         {"from": row["status"], "to": status, "until": until})
+                         {"from": row["status"], "to": status, "until": until,
+                          "from_until": row["snoozed_until"]})
 
     def _sla_pause(self, row: sqlite3.Row, status: str, now: int) -> tuple[int, int | None]:
         """(paused business seconds, paused since) after moving a conversation to `status`:
         pending and snoozed stop the SLA clock, any other status restarts it."""
         paused_s, paused_since = int(row["sla_paused_s"]), row["sla_paused_since"]
+        if paused_since is not None and row["status"] not in convs.PAUSING:
+            # A pause ended outside the service (a patient reply during sync) and is not
+            # counted yet: count it up to when it ended, not up to now.
+            paused_s, paused_since = self.sla.settled_pause(row, now), None
         if status in ("pending", "snoozed"):
             return paused_s, paused_since if paused_since is not None else now
         if paused_since is not None:
@@ -314,11 +343,7 @@ class InboxService:
 
     def _paused_business_s(self, policy: str | None, since: int, until: int) -> int:
         """Paused time counts in the policy's business calendar, like the targets do."""
-        calendar = self.sla.calendar_for(policy)
-        if calendar is None:
-            return max(0, until - since)
-        return calendar.business_seconds_between(
-            datetime.fromtimestamp(since, UTC), datetime.fromtimestamp(until, UTC))
+        return self.sla.paused_business_s(policy, since, until)
 
     def assign(self, conv_id: int, user: str | None) -> None:
         self._set_column(conv_id, "assignee", user, "conversation.assign")
@@ -331,9 +356,7 @@ class InboxService:
     def _set_column(self, conv_id: int, column: str, value: str | None, action: str) -> None:
         """One staff-state change: the new value and its event in one transaction."""
         with self.db.write() as conn:
-            row = convs.get_row(conn, conv_id)
-            if row is None:
-                raise NotFound(f"no conversation #{conv_id}")
+            row = self._live_row(conn, conv_id)
             convs.update_state(conn, conv_id, **{column: value})
             append_event(conn, self.actor, action, f"conversation:{conv_id}",
                          {"from": row[column], "to": value})
@@ -342,8 +365,7 @@ class InboxService:
         """Mark the patient's messages read for the whole desk (a shared inbox has one
         unread state). Local only: writing \\Seen back to the server is not done yet."""
         with self.db.write() as conn:
-            if convs.get_row(conn, conv_id) is None:
-                raise NotFound(f"no conversation #{conv_id}")
+            self._live_row(conn, conv_id)
             changed = convs.mark_read(conn, conv_id)
             if changed:
                 append_event(conn, self.actor, "conversation.read", f"conversation:{conv_id}",
@@ -351,14 +373,18 @@ class InboxService:
         return changed
 
     def add_note(self, conv_id: int, body: str) -> int:
+        """An internal note; @name mentions of roster members are stored with it, and the
+        event names them so every TUI following the change feed can toast the person."""
         if not body.strip():
             raise BadRequest("a note needs some text")
-        at = now_ms() // 1000
+        at = self._now()
+        mentioned = mentioned_users(body, self.config.staff, self.actor)
         with self.db.write() as conn:
             self._require(conn, conv_id)
             note_id = convs.insert_note(conn, conv_id, self.actor, body, at)
+            convs.insert_mentions(conn, note_id, mentioned)
             append_event(conn, self.actor, "conversation.note", f"conversation:{conv_id}",
-                         {"note": note_id})
+                         {"note": note_id, "mentions": mentioned})
         return note_id
 
     # -- bulk staff state --------------------------------------------------------------------
@@ -378,14 +404,14 @@ class InboxService:
             if not dry_run and self.sla.enabled:
                 self.sla.refresh_dirty(conn, datetime.now(UTC))
             rows = convs.matching_states(conn, where, params)
-            if len(rows) <= BULK_LIMIT or self.role in PRIVILEGED_ROLES:
+            if len(rows) <= self.config.server.bulk_limit or self.role in PRIVILEGED_ROLES:
                 worked = plan(rows, conn, where, params)
                 if not dry_run:
                     worked.apply(conn)
                     append_events(conn, self.actor, worked.events)
         if worked is None:  # refused outside the transaction so the refusal itself is kept
             self.require_role(f"a bulk {action} of {len(rows)} conversations"
-                              f" (more than {BULK_LIMIT})")
+                              f" (more than {self.config.server.bulk_limit})")
             raise AssertionError("require_role let an unprivileged actor through")
         return BulkResult(action, query, dry_run, tuple(worked.changes),
                           tuple(worked.unchanged))
@@ -501,7 +527,7 @@ class InboxService:
         """Set the status of every match; the SLA clock pauses and resumes as in set_status."""
         if status not in self.STATUSES:
             raise BadRequest(f"status must be one of {', '.join(self.STATUSES)}")
-        now = now_ms() // 1000
+        now = self._now()
         if status == "snoozed":
             if until is None:
                 raise BadRequest("snoozed needs a time to wake up (--until)")
@@ -524,15 +550,225 @@ class InboxService:
                 paused_s, paused_since = self._sla_pause(row, status, now)
                 changes.append(BulkChange(conv_id, clean_line(row["subject"]),
                                           row["status"], status))
-                updates.append((status, until, paused_s, paused_since, 1, conv_id))
+                updates.append((status, until, paused_s, paused_since, None, 1, conv_id))
                 events.append(("conversation.status", f"conversation:{conv_id}",
                                {"from": row["status"], "to": status, "until": until,
-                                "bulk": query}))
+                                "from_until": row["snoozed_until"], "bulk": query}))
 
             def apply(w: sqlite3.Connection) -> None:
                 convs.update_state_many(w, ["status", "snoozed_until", "sla_paused_s",
-                                            "sla_paused_since", "sla_dirty"], updates)
+                                            "sla_paused_since", "sla_pause_end", "sla_dirty"],
+                                        updates)
 
             return _Plan(changes, unchanged, events, apply)
 
         return self._bulk("status", query, dry_run, plan)
+
+    # -- reopening ---------------------------------------------------------------------------
+
+    def wake_snoozed(self, now: int | None = None) -> int:
+        """Reopen every snoozed conversation whose time has come; the server calls this
+        periodically. Each one gets a status event by "system". Returns how many woke."""
+        at = self._now() if now is None else now
+        with self.db.write() as conn:
+            rows = convs.snoozed_due(conn, at)
+            for row in rows:
+                until = int(row["snoozed_until"])
+                paused_s, _ = self._sla_pause(row, "open", min(until, at))
+                convs.update_state(conn, row["id"], status="open", snoozed_until=None,
+                                   sla_paused_s=paused_s, sla_paused_since=None,
+                                   sla_pause_end=None, sla_dirty=1)
+                append_event(conn, SYSTEM_ACTOR, "conversation.status",
+                             f"conversation:{row['id']}",
+                             {"from": "snoozed", "to": "open", "until": None,
+                              "from_until": until, "reason": "snooze ended"})
+        return len(rows)
+
+    # -- merge and split ---------------------------------------------------------------------
+
+    def merge(self, into_id: int, other_id: int) -> None:
+        """Move `other_id`'s messages, notes and tags into `into_id`, which keeps its own
+        status, assignee and priority. `other_id` disappears from lists; opening it says
+        where it went, and later mail in its thread lands in `into_id`."""
+        if into_id == other_id:
+            raise BadRequest("cannot merge a conversation into itself")
+        with self.db.write() as conn:
+            into = self._live_row(conn, into_id)
+            other = self._live_row(conn, other_id)
+            if into["channel"] != other["channel"]:
+                raise BadRequest(f"#{other_id} is {other['channel']} and #{into_id} is"
+                                 f" {into['channel']}: link their contact instead of merging")
+            moved = merge_store.merge(conn, into_id, other_id)
+            append_event(conn, self.actor, "conversation.merge", f"conversation:{into_id}",
+                         {"other": other_id, "messages": moved.messages,
+                          "notes": moved.notes, "tags": list(moved.tags)})
+            append_event(conn, self.actor, "conversation.merged", f"conversation:{other_id}",
+                         {"into": into_id})
+
+    def split(self, message_id: int) -> int:
+        """Move a message, and every later message replying to it down the
+        In-Reply-To/References chain, into a new conversation with fresh staff state
+        (open, unassigned, normal priority, no tags or notes). Returns its id."""
+        with self.db.write() as conn:
+            plan = merge_store.plan_split(conn, message_id)
+            if plan is None:
+                raise NotFound(f"no message {message_id}")
+            self._live_row(conn, plan.source)
+            if plan.whole:
+                raise BadRequest(f"message {message_id} and its replies are all of"
+                                 f" #{plan.source}; nothing would be left to split from")
+            new_id = merge_store.split(conn, plan, normalize_subject(plan.subject))
+            row = convs.get_row(conn, new_id)
+            if row is not None and row["from_addr"]:
+                contact_store.link_conversation(conn, new_id, row["from_addr"],
+                                                row["from_name"])
+            append_event(conn, self.actor, "conversation.split", f"conversation:{plan.source}",
+                         {"message": message_id, "new": new_id,
+                          "messages": list(plan.message_ids)})
+            append_event(conn, self.actor, "conversation.split_from", f"conversation:{new_id}",
+                         {"from": plan.source, "message": message_id,
+                          "messages": list(plan.message_ids)})
+        return new_id
+
+    # -- notes: mentions and retraction ------------------------------------------------------
+
+    def mentions(self, unread_only: bool = False, limit: int = 100) -> list[MentionView]:
+        """Notes that mention the acting staff member, newest first."""
+        if not 0 < limit <= MAX_PAGE:
+            raise BadRequest(f"limit must be 1..{MAX_PAGE}")
+        rows = convs.mentions_of(self.db.conn, self.actor, unread_only, limit)
+        return [MentionView(r["note_id"], r["conversation_id"],
+                            clean_line(r["subject"]) or "(no subject)", clean_line(r["author"]),
+                            clean_text(r["body"]), r["created_at"], r["read_at"] is not None)
+                for r in rows]
+
+    def mark_mentions_read(self, up_to_note_id: int) -> int:
+        """Mark the actor's mentions in notes up to this id read; returns how many."""
+        with self.db.write() as conn:
+            changed = convs.mark_mentions_read(conn, self.actor, up_to_note_id, self._now())
+            if changed:
+                append_event(conn, self.actor, "mentions.read", f"user:{self.actor}",
+                             {"up_to": up_to_note_id, "count": changed})
+        return changed
+
+    def unread_mention_count(self) -> int:
+        return convs.unread_mention_count(self.db.conn, self.actor)
+
+    def retract_note(self, note_id: int) -> None:
+        """Take a note back (the TUI's undo): only its author, within RETRACT_WINDOW_S.
+        The note stays in the table and the audit trail; lists no longer show it."""
+        now = self._now()
+        with self.db.write() as conn:
+            note = convs.get_note(conn, note_id)
+            if note is None:
+                raise NotFound(f"no note {note_id}")
+            if note["author"] != self.actor:
+                raise Forbidden(f"only {clean_line(note['author'])} can take back note {note_id}")
+            if note["retracted_at"] is not None:
+                raise BadRequest(f"note {note_id} was already taken back")
+            if now - int(note["created_at"]) > RETRACT_WINDOW_S:
+                raise BadRequest(f"note {note_id} is older than {RETRACT_WINDOW_S // 60}"
+                                 " minutes and can no longer be taken back")
+            convs.retract_note(conn, note_id, now)
+            append_event(conn, self.actor, "conversation.note.retract",
+                         f"conversation:{note['conversation_id']}", {"note": note_id})
+
+    # -- contacts ----------------------------------------------------------------------------
+
+    def contact_for(self, conv_id: int) -> ContactView:
+        """The person behind a conversation and their other conversations that are not
+        closed, across channels (what the thread view shows next to the messages)."""
+        with self.db.read() as conn:
+            row = self._live_row(conn, conv_id)
+            contact_id = row["contact_id"]
+            contact = contact_store.get_contact(conn, contact_id) if contact_id else None
+            if contact is None:
+                name, addr = clean_line(row["from_name"]), clean_line(row["from_addr"])
+                return ContactView(None, (name,) if name else (), (addr,) if addr else (),
+                                   (), ())
+            others = [r for r in contact_store.conversations_of_contact(conn, contact.id)
+                      if r["id"] != conv_id and r["status"] != "closed"]
+        names: list[str] = []
+        for name in [contact.name, *(a[2] for a in contact.addresses)]:
+            shown = clean_line(name)
+            if shown and shown not in names:
+                names.append(shown)
+        return ContactView(
+            contact.id, tuple(names),
+            tuple(clean_line(a[0]) for a in contact.addresses if a[1] == "email"),
+            tuple(clean_line(a[0]) for a in contact.addresses if a[1] == "phone"),
+            tuple(ContactConversation(r["id"], clean_line(r["subject"]) or "(no subject)",
+                                      r["channel"], clean_line(r["mailbox"]), r["status"],
+                                      clean_line(r["from_addr"]), r["last_message_at"])
+                  for r in others))
+
+    def _live_contact(self, conn: sqlite3.Connection, contact_id: int) -> contact_store.ContactRow:
+        contact = contact_store.get_contact(conn, contact_id)
+        if contact is None:
+            raise NotFound(f"no contact {contact_id}")
+        if contact.merged_into is not None:
+            raise NotFound(f"contact {contact_id} was merged into {contact.merged_into}")
+        return contact
+
+    @staticmethod
+    def _address(address: str) -> str:
+        try:
+            return contact_store.normalize_address(address)[0]
+        except contact_store.AddressError as exc:
+            raise BadRequest(clean_line(str(exc))) from None
+
+    def _contact_events(self, conn: sqlite3.Connection, action: str, contact_id: int,
+                        moved: list[int], details: dict[str, Any]) -> None:
+        """One event for the contact, and one per conversation whose contact changed (the
+        change feed is followed per conversation)."""
+        append_event(conn, self.actor, action, f"contact:{contact_id}",
+                     {**details, "conversations": moved})
+        for conv_id in moved:
+            append_event(conn, self.actor, action, f"conversation:{conv_id}",
+                         {**details, "contact": contact_id})
+
+    def link_address(self, contact_id: int, address: str, name: str = "") -> None:
+        """Give `address` to a contact. If another contact had it, the conversations from
+        that address come along (a contact left with nothing forwards to this one)."""
+        canon = self._address(address)
+        with self.db.write() as conn:
+            self._live_contact(conn, contact_id)
+            previous = contact_store.contact_of_address(conn, canon)
+            if previous == contact_id:
+                return
+            contact_store.add_address(conn, contact_id, canon, name.strip())
+            moved = contact_store.move_conversations_by_address(conn, previous, contact_id,
+                                                                canon)
+            if previous is not None:
+                contact_store.mark_merged_if_empty(conn, previous, contact_id)
+            self._contact_events(conn, "contact.link", contact_id, moved,
+                                 {"address": canon, "from_contact": previous})
+
+    def unlink_address(self, contact_id: int, address: str) -> int:
+        """Take `address` (and its conversations) off a contact onto a new contact of its
+        own; returns the new contact's id."""
+        canon = self._address(address)
+        with self.db.write() as conn:
+            contact = self._live_contact(conn, contact_id)
+            mine = {a[0]: a[2] for a in contact.addresses}
+            if canon not in mine:
+                raise BadRequest(f"contact {contact_id} has no address {clean_line(canon)}")
+            if len(mine) == 1:
+                raise BadRequest(f"{clean_line(canon)} is the only address of contact"
+                                 f" {contact_id}")
+            new_id = contact_store.create_contact(conn, mine[canon], canon)
+            contact_store.add_address(conn, new_id, canon, mine[canon])
+            moved = contact_store.move_conversations_by_address(conn, contact_id, new_id, canon)
+            self._contact_events(conn, "contact.unlink", contact_id, moved,
+                                 {"address": canon, "new_contact": new_id})
+        return new_id
+
+    def merge_contacts(self, into_id: int, other_id: int) -> None:
+        """One person: every address and conversation of `other_id` moves to `into_id`."""
+        if into_id == other_id:
+            raise BadRequest("cannot merge a contact into itself")
+        with self.db.write() as conn:
+            self._live_contact(conn, into_id)
+            self._live_contact(conn, other_id)
+            moved = contact_store.merge_contacts(conn, into_id, other_id)
+            self._contact_events(conn, "contact.merge", into_id, moved, {"other": other_id})

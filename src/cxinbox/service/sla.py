@@ -74,8 +74,34 @@ class SlaService:
 
     # -- recomputation ---------------------------------------------------------------------
 
+    def paused_business_s(self, policy: str | None, since: int, until: int) -> int:
+        """Paused time counts in the policy's business calendar, like the targets do."""
+        calendar = self.calendar_for(policy)
+        if calendar is None:
+            return max(0, until - since)
+        return calendar.business_seconds_between(datetime.fromtimestamp(since, UTC),
+                                                 datetime.fromtimestamp(until, UTC))
+
+    def settled_pause(self, row: sqlite3.Row, now: int) -> int:
+        """Paused business seconds of `row` once a pause that ended outside the service
+        (`sla_pause_end`, e.g. a patient reply during sync) is counted."""
+        paused_s = int(row["sla_paused_s"])
+        since = row["sla_paused_since"]
+        if since is None:
+            return paused_s
+        end = row["sla_pause_end"] if row["sla_pause_end"] is not None else now
+        return paused_s + self.paused_business_s(row["sla_policy"], int(since), int(end))
+
+    def settle_pauses(self, conn: sqlite3.Connection, now: datetime) -> int:
+        """Count every pause that ended without the service (caller's transaction)."""
+        rows = convs.unsettled_pauses(conn)
+        ts = int(now.timestamp())
+        convs.settle_pauses(conn, [(self.settled_pause(r, ts), r["id"]) for r in rows])
+        return len(rows)
+
     def refresh_dirty(self, conn: sqlite3.Connection, now: datetime) -> int:
         """Recompute due times of every conversation whose facts changed (caller's txn)."""
+        self.settle_pauses(conn, now)
         total = 0
         while True:
             rows = convs.sla_dirty_rows(conn, _BATCH)

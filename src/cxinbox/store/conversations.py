@@ -5,12 +5,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+from cxinbox.store.db import append_event
+
+PAUSING = ("pending", "snoozed")
+
 _LIST_COLUMNS = (
     "c.id, c.subject, c.channel, c.mailbox, c.status, c.snoozed_until, c.assignee, c.priority,"
     " c.from_name, c.from_addr, c.created_at, c.last_message_at, c.last_inbound_at,"
     " c.first_response_at, c.last_response_at, c.message_count, c.unread_count, c.has_attachment,"
     " c.sla_paused_s, c.sla_paused_since, c.sla_policy, c.sla_target, c.sla_due_at,"
-    " c.sla_at_risk_at"
+    " c.sla_at_risk_at, c.sla_pause_end, c.contact_id"
 )
 
 
@@ -69,8 +73,10 @@ def messages_of(conn: sqlite3.Connection, conv_id: int) -> list[sqlite3.Row]:
 
 
 def notes_of(conn: sqlite3.Connection, conv_id: int) -> list[sqlite3.Row]:
+    """Notes shown on a conversation: retracted ones stay in the table, not in the list."""
     return conn.execute("SELECT id, author, body, created_at FROM notes"
-                        " WHERE conversation_id = ? ORDER BY created_at, id", (conv_id,)).fetchall()
+                        " WHERE conversation_id = ? AND retracted_at IS NULL"
+                        " ORDER BY created_at, id", (conv_id,)).fetchall()
 
 
 def conversation_of_message(conn: sqlite3.Connection, message_pk: int) -> int | None:
@@ -111,7 +117,7 @@ def insert_note(conn: sqlite3.Connection, conv_id: int, author: str, body: str, 
 
 
 _STATE_COLUMNS = frozenset({"status", "snoozed_until", "assignee", "priority", "sla_paused_s",
-                            "sla_paused_since", "sla_dirty"})
+                            "sla_paused_since", "sla_pause_end", "sla_dirty"})
 
 
 def update_state(conn: sqlite3.Connection, conv_id: int, **columns: object) -> None:
@@ -184,7 +190,8 @@ def matching_states(conn: sqlite3.Connection, where: str,
     """Staff state of every conversation a query matches, in one statement (bulk actions)."""
     return conn.execute(
         "SELECT c.id, c.subject, c.status, c.snoozed_until, c.assignee, c.priority,"
-        " c.sla_policy, c.sla_paused_s, c.sla_paused_since FROM conversations c"
+        " c.sla_policy, c.sla_paused_s, c.sla_paused_since, c.sla_pause_end"
+        " FROM conversations c"
         f" WHERE c.merged_into IS NULL AND ({where}) ORDER BY c.id", list(params)).fetchall()
 
 
@@ -216,3 +223,121 @@ def update_state_many(conn: sqlite3.Connection, columns: Sequence[str],
         raise ValueError(f"not staff-state columns: {sorted(set(columns) - _STATE_COLUMNS)}")
     sets = ", ".join(f"{name} = ?" for name in columns)
     conn.executemany(f"UPDATE conversations SET {sets} WHERE id = ?", rows)
+
+
+# -- reopening ------------------------------------------------------------------------------
+
+
+def reopen(conn: sqlite3.Connection, conv_id: int, at: int, reason: str,
+           actor: str = "system") -> bool:
+    """Make a pending, snoozed or closed conversation open again, with its event.
+
+    Runs in the caller's transaction. The snooze is cleared and a running SLA pause is
+    ended at `at` (or when the snooze ran out, if that was earlier); the business seconds
+    of that spell are added later by the SLA service, which knows the calendar
+    (`sla_pause_end`). Returns False when the conversation was already open (or is gone).
+    """
+    row = conn.execute("SELECT status, snoozed_until, sla_paused_since, sla_pause_end"
+                       " FROM conversations WHERE id = ? AND merged_into IS NULL",
+                       (conv_id,)).fetchone()
+    if row is None or row[0] == "open":
+        return False
+    status, snoozed_until, since, pause_end = row[0], row[1], row[2], row[3]
+    if since is not None and status in PAUSING:
+        end = at if snoozed_until is None else min(at, int(snoozed_until))
+        pause_end = max(int(since), end)
+    conn.execute("UPDATE conversations SET status = 'open', snoozed_until = NULL,"
+                 " sla_pause_end = ?, sla_dirty = 1 WHERE id = ?", (pause_end, conv_id))
+    append_event(conn, actor, "conversation.status", f"conversation:{conv_id}",
+                 {"from": status, "to": "open", "until": None, "from_until": snoozed_until,
+                  "reason": reason})
+    return True
+
+
+REOPEN_SLACK_S = 3600
+"""A patient message does not reopen its conversation when another message there is newer
+than it by more than this: a backfilled old message (a folder added to the config, a restored
+archive) is history, not a reply, while a reply from a patient whose clock runs a little slow
+still counts."""
+
+
+def reopen_on_inbound(conn: sqlite3.Connection, conv_id: int, at: int) -> bool:
+    """A patient message (e-mail or SMS, direction in) dated `at` landed in `conv_id`;
+    reopen the conversation if it was pending, snoozed or closed. Returns True if it did.
+
+    Call it for inbound messages only, before or after storing the message: our own
+    replies (the Sent folder, outbound SMS) and auto-replies must not reopen anything.
+    """
+    newer = conn.execute("SELECT 1 FROM messages WHERE conversation_id = ? AND date > ?"
+                         " LIMIT 1", (conv_id, at + REOPEN_SLACK_S)).fetchone()
+    if newer is not None:
+        return False
+    return reopen(conn, conv_id, at, "patient replied")
+
+
+def snoozed_due(conn: sqlite3.Connection, now: int) -> list[sqlite3.Row]:
+    """Snoozed conversations whose wake-up time has come."""
+    return conn.execute(
+        f"SELECT {_LIST_COLUMNS} FROM conversations c WHERE c.status = 'snoozed'"
+        " AND c.snoozed_until IS NOT NULL AND c.snoozed_until <= ? AND c.merged_into IS NULL"
+        " ORDER BY c.snoozed_until, c.id", (now,)).fetchall()
+
+
+def unsettled_pauses(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Conversations no longer paused whose last pause has not been added up yet."""
+    return conn.execute(
+        "SELECT id, sla_policy, sla_paused_s, sla_paused_since, sla_pause_end FROM conversations"
+        " WHERE sla_dirty = 1 AND sla_paused_since IS NOT NULL"
+        " AND status NOT IN ('pending', 'snoozed')").fetchall()
+
+
+def settle_pauses(conn: sqlite3.Connection, rows: Sequence[tuple[int, int]]) -> None:
+    """(total paused business seconds, id): the pause is over and counted."""
+    conn.executemany("UPDATE conversations SET sla_paused_s = ?, sla_paused_since = NULL,"
+                     " sla_pause_end = NULL WHERE id = ?", rows)
+
+
+# -- notes and mentions ---------------------------------------------------------------------
+
+
+def get_note(conn: sqlite3.Connection, note_id: int) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT id, conversation_id, author, body, created_at, retracted_at FROM notes"
+        " WHERE id = ?", (note_id,)).fetchone()
+    return row
+
+
+def retract_note(conn: sqlite3.Connection, note_id: int, at: int) -> None:
+    conn.execute("UPDATE notes SET retracted_at = ? WHERE id = ? AND retracted_at IS NULL",
+                 (at, note_id))
+
+
+def insert_mentions(conn: sqlite3.Connection, note_id: int, users: Iterable[str]) -> None:
+    conn.executemany("INSERT OR IGNORE INTO mentions (note_id, os_user) VALUES (?, ?)",
+                     [(note_id, u) for u in users])
+
+
+def mentions_of(conn: sqlite3.Connection, user: str, unread_only: bool,
+                limit: int) -> list[sqlite3.Row]:
+    """Notes mentioning `user`, newest first, with their conversation's subject."""
+    unread = " AND mn.read_at IS NULL" if unread_only else ""
+    return conn.execute(
+        "SELECT n.id AS note_id, n.conversation_id, n.author, n.body, n.created_at,"
+        " mn.read_at, c.subject FROM mentions mn JOIN notes n ON n.id = mn.note_id"
+        " JOIN conversations c ON c.id = n.conversation_id"
+        f" WHERE mn.os_user = ? AND n.retracted_at IS NULL{unread}"
+        " ORDER BY n.id DESC LIMIT ?", (user, limit)).fetchall()
+
+
+def mark_mentions_read(conn: sqlite3.Connection, user: str, up_to_note_id: int,
+                       at: int) -> int:
+    cur = conn.execute("UPDATE mentions SET read_at = ? WHERE os_user = ? AND note_id <= ?"
+                       " AND read_at IS NULL", (at, user, up_to_note_id))
+    return cur.rowcount
+
+
+def unread_mention_count(conn: sqlite3.Connection, user: str) -> int:
+    return int(conn.execute(
+        "SELECT count(*) FROM mentions mn JOIN notes n ON n.id = mn.note_id"
+        " WHERE mn.os_user = ? AND mn.read_at IS NULL AND n.retracted_at IS NULL",
+        (user,)).fetchone()[0])

@@ -24,7 +24,9 @@ from cxinbox.domain.threading import (
     pick_by_subject,
     reference_chain,
 )
-from cxinbox.store import fts
+from cxinbox.store import contacts, fts
+from cxinbox.store.conversations import reopen_on_inbound
+from cxinbox.store.merge import live_conversation
 
 _FUTURE_SLACK_S = 24 * 3600
 
@@ -237,6 +239,10 @@ def _choose_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, 
                            (p.message_id,)).fetchone()
         if dup is None:
             conv = known[p.message_id]
+    if conv is not None:
+        # Thread ids of a merged conversation move with it, but a message that named only
+        # the merged one must still land where its messages went.
+        conv = live_conversation(conn, conv)
     if conv is None and not p.auto_submitted and (chain or is_reply_subject(p.subject)
                                                   or addresses):
         conv = pick_by_subject(norm, at, addresses, _subject_candidates(conn, norm, at))
@@ -244,21 +250,24 @@ def _choose_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, 
 
 
 def _new_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, at: int,
-                      mailbox: str, patient_name: str, patient_addr: str, channel: str) -> int:
+                      mailbox: str, patient_name: str, patient_addr: str, channel: str,
+                      contact_id: int | None) -> int:
     cur = conn.execute(
         "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name,"
-        " from_addr, participants, created_at, last_message_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, '', ?, ?)",
-        (p.subject, norm, channel, mailbox, patient_name, patient_addr, at, at),
+        " from_addr, participants, created_at, last_message_at, contact_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?)",
+        (p.subject, norm, channel, mailbox, patient_name, patient_addr, at, at, contact_id),
     )
     return int(cur.lastrowid or 0)
 
 
 def _touch_conversation(conn: sqlite3.Connection, conv: int, p: ParsedMessage, at: int,
                         direction: str, unread: int, addresses: list[str],
-                        own: frozenset[str]) -> None:
-    row = conn.execute("SELECT participants, created_at, from_addr FROM conversations"
-                       " WHERE id = ?", (conv,)).fetchone()
+                        own: frozenset[str]) -> tuple[str, int | None]:
+    """Count a new message in; returns (status, contact_id) as they were before it, for
+    reopening and contact linking."""
+    row = conn.execute("SELECT participants, created_at, from_addr, status, contact_id"
+                       " FROM conversations WHERE id = ?", (conv,)).fetchone()
     people = row[0].split()
     for a in addresses:
         if a and a not in own and a not in people:
@@ -286,6 +295,7 @@ def _touch_conversation(conn: sqlite3.Connection, conv: int, p: ParsedMessage, a
             " subject = CASE WHEN ? < created_at THEN ? ELSE subject END WHERE id = ?",
             (sender.name, sender.email, at, at, p.subject, conv),
         )
+    return str(row[3]), row[4]
 
 
 def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, mailbox: str,
@@ -298,12 +308,17 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
     addresses = [from_email] + [a.email for a in p.to] + [a.email for a in p.cc]
     norm = normalize_subject(p.subject)
     conv, chain = _choose_conversation(conn, p, norm, at, addresses)
+    patient = direction == "in" and bool(from_email) and not p.auto_submitted
+    is_new = conv is None
     if conv is None:
         if direction == "out" and p.to:
             patient_name, patient_addr = p.to[0].name, p.to[0].email
         else:
             patient_name, patient_addr = from_name, from_email
-        conv = _new_conversation(conn, p, norm, at, mailbox, patient_name, patient_addr, "email")
+        # The first inbound sender is the patient: their contact, found or created now.
+        contact = contacts.ensure_contact(conn, from_email, from_name) if patient else None
+        conv = _new_conversation(conn, p, norm, at, mailbox, patient_name, patient_addr,
+                                 "email", contact)
     seen = "\\Seen" in m.flags.split()
     unread = int(direction == "in" and not seen)
     cur = conn.execute(
@@ -319,7 +334,16 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
     ids = chain + ([p.message_id] if p.message_id else [])
     conn.executemany("INSERT OR IGNORE INTO thread_ids (message_id, conversation_id) VALUES (?, ?)",
                      [(mid, conv) for mid in ids])
-    _touch_conversation(conn, conv, p, at, direction, unread, addresses, own)
+    status, contact = _touch_conversation(conn, conv, p, at, direction, unread,
+                                                   addresses, own)
+    if patient and not is_new:
+        # A patient wrote (auto-replies and bounces do not count: an out-of-office is not
+        # the patient answering): reopen what staff had set aside, and tie a conversation
+        # staff started to the patient's contact.
+        if status != "open":
+            reopen_on_inbound(conn, conv, at)
+        if contact is None:
+            contacts.link_conversation(conn, conv, from_email, from_name)
     return int(cur.lastrowid or 0), conv
 
 

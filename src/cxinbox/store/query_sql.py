@@ -54,6 +54,11 @@ _TO = (
     f" AND (m.to_addrs {_LIKE} OR m.cc_addrs {_LIKE}))"
 )
 _UNASSIGNED = "c.assignee IS NULL"
+# Notes that mention a person, taken back ones excepted (see store/schema_team.py).
+_MENTIONED = (
+    "c.id IN (SELECT n.conversation_id FROM mentions mn JOIN notes n ON n.id = mn.note_id"
+    " WHERE n.retracted_at IS NULL{who})"
+)
 
 _FIXED_SQL: dict[tuple[str, str], str] = {
     ("is", "unread"): "c.unread_count > 0",
@@ -175,6 +180,17 @@ def _to(node: Field, _: QueryContext) -> Sql:
     return _TO, [_contains(node.value)] * 2
 
 
+def _mentions(node: Field, ctx: QueryContext) -> Sql:
+    if node.value == "none":
+        return f"NOT {_MENTIONED.format(who='')}", []
+    who = _MENTIONED.format(who=" AND mn.os_user = ? COLLATE NOCASE")
+    return who, [ctx.me if node.value == "me" else node.value]
+
+
+def _contact(node: Field, _: QueryContext) -> Sql:
+    return "c.contact_id IS ?", [int(node.value)]
+
+
 def _ids(node: Field, _: QueryContext) -> Sql:
     ids = conversation_ids(node)
     return f"c.id IN ({', '.join('?' * len(ids))})", list(ids)
@@ -189,6 +205,8 @@ _HANDLERS: dict[str, Callable[[Field, QueryContext], Sql]] = {
     "from": _from,
     "to": _to,
     "id": _ids,
+    "mentions": _mentions,
+    "contact": _contact,
 }
 
 

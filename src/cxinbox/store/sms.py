@@ -1,7 +1,10 @@
 """Storing SMS messages: one conversation per (clinic number, patient number).
 
-The provider's JSON record is the raw message (kept with its SHA-256 like mail), so a
-record delivered twice in overlapping poll windows inserts nothing the second time.
+The provider's JSON record is the raw message (kept like mail), addressed by the provider's
+message id (sid): a record delivered twice in overlapping poll windows inserts nothing the
+second time. Next to each `messages` row, `sms_messages` keeps what only SMS has: the delivery
+status shown in the thread, the provider's error and the keyword the text carried. Opt-outs
+(STOP / START) live in `sms_opt_outs`; the poll cursor per clinic number in `sms_cursors`.
 """
 
 from __future__ import annotations
@@ -9,9 +12,19 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cxinbox.store import fts
+from cxinbox.store.contacts import link_conversation
+from cxinbox.store.conversations import insert_note, reopen_on_inbound
+
+# A late-listed patient text older than the conversation's last message by more than this
+# does not reopen a closed conversation (same rule as mail ingest).
+REOPEN_SLACK_S = 3600
+SYSTEM_AUTHOR = "system"
+FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "canceled", "read",
+                            "received"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +36,13 @@ class SmsRecord:
     body: str
     at: int  # epoch seconds
     patient_name: str = ""
-    media: tuple[tuple[str, str, int], ...] = ()  # (filename or url, content type, size)
+    media: tuple[tuple[str, str, int], ...] = ()  # (filename, content type, size; 0 = unknown)
     raw: bytes = b""  # provider JSON; built from the fields when empty
+    status: str = ""  # provider status; "" = received (in) / delivered (out)
+    error_code: int | None = None
+    error_message: str = ""
+    num_segments: int | None = None
+    media_ids: tuple[str, ...] = ()  # provider media ids, parallel to `media`
 
     def raw_bytes(self) -> bytes:
         if self.raw:
@@ -35,6 +53,43 @@ class SmsRecord:
                            self.patient_number, "body": self.body, "date": self.at},
                           sort_keys=True, ensure_ascii=False).encode("utf-8")
 
+    @property
+    def effective_status(self) -> str:
+        return self.status or ("received" if self.direction == "in" else "delivered")
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What `store_sms` did: the message and conversation, and whether the conversation is new."""
+
+    message_pk: int
+    conversation_id: int
+    new_conversation: bool
+
+
+@dataclass(frozen=True, slots=True)
+class KnownSms:
+    message_pk: int
+    conversation_id: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStatus:
+    status: str
+    error_code: int | None
+    error_message: str
+
+
+@dataclass(frozen=True, slots=True)
+class OptState:
+    number: str
+    state: str  # out | in
+    keyword: str
+    clinic_number: str
+    changed_at: int
+    message_pk: int | None
+
 
 def _title(body: str, width: int = 60) -> str:
     """A conversation title from the first text message: its first line, shortened."""
@@ -42,37 +97,55 @@ def _title(body: str, width: int = 60) -> str:
     return first if len(first) <= width else first[: width - 1].rstrip() + "…"
 
 
-def _conversation_for(conn: sqlite3.Connection, rec: SmsRecord) -> int:
+def _conversation_for(conn: sqlite3.Connection, rec: SmsRecord) -> tuple[int, bool]:
     row = conn.execute(
         "SELECT id FROM conversations WHERE channel = 'sms' AND mailbox = ? AND from_addr = ?"
         " AND merged_into IS NULL ORDER BY id DESC LIMIT 1",
         (rec.clinic_number, rec.patient_number)).fetchone()
     if row is not None:
-        return int(row[0])
+        return int(row[0]), False
     cur = conn.execute(
         "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name, from_addr,"
         " participants, created_at, last_message_at) VALUES (?, '', 'sms', ?, ?, ?, ?, ?, ?)",
         (_title(rec.body) or f"SMS {rec.patient_number}", rec.clinic_number, rec.patient_name,
          rec.patient_number, rec.patient_number, rec.at, rec.at))
-    return int(cur.lastrowid or 0)
+    return int(cur.lastrowid or 0), True
 
 
 def insert_sms(conn: sqlite3.Connection, rec: SmsRecord) -> tuple[int | None, int | None]:
     """Store one SMS in the caller's transaction; (message pk, conversation) or (None, None)
     when the provider record was stored before."""
+    stored = store_sms(conn, rec)
+    return (None, None) if stored is None else (stored.message_pk, stored.conversation_id)
+
+
+def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = True,
+              now: int | None = None) -> Stored | None:
+    """Store one SMS in the caller's transaction, or return None when its sid is known.
+
+    A patient's text reopens a conversation staff had set aside (unless it is an old text
+    listed late) and ties a new conversation to the patient's contact. `index_text=False`
+    leaves full-text indexing to one `fts.index_pending` call per batch.
+    """
     raw = rec.raw_bytes()
     sha = hashlib.sha256(f"sms:{rec.provider_id}".encode()).digest()
     cur = conn.execute("INSERT OR IGNORE INTO raw_messages (sha256, size, data) VALUES (?, ?, ?)",
                        (sha, len(raw), raw))
     if cur.rowcount != 1:
-        return None, None
+        return None
     raw_id = int(cur.lastrowid or 0)
-    conv = _conversation_for(conn, rec)
+    conv, created = _conversation_for(conn, rec)
     inbound = rec.direction == "in"
+    before = None if created else conn.execute(
+        "SELECT status, last_message_at, contact_id FROM conversations WHERE id = ?",
+        (conv,)).fetchone()
     sender = rec.patient_number if inbound else rec.clinic_number
     recipient = rec.clinic_number if inbound else rec.patient_number
-    attachments = [{"filename": name, "content_type": ctype, "size": size, "part_path": str(i),
-                    "inline": False} for i, (name, ctype, size) in enumerate(rec.media, 1)]
+    ids = rec.media_ids or tuple("" for _ in rec.media)
+    attachments = [{"filename": name, "content_type": ctype, "size": size,
+                    "part_path": media_id or str(i), "inline": False}
+                   for i, ((name, ctype, size), media_id) in enumerate(zip(rec.media, ids,
+                                                                            strict=False), 1)]
     msg = conn.execute(
         "INSERT INTO messages (raw_id, conversation_id, channel, direction, message_id, subject,"
         " from_name, from_addr, sender, to_addrs, date, body_text, attachments, has_attachment,"
@@ -81,6 +154,7 @@ def insert_sms(conn: sqlite3.Connection, rec: SmsRecord) -> tuple[int | None, in
          sender, f"{rec.patient_name if inbound else ''} {sender}".strip(),
          json.dumps([["", recipient]]), rec.at, rec.body, json.dumps(attachments),
          int(bool(attachments)), int(not inbound)))
+    message_pk = int(msg.lastrowid or 0)
     conn.execute(
         "UPDATE conversations SET message_count = message_count + 1,"
         " last_message_at = max(last_message_at, ?),"
@@ -95,5 +169,152 @@ def insert_sms(conn: sqlite3.Connection, rec: SmsRecord) -> tuple[int | None, in
         " WHERE id = ?",
         (rec.at, inbound, rec.at, not inbound, rec.at, not inbound, rec.at, int(inbound),
          int(bool(attachments)), rec.patient_name, conv))
-    fts.index_pending(conn)
-    return int(msg.lastrowid or 0), conv
+    stamp = rec.at if now is None else now
+    conn.execute(
+        "INSERT INTO sms_messages (sid, message_pk, clinic_number, patient_number, direction,"
+        " status, error_code, error_message, num_segments, created_at, status_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (rec.provider_id, message_pk, rec.clinic_number, rec.patient_number, rec.direction,
+         rec.effective_status, rec.error_code, rec.error_message, rec.num_segments, rec.at,
+         stamp))
+    if inbound:
+        if before is not None and before[0] != "open" and rec.at >= before[1] - REOPEN_SLACK_S:
+            reopen_on_inbound(conn, conv, rec.at)
+        if created or (before is not None and before[2] is None):
+            link_conversation(conn, conv, rec.patient_number, rec.patient_name)
+    elif created:
+        link_conversation(conn, conv, rec.patient_number, "")
+    if index_text:
+        fts.index_pending(conn)
+    return Stored(message_pk, conv, created)
+
+
+# -- lookups ----------------------------------------------------------------------------------
+
+
+def known_sids(conn: sqlite3.Connection, sids: Sequence[str]) -> dict[str, KnownSms]:
+    """The subset of `sids` already stored, with their message, conversation and status."""
+    out: dict[str, KnownSms] = {}
+    for start in range(0, len(sids), 500):
+        chunk = list(sids[start:start + 500])
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(
+                "SELECT s.sid, s.message_pk, m.conversation_id, s.status FROM sms_messages s"
+                f" JOIN messages m ON m.id = s.message_pk WHERE s.sid IN ({marks})", chunk):
+            out[row[0]] = KnownSms(int(row[1]), int(row[2]), row[3])
+    return out
+
+
+def update_status(conn: sqlite3.Connection, sid: str, status: str, error_code: int | None,
+                  error_message: str, now: int) -> int | None:
+    """Record a new provider status; the conversation id when it changed, else None."""
+    cur = conn.execute(
+        "UPDATE sms_messages SET status = ?, error_code = ?, error_message = ?, status_at = ?"
+        " WHERE sid = ? AND (status != ? OR coalesce(error_code, -1) != coalesce(?, -1))",
+        (status, error_code, error_message, now, sid, status, error_code))
+    if cur.rowcount != 1:
+        return None
+    row = conn.execute("SELECT m.conversation_id FROM sms_messages s JOIN messages m"
+                       " ON m.id = s.message_pk WHERE s.sid = ?", (sid,)).fetchone()
+    return int(row[0]) if row else None
+
+
+def set_keyword(conn: sqlite3.Connection, sid: str, keyword: str) -> None:
+    conn.execute("UPDATE sms_messages SET keyword = ? WHERE sid = ?", (keyword, sid))
+
+
+def open_outbound(conn: sqlite3.Connection, clinic_numbers: Iterable[str], since: int,
+                  limit: int = 200) -> list[str]:
+    """Sids of our outbound texts since `since` whose status is not final yet, oldest first."""
+    numbers = list(clinic_numbers)
+    if not numbers:
+        return []
+    marks = ",".join("?" * len(numbers))
+    finals = ",".join(f"'{s}'" for s in sorted(FINAL_STATUSES))
+    return [r[0] for r in conn.execute(
+        "SELECT sid FROM sms_messages WHERE direction = 'out'"
+        f" AND status NOT IN ({finals}) AND created_at >= ? AND clinic_number IN ({marks})"
+        " ORDER BY created_at LIMIT ?", (since, *numbers, limit))]
+
+
+def delivery_statuses(conn: sqlite3.Connection,
+                      message_pks: Sequence[int]) -> dict[int, DeliveryStatus]:
+    """Provider status per message for the thread view (SMS messages only appear)."""
+    out: dict[int, DeliveryStatus] = {}
+    for start in range(0, len(message_pks), 500):
+        chunk = list(message_pks[start:start + 500])
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute("SELECT message_pk, status, error_code, error_message"
+                                f" FROM sms_messages WHERE message_pk IN ({marks})", chunk):
+            out[int(row[0])] = DeliveryStatus(row[1], row[2], row[3])
+    return out
+
+
+# -- cursor -----------------------------------------------------------------------------------
+
+
+def poll_cursor(conn: sqlite3.Connection, clinic_number: str) -> int | None:
+    row = conn.execute("SELECT date_sent_max FROM sms_cursors WHERE clinic_number = ?",
+                       (clinic_number,)).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def advance_cursor(conn: sqlite3.Connection, clinic_number: str, date_sent_max: int | None,
+                   polled_at: int) -> None:
+    """Move the cursor forward (never back) after a complete listing has committed."""
+    conn.execute(
+        "INSERT INTO sms_cursors (clinic_number, date_sent_max, last_poll_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (clinic_number) DO UPDATE SET last_poll_at = excluded.last_poll_at,"
+        " date_sent_max = CASE WHEN excluded.date_sent_max IS NULL THEN date_sent_max"
+        "   WHEN date_sent_max IS NULL THEN excluded.date_sent_max"
+        "   ELSE max(date_sent_max, excluded.date_sent_max) END",
+        (clinic_number, date_sent_max, polled_at))
+
+
+def cursors(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Every clinic number's cursor, for status displays and `cxinbox doctor`."""
+    return conn.execute("SELECT clinic_number, date_sent_max, last_poll_at FROM sms_cursors"
+                        " ORDER BY clinic_number").fetchall()
+
+
+# -- opt-outs ---------------------------------------------------------------------------------
+
+
+def opt_state(conn: sqlite3.Connection, number: str) -> OptState | None:
+    row = conn.execute("SELECT number, state, keyword, clinic_number, changed_at, message_pk"
+                       " FROM sms_opt_outs WHERE number = ?", (number,)).fetchone()
+    return None if row is None else OptState(row[0], row[1], row[2], row[3], int(row[4]),
+                                             None if row[5] is None else int(row[5]))
+
+
+def is_opted_out(conn: sqlite3.Connection, number: str) -> bool:
+    """True when the patient's last keyword was STOP (or a synonym): do not text them.
+
+    Keyed by the patient's number across every clinic number: a patient who asked one of
+    the clinic's numbers to stop is not texted from another.
+    """
+    row = conn.execute("SELECT state FROM sms_opt_outs WHERE number = ?", (number,)).fetchone()
+    return row is not None and row[0] == "out"
+
+
+def set_opt_state(conn: sqlite3.Connection, number: str, state: str, keyword: str,
+                  clinic_number: str, changed_at: int, message_pk: int | None) -> bool:
+    """Record STOP ("out") or START ("in") unless a newer keyword already decided; True when
+    the stored state changed."""
+    if state not in ("out", "in"):
+        raise ValueError(state)
+    current = opt_state(conn, number)
+    if current is not None and current.changed_at > changed_at:
+        return False  # an older keyword listed late never overrides a newer one
+    conn.execute(
+        "INSERT INTO sms_opt_outs (number, state, keyword, clinic_number, changed_at, message_pk)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (number) DO UPDATE SET state = excluded.state,"
+        " keyword = excluded.keyword, clinic_number = excluded.clinic_number,"
+        " changed_at = excluded.changed_at, message_pk = excluded.message_pk",
+        (number, state, keyword, clinic_number, changed_at, message_pk))
+    return current is None and state == "out" or current is not None and current.state != state
+
+
+def add_system_line(conn: sqlite3.Connection, conv_id: int, text: str, at: int) -> int:
+    """A line in the conversation written by cxinbox itself (shown with the notes)."""
+    return insert_note(conn, conv_id, SYSTEM_AUTHOR, text, at)

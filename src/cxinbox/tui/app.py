@@ -14,6 +14,7 @@ the moment (and the idle lock), so they speak of conversations by number only.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -63,6 +64,7 @@ from cxinbox.tui.screens.help import HelpScreen
 from cxinbox.tui.screens.lock import LockScreen
 from cxinbox.tui.screens.prompt import PromptScreen
 from cxinbox.tui.slatext import sla_cell_for
+from cxinbox.tui.teamwork import TeamMixin
 from cxinbox.tui.theme import CXINBOX_ANSI
 from cxinbox.tui.unlock import Verifier, default_verifier
 from cxinbox.tui.widgets.conversation_list import ConversationList
@@ -77,10 +79,14 @@ Clock = Callable[[], datetime]
 
 WIDE_FROM = 100  # columns from which list and thread sit side by side
 SLA_RECHECK_S = 60.0  # SLA states move with the clock, without any event
+LONG_POLL_S = 20.0  # one wait_events call; the server answers at once when something changes
+LONG_POLL_GAP_S = 0.2  # between long polls, so a flood of changes is taken in batches
 
 # Events after which the open conversation's messages or notes must be fetched again.
 _CONTENT_ACTIONS = frozenset({"mail.received", "sms.received", "mail.gone", "conversation.note",
-                              "conversation.merge"})
+                              "conversation.merge", "conversation.note.retract",
+                              "conversation.split", "sms.status", "sms.opt_out", "sms.opt_in",
+                              "outbox.sent", "send"})
 _COUNT_VIEWS = (("Mine", "mine"), ("Unassigned", "unassigned"), ("At risk", "at-risk"),
                 ("Open", "open"))
 _ALLOWED_WHILE_LOCKED = frozenset({"quit", "help_quit"})
@@ -99,7 +105,7 @@ def _touches(event: Event, conv_id: int) -> bool:
     return isinstance(touched, list) and conv_id in touched
 
 
-class CxInboxApp(App[None], inherit_bindings=False):
+class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "cxinbox"
     BINDINGS: ClassVar[list[BindingType]] = actions.bindings("app")
@@ -146,6 +152,7 @@ class CxInboxApp(App[None], inherit_bindings=False):
         self._undo: triage.Triage | None = None
         self._undo_refusal = "Nothing to undo."
         self._triage_lock = asyncio.Lock()
+        self._team_init()
         self._search_seq = 0
         self._sla_cell = sla_cell_for(ascii_only)
         if calm:
@@ -409,6 +416,11 @@ class CxInboxApp(App[None], inherit_bindings=False):
         now = self.clock()
         await self.thread.show(message.detail, now)
         await self.notes.show(message.detail.notes, now)
+        conv_id = message.detail.summary.id
+        if message.focus or self._viewing != conv_id:
+            self._drafts_line = self._contact_line = ""
+            self._tell_presence(conv_id, composing=self._composing == conv_id)
+        self._load_side_info(conv_id)
         if message.focus:
             self._set_reading(True)
             self.thread.focus()
@@ -420,6 +432,8 @@ class CxInboxApp(App[None], inherit_bindings=False):
         self._leave_reading()
 
     def _leave_reading(self) -> None:
+        if self.size.width < WIDE_FROM:
+            self._tell_presence(None)
         self._set_reading(False)
         self.conversation_list.focus()
 
@@ -462,8 +476,11 @@ class CxInboxApp(App[None], inherit_bindings=False):
         try:
             if since is None:
                 self.post_message(EventsPolled([], head=await self.api.last_event_seq()))
-            else:
-                self.post_message(EventsPolled(await self.api.events_since(since)))
+            else:  # a long poll: answered as soon as anyone changes anything
+                changes = await self.api.wait_events(since, LONG_POLL_S,
+                                                     self._presence_version)
+                self.post_message(EventsPolled(list(changes.events),
+                                               presence_version=changes.presence_version))
         except Exception as exc:  # noqa: BLE001 - the poll keeps trying; the line says why
             self.post_message(PollFailed(_one_line(exc)))
 
@@ -477,8 +494,12 @@ class CxInboxApp(App[None], inherit_bindings=False):
         elif message.events:
             self._last_seq = max(e.seq for e in message.events)
             self._apply_events(message.events)
+            self._personal_news(message.events)
+        if message.presence_version is not None:
+            self._presence_moved(message.presence_version)
         self.status_line.set_sync("live", problem=False)
-        self._rearm_poll(immediately=len(message.events) >= 500)
+        self._rearm_poll(immediately=len(message.events) >= 500,
+                         delay=min(self._poll_interval, LONG_POLL_GAP_S))
 
     def on_poll_failed(self, message: PollFailed) -> None:
         self.status_line.set_sync(f"offline, retrying: {message.error}", problem=True)
@@ -564,7 +585,9 @@ class CxInboxApp(App[None], inherit_bindings=False):
     async def _apply_triage(self, action: triage.Triage, undoing: bool) -> None:
         async with self._triage_lock:
             try:
-                await action.call(self.api)
+                result = await action.call(self.api)
+                if action.inverse_from is not None and not undoing:
+                    action = dataclasses.replace(action, inverse=action.inverse_from(result))
             except ApiError as exc:
                 self.post_message(TriageFailed(action, str(exc)))
             except Exception as exc:  # noqa: BLE001 - reported, the inbox keeps running
@@ -686,8 +709,6 @@ class CxInboxApp(App[None], inherit_bindings=False):
         inverse, self._undo = self._undo, None
         self._apply(inverse, undoing=True)
 
-    def action_reply(self) -> None:
-        self._say("Reply arrives with the compose feature.")
 
     # -- attachments ---------------------------------------------------------------------------
 

@@ -48,20 +48,19 @@ def _run(api: InboxAPI, config: Config, *, ascii: bool | None, mouse: bool | Non
     app.run(mouse=use_mouse)
 
 
-def open_tui(config: Config, *, ascii: bool | None = None, mouse: bool | None = None) -> None:
-    """The TUI on the configured inbox, in-process, acting as the OS user."""
-    from cxinbox.api.interface import InProcessAPI
-    from cxinbox.service.inbox import InboxService
-    from cxinbox.store.db import Database
+def open_tui(config: Config, *, ascii: bool | None = None, mouse: bool | None = None,
+             local: bool = False) -> None:
+    """The TUI on the configured inbox: through `cxinbox serve` when it answers on the
+    configured socket, else in-process acting as the OS user (always so with `local`)."""
+    from cxinbox.api.transport import open_api
     from cxinbox.tui.unlock import current_user
 
-    db = Database(config.db_path)
+    opened = open_api(config, current_user(), local=local)
     try:
-        api = InProcessAPI(InboxService(db, config, current_user()))
-        _run(api, config, ascii=ascii, mouse=mouse,
+        _run(opened.api, config, ascii=ascii, mouse=mouse,
              mailboxes=[account.name for account in config.accounts])
     finally:
-        db.close()
+        opened.close()
 
 
 def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int = 7) -> None:
@@ -70,8 +69,10 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
     Never touches the person's real database: everything lives in a fresh temporary
     directory that is removed on exit, whatever happens.
     """
+    import threading
+
     from cxinbox.api.interface import InProcessAPI
-    from cxinbox.service.demo import DemoArrivals, build_demo
+    from cxinbox.service.demo import DemoArrivals, build_demo, demo_outbox
     from cxinbox.service.inbox import InboxService
     from cxinbox.store.db import Database
     from cxinbox.tui.unlock import current_user
@@ -79,6 +80,7 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
     directory = Path(tempfile.mkdtemp(prefix="cxinbox-demo-"))
     db: Database | None = None
     arrivals: DemoArrivals | None = None
+    stop_outbox = threading.Event()
     _exit_on_hangup()
     try:
         db = Database(directory / "demo.db", synchronous="NORMAL")
@@ -86,10 +88,13 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
         demo = build_demo(db, seed=seed, me=me)
         arrivals = DemoArrivals(demo)
         arrivals.start()
+        threading.Thread(target=demo_outbox(db, demo.config).run, args=(stop_outbox,),
+                         name="demo outbox", daemon=True).start()
         api = InProcessAPI(InboxService(db, demo.config, me))
         _run(api, demo.config, ascii=ascii, mouse=mouse, mailboxes=demo.mailboxes,
              status_note="demo inbox: a new patient message every 20-30 s")
     finally:
+        stop_outbox.set()
         if arrivals is not None:
             arrivals.stop()
         if db is not None:

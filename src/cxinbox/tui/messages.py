@@ -58,10 +58,12 @@ class DetailFailed(Message):
 class EventsPolled(Message):
     """New change-feed events, or (first poll) the feed's current head sequence number."""
 
-    def __init__(self, events: list[Event], head: int | None = None) -> None:
+    def __init__(self, events: list[Event], head: int | None = None,
+                 presence_version: int | None = None) -> None:
         super().__init__()
         self.events = events
         self.head = head
+        self.presence_version = presence_version
 
 
 class PollFailed(Message):

@@ -126,7 +126,11 @@ def time_cells(summary: ConversationSummary, now: datetime,
 
 
 def render_row(summary: ConversationSummary, cols: Columns, styles: RowStyles,
-               glyphs: Glyphs, times: tuple[str, str, str], me: str) -> list[Segment]:
+               glyphs: Glyphs, times: tuple[str, str, str], me: str,
+               presence: str = "") -> list[Segment]:
+    """One row. `presence` names a colleague who has it open ("Maria writing"): it goes
+    in front of the subject, in the at-risk style when they are writing, so two people do
+    not answer the same patient."""
     sla_text, sla_state, age = times
     unread = summary.unread_count > 0
     text_style = styles.unread if unread else styles.base
@@ -150,17 +154,26 @@ def render_row(summary: ConversationSummary, cols: Columns, styles: RowStyles,
     out.append(Segment(fit(sender, cols.sender, ell), text_style))
     out.append(Segment(" "))
     subject = summary.subject
+    subject_width = cols.subject
+    if presence:
+        marker = fit(f"[{presence}]", min(cell_len(presence) + 2, max(0, cols.subject // 2)),
+                     ell)
+        if marker:
+            style = styles.at_risk if "writing" in presence else styles.paused
+            out.append(Segment(marker, style))
+            out.append(Segment(" "))
+            subject_width = max(0, cols.subject - cell_len(marker) - 1)
     if not cols.tags and summary.tags:
         # No tag column at this width: show tags after the subject, as long as they fit.
         tag_text = " " + " ".join(f"#{t}" for t in summary.tags)
-        room = cols.subject - cell_len(subject)
+        room = subject_width - cell_len(subject)
         if room >= cell_len(tag_text):
             out.append(Segment(subject, text_style))
             out.append(Segment(fit(tag_text, room, ell), styles.tags))
         else:
-            out.append(Segment(fit(subject, cols.subject, ell), text_style))
+            out.append(Segment(fit(subject, subject_width, ell), text_style))
     else:
-        out.append(Segment(fit(subject, cols.subject, ell), text_style))
+        out.append(Segment(fit(subject, subject_width, ell), text_style))
     if cols.tags:
         out.append(Segment(" "))
         out.append(Segment(fit(" ".join(f"#{t}" for t in summary.tags), cols.tags, ell),

@@ -2,8 +2,8 @@
 
 Building the inverse at the moment the action is chosen (from the state on screen then)
 is what makes `u` a one-step undo without any server support: undoing "assign #12 to
-maria" is simply "assign #12 back to whoever had it". Notes are part of the clinical
-record, so they have no inverse. Descriptions name the conversation by its number only,
+maria" is simply "assign #12 back to whoever had it". A note's inverse is a
+retraction (allowed for two minutes; the note stays in the audit trail). Descriptions name the conversation by its number only,
 never by subject or patient, because they show up in notifications.
 """
 
@@ -27,6 +27,8 @@ class Triage:
     done: str  # "#12 assigned to you"
     call: ApiCall
     inverse: Triage | None = None
+    inverse_from: Callable[[object], Triage | None] | None = None
+    """Builds the inverse from what the call returned (a note's id, to retract it)."""
 
 
 def assign(summary: ConversationSummary, user: str | None, me: str) -> Triage:
@@ -114,7 +116,16 @@ def note(summary: ConversationSummary, body: str) -> Triage:
     def call(api: InboxAPI) -> Awaitable[int]:
         return api.add_note(conv, body)
 
-    return Triage(conv, f"note added to #{conv}", call, None)
+    def retraction(note_id: object) -> Triage | None:
+        if not isinstance(note_id, int):
+            return None
+
+        def back(api: InboxAPI) -> Awaitable[None]:
+            return api.retract_note(note_id)
+
+        return Triage(conv, f"note on #{conv} retracted (kept in the audit log)", back)
+
+    return Triage(conv, f"note added to #{conv}", call, None, retraction)
 
 
 def parse_duration(text: str) -> int | None:

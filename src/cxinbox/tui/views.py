@@ -23,6 +23,7 @@ STANDARD_VIEWS: tuple[View, ...] = (
     View("at-risk", "At risk / breached", "status:open (sla:at-risk OR sla:breached)"),
     View("open", "All open", "status:open"),
     View("all", "Everything", ""),
+    View("mentions", "Mentions of me", "mentions:me"),
 )
 
 DEFAULT_VIEW = "open"

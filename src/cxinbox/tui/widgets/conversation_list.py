@@ -119,6 +119,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._blurred_style = Style(underline=True)
         self._cols: Columns | None = None
         self._locked = False
+        self._presence: dict[int, str] = {}
 
     # -- state from the app ------------------------------------------------------------
 
@@ -129,6 +130,12 @@ class ConversationList(ScrollView, can_focus=True):
     @property
     def selected_id(self) -> int | None:
         return self._selected_id
+
+    def set_presence(self, markers: dict[int, str]) -> None:
+        """Colleagues' markers by conversation id; redraws only when they changed."""
+        if markers != self._presence:
+            self._presence = dict(markers)
+            self.refresh()
 
     def reset(self, generation: int, *, fetch: bool = True) -> None:
         """A new query: forget every row and start again at the top.
@@ -308,10 +315,11 @@ class ConversationList(ScrollView, can_focus=True):
         self._drawn[row] = times
         is_cursor = row == self.cursor
         focused = self.has_focus
-        key = (row, summary, width, is_cursor, focused, times)
+        marker = self._presence.get(summary.id, "")
+        key = (row, summary, width, is_cursor, focused, times, marker)
         strip = self._strips.get(key)
         if strip is None:
-            segments = render_row(summary, cols, styles, self._glyphs, times, self._me)
+            segments = render_row(summary, cols, styles, self._glyphs, times, self._me, marker)
             if is_cursor:
                 cursor_style = self._cursor_style if focused else self._blurred_style
                 segments = list(Segment.apply_style(segments, post_style=cursor_style))

@@ -28,7 +28,7 @@ OLDER_BATCH = 10
 
 
 def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
-                glyphs: Glyphs) -> Text:
+                glyphs: Glyphs, presence: str = "", drafts: str = "") -> Text:
     text = Text()
     text.append(f"#{summary.id} ", style="bold")
     text.append(summary.subject, style="bold")
@@ -45,6 +45,12 @@ def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
     if summary.tags:
         text.append("\n")
         text.append(" ".join(f"#{t}" for t in summary.tags), style="italic")
+    if presence:
+        text.append("\n")
+        text.append(presence, style="bold reverse" if "writing" in presence else "bold")
+    if drafts:
+        text.append("\n")
+        text.append(drafts, style="italic")
     return text
 
 
@@ -72,6 +78,8 @@ class ThreadView(VerticalScroll, can_focus=True):
         self._tz = tz
         self._glyphs = glyphs
         self._me = me
+        self.presence_line = ""
+        self.drafts_line = ""
         self._sla_cell = sla_cell
         self.detail: ConversationDetail | None = None
         self._blocks: list[MessageBlock] = []  # in screen order; hidden ones are spares
@@ -119,7 +127,7 @@ class ThreadView(VerticalScroll, can_focus=True):
         self._header_sla = self._sla_cell(detail.summary, now)
         self.query_one("#thread-empty").display = False
         header = self.query_one("#thread-header", Static)
-        header.update(header_text(detail.summary, self._header_sla, self._me, self._glyphs))
+        header.update(self._header(detail.summary))
         header.display = True
         older = self.query_one("#thread-older", Static)
         older.update(self._older_text())
@@ -161,8 +169,19 @@ class ThreadView(VerticalScroll, can_focus=True):
             return
         self.detail = ConversationDetail(summary, self.detail.messages, self.detail.notes)
         self._header_sla = self._sla_cell(summary, now)
-        self.query_one("#thread-header", Static).update(
-            header_text(summary, self._header_sla, self._me, self._glyphs))
+        self.query_one("#thread-header", Static).update(self._header(summary))
+
+    def _header(self, summary: ConversationSummary) -> Text:
+        return header_text(summary, self._header_sla, self._me, self._glyphs,
+                           self.presence_line, self.drafts_line)
+
+    def set_side_lines(self, presence: str, drafts: str) -> None:
+        """Who else is here and whose drafts wait on this conversation."""
+        if (presence, drafts) == (self.presence_line, self.drafts_line):
+            return
+        self.presence_line, self.drafts_line = presence, drafts
+        if self.detail is not None:
+            self.query_one("#thread-header", Static).update(self._header(self.detail.summary))
 
     def tick(self, now: datetime) -> None:
         if self.detail is None:

@@ -1,0 +1,74 @@
+"""Value types of the team-workflow calls: mentions, contacts, SLA escalations.
+
+Like api/types.py, every text field that came from outside (subjects, names, addresses,
+note bodies) is sanitised before it is put in here, so no client can forget to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class MentionView:
+    """A note that mentions the person asking, for the Mentions view."""
+
+    note_id: int
+    conversation_id: int
+    subject: str
+    author: str
+    body: str
+    created_at: int  # epoch seconds
+    read: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactConversation:
+    """Another conversation of the same person (any channel), for the thread view."""
+
+    id: int
+    subject: str
+    channel: str
+    mailbox: str
+    status: str
+    address: str  # the patient address this conversation is from
+    last_message_at: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    """One person across e-mail and phone. `id` is None when the conversation has no
+    contact yet (a thread staff started that nobody has answered)."""
+
+    id: int | None
+    names: tuple[str, ...]
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]
+    others: tuple[ContactConversation, ...]  # other conversations that are not closed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "names": list(self.names), "emails": list(self.emails),
+                "phones": list(self.phones), "others": [c.to_dict() for c in self.others]}
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """A conversation whose SLA just became at risk or breached (once per transition)."""
+
+    conversation_id: int
+    state: str  # at-risk | breached
+    subject: str
+    assignee: str  # "" = the whole desk
+    policy: str
+    target: str  # first-response | next-response | resolution
+    due_at: int  # epoch seconds
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

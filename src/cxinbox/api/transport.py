@@ -1,0 +1,94 @@
+"""Choosing the transport: the server's socket when one answers, else in-process.
+
+Every CLI command and the TUI open their API here, so they behave the same whichever way
+they reach the inbox. A socket file with nothing behind it (a server that crashed) means
+in-process, silently: the output of a command must not depend on it. A server that answers
+but refuses us is an error, never a quiet fallback (that would dodge the roster).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Self
+
+if TYPE_CHECKING:
+    from cxinbox.api.interface import InboxAPI
+    from cxinbox.config import Config
+    from cxinbox.store.db import Database
+
+
+@dataclass
+class OpenedAPI:
+    """An API and what must be closed after it."""
+
+    api: InboxAPI
+    transport: str  # "socket" | "in-process"
+    db: Database | None = None
+    _closed: bool = field(default=False, repr=False)
+
+    async def aclose(self) -> None:
+        """Close the connection (on the loop that used it) and the database."""
+        closer = getattr(self.api, "aclose", None)
+        if closer is not None:
+            await closer()
+        self.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            if self.db is not None:
+                self.db.close()
+
+
+def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
+    """The socket transport when a server answers on `config.socket_path`, else in-process
+    acting as `actor` (`local=True` forces in-process: an admin working on the file)."""
+    if not local:
+        path = config.socket_path
+        if path.exists():
+            from cxinbox.api.socket_client import SocketAPI, probe
+
+            found = probe(path)
+            if found is not None:
+                hello, sock = found
+                return OpenedAPI(SocketAPI(path, hello, sock), "socket")
+    from cxinbox.api.interface import InProcessAPI
+    from cxinbox.service.inbox import InboxService
+    from cxinbox.store.db import Database
+
+    db = Database(config.db_path)
+    return OpenedAPI(InProcessAPI(InboxService(db, config, actor)), "in-process", db)
+
+
+class SyncAPI:
+    """The async API called from plain code (the CLI): one private event loop for all calls,
+    so a socket connection made by the first call serves the rest."""
+
+    def __init__(self, opened: OpenedAPI) -> None:
+        self.opened = opened
+        self.api = opened.api
+        self.actor = opened.api.actor
+        self.transport = opened.transport
+        self._loop = asyncio.new_event_loop()
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self.api, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._loop.run_until_complete(method(*args, **kwargs))
+
+        return call
+
+    def close(self) -> None:
+        try:
+            self._loop.run_until_complete(self.opened.aclose())
+        finally:
+            self._loop.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,421 @@
+"""The SMS provider's REST API (Twilio-compatible, version 2010-04-01): the only SMS network code.
+
+Why it looks the way it does:
+- Reads (list, fetch, media) are idempotent, so a 429 (honouring Retry-After), a 5xx or a
+  dropped connection is retried here a few times before the caller sees an error. A send is
+  never retried here: whether the provider created the message is the outbox's question,
+  answered with `find_sent`, and `SmsServerError.maybe_sent` says when it has to ask.
+- The list filter uses the documented day granularity ("DateSent>" = on or after midnight
+  GMT of that day). Providers that understand a time too would return fewer rows; every
+  caller de-duplicates by sid anyway, so asking for whole days is only ever more complete.
+- `next_page_uri` is followed only when it stays on this account's Messages resource: the
+  credentials must never be sent anywhere the provider's JSON points.
+- Error text is one line built from the status, the provider's code and its (sanitised,
+  shortened) message. It never contains the token, the request URL or a message body.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import ssl
+import time
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Final, Self
+from urllib.parse import urlsplit
+
+import httpx
+
+from cxinbox.domain.sanitize import clean_line
+
+if TYPE_CHECKING:
+    from cxinbox.config import SmsConfig
+
+log = logging.getLogger("cxinbox.sms")
+
+API_VERSION: Final = "2010-04-01"
+MAX_PAGE_SIZE: Final = 1000  # the documented maximum PageSize
+FINAL_STATUSES: Final = frozenset({"delivered", "undelivered", "failed", "received",
+                                   "canceled", "read"})
+_MAX_RETRY_AFTER_S: Final = 30.0  # longer waits are the poller's business, not a request's
+_MAX_PAGES: Final = 100_000
+
+
+class SmsError(Exception):
+    """Base of every SMS channel error; str() is one sanitised line."""
+
+
+class SmsAuthError(SmsError):
+    """401: the account sid or auth token is wrong (or the account is suspended)."""
+
+
+class SmsRateLimited(SmsError):
+    """429: the provider asks us to wait `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SmsServerError(SmsError):
+    """5xx, a timeout or a network failure.
+
+    `maybe_sent` is True for a send whose request may have reached the provider (a timeout
+    after sending, a dropped connection, a 5xx): the outbox must ask `find_sent` before it
+    sends again. A connection that was never opened leaves it False.
+    """
+
+    def __init__(self, message: str, *, maybe_sent: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
+
+
+class SmsRejected(SmsError):
+    """4xx other than 401/429: the provider refused this request for good (e.g. 21610, the
+    recipient texted STOP; 21211, an invalid number). Retrying the same request is pointless."""
+
+    def __init__(self, message: str, code: int | None, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class SmsNotFound(SmsRejected):
+    """404: no such message (or not in this account)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderMedia:
+    sid: str
+    content_type: str
+    uri: str  # the media resource path on the provider (".json" stripped = the content)
+    filename: str  # made up from the sid and content type: the provider sends no name
+    size: int = 0  # unknown: the list does not say, and bytes are not downloaded
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderMessage:
+    sid: str
+    from_: str
+    to: str
+    body: str
+    status: str
+    direction: str  # inbound | outbound-api | outbound-call | outbound-reply
+    date_sent: datetime | None
+    date_created: datetime | None
+    num_media: int
+    num_segments: int
+    error_code: int | None
+    error_message: str
+    media_uri: str
+    raw: bytes  # the provider's JSON object for this message, as received
+
+    @property
+    def inbound(self) -> bool:
+        return self.direction == "inbound"
+
+    @property
+    def at(self) -> datetime | None:
+        """When it happened: sent date, else creation date."""
+        return self.date_sent or self.date_created
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    sid: str
+    status: str
+    message: ProviderMessage
+
+
+def _date(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def parse_message(obj: dict[str, Any]) -> ProviderMessage:
+    """One message object of the provider's JSON; missing or odd fields become neutral values."""
+    sid = _str(obj.get("sid"))
+    if not sid:
+        raise SmsServerError("the provider returned a message without a sid")
+    code = obj.get("error_code")
+    media = obj.get("subresource_uris")
+    return ProviderMessage(
+        sid=sid, from_=_str(obj.get("from")), to=_str(obj.get("to")), body=_str(obj.get("body")),
+        status=_str(obj.get("status")), direction=_str(obj.get("direction")),
+        date_sent=_date(obj.get("date_sent")), date_created=_date(obj.get("date_created")),
+        num_media=_int(obj.get("num_media")), num_segments=_int(obj.get("num_segments"), 1),
+        error_code=_int(code) if code not in (None, "") else None,
+        error_message=_str(obj.get("error_message")),
+        media_uri=_str(media.get("media")) if isinstance(media, dict) else "",
+        raw=json.dumps(obj, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+    )
+
+
+def _media_filename(sid: str, content_type: str) -> str:
+    ext = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ".bin"
+    return f"{sid}{ext}"
+
+
+def _ssl_context(config: SmsConfig) -> ssl.SSLContext | bool:
+    if not config.verify_tls:
+        return False
+    ctx = ssl.create_default_context()
+    if config.ca_file is not None:
+        try:
+            ctx.load_verify_locations(cafile=str(config.ca_file))
+        except (OSError, ssl.SSLError) as exc:
+            raise SmsError(f"sms: cannot load ca_file {clean_line(str(config.ca_file))}: "
+                           f"{clean_line(type(exc).__name__)}") from None
+    return ctx
+
+
+class SmsClient:
+    """A synchronous client for one provider account; not shared between threads."""
+
+    def __init__(self, config: SmsConfig, token: str, *, timeout_s: float = 15.0,
+                 retries: int = 3, page_size: int = MAX_PAGE_SIZE,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        if not config.base_url:
+            raise SmsError("sms: no base_url configured")
+        self.config = config
+        self.retries = retries
+        self.page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+        self._sleep = sleep
+        self._root = f"/{API_VERSION}/Accounts/{config.account_sid}"
+        self._http = httpx.Client(
+            base_url=config.base_url, auth=httpx.BasicAuth(config.account_sid, token),
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
+            verify=_ssl_context(config), follow_redirects=False,
+            headers={"Accept": "application/json", "User-Agent": "cxinbox"})
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _describe(self, what: str, response: httpx.Response) -> str:
+        code: int | None = None
+        text = ""
+        try:
+            body = response.json()
+            if isinstance(body, dict):
+                code = _int(body.get("code"), 0) or None
+                text = _str(body.get("message"))
+        except ValueError:
+            pass
+        detail = f" (code {code})" if code else ""
+        said = f": {clean_line(text)[:160]}" if text else ""
+        return f"sms {what}: HTTP {response.status_code}{detail}{said}"
+
+    def _raise_for(self, what: str, response: httpx.Response) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        message = self._describe(what, response)
+        if status == 401:
+            raise SmsAuthError(message + "; check [sms] account_sid and the auth token")
+        if status == 429:
+            raise SmsRateLimited(message, _retry_after(response))
+        if status >= 500:
+            raise SmsServerError(message, maybe_sent=True)
+        code: int | None = None
+        try:
+            code = _int(response.json().get("code"), 0) or None
+        except (ValueError, AttributeError):
+            pass
+        if status == 404:
+            raise SmsNotFound(message, code, status)
+        raise SmsRejected(message, code, status)
+
+    def _get(self, what: str, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        """GET with retries for 429 / 5xx / network; returns the JSON object."""
+        attempt = 0
+        while True:
+            try:
+                response = self._http.get(path, params=params)
+                self._raise_for(what, response)
+                data = response.json()
+                if not isinstance(data, dict):
+                    raise SmsServerError(f"sms {what}: the provider's answer is not a JSON object")
+                return data
+            except SmsRateLimited as exc:
+                if attempt >= self.retries or exc.retry_after > _MAX_RETRY_AFTER_S:
+                    raise
+                wait = exc.retry_after
+            except SmsServerError:
+                if attempt >= self.retries:
+                    raise
+                wait = 0.25 * 2 ** attempt
+            except ValueError:  # not JSON
+                if attempt >= self.retries:
+                    raise SmsServerError(f"sms {what}: the provider's answer is not JSON") from None
+                wait = 0.25 * 2 ** attempt
+            except httpx.HTTPError as exc:
+                if attempt >= self.retries:
+                    raise SmsServerError(_network_line(what, exc)) from None
+                wait = 0.25 * 2 ** attempt
+            attempt += 1
+            log.info("sms %s: retrying in %.2fs (attempt %d)", what, wait, attempt + 1)
+            self._sleep(wait)
+
+    def _safe_page_uri(self, uri: str, resource: str) -> str:
+        parts = urlsplit(uri)
+        if parts.scheme or parts.netloc or not parts.path.startswith(f"{self._root}/{resource}"):
+            raise SmsServerError("sms list: the provider's next_page_uri leaves this account's "
+                                 "resource; not following it")
+        return uri
+
+    # -- API ------------------------------------------------------------------------------
+
+    def list_messages(self, date_sent_after: datetime, to: str | None = None,
+                      from_: str | None = None) -> Iterator[ProviderMessage]:
+        """Every message sent on or after midnight GMT of `date_sent_after`'s day, newest first,
+        optionally only those to / from one number; follows the provider's paging."""
+        day = date_sent_after.astimezone(UTC).strftime("%Y-%m-%d")
+        params = {"DateSent>": day, "PageSize": str(self.page_size)}
+        if to:
+            params["To"] = to
+        if from_:
+            params["From"] = from_
+        yield from self._pages(f"{self._root}/Messages.json", params)
+
+    def _pages(self, path: str, params: dict[str, str] | None) -> Iterator[ProviderMessage]:
+        seen_uris: set[str] = set()
+        for _ in range(_MAX_PAGES):
+            data = self._get("list", path, params)
+            rows = data.get("messages")
+            if not isinstance(rows, list):
+                raise SmsServerError("sms list: the provider's answer has no messages list")
+            for obj in rows:
+                if isinstance(obj, dict):
+                    yield parse_message(obj)
+            nxt = data.get("next_page_uri")
+            if not isinstance(nxt, str) or not nxt or not rows:
+                return
+            if nxt in seen_uris:
+                raise SmsServerError("sms list: the provider's paging repeats itself")
+            seen_uris.add(nxt)
+            path, params = self._safe_page_uri(nxt, "Messages.json"), None
+        raise SmsServerError("sms list: more pages than any clinic could have; stopped")
+
+    def fetch(self, sid: str) -> ProviderMessage:
+        _check_sid(sid)
+        return parse_message(self._get("fetch", f"{self._root}/Messages/{sid}.json"))
+
+    def media(self, sid: str) -> list[ProviderMedia]:
+        """The MMS media of one message: type and provider URI, never the bytes."""
+        _check_sid(sid)
+        path: str | None = f"{self._root}/Messages/{sid}/Media.json"
+        params: dict[str, str] | None = {"PageSize": "100"}
+        out: list[ProviderMedia] = []
+        pages = 0
+        while path and pages < 100:
+            data = self._get("media", path, params)
+            for obj in data.get("media_list") or []:
+                if not isinstance(obj, dict):
+                    continue
+                msid, ctype = _str(obj.get("sid")), _str(obj.get("content_type"))
+                out.append(ProviderMedia(sid=msid, content_type=ctype, uri=_str(obj.get("uri")),
+                                         filename=_media_filename(msid, ctype)))
+            nxt = data.get("next_page_uri")
+            path = self._safe_page_uri(nxt, f"Messages/{sid}/Media") \
+                if isinstance(nxt, str) and nxt else None
+            params = None
+            pages += 1
+        return out
+
+    def send(self, from_: str, to: str, body: str) -> SendResult:
+        """Create one outbound message. Never retried here (see SmsServerError.maybe_sent)."""
+        try:
+            response = self._http.post(f"{self._root}/Messages.json",
+                                       data={"From": from_, "To": to, "Body": body})
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise SmsServerError(_network_line("send", exc), maybe_sent=False) from None
+        except httpx.HTTPError as exc:
+            raise SmsServerError(_network_line("send", exc), maybe_sent=True) from None
+        self._raise_for("send", response)
+        try:
+            msg = parse_message(response.json())
+        except (ValueError, AttributeError):
+            raise SmsServerError("sms send: the provider accepted the request but its answer "
+                                 "is not a message", maybe_sent=True) from None
+        return SendResult(msg.sid, msg.status, msg)
+
+    def find_sent(self, from_: str, to: str, body: str, since: datetime, *,
+                  exclude: Collection[str] = (), skew_s: float = 30.0) -> ProviderMessage | None:
+        """The outbound message with exactly this body from `from_` to `to` created at or after
+        `since` (less `skew_s` for clock difference), or None.
+
+        For exactly-once recovery: call it when a send's outcome is unknown, with `since` =
+        the moment before the first attempt and `exclude` = sids the outbox already owns
+        (so an identical earlier reply is never mistaken for this one). Lists without a date
+        filter because a queued message has no sent date yet; stops a day before `since`.
+        """
+        floor = since.astimezone(UTC) - timedelta(seconds=skew_s)
+        stop_before = floor - timedelta(days=1)
+        params = {"From": from_, "To": to, "PageSize": str(self.page_size)}
+        best: ProviderMessage | None = None
+        for msg in self._pages(f"{self._root}/Messages.json", params):
+            when = msg.date_created or msg.date_sent
+            if msg.date_sent is not None and msg.date_sent < stop_before:
+                break
+            if (msg.inbound or msg.sid in exclude or msg.body != body or when is None
+                    or when < floor):
+                continue
+            if best is None or (best.date_created or floor) > when:
+                best = msg  # the earliest match after `since` is the one this send made
+        return best
+
+
+def _check_sid(sid: str) -> None:
+    if not sid.isalnum() or len(sid) > 64:
+        raise SmsRejected("sms: not a message id", None, 0)
+
+
+def _retry_after(response: httpx.Response) -> float:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    when = _date(value)
+    if when is not None:
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return 1.0
+
+
+def _network_line(what: str, exc: httpx.HTTPError) -> str:
+    kinds: dict[type[httpx.HTTPError], str] = {
+        httpx.ConnectTimeout: "connection timed out", httpx.ReadTimeout: "no answer in time",
+        httpx.ConnectError: "cannot connect",
+        httpx.RemoteProtocolError: "the connection was dropped"}
+    kind = kinds.get(type(exc), type(exc).__name__)
+    if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        kind = "the provider's TLS certificate is not trusted (see [sms] ca_file)"
+    return f"sms {what}: {kind}"

@@ -1,0 +1,278 @@
+"""`cxinbox reply` and `cxinbox outbox`: answering patients from the command line.
+
+Presentation only, on top of the inbox API. `register(app, open_api)` adds the commands to
+the main typer app; cli.py decides how the API is reached (socket or in-process).
+
+In-process, `reply --send` waits out the undo window and delivers the reply itself through
+the OutboxWorker (unless --no-wait); Ctrl-C during the window takes the reply back. With a
+running `cxinbox serve`, the server sends it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
+import typer
+
+from cxinbox.api.errors import ApiError, BadRequest
+
+if TYPE_CHECKING:
+    from cxinbox.api.interface import InProcessAPI
+    from cxinbox.api.reply_types import DraftView, OutboxItemView
+    from cxinbox.api.transport import SyncAPI
+    from cxinbox.config import Config
+
+ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", envvar="CXINBOX_CONFIG",
+                                              help="Path to config.toml.")]
+
+EXIT_GUARD = 7
+EXIT_SEND_FAILED = 8
+MAX_BODY_FILE_BYTES = 1024 * 1024
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"cxinbox: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _parse_id(text: str, what: str = "conversation id") -> int:
+    try:
+        value = int(text.lstrip("#"))
+    except ValueError:
+        raise _fail(f"'{text}' is not a {what} (expected a number like 1024)") from None
+    if value <= 0:
+        raise _fail(f"'{text}' is not a {what}")
+    return value
+
+
+def _parse_fills(fills: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in fills:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise _fail(f"--fill expects key=value, got {item[:60]!r}")
+        out[key.strip()] = value
+    return out
+
+
+def _read_body(path: str) -> str:
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(MAX_BODY_FILE_BYTES + 1)
+        else:
+            with Path(path).open("rb") as handle:
+                data = handle.read(MAX_BODY_FILE_BYTES + 1)
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_BODY_FILE_BYTES:
+        raise _fail(f"{path}: longer than {MAX_BODY_FILE_BYTES} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _fail(f"{path}: not UTF-8 text") from None
+
+
+def _draft_lines(d: DraftView) -> list[str]:
+    lines = [f"draft {d.id} on #{d.conversation_id} by {d.author_name} ({d.mode}, from {d.account})",
+             f"To: {', '.join(d.to)}"]
+    if d.cc:
+        lines.append(f"Cc: {', '.join(d.cc)}")
+    if d.subject:
+        lines.append(f"Subject: {d.subject}")
+    lines.append("")
+    lines.append(d.body.rstrip())
+    if d.signature:
+        lines += ["", "-- ", d.signature.rstrip()]
+    return lines
+
+
+def _item_line(item: OutboxItemView) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.created_at))
+    error = f"  ({item.last_error})" if item.last_error and item.state != "sent" else ""
+    conv = f"#{item.conversation_id}" if item.conversation_id else "new"
+    return (f"{item.id:>6}  {item.state:<11} {when}  {conv:<7} {item.channel:<5}"
+            f" {item.author[:12]:<12} {', '.join(item.recipients)[:40]}{error}")
+
+
+def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
+             load_config: Callable[[str | None], Config] | None = None) -> None:
+    """Add `reply` and `outbox` to `app`.
+
+    `load_config(path_or_None)` defaults to the usual lookup (--config, $CXINBOX_CONFIG,
+    the platform default); cli.py passes its own so the global --config applies too.
+    """
+
+    def _config(path: str | None) -> Config:
+        if load_config is not None:
+            return load_config(path)
+        from cxinbox.config import load_config as load
+        from cxinbox.config import resolve_config_path
+
+        return load(resolve_config_path(path))
+
+    def _replies(cfg: Config) -> SyncAPI:
+        return open_api(cfg)
+
+    @app.command("reply")
+    def reply(
+        conversation: Annotated[str, typer.Argument(metavar="ID", help="Conversation id.")],
+        template: Annotated[str | None, typer.Option("--template", "-t",
+                                                     help="Canned reply name.")] = None,
+        fill: Annotated[list[str] | None, typer.Option(
+            "--fill", help="key=value for a blank in the template (repeatable).")] = None,
+        body_file: Annotated[str | None, typer.Option(
+            "--body-file", "-f", help="File with the reply text ('-' = stdin).")] = None,
+        reply_all: Annotated[bool, typer.Option("--all", help="Reply to all recipients.")] = False,
+        send: Annotated[bool, typer.Option("--send", help="Queue it for sending.")] = False,
+        force: Annotated[bool, typer.Option(
+            "--force", help="Send even if the conversation changed meanwhile.")] = False,
+        no_wait: Annotated[bool, typer.Option(
+            "--no-wait", help="With --send: queue and return; the server sends it.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+        config: ConfigOpt = None,
+    ) -> None:
+        """Write a reply (a shared draft); with --send, queue it (undo window applies)."""
+        conv_id = _parse_id(conversation)
+        if (template is None) == (body_file is None):
+            raise _fail("give exactly one of --template NAME or --body-file FILE")
+        if fill and template is None:
+            raise _fail("--fill only goes with --template")
+        cfg = _config(config)
+        with _replies(cfg) as replies:
+            _reply(replies, cfg, conv_id, template, fill, body_file, reply_all, send, force,
+                   no_wait, as_json)
+
+    def _reply(replies: SyncAPI, cfg: Config, conv_id: int, template: str | None,
+               fill: list[str] | None, body_file: str | None, reply_all: bool, send: bool,
+               force: bool, no_wait: bool, as_json: bool) -> None:
+        if template is not None:
+            rendered = replies.render_canned(template, conv_id, _parse_fills(fill or []))
+            if rendered.blanks:
+                wanted = " ".join(f"--fill {b}=..." for b in rendered.blanks)
+                raise _fail(f"template {template!r} needs: {', '.join(rendered.blanks)}"
+                            f" (add {wanted})")
+            body = rendered.body
+        else:
+            body = _read_body(body_file or "-")
+        if not body.strip():
+            raise _fail("the reply is empty")
+        draft = replies.start_draft(conv_id, "reply_all" if reply_all else "reply")
+        draft = replies.save_draft(draft.id, body)
+        if not send:
+            if as_json:
+                _echo_json({"draft": draft.to_dict()})
+            else:
+                typer.echo("\n".join(_draft_lines(draft)))
+                typer.echo(f"saved as draft {draft.id}; send with --send", err=True)
+            return
+        _send(replies, cfg, draft.id, force=force, wait=not no_wait, as_json=as_json)
+
+    @app.command("outbox")
+    def outbox(
+        action: Annotated[str, typer.Argument(help="list | retry | cancel | confirm")] = "list",
+        item: Annotated[str | None, typer.Argument(metavar="ID", help="Outbox item id.")] = None,
+        state: Annotated[list[str] | None, typer.Option(
+            "--state", help="Only items in this state (repeatable).")] = None,
+        limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+        config: ConfigOpt = None,
+    ) -> None:
+        """List the outbox, or retry / cancel / confirm one item.
+
+        confirm: an "unconfirmed" reply did reach the patient (record it as sent);
+        retry: send a failed or unconfirmed reply again.
+        """
+        cfg = _config(config)
+        with _replies(cfg) as replies:
+            _outbox(replies, action, item, state, limit, as_json)
+
+    def _outbox(replies: SyncAPI, action: str, item: str | None, state: list[str] | None,
+                limit: int, as_json: bool) -> None:
+        if action == "list":
+            if item is not None:
+                raise _fail("outbox list takes no ID")
+            items = replies.outbox(state or None, limit)
+            if as_json:
+                _echo_json([i.to_dict() for i in items])
+            else:
+                for i in items:
+                    typer.echo(_item_line(i))
+                typer.echo(f"{len(items)} item(s)", err=True)
+            return
+        actions = {"retry": replies.retry_outbox, "cancel": replies.cancel_outbox,
+                   "confirm": replies.confirm_outbox}
+        if action not in actions:
+            raise _fail(f"unknown outbox action {action!r}; expected list, retry, cancel or"
+                        " confirm")
+        if item is None:
+            raise _fail(f"outbox {action} needs an ID")
+        result = actions[action](_parse_id(item, "outbox id"))
+        if as_json:
+            _echo_json(result.to_dict())
+        else:
+            typer.echo(_item_line(result))
+
+
+def _send(replies: SyncAPI, cfg: Config, draft_id: int, *, force: bool, wait: bool,
+          as_json: bool) -> None:
+    from cxinbox.api.reply_types import SendGuardTripped
+
+    try:
+        item = replies.send_draft(draft_id, force=force)
+    except SendGuardTripped as exc:
+        if as_json:
+            _echo_json(exc.to_dict())
+        typer.echo(f"cxinbox: {exc}", err=True)
+        for g in exc.items:
+            typer.echo(f"  - {g.line()}", err=True)
+        raise typer.Exit(EXIT_GUARD) from None
+    undo = max(0.0, item.send_after - time.time())
+    if not as_json:
+        typer.echo(f"queued as outbox {item.id}; sends in {undo:.0f}s"
+                   f" (take it back: cxinbox outbox cancel {item.id})", err=True)
+    if wait and replies.transport == "in-process":
+        item = _deliver_in_process(replies, cfg, item.id)
+    elif not as_json:
+        typer.echo("the front-desk server sends it after the undo window", err=True)
+    if as_json:
+        _echo_json({"outbox": item.to_dict()})
+    else:
+        typer.echo(_item_line(item))
+    if item.state in ("failed", "unconfirmed", "cancelled"):
+        raise typer.Exit(EXIT_SEND_FAILED)
+
+
+def _deliver_in_process(replies: SyncAPI, cfg: Config, item_id: int) -> OutboxItemView:
+    """Wait out the undo window (Ctrl-C cancels), then send through the outbox worker until
+    the item is sent, failed or unconfirmed (temporary failures keep it queued: reported)."""
+    from cxinbox.service.outbox import OutboxWorker
+
+    item = cast("OutboxItemView", replies.outbox_item(item_id))
+    try:
+        while time.time() < item.send_after:
+            time.sleep(min(0.2, max(0.0, item.send_after - time.time())))
+    except KeyboardInterrupt:
+        try:
+            cancelled = replies.cancel_outbox(item_id)
+        except ApiError as exc:
+            raise _fail(f"could not take it back: {exc}", 1) from None
+        typer.echo(f"cancelled outbox {item_id}; your text is back as a draft", err=True)
+        return cast("OutboxItemView", cancelled)
+    worker = OutboxWorker(cast("InProcessAPI", replies.api).service.db, cfg)
+    worker.process_due()
+    item = replies.outbox_item(item_id)
+    if item.state == "queued":
+        typer.echo(f"not sent yet: {item.last_error or 'waiting'}; it stays in the outbox and"
+                   " is retried by `cxinbox serve` (or `cxinbox outbox retry`)", err=True)
+    if item.state not in ("queued", "sending", "sent", "failed", "unconfirmed", "cancelled"):
+        raise BadRequest(f"unexpected outbox state {item.state}")
+    return cast("OutboxItemView", item)

@@ -1,0 +1,208 @@
+"""Pure SMS rules: phone-number normalisation, encoding and segment maths, keywords.
+
+Why these live here: the composer needs the segment counter on every keystroke, the outbox
+must refuse an unreachable number before it reaches the network, and sync must recognise
+opt-out keywords in exactly one way. None of it needs I/O.
+
+Segment maths follows GSM 03.38 / 3GPP TS 23.038:
+- a text that fits the GSM 7-bit alphabet (basic table, plus the extension table whose
+  characters cost two septets: an escape and the character) is sent as GSM-7, 160 septets in
+  one segment, 153 per segment once it is split (the rest is the concatenation header);
+- anything else goes as UCS-2 (UTF-16 code units): 70 units alone, 67 per segment when split;
+  a character outside the Basic Multilingual Plane costs two units;
+- an escape pair or a surrogate pair is never split across two segments, so long texts are
+  packed greedily rather than divided, which is what handsets and providers do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Final
+
+# -- encoding -------------------------------------------------------------------------------
+
+# GSM 03.38 default alphabet (0x1B, the escape to the extension table, is not a character).
+GSM7_BASIC: Final = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ"
+    " !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+# Extension table: each costs an escape septet plus its own.
+GSM7_EXTENSION: Final = frozenset("\f^{}\\[~]|€")
+
+GSM7: Final = "GSM-7"
+UCS2: Final = "UCS-2"
+
+_SINGLE = {GSM7: 160, UCS2: 70}
+_MULTI = {GSM7: 153, UCS2: 67}
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentInfo:
+    """What the composer shows under a text message.
+
+    `chars_used` counts encoding units: septets for GSM-7 (extension characters count two),
+    UTF-16 code units for UCS-2 (emoji and other astral characters count two).
+    """
+
+    encoding: str  # "GSM-7" | "UCS-2"
+    chars_used: int
+    segments: int
+    remaining_in_segment: int
+
+
+def is_gsm7(text: str) -> bool:
+    """True when every character is in the GSM 7-bit basic or extension table."""
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+
+
+def _unit_costs(text: str, encoding: str) -> list[int]:
+    if encoding == GSM7:
+        return [2 if ch in GSM7_EXTENSION else 1 for ch in text]
+    return [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+
+
+def segments(text: str) -> SegmentInfo:
+    """Encoding, units used, segment count and units left in the last segment.
+
+    An empty text is zero segments with a whole single segment left.
+    """
+    encoding = GSM7 if is_gsm7(text) else UCS2
+    costs = _unit_costs(text, encoding)
+    used = sum(costs)
+    single, multi = _SINGLE[encoding], _MULTI[encoding]
+    if used == 0:
+        return SegmentInfo(encoding, 0, 0, single)
+    if used <= single:
+        return SegmentInfo(encoding, used, 1, single - used)
+    count, fill = 1, 0
+    for cost in costs:  # greedy: a 2-unit character never straddles a boundary
+        if fill + cost > multi:
+            count += 1
+            fill = 0
+        fill += cost
+    return SegmentInfo(encoding, used, count, multi - fill)
+
+
+# -- keywords -------------------------------------------------------------------------------
+
+
+class Keyword(Enum):
+    """Carrier-standard keywords a patient may text; the whole message is the keyword."""
+
+    STOP = "stop"
+    START = "start"
+    HELP = "help"
+
+
+_KEYWORDS: Final = {
+    **dict.fromkeys(("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"), Keyword.STOP),
+    **dict.fromkeys(("START", "YES", "UNSTOP"), Keyword.START),
+    **dict.fromkeys(("HELP", "INFO"), Keyword.HELP),
+}
+
+
+def parse_keyword(body: str) -> Keyword | None:
+    """The keyword a message consists of (case-insensitive, surrounding whitespace ignored).
+
+    "Stop" is STOP; "please stop texting me" is not: only a message that is the keyword
+    alone counts, as carriers and providers apply it.
+    """
+    return _KEYWORDS.get(body.strip().upper())
+
+
+# -- phone numbers --------------------------------------------------------------------------
+
+
+class PhoneNumberError(ValueError):
+    """A typed number that cannot be made E.164; str() is one line for the person typing."""
+
+
+E164_RE: Final = re.compile(r"\+[1-9][0-9]{6,14}")
+
+# ITU-T E.164 country calling codes of one or two digits; every other code has three.
+_ONE_DIGIT: Final = frozenset({"1", "7"})
+_TWO_DIGIT: Final = frozenset({
+    "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
+    "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
+    "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+})
+# Countries whose national numbers keep their leading 0 after the country code.
+_KEEP_LEADING_ZERO: Final = frozenset({"39"})
+_SEPARATORS = re.compile(r"[\s.\-()/\u00a0]")
+
+
+def is_e164(number: str) -> bool:
+    return E164_RE.fullmatch(number) is not None
+
+
+def country_code_of(e164: str) -> str:
+    """The calling code of an E.164 number ("+15551230000" -> "1", "+442079460958" -> "44")."""
+    if not is_e164(e164):
+        raise PhoneNumberError(f"not an E.164 number: {e164!r}")
+    digits = e164[1:]
+    if digits[:1] in _ONE_DIGIT:
+        return digits[:1]
+    if digits[:2] in _TWO_DIGIT:
+        return digits[:2]
+    return digits[:3]
+
+
+def normalize_number(typed: str, default_country: str) -> str:
+    """Make a number a person typed into E.164, or raise PhoneNumberError.
+
+    `default_country` is a calling code ("1", "44") or a whole E.164 number, usually the
+    clinic's own, whose country is used for numbers typed without one. Accepted forms:
+    "+44 20 7946 0958", "0044 20…", "011 44 20…" (from North America), "(555) 123-4567",
+    "1-555-123-4567", "020 7946 0958" (national, trunk 0 dropped; 8 for +7).
+    """
+    country = country_code_of(default_country) if default_country.startswith("+") \
+        else default_country
+    if not country.isdigit():
+        raise PhoneNumberError(f"not a country calling code: {default_country!r}")
+    text = typed.strip()
+    if text.lower().startswith("tel:"):
+        text = text[4:]
+    compact = _SEPARATORS.sub("", text)
+    if not compact:
+        raise PhoneNumberError("no phone number given")
+    if compact.startswith("+"):
+        digits = compact[1:]
+        if not digits.isdigit():
+            raise PhoneNumberError(f"{_shown(typed)} is not a phone number (only digits after +)")
+        return _checked("+" + digits, typed)
+    if not compact.isdigit():
+        raise PhoneNumberError(f"{_shown(typed)} is not a phone number (letters or symbols)")
+    if country == "1":
+        if compact.startswith("011"):
+            return _checked("+" + compact[3:], typed)
+        if len(compact) == 10:
+            return _checked("+1" + compact, typed, nanp=True)
+        if len(compact) == 11 and compact.startswith("1"):
+            return _checked("+" + compact, typed, nanp=True)
+        raise PhoneNumberError(f"{_shown(typed)}: a North American number has 10 digits")
+    if compact.startswith("00"):
+        return _checked("+" + compact[2:], typed)
+    national = compact
+    trunk = "8" if country == "7" else "0"
+    if country not in _KEEP_LEADING_ZERO and national.startswith(trunk):
+        national = national[1:]
+    return _checked(f"+{country}{national}", typed)
+
+
+def _checked(candidate: str, typed: str, *, nanp: bool = False) -> str:
+    if not is_e164(candidate):
+        raise PhoneNumberError(f"{_shown(typed)} is not a valid phone number "
+                               "(E.164 allows 7 to 15 digits)")
+    if nanp and candidate[2] in "01":
+        raise PhoneNumberError(f"{_shown(typed)}: a North American area code cannot start "
+                               f"with {candidate[2]}")
+    return candidate
+
+
+def _shown(typed: str) -> str:
+    printable = "".join(ch if ch.isprintable() else "?" for ch in typed.strip())
+    return repr(printable[:40])

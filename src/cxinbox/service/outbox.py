@@ -1,0 +1,541 @@
+"""The outbox worker: sends queued replies exactly once, or tells a person it could not.
+
+The order of commits is the whole design (DESIGN.md: "written before the network call"):
+
+1. the reply is already in the outbox, committed, by `ReplyService.send` (state queued);
+2. after the undo window the worker claims it: state sending (commit);
+3. SMTP MAIL FROM / RCPT TO; then phase "data-started" (commit); then DATA;
+4. state sent (commit), in the same transaction our message joins its conversation
+   (the SLA sees the response) and the audit "send" event is written;
+5. the copy for the IMAP Sent folder is appended afterwards and retried on its own: a
+   failed append never causes a resend.
+
+A crash between 2 and 3 leaves "sending" without the marker: the server never got the
+final "." of DATA, so it discarded the transaction and sending again is safe. A crash after
+the marker leaves "sending" + "data-started": the message may have gone out, so it becomes
+"unconfirmed" and waits for a person (`cxinbox outbox confirm ID` if the patient got it,
+`cxinbox outbox retry ID` to send it again). It is never re-sent on its own.
+
+One worker per process; a worker leaves alone items another live process is sending.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from cxinbox.channels.credentials import CredentialError, resolve_password
+from cxinbox.channels.imap import ImapError, ImapSession
+from cxinbox.channels.smtp import (
+    SmtpEndpoint,
+    SmtpError,
+    SmtpPermanent,
+    SmtpSession,
+    SmtpTemporary,
+    SmtpUncertain,
+)
+from cxinbox.config import AccountConfig, Config
+from cxinbox.domain.mime import parse_message
+from cxinbox.domain.sanitize import clean_line
+from cxinbox.store import outbox as store
+from cxinbox.store.db import Database, append_event
+
+log = logging.getLogger("cxinbox.outbox")
+
+ACTOR: Final = "outbox"
+"""Actor of the events the worker writes itself (the author is in their details)."""
+
+CRASH_ENV: Final = "CXINBOX_TEST_CRASH_AT"
+"""Test hook: "before-network" or "after-data" kills the process (SIGKILL) at that point."""
+
+BASE_BACKOFF_S: Final = 15.0
+SENT_COPY_BACKOFF_S: Final = 60.0
+SENT_COPY_MAX_BACKOFF_S: Final = 3600.0
+
+UNCONFIRMED_HINT: Final = ("the connection ended after the message was handed to the server;"
+                           " it may have been delivered. Check with the patient or the mail"
+                           " server log, then `cxinbox outbox confirm ID` or `retry ID`")
+
+
+def crash_point(name: str) -> None:
+    """Die here, at once and without cleanup, when the crash tests ask for it."""
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def smtp_endpoint(account: AccountConfig, config: Config) -> SmtpEndpoint:
+    if account.smtp_host is None:
+        raise ValueError(f"account {account.name} has no smtp_host")
+    return SmtpEndpoint(host=account.smtp_host, port=account.smtp_port, tls=account.smtp_tls,
+                        verify_tls=account.smtp_verify_tls, ca_file=account.ca_file,
+                        connect_timeout_s=config.sync.connect_timeout_s,
+                        timeout_s=config.sync.socket_timeout_s)
+
+
+def backoff_s(attempts: int, cap: float) -> float:
+    """Seconds to wait after `attempts` failed tries: 15 s, 30 s, 60 s ... up to `cap`."""
+    return float(min(cap, BASE_BACKOFF_S * 2 ** max(0, attempts - 1)))
+
+
+_RUNNING: weakref.WeakSet[OutboxWorker] = weakref.WeakSet()
+
+
+def wake_running() -> None:
+    """Wake every worker looping in this process (a reply was queued, cancelled, retried)."""
+    for worker in list(_RUNNING):
+        worker.wake()
+
+
+class OutboxWorker:
+    """Sends due outbox items. `process_due` is one pass; `run` loops until stopped."""
+
+    def __init__(self, db: Database, config: Config, *,
+                 password_for: Callable[[AccountConfig], str] | None = None,
+                 sms_client: Any = None, clock: Callable[[], float] = time.time,
+                 session_factory: Callable[[AccountConfig], Any] | None = None,
+                 copy_to_sent_folder: bool = True) -> None:
+        self.db = db
+        self.session_factory = session_factory  # the demo's: replies that go nowhere
+        self.copy_to_sent_folder = copy_to_sent_folder
+        self.config = config
+        self.password_for = password_for or (lambda a: resolve_password(a.name, a.credentials))
+        self.sms_client = sms_client
+        self.clock = clock
+        self._recovered = False
+        self._wake = threading.Event()
+        self._pid = os.getpid()
+
+    # -- crash recovery --------------------------------------------------------------------
+
+    def recover(self) -> list[int]:
+        """Settle items a dead process left in "sending"; returns their ids."""
+        settled: list[int] = []
+        with self.db.write() as conn:
+            for row in store.stuck_sending(conn):
+                owner = row["owner_pid"]
+                if owner and owner != self._pid and _pid_alive(owner):
+                    continue  # another live process is sending it right now
+                target = _target(row)
+                if row["channel"] == "sms":
+                    settled.append(row["id"])
+                    self._recover_sms(conn, row)
+                    continue
+                if row["phase"] == "data-started":
+                    store.set_state(conn, row["id"], "unconfirmed", error=UNCONFIRMED_HINT)
+                    append_event(conn, ACTOR, "outbox.unconfirmed", target,
+                                 {"outbox": row["id"], "author": row["author"],
+                                  "reason": "restart after data-started"})
+                else:
+                    store.set_state(conn, row["id"], "queued", clear_phase=True,
+                                    next_attempt_ms=int(self.clock() * 1000))
+                    append_event(conn, ACTOR, "outbox.requeued", target,
+                                 {"outbox": row["id"], "author": row["author"],
+                                  "reason": "restart before the message data was sent"})
+                settled.append(row["id"])
+        self._recovered = True
+        return settled
+
+    def _recover_sms(self, conn: Any, row: Any) -> None:
+        """An SMS request may have reached the provider: mark it unconfirmed with the marker
+        kept; `check_unconfirmed_sms` (every pass) asks the provider before any resend."""
+        target = _target(row)
+        if row["phase"] != "data-started":
+            store.set_state(conn, row["id"], "queued", clear_phase=True,
+                            next_attempt_ms=int(self.clock() * 1000))
+            append_event(conn, ACTOR, "outbox.requeued", target,
+                         {"outbox": row["id"], "author": row["author"]})
+            return
+        store.set_state(conn, row["id"], "unconfirmed",
+                        error="cxinbox stopped while the text was being handed to the provider;"
+                              " checking with the provider")
+        append_event(conn, ACTOR, "outbox.unconfirmed", target,
+                     {"outbox": row["id"], "author": row["author"], "channel": "sms"})
+
+    # -- one pass --------------------------------------------------------------------------
+
+    def process_due(self, now: float | None = None) -> int:
+        """Send everything due at `now` (epoch seconds); returns how many were sent."""
+        if not self._recovered:
+            self.recover()
+        now_ms = int((self.clock() if now is None else now) * 1000)
+        with self.db.read() as conn:
+            ids = store.due_ids(conn, now_ms)
+        sent = 0
+        sessions: dict[str, SmtpSession] = {}
+        try:
+            for item_id in ids:
+                sent += self._send_one(item_id, now_ms, sessions)
+        finally:
+            for session in sessions.values():
+                session.close()
+        if self.config.sms.configured:
+            sent += self.check_unconfirmed_sms()
+        if self.copy_to_sent_folder:
+            self.copy_to_sent(max(now_ms, int(self.clock() * 1000)))
+        return sent
+
+    def _send_one(self, item_id: int, now_ms: int, sessions: dict[str, SmtpSession]) -> int:
+        with self.db.write() as conn:
+            if not store.claim(conn, item_id, now_ms, self._pid):
+                return 0
+            row = store.get_item(conn, item_id)
+            assert row is not None
+            append_event(conn, ACTOR, "outbox.sending", _target(row),
+                         {"outbox": item_id, "author": row["author"], "attempt": row["attempts"]})
+        crash_point("before-network")
+        if row["channel"] == "sms":
+            return self._send_sms(row, now_ms)
+        try:
+            account = self.config.account(row["account"])
+            endpoint = smtp_endpoint(account, self.config)
+        except (KeyError, ValueError):
+            self._fail(row, f"mailbox {row['account']} has no SMTP server configured any more")
+            return 0
+        raw = self._raw(item_id)
+        try:
+            session = sessions.get(account.name)
+            if session is None or session.broken:
+                if session is not None:
+                    session.close()
+                session = (self.session_factory(account) if self.session_factory else
+                           SmtpSession(endpoint, account.smtp_username or account.username,
+                                       self.password_for(account)))
+                sessions[account.name] = session
+            session.send(row["sender"], store_recipients(row), raw,
+                         before_data=lambda: self._mark_data_started(item_id))
+        except SmtpUncertain as exc:
+            sessions.pop(account.name, None)
+            self._unconfirmed(row, str(exc))
+            return 0
+        except SmtpPermanent as exc:
+            self._fail(row, str(exc))
+            return 0
+        except (SmtpTemporary, SmtpError, CredentialError) as exc:
+            broken = sessions.get(account.name)
+            if broken is not None and broken.broken:
+                sessions.pop(account.name).close()
+            self._retry_later(row, clean_line(str(exc), max_len=400), now_ms)
+            return 0
+        except Exception as exc:  # a bug or a database problem mid-send: settle by phase
+            log.exception("outbox item %s: unexpected error", item_id)
+            sessions.pop(account.name, None)
+            self._settle_unknown(row, f"internal error: {exc.__class__.__name__}", now_ms)
+            return 0
+        crash_point("after-data")
+        self._record_sent(row, raw)
+        return 1
+
+    def _raw(self, item_id: int) -> bytes:
+        with self.db.read() as conn:
+            return store.item_raw(conn, item_id)
+
+    def _mark_data_started(self, item_id: int) -> None:
+        with self.db.write() as conn:
+            store.set_phase(conn, item_id, "data-started")
+
+    def record_confirmed(self, row: Any, actor: str) -> None:
+        """A person confirmed an unconfirmed item reached the patient: record it as sent."""
+        if row["channel"] == "sms":
+            self.record_sms(row, row["provider_id"] or f"confirmed-{row['id']}", "sent", b"",
+                            actor=actor)
+            return
+        self._record_sent(row, self._raw(row["id"]), actor=actor)
+
+    def _record_sent(self, row: Any, raw: bytes, actor: str = ACTOR) -> None:
+        """sent + our message in its conversation + the audit "send", in one transaction."""
+        item_id = row["id"]
+        account = self._account_or_none(row["account"])
+        own = frozenset({a for a in ((account.address.lower(),) if account else ()) if a}
+                        | {row["sender"].lower()})
+        parsed = parse_message(raw)
+        now = self.clock()
+        with self.db.write() as conn:
+            msg_pk, conv = store.record_outbound_email(
+                conn, item_id=item_id, account=row["account"],
+                conversation_id=row["conversation_id"], raw=raw, parsed=parsed,
+                own_addresses=own, now_s=int(now))
+            store.mark_sent(conn, item_id, int(now * 1000), message_pk=msg_pk,
+                            sent_copy="pending")
+            target = f"conversation:{conv}"
+            append_event(conn, actor, "outbox.sent", target,
+                         {"outbox": item_id, "author": row["author"], "message": msg_pk})
+            append_event(conn, row["author"], "send", target,
+                         {"outbox": item_id, "channel": "email", "to": store_recipients(row),
+                          "message_id": row["message_id"]})
+
+    def _account_or_none(self, name: str) -> AccountConfig | None:
+        try:
+            return self.config.account(name)
+        except KeyError:
+            return None
+
+    # -- failures --------------------------------------------------------------------------
+
+    def _fail(self, row: Any, reason: str) -> None:
+        with self.db.write() as conn:
+            store.set_state(conn, row["id"], "failed", error=clean_line(reason, max_len=400),
+                            clear_phase=True)
+            append_event(conn, ACTOR, "outbox.failed", _target(row),
+                         {"outbox": row["id"], "author": row["author"],
+                          "reason": clean_line(reason, max_len=400)})
+
+    def _unconfirmed(self, row: Any, reason: str) -> None:
+        with self.db.write() as conn:
+            store.set_state(conn, row["id"], "unconfirmed",
+                            error=clean_line(f"{reason}; {UNCONFIRMED_HINT}", max_len=400))
+            append_event(conn, ACTOR, "outbox.unconfirmed", _target(row),
+                         {"outbox": row["id"], "author": row["author"],
+                          "reason": clean_line(reason, max_len=400)})
+
+    def _retry_later(self, row: Any, reason: str, now_ms: int, at_least_s: float = 0.0) -> None:
+        attempts = int(row["attempts"])  # already counts this attempt
+        if attempts >= self.config.outbox.max_attempts:
+            self._fail(row, f"gave up after {attempts} attempts: {reason}")
+            return
+        delay = max(at_least_s, backoff_s(attempts, float(self.config.outbox.max_backoff_seconds)))
+        with self.db.write() as conn:
+            store.set_state(conn, row["id"], "queued", error=reason, clear_phase=True,
+                            next_attempt_ms=now_ms + int(delay * 1000))
+            append_event(conn, ACTOR, "outbox.retry_scheduled", _target(row),
+                         {"outbox": row["id"], "author": row["author"], "attempt": attempts,
+                          "in_s": delay, "reason": reason})
+
+    def _settle_unknown(self, row: Any, reason: str, now_ms: int) -> None:
+        with self.db.read() as conn:
+            fresh = store.get_item(conn, row["id"])
+        if fresh is not None and fresh["phase"] == "data-started":
+            self._unconfirmed(row, reason)
+        else:
+            self._retry_later(row, reason, now_ms)
+
+    # -- SMS -------------------------------------------------------------------------------
+    #
+    # The provider call is one HTTPS request: "data-started" is committed right before it.
+    # When its outcome is unknown (a timeout after sending, a dropped connection, a crash)
+    # the provider is asked with `find_sent` whether it holds our text; only a clear "no"
+    # sends it again, so a text is never sent twice and never lost.
+
+    def _sms(self) -> Any:
+        if self.sms_client is None:
+            from cxinbox.channels.sms import SmsClient
+
+            self.sms_client = SmsClient(self.config.sms,
+                                        resolve_password(self.config.sms.name,
+                                                         self.config.sms.credentials))
+        return self.sms_client
+
+    def _send_sms(self, row: Any, now_ms: int) -> int:
+        from cxinbox.channels.sms import (
+            SmsAuthError,
+            SmsError,
+            SmsRateLimited,
+            SmsRejected,
+            SmsServerError,
+        )
+        from cxinbox.store.sms import is_opted_out
+
+        to = store_recipients(row)[0]
+        with self.db.read() as conn:
+            opted_out = is_opted_out(conn, to)
+        if opted_out:
+            self._fail(row, f"{to} has opted out of texts (STOP); not sent")
+            return 0
+        try:
+            client = self._sms()
+            self._mark_data_started(row["id"])
+            result = client.send(row["sender"], to, row["body"])
+        except SmsRejected as exc:
+            self._fail(row, str(exc))
+            return 0
+        except SmsRateLimited as exc:
+            self._retry_later(row, str(exc), now_ms, at_least_s=exc.retry_after)
+            return 0
+        except SmsServerError as exc:
+            if exc.maybe_sent:
+                return self._resolve_sms(row, str(exc))
+            self._retry_later(row, str(exc), now_ms)
+            return 0
+        except (SmsAuthError, SmsError, CredentialError) as exc:
+            self._retry_later(row, clean_line(str(exc), max_len=400), now_ms)
+            return 0
+        crash_point("after-data")
+        self.record_sms(row, result.sid, result.status, result.message.raw)
+        return 1
+
+    def _resolve_sms(self, row: Any, reason: str) -> int:
+        """Ask the provider whether our text went out; sent, requeued or left unconfirmed."""
+        from cxinbox.channels.sms import SmsError
+
+        to = store_recipients(row)[0]
+        since = _utc(row["created_ms"] / 1000)
+        with self.db.read() as conn:
+            exclude = store.provider_ids(conn, row["sender"], to)
+        try:
+            found = self._sms().find_sent(row["sender"], to, row["body"], since,
+                                          exclude=exclude)
+        except (SmsError, CredentialError) as exc:
+            self._unconfirmed(row, f"{reason}; could not ask the provider: {exc}")
+            return 0
+        if found is not None:
+            self.record_sms(row, found.sid, found.status, found.raw)
+            return 1
+        with self.db.write() as conn:
+            store.set_state(conn, row["id"], "queued", clear_phase=True,
+                            error=clean_line(f"{reason}; the provider has no such text,"
+                                             " sending again", max_len=400),
+                            next_attempt_ms=int(self.clock() * 1000))
+            append_event(conn, ACTOR, "outbox.requeued", _target(row),
+                         {"outbox": row["id"], "author": row["author"],
+                          "reason": "provider has no record of the text"})
+        return 0
+
+    def check_unconfirmed_sms(self) -> int:
+        """Unconfirmed texts are settled by asking the provider (each pass)."""
+        with self.db.read() as conn:
+            rows = [r for r in store.list_items(conn, ["unconfirmed"], 200)
+                    if r["channel"] == "sms" and r["phase"] == "data-started"]
+        return sum(self._resolve_sms(r, "outcome unknown") for r in rows)
+
+    def record_sms(self, row: Any, sid: str, status: str, raw: bytes,
+                   actor: str = ACTOR) -> None:
+        """sent + the text in its conversation + the audit "send", in one transaction."""
+        from cxinbox.store.sms import SmsRecord, store_sms
+
+        to = store_recipients(row)[0]
+        now = self.clock()
+        rec = SmsRecord(provider_id=sid, clinic_number=row["sender"], patient_number=to,
+                        direction="out", body=row["body"], at=int(now), raw=raw,
+                        status=status or "queued")
+        with self.db.write() as conn:
+            stored = store_sms(conn, rec)
+            message_pk = stored.message_pk if stored is not None else store.message_of_sid(conn, sid)
+            store.mark_sent(conn, row["id"], int(now * 1000), provider_id=sid,
+                            message_pk=message_pk)
+            conv = stored.conversation_id if stored is not None else row["conversation_id"]
+            target = f"conversation:{conv}" if conv is not None else _target(row)
+            append_event(conn, actor, "outbox.sent", target,
+                         {"outbox": row["id"], "author": row["author"], "sid": sid})
+            append_event(conn, row["author"], "send", target,
+                         {"outbox": row["id"], "channel": "sms", "to": [to], "sid": sid})
+
+    # -- the Sent folder -------------------------------------------------------------------
+
+    def copy_to_sent(self, now_ms: int | None = None) -> int:
+        """Append sent mail to each mailbox's Sent folder; failures wait and retry.
+
+        Before a second try the folder is searched for our Message-ID, so a crash between
+        APPEND and its commit does not leave two copies.
+        """
+        now_ms = int(self.clock() * 1000) if now_ms is None else now_ms
+        with self.db.read() as conn:
+            due = store.sent_copy_due(conn, now_ms)
+        done = 0
+        by_account: dict[str, list[Any]] = {}
+        for row in due:
+            by_account.setdefault(row["account"], []).append(row)
+        for name, rows in by_account.items():
+            account = self._account_or_none(name)
+            if account is None:
+                continue
+            done += self._copy_account(account, rows, now_ms)
+        return done
+
+    def _copy_account(self, account: AccountConfig, rows: list[Any], now_ms: int) -> int:
+        from cxinbox.service.sync import endpoint_for
+
+        done = 0
+        session: ImapSession | None = None
+        try:
+            session = ImapSession(endpoint_for(account, self.config), account.username,
+                                  self.password_for(account))
+            folder = session.find_sent_folder(account.sent_folder)
+            for row in rows:
+                first_try = row["sent_copy_attempts"] == 0
+                with self.db.write() as conn:  # count the try before it can happen
+                    store.set_sent_copy(conn, row["id"], "pending",
+                                        next_ms=now_ms + self._copy_backoff_ms(row))
+                if first_try or not session.has_message_id(folder, row["message_id"] or ""):
+                    session.append_sent(folder, self._raw(row["id"]))
+                with self.db.write() as conn:
+                    store.set_sent_copy(conn, row["id"], "done", count_try=False)
+                    append_event(conn, ACTOR, "outbox.sent_copy", _target(row),
+                                 {"outbox": row["id"], "folder": clean_line(folder)})
+                done += 1
+        except (ImapError, CredentialError) as exc:
+            reason = clean_line(str(exc), max_len=300)
+            log.warning("copy to Sent for %s failed: %s", account.name, reason)
+            with self.db.write() as conn:
+                for row in rows:
+                    fresh = store.get_item(conn, row["id"])
+                    if fresh is not None and fresh["sent_copy"] == "pending":
+                        store.set_sent_copy(conn, row["id"], "pending", error=reason,
+                                            next_ms=now_ms + self._copy_backoff_ms(fresh),
+                                            count_try=False)
+        finally:
+            if session is not None:
+                session.close()
+        return done
+
+    @staticmethod
+    def _copy_backoff_ms(row: Any) -> int:
+        tries = int(row["sent_copy_attempts"])
+        return int(min(SENT_COPY_MAX_BACKOFF_S, SENT_COPY_BACKOFF_S * 2 ** tries) * 1000)
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Look at the outbox now (a reply was queued, cancelled or retried)."""
+        self._wake.set()
+
+    def run(self, stop: threading.Event, *, max_wait_s: float = 5.0) -> None:
+        """Process due items until `stop` is set; sleeps until the next one is due."""
+        _RUNNING.add(self)
+        while not stop.is_set():
+            try:
+                self.process_due()
+            except Exception:
+                log.exception("outbox pass failed")
+            with self.db.read() as conn:
+                next_ms = store.next_due_ms(conn)
+            wait = max_wait_s
+            if next_ms is not None:
+                wait = min(max_wait_s, max(0.02, next_ms / 1000 - self.clock()))
+            deadline = time.monotonic() + wait
+            while not stop.is_set() and not self._wake.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._wake.wait(min(0.2, remaining))
+            self._wake.clear()
+
+
+def store_recipients(row: Any) -> list[str]:
+    value = json.loads(row["recipients"] or "[]")
+    return [str(v) for v in value]
+
+
+def _utc(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def _target(row: Any) -> str:
+    conv = row["conversation_id"]
+    return f"conversation:{conv}" if conv is not None else f"outbox:{row['id']}"

@@ -1,0 +1,147 @@
+"""SLA escalation: tell people once when a conversation becomes at risk or breached.
+
+`cxinbox serve` runs `SlaMonitor.run` on a thread. Each `check` brings stored due times up
+to date, finds running SLAs that are at risk or breached now, and escalates those that have
+not been escalated at that level for the same running target. What was escalated is stored
+in the same transaction as the event (store/escalations.py), so a restart never repeats an
+escalation and a crash never loses one. The event (actor "system", action "sla.at_risk" or
+"sla.breached") is what the TUIs toast and ring the bell for; `notify_command` from the
+config runs afterwards for pagers, chat hooks and the like.
+
+Re-arming: the running target is identified by its name and the patient message that
+started it (`last_inbound_at`), so a new patient message or a change of target (first
+response answered, resolution now running) escalates afresh, while a pause and resume of
+the same target does not.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Final
+
+from cxinbox.api.team_types import Escalation
+from cxinbox.config import Config
+from cxinbox.domain.sanitize import clean_line
+from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
+from cxinbox.service.sla import SlaService
+from cxinbox.store import conversations as convs
+from cxinbox.store import escalations
+from cxinbox.store.db import Database, append_event
+
+log = logging.getLogger(__name__)
+
+NOTIFY_TIMEOUT_S: Final = 10.0
+"""A notify command that has not finished by then is killed (and logged)."""
+
+_LEVELS: Final = {1: "at-risk", 2: "breached"}
+_ACTIONS: Final = {1: "sla.at_risk", 2: "sla.breached"}
+
+
+class SlaMonitor:
+    """Finds SLA transitions and escalates each exactly once."""
+
+    def __init__(self, db: Database, config: Config, *,
+                 clock: Callable[[], float] = time.time,
+                 notify_timeout_s: float = NOTIFY_TIMEOUT_S) -> None:
+        self.db = db
+        self.config = config
+        self.sla = SlaService(config)
+        self.clock = clock
+        self.notify_timeout_s = notify_timeout_s
+
+    def check(self, now: int) -> list[Escalation]:
+        """Escalate every SLA that became at risk or breached since it was last escalated.
+
+        A round with nothing new only reads. Otherwise one transaction holds each
+        escalation's event and its bookkeeping row together. The notify command runs after
+        the commit, so a slow command never holds the database's write lock.
+        """
+        if not self.sla.enabled:
+            return []
+        if convs.has_sla_dirty(self.db.conn):
+            with self.db.write() as conn:
+                self.sla.refresh_dirty(conn, datetime.fromtimestamp(now, UTC))
+        # Most rounds find nothing new: decide that from a read, without the write lock.
+        with self.db.read() as conn:
+            if not escalations.candidates(conn, now):
+                return []
+        found: list[Escalation] = []
+        with self.db.write() as conn:
+            self.sla.refresh_dirty(conn, datetime.fromtimestamp(now, UTC))
+            for row in escalations.candidates(conn, now):
+                level = 2 if row["sla_due_at"] <= now else 1
+                arm = escalations.arm_of(row["sla_target"], row["last_inbound_at"])
+                done = row["last_level"] if row["last_arm"] == arm else 0
+                if level <= (done or 0):
+                    continue
+                esc = Escalation(
+                    conversation_id=row["id"], state=_LEVELS[level],
+                    subject=clean_line(row["subject"], max_len=200) or "(no subject)",
+                    assignee=row["assignee"] or "", policy=clean_line(row["sla_policy"]),
+                    target=row["sla_target"] or "", due_at=int(row["sla_due_at"]))
+                escalations.record(conn, esc.conversation_id, arm, level, now)
+                append_event(conn, SYSTEM_ACTOR, _ACTIONS[level],
+                             f"conversation:{esc.conversation_id}",
+                             {"conversation": esc.conversation_id, "subject": esc.subject,
+                              "assignee": esc.assignee, "policy": esc.policy,
+                              "sla_target": esc.target, "due": esc.due_at,
+                              "state": esc.state})
+                found.append(esc)
+        for esc in found:
+            self.notify(esc)
+        return found
+
+    def notify(self, esc: Escalation) -> bool:
+        """Run `sla.notify_command` for one escalation; False (and a log line) on failure.
+
+        argv without a shell; details in CXINBOX_* variables and as one JSON line on stdin.
+        """
+        argv = self.config.sla.notify_command
+        if not argv:
+            return True
+        env = dict(os.environ)
+        env.update({"CXINBOX_CONVERSATION": str(esc.conversation_id),
+                    "CXINBOX_STATE": esc.state, "CXINBOX_ASSIGNEE": esc.assignee,
+                    "CXINBOX_DUE": str(esc.due_at), "CXINBOX_SUBJECT": esc.subject,
+                    "CXINBOX_POLICY": esc.policy, "CXINBOX_TARGET": esc.target})
+        line = json.dumps(esc.to_dict(), ensure_ascii=False) + "\n"
+        try:
+            done = subprocess.run(list(argv), input=line.encode("utf-8"), env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  timeout=self.notify_timeout_s, check=False)
+        except subprocess.TimeoutExpired:
+            log.warning("sla notify_command timed out after %.0f s (conversation #%d)",
+                        self.notify_timeout_s, esc.conversation_id)
+            return False
+        except OSError as exc:
+            log.warning("sla notify_command could not run: %s", clean_line(str(exc)))
+            return False
+        if done.returncode != 0:
+            err = clean_line(done.stderr.decode("utf-8", "replace"), max_len=200)
+            log.warning("sla notify_command exited %d (conversation #%d): %s",
+                        done.returncode, esc.conversation_id, err)
+            return False
+        return True
+
+    def run(self, stop: threading.Event, interval_s: float = 15) -> None:
+        """Until `stop` is set: escalate, and wake snoozed conversations whose time came.
+
+        An error in one round is logged and the next round tries again; the monitor
+        never takes the server down.
+        """
+        waker = InboxService(self.db, self.config, SYSTEM_ACTOR, clock=self.clock)
+        while not stop.is_set():
+            now = int(self.clock())
+            try:
+                waker.wake_snoozed(now)
+                self.check(now)
+            except Exception:  # keep monitoring; the next round retries
+                log.exception("SLA monitor round failed")
+            stop.wait(interval_s)

@@ -1,0 +1,317 @@
+"""SMS sync: the provider's message list -> local conversations, safely.
+
+Rules this file keeps:
+- each clinic number is listed from (cursor - overlap_seconds); the provider's list is only
+  day-granular and may index a message late, so every poll asks again for a stretch it has
+  seen and drops what it already has by message id (sid);
+- the cursor (newest provider date_sent stored) moves only after a complete listing has
+  committed: a poll cut short by a crash, a 429 or a dropped connection is simply repeated;
+- each page of new messages commits in one transaction with its events; media lists are
+  fetched before that transaction (network never runs inside a write);
+- outbound texts already known update their delivery status from the listing; those still
+  not final (queued ones have no sent date and never match a date filter) are fetched one
+  by one for a few days;
+- STOP / START / HELP are recorded; STOP blocks texting the number (`store.sms.is_opted_out`)
+  and says so in the conversation. We never auto-reply: the provider does that.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from cxinbox.channels.credentials import CredentialError, resolve_password
+from cxinbox.channels.sms import (
+    FINAL_STATUSES,
+    ProviderMedia,
+    ProviderMessage,
+    SmsAuthError,
+    SmsClient,
+    SmsError,
+    SmsNotFound,
+    SmsRateLimited,
+)
+from cxinbox.config import Config, SmsConfig
+from cxinbox.domain.sms import Keyword, parse_keyword
+from cxinbox.store import fts
+from cxinbox.store import sms as sms_store
+from cxinbox.store.db import Database, StoreError, append_event
+
+log = logging.getLogger("cxinbox.sms")
+
+INITIAL_BACKFILL_S = 7 * 86400  # first poll of a number: this far back
+STATUS_WINDOW_S = 3 * 86400  # delivery status is followed this long after sending
+STATUS_FETCH_LIMIT = 100  # per poll
+AUTH_RETRY_S = 300.0  # after a 401: try again this often (and re-read the token)
+MAX_BACKOFF_S = 900.0
+MAX_RETRY_AFTER_S = 3600.0
+
+TokenResolver = Callable[[SmsConfig], str]
+ClientFactory = Callable[[SmsConfig, str], SmsClient]
+
+
+def default_token(sms: SmsConfig) -> str:
+    """The auth token from the credential resolver; the keyring user is the [sms] name."""
+    return resolve_password(sms.name, sms.credentials)
+
+
+@dataclass(slots=True)
+class PollResult:
+    new: int = 0
+    duplicates: int = 0
+    status_updates: int = 0
+    opt_changes: int = 0
+    conversations: set[int] = field(default_factory=set)
+
+
+def _epoch(dt: datetime | None, default: int) -> int:
+    return default if dt is None else int(dt.timestamp())
+
+
+def _record(msg: ProviderMessage, clinic: str, media: Sequence[ProviderMedia],
+            now: int) -> sms_store.SmsRecord:
+    patient = msg.from_ if msg.inbound else msg.to
+    raw = json.dumps({"message": json.loads(msg.raw),
+                      "media": [{"sid": m.sid, "content_type": m.content_type, "uri": m.uri}
+                                for m in media]},
+                     ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return sms_store.SmsRecord(
+        provider_id=msg.sid, clinic_number=clinic, patient_number=patient,
+        direction="in" if msg.inbound else "out", body=msg.body, at=_epoch(msg.at, now),
+        media=tuple((m.filename, m.content_type, m.size) for m in media),
+        media_ids=tuple(m.sid for m in media), raw=raw, status=msg.status,
+        error_code=msg.error_code, error_message=msg.error_message,
+        num_segments=msg.num_segments)
+
+
+def _status_moves(old: str, new: str) -> bool:
+    """A listed status replaces the stored one unless it would undo a final status."""
+    return bool(new) and new != old and (old not in FINAL_STATUSES or new in FINAL_STATUSES)
+
+
+class SmsPoller:
+    """Polls the provider for every configured clinic number."""
+
+    def __init__(self, db: Database, config: Config | SmsConfig,
+                 token_resolver: TokenResolver = default_token, *,
+                 client_factory: ClientFactory | None = None,
+                 initial_backfill_s: int = INITIAL_BACKFILL_S, batch_size: int = 500) -> None:
+        self.db = db
+        self.sms = config if isinstance(config, SmsConfig) else config.sms
+        self.token_resolver = token_resolver
+        self.client_factory: ClientFactory = client_factory or (lambda c, t: SmsClient(c, t))
+        self.initial_backfill_s = initial_backfill_s
+        self.batch_size = batch_size
+        self.last_error: str | None = None
+        self._client: SmsClient | None = None
+
+    # -- client ---------------------------------------------------------------------------
+
+    def client(self) -> SmsClient:
+        if self._client is None:
+            self._client = self.client_factory(self.sms, self.token_resolver(self.sms))
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # -- one pass -------------------------------------------------------------------------
+
+    def poll_once(self, now: datetime | None = None) -> PollResult:
+        """List every clinic number once, then follow delivery status. Raises SmsError /
+        CredentialError; whatever committed before the error stays, the cursor does not move."""
+        now_s = int((now or datetime.now(UTC)).timestamp())
+        client = self.client()
+        result = PollResult()
+        listed: set[str] = set()
+        for number in self.sms.numbers:
+            self._poll_number(client, number.number, now_s, result, listed)
+        self._poll_statuses(client, now_s, result, listed)
+        return result
+
+    def _poll_number(self, client: SmsClient, number: str, now_s: int, result: PollResult,
+                     listed: set[str]) -> None:
+        with self.db.read() as conn:
+            cursor = sms_store.poll_cursor(conn, number)
+        start = (cursor if cursor is not None else now_s - self.initial_backfill_s) \
+            - self.sms.overlap_seconds
+        since = datetime.fromtimestamp(start, UTC)
+        newest: int | None = None
+        for filters in ({"to": number}, {"from_": number}):
+            batch: list[ProviderMessage] = []
+            for msg in client.list_messages(since, **filters):
+                batch.append(msg)
+                if len(batch) >= self.batch_size:
+                    newest = self._store_batch(client, number, batch, now_s, result, listed,
+                                               newest)
+                    batch = []
+            if batch:
+                newest = self._store_batch(client, number, batch, now_s, result, listed, newest)
+        with self.db.write() as conn:
+            sms_store.advance_cursor(conn, number, newest, now_s)
+
+    def _store_batch(self, client: SmsClient, number: str, batch: list[ProviderMessage],
+                     now_s: int, result: PollResult, listed: set[str],
+                     newest: int | None) -> int | None:
+        mine = [m for m in batch if (m.to if m.inbound else m.from_) == number]
+        for m in batch:
+            if m.date_sent is not None:
+                stamp = int(m.date_sent.timestamp())
+                newest = stamp if newest is None else max(newest, stamp)
+        unique: dict[str, ProviderMessage] = {}
+        for m in mine:
+            unique.setdefault(m.sid, m)
+        with self.db.read() as conn:
+            known = sms_store.known_sids(conn, list(unique))
+        media = {sid: client.media(sid) for sid, m in unique.items()
+                 if sid not in known and m.num_media > 0}
+        received: set[int] = set()
+        status_convs: set[int] = set()
+        new_count = status_count = 0
+        with self.db.write() as conn:
+            known = sms_store.known_sids(conn, list(unique))  # the outbox may have added some
+            for m in sorted(unique.values(), key=lambda x: _epoch(x.at, now_s)):
+                listed.add(m.sid)
+                have = known.get(m.sid)
+                if have is not None:
+                    result.duplicates += 1
+                    if not m.inbound and _status_moves(have.status, m.status):
+                        conv = sms_store.update_status(conn, m.sid, m.status, m.error_code,
+                                                       m.error_message, now_s)
+                        if conv is not None:
+                            status_count += 1
+                            status_convs.add(conv)
+                    continue
+                stored = sms_store.store_sms(conn, _record(m, number, media.get(m.sid, ()),
+                                                           now_s), index_text=False, now=now_s)
+                if stored is None:
+                    result.duplicates += 1
+                    continue
+                new_count += 1
+                received.add(stored.conversation_id)
+                if m.inbound:
+                    result.opt_changes += self._keyword(conn, m, number, stored, now_s)
+            fts.index_pending(conn)
+            if new_count:
+                append_event(conn, "sync", "sms.received", f"sms/{number}",
+                             {"count": new_count, "conversations": sorted(received)[:500]})
+            if status_count:
+                append_event(conn, "sync", "sms.status", f"sms/{number}",
+                             {"count": status_count, "conversations": sorted(status_convs)[:500]})
+        result.new += new_count
+        result.status_updates += status_count
+        result.conversations |= received | status_convs
+        return newest
+
+    def _keyword(self, conn: sqlite3.Connection, msg: ProviderMessage, number: str,
+                 stored: sms_store.Stored, now_s: int) -> int:
+        """Record STOP / START / HELP; 1 when the patient's opt-out state changed."""
+        keyword = parse_keyword(msg.body)
+        if keyword is None:
+            return 0
+        word = msg.body.strip().upper()  # one of the fixed keywords: safe to show
+        conv = stored.conversation_id
+        at = _epoch(msg.at, now_s)
+        sms_store.set_keyword(conn, msg.sid, keyword.value)
+        target = f"conversation:{conv}"
+        details = {"number": msg.from_, "keyword": word, "message": stored.message_pk,
+                   "clinic_number": number}
+        if keyword is Keyword.HELP:
+            append_event(conn, "sync", "sms.help", target, details)
+            return 0
+        state = "out" if keyword is Keyword.STOP else "in"
+        if not sms_store.set_opt_state(conn, msg.from_, state, word, number, at,
+                                       stored.message_pk):
+            return 0
+        if state == "out":
+            line = (f"Patient opted out by texting {word}. Texts to this number are blocked "
+                    "until the patient texts START.")
+        else:
+            line = f"Patient opted back in by texting {word}. Texts can be sent again."
+        sms_store.add_system_line(conn, conv, line, at)
+        append_event(conn, "sync", "sms.opt_out" if state == "out" else "sms.opt_in", target,
+                     details)
+        return 1
+
+    def _poll_statuses(self, client: SmsClient, now_s: int, result: PollResult,
+                       listed: set[str]) -> None:
+        with self.db.read() as conn:
+            sids = sms_store.open_outbound(conn, [n.number for n in self.sms.numbers],
+                                           now_s - STATUS_WINDOW_S, STATUS_FETCH_LIMIT)
+        fetched: list[ProviderMessage] = []
+        for sid in sids:
+            if sid in listed:
+                continue
+            try:
+                fetched.append(client.fetch(sid))
+            except SmsNotFound:
+                log.warning("sms: an outbound message is no longer known to the provider")
+        if not fetched:
+            return
+        convs: set[int] = set()
+        with self.db.write() as conn:
+            known = sms_store.known_sids(conn, [m.sid for m in fetched])
+            for m in fetched:
+                have = known.get(m.sid)
+                if have is None or not _status_moves(have.status, m.status):
+                    continue
+                conv = sms_store.update_status(conn, m.sid, m.status, m.error_code,
+                                               m.error_message, now_s)
+                if conv is not None:
+                    convs.add(conv)
+                    result.status_updates += 1
+            if convs:
+                append_event(conn, "sync", "sms.status", "sms", {
+                    "count": len(convs), "conversations": sorted(convs)[:500]})
+        result.conversations |= convs
+
+    # -- loop -----------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, *, on_result: Callable[[PollResult], None] | None = None,
+            ) -> None:
+        """Poll every `poll_seconds` until `stop` is set; never raises for provider trouble.
+
+        429 waits what Retry-After says; 5xx and network errors back off exponentially;
+        a 401 or a missing token logs one clear line and retries every AUTH_RETRY_S with a
+        freshly resolved token.
+        """
+        failures = 0
+        try:
+            while not stop.is_set():
+                delay = float(self.sms.poll_seconds)
+                try:
+                    outcome = self.poll_once()
+                    failures = 0
+                    if self.last_error:
+                        log.info("sms: polling works again")
+                    self.last_error = None
+                    if on_result is not None:
+                        on_result(outcome)
+                except (SmsAuthError, CredentialError) as exc:
+                    self.close()  # the next try resolves the token again
+                    delay = max(AUTH_RETRY_S, delay)
+                    self._failed(f"{exc}; SMS polling paused, next try in {delay:.0f}s", error=True)
+                except SmsRateLimited as exc:
+                    delay = min(max(exc.retry_after, 1.0), MAX_RETRY_AFTER_S)
+                    self._failed(f"{exc}; waiting {delay:.0f}s as the provider asks")
+                except (SmsError, StoreError, sqlite3.OperationalError) as exc:
+                    failures += 1
+                    delay = min(delay * 2 ** min(failures, 10), MAX_BACKOFF_S)
+                    self._failed(f"{exc}; retrying in {delay:.0f}s")
+                stop.wait(delay)
+        finally:
+            self.close()
+
+    def _failed(self, line: str, *, error: bool = False) -> None:
+        repeated = line == self.last_error
+        self.last_error = line
+        if not repeated:
+            (log.error if error else log.warning)("%s", line)
+

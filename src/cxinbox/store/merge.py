@@ -1,0 +1,204 @@
+"""Merging two conversations and splitting messages out of one. SQL only; no policy.
+
+Both move rows (messages, notes, tags, thread ids) and then recompute the columns a
+conversation derives from its messages, exactly as ingest would have set them had the
+messages arrived in their new home: counts, first/last times, who it is from, the
+participants used by subject threading, and a dirty SLA mark.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class MergeCounts:
+    messages: int
+    notes: int
+    tags: tuple[str, ...]  # tags `into` gained
+
+
+def _addresses_in(conn: sqlite3.Connection, conv_id: int) -> set[str]:
+    found: set[str] = set()
+    for from_addr, to_addrs, cc_addrs in conn.execute(
+            "SELECT from_addr, to_addrs, cc_addrs FROM messages WHERE conversation_id = ?",
+            (conv_id,)):
+        if from_addr:
+            found.add(str(from_addr).lower())
+        for raw in (to_addrs, cc_addrs):
+            try:
+                pairs = json.loads(raw or "[]")
+            except ValueError:
+                continue
+            found.update(str(p[1]).lower() for p in pairs if len(p) > 1 and p[1])
+    return found
+
+
+def _participants(conn: sqlite3.Connection, conv_id: int) -> list[str]:
+    row = conn.execute("SELECT participants FROM conversations WHERE id = ?",
+                       (conv_id,)).fetchone()
+    return str(row[0]).split() if row else []
+
+
+def recompute(conn: sqlite3.Connection, conv_id: int, candidates: Iterable[str]) -> None:
+    """Recompute a conversation's derived columns from the messages it now holds.
+
+    `candidates` are the participant addresses it may keep (the old lists, which already
+    leave out the clinic's own addresses); those that no message mentions any more drop out.
+    """
+    present = _addresses_in(conn, conv_id)
+    people: list[str] = []
+    for address in candidates:
+        if address in present and address not in people:
+            people.append(address)
+    conn.execute(
+        "UPDATE conversations SET"
+        " message_count = (SELECT count(*) FROM messages m WHERE m.conversation_id = :id"
+        "   AND m.gone_at IS NULL),"
+        " unread_count = (SELECT count(*) FROM messages m WHERE m.conversation_id = :id"
+        "   AND m.gone_at IS NULL AND m.seen = 0 AND m.direction = 'in'),"
+        " has_attachment = coalesce((SELECT max(m.has_attachment) FROM messages m"
+        "   WHERE m.conversation_id = :id AND m.gone_at IS NULL), 0),"
+        " created_at = coalesce((SELECT min(m.date) FROM messages m"
+        "   WHERE m.conversation_id = :id), created_at),"
+        " last_message_at = coalesce((SELECT max(m.date) FROM messages m"
+        "   WHERE m.conversation_id = :id), last_message_at),"
+        " last_inbound_at = (SELECT max(m.date) FROM messages m WHERE m.conversation_id = :id"
+        "   AND m.direction = 'in'),"
+        " first_response_at = (SELECT min(m.date) FROM messages m"
+        "   WHERE m.conversation_id = :id AND m.direction = 'out'),"
+        " last_response_at = (SELECT max(m.date) FROM messages m"
+        "   WHERE m.conversation_id = :id AND m.direction = 'out'),"
+        " participants = :people, sla_dirty = 1 WHERE id = :id",
+        {"id": conv_id, "people": " ".join(people[:50])})
+    first_in = conn.execute(
+        "SELECT from_name, from_addr, subject FROM messages WHERE conversation_id = ?"
+        " AND direction = 'in' ORDER BY date, id LIMIT 1", (conv_id,)).fetchone()
+    if first_in is not None:
+        name, addr = first_in[0], first_in[1]
+    else:
+        first_out = conn.execute("SELECT to_addrs FROM messages WHERE conversation_id = ?"
+                                 " ORDER BY date, id LIMIT 1", (conv_id,)).fetchone()
+        pairs = json.loads(first_out[0] or "[]") if first_out else []
+        name, addr = (pairs[0][0], pairs[0][1]) if pairs else (None, None)
+    if addr is not None:
+        conn.execute("UPDATE conversations SET from_name = ?, from_addr = ? WHERE id = ?",
+                     (name, addr, conv_id))
+    first = conn.execute("SELECT subject FROM messages WHERE conversation_id = ?"
+                         " ORDER BY date, id LIMIT 1", (conv_id,)).fetchone()
+    if first is not None and first[0]:
+        conn.execute("UPDATE conversations SET subject = ? WHERE id = ?", (first[0], conv_id))
+
+
+def merge(conn: sqlite3.Connection, into_id: int, other_id: int) -> MergeCounts:
+    """Move everything of `other_id` into `into_id` (caller's transaction).
+
+    `other_id` stays as a forwarding row (merged_into), so its number still resolves and
+    later mail that names one of its messages threads into `into_id` (thread ids move too).
+    """
+    candidates = _participants(conn, into_id) + _participants(conn, other_id)
+    messages = conn.execute("UPDATE messages SET conversation_id = ? WHERE conversation_id = ?",
+                            (into_id, other_id)).rowcount
+    notes = conn.execute("UPDATE notes SET conversation_id = ? WHERE conversation_id = ?",
+                         (into_id, other_id)).rowcount
+    had = {r[0] for r in conn.execute("SELECT tag FROM conversation_tags"
+                                      " WHERE conversation_id = ?", (into_id,))}
+    theirs = [r[0] for r in conn.execute("SELECT tag FROM conversation_tags"
+                                         " WHERE conversation_id = ? ORDER BY tag", (other_id,))]
+    conn.executemany("INSERT OR IGNORE INTO conversation_tags (conversation_id, tag)"
+                     " VALUES (?, ?)", [(into_id, t) for t in theirs])
+    conn.execute("DELETE FROM conversation_tags WHERE conversation_id = ?", (other_id,))
+    conn.execute("UPDATE thread_ids SET conversation_id = ? WHERE conversation_id = ?",
+                 (into_id, other_id))
+    conn.execute("UPDATE conversations SET contact_id = (SELECT contact_id FROM conversations"
+                 " WHERE id = ?) WHERE id = ? AND contact_id IS NULL", (other_id, into_id))
+    conn.execute("UPDATE conversations SET merged_into = ? WHERE id = ? OR merged_into = ?",
+                 (into_id, other_id, other_id))
+    conn.execute("UPDATE conversations SET message_count = 0, unread_count = 0,"
+                 " sla_due_at = NULL, sla_at_risk_at = NULL, sla_dirty = 0 WHERE id = ?",
+                 (other_id,))
+    conn.execute("DELETE FROM sla_escalations WHERE conversation_id = ?", (other_id,))
+    recompute(conn, into_id, candidates)
+    return MergeCounts(messages, notes, tuple(t for t in theirs if t not in had))
+
+
+def live_conversation(conn: sqlite3.Connection, conv_id: int) -> int:
+    """Follow merged_into forwarding (flattened by `merge`, so at most a hop or two)."""
+    for _ in range(16):
+        row = conn.execute("SELECT merged_into FROM conversations WHERE id = ?",
+                           (conv_id,)).fetchone()
+        if row is None or row[0] is None:
+            return conv_id
+        conv_id = int(row[0])
+    return conv_id
+
+
+@dataclass(frozen=True, slots=True)
+class SplitPlan:
+    source: int
+    message_ids: tuple[int, ...]  # message primary keys that move, oldest first
+    subject: str
+    channel: str
+    mailbox: str
+    whole: bool  # every message of the source would move
+
+
+def plan_split(conn: sqlite3.Connection, message_pk: int) -> SplitPlan | None:
+    """The message and every later message that replies to it, directly or down the
+    In-Reply-To/References chain; None if there is no such message."""
+    start = conn.execute("SELECT id, conversation_id, message_id, date, subject FROM messages"
+                         " WHERE id = ?", (message_pk,)).fetchone()
+    if start is None:
+        return None
+    conv = conn.execute("SELECT channel, mailbox, subject FROM conversations WHERE id = ?",
+                        (start[1],)).fetchone()
+    rows = conn.execute("SELECT id, message_id, in_reply_to, refs, date FROM messages"
+                        " WHERE conversation_id = ? ORDER BY date, id", (start[1],)).fetchall()
+    moved = {int(start[0])}
+    ids = {start[2]} if start[2] else set()
+    changed = True
+    while changed and ids:
+        changed = False
+        for pk, mid, parent, refs, date in rows:
+            if pk in moved or date < start[3]:
+                continue
+            named = ({parent} if parent else set()) | set(str(refs or "").split())
+            if named & ids:
+                moved.add(int(pk))
+                if mid:
+                    ids.add(mid)
+                changed = True
+    ordered = tuple(int(r[0]) for r in rows if int(r[0]) in moved)
+    return SplitPlan(int(start[1]), ordered, str(start[4] or conv[2]), str(conv[0]),
+                     str(conv[1]), len(ordered) == len(rows))
+
+
+def split(conn: sqlite3.Connection, plan: SplitPlan, norm_subject: str) -> int:
+    """Carry out `plan`: a new conversation with fresh staff state; returns its id."""
+    src = conn.execute("SELECT participants, created_at FROM conversations WHERE id = ?",
+                       (plan.source,)).fetchone()
+    cur = conn.execute(
+        "INSERT INTO conversations (subject, norm_subject, channel, mailbox, participants,"
+        " created_at, last_message_at) VALUES (?, ?, ?, ?, '', ?, ?)",
+        (plan.subject, norm_subject, plan.channel, plan.mailbox, src[1], src[1]))
+    new_id = int(cur.lastrowid or 0)
+    marks = ",".join("?" * len(plan.message_ids))
+    conn.execute(f"UPDATE messages SET conversation_id = ? WHERE id IN ({marks})",
+                 [new_id, *plan.message_ids])
+    conn.execute(
+        "UPDATE thread_ids SET conversation_id = ? WHERE message_id IN"
+        f" (SELECT message_id FROM messages WHERE id IN ({marks}) AND message_id IS NOT NULL)",
+        [new_id, *plan.message_ids])
+    candidates = str(src[0]).split()
+    recompute(conn, plan.source, candidates)
+    recompute(conn, new_id, candidates)
+    return new_id
+
+
+def message_conversations(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, int]:
+    marks = ",".join("?" * len(ids))
+    return {int(r[0]): int(r[1]) for r in conn.execute(
+        f"SELECT id, conversation_id FROM messages WHERE id IN ({marks})", list(ids))}

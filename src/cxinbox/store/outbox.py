@@ -1,0 +1,324 @@
+"""Drafts and the outbox. SQL only; the rules live in service/outbox.py and service/replies.py.
+
+Every function runs inside the caller's transaction (`Database.write()` / `read()`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from cxinbox.domain.models import ParsedMessage
+from cxinbox.store import ingest
+
+OUTBOUND_FOLDER: Final = "\\cxinbox-sent"
+"""Pseudo folder (per account) holding the location of mail we sent ourselves.
+
+A message with no location is treated as expunged by the sync's sweep; this location keeps
+our reply alive until the Sent-folder copy is synced, and its `uid` is the outbox id, so
+recording the same send twice inserts nothing. The backslash keeps it apart from any real
+IMAP folder name we would sync."""
+
+_DRAFT_COLUMNS = (
+    "id, conversation_id, author, mode, account, to_addrs, cc_addrs, subject, body, attachments,"
+    " parent_message, base_seq, base_message, base_note, base_outbox, created_ms, updated_ms")
+
+_OUTBOX_COLUMNS = (
+    "id, conversation_id, author, channel, account, sender, recipients, subject, message_id,"
+    " body, draft, state, phase, owner_pid, attempts, next_attempt_ms, last_error, created_ms,"
+    " send_after_ms, sent_ms, provider_id, message_pk, sent_copy, sent_copy_attempts,"
+    " sent_copy_next_ms, sent_copy_error")
+
+
+# -- drafts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Bases:
+    """The newest ids in a conversation when composing started (the send guard's baseline)."""
+
+    seq: int
+    message: int
+    note: int
+    outbox: int
+
+
+def bases(conn: sqlite3.Connection, conv_id: int | None) -> Bases:
+    seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+    outbox = conn.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()[0]
+    if conv_id is None:
+        return Bases(int(seq), 0, 0, int(outbox))
+    message = conn.execute("SELECT coalesce(max(id), 0) FROM messages WHERE conversation_id = ?",
+                           (conv_id,)).fetchone()[0]
+    note = conn.execute("SELECT coalesce(max(id), 0) FROM notes WHERE conversation_id = ?",
+                        (conv_id,)).fetchone()[0]
+    return Bases(int(seq), int(message), int(note), int(outbox))
+
+
+def insert_draft(conn: sqlite3.Connection, *, conversation_id: int | None, author: str,
+                 mode: str, account: str, to: Sequence[str], cc: Sequence[str], subject: str,
+                 body: str, parent_message: int | None, base: Bases, now_ms: int) -> int:
+    cur = conn.execute(
+        "INSERT INTO drafts (conversation_id, author, mode, account, to_addrs, cc_addrs, subject,"
+        " body, attachments, parent_message, base_seq, base_message, base_note, base_outbox,"
+        " created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, ?, ?, ?)",
+        (conversation_id, author, mode, account, json.dumps(list(to)), json.dumps(list(cc)),
+         subject, body, parent_message, base.seq, base.message, base.note, base.outbox,
+         now_ms, now_ms))
+    return int(cur.lastrowid or 0)
+
+
+def get_draft(conn: sqlite3.Connection, draft_id: int) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+    return row
+
+
+def draft_of(conn: sqlite3.Connection, conv_id: int, author: str) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE conversation_id = ? AND author = ?",
+        (conv_id, author)).fetchone()
+    return row
+
+
+def drafts_of(conn: sqlite3.Connection, conv_id: int) -> list[sqlite3.Row]:
+    return conn.execute(f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE conversation_id = ?"
+                        " ORDER BY updated_ms DESC, id", (conv_id,)).fetchall()
+
+
+def drafts_by(conn: sqlite3.Connection, author: str) -> list[sqlite3.Row]:
+    return conn.execute(f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE author = ?"
+                        " ORDER BY updated_ms DESC, id", (author,)).fetchall()
+
+
+def update_draft(conn: sqlite3.Connection, draft_id: int, now_ms: int, **columns: Any) -> None:
+    allowed = {"to_addrs", "cc_addrs", "subject", "body", "attachments", "base_seq",
+               "base_message", "base_note", "base_outbox"}
+    bad = set(columns) - allowed
+    if bad:
+        raise ValueError(f"not draft columns: {sorted(bad)}")
+    sets = ", ".join(f"{c} = ?" for c in columns)
+    conn.execute(f"UPDATE drafts SET {sets}, updated_ms = ? WHERE id = ?",
+                 [*columns.values(), now_ms, draft_id])
+
+
+def delete_draft(conn: sqlite3.Connection, draft_id: int) -> None:
+    conn.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+
+
+# -- what happened since composing started (send guard) --------------------------------------
+
+
+def changes_since(conn: sqlite3.Connection, conv_id: int, base_message: int, base_note: int,
+                  base_outbox: int, me: str) -> list[dict[str, Any]]:
+    """New patient messages, colleagues' replies (sent or queued) and colleagues' notes."""
+    out: list[dict[str, Any]] = []
+    for r in conn.execute(
+            "SELECT id, direction, from_name, from_addr, date, body_text, message_id"
+            " FROM messages WHERE conversation_id = ? AND id > ? AND gone_at IS NULL ORDER BY id",
+            (conv_id, base_message)):
+        mine = conn.execute("SELECT 1 FROM outbox WHERE message_pk = ? AND author = ?",
+                            (r["id"], me)).fetchone()
+        if mine is not None:
+            continue
+        kind = "message" if r["direction"] == "in" else "reply"
+        out.append({"kind": kind, "id": r["id"], "who": r["from_name"] or r["from_addr"],
+                    "at": r["date"], "text": r["body_text"][:300]})
+    for r in conn.execute(
+            "SELECT id, author, body, created_at FROM notes WHERE conversation_id = ? AND id > ?"
+            " AND author != ? ORDER BY id", (conv_id, base_note, me)):
+        out.append({"kind": "note", "id": r["id"], "who": r["author"], "at": r["created_at"],
+                    "text": r["body"][:300]})
+    for r in conn.execute(
+            "SELECT id, author, body, subject, created_ms, state FROM outbox"
+            " WHERE conversation_id = ? AND id > ? AND author != ?"
+            " AND state IN ('queued', 'sending', 'unconfirmed') ORDER BY id",
+            (conv_id, base_outbox, me)):
+        out.append({"kind": "queued-reply", "id": r["id"], "who": r["author"],
+                    "at": r["created_ms"] // 1000, "text": (r["body"] or r["subject"])[:300]})
+    return out
+
+
+# -- messages a reply needs ------------------------------------------------------------------
+
+
+def parent_candidate(conn: sqlite3.Connection, conv_id: int) -> sqlite3.Row | None:
+    """The message a reply answers: the newest patient message, else the newest message."""
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT m.id, m.channel, m.direction, m.from_addr, r.data FROM messages m"
+        " JOIN raw_messages r ON r.id = m.raw_id WHERE m.conversation_id = ? AND m.gone_at IS NULL"
+        " ORDER BY m.direction = 'in' DESC, m.date DESC, m.id DESC LIMIT 1",
+        (conv_id,)).fetchone()
+    return row
+
+
+def message_raw(conn: sqlite3.Connection, message_pk: int) -> bytes | None:
+    row = conn.execute("SELECT r.data FROM messages m JOIN raw_messages r ON r.id = m.raw_id"
+                       " WHERE m.id = ?", (message_pk,)).fetchone()
+    return bytes(row[0]) if row else None
+
+
+# -- the outbox ------------------------------------------------------------------------------
+
+
+def insert_item(conn: sqlite3.Connection, *, conversation_id: int | None, author: str,
+                channel: str, account: str, sender: str, recipients: Sequence[str],
+                subject: str, message_id: str | None, raw: bytes | None, body: str,
+                draft: dict[str, Any], now_ms: int, send_after_ms: int) -> int:
+    cur = conn.execute(
+        "INSERT INTO outbox (conversation_id, author, channel, account, sender, recipients,"
+        " subject, message_id, raw, body, draft, state, next_attempt_ms, created_ms,"
+        " send_after_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+        (conversation_id, author, channel, account, sender, json.dumps(list(recipients)),
+         subject, message_id, raw, body, json.dumps(draft, ensure_ascii=False), send_after_ms,
+         now_ms, send_after_ms))
+    return int(cur.lastrowid or 0)
+
+
+def get_item(conn: sqlite3.Connection, item_id: int) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE id = ?", (item_id,)).fetchone()
+    return row
+
+
+def item_raw(conn: sqlite3.Connection, item_id: int) -> bytes:
+    row = conn.execute("SELECT raw FROM outbox WHERE id = ?", (item_id,)).fetchone()
+    return bytes(row[0]) if row and row[0] is not None else b""
+
+
+def list_items(conn: sqlite3.Connection, states: Sequence[str] | None, limit: int,
+               conversation_id: int | None = None) -> list[sqlite3.Row]:
+    clauses: list[str] = []
+    params: list[object] = []
+    if states:
+        clauses.append(f"state IN ({','.join('?' * len(states))})")
+        params.extend(states)
+    if conversation_id is not None:
+        clauses.append("conversation_id = ?")
+        params.append(conversation_id)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    return conn.execute(f"SELECT {_OUTBOX_COLUMNS} FROM outbox{where} ORDER BY id DESC LIMIT ?",
+                        [*params, limit]).fetchall()
+
+
+def due_ids(conn: sqlite3.Connection, now_ms: int, limit: int = 200) -> list[int]:
+    return [int(r[0]) for r in conn.execute(
+        "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_ms <= ?"
+        " AND send_after_ms <= ? ORDER BY next_attempt_ms, id LIMIT ?",
+        (now_ms, now_ms, limit))]
+
+
+def next_due_ms(conn: sqlite3.Connection) -> int | None:
+    row = conn.execute(
+        "SELECT min(max(next_attempt_ms, send_after_ms)) FROM outbox WHERE state = 'queued'"
+    ).fetchone()
+    copy = conn.execute("SELECT min(sent_copy_next_ms) FROM outbox WHERE sent_copy = 'pending'"
+                        ).fetchone()
+    times = [int(v) for v in (row[0], copy[0]) if v is not None]
+    return min(times) if times else None
+
+
+def claim(conn: sqlite3.Connection, item_id: int, now_ms: int, pid: int) -> bool:
+    """queued -> sending for one worker; False when someone else took it (or it was
+    cancelled) in the meantime."""
+    cur = conn.execute(
+        "UPDATE outbox SET state = 'sending', phase = '', attempts = attempts + 1, owner_pid = ?"
+        " WHERE id = ? AND state = 'queued' AND send_after_ms <= ? AND next_attempt_ms <= ?",
+        (pid, item_id, now_ms, now_ms))
+    return cur.rowcount == 1
+
+
+def set_phase(conn: sqlite3.Connection, item_id: int, phase: str) -> None:
+    conn.execute("UPDATE outbox SET phase = ? WHERE id = ? AND state = 'sending'",
+                 (phase, item_id))
+
+
+def set_state(conn: sqlite3.Connection, item_id: int, state: str, *, error: str | None = None,
+              next_attempt_ms: int | None = None, clear_phase: bool = False,
+              reset_attempts: bool = False) -> None:
+    sets = ["state = ?"]
+    params: list[object] = [state]
+    if error is not None:
+        sets.append("last_error = ?")
+        params.append(error)
+    if next_attempt_ms is not None:
+        sets.append("next_attempt_ms = ?")
+        params.append(next_attempt_ms)
+    if clear_phase:
+        sets.append("phase = ''")
+    if reset_attempts:
+        sets.append("attempts = 0")
+    conn.execute(f"UPDATE outbox SET {', '.join(sets)} WHERE id = ?", [*params, item_id])
+
+
+def mark_sent(conn: sqlite3.Connection, item_id: int, now_ms: int, *,
+              provider_id: str | None = None, message_pk: int | None = None,
+              sent_copy: str = "") -> None:
+    conn.execute(
+        "UPDATE outbox SET state = 'sent', sent_ms = ?, last_error = '', provider_id = ?,"
+        " message_pk = ?, sent_copy = ?, sent_copy_next_ms = ? WHERE id = ?",
+        (now_ms, provider_id, message_pk, sent_copy, now_ms, item_id))
+
+
+def provider_ids(conn: sqlite3.Connection, sender: str, recipient: str) -> set[str]:
+    """SMS sids the outbox already owns for this pair (never mistaken for a new send)."""
+    return {str(r[0]) for r in conn.execute(
+        "SELECT provider_id FROM outbox WHERE channel = 'sms' AND sender = ? AND recipients = ?"
+        " AND provider_id IS NOT NULL", (sender, json.dumps([recipient])))}
+
+
+def message_of_sid(conn: sqlite3.Connection, sid: str) -> int | None:
+    row = conn.execute("SELECT id FROM messages WHERE channel = 'sms' AND message_id = ?"
+                       " ORDER BY id LIMIT 1", (sid,)).fetchone()
+    return int(row[0]) if row else None
+
+
+def stuck_sending(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'sending'"
+                        " ORDER BY id").fetchall()
+
+
+def sent_copy_due(conn: sqlite3.Connection, now_ms: int, limit: int = 200) -> list[sqlite3.Row]:
+    return conn.execute(
+        f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE sent_copy = 'pending'"
+        " AND sent_copy_next_ms <= ? ORDER BY id LIMIT ?", (now_ms, limit)).fetchall()
+
+
+def set_sent_copy(conn: sqlite3.Connection, item_id: int, status: str, *, error: str = "",
+                  next_ms: int = 0, count_try: bool = True) -> None:
+    conn.execute(
+        "UPDATE outbox SET sent_copy = ?, sent_copy_error = ?, sent_copy_next_ms = ?,"
+        " sent_copy_attempts = sent_copy_attempts + ? WHERE id = ?",
+        (status, error, next_ms, int(count_try), item_id))
+
+
+# -- our own message joins its conversation --------------------------------------------------
+
+
+def record_outbound_email(conn: sqlite3.Connection, *, item_id: int, account: str,
+                          conversation_id: int | None, raw: bytes, parsed: ParsedMessage,
+                          own_addresses: frozenset[str], now_s: int) -> tuple[int, int]:
+    """Store the sent message through the sync's own ingest path; (message pk, conversation).
+
+    Our Message-ID is registered to the conversation first, so threading places the reply
+    there even when the parent had no Message-ID. The bytes are keyed by SHA-256 like any
+    synced message: when the Sent folder copy (the same bytes) is synced later it links to
+    this row instead of adding a second one.
+    """
+    if conversation_id is not None and parsed.message_id:
+        conn.execute("INSERT OR IGNORE INTO thread_ids (message_id, conversation_id)"
+                     " VALUES (?, ?)", (parsed.message_id, conversation_id))
+    folder = ingest.folder_state(conn, account, OUTBOUND_FOLDER)
+    fetched = ingest.FetchedMessage(uid=item_id, flags="\\Seen", modseq=None,
+                                    internal_date=now_s, raw=raw,
+                                    sha256=hashlib.sha256(raw).digest(), parsed=parsed)
+    ingest.ingest_batch(conn, folder, [fetched], own_addresses=own_addresses,
+                        watermark=item_id, now=now_s)
+    row = conn.execute(
+        "SELECT m.id, m.conversation_id FROM locations l JOIN messages m ON m.id = l.message_pk"
+        " WHERE l.folder_id = ? AND l.uid = ?", (folder.id, item_id)).fetchone()
+    return int(row[0]), int(row[1])

@@ -1,0 +1,485 @@
+"""The reply composer: a full-screen editor over a shared draft.
+
+Everything typed is saved to the server as a draft a second after the last keystroke, so a
+crash, a lock or a closed SSH session loses at most a second of typing, and colleagues see
+"draft by Maria" on the conversation. Sending goes through the server's send guard: if the
+patient or a colleague added something after this draft was started, the send stops and the
+composer shows what arrived, and the sender chooses to send anyway or revise.
+
+Keys are chosen to stay clear of the editor's own (ctrl+a/e/k/u/w/x/c/v/z/y belong to the
+text area) and of terminal flow control, which Textual's raw mode switches off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from cxinbox.tui.screens.choice import Choice, ChoiceScreen
+from cxinbox.tui.screens.prompt import PromptScreen
+
+SAVE_DELAY_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ComposeResultValue:
+    """What the composer closed with: "sent" (with the outbox item), "kept" or "discarded"."""
+
+    outcome: str
+    outbox: Any = None
+    draft_id: int | None = None
+
+
+def sms_meter(text: str) -> str:
+    """ "1 SMS · 112 left (GSM-7)": what the composer shows under a text message."""
+    try:
+        from cxinbox.domain.sms import segments
+    except ImportError:  # pragma: no cover - the SMS module ships with the package
+        return f"{len(text)} characters"
+    info = segments(text)
+    count = info.segments
+    unit = "SMS" if count == 1 else "SMSes"
+    return f"{count} {unit} · {info.remaining_in_segment} left ({info.encoding})"
+
+
+class CannedPicker(ModalScreen[str | None]):
+    """Type to filter the canned replies, Enter to insert, Esc to cancel."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    CannedPicker { align: center middle; }
+    CannedPicker > Vertical {
+        width: 64; max-width: 100%; height: auto; max-height: 90%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    CannedPicker OptionList { height: auto; max-height: 12; border: none; }
+    CannedPicker #canned-hint { color: $text-muted; }
+    """
+
+    def __init__(self, replies: Sequence[Any]) -> None:
+        super().__init__()
+        self._replies = list(replies)
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Canned replies"
+            yield Input(placeholder="type to search", id="canned-filter")
+            yield OptionList(id="canned-list")
+            yield Static(Text("Enter inserts, Esc cancels"), id="canned-hint", markup=False)
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one(Input).focus()
+
+    def _fill(self, needle: str) -> None:
+        wanted = needle.lower().split()
+        options = []
+        for reply in self._replies:
+            preview = " ".join(reply.body.split())[: max(0, 56 - len(reply.name))]
+            haystack = f"{reply.name} {reply.subject} {reply.body}".lower()
+            if all(word in haystack for word in wanted):
+                label = Text(no_wrap=True, overflow="ellipsis")
+                label.append(reply.name, style="bold")
+                if preview:
+                    label.append(f"  {preview}", style="dim")
+                options.append(Option(label, id=reply.name))
+        listing = self.query_one(OptionList)
+        listing.clear_options()
+        listing.add_options(options)
+        if options:
+            listing.highlighted = 0
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def on_key(self, event: events.Key) -> None:
+        listing = self.query_one(OptionList)
+        if event.key in ("down", "up"):
+            event.stop()
+            listing.action_cursor_down() if event.key == "down" else listing.action_cursor_up()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        listing = self.query_one(OptionList)
+        if listing.highlighted is None:
+            return
+        option = listing.get_option_at_index(listing.highlighted)
+        self.dismiss(option.id)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ComposeScreen(Screen[ComposeResultValue]):
+    """Compose a reply, reply-all, new message or text in one draft."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s,f2", "send", "Send", priority=True, id="compose-send"),
+        Binding("ctrl+t,f3", "canned", "Canned", priority=True, id="compose-canned"),
+        Binding("ctrl+g,f4", "editor", "$EDITOR", priority=True, id="compose-editor"),
+        Binding("ctrl+o,f5", "attach", "Attach", priority=True, id="compose-attach"),
+        Binding("escape", "close", "Close", priority=True, id="compose-close"),
+    ]
+
+    DEFAULT_CSS = """
+    ComposeScreen { layout: vertical; }
+    ComposeScreen #compose-title { height: 1; background: $primary; color: $text; padding: 0 1; }
+    ComposeScreen .compose-row { height: 1; }
+    ComposeScreen .compose-row > Static { width: 9; color: $text-muted; }
+    ComposeScreen .compose-row > Input { width: 1fr; height: 1; border: none; padding: 0; }
+    ComposeScreen TextArea, ComposeScreen TextArea:focus {
+        height: 1fr; border: none; padding: 0 1;
+    }
+    ComposeScreen #compose-body:focus { background: $boost; }
+    ComposeScreen #compose-others { height: auto; color: $warning; padding: 0 1; display: none; }
+    ComposeScreen #compose-others.-shown { display: block; }
+    ComposeScreen #compose-status { height: 1; color: $text-muted; padding: 0 1; }
+    ComposeScreen #compose-keys { height: 1; background: $panel; padding: 0 1; }
+    """
+
+    def __init__(self, api: Any, draft: Any, *, title: str, channel: str, me: str,
+                 editor: Sequence[str] | None = None, blink: bool = True) -> None:
+        super().__init__()
+        self._api = api
+        self._draft = draft
+        self._title = title
+        self._channel = channel
+        self._me = me
+        self._editor = tuple(editor) if editor else None
+        self._blink = blink
+        self._attachments: list[str] = list(getattr(draft, "attachments", ()) or ())
+        self._save_timer: Timer | None = None
+        self._dirty = False
+        self._saved_text = "Draft"
+        self._busy = False
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self._title), id="compose-title", markup=False)
+        sms = self._channel == "sms"
+        with Horizontal(classes="compose-row"):
+            yield Static("To", markup=False)
+            yield Input(value=", ".join(self._draft.to), id="compose-to", disabled=sms,
+                        select_on_focus=False)
+        if not sms:
+            with Horizontal(classes="compose-row", id="compose-cc-row"):
+                yield Static("Cc", markup=False)
+                yield Input(value=", ".join(getattr(self._draft, "cc", ()) or ()),
+                            id="compose-cc", select_on_focus=False)
+            with Horizontal(classes="compose-row"):
+                yield Static("Subject", markup=False)
+                yield Input(value=self._draft.subject, id="compose-subject",
+                            select_on_focus=False)
+        area = TextArea(self._draft.body, id="compose-body", soft_wrap=True,
+                        show_line_numbers=False, tab_behavior="focus")
+        area.cursor_blink = self._blink
+        yield area
+        yield Static("", id="compose-others", markup=False)
+        yield Static("", id="compose-status", markup=False)
+        yield Static(Text("^S send  ^T canned  ^G editor  ^O attach  Esc close"
+                          if not sms else "^S send  ^T canned  ^G editor  Esc close"),
+                     id="compose-keys", markup=False)
+
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = self._blink
+        body = self.query_one(TextArea)
+        body.focus()
+        body.move_cursor(body.document.end)
+        self._update_status()
+        self._load_others()
+
+    # ------------------------------------------------------------------ state
+    def _fields(self) -> dict[str, Any]:
+        body = self.query_one(TextArea).text
+        fields: dict[str, Any] = {"body": body, "attachments": list(self._attachments)}
+        if self._channel != "sms":
+            fields["to"] = _split_addresses(self.query_one("#compose-to", Input).value)
+            fields["cc"] = _split_addresses(self.query_one("#compose-cc", Input).value)
+            fields["subject"] = self.query_one("#compose-subject", Input).value
+        return fields
+
+    def _update_status(self) -> None:
+        parts = [self._saved_text]
+        text = self.query_one(TextArea).text
+        if self._channel == "sms":
+            parts.append(sms_meter(text))
+        else:
+            parts.append(f"{len(text)} characters")
+        if self._attachments:
+            names = ", ".join(Path(p).name for p in self._attachments)
+            parts.append(f"attached: {names}")
+        self.query_one("#compose-status", Static).update(Text(" · ".join(parts)))
+
+    def _changed(self) -> None:
+        self._dirty = True
+        self._saved_text = "Editing"
+        self._update_status()
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(SAVE_DELAY_S, self._save_soon)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._changed()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id and event.input.id.startswith("compose-"):
+            self._changed()
+
+    def _save_soon(self) -> None:
+        self._save()
+
+    @work(exclusive=True, group="compose-save")
+    async def _save(self) -> None:
+        await self._save_now()
+
+    async def _save_now(self) -> bool:
+        if not self._dirty:
+            return True
+        fields = self._fields()
+        self._dirty = False
+        try:
+            self._draft = await self._api.save_draft(self._draft.id, **fields)
+        except Exception as exc:  # noqa: BLE001 - shown, never raised into the UI loop
+            self._dirty = True
+            self._saved_text = f"Not saved: {_one_line(exc)}"
+            self._update_status()
+            return False
+        from datetime import datetime
+
+        self._saved_text = f"Draft saved {datetime.now().strftime('%H:%M:%S')}"
+        self._update_status()
+        return True
+
+    @work(exclusive=True, group="compose-others")
+    async def _load_others(self) -> None:
+        conv_id = getattr(self._draft, "conversation_id", None)
+        if conv_id is None:
+            return
+        try:
+            drafts = await self._api.drafts_for(conv_id)
+        except Exception:  # noqa: BLE001 - a missing list of colleagues' drafts is not fatal
+            return
+        others = [d for d in drafts if d.id != self._draft.id and d.author != self._me]
+        box = self.query_one("#compose-others", Static)
+        if others:
+            names = ", ".join(sorted({d.author_name or d.author for d in others}))
+            box.update(Text(f"Also drafting a reply here: {names}"))
+            box.add_class("-shown")
+        else:
+            box.remove_class("-shown")
+
+    # ------------------------------------------------------------------ actions
+    async def action_send(self) -> None:
+        if self._busy:
+            return
+        if not self.query_one(TextArea).text.strip():
+            self.notify("Nothing to send yet.", severity="warning", markup=False)
+            return
+        self._busy = True
+        try:
+            self._dirty = True  # always push the latest text before sending
+            if not await self._save_now():
+                return
+            await self._send(force=False)
+        finally:
+            self._busy = False
+
+    async def _send(self, *, force: bool) -> None:
+        try:
+            item = await self._api.send_draft(self._draft.id, force=force)
+        except Exception as exc:  # noqa: BLE001 - every refusal becomes a line or a choice
+            arrived = getattr(exc, "items", None)
+            if arrived is not None and not force:
+                self._ask_guard(arrived)
+                return
+            self.notify(_one_line(exc), severity="error", markup=False)
+            return
+        self.dismiss(ComposeResultValue("sent", outbox=item, draft_id=self._draft.id))
+
+    def _ask_guard(self, arrived: Sequence[Any]) -> None:
+        lines = [_arrival_line(item) for item in arrived][:6]
+        title = "New since you started: " + "; ".join(lines)
+        choices = [Choice("s", "send", "Send anyway"),
+                   Choice("r", "revise", "Revise (back to the draft)")]
+
+        async def chosen(value: str | None) -> None:
+            if value == "send":
+                await self._send(force=True)
+            else:
+                self.notify("Send stopped. Read what arrived, then ^S again.",
+                            markup=False)
+
+        self.app.push_screen(ChoiceScreen(title[:300], choices), chosen)
+
+    def action_canned(self) -> None:
+        self._open_canned()
+
+    @work(exclusive=True, group="compose-canned")
+    async def _open_canned(self) -> None:
+        try:
+            replies = await self._api.canned_replies()
+        except Exception as exc:  # noqa: BLE001
+            self.notify(_one_line(exc), severity="error", markup=False)
+            return
+        if not replies:
+            self.notify("No canned replies are set up ([[compose.canned]] in the config).",
+                        markup=False)
+            return
+        name = await self.app.push_screen_wait(CannedPicker(replies))
+        if not name:
+            return
+        conv_id = getattr(self._draft, "conversation_id", None)
+        fills: dict[str, str] = {}
+        rendered = await self._api.render_canned(name, conv_id, fills)
+        for blank in rendered.blanks:
+            answer = await self.app.push_screen_wait(
+                PromptScreen(f"Fill in: {blank}", hint="Enter to insert, Esc to skip",
+                             blink=self._blink))
+            fills[blank] = answer or ""
+        if rendered.blanks:
+            rendered = await self._api.render_canned(name, conv_id, fills)
+        area = self.query_one(TextArea)
+        area.insert(rendered.body)
+        if rendered.subject and self._channel != "sms":
+            subject = self.query_one("#compose-subject", Input)
+            if not subject.value.strip():
+                subject.value = rendered.subject
+        area.focus()
+
+    def action_attach(self) -> None:
+        if self._channel == "sms":
+            self.notify("Texts cannot carry attachments.", markup=False)
+            return
+
+        def check(text: str) -> str | None:
+            path = Path(text).expanduser()
+            if not text.strip():
+                return "Type a file path."
+            if not path.is_file():
+                return f"No such file: {path}"
+            if not os.access(path, os.R_OK):
+                return f"Cannot read {path}"
+            return None
+
+        def answered(text: str | None) -> None:
+            if text:
+                self._attachments.append(str(Path(text).expanduser().resolve()))
+                self._changed()
+
+        self.app.push_screen(PromptScreen("Attach a file", hint="path, Enter to attach",
+                                          check=check, blink=self._blink), answered)
+
+    def action_editor(self) -> None:
+        argv = self._editor_argv()
+        if argv is None:
+            self.notify("No editor found: set [compose] editor, $VISUAL or $EDITOR.",
+                        severity="warning", markup=False)
+            return
+        area = self.query_one(TextArea)
+        folder = tempfile.mkdtemp(prefix="cxinbox-draft-")  # mode 0700: patient text
+        path = Path(folder) / "reply.txt"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(area.text)
+            with self.app.suspend():
+                subprocess.run([*argv, str(path)], check=False)
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except (OSError, subprocess.SubprocessError) as exc:
+            self.notify(f"Editor failed: {_one_line(exc)}", severity="error", markup=False)
+            return
+        finally:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        if text != area.text:
+            area.load_text(text)
+            self._changed()
+
+    def _editor_argv(self) -> list[str] | None:
+        if self._editor:
+            return list(self._editor)
+        for var in ("VISUAL", "EDITOR"):
+            value = os.environ.get(var, "").strip()
+            if value:
+                import shlex
+
+                try:
+                    return shlex.split(value)
+                except ValueError:
+                    return [value]
+        return ["vi"] if shutil.which("vi") else None
+
+    def action_close(self) -> None:
+        text = self.query_one(TextArea).text
+        if not text.strip() and not self._attachments:
+            self._discard()
+            return
+        choices = [Choice("k", "keep", "Keep the draft (colleagues see it)"),
+                   Choice("d", "discard", "Discard the draft"),
+                   Choice("e", "edit", "Go on editing")]
+
+        async def chosen(value: str | None) -> None:
+            if value == "keep":
+                self._dirty = True
+                await self._save_now()
+                self.dismiss(ComposeResultValue("kept", draft_id=self._draft.id))
+            elif value == "discard":
+                self._discard()
+
+        self.app.push_screen(ChoiceScreen("Close the composer", choices), chosen)
+
+    @work(exclusive=True, group="compose-discard")
+    async def _discard(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        try:
+            await self._api.discard_draft(self._draft.id)
+        except Exception as exc:  # noqa: BLE001
+            self.notify(_one_line(exc), severity="error", markup=False)
+            return
+        self.dismiss(ComposeResultValue("discarded", draft_id=self._draft.id))
+
+
+def _split_addresses(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+def _arrival_line(item: Any) -> str:
+    """One arrival in the send guard: "new message from Jane: …", "note by Maria: …"."""
+    line = getattr(item, "line", None)
+    if callable(line):
+        return str(line())
+    for attr in ("summary", "text"):
+        value = getattr(item, attr, None)
+        if value:
+            return str(value)
+    return str(item)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__

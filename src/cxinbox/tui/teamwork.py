@@ -1,0 +1,299 @@
+"""The TUI's team side: replies, presence, mentions, escalations, merge and split.
+
+Kept out of app.py so the inbox's core (list, thread, polling, triage) stays readable. This
+is a mixin for `CxInboxApp`; it uses the app's `api`, `me`, widgets and `_say`.
+
+What a person sees:
+- `r` / `R` / `C` open the composer on a shared draft (reply, reply-all, new message); the
+  thread header says "Maria is writing a reply" and "Draft by Maria" to everyone else.
+- A queued reply can be taken back with `u` during the undo window.
+- A colleague's @mention of you, and a conversation of yours (or of nobody's) turning at
+  risk or breached, arrive as a toast with a terminal bell, once.
+- `M` merges the open conversation into another; `S` splits a message out of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from cxinbox.api.types import ConversationSummary, Event
+from cxinbox.tui import triage
+from cxinbox.tui.presence import PresenceBoard, first_name
+from cxinbox.tui.screens.choice import Choice, ChoiceScreen
+from cxinbox.tui.screens.compose import ComposeResultValue, ComposeScreen
+from cxinbox.tui.screens.prompt import PromptScreen
+
+_OUTBOX_NEWS = {"outbox.sent": ("Reply #{conv} sent", "information"),
+                "outbox.failed": ("Reply on #{conv} FAILED: {reason}", "error"),
+                "outbox.unconfirmed": ("Reply on #{conv} may not have arrived: see outbox",
+                                       "warning")}
+
+
+def _summary_line(conv: int) -> str:
+    return f"#{conv}"
+
+
+class TeamMixin:
+    """Methods mixed into CxInboxApp (see module docstring)."""
+
+    # -- presence ---------------------------------------------------------------------------
+
+    def _team_init(self: Any) -> None:
+        self._board = PresenceBoard(self.me)
+        self._presence_version: int | None = None
+        self._viewing: int | None = None
+        self._composing: int | None = None
+        self._drafts_line = ""
+        self._contact_line = ""
+
+    def _tell_presence(self: Any, conv_id: int | None, composing: bool = False) -> None:
+        if (conv_id, composing) == (self._viewing, self._composing is not None):
+            return
+        self._viewing = conv_id
+        self._composing = conv_id if composing else None
+        self._send_presence(conv_id, composing)
+
+    def _send_presence(self: Any, conv_id: int | None, composing: bool) -> None:
+        async def go() -> None:
+            try:
+                await self.api.set_presence(conv_id, composing)
+            except Exception:  # noqa: BLE001,S110 - presence is best effort
+                pass
+
+        self.run_worker(go(), group="presence", exclusive=True, exit_on_error=False)
+
+    def _presence_moved(self: Any, version: int) -> None:
+        if version == self._presence_version:
+            return
+        self._presence_version = version
+
+        async def fetch() -> None:
+            try:
+                entries = await self.api.presence()
+            except Exception:  # noqa: BLE001 - shown as "nobody else" until the next change
+                return
+            self._board = PresenceBoard.build(self.me, entries)
+            self._show_presence()
+
+        self.run_worker(fetch(), group="presence-read", exclusive=True, exit_on_error=False)
+
+    def _show_presence(self: Any) -> None:
+        board = self._board
+        self.conversation_list.set_presence(board.markers())
+        self.status_line.set_online((self.me, *board.online()))
+        self._refresh_side_lines()
+
+    def _refresh_side_lines(self: Any) -> None:
+        detail = self.thread.detail
+        if detail is None:
+            return
+        lines = [line for line in (self._board.thread_line(detail.summary.id),
+                                   self._contact_line) if line]
+        self.thread.set_side_lines("\n".join(lines), self._drafts_line)
+
+    # -- the open conversation's drafts and contact ---------------------------------------
+
+    def _load_side_info(self: Any, conv_id: int) -> None:
+        async def fetch() -> None:
+            drafts_line = contact_line = ""
+            try:
+                drafts = await self.api.drafts_for(conv_id)
+                mine = [d for d in drafts if d.author == self.me]
+                others = [d for d in drafts if d.author != self.me]
+                parts = [f"Draft by {first_name(d.author_name or d.author)}" for d in others]
+                if mine:
+                    parts.insert(0, "Your draft is saved (r to continue)")
+                drafts_line = " · ".join(parts)
+            except Exception:  # noqa: BLE001,S110 - side information only
+                pass
+            try:
+                contact = await self.api.contact_for(conv_id)
+                others_open = [c for c in contact.others if c.id != conv_id][:4]
+                if others_open:
+                    contact_line = "Same patient: " + " · ".join(
+                        f"#{c.id} {c.channel} {c.status}" for c in others_open)
+            except Exception:  # noqa: BLE001,S110
+                pass
+            if self.thread.detail is not None and self.thread.detail.summary.id == conv_id:
+                self._drafts_line, self._contact_line = drafts_line, contact_line
+                self._refresh_side_lines()
+
+        self.run_worker(fetch(), group="side-info", exclusive=True, exit_on_error=False)
+
+    # -- what the change feed brings for this person -----------------------------------------
+
+    def _personal_news(self: Any, events: Iterable[Event]) -> None:
+        """Toasts (and a bell) for what concerns *me*: mentions, escalations, my replies."""
+        ring = False
+        for event in events:
+            details = event.details if isinstance(event.details, dict) else {}
+            conv = details.get("conversation") or event.target.removeprefix("conversation:")
+            if event.action == "conversation.note" and event.actor != self.me:
+                mentioned = details.get("mentions") or []
+                if self.me in mentioned:
+                    self._say(f"{event.actor} mentioned you on #{conv} (6 shows mentions)",
+                              "warning")
+                    ring = True
+            elif event.action in ("sla.at_risk", "sla.breached"):
+                assignee = str(details.get("assignee") or "")
+                if assignee in ("", self.me):
+                    state = "BREACHED" if event.action == "sla.breached" else "at risk"
+                    whose = "yours" if assignee == self.me else "unassigned"
+                    self._say(f"SLA {state}: #{conv} ({whose})",
+                              "error" if event.action == "sla.breached" else "warning")
+                    ring = True
+            elif event.action in _OUTBOX_NEWS and details.get("author") == self.me:
+                text, severity = _OUTBOX_NEWS[event.action]
+                reason = str(details.get("reason") or details.get("error") or "")[:80]
+                self._say(text.format(conv=conv, reason=reason), severity)
+                if severity != "information":
+                    ring = True
+            elif event.action.startswith("draft.") and self.thread.detail is not None \
+                    and event.target == f"conversation:{self.thread.detail.summary.id}":
+                self._load_side_info(self.thread.detail.summary.id)
+        if ring and not self.locked:
+            self.bell()
+
+    # -- replies -------------------------------------------------------------------------
+
+    def action_reply(self: Any) -> None:
+        self._open_composer("reply")
+
+    def action_reply_all(self: Any) -> None:
+        self._open_composer("reply_all")
+
+    def action_compose_new(self: Any) -> None:
+        def answered(to: str | None) -> None:
+            if to and to.strip():
+                self._start_composer(None, "new", to.strip(), None)
+
+        self.push_screen(PromptScreen("New message to (email address or mobile number)",
+                                      blink=not self.calm), answered)
+
+    def _open_composer(self: Any, mode: str) -> None:
+        summary = self._need_target()
+        if summary is None:
+            return
+        if summary.channel == "sms" and mode == "reply_all":
+            mode = "reply"
+        self._start_composer(summary.id, mode, None, summary)
+
+    def _start_composer(self: Any, conv_id: int | None, mode: str, to: str | None,
+                        summary: ConversationSummary | None) -> None:
+        async def go() -> None:
+            try:
+                draft = await self.api.start_draft(conv_id, mode, to)
+            except Exception as exc:  # noqa: BLE001 - e.g. no SMTP server for this mailbox
+                self._say(_text(exc), "error")
+                return
+            channel = getattr(draft, "channel", "") or (summary.channel if summary else "email")
+            who = (summary.from_name or summary.from_addr) if summary else (to or "")
+            label = {"reply": "Reply", "reply_all": "Reply all", "new": "New message"}.get(
+                mode, "Reply")
+            if channel == "sms":
+                label = "Text"
+            title = f"{label} to {who}" + (f" · #{conv_id}" if conv_id else "")
+            if summary is not None:
+                title += f" · {summary.mailbox}"
+            if conv_id is not None:
+                self._tell_presence(conv_id, composing=True)
+            screen = ComposeScreen(self.api, draft, title=title, channel=channel, me=self.me,
+                                   editor=self.config.compose.editor, blink=not self.calm)
+            self.push_screen(screen, self._composer_closed)
+
+        self.run_worker(go(), group="compose-open", exclusive=True, exit_on_error=False)
+
+    def _composer_closed(self: Any, result: ComposeResultValue | None) -> None:
+        detail = self.thread.detail
+        self._tell_presence(detail.summary.id if detail is not None else None)
+        if result is None:
+            return
+        if result.outcome == "sent" and result.outbox is not None:
+            item = result.outbox
+            wait = max(0, int(item.send_after - datetime.now(UTC).timestamp()))
+            conv = item.conversation_id
+            undo: triage.Triage | None = triage.Triage(
+                conv or 0, f"reply on #{conv} taken back", _cancel_call(item.id))
+            self._undo = undo
+            self._undo_refusal = "Nothing to undo."
+            self._say(f"Reply queued: sends in {wait}s (u takes it back)")
+        elif result.outcome == "kept":
+            self._say("Draft kept; colleagues see it on the conversation.")
+        elif result.outcome == "discarded":
+            self._say("Draft discarded.")
+        if detail is not None:
+            self._load_side_info(detail.summary.id)
+        self._start_poll()
+
+    # -- merge and split -----------------------------------------------------------------------
+
+    def action_merge(self: Any) -> None:
+        summary = self._need_target()
+        if summary is None:
+            return
+
+        def check(text: str) -> str | None:
+            digits = text.strip().lstrip("#")
+            if not digits.isdigit():
+                return "Type the number of the conversation to keep, e.g. 1024."
+            if int(digits) == summary.id:
+                return "That is this conversation."
+            return None
+
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            into = int(text.strip().lstrip("#"))
+
+            async def call(api: Any) -> None:
+                await api.merge(into, summary.id)
+
+            self._apply(triage.Triage(summary.id, f"#{summary.id} merged into #{into}", call))
+
+        self.push_screen(PromptScreen(f"Merge #{summary.id} into which conversation?",
+                                      hint="its number; messages, notes and tags move there",
+                                      check=check, blink=not self.calm), answered)
+
+    def action_split(self: Any) -> None:
+        detail = self.thread.detail
+        if detail is None:
+            self._say("Open a conversation first (Enter), then S splits a message out of it.")
+            return
+        messages = list(detail.messages)[-9:]
+        if len(detail.messages) < 2:
+            self._say("A conversation with one message cannot be split.")
+            return
+        choices = []
+        for index, message in enumerate(reversed(messages), start=1):
+            when = datetime.fromtimestamp(message.date or 0, UTC).astimezone(self.tz)
+            who = message.from_name or message.from_addr
+            choices.append(Choice(str(index), str(message.id),
+                                  f"{when:%b %d %H:%M} {who[:20]}: {message.subject[:30]}"))
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            message_id = int(value)
+
+            async def call(api: Any) -> None:
+                new_id = await api.split(message_id)
+                self._say(f"Split out as #{new_id}")
+
+            self._apply(triage.Triage(detail.summary.id,
+                                      f"message split out of #{detail.summary.id}", call))
+
+        self.push_screen(ChoiceScreen("Split which message out (with its replies)?", choices),
+                         chosen)
+
+
+def _cancel_call(outbox_id: int) -> triage.ApiCall:
+    async def call(api: Any) -> None:
+        await api.cancel_outbox(outbox_id)
+
+    return call
+
+
+def _text(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -1,0 +1,528 @@
+"""A small local SMS provider speaking the documented Twilio-compatible REST API (2010-04-01).
+
+It is a test fixture for the real client, not a mock of cxinbox: it knows nothing about our
+code and follows the public API contract:
+
+- HTTP basic auth with (AccountSid, AuthToken); a wrong pair is 401 with a JSON error body
+  {code, message, more_info, status}; an account sid in the path other than the caller's is 404.
+- `GET /2010-04-01/Accounts/{sid}/Messages.json` with filters To, From, DateSent, DateSent<,
+  DateSent> and PageSize (default 50, at most 1000). Newest first. The response carries
+  `messages`, `page`, `page_size`, `start`, `end`, `uri`, `first_page_uri`, `next_page_uri`
+  (null on the last page) and `previous_page_uri`; `next_page_uri` holds a PageToken naming
+  the last row of the page, so rows arriving while a client pages do not shift the pages.
+  DateSent values are GMT dates "YYYY-MM-DD" ("DateSent>" = on or after midnight starting
+  that day, "DateSent<" = on or before that midnight, "DateSent" = that day); the full
+  "YYYY-MM-DDTHH:MM:SSZ" form the helper libraries send is compared to the second.
+  Messages without a date_sent (queued) never match a DateSent filter.
+- `POST .../Messages.json` (form From, To, Body, MediaUrl) -> 201, status "queued",
+  direction "outbound-api"; 400 with codes 21211 (bad To), 21602 (no body), 21606 (From not
+  ours), 21610 (recipient texted STOP), 21617 (body over 1600 characters).
+- `GET .../Messages/{sid}.json` -> the message or 404 (code 20404).
+- `GET .../Messages/{sid}/Media.json` -> `media_list` (content_type, sid, uri, parent_sid).
+- Dates are RFC 2822 ("Thu, 30 Jul 2015 20:12:31 +0000"); num_media and num_segments are strings.
+
+Test controls: `inject_inbound` (optionally hidden until `reveal`, to model a message the
+provider lists late), `advance` / `settle` for delivery status (or `auto_advance_s`),
+`fail_next(n, "429" | "500" | "drop")`, `requests` (what was asked), `opted_out`.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import math
+import re
+import secrets
+import socket
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+API = "/2010-04-01"
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 50
+FINAL = frozenset({"delivered", "undelivered", "failed", "received", "canceled", "read"})
+_NEXT_STATUS = {"queued": "sending", "sending": "sent"}
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_STOP = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
+_START = {"START", "YES", "UNSTOP"}
+
+
+def rfc2822(dt: datetime | None) -> str | None:
+    return None if dt is None else format_datetime(dt.astimezone(UTC))
+
+
+def _naive_segments(body: str) -> int:
+    """Rough count for the num_segments field (the fixture does not need exact maths)."""
+    ascii_only = all(ord(c) < 128 for c in body)
+    single, multi = (160, 153) if ascii_only else (70, 67)
+    n = len(body)
+    return 1 if n <= single else math.ceil(n / multi)
+
+
+@dataclass
+class StoredMessage:
+    sid: str
+    from_: str
+    to: str
+    body: str
+    direction: str
+    status: str
+    date_created: datetime
+    date_sent: datetime | None
+    date_updated: datetime
+    media: list[dict[str, str]] = field(default_factory=list)
+    error_code: int | None = None
+    error_message: str | None = None
+    hidden: bool = False
+    seq: int = 0  # insertion order, the tiebreak for equal dates
+    fail_delivery: bool = False
+
+    def sort_key(self) -> tuple[float, int]:
+        """Newest first; queued rows (no date_sent) list before everything else."""
+        sent = self.date_sent.timestamp() if self.date_sent else float("inf")
+        return (-sent, -self.seq)
+
+
+class SmsProvider:
+    """The provider. Use as a context manager; `base_url` is what the client's config needs."""
+
+    def __init__(self, *, account_sid: str | None = None, token: str | None = None,
+                 numbers: Iterable[str] = (), auto_advance_s: float | None = None) -> None:
+        self.account_sid = account_sid or "AC" + secrets.token_hex(16)
+        self.token = token or secrets.token_hex(16)
+        self.numbers = set(numbers)  # From numbers the account owns (empty: any)
+        self.auto_advance_s = auto_advance_s
+        self.messages: dict[str, StoredMessage] = {}
+        self.opted_out: set[tuple[str, str]] = set()  # (patient, our number)
+        self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
+        self.undeliverable: set[str] = set()  # To numbers whose texts end "undelivered"
+        self._faults: list[tuple[str, int]] = []
+        self._lock = threading.RLock()
+        self._seq = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        provider: SmsProvider = self
+
+        class Handler(_Handler):
+            owner = provider
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        name="sms-provider", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start() the provider first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # -- test controls --------------------------------------------------------------------
+
+    def _new_sid(self, prefix: str = "SM") -> str:
+        return prefix + secrets.token_hex(16)
+
+    def inject_inbound(self, from_: str, to: str, body: str, *, at: datetime | None = None,
+                       media: Iterable[str] = (), hidden: bool = False) -> str:
+        """A patient's text arriving at one of our numbers; returns its sid.
+
+        `media` lists content types of MMS attachments. `hidden=True` keeps it out of list
+        results until `reveal(sid)`, as when the provider indexes a message late.
+        """
+        at = at or datetime.now(UTC)
+        sid = self._new_sid("MM" if media else "SM")
+        with self._lock:
+            msg = StoredMessage(sid, from_, to, body, "inbound", "received", at, at, at,
+                                hidden=hidden, seq=next(self._seq))
+            msg.media = [{"sid": self._new_sid("ME"), "content_type": ctype}
+                         for ctype in media]
+            self.messages[sid] = msg
+            word = body.strip().upper()
+            if word in _STOP:
+                self.opted_out.add((from_, to))
+            elif word in _START:
+                self.opted_out.discard((from_, to))
+        return sid
+
+    def inject_many(self, rows: Iterable[tuple[str, str, str, datetime]]) -> list[str]:
+        """Bulk inbound texts (from, to, body, at) for benchmarks."""
+        sids = []
+        with self._lock:
+            for from_, to, body, at in rows:
+                sid = self._new_sid()
+                self.messages[sid] = StoredMessage(sid, from_, to, body, "inbound", "received",
+                                                   at, at, at, seq=next(self._seq))
+                sids.append(sid)
+        return sids
+
+    def reveal(self, sid: str) -> None:
+        with self._lock:
+            self.messages[sid].hidden = False
+
+    def advance(self, sid: str | None = None) -> None:
+        """Move one outbound message (or all of them) one status step towards final."""
+        with self._lock:
+            targets = [self.messages[sid]] if sid else list(self.messages.values())
+            for msg in targets:
+                self._step(msg, datetime.now(UTC))
+
+    def settle(self) -> None:
+        """Move every outbound message to its final status."""
+        with self._lock:
+            for _ in range(4):
+                self.advance()
+
+    def _step(self, msg: StoredMessage, now: datetime) -> None:
+        if msg.direction == "inbound" or msg.status in FINAL:
+            return
+        if msg.status in _NEXT_STATUS:
+            msg.status = _NEXT_STATUS[msg.status]
+            if msg.status == "sent":
+                msg.date_sent = now
+        elif msg.status == "sent":
+            if msg.fail_delivery:
+                msg.status, msg.error_code = "undelivered", 30003
+                msg.error_message = "Unreachable destination handset"
+            else:
+                msg.status = "delivered"
+        msg.date_updated = now
+
+    def _auto(self, now: datetime) -> None:
+        if self.auto_advance_s is None:
+            return
+        for msg in self.messages.values():
+            if msg.direction != "inbound" and msg.status not in FINAL:
+                while (msg.status not in FINAL
+                       and now - msg.date_updated >= timedelta(seconds=self.auto_advance_s)):
+                    before = msg.date_updated
+                    self._step(msg, before + timedelta(seconds=self.auto_advance_s))
+
+    def fail_next(self, count: int, kind: str = "500", *, retry_after: int = 1) -> None:
+        """The next `count` requests fail: "429" (with Retry-After), "500" or "drop"."""
+        if kind not in ("429", "500", "drop"):
+            raise ValueError(kind)
+        with self._lock:
+            self._faults.extend([(kind, retry_after)] * count)
+
+    def take_fault(self) -> tuple[str, int] | None:
+        with self._lock:
+            return self._faults.pop(0) if self._faults else None
+
+    def outbound(self) -> list[StoredMessage]:
+        with self._lock:
+            return sorted((m for m in self.messages.values() if m.direction != "inbound"),
+                          key=lambda m: m.seq)
+
+    # -- resource views -------------------------------------------------------------------
+
+    def message_uri(self, sid: str) -> str:
+        return f"{API}/Accounts/{self.account_sid}/Messages/{sid}.json"
+
+    def message_json(self, msg: StoredMessage) -> dict[str, Any]:
+        base = f"{API}/Accounts/{self.account_sid}/Messages/{msg.sid}"
+        return {
+            "account_sid": self.account_sid, "api_version": "2010-04-01", "body": msg.body,
+            "date_created": rfc2822(msg.date_created), "date_sent": rfc2822(msg.date_sent),
+            "date_updated": rfc2822(msg.date_updated), "direction": msg.direction,
+            "error_code": msg.error_code, "error_message": msg.error_message,
+            "from": msg.from_, "to": msg.to, "messaging_service_sid": None,
+            "num_media": str(len(msg.media)), "num_segments": str(_naive_segments(msg.body)),
+            "price": None, "price_unit": "USD", "sid": msg.sid, "status": msg.status,
+            "subresource_uris": {"media": f"{base}/Media.json"}, "uri": f"{base}.json",
+        }
+
+    def media_json(self, msg: StoredMessage, media: dict[str, str]) -> dict[str, Any]:
+        base = f"{API}/Accounts/{self.account_sid}/Messages/{msg.sid}/Media/{media['sid']}"
+        return {"account_sid": self.account_sid, "content_type": media["content_type"],
+                "date_created": rfc2822(msg.date_created),
+                "date_updated": rfc2822(msg.date_created), "parent_sid": msg.sid,
+                "sid": media["sid"], "uri": f"{base}.json"}
+
+
+# -- date filters ---------------------------------------------------------------------------
+
+
+def _parse_filter_value(value: str) -> tuple[datetime, bool]:
+    """(instant, whole_day) for a DateSent value; raises ValueError."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC), True
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC), False
+
+
+def _date_filter(query: dict[str, list[str]]) -> list[tuple[str, datetime, bool]]:
+    out = []
+    for name, op in (("DateSent", "="), ("DateSent>", ">"), ("DateSent<", "<")):
+        for value in query.get(name, []):
+            instant, day = _parse_filter_value(value)
+            out.append((op, instant, day))
+    return out
+
+
+def _matches_dates(sent: datetime | None, filters: list[tuple[str, datetime, bool]]) -> bool:
+    if not filters:
+        return True
+    if sent is None:
+        return False
+    for op, instant, day in filters:
+        if op == "=":
+            ok = (instant <= sent < instant + timedelta(days=1)) if day else \
+                sent.replace(microsecond=0) == instant
+        elif op == ">":
+            ok = sent >= instant
+        else:
+            ok = sent <= instant + (timedelta(0) if day else timedelta(seconds=1) -
+                                    timedelta(microseconds=1))
+        if not ok:
+            return False
+    return True
+
+
+# -- HTTP -----------------------------------------------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: SmsProvider
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    # plumbing
+
+    def _send_json(self, status: int, payload: dict[str, Any],
+                   headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, status: int, code: int, message: str,
+               headers: dict[str, str] | None = None) -> None:
+        self._send_json(status, {"code": code, "message": message,
+                                 "more_info": f"https://www.twilio.com/docs/errors/{code}",
+                                 "status": status}, headers)
+
+    def _authorised(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        if header.startswith("Basic "):
+            try:
+                user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                user = password = ""
+            if (secrets.compare_digest(user, self.owner.account_sid)
+                    and secrets.compare_digest(password, self.owner.token)):
+                return True
+        self._error(401, 20003, "Authenticate", {"WWW-Authenticate": 'Basic realm="Twilio API"'})
+        return False
+
+    def _fault(self) -> bool:
+        fault = self.owner.take_fault()
+        if fault is None:
+            return False
+        kind, retry_after = fault
+        if kind == "429":
+            self._error(429, 20429, "Too Many Requests", {"Retry-After": str(retry_after)})
+        elif kind == "500":
+            self._error(500, 20500, "Internal Server Error")
+        else:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        return True
+
+    def _route(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        length = int(self.headers.get("Content-Length") or 0)
+        form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True) \
+            if length else {}
+        with self.owner._lock:
+            self.owner.requests.append((method, parts.path, query if method == "GET" else form))
+        if self._fault() or not self._authorised():
+            return
+        prefix = f"{API}/Accounts/"
+        if not parts.path.startswith(prefix):
+            self._error(404, 20404, "The requested resource was not found")
+            return
+        sid, _, rest = parts.path[len(prefix):].partition("/")
+        if sid != self.owner.account_sid:
+            self._error(404, 20404, f"The requested resource {parts.path} was not found")
+            return
+        m_one = re.fullmatch(r"Messages/([A-Za-z0-9]+)\.json", rest)
+        m_media = re.fullmatch(r"Messages/([A-Za-z0-9]+)/Media\.json", rest)
+        with self.owner._lock:
+            self.owner._auto(datetime.now(UTC))
+            if rest == "Messages.json" and method == "GET":
+                self._list(parts.path, query)
+            elif rest == "Messages.json" and method == "POST":
+                self._create(form)
+            elif m_one and method == "GET":
+                self._fetch(m_one.group(1))
+            elif m_media and method == "GET":
+                self._media(m_media.group(1), parts.path)
+            else:
+                self._error(404, 20404, f"The requested resource {parts.path} was not found")
+
+    def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+    # resources
+
+    def _list(self, path: str, query: dict[str, list[str]]) -> None:
+        owner = self.owner
+        try:
+            page_size = int(query.get("PageSize", [str(DEFAULT_PAGE_SIZE)])[0])
+            page = int(query.get("Page", ["0"])[0])
+            filters = _date_filter(query)
+        except ValueError:
+            self._error(400, 20001, "Invalid query parameter")
+            return
+        page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+        to = query.get("To", [None])[0]
+        from_ = query.get("From", [None])[0]
+        rows = sorted((m for m in owner.messages.values()
+                       if not m.hidden and (to is None or m.to == to)
+                       and (from_ is None or m.from_ == from_)
+                       and _matches_dates(m.date_sent, filters)),
+                      key=StoredMessage.sort_key)
+        token = query.get("PageToken", [None])[0]
+        start_index = 0
+        if token:
+            anchor = owner.messages.get(token[2:])
+            if not token.startswith("PA") or anchor is None:
+                self._error(400, 20001, "Invalid PageToken")
+                return
+            key = anchor.sort_key()
+            start_index = next((i for i, r in enumerate(rows) if r.sort_key() > key), len(rows))
+        elif page:
+            start_index = page * page_size
+        chunk = rows[start_index:start_index + page_size]
+        keep = [(k, v[0]) for k, v in query.items()
+                if k in ("To", "From", "DateSent", "DateSent<", "DateSent>")]
+        first = f"{path}?{urlencode([*keep, ('PageSize', page_size), ('Page', 0)])}"
+        next_uri = None
+        if start_index + page_size < len(rows) and chunk:
+            next_uri = f"{path}?" + urlencode([*keep, ("PageSize", page_size),
+                                               ("Page", page + 1),
+                                               ("PageToken", "PA" + chunk[-1].sid)])
+        self._send_json(200, {
+            "messages": [owner.message_json(m) for m in chunk],
+            "page": page, "page_size": page_size, "start": start_index,
+            "end": start_index + max(len(chunk) - 1, 0), "uri": self.path,
+            "first_page_uri": first, "next_page_uri": next_uri,
+            "previous_page_uri": None if page == 0 else first,
+        })
+
+    def _create(self, form: dict[str, list[str]]) -> None:
+        owner = self.owner
+        to = form.get("To", [""])[0]
+        from_ = form.get("From", [""])[0]
+        body = form.get("Body", [""])[0]
+        media = form.get("MediaUrl", [])
+        if not _E164.fullmatch(to):
+            self._error(400, 21211, f"Invalid 'To' Phone Number: {to}")
+        elif owner.numbers and from_ not in owner.numbers:
+            self._error(400, 21606, "The 'From' phone number provided is not a valid message-"
+                        "capable phone number for this destination.")
+        elif not body and not media:
+            self._error(400, 21602, "Message body is required.")
+        elif len(body) > 1600:
+            self._error(400, 21617, "The concatenated message body exceeds the 1600 character "
+                        "limit.")
+        elif (to, from_) in owner.opted_out:
+            self._error(400, 21610, "Attempt to send to unsubscribed recipient")
+        else:
+            now = datetime.now(UTC)
+            sid = owner._new_sid("MM" if media else "SM")
+            msg = StoredMessage(sid, from_, to, body, "outbound-api", "queued", now, None, now,
+                                seq=next(owner._seq), fail_delivery=to in owner.undeliverable)
+            msg.media = [{"sid": owner._new_sid("ME"), "content_type": "image/jpeg"}
+                         for _ in media]
+            owner.messages[sid] = msg
+            self._send_json(201, owner.message_json(msg))
+
+    def _fetch(self, sid: str) -> None:
+        msg = self.owner.messages.get(sid)
+        if msg is None:
+            self._error(404, 20404, f"The requested resource {self.path} was not found")
+        else:
+            self._send_json(200, self.owner.message_json(msg))
+
+    def _media(self, sid: str, path: str) -> None:
+        msg = self.owner.messages.get(sid)
+        if msg is None:
+            self._error(404, 20404, f"The requested resource {path} was not found")
+            return
+        items = [self.owner.media_json(msg, m) for m in msg.media]
+        self._send_json(200, {"media_list": items, "page": 0, "page_size": 50, "start": 0,
+                              "end": max(len(items) - 1, 0), "uri": self.path,
+                              "first_page_uri": f"{path}?PageSize=50&Page=0",
+                              "next_page_uri": None, "previous_page_uri": None})
+
+
+# -- config for tests -----------------------------------------------------------------------
+
+
+def write_sms_config(tmp: Any, provider: SmsProvider, numbers: Iterable[str] = ("+15550100100",),
+                     *, overlap_seconds: int = 600, poll_seconds: int = 5,
+                     token: str | None = None) -> Any:
+    """A cxinbox config (TOML) with an [sms] table pointing at `provider`; the auth token in a
+    0600 file. `tmp` is a pathlib.Path; returns the config path."""
+    import os
+
+    secret = tmp / "sms.token"
+    secret.write_text((provider.token if token is None else token) + "\n")
+    os.chmod(secret, 0o600)
+    number_tables = "".join(f'\n[[sms.numbers]]\nnumber = "{n}"\nname = "Desk {i}"\n'
+                            for i, n in enumerate(numbers, 1))
+    path = tmp / "config.toml"
+    path.write_text(f"""
+[clinic]
+name = "Test Clinic"
+timezone = "America/New_York"
+
+[store]
+path = "{tmp / 'data' / 'cxinbox.db'}"
+
+[sms]
+base_url = "{provider.base_url}"
+account_sid = "{provider.account_sid}"
+verify_tls = false
+password_file = "{secret}"
+poll_seconds = {poll_seconds}
+overlap_seconds = {overlap_seconds}
+{number_tables}""")
+    return path

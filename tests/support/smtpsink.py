@@ -1,0 +1,328 @@
+"""A real SMTP server for tests: aiosmtpd on 127.0.0.1, TLS only, AUTH required.
+
+`SmtpSink(tls="implicit")` wraps every connection in TLS from the first byte (port 465
+style); `SmtpSink(tls="starttls")` speaks plain SMTP until STARTTLS, which it requires
+before AUTH and MAIL. The certificate comes from `make_tls_material` (a private CA), so a
+client that trusts only the system store must refuse it.
+
+Messages accepted with 250 after DATA land in `sink.messages` (envelope and bytes).
+Scripted answers let tests provoke failures: `sink.script_rcpt.append("450 4.2.0 busy")`
+answers the next RCPT with that line; `script_data` does the same for the end of DATA.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+from typing import Any, Self, cast
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+from tests.support.dovecot import make_tls_material
+
+from cxinbox.config import Config, load_config
+from cxinbox.service.inbox import InboxService
+from cxinbox.service.outbox import OutboxWorker
+from cxinbox.service.replies import ReplyService
+from cxinbox.service.sync import MailSync
+from cxinbox.store.db import Database
+
+HOST = "127.0.0.1"
+USER = "frontdesk@riverside-clinic.example"
+
+
+@dataclass(slots=True)
+class Captured:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+    login: str
+
+
+@dataclass(slots=True)
+class _Handler:
+    sink: SmtpSink
+
+    async def handle_RCPT(self, server: Any, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        with self.sink.lock:
+            if self.sink.script_rcpt:
+                return self.sink.script_rcpt.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        with self.sink.lock:
+            if self.sink.script_data:
+                return self.sink.script_data.pop(0)
+            content = envelope.original_content or b""
+            login = session.auth_data.login.decode() if isinstance(
+                session.auth_data, LoginPassword) else ""
+            self.sink.messages.append(Captured(str(envelope.mail_from), list(envelope.rcpt_tos),
+                                               bytes(content), login))
+            hook = self.sink.after_accept
+        if hook is not None:
+            hook()
+        return "250 2.0.0 Ok: queued"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+class SmtpSink:
+    """Start with `with SmtpSink(tmp_path) as sink:`; `sink.port`, `sink.ca_file`."""
+
+    def __init__(self, directory: Path, *, tls: str = "implicit", password: str = "s3cret-pw",
+                 user: str = USER, tls_dir: Path | None = None) -> None:
+        """`tls_dir`: reuse existing ca.pem/server.pem/server.key (e.g. the Dovecot
+        fixture's, so one account's ca_file trusts both its IMAP and SMTP server)."""
+        if tls not in ("implicit", "starttls"):
+            raise ValueError("tls must be implicit or starttls")
+        self.tls = tls
+        self.user = user
+        self.password = password
+        if tls_dir is None:
+            self.dir = directory / f"smtp-tls-{tls}"
+            make_tls_material(self.dir)
+        else:
+            self.dir = tls_dir
+        self.ca_file = self.dir / "ca.pem"
+        self.messages: list[Captured] = []
+        self.script_rcpt: list[str] = []
+        self.script_data: list[str] = []
+        self.after_accept: Callable[[], None] | None = None
+        self.auth_failures = 0
+        self.lock = threading.Lock()
+        self.port = 0
+        self._controller: Controller | None = None
+
+    def _server_context(self) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(str(self.dir / "server.pem"), str(self.dir / "server.key"))
+        return ctx
+
+    def _authenticate(self, server: Any, session: Session, envelope: Envelope, mechanism: str,
+                      auth_data: Any) -> AuthResult:
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.user
+              and auth_data.password.decode() == self.password)
+        if not ok:
+            self.auth_failures += 1
+        return AuthResult(success=ok, handled=False, auth_data=auth_data)
+
+    def start(self) -> SmtpSink:
+        ctx = self._server_context()
+        last: Exception | None = None
+        for _ in range(5):
+            self.port = _free_port()
+            kwargs: dict[str, Any] = {
+                "hostname": HOST, "port": self.port, "authenticator": self._authenticate,
+                "ready_timeout": 10.0,
+            }
+            if self.tls == "implicit":
+                # aiosmtpd only counts STARTTLS as TLS for AUTH; here every byte is TLS.
+                kwargs["ssl_context"] = ctx
+                kwargs["auth_require_tls"] = False
+            else:
+                kwargs["tls_context"] = ctx
+                kwargs["require_starttls"] = True
+                kwargs["auth_require_tls"] = True
+            controller = Controller(_Handler(self), **kwargs)
+            try:
+                controller.start()
+            except (OSError, RuntimeError) as exc:  # port taken between probe and bind
+                last = exc
+                continue
+            self._controller = controller
+            return self
+        raise RuntimeError(f"SMTP sink did not start: {last}")
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def message_ids(self) -> list[str]:
+        """Message-ID of every accepted message, in arrival order."""
+        from email import message_from_bytes
+        from email.policy import default
+
+        out = []
+        with self.lock:
+            captured = list(self.messages)
+        for m in captured:
+            msg = message_from_bytes(m.data, policy=default)
+            out.append(str(msg.get("Message-ID", "")).strip())
+        return out
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.messages) >= count:
+                    return True
+            time.sleep(0.02)
+        return False
+
+
+def write_reply_config(tmp: Path, server: Any, sink: SmtpSink, *, undo_seconds: int = 0,
+                       folders: tuple[str, ...] = ("INBOX",), smtp: bool = True,
+                       extra: str = "", max_attempts: int = 5,
+                       sender_with_staff_name: bool = True) -> Path:
+    """A config for one account on the Dovecot fixture that replies through `sink`.
+
+    The sink must share Dovecot's TLS material (`SmtpSink(..., tls_dir=server.root / "tls")`)
+    because an account has one ca_file for both servers.
+    """
+    secret = tmp / "appointments.pass"
+    secret.write_text(server.password + "\n")
+    secret.chmod(0o600)
+    folder_list = ", ".join(f'"{f}"' for f in folders)
+    smtp_lines = (f'''smtp_host = "127.0.0.1"
+smtp_port = {sink.port}
+smtp_tls = "{sink.tls}"''' if smtp else "")
+    text = f'''
+[clinic]
+name = "Riverside Clinic"
+timezone = "America/New_York"
+phone = "555-0100"
+
+[store]
+path = "{tmp / 'data' / 'cxinbox.db'}"
+
+[sync]
+batch_size = 100
+socket_timeout_s = 10
+connect_timeout_s = 5
+reconnect_max_s = 2
+
+[outbox]
+undo_seconds = {undo_seconds}
+max_attempts = {max_attempts}
+max_backoff_seconds = 60
+
+[[accounts]]
+name = "appointments"
+host = "127.0.0.1"
+port = {server.imaps_port}
+tls = "implicit"
+ca_file = "{server.ca_file}"
+username = "{server.user}"
+address = "appointments@riverside-clinic.example"
+display_name = "Riverside Clinic"
+signature = "Riverside Clinic front desk\\n555-0100"
+sender_with_staff_name = {"true" if sender_with_staff_name else "false"}
+folders = [{folder_list}]
+password_file = "{secret}"
+{smtp_lines}
+
+[[staff]]
+os_user = "mgarcia"
+name = "Maria Garcia"
+role = "supervisor"
+
+[[staff]]
+os_user = "tnguyen"
+name = "Tom Nguyen"
+role = "agent"
+
+[[compose.canned]]
+name = "results-ready"
+subject = "Your results are ready"
+body = """
+Hello {{patient_name}},
+
+Your results are ready. Please call us at {{clinic_phone}} about {{test_name}}.
+
+{{staff_name}}, {{clinic_name}}
+"""
+{extra}
+'''
+    path = tmp / "config.toml"
+    path.write_text(text)
+    return path
+
+
+# -- a whole front desk for the outbox tests ----------------------------------------------
+
+PATIENT = "jane.doe@patients.example"
+OWN = "appointments@riverside-clinic.example"
+
+
+def patient_mail(subject: str = "Reschedule my appointment", *, message_id: str = "p1@patients.example",
+                 body: str = "Hello, can I move my appointment to Friday?\n\nJane",
+                 sender: str = f"Jane Doe <{PATIENT}>", extra: str = "",
+                 date: str = "Mon, 06 Jan 2025 09:15:00 -0500") -> bytes:
+    text = (f"From: {sender}\r\nTo: Riverside Clinic <{OWN}>\r\n"
+            f"Subject: {subject}\r\nDate: {date}\r\nMessage-ID: <{message_id}>\r\n"
+            f"{extra}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            f"{body.replace(chr(10), chr(13) + chr(10))}\r\n")
+    return text.encode("utf-8")
+
+
+@dataclass
+class Desk:
+    """Everything one test needs, wired to the real servers."""
+
+    tmp: Path
+    server: Any
+    sink: SmtpSink
+    config_path: Path
+    config: Config
+    db: Database
+    inbox: InboxService
+    replies: ReplyService
+    worker: OutboxWorker
+
+    def sync(self) -> None:
+        engine = MailSync(self.db, self.config, lambda a: self.server.password)
+        try:
+            engine.sync_once()
+        finally:
+            engine.close()
+
+    def as_user(self, actor: str) -> ReplyService:
+        return ReplyService(InboxService(self.db, self.config, actor))
+
+    def conv_id(self) -> int:
+        row = self.db.conn.execute("SELECT id FROM conversations ORDER BY id LIMIT 1").fetchone()
+        return int(row[0])
+
+    def item(self, item_id: int) -> Any:
+        return self.replies.outbox_item(item_id)
+
+
+def make_desk(tmp: Path, server: Any, *, tls: str = "implicit", undo_seconds: int = 0,
+              folders: tuple[str, ...] = ("INBOX",), smtp: bool = True,
+              max_attempts: int = 5) -> Desk:
+    sink = SmtpSink(tmp, tls=tls, user=server.user, password=server.password,
+                    tls_dir=server.root / "tls").start()
+    path = write_reply_config(tmp, server, sink, undo_seconds=undo_seconds, folders=folders,
+                              smtp=smtp, max_attempts=max_attempts)
+    config = load_config(path)
+    db = Database(config.db_path)
+    inbox = InboxService(db, config, "mgarcia")
+    worker = OutboxWorker(db, config)
+    return Desk(tmp, server, sink, path, config, db, inbox, ReplyService(inbox, worker=worker),
+                worker)
+
+
+def parsed(raw: bytes) -> EmailMessage:
+    return cast(EmailMessage, message_from_bytes(raw, policy=default))

@@ -1,0 +1,134 @@
+"""SMS replies through the outbox, against the local provider speaking the Twilio REST API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from tests.support.smsprovider import SmsProvider, write_sms_config
+
+from cxinbox.api.errors import BadRequest
+from cxinbox.config import Config, load_config
+from cxinbox.service.inbox import InboxService
+from cxinbox.service.outbox import CRASH_ENV, OutboxWorker
+from cxinbox.service.replies import ReplyService
+from cxinbox.service.sms_sync import SmsPoller
+from cxinbox.store.db import Database
+
+CLINIC = "+15550100100"
+ANN = "+15557654321"
+_REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Env:
+    provider: SmsProvider
+    config_path: Path
+    config: Config
+    db: Database
+    replies: ReplyService
+    worker: OutboxWorker
+
+    def conversation(self) -> int:
+        poller = SmsPoller(self.db, self.config)
+        try:
+            poller.poll_once()
+        finally:
+            poller.close()
+        return int(self.db.conn.execute("SELECT id FROM conversations WHERE channel = 'sms'"
+                                        ).fetchone()[0])
+
+    def queue(self, text: str) -> int:
+        draft = self.replies.start_draft(self.conversation())
+        assert draft.mode == "sms" and draft.to == (ANN,) and draft.account == CLINIC
+        self.replies.save_draft(draft.id, text)
+        return self.replies.send(draft.id).id
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Env]:
+    with SmsProvider(numbers=[CLINIC]) as provider:
+        path = write_sms_config(tmp_path, provider, [CLINIC])
+        with path.open("a") as handle:
+            handle.write("\n[outbox]\nundo_seconds = 0\n")
+        config = load_config(path)
+        db = Database(config.db_path)
+        worker = OutboxWorker(db, config)
+        provider.inject_inbound(ANN, CLINIC, "Can I come at 3?")
+        yield Env(provider, path, config, db,
+                  ReplyService(InboxService(db, config, "maria"), worker=worker), worker)
+        db.close()
+
+
+def test_sms_reply_is_sent_once_and_joins_the_conversation(env: Env) -> None:
+    item_id = env.queue("Yes, 3pm is fine.")
+    assert env.worker.process_due() == 1
+    out = env.provider.outbound()
+    assert [(m.from_, m.to, m.body) for m in out] == [(CLINIC, ANN, "Yes, 3pm is fine.")]
+    view = env.replies.outbox_item(item_id)
+    assert view.state == "sent" and view.provider_id == out[0].sid and view.sent_copy == ""
+    conv = env.db.conn.execute("SELECT id, first_response_at FROM conversations").fetchone()
+    assert conv[1] is not None
+    detail = InboxService(env.db, env.config, "maria").get_conversation(conv[0],
+                                                                       record_view=False)
+    assert [(m.direction, m.body) for m in detail.messages][-1] == ("out", "Yes, 3pm is fine.")
+    # The poller later lists our own text: stored once, not twice.
+    env.conversation()
+    assert len(InboxService(env.db, env.config, "maria").get_conversation(
+        conv[0], record_view=False).messages) == 2
+
+
+def test_opted_out_number_cannot_be_texted(env: Env) -> None:
+    env.provider.inject_inbound(ANN, CLINIC, "STOP")
+    conv = env.conversation()
+    draft = env.replies.start_draft(conv)
+    env.replies.save_draft(draft.id, "Reminder")
+    with pytest.raises(BadRequest, match="opted out"):
+        env.replies.send(draft.id)
+    assert env.provider.outbound() == []
+
+
+@pytest.mark.parametrize("kind", ["500", "drop"])
+def test_unknown_outcome_asks_the_provider_then_sends_once(env: Env, kind: str) -> None:
+    item_id = env.queue("See you at 3.")
+    env.provider.fail_next(1, kind)
+    env.worker.process_due()
+    view = env.replies.outbox_item(item_id)
+    assert view.state in ("queued", "sent"), view
+    env.worker.process_due()
+    assert env.replies.outbox_item(item_id).state == "sent"
+    assert [m.body for m in env.provider.outbound()] == ["See you at 3."]
+
+
+def test_rejected_text_fails_with_the_reason(env: Env) -> None:
+    item_id = env.queue("Hello")
+    env.provider.opted_out.add((ANN, CLINIC))  # the provider knows a STOP we have not seen
+    env.worker.process_due()
+    view = env.replies.outbox_item(item_id)
+    assert view.state == "failed" and "21610" in view.last_error
+
+
+def test_crash_after_the_provider_accepted_recovers_without_resending(env: Env) -> None:
+    item_id = env.queue("Crash-safe hello")
+    script = ("import sys\nfrom cxinbox.config import load_config\n"
+              "from cxinbox.service.outbox import OutboxWorker\n"
+              "from cxinbox.store.db import Database\n"
+              "c = load_config(sys.argv[1]); print(OutboxWorker(Database(c.db_path), c)"
+              ".process_due())\n")
+    envvars = dict(os.environ, PYTHONPATH=str(_REPO / "src"), **{CRASH_ENV: "after-data"})
+    first = subprocess.run([sys.executable, "-c", script, str(env.config_path)], env=envvars,
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert first.returncode == -signal.SIGKILL, first.stderr
+    assert len(env.provider.outbound()) == 1
+    assert env.replies.outbox_item(item_id).phase == "data-started"
+    # Restart: the provider is asked, finds our text, and it is recorded, not re-sent.
+    assert OutboxWorker(env.db, env.config).process_due() == 1
+    view = env.replies.outbox_item(item_id)
+    assert view.state == "sent" and view.provider_id == env.provider.outbound()[0].sid
+    assert len(env.provider.outbound()) == 1

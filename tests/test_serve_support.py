@@ -1,0 +1,114 @@
+"""Helpers for the `cxinbox serve` tests (no tests here): a real server in a subprocess.
+
+Sockets live in a short directory under /tmp: a Unix socket path must fit in 108 bytes,
+and pytest's tmp_path often does not.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Self
+
+from cxinbox.api.socket_client import probe
+
+ME = pwd.getpwuid(os.getuid()).pw_name
+SRC = str(Path(__file__).resolve().parent.parent / "src")
+
+
+@contextmanager
+def socket_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="cxs-", dir="/tmp"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def write_config(directory: Path, sock: Path, staff: dict[str, str],
+                 bulk_limit: int | None = None, name: str = "config.toml") -> Path:
+    """A config with a roster (`staff`: OS login -> role) and the socket at `sock`."""
+    lines = ["[clinic]", 'timezone = "UTC"', "", "[store]",
+             f'path = "{directory / "data" / "cxinbox.db"}"', "", "[server]",
+             f'socket = "{sock}"']
+    if bulk_limit is not None:
+        lines.append(f"bulk_limit = {bulk_limit}")
+    lines.append("")
+    for user, role in staff.items():
+        lines += ["[[staff]]", f'os_user = "{user}"', f'name = "{user.title()} Desk"',
+                  f'role = "{role}"', ""]
+    path = directory / name
+    path.write_text("\n".join(lines))
+    return path
+
+
+def env() -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if k not in ("CXINBOX_LOCAL", "CXINBOX_CONFIG")}
+    out["PYTHONPATH"] = SRC + os.pathsep + out.get("PYTHONPATH", "")
+    return out
+
+
+def cx(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cxinbox", *args], capture_output=True,
+                          text=True, input=stdin, env=env(), timeout=60, check=False)
+
+
+class Server:
+    """`cxinbox serve` as a child process; its stderr (the log) is kept in a file."""
+
+    def __init__(self, config: Path, sock: Path) -> None:
+        self.config = config
+        self.sock = sock
+        self.log_path = config.parent / f"serve-{time.monotonic_ns()}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 15.0) -> Self:
+        log = open(self.log_path, "wb")  # noqa: SIM115 - the child writes it until stopped
+        self.proc = subprocess.Popen([sys.executable, "-m", "cxinbox", "serve", "--config",
+                                      str(self.config)], stdout=log, stderr=log, env=env())
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"serve exited {self.proc.returncode}: {self.log}")
+            if "listening on" in self.log:
+                return self
+            time.sleep(0.05)
+        raise AssertionError(f"serve did not start: {self.log}")
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def connections(self) -> int:
+        return self.log.count(" connected (pid ")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.proc.wait(timeout=20)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.stop(signal.SIGKILL)
+
+
+def answering(sock: Path) -> bool:
+    found = probe(sock, timeout=1.0)
+    if found is None:
+        return False
+    found[1].close()
+    return True

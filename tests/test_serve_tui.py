@@ -1,0 +1,144 @@
+"""Two TUIs (Pilot) on one server, and the in-process change feed the TUI also uses.
+
+The server runs in a thread of this process here (the demo clinic's config is an object,
+not a file); clients still reach it only through the Unix socket, identified by
+SO_PEERCRED like any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.test_serve_support import ME, socket_dir
+from tests.test_tui_support import Inbox, make_inbox, wait_for, wait_rows
+
+from cxinbox.api.interface import InProcessAPI
+from cxinbox.api.socket_client import SocketAPI, probe
+from cxinbox.api.socket_server import InboxServer
+from cxinbox.config import Config, ServerConfig, StaffMember
+from cxinbox.service.inbox import InboxService
+from cxinbox.store.db import append_event
+from cxinbox.tui.app import CxInboxApp
+from cxinbox.tui.screens.prompt import PromptScreen
+
+
+@dataclasses.dataclass
+class Running:
+    config: Config
+    sock: Path
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Inbox:
+    return make_inbox(tmp_path, conversations=120)
+
+
+@pytest.fixture
+def server(inbox: Inbox) -> Iterator[Running]:
+    with socket_dir() as directory:
+        sock = directory / "s.sock"
+        config = dataclasses.replace(
+            inbox.demo.config, server=ServerConfig(socket=sock),
+            staff=(*inbox.demo.config.staff,
+                   StaffMember(os_user=ME, name="Front Desk", role="admin")))
+        srv = InboxServer(inbox.db, config, sock)
+        ready = threading.Event()
+        loops: list[asyncio.AbstractEventLoop] = []
+
+        async def main() -> None:
+            loops.append(asyncio.get_running_loop())
+            await srv.run(ready.set)
+
+        thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
+        thread.start()
+        assert ready.wait(10)
+        try:
+            yield Running(config, sock)
+        finally:
+            loops[0].call_soon_threadsafe(srv.stop)
+            thread.join(10)
+
+
+def _app(inbox: Inbox, running: Running) -> CxInboxApp:
+    found = probe(running.sock)
+    assert found is not None
+    return CxInboxApp(SocketAPI(running.sock, *found), running.config, clock=inbox.clock,
+                      calm=True, poll_interval=0.05, idle_lock_s=0,
+                      mailboxes=inbox.demo.mailboxes)
+
+
+async def test_two_tuis_see_each_others_tag_change(inbox: Inbox, server: Running) -> None:
+    app_a, app_b = _app(inbox, server), _app(inbox, server)
+    async with app_a.run_test(size=(120, 40)) as pa, app_b.run_test(size=(120, 40)) as pb:
+        await wait_rows(pa, app_a)
+        await wait_rows(pb, app_b)
+        target = app_a.conversation_list.selected
+        assert target is not None and app_a.me == ME
+        conv = target.id
+        await pb.pause(0.3)  # B's first long poll is waiting
+        for tag in ("callback-needed", "billing-check"):
+            await pa.press("t")
+            assert isinstance(app_a.screen, PromptScreen)
+            await pa.press(*tag, "enter")
+            started = time.monotonic()
+
+            def b_shows(tag: str = tag) -> bool:
+                row = app_b.conversation_list.summary_for(conv)
+                return row is not None and tag in row.tags
+
+            await wait_for(pb, b_shows, timeout=5.0, what=f"B sees {tag}")
+            assert time.monotonic() - started < 1.0, time.monotonic() - started
+            await wait_for(pa, lambda tag=tag: (row := app_a.conversation_list.summary_for(
+                conv)) is not None and tag in row.tags, what="A shows its own tag")
+        events = await app_b.api.events_since(0, 100_000)
+        assert [e.actor for e in events if e.action == "conversation.tag"][-2:] == [ME, ME]
+
+
+# -- the in-process transport's change feed ----------------------------------------------------
+
+
+async def test_in_process_wait_events_semantics(inbox: Inbox) -> None:
+    api = InProcessAPI(InboxService(inbox.db, inbox.demo.config, ME))
+    head = await api.last_event_seq()
+    started = time.monotonic()
+    quiet = await api.wait_events(head, 0.3)
+    assert quiet.events == () and quiet.head == head
+    assert 0.25 < time.monotonic() - started < 1.5
+    earlier = await api.wait_events(head - 2, 5.0)  # already there: answered at once
+    assert [e.seq for e in earlier.events] == [head - 1, head]
+
+    # A write by a background thread that tells nobody is still seen within a tick.
+    def background_write() -> None:
+        time.sleep(0.2)
+        with inbox.db.write() as conn:
+            append_event(conn, "sync", "mail.received", "appointments/INBOX", {"count": 1})
+
+    thread = threading.Thread(target=background_write)
+    started = time.monotonic()
+    thread.start()
+    changes = await api.wait_events(head, 5.0)
+    thread.join()
+    assert [e.action for e in changes.events] == ["mail.received"]
+    assert time.monotonic() - started < 0.2 + 0.5
+    # Its own writes wake it at once.
+    waiting = asyncio.create_task(api.wait_events(changes.head, 5.0))
+    await asyncio.sleep(0.05)
+    other = InProcessAPI(InboxService(inbox.db, inbox.demo.config, "maria"))
+    started = time.monotonic()
+    await other.tag(1, ["x"], [])
+    assert [e.action for e in (await waiting).events] == ["conversation.tag"]
+    assert time.monotonic() - started < 0.5
+    # Presence in-process is just "you".
+    version = changes.presence_version
+    await api.set_presence(4, composing=True)
+    moved = await api.wait_events(10**9, 5.0, version)
+    assert moved.events == () and moved.presence_version != version
+    assert [(p.os_user, p.conv_id, p.composing) for p in await api.presence()] == \
+        [(ME, 4, True)]
+    assert await api.online() == [ME]

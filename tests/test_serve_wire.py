@@ -1,0 +1,98 @@
+"""The socket's JSON encoding: values and errors come back as what was sent."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+
+import pytest
+
+from cxinbox.api import wire
+from cxinbox.api.errors import ApiError, BadQuery, Forbidden, NotFound, ServerUnavailable
+from cxinbox.api.interface import InboxAPI, InProcessAPI, api_methods
+from cxinbox.api.types import (
+    AttachmentView,
+    Changes,
+    ConversationDetail,
+    ConversationSummary,
+    Event,
+    MessageView,
+    NoteView,
+    Presence,
+)
+from cxinbox.service.inbox import BulkChange, BulkResult
+
+
+def roundtrip(value: object) -> object:
+    return wire.loads(wire.dumps({"v": wire.encode(value)}))["v"]
+
+
+def _summary() -> ConversationSummary:
+    return ConversationSummary(
+        id=7, subject="Re: [/urgent] results", from_name="Jane", from_addr="j@x.example",
+        channel="email", mailbox="results", status="open", assignee=None, priority="high",
+        tags=("lab", "billing"), created_at=1, last_message_at=2, last_inbound_at=None,
+        first_response_at=None, snoozed_until=None, message_count=1, unread_count=1,
+        has_attachment=True)
+
+
+def test_api_values_roundtrip_exactly() -> None:
+    detail = ConversationDetail(
+        _summary(),
+        (MessageView(1, "email", "in", "s", "Jane", "j@x.example", ("a <a@x>",), (), 5,
+                     "body\n", (AttachmentView("r.pdf", "application/pdf", 10, "2"),), "",
+                     False),),
+        (NoteView(3, "maria", "call back", 9),))
+    changes = Changes((Event(1, 2, "sync", "mail.received", "a/INBOX",
+                             {"count": 1, "$": "not a tag", "nested": [1, {"$": 2}]}),),
+                      head=1, presence_version=4)
+    bulk = BulkResult("tag", "tag:x", False, (BulkChange(1, "s", [], ["x"]),), (2, 3))
+    values: list[object] = [
+        detail, changes, bulk, Presence("root", "Root", None, False, 5),
+        ("name.pdf", "application/pdf", b"\x00\xff%PDF"),
+        datetime(2025, 3, 4, 15, 0, tzinfo=UTC), date(2025, 3, 4),
+        {1: "int key"}, frozenset({"a"}), {"b"}, [None, True, 1.5, "x"],
+    ]
+    for value in values:
+        back = roundtrip(value)
+        assert back == value and type(back) is type(value)
+    assert roundtrip(bulk).to_dict() == bulk.to_dict()  # type: ignore[attr-defined]
+
+
+def test_enums_and_unknown_types() -> None:
+    class Colour(enum.Enum):
+        RED = "red"
+
+    with pytest.raises(wire.WireError):  # a local class is not importable by name
+        roundtrip(Colour.RED)
+    with pytest.raises(TypeError):
+        wire.encode(object())
+    for name in ("os:system", "subprocess:Popen", "cxinbox.api.types:nope", "x"):
+        with pytest.raises(wire.WireError):
+            wire.loads(b'{"v": {"$": "%s", "f": {}}}' % name.encode())
+    with pytest.raises(wire.WireError):  # importable, in an allowed module, not a value type
+        wire.loads(b'{"v": {"$": "cxinbox.service.inbox:InboxService", "f": {}}}')
+    with pytest.raises(wire.WireError):
+        wire.loads(b"[1, 2]")
+
+
+def test_errors_come_back_as_the_same_class() -> None:
+    for exc in (NotFound("no conversation #9"), Forbidden("nope"),
+                BadQuery("bad term", "   ^^^"), ServerUnavailable("gone")):
+        back = wire.decode_error(wire.loads(wire.dumps({"e": wire.encode_error(exc)}))["e"])
+        assert type(back) is type(exc) and str(back) == str(exc)
+        assert back.exit_code == exc.exit_code
+    back = wire.decode_error(wire.encode_error(BadQuery("bad", "  ^")))
+    assert isinstance(back, BadQuery) and back.detail == "  ^"
+    unknown = wire.decode_error({"type": "elsewhere:Weird", "message": "m", "exit_code": 9})
+    assert type(unknown) is ApiError and unknown.exit_code == 9 and str(unknown) == "m"
+
+
+def test_the_protocol_names_every_method_the_transports_carry() -> None:
+    methods = api_methods()
+    assert {"list_conversations", "wait_events", "bulk_tag", "audit", "set_presence",
+            "presence", "online", "record_export"} <= methods
+    for name in methods:  # the in-process transport implements every one of them
+        assert callable(getattr(InProcessAPI, name)), name
+    assert "actor" not in methods and not any(m.startswith("_") for m in methods)
+    assert set(methods) <= set(dir(InboxAPI))

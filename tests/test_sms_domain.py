@@ -1,0 +1,177 @@
+"""Pure SMS rules: segment maths, encoding detection, keywords, E.164 normalisation."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxinbox.domain.sms import (
+    GSM7,
+    UCS2,
+    Keyword,
+    PhoneNumberError,
+    country_code_of,
+    normalize_number,
+    parse_keyword,
+    segments,
+)
+
+# GSM 03.38 written out independently of the module under test: code point -> septet(s).
+_BASIC_ROWS = [
+    "@£$¥èéùìòÇ\nØø\rÅå", "Δ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ", " !\"#¤%&'()*+,-./", "0123456789:;<=>?",
+    "¡ABCDEFGHIJKLMNO", "PQRSTUVWXYZÄÖÑÜ§", "¿abcdefghijklmno", "pqrstuvwxyzäöñüà",
+]
+GSM_BASIC = {ch: i for i, ch in enumerate("".join(_BASIC_ROWS)) if ch != "\x1b"}
+GSM_EXT = {"\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F, "[": 0x3C, "~": 0x3D,
+           "]": 0x3E, "|": 0x40, "€": 0x65}
+
+
+def encode_gsm(text: str) -> list[list[int]] | None:
+    """Septets per character (escape + code for the extension table), None if not GSM-7."""
+    out = []
+    for ch in text:
+        if ch in GSM_BASIC:
+            out.append([GSM_BASIC[ch]])
+        elif ch in GSM_EXT:
+            out.append([0x1B, GSM_EXT[ch]])
+        else:
+            return None
+    return out
+
+
+def encode_ucs2(text: str) -> list[bytes]:
+    return [ch.encode("utf-16-be") for ch in text]
+
+
+def split(units: list[int], single: int, multi: int) -> int:
+    """Segments a sender needs: unit sizes per character, never splitting a character."""
+    total = sum(units)
+    if total == 0:
+        return 0
+    if total <= single:
+        return 1
+    count, fill = 1, 0
+    for u in units:
+        if fill + u > multi:
+            count, fill = count + 1, 0
+        fill += u
+    return count
+
+
+@pytest.mark.parametrize(("text", "encoding", "used", "count", "left"), [
+    ("", GSM7, 0, 0, 160),
+    ("Hello", GSM7, 5, 1, 155),
+    ("a" * 160, GSM7, 160, 1, 0),
+    ("a" * 161, GSM7, 161, 2, 145),
+    ("a" * 306, GSM7, 306, 2, 0),
+    ("a" * 307, GSM7, 307, 3, 152),
+    ("€", GSM7, 2, 1, 158),                     # extension table: two septets
+    ("€" * 80, GSM7, 160, 1, 0),
+    ("€" * 81, GSM7, 162, 2, 143),             # a pair never straddles the 153 boundary
+    ("a" * 152 + "€" + "a" * 7, GSM7, 161, 2, 144),  # the € moves whole into segment 2
+    ("Café à 10h? Ñandù §", GSM7, 19, 1, 141),  # accents in the basic table stay GSM-7
+    ("ç", UCS2, 1, 1, 69),                      # lower-case ç is not in the basic table
+    ("Zażółć", UCS2, 6, 1, 64),
+    ("ł" * 70, UCS2, 70, 1, 0),
+    ("ł" * 71, UCS2, 71, 2, 63),
+    ("ł" * 134, UCS2, 134, 2, 0),
+    ("ł" * 135, UCS2, 135, 3, 66),
+    ("😀" * 35, UCS2, 70, 1, 0),               # astral characters are two UTF-16 units
+    ("😀" * 36, UCS2, 72, 2, 61),
+    ("a" * 66 + "😀", UCS2, 68, 1, 2),
+    ("a" * 69 + "😀", UCS2, 71, 2, 63),
+    ("a" * 66 + "😀" + "a" * 10, UCS2, 78, 2, 55),  # surrogate pair kept whole in segment 2
+])
+def test_segment_table(text: str, encoding: str, used: int, count: int, left: int) -> None:
+    info = segments(text)
+    assert (info.encoding, info.chars_used, info.segments, info.remaining_in_segment) == \
+        (encoding, used, count, left)
+
+
+_ALPHABET = st.sampled_from(sorted(GSM_BASIC) + sorted(GSM_EXT) + list("çłßü€😀中ñ✓"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(alphabet=_ALPHABET, max_size=500),
+                 st.text(alphabet=st.sampled_from(sorted(GSM_BASIC) + sorted(GSM_EXT)),
+                         max_size=500),
+                 st.text(max_size=300)))
+def test_segments_never_under_count(text: str) -> None:
+    info = segments(text)
+    gsm = encode_gsm(text)
+    if gsm is not None:
+        assert info.encoding == GSM7
+        units = [len(c) for c in gsm]
+        single, multi = 160, 153
+    else:
+        assert info.encoding == UCS2
+        units = [len(b) // 2 for b in encode_ucs2(text)]
+        single, multi = 70, 67
+    assert info.chars_used == sum(units)
+    needed = split(units, single, multi)
+    assert info.segments >= needed  # never under-counts
+    assert info.segments == needed  # and does not over-count either
+    capacity = single if info.segments <= 1 else multi
+    assert 0 <= info.remaining_in_segment <= capacity
+    if info.segments > 1:  # all segments together carry the encoded text
+        assert sum(units) <= info.segments * multi
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("STOP", Keyword.STOP), ("stop", Keyword.STOP), ("  Stop \n", Keyword.STOP),
+    ("STOPALL", Keyword.STOP), ("unsubscribe", Keyword.STOP), ("Cancel", Keyword.STOP),
+    ("END", Keyword.STOP), ("quit", Keyword.STOP),
+    ("START", Keyword.START), ("yes", Keyword.START), ("Unstop", Keyword.START),
+    ("HELP", Keyword.HELP), ("info", Keyword.HELP),
+    ("please stop", None), ("STOP!", None), ("stop texting me", None), ("", None),
+    ("STOP STOP", None), ("S T O P", None),
+])
+def test_keywords(body: str, expected: Keyword | None) -> None:
+    assert parse_keyword(body) is expected
+
+
+@pytest.mark.parametrize(("typed", "default", "expected"), [
+    ("(555) 123-4567", "+15550100100", "+15551234567"),
+    ("555.123.4567", "+15550100100", "+15551234567"),
+    ("1-555-123-4567", "+15550100100", "+15551234567"),
+    ("+1 555 123 4567", "+15550100100", "+15551234567"),
+    ("011 44 20 7946 0958", "+15550100100", "+442079460958"),
+    ("tel:+15551234567", "+15550100100", "+15551234567"),
+    ("020 7946 0958", "+442079460000", "+442079460958"),
+    ("0044 20 7946 0958", "+31201234567", "+442079460958"),
+    ("06 12345678", "+31201234567", "+31612345678"),
+    ("06 1234 5678", "31", "+31612345678"),
+    ("06 1234 5678", "+390612345678", "+390612345678"),  # Italy keeps the leading 0
+    ("8 912 345 67 89", "+74951234567", "+79123456789"),  # Russia's trunk prefix is 8
+    ("+49 (0)30 1234567".replace("(0)", ""), "+15550100100", "+49301234567"),
+])
+def test_normalize_number(typed: str, default: str, expected: str) -> None:
+    assert normalize_number(typed, default) == expected
+
+
+@pytest.mark.parametrize(("typed", "default", "fragment"), [
+    ("", "+15550100100", "no phone number"),
+    ("call me", "+15550100100", "letters"),
+    ("555-1234", "+15550100100", "10 digits"),
+    ("(055) 123-4567", "+15550100100", "area code"),
+    ("+1 555", "+15550100100", "7 to 15 digits"),
+    ("+1234567890123456", "+15550100100", "7 to 15 digits"),
+    ("+44 20 79x6", "+15550100100", "only digits"),
+    ("\x1b[31m5551234567", "+15550100100", "letters"),
+])
+def test_normalize_number_rejects(typed: str, default: str, fragment: str) -> None:
+    with pytest.raises(PhoneNumberError) as info:
+        normalize_number(typed, default)
+    message = str(info.value)
+    assert fragment in message
+    assert "\n" not in message and "\x1b" not in message
+
+
+@pytest.mark.parametrize(("number", "code"), [
+    ("+15550100100", "1"), ("+74951234567", "7"), ("+442079460958", "44"),
+    ("+31201234567", "31"), ("+353112345678", "353"), ("+97141234567", "971"),
+    ("+8613812345678", "86"), ("+8521234567", "852"),
+])
+def test_country_code_of(number: str, code: str) -> None:
+    assert country_code_of(number) == code

@@ -1,0 +1,165 @@
+"""The TUI's answering and team features, driven by keys (Textual Pilot) on the demo inbox.
+
+Real store, real service, real outbox rows; only the terminal is simulated. The demo's
+mailboxes carry an SMTP host, so a reply is queued exactly as in production (the sending
+itself is covered against a real SMTP server in test_outbox_*).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.test_tui_support import ME, make_app, make_inbox, screen_text, wait_for, wait_rows
+from textual.widgets import TextArea
+
+from cxinbox.api.interface import InProcessAPI
+from cxinbox.service.inbox import InboxService
+from cxinbox.tui.screens.choice import ChoiceScreen
+from cxinbox.tui.screens.compose import ComposeScreen, sms_meter
+
+
+async def _open_first_email(pilot: Any, app: Any) -> int:
+    await wait_rows(pilot, app)
+    for _ in range(40):
+        summary = app.conversation_list.selected
+        if summary is not None and summary.channel == "email":
+            break
+        await pilot.press("j")
+    summary = app.conversation_list.selected
+    assert summary is not None and summary.channel == "email"
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: app.thread.detail is not None
+                   and app.thread.detail.summary.id == summary.id, what="thread")
+    return int(summary.id)
+
+
+async def _composer(pilot: Any, app: Any, key: str = "r") -> ComposeScreen:
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen), what="composer")
+    screen = app.screen
+    assert isinstance(screen, ComposeScreen)
+    return screen
+
+
+async def test_reply_is_queued_and_u_takes_it_back(tmp_path: Path) -> None:
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        conv = await _open_first_email(pilot, app)
+        await _composer(pilot, app)
+        assert "Reply to" in screen_text(app) and f"#{conv}" in screen_text(app)
+        await pilot.press(*"Thanks, see you Monday.")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ComposeScreen), what="sent")
+        items = await inbox.api.outbox(conversation_id=conv)
+        assert [i.state for i in items] == ["queued"]
+        assert "Reply queued" in screen_text(app)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: "taken back" in screen_text(app), what="undo toast")
+        items = await inbox.api.outbox(conversation_id=conv)
+        assert [i.state for i in items] == ["cancelled"]
+        # the text is not lost: it is the author's draft again
+        drafts = await inbox.api.drafts_for(conv)
+        assert any("see you Monday" in d.body for d in drafts if d.author == ME)
+
+
+async def test_send_guard_stops_when_a_colleague_wrote_meanwhile(tmp_path: Path) -> None:
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        conv = await _open_first_email(pilot, app)
+        await _composer(pilot, app)
+        await pilot.press(*"We have booked you in.")
+        await pilot.pause(0.1)
+        InboxService(inbox.db, inbox.demo.config, "maria").add_note(
+            conv, "I already called her back and booked Tuesday")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="guard")
+        assert "note by maria" in screen_text(app).lower()
+        assert await inbox.api.outbox(conversation_id=conv) == []
+        await pilot.press("s")  # send anyway
+        await wait_for(pilot, lambda: not isinstance(app.screen, (ChoiceScreen, ComposeScreen)),
+                       what="sent anyway")
+        items = await inbox.api.outbox(conversation_id=conv)
+        assert [i.state for i in items] == ["queued"]
+
+
+async def test_canned_reply_asks_for_its_blanks(tmp_path: Path) -> None:
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_first_email(pilot, app)
+        screen = await _composer(pilot, app)
+        await pilot.press("ctrl+t")
+        await pilot.pause(0.2)
+        await pilot.press(*"confirmed")
+        await pilot.press("enter")
+        # {day} and {time} are not known: the composer asks for each
+        for answer in ("Monday", "9:30"):
+            await wait_for(pilot, lambda: "Fill in" in screen_text(app), what="blank prompt")
+            await pilot.press(*answer)
+            await pilot.press("enter")
+            await pilot.pause(0.1)
+        body = screen.query_one(TextArea)
+        await wait_for(pilot, lambda: "Monday at 9:30" in body.text, what="filled template")
+        assert "{" not in body.text
+
+
+async def test_a_colleague_composing_shows_on_the_list_and_thread(tmp_path: Path) -> None:
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        conv = await _open_first_email(pilot, app)
+        own: InProcessAPI = inbox.api.inner
+        maria = InProcessAPI(InboxService(inbox.db, inbox.demo.config, "maria"),
+                             feed=own._feed, board=own._board, session="maria-tui",
+                             display_name="Maria Lopez")
+        own._board.join("maria-tui", "maria", "Maria Lopez")
+        await maria.set_presence(conv, composing=True)
+        await wait_for(pilot, lambda: "Maria writing" in screen_text(app), what="list marker")
+        text = screen_text(app)
+        assert "Maria Lopez is writing a reply" in text
+        assert "Maria" in text.splitlines()[-2]  # status line: online
+        await maria.set_presence(None)
+        await wait_for(pilot, lambda: "Maria writing" not in screen_text(app), what="gone")
+
+
+async def test_a_mention_rings_and_toasts_for_the_mentioned_person(tmp_path: Path) -> None:
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    bells: list[int] = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        conv = await _open_first_email(pilot, app)
+        InboxService(inbox.db, inbox.demo.config, "maria").add_note(
+            conv, f"@{ME} can you call this patient back?")
+        await wait_for(pilot, lambda: "mentioned you" in screen_text(app), what="toast")
+        assert bells
+        await pilot.press("escape", "6")
+        await wait_for(pilot, lambda: app.conversation_list.loaded
+                       and app.conversation_list.total >= 1, what="mentions view")
+        assert app.conversation_list.summary_for(conv) is not None
+
+
+async def test_note_undo_retracts_it(tmp_path: Path) -> None:
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        conv = await _open_first_email(pilot, app)
+        await pilot.press("n")
+        await pilot.pause(0.1)
+        await pilot.press(*"wrong patient, sorry")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "note added" in screen_text(app), what="note")
+        await pilot.press("u")
+        await wait_for(pilot, lambda: "retracted" in screen_text(app), what="retract")
+        detail = await inbox.api.get_conversation(conv)
+        assert all("wrong patient" not in n.body for n in detail.notes)
+
+
+def test_sms_meter_counts_segments() -> None:
+    assert sms_meter("hello").startswith("1 SMS")
+    assert "GSM-7" in sms_meter("hello")
+    assert "UCS-2" in sms_meter("héllo ✓")
+    assert sms_meter("x" * 161).startswith("2 SMSes")
