@@ -117,12 +117,12 @@ async def test_a_colleague_composing_shows_on_the_list_and_thread(tmp_path: Path
                              display_name="Maria Lopez")
         own._board.join("maria-tui", "maria", "Maria Lopez")
         await maria.set_presence(conv, composing=True)
-        await wait_for(pilot, lambda: "Maria writing" in screen_text(app), what="list marker")
+        await wait_for(pilot, lambda: "[\u270eMaria]" in screen_text(app), what="list marker")
         text = screen_text(app)
         assert "Maria Lopez is writing a reply" in text
         assert "Maria" in text.splitlines()[-2]  # status line: online
         await maria.set_presence(None)
-        await wait_for(pilot, lambda: "Maria writing" not in screen_text(app), what="gone")
+        await wait_for(pilot, lambda: "\u270eMaria" not in screen_text(app), what="gone")
 
 
 async def test_a_mention_rings_and_toasts_for_the_mentioned_person(tmp_path: Path) -> None:

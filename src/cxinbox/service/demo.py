@@ -270,7 +270,8 @@ class DemoArrivals:
 def demo_config(timezone: str = "UTC") -> Config:
     """The demo clinic: its staff and a typical SLA (first reply within one business hour)."""
     return Config(
-        clinic=ClinicConfig(name=f"{CLINIC_NAME} (demo)", timezone=timezone),
+        clinic=ClinicConfig(name=f"{CLINIC_NAME} (demo)", timezone=timezone,
+                            phone="(555) 010-0100"),
         staff=tuple(StaffMember(os_user=s, name=STAFF_NAMES[s]) for s in STAFF),
         sla=SlaConfig(
             calendars=MappingProxyType({"clinic": MappingProxyType({"hours": CLINIC_HOURS})}),

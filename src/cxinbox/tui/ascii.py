@@ -90,6 +90,7 @@ class Glyphs:
     arrow_out: str
     folded: str
     older: str
+    writing: str = "\u270e"  # before a colleague's name: they are writing a reply here
 
     @staticmethod
     def for_mode(ascii_only: bool) -> Glyphs:
@@ -100,4 +101,5 @@ UNICODE_GLYPHS = Glyphs(unread="\u25cf", read=" ", ellipsis="\u2026", separator=
                         note="NOTE", attachment="\u2295", arrow_in="\u2190",
                         arrow_out="\u2192", folded="\u25b8", older="\u2191")
 ASCII_GLYPHS = Glyphs(unread="*", read=" ", ellipsis=".", separator=" | ", note="NOTE",
-                      attachment="+", arrow_in="<", arrow_out=">", folded=">", older="^")
+                      attachment="+", arrow_in="<", arrow_out=">", folded=">", older="^",
+                      writing="~")

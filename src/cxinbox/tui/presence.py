@@ -50,13 +50,13 @@ class PresenceBoard:
                 best[p.os_user] = p
         return sorted(best.values(), key=lambda p: (not p.composing, p.name))
 
-    def marker(self, conv_id: int) -> str:
-        """The short list-row marker: "Maria", "Maria writing", "Maria +1"."""
+    def marker(self, conv_id: int, pencil: str = "\u270e") -> str:
+        """The short list-row marker: "Maria" (viewing), "✎Maria" (writing), "✎Maria +1"."""
         here = self.at(conv_id)
         if not here:
             return ""
         lead = here[0]
-        text = first_name(lead.name) + (" writing" if lead.composing else "")
+        text = (pencil if lead.composing else "") + first_name(lead.name)
         if len(here) > 1:
             text += f" +{len(here) - 1}"
         return text
@@ -70,6 +70,6 @@ class PresenceBoard:
                  for p in self.at(conv_id)]
         return " · ".join(parts)
 
-    def markers(self) -> dict[int, str]:
+    def markers(self, pencil: str = "\u270e") -> dict[int, str]:
         ids = {p.conv_id for p in self._others() if p.conv_id is not None}
-        return {conv_id: self.marker(conv_id) for conv_id in ids}
+        return {conv_id: self.marker(conv_id, pencil) for conv_id in ids}

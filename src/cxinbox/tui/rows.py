@@ -128,9 +128,9 @@ def time_cells(summary: ConversationSummary, now: datetime,
 def render_row(summary: ConversationSummary, cols: Columns, styles: RowStyles,
                glyphs: Glyphs, times: tuple[str, str, str], me: str,
                presence: str = "") -> list[Segment]:
-    """One row. `presence` names a colleague who has it open ("Maria writing"): it goes
-    in front of the subject, in the at-risk style when they are writing, so two people do
-    not answer the same patient."""
+    """One row. `presence` names a colleague who has it open ("Maria", or "✎Maria" while
+    they write a reply): it goes in front of the subject, in the at-risk style when they
+    are writing, so two people do not answer the same patient."""
     sla_text, sla_state, age = times
     unread = summary.unread_count > 0
     text_style = styles.unread if unread else styles.base
@@ -156,10 +156,10 @@ def render_row(summary: ConversationSummary, cols: Columns, styles: RowStyles,
     subject = summary.subject
     subject_width = cols.subject
     if presence:
-        marker = fit(f"[{presence}]", min(cell_len(presence) + 2, max(0, cols.subject // 2)),
+        marker = fit(f"[{presence}]", min(cell_len(presence) + 2, max(6, cols.subject // 2)),
                      ell)
         if marker:
-            style = styles.at_risk if "writing" in presence else styles.paused
+            style = styles.at_risk if presence.startswith(glyphs.writing) else styles.paused
             out.append(Segment(marker, style))
             out.append(Segment(" "))
             subject_width = max(0, cols.subject - cell_len(marker) - 1)

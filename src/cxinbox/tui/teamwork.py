@@ -42,7 +42,7 @@ class TeamMixin:
 
     def _team_init(self: Any) -> None:
         self._board = PresenceBoard(self.me)
-        self._presence_version: int | None = None
+        self._presence_version: int | None = -1  # unknown: the first long poll reports it
         self._viewing: int | None = None
         self._composing: int | None = None
         self._drafts_line = ""
@@ -81,7 +81,7 @@ class TeamMixin:
 
     def _show_presence(self: Any) -> None:
         board = self._board
-        self.conversation_list.set_presence(board.markers())
+        self.conversation_list.set_presence(board.markers(self.glyphs.writing))
         self.status_line.set_online((self.me, *board.online()))
         self._refresh_side_lines()
 
