@@ -24,6 +24,7 @@ from imapclient.response_parser import parse_fetch_response
 from imapclient.util import to_unicode
 
 from cxinbox.channels.fetchparse import LITERAL_AT_END, body_item
+from cxinbox.channels.tls import client_context
 from cxinbox.domain.sanitize import clean_line
 
 _MAX_LINE = 1_000_000
@@ -70,15 +71,7 @@ class FetchedRaw:
 
 
 def tls_context(endpoint: Endpoint) -> ssl.SSLContext:
-    if not endpoint.verify_tls:
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        return ctx
-    cafile = str(endpoint.ca_file) if endpoint.ca_file else None
-    ctx = ssl.create_default_context(cafile=cafile)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    return ctx
+    return client_context(verify=endpoint.verify_tls, ca_file=endpoint.ca_file)
 
 
 def uid_set(uids: Iterable[int]) -> bytes:

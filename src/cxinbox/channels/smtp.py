@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cxinbox.channels.tls import client_context
 from cxinbox.config import is_loopback_host
 from cxinbox.domain.sanitize import clean_line
 
@@ -73,17 +74,10 @@ class SmtpReceipt:
 def tls_context(ep: SmtpEndpoint) -> ssl.SSLContext:
     """A verifying context; verification is off only for loopback (the config enforces it,
     this re-checks so no caller can switch it off for a real server)."""
-    if not ep.verify_tls:
-        if not is_loopback_host(ep.host):
-            raise SmtpTemporary(f"{ep.host}: refusing to skip certificate checks for a"
-                                " non-loopback server")
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        return ctx
-    ctx = ssl.create_default_context(cafile=str(ep.ca_file) if ep.ca_file else None)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    return ctx
+    if not ep.verify_tls and not is_loopback_host(ep.host):
+        raise SmtpTemporary(f"{ep.host}: refusing to skip certificate checks for a"
+                            " non-loopback server")
+    return client_context(verify=ep.verify_tls, ca_file=ep.ca_file)
 
 
 def _reply_text(resp: bytes | str) -> str:
