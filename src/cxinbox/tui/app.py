@@ -57,6 +57,7 @@ from cxinbox.tui.messages import (
     SearchDone,
     TriageDone,
     TriageFailed,
+    error_line,
 )
 from cxinbox.tui.palette import ActionsProvider
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
@@ -324,7 +325,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         except BadQuery as exc:
             self.post_message(PageFailed(generation, str(exc), True))
         except Exception as exc:  # noqa: BLE001 - shown on the status line, never a crash
-            self.post_message(PageFailed(generation, _one_line(exc), False))
+            self.post_message(PageFailed(generation, error_line(exc), False))
         else:
             self.post_message(PageLoaded(generation, page))
 
@@ -372,7 +373,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         except BadQuery as exc:
             self.post_message(SearchDone(seq, query, None, str(exc)))
         except Exception as exc:  # noqa: BLE001 - shown under the query, never a crash
-            self.post_message(SearchDone(seq, query, None, _one_line(exc)))
+            self.post_message(SearchDone(seq, query, None, error_line(exc)))
         else:
             self.post_message(SearchDone(seq, query, page, ""))
 
@@ -406,7 +407,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
             if focus and detail.summary.unread_count:
                 await self.api.mark_read(conv_id)  # someone at the desk has now read it
         except Exception as exc:  # noqa: BLE001 - NotFound and transport errors alike
-            self.post_message(DetailFailed(conv_id, _one_line(exc)))
+            self.post_message(DetailFailed(conv_id, error_line(exc)))
         else:
             self.post_message(DetailLoaded(detail, focus))
 
@@ -482,7 +483,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
                 self.post_message(EventsPolled(list(changes.events),
                                                presence_version=changes.presence_version))
         except Exception as exc:  # noqa: BLE001 - the poll keeps trying; the line says why
-            self.post_message(PollFailed(_one_line(exc)))
+            self.post_message(PollFailed(error_line(exc)))
 
     def on_events_polled(self, message: EventsPolled) -> None:
         if message.head is not None:
@@ -555,7 +556,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         try:
             folders = await self.api.sync_status()
         except Exception as exc:  # noqa: BLE001 - the line says so; the inbox keeps working
-            self.post_message(CountsLoaded(counts, f"mail sync unknown: {_one_line(exc)}", True))
+            self.post_message(CountsLoaded(counts, f"mail sync unknown: {error_line(exc)}", True))
             return
         mail, problem = mail_sync_text(folders, self.tz)
         self.post_message(CountsLoaded(counts, mail, problem))
@@ -591,7 +592,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
             except ApiError as exc:
                 self.post_message(TriageFailed(action, str(exc)))
             except Exception as exc:  # noqa: BLE001 - reported, the inbox keeps running
-                self.post_message(TriageFailed(action, _one_line(exc)))
+                self.post_message(TriageFailed(action, error_line(exc)))
             else:
                 self.post_message(TriageDone(action, undoing))
 
@@ -746,7 +747,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
             filename, _content_type, data = await self.api.attachment(message_id, part_path)
             path = await asyncio.to_thread(save_bytes, folder, filename, data)
         except Exception as exc:  # noqa: BLE001 - disk full, permissions, gone on server
-            self.post_message(AttachmentSaved(f"Could not save: {_one_line(exc)}", False))
+            self.post_message(AttachmentSaved(f"Could not save: {error_line(exc)}", False))
         else:
             self.post_message(AttachmentSaved(f"Saved {path.name} to {path.parent}", True))
 
@@ -830,6 +831,3 @@ def mail_sync_text(folders: Sequence[FolderStatus], tz: tzinfo) -> tuple[str, bo
     return f"mail synced {when:%H:%M}", False
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]

@@ -12,7 +12,14 @@ from collections.abc import Mapping
 from textual.message import Message
 
 from cxinbox.api.types import ConversationDetail, Event, Page
+from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui.triage import Triage
+
+
+def error_line(exc: BaseException) -> str:
+    """An error as one short, sanitised line for a toast or the status line (its text may
+    quote a server or a patient)."""
+    return clean_line(str(exc), max_len=200) or type(exc).__name__
 
 
 class PageLoaded(Message):

@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cxinbox.api.types import ConversationSummary, Event
+from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import triage
+from cxinbox.tui.messages import error_line
 from cxinbox.tui.presence import PresenceBoard, first_name
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
 from cxinbox.tui.screens.compose import ComposeResultValue, ComposeScreen
@@ -129,7 +131,8 @@ class TeamMixin:
         ring = False
         for event in events:
             details = event.details if isinstance(event.details, dict) else {}
-            conv = details.get("conversation") or event.target.removeprefix("conversation:")
+            conv = clean_line(str(details.get("conversation")
+                                  or event.target.removeprefix("conversation:")), max_len=12)
             if event.action == "conversation.note" and event.actor != self.me:
                 mentioned = details.get("mentions") or []
                 if self.me in mentioned:
@@ -146,7 +149,8 @@ class TeamMixin:
                     ring = True
             elif event.action in _OUTBOX_NEWS and details.get("author") == self.me:
                 text, severity = _OUTBOX_NEWS[event.action]
-                reason = str(details.get("reason") or details.get("error") or "")[:80]
+                reason = clean_line(str(details.get("reason") or details.get("error") or ""),
+                                    max_len=80)
                 self._say(text.format(conv=conv, reason=reason), severity)
                 if severity != "information":
                     ring = True
@@ -186,7 +190,7 @@ class TeamMixin:
             try:
                 draft = await self.api.start_draft(conv_id, mode, to)
             except Exception as exc:  # noqa: BLE001 - e.g. no SMTP server for this mailbox
-                self._say(_text(exc), "error")
+                self._say(error_line(exc), "error")
                 return
             channel = getattr(draft, "channel", "") or (summary.channel if summary else "email")
             who = (summary.from_name or summary.from_addr) if summary else (to or "")
@@ -294,6 +298,3 @@ def _cancel_call(outbox_id: int) -> triage.ApiCall:
 
     return call
 
-
-def _text(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__

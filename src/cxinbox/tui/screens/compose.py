@@ -32,6 +32,7 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from cxinbox.tui.messages import error_line
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
 from cxinbox.tui.screens.prompt import PromptScreen
 
@@ -263,7 +264,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
             self._draft = await self._api.save_draft(self._draft.id, **fields)
         except Exception as exc:  # noqa: BLE001 - shown, never raised into the UI loop
             self._dirty = True
-            self._saved_text = f"Not saved: {_one_line(exc)}"
+            self._saved_text = f"Not saved: {error_line(exc)}"
             self._update_status()
             return False
         from datetime import datetime
@@ -314,7 +315,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
             if arrived is not None and not force:
                 self._ask_guard(arrived)
                 return
-            self.notify(_one_line(exc), severity="error", markup=False)
+            self.notify(error_line(exc), severity="error", markup=False)
             return
         self.dismiss(ComposeResultValue("sent", outbox=item, draft_id=self._draft.id))
 
@@ -341,7 +342,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
         try:
             replies = await self._api.canned_replies()
         except Exception as exc:  # noqa: BLE001
-            self.notify(_one_line(exc), severity="error", markup=False)
+            self.notify(error_line(exc), severity="error", markup=False)
             return
         if not replies:
             self.notify("No canned replies are set up ([[compose.canned]] in the config).",
@@ -408,7 +409,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
                 subprocess.run([*argv, str(path)], check=False)
             text = path.read_text(encoding="utf-8", errors="replace")
         except (OSError, subprocess.SubprocessError) as exc:
-            self.notify(f"Editor failed: {_one_line(exc)}", severity="error", markup=False)
+            self.notify(f"Editor failed: {error_line(exc)}", severity="error", markup=False)
             return
         finally:
             with contextlib.suppress(OSError):
@@ -459,7 +460,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
         try:
             await self._api.discard_draft(self._draft.id)
         except Exception as exc:  # noqa: BLE001
-            self.notify(_one_line(exc), severity="error", markup=False)
+            self.notify(error_line(exc), severity="error", markup=False)
             return
         self.dismiss(ComposeResultValue("discarded", draft_id=self._draft.id))
 
@@ -479,7 +480,3 @@ def _arrival_line(item: Any) -> str:
             return str(value)
     return str(item)
 
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
