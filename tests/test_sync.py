@@ -125,6 +125,121 @@ def test_new_mail_arrives_through_idle_within_two_seconds(dovecot: Any, tmp_path
     assert not watcher.is_alive()
 
 
+def test_mail_dropped_between_sync_and_idle_is_fetched_at_once(dovecot: Any,
+                                                              tmp_path: Path) -> None:
+    """Dovecot's IDLE only does a quick check when it starts, so a Maildir delivery that
+    lands after the sync's last command and before IDLE is never announced during that
+    IDLE. The watcher must notice it before idling, not at the next IDLE renewal."""
+    _fill(dovecot, 3)
+    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    original = engine.sync_folder
+    delivered: list[float] = []
+
+    def sync_then_deliver(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        if not delivered:  # exactly once, right after the first sync finished
+            (extra,) = list(generate_corpus(1, seed=77))
+            dovecot.deliver(extra)
+            delivered.append(time.monotonic())
+        return result
+
+    engine.sync_folder = sync_then_deliver  # type: ignore[method-assign]
+    stop = threading.Event()
+    watcher = threading.Thread(target=engine.watch, args=(stop,), daemon=True)
+    try:
+        watcher.start()
+        deadline = time.monotonic() + 10
+        while live_message_count(db) < 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert live_message_count(db) == 4
+        assert time.monotonic() - delivered[0] < 2.0
+    finally:
+        stop.set()
+        watcher.join(10)
+        engine.close()
+        db.close()
+
+
+def test_mail_landing_between_the_last_noop_and_idle_arrives_on_renewal(
+        dovecot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one window no client command can close: after the pre-IDLE NOOP, before IDLE.
+    The first IDLE after a sync is renewed early, so such a message waits seconds (60 in
+    production, 1 here), not the full IDLE timeout."""
+    import cxinbox.service.sync as sync_module
+
+    monkeypatch.setattr(sync_module, "_SETTLE_IDLE_S", 1.0)
+    _fill(dovecot, 2)
+    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    opened = engine.open_session
+    delivered: list[float] = []
+
+    def open_session(account: Any) -> Any:
+        session = opened(account)
+        checked = session.changed_since_select
+
+        def check_then_deliver() -> bool:
+            answer = checked()
+            if not delivered:
+                (extra,) = list(generate_corpus(1, seed=79))
+                dovecot.deliver(extra)
+                delivered.append(time.monotonic())
+            return answer
+
+        session.changed_since_select = check_then_deliver
+        return session
+
+    engine.open_session = open_session  # type: ignore[method-assign]
+    stop = threading.Event()
+    watcher = threading.Thread(target=engine.watch, args=(stop,), daemon=True)
+    try:
+        watcher.start()
+        deadline = time.monotonic() + 10
+        while live_message_count(db) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert live_message_count(db) == 3
+        assert time.monotonic() - delivered[0] < 3.0
+    finally:
+        stop.set()
+        watcher.join(10)
+        engine.close()
+        db.close()
+
+
+def test_changes_announced_during_other_commands_are_noticed(dovecot: Any,
+                                                            tmp_path: Path) -> None:
+    """An EXISTS that rides on the reply to another command is remembered; a quiet
+    mailbox reports no change (so the watcher does not spin)."""
+    _fill(dovecot, 2)
+    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    account = config.accounts[0]
+    session = engine.open_session(account)
+    other = dovecot.imap_client()
+    try:
+        engine.sync_folder(session, account, "INBOX")
+        assert session.changed_since_select() is False
+        assert session.changed_since_select() is False
+        # APPEND from another connection updates Dovecot's index, so the next command on
+        # our session carries "* 3 EXISTS" with its reply.
+        (extra,) = list(generate_corpus(1, seed=78))
+        other.append("INBOX", extra)
+        session.fetch_flags(2, None)
+        assert session.changed_since_select() is True
+        assert session.changed_since_select() is False  # reported once
+        result = engine.sync_folder(session, account, "INBOX")
+        assert result.new == 1
+        assert session.changed_since_select() is False
+        # An expunge is a change too.
+        other.select_folder("INBOX")
+        other.delete_messages([1])
+        other.expunge()
+        assert session.changed_since_select() is True
+    finally:
+        other.logout()
+        session.close()
+        engine.close()
+        db.close()
+
+
 def test_uidvalidity_reset_keeps_staff_state_without_duplicates(dovecot: Any,
                                                                   tmp_path: Path) -> None:
     _fill(dovecot, 80)

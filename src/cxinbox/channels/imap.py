@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
+import re
 import socket
 import ssl
 import time
@@ -122,6 +123,7 @@ class ImapSession:
         caps = {to_unicode(c).upper() for c in self._client.capabilities()}
         self.capabilities = frozenset(caps)
         self.condstore = "CONDSTORE" in caps or "QRESYNC" in caps
+        self._unsolicited = False  # the mailbox changed under a command since SELECT
         if self.condstore:
             try:
                 self._client.enable("CONDSTORE")
@@ -175,6 +177,9 @@ class ImapSession:
     def select(self, folder: str) -> SelectInfo:
         with self._guard(f"SELECT {folder}"):
             info = self._client.select_folder(folder, readonly=True)
+        # SELECT's own EXISTS/FLAGS replies stay in imaplib's stash; only later ones count.
+        self._client._imap.untagged_responses.clear()
+        self._unsolicited = False
 
         def num(key: bytes) -> int | None:
             value = info.get(key)
@@ -256,7 +261,11 @@ class ImapSession:
                     raise ImapError(f"server said {line.decode('utf-8', 'replace').strip()}")
                 size = LITERAL_AT_END.search(line)
                 if size is None:
-                    continue  # EXISTS, EXPUNGE, an unsolicited FLAGS update: not ours
+                    # EXISTS, EXPUNGE, an unsolicited FLAGS update: not ours, but the next
+                    # sync must look again (see changed_since_select).
+                    if _MAILBOX_CHANGE.match(line):
+                        self._unsolicited = True
+                    continue
                 literal = reader.read(int(size.group(1)))
                 tail = reader.readline(_MAX_LINE)
                 item = body_item(line, literal, tail)
@@ -375,8 +384,34 @@ class ImapSession:
         with self._guard("NOOP"):
             self._client.noop()
 
+    def changed_since_select(self) -> bool:
+        """True when the selected mailbox changed after SELECT: checked with a NOOP.
+
+        Servers announce new mail (EXISTS), expunges and flag changes as untagged replies
+        to whatever command happens to be running; the commands of a sync do not act on
+        them. NOOP also makes the server rescan: Dovecot's IDLE does only a quick check
+        when it starts, so a message dropped into a Maildir between the last command and
+        IDLE would otherwise stay unannounced until the IDLE is renewed. Call it right
+        before IDLE; True means sync the folder again first.
+        """
+        with self._guard("NOOP"):
+            _text, replies = self._client.noop()
+        changed = self._unsolicited or any(
+            isinstance(r, tuple) and len(r) >= 2 and r[1] in _CHANGE_WORDS for r in replies)
+        # imaplib keeps untagged replies that arrived with other commands in a stash.
+        stash = self._client._imap.untagged_responses
+        for word in ("EXISTS", "EXPUNGE", "FETCH", "VANISHED"):
+            if stash.pop(word, None):
+                changed = True
+        self._unsolicited = False
+        return changed
+
     def close(self) -> None:
         _quiet_logout(self._client)
+
+
+_MAILBOX_CHANGE = re.compile(rb"^\* (?:\d+ (?:EXISTS|EXPUNGE|FETCH)|VANISHED)\b", re.IGNORECASE)
+_CHANGE_WORDS = frozenset({b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED"})
 
 
 class _Guard:

@@ -46,6 +46,9 @@ log = logging.getLogger("cxinbox.sync")
 _POOL_THRESHOLD = 300  # fewer new messages than this are parsed in-process
 _BATCH_BYTES = 32 * 1024 * 1024
 _CHECKPOINT_BYTES = 64 * 1024 * 1024
+# A folder that keeps changing while it syncs gets this many syncs in a row before IDLE.
+_RESYNC_ROUNDS = 5
+_SETTLE_IDLE_S = 60.0
 
 
 class SyncReporter(Protocol):
@@ -396,12 +399,20 @@ class MailSync:
             session: ImapSession | None = None
             try:
                 session = self.open_session(account)
+                settle = True
                 while not stop.is_set():
-                    result = self.sync_folder(session, account, folder)
-                    backoff = 1.0
-                    if on_change and (result.new or result.flag_changes or result.removed):
-                        on_change(result)
-                    self._idle(session, stop)
+                    for _round in range(_RESYNC_ROUNDS):
+                        result = self.sync_folder(session, account, folder)
+                        backoff = 1.0
+                        if on_change and (result.new or result.flag_changes or result.removed):
+                            on_change(result)
+                        # Mail that arrived during the sync: fetch it now, not after IDLE.
+                        if stop.is_set() or not session.changed_since_select():
+                            break
+                    # The first IDLE after a change is renewed soon: a message that landed
+                    # between that NOOP and IDLE is announced by neither (see
+                    # ImapSession.changed_since_select) and is fetched on renewal.
+                    settle = self._idle(session, stop, _SETTLE_IDLE_S if settle else None)
             except ImapAuthError as exc:
                 self.reporter.warn(str(exc))
                 backoff = cap
@@ -416,12 +427,16 @@ class MailSync:
             stop.wait(backoff)
             backoff = min(cap, backoff * 2)
 
-    def _idle(self, session: ImapSession, stop: threading.Event) -> None:
+    def _idle(self, session: ImapSession, stop: threading.Event,
+              cap_s: float | None = None) -> bool:
+        """Wait for the server to announce a change; True when it did (not a timeout)."""
         timeout = float(self.config.sync.idle_timeout_s)
+        if cap_s is not None:
+            timeout = min(timeout, cap_s)
         if "IDLE" not in session.capabilities:
             stop.wait(min(30.0, timeout))
-            return
-        session.idle_wait(timeout, stop.is_set)
+            return False
+        return session.idle_wait(timeout, stop.is_set)
 
 
 class _Indexer:
