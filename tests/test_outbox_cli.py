@@ -100,3 +100,32 @@ def test_bad_arguments_are_one_line_errors(desk: Desk) -> None:
     assert isinstance(unknown.exception, NotFound) and unknown.exception.exit_code == 3
     assert _run(desk, "reply", "abc", "--body-file", "y").exit_code == 2
     assert _run(desk, "outbox", "explode", "1").exit_code == 2
+
+
+def test_reply_with_attachments_sends_the_files(desk: Desk, tmp_path: Path) -> None:
+    text = tmp_path / "reply.txt"
+    text.write_text("The forms you asked for.\n")
+    first = tmp_path / "consent.pdf"
+    first.write_bytes(b"%PDF-1.4 consent\n")
+    second = tmp_path / "map.png"
+    second.write_bytes(b"\x89PNG\r\n\x1a\nmap")
+    conv = str(desk.conv_id())
+    missing = _run(desk, "reply", conv, "--body-file", str(text), "--attach",
+                   str(tmp_path / "nope.pdf"), "--send")
+    assert missing.exit_code == 2 and "nope.pdf" in missing.output
+    assert len(missing.output.strip().splitlines()) == 1
+    assert desk.sink.messages == []
+    # A draft first (the files are listed), then the same reply sent: the files are not
+    # attached twice.
+    saved = _run(desk, "reply", conv, "--body-file", str(text), "--attach", str(first),
+                 "--attach", str(second))
+    assert saved.exit_code == 0, saved.output
+    assert "[attached: consent.pdf" in saved.output and "[attached: map.png" in saved.output
+    sent = _run(desk, "reply", conv, "--body-file", str(text), "-a", str(first), "-a",
+                str(second), "--send", "--json")
+    assert sent.exit_code == 0, sent.output
+    (captured,) = desk.sink.messages
+    parts = [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True))
+             for p in parsed(captured.data).iter_attachments()]
+    assert parts == [("consent.pdf", "application/pdf", b"%PDF-1.4 consent\n"),
+                     ("map.png", "image/png", b"\x89PNG\r\n\x1a\nmap")]

@@ -163,3 +163,41 @@ def test_sms_meter_counts_segments() -> None:
     assert "GSM-7" in sms_meter("hello")
     assert "UCS-2" in sms_meter("héllo ✓")
     assert sms_meter("x" * 161).startswith("2 SMSes")
+
+
+async def test_attach_and_remove_a_file_from_the_composer(tmp_path: Path) -> None:
+    from cxinbox.tui.screens.prompt import PromptScreen
+
+    form = tmp_path / "referral [urgent].pdf"
+    form.write_bytes(b"%PDF-1.4 referral " * 100)
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        conv = await _open_first_email(pilot, app)
+        await _composer(pilot, app)
+        await pilot.press(*"Referral attached.")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="path prompt")
+        await pilot.press(*str(tmp_path / "missing.pdf"), "enter")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, PromptScreen) and "No such file" in screen_text(app)
+        await pilot.press("ctrl+u")  # clear the field
+        await pilot.press(*str(form), "enter")
+        await wait_for(pilot, lambda: "Attached: referral [urgent].pdf (2 KB)"
+                       in screen_text(app), what="attached status")
+        (draft,) = [d for d in await inbox.api.drafts_for(conv) if d.author == ME]
+        assert [(f.filename, f.size) for f in draft.attachments] == [
+            ("referral [urgent].pdf", 1800)]
+        # Typing more saves the text and keeps the file.
+        await pilot.press(*" Thanks.")
+        await pilot.pause(1.3)
+        (draft,) = [d for d in await inbox.api.drafts_for(conv) if d.author == ME]
+        assert draft.body.endswith("Thanks.") and len(draft.attachments) == 1
+        # Ctrl+O again offers to remove it.
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="choices")
+        assert "Remove referral [urgent].pdf" in screen_text(app)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: "Attachment removed" in screen_text(app), what="removed")
+        (draft,) = [d for d in await inbox.api.drafts_for(conv) if d.author == ME]
+        assert draft.attachments == ()

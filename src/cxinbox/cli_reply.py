@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import typer
 
 from cxinbox.api.errors import ApiError, BadRequest
+from cxinbox.api.upload import read_for_upload
 
 if TYPE_CHECKING:
     from cxinbox.api.interface import InProcessAPI
@@ -92,6 +93,9 @@ def _draft_lines(d: DraftView) -> list[str]:
     lines.append(d.body.rstrip())
     if d.signature:
         lines += ["", "-- ", d.signature.rstrip()]
+    for f in d.attachments:
+        size = f"{f.size / 1024:.0f} KB" if f.size >= 0 else "size unknown"
+        lines.append(f"[attached: {f.filename}, {size}]")
     return lines
 
 
@@ -132,6 +136,8 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         body_file: Annotated[str | None, typer.Option(
             "--body-file", "-f", help="File with the reply text ('-' = stdin).")] = None,
         reply_all: Annotated[bool, typer.Option("--all", help="Reply to all recipients.")] = False,
+        attach: Annotated[list[str] | None, typer.Option(
+            "--attach", "-a", help="Attach a file (repeatable; email only).")] = None,
         send: Annotated[bool, typer.Option("--send", help="Queue it for sending.")] = False,
         force: Annotated[bool, typer.Option(
             "--force", help="Send even if the conversation changed meanwhile.")] = False,
@@ -146,14 +152,21 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             raise _fail("give exactly one of --template NAME or --body-file FILE")
         if fill and template is None:
             raise _fail("--fill only goes with --template")
+        files: list[tuple[str, bytes, str]] = []
+        for path in attach or []:
+            try:
+                files.append(read_for_upload(path, sum(len(f[1]) for f in files)))
+            except ApiError as exc:
+                raise _fail(str(exc)) from None
         cfg = _config(config)
         with _replies(cfg) as replies:
             _reply(replies, cfg, conv_id, template, fill, body_file, reply_all, send, force,
-                   no_wait, as_json)
+                   no_wait, as_json, files)
 
     def _reply(replies: SyncAPI, cfg: Config, conv_id: int, template: str | None,
                fill: list[str] | None, body_file: str | None, reply_all: bool, send: bool,
-               force: bool, no_wait: bool, as_json: bool) -> None:
+               force: bool, no_wait: bool, as_json: bool,
+               files: list[tuple[str, bytes, str]]) -> None:
         if template is not None:
             rendered = replies.render_canned(template, conv_id, _parse_fills(fill or []))
             if rendered.blanks:
@@ -167,6 +180,12 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             raise _fail("the reply is empty")
         draft = replies.start_draft(conv_id, "reply_all" if reply_all else "reply")
         draft = replies.save_draft(draft.id, body)
+        if files:  # the reply carries exactly these (an older draft's files come off)
+            for old in draft.attachments:
+                if old.id:
+                    draft = replies.detach_file(draft.id, old.id)
+            for name, data, kind in files:
+                draft = replies.attach_file(draft.id, name, data, kind)
         if not send:
             if as_json:
                 _echo_json({"draft": draft.to_dict()})

@@ -16,7 +16,6 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from cxinbox.api.errors import BadRequest
 from cxinbox.api.live import ChangeFeed, PresenceBoard
 from cxinbox.api.reply_types import CannedView, DraftView, OutboxItemView, RenderedCanned
 from cxinbox.api.team_types import ContactView, MentionView
@@ -139,8 +138,15 @@ class InboxAPI(Protocol):
         ...
 
     async def save_draft(self, draft_id: int, body: str, subject: str | None = None,
-                         to: list[str] | None = None, cc: list[str] | None = None,
-                         attachments: list[str] | None = None) -> DraftView: ...
+                         to: list[str] | None = None, cc: list[str] | None = None
+                         ) -> DraftView: ...
+
+    async def attach_file(self, draft_id: int, filename: str, data: bytes,
+                          content_type: str = "") -> DraftView:
+        """Keep a file's bytes with the draft; the caller reads the file (see api/upload.py)."""
+        ...
+
+    async def detach_file(self, draft_id: int, file_id: int) -> DraftView: ...
 
     async def discard_draft(self, draft_id: int) -> None: ...
 
@@ -354,15 +360,17 @@ class InProcessAPI:
         return await self._call(self.replies.start_draft, conv_id, mode, to)
 
     async def save_draft(self, draft_id: int, body: str, subject: str | None = None,
-                         to: list[str] | None = None, cc: list[str] | None = None,
-                         attachments: list[str] | None = None) -> DraftView:
-        if attachments and self.remote:
-            # The server would read the path with its own rights (including the database);
-            # files have to travel from the client, which this version does not do yet.
-            raise BadRequest("attachments are only possible with the local inbox for now "
-                             "(run cxinbox --local, or send the file separately)")
-        return await self._call(self.replies.save_draft, draft_id, body, subject, to, cc,
-                                attachments)
+                         to: list[str] | None = None, cc: list[str] | None = None
+                         ) -> DraftView:
+        return await self._call(self.replies.save_draft, draft_id, body, subject, to, cc)
+
+    async def attach_file(self, draft_id: int, filename: str, data: bytes,
+                          content_type: str = "") -> DraftView:
+        return await self._call(self.replies.attach_file, draft_id, filename, data,
+                                content_type)
+
+    async def detach_file(self, draft_id: int, file_id: int) -> DraftView:
+        return await self._call(self.replies.detach_file, draft_id, file_id)
 
     async def discard_draft(self, draft_id: int) -> None:
         await self._call(self.replies.discard_draft, draft_id)

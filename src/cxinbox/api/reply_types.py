@@ -13,6 +13,19 @@ from cxinbox.api.errors import ApiError
 
 
 @dataclass(frozen=True, slots=True)
+class DraftFile:
+    """A file attached to a draft; its bytes stay in the store (see store/schema_files.py)."""
+
+    id: int
+    filename: str
+    size: int
+    content_type: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class DraftView:
     """A reply being written; `author_name` lets the TUI say "draft by Maria"."""
 
@@ -27,7 +40,7 @@ class DraftView:
     cc: tuple[str, ...]
     subject: str
     body: str
-    attachments: tuple[str, ...]
+    attachments: tuple[DraftFile, ...]
     created_at: float
     updated_at: float
     signature: str = ""  # appended when sent (shown by the composer, not part of `body`)
@@ -37,6 +50,10 @@ class DraftView:
         for key in ("to", "cc", "attachments"):
             d[key] = list(d[key])
         return d
+
+    @property
+    def attached_bytes(self) -> int:
+        return sum(max(f.size, 0) for f in self.attachments)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ still in the outbox) stops the send until the author has seen it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -24,6 +25,7 @@ from typing import Any, Final
 from cxinbox.api.errors import BadRequest, NotFound
 from cxinbox.api.reply_types import (
     CannedView,
+    DraftFile,
     DraftView,
     GuardItem,
     OutboxItemView,
@@ -45,6 +47,8 @@ MAX_CANNED_FILE_BYTES: Final = 64 * 1024
 MAX_BODY_CHARS: Final = 200_000
 RED_FLAG_TAG: Final = "red-flag"
 SMS_MAX_CHARS: Final = 1600  # ten segments; providers refuse longer texts
+MAX_ATTACHMENTS: Final = 20
+MAX_FILENAME_CHARS: Final = 120
 
 
 class ReplyService:
@@ -72,7 +76,7 @@ class ReplyService:
     def _own_addresses(self) -> list[str]:
         return [a.address.lower() for a in self.config.accounts if a.address]
 
-    def _draft_view(self, row: sqlite3.Row) -> DraftView:
+    def _draft_view(self, conn: sqlite3.Connection, row: sqlite3.Row) -> DraftView:
         account = self._account(row["account"])
         channel = "sms" if row["mode"] == "sms" else "email"
         return DraftView(
@@ -82,7 +86,7 @@ class ReplyService:
             to=tuple(clean_line(a) for a in json.loads(row["to_addrs"])),
             cc=tuple(clean_line(a) for a in json.loads(row["cc_addrs"])),
             subject=clean_line(row["subject"]), body=clean_text(row["body"]),
-            attachments=tuple(clean_line(a) for a in json.loads(row["attachments"])),
+            attachments=_draft_files(conn, json.loads(row["attachments"])),
             created_at=row["created_ms"] / 1000, updated_at=row["updated_ms"] / 1000,
             signature=clean_text(account.signature) if account and channel == "email" else "")
 
@@ -135,14 +139,14 @@ class ReplyService:
             else:
                 existing = store.draft_of(conn, conv_id, self.actor)
                 if existing is not None:
-                    return self._draft_view(existing)
+                    return self._draft_view(conn, existing)
                 draft_id = self._reply_draft(conn, conv_id, mode, to)
             append_event(conn, self.actor, "draft.started",
                          f"conversation:{conv_id}" if conv_id else f"draft:{draft_id}",
                          {"draft": draft_id, "mode": mode})
             row = store.get_draft(conn, draft_id)
-        assert row is not None
-        return self._draft_view(row)
+            assert row is not None
+            return self._draft_view(conn, row)
 
     def _new_message_draft(self, conn: sqlite3.Connection, mode: str, to: str | None,
                            mailbox: str | None) -> int:
@@ -212,8 +216,7 @@ class ReplyService:
         return number
 
     def save_draft(self, draft_id: int, body: str, subject: str | None = None,
-                   to: list[str] | None = None, cc: list[str] | None = None,
-                   attachments: list[str] | None = None) -> DraftView:
+                   to: list[str] | None = None, cc: list[str] | None = None) -> DraftView:
         """Store what the author has typed so far (called as they type; no event)."""
         if len(body) > MAX_BODY_CHARS:
             raise BadRequest(f"the reply is longer than {MAX_BODY_CHARS} characters")
@@ -230,19 +233,59 @@ class ReplyService:
                 if sms and cc:
                     raise BadRequest("a text message has no Cc")
                 columns["cc_addrs"] = json.dumps([self._address(a) for a in cc])
-            if attachments is not None:
-                if sms and attachments:
-                    raise BadRequest("attachments cannot be texted; send an email instead")
-                columns["attachments"] = json.dumps(_check_attachments(attachments))
             store.update_draft(conn, draft_id, now_ms(), **columns)
             fresh = store.get_draft(conn, draft_id)
-        assert fresh is not None
-        return self._draft_view(fresh)
+            assert fresh is not None
+            return self._draft_view(conn, fresh)
+
+    def attach_file(self, draft_id: int, filename: str, data: bytes,
+                    content_type: str = "") -> DraftView:
+        """Keep a file with the draft. The caller read it with its own rights; the bytes
+        are stored now, so what the patient gets cannot change before the send."""
+        name = _attachment_name(filename)
+        kind = header_safe(content_type).lower()
+        if kind and (kind.count("/") != 1 or " " in kind or len(kind) > 100):
+            raise BadRequest(f"not a content type: {kind[:40]!r}")
+        with self.db.write() as conn:
+            row = self._own_draft(conn, draft_id)
+            if row["mode"] == "sms":
+                raise BadRequest("attachments cannot be texted; send an email instead")
+            entries = json.loads(row["attachments"])
+            ids = _file_ids(entries)
+            if len(entries) >= MAX_ATTACHMENTS:
+                raise BadRequest(f"a reply carries at most {MAX_ATTACHMENTS} files")
+            sizes = [max(r["size"], 0) for r in store.file_infos(conn, ids).values()]
+            try:
+                compose.check_attachment_size([*sizes, len(data)])
+            except compose.ComposeError as exc:
+                raise BadRequest(str(exc)) from None
+            file_id = store.insert_file(conn, author=self.actor, filename=name,
+                                        content_type=kind, data=bytes(data),
+                                        sha256=hashlib.sha256(data).hexdigest(), now_ms=now_ms())
+            store.update_draft(conn, draft_id, now_ms(), attachments=json.dumps([*entries, file_id]))
+            fresh = store.get_draft(conn, draft_id)
+            assert fresh is not None
+            return self._draft_view(conn, fresh)
+
+    def detach_file(self, draft_id: int, file_id: int) -> DraftView:
+        """Take a file off the draft (its bytes go once nothing else refers to them)."""
+        with self.db.write() as conn:
+            row = self._own_draft(conn, draft_id)
+            entries = json.loads(row["attachments"])
+            if file_id not in _file_ids(entries):
+                raise NotFound(f"draft {draft_id} has no attachment {file_id}")
+            store.update_draft(conn, draft_id, now_ms(),
+                               attachments=json.dumps([e for e in entries if e != file_id]))
+            store.prune_files(conn)
+            fresh = store.get_draft(conn, draft_id)
+            assert fresh is not None
+            return self._draft_view(conn, fresh)
 
     def discard_draft(self, draft_id: int) -> None:
         with self.db.write() as conn:
             row = self._own_draft(conn, draft_id)
             store.delete_draft(conn, draft_id)
+            store.prune_files(conn)
             conv = row["conversation_id"]
             append_event(conn, self.actor, "draft.discarded",
                          f"conversation:{conv}" if conv else f"draft:{draft_id}",
@@ -257,26 +300,26 @@ class ReplyService:
                                base_message=base.message, base_note=base.note,
                                base_outbox=base.outbox)
             fresh = store.get_draft(conn, draft_id)
-        assert fresh is not None
-        return self._draft_view(fresh)
+            assert fresh is not None
+            return self._draft_view(conn, fresh)
 
     def get_draft(self, draft_id: int) -> DraftView:
         with self.db.read() as conn:
             row = store.get_draft(conn, draft_id)
-        if row is None:
-            raise NotFound(f"no draft {draft_id}")
-        return self._draft_view(row)
+            if row is None:
+                raise NotFound(f"no draft {draft_id}")
+            return self._draft_view(conn, row)
 
     def drafts_for(self, conv_id: int) -> list[DraftView]:
         """Everyone's drafts on a conversation, newest first ("draft by Maria")."""
         with self.db.read() as conn:
             rows = store.drafts_of(conn, conv_id)
-        return [self._draft_view(r) for r in rows]
+            return [self._draft_view(conn, r) for r in rows]
 
     def my_drafts(self) -> list[DraftView]:
         with self.db.read() as conn:
             rows = store.drafts_by(conn, self.actor)
-        return [self._draft_view(r) for r in rows]
+            return [self._draft_view(conn, r) for r in rows]
 
     # -- canned replies --------------------------------------------------------------------
 
@@ -388,6 +431,7 @@ class ReplyService:
                                         send_after_ms=now + undo_ms,
                                         draft=_draft_snapshot(row))
             store.delete_draft(conn, draft_id)
+            store.prune_files(conn)  # files of replies sent earlier
             append_event(conn, self.actor, "outbox.queued", _draft_target(row, item_id),
                          {"outbox": item_id, "channel": item["channel"],
                           "to": list(item["recipients"]), "undo_s": undo_ms // 1000,
@@ -429,7 +473,7 @@ class ReplyService:
             references=compose.reply_references(parent) if parent else (),
             signature=account.signature,
             quote=compose.quote_block(parent, self.inbox.tz) if parent else "",
-            attachments=_read_attachments(json.loads(row["attachments"])))
+            attachments=self._attachment_files(json.loads(row["attachments"])))
         try:
             raw_out = compose.build_email(outgoing)
         except compose.ComposeError as exc:
@@ -437,6 +481,20 @@ class ReplyService:
         return {"channel": "email", "account": account.name, "sender": account.address,
                 "recipients": outgoing.recipients, "subject": header_safe(outgoing.subject),
                 "message_id": message_id, "raw": raw_out, "body": ""}
+
+    def _attachment_files(self, entries: Sequence[Any]) -> tuple[compose.AttachmentFile, ...]:
+        files: list[compose.AttachmentFile] = []
+        paths = [e for e in entries if isinstance(e, str)]
+        if paths:  # drafts saved before migration 6 named files by path
+            files.extend(_read_attachments(paths))
+        with self.db.read() as conn:
+            for file_id in _file_ids(entries):
+                found = store.file_data(conn, file_id)
+                if found is None:
+                    raise BadRequest(f"attachment {file_id} is gone; attach the file again")
+                files.append(compose.AttachmentFile(found["filename"], bytes(found["data"]),
+                                                    found["content_type"]))
+        return tuple(files)
 
     def _sms_item(self, row: sqlite3.Row) -> dict[str, Any]:
         numbers = {n.number for n in self.config.sms.numbers}
@@ -582,6 +640,34 @@ def _check_attachments(paths: Sequence[str]) -> list[str]:
     except compose.ComposeError as exc:
         raise BadRequest(str(exc)) from None
     return out
+
+
+def _file_ids(entries: Sequence[Any]) -> list[int]:
+    return [e for e in entries if isinstance(e, int) and not isinstance(e, bool)]
+
+
+def _attachment_name(filename: str) -> str:
+    """The name the patient sees: a base name, one clean line, never empty or hidden."""
+    text = clean_line(str(filename)).replace("\\", "/")
+    name = text.rsplit("/", 1)[-1].strip().lstrip(".").strip()
+    if len(name) > MAX_FILENAME_CHARS:
+        stem, dot, ext = name.rpartition(".")
+        keep = MAX_FILENAME_CHARS - len(ext) - 1
+        name = (stem[:keep] + dot + ext) if dot and 0 < len(ext) < 12 else name[:MAX_FILENAME_CHARS]
+    return name or "attachment"
+
+
+def _draft_files(conn: sqlite3.Connection, entries: Sequence[Any]) -> tuple[DraftFile, ...]:
+    infos = store.file_infos(conn, _file_ids(entries))
+    out: list[DraftFile] = []
+    for entry in entries:
+        if isinstance(entry, str):  # a path kept by a draft from before migration 6
+            out.append(DraftFile(0, clean_line(Path(entry).name), -1))
+        elif entry in infos:
+            info = infos[entry]
+            out.append(DraftFile(int(entry), clean_line(info["filename"]), int(info["size"]),
+                                 clean_line(info["content_type"])))
+    return tuple(out)
 
 
 def _read_attachments(paths: Sequence[str]) -> tuple[compose.AttachmentFile, ...]:

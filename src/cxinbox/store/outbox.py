@@ -110,6 +110,51 @@ def delete_draft(conn: sqlite3.Connection, draft_id: int) -> None:
     conn.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
 
 
+# -- files attached to replies (schema_files.py) ------------------------------------------------
+
+
+def insert_file(conn: sqlite3.Connection, *, author: str, filename: str, content_type: str,
+                data: bytes, sha256: str, now_ms: int) -> int:
+    cur = conn.execute(
+        "INSERT INTO reply_files (author, filename, content_type, size, sha256, data, added_ms)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (author, filename, content_type, len(data), sha256, data, now_ms))
+    return int(cur.lastrowid or 0)
+
+
+def file_infos(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, sqlite3.Row]:
+    """id -> (id, filename, content_type, size, sha256), without the bytes."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(f"SELECT id, filename, content_type, size, sha256 FROM reply_files"
+                        f" WHERE id IN ({marks})", list(ids)).fetchall()
+    return {int(r["id"]): r for r in rows}
+
+
+def file_data(conn: sqlite3.Connection, file_id: int) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute("SELECT id, filename, content_type, size, data FROM reply_files"
+                        " WHERE id = ?", (file_id,)).fetchone()
+    return row
+
+
+def prune_files(conn: sqlite3.Connection) -> int:
+    """Drop attached files no draft and no cancellable outbox item refers to any more.
+
+    A queued or failed item keeps its draft snapshot (restored on cancel), so its files
+    stay; once the reply is sent its bytes are in the sent message itself.
+    """
+    cur = conn.execute(
+        "DELETE FROM reply_files WHERE id NOT IN ("
+        " SELECT j.value FROM drafts, json_each(drafts.attachments) AS j"
+        "  WHERE j.type = 'integer'"
+        " UNION"
+        " SELECT j.value FROM outbox,"
+        "  json_each(coalesce(json_extract(outbox.draft, '$.attachments'), '[]')) AS j"
+        "  WHERE outbox.state IN ('queued', 'sending', 'failed') AND j.type = 'integer')")
+    return cur.rowcount
+
+
 # -- what happened since composing started (send guard) --------------------------------------
 
 

@@ -156,6 +156,8 @@ class ComposeScreen(Screen[ComposeResultValue]):
     ComposeScreen #compose-others { height: auto; color: $warning; padding: 0 1; display: none; }
     ComposeScreen #compose-others.-shown { display: block; }
     ComposeScreen #compose-status { height: 1; color: $text-muted; padding: 0 1; }
+    ComposeScreen #compose-files { height: auto; max-height: 3; padding: 0 1; display: none; }
+    ComposeScreen #compose-files.-shown { display: block; }
     ComposeScreen #compose-keys { height: 1; background: $panel; padding: 0 1; }
     """
 
@@ -169,7 +171,6 @@ class ComposeScreen(Screen[ComposeResultValue]):
         self._me = me
         self._editor = tuple(editor) if editor else None
         self._blink = blink
-        self._attachments: list[str] = list(getattr(draft, "attachments", ()) or ())
         self._save_timer: Timer | None = None
         self._dirty = False
         self._saved_text = "Draft"
@@ -197,6 +198,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
         area.cursor_blink = self._blink
         yield area
         yield Static("", id="compose-others", markup=False)
+        yield Static("", id="compose-files", markup=False)
         yield Static("", id="compose-status", markup=False)
         yield Static(Text("^S send  ^T canned  ^G editor  ^O attach  Esc close"
                           if not sms else "^S send  ^T canned  ^G editor  Esc close"),
@@ -214,7 +216,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
     # ------------------------------------------------------------------ state
     def _fields(self) -> dict[str, Any]:
         body = self.query_one(TextArea).text
-        fields: dict[str, Any] = {"body": body, "attachments": list(self._attachments)}
+        fields: dict[str, Any] = {"body": body}
         if self._channel != "sms":
             fields["to"] = _split_addresses(self.query_one("#compose-to", Input).value)
             fields["cc"] = _split_addresses(self.query_one("#compose-cc", Input).value)
@@ -228,10 +230,12 @@ class ComposeScreen(Screen[ComposeResultValue]):
             parts.append(sms_meter(text))
         else:
             parts.append(f"{len(text)} characters")
-        if self._attachments:
-            names = ", ".join(Path(p).name for p in self._attachments)
-            parts.append(f"attached: {names}")
         self.query_one("#compose-status", Static).update(Text(" · ".join(parts)))
+        files = self._files()
+        box = self.query_one("#compose-files", Static)
+        box.set_class(bool(files), "-shown")
+        box.update(Text("Attached: " + ", ".join(f"{f.filename} ({_size(f.size)})"
+                                                 for f in files)))
 
     def _changed(self) -> None:
         self._dirty = True
@@ -369,13 +373,33 @@ class ComposeScreen(Screen[ComposeResultValue]):
                 subject.value = rendered.subject
         area.focus()
 
+    def _files(self) -> tuple[Any, ...]:
+        return tuple(getattr(self._draft, "attachments", ()) or ())
+
     def action_attach(self) -> None:
+        """Ctrl+O: attach a file; with files attached already, first offer to remove one."""
         if self._channel == "sms":
             self.notify("Texts cannot carry attachments.", markup=False)
             return
+        files = [f for f in self._files() if getattr(f, "id", 0)]
+        if not files:
+            self._ask_path()
+            return
+        choices = [Choice("a", "add", "Attach another file")]
+        choices += [Choice(str(n), f"remove:{f.id}", f"Remove {f.filename} ({_size(f.size)})")
+                    for n, f in enumerate(files[:9], start=1)]
 
+        def chosen(value: str | None) -> None:
+            if value == "add":
+                self._ask_path()
+            elif value and value.startswith("remove:"):
+                self._remove_attachment(int(value.split(":", 1)[1]))
+
+        self.app.push_screen(ChoiceScreen("Attachments", choices), chosen)
+
+    def _ask_path(self) -> None:
         def check(text: str) -> str | None:
-            path = Path(text).expanduser()
+            path = Path(text.strip()).expanduser()
             if not text.strip():
                 return "Type a file path."
             if not path.is_file():
@@ -386,11 +410,40 @@ class ComposeScreen(Screen[ComposeResultValue]):
 
         def answered(text: str | None) -> None:
             if text:
-                self._attachments.append(str(Path(text).expanduser().resolve()))
-                self._changed()
+                self._attach_path(text)
 
         self.app.push_screen(PromptScreen("Attach a file", hint="path, Enter to attach",
                                           check=check, blink=self._blink), answered)
+
+    @work(group="compose-attach")
+    async def _attach_path(self, path: str) -> None:
+        """Read the file here, with this person's rights, and hand the bytes to the draft."""
+        import asyncio
+
+        from cxinbox.api.upload import read_for_upload
+
+        already = sum(max(f.size, 0) for f in self._files())
+        self._saved_text = "Attaching…"
+        self._update_status()
+        try:
+            name, data, kind = await asyncio.to_thread(read_for_upload, path, already)
+            self._draft = await self._api.attach_file(self._draft.id, name, data, kind)
+        except Exception as exc:  # noqa: BLE001 - shown as one line, the draft is intact
+            self._saved_text = "Not attached"
+            self.notify(error_line(exc), severity="error", markup=False)
+        else:
+            self._saved_text = f"Attached {name}"
+        self._update_status()
+
+    @work(group="compose-attach")
+    async def _remove_attachment(self, file_id: int) -> None:
+        try:
+            self._draft = await self._api.detach_file(self._draft.id, file_id)
+        except Exception as exc:  # noqa: BLE001 - shown as one line
+            self.notify(error_line(exc), severity="error", markup=False)
+            return
+        self._saved_text = "Attachment removed"
+        self._update_status()
 
     def action_editor(self) -> None:
         argv = self._editor_argv()
@@ -436,7 +489,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
 
     def action_close(self) -> None:
         text = self.query_one(TextArea).text
-        if not text.strip() and not self._attachments:
+        if not text.strip() and not self._files():
             self._discard()
             return
         choices = [Choice("k", "keep", "Keep the draft (colleagues see it)"),
@@ -480,3 +533,10 @@ def _arrival_line(item: Any) -> str:
             return str(value)
     return str(item)
 
+
+def _size(size: int) -> str:
+    if size < 0:
+        return "size unknown"
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
