@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cxinbox import cli
-from cxinbox.api.errors import BadRequest, Forbidden
+from cxinbox.api.errors import BadRequest, Forbidden, NotFound
 from cxinbox.config import Config, load_config
 from cxinbox.domain.models import Address, ParsedMessage
 from cxinbox.service.inbox import BULK_LIMIT, InboxService, role_of
@@ -347,4 +347,30 @@ def test_list_json_records_an_export(cfg_path: Path) -> None:
     row = db.conn.execute("SELECT actor, action, details FROM events ORDER BY seq DESC").fetchone()
     assert (row[0], row[1]) == (ME, "export")
     assert json.loads(row[2]) == {"count": 3, "format": "json", "query": "mailbox:desk"}
+    db.close()
+
+
+def test_cli_merge_undo_and_split(cfg_path: Path) -> None:
+    db = _db(cfg_path)
+    a, b = fill(db, 2)
+    base = ["--config", str(cfg_path)]
+    merged = runner.invoke(cli.app, ["merge", str(a), f"#{b}", *base])
+    assert merged.exit_code == 0, merged.output
+    assert f"cxinbox merge --undo {a} {b}" in merged.output
+    assert db.conn.execute("SELECT merged_into FROM conversations WHERE id = ?",
+                           (b,)).fetchone()[0] == a
+    again = runner.invoke(cli.app, ["merge", str(a), str(b), *base])
+    # ApiErrors reach cli.main(), which prints one line and exits with their code.
+    assert isinstance(again.exception, NotFound) and again.exception.exit_code == 3
+    assert "merged into" in str(again.exception)
+    undone = runner.invoke(cli.app, ["merge", "--undo", str(a), str(b), "--json", *base])
+    assert undone.exit_code == 0, undone.output
+    assert json.loads(undone.stdout) == {"into": a, "other": b, "undone": True}
+    assert db.conn.execute("SELECT merged_into, message_count FROM conversations WHERE id = ?",
+                           (b,)).fetchone()[:] == (None, 1)
+    bad = runner.invoke(cli.app, ["split", "abc", *base])
+    assert bad.exit_code == 2 and "not a message id" in bad.output
+    lone = runner.invoke(cli.app, ["split", "1", *base])
+    assert isinstance(lone.exception, BadRequest)
+    assert "nothing would be left" in str(lone.exception)
     db.close()

@@ -54,6 +54,7 @@ def test_merge_moves_everything_and_forwards(svc: InboxService) -> None:
                                                                 "ana.l@work.example"}
     assert convs.tags_for(svc.db.conn, [b])[b] == []
     (into_event,) = events(svc.db, "conversation.merge")
+    assert set(into_event.pop("undo")) >= {"messages", "notes", "tags", "gained"}  # type: ignore[arg-type]
     assert into_event == {"actor": "maria", "target": f"conversation:{a}", "other": b,
                           "messages": 1, "notes": 1, "tags": ["fasting"]}
     (other_event,) = events(svc.db, "conversation.merged")
@@ -67,6 +68,48 @@ def test_merge_moves_everything_and_forwards(svc: InboxService) -> None:
                     message_id="b2@p", in_reply_to="b1@p", references=("b1@p",))
     assert later == a
     assert row(svc.db, a)["status"] == "open" and row(svc.db, a)["message_count"] == 3
+
+
+def test_unmerge_puts_everything_back_and_keeps_what_came_later(svc: InboxService) -> None:
+    a = deliver(svc.db, sender="ana@patient.example", at=T0 - 7200, subject="Lab results",
+                message_id="a1@p", seen=True)
+    b = deliver(svc.db, sender="ben@patient.example", at=T0 - 600, subject="Parking question",
+                message_id="b1@p", name="Ben K")
+    svc.tag(a, add=["lab"])
+    svc.tag(b, add=["parking", "lab"])
+    svc.assign(b, "jsmith")
+    svc.set_priority(b, "high")
+    svc.add_note(b, "asked about the garage")
+    before_a, before_b = row(svc.db, a), row(svc.db, b)
+    svc.merge(a, b)
+    # Staff work on the merged conversation before noticing the mistake.
+    svc.add_note(a, "written after the merge")
+    later = deliver(svc.db, sender="ana@patient.example", at=T0, subject="Re: Lab results",
+                    message_id="a2@p", in_reply_to="a1@p")
+    assert later == a
+    svc.unmerge(a, b)
+
+    assert sorted(_ids(svc)) == sorted([a, b])
+    da = svc.get_conversation(a, record_view=False)
+    db_ = svc.get_conversation(b, record_view=False)
+    assert [m.subject for m in da.messages] == ["Lab results", "Re: Lab results"]
+    assert [m.subject for m in db_.messages] == ["Parking question"]
+    assert [n.body for n in db_.notes] == ["asked about the garage"]
+    assert [n.body for n in da.notes] == ["written after the merge"]
+    assert da.summary.tags == ("lab",) and db_.summary.tags == ("lab", "parking")
+    assert (db_.summary.assignee, db_.summary.priority) == ("jsmith", "high")
+    assert db_.summary.from_addr == "ben@patient.example"
+    for key in ("message_count", "unread_count", "participants", "subject", "from_addr"):
+        assert row(svc.db, b)[key] == before_b[key], key
+    assert row(svc.db, a)["participants"] == before_a["participants"]
+    # Mail in b's thread threads to b again.
+    assert deliver(svc.db, sender="ben@patient.example", at=T0 + 60,
+                   subject="Re: Parking question", message_id="b2@p", in_reply_to="b1@p") == b
+    (undo_event,) = events(svc.db, "conversation.unmerge")
+    assert undo_event["other"] == b and undo_event["messages"] == 1
+    assert verify_event_chain(svc.db.conn) == (True, None)
+    with pytest.raises(BadRequest, match="not merged"):
+        svc.unmerge(a, b)
 
 
 def test_merge_chain_forwards_to_the_last_target(svc: InboxService) -> None:

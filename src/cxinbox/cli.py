@@ -545,6 +545,50 @@ def note_cmd(
         typer.echo(f"added note {note_id} to #{conv_id}")
 
 
+@app.command("merge")
+def merge_cmd(
+    into: Annotated[str, typer.Argument(metavar="INTO", help="Conversation that stays (#1024).")],
+    other: Annotated[str, typer.Argument(metavar="OTHER", help="Conversation merged into it.")],
+    undo: Annotated[bool, typer.Option("--undo", help="Take back an earlier merge of OTHER"
+                                                      " into INTO.")] = False,
+    config: ConfigOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Merge OTHER into INTO (one patient, one thread); --undo takes it back."""
+    into_id, other_id = _parse_id(into), _parse_id(other)
+    with open_api(_load_config(config)) as api:
+        if undo:
+            api.unmerge(into_id, other_id)
+        else:
+            api.merge(into_id, other_id)
+    if as_json:
+        _print_json({"into": into_id, "other": other_id, "undone": undo})
+    elif undo:
+        typer.echo(f"#{other_id} is on its own again (taken out of #{into_id})")
+    else:
+        typer.echo(f"merged #{other_id} into #{into_id}; undo with:"
+                   f" cxinbox merge --undo {into_id} {other_id}")
+
+
+@app.command("split")
+def split_cmd(
+    message: Annotated[str, typer.Argument(metavar="MESSAGE", help="Message id (see"
+                                                                   " `show --json`).")],
+    config: ConfigOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Move a message, and the replies to it, into a new conversation."""
+    try:
+        message_id = int(message)
+    except ValueError:
+        fail(f"'{message}' is not a message id (a number; see cxinbox show ID --json)",
+             EXIT_USAGE)
+    with open_api(_load_config(config)) as api:
+        new_id = api.split(message_id)
+    if as_json:
+        _print_json({"message": message_id, "conversation": new_id})
+    else:
+        typer.echo(f"message {message_id} is now conversation #{new_id}")
+
+
 def _parse_when(text: str, cfg: Config, direction: Direction) -> datetime:
     from cxinbox.domain.when import WhenError, parse_when
 

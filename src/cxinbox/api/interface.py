@@ -106,6 +106,10 @@ class InboxAPI(Protocol):
         """Move `other_id`'s messages, notes and tags into `into_id`."""
         ...
 
+    async def unmerge(self, into_id: int, other_id: int) -> None:
+        """Undo a merge: `other_id` comes back as it was (later mail stays in `into_id`)."""
+        ...
+
     async def split(self, message_id: int) -> int:
         """The message (and replies to it) into a new conversation; returns its id."""
         ...
@@ -314,6 +318,9 @@ class InProcessAPI:
 
     async def merge(self, into_id: int, other_id: int) -> None:
         await self._call(self.service.merge, into_id, other_id)
+
+    async def unmerge(self, into_id: int, other_id: int) -> None:
+        await self._call(self.service.unmerge, into_id, other_id)
 
     async def split(self, message_id: int) -> int:
         return await self._call(self.service.split, message_id)

@@ -601,9 +601,29 @@ class InboxService:
             moved = merge_store.merge(conn, into_id, other_id)
             append_event(conn, self.actor, "conversation.merge", f"conversation:{into_id}",
                          {"other": other_id, "messages": moved.messages,
-                          "notes": moved.notes, "tags": list(moved.tags)})
+                          "notes": moved.notes, "tags": list(moved.tags), "undo": moved.undo})
             append_event(conn, self.actor, "conversation.merged", f"conversation:{other_id}",
                          {"into": into_id})
+
+    def unmerge(self, into_id: int, other_id: int) -> None:
+        """Undo `merge(into_id, other_id)`: `other_id` comes back with the messages, notes,
+        tags and thread it had. Mail and notes added after the merge stay in `into_id`."""
+        with self.db.write() as conn:
+            self._live_row(conn, into_id)
+            other = convs.get_row(conn, other_id)
+            if other is None:
+                raise NotFound(f"no conversation #{other_id}")
+            if other["merged_into"] != into_id:
+                raise BadRequest(f"#{other_id} is not merged into #{into_id}")
+            record = merge_store.last_merge_record(conn, into_id, other_id)
+            if record is None:
+                raise BadRequest(f"the merge of #{other_id} into #{into_id} kept no undo record;"
+                                 " split its messages out instead")
+            moved = merge_store.unmerge(conn, into_id, other_id, record)
+            append_event(conn, self.actor, "conversation.unmerge", f"conversation:{into_id}",
+                         {"other": other_id, "messages": moved})
+            append_event(conn, self.actor, "conversation.unmerged", f"conversation:{other_id}",
+                         {"from": into_id, "messages": moved})
 
     def split(self, message_id: int) -> int:
         """Move a message, and every later message replying to it down the

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,7 @@ class MergeCounts:
     messages: int
     notes: int
     tags: tuple[str, ...]  # tags `into` gained
+    undo: dict[str, Any]  # what `unmerge` needs to put everything back (kept in the event)
 
 
 def _addresses_in(conn: sqlite3.Connection, conv_id: int) -> set[str]:
@@ -100,6 +102,17 @@ def merge(conn: sqlite3.Connection, into_id: int, other_id: int) -> MergeCounts:
     later mail that names one of its messages threads into `into_id` (thread ids move too).
     """
     candidates = _participants(conn, into_id) + _participants(conn, other_id)
+    undo: dict[str, Any] = {
+        "messages": _ids(conn, "SELECT id FROM messages WHERE conversation_id = ?", other_id),
+        "notes": _ids(conn, "SELECT id FROM notes WHERE conversation_id = ?", other_id),
+        "thread_ids": [r[0] for r in conn.execute(
+            "SELECT message_id FROM thread_ids WHERE conversation_id = ?", (other_id,))],
+        "forwarded": _ids(conn, "SELECT id FROM conversations WHERE merged_into = ?", other_id),
+        "participants": _participants(conn, other_id),
+        "contact_copied": conn.execute(
+            "SELECT contact_id IS NULL FROM conversations WHERE id = ?",
+            (into_id,)).fetchone()[0] == 1,
+    }
     messages = conn.execute("UPDATE messages SET conversation_id = ? WHERE conversation_id = ?",
                             (into_id, other_id)).rowcount
     notes = conn.execute("UPDATE notes SET conversation_id = ? WHERE conversation_id = ?",
@@ -122,7 +135,73 @@ def merge(conn: sqlite3.Connection, into_id: int, other_id: int) -> MergeCounts:
                  (other_id,))
     conn.execute("DELETE FROM sla_escalations WHERE conversation_id = ?", (other_id,))
     recompute(conn, into_id, candidates)
-    return MergeCounts(messages, notes, tuple(t for t in theirs if t not in had))
+    gained = tuple(t for t in theirs if t not in had)
+    undo["tags"] = theirs
+    undo["gained"] = list(gained)
+    return MergeCounts(messages, notes, gained, undo)
+
+
+def last_merge_record(conn: sqlite3.Connection, into_id: int,
+                      other_id: int) -> dict[str, Any] | None:
+    """The undo record of the latest merge of `other_id` into `into_id` (from its event)."""
+    for (details,) in conn.execute(
+            "SELECT details FROM events WHERE target = ? AND action = 'conversation.merge'"
+            " ORDER BY seq DESC LIMIT 50", (f"conversation:{into_id}",)):
+        try:
+            found = json.loads(details)
+        except ValueError:
+            continue
+        if found.get("other") == other_id:
+            undo = found.get("undo")
+            return undo if isinstance(undo, dict) else None
+    return None
+
+
+def _ids(conn: sqlite3.Connection, sql: str, value: int) -> list[int]:
+    return [int(r[0]) for r in conn.execute(sql, (value,))]
+
+
+def unmerge(conn: sqlite3.Connection, into_id: int, other_id: int,
+            undo: Mapping[str, Any]) -> int:
+    """Put back what `merge` moved, from the record it returned; returns messages moved.
+
+    What arrived or was written after the merge stays where it is now: new mail and notes
+    belong to the conversation staff saw them in.
+    """
+    def marks(values: Sequence[Any]) -> str:
+        return ",".join("?" * len(values))
+
+    moved = 0
+    message_ids = [int(i) for i in undo.get("messages", [])]
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start:start + 500]
+        moved += conn.execute(f"UPDATE messages SET conversation_id = ? WHERE conversation_id = ?"
+                              f" AND id IN ({marks(chunk)})", [other_id, into_id, *chunk]).rowcount
+    note_ids = [int(i) for i in undo.get("notes", [])]
+    for start in range(0, len(note_ids), 500):
+        chunk = note_ids[start:start + 500]
+        conn.execute(f"UPDATE notes SET conversation_id = ? WHERE conversation_id = ?"
+                     f" AND id IN ({marks(chunk)})", [other_id, into_id, *chunk])
+    thread = [str(t) for t in undo.get("thread_ids", [])]
+    for start in range(0, len(thread), 500):
+        names = thread[start:start + 500]
+        conn.execute(f"UPDATE thread_ids SET conversation_id = ? WHERE conversation_id = ?"
+                     f" AND message_id IN ({marks(names)})", [other_id, into_id, *names])
+    conn.executemany("INSERT OR IGNORE INTO conversation_tags (conversation_id, tag) VALUES (?, ?)",
+                     [(other_id, str(t)) for t in undo.get("tags", [])])
+    conn.executemany("DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?",
+                     [(into_id, str(t)) for t in undo.get("gained", [])])
+    conn.execute("UPDATE conversations SET merged_into = NULL WHERE id = ?", (other_id,))
+    forwarded = [int(i) for i in undo.get("forwarded", [])]
+    if forwarded:
+        conn.execute(f"UPDATE conversations SET merged_into = ? WHERE merged_into = ?"
+                     f" AND id IN ({marks(forwarded)})", [other_id, into_id, *forwarded])
+    if undo.get("contact_copied"):
+        conn.execute("UPDATE conversations SET contact_id = NULL WHERE id = ?", (into_id,))
+    into_people = _participants(conn, into_id)
+    recompute(conn, into_id, into_people)
+    recompute(conn, other_id, [str(p) for p in undo.get("participants", [])] + into_people)
+    return moved
 
 
 def live_conversation(conn: sqlite3.Connection, conv_id: int) -> int:
