@@ -276,7 +276,7 @@ class ReplyService:
                 raise NotFound(f"draft {draft_id} has no attachment {file_id}")
             store.update_draft(conn, draft_id, now_ms(),
                                attachments=json.dumps([e for e in entries if e != file_id]))
-            store.prune_files(conn)
+            store.delete_files(conn, [file_id])
             fresh = store.get_draft(conn, draft_id)
             assert fresh is not None
             return self._draft_view(conn, fresh)
@@ -285,7 +285,7 @@ class ReplyService:
         with self.db.write() as conn:
             row = self._own_draft(conn, draft_id)
             store.delete_draft(conn, draft_id)
-            store.prune_files(conn)
+            store.delete_files(conn, _file_ids(json.loads(row["attachments"])))
             conv = row["conversation_id"]
             append_event(conn, self.actor, "draft.discarded",
                          f"conversation:{conv}" if conv else f"draft:{draft_id}",
@@ -431,7 +431,6 @@ class ReplyService:
                                         send_after_ms=now + undo_ms,
                                         draft=_draft_snapshot(row))
             store.delete_draft(conn, draft_id)
-            store.prune_files(conn)  # files of replies sent earlier
             append_event(conn, self.actor, "outbox.queued", _draft_target(row, item_id),
                          {"outbox": item_id, "channel": item["channel"],
                           "to": list(item["recipients"]), "undo_s": undo_ms // 1000,
@@ -551,6 +550,8 @@ class ReplyService:
                                  " failed replies can be cancelled")
             store.set_state(conn, outbox_id, "cancelled", clear_phase=True)
             restored = _restore_draft(conn, row)
+            if restored is None:  # the author has another draft: these files are unwanted
+                store.release_item_files(conn, outbox_id)
             append_event(conn, self.actor, "outbox.cancelled", _item_target(row),
                          {"outbox": outbox_id, "author": row["author"], "draft": restored})
             fresh = store.get_item(conn, outbox_id)

@@ -138,21 +138,35 @@ def file_data(conn: sqlite3.Connection, file_id: int) -> sqlite3.Row | None:
     return row
 
 
-def prune_files(conn: sqlite3.Connection) -> int:
-    """Drop attached files no draft and no cancellable outbox item refers to any more.
-
-    A queued or failed item keeps its draft snapshot (restored on cancel), so its files
-    stay; once the reply is sent its bytes are in the sent message itself.
-    """
+def delete_files(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
+    """Drop these attached files unless a draft still names them (a restored draft may)."""
+    if not ids:
+        return 0
+    marks = ",".join("?" * len(ids))
     cur = conn.execute(
-        "DELETE FROM reply_files WHERE id NOT IN ("
+        f"DELETE FROM reply_files WHERE id IN ({marks}) AND id NOT IN ("
         " SELECT j.value FROM drafts, json_each(drafts.attachments) AS j"
-        "  WHERE j.type = 'integer'"
-        " UNION"
-        " SELECT j.value FROM outbox,"
-        "  json_each(coalesce(json_extract(outbox.draft, '$.attachments'), '[]')) AS j"
-        "  WHERE outbox.state IN ('queued', 'sending', 'failed') AND j.type = 'integer')")
+        "  WHERE j.type = 'integer')", list(ids))
     return cur.rowcount
+
+
+def release_item_files(conn: sqlite3.Connection, item_id: int) -> int:
+    """An outbox item is final (sent, or cancelled without a draft to go back to): its
+    files are in the sent message or unwanted, so the stored copies go.
+
+    Per item on purpose: a sweep over the outbox would read every queued row's message
+    bytes (they sit before the draft column) on each send.
+    """
+    row = conn.execute("SELECT json_extract(draft, '$.attachments') FROM outbox WHERE id = ?",
+                       (item_id,)).fetchone()
+    if row is None or not row[0]:
+        return 0
+    try:
+        entries = json.loads(row[0])
+    except ValueError:
+        return 0
+    ids = [e for e in entries if isinstance(e, int) and not isinstance(e, bool)]
+    return delete_files(conn, ids)
 
 
 # -- what happened since composing started (send guard) --------------------------------------
@@ -307,6 +321,7 @@ def mark_sent(conn: sqlite3.Connection, item_id: int, now_ms: int, *,
         "UPDATE outbox SET state = 'sent', sent_ms = ?, last_error = '', provider_id = ?,"
         " message_pk = ?, sent_copy = ?, sent_copy_next_ms = ? WHERE id = ?",
         (now_ms, provider_id, message_pk, sent_copy, now_ms, item_id))
+    release_item_files(conn, item_id)
 
 
 def provider_ids(conn: sqlite3.Connection, sender: str, recipient: str) -> set[str]:

@@ -7,7 +7,8 @@ sending would change what the patient gets. Now the client reads the file once, 
 staff member's own rights, and the bytes live here until the reply no longer needs them.
 
 `drafts.attachments` (and the draft snapshot kept on an outbox item, restored on cancel)
-hold a JSON list of `reply_files.id`. Rows nothing refers to are pruned.
+hold a JSON list of `reply_files.id`. A file goes when its draft is discarded or detaches
+it, and when its reply is sent (the sent message has the bytes) or cancelled for good.
 """
 
 from __future__ import annotations
