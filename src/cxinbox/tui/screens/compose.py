@@ -537,6 +537,8 @@ def _arrival_line(item: Any) -> str:
 def _size(size: int) -> str:
     if size < 0:
         return "size unknown"
+    if size < 1024:
+        return f"{size} B"
     if size < 1024 * 1024:
-        return f"{max(1, round(size / 1024))} KB"
+        return f"{round(size / 1024)} KB"
     return f"{size / 1024 / 1024:.1f} MB"
