@@ -344,7 +344,7 @@ def test_stop_removes_processes_and_files() -> None:
         pytest.skip("dovecot is not installed")
     server = DovecotServer(users=("frontdesk", "billing"))
     server.start()
-    assert server.startup_seconds < 2.0
+    assert server.startup_seconds < 10.0  # a hang, not a speed check (bench/ measures speed)
     pid = server.pid
     assert pid is not None
     root = server.root
