@@ -496,6 +496,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
             self._last_seq = max(e.seq for e in message.events)
             self._apply_events(message.events)
             self._personal_news(message.events)
+            self._screen_news(message.events)
         if message.presence_version is not None:
             self._presence_moved(message.presence_version)
         self.status_line.set_sync("live", problem=False)

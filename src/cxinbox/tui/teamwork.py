@@ -10,6 +10,9 @@ What a person sees:
 - A colleague's @mention of you, and a conversation of yours (or of nobody's) turning at
   risk or breached, arrive as a toast with a terminal bell, once.
 - `M` merges the open conversation into another; `S` splits a message out of it.
+- `O` opens the outbox (screens/outbox.py); `L` the patient's contact (screens/contact.py).
+  Both reload when the change feed brings something that concerns them, and Enter in
+  either opens a conversation here.
 """
 
 from __future__ import annotations
@@ -20,16 +23,18 @@ from typing import Any
 
 from cxinbox.api.types import ConversationSummary, Event
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.tui import triage
+from cxinbox.tui import actions, triage
 from cxinbox.tui.messages import error_line
 from cxinbox.tui.presence import PresenceBoard, first_name
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
 from cxinbox.tui.screens.compose import ComposeResultValue, ComposeScreen
+from cxinbox.tui.screens.contact import ContactScreen
+from cxinbox.tui.screens.outbox import OutboxScreen
 from cxinbox.tui.screens.prompt import PromptScreen
 
 _OUTBOX_NEWS = {"outbox.sent": ("Reply #{conv} sent", "information"),
-                "outbox.failed": ("Reply on #{conv} FAILED: {reason}", "error"),
-                "outbox.unconfirmed": ("Reply on #{conv} may not have arrived: see outbox",
+                "outbox.failed": ("Reply on #{conv} FAILED ({key}: outbox): {reason}", "error"),
+                "outbox.unconfirmed": ("Reply on #{conv} may not have arrived ({key}: outbox)",
                                        "warning")}
 
 
@@ -151,7 +156,8 @@ class TeamMixin:
                 text, severity = _OUTBOX_NEWS[event.action]
                 reason = clean_line(str(details.get("reason") or details.get("error") or ""),
                                     max_len=80)
-                self._say(text.format(conv=conv, reason=reason), severity)
+                self._say(text.format(conv=conv, reason=reason, key=self._outbox_key()),
+                          severity)
                 if severity != "information":
                     ring = True
             elif event.action.startswith("draft.") and self.thread.detail is not None \
@@ -290,6 +296,44 @@ class TeamMixin:
 
         self.push_screen(ChoiceScreen("Split which message out (with its replies)?", choices),
                          chosen)
+
+
+    # -- the outbox and contact screens ---------------------------------------------------
+
+    def _outbox_key(self: Any) -> str:
+        return str(self.registry_key_display(actions.action("outbox")))
+
+    def action_outbox(self: Any) -> None:
+        def name_of(user: str) -> str:
+            member = self.config.staff_member(user)
+            return first_name(member.name) if member is not None else user
+
+        self.push_screen(OutboxScreen(self.api, me=self.me, tz=self.tz, name_of=name_of,
+                                      separator=self.glyphs.separator),
+                         self._open_from_screen)
+
+    def action_contact(self: Any) -> None:
+        summary = self._need_target()
+        if summary is None:
+            return
+        self.push_screen(ContactScreen(self.api, summary.id, tz=self.tz, now=self.clock,
+                                       separator=self.glyphs.separator, blink=not self.calm),
+                         self._open_from_screen)
+
+    def _open_from_screen(self: Any, conv_id: int | None) -> None:
+        """Enter on a conversation in the outbox or contact screen: open it here."""
+        if conv_id is not None:
+            self._load_detail(conv_id, True)
+
+    def _screen_news(self: Any, events: Iterable[Event]) -> None:
+        """Reload an open outbox or contact screen when the change feed concerns it."""
+        batch = list(events)
+        for screen in self.screen_stack:
+            if isinstance(screen, OutboxScreen):
+                if any(e.action.startswith("outbox.") or e.action == "send" for e in batch):
+                    screen.reload()
+            elif isinstance(screen, ContactScreen) and screen.wants(batch):
+                screen.reload()
 
 
 def _cancel_call(outbox_id: int) -> triage.ApiCall:

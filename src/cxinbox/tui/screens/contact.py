@@ -1,0 +1,460 @@
+"""The patient behind a conversation: names, addresses, numbers and every conversation.
+
+A clinic's patients write from a home address, a work address and a mobile; the desk
+links them so the history of one person is in one place. This screen shows the contact
+of one conversation and lets staff fix the links by keyboard:
+
+- `l` links another e-mail address or number (the API validates it; conversations from
+  that address come along),
+- `x` unlinks the selected address or number (after a yes/no: it becomes a contact of
+  its own, with its conversations),
+- `m` merges another contact into this one, found by its number, by `#conversation`, or
+  by an address one of its conversations came from,
+- Enter on a conversation opens it in the inbox.
+
+The screen follows the conversation, not the contact: after an unlink it shows whichever
+contact the conversation belongs to then. Everything shown was sanitised by the API.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from cxinbox.api.team_types import ContactView
+from cxinbox.api.types import ConversationSummary, Event
+from cxinbox.domain.sanitize import clean_line
+from cxinbox.tui.messages import error_line
+from cxinbox.tui.screens.choice import Choice, ChoiceScreen
+from cxinbox.tui.screens.prompt import PromptScreen
+from cxinbox.tui.timefmt import clinic_datetime
+
+CONVERSATION_LIMIT = 50
+KEYS = "j/k Move  Enter Open  l Link  x Unlink  m Merge  Esc Close"
+_PHONE_PUNCT = re.compile(r"[\s().\-]")
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+class MergeTargetError(Exception):
+    """The merge prompt's answer names no contact we can find (shown as one line)."""
+
+
+def canonical_address(text: str) -> str | None:
+    """The form the store keeps (lower-case e-mail, E.164 number), or None if neither.
+
+    Only used to find a conversation from the address; linking leaves the decision to the
+    API, which has the real rules.
+    """
+    value = text.strip()
+    if "@" in value:
+        local, _, domain = value.rpartition("@")
+        if local and domain and not any(c.isspace() or c in '"\\' for c in value):
+            return value.lower()
+        return None
+    phone = _PHONE_PUNCT.sub("", value)
+    if phone.startswith("00"):
+        phone = "+" + phone[2:]
+    return phone if _E164.fullmatch(phone) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """What one line of the list stands for."""
+
+    kind: str  # header | email | phone | conversation
+    value: str = ""
+    conv_id: int | None = None
+
+
+def contact_title(contact: ContactView, separator: str) -> str:
+    who = ", ".join(contact.names) or (contact.emails + contact.phones + ("unknown",))[0]
+    number = f"Contact {contact.id}" if contact.id is not None else "No contact yet"
+    return separator.join([number, who])
+
+
+def conversation_text(summary: ConversationSummary, current: int, tz: tzinfo, now: datetime,
+                      width: int) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    when = clinic_datetime(summary.last_message_at, tz, now)
+    style = "dim" if summary.status == "closed" else ""
+    text.append(f"  #{summary.id:<7}", style="bold")
+    text.append(f"{summary.channel:<6}{summary.status:<8}{when:<13}", style=style)
+    if summary.id == current:
+        text.append("(this one) ", style="bold")
+    text.append(summary.subject or "(no subject)", style=style)
+    text.truncate(width, overflow="ellipsis")
+    return text
+
+
+class ContactLoaded(Message):
+    def __init__(self, contact: ContactView | None, conversations: Sequence[ConversationSummary],
+                 error: str) -> None:
+        super().__init__()
+        self.contact = contact
+        self.conversations = conversations
+        self.error = error
+
+
+class ContactActed(Message):
+    def __init__(self, text: str, error: bool) -> None:
+        super().__init__()
+        self.text = text
+        self.error = error
+
+
+class MergeFound(Message):
+    def __init__(self, other: ContactView) -> None:
+        super().__init__()
+        self.other = other
+
+
+class ContactScreen(ModalScreen[int | None]):
+    """Dismissed with a conversation id to open (Enter on one), or None (Esc)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="contact-close"),
+        Binding("j", "move(1)", "Down", show=False, id="contact-down"),
+        Binding("k", "move(-1)", "Up", show=False, id="contact-up"),
+        Binding("l", "link", "Link", id="contact-link"),
+        Binding("x", "unlink", "Unlink", id="contact-unlink"),
+        Binding("m", "merge", "Merge", id="contact-merge"),
+    ]
+
+    DEFAULT_CSS = """
+    ContactScreen { layout: vertical; background: $background 100%; }
+    ContactScreen #contact-title { height: 1; background: $primary; color: $text;
+                                   text-style: bold; padding: 0 1; }
+    ContactScreen OptionList { height: 1fr; border: none; padding: 0; }
+    ContactScreen OptionList:focus { border: none; }
+    ContactScreen #contact-status { height: 1; padding: 0 1; }
+    ContactScreen #contact-status.-error { color: $error; text-style: bold; }
+    ContactScreen #contact-keys { height: 1; background: $panel; padding: 0 1; }
+    """
+
+    def __init__(self, api: Any, conv_id: int, *, tz: tzinfo,
+                 now: Callable[[], datetime] | None = None,
+                 separator: str = " - ", blink: bool = True) -> None:
+        super().__init__()
+        self._api = api
+        self.conv_id = conv_id
+        self._tz = tz
+        self._now: Callable[[], datetime] = now or (lambda: datetime.now(tz))
+        self._sep = separator
+        self._blink = blink
+        self.contact: ContactView | None = None
+        self.conversations: list[ConversationSummary] = []
+        self._rows: list[Row] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"Contact of #{self.conv_id}"), id="contact-title", markup=False)
+        yield OptionList(id="contact-list")
+        yield Static(Text("Loading..."), id="contact-status", markup=False)
+        yield Static(Text(KEYS), id="contact-keys", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        self.reload()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def wants(self, events: Iterable[Event]) -> bool:
+        """Whether a change-feed batch may change what this screen shows."""
+        shown = {self.conv_id, *(c.id for c in self.conversations)}
+        for event in events:
+            if event.action.startswith("contact.") or event.action in (
+                    "conversation.merge", "conversation.split"):
+                return True
+            if event.action == "conversation.view":
+                continue
+            target = event.target.removeprefix("conversation:")
+            if target.isdigit() and int(target) in shown:
+                return True
+            touched = event.details.get("conversations") if isinstance(event.details,
+                                                                        dict) else None
+            if isinstance(touched, list) and shown.intersection(
+                    t for t in touched if isinstance(t, int)):
+                return True
+        return False
+
+    def reload(self) -> None:
+        if getattr(self.app, "locked", False):
+            return
+        self.run_worker(self._load(), group="contact-load", exclusive=True,
+                        exit_on_error=False)
+
+    async def _load(self) -> None:
+        try:
+            contact = await self._api.contact_for(self.conv_id)
+            conversations: list[ConversationSummary] = []
+            if contact.id is not None:
+                page = await self._api.list_conversations(f"contact:{contact.id}", 0,
+                                                          CONVERSATION_LIMIT)
+                conversations = list(page.items)
+        except Exception as exc:  # noqa: BLE001 - one line on the screen, never a crash
+            self.post_message(ContactLoaded(None, [], error_line(exc)))
+        else:
+            self.post_message(ContactLoaded(contact, conversations, ""))
+
+    def on_contact_loaded(self, message: ContactLoaded) -> None:
+        message.stop()
+        if message.contact is None:
+            self._status(f"Contact not available: {message.error}", error=True)
+            return
+        first = self.contact is None
+        self.contact = message.contact
+        self.conversations = list(message.conversations)
+        self._fill()
+        if first:
+            self._status("No contact yet: nobody has written from this conversation's address."
+                         if self.contact.id is None else
+                         "l link an address or number, x unlink the selected one, m merge.")
+
+    def _fill(self) -> None:
+        contact = self.contact
+        assert contact is not None
+        listing = self.query_one(OptionList)
+        keep = self.selected_row
+        shown = listing.size.width or self.app.size.width
+        width = max(30, shown - 3)
+        rows: list[Row] = []
+        options: list[Option] = []
+
+        def header(text: str) -> None:
+            rows.append(Row("header"))
+            options.append(Option(Text(text, style="bold underline"), disabled=True))
+
+        if contact.names:
+            header("Names: " + ", ".join(contact.names))
+        header("Addresses and numbers")
+        for kind, values in (("email", contact.emails), ("phone", contact.phones)):
+            for value in values:
+                rows.append(Row(kind, value))
+                line = Text(f"  {kind:<7}{value}", no_wrap=True, overflow="ellipsis")
+                line.truncate(width, overflow="ellipsis")
+                options.append(Option(line))
+        if not contact.emails and not contact.phones:
+            rows.append(Row("header"))
+            options.append(Option(Text("  (none)", style="dim"), disabled=True))
+        count = len(self.conversations)
+        more = "+" if count >= CONVERSATION_LIMIT else ""
+        header(f"Conversations ({count}{more}, newest first)")
+        now = self._now()
+        for summary in self.conversations:
+            rows.append(Row("conversation", conv_id=summary.id))
+            options.append(Option(conversation_text(summary, self.conv_id, self._tz, now,
+                                                    width)))
+        if not self.conversations:
+            rows.append(Row("header"))
+            options.append(Option(Text("  only this one", style="dim"), disabled=True))
+        self._rows = rows
+        listing.set_options(options)
+        target = rows.index(keep) if keep in rows else next(
+            (i for i, r in enumerate(rows) if r.kind == "conversation"
+             and r.conv_id == self.conv_id),
+            next((i for i, r in enumerate(rows) if r.kind != "header"), None))
+        listing.highlighted = target
+        self.query_one("#contact-title", Static).update(Text(contact_title(contact, self._sep)))
+
+    @property
+    def selected_row(self) -> Row | None:
+        index = self.query_one(OptionList).highlighted
+        if index is None or not 0 <= index < len(self._rows):
+            return None
+        return self._rows[index]
+
+    def _status(self, text: str, *, error: bool = False) -> None:
+        line = self.query_one("#contact-status", Static)
+        line.update(Text(clean_line(text, max_len=300)))
+        line.set_class(error, "-error")
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def action_move(self, step: int) -> None:
+        listing = self.query_one(OptionList)
+        if step > 0:
+            listing.action_cursor_down()
+        else:
+            listing.action_cursor_up()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        row = self.selected_row
+        if row is not None and row.kind == "conversation" and row.conv_id is not None:
+            self.dismiss(row.conv_id)
+        elif row is not None and row.kind in ("email", "phone"):
+            self._status("x unlinks this one; Enter on a conversation opens it.")
+
+    def _contact_id(self) -> int | None:
+        if self.contact is None:
+            self._status("Still loading.", error=True)
+            return None
+        if self.contact.id is None:
+            self._status("This conversation has no contact yet (nobody has written from it).",
+                         error=True)
+            return None
+        return self.contact.id
+
+    def action_link(self) -> None:
+        contact_id = self._contact_id()
+        if contact_id is None:
+            return
+
+        def check(text: str) -> str | None:
+            return None if text.strip() else "Type an e-mail address or a number."
+
+        def answered(text: str | None) -> None:
+            if not text or not text.strip():
+                return
+            address = text.strip()
+
+            async def call() -> str:
+                await self._api.link_address(contact_id, address)
+                return f"Linked {clean_line(address, max_len=60)} to contact {contact_id}."
+
+            self._run(call())
+
+        self.app.push_screen(PromptScreen(
+            f"Link to contact {contact_id}", check=check, blink=self._blink,
+            hint="e-mail or +15551234567; its conversations join this contact"),
+            answered)
+
+    def action_unlink(self) -> None:
+        contact_id = self._contact_id()
+        row = self.selected_row
+        if contact_id is None:
+            return
+        if row is None or row.kind not in ("email", "phone"):
+            self._status("Select an address or number first (j/k).", error=True)
+            return
+        address = row.value
+        choices = [Choice("y", "yes", "yes, it belongs to someone else"),
+                   Choice("n", "no", "no, keep it")]
+
+        def chosen(value: str | None) -> None:
+            if value != "yes":
+                return
+
+            async def call() -> str:
+                new_id = await self._api.unlink_address(contact_id, address)
+                return f"Unlinked {address}; it is now contact {new_id}."
+
+            self._run(call())
+
+        self.app.push_screen(ChoiceScreen(f"Unlink {address[:36]}?", choices), chosen)
+
+    def action_merge(self) -> None:
+        contact_id = self._contact_id()
+        if contact_id is None:
+            return
+
+        def check(text: str) -> str | None:
+            value = text.strip()
+            if (value.startswith("#") and value[1:].isdigit()) or value.isdigit() \
+                    or canonical_address(value):
+                return None
+            return "Type a contact number, #conversation, an e-mail address or +15551234567."
+
+        def answered(text: str | None) -> None:
+            if text and text.strip():
+                self.run_worker(self._find_other(text.strip()), group="contact-find",
+                                exclusive=True, exit_on_error=False)
+
+        self.app.push_screen(PromptScreen(
+            f"Merge which contact into contact {contact_id}?", check=check, blink=self._blink,
+            hint="number (42), conversation (#1024), or an address it wrote from"),
+            answered)
+
+    async def _find_other(self, text: str) -> None:
+        try:
+            other = await self._resolve(text)
+        except MergeTargetError as exc:
+            self.post_message(ContactActed(str(exc), True))
+        except Exception as exc:  # noqa: BLE001 - one line on the screen
+            self.post_message(ContactActed(error_line(exc), True))
+        else:
+            self.post_message(MergeFound(other))
+
+    async def _resolve(self, text: str) -> ContactView:
+        """The contact the merge prompt's answer names (see `action_merge`)."""
+        if text.startswith("#") and text[1:].isdigit():
+            return await self._found(await self._api.contact_for(int(text[1:])), text)
+        if text.isdigit():
+            page = await self._api.list_conversations(f"contact:{int(text)}", 0, 1)
+            if not page.items:
+                raise MergeTargetError(f"No contact {text} with a conversation; type"
+                                       " #conversation or an address instead.")
+            return await self._found(await self._api.contact_for(page.items[0].id), text)
+        address = canonical_address(text)
+        if address is None:
+            raise MergeTargetError("Not a contact number, #conversation, e-mail address or"
+                                   " +15551234567.")
+        page = await self._api.list_conversations(f'from:"{address}"', 0, 50)
+        for summary in page.items:
+            if canonical_address(summary.from_addr) == address:
+                return await self._found(await self._api.contact_for(summary.id), address)
+        raise MergeTargetError(f"No conversation from {address}; type the contact number or"
+                               " #conversation instead.")
+
+    @staticmethod
+    async def _found(contact: ContactView, asked: str) -> ContactView:
+        if contact.id is None:
+            raise MergeTargetError(f"{clean_line(asked, max_len=40)} has no contact yet.")
+        return contact
+
+    def on_merge_found(self, message: MergeFound) -> None:
+        message.stop()
+        other = message.other
+        contact_id = self._contact_id()
+        if contact_id is None or other.id is None:
+            return
+        if other.id == contact_id:
+            self._status(f"That is contact {contact_id} already.", error=True)
+            return
+        who = ", ".join(other.names or (other.emails + other.phones)) or "no name"
+        choices = [Choice("y", "yes", f"yes, same patient: {who}"[:44]),
+                   Choice("n", "no", "no, leave them apart")]
+        other_id = other.id
+
+        def chosen(value: str | None) -> None:
+            if value != "yes":
+                return
+
+            async def call() -> str:
+                await self._api.merge_contacts(contact_id, other_id)
+                return f"Contact {other_id} merged into contact {contact_id}."
+
+            self._run(call())
+
+        self.app.push_screen(ChoiceScreen(f"Merge contact {other_id} into {contact_id}?",
+                                          choices), chosen)
+
+    def _run(self, call: Any) -> None:
+        async def go() -> None:
+            try:
+                done = await call
+            except Exception as exc:  # noqa: BLE001 - the API's refusal, as one line
+                self.post_message(ContactActed(error_line(exc), True))
+            else:
+                self.post_message(ContactActed(done, False))
+
+        self._status("Working...")
+        self.run_worker(go(), group="contact-act", exit_on_error=False)
+
+    def on_contact_acted(self, message: ContactActed) -> None:
+        message.stop()
+        self._status(message.text, error=message.error)
+        self.reload()
