@@ -260,7 +260,12 @@ class TeamMixin:
             async def call(api: Any) -> None:
                 await api.merge(into, summary.id)
 
-            self._apply(triage.Triage(summary.id, f"#{summary.id} merged into #{into}", call))
+            async def back(api: Any) -> None:
+                await api.unmerge(into, summary.id)
+
+            undo = triage.Triage(summary.id, f"#{summary.id} is on its own again", back)
+            self._apply(triage.Triage(summary.id, f"#{summary.id} merged into #{into}", call,
+                                      undo))
 
         self.push_screen(PromptScreen(f"Merge #{summary.id} into which conversation?",
                                       hint="its number; messages, notes and tags move there",
@@ -287,12 +292,22 @@ class TeamMixin:
                 return
             message_id = int(value)
 
-            async def call(api: Any) -> None:
-                new_id = await api.split(message_id)
-                self._say(f"Split out as #{new_id}")
+            source = detail.summary.id
 
-            self._apply(triage.Triage(detail.summary.id,
-                                      f"message split out of #{detail.summary.id}", call))
+            async def call(api: Any) -> int:
+                return int(await api.split(message_id))
+
+            def undo_for(new_id: object) -> triage.Triage | None:
+                if not isinstance(new_id, int):
+                    return None
+
+                async def back(api: Any) -> None:
+                    await api.merge(source, new_id)
+
+                return triage.Triage(source, f"#{new_id} merged back into #{source}", back)
+
+            self._apply(triage.Triage(source, f"Split out of #{source}", call,
+                                      inverse_from=undo_for))
 
         self.push_screen(ChoiceScreen("Split which message out (with its replies)?", choices),
                          chosen)
