@@ -18,17 +18,29 @@ code and follows the public API contract:
   direction "outbound-api"; 400 with codes 21211 (bad To), 21602 (no body), 21606 (From not
   ours), 21610 (recipient texted STOP), 21617 (body over 1600 characters).
 - `GET .../Messages/{sid}.json` -> the message or 404 (code 20404).
-- `GET .../Messages/{sid}/Media.json` -> `media_list` (content_type, sid, uri, parent_sid).
+- `GET .../Messages/{sid}/Media.json` -> `media_list` (content_type, sid, uri, parent_sid);
+  `GET .../Messages/{sid}/Media/{MEsid}.json` -> one media object.
+- `GET .../Messages/{sid}/Media/{MEsid}` (no extension) -> the media itself: by default a 302
+  to a short-lived, unauthenticated link on a second server (another port, so another
+  origin), which answers with the bytes; `media_redirect = "same"` redirects to that link
+  on the API server itself, `"none"` answers with the bytes directly. The bytes are
+  deterministic per media sid (`media_bytes(sid)`), starting with the type's magic number.
 - Dates are RFC 2822 ("Thu, 30 Jul 2015 20:12:31 +0000"); num_media and num_segments are strings.
 
 Test controls: `inject_inbound` (optionally hidden until `reveal`, to model a message the
 provider lists late), `advance` / `settle` for delivery status (or `auto_advance_s`),
 `fail_next(n, "429" | "500" | "drop")`, `requests` (what was asked), `opted_out`.
+Media controls: `media_sids(msg_sid)`, `set_media(me_sid, data=... | size=...)`,
+`delete_media(me_sid)` (the picture is gone: 404), `fail_media_next(n, "500" | "404" |
+"403" | "drop")` (faults of the media host only), `media_chunked` (no Content-Length),
+`media_link_s` (link lifetime), `media_requests` (who asked the media paths, with the
+Authorization header each carried).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import json
 import math
@@ -52,6 +64,29 @@ _NEXT_STATUS = {"queued": "sending", "sending": "sent"}
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 _STOP = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 _START = {"START", "YES", "UNSTOP"}
+_MAGIC = {"image/jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "image/png": b"\x89PNG\r\n\x1a\n",
+          "image/gif": b"GIF89a", "application/pdf": b"%PDF-1.4\n"}
+
+
+def media_bytes(media_sid: str, content_type: str = "image/jpeg", size: int | None = None) -> bytes:
+    """Deterministic content for one media sid: the type's magic number, then bytes derived
+    from the sid (every byte value occurs), `size` bytes long (default 1-5 kB by sid)."""
+    seed = hashlib.sha256(media_sid.encode()).digest()
+    if size is None:
+        size = 1000 + int.from_bytes(seed[:2], "big") % 4000
+    head = _MAGIC.get(content_type, b"")
+    block = seed + bytes(range(256))
+    body = (block * (size // len(block) + 1))[: max(0, size - len(head))]
+    return (head + body)[:size]
+
+
+@dataclass(frozen=True)
+class MediaRequest:
+    """One request for media content: which server, the path, the Authorization it carried."""
+
+    server: str  # "api" (the authenticated media resource or a same-origin link) | "media"
+    path: str
+    authorization: str | None
 
 
 def rfc2822(dt: datetime | None) -> str | None:
@@ -108,6 +143,16 @@ class SmsProvider:
         self._seq = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # media content
+        self.media_redirect = "cross"  # cross | same | none
+        self.media_chunked = False
+        self.media_link_s = 60.0
+        self.media_requests: list[MediaRequest] = []
+        self.deleted_media: set[str] = set()
+        self._media_data: dict[str, bytes] = {}
+        self._media_faults: list[str] = []
+        self._links: dict[str, tuple[str, datetime]] = {}  # token -> (media sid, expiry)
+        self._media_server: ThreadingHTTPServer | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -117,18 +162,27 @@ class SmsProvider:
         class Handler(_Handler):
             owner = provider
 
+        class MediaHandler(_Handler):
+            owner = provider
+            media_host = True
+
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name="sms-provider", daemon=True)
         self._thread.start()
+        self._media_server = ThreadingHTTPServer(("127.0.0.1", 0), MediaHandler)
+        self._media_server.daemon_threads = True
+        threading.Thread(target=self._media_server.serve_forever, args=(0.05,),
+                         name="sms-provider-media", daemon=True).start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        for server in (self._server, self._media_server):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+        self._server = self._media_server = None
 
     def __enter__(self) -> Self:
         return self.start()
@@ -140,6 +194,12 @@ class SmsProvider:
     def base_url(self) -> str:
         assert self._server is not None, "start() the provider first"
         return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def media_base_url(self) -> str:
+        """The media host: same address, another port, so another origin."""
+        assert self._media_server is not None, "start() the provider first"
+        return f"http://127.0.0.1:{self._media_server.server_address[1]}"
 
     # -- test controls --------------------------------------------------------------------
 
@@ -228,6 +288,66 @@ class SmsProvider:
         with self._lock:
             self._faults.extend([(kind, retry_after)] * count)
 
+    # media content
+
+    def media_sids(self, message_sid: str) -> list[str]:
+        with self._lock:
+            return [m["sid"] for m in self.messages[message_sid].media]
+
+    def find_media(self, media_sid: str) -> tuple[StoredMessage, dict[str, str]] | None:
+        with self._lock:
+            for msg in self.messages.values():
+                for media in msg.media:
+                    if media["sid"] == media_sid and media_sid not in self.deleted_media:
+                        return msg, media
+        return None
+
+    def set_media(self, media_sid: str, data: bytes | None = None, *,
+                  size: int | None = None) -> None:
+        """Replace one media's content: `data` itself, or deterministic bytes of `size`."""
+        found = self.find_media(media_sid)
+        assert found is not None, media_sid
+        with self._lock:
+            self._media_data[media_sid] = data if data is not None else \
+                media_bytes(media_sid, found[1]["content_type"], size)
+
+    def content_of(self, media_sid: str) -> bytes:
+        """What the media host serves for `media_sid`."""
+        found = self.find_media(media_sid)
+        assert found is not None, media_sid
+        with self._lock:
+            data = self._media_data.get(media_sid)
+        return data if data is not None else media_bytes(media_sid, found[1]["content_type"])
+
+    def delete_media(self, media_sid: str) -> None:
+        with self._lock:
+            self.deleted_media.add(media_sid)
+
+    def fail_media_next(self, count: int, kind: str = "500") -> None:
+        """The next `count` requests to a media link fail: "500", "404", "403" or "drop"."""
+        if kind not in ("500", "404", "403", "drop"):
+            raise ValueError(kind)
+        with self._lock:
+            self._media_faults.extend([kind] * count)
+
+    def take_media_fault(self) -> str | None:
+        with self._lock:
+            return self._media_faults.pop(0) if self._media_faults else None
+
+    def new_link(self, media_sid: str) -> str:
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._links[token] = (media_sid, datetime.now(UTC)
+                                  + timedelta(seconds=self.media_link_s))
+        return token
+
+    def resolve_link(self, token: str) -> str | None:
+        with self._lock:
+            entry = self._links.get(token)
+        if entry is None or entry[1] < datetime.now(UTC):
+            return None
+        return entry[0]
+
     def take_fault(self) -> tuple[str, int] | None:
         with self._lock:
             return self._faults.pop(0) if self._faults else None
@@ -306,6 +426,7 @@ def _matches_dates(sent: datetime | None, filters: list[tuple[str, datetime, boo
 
 class _Handler(BaseHTTPRequestHandler):
     owner: SmsProvider
+    media_host = False  # True: the second server, which serves only media links
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -362,6 +483,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, method: str) -> None:
         parts = urlsplit(self.path)
+        if self.media_host or parts.path.startswith("/media/"):
+            self._serve_link(parts.path)
+            return
         query = parse_qs(parts.query, keep_blank_values=True)
         length = int(self.headers.get("Content-Length") or 0)
         form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True) \
@@ -380,6 +504,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         m_one = re.fullmatch(r"Messages/([A-Za-z0-9]+)\.json", rest)
         m_media = re.fullmatch(r"Messages/([A-Za-z0-9]+)/Media\.json", rest)
+        m_content = re.fullmatch(r"Messages/([A-Za-z0-9]+)/Media/([A-Za-z0-9]+)(\.json)?", rest)
         with self.owner._lock:
             self.owner._auto(datetime.now(UTC))
             if rest == "Messages.json" and method == "GET":
@@ -390,6 +515,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._fetch(m_one.group(1))
             elif m_media and method == "GET":
                 self._media(m_media.group(1), parts.path)
+            elif m_content and method == "GET":
+                self._media_item(m_content.group(1), m_content.group(2),
+                                 bool(m_content.group(3)), parts.path)
             else:
                 self._error(404, 20404, f"The requested resource {parts.path} was not found")
 
@@ -491,6 +619,79 @@ class _Handler(BaseHTTPRequestHandler):
                               "end": max(len(items) - 1, 0), "uri": self.path,
                               "first_page_uri": f"{path}?PageSize=50&Page=0",
                               "next_page_uri": None, "previous_page_uri": None})
+
+
+    def _media_item(self, sid: str, media_sid: str, as_json: bool, path: str) -> None:
+        owner = self.owner
+        with owner._lock:
+            owner.media_requests.append(MediaRequest("api", path,
+                                                     self.headers.get("Authorization")))
+        found = owner.find_media(media_sid)
+        if found is None or found[0].sid != sid:
+            self._error(404, 20404, f"The requested resource {path} was not found")
+        elif as_json:
+            self._send_json(200, owner.media_json(*found))
+        elif owner.media_redirect == "none":
+            self._send_bytes(found[1]["content_type"], owner.content_of(media_sid))
+        else:
+            token = owner.new_link(media_sid)
+            base = owner.media_base_url if owner.media_redirect == "cross" else ""
+            self.send_response(302)
+            self.send_header("Location", f"{base}/media/{token}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    def _serve_link(self, path: str) -> None:
+        """A short-lived media link: no authentication, just the bytes (or a fault)."""
+        owner = self.owner
+        with owner._lock:
+            owner.media_requests.append(MediaRequest("media" if self.media_host else "api",
+                                                     path, self.headers.get("Authorization")))
+        fault = owner.take_media_fault()
+        if fault == "drop":
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        if fault is not None:
+            self._send_plain(int(fault), "AccessDenied" if fault == "403" else "Error")
+            return
+        media_sid = owner.resolve_link(path.removeprefix("/media/"))
+        found = owner.find_media(media_sid) if media_sid else None
+        if media_sid is None or found is None:
+            self._send_plain(404, "NoSuchKey")
+            return
+        self._send_bytes(found[1]["content_type"], owner.content_of(media_sid))
+
+    def _send_plain(self, status: int, text: str) -> None:
+        data = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_bytes(self, content_type: str, data: bytes) -> None:
+        chunked = self.owner.media_chunked
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            if not chunked:
+                self.wfile.write(data)
+                return
+            for start in range(0, len(data), 64 * 1024):
+                piece = data[start:start + 64 * 1024]
+                self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the client stopped reading (e.g. over its size limit)
+            self.close_connection = True
 
 
 # -- config for tests -----------------------------------------------------------------------

@@ -12,6 +12,10 @@ Why it looks the way it does:
   credentials must never be sent anywhere the provider's JSON points.
 - Error text is one line built from the status, the provider's code and its (sanitised,
   shortened) message. It never contains the token, the request URL or a message body.
+- MMS media content is fetched only on demand (`media_content`): the provider redirects to
+  a short-lived link, usually on another host. Redirects are followed by hand so the
+  credentials go to the API's own origin only, never from https down to http, and the body
+  is counted as it streams so nothing over `MAX_MEDIA_BYTES` is ever held.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
     from cxinbox.config import SmsConfig
 
 log = logging.getLogger("cxinbox.sms")
+T = TypeVar("T")
 
 API_VERSION: Final = "2010-04-01"
 MAX_PAGE_SIZE: Final = 1000  # the documented maximum PageSize
@@ -43,6 +48,9 @@ FINAL_STATUSES: Final = frozenset({"delivered", "undelivered", "failed", "receiv
                                    "canceled", "read"})
 _MAX_RETRY_AFTER_S: Final = 30.0  # longer waits are the poller's business, not a request's
 _MAX_PAGES: Final = 100_000
+MAX_MEDIA_BYTES: Final = 10 * 1024 * 1024  # MMS carry at most ~5 MB; anything far bigger is wrong
+_MAX_REDIRECTS: Final = 5
+_MAX_ERROR_BODY: Final = 64 * 1024
 
 
 class SmsError(Exception):
@@ -253,17 +261,13 @@ class SmsClient:
             raise SmsNotFound(message, code, status)
         raise SmsRejected(message, code, status)
 
-    def _get(self, what: str, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
-        """GET with retries for 429 / 5xx / network; returns the JSON object."""
+    def _retrying(self, what: str, once: Callable[[], T]) -> T:
+        """Run one idempotent read, retrying 429 (as long as Retry-After says, up to a cap),
+        5xx and network errors a few times with a short exponential back-off."""
         attempt = 0
         while True:
             try:
-                response = self._http.get(path, params=params)
-                self._raise_for(what, response)
-                data = response.json()
-                if not isinstance(data, dict):
-                    raise SmsServerError(f"sms {what}: the provider's answer is not a JSON object")
-                return data
+                return once()
             except SmsRateLimited as exc:
                 if attempt >= self.retries or exc.retry_after > _MAX_RETRY_AFTER_S:
                     raise
@@ -272,10 +276,6 @@ class SmsClient:
                 if attempt >= self.retries:
                     raise
                 wait = 0.25 * 2 ** attempt
-            except ValueError:  # not JSON
-                if attempt >= self.retries:
-                    raise SmsServerError(f"sms {what}: the provider's answer is not JSON") from None
-                wait = 0.25 * 2 ** attempt
             except httpx.HTTPError as exc:
                 if attempt >= self.retries:
                     raise SmsServerError(_network_line(what, exc)) from None
@@ -283,6 +283,22 @@ class SmsClient:
             attempt += 1
             log.info("sms %s: retrying in %.2fs (attempt %d)", what, wait, attempt + 1)
             self._sleep(wait)
+
+    def _get(self, what: str, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        """GET with retries for 429 / 5xx / network; returns the JSON object."""
+
+        def once() -> dict[str, Any]:
+            response = self._http.get(path, params=params)
+            self._raise_for(what, response)
+            try:
+                data = response.json()
+            except ValueError:
+                raise SmsServerError(f"sms {what}: the provider's answer is not JSON") from None
+            if not isinstance(data, dict):
+                raise SmsServerError(f"sms {what}: the provider's answer is not a JSON object")
+            return data
+
+        return self._retrying(what, once)
 
     def _safe_page_uri(self, uri: str, resource: str) -> str:
         parts = urlsplit(uri)
@@ -350,6 +366,66 @@ class SmsClient:
             pages += 1
         return out
 
+    def media_content(self, message_sid: str, media_sid: str, *,
+                      max_bytes: int = MAX_MEDIA_BYTES) -> tuple[str, bytes]:
+        """One MMS attachment's bytes and content type, never more than `max_bytes`.
+
+        The media resource without an extension answers with the content itself, usually
+        by redirecting to a short-lived address on another host. Redirects are followed
+        here, by hand, so that the account credentials go only to the API's own origin
+        (scheme, host and port); a hop to any other origin is made without them, and a hop
+        from https down to http is refused. A failure anywhere restarts from the API
+        address (the short-lived link may have expired), under the usual retry policy.
+        """
+        _check_sid(message_sid)
+        _check_sid(media_sid)
+        path = f"{self._root}/Messages/{message_sid}/Media/{media_sid}"
+        return self._retrying("media download",
+                              lambda: self._download(path, max(1, max_bytes)))
+
+    def _download(self, path: str, max_bytes: int) -> tuple[str, bytes]:
+        what = "media download"
+        url = self._http.base_url.join(path)
+        home = _origin(url)
+        for _ in range(_MAX_REDIRECTS + 1):
+            ours = _origin(url) == home
+            # auth=None: no credentials at all for another origin (not the client's default)
+            no_auth: dict[str, Any] = {} if ours else {"auth": None}
+            with self._http.stream("GET", url, headers={"Accept": "*/*"},
+                                   **no_auth) as response:
+                if response.is_redirect:
+                    url = _next_hop(url, response)
+                    continue
+                if response.status_code >= 400:
+                    self._raise_download_error(response, ours)
+                if response.status_code != 200:
+                    raise SmsServerError(f"sms {what}: unexpected HTTP {response.status_code}")
+                return _content_type(response), _read_capped(response, max_bytes)
+        # Not retried: a provider sending us round in circles will do it again.
+        raise SmsRejected(f"sms {what}: more than {_MAX_REDIRECTS} redirects; stopped", None, 0)
+
+    def _raise_download_error(self, response: httpx.Response, ours: bool) -> None:
+        """Raise the error type of a failed download; reads at most a small error body."""
+        status = response.status_code
+        try:
+            body = _read_capped(response, _MAX_ERROR_BODY, quiet=True)
+        except httpx.HTTPError:
+            body = b""
+        keep = {k: v for k, v in response.headers.items()
+                if k.lower() in ("retry-after", "content-type")}
+        small = httpx.Response(status, headers=keep, content=body)
+        if ours:
+            self._raise_for("media download", small)
+        # The short-lived address on the media host: its words are not the provider's API.
+        line = f"sms media download: the media host answered HTTP {status}"
+        if status == 429:
+            raise SmsRateLimited(line, _retry_after(small))
+        if status >= 500:
+            raise SmsServerError(line)
+        if status == 404:
+            raise SmsNotFound(line + "; the picture is gone", None, status)
+        raise SmsRejected(line + "; the download link was refused", None, status)
+
     def send(self, from_: str, to: str, body: str) -> SendResult:
         """Create one outbound message. Never retried here (see SmsServerError.maybe_sent)."""
         try:
@@ -408,6 +484,64 @@ def _retry_after(response: httpx.Response) -> float:
     if when is not None:
         return max(0.0, (when - datetime.now(UTC)).total_seconds())
     return 1.0
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in: what "same origin" means."""
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port if url.port is not None else default
+
+
+def _next_hop(url: httpx.URL, response: httpx.Response) -> httpx.URL:
+    """Where a redirect points, if it is somewhere we may go: http(s) only, never from
+    https down to plain http (the bytes are patient data)."""
+    try:
+        target = url.join(response.headers["Location"])
+    except (KeyError, httpx.InvalidURL):
+        raise SmsServerError("sms media download: the provider's redirect has no usable "
+                             "address") from None
+    if target.scheme not in ("http", "https") or not target.host:
+        raise SmsRejected("sms media download: the provider redirected to an address that is "
+                          "not http(s); refused", None, response.status_code)
+    if url.scheme == "https" and target.scheme != "https":
+        raise SmsRejected("sms media download: the provider redirected from https to plain "
+                          "http; refused", None, response.status_code)
+    return target
+
+
+def _content_type(response: httpx.Response) -> str:
+    """The media type of the body, without parameters; "" when absent or odd."""
+    value = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    return clean_line(value)[:100] if "/" in value else ""
+
+
+def _read_capped(response: httpx.Response, limit: int, *, quiet: bool = False) -> bytes:
+    """The (decoded) body, refusing to hold more than `limit` bytes.
+
+    A declared Content-Length over the limit is refused before reading; otherwise the
+    stream is counted as it arrives, so a body without a length (or one that lies) stops
+    at the limit too. `quiet` truncates instead of raising (for error bodies).
+    """
+    declared = _int(response.headers.get("Content-Length"), -1)
+    if declared > limit and not quiet:
+        raise SmsRejected(f"sms media download: the picture is {_mb(declared)}, over the "
+                          f"{_mb(limit)} limit; not downloaded", None, 0)
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        if total > limit:
+            if quiet:
+                chunks.append(chunk[: len(chunk) - (total - limit)])
+                break
+            raise SmsRejected(f"sms media download: the picture is over the {_mb(limit)} "
+                              "limit; not downloaded", None, 0)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _network_line(what: str, exc: httpx.HTTPError) -> str:

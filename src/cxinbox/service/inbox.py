@@ -31,6 +31,7 @@ from cxinbox.service.sla import SlaService
 from cxinbox.store import contacts as contact_store
 from cxinbox.store import conversations as convs
 from cxinbox.store import merge as merge_store
+from cxinbox.store import sms as sms_store
 from cxinbox.store.audit import EventSpec, append_events
 from cxinbox.store.db import Database, append_event, now_ms
 from cxinbox.store.query_sql import compile_query
@@ -245,18 +246,29 @@ class InboxService:
         return ConversationDetail(summary_from_row(row, tags), messages, notes)
 
     def attachment(self, message_pk: int, part_path: str) -> tuple[str, str, bytes]:
-        """An attachment's bytes, recovered from the raw message; audited as an export."""
+        """An attachment's bytes, audited as an export.
+
+        Mail attachments are recovered from the stored raw message. MMS pictures were only
+        listed by SMS sync, so they are fetched from the SMS provider now (service/sms_media)
+        and never kept here.
+        """
         from cxinbox.domain.mime import extract_part
+        from cxinbox.service.sms_media import SmsMediaFetcher  # network client: load on use
 
         with self.db.read() as conn:
-            raw = convs.raw_of_message(conn, message_pk)
+            sms_media = sms_store.sms_message_media(conn, message_pk)
+            raw = None if sms_media is not None else convs.raw_of_message(conn, message_pk)
             conv_id = convs.conversation_of_message(conn, message_pk)
-        if raw is None or conv_id is None:
+        if sms_media is not None and conv_id is not None:
+            got = SmsMediaFetcher(self.config.sms).fetch(sms_media, part_path)
+            filename, content_type, data = got.filename, got.content_type, got.data
+        elif raw is None or conv_id is None:
             raise NotFound(f"no message {message_pk}")
-        try:
-            filename, content_type, data = extract_part(raw, part_path)
-        except KeyError:
-            raise NotFound(f"message {message_pk} has no part {part_path}") from None
+        else:
+            try:
+                filename, content_type, data = extract_part(raw, part_path)
+            except KeyError:
+                raise NotFound(f"message {message_pk} has no part {part_path}") from None
         with self.db.write() as conn:
             append_event(conn, self.actor, "attachment.export", f"conversation:{conv_id}",
                          {"message": message_pk, "part": part_path, "bytes": len(data)})

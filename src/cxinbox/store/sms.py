@@ -82,6 +82,25 @@ class DeliveryStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class SmsMediaRow:
+    """One listed MMS attachment of a stored SMS (as `store_sms` wrote it)."""
+
+    filename: str
+    content_type: str
+    part_path: str  # the provider's media id ("ME..."), or a 1-based index when unknown
+
+
+@dataclass(frozen=True, slots=True)
+class SmsMessageMedia:
+    """What fetching an SMS message's media needs: its provider id and its listed media."""
+
+    message_pk: int
+    conversation_id: int
+    provider_id: str
+    media: tuple[SmsMediaRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class OptState:
     number: str
     state: str  # out | in
@@ -203,6 +222,22 @@ def known_sids(conn: sqlite3.Connection, sids: Sequence[str]) -> dict[str, Known
                 f" JOIN messages m ON m.id = s.message_pk WHERE s.sid IN ({marks})", chunk):
             out[row[0]] = KnownSms(int(row[1]), int(row[2]), row[3])
     return out
+
+
+def sms_message_media(conn: sqlite3.Connection, message_pk: int) -> SmsMessageMedia | None:
+    """The provider id and listed media of message `message_pk`; None unless it is an SMS."""
+    row = conn.execute("SELECT conversation_id, message_id, attachments FROM messages"
+                       " WHERE id = ? AND channel = 'sms'", (message_pk,)).fetchone()
+    if row is None:
+        return None
+    try:
+        listed = json.loads(row[2] or "[]")
+    except ValueError:
+        listed = []
+    media = tuple(SmsMediaRow(str(a.get("filename", "")), str(a.get("content_type", "")),
+                              str(a.get("part_path", "")))
+                  for a in listed if isinstance(a, dict)) if isinstance(listed, list) else ()
+    return SmsMessageMedia(message_pk, int(row[0]), str(row[1] or ""), media)
 
 
 def update_status(conn: sqlite3.Connection, sid: str, status: str, error_code: int | None,
