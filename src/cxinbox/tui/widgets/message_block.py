@@ -18,6 +18,11 @@ from cxinbox.tui.bodyfold import BodyPart, split_body
 from cxinbox.tui.timefmt import clinic_datetime
 
 
+def _mms_size(channel: str, size: int) -> str:
+    """An MMS picture's size is unknown until fetched from the provider (w does that)."""
+    return "w fetches it" if channel == "sms" and size <= 0 else _size_text(size)
+
+
 def _size_text(size: int) -> str:
     if size < 1024:
         return f"{size} B"
@@ -60,7 +65,8 @@ def message_text(message: MessageView, *, tz: tzinfo, now: datetime, glyphs: Gly
         name = attachment.filename or "(unnamed)"
         text.append(f"{glyphs.attachment} attachment {name} "
                     f"({attachment.content_type or 'unknown type'}, "
-                    f"{_size_text(attachment.size)})\n", style="underline")
+                    f"{_mms_size(message.channel, attachment.size)})\n",
+                    style="underline")
     text.append("\n")
     for part in split_body(message.body):
         if part.kind == "text":
