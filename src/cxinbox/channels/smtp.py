@@ -219,6 +219,11 @@ class SmtpSession:
         except (OSError, smtplib.SMTPException):
             self.broken = True
 
+    def size_limit(self) -> int | None:
+        """The server's announced message size limit (ESMTP SIZE), None when unstated."""
+        value = self._smtp.esmtp_features.get("size", "").strip()
+        return int(value) if value.isdigit() and int(value) > 0 else None
+
     def close(self) -> None:
         _quiet_close(self._smtp)
 

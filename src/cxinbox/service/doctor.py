@@ -51,6 +51,13 @@ def run_doctor(config_opt: str | None, echo: Echo) -> bool:
     _check_store(report, config)
     for account in config.accounts:
         _check_account(report, config, account)
+        if account.smtp_host:
+            _check_smtp(report, config, account)
+        else:
+            report.warn(f"{account.name}: no smtp_host; replies cannot be sent from it")
+    if config.sms.configured:
+        _check_sms(report, config)
+    _check_server(report, config)
     echo("all checks passed" if not report.failures else f"{report.failures} check(s) failed")
     return report.failures == 0
 
@@ -130,5 +137,111 @@ def _check_account(report: _Report, config: Config, account: AccountConfig) -> N
                 report.ok(f"{name}/{folder}: {info.exists} message(s)")
             except ImapError as exc:
                 report.fail(f"{name}/{folder}: {exc}")
+        if account.smtp_host:
+            _check_sent_folder(report, session, account)
     finally:
         session.close()
+
+
+def _check_sent_folder(report: _Report, session: ImapSession, account: AccountConfig) -> None:
+    """Where copies of replies will go; looked up only, never created by the doctor."""
+    name = account.name
+    try:
+        folders = {folder for folder, _flags in session.list_folders()}
+        sent = session.find_sent_folder(account.sent_folder, create=False)
+    except ImapError as exc:
+        report.fail(f"{name}: cannot list folders to find Sent: {exc}")
+        return
+    if sent in folders:
+        report.ok(f"{name}: copies of replies go to {sent!r}")
+    else:
+        report.warn(f"{name}: no {sent!r} folder yet; the first reply creates it")
+
+
+def _check_smtp(report: _Report, config: Config, account: AccountConfig) -> None:
+    """Connect, TLS, log in and leave: nothing is sent."""
+    from cxinbox.channels.smtp import SmtpError, SmtpSession
+    from cxinbox.domain.compose import MAX_ATTACHMENT_BYTES
+    from cxinbox.service.outbox import smtp_endpoint
+
+    name = account.name
+    endpoint = smtp_endpoint(account, config)
+    try:
+        password = resolve_password(name, account.credentials)
+    except CredentialError as exc:
+        report.fail(f"{name} (SMTP): {exc}")
+        return
+    try:
+        session = SmtpSession(endpoint, account.smtp_username or account.username, password)
+    except SmtpError as exc:
+        report.fail(f"{name} (SMTP): {exc}")
+        return
+    try:
+        tls = "certificate verified" if endpoint.verify_tls else "certificate NOT verified"
+        report.ok(f"{name}: SMTP {endpoint.host}:{endpoint.port} reachable, TLS ({endpoint.tls})"
+                  f" {tls}, login ok")
+        limit = session.size_limit()
+        # Attachments grow by a third in base64, plus headers and the text.
+        needed = MAX_ATTACHMENT_BYTES * 4 // 3 + 256 * 1024
+        if limit is not None and limit < needed:
+            report.warn(f"{name}: the SMTP server takes messages up to {limit // 1024 // 1024} MB;"
+                        f" replies with {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB of attachments"
+                        " will be refused")
+    finally:
+        session.close()
+
+
+def _check_sms(report: _Report, config: Config) -> None:
+    """Credentials and each clinic number, with one small list call per number."""
+    from datetime import UTC, datetime
+    from urllib.parse import urlsplit
+
+    from cxinbox.channels.sms import SmsClient, SmsError
+    from cxinbox.service.sms_sync import default_token
+
+    sms = config.sms
+    url = urlsplit(sms.base_url or "")
+    if url.scheme != "https" and url.hostname not in ("127.0.0.1", "::1", "localhost"):
+        report.fail(f"SMS: {sms.base_url} is not https; patients' texts would cross the"
+                    " network unencrypted")
+    elif not sms.verify_tls and url.scheme == "https":
+        report.warn("SMS: verify_tls = false; the provider's certificate is not checked")
+    try:
+        token = default_token(sms)
+        report.ok(f"SMS: token from {describe_source(sms.credentials)}")
+    except CredentialError as exc:
+        report.fail(f"SMS: {exc}")
+        return
+    try:
+        client = SmsClient(sms, token, page_size=1, retries=1)
+    except SmsError as exc:
+        report.fail(f"SMS: {exc}")
+        return
+    try:
+        for number in sms.numbers:
+            try:
+                listed = client.list_messages(datetime.now(UTC), to=number.number)
+                next(iter(listed), None)
+            except SmsError as exc:
+                report.fail(f"SMS {number.number}: {exc}")
+                return
+            report.ok(f"SMS {number.number} ({number.name or 'no name'}): provider"
+                      f" {sms.base_url} answers, account ok")
+    finally:
+        client.close()
+
+
+def _check_server(report: _Report, config: Config) -> None:
+    """Whether a front-desk server is answering on the configured socket."""
+    if config.server.socket is None:
+        return
+    from cxinbox.api.socket_client import probe
+
+    path = config.socket_path
+    found = probe(path, timeout=2.0)
+    if found is None:
+        report.warn(f"no cxinbox server answers on {path}; clients work on their own"
+                    " (start one with cxinbox serve)")
+        return
+    found[1].close()
+    report.ok(f"cxinbox server answering on {path}")
