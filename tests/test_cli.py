@@ -150,3 +150,44 @@ def test_reindex_rebuilds_derived_fields_from_raw(dovecot: Any, tmp_path: Path) 
     assert after == before
     assert hits.fetchone()[0] == 0
     conn.close()
+
+
+@pytest.mark.dovecot
+def test_attachment_command_saves_exact_bytes_safely(dovecot: Any, tmp_path: Path) -> None:
+    import email
+    from email import policy
+
+    corpus = list(generate_corpus(120, seed=8))
+    dovecot.deliver_many(corpus, "INBOX")
+    cfg = write_config(tmp_path, dovecot)
+    assert cx("sync", "--once", "--config", str(cfg)).returncode == 0
+    listed = json.loads(cx("list", "has:attachment", "--json", "--config", str(cfg)).stdout)
+    conv = listed["conversations"][0]["id"]
+    human = cx("show", str(conv), "--config", str(cfg)).stdout
+    detail = json.loads(cx("show", str(conv), "--json", "--config", str(cfg)).stdout)
+    message = next(m for m in detail["messages"] if m["attachments"])
+    att = message["attachments"][0]
+    hint = f"save: cxinbox attachment {message['id']} {att['part_path']}"
+    assert hint in human
+    out = tmp_path / "saved"
+    out.mkdir()
+    first = cx("attachment", str(message["id"]), att["part_path"], "--out", str(out),
+               "--json", "--config", str(cfg))
+    assert first.returncode == 0, first.stderr
+    saved = Path(json.loads(first.stdout)["path"])
+    assert saved.parent == out and (saved.stat().st_mode & 0o777) == 0o600
+    originals = [part.get_payload(decode=True) for raw in corpus
+                 for part in email.message_from_bytes(raw, policy=policy.default).walk()
+                 if part.get_filename() == att["filename"]]
+    assert saved.read_bytes() in originals
+    second = cx("attachment", str(message["id"]), att["part_path"], "-o", str(out),
+                "--config", str(cfg))
+    assert second.returncode == 0 and "(2)" in second.stdout  # never overwrites
+    assert len(list(out.iterdir())) == 2
+    missing = cx("attachment", str(message["id"]), "9.9", "-o", str(out), "--config", str(cfg))
+    assert "has no part" in assert_one_line_error(missing, 3)
+    nowhere = cx("attachment", str(message["id"]), att["part_path"], "-o",
+                 str(tmp_path / "nope"), "--config", str(cfg))
+    assert "no such folder" in assert_one_line_error(nowhere, 2)
+    audit = cx("audit", "--json", "--config", str(cfg))
+    assert sum(e["action"] == "attachment.export" for e in json.loads(audit.stdout)) == 2

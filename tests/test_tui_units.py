@@ -19,7 +19,7 @@ from rich.cells import cell_len
 from cxinbox.api.types import ConversationSummary
 from cxinbox.tui import actions, triage, views
 from cxinbox.tui.ascii import AsciiFilter, fold_text
-from cxinbox.tui.attachments import safe_filename, save_bytes
+from cxinbox.api.download import safe_filename, save_bytes
 from cxinbox.tui.bodyfold import split_body
 from cxinbox.tui.launch import over_ssh, want_ascii
 from cxinbox.tui.rows import AGE_WIDTH, SLA_WIDTH, columns_for, fit

@@ -10,12 +10,14 @@ import json
 import os
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Self
 from zoneinfo import ZoneInfo
 
 import typer
 
 from cxinbox.api.errors import ApiError, BadQuery
+from cxinbox.domain.sanitize import clean_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -362,7 +364,9 @@ def show(
         if m.problems:
             typer.echo(f"   ! could not fully decode: {m.problems}")
         for a in m.attachments:
-            typer.echo(f"   attachment {a.filename or '(unnamed)'} ({a.content_type}, {a.size} bytes)")
+            size = f"{a.size} bytes" if a.size > 0 or m.channel != "sms" else "size unknown"
+            typer.echo(f"   attachment {a.filename or '(unnamed)'} ({a.content_type}, {size});"
+                       f" save: cxinbox attachment {m.id} {a.part_path}")
         typer.echo("")
         typer.echo(m.body.rstrip())
     for n in detail.notes:
@@ -587,6 +591,37 @@ def split_cmd(
         _print_json({"message": message_id, "conversation": new_id})
     else:
         typer.echo(f"message {message_id} is now conversation #{new_id}")
+
+
+@app.command("attachment")
+def attachment_cmd(
+    message: Annotated[str, typer.Argument(metavar="MESSAGE", help="Message id (see"
+                                                                   " `show ID --json`).")],
+    part: Annotated[str, typer.Argument(metavar="PART", help="The attachment's part_path"
+                                                             " from `show ID --json`.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to save into.")] = Path("."),
+    config: ConfigOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Save one attachment (an MMS picture is fetched from the provider); audited."""
+    from cxinbox.api.download import save_bytes
+
+    try:
+        message_id = int(message)
+    except ValueError:
+        fail(f"'{message}' is not a message id (a number; see cxinbox show ID --json)",
+             EXIT_USAGE)
+    if not out.is_dir():
+        fail(f"no such folder: {clean_line(str(out))}", EXIT_USAGE)
+    with open_api(_load_config(config)) as api:
+        filename, content_type, data = api.attachment(message_id, part)
+    try:
+        path = save_bytes(out, filename, data)
+    except OSError as exc:
+        fail(f"cannot write into {clean_line(str(out))}: {exc.strerror or exc}")
+    if as_json:
+        _print_json({"path": str(path), "content_type": content_type, "bytes": len(data)})
+    else:
+        typer.echo(f"saved {path} ({content_type}, {len(data)} bytes)")
 
 
 def _parse_when(text: str, cfg: Config, direction: Direction) -> datetime:

@@ -31,6 +31,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input
 
+from cxinbox.api.download import save_bytes
 from cxinbox.api.errors import ApiError, BadQuery
 from cxinbox.api.interface import InboxAPI
 from cxinbox.api.types import (
@@ -44,7 +45,6 @@ from cxinbox.api.types import (
 from cxinbox.config import Config
 from cxinbox.tui import actions, triage, views
 from cxinbox.tui.ascii import AsciiFilter, Glyphs
-from cxinbox.tui.attachments import save_bytes
 from cxinbox.tui.messages import (
     AttachmentSaved,
     CountsLoaded,

@@ -1,5 +1,8 @@
 """Writing an attachment to a folder the person chose, without trusting its name.
 
+Client side, shared by the TUI's `w` and `cxinbox attachment`: the file is written by the
+staff member's own process, with their rights, never by the server.
+
 The filename comes from a patient's mail: it can contain path separators, `..`, control
 characters or the name of a file already there. It is reduced to a plain name and never
 overwrites anything; the file is created 0600 because it is patient data.
