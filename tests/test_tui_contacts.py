@@ -4,13 +4,18 @@ unlink and merge by keyboard, on the demo inbox with real ingest and the real se
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.test_tui_support import (
+    ME,
+    NOW,
     Inbox,
     ingest_patient_email,
+    ingest_raw,
     make_app,
     make_inbox,
     screen_text,
@@ -19,9 +24,10 @@ from tests.test_tui_support import (
 )
 
 from cxinbox.api.team_types import ContactView
+from cxinbox.service.demo import MAILBOXES
 from cxinbox.tui.screens import contact as contact_screen
 from cxinbox.tui.screens.choice import ChoiceScreen
-from cxinbox.tui.screens.contact import ContactScreen, canonical_address
+from cxinbox.tui.screens.contact import ContactScreen
 
 HOME = "ana@home.example"
 WORK = "ana.lopez@work.example"
@@ -178,8 +184,8 @@ async def test_refusals_are_one_line_and_change_nothing(tmp_path: Path) -> None:
         await pilot.press("m")
         await pilot.pause(0.1)
         await pilot.press(*"nobody@nowhere.example", "enter")
-        await wait_for(pilot, lambda: "No conversation from" in screen_text(app),
-                       what="merge target unknown")
+        await wait_for(pilot, lambda: "No contact has the address nobody@nowhere.example"
+                       in screen_text(app), what="merge target unknown")
         # ... and with itself is refused before anything is asked.
         await pilot.press("m")
         await pilot.pause(0.1)
@@ -206,9 +212,142 @@ async def test_contact_in_ascii_at_80x24(tmp_path: Path) -> None:
         assert lines[-1].strip() == contact_screen.KEYS
 
 
-def test_addresses_typed_for_a_merge_are_put_in_stored_form() -> None:
-    assert canonical_address(" Ana@Home.Example ") == HOME
-    assert canonical_address("+1 (555) 010-2233") == "+15550102233"
-    assert canonical_address("0044 20 7946 0000") == "+442079460000"
-    assert canonical_address("555-0100") is None
-    assert canonical_address('a"b@x') is None
+def _staff_started(inbox: Inbox, to: str, subject: str) -> int:
+    """A message the desk sent first (nobody answered yet), stored as sync stores it."""
+    raw = (f"From: {MAILBOXES['appointments']}\r\nTo: \"Cy Patient\" <{to}>\r\n"
+           f"Subject: {subject}\r\nDate: {NOW.strftime('%a, %d %b %Y %H:%M:%S +0000')}\r\n"
+           f"Message-ID: <out-{hashlib.sha1(subject.encode()).hexdigest()}@example.com>\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\nSee you tomorrow.\n").encode()
+    return ingest_raw(inbox.db, raw)
+
+
+def _events(inbox: Inbox, action: str) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(r[0], r[1], json.loads(r[2])) for r in inbox.db.conn.execute(
+        "SELECT actor, target, details FROM events WHERE action = ? ORDER BY seq", (action,))]
+
+
+async def _merge_answer(pilot: Any, app: Any, answer: str) -> None:
+    await pilot.press("m")
+    await wait_for(pilot, lambda: "Merge which contact" in screen_text(app), what="prompt")
+    await pilot.press(*answer, "enter")
+
+
+async def test_link_shows_the_stored_form(tmp_path: Path) -> None:
+    inbox = make_inbox(tmp_path)
+    convs = _patient(inbox)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_contact(pilot, app, convs["knee"])
+        ana = await _contact_id(inbox, convs["knee"])
+        await pilot.press("l")
+        await wait_for(pilot, lambda: "Link to contact" in screen_text(app), what="prompt")
+        await pilot.press(*"+1 (555) 010-4455", "enter")
+        await wait_for(pilot, lambda: f"Linked +15550104455 to contact {ana}."
+                       in screen_text(app), what="stored form echoed")
+        await wait_for(pilot, lambda: "phone  +15550104455" in screen_text(app),
+                       what="number listed")
+        assert "(555)" not in screen_text(app)
+        # The clinic's SMS number is North American: a national form means the same number.
+        await pilot.press("l")
+        await wait_for(pilot, lambda: "Link to contact" in screen_text(app), what="prompt")
+        await pilot.press(*"555.010.4455", "enter")
+        await wait_for(pilot, lambda: f"+15550104455 is already linked to contact {ana}."
+                       in screen_text(app), what="already linked")
+        assert len(_events(inbox, "contact.link")) == 1
+
+
+@pytest.mark.parametrize("form", ["number", "contact"])
+async def test_merge_finds_a_contact_that_never_wrote(tmp_path: Path, form: str) -> None:
+    """Before: the prompt searched conversations by sender, so a number that was linked but
+    never wrote, or a contact with no conversation at all, could not be named."""
+    inbox = make_inbox(tmp_path)
+    convs = _patient(inbox)
+    work = await _contact_id(inbox, convs["invoice"])
+    assert work is not None
+    await inbox.api.link_address(work, "+15550108888")
+    await inbox.api.link_address(work, "+15550109999")
+    lonely = await inbox.api.unlink_address(work, "+15550109999")  # no conversation at all
+    other, answer = {"number": (work, "(555) 010-8888"), "contact": (lonely, str(lonely))}[form]
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_contact(pilot, app, convs["knee"])
+        ana = await _contact_id(inbox, convs["knee"])
+        await _merge_answer(pilot, app, answer)
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="confirm")
+        assert f"Merge contact {other} into {ana}?" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: f"Contact {other} merged into contact {ana}."
+                       in screen_text(app), what="merged")
+        merged = await inbox.api.contact(other)
+        assert merged.id == ana  # the merged contact forwards to the live one
+        number = {"number": "+15550108888", "contact": "+15550109999"}[form]
+        assert number in merged.phones
+        await wait_for(pilot, lambda: number in screen_text(app), what="number listed")
+
+
+async def test_a_conversation_staff_started_gets_a_contact_when_linked(tmp_path: Path) -> None:
+    inbox = make_inbox(tmp_path)
+    started = _staff_started(inbox, "cy@patient.example", "Your appointment tomorrow")
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_contact(pilot, app, started)
+        assert screen.contact is not None and screen.contact.id is None
+        text = screen_text(app)
+        assert "No contact yet" in text.splitlines()[0] and "l or m makes one" in text
+        await pilot.press("x")  # nothing to unlink yet: said, and nothing asked
+        await wait_for(pilot, lambda: "nothing to unlink" in screen_text(app), what="refusal")
+        assert not isinstance(app.screen, ChoiceScreen)
+
+        await pilot.press("l")
+        await wait_for(pilot, lambda: "Link to this patient (new contact)" in screen_text(app),
+                       what="prompt")
+        await pilot.press(*"+1 555 010 7777", "enter")
+        await wait_for(pilot, lambda: "Linked +15550107777 to contact" in screen_text(app),
+                       what="linked")
+        made = await _contact_id(inbox, started)
+        assert made is not None
+        await wait_for(pilot, lambda: screen_text(app).splitlines()[0].strip().startswith(
+            f"Contact {made}"), what="title shows the new contact")
+        assert "+15550107777" in screen_text(app) and "cy@patient.example" in screen_text(app)
+        created = _events(inbox, "contact.create")
+        assert [(a, t) for a, t, _ in created] == [(ME, f"contact:{made}"),
+                                                  (ME, f"conversation:{started}")]
+
+
+async def test_merge_names_a_conversation_staff_started(tmp_path: Path) -> None:
+    """`#conversation` with no contact yet: its address is offered for linking instead."""
+    inbox = make_inbox(tmp_path)
+    convs = _patient(inbox)
+    started = _staff_started(inbox, "ana@gym.example",
+                             "Your physio plan")
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_contact(pilot, app, convs["knee"])
+        ana = await _contact_id(inbox, convs["knee"])
+        await _merge_answer(pilot, app, f"#{started}")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="confirm")
+        assert "Link ana@gym.example to this contact?" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "linked ana@gym.example to contact" in screen_text(app),
+                       what="linked")
+        assert await _contact_id(inbox, started) == ana
+        await wait_for(pilot, lambda: f"#{started}" in screen_text(app), what="listed")
+        assert _events(inbox, "contact.create") == []  # no throw-away contact was made
+
+
+async def test_looking_at_a_contact_is_audited_once(tmp_path: Path) -> None:
+    inbox = make_inbox(tmp_path)
+    convs = _patient(inbox)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        before = len(_events(inbox, "contact.view"))
+        await _open_contact(pilot, app, convs["knee"])
+        ana = await _contact_id(inbox, convs["knee"])  # (itself one more view, by the test)
+        await pilot.pause(0.5)  # ten polls: the screen must not reload on its own views
+        views = _events(inbox, "contact.view")[before:]
+        assert views and all((a, t) == (ME, f"contact:{ana}") for a, t, _ in views)
+        shown = [d for _, _, d in views if d.get("conversation") == convs["knee"]]
+        assert shown and shown[-1]["shown"] == [convs["parking"]]
+        count = len(views)
+        await pilot.pause(0.5)
+        assert len(_events(inbox, "contact.view")[before:]) == count

@@ -125,9 +125,27 @@ class InboxAPI(Protocol):
 
     async def unread_mention_count(self) -> int: ...
 
-    async def contact_for(self, conv_id: int) -> ContactView: ...
+    async def contact_for(self, conv_id: int) -> ContactView:
+        """The person behind a conversation (`id` None: staff started it, nobody answered).
+        Audited as `contact.view` when there is a contact."""
+        ...
 
-    async def link_address(self, contact_id: int, address: str, name: str = "") -> None: ...
+    async def contact(self, contact_id: int) -> ContactView:
+        """A contact by number, following merges to the live one; audited as `contact.view`."""
+        ...
+
+    async def contact_by_address(self, address: str) -> ContactView:
+        """The contact an e-mail address or phone number (any punctuation) is linked to, even
+        if it never wrote; NotFound when none. Audited as `contact.view`."""
+        ...
+
+    async def ensure_contact(self, conv_id: int) -> ContactView:
+        """The conversation's contact, created from its patient address if it has none."""
+        ...
+
+    async def link_address(self, contact_id: int, address: str, name: str = "") -> str:
+        """Give the address to the contact; returns it as stored (lower-case, E.164)."""
+        ...
 
     async def unlink_address(self, contact_id: int, address: str) -> int: ...
 
@@ -339,10 +357,19 @@ class InProcessAPI:
         return await asyncio.to_thread(self.service.unread_mention_count)
 
     async def contact_for(self, conv_id: int) -> ContactView:
-        return await asyncio.to_thread(self.service.contact_for, conv_id)
+        return await self._call(self.service.contact_for, conv_id)
 
-    async def link_address(self, contact_id: int, address: str, name: str = "") -> None:
-        await self._call(self.service.link_address, contact_id, address, name)
+    async def contact(self, contact_id: int) -> ContactView:
+        return await self._call(self.service.contact, contact_id)
+
+    async def contact_by_address(self, address: str) -> ContactView:
+        return await self._call(self.service.contact_by_address, address)
+
+    async def ensure_contact(self, conv_id: int) -> ContactView:
+        return await self._call(self.service.ensure_contact, conv_id)
+
+    async def link_address(self, contact_id: int, address: str, name: str = "") -> str:
+        return await self._call(self.service.link_address, contact_id, address, name)
 
     async def unlink_address(self, contact_id: int, address: str) -> int:
         return await self._call(self.service.unlink_address, contact_id, address)

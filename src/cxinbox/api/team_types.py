@@ -45,7 +45,9 @@ class ContactConversation:
 @dataclass(frozen=True, slots=True)
 class ContactView:
     """One person across e-mail and phone. `id` is None when the conversation has no
-    contact yet (a thread staff started that nobody has answered)."""
+    contact yet (a thread staff started that nobody has answered; `ensure_contact` makes
+    one). Asked by conversation, `others` leaves that conversation out; asked by contact
+    number or address, it lists every conversation of theirs that is not closed."""
 
     id: int | None
     names: tuple[str, ...]

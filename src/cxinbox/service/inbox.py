@@ -25,6 +25,7 @@ from cxinbox.api.types import (
 from cxinbox.config import Config, Role
 from cxinbox.domain.query import QueryContext, QueryError, parse_query
 from cxinbox.domain.sanitize import clean_line, clean_text
+from cxinbox.domain.sms import PhoneNumberError, country_code_of, normalize_number
 from cxinbox.domain.threading import normalize_subject
 from cxinbox.service.mentions import mentioned_users
 from cxinbox.service.sla import SlaService
@@ -707,19 +708,88 @@ class InboxService:
 
     # -- contacts ----------------------------------------------------------------------------
 
-    def contact_for(self, conv_id: int) -> ContactView:
+    def contact_for(self, conv_id: int, *, record_view: bool = True) -> ContactView:
         """The person behind a conversation and their other conversations that are not
-        closed, across channels (what the thread view shows next to the messages)."""
+        closed, across channels (what the thread view shows next to the messages).
+
+        A conversation staff started that nobody answered has no contact yet: its view has
+        `id` None and shows the address it was sent to (see `ensure_contact`). Showing a
+        contact is recorded as `contact.view` (it lists the patient's other conversations);
+        internal callers that show nothing to a person pass record_view=False.
+        """
         with self.db.read() as conn:
             row = self._live_row(conn, conv_id)
-            contact_id = row["contact_id"]
-            contact = contact_store.get_contact(conn, contact_id) if contact_id else None
+            live = contact_store.live_contact_id(conn, row["contact_id"]) \
+                if row["contact_id"] is not None else None
+            contact = contact_store.get_contact(conn, live) if live is not None else None
             if contact is None:
                 name, addr = clean_line(row["from_name"]), clean_line(row["from_addr"])
                 return ContactView(None, (name,) if name else (), (addr,) if addr else (),
                                    (), ())
-            others = [r for r in contact_store.conversations_of_contact(conn, contact.id)
-                      if r["id"] != conv_id and r["status"] != "closed"]
+            view = self._contact_view(conn, contact, exclude=conv_id)
+        if record_view:
+            self._record_contact_view(view, {"conversation": conv_id})
+        return view
+
+    def contact(self, contact_id: int, *, record_view: bool = True) -> ContactView:
+        """One contact by number, with its conversations that are not closed. A contact
+        merged away is followed to the one it was merged into (the view's `id` says which)."""
+        with self.db.read() as conn:
+            live = contact_store.live_contact_id(conn, contact_id)
+            contact = contact_store.get_contact(conn, live) if live is not None else None
+            if contact is None:
+                raise NotFound(f"no contact {contact_id}")
+            view = self._contact_view(conn, contact)
+        if record_view:
+            self._record_contact_view(view, {"asked": f"contact {contact_id}"})
+        return view
+
+    def contact_by_address(self, address: str, *, record_view: bool = True) -> ContactView:
+        """The contact an e-mail address or phone number is linked to, whether or not it
+        ever wrote. The text is put in stored form first, exactly as `link_address` does."""
+        canon = self.canonical_address(address)
+        with self.db.read() as conn:
+            found = contact_store.contact_of_address(conn, canon)
+            live = contact_store.live_contact_id(conn, found) if found is not None else None
+            contact = contact_store.get_contact(conn, live) if live is not None else None
+            if contact is None:
+                raise NotFound(f"no contact has the address {clean_line(canon)}")
+            view = self._contact_view(conn, contact)
+        if record_view:
+            self._record_contact_view(view, {"asked": canon})
+        return view
+
+    def ensure_contact(self, conv_id: int) -> ContactView:
+        """The conversation's contact, made now from its patient address if it has none (a
+        conversation staff started, nobody answered yet), so it can be linked and merged.
+
+        Creating is one transaction with a `contact.create` event (or `contact.attach` when
+        another conversation had already made a contact for that address). A conversation
+        that has a contact already is simply shown, as `contact_for` does.
+        """
+        with self.db.write() as conn:
+            row = self._live_row(conn, conv_id)
+            if row["contact_id"] is None:
+                address = str(row["from_addr"]).strip()
+                if not address:
+                    raise BadRequest(f"#{conv_id} has no patient address to make a contact"
+                                     " from")
+                contact_id, created, linked = contact_store.attach_conversation(
+                    conn, conv_id, address, str(row["from_name"]).strip())
+                self._contact_events(conn, "contact.create" if created else "contact.attach",
+                                     contact_id, linked,
+                                     {"address": contact_store.stored_address(address),
+                                      "from_conversation": conv_id})
+                contact = self._live_contact(conn, contact_id)
+                return self._contact_view(conn, contact, exclude=conv_id)
+        return self.contact_for(conv_id)
+
+    def _contact_view(self, conn: sqlite3.Connection, contact: contact_store.ContactRow, *,
+                      exclude: int | None = None) -> ContactView:
+        """A contact as clients see it: every outside string sanitised; `others` are its
+        conversations that are not closed, except `exclude` (the one being looked at)."""
+        others = [r for r in contact_store.conversations_of_contact(conn, contact.id)
+                  if r["id"] != exclude and r["status"] != "closed"]
         names: list[str] = []
         for name in [contact.name, *(a[2] for a in contact.addresses)]:
             shown = clean_line(name)
@@ -734,6 +804,13 @@ class InboxService:
                                       clean_line(r["from_addr"]), r["last_message_at"])
                   for r in others))
 
+    def _record_contact_view(self, view: ContactView, details: dict[str, Any]) -> None:
+        """Audit who saw a contact and which conversations were listed to them (HIPAA's
+        "who saw what" covers a patient's cross-channel history, not only single threads)."""
+        with self.db.write() as conn:
+            append_event(conn, self.actor, "contact.view", f"contact:{view.id}",
+                         {**details, "shown": [c.id for c in view.others]})
+
     def _live_contact(self, conn: sqlite3.Connection, contact_id: int) -> contact_store.ContactRow:
         contact = contact_store.get_contact(conn, contact_id)
         if contact is None:
@@ -742,8 +819,30 @@ class InboxService:
             raise NotFound(f"contact {contact_id} was merged into {contact.merged_into}")
         return contact
 
+    def canonical_address(self, address: str) -> str:
+        """An e-mail address or phone number in the form contacts store it; BadRequest (one
+        line) if it is neither.
+
+        E-mail is compared lower-case. A number becomes E.164: typed with its country code in
+        any punctuation, or (when the clinic has an SMS number, whose country is the default)
+        in national form such as "(555) 010-4455", the way the SMS composer reads it.
+        """
+        if "@" in address:
+            return self._stored_form(address)
+        numbers = self.config.sms.numbers
+        if not numbers:
+            return self._stored_form(address)
+        try:
+            return normalize_number(address, country_code_of(numbers[0].number))
+        except PhoneNumberError as exc:
+            if any(ch.isalpha() for ch in address.removeprefix("tel:")):
+                shown = clean_line(address.strip(), max_len=40)
+                raise BadRequest(f"{shown!r} is neither an e-mail address nor a phone number"
+                                 " such as +15551234567") from None
+            raise BadRequest(clean_line(str(exc))) from None
+
     @staticmethod
-    def _address(address: str) -> str:
+    def _stored_form(address: str) -> str:
         try:
             return contact_store.normalize_address(address)[0]
         except contact_store.AddressError as exc:
@@ -759,15 +858,17 @@ class InboxService:
             append_event(conn, self.actor, action, f"conversation:{conv_id}",
                          {**details, "contact": contact_id})
 
-    def link_address(self, contact_id: int, address: str, name: str = "") -> None:
-        """Give `address` to a contact. If another contact had it, the conversations from
-        that address come along (a contact left with nothing forwards to this one)."""
-        canon = self._address(address)
+    def link_address(self, contact_id: int, address: str, name: str = "") -> str:
+        """Give `address` to a contact; returns it in stored form (lower-case e-mail, E.164),
+        which is what staff should be shown. If another contact had it, the conversations
+        from that address come along (a contact left with nothing forwards to this one), and
+        so do conversations from it that had no contact at all."""
+        canon = self.canonical_address(address)
         with self.db.write() as conn:
             self._live_contact(conn, contact_id)
             previous = contact_store.contact_of_address(conn, canon)
             if previous == contact_id:
-                return
+                return canon
             contact_store.add_address(conn, contact_id, canon, name.strip())
             moved = contact_store.move_conversations_by_address(conn, previous, contact_id,
                                                                 canon)
@@ -775,11 +876,12 @@ class InboxService:
                 contact_store.mark_merged_if_empty(conn, previous, contact_id)
             self._contact_events(conn, "contact.link", contact_id, moved,
                                  {"address": canon, "from_contact": previous})
+        return canon
 
     def unlink_address(self, contact_id: int, address: str) -> int:
         """Take `address` (and its conversations) off a contact onto a new contact of its
         own; returns the new contact's id."""
-        canon = self._address(address)
+        canon = self.canonical_address(address)
         with self.db.write() as conn:
             contact = self._live_contact(conn, contact_id)
             mine = {a[0]: a[2] for a in contact.addresses}

@@ -51,6 +51,11 @@ def _canonical(address: str) -> tuple[str, str]:
         return address.strip().lower(), "phone" if address.strip().startswith("+") else "email"
 
 
+def stored_address(address: str) -> str:
+    """The key an address is (or would be) stored under; never fails, like ingest."""
+    return _canonical(address)[0]
+
+
 def contact_of_address(conn: sqlite3.Connection, address: str) -> int | None:
     row = conn.execute("SELECT contact_id FROM contact_addresses WHERE address = ?",
                        (_canonical(address)[0],)).fetchone()
@@ -103,6 +108,40 @@ def link_conversation(conn: sqlite3.Connection, conv_id: int, address: str, name
     contact_id = ensure_contact(conn, address, name)
     conn.execute("UPDATE conversations SET contact_id = ? WHERE id = ?", (contact_id, conv_id))
     return contact_id
+
+
+def attach_conversation(conn: sqlite3.Connection, conv_id: int, address: str,
+                        name: str) -> tuple[int, bool, list[int]]:
+    """Give a conversation without a contact (one staff started) the contact of its patient
+    address, created if nobody has that address yet. Other conversations from the same
+    address that have no contact either come along.
+
+    Runs in the caller's transaction; returns (contact id, whether it was created, the
+    conversations now pointing at it).
+    """
+    created = contact_of_address(conn, address) is None
+    contact_id = link_conversation(conn, conv_id, address, name)
+    moved = move_conversations_by_address(conn, None, contact_id, address)
+    return contact_id, created, sorted({conv_id, *moved})
+
+
+def live_contact_id(conn: sqlite3.Connection, contact_id: int) -> int | None:
+    """The contact still in use for `contact_id`: itself, or where its merges forwarded it.
+
+    None when there is no such contact (or, never written by this module, a forwarding loop).
+    """
+    seen: set[int] = set()
+    current = contact_id
+    while current not in seen:
+        seen.add(current)
+        row = conn.execute("SELECT merged_into FROM contacts WHERE id = ?",
+                           (current,)).fetchone()
+        if row is None:
+            return None
+        if row[0] is None:
+            return current
+        current = int(row[0])
+    return None
 
 
 def contact_id_of_conversation(conn: sqlite3.Connection, conv_id: int) -> int | None:

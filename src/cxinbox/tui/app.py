@@ -522,7 +522,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
             self.conversation_list.mark_stale()
 
     def _apply_events(self, events_: Iterable[Event]) -> None:
-        relevant = [e for e in events_ if e.action != "conversation.view"]
+        relevant = [e for e in events_ if e.action not in ("conversation.view", "contact.view")]
         if not relevant:
             return
         self._counts_dirty = True

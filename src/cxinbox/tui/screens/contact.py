@@ -4,21 +4,22 @@ A clinic's patients write from a home address, a work address and a mobile; the 
 links them so the history of one person is in one place. This screen shows the contact
 of one conversation and lets staff fix the links by keyboard:
 
-- `l` links another e-mail address or number (the API validates it; conversations from
-  that address come along),
+- `l` links another e-mail address or number (the API validates it and the screen shows
+  the form it was stored in; conversations from that address come along),
 - `x` unlinks the selected address or number (after a yes/no: it becomes a contact of
   its own, with its conversations),
 - `m` merges another contact into this one, found by its number, by `#conversation`, or
-  by an address one of its conversations came from,
+  by any address or number linked to it (whether or not it ever wrote),
 - Enter on a conversation opens it in the inbox.
 
-The screen follows the conversation, not the contact: after an unlink it shows whichever
-contact the conversation belongs to then. Everything shown was sanitised by the API.
+A conversation staff started that nobody answered has no contact yet; `l` or `m` makes
+one from the address it was sent to first. The screen follows the conversation, not the
+contact: after an unlink it shows whichever contact the conversation belongs to then.
+Everything shown was sanitised by the API, and the API audits each look as `contact.view`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -32,6 +33,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from cxinbox.api.errors import NotFound
 from cxinbox.api.team_types import ContactView
 from cxinbox.api.types import ConversationSummary, Event
 from cxinbox.domain.sanitize import clean_line
@@ -42,30 +44,13 @@ from cxinbox.tui.timefmt import clinic_datetime
 
 CONVERSATION_LIMIT = 50
 KEYS = "j/k Move  Enter Open  l Link  x Unlink  m Merge  Esc Close"
-_PHONE_PUNCT = re.compile(r"[\s().\-]")
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+PHONE_DIGITS = 7
+"""An answer of only digits this long or longer that is no contact number is tried as a
+phone number typed without punctuation."""
 
 
 class MergeTargetError(Exception):
     """The merge prompt's answer names no contact we can find (shown as one line)."""
-
-
-def canonical_address(text: str) -> str | None:
-    """The form the store keeps (lower-case e-mail, E.164 number), or None if neither.
-
-    Only used to find a conversation from the address; linking leaves the decision to the
-    API, which has the real rules.
-    """
-    value = text.strip()
-    if "@" in value:
-        local, _, domain = value.rpartition("@")
-        if local and domain and not any(c.isspace() or c in '"\\' for c in value):
-            return value.lower()
-        return None
-    phone = _PHONE_PUNCT.sub("", value)
-    if phone.startswith("00"):
-        phone = "+" + phone[2:]
-    return phone if _E164.fullmatch(phone) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +99,12 @@ class ContactActed(Message):
 
 
 class MergeFound(Message):
-    def __init__(self, other: ContactView) -> None:
+    """The merge prompt named `other`; `asked` is what was typed (for the messages)."""
+
+    def __init__(self, other: ContactView, asked: str) -> None:
         super().__init__()
         self.other = other
+        self.asked = asked
 
 
 class ContactScreen(ModalScreen[int | None]):
@@ -172,11 +160,11 @@ class ContactScreen(ModalScreen[int | None]):
         """Whether a change-feed batch may change what this screen shows."""
         shown = {self.conv_id, *(c.id for c in self.conversations)}
         for event in events:
+            if event.action in ("conversation.view", "contact.view"):
+                continue  # looking changes nothing (and our own load records a view)
             if event.action.startswith("contact.") or event.action in (
                     "conversation.merge", "conversation.split"):
                 return True
-            if event.action == "conversation.view":
-                continue
             target = event.target.removeprefix("conversation:")
             if target.isdigit() and int(target) in shown:
                 return True
@@ -216,7 +204,7 @@ class ContactScreen(ModalScreen[int | None]):
         self.conversations = list(message.conversations)
         self._fill()
         if first:
-            self._status("No contact yet: nobody has written from this conversation's address."
+            self._status("No contact yet (staff started this conversation): l or m makes one."
                          if self.contact.id is None else
                          "l link an address or number, x unlink the selected one, m merge.")
 
@@ -298,20 +286,29 @@ class ContactScreen(ModalScreen[int | None]):
         elif row is not None and row.kind in ("email", "phone"):
             self._status("x unlinks this one; Enter on a conversation opens it.")
 
-    def _contact_id(self) -> int | None:
+    def _loaded(self) -> ContactView | None:
         if self.contact is None:
             self._status("Still loading.", error=True)
-            return None
-        if self.contact.id is None:
-            self._status("This conversation has no contact yet (nobody has written from it).",
-                         error=True)
-            return None
-        return self.contact.id
+        return self.contact
+
+    async def _ensured_id(self) -> int:
+        """This conversation's contact number, made now if staff started the conversation
+        and nobody answered yet (the API creates it from the address it was sent to)."""
+        if self.contact is not None and self.contact.id is not None:
+            return self.contact.id
+        made = await self._api.ensure_contact(self.conv_id)
+        if made.id is None:  # the API always returns a contact; never trust a peer blindly
+            raise MergeTargetError(f"#{self.conv_id} has no contact.")
+        return int(made.id)
+
+    def _whose(self, contact: ContactView) -> str:
+        return f"contact {contact.id}" if contact.id is not None else "this patient (new contact)"
 
     def action_link(self) -> None:
-        contact_id = self._contact_id()
-        if contact_id is None:
+        contact = self._loaded()
+        if contact is None:
             return
+        known = set(contact.emails) | set(contact.phones) if contact.id is not None else set()
 
         def check(text: str) -> str | None:
             return None if text.strip() else "Type an e-mail address or a number."
@@ -322,21 +319,30 @@ class ContactScreen(ModalScreen[int | None]):
             address = text.strip()
 
             async def call() -> str:
-                await self._api.link_address(contact_id, address)
-                return f"Linked {clean_line(address, max_len=60)} to contact {contact_id}."
+                contact_id = await self._ensured_id()
+                stored = await self._api.link_address(contact_id, address)
+                shown = clean_line(str(stored), max_len=60)
+                if stored in known:
+                    return f"{shown} is already linked to contact {contact_id}."
+                return f"Linked {shown} to contact {contact_id}."
 
             self._run(call())
 
         self.app.push_screen(PromptScreen(
-            f"Link to contact {contact_id}", check=check, blink=self._blink,
+            f"Link to {self._whose(contact)}", check=check, blink=self._blink,
             hint="e-mail or +15551234567; its conversations join this contact"),
             answered)
 
     def action_unlink(self) -> None:
-        contact_id = self._contact_id()
-        row = self.selected_row
-        if contact_id is None:
+        contact = self._loaded()
+        if contact is None:
             return
+        contact_id = contact.id
+        if contact_id is None:
+            self._status("No contact yet, so nothing to unlink (l links, m merges).",
+                         error=True)
+            return
+        row = self.selected_row
         if row is None or row.kind not in ("email", "phone"):
             self._status("Select an address or number first (j/k).", error=True)
             return
@@ -357,16 +363,16 @@ class ContactScreen(ModalScreen[int | None]):
         self.app.push_screen(ChoiceScreen(f"Unlink {address[:36]}?", choices), chosen)
 
     def action_merge(self) -> None:
-        contact_id = self._contact_id()
-        if contact_id is None:
+        contact = self._loaded()
+        if contact is None:
             return
 
         def check(text: str) -> str | None:
             value = text.strip()
-            if (value.startswith("#") and value[1:].isdigit()) or value.isdigit() \
-                    or canonical_address(value):
-                return None
-            return "Type a contact number, #conversation, an e-mail address or +15551234567."
+            if value == "#" or (value.startswith("#") and not value[1:].isdigit()):
+                return "After # comes a conversation number, e.g. #1024."
+            return None if value else ("Type a contact number, #conversation, an e-mail"
+                                       " address or a phone number.")
 
         def answered(text: str | None) -> None:
             if text and text.strip():
@@ -374,8 +380,9 @@ class ContactScreen(ModalScreen[int | None]):
                                 exclusive=True, exit_on_error=False)
 
         self.app.push_screen(PromptScreen(
-            f"Merge which contact into contact {contact_id}?", check=check, blink=self._blink,
-            hint="number (42), conversation (#1024), or an address it wrote from"),
+            f"Merge which contact into {self._whose(contact)}?", check=check,
+            blink=self._blink,
+            hint="number (42), conversation (#1024), or any address or number it has"),
             answered)
 
     async def _find_other(self, text: str) -> None:
@@ -386,61 +393,95 @@ class ContactScreen(ModalScreen[int | None]):
         except Exception as exc:  # noqa: BLE001 - one line on the screen
             self.post_message(ContactActed(error_line(exc), True))
         else:
-            self.post_message(MergeFound(other))
+            self.post_message(MergeFound(other, text))
 
     async def _resolve(self, text: str) -> ContactView:
-        """The contact the merge prompt's answer names (see `action_merge`)."""
-        if text.startswith("#") and text[1:].isdigit():
-            return await self._found(await self._api.contact_for(int(text[1:])), text)
-        if text.isdigit():
-            page = await self._api.list_conversations(f"contact:{int(text)}", 0, 1)
-            if not page.items:
-                raise MergeTargetError(f"No contact {text} with a conversation; type"
-                                       " #conversation or an address instead.")
-            return await self._found(await self._api.contact_for(page.items[0].id), text)
-        address = canonical_address(text)
-        if address is None:
-            raise MergeTargetError("Not a contact number, #conversation, e-mail address or"
-                                   " +15551234567.")
-        page = await self._api.list_conversations(f'from:"{address}"', 0, 50)
-        for summary in page.items:
-            if canonical_address(summary.from_addr) == address:
-                return await self._found(await self._api.contact_for(summary.id), address)
-        raise MergeTargetError(f"No conversation from {address}; type the contact number or"
-                               " #conversation instead.")
+        """The contact the merge prompt's answer names (see `action_merge`).
 
-    @staticmethod
-    async def _found(contact: ContactView, asked: str) -> ContactView:
-        if contact.id is None:
-            raise MergeTargetError(f"{clean_line(asked, max_len=40)} has no contact yet.")
-        return contact
+        `#1024` is that conversation's contact (or, if it has none yet, its address); a
+        number is a contact number, or a phone number when no contact has it and it is long
+        enough; anything else is an address or number linked to a contact.
+        """
+        asked = clean_line(text, max_len=40)
+        found: ContactView
+        if text.startswith("#") and text[1:].isdigit():
+            found = await self._api.contact_for(int(text[1:]))
+            return found
+        if text.isdigit():
+            try:
+                found = await self._api.contact(int(text))
+            except NotFound:
+                if len(text) < PHONE_DIGITS:
+                    raise MergeTargetError(f"No contact {asked}.") from None
+            else:
+                return found
+        try:
+            found = await self._api.contact_by_address(text)
+        except NotFound as exc:
+            said = error_line(exc)
+            raise MergeTargetError(f"{said[:1].upper()}{said[1:]}; l links it to this"
+                                   " contact instead.") from None
+        return found
 
     def on_merge_found(self, message: MergeFound) -> None:
         message.stop()
         other = message.other
-        contact_id = self._contact_id()
-        if contact_id is None or other.id is None:
+        mine = self.contact
+        if mine is None:
             return
-        if other.id == contact_id:
-            self._status(f"That is contact {contact_id} already.", error=True)
+        if other.id is None:
+            self._offer_link(other, message.asked)
+            return
+        if other.id == mine.id:
+            self._status(f"That is contact {mine.id} already.", error=True)
             return
         who = ", ".join(other.names or (other.emails + other.phones)) or "no name"
         choices = [Choice("y", "yes", f"yes, same patient: {who}"[:44]),
                    Choice("n", "no", "no, leave them apart")]
         other_id = other.id
+        into = f"into {mine.id}" if mine.id is not None else "into this patient"
 
         def chosen(value: str | None) -> None:
             if value != "yes":
                 return
 
             async def call() -> str:
+                contact_id = await self._ensured_id()
                 await self._api.merge_contacts(contact_id, other_id)
                 return f"Contact {other_id} merged into contact {contact_id}."
 
             self._run(call())
 
-        self.app.push_screen(ChoiceScreen(f"Merge contact {other_id} into {contact_id}?",
-                                          choices), chosen)
+        self.app.push_screen(ChoiceScreen(f"Merge contact {other_id} {into}?", choices),
+                             chosen)
+
+    def _offer_link(self, other: ContactView, asked: str) -> None:
+        """`#conversation` named one staff started that has no contact yet: linking the
+        address it was sent to brings it over without making a contact to merge away."""
+        address = (other.emails + other.phones + ("",))[0]
+        if not address:
+            self._status(f"{clean_line(asked, max_len=40)} has no patient address to link.",
+                         error=True)
+            return
+        if self.contact is not None and address in self.contact.emails + self.contact.phones:
+            self._status(f"{address} is on this contact already.", error=True)
+            return
+        choices = [Choice("y", "yes", "yes, same patient"), Choice("n", "no", "no")]
+
+        def chosen(value: str | None) -> None:
+            if value != "yes":
+                return
+
+            async def call() -> str:
+                contact_id = await self._ensured_id()
+                stored = await self._api.link_address(contact_id, address)
+                return (f"{clean_line(asked, max_len=20)} has no contact yet; linked"
+                        f" {clean_line(str(stored), max_len=60)} to contact {contact_id}.")
+
+            self._run(call())
+
+        self.app.push_screen(ChoiceScreen(f"Link {address[:40]} to this contact?", choices),
+                             chosen)
 
     def _run(self, call: Any) -> None:
         async def go() -> None:
