@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -373,4 +374,35 @@ def test_cli_merge_undo_and_split(cfg_path: Path) -> None:
     lone = runner.invoke(cli.app, ["split", "1", *base])
     assert isinstance(lone.exception, BadRequest)
     assert "nothing would be left" in str(lone.exception)
+    db.close()
+
+
+def test_cli_contact_show_link_merge_unlink(cfg_path: Path) -> None:
+    db = _db(cfg_path)
+    a, b = fill(db, 2)
+    base = ["--config", str(cfg_path)]
+
+    def run(*args: str) -> Any:
+        return runner.invoke(cli.app, ["contact", *args, *base])
+
+    shown = run("show", f"#{a}", "--json")
+    assert shown.exit_code == 0, shown.output
+    first = json.loads(shown.stdout)
+    assert first["emails"] == ["p1.desk@patient.example"]
+    by_address = json.loads(run("show", "P1.Desk@patient.example", "--json").stdout)
+    assert by_address["id"] == first["id"]
+    linked = run("link", str(first["id"]), "+1 (555) 010-4455")
+    assert linked.exit_code == 0 and "linked +15550104455" in linked.output
+    assert json.loads(run("show", "+15550104455", "--json").stdout)["id"] == first["id"]
+    second = json.loads(run("show", f"#{b}", "--json").stdout)
+    merged = run("merge", str(first["id"]), str(second["id"]))
+    assert merged.exit_code == 0, merged.output
+    human = run("show", str(first["id"]))
+    assert "p2.desk@patient.example" in human.output and f"#{b}" in human.output
+    unlinked = run("unlink", str(first["id"]), "+15550104455")
+    assert unlinked.exit_code == 0 and "it is now contact" in unlinked.output
+    assert run("show", "zero").exit_code != 0
+    assert run("link", "abc", "x@y.example").exit_code == 2
+    missing = run("show", "nobody@nowhere.example")
+    assert isinstance(missing.exception, NotFound)
     db.close()

@@ -624,6 +624,85 @@ def attachment_cmd(
         typer.echo(f"saved {path} ({content_type}, {len(data)} bytes)")
 
 
+contact_app = typer.Typer(help="A patient's contact: addresses and numbers across email"
+                                 " and SMS.", no_args_is_help=True)
+app.add_typer(contact_app, name="contact")
+
+
+def _contact_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        fail(f"'{text}' is not a contact number", EXIT_USAGE)
+    if value <= 0:
+        fail(f"'{text}' is not a contact number", EXIT_USAGE)
+    return value
+
+
+@contact_app.command("show")
+def contact_show(
+    who: Annotated[str, typer.Argument(metavar="WHO", help="Contact number, #conversation,"
+                                                          " or an address or phone number.")],
+    config: ConfigOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Names, addresses, numbers and open conversations of one patient (audited)."""
+    with open_api(_load_config(config)) as api:
+        if who.startswith("#"):
+            contact = api.contact_for(_parse_id(who))
+        elif who.isdigit() and len(who) < 7:
+            contact = api.contact(int(who))
+        else:
+            contact = api.contact_by_address(who)
+    if as_json:
+        _print_json(contact.to_dict())
+        return
+    if contact.id is None:
+        typer.echo("no contact yet (a conversation the desk started; link an address first)")
+        return
+    typer.echo(f"contact {contact.id}: {', '.join(contact.names) or '(no name)'}")
+    for address in (*contact.emails, *contact.phones):
+        typer.echo(f"  {address}")
+    for c in contact.others:
+        typer.echo(f"  #{c.id:<6} {c.channel:<5} {c.status:<8} {c.subject[:50]}")
+
+
+@contact_app.command("link")
+def contact_link(
+    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="Contact number.")],
+    address: Annotated[str, typer.Argument(metavar="ADDRESS", help="E-mail or phone number.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Link an address or number to a contact (its messages join that patient)."""
+    with open_api(_load_config(config)) as api:
+        stored = api.link_address(_contact_id(contact), address)
+    typer.echo(f"linked {stored} to contact {contact}")
+
+
+@contact_app.command("unlink")
+def contact_unlink(
+    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="Contact number.")],
+    address: Annotated[str, typer.Argument(metavar="ADDRESS", help="E-mail or phone number.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Take an address or number off a contact (it becomes a contact of its own)."""
+    with open_api(_load_config(config)) as api:
+        new_id = api.unlink_address(_contact_id(contact), address)
+    typer.echo(f"unlinked {clean_line(address)}; it is now contact {new_id}")
+
+
+@contact_app.command("merge")
+def contact_merge(
+    into: Annotated[str, typer.Argument(metavar="INTO", help="Contact number that stays.")],
+    other: Annotated[str, typer.Argument(metavar="OTHER", help="Contact number merged in.")],
+    config: ConfigOpt = None,
+) -> None:
+    """One person: every address and conversation of OTHER moves to INTO."""
+    into_id, other_id = _contact_id(into), _contact_id(other)
+    with open_api(_load_config(config)) as api:
+        api.merge_contacts(into_id, other_id)
+    typer.echo(f"contact {other_id} merged into contact {into_id}")
+
+
 def _parse_when(text: str, cfg: Config, direction: Direction) -> datetime:
     from cxinbox.domain.when import WhenError, parse_when
 
