@@ -112,6 +112,34 @@ def test_unmerge_puts_everything_back_and_keeps_what_came_later(svc: InboxServic
         svc.unmerge(a, b)
 
 
+def test_unmerge_keeps_a_contact_made_after_the_merge(svc: InboxService) -> None:
+    a = deliver(svc.db, sender="ana@patient.example", at=T0 - 600, subject="Form",
+                message_id="f1@p")
+    b = deliver(svc.db, sender="ana@patient.example", at=T0 - 300, subject="Other form",
+                message_id="f2@p")
+    with svc.db.write() as conn:  # as for conversations the desk started: no contact yet
+        conn.execute("UPDATE conversations SET contact_id = NULL WHERE id IN (?, ?)", (a, b))
+    svc.merge(a, b)
+    made = svc.ensure_contact(a)
+    assert made.id is not None
+    svc.unmerge(a, b)
+    assert row(svc.db, a)["contact_id"] == made.id
+
+
+def test_unmerge_takes_back_a_copied_contact(svc: InboxService) -> None:
+    a = deliver(svc.db, sender="ana@patient.example", at=T0 - 600, subject="Form",
+                message_id="g1@p")
+    b = deliver(svc.db, sender="ben@patient.example", at=T0 - 300, subject="Parking",
+                message_id="g2@p")
+    ben = row(svc.db, b)["contact_id"]
+    with svc.db.write() as conn:
+        conn.execute("UPDATE conversations SET contact_id = NULL WHERE id = ?", (a,))
+    svc.merge(a, b)
+    assert row(svc.db, a)["contact_id"] == ben  # copied from the merged conversation
+    svc.unmerge(a, b)
+    assert row(svc.db, a)["contact_id"] is None and row(svc.db, b)["contact_id"] == ben
+
+
 def test_merge_chain_forwards_to_the_last_target(svc: InboxService) -> None:
     a = deliver(svc.db, sender="p1@x.example", at=T0 - 300, subject="Alpha thing", message_id="a@x")
     b = deliver(svc.db, sender="p2@x.example", at=T0 - 200, subject="Beta thing", message_id="b@x")

@@ -397,7 +397,9 @@ class ImapSession:
         with self._guard("NOOP"):
             _text, replies = self._client.noop()
         changed = self._unsolicited or any(
-            isinstance(r, tuple) and len(r) >= 2 and r[1] in _CHANGE_WORDS for r in replies)
+            isinstance(r, tuple) and any(word in _CHANGE_WORDS for word in r[:2]
+                                         if isinstance(word, bytes))
+            for r in replies)  # "* 3 EXISTS" -> (3, b"EXISTS"); "* VANISHED ..." -> (b"VANISHED", ...)
         # imaplib keeps untagged replies that arrived with other commands in a stash.
         stash = self._client._imap.untagged_responses
         for word in ("EXISTS", "EXPUNGE", "FETCH", "VANISHED"):

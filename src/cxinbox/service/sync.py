@@ -409,6 +409,8 @@ class MailSync:
                         # Mail that arrived during the sync: fetch it now, not after IDLE.
                         if stop.is_set() or not session.changed_since_select():
                             break
+                    else:  # still changing after every round: come back soon, not in 25 min
+                        settle = True
                     # The first IDLE after a change is renewed soon: a message that landed
                     # between that NOOP and IDLE is announced by neither (see
                     # ImapSession.changed_since_select) and is fetched on renewal.

@@ -109,10 +109,14 @@ def merge(conn: sqlite3.Connection, into_id: int, other_id: int) -> MergeCounts:
             "SELECT message_id FROM thread_ids WHERE conversation_id = ?", (other_id,))],
         "forwarded": _ids(conn, "SELECT id FROM conversations WHERE merged_into = ?", other_id),
         "participants": _participants(conn, other_id),
+        # The contact `into` takes from `other` when it had none (None: nothing copied).
         "contact_copied": conn.execute(
-            "SELECT contact_id IS NULL FROM conversations WHERE id = ?",
-            (into_id,)).fetchone()[0] == 1,
+            "SELECT o.contact_id FROM conversations i, conversations o"
+            " WHERE i.id = ? AND o.id = ? AND i.contact_id IS NULL",
+            (into_id, other_id)).fetchone(),
     }
+    if undo["contact_copied"] is not None:
+        undo["contact_copied"] = undo["contact_copied"][0]
     messages = conn.execute("UPDATE messages SET conversation_id = ? WHERE conversation_id = ?",
                             (into_id, other_id)).rowcount
     notes = conn.execute("UPDATE notes SET conversation_id = ? WHERE conversation_id = ?",
@@ -196,8 +200,11 @@ def unmerge(conn: sqlite3.Connection, into_id: int, other_id: int,
     if forwarded:
         conn.execute(f"UPDATE conversations SET merged_into = ? WHERE merged_into = ?"
                      f" AND id IN ({marks(forwarded)})", [other_id, into_id, *forwarded])
-    if undo.get("contact_copied"):
-        conn.execute("UPDATE conversations SET contact_id = NULL WHERE id = ?", (into_id,))
+    copied = undo.get("contact_copied")
+    if isinstance(copied, int) and not isinstance(copied, bool):
+        # Only if it is still the copied one: a contact made or linked since stays.
+        conn.execute("UPDATE conversations SET contact_id = NULL WHERE id = ? AND contact_id = ?",
+                     (into_id, copied))
     into_people = _participants(conn, into_id)
     recompute(conn, into_id, into_people)
     recompute(conn, other_id, [str(p) for p in undo.get("participants", [])] + into_people)
