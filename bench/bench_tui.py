@@ -1,6 +1,7 @@
 """TUI benchmark: 100,000 conversations, measured on a real pseudo-terminal.
 
     python bench/bench_tui.py [--conversations 100000] [--idle-seconds 40] [--rebuild]
+    python bench/bench_tui.py --sql-only [--baseline-src DIR --baseline-db FILE]
 
 The inbox is generated once through the store (ParsedMessage objects handed straight to
 `ingest_batch`, SMS through `insert_sms`, staff state through the store's conversation
@@ -15,6 +16,12 @@ what that person feels:
   query             Enter on a typed query -> its results and title drawn
   idle output       bytes per second written while only countdowns run
   RSS               the child's peak resident set
+
+`--sql-only` skips the terminal and times the list queries the TUI sends (its views, the
+searches above, deep pages) straight on the service, p50 and p95 per query. With
+`--baseline-src` (another checkout's `src/`) and `--baseline-db` (a copy of the same inbox
+that checkout can open) it runs the same list on both, one after the other in fresh
+processes on the same machine, and prints the ratios.
 
 The inbox has one SLA policy (first reply within an hour, around the clock) computed by
 the service; the app's clock starts at the moment the inbox was generated, so a cached
@@ -299,7 +306,7 @@ def measure(db_path: Path, meta: dict[str, float], idle_seconds: float) -> list[
     opens: list[float] = []
     for _ in range(20):
         term.key(b"j")
-        opens.append(term.key(b"\r", b"Internal notes"))
+        opens.append(term.key(b"\r", b" priority "))  # the thread header, redrawn per open
         term.quiet(0.1)
         term.key(b"\x1b")
     queries: list[float] = []
@@ -362,6 +369,82 @@ def service_query_times(db_path: Path) -> list[float]:
     return times
 
 
+# What a receptionist does all day: switch views (the TUI's own view queries), search, page.
+SQL_CASES: tuple[tuple[str, int], ...] = (
+    ("status:open", 0),                                   # All open, the default view
+    ("status:open assignee:me", 0),                       # My open
+    ("status:open assignee:none", 0),                     # Unassigned
+    ("status:open (sla:at-risk OR sla:breached)", 0),     # At risk / breached
+    ("", 0),                                              # Everything
+    ("status:open mailbox:results", 0),                   # a mailbox view
+    ("status:open tag:lab-results", 0),                   # a tag view
+    ("is:unassigned", 0), ("is:mine", 0), ("sla:at-risk", 0),
+    *((query, 0) for query in QUERIES),
+    ("status:open", 5_000), ("", 50_000), ("", 99_900),   # paging down, G
+    ('"fasting"', 5_000), ("from:garcia", 5_000),
+)
+SQL_PAGE = 100
+SQL_REPEAT = 25
+
+
+def sql_case_times(db_path: Path) -> list[dict[str, object]]:
+    """Each SQL case through the service, warm: p50 and p95 over SQL_REPEAT runs."""
+    from cxinbox.service.inbox import InboxService
+    from cxinbox.store.db import Database
+
+    config = bench_config(db_path)
+    db = Database(config.db_path)
+    service = InboxService(db, config, "maria")
+    out: list[dict[str, object]] = []
+    for query, offset in SQL_CASES:
+        page = service.list_conversations(query, offset, SQL_PAGE)  # warm the page cache
+        times = []
+        for _ in range(SQL_REPEAT):
+            started = time.perf_counter()
+            service.list_conversations(query, offset, SQL_PAGE)
+            times.append(time.perf_counter() - started)
+        out.append({"query": query, "offset": offset, "total": page.total,
+                    "p50": statistics.median(times) * 1000, "p95": p95(times) * 1000})
+    db.close()
+    return out
+
+
+def sql_run(src: Path, db_path: Path) -> list[dict[str, object]]:
+    """`sql_case_times` in a fresh process importing cxinbox from `src`."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--sql-child",
+                           str(src), str(db_path)], check=True, capture_output=True, text=True)
+    result: list[dict[str, object]] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def sql_report(db_path: Path, baseline: tuple[Path, Path] | None) -> None:
+    before = sql_run(*baseline) if baseline else None
+    after = sql_run(ROOT / "src", db_path)
+    print(f"\nlist queries through the service, page of {SQL_PAGE}, n={SQL_REPEAT}, ms"
+          f" (target p95 < 50)")
+    head = f"{'query':<44} {'offset':>6} {'matches':>7}"
+    if before:
+        print(f"{head} {'p50 before':>10} {'p95 before':>10} {'p50 after':>9} {'p95 after':>9}"
+              f" {'p95 x':>6}")
+    else:
+        print(f"{head} {'p50':>7} {'p95':>7}")
+    for i, row in enumerate(after):
+        line = f"{str(row['query']) or '(everything)':<44} {row['offset']:>6} {row['total']:>7}"
+        if before:
+            old = before[i]
+            if old["total"] != row["total"]:
+                line += f"  MATCHES DIFFER: before {old['total']}"
+            ratio = float(old["p95"]) / max(float(row["p95"]), 1e-6)  # type: ignore[arg-type]
+            print(f"{line} {old['p50']:>10.1f} {old['p95']:>10.1f} {row['p50']:>9.1f}"
+                  f" {row['p95']:>9.1f} {ratio:>5.1f}x")
+        else:
+            print(f"{line} {row['p50']:>7.1f} {row['p95']:>7.1f}")
+    worst = max(after, key=lambda r: float(r["p95"]))  # type: ignore[arg-type]
+    print(f"worst p95 after: {worst['p95']:.1f} ms ({worst['query'] or '(everything)'})")
+
+
 def demo_first_rows() -> float:
     """`cxinbox demo` from spawn to its first rows (and their count) on the wire."""
     term = Pty([sys.executable, "-m", "cxinbox", "demo"])
@@ -376,13 +459,31 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--idle-seconds", type=float, default=40.0)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--sql-only", action="store_true",
+                        help="time the list queries on the service only, no terminal")
+    parser.add_argument("--baseline-src", type=Path, metavar="DIR",
+                        help="with --sql-only: another checkout's src/ to compare against")
+    parser.add_argument("--baseline-db", type=Path, metavar="FILE",
+                        help="with --baseline-src: a copy of the inbox that code can open")
     parser.add_argument("--child", nargs=2, metavar=("DB", "GENERATED_AT"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--sql-child", nargs=2, metavar=("SRC", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         run_child(args.child[0], float(args.child[1]))
         return
+    if args.sql_child:
+        sys.path.insert(0, args.sql_child[0])
+        print(json.dumps(sql_case_times(Path(args.sql_child[1]))))
+        return
+    if (args.baseline_src is None) != (args.baseline_db is None):
+        parser.error("--baseline-src and --baseline-db go together")
     db_path, meta = ensure_inbox(args.conversations, args.rebuild)
+    if args.sql_only:
+        print(f"inbox: {int(meta['conversations']):,} conversations ({db_path})")
+        baseline = (args.baseline_src, args.baseline_db) if args.baseline_src else None
+        sql_report(db_path, baseline)
+        return
     print(f"inbox: {int(meta['conversations']):,} conversations ({db_path}, "
           f"{db_path.stat().st_size / 1e6:.0f} MB; generated in {meta['build_s']:.0f} s)")
     rows = measure(db_path, meta, args.idle_seconds)

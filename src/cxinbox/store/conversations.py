@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from cxinbox.store.db import append_event
+from cxinbox.store.query_sql import narrowed_by_subquery
 
 PAUSING = ("pending", "snoozed")
 
@@ -18,24 +19,56 @@ _LIST_COLUMNS = (
 )
 
 
+_LIST_ORDER = "ORDER BY c.last_message_at DESC, c.id DESC"
+"""The list's order. The indexes of store/schema_perf.py hold exactly this order (read
+backwards), so SQLite walks one of them and stops after a page instead of sorting."""
+
+
 def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], offset: int,
               limit: int) -> tuple[list[sqlite3.Row], int]:
+    """One page of live conversations matching `where`, in list order, and how many match.
+
+    Two shapes, chosen by what the condition reads:
+
+    - Narrowed by a term that reads another table (text, from:, to:, tag:, mentions:; see
+      `narrowed_by_subquery`): the matches are found once, kept as (id, last_message_at)
+      pairs, counted and sorted, and only the page's rows are read. Evaluating such a
+      condition twice (count, then page) was most of the cost of a search.
+    - Anything else (every standard view, negated searches): the count reads a covering
+      index and never touches table rows; the page walks an index already in list order,
+      skips `offset` entries there, and only then reads the full rows of the page.
+    """
     base = f"FROM conversations c WHERE c.merged_into IS NULL AND ({where})"
-    if "messages_fts MATCH" in where and offset == 0:
-        # A text search sorts all its matches anyway, so counting them in the same pass
-        # saves running the full-text query twice.
+    if narrowed_by_subquery(where):
         rows = conn.execute(
-            f"SELECT {_LIST_COLUMNS}, count(*) OVER () AS total_matches {base}"
-            " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?", [*params, limit]).fetchall()
+            f"WITH hits AS MATERIALIZED (SELECT c.id AS id, c.last_message_at AS at {base})"
+            f" SELECT {_LIST_COLUMNS}, (SELECT count(*) FROM hits) AS total_matches"
+            " FROM (SELECT id, at FROM hits ORDER BY at DESC, id DESC LIMIT ? OFFSET ?) p"
+            " JOIN conversations c ON c.id = p.id", [*params, limit, offset]).fetchall()
         if rows:
+            rows.sort(key=_list_key, reverse=True)
             return rows, int(rows[0]["total_matches"])
-    total = int(conn.execute(f"SELECT count(*) {base}", list(params)).fetchone()[0])
+        if offset == 0:
+            return [], 0
+        return [], _count(conn, base, params)
+    total = _count(conn, base, params)
+    if offset >= total:
+        return [], total
     rows = conn.execute(
-        f"SELECT {_LIST_COLUMNS} {base} ORDER BY c.last_message_at DESC, c.id DESC"
-        " LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    ).fetchall()
+        f"SELECT {_LIST_COLUMNS} FROM conversations c WHERE c.id IN"
+        f" (SELECT c.id {base} {_LIST_ORDER} LIMIT ? OFFSET ?)",
+        [*params, limit, offset]).fetchall()
+    rows.sort(key=_list_key, reverse=True)
     return rows, total
+
+
+def _list_key(row: sqlite3.Row) -> tuple[int, int]:
+    """The page's rows come back by id; put them in list order (a page, not the matches)."""
+    return int(row["last_message_at"]), int(row["id"])
+
+
+def _count(conn: sqlite3.Connection, base: str, params: Sequence[object]) -> int:
+    return int(conn.execute(f"SELECT count(*) {base}", list(params)).fetchone()[0])
 
 
 def matching_ids(conn: sqlite3.Connection, where: str, params: Sequence[object]) -> list[int]:

@@ -31,16 +31,19 @@ from cxinbox.domain.query import (
     resolve_date,
 )
 
-__all__ = ["SlaSql", "compile_query"]
+__all__ = ["NARROWED", "SlaSql", "compile_query", "narrowed_by_subquery"]
 
 Sql = tuple[str, list[object]]
 
 SlaSql = Callable[[str], Sql]
 """Given an `sla:` value (breached, at-risk, ok, paused), a condition over `c` and its params."""
 
+# The narrow (id, conversation_id) index answers "which conversation" for each hit without
+# reading the message row (schema_perf.py); SQLite would otherwise prefer the table.
 _FTS_CONVERSATIONS = (
     "c.id {op} (SELECT m.conversation_id FROM messages_fts f"
-    " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?)"
+    " JOIN messages m INDEXED BY messages_conversation_of ON m.id = f.rowid"
+    " WHERE messages_fts MATCH ?)"
 )
 _LIKE = "LIKE ? ESCAPE '\\'"
 _HAS_TAG = "c.id IN (SELECT t.conversation_id FROM conversation_tags t WHERE t.tag = ?)"
@@ -49,9 +52,11 @@ _FROM = (
     f" FROM messages m INDEXED BY messages_sender"
     f" WHERE m.from_addr {_LIKE} OR m.from_name {_LIKE}))"
 )
+# A list rather than a correlated EXISTS: one sequential pass over messages instead of a
+# lookup per conversation in whatever order the scanned index gives (random for most).
 _TO = (
-    "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
-    f" AND (m.to_addrs {_LIKE} OR m.cc_addrs {_LIKE}))"
+    "c.id IN (SELECT m.conversation_id FROM messages m"
+    f" WHERE m.to_addrs {_LIKE} OR m.cc_addrs {_LIKE})"
 )
 _UNASSIGNED = "c.assignee IS NULL"
 # Notes that mention a person, taken back ones excepted (see store/schema_team.py).
@@ -71,13 +76,47 @@ _COLUMN_FIELDS = {"status": "c.status", "priority": "c.priority", "channel": "c.
 _ME_FIELDS = {"assignee": "me", "is": "mine"}
 
 
+NARROWED = "/* narrowed by a subquery */ "
+"""Leads a compiled condition whose matches all come out of a subquery's list (a positive
+text, from:, to:, tag: or mentions: term in the top-level AND). A SQL comment, so the
+condition means exactly the same with or without it."""
+
+_NARROWING_FIELDS = frozenset({"tag", "from", "to", "mentions"})
+
+
+def narrowed_by_subquery(where: str) -> bool:
+    """True when `where` came from `compile_query` with a positive subquery term on top.
+
+    Such a condition costs a pass over messages, tags or notes each time SQLite evaluates
+    it, and its matches are usually few, so the list finds them once and sorts them rather
+    than evaluating the condition for the count and again for the page; a negated one
+    (`-tag:x`) matches nearly everything and is better walked in list order
+    (store/conversations.py).
+    """
+    return where.startswith(NARROWED)
+
+
+def _narrows(node: Node) -> bool:
+    if isinstance(node, Text):
+        return True
+    if isinstance(node, Field):
+        return node.name in _NARROWING_FIELDS and not (
+            node.name == "mentions" and node.value == "none")
+    if isinstance(node, And):
+        return any(_narrows(child) for child in node.nodes)
+    if isinstance(node, Or):
+        return bool(node.nodes) and all(_narrows(child) for child in node.nodes)
+    return False
+
+
 def compile_query(node: Node, ctx: QueryContext, sla_sql: SlaSql | None = None) -> Sql:
     """The SQL condition and parameters selecting the conversations `node` describes.
 
     `sla_sql` compiles `sla:` terms; SLA state lives with the SLA engine, so without it an
     `sla:` term raises `QueryError` instead of quietly matching nothing.
     """
-    return _Compiler(ctx, sla_sql).compile(node)
+    sql, params = _Compiler(ctx, sla_sql).compile(node)
+    return (NARROWED + sql if _narrows(node) else sql), params
 
 
 class _Compiler:

@@ -1,0 +1,224 @@
+"""The conversation list's query plans, pinned, and its results against a plain reference.
+
+At 100,000 conversations the difference between walking an index in list order and
+sorting every match is the difference between a few milliseconds and a few hundred. The
+plan is invisible in results, so these tests read SQLite's own EXPLAIN QUERY PLAN for the
+exact statements `list_page` runs: a later index or SQL change that brings the sort back
+fails here instead of in a receptionist's afternoon.
+
+The database is built from the real migrations and never ANALYZEd (like a clinic's file);
+a second variant is ANALYZEd, so statistics cannot talk the planner out of the indexes.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cxinbox.config import Config, SlaConfig, SlaPolicyConfig
+from cxinbox.domain.query import QueryContext, parse_query
+from cxinbox.service.sla import SlaService
+from cxinbox.store import conversations as convs
+from cxinbox.store.fts import index_pending
+from cxinbox.store.query_sql import NARROWED, SlaSql, compile_query, narrowed_by_subquery
+from cxinbox.store.schema import MIGRATIONS
+
+NOW = datetime(2025, 3, 4, 15, 0, tzinfo=UTC)
+CTX = QueryContext(me="maria", now=NOW, tz=ZoneInfo("UTC"))
+SLA = cast(SlaSql, SlaService(Config(sla=SlaConfig(policies=(
+    SlaPolicyConfig(name="desk", first_response_s=3600, next_response_s=3600),)))).sla_sql(NOW))
+
+# The TUI's views (tui/views.py) and what people type in the search bar, with the indexes
+# that give each one its rows already in list order (either will do where two are named).
+VIEWS = {
+    "status:open": ("conversations_by_status",),
+    "status:open assignee:me": ("conversations_by_assignee", "conversations_by_status"),
+    "status:open assignee:none": ("conversations_by_assignee", "conversations_by_status"),
+    "": ("conversations_by_last",),
+    "status:open mailbox:results": ("conversations_by_mailbox", "conversations_by_status"),
+    "is:unassigned": ("conversations_by_assignee",),
+    "is:mine": ("conversations_by_assignee",),
+}
+SEARCHES = ('"fasting"', "fasting", "from:garcia", "status:open tag:lab-results",
+            "to:results", "tag:billing -assignee:none", "mentions:me")
+OTHERS = ("status:open (sla:at-risk OR sla:breached)", "sla:breached", "priority:urgent",
+          "channel:sms", "-tag:billing", '-"fasting"', "-from:garcia", "status:pending",
+          "has:attachment -status:closed", "is:unread OR tag:billing", "id:3,5,8")
+
+
+class Recording(sqlite3.Connection):
+    """A real connection that remembers the statements run on it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.statements: list[tuple[str, list[object]]] = []
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        self.statements.append((sql, list(parameters)))
+        return super().execute(sql, parameters)
+
+
+def build(n: int, analyze: bool) -> Recording:
+    """`n` conversations in a spread of states, with ties on last_message_at, a few merged
+    conversations, tags, messages and a full-text index."""
+    db = sqlite3.connect(":memory:", factory=Recording)
+    assert isinstance(db, Recording)
+    db.row_factory = sqlite3.Row
+    for migration in MIGRATIONS:
+        db.executescript(migration)
+    rng = random.Random(7)
+    start = int(NOW.timestamp()) - n * 600
+    names = ("Garcia", "Smith", "Nguyen", "Khan")
+    for i in range(1, n + 1):
+        status = rng.choice(("open", "open", "pending", "snoozed", "closed", "closed"))
+        due = start + i * 600 + rng.choice((-7200, 1200, 3600)) if status == "open" else None
+        db.execute(
+            "INSERT INTO conversations (id, status, assignee, priority, channel, mailbox,"
+            " from_name, from_addr, created_at, last_message_at, unread_count, has_attachment,"
+            " sla_policy, sla_due_at, sla_at_risk_at, merged_into)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
+            (i, status, rng.choice(("maria", "dev", None)), rng.choice(("urgent", "normal")),
+             rng.choice(("email", "sms")), rng.choice(("results", "billing", "Results")),
+             f"Pat {rng.choice(names)}", f"p{i}@example.org",
+             start + (i // 3) * 600,  # three conversations share each instant
+             rng.choice((0, 1)), rng.choice((0, 1)), "desk" if due else None, due,
+             due - 1800 if due else None, i - 1 if i % 97 == 0 else None))
+        db.execute("INSERT INTO raw_messages (id, sha256, size, data) VALUES (?, ?, 1, x'00')",
+                   (i, i.to_bytes(4, "big")))
+        words = rng.choice(("fasting glucose", "invoice", "refill please", "fasting"))
+        db.execute(
+            "INSERT INTO messages (id, raw_id, conversation_id, date, subject, from_name,"
+            " from_addr, sender, to_addrs, body_text) VALUES (?, ?, ?, 0, 'Hello', ?, ?, ?, ?, ?)",
+            (i, i, i, f"Pat {rng.choice(names)}", f"p{i}@example.org", f"p{i}@example.org",
+             f'[["", "{rng.choice(("results", "billing"))}@clinic.example"]]', words))
+        if i % 50 == 0:
+            note = db.execute("INSERT INTO notes (conversation_id, author, body, created_at)"
+                              " VALUES (?, 'dev', '@maria look', 0)", (i,)).lastrowid
+            db.execute("INSERT INTO mentions (note_id, os_user) VALUES (?, 'maria')", (note,))
+        for tag in rng.sample(("lab-results", "billing", "refill"), rng.randint(0, 2)):
+            db.execute("INSERT INTO conversation_tags (conversation_id, tag) VALUES (?, ?)",
+                       (i, tag))
+    index_pending(db, limit=n)
+    if analyze:
+        db.execute("ANALYZE")
+    db.commit()
+    return db
+
+
+@pytest.fixture(scope="module", params=["fresh", "analyzed"])
+def db(request: pytest.FixtureRequest) -> Iterator[Recording]:
+    conn = build(600, analyze=request.param == "analyzed")
+    yield conn
+    conn.close()
+
+
+def where_of(query: str) -> tuple[str, list[object]]:
+    return compile_query(parse_query(query), CTX, SLA)
+
+
+def plan(db: Recording, sql: str, params: Sequence[object]) -> list[str]:
+    return [row[3] for row in sqlite3.Connection.execute(
+        db, "EXPLAIN QUERY PLAN " + sql, list(params))]
+
+
+def run_page(db: Recording, query: str, offset: int = 0,
+             limit: int = 100) -> tuple[list[sqlite3.Row], int, list[tuple[str, list[object]]]]:
+    where, params = where_of(query)
+    db.statements.clear()
+    rows, total = convs.list_page(db, where, params, offset, limit)
+    return rows, total, list(db.statements)
+
+
+def reference(db: Recording, query: str, offset: int, limit: int) -> tuple[list[int], int]:
+    """The obvious statement: every match sorted, then sliced. Slow, plainly right."""
+    where, params = where_of(query)
+    base = f"FROM conversations c WHERE c.merged_into IS NULL AND ({where})"
+    ids = [r[0] for r in sqlite3.Connection.execute(
+        db, f"SELECT c.id {base} ORDER BY c.last_message_at DESC, c.id DESC", params)]
+    return ids[offset:offset + limit], len(ids)
+
+
+# --------------------------------------------------------------------------- plans
+
+
+@pytest.mark.parametrize("query", list(VIEWS))
+def test_views_walk_their_index_in_list_order_and_count_from_it(db: Recording,
+                                                                query: str) -> None:
+    _, _, statements = run_page(db, query)
+    assert len(statements) == 2  # the count, then the page
+    (count_sql, count_params), (page_sql, page_params) = statements
+    count_plan = plan(db, count_sql, count_params)
+    page_plan = plan(db, page_sql, page_params)
+    assert any("COVERING INDEX conversations_by_" in step for step in count_plan), count_plan
+    assert any(f"COVERING INDEX {index} " in f"{step} " for step in page_plan
+               for index in VIEWS[query]), page_plan
+    for step in count_plan + page_plan:
+        assert "TEMP B-TREE FOR ORDER BY" not in step, (query, page_plan)
+        assert "TEMP B-TREE FOR RIGHT PART OF ORDER BY" not in step, (query, page_plan)
+        assert not step.startswith("SCAN c ") or "COVERING INDEX" in step, (query, step)
+
+
+def test_the_default_view_never_sorts(db: Recording) -> None:
+    """All open, the view the TUI opens on: the plan names the index and has no sort."""
+    _, _, statements = run_page(db, "status:open", offset=40, limit=100)
+    page_plan = plan(db, *statements[-1])
+    assert any("SEARCH c USING COVERING INDEX conversations_by_status (status=?)" in step
+               for step in page_plan), page_plan
+    assert not any("TEMP B-TREE" in step for step in page_plan), page_plan
+
+
+@pytest.mark.parametrize("query", SEARCHES)
+def test_searches_are_evaluated_once(db: Recording, query: str) -> None:
+    rows, total, statements = run_page(db, query)
+    assert total > 0 and rows
+    assert len(statements) == 1, [s for s, _ in statements]
+    steps = plan(db, *statements[0])
+    assert sum("MATERIALIZE hits" in step for step in steps) == 1, steps
+    if "fasting" in query:
+        assert any("COVERING INDEX messages_conversation_of" in step for step in steps), steps
+
+
+def test_narrowing_is_marked_only_for_positive_subquery_terms() -> None:
+    for query in SEARCHES:
+        assert narrowed_by_subquery(where_of(query)[0]), query
+    for query in (*VIEWS, "-tag:billing", '-"fasting"', "mentions:none", "tag:x OR status:open",
+                  "-(tag:x fasting)", "status:open (sla:at-risk OR sla:breached)"):
+        assert not narrowed_by_subquery(where_of(query)[0]), query
+    assert where_of("tag:x OR fasting")[0].startswith(NARROWED)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@pytest.mark.parametrize("query", [*VIEWS, *SEARCHES, *OTHERS])
+def test_pages_match_the_plain_reference(db: Recording, query: str) -> None:
+    _, total = reference(db, query, 0, 1)
+    for offset, limit in ((0, 100), (0, 1), (3, 7), (max(0, total - 5), 50), (total, 10),
+                          (total + 100, 10)):
+        rows, got_total, _ = run_page(db, query, offset, limit)
+        want_ids, want_total = reference(db, query, offset, limit)
+        assert got_total == want_total, (query, offset)
+        assert [r["id"] for r in rows] == want_ids, (query, offset, limit)
+
+
+def test_merged_conversations_are_never_listed_or_counted(db: Recording) -> None:
+    merged = {r[0] for r in sqlite3.Connection.execute(
+        db, "SELECT id FROM conversations WHERE merged_into IS NOT NULL")}
+    assert merged
+    for query in ("", '"fasting"', "from:garcia", "status:open"):
+        rows, total, _ = run_page(db, query, 0, 1000)
+        assert not merged & {r["id"] for r in rows}
+        assert total == len(rows)
+
+
+def test_ties_on_last_message_keep_the_highest_id_first(db: Recording) -> None:
+    rows, _, _ = run_page(db, "", 0, 30)
+    keys = [(r["last_message_at"], r["id"]) for r in rows]
+    assert keys == sorted(keys, reverse=True)
+    assert len({r["last_message_at"] for r in rows}) < len(rows)  # the data has ties
