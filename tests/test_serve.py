@@ -305,7 +305,7 @@ def _wait_for_first_sync(db_path: Path, timeout: float = 10.0) -> None:
             finally:
                 conn.close()
             if row and row[0]:
-                time.sleep(0.3)
+                time.sleep(1.0)  # its NOOP and IDLE follow the sync at once
                 return
         time.sleep(0.05)
     raise AssertionError("the server never finished its first sync")

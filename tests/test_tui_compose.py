@@ -190,7 +190,7 @@ async def test_attach_and_remove_a_file_from_the_composer(tmp_path: Path) -> Non
             ("referral [urgent].pdf", 1800)]
         # Typing more saves the text and keeps the file.
         await pilot.press(*" Thanks.")
-        await pilot.pause(1.3)
+        await wait_for(pilot, lambda: "Draft saved" in screen_text(app), what="autosave")
         (draft,) = [d for d in await inbox.api.drafts_for(conv) if d.author == ME]
         assert draft.body.endswith("Thanks.") and len(draft.attachments) == 1
         # Ctrl+O again offers to remove it.

@@ -28,6 +28,7 @@ from cxinbox.service.demo import MAILBOXES
 from cxinbox.tui.screens import contact as contact_screen
 from cxinbox.tui.screens.choice import ChoiceScreen
 from cxinbox.tui.screens.contact import ContactScreen
+from cxinbox.tui.screens.prompt import PromptScreen
 
 HOME = "ana@home.example"
 WORK = "ana.lopez@work.example"
@@ -170,7 +171,7 @@ async def test_refusals_are_one_line_and_change_nothing(tmp_path: Path) -> None:
 
         # The API decides what an address is; its refusal is one line on the screen.
         await pilot.press("l")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="prompt")
         await pilot.press(*"call her at home", "enter")
         await wait_for(pilot, lambda: "neither an e-mail address" in screen_text(app),
                        what="link refused")
@@ -182,13 +183,13 @@ async def test_refusals_are_one_line_and_change_nothing(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: "only address" in screen_text(app), what="unlink refused")
         # Merging with an address nobody wrote from finds no contact.
         await pilot.press("m")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="prompt")
         await pilot.press(*"nobody@nowhere.example", "enter")
         await wait_for(pilot, lambda: "No contact has the address nobody@nowhere.example"
                        in screen_text(app), what="merge target unknown")
         # ... and with itself is refused before anything is asked.
         await pilot.press("m")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="prompt")
         await pilot.press(*f"#{convs['parking']}", "enter")
         await wait_for(pilot, lambda: f"That is contact {ana} already" in screen_text(app),
                        what="same contact")

@@ -813,9 +813,23 @@ def doctor(config: ConfigOpt = None) -> None:
     """Check config, credentials, TLS, server reachability, SQLite and file modes."""
     from cxinbox.service.doctor import run_doctor
 
-    ok = run_doctor(config or _state.config_path, typer.echo)
+    ok = run_doctor(config or _state.config_path, typer.echo, server_answers=_server_answers)
     if not ok:
         raise typer.Exit(EXIT_ERROR)
+
+
+def _server_answers(path: Path) -> str | None:
+    """None when a cxinbox server answers on `path`, else why not (for doctor)."""
+    from cxinbox.api.socket_client import probe
+
+    try:
+        found = probe(path, timeout=2.0)
+    except ApiError as exc:
+        return str(exc)
+    if found is None:
+        return "nothing answers"
+    found[1].close()
+    return None
 
 
 def _error_code(exc: BaseException) -> tuple[int, str] | None:

@@ -391,7 +391,9 @@ class SmsClient:
             ours = _origin(url) == home
             # auth=None: no credentials at all for another origin (not the client's default)
             no_auth: dict[str, Any] = {} if ours else {"auth": None}
-            with self._http.stream("GET", url, headers={"Accept": "*/*"},
+            # identity: a compressed body would be inflated before the size cap sees it
+            with self._http.stream("GET", url, headers={"Accept": "*/*",
+                                                        "Accept-Encoding": "identity"},
                                    **no_auth) as response:
                 if response.is_redirect:
                     url = _next_hop(url, response)

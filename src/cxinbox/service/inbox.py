@@ -149,7 +149,7 @@ def summary_from_row(row: sqlite3.Row, tags: list[str],
 def _message_view(row: sqlite3.Row) -> MessageView:
     attachments = tuple(
         AttachmentView(clean_line(a.get("filename", "")), clean_line(a.get("content_type", "")),
-                       int(a.get("size", 0)), str(a.get("part_path", "")))
+                       int(a.get("size", 0)), clean_line(str(a.get("part_path", ""))))
         for a in json.loads(row["attachments"] or "[]")
     )
     return MessageView(
