@@ -184,3 +184,19 @@ def test_attachment_travels_over_the_server_socket(desk: Desk) -> None:
         assert row[0] == "sent"
         assert hashlib.sha256(_attached(captured.data)[0][2]).digest() == \
             hashlib.sha256(PDF).digest()
+
+
+def test_a_draft_from_before_migration_6_is_never_read_by_path(desk: Desk,
+                                                               tmp_path: Path) -> None:
+    secret = tmp_path / "server-only.pdf"
+    secret.write_bytes(PDF)
+    draft = desk.replies.start_draft(desk.conv_id())
+    desk.replies.save_draft(draft.id, "Old draft.")
+    with desk.db.write() as conn:  # what an older version stored: a path
+        conn.execute("UPDATE drafts SET attachments = ? WHERE id = ?",
+                     (f'["{secret}"]', draft.id))
+    (view,) = desk.replies.my_drafts()
+    assert [(f.filename, f.size) for f in view.attachments] == [("server-only.pdf", -1)]
+    with pytest.raises(BadRequest, match="attach 'server-only.pdf' again"):
+        desk.replies.send(draft.id)
+    assert desk.sink.messages == [] and desk.replies.outbox(None, 10) == []

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
-import stat
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -484,8 +482,9 @@ class ReplyService:
     def _attachment_files(self, entries: Sequence[Any]) -> tuple[compose.AttachmentFile, ...]:
         files: list[compose.AttachmentFile] = []
         paths = [e for e in entries if isinstance(e, str)]
-        if paths:  # drafts saved before migration 6 named files by path
-            files.extend(_read_attachments(paths))
+        if paths:  # a draft saved before migration 6 named files by path: never read them here
+            raise BadRequest(f"attach {clean_line(Path(paths[0]).name)!r} again (this draft"
+                             " is from an older version that kept only its path)")
         with self.db.read() as conn:
             for file_id in _file_ids(entries):
                 found = store.file_data(conn, file_id)
@@ -620,29 +619,6 @@ def _parent_of(raw: bytes) -> compose.Parent:
         to=tuple((a.name, a.email) for a in p.to), cc=tuple((a.name, a.email) for a in p.cc))
 
 
-def _check_attachments(paths: Sequence[str]) -> list[str]:
-    """Absolute paths of readable regular files whose sizes fit the limit."""
-    out: list[str] = []
-    sizes: list[int] = []
-    for text in paths:
-        path = Path(text).expanduser()
-        try:
-            info = path.stat()
-        except OSError as exc:
-            raise BadRequest(f"cannot attach {clean_line(text)!r}: {exc.strerror}") from None
-        if not stat.S_ISREG(info.st_mode):
-            raise BadRequest(f"cannot attach {clean_line(text)!r}: not a regular file")
-        if not os.access(path, os.R_OK):
-            raise BadRequest(f"cannot attach {clean_line(text)!r}: not readable")
-        sizes.append(info.st_size)
-        out.append(str(path.resolve()))
-    try:
-        compose.check_attachment_size(sizes)
-    except compose.ComposeError as exc:
-        raise BadRequest(str(exc)) from None
-    return out
-
-
 def _file_ids(entries: Sequence[Any]) -> list[int]:
     return [e for e in entries if isinstance(e, int) and not isinstance(e, bool)]
 
@@ -669,18 +645,6 @@ def _draft_files(conn: sqlite3.Connection, entries: Sequence[Any]) -> tuple[Draf
             out.append(DraftFile(int(entry), clean_line(info["filename"]), int(info["size"]),
                                  clean_line(info["content_type"])))
     return tuple(out)
-
-
-def _read_attachments(paths: Sequence[str]) -> tuple[compose.AttachmentFile, ...]:
-    files = []
-    for text in _check_attachments(paths):
-        path = Path(text)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise BadRequest(f"cannot read {clean_line(text)!r}: {exc.strerror}") from None
-        files.append(compose.AttachmentFile(path.name, data))
-    return tuple(files)
 
 
 def _draft_snapshot(row: sqlite3.Row) -> dict[str, Any]:

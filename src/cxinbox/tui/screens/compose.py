@@ -265,7 +265,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
         fields = self._fields()
         self._dirty = False
         try:
-            self._draft = await self._api.save_draft(self._draft.id, **fields)
+            self._take(await self._api.save_draft(self._draft.id, **fields))
         except Exception as exc:  # noqa: BLE001 - shown, never raised into the UI loop
             self._dirty = True
             self._saved_text = f"Not saved: {error_line(exc)}"
@@ -373,6 +373,12 @@ class ComposeScreen(Screen[ComposeResultValue]):
                 subject.value = rendered.subject
         area.focus()
 
+    def _take(self, view: Any) -> None:
+        """Keep the newer of two answers: a save that started before an attach may come
+        back after it, and must not bring back the old list of files."""
+        if getattr(view, "updated_at", 0) >= getattr(self._draft, "updated_at", 0):
+            self._draft = view
+
     def _files(self) -> tuple[Any, ...]:
         return tuple(getattr(self._draft, "attachments", ()) or ())
 
@@ -427,7 +433,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
         self._update_status()
         try:
             name, data, kind = await asyncio.to_thread(read_for_upload, path, already)
-            self._draft = await self._api.attach_file(self._draft.id, name, data, kind)
+            self._take(await self._api.attach_file(self._draft.id, name, data, kind))
         except Exception as exc:  # noqa: BLE001 - shown as one line, the draft is intact
             self._saved_text = "Not attached"
             self.notify(error_line(exc), severity="error", markup=False)
@@ -438,7 +444,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
     @work(group="compose-attach")
     async def _remove_attachment(self, file_id: int) -> None:
         try:
-            self._draft = await self._api.detach_file(self._draft.id, file_id)
+            self._take(await self._api.detach_file(self._draft.id, file_id))
         except Exception as exc:  # noqa: BLE001 - shown as one line
             self.notify(error_line(exc), severity="error", markup=False)
             return
