@@ -26,6 +26,10 @@ from cxinbox.store.schema import MIGRATIONS
 _WAL_RESET_FIXED = ((3, 51, 3), (3, 50, 7), (3, 44, 6))
 
 
+DEFAULT_CACHE_KIB = 32000
+"""Page cache per connection (PRAGMA cache_size in KiB): the list indexes of a clinic's
+inbox and the pages a day's work touches."""
+
 class StoreError(Exception):
     """A problem with the database file a person can act on (one line)."""
 
@@ -101,7 +105,7 @@ class Database:
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA temp_store=MEMORY")
-        conn.execute("PRAGMA cache_size=-32000")
+        conn.execute(f"PRAGMA cache_size={-DEFAULT_CACHE_KIB}")
         conn.execute("PRAGMA journal_size_limit=67108864")  # shrink the WAL back after bulk work
         conn.row_factory = sqlite3.Row
         with self._conn_lock:
@@ -125,6 +129,10 @@ class Database:
         FULL on their own connections.
         """
         self.conn.execute("PRAGMA synchronous=NORMAL")
+
+    def set_cache_kib(self, kib: int = 0) -> None:
+        """Page cache of this thread's connection; 0 = back to DEFAULT_CACHE_KIB."""
+        self.conn.execute(f"PRAGMA cache_size={-(int(kib) or DEFAULT_CACHE_KIB)}")
 
     def set_autocheckpoint(self, pages: int) -> None:
         """WAL auto-checkpoint threshold of this thread's connection (0 = off; default 1000)."""
