@@ -30,6 +30,7 @@ DEFAULT_CACHE_KIB = 32000
 """Page cache per connection (PRAGMA cache_size in KiB): the list indexes of a clinic's
 inbox and the pages a day's work touches."""
 
+
 class StoreError(Exception):
     """A problem with the database file a person can act on (one line)."""
 
