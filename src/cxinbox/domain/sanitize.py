@@ -54,21 +54,27 @@ def _control_to_visible(ch: str, keep_newlines: bool) -> str:
     return _REPLACEMENT
 
 
+# What `_clean` replaces after escapes and bidi controls are gone: C0 and C1 controls and
+# DEL (shown as a space, kept as a newline, or U+FFFD), then surrogates and private-use
+# characters (U+FFFD): the Unicode categories Cc, Cs and Co.
+_UNSAFE_CHARS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff"
+    "\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
+
+
 def _clean(text: str, keep_newlines: bool) -> str:
     if not text:
         return ""
+    if text.isascii() and text.isprintable():  # most names and subjects: nothing to do
+        return text
     text = _ESCAPES.sub("", text)
     text = text.translate(_BIDI_AND_INVISIBLE)
-    out: list[str] = []
-    for ch in text:
-        o = ord(ch)
-        if o < 0x20 or o == 0x7F or 0x80 <= o < 0xA0:
-            out.append(_control_to_visible(ch, keep_newlines))
-        elif o >= 0xA0 and unicodedata.category(ch) in ("Cc", "Cs", "Co"):
-            out.append(_REPLACEMENT)
-        else:
-            out.append(ch)
-    return "".join(out)
+
+    def visible(match: re.Match[str]) -> str:
+        ch = match.group()
+        return _control_to_visible(ch, keep_newlines) if ord(ch) < 0xA0 else _REPLACEMENT
+
+    return _UNSAFE_CHARS.sub(visible, text)
 
 
 def clean_line(text: str | None, max_len: int | None = None) -> str:
