@@ -249,7 +249,7 @@ class ReplyService:
             if row["mode"] == "sms":
                 raise BadRequest("attachments cannot be texted; send an email instead")
             entries = json.loads(row["attachments"])
-            ids = _file_ids(entries)
+            ids = store.file_ids(entries)
             if len(entries) >= MAX_ATTACHMENTS:
                 raise BadRequest(f"a reply carries at most {MAX_ATTACHMENTS} files")
             sizes = [max(r["size"], 0) for r in store.file_infos(conn, ids).values()]
@@ -270,7 +270,7 @@ class ReplyService:
         with self.db.write() as conn:
             row = self._own_draft(conn, draft_id)
             entries = json.loads(row["attachments"])
-            if file_id not in _file_ids(entries):
+            if file_id not in store.file_ids(entries):
                 raise NotFound(f"draft {draft_id} has no attachment {file_id}")
             store.update_draft(conn, draft_id, now_ms(),
                                attachments=json.dumps([e for e in entries if e != file_id]))
@@ -283,7 +283,7 @@ class ReplyService:
         with self.db.write() as conn:
             row = self._own_draft(conn, draft_id)
             store.delete_draft(conn, draft_id)
-            store.delete_files(conn, _file_ids(json.loads(row["attachments"])))
+            store.delete_files(conn, store.file_ids(json.loads(row["attachments"])))
             conv = row["conversation_id"]
             append_event(conn, self.actor, "draft.discarded",
                          f"conversation:{conv}" if conv else f"draft:{draft_id}",
@@ -486,7 +486,7 @@ class ReplyService:
             raise BadRequest(f"attach {clean_line(Path(paths[0]).name)!r} again (this draft"
                              " is from an older version that kept only its path)")
         with self.db.read() as conn:
-            for file_id in _file_ids(entries):
+            for file_id in store.file_ids(entries):
                 found = store.file_data(conn, file_id)
                 if found is None:
                     raise BadRequest(f"attachment {file_id} is gone; attach the file again")
@@ -619,10 +619,6 @@ def _parent_of(raw: bytes) -> compose.Parent:
         to=tuple((a.name, a.email) for a in p.to), cc=tuple((a.name, a.email) for a in p.cc))
 
 
-def _file_ids(entries: Sequence[Any]) -> list[int]:
-    return [e for e in entries if isinstance(e, int) and not isinstance(e, bool)]
-
-
 def _attachment_name(filename: str) -> str:
     """The name the patient sees: a base name, one clean line, never empty or hidden."""
     text = clean_line(str(filename)).replace("\\", "/")
@@ -635,7 +631,7 @@ def _attachment_name(filename: str) -> str:
 
 
 def _draft_files(conn: sqlite3.Connection, entries: Sequence[Any]) -> tuple[DraftFile, ...]:
-    infos = store.file_infos(conn, _file_ids(entries))
+    infos = store.file_infos(conn, store.file_ids(entries))
     out: list[DraftFile] = []
     for entry in entries:
         if isinstance(entry, str):  # a path kept by a draft from before migration 6

@@ -138,6 +138,11 @@ def file_data(conn: sqlite3.Connection, file_id: int) -> sqlite3.Row | None:
     return row
 
 
+def file_ids(entries: Sequence[Any]) -> list[int]:
+    """The reply_files ids in a draft's attachments list (older drafts also hold paths)."""
+    return [e for e in entries if isinstance(e, int) and not isinstance(e, bool)]
+
+
 def delete_files(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
     """Drop these attached files unless a draft still names them (a restored draft may)."""
     if not ids:
@@ -165,8 +170,7 @@ def release_item_files(conn: sqlite3.Connection, item_id: int) -> int:
         entries = json.loads(row[0])
     except ValueError:
         return 0
-    ids = [e for e in entries if isinstance(e, int) and not isinstance(e, bool)]
-    return delete_files(conn, ids)
+    return delete_files(conn, file_ids(entries))
 
 
 # -- what happened since composing started (send guard) --------------------------------------
