@@ -217,9 +217,8 @@ class InProcessAPI:
 
     def __init__(self, service: InboxService, *, feed: ChangeFeed | None = None,
                  board: PresenceBoard | None = None, session: Hashable | None = None,
-                 display_name: str | None = None, remote: bool = False) -> None:
+                 display_name: str | None = None) -> None:
         self.service = service
-        self.remote = remote  # serving a socket client: never read files for them
         self.actor = service.actor
         self._feed = feed or ChangeFeed(service.last_event_seq)
         self._session: Hashable = session if session is not None else id(self)

@@ -215,7 +215,7 @@ class InboxServer:
         role = role_of(self.config, peer.os_user)
         key = object()
         api = InProcessAPI(InboxService(self.db, self.config, peer.os_user), feed=self.feed,
-                           board=self.board, session=key, display_name=name, remote=True)
+                           board=self.board, session=key, display_name=name)
         self.board.join(key, peer.os_user, name)
         self._connections.add(writer)
         tasks: dict[Any, asyncio.Task[None]] = {}
