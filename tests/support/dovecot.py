@@ -1111,7 +1111,17 @@ def _terminate(proc: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        pass
+        return
+    # SIGKILL is delivered asynchronously: a child busy in the kernel (an fsync) can still
+    # be there a moment later. Wait until the group is gone (bounded: an orphan that PID 1
+    # never reaps would stay a zombie whatever we do).
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.01)
 
 
 def _shutdown(proc: subprocess.Popen[bytes] | None, root: Path, keep_files: bool) -> None:
