@@ -15,7 +15,8 @@ from cxinbox.store.db import Database
 
 def write_config(tmp: Path, server: Any, *, port: int | None = None, tls: str = "implicit",
                  ca_file: Path | None | bool = True, folders: tuple[str, ...] = ("INBOX",),
-                 extra_sync: str = "", name: str = "appointments", batch_size: int = 100) -> Path:
+                 extra_sync: str = "", name: str = "appointments", batch_size: int = 100,
+                 extra_account: str = "") -> Path:
     """A config file for one account on the fixture server; the password in a 0600 file."""
     secret = tmp / f"{name}.pass"
     secret.write_text(server.password + "\n")
@@ -50,6 +51,7 @@ username = "{server.user}"
 address = "appointments@riverside-clinic.example"
 folders = [{folder_list}]
 password_file = "{secret}"
+{extra_account}
 """
     path = tmp / "config.toml"
     path.write_text(text)

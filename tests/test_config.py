@@ -25,6 +25,7 @@ from cxinbox.config import (
     Config,
     ConfigError,
     CredentialSource,
+    OAuth2Config,
     OutboxConfig,
     ServerConfig,
     SmsConfig,
@@ -453,8 +454,13 @@ def test_is_loopback_host() -> None:
 
 def test_example_config_loads() -> None:
     config = load_config(EXAMPLE)
-    assert [account.name for account in config.accounts] == ["appointments", "billing", "results"]
-    assert all(account.credentials.configured for account in config.accounts)
+    assert [account.name for account in config.accounts] == [
+        "appointments", "billing", "results", "referrals", "imaging"]
+    assert all(account.credentials.configured for account in config.accounts
+               if account.auth == "password")
+    oauth = {a.name: a.oauth2 for a in config.accounts if a.oauth2 is not None}
+    assert oauth["referrals"] is not None and oauth["referrals"].secret.configured
+    assert oauth["imaging"] is not None and oauth["imaging"].scopes == ("https://mail.google.com/",)
     assert {member.role for member in config.staff} == {"agent", "supervisor", "admin"}
     assert config.clinic.timezone == "America/Chicago"
 
@@ -467,12 +473,13 @@ def test_packaged_example_is_identical_to_the_repository_copy() -> None:
 @pytest.mark.parametrize(
     "section",
     [ClinicConfig, StoreConfig, SyncConfig, AccountConfig, CredentialSource, StaffMember, UiConfig,
-     ServerConfig, OutboxConfig, SmsConfig, SmsNumber, ComposeConfig, CannedReply],
+     ServerConfig, OutboxConfig, SmsConfig, SmsNumber, ComposeConfig, CannedReply,
+     OAuth2Config],
 )
 def test_example_explains_every_key(section: type) -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     for field in dataclasses.fields(section):
-        if field.name == "credentials":
+        if field.name in ("credentials", "secret"):
             continue
         line = re.search(rf"^(#? ?{field.name} = |\[\[?\w+\.{field.name}\]\]?$)", text, re.MULTILINE)
         assert line, f"{section.__name__}.{field.name} is not shown in config.example.toml"

@@ -176,7 +176,8 @@ def sync(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Sync the configured IMAP folders into the local cache."""
-    from cxinbox.channels.credentials import resolve_password
+    from cxinbox.channels.signin import credential_for
+    from cxinbox.service.health import Health
     from cxinbox.service.sync import MailSync
     from cxinbox.store import ingest
 
@@ -191,7 +192,10 @@ def sync(
             if not ingest.release_quarantine(conn, account, folder or "INBOX"):
                 fail(f"{release}: not quarantined", EXIT_USAGE)
     reporter = _ProgressReporter(enabled=not quiet and sys.stderr.isatty())
-    engine = MailSync(db, cfg, lambda a: resolve_password(a.name, a.credentials), reporter)
+    db_path = cfg.db_path
+    engine = MailSync(db, cfg, lambda a: credential_for(a, db_path), reporter,
+                      health=None if once else Health(db, cfg),
+                      force_token=lambda a: credential_for(a, db_path, force=True))
     try:
         if cfg.accounts:
             with reporter:
@@ -847,6 +851,10 @@ def _error_code(exc: BaseException) -> tuple[int, str] | None:
     if isinstance(exc, ConfigError):
         return EXIT_USAGE, str(exc)
     if isinstance(exc, CredentialError):
+        from cxinbox.channels.oauth import OAuthError
+
+        if isinstance(exc, OAuthError) and not exc.permanent:
+            return EXIT_SERVER, str(exc)
         return EXIT_USAGE, str(exc)
     if isinstance(exc, (ImapError, ServeError)):
         return EXIT_SERVER, str(exc)
@@ -856,9 +864,10 @@ def _error_code(exc: BaseException) -> tuple[int, str] | None:
 
 
 def _register_reply_commands() -> None:
-    from cxinbox import cli_reply
+    from cxinbox import cli_auth, cli_reply
 
     cli_reply.register(app, open_api, _load_config)
+    cli_auth.register(app, _load_config)
 
 
 _register_reply_commands()

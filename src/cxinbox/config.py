@@ -49,7 +49,33 @@ TlsMode = Literal["implicit", "starttls"]
 Role = Literal["agent", "supervisor", "admin"]
 AsciiMode = Literal["auto", "on", "off"]
 
+AuthMode = Literal["password", "oauth2"]
+OAuthProvider = Literal["microsoft", "google", "generic"]
+OAuthFlow = Literal["client_credentials", "device_code", "authorization_code", "service_account"]
+OAuthCredential = Literal["secret", "certificate"]
+SaslMechanism = Literal["xoauth2", "oauthbearer"]
+TokenStore = Literal["file", "keyring"]
+AppendSent = Literal["auto", "always", "never"]
+
 TLS_MODES: Final[tuple[TlsMode, ...]] = ("implicit", "starttls")
+AUTH_MODES: Final[tuple[AuthMode, ...]] = ("password", "oauth2")
+OAUTH_PROVIDERS: Final[tuple[OAuthProvider, ...]] = ("microsoft", "google", "generic")
+OAUTH_FLOWS: Final[tuple[OAuthFlow, ...]] = (
+    "client_credentials", "device_code", "authorization_code", "service_account")
+# What each provider can do for a mailbox. Google's device flow does not grant the mail
+# scope, and Microsoft has no service accounts (app-only is client_credentials).
+PROVIDER_FLOWS: Final[Mapping[OAuthProvider, tuple[OAuthFlow, ...]]] = MappingProxyType({
+    "microsoft": ("client_credentials", "device_code", "authorization_code"),
+    "google": ("service_account", "authorization_code"),
+    "generic": ("client_credentials", "device_code", "authorization_code"),
+})
+MICROSOFT_AUTHORITY: Final = "https://login.microsoftonline.com"
+MICROSOFT_APP_SCOPES: Final = ("https://outlook.office365.com/.default",)
+MICROSOFT_USER_SCOPES: Final = ("https://outlook.office365.com/IMAP.AccessAsUser.All",
+                                "https://outlook.office365.com/SMTP.Send")
+GOOGLE_MAIL_SCOPES: Final = ("https://mail.google.com/",)
+GOOGLE_AUTHORIZATION_URL: Final = "https://accounts.google.com/o/oauth2/v2/auth"
+GOOGLE_TOKEN_URL: Final = "https://oauth2.googleapis.com/token"
 ROLES: Final[tuple[Role, ...]] = ("agent", "supervisor", "admin")
 ASCII_MODES: Final[tuple[AsciiMode, ...]] = ("auto", "on", "off")
 DEFAULT_PORTS: Final[Mapping[TlsMode, int]] = MappingProxyType({"implicit": 993, "starttls": 143})
@@ -59,6 +85,12 @@ DEFAULT_SMTP_PORTS: Final[Mapping[TlsMode, int]] = MappingProxyType(
 SECRET_HINT: Final = (
     "secrets never go in the config file; use password_command = [...], keyring, "
     'password_env = "VAR" or password_file = "/path" (mode 0600)'
+)
+
+OAUTH_SECRET_HINT: Final = (
+    "secrets never go in the config file; say where the client secret, certificate or "
+    'service-account key lives: secret_command = [...], keyring = true, secret_env = "VAR" '
+    'or secret_file = "/path" (mode 0600)'
 )
 
 
@@ -159,6 +191,66 @@ class CredentialSource:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OAuth2Config:
+    """[accounts.oauth2]: how an `auth = "oauth2"` account signs in (see README, "OAuth2").
+
+    The client secret, certificate key or service-account key comes from the same kinds
+    of source as a password (`secret_command`, `keyring`, `secret_env`, `secret_file`);
+    refresh tokens live in `token_store`, access tokens only in the server's memory.
+    """
+
+    provider: OAuthProvider
+    """"microsoft" (Microsoft 365 / Exchange Online), "google" (Google Workspace) or
+    "generic" (any OAuth2 server given its endpoints)."""
+    flow: OAuthFlow
+    """"client_credentials" (app-only, unattended), "device_code" (sign in once from any
+    terminal with a code), "authorization_code" (a browser sign-in with a loopback redirect
+    or a pasted URL) or "service_account" (Google, domain-wide delegation)."""
+    tenant: str = ""
+    """Microsoft: the directory (tenant) id or domain, e.g. "contoso.onmicrosoft.com"."""
+    client_id: str = ""
+    """The application (client) id; not used by "service_account" (the key names it)."""
+    credential: OAuthCredential = "secret"
+    """Microsoft client_credentials: "secret" (a client secret) or "certificate" (a PEM
+    holding the private key and its certificate)."""
+    authority: str = ""
+    """Microsoft: the sign-in authority; defaults to https://login.microsoftonline.com
+    (set it for a national cloud)."""
+    authorization_url: str = ""
+    """generic and google authorization_code: the authorization endpoint."""
+    token_url: str = ""
+    """generic (and google authorization_code): the token endpoint."""
+    device_authorization_url: str = ""
+    """generic device_code: the device authorization endpoint (RFC 8628)."""
+    scopes: tuple[str, ...] = ()
+    """Scopes to ask for; each provider and flow has a default, generic needs them."""
+    redirect_port: int = 0
+    """authorization_code: the loopback port for the redirect; 0 picks a free one."""
+    token_store: TokenStore = "file"
+    """Where the refresh token lives: "file" (0600, beside the database) or "keyring"."""
+    ca_file: Path | None = None
+    """An extra CA bundle (PEM) for the token endpoints; the account's ca_file by default."""
+    mechanism: SaslMechanism = "xoauth2"
+    """SASL mechanism for IMAP and SMTP: "xoauth2" (Microsoft, Google) or "oauthbearer"."""
+    secret_expires: date | None = None
+    """When the client secret expires (Microsoft shows it); warned about 30 days ahead.
+    A certificate's own end date is read from it."""
+    secret: CredentialSource = field(default_factory=lambda: CredentialSource())
+    """Where the secret comes from: the secret_* keys and keyring of this table."""
+    timeout_s: float = 20.0
+    """Seconds to wait for the token endpoint."""
+
+    @property
+    def needs_secret(self) -> bool:
+        return self.flow in ("client_credentials", "service_account")
+
+    @property
+    def interactive(self) -> bool:
+        """Flows where a person signs in once and a refresh token is kept."""
+        return self.flow in ("device_code", "authorization_code")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AccountConfig:
     """One shared IMAP mailbox (appointments@, billing@ …) that the server syncs."""
 
@@ -204,6 +296,25 @@ class AccountConfig:
     """Appended to every reply from this mailbox, after a "-- " line."""
     sender_with_staff_name: bool = False
     """From shows "Maria at Maple Clinic Billing" instead of the display name alone."""
+    auth: AuthMode = "password"
+    """"password", or "oauth2" with an [accounts.oauth2] table (Microsoft 365, Google)."""
+    oauth2: OAuth2Config | None = None
+    """The OAuth2 sign-in, when auth = "oauth2"."""
+    follow_sent: bool = True
+    """Also sync the Sent folder when the account can send, so replies staff send from
+    Outlook or Gmail join their conversations as the clinic's response."""
+    append_sent: AppendSent = "auto"
+    """Copy replies to the Sent folder: "auto" does it except on Gmail (whose SMTP files the
+    copy itself), "always", or "never"."""
+    mark_seen_on_server: bool = True
+    """Reading a conversation in cxinbox sets \\Seen on the server for colleagues in Outlook."""
+    max_connections: int = 8
+    """Most IMAP connections cxinbox opens to this mailbox at once (1..50); Exchange Online
+    allows 20 per mailbox, Gmail 15 per account, shared with Outlook and phones."""
+
+    @property
+    def sasl_user(self) -> str:
+        return self.username
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -531,7 +642,7 @@ _CREDENTIAL_KEYS: Final = frozenset(f.name for f in fields(CredentialSource))
 
 def _looks_secret(key: str) -> bool:
     """A key that would hold a secret: password, smtp_password, auth_token, pass, …"""
-    if key in _CREDENTIAL_KEYS:
+    if key in _CREDENTIAL_KEYS or key in _OAUTH_SECRET_SOURCE_KEYS:
         return False
     lowered = key.lower()
     words = set(re.split(r"[^a-z0-9]+", lowered))
@@ -543,7 +654,8 @@ def _refuse_secret_keys(node: object, where: str, source: Path) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             if _looks_secret(key):
-                raise ConfigError(source, SECRET_HINT, key=_join(where, key))
+                hint = OAUTH_SECRET_HINT if where.endswith("oauth2") else SECRET_HINT
+                raise ConfigError(source, hint, key=_join(where, key))
             _refuse_secret_keys(value, _join(where, key), source)
     elif isinstance(node, list):
         for index, item in enumerate(node):
@@ -785,6 +897,12 @@ def _keys_of(cls: type[DataclassInstance], *, drop: Collection[str] = ()) -> fro
 
 _TOP_KEYS: Final = _keys_of(Config, drop={"source_path"})
 _ACCOUNT_KEYS: Final = _keys_of(AccountConfig, drop={"credentials"}) | _CREDENTIAL_KEYS
+# [accounts.oauth2] keys that look secret by name but only say where a secret lives.
+_OAUTH_SECRET_SOURCE_KEYS: Final = frozenset({
+    "secret_command", "secret_command_timeout_s", "secret_env", "secret_file", "secret_expires",
+    "token_url", "token_store"})
+_OAUTH_KEYS: Final = (_keys_of(OAuth2Config, drop={"secret"}) | _OAUTH_SECRET_SOURCE_KEYS
+                      | {"keyring"})
 _ACCOUNT_NAME = re.compile(r"[a-z0-9_-]{1,64}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HOST_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
@@ -965,7 +1083,21 @@ def _parse_account(table: _Table) -> AccountConfig:
             table.fail("smtp_verify_tls", f"false is only allowed for a loopback host, not "
                        f"{_quote(smtp_host)}; to trust a private CA set ca_file")
     sent_folder = table.optional_string("sent_folder", "an IMAP folder name")
+    auth = table.choice("auth", "password", AUTH_MODES)
+    oauth2 = _parse_oauth2(table, table.path("ca_file")) if auth == "oauth2" else None
+    if auth == "password" and table.raw("oauth2") is not None:
+        table.fail("oauth2", 'is only read with auth = "oauth2" (add it, or remove this table)')
+    if oauth2 is not None and _CREDENTIAL_KEYS & set(table.names()):
+        key = min(_CREDENTIAL_KEYS & set(table.names()))
+        table.fail(key, 'an OAuth2 account has no password; put the client secret\'s source '
+                   "in [accounts.oauth2] as secret_command, keyring, secret_env or secret_file")
     return AccountConfig(
+        auth=auth,
+        oauth2=oauth2,
+        follow_sent=table.boolean("follow_sent", True),
+        append_sent=table.choice("append_sent", "auto", ("auto", "always", "never")),
+        mark_seen_on_server=table.boolean("mark_seen_on_server", True),
+        max_connections=table.integer("max_connections", 8, 1, 50),
         smtp_host=smtp_host,
         smtp_port=table.integer("smtp_port", DEFAULT_SMTP_PORTS[smtp_tls], 1, 65535),
         smtp_tls=smtp_tls,
@@ -986,6 +1118,119 @@ def _parse_account(table: _Table) -> AccountConfig:
         display_name=table.string("display_name", ""),
         credentials=_parse_credentials(table),
     )
+
+
+_URL = re.compile(r"https://[^\s/?#]+(?:/[^\s]*)?")
+_LOOPBACK_HTTP = re.compile(r"http://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?(?:/[^\s]*)?")
+
+
+def _parse_oauth2(account: _Table, account_ca: Path | None) -> OAuth2Config:
+    if account.raw("oauth2") is None:
+        account.fail("oauth2", 'auth = "oauth2" needs an [accounts.oauth2] table with provider, '
+                     "flow and client_id (see config.example.toml)")
+    table = account.table("oauth2")
+    table.allow_only(_OAUTH_KEYS)
+    provider = table.choice("provider", "generic", OAUTH_PROVIDERS)
+    if table.raw("provider") is None:
+        table.fail("provider", 'missing required value; expected "microsoft", "google" or '
+                   '"generic"')
+    if table.raw("flow") is None:
+        table.fail("flow", "missing required value; expected one of "
+                   + ", ".join(f'"{f}"' for f in PROVIDER_FLOWS[provider]))
+    flow = table.choice("flow", "client_credentials", OAUTH_FLOWS)
+    if flow not in PROVIDER_FLOWS[provider]:
+        why = {("google", "device_code"): "Google's device flow does not grant the mail scope",
+               ("google", "client_credentials"): 'Google uses flow = "service_account"',
+               }.get((provider, flow), f'"{flow}" is not a {provider} sign-in')
+        table.fail("flow", f"{why}; expected one of "
+                   + ", ".join(f'"{f}"' for f in PROVIDER_FLOWS[provider]))
+    tenant = table.string("tenant", "")
+    if provider == "microsoft" and not tenant.strip():
+        table.fail("tenant", 'missing required value; expected the directory (tenant) id or '
+                   'domain, e.g. "contoso.onmicrosoft.com"')
+    if tenant and not re.fullmatch(r"[A-Za-z0-9.-]{1,128}", tenant):
+        table.fail("tenant", f"expected a tenant id or domain, got {_quote(tenant)}")
+    client_id = table.string("client_id", "")
+    if flow != "service_account" and not client_id.strip():
+        table.fail("client_id", "missing required value; expected the application (client) id")
+    urls = {key: _oauth_url(table, key) for key in
+            ("authority", "authorization_url", "token_url", "device_authorization_url")}
+    if provider == "generic":
+        need = {"client_credentials": ("token_url",), "device_code": (
+            "token_url", "device_authorization_url"), "authorization_code": (
+            "authorization_url", "token_url")}[flow]
+        for key in need:
+            if not urls[key]:
+                table.fail(key, f"missing required value; a generic {flow} sign-in needs the "
+                           f"provider's {key.replace('_', ' ')}")
+    scopes = table.string_list("scopes", "OAuth2 scopes") or _default_scopes(provider, flow)
+    if not scopes:
+        table.fail("scopes", "missing required value; a generic provider needs the scopes to "
+                   'ask for, e.g. ["https://mail.example.org/imap"]')
+    secret = CredentialSource(
+        password_command=_command_list(table, "secret_command"),
+        password_command_timeout_s=table.number("secret_command_timeout_s",
+                                                _DEFAULT_COMMAND_TIMEOUT_S, above=0),
+        keyring=table.boolean("keyring", False),
+        password_env=_env_var(table, "secret_env"),
+        password_file=table.path("secret_file"),
+    )
+    needs_secret = flow in ("client_credentials", "service_account")
+    if needs_secret and not secret.configured:
+        what = {"service_account": "the service-account key (JSON)",
+                "client_credentials": "the client certificate (PEM key and certificate)"
+                if table.raw("credential") == "certificate" else "the client secret"}[flow]
+        table.fail("secret_file", f"missing: {what} must come from secret_command, keyring, "
+                   "secret_env or secret_file")
+    credential: OAuthCredential = table.choice("credential", "secret", ("secret", "certificate"))
+    if credential == "certificate" and not (provider == "microsoft"
+                                            and flow == "client_credentials"):
+        table.fail("credential", '"certificate" is for provider = "microsoft" with '
+                   'flow = "client_credentials"')
+    expires = table.raw("secret_expires")
+    if expires is not None and (not isinstance(expires, date) or isinstance(expires, datetime)):
+        table.fail("secret_expires", f"expected a date such as 2027-06-30, got {_describe(expires)}")
+    return OAuth2Config(
+        provider=provider, flow=flow, tenant=tenant, client_id=client_id,
+        credential=credential, scopes=scopes, secret=secret,
+        redirect_port=table.integer("redirect_port", 0, 0, 65535),
+        token_store=table.choice("token_store", "file", ("file", "keyring")),
+        ca_file=table.path("ca_file") or account_ca,
+        mechanism=table.choice("mechanism", "xoauth2", ("xoauth2", "oauthbearer")),
+        secret_expires=expires if isinstance(expires, date) else None,
+        timeout_s=table.number("timeout_s", 20.0, above=0, at_most=300),
+        **urls,
+    )
+
+
+def _oauth_url(table: _Table, key: str) -> str:
+    url = table.string(key, "")
+    if url and not (_URL.fullmatch(url) or _LOOPBACK_HTTP.fullmatch(url)):
+        table.fail(key, f"expected an https:// URL (plain http only on loopback), got "
+                   f"{_quote(url)}")
+    return url.rstrip("/")
+
+
+def _default_scopes(provider: OAuthProvider, flow: OAuthFlow) -> tuple[str, ...]:
+    if provider == "microsoft":
+        return MICROSOFT_APP_SCOPES if flow == "client_credentials" else MICROSOFT_USER_SCOPES
+    if provider == "google":
+        return GOOGLE_MAIL_SCOPES
+    return ()
+
+
+def _command_list(table: _Table, key: str) -> tuple[str, ...] | None:
+    value = table.raw(key)
+    if isinstance(value, str):
+        table.fail(key, _string_command_problem(value).replace("password_command", key))
+    return table.string_list(key, "the command and its arguments")
+
+
+def _env_var(table: _Table, key: str) -> str | None:
+    name = table.optional_string(key, "an environment variable name")
+    if name is not None and not _ENV_NAME.fullmatch(name):
+        table.fail(key, f"expected an environment variable name, got {_quote(name)}")
+    return name
 
 
 def _account_name(table: _Table) -> str:

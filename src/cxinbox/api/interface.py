@@ -20,6 +20,7 @@ from cxinbox.api.live import ChangeFeed, PresenceBoard
 from cxinbox.api.reply_types import CannedView, DraftView, OutboxItemView, RenderedCanned
 from cxinbox.api.team_types import ContactView, MentionView
 from cxinbox.api.types import (
+    Alert,
     Changes,
     ConversationDetail,
     Event,
@@ -47,6 +48,8 @@ class InboxAPI(Protocol):
     async def get_conversation(self, conv_id: int) -> ConversationDetail: ...
 
     async def sync_status(self) -> list[FolderStatus]: ...
+
+    async def alerts(self) -> list[Alert]: ...
 
     async def attachment(self, message_id: int, part_path: str) -> tuple[str, str, bytes]: ...
 
@@ -245,6 +248,9 @@ class InProcessAPI:
 
     async def sync_status(self) -> list[FolderStatus]:
         return await asyncio.to_thread(self.service.sync_status)
+
+    async def alerts(self) -> list[Alert]:
+        return await asyncio.to_thread(self.service.alerts)
 
     async def events_since(self, seq: int, limit: int = 500) -> list[Event]:
         return await asyncio.to_thread(self.service.events_since, seq, limit)

@@ -42,8 +42,9 @@ from cxinbox.api.interface import InProcessAPI, api_methods
 from cxinbox.api.live import ChangeFeed, PresenceBoard
 from cxinbox.config import Config
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.service.health import Health
 from cxinbox.service.inbox import InboxService, role_of
-from cxinbox.service.runtime import Worker, background_workers
+from cxinbox.service.runtime import Worker, background_workers, supervise
 from cxinbox.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -301,13 +302,6 @@ def _forget(tasks: dict[Any, asyncio.Task[None]], request_id: Any,
 # -- the whole process -------------------------------------------------------------------------
 
 
-def _run_worker(worker: Worker, stop: threading.Event) -> None:
-    try:
-        worker.run(stop)
-    except Exception:
-        log.exception("background worker %r stopped with an error", worker.name)
-
-
 def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
           workers: Sequence[Worker] | None = None) -> None:
     """Run the front-desk server until SIGTERM or SIGINT; the socket is removed on the way out.
@@ -322,6 +316,8 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
         stop = threading.Event()
         threads: list[threading.Thread] = []
         server = InboxServer(db, config, path)
+        health = Health(db, config)
+        health.start_fresh()
         try:
             async def main() -> None:
                 loop = asyncio.get_running_loop()
@@ -330,9 +326,10 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
 
                 def started() -> None:
                     # Workers start once the socket exists (its umask must not be theirs).
-                    for worker in (background_workers(db, config) if workers is None
+                    for worker in (background_workers(db, config, health) if workers is None
                                    else workers):
-                        thread = threading.Thread(target=_run_worker, args=(worker, stop),
+                        thread = threading.Thread(target=supervise,
+                                                  args=(worker, stop, health),
                                                   name=f"worker-{worker.name}", daemon=True)
                         thread.start()
                         threads.append(thread)

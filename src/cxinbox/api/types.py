@@ -108,6 +108,20 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class Alert:
+    """Something wrong with the server's own work (a mailbox that cannot sign in, a worker
+    that is down), for every staff member's status line. No patient text."""
+
+    key: str
+    severity: str  # "error": stopped; "warning": still working
+    message: str
+    since: int  # epoch ms
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class FolderStatus:
     account: str
     folder: str

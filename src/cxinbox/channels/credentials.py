@@ -53,11 +53,19 @@ class _KeyringEntryMissing(CredentialError):
 
 def resolve_password(account_name: str, src: CredentialSource) -> str:
     """The password for `account_name`, from the first configured source that has it."""
-    attempts = _attempts(account_name, src)
+    return resolve_secret(account_name, src)
+
+
+def resolve_secret(account_name: str, src: CredentialSource, *, keyring_user: str | None = None,
+                   whole: bool = False, prefix: str = "password") -> str:
+    """A secret from an account's sources: the first line, or the `whole` text (a PEM key or
+    a service-account JSON file). `prefix` names the keys in errors ("secret" for the
+    `secret_*` keys of [accounts.oauth2])."""
+    attempts = _attempts(keyring_user or account_name, src, whole, prefix)
     if not attempts:
         raise CredentialError(
             f'account "{account_name}": no credential source configured; '
-            "set password_command, keyring, password_env or password_file"
+            f"set {prefix}_command, keyring, {prefix}_env or {prefix}_file"
         )
     missing: CredentialError | None = None
     for attempt in attempts:
@@ -85,29 +93,31 @@ def describe_source(src: CredentialSource, account_name: str | None = None) -> s
     return ", then ".join(parts) if parts else "none configured"
 
 
-def _attempts(account_name: str, src: CredentialSource) -> list[Callable[[], str]]:
+def _attempts(account_name: str, src: CredentialSource, whole: bool = False,
+              prefix: str = "password") -> list[Callable[[], str]]:
     """The configured sources, in lookup order, as calls that return the secret or raise."""
     attempts: list[Callable[[], str]] = []
     if src.password_command:
         command, timeout = src.password_command, src.password_command_timeout_s
-        attempts.append(lambda: _from_command(command, timeout))
+        attempts.append(lambda: _from_command(command, timeout, whole, prefix))
     if src.keyring:
         attempts.append(lambda: _from_keyring(account_name))
     if src.password_env:
         variable = src.password_env
-        attempts.append(lambda: _from_env(variable))
+        attempts.append(lambda: _from_env(variable, prefix))
     if src.password_file:
         path = src.password_file
-        attempts.append(lambda: _from_file(path))
+        attempts.append(lambda: _from_file(path, whole, prefix))
     return attempts
 
 
 # --------------------------------------------------------------------------------- command
 
 
-def _from_command(argv: tuple[str, ...], timeout_s: float) -> str:
+def _from_command(argv: tuple[str, ...], timeout_s: float, whole: bool = False,
+                  prefix: str = "password") -> str:
     """Run the command without a shell and take the first line it prints."""
-    what = f"password_command {argv[0]}"
+    what = f"{prefix}_command {argv[0]}"
     try:
         done = subprocess.run(
             argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout_s, check=False
@@ -118,13 +128,25 @@ def _from_command(argv: tuple[str, ...], timeout_s: float) -> str:
         raise CredentialError(f"{what}: not executable (permission denied)") from None
     except subprocess.TimeoutExpired:
         raise CredentialError(
-            f"{what}: timed out after {timeout_s:g} s (password_command_timeout_s)"
+            f"{what}: timed out after {timeout_s:g} s ({prefix}_command_timeout_s)"
         ) from None
     except OSError as exc:
         raise CredentialError(f"{what}: could not start: {exc.strerror or exc}") from None
     if done.returncode != 0:
         raise CredentialError(f"{what}: {_failure(done.returncode, done.stderr)}")
-    return _first_line(done.stdout, f"{what}: output")
+    return _secret_text(done.stdout, f"{what}: output", whole)
+
+
+def _secret_text(data: bytes, what: str, whole: bool) -> str:
+    if not whole:
+        return _first_line(data, what)
+    try:
+        text = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise CredentialError(f"{what} is not UTF-8 text") from None
+    if not text:
+        raise CredentialError(f"{what} is empty")
+    return text
 
 
 def _failure(returncode: int, stderr: bytes) -> str:
@@ -217,18 +239,18 @@ def _backend_name(backend: KeyringBackend) -> str:
 # --------------------------------------------------------------------- environment and file
 
 
-def _from_env(variable: str) -> str:
+def _from_env(variable: str, prefix: str = "password") -> str:
     value = os.environ.get(variable)
     if value is None:
-        raise CredentialError(f"password_env: environment variable {variable} is not set")
+        raise CredentialError(f"{prefix}_env: environment variable {variable} is not set")
     if not value:
-        raise CredentialError(f"password_env: environment variable {variable} is empty")
+        raise CredentialError(f"{prefix}_env: environment variable {variable} is empty")
     return value
 
 
-def _from_file(path: Path) -> str:
+def _from_file(path: Path, whole: bool = False, prefix: str = "password") -> str:
     """Read the first line of a private file, checking the open file itself (no race)."""
-    what = f"password_file {path}"
+    what = f"{prefix}_file {path}"
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -236,13 +258,13 @@ def _from_file(path: Path) -> str:
     except OSError as exc:
         raise CredentialError(f"{what}: cannot open: {exc.strerror or exc}") from None
     try:
-        _require_private(path, os.fstat(fd))
+        _require_private(path, os.fstat(fd), what)
         data = _read_at_most(fd, _MAX_SECRET_BYTES + 1)
     finally:
         os.close(fd)
     if len(data) > _MAX_SECRET_BYTES:
         raise CredentialError(f"{what}: larger than 64 KiB; expected the password on one line")
-    return _first_line(data, what)
+    return _secret_text(data, what, whole)
 
 
 def _read_at_most(fd: int, limit: int) -> bytes:
@@ -257,9 +279,8 @@ def _read_at_most(fd: int, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _require_private(path: Path, info: os.stat_result) -> None:
+def _require_private(path: Path, info: os.stat_result, what: str) -> None:
     """A regular file, owned by us, that no group or other user can read or write."""
-    what = f"password_file {path}"
     if not stat.S_ISREG(info.st_mode):
         raise CredentialError(f"{what}: not a regular file")
     if info.st_uid != os.geteuid():

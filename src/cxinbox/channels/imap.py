@@ -12,6 +12,7 @@ import imaplib
 import re
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from imapclient.response_parser import parse_fetch_response
 from imapclient.util import to_unicode
 
 from cxinbox.channels.fetchparse import LITERAL_AT_END, body_item
+from cxinbox.channels.oauth import BearerToken, Credential
 from cxinbox.channels.tls import client_context
 from cxinbox.domain.sanitize import clean_line
 
@@ -52,6 +54,34 @@ class Endpoint:
     ca_file: Path | None = None
     connect_timeout_s: float = 20.0
     socket_timeout_s: float = 60.0
+    max_connections: int = 0
+    """Most sessions this process opens to (host, port, user) at once; 0: no limit."""
+
+
+class _Slots:
+    """Per-mailbox connection caps: providers refuse or throttle past their own limit
+    (Exchange Online 20 per mailbox, Gmail 15 per account), shared with Outlook and
+    phones, so cxinbox's folder threads, outbox and Sent copies queue for a slot."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sems: dict[tuple[str, int, str], threading.BoundedSemaphore] = {}
+
+    def acquire(self, ep: Endpoint, user: str) -> threading.BoundedSemaphore | None:
+        if ep.max_connections <= 0:
+            return None
+        key = (ep.host.lower(), ep.port, user.lower())
+        with self._lock:
+            sem = self._sems.get(key)
+            if sem is None:
+                sem = self._sems[key] = threading.BoundedSemaphore(ep.max_connections)
+        if not sem.acquire(timeout=max(ep.connect_timeout_s, ep.socket_timeout_s)):
+            raise ImapError(f"{ep.host}:{ep.port}: all {ep.max_connections} connections allowed"
+                            " for this mailbox (max_connections) are busy")
+        return sem
+
+
+SLOTS = _Slots()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +147,20 @@ def describe_error(exc: BaseException) -> str:
 class ImapSession:
     """One logged-in connection. Not thread-safe: one per thread."""
 
-    def __init__(self, endpoint: Endpoint, username: str, password: str) -> None:
+    def __init__(self, endpoint: Endpoint, username: str, password: Credential) -> None:
         self.endpoint = endpoint
-        self._client = self._connect(endpoint, username, password)
+        self.expires_at: float | None = (password.expires_at
+                                         if isinstance(password, BearerToken) else None)
+        """When the token this session logged in with runs out (None: a password). Some
+        servers (Exchange Online) end the session then; sync reconnects just before."""
+        self.opened_at = time.time()
+        self._slot = SLOTS.acquire(endpoint, username)
+        try:
+            self._client = self._connect(endpoint, username, password)
+        except BaseException:
+            if self._slot is not None:
+                self._slot.release()
+            raise
         caps = {to_unicode(c).upper() for c in self._client.capabilities()}
         self.capabilities = frozenset(caps)
         self.condstore = "CONDSTORE" in caps or "QRESYNC" in caps
@@ -131,7 +172,7 @@ class ImapSession:
                 self.condstore = False
 
     @staticmethod
-    def _connect(ep: Endpoint, username: str, password: str) -> IMAPClient:
+    def _connect(ep: Endpoint, username: str, password: Credential) -> IMAPClient:
         ctx = tls_context(ep)
         where = f"{ep.host}:{ep.port}"
         try:
@@ -156,11 +197,15 @@ class ImapSession:
         except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
             raise ImapError(f"{where}: {describe_error(exc)}") from None
         try:
-            client.login(username, password)
+            if isinstance(password, BearerToken):
+                _token_login(client, username, password, ep)
+            else:
+                client.login(username, password)
         except LoginError as exc:
             _quiet_logout(client)
-            raise ImapAuthError(f"{where}: login refused for {username} ({describe_error(exc)})") \
-                from None
+            hint = _login_hint(exc, password)
+            raise ImapAuthError(f"{where}: login refused for {username} ({describe_error(exc)})"
+                                f"{hint}") from None
         except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
             _quiet_logout(client)
             raise ImapError(f"{where}: {describe_error(exc)}") from None
@@ -307,6 +352,16 @@ class ImapSession:
             out.append((int(uid), _flags_str(flags), int(modseq[0]) if modseq else None))
         return out
 
+    def add_seen(self, folder: str, uids: Sequence[int]) -> None:
+        """UID STORE +FLAGS.SILENT (\\Seen) in `folder`. Sync keeps folders selected
+        read-only (EXAMINE), so this selects it writable for the STORE; the caller must
+        select again (a sync round does) before relying on change notices."""
+        if not uids:
+            return
+        with self._guard(f"UID STORE {folder} \\Seen"):
+            self._client.select_folder(folder, readonly=False)
+            self._client.add_flags(list(uids), [b"\\Seen"], silent=True)
+
     def append(self, folder: str, raw: bytes, flags: Sequence[str] = ()) -> None:
         with self._guard(f"APPEND {folder}"):
             self._client.append(folder, raw, flags=list(flags))
@@ -325,11 +380,12 @@ class ImapSession:
             if "\\SENT" in {f.upper() for f in flags}:
                 return name
         for name, _flags in folders:
-            if name.lower() in ("sent", "inbox.sent", "inbox/sent"):
+            if name.lower() in _SENT_NAMES:
                 return name
         if create:
             self._ensure_folder("Sent")
-        return "Sent"
+            return "Sent"
+        raise LookupError("no Sent folder")
 
     def _ensure_folder(self, name: str) -> None:
         with self._guard(f"CREATE {name}"):
@@ -410,8 +466,15 @@ class ImapSession:
 
     def close(self) -> None:
         _quiet_logout(self._client)
+        slot, self._slot = self._slot, None
+        if slot is not None:
+            slot.release()
 
 
+# Exchange Online does not advertise SPECIAL-USE; Gmail's is "[Gmail]/Sent Mail" (or
+# "[Google Mail]/..." in some countries).
+_SENT_NAMES = frozenset({"sent", "inbox.sent", "inbox/sent", "sent items", "sent messages",
+                         "[gmail]/sent mail", "[google mail]/sent mail", "sent mail"})
 _MAILBOX_CHANGE = re.compile(rb"^\* (?:\d+ (?:EXISTS|EXPUNGE|FETCH)|VANISHED)\b", re.IGNORECASE)
 _CHANGE_WORDS = frozenset({b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED"})
 
@@ -431,6 +494,25 @@ class _Guard:
                 exc, (OSError, EOFError, IMAPClientError, imaplib.IMAP4.error,
                       imaplib.IMAP4.abort, ssl.SSLError, ValueError)):
             raise ImapError(f"{self.what}: {describe_error(exc)}") from exc
+
+
+def _token_login(client: IMAPClient, username: str, token: BearerToken, ep: Endpoint) -> None:
+    if token.mechanism == "oauthbearer":
+        client.oauthbearer_login(username, token.token)
+    else:
+        client.oauth2_login(username, token.token)
+
+
+def _login_hint(exc: BaseException, credential: Credential) -> str:
+    """What an admin must do, where the server's refusal says it."""
+    text = str(exc)
+    if not isinstance(credential, BearerToken):
+        if "AUTHENTICATE" in text.upper() or "basic" in text.lower():
+            return '; if the provider takes OAuth2 only, set auth = "oauth2" (README, OAuth2)'
+        return ""
+    return ("; the sign-in service issued a token but the mailbox refused it: for Microsoft"
+            " app-only check the Exchange service principal (New-ServicePrincipal) and"
+            " Add-MailboxPermission for this mailbox; for Google check domain-wide delegation")
 
 
 def _quiet_logout(client: IMAPClient) -> None:

@@ -26,6 +26,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cxinbox.channels.oauth import (
+    BearerToken,
+    Credential,
+    oauthbearer_string,
+    xoauth2_string,
+)
 from cxinbox.channels.tls import client_context
 from cxinbox.config import is_loopback_host
 from cxinbox.domain.sanitize import clean_line
@@ -45,6 +51,22 @@ class SmtpPermanent(SmtpError):
 
 class SmtpTemporary(SmtpError):
     """4xx or a network/TLS/login problem: try again later."""
+
+
+class SmtpAuthError(SmtpTemporary):
+    """The server refused the login: a person must fix it, or a renewed token may pass."""
+
+
+def _auth_hint(exc: smtplib.SMTPAuthenticationError, credential: Credential) -> str:
+    text = _reply_text(exc.smtp_error)
+    if "5.7.30" in text or "Basic authentication is not supported" in text:
+        return ('; this server takes OAuth2 only: set auth = "oauth2" for the account '
+                "(README, OAuth2)")
+    if isinstance(credential, BearerToken) and exc.smtp_code == 535:
+        return ("; the token was accepted by the sign-in service but not by the mail server:"
+                " check SMTP.SendAsApp / SMTP.Send consent and, for Exchange, that SMTP AUTH is"
+                " on for the mailbox (Set-CASMailbox -SmtpClientAuthenticationDisabled $false)")
+    return ""
 
 
 class SmtpUncertain(SmtpError):
@@ -105,13 +127,28 @@ def dot_stuff(raw: bytes) -> bytes:
 class SmtpSession:
     """One authenticated connection; send several messages over it. Not thread-safe."""
 
-    def __init__(self, endpoint: SmtpEndpoint, username: str, password: str) -> None:
+    def __init__(self, endpoint: SmtpEndpoint, username: str, password: Credential) -> None:
         self.endpoint = endpoint
         self.where = f"{endpoint.host}:{endpoint.port}"
         self._smtp = self._connect(username, password)
         self.broken = False
 
-    def _connect(self, username: str, password: str) -> smtplib.SMTP:
+    def _login(self, smtp: smtplib.SMTP, username: str, credential: Credential) -> None:
+        if not isinstance(credential, BearerToken):
+            smtp.login(username, credential)
+            return
+        if credential.mechanism == "oauthbearer":
+            first = oauthbearer_string(username, credential.token, self.endpoint.host,
+                                       self.endpoint.port)
+            mechanism = "OAUTHBEARER"
+        else:
+            first = xoauth2_string(username, credential.token)
+            mechanism = "XOAUTH2"
+        # On failure the server sends a challenge (a JSON error); the answer is empty.
+        smtp.auth(mechanism, lambda challenge=None: "" if challenge else first,
+                  initial_response_ok=True)
+
+    def _connect(self, username: str, password: Credential) -> smtplib.SMTP:
         ep = self.endpoint
         ctx = tls_context(ep)
         smtp: smtplib.SMTP | None = None
@@ -134,16 +171,16 @@ class SmtpSession:
             smtp.ehlo()
             if not smtp.has_extn("auth"):
                 raise SmtpTemporary(f"{self.where}: the server offers no AUTH; cannot log in")
-            smtp.login(username, password)
+            self._login(smtp, username, password)
             return smtp
         except SmtpError:
             _quiet_close(smtp)
             raise
         except smtplib.SMTPAuthenticationError as exc:
             _quiet_close(smtp)
-            raise SmtpTemporary(f"{self.where}: login refused for {username}"
-                                f" ({exc.smtp_code} {_reply_text(exc.smtp_error)})",
-                                exc.smtp_code) from None
+            raise SmtpAuthError(f"{self.where}: login refused for {username}"
+                                f" ({exc.smtp_code} {_reply_text(exc.smtp_error)})"
+                                f"{_auth_hint(exc, password)}", exc.smtp_code) from None
         except ssl.SSLCertVerificationError as exc:
             _quiet_close(smtp)
             raise SmtpTemporary(f"{self.where}: TLS certificate not trusted"
@@ -238,7 +275,7 @@ def _quiet_close(smtp: smtplib.SMTP | None) -> None:
             smtp.close()
 
 
-def send_once(endpoint: SmtpEndpoint, username: str, password: str, sender: str,
+def send_once(endpoint: SmtpEndpoint, username: str, password: Credential, sender: str,
               recipients: Sequence[str], raw: bytes,
               before_data: Callable[[], None] = lambda: None) -> SmtpReceipt:
     """Connect, send one message, disconnect."""

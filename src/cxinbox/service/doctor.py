@@ -7,8 +7,12 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from cxinbox.channels.credentials import CredentialError, describe_source, resolve_password
+from cxinbox.channels.credentials import CredentialError, describe_source
 from cxinbox.channels.imap import ImapError, ImapSession
+from cxinbox.channels.oauth import BearerToken, Credential
+from cxinbox.channels.oauth_providers import secret_expiry
+from cxinbox.channels.oauth_store import TokenStore, token_dir
+from cxinbox.channels.signin import credential_for
 from cxinbox.config import AccountConfig, Config, ConfigError, load_config, resolve_config_path
 from cxinbox.store.db import (
     Database,
@@ -19,6 +23,7 @@ from cxinbox.store.db import (
 )
 
 Echo = Callable[[str], None]
+SECRET_WARN_DAYS = 30
 
 
 class _Report:
@@ -110,6 +115,7 @@ def _check_store(report: _Report, config: Config) -> None:
             report.ok("audit event chain intact")
         else:
             report.fail(f"audit event chain broken at event #{bad}: the log was altered")
+        _check_alerts(report, db)
     except sqlite3.DatabaseError as exc:
         report.fail(f"{path}: {exc}")
     finally:
@@ -120,11 +126,8 @@ def _check_account(report: _Report, config: Config, account: AccountConfig) -> N
     from cxinbox.service.sync import endpoint_for
 
     name = account.name
-    try:
-        password = resolve_password(name, account.credentials)
-        report.ok(f"{name}: credentials from {describe_source(account.credentials)}")
-    except CredentialError as exc:
-        report.fail(f"{name}: {exc}")
+    password = _credential(report, config, account)
+    if password is None:
         return
     endpoint = endpoint_for(account, config)
     try:
@@ -159,10 +162,71 @@ def _check_sent_folder(report: _Report, session: ImapSession, account: AccountCo
     except ImapError as exc:
         report.fail(f"{name}: cannot list folders to find Sent: {exc}")
         return
+    except LookupError:
+        sent = "Sent"
     if sent in folders:
         report.ok(f"{name}: copies of replies go to {sent!r}")
     else:
         report.warn(f"{name}: no {sent!r} folder yet; the first reply creates it")
+
+
+def _credential(report: _Report, config: Config, account: AccountConfig) -> Credential | None:
+    """The password, or for OAuth2 a token got end to end (secret, endpoint, consent), with
+    what the provider's refusal says an admin must do."""
+    from cxinbox.service.sync import signin_problem
+
+    name = account.name
+    cfg = account.oauth2
+    if cfg is None:
+        try:
+            password = credential_for(account, config.db_path)
+        except CredentialError as exc:
+            report.fail(f"{name}: {exc}")
+            return None
+        report.ok(f"{name}: credentials from {describe_source(account.credentials)}")
+        return password
+    _check_secret_expiry(report, account)
+    try:
+        token = credential_for(account, config.db_path, force=True)
+    except CredentialError as exc:
+        report.fail(signin_problem(account, exc))
+        return None
+    assert isinstance(token, BearerToken)
+    minutes = max(0, int(token.remaining() // 60))
+    state = TokenStore(token_dir(config.db_path)).load(name)
+    scopes = " ".join((state.meta or {}).get("scopes") or cfg.scopes)
+    report.ok(f"{name}: OAuth2 {cfg.provider} {cfg.flow}: token ok, valid {minutes} min,"
+              f" scopes {scopes}")
+    return token
+
+
+def _check_secret_expiry(report: _Report, account: AccountConfig) -> None:
+    from datetime import UTC, datetime
+
+    expires = secret_expiry(account)
+    if expires is None:
+        return
+    days = (expires - datetime.now(UTC).date()).days
+    what = "certificate" if account.oauth2 and account.oauth2.credential == "certificate" \
+        else "client secret"
+    if days < 0:
+        report.fail(f"{account.name}: the {what} expired on {expires}; make a new one")
+    elif days <= SECRET_WARN_DAYS:
+        report.warn(f"{account.name}: the {what} expires on {expires} ({days} days); make a new"
+                    " one before then")
+    else:
+        report.ok(f"{account.name}: the {what} is valid until {expires}")
+
+
+def _check_alerts(report: _Report, db: Database) -> None:
+    """What the running server says is wrong (a sign-in that expired, a worker down)."""
+    from cxinbox.store import health
+
+    for alert in health.current(db.conn):
+        if alert.severity == "error":
+            report.fail(f"server reports: {alert.message}")
+        else:
+            report.warn(f"server reports: {alert.message}")
 
 
 def _check_smtp(report: _Report, config: Config, account: AccountConfig) -> None:
@@ -174,7 +238,7 @@ def _check_smtp(report: _Report, config: Config, account: AccountConfig) -> None
     name = account.name
     endpoint = smtp_endpoint(account, config)
     try:
-        password = resolve_password(name, account.credentials)
+        password = credential_for(account, config.db_path)
     except CredentialError as exc:
         report.fail(f"{name} (SMTP): {exc}")
         return

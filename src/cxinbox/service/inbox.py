@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from cxinbox.api.errors import BadQuery, BadRequest, Forbidden, NotFound
 from cxinbox.api.team_types import ContactConversation, ContactView, MentionView
 from cxinbox.api.types import (
+    Alert,
     AttachmentView,
     ConversationDetail,
     ConversationSummary,
@@ -280,6 +281,13 @@ class InboxService:
                              r["last_uid"], r["messages"], r["last_sync_at"],
                              r["quarantine"]) for r in convs.folder_rows(self.db.conn)]
 
+    def alerts(self) -> list[Alert]:
+        """What the server says is wrong with its own work; shown to every staff member."""
+        from cxinbox.store import health
+
+        return [Alert(clean_line(a.key), a.severity, clean_line(a.message, max_len=300),
+                      a.since) for a in health.current(self.db.conn)]
+
     def events_since(self, seq: int, limit: int = 500) -> list[Event]:
         return [Event(r["seq"], r["at"], r["actor"], r["action"], r["target"],
                       json.loads(r["details"])) for r in convs.events_after(self.db.conn, seq, limit)]
@@ -376,13 +384,18 @@ class InboxService:
 
     def mark_read(self, conv_id: int) -> int:
         """Mark the patient's messages read for the whole desk (a shared inbox has one
-        unread state). Local only: writing \\Seen back to the server is not done yet."""
+        unread state). The mail threads write \\Seen back to the server (accounts with
+        `mark_seen_on_server`), so colleagues in Outlook or Gmail see it read too."""
         with self.db.write() as conn:
             self._live_row(conn, conv_id)
             changed = convs.mark_read(conn, conv_id)
             if changed:
                 append_event(conn, self.actor, "conversation.read", f"conversation:{conv_id}",
                              {"messages": changed})
+        if changed:
+            from cxinbox.service import signals
+
+            signals.seen_changed()
         return changed
 
     def add_note(self, conv_id: int, body: str) -> int:

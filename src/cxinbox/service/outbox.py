@@ -34,6 +34,8 @@ from typing import Any, Final
 
 from cxinbox.channels.credentials import CredentialError, resolve_password
 from cxinbox.channels.imap import ImapError, ImapSession
+from cxinbox.channels.oauth import Credential
+from cxinbox.channels.signin import credential_for
 from cxinbox.channels.smtp import (
     SmtpEndpoint,
     SmtpError,
@@ -108,7 +110,7 @@ class OutboxWorker:
     """Sends due outbox items. `process_due` is one pass; `run` loops until stopped."""
 
     def __init__(self, db: Database, config: Config, *,
-                 password_for: Callable[[AccountConfig], str] | None = None,
+                 password_for: Callable[[AccountConfig], Credential] | None = None,
                  sms_client: Any = None, clock: Callable[[], float] = time.time,
                  session_factory: Callable[[AccountConfig], Any] | None = None,
                  copy_to_sent_folder: bool = True) -> None:
@@ -116,7 +118,8 @@ class OutboxWorker:
         self.session_factory = session_factory  # the demo's: replies that go nowhere
         self.copy_to_sent_folder = copy_to_sent_folder
         self.config = config
-        self.password_for = password_for or (lambda a: resolve_password(a.name, a.credentials))
+        db_path = config.db_path
+        self.password_for = password_for or (lambda a: credential_for(a, db_path))
         self.sms_client = sms_client
         self.clock = clock
         self._recovered = False
@@ -466,8 +469,21 @@ class OutboxWorker:
         try:
             session = ImapSession(endpoint_for(account, self.config), account.username,
                                   self.password_for(account))
-            folder = session.find_sent_folder(account.sent_folder)
+            files_itself = account.append_sent == "never" or (
+                account.append_sent == "auto" and "X-GM-EXT-1" in session.capabilities)
+            folder = session.find_sent_folder(account.sent_folder, create=not files_itself) \
+                if not files_itself else (account.sent_folder or "")
             for row in rows:
+                if files_itself:
+                    # Gmail's SMTP files the sent copy itself; an APPEND would double it.
+                    with self.db.write() as conn:
+                        store.set_sent_copy(conn, row["id"], "done", count_try=False)
+                        append_event(conn, ACTOR, "outbox.sent_copy", _target(row),
+                                     {"outbox": row["id"], "folder": "",
+                                      "filed_by": "provider" if account.append_sent == "auto"
+                                      else "nobody (append_sent = never)"})
+                    done += 1
+                    continue
                 first_try = row["sent_copy_attempts"] == 0
                 with self.db.write() as conn:  # count the try before it can happen
                     store.set_sent_copy(conn, row["id"], "pending",

@@ -1,9 +1,11 @@
 """The background work `cxinbox serve` runs next to its socket: one place to list it.
 
 A worker is anything with `name` and `run(stop)`: it runs on a thread of its own until
-`stop` is set, then returns promptly. It must catch and log its own errors and keep
-going (a broken mailbox must not take the front desk down); an exception that escapes is
-logged by the server and ends only that worker.
+`stop` is set, then returns promptly. It should catch and log its own errors and keep
+going (a broken mailbox must not take the front desk down). One that dies anyway, by an
+exception or by returning early, is restarted by `supervise` with backoff, and while it
+is down every staff member's status line, `doctor` and `notify_command` say so (`Health`):
+a worker that is down is never silent.
 
 Workers write through the shared `Database` like everyone else; the server notices their
 events within a poll tick and pushes them to connected clients.
@@ -12,10 +14,13 @@ events within a poll tick and pushes them to connected clients.
 from __future__ import annotations
 
 import logging
+import random
 import threading
+import time
 from typing import Protocol
 
 from cxinbox.config import Config
+from cxinbox.service.health import Health, worker_key
 from cxinbox.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -33,16 +38,19 @@ class MailWatch:
 
     name = "mail sync"
 
-    def __init__(self, db: Database, config: Config) -> None:
+    def __init__(self, db: Database, config: Config, health: Health | None = None) -> None:
         self.db = db
         self.config = config
+        self.health = health
 
     def run(self, stop: threading.Event) -> None:
-        from cxinbox.channels.credentials import resolve_password
+        from cxinbox.channels.signin import credential_for
         from cxinbox.service.sync import MailSync
 
-        engine = MailSync(self.db, self.config,
-                          lambda account: resolve_password(account.name, account.credentials))
+        db_path = self.config.db_path
+        engine = MailSync(self.db, self.config, lambda a: credential_for(a, db_path),
+                          health=self.health,
+                          force_token=lambda a: credential_for(a, db_path, force=True))
         try:
             engine.watch(stop, on_change=lambda r: log.info(
                 "%s/%s: +%d new, %d flag change(s), %d removed",
@@ -99,13 +107,62 @@ class SlaWatch:
         self.monitor.run(stop)
 
 
-def background_workers(db: Database, config: Config) -> list[Worker]:
+def background_workers(db: Database, config: Config,
+                       health: Health | None = None) -> list[Worker]:
     """Everything the server runs besides answering clients."""
     workers: list[Worker] = []
     if config.accounts:
-        workers.append(MailWatch(db, config))
+        workers.append(MailWatch(db, config, health))
     if config.sms.configured:
         workers.append(SmsPoll(db, config))
     workers.append(Outbox(db, config))
     workers.append(SlaWatch(db, config))
     return workers
+
+
+RESTART_MIN_S = 1.0
+RESTART_MAX_S = 300.0
+STEADY_S = 60.0
+"""A restarted worker that has run this long is taken to be healthy again."""
+
+
+def supervise(worker: Worker, stop: threading.Event, health: Health | None,
+              *, min_s: float = RESTART_MIN_S, max_s: float = RESTART_MAX_S,
+              steady_s: float = STEADY_S) -> None:
+    """Run `worker` until `stop`; restart it with exponential backoff and jitter whenever
+    it dies, and keep its trouble on everyone's status line until it has run steadily.
+
+    The alert names the worker and the kind of error only: an exception's text can carry
+    a patient's words, so it goes to the server log with the traceback, not to screens.
+    """
+    delay = min_s
+    key = worker_key(worker.name)
+    down = False
+    while not stop.is_set():
+        started = time.monotonic()
+        steady: threading.Timer | None = None
+        if down and health is not None:
+            steady = threading.Timer(steady_s, health.ok, args=(key,))
+            steady.daemon = True
+            steady.start()
+        try:
+            worker.run(stop)
+            if stop.is_set():
+                return
+            log.error("background worker %r returned while the server runs", worker.name)
+            what = "stopped"
+        except Exception as exc:
+            log.exception("background worker %r stopped with an error", worker.name)
+            what = f"failed ({type(exc).__name__})"
+        finally:
+            if steady is not None:
+                steady.cancel()
+        if time.monotonic() - started >= steady_s:
+            delay = min_s
+        wait = min(max_s, delay) * random.uniform(0.8, 1.2)
+        down = True
+        if health is not None:
+            health.problem(key, f"{worker.name} {what}; restarting in {wait:.0f}s - if this "
+                           "stays, IT must check the server log")
+        stop.wait(wait)
+        delay = min(max_s, delay * 2)

@@ -19,14 +19,16 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from cxinbox.channels.credentials import CredentialError
 from cxinbox.channels.imap import (
     Endpoint,
     FetchedRaw,
@@ -35,11 +37,16 @@ from cxinbox.channels.imap import (
     ImapSession,
     SelectInfo,
 )
+from cxinbox.channels.oauth import Credential, OAuthError
 from cxinbox.config import AccountConfig, Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.models import ParsedMessage
+from cxinbox.service import signals
 from cxinbox.store import fts, ingest
 from cxinbox.store.db import Database, append_event
+
+if TYPE_CHECKING:
+    from cxinbox.service.health import Health
 
 log = logging.getLogger("cxinbox.sync")
 
@@ -90,18 +97,39 @@ def endpoint_for(account: AccountConfig, config: Config) -> Endpoint:
     return Endpoint(host=account.host, port=account.port, tls=account.tls,
                     verify_tls=account.verify_tls, ca_file=account.ca_file,
                     connect_timeout_s=config.sync.connect_timeout_s,
-                    socket_timeout_s=config.sync.socket_timeout_s)
+                    socket_timeout_s=config.sync.socket_timeout_s,
+                    max_connections=account.max_connections)
+
+
+def signin_problem(account: AccountConfig, exc: CredentialError) -> str:
+    """The status-line text for an account that cannot sign in: who must do what."""
+    detail = str(exc).removeprefix(f'account "{account.name}": ')
+    cfg = account.oauth2
+    if cfg is None:
+        return f"{account.name}: cannot get the mail password ({detail}) - IT must fix it"
+    who = {"microsoft": "Microsoft", "google": "Google"}.get(cfg.provider, "OAuth2")
+    if cfg.interactive:
+        return (f"{account.name}: {who} sign-in expired - IT must run "
+                f"`cxinbox auth login {account.name}` ({detail})")
+    return (f"{account.name}: {who} sign-in failed - IT must fix the app credentials and run "
+            f"`cxinbox doctor` ({detail})")
 
 
 class MailSync:
     """Synchronises the configured IMAP folders into the store."""
 
-    def __init__(self, db: Database, config: Config, password_for: Callable[[AccountConfig], str],
-                 reporter: SyncReporter | None = None) -> None:
+    def __init__(self, db: Database, config: Config,
+                 password_for: Callable[[AccountConfig], Credential],
+                 reporter: SyncReporter | None = None, *,
+                 health: Health | None = None,
+                 force_token: Callable[[AccountConfig], Credential] | None = None) -> None:
         self.db = db
         self.config = config
         self.password_for = password_for
+        self.force_token = force_token
         self.reporter: SyncReporter = reporter or _SilentReporter()
+        self.health = health
+        self._sent_folders: dict[str, str | None] = {}
         self._pool: ProcessPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._indexer = _Indexer(db)
@@ -109,8 +137,54 @@ class MailSync:
     # -- lifecycle -------------------------------------------------------------------------
 
     def open_session(self, account: AccountConfig) -> ImapSession:
-        return ImapSession(endpoint_for(account, self.config), account.username,
-                           self.password_for(account))
+        """A logged-in session. A token the server refuses is renewed once and tried again
+        (it may have been revoked and reissued, or the clock may be off)."""
+        endpoint = endpoint_for(account, self.config)
+        credential = self.password_for(account)
+        try:
+            return ImapSession(endpoint, account.username, credential)
+        except ImapAuthError:
+            if account.auth != "oauth2" or self.force_token is None:
+                raise
+            return ImapSession(endpoint, account.username, self.force_token(account))
+
+    def folders_for(self, account: AccountConfig, session: ImapSession | None = None
+                    ) -> list[tuple[str, bool]]:
+        """(folder, is the Sent folder) for every folder to follow: the configured ones and,
+        for an account that can send, its Sent folder, so replies staff send from Outlook
+        or Gmail join their conversations as the clinic's answer."""
+        folders = [(f, False) for f in account.folders]
+        sent = self._sent_folder(account, session)
+        if sent is not None:
+            folders = [(f, f == sent) for f, _ in folders]
+            if sent not in account.folders:
+                folders.append((sent, True))
+        return folders
+
+    def _sent_folder(self, account: AccountConfig, session: ImapSession | None) -> str | None:
+        if not account.follow_sent or not account.smtp_host:
+            return account.sent_folder if account.sent_folder in account.folders else None
+        if account.name in self._sent_folders:
+            return self._sent_folders[account.name]
+        if account.sent_folder:
+            self._sent_folders[account.name] = account.sent_folder
+            return account.sent_folder
+        own = session is None
+        try:
+            if session is None:
+                session = self.open_session(account)
+            found: str | None = session.find_sent_folder(None, create=False)
+        except ImapError as exc:
+            self.reporter.warn(f"{account.name}: cannot look up the Sent folder ({exc});"
+                               " following the configured folders only for now")
+            return None
+        except LookupError:
+            found = None
+        finally:
+            if own and session is not None:
+                session.close()
+        self._sent_folders[account.name] = found
+        return found
 
     def close(self) -> None:
         self._indexer.finish()
@@ -138,13 +212,14 @@ class MailSync:
         for account in self.config.accounts:
             session = self.open_session(account)
             try:
-                for folder in account.folders:
-                    results.append(self.sync_folder(session, account, folder))
+                for folder, sent in self.folders_for(account, session):
+                    results.append(self.sync_folder(session, account, folder, sent=sent))
             finally:
                 session.close()
         return results
 
-    def sync_folder(self, session: ImapSession, account: AccountConfig, folder: str) -> FolderResult:
+    def sync_folder(self, session: ImapSession, account: AccountConfig, folder: str, *,
+                    sent: bool = False) -> FolderResult:
         result = FolderResult(account.name, folder)
         self.db.relax_durability_for_this_thread()
         self._indexer.catch_up()
@@ -193,10 +268,13 @@ class MailSync:
         self.reporter.folder_started(account.name, folder, len(new_uids))
         if new_uids:
             own = frozenset(a for a in (account.address.lower(),) if a)
-            self._fetch_and_store(session, account, folder, state, new_uids, own, result)
+            self._fetch_and_store(session, account, folder, state, new_uids, own, result,
+                                  sent=sent)
 
         if old_last_uid > 0 and not result.identity_reset:
             changes = session.fetch_flags(old_last_uid, state.highestmodseq)
+            if changes and not session.condstore:
+                changes = ingest.changed_flags(self.db.conn, state.id, changes)
             if changes:
                 with self.db.write() as conn:
                     result.conversations |= ingest.apply_flags(conn, state.id, changes)
@@ -255,7 +333,7 @@ class MailSync:
 
     def _fetch_and_store(self, session: ImapSession, account: AccountConfig, folder: str,
                          state: ingest.FolderState, uids: list[int], own: frozenset[str],
-                         result: FolderResult) -> None:
+                         result: FolderResult, *, sent: bool = False) -> None:
         batch = self.config.sync.batch_size
         use_pool = len(uids) >= _POOL_THRESHOLD
         depth = self._workers() + 1
@@ -271,7 +349,7 @@ class MailSync:
             self._indexer.bulk = True
         try:
             self._fetch_loop(session, account, folder, state, uids, own, result, pending,
-                             batch, use_pool, depth)
+                             batch, use_pool, depth, sent)
         finally:
             if use_pool:
                 self.db.set_autocheckpoint(1000)
@@ -284,7 +362,7 @@ class MailSync:
                     result: FolderResult,
                     pending: deque[tuple[int, list[FetchedRaw],
                                          Future[list[tuple[bytes, ParsedMessage]]] | None]],
-                    batch: int, use_pool: bool, depth: int) -> None:
+                    batch: int, use_pool: bool, depth: int, sent: bool = False) -> None:
         for start in range(0, len(uids), batch):
             chunk = uids[start:start + batch]
             fetched = session.fetch_bodies(chunk)
@@ -293,14 +371,16 @@ class MailSync:
                 if use_pool and fetched else None
             pending.append((watermark, fetched, future))
             while len(pending) > (depth if use_pool else 0):
-                self._store_batch(account, folder, state, own, *pending.popleft(), result=result)
+                self._store_batch(account, folder, state, own, *pending.popleft(), result=result,
+                                  sent=sent)
         while pending:
-            self._store_batch(account, folder, state, own, *pending.popleft(), result=result)
+            self._store_batch(account, folder, state, own, *pending.popleft(), result=result,
+                              sent=sent)
 
     def _store_batch(self, account: AccountConfig, folder: str, state: ingest.FolderState,
                      own: frozenset[str], watermark: int, fetched: list[FetchedRaw],
                      future: Future[list[tuple[bytes, ParsedMessage]]] | None,
-                     *, result: FolderResult) -> None:
+                     *, result: FolderResult, sent: bool = False) -> None:
         parsed: list[tuple[bytes, ParsedMessage]]
         if future is None:
             parsed = parse_batch([f.raw for f in fetched])
@@ -319,7 +399,7 @@ class MailSync:
         with self.db.write() as conn:
             touched = ingest.ingest_batch(conn, state, messages, own_addresses=own,
                                           watermark=watermark, now=now,
-                                          index_text=future is None)
+                                          index_text=future is None, outbound=sent)
             if messages:
                 append_event(conn, "sync", "mail.received", f"{account.name}/{folder}",
                              {"count": len(messages), "conversations": sorted(touched)[:500]})
@@ -384,31 +464,86 @@ class MailSync:
 
     def watch(self, stop: threading.Event,
               on_change: Callable[[FolderResult], None] | None = None) -> None:
-        """Keep every folder in sync with IDLE until `stop` is set; reconnects with backoff."""
-        threads = [
-            threading.Thread(target=self._watch_folder, args=(account, folder, stop, on_change),
-                             name=f"sync-{account.name}-{folder}", daemon=True)
-            for account in self.config.accounts for folder in account.folders
-        ]
+        """Keep every folder in sync with IDLE until `stop` is set; reconnects with backoff.
+
+        Each account's folders run on threads of their own, so a mailbox that cannot sign
+        in stops alone (and says so through `health`) while the others go on.
+        """
+        accounts = [threading.Thread(target=self._watch_account, args=(a, stop, on_change),
+                                     name=f"sync-{a.name}", daemon=True)
+                    for a in self.config.accounts]
+        for t in accounts:
+            t.start()
+        for t in accounts:
+            while t.is_alive():
+                t.join(0.5)
+
+    def _watch_account(self, account: AccountConfig, stop: threading.Event,
+                       on_change: Callable[[FolderResult], None] | None) -> None:
+        folders: list[tuple[str, bool]] | None = None
+        backoff = 1.0
+        while folders is None and not stop.is_set():
+            try:
+                session = self.open_session(account)
+            except (ImapError, CredentialError) as exc:
+                self._trouble(account, "", exc, backoff)
+                stop.wait(backoff)
+                backoff = min(float(self.config.sync.reconnect_max_s), backoff * 2)
+                continue
+            try:
+                folders = self.folders_for(account, session)
+            finally:
+                session.close()
+        threads = [threading.Thread(target=self._watch_folder,
+                                    args=(account, folder, sent, stop, on_change),
+                                    name=f"sync-{account.name}-{folder}", daemon=True)
+                   for folder, sent in folders or []]
         for t in threads:
             t.start()
         for t in threads:
             while t.is_alive():
                 t.join(0.5)
 
-    def _watch_folder(self, account: AccountConfig, folder: str, stop: threading.Event,
+    def _trouble(self, account: AccountConfig, folder: str, exc: Exception,
+                 backoff: float) -> None:
+        """Say what went wrong, to the log and, for what a person must fix, to everyone."""
+        where = f"{account.name}/{folder}" if folder else account.name
+        if isinstance(exc, CredentialError):
+            permanent = not isinstance(exc, OAuthError) or exc.permanent
+            if permanent and self.health is not None:
+                from cxinbox.service.health import account_key
+
+                self.health.problem(account_key(account.name), signin_problem(account, exc))
+            self.reporter.warn(f"{where}: {exc}")
+        elif isinstance(exc, ImapAuthError):
+            if self.health is not None:
+                from cxinbox.service.health import account_key
+
+                self.health.problem(account_key(account.name),
+                                    f"{account.name}: the mail server refused the sign-in - IT "
+                                    f"must run `cxinbox doctor` ({exc})")
+            self.reporter.warn(str(exc))
+        else:
+            self.reporter.warn(f"{where}: {exc}; retrying in {backoff:.0f}s")
+
+    def _watch_folder(self, account: AccountConfig, folder: str, sent: bool,
+                      stop: threading.Event,
                       on_change: Callable[[FolderResult], None] | None) -> None:
         backoff = 1.0
         cap = float(self.config.sync.reconnect_max_s)
         while not stop.is_set():
             session: ImapSession | None = None
+            renew = False
             try:
                 session = self.open_session(account)
                 settle = True
+                first = True
+                seen_gen = signals.seen_generation()
                 while not stop.is_set():
                     for _round in range(_RESYNC_ROUNDS):
-                        result = self.sync_folder(session, account, folder)
+                        result = self.sync_folder(session, account, folder, sent=sent)
                         backoff = 1.0
+                        self._healthy(account)
                         if on_change and (result.new or result.flag_changes or result.removed):
                             on_change(result)
                         # Mail that arrived during the sync: fetch it now, not after IDLE.
@@ -416,26 +551,78 @@ class MailSync:
                             break
                     else:  # still changing after every round: come back soon, not in 25 min
                         settle = True
+                    if seen_gen != signals.seen_generation() or first:
+                        seen_gen = signals.seen_generation()
+                        first = False
+                        if self.push_seen(session, account, folder):
+                            continue  # the folder was reselected: sync again before IDLE
+                    left = self._token_left(session)
+                    if left is not None and left <= 0:
+                        renew = True  # reconnect with a fresh token before this one dies
+                        break
                     # The first IDLE after a change is renewed soon: a message that landed
                     # between that NOOP and IDLE is announced by neither (see
                     # ImapSession.changed_since_select) and is fetched on renewal.
-                    settle = self._idle(session, stop, _SETTLE_IDLE_S if settle else None)
+                    cap_s = _SETTLE_IDLE_S if settle else None
+                    if left is not None:
+                        cap_s = left if cap_s is None else min(cap_s, left)
+                    settle = self._idle(session, stop, cap_s, _moved_from(seen_gen))
             except ImapAuthError as exc:
-                self.reporter.warn(str(exc))
+                self._trouble(account, folder, exc, backoff)
                 backoff = cap
+            except CredentialError as exc:
+                self._trouble(account, folder, exc, backoff)
+                if not isinstance(exc, OAuthError) or exc.permanent:
+                    backoff = cap
             except ImapError as exc:
-                self.reporter.warn(f"{account.name}/{folder}: {exc}; retrying in {backoff:.0f}s")
+                self._trouble(account, folder, exc, backoff)
             except Exception as exc:
                 log.exception("sync of %s/%s failed", account.name, folder)
                 self.reporter.warn(f"{account.name}/{folder}: unexpected error: {exc}")
             finally:
                 if session is not None:
                     session.close()
+            if renew:
+                continue
             stop.wait(backoff)
             backoff = min(cap, backoff * 2)
 
+    def push_seen(self, session: ImapSession, account: AccountConfig, folder: str) -> int:
+        """Write \\Seen to the server for what the desk read (the folder is selected)."""
+        if not account.mark_seen_on_server:
+            return 0
+        state = ingest.folder_state(self.db.conn, account.name, folder)
+        pushed = 0
+        while True:
+            uids = ingest.seen_to_push(self.db.conn, state.id)
+            if not uids:
+                return pushed
+            session.add_seen(folder, uids)
+            with self.db.write() as conn:
+                ingest.mark_pushed_seen(conn, state.id, uids)
+            pushed += len(uids)
+
+    def _healthy(self, account: AccountConfig) -> None:
+        if self.health is not None:
+            from cxinbox.service.health import account_key
+
+            self.health.ok(account_key(account.name))
+
+    @staticmethod
+    def _token_left(session: ImapSession) -> float | None:
+        """Seconds this session may still IDLE before its token needs renewing, or None.
+
+        Exchange Online ends a session when its token expires; reconnecting a little
+        before, with a renewed token, loses nothing: the sync that follows the login
+        fetches whatever arrived (the watermark is in the store)."""
+        if session.expires_at is None:
+            return None
+        lifetime = max(1.0, session.expires_at - session.opened_at)
+        return session.expires_at - min(120.0, lifetime / 10) - time.time()
+
     def _idle(self, session: ImapSession, stop: threading.Event,
-              cap_s: float | None = None) -> bool:
+              cap_s: float | None = None,
+              wake: Callable[[], bool] = lambda: False) -> bool:
         """Wait for the server to announce a change; True when it did (not a timeout)."""
         timeout = float(self.config.sync.idle_timeout_s)
         if cap_s is not None:
@@ -443,7 +630,12 @@ class MailSync:
         if "IDLE" not in session.capabilities:
             stop.wait(min(30.0, timeout))
             return False
-        return session.idle_wait(timeout, stop.is_set)
+        return session.idle_wait(timeout, lambda: stop.is_set() or wake())
+
+
+def _moved_from(generation: int) -> Callable[[], bool]:
+    """True once someone read something after `generation` (IDLE then ends early)."""
+    return lambda: signals.seen_generation() != generation
 
 
 class _Indexer:

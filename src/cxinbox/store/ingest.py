@@ -298,13 +298,19 @@ def _touch_conversation(conn: sqlite3.Connection, conv: int, p: ParsedMessage, a
     return str(row[3]), row[4]
 
 
+def _our_sent_copy(conn: sqlite3.Connection, message_id: str) -> int | None:
+    row = conn.execute("SELECT id FROM messages WHERE message_id = ? AND direction = 'out'"
+                       " AND gone_at IS NULL ORDER BY id LIMIT 1", (message_id,)).fetchone()
+    return int(row[0]) if row else None
+
+
 def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, mailbox: str,
-                    own: frozenset[str], now: int) -> tuple[int, int]:
+                    own: frozenset[str], now: int, *, outbound: bool = False) -> tuple[int, int]:
     p = m.parsed
     at = _epoch(p, m.internal_date, now)
     from_email = p.from_addr.email if p.from_addr else ""
     from_name = p.from_addr.name if p.from_addr else ""
-    direction = "out" if from_email and from_email in own else "in"
+    direction = "out" if outbound or (from_email and from_email in own) else "in"
     addresses = [from_email] + [a.email for a in p.to] + [a.email for a in p.cc]
     norm = normalize_subject(p.subject)
     conv, chain = _choose_conversation(conn, p, norm, at, addresses)
@@ -349,8 +355,13 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
 
 def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[FetchedMessage],
                  *, own_addresses: frozenset[str], watermark: int, now: int,
-                 index_text: bool = True) -> set[int]:
+                 index_text: bool = True, outbound: bool = False) -> set[int]:
     """Store a fetched batch and move the folder's watermark, in the caller's transaction.
+
+    `outbound`: the folder is the mailbox's Sent folder. Everything in it is the clinic
+    speaking (a reply from Outlook counts as the response and stops the SLA clock), and a
+    copy of a reply cxinbox itself sent, refiled by the provider with other bytes (Gmail
+    files its own copy), is the message already stored under that Message-ID.
 
     `index_text=False` leaves full-text indexing to a later `fts.index_pending` (the bulk
     sync does it on another thread). Returns the ids of the conversations that changed.
@@ -376,8 +387,11 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
                     conn.execute("UPDATE messages SET seen = ? WHERE id = ?", (seen, msg_pk))
                     revived.append(row[0])
                     touched.add(row[1])
+        if msg_pk is None and outbound and m.parsed.message_id:
+            msg_pk = _our_sent_copy(conn, m.parsed.message_id)
         if msg_pk is None:
-            msg_pk, conv = _insert_message(conn, raw_id, m, folder.account, own_addresses, now)
+            msg_pk, conv = _insert_message(conn, raw_id, m, folder.account, own_addresses, now,
+                                           outbound=outbound)
             touched.add(conv)
         conn.execute(
             "INSERT OR IGNORE INTO locations (folder_id, uid, message_pk, flags, modseq)"
@@ -419,7 +433,9 @@ def apply_flags(conn: sqlite3.Connection, folder_id: int,
             " JOIN messages m ON m.id = l.message_pk WHERE l.folder_id = ? AND l.uid = ?",
             (folder_id, uid),
         ).fetchone()
-        if row is None:
+        if row is None or row[1] == flags:
+            # Unchanged on the server (a flag-diff server lists every message): a message
+            # read here and not yet written back must stay read.
             continue
         conn.execute("UPDATE locations SET flags = ?, modseq = ? WHERE folder_id = ? AND uid = ?",
                      (flags, modseq, folder_id, uid))
@@ -429,6 +445,29 @@ def apply_flags(conn: sqlite3.Connection, folder_id: int,
             touched.add(row[2])
     refresh_conversation_counts(conn, touched)
     return touched
+
+
+def changed_flags(conn: sqlite3.Connection, folder_id: int,
+                  listed: Sequence[tuple[int, str, int | None]]
+                  ) -> list[tuple[int, str, int | None]]:
+    """The entries of a full flag listing that differ from what is stored: on a server
+    without CONDSTORE (Exchange Online) that is the whole diff, in one read."""
+    stored = dict(conn.execute("SELECT uid, flags FROM locations WHERE folder_id = ?",
+                               (folder_id,)).fetchall())
+    return [c for c in listed if c[0] in stored and stored[c[0]] != c[1]]
+
+
+def seen_to_push(conn: sqlite3.Connection, folder_id: int, limit: int = 1000) -> list[int]:
+    """UIDs read by the desk whose server copy is not \\Seen yet."""
+    return [r[0] for r in conn.execute(
+        "SELECT l.uid FROM locations l JOIN messages m ON m.id = l.message_pk"
+        " WHERE l.folder_id = ? AND m.seen = 1 AND m.direction = 'in'"
+        " AND instr(' ' || l.flags || ' ', ' \\Seen ') = 0 LIMIT ?", (folder_id, limit))]
+
+
+def mark_pushed_seen(conn: sqlite3.Connection, folder_id: int, uids: Sequence[int]) -> None:
+    conn.executemany("UPDATE locations SET flags = trim(flags || ' \\Seen')"
+                     " WHERE folder_id = ? AND uid = ?", [(folder_id, u) for u in uids])
 
 
 def drop_locations(conn: sqlite3.Connection, folder_id: int, uids: Sequence[int]) -> None:

@@ -166,6 +166,7 @@ CREATE INDEX messages_sender ON messages (from_addr, from_name, conversation_id)
 """
 
 # Later migrations live next to the code that uses them; the numbers are fixed here.
+from cxinbox.store.health import MIGRATION_HEALTH
 from cxinbox.store.schema_files import MIGRATION_6
 from cxinbox.store.schema_outbox import MIGRATION_4
 from cxinbox.store.schema_perf import MIGRATION_7
@@ -173,4 +174,4 @@ from cxinbox.store.schema_sms import MIGRATION_5
 from cxinbox.store.schema_team import MIGRATION_3
 
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
-                         MIGRATION_6, MIGRATION_7]
+                         MIGRATION_6, MIGRATION_7, MIGRATION_HEALTH]

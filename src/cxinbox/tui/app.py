@@ -35,6 +35,7 @@ from cxinbox.api.download import save_bytes
 from cxinbox.api.errors import ApiError, BadQuery
 from cxinbox.api.interface import InboxAPI
 from cxinbox.api.types import (
+    Alert,
     AttachmentView,
     ConversationSummary,
     Event,
@@ -43,6 +44,7 @@ from cxinbox.api.types import (
     Page,
 )
 from cxinbox.config import Config
+from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, triage, views
 from cxinbox.tui.ascii import AsciiFilter, Glyphs
 from cxinbox.tui.messages import (
@@ -526,6 +528,15 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         if not relevant:
             return
         self._counts_dirty = True
+        for event in relevant:
+            if event.action == "health.alert" and not self._locked:
+                # The server's own trouble (a mailbox that stopped): a toast now, and the
+                # status line keeps it until it is fixed.
+                text = clean_line(str(event.details.get("message", "")), max_len=200)
+                if event.details.get("severity") == "error":
+                    self.notify(text, severity="error", markup=False, timeout=10)
+                else:
+                    self.notify(text, severity="warning", markup=False, timeout=10)
         if not self._locked:
             self.conversation_list.mark_stale()
         detail = self.thread.detail
@@ -556,10 +567,11 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
                 counts[label] = page.total
         try:
             folders = await self.api.sync_status()
+            alerts = await self.api.alerts()
         except Exception as exc:  # noqa: BLE001 - the line says so; the inbox keeps working
             self.post_message(CountsLoaded(counts, f"mail sync unknown: {error_line(exc)}", True))
             return
-        mail, problem = mail_sync_text(folders, self.tz)
+        mail, problem = mail_sync_text(folders, self.tz, alerts)
         self.post_message(CountsLoaded(counts, mail, problem))
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
@@ -816,11 +828,18 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         return self._locked
 
 
-def mail_sync_text(folders: Sequence[FolderStatus], tz: tzinfo) -> tuple[str, bool]:
+def mail_sync_text(folders: Sequence[FolderStatus], tz: tzinfo,
+                   alerts: Sequence[Alert] = ()) -> tuple[str, bool]:
     """("mail synced 14:03" or "2 folders quarantined", is it a problem) for the status line.
 
-    Quarantine comes first: it means sync stopped deleting and a person must look.
+    The server's own alerts come first (a mailbox that cannot sign in has stopped, and
+    the line says who must do what), then quarantine: sync stopped deleting and a person
+    must look.
     """
+    if alerts:
+        first = next((a for a in alerts if a.severity == "error"), alerts[0])
+        more = f" (+{len(alerts) - 1} more: cxinbox doctor)" if len(alerts) > 1 else ""
+        return f"{first.message}{more}", True
     quarantined = [f for f in folders if f.quarantine]
     if quarantined:
         noun = "folder" if len(quarantined) == 1 else "folders"

@@ -1,0 +1,111 @@
+"""The server's own problems, told to every person who can act on them.
+
+A mailbox whose sign-in expired, a worker that keeps failing, a client secret about to
+run out: each is one line, kept in the store while it lasts (`alerts`), announced by a
+`health.alert` event (every client's status line picks it up) and, once per new problem,
+passed to `[sla] notify_command` with CXINBOX_STATE=alert so IT hears of it by mail or
+pager too. `health.ok` ends it. Reports are idempotent: a worker may report the same
+problem every retry; only a change writes anything.
+
+Messages come from our code and name accounts and workers, never patient text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import threading
+
+from cxinbox.config import Config
+from cxinbox.domain.sanitize import clean_line
+from cxinbox.store import health as store
+from cxinbox.store.db import Database, append_event, now_ms
+
+log = logging.getLogger("cxinbox.health")
+
+ACTOR = "system"
+NOTIFY_TIMEOUT_S = 30.0
+
+
+class Health:
+    """Thread-safe; one per server process (in-process TUIs get their own)."""
+
+    def __init__(self, db: Database, config: Config) -> None:
+        self.db = db
+        self.config = config
+        self._lock = threading.Lock()
+        self._known: dict[str, tuple[str, str]] = {}
+        self._clear: set[str] = set()  # keys known to have no row: ok() is then free
+
+    def start_fresh(self) -> None:
+        """Forget problems a previous server recorded: its workers are gone, ours will say."""
+        with self._lock, self.db.write() as conn:
+            for key in store.clear_all(conn):
+                append_event(conn, ACTOR, "health.ok", key, {"reason": "server restarted"})
+            self._known.clear()
+            self._clear.clear()
+
+    def problem(self, key: str, message: str, *, severity: str = "error") -> None:
+        line = clean_line(message, max_len=300)
+        with self._lock:
+            if self._known.get(key) == (severity, line):
+                return
+            self._clear.discard(key)
+            with self.db.write() as conn:
+                before = store.get(conn, key)
+                if before is not None and (before.severity, before.message) == (severity, line):
+                    self._known[key] = (severity, line)
+                    return
+                store.put(conn, key, severity, line, now_ms())
+                append_event(conn, ACTOR, "health.alert", key,
+                             {"severity": severity, "message": line})
+            self._known[key] = (severity, line)
+        log.warning("%s: %s", key, line)
+        if before is None:
+            self._notify(key, severity, line)
+
+    def ok(self, key: str) -> None:
+        with self._lock:
+            # Cleared in the store even when this process never saw it: a row a crashed
+            # predecessor left must not stay on everyone's status line.
+            if key in self._clear and key not in self._known:
+                return
+            self._known.pop(key, None)
+            self._clear.add(key)
+            with self.db.write() as conn:
+                if not store.clear(conn, key):
+                    return
+                append_event(conn, ACTOR, "health.ok", key, {})
+        log.info("%s: back to normal", key)
+
+    def current(self) -> list[store.AlertRow]:
+        return store.current(self.db.conn)
+
+    def _notify(self, key: str, severity: str, line: str) -> None:
+        argv = self.config.sla.notify_command
+        if not argv:
+            return
+        env = dict(os.environ)
+        env.update({"CXINBOX_STATE": "alert", "CXINBOX_TARGET": key,
+                    "CXINBOX_SEVERITY": severity, "CXINBOX_MESSAGE": line})
+        payload = json.dumps({"state": "alert", "key": key, "severity": severity,
+                              "message": line}) + "\n"
+        try:
+            done = subprocess.run(list(argv), input=payload.encode(), env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  timeout=NOTIFY_TIMEOUT_S, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log.warning("notify_command for %s failed: %s", key, clean_line(str(exc)))
+            return
+        if done.returncode != 0:
+            log.warning("notify_command for %s exited %d", key, done.returncode)
+
+
+def account_key(name: str) -> str:
+    return f"account:{name}"
+
+
+def worker_key(name: str) -> str:
+    return f"worker:{name}"

@@ -1,0 +1,103 @@
+"""Background work that fails is restarted and never silent (server health)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cxinbox.config import load_config
+from cxinbox.service.health import Health, account_key
+from cxinbox.service.inbox import InboxService
+from cxinbox.service.runtime import supervise
+from cxinbox.store import health as store
+from cxinbox.store.db import Database
+
+
+def _wait(what: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if what():
+            return True
+        time.sleep(0.02)
+    return what()
+
+
+def _setup(tmp_path: Path, notify: bool = False) -> tuple[Database, Health, Path]:
+    log = tmp_path / "notified.txt"
+    script = tmp_path / "notify.sh"
+    script.write_text(f'#!/bin/sh\necho "$CXINBOX_STATE $CXINBOX_TARGET" >> {log}\n')
+    os.chmod(script, 0o755)
+    text = f'[store]\npath = "{tmp_path / "db" / "cx.db"}"\n'
+    if notify:
+        text += f'[sla]\nnotify_command = ["{script}"]\n'
+    (tmp_path / "c.toml").write_text(text)
+    config = load_config(tmp_path / "c.toml")
+    db = Database(config.db_path)
+    return db, Health(db, config), log
+
+
+class Flaky:
+    """Dies `failures` times (with patient words in the error), then runs until stopped."""
+
+    name = "sms poll"
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.starts = 0
+        self.running = threading.Event()
+
+    def run(self, stop: threading.Event) -> None:
+        self.starts += 1
+        if self.starts <= self.failures:
+            raise ValueError("chest pain since this morning, call +15551234567")
+        self.running.set()
+        stop.wait()
+
+
+def test_a_dying_worker_is_restarted_and_shown_until_it_runs_steadily(tmp_path: Path) -> None:
+    db, health, log = _setup(tmp_path, notify=True)
+    worker = Flaky(failures=2)
+    stop = threading.Event()
+    thread = threading.Thread(target=supervise, args=(worker, stop, health),
+                              kwargs={"min_s": 0.05, "max_s": 0.2, "steady_s": 0.5})
+    thread.start()
+    try:
+        assert _wait(lambda: bool(store.current(db.conn)))
+        [alert] = store.current(db.conn)
+        assert alert.key == "worker:sms poll" and alert.severity == "error"
+        assert "sms poll failed (ValueError)" in alert.message
+        assert "chest" not in alert.message and "555" not in alert.message
+        assert _wait(worker.running.is_set)
+        assert worker.starts == 3
+        # Every staff member's client reads it through the API until it clears.
+        assert _wait(lambda: not InboxService(db, health.config, "maria").alerts())
+        actions = [r[0] for r in db.conn.execute(
+            "SELECT action FROM events WHERE target = 'worker:sms poll' ORDER BY seq")]
+        assert actions[0] == "health.alert" and actions[-1] == "health.ok"
+        assert _wait(lambda: log.exists() and "alert worker:sms poll" in log.read_text())
+        assert log.read_text().count("alert") == 1, "notified once per new problem"
+    finally:
+        stop.set()
+        thread.join(5)
+        db.close()
+    assert not thread.is_alive()
+
+
+def test_reports_are_idempotent_and_a_new_server_starts_clean(tmp_path: Path) -> None:
+    db, health, _log = _setup(tmp_path)
+    try:
+        for _ in range(5):
+            health.problem(account_key("billing"), "billing: Microsoft sign-in expired")
+        count = db.conn.execute("SELECT count(*) FROM events WHERE action = 'health.alert'"
+                                ).fetchone()[0]
+        assert count == 1
+        health.problem(account_key("billing"), "billing: \x1b]52;c;aGk=\x07 changed")
+        [alert] = InboxService(db, health.config, "maria").alerts()
+        assert "\x1b" not in alert.message
+        Health(db, health.config).start_fresh()
+        assert store.current(db.conn) == []
+    finally:
+        db.close()
