@@ -72,7 +72,7 @@ def main() -> None:
         sys.path.insert(0, str(args.src.resolve()))
     sys.path.insert(1 if args.src is not None else 0, str(ROOT))
 
-    import cxinbox.domain.mime as mime
+    from cxinbox.domain import mime
 
     corpus = _corpus(args.generated)
     print(f"parser: {mime.__file__}")
