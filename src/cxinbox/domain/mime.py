@@ -343,6 +343,7 @@ def _regular_base64_chars(raw: bytes, start: int, end: int) -> int | None:
 # --------------------------------------------------------------------------- header blocks
 
 _FIELD = re.compile(rb"([!-9;-~]+)[ \t]*:[ \t]*")
+_BOM = codecs.BOM_UTF8
 _FIELD_END = re.compile(rb"\n(?![ \t])")
 _BLANK_LINE = re.compile(rb"\n\r?\n")
 _UNFOLD = re.compile(rb"\r?\n(?=[ \t])")
@@ -377,9 +378,13 @@ def _read_header_block(
 
     Like the stdlib parser, a line that is neither a field nor a continuation ends the
     header block, so a message with a broken header still shows that line in the body.
+    A UTF-8 byte-order mark before the first field (Windows tools write one when they save
+    a message as UTF-8 text) is skipped, or it would hide every header.
     """
     fields: _Fields = {}
     pos = start
+    if raw.startswith(_BOM, start, end) and _FIELD.match(raw, start + len(_BOM), end):
+        pos = start + len(_BOM)
     count = 0
     while pos < end:
         if raw[pos] == 0x0A:

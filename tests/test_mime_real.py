@@ -1,0 +1,40 @@
+"""What real mail clients send and a strict parser gets wrong.
+
+One fixture per defect in tests/data/mail, each written for its test: raw 8-bit bytes in
+encoded words, UTF-8 with one stray byte, empty alternatives, a boundary folded without its
+";", a byte-order mark, folded encoded words, "@" in display names, named inline text parts
+and obsolete zone names. Each test states what a person at the desk should see.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from cxinbox.domain.mime import extract_part, parse_message
+from cxinbox.domain.models import Address, ParsedMessage
+
+MAIL = Path(__file__).parent / "data" / "mail"
+
+
+def parsed(name: str) -> ParsedMessage:
+    return parse_message((MAIL / name).read_bytes())
+
+
+def header_only(header: bytes) -> ParsedMessage:
+    return parse_message(header + b"\r\nContent-Type: text/plain\r\n\r\nbody\r\n")
+
+
+# --------------------------------------------------------------------------- 5. byte-order mark
+
+
+def test_a_byte_order_mark_before_the_headers_is_skipped() -> None:
+    message = parsed("utf8_bom.eml")
+    assert message.subject == "Rückfrage zur Überweisung"
+    assert message.from_addr == Address("Greta Hahn", "greta.hahn@example.org")
+    assert message.message_id == "bom@example.org"
+    assert message.date == datetime(2024, 5, 14, 7, 30, tzinfo=UTC)
+    assert message.body_text == "Können Sie die Überweisung faxen?"
+    assert message.problems == []
