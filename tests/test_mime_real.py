@@ -27,6 +27,20 @@ def header_only(header: bytes) -> ParsedMessage:
     return parse_message(header + b"\r\nContent-Type: text/plain\r\n\r\nbody\r\n")
 
 
+# --------------------------------------------------------------------------- 4. folded boundary
+
+
+def test_boundary_folded_without_a_semicolon_still_splits_the_message() -> None:
+    raw = (MAIL / "folded_boundary_no_semicolon.eml").read_bytes()
+    message = parse_message(raw)
+    assert message.body_text == "The referral letter is attached."
+    assert [(a.filename, a.content_type, a.part_path) for a in message.attachments] == [
+        ("referral.pdf", "application/pdf", "2")
+    ]
+    _name, _type, data = extract_part(raw, "2")
+    assert data.startswith(b"%PDF-1.4") and len(data) == message.attachments[0].size
+
+
 # --------------------------------------------------------------------------- 5. byte-order mark
 
 

@@ -459,6 +459,7 @@ _PARAM = re.compile(
     r"""\s*([^\s=;"]*)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"?|([^;]*)))?[^;]*;?""", re.DOTALL
 )
 _QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
+_UNSEPARATED_PARAM = re.compile(r"\s*([^\s=;]+)\s+(?=[^\s=;\"]+\s*=)")
 _SECTION = re.compile(r"(.+)\*(\d{1,3})")
 
 
@@ -466,9 +467,15 @@ def _split_value(value: str, problems: _Problems, what: str) -> tuple[str, dict[
     """A structured header value: (lower-cased main value, parameters by lower-case name).
 
     RFC 2231 continuations and charsets are resolved here; RFC 2047 words inside values
-    are left for `_param_text`, which only the file name needs.
+    are left for `_param_text`, which only the file name needs. A parameter after the main
+    value without its ";" (`multipart/mixed` then a folded `boundary="b"` line) is read as
+    a parameter, as mail clients do; otherwise the whole structure of the message is lost.
     """
     main, _, rest = value.partition(";")
+    unseparated = _UNSEPARATED_PARAM.match(main)
+    if unseparated is not None:
+        rest = main[unseparated.end() :] + ";" + rest
+        main = unseparated.group(1)
     params: dict[str, str] = {}
     extended: dict[str, list[tuple[int, bool, str]]] = {}
     for name, quoted, unquoted in _param_matches(rest):
