@@ -52,3 +52,19 @@ def test_a_byte_order_mark_before_the_headers_is_skipped() -> None:
     assert message.date == datetime(2024, 5, 14, 7, 30, tzinfo=UTC)
     assert message.body_text == "Können Sie die Überweisung faxen?"
     assert message.problems == []
+
+
+# --------------------------------------------------------------------------- 6. the rest
+
+
+def test_a_named_inline_text_part_is_in_the_body_and_offered_as_a_file() -> None:
+    raw = (MAIL / "inline_named_text.eml").read_bytes()
+    message = parse_message(raw)
+    assert message.body_text == (
+        "My current medication list is below.\n\n"
+        "Metformin 500 mg twice daily\nRamipril 5 mg once daily"
+    )
+    assert [(a.filename, a.content_type, a.part_path, a.inline) for a in message.attachments] == [
+        ("medications.txt", "text/plain", "2", True)
+    ]
+    assert extract_part(raw, "2")[2].startswith(b"Metformin 500 mg")

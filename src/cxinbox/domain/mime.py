@@ -772,8 +772,15 @@ def _is_body(part: _Part) -> bool:
 
 
 def _is_attachment(part: _Part) -> bool:
-    if part.is_container or _is_body(part):
+    """Whether a part is offered as a file.
+
+    A named inline text part (a medication list, a pasted log) is shown in the body and
+    also offered as a file, so it can be saved and forwarded under its name.
+    """
+    if part.is_container:
         return False
+    if _is_body(part):
+        return bool(_raw_filename(part))
     named = bool(_raw_filename(part)) or part.disposition == "attachment"
     return named or part.content_type not in _CONTROL_TYPES
 
