@@ -27,6 +27,22 @@ def header_only(header: bytes) -> ParsedMessage:
     return parse_message(header + b"\r\nContent-Type: text/plain\r\n\r\nbody\r\n")
 
 
+# --------------------------------------------------------------------------- 3. empty alternatives
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("alternative_empty_plain.eml", "Your appointment is on Friday at 10:00."),
+        ("alternative_empty_trailing_part.eml", "Please bring your insurance card."),
+    ],
+)
+def test_an_empty_plain_alternative_does_not_hide_the_html(name: str, text: str) -> None:
+    message = parsed(name)
+    assert message.body_text == text
+    assert message.attachments == []
+
+
 # --------------------------------------------------------------------------- 4. folded boundary
 
 

@@ -804,20 +804,40 @@ def _leaves(part: _Part, parent_type: str = "") -> list[tuple[_Part, str]]:
     return found
 
 
-def _body_parts(part: _Part) -> list[_Part]:
-    """The parts whose text forms the body: plain preferred among alternatives."""
+def _body_parts(raw: bytes, part: _Part) -> list[_Part]:
+    """The parts whose text forms the body: plain preferred among alternatives.
+
+    An alternative with no text in it never wins: senders put an empty text/plain next to
+    the HTML that holds the message, or an empty part without headers after it.
+    """
     if not part.children:
         return [part] if _is_body(part) else []
     if part.content_type == "multipart/alternative":
-        options = [chosen for chosen in map(_body_parts, part.children) if chosen]
+        options = [chosen for chosen in (_body_parts(raw, c) for c in part.children) if chosen]
+        filled = [option for option in options if any(_has_text(raw, p) for p in option)]
+        options = filled or options
         for option in options:
             if all(p.content_type == "text/plain" for p in option):
                 return option
         return options[-1] if options else []
     chosen: list[_Part] = []
     for child in part.children:
-        chosen.extend(_body_parts(child))
+        chosen.extend(_body_parts(raw, child))
     return chosen
+
+
+_NOT_BLANK = re.compile(rb"[^ \t\r\n]")
+_SHORT_ENCODED = 256  # encoded bodies this short are decoded to see if they hold text
+
+
+def _has_text(raw: bytes, part: _Part) -> bool:
+    """Whether a body part holds more than white space, cheaply for long parts."""
+    if _NOT_BLANK.search(raw, part.body_start, part.end) is None:
+        return False
+    if part.transfer_encoding in _IDENTITY or part.end - part.body_start > _SHORT_ENCODED:
+        return True
+    decoded = _transfer_decode(raw[part.body_start : part.end], part.transfer_encoding)
+    return _NOT_BLANK.search(decoded) is not None
 
 
 def _attachments(raw: bytes, root: _Part, problems: _Problems) -> list[Attachment]:
@@ -874,7 +894,7 @@ def _body_text(raw: bytes, root: _Part, limits: MimeLimits, problems: _Problems)
     chars_left = limits.max_body_chars
     bytes_left = 2 * limits.max_body_chars
     texts: list[str] = []
-    for part in _body_parts(root):
+    for part in _body_parts(raw, root):
         if chars_left <= 0 or bytes_left <= 0:
             problems.add(f"body longer than {limits.max_body_chars} characters; truncated")
             break
