@@ -84,3 +84,8 @@ def test_a_named_inline_text_part_is_in_the_body_and_offered_as_a_file() -> None
         ("medications.txt", "text/plain", "2", True)
     ]
     assert extract_part(raw, "2")[2].startswith(b"Metformin 500 mg")
+
+
+def test_posix_zone_name_in_the_date_header() -> None:
+    message = parsed("posix_zone_date.eml")
+    assert message.date == datetime(2024, 5, 14, 13, 30, tzinfo=UTC)  # EDT, UTC-4

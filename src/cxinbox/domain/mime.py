@@ -23,13 +23,13 @@ import binascii
 import codecs
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import getaddresses
 from functools import lru_cache
 from types import TracebackType
 from urllib.parse import unquote_to_bytes
 
 from .htmltext import html_to_text
+from .maildate import parse_mail_date
 from .models import Address, Attachment, ParsedMessage
 from .sanitize import clean_line
 
@@ -1117,13 +1117,6 @@ def _lenient_address(tokens: list[str]) -> tuple[str, str]:
     return name, email
 
 
-def _parse_date(value: str) -> datetime:
-    parsed = parsedate_to_datetime(value[:256])
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
 def _is_auto_submitted(fields: _Fields, sender: Address | None) -> bool:
     auto = fields.get("auto-submitted")
     if auto and auto[0].split(b";", 1)[0].strip().lower() not in (b"", b"no"):
@@ -1239,7 +1232,7 @@ def _fill_date(result: ParsedMessage, value: str | None, problems: _Problems) ->
     if value is None:
         return
     try:
-        result.date = _parse_date(value)
+        result.date = parse_mail_date(value)
     except (ValueError, TypeError, OverflowError, IndexError):
         problems.add(f"unreadable Date {_quoted(value, 40)}")
 
