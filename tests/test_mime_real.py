@@ -73,6 +73,28 @@ def test_a_byte_order_mark_before_the_headers_is_skipped() -> None:
 # --------------------------------------------------------------------------- 6. the rest
 
 
+def test_an_unquoted_display_name_with_an_at_sign_is_a_name() -> None:
+    message = parsed("display_name_with_at.eml")
+    assert message.from_addr == Address("phil@example.org", "phil@example.org")
+    assert message.to == [
+        Address("desk@clinic.example", "desk@clinic.example"),
+        Address("Billing", "billing@clinic.example"),
+    ]
+
+
+def test_an_at_sign_name_followed_by_a_comment_is_still_one_address() -> None:
+    message = header_only(b"From: phil@example.org <phil@example.org> (home)")
+    assert message.from_addr == Address("phil@example.org", "phil@example.org")
+    message = header_only(b"To: <a@example.org> <b@example.org>")
+    assert [a.email for a in message.to] == ["a@example.org", "b@example.org"]
+
+
+def test_bare_addresses_without_names_are_unchanged() -> None:
+    message = header_only(b"To: a@example.org, b@example.org\r\nFrom: c@example.org")
+    assert message.to == [Address("", "a@example.org"), Address("", "b@example.org")]
+    assert message.from_addr == Address("", "c@example.org")
+
+
 def test_a_named_inline_text_part_is_in_the_body_and_offered_as_a_file() -> None:
     raw = (MAIL / "inline_named_text.eml").read_bytes()
     message = parse_message(raw)

@@ -997,14 +997,27 @@ def _addresses(value: str, problems: _Problems, what: str) -> list[Address]:
         lenient = _lenient_addresses(value)
         if _plausible_count(lenient) >= _plausible_count(pairs):
             pairs = lenient
+    elif len(pairs) > 1 and "<" in value:
+        # `phil@x <phil@x> (home)`: the "@" in the name made a second address. With one
+        # address in angle brackets per list entry, the brackets say which is the address.
+        lenient = _lenient_addresses(value)
+        if (
+            len(lenient) < len(pairs)
+            and value.count("<") == len(lenient)
+            and _plausible_count(lenient) == len(lenient)
+        ):
+            pairs = lenient
     return [Address(_decode_words(name, problems, what), email.lower()) for name, email in pairs]
 
 
 _ATOMS = r"[^\s\"(),.:;<>@\[\]\\]+"
 _ADDR_SPEC = rf"{_ATOMS}(?:\.{_ATOMS})*@{_ATOMS}(?:\.{_ATOMS})*"
+# A display name may hold an unquoted "@" (`phil@x <phil@x>`): RFC 5322 forbids it, but
+# mail clients write it and show it as a name, so it is read as one.
+_NAME_ATOMS = r"[^\s\"(),.:;<>\[\]\\]+"
 _SIMPLE_MAILBOX = re.compile(
     rf"""\s*(?:
-        (?:"(?P<quoted>[^"\\\r\n]*)"|(?P<phrase>{_ATOMS}(?:[ \t.]+{_ATOMS})*\.?))?
+        (?:"(?P<quoted>[^"\\\r\n]*)"|(?P<phrase>{_NAME_ATOMS}(?:[ \t.]+{_NAME_ATOMS})*\.?))?
         \s*<(?P<angle>{_ADDR_SPEC})>
       | (?P<bare>{_ADDR_SPEC})
     )\s*(?:,|$)""",
