@@ -27,6 +27,54 @@ def header_only(header: bytes) -> ParsedMessage:
     return parse_message(header + b"\r\nContent-Type: text/plain\r\n\r\nbody\r\n")
 
 
+# --------------------------------------------------------------------------- 1. raw 8-bit words
+
+
+def test_raw_8bit_byte_inside_an_encoded_word_is_decoded_once() -> None:
+    message = parsed("encoded_word_raw_8bit.eml")
+    assert message.subject == "Frösche im Garten und Rückruf"
+
+
+def test_raw_8bit_utf8_inside_a_utf8_word_and_in_a_file_name() -> None:
+    message = parse_message(
+        b"Subject: =?utf-8?Q?Gr\xc3\xbc\xc3\x9fe?=\r\n"
+        b'Content-Type: application/pdf; name="=?iso-8859-1?Q?Befund_M\xfcller.pdf?="\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n"
+    )
+    assert message.subject == "Grüße"
+    assert [a.filename for a in message.attachments] == ["Befund Müller.pdf"]
+
+
+# --------------------------------------------------------------------------- 2. one stray byte
+
+
+def test_one_stray_byte_in_utf8_spoils_only_itself() -> None:
+    message = parsed("utf8_stray_byte.eml")
+    assert message.subject.startswith("Перенос приёма")
+    assert message.subject.endswith(" на пятницу")
+    assert len(message.subject) == len("Перенос приёма на пятницу") + 1
+    assert message.body_text.startswith("Здравствуйте! Прошу перенести мой приём на пятницу.\n")
+    assert message.body_text.endswith("\nСпасибо, Ольга Смирнова")
+    assert "Ð" not in message.body_text and "Ð" not in message.subject
+    assert message.from_addr == Address("Ольга Смирнова", "olga@example.org")
+    assert any("not valid" in p or "8-bit" in p for p in message.problems)
+
+
+def test_text_that_is_mostly_not_utf8_is_still_read_as_windows_1252() -> None:
+    latin1 = "Grüße aus Köln, Ihre Praxis Dr. Müller – bis Dienstag".encode("cp1252")
+    message = parse_message(
+        b"Subject: " + latin1 + b"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + latin1
+    )
+    assert message.subject == "Grüße aus Köln, Ihre Praxis Dr. Müller – bis Dienstag"
+    assert message.body_text == message.subject
+
+
+def test_utf8_text_with_a_pasted_windows_1252_word_keeps_both() -> None:
+    body = "Grüße, Jürgen. ".encode() + "Café".encode("cp1252") + " – danke".encode()
+    message = parse_message(b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + body)
+    assert message.body_text == "Grüße, Jürgen. Café – danke"
+
+
 # --------------------------------------------------------------------------- 3. empty alternatives
 
 

@@ -101,7 +101,7 @@ class _Guard:
 
 def _quoted(text: str, limit: int = 60) -> str:
     """Attacker-supplied text (a charset name, a header name) made fit for a problem note."""
-    return '"' + clean_line(text, limit) + '"'
+    return '"' + clean_line(_no_stray(text), limit) + '"'
 
 
 # --------------------------------------------------------------------------- charsets
@@ -160,58 +160,128 @@ def _decode_bytes(
 ) -> str:
     """Decode `data` by its declared charset, falling back to UTF-8, then windows-1252.
 
+    A few bytes that are not UTF-8 in text that otherwise is (a stray byte, a word pasted
+    from a windows-1252 document) are read as windows-1252 one by one, so they do not turn
+    the whole text into mojibake; only text that is mostly not UTF-8 is read as
+    windows-1252 throughout (or by its declared charset, with unreadable bytes replaced).
+
     `partial` marks data cut at a size limit: a multi-byte character split by the cut is
     dropped instead of being reported as invalid.
     """
     complaint: str | None = None
+    codec: str | None = None
     if charset:
         codec = _codec_name(charset[:64])
         if codec is None:
             complaint = f"unknown charset {_quoted(charset)}"
         else:
             try:
-                return _strict_decode(data, codec, partial)
+                return _decode(data, codec, "strict", partial)
             except (UnicodeError, LookupError, ValueError):
                 complaint = f"text is not valid {_quoted(charset)}"
     try:
-        text = _strict_decode(data, "utf-8", partial)
-        used = "UTF-8"
+        text, used = _decode(data, "utf-8", "strict", partial), _UTF8
     except UnicodeError:
-        text = data.decode("cp1252", errors="replace")
-        used = "windows-1252"
-    if complaint is not None or used != "UTF-8":
-        problems.add(f"{what}: {complaint or 'undeclared 8-bit text'}; decoded as {used}")
+        text, used = _resolve_stray(_decode(data, "utf-8", "surrogateescape", partial))
+        if used == _CP1252 and codec is not None and codec not in _STRICT_ONLY:
+            text, used = _declared_or_cp1252(data, codec, charset or "", text, partial)
+    if complaint is not None or used != _UTF8:
+        problems.add(f"{what}: {complaint or _UNDECLARED[used]}; decoded as {used}")
     return text
 
 
-def _strict_decode(data: bytes, codec: str, partial: bool) -> str:
+_UTF8 = "UTF-8"
+_CP1252 = "windows-1252"
+_PER_BYTE = "UTF-8, stray bytes as windows-1252"
+_UNDECLARED = {_CP1252: "undeclared 8-bit text", _PER_BYTE: "bytes that are not valid UTF-8"}
+# Declared charsets not worth a lenient second reading: their failures mean a mislabel.
+_STRICT_ONLY = frozenset({"utf-8", "ascii"})
+# Bytes that are not UTF-8, as `surrogateescape` keeps them in a str.
+_STRAY = re.compile("[\udc80-\udcff]+")
+
+
+def _decode(data: bytes, codec: str, errors: str, partial: bool) -> str:
     if not partial:
-        return data.decode(codec)
-    return codecs.getincrementaldecoder(codec)().decode(data, final=False)
+        return data.decode(codec, errors)
+    return codecs.getincrementaldecoder(codec)(errors).decode(data, final=False)
+
+
+def _non_ascii(text: str) -> int:
+    return len(text) - len(text.encode("ascii", "ignore"))
+
+
+def _resolve_stray(text: str) -> tuple[str, str]:
+    """Text decoded with `surrogateescape` → (str without stray bytes, how it was read).
+
+    With at least as many real UTF-8 characters as stray bytes, only the stray bytes are
+    read as windows-1252; with fewer, the text was never UTF-8 and is read as windows-1252
+    whole (a Latin-1 text can hold a byte pair that happens to be valid UTF-8).
+    """
+    stray = len(text) - len(_STRAY.sub("", text))
+    if not stray:
+        return text, _UTF8
+    if _non_ascii(text) - stray >= stray:
+        return _STRAY.sub(_stray_as_cp1252, text), _PER_BYTE
+    return text.encode("utf-8", "surrogateescape").decode("cp1252", "replace"), _CP1252
+
+
+def _stray_as_cp1252(match: re.Match[str]) -> str:
+    return match.group().encode("utf-8", "surrogateescape").decode("cp1252", "replace")
+
+
+def _declared_or_cp1252(
+    data: bytes, codec: str, charset: str, fallback: str, partial: bool
+) -> tuple[str, str]:
+    """Text mostly valid in its declared charset, with its few bad bytes replaced."""
+    text = _decode(data, codec, "replace", partial)
+    bad = text.count("\ufffd")
+    if _non_ascii(text) - bad >= bad:
+        return text, f"{_quoted(charset)} with unreadable bytes replaced"
+    return fallback, _CP1252
 
 
 # --------------------------------------------------------------------------- header text
 
 
+def _header_raw(raw: bytes) -> str:
+    """A raw header value as str, bytes that are not UTF-8 kept as surrogate escapes.
+
+    Kept so that encoded words can get back the exact bytes inside them (raw 8-bit
+    text inside `=?iso-8859-1?Q?...?=` is in that charset, not in UTF-8) and the rest of
+    the value can be judged as a whole by `_resolve_stray`.
+    """
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "surrogateescape")
+
+
+def _plain_text(text: str, problems: _Problems, what: str) -> str:
+    """Header text from `_header_raw` with any stray bytes decoded (RFC 6532: UTF-8)."""
+    if text.isascii():
+        return text
+    text, used = _resolve_stray(text)
+    if used != _UTF8:
+        problems.add(f"{what}: {_UNDECLARED[used]}; decoded as {used}")
+    return text
+
+
 def _header_text(raw: bytes, problems: _Problems, what: str) -> str:
     """A raw header value as str; 8-bit bytes are UTF-8 (RFC 6532) or else windows-1252."""
-    try:
-        return raw.decode("ascii")
-    except UnicodeDecodeError:
-        return _decode_bytes(raw, None, problems, what)
+    return _plain_text(_header_raw(raw), problems, what)
 
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
 
 
 def _decode_words(text: str, problems: _Problems, what: str) -> str:
-    """Decode RFC 2047 encoded words in `text`.
+    """Decode RFC 2047 encoded words in `text` (from `_header_raw`).
 
     Adjacent words in one charset are joined before decoding, because senders split
     multi-byte characters across words; whitespace between encoded words is dropped.
     """
     if "=?" not in text:
-        return text
+        return _plain_text(text, problems, what)
     out: list[str] = []
     pending = bytearray()
     pending_charset = ""
@@ -223,12 +293,12 @@ def _decode_words(text: str, problems: _Problems, what: str) -> str:
         if not joins_previous or charset.lower() != pending_charset.lower():
             _flush_words(out, pending, pending_charset, problems, what)
         if not joins_previous:
-            out.append(gap)
+            out.append(_plain_text(gap, problems, what))
         pending += _word_bytes(match.group(2), match.group(3))
         pending_charset = charset
         last_end = match.end()
     _flush_words(out, pending, pending_charset, problems, what)
-    out.append(text[last_end:])
+    out.append(_plain_text(text[last_end:], problems, what))
     return "".join(out)
 
 
@@ -241,10 +311,17 @@ def _flush_words(
 
 
 def _word_bytes(encoding: str, payload: str) -> bytes:
-    data = payload.encode("utf-8", errors="replace")
+    data = payload.encode("utf-8", "surrogateescape")
     if encoding in "Qq":
         return binascii.a2b_qp(data, header=True)
     return _base64_decode(data)
+
+
+def _no_stray(text: str) -> str:
+    """`text` with any stray bytes as U+FFFD, for notes and other places that need no more."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 # --------------------------------------------------------------------------- transfer codings
@@ -519,9 +596,9 @@ def _join_rfc2231(sections: list[tuple[int, bool, str]], problems: _Problems, wh
         if is_encoded and position == 0 and text.count("'") >= 2:
             charset, _, text = text.split("'", 2)
         if is_encoded:
-            chunks.append(unquote_to_bytes(text))
+            chunks.append(unquote_to_bytes(text.encode("utf-8", "surrogateescape")))
         else:
-            chunks.append(text.encode("utf-8", errors="replace"))
+            chunks.append(text.encode("utf-8", "surrogateescape"))
     return _decode_bytes(b"".join(chunks), charset or None, problems, what)
 
 
@@ -582,7 +659,7 @@ def _make_part(
     params: dict[str, str] = {}
     if "content-type" in fields:
         declared, params = _split_value(
-            _header_text(fields["content-type"][0], problems, "Content-Type"),
+            _header_raw(fields["content-type"][0]),
             problems,
             "Content-Type",
         )
@@ -594,7 +671,7 @@ def _make_part(
     disposition_params: dict[str, str] = {}
     if "content-disposition" in fields:
         disposition, disposition_params = _split_value(
-            _header_text(fields["content-disposition"][0], problems, "Content-Disposition"),
+            _header_raw(fields["content-disposition"][0]),
             problems,
             "Content-Disposition",
         )
@@ -679,7 +756,7 @@ def _child_spans(
         problems.add(f"{part.describe()} is multipart without a boundary; read as text")
         return None
     spans, capped = _split_multipart(
-        raw, part.body_start, part.end, boundary.encode("utf-8", errors="replace"), limit
+        raw, part.body_start, part.end, boundary.encode("utf-8", "surrogateescape"), limit
     )
     if not spans:
         problems.add(f"{part.describe()} is multipart but its boundary never occurs; read as text")
@@ -975,7 +1052,7 @@ def _reference_ids(value: str, cap: int) -> list[str]:
 
 
 def _addresses(value: str, problems: _Problems, what: str) -> list[Address]:
-    """Addresses of one header value, with display names decoded.
+    """Addresses of one header value (from `_header_raw`), with display names decoded.
 
     `getaddresses` follows RFC 5322 closely, so a display name with unquoted specials
     ("Doe, John", "[/bold]", raw escape sequences) falls apart into fake addresses. When its
@@ -984,9 +1061,7 @@ def _addresses(value: str, problems: _Problems, what: str) -> list[Address]:
     """
     simple = _simple_addresses(value)
     if simple is not None:
-        return [
-            Address(_decode_words(name, problems, what), email.lower()) for name, email in simple
-        ]
+        return [_address(name, email, problems, what) for name, email in simple]
     try:
         pairs = getaddresses([value])
     except RecursionError:
@@ -1007,7 +1082,12 @@ def _addresses(value: str, problems: _Problems, what: str) -> list[Address]:
             and _plausible_count(lenient) == len(lenient)
         ):
             pairs = lenient
-    return [Address(_decode_words(name, problems, what), email.lower()) for name, email in pairs]
+    return [_address(name, email, problems, what) for name, email in pairs]
+
+
+def _address(name: str, email: str, problems: _Problems, what: str) -> Address:
+    """One address from `_header_raw` text: words in the name decoded, stray bytes read."""
+    return Address(_decode_words(name, problems, what), _plain_text(email, problems, what).lower())
 
 
 _ATOMS = r"[^\s\"(),.:;<>@\[\]\\]+"
@@ -1232,8 +1312,8 @@ def _fill_envelope(
         value = text("references", "References")
         result.references = _reference_ids(value, limits.max_references) if value else []
     with _Guard(problems, "Subject"):
-        value = text("subject", "Subject")
-        result.subject = _decode_words(value, problems, "Subject") if value else ""
+        values = fields.get("subject")
+        result.subject = _decode_words(_header_raw(values[0]), problems, "Subject") if values else ""
     with _Guard(problems, "Date"):
         _fill_date(result, text("date", "Date"), problems)
     for name in _ADDRESS_HEADERS:
@@ -1264,7 +1344,7 @@ def _fill_addresses(
         joined = joined[: limits.max_header_len]
         comma = joined.rfind(b",")
         joined = joined[:comma] if comma > 0 else joined
-    found = _addresses(_header_text(joined, problems, what), problems, what) if joined else []
+    found = _addresses(_header_raw(joined), problems, what) if joined else []
     if name == "from":
         result.from_addr = found[0] if found else None
     elif name == "to":
