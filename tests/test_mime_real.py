@@ -121,6 +121,16 @@ def test_a_byte_order_mark_before_the_headers_is_skipped() -> None:
 # --------------------------------------------------------------------------- 6. the rest
 
 
+def test_a_fold_inside_a_base64_encoded_word_is_ignored() -> None:
+    message = parsed("encoded_word_folded.eml")
+    assert message.subject == "Ihre Laborergebnisse für Frau Müller sind da"
+
+
+def test_spaces_inside_a_q_encoded_word_are_kept() -> None:
+    message = header_only(b"Subject: =?iso-8859-1?Q?Caf=E9 au lait?= ok")
+    assert message.subject == "Café au lait ok"
+
+
 def test_an_unquoted_display_name_with_an_at_sign_is_a_name() -> None:
     message = parsed("display_name_with_at.eml")
     assert message.from_addr == Address("phil@example.org", "phil@example.org")

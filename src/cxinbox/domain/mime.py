@@ -271,7 +271,9 @@ def _header_text(raw: bytes, problems: _Problems, what: str) -> str:
     return _plain_text(_header_raw(raw), problems, what)
 
 
-_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
+# Whitespace inside the encoded text is not allowed but is what a fold inside a long word
+# leaves after unfolding; mail clients decode such words, so this pattern accepts it.
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?]*)\?=")
 
 
 def _decode_words(text: str, problems: _Problems, what: str) -> str:
