@@ -217,7 +217,9 @@ def _resolve_stray(text: str) -> tuple[str, str]:
     read as windows-1252; with fewer, the text was never UTF-8 and is read as windows-1252
     whole (a Latin-1 text can hold a byte pair that happens to be valid UTF-8).
     """
-    stray = len(text) - len(_STRAY.sub("", text))
+    # Only stray bytes cannot be encoded, so what "ignore" drops counts them (a regex over
+    # binary junk with thousands of runs would cost ten times more).
+    stray = len(text.encode("utf-8", "surrogateescape")) - len(text.encode("utf-8", "ignore"))
     if not stray:
         return text, _UTF8
     if _non_ascii(text) - stray >= stray:
