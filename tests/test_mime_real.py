@@ -105,6 +105,15 @@ def test_boundary_folded_without_a_semicolon_still_splits_the_message() -> None:
     assert data.startswith(b"%PDF-1.4") and len(data) == message.attachments[0].size
 
 
+def test_a_disposition_parameter_without_its_semicolon_names_the_file() -> None:
+    message = parse_message(
+        b'Content-Type: application/pdf\r\nContent-Disposition: attachment\r\n filename="x-ray.pdf"'
+        b"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n"
+    )
+    assert [(a.filename, a.size) for a in message.attachments] == [("x-ray.pdf", 4)]
+    assert message.problems == []
+
+
 # --------------------------------------------------------------------------- 5. byte-order mark
 
 
