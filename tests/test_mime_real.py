@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from cxinbox.domain.mime import extract_part, parse_message
 from cxinbox.domain.models import Address, ParsedMessage
@@ -73,6 +75,37 @@ def test_utf8_text_with_a_pasted_windows_1252_word_keeps_both() -> None:
     body = "Grüße, Jürgen. ".encode() + "Café".encode("cp1252") + " – danke".encode()
     message = parse_message(b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + body)
     assert message.body_text == "Grüße, Jürgen. Café – danke"
+
+
+def _reference_decoding(data: bytes) -> str:
+    """The rule in plain words: UTF-8 with stray bytes as windows-1252 when there are at
+    least as many UTF-8 characters past ASCII as stray bytes, else windows-1252 throughout."""
+    text = data.decode("utf-8", "surrogateescape")
+    stray = sum(0xDC80 <= ord(ch) <= 0xDCFF for ch in text)
+    good = sum(ord(ch) > 0x7F for ch in text) - stray
+    if good >= stray:
+        return "".join(
+            bytes([ord(ch) - 0xDC00]).decode("cp1252", "replace")
+            if 0xDC80 <= ord(ch) <= 0xDCFF
+            else ch
+            for ch in text
+        )
+    return data.decode("cp1252", "replace")
+
+
+_TEXT_PIECES = st.one_of(
+    st.text(max_size=12).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    st.binary(max_size=6),
+    st.sampled_from([b"\xd1", b"\xe9", b"\x93", b"\xc3\xa9", b"\xe2\x80\x93", b"\xff"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TEXT_PIECES, max_size=12).map(b"".join))
+def test_body_decoding_follows_the_stated_rule(data: bytes) -> None:
+    assume(b"\r" not in data and not data.startswith(b"\n") and not data.endswith(b"\n"))
+    message = parse_message(b"Content-Type: text/plain; charset=utf-8\n\n" + data)
+    assert message.body_text == _reference_decoding(data)
 
 
 # --------------------------------------------------------------------------- 3. empty alternatives

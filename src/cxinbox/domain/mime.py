@@ -182,7 +182,10 @@ def _decode_bytes(
     try:
         text, used = _decode(data, "utf-8", "strict", partial), _UTF8
     except UnicodeError:
-        text, used = _resolve_stray(_decode(data, "utf-8", "surrogateescape", partial))
+        if _surely_not_utf8(data):
+            text, used = data.decode("cp1252", "replace"), _CP1252
+        else:
+            text, used = _resolve_stray(_decode(data, "utf-8", "surrogateescape", partial))
         if used == _CP1252 and codec is not None and codec not in _STRICT_ONLY:
             text, used = _declared_or_cp1252(data, codec, charset or "", text, partial)
     if complaint is not None or used != _UTF8:
@@ -204,6 +207,22 @@ def _decode(data: bytes, codec: str, errors: str, partial: bool) -> str:
     if not partial:
         return data.decode(codec, errors)
     return codecs.getincrementaldecoder(codec)(errors).decode(data, final=False)
+
+
+_ASCII_BYTES = bytes(range(0x80))
+_NOT_CONTINUATION = bytes(range(0x80)) + bytes(range(0xC0, 0x100))
+
+
+def _surely_not_utf8(data: bytes) -> bool:
+    """Whether `_resolve_stray` would read `data` as windows-1252 throughout, cheaply.
+
+    Each UTF-8 character past ASCII holds a continuation byte (0x80-0xBF) and at least as
+    many characters as stray bytes are needed, so with fewer than a third of the 8-bit
+    bytes being continuation bytes the text cannot be mostly UTF-8. Latin-1 prose and
+    binary junk end here without the slower per-byte decoding.
+    """
+    high = len(data.translate(None, _ASCII_BYTES))
+    return 3 * len(data.translate(None, _NOT_CONTINUATION)) < high
 
 
 def _non_ascii(text: str) -> int:
