@@ -56,6 +56,9 @@ def parse_mail_date(value: str) -> datetime:
         raise ValueError(f"not a date: {type(exc).__name__}") from None
     if parsed is None:  # some Python versions return None instead of raising
         raise ValueError("not a date")
+    if parsed.tzinfo is not None and parsed.utcoffset():
+        return parsed.astimezone(UTC)  # a numeric zone or a name the stdlib knows
+    # The stdlib reads a name it does not know as +0000 (or as no zone at all).
     offset = _named_offset(text, parsed.replace(tzinfo=None))
     if offset is not None:
         parsed = parsed.replace(tzinfo=timezone(offset))
