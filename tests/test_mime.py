@@ -473,6 +473,10 @@ SEEDS = [
         "lying_charset.eml",
         "bounce.eml",
         "html_only.eml",
+        "encoded_word_raw_8bit.eml",
+        "utf8_stray_byte.eml",
+        "folded_boundary_no_semicolon.eml",
+        "display_name_with_at.eml",
     )
 ]
 TOKENS = [
@@ -502,6 +506,10 @@ TOKENS = [
     b"\xff\xfe",
     b"=\r\n",
     b"\t",
+    b"\xd1",
+    b"\xef\xbb\xbf",
+    b"=?iso-8859-1?q?\xf6",
+    b'filename*=utf-8\'\'%E9\xe9',
 ]
 
 
@@ -524,13 +532,30 @@ def mutated_messages(draw: st.DrawFn) -> bytes:
     return bytes(raw)
 
 
+def _texts(parsed: ParsedMessage) -> list[str]:
+    addresses = [parsed.from_addr, *parsed.to, *parsed.cc, *parsed.reply_to]
+    return [
+        parsed.subject,
+        parsed.body_text,
+        parsed.message_id or "",
+        parsed.in_reply_to or "",
+        *parsed.references,
+        *(text for a in addresses if a is not None for text in (a.name, a.email)),
+        *(a.filename for a in parsed.attachments),
+        *parsed.problems,
+    ]
+
+
 def check_robust(raw: bytes) -> None:
     parsed = parse_message(raw)
     assert isinstance(parsed, ParsedMessage)
     assert isinstance(parsed.subject, str) and isinstance(parsed.body_text, str)
+    for text in _texts(parsed):
+        text.encode("utf-8")  # no stray-byte surrogates escape the parser: SQLite needs UTF-8
     for attachment in parsed.attachments:
         filename, _, data = extract_part(raw, attachment.part_path)
         assert isinstance(filename, str) and isinstance(data, bytes)
+        filename.encode("utf-8")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

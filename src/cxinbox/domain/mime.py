@@ -23,13 +23,13 @@ import binascii
 import codecs
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import getaddresses
 from functools import lru_cache
 from types import TracebackType
 from urllib.parse import unquote_to_bytes
 
 from .htmltext import html_to_text
+from .maildate import parse_mail_date
 from .models import Address, Attachment, ParsedMessage
 from .sanitize import clean_line
 
@@ -101,7 +101,7 @@ class _Guard:
 
 def _quoted(text: str, limit: int = 60) -> str:
     """Attacker-supplied text (a charset name, a header name) made fit for a problem note."""
-    return '"' + clean_line(text, limit) + '"'
+    return '"' + clean_line(_no_stray(text), limit) + '"'
 
 
 # --------------------------------------------------------------------------- charsets
@@ -160,58 +160,151 @@ def _decode_bytes(
 ) -> str:
     """Decode `data` by its declared charset, falling back to UTF-8, then windows-1252.
 
+    A few bytes that are not UTF-8 in text that otherwise is (a stray byte, a word pasted
+    from a windows-1252 document) are read as windows-1252 one by one, so they do not turn
+    the whole text into mojibake; only text that is mostly not UTF-8 is read as
+    windows-1252 throughout (or by its declared charset, with unreadable bytes replaced).
+
     `partial` marks data cut at a size limit: a multi-byte character split by the cut is
     dropped instead of being reported as invalid.
     """
     complaint: str | None = None
+    codec: str | None = None
     if charset:
         codec = _codec_name(charset[:64])
         if codec is None:
             complaint = f"unknown charset {_quoted(charset)}"
         else:
             try:
-                return _strict_decode(data, codec, partial)
+                return _decode(data, codec, "strict", partial)
             except (UnicodeError, LookupError, ValueError):
                 complaint = f"text is not valid {_quoted(charset)}"
     try:
-        text = _strict_decode(data, "utf-8", partial)
-        used = "UTF-8"
+        text, used = _decode(data, "utf-8", "strict", partial), _UTF8
     except UnicodeError:
-        text = data.decode("cp1252", errors="replace")
-        used = "windows-1252"
-    if complaint is not None or used != "UTF-8":
-        problems.add(f"{what}: {complaint or 'undeclared 8-bit text'}; decoded as {used}")
+        if _surely_not_utf8(data):
+            text, used = data.decode("cp1252", "replace"), _CP1252
+        else:
+            text, used = _resolve_stray(_decode(data, "utf-8", "surrogateescape", partial))
+        if used == _CP1252 and codec is not None and codec not in _STRICT_ONLY:
+            text, used = _declared_or_cp1252(data, codec, charset or "", text, partial)
+    if complaint is not None or used != _UTF8:
+        problems.add(f"{what}: {complaint or _UNDECLARED[used]}; decoded as {used}")
     return text
 
 
-def _strict_decode(data: bytes, codec: str, partial: bool) -> str:
+_UTF8 = "UTF-8"
+_CP1252 = "windows-1252"
+_PER_BYTE = "UTF-8, stray bytes as windows-1252"
+_UNDECLARED = {_CP1252: "undeclared 8-bit text", _PER_BYTE: "bytes that are not valid UTF-8"}
+# Declared charsets not worth a lenient second reading: their failures mean a mislabel.
+_STRICT_ONLY = frozenset({"utf-8", "ascii"})
+# Bytes that are not UTF-8, as `surrogateescape` keeps them in a str.
+_STRAY = re.compile("[\udc80-\udcff]+")
+
+
+def _decode(data: bytes, codec: str, errors: str, partial: bool) -> str:
     if not partial:
-        return data.decode(codec)
-    return codecs.getincrementaldecoder(codec)().decode(data, final=False)
+        return data.decode(codec, errors)
+    return codecs.getincrementaldecoder(codec)(errors).decode(data, final=False)
+
+
+_ASCII_BYTES = bytes(range(0x80))
+_NOT_CONTINUATION = bytes(range(0x80)) + bytes(range(0xC0, 0x100))
+
+
+def _surely_not_utf8(data: bytes) -> bool:
+    """Whether `_resolve_stray` would read `data` as windows-1252 throughout, cheaply.
+
+    Each UTF-8 character past ASCII holds a continuation byte (0x80-0xBF) and at least as
+    many characters as stray bytes are needed, so with fewer than a third of the 8-bit
+    bytes being continuation bytes the text cannot be mostly UTF-8. Latin-1 prose and
+    binary junk end here without the slower per-byte decoding.
+    """
+    high = len(data.translate(None, _ASCII_BYTES))
+    return 3 * len(data.translate(None, _NOT_CONTINUATION)) < high
+
+
+def _non_ascii(text: str) -> int:
+    return len(text) - len(text.encode("ascii", "ignore"))
+
+
+def _resolve_stray(text: str) -> tuple[str, str]:
+    """Text decoded with `surrogateescape` → (str without stray bytes, how it was read).
+
+    With at least as many real UTF-8 characters as stray bytes, only the stray bytes are
+    read as windows-1252; with fewer, the text was never UTF-8 and is read as windows-1252
+    whole (a Latin-1 text can hold a byte pair that happens to be valid UTF-8).
+    """
+    # Only stray bytes cannot be encoded, so what "ignore" drops counts them (a regex over
+    # binary junk with thousands of runs would cost ten times more).
+    stray = len(text.encode("utf-8", "surrogateescape")) - len(text.encode("utf-8", "ignore"))
+    if not stray:
+        return text, _UTF8
+    if _non_ascii(text) - stray >= stray:
+        return _STRAY.sub(_stray_as_cp1252, text), _PER_BYTE
+    return text.encode("utf-8", "surrogateescape").decode("cp1252", "replace"), _CP1252
+
+
+def _stray_as_cp1252(match: re.Match[str]) -> str:
+    return match.group().encode("utf-8", "surrogateescape").decode("cp1252", "replace")
+
+
+def _declared_or_cp1252(
+    data: bytes, codec: str, charset: str, fallback: str, partial: bool
+) -> tuple[str, str]:
+    """Text mostly valid in its declared charset, with its few bad bytes replaced."""
+    text = _decode(data, codec, "replace", partial)
+    bad = text.count("\ufffd")
+    if _non_ascii(text) - bad >= bad:
+        return text, f"{_quoted(charset)} with unreadable bytes replaced"
+    return fallback, _CP1252
 
 
 # --------------------------------------------------------------------------- header text
 
 
+def _header_raw(raw: bytes) -> str:
+    """A raw header value as str, bytes that are not UTF-8 kept as surrogate escapes.
+
+    Kept so that encoded words can get back the exact bytes inside them (raw 8-bit
+    text inside `=?iso-8859-1?Q?...?=` is in that charset, not in UTF-8) and the rest of
+    the value can be judged as a whole by `_resolve_stray`.
+    """
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "surrogateescape")
+
+
+def _plain_text(text: str, problems: _Problems, what: str) -> str:
+    """Header text from `_header_raw` with any stray bytes decoded (RFC 6532: UTF-8)."""
+    if text.isascii():
+        return text
+    text, used = _resolve_stray(text)
+    if used != _UTF8:
+        problems.add(f"{what}: {_UNDECLARED[used]}; decoded as {used}")
+    return text
+
+
 def _header_text(raw: bytes, problems: _Problems, what: str) -> str:
     """A raw header value as str; 8-bit bytes are UTF-8 (RFC 6532) or else windows-1252."""
-    try:
-        return raw.decode("ascii")
-    except UnicodeDecodeError:
-        return _decode_bytes(raw, None, problems, what)
+    return _plain_text(_header_raw(raw), problems, what)
 
 
-_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
+# Whitespace inside the encoded text is not allowed but is what a fold inside a long word
+# leaves after unfolding; mail clients decode such words, so this pattern accepts it.
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?]*)\?=")
 
 
 def _decode_words(text: str, problems: _Problems, what: str) -> str:
-    """Decode RFC 2047 encoded words in `text`.
+    """Decode RFC 2047 encoded words in `text` (from `_header_raw`).
 
     Adjacent words in one charset are joined before decoding, because senders split
     multi-byte characters across words; whitespace between encoded words is dropped.
     """
     if "=?" not in text:
-        return text
+        return _plain_text(text, problems, what)
     out: list[str] = []
     pending = bytearray()
     pending_charset = ""
@@ -223,12 +316,12 @@ def _decode_words(text: str, problems: _Problems, what: str) -> str:
         if not joins_previous or charset.lower() != pending_charset.lower():
             _flush_words(out, pending, pending_charset, problems, what)
         if not joins_previous:
-            out.append(gap)
+            out.append(_plain_text(gap, problems, what))
         pending += _word_bytes(match.group(2), match.group(3))
         pending_charset = charset
         last_end = match.end()
     _flush_words(out, pending, pending_charset, problems, what)
-    out.append(text[last_end:])
+    out.append(_plain_text(text[last_end:], problems, what))
     return "".join(out)
 
 
@@ -241,10 +334,17 @@ def _flush_words(
 
 
 def _word_bytes(encoding: str, payload: str) -> bytes:
-    data = payload.encode("utf-8", errors="replace")
+    data = payload.encode("utf-8", "surrogateescape")
     if encoding in "Qq":
         return binascii.a2b_qp(data, header=True)
     return _base64_decode(data)
+
+
+def _no_stray(text: str) -> str:
+    """`text` with any stray bytes as U+FFFD, for notes and other places that need no more."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 # --------------------------------------------------------------------------- transfer codings
@@ -343,6 +443,7 @@ def _regular_base64_chars(raw: bytes, start: int, end: int) -> int | None:
 # --------------------------------------------------------------------------- header blocks
 
 _FIELD = re.compile(rb"([!-9;-~]+)[ \t]*:[ \t]*")
+_BOM = codecs.BOM_UTF8
 _FIELD_END = re.compile(rb"\n(?![ \t])")
 _BLANK_LINE = re.compile(rb"\n\r?\n")
 _UNFOLD = re.compile(rb"\r?\n(?=[ \t])")
@@ -377,9 +478,13 @@ def _read_header_block(
 
     Like the stdlib parser, a line that is neither a field nor a continuation ends the
     header block, so a message with a broken header still shows that line in the body.
+    A UTF-8 byte-order mark before the first field (Windows tools write one when they save
+    a message as UTF-8 text) is skipped, or it would hide every header.
     """
     fields: _Fields = {}
     pos = start
+    if raw.startswith(_BOM, start, end) and _FIELD.match(raw, start + len(_BOM), end):
+        pos = start + len(_BOM)
     count = 0
     while pos < end:
         if raw[pos] == 0x0A:
@@ -454,6 +559,7 @@ _PARAM = re.compile(
     r"""\s*([^\s=;"]*)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"?|([^;]*)))?[^;]*;?""", re.DOTALL
 )
 _QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
+_UNSEPARATED_PARAM = re.compile(r"\s*([^\s=;]+)\s+(?=[^\s=;\"]+\s*=)")
 _SECTION = re.compile(r"(.+)\*(\d{1,3})")
 
 
@@ -461,9 +567,15 @@ def _split_value(value: str, problems: _Problems, what: str) -> tuple[str, dict[
     """A structured header value: (lower-cased main value, parameters by lower-case name).
 
     RFC 2231 continuations and charsets are resolved here; RFC 2047 words inside values
-    are left for `_param_text`, which only the file name needs.
+    are left for `_param_text`, which only the file name needs. A parameter after the main
+    value without its ";" (`multipart/mixed` then a folded `boundary="b"` line) is read as
+    a parameter, as mail clients do; otherwise the whole structure of the message is lost.
     """
     main, _, rest = value.partition(";")
+    unseparated = _UNSEPARATED_PARAM.match(main)
+    if unseparated is not None:
+        rest = main[unseparated.end() :] + ";" + rest
+        main = unseparated.group(1)
     params: dict[str, str] = {}
     extended: dict[str, list[tuple[int, bool, str]]] = {}
     for name, quoted, unquoted in _param_matches(rest):
@@ -507,9 +619,9 @@ def _join_rfc2231(sections: list[tuple[int, bool, str]], problems: _Problems, wh
         if is_encoded and position == 0 and text.count("'") >= 2:
             charset, _, text = text.split("'", 2)
         if is_encoded:
-            chunks.append(unquote_to_bytes(text))
+            chunks.append(unquote_to_bytes(text.encode("utf-8", "surrogateescape")))
         else:
-            chunks.append(text.encode("utf-8", errors="replace"))
+            chunks.append(text.encode("utf-8", "surrogateescape"))
     return _decode_bytes(b"".join(chunks), charset or None, problems, what)
 
 
@@ -570,7 +682,7 @@ def _make_part(
     params: dict[str, str] = {}
     if "content-type" in fields:
         declared, params = _split_value(
-            _header_text(fields["content-type"][0], problems, "Content-Type"),
+            _header_raw(fields["content-type"][0]),
             problems,
             "Content-Type",
         )
@@ -582,7 +694,7 @@ def _make_part(
     disposition_params: dict[str, str] = {}
     if "content-disposition" in fields:
         disposition, disposition_params = _split_value(
-            _header_text(fields["content-disposition"][0], problems, "Content-Disposition"),
+            _header_raw(fields["content-disposition"][0]),
             problems,
             "Content-Disposition",
         )
@@ -667,7 +779,7 @@ def _child_spans(
         problems.add(f"{part.describe()} is multipart without a boundary; read as text")
         return None
     spans, capped = _split_multipart(
-        raw, part.body_start, part.end, boundary.encode("utf-8", errors="replace"), limit
+        raw, part.body_start, part.end, boundary.encode("utf-8", "surrogateescape"), limit
     )
     if not spans:
         problems.add(f"{part.describe()} is multipart but its boundary never occurs; read as text")
@@ -760,8 +872,15 @@ def _is_body(part: _Part) -> bool:
 
 
 def _is_attachment(part: _Part) -> bool:
-    if part.is_container or _is_body(part):
+    """Whether a part is offered as a file.
+
+    A named inline text part (a medication list, a pasted log) is shown in the body and
+    also offered as a file, so it can be saved and forwarded under its name.
+    """
+    if part.is_container:
         return False
+    if _is_body(part):
+        return bool(_raw_filename(part))
     named = bool(_raw_filename(part)) or part.disposition == "attachment"
     return named or part.content_type not in _CONTROL_TYPES
 
@@ -785,20 +904,40 @@ def _leaves(part: _Part, parent_type: str = "") -> list[tuple[_Part, str]]:
     return found
 
 
-def _body_parts(part: _Part) -> list[_Part]:
-    """The parts whose text forms the body: plain preferred among alternatives."""
+def _body_parts(raw: bytes, part: _Part) -> list[_Part]:
+    """The parts whose text forms the body: plain preferred among alternatives.
+
+    An alternative with no text in it never wins: senders put an empty text/plain next to
+    the HTML that holds the message, or an empty part without headers after it.
+    """
     if not part.children:
         return [part] if _is_body(part) else []
     if part.content_type == "multipart/alternative":
-        options = [chosen for chosen in map(_body_parts, part.children) if chosen]
+        options = [chosen for chosen in (_body_parts(raw, c) for c in part.children) if chosen]
+        filled = [option for option in options if any(_has_text(raw, p) for p in option)]
+        options = filled or options
         for option in options:
             if all(p.content_type == "text/plain" for p in option):
                 return option
         return options[-1] if options else []
     chosen: list[_Part] = []
     for child in part.children:
-        chosen.extend(_body_parts(child))
+        chosen.extend(_body_parts(raw, child))
     return chosen
+
+
+_NOT_BLANK = re.compile(rb"[^ \t\r\n]")
+_SHORT_ENCODED = 256  # encoded bodies this short are decoded to see if they hold text
+
+
+def _has_text(raw: bytes, part: _Part) -> bool:
+    """Whether a body part holds more than white space, cheaply for long parts."""
+    if _NOT_BLANK.search(raw, part.body_start, part.end) is None:
+        return False
+    if part.transfer_encoding in _IDENTITY or part.end - part.body_start > _SHORT_ENCODED:
+        return True
+    decoded = _transfer_decode(raw[part.body_start : part.end], part.transfer_encoding)
+    return _NOT_BLANK.search(decoded) is not None
 
 
 def _attachments(raw: bytes, root: _Part, problems: _Problems) -> list[Attachment]:
@@ -855,7 +994,7 @@ def _body_text(raw: bytes, root: _Part, limits: MimeLimits, problems: _Problems)
     chars_left = limits.max_body_chars
     bytes_left = 2 * limits.max_body_chars
     texts: list[str] = []
-    for part in _body_parts(root):
+    for part in _body_parts(raw, root):
         if chars_left <= 0 or bytes_left <= 0:
             problems.add(f"body longer than {limits.max_body_chars} characters; truncated")
             break
@@ -936,7 +1075,7 @@ def _reference_ids(value: str, cap: int) -> list[str]:
 
 
 def _addresses(value: str, problems: _Problems, what: str) -> list[Address]:
-    """Addresses of one header value, with display names decoded.
+    """Addresses of one header value (from `_header_raw`), with display names decoded.
 
     `getaddresses` follows RFC 5322 closely, so a display name with unquoted specials
     ("Doe, John", "[/bold]", raw escape sequences) falls apart into fake addresses. When its
@@ -945,9 +1084,7 @@ def _addresses(value: str, problems: _Problems, what: str) -> list[Address]:
     """
     simple = _simple_addresses(value)
     if simple is not None:
-        return [
-            Address(_decode_words(name, problems, what), email.lower()) for name, email in simple
-        ]
+        return [_address(name, email, problems, what) for name, email in simple]
     try:
         pairs = getaddresses([value])
     except RecursionError:
@@ -958,14 +1095,32 @@ def _addresses(value: str, problems: _Problems, what: str) -> list[Address]:
         lenient = _lenient_addresses(value)
         if _plausible_count(lenient) >= _plausible_count(pairs):
             pairs = lenient
-    return [Address(_decode_words(name, problems, what), email.lower()) for name, email in pairs]
+    elif len(pairs) > 1 and "<" in value:
+        # `phil@x <phil@x> (home)`: the "@" in the name made a second address. With one
+        # address in angle brackets per list entry, the brackets say which is the address.
+        lenient = _lenient_addresses(value)
+        if (
+            len(lenient) < len(pairs)
+            and value.count("<") == len(lenient)
+            and _plausible_count(lenient) == len(lenient)
+        ):
+            pairs = lenient
+    return [_address(name, email, problems, what) for name, email in pairs]
+
+
+def _address(name: str, email: str, problems: _Problems, what: str) -> Address:
+    """One address from `_header_raw` text: words in the name decoded, stray bytes read."""
+    return Address(_decode_words(name, problems, what), _plain_text(email, problems, what).lower())
 
 
 _ATOMS = r"[^\s\"(),.:;<>@\[\]\\]+"
 _ADDR_SPEC = rf"{_ATOMS}(?:\.{_ATOMS})*@{_ATOMS}(?:\.{_ATOMS})*"
+# A display name may hold an unquoted "@" (`phil@x <phil@x>`): RFC 5322 forbids it, but
+# mail clients write it and show it as a name, so it is read as one.
+_NAME_ATOMS = r"[^\s\"(),.:;<>\[\]\\]+"
 _SIMPLE_MAILBOX = re.compile(
     rf"""\s*(?:
-        (?:"(?P<quoted>[^"\\\r\n]*)"|(?P<phrase>{_ATOMS}(?:[ \t.]+{_ATOMS})*\.?))?
+        (?:"(?P<quoted>[^"\\\r\n]*)"|(?P<phrase>{_NAME_ATOMS}(?:[ \t.]+{_NAME_ATOMS})*\.?))?
         \s*<(?P<angle>{_ADDR_SPEC})>
       | (?P<bare>{_ADDR_SPEC})
     )\s*(?:,|$)""",
@@ -1078,13 +1233,6 @@ def _lenient_address(tokens: list[str]) -> tuple[str, str]:
     return name, email
 
 
-def _parse_date(value: str) -> datetime:
-    parsed = parsedate_to_datetime(value[:256])
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
 def _is_auto_submitted(fields: _Fields, sender: Address | None) -> bool:
     auto = fields.get("auto-submitted")
     if auto and auto[0].split(b";", 1)[0].strip().lower() not in (b"", b"no"):
@@ -1187,8 +1335,8 @@ def _fill_envelope(
         value = text("references", "References")
         result.references = _reference_ids(value, limits.max_references) if value else []
     with _Guard(problems, "Subject"):
-        value = text("subject", "Subject")
-        result.subject = _decode_words(value, problems, "Subject") if value else ""
+        values = fields.get("subject")
+        result.subject = _decode_words(_header_raw(values[0]), problems, "Subject") if values else ""
     with _Guard(problems, "Date"):
         _fill_date(result, text("date", "Date"), problems)
     for name in _ADDRESS_HEADERS:
@@ -1200,7 +1348,7 @@ def _fill_date(result: ParsedMessage, value: str | None, problems: _Problems) ->
     if value is None:
         return
     try:
-        result.date = _parse_date(value)
+        result.date = parse_mail_date(value)
     except (ValueError, TypeError, OverflowError, IndexError):
         problems.add(f"unreadable Date {_quoted(value, 40)}")
 
@@ -1219,7 +1367,7 @@ def _fill_addresses(
         joined = joined[: limits.max_header_len]
         comma = joined.rfind(b",")
         joined = joined[:comma] if comma > 0 else joined
-    found = _addresses(_header_text(joined, problems, what), problems, what) if joined else []
+    found = _addresses(_header_raw(joined), problems, what) if joined else []
     if name == "from":
         result.from_addr = found[0] if found else None
     elif name == "to":
