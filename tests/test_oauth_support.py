@@ -2,8 +2,9 @@
 
 msal, google-auth and authlib's client talk to tests/support/oauthserver.py exactly as
 they would talk to Entra ID, Google and a generic provider; Dovecot's `passdb oauth2`
-checks the tokens through the server's introspection. What each library sent is
-asserted here from the server's request log, so the product code can rely on it (summary in the docstring of
+checks the tokens through the server's introspection; the SMTP sink accepts XOAUTH2 and
+OAUTHBEARER only with a live token. What each library sent is asserted here from the
+server's request log, so the product code can rely on it (summary in the docstring of
 tests/support/oauthserver.py).
 
 Observed with Dovecot 2.3.19 and `imap_capability` set to Exchange Online's list: only
@@ -19,9 +20,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import smtplib
+import ssl
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import jwt
@@ -42,7 +46,10 @@ from tests.support.oauthserver import (
     MS_SMTP_SCOPE,
     OAuthServer,
     make_app_certificate,
+    sasl_oauthbearer,
+    sasl_xoauth2,
 )
+from tests.support.smtpsink import BASIC_REFUSED, OAUTH_REFUSED, SmtpSink
 
 TENANT = "riverside-clinic.onmicrosoft.com"
 FRONTDESK = "frontdesk@riverside-clinic.example"
@@ -542,7 +549,58 @@ def test_exchange_like_capabilities_only_change_the_advertisement() -> None:
         assert b"MODSEQ" in fetched[1]
 
 
-# ------------------------------------------------------------------------ introspection
+# --------------------------------------------------------------------------------- SMTP
+
+
+def smtp_for(sink: SmtpSink) -> smtplib.SMTP_SSL:
+    context = ssl.create_default_context(cafile=str(sink.ca_file))
+    return smtplib.SMTP_SSL("127.0.0.1", sink.port, context=context, timeout=10)
+
+
+def test_smtp_sink_xoauth2_and_oauthbearer(auth: OAuthServer, tmp_path: Path) -> None:
+    app = auth.register_app(tenant=TENANT, secret="s")
+    auth.grant_mailbox(app.client_id, FRONTDESK)
+    token = confidential(auth, app.client_id, "s").acquire_token_for_client(
+        [MS_APP_SCOPE])["access_token"]
+    with SmtpSink(tmp_path, user=FRONTDESK, oauth=auth, basic_auth=False) as sink:
+        with smtp_for(sink) as smtp:
+            smtp.ehlo()
+            assert {"XOAUTH2", "OAUTHBEARER"} <= set(smtp.esmtp_features["auth"].split())
+            code, _ = smtp.auth("XOAUTH2", lambda _challenge=None: sasl_xoauth2(FRONTDESK, token))
+            assert code == 235
+            smtp.sendmail(FRONTDESK, ["patient@example.org"], b"Subject: hi\r\n\r\nhello\r\n")
+        assert sink.messages[0].login == FRONTDESK
+
+        with smtp_for(sink) as smtp:
+            smtp.ehlo()
+            code, _ = smtp.auth("OAUTHBEARER", lambda _c=None: sasl_oauthbearer(
+                FRONTDESK, token, "127.0.0.1", sink.port))
+            assert code == 235
+
+        for user, bad in ((BILLING, token), (FRONTDESK, "not-a-token")):
+            with smtp_for(sink) as smtp, pytest.raises(smtplib.SMTPAuthenticationError) as err:
+                smtp.ehlo()
+                smtp.auth("XOAUTH2", lambda _c=None, u=user, t=bad: sasl_xoauth2(u, t))
+            assert (err.value.smtp_code, err.value.smtp_error.decode()) == (
+                535, OAUTH_REFUSED[4:])
+
+        with smtp_for(sink) as smtp, pytest.raises(smtplib.SMTPAuthenticationError) as err:
+            smtp.login(FRONTDESK, sink.password)
+        assert (err.value.smtp_code, err.value.smtp_error.decode()) == (550, BASIC_REFUSED[4:])
+
+
+def test_smtp_needs_the_smtp_permission(auth: OAuthServer, tmp_path: Path) -> None:
+    """A delegated token with only IMAP.AccessAsUser.All cannot send, as in Exchange."""
+    registration = auth.register_app(tenant=TENANT)
+    result = device_sign_in(auth, public(auth, registration.client_id), FRONTDESK,
+                            scopes=[MS_IMAP_SCOPE])
+    token = str(result["access_token"])
+    assert auth.check_access(token, FRONTDESK, "imap")
+    with SmtpSink(tmp_path, user=FRONTDESK, oauth=auth) as sink, smtp_for(sink) as smtp:
+        smtp.ehlo()
+        with pytest.raises(smtplib.SMTPAuthenticationError):
+            smtp.auth("XOAUTH2", lambda _c=None: sasl_xoauth2(FRONTDESK, token))
+        assert sink.auth_failures == 1
 
 
 def test_introspection_answers_rfc7662(auth: OAuthServer) -> None:
