@@ -114,15 +114,19 @@ def device_sign_in(auth: OAuthServer, app: msal.PublicClientApplication, user: s
     """msal's device flow with a person approving the code after msal's first poll."""
     flow = app.initiate_device_flow(scopes)
     assert "user_code" in flow, flow
+    seen: list[str] = []
 
     def person() -> None:
+        """Reads the code from the server, as a test driving the CLI in a subprocess would."""
         auth.wait_for("device_polls", 1)
-        auth.approve_device_code(flow["user_code"], user)
+        seen.append(auth.wait_for_device_code())
+        auth.approve_device_code(seen[0], user)
 
     approver = threading.Thread(target=person)
     approver.start()
     result = app.acquire_token_by_device_flow(flow)
     approver.join()
+    assert seen == [flow["user_code"]]
     return dict(result)
 
 
