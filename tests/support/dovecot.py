@@ -38,11 +38,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from imapclient import IMAPClient
 from imapclient.imap_utf7 import encode as imap_utf7_encode
 
 __all__ = [
+    "EXCHANGE_ONLINE_CAPABILITY",
     "DovecotError",
     "DovecotNotInstalled",
     "DovecotServer",
@@ -66,6 +68,13 @@ _INDEX_FILE_PREFIXES = ("dovecot.index", "dovecot-uidlist")
 _LIST_INDEX_PREFIX = "dovecot.list.index"
 _DATE_HEADER = re.compile(rb"^Date:[ \t]*([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
 _STARTUP_TIMEOUT_S = 15.0
+
+# What Exchange Online advertises after login (FACTS.md, from client projects' protocol
+# logs): no CONDSTORE, QRESYNC, SPECIAL-USE, ENABLE or ESEARCH. Pass it as
+# `imap_capability=` to make Dovecot look like Exchange.
+EXCHANGE_ONLINE_CAPABILITY = (
+    "IMAP4 IMAP4rev1 SASL-IR UIDPLUS MOVE ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+"
+)
 
 
 class DovecotError(RuntimeError):
@@ -369,6 +378,8 @@ class DovecotServer:
         debug: bool = False,
         extra_config: str = "",
         keep_files: bool | None = None,
+        oauth2_introspection_url: str | None = None,
+        imap_capability: str | None = None,
     ) -> None:
         """Prepare (but do not start) a server.
 
@@ -380,6 +391,15 @@ class DovecotServer:
         `extra_config`: appended verbatim to dovecot.conf for one-off experiments.
         `keep_files`: keep the temporary directory after stop (default: env
         CXINBOX_KEEP_DOVECOT is set), for reading logs after a failure.
+        `oauth2_introspection_url`: also accept SASL XOAUTH2 and OAUTHBEARER, checking the
+        bearer token with a `passdb oauth2` that POSTs `token=...` to this RFC 7662
+        introspection URL (e.g. `OAuthServer.dovecot_introspection_url`). If the URL holds
+        `{user}`, each user gets a passdb of their own (`username_filter`) whose URL names
+        the mailbox: Dovecot 2.3 never tells the introspection endpoint which login is
+        being checked, and an app-only token is good for several mailboxes. Password
+        logins (PLAIN, LOGIN) keep working through the passwd-file passdb.
+        `imap_capability`: Dovecot's `imap_capability` setting (the CAPABILITY list after
+        login; "+X" adds to the default), e.g. EXCHANGE_ONLINE_CAPABILITY.
         """
         if not users:
             raise ValueError("at least one user is required")
@@ -396,6 +416,8 @@ class DovecotServer:
         self.debug = debug
         self._auth_failure_delay = auth_failure_delay
         self._extra_config = extra_config
+        self._oauth2_url = oauth2_introspection_url
+        self._imap_capability = imap_capability
         self._keep_files = (
             bool(os.environ.get("CXINBOX_KEEP_DOVECOT")) if keep_files is None else keep_files
         )
@@ -553,11 +575,59 @@ class DovecotServer:
             lines.append(f"{name}:{{PLAIN}}{password}:{uid}:{gid}::{home}::\n")
         passwd = self.root / "passwd"
         passwd.write_text("".join(lines))
+        self._write_oauth2_args()
         # Read by the auth process, which runs as the internal user's group when root.
         passwd.chmod(0o640)
         if os.geteuid() == 0:
             internal_user, _login_user = self._service_users()
             os.chown(passwd, 0, pwd.getpwnam(internal_user).pw_gid)
+
+    def _oauth2_args_files(self) -> list[tuple[str | None, Path]]:
+        """(username filter, args file) of each oauth2 passdb; empty without OAuth2."""
+        if self._oauth2_url is None:
+            return []
+        if "{user}" not in self._oauth2_url:
+            return [(None, self.root / "oauth2.conf.ext")]
+        return [(name, self.root / f"oauth2-{index}.conf.ext")
+                for index, name in enumerate(self._user_names)]
+
+    def _write_oauth2_args(self) -> None:
+        """One args file per oauth2 passdb (db_oauth2 shares state between equal paths).
+
+        `send_auth_headers` tells the endpoint the service (X-Dovecot-Auth-Service: imap),
+        so a token without IMAP permission is refused as Exchange refuses it.
+        """
+        for user, path in self._oauth2_args_files():
+            url = self._oauth2_url or ""
+            if user is not None:
+                url = url.replace("{user}", quote(user, safe="@"))
+            path.write_text(
+                "introspection_mode = post\n"
+                f"introspection_url = {url}\n"
+                "username_attribute = username\n"
+                "active_attribute = active\n"
+                "active_value = true\n"
+                "force_introspection = yes\n"
+                "send_auth_headers = yes\n"
+                "timeout_msecs = 10000\n"
+            )
+            path.chmod(0o644)
+
+    def _passdb_config(self) -> str:
+        """passdb blocks: the oauth2 ones (if any) for token mechanisms, then passwd-file."""
+        blocks = []
+        for user, path in self._oauth2_args_files():
+            user_filter = f"  username_filter = {user}\n" if user is not None else ""
+            blocks.append(
+                "passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+                f"{user_filter}  args = {path}\n}}\n"
+            )
+        mechanisms = "  mechanisms = plain login\n" if blocks else ""
+        blocks.append(
+            "passdb {\n  driver = passwd-file\n"
+            f"{mechanisms}  args = scheme=PLAIN username_format=%u {self.root}/passwd\n}}\n"
+        )
+        return "".join(blocks)
 
     def _make_maildir_dirs(self, path: Path, uid: int, gid: int) -> None:
         for sub in ("cur", "new", "tmp"):
@@ -580,6 +650,9 @@ class DovecotServer:
             else ""
         )
         debug = "auth_debug = yes\nmail_debug = yes\nverbose_ssl = yes\n" if self.debug else ""
+        mechanisms = "plain login xoauth2 oauthbearer" if self._oauth2_url else "plain login"
+        capability = (f"imap_capability = {self._imap_capability}\n"
+                      if self._imap_capability is not None else "")
         return f"""# cxinbox test server, generated; see tests/support/dovecot.py
 instance_name = cxinbox-test-{self.imaps_port}
 base_dir = {root}/run
@@ -600,10 +673,10 @@ ssl_cert = <{root}/tls/server.pem
 ssl_key = <{root}/tls/server.key
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 auth_failure_delay = {self._auth_failure_delay} secs
 auth_verbose = yes
-{debug}mail_location = maildir:~/Maildir
+{debug}{capability}mail_location = maildir:~/Maildir
 mailbox_idle_check_interval = 1 secs
 mail_max_userip_connections = 100
 namespace inbox {{
@@ -622,11 +695,7 @@ namespace inbox {{
     special_use = \\Junk
   }}
 }}
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/passwd
-}}
-userdb {{
+{self._passdb_config()}userdb {{
   driver = passwd-file
   args = username_format=%u {root}/passwd
 }}

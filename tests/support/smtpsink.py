@@ -8,10 +8,22 @@ client that trusts only the system store must refuse it.
 Messages accepted with 250 after DATA land in `sink.messages` (envelope and bytes).
 Scripted answers let tests provoke failures: `sink.script_rcpt.append("450 4.2.0 busy")`
 answers the next RCPT with that line; `script_data` does the same for the end of DATA.
+
+OAuth2 like Exchange Online and Gmail: `SmtpSink(..., oauth=auth_server)` also offers
+AUTH XOAUTH2 and OAUTHBEARER and accepts them only with a token `auth_server` issued
+that may send as the login named in the SASL message (checked in-process with
+`OAuthServer.check_access(token, user, "smtp")`); anything else gets Exchange's
+`535 5.7.3 Authentication unsuccessful` at once (no 334 error challenge).
+`basic_auth=False` answers every password AUTH (PLAIN, LOGIN) with
+`550 5.7.30 Basic authentication is not supported for Client Submission`, as Exchange
+does once Basic authentication is off for SMTP AUTH.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import collections
 import socket
 import ssl
 import threading
@@ -25,8 +37,9 @@ from pathlib import Path
 from typing import Any, Self, cast
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from tests.support.dovecot import make_tls_material
+from tests.support.oauthserver import OAuthServer
 
 from cxinbox.config import Config, load_config
 from cxinbox.service.inbox import InboxService
@@ -37,6 +50,8 @@ from cxinbox.store.db import Database
 
 HOST = "127.0.0.1"
 USER = "frontdesk@riverside-clinic.example"
+OAUTH_REFUSED = "535 5.7.3 Authentication unsuccessful"
+BASIC_REFUSED = "550 5.7.30 Basic authentication is not supported for Client Submission"
 
 
 @dataclass(slots=True)
@@ -47,9 +62,71 @@ class Captured:
     login: str
 
 
+@dataclass(frozen=True, slots=True)
+class OAuthLogin:
+    """Session auth data after XOAUTH2/OAUTHBEARER: who signed in, and how."""
+
+    login: bytes
+    mechanism: str
+
+
+def _parse_bearer(mechanism: str, blob: bytes) -> tuple[str, str] | None:
+    """(user, token) from an XOAUTH2 or OAUTHBEARER client response, or None if malformed."""
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    fields = text.split("\x01")
+    user = ""
+    if mechanism == "OAUTHBEARER":
+        gs2, _, _rest = fields[0].partition(",")  # "n,a=user," then key=value fields
+        for part in fields[0].split(","):
+            if part.startswith("a="):
+                user = part[2:].replace("=2C", ",").replace("=3D", "=")
+        if gs2 not in ("n", "y", "p"):
+            return None
+    token = ""
+    for item in fields[1:] if mechanism == "OAUTHBEARER" else fields:
+        key, _, value = item.partition("=")
+        if key == "user":
+            user = value
+        elif key == "auth" and value.lower().startswith("bearer "):
+            token = value[7:]
+    return (user, token) if user and token else None
+
+
 @dataclass(slots=True)
 class _Handler:
     sink: SmtpSink
+
+    async def _bearer(self, server: SMTP, args: list[str], mechanism: str) -> AuthResult:
+        if len(args) > 1:
+            try:
+                blob = base64.b64decode(args[1], validate=True)
+            except (binascii.Error, ValueError):
+                await server.push("501 5.5.2 Can't decode base64")
+                return AuthResult(success=False, handled=True)
+        else:
+            answer = await server.challenge_auth("")
+            if not isinstance(answer, bytes):
+                return AuthResult(success=False, handled=True)
+            blob = answer
+        parsed = _parse_bearer(mechanism, blob)
+        oauth = self.sink.oauth
+        ok = (parsed is not None and oauth is not None
+              and oauth.check_access(parsed[1], parsed[0], "smtp"))
+        if not ok or parsed is None:
+            with self.sink.lock:
+                self.sink.auth_failures += 1
+            return AuthResult(success=False, handled=False, message=OAUTH_REFUSED)
+        return AuthResult(success=True, handled=False,
+                          auth_data=OAuthLogin(parsed[0].encode("utf-8"), mechanism))
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        return await self._bearer(server, args, "XOAUTH2")
+
+    async def auth_OAUTHBEARER(self, server: SMTP, args: list[str]) -> AuthResult:
+        return await self._bearer(server, args, "OAUTHBEARER")
 
     async def handle_RCPT(self, server: Any, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
@@ -65,13 +142,35 @@ class _Handler:
                 return self.sink.script_data.pop(0)
             content = envelope.original_content or b""
             login = session.auth_data.login.decode() if isinstance(
-                session.auth_data, LoginPassword) else ""
+                session.auth_data, (LoginPassword, OAuthLogin)) else ""
             self.sink.messages.append(Captured(str(envelope.mail_from), list(envelope.rcpt_tos),
                                                bytes(content), login))
             hook = self.sink.after_accept
         if hook is not None:
             hook()
         return "250 2.0.0 Ok: queued"
+
+
+class _SMTP(SMTP):
+    """aiosmtpd's SMTP with room for bearer tokens in AUTH.
+
+    RFC 4954 lets an AUTH command line be 12,288 octets; an Entra access token (a JWT of
+    ~1.5 kB, base64-encoded again inside XOAUTH2) does not fit aiosmtpd's 512-octet command
+    limit or its 1,001-octet read buffer. DATA lines keep RFC 5321's 1,000 + CRLF.
+    """
+
+    line_length_limit = 12288 + 2
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line_length_limit = SMTP.line_length_limit
+        self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit)
+        self.command_size_limits["AUTH"] = 12288
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        return _SMTP(self.handler, **self.SMTP_kwargs)
 
 
 def _free_port() -> int:
@@ -84,14 +183,19 @@ class SmtpSink:
     """Start with `with SmtpSink(tmp_path) as sink:`; `sink.port`, `sink.ca_file`."""
 
     def __init__(self, directory: Path, *, tls: str = "implicit", password: str = "s3cret-pw",
-                 user: str = USER, tls_dir: Path | None = None) -> None:
+                 user: str = USER, tls_dir: Path | None = None,
+                 oauth: OAuthServer | None = None, basic_auth: bool = True) -> None:
         """`tls_dir`: reuse existing ca.pem/server.pem/server.key (e.g. the Dovecot
-        fixture's, so one account's ca_file trusts both its IMAP and SMTP server)."""
+        fixture's, so one account's ca_file trusts both its IMAP and SMTP server).
+        `oauth`: offer XOAUTH2/OAUTHBEARER checked against that authorization server.
+        `basic_auth=False`: refuse password AUTH as Exchange does (550 5.7.30)."""
         if tls not in ("implicit", "starttls"):
             raise ValueError("tls must be implicit or starttls")
         self.tls = tls
         self.user = user
         self.password = password
+        self.oauth = oauth
+        self.basic_auth = basic_auth
         if tls_dir is None:
             self.dir = directory / f"smtp-tls-{tls}"
             make_tls_material(self.dir)
@@ -114,6 +218,10 @@ class SmtpSink:
 
     def _authenticate(self, server: Any, session: Session, envelope: Envelope, mechanism: str,
                       auth_data: Any) -> AuthResult:
+        if not self.basic_auth:
+            with self.lock:
+                self.auth_failures += 1
+            return AuthResult(success=False, handled=False, message=BASIC_REFUSED)
         ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.user
               and auth_data.password.decode() == self.password)
         if not ok:
@@ -129,6 +237,8 @@ class SmtpSink:
                 "hostname": HOST, "port": self.port, "authenticator": self._authenticate,
                 "ready_timeout": 10.0,
             }
+            if self.oauth is None:
+                kwargs["auth_exclude_mechanism"] = ["XOAUTH2", "OAUTHBEARER"]
             if self.tls == "implicit":
                 # aiosmtpd only counts STARTTLS as TLS for AUTH; here every byte is TLS.
                 kwargs["ssl_context"] = ctx
@@ -137,7 +247,7 @@ class SmtpSink:
                 kwargs["tls_context"] = ctx
                 kwargs["require_starttls"] = True
                 kwargs["auth_require_tls"] = True
-            controller = Controller(_Handler(self), **kwargs)
+            controller = _Controller(_Handler(self), **kwargs)
             try:
                 controller.start()
             except (OSError, RuntimeError) as exc:  # port taken between probe and bind
