@@ -120,7 +120,10 @@ def uid_set(uids: Iterable[int]) -> bytes:
 
 
 def _flags_str(flags: Sequence[bytes | str]) -> str:
-    return " ".join(to_unicode(f) for f in flags)
+    """Flags as stored. \\Recent is left out: it belongs to one session (the next one sees
+    it gone), so keeping it would make a flag-diff server look changed on every login."""
+    return " ".join(text for text in (to_unicode(f) for f in flags)
+                    if text.lower() != "\\recent")
 
 
 def _epoch(value: object) -> int | None:

@@ -150,7 +150,12 @@ def _network_problem(exc: BaseException) -> str:
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
         return "the sign-in service's TLS certificate is not trusted (set ca_file)"
     if "Expecting value" in text or "JSONDecodeError" in type(exc).__name__:
-        return "the sign-in service answered something that is not JSON (check authority)"
+        return "the sign-in service answered something that is not JSON (check oauth2.authority)"
+    if "authority configuration" in text:
+        return ("the sign-in service did not answer with its configuration (HTTP error or not"
+                " JSON; check oauth2.authority and oauth2.tenant)")
+    if "HTTP Error" in text:
+        return f"the sign-in service failed ({text}); will retry"
     return f"cannot reach the sign-in service ({text})"
 
 

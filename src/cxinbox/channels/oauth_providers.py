@@ -47,6 +47,29 @@ class Provider:
     def verify(self) -> str | bool:
         return str(self.cfg.ca_file) if self.cfg.ca_file else True
 
+    def session(self) -> Any:
+        """The HTTP session msal and google-auth use: our CA and timeout, always.
+
+        requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE replace a session's own CA bundle
+        (so a configured ca_file would be ignored) and applies no timeout when a session is
+        handed to msal. Environment proxies are still honoured, read once here."""
+        import urllib.request
+
+        import requests
+
+        timeout = self.cfg.timeout_s
+
+        class _Session(requests.Session):
+            def request(self, *args: Any, **kwargs: Any) -> Any:
+                kwargs.setdefault("timeout", timeout)
+                return super().request(*args, **kwargs)
+
+        session = _Session()
+        session.trust_env = False
+        session.proxies.update(urllib.request.getproxies())
+        session.verify = self.verify()
+        return session
+
     def refresh(self, stored: str) -> Grant:
         raise NotImplementedError
 
@@ -75,8 +98,7 @@ class MicrosoftProvider(Provider):
         return f"{self.cfg.authority or MICROSOFT_AUTHORITY}/{self.cfg.tenant}"
 
     def _common(self) -> dict[str, Any]:
-        return {"authority": self._authority(), "verify": self.verify(),
-                "timeout": self.cfg.timeout_s,
+        return {"authority": self._authority(), "http_client": self.session(),
                 # Without this msal asks login.microsoftonline.com whether a non-Microsoft
                 # authority is trusted; the tenant's own discovery document is enough.
                 "instance_discovery": False if self.cfg.authority else None}
@@ -218,17 +240,10 @@ class GoogleProvider(Provider):
     """Google Workspace: a service account impersonating the mailbox (domain-wide
     delegation), or a person's sign-in refreshed by google-auth's user credentials."""
 
-    def _session(self) -> Any:
-        import requests
-
-        session = requests.Session()
-        session.verify = self.verify()
-        return session
-
     def _request(self) -> Any:
         from google.auth.transport.requests import Request
 
-        return Request(self._session())
+        return Request(self.session())
 
     def refresh(self, stored: str) -> Grant:
         from google.auth import exceptions

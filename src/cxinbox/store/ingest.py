@@ -433,7 +433,7 @@ def apply_flags(conn: sqlite3.Connection, folder_id: int,
             " JOIN messages m ON m.id = l.message_pk WHERE l.folder_id = ? AND l.uid = ?",
             (folder_id, uid),
         ).fetchone()
-        if row is None or row[1] == flags:
+        if row is None or _flag_set(row[1]) == _flag_set(flags):
             # Unchanged on the server (a flag-diff server lists every message): a message
             # read here and not yet written back must stay read.
             continue
@@ -454,7 +454,12 @@ def changed_flags(conn: sqlite3.Connection, folder_id: int,
     without CONDSTORE (Exchange Online) that is the whole diff, in one read."""
     stored = dict(conn.execute("SELECT uid, flags FROM locations WHERE folder_id = ?",
                                (folder_id,)).fetchall())
-    return [c for c in listed if c[0] in stored and stored[c[0]] != c[1]]
+    return [c for c in listed if c[0] in stored and _flag_set(stored[c[0]]) != _flag_set(c[1])]
+
+
+def _flag_set(flags: str) -> frozenset[str]:
+    """Flags compared as a set, \\Recent aside (older rows stored it)."""
+    return frozenset(f for f in flags.split() if f.lower() != "\\recent")
 
 
 def seen_to_push(conn: sqlite3.Connection, folder_id: int, limit: int = 1000) -> list[int]:
