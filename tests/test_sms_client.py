@@ -188,3 +188,31 @@ def test_next_page_uri_leaving_the_account_is_not_followed(provider: SmsProvider
             list(client._pages(f"/2010-04-01/Accounts/{provider.account_sid}/Messages.json",
                                {"PageSize": "1"}))
     assert "next_page_uri" in str(info.value)
+
+
+def test_429_without_retry_after_backs_off_exponentially_with_jitter(
+        provider: SmsProvider) -> None:
+    """Issue 10 point 13: Twilio documents no Retry-After; a bare 429 was retried after 1 s,
+    about ten times the normal request rate while rate-limited."""
+    sid = provider.inject_inbound(PATIENT, CLINIC, "hi")
+    provider.fail_next(3, "429", retry_after=None)
+    with make_client(provider, retries=3) as client:
+        assert client.fetch(sid).sid == sid
+        sleeps = client.sleeps  # type: ignore[attr-defined]
+    assert len(sleeps) == 3
+    assert sleeps[0] >= 2.0  # never the old fixed 1 s
+    assert sleeps[1] > sleeps[0] and sleeps[2] > sleeps[1]  # exponential
+    assert len(set(sleeps)) == 3
+    # Jitter: two clients rate-limited together do not come back in step.
+    provider.fail_next(1, "429", retry_after=None)
+    with make_client(provider) as one:
+        one.fetch(sid)
+    provider.fail_next(1, "429", retry_after=None)
+    with make_client(provider) as two:
+        two.fetch(sid)
+    assert one.sleeps != two.sleeps  # type: ignore[attr-defined]
+    # Beyond the client's own retries the poller waits longer still, also with jitter.
+    provider.fail_next(10, "429", retry_after=None)
+    with make_client(provider, retries=0) as client, pytest.raises(SmsRateLimited) as rate:
+        client.fetch(sid)
+    assert rate.value.retry_after is None

@@ -2,7 +2,10 @@
 
 Why it looks the way it does:
 - Reads (list, fetch, media) are idempotent, so a 429 (honouring Retry-After), a 5xx or a
-  dropped connection is retried here a few times before the caller sees an error. A send is
+  dropped connection is retried here a few times before the caller sees an error. Twilio
+  documents no Retry-After on its 429, so a bare 429 waits an exponentially growing time
+  with random jitter (`rate_limit_backoff`): retrying after a fixed second would hammer a
+  provider that just asked us to slow down, and jitter keeps several clients out of step. A send is
   never retried here: whether the provider created the message is the outbox's question,
   answered with `find_sent`, and `SmsServerError.maybe_sent` says when it has to ask.
 - The list filter uses the documented day granularity ("DateSent>" = on or after midnight
@@ -23,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import mimetypes
+import random
 import ssl
 import time
 from collections.abc import Callable, Collection, Iterator
@@ -47,6 +51,7 @@ MAX_PAGE_SIZE: Final = 1000  # the documented maximum PageSize
 FINAL_STATUSES: Final = frozenset({"delivered", "undelivered", "failed", "received",
                                    "canceled", "read"})
 _MAX_RETRY_AFTER_S: Final = 30.0  # longer waits are the poller's business, not a request's
+RATE_LIMIT_BASE_S: Final = 4.0  # first wait after a 429 without Retry-After (2-4 s with jitter)
 _MAX_PAGES: Final = 100_000
 MAX_MEDIA_BYTES: Final = 10 * 1024 * 1024  # MMS carry at most ~5 MB; anything far bigger is wrong
 _MAX_REDIRECTS: Final = 5
@@ -62,11 +67,20 @@ class SmsAuthError(SmsError):
 
 
 class SmsRateLimited(SmsError):
-    """429: the provider asks us to wait `retry_after` seconds."""
+    """429: the provider asks us to wait `retry_after` seconds; None when it did not say
+    (Twilio's documented 429 has no Retry-After): back off with `rate_limit_backoff`."""
 
-    def __init__(self, message: str, retry_after: float) -> None:
+    def __init__(self, message: str, retry_after: float | None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+def rate_limit_backoff(attempt: int, *, base: float = RATE_LIMIT_BASE_S, cap: float = 900.0,
+                       rng: random.Random | None = None) -> float:
+    """Seconds to wait after the `attempt`-th (0-based) consecutive 429 that named no wait:
+    base * 2**attempt, capped, times a random factor in [0.5, 1] ("equal jitter")."""
+    ceiling = min(cap, base * 2 ** max(0, min(attempt, 30)))
+    return ceiling * (0.5 + 0.5 * (rng or random).random())
 
 
 class SmsServerError(SmsError):
@@ -202,13 +216,15 @@ class SmsClient:
 
     def __init__(self, config: SmsConfig, token: str, *, timeout_s: float = 15.0,
                  retries: int = 3, page_size: int = MAX_PAGE_SIZE,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 rng: random.Random | None = None) -> None:
         if not config.base_url:
             raise SmsError("sms: no base_url configured")
         self.config = config
         self.retries = retries
         self.page_size = max(1, min(page_size, MAX_PAGE_SIZE))
         self._sleep = sleep
+        self._rng = rng or random.Random()
         self._root = f"/{API_VERSION}/Accounts/{config.account_sid}"
         self._http = httpx.Client(
             base_url=config.base_url, auth=httpx.BasicAuth(config.account_sid, token),
@@ -262,16 +278,20 @@ class SmsClient:
         raise SmsRejected(message, code, status)
 
     def _retrying(self, what: str, once: Callable[[], T]) -> T:
-        """Run one idempotent read, retrying 429 (as long as Retry-After says, up to a cap),
-        5xx and network errors a few times with a short exponential back-off."""
+        """Run one idempotent read, retrying 429 (as long as Retry-After says, up to a cap;
+        exponentially with jitter when it says nothing), 5xx and network errors a few times
+        with a short exponential back-off."""
         attempt = 0
+        limited = 0
         while True:
             try:
                 return once()
             except SmsRateLimited as exc:
-                if attempt >= self.retries or exc.retry_after > _MAX_RETRY_AFTER_S:
+                wait = exc.retry_after if exc.retry_after is not None else rate_limit_backoff(
+                    limited, cap=_MAX_RETRY_AFTER_S, rng=self._rng)
+                if attempt >= self.retries or wait > _MAX_RETRY_AFTER_S:
                     raise
-                wait = exc.retry_after
+                limited += 1
             except SmsServerError:
                 if attempt >= self.retries:
                     raise
@@ -476,8 +496,11 @@ def _check_sid(sid: str) -> None:
         raise SmsRejected("sms: not a message id", None, 0)
 
 
-def _retry_after(response: httpx.Response) -> float:
-    value = response.headers.get("Retry-After", "")
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds the provider asked us to wait, or None when it did not say (or said nonsense)."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
     try:
         return max(0.0, float(value))
     except ValueError:
@@ -485,7 +508,7 @@ def _retry_after(response: httpx.Response) -> float:
     when = _date(value)
     if when is not None:
         return max(0.0, (when - datetime.now(UTC)).total_seconds())
-    return 1.0
+    return None
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

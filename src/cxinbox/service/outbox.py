@@ -365,8 +365,8 @@ class OutboxWorker:
         except SmsRejected as exc:
             self._fail(row, str(exc))
             return 0
-        except SmsRateLimited as exc:
-            self._retry_later(row, str(exc), now_ms, at_least_s=exc.retry_after)
+        except SmsRateLimited as exc:  # no Retry-After: the outbox's own backoff applies
+            self._retry_later(row, str(exc), now_ms, at_least_s=exc.retry_after or 0.0)
             return 0
         except SmsServerError as exc:
             if exc.maybe_sent:

@@ -35,6 +35,7 @@ from cxinbox.channels.sms import (
     SmsError,
     SmsNotFound,
     SmsRateLimited,
+    rate_limit_backoff,
 )
 from cxinbox.config import Config, SmsConfig
 from cxinbox.domain.sms import Keyword, parse_keyword
@@ -278,17 +279,20 @@ class SmsPoller:
             ) -> None:
         """Poll every `poll_seconds` until `stop` is set; never raises for provider trouble.
 
-        429 waits what Retry-After says; 5xx and network errors back off exponentially;
+        429 waits what Retry-After says, or (Twilio documents none) twice as long as
+        the poll interval and doubling on each 429 in a row, with jitter; 5xx and network
+        errors back off exponentially;
         a 401 or a missing token logs one clear line and retries every AUTH_RETRY_S with a
         freshly resolved token.
         """
         failures = 0
+        limited = 0
         try:
             while not stop.is_set():
                 delay = float(self.sms.poll_seconds)
                 try:
                     outcome = self.poll_once()
-                    failures = 0
+                    failures = limited = 0
                     if self.last_error:
                         log.info("sms: polling works again")
                     self.last_error = None
@@ -299,8 +303,15 @@ class SmsPoller:
                     delay = max(AUTH_RETRY_S, delay)
                     self._failed(f"{exc}; SMS polling paused, next try in {delay:.0f}s", error=True)
                 except SmsRateLimited as exc:
-                    delay = min(max(exc.retry_after, 1.0), MAX_RETRY_AFTER_S)
-                    self._failed(f"{exc}; waiting {delay:.0f}s as the provider asks")
+                    if exc.retry_after is not None:
+                        delay = min(max(exc.retry_after, 1.0), MAX_RETRY_AFTER_S)
+                        said = "as the provider asks"
+                    else:
+                        delay = rate_limit_backoff(limited, base=2.0 * delay,
+                                                   cap=MAX_RETRY_AFTER_S)
+                        said = "backing off"
+                    limited += 1
+                    self._failed(f"{exc}; waiting {delay:.0f}s {said}")
                 except (SmsError, StoreError, sqlite3.OperationalError) as exc:
                     failures += 1
                     delay = min(delay * 2 ** min(failures, 10), MAX_BACKOFF_S)
