@@ -367,3 +367,39 @@ def test_hostile_bodies_are_stored_raw_and_shown_clean(env: Env) -> None:
         assert bad not in shown and bad not in summary.subject and bad not in summary.from_addr
     assert "[b]bold[/b]" in shown  # brackets are text, never markup
     assert "hi" in shown and "link" in shown
+
+
+def test_a_lone_surrogate_in_a_body_neither_stops_polling_nor_is_lost(tmp_path: Path) -> None:
+    """Issue 10 point 8: "\\ud83d" alone is legal JSON; it crashed the poll worker for good."""
+    with SmsProvider(numbers=[CLINIC]) as p:
+        config = load_config(write_sms_config(tmp_path, p, [CLINIC], poll_seconds=1))
+        db = Database(config.db_path)
+        poller = SmsPoller(db, config)
+        p.inject_inbound(ANN, CLINIC, "chest pain \ud83d since noon", at=ago(minutes=2))
+        polls: list[object] = []
+        stop = threading.Event()
+        worker = threading.Thread(target=poller.run, args=(stop,),
+                                  kwargs={"on_result": polls.append}, daemon=True)
+        worker.start()
+        try:
+            for _ in range(500):
+                if polls or not worker.is_alive():
+                    break
+                stop.wait(0.02)
+            assert worker.is_alive() and polls, "the poll worker died on the body"
+            p.inject_inbound(BOB, CLINIC, "a later text")
+            for _ in range(500):
+                if db.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 2:
+                    break
+                stop.wait(0.02)
+        finally:
+            stop.set()
+            worker.join(10)
+        bodies = dict(db.conn.execute("SELECT from_addr, body_text FROM messages"))
+        assert bodies == {ANN: "chest pain \ufffd since noon", BOB: "a later text"}
+        raw = db.conn.execute("SELECT r.data FROM raw_messages r JOIN messages m"
+                              " ON m.raw_id = r.id WHERE m.from_addr = ?", (ANN,)).fetchone()[0]
+        assert b"\\ud83d" in raw  # the provider's record kept as it came
+        assert json.loads(raw)["message"]["body"] == "chest pain \ud83d since noon"
+        assert poller.last_error is None
+        db.close()

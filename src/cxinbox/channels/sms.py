@@ -27,6 +27,7 @@ import json
 import logging
 import mimetypes
 import random
+import re
 import ssl
 import time
 from collections.abc import Callable, Collection, Iterator
@@ -170,8 +171,22 @@ def _int(value: Any, default: int = 0) -> int:
         return default
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    """A text field; a lone UTF-16 surrogate ("\\ud83d" alone is legal JSON) becomes U+FFFD,
+    since such a string cannot be encoded for the database, a log or a terminal."""
+    if not isinstance(value, str):
+        return ""
+    return _LONE_SURROGATE.sub("\ufffd", value)
+
+
+def raw_json(obj: Any) -> bytes:
+    """`obj` as UTF-8 JSON, exactly: a lone surrogate stays the escape it arrived as
+    (plain `json.dumps(ensure_ascii=False).encode()` raises on it)."""
+    text = json.dumps(obj, ensure_ascii=False, sort_keys=True)
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
 
 
 def parse_message(obj: dict[str, Any]) -> ProviderMessage:
@@ -189,7 +204,7 @@ def parse_message(obj: dict[str, Any]) -> ProviderMessage:
         error_code=_int(code) if code not in (None, "") else None,
         error_message=_str(obj.get("error_message")),
         media_uri=_str(media.get("media")) if isinstance(media, dict) else "",
-        raw=json.dumps(obj, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+        raw=raw_json(obj),
     )
 
 

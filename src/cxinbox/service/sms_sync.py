@@ -36,6 +36,7 @@ from cxinbox.channels.sms import (
     SmsNotFound,
     SmsRateLimited,
     rate_limit_backoff,
+    raw_json,
 )
 from cxinbox.config import Config, SmsConfig
 from cxinbox.domain.sms import Keyword, parse_keyword
@@ -77,10 +78,9 @@ def _epoch(dt: datetime | None, default: int) -> int:
 def _record(msg: ProviderMessage, clinic: str, media: Sequence[ProviderMedia],
             now: int) -> sms_store.SmsRecord:
     patient = msg.from_ if msg.inbound else msg.to
-    raw = json.dumps({"message": json.loads(msg.raw),
-                      "media": [{"sid": m.sid, "content_type": m.content_type, "uri": m.uri}
-                                for m in media]},
-                     ensure_ascii=False, sort_keys=True).encode("utf-8")
+    raw = raw_json({"message": json.loads(msg.raw),
+                    "media": [{"sid": m.sid, "content_type": m.content_type, "uri": m.uri}
+                              for m in media]})
     return sms_store.SmsRecord(
         provider_id=msg.sid, clinic_number=clinic, patient_number=patient,
         direction="in" if msg.inbound else "out", body=msg.body, at=_epoch(msg.at, now),
