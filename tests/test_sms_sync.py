@@ -403,3 +403,44 @@ def test_a_lone_surrogate_in_a_body_neither_stops_polling_nor_is_lost(tmp_path: 
         assert json.loads(raw)["message"]["body"] == "chest pain \ud83d since noon"
         assert poller.last_error is None
         db.close()
+
+
+def test_an_mms_first_listed_as_receiving_gets_its_pictures(env: Env) -> None:
+    """Issue 10 point 12: an inbound MMS listed while "receiving" was never read again."""
+    sid = env.provider.inject_inbound(ANN, CLINIC, "my insurance card",
+                                      media=["image/jpeg", "image/png"], receiving=True)
+    env.poller.poll_once()
+    conv = env.conversation_of(ANN)
+    (first,) = env.inbox().get_conversation(conv, record_view=False).messages
+    assert first.attachments == ()
+    env.provider.finish_receiving(sid)
+    later = env.poller.poll_once(now=datetime.now(UTC) + timedelta(hours=2))  # past the overlap
+    detail = env.inbox().get_conversation(conv, record_view=False)
+    (msg,) = detail.messages
+    assert [a.content_type for a in msg.attachments] == ["image/jpeg", "image/png"]
+    assert [a.part_path for a in msg.attachments] == env.provider.media_sids(sid)
+    assert detail.summary.has_attachment and later.status_updates == 1
+    with env.db.read() as conn:
+        assert sms_store.known_sids(conn, [sid])[sid].status == "received"
+    assert env.messages() == 1
+
+
+def test_partially_delivered_is_final_and_not_fetched_again(env: Env) -> None:
+    """Issue 10 point 12: partially_delivered was refetched on every poll for three days."""
+    with SmsClient(env.config.sms, env.provider.token) as client:
+        sent = client.send(CLINIC, ANN, "Your lab results and a map")
+    with env.db.write() as conn:
+        sms_store.store_sms(conn, sms_store.SmsRecord(
+            provider_id=sent.sid, clinic_number=CLINIC, patient_number=ANN, direction="out",
+            body="Your lab results and a map", at=int(datetime.now(UTC).timestamp()),
+            status=sent.status))
+    env.provider.set_status(sent.sid, "partially_delivered")
+    assert env.poller.poll_once().status_updates == 1
+    env.provider.requests.clear()
+    for hours in (1, 5, 30):
+        env.poller.poll_once(now=datetime.now(UTC) + timedelta(hours=hours))
+    fetches = [path for method, path, _ in env.provider.requests if sent.sid in path]
+    assert fetches == []
+    with env.db.read() as conn:
+        assert sms_store.known_sids(conn, [sent.sid])[sent.sid].status == "partially_delivered"
+        assert sms_store.open_outbound(conn, [CLINIC], 0) == []

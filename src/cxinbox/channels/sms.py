@@ -50,7 +50,9 @@ T = TypeVar("T")
 API_VERSION: Final = "2010-04-01"
 MAX_PAGE_SIZE: Final = 1000  # the documented maximum PageSize
 FINAL_STATUSES: Final = frozenset({"delivered", "undelivered", "failed", "received",
-                                   "canceled", "read"})
+                                   "canceled", "read", "partially_delivered"})
+"""Statuses after which a message never changes again (partially_delivered: some parts of
+a long or multi-media text reached the handset; the provider reports nothing more)."""
 _MAX_RETRY_AFTER_S: Final = 30.0  # longer waits are the poller's business, not a request's
 RATE_LIMIT_BASE_S: Final = 4.0  # first wait after a 429 without Retry-After (2-4 s with jitter)
 _MAX_PAGES: Final = 100_000
@@ -81,7 +83,8 @@ def rate_limit_backoff(attempt: int, *, base: float = RATE_LIMIT_BASE_S, cap: fl
     """Seconds to wait after the `attempt`-th (0-based) consecutive 429 that named no wait:
     base * 2**attempt, capped, times a random factor in [0.5, 1] ("equal jitter")."""
     ceiling = min(cap, base * 2 ** max(0, min(attempt, 30)))
-    return ceiling * (0.5 + 0.5 * (rng or random).random())
+    draw: float = (rng or random.Random()).random()
+    return float(ceiling * (0.5 + 0.5 * draw))
 
 
 class SmsServerError(SmsError):

@@ -11,6 +11,9 @@ Rules this file keeps:
 - outbound texts already known update their delivery status from the listing; those still
   not final (queued ones have no sent date and never match a date filter) are fetched one
   by one for a few days;
+- a patient's MMS listed while the provider is still "receiving" it has no media yet: it is
+  stored at once (the text matters) and read again, from the listing or fetched by sid,
+  until it is "received", when its media are listed and attached;
 - STOP / START / HELP are recorded; STOP blocks texting the number (`store.sms.is_opted_out`)
   and says so in the conversation. We never auto-reply: the provider does that.
 """
@@ -88,6 +91,11 @@ def _record(msg: ProviderMessage, clinic: str, media: Sequence[ProviderMedia],
         media_ids=tuple(m.sid for m in media), raw=raw, status=msg.status,
         error_code=msg.error_code, error_message=msg.error_message,
         num_segments=msg.num_segments)
+
+
+def _arrived(stored_status: str, msg: ProviderMessage) -> bool:
+    """A patient's MMS stored while "receiving" is now listed as arrived."""
+    return msg.inbound and stored_status == "receiving" and msg.status not in ("", "receiving")
 
 
 def _status_moves(old: str, new: str) -> bool:
@@ -172,7 +180,7 @@ class SmsPoller:
         with self.db.read() as conn:
             known = sms_store.known_sids(conn, list(unique))
         media = {sid: client.media(sid) for sid, m in unique.items()
-                 if sid not in known and m.num_media > 0}
+                 if (sid not in known or _arrived(known[sid].status, m)) and m.num_media > 0}
         received: set[int] = set()
         status_convs: set[int] = set()
         new_count = status_count = 0
@@ -183,7 +191,12 @@ class SmsPoller:
                 have = known.get(m.sid)
                 if have is not None:
                     result.duplicates += 1
-                    if not m.inbound and _status_moves(have.status, m.status):
+                    if _arrived(have.status, m):
+                        conv = self._arrive(conn, m, media.get(m.sid, ()), now_s)
+                        if conv is not None:
+                            status_count += 1
+                            status_convs.add(conv)
+                    elif not m.inbound and _status_moves(have.status, m.status):
                         conv = sms_store.update_status(conn, m.sid, m.status, m.error_code,
                                                        m.error_message, now_s)
                         if conv is not None:
@@ -210,6 +223,15 @@ class SmsPoller:
         result.status_updates += status_count
         result.conversations |= received | status_convs
         return newest
+
+    @staticmethod
+    def _arrive(conn: sqlite3.Connection, msg: ProviderMessage,
+                media: Sequence[ProviderMedia], now_s: int) -> int | None:
+        """Record that a patient's MMS stored while "receiving" is complete."""
+        raw = _record(msg, "", media, now_s).raw
+        return sms_store.refresh_received(
+            conn, msg.sid, msg.status, raw,
+            [(m.filename, m.content_type, m.sid) for m in media], now_s)
 
     def _keyword(self, conn: sqlite3.Connection, msg: ProviderMessage, number: str,
                  stored: sms_store.Stored, now_s: int) -> int:
@@ -243,9 +265,12 @@ class SmsPoller:
 
     def _poll_statuses(self, client: SmsClient, now_s: int, result: PollResult,
                        listed: set[str]) -> None:
+        numbers = [n.number for n in self.sms.numbers]
         with self.db.read() as conn:
-            sids = sms_store.open_outbound(conn, [n.number for n in self.sms.numbers],
-                                           now_s - STATUS_WINDOW_S, STATUS_FETCH_LIMIT)
+            sids = sms_store.open_outbound(conn, numbers, now_s - STATUS_WINDOW_S,
+                                           STATUS_FETCH_LIMIT)
+            sids += sms_store.still_receiving(conn, numbers, now_s - STATUS_WINDOW_S,
+                                              STATUS_FETCH_LIMIT)
         fetched: list[ProviderMessage] = []
         for sid in sids:
             if sid in listed:
@@ -253,18 +278,23 @@ class SmsPoller:
             try:
                 fetched.append(client.fetch(sid))
             except SmsNotFound:
-                log.warning("sms: an outbound message is no longer known to the provider")
+                log.warning("sms: a message is no longer known to the provider")
         if not fetched:
             return
+        media = {m.sid: client.media(m.sid) for m in fetched
+                 if m.inbound and m.status != "receiving" and m.num_media > 0}
         convs: set[int] = set()
         with self.db.write() as conn:
             known = sms_store.known_sids(conn, [m.sid for m in fetched])
             for m in fetched:
                 have = known.get(m.sid)
-                if have is None or not _status_moves(have.status, m.status):
+                if have is not None and _arrived(have.status, m):
+                    conv: int | None = self._arrive(conn, m, media.get(m.sid, ()), now_s)
+                elif have is None or m.inbound or not _status_moves(have.status, m.status):
                     continue
-                conv = sms_store.update_status(conn, m.sid, m.status, m.error_code,
-                                               m.error_message, now_s)
+                else:
+                    conv = sms_store.update_status(conn, m.sid, m.status, m.error_code,
+                                                   m.error_message, now_s)
                 if conv is not None:
                     convs.add(conv)
                     result.status_updates += 1

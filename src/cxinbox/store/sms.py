@@ -24,7 +24,7 @@ from cxinbox.store.conversations import insert_note, reopen_on_inbound
 REOPEN_SLACK_S = 3600
 SYSTEM_AUTHOR = "system"
 FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "canceled", "read",
-                            "received"})
+                            "received", "partially_delivered"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +270,45 @@ def open_outbound(conn: sqlite3.Connection, clinic_numbers: Iterable[str], since
         "SELECT sid FROM sms_messages WHERE direction = 'out'"
         f" AND status NOT IN ({finals}) AND created_at >= ? AND clinic_number IN ({marks})"
         " ORDER BY created_at LIMIT ?", (since, *numbers, limit))]
+
+
+def still_receiving(conn: sqlite3.Connection, clinic_numbers: Iterable[str], since: int,
+                    limit: int = 200) -> list[str]:
+    """Sids of patients' MMS stored while the provider was still "receiving" them (their
+    media were not listed yet), oldest first."""
+    numbers = list(clinic_numbers)
+    if not numbers:
+        return []
+    marks = ",".join("?" * len(numbers))
+    return [r[0] for r in conn.execute(
+        "SELECT sid FROM sms_messages WHERE direction = 'in' AND status = 'receiving'"
+        f" AND created_at >= ? AND clinic_number IN ({marks}) ORDER BY created_at LIMIT ?",
+        (since, *numbers, limit))]
+
+
+def refresh_received(conn: sqlite3.Connection, sid: str, status: str, raw: bytes,
+                     media: Sequence[tuple[str, str, str]], now: int) -> int | None:
+    """An inbound MMS first stored while "receiving" has arrived: record its status, its
+    media (filename, content type, provider media id) and the provider's newer record.
+    Returns the conversation, or None when the sid is unknown."""
+    row = conn.execute("SELECT s.message_pk, m.conversation_id, m.raw_id FROM sms_messages s"
+                       " JOIN messages m ON m.id = s.message_pk WHERE s.sid = ?",
+                       (sid,)).fetchone()
+    if row is None:
+        return None
+    message_pk, conv, raw_id = int(row[0]), int(row[1]), int(row[2])
+    attachments = [{"filename": name, "content_type": ctype, "size": 0,
+                    "part_path": media_id or str(i), "inline": False}
+                   for i, (name, ctype, media_id) in enumerate(media, 1)]
+    if attachments:
+        conn.execute("UPDATE messages SET attachments = ?, has_attachment = 1 WHERE id = ?",
+                     (json.dumps(attachments), message_pk))
+        conn.execute("UPDATE conversations SET has_attachment = 1 WHERE id = ?", (conv,))
+    conn.execute("UPDATE raw_messages SET data = ?, size = ? WHERE id = ?",
+                 (raw, len(raw), raw_id))
+    conn.execute("UPDATE sms_messages SET status = ?, status_at = ? WHERE sid = ?",
+                 (status, now, sid))
+    return conv
 
 
 def delivery_statuses(conn: sqlite3.Connection,
