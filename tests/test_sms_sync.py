@@ -444,3 +444,87 @@ def test_partially_delivered_is_final_and_not_fetched_again(env: Env) -> None:
     with env.db.read() as conn:
         assert sms_store.known_sids(conn, [sent.sid])[sent.sid].status == "partially_delivered"
         assert sms_store.open_outbound(conn, [CLINIC], 0) == []
+
+
+_SLA_10_MIN = """
+[sla.calendars.always]
+timezone = "UTC"
+[sla.calendars.always.hours]
+mon = ["00:00-24:00"]
+tue = ["00:00-24:00"]
+wed = ["00:00-24:00"]
+thu = ["00:00-24:00"]
+fri = ["00:00-24:00"]
+sat = ["00:00-24:00"]
+sun = ["00:00-24:00"]
+[[sla.policies]]
+name = "texts"
+calendar = "always"
+first_response = "10m"
+"""
+
+
+def test_an_auto_responder_is_not_a_staff_answer(tmp_path: Path) -> None:
+    """Issue 10 point 7: an outbound-reply (TwiML auto-responder) set the first response and
+    stopped the SLA clock on a patient's urgent text."""
+    with SmsProvider(numbers=[CLINIC]) as p:
+        path = write_sms_config(tmp_path, p, [CLINIC])
+        path.write_text(path.read_text() + _SLA_10_MIN)
+        config = load_config(path)
+        db = Database(config.db_path)
+        poller = SmsPoller(db, config)
+        env = Env(p, config, db, poller, tmp_path)
+        p.auto_reply = "Thanks for your message. Reply STOP to opt out."
+        p.inject_inbound(ANN, CLINIC, "chest pain since this morning", at=ago(minutes=15))
+        p.auto_reply = None
+        p.inject_outbound(CLINIC, ANN, "Press 1 to confirm", direction="outbound-call",
+                          at=ago(minutes=14))
+        poller.poll_once()
+        conv = env.conversation_of(ANN)
+        detail = env.inbox().get_conversation(conv, record_view=False)
+        assert [m.direction for m in detail.messages] == ["in", "auto", "auto"]
+        assert detail.summary.first_response_at is None
+        assert detail.summary.last_response_at is None
+        assert env.inbox().list_conversations("sla:breached").total == 1  # the clock runs
+        # A text the desk sends (outbound-api) is the answer.
+        with SmsClient(config.sms, p.token) as client:
+            client.send(CLINIC, ANN, "Please call 911 now; we are calling you too.")
+        p.settle()
+        poller.poll_once()
+        answered = env.inbox().get_conversation(conv, record_view=False)
+        assert answered.summary.first_response_at is not None
+        assert [m.direction for m in answered.messages][-1] == "out"
+        poller.close()
+        db.close()
+
+
+def test_migration_8_turns_stored_auto_replies_into_automatic_texts(tmp_path: Path) -> None:
+    import sqlite3
+
+    from cxinbox.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript("\n".join(MIGRATIONS[:7]) + "\nPRAGMA user_version=7;")
+    for sid, direction, provider_direction, at in (
+            ("SM1", "in", "inbound", 100), ("SM2", "out", "outbound-reply", 101),
+            ("SM3", "out", "outbound-api", 500)):
+        raw = json.dumps({"message": {"sid": sid, "direction": provider_direction}}).encode()
+        old.execute("INSERT INTO raw_messages (sha256, size, data) VALUES (?, ?, ?)",
+                    (sid.encode(), len(raw), raw))
+        if sid == "SM1":
+            old.execute("INSERT INTO conversations (channel, mailbox, from_addr, created_at,"
+                        " last_message_at, first_response_at, last_response_at)"
+                        " VALUES ('sms', ?, ?, 100, 500, 101, 500)", (CLINIC, ANN))
+        old.execute("INSERT INTO messages (raw_id, conversation_id, channel, direction,"
+                    " message_id, date) VALUES (last_insert_rowid(), 1, 'sms', ?, ?, ?)",
+                    (direction, sid, at))
+    old.commit()
+    old.close()
+    path.chmod(0o600)
+    db = Database(path)
+    directions = dict(db.conn.execute("SELECT message_id, direction FROM messages"))
+    assert directions == {"SM1": "in", "SM2": "auto", "SM3": "out"}
+    assert tuple(db.conn.execute("SELECT first_response_at, last_response_at FROM conversations"
+                                 ).fetchone()) == (500, 500)
+    db.close()

@@ -81,12 +81,16 @@ def _epoch(dt: datetime | None, default: int) -> int:
 def _record(msg: ProviderMessage, clinic: str, media: Sequence[ProviderMedia],
             now: int) -> sms_store.SmsRecord:
     patient = msg.from_ if msg.inbound else msg.to
+    # Only a text a person sent (the outbox or the provider's console: "outbound-api")
+    # answers the patient; an auto-responder ("outbound-reply") or a voice flow's text
+    # ("outbound-call") is shown as automatic and never stops the SLA clock.
+    direction = "in" if msg.inbound else "out" if msg.direction == "outbound-api" else "auto"
     raw = raw_json({"message": json.loads(msg.raw),
                     "media": [{"sid": m.sid, "content_type": m.content_type, "uri": m.uri}
                               for m in media]})
     return sms_store.SmsRecord(
         provider_id=msg.sid, clinic_number=clinic, patient_number=patient,
-        direction="in" if msg.inbound else "out", body=msg.body, at=_epoch(msg.at, now),
+        direction=direction, body=msg.body, at=_epoch(msg.at, now),
         media=tuple((m.filename, m.content_type, m.size) for m in media),
         media_ids=tuple(m.sid for m in media), raw=raw, status=msg.status,
         error_code=msg.error_code, error_message=msg.error_message,

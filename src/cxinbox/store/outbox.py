@@ -186,7 +186,7 @@ def changes_since(conn: sqlite3.Connection, conv_id: int, base_message: int, bas
             (conv_id, base_message)):
         mine = conn.execute("SELECT 1 FROM outbox WHERE message_pk = ? AND author = ?",
                             (r["id"], me)).fetchone()
-        if mine is not None:
+        if mine is not None or r["direction"] == "auto":  # an auto-responder is nobody's reply
             continue
         kind = "message" if r["direction"] == "in" else "reply"
         out.append({"kind": kind, "id": r["id"], "who": r["from_name"] or r["from_addr"],

@@ -5,6 +5,10 @@
   store/sms.py's `open_outbound` spells its NOT IN list (sorted), or SQLite would not use it.
 - `sms_messages_receiving`: patients' MMS stored while the provider was still "receiving"
   them, which the poller reads again until their media are listed.
+- Automatic texts are not answers: an SMS the provider made itself (direction
+  "outbound-reply" from an auto-responder, "outbound-call" from a voice flow) becomes
+  `messages.direction = 'auto'`, and the conversations that held one get their first and
+  last response times again from what a person sent (as store/merge.py computes them).
 """
 
 from __future__ import annotations
@@ -17,4 +21,18 @@ CREATE INDEX sms_messages_open_status ON sms_messages (created_at)
                          'received','undelivered');
 CREATE INDEX sms_messages_receiving ON sms_messages (created_at)
     WHERE status = 'receiving';
+
+UPDATE messages SET direction = 'auto'
+WHERE channel = 'sms' AND direction = 'out' AND raw_id IN (
+    SELECT r.id FROM raw_messages r JOIN messages m ON m.raw_id = r.id
+    WHERE m.channel = 'sms' AND json_valid(CAST(r.data AS TEXT))
+      AND json_extract(CAST(r.data AS TEXT), '$.message.direction')
+          IN ('outbound-reply', 'outbound-call'));
+UPDATE conversations SET
+    first_response_at = (SELECT min(m.date) FROM messages m
+                         WHERE m.conversation_id = conversations.id AND m.direction = 'out'),
+    last_response_at = (SELECT max(m.date) FROM messages m
+                        WHERE m.conversation_id = conversations.id AND m.direction = 'out'),
+    sla_dirty = 1
+WHERE id IN (SELECT conversation_id FROM messages WHERE direction = 'auto');
 """

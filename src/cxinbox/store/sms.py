@@ -32,7 +32,7 @@ class SmsRecord:
     provider_id: str  # the provider's message id (e.g. "SM..."): the dedupe key
     clinic_number: str  # E.164
     patient_number: str  # E.164
-    direction: str  # in | out
+    direction: str  # in | out (a person sent it: a response) | auto (an automatic reply)
     body: str
     at: int  # epoch seconds
     patient_name: str = ""
@@ -147,6 +147,8 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
     leaves full-text indexing to one `fts.index_pending` call per batch.
     """
     raw = rec.raw_bytes()
+    if rec.direction not in ("in", "out", "auto"):
+        raise ValueError(f"SMS direction {rec.direction!r}")
     sha = hashlib.sha256(f"sms:{rec.provider_id}".encode()).digest()
     cur = conn.execute("INSERT OR IGNORE INTO raw_messages (sha256, size, data) VALUES (?, ?, ?)",
                        (sha, len(raw), raw))
@@ -155,6 +157,7 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
     raw_id = int(cur.lastrowid or 0)
     conv, created = _conversation_for(conn, rec)
     inbound = rec.direction == "in"
+    answer = rec.direction == "out"  # only what a person sent stops the SLA clock
     before = None if created else conn.execute(
         "SELECT status, last_message_at, contact_id FROM conversations WHERE id = ?",
         (conv,)).fetchone()
@@ -186,15 +189,15 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
         " unread_count = unread_count + ?, has_attachment = max(has_attachment, ?),"
         " from_name = CASE WHEN from_name = '' THEN ? ELSE from_name END, sla_dirty = 1"
         " WHERE id = ?",
-        (rec.at, inbound, rec.at, not inbound, rec.at, not inbound, rec.at, int(inbound),
+        (rec.at, inbound, rec.at, answer, rec.at, answer, rec.at, int(inbound),
          int(bool(attachments)), rec.patient_name, conv))
     stamp = rec.at if now is None else now
     conn.execute(
         "INSERT INTO sms_messages (sid, message_pk, clinic_number, patient_number, direction,"
         " status, error_code, error_message, num_segments, created_at, status_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (rec.provider_id, message_pk, rec.clinic_number, rec.patient_number, rec.direction,
-         rec.effective_status, rec.error_code, rec.error_message, rec.num_segments, rec.at,
+        (rec.provider_id, message_pk, rec.clinic_number, rec.patient_number,
+         "in" if inbound else "out", rec.effective_status, rec.error_code, rec.error_message, rec.num_segments, rec.at,
          stamp))
     if inbound:
         if before is not None and before[0] != "open" and rec.at >= before[1] - REOPEN_SLACK_S:

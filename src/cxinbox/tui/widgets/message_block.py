@@ -41,12 +41,14 @@ def _fold_line(part: BodyPart, glyphs: Glyphs) -> str:
 def message_text(message: MessageView, *, tz: tzinfo, now: datetime, glyphs: Glyphs,
                  expanded: bool) -> Text:
     text = Text(no_wrap=False, overflow="fold")
-    outbound = message.direction == "out"
+    outbound = message.direction in ("out", "auto")
     arrow = glyphs.arrow_out if outbound else glyphs.arrow_in
     sender = (f"{message.from_name} <{message.from_addr}>" if message.from_name
               else message.from_addr) or "(unknown sender)"
     text.append(f"{arrow} ", style="bold")
-    if outbound:
+    if message.direction == "auto":  # the provider's auto-responder: nobody answered yet
+        text.append("AUTO-REPLY ", style="bold")
+    elif outbound:
         text.append("SENT ", style="bold reverse")
     text.append(sender, style="bold")
     text.append(f"  {clinic_datetime(message.date, tz, now)}", style="dim")
