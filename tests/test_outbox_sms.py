@@ -132,3 +132,32 @@ def test_crash_after_the_provider_accepted_recovers_without_resending(env: Env) 
     view = env.replies.outbox_item(item_id)
     assert view.state == "sent" and view.provider_id == env.provider.outbound()[0].sid
     assert len(env.provider.outbound()) == 1
+
+
+def test_recovery_finds_the_text_whatever_the_list_order_and_body(env: Env) -> None:
+    """Issue 10 point 10: after a send with an unknown outcome the patient was texted again
+    when the provider listed queued rows last or had changed the body (a trial prefix)."""
+    from datetime import UTC, datetime, timedelta
+
+    old = datetime.now(UTC) - timedelta(days=3)
+    for i in range(3):
+        env.provider.inject_outbound(CLINIC, ANN, f"Old reminder {i}", at=old)
+    env.provider.list_order = "queued_last"
+    env.provider.body_rewrite = lambda body: "Sent from your Twilio trial account - " + body
+    item_id = env.queue("Your \u201cfasting\u201d labs are at 8am")
+    script = ("import sys\nfrom cxinbox.config import load_config\n"
+              "from cxinbox.service.outbox import OutboxWorker\n"
+              "from cxinbox.store.db import Database\n"
+              "c = load_config(sys.argv[1]); print(OutboxWorker(Database(c.db_path), c)"
+              ".process_due())\n")
+    envvars = dict(os.environ, PYTHONPATH=str(_REPO / "src"), **{CRASH_ENV: "after-data"})
+    first = subprocess.run([sys.executable, "-c", script, str(env.config_path)], env=envvars,
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert first.returncode == -signal.SIGKILL, first.stderr
+    worker = OutboxWorker(env.db, env.config)
+    worker.process_due()
+    worker.process_due()
+    sent = [m for m in env.provider.outbound() if "fasting" in m.body]
+    assert len(sent) == 1  # never twice
+    view = env.replies.outbox_item(item_id)
+    assert view.state == "sent" and view.provider_id == sent[0].sid

@@ -216,3 +216,24 @@ def test_429_without_retry_after_backs_off_exponentially_with_jitter(
     with make_client(provider, retries=0) as client, pytest.raises(SmsRateLimited) as rate:
         client.fetch(sid)
     assert rate.value.retry_after is None
+
+
+def test_find_sent_does_not_assume_list_order_or_an_unchanged_body(
+        provider: SmsProvider) -> None:
+    """Issue 10 point 10: recovery assumed queued rows are listed first and that the provider
+    keeps the posted body; when either was false the outbox texted the patient again."""
+    old = datetime.now(UTC) - timedelta(days=3)
+    for i in range(4):  # an older history between the same two numbers
+        provider.inject_outbound(CLINIC, PATIENT, f"Reminder {i}", at=old + timedelta(hours=i))
+    provider.list_order = "queued_last"
+    provider.body_rewrite = lambda body: "Sent from your Twilio trial account - " + body
+    with make_client(provider, page_size=2) as client:
+        since = datetime.now(UTC)
+        mine = client.send(CLINIC, PATIENT, "Your results are ready \u2019call us\u2019")
+        found = client.find_sent(CLINIC, PATIENT, "Your results are ready \u2019call us\u2019",
+                                 since)
+        assert found is not None and found.sid == mine.sid
+        assert client.find_sent(CLINIC, PATIENT, "Something else entirely", since) is None
+        provider.list_order = "shuffled"
+        again = client.find_sent(CLINIC, PATIENT, "Your results are ready 'call us'", since)
+        assert again is not None and again.sid == mine.sid

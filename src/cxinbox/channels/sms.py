@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.sms import body_match
 
 if TYPE_CHECKING:
     from cxinbox.config import SmsConfig
@@ -139,6 +140,7 @@ class ProviderMessage:
     error_message: str
     media_uri: str
     raw: bytes  # the provider's JSON object for this message, as received
+    messaging_service_sid: str = ""  # an MG sid; Twilio gives every message one
 
     @property
     def inbound(self) -> bool:
@@ -207,7 +209,7 @@ def parse_message(obj: dict[str, Any]) -> ProviderMessage:
         error_code=_int(code) if code not in (None, "") else None,
         error_message=_str(obj.get("error_message")),
         media_uri=_str(media.get("media")) if isinstance(media, dict) else "",
-        raw=raw_json(obj),
+        raw=raw_json(obj), messaging_service_sid=_str(obj.get("messaging_service_sid")),
     )
 
 
@@ -483,30 +485,42 @@ class SmsClient:
                                  "is not a message", maybe_sent=True) from None
         return SendResult(msg.sid, msg.status, msg)
 
-    def find_sent(self, from_: str, to: str, body: str, since: datetime, *,
-                  exclude: Collection[str] = (), skew_s: float = 30.0) -> ProviderMessage | None:
-        """The outbound message with exactly this body from `from_` to `to` created at or after
-        `since` (less `skew_s` for clock difference), or None.
+    def find_sent(self, from_: str | None, to: str, body: str, since: datetime, *,
+                  exclude: Collection[str] = (), skew_s: float = 30.0,
+                  messaging_service_sid: str | None = None) -> ProviderMessage | None:
+        """The outbound message we posted to `to` at or after `since` (less `skew_s` for
+        clock difference) with this body, or None.
 
         For exactly-once recovery: call it when a send's outcome is unknown, with `since` =
         the moment before the first attempt and `exclude` = sids the outbox already owns
-        (so an identical earlier reply is never mistaken for this one). Lists without a date
-        filter because a queued message has no sent date yet; stops a day before `since`.
+        (so an identical earlier reply is never mistaken for this one). Nothing about the
+        list's order is assumed (Twilio does not specify it; queued rows have no sent date,
+        so no date filter can be used): every row for the pair is read. The provider may
+        have changed the body (a trial account's prefix, smart encoding of quotes, an
+        appended opt-out line), so the same text wins over one that contains ours, and the
+        earliest such row after `since` is the one this send made. Sent through a Messaging
+        Service the sender is whichever pool number it picked (or none yet), so the rows
+        are found by recipient and service instead.
         """
         floor = since.astimezone(UTC) - timedelta(seconds=skew_s)
-        stop_before = floor - timedelta(days=1)
-        params = {"From": from_, "To": to, "PageSize": str(self.page_size)}
-        best: ProviderMessage | None = None
+        params = {"To": to, "PageSize": str(self.page_size)}
+        if messaging_service_sid is None and from_:
+            params["From"] = from_
+        best: tuple[int, datetime, ProviderMessage] | None = None
         for msg in self._pages(f"{self._root}/Messages.json", params):
             when = msg.date_created or msg.date_sent
-            if msg.date_sent is not None and msg.date_sent < stop_before:
-                break
-            if (msg.inbound or msg.sid in exclude or msg.body != body or when is None
-                    or when < floor):
+            if (msg.direction != "outbound-api" or msg.sid in exclude or when is None
+                    or when < floor or msg.to != to):
                 continue
-            if best is None or (best.date_created or floor) > when:
-                best = msg  # the earliest match after `since` is the one this send made
-        return best
+            if messaging_service_sid is not None:
+                if msg.messaging_service_sid != messaging_service_sid:
+                    continue
+            elif msg.from_ != from_:
+                continue
+            score = body_match(body, msg.body)
+            if score and (best is None or (-score, when) < (-best[0], best[1])):
+                best = (score, when, msg)
+        return best[2] if best is not None else None
 
 
 def _check_sid(sid: str) -> None:
