@@ -161,3 +161,30 @@ def test_recovery_finds_the_text_whatever_the_list_order_and_body(env: Env) -> N
     assert len(sent) == 1  # never twice
     view = env.replies.outbox_item(item_id)
     assert view.state == "sent" and view.provider_id == sent[0].sid
+
+
+def test_confirming_an_unconfirmed_text_never_invents_a_message_id(env: Env) -> None:
+    """Issue 10 point 9: "it arrived" stored the text under `confirmed-N`; every poll then
+    failed on "not a message id" and the real sid later arrived as a second copy."""
+    item_id = env.queue("Running 10 minutes late?")
+    with env.db.write() as conn:  # the send's outcome is unknown and not settled yet
+        conn.execute("UPDATE outbox SET state = 'unconfirmed', phase = 'data-started'"
+                     " WHERE id = ?", (item_id,))
+    real = env.provider.inject_outbound(CLINIC, ANN, "Running 10 minutes late?", status="sent")
+    env.provider.messages[real].hidden = True  # the provider lists it late
+    assert env.replies.confirm_sent(item_id).state == "sent"
+    poller = SmsPoller(env.db, env.config)
+    try:
+        poller.poll_once()  # used to raise SmsRejected("not a message id") on every poll
+        env.provider.reveal(real)
+        env.provider.settle()
+        poller.poll_once()
+    finally:
+        poller.close()
+    rows = env.db.conn.execute("SELECT message_id FROM messages WHERE body_text LIKE"
+                               " 'Running%'").fetchall()
+    assert [r[0] for r in rows] == [real]  # one copy, under the provider's own id
+    assert env.replies.outbox_item(item_id).provider_id == real
+    status = env.db.conn.execute("SELECT status FROM sms_messages WHERE sid = ?",
+                                 (real,)).fetchone()
+    assert status is not None and status[0] == "delivered"

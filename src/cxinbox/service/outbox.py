@@ -252,12 +252,45 @@ class OutboxWorker:
             store.set_phase(conn, item_id, "data-started")
 
     def record_confirmed(self, row: Any, actor: str) -> None:
-        """A person confirmed an unconfirmed item reached the patient: record it as sent."""
+        """A person confirmed an unconfirmed item reached the patient: record it as sent.
+
+        A text is recorded under the provider's own message id: asked for now if it is not
+        known yet. When the provider cannot say (unreachable, or it lists the text late) the
+        text is kept under a local placeholder (`local-N`, never sent to the provider) that
+        SMS sync replaces with the real id when the provider lists the text: a made-up id
+        must neither break polling nor let the real text arrive as a second copy.
+        """
         if row["channel"] == "sms":
-            self.record_sms(row, row["provider_id"] or f"confirmed-{row['id']}", "sent", b"",
-                            actor=actor)
+            if row["provider_id"]:
+                self.record_sms(row, row["provider_id"], "sent", b"", actor=actor)
+                return
+            found = self._ask_provider(row)
+            if found is not None:
+                self.record_sms(row, found.sid, found.status, found.raw, actor=actor)
+                return
+            from cxinbox.store.sms import placeholder_sid
+
+            self.record_sms(row, placeholder_sid(row["id"]), "delivered", b"", actor=actor)
             return
         self._record_sent(row, self._raw(row["id"]), actor=actor)
+
+    def _ask_provider(self, row: Any) -> Any:
+        """The provider's record of this outbox text, or None when it has none or cannot
+        be asked right now."""
+        from cxinbox.channels.sms import SmsError
+
+        if not self.config.sms.configured:
+            return None
+        to = store_recipients(row)[0]
+        with self.db.read() as conn:
+            exclude = store.provider_ids(conn, row["sender"], to)
+        try:
+            return self._sms().find_sent(row["sender"], to, row["body"],
+                                         _utc(row["created_ms"] / 1000), exclude=exclude)
+        except (SmsError, CredentialError) as exc:
+            log.warning("outbox item %s: could not ask the SMS provider: %s", row["id"],
+                        clean_line(str(exc), max_len=200))
+            return None
 
     def _record_sent(self, row: Any, raw: bytes, actor: str = ACTOR) -> None:
         """sent + our message in its conversation + the audit "send", in one transaction."""

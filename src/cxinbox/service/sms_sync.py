@@ -38,11 +38,12 @@ from cxinbox.channels.sms import (
     SmsError,
     SmsNotFound,
     SmsRateLimited,
+    SmsRejected,
     rate_limit_backoff,
     raw_json,
 )
 from cxinbox.config import Config, SmsConfig
-from cxinbox.domain.sms import Keyword, parse_keyword
+from cxinbox.domain.sms import Keyword, body_match, parse_keyword
 from cxinbox.store import fts
 from cxinbox.store import sms as sms_store
 from cxinbox.store.db import Database, StoreError, append_event
@@ -207,6 +208,11 @@ class SmsPoller:
                             status_count += 1
                             status_convs.add(conv)
                     continue
+                adopted = None if m.inbound else self._adopt(conn, m, number, now_s)
+                if adopted is not None:
+                    status_count += 1
+                    status_convs.add(adopted)
+                    continue
                 stored = sms_store.store_sms(conn, _record(m, number, media.get(m.sid, ()),
                                                            now_s), index_text=False, now=now_s)
                 if stored is None:
@@ -227,6 +233,21 @@ class SmsPoller:
         result.status_updates += status_count
         result.conversations |= received | status_convs
         return newest
+
+    @staticmethod
+    def _adopt(conn: sqlite3.Connection, msg: ProviderMessage, number: str,
+               now_s: int) -> int | None:
+        """A text staff confirmed before the provider listed it gets the provider's id
+        instead of being stored a second time; its conversation, or None."""
+        if msg.direction != "outbound-api":
+            return None
+        created = _epoch(msg.date_created or msg.date_sent, now_s)
+        for held in sms_store.placeholders(conn, number, msg.to):
+            if body_match(held.body, msg.body) and created >= held.created_s - 60:
+                return sms_store.adopt_sid(conn, held.sid, msg.sid, msg.status, msg.error_code,
+                                           msg.error_message, _record(msg, number, (),
+                                                                      now_s).raw, now_s)
+        return None
 
     @staticmethod
     def _arrive(conn: sqlite3.Connection, msg: ProviderMessage,
@@ -283,6 +304,8 @@ class SmsPoller:
                 fetched.append(client.fetch(sid))
             except SmsNotFound:
                 log.warning("sms: a message is no longer known to the provider")
+            except SmsRejected as exc:  # one bad stored id must never stop every poll
+                log.warning("sms: not following one stored message: %s", exc)
         if not fetched:
             return
         media = {m.sid: client.media(m.sid) for m in fetched

@@ -9,6 +9,9 @@
   "outbound-reply" from an auto-responder, "outbound-call" from a voice flow) becomes
   `messages.direction = 'auto'`, and the conversations that held one get their first and
   last response times again from what a person sent (as store/merge.py computes them).
+- Texts staff confirmed used to be stored under a made-up `confirmed-N` id, which the
+  status follower then asked the provider about on every poll. They become the
+  `local-N` placeholders SMS sync replaces with the provider's id once it lists the text.
 """
 
 from __future__ import annotations
@@ -35,4 +38,11 @@ UPDATE conversations SET
                         WHERE m.conversation_id = conversations.id AND m.direction = 'out'),
     sla_dirty = 1
 WHERE id IN (SELECT conversation_id FROM messages WHERE direction = 'auto');
+
+UPDATE messages SET message_id = 'local-' || substr(message_id, 11)
+WHERE channel = 'sms' AND message_id LIKE 'confirmed-%';
+UPDATE outbox SET provider_id = 'local-' || substr(provider_id, 11)
+WHERE channel = 'sms' AND provider_id LIKE 'confirmed-%';
+UPDATE sms_messages SET sid = 'local-' || substr(sid, 11), status = 'delivered'
+WHERE sid LIKE 'confirmed-%';
 """

@@ -257,6 +257,51 @@ def update_status(conn: sqlite3.Connection, sid: str, status: str, error_code: i
     return int(row[0]) if row else None
 
 
+PLACEHOLDER_PREFIX = "local-"
+
+
+def placeholder_sid(outbox_id: int) -> str:
+    """The id a confirmed text is kept under until the provider lists it: never a provider
+    sid (those are letters and digits only), so it is never fetched from the provider."""
+    return f"{PLACEHOLDER_PREFIX}{outbox_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    sid: str
+    body: str  # what the outbox posted
+    created_s: int  # when the reply was queued: the text cannot be older
+
+
+def placeholders(conn: sqlite3.Connection, clinic_number: str,
+                 patient_number: str) -> list[Placeholder]:
+    """Texts staff confirmed that the provider has not listed yet, for this pair."""
+    return [Placeholder(r[0], r[1], int(r[2]) // 1000) for r in conn.execute(
+        "SELECT s.sid, o.body, o.created_ms FROM sms_messages s"
+        " JOIN outbox o ON o.provider_id = s.sid"
+        " WHERE s.sid LIKE ? AND s.clinic_number = ? AND s.patient_number = ?"
+        " ORDER BY o.created_ms", (PLACEHOLDER_PREFIX + "%", clinic_number, patient_number))]
+
+
+def adopt_sid(conn: sqlite3.Connection, placeholder: str, sid: str, status: str,
+              error_code: int | None, error_message: str, raw: bytes, now: int) -> int | None:
+    """Give a confirmed text the provider's own id, status and record; its conversation."""
+    row = conn.execute("SELECT s.message_pk, m.conversation_id, m.raw_id FROM sms_messages s"
+                       " JOIN messages m ON m.id = s.message_pk WHERE s.sid = ?",
+                       (placeholder,)).fetchone()
+    if row is None:
+        return None
+    conn.execute("UPDATE sms_messages SET sid = ?, status = ?, error_code = ?,"
+                 " error_message = ?, status_at = ? WHERE sid = ?",
+                 (sid, status, error_code, error_message, now, placeholder))
+    conn.execute("UPDATE messages SET message_id = ? WHERE id = ?", (sid, row[0]))
+    conn.execute("UPDATE raw_messages SET sha256 = ?, data = ?, size = ? WHERE id = ?",
+                 (hashlib.sha256(f"sms:{sid}".encode()).digest(), raw, len(raw), row[2]))
+    conn.execute("UPDATE outbox SET provider_id = ? WHERE channel = 'sms' AND provider_id = ?",
+                 (sid, placeholder))
+    return int(row[1])
+
+
 def set_keyword(conn: sqlite3.Connection, sid: str, keyword: str) -> None:
     conn.execute("UPDATE sms_messages SET keyword = ? WHERE sid = ?", (keyword, sid))
 
