@@ -188,3 +188,45 @@ def test_confirming_an_unconfirmed_text_never_invents_a_message_id(env: Env) -> 
     status = env.db.conn.execute("SELECT status FROM sms_messages WHERE sid = ?",
                                  (real,)).fetchone()
     assert status is not None and status[0] == "delivered"
+
+
+def test_a_text_the_carrier_could_not_deliver_is_shown_and_reopens(env: Env) -> None:
+    """Issue 10 point 11: carrier failures (30003, 30007 ...) were stored but never shown."""
+    import json as _json
+    from datetime import UTC, datetime
+
+    from cxinbox.tui.ascii import ASCII_GLYPHS
+    from cxinbox.tui.screens.outbox import row_text
+    from cxinbox.tui.widgets.message_block import message_text
+
+    env.provider.carrier_errors[ANN] = ("undelivered", 30007, "Message filtered")
+    item_id = env.queue("Your results are in.")
+    assert env.worker.process_due() == 1
+    inbox = InboxService(env.db, env.config, "maria")
+    conv = env.db.conn.execute("SELECT id FROM conversations").fetchone()[0]
+    inbox.set_status(conv, "closed")
+    env.provider.settle()
+    env.conversation()  # one poll: the delivery receipt arrives
+    detail = inbox.get_conversation(conv, record_view=False)
+    text = detail.messages[-1]
+    assert (text.delivery, text.delivery_error) == ("undelivered", "30007: Message filtered")
+    assert detail.summary.status == "open"  # reopened: someone must reach the patient
+    shown = message_text(text, tz=UTC, now=datetime.now(UTC), glyphs=ASCII_GLYPHS,
+                         expanded=False).plain
+    assert "NOT DELIVERED" in shown and "30007" in shown
+    item = env.replies.outbox_item(item_id)
+    assert item.undelivered and "30007" in item.delivery_error
+    row = row_text(item, datetime.now(UTC).timestamp(), UTC, "maria", str, 96).plain
+    assert row.startswith("UNDELIVERED") and "NOT DELIVERED: 30007" in row
+    events = [(r[0], _json.loads(r[1])) for r in env.db.conn.execute(
+        "SELECT action, details FROM events WHERE action = 'outbox.undelivered'")]
+    assert [(a, d["author"], d["outbox"], d["conversation"]) for a, d in events] == [
+        ("outbox.undelivered", "maria", item_id, conv)]
+    # A delivered text says so quietly.
+    env.provider.carrier_errors.clear()
+    env.queue("Call us back.")
+    env.worker.process_due()
+    env.provider.settle()
+    env.conversation()
+    last = inbox.get_conversation(conv, record_view=False).messages[-1]
+    assert last.delivery == "delivered" and last.delivery_error == ""

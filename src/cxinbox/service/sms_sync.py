@@ -14,6 +14,10 @@ Rules this file keeps:
 - a patient's MMS listed while the provider is still "receiving" it has no media yet: it is
   stored at once (the text matters) and read again, from the listing or fetched by sid,
   until it is "received", when its media are listed and attached;
+- a text the carrier could not deliver (undelivered / failed, e.g. 30003 unreachable,
+  30007 filtered) reopens its conversation and, when the desk sent it, tells its author
+  through the change feed (`outbox.undelivered`, toasted by the TUI like a failed reply):
+  staff must never believe a patient got a text that never arrived;
 - STOP / START / HELP are recorded; STOP blocks texting the number (`store.sms.is_opted_out`)
   and says so in the conversation. We never auto-reply: the provider does that.
 """
@@ -27,6 +31,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Final
 
 from cxinbox.channels.credentials import CredentialError, resolve_password
 from cxinbox.channels.sms import (
@@ -43,9 +48,11 @@ from cxinbox.channels.sms import (
     raw_json,
 )
 from cxinbox.config import Config, SmsConfig
+from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import Keyword, body_match, parse_keyword
 from cxinbox.store import fts
 from cxinbox.store import sms as sms_store
+from cxinbox.store.conversations import reopen
 from cxinbox.store.db import Database, StoreError, append_event
 
 log = logging.getLogger("cxinbox.sms")
@@ -96,6 +103,25 @@ def _record(msg: ProviderMessage, clinic: str, media: Sequence[ProviderMedia],
         media_ids=tuple(m.sid for m in media), raw=raw, status=msg.status,
         error_code=msg.error_code, error_message=msg.error_message,
         num_segments=msg.num_segments)
+
+
+UNDELIVERED: Final = frozenset({"undelivered", "failed"})
+
+
+def _not_delivered(conn: sqlite3.Connection, msg: ProviderMessage, conv: int,
+                   now_s: int) -> None:
+    """A text the carrier could not deliver: reopen its conversation and tell its author."""
+    if msg.status not in UNDELIVERED:
+        return
+    reason = clean_line(msg.error_message, max_len=160) or msg.status
+    if msg.error_code is not None:
+        reason = f"carrier error {msg.error_code}: {reason}"
+    reopen(conn, conv, now_s, "text not delivered", actor="sync")
+    owner = sms_store.outbox_of_sid(conn, msg.sid)
+    append_event(conn, "sync", "outbox.undelivered", f"conversation:{conv}",
+                 {"outbox": owner[0] if owner else None, "author": owner[1] if owner else "",
+                  "conversation": conv, "sid": msg.sid, "status": msg.status,
+                  "reason": reason})
 
 
 def _arrived(stored_status: str, msg: ProviderMessage) -> bool:
@@ -205,6 +231,7 @@ class SmsPoller:
                         conv = sms_store.update_status(conn, m.sid, m.status, m.error_code,
                                                        m.error_message, now_s)
                         if conv is not None:
+                            _not_delivered(conn, m, conv, now_s)
                             status_count += 1
                             status_convs.add(conv)
                     continue
@@ -322,6 +349,8 @@ class SmsPoller:
                 else:
                     conv = sms_store.update_status(conn, m.sid, m.status, m.error_code,
                                                    m.error_message, now_s)
+                    if conv is not None:
+                        _not_delivered(conn, m, conv, now_s)
                 if conv is not None:
                     convs.add(conv)
                     result.status_updates += 1

@@ -31,7 +31,13 @@ _OUTBOX_COLUMNS = (
     "id, conversation_id, author, channel, account, sender, recipients, subject, message_id,"
     " body, draft, state, phase, owner_pid, attempts, next_attempt_ms, last_error, created_ms,"
     " send_after_ms, sent_ms, provider_id, message_pk, sent_copy, sent_copy_attempts,"
-    " sent_copy_next_ms, sent_copy_error")
+    " sent_copy_next_ms, sent_copy_error,"
+    # A text's delivery as the provider last reported it (SMS sync keeps sms_messages).
+    " coalesce((SELECT s.status FROM sms_messages s WHERE s.sid = outbox.provider_id), '')"
+    "   AS delivery,"
+    " coalesce((SELECT CASE WHEN s.error_code IS NULL THEN s.error_message"
+    "   ELSE s.error_code || ': ' || s.error_message END FROM sms_messages s"
+    "   WHERE s.sid = outbox.provider_id), '') AS delivery_error")
 
 
 # -- drafts ----------------------------------------------------------------------------------

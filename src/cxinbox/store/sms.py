@@ -302,6 +302,13 @@ def adopt_sid(conn: sqlite3.Connection, placeholder: str, sid: str, status: str,
     return int(row[1])
 
 
+def outbox_of_sid(conn: sqlite3.Connection, sid: str) -> tuple[int, str] | None:
+    """(outbox id, author) of the reply that sent text `sid`, if the desk sent it."""
+    row = conn.execute("SELECT id, author FROM outbox WHERE channel = 'sms' AND provider_id = ?"
+                       " ORDER BY id LIMIT 1", (sid,)).fetchone()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
 def set_keyword(conn: sqlite3.Connection, sid: str, keyword: str) -> None:
     conn.execute("UPDATE sms_messages SET keyword = ? WHERE sid = ?", (keyword, sid))
 
