@@ -230,3 +230,87 @@ def test_a_text_the_carrier_could_not_deliver_is_shown_and_reopens(env: Env) -> 
     env.conversation()
     last = inbox.get_conversation(conv, record_view=False).messages[-1]
     assert last.delivery == "delivered" and last.delivery_error == ""
+
+
+POOL = ("+15550100111", "+15550100112")
+
+
+def test_texts_go_through_a_messaging_service_and_pool_rows_are_kept(tmp_path: Path) -> None:
+    """Issue 10 point 14: sending posted only From/To/Body, and texts from (and answers to)
+    a Messaging Service's pool numbers were filtered out."""
+    from tests.support.twilio_schema import create_problems
+
+    with SmsProvider(numbers=[CLINIC]) as provider:
+        service = provider.add_service([CLINIC, *POOL])
+        path = write_sms_config(tmp_path, provider, [CLINIC])
+        text = path.read_text().replace(
+            "[[sms.numbers]]", f'messaging_service_sid = "{service}"\n'
+            'status_callback = "https://clinic.example/sms-status"\n\n[[sms.numbers]]', 1)
+        path.write_text(text + "\n[outbox]\nundo_seconds = 0\n")
+        config = load_config(path)
+        db = Database(config.db_path)
+        worker = OutboxWorker(db, config)
+        provider.inject_inbound(ANN, CLINIC, "Can I come at 3?")
+        env = Env(provider, path, config, db,
+                  ReplyService(InboxService(db, config, "maria"), worker=worker), worker)
+        item_id = env.queue("Yes, 3pm is fine.")
+        assert worker.process_due() == 1
+        (form,) = [f for method, p, f in provider.requests
+                   if method == "POST" and p.endswith("/Messages.json")]
+        assert form["MessagingServiceSid"] == [service] and "From" not in form
+        assert form["StatusCallback"] == ["https://clinic.example/sms-status"]
+        assert create_problems(form) == []
+        # The pool's other numbers: a colleague's text from the console, the patient's answer.
+        provider.inject_outbound(POOL[1], ANN, "Bring your insurance card", service=service)
+        provider.inject_inbound(ANN, POOL[1], "OK, see you")
+        provider.settle()
+        env.conversation()
+        conv = db.conn.execute("SELECT id FROM conversations").fetchone()[0]
+        detail = InboxService(db, config, "maria").get_conversation(conv, record_view=False)
+        bodies = [(m.direction, m.body) for m in detail.messages]
+        assert sorted(bodies) == sorted([
+            ("in", "Can I come at 3?"), ("out", "Yes, 3pm is fine."),
+            ("out", "Bring your insurance card"), ("in", "OK, see you")])
+        mine = next(m for m in detail.messages if m.body == "Yes, 3pm is fine.")
+        assert mine.delivery == "delivered"
+        assert env.replies.outbox_item(item_id).provider_id in provider.messages
+        db.close()
+
+
+def test_mms_sending_publishes_the_file_where_the_clinic_serves_it(tmp_path: Path) -> None:
+    """Issue 10 point 14: a picture or PDF could not be texted (no MediaUrl)."""
+    from cxinbox.config import ConfigError
+
+    media = tmp_path / "public-mms"
+    with SmsProvider(numbers=[CLINIC]) as provider:
+        path = write_sms_config(tmp_path, provider, [CLINIC])
+        base = path.read_text()
+        path.write_text(base.replace("[[sms.numbers]]", f'media_dir = "{media}"\n\n'
+                                     "[[sms.numbers]]", 1))
+        with pytest.raises(ConfigError, match="media_base_url"):
+            load_config(path)
+        path.write_text(base.replace("[[sms.numbers]]", f'media_dir = "{media}"\n'
+                                     'media_base_url = "https://files.clinic.example/mms"\n\n'
+                                     "[[sms.numbers]]", 1) + "\n[outbox]\nundo_seconds = 0\n")
+        config = load_config(path)
+        db = Database(config.db_path)
+        worker = OutboxWorker(db, config)
+        provider.inject_inbound(ANN, CLINIC, "Can you send the referral?")
+        env = Env(provider, path, config, db,
+                  ReplyService(InboxService(db, config, "maria"), worker=worker), worker)
+        draft = env.replies.start_draft(env.conversation())
+        pdf = b"%PDF-1.4\nreferral\n"
+        env.replies.attach_file(draft.id, "referral letter.pdf", pdf, "application/pdf")
+        env.replies.save_draft(draft.id, "Here is your referral.")
+        env.replies.send(draft.id)
+        assert worker.process_due() == 1
+        (form,) = [f for method, p, f in provider.requests
+                   if method == "POST" and p.endswith("/Messages.json")]
+        (url,) = form["MediaUrl"]
+        assert url.startswith("https://files.clinic.example/mms/")
+        assert url.endswith("/referral%20letter.pdf")
+        published = media / url.split("/")[-2] / "referral letter.pdf"
+        assert published.read_bytes() == pdf
+        (sent,) = provider.outbound()
+        assert [m["content_type"] for m in sent.media] == ["application/pdf"]
+        db.close()

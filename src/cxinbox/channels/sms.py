@@ -30,7 +30,7 @@ import random
 import re
 import ssl
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -57,6 +57,7 @@ a long or multi-media text reached the handset; the provider reports nothing mor
 _MAX_RETRY_AFTER_S: Final = 30.0  # longer waits are the poller's business, not a request's
 RATE_LIMIT_BASE_S: Final = 4.0  # first wait after a 429 without Retry-After (2-4 s with jitter)
 _MAX_PAGES: Final = 100_000
+MAX_MEDIA_URLS: Final = 10  # the documented limit of MediaUrl per message
 MAX_MEDIA_BYTES: Final = 10 * 1024 * 1024  # MMS carry at most ~5 MB; anything far bigger is wrong
 _MAX_REDIRECTS: Final = 5
 _MAX_ERROR_BODY: Final = 64 * 1024
@@ -468,11 +469,27 @@ class SmsClient:
             raise SmsNotFound(line + "; the picture is gone", None, status)
         raise SmsRejected(line + "; the download link was refused", None, status)
 
-    def send(self, from_: str, to: str, body: str) -> SendResult:
-        """Create one outbound message. Never retried here (see SmsServerError.maybe_sent)."""
+    def send(self, from_: str | None, to: str, body: str, *, messaging_service_sid: str = "",
+             status_callback: str = "", media_urls: Sequence[str] = ()) -> SendResult:
+        """Create one outbound message. Never retried here (see SmsServerError.maybe_sent).
+
+        With a Messaging Service no From is posted: the service picks the sender from its
+        pool (the response's `from` is null until it has). `media_urls` (at most ten, public
+        addresses the provider fetches) make it an MMS.
+        """
+        if len(media_urls) > MAX_MEDIA_URLS:
+            raise SmsRejected(f"sms send: at most {MAX_MEDIA_URLS} files per text", None, 0)
+        data: dict[str, str | list[str]] = {"To": to, "Body": body}
+        if messaging_service_sid:
+            data["MessagingServiceSid"] = messaging_service_sid
+        elif from_:
+            data["From"] = from_
+        if status_callback:
+            data["StatusCallback"] = status_callback
+        if media_urls:
+            data["MediaUrl"] = list(media_urls)
         try:
-            response = self._http.post(f"{self._root}/Messages.json",
-                                       data={"From": from_, "To": to, "Body": body})
+            response = self._http.post(f"{self._root}/Messages.json", data=data)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise SmsServerError(_network_line("send", exc), maybe_sent=False) from None
         except httpx.HTTPError as exc:

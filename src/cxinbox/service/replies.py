@@ -248,8 +248,9 @@ class ReplyService:
             raise BadRequest(f"not a content type: {kind[:40]!r}")
         with self.db.write() as conn:
             row = self._own_draft(conn, draft_id)
-            if row["mode"] == "sms":
-                raise BadRequest("attachments cannot be texted; send an email instead")
+            if row["mode"] == "sms" and not self.config.sms.can_send_media:
+                raise BadRequest("attachments cannot be texted here ([sms] media_dir and "
+                                 "media_base_url are not set); send an email instead")
             entries = json.loads(row["attachments"])
             ids = store.file_ids(entries)
             if len(entries) >= MAX_ATTACHMENTS:

@@ -184,7 +184,13 @@ class SmsPoller:
             - self.sms.overlap_seconds
         since = datetime.fromtimestamp(start, UTC)
         newest: int | None = None
-        for filters in ({"to": number}, {"from_": number}):
+        # A number sending through a Messaging Service: the pool may text (and patients
+        # answer) from other numbers; the list cannot filter by service, so one more
+        # listing without a number filter keeps the rows of this number's service.
+        listings: list[dict[str, str]] = [{"to": number}, {"from_": number}]
+        if self.sms.service_for(number):
+            listings.append({})
+        for filters in listings:
             batch: list[ProviderMessage] = []
             for msg in client.list_messages(since, **filters):
                 batch.append(msg)
@@ -200,7 +206,9 @@ class SmsPoller:
     def _store_batch(self, client: SmsClient, number: str, batch: list[ProviderMessage],
                      now_s: int, result: PollResult, listed: set[str],
                      newest: int | None) -> int | None:
-        mine = [m for m in batch if (m.to if m.inbound else m.from_) == number]
+        service = self.sms.service_for(number)
+        mine = [m for m in batch if (m.to if m.inbound else m.from_) == number
+                or (service and m.messaging_service_sid == service)]
         for m in batch:
             if m.date_sent is not None:
                 stamp = int(m.date_sent.timestamp())

@@ -161,6 +161,24 @@ def delete_files(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
     return cur.rowcount
 
 
+def item_files(conn: sqlite3.Connection, item_id: int) -> list[tuple[str, bytes]]:
+    """(filename, bytes) of the files attached to an outbox item, in order (an MMS)."""
+    row = conn.execute("SELECT json_extract(draft, '$.attachments') FROM outbox WHERE id = ?",
+                       (item_id,)).fetchone()
+    if row is None or not row[0]:
+        return []
+    try:
+        entries = json.loads(row[0])
+    except ValueError:
+        return []
+    out = []
+    for file_id in file_ids(entries if isinstance(entries, list) else []):
+        found = file_data(conn, file_id)
+        if found is not None:
+            out.append((str(found["filename"]), bytes(found["data"])))
+    return out
+
+
 def release_item_files(conn: sqlite3.Connection, item_id: int) -> int:
     """An outbox item is final (sent, or cancelled without a draft to go back to): its
     files are in the sent message or unwanted, so the stored copies go.
