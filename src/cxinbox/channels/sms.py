@@ -185,14 +185,17 @@ def _str(value: Any) -> str:
     since such a string cannot be encoded for the database, a log or a terminal."""
     if not isinstance(value, str):
         return ""
-    return _LONE_SURROGATE.sub("\ufffd", value)
+    return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
 
 
 def raw_json(obj: Any) -> bytes:
     """`obj` as UTF-8 JSON, exactly: a lone surrogate stays the escape it arrived as
     (plain `json.dumps(ensure_ascii=False).encode()` raises on it)."""
     text = json.dumps(obj, ensure_ascii=False, sort_keys=True)
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
 
 
 def parse_message(obj: dict[str, Any]) -> ProviderMessage:
