@@ -188,3 +188,52 @@ def test_next_page_uri_leaving_the_account_is_not_followed(provider: SmsProvider
             list(client._pages(f"/2010-04-01/Accounts/{provider.account_sid}/Messages.json",
                                {"PageSize": "1"}))
     assert "next_page_uri" in str(info.value)
+
+
+def test_429_without_retry_after_backs_off_exponentially_with_jitter(
+        provider: SmsProvider) -> None:
+    """Issue 10 point 13: Twilio documents no Retry-After; a bare 429 was retried after 1 s,
+    about ten times the normal request rate while rate-limited."""
+    sid = provider.inject_inbound(PATIENT, CLINIC, "hi")
+    provider.fail_next(3, "429", retry_after=None)
+    with make_client(provider, retries=3) as client:
+        assert client.fetch(sid).sid == sid
+        sleeps = client.sleeps  # type: ignore[attr-defined]
+    assert len(sleeps) == 3
+    assert sleeps[0] >= 2.0  # never the old fixed 1 s
+    assert sleeps[1] > sleeps[0] and sleeps[2] > sleeps[1]  # exponential
+    assert len(set(sleeps)) == 3
+    # Jitter: two clients rate-limited together do not come back in step.
+    provider.fail_next(1, "429", retry_after=None)
+    with make_client(provider) as one:
+        one.fetch(sid)
+    provider.fail_next(1, "429", retry_after=None)
+    with make_client(provider) as two:
+        two.fetch(sid)
+    assert one.sleeps != two.sleeps  # type: ignore[attr-defined]
+    # Beyond the client's own retries the poller waits longer still, also with jitter.
+    provider.fail_next(10, "429", retry_after=None)
+    with make_client(provider, retries=0) as client, pytest.raises(SmsRateLimited) as rate:
+        client.fetch(sid)
+    assert rate.value.retry_after is None
+
+
+def test_find_sent_does_not_assume_list_order_or_an_unchanged_body(
+        provider: SmsProvider) -> None:
+    """Issue 10 point 10: recovery assumed queued rows are listed first and that the provider
+    keeps the posted body; when either was false the outbox texted the patient again."""
+    old = datetime.now(UTC) - timedelta(days=3)
+    for i in range(4):  # an older history between the same two numbers
+        provider.inject_outbound(CLINIC, PATIENT, f"Reminder {i}", at=old + timedelta(hours=i))
+    provider.list_order = "queued_last"
+    provider.body_rewrite = lambda body: "Sent from your Twilio trial account - " + body
+    with make_client(provider, page_size=2) as client:
+        since = datetime.now(UTC)
+        mine = client.send(CLINIC, PATIENT, "Your results are ready \u2019call us\u2019")
+        found = client.find_sent(CLINIC, PATIENT, "Your results are ready \u2019call us\u2019",
+                                 since)
+        assert found is not None and found.sid == mine.sid
+        assert client.find_sent(CLINIC, PATIENT, "Something else entirely", since) is None
+        provider.list_order = "shuffled"
+        again = client.find_sent(CLINIC, PATIENT, "Your results are ready 'call us'", since)
+        assert again is not None and again.sid == mine.sid

@@ -175,3 +175,16 @@ def test_normalize_number_rejects(typed: str, default: str, fragment: str) -> No
 ])
 def test_country_code_of(number: str, code: str) -> None:
     assert country_code_of(number) == code
+
+
+def test_body_match_survives_what_providers_do_to_a_body() -> None:
+    from cxinbox.domain.sms import body_match
+
+    posted = "Your \u201cfasting\u201d labs \u2013 8am\u2026 don\u2019t eat"
+    assert body_match(posted, posted) == 2
+    assert body_match(posted, 'Your "fasting" labs - 8am... don\'t eat') == 2  # smart encoding
+    assert body_match(posted, "Sent from your Twilio trial account - " + posted) == 1
+    assert body_match(posted, posted + "\nReply STOP to opt out") == 1
+    assert body_match("Hello  there\r\n", "hello there") == 2
+    assert body_match(posted, "Your labs are at 9am") == 0
+    assert body_match("", "anything") == 0

@@ -367,3 +367,164 @@ def test_hostile_bodies_are_stored_raw_and_shown_clean(env: Env) -> None:
         assert bad not in shown and bad not in summary.subject and bad not in summary.from_addr
     assert "[b]bold[/b]" in shown  # brackets are text, never markup
     assert "hi" in shown and "link" in shown
+
+
+def test_a_lone_surrogate_in_a_body_neither_stops_polling_nor_is_lost(tmp_path: Path) -> None:
+    """Issue 10 point 8: "\\ud83d" alone is legal JSON; it crashed the poll worker for good."""
+    with SmsProvider(numbers=[CLINIC]) as p:
+        config = load_config(write_sms_config(tmp_path, p, [CLINIC], poll_seconds=1))
+        db = Database(config.db_path)
+        poller = SmsPoller(db, config)
+        p.inject_inbound(ANN, CLINIC, "chest pain \ud83d since noon", at=ago(minutes=2))
+        polls: list[object] = []
+        stop = threading.Event()
+        worker = threading.Thread(target=poller.run, args=(stop,),
+                                  kwargs={"on_result": polls.append}, daemon=True)
+        worker.start()
+        try:
+            for _ in range(500):
+                if polls or not worker.is_alive():
+                    break
+                stop.wait(0.02)
+            assert worker.is_alive() and polls, "the poll worker died on the body"
+            p.inject_inbound(BOB, CLINIC, "a later text")
+            for _ in range(500):
+                if db.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 2:
+                    break
+                stop.wait(0.02)
+        finally:
+            stop.set()
+            worker.join(10)
+        bodies = dict(db.conn.execute("SELECT from_addr, body_text FROM messages"))
+        assert bodies == {ANN: "chest pain \ufffd since noon", BOB: "a later text"}
+        raw = db.conn.execute("SELECT r.data FROM raw_messages r JOIN messages m"
+                              " ON m.raw_id = r.id WHERE m.from_addr = ?", (ANN,)).fetchone()[0]
+        assert b"\\ud83d" in raw  # the provider's record kept as it came
+        assert json.loads(raw)["message"]["body"] == "chest pain \ud83d since noon"
+        assert poller.last_error is None
+        db.close()
+
+
+def test_an_mms_first_listed_as_receiving_gets_its_pictures(env: Env) -> None:
+    """Issue 10 point 12: an inbound MMS listed while "receiving" was never read again."""
+    sid = env.provider.inject_inbound(ANN, CLINIC, "my insurance card",
+                                      media=["image/jpeg", "image/png"], receiving=True)
+    env.poller.poll_once()
+    conv = env.conversation_of(ANN)
+    (first,) = env.inbox().get_conversation(conv, record_view=False).messages
+    assert first.attachments == ()
+    env.provider.finish_receiving(sid)
+    later = env.poller.poll_once(now=datetime.now(UTC) + timedelta(hours=2))  # past the overlap
+    detail = env.inbox().get_conversation(conv, record_view=False)
+    (msg,) = detail.messages
+    assert [a.content_type for a in msg.attachments] == ["image/jpeg", "image/png"]
+    assert [a.part_path for a in msg.attachments] == env.provider.media_sids(sid)
+    assert detail.summary.has_attachment and later.status_updates == 1
+    with env.db.read() as conn:
+        assert sms_store.known_sids(conn, [sid])[sid].status == "received"
+    assert env.messages() == 1
+
+
+def test_partially_delivered_is_final_and_not_fetched_again(env: Env) -> None:
+    """Issue 10 point 12: partially_delivered was refetched on every poll for three days."""
+    with SmsClient(env.config.sms, env.provider.token) as client:
+        sent = client.send(CLINIC, ANN, "Your lab results and a map")
+    with env.db.write() as conn:
+        sms_store.store_sms(conn, sms_store.SmsRecord(
+            provider_id=sent.sid, clinic_number=CLINIC, patient_number=ANN, direction="out",
+            body="Your lab results and a map", at=int(datetime.now(UTC).timestamp()),
+            status=sent.status))
+    env.provider.set_status(sent.sid, "partially_delivered")
+    assert env.poller.poll_once().status_updates == 1
+    env.provider.requests.clear()
+    for hours in (1, 5, 30):
+        env.poller.poll_once(now=datetime.now(UTC) + timedelta(hours=hours))
+    fetches = [path for method, path, _ in env.provider.requests if sent.sid in path]
+    assert fetches == []
+    with env.db.read() as conn:
+        assert sms_store.known_sids(conn, [sent.sid])[sent.sid].status == "partially_delivered"
+        assert sms_store.open_outbound(conn, [CLINIC], 0) == []
+
+
+_SLA_10_MIN = """
+[sla.calendars.always]
+timezone = "UTC"
+[sla.calendars.always.hours]
+mon = ["00:00-24:00"]
+tue = ["00:00-24:00"]
+wed = ["00:00-24:00"]
+thu = ["00:00-24:00"]
+fri = ["00:00-24:00"]
+sat = ["00:00-24:00"]
+sun = ["00:00-24:00"]
+[[sla.policies]]
+name = "texts"
+calendar = "always"
+first_response = "10m"
+"""
+
+
+def test_an_auto_responder_is_not_a_staff_answer(tmp_path: Path) -> None:
+    """Issue 10 point 7: an outbound-reply (TwiML auto-responder) set the first response and
+    stopped the SLA clock on a patient's urgent text."""
+    with SmsProvider(numbers=[CLINIC]) as p:
+        path = write_sms_config(tmp_path, p, [CLINIC])
+        path.write_text(path.read_text() + _SLA_10_MIN)
+        config = load_config(path)
+        db = Database(config.db_path)
+        poller = SmsPoller(db, config)
+        env = Env(p, config, db, poller, tmp_path)
+        p.auto_reply = "Thanks for your message. Reply STOP to opt out."
+        p.inject_inbound(ANN, CLINIC, "chest pain since this morning", at=ago(minutes=15))
+        p.auto_reply = None
+        p.inject_outbound(CLINIC, ANN, "Press 1 to confirm", direction="outbound-call",
+                          at=ago(minutes=14))
+        poller.poll_once()
+        conv = env.conversation_of(ANN)
+        detail = env.inbox().get_conversation(conv, record_view=False)
+        assert [m.direction for m in detail.messages] == ["in", "auto", "auto"]
+        assert detail.summary.first_response_at is None
+        assert detail.summary.last_response_at is None
+        assert env.inbox().list_conversations("sla:breached").total == 1  # the clock runs
+        # A text the desk sends (outbound-api) is the answer.
+        with SmsClient(config.sms, p.token) as client:
+            client.send(CLINIC, ANN, "Please call 911 now; we are calling you too.")
+        p.settle()
+        poller.poll_once()
+        answered = env.inbox().get_conversation(conv, record_view=False)
+        assert answered.summary.first_response_at is not None
+        assert [m.direction for m in answered.messages][-1] == "out"
+        poller.close()
+        db.close()
+
+
+def test_migration_8_turns_stored_auto_replies_into_automatic_texts(tmp_path: Path) -> None:
+    import sqlite3
+
+    from cxinbox.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript("\n".join(MIGRATIONS[:7]) + "\nPRAGMA user_version=7;")
+    for sid, direction, provider_direction, at in (
+            ("SM1", "in", "inbound", 100), ("SM2", "out", "outbound-reply", 101),
+            ("SM3", "out", "outbound-api", 500)):
+        raw = json.dumps({"message": {"sid": sid, "direction": provider_direction}}).encode()
+        old.execute("INSERT INTO raw_messages (sha256, size, data) VALUES (?, ?, ?)",
+                    (sid.encode(), len(raw), raw))
+        if sid == "SM1":
+            old.execute("INSERT INTO conversations (channel, mailbox, from_addr, created_at,"
+                        " last_message_at, first_response_at, last_response_at)"
+                        " VALUES ('sms', ?, ?, 100, 500, 101, 500)", (CLINIC, ANN))
+        old.execute("INSERT INTO messages (raw_id, conversation_id, channel, direction,"
+                    " message_id, date) VALUES (last_insert_rowid(), 1, 'sms', ?, ?, ?)",
+                    (direction, sid, at))
+    old.commit()
+    old.close()
+    path.chmod(0o600)
+    db = Database(path)
+    directions = dict(db.conn.execute("SELECT message_id, direction FROM messages"))
+    assert directions == {"SM1": "in", "SM2": "auto", "SM3": "out"}
+    assert tuple(db.conn.execute("SELECT first_response_at, last_response_at FROM conversations"
+                                 ).fetchone()) == (500, 500)
+    db.close()

@@ -249,3 +249,52 @@ async def test_outbox_in_ascii_at_80x24(tmp_path: Path, sink: SmtpSink) -> None:
         assert lines[-1].strip() == outbox_screen.KEYS
         assert any(line.lstrip().startswith("FAILED") for line in lines)
         assert "550 5.1.1" in text
+
+
+async def test_an_undelivered_text_is_toasted_listed_and_shown_in_the_thread(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10 point 11: a carrier failure reaches the sender as a toast, the outbox and
+    the message in its thread."""
+    from tests.support.smsprovider import SmsProvider
+
+    from cxinbox.channels.sms import SmsClient
+    from cxinbox.config import SmsConfig, SmsNumber
+    from cxinbox.service.demo import CLINIC_SMS
+    from cxinbox.service.sms_sync import SmsPoller
+
+    monkeypatch.setattr(outbox_screen, "RELOAD_S", 600.0)
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    with SmsProvider(numbers=[CLINIC_SMS]) as provider:
+        sms = SmsConfig(base_url=provider.base_url, account_sid=provider.account_sid,
+                        verify_tls=False, numbers=(SmsNumber(number=CLINIC_SMS),))
+        worker = OutboxWorker(inbox.db, inbox.demo.config, copy_to_sent_folder=False,
+                              sms_client=SmsClient(sms, provider.token))
+        poller = SmsPoller(inbox.db, sms, lambda _sms: provider.token)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_rows(pilot, app)
+            page = await inbox.api.list_conversations("channel:sms", 0, 5)
+            conv = page.items[0].id
+            draft = await inbox.api.start_draft(conv)
+            provider.carrier_errors[draft.to[0]] = ("undelivered", 30003,
+                                                    "Unreachable destination handset")
+            await inbox.api.save_draft(draft.id, "Your prescription is ready.")
+            await inbox.api.send_draft(draft.id, force=True)
+            assert await _past_undo(worker) == 1
+            provider.settle()
+            await asyncio.to_thread(poller.poll_once)
+            await wait_for(pilot, lambda: "NOT DELIVERED" in screen_text(app),
+                           what="undelivered toast")
+            assert "(O: outbox)" in screen_text(app) and "30003" in screen_text(app)
+            app.clear_notifications()
+            screen = await _open_outbox(pilot, app)
+            lines = screen_text(app).splitlines()
+            assert any(line.lstrip().startswith("UNDELIVERED") for line in lines)
+            assert "1 needs you" in lines[0]
+            assert screen.selected is not None and screen.selected.undelivered
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.thread.detail is not None
+                           and app.thread.detail.summary.id == conv, what="thread opened")
+            await wait_for(pilot, lambda: "NOT DELIVERED: undelivered" in screen_text(app),
+                           what="status on the message")
+        poller.close()

@@ -360,7 +360,7 @@ def show(
                f" · {s.channel} · {s.mailbox}" + (f" · tags {', '.join(s.tags)}" if s.tags else ""))
     for m in detail.messages:
         typer.echo("")
-        arrow = "->" if m.direction == "out" else "<-"
+        arrow = "->" if m.direction in ("out", "auto") else "<-"
         sender = f"{m.from_name} <{m.from_addr}>" if m.from_name else m.from_addr
         typer.echo(f"{arrow} {sender}  {_fmt_time(m.date, tz)}")
         if m.to:

@@ -325,6 +325,10 @@ class SmsNumber:
     """E.164 form, e.g. "+15551230000"."""
     name: str = ""
     """What staff call it, e.g. "Front desk"; shown as the mailbox of its conversations."""
+    messaging_service_sid: str = ""
+    """Send this number's texts through this Messaging Service ("MG..."); overrides [sms]
+    messaging_service_sid. The service picks the sender from its pool; texts from any pool
+    number to a patient of this number join this number's conversations."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -350,10 +354,34 @@ class SmsConfig:
     messages are not missed; duplicates are dropped by message id."""
     credentials: CredentialSource = field(default_factory=CredentialSource)
     """Where the auth token comes from (password_command, keyring, password_env, password_file)."""
+    messaging_service_sid: str = ""
+    """Send every text through this Messaging Service ("MG..."; A2P 10DLC registration in the
+    US requires one); a number's own messaging_service_sid wins."""
+    status_callback: str = ""
+    """An https URL the provider calls with delivery updates (optional: cxinbox polls the
+    status itself; set it only if something of yours listens there)."""
+    media_base_url: str = ""
+    """MMS sending: the public https address under which `media_dir` is served by the
+    clinic's web server. The provider fetches attached files from there, so texts with
+    attachments need both; without them attachments can only be e-mailed."""
+    media_dir: Path | None = None
+    """MMS sending: the folder cxinbox writes an attached file to (under an unguessable name)
+    for the provider to fetch from `media_base_url`."""
 
     @property
     def configured(self) -> bool:
         return self.base_url is not None
+
+    @property
+    def can_send_media(self) -> bool:
+        return bool(self.media_base_url) and self.media_dir is not None
+
+    def service_for(self, number: str) -> str:
+        """The Messaging Service texts from `number` go through ("" = none)."""
+        for n in self.numbers:
+            if n.number == number and n.messaging_service_sid:
+                return n.messaging_service_sid
+        return self.messaging_service_sid
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1413,7 +1441,8 @@ def _parse_sms(table: _Table) -> SmsConfig:
             nt.fail("number", f'expected E.164 form such as "+15551230000", got {_quote(number)}')
         if any(n.number == number for n in numbers):
             nt.fail("number", f"{_quote(number)} is listed twice")
-        numbers.append(SmsNumber(number=number, name=nt.string("name", "")))
+        numbers.append(SmsNumber(number=number, name=nt.string("name", ""),
+                                 messaging_service_sid=_service_sid(nt)))
     if not numbers:
         table.fail("numbers", "list at least one [[sms.numbers]] with the clinic's number")
     name = table.string("name", d.name)
@@ -1423,6 +1452,12 @@ def _parse_sms(table: _Table) -> SmsConfig:
     if not credentials.configured:
         table.fail("password_env", "say where the auth token comes from: password_command, "
                    "keyring = true, password_env or password_file")
+    media_base_url = _public_https(table, "media_base_url")
+    media_dir = table.path("media_dir")
+    if bool(media_base_url) != (media_dir is not None):
+        table.fail("media_dir" if media_base_url else "media_base_url",
+                   "MMS sending needs both media_dir (where cxinbox writes a file) and "
+                   "media_base_url (the public https address your web server serves it at)")
     return SmsConfig(
         name=name,
         base_url=base_url.rstrip("/"),
@@ -1433,7 +1468,36 @@ def _parse_sms(table: _Table) -> SmsConfig:
         poll_seconds=table.integer("poll_seconds", d.poll_seconds, 1, 3600),
         overlap_seconds=table.integer("overlap_seconds", d.overlap_seconds, 0, 7 * 86400),
         credentials=credentials,
+        messaging_service_sid=_service_sid(table),
+        status_callback=_public_https(table, "status_callback"),
+        media_base_url=media_base_url,
+        media_dir=media_dir,
     )
+
+
+_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
+
+
+def _service_sid(table: _Table) -> str:
+    sid = table.string("messaging_service_sid", "")
+    if sid and not _SERVICE_SID.fullmatch(sid):
+        table.fail("messaging_service_sid", f'expected "MG" and 32 hex digits, got {_quote(sid)}')
+    return sid
+
+
+def _public_https(table: _Table, key: str) -> str:
+    """An https URL the provider reaches (http only for a loopback test server)."""
+    from urllib.parse import urlsplit
+
+    url = table.string(key, "")
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host or parts.scheme not in ("https", "http") or (
+            parts.scheme == "http" and not is_loopback_host(host)):
+        table.fail(key, f"expected an https URL, got {_quote(url)}")
+    return url
 
 
 def _parse_outbox(table: _Table) -> OutboxConfig:

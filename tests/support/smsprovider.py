@@ -14,22 +14,38 @@ code and follows the public API contract:
   that day, "DateSent<" = on or before that midnight, "DateSent" = that day); the full
   "YYYY-MM-DDTHH:MM:SSZ" form the helper libraries send is compared to the second.
   Messages without a date_sent (queued) never match a DateSent filter.
-- `POST .../Messages.json` (form From, To, Body, MediaUrl) -> 201, status "queued",
-  direction "outbound-api"; 400 with codes 21211 (bad To), 21602 (no body), 21606 (From not
-  ours), 21610 (recipient texted STOP), 21617 (body over 1600 characters).
+- `POST .../Messages.json` (form To, From and/or MessagingServiceSid, Body, MediaUrl (up to
+  ten), StatusCallback) -> 201, status "queued" (From given) or "accepted" with a null
+  `from` (a Messaging Service picks the sender from its pool when the text leaves),
+  direction "outbound-api"; 400 with codes 21211 (bad To), 21602 (no body), 21603 (no From
+  and no Messaging Service), 21606 (From not ours), 21610 (recipient texted STOP), 21617
+  (body over 1600 characters), 21623 (more than ten MediaUrl), 21701 (unknown Messaging
+  Service); MediaUrl must be http(s). Fields the API does not know are refused (21000).
 - `GET .../Messages/{sid}.json` -> the message or 404 (code 20404).
 - `GET .../Messages/{sid}/Media.json` -> `media_list` (content_type, sid, uri, parent_sid);
   `GET .../Messages/{sid}/Media/{MEsid}.json` -> one media object.
 - `GET .../Messages/{sid}/Media/{MEsid}` (no extension) -> the media itself: by default a 302
-  to a short-lived, unauthenticated link on a second server (another port, so another
-  origin), which answers with the bytes; `media_redirect = "same"` redirects to that link
+  (`media_redirect_status = 307` for the other kind) to a short-lived, unauthenticated link
+  on a second server (another port, so another origin), which answers with the bytes; `media_redirect = "same"` redirects to that link
   on the API server itself, `"none"` answers with the bytes directly. The bytes are
   deterministic per media sid (`media_bytes(sid)`), starting with the type's magic number.
 - Dates are RFC 2822 ("Thu, 30 Jul 2015 20:12:31 +0000"); num_media and num_segments are strings.
+- Every message has every field of the published Message schema (tests/support/
+  twilio_schema.py), nulls included: `from` is null until a Messaging Service picks a
+  sender, `messaging_service_sid` is the account's default MG sid when none was used.
+- List order is not part of the contract: `list_order` = "newest" (queued rows first, the
+  default), "queued_last" (rows without a sent date after all others) or "shuffled".
 
 Test controls: `inject_inbound` (optionally hidden until `reveal`, to model a message the
-provider lists late), `advance` / `settle` for delivery status (or `auto_advance_s`),
-`fail_next(n, "429" | "500" | "drop")`, `requests` (what was asked), `opted_out`.
+provider lists late; `receiving=True` for an MMS still arriving, finished by
+`finish_receiving`), `inject_outbound` (any outbound direction, e.g. an auto-responder's
+"outbound-reply"), `auto_reply` (a TwiML-style answer to every inbound text),
+`add_service` (a Messaging Service and its sender pool), `advance` / `settle` for delivery
+status (or `auto_advance_s`), `set_status` (any documented status), `carrier_errors` (To
+number -> final status and error), `body_rewrite` (what the provider does to a posted body,
+e.g. a trial account's prefix), `fail_next(n, "429" | "500" | "drop")` (a 429 with
+`retry_after=None` has no Retry-After header), `requests` (what was asked), `served`
+(every JSON answer: method, path, status, payload), `status_callbacks`, `opted_out`.
 Media controls: `media_sids(msg_sid)`, `set_media(me_sid, data=... | size=...)`,
 `delete_media(me_sid)` (the picture is gone: 404), `fail_media_next(n, "500" | "404" |
 "403" | "drop")` (faults of the media host only), `media_chunked` (no Content-Length),
@@ -44,11 +60,13 @@ import hashlib
 import itertools
 import json
 import math
+import mimetypes
+import random
 import re
 import secrets
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -56,11 +74,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests.support.twilio_schema import CREATE_FIELDS, MAX_MEDIA_URLS
+
 API = "/2010-04-01"
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
-FINAL = frozenset({"delivered", "undelivered", "failed", "received", "canceled", "read"})
-_NEXT_STATUS = {"queued": "sending", "sending": "sent"}
+FINAL = frozenset({"delivered", "undelivered", "failed", "received", "canceled", "read",
+                   "partially_delivered"})
+_NEXT_STATUS = {"accepted": "queued", "scheduled": "queued", "queued": "sending",
+                "sending": "sent"}
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 _STOP = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 _START = {"START", "YES", "UNSTOP"}
@@ -89,6 +111,12 @@ class MediaRequest:
     authorization: str | None
 
 
+def _media_type(url: str) -> str:
+    """The type a media host would report for a MediaUrl, guessed from its name."""
+    guess = mimetypes.guess_type(urlsplit(url).path)[0]
+    return guess or "image/jpeg"
+
+
 def rfc2822(dt: datetime | None) -> str | None:
     return None if dt is None else format_datetime(dt.astimezone(UTC))
 
@@ -104,7 +132,7 @@ def _naive_segments(body: str) -> int:
 @dataclass
 class StoredMessage:
     sid: str
-    from_: str
+    from_: str | None
     to: str
     body: str
     direction: str
@@ -118,10 +146,17 @@ class StoredMessage:
     hidden: bool = False
     seq: int = 0  # insertion order, the tiebreak for equal dates
     fail_delivery: bool = False
+    service: str | None = None  # the Messaging Service it was sent through
+    pending_media: list[dict[str, str]] = field(default_factory=list)  # still "receiving"
 
     def sort_key(self) -> tuple[float, int]:
         """Newest first; queued rows (no date_sent) list before everything else."""
         sent = self.date_sent.timestamp() if self.date_sent else float("inf")
+        return (-sent, -self.seq)
+
+    def queued_last_key(self) -> tuple[float, int]:
+        """Newest first by sent date, rows without one after all the others."""
+        sent = self.date_sent.timestamp() if self.date_sent else float("-inf")
         return (-sent, -self.seq)
 
 
@@ -138,13 +173,24 @@ class SmsProvider:
         self.opted_out: set[tuple[str, str]] = set()  # (patient, our number)
         self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
         self.undeliverable: set[str] = set()  # To numbers whose texts end "undelivered"
-        self._faults: list[tuple[str, int]] = []
+        # To number -> (final status, error code, error message) a carrier gives
+        self.carrier_errors: dict[str, tuple[str, int, str]] = {}
+        self.services: dict[str, list[str]] = {}  # Messaging Service sid -> sender pool
+        self.default_service = "MG" + secrets.token_hex(16)  # "no service" as the API says
+        self.status_callbacks: dict[str, str] = {}
+        self.auto_reply: str | None = None
+        self.body_rewrite: Callable[[str], str] | None = None
+        self.list_order = "newest"  # newest | queued_last | shuffled
+        self.served: list[tuple[str, str, int, Any]] = []
+        self._rng = random.Random(1)
+        self._faults: list[tuple[str, int | None]] = []
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         # media content
         self.media_redirect = "cross"  # cross | same | none
+        self.media_redirect_status = 302  # or 307
         self.media_chunked = False
         self.media_link_s = 60.0
         self.media_requests: list[MediaRequest] = []
@@ -207,26 +253,88 @@ class SmsProvider:
         return prefix + secrets.token_hex(16)
 
     def inject_inbound(self, from_: str, to: str, body: str, *, at: datetime | None = None,
-                       media: Iterable[str] = (), hidden: bool = False) -> str:
+                       media: Iterable[str] = (), hidden: bool = False,
+                       receiving: bool = False) -> str:
         """A patient's text arriving at one of our numbers; returns its sid.
 
         `media` lists content types of MMS attachments. `hidden=True` keeps it out of list
         results until `reveal(sid)`, as when the provider indexes a message late.
+        `receiving=True`: an MMS whose media is still arriving (status "receiving", no media
+        listed) until `finish_receiving(sid)`. With `auto_reply` set, the provider answers
+        at once with an "outbound-reply", as a TwiML auto-responder does.
         """
         at = at or datetime.now(UTC)
         sid = self._new_sid("MM" if media else "SM")
         with self._lock:
-            msg = StoredMessage(sid, from_, to, body, "inbound", "received", at, at, at,
-                                hidden=hidden, seq=next(self._seq))
-            msg.media = [{"sid": self._new_sid("ME"), "content_type": ctype}
-                         for ctype in media]
+            msg = StoredMessage(sid, from_, to, body, "inbound",
+                                "receiving" if receiving else "received", at, at, at,
+                                hidden=hidden, seq=next(self._seq),
+                                service=self.service_of(to))
+            listed = [{"sid": self._new_sid("ME"), "content_type": ctype} for ctype in media]
+            if receiving:
+                msg.pending_media = listed
+            else:
+                msg.media = listed
             self.messages[sid] = msg
             word = body.strip().upper()
             if word in _STOP:
                 self.opted_out.add((from_, to))
             elif word in _START:
                 self.opted_out.discard((from_, to))
+            if self.auto_reply is not None:
+                self.inject_outbound(to, from_, self.auto_reply, direction="outbound-reply",
+                                     at=at + timedelta(seconds=1))
         return sid
+
+    def finish_receiving(self, sid: str) -> None:
+        """The MMS has fully arrived: status "received", its media listed."""
+        with self._lock:
+            msg = self.messages[sid]
+            msg.media, msg.pending_media = msg.media + msg.pending_media, []
+            msg.status = "received"
+            msg.date_updated = datetime.now(UTC)
+
+    def inject_outbound(self, from_: str | None, to: str, body: str, *,
+                        direction: str = "outbound-api", status: str = "delivered",
+                        at: datetime | None = None, service: str | None = None) -> str:
+        """An outbound text the provider made without our client: an auto-responder's
+        "outbound-reply", an "outbound-call" from a voice flow, or one sent elsewhere."""
+        at = at or datetime.now(UTC)
+        sid = self._new_sid()
+        with self._lock:
+            sent = None if status in ("accepted", "scheduled", "queued") else at
+            self.messages[sid] = StoredMessage(sid, from_, to, body, direction, status, at,
+                                               sent, at, seq=next(self._seq),
+                                               service=service or self.service_of(from_))
+        return sid
+
+    def add_service(self, numbers: Iterable[str]) -> str:
+        """A Messaging Service whose sender pool is `numbers`; returns its MG sid."""
+        sid = "MG" + secrets.token_hex(16)
+        with self._lock:
+            self.services[sid] = list(numbers)
+            self.numbers.update(self.services[sid])
+        return sid
+
+    def service_of(self, number: str | None) -> str | None:
+        for sid, pool in self.services.items():
+            if number in pool:
+                return sid
+        return None
+
+    def set_status(self, sid: str, status: str, error_code: int | None = None,
+                   error_message: str | None = None) -> None:
+        """Put a message in any documented status (a sent date appears once it left)."""
+        with self._lock:
+            msg = self.messages[sid]
+            msg.status, msg.error_code, msg.error_message = status, error_code, error_message
+            now = datetime.now(UTC)
+            if msg.date_sent is None and status not in ("accepted", "scheduled", "queued",
+                                                        "canceled"):
+                msg.date_sent = now
+            if msg.from_ is None and msg.service and status not in ("accepted", "scheduled"):
+                msg.from_ = self.services[msg.service][0]
+            msg.date_updated = now
 
     def inject_many(self, rows: Iterable[tuple[str, str, str, datetime]]) -> list[str]:
         """Bulk inbound texts (from, to, body, at) for benchmarks."""
@@ -261,10 +369,16 @@ class SmsProvider:
             return
         if msg.status in _NEXT_STATUS:
             msg.status = _NEXT_STATUS[msg.status]
+            if msg.from_ is None and msg.service and msg.status == "queued":
+                pool = self.services[msg.service]
+                msg.from_ = pool[msg.seq % len(pool)]  # the pool picks a sender
             if msg.status == "sent":
                 msg.date_sent = now
         elif msg.status == "sent":
-            if msg.fail_delivery:
+            carrier = self.carrier_errors.get(msg.to)
+            if carrier is not None:
+                msg.status, msg.error_code, msg.error_message = carrier
+            elif msg.fail_delivery:
                 msg.status, msg.error_code = "undelivered", 30003
                 msg.error_message = "Unreachable destination handset"
             else:
@@ -281,8 +395,9 @@ class SmsProvider:
                     before = msg.date_updated
                     self._step(msg, before + timedelta(seconds=self.auto_advance_s))
 
-    def fail_next(self, count: int, kind: str = "500", *, retry_after: int = 1) -> None:
-        """The next `count` requests fail: "429" (with Retry-After), "500" or "drop"."""
+    def fail_next(self, count: int, kind: str = "500", *, retry_after: int | None = 1) -> None:
+        """The next `count` requests fail: "429" (with Retry-After unless it is None, as
+        Twilio documents none), "500" or "drop"."""
         if kind not in ("429", "500", "drop"):
             raise ValueError(kind)
         with self._lock:
@@ -348,7 +463,7 @@ class SmsProvider:
             return None
         return entry[0]
 
-    def take_fault(self) -> tuple[str, int] | None:
+    def take_fault(self) -> tuple[str, int | None] | None:
         with self._lock:
             return self._faults.pop(0) if self._faults else None
 
@@ -369,8 +484,10 @@ class SmsProvider:
             "date_created": rfc2822(msg.date_created), "date_sent": rfc2822(msg.date_sent),
             "date_updated": rfc2822(msg.date_updated), "direction": msg.direction,
             "error_code": msg.error_code, "error_message": msg.error_message,
-            "from": msg.from_, "to": msg.to, "messaging_service_sid": None,
-            "num_media": str(len(msg.media)), "num_segments": str(_naive_segments(msg.body)),
+            "from": msg.from_, "to": msg.to,
+            "messaging_service_sid": msg.service or self.default_service,
+            "num_media": str(len(msg.media)),
+            "num_segments": "0" if msg.from_ is None else str(_naive_segments(msg.body)),
             "price": None, "price_unit": "USD", "sid": msg.sid, "status": msg.status,
             "subresource_uris": {"media": f"{base}/Media.json"}, "uri": f"{base}.json",
         }
@@ -437,6 +554,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_json(self, status: int, payload: dict[str, Any],
                    headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
+        with self.owner._lock:
+            self.owner.served.append((self.command, urlsplit(self.path).path, status, payload))
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -470,7 +589,8 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         kind, retry_after = fault
         if kind == "429":
-            self._error(429, 20429, "Too Many Requests", {"Retry-After": str(retry_after)})
+            self._error(429, 20429, "Too Many Requests",
+                        None if retry_after is None else {"Retry-After": str(retry_after)})
         elif kind == "500":
             self._error(500, 20500, "Internal Server Error")
         else:
@@ -545,7 +665,11 @@ class _Handler(BaseHTTPRequestHandler):
                        if not m.hidden and (to is None or m.to == to)
                        and (from_ is None or m.from_ == from_)
                        and _matches_dates(m.date_sent, filters)),
-                      key=StoredMessage.sort_key)
+                      key=StoredMessage.queued_last_key if owner.list_order == "queued_last"
+                      else StoredMessage.sort_key)
+        if owner.list_order == "shuffled":
+            # A fixed order per message set, so a PageToken still names a place in it.
+            rows.sort(key=lambda m: hashlib.sha256(m.sid.encode()).digest())
         token = query.get("PageToken", [None])[0]
         start_index = 0
         if token:
@@ -553,8 +677,13 @@ class _Handler(BaseHTTPRequestHandler):
             if not token.startswith("PA") or anchor is None:
                 self._error(400, 20001, "Invalid PageToken")
                 return
-            key = anchor.sort_key()
-            start_index = next((i for i, r in enumerate(rows) if r.sort_key() > key), len(rows))
+            if owner.list_order == "newest":
+                key = anchor.sort_key()
+                start_index = next((i for i, r in enumerate(rows) if r.sort_key() > key),
+                                   len(rows))
+            else:
+                start_index = next((i + 1 for i, r in enumerate(rows) if r is anchor),
+                                   len(rows))
         elif page:
             start_index = page * page_size
         chunk = rows[start_index:start_index + page_size]
@@ -577,12 +706,23 @@ class _Handler(BaseHTTPRequestHandler):
     def _create(self, form: dict[str, list[str]]) -> None:
         owner = self.owner
         to = form.get("To", [""])[0]
-        from_ = form.get("From", [""])[0]
+        from_ = form.get("From", [""])[0] or None
+        service = form.get("MessagingServiceSid", [""])[0] or None
         body = form.get("Body", [""])[0]
         media = form.get("MediaUrl", [])
-        if not _E164.fullmatch(to):
+        callback = form.get("StatusCallback", [""])[0]
+        unknown = sorted(set(form) - CREATE_FIELDS)
+        pool = owner.services.get(service, []) if service else []
+        if unknown:
+            self._error(400, 21000, f"Unknown parameter {unknown[0]}")
+        elif not _E164.fullmatch(to):
             self._error(400, 21211, f"Invalid 'To' Phone Number: {to}")
-        elif owner.numbers and from_ not in owner.numbers:
+        elif from_ is None and service is None:
+            self._error(400, 21603, "A 'From' phone number is required.")
+        elif service is not None and service not in owner.services:
+            self._error(400, 21701, "The Messaging Service Sid is invalid.")
+        elif from_ is not None and (service and from_ not in pool or not service
+                                    and owner.numbers and from_ not in owner.numbers):
             self._error(400, 21606, "The 'From' phone number provided is not a valid message-"
                         "capable phone number for this destination.")
         elif not body and not media:
@@ -590,16 +730,27 @@ class _Handler(BaseHTTPRequestHandler):
         elif len(body) > 1600:
             self._error(400, 21617, "The concatenated message body exceeds the 1600 character "
                         "limit.")
-        elif (to, from_) in owner.opted_out:
+        elif len(media) > MAX_MEDIA_URLS:
+            self._error(400, 21623, "Number of media files exceeds allowed limit.")
+        elif any(urlsplit(u).scheme not in ("http", "https") for u in [*media, callback]
+                 if u):
+            self._error(400, 21620, "Invalid media URL(s).")
+        elif any((to, sender) in owner.opted_out for sender in ([from_] if from_ else pool)):
             self._error(400, 21610, "Attempt to send to unsubscribed recipient")
         else:
             now = datetime.now(UTC)
             sid = owner._new_sid("MM" if media else "SM")
-            msg = StoredMessage(sid, from_, to, body, "outbound-api", "queued", now, None, now,
-                                seq=next(owner._seq), fail_delivery=to in owner.undeliverable)
-            msg.media = [{"sid": owner._new_sid("ME"), "content_type": "image/jpeg"}
-                         for _ in media]
+            if owner.body_rewrite is not None:
+                body = owner.body_rewrite(body)
+            msg = StoredMessage(sid, from_, to, body, "outbound-api",
+                                "queued" if from_ else "accepted", now, None, now,
+                                seq=next(owner._seq), fail_delivery=to in owner.undeliverable,
+                                service=service or owner.service_of(from_))
+            msg.media = [{"sid": owner._new_sid("ME"), "content_type": _media_type(url)}
+                         for url in media]
             owner.messages[sid] = msg
+            if callback:
+                owner.status_callbacks[sid] = callback
             self._send_json(201, owner.message_json(msg))
 
     def _fetch(self, sid: str) -> None:
@@ -636,7 +787,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             token = owner.new_link(media_sid)
             base = owner.media_base_url if owner.media_redirect == "cross" else ""
-            self.send_response(302)
+            self.send_response(owner.media_redirect_status)
             self.send_header("Location", f"{base}/media/{token}")
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -103,6 +103,13 @@ class OutboxItemView:
     provider_id: str | None
     sent_copy: str  # '' (not applicable) | pending | done: the copy in the Sent folder
     sent_copy_error: str = ""
+    delivery: str = ""  # a text's provider status once sent: queued ... delivered, undelivered
+    delivery_error: str = ""  # the carrier's error for an undelivered or failed text
+
+    @property
+    def undelivered(self) -> bool:
+        """Sent, but the carrier could not deliver it: a person must act."""
+        return self.state == "sent" and self.delivery in ("undelivered", "failed")
 
     @property
     def can_cancel(self) -> bool:

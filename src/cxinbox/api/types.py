@@ -67,6 +67,8 @@ class MessageView:
     attachments: tuple[AttachmentView, ...]
     problems: str
     seen: bool
+    delivery: str = ""  # SMS only: the provider's status (queued ... delivered, undelivered)
+    delivery_error: str = ""  # the carrier's error of an undelivered or failed text
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,7 +2,10 @@
 
 Why it looks the way it does:
 - Reads (list, fetch, media) are idempotent, so a 429 (honouring Retry-After), a 5xx or a
-  dropped connection is retried here a few times before the caller sees an error. A send is
+  dropped connection is retried here a few times before the caller sees an error. Twilio
+  documents no Retry-After on its 429, so a bare 429 waits an exponentially growing time
+  with random jitter (`rate_limit_backoff`): retrying after a fixed second would hammer a
+  provider that just asked us to slow down, and jitter keeps several clients out of step. A send is
   never retried here: whether the provider created the message is the outbox's question,
   answered with `find_sent`, and `SmsServerError.maybe_sent` says when it has to ask.
 - The list filter uses the documented day granularity ("DateSent>" = on or after midnight
@@ -23,9 +26,11 @@ from __future__ import annotations
 import json
 import logging
 import mimetypes
+import random
+import re
 import ssl
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -35,6 +40,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.sms import body_match
 
 if TYPE_CHECKING:
     from cxinbox.config import SmsConfig
@@ -45,9 +51,13 @@ T = TypeVar("T")
 API_VERSION: Final = "2010-04-01"
 MAX_PAGE_SIZE: Final = 1000  # the documented maximum PageSize
 FINAL_STATUSES: Final = frozenset({"delivered", "undelivered", "failed", "received",
-                                   "canceled", "read"})
+                                   "canceled", "read", "partially_delivered"})
+"""Statuses after which a message never changes again (partially_delivered: some parts of
+a long or multi-media text reached the handset; the provider reports nothing more)."""
 _MAX_RETRY_AFTER_S: Final = 30.0  # longer waits are the poller's business, not a request's
+RATE_LIMIT_BASE_S: Final = 4.0  # first wait after a 429 without Retry-After (2-4 s with jitter)
 _MAX_PAGES: Final = 100_000
+MAX_MEDIA_URLS: Final = 10  # the documented limit of MediaUrl per message
 MAX_MEDIA_BYTES: Final = 10 * 1024 * 1024  # MMS carry at most ~5 MB; anything far bigger is wrong
 _MAX_REDIRECTS: Final = 5
 _MAX_ERROR_BODY: Final = 64 * 1024
@@ -62,11 +72,21 @@ class SmsAuthError(SmsError):
 
 
 class SmsRateLimited(SmsError):
-    """429: the provider asks us to wait `retry_after` seconds."""
+    """429: the provider asks us to wait `retry_after` seconds; None when it did not say
+    (Twilio's documented 429 has no Retry-After): back off with `rate_limit_backoff`."""
 
-    def __init__(self, message: str, retry_after: float) -> None:
+    def __init__(self, message: str, retry_after: float | None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+def rate_limit_backoff(attempt: int, *, base: float = RATE_LIMIT_BASE_S, cap: float = 900.0,
+                       rng: random.Random | None = None) -> float:
+    """Seconds to wait after the `attempt`-th (0-based) consecutive 429 that named no wait:
+    base * 2**attempt, capped, times a random factor in [0.5, 1] ("equal jitter")."""
+    ceiling = min(cap, base * 2 ** max(0, min(attempt, 30)))
+    draw: float = (rng or random.Random()).random()
+    return float(ceiling * (0.5 + 0.5 * draw))
 
 
 class SmsServerError(SmsError):
@@ -121,6 +141,7 @@ class ProviderMessage:
     error_message: str
     media_uri: str
     raw: bytes  # the provider's JSON object for this message, as received
+    messaging_service_sid: str = ""  # an MG sid; Twilio gives every message one
 
     @property
     def inbound(self) -> bool:
@@ -156,8 +177,25 @@ def _int(value: Any, default: int = 0) -> int:
         return default
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    """A text field; a lone UTF-16 surrogate ("\\ud83d" alone is legal JSON) becomes U+FFFD,
+    since such a string cannot be encoded for the database, a log or a terminal."""
+    if not isinstance(value, str):
+        return ""
+    return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
+
+
+def raw_json(obj: Any) -> bytes:
+    """`obj` as UTF-8 JSON, exactly: a lone surrogate stays the escape it arrived as
+    (plain `json.dumps(ensure_ascii=False).encode()` raises on it)."""
+    text = json.dumps(obj, ensure_ascii=False, sort_keys=True)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
 
 
 def parse_message(obj: dict[str, Any]) -> ProviderMessage:
@@ -175,7 +213,7 @@ def parse_message(obj: dict[str, Any]) -> ProviderMessage:
         error_code=_int(code) if code not in (None, "") else None,
         error_message=_str(obj.get("error_message")),
         media_uri=_str(media.get("media")) if isinstance(media, dict) else "",
-        raw=json.dumps(obj, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+        raw=raw_json(obj), messaging_service_sid=_str(obj.get("messaging_service_sid")),
     )
 
 
@@ -202,13 +240,15 @@ class SmsClient:
 
     def __init__(self, config: SmsConfig, token: str, *, timeout_s: float = 15.0,
                  retries: int = 3, page_size: int = MAX_PAGE_SIZE,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 rng: random.Random | None = None) -> None:
         if not config.base_url:
             raise SmsError("sms: no base_url configured")
         self.config = config
         self.retries = retries
         self.page_size = max(1, min(page_size, MAX_PAGE_SIZE))
         self._sleep = sleep
+        self._rng = rng or random.Random()
         self._root = f"/{API_VERSION}/Accounts/{config.account_sid}"
         self._http = httpx.Client(
             base_url=config.base_url, auth=httpx.BasicAuth(config.account_sid, token),
@@ -262,16 +302,20 @@ class SmsClient:
         raise SmsRejected(message, code, status)
 
     def _retrying(self, what: str, once: Callable[[], T]) -> T:
-        """Run one idempotent read, retrying 429 (as long as Retry-After says, up to a cap),
-        5xx and network errors a few times with a short exponential back-off."""
+        """Run one idempotent read, retrying 429 (as long as Retry-After says, up to a cap;
+        exponentially with jitter when it says nothing), 5xx and network errors a few times
+        with a short exponential back-off."""
         attempt = 0
+        limited = 0
         while True:
             try:
                 return once()
             except SmsRateLimited as exc:
-                if attempt >= self.retries or exc.retry_after > _MAX_RETRY_AFTER_S:
+                wait = exc.retry_after if exc.retry_after is not None else rate_limit_backoff(
+                    limited, cap=_MAX_RETRY_AFTER_S, rng=self._rng)
+                if attempt >= self.retries or wait > _MAX_RETRY_AFTER_S:
                     raise
-                wait = exc.retry_after
+                limited += 1
             except SmsServerError:
                 if attempt >= self.retries:
                     raise
@@ -428,11 +472,27 @@ class SmsClient:
             raise SmsNotFound(line + "; the picture is gone", None, status)
         raise SmsRejected(line + "; the download link was refused", None, status)
 
-    def send(self, from_: str, to: str, body: str) -> SendResult:
-        """Create one outbound message. Never retried here (see SmsServerError.maybe_sent)."""
+    def send(self, from_: str | None, to: str, body: str, *, messaging_service_sid: str = "",
+             status_callback: str = "", media_urls: Sequence[str] = ()) -> SendResult:
+        """Create one outbound message. Never retried here (see SmsServerError.maybe_sent).
+
+        With a Messaging Service no From is posted: the service picks the sender from its
+        pool (the response's `from` is null until it has). `media_urls` (at most ten, public
+        addresses the provider fetches) make it an MMS.
+        """
+        if len(media_urls) > MAX_MEDIA_URLS:
+            raise SmsRejected(f"sms send: at most {MAX_MEDIA_URLS} files per text", None, 0)
+        data: dict[str, str | list[str]] = {"To": to, "Body": body}
+        if messaging_service_sid:
+            data["MessagingServiceSid"] = messaging_service_sid
+        elif from_:
+            data["From"] = from_
+        if status_callback:
+            data["StatusCallback"] = status_callback
+        if media_urls:
+            data["MediaUrl"] = list(media_urls)
         try:
-            response = self._http.post(f"{self._root}/Messages.json",
-                                       data={"From": from_, "To": to, "Body": body})
+            response = self._http.post(f"{self._root}/Messages.json", data=data)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise SmsServerError(_network_line("send", exc), maybe_sent=False) from None
         except httpx.HTTPError as exc:
@@ -445,30 +505,42 @@ class SmsClient:
                                  "is not a message", maybe_sent=True) from None
         return SendResult(msg.sid, msg.status, msg)
 
-    def find_sent(self, from_: str, to: str, body: str, since: datetime, *,
-                  exclude: Collection[str] = (), skew_s: float = 30.0) -> ProviderMessage | None:
-        """The outbound message with exactly this body from `from_` to `to` created at or after
-        `since` (less `skew_s` for clock difference), or None.
+    def find_sent(self, from_: str | None, to: str, body: str, since: datetime, *,
+                  exclude: Collection[str] = (), skew_s: float = 30.0,
+                  messaging_service_sid: str | None = None) -> ProviderMessage | None:
+        """The outbound message we posted to `to` at or after `since` (less `skew_s` for
+        clock difference) with this body, or None.
 
         For exactly-once recovery: call it when a send's outcome is unknown, with `since` =
         the moment before the first attempt and `exclude` = sids the outbox already owns
-        (so an identical earlier reply is never mistaken for this one). Lists without a date
-        filter because a queued message has no sent date yet; stops a day before `since`.
+        (so an identical earlier reply is never mistaken for this one). Nothing about the
+        list's order is assumed (Twilio does not specify it; queued rows have no sent date,
+        so no date filter can be used): every row for the pair is read. The provider may
+        have changed the body (a trial account's prefix, smart encoding of quotes, an
+        appended opt-out line), so the same text wins over one that contains ours, and the
+        earliest such row after `since` is the one this send made. Sent through a Messaging
+        Service the sender is whichever pool number it picked (or none yet), so the rows
+        are found by recipient and service instead.
         """
         floor = since.astimezone(UTC) - timedelta(seconds=skew_s)
-        stop_before = floor - timedelta(days=1)
-        params = {"From": from_, "To": to, "PageSize": str(self.page_size)}
-        best: ProviderMessage | None = None
+        params = {"To": to, "PageSize": str(self.page_size)}
+        if messaging_service_sid is None and from_:
+            params["From"] = from_
+        best: tuple[int, datetime, ProviderMessage] | None = None
         for msg in self._pages(f"{self._root}/Messages.json", params):
             when = msg.date_created or msg.date_sent
-            if msg.date_sent is not None and msg.date_sent < stop_before:
-                break
-            if (msg.inbound or msg.sid in exclude or msg.body != body or when is None
-                    or when < floor):
+            if (msg.direction != "outbound-api" or msg.sid in exclude or when is None
+                    or when < floor or msg.to != to):
                 continue
-            if best is None or (best.date_created or floor) > when:
-                best = msg  # the earliest match after `since` is the one this send made
-        return best
+            if messaging_service_sid is not None:
+                if msg.messaging_service_sid != messaging_service_sid:
+                    continue
+            elif msg.from_ != from_:
+                continue
+            score = body_match(body, msg.body)
+            if score and (best is None or (-score, when) < (-best[0], best[1])):
+                best = (score, when, msg)
+        return best[2] if best is not None else None
 
 
 def _check_sid(sid: str) -> None:
@@ -476,8 +548,11 @@ def _check_sid(sid: str) -> None:
         raise SmsRejected("sms: not a message id", None, 0)
 
 
-def _retry_after(response: httpx.Response) -> float:
-    value = response.headers.get("Retry-After", "")
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds the provider asked us to wait, or None when it did not say (or said nonsense)."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
     try:
         return max(0.0, float(value))
     except ValueError:
@@ -485,7 +560,7 @@ def _retry_after(response: httpx.Response) -> float:
     when = _date(value)
     if when is not None:
         return max(0.0, (when - datetime.now(UTC)).total_seconds())
-    return 1.0
+    return None
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

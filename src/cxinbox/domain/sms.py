@@ -17,6 +17,7 @@ Segment maths follows GSM 03.38 / 3GPP TS 23.038:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from typing import Final
@@ -85,6 +86,32 @@ def segments(text: str) -> SegmentInfo:
             fill = 0
         fill += cost
     return SegmentInfo(encoding, used, count, multi - fill)
+
+
+# -- is this the text we posted? ------------------------------------------------------------
+
+# What providers' "smart encoding" puts in place of typographic characters (GSM-7 has none).
+_SMART: Final = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
+                               "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2032": "'",
+                               "\u2033": '"', "\u2013": "-", "\u2014": "-", "\u2212": "-",
+                               "\u00a0": " ", "\u2026": "...", "\u00ab": '"', "\u00bb": '"'})
+_SPACES: Final = re.compile(r"\s+")
+
+
+def comparable_body(text: str) -> str:
+    """A body reduced to what survives a provider's handling: compatibility forms folded
+    (NFKC), typographic quotes and dashes as ASCII, whitespace collapsed, case ignored."""
+    folded = unicodedata.normalize("NFKC", text).translate(_SMART)
+    return _SPACES.sub(" ", folded).strip().casefold()
+
+
+def body_match(posted: str, listed: str) -> int:
+    """How surely `listed` (the provider's record) is the text we `posted`: 2 the same text,
+    1 ours inside theirs (a trial account's prefix, an appended opt-out line), 0 not ours."""
+    ours, theirs = comparable_body(posted), comparable_body(listed)
+    if ours == theirs:
+        return 2
+    return 1 if ours and ours in theirs else 0
 
 
 # -- keywords -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable
@@ -162,6 +163,25 @@ def _message_view(row: sqlite3.Row) -> MessageView:
     )
 
 
+def _with_delivery(conn: sqlite3.Connection,
+                   messages: tuple[MessageView, ...]) -> tuple[MessageView, ...]:
+    """Texts carry their delivery status, so staff see one that never arrived."""
+    texts = [m.id for m in messages if m.channel == "sms" and m.direction != "in"]
+    if not texts:
+        return messages
+    found = sms_store.delivery_statuses(conn, texts)
+    out = []
+    for m in messages:
+        status = found.get(m.id)
+        if status is not None:
+            error = clean_line(status.error_message)
+            if status.error_code is not None:
+                error = f"{status.error_code}: {error}" if error else str(status.error_code)
+            m = dataclasses.replace(m, delivery=clean_line(status.status), delivery_error=error)
+        out.append(m)
+    return tuple(out)
+
+
 class InboxService:
     """Reads and staff actions for one acting staff member."""
 
@@ -239,7 +259,8 @@ class InboxService:
             if row["merged_into"]:
                 raise NotFound(f"conversation #{conv_id} was merged into #{row['merged_into']}")
             tags = convs.tags_for(conn, [conv_id])[conv_id]
-            messages = tuple(_message_view(m) for m in convs.messages_of(conn, conv_id))
+            messages = _with_delivery(conn, tuple(_message_view(m)
+                                                  for m in convs.messages_of(conn, conv_id)))
             notes = tuple(NoteView(n["id"], clean_line(n["author"]), clean_text(n["body"]),
                                    n["created_at"]) for n in convs.notes_of(conn, conv_id))
         if record_view:

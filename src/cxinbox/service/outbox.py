@@ -255,12 +255,47 @@ class OutboxWorker:
             store.set_phase(conn, item_id, "data-started")
 
     def record_confirmed(self, row: Any, actor: str) -> None:
-        """A person confirmed an unconfirmed item reached the patient: record it as sent."""
+        """A person confirmed an unconfirmed item reached the patient: record it as sent.
+
+        A text is recorded under the provider's own message id: asked for now if it is not
+        known yet. When the provider cannot say (unreachable, or it lists the text late) the
+        text is kept under a local placeholder (`local-N`, never sent to the provider) that
+        SMS sync replaces with the real id when the provider lists the text: a made-up id
+        must neither break polling nor let the real text arrive as a second copy.
+        """
         if row["channel"] == "sms":
-            self.record_sms(row, row["provider_id"] or f"confirmed-{row['id']}", "sent", b"",
-                            actor=actor)
+            if row["provider_id"]:
+                self.record_sms(row, row["provider_id"], "sent", b"", actor=actor)
+                return
+            found = self._ask_provider(row)
+            if found is not None:
+                self.record_sms(row, found.sid, found.status, found.raw, actor=actor)
+                return
+            from cxinbox.store.sms import placeholder_sid
+
+            self.record_sms(row, placeholder_sid(row["id"]), "delivered", b"", actor=actor)
             return
         self._record_sent(row, self._raw(row["id"]), actor=actor)
+
+    def _ask_provider(self, row: Any) -> Any:
+        """The provider's record of this outbox text, or None when it has none or cannot
+        be asked right now."""
+        from cxinbox.channels.sms import SmsError
+
+        if not self.config.sms.configured:
+            return None
+        to = store_recipients(row)[0]
+        with self.db.read() as conn:
+            exclude = store.provider_ids(conn, row["sender"], to)
+        try:
+            return self._sms().find_sent(
+                row["sender"], to, row["body"], _utc(row["created_ms"] / 1000),
+                exclude=exclude,
+                messaging_service_sid=self.config.sms.service_for(row["sender"]) or None)
+        except (SmsError, CredentialError) as exc:
+            log.warning("outbox item %s: could not ask the SMS provider: %s", row["id"],
+                        clean_line(str(exc), max_len=200))
+            return None
 
     def _record_sent(self, row: Any, raw: bytes, actor: str = ACTOR) -> None:
         """sent + our message in its conversation + the audit "send", in one transaction."""
@@ -361,15 +396,24 @@ class OutboxWorker:
         if opted_out:
             self._fail(row, f"{to} has opted out of texts (STOP); not sent")
             return 0
+        sms = self.config.sms
         try:
             client = self._sms()
+            media_urls = self._publish_media(row)
             self._mark_data_started(row["id"])
-            result = client.send(row["sender"], to, row["body"])
+            result = client.send(row["sender"], to, row["body"],
+                                 messaging_service_sid=sms.service_for(row["sender"]),
+                                 status_callback=sms.status_callback, media_urls=media_urls)
+        except OSError as exc:
+            self._retry_later(row, clean_line(f"cannot publish the attached file for the "
+                                              f"provider: {exc.strerror or exc}", max_len=400),
+                              now_ms)
+            return 0
         except SmsRejected as exc:
             self._fail(row, str(exc))
             return 0
-        except SmsRateLimited as exc:
-            self._retry_later(row, str(exc), now_ms, at_least_s=exc.retry_after)
+        except SmsRateLimited as exc:  # no Retry-After: the outbox's own backoff applies
+            self._retry_later(row, str(exc), now_ms, at_least_s=exc.retry_after or 0.0)
             return 0
         except SmsServerError as exc:
             if exc.maybe_sent:
@@ -383,6 +427,30 @@ class OutboxWorker:
         self.record_sms(row, result.sid, result.status, result.message.raw)
         return 1
 
+    def _publish_media(self, row: Any) -> list[str]:
+        """Write a text's attached files where the clinic's web server serves them
+        ([sms] media_dir, under a random unguessable folder) and return their public
+        addresses for the provider to fetch. Nothing to do for a text without files."""
+        import secrets
+        from pathlib import Path
+        from urllib.parse import quote
+
+        with self.db.read() as conn:
+            files = store.item_files(conn, row["id"])
+        sms = self.config.sms
+        if not files:
+            return []
+        if not sms.can_send_media or sms.media_dir is None:
+            raise OSError("MMS sending is not configured ([sms] media_dir, media_base_url)")
+        folder = Path(sms.media_dir) / secrets.token_urlsafe(24)
+        folder.mkdir(mode=0o755, parents=True)
+        urls = []
+        for name, data in files:
+            safe = Path(name).name or "attachment"
+            (folder / safe).write_bytes(data)
+            urls.append(f"{sms.media_base_url.rstrip('/')}/{folder.name}/{quote(safe)}")
+        return urls
+
     def _resolve_sms(self, row: Any, reason: str) -> int:
         """Ask the provider whether our text went out; sent, requeued or left unconfirmed."""
         from cxinbox.channels.sms import SmsError
@@ -392,8 +460,9 @@ class OutboxWorker:
         with self.db.read() as conn:
             exclude = store.provider_ids(conn, row["sender"], to)
         try:
-            found = self._sms().find_sent(row["sender"], to, row["body"], since,
-                                          exclude=exclude)
+            found = self._sms().find_sent(
+                row["sender"], to, row["body"], since, exclude=exclude,
+                messaging_service_sid=self.config.sms.service_for(row["sender"]) or None)
         except (SmsError, CredentialError) as exc:
             self._unconfirmed(row, f"{reason}; could not ask the provider: {exc}")
             return 0

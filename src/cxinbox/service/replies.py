@@ -101,7 +101,9 @@ class ReplyService:
             sent_at=row["sent_ms"] / 1000 if row["sent_ms"] is not None else None,
             message_id=clean_line(row["message_id"]) if row["message_id"] else None,
             provider_id=clean_line(row["provider_id"]) if row["provider_id"] else None,
-            sent_copy=row["sent_copy"], sent_copy_error=clean_line(row["sent_copy_error"]))
+            sent_copy=row["sent_copy"], sent_copy_error=clean_line(row["sent_copy_error"]),
+            delivery=clean_line(row["delivery"]),
+            delivery_error=clean_line(row["delivery_error"]))
 
     def _own_draft(self, conn: sqlite3.Connection, draft_id: int) -> sqlite3.Row:
         row = store.get_draft(conn, draft_id)
@@ -246,8 +248,9 @@ class ReplyService:
             raise BadRequest(f"not a content type: {kind[:40]!r}")
         with self.db.write() as conn:
             row = self._own_draft(conn, draft_id)
-            if row["mode"] == "sms":
-                raise BadRequest("attachments cannot be texted; send an email instead")
+            if row["mode"] == "sms" and not self.config.sms.can_send_media:
+                raise BadRequest("attachments cannot be texted here ([sms] media_dir and "
+                                 "media_base_url are not set); send an email instead")
             entries = json.loads(row["attachments"])
             ids = store.file_ids(entries)
             if len(entries) >= MAX_ATTACHMENTS:

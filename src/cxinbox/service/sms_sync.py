@@ -11,6 +11,13 @@ Rules this file keeps:
 - outbound texts already known update their delivery status from the listing; those still
   not final (queued ones have no sent date and never match a date filter) are fetched one
   by one for a few days;
+- a patient's MMS listed while the provider is still "receiving" it has no media yet: it is
+  stored at once (the text matters) and read again, from the listing or fetched by sid,
+  until it is "received", when its media are listed and attached;
+- a text the carrier could not deliver (undelivered / failed, e.g. 30003 unreachable,
+  30007 filtered) reopens its conversation and, when the desk sent it, tells its author
+  through the change feed (`outbox.undelivered`, toasted by the TUI like a failed reply):
+  staff must never believe a patient got a text that never arrived;
 - STOP / START / HELP are recorded; STOP blocks texting the number (`store.sms.is_opted_out`)
   and says so in the conversation. We never auto-reply: the provider does that.
 """
@@ -24,6 +31,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Final
 
 from cxinbox.channels.credentials import CredentialError, resolve_password
 from cxinbox.channels.sms import (
@@ -35,11 +43,16 @@ from cxinbox.channels.sms import (
     SmsError,
     SmsNotFound,
     SmsRateLimited,
+    SmsRejected,
+    rate_limit_backoff,
+    raw_json,
 )
 from cxinbox.config import Config, SmsConfig
-from cxinbox.domain.sms import Keyword, parse_keyword
+from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.sms import Keyword, body_match, parse_keyword
 from cxinbox.store import fts
 from cxinbox.store import sms as sms_store
+from cxinbox.store.conversations import reopen
 from cxinbox.store.db import Database, StoreError, append_event
 
 log = logging.getLogger("cxinbox.sms")
@@ -76,17 +89,44 @@ def _epoch(dt: datetime | None, default: int) -> int:
 def _record(msg: ProviderMessage, clinic: str, media: Sequence[ProviderMedia],
             now: int) -> sms_store.SmsRecord:
     patient = msg.from_ if msg.inbound else msg.to
-    raw = json.dumps({"message": json.loads(msg.raw),
-                      "media": [{"sid": m.sid, "content_type": m.content_type, "uri": m.uri}
-                                for m in media]},
-                     ensure_ascii=False, sort_keys=True).encode("utf-8")
+    # Only a text a person sent (the outbox or the provider's console: "outbound-api")
+    # answers the patient; an auto-responder ("outbound-reply") or a voice flow's text
+    # ("outbound-call") is shown as automatic and never stops the SLA clock.
+    direction = "in" if msg.inbound else "out" if msg.direction == "outbound-api" else "auto"
+    raw = raw_json({"message": json.loads(msg.raw),
+                    "media": [{"sid": m.sid, "content_type": m.content_type, "uri": m.uri}
+                              for m in media]})
     return sms_store.SmsRecord(
         provider_id=msg.sid, clinic_number=clinic, patient_number=patient,
-        direction="in" if msg.inbound else "out", body=msg.body, at=_epoch(msg.at, now),
+        direction=direction, body=msg.body, at=_epoch(msg.at, now),
         media=tuple((m.filename, m.content_type, m.size) for m in media),
         media_ids=tuple(m.sid for m in media), raw=raw, status=msg.status,
         error_code=msg.error_code, error_message=msg.error_message,
         num_segments=msg.num_segments)
+
+
+UNDELIVERED: Final = frozenset({"undelivered", "failed"})
+
+
+def _not_delivered(conn: sqlite3.Connection, msg: ProviderMessage, conv: int,
+                   now_s: int) -> None:
+    """A text the carrier could not deliver: reopen its conversation and tell its author."""
+    if msg.status not in UNDELIVERED:
+        return
+    reason = clean_line(msg.error_message, max_len=160) or msg.status
+    if msg.error_code is not None:
+        reason = f"carrier error {msg.error_code}: {reason}"
+    reopen(conn, conv, now_s, "text not delivered", actor="sync")
+    owner = sms_store.outbox_of_sid(conn, msg.sid)
+    append_event(conn, "sync", "outbox.undelivered", f"conversation:{conv}",
+                 {"outbox": owner[0] if owner else None, "author": owner[1] if owner else "",
+                  "conversation": conv, "sid": msg.sid, "status": msg.status,
+                  "reason": reason})
+
+
+def _arrived(stored_status: str, msg: ProviderMessage) -> bool:
+    """A patient's MMS stored while "receiving" is now listed as arrived."""
+    return msg.inbound and stored_status == "receiving" and msg.status not in ("", "receiving")
 
 
 def _status_moves(old: str, new: str) -> bool:
@@ -144,7 +184,13 @@ class SmsPoller:
             - self.sms.overlap_seconds
         since = datetime.fromtimestamp(start, UTC)
         newest: int | None = None
-        for filters in ({"to": number}, {"from_": number}):
+        # A number sending through a Messaging Service: the pool may text (and patients
+        # answer) from other numbers; the list cannot filter by service, so one more
+        # listing without a number filter keeps the rows of this number's service.
+        listings: list[dict[str, str]] = [{"to": number}, {"from_": number}]
+        if self.sms.service_for(number):
+            listings.append({})
+        for filters in listings:
             batch: list[ProviderMessage] = []
             for msg in client.list_messages(since, **filters):
                 batch.append(msg)
@@ -160,7 +206,9 @@ class SmsPoller:
     def _store_batch(self, client: SmsClient, number: str, batch: list[ProviderMessage],
                      now_s: int, result: PollResult, listed: set[str],
                      newest: int | None) -> int | None:
-        mine = [m for m in batch if (m.to if m.inbound else m.from_) == number]
+        service = self.sms.service_for(number)
+        mine = [m for m in batch if (m.to if m.inbound else m.from_) == number
+                or (service and m.messaging_service_sid == service)]
         for m in batch:
             if m.date_sent is not None:
                 stamp = int(m.date_sent.timestamp())
@@ -171,7 +219,7 @@ class SmsPoller:
         with self.db.read() as conn:
             known = sms_store.known_sids(conn, list(unique))
         media = {sid: client.media(sid) for sid, m in unique.items()
-                 if sid not in known and m.num_media > 0}
+                 if (sid not in known or _arrived(known[sid].status, m)) and m.num_media > 0}
         received: set[int] = set()
         status_convs: set[int] = set()
         new_count = status_count = 0
@@ -182,12 +230,23 @@ class SmsPoller:
                 have = known.get(m.sid)
                 if have is not None:
                     result.duplicates += 1
-                    if not m.inbound and _status_moves(have.status, m.status):
-                        conv = sms_store.update_status(conn, m.sid, m.status, m.error_code,
-                                                       m.error_message, now_s)
+                    if _arrived(have.status, m):
+                        conv = self._arrive(conn, m, media.get(m.sid, ()), now_s)
                         if conv is not None:
                             status_count += 1
                             status_convs.add(conv)
+                    elif not m.inbound and _status_moves(have.status, m.status):
+                        conv = sms_store.update_status(conn, m.sid, m.status, m.error_code,
+                                                       m.error_message, now_s)
+                        if conv is not None:
+                            _not_delivered(conn, m, conv, now_s)
+                            status_count += 1
+                            status_convs.add(conv)
+                    continue
+                adopted = None if m.inbound else self._adopt(conn, m, number, now_s)
+                if adopted is not None:
+                    status_count += 1
+                    status_convs.add(adopted)
                     continue
                 stored = sms_store.store_sms(conn, _record(m, number, media.get(m.sid, ()),
                                                            now_s), index_text=False, now=now_s)
@@ -209,6 +268,30 @@ class SmsPoller:
         result.status_updates += status_count
         result.conversations |= received | status_convs
         return newest
+
+    @staticmethod
+    def _adopt(conn: sqlite3.Connection, msg: ProviderMessage, number: str,
+               now_s: int) -> int | None:
+        """A text staff confirmed before the provider listed it gets the provider's id
+        instead of being stored a second time; its conversation, or None."""
+        if msg.direction != "outbound-api":
+            return None
+        created = _epoch(msg.date_created or msg.date_sent, now_s)
+        for held in sms_store.placeholders(conn, number, msg.to):
+            if body_match(held.body, msg.body) and created >= held.created_s - 60:
+                return sms_store.adopt_sid(conn, held.sid, msg.sid, msg.status, msg.error_code,
+                                           msg.error_message, _record(msg, number, (),
+                                                                      now_s).raw, now_s)
+        return None
+
+    @staticmethod
+    def _arrive(conn: sqlite3.Connection, msg: ProviderMessage,
+                media: Sequence[ProviderMedia], now_s: int) -> int | None:
+        """Record that a patient's MMS stored while "receiving" is complete."""
+        raw = _record(msg, "", media, now_s).raw
+        return sms_store.refresh_received(
+            conn, msg.sid, msg.status, raw,
+            [(m.filename, m.content_type, m.sid) for m in media], now_s)
 
     def _keyword(self, conn: sqlite3.Connection, msg: ProviderMessage, number: str,
                  stored: sms_store.Stored, now_s: int) -> int:
@@ -242,9 +325,12 @@ class SmsPoller:
 
     def _poll_statuses(self, client: SmsClient, now_s: int, result: PollResult,
                        listed: set[str]) -> None:
+        numbers = [n.number for n in self.sms.numbers]
         with self.db.read() as conn:
-            sids = sms_store.open_outbound(conn, [n.number for n in self.sms.numbers],
-                                           now_s - STATUS_WINDOW_S, STATUS_FETCH_LIMIT)
+            sids = sms_store.open_outbound(conn, numbers, now_s - STATUS_WINDOW_S,
+                                           STATUS_FETCH_LIMIT)
+            sids += sms_store.still_receiving(conn, numbers, now_s - STATUS_WINDOW_S,
+                                              STATUS_FETCH_LIMIT)
         fetched: list[ProviderMessage] = []
         for sid in sids:
             if sid in listed:
@@ -252,18 +338,27 @@ class SmsPoller:
             try:
                 fetched.append(client.fetch(sid))
             except SmsNotFound:
-                log.warning("sms: an outbound message is no longer known to the provider")
+                log.warning("sms: a message is no longer known to the provider")
+            except SmsRejected as exc:  # one bad stored id must never stop every poll
+                log.warning("sms: not following one stored message: %s", exc)
         if not fetched:
             return
+        media = {m.sid: client.media(m.sid) for m in fetched
+                 if m.inbound and m.status != "receiving" and m.num_media > 0}
         convs: set[int] = set()
         with self.db.write() as conn:
             known = sms_store.known_sids(conn, [m.sid for m in fetched])
             for m in fetched:
                 have = known.get(m.sid)
-                if have is None or not _status_moves(have.status, m.status):
+                if have is not None and _arrived(have.status, m):
+                    conv: int | None = self._arrive(conn, m, media.get(m.sid, ()), now_s)
+                elif have is None or m.inbound or not _status_moves(have.status, m.status):
                     continue
-                conv = sms_store.update_status(conn, m.sid, m.status, m.error_code,
-                                               m.error_message, now_s)
+                else:
+                    conv = sms_store.update_status(conn, m.sid, m.status, m.error_code,
+                                                   m.error_message, now_s)
+                    if conv is not None:
+                        _not_delivered(conn, m, conv, now_s)
                 if conv is not None:
                     convs.add(conv)
                     result.status_updates += 1
@@ -278,17 +373,20 @@ class SmsPoller:
             ) -> None:
         """Poll every `poll_seconds` until `stop` is set; never raises for provider trouble.
 
-        429 waits what Retry-After says; 5xx and network errors back off exponentially;
+        429 waits what Retry-After says, or (Twilio documents none) twice as long as
+        the poll interval and doubling on each 429 in a row, with jitter; 5xx and network
+        errors back off exponentially;
         a 401 or a missing token logs one clear line and retries every AUTH_RETRY_S with a
         freshly resolved token.
         """
         failures = 0
+        limited = 0
         try:
             while not stop.is_set():
                 delay = float(self.sms.poll_seconds)
                 try:
                     outcome = self.poll_once()
-                    failures = 0
+                    failures = limited = 0
                     if self.last_error:
                         log.info("sms: polling works again")
                     self.last_error = None
@@ -299,8 +397,15 @@ class SmsPoller:
                     delay = max(AUTH_RETRY_S, delay)
                     self._failed(f"{exc}; SMS polling paused, next try in {delay:.0f}s", error=True)
                 except SmsRateLimited as exc:
-                    delay = min(max(exc.retry_after, 1.0), MAX_RETRY_AFTER_S)
-                    self._failed(f"{exc}; waiting {delay:.0f}s as the provider asks")
+                    if exc.retry_after is not None:
+                        delay = min(max(exc.retry_after, 1.0), MAX_RETRY_AFTER_S)
+                        said = "as the provider asks"
+                    else:
+                        delay = rate_limit_backoff(limited, base=2.0 * delay,
+                                                   cap=MAX_RETRY_AFTER_S)
+                        said = "backing off"
+                    limited += 1
+                    self._failed(f"{exc}; waiting {delay:.0f}s {said}")
                 except (SmsError, StoreError, sqlite3.OperationalError) as exc:
                     failures += 1
                     delay = min(delay * 2 ** min(failures, 10), MAX_BACKOFF_S)

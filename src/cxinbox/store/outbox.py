@@ -31,7 +31,13 @@ _OUTBOX_COLUMNS = (
     "id, conversation_id, author, channel, account, sender, recipients, subject, message_id,"
     " body, draft, state, phase, owner_pid, attempts, next_attempt_ms, last_error, created_ms,"
     " send_after_ms, sent_ms, provider_id, message_pk, sent_copy, sent_copy_attempts,"
-    " sent_copy_next_ms, sent_copy_error")
+    " sent_copy_next_ms, sent_copy_error,"
+    # A text's delivery as the provider last reported it (SMS sync keeps sms_messages).
+    " coalesce((SELECT s.status FROM sms_messages s WHERE s.sid = outbox.provider_id), '')"
+    "   AS delivery,"
+    " coalesce((SELECT CASE WHEN s.error_code IS NULL THEN s.error_message"
+    "   ELSE s.error_code || ': ' || s.error_message END FROM sms_messages s"
+    "   WHERE s.sid = outbox.provider_id), '') AS delivery_error")
 
 
 # -- drafts ----------------------------------------------------------------------------------
@@ -155,6 +161,24 @@ def delete_files(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
     return cur.rowcount
 
 
+def item_files(conn: sqlite3.Connection, item_id: int) -> list[tuple[str, bytes]]:
+    """(filename, bytes) of the files attached to an outbox item, in order (an MMS)."""
+    row = conn.execute("SELECT json_extract(draft, '$.attachments') FROM outbox WHERE id = ?",
+                       (item_id,)).fetchone()
+    if row is None or not row[0]:
+        return []
+    try:
+        entries = json.loads(row[0])
+    except ValueError:
+        return []
+    out = []
+    for file_id in file_ids(entries if isinstance(entries, list) else []):
+        found = file_data(conn, file_id)
+        if found is not None:
+            out.append((str(found["filename"]), bytes(found["data"])))
+    return out
+
+
 def release_item_files(conn: sqlite3.Connection, item_id: int) -> int:
     """An outbox item is final (sent, or cancelled without a draft to go back to): its
     files are in the sent message or unwanted, so the stored copies go.
@@ -186,7 +210,7 @@ def changes_since(conn: sqlite3.Connection, conv_id: int, base_message: int, bas
             (conv_id, base_message)):
         mine = conn.execute("SELECT 1 FROM outbox WHERE message_pk = ? AND author = ?",
                             (r["id"], me)).fetchone()
-        if mine is not None:
+        if mine is not None or r["direction"] == "auto":  # an auto-responder is nobody's reply
             continue
         kind = "message" if r["direction"] == "in" else "reply"
         out.append({"kind": kind, "id": r["id"], "who": r["from_name"] or r["from_addr"],

@@ -24,7 +24,7 @@ from cxinbox.store.conversations import insert_note, reopen_on_inbound
 REOPEN_SLACK_S = 3600
 SYSTEM_AUTHOR = "system"
 FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "canceled", "read",
-                            "received"})
+                            "received", "partially_delivered"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class SmsRecord:
     provider_id: str  # the provider's message id (e.g. "SM..."): the dedupe key
     clinic_number: str  # E.164
     patient_number: str  # E.164
-    direction: str  # in | out
+    direction: str  # in | out (a person sent it: a response) | auto (an automatic reply)
     body: str
     at: int  # epoch seconds
     patient_name: str = ""
@@ -147,6 +147,8 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
     leaves full-text indexing to one `fts.index_pending` call per batch.
     """
     raw = rec.raw_bytes()
+    if rec.direction not in ("in", "out", "auto"):
+        raise ValueError(f"SMS direction {rec.direction!r}")
     sha = hashlib.sha256(f"sms:{rec.provider_id}".encode()).digest()
     cur = conn.execute("INSERT OR IGNORE INTO raw_messages (sha256, size, data) VALUES (?, ?, ?)",
                        (sha, len(raw), raw))
@@ -155,6 +157,7 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
     raw_id = int(cur.lastrowid or 0)
     conv, created = _conversation_for(conn, rec)
     inbound = rec.direction == "in"
+    answer = rec.direction == "out"  # only what a person sent stops the SLA clock
     before = None if created else conn.execute(
         "SELECT status, last_message_at, contact_id FROM conversations WHERE id = ?",
         (conv,)).fetchone()
@@ -186,15 +189,15 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
         " unread_count = unread_count + ?, has_attachment = max(has_attachment, ?),"
         " from_name = CASE WHEN from_name = '' THEN ? ELSE from_name END, sla_dirty = 1"
         " WHERE id = ?",
-        (rec.at, inbound, rec.at, not inbound, rec.at, not inbound, rec.at, int(inbound),
+        (rec.at, inbound, rec.at, answer, rec.at, answer, rec.at, int(inbound),
          int(bool(attachments)), rec.patient_name, conv))
     stamp = rec.at if now is None else now
     conn.execute(
         "INSERT INTO sms_messages (sid, message_pk, clinic_number, patient_number, direction,"
         " status, error_code, error_message, num_segments, created_at, status_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (rec.provider_id, message_pk, rec.clinic_number, rec.patient_number, rec.direction,
-         rec.effective_status, rec.error_code, rec.error_message, rec.num_segments, rec.at,
+        (rec.provider_id, message_pk, rec.clinic_number, rec.patient_number,
+         "in" if inbound else "out", rec.effective_status, rec.error_code, rec.error_message, rec.num_segments, rec.at,
          stamp))
     if inbound:
         if before is not None and before[0] != "open" and rec.at >= before[1] - REOPEN_SLACK_S:
@@ -254,6 +257,58 @@ def update_status(conn: sqlite3.Connection, sid: str, status: str, error_code: i
     return int(row[0]) if row else None
 
 
+PLACEHOLDER_PREFIX = "local-"
+
+
+def placeholder_sid(outbox_id: int) -> str:
+    """The id a confirmed text is kept under until the provider lists it: never a provider
+    sid (those are letters and digits only), so it is never fetched from the provider."""
+    return f"{PLACEHOLDER_PREFIX}{outbox_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    sid: str
+    body: str  # what the outbox posted
+    created_s: int  # when the reply was queued: the text cannot be older
+
+
+def placeholders(conn: sqlite3.Connection, clinic_number: str,
+                 patient_number: str) -> list[Placeholder]:
+    """Texts staff confirmed that the provider has not listed yet, for this pair."""
+    return [Placeholder(r[0], r[1], int(r[2]) // 1000) for r in conn.execute(
+        "SELECT s.sid, o.body, o.created_ms FROM sms_messages s"
+        " JOIN outbox o ON o.provider_id = s.sid"
+        " WHERE s.sid LIKE ? AND s.clinic_number = ? AND s.patient_number = ?"
+        " ORDER BY o.created_ms", (PLACEHOLDER_PREFIX + "%", clinic_number, patient_number))]
+
+
+def adopt_sid(conn: sqlite3.Connection, placeholder: str, sid: str, status: str,
+              error_code: int | None, error_message: str, raw: bytes, now: int) -> int | None:
+    """Give a confirmed text the provider's own id, status and record; its conversation."""
+    row = conn.execute("SELECT s.message_pk, m.conversation_id, m.raw_id FROM sms_messages s"
+                       " JOIN messages m ON m.id = s.message_pk WHERE s.sid = ?",
+                       (placeholder,)).fetchone()
+    if row is None:
+        return None
+    conn.execute("UPDATE sms_messages SET sid = ?, status = ?, error_code = ?,"
+                 " error_message = ?, status_at = ? WHERE sid = ?",
+                 (sid, status, error_code, error_message, now, placeholder))
+    conn.execute("UPDATE messages SET message_id = ? WHERE id = ?", (sid, row[0]))
+    conn.execute("UPDATE raw_messages SET sha256 = ?, data = ?, size = ? WHERE id = ?",
+                 (hashlib.sha256(f"sms:{sid}".encode()).digest(), raw, len(raw), row[2]))
+    conn.execute("UPDATE outbox SET provider_id = ? WHERE channel = 'sms' AND provider_id = ?",
+                 (sid, placeholder))
+    return int(row[1])
+
+
+def outbox_of_sid(conn: sqlite3.Connection, sid: str) -> tuple[int, str] | None:
+    """(outbox id, author) of the reply that sent text `sid`, if the desk sent it."""
+    row = conn.execute("SELECT id, author FROM outbox WHERE channel = 'sms' AND provider_id = ?"
+                       " ORDER BY id LIMIT 1", (sid,)).fetchone()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
 def set_keyword(conn: sqlite3.Connection, sid: str, keyword: str) -> None:
     conn.execute("UPDATE sms_messages SET keyword = ? WHERE sid = ?", (keyword, sid))
 
@@ -270,6 +325,45 @@ def open_outbound(conn: sqlite3.Connection, clinic_numbers: Iterable[str], since
         "SELECT sid FROM sms_messages WHERE direction = 'out'"
         f" AND status NOT IN ({finals}) AND created_at >= ? AND clinic_number IN ({marks})"
         " ORDER BY created_at LIMIT ?", (since, *numbers, limit))]
+
+
+def still_receiving(conn: sqlite3.Connection, clinic_numbers: Iterable[str], since: int,
+                    limit: int = 200) -> list[str]:
+    """Sids of patients' MMS stored while the provider was still "receiving" them (their
+    media were not listed yet), oldest first."""
+    numbers = list(clinic_numbers)
+    if not numbers:
+        return []
+    marks = ",".join("?" * len(numbers))
+    return [r[0] for r in conn.execute(
+        "SELECT sid FROM sms_messages WHERE direction = 'in' AND status = 'receiving'"
+        f" AND created_at >= ? AND clinic_number IN ({marks}) ORDER BY created_at LIMIT ?",
+        (since, *numbers, limit))]
+
+
+def refresh_received(conn: sqlite3.Connection, sid: str, status: str, raw: bytes,
+                     media: Sequence[tuple[str, str, str]], now: int) -> int | None:
+    """An inbound MMS first stored while "receiving" has arrived: record its status, its
+    media (filename, content type, provider media id) and the provider's newer record.
+    Returns the conversation, or None when the sid is unknown."""
+    row = conn.execute("SELECT s.message_pk, m.conversation_id, m.raw_id FROM sms_messages s"
+                       " JOIN messages m ON m.id = s.message_pk WHERE s.sid = ?",
+                       (sid,)).fetchone()
+    if row is None:
+        return None
+    message_pk, conv, raw_id = int(row[0]), int(row[1]), int(row[2])
+    attachments = [{"filename": name, "content_type": ctype, "size": 0,
+                    "part_path": media_id or str(i), "inline": False}
+                   for i, (name, ctype, media_id) in enumerate(media, 1)]
+    if attachments:
+        conn.execute("UPDATE messages SET attachments = ?, has_attachment = 1 WHERE id = ?",
+                     (json.dumps(attachments), message_pk))
+        conn.execute("UPDATE conversations SET has_attachment = 1 WHERE id = ?", (conv,))
+    conn.execute("UPDATE raw_messages SET data = ?, size = ? WHERE id = ?",
+                 (raw, len(raw), raw_id))
+    conn.execute("UPDATE sms_messages SET status = ?, status_at = ? WHERE sid = ?",
+                 (status, now, sid))
+    return conv
 
 
 def delivery_statuses(conn: sqlite3.Connection,

@@ -35,7 +35,9 @@ from cxinbox.tui.screens.prompt import PromptScreen
 _OUTBOX_NEWS = {"outbox.sent": ("Reply #{conv} sent", "information"),
                 "outbox.failed": ("Reply on #{conv} FAILED ({key}: outbox): {reason}", "error"),
                 "outbox.unconfirmed": ("Reply on #{conv} may not have arrived ({key}: outbox)",
-                                       "warning")}
+                                       "warning"),
+                "outbox.undelivered": ("Text on #{conv} NOT DELIVERED ({key}: outbox): {reason}",
+                                       "error")}
 
 
 def _summary_line(conv: int) -> str:

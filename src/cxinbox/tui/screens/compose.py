@@ -383,10 +383,9 @@ class ComposeScreen(Screen[ComposeResultValue]):
         return tuple(getattr(self._draft, "attachments", ()) or ())
 
     def action_attach(self) -> None:
-        """Ctrl+O: attach a file; with files attached already, first offer to remove one."""
-        if self._channel == "sms":
-            self.notify("Texts cannot carry attachments.", markup=False)
-            return
+        """Ctrl+O: attach a file; with files attached already, first offer to remove one.
+        A text can carry files only where the server has MMS sending configured; the
+        server says so in one line otherwise."""
         files = [f for f in self._files() if getattr(f, "id", 0)]
         if not files:
             self._ask_path()

@@ -58,9 +58,11 @@ NameOf = Callable[[str], str]
 
 
 def order_items(items: Iterable[OutboxItemView]) -> list[OutboxItemView]:
-    """Needs-a-person first, then in flight, then done; newest first within each."""
+    """Needs-a-person first (an undelivered text too), then in flight, then done; newest
+    first within each."""
     unique = {item.id: item for item in items}
-    return sorted(unique.values(), key=lambda i: (_RANK.get(i.state, 1), -i.id))
+    return sorted(unique.values(),
+                  key=lambda i: (0 if i.undelivered else _RANK.get(i.state, 1), -i.id))
 
 
 def _count(seconds: float) -> str:
@@ -79,6 +81,8 @@ def state_label(item: OutboxItemView, now: float) -> str:
         if due > now:
             return f"{'RETRY' if item.attempts else 'QUEUED'} {_count(due - now)}"
         return "QUEUED"
+    if item.undelivered:
+        return "UNDELIVERED"
     return item.state.upper()
 
 
@@ -103,6 +107,12 @@ def detail_line(item: OutboxItemView, now: float, tz: tzinfo, me: str, name_of: 
         when = clinic_datetime(int(item.sent_at or item.created_at), tz,
                                datetime.fromtimestamp(now, UTC))
         parts.append(f"sent {when}" + (f" after {tries}" if item.attempts > 1 else ""))
+        if item.undelivered:
+            error = clean_line(item.delivery_error, max_len=200)
+            parts.append("NOT DELIVERED" + (f": {error}" if error else "")
+                         + "; Enter opens it to reach the patient another way")
+        elif item.delivery:
+            parts.append(clean_line(item.delivery, max_len=40))
         if item.sent_copy_error:
             parts.append(f"copy to Sent: {clean_line(item.sent_copy_error, max_len=120)}")
     elif item.state == "failed":
@@ -129,13 +139,14 @@ def row_text(item: OutboxItemView, now: float, tz: tzinfo, me: str, name_of: Nam
         to = to[:27] + "\u2026"
     subject = item.subject or ("(text message)" if item.channel == "sms" else "(no subject)")
     first = Text(no_wrap=True, overflow="ellipsis")
-    first.append(f"{state_label(item, now):<12}", style=_STYLE.get(item.state, ""))
+    first.append(f"{state_label(item, now):<12}",
+                 style="bold red" if item.undelivered else _STYLE.get(item.state, ""))
     first.append(f"{item.channel:<6}{conv:<7}{to}  ")
     first.append(subject, style="dim" if item.state == "cancelled" else "")
     first.truncate(width, overflow="ellipsis")
     second = Text("  " + detail_line(item, now, tz, me, name_of), no_wrap=True,
                   overflow="ellipsis",
-                  style="red" if item.state == "failed" else "dim")
+                  style="red" if item.state == "failed" or item.undelivered else "dim")
     second.truncate(width, overflow="ellipsis")
     return Text("\n").join([first, second])
 
@@ -155,6 +166,10 @@ def selected_text(item: OutboxItemView, width: int) -> Text:
     if error and item.state in ("queued", "failed", "unconfirmed"):
         text.append("\n")
         text.append(error, style="red" if item.state == "failed" else "")
+    elif item.undelivered:
+        text.append("\n")
+        text.append(f"Not delivered: {clean_line(item.delivery_error, max_len=300)}",
+                    style="red")
     return text
 
 
@@ -315,7 +330,8 @@ class OutboxScreen(ModalScreen[int | None]):
 
     def _title(self) -> None:
         waiting = sum(1 for i in self._items if i.state in ("queued", "sending"))
-        attention = sum(1 for i in self._items if i.state in ("failed", "unconfirmed"))
+        attention = sum(1 for i in self._items
+                        if i.state in ("failed", "unconfirmed") or i.undelivered)
         parts = ["Outbox"]
         if attention:
             parts.append(f"{attention} need{'s' if attention == 1 else ''} you")

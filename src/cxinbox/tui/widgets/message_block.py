@@ -17,6 +17,8 @@ from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.bodyfold import BodyPart, split_body
 from cxinbox.tui.timefmt import clinic_datetime
 
+_NOT_DELIVERED = ("undelivered", "failed")
+
 
 def _mms_size(channel: str, size: int) -> str:
     """An MMS picture's size is unknown until fetched from the provider (w does that)."""
@@ -41,18 +43,25 @@ def _fold_line(part: BodyPart, glyphs: Glyphs) -> str:
 def message_text(message: MessageView, *, tz: tzinfo, now: datetime, glyphs: Glyphs,
                  expanded: bool) -> Text:
     text = Text(no_wrap=False, overflow="fold")
-    outbound = message.direction == "out"
+    outbound = message.direction in ("out", "auto")
     arrow = glyphs.arrow_out if outbound else glyphs.arrow_in
     sender = (f"{message.from_name} <{message.from_addr}>" if message.from_name
               else message.from_addr) or "(unknown sender)"
     text.append(f"{arrow} ", style="bold")
-    if outbound:
+    if message.direction == "auto":  # the provider's auto-responder: nobody answered yet
+        text.append("AUTO-REPLY ", style="bold")
+    elif outbound:
         text.append("SENT ", style="bold reverse")
     text.append(sender, style="bold")
     text.append(f"  {clinic_datetime(message.date, tz, now)}", style="dim")
     if message.channel == "sms":
         text.append("  SMS", style="dim")
+        if message.delivery and message.delivery not in _NOT_DELIVERED:
+            text.append(f" {message.delivery}", style="dim")
     text.append("\n")
+    if message.delivery in _NOT_DELIVERED:  # staff must not believe the patient got it
+        why = f" ({message.delivery_error})" if message.delivery_error else ""
+        text.append(f"! NOT DELIVERED: {message.delivery}{why}\n", style="bold reverse")
     if message.to:
         text.append("to " + ", ".join(message.to), style="dim")
         text.append("\n")
