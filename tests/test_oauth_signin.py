@@ -502,7 +502,7 @@ def test_gmail_files_the_sent_copy_itself(tmp_path: Path) -> None:
      "accounts[0].oauth2.tenant", "tenant"),
     ('provider = "google"\nflow = "device_code"\nclient_id = "x"',
      "accounts[0].oauth2.flow", "device flow does not grant the mail scope"),
-    ('provider = "microsoft"\nflow = "client_credentials"\nclient_id = "x"\ntenant = "t"\nclient_secret = "hunter2"',  # noqa: E501
+    ('provider = "microsoft"\nflow = "client_credentials"\nclient_id = "x"\ntenant = "t"\nclient_secret = "hunter2"',
      "accounts[0].oauth2.client_secret", "secret_file"),
     ('provider = "microsoft"\nflow = "client_credentials"\nclient_id = "x"\ntenant = "t"',
      "accounts[0].oauth2.secret_file", "the client secret must come from"),
