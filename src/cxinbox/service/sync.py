@@ -106,13 +106,13 @@ def signin_problem(account: AccountConfig, exc: CredentialError) -> str:
     detail = str(exc).removeprefix(f'account "{account.name}": ')
     cfg = account.oauth2
     if cfg is None:
-        return f"{account.name}: cannot get the mail password ({detail}) - IT must fix it"
+        return f"{account.name}: mail password unavailable - IT: cxinbox doctor ({detail})"
     who = {"microsoft": "Microsoft", "google": "Google"}.get(cfg.provider, "OAuth2")
+    # The action comes first: on an 80-column status line the detail is what gets cut.
     if cfg.interactive:
-        return (f"{account.name}: {who} sign-in expired - IT must run "
-                f"`cxinbox auth login {account.name}` ({detail})")
-    return (f"{account.name}: {who} sign-in failed - IT must fix the app credentials and run "
-            f"`cxinbox doctor` ({detail})")
+        return (f"{account.name}: {who} sign-in expired - IT: cxinbox auth login "
+                f"{account.name} ({detail})")
+    return f"{account.name}: {who} sign-in failed - IT: cxinbox doctor ({detail})"
 
 
 class MailSync:
@@ -520,8 +520,8 @@ class MailSync:
                 from cxinbox.service.health import account_key
 
                 self.health.problem(account_key(account.name),
-                                    f"{account.name}: the mail server refused the sign-in - IT "
-                                    f"must run `cxinbox doctor` ({exc})")
+                                    f"{account.name}: mail server refused the sign-in - IT: "
+                                    f"cxinbox doctor ({exc})")
             self.reporter.warn(str(exc))
         else:
             self.reporter.warn(f"{where}: {exc}; retrying in {backoff:.0f}s")
@@ -584,8 +584,33 @@ class MailSync:
                     session.close()
             if renew:
                 continue
-            stop.wait(backoff)
+            self._pause(account, stop, backoff)
             backoff = min(cap, backoff * 2)
+
+    def _pause(self, account: AccountConfig, stop: threading.Event, seconds: float) -> None:
+        """Wait before reconnecting; an account signed in by a person waits less when
+        someone signs it in again meanwhile (`cxinbox auth login` stores a new refresh
+        token, which the next try uses)."""
+        if account.oauth2 is None or not account.oauth2.interactive:
+            stop.wait(seconds)
+            return
+        from cxinbox.channels.oauth import OAuthError
+        from cxinbox.channels.oauth_store import TokenStore, token_dir
+
+        store = TokenStore(token_dir(self.config.db_path))
+        keyring = account.oauth2.token_store == "keyring"
+
+        def signed_in_as() -> str:
+            try:
+                return store.load(account.name, keyring).refresh
+            except OAuthError:
+                return ""
+
+        before = signed_in_as()
+        deadline = time.monotonic() + seconds
+        while not stop.wait(min(2.0, max(0.0, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline or signed_in_as() != before:
+                return
 
     def push_seen(self, session: ImapSession, account: AccountConfig, folder: str) -> int:
         """Write \\Seen to the server for what the desk read (the folder is selected)."""
