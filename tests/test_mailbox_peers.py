@@ -185,3 +185,30 @@ def test_reading_in_cxinbox_marks_the_mail_seen_on_the_server(dovecot: Any,
         watcher.join(10)
         engine.close()
         db.close()
+
+
+def test_connections_per_mailbox_are_capped(dovecot: Any, tmp_path: Path) -> None:
+    """max_connections: a session waits for a free slot and says so when none frees up."""
+    from cxinbox.channels.imap import ImapError, ImapSession
+    from cxinbox.service.sync import endpoint_for
+
+    path = write_config(tmp_path, dovecot, extra_account="max_connections = 1")
+    config, db, engine = make_sync(path)
+    account = config.accounts[0]
+    endpoint = endpoint_for(account, config)
+    fast = type(endpoint)(**{**{f: getattr(endpoint, f) for f in endpoint.__slots__},
+                             "connect_timeout_s": 0.5, "socket_timeout_s": 0.5})
+    first = ImapSession(fast, account.username, dovecot.password)
+    try:
+        try:
+            ImapSession(fast, account.username, dovecot.password)
+        except ImapError as exc:
+            assert "all 1 connections allowed for this mailbox (max_connections)" in str(exc)
+        else:
+            raise AssertionError("a second connection was opened past the cap")
+    finally:
+        first.close()
+    again = ImapSession(fast, account.username, dovecot.password)  # the slot came back
+    again.close()
+    engine.close()
+    db.close()

@@ -560,3 +560,35 @@ def test_a_broken_token_endpoint_is_one_line_naming_the_account(
     expected = {"hang": "did not answer in time", "html500": "HTTP Error: 500",
                 "html200": "not JSON"}[mode]
     assert expected in lines[0], lines[0]
+
+
+def test_a_client_secret_about_to_expire_is_announced(auth: OAuthServer, mail: DovecotServer,
+                                                      tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    soon = (datetime.now(UTC) + timedelta(days=12)).date()
+    client_id = microsoft_app(auth, BILLING)
+    path = write_config(tmp_path, oauth_account(
+        tmp_path, auth, mail, client_id=client_id, secret="app-s3cret",
+        extra=f"secret_expires = {soon.isoformat()}"))
+    config = load_config(path)
+    db = Database(config.db_path)
+    health = Health(db, config)
+    engine = engine_for(config, db, health)
+    stop = threading.Event()
+    watcher = threading.Thread(target=engine.watch, args=(stop,), daemon=True)
+    watcher.start()
+    try:
+        wait(lambda: any(a.key == "secret:billing" for a in health_store.current(db.conn)),
+             what="the expiry warning")
+        [alert] = [a for a in health_store.current(db.conn) if a.key == "secret:billing"]
+        assert alert.severity == "warning"
+        assert alert.message == (f"billing: the client secret expires {soon} (in 12 days) - IT: "
+                                 "make a new one")
+    finally:
+        stop.set()
+        watcher.join(10)
+        engine.close()
+        db.close()
+    doctor = cli(path, "doctor")
+    assert f"warn  billing: the client secret expires on {soon} (12 days)" in doctor.stdout

@@ -95,3 +95,28 @@ def test_an_older_database_is_migrated_in_place(tmp_path: Path) -> None:
     assert "messages_sender" in indexes
     assert db.conn.execute("SELECT subject FROM conversations").fetchone()[0] == "kept"
     db.close()
+
+
+def test_two_processes_opening_a_new_database_migrate_it_once(tmp_path: Path) -> None:
+    """A sync process and a second cxinbox opening a fresh cache at the same moment."""
+    import subprocess
+    import sys
+
+    from cxinbox.store.schema import MIGRATIONS
+
+    path = tmp_path / "data" / "cxinbox.db"
+    code = ("import sys; from pathlib import Path; from cxinbox.store.db import Database; "
+            "Database(Path(sys.argv[1])).close()")
+    for _ in range(5):
+        if path.exists():
+            for leftover in path.parent.iterdir():
+                leftover.unlink()
+        procs = [subprocess.Popen([sys.executable, "-c", code, str(path)],
+                                  stderr=subprocess.PIPE) for _ in range(4)]
+        errors = [p.communicate(timeout=60)[1].decode() for p in procs]
+        assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+        db = Database(path)
+        try:
+            assert db.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        finally:
+            db.close()

@@ -23,7 +23,6 @@ from cxinbox.store.db import (
 )
 
 Echo = Callable[[str], None]
-SECRET_WARN_DAYS = 30
 
 
 class _Report:
@@ -202,6 +201,8 @@ def _credential(report: _Report, config: Config, account: AccountConfig) -> Cred
 
 def _check_secret_expiry(report: _Report, account: AccountConfig) -> None:
     from datetime import UTC, datetime
+
+    from cxinbox.service.sync import SECRET_WARN_DAYS
 
     expires = secret_expiry(account)
     if expires is None:

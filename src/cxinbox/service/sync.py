@@ -56,7 +56,8 @@ _CHECKPOINT_BYTES = 64 * 1024 * 1024
 # A folder that keeps changing while it syncs gets this many syncs in a row before IDLE.
 _RESYNC_ROUNDS = 5
 _SETTLE_IDLE_S = 60.0
-_BULK_CACHE_KIB = 96 * 1024  # keeps peak RSS near 170 MB at 100,000 messages
+_BULK_CACHE_KIB = 96 * 1024
+SECRET_WARN_DAYS = 30  # keeps peak RSS near 170 MB at 100,000 messages
 
 
 class SyncReporter(Protocol):
@@ -130,6 +131,7 @@ class MailSync:
         self.reporter: SyncReporter = reporter or _SilentReporter()
         self.health = health
         self._sent_folders: dict[str, str | None] = {}
+        self._secret_checked: dict[str, float] = {}
         self._pool: ProcessPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._indexer = _Indexer(db)
@@ -494,6 +496,13 @@ class MailSync:
                 folders = self.folders_for(account, session)
             finally:
                 session.close()
+        if folders and len(folders) >= account.max_connections and self.health is not None:
+            # Each followed folder keeps one connection in IDLE; sending needs one more.
+            self.health.problem(
+                f"config:{account.name}",
+                f"{account.name}: follows {len(folders)} folders but max_connections is "
+                f"{account.max_connections}; raise it to {len(folders) + 1} or more",
+                severity="warning")
         threads = [threading.Thread(target=self._watch_folder,
                                     args=(account, folder, sent, stop, on_change),
                                     name=f"sync-{account.name}-{folder}", daemon=True)
@@ -632,6 +641,33 @@ class MailSync:
             from cxinbox.service.health import account_key
 
             self.health.ok(account_key(account.name))
+            self._check_secret(account)
+
+    def _check_secret(self, account: AccountConfig) -> None:
+        """A client secret or certificate that runs out soon is on everyone's status line
+        for the last 30 days (checked at most hourly), so IT renews it before mail stops."""
+        if account.oauth2 is None or self.health is None:
+            return
+        now = time.monotonic()
+        if now < self._secret_checked.get(account.name, 0.0):
+            return
+        self._secret_checked[account.name] = now + 3600
+        from datetime import UTC, datetime
+
+        from cxinbox.channels.oauth_providers import secret_expiry
+
+        expires = secret_expiry(account)
+        key = f"secret:{account.name}"
+        if expires is None:
+            return
+        days = (expires - datetime.now(UTC).date()).days
+        what = "certificate" if account.oauth2.credential == "certificate" else "client secret"
+        if days <= SECRET_WARN_DAYS:
+            when = f"in {days} days" if days >= 0 else "already"
+            self.health.problem(key, f"{account.name}: the {what} expires {expires} ({when}) "
+                                f"- IT: make a new one", severity="warning")
+        else:
+            self.health.ok(key)
 
     @staticmethod
     def _token_left(session: ImapSession) -> float | None:

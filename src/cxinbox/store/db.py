@@ -196,16 +196,45 @@ class Database:
         if version > len(MIGRATIONS):
             raise StoreError(f"{self.path}: made by a newer cxinbox (schema {version}); upgrade")
         for number in range(version, len(MIGRATIONS)):
-            # executescript commits anything pending first, so the script owns its transaction.
+            # Another process (a second cxinbox opening a new database) may be migrating too:
+            # the version is read again under the write lock, so each step runs once.
             with self._write_lock:
-                conn.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[number]}\n"
-                                   f"PRAGMA user_version={number + 1};\nCOMMIT;")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    if conn.execute("PRAGMA user_version").fetchone()[0] > number:
+                        conn.execute("COMMIT")
+                        continue
+                    # Statement by statement: executescript would commit this transaction
+                    # first, losing the lock that makes the version check mean something.
+                    for statement in _statements(MIGRATIONS[number]):
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version={number + 1}")
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
 
     def integrity_check(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
 
     def data_version(self) -> int:
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def _statements(script: str) -> list[str]:
+    """A script split into whole statements (a trigger body's ';' does not end it)."""
+    out: list[str] = []
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n\t;"):
+                out.append(buffer.strip())
+            buffer = ""
+    if buffer.strip(" \n\t;"):
+        out.append(buffer.strip())
+    return out
 
 
 def append_event(conn: sqlite3.Connection, actor: str, action: str, target: str = "",
