@@ -39,6 +39,9 @@ def _setup(tmp_path: Path, notify: bool = False) -> tuple[Database, Health, Path
     return db, Health(db, config), log
 
 
+PATIENT_WORDS = "chest pain since this morning, call +15551234567"
+
+
 class Flaky:
     """Dies `failures` times (with patient words in the error), then runs until stopped."""
 
@@ -52,7 +55,8 @@ class Flaky:
     def run(self, stop: threading.Event) -> None:
         self.starts += 1
         if self.starts <= self.failures:
-            raise ValueError("chest pain since this morning, call +15551234567")
+            words = PATIENT_WORDS  # the raise line shows the name, never the text
+            raise ValueError(words)
         self.running.set()
         stop.wait()
 
@@ -120,3 +124,28 @@ def test_doctor_fails_while_the_server_reports_a_problem(tmp_path: Path) -> None
         assert not any("server reports" in line for line in lines)
     finally:
         db.close()
+
+
+def test_a_crash_log_line_has_the_frames_but_not_the_patient_text(
+        tmp_path: Path, caplog: object) -> None:
+    import logging
+
+    import pytest
+
+    db, health, _log = _setup(tmp_path)
+    worker = Flaky(failures=1)
+    stop = threading.Event()
+    assert isinstance(caplog, pytest.LogCaptureFixture)
+    with caplog.at_level(logging.ERROR, logger="cxinbox.service.runtime"):
+        thread = threading.Thread(target=supervise, args=(worker, stop, health),
+                                  kwargs={"min_s": 0.05, "max_s": 0.1, "steady_s": 5})
+        thread.start()
+        try:
+            assert _wait(worker.running.is_set)
+        finally:
+            stop.set()
+            thread.join(5)
+            db.close()
+    text = caplog.text
+    assert "ValueError" in text and "in run" in text
+    assert "chest" not in text and "5551234567" not in text

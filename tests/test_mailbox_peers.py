@@ -212,3 +212,33 @@ def test_connections_per_mailbox_are_capped(dovecot: Any, tmp_path: Path) -> Non
     again.close()
     engine.close()
     db.close()
+
+
+def test_a_mail_server_that_stays_unreachable_is_not_silent(dovecot: Any,
+                                                             tmp_path: Path) -> None:
+    import socket
+    import threading
+
+    from cxinbox.service.health import Health
+    from cxinbox.store import health as health_store
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    path = write_config(tmp_path, dovecot, port=closed)
+    config, db, engine = make_sync(path)
+    engine.health = Health(db, config)
+    stop = threading.Event()
+    watcher = threading.Thread(target=engine.watch, args=(stop,), daemon=True)
+    watcher.start()
+    try:
+        assert _wait(lambda: bool(health_store.current(db.conn)), timeout=30)
+        [alert] = health_store.current(db.conn)
+        assert alert.key == "folder:appointments" and alert.severity == "warning"
+        assert "appointments: mail server unreachable since" in alert.message
+        assert "connection refused" in alert.message
+    finally:
+        stop.set()
+        watcher.join(10)
+        engine.close()
+        db.close()

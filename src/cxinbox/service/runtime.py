@@ -21,6 +21,7 @@ from typing import Protocol
 
 from cxinbox.config import Config
 from cxinbox.service.health import Health, worker_key
+from cxinbox.service.logsafe import log_failure
 from cxinbox.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -151,8 +152,8 @@ def supervise(worker: Worker, stop: threading.Event, health: Health | None,
                 return
             log.error("background worker %r returned while the server runs", worker.name)
             what = "stopped"
-        except Exception as exc:
-            log.exception("background worker %r stopped with an error", worker.name)
+        except Exception as exc:  # noqa: BLE001 - logged (safely), shown, restarted
+            log_failure(log, f"background worker {worker.name!r} stopped with an error", exc)
             what = f"failed ({type(exc).__name__})"
         finally:
             if steady is not None:

@@ -42,6 +42,7 @@ from cxinbox.config import AccountConfig, Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.service import signals
+from cxinbox.service.logsafe import log_failure
 from cxinbox.store import fts, ingest
 from cxinbox.store.db import Database, append_event
 
@@ -57,7 +58,8 @@ _CHECKPOINT_BYTES = 64 * 1024 * 1024
 _RESYNC_ROUNDS = 5
 _SETTLE_IDLE_S = 60.0
 _BULK_CACHE_KIB = 96 * 1024
-SECRET_WARN_DAYS = 30  # keeps peak RSS near 170 MB at 100,000 messages
+SECRET_WARN_DAYS = 30
+_FAILURES_BEFORE_ALERT = 3  # connection failures in a row before the desk is told  # keeps peak RSS near 170 MB at 100,000 messages
 
 
 class SyncReporter(Protocol):
@@ -484,18 +486,29 @@ class MailSync:
                        on_change: Callable[[FolderResult], None] | None) -> None:
         folders: list[tuple[str, bool]] | None = None
         backoff = 1.0
+        failures = 0
+        down_since = ""
+        key = f"folder:{account.name}"
         while folders is None and not stop.is_set():
             try:
                 session = self.open_session(account)
             except (ImapError, CredentialError) as exc:
                 self._trouble(account, "", exc, backoff)
-                stop.wait(backoff)
+                failures += 1
+                down_since = down_since or time.strftime("%H:%M")
+                if (failures >= _FAILURES_BEFORE_ALERT and self.health is not None
+                        and type(exc) is ImapError):
+                    self.health.problem(key, f"{account.name}: mail server unreachable since "
+                                        f"{down_since} - retrying ({exc})", severity="warning")
+                self._pause(account, stop, backoff)
                 backoff = min(float(self.config.sync.reconnect_max_s), backoff * 2)
                 continue
             try:
                 folders = self.folders_for(account, session)
             finally:
                 session.close()
+        if failures and self.health is not None:
+            self.health.ok(key)
         if folders and len(folders) >= account.max_connections and self.health is not None:
             # Each followed folder keeps one connection in IDLE; sending needs one more.
             self.health.problem(
@@ -540,6 +553,9 @@ class MailSync:
                       on_change: Callable[[FolderResult], None] | None) -> None:
         backoff = 1.0
         cap = float(self.config.sync.reconnect_max_s)
+        failures = 0
+        down_since = ""
+        key = f"folder:{account.name}/{folder}"
         while not stop.is_set():
             session: ImapSession | None = None
             renew = False
@@ -552,6 +568,10 @@ class MailSync:
                     for _round in range(_RESYNC_ROUNDS):
                         result = self.sync_folder(session, account, folder, sent=sent)
                         backoff = 1.0
+                        if failures:
+                            failures, down_since = 0, ""
+                            if self.health is not None:
+                                self.health.ok(key)
                         self._healthy(account)
                         if on_change and (result.new or result.flag_changes or result.removed):
                             on_change(result)
@@ -585,9 +605,24 @@ class MailSync:
                     backoff = cap
             except ImapError as exc:
                 self._trouble(account, folder, exc, backoff)
-            except Exception as exc:
-                log.exception("sync of %s/%s failed", account.name, folder)
-                self.reporter.warn(f"{account.name}/{folder}: unexpected error: {exc}")
+                failures += 1
+                down_since = down_since or time.strftime("%H:%M")
+                if failures >= _FAILURES_BEFORE_ALERT and self.health is not None:
+                    # A mailbox that cannot be reached for a while must not be silent.
+                    self.health.problem(key, f"{account.name}/{folder}: mail server unreachable "
+                                        f"since {down_since} - retrying ({exc})",
+                                        severity="warning")
+            except Exception as exc:  # noqa: BLE001 - logged (safely), shown, retried
+                # The traceback goes to the server log; screens get the kind of error only
+                # (an exception's text can carry a patient's words).
+                log_failure(log, f"sync of {account.name}/{folder} failed", exc)
+                failures += 1
+                self.reporter.warn(f"{account.name}/{folder}: unexpected error "
+                                   f"({type(exc).__name__}); retrying")
+                if self.health is not None:
+                    self.health.problem(key, f"{account.name}/{folder}: sync failed "
+                                        f"({type(exc).__name__}) - retrying; IT: see the "
+                                        "server log")
             finally:
                 if session is not None:
                     session.close()
