@@ -250,6 +250,7 @@ def test_device_code_sign_in_then_the_server_refreshes_from_the_store(
     stored = (tmp_path / "data" / "oauth" / "billing.json")
     assert oct(stored.stat().st_mode & 0o777) == "0o600"
     assert oct(stored.parent.stat().st_mode & 0o777) == "0o700"
+    assert oct(stored.parent.parent.stat().st_mode & 0o777) == "0o700", "the database's dir"
     cache = json.loads(json.loads(stored.read_text())["refresh"])
     assert cache["AccessToken"] == {} and cache["RefreshToken"], "access tokens never stored"
 

@@ -72,7 +72,10 @@ class TokenStore:
         return StoredState(refresh=refresh, meta=meta)
 
     def save(self, account: str, state: StoredState, use_keyring: bool = False) -> None:
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # The token directory sits in the database's directory, which must be 0700 too
+        # (`auth login` may be the first thing to create it).
+        self.directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, exist_ok=True)
         os.chmod(self.directory, 0o700)
         refresh = state.refresh
         if use_keyring:
