@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from calendar import timegm
+from typing import Any
 
 from cxinbox.channels.fetchparse import LITERAL_AT_END, body_item, internal_date
 from cxinbox.channels.imap import uid_set
@@ -47,3 +48,40 @@ def test_server_error_text_is_sanitised_before_it_reaches_a_terminal() -> None:
     line = describe_error(Exception("NO [ALERT] \x1b]52;c;cm0gLXJmIH4=\x07login\x1b[2J\r\nfailed"))
     assert "\x1b" not in line and "\x07" not in line and "\n" not in line
     assert line.startswith("NO [ALERT]") and "failed" in line
+
+
+def test_flag_lines_in_any_order_without_recent() -> None:
+    from cxinbox.channels.fetchparse import flags_item
+
+    assert flags_item(b"* 3 FETCH (UID 17 FLAGS (\\Seen \\Recent $Label1))\r\n") == (
+        17, "\\Seen $Label1", None)
+    assert flags_item(b"* 3 FETCH (FLAGS () MODSEQ (99) UID 18)\r\n") == (18, "", 99)
+    # An unsolicited update without UID, and other replies, are not listing items.
+    assert flags_item(b"* 3 FETCH (FLAGS (\\Seen))\r\n") is None
+    assert flags_item(b"* 4 EXISTS\r\n") is None
+
+
+def test_fast_flag_listing_matches_the_general_parser(dovecot: Any) -> None:
+    from cxinbox.channels.imap import Endpoint, ImapSession
+
+    for n in range(30):
+        dovecot.deliver(f"Subject: m{n}\r\nMessage-ID: <f{n}@x>\r\n\r\nbody\r\n".encode(),
+                        flags=("\\Seen" if n % 2 else "") + (" \\Flagged" if n % 3 else ""))
+    client = dovecot.imap_client()
+    client.select_folder("INBOX")
+    client.add_flags([5, 6, 7], [b"$Forwarded", b"Junk"])
+    client.logout()
+    session = ImapSession(Endpoint(host="127.0.0.1", port=dovecot.imaps_port, tls="implicit",
+                                   ca_file=dovecot.ca_file), dovecot.user, dovecot.password)
+    try:
+        session.select("INBOX")
+        fast = sorted(session.fetch_flags(30, None))
+        general = session._uid_fetch(b"1:30", ["UID", "FLAGS"])
+        slow = sorted((int(uid), " ".join(sorted(
+            f.decode() for f in data[b"FLAGS"] if f != b"\\Recent")))
+            for uid, data in general.items())
+        assert [(u, " ".join(sorted(f.split()))) for u, f, _m in fast] == slow
+        assert all(m is not None for _u, _f, m in fast), "MODSEQ read where the server has it"
+        assert len(fast) == 30
+    finally:
+        session.close()

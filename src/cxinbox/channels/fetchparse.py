@@ -54,6 +54,26 @@ def internal_date(value: bytes) -> int | None:
     return timegm((year, month, day, hh, mm, ss)) - offset
 
 
+def flag_text(flags: bytes) -> str:
+    """Flags as stored: space-separated, without \\Recent (it belongs to one session, so a
+    server without CONDSTORE would otherwise look changed on every login)."""
+    return " ".join(f for f in flags.decode("utf-8", "replace").split()
+                    if f.lower() != "\\recent")
+
+
+def flags_item(line: bytes) -> tuple[int, str, int | None] | None:
+    """(uid, flags, modseq) from one line of a `UID FETCH (UID FLAGS [MODSEQ])` reply; None
+    for anything else (an unsolicited FETCH without UID, or another reply)."""
+    if not _FETCH_START.match(line):
+        return None
+    uid = _UID.search(line)
+    flags = _FLAGS.search(line)
+    if uid is None or flags is None:
+        return None
+    modseq = _MODSEQ.search(line)
+    return int(uid.group(1)), flag_text(flags.group(1)), int(modseq.group(1)) if modseq else None
+
+
 def body_item(head: bytes, literal: bytes, tail: bytes) -> BodyItem | None:
     """One message from its head line (ending in `BODY[] {n}`), literal and tail line.
 
@@ -73,7 +93,7 @@ def body_item(head: bytes, literal: bytes, tail: bytes) -> BodyItem | None:
     modseq = _MODSEQ.search(attrs)
     return BodyItem(
         uid=int(uid.group(1)),
-        flags=flags.group(1).decode("utf-8", "replace") if flags else "",
+        flags=flag_text(flags.group(1)) if flags else "",
         modseq=int(modseq.group(1)) if modseq else None,
         internal_date=internal_date(date.group(1)) if date else None,
         raw=literal,
