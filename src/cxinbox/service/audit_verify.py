@@ -150,8 +150,8 @@ def _read_checkpoints(report: TrailReport, lines: list[str], public: Ed25519Publ
     """The lines that are genuine checkpoints, each problem with the log one finding."""
     good: list[_Line] = []
     if lines and public is None:
-        report.fail(f"{log_path}: {len(lines)} checkpoint(s) but no key to check them with"
-                    " (the signing key is missing and no public_key is pinned)", 1)
+        report.fail(f"{log_path}: {len(lines)} checkpoint(s) but no trusted key to check them"
+                    " with (no usable signing key, no [audit] public_key pinned)", 1)
         return good
     assert public is not None or not lines
     our_id = key_id(public) if public is not None else ""

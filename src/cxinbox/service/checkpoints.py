@@ -69,7 +69,7 @@ def load_signing_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOCTTY)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         if not create:
             raise AnchorError(f"{path}: the audit signing key is missing") from None
         return _create_key(path)
@@ -110,12 +110,18 @@ def _create_key(path: Path) -> Ed25519PrivateKey:
                             serialization.NoEncryption())
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AnchorError(f"{path}: cannot create the audit signing key ({exc.strerror});"
+                          " set [audit] key_file to a place the server's user may write"
+                          ) from None
+    try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOCTTY, 0o600)
     except FileExistsError:  # another process made it a moment ago: use theirs
         return load_signing_key(path, create=False)
     except OSError as exc:
         raise AnchorError(f"{path}: cannot create the audit signing key ({exc.strerror});"
-                          " set [audit] key_file to a place the server's user may write")
+                          " set [audit] key_file to a place the server's user may write"
+                          ) from None
     try:
         os.write(fd, pem)
         os.fsync(fd)
