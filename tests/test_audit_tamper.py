@@ -297,3 +297,16 @@ def test_truncating_log_and_database_together_needs_the_copy_kept_elsewhere(
     assert code == 1
     assert any("events #21-#30 are gone" in line for line in _fails(out))
     assert err.endswith("from event #21 on")
+
+
+@pytest.mark.parametrize("statement, says", [
+    ("DROP TABLE events", "the events table is missing, but a checkpoint signed"),
+    ("ALTER TABLE events RENAME COLUMN hash TO digest", "the events table cannot be read"),
+])
+def test_a_dropped_or_mangled_events_table_is_one_line_not_a_crash(
+        trail: Trail, statement: str, says: str) -> None:
+    trail.sql(*DROP, statement)
+    code, lines, err = trail.verify()
+    assert code == 1
+    assert any(says in line for line in _fails(lines)), lines
+    assert err.endswith("cannot be trusted from event #1 on")

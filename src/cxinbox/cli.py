@@ -746,8 +746,9 @@ class _AuditGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-audit_app = typer.Typer(cls=_AuditGroup, help="The audit trail: read it (supervisors and"
-                        " admins) or verify it against its signed checkpoints.")
+audit_app = typer.Typer(cls=_AuditGroup, help="The audit trail. `cxinbox audit [QUERY]` reads"
+                        " it (the same as `audit read`; supervisors and admins), `cxinbox audit"
+                        " verify` checks it against its signed checkpoints.")
 app.add_typer(audit_app, name="audit")
 
 
@@ -809,7 +810,7 @@ def audit_verify_cmd(
 ) -> None:
     """Check the trail against its hash chain, guard triggers and signed checkpoints.
 
-    Reads the database file directly (read-only): run it as the server's user. Each
+    Reads the database file directly and read-only, so run it as the server's user. Each
     problem is one line saying from which event on the trail cannot be trusted.
     """
     from cxinbox.service.audit_verify import verify_trail

@@ -118,11 +118,14 @@ def verify_trail(config: Config, *, log_path: Path | None = None) -> TrailReport
             report.fail(str(exc))
         return report
     with reader:
-        walk = reader.walk()
-        head = reader.head()
-        missing_guards = reader.missing_guards()
-        _compare(report, checkpoints, walk, head, reader.hash_at, missing_guards, tz,
-                 enabled=config.audit.checkpoints, log_path=log_path)
+        try:
+            walk = reader.walk()
+            head = reader.head()
+            missing_guards = reader.missing_guards()
+            _compare(report, checkpoints, walk, head, reader.hash_at, missing_guards, tz,
+                     enabled=config.audit.checkpoints, log_path=log_path)
+        except StoreError as exc:
+            report.fail(str(exc), 1)
     return report
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -87,16 +89,28 @@ class AuditReader:
                                   " AND name = 'events'").fetchone() is not None
 
     def walk(self) -> ChainWalk:
-        return walk_event_chain(self._conn)
+        with self._damage():
+            return walk_event_chain(self._conn)
 
     def head(self) -> ChainHead:
-        return chain_head(self._conn)
+        with self._damage():
+            return chain_head(self._conn)
 
     def hash_at(self, seq: int) -> str | None:
-        return event_hash_at(self._conn, seq)
+        with self._damage():
+            return event_hash_at(self._conn, seq)
 
     def missing_guards(self) -> list[str]:
-        return missing_guards(self._conn)
+        with self._damage():
+            return missing_guards(self._conn)
+
+    @contextmanager
+    def _damage(self) -> Iterator[None]:
+        """A damaged file (or a table altered beyond reading) is a finding, not a crash."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: the events table cannot be read ({exc})") from None
 
     def close(self) -> None:
         try:
