@@ -318,3 +318,36 @@ def test_serve_anchors_what_its_clients_do_and_its_shutdown(tmp_path: Path) -> N
     assert stat.S_IMODE(config.audit_key_path.stat().st_mode) == 0o600
     assert config.audit_key_path.parent == cfg.parent
     assert config.audit_log_path.parent == config.db_path.parent
+
+
+def test_a_log_others_may_edit_is_refused_one_others_may_read_is_not(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    db = Database(config.db_path)
+    _events(db, 1)
+    checkpoint_now(db, config)
+    path = config.audit_log_path
+    os.chmod(path, 0o640)  # a log collector in the group may read it: it holds no secret
+    _events(db, 1)
+    assert checkpoint_now(db, config) is not None
+    os.chmod(path, 0o620)
+    with pytest.raises(AnchorError, match="mode 0620 lets other users at the checkpoint log"
+                                          ".*chmod go-w"):
+        CheckpointLog(path)
+    report = verify_trail(config)
+    assert any(f.level == "warn" and "mode 0620" in f.text for f in report.findings)
+    db.close()
+
+
+def test_a_server_finding_its_log_gone_but_its_key_there_raises_the_alarm(
+        tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    db = Database(config.db_path)
+    _events(db, 3)
+    checkpoint_now(db, config)
+    config.audit_log_path.unlink()
+    anchor = Anchor(db, config)
+    problem = anchor.open()
+    anchor.close()
+    db.close()
+    assert problem is not None
+    assert "was missing although the audit signing key exists" in problem

@@ -66,6 +66,7 @@ class Anchor:
         self.syslog_problem: str | None = None
         self.last: Checkpoint | None = None
         self._prev = ""
+        self._made_key = False
 
     def open(self) -> str | None:
         """Open the log and the key and pick up where the log ends.
@@ -77,6 +78,7 @@ class Anchor:
         audit = self.config.audit
         log_path = self.config.audit_log_path
         key_path = self.config.audit_key_path
+        fresh_log = not log_path.exists()
         self._log = CheckpointLog(log_path)  # first, so a key never exists without a log
         try:
             lines, torn = self._log.tail()
@@ -85,6 +87,7 @@ class Anchor:
                 raise AnchorError(f"{key_path}: the audit signing key is missing while"
                                   f" {log_path} holds checkpoints; put the key back, or move"
                                   " the log aside to start a new one")
+            self._made_key = not key_path.exists()
             self._key = load_signing_key(key_path, create=True)
             if audit.public_key and public_key_text(self._key.public_key()) != \
                     public_key_text(parse_public_key(audit.public_key)):
@@ -105,6 +108,9 @@ class Anchor:
         except BaseException:
             self.close()
             raise
+        if fresh_log and not self._made_key:
+            return (f"{log_path} was missing although the audit signing key exists; a new"
+                    " checkpoint log begins now - IT must find out where the old one went")
         return self._continuity_problem()
 
     def _continuity_problem(self) -> str | None:

@@ -32,6 +32,7 @@ from cxinbox.config import Config
 from cxinbox.service.checkpoints import (
     AnchorError,
     Checkpoint,
+    check_log_file,
     key_id,
     line_digest,
     load_signing_key,
@@ -102,6 +103,11 @@ def verify_trail(config: Config, *, log_path: Path | None = None) -> TrailReport
         lines = None
     if lines is not None and not own_log:  # a syslog copy: "... cxinbox-audit: {json}"
         lines = [text[text.find("{"):] if "{" in text else text for text in lines]
+    if lines is not None and own_log:
+        try:
+            check_log_file(log_path)
+        except AnchorError as exc:
+            report.warn(str(exc))
     if lines is None and key_path.exists() and own_log:
         report.fail(f"{log_path}: the checkpoint log is missing while the signing key exists"
                     " (deleted or moved?)", 1)

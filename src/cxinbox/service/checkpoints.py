@@ -92,16 +92,24 @@ def load_signing_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
     return key
 
 
-def _check_private(path: Path, info: os.stat_result, what: str) -> None:
+def _check_private(path: Path, info: os.stat_result, what: str, *, mask: int = 0o077) -> None:
+    """Ours, a plain file, and nothing in `mask` (0o077 for the key: no one else may read
+    it; 0o022 for the log, which holds no secret but must not be edited by others)."""
     if not stat.S_ISREG(info.st_mode):
         raise AnchorError(f"{path}: {what} is not a regular file")
     if info.st_uid != os.geteuid():
         raise AnchorError(f"{path}: {what} belongs to uid {info.st_uid}, not to this user"
                           f" (uid {os.geteuid()}); chown it to the server's user")
     mode = stat.S_IMODE(info.st_mode)
-    if mode & 0o077:
+    if mode & mask:
+        fix = "chmod 600" if mask & 0o044 else "chmod go-w"
         raise AnchorError(f"{path}: mode {mode:04o} lets other users at {what};"
-                          f" run chmod 600 {path}")
+                          f" run {fix} {path}")
+
+
+def check_log_file(path: Path) -> None:
+    """AnchorError when the log is not the server user's own or others may write it."""
+    _check_private(path, os.stat(path), "the checkpoint log", mask=0o022)
 
 
 def _create_key(path: Path) -> Ed25519PrivateKey:
@@ -234,7 +242,7 @@ class CheckpointLog:
             raise AnchorError(f"{path}: another cxinbox serve is writing checkpoints to"
                               " this log") from None
         try:
-            _check_private(path, os.fstat(self._fd), "the checkpoint log")
+            _check_private(path, os.fstat(self._fd), "the checkpoint log", mask=0o022)
         except AnchorError:
             os.close(self._fd)
             raise
