@@ -47,6 +47,12 @@ def chain_head(conn: sqlite3.Connection) -> ChainHead:
     return ChainHead(int(row[0]), str(row[1]), int(count))
 
 
+def newest_seq(conn: sqlite3.Connection) -> int:
+    """The head's sequence number alone: one step down the primary key, cheap every second."""
+    row = conn.execute("SELECT seq FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    return 0 if row is None else int(row[0])
+
+
 def event_hash_at(conn: sqlite3.Connection, seq: int) -> str | None:
     """The stored hash of event `seq`, or None when there is no such event."""
     row = conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
