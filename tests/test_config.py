@@ -19,6 +19,7 @@ from cxinbox import config as config_module
 from cxinbox.config import (
     SECRET_HINT,
     AccountConfig,
+    AuditConfig,
     CannedReply,
     ClinicConfig,
     ComposeConfig,
@@ -474,7 +475,7 @@ def test_packaged_example_is_identical_to_the_repository_copy() -> None:
     "section",
     [ClinicConfig, StoreConfig, SyncConfig, AccountConfig, CredentialSource, StaffMember, UiConfig,
      ServerConfig, OutboxConfig, SmsConfig, SmsNumber, ComposeConfig, CannedReply,
-     OAuth2Config],
+     OAuth2Config, AuditConfig],
 )
 def test_example_explains_every_key(section: type) -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -488,7 +489,8 @@ def test_example_explains_every_key(section: type) -> None:
 
 
 @pytest.mark.parametrize("section", [ClinicConfig, StoreConfig, SyncConfig, AccountConfig, Config,
-                                     ServerConfig, OutboxConfig, SmsConfig, ComposeConfig])
+                                     ServerConfig, OutboxConfig, SmsConfig, ComposeConfig,
+                                     AuditConfig])
 def test_every_field_is_documented(section: type) -> None:
     source = Path(config_module.__file__).read_text(encoding="utf-8")
     for field in dataclasses.fields(section):

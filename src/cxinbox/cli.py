@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Self
 from zoneinfo import ZoneInfo
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from cxinbox.api.errors import ApiError, BadQuery
 from cxinbox.domain.sanitize import clean_line
@@ -731,7 +733,26 @@ def _event_time(event: Event, tz: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(event.at / 1000, UTC).astimezone(tz)
 
 
-@app.command("audit")
+class _AuditGroup(TyperGroup):
+    """`cxinbox audit [QUERY]` reads the trail as before; `cxinbox audit verify` checks it.
+
+    Anything that is not one of the group's command names goes to `read`, so existing
+    scripts keep working (a search for the bare word "verify" is `audit read verify`).
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["read", *args]
+        return super().parse_args(ctx, args)
+
+
+audit_app = typer.Typer(cls=_AuditGroup, help="The audit trail. `cxinbox audit [QUERY]` reads"
+                        " it (the same as `audit read`; supervisors and admins), `cxinbox audit"
+                        " verify` checks it against its signed checkpoints.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("read")
 def audit_cmd(
     query: Annotated[str, typer.Argument(
         metavar="[QUERY]", help="Only events on conversations matching QUERY.")] = "",
@@ -777,6 +798,35 @@ def audit_cmd(
             typer.echo(f"{e.seq:>7}  {_event_time(e, tz):%Y-%m-%d %H:%M:%S}  {e.actor[:12]:<12}"
                        f"  {e.action[:22]:<22}  {e.target[:20]:<20}  {details}")
         typer.echo(f"{len(events)} event(s)", err=True)
+
+
+@audit_app.command("verify")
+def audit_verify_cmd(
+    checkpoints: Annotated[Path | None, typer.Option(
+        "--checkpoints", metavar="FILE",
+        help="Check against this copy of the checkpoint log (e.g. from the syslog host)"
+             " instead of the server's own.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Check the trail against its hash chain, guard triggers and signed checkpoints.
+
+    Reads the database file directly and read-only, so run it as the server's user. Each
+    problem is one line saying from which event on the trail cannot be trusted.
+    """
+    from cxinbox.service.audit_verify import verify_trail
+
+    cfg = _load_config(config)
+    report = verify_trail(cfg, log_path=checkpoints)
+    for finding in report.findings:
+        label = "FAIL" if finding.level == "fail" else finding.level
+        typer.echo(f"{label:<5} {finding.text}")
+    if report.passed:
+        typer.echo("audit trail verified")
+        return
+    problems = sum(f.level == "fail" for f in report.findings)
+    where = report.untrusted_from
+    fail(f"{problems} audit problem(s)" + (
+        f"; the trail cannot be trusted from event #{where} on" if where is not None else ""))
 
 
 @app.command()

@@ -41,6 +41,8 @@ APP_NAME: Final = "cxinbox"
 CONFIG_ENV_VAR: Final = "CXINBOX_CONFIG"
 CONFIG_FILE_NAME: Final = "config.toml"
 EXAMPLE_CONFIG_NAME: Final = "config.example.toml"
+AUDIT_KEY_NAME: Final = "audit-signing.key"
+AUDIT_LOG_NAME: Final = "audit-checkpoints.jsonl"
 
 # `Config.source_path` of a config that was not read from any file (`default_config()`).
 BUILTIN_SOURCE: Final = Path("<built-in defaults>")
@@ -407,6 +409,37 @@ class OutboxConfig:
     """Longest wait between attempts (1..86400)."""
 
 
+SYSLOG_FACILITIES: Final = ("auth", "authpriv", "daemon", "user", "local0", "local1",
+                             "local2", "local3", "local4", "local5", "local6", "local7")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditConfig:
+    """[audit]: signed checkpoints that anchor the audit trail outside the database."""
+
+    checkpoints: bool = True
+    """Whether `cxinbox serve` signs checkpoints of the audit chain's head (in-process use
+    never does: only the server holds the key)."""
+    key_file: Path | None = None
+    """The Ed25519 signing key, made on first use with mode 0600; None means
+    `audit-signing.key` beside the config file. Keep it out of the database's directory."""
+    checkpoint_log: Path | None = None
+    """The append-only log of signed checkpoints; None means `audit-checkpoints.jsonl`
+    beside the database."""
+    checkpoint_seconds: int = 30
+    """While events arrive, a checkpoint at least this often (1..3600 seconds)."""
+    checkpoint_events: int = 1000
+    """A checkpoint as soon as this many events arrived since the last (1..1000000)."""
+    syslog_socket: Path | None = None
+    """Also send each checkpoint line to syslog or journald through this socket (e.g.
+    /dev/log); None means not. Forward it to another host and the copy is out of reach."""
+    syslog_facility: str = "authpriv"
+    """The syslog facility for those lines."""
+    public_key: str = ""
+    """The signing key's public half (base64, printed by `cxinbox audit verify`), pinned:
+    a key file that does not match it is refused and verification uses this instead."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CannedReply:
     """One canned reply ([[compose.canned]] or a file in compose.canned_dir)."""
@@ -519,6 +552,8 @@ class Config:
     """[outbox] table."""
     compose: ComposeConfig = field(default_factory=ComposeConfig)
     """[compose] table."""
+    audit: AuditConfig = field(default_factory=AuditConfig)
+    """[audit] table."""
     source_path: Path = BUILTIN_SOURCE
     """The file this was read from (BUILTIN_SOURCE for `default_config()`)."""
 
@@ -526,6 +561,22 @@ class Config:
     def db_path(self) -> Path:
         """The SQLite file to use: `store.path`, or the platform default."""
         return self.store.path if self.store.path is not None else default_db_path()
+
+    @property
+    def audit_key_path(self) -> Path:
+        """The audit signing key: `audit.key_file`, or beside the config file."""
+        if self.audit.key_file is not None:
+            return self.audit.key_file
+        if self.source_path == BUILTIN_SOURCE:
+            return default_config_path().parent / AUDIT_KEY_NAME
+        return self.source_path.parent / AUDIT_KEY_NAME
+
+    @property
+    def audit_log_path(self) -> Path:
+        """The checkpoint log: `audit.checkpoint_log`, or beside the database."""
+        if self.audit.checkpoint_log is not None:
+            return self.audit.checkpoint_log
+        return self.db_path.parent / AUDIT_LOG_NAME
 
     @property
     def socket_path(self) -> Path:
@@ -953,6 +1004,7 @@ def _parse_config(top: _Table) -> Config:
         sms=_parse_sms(top.table("sms")),
         outbox=_parse_outbox(top.table("outbox")),
         compose=_parse_compose(top.table("compose")),
+        audit=_parse_audit(top.table("audit")),
         source_path=top.source,
     )
 
@@ -1507,6 +1559,33 @@ def _parse_outbox(table: _Table) -> OutboxConfig:
         undo_seconds=table.integer("undo_seconds", d.undo_seconds, 0, 300),
         max_attempts=table.integer("max_attempts", d.max_attempts, 1, 100),
         max_backoff_seconds=table.integer("max_backoff_seconds", d.max_backoff_seconds, 1, 86400),
+    )
+
+
+def _parse_audit(table: _Table) -> AuditConfig:
+    table.allow_only(_keys_of(AuditConfig))
+    d = AuditConfig()
+    public_key = table.string("public_key", "").strip()
+    if public_key:
+        import base64
+        import binascii
+
+        try:
+            raw = base64.b64decode(public_key, validate=True)
+        except binascii.Error:
+            raw = b""
+        if len(raw) != 32:
+            table.fail("public_key", "expected the 44-character base64 public key that"
+                       " `cxinbox audit verify` prints")
+    return AuditConfig(
+        checkpoints=table.boolean("checkpoints", d.checkpoints),
+        key_file=table.path("key_file"),
+        checkpoint_log=table.path("checkpoint_log"),
+        checkpoint_seconds=table.integer("checkpoint_seconds", d.checkpoint_seconds, 1, 3600),
+        checkpoint_events=table.integer("checkpoint_events", d.checkpoint_events, 1, 1_000_000),
+        syslog_socket=table.path("syslog_socket"),
+        syslog_facility=table.choice("syslog_facility", d.syslog_facility, SYSLOG_FACILITIES),
+        public_key=public_key,
     )
 
 

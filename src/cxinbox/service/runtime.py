@@ -118,6 +118,10 @@ def background_workers(db: Database, config: Config,
         workers.append(SmsPoll(db, config))
     workers.append(Outbox(db, config))
     workers.append(SlaWatch(db, config))
+    if config.audit.checkpoints:
+        from cxinbox.service.anchor import AuditAnchor
+
+        workers.append(AuditAnchor(db, config, health))
     return workers
 
 

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,24 @@ class Database:
         except OSError:
             return 0
 
+    def make_durable(self) -> None:
+        """fsync the WAL file, so every transaction committed so far survives a power cut.
+
+        Commits on a `relax_durability_for_this_thread` connection are written to the WAL
+        but not synced; before a signed checkpoint vouches for the chain head, the events it
+        covers must be on disk, or a power cut would make a later audit see honest events
+        "deleted". fsync works on the file, whichever connection wrote the pages.
+        """
+        for suffix in ("-wal", ""):
+            try:
+                fd = os.open(f"{self.path}{suffix}", os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
     def checkpoint_passive(self) -> None:
         """Copy WAL pages into the database without blocking writers."""
         self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
@@ -255,18 +274,50 @@ def append_event(conn: sqlite3.Connection, actor: str, action: str, target: str 
     return seq
 
 
-def verify_event_chain(conn: sqlite3.Connection) -> tuple[bool, int | None]:
-    """Walk the chain; returns (ok, first bad seq)."""
+@dataclass(frozen=True, slots=True)
+class ChainWalk:
+    """What walking the event chain from #1 found.
+
+    `bad_seq` is the first event the chain itself cannot vouch for (None when every link
+    holds); `problem` says why, in words for an auditor. `head_seq`/`head_hash` are the last
+    event read, so a caller can compare the head with a signed checkpoint.
+    """
+
+    count: int
+    head_seq: int
+    head_hash: str
+    bad_seq: int | None = None
+    problem: str = ""
+
+
+def walk_event_chain(conn: sqlite3.Connection) -> ChainWalk:
+    """Recompute every event's hash in order; stop at the first link that does not hold."""
     prev_hash = ""
     expected_seq = 1
+    count = 0
     for row in conn.execute(
         "SELECT seq, at, actor, action, target, details, prev_hash, hash FROM events ORDER BY seq"
     ):
         seq, at, actor, action, target, details, stored_prev, stored_hash = tuple(row)
-        if seq != expected_seq or stored_prev != prev_hash:
-            return False, seq
+        if seq != expected_seq:
+            gap = f"#{expected_seq}" if seq == expected_seq + 1 else \
+                f"#{expected_seq}-#{seq - 1}"
+            return ChainWalk(count, expected_seq - 1, prev_hash, expected_seq,
+                             f"event(s) {gap} are missing from the middle of the trail")
+        if stored_prev != prev_hash:
+            return ChainWalk(count, seq - 1, prev_hash, seq,
+                             f"event #{seq} does not link to event #{seq - 1}")
         if event_hash(prev_hash, seq, at, actor, action, target, details) != stored_hash:
-            return False, seq
+            return ChainWalk(count, seq - 1, prev_hash, seq,
+                             f"event #{seq} was changed after it was written"
+                             " (its hash no longer matches its contents)")
         prev_hash = stored_hash
         expected_seq += 1
-    return True, None
+        count += 1
+    return ChainWalk(count, expected_seq - 1, prev_hash)
+
+
+def verify_event_chain(conn: sqlite3.Connection) -> tuple[bool, int | None]:
+    """Walk the chain; returns (ok, first bad seq)."""
+    walk = walk_event_chain(conn)
+    return walk.bad_seq is None, walk.bad_seq

@@ -1,0 +1,272 @@
+"""The server's checkpoint worker: it signs the audit chain's head, off the write path.
+
+Writers never wait for it. It looks at the head once a second (one indexed read) and signs
+a checkpoint when `checkpoint_events` events arrived since the last one, when events
+arrived and `checkpoint_seconds` passed, when it starts and when the server stops. Before
+signing it fsyncs the database's WAL, so a checkpoint never vouches for an event a power
+cut could still take back (that would look like tampering later).
+
+Only `cxinbox serve` runs it. In-process use (`--local`, single-user setups, `cxinbox
+demo`) writes events that stay unanchored until the next server checkpoint covers them.
+Checkpoints are not events: signing one changes nothing in the database.
+
+At start it checks that the database still holds the event the last checkpoint signed and
+raises an alert on every screen if not; `cxinbox audit verify` says what exactly differs.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from cxinbox.config import Config
+from cxinbox.service.checkpoints import (
+    AnchorError,
+    Checkpoint,
+    CheckpointLog,
+    key_id,
+    line_digest,
+    load_signing_key,
+    parse_line,
+    parse_public_key,
+    public_key_text,
+    sign,
+    signature_ok,
+)
+from cxinbox.service.health import Health
+from cxinbox.store.anchor import chain_head, event_hash_at, newest_seq
+from cxinbox.store.db import Database, now_ms
+
+log = logging.getLogger(__name__)
+
+TICK_S = 1.0
+RETRY_S = 60.0
+ALERT_KEY = "audit:checkpoints"
+CHAIN_ALERT_KEY = "audit:chain"
+SYSLOG_ALERT_KEY = "audit:syslog"
+
+
+class Anchor:
+    """Signs and appends checkpoints; one per server, on the worker's thread."""
+
+    def __init__(self, db: Database, config: Config, *,
+                 clock: Callable[[], int] = now_ms) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self._log: CheckpointLog | None = None
+        self._key: Ed25519PrivateKey | None = None
+        self._syslog: SyslogCopy | None = None
+        self.syslog_problem: str | None = None
+        self.last: Checkpoint | None = None
+        self._prev = ""
+        self._made_key = False
+
+    def open(self) -> str | None:
+        """Open the log and the key and pick up where the log ends.
+
+        Returns a problem with the chain to alert about (the database no longer holds
+        what the last checkpoint signed), or None. Raises AnchorError when checkpoints
+        cannot be written at all.
+        """
+        audit = self.config.audit
+        log_path = self.config.audit_log_path
+        key_path = self.config.audit_key_path
+        fresh_log = not log_path.exists()
+        self._log = CheckpointLog(log_path)  # first, so a key never exists without a log
+        try:
+            lines, torn = self._log.tail()
+            good = _last_good(lines)
+            if good is not None and not key_path.exists():
+                raise AnchorError(f"{key_path}: the audit signing key is missing while"
+                                  f" {log_path} holds checkpoints; put the key back, or move"
+                                  " the log aside to start a new one")
+            self._made_key = not key_path.exists()
+            self._key = load_signing_key(key_path, create=True)
+            if audit.public_key and public_key_text(self._key.public_key()) != \
+                    public_key_text(parse_public_key(audit.public_key)):
+                raise AnchorError(f"{key_path}: not the key pinned in [audit] public_key")
+            if good is not None:
+                text, checkpoint = good
+                if checkpoint.key != key_id(self._key.public_key()) or \
+                        not signature_ok(checkpoint, self._key.public_key()):
+                    raise AnchorError(f"{log_path}: its last checkpoint was not signed by"
+                                      f" {key_path}; move the log aside or put the key back")
+                self.last, self._prev = checkpoint, line_digest(text)
+            if torn or (lines and good is not None and lines[-1] != good[0]):
+                log.warning("%s: a damaged line at the end (a crash while writing?)", log_path)
+                if torn:
+                    self._log.end_torn_line()
+            if audit.syslog_socket is not None:
+                self._syslog = SyslogCopy(audit.syslog_socket, audit.syslog_facility)
+        except BaseException:
+            self.close()
+            raise
+        if fresh_log and not self._made_key:
+            return (f"{log_path} was missing although the audit signing key exists; a new"
+                    " checkpoint log begins now - IT must find out where the old one went")
+        return self._continuity_problem()
+
+    def _continuity_problem(self) -> str | None:
+        last = self.last
+        if last is None or last.seq == 0:
+            return None
+        with self.db.read() as conn:
+            stored = event_hash_at(conn, last.seq)
+        if stored == last.hash:
+            return None
+        what = "is gone" if stored is None else "is not the one it signed"
+        return (f"the audit trail does not match its last checkpoint (event #{last.seq} {what});"
+                " IT must run cxinbox audit verify")
+
+    def head_seq(self) -> int:
+        with self.db.read() as conn:
+            return newest_seq(conn)
+
+    def due(self, seq: int, now: int) -> bool:
+        """Whether the head at `seq` needs a checkpoint now."""
+        last = self.last
+        if last is None:
+            return True
+        if seq == last.seq:
+            return False
+        audit = self.config.audit
+        return (abs(seq - last.seq) >= audit.checkpoint_events
+                or now - last.at >= audit.checkpoint_seconds * 1000)
+
+    def checkpoint(self, *, force: bool = False) -> Checkpoint | None:
+        """Sign the current head if it is due (or changed, with `force`); returns it."""
+        assert self._log is not None and self._key is not None, "open() first"
+        with self.db.read() as conn:
+            head = chain_head(conn)
+        last = self.last
+        if last is not None and (head.seq, head.hash) == (last.seq, last.hash):
+            return None
+        if not force and not self.due(head.seq, self.clock()):
+            return None
+        self.db.make_durable()
+        checkpoint = sign(self._key, seq=head.seq, hash=head.hash, count=head.count,
+                          at=self.clock(), prev=self._prev)
+        line = checkpoint.line()
+        self._log.append(line)
+        self.last, self._prev = checkpoint, line_digest(line)
+        if self._syslog is not None:
+            self.syslog_problem = self._syslog.send(line)
+        return checkpoint
+
+    def close(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        if self._syslog is not None:
+            self._syslog.close()
+            self._syslog = None
+
+
+def _last_good(lines: list[str]) -> tuple[str, Checkpoint] | None:
+    for text in reversed(lines):
+        try:
+            return text, parse_line(text)
+        except ValueError:
+            continue
+    return None
+
+
+class SyslogCopy:
+    """Each checkpoint line also goes to syslog/journald, as `cxinbox-audit: {json}`.
+
+    A datagram per line on the local socket, written by hand rather than through
+    `logging` so a syslog that is down is one alert, not a traceback per checkpoint.
+    `journalctl -t cxinbox-audit -o cat` (or the remote host's file, cut after the tag)
+    gives back a log `cxinbox audit verify --checkpoints FILE` can check.
+    """
+
+    def __init__(self, path: Path, facility: str) -> None:
+        self.path = str(path)
+        code = logging.handlers.SysLogHandler.facility_names[facility]
+        self.priority = code * 8 + logging.handlers.SysLogHandler.LOG_INFO
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+
+    def send(self, line: str) -> str | None:
+        """None when sent, else why not (one line)."""
+        try:
+            self._sock.sendto(f"<{self.priority}>cxinbox-audit: {line}".encode(), self.path)
+        except OSError as exc:
+            return f"{self.path}: syslog did not take the checkpoint ({exc.strerror})"
+        return None
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+class AuditAnchor:
+    """The worker `cxinbox serve` runs (see service/runtime.py)."""
+
+    name = "audit checkpoints"
+
+    def __init__(self, db: Database, config: Config, health: Health | None = None) -> None:
+        self.db = db
+        self.config = config
+        self.health = health
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            anchor = Anchor(self.db, self.config)
+            try:
+                problem = anchor.open()
+            except AnchorError as exc:
+                self._problem(ALERT_KEY, f"audit checkpoints stopped: {exc}")
+                stop.wait(RETRY_S)
+                continue
+            try:
+                if problem is not None:
+                    self._problem(CHAIN_ALERT_KEY, problem)
+                self._loop(anchor, stop)
+                return
+            except (AnchorError, OSError) as exc:
+                self._problem(ALERT_KEY, f"audit checkpoints stopped: {exc}")
+                stop.wait(RETRY_S)
+            finally:
+                anchor.close()
+
+    def _loop(self, anchor: Anchor, stop: threading.Event) -> None:
+        anchor.checkpoint(force=True)  # whatever happened while no server ran
+        if self.health is not None:
+            self.health.ok(ALERT_KEY)
+        tick = min(TICK_S, float(self.config.audit.checkpoint_seconds))
+        while not stop.wait(tick):
+            if anchor.due(anchor.head_seq(), anchor.clock()):
+                anchor.checkpoint()
+                self._syslog_state(anchor)
+        anchor.checkpoint(force=True)  # the server is stopping: anchor its last events
+
+    def _syslog_state(self, anchor: Anchor) -> None:
+        if self.health is None or self.config.audit.syslog_socket is None:
+            return
+        if anchor.syslog_problem is None:
+            self.health.ok(SYSLOG_ALERT_KEY)
+        else:
+            self.health.problem(SYSLOG_ALERT_KEY, anchor.syslog_problem, severity="warning")
+
+    def _problem(self, key: str, message: str) -> None:
+        log.error("%s", message)
+        if self.health is not None:
+            self.health.problem(key, message)
+
+
+def checkpoint_now(db: Database, config: Config) -> Checkpoint | None:
+    """One checkpoint from outside the worker (tests, a maintenance command)."""
+    anchor = Anchor(db, config)
+    anchor.open()
+    try:
+        return anchor.checkpoint(force=True)
+    finally:
+        anchor.close()
+
+

@@ -1,0 +1,275 @@
+"""`cxinbox audit verify` and the audit part of `doctor`: may the trail be trusted, and up to
+which event.
+
+It reads the database file itself (read-only) together with the checkpoint log and the
+key, never through the server being checked, so it runs as the server's user (or root).
+Three witnesses are compared:
+
+- the chain inside the database (every event hashes the one before): catches an event
+  edited without recomputing the hashes, and rows taken out of the middle;
+- the guard triggers that make the table append-only: gone means someone worked on the
+  file with their own SQL, so nothing after the last checkpoint is vouched for;
+- the signed checkpoints: catch the newest events deleted, all events deleted, the whole
+  chain rewritten and rehashed, and an older copy of the database put back.
+
+Each problem is one line that ends with the first event from which the trail cannot be
+trusted. Events newer than the last checkpoint are reported as not yet anchored: nothing
+outside the database speaks for them (the window between two checkpoints).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from cxinbox.config import Config
+from cxinbox.service.checkpoints import (
+    AnchorError,
+    Checkpoint,
+    check_log_file,
+    key_id,
+    line_digest,
+    load_signing_key,
+    parse_line,
+    parse_public_key,
+    public_key_text,
+    read_log,
+    signature_ok,
+)
+from cxinbox.store.anchor import AuditReader, ChainHead
+from cxinbox.store.db import ChainWalk, StoreError
+
+Level = Literal["ok", "warn", "fail"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    level: Level
+    text: str
+    untrusted_from: int | None = None
+    """The first event this problem takes trust away from (fail only)."""
+
+
+@dataclass(slots=True)
+class TrailReport:
+    findings: list[Finding] = field(default_factory=list)
+
+    def ok(self, text: str) -> None:
+        self.findings.append(Finding("ok", text))
+
+    def warn(self, text: str) -> None:
+        self.findings.append(Finding("warn", text))
+
+    def fail(self, text: str, untrusted_from: int | None = None) -> None:
+        if untrusted_from is not None:
+            text = f"{text}; the trail cannot be trusted from event #{untrusted_from} on"
+        self.findings.append(Finding("fail", text, untrusted_from))
+
+    @property
+    def passed(self) -> bool:
+        return not any(f.level == "fail" for f in self.findings)
+
+    @property
+    def untrusted_from(self) -> int | None:
+        """The earliest event any problem reaches back to (None when none does)."""
+        points = [f.untrusted_from for f in self.findings if f.untrusted_from is not None]
+        return min(points) if points else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    number: int
+    checkpoint: Checkpoint
+
+
+def verify_trail(config: Config, *, log_path: Path | None = None) -> TrailReport:
+    """Check the database named by `config` against its checkpoints (or those in
+    `log_path`, e.g. a copy kept by a remote syslog host)."""
+    report = TrailReport()
+    key_path = config.audit_key_path
+    public = _public_key(report, config, key_path)
+    own_log = log_path is None or log_path == config.audit_log_path
+    log_path = log_path or config.audit_log_path
+    try:
+        lines = read_log(log_path)  # before the database: every line here it must contain
+    except AnchorError as exc:
+        report.fail(str(exc))
+        lines = None
+    if lines is not None and not own_log:  # a syslog copy: "... cxinbox-audit: {json}"
+        lines = [text[text.find("{"):] if "{" in text else text for text in lines]
+    if lines is not None and own_log:
+        try:
+            check_log_file(log_path)
+        except AnchorError as exc:
+            report.warn(str(exc))
+    if lines is None and key_path.exists() and own_log:
+        report.fail(f"{log_path}: the checkpoint log is missing while the signing key exists"
+                    " (deleted or moved?)", 1)
+    tz = ZoneInfo(config.clinic.timezone)
+    checkpoints = _read_checkpoints(report, lines or [], public, log_path, tz)
+    try:
+        reader = AuditReader(config.db_path)
+    except StoreError as exc:
+        newest = max((c.checkpoint for c in checkpoints), key=lambda c: c.seq, default=None)
+        if newest is not None and newest.seq > 0:
+            report.fail(f"{exc}, but a checkpoint signed {_when(newest.at, tz)} saw"
+                        f" {newest.seq} event(s)", 1)
+        else:
+            report.fail(str(exc))
+        return report
+    with reader:
+        try:
+            walk = reader.walk()
+            head = reader.head()
+            missing_guards = reader.missing_guards()
+            _compare(report, checkpoints, walk, head, reader.hash_at, missing_guards, tz,
+                     enabled=config.audit.checkpoints, log_path=log_path)
+        except StoreError as exc:
+            report.fail(str(exc), 1)
+    return report
+
+
+def _public_key(report: TrailReport, config: Config, key_path: Path) -> Ed25519PublicKey | None:
+    pinned = parse_public_key(config.audit.public_key) if config.audit.public_key else None
+    from_file: Ed25519PublicKey | None = None
+    if key_path.exists():
+        try:
+            from_file = load_signing_key(key_path, create=False).public_key()
+        except AnchorError as exc:
+            report.fail(str(exc))
+    if pinned is not None:
+        if from_file is not None and public_key_text(from_file) != public_key_text(pinned):
+            report.fail(f"{key_path}: not the key pinned in [audit] public_key (replaced?)")
+        return pinned
+    if from_file is not None:
+        report.warn(f"the signing key is not pinned; put public_key ="
+                    f' "{public_key_text(from_file)}" under [audit] in a config the server'
+                    " cannot write, so a replaced key is noticed")
+    return from_file
+
+
+def _read_checkpoints(report: TrailReport, lines: list[str], public: Ed25519PublicKey | None,
+                      log_path: Path, tz: ZoneInfo) -> list[_Line]:
+    """The lines that are genuine checkpoints, each problem with the log one finding."""
+    good: list[_Line] = []
+    if lines and public is None:
+        report.fail(f"{log_path}: {len(lines)} checkpoint(s) but no trusted key to check them"
+                    " with (no usable signing key, no [audit] public_key pinned)", 1)
+        return good
+    assert public is not None or not lines
+    our_id = key_id(public) if public is not None else ""
+    prev_digest = ""
+    damaged: int | None = None
+    for number, text in enumerate(lines, 1):
+        try:
+            checkpoint = parse_line(text)
+        except ValueError as exc:
+            damaged = number
+            if number == len(lines):
+                report.warn(f"{log_path} line {number} is damaged ({exc}); a crash while"
+                            " writing it?")
+            continue
+        assert public is not None
+        if checkpoint.key != our_id or not signature_ok(checkpoint, public):
+            report.fail(f"{log_path} line {number}: not signed by the server's key (forged or"
+                        " edited)")
+            continue
+        if checkpoint.prev != prev_digest:
+            after = f"line {good[-1].number}" if good else "the start of the log"
+            report.fail(f"{log_path} line {number} does not follow {after}: checkpoints were"
+                        " removed, inserted or reordered")
+        elif damaged is not None:
+            report.warn(f"{log_path} line {damaged} is damaged (a crash while writing it?);"
+                        " the checkpoints after it continue the sequence")
+        if good and checkpoint.seq < good[-1].checkpoint.seq:
+            report.fail(f"the checkpoint signed {_when(checkpoint.at, tz)} saw"
+                        f" #{checkpoint.seq}, the one before it #{good[-1].checkpoint.seq}:"
+                        " the database went back (an older copy was put back or the newest"
+                        " events deleted while no server ran)", checkpoint.seq + 1)
+        good.append(_Line(number, checkpoint))
+        prev_digest = line_digest(text)
+        damaged = None
+    return good
+
+
+def _compare(report: TrailReport, lines: list[_Line], walk: ChainWalk, head: ChainHead,
+             hash_at: Callable[[int], str | None], missing_guards: list[str], tz: ZoneInfo,
+             *, enabled: bool, log_path: Path) -> None:
+    if walk.bad_seq is not None:
+        report.fail(walk.problem, walk.bad_seq)
+    chain_good_to = walk.head_seq if walk.bad_seq is not None else head.seq
+
+    matched: list[Checkpoint] = []
+    gone: list[Checkpoint] = []
+    rewritten: list[Checkpoint] = []
+    for line in lines:
+        cp = line.checkpoint
+        if cp.seq == 0:
+            continue
+        stored = hash_at(cp.seq)
+        if stored is None:
+            gone.append(cp)
+        elif stored != cp.hash:
+            rewritten.append(cp)
+        else:
+            matched.append(cp)
+
+    def anchored_below(seq: int) -> int:
+        return max((c.seq for c in matched if c.seq < seq), default=0)
+
+    if rewritten:
+        first = min(rewritten, key=lambda c: c.seq)
+        report.fail(f"event #{first.seq} is not the event the checkpoint signed"
+                    f" {_when(first.at, tz)} saw: the trail was rewritten and its hashes"
+                    " recomputed", anchored_below(first.seq) + 1)
+    if gone:
+        newest = max(gone, key=lambda c: c.seq)
+        earliest = min(gone, key=lambda c: c.seq)
+        if head.count == 0:
+            what = f"all events are gone: the database holds none, but a checkpoint signed" \
+                   f" {_when(newest.at, tz)} saw #{newest.seq}"
+        else:
+            span = f"event #{newest.seq} is" if newest.seq == head.seq + 1 else \
+                f"events #{head.seq + 1}-#{newest.seq} are"
+            what = (f"{span} gone: the database ends at"
+                    f" #{head.seq}, but a checkpoint signed {_when(newest.at, tz)} saw"
+                    f" #{newest.seq} (the newest events were deleted or an older copy of the"
+                    " database was put back)")
+        report.fail(what, anchored_below(earliest.seq) + 1)
+
+    anchored = max((c.seq for c in matched if c.seq <= chain_good_to), default=0)
+    if missing_guards:
+        last = max((c.seq for c in matched), default=0)
+        report.fail(f"the append-only trigger(s) {', '.join(missing_guards)} are gone or"
+                    " changed: the database was written outside cxinbox, and nothing vouches"
+                    f" for events after the last checkpoint (#{last})", last + 1)
+    else:
+        report.ok("the append-only triggers are in place")
+
+    if walk.bad_seq is None:
+        report.ok(f"{head.count} event(s), hash chain intact")
+    if not lines:
+        if head.count:
+            why = "cxinbox serve writes them" if enabled else \
+                "[audit] checkpoints = false"
+            report.warn(f"no signed checkpoints in {log_path} ({why}): only the chain in the"
+                        " database speaks for the trail, which a database writer can rewrite")
+        return
+    newest_line = lines[-1].checkpoint
+    if anchored:
+        report.ok(f"events #1-#{anchored} match {len(matched)} signed checkpoint(s); the"
+                  f" newest checkpoint was signed {_when(newest_line.at, tz)}")
+    if report.passed and head.seq > anchored:
+        report.warn(f"{head.seq - anchored} event(s) after #{anchored} are not anchored yet"
+                    " (newer than the last checkpoint)")
+
+
+def _when(at_ms: int, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(at_ms / 1000, UTC).astimezone(tz).strftime(
+        "%Y-%m-%d %H:%M:%S %Z")
