@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, cast
 
 if TYPE_CHECKING:
     from cxinbox.api.interface import InboxAPI
@@ -55,11 +55,14 @@ def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
                 hello, sock = found
                 return OpenedAPI(SocketAPI(path, hello, sock), "socket")
     from cxinbox.api.interface import InProcessAPI
+    from cxinbox.api.validate import ValidatingAPI, Validator
     from cxinbox.service.inbox import InboxService
     from cxinbox.store.db import Database
 
     db = Database(config.db_path)
-    return OpenedAPI(InProcessAPI(InboxService(db, config, actor)), "in-process", db)
+    # The same checks the server makes, so a command behaves alike either way.
+    api = ValidatingAPI(InProcessAPI(InboxService(db, config, actor)), Validator(config))
+    return OpenedAPI(cast("InboxAPI", api), "in-process", db)
 
 
 class SyncAPI:
