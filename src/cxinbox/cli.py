@@ -74,9 +74,9 @@ def _load_config(path_opt: str | None) -> Config:
 
 
 def _open_db(config: Config) -> Database:
-    from cxinbox.store.db import Database
+    from cxinbox.api.transport import open_database
 
-    return Database(config.db_path)
+    return open_database(config.db_path)
 
 
 def current_actor() -> str:

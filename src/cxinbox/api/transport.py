@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, cast
 
 if TYPE_CHECKING:
@@ -48,21 +49,35 @@ def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
     if not local:
         path = config.socket_path
         if path.exists():
-            from cxinbox.api.socket_client import SocketAPI, probe
+            from cxinbox.api.socket_client import SocketAPI, probe, trusted_server_uids
 
-            found = probe(path)
+            trusted = trusted_server_uids(path, (config.db_path.parent,))
+            found = probe(path, trusted=trusted)
             if found is not None:
                 hello, sock = found
-                return OpenedAPI(SocketAPI(path, hello, sock), "socket")
+                return OpenedAPI(SocketAPI(path, hello, sock, trusted=trusted), "socket")
     from cxinbox.api.interface import InProcessAPI
     from cxinbox.api.validate import ValidatingAPI, Validator
     from cxinbox.service.inbox import InboxService
-    from cxinbox.store.db import Database
 
-    db = Database(config.db_path)
+    db = open_database(config.db_path)
     # The same checks the server makes, so a command behaves alike either way.
     api = ValidatingAPI(InProcessAPI(InboxService(db, config, actor)), Validator(config))
     return OpenedAPI(cast("InboxAPI", api), "in-process", db)
+
+
+def open_database(path: Path) -> Database:
+    """The database file for in-process work; one line (not a traceback) for someone who
+    may not open it, e.g. `--local` run by a member of staff instead of the server user."""
+    from cxinbox.api.errors import Forbidden
+    from cxinbox.store.db import Database
+
+    try:
+        return Database(path)
+    except PermissionError:
+        raise Forbidden(f"{path}: permission denied: only the cxinbox server's user may open"
+                        " the database; without --local, commands go through the server"
+                        ) from None
 
 
 class SyncAPI:
