@@ -31,7 +31,7 @@ def refusal(check: Any, method: str, *args: Any, **kwargs: Any) -> str:
         check(method, list(args), kwargs)
     message = str(caught.value)
     assert "\n" not in message and "\x1b" not in message
-    assert message.startswith(f"{method}: ") or message.startswith("no such method")
+    assert message.startswith((f"{method}: ", "no such method"))
     return message
 
 
@@ -100,7 +100,7 @@ def test_free_text_is_sanitised_before_it_is_stored(check: Any) -> None:
     assert body == "call back now\nx"
     (_, _, subject, to, cc), _ = check("save_draft", [1, "hi", hostile, [hostile], None], {})
     assert subject == "call back now x" and to == ["call back now x"] and cc is None
-    (_, address, name), _ = check("link_address", [1, "+1 555 0100", hostile], {})
+    (_, _address, name), _ = check("link_address", [1, "+1 555 0100", hostile], {})
     assert name == "call back now x"
     assert "longer than 20000" in refusal(check, "add_note", 1, "x" * 20_001)
 

@@ -93,10 +93,13 @@ def check_server(sock: socket.socket, path: Path, trusted: frozenset[int] | None
 
 def _no_access(path: Path) -> Forbidden:
     """The kernel refused the connect: we are not in the group that may use the socket."""
-    try:
-        group = grp.getgrgid(os.stat(path).st_gid).gr_name
-    except (OSError, KeyError):
-        group = "its group"
+    group = "its group"
+    for candidate in (path, path.parent):  # the socket, or the directory kept from us
+        try:
+            group = grp.getgrgid(os.stat(candidate).st_gid).gr_name
+            break
+        except (OSError, KeyError):
+            continue
     return Forbidden(f"{path}: permission denied: {acting_user()} may not use this cxinbox"
                      f" server (only members of {group} may); ask an admin")
 

@@ -48,7 +48,11 @@ def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
     acting as `actor` (`local=True` forces in-process: an admin working on the file)."""
     if not local:
         path = config.socket_path
-        if path.exists():
+        try:
+            present = path.exists()
+        except PermissionError:  # a directory we may not enter: probe says so in one line
+            present = True
+        if present:
             from cxinbox.api.socket_client import SocketAPI, probe, trusted_server_uids
 
             trusted = trusted_server_uids(path, (config.db_path.parent,))
@@ -69,15 +73,24 @@ def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
 def open_database(path: Path) -> Database:
     """The database file for in-process work; one line (not a traceback) for someone who
     may not open it, e.g. `--local` run by a member of staff instead of the server user."""
+    import os
+
     from cxinbox.api.errors import Forbidden
     from cxinbox.store.db import Database
 
+    refusal = Forbidden(f"{path}: permission denied: only the cxinbox server's user may open"
+                        " the database; without --local, commands go through the server")
+    try:
+        kept_from_us = path.parent.exists() and not os.access(
+            path.parent, os.R_OK | os.W_OK | os.X_OK)
+    except PermissionError:
+        kept_from_us = True
+    if kept_from_us:
+        raise refusal
     try:
         return Database(path)
     except PermissionError:
-        raise Forbidden(f"{path}: permission denied: only the cxinbox server's user may open"
-                        " the database; without --local, commands go through the server"
-                        ) from None
+        raise refusal from None
 
 
 class SyncAPI:
