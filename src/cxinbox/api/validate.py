@@ -228,15 +228,18 @@ def _assignee(value: Any, ctx: Context) -> Any:
     if value is None:
         return None
     name = value.strip()
+    if name in ctx.roster:  # roster logins were vetted with the config
+        return name
     if not _LOGIN.fullmatch(name):
         raise Invalid("is not a user name")
-    if ctx.roster and name not in ctx.roster:
+    if ctx.roster:
         raise Invalid(f"unknown user {name!r}; known users: {', '.join(sorted(ctx.roster))}")
     return name
 
 
-def _actor(value: Any, _ctx: Context) -> Any:
-    if value is not None and not _ACTOR.fullmatch(value):
+def _actor(value: Any, ctx: Context) -> Any:
+    """An audit filter: a login, `rule:NAME`, or anyone on the roster."""
+    if value is not None and value not in ctx.roster and not _ACTOR.fullmatch(value):
         raise Invalid("is not a user name")
     return value
 
