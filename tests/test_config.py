@@ -243,6 +243,21 @@ def test_world_writable_config_is_refused(write: Writer) -> None:
     assert "mode 0666" in message and "chmod o-w" in message
 
 
+def test_group_writable_config_that_runs_commands_is_refused(write: Writer) -> None:
+    path = write('[[accounts]]\nname = "billing"\nhost = "imap.clinic.example"\n'
+                 'username = "b@clinic.example"\npassword_command = ["pass", "show", "b"]\n')
+    path.chmod(0o660)
+    message = error_of(path)
+    assert "mode 0660" in message and "password_command" in message and "chmod g-w" in message
+    assert "\n" not in message
+
+
+def test_group_writable_config_without_commands_is_accepted(write: Writer) -> None:
+    path = write('[clinic]\ntimezone = "UTC"\n')
+    path.chmod(0o660)
+    assert load_config(path).clinic.timezone == "UTC"
+
+
 def test_directory_instead_of_file(tmp_path: Path) -> None:
     assert "is a directory" in error_of(tmp_path)
 

@@ -63,8 +63,18 @@ class PlaintextKeyring(DictKeyring):
     """Named like keyrings.alt's file backend, which keeps secrets readable on disk."""
 
 
+class ShinyKeyring(DictKeyring):
+    """A plugin backend with an innocent name that nobody has reviewed."""
+
+
 @pytest.fixture
-def restore_keyring() -> Iterator[None]:
+def restore_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Also admits the in-memory test double (exactly that class) as a secure backend."""
+    from cxinbox.channels import credentials
+
+    monkeypatch.setattr(credentials, "SECURE_KEYRING_BACKENDS",
+                        credentials.SECURE_KEYRING_BACKENDS
+                        | {f"{DictKeyring.__module__}.{DictKeyring.__qualname__}"})
     previous = keyring.get_keyring()
     yield
     keyring.set_keyring(previous)
@@ -212,17 +222,21 @@ def test_keyring_entry_is_returned() -> None:
 
 @pytest.mark.usefixtures("restore_keyring")
 @pytest.mark.parametrize(
-    "backend_cls", [keyring.backends.null.Keyring, keyring.backends.fail.Keyring, PlaintextKeyring]
+    "backend_cls",
+    [keyring.backends.null.Keyring, keyring.backends.fail.Keyring, PlaintextKeyring,
+     ShinyKeyring],
 )
 def test_insecure_keyring_backends_are_refused(backend_cls: type[KeyringBackend]) -> None:
+    """Only backends on the allowlist answer: a plugin named like nothing bad (ShinyKeyring)
+    is refused as surely as the null and plaintext ones."""
     backend = backend_cls()
-    if isinstance(backend, PlaintextKeyring):
+    if isinstance(backend, DictKeyring):
         backend.set_password(KEYRING_SERVICE, "billing", SECRET)
     keyring.set_keyring(backend)
     message = error_of(CredentialSource(keyring=True))
     assert (
-        f"keyring backend {backend_cls.__module__}.{backend_cls.__qualname__} is not secure"
-        in message
+        f"keyring backend {backend_cls.__module__}.{backend_cls.__qualname__} is not one known"
+        " to be secure" in message
     )
 
 

@@ -17,6 +17,8 @@ def reference(text: str, keep_newlines: bool) -> str:
         return ""
     text = sanitize._ESCAPES.sub("", text)
     text = text.translate(sanitize._BIDI_AND_INVISIBLE)
+    text = text.replace("\u2028", "\n" if keep_newlines else " ")
+    text = text.replace("\u2029", "\n" if keep_newlines else " ")
     out = []
     for ch in text:
         if unicodedata.category(ch) in ("Cc", "Cs", "Co"):
@@ -32,6 +34,7 @@ PIECES = st.one_of(
     st.characters(min_codepoint=0x2000, max_codepoint=0x206F),
     st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),
     st.characters(min_codepoint=0xE000, max_codepoint=0xF8FF),
+    st.characters(min_codepoint=0xE0000, max_codepoint=0xE00FF),
     st.characters(min_codepoint=0xFFF0, max_codepoint=0x10FFFF),
     st.sampled_from(["\x1b[31m", "\x1b]52;c;aGk=\x07", "\u202e", "\x9b2J", "\r\n"]),
 )
@@ -55,3 +58,18 @@ def test_plain_ascii_comes_back_unchanged_and_hostile_text_does_not() -> None:
     assert clean_line("Re: Lab results [urgent] #42") == "Re: Lab results [urgent] #42"
     assert clean_line("a\x1b[2Jb\x07c\u202ed") == "ab\ufffdcd"
     assert clean_text("line 1\r\nline\t2") == "line 1\nline    2"
+
+
+def test_invisible_characters_that_smuggle_text_are_removed() -> None:
+    # Tag characters spell an invisible ASCII copy ("ignore" here); soft hyphen and the
+    # invisible operators draw nothing; none of them may survive into a stored or shown field.
+    hidden = "".join(chr(0xE0000 + ord(c)) for c in "ignore")
+    assert clean_line(f"ok{hidden}\U000e0001\U000e007f") == "ok"
+    assert clean_line("as\u00adsign\u2061\u2062\u2063\u2064ed") == "assigned"
+    assert clean_text("a\u00adb") == "ab"
+
+
+def test_line_separators_break_no_single_line_field() -> None:
+    assert clean_line("one\u2028two\u2029three") == "one two three"
+    assert clean_text("one\u2028two\u2029three") == "one\ntwo\nthree"
+    assert "\u2028" not in sanitize._clean("x\u2028y", keep_newlines=False)

@@ -57,9 +57,11 @@ def env() -> dict[str, str]:
     return out
 
 
-def cx(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def cx(*args: str, stdin: str | None = None,
+       extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "cxinbox", *args], capture_output=True,
-                          text=True, input=stdin, env=env(), timeout=60, check=False)
+                          text=True, input=stdin, env={**env(), **(extra_env or {})},
+                          timeout=60, check=False)
 
 
 class Server:

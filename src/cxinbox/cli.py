@@ -76,23 +76,16 @@ def _load_config(path_opt: str | None) -> Config:
 
 
 def _open_db(config: Config) -> Database:
-    from cxinbox.store.db import Database
+    from cxinbox.api.transport import open_database
 
-    return Database(config.db_path)
+    return open_database(config.db_path)
 
 
 def current_actor() -> str:
-    """The OS login of the real uid running this process.
+    """The OS login of the real uid running this process (see `cxinbox.api.identity`)."""
+    from cxinbox.api.identity import acting_user
 
-    Not `getpass.getuser()`: that believes $USER and $LOGNAME, and roles now hang on this
-    name, so `USER=boss cxinbox audit` must not make anyone a supervisor.
-    """
-    import pwd
-
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:
-        return f"uid{os.getuid()}"
+    return acting_user()
 
 
 def _service(config: Config) -> InboxService:

@@ -682,7 +682,8 @@ def _read_toml(path: Path) -> dict[str, object]:
     """The parsed TOML document; refuses a file that any user could rewrite."""
     try:
         with path.open("rb") as handle:
-            _refuse_world_writable(path, os.fstat(handle.fileno()))
+            info = os.fstat(handle.fileno())
+            _refuse_world_writable(path, info)
             raw = handle.read()
     except FileNotFoundError:
         raise ConfigError(path, _NOT_FOUND_HINT) from None
@@ -696,9 +697,11 @@ def _read_toml(path: Path) -> dict[str, object]:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(path, f"not UTF-8 text (line {line}); TOML files must be UTF-8") from None
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"invalid TOML: {exc}") from None
+    _refuse_group_writable_commands(path, info, data)
+    return data
 
 
 def _refuse_world_writable(path: Path, info: os.stat_result) -> None:
@@ -709,6 +712,38 @@ def _refuse_world_writable(path: Path, info: os.stat_result) -> None:
             path,
             f"mode {mode:04o} lets every user rewrite it (and so run a password_command "
             f"as cxinbox): chmod o-w {shlex.quote(str(path))}",
+        )
+
+
+def _command_keys(node: object, where: str = "") -> list[str]:
+    """Every `*_command` key in the document (password_command, secret_command,
+    notify_command ...), as dotted paths."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{where}.{key}" if where else str(key)
+            if str(key).endswith("_command"):
+                found.append(here)
+            found += _command_keys(value, here)
+    elif isinstance(node, list):
+        for item in node:
+            found += _command_keys(item, where)
+    return found
+
+
+def _refuse_group_writable_commands(path: Path, info: os.stat_result,
+                                    data: dict[str, object]) -> None:
+    """A file that runs commands as the server user must be writable by that user alone:
+    a group member who can edit it could otherwise run any program as cxinbox."""
+    if not info.st_mode & stat.S_IWGRP:
+        return
+    commands = _command_keys(data)
+    if commands:
+        mode = stat.S_IMODE(info.st_mode)
+        raise ConfigError(
+            path,
+            f"mode {mode:04o} lets its group rewrite it, and it runs commands ({commands[0]}):"
+            f" chmod g-w {shlex.quote(str(path))}",
         )
 
 

@@ -35,3 +35,7 @@ class ServerUnavailable(ApiError):
     """The front-desk server is gone, restarting too long, or dropped us mid-request."""
 
     exit_code = 5
+
+
+class TooManyConnections(ServerUnavailable):
+    """The server is at its connection cap (for this person or for everyone): try later."""

@@ -14,16 +14,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import grp
 import itertools
+import os
 import socket
+import struct
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from cxinbox.api import wire
-from cxinbox.api.errors import ApiError, ServerUnavailable
+from cxinbox.api.errors import ApiError, Forbidden, ServerUnavailable
+from cxinbox.api.identity import acting_user, login_of
 from cxinbox.api.interface import api_methods
+from cxinbox.domain.sanitize import clean_line
 
 MAX_FRAME: Final = 1024 * 1024 * 1024
 """Longest reply line accepted: a bulk result over 100k conversations is tens of MB."""
@@ -53,20 +58,76 @@ def _hello_from(frame: dict[str, Any], path: Path) -> Hello:
     raise ServerUnavailable(f"{path}: not a cxinbox server")
 
 
-def probe(path: Path, timeout: float = CONNECT_TIMEOUT_S) -> tuple[Hello, socket.socket] | None:
-    """Connect to a server on `path` and read its hello, blocking.
+def trusted_server_uids(path: Path, extra: tuple[Path, ...] = ()) -> frozenset[int]:
+    """Who may run the server we talk to: root, ourselves, and the owner of the socket's
+    directory (and of `extra` paths, e.g. the data directory). Someone who could only
+    drop a socket into a shared directory such as /tmp is none of these."""
+    uids = {0, os.getuid()}
+    for candidate in (path.parent, *extra):
+        with contextlib.suppress(OSError):
+            uids.add(candidate.stat().st_uid)
+    return frozenset(uids)
+
+
+def check_server(sock: socket.socket, path: Path, trusted: frozenset[int] | None = None) -> None:
+    """Before a byte is sent: the process answering must run as the socket file's owner,
+    and that owner must be trusted (see `trusted_server_uids`). A patient's data, or our
+    requests, never go to a look-alike listening in the server's place."""
+    fmt = "3i"
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize(fmt))
+    _pid, uid, _gid = struct.unpack(fmt, creds)
+    try:
+        owner = os.stat(path).st_uid
+    except OSError as exc:
+        raise ServerUnavailable(f"{path}: cannot check the socket: {exc.strerror}") from None
+    allowed = trusted_server_uids(path) if trusted is None else trusted
+    if uid != owner:
+        why = f"but the socket file belongs to {login_of(owner)}"
+    elif uid not in allowed:
+        why = "who is not the cxinbox server's user"
+    else:
+        return
+    raise ServerUnavailable(f"{path}: the process answering runs as {login_of(uid)}"
+                            f" (uid {uid}), {why}; not talking to it")
+
+
+def _no_access(path: Path) -> Forbidden:
+    """The kernel refused the connect: we are not in the group that may use the socket."""
+    group = "its group"
+    for candidate in (path, path.parent):  # the socket, or the directory kept from us
+        try:
+            group = grp.getgrgid(os.stat(candidate).st_gid).gr_name
+            break
+        except (OSError, KeyError):
+            continue
+    return Forbidden(f"{path}: permission denied: {acting_user()} may not use this cxinbox"
+                     f" server (only members of {group} may); ask an admin")
+
+
+def probe(path: Path, timeout: float = CONNECT_TIMEOUT_S,
+          trusted: frozenset[int] | None = None) -> tuple[Hello, socket.socket] | None:
+    """Connect to a server on `path`, check who runs it, and read its hello, blocking.
 
     None when nothing answers (no socket file, or a stale one): the caller works
-    in-process. Raises the server's refusal (e.g. Forbidden for someone not on the roster)
-    and ServerUnavailable for a socket that answers with something else.
+    in-process. Raises the server's refusal (e.g. Forbidden for someone not on the roster),
+    Forbidden when the socket is not ours to use, and ServerUnavailable for a socket that
+    answers with something else or is served by an untrusted user.
     """
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
         sock.connect(str(path))
+    except PermissionError:
+        sock.close()
+        raise _no_access(path) from None
     except OSError:
         sock.close()
         return None
+    try:
+        check_server(sock, path, trusted)
+    except BaseException:
+        sock.close()
+        raise
     try:
         buffer = b""
         while not buffer.endswith(b"\n"):
@@ -110,7 +171,9 @@ class _Connection:
                     break
                 frame = wire.loads(line)
                 if "bye" in frame:
-                    why = "the cxinbox server stopped"
+                    why = f"the cxinbox server closed the connection ({frame['bye']})" \
+                        if isinstance(frame["bye"], str) else "the cxinbox server stopped"
+                    why = clean_line(why, max_len=200)
                     continue
                 future = self.pending.pop(frame.get("id"), None)  # type: ignore[arg-type]
                 if future is None or future.done():
@@ -145,8 +208,10 @@ class SocketAPI:
     """`InboxAPI` over the socket. Build it with the `Hello` (and socket) from `probe`."""
 
     def __init__(self, path: Path, hello: Hello, sock: socket.socket | None = None, *,
-                 reconnect_s: float = RECONNECT_S) -> None:
+                 reconnect_s: float = RECONNECT_S,
+                 trusted: frozenset[int] | None = None) -> None:
         self.path = path
+        self._trusted = trusted
         self.hello = hello
         self.actor = hello.actor
         self.name = hello.name
@@ -230,6 +295,11 @@ class SocketAPI:
                 reader, writer = await asyncio.wait_for(
                     asyncio.open_unix_connection(str(self.path), limit=MAX_FRAME),
                     CONNECT_TIMEOUT_S)
+                try:
+                    check_server(writer.get_extra_info("socket"), self.path, self._trusted)
+                except ApiError:
+                    writer.close()
+                    raise
                 line = await asyncio.wait_for(reader.readline(), CONNECT_TIMEOUT_S)
                 if not line:
                     writer.close()

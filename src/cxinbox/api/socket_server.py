@@ -14,6 +14,10 @@ long-poll (`wait_events`) never holds up its actions. The caller is whoever the 
 says is on the other end (SO_PEERCRED), mapped to the staff roster; nothing the client
 sends can change who it is. Each connection gets its own `InProcessAPI` for that staff
 member, sharing one `Database`, one change feed and one presence board.
+
+Every request's arguments are parsed and sanitised by `api.validate` before the service
+sees them, and every caller is held to `api.limits` (sizes, queues, rates, idle and
+connection caps). Refusals at the door are audited (`service.access`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import asyncio
 import contextlib
 import fcntl
 import functools
-import inspect
 import logging
 import os
 import pwd
@@ -32,16 +35,33 @@ import struct
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from cxinbox.api import wire
-from cxinbox.api.errors import ApiError, BadRequest, Forbidden
-from cxinbox.api.interface import InProcessAPI, api_methods
+from cxinbox.api.errors import ApiError, BadRequest, Forbidden, TooManyConnections
+from cxinbox.api.identity import login_of
+from cxinbox.api.interface import InProcessAPI
+from cxinbox.api.limits import (
+    HEAVY_METHODS,
+    MIB,
+    READ_BYTES,
+    Budgets,
+    FrameReader,
+    FrameTimeout,
+    FrameTooLarge,
+    Idle,
+    Limits,
+    Permit,
+    ReplyWriter,
+    UserBudget,
+)
 from cxinbox.api.live import ChangeFeed, PresenceBoard
+from cxinbox.api.validate import Validator
 from cxinbox.config import Config
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.service.access import RefusalLog
 from cxinbox.service.health import Health
 from cxinbox.service.inbox import InboxService, role_of
 from cxinbox.service.runtime import Worker, background_workers, supervise
@@ -50,8 +70,6 @@ from cxinbox.store.db import Database
 log = logging.getLogger(__name__)
 
 PROTOCOL: Final = 1
-MAX_FRAME: Final = 64 * 1024 * 1024
-"""Longest request line accepted (bulk queries are short; this is a safety bound)."""
 SOCKET_MODE: Final = 0o660
 API_THREADS: Final = 8
 WORKER_JOIN_S: Final = 10.0
@@ -68,16 +86,12 @@ class Peer:
     os_user: str
 
 
-def peer_of(sock: socket.socket) -> Peer:
+def peer_of(sock: socket.socket, login: Callable[[int], str] = login_of) -> Peer:
     """Who is on the other end, as the kernel says (not as the client claims)."""
     fmt = "3i"
     creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize(fmt))
     pid, uid, _gid = struct.unpack(fmt, creds)
-    try:
-        name = pwd.getpwuid(uid).pw_name
-    except KeyError:
-        name = f"uid{uid}"
-    return Peer(pid, uid, name)
+    return Peer(pid, uid, login(uid))
 
 
 # -- the socket file -------------------------------------------------------------------------
@@ -130,18 +144,23 @@ def claimed_socket_path(path: Path) -> Iterator[None]:
 class InboxServer:
     """Answers clients on a Unix socket until `stop()`; owns nothing it did not open."""
 
-    def __init__(self, db: Database, config: Config, path: Path) -> None:
+    def __init__(self, db: Database, config: Config, path: Path,
+                 limits: Limits | None = None) -> None:
         self.db = db
         self.config = config
         self.path = path
+        self.limits = limits or Limits()
         self.feed = ChangeFeed(self._head)
         self.feed.polled_elsewhere = True
         self.board = PresenceBoard(self.feed)
+        self.validator = Validator(config)
+        self.refusals = RefusalLog(db)
+        self._budgets: Budgets | None = None
         self._server: asyncio.Server | None = None
         self._stopping: asyncio.Event | None = None
         self._connections: set[asyncio.StreamWriter] = set()
-        self._methods = api_methods()
         self._my_uid = os.getuid()
+        self._roster_uids = _roster_uids(config)
 
     def _head(self) -> int:
         from cxinbox.store.conversations import last_event_seq
@@ -152,10 +171,12 @@ class InboxServer:
         loop = asyncio.get_running_loop()
         loop.set_default_executor(ThreadPoolExecutor(API_THREADS, "cxinbox-serve"))
         self._stopping = asyncio.Event()
+        self._budgets = Budgets(self.limits)
         old_umask = os.umask(0o117)  # the socket file is born 0660, never briefly wider
         try:
-            self._server = await asyncio.start_unix_server(self._client, path=str(self.path),
-                                                           limit=MAX_FRAME)
+            self._server = await asyncio.start_unix_server(
+                self._client, path=str(self.path), limit=READ_BYTES,
+                backlog=min(self.limits.connections_total, 1024))
         finally:
             os.umask(old_umask)
         os.chmod(self.path, SOCKET_MODE)
@@ -191,115 +212,314 @@ class InboxServer:
                 log.exception("reading the newest event failed")
             await feed.wait(generation, feed.poll_s)
 
-    # -- one connection ---------------------------------------------------------------------
+    def _login(self, uid: int) -> str:
+        """Roster members were looked up once at start; a connect needs no NSS lookup
+        (and so no file descriptor) for them."""
+        return self._roster_uids.get(uid) or login_of(uid)
+
+    # -- the door ---------------------------------------------------------------------------
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        sock = writer.get_extra_info("socket")
+        budgets = self._budgets
+        assert budgets is not None
+        budgets.connections += 1
+        user: UserBudget | None = None
         try:
-            peer = peer_of(sock)
-        except OSError as exc:
-            log.warning("could not identify a client: %s", exc)
+            try:
+                peer = peer_of(writer.get_extra_info("socket"), self._login)
+            except OSError as exc:
+                log.warning("could not identify a client: %s", exc)
+                return
+            if budgets.connections > self.limits.connections_total:
+                await self._refuse(writer, peer, "too many connections to the server",
+                                   TooManyConnections(
+                                       "the cxinbox server has too many connections"
+                                       f" ({self.limits.connections_total}); try again shortly"))
+                return
+            user = budgets.user(peer.uid)
+            user.connections += 1
+            if user.connections > self.limits.connections_per_user:
+                await self._refuse(writer, peer, "too many connections",
+                                   TooManyConnections(
+                                       f"{peer.os_user} already has"
+                                       f" {self.limits.connections_per_user} connections to"
+                                       " the cxinbox server; close some (or try again"
+                                       " shortly)"))
+                return
+            member = self.config.staff_member(peer.os_user)
+            if member is None and (self.config.staff or peer.uid != self._my_uid):
+                await self._refuse(writer, peer, "not on the staff roster", Forbidden(
+                    f"{peer.os_user} is not on this cxinbox server's staff roster;"
+                    " ask an admin to add you"))
+                return
+            await self._serve(reader, writer, peer, member.name if member else peer.os_user,
+                              user, budgets)
+        finally:
+            budgets.connections -= 1
+            if user is not None:
+                user.connections -= 1
             writer.close()
-            return
-        member = self.config.staff_member(peer.os_user)
-        if member is None and (self.config.staff or peer.uid != self._my_uid):
-            log.warning("refused %s (uid %d, pid %d): not on the staff roster",
-                        peer.os_user, peer.uid, peer.pid)
-            refusal = Forbidden(f"{peer.os_user} is not on this cxinbox server's staff roster;"
-                                " ask an admin to add you")
-            writer.write(wire.dumps({"id": None, "error": wire.encode_error(refusal)}))
-            with contextlib.suppress(ConnectionError):
+
+    async def _refuse(self, writer: asyncio.StreamWriter, peer: Peer, reason: str,
+                      error: ApiError) -> None:
+        """Say why in one frame, close, and put it in the audit trail (one event per
+        person and reason a minute, however often they knock)."""
+        writer.write(wire.dumps({"id": None, "error": wire.encode_error(error)}))
+        with contextlib.suppress(ConnectionError, TimeoutError):
+            async with asyncio.timeout(1.0):
                 await writer.drain()
-            writer.close()
-            return
-        name = member.name if member is not None else peer.os_user
+        writer.close()
+        try:
+            written = await asyncio.to_thread(
+                self.refusals.record, peer.os_user, reason, {"uid": peer.uid, "pid": peer.pid})
+        except Exception:
+            log.exception("could not record a refused connection")
+            written = True
+        if written:
+            log.warning("refused %s (uid %d, pid %d): %s", peer.os_user, peer.uid, peer.pid,
+                        reason)
+
+    # -- one connection ---------------------------------------------------------------------
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     peer: Peer, name: str, user: UserBudget, budgets: Budgets) -> None:
+        limits = self.limits
         role = role_of(self.config, peer.os_user)
         key = object()
         api = InProcessAPI(InboxService(self.db, self.config, peer.os_user), feed=self.feed,
                            board=self.board, session=key, display_name=name)
+        conn = _Connection(ReplyWriter(writer, limits), limits)
+        frames = FrameReader(reader, limits, lambda: budgets.heavy_permit(user),
+                             lambda: bool(conn.tasks))
         self.board.join(key, peer.os_user, name)
         self._connections.add(writer)
-        tasks: dict[Any, asyncio.Task[None]] = {}
         log.info("%s connected (pid %d)", peer.os_user, peer.pid)
+        why = "disconnected"
         try:
-            writer.write(wire.dumps({"hello": {"actor": peer.os_user, "name": name,
-                                               "role": role, "protocol": PROTOCOL,
-                                               "pid": os.getpid()}}))
+            await conn.reply.send(wire.dumps({"hello": {
+                "actor": peer.os_user, "name": name, "role": role, "protocol": PROTOCOL,
+                "pid": os.getpid()}}))
             while True:
                 try:
-                    line = await reader.readline()
-                except (ConnectionError, asyncio.LimitOverrunError, ValueError):
+                    got = await frames.next()
+                except FrameTooLarge:
+                    mb = limits.max_request_bytes // MIB
+                    await conn.error(None, BadRequest(f"a request may be at most {mb} MB"))
+                    why = "sent a request over the size limit"
                     break
-                if not line:
+                except FrameTimeout:
+                    await conn.error(None, BadRequest(
+                        f"a request must arrive within {limits.frame_s:.0f} s"))
+                    why = "took too long sending a request"
                     break
+                except Idle:
+                    await conn.reply.send(wire.dumps(
+                        {"bye": f"idle for {limits.idle_s:.0f} s"}))
+                    why = "idle"
+                    break
+                if got is None:
+                    break
+                line, permit = got
                 try:
-                    frame = wire.loads(line)
-                except wire.WireError as exc:
-                    self._send(writer, {"id": None, "error": wire.encode_error(
-                        BadRequest(str(exc)))})
-                    continue
-                if "cancel" in frame:
-                    task = tasks.pop(frame["cancel"], None)
-                    if task is not None:
-                        task.cancel()
-                    continue
-                request_id = frame.get("id")
-                task = asyncio.create_task(self._answer(api, frame, writer))
-                tasks[request_id] = task
-                task.add_done_callback(functools.partial(_forget, tasks, request_id))
+                    await self._take(api, line, permit, conn, user)
+                finally:
+                    del line
+        except (ConnectionError, OSError):
+            why = "connection lost"
         finally:
-            for task in list(tasks.values()):
+            for task in list(conn.tasks.values()):
                 task.cancel()
             self.board.leave(key)
             self._connections.discard(writer)
-            writer.close()
-            log.info("%s disconnected", peer.os_user)
+            log.info("%s %s", peer.os_user, why)
 
-    async def _answer(self, api: InProcessAPI, frame: dict[str, Any],
-                      writer: asyncio.StreamWriter) -> None:
-        request_id = frame.get("id")
+    async def _take(self, api: InProcessAPI, line: bytes, permit: Permit | None,
+                    conn: _Connection, user: UserBudget) -> None:
+        """Parse, check and start one request; waits (so stops reading) while the caller
+        is over its rate or has too many requests in progress."""
         try:
-            result = await self._dispatch(api, frame)
-            reply = {"id": request_id, "result": wire.encode(result)}
-        except ApiError as exc:
-            reply = {"id": request_id, "error": wire.encode_error(exc)}
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.exception("request %s failed", frame.get("method"))
-            reply = {"id": request_id, "error": wire.encode_error(
-                ApiError(f"server error: {clean_line(str(exc)) or type(exc).__name__}"))}
-        self._send(writer, reply)
-        with contextlib.suppress(ConnectionError):
-            await writer.drain()
+            delay = user.bucket.delay()
+            if delay:
+                await asyncio.sleep(delay)
+            try:
+                frame = wire.loads(line)
+            except wire.WireError as exc:
+                await conn.error(None, BadRequest(clean_line(str(exc), max_len=200)))
+                return
+            if "cancel" in frame:
+                task = conn.tasks.get(frame["cancel"]) if _usable_id(frame["cancel"]) else None
+                if task is not None:
+                    task.cancel()
+                return
+            request_id = frame.get("id")
+            if not _usable_id(request_id):
+                await conn.error(None, BadRequest("a request id must be an integer or a"
+                                                  " short string"))
+                return
+            try:
+                method, args, kwargs = self._checked(frame)
+                if request_id in conn.tasks:
+                    raise BadRequest(f"request id {request_id} is already in progress")
+                if method == "wait_events" and conn.waits >= conn.limits.per_connection_waits:
+                    raise BadRequest(f"at most {conn.limits.per_connection_waits} wait_events"
+                                     " at once on one connection")
+            except ApiError as exc:
+                await conn.error(request_id, exc)
+                return
+            await conn.requests.acquire()
+            try:
+                await user.requests.acquire()
+            except BaseException:
+                conn.requests.release()
+                raise
+            if method == "wait_events":
+                conn.waits += 1
+            task = asyncio.create_task(self._answer(api, request_id, method, args, kwargs,
+                                                    conn, user, permit))
+            permit = None  # the task releases it
+            conn.tasks[request_id] = task
+            task.add_done_callback(functools.partial(_finished, conn, user, request_id,
+                                                     method))
+        finally:
+            if permit is not None:
+                permit.release()
 
-    async def _dispatch(self, api: InProcessAPI, frame: dict[str, Any]) -> Any:
+    def _checked(self, frame: dict[str, Any]) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
         method = frame.get("method")
-        if not isinstance(method, str) or method not in self._methods:
-            raise BadRequest(f"no such method: {clean_line(str(method))}")
+        if not isinstance(method, str):
+            raise BadRequest("a request needs a method name")
         args, kwargs = frame.get("args", []), frame.get("kwargs", {})
         if not isinstance(args, list) or not isinstance(kwargs, dict):
             raise BadRequest("args must be a list and kwargs an object")
+        checked_args, checked_kwargs = self.validator.check(method, args, kwargs)
+        return method, checked_args, checked_kwargs
+
+    async def _answer(self, api: InProcessAPI, request_id: Any, method: str,
+                      args: tuple[Any, ...], kwargs: dict[str, Any], conn: _Connection,
+                      user: UserBudget, permit: Permit | None) -> None:
+        heavy = method in HEAVY_METHODS
+        budgets = self._budgets
+        assert budgets is not None
+        try:
+            if heavy and permit is None:
+                permit = await budgets.heavy_permit(user)
+            line = await self._reply_line(api, request_id, method, args, kwargs, user, heavy)
+            del args, kwargs
+            if len(line) > self.limits.max_reply_bytes:
+                size = len(line) / MIB
+                line = _error_line(request_id, BadRequest(
+                    f"{method}: the answer would be {size:.0f} MB, more than the"
+                    f" {self.limits.max_reply_bytes // MIB} MB one answer may carry;"
+                    " ask for less (a narrower query, a smaller limit)"))
+            await conn.reply.send(line)
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            if permit is not None:
+                permit.release()
+
+    async def _reply_line(self, api: InProcessAPI, request_id: Any, method: str,
+                          args: tuple[Any, ...], kwargs: dict[str, Any], user: UserBudget,
+                          heavy: bool) -> bytes:
+        """The encoded answer (or error) for one call; heavy answers are encoded in a
+        worker thread so a 20 MB attachment never stalls the event loop."""
         bound = getattr(api, method)
         try:
-            inspect.signature(bound).bind(*args, **kwargs)
-        except TypeError as exc:
-            raise BadRequest(f"{method}: {exc}") from None
-        return await bound(*args, **kwargs)
+            if method == "wait_events":  # a long-poll mostly sleeps: it takes no thread slot
+                result = await bound(*args, **kwargs)
+            else:
+                async with user.running:
+                    result = await bound(*args, **kwargs)
+        except ApiError as exc:
+            return _error_line(request_id, exc)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("request %s failed", method)
+            return _error_line(request_id, ApiError(
+                f"server error: {clean_line(str(exc)) or type(exc).__name__}"))
+        if heavy:
+            return await asyncio.to_thread(_result_line, request_id, result)
+        return _result_line(request_id, result)
 
-    @staticmethod
-    def _send(writer: asyncio.StreamWriter, frame: dict[str, Any]) -> None:
-        if not writer.is_closing():
-            writer.write(wire.dumps(frame))
+
+@dataclass(eq=False)
+class _Connection:
+    reply: ReplyWriter
+    limits: Limits
+    tasks: dict[Any, asyncio.Task[None]] = field(default_factory=dict)
+    waits: int = 0
+    requests: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.requests = asyncio.Semaphore(self.limits.per_connection_requests)
+
+    async def error(self, request_id: Any, exc: ApiError) -> None:
+        await self.reply.send(_error_line(request_id, exc))
 
 
-def _forget(tasks: dict[Any, asyncio.Task[None]], request_id: Any,
-            task: asyncio.Task[None]) -> None:
-    if tasks.get(request_id) is task:
-        del tasks[request_id]
+def _usable_id(value: Any) -> bool:
+    return value is None or type(value) is int or (type(value) is str and len(value) <= 64)
+
+
+def _result_line(request_id: Any, result: Any) -> bytes:
+    return wire.dumps({"id": request_id, "result": wire.encode(result)})
+
+
+def _error_line(request_id: Any, exc: ApiError) -> bytes:
+    return wire.dumps({"id": request_id, "error": wire.encode_error(exc)})
+
+
+def _finished(conn: _Connection, user: UserBudget, request_id: Any, method: str,
+              task: asyncio.Task[None]) -> None:
+    conn.requests.release()
+    user.requests.release()
+    if method == "wait_events":
+        conn.waits -= 1
+    if conn.tasks.get(request_id) is task:
+        del conn.tasks[request_id]
+
+
+def _roster_uids(config: Config) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for member in config.staff:
+        try:
+            found[pwd.getpwnam(member.os_user).pw_uid] = member.os_user
+        except KeyError:
+            continue
+    return found
 
 
 # -- the whole process -------------------------------------------------------------------------
+
+
+def refuse_open_data_dir(directory: Path) -> None:
+    """The database's directory must be the server user's alone (0700): with group or
+    other access anyone can list, and where writable replace, the database's files."""
+    try:
+        mode = stat.S_IMODE(directory.stat().st_mode)
+    except FileNotFoundError:
+        return  # created 0700 when the database is opened
+    except OSError as exc:
+        raise ServeError(f"{directory}: cannot check the data directory: {exc.strerror}"
+                         ) from None
+    if mode & 0o077:
+        raise ServeError(f"{directory}: mode {mode:04o} lets other users into the database's"
+                         f" directory; not serving it: chmod 700 {directory}")
+
+
+def _tame_malloc() -> None:
+    """glibc keeps freed large buffers (a 27 MB request) in the heap and gives each worker
+    thread an arena of its own; both make RSS grow past what is in use. Fixed mmap
+    threshold: big buffers go back to the OS when freed; two arenas: threads share."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        return
 
 
 def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
@@ -311,6 +531,8 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
     import signal
 
     path = config.socket_path
+    refuse_open_data_dir(config.db_path.parent)
+    _tame_malloc()
     with claimed_socket_path(path):
         db = Database(config.db_path)
         stop = threading.Event()

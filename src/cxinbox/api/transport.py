@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Self
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self, cast
 
 if TYPE_CHECKING:
     from cxinbox.api.interface import InboxAPI
@@ -47,19 +48,49 @@ def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
     acting as `actor` (`local=True` forces in-process: an admin working on the file)."""
     if not local:
         path = config.socket_path
-        if path.exists():
-            from cxinbox.api.socket_client import SocketAPI, probe
+        try:
+            present = path.exists()
+        except PermissionError:  # a directory we may not enter: probe says so in one line
+            present = True
+        if present:
+            from cxinbox.api.socket_client import SocketAPI, probe, trusted_server_uids
 
-            found = probe(path)
+            trusted = trusted_server_uids(path, (config.db_path.parent,))
+            found = probe(path, trusted=trusted)
             if found is not None:
                 hello, sock = found
-                return OpenedAPI(SocketAPI(path, hello, sock), "socket")
+                return OpenedAPI(SocketAPI(path, hello, sock, trusted=trusted), "socket")
     from cxinbox.api.interface import InProcessAPI
+    from cxinbox.api.validate import ValidatingAPI, Validator
     from cxinbox.service.inbox import InboxService
+
+    db = open_database(config.db_path)
+    # The same checks the server makes, so a command behaves alike either way.
+    api = ValidatingAPI(InProcessAPI(InboxService(db, config, actor)), Validator(config))
+    return OpenedAPI(cast("InboxAPI", api), "in-process", db)
+
+
+def open_database(path: Path) -> Database:
+    """The database file for in-process work; one line (not a traceback) for someone who
+    may not open it, e.g. `--local` run by a member of staff instead of the server user."""
+    import os
+
+    from cxinbox.api.errors import Forbidden
     from cxinbox.store.db import Database
 
-    db = Database(config.db_path)
-    return OpenedAPI(InProcessAPI(InboxService(db, config, actor)), "in-process", db)
+    refusal = Forbidden(f"{path}: permission denied: only the cxinbox server's user may open"
+                        " the database; without --local, commands go through the server")
+    try:
+        kept_from_us = path.parent.exists() and not os.access(
+            path.parent, os.R_OK | os.W_OK | os.X_OK)
+    except PermissionError:
+        kept_from_us = True
+    if kept_from_us:
+        raise refusal
+    try:
+        return Database(path)
+    except PermissionError:
+        raise refusal from None
 
 
 class SyncAPI:

@@ -29,6 +29,7 @@ from datetime import date, datetime
 from typing import Any, Final
 
 from cxinbox.api.errors import ApiError
+from cxinbox.domain.sanitize import clean_line
 
 VALUE_MODULE_PREFIXES: Final = ("cxinbox.api.", "cxinbox.service.", "cxinbox.domain.")
 """Where classes named on the wire may come from."""
@@ -165,8 +166,10 @@ def dumps(frame: dict[str, Any]) -> bytes:
 def loads(line: bytes) -> dict[str, Any]:
     try:
         frame = json.loads(line, object_hook=_hook)
-    except ValueError as exc:
-        raise WireError(f"malformed frame: {exc}") from None
+    except (ValueError, TypeError, RecursionError) as exc:
+        # TypeError: an unhashable set member or mapping key; RecursionError: nesting
+        # deeper than the parser's stack.
+        raise WireError(f"malformed frame: {clean_line(str(exc), max_len=120)}") from None
     if not isinstance(frame, dict):
         raise WireError("a frame must be a JSON object")
     return frame

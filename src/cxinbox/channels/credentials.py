@@ -215,20 +215,30 @@ def _secure_backends() -> list[KeyringBackend]:
     if not secure:
         names = ", ".join(map(_backend_name, candidates)) or _backend_name(active)
         raise CredentialError(
-            f"keyring backend {names} is not secure (it stores nothing or stores plain text); "
+            f"keyring backend {names} is not one known to be secure; "
             "configure a real keyring (Secret Service, KWallet, macOS Keychain, Windows "
             "Credential Locker) or use password_command, password_env or password_file"
         )
     return secure
 
 
-def _is_insecure(backend: KeyringBackend) -> bool:
-    """Null and fail backends hold nothing; "plaintext" backends keep secrets readable on disk."""
-    from keyring.backends import fail, null
+SECURE_KEYRING_BACKENDS: Final = frozenset({
+    "keyring.backends.SecretService.Keyring",  # GNOME Keyring, KeePassXC (Secret Service)
+    "keyring.backends.libsecret.Keyring",
+    "keyring.backends.kwallet.DBusKeyring",
+    "keyring.backends.kwallet.DBusKeyringKWallet4",
+    "keyring.backends.macOS.Keyring",  # macOS Keychain
+    "keyring.backends.Windows.WinVaultKeyring",  # Windows Credential Locker
+})
+"""Backends known to keep secrets encrypted or behind the session's login, by exact class.
 
-    if isinstance(backend, fail.Keyring | null.Keyring):
-        return True
-    return any("plaintext" in cls.__name__.lower() for cls in type(backend).__mro__)
+An allowlist, not a list of bad names: a plugin backend (a plaintext file under another
+name, a subclass of a good one that stores elsewhere) is refused until someone has
+looked at it and added it here."""
+
+
+def _is_insecure(backend: KeyringBackend) -> bool:
+    return _backend_name(backend) not in SECURE_KEYRING_BACKENDS
 
 
 def _backend_name(backend: KeyringBackend) -> str:

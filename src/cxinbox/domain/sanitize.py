@@ -28,18 +28,32 @@ _ESCAPES = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
-# Bidi controls that can reorder what a person sees (Trojan Source), plus
-# zero-width characters that hide text.
-_BIDI_AND_INVISIBLE = dict.fromkeys(
-    map(
-        ord,
-        "\u202a\u202b\u202c\u202d\u202e"  # LRE RLE PDF LRO RLO
-        "\u2066\u2067\u2068\u2069"  # LRI RLI FSI PDI
-        "\u200e\u200f\u061c"  # LRM RLM ALM
-        "\u200b\u2060\ufeff",  # zero-width space, word joiner, BOM
-    ),
+# Bidi controls that can reorder what a person sees (Trojan Source), plus characters
+# that draw nothing and so can hide or smuggle text: zero-width space and joiner, BOM,
+# soft hyphen, the invisible operators (U+2061-U+2064) and the tag characters
+# (U+E0000-U+E007F, which carry an invisible ASCII copy of a text, e.g. a prompt that
+# a person cannot see but a tool reading the field can).
+_BIDI_AND_INVISIBLE: dict[int, str | None] = dict.fromkeys(
+    [
+        *map(
+            ord,
+            "\u202a\u202b\u202c\u202d\u202e"  # LRE RLE PDF LRO RLO
+            "\u2066\u2067\u2068\u2069"  # LRI RLI FSI PDI
+            "\u200e\u200f\u061c"  # LRM RLM ALM
+            "\u200b\u2060\ufeff"  # zero-width space, word joiner, BOM
+            "\u00ad"  # soft hyphen
+            "\u2061\u2062\u2063\u2064",  # function application, invisible times/separator/plus
+        ),
+        *range(0xE0000, 0xE0080),  # tag characters
+    ],
     None,
 )
+
+# Unicode's own line and paragraph separators: a line break to a terminal or a widget
+# that honours them, so a one-line field (a subject in the list) could spill onto the
+# next row. Single-line text gets a space, multi-line text a plain newline.
+_LINE_SEPARATORS_ONE_LINE: dict[int, str | None] = {0x2028: " ", 0x2029: " "}
+_LINE_SEPARATORS_MULTI_LINE: dict[int, str | None] = {0x2028: "\n", 0x2029: "\n"}
 
 _REPLACEMENT = "\ufffd"
 
@@ -69,6 +83,8 @@ def _clean(text: str, keep_newlines: bool) -> str:
         return text
     text = _ESCAPES.sub("", text)
     text = text.translate(_BIDI_AND_INVISIBLE)
+    text = text.translate(_LINE_SEPARATORS_MULTI_LINE if keep_newlines
+                          else _LINE_SEPARATORS_ONE_LINE)
 
     def visible(match: re.Match[str]) -> str:
         ch = match.group()

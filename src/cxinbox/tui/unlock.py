@@ -9,11 +9,11 @@ Verifiers are plain callables so tests inject their own.
 
 from __future__ import annotations
 
-import getpass
 import importlib
-import os
 from dataclasses import dataclass
 from typing import Protocol
+
+from cxinbox.api.identity import acting_user
 
 
 class Verifier(Protocol):
@@ -32,10 +32,8 @@ class Verifier(Protocol):
 
 
 def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid{os.getuid()}"
+    """The acting user, as the CLI and the server know it (the real uid, not $USER)."""
+    return acting_user()
 
 
 @dataclass(frozen=True, slots=True)
