@@ -173,6 +173,30 @@ def events_after(conn: sqlite3.Connection, seq: int, limit: int) -> list[sqlite3
                         " WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)).fetchall()
 
 
+def changed_by(conn: sqlite3.Connection, actor: str, since_ms: int,
+               actions: Sequence[str]) -> set[int]:
+    """Conversations `actor` changed (one of `actions`) at or after `since_ms`.
+
+    Events are appended under the write lock with the time of appending, so `at` grows with
+    `seq`: the window starts after the newest event older than it, found by walking back
+    from the newest event. That costs the events inside the window, without an index on
+    `at` or `actor` that every append would have to maintain.
+    """
+    row = conn.execute("SELECT seq FROM events WHERE at < ? ORDER BY seq DESC LIMIT 1",
+                       (since_ms,)).fetchone()
+    marks = ", ".join("?" for _ in actions)
+    rows = conn.execute(
+        "SELECT DISTINCT target FROM events WHERE seq > ? AND actor = ? AND at >= ?"
+        f" AND action IN ({marks})",
+        (int(row[0]) if row else 0, actor, since_ms, *actions)).fetchall()
+    out: set[int] = set()
+    for (target,) in rows:
+        number = str(target).removeprefix("conversation:")
+        if number.isdigit():
+            out.add(int(number))
+    return out
+
+
 def last_event_seq(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
 
