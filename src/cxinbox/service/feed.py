@@ -7,8 +7,9 @@ else in an event's details (recipients, addresses, subjects, queries, who looked
 is audit detail: supervisors and admins read it through the audited `audit` call.
 
 This is an allowlist. An action missing from `_SHARED` never reaches a client, so a new
-kind of event stays private until someone decides here what it may say and to whom. Reads
-(`READ_ACTIONS`) are audit records, not changes: nobody is woken by them.
+kind of event stays private until someone decides here what it may say and to whom. Reads,
+refusals and the like (`AUDIT_ONLY_ACTIONS`) are audit records, not changes: nobody is woken
+by them.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from typing import Any, Final
 
 from cxinbox.api.types import Event
 
-READ_ACTIONS: Final = frozenset({
+AUDIT_ONLY_ACTIONS: Final = frozenset({
     "conversation.list", "conversation.view", "bulk.preview", "contact.view",
     "attachment.export", "drafts.view", "outbox.view", "canned.render", "mentions.view",
-    "audit.read", "access.denied", "export",
+    "audit.read", "access.denied", "export", "sms.rejected",
 })
-"""Who saw what, and refusals: the audit trail's own records, never in the feed."""
+"""Who saw what, refusals, provider input turned away: the audit trail's own records,
+never in the feed (`for_client` drops them like any action it does not list)."""
 
 _COUNTED = ("count", "conversations")
 _CONTACT = ("contact", "conversations")
