@@ -39,6 +39,7 @@ from cxinbox.store import sms as sms_store
 from cxinbox.store.audit import EventSpec, append_events
 from cxinbox.store.db import Database, append_event, now_ms
 from cxinbox.store.query_sql import compile_query
+from cxinbox.store.reads import read_record_write
 
 MAX_PAGE = 1000
 MAX_FEED_PAGE = 10_000
@@ -242,7 +243,7 @@ class InboxService:
         one. They are audit records, not changes: the change feed never carries them
         (service/feed.py).
         """
-        with self.db.write() as conn:
+        with read_record_write(self.db) as conn:
             append_event(conn, self.actor, action, target, details)
 
     # -- the per-person change limit ---------------------------------------------------------
@@ -387,31 +388,25 @@ class InboxService:
     def feed_since(self, seq: int, limit: int = 500) -> tuple[list[Event], int]:
         """Up to `limit` visible changes after `seq`, and the sequence number read up to.
 
-        Reads and other audit-only events are skipped, page after page, so a client is never
+        Reads and other audit-only events are skipped in the query, so a client is never
         handed an empty page while changes wait behind a run of audit records. The second
         value is where the client continues from: every event up to it was either returned
         or is not for this caller.
         """
-        from cxinbox.service.feed import for_client
+        from cxinbox.service.feed import change_actions, for_client
 
         if limit <= 0:
             raise BadRequest("limit must be at least 1")
         limit = min(limit, MAX_FEED_PAGE)
-        visible: list[Event] = []
-        cursor = seq
-        page = max(limit, 500)
-        while True:
-            rows = convs.events_after(self.db.conn, cursor, page)
-            for r in rows:
-                seen = for_client(Event(r["seq"], r["at"], r["actor"], r["action"],
-                                        r["target"], json.loads(r["details"])), self.actor)
-                cursor = r["seq"]
-                if seen is not None:
-                    visible.append(seen)
-                    if len(visible) >= limit:
-                        return visible, cursor
-            if visible or len(rows) < page:
-                return visible, cursor
+        with self.db.read() as conn:
+            head = convs.last_event_seq(conn)
+            rows = convs.events_of_kinds(conn, seq, head, sorted(change_actions()), limit)
+        visible = [seen for r in rows
+                   if (seen := for_client(Event(r["seq"], r["at"], r["actor"], r["action"],
+                                                r["target"], json.loads(r["details"])),
+                                          self.actor)) is not None]
+        # A full page may stop short of the head; otherwise everything up to it was seen.
+        return visible, (rows[-1]["seq"] if len(rows) == limit else max(seq, head))
 
     def last_event_seq(self) -> int:
         return convs.last_event_seq(self.db.conn)
