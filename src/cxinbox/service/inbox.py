@@ -336,8 +336,7 @@ class InboxService:
             notes = tuple(NoteView(n["id"], clean_line(n["author"]), clean_text(n["body"]),
                                    n["created_at"]) for n in convs.notes_of(conn, conv_id))
         if record_view:
-            with self.db.write() as w:
-                append_event(w, self.actor, "conversation.view", f"conversation:{conv_id}")
+            self.record_read("conversation.view", f"conversation:{conv_id}", {})
         return ConversationDetail(summary_from_row(row, tags), messages, notes)
 
     def attachment(self, message_pk: int, part_path: str) -> tuple[str, str, bytes]:
@@ -364,8 +363,7 @@ class InboxService:
                 filename, content_type, data = extract_part(raw, part_path)
             except KeyError:
                 raise NotFound(f"message {message_pk} has no part {part_path}") from None
-        with self.db.write() as conn:
-            append_event(conn, self.actor, "attachment.export", f"conversation:{conv_id}",
+        self.record_read("attachment.export", f"conversation:{conv_id}",
                          {"message": message_pk, "part": part_path, "bytes": len(data)})
         return clean_line(filename), clean_line(content_type), data
 
