@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.audithelp import trail
 from typer.testing import CliRunner
 
 from cxinbox import cli
@@ -118,7 +119,7 @@ def test_bulk_tag_changes_exactly_the_matches_with_one_event_each(service: Inbox
     again = service.bulk_tag("mailbox:desk", add=["fasting"], remove=["nothing-here"])
     assert again.changed == () and list(again.unchanged) == desk
     assert event_count(service.db) == before + 30
-    last = service.events_since(before + 29)[0]
+    last = trail(service.db, before + 29)[0]
     assert last.action == "conversation.tag" and last.actor == ME
     assert last.target == f"conversation:{desk[-1]}"
     assert last.details["from"] == [] and last.details["to"] == ["fasting", "lab-results"]
@@ -127,9 +128,10 @@ def test_bulk_tag_changes_exactly_the_matches_with_one_event_each(service: Inbox
     assert removed.changed[0].after == ["lab-results"]
 
 
-def test_dry_run_writes_nothing(service: InboxService) -> None:
+def test_dry_run_changes_nothing_and_is_audited_once(service: InboxService) -> None:
     ids = fill(service.db, 12)
     before_events, before_state = event_count(service.db), states(service.db)
+    seq = service.last_event_seq()
     until = int(time.time()) + 3600
     results = [
         service.bulk_tag("", add=["x"], dry_run=True),
@@ -138,8 +140,13 @@ def test_dry_run_writes_nothing(service: InboxService) -> None:
         service.bulk_priority("", "urgent", dry_run=True),
     ]
     assert all(r.dry_run and r.changed_ids == ids for r in results)
-    assert event_count(service.db) == before_events
     assert states(service.db) == before_state
+    # The subjects of every match went back to the caller: one audit row per preview.
+    assert event_count(service.db) == before_events + 4
+    previews = trail(service.db, seq)
+    assert [(e.actor, e.action, e.details["action"]) for e in previews] == [
+        (ME, "bulk.preview", a) for a in ("tag", "assign", "status", "priority")]
+    assert all(e.details["shown"] == ids and e.details["count"] == 12 for e in previews)
 
 
 def test_bulk_assign_status_priority(service: InboxService) -> None:
@@ -197,7 +204,7 @@ def test_agent_over_the_limit_is_refused_and_nothing_changes(service: InboxServi
     with pytest.raises(Forbidden, match="supervisor"):
         agent.bulk_tag("", add=["x"])
     assert states(service.db) == before
-    denied = service.events_since(0, 10_000)[-1]
+    denied = trail(service.db)[-1]
     assert denied.action == "access.denied" and denied.actor == "jo"
     assert len(agent.bulk_tag("id:1,2,3", add=["x"]).changed) == 3
     assert service.bulk_tag("", add=["x"]).matched == BULK_LIMIT + 1  # supervisor
@@ -258,10 +265,11 @@ def test_cli_end_to_end_tag_dry_run_then_yes(cfg_path: Path) -> None:
     dry = cx("tag", "mailbox:desk", "--add", "recall", "--dry-run", "--config", str(cfg_path))
     assert dry.returncode == 0, dry.stderr
     assert "would change 30 of 30" in dry.stdout and f"#{ids[0]}" in dry.stdout
-    assert event_count(db) == before
+    assert [e.action for e in trail(db, before)] == ["bulk.preview"]  # changes nothing
     refused = cx("tag", "mailbox:desk", "--add", "recall", "--config", str(cfg_path))
     assert "--yes" in one_line_error(refused, 2)
-    assert event_count(db) == before
+    assert [e.action for e in trail(db, before)] == ["bulk.preview"] * 2
+    before = event_count(db)
     done = cx("tag", "mailbox:desk", "--add", "recall", "--remove", "new", "--yes", "--json",
               "--config", str(cfg_path))
     assert done.returncode == 0, done.stderr
@@ -332,22 +340,25 @@ def test_cli_confirms_on_a_terminal(cfg_path: Path, monkeypatch: pytest.MonkeyPa
     before = event_count(db)
     declined = runner.invoke(cli.app, ["priority", "", "low", "--config", str(cfg_path)],
                              input="n\n")
-    assert declined.exit_code == 1 and event_count(db) == before
+    assert declined.exit_code == 1
+    assert [e.action for e in trail(db, before)] == ["bulk.preview"]  # shown, not changed
     accepted = runner.invoke(cli.app, ["priority", "", "low", "--config", str(cfg_path)],
                              input="y\n")
     assert accepted.exit_code == 0, accepted.output
-    assert event_count(db) == before + 30
+    assert event_count(db) == before + 2 + 30  # two previews, then one event per change
     db.close()
 
 
-def test_list_json_records_an_export(cfg_path: Path) -> None:
+def test_list_json_is_recorded_by_the_server_not_the_client(cfg_path: Path) -> None:
     db = _db(cfg_path)
-    fill(db, 3)
+    ids = fill(db, 3)
+    before = event_count(db)
     result = runner.invoke(cli.app, ["list", "mailbox:desk", "--json", "--config", str(cfg_path)])
     assert result.exit_code == 0, result.output
-    row = db.conn.execute("SELECT actor, action, details FROM events ORDER BY seq DESC").fetchone()
-    assert (row[0], row[1]) == (ME, "export")
-    assert json.loads(row[2]) == {"count": 3, "format": "json", "query": "mailbox:desk"}
+    (event,) = trail(db, before)
+    assert (event.actor, event.action) == (ME, "conversation.list")
+    assert event.details == {"query": "mailbox:desk", "offset": 0, "limit": 50, "count": 3,
+                             "shown": sorted(ids, reverse=True)}
     db.close()
 
 

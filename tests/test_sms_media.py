@@ -7,9 +7,11 @@ import asyncio
 import base64
 import dataclasses
 import json
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -218,6 +220,60 @@ def test_redirect_rules_downgrade_and_odd_schemes() -> None:
         sms_channel._origin(httpx.URL("https://a.test:443/y"))
     assert sms_channel._origin(httpx.URL("http://a.test:8080/")) != \
         sms_channel._origin(httpx.URL("http://a.test:8081/"))
+
+
+@pytest.mark.parametrize("where", ["http://127.0.0.2:{port}", "http://[::1]:{port}",
+                                   "http://169.254.169.254", "http://10.20.30.40:{port}",
+                                   "http://192.168.1.10", "http://100.64.0.1"])
+def test_a_redirect_into_private_space_is_refused(provider: SmsProvider, where: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11: the media fetch followed the provider's redirect anywhere, so a provider
+    (or whoever answers as it) could make the server fetch from the clinic's own network,
+    the loopback or the cloud metadata address. Only public addresses, or the API host's
+    own, are fetched from; the refusal is one line and nothing is requested there."""
+    port = httpx.URL(provider.media_base_url).port
+    monkeypatch.setattr(SmsProvider, "media_base_url", property(lambda _: where.format(
+        port=port)))
+    sid, (me,) = mms(provider, "image/jpeg")
+    with make_client(provider) as client, \
+            pytest.raises(SmsRejected, match="private, loopback or link-local address"):
+        client.media_content(sid, me)
+    assert [r.server for r in provider.media_requests] == ["api"]  # asked once, not retried
+
+
+def test_a_redirect_goes_to_the_address_that_was_checked(
+        provider: SmsProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name is resolved once and the hop made to that address: a resolver that answers
+    differently the second time (DNS rebinding) is never asked again."""
+    port = httpx.URL(provider.media_base_url).port
+    monkeypatch.setattr(SmsProvider, "media_base_url",
+                        property(lambda _: f"http://media.cdn.test:{port}"))
+    real = socket.getaddrinfo
+    answers: list[str] = []
+
+    def resolver(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "media.cdn.test":
+            return real(host, *args, **kwargs)
+        answers.append(host)
+        # First the API host's own address (allowed), then somewhere it must not go.
+        return real("127.0.0.1" if len(answers) == 1 else "127.0.0.2", *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    sid, (me,) = mms(provider, "image/png")
+    with make_client(provider) as client:
+        ctype, data = client.media_content(sid, me)
+    assert (ctype, data) == ("image/png", provider.content_of(me))
+    assert answers == ["media.cdn.test"]
+    assert [r.server for r in provider.media_requests] == ["api", "media"]
+
+
+def test_which_addresses_count_as_public() -> None:
+    for address in ("10.1.2.3", "172.16.0.1", "192.168.0.9", "127.0.0.1", "169.254.169.254",
+                    "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1", "fe80::1", "fc00::1",
+                    "::ffff:127.0.0.1", "::ffff:10.0.0.1", "not an address"):
+        assert not sms_channel._public(address), address
+    for address in ("8.8.8.8", "93.184.216.34", "2606:4700:4700::1111"):
+        assert sms_channel._public(address), address
 
 
 # -- the service, with MMS polled by the real SMS poller ---------------------------------------

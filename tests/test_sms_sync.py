@@ -355,7 +355,7 @@ def test_a_new_text_reopens_a_closed_conversation(env: Env) -> None:
 def test_hostile_bodies_are_stored_raw_and_shown_clean(env: Env) -> None:
     hostile = ("\x1b]52;c;ZXZpbA==\x07[b]bold[/b] [@click=app.quit]x[/] "
                "\x1b[2J\x9b31m hi \u202eevil\x1b]8;;http://x\x1b\\link")
-    env.provider.inject_inbound("\x1b[31mEVIL", CLINIC, hostile)
+    env.provider.inject_inbound(ANN, CLINIC, hostile)
     env.poller.poll_once()
     stored = env.db.conn.execute("SELECT body_text FROM messages").fetchone()[0]
     assert stored == hostile  # raw as received
@@ -367,6 +367,48 @@ def test_hostile_bodies_are_stored_raw_and_shown_clean(env: Env) -> None:
         assert bad not in shown and bad not in summary.subject and bad not in summary.from_addr
     assert "[b]bold[/b]" in shown  # brackets are text, never markup
     assert "hi" in shown and "link" in shown
+
+
+def test_senders_that_are_not_phone_numbers_make_no_conversation(
+        env: Env, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 11: an empty, a 500-digit or an escape-sequence "number" each became a
+    conversation. They are refused, logged by sid only and recorded once; a short code and
+    a real number still arrive."""
+    long = "+1" + "5" * 500
+    for sender in ("", long, "\x1b[31mEVIL", "+", "12"):
+        env.provider.inject_inbound(sender, CLINIC, "hello")
+    env.provider.inject_inbound("72345", CLINIC, "Your prescription is ready")
+    env.provider.inject_inbound(ANN, CLINIC, "see you at 3")
+    with caplog.at_level(logging.WARNING, logger="cxinbox.sms"):
+        result = env.poller.poll_once()
+        again = env.poller.poll_once()  # the overlap lists them again
+    assert (result.new, result.rejected, again.rejected) == (2, 5, 5)
+    numbers = {r[0] for r in env.db.conn.execute(
+        "SELECT from_addr FROM conversations WHERE channel = 'sms'")}
+    assert numbers == {"72345", ANN}
+    rejected = env.events("sms.rejected")
+    assert len(rejected) == 5 and all("not a phone number" in str(e["reason"])
+                                      or e["reason"] == "no sender number" for e in rejected)
+    assert "5" * 20 not in caplog.text and "\x1b" not in caplog.text
+    assert all(e["sid"] and "5" * 20 not in json.dumps(e) for e in rejected)
+
+
+def test_a_body_of_megabytes_is_cut_and_says_so(env: Env) -> None:
+    """Issue 11: a 5 MB text became a 5 MB message. It is cut at MAX_BODY_CHARS, the cut is
+    said in the text, and nothing near 5 MB is stored."""
+    from cxinbox.channels.sms import MAX_BODY_CHARS
+
+    huge = "pain " * (1024 * 1024)
+    sid = env.provider.inject_inbound(ANN, CLINIC, huge)
+    env.poller.poll_once()
+    body = env.db.conn.execute("SELECT body_text FROM messages").fetchone()[0]
+    assert body.startswith(huge[:MAX_BODY_CHARS]) and len(body) < MAX_BODY_CHARS + 200
+    assert f"cut at {MAX_BODY_CHARS:,} of its {len(huge):,} characters" in body
+    assert sid in body
+    stored = env.count("SELECT coalesce(sum(length(data)), 0) FROM raw_messages")
+    assert stored < 64 * 1024
+    shown = env.inbox().get_conversation(env.conversation_of(ANN), record_view=False)
+    assert shown.messages[0].body.endswith("]")
 
 
 def test_a_lone_surrogate_in_a_body_neither_stops_polling_nor_is_lost(tmp_path: Path) -> None:

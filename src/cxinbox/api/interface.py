@@ -53,14 +53,19 @@ class InboxAPI(Protocol):
 
     async def attachment(self, message_id: int, part_path: str) -> tuple[str, str, bytes]: ...
 
-    async def events_since(self, seq: int, limit: int = 500) -> list[Event]: ...
+    async def events_since(self, seq: int, limit: int = 500) -> list[Event]:
+        """The change feed after `seq` as the caller may see it: kinds and ids of changes,
+        never the audit trail (reads, refusals, recipients); `audit` is for that."""
+        ...
 
     async def last_event_seq(self) -> int: ...
 
     async def wait_events(self, seq: int, timeout_s: float = 25.0,
                           presence_version: int | None = None) -> Changes:
-        """Events after `seq`, as soon as there is one (or `presence_version` is no longer
-        the current one), else an empty `Changes` after `timeout_s`."""
+        """Changes after `seq` the caller may see (as `events_since`), as soon as there is
+        one (or `presence_version` is no longer the current one), else an empty `Changes`
+        after `timeout_s`. Continue from `Changes.head`: audit records the caller does not
+        see are skipped, so it can be past the last event returned."""
         ...
 
     async def tag(self, conv_id: int, add: list[str], remove: list[str]) -> None: ...
@@ -89,9 +94,9 @@ class InboxAPI(Protocol):
 
     async def audit(self, query: str = "", since: datetime | None = None,
                     actor: str | None = None, conversation: int | None = None,
-                    limit: int | None = 200) -> list[Event]: ...
-
-    async def record_export(self, query: str, count: int, fmt: str = "json") -> None: ...
+                    limit: int | None = 200) -> list[Event]:
+        """The audit trail with every detail: supervisors and admins only, and audited."""
+        ...
 
     async def set_presence(self, conv_id: int | None, composing: bool = False) -> None:
         """What this client has open (None: the list) and whether it is typing there."""
@@ -270,11 +275,12 @@ class InProcessAPI:
             moved = head > seq
             seen = feed.presence_version
             now = loop.time()
-            if moved or (presence_version is not None and presence_version != seen) \
+            events: list[Event] = []
+            if moved:  # audit records alone (someone read something) wake nobody
+                events, seq = await asyncio.to_thread(self.service.feed_since, seq)
+            if events or (presence_version is not None and presence_version != seen) \
                     or now >= deadline:
-                events = tuple(await asyncio.to_thread(self.service.events_since, seq)
-                               ) if moved else ()
-                return Changes(events, max([head, *(e.seq for e in events)]), seen)
+                return Changes(tuple(events), seq, seen)
             pause = deadline - now if feed.polled_elsewhere else min(deadline - now,
                                                                       feed.poll_s)
             await feed.wait(generation, pause)
@@ -324,9 +330,6 @@ class InProcessAPI:
 
         return await self._call(AuditService(self.service).read, query, since=since,
                                 actor=actor, conversation=conversation, limit=limit)
-
-    async def record_export(self, query: str, count: int, fmt: str = "json") -> None:
-        await self._call(self.service.record_export, query, count, fmt)
 
     async def set_presence(self, conv_id: int | None, composing: bool = False) -> None:
         self._board.set(self._session, conv_id, composing)

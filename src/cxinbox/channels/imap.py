@@ -7,6 +7,7 @@ must fix), each with a one-line message.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import imaplib
 import re
@@ -207,11 +208,11 @@ class ImapSession:
         except LoginError as exc:
             _quiet_logout(client)
             hint = _login_hint(exc, password)
-            raise ImapAuthError(f"{where}: login refused for {username} ({describe_error(exc)})"
-                                f"{hint}") from None
+            raise ImapAuthError(f"{where}: login refused for {username}"
+                                f" ({_login_reply(exc, username, password)}){hint}") from None
         except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
             _quiet_logout(client)
-            raise ImapError(f"{where}: {describe_error(exc)}") from None
+            raise ImapError(f"{where}: {_login_reply(exc, username, password)}") from None
         return client
 
     def _guard(self, what: str) -> _Guard:
@@ -552,6 +553,40 @@ def _token_login(client: IMAPClient, username: str, token: BearerToken, ep: Endp
         client.oauthbearer_login(username, token.token)
     else:
         client.oauth2_login(username, token.token)
+
+
+_SECRET_WINDOW = 4
+"""A server reply holding this many characters of the secret in a row is taken to repeat
+it (a cut or re-quoted echo, not only the whole secret). A reply hidden by chance costs an
+admin one server message; a shown fragment of the password costs more."""
+
+
+def _sent_secrets(username: str, credential: Credential) -> list[str]:
+    """The secret as it went over the wire: itself, and for a token the base64 SASL initial
+    responses (XOAUTH2, OAUTHBEARER) that carry it."""
+    if not isinstance(credential, BearerToken):
+        return [credential]
+    token = credential.token
+    sasl = (f"user={username}\x01auth=Bearer {token}\x01\x01",
+            f"n,a={username},\x01auth=Bearer {token}\x01\x01")
+    return [token, *(base64.b64encode(s.encode("utf-8")).decode("ascii") for s in sasl)]
+
+
+def _login_reply(exc: BaseException, username: str, credential: Credential) -> str:
+    """The server's answer to our login, for a person to read, unless it repeats any part
+    of the password or token we sent: a hostile or broken server that echoes the LOGIN
+    command must not get the secret into our error line (a terminal, a log, the health
+    alert every staff member sees)."""
+    text = str(exc)
+    seen = [text]
+    for _ in range(2):  # undo a bytes repr's escapes, then IMAP quoting's
+        seen.append(seen[-1].replace("\\\\", "\\").replace('\\"', '"'))
+    for secret in _sent_secrets(username, credential):
+        size = min(len(secret), _SECRET_WINDOW)
+        if size and any(secret[i:i + size] in t for t in seen
+                        for i in range(len(secret) - size + 1)):
+            return "the server's reply repeated the credentials we sent, so it is not shown"
+    return describe_error(exc)
 
 
 def _login_hint(exc: BaseException, credential: Credential) -> str:

@@ -18,16 +18,21 @@ Why it looks the way it does:
 - MMS media content is fetched only on demand (`media_content`): the provider redirects to
   a short-lived link, usually on another host. Redirects are followed by hand so the
   credentials go to the API's own origin only, never from https down to http, and the body
-  is counted as it streams so nothing over `MAX_MEDIA_BYTES` is ever held.
+  is counted as it streams so nothing over `MAX_MEDIA_BYTES` is ever held. A hop to another
+  host is resolved once and made to that very address, which must be a public one (or one
+  of the API host's own): a redirect cannot turn the server into a client of the clinic's
+  private network, the loopback or a cloud metadata address.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import mimetypes
 import random
 import re
+import socket
 import ssl
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -60,6 +65,10 @@ _MAX_PAGES: Final = 100_000
 MAX_MEDIA_URLS: Final = 10  # the documented limit of MediaUrl per message
 MAX_MEDIA_BYTES: Final = 10 * 1024 * 1024  # MMS carry at most ~5 MB; anything far bigger is wrong
 _MAX_REDIRECTS: Final = 5
+MAX_BODY_CHARS: Final = 6400
+"""A listed text's body is cut here (four times the 1,600 characters providers accept for
+one message): a provider answering with megabytes in a body never gets them stored or
+shown. `ProviderMessage.body_chars` keeps the length it had."""
 _MAX_ERROR_BODY: Final = 64 * 1024
 
 
@@ -140,8 +149,13 @@ class ProviderMessage:
     error_code: int | None
     error_message: str
     media_uri: str
-    raw: bytes  # the provider's JSON object for this message, as received
+    raw: bytes  # the provider's JSON object for this message, as received (body cut)
     messaging_service_sid: str = ""  # an MG sid; Twilio gives every message one
+    body_chars: int = -1  # the body's length as the provider sent it; -1: same as `body`
+
+    @property
+    def body_cut(self) -> bool:
+        return self.body_chars > len(self.body)
 
     @property
     def inbound(self) -> bool:
@@ -205,8 +219,13 @@ def parse_message(obj: dict[str, Any]) -> ProviderMessage:
         raise SmsServerError("the provider returned a message without a sid")
     code = obj.get("error_code")
     media = obj.get("subresource_uris")
+    body = _str(obj.get("body"))
+    body_chars = len(body)
+    if body_chars > MAX_BODY_CHARS:
+        body = body[:MAX_BODY_CHARS]
+        obj = {**obj, "body": body, "cxinbox_body_chars": body_chars}
     return ProviderMessage(
-        sid=sid, from_=_str(obj.get("from")), to=_str(obj.get("to")), body=_str(obj.get("body")),
+        sid=sid, from_=_str(obj.get("from")), to=_str(obj.get("to")), body=body,
         status=_str(obj.get("status")), direction=_str(obj.get("direction")),
         date_sent=_date(obj.get("date_sent")), date_created=_date(obj.get("date_created")),
         num_media=_int(obj.get("num_media")), num_segments=_int(obj.get("num_segments"), 1),
@@ -214,6 +233,7 @@ def parse_message(obj: dict[str, Any]) -> ProviderMessage:
         error_message=_str(obj.get("error_message")),
         media_uri=_str(media.get("media")) if isinstance(media, dict) else "",
         raw=raw_json(obj), messaging_service_sid=_str(obj.get("messaging_service_sid")),
+        body_chars=body_chars,
     )
 
 
@@ -431,14 +451,21 @@ class SmsClient:
         what = "media download"
         url = self._http.base_url.join(path)
         home = _origin(url)
+        home_addresses: frozenset[str] | None = None
         for _ in range(_MAX_REDIRECTS + 1):
             ours = _origin(url) == home
-            # auth=None: no credentials at all for another origin (not the client's default)
-            no_auth: dict[str, Any] = {} if ours else {"auth": None}
             # identity: a compressed body would be inflated before the size cap sees it
-            with self._http.stream("GET", url, headers={"Accept": "*/*",
-                                                        "Accept-Encoding": "identity"},
-                                   **no_auth) as response:
+            headers = {"Accept": "*/*", "Accept-Encoding": "identity"}
+            extra: dict[str, Any] = {}
+            target = url
+            if not ours:
+                if home_addresses is None:
+                    home_addresses = _addresses_of(
+                        self._http.base_url.raw_host.decode("ascii"), home[2])
+                target, headers["Host"], sni = _pinned(url, home_addresses)
+                # auth=None: no credentials at all for another origin (not the default)
+                extra = {"auth": None, "extensions": {"sni_hostname": sni}}
+            with self._http.stream("GET", target, headers=headers, **extra) as response:
                 if response.is_redirect:
                     url = _next_hop(url, response)
                     continue
@@ -584,6 +611,41 @@ def _next_hop(url: httpx.URL, response: httpx.Response) -> httpx.URL:
         raise SmsRejected("sms media download: the provider redirected from https to plain "
                           "http; refused", None, response.status_code)
     return target
+
+
+def _addresses_of(host: str, port: int | None) -> frozenset[str]:
+    """Every address `host` resolves to now (an address literal is its own answer)."""
+    try:
+        found = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise SmsServerError("sms media download: cannot resolve the media host") from None
+    return frozenset(str(info[4][0]).split("%")[0] for info in found)
+
+
+def _public(address: str) -> bool:
+    """A globally routable unicast address: not private, loopback, link-local (cloud metadata
+    lives there), shared, reserved, multicast or unspecified."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _pinned(url: httpx.URL, home: frozenset[str]) -> tuple[httpx.URL, str, str]:
+    """A hop to another host as (the URL on one checked address, its Host header, its TLS
+    name). Resolving once and connecting to that address means a name cannot answer one
+    address when checked and another when connected to. Addresses that are not public are
+    refused unless the API host itself has them (a provider gateway on the clinic's own
+    network may hand out links on its own host)."""
+    name = url.raw_host.decode("ascii")  # IDNA-encoded: what DNS and TLS see
+    addresses = _addresses_of(name, _origin(url)[2])
+    if not addresses or not all(_public(a) or a in home for a in addresses):
+        raise SmsRejected("sms media download: the provider redirected to a private, loopback"
+                          " or link-local address; refused", None, 0)
+    return url.copy_with(host=min(addresses)), url.netloc.decode("ascii"), name
 
 
 def _content_type(response: httpx.Response) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -38,8 +39,11 @@ from cxinbox.store import sms as sms_store
 from cxinbox.store.audit import EventSpec, append_events
 from cxinbox.store.db import Database, append_event, now_ms
 from cxinbox.store.query_sql import compile_query
+from cxinbox.store.reads import read_record_write
 
 MAX_PAGE = 1000
+MAX_FEED_PAGE = 10_000
+"""Most change-feed events handed out at once; the client continues from the cursor."""
 
 BULK_LIMIT: Final = 500
 """A bulk action matching more conversations than this needs a supervisor or admin.
@@ -49,6 +53,17 @@ threads is routine, one reassigning the whole inbox is a supervisor's decision.
 """
 
 PRIVILEGED_ROLES: Final = frozenset({"supervisor", "admin"})
+
+CHANGE_WINDOW_S: Final = 600
+"""An agent changes at most `server.bulk_limit` distinct conversations in this many seconds,
+however the changes are split (single calls, bulk calls, `id:` lists): the bulk limit is a
+limit on a person, not on one call."""
+
+BUDGETED_ACTIONS: Final = ("conversation.tag", "conversation.status", "conversation.assign",
+                           "conversation.priority", "conversation.merge",
+                           "conversation.merged", "conversation.unmerge",
+                           "conversation.unmerged", "conversation.split")
+"""The staff changes that count against that limit (notes and marking read do not)."""
 
 RETRACT_WINDOW_S: Final = 120
 """A note can be taken back by its author this long after writing it (the TUI's undo)."""
@@ -116,6 +131,15 @@ class _Plan:
     unchanged: list[int]
     events: list[EventSpec]
     apply: Callable[[sqlite3.Connection], None]
+
+
+class _OverBudget(Exception):
+    """Raised inside a write transaction (so it rolls back) when an agent's change would
+    pass the per-person limit; the public method turns it into an audited Forbidden."""
+
+    def __init__(self, asked: int, recent: int, limit: int) -> None:
+        super().__init__(asked, recent, limit)
+        self.asked, self.recent, self.limit = asked, recent, limit
 
 
 def _addr_list(raw: str) -> tuple[str, ...]:
@@ -212,6 +236,51 @@ class InboxService:
         raise Forbidden(f"{what} needs role {' or '.join(sorted(roles))};"
                         f" {self.actor} is {role}")
 
+    def record_read(self, action: str, target: str, details: dict[str, Any]) -> None:
+        """Audit one call that returned patient data: one row per call, whatever it showed.
+
+        The server writes these itself with the caller as actor; no client can add or skip
+        one. They are audit records, not changes: the change feed never carries them
+        (service/feed.py).
+        """
+        with read_record_write(self.db) as conn:
+            append_event(conn, self.actor, action, target, details)
+
+    # -- the per-person change limit ---------------------------------------------------------
+
+    def _spend(self, conn: sqlite3.Connection, conv_ids: list[int]) -> None:
+        """Inside the write transaction that changes `conv_ids`: raise _OverBudget when an
+        agent would pass `bulk_limit` distinct conversations changed in CHANGE_WINDOW_S.
+        Supervisors and admins are not limited (as for a single bulk call)."""
+        if not conv_ids or self.role in PRIVILEGED_ROLES:
+            return
+        limit = self.config.server.bulk_limit
+        since_ms = now_ms() - CHANGE_WINDOW_S * 1000  # the clock events are stamped with
+        recent = convs.changed_by(conn, self.actor, since_ms, BUDGETED_ACTIONS)
+        fresh = set(conv_ids) - recent
+        if fresh and len(recent) + len(fresh) > limit:
+            raise _OverBudget(len(fresh), len(recent), limit)
+
+    def _refuse_over_budget(self, over: _OverBudget, what: str) -> Forbidden:
+        """Audit the refusal (outside the rolled-back transaction) and say it in one line."""
+        minutes = CHANGE_WINDOW_S // 60
+        with self.db.write() as conn:
+            append_event(conn, self.actor, "access.denied", "", {
+                "what": what, "role": self.role, "limit": over.limit,
+                "window_s": CHANGE_WINDOW_S, "recent": over.recent, "asked": over.asked})
+        return Forbidden(f"{what} refused: an agent changes at most {over.limit} conversations"
+                         f" in {minutes} minutes and {self.actor} has changed {over.recent}"
+                         f" (this would add {over.asked}); wait, or ask a supervisor")
+
+    @contextmanager
+    def _budgeted(self, what: str) -> Iterator[None]:
+        """Around a change's write transaction: an _OverBudget raised inside rolls it back
+        and comes out as an audited Forbidden."""
+        try:
+            yield
+        except _OverBudget as over:
+            raise self._refuse_over_budget(over, what) from None
+
     # -- queries ---------------------------------------------------------------------------
 
     def _where(self, query: str) -> tuple[str, list[object]]:
@@ -243,6 +312,9 @@ class InboxService:
             rows, total = convs.list_page(conn, where, params, offset, limit)
             tags = convs.tags_for(conn, [r["id"] for r in rows])
         items = tuple(summary_from_row(r, tags[r["id"]]) for r in rows)
+        self.record_read("conversation.list", "", {
+            "query": query, "offset": offset, "limit": limit, "count": total,
+            "shown": [r["id"] for r in rows]})
         return Page(items=items, total=total, offset=offset, limit=limit)
 
     def matching_ids(self, query: str) -> list[int]:
@@ -264,8 +336,7 @@ class InboxService:
             notes = tuple(NoteView(n["id"], clean_line(n["author"]), clean_text(n["body"]),
                                    n["created_at"]) for n in convs.notes_of(conn, conv_id))
         if record_view:
-            with self.db.write() as w:
-                append_event(w, self.actor, "conversation.view", f"conversation:{conv_id}")
+            self.record_read("conversation.view", f"conversation:{conv_id}", {})
         return ConversationDetail(summary_from_row(row, tags), messages, notes)
 
     def attachment(self, message_pk: int, part_path: str) -> tuple[str, str, bytes]:
@@ -292,8 +363,7 @@ class InboxService:
                 filename, content_type, data = extract_part(raw, part_path)
             except KeyError:
                 raise NotFound(f"message {message_pk} has no part {part_path}") from None
-        with self.db.write() as conn:
-            append_event(conn, self.actor, "attachment.export", f"conversation:{conv_id}",
+        self.record_read("attachment.export", f"conversation:{conv_id}",
                          {"message": message_pk, "part": part_path, "bytes": len(data)})
         return clean_line(filename), clean_line(content_type), data
 
@@ -310,17 +380,34 @@ class InboxService:
                       a.since) for a in health.current(self.db.conn)]
 
     def events_since(self, seq: int, limit: int = 500) -> list[Event]:
-        return [Event(r["seq"], r["at"], r["actor"], r["action"], r["target"],
-                      json.loads(r["details"])) for r in convs.events_after(self.db.conn, seq, limit)]
+        """The change feed after `seq` as this caller may see it (service/feed.py)."""
+        return self.feed_since(seq, limit)[0]
+
+    def feed_since(self, seq: int, limit: int = 500) -> tuple[list[Event], int]:
+        """Up to `limit` visible changes after `seq`, and the sequence number read up to.
+
+        Reads and other audit-only events are skipped in the query, so a client is never
+        handed an empty page while changes wait behind a run of audit records. The second
+        value is where the client continues from: every event up to it was either returned
+        or is not for this caller.
+        """
+        from cxinbox.service.feed import change_actions, for_client
+
+        if limit <= 0:
+            raise BadRequest("limit must be at least 1")
+        limit = min(limit, MAX_FEED_PAGE)
+        with self.db.read() as conn:
+            head = convs.last_event_seq(conn)
+            rows = convs.events_of_kinds(conn, seq, head, sorted(change_actions()), limit)
+        visible = [seen for r in rows
+                   if (seen := for_client(Event(r["seq"], r["at"], r["actor"], r["action"],
+                                                r["target"], json.loads(r["details"])),
+                                          self.actor)) is not None]
+        # A full page may stop short of the head; otherwise everything up to it was seen.
+        return visible, (rows[-1]["seq"] if len(rows) == limit else max(seq, head))
 
     def last_event_seq(self) -> int:
         return convs.last_event_seq(self.db.conn)
-
-    def record_export(self, query: str, count: int, fmt: str = "json") -> None:
-        """Audit a machine-readable export of conversation lists (they leave cxinbox's door)."""
-        with self.db.write() as conn:
-            append_event(conn, self.actor, "export", "",
-                         {"query": query, "count": count, "format": fmt})
 
     # -- staff state -----------------------------------------------------------------------
 
@@ -340,8 +427,9 @@ class InboxService:
     def tag(self, conv_id: int, add: list[str] = [], remove: list[str] = []) -> None:  # noqa: B006
         add_n = [t.strip().lower() for t in add if t.strip()]
         remove_n = [t.strip().lower() for t in remove if t.strip()]
-        with self.db.write() as conn:
+        with self._budgeted("a tag change"), self.db.write() as conn:
             self._require(conn, conv_id)
+            self._spend(conn, [conv_id])
             convs.add_tags(conn, [conv_id], add_n)
             convs.remove_tags(conn, [conv_id], remove_n)
             append_event(conn, self.actor, "conversation.tag", f"conversation:{conv_id}",
@@ -357,8 +445,9 @@ class InboxService:
         if status == "snoozed" and until is None:
             raise BadRequest("snoozed needs a time to wake up (--until)")
         now = self._now()
-        with self.db.write() as conn:
+        with self._budgeted("a status change"), self.db.write() as conn:
             row = self._live_row(conn, conv_id)
+            self._spend(conn, [conv_id])
             paused_s, paused_since = self._sla_pause(row, status, now)
             convs.update_state(conn, conv_id, status=status,
                                snoozed_until=until if status == "snoozed" else None,
@@ -397,8 +486,9 @@ class InboxService:
 
     def _set_column(self, conv_id: int, column: str, value: str | None, action: str) -> None:
         """One staff-state change: the new value and its event in one transaction."""
-        with self.db.write() as conn:
+        with self._budgeted(f"a change of {column}"), self.db.write() as conn:
             row = self._live_row(conn, conv_id)
+            self._spend(conn, [conv_id])
             convs.update_state(conn, conv_id, **{column: value})
             append_event(conn, self.actor, action, f"conversation:{conv_id}",
                          {"from": row[column], "to": value})
@@ -447,19 +537,25 @@ class InboxService:
         if dry_run:
             self.refresh_sla()
         worked: _Plan | None = None
-        with self.db.read() if dry_run else self.db.write() as conn:
+        with self._budgeted(f"a bulk {action}"), \
+                self.db.read() if dry_run else self.db.write() as conn:
             if not dry_run and self.sla.enabled:
                 self.sla.refresh_dirty(conn, datetime.now(UTC))
             rows = convs.matching_states(conn, where, params)
             if len(rows) <= self.config.server.bulk_limit or self.role in PRIVILEGED_ROLES:
                 worked = plan(rows, conn, where, params)
                 if not dry_run:
+                    self._spend(conn, [c.id for c in worked.changes])
                     worked.apply(conn)
                     append_events(conn, self.actor, worked.events)
         if worked is None:  # refused outside the transaction so the refusal itself is kept
             self.require_role(f"a bulk {action} of {len(rows)} conversations"
                               f" (more than {self.config.server.bulk_limit})")
             raise AssertionError("require_role let an unprivileged actor through")
+        if dry_run:  # the subjects of every match went back to the caller
+            self.record_read("bulk.preview", "", {
+                "action": action, "query": query, "count": len(rows),
+                "shown": [c.id for c in worked.changes]})
         return BulkResult(action, query, dry_run, tuple(worked.changes),
                           tuple(worked.unchanged))
 
@@ -639,9 +735,10 @@ class InboxService:
         where it went, and later mail in its thread lands in `into_id`."""
         if into_id == other_id:
             raise BadRequest("cannot merge a conversation into itself")
-        with self.db.write() as conn:
+        with self._budgeted("a merge"), self.db.write() as conn:
             into = self._live_row(conn, into_id)
             other = self._live_row(conn, other_id)
+            self._spend(conn, [into_id, other_id])
             if into["channel"] != other["channel"]:
                 raise BadRequest(f"#{other_id} is {other['channel']} and #{into_id} is"
                                  f" {into['channel']}: link their contact instead of merging")
@@ -655,8 +752,9 @@ class InboxService:
     def unmerge(self, into_id: int, other_id: int) -> None:
         """Undo `merge(into_id, other_id)`: `other_id` comes back with the messages, notes,
         tags and thread it had. Mail and notes added after the merge stay in `into_id`."""
-        with self.db.write() as conn:
+        with self._budgeted("an unmerge"), self.db.write() as conn:
             self._live_row(conn, into_id)
+            self._spend(conn, [into_id, other_id])
             other = convs.get_row(conn, other_id)
             if other is None:
                 raise NotFound(f"no conversation #{other_id}")
@@ -676,11 +774,12 @@ class InboxService:
         """Move a message, and every later message replying to it down the
         In-Reply-To/References chain, into a new conversation with fresh staff state
         (open, unassigned, normal priority, no tags or notes). Returns its id."""
-        with self.db.write() as conn:
+        with self._budgeted("a split"), self.db.write() as conn:
             plan = merge_store.plan_split(conn, message_id)
             if plan is None:
                 raise NotFound(f"no message {message_id}")
             self._live_row(conn, plan.source)
+            self._spend(conn, [plan.source])
             if plan.whole:
                 raise BadRequest(f"message {message_id} and its replies are all of"
                                  f" #{plan.source}; nothing would be left to split from")
@@ -704,6 +803,9 @@ class InboxService:
         if not 0 < limit <= MAX_PAGE:
             raise BadRequest(f"limit must be 1..{MAX_PAGE}")
         rows = convs.mentions_of(self.db.conn, self.actor, unread_only, limit)
+        self.record_read("mentions.view", f"user:{self.actor}", {
+            "notes": [r["note_id"] for r in rows],
+            "conversations": sorted({r["conversation_id"] for r in rows})})
         return [MentionView(r["note_id"], r["conversation_id"],
                             clean_line(r["subject"]) or "(no subject)", clean_line(r["author"]),
                             clean_text(r["body"]), r["created_at"], r["read_at"] is not None)
@@ -758,9 +860,10 @@ class InboxService:
             contact = contact_store.get_contact(conn, live) if live is not None else None
             if contact is None:
                 name, addr = clean_line(row["from_name"]), clean_line(row["from_addr"])
-                return ContactView(None, (name,) if name else (), (addr,) if addr else (),
+                view = ContactView(None, (name,) if name else (), (addr,) if addr else (),
                                    (), ())
-            view = self._contact_view(conn, contact, exclude=conv_id)
+            else:
+                view = self._contact_view(conn, contact, exclude=conv_id)
         if record_view:
             self._record_contact_view(view, {"conversation": conv_id})
         return view
@@ -840,9 +943,11 @@ class InboxService:
 
     def _record_contact_view(self, view: ContactView, details: dict[str, Any]) -> None:
         """Audit who saw a contact and which conversations were listed to them (HIPAA's
-        "who saw what" covers a patient's cross-channel history, not only single threads)."""
-        with self.db.write() as conn:
-            append_event(conn, self.actor, "contact.view", f"contact:{view.id}",
+        "who saw what" covers a patient's cross-channel history, not only single threads).
+        A conversation with no contact yet still showed its patient's name and address."""
+        target = f"contact:{view.id}" if view.id is not None \
+            else f"conversation:{details.get('conversation', '')}"
+        self.record_read("contact.view", target,
                          {**details, "shown": [c.id for c in view.others]})
 
     def _live_contact(self, conn: sqlite3.Connection, contact_id: int) -> contact_store.ContactRow:

@@ -139,7 +139,9 @@ class ReplyService:
             else:
                 existing = store.draft_of(conn, conv_id, self.actor)
                 if existing is not None:
-                    return self._draft_view(conn, existing)
+                    view = self._draft_view(conn, existing)
+                    self._record_drafts(f"conversation:{conv_id}", [view])
+                    return view
                 draft_id = self._reply_draft(conn, conv_id, mode, to)
             append_event(conn, self.actor, "draft.started",
                          f"conversation:{conv_id}" if conv_id else f"draft:{draft_id}",
@@ -312,15 +314,26 @@ class ReplyService:
             return self._draft_view(conn, row)
 
     def drafts_for(self, conv_id: int) -> list[DraftView]:
-        """Everyone's drafts on a conversation, newest first ("draft by Maria")."""
+        """Everyone's drafts on a conversation, newest first ("draft by Maria"). A
+        colleague's draft text is patient data: the call is audited as `drafts.view`."""
         with self.db.read() as conn:
             rows = store.drafts_of(conn, conv_id)
-            return [self._draft_view(conn, r) for r in rows]
+            views = [self._draft_view(conn, r) for r in rows]
+        self._record_drafts(f"conversation:{conv_id}", views)
+        return views
 
     def my_drafts(self) -> list[DraftView]:
         with self.db.read() as conn:
             rows = store.drafts_by(conn, self.actor)
-            return [self._draft_view(conn, r) for r in rows]
+            views = [self._draft_view(conn, r) for r in rows]
+        self._record_drafts(f"user:{self.actor}", views)
+        return views
+
+    def _record_drafts(self, target: str, views: list[DraftView]) -> None:
+        self.inbox.record_read("drafts.view", target, {
+            "drafts": [v.id for v in views], "authors": sorted({v.author for v in views}),
+            "conversations": sorted({v.conversation_id for v in views
+                                     if v.conversation_id is not None})})
 
     # -- canned replies --------------------------------------------------------------------
 
@@ -379,6 +392,9 @@ class ReplyService:
         body = compose.render_template(canned.body, variables)
         subject = compose.render_template(canned.subject, variables)
         blanks = list(body.blanks) + [b for b in subject.blanks if b not in body.blanks]
+        self.inbox.record_read("canned.render",
+                               f"conversation:{conv_id}" if conv_id is not None else "",
+                               {"name": canned.name, "filled": sorted(fills or {})})
         return RenderedCanned(canned.name, header_safe(subject.text), body.text, tuple(blanks))
 
     # -- sending ---------------------------------------------------------------------------
@@ -527,13 +543,17 @@ class ReplyService:
             raise BadRequest("limit must be 1..1000")
         with self.db.read() as conn:
             rows = store.list_items(conn, states, limit, conversation_id)
+        self.inbox.record_read(
+            "outbox.view", f"conversation:{conversation_id}" if conversation_id else "",
+            {"states": list(states or []), "limit": limit, "shown": [r["id"] for r in rows],
+             "conversations": sorted({r["conversation_id"] for r in rows
+                                      if r["conversation_id"] is not None})})
         return [self.item_view(r) for r in rows]
 
     def outbox_item(self, outbox_id: int) -> OutboxItemView:
-        with self.db.read() as conn:
-            row = store.get_item(conn, outbox_id)
-        if row is None:
-            raise NotFound(f"no outbox item {outbox_id}")
+        """One reply with its recipients; audited as `outbox.view`."""
+        row = self._item_or_404(outbox_id)
+        self.inbox.record_read("outbox.view", _item_target(row), {"shown": [outbox_id]})
         return self.item_view(row)
 
     def _may_manage(self, row: sqlite3.Row, what: str) -> None:
@@ -592,7 +612,7 @@ class ReplyService:
             raise BadRequest(f"outbox item {outbox_id} is {row['state']}; only unconfirmed"
                              " replies can be confirmed")
         OutboxWorker(self.db, self.config).record_confirmed(row, self.actor)
-        return self.outbox_item(outbox_id)
+        return self.item_view(self._item_or_404(outbox_id))
 
     @staticmethod
     def _locked_item(conn: sqlite3.Connection, outbox_id: int) -> sqlite3.Row:

@@ -19,7 +19,11 @@ Rules this file keeps:
   through the change feed (`outbox.undelivered`, toasted by the TUI like a failed reply):
   staff must never believe a patient got a text that never arrived;
 - STOP / START / HELP are recorded; STOP blocks texting the number (`store.sms.is_opted_out`)
-  and says so in the conversation. We never auto-reply: the provider does that.
+  and says so in the conversation. We never auto-reply: the provider does that;
+- what the provider lists is checked like any outside input: a patient number must be an
+  E.164 number or a short code (an empty or 500-digit "number" makes no conversation; it
+  is logged by sid and recorded once as `sms.rejected`), and a body is cut at
+  `MAX_BODY_CHARS` with a line saying so (the full text stays with the provider).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from typing import Final
 from cxinbox.channels.credentials import CredentialError, resolve_password
 from cxinbox.channels.sms import (
     FINAL_STATUSES,
+    MAX_BODY_CHARS,
     ProviderMedia,
     ProviderMessage,
     SmsAuthError,
@@ -49,7 +54,7 @@ from cxinbox.channels.sms import (
 )
 from cxinbox.config import Config, SmsConfig
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.domain.sms import Keyword, body_match, parse_keyword
+from cxinbox.domain.sms import Keyword, body_match, is_e164, parse_keyword
 from cxinbox.store import fts
 from cxinbox.store import sms as sms_store
 from cxinbox.store.conversations import reopen
@@ -73,10 +78,24 @@ def default_token(sms: SmsConfig) -> str:
     return resolve_password(sms.name, sms.credentials)
 
 
+SHORT_CODE_DIGITS: Final = range(3, 9)
+"""Short codes (pharmacy and lab notifications) are 3 to 8 digits, without a +."""
+
+
+def patient_number_problem(number: str) -> str | None:
+    """Why `number` cannot be a patient's number (None: it can). Never quotes the number."""
+    if not number:
+        return "no sender number"
+    if is_e164(number) or (number.isdigit() and len(number) in SHORT_CODE_DIGITS):
+        return None
+    return f"not a phone number ({len(number)} characters)"
+
+
 @dataclass(slots=True)
 class PollResult:
     new: int = 0
     duplicates: int = 0
+    rejected: int = 0
     status_updates: int = 0
     opt_changes: int = 0
     conversations: set[int] = field(default_factory=set)
@@ -96,9 +115,14 @@ def _record(msg: ProviderMessage, clinic: str, media: Sequence[ProviderMedia],
     raw = raw_json({"message": json.loads(msg.raw),
                     "media": [{"sid": m.sid, "content_type": m.content_type, "uri": m.uri}
                               for m in media]})
+    body = msg.body
+    if msg.body_cut:
+        body += (f"\n[cxinbox: this text was cut at {MAX_BODY_CHARS:,} of its"
+                 f" {msg.body_chars:,} characters; the provider keeps the whole text as"
+                 f" {msg.sid}]")
     return sms_store.SmsRecord(
         provider_id=msg.sid, clinic_number=clinic, patient_number=patient,
-        direction=direction, body=msg.body, at=_epoch(msg.at, now),
+        direction=direction, body=body, at=_epoch(msg.at, now),
         media=tuple((m.filename, m.content_type, m.size) for m in media),
         media_ids=tuple(m.sid for m in media), raw=raw, status=msg.status,
         error_code=msg.error_code, error_message=msg.error_message,
@@ -149,6 +173,7 @@ class SmsPoller:
         self.batch_size = batch_size
         self.last_error: str | None = None
         self._client: SmsClient | None = None
+        self._rejected: set[str] = set()  # sids already logged and recorded as refused
 
     # -- client ---------------------------------------------------------------------------
 
@@ -243,6 +268,11 @@ class SmsPoller:
                             status_count += 1
                             status_convs.add(conv)
                     continue
+                problem = patient_number_problem(m.from_ if m.inbound else m.to)
+                if problem is not None:
+                    result.rejected += 1
+                    self._reject(conn, m, number, problem)
+                    continue
                 adopted = None if m.inbound else self._adopt(conn, m, number, now_s)
                 if adopted is not None:
                     status_count += 1
@@ -268,6 +298,17 @@ class SmsPoller:
         result.status_updates += status_count
         result.conversations |= received | status_convs
         return newest
+
+    def _reject(self, conn: sqlite3.Connection, msg: ProviderMessage, number: str,
+                problem: str) -> None:
+        """A listed text that cannot belong to a patient: no conversation. Logged and
+        recorded once per sid (the overlap lists it again on every poll)."""
+        if msg.sid in self._rejected:
+            return
+        self._rejected.add(msg.sid)
+        log.warning("sms %s on %s not stored: %s", clean_line(msg.sid), number, problem)
+        append_event(conn, "sync", "sms.rejected", f"sms/{number}",
+                     {"sid": clean_line(msg.sid), "reason": problem})
 
     @staticmethod
     def _adopt(conn: sqlite3.Connection, msg: ProviderMessage, number: str,

@@ -173,6 +173,43 @@ def events_after(conn: sqlite3.Connection, seq: int, limit: int) -> list[sqlite3
                         " WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)).fetchall()
 
 
+def events_of_kinds(conn: sqlite3.Connection, after: int, upto: int, actions: Sequence[str],
+                    limit: int) -> list[sqlite3.Row]:
+    """Events after `after` and up to `upto` whose action is one of `actions`, oldest first.
+    Others (the audit records every read leaves) are skipped inside SQLite, without being
+    handed to Python, so a feed reader behind many reads pays little for them."""
+    marks = ", ".join("?" for _ in actions)
+    return conn.execute("SELECT seq, at, actor, action, target, details FROM events"
+                        f" WHERE seq > ? AND seq <= ? AND action IN ({marks})"
+                        " ORDER BY seq LIMIT ?", (after, upto, *actions, limit)).fetchall()
+
+
+def changed_by(conn: sqlite3.Connection, actor: str, since_ms: int,
+               actions: Sequence[str]) -> set[int]:
+    """Conversations `actor` changed (one of `actions`) at or after `since_ms`.
+
+    Events are appended under the write lock with the time of appending, so `at` grows with
+    `seq`: the window starts after the newest event older than it, found by walking back
+    from the newest event. That costs the events inside the window, without an index on
+    `at` or `actor` that every append would have to maintain.
+    """
+    row = conn.execute("SELECT seq FROM events WHERE at < ? ORDER BY seq DESC LIMIT 1",
+                       (since_ms,)).fetchone()
+    marks = ", ".join("?" for _ in actions)
+    # No DISTINCT: it would send SQLite through the whole target index instead of the
+    # rowid range; the set below does the de-duplication.
+    rows = conn.execute(
+        "SELECT target FROM events WHERE seq > ? AND actor = ? AND at >= ?"
+        f" AND action IN ({marks})",
+        (int(row[0]) if row else 0, actor, since_ms, *actions)).fetchall()
+    out: set[int] = set()
+    for (target,) in rows:
+        number = str(target).removeprefix("conversation:")
+        if number.isdigit():
+            out.add(int(number))
+    return out
+
+
 def last_event_seq(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
 

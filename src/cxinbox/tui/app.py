@@ -483,7 +483,8 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
                 changes = await self.api.wait_events(since, LONG_POLL_S,
                                                      self._presence_version)
                 self.post_message(EventsPolled(list(changes.events),
-                                               presence_version=changes.presence_version))
+                                               presence_version=changes.presence_version,
+                                               read_up_to=changes.head))
         except Exception as exc:  # noqa: BLE001 - the poll keeps trying; the line says why
             self.post_message(PollFailed(error_line(exc)))
 
@@ -494,8 +495,12 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
                 # The first page was read before this sequence number: a change in between
                 # would otherwise wait for the next one to show.
                 self.conversation_list.mark_stale()
-        elif message.events:
-            self._last_seq = max(e.seq for e in message.events)
+        else:
+            # Continue after what the server read for us: audit records we are not shown
+            # lie between the events, and must not be asked for again.
+            last = max([message.read_up_to or 0, *(e.seq for e in message.events)])
+            self._last_seq = max(self._last_seq or 0, last)
+        if message.events:
             self._apply_events(message.events)
             self._personal_news(message.events)
             self._screen_news(message.events)

@@ -63,14 +63,19 @@ class DetailFailed(Message):
 
 
 class EventsPolled(Message):
-    """New change-feed events, or (first poll) the feed's current head sequence number."""
+    """New change-feed events, or (first poll) the feed's current head sequence number.
+
+    `read_up_to` is where the server stopped reading the feed for us (at or past the last
+    event returned), so the next long poll starts there.
+    """
 
     def __init__(self, events: list[Event], head: int | None = None,
-                 presence_version: int | None = None) -> None:
+                 presence_version: int | None = None, read_up_to: int | None = None) -> None:
         super().__init__()
         self.events = events
         self.head = head
         self.presence_version = presence_version
+        self.read_up_to = read_up_to
 
 
 class PollFailed(Message):
