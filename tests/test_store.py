@@ -120,3 +120,30 @@ def test_two_processes_opening_a_new_database_migrate_it_once(tmp_path: Path) ->
             assert db.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         finally:
             db.close()
+
+
+def test_making_the_wal_durable_keeps_this_process_locks(tmp_path: Path) -> None:
+    """Closing a descriptor of a SQLite file drops the process's POSIX locks on it; another
+    process would then checkpoint and delete the WAL under open connections."""
+    import subprocess
+    import sys
+
+    from cxinbox.store.db import append_event
+
+    path = tmp_path / "cx.db"
+    db = Database(path)
+    try:
+        for n in range(50):
+            with db.write() as conn:
+                append_event(conn, "t", "x", str(n))
+        db.make_durable()
+        other = ("import sys; from pathlib import Path; from cxinbox.store.db import Database; "
+                 "d = Database(Path(sys.argv[1])); d.conn.execute('SELECT 1'); d.close()")
+        subprocess.run([sys.executable, "-c", other, str(path)], check=True, timeout=60)
+        assert Path(f"{path}-wal").exists(), "our connections still hold the WAL"
+        with db.write() as conn:
+            append_event(conn, "t", "x", "after")
+        assert db.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 51
+        assert db.integrity_check() == "ok"
+    finally:
+        db.close()

@@ -147,22 +147,27 @@ class Database:
             return 0
 
     def make_durable(self) -> None:
-        """fsync the WAL file, so every transaction committed so far survives a power cut.
+        """Make every transaction committed so far survive a power cut.
 
-        Commits on a `relax_durability_for_this_thread` connection are written to the WAL
-        but not synced; before a signed checkpoint vouches for the chain head, the events it
-        covers must be on disk, or a power cut would make a later audit see honest events
-        "deleted". fsync works on the file, whichever connection wrote the pages.
+        Commits on a `relax_durability_for_this_thread` connection (and read records) are
+        written to the WAL but not synced; before a signed checkpoint vouches for the chain
+        head, the events it covers must be on disk, or a power cut would make a later audit
+        see honest events "deleted". One tiny commit with synchronous=FULL syncs the WAL,
+        and with it every frame before its own.
+
+        Never by opening the files and fsyncing them ourselves: closing any descriptor of a
+        SQLite file drops every POSIX lock this process holds on it, after which another
+        process may checkpoint and delete the WAL under our open connections ("database
+        disk image is malformed"; the attack suite's flood test caught exactly that).
         """
-        for suffix in ("-wal", ""):
-            try:
-                fd = os.open(f"{self.path}{suffix}", os.O_RDONLY)
-            except FileNotFoundError:
-                continue
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        conn = self.conn
+        level = int(conn.execute("PRAGMA synchronous").fetchone()[0])
+        conn.execute("PRAGMA synchronous=FULL")
+        try:
+            with self.write() as w:
+                w.execute("UPDATE durable_mark SET n = n + 1 WHERE id = 1")
+        finally:
+            conn.execute(f"PRAGMA synchronous={level}")
 
     def checkpoint_passive(self) -> None:
         """Copy WAL pages into the database without blocking writers."""

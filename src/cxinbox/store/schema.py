@@ -167,6 +167,12 @@ CREATE INDEX messages_sender ON messages (from_addr, from_name, conversation_id)
 
 # Later migrations live next to the code that uses them; the numbers are fixed here.
 from cxinbox.store.health import MIGRATION_HEALTH
+
+# A row whose only purpose is a commit with synchronous=FULL (Database.make_durable).
+MIGRATION_DURABLE_MARK = """
+CREATE TABLE durable_mark (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+INSERT INTO durable_mark (id, n) VALUES (1, 0);
+"""
 from cxinbox.store.schema_files import MIGRATION_6
 from cxinbox.store.schema_outbox import MIGRATION_4
 from cxinbox.store.schema_perf import MIGRATION_7
@@ -176,4 +182,5 @@ from cxinbox.store.schema_team import MIGRATION_3
 
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
                          MIGRATION_6, MIGRATION_7, MIGRATION_8,
-                         MIGRATION_HEALTH]  # 9
+                         MIGRATION_HEALTH,  # 9
+                         MIGRATION_DURABLE_MARK]  # 10
