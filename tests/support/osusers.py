@@ -19,6 +19,7 @@ import pwd
 import select
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -78,11 +79,21 @@ def os_users() -> Iterator[OsUsers]:
         subprocess.run(["groupdel", group], capture_output=True, timeout=30, check=False)
 
 
+_FORK_LOCK = threading.Lock()
+
+
 def run_as(user: OsUser, fn: Callable[..., T], *args: Any, timeout: float = 60.0) -> T:
     """`fn(*args)` in a forked child running as `user`; its exception is re-raised here
     as a RuntimeError carrying the child's traceback."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
+    # The pipe and the fork under one lock, and the parent's write end closed before it is
+    # released: a child forked at the same moment by another thread would otherwise inherit
+    # this write end and keep it open (the reader here then waits for its EOF until that
+    # other child exits: a 60 s hang seen about one run in five).
+    with _FORK_LOCK:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid != 0:
+            os.close(write_end)
     if pid == 0:  # the child: never returns into pytest
         status = 0
         try:
@@ -101,7 +112,6 @@ def run_as(user: OsUser, fn: Callable[..., T], *args: Any, timeout: float = 60.0
                 view = view[os.write(write_end, view):]
         finally:
             os._exit(status)
-    os.close(write_end)
     chunks: list[bytes] = []
     deadline = time.monotonic() + timeout
     try:
