@@ -632,7 +632,9 @@ def test_the_server_wide_connection_cap(desk: Desk) -> None:
         thread, out = _in_background(run_as, agent, _many_connections, str(sock), 4,
                                      hold_r, hold_w)
         try:
-            deadline = time.monotonic() + 20
+            # Until the agent's four connections are in: each try forks a process running
+            # as another user, which a loaded machine makes slow, so the wait is generous.
+            deadline = time.monotonic() + 120
             while True:
                 hello = run_as(other, _hello_only, str(sock))
                 if "error" in hello:

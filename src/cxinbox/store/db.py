@@ -100,7 +100,7 @@ class Database:
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                    timeout=30.0)
-            conn.execute("PRAGMA journal_mode=WAL")
+            _enter_wal(conn)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a usable cxinbox database ({exc})") from None
         conn.execute(f"PRAGMA synchronous={self._synchronous}")
@@ -244,6 +244,26 @@ class Database:
 
     def data_version(self) -> int:
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def _enter_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """PRAGMA journal_mode=WAL, waiting for other processes doing the same.
+
+    Switching a new database to WAL needs it to itself, and SQLite answers "database is
+    locked" at once instead of waiting (the busy timeout does not cover this step): seen
+    when a sync and a second cxinbox opened a brand-new cache together on a loaded machine.
+    """
+    deadline = time.monotonic() + wait_s
+    delay = 0.01
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(0.2, delay * 2)
 
 
 def _statements(script: str) -> list[str]:
