@@ -514,8 +514,8 @@ def test_a_request_flood_leaves_others_a_fair_share(desk: Desk) -> None:
     assert peak < idle + CEILING_MB
 
 
-def _many_connections(path: str, count: int, hold_fd: int, close_fd: int
-                      ) -> list[str]:
+def _many_connections(path: str, count: int, hold_fd: int, close_fd: int,
+                      ready_fd: int = -1) -> list[str]:
     os.close(close_fd)
     held: list[socket.socket] = []
     told: list[str] = []
@@ -524,6 +524,8 @@ def _many_connections(path: str, count: int, hold_fd: int, close_fd: int
         held.append(sock)
         told.append("hello" if "hello" in hello else
                     f"{hello['error']['type']}: {hello['error']['message']}")
+    if ready_fd >= 0:  # every connection is in (or was refused): the parent may probe now
+        os.write(ready_fd, b"r")
     _wait_on(hold_fd, 60)
     for sock in held:
         sock.close()
@@ -629,25 +631,29 @@ def test_the_server_wide_connection_cap(desk: Desk) -> None:
     agent, other = desk.users.agent, desk.users.other_agent
     with _small_server(desk, Limits(connections_total=4)) as sock:
         hold_r, hold_w = os.pipe()
+        ready_r, ready_w = os.pipe()
         thread, out = _in_background(run_as, agent, _many_connections, str(sock), 4,
-                                     hold_r, hold_w)
+                                     hold_r, hold_w, ready_w)
         try:
-            # Until the agent's four connections are in: each try forks a process running
-            # as another user, which a loaded machine makes slow, so the wait is generous.
-            deadline = time.monotonic() + 120
-            while True:
-                hello = run_as(other, _hello_only, str(sock))
-                if "error" in hello:
-                    break
-                assert time.monotonic() < deadline
+            # Probe only once the agent holds its four: a probe racing the agent's last
+            # connect would take that place itself, and the agent would hold three.
+            ready, _, _ = select.select([ready_r], [], [], 120)
+            assert ready, "the agent never finished connecting"
+            hello = run_as(other, _hello_only, str(sock))
+            assert "error" in hello, hello
             assert hello["error"]["type"].endswith(":TooManyConnections")
             assert "too many connections (4)" in hello["error"]["message"]
         finally:
             os.close(hold_w)
             thread.join(30)
             os.close(hold_r)  # only now: its number must not be reused while the child starts
+            os.close(ready_r)
+            os.close(ready_w)
         assert out[0] == ["hello"] * 4
-        assert "hello" in run_as(other, _hello_only, str(sock))  # room again
+        # Room again, once the server has seen the agent's connections close.
+        deadline = time.monotonic() + 60
+        while "hello" not in run_as(other, _hello_only, str(sock)):
+            assert time.monotonic() < deadline, "no room after the agent left"
 
 
 # -- who the client talks to --------------------------------------------------------------------
