@@ -134,7 +134,9 @@ def test_list_order_is_not_always_newest_first(provider: SmsProvider) -> None:
             provider.list_order = order
             orders[order] = [m["sid"] for m in _all_listed(http, provider)]
     assert orders["newest"][0] == queued and orders["queued_last"][-1] == queued
-    assert len({tuple(v) for v in orders.values()}) == 3  # three different orders
+    # "shuffled" is random: it may happen to equal one of the others, so only the two
+    # fixed orders must differ.
+    assert orders["newest"] != orders["queued_last"]
     assert all(sorted(v) == sorted(orders["newest"]) for v in orders.values())  # same rows
 
 

@@ -8,6 +8,7 @@ tmux cannot merge it with the next key into an Alt sequence.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -129,8 +130,12 @@ def test_ascii_no_mouse_and_triage(tmux: Tmux) -> None:
     assert screen.isascii(), sorted({c for c in screen if ord(c) > 127})
     assert "All open" in screen and " | " in screen
     tmux.keys("1")
-    screen = tmux.wait_text("My open")
-    mine_before = int(screen.split("My open (", 1)[1].split(")", 1)[0])
+    # The view's name can show before its count does: wait for the count itself.
+    screen = tmux.wait(lambda s: re.search(r"My open \((\d+)\)", s) is not None,
+                       "the My open count")
+    found = re.search(r"My open \((\d+)\)", screen)
+    assert found is not None
+    mine_before = int(found.group(1))
     tmux.keys("4")
     tmux.wait_text("All open (")
     tmux.keys("a")
