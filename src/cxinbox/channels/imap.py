@@ -15,7 +15,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -285,17 +285,31 @@ class ImapSession:
         return out
 
     def _read_body_fetch(self, uids: bytes, items: str) -> list[FetchedRaw]:
-        """Send one UID FETCH and read its reply straight off imaplib's buffered socket.
+        """The bulk body fetch, read off the socket (see fetchparse.py for why)."""
+        out: list[FetchedRaw] = []
+        for line, literal, tail in self._stream_uid_fetch(uids + b" (" + items.encode("ascii")
+                                                          + b")"):
+            if literal is None:
+                # EXISTS, EXPUNGE, an unsolicited FLAGS update: not ours, but the next
+                # sync must look again (see changed_since_select).
+                if _MAILBOX_CHANGE.match(line):
+                    self._unsolicited = True
+                continue
+            item = body_item(line, literal, tail)
+            if item is not None:
+                out.append(FetchedRaw(item.uid, item.flags, item.modseq, item.internal_date,
+                                      item.raw))
+        return out
 
-        Only this bulk command bypasses imaplib's reader (see fetchparse.py for why); the
-        connection is left exactly as imaplib expects it: the tagged reply consumed, the
-        tag forgotten.
-        """
+    def _stream_uid_fetch(self, args: bytes) -> Iterator[tuple[bytes, bytes | None, bytes]]:
+        """Send `UID FETCH args` and yield each untagged reply as (line, literal, tail):
+        literal is None for a line that carries none. Read straight off imaplib's buffered
+        socket; the connection is left as imaplib expects it (tagged reply consumed, tag
+        forgotten). Server text in errors is sanitised like mail."""
         imap = self._client._imap
         tag: bytes = imap._new_tag()
-        imap.send(tag + b" UID FETCH " + uids + b" (" + items.encode("ascii") + b")\r\n")
+        imap.send(tag + b" UID FETCH " + args + b"\r\n")
         reader = imap.file
-        out: list[FetchedRaw] = []
         try:
             while True:
                 line = reader.readline(_MAX_LINE)
@@ -304,23 +318,18 @@ class ImapSession:
                 if line.startswith(tag + b" "):
                     status = line[len(tag) + 1:].split(b" ", 1)[0]
                     if status != b"OK":
-                        raise ImapError(f"UID FETCH refused: {line.decode('utf-8', 'replace').strip()}")
-                    return out
+                        raise ImapError("UID FETCH refused: "
+                                        f"{describe_error(Exception(line.decode('utf-8', 'replace')))}")
+                    return
                 if line.startswith(b"* BYE"):
-                    raise ImapError(f"server said {line.decode('utf-8', 'replace').strip()}")
+                    raise ImapError("server said "
+                                    f"{describe_error(Exception(line.decode('utf-8', 'replace')))}")
                 size = LITERAL_AT_END.search(line)
                 if size is None:
-                    # EXISTS, EXPUNGE, an unsolicited FLAGS update: not ours, but the next
-                    # sync must look again (see changed_since_select).
-                    if _MAILBOX_CHANGE.match(line):
-                        self._unsolicited = True
+                    yield line, None, b""
                     continue
                 literal = reader.read(int(size.group(1)))
-                tail = reader.readline(_MAX_LINE)
-                item = body_item(line, literal, tail)
-                if item is not None:
-                    out.append(FetchedRaw(item.uid, item.flags, item.modseq, item.internal_date,
-                                          item.raw))
+                yield line, literal, reader.readline(_MAX_LINE)
         finally:
             imap.tagged_commands.pop(tag, None)
 
@@ -367,42 +376,21 @@ class ImapSession:
         imaplib's reader plus imapclient's tokenizer cost 1.5 s at 50,000 messages, most of
         the resync. None (after consuming the reply) when a line is not the expected shape,
         and the caller asks again the general way."""
-        imap = self._client._imap
-        tag: bytes = imap._new_tag()
-        command = tag + b" UID FETCH " + uids + b" (" + " ".join(items).encode("ascii") + b")"
+        args = uids + b" (" + " ".join(items).encode("ascii") + b")"
         if modifiers:
-            command += b" (" + modifiers.encode("ascii") + b")"
-        imap.send(command + b"\r\n")
-        reader = imap.file
+            args += b" (" + modifiers.encode("ascii") + b")"
         out: list[tuple[int, str, int | None]] = []
         understood = True
-        try:
-            while True:
-                line = reader.readline(_MAX_LINE)
-                if not line:
-                    raise ImapError("the server closed the connection during UID FETCH")
-                if line.startswith(tag + b" "):
-                    status = line[len(tag) + 1:].split(b" ", 1)[0]
-                    if status != b"OK":
-                        raise ImapError("UID FETCH refused: "
-                                        f"{describe_error(Exception(line.decode('utf-8', 'replace')))}")
-                    return out if understood else None
-                if line.startswith(b"* BYE"):
-                    raise ImapError("server said "
-                                    f"{describe_error(Exception(line.decode('utf-8', 'replace')))}")
-                size = LITERAL_AT_END.search(line)
-                if size is not None:  # not expected here: skip it, then ask the slow way
-                    reader.read(int(size.group(1)))
-                    reader.readline(_MAX_LINE)
-                    understood = False
-                    continue
-                item = flags_item(line)
-                if item is not None:
-                    out.append(item)
-                elif _MAILBOX_CHANGE.match(line):
-                    self._unsolicited = True
-        finally:
-            imap.tagged_commands.pop(tag, None)
+        for line, literal, _tail in self._stream_uid_fetch(args):
+            if literal is not None:  # not expected here: skipped, then asked the slow way
+                understood = False
+                continue
+            item = flags_item(line)
+            if item is not None:
+                out.append(item)
+            elif _MAILBOX_CHANGE.match(line):
+                self._unsolicited = True
+        return out if understood else None
 
     def add_seen(self, folder: str, uids: Sequence[int]) -> None:
         """UID STORE +FLAGS.SILENT (\\Seen) in `folder`. Sync keeps folders selected
