@@ -92,18 +92,15 @@ class TokenStore:
             os.close(fd)
         os.replace(tmp, path)
 
-    def update_meta(self, account: str, use_keyring: bool = False, **facts: Any) -> None:
+    def update_meta(self, account: str, **facts: Any) -> None:
         """Merge facts into the stored meta, keeping the refresh material as it is on disk
         (another process may have signed in meanwhile)."""
         try:
-            state = self.load(account, use_keyring=False)
+            state = self.load(account)
         except OAuthError:
             return
         state.meta = {**(state.meta or {}), **facts}
-        path = self.path(account)
-        if not path.exists() and not facts:
-            return
-        self.save(account, state, use_keyring=False)
+        self.save(account, state)
 
     def forget(self, account: str, use_keyring: bool = False) -> bool:
         removed = False
