@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from cxinbox.api.live import ChangeFeed, PresenceBoard
 from cxinbox.api.reply_types import CannedView, DraftView, OutboxItemView, RenderedCanned
-from cxinbox.api.team_types import ContactView, MentionView
+from cxinbox.api.team_types import ContactView, MentionView, StaffView, TagView
 from cxinbox.api.types import (
     Alert,
     Changes,
@@ -28,6 +28,7 @@ from cxinbox.api.types import (
     Page,
     Presence,
 )
+from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.inbox import BulkResult, InboxService
 
 if TYPE_CHECKING:
@@ -106,6 +107,15 @@ class InboxAPI(Protocol):
 
     async def online(self) -> list[str]:
         """Display names of the staff connected right now."""
+        ...
+
+    async def roster(self) -> list[StaffView]:
+        """Everyone on the config roster, in roster order, with whether each is connected
+        now: who a conversation can be assigned to and who an @mention can reach."""
+        ...
+
+    async def known_tags(self, limit: int = 1000) -> list[TagView]:
+        """Tags in use, the most used first: completion, and a check before a new one."""
         ...
 
     # -- team workflow ---------------------------------------------------------------------
@@ -339,6 +349,14 @@ class InProcessAPI:
 
     async def online(self) -> list[str]:
         return self._board.online()
+
+    async def roster(self) -> list[StaffView]:
+        here = {p.os_user for p in self._board.snapshot()}
+        return [StaffView(m.os_user, clean_line(m.name) or m.os_user, m.role,
+                          m.os_user in here) for m in self.service.config.staff]
+
+    async def known_tags(self, limit: int = 1000) -> list[TagView]:
+        return await asyncio.to_thread(self.service.known_tags, limit)
 
     # -- team workflow -----------------------------------------------------------------------
 

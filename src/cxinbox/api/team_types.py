@@ -74,3 +74,31 @@ class Escalation:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class StaffView:
+    """A colleague on the roster, for the assignee picker and @mention completion.
+
+    `online` is whether they have a client connected to the same server right now: a
+    receptionist handing a patient over wants someone who is at their desk."""
+
+    os_user: str
+    name: str
+    role: str
+    online: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class TagView:
+    """A tag in use, and on how many conversations: completion offers the common ones
+    first, and a tag nobody uses yet is worth a second look before it is created."""
+
+    name: str
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -13,7 +13,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from cxinbox.api.errors import BadQuery, BadRequest, Forbidden, NotFound
-from cxinbox.api.team_types import ContactConversation, ContactView, MentionView
+from cxinbox.api.team_types import ContactConversation, ContactView, MentionView, TagView
 from cxinbox.api.types import (
     Alert,
     AttachmentView,
@@ -371,6 +371,11 @@ class InboxService:
         return [FolderStatus(clean_line(r["account"]), clean_line(r["name"]), r["uidvalidity"],
                              r["last_uid"], r["messages"], r["last_sync_at"],
                              r["quarantine"]) for r in convs.folder_rows(self.db.conn)]
+
+    def known_tags(self, limit: int = 1000) -> list[TagView]:
+        """Tags already in use, for completion and for asking before a new one is made."""
+        return [TagView(clean_line(name), count)
+                for name, count in convs.tag_counts(self.db.conn, limit)]
 
     def alerts(self) -> list[Alert]:
         """What the server says is wrong with its own work; shown to every staff member."""

@@ -136,6 +136,14 @@ def remove_tags(conn: sqlite3.Connection, ids: Iterable[int], tags: Sequence[str
     return cur.rowcount
 
 
+def tag_counts(conn: sqlite3.Connection, limit: int) -> list[tuple[str, int]]:
+    """Tags in use on live conversations, the most used first."""
+    return [(str(r[0]), int(r[1])) for r in conn.execute(
+        "SELECT t.tag, count(*) AS n FROM conversation_tags t"
+        " JOIN conversations c ON c.id = t.conversation_id WHERE c.merged_into IS NULL"
+        " GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT ?", (limit,))]
+
+
 def mark_read(conn: sqlite3.Connection, conv_id: int) -> int:
     cur = conn.execute("UPDATE messages SET seen = 1 WHERE conversation_id = ? AND seen = 0"
                        " AND direction = 'in' AND gone_at IS NULL", (conv_id,))
