@@ -25,7 +25,7 @@ from cxinbox.config import Config, ServerConfig, StaffMember
 from cxinbox.service.inbox import InboxService
 from cxinbox.store.db import append_event
 from cxinbox.tui.app import CxInboxApp
-from cxinbox.tui.screens.prompt import PromptScreen
+from cxinbox.tui.screens.picker import CompletingPrompt
 
 
 @dataclasses.dataclass
@@ -84,8 +84,13 @@ async def test_two_tuis_see_each_others_tag_change(inbox: Inbox, server: Running
         await pb.pause(0.3)  # B's first long poll is waiting
         for tag in ("callback-needed", "billing-check"):
             await pa.press("t")
-            assert isinstance(app_a.screen, PromptScreen)
+            prompt = app_a.screen
+            assert isinstance(prompt, CompletingPrompt)
             await pa.press(*tag, "enter")
+            await wait_for(pa, lambda tag=tag, prompt=prompt: f"new tag '{tag}'?"
+                           in prompt.warning,
+                           what="a new tag is questioned")
+            await pa.press("enter")  # yes, a new tag
             started = time.monotonic()
 
             def b_shows(tag: str = tag) -> bool:

@@ -29,6 +29,7 @@ from cxinbox.tui import actions
 from cxinbox.tui.screens.choice import ChoiceScreen
 from cxinbox.tui.screens.help import HelpScreen
 from cxinbox.tui.screens.lock import LockScreen
+from cxinbox.tui.screens.picker import CompletingPrompt
 from cxinbox.tui.screens.prompt import PromptScreen
 
 SIZES = [(80, 24), (120, 40)]
@@ -250,7 +251,11 @@ async def test_triage_keys_and_undo(inbox: Inbox, size: tuple[int, int]) -> None
         def current():  # type: ignore[no-untyped-def]
             return inbox.service.get_conversation(conv, record_view=False).summary
 
-        await pilot.press("a")
+        await pilot.press("a", "enter")  # the roster picker opens on "me": Enter takes it
+        if target.assignee not in (None, ME):  # a colleague's: asked first
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen",
+                           what="take it?")
+            await pilot.press("y")
         await wait_for(pilot, lambda: current().assignee == ME, what="assigned to me")
         await pilot.press("u")
         await wait_for(pilot, lambda: current().assignee == target.assignee, what="undo assign")
@@ -271,7 +276,7 @@ async def test_triage_keys_and_undo(inbox: Inbox, size: tuple[int, int]) -> None
         await wait_for(pilot, lambda: current().priority == "high", what="priority")
 
         await pilot.press("t")
-        assert isinstance(app.screen, PromptScreen)
+        assert isinstance(app.screen, CompletingPrompt)
         await pilot.press(*"lab-results", "space", *"-nonexistent", "enter")
         await wait_for(pilot, lambda: "lab-results" in current().tags, what="tagged")
         await pilot.press("u")
@@ -279,10 +284,14 @@ async def test_triage_keys_and_undo(inbox: Inbox, size: tuple[int, int]) -> None
                        == ("lab-results" in current().tags), what="undo tag")
 
         await pilot.press("A")
+        if current().assignee not in (None, ME):  # a colleague's: asked first
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen",
+                           what="unassign it?")
+            await pilot.press("y")
         await wait_for(pilot, lambda: current().assignee is None, what="unassigned")
 
         await pilot.press("n")
-        assert isinstance(app.screen, PromptScreen)
+        assert isinstance(app.screen, CompletingPrompt)
         await pilot.press(*"@maria please call back", "enter")
         await wait_for(pilot, lambda: any("@maria please call back" in n.body for n in
                                           inbox.service.get_conversation(conv).notes),
@@ -318,7 +327,8 @@ async def test_triage_in_thread_acts_on_open_conversation(inbox: Inbox) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.focused is app.thread, what="thread focus")
         await pilot.press("k")  # scrolls the thread; the list cursor stays
-        await pilot.press("a")
+        assert opened.assignee is None
+        await pilot.press("a", "enter")
         await wait_for(pilot, lambda: inbox.service.get_conversation(
             opened.id, record_view=False).summary.assignee == ME, what="assigned")
         await wait_for(pilot, lambda: f"{ME} (you)" in screen_text(app), what="header updated")
@@ -329,7 +339,7 @@ async def test_help_is_generated_from_the_registry_with_keymap(inbox: Inbox) -> 
 
     config = inbox.demo.config
     remapped = type(config)(clinic=config.clinic, staff=config.staff,
-                            ui=UiConfig(keymap={"assign-me": "m", "no-such-action": "x"}))
+                            ui=UiConfig(keymap={"assign-me": "i", "no-such-action": "x"}))
     app = make_app(inbox, config=remapped)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_rows(pilot, app)
@@ -340,14 +350,15 @@ async def test_help_is_generated_from_the_registry_with_keymap(inbox: Inbox) -> 
         assert "Keys" in text and "Next conversation" in text
         await pilot.press("escape")
         conv = app.conversation_list.selected
-        await pilot.press("m")
+        assert conv.assignee is None
+        await pilot.press("i")
         await wait_for(pilot, lambda: inbox.service.get_conversation(
             conv.id, record_view=False).summary.assignee == ME, what="remapped key works")
         from cxinbox.tui.screens.help import help_text
 
         plain = help_text(remapped.ui.keymap, lambda k: k).plain
-        assert "  m               Assign to me  assign-me" in plain
-        await pilot.press("a")  # the old key no longer assigns
+        assert "  i               Assign to me  assign-me" in plain
+        await pilot.press("m")  # the old key no longer assigns
         assert len(app.screen_stack) == 1
 
 
@@ -534,7 +545,7 @@ async def test_polls_never_pile_up(inbox: Inbox) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_rows(pilot, app)
         for _ in range(3):
-            await pilot.press("a")
+            await pilot.press("A")
             await pilot.press("u")
         await pilot.pause(0.5)
         calls.clear()

@@ -136,9 +136,13 @@ def test_ascii_no_mouse_and_triage(tmux: Tmux) -> None:
     found = re.search(r"My open \((\d+)\)", screen)
     assert found is not None
     mine_before = int(found.group(1))
-    tmux.keys("4")
-    tmux.wait_text("All open (")
-    tmux.keys("a")
+    tmux.keys("2")  # unassigned: taking a colleague's would ask first
+    tmux.wait_text("Unassigned (")
+    tmux.keys("a")  # the roster picker, "me" first: Enter assigns to me
+    screen = tmux.wait(lambda s: "Assign #" in s and "Priya Nair (priya)" in s, "the picker")
+    assert screen.isascii(), sorted({c for c in screen if ord(c) > 127})
+    assert "me - " in screen and "away" in screen
+    tmux.keys("Enter")
     tmux.wait_text("assigned to you")
     tmux.keys("1")
     tmux.wait_text(f"My open ({mine_before + 1})")

@@ -220,10 +220,11 @@ def test_dates_in_the_clinic_zone() -> None:
 def test_registry_ids_are_unique_and_keymap_typos_are_found() -> None:
     ids = [spec.id for spec in actions.ACTIONS]
     assert len(ids) == len(set(ids))
-    assert actions.unknown_ids({"assign-me": "m", "asign-me": "x"}) == ["asign-me"]
+    assert actions.unknown_ids({"assign-me": "i", "asign-me": "x"}) == ["asign-me"]
     spec = actions.action("assign-me")
-    assert actions.effective_keys(spec, {"assign-me": "m"}) == "m"
-    assert actions.effective_keys(spec, {}) == "a"
+    assert actions.effective_keys(spec, {"assign-me": "i"}) == "i"
+    assert actions.effective_keys(spec, {}) == "m"
+    assert actions.effective_keys(actions.action("assign"), {}) == "a"
     assert all(b.priority for b in actions.bindings("app")
                if b.action not in ("quit", "help_quit"))  # type: ignore[union-attr]
 

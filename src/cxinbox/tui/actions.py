@@ -96,7 +96,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("view-mentions", "6", "view('mentions')", "Mentions",
                "View: conversations with notes that mention you", "Views"),
     # -- triage --------------------------------------------------------------------------
-    ActionSpec("assign-me", "a", "assign_me", "Mine", "Assign to me", "Triage", footer=True),
+    ActionSpec("assign", "a", "assign", "Assign",
+               "Assign to... (anyone on the roster; a Enter: to me)", "Triage", footer=True),
+    ActionSpec("assign-me", "m", "assign_me", "Mine", "Assign to me", "Triage"),
     ActionSpec("unassign", "A", "unassign", "Unassign", "Remove the assignee", "Triage"),
     ActionSpec("status", "s", "choose_status", "Status",
                "Set status: open, pending, closed, or snooze for a while", "Triage",

@@ -62,6 +62,7 @@ from cxinbox.tui.messages import (
     error_line,
 )
 from cxinbox.tui.palette import ActionsProvider
+from cxinbox.tui.pickers import PickersMixin
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
 from cxinbox.tui.screens.help import HelpScreen
 from cxinbox.tui.screens.lock import LockScreen
@@ -108,7 +109,7 @@ def _touches(event: Event, conv_id: int) -> bool:
     return isinstance(touched, list) and conv_id in touched
 
 
-class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
+class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "cxinbox"
     BINDINGS: ClassVar[list[BindingType]] = actions.bindings("app")
@@ -156,6 +157,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         self._undo_refusal = "Nothing to undo."
         self._triage_lock = asyncio.Lock()
         self._team_init()
+        self._pickers_init()
         self._search_seq = 0
         self._sla_cell = sla_cell_for(ascii_only)
         if calm:
@@ -218,6 +220,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         if self._idle_lock_s:
             self.set_interval(max(0.05, min(5.0, self._idle_lock_s / 4)), self._check_idle)
         self._start_poll()
+        self._pickers_mount()
 
     # -- small helpers -----------------------------------------------------------------------
 
@@ -631,15 +634,20 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
     def on_triage_failed(self, message: TriageFailed) -> None:
         self._say(f"#{message.triage.conv_id}: {message.error}", "error")
 
+    def action_assign(self) -> None:
+        summary = self._need_target()
+        if summary is not None:
+            self.pick_assignee(summary)
+
     def action_assign_me(self) -> None:
         summary = self._need_target()
         if summary is not None:
-            self._apply(triage.assign(summary, self.me, self.me))
+            self.assign_checked(summary, self.me)
 
     def action_unassign(self) -> None:
         summary = self._need_target()
         if summary is not None:
-            self._apply(triage.assign(summary, None, self.me))
+            self.assign_checked(summary, None)
 
     def action_choose_status(self) -> None:
         summary = self._need_target()
@@ -688,38 +696,13 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
 
     def action_tag(self) -> None:
         summary = self._need_target()
-        if summary is None:
-            return
-
-        def check(text: str) -> str | None:
-            add, remove = triage.parse_tag_input(text)
-            return None if add or remove else "Type a tag, or -tag to remove one."
-
-        def answered(text: str | None) -> None:
-            if text:
-                add, remove = triage.parse_tag_input(text)
-                self._apply(triage.tags(summary, add, remove))
-
-        current = " ".join(summary.tags) or "none"
-        self.push_screen(PromptScreen(f"Tags for #{summary.id}",
-                                      hint=f"now: {current} - words add, -word removes",
-                                      check=check, blink=not self.calm), answered)
+        if summary is not None:
+            self.ask_tags(summary)
 
     def action_note(self) -> None:
         summary = self._need_target()
-        if summary is None:
-            return
-
-        def check(text: str) -> str | None:
-            return None if text.strip() else "A note needs some text."
-
-        def answered(text: str | None) -> None:
-            if text and text.strip():
-                self._apply(triage.note(summary, text.strip()))
-
-        self.push_screen(PromptScreen(f"NOTE on #{summary.id} - staff only, never sent",
-                                      hint="@name mentions a colleague", check=check,
-                                      blink=not self.calm), answered)
+        if summary is not None:
+            self.ask_note(summary)
 
     def action_undo(self) -> None:
         if self._undo is None:
