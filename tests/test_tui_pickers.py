@@ -309,3 +309,21 @@ async def test_unassigning_a_colleagues_conversation_asks_too(inbox: Inbox) -> N
         await pilot.press("A", "y")
         await wait_for(pilot, lambda: _now(inbox, target.id).assignee is None,
                        what="unassigned on yes")
+
+
+async def test_escape_hides_suggestions_before_it_drops_the_note(inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        await _roster_loaded(pilot, app)
+        await pilot.press("n", *"long note for @ma")
+        prompt = app.screen
+        assert isinstance(prompt, CompletingPrompt)
+        await wait_for(pilot, lambda: prompt.suggestions == ["maria"], what="suggested")
+        await pilot.press("escape")  # meant for the list, not for the note
+        assert app.screen is prompt and prompt.suggestions == []
+        assert prompt.field.value == "long note for @ma"
+        await pilot.press("r")
+        await wait_for(pilot, lambda: prompt.suggestions == ["maria"], what="back on typing")
+        await pilot.press("escape", "escape")
+        await wait_for(pilot, lambda: len(app.screen_stack) == 1, what="prompt closed")

@@ -9,7 +9,7 @@ free text at a busy desk means a typo becomes a new tag or a mention nobody rece
   The first item is highlighted at once, so "open, Enter" is the quick path (for the
   assignee: "a", Enter assigns to me) even before a slow server has sent the rest.
 - `CompletingPrompt`: a prompt whose word under the cursor is completed from a list
-  (Tab takes the highlighted suggestion), and whose answer may be *reviewed* before it
+  (Tab takes the highlighted suggestion, a first Escape only hides the list), and whose answer may be *reviewed* before it
   is accepted: a review that finds something odd ("new tag 'lab-reslts'?") shows it and
   keeps the text for fixing; Enter again on the same text confirms it as it is.
 
@@ -253,6 +253,7 @@ class CompletingPrompt(ModalScreen[str | None]):
         self._blink = blink
         self._warned: str | None = None  # the text a warning was shown for
         self._keep = ""
+        self._dismissed: str | None = None  # the text Escape hid the suggestions for
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -294,7 +295,7 @@ class CompletingPrompt(ModalScreen[str | None]):
     def _suggest(self) -> None:
         field = self.field
         _start, word = current_word(field.value, field.cursor_position)
-        found = self._complete(word) if word else None
+        found = self._complete(word) if word and field.value != self._dismissed else None
         options = self.query_one(OptionList)
         if found is None or not found[1]:
             options.remove_class("-shown")
@@ -350,6 +351,12 @@ class CompletingPrompt(ModalScreen[str | None]):
         self.dismiss(answer)
 
     def action_cancel(self) -> None:
+        """Escape first closes the suggestions (as in any editor), and only then the
+        prompt: a long note must not be lost to a key meant for the list."""
+        if self.suggestions:
+            self._dismissed = self.field.value
+            self._suggest()
+            return
         self.dismiss(None)
 
 
