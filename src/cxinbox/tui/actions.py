@@ -96,8 +96,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("view-mentions", "6", "view('mentions')", "Mentions",
                "View: conversations with notes that mention you", "Views"),
     # -- triage --------------------------------------------------------------------------
-    ActionSpec("assign", "a", "assign", "Assign",
-               "Assign to... (anyone on the roster; a Enter: to me)", "Triage", footer=True),
+    ActionSpec("assign", "a", "assign", "Assign", "Assign to... (a Enter: to me)", "Triage",
+               footer=True),
     ActionSpec("assign-me", "m", "assign_me", "Mine", "Assign to me", "Triage"),
     ActionSpec("unassign", "A", "unassign", "Unassign", "Remove the assignee", "Triage"),
     ActionSpec("status", "s", "choose_status", "Status",
