@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from tests.test_serve_support import ME, socket_dir
-from tests.test_tui_support import Inbox, make_inbox, wait_for, wait_rows
+from tests.test_tui_support import Inbox, make_inbox, screen_text, wait_for, wait_rows
 
 from cxinbox.api.interface import InProcessAPI
 from cxinbox.api.socket_client import SocketAPI, probe
@@ -25,7 +25,7 @@ from cxinbox.config import Config, ServerConfig, StaffMember
 from cxinbox.service.inbox import InboxService
 from cxinbox.store.db import append_event
 from cxinbox.tui.app import CxInboxApp
-from cxinbox.tui.screens.picker import CompletingPrompt
+from cxinbox.tui.screens.picker import CompletingPrompt, PickerScreen
 
 
 @dataclasses.dataclass
@@ -147,3 +147,28 @@ async def test_in_process_wait_events_semantics(inbox: Inbox) -> None:
     assert [(p.os_user, p.conv_id, p.composing) for p in await api.presence()] == \
         [(ME, 4, True)]
     assert await api.online() == [ME]
+
+
+async def test_the_assignee_picker_takes_the_roster_from_the_server(
+        inbox: Inbox, server: Running) -> None:
+    """A desk terminal's own config need not list the staff: the server's roster counts."""
+    found = probe(server.sock)
+    assert found is not None
+    bare = dataclasses.replace(server.config, staff=())
+    app = CxInboxApp(SocketAPI(server.sock, *found), bare, clock=inbox.clock, calm=True,
+                     poll_interval=0.05, idle_lock_s=0, mailboxes=inbox.demo.mailboxes)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("2")
+        await wait_rows(pilot, app)
+        target = app.conversation_list.selected
+        assert target is not None and target.assignee is None
+        await pilot.press("a")
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        await wait_for(pilot, lambda: "Priya Nair (priya)" in screen_text(app),
+                       what="the server's roster")
+        assert picker.shown_values[0] == ME and "me - Front Desk" in screen_text(app)
+        await pilot.press(*"sam", "enter")
+        await wait_for(pilot, lambda: inbox.service.get_conversation(
+            target.id, record_view=False).summary.assignee == "sam", what="assigned to sam")

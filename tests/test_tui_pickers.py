@@ -327,3 +327,17 @@ async def test_escape_hides_suggestions_before_it_drops_the_note(inbox: Inbox) -
         await wait_for(pilot, lambda: prompt.suggestions == ["maria"], what="back on typing")
         await pilot.press("escape", "escape")
         await wait_for(pilot, lambda: len(app.screen_stack) == 1, what="prompt closed")
+
+
+async def test_the_picker_shows_who_is_online(inbox: Inbox) -> None:
+    # Priya's own terminal connects to the same desk (the board every session shares).
+    inbox.api.inner._board.join("priyas-terminal", "priya", "Priya Nair")
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("a")
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        await wait_for(pilot, lambda: "Priya Nair (priya)  agent, online" in screen_text(app),
+                       what="priya online")
+        assert "Maria Lopez (maria)  agent, away" in screen_text(app)
