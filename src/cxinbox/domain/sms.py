@@ -159,11 +159,30 @@ _TWO_DIGIT: Final = frozenset({
 })
 # Countries whose national numbers keep their leading 0 after the country code.
 _KEEP_LEADING_ZERO: Final = frozenset({"39"})
-_SEPARATORS = re.compile(r"[\s.\-()/\u00a0]")
+# What people put between digits: spaces (no-break ones too), dots, slashes, parentheses and
+# every dash a word processor or web page makes of "-".
+_SEPARATORS = re.compile(r"[\s.\-()/\u00a0\u2010-\u2015\u2212\ufe63\uff0d]")
+# "+44 (0)20 7946 0958": the trunk 0 written in brackets after the country code.
+_BRACKET_TRUNK = re.compile(r"^(\+\d{1,3})\s*\(0\)")
 
 
 def is_e164(number: str) -> bool:
     return E164_RE.fullmatch(number) is not None
+
+
+def is_country_code(code: str) -> bool:
+    """Whether `code` (digits, no "+") is shaped like an ITU calling code: "1", "44" and
+    "353" are; "4" (no one-digit code but 1 and 7) and "440" (44 is a code of its own) are
+    not. The three-digit codes are not all checked against the ITU list."""
+    if not code.isascii() or not code.isdigit() or code.startswith("0") or len(code) > 3:
+        return False
+    if len(code) == 1:
+        return code in _ONE_DIGIT
+    if code[:1] in _ONE_DIGIT:
+        return False
+    if len(code) == 2:
+        return code in _TWO_DIGIT
+    return code[:2] not in _TWO_DIGIT
 
 
 def country_code_of(e164: str) -> str:
@@ -178,41 +197,58 @@ def country_code_of(e164: str) -> str:
     return digits[:3]
 
 
+def default_country_code(default_country: str) -> str:
+    """The calling code in a default: "1", "+44", a whole E.164 number, or "" for none."""
+    text = default_country.strip()
+    if not text:
+        return ""
+    if is_e164(text):
+        return country_code_of(text)
+    code = text.removeprefix("+")
+    if not is_country_code(code):
+        raise PhoneNumberError(f"not a country calling code: {default_country!r}")
+    return code
+
+
 def normalize_number(typed: str, default_country: str) -> str:
     """Make a number a person typed into E.164, or raise PhoneNumberError.
 
-    `default_country` is a calling code ("1", "44") or a whole E.164 number, usually the
-    clinic's own, whose country is used for numbers typed without one. Accepted forms:
-    "+44 20 7946 0958", "0044 20…", "011 44 20…" (from North America), "(555) 123-4567",
-    "1-555-123-4567", "020 7946 0958" (national, trunk 0 dropped; 8 for +7).
+    `default_country` is a calling code ("1", "+44") or a whole E.164 number, usually the
+    clinic's own, whose country is used for numbers typed without one; "" means there is
+    none, so such numbers are refused with a hint. Accepted forms: "+44 20 7946 0958",
+    "+44 (0)20 7946 0958", "0044 20…", "011 44 20…" (from North America), "(555) 123-4567",
+    "555.123.4567", "1-555-123-4567", "020 7946 0958" (national, trunk 0 dropped; 8 for
+    +7). Digits of other scripts and typographic dashes, as pasted from documents, count too.
     """
-    country = country_code_of(default_country) if default_country.startswith("+") \
-        else default_country
-    if not country.isdigit():
-        raise PhoneNumberError(f"not a country calling code: {default_country!r}")
-    text = typed.strip()
+    country = default_country_code(default_country)
+    text = _ascii_numerals(unicodedata.normalize("NFKC", typed)).strip()
     if text.lower().startswith("tel:"):
-        text = text[4:]
+        text = text[4:].strip()
+    text = _BRACKET_TRUNK.sub(r"\1", text)
     compact = _SEPARATORS.sub("", text)
     if not compact:
         raise PhoneNumberError("no phone number given")
     if compact.startswith("+"):
         digits = compact[1:]
-        if not digits.isdigit():
+        if not _ascii_digits(digits):
             raise PhoneNumberError(f"{_shown(typed)} is not a phone number (only digits after +)")
-        return _checked("+" + digits, typed)
-    if not compact.isdigit():
+        return _checked("+" + digits, typed, nanp=digits.startswith("1"))
+    if not _ascii_digits(compact):
         raise PhoneNumberError(f"{_shown(typed)} is not a phone number (letters or symbols)")
+    if country == "1" and compact.startswith("011"):
+        return _checked("+" + compact[3:], typed)
+    if country != "1" and compact.startswith("00"):
+        return _checked("+" + compact[2:], typed)
+    if not country:
+        raise PhoneNumberError(f"{_shown(typed)} has no country code: type it with one, "
+                               "e.g. +15551234567")
     if country == "1":
-        if compact.startswith("011"):
-            return _checked("+" + compact[3:], typed)
         if len(compact) == 10:
             return _checked("+1" + compact, typed, nanp=True)
         if len(compact) == 11 and compact.startswith("1"):
             return _checked("+" + compact, typed, nanp=True)
-        raise PhoneNumberError(f"{_shown(typed)}: a North American number has 10 digits")
-    if compact.startswith("00"):
-        return _checked("+" + compact[2:], typed)
+        raise PhoneNumberError(f"{_shown(typed)}: a North American number has 10 digits "
+                               f"(it has {len(compact)})")
     national = compact
     trunk = "8" if country == "7" else "0"
     if country not in _KEEP_LEADING_ZERO and national.startswith(trunk):
@@ -220,10 +256,22 @@ def normalize_number(typed: str, default_country: str) -> str:
     return _checked(f"+{country}{national}", typed)
 
 
+def _ascii_numerals(text: str) -> str:
+    """Digits of any script as 0-9 (an Arabic-Indic keyboard types "٥٥٥")."""
+    return "".join(ch if ch.isascii() else str(unicodedata.decimal(ch, ch)) for ch in text)
+
+
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def _checked(candidate: str, typed: str, *, nanp: bool = False) -> str:
     if not is_e164(candidate):
         raise PhoneNumberError(f"{_shown(typed)} is not a valid phone number "
                                "(E.164 allows 7 to 15 digits)")
+    if nanp and len(candidate) != 12:
+        raise PhoneNumberError(f"{_shown(typed)}: a North American number has 10 digits"
+                               " after +1")
     if nanp and candidate[2] in "01":
         raise PhoneNumberError(f"{_shown(typed)}: a North American area code cannot start "
                                f"with {candidate[2]}")
