@@ -244,3 +244,26 @@ def test_body_match_survives_what_providers_do_to_a_body() -> None:
     assert body_match("Hello  there\r\n", "hello there") == 2
     assert body_match(posted, "Your labs are at 9am") == 0
     assert body_match("", "anything") == 0
+
+
+def test_ucs2_causes_name_each_character_once_in_order() -> None:
+    from cxinbox.domain.sms import ucs2_causes
+
+    causes = ucs2_causes("It\u2019s fine \u2013 see you\u2026 don\u2019t \U0001f600")
+    assert [(c.char, c.code_point, c.count, c.stand_in) for c in causes] == [
+        ("\u2019", "U+2019", 2, "'"), ("\u2013", "U+2013", 1, "-"),
+        ("\u2026", "U+2026", 1, "..."), ("\U0001f600", "U+1F600", 1, None)]
+    assert ucs2_causes("Plain GSM: {} [] \u20ac \u00e9") == []
+
+
+def test_to_gsm7_makes_typographic_text_cheap_and_leaves_the_rest() -> None:
+    from cxinbox.domain.sms import is_gsm7, segments, to_gsm7
+
+    typed = "\u201cFasting\u201d \u2013 no food after 8\u00a0pm\u2026 it\u2019s\tfine"
+    assert segments(typed).encoding == "UCS-2"
+    fixed, count = to_gsm7(typed)
+    assert fixed == '"Fasting" - no food after 8 pm... it\'s fine' and count == 7
+    assert is_gsm7(fixed)
+    still, count = to_gsm7("Ok \u2013 \U0001f44d")
+    assert still == "Ok - \U0001f44d" and count == 1 and not is_gsm7(still)
+    assert to_gsm7("plain") == ("plain", 0)

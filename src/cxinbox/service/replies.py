@@ -33,7 +33,7 @@ from cxinbox.api.reply_types import (
 from cxinbox.config import AccountConfig
 from cxinbox.domain import compose
 from cxinbox.domain.mime import parse_message
-from cxinbox.domain.recipient import RecipientError, parse_recipient
+from cxinbox.domain.recipient import Recipient, RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line, clean_text, header_safe
 from cxinbox.service.inbox import PRIVILEGED_ROLES, InboxService
 from cxinbox.store import conversations as convs
@@ -178,7 +178,7 @@ class ReplyService:
             account = next((a for a in self.config.accounts if a.smtp_host), None)
             if account is None:
                 raise BadRequest("no mailbox has an smtp_host; new messages cannot be sent")
-        recipients = [self._address(to)] if to else []
+        recipients = [self._address(self._recipient(to).value)] if to else []
         return store.insert_draft(
             conn, conversation_id=None, author=self.actor, mode="new", account=account.name,
             to=recipients, cc=[], subject="", body="", parent_message=None,
@@ -198,11 +198,15 @@ class ReplyService:
                 return number.number
         raise BadRequest(f"no SMS number named {clean_line(mailbox)!r}")
 
-    def _patient_number(self, typed: str) -> str:
+    def _recipient(self, typed: str) -> Recipient:
+        """An address or number as typed into `C` or the CLI, one line when neither."""
         try:
-            found = parse_recipient(typed, self.config.phone_country)
+            return parse_recipient(typed, self.config.phone_country)
         except RecipientError as exc:
             raise BadRequest(clean_line(str(exc))) from None
+
+    def _patient_number(self, typed: str) -> str:
+        found = self._recipient(typed)
         if found.kind != "phone":
             raise BadRequest(f"{clean_line(typed)[:40]!r} is not a phone number")
         return found.value
