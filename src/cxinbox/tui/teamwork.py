@@ -221,7 +221,7 @@ class TeamMixin:
                                sender=sms_sender_name(self.config, draft.account)
                                if channel == "sms" else "",
                                tz=self.config.clinic.tzinfo, clock=self.clock,
-                               ascii_only=self.ascii_only)
+                               ascii_only=self.ascii_only, detail=self.thread.detail)
         self.push_screen(screen, self._composer_closed)
 
     def _composer_closed(self: Any, result: ComposeResultValue | None) -> None:

@@ -231,8 +231,10 @@ class ComposeScreen(Screen[ComposeResultValue]):
 
     def __init__(self, api: Any, draft: Any, *, title: str, channel: str, me: str,
                  editor: Sequence[str] | None = None, blink: bool = True, sender: str = "",
-                 tz: tzinfo = UTC, clock: Any = None, ascii_only: bool = False) -> None:
+                 tz: tzinfo = UTC, clock: Any = None, ascii_only: bool = False,
+                 detail: Any = None) -> None:
         super().__init__()
+        self._detail = detail
         self._sender = sender
         self._tz = tz
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -387,14 +389,17 @@ class ComposeScreen(Screen[ComposeResultValue]):
     @work(exclusive=True, group="compose-quote")
     async def _load_quote(self) -> None:
         """The patient's last message above the editor, so the answer is written looking at
-        the question (a conversation staff started and nobody answered shows nothing)."""
+        the question (a conversation staff started and nobody answered shows nothing). The
+        thread the inbox has open is used as it is; otherwise it is fetched (and audited)."""
         conv_id = getattr(self._draft, "conversation_id", None)
         if conv_id is None:
             return
-        try:
-            detail = await self._api.get_conversation(conv_id)
-        except Exception:  # noqa: BLE001 - writing works without it
-            return
+        detail = self._detail
+        if detail is None or detail.summary.id != conv_id:
+            try:
+                detail = await self._api.get_conversation(conv_id)
+            except Exception:  # noqa: BLE001 - writing works without it
+                return
         inbound = [m for m in detail.messages if m.direction == "in"]
         if not inbound:
             return
