@@ -47,7 +47,8 @@ class NewMessageScreen(ModalScreen[Any]):
         width: 72; max-width: 100%; height: auto;
         border: round $primary; background: $surface; padding: 0 1;
     }
-    NewMessageScreen #recipient-reading { color: $success; height: 1; }
+    NewMessageScreen #recipient-reading { color: $success; height: 1; display: none; }
+    NewMessageScreen #recipient-reading.-shown { display: block; }
     NewMessageScreen #recipient-hint { color: $text-muted; }
     NewMessageScreen #recipient-error { color: $error; text-style: bold; display: none; }
     NewMessageScreen #recipient-error.-shown { display: block; }
@@ -66,7 +67,7 @@ class NewMessageScreen(ModalScreen[Any]):
             yield Input(id="recipient-input", select_on_focus=False)
             yield Static("", id="recipient-reading", markup=False)
             yield Static("", id="recipient-error", markup=False)
-            yield Static(Text(f"{EXAMPLES}; Enter to write, Esc to cancel"),
+            yield Static(Text(f"{EXAMPLES}; Esc cancels"),
                          id="recipient-hint", markup=False)
 
     def on_mount(self) -> None:
@@ -88,10 +89,14 @@ class NewMessageScreen(ModalScreen[Any]):
         box.update(Text(text))
         box.set_class(bool(text), "-shown")
 
+    def _show_reading(self, text: str) -> None:
+        box = self.query_one("#recipient-reading", Static)
+        box.update(Text(text))
+        box.set_class(bool(text), "-shown")
+
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.query_one("#recipient-reading", Static).update(
-            Text(reading_of(event.value, self._country)))
+        self._show_reading(reading_of(event.value, self._country))
         self._show_error("")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -103,7 +108,7 @@ class NewMessageScreen(ModalScreen[Any]):
             self._show_error(f"Type an e-mail address or a mobile number ({EXAMPLES}).")
             return
         self._busy = True
-        self.query_one("#recipient-reading", Static).update(Text("Starting the draft..."))
+        self._show_reading("Starting the draft...")
         self.run_worker(self._start(typed), group="recipient-start", exclusive=True,
                         exit_on_error=False)
 
@@ -113,8 +118,7 @@ class NewMessageScreen(ModalScreen[Any]):
         except Exception as exc:  # noqa: BLE001 - the server's refusal, as one line here
             self._busy = False
             field = self.query_one(Input)
-            self.query_one("#recipient-reading", Static).update(
-                Text(reading_of(field.value, self._country)))
+            self._show_reading(reading_of(field.value, self._country))
             self._show_error(error_line(exc))
             field.focus()
             return
