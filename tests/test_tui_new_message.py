@@ -271,3 +271,23 @@ async def test_a_numbered_picker_says_numbers(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: "number or Enter to choose" in screen_text(app),
                        what="hint")
         assert "letter or Enter" not in screen_text(app)
+
+
+async def test_a_new_text_is_queued_and_u_takes_it_back_by_number(tmp_path: Path) -> None:
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _new_message(pilot, app)
+        await pilot.press(*"(555) 350-4006", "enter")
+        await _composer(pilot, app)
+        await pilot.press(*"Your forms are ready.")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ComposeScreen), what="sent")
+        (item,) = await inbox.api.outbox()
+        assert item.state == "queued" and item.recipients == ("+15553504006",)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: "message to +15553504006 taken back" in screen_text(app),
+                       what="undo toast")
+        assert "#None" not in screen_text(app)
+        (item,) = await inbox.api.outbox()
+        assert item.state == "cancelled"

@@ -233,8 +233,10 @@ class TeamMixin:
             item = result.outbox
             wait = max(0, int(item.send_after - datetime.now(UTC).timestamp()))
             conv = item.conversation_id
+            what = f"reply on #{conv}" if conv else \
+                f"message to {', '.join(item.recipients) or 'nobody'}"
             undo: triage.Triage | None = triage.Triage(
-                conv or 0, f"reply on #{conv} taken back", _cancel_call(item.id))
+                conv or 0, f"{what} taken back", _cancel_call(item.id))
             self._undo = undo
             self._undo_refusal = "Nothing to undo."
             self._say(f"Reply queued: sends in {wait}s (u takes it back)")
