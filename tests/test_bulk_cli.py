@@ -417,3 +417,25 @@ def test_cli_contact_show_link_merge_unlink(cfg_path: Path) -> None:
     missing = run("show", "nobody@nowhere.example")
     assert isinstance(missing.exception, NotFound)
     db.close()
+
+
+def test_cli_contact_numbers_in_national_form_use_the_clinic_country(cfg_path: Path) -> None:
+    text = cfg_path.read_text().replace("[clinic]\n", '[clinic]\ncountry_code = "1"\n', 1)
+    cfg_path.write_text(text)
+    db = _db(cfg_path)
+    (a,) = fill(db, 1)
+    base = ["--config", str(cfg_path)]
+
+    def run(*args: str) -> Any:
+        return runner.invoke(cli.app, ["contact", *args, *base])
+
+    contact = json.loads(run("show", f"#{a}", "--json").stdout)["id"]
+    linked = run("link", str(contact), "(555) 350-4006")
+    assert linked.exit_code == 0 and "linked +15553504006" in linked.output
+    for typed in ("555-350-4006", "555 350 4006", "5553504006", "1-555-350-4006"):
+        shown = run("show", typed, "--json")
+        assert shown.exit_code == 0, (typed, shown.output)
+        assert json.loads(shown.stdout)["phones"] == ["+15553504006"]
+    bad = run("link", str(contact), "555-350")
+    assert isinstance(bad.exception, BadRequest) and "10 digits" in str(bad.exception)
+    db.close()

@@ -277,7 +277,7 @@ def test_unknown_key_in_account_suggests_the_close_one(write: Writer) -> None:
 
 def test_unknown_key_far_from_any_lists_the_valid_ones(write: Writer) -> None:
     message = error_of(write("[clinic]\nwibble = 1\n"))
-    assert message.endswith("clinic.wibble: unknown key; valid keys here: name, phone, timezone")
+    assert message.endswith("clinic.wibble: unknown key; valid keys here: country_code, name, phone, timezone")
 
 
 def test_unknown_key_in_nested_table_is_named_with_its_path(write: Writer) -> None:
@@ -573,3 +573,19 @@ def test_config_is_frozen() -> None:
         config.clinic = ClinicConfig()  # type: ignore[misc]
     assert isinstance(config, Config)
     assert os.fspath(config.source_path)
+
+
+def test_clinic_country_code_defaults_to_the_sms_number(write: Writer) -> None:
+    assert load_config(write('[clinic]\ntimezone = "UTC"\n')).phone_country == ""
+    assert load_config(write('[clinic]\ncountry_code = "+44"\n')).phone_country == "44"
+    assert load_config(write('[clinic]\ncountry_code = "1"\n')).clinic.country_code == "1"
+    sms = ('[sms]\nbase_url = "https://sms.example"\naccount_sid = "AC1"\n'
+           'password_env = "SMS_TOKEN"\n[[sms.numbers]]\nnumber = "+442079460000"\n')
+    assert load_config(write(sms)).phone_country == "44"
+    assert load_config(write('[clinic]\ncountry_code = "1"\n' + sms)).phone_country == "1"
+
+
+@pytest.mark.parametrize("bad", ["4", "440", "US", "+", "0044", "١"])
+def test_clinic_country_code_is_checked(write: Writer, bad: str) -> None:
+    message = error_of(write(f'[clinic]\ncountry_code = "{bad}"\n'))
+    assert "clinic.country_code" in message and 'such as "1" or "44"' in message

@@ -314,3 +314,54 @@ def test_mms_sending_publishes_the_file_where_the_clinic_serves_it(tmp_path: Pat
         (sent,) = provider.outbound()
         assert [m["content_type"] for m in sent.media] == ["application/pdf"]
         db.close()
+
+
+@pytest.mark.parametrize("typed", ["555-765-4321", "(555) 765-4321", "555 765 4321",
+                                   "5557654321", "+1 555 765 4321", "1-555-765-4321"])
+def test_a_new_message_to_a_number_typed_any_way_is_a_text(tmp_path: Path, typed: str) -> None:
+    with SmsProvider(numbers=[CLINIC]) as provider:
+        path = write_sms_config(tmp_path, provider, [CLINIC])
+        with path.open("a") as handle:
+            handle.write("\n[outbox]\nundo_seconds = 0\n")
+        config = load_config(path)
+        db = Database(config.db_path)
+        worker = OutboxWorker(db, config)
+        replies = ReplyService(InboxService(db, config, "maria"), worker=worker)
+        draft = replies.start_draft(None, "new", typed)
+        assert (draft.mode, draft.channel, draft.to, draft.account) == (
+            "sms", "sms", ("+15557654321",), CLINIC)
+        assert draft.conversation_id is None
+        replies.save_draft(draft.id, "Your results are in; please call us.")
+        item = replies.send(draft.id)
+        assert item.recipients == ("+15557654321",) and item.channel == "sms"
+        assert worker.process_due() == 1
+        assert [(m.from_, m.to) for m in provider.outbound()] == [(CLINIC, "+15557654321")]
+        conv = db.conn.execute("SELECT mailbox, from_addr FROM conversations").fetchall()
+        assert [tuple(r) for r in conv] == [(CLINIC, "+15557654321")]
+        db.close()
+
+
+def test_a_new_message_to_a_number_that_texted_joins_its_conversation(env: Env) -> None:
+    conv = env.conversation()
+    draft = env.replies.start_draft(None, "new", "(555) 765-4321")
+    assert draft.conversation_id == conv and draft.to == (ANN,) and draft.mode == "sms"
+    # Asking again finds the same draft rather than starting a second one.
+    assert env.replies.start_draft(None, "new", "555.765.4321").id == draft.id
+
+
+@pytest.mark.parametrize(("typed", "fragment"), [
+    ("555-765", "10 digits"), ("Ann Lee", "neither an e-mail address nor a phone number"),
+    ("+1 055 765 4321", "area code")])
+def test_a_new_message_to_a_bad_number_is_one_line(env: Env, typed: str, fragment: str) -> None:
+    with pytest.raises(BadRequest) as info:
+        env.replies.start_draft(None, "new", typed)
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+    assert env.replies.my_drafts() == []
+
+
+def test_a_new_message_to_a_number_without_sms_says_so(tmp_path: Path) -> None:
+    from tests.teamhelp import open_service
+
+    _, _db, svc, _ = open_service(tmp_path)
+    with pytest.raises(BadRequest, match="no \\[sms\\] in the config"):
+        ReplyService(svc).start_draft(None, "new", "555-765-4321")

@@ -145,6 +145,29 @@ def test_keywords(body: str, expected: Keyword | None) -> None:
     ("06 1234 5678", "+390612345678", "+390612345678"),  # Italy keeps the leading 0
     ("8 912 345 67 89", "+74951234567", "+79123456789"),  # Russia's trunk prefix is 8
     ("+49 (0)30 1234567".replace("(0)", ""), "+15550100100", "+49301234567"),
+    # Every way a US front desk writes the same number, with the clinic's country "1".
+    ("555-350-4006", "1", "+15553504006"),
+    ("(555) 350-4006", "1", "+15553504006"),
+    ("555 350 4006", "1", "+15553504006"),
+    ("5553504006", "1", "+15553504006"),
+    ("+1 555 350 4006", "1", "+15553504006"),
+    ("1-555-350-4006", "1", "+15553504006"),
+    ("1 (555) 350-4006", "+1", "+15553504006"),
+    ("  555/350.4006 ", "1", "+15553504006"),
+    ("555\u2013350\u20134006", "1", "+15553504006"),  # en dashes from a document
+    ("555\u00a0350\u00a04006", "1", "+15553504006"),  # no-break spaces
+    ("\uff15\uff15\uff15\uff13\uff15\uff10\uff14\uff10\uff10\uff16", "1", "+15553504006"),
+    ("\u0665\u0665\u0665\u0663\u0665\u0660\u0664\u0660\u0660\u0666", "1", "+15553504006"),
+    # Other countries, typed with their code whatever the clinic's country.
+    ("+44 (0)20 7946 0958", "1", "+442079460958"),
+    ("+49 (0)30 1234567", "44", "+49301234567"),
+    ("+33 6 12 34 56 78", "1", "+33612345678"),
+    ("+61 4 1234 5678", "1", "+61412345678"),
+    ("+353 1 234 5678", "1", "+35312345678"),
+    ("0033 6 12 34 56 78", "44", "+33612345678"),
+    ("0033 6 12 34 56 78", "", "+33612345678"),  # 00 is international without a default
+    ("+1 555 350 4006", "", "+15553504006"),
+    ("07700 900123", "+44", "+447700900123"),
 ])
 def test_normalize_number(typed: str, default: str, expected: str) -> None:
     assert normalize_number(typed, default) == expected
@@ -159,6 +182,16 @@ def test_normalize_number(typed: str, default: str, expected: str) -> None:
     ("+1234567890123456", "+15550100100", "7 to 15 digits"),
     ("+44 20 79x6", "+15550100100", "only digits"),
     ("\x1b[31m5551234567", "+15550100100", "letters"),
+    ("555-350-400", "1", "10 digits (it has 9)"),
+    ("555-350-40066", "1", "10 digits (it has 11)"),
+    ("2-555-350-4006", "1", "10 digits"),
+    ("+1 555 350 400", "1", "10 digits after +1"),
+    ("+1 155 350 4006", "1", "area code"),
+    ("555-350-4006", "", "no country code"),
+    ("1-800-FLOWERS", "1", "letters"),
+    ("555-350-4006 ext 12", "1", "letters"),
+    ("+", "1", "only digits"),
+    ("\u00b2555 350 4006", "1", "10 digits (it has 11)"),  # a superscript is no digit here
 ])
 def test_normalize_number_rejects(typed: str, default: str, fragment: str) -> None:
     with pytest.raises(PhoneNumberError) as info:
@@ -177,6 +210,29 @@ def test_country_code_of(number: str, code: str) -> None:
     assert country_code_of(number) == code
 
 
+@pytest.mark.parametrize(("code", "ok"), [
+    ("1", True), ("7", True), ("44", True), ("353", True), ("971", True), ("852", True),
+    ("4", False), ("440", False), ("12", False), ("0", False), ("01", False), ("1234", False),
+    ("", False), ("+1", False), ("\uff14\uff14", False), ("4a", False),
+])
+def test_is_country_code(code: str, ok: bool) -> None:
+    from cxinbox.domain.sms import is_country_code
+
+    assert is_country_code(code) is ok
+
+
+def test_default_country_takes_a_code_or_a_number() -> None:
+    from cxinbox.domain.sms import default_country_code
+
+    assert default_country_code("1") == default_country_code("+1") == "1"
+    assert default_country_code("+442079460000") == "44"
+    assert default_country_code(" ") == ""
+    with pytest.raises(PhoneNumberError, match="not a country calling code"):
+        default_country_code("4")
+    with pytest.raises(PhoneNumberError, match="not a country calling code"):
+        normalize_number("555 350 4006", "US")
+
+
 def test_body_match_survives_what_providers_do_to_a_body() -> None:
     from cxinbox.domain.sms import body_match
 
@@ -188,3 +244,26 @@ def test_body_match_survives_what_providers_do_to_a_body() -> None:
     assert body_match("Hello  there\r\n", "hello there") == 2
     assert body_match(posted, "Your labs are at 9am") == 0
     assert body_match("", "anything") == 0
+
+
+def test_ucs2_causes_name_each_character_once_in_order() -> None:
+    from cxinbox.domain.sms import ucs2_causes
+
+    causes = ucs2_causes("It\u2019s fine \u2013 see you\u2026 don\u2019t \U0001f600")
+    assert [(c.char, c.code_point, c.count, c.stand_in) for c in causes] == [
+        ("\u2019", "U+2019", 2, "'"), ("\u2013", "U+2013", 1, "-"),
+        ("\u2026", "U+2026", 1, "..."), ("\U0001f600", "U+1F600", 1, None)]
+    assert ucs2_causes("Plain GSM: {} [] \u20ac \u00e9") == []
+
+
+def test_to_gsm7_makes_typographic_text_cheap_and_leaves_the_rest() -> None:
+    from cxinbox.domain.sms import is_gsm7, segments, to_gsm7
+
+    typed = "\u201cFasting\u201d \u2013 no food after 8\u00a0pm\u2026 it\u2019s\tfine"
+    assert segments(typed).encoding == "UCS-2"
+    fixed, count = to_gsm7(typed)
+    assert fixed == '"Fasting" - no food after 8 pm... it\'s fine' and count == 7
+    assert is_gsm7(fixed)
+    still, count = to_gsm7("Ok \u2013 \U0001f44d")
+    assert still == "Ok - \U0001f44d" and count == 1 and not is_gsm7(still)
+    assert to_gsm7("plain") == ("plain", 0)

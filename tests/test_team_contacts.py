@@ -191,9 +191,26 @@ def test_national_numbers_use_the_clinic_country(tmp_path: Path) -> None:
         svc.link_address(ana, "12")
     # Without an SMS number only international forms are numbers (no country to assume).
     plain = InboxService(db, config, "maria", clock=clock)
-    with pytest.raises(BadRequest, match="E.164"):
+    with pytest.raises(BadRequest, match="has no country code"):
         plain.contact_by_address("020 7946 0958")
     assert plain.contact_by_address("+44 20 7946 0958").id == ana
+
+
+@pytest.mark.parametrize("typed", ["555-350-4006", "(555) 350-4006", "555 350 4006",
+                                   "5553504006", "+1 555 350 4006", "1-555-350-4006"])
+def test_clinic_country_code_reads_national_numbers_without_sms(tmp_path: Path,
+                                                                 typed: str) -> None:
+    config, db, _, clock = open_service(tmp_path)
+    us = dataclasses.replace(config, clinic=dataclasses.replace(config.clinic,
+                                                                country_code="1"))
+    assert not us.sms.numbers
+    svc = InboxService(db, us, "maria", clock=clock)
+    conv = deliver(db, sender="ana@patient.example", at=T0, subject="Knee pain")
+    ana = row(db, conv)["contact_id"]
+    assert isinstance(ana, int)
+    assert svc.link_address(ana, typed) == "+15553504006"
+    assert svc.contact_by_address(typed).id == ana
+    assert svc.contact_for(conv).phones == ("+15553504006",)
 
 
 def test_ensure_contact_for_a_conversation_staff_started(svc: InboxService) -> None:

@@ -159,10 +159,26 @@ async def test_note_undo_retracts_it(tmp_path: Path) -> None:
 
 
 def test_sms_meter_counts_segments() -> None:
-    assert sms_meter("hello").startswith("1 SMS")
-    assert "GSM-7" in sms_meter("hello")
+    assert sms_meter("hello") == "1 text · 155 left (GSM-7)"
     assert "UCS-2" in sms_meter("héllo ✓")
-    assert sms_meter("x" * 161).startswith("2 SMSes")
+    assert sms_meter("x" * 161) == "2 texts · 145 left (GSM-7)"
+    # An empty text is no "0 SMSes": it says it is empty and what one text holds.
+    assert sms_meter("") == "empty · 160 characters per text (GSM-7)"
+    assert "SMSes" not in sms_meter("x" * 400)
+
+
+def test_ucs2_line_names_the_characters_by_code_point() -> None:
+    from cxinbox.tui.screens.compose import ucs2_line
+
+    assert ucs2_line("plain text {ok}") == ""
+    assert ucs2_line("It\u2019s") == (
+        "\u2019 (U+2019) forces UCS-2: 70 chars/text. ^R replaces it with \"'\"")
+    # A 7-bit terminal draws U+2019 as ', so only the code point names it there.
+    assert ucs2_line("It\u2019s \u2013 ok\u2019", ascii_only=True) == (
+        "U+2019 x2, U+2013 force UCS-2: 70 chars/text. ^R fixes 2")
+    assert ucs2_line("Ok \U0001f44d", ascii_only=True) == "U+1F44D forces UCS-2: 70 chars/text."
+    many = ucs2_line("\u2018\u2019\u201c\u201d\u2026", ascii_only=True)
+    assert many.startswith("U+2018, U+2019, U+201C +2 more force UCS-2") and len(many) <= 78
 
 
 async def test_attach_and_remove_a_file_from_the_composer(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from tests.test_tui_support import (
     wait_for,
     wait_rows,
 )
+from textual.widgets import Input
 
 from cxinbox.api.team_types import ContactView
 from cxinbox.service.demo import MAILBOXES
@@ -175,6 +176,14 @@ async def test_refusals_are_one_line_and_change_nothing(tmp_path: Path) -> None:
         await pilot.press(*"call her at home", "enter")
         await wait_for(pilot, lambda: "neither an e-mail address" in screen_text(app),
                        what="link refused")
+        # The refusal is shown in the prompt, which stays open: what is typed next stays
+        # in the field instead of acting on the contact screen (x unlinks, m merges).
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"xm")
+        assert isinstance(app.screen, PromptScreen)
+        assert app.screen.query_one(Input).value == "call her at homexm"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, what="prompt closed")
         # Unlinking the only address is refused by the service.
         await _select(pilot, screen, lambda r: r.value == HOME, "home address")
         await pilot.press("x")
@@ -352,3 +361,19 @@ async def test_looking_at_a_contact_is_audited_once(tmp_path: Path) -> None:
         count = len(views)
         await pilot.pause(0.5)
         assert len(_events(inbox, "contact.view")[before:]) == count
+
+
+@pytest.mark.parametrize("typed", ["555-350-4006", "(555) 350-4006", "1-555-350-4006"])
+async def test_link_a_number_typed_the_usual_way(tmp_path: Path, typed: str) -> None:
+    inbox = make_inbox(tmp_path)
+    convs = _patient(inbox)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_contact(pilot, app, convs["knee"])
+        ana = await _contact_id(inbox, convs["knee"])
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="prompt")
+        await pilot.press(*typed, "enter")
+        await wait_for(pilot, lambda: f"Linked +15553504006 to contact {ana}"
+                       in screen_text(app), what="linked in stored form")
+        assert "+15553504006" in (await inbox.api.contact(ana)).phones

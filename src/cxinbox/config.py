@@ -122,6 +122,10 @@ class ClinicConfig:
     clinic hours for SLA countdowns are counted in it too."""
     phone: str = ""
     """The front-desk phone number, free text; shown to staff, never dialled by cxinbox."""
+    country_code: str = ""
+    """The calling code ("1", "44") for phone numbers staff type without one, such as
+    "(555) 350-4006". "" = the country of the first [[sms.numbers]]; with neither, numbers
+    must be typed with their country code ("+1 555 350 4006")."""
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -582,6 +586,18 @@ class Config:
     def socket_path(self) -> Path:
         """The server's Unix socket: `server.socket`, or the platform default."""
         return self.server.socket if self.server.socket is not None else default_socket_path()
+
+    @property
+    def phone_country(self) -> str:
+        """The calling code for numbers typed without one: [clinic] country_code, else the
+        country of the clinic's first SMS number, else "" (numbers need their "+")."""
+        if self.clinic.country_code:
+            return self.clinic.country_code
+        if self.sms.numbers:
+            from cxinbox.domain.sms import country_code_of
+
+            return country_code_of(self.sms.numbers[0].number)
+        return ""
 
     def account(self, name: str) -> AccountConfig:
         """The account called `name`; KeyError if there is none."""
@@ -1120,7 +1136,18 @@ def _parse_clinic(table: _Table) -> ClinicConfig:
         name=table.string("name", defaults.name),
         timezone=_timezone(table, "timezone", defaults.timezone),
         phone=table.string("phone", defaults.phone),
+        country_code=_country_code(table, "country_code"),
     )
+
+
+def _country_code(table: _Table, key: str) -> str:
+    from cxinbox.domain.sms import is_country_code
+
+    text = table.string(key, "").strip()
+    code = text.removeprefix("+")
+    if text and not is_country_code(code):
+        table.fail(key, f'expected a country calling code such as "1" or "44", got {_quote(text)}')
+    return code
 
 
 def _timezone(table: _Table, key: str, default: str) -> str:

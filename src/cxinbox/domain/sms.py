@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
+from types import MappingProxyType
 from typing import Final
 
 # -- encoding -------------------------------------------------------------------------------
@@ -86,6 +87,50 @@ def segments(text: str) -> SegmentInfo:
             fill = 0
         fill += cost
     return SegmentInfo(encoding, used, count, multi - fill)
+
+
+# -- what makes a text UCS-2, and the plain stand-ins -----------------------------------------
+
+# GSM-7 stand-ins for what word processors, phones and web pages put in place of plain
+# characters; one of these in a text triples its cost (UCS-2: 70 per text instead of 160).
+GSM7_STAND_INS: Final = MappingProxyType({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u00ab": '"',
+    "\u00bb": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
+    "\u2014": "-", "\u2015": "-", "\u2212": "-", "\u2026": "...", "\u00a0": " ",
+    "\u2007": " ", "\u2009": " ", "\u202f": " ", "\t": " ", "\u200b": "", "\u00ad": "",
+    "\ufeff": "",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Ucs2Cause:
+    """A character that is not in the GSM-7 alphabet, how often it occurs, and its plain
+    stand-in (None when there is none, e.g. an emoji or a Cyrillic letter)."""
+
+    char: str
+    count: int
+    stand_in: str | None
+
+    @property
+    def code_point(self) -> str:
+        return f"U+{ord(self.char):04X}"
+
+
+def ucs2_causes(text: str) -> list[Ucs2Cause]:
+    """The characters that make `text` UCS-2, in the order they first appear."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION:
+            counts[ch] = counts.get(ch, 0) + 1
+    return [Ucs2Cause(ch, n, GSM7_STAND_INS.get(ch)) for ch, n in counts.items()]
+
+
+def to_gsm7(text: str) -> tuple[str, int]:
+    """`text` with every character that has a plain stand-in replaced by it, and how many
+    were replaced. Characters without one (emoji, other scripts) are left as they are."""
+    replaced = sum(1 for ch in text if ch in GSM7_STAND_INS)
+    return "".join(GSM7_STAND_INS.get(ch, ch) for ch in text), replaced
 
 
 # -- is this the text we posted? ------------------------------------------------------------
@@ -159,11 +204,30 @@ _TWO_DIGIT: Final = frozenset({
 })
 # Countries whose national numbers keep their leading 0 after the country code.
 _KEEP_LEADING_ZERO: Final = frozenset({"39"})
-_SEPARATORS = re.compile(r"[\s.\-()/\u00a0]")
+# What people put between digits: spaces (no-break ones too), dots, slashes, parentheses and
+# every dash a word processor or web page makes of "-".
+_SEPARATORS = re.compile(r"[\s.\-()/\u00a0\u2010-\u2015\u2212\ufe63\uff0d]")
+# "+44 (0)20 7946 0958": the trunk 0 written in brackets after the country code.
+_BRACKET_TRUNK = re.compile(r"^(\+\d{1,3})\s*\(0\)")
 
 
 def is_e164(number: str) -> bool:
     return E164_RE.fullmatch(number) is not None
+
+
+def is_country_code(code: str) -> bool:
+    """Whether `code` (digits, no "+") is shaped like an ITU calling code: "1", "44" and
+    "353" are; "4" (no one-digit code but 1 and 7) and "440" (44 is a code of its own) are
+    not. The three-digit codes are not all checked against the ITU list."""
+    if not code.isascii() or not code.isdigit() or code.startswith("0") or len(code) > 3:
+        return False
+    if len(code) == 1:
+        return code in _ONE_DIGIT
+    if code[:1] in _ONE_DIGIT:
+        return False
+    if len(code) == 2:
+        return code in _TWO_DIGIT
+    return code[:2] not in _TWO_DIGIT
 
 
 def country_code_of(e164: str) -> str:
@@ -178,41 +242,58 @@ def country_code_of(e164: str) -> str:
     return digits[:3]
 
 
+def default_country_code(default_country: str) -> str:
+    """The calling code in a default: "1", "+44", a whole E.164 number, or "" for none."""
+    text = default_country.strip()
+    if not text:
+        return ""
+    if is_e164(text):
+        return country_code_of(text)
+    code = text.removeprefix("+")
+    if not is_country_code(code):
+        raise PhoneNumberError(f"not a country calling code: {default_country!r}")
+    return code
+
+
 def normalize_number(typed: str, default_country: str) -> str:
     """Make a number a person typed into E.164, or raise PhoneNumberError.
 
-    `default_country` is a calling code ("1", "44") or a whole E.164 number, usually the
-    clinic's own, whose country is used for numbers typed without one. Accepted forms:
-    "+44 20 7946 0958", "0044 20…", "011 44 20…" (from North America), "(555) 123-4567",
-    "1-555-123-4567", "020 7946 0958" (national, trunk 0 dropped; 8 for +7).
+    `default_country` is a calling code ("1", "+44") or a whole E.164 number, usually the
+    clinic's own, whose country is used for numbers typed without one; "" means there is
+    none, so such numbers are refused with a hint. Accepted forms: "+44 20 7946 0958",
+    "+44 (0)20 7946 0958", "0044 20…", "011 44 20…" (from North America), "(555) 123-4567",
+    "555.123.4567", "1-555-123-4567", "020 7946 0958" (national, trunk 0 dropped; 8 for
+    +7). Digits of other scripts and typographic dashes, as pasted from documents, count too.
     """
-    country = country_code_of(default_country) if default_country.startswith("+") \
-        else default_country
-    if not country.isdigit():
-        raise PhoneNumberError(f"not a country calling code: {default_country!r}")
-    text = typed.strip()
+    country = default_country_code(default_country)
+    text = _ascii_numerals(unicodedata.normalize("NFKC", typed)).strip()
     if text.lower().startswith("tel:"):
-        text = text[4:]
+        text = text[4:].strip()
+    text = _BRACKET_TRUNK.sub(r"\1", text)
     compact = _SEPARATORS.sub("", text)
     if not compact:
         raise PhoneNumberError("no phone number given")
     if compact.startswith("+"):
         digits = compact[1:]
-        if not digits.isdigit():
+        if not _ascii_digits(digits):
             raise PhoneNumberError(f"{_shown(typed)} is not a phone number (only digits after +)")
-        return _checked("+" + digits, typed)
-    if not compact.isdigit():
+        return _checked("+" + digits, typed, nanp=digits.startswith("1"))
+    if not _ascii_digits(compact):
         raise PhoneNumberError(f"{_shown(typed)} is not a phone number (letters or symbols)")
+    if country == "1" and compact.startswith("011"):
+        return _checked("+" + compact[3:], typed)
+    if country != "1" and compact.startswith("00"):
+        return _checked("+" + compact[2:], typed)
+    if not country:
+        raise PhoneNumberError(f"{_shown(typed)} has no country code: type it with one, "
+                               "e.g. +15551234567")
     if country == "1":
-        if compact.startswith("011"):
-            return _checked("+" + compact[3:], typed)
         if len(compact) == 10:
             return _checked("+1" + compact, typed, nanp=True)
         if len(compact) == 11 and compact.startswith("1"):
             return _checked("+" + compact, typed, nanp=True)
-        raise PhoneNumberError(f"{_shown(typed)}: a North American number has 10 digits")
-    if compact.startswith("00"):
-        return _checked("+" + compact[2:], typed)
+        raise PhoneNumberError(f"{_shown(typed)}: a North American number has 10 digits "
+                               f"(it has {len(compact)})")
     national = compact
     trunk = "8" if country == "7" else "0"
     if country not in _KEEP_LEADING_ZERO and national.startswith(trunk):
@@ -220,10 +301,22 @@ def normalize_number(typed: str, default_country: str) -> str:
     return _checked(f"+{country}{national}", typed)
 
 
+def _ascii_numerals(text: str) -> str:
+    """Digits of any script as 0-9 (an Arabic-Indic keyboard types "٥٥٥")."""
+    return "".join(ch if ch.isascii() else str(unicodedata.decimal(ch, ch)) for ch in text)
+
+
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def _checked(candidate: str, typed: str, *, nanp: bool = False) -> str:
     if not is_e164(candidate):
         raise PhoneNumberError(f"{_shown(typed)} is not a valid phone number "
                                "(E.164 allows 7 to 15 digits)")
+    if nanp and len(candidate) != 12:
+        raise PhoneNumberError(f"{_shown(typed)}: a North American number has 10 digits"
+                               " after +1")
     if nanp and candidate[2] in "01":
         raise PhoneNumberError(f"{_shown(typed)}: a North American area code cannot start "
                                f"with {candidate[2]}")

@@ -27,8 +27,8 @@ from cxinbox.api.types import (
 )
 from cxinbox.config import Config, Role
 from cxinbox.domain.query import QueryContext, QueryError, parse_query
+from cxinbox.domain.recipient import RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line, clean_text
-from cxinbox.domain.sms import PhoneNumberError, country_code_of, normalize_number
 from cxinbox.domain.threading import normalize_subject
 from cxinbox.service.mentions import mentioned_users
 from cxinbox.service.sla import SlaService
@@ -968,22 +968,18 @@ class InboxService:
         line) if it is neither.
 
         E-mail is compared lower-case. A number becomes E.164: typed with its country code in
-        any punctuation, or (when the clinic has an SMS number, whose country is the default)
-        in national form such as "(555) 010-4455", the way the SMS composer reads it.
+        any punctuation, or in national form such as "(555) 010-4455" with the clinic's
+        country (`Config.phone_country`), exactly as the new-message dialog reads it.
+        An address is checked only as loosely as ingest stored it, so an unusual one that
+        arrived in a message can still be looked up and unlinked.
         """
         if "@" in address:
             return self._stored_form(address)
-        numbers = self.config.sms.numbers
-        if not numbers:
-            return self._stored_form(address)
         try:
-            return normalize_number(address, country_code_of(numbers[0].number))
-        except PhoneNumberError as exc:
-            if any(ch.isalpha() for ch in address.removeprefix("tel:")):
-                shown = clean_line(address.strip(), max_len=40)
-                raise BadRequest(f"{shown!r} is neither an e-mail address nor a phone number"
-                                 " such as +15551234567") from None
+            found = parse_recipient(address, self.config.phone_country)
+        except RecipientError as exc:
             raise BadRequest(clean_line(str(exc))) from None
+        return found.value
 
     @staticmethod
     def _stored_form(address: str) -> str:

@@ -33,10 +33,12 @@ from cxinbox.api.reply_types import (
 from cxinbox.config import AccountConfig
 from cxinbox.domain import compose
 from cxinbox.domain.mime import parse_message
+from cxinbox.domain.recipient import Recipient, RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line, clean_text, header_safe
 from cxinbox.service.inbox import PRIVILEGED_ROLES, InboxService
 from cxinbox.store import conversations as convs
 from cxinbox.store import outbox as store
+from cxinbox.store import sms as sms_store
 from cxinbox.store.db import append_event, now_ms
 
 MODES: Final = ("reply", "reply_all", "new", "sms")
@@ -129,11 +131,25 @@ class ReplyService:
         """The caller's draft for the conversation, created if there is none yet.
 
         Reply: To is the parent's Reply-To (else From). Reply-all adds its other recipients
-        as Cc, never our own mailboxes. A new message (conv_id None) needs `to`.
+        as Cc, never our own mailboxes. A new message (conv_id None) needs `to`: an e-mail
+        address, or a mobile number in any common form ("(555) 350-4006", "+44 20 …"),
+        which makes it a text from the clinic's SMS number (`mailbox` may name another of
+        them); a number that has texted with that clinic number already gets the reply in
+        its conversation, where its texts are.
         """
         if mode not in MODES:
             raise BadRequest(f"mode must be one of {', '.join(MODES)}")
         with self.db.write() as conn:
+            if conv_id is None and to and (mode == "sms" or (mode == "new" and "@" not in to)):
+                conv_id = self._text_conversation(conn, to, mailbox)
+                if conv_id is None:
+                    draft_id = self._new_text_draft(conn, to, mailbox)
+                    append_event(conn, self.actor, "draft.started", f"draft:{draft_id}",
+                                 {"draft": draft_id, "mode": "sms"})
+                    row = store.get_draft(conn, draft_id)
+                    assert row is not None
+                    return self._draft_view(conn, row)
+                mode, to = "sms", None
             if conv_id is None:
                 draft_id = self._new_message_draft(conn, mode, to, mailbox)
             else:
@@ -162,11 +178,50 @@ class ReplyService:
             account = next((a for a in self.config.accounts if a.smtp_host), None)
             if account is None:
                 raise BadRequest("no mailbox has an smtp_host; new messages cannot be sent")
-        recipients = [self._address(to)] if to else []
+        recipients = [self._address(self._recipient(to).value)] if to else []
         return store.insert_draft(
             conn, conversation_id=None, author=self.actor, mode="new", account=account.name,
             to=recipients, cc=[], subject="", body="", parent_message=None,
             base=store.bases(conn, None), now_ms=now_ms())
+
+    def _sms_sender(self, mailbox: str | None) -> str:
+        """The clinic number a new text leaves from: the first one, or the one `mailbox`
+        names by number or by name."""
+        numbers = self.config.sms.numbers
+        if not self.config.sms.configured or not numbers:
+            raise BadRequest("texts cannot be sent here (no [sms] in the config); type an"
+                             " e-mail address instead")
+        if mailbox is None:
+            return numbers[0].number
+        for number in numbers:
+            if mailbox in (number.number, number.name):
+                return number.number
+        raise BadRequest(f"no SMS number named {clean_line(mailbox)!r}")
+
+    def _recipient(self, typed: str) -> Recipient:
+        """An address or number as typed into `C` or the CLI, one line when neither."""
+        try:
+            return parse_recipient(typed, self.config.phone_country)
+        except RecipientError as exc:
+            raise BadRequest(clean_line(str(exc))) from None
+
+    def _patient_number(self, typed: str) -> str:
+        found = self._recipient(typed)
+        if found.kind != "phone":
+            raise BadRequest(f"{clean_line(typed)[:40]!r} is not a phone number")
+        return found.value
+
+    def _text_conversation(self, conn: sqlite3.Connection, typed: str,
+                           mailbox: str | None) -> int | None:
+        return sms_store.conversation_of_number(conn, self._sms_sender(mailbox),
+                                                self._patient_number(typed))
+
+    def _new_text_draft(self, conn: sqlite3.Connection, typed: str, mailbox: str | None) -> int:
+        return store.insert_draft(
+            conn, conversation_id=None, author=self.actor, mode="sms",
+            account=self._sms_sender(mailbox), to=[self._patient_number(typed)], cc=[],
+            subject="", body="", parent_message=None, base=store.bases(conn, None),
+            now_ms=now_ms())
 
     def _reply_draft(self, conn: sqlite3.Connection, conv_id: int, mode: str,
                      to: str | None) -> int:
@@ -210,12 +265,8 @@ class ReplyService:
         except compose.ComposeError as exc:
             raise BadRequest(str(exc)) from None
 
-    @staticmethod
-    def _number(text: str) -> str:
-        number = header_safe(text).replace(" ", "")
-        if not (number.startswith("+") and number[1:].isdigit() and 8 <= len(number) <= 16):
-            raise BadRequest(f"not a phone number in +15551230000 form: {number[:30]!r}")
-        return number
+    def _number(self, text: str) -> str:
+        return self._patient_number(header_safe(text))
 
     def save_draft(self, draft_id: int, body: str, subject: str | None = None,
                    to: list[str] | None = None, cc: list[str] | None = None) -> DraftView:

@@ -116,13 +116,20 @@ def _title(body: str, width: int = 60) -> str:
     return first if len(first) <= width else first[: width - 1].rstrip() + "…"
 
 
-def _conversation_for(conn: sqlite3.Connection, rec: SmsRecord) -> tuple[int, bool]:
+def conversation_of_number(conn: sqlite3.Connection, clinic_number: str,
+                           patient_number: str) -> int | None:
+    """The conversation texts between these two numbers go to (None before the first)."""
     row = conn.execute(
         "SELECT id FROM conversations WHERE channel = 'sms' AND mailbox = ? AND from_addr = ?"
         " AND merged_into IS NULL ORDER BY id DESC LIMIT 1",
-        (rec.clinic_number, rec.patient_number)).fetchone()
-    if row is not None:
-        return int(row[0]), False
+        (clinic_number, patient_number)).fetchone()
+    return int(row[0]) if row is not None else None
+
+
+def _conversation_for(conn: sqlite3.Connection, rec: SmsRecord) -> tuple[int, bool]:
+    found = conversation_of_number(conn, rec.clinic_number, rec.patient_number)
+    if found is not None:
+        return found, False
     cur = conn.execute(
         "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name, from_addr,"
         " participants, created_at, last_message_at) VALUES (?, '', 'sms', ?, ?, ?, ?, ?, ?)",

@@ -27,10 +27,16 @@ from cxinbox.tui import actions, triage
 from cxinbox.tui.messages import error_line
 from cxinbox.tui.presence import PresenceBoard, first_name
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
-from cxinbox.tui.screens.compose import ComposeResultValue, ComposeScreen
+from cxinbox.tui.screens.compose import (
+    ComposeResultValue,
+    ComposeScreen,
+    composer_title,
+    sms_sender_name,
+)
 from cxinbox.tui.screens.contact import ContactScreen
 from cxinbox.tui.screens.outbox import OutboxScreen
 from cxinbox.tui.screens.prompt import PromptScreen
+from cxinbox.tui.screens.recipient import NewMessageScreen
 
 _OUTBOX_NEWS = {"outbox.sent": ("Reply #{conv} sent", "information"),
                 "outbox.failed": ("Reply on #{conv} FAILED ({key}: outbox): {reason}", "error"),
@@ -177,12 +183,12 @@ class TeamMixin:
         self._open_composer("reply_all")
 
     def action_compose_new(self: Any) -> None:
-        def answered(to: str | None) -> None:
-            if to and to.strip():
-                self._start_composer(None, "new", to.strip(), None)
+        def answered(draft: Any) -> None:
+            if draft is not None:
+                self._show_composer(draft, None)
 
-        self.push_screen(PromptScreen("New message to (email address or mobile number)",
-                                      blink=not self.calm), answered)
+        self.push_screen(NewMessageScreen(self.api, country=self.config.phone_country,
+                                          blink=not self.calm), answered)
 
     def _open_composer(self: Any, mode: str) -> None:
         summary = self._need_target()
@@ -200,22 +206,23 @@ class TeamMixin:
             except Exception as exc:  # noqa: BLE001 - e.g. no SMTP server for this mailbox
                 self._say(error_line(exc), "error")
                 return
-            channel = getattr(draft, "channel", "") or (summary.channel if summary else "email")
-            who = (summary.from_name or summary.from_addr) if summary else (to or "")
-            label = {"reply": "Reply", "reply_all": "Reply all", "new": "New message"}.get(
-                mode, "Reply")
-            if channel == "sms":
-                label = "Text"
-            title = f"{label} to {who}" + (f" · #{conv_id}" if conv_id else "")
-            if summary is not None:
-                title += f" · {summary.mailbox}"
-            if conv_id is not None:
-                self._tell_presence(conv_id, composing=True)
-            screen = ComposeScreen(self.api, draft, title=title, channel=channel, me=self.me,
-                                   editor=self.config.compose.editor, blink=not self.calm)
-            self.push_screen(screen, self._composer_closed)
+            self._show_composer(draft, summary)
 
         self.run_worker(go(), group="compose-open", exclusive=True, exit_on_error=False)
+
+    def _show_composer(self: Any, draft: Any, summary: ConversationSummary | None) -> None:
+        conv_id = getattr(draft, "conversation_id", None)
+        channel = getattr(draft, "channel", "") or (summary.channel if summary else "email")
+        title = composer_title(draft, summary, channel, self.config)
+        if conv_id is not None:
+            self._tell_presence(conv_id, composing=True)
+        screen = ComposeScreen(self.api, draft, title=title, channel=channel, me=self.me,
+                               editor=self.config.compose.editor, blink=not self.calm,
+                               sender=sms_sender_name(self.config, draft.account)
+                               if channel == "sms" else "",
+                               tz=self.config.clinic.tzinfo, clock=self.clock,
+                               ascii_only=self.ascii_only, detail=self.thread.detail)
+        self.push_screen(screen, self._composer_closed)
 
     def _composer_closed(self: Any, result: ComposeResultValue | None) -> None:
         detail = self.thread.detail
@@ -226,8 +233,10 @@ class TeamMixin:
             item = result.outbox
             wait = max(0, int(item.send_after - datetime.now(UTC).timestamp()))
             conv = item.conversation_id
+            what = f"reply on #{conv}" if conv else \
+                f"message to {', '.join(item.recipients) or 'nobody'}"
             undo: triage.Triage | None = triage.Triage(
-                conv or 0, f"reply on #{conv} taken back", _cancel_call(item.id))
+                conv or 0, f"{what} taken back", _cancel_call(item.id))
             self._undo = undo
             self._undo_refusal = "Nothing to undo."
             self._say(f"Reply queued: sends in {wait}s (u takes it back)")
@@ -334,7 +343,8 @@ class TeamMixin:
         if summary is None:
             return
         self.push_screen(ContactScreen(self.api, summary.id, tz=self.tz, now=self.clock,
-                                       separator=self.glyphs.separator, blink=not self.calm),
+                                       separator=self.glyphs.separator, blink=not self.calm,
+                                       country=self.config.phone_country),
                          self._open_from_screen)
 
     def _open_from_screen(self: Any, conv_id: int | None) -> None:

@@ -27,6 +27,21 @@ class Choice:
     label: str
 
 
+def choice_hint(choices: Sequence[Choice]) -> str:
+    """The hint names the keys the choices really have: "letter", "number" or "key"."""
+    keys = [c.key for c in choices if c.key]
+    if not keys:
+        return "arrows and Enter to choose, Esc to cancel"
+    digits, letters = any(k.isdigit() for k in keys), any(k.isalpha() for k in keys)
+    if not all(k.isalnum() for k in keys):
+        kind = "key"
+    elif digits and letters:
+        kind = "letter, number"
+    else:
+        kind = "number" if digits else "letter"
+    return f"{kind} or Enter to choose, Esc to cancel"
+
+
 class ChoiceScreen(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="choice-cancel")]
 
@@ -59,8 +74,7 @@ class ChoiceScreen(ModalScreen[str | None]):
                     label.append("  (current)", style="dim")
                 options.append(Option(label, id=choice.value))
             yield OptionList(*options)
-            yield Static(Text("letter or Enter to choose, Esc to cancel"), id="choice-hint",
-                         markup=False)
+            yield Static(Text(choice_hint(self._choices)), id="choice-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,15 +27,18 @@ from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.sms import segments, to_gsm7, ucs2_causes
 from cxinbox.tui.messages import error_line
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
 from cxinbox.tui.screens.prompt import PromptScreen
+from cxinbox.tui.timefmt import clinic_datetime
 
 SAVE_DELAY_S = 1.0
 
@@ -49,15 +53,63 @@ class ComposeResultValue:
 
 
 def sms_meter(text: str) -> str:
-    """ "1 SMS · 112 left (GSM-7)": what the composer shows under a text message."""
-    try:
-        from cxinbox.domain.sms import segments
-    except ImportError:  # pragma: no cover - the SMS module ships with the package
-        return f"{len(text)} characters"
+    """ "1 text · 112 left (GSM-7)": what the composer shows under a text message. A long
+    text is billed as several texts (the patient's phone joins them into one)."""
     info = segments(text)
-    count = info.segments
-    unit = "SMS" if count == 1 else "SMSes"
-    return f"{count} {unit} · {info.remaining_in_segment} left ({info.encoding})"
+    per_text = 160 if info.encoding == "GSM-7" else 70
+    if info.segments == 0:
+        return f"empty · {per_text} characters per text ({info.encoding})"
+    unit = "text" if info.segments == 1 else "texts"
+    return f"{info.segments} {unit} · {info.remaining_in_segment} left ({info.encoding})"
+
+
+def ucs2_line(text: str, *, ascii_only: bool = False, fix_key: str = "^R") -> str:
+    """Which characters make a text UCS-2 (70 characters per text instead of 160), by code
+    point so that a 7-bit terminal, which draws "’" as "'", still shows the culprit; and
+    the key that replaces the ones with a plain stand-in. "" for a GSM-7 text."""
+    causes = ucs2_causes(text)
+    if not causes:
+        return ""
+    named = []
+    for cause in causes[:3]:
+        glyph = "" if ascii_only or not cause.char.isprintable() else f"{cause.char} "
+        times = f" x{cause.count}" if cause.count > 1 else ""
+        named.append(f"{glyph}({cause.code_point}){times}" if glyph
+                     else f"{cause.code_point}{times}")
+    more = f" +{len(causes) - 3} more" if len(causes) > 3 else ""
+    verb = "forces" if len(causes) == 1 else "force"
+    line = f"{', '.join(named)}{more} {verb} UCS-2: 70 chars/text."
+    fixable = [c for c in causes if c.stand_in is not None]
+    if len(causes) == 1 and fixable:
+        line += f" {fix_key} replaces it with {fixable[0].stand_in!r}"
+    elif fixable:
+        line += f" {fix_key} fixes {len(fixable)}"
+    return line
+
+
+def sms_sender_name(config: Any, number: str) -> str:
+    """A clinic SMS number as staff know it: "Front desk · Maple Street Clinic", not the
+    raw number (the number itself only when the config does not name it)."""
+    clinic = clean_line(getattr(getattr(config, "clinic", None), "name", "") or "")
+    numbers = getattr(getattr(config, "sms", None), "numbers", ()) or ()
+    name = next((n.name for n in numbers if n.number == number and n.name), "")
+    parts = [p for p in (clean_line(name), clinic) if p]
+    return " · ".join(parts) if parts else number
+
+
+def composer_title(draft: Any, summary: Any, channel: str, config: Any) -> str:
+    """ "Reply to Jane Doe · #301 · appointments", "Text to Robert Smith · #298"."""
+    mode = getattr(draft, "mode", "reply")
+    label = {"reply": "Reply", "reply_all": "Reply all", "new": "New message"}.get(mode, "Reply")
+    if channel == "sms":
+        label = "Text"
+    to = ", ".join(getattr(draft, "to", ()) or ())
+    who = (summary.from_name or summary.from_addr) if summary is not None else to
+    conv_id = getattr(draft, "conversation_id", None)
+    title = f"{label} to {who}" + (f" · #{conv_id}" if conv_id else "")
+    if summary is not None and channel != "sms":
+        title += f" · {summary.mailbox}"
+    return title
 
 
 class CannedPicker(ModalScreen[str | None]):
@@ -140,7 +192,12 @@ class ComposeScreen(Screen[ComposeResultValue]):
         Binding("ctrl+t,f3", "canned", "Canned", priority=True, id="compose-canned"),
         Binding("ctrl+g,f4", "editor", "$EDITOR", priority=True, id="compose-editor"),
         Binding("ctrl+o,f5", "attach", "Attach", priority=True, id="compose-attach"),
+        Binding("ctrl+r,f8", "plain", "Plain chars", priority=True, id="compose-plain"),
         Binding("escape", "close", "Close", priority=True, id="compose-close"),
+        # The screen's own: the app refuses its actions (app.focus_next) under a dialog.
+        Binding("tab", "focus_step(1)", "Next field", show=False, id="compose-next"),
+        Binding("shift+tab", "focus_step(-1)", "Previous field", show=False,
+                id="compose-previous"),
     ]
 
     DEFAULT_CSS = """
@@ -153,6 +210,17 @@ class ComposeScreen(Screen[ComposeResultValue]):
         height: 1fr; border: none; padding: 0 1;
     }
     ComposeScreen #compose-body:focus { background: $boost; }
+    ComposeScreen #compose-quote {
+        height: auto; max-height: 30%; display: none; padding: 0 1;
+        border-left: thick $primary-muted; background: $panel;
+    }
+    ComposeScreen #compose-quote.-shown { display: block; }
+    ComposeScreen #compose-quote:focus { border-left: thick $accent; }
+    ComposeScreen #compose-quote-text { height: auto; }
+    ComposeScreen .compose-row > #compose-from { width: 1fr; color: $text; }
+    ComposeScreen #compose-ucs2 { height: auto; max-height: 2; color: $warning; padding: 0 1;
+                                  display: none; }
+    ComposeScreen #compose-ucs2.-shown { display: block; }
     ComposeScreen #compose-others { height: auto; color: $warning; padding: 0 1; display: none; }
     ComposeScreen #compose-others.-shown { display: block; }
     ComposeScreen #compose-status { height: 1; color: $text-muted; padding: 0 1; }
@@ -162,8 +230,17 @@ class ComposeScreen(Screen[ComposeResultValue]):
     """
 
     def __init__(self, api: Any, draft: Any, *, title: str, channel: str, me: str,
-                 editor: Sequence[str] | None = None, blink: bool = True) -> None:
+                 editor: Sequence[str] | None = None, blink: bool = True, sender: str = "",
+                 tz: tzinfo = UTC, clock: Any = None, ascii_only: bool = False,
+                 detail: Any = None) -> None:
         super().__init__()
+        self._detail = detail
+        self._sender = sender
+        self._tz = tz
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._ascii = ascii_only
+        self.quoted: Any = None
+        """The patient's message shown above the editor (a MessageView), once loaded."""
         self._api = api
         self._draft = draft
         self._title = title
@@ -180,6 +257,11 @@ class ComposeScreen(Screen[ComposeResultValue]):
     def compose(self) -> ComposeResult:
         yield Static(Text(self._title), id="compose-title", markup=False)
         sms = self._channel == "sms"
+        if sms and self._sender:
+            with Horizontal(classes="compose-row"):
+                yield Static("From", markup=False)
+                yield Static(Text(self._sender, no_wrap=True, overflow="ellipsis"),
+                             id="compose-from", markup=False)
         with Horizontal(classes="compose-row"):
             yield Static("To", markup=False)
             yield Input(value=", ".join(self._draft.to), id="compose-to", disabled=sms,
@@ -193,15 +275,19 @@ class ComposeScreen(Screen[ComposeResultValue]):
                 yield Static("Subject", markup=False)
                 yield Input(value=self._draft.subject, id="compose-subject",
                             select_on_focus=False)
+        with VerticalScroll(id="compose-quote"):
+            yield Static("", id="compose-quote-text", markup=False)
         area = TextArea(self._draft.body, id="compose-body", soft_wrap=True,
                         show_line_numbers=False, tab_behavior="focus")
         area.cursor_blink = self._blink
         yield area
+        yield Static("", id="compose-ucs2", markup=False)
         yield Static("", id="compose-others", markup=False)
         yield Static("", id="compose-files", markup=False)
         yield Static("", id="compose-status", markup=False)
-        yield Static(Text("^S send  ^T canned  ^G editor  ^O attach  Esc close"
-                          if not sms else "^S send  ^T canned  ^G editor  Esc close"),
+        yield Static(Text("^S send  ^T canned  ^G editor  ^O attach  S-Tab patient  Esc close"
+                          if not sms else
+                          "^S send  ^T canned  ^G editor  ^R plain  S-Tab patient  Esc close"),
                      id="compose-keys", markup=False)
 
     def on_mount(self) -> None:
@@ -212,6 +298,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
         body.move_cursor(body.document.end)
         self._update_status()
         self._load_others()
+        self._load_quote()
 
     # ------------------------------------------------------------------ state
     def _fields(self) -> dict[str, Any]:
@@ -228,6 +315,10 @@ class ComposeScreen(Screen[ComposeResultValue]):
         text = self.query_one(TextArea).text
         if self._channel == "sms":
             parts.append(sms_meter(text))
+            warning = ucs2_line(text, ascii_only=self._ascii)
+            box = self.query_one("#compose-ucs2", Static)
+            box.update(Text(warning))
+            box.set_class(bool(warning), "-shown")
         else:
             parts.append(f"{len(text)} characters")
         self.query_one("#compose-status", Static).update(Text(" · ".join(parts)))
@@ -295,7 +386,61 @@ class ComposeScreen(Screen[ComposeResultValue]):
         else:
             box.remove_class("-shown")
 
+    @work(exclusive=True, group="compose-quote")
+    async def _load_quote(self) -> None:
+        """The patient's last message above the editor, so the answer is written looking at
+        the question (a conversation staff started and nobody answered shows nothing). The
+        thread the inbox has open is used as it is; otherwise it is fetched (and audited)."""
+        conv_id = getattr(self._draft, "conversation_id", None)
+        if conv_id is None:
+            return
+        detail = self._detail
+        if detail is None or detail.summary.id != conv_id:
+            try:
+                detail = await self._api.get_conversation(conv_id)
+            except Exception:  # noqa: BLE001 - writing works without it
+                return
+        inbound = [m for m in detail.messages if m.direction == "in"]
+        if not inbound:
+            return
+        self.quoted = message = inbound[-1]
+        when = clinic_datetime(message.date, self._tz, self._clock())
+        who = message.from_name or message.from_addr
+        text = Text(no_wrap=False)
+        text.append(f"{who} wrote, {when}:\n", style="bold")
+        text.append(message.body.strip() or "(no text)")
+        self.query_one("#compose-quote-text", Static).update(text)
+        self.query_one("#compose-quote", VerticalScroll).add_class("-shown")
+
     # ------------------------------------------------------------------ actions
+    def action_focus_step(self, step: int) -> None:
+        """Tab / Shift+Tab between the fields, the patient's message and the editor."""
+        if step > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
+    def action_plain(self) -> None:
+        """Ctrl+R: typographic quotes, dashes, ellipses and odd spaces become their plain
+        GSM-7 forms, so a text costs 160 characters per text again instead of 70."""
+        if self._channel != "sms":
+            self.notify("Only texts have a character set to fix.", markup=False)
+            return
+        area = self.query_one(TextArea)
+        fixed, count = to_gsm7(area.text)
+        if not count:
+            left = ucs2_causes(area.text)
+            self.notify("Nothing to replace" + (f": {left[0].code_point} has no plain"
+                                                 " stand-in" if left else "."), markup=False)
+            return
+        area.load_text(fixed)
+        area.move_cursor(area.document.end)
+        self._changed()
+        rest = ucs2_causes(fixed)
+        self.notify(f"Replaced {count} character{'s' if count != 1 else ''}"
+                    + (f"; {rest[0].code_point} still needs UCS-2." if rest
+                       else "; the text is GSM-7 now."), markup=False)
+
     async def action_send(self) -> None:
         if self._busy:
             return

@@ -36,6 +36,7 @@ from textual.widgets.option_list import Option
 from cxinbox.api.errors import NotFound
 from cxinbox.api.team_types import ContactView
 from cxinbox.api.types import ConversationSummary, Event
+from cxinbox.domain.recipient import RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui.messages import error_line
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
@@ -47,6 +48,19 @@ KEYS = "j/k Move  Enter Open  l Link  x Unlink  m Merge  Esc Close"
 PHONE_DIGITS = 7
 """An answer of only digits this long or longer that is no contact number is tried as a
 phone number typed without punctuation."""
+
+
+def link_problem(typed: str, country: str) -> str | None:
+    """Why the link prompt's answer is no address or number (None: send it to the server,
+    which reads it the same way). Without a known country a national number is left to the
+    server, whose config may know it."""
+    try:
+        parse_recipient(typed, country)
+    except RecipientError as exc:
+        if not country and "no country code" in str(exc):
+            return None
+        return str(exc)
+    return None
 
 
 class MergeTargetError(Exception):
@@ -132,8 +146,9 @@ class ContactScreen(ModalScreen[int | None]):
 
     def __init__(self, api: Any, conv_id: int, *, tz: tzinfo,
                  now: Callable[[], datetime] | None = None,
-                 separator: str = " - ", blink: bool = True) -> None:
+                 separator: str = " - ", blink: bool = True, country: str = "") -> None:
         super().__init__()
+        self._country = country
         self._api = api
         self.conv_id = conv_id
         self._tz = tz
@@ -311,7 +326,7 @@ class ContactScreen(ModalScreen[int | None]):
         known = set(contact.emails) | set(contact.phones) if contact.id is not None else set()
 
         def check(text: str) -> str | None:
-            return None if text.strip() else "Type an e-mail address or a number."
+            return link_problem(text, self._country)
 
         def answered(text: str | None) -> None:
             if not text or not text.strip():
@@ -330,7 +345,7 @@ class ContactScreen(ModalScreen[int | None]):
 
         self.app.push_screen(PromptScreen(
             f"Link to {self._whose(contact)}", check=check, blink=self._blink,
-            hint="e-mail or +15551234567; its conversations join this contact"),
+            hint="e-mail or number, e.g. 555-350-4006; its conversations come along"),
             answered)
 
     def action_unlink(self) -> None:
