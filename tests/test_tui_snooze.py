@@ -15,7 +15,7 @@ from textual.widgets import Static
 from cxinbox.api.types import ConversationSummary
 from cxinbox.config import ClinicConfig
 from cxinbox.tui.screens.snooze import SnoozeScreen
-from cxinbox.tui.snoozetext import resolve_snooze, status_fact, wake_text
+from cxinbox.tui.snoozetext import resolve_snooze, status_fact, wake_short, wake_text
 
 CHICAGO = ZoneInfo("America/Chicago")
 # Thursday 3 December 2026, 14:00 in Chicago (20:00 UTC).
@@ -85,6 +85,17 @@ def test_status_fact_says_until_when() -> None:
     assert status_fact(dataclasses.replace(base, status="open", snoozed_until=None),
                        CHICAGO) == "open"
     assert wake_text(base.snoozed_until or 0, UTC) == "until Fri 4 Dec 15:00"
+
+
+def test_wake_short_fits_a_list_cell() -> None:
+    def at(*args: int) -> int:
+        return int(datetime(*args, tzinfo=CHICAGO).timestamp())
+
+    assert wake_short(at(2026, 12, 3, 16, 30), CHICAGO, THURSDAY) == "16:30"
+    assert wake_short(at(2026, 12, 4, 9, 0), CHICAGO, THURSDAY) == "Fri 09:00"
+    assert wake_short(at(2026, 12, 9, 9, 0), CHICAGO, THURSDAY) == "Wed 09:00"
+    assert wake_short(at(2026, 12, 10, 9, 0), CHICAGO, THURSDAY) == "10 Dec"
+    assert wake_short(at(2027, 3, 1, 9, 0), CHICAGO, THURSDAY) == "1 Mar"
 
 
 # -- in the app (the demo clinic at Tue 4 Mar 2025 15:00; its zone set per test) -----------

@@ -58,6 +58,18 @@ def moment_text(moment: datetime | int, tz: tzinfo, now: datetime | None = None)
     return f"{local:%a} {local.day} {local:%b}{year} {local:%H:%M}"
 
 
+def wake_short(until: int, tz: tzinfo, now: datetime) -> str:
+    """A list cell's form, at most 9 characters: `15:00` today, `Fri 09:00` this week,
+    `12 Mar` further out (the thread header has the whole time)."""
+    local = datetime.fromtimestamp(until, UTC).astimezone(tz)
+    days = (local.date() - now.astimezone(tz).date()).days
+    if days == 0:
+        return f"{local:%H:%M}"
+    if 0 < days < 7:
+        return f"{local:%a %H:%M}"
+    return f"{local.day} {local:%b}"
+
+
 def status_fact(summary: ConversationSummary, tz: tzinfo | None) -> str:
     """The status as a header shows it: `snoozed until Fri 4 Dec 09:00`, else the word."""
     if summary.status == "snoozed" and summary.snoozed_until and tz is not None:
