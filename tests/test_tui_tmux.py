@@ -136,8 +136,8 @@ def test_ascii_no_mouse_and_triage(tmux: Tmux) -> None:
     found = re.search(r"My open \((\d+)\)", screen)
     assert found is not None
     mine_before = int(found.group(1))
-    tmux.keys("4")
-    tmux.wait_text("All open (")
+    tmux.keys("2")  # the demo's top open row (the red flag) is already the tester's
+    tmux.wait_text("Unassigned (")
     tmux.keys("a")
     tmux.wait_text("assigned to you")
     tmux.keys("1")
