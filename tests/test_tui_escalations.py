@@ -79,7 +79,7 @@ async def watch_the_red_flag_escalate(pilot: Pilot[Any], app: CxInboxApp, inbox:
         await wait_for(pilot, lambda: f"#{red.id} {name}" in screen_text(app),
                        what="the toast on screen")
 
-        inbox.clock.advance(270)  # 16 minutes: breached
+        inbox.clock.advance(215)  # 15 minutes 5 seconds: breached
         await wait_for(pilot, lambda: any("BREACHED" in t and f"#{red.id} " in t
                                           for t in seen.sla()), what="the breach toast")
     breach = [t for t in seen.sla() if f"#{red.id} " in t]
@@ -125,8 +125,11 @@ def test_escalations_are_mine_or_nobodys_one_per_conversation_breaches_first() -
     events = [_event(1, "sla.at_risk", 5, "me"), _event(2, "sla.at_risk", 6, "maria"),
               _event(3, "sla.breached", 5, "me"), _event(4, "sla.at_risk", 7),
               _event(5, "conversation.tag", 8), _event(6, "sla.breached", 9)]
-    assert escalations_for(events, "me") == [Escalated(5, True, True), Escalated(9, True, False),
-                                             Escalated(7, False, False)]
+    events.append(_event(7, "sla.breached", 10, "me"))
+    events.append(_event(8, "sla.breached", 4))
+    assert escalations_for(events, "me") == [
+        Escalated(5, True, True), Escalated(10, True, True), Escalated(4, True, False),
+        Escalated(9, True, False), Escalated(7, False, False)]
 
 
 def test_a_flood_gives_three_toasts_and_a_count() -> None:

@@ -37,7 +37,8 @@ class Escalated:
 
 def escalations_for(events: Iterable[Event], me: str) -> list[Escalated]:
     """The escalations in `events` that concern `me` (mine or unassigned), one per
-    conversation (a breach outranks an at-risk in the same batch), breaches first."""
+    conversation (a breach outranks an at-risk in the same batch): breaches first, and
+    of those the person's own before the desk's."""
     found: dict[int, Escalated] = {}
     for event in events:
         if event.action not in ACTIONS:
@@ -51,7 +52,7 @@ def escalations_for(events: Iterable[Event], me: str) -> list[Escalated]:
         earlier = found.get(conv)
         if earlier is None or (breached and not earlier.breached):
             found[conv] = Escalated(conv, breached, assignee == me)
-    return sorted(found.values(), key=lambda e: (not e.breached, e.conv_id))
+    return sorted(found.values(), key=lambda e: (not e.breached, not e.yours, e.conv_id))
 
 
 def _conversation_id(value: object, target: str) -> int | None:
