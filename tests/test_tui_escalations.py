@@ -139,3 +139,23 @@ def test_a_flood_gives_three_toasts_and_a_count() -> None:
     assert lines[0] == ("SLA at risk: #1 Ana Silva (unassigned)", "warning")
     assert lines[1] == ("SLA BREACHED: #2 (unassigned)", "error")
     assert lines[3] == ("...and 5 more at risk or breached (view 3 lists them)", "warning")
+
+
+async def test_the_toast_names_a_patient_the_list_does_not_hold(tmp_path: Path) -> None:
+    """With the red flag outside the view on screen, its name is fetched for the toast."""
+    inbox = make_inbox(tmp_path, conversations=120)
+    red = red_flag(inbox)
+    app = make_app(inbox, ascii_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        await pilot.press("/")
+        await pilot.press("ctrl+u", *"tag:billing", "enter")
+        await wait_for(pilot, lambda: "Search: tag:billing" in screen_text(app)
+                       and app.conversation_list.loaded, what="the billing search")
+        assert app.conversation_list.summary_for(red.id) is None
+        with running_monitor(inbox):
+            inbox.clock.advance(90)
+            await wait_for(pilot, lambda: bool(seen.sla()), what="the at-risk toast")
+        assert seen.sla() == [f"SLA at risk: #{red.id} {red.from_name} (yours)"]
+        assert seen.bells == 1
