@@ -3,14 +3,24 @@ paths, and kept alive by a trickle of new patient messages."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from cxinbox.service.demo import STAFF, DemoArrivals, build_demo
+from cxinbox.service.demo import (
+    RED_FLAG_AGE_S,
+    RED_FLAG_RESPONSE_S,
+    STAFF,
+    DemoArrivals,
+    build_demo,
+    start_background,
+)
 from cxinbox.service.inbox import InboxService
+from cxinbox.service.sla_monitor import SlaMonitor
 from cxinbox.store.db import Database
 
 NOW = 1_741_100_400.0  # Tue 4 Mar 2025 15:00 UTC
@@ -153,6 +163,7 @@ def test_open_demo_never_touches_the_real_db_and_cleans_up(
 
     def fake_run(api: object, config: object, **kwargs: object) -> None:
         seen["db"] = api.service.db.path  # type: ignore[attr-defined]
+        seen["threads"] = {t.name for t in threading.enumerate() if t.is_alive()}
         seen["total"] = api.service.list_conversations("", 0, 1).total  # type: ignore[attr-defined]
 
     monkeypatch.setattr(launch, "_run", fake_run)
@@ -164,3 +175,93 @@ def test_open_demo_never_touches_the_real_db_and_cleans_up(
     assert not db_path.parent.exists()
     assert not (tmp_path / "real-data").exists()
     assert int(str(seen["total"])) >= 290
+    # the server's background work runs in the demo too, and stops with it
+    assert {"demo sla monitor", "demo outbox"} <= seen["threads"]  # type: ignore[operator]
+    alive = {t.name for t in threading.enumerate() if t.is_alive()}
+    assert not alive & {"demo sla monitor", "demo outbox"}
+
+
+def test_the_red_flag_is_urgent_and_runs_on_the_red_flag_policy(tmp_path: Path) -> None:
+    """Chest pain: urgent, tagged red-flag, mine, and due 15 minutes after it came in
+    (around the clock), not the ordinary hour; it turns at risk and breaches within the
+    first minutes of the demo, escalated by the red-flag policy."""
+    db, service = _build(tmp_path, "demo.db")
+    (red,) = _all(service, '"chest pain"')
+    assert red.priority == "urgent" and "red-flag" in red.tags
+    assert red.assignee == "frontdesk" and red.status == "open"
+    assert red.last_inbound_at == NOW - RED_FLAG_AGE_S
+    assert red.sla_due_at == red.last_inbound_at + RED_FLAG_RESPONSE_S
+    config = service.config
+    assert config.sla.policies[0].name == "red flag"
+    assert config.sla.policies[0].match == "tag:red-flag" and config.sla.policies[0].calendar == ""
+
+    monitor = SlaMonitor(db, config)
+    assert monitor.check(int(NOW)) == []  # what was late already was escalated at build
+    risk = monitor.check(int(NOW) + 90)
+    assert [(e.conversation_id, e.state, e.policy) for e in risk] == [
+        (red.id, "at-risk", "red flag")]
+    breach = [e for e in monitor.check(int(NOW) + 6 * 60) if e.conversation_id == red.id]
+    assert [(e.state, e.policy) for e in breach] == [("breached", "red flag")]
+
+
+def test_the_person_trying_the_demo_is_mentioned(tmp_path: Path) -> None:
+    """View 6 ("Mentions of me") is not empty: colleagues' notes name the demo's `me`."""
+    _, service = _build(tmp_path, "demo.db")
+    mentions = service.mentions()
+    assert len(mentions) >= 5
+    assert all("@frontdesk" in m.body for m in mentions)
+    assert service.list_conversations("mentions:me", 0, 1).total >= 5
+    authors = {m.author for m in mentions}
+    assert authors and "frontdesk" not in authors
+
+
+def test_the_demo_me_may_be_a_roster_member(tmp_path: Path) -> None:
+    db = Database(tmp_path / "maria.db", synchronous="OFF")
+    demo = build_demo(db, seed=7, me="maria", now=NOW, timezone="UTC")
+    service = InboxService(db, demo.config, "maria")
+    assert len(service.mentions()) >= 5
+    (red,) = _all(service, '"chest pain"')
+    assert red.assignee == "maria"
+
+
+def _wait(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def test_the_demo_background_wakes_snoozes_and_escalates(tmp_path: Path) -> None:
+    """The demo runs the server's SLA monitor: when the clock passes their wake-up times,
+    snoozed conversations reopen, and conversations turning late are escalated, each
+    transition once."""
+    db = Database(tmp_path / "demo.db", synchronous="OFF")
+    demo = build_demo(db, seed=7, me="frontdesk", now=NOW, timezone="UTC")
+    service = InboxService(db, demo.config, "frontdesk")
+    snoozed = {s.id: s.snoozed_until for s in _all(service, "status:snoozed")}
+    assert len(snoozed) >= 5 and all(until and until > NOW for until in snoozed.values())
+    seq = service.last_event_seq()
+    clock = {"now": NOW + 90.0}
+    stop = threading.Event()
+    threads = start_background(demo, stop, clock=lambda: clock["now"], sla_interval_s=0.05)
+    try:
+        _wait(lambda: any(e.action == "sla.at_risk" for e in service.events_since(seq)),
+              "the red flag turning at risk")
+        assert service.list_conversations("status:snoozed", 0, 1).total == len(snoozed)
+        clock["now"] = max(u for u in snoozed.values() if u is not None) + 1.0
+        _wait(lambda: service.list_conversations("status:snoozed", 0, 1).total == 0,
+              "every snooze to wake")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
+    assert not any(t.is_alive() for t in threads)
+    events = service.events_since(seq, 5000)
+    woken = [e for e in events if e.action == "conversation.status"
+             and e.details.get("from") == "snoozed" and e.details.get("to") == "open"]
+    assert sorted(int(e.target.split(":")[1]) for e in woken) == sorted(snoozed)
+    assert {e.actor for e in woken} == {"system"}
+    escalations = [(e.target, e.action) for e in events
+                   if e.action in ("sla.at_risk", "sla.breached")]
+    assert len(escalations) == len(set(escalations)) >= 2

@@ -172,3 +172,16 @@ async def test_the_assignee_picker_takes_the_roster_from_the_server(
         await pilot.press(*"sam", "enter")
         await wait_for(pilot, lambda: inbox.service.get_conversation(
             target.id, record_view=False).summary.assignee == "sam", what="assigned to sam")
+
+
+async def test_sla_escalations_toast_and_ring_over_the_socket(inbox: Inbox,
+                                                              server: Running) -> None:
+    """The monitor's events reach a TUI over the socket exactly as in-process: one toast
+    per transition naming #id and patient, and the bell (tests/test_tui_escalations.py)."""
+    from tests.test_tui_escalations import red_flag, watch_the_red_flag_escalate
+
+    red = red_flag(inbox)
+    InboxService(inbox.db, server.config, "maria").assign(red.id, ME)
+    app = _app(inbox, server)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await watch_the_red_flag_escalate(pilot, app, inbox, red)

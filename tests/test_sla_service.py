@@ -107,3 +107,34 @@ def test_bad_duration_and_bad_match_are_config_errors(tmp_path: Path) -> None:
         load_config_text(base.replace('first_response = "1h"', 'first_response = "soon"'))
     with pytest.raises(ConfigError, match="match.*stauts"):
         load_config_text(base.replace('match = "tag:urgent"', 'match = "stauts:open"'))
+
+
+def test_a_tag_or_priority_change_moves_the_conversation_to_the_policy_it_now_matches(
+        service: InboxService) -> None:
+    """Tagging `urgent` after the SLA was computed switches to the 15-minute policy at once,
+    and removing the tag switches back (policies select by tag, priority or assignee)."""
+    conv = _patient_message(service.db, 1, 20, "a@example.org")
+    before = service.get_conversation(conv, record_view=False).summary
+    assert before.sla_state == "ok" and before.sla_due_at is not None
+
+    service.tag(conv, add=["urgent"])
+    urgent = service.get_conversation(conv, record_view=False).summary
+    assert urgent.sla_state == "breached"
+    assert urgent.sla_due_at == before.sla_due_at - 45 * 60
+
+    service.tag(conv, remove=["urgent"])
+    again = service.get_conversation(conv, record_view=False).summary
+    assert again.sla_due_at == before.sla_due_at and again.sla_state == "ok"
+
+
+def test_a_priority_policy_applies_when_the_priority_changes(tmp_path: Path) -> None:
+    config = load_config_text(CONFIG.format(db=tmp_path / "p.db").replace(
+        'match = "tag:urgent"', 'match = "priority:urgent"'))
+    service = InboxService(Database(config.db_path), config, "maria")
+    one = _patient_message(service.db, 1, 20, "a@example.org")
+    two = _patient_message(service.db, 2, 20, "b@example.org")
+    assert service.list_conversations("sla:breached").total == 0
+    service.set_priority(one, "urgent")
+    assert [c.id for c in service.list_conversations("sla:breached").items] == [one]
+    service.bulk_priority(f"id:{two}", "urgent")
+    assert {c.id for c in service.list_conversations("sla:breached").items} == {one, two}

@@ -136,7 +136,7 @@ def test_ascii_no_mouse_and_triage(tmux: Tmux) -> None:
     found = re.search(r"My open \((\d+)\)", screen)
     assert found is not None
     mine_before = int(found.group(1))
-    tmux.keys("2")  # unassigned: taking a colleague's would ask first
+    tmux.keys("2")  # unassigned: the demo's top row (the red flag) is already mine
     tmux.wait_text("Unassigned (")
     tmux.keys("a")  # the roster picker, "me" first: Enter assigns to me
     screen = tmux.wait(lambda s: "Assign #" in s and "Priya Nair (priya)" in s, "the picker")

@@ -56,3 +56,59 @@ def test_refused(text: str) -> None:
 def test_naive_now_is_a_bug() -> None:
     with pytest.raises(ValueError, match="aware"):
         parse_when("2h", now=datetime(2026, 1, 1), tz=CHICAGO)
+
+
+# NOW is Wednesday 25 November, 22:30 in Chicago.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("3pm", datetime(2026, 11, 26, 15, 0, tzinfo=CHICAGO)),  # today's 3pm has gone
+    ("11pm", datetime(2026, 11, 25, 23, 0, tzinfo=CHICAGO)),  # today's has not
+    ("15:30", datetime(2026, 11, 26, 15, 30, tzinfo=CHICAGO)),
+    ("9:15 am", datetime(2026, 11, 26, 9, 15, tzinfo=CHICAGO)),
+    ("fri", datetime(2026, 11, 27, 0, 0, tzinfo=CHICAGO)),
+    ("Friday", datetime(2026, 11, 27, 0, 0, tzinfo=CHICAGO)),
+    ("mon 8:00", datetime(2026, 11, 30, 8, 0, tzinfo=CHICAGO)),
+    ("thurs 9am", datetime(2026, 11, 26, 9, 0, tzinfo=CHICAGO)),
+    ("wed 9am", datetime(2026, 12, 2, 9, 0, tzinfo=CHICAGO)),  # this Wednesday's 9am is past
+    ("wednesday 11pm", datetime(2026, 11, 25, 23, 0, tzinfo=CHICAGO)),
+    ("wed", datetime(2026, 12, 2, 0, 0, tzinfo=CHICAGO)),
+    ("tomorrow 9am", datetime(2026, 11, 26, 9, 0, tzinfo=CHICAGO)),
+])
+def test_weekdays_and_times_alone_mean_the_next_one(text: str, expected: datetime) -> None:
+    assert parse_when(text, now=NOW, tz=CHICAGO) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("3pm", datetime(2026, 11, 25, 15, 0, tzinfo=CHICAGO)),
+    ("fri", datetime(2026, 11, 20, 0, 0, tzinfo=CHICAGO)),
+    ("wed 9am", datetime(2026, 11, 25, 9, 0, tzinfo=CHICAGO)),
+])
+def test_weekdays_and_times_alone_mean_the_last_one_for_since(text: str,
+                                                               expected: datetime) -> None:
+    assert parse_when(text, now=NOW, tz=CHICAGO, direction="past") == expected
+
+
+def test_spring_forward() -> None:
+    """Clocks jump from 02:00 CST to 03:00 CDT on Sunday 8 March 2026."""
+    saturday_noon = datetime(2026, 3, 7, 18, 0, tzinfo=UTC)
+    assert parse_when("tomorrow 9am", now=saturday_noon, tz=CHICAGO).astimezone(UTC) == \
+        datetime(2026, 3, 8, 14, 0, tzinfo=UTC)  # CDT, UTC-5
+    assert parse_when("sun 9:00", now=saturday_noon, tz=CHICAGO).astimezone(UTC) == \
+        datetime(2026, 3, 8, 14, 0, tzinfo=UTC)
+    skipped = parse_when("sun 2:30", now=saturday_noon, tz=CHICAGO)  # never on the wall
+    assert skipped.astimezone(UTC) == datetime(2026, 3, 8, 8, 30, tzinfo=UTC)
+    assert (skipped.hour, skipped.minute) == (3, 30)
+    assert parse_when("9am", now=datetime(2026, 3, 8, 7, 0, tzinfo=UTC),  # 01:00 CST
+                      tz=CHICAGO).astimezone(UTC) == datetime(2026, 3, 8, 14, 0, tzinfo=UTC)
+
+
+def test_fall_back_weekday() -> None:
+    saturday = datetime(2026, 10, 31, 15, 0, tzinfo=UTC)  # clocks go back on Sunday 1 Nov
+    assert parse_when("sun 9:00", now=saturday, tz=CHICAGO).astimezone(UTC) == datetime(
+        2026, 11, 1, 15, 0, tzinfo=UTC)  # CST, UTC-6
+
+
+@pytest.mark.parametrize("text", ["9", "25:00", "13pm", "fri 25:00", "friday soon",
+                                  "mon tue", "3 pm tomorrow"])
+def test_refused_recurring(text: str) -> None:
+    with pytest.raises(WhenError):
+        parse_when(text, now=NOW, tz=CHICAGO)

@@ -5,25 +5,37 @@ instant in tests, in cron and at the desk. Wall-clock forms (`tomorrow 9:00`, a 
 an offset) are read in the clinic's time zone, never UTC and never the server's local zone:
 the front desk thinks in clinic time. Relative amounts (`2h`, `3d`, `1h30m`) point forward
 for a deadline such as a snooze and backward for a lower bound such as an audit `--since`,
-so callers say which they mean.
+so callers say which they mean. So do the forms that name a recurring moment, a weekday
+(`mon 8:00`, `friday`) or a time alone (`3pm`, `15:30`): the next one for a deadline, the
+last one for a lower bound. The TUI's snooze prompt and the CLI's `--until` share this.
+
+A wall time that a daylight-saving change skips (02:30 on the spring-forward night) means
+the instant the clock would show it had it not jumped, shown afterwards as 03:30.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 Direction = Literal["future", "past"]
 
 WHEN_HELP: Final = ("use an ISO date or time (2026-11-30, 2026-11-30T09:00, with or without an"
-                    " offset), an amount such as 30m, 2h, 3d, 1w or 1h30m, or today/tomorrow/"
-                    "yesterday with an optional time such as 9:00 or 5pm")
+                    " offset), an amount such as 30m, 2h, 3d, 1w or 1h30m, today/tomorrow/"
+                    "yesterday or a weekday (mon, friday) with an optional time such as 9:00"
+                    " or 5pm, or a time alone (3pm, 15:30)")
 
 _AMOUNT: Final = re.compile(r"(?:(\d{1,5})w)?(?:(\d{1,6})d)?(?:(\d{1,7})h)?(?:(\d{1,9})m)?")
 _CLOCK: Final = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?")
 _DAYS: Final = {"today": 0, "tomorrow": 1, "yesterday": -1}
+_WEEKDAYS: Final = {
+    **dict.fromkeys(("mon", "monday"), 0), **dict.fromkeys(("tue", "tues", "tuesday"), 1),
+    **dict.fromkeys(("wed", "weds", "wednesday"), 2),
+    **dict.fromkeys(("thu", "thur", "thurs", "thursday"), 3),
+    **dict.fromkeys(("fri", "friday"), 4), **dict.fromkeys(("sat", "saturday"), 5),
+    **dict.fromkeys(("sun", "sunday"), 6)}
 _MAX_AMOUNT: Final = timedelta(days=3660)
 
 
@@ -49,13 +61,39 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo,
     if amount is not None:
         return now + amount if direction == "future" else now - amount
     word, _, rest = value.partition(" ")
-    if word in _DAYS:
-        day = now.astimezone(tz).date() + timedelta(days=_DAYS[word])
+    if word in _DAYS or word in _WEEKDAYS:
         clock = _clock(rest) if rest else time()
         if clock is None:
             raise WhenError(f"unknown time of day {rest!r}; {WHEN_HELP}")
-        return datetime.combine(day, clock, tzinfo=tz)
+        if word in _DAYS:
+            return _wall(now.astimezone(tz).date() + timedelta(days=_DAYS[word]), clock, tz)
+        return _occurrence(now, tz, clock, _WEEKDAYS[word], direction)
+    if ":" in value or value.endswith(("am", "pm")):
+        clock = _clock(value)
+        if clock is not None:
+            return _occurrence(now, tz, clock, None, direction)
     return _iso(text.strip(), tz)
+
+
+def _wall(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    """`clock` on `day` in `tz`, moved past a daylight-saving gap if it falls in one."""
+    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC).astimezone(tz)
+
+
+def _occurrence(now: datetime, tz: ZoneInfo, clock: time, weekday: int | None,
+                direction: Direction) -> datetime:
+    """The next (future) or last (past) time the clinic's clock shows `clock`, on
+    `weekday` if given: `fri 9:00` on a Friday at 10:00 is next week's."""
+    today = now.astimezone(tz).date()
+    step = 1 if direction == "future" else -1
+    for offset in range(0, 9 * step, step):
+        day = today + timedelta(days=offset)
+        if weekday is not None and day.weekday() != weekday:
+            continue
+        moment = _wall(day, clock, tz)
+        if (moment > now) if direction == "future" else (moment <= now):
+            return moment
+    raise AssertionError("a weekday recurs within eight days")
 
 
 def _amount(value: str) -> timedelta | None:

@@ -49,6 +49,7 @@ from cxinbox.config import (
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sla import BusinessCalendar
 from cxinbox.service.inbox import InboxService
+from cxinbox.service.sla_monitor import SlaMonitor
 from cxinbox.store.db import Database, append_event
 from cxinbox.store.ingest import FetchedMessage, folder_state, ingest_batch
 from cxinbox.store.sms import SmsRecord, insert_sms
@@ -71,6 +72,10 @@ CLINIC_HOURS: dict[str, list[str]] = {
     "sat": ["09:00-13:00"],
 }
 FIRST_RESPONSE_S = 3600  # one business hour: what most front desks promise
+RED_FLAG_RESPONSE_S = 15 * 60  # red flags (chest pain, stroke signs) wait for nobody
+RED_FLAG_AGE_S = 10 * 60
+"""How long ago the chest-pain message came in when the demo opens: at risk a minute
+later, breached five minutes in, so the first minutes of a demo show the escalations."""
 
 _FIRST = ("Jane", "Robert", "Aisha", "Tom", "Linda", "Carlos", "Mei", "Olga", "Peter",
           "Fatima", "George", "Hannah", "Ivan", "Julia", "Kwame", "Laura", "Miguel", "Nora",
@@ -268,14 +273,18 @@ class DemoArrivals:
 
 
 def demo_config(timezone: str = "UTC") -> Config:
-    """The demo clinic: its staff and a typical SLA (first reply within one business hour)."""
+    """The demo clinic: its staff and a typical SLA (first reply within one business hour),
+    with red flags first: 15 minutes around the clock, whatever the clinic's hours."""
     return Config(
         clinic=ClinicConfig(name=f"{CLINIC_NAME} (demo)", timezone=timezone,
                             phone="(555) 010-0100"),
         staff=tuple(StaffMember(os_user=s, name=STAFF_NAMES[s]) for s in STAFF),
         sla=SlaConfig(
             calendars=MappingProxyType({"clinic": MappingProxyType({"hours": CLINIC_HOURS})}),
-            policies=(SlaPolicyConfig(name="front desk", calendar="clinic",
+            policies=(SlaPolicyConfig(name="red flag", match="tag:red-flag",
+                                      first_response_s=RED_FLAG_RESPONSE_S,
+                                      next_response_s=RED_FLAG_RESPONSE_S),
+                      SlaPolicyConfig(name="front desk", calendar="clinic",
                                       first_response_s=FIRST_RESPONSE_S,
                                       next_response_s=4 * 3600),)),
         compose=ComposeConfig(canned=DEMO_CANNED),
@@ -337,6 +346,41 @@ def demo_outbox(db: Database, config: Config) -> Any:
 
     return OutboxWorker(db, config, session_factory=DemoSmtp, sms_client=DemoSms(),
                         copy_to_sent_folder=False)
+
+
+class DemoOutbox:
+    """The outbox as a server worker (`service/runtime.py`), delivering nowhere."""
+
+    name = "outbox"
+
+    def __init__(self, db: Database, config: Config) -> None:
+        self.worker = demo_outbox(db, config)
+
+    def run(self, stop: threading.Event) -> None:
+        self.worker.run(stop)
+
+
+def start_background(demo: DemoInbox, stop: threading.Event, *,
+                     clock: Callable[[], float] = time.time,
+                     sla_interval_s: float = 15.0) -> list[threading.Thread]:
+    """What `cxinbox serve` runs next to its socket, for the demo: the outbox and the SLA
+    monitor with the snooze waker, each supervised the way the server does it.
+
+    The same `SlaWatch` as the server's means the demo's escalations are the server's:
+    events in the change feed that every TUI toasts (and rings the bell for) alike,
+    in-process or over the socket. Daemon threads, stopped by `stop`.
+    """
+    from cxinbox.service.runtime import SlaWatch, Worker, supervise
+
+    workers: list[Worker] = [DemoOutbox(demo.db, demo.config),
+                             SlaWatch(demo.db, demo.config, clock=clock,
+                                      interval_s=sla_interval_s)]
+    threads = [threading.Thread(target=supervise, args=(worker, stop, None),
+                                name=f"demo {worker.name}", daemon=True)
+               for worker in workers]
+    for thread in threads:
+        thread.start()
+    return threads
 
 
 DEMO_CANNED: tuple[CannedReply, ...] = (
@@ -614,11 +658,14 @@ def build_demo(db: Database, *, seed: int = 7, me: str, now: float | None = None
                     _patient_reply(demo, conn, thread, thread.last_at + rng.randint(600, 7200),
                                    seen=rng.random() < 0.5)
         _long_thread(demo, conn, start)
-        red = _new_email_thread(demo, conn, RED_FLAG, _business_ago(calendar, start, 6 * 60))
+        red = _new_email_thread(demo, conn, RED_FLAG, start - RED_FLAG_AGE_S)
         plans.append((red.conv_id, "red-flag", True))
         append_event(conn, "sync", "mail.received", "demo/INBOX",
                      {"count": len(plans), "conversations": []})
         _staff_actions(demo, plans, start)
+    # What is already at risk or breached was escalated while "the server ran": only what
+    # turns at risk or breached from now on is news (a toast and a bell) in the demo.
+    SlaMonitor(db, config, clock=lambda: start).check(start)
     return demo
 
 
@@ -645,7 +692,7 @@ def _staff_actions(demo: DemoInbox, plans: list[tuple[int, str, bool]], start: i
             continue
         seen.add(conv)
         if kind == "red-flag":
-            _red_flag_actions(services, conv)
+            _red_flag_actions(services, conv, demo.me)
             continue
         actor = services[rng.choice(STAFF)]
         recent = waiting
@@ -686,6 +733,7 @@ def _staff_actions(demo: DemoInbox, plans: list[tuple[int, str, bool]], start: i
             actor.set_status(conv, "snoozed", start + rng.randint(3600, 3 * 86400))
         elif status != "open":
             actor.set_status(conv, status)
+    _mention_me(demo, services, plans)
 
 
 def _tags_of(demo: DemoInbox, conv: int) -> list[str]:
@@ -693,11 +741,37 @@ def _tags_of(demo: DemoInbox, conv: int) -> list[str]:
     return ["sms"] if thread is None else list(thread.topic.tags)
 
 
-def _red_flag_actions(services: dict[str, InboxService], conv: int) -> None:
-    maria = services["maria"]
-    maria.set_priority(conv, "urgent")
-    maria.tag(conv, ["red-flag", "clinical"], [])
-    maria.assign(conv, "priya")
-    maria.add_note(conv, "@priya RED FLAG: chest pain spreading to left arm, short of breath. "
-                         "Do not answer with a template. Called the patient and advised 911; "
-                         "please call back to confirm they went.")
+def _red_flag_actions(services: dict[str, InboxService], conv: int, me: str) -> None:
+    """Triaged as a desk should: urgent, tagged (so the 15-minute red-flag policy runs),
+    and handed to the person trying the demo, whose phone call is still to be confirmed
+    in writing: the SLA keeps running until someone replies."""
+    author = "maria" if me != "maria" else "sam"
+    colleague = services[author]
+    colleague.set_priority(conv, "urgent")
+    colleague.tag(conv, ["red-flag", "clinical"], [])
+    colleague.assign(conv, me)
+    colleague.add_note(conv, f"@{me} RED FLAG: chest pain spreading to left arm, short of "
+                             "breath. Do not answer with a template. I called and advised 911; "
+                             "please reply in writing to confirm. @priya FYI.")
+
+
+_NOTES_FOR_ME = (
+    "@{me} this patient asked for you by name; can you call back before 5?",
+    "@{me} Dr. Rivera wants this booked this week. Can you find a slot?",
+    "@{me} could you check whether the pharmacy got this? I am off after lunch.",
+    "@{me} the card photo came in by text; please update the file before the visit.",
+)
+
+
+def _mention_me(demo: DemoInbox, services: dict[str, InboxService],
+                plans: list[tuple[int, str, bool]]) -> None:
+    """Colleagues' notes that mention the person trying the demo, so "Mentions of me"
+    (view 6) has something in it. A generator of its own, so the rest of the clinic
+    stays what the seed always made."""
+    rng = random.Random(demo.seed * 7919 + 3)
+    waiting = sorted({conv for conv, kind, is_waiting in plans
+                      if is_waiting and kind != "red-flag"})
+    authors = [name for name in STAFF if name != demo.me]
+    chosen = rng.sample(waiting, min(len(waiting), len(_NOTES_FOR_ME)))  # tiny test clinics
+    for conv, text in zip(chosen, _NOTES_FOR_ME, strict=False):
+        services[rng.choice(authors)].add_note(conv, text.format(me=demo.me))

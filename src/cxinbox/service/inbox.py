@@ -437,6 +437,8 @@ class InboxService:
             self._spend(conn, [conv_id])
             convs.add_tags(conn, [conv_id], add_n)
             convs.remove_tags(conn, [conv_id], remove_n)
+            if self.sla.enabled:  # a tag can select another SLA policy (red-flag: 15 min)
+                convs.update_state(conn, conv_id, sla_dirty=1)
             append_event(conn, self.actor, "conversation.tag", f"conversation:{conv_id}",
                          {"add": add_n, "remove": remove_n})
 
@@ -494,7 +496,10 @@ class InboxService:
         with self._budgeted(f"a change of {column}"), self.db.write() as conn:
             row = self._live_row(conn, conv_id)
             self._spend(conn, [conv_id])
-            convs.update_state(conn, conv_id, **{column: value})
+            changes: dict[str, object] = {column: value}
+            if self.sla.enabled:  # policies may select by priority or assignee too
+                changes["sla_dirty"] = 1
+            convs.update_state(conn, conv_id, **changes)
             append_event(conn, self.actor, action, f"conversation:{conv_id}",
                          {"from": row[column], "to": value})
 
@@ -665,6 +670,8 @@ class InboxService:
 
             def apply(w: sqlite3.Connection) -> None:
                 convs.update_state_many(w, [column], [(value, c.id) for c in changes])
+                if self.sla.enabled:  # policies may select by priority or assignee too
+                    convs.update_state_many(w, ["sla_dirty"], [(1, c.id) for c in changes])
 
             return _Plan(changes, unchanged, events, apply)
 

@@ -17,6 +17,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from cxinbox.config import Config
@@ -99,13 +100,15 @@ class SlaWatch:
 
     name = "sla monitor"
 
-    def __init__(self, db: Database, config: Config) -> None:
+    def __init__(self, db: Database, config: Config, *,
+                 clock: Callable[[], float] = time.time, interval_s: float = 15.0) -> None:
         from cxinbox.service.sla_monitor import SlaMonitor
 
-        self.monitor = SlaMonitor(db, config)
+        self.monitor = SlaMonitor(db, config, clock=clock)
+        self.interval_s = interval_s
 
     def run(self, stop: threading.Event) -> None:
-        self.monitor.run(stop)
+        self.monitor.run(stop, self.interval_s)
 
 
 def background_workers(db: Database, config: Config,

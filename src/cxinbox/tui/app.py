@@ -18,7 +18,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -67,7 +67,9 @@ from cxinbox.tui.screens.choice import Choice, ChoiceScreen
 from cxinbox.tui.screens.help import HelpScreen
 from cxinbox.tui.screens.lock import LockScreen
 from cxinbox.tui.screens.prompt import PromptScreen
+from cxinbox.tui.screens.snooze import SnoozeScreen
 from cxinbox.tui.slatext import sla_cell_for
+from cxinbox.tui.snoozetext import resolve_snooze
 from cxinbox.tui.teamwork import TeamMixin
 from cxinbox.tui.theme import CXINBOX_ANSI
 from cxinbox.tui.unlock import Verifier, default_verifier
@@ -91,6 +93,10 @@ _CONTENT_ACTIONS = frozenset({"mail.received", "sms.received", "mail.gone", "con
                               "conversation.merge", "conversation.note.retract",
                               "conversation.split", "sms.status", "sms.opt_out", "sms.opt_in",
                               "outbox.sent", "send"})
+# Events after which the open conversation's header (status, snooze, assignee...) is stale
+# even when its row has left the view that would have brought the new state.
+_STATE_ACTIONS = frozenset({"conversation.status", "conversation.assign",
+                            "conversation.priority", "conversation.tag"})
 _COUNT_VIEWS = (("Mine", "mine"), ("Unassigned", "unassigned"), ("At risk", "at-risk"),
                 ("Open", "open"))
 _ALLOWED_WHILE_LOCKED = frozenset({"quit", "help_quit"})
@@ -431,6 +437,16 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
             self._set_reading(True)
             self.thread.focus()
 
+    @work(exclusive=True, exit_on_error=False, group="open-summary")
+    async def _refresh_open_summary(self, conv_id: int) -> None:
+        """The open thread's header from its summary alone: no remount, no scroll jump."""
+        try:
+            page = await self.api.list_conversations(f"id:{conv_id}", 0, 1)
+        except Exception:  # noqa: BLE001 - the next page or reload brings it
+            return
+        if page.items and not self._locked:
+            self.thread.update_summary(page.items[0], self.clock())
+
     def on_detail_failed(self, message: DetailFailed) -> None:
         self._say(f"#{message.conv_id}: {message.error}", "error")
 
@@ -552,6 +568,8 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
             conv = detail.summary.id
             if any(e.action in _CONTENT_ACTIONS and _touches(e, conv) for e in relevant):
                 self._load_detail(conv, False)
+            elif any(e.action in _STATE_ACTIONS and _touches(e, conv) for e in relevant):
+                self._refresh_open_summary(conv)
 
     def action_refresh_now(self) -> None:
         self._counts_dirty = True
@@ -667,19 +685,21 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
                                       current=summary.status), chosen)
 
     def _ask_snooze(self, summary: ConversationSummary) -> None:
-        def check(text: str) -> str | None:
-            return None if triage.parse_duration(text) else (
-                "Use a duration like 30m, 2h, 1d or 1w.")
+        self.push_screen(SnoozeScreen(f"Snooze #{summary.id} until when?", now=self.clock,
+                                      tz=self.tz, blink=not self.calm),
+                         lambda text: self._snooze(summary, text))
 
-        def answered(text: str | None) -> None:
-            seconds = triage.parse_duration(text or "")
-            if seconds:
-                until = int((self.clock() + timedelta(seconds=seconds)).timestamp())
-                self._apply(triage.status(summary, "snoozed", until))
-
-        self.push_screen(PromptScreen(f"Snooze #{summary.id} for how long?", value="2h",
-                                      hint="30m, 2h, 1d, 1w - it reopens when the time is up",
-                                      check=check, blink=not self.calm), answered)
+    def _snooze(self, summary: ConversationSummary, text: str | None) -> None:
+        """The same words as `--until` (snoozetext.py), refused once more if the time
+        went by while the prompt stood open."""
+        if text is None:
+            return
+        answer = resolve_snooze(text, now=self.clock(), tz=self.tz)
+        if answer.until is None:
+            self._say(f"#{summary.id} not snoozed: {answer.text}", "warning")
+            return
+        action = triage.status(summary, "snoozed", int(answer.until.timestamp()))
+        self._apply(dataclasses.replace(action, done=f"{action.done} {answer.text}"))
 
     def action_choose_priority(self) -> None:
         summary = self._need_target()

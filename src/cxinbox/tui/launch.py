@@ -64,7 +64,8 @@ def open_tui(config: Config, *, ascii: bool | None = None, mouse: bool | None = 
 
 
 def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int = 7) -> None:
-    """The TUI on a generated clinic inbox in a throwaway directory, with mail arriving.
+    """The TUI on a generated clinic inbox in a throwaway directory, with mail arriving,
+    replies leaving and the SLA monitor escalating and waking snoozes, as a server would.
 
     Never touches the person's real database: everything lives in a fresh temporary
     directory that is removed on exit, whatever happens.
@@ -72,7 +73,7 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
     import threading
 
     from cxinbox.api.interface import InProcessAPI
-    from cxinbox.service.demo import DemoArrivals, build_demo, demo_outbox
+    from cxinbox.service.demo import DemoArrivals, build_demo, start_background
     from cxinbox.service.inbox import InboxService
     from cxinbox.store.db import Database
     from cxinbox.tui.unlock import current_user
@@ -80,7 +81,8 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
     directory = Path(tempfile.mkdtemp(prefix="cxinbox-demo-"))
     db: Database | None = None
     arrivals: DemoArrivals | None = None
-    stop_outbox = threading.Event()
+    stop_background = threading.Event()
+    background: list[threading.Thread] = []
     _exit_on_hangup()
     try:
         db = Database(directory / "demo.db", synchronous="NORMAL")
@@ -88,13 +90,14 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
         demo = build_demo(db, seed=seed, me=me)
         arrivals = DemoArrivals(demo)
         arrivals.start()
-        threading.Thread(target=demo_outbox(db, demo.config).run, args=(stop_outbox,),
-                         name="demo outbox", daemon=True).start()
+        background = start_background(demo, stop_background)
         api = InProcessAPI(InboxService(db, demo.config, me))
         _run(api, demo.config, ascii=ascii, mouse=mouse, mailboxes=demo.mailboxes,
              status_note="demo inbox: a new patient message every 20-30 s")
     finally:
-        stop_outbox.set()
+        stop_background.set()
+        for thread in background:  # none may write while the database closes
+            thread.join(timeout=5)
         if arrivals is not None:
             arrivals.stop()
         if db is not None:

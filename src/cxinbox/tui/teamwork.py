@@ -23,7 +23,7 @@ from typing import Any
 
 from cxinbox.api.types import ConversationSummary, Event
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.tui import actions, triage
+from cxinbox.tui import actions, escalations, triage
 from cxinbox.tui.messages import error_line
 from cxinbox.tui.presence import PresenceBoard, first_name
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
@@ -142,7 +142,8 @@ class TeamMixin:
     def _personal_news(self: Any, events: Iterable[Event]) -> None:
         """Toasts (and a bell) for what concerns *me*: mentions, escalations, my replies."""
         ring = False
-        for event in events:
+        batch = list(events)
+        for event in batch:
             details = event.details if isinstance(event.details, dict) else {}
             conv = clean_line(str(details.get("conversation")
                                   or event.target.removeprefix("conversation:")), max_len=12)
@@ -151,14 +152,6 @@ class TeamMixin:
                 if self.me in mentioned:
                     self._say(f"{event.actor} mentioned you on #{conv} (6 shows mentions)",
                               "warning")
-                    ring = True
-            elif event.action in ("sla.at_risk", "sla.breached"):
-                assignee = str(details.get("assignee") or "")
-                if assignee in ("", self.me):
-                    state = "BREACHED" if event.action == "sla.breached" else "at risk"
-                    whose = "yours" if assignee == self.me else "unassigned"
-                    self._say(f"SLA {state}: #{conv} ({whose})",
-                              "error" if event.action == "sla.breached" else "warning")
                     ring = True
             elif event.action in _OUTBOX_NEWS and details.get("author") == self.me:
                 text, severity = _OUTBOX_NEWS[event.action]
@@ -171,7 +164,9 @@ class TeamMixin:
             elif event.action.startswith("draft.") and self.thread.detail is not None \
                     and event.target == f"conversation:{self.thread.detail.summary.id}":
                 self._load_side_info(self.thread.detail.summary.id)
-        if ring and not self.locked:
+        escalated = escalations.escalations_for(batch, self.me)
+        escalations.announce(self, escalated)
+        if (ring or escalated) and not self.locked:
             self.bell()
 
     # -- replies -------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from cxinbox.api.types import ConversationDetail, ConversationSummary, MessageVi
 from cxinbox.tui import actions
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.rows import SlaCell
+from cxinbox.tui.snoozetext import status_fact
 from cxinbox.tui.widgets.message_block import MessageBlock
 
 INITIAL_MESSAGES = 8
@@ -28,7 +29,8 @@ OLDER_BATCH = 10
 
 
 def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
-                glyphs: Glyphs, presence: str = "", drafts: str = "") -> Text:
+                glyphs: Glyphs, presence: str = "", drafts: str = "",
+                tz: tzinfo | None = None) -> Text:
     text = Text()
     text.append(f"#{summary.id} ", style="bold")
     text.append(summary.subject, style="bold")
@@ -36,7 +38,7 @@ def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
     assignee = summary.assignee or "unassigned"
     if assignee == me:
         assignee = f"{me} (you)"
-    facts = [summary.status, f"priority {summary.priority}", assignee,
+    facts = [status_fact(summary, tz), f"priority {summary.priority}", assignee,
              "SMS" if summary.channel == "sms" else "email", summary.mailbox]
     text.append(glyphs.separator.strip().join(f" {f} " for f in facts).strip(), style="dim")
     sla_text, _state = sla
@@ -173,7 +175,7 @@ class ThreadView(VerticalScroll, can_focus=True):
 
     def _header(self, summary: ConversationSummary) -> Text:
         return header_text(summary, self._header_sla, self._me, self._glyphs,
-                           self.presence_line, self.drafts_line)
+                           self.presence_line, self.drafts_line, tz=self._tz)
 
     def set_side_lines(self, presence: str, drafts: str) -> None:
         """Who else is here and whose drafts wait on this conversation."""
