@@ -228,8 +228,7 @@ class TeamMixin:
             conv = item.conversation_id
             undo: triage.Triage | None = triage.Triage(
                 conv or 0, f"reply on #{conv} taken back", _cancel_call(item.id))
-            self._undo = undo
-            self._undo_refusal = "Nothing to undo."
+            self.undo_history.push(undo)
             self._say(f"Reply queued: sends in {wait}s (u takes it back)")
         elif result.outcome == "kept":
             self._say("Draft kept; colleagues see it on the conversation.")
