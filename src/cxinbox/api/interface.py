@@ -213,6 +213,10 @@ class InboxAPI(Protocol):
 
     async def cancel_outbox(self, outbox_id: int) -> OutboxItemView: ...
 
+    async def requeue_outbox(self, outbox_id: int) -> OutboxItemView:
+        """Undo a cancel: back in the queue with a fresh undo window (its draft removed)."""
+        ...
+
     async def retry_outbox(self, outbox_id: int) -> OutboxItemView: ...
 
     async def confirm_outbox(self, outbox_id: int) -> OutboxItemView: ...
@@ -459,6 +463,9 @@ class InProcessAPI:
 
     async def cancel_outbox(self, outbox_id: int) -> OutboxItemView:
         return await self._call(self.replies.cancel, outbox_id)
+
+    async def requeue_outbox(self, outbox_id: int) -> OutboxItemView:
+        return await self._call(self.replies.requeue, outbox_id)
 
     async def retry_outbox(self, outbox_id: int) -> OutboxItemView:
         return await self._call(self.replies.retry, outbox_id)
