@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,10 @@ async def test_merge_then_undo_puts_it_back(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: _merged_into(inbox, second.id) is None, what="unmerge")
         await wait_for(pilot, lambda: "(undone" in screen_text(app), what="undone line")
         assert _count(inbox, second.id) == before
+        merge, unmerge = (json.loads(row[0]) | {"seq": row[1]} for row in inbox.db.conn.execute(
+            "SELECT details, seq FROM events WHERE action IN ('conversation.merge',"
+            " 'conversation.unmerge') ORDER BY seq"))
+        assert unmerge["undo_of"] == merge["seq"]  # the audit trail says what was undone
 
 
 async def test_split_then_undo_merges_it_back(tmp_path: Path) -> None:

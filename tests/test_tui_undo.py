@@ -88,6 +88,12 @@ async def test_u_walks_back_three_steps_in_order_and_each_undo_is_audited(
         assert (current().assignee, current().priority, "callback" in current().tags) == \
             (ME, new_priority, True)
         assert len(app.undo_history) == 3
+        # Toasts sit clear of the status line and of the notes' border.
+        toasts = list(app.query("Toast"))
+        assert toasts
+        for toast in toasts:
+            assert not toast.region.overlaps(app.status_line.region)
+            assert not toast.region.overlaps(app.notes.region)
         # The status line does not repeat what the toast said.
         assert "assigned to you" not in app.status_line.render().plain
 
