@@ -176,6 +176,9 @@ async def test_ctrl_l_redraws_and_the_lock_key_says_who_locked(inbox: Inbox) -> 
         assert f"Locked by {ME}." in text and "without input" not in text
         # The toast named a patient: it must not outlive the lock.
         assert not list(app.query("Toast")) and name not in text
+        await pilot.press("ctrl+l")  # redraws the lock screen; unlocks nothing
+        await pilot.pause()
+        assert app.locked and f"Locked by {ME}." in screen_text(app)
         await pilot.press(*ME, "enter")
         await wait_for(pilot, lambda: not app.locked, what="unlocked")
 

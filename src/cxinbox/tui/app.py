@@ -96,7 +96,7 @@ _CONTENT_ACTIONS = frozenset({"mail.received", "sms.received", "mail.gone", "con
                               "outbox.sent", "send"})
 _COUNT_VIEWS = (("Mine", "mine"), ("Unassigned", "unassigned"), ("At risk", "at-risk"),
                 ("Open", "open"))
-_ALLOWED_WHILE_LOCKED = frozenset({"quit", "help_quit"})
+_ALLOWED_WHILE_LOCKED = frozenset({"quit", "help_quit", "redraw"})  # redraw shows nothing new
 # Control-key actions that still make sense while the search field has the keys.
 _ALLOWED_IN_TEXT = frozenset({"command_palette", "lock", "redraw", "refresh_now", "quit",
                               "help_quit"})
