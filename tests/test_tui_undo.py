@@ -6,6 +6,7 @@ they are what is being tested. Every step waits for what it asserts.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -194,3 +195,34 @@ async def test_the_idle_lock_says_it_was_idle(inbox: Inbox) -> None:
         await pilot.pause()
         assert "Locked after 2 minute(s) without input." in screen_text(app)
         assert not list(app.query("Toast"))
+
+
+async def test_u_typed_right_after_a_key_undoes_that_key_not_an_older_step(
+        inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        target = await _open_first(pilot, app)
+        conv = target.id
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="tag prompt")
+        await pilot.press(*"callback", "enter")
+        await wait_for(pilot, lambda: len(app.undo_history) == 1, what="tag step kept")
+        head = _head(inbox)
+        # A slow server: the assignment is still on its way when u arrives.
+        gate = asyncio.Event()
+        real_assign = inbox.api.inner.assign
+
+        async def slow_assign(*args: Any, **kwargs: Any) -> Any:
+            await gate.wait()
+            return await real_assign(*args, **kwargs)
+
+        inbox.api.assign = slow_assign  # type: ignore[attr-defined]
+        await pilot.press("a", "u")
+        await pilot.pause()
+        gate.set()
+        await wait_for(pilot, lambda: len(_events(inbox, conv, head)) == 2, what="both steps")
+        summary = inbox.service.get_conversation(conv, record_view=False).summary
+        assert summary.assignee == target.assignee and "callback" in summary.tags
+        (assign, _me, _a, first), (_undo, _me2, action, second) = _events(inbox, conv, head)
+        assert action == "conversation.assign" and second["undo_of"] == assign
+        assert "undo_of" not in first

@@ -72,7 +72,7 @@ from cxinbox.tui.screens.prompt import PromptScreen
 from cxinbox.tui.slatext import sla_cell_for
 from cxinbox.tui.teamwork import TeamMixin
 from cxinbox.tui.theme import CXINBOX_ANSI
-from cxinbox.tui.undo import UndoHistory
+from cxinbox.tui.undo import UndoEmpty, UndoHistory
 from cxinbox.tui.unlock import Verifier, default_verifier
 from cxinbox.tui.widgets.conversation_list import ConversationList
 from cxinbox.tui.widgets.header_bar import HeaderBar
@@ -601,23 +601,35 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
             self._say("Select a conversation first.")
         return summary
 
-    def _apply(self, action: triage.Triage, *, undoing: bool = False) -> None:
+    def _apply(self, action: triage.Triage | None, *, undoing: bool = False) -> None:
         self._apply_triage(action, undoing)
 
     @work(exit_on_error=False, group="triage")
-    async def _apply_triage(self, action: triage.Triage, undoing: bool) -> None:
+    async def _apply_triage(self, action: triage.Triage | None, undoing: bool) -> None:
+        """One step at a time, in the order the keys came. The undo history changes only
+        here, under the lock, so a quick `u` right after a key undoes that key's step
+        (once it is done), never an older one."""
         async with self._triage_lock:
+            if action is None:  # `u`: the newest step
+                action = self.undo_history.pop()
+                if action is None:
+                    self.post_message(UndoEmpty(self.undo_history.refusal))
+                    return
             try:
                 result = await action.call(self.api)
-                if action.inverse_from is not None and not undoing:
-                    action = dataclasses.replace(action, inverse=action.inverse_from(result))
             except ApiError as exc:  # refused by the server: an undo step is dropped
-                self.post_message(TriageFailed(action, error_line(exc), undoing=undoing,
-                                               refused=True))
+                self.post_message(TriageFailed(action, error_line(exc), undoing=undoing))
             except Exception as exc:  # noqa: BLE001 - reported, the inbox keeps running
+                if undoing:  # it never reached the server: try again with the next u
+                    self.undo_history.put_back(action)
                 self.post_message(TriageFailed(action, error_line(exc), undoing=undoing,
                                                refused=False))
             else:
+                if not undoing:
+                    if action.inverse_from is not None:
+                        action = dataclasses.replace(action,
+                                                     inverse=action.inverse_from(result))
+                    self.undo_history.push(action.inverse)
                 self.post_message(TriageDone(action, undoing))
 
     def on_triage_done(self, message: TriageDone) -> None:
@@ -626,15 +638,12 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
             left = len(self.undo_history)
             text = f"{action.line} (undone{f'; u: {left} more' if left else ''})"
         else:
-            self.undo_history.push(action.inverse)
             text = action.line + (" (u to undo)" if action.inverse else "")
         self._say(text)
         self._start_poll()
 
     def on_triage_failed(self, message: TriageFailed) -> None:
         action = message.triage
-        if message.undoing and not message.refused:
-            self.undo_history.put_back(action)
         error = message.error.removeprefix(f"#{action.conv_id}: ")
         self._say(f"{action.who or f'#{action.conv_id}'}: {error}", "error")
 
@@ -729,11 +738,10 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
                                       blink=not self.calm), answered)
 
     def action_undo(self) -> None:
-        step = self.undo_history.pop()
-        if step is None:
-            self._say(self.undo_history.refusal)
-            return
-        self._apply(step, undoing=True)
+        self._apply(None, undoing=True)
+
+    def on_undo_empty(self, message: UndoEmpty) -> None:
+        self._say(message.text)
 
 
     # -- attachments ---------------------------------------------------------------------------

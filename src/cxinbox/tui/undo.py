@@ -8,6 +8,10 @@ someone else has moved on since is refused, and then it is dropped from the hist
 the next `u` goes on to the step before it. A step that failed for another reason (the
 server was unreachable) stays, to be tried again.
 
+The app changes the history only in its triage worker, under the lock that runs steps one
+at a time in key order: a `u` typed right after a key waits for that key's step and then
+undoes it, never an older one.
+
 The history belongs to the app instance, i.e. to one person's session: it is not shared
 with colleagues and does not survive a restart (the audit trail is the record).
 """
@@ -16,9 +20,19 @@ from __future__ import annotations
 
 from collections import deque
 
+from textual.message import Message
+
 from cxinbox.tui.triage import Triage
 
 DEPTH = 30
+
+
+class UndoEmpty(Message):
+    """`u` found nothing to take back (posted by the triage worker)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
 
 class UndoHistory:
