@@ -97,7 +97,12 @@ def test_retract_note(people: dict[str, InboxService]) -> None:
     assert maria.db.conn.execute("SELECT body FROM notes WHERE id = ?",
                                  (note,)).fetchone()[0] == "@jsmith wrong patient, sorry"
     (event,) = events(maria.db, "conversation.note.retract")
-    assert event == {"actor": "maria", "target": f"conversation:{conv}", "note": note}
+    # A retraction is the undo of adding the note, and says which event that was.
+    (added,) = maria.db.conn.execute(
+        "SELECT seq FROM events WHERE action = 'conversation.note'"
+        " AND json_extract(details, '$.note') = ?", (note,)).fetchone()
+    assert event == {"actor": "maria", "target": f"conversation:{conv}", "note": note,
+                     "undo_of": added}
 
     late = maria.add_note(conv, "keep me")
     clock.now += 121

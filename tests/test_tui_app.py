@@ -239,7 +239,7 @@ async def test_open_thread_reloads_when_mail_arrives_for_it(inbox: Inbox) -> Non
 @pytest.mark.parametrize("size", SIZES)
 async def test_triage_keys_and_undo(inbox: Inbox, size: tuple[int, int]) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         await pilot.press("2")  # unassigned: assigning moves rows out, selection must cope
         await pilot.press("5")
         await wait_rows(pilot, app)
@@ -260,7 +260,8 @@ async def test_triage_keys_and_undo(inbox: Inbox, size: tuple[int, int]) -> None
         await pilot.press("u")
         await wait_for(pilot, lambda: current().assignee == target.assignee, what="undo assign")
         await pilot.press("u")
-        await wait_for(pilot, lambda: "Nothing to undo" in screen_text(app), what="one step")
+        await wait_for(pilot, lambda: "Nothing more to undo" in screen_text(app),
+                       what="history empty")
 
         await pilot.press("s")
         assert isinstance(app.screen, ChoiceScreen)
@@ -473,6 +474,7 @@ async def test_idle_lock_hides_everything_and_unlocks_for_the_same_person(
         await pilot.pause(0.2)
         text = screen_text(app)
         assert "locked" in text and ME in text
+        assert "Locked after 1 minute(s) without input." in text
         for phi in subjects + names:
             assert phi not in text, phi
         assert not list(app.query("Toast"))
@@ -499,9 +501,10 @@ async def test_lock_now_key_and_interim_username_unlock(inbox: Inbox) -> None:
     app = make_app(inbox, verifier=UserNameVerifier())
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_rows(pilot, app)
-        await pilot.press("ctrl+l")
+        await pilot.press("f12")
         await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), what="locked")
         assert "Interim lock" in screen_text(app)
+        assert f"Locked by {ME}." in screen_text(app)
         await pilot.press(*ME, "enter")
         await wait_for(pilot, lambda: not app.locked, what="unlocked by user name")
 

@@ -45,7 +45,7 @@ async def _composer(pilot: Any, app: Any, key: str = "r") -> ComposeScreen:
 async def test_reply_is_queued_and_u_takes_it_back(tmp_path: Path) -> None:
     inbox = make_inbox(tmp_path)
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         conv = await _open_first_email(pilot, app)
         await _composer(pilot, app)
         assert "Reply to" in screen_text(app) and f"#{conv}" in screen_text(app)
@@ -54,7 +54,7 @@ async def test_reply_is_queued_and_u_takes_it_back(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: not isinstance(app.screen, ComposeScreen), what="sent")
         items = await inbox.api.outbox(conversation_id=conv)
         assert [i.state for i in items] == ["queued"]
-        assert "Reply queued" in screen_text(app)
+        await wait_for(pilot, lambda: "Reply queued" in screen_text(app), what="queued toast")
         await pilot.press("u")
         await wait_for(pilot, lambda: "taken back" in screen_text(app), what="undo toast")
         items = await inbox.api.outbox(conversation_id=conv)
@@ -130,7 +130,7 @@ async def test_a_mention_rings_and_toasts_for_the_mentioned_person(tmp_path: Pat
     app = make_app(inbox)
     bells: list[int] = []
     app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         conv = await _open_first_email(pilot, app)
         InboxService(inbox.db, inbox.demo.config, "maria").add_note(
             conv, f"@{ME} can you call this patient back?")
@@ -145,7 +145,7 @@ async def test_a_mention_rings_and_toasts_for_the_mentioned_person(tmp_path: Pat
 async def test_note_undo_retracts_it(tmp_path: Path) -> None:
     inbox = make_inbox(tmp_path)
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         conv = await _open_first_email(pilot, app)
         await pilot.press("n")
         await pilot.pause(0.1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ def _count(inbox: Any, conv: int) -> int:
 async def test_merge_then_undo_puts_it_back(tmp_path: Path) -> None:
     inbox = make_inbox(tmp_path, conversations=40)
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         first = app.conversation_list.selected
         assert first is not None
@@ -46,8 +47,12 @@ async def test_merge_then_undo_puts_it_back(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: "(u to undo)" in screen_text(app), what="undo offer")
         await pilot.press("u")
         await wait_for(pilot, lambda: _merged_into(inbox, second.id) is None, what="unmerge")
-        await wait_for(pilot, lambda: "Undone" in screen_text(app), what="undone line")
+        await wait_for(pilot, lambda: "(undone" in screen_text(app), what="undone line")
         assert _count(inbox, second.id) == before
+        merge, unmerge = (json.loads(row[0]) | {"seq": row[1]} for row in inbox.db.conn.execute(
+            "SELECT details, seq FROM events WHERE action IN ('conversation.merge',"
+            " 'conversation.unmerge') ORDER BY seq"))
+        assert unmerge["undo_of"] == merge["seq"]  # the audit trail says what was undone
 
 
 async def test_split_then_undo_merges_it_back(tmp_path: Path) -> None:
@@ -56,7 +61,7 @@ async def test_split_then_undo_merges_it_back(tmp_path: Path) -> None:
     conv = int(inbox.db.conn.execute(
         "SELECT conversation_id FROM messages GROUP BY conversation_id HAVING count(*) >= 2"
         " ORDER BY conversation_id LIMIT 1").fetchone()[0])
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         await pilot.press("5")  # Everything: the conversation may be closed
         await pilot.pause(0.2)

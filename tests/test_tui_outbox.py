@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import subprocess
 import sys
 import time
@@ -99,11 +100,9 @@ async def test_queued_reply_shows_its_countdown_and_c_takes_it_back(tmp_path: Pa
         assert "Outbox" in text.splitlines()[0] and "1 on the way" in text.splitlines()[0]
         assert "Esc Close" in text.splitlines()[-1]
 
-        await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="confirm")
-        assert f"Cancel outbox {item_id}?" in screen_text(app)
-        await pilot.press("y")
+        await pilot.press("c")  # at once: no question racing the countdown
         await wait_for(pilot, lambda: "CANCELLED" in screen_text(app), what="cancelled row")
+        assert isinstance(app.screen, OutboxScreen)
         assert (await inbox.api.outbox_item(item_id)).state == "cancelled"
         assert "draft again" in screen_text(app)
         drafts = await inbox.api.drafts_for(conv)
@@ -128,7 +127,7 @@ async def test_failed_reply_is_listed_retried_and_shown_sent_from_the_change_fee
     inbox = make_inbox(tmp_path)
     app = make_app(inbox)
     worker = _worker(inbox, sink)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         conv, item_id = await _queue_reply(inbox.api)
         sink.script_rcpt.append(REFUSAL)
@@ -216,8 +215,6 @@ async def test_api_refusal_is_one_line_and_changes_nothing(tmp_path: Path) -> No
         await _open_outbox(pilot, app)
         assert "by Dev" in screen_text(app)
         await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="confirm")
-        await pilot.press("y")
         await wait_for(pilot, lambda: "needs role" in screen_text(app), what="refusal")
         status = next(line for line in screen_text(app).splitlines() if "needs role" in line)
         assert status.strip().startswith(f"Outbox {item_id}:")
@@ -271,7 +268,7 @@ async def test_an_undelivered_text_is_toasted_listed_and_shown_in_the_thread(
         worker = OutboxWorker(inbox.db, inbox.demo.config, copy_to_sent_folder=False,
                               sms_client=SmsClient(sms, provider.token))
         poller = SmsPoller(inbox.db, sms, lambda _sms: provider.token)
-        async with app.run_test(size=(100, 30)) as pilot:
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
             await wait_rows(pilot, app)
             page = await inbox.api.list_conversations("channel:sms", 0, 5)
             conv = page.items[0].id
@@ -298,3 +295,66 @@ async def test_an_undelivered_text_is_toasted_listed_and_shown_in_the_thread(
             await wait_for(pilot, lambda: "NOT DELIVERED: undelivered" in screen_text(app),
                            what="status on the message")
         poller.close()
+
+
+async def test_c_during_the_countdown_keeps_the_draft_sends_nothing_and_u_requeues(
+        tmp_path: Path, sink: SmtpSink) -> None:
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    worker = _worker(inbox, sink)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        conv, item_id = await _queue_reply(inbox.api, "See you on Friday at 9.")
+        await _open_outbox(pilot, app)
+        assert "sends in" in screen_text(app)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: "CANCELLED" in screen_text(app), what="cancelled")
+        assert isinstance(app.screen, OutboxScreen)  # no dialog while the clock runs
+        item = await inbox.api.outbox_item(item_id)
+        assert item.state == "cancelled" and item.send_after > time.time()
+        assert "u puts it back" in screen_text(app)
+        # The worker, even with the undo window long over, sends nothing.
+        assert await _past_undo(worker) == 0 and sink.messages == []
+        drafts = [d for d in await inbox.api.drafts_for(conv) if "Friday at 9" in d.body]
+        assert len(drafts) == 1
+
+        await pilot.press("u")
+        await wait_for(pilot, lambda: "back in the queue" in screen_text(app), what="requeued")
+        await wait_for(pilot, lambda: "QUEUED" in screen_text(app), what="queued row")
+        item = await inbox.api.outbox_item(item_id)
+        assert item.state == "queued" and item.send_after > time.time()
+        assert not [d for d in await inbox.api.drafts_for(conv) if "Friday at 9" in d.body]
+        assert await _past_undo(worker) == 1
+        assert len(sink.messages) == 1 and b"Friday at 9" in sink.messages[0].data
+        await pilot.press("u")
+        await wait_for(pilot, lambda: "Nothing to undo here" in screen_text(app),
+                       what="nothing more")
+    cancel_seq, requeue = inbox.db.conn.execute(
+        "SELECT (SELECT max(seq) FROM events WHERE action = 'outbox.cancelled'),"
+        " (SELECT details FROM events WHERE action = 'outbox.queued' ORDER BY seq DESC"
+        " LIMIT 1)").fetchone()
+    assert json.loads(requeue)["undo_of"] == cancel_seq  # audited as the cancel's undo
+
+
+async def test_undoing_a_cancel_after_the_draft_was_edited_is_refused_in_full(
+        tmp_path: Path, sink: SmtpSink) -> None:
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    worker = _worker(inbox, sink)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        conv, item_id = await _queue_reply(inbox.api, "See you on Friday at 9.")
+        await _open_outbox(pilot, app)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: "CANCELLED" in screen_text(app), what="cancelled")
+        (draft,) = [d for d in await inbox.api.drafts_for(conv) if "Friday" in d.body]
+        await inbox.api.save_draft(draft.id, "See you on Monday at 10.")
+        await pilot.press("u")
+        await wait_for(pilot, lambda: "edited since" in screen_text(app), what="refusal")
+        text = screen_text(app)
+        # The whole line is on screen (wrapped, not cut off), and nothing changed.
+        assert "send the draft again from the conversation (r)" in " ".join(
+            line.strip() for line in text.splitlines())
+        assert all(len(line.rstrip()) <= 80 for line in text.splitlines())
+        assert (await inbox.api.outbox_item(item_id)).state == "cancelled"
+        assert await _past_undo(worker) == 0 and sink.messages == []

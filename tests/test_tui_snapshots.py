@@ -78,4 +78,4 @@ def test_help(snap_compare: Any, tmp_path: Path) -> None:
 
 def test_lock_screen(snap_compare: Any, tmp_path: Path) -> None:
     app = make_app(make_inbox(tmp_path), idle_clock=ManualTimer(), idle_lock_s=600)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=_settled(("ctrl+l",)))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_settled(("f12",)))

@@ -155,3 +155,21 @@ def test_ascii_no_mouse_and_triage(tmux: Tmux) -> None:
     tmux.wait(lambda s: "Keys - Esc" not in s, "help closed")
     tmux.keys("C-q")
     tmux.wait_text("EXITED:0")
+
+
+def test_ctrl_l_redraws_and_f12_locks(tmux: Tmux) -> None:
+    tmux.start(COMMAND, env=_env())
+    tmux.wait(lambda s: "online:" in s and len(_rows(s)) > 10, "first rows")
+    # Another program writes over the key hints (a wall message, line noise on a modem).
+    tty = tmux.run("display-message", "-p", "#{pane_tty}").strip()
+    with open(tty, "w") as terminal:
+        terminal.write("\x1b[24;30HNOISE-OVER-THE-KEYS")
+    tmux.wait_text("NOISE-OVER-THE-KEYS")
+    tmux.keys("C-l")
+    screen = tmux.wait(lambda s: "NOISE" not in s, "the screen redrawn")
+    assert "locked" not in screen and len(_rows(screen)) > 10
+    tmux.keys("F12")
+    screen = tmux.wait_text("cxinbox is locked")
+    assert "Locked by " in screen and "without input" not in screen
+    tmux.keys("C-q")
+    tmux.wait_text("EXITED:0")

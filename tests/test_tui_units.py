@@ -77,51 +77,84 @@ def test_folding_never_loses_a_nonblank_line(body: str) -> None:
 
 
 class RecordingApi:
+    """Records the calls; each change returns the next event seq, as the service does."""
+
     actor = "me"
 
     def __init__(self) -> None:
         self.calls: list[tuple[object, ...]] = []
 
-    async def assign(self, conv: int, user: str | None) -> None:
-        self.calls.append(("assign", conv, user))
+    def _seq(self) -> int:
+        return 100 + len(self.calls)
 
-    async def set_status(self, conv: int, status: str, until: int | None = None) -> None:
-        self.calls.append(("status", conv, status, until))
+    async def assign(self, conv: int, user: str | None, undo_of: int | None = None) -> int:
+        self.calls.append(("assign", conv, user, undo_of))
+        return self._seq()
 
-    async def set_priority(self, conv: int, priority: str) -> None:
-        self.calls.append(("priority", conv, priority))
+    async def set_status(self, conv: int, status: str, until: int | None = None,
+                         undo_of: int | None = None) -> int:
+        self.calls.append(("status", conv, status, until, undo_of))
+        return self._seq()
 
-    async def tag(self, conv: int, add: list[str], remove: list[str]) -> None:
-        self.calls.append(("tag", conv, add, remove))
+    async def set_priority(self, conv: int, priority: str, undo_of: int | None = None) -> int:
+        self.calls.append(("priority", conv, priority, undo_of))
+        return self._seq()
+
+    async def tag(self, conv: int, add: list[str], remove: list[str],
+                  undo_of: int | None = None) -> int:
+        self.calls.append(("tag", conv, add, remove, undo_of))
+        return self._seq()
 
     async def add_note(self, conv: int, body: str) -> int:
         self.calls.append(("note", conv, body))
         return 1
 
 
-async def test_inverses_restore_what_was_on_screen() -> None:
+async def test_inverses_restore_what_was_on_screen_and_name_the_undone_event() -> None:
     api = RecordingApi()
     s = summary(status="snoozed", snoozed_until=999, tags=("refill", "billing"))
     for action in (triage.assign(s, "me", "me"), triage.status(s, "closed"),
                    triage.priority(s, "urgent"),
                    triage.tags(s, ["refill", "new"], ["billing", "absent"])):
-        await action.call(api)  # type: ignore[arg-type]
-        assert action.inverse is not None
-        await action.inverse.call(api)  # type: ignore[arg-type]
+        result = await action.call(api)  # type: ignore[arg-type]
+        assert action.inverse_from is not None
+        inverse = action.inverse_from(result)
+        assert inverse is not None
+        await inverse.call(api)  # type: ignore[arg-type]
     assert api.calls == [
-        ("assign", 12, "me"), ("assign", 12, "maria"),
-        ("status", 12, "closed", None), ("status", 12, "snoozed", 999),
-        ("priority", 12, "urgent"), ("priority", 12, "normal"),
-        ("tag", 12, ["refill", "new"], ["billing", "absent"]), ("tag", 12, ["billing"], ["new"]),
+        ("assign", 12, "me", None), ("assign", 12, "maria", 101),
+        ("status", 12, "closed", None, None), ("status", 12, "snoozed", 999, 103),
+        ("priority", 12, "urgent", None), ("priority", 12, "normal", 105),
+        ("tag", 12, ["refill", "new"], ["billing", "absent"], None),
+        ("tag", 12, ["billing"], ["new"], 107),
     ]
     assert triage.note(s, "x").inverse is None
 
 
-def test_triage_text_never_names_the_patient() -> None:
+def test_triage_lines_name_the_patient_but_never_the_subject() -> None:
     s = summary(subject="HIV test results", from_name="Jane Doe")
     for action in (triage.assign(s, "me", "me"), triage.status(s, "closed"),
                    triage.tags(s, ["x"], []), triage.note(s, "secret")):
-        assert "Jane" not in action.done and "HIV" not in action.done
+        assert action.line.startswith(f"#{s.id} Jane Doe: ")
+        assert "HIV" not in action.line and "secret" not in action.line
+
+
+def test_undo_history_walks_back_newest_first_and_keeps_its_depth() -> None:
+    from cxinbox.tui.undo import UndoHistory
+
+    history = UndoHistory(depth=20)
+    assert history.pop() is None and history.refusal == "Nothing to undo."
+    steps = [triage.Triage(i, f"step {i}", RecordingApi().add_note) for i in range(25)]
+    for step in steps:
+        history.push(step)
+    history.push(None)  # a step without an inverse changes nothing
+    assert len(history) == 20
+    assert [history.pop() for _ in range(3)] == [steps[24], steps[23], steps[22]]
+    history.put_back(steps[22])
+    assert history.steps()[:2] == [steps[22], steps[21]]
+    while history.pop() is not None:
+        pass
+    assert history.refusal == "Nothing more to undo."
 
 
 @pytest.mark.parametrize(("text", "seconds"), [

@@ -69,17 +69,25 @@ class InboxAPI(Protocol):
         see are skipped, so it can be past the last event returned."""
         ...
 
-    async def tag(self, conv_id: int, add: list[str], remove: list[str]) -> None: ...
+    async def tag(self, conv_id: int, add: list[str], remove: list[str],
+                  undo_of: int | None = None) -> int:
+        """Returns the seq of the change's event; `undo_of` names the event of an earlier
+        change of the caller's that this one takes back (refused if someone moved the
+        conversation on since). The same holds for set_status, assign and set_priority."""
+        ...
 
     async def add_note(self, conv_id: int, body: str) -> int: ...
 
     async def mark_read(self, conv_id: int) -> int: ...
 
-    async def set_status(self, conv_id: int, status: str, until: int | None = None) -> None: ...
+    async def set_status(self, conv_id: int, status: str, until: int | None = None,
+                         undo_of: int | None = None) -> int: ...
 
-    async def assign(self, conv_id: int, user: str | None) -> None: ...
+    async def assign(self, conv_id: int, user: str | None, undo_of: int | None = None
+                     ) -> int: ...
 
-    async def set_priority(self, conv_id: int, priority: str) -> None: ...
+    async def set_priority(self, conv_id: int, priority: str, undo_of: int | None = None
+                           ) -> int: ...
 
     async def bulk_tag(self, query: str, add: list[str], remove: list[str],
                        dry_run: bool = False) -> BulkResult: ...
@@ -120,12 +128,13 @@ class InboxAPI(Protocol):
 
     # -- team workflow ---------------------------------------------------------------------
 
-    async def merge(self, into_id: int, other_id: int) -> None:
-        """Move `other_id`'s messages, notes and tags into `into_id`."""
+    async def merge(self, into_id: int, other_id: int) -> int:
+        """Move `other_id`'s messages, notes and tags into `into_id`; returns the event's seq."""
         ...
 
-    async def unmerge(self, into_id: int, other_id: int) -> None:
-        """Undo a merge: `other_id` comes back as it was (later mail stays in `into_id`)."""
+    async def unmerge(self, into_id: int, other_id: int, undo_of: int | None = None) -> None:
+        """Undo a merge: `other_id` comes back as it was (later mail stays in `into_id`);
+        `undo_of` is the merge's event seq when the TUI's undo asks."""
         ...
 
     async def split(self, message_id: int) -> int:
@@ -214,6 +223,10 @@ class InboxAPI(Protocol):
 
     async def cancel_outbox(self, outbox_id: int) -> OutboxItemView: ...
 
+    async def requeue_outbox(self, outbox_id: int) -> OutboxItemView:
+        """Undo a cancel: back in the queue with a fresh undo window (its draft removed)."""
+        ...
+
     async def retry_outbox(self, outbox_id: int) -> OutboxItemView: ...
 
     async def confirm_outbox(self, outbox_id: int) -> OutboxItemView: ...
@@ -295,20 +308,24 @@ class InProcessAPI:
                                                                       feed.poll_s)
             await feed.wait(generation, pause)
 
-    async def tag(self, conv_id: int, add: list[str], remove: list[str]) -> None:
-        await self._call(self.service.tag, conv_id, add, remove)
+    async def tag(self, conv_id: int, add: list[str], remove: list[str],
+                  undo_of: int | None = None) -> int:
+        return await self._call(self.service.tag, conv_id, add, remove, undo_of)
 
     async def add_note(self, conv_id: int, body: str) -> int:
         return await self._call(self.service.add_note, conv_id, body)
 
-    async def set_status(self, conv_id: int, status: str, until: int | None = None) -> None:
-        await self._call(self.service.set_status, conv_id, status, until)
+    async def set_status(self, conv_id: int, status: str, until: int | None = None,
+                         undo_of: int | None = None) -> int:
+        return await self._call(self.service.set_status, conv_id, status, until, undo_of)
 
-    async def assign(self, conv_id: int, user: str | None) -> None:
-        await self._call(self.service.assign, conv_id, user)
+    async def assign(self, conv_id: int, user: str | None, undo_of: int | None = None
+                     ) -> int:
+        return await self._call(self.service.assign, conv_id, user, undo_of)
 
-    async def set_priority(self, conv_id: int, priority: str) -> None:
-        await self._call(self.service.set_priority, conv_id, priority)
+    async def set_priority(self, conv_id: int, priority: str, undo_of: int | None = None
+                           ) -> int:
+        return await self._call(self.service.set_priority, conv_id, priority, undo_of)
 
     async def attachment(self, message_id: int, part_path: str) -> tuple[str, str, bytes]:
         return await self._call(self.service.attachment, message_id, part_path)
@@ -360,11 +377,11 @@ class InProcessAPI:
 
     # -- team workflow -----------------------------------------------------------------------
 
-    async def merge(self, into_id: int, other_id: int) -> None:
-        await self._call(self.service.merge, into_id, other_id)
+    async def merge(self, into_id: int, other_id: int) -> int:
+        return await self._call(self.service.merge, into_id, other_id)
 
-    async def unmerge(self, into_id: int, other_id: int) -> None:
-        await self._call(self.service.unmerge, into_id, other_id)
+    async def unmerge(self, into_id: int, other_id: int, undo_of: int | None = None) -> None:
+        await self._call(self.service.unmerge, into_id, other_id, undo_of)
 
     async def split(self, message_id: int) -> int:
         return await self._call(self.service.split, message_id)
@@ -464,6 +481,9 @@ class InProcessAPI:
 
     async def cancel_outbox(self, outbox_id: int) -> OutboxItemView:
         return await self._call(self.replies.cancel, outbox_id)
+
+    async def requeue_outbox(self, outbox_id: int) -> OutboxItemView:
+        return await self._call(self.replies.requeue, outbox_id)
 
     async def retry_outbox(self, outbox_id: int) -> OutboxItemView:
         return await self._call(self.replies.retry, outbox_id)

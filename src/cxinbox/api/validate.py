@@ -309,6 +309,7 @@ RULES: Final[dict[str, Rule]] = {
                      "file_id", "outbox_id", "contact_id", "conversation_id",
                      "conversation"), _ID),
     "up_to_note_id": _COUNT,
+    "undo_of": _ID,  # the seq of the caller's own event an undo takes back
     "seq": _COUNT,
     "presence_version": _int_range(-MAX_ID, MAX_ID),  # only compared; clients start at -1
     "count": _COUNT,

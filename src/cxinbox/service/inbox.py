@@ -30,6 +30,7 @@ from cxinbox.domain.query import QueryContext, QueryError, parse_query
 from cxinbox.domain.recipient import RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.domain.threading import normalize_subject
+from cxinbox.service import undo
 from cxinbox.service.mentions import mentioned_users
 from cxinbox.service.sla import SlaService
 from cxinbox.store import contacts as contact_store
@@ -140,6 +141,11 @@ class _OverBudget(Exception):
     def __init__(self, asked: int, recent: int, limit: int) -> None:
         super().__init__(asked, recent, limit)
         self.asked, self.recent, self.limit = asked, recent, limit
+
+
+def _undoing(details: dict[str, Any], undo_of: int | None) -> dict[str, Any]:
+    """An event's details, saying which earlier event it undoes (when it does)."""
+    return details if undo_of is None else {**details, "undo_of": undo_of}
 
 
 def _addr_list(raw: str) -> tuple[str, ...]:
@@ -429,24 +435,31 @@ class InboxService:
             raise NotFound(f"conversation #{conv_id} was merged into #{row['merged_into']}")
         return row
 
-    def tag(self, conv_id: int, add: list[str] = [], remove: list[str] = []) -> None:  # noqa: B006
+    def tag(self, conv_id: int, add: list[str] = [], remove: list[str] = [],  # noqa: B006
+            undo_of: int | None = None) -> int:
+        """Returns the event's seq (what a later undo names as `undo_of`)."""
         add_n = [t.strip().lower() for t in add if t.strip()]
         remove_n = [t.strip().lower() for t in remove if t.strip()]
         with self._budgeted("a tag change"), self.db.write() as conn:
-            self._require(conn, conv_id)
+            row = self._live_row(conn, conv_id)
+            if undo_of is not None:
+                undo.check(conn, self.actor, undo_of, conv_id, "conversation.tag", row,
+                           convs.tags_for(conn, [conv_id]).get(conv_id, []))
             self._spend(conn, [conv_id])
             convs.add_tags(conn, [conv_id], add_n)
             convs.remove_tags(conn, [conv_id], remove_n)
             if self.sla.enabled:  # a tag can select another SLA policy (red-flag: 15 min)
                 convs.update_state(conn, conv_id, sla_dirty=1)
-            append_event(conn, self.actor, "conversation.tag", f"conversation:{conv_id}",
-                         {"add": add_n, "remove": remove_n})
+            return append_event(conn, self.actor, "conversation.tag", f"conversation:{conv_id}",
+                                _undoing({"add": add_n, "remove": remove_n}, undo_of))
 
     STATUSES = ("open", "pending", "snoozed", "closed")
     PRIORITIES = ("urgent", "high", "normal", "low")
 
-    def set_status(self, conv_id: int, status: str, until: int | None = None) -> None:
-        """Change status; pending and snoozed stop the SLA clock, anything else restarts it."""
+    def set_status(self, conv_id: int, status: str, until: int | None = None,
+                   undo_of: int | None = None) -> int:
+        """Change status; pending and snoozed stop the SLA clock, anything else restarts it.
+        Returns the event's seq."""
         if status not in self.STATUSES:
             raise BadRequest(f"status must be one of {', '.join(self.STATUSES)}")
         if status == "snoozed" and until is None:
@@ -454,6 +467,8 @@ class InboxService:
         now = self._now()
         with self._budgeted("a status change"), self.db.write() as conn:
             row = self._live_row(conn, conv_id)
+            if undo_of is not None:
+                undo.check(conn, self.actor, undo_of, conv_id, "conversation.status", row)
             self._spend(conn, [conv_id])
             paused_s, paused_since = self._sla_pause(row, status, now)
             convs.update_state(conn, conv_id, status=status,
@@ -461,9 +476,10 @@ class InboxService:
                                sla_paused_s=paused_s, sla_paused_since=paused_since,
                                sla_pause_end=None, sla_dirty=1)
             # from_until lets an undo put a snooze back exactly as it was.
-            append_event(conn, self.actor, "conversation.status", f"conversation:{conv_id}",
-                         {"from": row["status"], "to": status, "until": until,
-                          "from_until": row["snoozed_until"]})
+            return append_event(conn, self.actor, "conversation.status",
+                                f"conversation:{conv_id}",
+                                _undoing({"from": row["status"], "to": status, "until": until,
+                                          "from_until": row["snoozed_until"]}, undo_of))
 
     def _sla_pause(self, row: sqlite3.Row, status: str, now: int) -> tuple[int, int | None]:
         """(paused business seconds, paused since) after moving a conversation to `status`:
@@ -483,25 +499,30 @@ class InboxService:
         """Paused time counts in the policy's business calendar, like the targets do."""
         return self.sla.paused_business_s(policy, since, until)
 
-    def assign(self, conv_id: int, user: str | None) -> None:
-        self._set_column(conv_id, "assignee", user, "conversation.assign")
+    def assign(self, conv_id: int, user: str | None, undo_of: int | None = None) -> int:
+        return self._set_column(conv_id, "assignee", user, "conversation.assign", undo_of)
 
-    def set_priority(self, conv_id: int, priority: str) -> None:
+    def set_priority(self, conv_id: int, priority: str, undo_of: int | None = None) -> int:
         if priority not in self.PRIORITIES:
             raise BadRequest(f"priority must be one of {', '.join(self.PRIORITIES)}")
-        self._set_column(conv_id, "priority", priority, "conversation.priority")
+        return self._set_column(conv_id, "priority", priority, "conversation.priority",
+                                undo_of)
 
-    def _set_column(self, conv_id: int, column: str, value: str | None, action: str) -> None:
-        """One staff-state change: the new value and its event in one transaction."""
+    def _set_column(self, conv_id: int, column: str, value: str | None, action: str,
+                    undo_of: int | None = None) -> int:
+        """One staff-state change: the new value and its event in one transaction.
+        Returns the event's seq (what a later undo names as `undo_of`)."""
         with self._budgeted(f"a change of {column}"), self.db.write() as conn:
             row = self._live_row(conn, conv_id)
+            if undo_of is not None:
+                undo.check(conn, self.actor, undo_of, conv_id, action, row)
             self._spend(conn, [conv_id])
             changes: dict[str, object] = {column: value}
             if self.sla.enabled:  # policies may select by priority or assignee too
                 changes["sla_dirty"] = 1
             convs.update_state(conn, conv_id, **changes)
-            append_event(conn, self.actor, action, f"conversation:{conv_id}",
-                         {"from": row[column], "to": value})
+            return append_event(conn, self.actor, action, f"conversation:{conv_id}",
+                                _undoing({"from": row[column], "to": value}, undo_of))
 
     def mark_read(self, conv_id: int) -> int:
         """Mark the patient's messages read for the whole desk (a shared inbox has one
@@ -741,7 +762,7 @@ class InboxService:
 
     # -- merge and split ---------------------------------------------------------------------
 
-    def merge(self, into_id: int, other_id: int) -> None:
+    def merge(self, into_id: int, other_id: int) -> int:
         """Move `other_id`'s messages, notes and tags into `into_id`, which keeps its own
         status, assignee and priority. `other_id` disappears from lists; opening it says
         where it went, and later mail in its thread lands in `into_id`."""
@@ -755,17 +776,21 @@ class InboxService:
                 raise BadRequest(f"#{other_id} is {other['channel']} and #{into_id} is"
                                  f" {into['channel']}: link their contact instead of merging")
             moved = merge_store.merge(conn, into_id, other_id)
-            append_event(conn, self.actor, "conversation.merge", f"conversation:{into_id}",
-                         {"other": other_id, "messages": moved.messages,
-                          "notes": moved.notes, "tags": list(moved.tags), "undo": moved.undo})
+            seq = append_event(conn, self.actor, "conversation.merge", f"conversation:{into_id}",
+                               {"other": other_id, "messages": moved.messages,
+                                "notes": moved.notes, "tags": list(moved.tags),
+                                "undo": moved.undo})
             append_event(conn, self.actor, "conversation.merged", f"conversation:{other_id}",
                          {"into": into_id})
+        return seq
 
-    def unmerge(self, into_id: int, other_id: int) -> None:
+    def unmerge(self, into_id: int, other_id: int, undo_of: int | None = None) -> None:
         """Undo `merge(into_id, other_id)`: `other_id` comes back with the messages, notes,
         tags and thread it had. Mail and notes added after the merge stay in `into_id`."""
         with self._budgeted("an unmerge"), self.db.write() as conn:
             self._live_row(conn, into_id)
+            if undo_of is not None:
+                undo.check_merge(conn, self.actor, undo_of, into_id, other_id)
             self._spend(conn, [into_id, other_id])
             other = convs.get_row(conn, other_id)
             if other is None:
@@ -778,7 +803,7 @@ class InboxService:
                                  " split its messages out instead")
             moved = merge_store.unmerge(conn, into_id, other_id, record)
             append_event(conn, self.actor, "conversation.unmerge", f"conversation:{into_id}",
-                         {"other": other_id, "messages": moved})
+                         _undoing({"other": other_id, "messages": moved}, undo_of))
             append_event(conn, self.actor, "conversation.unmerged", f"conversation:{other_id}",
                          {"from": into_id, "messages": moved})
 
@@ -851,8 +876,11 @@ class InboxService:
                 raise BadRequest(f"note {note_id} is older than {RETRACT_WINDOW_S // 60}"
                                  " minutes and can no longer be taken back")
             convs.retract_note(conn, note_id, now)
+            # A retraction is always the undo of adding the note: the trail says which.
             append_event(conn, self.actor, "conversation.note.retract",
-                         f"conversation:{note['conversation_id']}", {"note": note_id})
+                         f"conversation:{note['conversation_id']}",
+                         _undoing({"note": note_id},
+                                  undo.note_event(conn, note["conversation_id"], note_id)))
 
     # -- contacts ----------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from cxinbox.service.inbox import PRIVILEGED_ROLES, InboxService
 from cxinbox.store import conversations as convs
 from cxinbox.store import outbox as store
 from cxinbox.store import sms as sms_store
+from cxinbox.store import undo as undo_store
 from cxinbox.store.db import append_event, now_ms
 
 MODES: Final = ("reply", "reply_all", "new", "sms")
@@ -627,6 +628,52 @@ class ReplyService:
                 store.release_item_files(conn, outbox_id)
             append_event(conn, self.actor, "outbox.cancelled", _item_target(row),
                          {"outbox": outbox_id, "author": row["author"], "draft": restored})
+            fresh = store.get_item(conn, outbox_id)
+        assert fresh is not None
+        self._wake_worker()
+        return self.item_view(fresh)
+
+    def requeue(self, outbox_id: int) -> OutboxItemView:
+        """Undo a cancel: the reply goes back into the queue with a fresh undo window and
+        the draft its cancel gave back is removed again.
+
+        Refused, with one line, when that draft was edited, sent or discarded since (what
+        the author did with the text since is what counts), or when the patient or a
+        colleague added something to the conversation since (the send guard, as for a
+        first send). The event is `outbox.queued` with `undo_of` naming the cancel."""
+        self._may_manage(self._item_or_404(outbox_id), "re-queueing")
+        with self.db.write() as conn:
+            row = self._locked_item(conn, outbox_id)
+            if row["state"] != "cancelled":
+                raise BadRequest(f"outbox item {outbox_id} is {row['state']}; only a"
+                                 " cancelled reply can be put back in the queue")
+            target = _item_target(row)
+            cancels = [e for e in undo_store.later_on_target(conn, target, 0,
+                                                             ("outbox.cancelled",))
+                       if e.details.get("outbox") == outbox_id]
+            draft_id = cancels[-1].details.get("draft") if cancels else None
+            draft = store.get_draft(conn, draft_id) if isinstance(draft_id, int) else None
+            if draft is None:
+                raise BadRequest(f"outbox item {outbox_id}: its text is no longer a draft"
+                                 " (sent or discarded since); nothing to put back")
+            snap = json.loads(row["draft"] or "{}")
+            if any(draft[k] != snap.get(k) for k in ("to_addrs", "cc_addrs", "subject",
+                                                     "body", "attachments")):
+                raise BadRequest(f"outbox item {outbox_id}: its draft was edited since;"
+                                 " send the draft again from the conversation (r)")
+            if self._guard_items(conn, draft):
+                raise BadRequest(f"outbox item {outbox_id}: something was added to the"
+                                 " conversation since; read it, then send the draft (r)")
+            if row["channel"] == "sms" and _opted_out(conn, json.loads(row["recipients"])[0]):
+                raise BadRequest("the patient has opted out of texts (STOP) since")
+            send_after = now_ms() + self.config.outbox.undo_seconds * 1000
+            store.requeue_cancelled(conn, outbox_id, send_after)
+            store.delete_draft(conn, draft["id"])
+            append_event(conn, self.actor, "outbox.queued", target,
+                         {"outbox": outbox_id, "channel": row["channel"],
+                          "to": json.loads(row["recipients"]),
+                          "undo_s": self.config.outbox.undo_seconds,
+                          "undo_of": cancels[-1].seq, "draft": draft["id"]})
             fresh = store.get_item(conn, outbox_id)
         assert fresh is not None
         self._wake_worker()

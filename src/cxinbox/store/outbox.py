@@ -342,6 +342,15 @@ def set_state(conn: sqlite3.Connection, item_id: int, state: str, *, error: str 
     conn.execute(f"UPDATE outbox SET {', '.join(sets)} WHERE id = ?", [*params, item_id])
 
 
+def requeue_cancelled(conn: sqlite3.Connection, item_id: int, send_after_ms: int) -> bool:
+    """A cancelled reply back in the queue with a fresh undo window (its cancel undone)."""
+    cur = conn.execute(
+        "UPDATE outbox SET state = 'queued', phase = '', attempts = 0, last_error = '',"
+        " send_after_ms = ?, next_attempt_ms = ? WHERE id = ? AND state = 'cancelled'",
+        (send_after_ms, send_after_ms, item_id))
+    return cur.rowcount == 1
+
+
 def mark_sent(conn: sqlite3.Connection, item_id: int, now_ms: int, *,
               provider_id: str | None = None, message_pk: int | None = None,
               sent_copy: str = "") -> None:

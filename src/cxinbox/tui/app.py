@@ -7,8 +7,11 @@ whether the result is still wanted (generation numbers, open conversation id) an
 the widgets. Exclusive groups mean a newer request for the same thing cancels the older
 one, so holding `j` or retyping a query never queues up stale work.
 
-Nothing shown in a notification names a patient or a subject: notifications can outlive
-the moment (and the idle lock), so they speak of conversations by number only.
+Triage notifications name the patient as well as the number ("#304 Elena Ruiz: assigned
+to you"), so a key that hit the wrong row is noticed at once. Because a toast can outlive
+the moment, locking the screen (idle or by hand) clears every notification first, and none
+is shown while locked. Each event is told once: a toast for what just happened, the status
+line for what stays true (sync, who is online, a view that cannot load).
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ from cxinbox.tui.slatext import sla_cell_for
 from cxinbox.tui.snoozetext import resolve_snooze
 from cxinbox.tui.teamwork import TeamMixin
 from cxinbox.tui.theme import CXINBOX_ANSI
+from cxinbox.tui.undo import UndoEmpty, UndoHistory
 from cxinbox.tui.unlock import Verifier, default_verifier
 from cxinbox.tui.widgets.conversation_list import ConversationList
 from cxinbox.tui.widgets.header_bar import HeaderBar
@@ -99,9 +103,10 @@ _STATE_ACTIONS = frozenset({"conversation.status", "conversation.assign",
                             "conversation.priority", "conversation.tag"})
 _COUNT_VIEWS = (("Mine", "mine"), ("Unassigned", "unassigned"), ("At risk", "at-risk"),
                 ("Open", "open"))
-_ALLOWED_WHILE_LOCKED = frozenset({"quit", "help_quit"})
+_ALLOWED_WHILE_LOCKED = frozenset({"quit", "help_quit", "redraw"})  # redraw shows nothing new
 # Control-key actions that still make sense while the search field has the keys.
-_ALLOWED_IN_TEXT = frozenset({"command_palette", "lock", "refresh_now", "quit", "help_quit"})
+_ALLOWED_IN_TEXT = frozenset({"command_palette", "lock", "redraw", "refresh_now", "quit",
+                              "help_quit"})
 
 
 def _utc_now() -> datetime:
@@ -159,8 +164,7 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
         self._counts_dirty = True
         self._first_rows_shown = False
         self._reading_mode = False
-        self._undo: triage.Triage | None = None
-        self._undo_refusal = "Nothing to undo."
+        self.undo_history = UndoHistory()
         self._triage_lock = asyncio.Lock()
         self._team_init()
         self._pickers_init()
@@ -213,8 +217,9 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
         self.set_keymap(self._keymap)
         unknown = actions.unknown_ids(self._keymap)
         if unknown:
-            self._say(f"[ui.keymap] names no action: {', '.join(unknown)} (see ? for ids)",
-                      "warning")
+            # A config problem stays true until fixed: the status line, not a toast.
+            self.status_line.set_message(
+                f"[ui.keymap] names no action: {', '.join(unknown)} (see ? for ids)")
         self.status_line.set_sync("connecting")
         if self._status_note:
             self.status_line.set_message(self._status_note)
@@ -231,13 +236,13 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
     # -- small helpers -----------------------------------------------------------------------
 
     def _say(self, text: str, severity: str = "information") -> None:
-        """Tell the person something: a toast that fades and the status line that stays.
+        """Tell the person what just happened: one toast (the status line is for what
+        stays true, so it is not repeated there).
 
         Never as markup, and never while locked (nothing may appear over the lock).
         """
         if self._locked:
             return
-        self.status_line.set_message(text)
         self.notify(text, severity=severity, markup=False)  # type: ignore[arg-type]
 
     def _reading(self) -> bool:
@@ -363,8 +368,7 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
         if message.generation != self.conversation_list.generation:
             return
         self.header_bar.set_view(f"{self._view.title} - not available", None)
-        self.status_line.set_message(message.error)
-        self._say(message.error, "error")
+        self.status_line.set_message(message.error)  # stays until the view loads
 
     # -- search ------------------------------------------------------------------------------
 
@@ -618,39 +622,51 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
             self._say("Select a conversation first.")
         return summary
 
-    def _apply(self, action: triage.Triage, *, undoing: bool = False) -> None:
+    def _apply(self, action: triage.Triage | None, *, undoing: bool = False) -> None:
         self._apply_triage(action, undoing)
 
     @work(exit_on_error=False, group="triage")
-    async def _apply_triage(self, action: triage.Triage, undoing: bool) -> None:
+    async def _apply_triage(self, action: triage.Triage | None, undoing: bool) -> None:
+        """One step at a time, in the order the keys came. The undo history changes only
+        here, under the lock, so a quick `u` right after a key undoes that key's step
+        (once it is done), never an older one."""
         async with self._triage_lock:
+            if action is None:  # `u`: the newest step
+                action = self.undo_history.pop()
+                if action is None:
+                    self.post_message(UndoEmpty(self.undo_history.refusal))
+                    return
             try:
                 result = await action.call(self.api)
-                if action.inverse_from is not None and not undoing:
-                    action = dataclasses.replace(action, inverse=action.inverse_from(result))
-            except ApiError as exc:
-                self.post_message(TriageFailed(action, str(exc)))
+            except ApiError as exc:  # refused by the server: an undo step is dropped
+                self.post_message(TriageFailed(action, error_line(exc), undoing=undoing))
             except Exception as exc:  # noqa: BLE001 - reported, the inbox keeps running
-                self.post_message(TriageFailed(action, error_line(exc)))
+                if undoing:  # it never reached the server: try again with the next u
+                    self.undo_history.put_back(action)
+                self.post_message(TriageFailed(action, error_line(exc), undoing=undoing,
+                                               refused=False))
             else:
+                if not undoing:
+                    if action.inverse_from is not None:
+                        action = dataclasses.replace(action,
+                                                     inverse=action.inverse_from(result))
+                    self.undo_history.push(action.inverse)
                 self.post_message(TriageDone(action, undoing))
 
     def on_triage_done(self, message: TriageDone) -> None:
         action = message.triage
         if message.undoing:
-            self._undo = None
-            self._undo_refusal = "Nothing to undo (one step only)."
-            text = f"Undone: {action.done}"
+            left = len(self.undo_history)
+            text = f"{action.line} (undone{f'; u: {left} more' if left else ''})"
         else:
-            self._undo = action.inverse
-            self._undo_refusal = ("Notes cannot be undone (part of the record)."
-                                  if action.inverse is None else "Nothing to undo.")
-            text = action.done + (" (u to undo)" if action.inverse else "")
+            text = action.line + (" (u to undo)" if action.inverse else "")
         self._say(text)
         self._start_poll()
 
     def on_triage_failed(self, message: TriageFailed) -> None:
-        self._say(f"#{message.triage.conv_id}: {message.error}", "error")
+        action = message.triage
+        error = message.error.removeprefix(f"#{action.conv_id}: ")
+        self._say(f"{action.who or f'#{action.conv_id}'}: {error}", "error")
 
     def action_assign(self) -> None:
         summary = self._need_target()
@@ -725,11 +741,10 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
             self.ask_note(summary)
 
     def action_undo(self) -> None:
-        if self._undo is None:
-            self._say(self._undo_refusal)
-            return
-        inverse, self._undo = self._undo, None
-        self._apply(inverse, undoing=True)
+        self._apply(None, undoing=True)
+
+    def on_undo_empty(self, message: UndoEmpty) -> None:
+        self._say(message.text)
 
 
     # -- attachments ---------------------------------------------------------------------------
@@ -795,12 +810,17 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
         if self._locked or not self._idle_lock_s:
             return
         if self._idle_clock() - self._last_input >= self._idle_lock_s:
-            self.lock()
+            self.lock(idle=True)
 
     def action_lock(self) -> None:
         self.lock()
 
-    def lock(self) -> None:
+    def action_redraw(self) -> None:
+        """Ctrl+L, as in every terminal program: paint every cell again (after a line
+        noise burst, or another program wrote over the screen)."""
+        self.refresh(repaint=True, layout=True)
+
+    def lock(self, *, idle: bool = False) -> None:
         """Hide every patient detail, then cover the terminal with the lock screen."""
         if self._locked:
             return
@@ -812,8 +832,9 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
         self.status_line.set_message("")
         self.search_bar.close()
         self.run_worker(self._blank_reading(), group="lock", exclusive=True)
-        self.push_screen(LockScreen(user=self.me, minutes=round(self._idle_lock_s / 60, 1),
-                                    verifier=self._verifier, blink=not self.calm))
+        minutes = round(self._idle_lock_s / 60, 1) if idle else 0
+        self.push_screen(LockScreen(user=self.me, minutes=minutes, verifier=self._verifier,
+                                    blink=not self.calm))
 
     async def _blank_reading(self) -> None:
         await self.thread.clear("Locked.")

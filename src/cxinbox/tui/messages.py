@@ -92,10 +92,13 @@ class TriageDone(Message):
 
 
 class TriageFailed(Message):
-    def __init__(self, triage: Triage, error: str) -> None:
+    def __init__(self, triage: Triage, error: str, *, undoing: bool = False,
+                 refused: bool = True) -> None:
         super().__init__()
         self.triage = triage
         self.error = error
+        self.undoing = undoing
+        self.refused = refused  # by the server (for good), not lost on the way
 
 
 class CountsLoaded(Message):

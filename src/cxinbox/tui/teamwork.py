@@ -232,8 +232,7 @@ class TeamMixin:
                 f"message to {', '.join(item.recipients) or 'nobody'}"
             undo: triage.Triage | None = triage.Triage(
                 conv or 0, f"{what} taken back", _cancel_call(item.id))
-            self._undo = undo
-            self._undo_refusal = "Nothing to undo."
+            self.undo_history.push(undo)
             self._say(f"Reply queued: sends in {wait}s (u takes it back)")
         elif result.outcome == "kept":
             self._say("Draft kept; colleagues see it on the conversation.")
@@ -263,15 +262,19 @@ class TeamMixin:
                 return
             into = int(text.strip().lstrip("#"))
 
-            async def call(api: Any) -> None:
-                await api.merge(into, summary.id)
+            async def call(api: Any) -> object:
+                return await api.merge(into, summary.id)
 
-            async def back(api: Any) -> None:
-                await api.unmerge(into, summary.id)
+            def undo(seq: object) -> triage.Triage:
+                async def back(api: Any) -> None:
+                    await api.unmerge(into, summary.id,
+                                      undo_of=seq if isinstance(seq, int) else None)
 
-            undo = triage.Triage(summary.id, f"#{summary.id} is on its own again", back)
-            self._apply(triage.Triage(summary.id, f"#{summary.id} merged into #{into}", call,
-                                      undo))
+                return triage.Triage(summary.id, "on its own again", back,
+                                     who=triage.who(summary))
+
+            self._apply(triage.Triage(summary.id, f"merged into #{into}", call,
+                                      inverse_from=undo, who=triage.who(summary)))
 
         self.push_screen(PromptScreen(f"Merge #{summary.id} into which conversation?",
                                       hint="its number; messages, notes and tags move there",
@@ -310,10 +313,11 @@ class TeamMixin:
                 async def back(api: Any) -> None:
                     await api.merge(source, new_id)
 
-                return triage.Triage(source, f"#{new_id} merged back into #{source}", back)
+                return triage.Triage(source, f"#{new_id} merged back", back,
+                                     who=triage.who(detail.summary))
 
-            self._apply(triage.Triage(source, f"Split out of #{source}", call,
-                                      inverse_from=undo_for))
+            self._apply(triage.Triage(source, "a message split out", call,
+                                      inverse_from=undo_for, who=triage.who(detail.summary)))
 
         self.push_screen(ChoiceScreen("Split which message out (with its replies)?", choices),
                          chosen)

@@ -1,10 +1,15 @@
 """Triage actions as values: the API call, a person-readable line, and its inverse.
 
-Building the inverse at the moment the action is chosen (from the state on screen then)
-is what makes `u` a one-step undo without any server support: undoing "assign #12 to
-maria" is simply "assign #12 back to whoever had it". A note's inverse is a
-retraction (allowed for two minutes; the note stays in the audit trail). Descriptions name the conversation by its number only,
-never by subject or patient, because they show up in notifications.
+Each action's inverse is built from the state on screen when it was chosen and from what
+the call returned: "assign #12 to maria" is taken back by "assign #12 back to whoever had
+it", and the call returns the seq of its event so the inverse can say which change it
+undoes (`undo_of`, checked and recorded by the server). A note's inverse is a retraction
+(allowed for two minutes; the note stays in the audit trail). The app keeps the inverses
+in a history (`cxinbox.tui.undo`), so `u` walks back step by step.
+
+Every line names the patient as well as the number ("#304 Elena Ruiz: assigned to you"):
+a number alone is not enough to notice that a key acted on the wrong person. The app
+clears these toasts when the screen locks.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from dataclasses import dataclass
 
 from cxinbox.api.interface import InboxAPI
 from cxinbox.api.types import ConversationSummary
+from cxinbox.domain.sanitize import clean_line
 
 STATUSES: tuple[str, ...] = ("open", "pending", "closed", "snoozed")
 PRIORITIES: tuple[str, ...] = ("urgent", "high", "normal", "low")
+NAME_CELLS = 24  # of the patient's name in a line; the number says the rest
 
 ApiCall = Callable[[InboxAPI], Awaitable[object]]
 
@@ -24,25 +31,44 @@ ApiCall = Callable[[InboxAPI], Awaitable[object]]
 @dataclass(frozen=True, slots=True)
 class Triage:
     conv_id: int
-    done: str  # "#12 assigned to you"
+    done: str  # "assigned to you" (or a whole line when `who` is empty)
     call: ApiCall
     inverse: Triage | None = None
     inverse_from: Callable[[object], Triage | None] | None = None
-    """Builds the inverse from what the call returned (a note's id, to retract it)."""
+    """Builds the inverse from what the call returned (an event seq, a note's id)."""
+    who: str = ""  # "#304 Elena Ruiz"
+
+    @property
+    def line(self) -> str:
+        """What the person is told: who, then what happened."""
+        return f"{self.who}: {self.done}" if self.who else self.done
+
+
+def who(summary: ConversationSummary) -> str:
+    """`#304 Elena Ruiz`: the number people can search for and the name they recognise."""
+    name = clean_line(summary.from_name or summary.from_addr, max_len=NAME_CELLS)
+    return f"#{summary.id} {name}" if name else f"#{summary.id}"
+
+
+def _seq(result: object) -> int | None:
+    return result if isinstance(result, int) and not isinstance(result, bool) else None
 
 
 def assign(summary: ConversationSummary, user: str | None, me: str) -> Triage:
     previous = summary.assignee
     conv = summary.id
+    person = who(summary)
 
-    def call(api: InboxAPI) -> Awaitable[None]:
+    def call(api: InboxAPI) -> Awaitable[object]:
         return api.assign(conv, user)
 
-    def back(api: InboxAPI) -> Awaitable[None]:
-        return api.assign(conv, previous)
+    def inverse(result: object) -> Triage:
+        def back(api: InboxAPI) -> Awaitable[object]:
+            return api.assign(conv, previous, undo_of=_seq(result))
 
-    inverse = Triage(conv, f"#{conv} {_assignee_text(previous, me)} again", back)
-    return Triage(conv, f"#{conv} {_assignee_text(user, me)}", call, inverse)
+        return Triage(conv, f"{_assignee_text(previous, me)} again", back, who=person)
+
+    return Triage(conv, _assignee_text(user, me), call, inverse_from=inverse, who=person)
 
 
 def _assignee_text(user: str | None, me: str) -> str:
@@ -53,30 +79,37 @@ def _assignee_text(user: str | None, me: str) -> str:
 
 def status(summary: ConversationSummary, new: str, until: int | None = None) -> Triage:
     old, old_until, conv = summary.status, summary.snoozed_until, summary.id
+    person = who(summary)
     if old == "snoozed" and old_until is None:
         old = "pending"  # a snooze without a wake-up time cannot be restored as such
 
-    def call(api: InboxAPI) -> Awaitable[None]:
+    def call(api: InboxAPI) -> Awaitable[object]:
         return api.set_status(conv, new, until)
 
-    def back(api: InboxAPI) -> Awaitable[None]:
-        return api.set_status(conv, old, old_until if old == "snoozed" else None)
+    def inverse(result: object) -> Triage:
+        def back(api: InboxAPI) -> Awaitable[object]:
+            return api.set_status(conv, old, old_until if old == "snoozed" else None,
+                                  undo_of=_seq(result))
 
-    inverse = Triage(conv, f"#{conv} back to {old}", back)
-    return Triage(conv, f"#{conv} is now {new}", call, inverse)
+        return Triage(conv, f"back to {old}", back, who=person)
+
+    return Triage(conv, f"now {new}", call, inverse_from=inverse, who=person)
 
 
 def priority(summary: ConversationSummary, new: str) -> Triage:
     old, conv = summary.priority, summary.id
+    person = who(summary)
 
-    def call(api: InboxAPI) -> Awaitable[None]:
+    def call(api: InboxAPI) -> Awaitable[object]:
         return api.set_priority(conv, new)
 
-    def back(api: InboxAPI) -> Awaitable[None]:
-        return api.set_priority(conv, old)
+    def inverse(result: object) -> Triage:
+        def back(api: InboxAPI) -> Awaitable[object]:
+            return api.set_priority(conv, old, undo_of=_seq(result))
 
-    inverse = Triage(conv, f"#{conv} priority back to {old}", back)
-    return Triage(conv, f"#{conv} priority {new}", call, inverse)
+        return Triage(conv, f"priority back to {old}", back, who=person)
+
+    return Triage(conv, f"priority {new}", call, inverse_from=inverse, who=person)
 
 
 def parse_tag_input(text: str) -> tuple[list[str], list[str]]:
@@ -93,25 +126,29 @@ def parse_tag_input(text: str) -> tuple[list[str], list[str]]:
 
 def tags(summary: ConversationSummary, add: Sequence[str], remove: Sequence[str]) -> Triage:
     conv = summary.id
+    person = who(summary)
     present = set(summary.tags)
     add_l, remove_l = list(add), list(remove)
     # Only what this action really changes is put back: a tag that was already there stays.
     really_added = [t for t in add_l if t not in present]
     really_removed = [t for t in remove_l if t in present]
 
-    def call(api: InboxAPI) -> Awaitable[None]:
+    def call(api: InboxAPI) -> Awaitable[object]:
         return api.tag(conv, add_l, remove_l)
 
-    def back(api: InboxAPI) -> Awaitable[None]:
-        return api.tag(conv, really_removed, really_added)
+    def inverse(result: object) -> Triage:
+        def back(api: InboxAPI) -> Awaitable[object]:
+            return api.tag(conv, really_removed, really_added, undo_of=_seq(result))
+
+        return Triage(conv, "tags restored", back, who=person)
 
     words = [f"+{t}" for t in add_l] + [f"-{t}" for t in remove_l]
-    inverse = Triage(conv, f"#{conv} tags restored", back)
-    return Triage(conv, f"#{conv} tags {' '.join(words)}", call, inverse)
+    return Triage(conv, f"tags {' '.join(words)}", call, inverse_from=inverse, who=person)
 
 
 def note(summary: ConversationSummary, body: str) -> Triage:
     conv = summary.id
+    person = who(summary)
 
     def call(api: InboxAPI) -> Awaitable[int]:
         return api.add_note(conv, body)
@@ -123,9 +160,9 @@ def note(summary: ConversationSummary, body: str) -> Triage:
         def back(api: InboxAPI) -> Awaitable[None]:
             return api.retract_note(note_id)
 
-        return Triage(conv, f"note on #{conv} retracted (kept in the audit log)", back)
+        return Triage(conv, "note retracted (kept in the audit log)", back, who=person)
 
-    return Triage(conv, f"note added to #{conv}", call, None, retraction)
+    return Triage(conv, "note added", call, None, retraction, who=person)
 
 
 def parse_duration(text: str) -> int | None:

@@ -49,6 +49,7 @@ class LockScreen(ModalScreen[None]):
             self.ok = ok
 
     def __init__(self, *, user: str, minutes: float, verifier: Verifier, blink: bool) -> None:
+        """`minutes` is the idle time that locked it; 0 when the person locked it by hand."""
         super().__init__()
         self._user = user
         self._minutes = minutes
@@ -60,7 +61,7 @@ class LockScreen(ModalScreen[None]):
         with Vertical():
             yield Static(Text("cxinbox is locked"), id="lock-title", markup=False)
             why = (f"Locked after {self._minutes:g} minute(s) without input."
-                   if self._minutes else "Locked.")
+                   if self._minutes else f"Locked by {self._user}.")
             yield Static(Text(f"{why}\nOnly {self._user} can unlock it.\n"), markup=False)
             yield Static(Text(f"{self._verifier.prompt} for {self._user}:"), markup=False)
             yield Input(password=self._verifier.secret, id="lock-input")

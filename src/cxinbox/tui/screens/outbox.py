@@ -4,8 +4,12 @@ A failed reply used to be one toast; a receptionist who missed it had no way to 
 again. Here each reply is two lines: what state it is in and to whom, then the countdown,
 the next attempt or the last error. Keys act on the selected reply through the API (which
 decides what is allowed): `r` sends a failed or unconfirmed one again, `c` takes a queued
-or failed one back (its text becomes a draft again), `y` records an unconfirmed one as
-delivered, Enter opens its conversation.
+or failed one back at once (its text becomes a draft again; `u` puts it back in the queue),
+`y` records an unconfirmed one as delivered, Enter opens its conversation.
+
+`c` asks nothing: a question would only race the undo countdown, which runs on while it is
+open (by the time "yes" was typed the reply had gone). Taking a reply back loses nothing
+(the text is a draft again) and `u` undoes it, so acting at once is the safe choice.
 
 The default list is what a person may have to act on (everything not sent yet, failed or
 unconfirmed) plus the last few sent or cancelled replies, so "did my reply go?" is answered
@@ -52,7 +56,7 @@ _STYLE = {"failed": "bold red", "unconfirmed": "bold yellow", "sending": "bold",
 
 HELP_OPEN = f"Unsent, failed, unconfirmed + the {RECENT_DONE} latest sent/cancelled (a: all)"
 HELP_ALL = f"The {ALL_LIMIT} latest replies in any state (a: only unsent + recent)"
-KEYS = "j/k Move  Enter Open  r Retry  c Cancel  y It arrived  a All  Esc Close"
+KEYS = "j/k Move  Enter Open  r Retry  c Cancel  u Undo  y Arrived  a All  Esc Close"
 
 NameOf = Callable[[str], str]
 
@@ -181,10 +185,11 @@ class OutboxLoaded(Message):
 
 
 class OutboxActed(Message):
-    def __init__(self, text: str, error: bool) -> None:
+    def __init__(self, text: str, error: bool, *, cancelled: int | None = None) -> None:
         super().__init__()
         self.text = text
         self.error = error
+        self.cancelled = cancelled
 
 
 class OutboxScreen(ModalScreen[int | None]):
@@ -196,6 +201,7 @@ class OutboxScreen(ModalScreen[int | None]):
         Binding("k", "move(-1)", "Up", show=False, id="outbox-up"),
         Binding("r", "retry", "Retry", id="outbox-retry"),
         Binding("c", "cancel_item", "Cancel", id="outbox-cancel"),
+        Binding("u", "undo_cancel", "Undo cancel", id="outbox-undo-cancel"),
         Binding("y", "confirm_item", "It arrived", id="outbox-confirm"),
         Binding("a", "toggle_all", "All", id="outbox-all"),
     ]
@@ -209,7 +215,7 @@ class OutboxScreen(ModalScreen[int | None]):
     OutboxScreen OptionList:focus { border: none; }
     OutboxScreen #outbox-detail { height: auto; max-height: 4; padding: 0 1;
                                   background: $panel; }
-    OutboxScreen #outbox-status { height: 1; padding: 0 1; }
+    OutboxScreen #outbox-status { height: auto; max-height: 3; padding: 0 1; }
     OutboxScreen #outbox-status.-error { color: $error; text-style: bold; }
     OutboxScreen #outbox-keys { height: 1; background: $panel; padding: 0 1; }
     """
@@ -228,6 +234,7 @@ class OutboxScreen(ModalScreen[int | None]):
         self._all = False
         self._loaded = False
         self._busy = False
+        self._cancelled: list[int] = []  # taken back here, newest last: what `u` puts back
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -368,6 +375,7 @@ class OutboxScreen(ModalScreen[int | None]):
     # -- keys ------------------------------------------------------------------------------
 
     def _status(self, text: str, *, error: bool = False) -> None:
+        """One message, wrapped (never cut off) within the screen's width."""
         line = self.query_one("#outbox-status", Static)
         line.update(Text(clean_line(text, max_len=300)))
         line.set_class(error, "-error")
@@ -427,19 +435,19 @@ class OutboxScreen(ModalScreen[int | None]):
                                           choices), chosen)
 
     def action_cancel_item(self) -> None:
-        item = self._need(("queued", "failed"),
-                          "only queued or failed replies can be cancelled.")
+        item = self._need(("queued", "failed"), "only queued or failed replies can be cancelled.")
         if item is None:
             return
-        choices = [Choice("y", "yes", "yes, take it back (its text becomes a draft)"),
-                   Choice("n", "no", "no, leave it")]
+        self._act(item.id, "cancel",
+                  f"Outbox {item.id} cancelled; its text is a draft again (u puts it back).")
 
-        def chosen(value: str | None) -> None:
-            if value == "yes":
-                self._act(item.id, "cancel",
-                          f"Outbox {item.id} cancelled; the text is a draft again.")
-
-        self.app.push_screen(ChoiceScreen(f"Cancel outbox {item.id}?", choices), chosen)
+    def action_undo_cancel(self) -> None:
+        if not self._cancelled:
+            self._status("Nothing to undo here: u puts back a reply cancelled with c.",
+                         error=True)
+            return
+        outbox_id = self._cancelled.pop()
+        self._act(outbox_id, "requeue", f"Outbox {outbox_id} is back in the queue.")
 
     def action_confirm_item(self) -> None:
         item = self._need(("unconfirmed",), "only unconfirmed replies can be confirmed.")
@@ -457,21 +465,29 @@ class OutboxScreen(ModalScreen[int | None]):
 
     def _act(self, outbox_id: int, what: str, done: str) -> None:
         calls = {"retry": self._api.retry_outbox, "cancel": self._api.cancel_outbox,
-                 "confirm": self._api.confirm_outbox}
+                 "confirm": self._api.confirm_outbox, "requeue": self._api.requeue_outbox}
         call = calls[what]
 
         async def go() -> None:
             try:
                 await call(outbox_id)
             except Exception as exc:  # noqa: BLE001 - e.g. someone else acted first
-                self.post_message(OutboxActed(f"Outbox {outbox_id}: {error_line(exc)}", True))
+                error = error_line(exc).removeprefix(f"outbox item {outbox_id}: ")
+                if error.startswith(f"outbox item {outbox_id} "):
+                    error = "it" + error.removeprefix(f"outbox item {outbox_id}")
+                self.post_message(OutboxActed(f"Outbox {outbox_id}: {error}", True))
             else:
-                self.post_message(OutboxActed(done, False))
+                if what == "cancel":
+                    self.post_message(OutboxActed(done, False, cancelled=outbox_id))
+                else:
+                    self.post_message(OutboxActed(done, False))
 
         self._status("Working...")
         self.run_worker(go(), group="outbox-act", exit_on_error=False)
 
     def on_outbox_acted(self, message: OutboxActed) -> None:
         message.stop()
+        if message.cancelled is not None:
+            self._cancelled.append(message.cancelled)
         self._status(message.text, error=message.error)
         self.reload()

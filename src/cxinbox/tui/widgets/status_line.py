@@ -1,4 +1,5 @@
-"""The line above the footer: is the inbox live, who is online, and the last thing done.
+"""The line above the footer: is the inbox live, who is online, and what stays true (a
+view that cannot load, a config problem). What just happened is a toast, not repeated here.
 
 Nothing here changes every second on purpose: a clock with seconds or a "last polled"
 time would redraw the line each tick and cost bandwidth on a slow link for no news.
