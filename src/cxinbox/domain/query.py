@@ -29,8 +29,8 @@ Lexical choices, each made for how front-desk staff actually type:
 * A phone number typed the way people write one (`555-350-4006`, `(555) 350-4006`,
   `555 350 4006`, `+1 555 350 4006`) is one term even across its spaces and parentheses
   (domain/phonematch.py decides the shapes). As bare text it searches the text as before OR
-  matches senders whose number ends with its digits; after `from:` it adds the number match
-  to the sender substring match. The text half keeps an invoice or record number findable.
+  matches senders whose number ends with its digits (the text half keeps an invoice or
+  record number findable); after `from:` it is that number match alone.
 """
 
 from __future__ import annotations
@@ -617,9 +617,10 @@ def _field_node(token: _Token) -> Node:
         value = raw.lower()
     else:
         value = raw
-    node = Field(name, value, position=token.position, length=token.length)
     digits = search_digits(raw) if name == "from" else None
-    return Or((node, Phone(digits))) if digits else node
+    if digits:  # a sender's number, not any text that contains these digits
+        return Phone(digits)
+    return Field(name, value, position=token.position, length=token.length)
 
 
 def _phone_node(token: _Token) -> Node:

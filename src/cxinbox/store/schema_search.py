@@ -10,10 +10,13 @@ substring match (case-insensitive) from the index: a few milliseconds.
   through every path that writes those columns (ingest, SMS, merge, reparse); an update
   trigger fires only when a value really changes, because ingest rewrites the conversation's
   sender on every message. `cxinbox reindex` rebuilds both (store/reparse.py).
-- `conversations_by_due` and `conversations_by_priority` hold the `sort:due` and
-  `sort:priority` orders (store/conversations.py), so a page in those orders walks an index
-  and stops after a page instead of sorting every match. The expressions must stay exactly
-  as `list_page` writes them or SQLite will not see the match.
+- `conversations_by_status_due` and `conversations_by_status_priority` hold the `sort:due`
+  and `sort:priority` orders (store/conversations.py) within a status, the shape of every
+  urgency view (`status:open ... sort:due`), so a page walks an index and stops after a
+  page instead of sorting every match; an equality on status is what the planner reaches for
+  first, so the order must come after it. `conversations_by_due` serves `sort:due` with no
+  status term. `sort:priority` without one sorts its matches. The expressions must stay
+  exactly as `list_page` writes them or SQLite will not see the match.
 """
 
 from __future__ import annotations
@@ -61,10 +64,13 @@ INSERT INTO message_senders_fts (message_senders_fts) VALUES ('rebuild');
 {_SENDER_TRIGGERS.format(table="conversations", fts="conversation_senders_fts")}
 {_SENDER_TRIGGERS.format(table="messages", fts="message_senders_fts")}
 CREATE INDEX conversations_by_due ON conversations ({_bare(DUE_KEY)}, id,
-    status, assignee, priority, channel, mailbox, has_attachment, unread_count,
+    status, assignee, priority, channel, mailbox, sla_due_at, sla_at_risk_at, merged_into)
+    WHERE merged_into IS NULL;
+CREATE INDEX conversations_by_status_due ON conversations (status, {_bare(DUE_KEY)}, id,
+    assignee, priority, channel, mailbox, has_attachment, unread_count,
     sla_policy, sla_due_at, sla_at_risk_at, last_message_at, merged_into)
     WHERE merged_into IS NULL;
-CREATE INDEX conversations_by_priority ON conversations ({_bare(PRIORITY_RANK)},
-    last_message_at, id, status, assignee, channel, mailbox, merged_into)
+CREATE INDEX conversations_by_status_priority ON conversations (status, {_bare(PRIORITY_RANK)},
+    last_message_at, id, assignee, channel, mailbox, merged_into)
     WHERE merged_into IS NULL;
 """

@@ -1,0 +1,184 @@
+"""Phone numbers, sender search and list orders against a real SQLite file, through the
+service that the TUI and the CLI call (store/query_sql.py, store/conversations.py), and
+migration 11 on a database made by the previous schema."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from cxinbox.service.inbox import InboxService
+from cxinbox.store.db import Database
+from cxinbox.store.schema import MIGRATIONS
+from cxinbox.store.sms import SmsRecord, insert_sms
+from cxinbox.tui.views import standard_view
+from teamhelp import T0, deliver, open_service
+
+CLINIC = "+15550100100"
+
+
+def sms(db: Database, number: str, at: int, name: str = "", body: str = "Hello") -> int:
+    with db.write() as conn:
+        _, conv = insert_sms(conn, SmsRecord(
+            provider_id=f"SM{number}{at}", clinic_number=CLINIC, patient_number=number,
+            direction="in", body=body, at=at, patient_name=name))
+    assert conv is not None
+    return conv
+
+
+def found(service: InboxService, query: str) -> set[int]:
+    page = service.list_conversations(query, 0, 200)
+    assert page.total == len(page.items)
+    return {item.id for item in page.items}
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> tuple[InboxService, dict[str, int]]:
+    _, db, service, _ = open_service(tmp_path, sla=False)
+    ids = {
+        "target": sms(db, "+15553504006", T0 - 500, name="Ana Diaz"),
+        "next door": sms(db, "+15553504007", T0 - 400),
+        # The digits inside a longer number, not at its end: another line altogether.
+        "inside": sms(db, "+4455535040069", T0 - 300),
+        "other": sms(db, "+15557770000", T0 - 200, body="call me at 555-350-4999"),
+        "email": deliver(db, sender="ana.garcia@example.org", name="Ana Garcia", at=T0 - 100),
+    }
+    return service, ids
+
+
+@pytest.mark.parametrize("typed", [
+    "555-350-4006", "5553504006", "555 350 4006", "(555) 350-4006", "(555)350-4006",
+    "555.350.4006", "+15553504006", "+1 555 350 4006", "1-555-350-4006",
+    "from:555-350-4006", "from:5553504006", "from:555 350 4006", "from:(555) 350-4006",
+    "from:+15553504006", "from:+1 (555) 350-4006",
+])
+def test_a_phone_number_in_any_format_finds_that_patient_only(
+    desk: tuple[InboxService, dict[str, int]], typed: str
+) -> None:
+    service, ids = desk
+    assert found(service, typed) == {ids["target"]}
+    assert found(service, f"channel:sms {typed}") == {ids["target"]}
+    assert ids["target"] not in found(service, f"-{typed}" if "(" not in typed
+                                      else f"-({typed})")
+
+
+def test_a_number_in_a_message_body_is_still_found_as_text(
+    desk: tuple[InboxService, dict[str, int]]
+) -> None:
+    service, ids = desk
+    assert found(service, "555-350-4999") == {ids["other"]}
+    assert found(service, "from:555-350-4999") == set()
+
+
+def test_another_number_and_a_wrong_country_find_nothing_of_it(
+    desk: tuple[InboxService, dict[str, int]]
+) -> None:
+    service, ids = desk
+    assert found(service, "555-350-4007") == {ids["next door"]}
+    assert found(service, "+44 555 350 4006") == set()
+    assert found(service, "555-350-400") == set()  # a digit short of any stored number
+
+
+def test_from_finds_senders_by_any_part_of_address_or_name(
+    desk: tuple[InboxService, dict[str, int]]
+) -> None:
+    service, ids = desk
+    assert found(service, "from:garcia") == {ids["email"]}
+    assert found(service, "from:GARCIA@EXAMPLE") == {ids["email"]}
+    assert found(service, "from:ana") == {ids["target"], ids["email"]}
+    assert found(service, "from:na") == {ids["target"], ids["email"]}  # short: no trigrams
+    assert found(service, "from:+1555") == {ids["target"], ids["next door"], ids["other"]}
+    assert ids["email"] not in found(service, "-from:garcia")
+
+
+def test_a_changed_sender_is_searched_by_its_new_value(tmp_path: Path) -> None:
+    _, db, service, _ = open_service(tmp_path, sla=False)
+    conv = sms(db, "+15553504006", T0)
+    with db.write() as conn:
+        conn.execute("UPDATE conversations SET from_name = 'Renamed Patient' WHERE id = ?",
+                     (conv,))
+    assert found(service, "from:renamed") == {conv}
+    assert found(service, "555-350-4006") == {conv}
+
+
+# --------------------------------------------------------------------------- orders
+
+
+def test_the_at_risk_view_lists_the_deepest_breach_first(tmp_path: Path) -> None:
+    _, db, service, _ = open_service(tmp_path)
+    # First reply is due an hour after each message, so the earliest is the most overdue.
+    oldest = deliver(db, sender="a@example.org", at=T0 - 5 * 3600)
+    middle = deliver(db, sender="b@example.org", at=T0 - 3 * 3600)
+    newest = deliver(db, sender="c@example.org", at=T0 - 2 * 3600)
+    closed = deliver(db, sender="d@example.org", at=T0 - 6 * 3600)
+    service.set_status(closed, "closed")
+    view = standard_view("at-risk").query
+    assert "sort:due" in view
+    page = service.list_conversations(view, 0, 50)
+    assert [item.id for item in page.items] == [oldest, middle, newest]
+    assert [item.id for item in service.list_conversations(view, 1, 1).items] == [middle]
+    newest_first = service.list_conversations("status:open", 0, 50)
+    assert [item.id for item in newest_first.items] == [newest, middle, oldest]
+
+
+def test_every_order_through_the_service(tmp_path: Path) -> None:
+    _, db, service, _ = open_service(tmp_path)
+    first = deliver(db, sender="a@example.org", at=T0 - 5 * 3600)
+    second = deliver(db, sender="b@example.org", at=T0 - 3 * 3600)
+    third = deliver(db, sender="c@example.org", at=T0 - 2 * 3600)
+    service.set_priority(second, "urgent")
+    service.set_status(third, "pending")  # no clock running: last in due order
+
+    def ids(query: str) -> list[int]:
+        return [item.id for item in service.list_conversations(query, 0, 50).items]
+
+    assert ids("") == ids("sort:newest") == [third, second, first]
+    assert ids("sort:oldest") == [first, second, third]
+    assert ids("sort:due") == [first, second, third]
+    assert ids("sort:priority") == [second, third, first]
+    assert ids("from:example sort:oldest") == [first, second, third]  # a narrowed search
+    assert ids("from:example sort:priority") == [second, third, first]
+
+
+# --------------------------------------------------------------------------- migration 11
+
+
+def test_migration_11_indexes_senders_of_a_version_10_database(tmp_path: Path) -> None:
+    path = tmp_path / "cxinbox.db"
+    old = sqlite3.connect(path)
+    old.executescript("\n".join(MIGRATIONS[:10]) + "\nPRAGMA user_version=10;")
+    old.execute("INSERT INTO conversations (id, channel, from_name, from_addr, created_at,"
+                " last_message_at) VALUES (7, 'sms', 'Old Patient', '+15553504006', 1, 1)")
+    old.execute("INSERT INTO raw_messages (id, sha256, size, data) VALUES (1, x'01', 1, x'00')")
+    old.execute("INSERT INTO messages (id, raw_id, conversation_id, from_name, from_addr, date)"
+                " VALUES (1, 1, 7, 'Old Patient', '+15553504006', 1)")
+    old.execute("INSERT INTO conversations (id, from_name, from_addr, created_at,"
+                " last_message_at) VALUES (8, 'Other Person', 'other@example.org', 2, 2)")
+    old.commit()
+    old.close()
+    path.chmod(0o600)
+
+    db = Database(path)
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 11
+    tables = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master")}
+    assert {"conversation_senders_fts", "message_senders_fts", "conversations_by_due",
+            "conversations_by_status_due", "conversations_by_status_priority",
+            "conversations_senders_update"} <= tables
+    config_db = tmp_path / "cxinbox.db"
+    from cxinbox.config import Config, StoreConfig
+
+    service = InboxService(db, Config(store=StoreConfig(path=config_db)), "maria")
+    assert found(service, 'from:"old pat"') == {7}
+    assert found(service, "(555) 350-4006") == {7}
+    assert found(service, "from:other@") == {8}
+    # The triggers keep the index from here on.
+    with db.write() as conn:
+        conn.execute("UPDATE conversations SET from_addr = 'moved@example.org' WHERE id = 8")
+    assert found(service, "from:other@") == set()
+    assert found(service, "from:moved@") == {8}
+    for table in ("conversation_senders_fts", "message_senders_fts"):
+        # Raises "database disk image is malformed" if the index is out of step with its rows.
+        db.conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
+    db.close()
