@@ -26,7 +26,13 @@ from cxinbox.domain.query import QueryContext, parse_query
 from cxinbox.service.sla import SlaService
 from cxinbox.store import conversations as convs
 from cxinbox.store.fts import index_pending
-from cxinbox.store.query_sql import NARROWED, SlaSql, compile_query, narrowed_by_subquery
+from cxinbox.store.query_sql import (
+    NARROWED,
+    SlaSql,
+    compile_query,
+    narrowed_by_subquery,
+    reads_ids_only,
+)
 from cxinbox.store.schema import MIGRATIONS
 
 NOW = datetime(2025, 3, 4, 15, 0, tzinfo=UTC)
@@ -288,3 +294,19 @@ def test_senders_and_numbers_come_out_of_the_trigram_indexes(db: Recording, quer
     assert sum("SCAN s VIRTUAL TABLE" in step for step in steps) == 2, steps  # both indexes
     assert not any("messages_sender" in step for step in steps), steps
     assert not any(step.startswith("SCAN c") for step in steps), steps
+
+
+@pytest.mark.parametrize("query", ['"fasting"', "fasting refill", "from:garcia",
+                                   "from:garcia tag:billing", "from:555-350-4006"])
+def test_searches_read_their_matches_from_the_narrow_index(db: Recording, query: str) -> None:
+    assert reads_ids_only(where_of(query)[0])
+    _, _, statements = run_page(db, query)
+    steps = plan(db, *statements[0])
+    assert any("COVERING INDEX conversations_by_id (id=?)" in step for step in steps), steps
+    assert not any(step.startswith("SCAN c") for step in steps), steps
+
+
+def test_only_anded_subquery_terms_read_ids_only() -> None:
+    for query in ("status:open fasting", "tag:x OR fasting", "555-350-4006", "-fasting",
+                  "fasting sla:breached", ""):
+        assert not reads_ids_only(where_of(query)[0]), query

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from cxinbox.store.db import append_event
-from cxinbox.store.query_sql import narrowed_by_subquery
+from cxinbox.store.query_sql import narrowed_by_subquery, reads_ids_only
 from cxinbox.store.schema_search import DUE_KEY, PRIORITY_RANK
 
 PAUSING = ("pending", "snoozed")
@@ -24,12 +24,14 @@ _LIST_COLUMNS = (
 @dataclass(frozen=True, slots=True)
 class _Order:
     """One list order, spelled three ways: over the table (`c`), over the `hits` of a
-    narrowed search (columns id, at, due, rank), and as a key for the page's rows."""
+    narrowed search (which keep only the sort keys they need, `hit_columns`: every extra
+    column read per hit showed in a search's time), and as a key for the page's rows."""
 
     table: str
     hits: str
     key: Callable[[sqlite3.Row], tuple[int, ...]]
     reverse: bool
+    hit_columns: str = "c.id AS id, c.last_message_at AS at"
 
 
 _NO_DUE = 9223372036854775807
@@ -49,16 +51,14 @@ ORDERS: dict[str, _Order] = {
     # Most overdue first; no clock running last (store/schema_search.py's indexes).
     "due": _Order(f"{DUE_KEY}, c.id", "due, id",
                   lambda r: (_NO_DUE if r["sla_due_at"] is None else int(r["sla_due_at"]),
-                             int(r["id"])), False),
+                             int(r["id"])), False, f"c.id AS id, {DUE_KEY} AS due"),
     "priority": _Order(f"{PRIORITY_RANK} DESC, c.last_message_at DESC, c.id DESC",
                        "rank DESC, at DESC, id DESC",
                        lambda r: (_rank(str(r["priority"])), int(r["last_message_at"]),
-                                  int(r["id"])), True),
+                                  int(r["id"])), True,
+                       f"c.id AS id, c.last_message_at AS at, {PRIORITY_RANK} AS rank"),
 }
 """The `sort:` values of the query language (domain/query.py) and how to list them."""
-
-_HIT_COLUMNS = (f"c.id AS id, c.last_message_at AS at, {DUE_KEY} AS due,"
-                f" {PRIORITY_RANK} AS rank")
 
 
 def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], offset: int,
@@ -79,8 +79,12 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     sort = ORDERS[order]
     base = f"FROM conversations c WHERE c.merged_into IS NULL AND ({where})"
     if narrowed_by_subquery(where):
+        # Each match's sort keys from the narrow index when nothing else of the row is read
+        # (store/schema_search.py); SQLite would seek the wide rows by rowid instead.
+        hits = f"FROM conversations c{' INDEXED BY conversations_by_id' * reads_ids_only(where)}"
         rows = conn.execute(
-            f"WITH hits AS MATERIALIZED (SELECT {_HIT_COLUMNS} {base})"
+            f"WITH hits AS MATERIALIZED (SELECT {sort.hit_columns} {hits}"
+            f" WHERE c.merged_into IS NULL AND ({where}))"
             f" SELECT {_LIST_COLUMNS}, (SELECT count(*) FROM hits) AS total_matches"
             f" FROM (SELECT id FROM hits ORDER BY {sort.hits} LIMIT ? OFFSET ?) p"
             " JOIN conversations c ON c.id = p.id", [*params, limit, offset]).fetchall()

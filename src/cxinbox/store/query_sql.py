@@ -32,7 +32,7 @@ from cxinbox.domain.query import (
     resolve_date,
 )
 
-__all__ = ["NARROWED", "SlaSql", "compile_query", "narrowed_by_subquery"]
+__all__ = ["NARROWED", "SlaSql", "compile_query", "narrowed_by_subquery", "reads_ids_only"]
 
 Sql = tuple[str, list[object]]
 
@@ -99,6 +99,24 @@ condition means exactly the same with or without it."""
 
 _NARROWING_FIELDS = frozenset({"tag", "from", "to", "mentions"})
 
+_IDS_ONLY = NARROWED + "/* ids only */ "
+"""Leads a narrowed condition made of subquery terms alone, reading no column of `c` but
+its id (a search box's words, from:, a number, tag:): the list can then find each match's
+sort keys in a narrow index instead of the wide conversation row."""
+
+
+def reads_ids_only(where: str) -> bool:
+    """True when `where` (from `compile_query`) reads nothing of `c` but `c.id`."""
+    return where.startswith(_IDS_ONLY)
+
+
+def _ids_only(node: Node) -> bool:
+    """Subquery terms ANDed: each is an `c.id IN` that SQLite can look up in an index by id.
+    Not OR: SQLite would then scan the whole index to test each entry against both lists."""
+    if isinstance(node, And):
+        return bool(node.nodes) and all(_ids_only(child) for child in node.nodes)
+    return not isinstance(node, Or) and _narrows(node)
+
 
 def narrowed_by_subquery(where: str) -> bool:
     """True when `where` came from `compile_query` with a positive subquery term on top.
@@ -132,6 +150,8 @@ def compile_query(node: Node, ctx: QueryContext, sla_sql: SlaSql | None = None) 
     `sla:` term raises `QueryError` instead of quietly matching nothing.
     """
     sql, params = _Compiler(ctx, sla_sql).compile(node)
+    if _ids_only(node):
+        return _IDS_ONLY + sql, params
     return (NARROWED + sql if _narrows(node) else sql), params
 
 

@@ -10,6 +10,9 @@ substring match (case-insensitive) from the index: a few milliseconds.
   through every path that writes those columns (ingest, SMS, merge, reparse); an update
   trigger fires only when a value really changes, because ingest rewrites the conversation's
   sender on every message. `cxinbox reindex` rebuilds both (store/reparse.py).
+- `conversations_by_id` holds what a search needs of each match (its sort keys) so that
+  turning thousands of matching ids into a sorted page reads this narrow index rather than
+  the wide rows: a third less time for a search with ten thousand matches.
 - `conversations_by_status_due` and `conversations_by_status_priority` hold the `sort:due`
   and `sort:priority` orders (store/conversations.py) within a status, the shape of every
   urgency view (`status:open ... sort:due`), so a page walks an index and stops after a
@@ -63,6 +66,9 @@ INSERT INTO conversation_senders_fts (conversation_senders_fts) VALUES ('rebuild
 INSERT INTO message_senders_fts (message_senders_fts) VALUES ('rebuild');
 {_SENDER_TRIGGERS.format(table="conversations", fts="conversation_senders_fts")}
 {_SENDER_TRIGGERS.format(table="messages", fts="message_senders_fts")}
+CREATE INDEX conversations_by_id ON conversations (id, last_message_at, sla_due_at, priority,
+    merged_into)
+    WHERE merged_into IS NULL;
 CREATE INDEX conversations_by_due ON conversations ({_bare(DUE_KEY)}, id,
     status, assignee, priority, channel, mailbox, sla_due_at, sla_at_risk_at, merged_into)
     WHERE merged_into IS NULL;
