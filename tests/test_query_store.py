@@ -182,3 +182,36 @@ def test_migration_11_indexes_senders_of_a_version_10_database(tmp_path: Path) -
         # Raises "database disk image is malformed" if the index is out of step with its rows.
         db.conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
     db.close()
+
+
+def test_migration_11_on_an_analyzed_file_keeps_views_in_index_order(tmp_path: Path) -> None:
+    """Old statistics next to new indexes without any sent `status:open` to a sort."""
+    path = tmp_path / "cxinbox.db"
+    old = sqlite3.connect(path)
+    old.executescript("\n".join(MIGRATIONS[:10]) + "\nPRAGMA user_version=10;")
+    old.executemany(
+        "INSERT INTO conversations (id, status, priority, created_at, last_message_at,"
+        " sla_due_at) VALUES (?, ?, ?, 0, ?, ?)",
+        [(i, ("open", "closed", "closed", "pending")[i % 4], ("normal", "urgent")[i % 7 == 0],
+          i * 60, i * 60 + 3600 if i % 4 == 0 else None) for i in range(1, 3001)])
+    old.execute("ANALYZE")
+    old.commit()
+    old.close()
+    path.chmod(0o600)
+
+    db = Database(path)
+    analyzed = {r[0] for r in db.conn.execute("SELECT idx FROM sqlite_stat1")}
+    assert {"conversations_by_status_due", "conversations_by_status_priority",
+            "conversations_by_id"} <= analyzed
+    plan = [r[3] for r in db.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT c.id FROM conversations c WHERE c.merged_into IS NULL"
+        " AND (c.status = 'open') ORDER BY c.last_message_at DESC, c.id DESC LIMIT 100")]
+    assert not any("TEMP B-TREE" in step for step in plan), plan
+    db.close()
+
+
+def test_a_file_never_analyzed_stays_so(tmp_path: Path) -> None:
+    db = Database(tmp_path / "cxinbox.db")
+    assert db.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is None
+    db.close()

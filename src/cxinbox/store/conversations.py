@@ -81,7 +81,8 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     if narrowed_by_subquery(where):
         # Each match's sort keys from the narrow index when nothing else of the row is read
         # (store/schema_search.py); SQLite would seek the wide rows by rowid instead.
-        hits = f"FROM conversations c{' INDEXED BY conversations_by_id' * reads_ids_only(where)}"
+        narrow = " INDEXED BY conversations_by_id" if reads_ids_only(where) else ""
+        hits = f"FROM conversations c{narrow}"
         rows = conn.execute(
             f"WITH hits AS MATERIALIZED (SELECT {sort.hit_columns} {hits}"
             f" WHERE c.merged_into IS NULL AND ({where}))"
