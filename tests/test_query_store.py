@@ -215,3 +215,17 @@ def test_a_file_never_analyzed_stays_so(tmp_path: Path) -> None:
     assert db.conn.execute(
         "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is None
     db.close()
+
+
+def test_reindex_keeps_the_sender_indexes_in_step(tmp_path: Path) -> None:
+    """Reindex rewrites message senders (triggers follow) and then rebuilds both indexes."""
+    from cxinbox.service.reindex import reindex
+
+    _, db, service, _ = open_service(tmp_path, sla=False)
+    conv = deliver(db, sender="ana.garcia@example.org", name="Ana Garcia", at=T0)
+    number = sms(db, "+15553504006", T0 + 1)
+    reindex(db, "admin")
+    for table in ("conversation_senders_fts", "message_senders_fts"):
+        db.conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
+    assert found(service, "from:garcia") == {conv}
+    assert found(service, "555-350-4006") == {number}
