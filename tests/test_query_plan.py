@@ -50,6 +50,7 @@ VIEWS = {
     "status:open mailbox:results": ("conversations_by_mailbox", "conversations_by_status"),
     "is:unassigned": ("conversations_by_assignee",),
     "is:mine": ("conversations_by_assignee",),
+    "channel:sms": ("conversations_by_last",),
 }
 SEARCHES = ('"fasting"', "fasting", "from:garcia", "status:open tag:lab-results",
             "to:results", "tag:billing -assignee:none", "mentions:me")
@@ -168,6 +169,7 @@ def test_views_walk_their_index_in_list_order_and_count_from_it(db: Recording,
         assert "TEMP B-TREE FOR ORDER BY" not in step, (query, page_plan)
         assert "TEMP B-TREE FOR RIGHT PART OF ORDER BY" not in step, (query, page_plan)
         assert not step.startswith("SCAN c ") or "COVERING INDEX" in step, (query, step)
+        assert "conversations_sms_party" not in step, (query, step)  # not covering
 
 
 def test_the_default_view_never_sorts(db: Recording) -> None:

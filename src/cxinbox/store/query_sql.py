@@ -87,7 +87,10 @@ _FIXED_SQL: dict[tuple[str, str], str] = {
     ("assignee", "none"): _UNASSIGNED,
     ("has", "attachment"): "c.has_attachment = 1",
 }
-_COLUMN_FIELDS = {"status": "c.status", "priority": "c.priority", "channel": "c.channel"}
+# `+` keeps `channel:` off the partial SMS index (store/schema_sms.py), which is not
+# covering: counting 25,000 SMS conversations through it read every row (17 ms against
+# 10 ms from a covering index at 100,000 conversations).
+_COLUMN_FIELDS = {"status": "c.status", "priority": "c.priority", "channel": "+c.channel"}
 # Terms meaning "assigned to the person asking"; exact match so the assignee index is used.
 _ME_FIELDS = {"assignee": "me", "is": "mine"}
 
