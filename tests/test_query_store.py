@@ -154,6 +154,11 @@ def test_migration_11_indexes_senders_of_a_version_10_database(tmp_path: Path) -
     old.execute("INSERT INTO raw_messages (id, sha256, size, data) VALUES (1, x'01', 1, x'00')")
     old.execute("INSERT INTO messages (id, raw_id, conversation_id, from_name, from_addr, date)"
                 " VALUES (1, 1, 7, 'Old Patient', '+15553504006', 1)")
+    # A reply from the desk, already in the body index: its sender only a message has.
+    old.execute("INSERT INTO raw_messages (id, sha256, size, data) VALUES (2, x'02', 1, x'00')")
+    old.execute("INSERT INTO messages (id, raw_id, conversation_id, direction, from_name,"
+                " from_addr, date) VALUES (2, 2, 7, 'out', 'Front Desk', '+15550100100', 2)")
+    old.execute("UPDATE fts_progress SET upto = 2")
     old.execute("INSERT INTO conversations (id, from_name, from_addr, created_at,"
                 " last_message_at) VALUES (8, 'Other Person', 'other@example.org', 2, 2)")
     old.commit()
@@ -163,6 +168,7 @@ def test_migration_11_indexes_senders_of_a_version_10_database(tmp_path: Path) -
     db = Database(path)
     assert db.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 11
     tables = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master")}
+    assert "messages_senders_insert" not in tables  # that index trails ingest (store/fts.py)
     assert {"conversation_senders_fts", "message_senders_fts", "conversations_by_due",
             "conversations_by_status_due", "conversations_by_status_priority",
             "conversations_senders_update"} <= tables
@@ -173,6 +179,7 @@ def test_migration_11_indexes_senders_of_a_version_10_database(tmp_path: Path) -
     assert found(service, 'from:"old pat"') == {7}
     assert found(service, "(555) 350-4006") == {7}
     assert found(service, "from:other@") == {8}
+    assert found(service, 'from:"front desk"') == {7}
     # The triggers keep the index from here on.
     with db.write() as conn:
         conn.execute("UPDATE conversations SET from_addr = 'moved@example.org' WHERE id = 8")
@@ -229,3 +236,21 @@ def test_reindex_keeps_the_sender_indexes_in_step(tmp_path: Path) -> None:
         db.conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
     assert found(service, "from:garcia") == {conv}
     assert found(service, "555-350-4006") == {number}
+
+
+def test_message_senders_are_searchable_once_indexed_like_the_text(tmp_path: Path) -> None:
+    """A reply's sender is only in its message; it is found as soon as a sync batch's
+    text indexing has run, exactly like words in its body."""
+    from cxinbox.store import fts
+
+    _, db, service, _ = open_service(tmp_path, sla=False)
+    conv = deliver(db, sender="ana.garcia@example.org", name="Ana Garcia", at=T0,
+                   message_id="ana-1@example.org")
+    reply = deliver(db, sender="other.person@example.net", at=T0 + 1,
+                    subject="Re: Blood test results", in_reply_to="ana-1@example.org")
+    assert reply == conv
+    with db.write() as conn:
+        fts.index_pending(conn)
+    assert found(service, "from:other.person") == {conv}
+    for table in ("conversation_senders_fts", "message_senders_fts"):
+        db.conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
