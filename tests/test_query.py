@@ -26,10 +26,13 @@ from cxinbox.domain.query import (
     Node,
     Not,
     Or,
+    ParsedQuery,
+    Phone,
     QueryContext,
     QueryError,
     Text,
     conversation_ids,
+    parse,
     parse_query,
     resolve_date,
 )
@@ -273,6 +276,9 @@ def test_enumerations_cover_every_documented_value() -> None:
     assert ENUMERATED_VALUES["sla"] == ("breached", "at-risk", "ok", "paused")
     for name, values in ENUMERATED_VALUES.items():
         for value in values:
+            if name == "sort":  # an order, not a filter (test_sort_* below)
+                assert parse(f"{name}:{value}") == ParsedQuery(Everything(), value)
+                continue
             assert parse_query(f"{name}:{value}") == f(name, value)
 
 
@@ -525,8 +531,16 @@ def test_user_values_never_reach_the_sql_text() -> None:
 
 
 def test_like_wildcards_are_escaped() -> None:
-    _, params = compile_query(f("from", "100%_a\\b"), CTX)
+    _, params = compile_query(f("to", "100%_a\\b"), CTX)
     assert params[0] == "%100\\%\\_a\\\\b%"
+    _, params = compile_query(f("from", "%_"), CTX)  # too short for the trigram index
+    assert params[0] == "%\\%\\_%"
+
+
+def test_from_is_a_quoted_trigram_phrase() -> None:
+    """Three characters or more: the sender indexes, every character literal."""
+    _, params = compile_query(f("from", 'a"b%'), CTX)
+    assert params == ['"a""b%"', '"a""b%"']
 
 
 def test_sla_without_a_policy_is_reported_at_the_term() -> None:
@@ -739,7 +753,7 @@ def free_fields(name: str) -> st.SearchStrategy[Field]:
 
 
 VALID_FIELDS = st.one_of(
-    *(enumerated_fields(name) for name in ENUMERATED_VALUES),
+    *(enumerated_fields(name) for name in ENUMERATED_VALUES if name != "sort"),
     *(free_fields(name) for name in ("tag", "from", "to", "mailbox", "assignee")),
     st.builds(
         Field,
@@ -751,7 +765,8 @@ VALID_FIELDS = st.one_of(
     ),
 )
 NODES = st.recursive(
-    st.one_of(st.builds(Text, st.text(), st.booleans()), VALID_FIELDS, st.just(Everything())),
+    st.one_of(st.builds(Text, st.text(), st.booleans()), VALID_FIELDS, st.just(Everything()),
+              st.from_regex(r"[0-9]{7,15}", fullmatch=True).map(Phone)),
     lambda children: st.one_of(
         st.builds(Not, children),
         st.lists(children, max_size=4).map(lambda nodes: And(tuple(nodes))),
@@ -773,3 +788,102 @@ def test_negation_is_the_complement(db: sqlite3.Connection, node: Node) -> None:
     """Every conversation is in exactly one of `x` and `-x`, NULL columns included."""
     assert run(db, node) | run(db, Not(node)) == LIVE
     assert not run(db, node) & run(db, Not(node))
+
+
+# --------------------------------------------------------------------------- sort: and numbers
+
+
+@pytest.mark.parametrize("order", ["newest", "oldest", "due", "priority"])
+def test_sort_orders_the_list_and_selects_nothing(order: str) -> None:
+    assert parse(f"status:open sort:{order}") == ParsedQuery(f("status", "open"), order)
+    assert parse(f"sort:{order.upper()} tag:x fasting") == ParsedQuery(
+        And((f("tag", "x"), t("fasting"))), order)
+    assert parse(f"sort:{order}") == ParsedQuery(Everything(), order)
+
+
+def test_without_sort_the_list_is_newest_first() -> None:
+    assert parse("status:open") == ParsedQuery(f("status", "open"), "newest")
+    assert parse("") == ParsedQuery(Everything(), "newest")
+
+
+@pytest.mark.parametrize(
+    ("query", "message", "column"),
+    [
+        ("sort:due OR tag:x", "orders the whole list", 1),
+        ("tag:x OR sort:due", "orders the whole list", 10),
+        ("-sort:due", "orders the whole list", 2),
+        ("(tag:x OR sort:due) tag:y", "orders the whole list", 11),
+        ("sort:due status:open sort:oldest", "only one 'sort:'", 22),
+        ("sort:dew", "did you mean 'due'", 6),
+        ("order:due", "did you mean 'sort:'", 1),
+    ],
+)
+def test_misplaced_or_mistyped_sort_is_an_error_at_the_term(
+    query: str, message: str, column: int
+) -> None:
+    with pytest.raises(QueryError) as caught:
+        parse(query)
+    assert message in caught.value.message
+    assert caught.value.position + 1 == column
+
+
+def test_a_sort_term_built_by_code_does_not_compile() -> None:
+    with pytest.raises(QueryError, match="selects nothing"):
+        compile_query(f("sort", "due"), CTX)
+
+
+NUMBER = Phone("5553504006")
+
+
+@pytest.mark.parametrize(
+    ("typed", "phrase"),
+    [("555-350-4006", False), ("5553504006", False), ("555.350.4006", False),
+     ("555 350 4006", True), ("(555) 350-4006", True), ("(555)350-4006", True)],
+)
+def test_a_typed_phone_number_is_one_term_matching_text_or_the_number(
+    typed: str, phrase: bool
+) -> None:
+    assert parse_query(typed) == Or((Text(typed, phrase=phrase), NUMBER))
+    assert parse_query(f"status:open {typed} tag:x") == And(
+        (f("status", "open"), Or((Text(typed, phrase=phrase), NUMBER)), f("tag", "x")))
+
+
+def test_a_country_code_or_prefix_stays_in_the_digits() -> None:
+    assert parse_query("+15553504006") == Or((t("+15553504006"), Phone("15553504006")))
+    assert parse_query("+1 555 350 4006") == Or(
+        (Text("+1 555 350 4006", phrase=True), Phone("15553504006")))
+    assert parse_query("+44 20 7946 0958") == Or(
+        (Text("+44 20 7946 0958", phrase=True), Phone("442079460958")))
+    # International and trunk prefixes are not part of an E.164 number.
+    assert parse_query("0044-20-7946-0958") == Or((t("0044-20-7946-0958"), Phone("442079460958")))
+    assert parse_query("020-7946-0958") == Or((t("020-7946-0958"), Phone("2079460958")))
+
+
+@pytest.mark.parametrize(
+    "typed", ["from:555-350-4006", "from:5553504006", "from:555 350 4006",
+              "from:(555) 350-4006", "from:+15553504006"])
+def test_from_takes_a_phone_number_in_any_format(typed: str) -> None:
+    assert parse_query(typed) in (NUMBER, Phone("15553504006"))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Short numbers, years and counts stay words.
+        ("4006", t("4006")),
+        ("2024 12", And((t("2024"), t("12")))),
+        ("invoice 555 350", And((t("invoice"), t("555"), t("350")))),
+        # Spaces join digits only in a phone number's shape.
+        ("12 3456 7890", And((t("12"), t("3456"), t("7890")))),
+        ("from:garcia", f("from", "garcia")),
+        ("5553504006abc", t("5553504006abc")),
+        # A group around a number is still a group.
+        ("(5553504006 OR x)", Or((t("5553504006"), NUMBER, t("x")))),
+    ],
+)
+def test_things_that_are_not_phone_numbers_parse_as_before(query: str, expected: Node) -> None:
+    assert parse_query(query) == expected
+
+
+def test_a_negated_number_excludes_it() -> None:
+    assert parse_query("-555-350-4006") == Not(Or((t("555-350-4006"), NUMBER)))

@@ -26,7 +26,13 @@ from cxinbox.domain.query import QueryContext, parse_query
 from cxinbox.service.sla import SlaService
 from cxinbox.store import conversations as convs
 from cxinbox.store.fts import index_pending
-from cxinbox.store.query_sql import NARROWED, SlaSql, compile_query, narrowed_by_subquery
+from cxinbox.store.query_sql import (
+    NARROWED,
+    SlaSql,
+    compile_query,
+    narrowed_by_subquery,
+    reads_ids_only,
+)
 from cxinbox.store.schema import MIGRATIONS
 
 NOW = datetime(2025, 3, 4, 15, 0, tzinfo=UTC)
@@ -44,6 +50,7 @@ VIEWS = {
     "status:open mailbox:results": ("conversations_by_mailbox", "conversations_by_status"),
     "is:unassigned": ("conversations_by_assignee",),
     "is:mine": ("conversations_by_assignee",),
+    "channel:sms": ("conversations_by_last",),
 }
 SEARCHES = ('"fasting"', "fasting", "from:garcia", "status:open tag:lab-results",
             "to:results", "tag:billing -assignee:none", "mentions:me")
@@ -162,6 +169,7 @@ def test_views_walk_their_index_in_list_order_and_count_from_it(db: Recording,
         assert "TEMP B-TREE FOR ORDER BY" not in step, (query, page_plan)
         assert "TEMP B-TREE FOR RIGHT PART OF ORDER BY" not in step, (query, page_plan)
         assert not step.startswith("SCAN c ") or "COVERING INDEX" in step, (query, step)
+        assert "conversations_sms_party" not in step, (query, step)  # not covering
 
 
 def test_the_default_view_never_sorts(db: Recording) -> None:
@@ -222,3 +230,85 @@ def test_ties_on_last_message_keep_the_highest_id_first(db: Recording) -> None:
     keys = [(r["last_message_at"], r["id"]) for r in rows]
     assert keys == sorted(keys, reverse=True)
     assert len({r["last_message_at"] for r in rows}) < len(rows)  # the data has ties
+
+
+# --------------------------------------------------------------------------- orders (sort:)
+
+
+def run_sorted(db: Recording, query: str, order: str, offset: int = 0, limit: int = 100,
+               ) -> tuple[list[sqlite3.Row], int, list[tuple[str, list[object]]]]:
+    where, params = where_of(query)
+    db.statements.clear()
+    rows, total = convs.list_page(db, where, params, offset, limit, order)
+    return rows, total, list(db.statements)
+
+
+REFERENCE_ORDERS = {
+    "newest": "c.last_message_at DESC, c.id DESC",
+    "oldest": "c.last_message_at, c.id",
+    "due": "c.sla_due_at IS NULL, c.sla_due_at, c.id",
+    "priority": "CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2"
+                " ELSE 3 END, c.last_message_at DESC, c.id DESC",
+}
+
+
+@pytest.mark.parametrize("order", list(REFERENCE_ORDERS))
+@pytest.mark.parametrize("query", ["", "status:open", "status:open (sla:at-risk OR sla:breached)",
+                                   "fasting", "from:garcia", "-tag:billing", "tag:refill"])
+def test_every_order_pages_like_the_plain_reference(db: Recording, query: str,
+                                                    order: str) -> None:
+    where, params = where_of(query)
+    want = [r[0] for r in sqlite3.Connection.execute(
+        db, f"SELECT c.id FROM conversations c WHERE c.merged_into IS NULL AND ({where})"
+        f" ORDER BY {REFERENCE_ORDERS[order]}", params)]
+    for offset, limit in ((0, 100), (3, 7), (max(0, len(want) - 5), 50), (len(want), 10)):
+        rows, total, _ = run_sorted(db, query, order, offset, limit)
+        assert total == len(want)
+        assert [r["id"] for r in rows] == want[offset:offset + limit], (query, order, offset)
+
+
+# What each urgency-shaped page walks: an index in that order, never a sort of every match.
+SORTED_VIEWS = {
+    ("status:open (sla:at-risk OR sla:breached)", "due"): "conversations_by_status_due",
+    ("status:open assignee:none", "due"): "conversations_by_status_due",
+    ("", "due"): "conversations_by_due",
+    ("sla:breached", "due"): "conversations_by_due",
+    ("status:open", "priority"): "conversations_by_status_priority",
+    ("status:open", "oldest"): "conversations_by_status",
+    ("", "oldest"): "conversations_by_last",
+}
+
+
+@pytest.mark.parametrize(("query", "order"), list(SORTED_VIEWS))
+def test_sorted_views_walk_an_index_in_that_order(db: Recording, query: str,
+                                                  order: str) -> None:
+    _, _, statements = run_sorted(db, query, order, offset=5, limit=20)
+    page_plan = plan(db, *statements[-1])
+    assert any(f"INDEX {SORTED_VIEWS[query, order]}" in step for step in page_plan), page_plan
+    assert not any("TEMP B-TREE" in step for step in page_plan), page_plan
+
+
+@pytest.mark.parametrize("query", ["from:garcia", "from:Pat Garcia", "555-350-4006",
+                                   "from:(555) 350-4006"])
+def test_senders_and_numbers_come_out_of_the_trigram_indexes(db: Recording, query: str) -> None:
+    _, _, statements = run_page(db, query)
+    steps = plan(db, *statements[0])
+    assert sum("SCAN s VIRTUAL TABLE" in step for step in steps) == 2, steps  # both indexes
+    assert not any("messages_sender" in step for step in steps), steps
+    assert not any(step.startswith("SCAN c") for step in steps), steps
+
+
+@pytest.mark.parametrize("query", ['"fasting"', "fasting refill", "from:garcia",
+                                   "from:garcia tag:billing", "from:555-350-4006"])
+def test_searches_read_their_matches_from_the_narrow_index(db: Recording, query: str) -> None:
+    assert reads_ids_only(where_of(query)[0])
+    _, _, statements = run_page(db, query)
+    steps = plan(db, *statements[0])
+    assert any("COVERING INDEX conversations_by_id (id=?)" in step for step in steps), steps
+    assert not any(step.startswith("SCAN c") for step in steps), steps
+
+
+def test_only_anded_subquery_terms_read_ids_only() -> None:
+    for query in ("status:open fasting", "tag:x OR fasting", "555-350-4006", "-fasting",
+                  "fasting sla:breached", ""):
+        assert not reads_ids_only(where_of(query)[0]), query

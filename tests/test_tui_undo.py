@@ -72,7 +72,7 @@ async def test_u_walks_back_three_steps_in_order_and_each_undo_is_audited(
             return inbox.service.get_conversation(conv, record_view=False).summary
 
         head = _head(inbox)
-        await pilot.press("a")
+        await pilot.press("m")
         await wait_for(pilot, lambda: f"{who}: assigned to you" in screen_text(app),
                        what="assign toast naming the patient")
         await pilot.press("p")
@@ -134,7 +134,7 @@ async def test_a_stale_step_is_refused_in_one_line_naming_the_patient(inbox: Inb
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="tag prompt")
         await pilot.press(*"callback", "enter")
         await wait_for(pilot, lambda: "tags +callback" in screen_text(app), what="tagged")
-        await pilot.press("a")
+        await pilot.press("m")
         await wait_for(pilot, lambda: "assigned to you" in screen_text(app), what="assigned")
         maria.assign(conv, "maria")  # a colleague takes it meanwhile
         head = _head(inbox)
@@ -161,7 +161,7 @@ async def test_ctrl_l_redraws_and_the_lock_key_says_who_locked(inbox: Inbox) -> 
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         target = await _open_first(pilot, app)
         name = target.from_name or target.from_addr
-        await pilot.press("a")
+        await pilot.press("m")
         await wait_for(pilot, lambda: f"#{target.id} {name}: assigned" in screen_text(app),
                        what="toast naming the patient")
         before = screen_text(app)
@@ -217,7 +217,7 @@ async def test_u_typed_right_after_a_key_undoes_that_key_not_an_older_step(
             return await real_assign(*args, **kwargs)
 
         inbox.api.assign = slow_assign  # type: ignore[attr-defined]
-        await pilot.press("a", "u")
+        await pilot.press("m", "u")
         await pilot.pause()
         gate.set()
         await wait_for(pilot, lambda: len(_events(inbox, conv, head)) == 2, what="both steps")

@@ -10,7 +10,10 @@ Grammar (NOT binds tighter than AND, and AND tighter than OR)::
     or_expr  := and_expr ("OR" and_expr)*
     and_expr := unary+                      terms side by side are ANDed
     unary    := "-"* primary                "-" must touch its term: "-tag:x", "-(a OR b)"
-    primary  := "(" or_expr ")" | word | "quoted phrase" | name:value | name:"quoted value"
+    primary  := "(" or_expr ")" | word | "quoted phrase" | phone | name:value | name:"quoted value"
+
+`sort:` (newest, oldest, due, priority) is a field in the grammar but not a filter: it orders
+the whole list, so it may only stand among the top-level ANDed terms, at most once.
 
 Lexical choices, each made for how front-desk staff actually type:
 
@@ -23,6 +26,11 @@ Lexical choices, each made for how front-desk staff actually type:
   nothing looks exactly like "no such conversations"; quoting searches the text instead.
 * Field names and enumerated values are case-insensitive and stored canonical (lower case),
   so `Status:OPEN` and `status:open` build equal trees.
+* A phone number typed the way people write one (`555-350-4006`, `(555) 350-4006`,
+  `555 350 4006`, `+1 555 350 4006`) is one term even across its spaces and parentheses
+  (domain/phonematch.py decides the shapes). As bare text it searches the text as before OR
+  matches senders whose number ends with its digits (the text half keeps an invoice or
+  record number findable); after `from:` it is that number match alone.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import Enum
 from typing import TypeAlias
 
+from cxinbox.domain.phonematch import phone_end, search_digits
 from cxinbox.domain.sanitize import clean_line
 
 __all__ = [
@@ -46,10 +55,13 @@ __all__ = [
     "Node",
     "Not",
     "Or",
+    "ParsedQuery",
+    "Phone",
     "QueryContext",
     "QueryError",
     "Text",
     "conversation_ids",
+    "parse",
     "parse_query",
     "resolve_date",
 ]
@@ -79,6 +91,7 @@ FIELD_NAMES: tuple[str, ...] = (
     "id",
     "mentions",
     "contact",
+    "sort",
 )
 
 ENUMERATED_VALUES: dict[str, tuple[str, ...]] = {
@@ -88,7 +101,11 @@ ENUMERATED_VALUES: dict[str, tuple[str, ...]] = {
     "sla": ("breached", "at-risk", "ok", "paused"),
     "is": ("unread", "unassigned", "mine"),
     "has": ("attachment",),
+    "sort": ("newest", "oldest", "due", "priority"),
 }
+
+DEFAULT_SORT = "newest"
+"""Newest activity first: the inbox's order when a query names none."""
 
 # Words people reach for that string similarity alone would not map well.
 _FIELD_HINTS: dict[str, str] = {
@@ -100,6 +117,8 @@ _FIELD_HINTS: dict[str, str] = {
     "mention": "mentions",
     "mentioned": "mentions",
     "patient": "contact",
+    "order": "sort",
+    "orderby": "sort",
 }
 
 _DATE_HELP = "use YYYY-MM-DD, today, yesterday, or an age such as 7d, 12h, 30m"
@@ -195,6 +214,13 @@ class Field:
 
 
 @dataclass(frozen=True, slots=True)
+class Phone:
+    """Conversations with a sender whose number ends with `digits` (see domain/phonematch)."""
+
+    digits: str
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     """Conversations that do not match `node`."""
 
@@ -220,7 +246,15 @@ class Everything:
     """The empty query: every conversation (the unfiltered inbox)."""
 
 
-Node: TypeAlias = Text | Field | Not | And | Or | Everything
+Node: TypeAlias = Text | Field | Phone | Not | And | Or | Everything
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """What to select (`where`) and in which order to list it (`sort`, a `sort:` value)."""
+
+    where: Node
+    sort: str = DEFAULT_SORT
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +281,7 @@ class _Kind(Enum):
     WORD = "word"
     PHRASE = "phrase"
     FIELD = "field"
+    PHONE = "phone number"
     END = "end of query"
 
 
@@ -262,7 +297,8 @@ class _Token:
 
 
 _FIELD_START = re.compile(r"[A-Za-z]+:")
-_TERM_STARTS = frozenset({_Kind.NOT, _Kind.LPAREN, _Kind.WORD, _Kind.PHRASE, _Kind.FIELD})
+_TERM_STARTS = frozenset(
+    {_Kind.NOT, _Kind.LPAREN, _Kind.WORD, _Kind.PHRASE, _Kind.FIELD, _Kind.PHONE})
 _PRIMARY_STARTS = _TERM_STARTS - {_Kind.NOT}
 
 
@@ -292,6 +328,11 @@ class _Lexer:
         if start >= len(text):
             return _Token(_Kind.END, start, 1)
         ch = text[start]
+        if ch in "+(" or ch.isdigit():
+            end = phone_end(text, start)
+            if end is not None and search_digits(text[start:end]) is not None:
+                self._pos = end
+                return _Token(_Kind.PHONE, start, end - start, text=text[start:end])
         if ch in "()":
             self._pos += 1
             return _Token(_Kind.LPAREN if ch == "(" else _Kind.RPAREN, start, 1)
@@ -325,6 +366,8 @@ class _Lexer:
         if value_start < len(self._text) and self._text[value_start] == '"':
             value, end = self._quoted_run(value_start)
             value_position = value_start + 1
+        elif name == "from" and (phone := self._phone_value(value_start)) is not None:
+            end, value, value_position = phone, self._text[value_start:phone], value_start
         else:
             end = self._bare_run_end(value_start)
             value, value_position = self._text[value_start:end], value_start
@@ -340,6 +383,13 @@ class _Lexer:
             value_position=value_position,
             value_length=max(1, len(value)),
         )
+
+    def _phone_value(self, start: int) -> int | None:
+        """The end of a phone number typed right after `from:`, spaces and all, or None."""
+        end = phone_end(self._text, start)
+        if end is None or search_digits(self._text[start:end]) is None:
+            return None
+        return end
 
     def _word(self, start: int) -> _Token:
         end = self._bare_run_end(start)
@@ -387,7 +437,13 @@ def _unknown_field(term: str, position: int) -> QueryError:
 
 
 def parse_query(text: str) -> Node:
-    """Parse `text` into a tree, or raise `QueryError` pointing at the first problem.
+    """The filter of `text` (its `sort:` term, if any, checked and left out); see `parse`."""
+    return parse(text).where
+
+
+def parse(text: str) -> ParsedQuery:
+    """Parse `text` into a filter tree and a list order, or raise `QueryError` pointing at
+    the first problem.
 
     Everything the grammar accepts is validated here, dates and ids included, so a query that
     parses can only fail later for reasons outside the user's text (such as no SLA policy).
@@ -401,7 +457,44 @@ def parse_query(text: str) -> Node:
     for index, ch in enumerate(text):
         if unicodedata.category(ch) == "Cs":
             raise QueryError("query contains bytes that are not valid text", index, 1)
-    return _Parser(text).parse()
+    return _split_sort(_Parser(text).parse())
+
+
+def _is_sort(node: Node) -> bool:
+    return isinstance(node, Field) and node.name == "sort"
+
+
+def _split_sort(tree: Node) -> ParsedQuery:
+    """Take the `sort:` term out of the top-level AND; refuse one anywhere else."""
+    top = tree.nodes if isinstance(tree, And) else (tree,)
+    sorts: list[Field] = []
+    for node in top:
+        if isinstance(node, Field) and node.name == "sort":
+            sorts.append(node)
+    if len(sorts) > 1:
+        extra = sorts[1]
+        raise QueryError("only one 'sort:' per query", extra.position, extra.length)
+    rest = tuple(node for node in top if not _is_sort(node))
+    for node in rest:
+        misplaced = _find_sort(node)
+        if misplaced is not None:
+            raise QueryError("'sort:' orders the whole list: put it outside parentheses,"
+                             " OR and '-'", misplaced.position, misplaced.length)
+    where: Node = Everything() if not rest else rest[0] if len(rest) == 1 else And(rest)
+    return ParsedQuery(where, sorts[0].value if sorts else DEFAULT_SORT)
+
+
+def _find_sort(node: Node) -> Field | None:
+    if isinstance(node, Field):
+        return node if node.name == "sort" else None
+    if isinstance(node, Not):
+        return _find_sort(node.node)
+    if isinstance(node, And | Or):
+        for child in node.nodes:
+            found = _find_sort(child)
+            if found is not None:
+                return found
+    return None
 
 
 class _Parser:
@@ -456,6 +549,8 @@ class _Parser:
         self._count_term(token)
         if token.kind is _Kind.FIELD:
             return _field_node(token)
+        if token.kind is _Kind.PHONE:
+            return _phone_node(token)
         return Text(token.text, phrase=token.kind is _Kind.PHRASE)
 
     def _group(self, opening: _Token) -> Node:
@@ -522,7 +617,17 @@ def _field_node(token: _Token) -> Node:
         value = raw.lower()
     else:
         value = raw
+    digits = search_digits(raw) if name == "from" else None
+    if digits:  # a sender's number, not any text that contains these digits
+        return Phone(digits)
     return Field(name, value, position=token.position, length=token.length)
+
+
+def _phone_node(token: _Token) -> Node:
+    """A typed phone number: its text as before, or a sender with that number."""
+    digits = search_digits(token.text)
+    text = Text(token.text, phrase=any(ch in token.text for ch in " ()"))
+    return Or((text, Phone(digits))) if digits else text
 
 
 def _enumerated_value(token: _Token) -> str:

@@ -26,7 +26,7 @@ from cxinbox.api.types import (
     Page,
 )
 from cxinbox.config import Config, Role
-from cxinbox.domain.query import QueryContext, QueryError, parse_query
+from cxinbox.domain.query import QueryContext, QueryError, parse
 from cxinbox.domain.recipient import RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.domain.threading import normalize_subject
@@ -290,13 +290,20 @@ class InboxService:
     # -- queries ---------------------------------------------------------------------------
 
     def _where(self, query: str) -> tuple[str, list[object]]:
+        where, params, _ = self._compiled(query)
+        return where, params
+
+    def _compiled(self, query: str) -> tuple[str, list[object], str]:
+        """`query` as a SQL condition, its parameters and its list order (a `sort:` value)."""
         now = datetime.now(UTC)
         ctx = QueryContext(me=self.actor, now=now, tz=self.tz)
         hook = self.sla.sla_sql(now) if self.sla.enabled else None
         try:
-            return compile_query(parse_query(query), ctx, hook)  # type: ignore[arg-type]
+            parsed = parse(query)
+            where, params = compile_query(parsed.where, ctx, hook)  # type: ignore[arg-type]
         except QueryError as exc:
             raise BadQuery(exc.render(query), exc.caret_line(query)) from None
+        return where, params, parsed.sort
 
     def compiled_query(self, query: str) -> tuple[str, list[object]]:
         """`query` as SQL over conversations (alias c) for the store; raises BadQuery."""
@@ -312,10 +319,10 @@ class InboxService:
     def list_conversations(self, query: str = "", offset: int = 0, limit: int = 50) -> Page:
         if offset < 0 or not 0 < limit <= MAX_PAGE:
             raise BadRequest(f"offset must be >= 0 and limit 1..{MAX_PAGE}")
-        where, params = self._where(query)
+        where, params, order = self._compiled(query)
         self.refresh_sla()
         with self.db.read() as conn:
-            rows, total = convs.list_page(conn, where, params, offset, limit)
+            rows, total = convs.list_page(conn, where, params, offset, limit, order)
             tags = convs.tags_for(conn, [r["id"] for r in rows])
         items = tuple(summary_from_row(r, tags[r["id"]]) for r in rows)
         self.record_read("conversation.list", "", {

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from cxinbox.store.db import append_event
-from cxinbox.store.query_sql import narrowed_by_subquery
+from cxinbox.store.query_sql import narrowed_by_subquery, reads_ids_only
+from cxinbox.store.schema_search import DUE_KEY, PRIORITY_RANK
 
 PAUSING = ("pending", "snoozed")
 
@@ -19,34 +21,76 @@ _LIST_COLUMNS = (
 )
 
 
-_LIST_ORDER = "ORDER BY c.last_message_at DESC, c.id DESC"
-"""The list's order. The indexes of store/schema_perf.py hold exactly this order (read
-backwards), so SQLite walks one of them and stops after a page instead of sorting."""
+@dataclass(frozen=True, slots=True)
+class _Order:
+    """One list order, spelled three ways: over the table (`c`), over the `hits` of a
+    narrowed search (which keep only the sort keys they need, `hit_columns`: every extra
+    column read per hit showed in a search's time), and as a key for the page's rows."""
+
+    table: str
+    hits: str
+    key: Callable[[sqlite3.Row], tuple[int, ...]]
+    reverse: bool
+    hit_columns: str = "c.id AS id, c.last_message_at AS at"
+
+
+_NO_DUE = 9223372036854775807
+
+
+def _rank(priority: str) -> int:
+    return {"urgent": 3, "high": 2, "normal": 1}.get(priority, 0)
+
+
+ORDERS: dict[str, _Order] = {
+    # The indexes of store/schema_perf.py hold this order read backwards, so SQLite walks
+    # one of them and stops after a page instead of sorting; `oldest` walks them forwards.
+    "newest": _Order("c.last_message_at DESC, c.id DESC", "at DESC, id DESC",
+                     lambda r: (int(r["last_message_at"]), int(r["id"])), True),
+    "oldest": _Order("c.last_message_at, c.id", "at, id",
+                     lambda r: (int(r["last_message_at"]), int(r["id"])), False),
+    # Most overdue first; no clock running last (store/schema_search.py's indexes).
+    "due": _Order(f"{DUE_KEY}, c.id", "due, id",
+                  lambda r: (_NO_DUE if r["sla_due_at"] is None else int(r["sla_due_at"]),
+                             int(r["id"])), False, f"c.id AS id, {DUE_KEY} AS due"),
+    "priority": _Order(f"{PRIORITY_RANK} DESC, c.last_message_at DESC, c.id DESC",
+                       "rank DESC, at DESC, id DESC",
+                       lambda r: (_rank(str(r["priority"])), int(r["last_message_at"]),
+                                  int(r["id"])), True,
+                       f"c.id AS id, c.last_message_at AS at, {PRIORITY_RANK} AS rank"),
+}
+"""The `sort:` values of the query language (domain/query.py) and how to list them."""
 
 
 def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], offset: int,
-              limit: int) -> tuple[list[sqlite3.Row], int]:
-    """One page of live conversations matching `where`, in list order, and how many match.
+              limit: int, order: str = "newest") -> tuple[list[sqlite3.Row], int]:
+    """One page of live conversations matching `where`, in `order` (a key of ORDERS), and
+    how many match.
 
     Two shapes, chosen by what the condition reads:
 
     - Narrowed by a term that reads another table (text, from:, to:, tag:, mentions:; see
-      `narrowed_by_subquery`): the matches are found once, kept as (id, last_message_at)
-      pairs, counted and sorted, and only the page's rows are read. Evaluating such a
-      condition twice (count, then page) was most of the cost of a search.
+      `narrowed_by_subquery`): the matches are found once, kept with their sort keys,
+      counted and sorted, and only the page's rows are read. Evaluating such a condition
+      twice (count, then page) was most of the cost of a search.
     - Anything else (every standard view, negated searches): the count reads a covering
-      index and never touches table rows; the page walks an index already in list order,
-      skips `offset` entries there, and only then reads the full rows of the page.
+      index and never touches table rows; the page walks an index already in the list's
+      order, skips `offset` entries there, and only then reads the full rows of the page.
     """
+    sort = ORDERS[order]
     base = f"FROM conversations c WHERE c.merged_into IS NULL AND ({where})"
     if narrowed_by_subquery(where):
+        # Each match's sort keys from the narrow index when nothing else of the row is read
+        # (store/schema_search.py); SQLite would seek the wide rows by rowid instead.
+        narrow = " INDEXED BY conversations_by_id" if reads_ids_only(where) else ""
+        hits = f"FROM conversations c{narrow}"
         rows = conn.execute(
-            f"WITH hits AS MATERIALIZED (SELECT c.id AS id, c.last_message_at AS at {base})"
+            f"WITH hits AS MATERIALIZED (SELECT {sort.hit_columns} {hits}"
+            f" WHERE c.merged_into IS NULL AND ({where}))"
             f" SELECT {_LIST_COLUMNS}, (SELECT count(*) FROM hits) AS total_matches"
-            " FROM (SELECT id, at FROM hits ORDER BY at DESC, id DESC LIMIT ? OFFSET ?) p"
+            f" FROM (SELECT id FROM hits ORDER BY {sort.hits} LIMIT ? OFFSET ?) p"
             " JOIN conversations c ON c.id = p.id", [*params, limit, offset]).fetchall()
         if rows:
-            rows.sort(key=_list_key, reverse=True)
+            rows.sort(key=sort.key, reverse=sort.reverse)
             return rows, int(rows[0]["total_matches"])
         if offset == 0:
             return [], 0
@@ -56,15 +100,11 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
         return [], total
     rows = conn.execute(
         f"SELECT {_LIST_COLUMNS} FROM conversations c WHERE c.id IN"
-        f" (SELECT c.id {base} {_LIST_ORDER} LIMIT ? OFFSET ?)",
+        f" (SELECT c.id {base} ORDER BY {sort.table} LIMIT ? OFFSET ?)",
         [*params, limit, offset]).fetchall()
-    rows.sort(key=_list_key, reverse=True)
+    # The page's rows come back by id; put them in list order (a page, not the matches).
+    rows.sort(key=sort.key, reverse=sort.reverse)
     return rows, total
-
-
-def _list_key(row: sqlite3.Row) -> tuple[int, int]:
-    """The page's rows come back by id; put them in list order (a page, not the matches)."""
-    return int(row["last_message_at"]), int(row["id"])
 
 
 def _count(conn: sqlite3.Connection, base: str, params: Sequence[object]) -> int:

@@ -232,6 +232,7 @@ class Database:
                     # first, losing the lock that makes the version check mean something.
                     for statement in _statements(MIGRATIONS[number]):
                         conn.execute(statement)
+                    _analyze_new_indexes(conn)
                     conn.execute(f"PRAGMA user_version={number + 1}")
                     conn.execute("COMMIT")
                 except BaseException:
@@ -264,6 +265,25 @@ def _enter_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
                 raise
         time.sleep(delay)
         delay = min(0.2, delay * 2)
+
+
+def _analyze_new_indexes(conn: sqlite3.Connection) -> None:
+    """Give indexes a migration created statistics, if the file has statistics at all.
+
+    cxinbox never runs ANALYZE, but a file someone analyzed keeps its old statistics, and
+    next to them an index without any looks to the planner like the best for every equality
+    on its first column: after migration 11, `status:open` walked the new due-order index and
+    sorted every open conversation instead of reading the status index in list order.
+    A file without statistics stays without (tests/test_query_plan.py covers both).
+    """
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is None:
+        return
+    tables = [row[0] for row in conn.execute(
+        "SELECT DISTINCT m.tbl_name FROM sqlite_master m WHERE m.type = 'index'"
+        " AND m.sql IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sqlite_stat1 s"
+        " WHERE s.idx = m.name)")]
+    for table in tables:
+        conn.execute(f'ANALYZE "{table}"')
 
 
 def _statements(script: str) -> list[str]:

@@ -28,5 +28,11 @@ def index_pending(conn: sqlite3.Connection, limit: int = 5000) -> int:
         "INSERT INTO messages_fts (rowid, subject, sender, body_text)"
         " SELECT id, subject, sender, body_text FROM messages WHERE id > ? AND id <= ?",
         (upto, last))
+    # The senders' trigram index (`from:`, phone numbers; store/schema_search.py) follows
+    # the same watermark.
+    conn.execute(
+        "INSERT INTO message_senders_fts (rowid, from_addr, from_name)"
+        " SELECT id, from_addr, from_name FROM messages WHERE id > ? AND id <= ?",
+        (upto, last))
     conn.execute("UPDATE fts_progress SET upto = ?", (last,))
     return cur.rowcount

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from cxinbox.domain.models import ParsedMessage
+from cxinbox.store.schema_search import SENDER_INDEXES
 
 
 def raw_batch(conn: sqlite3.Connection, after_id: int, limit: int) -> list[tuple[int, bytes]]:
@@ -34,4 +35,6 @@ def update_parsed(conn: sqlite3.Connection, rows: Sequence[tuple[int, ParsedMess
 
 def rebuild_fts(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+    for table in SENDER_INDEXES:
+        conn.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")
     conn.execute("UPDATE fts_progress SET upto = (SELECT coalesce(max(id), 0) FROM messages)")

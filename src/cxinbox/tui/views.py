@@ -20,7 +20,9 @@ class View:
 STANDARD_VIEWS: tuple[View, ...] = (
     View("mine", "My open", "status:open assignee:me"),
     View("unassigned", "Unassigned", "status:open assignee:none"),
-    View("at-risk", "At risk / breached", "status:open (sla:at-risk OR sla:breached)"),
+    # About urgency, so the deepest breach comes first, not the newest message.
+    View("at-risk", "At risk / breached",
+         "status:open (sla:at-risk OR sla:breached) sort:due"),
     View("open", "All open", "status:open"),
     View("all", "Everything", ""),
     View("mentions", "Mentions of me", "mentions:me"),
