@@ -1,6 +1,6 @@
 """CLI start-up benchmark: what every scripted `cxinbox` call pays, process start included.
 
-    python bench/bench_cli.py [--runs 40] [--conversations 200]
+    python bench/bench_cli.py [--runs 40] [--conversations 200] [--src DIR] [--no-bytecode]
 
 Each command runs as a fresh process, the way cron and scripts run it; the runs are
 interleaved round by round so a burst of load elsewhere on the machine hits every command
@@ -16,6 +16,11 @@ ratio of the median against `python -c pass` (the floor any Python CLI stands on
   cxinbox list QUERY      through a running `cxinbox serve` on its socket: config, socket
                           hello, the listing (audited by the server), the lines printed
   cxinbox list --json     the same, as JSON
+
+Bytecode is cached (in a scratch PYTHONPYCACHEPREFIX, warmed by a first run), as it is in an
+installed package; --no-bytecode compiles every module on every start instead, as with
+PYTHONDONTWRITEBYTECODE=1 and a source checkout. --src DIR measures the client of another
+tree (e.g. an older commit's `git archive` for a before/after), against this tree's server.
 
 Targets (issue #12): `cxinbox --help` and `cxinbox list QUERY` through the server at most
 100 ms median.
@@ -69,6 +74,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--src", type=Path, default=ROOT / "src",
+                        help="the cxinbox source tree whose client is measured")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="compile every module at every start (no .pyc)")
     args = parser.parse_args()
 
     from tests.test_bulk_cli import fill
@@ -78,8 +87,13 @@ def main() -> None:
     from cxinbox.store.db import Database
 
     cx = _cxinbox()
-    run_env = env()
     with socket_dir() as work:
+        run_env = {k: v for k, v in env().items() if k != "PYTHONDONTWRITEBYTECODE"}
+        run_env |= {"PYTHONPATH": str(args.src.resolve()), "XDG_CACHE_HOME": str(work / "cache")}
+        if args.no_bytecode:
+            run_env["PYTHONDONTWRITEBYTECODE"] = "1"
+        else:
+            run_env["PYTHONPYCACHEPREFIX"] = str(work / "pyc")
         sock = work / "s.sock"
         cfg = write_config(work, sock, {ME: "admin"})
         db = Database(load_config(cfg).db_path)
@@ -118,7 +132,9 @@ def main() -> None:
 
     floor = pct(walls["python -c pass"], 0.5)
     print(f"cxinbox CLI start, {args.runs} runs each, interleaved; {os.cpu_count()} cores;"
-          f" {args.conversations} conversations behind the server")
+          f" {args.conversations} conversations behind the server; client from {args.src};"
+          f" bytecode {'not cached' if args.no_bytecode else 'cached'};"
+          f" load average {os.getloadavg()[0]:.2f}")
     print(f"{'command':<30} {'median ms':>9} {'p95 ms':>7} {'cpu ms':>7} {'x python':>8}")
     for name in commands:
         median = pct(walls[name], 0.5)

@@ -57,6 +57,8 @@ def test_root_help_is_typers_own_text(home: Path) -> None:
         "the app's help changed: PYTHONPATH=src python -m cxinbox.cli_help"
     shown = run("--help", home=home)
     assert (shown.returncode, shown.stdout) == (0, ROOT_HELP)
+    typed = run("--no-mouse", "--help", home=home)  # not the fast path: typer renders it
+    assert (typed.returncode, typed.stdout) == (0, ROOT_HELP)
     assert "cxinbox demo" in ROOT_HELP and "cxinbox init" in ROOT_HELP
     assert "cxinbox completion bash" in ROOT_HELP and "--version" in ROOT_HELP
     narrow = run("-h", home=home, env={"COLUMNS": "60"})  # rendered by click for 60 columns

@@ -12,6 +12,7 @@ again: a config that would now fail validation never gets past the cache.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zlib
@@ -99,6 +100,7 @@ def remember(config_path: Path, cfg: Config) -> Facts:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle)
         os.replace(tmp, path)
-    except OSError:  # a read-only or missing home: the next call loads in full again
-        tmp.unlink(missing_ok=True)
+    except OSError:  # a read-only or foreign home: the next call loads in full again
+        with contextlib.suppress(OSError):
+            tmp.unlink()
     return facts
