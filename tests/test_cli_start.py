@@ -244,3 +244,15 @@ def test_the_typer_app_does_not_import_textual(home: Path) -> None:
             "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))\n")
     proc = run(home=home, code=code)
     assert (proc.returncode, proc.stdout.strip()) == (0, "False"), proc.stderr
+
+
+@pytest.mark.parametrize("args", [["show", "--help"], ["outbox", "--help"], ["contact"],
+                                  ["audit", "--help"], ["-c", "x.toml", "tag", "--help"]])
+def test_a_command_built_alone_helps_as_in_the_whole_app(home: Path, args: list[str]) -> None:
+    """`run` builds only the command named; its help must be the one the whole app gives."""
+    whole = run(*args, home=home, code="import sys\nfrom cxinbox.cli_app import app\n"
+                                       "app(sys.argv[1:], prog_name='cxinbox')\n")
+    alone = run(*args, home=home)
+    assert "Usage: cxinbox " in whole.stdout + whole.stderr
+    assert (alone.returncode, alone.stdout, alone.stderr) == \
+        (whole.returncode, whole.stdout, whole.stderr)

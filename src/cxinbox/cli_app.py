@@ -8,6 +8,7 @@ list` and friends start fast (a test checks it).
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import sys
@@ -963,11 +964,43 @@ def _usage_line(exc: click.UsageError) -> str:
     return f"{text} (try {where} --help)"
 
 
+_ROOT_VALUE_OPTIONS = frozenset({"--config", "-c"})
+
+
+def _for_command(args: list[str]) -> typer.Typer:
+    """The app with only the command `args` name (besides the root's own options), or the
+    whole app when they name none of its commands. typer turns every registered command
+    into a click command on each run, reading each signature; one is all a call needs
+    (its help, its errors and its behaviour are the same)."""
+    if os.environ.get("_CXINBOX_COMPLETE"):
+        return app  # completing: every command name is wanted
+    skip = False
+    name = None
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _ROOT_VALUE_OPTIONS:
+            skip = True
+        elif arg == "--" or not arg.startswith("-"):
+            name = arg
+            break
+    commands = [c for c in app.registered_commands
+                if (c.name or (c.callback.__name__ if c.callback else "")).lower().replace("_", "-")
+                == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if name is None or not (commands or groups):
+        return app
+    lean = copy.copy(app)
+    lean.registered_commands = commands
+    lean.registered_groups = groups
+    return lean
+
+
 def run(args: list[str]) -> None:
     """Run the typer app on `args`. A usage error is one line and exit 2: no box, no
     usage block, no traceback (click's standalone mode would print several lines)."""
     try:
-        code = app(args=args, prog_name="cxinbox", standalone_mode=False)
+        code = _for_command(args)(args=args, prog_name="cxinbox", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:  # `cxinbox contact`: its help
         exc.show()
         sys.exit(exc.exit_code)
