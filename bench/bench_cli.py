@@ -16,6 +16,8 @@ ratio of the median against `python -c pass` (the floor any Python CLI stands on
   cxinbox list QUERY      through a running `cxinbox serve` on its socket: config, socket
                           hello, the listing (audited by the server), the lines printed
   cxinbox list --json     the same, as JSON
+  cxinbox show ID         through the server too, by the full command-line app (typer, the
+                          asyncio socket client): what every other command pays
 
 Bytecode is cached (in a scratch PYTHONPYCACHEPREFIX, warmed by a first run), as it is in an
 installed package; --no-bytecode compiles every module on every start instead, as with
@@ -109,6 +111,7 @@ def main() -> None:
             "cxinbox list QUERY (server)": [*cx, "list", "status:open", "--config", str(cfg)],
             "cxinbox list --json (server)": [*cx, "list", "status:open", "--json",
                                              "--config", str(cfg)],
+            "cxinbox show ID (server)": [*cx, "show", "1", "--config", str(cfg)],
         }
         with Server(cfg, sock) as server:
             for name, argv in list(commands.items()):  # warm the caches and the bytecode
@@ -128,7 +131,7 @@ def main() -> None:
             lists = sum("(server)" in name for name in commands) * args.runs
             went_through = server.connections() - seen
         if went_through != lists:
-            raise SystemExit(f"only {went_through} of {lists} list runs reached the server")
+            raise SystemExit(f"only {went_through} of {lists} runs through the server reached it")
 
     floor = pct(walls["python -c pass"], 0.5)
     print(f"cxinbox CLI start, {args.runs} runs each, interleaved; {os.cpu_count()} cores;"

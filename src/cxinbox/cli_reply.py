@@ -1,7 +1,7 @@
 """`cxinbox reply` and `cxinbox outbox`: answering patients from the command line.
 
 Presentation only, on top of the inbox API. `register(app, open_api)` adds the commands to
-the main typer app; cli.py decides how the API is reached (socket or in-process).
+the main typer app; cli_app.py decides how the API is reached (socket or in-process).
 
 In-process, `reply --send` waits out the undo window and delivers the reply itself through
 the OutboxWorker (unless --no-wait); Ctrl-C during the window takes the reply back. With a
@@ -128,7 +128,7 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
     """Add `reply` and `outbox` to `app`.
 
     `load_config(path_or_None)` defaults to the usual lookup (--config, $CXINBOX_CONFIG,
-    the platform default); cli.py passes its own so the global --config applies too.
+    the platform default); cli_app.py passes its own so the global --config applies too.
     """
 
     def _config(path: str | None) -> Config:
