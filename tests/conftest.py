@@ -23,6 +23,19 @@ from tests.support.dovecot import DovecotServer, find_dovecot
 from tests.support.tcpproxy import CuttingProxy
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """`cxinbox list` remembers config facts under $XDG_CACHE_HOME; the commands tests run
+    (and the processes they start) keep theirs out of the real home."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 def _running_in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 

@@ -24,7 +24,7 @@ import pytest
 from tests.audithelp import trail
 from typer.testing import CliRunner
 
-from cxinbox import cli
+from cxinbox import cli_app as cli
 from cxinbox.api.errors import BadRequest, Forbidden, NotFound
 from cxinbox.config import Config, load_config
 from cxinbox.domain.models import Address, ParsedMessage

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.doctorhelp import unwrap
 from tests.support.smsprovider import SmsProvider
 from tests.support.smtpsink import Desk, make_desk
 from tests.test_serve_support import cx, socket_dir
@@ -45,7 +46,7 @@ def test_doctor_checks_smtp_sent_folder_and_sms(desk: Desk) -> None:
     with SmsProvider() as provider:
         cfg = _with_sms(desk, provider, provider.token)
         result = cx("doctor", "--config", str(cfg))
-    out = result.stdout
+    out = unwrap(result.stdout)
     assert result.returncode == 0, out + result.stderr
     assert "SMTP 127.0.0.1:" in out and "login ok" in out
     assert "no 'Sent' folder yet; the first reply creates it" in out
@@ -62,7 +63,7 @@ def test_doctor_fails_on_a_wrong_sms_token_and_wrong_smtp_password(desk: Desk) -
     with SmsProvider() as provider:
         cfg = _with_sms(desk, provider, "not-the-token")
         result = cx("doctor", "--config", str(cfg))
-    out = result.stdout
+    out = unwrap(result.stdout)
     assert result.returncode == 1
     fails = [line for line in out.splitlines() if line.strip().startswith("FAIL")]
     assert any("SMTP" in line and "login refused" in line for line in fails), out

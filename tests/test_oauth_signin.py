@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.doctorhelp import unwrap
 from tests.support.dovecot import EXCHANGE_ONLINE_CAPABILITY, DovecotServer, find_dovecot
 from tests.support.oauthserver import OAuthServer, make_app_certificate
 from tests.support.smtpsink import SmtpSink
@@ -287,7 +288,7 @@ def test_google_service_account_impersonates_the_mailbox(auth: OAuthServer,
     auth.revoke_delegation(account, BILLING)
     doctor = cli(path, "doctor")
     assert doctor.returncode == 1
-    [line] = [x for x in doctor.stdout.splitlines() if "FAIL" in x and "billing" in x]
+    [line] = [x for x in unwrap(doctor.stdout).splitlines() if "FAIL" in x and "billing" in x]
     assert "domain-wide delegation is missing" in line
 
 

@@ -125,7 +125,7 @@ def test_unknown_os_user_is_refused(tmp_path: Path, sockdir: Path) -> None:
         assert "Traceback" not in proc.stderr
         with pytest.raises(Forbidden):
             probe(sock)
-        assert f"refused {ME}" in server.log
+        assert server.wait_log(f"refused {ME}"), server.log
         # --local cannot be used to dodge the refusal by a user who cannot read the file
         # either; here (root) it opens the database directly, as an admin would.
         assert cx("--local", "list", "--config", str(cfg)).returncode == 0

@@ -91,6 +91,16 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def wait_log(self, text: str, timeout: float = 10.0) -> bool:
+        """Whether `text` shows up in the log within `timeout` (the server may log a
+        refusal just after the client has read it)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
     def connections(self) -> int:
         return self.log.count(" connected (pid ")
 

@@ -1,35 +1,32 @@
-"""The command line: presentation only, on top of the service API.
+"""The `cxinbox` command's front door: start fast, hand everything else to the typer app.
 
-Textual is never imported here except by the commands that open the TUI, so `cxinbox
-list` and friends start fast (a test checks it).
+Every scripted call pays the start-up, and importing typer and click is most of it, so this
+module imports neither. It answers the hot, plain calls itself, exactly as the app would:
+
+- `cxinbox --version`;
+- `cxinbox --help`: typer's own text, rendered ahead into cli_help.py (a test keeps the
+  two equal), when the terminal is at least as wide as it was rendered for;
+- `cxinbox list [QUERY] [--json] [--limit N] [--offset N] [--config PATH]` when a server
+  answers on the socket: one blocking request, no event loop, no service layer.
+
+Anything else, or anything unusual in those (another option, a value out of range, no
+server answering, shell completion), goes to the typer app in cli_app.py, which stays the
+one source of truth for commands, options, help and usage errors. Textual is never
+imported on these paths (a test checks it).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Self
-from zoneinfo import ZoneInfo
-
-import click
-import typer
-from typer.core import TyperGroup
-
-from cxinbox.api.errors import ApiError, BadQuery
-from cxinbox.domain.sanitize import clean_line
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    import socket
+    from pathlib import Path
 
-    from cxinbox.api.transport import SyncAPI
-    from cxinbox.api.types import Event
-    from cxinbox.config import Config
-    from cxinbox.domain.when import Direction
-    from cxinbox.service.inbox import BulkResult, InboxService
-    from cxinbox.store.db import Database
+    from cxinbox.api.types import Page
+    from cxinbox.cli_facts import Facts
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -40,850 +37,20 @@ EXIT_SERVER = 5  # a server unreachable, untrusted or refusing us
 EXIT_FORBIDDEN = 6  # the acting staff member's role does not allow it
 EXIT_INTERRUPTED = 130
 
-app = typer.Typer(
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    no_args_is_help=False,
-    invoke_without_command=True,
-    help="cxinbox: the clinic front-desk inbox. With no command, opens the TUI.",
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+LIST_LIMIT_MAX = 1000
+LIST_LIMIT_DEFAULT = 50
 
-ConfigOpt = Annotated[
-    str | None,
-    typer.Option("--config", "-c", envvar="CXINBOX_CONFIG", show_envvar=True,
-                 help="Path to config.toml (default: the XDG config dir)."),
-]
 
+def version_line() -> str:
+    from cxinbox import __version__
 
-class _State:
-    config_path: str | None = None
-    local: bool = False
+    return f"cxinbox {__version__}"
 
 
-_state = _State()
-
-
-def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    typer.echo(f"cxinbox: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _load_config(path_opt: str | None) -> Config:
-    from cxinbox.config import load_config, resolve_config_path
-
-    return load_config(resolve_config_path(path_opt or _state.config_path))
-
-
-def _open_db(config: Config) -> Database:
-    from cxinbox.api.transport import open_database
-
-    return open_database(config.db_path)
-
-
-def current_actor() -> str:
-    """The OS login of the real uid running this process (see `cxinbox.api.identity`)."""
-    from cxinbox.api.identity import acting_user
-
-    return acting_user()
-
-
-def _service(config: Config) -> InboxService:
-    """An in-process service on the database file, for commands not yet on the API (they
-    bypass a running server: move them onto `InboxAPI` to go through `cxinbox serve`)."""
-    from cxinbox.service.inbox import InboxService
-
-    return InboxService(_open_db(config), config, current_actor())
-
-
-def open_api(config: Config) -> SyncAPI:
-    """The inbox API for one command: through `cxinbox serve` when it answers on the
-    configured socket, else in-process (or always in-process with `--local`)."""
-    from cxinbox.api.transport import SyncAPI
-    from cxinbox.api.transport import open_api as open_async
-
-    return SyncAPI(open_async(config, current_actor(), local=_state.local))
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def _fmt_time(epoch: int | None, tz: ZoneInfo) -> str:
-    if not epoch:
-        return "-"
-    return datetime.fromtimestamp(epoch, UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
-AsciiOpt = Annotated[bool | None, typer.Option(
-    "--ascii/--unicode", help="Draw only 7-bit ASCII (default: auto for TERM linux/vt100/dumb).")]
-MouseOpt = Annotated[bool, typer.Option("--no-mouse", help="Ignore the mouse entirely.")]
-LocalOpt = Annotated[bool, typer.Option(
-    "--local", envvar="CXINBOX_LOCAL",
-    help="Open the database in this process even when a server is running (admins).")]
-
-
-@app.callback()
-def root(ctx: typer.Context, config: ConfigOpt = None, ascii: AsciiOpt = None,
-         no_mouse: MouseOpt = False, local: LocalOpt = False) -> None:
-    _state.config_path = config
-    _state.local = local
-    if ctx.invoked_subcommand is None:
-        from cxinbox.tui.launch import open_tui
-
-        open_tui(_load_config(config), ascii=ascii, mouse=False if no_mouse else None,
-                 local=local)
-
-
-@app.command()
-def demo(ascii: AsciiOpt = None, no_mouse: MouseOpt = False) -> None:
-    """Open the TUI on a built-in demo clinic inbox: no network, no config, nothing saved."""
-    from cxinbox.tui.launch import open_demo
-
-    open_demo(ascii=ascii, mouse=False if no_mouse else None)
-
-
-@app.command()
-def init(config: ConfigOpt = None,
-         force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False) -> None:
-    """Write a starting config (from config.example.toml)."""
-    from importlib.resources import files
-
-    from cxinbox.config import resolve_config_path
-
-    path = resolve_config_path(config or _state.config_path)
-    if path.exists() and not force:
-        fail(f"{path} already exists (use --force to overwrite)", EXIT_USAGE)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    text = files("cxinbox").joinpath("config.example.toml").read_text(encoding="utf-8")
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)
-    typer.echo(f"wrote {path}; edit it, then run `cxinbox doctor`")
-
-
-@app.command()
-def sync(
-    config: ConfigOpt = None,
-    once: Annotated[bool, typer.Option("--once", help="Sync once and exit (no IDLE).")] = False,
-    release: Annotated[str | None, typer.Option(
-        metavar="ACCOUNT/FOLDER",
-        help="Accept the mass deletion that quarantined a folder, then sync.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-) -> None:
-    """Sync the configured IMAP folders into the local cache."""
-    from cxinbox.channels.signin import credential_for
-    from cxinbox.service.health import Health
-    from cxinbox.service.sync import MailSync
-    from cxinbox.store import ingest
-
-    cfg = _load_config(config)
-    if not cfg.accounts and not cfg.sms.configured:
-        fail(f"{cfg.source_path}: no [[accounts]] or [sms] configured; nothing to sync",
-             EXIT_USAGE)
-    db = _open_db(cfg)
-    if release:
-        account, _, folder = release.partition("/")
-        with db.write() as conn:
-            if not ingest.release_quarantine(conn, account, folder or "INBOX"):
-                fail(f"{release}: not quarantined", EXIT_USAGE)
-    reporter = _ProgressReporter(enabled=not quiet and sys.stderr.isatty())
-    db_path = cfg.db_path
-    engine = MailSync(db, cfg, lambda a: credential_for(a, db_path), reporter,
-                      health=None if once else Health(db, cfg),
-                      force_token=lambda a: credential_for(a, db_path, force=True))
-    try:
-        if cfg.accounts:
-            with reporter:
-                results = engine.sync_once()
-            new = sum(r.new for r in results)
-            typer.echo(f"synced {len(results)} folder(s): {new} new message(s)")
-            for r in results:
-                if r.quarantine:
-                    typer.echo(f"warning: {r.account}/{r.folder} quarantined: {r.quarantine}",
-                               err=True)
-        if cfg.sms.configured:
-            _sync_sms_once(db, cfg)
-        _send_due_replies(db, cfg)
-        if once:
-            return
-        import threading
-
-        from cxinbox.service.runtime import Outbox, SlaWatch, SmsPoll, Worker
-
-        stop = threading.Event()
-        helpers: list[Worker] = [Outbox(db, cfg), SlaWatch(db, cfg)]
-        if cfg.sms.configured:
-            helpers.append(SmsPoll(db, cfg))
-        for helper in helpers:
-            threading.Thread(target=helper.run, args=(stop,), name=helper.name,
-                             daemon=True).start()
-        if not cfg.accounts:
-            typer.echo("polling SMS and sending replies; Ctrl-C to stop")
-            try:
-                while not stop.wait(3600):
-                    pass
-            except KeyboardInterrupt:
-                stop.set()
-            return
-        typer.echo("watching for new mail (IDLE); Ctrl-C to stop")
-
-        def report(result: Any) -> None:
-            typer.echo(f"{result.account}/{result.folder}: +{result.new} new,"
-                       f" {result.flag_changes} flag change(s), {result.removed} removed")
-
-        try:
-            engine.watch(stop, on_change=report)
-        except KeyboardInterrupt:
-            stop.set()
-    finally:
-        engine.close()
-        db.close()
-
-
-def _sync_sms_once(db: Database, cfg: Config) -> None:
-    """One poll of the SMS provider; a provider or credential problem is one line, exit 5."""
-    from cxinbox.channels.credentials import CredentialError
-    from cxinbox.channels.sms import SmsError
-    from cxinbox.service.sms_sync import SmsPoller
-
-    poller = SmsPoller(db, cfg)
-    try:
-        result = poller.poll_once()
-    except (SmsError, CredentialError) as exc:
-        fail(f"sms: {exc}", EXIT_SERVER)
-    finally:
-        poller.close()
-    typer.echo(f"sms: {result.new} new text(s), {result.status_updates} delivery update(s)")
-
-
-def _send_due_replies(db: Database, cfg: Config) -> None:
-    """Replies whose undo window has passed leave now (the server does this continuously)."""
-    from cxinbox.service.outbox import OutboxWorker
-
-    sent = OutboxWorker(db, cfg).process_due()
-    if sent:
-        typer.echo(f"sent {sent} queued repl{'y' if sent == 1 else 'ies'}")
-
-
-class _ProgressReporter:
-    """A rich progress bar on a terminal; silent otherwise (cron, pipes)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> Self:
-        if self.enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                                      MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
-            self._progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-    def folder_started(self, account: str, folder: str, new: int) -> None:
-        if self._progress is not None and new:
-            from rich.markup import escape
-
-            self._task = self._progress.add_task(escape(f"{account}/{folder}"), total=new)
-
-    def advanced(self, count: int) -> None:
-        if self._progress is not None and self._task is not None:
-            self._progress.advance(self._task, count)
-
-    def warn(self, message: str) -> None:
-        typer.echo(f"warning: {message}", err=True)
-
-
-@app.command("list")
-def list_(
-    query: Annotated[str, typer.Argument(help="A query, e.g. 'status:open tag:billing'.")] = "",
-    config: ConfigOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
-) -> None:
-    """List conversations matching QUERY, newest first."""
-    cfg = _load_config(config)
-    with open_api(cfg) as api:  # the server audits the listing (query, count, ids shown)
-        page = api.list_conversations(query, offset, limit)
-    if as_json:
-        _print_json(page.to_dict())
-        return
-    tz = ZoneInfo(cfg.clinic.timezone)
-    for c in page.items:
-        who = c.from_name or c.from_addr
-        tags = f" [{', '.join(c.tags)}]" if c.tags else ""
-        unread = "*" if c.unread_count else " "
-        typer.echo(f"{unread}#{c.id:<6} {c.status:<7} {_fmt_time(c.last_message_at, tz)}"
-                   f"  {who[:24]:<24}  {c.subject[:60]}{tags}")
-    shown = f"{offset + 1}-{offset + len(page.items)}" if page.items else "0"
-    typer.echo(f"{shown} of {page.total} conversation(s)", err=True)
-
-
-@app.command()
-def show(
-    conversation: Annotated[str, typer.Argument(metavar="ID", help="Conversation id (#1024).")],
-    config: ConfigOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-) -> None:
-    """Show one conversation with its messages and notes."""
-    conv_id = _parse_id(conversation)
-    cfg = _load_config(config)
-    with open_api(cfg) as api:
-        detail = api.get_conversation(conv_id)
-    if as_json:
-        _print_json(detail.to_dict())
-        return
-    tz = ZoneInfo(cfg.clinic.timezone)
-    s = detail.summary
-    typer.echo(f"#{s.id}  {s.subject}")
-    typer.echo(f"status {s.status} · priority {s.priority} · assignee {s.assignee or '-'}"
-               f" · {s.channel} · {s.mailbox}" + (f" · tags {', '.join(s.tags)}" if s.tags else ""))
-    for m in detail.messages:
-        typer.echo("")
-        arrow = "->" if m.direction in ("out", "auto") else "<-"
-        sender = f"{m.from_name} <{m.from_addr}>" if m.from_name else m.from_addr
-        typer.echo(f"{arrow} {sender}  {_fmt_time(m.date, tz)}")
-        if m.to:
-            typer.echo(f"   to {', '.join(m.to)}")
-        if m.problems:
-            typer.echo(f"   ! could not fully decode: {m.problems}")
-        for a in m.attachments:
-            size = f"{a.size} bytes" if a.size > 0 or m.channel != "sms" else "size unknown"
-            typer.echo(f"   attachment {a.filename or '(unnamed)'} ({a.content_type}, {size});"
-                       f" save: cxinbox attachment {m.id} {a.part_path}")
-        typer.echo("")
-        typer.echo(m.body.rstrip())
-    for n in detail.notes:
-        typer.echo("")
-        typer.echo(f"[note] {n.author}  {_fmt_time(n.created_at, tz)}")
-        typer.echo(n.body.rstrip())
-
-
-def _parse_id(text: str) -> int:
-    try:
-        value = int(text.lstrip("#"))
-    except ValueError:
-        fail(f"'{text}' is not a conversation id (expected a number like 1024 or #1024)",
-             EXIT_USAGE)
-    if value <= 0:
-        fail(f"'{text}' is not a conversation id", EXIT_USAGE)
-    return value
-
-
-# -- bulk staff actions --------------------------------------------------------------------
-
-CONFIRM_THRESHOLD = 25
-"""Above this many matches a bulk command asks first (or, without a terminal, wants --yes)."""
-
-_PREVIEW_LINES = 50
-
-QueryArg = Annotated[str, typer.Argument(
-    metavar="QUERY", help="Conversations to act on, e.g. 'status:open tag:billing'; '' = all.")]
-DryRunOpt = Annotated[bool, typer.Option(
-    "--dry-run", help="Show what would change and change nothing.")]
-YesOpt = Annotated[bool, typer.Option(
-    "--yes", "-y", help=f"Do not ask before changing more than {CONFIRM_THRESHOLD} matches"
-                        " (required then when stdin is not a terminal).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-
-
-def _stdin_is_tty() -> bool:
-    return sys.stdin.isatty()
-
-
-def _show_value(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value) or "-"
-    return str(value)
-
-
-def _preview(result: BulkResult, *, err: bool) -> None:
-    for change in result.changed[:_PREVIEW_LINES]:
-        typer.echo(f"  #{change.id:<6} {change.subject[:50]:<50}  {_show_value(change.before)}"
-                   f" -> {_show_value(change.after)}", err=err)
-    if len(result.changed) > _PREVIEW_LINES:
-        typer.echo(f"  ... and {len(result.changed) - _PREVIEW_LINES} more"
-                   " (--json lists them all)", err=err)
-
-
-def _report_bulk(result: BulkResult, as_json: bool) -> None:
-    if as_json:
-        _print_json(result.to_dict())
-        return
-    same = len(result.unchanged)
-    if result.dry_run:
-        typer.echo(f"would change {len(result.changed)} of {result.matched} matching"
-                   f" conversation(s); {same} already so")
-        _preview(result, err=False)
-    else:
-        typer.echo(f"changed {len(result.changed)} of {result.matched} matching"
-                   f" conversation(s); {same} already so")
-
-
-def _run_bulk(run: Callable[[bool], BulkResult], *, dry_run: bool, yes: bool,
-              as_json: bool) -> None:
-    """Preview, confirm when many conversations match, then act.
-
-    The preview is a real dry run, so the count a person confirms is computed exactly like
-    the change that follows. Without a terminal there is nobody to ask: cron must say --yes.
-    With --yes nobody is asked, so there is no preview to compute (half the work at 50k).
-    """
-    if yes and not dry_run:
-        _report_bulk(run(False), as_json)
-        return
-    preview = run(True)
-    if dry_run:
-        _report_bulk(preview, as_json)
-        return
-    if preview.matched > CONFIRM_THRESHOLD and not yes:
-        if not _stdin_is_tty():
-            fail(f"{preview.matched} conversations match (more than {CONFIRM_THRESHOLD}) and stdin"
-                 " is not a terminal; add --yes to go ahead or --dry-run to look first",
-                 EXIT_USAGE)
-        typer.echo(f"{preview.matched} conversation(s) match; {len(preview.changed)}"
-                   " would change:", err=True)
-        _preview(preview, err=True)
-        if not typer.confirm("Go ahead?", default=False, err=True):
-            fail("cancelled; nothing changed", EXIT_ERROR)
-    _report_bulk(run(False), as_json)
-
-
-@app.command("tag")
-def tag_cmd(
-    query: QueryArg,
-    add: Annotated[list[str] | None, typer.Option(
-        "--add", "-a", metavar="TAG", help="Tag to add (repeatable).")] = None,
-    remove: Annotated[list[str] | None, typer.Option(
-        "--remove", "-r", metavar="TAG", help="Tag to remove (repeatable).")] = None,
-    config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Add and remove tags on every conversation matching QUERY."""
-    with open_api(_load_config(config)) as api:
-        _run_bulk(lambda dry: api.bulk_tag(query, add or [], remove or [], dry_run=dry),
-                  dry_run=dry_run, yes=yes, as_json=as_json)
-
-
-@app.command("assign")
-def assign_cmd(
-    query: QueryArg,
-    to: Annotated[str | None, typer.Option(
-        "--to", metavar="USER", help="OS login of a staff member, or 'me'.")] = None,
-    unassign: Annotated[bool, typer.Option("--unassign", help="Remove the assignee.")] = False,
-    config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Assign every conversation matching QUERY to USER, or unassign them."""
-    if (to is None) == (not unassign):
-        fail("give exactly one of --to USER or --unassign", EXIT_USAGE)
-    with open_api(_load_config(config)) as api:
-        user = api.actor if to == "me" else to
-        _run_bulk(lambda dry: api.bulk_assign(query, user, dry_run=dry),
-                  dry_run=dry_run, yes=yes, as_json=as_json)
-
-
-@app.command("status")
-def status_cmd(
-    query: QueryArg,
-    status: Annotated[str, typer.Argument(metavar="open|pending|snoozed|closed")],
-    until: Annotated[str | None, typer.Option(
-        "--until", metavar="WHEN",
-        help="Wake-up time for snoozed: 2h, 3d, 'tomorrow 9:00', 2026-12-01T08:30"
-             " (clinic time).")] = None,
-    config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Set the status of every conversation matching QUERY."""
-    cfg = _load_config(config)
-    until_s = None if until is None else int(_parse_when(until, cfg, "future").timestamp())
-    with open_api(cfg) as api:
-        _run_bulk(lambda dry: api.bulk_status(query, status, until_s, dry_run=dry),
-                  dry_run=dry_run, yes=yes, as_json=as_json)
-
-
-@app.command("priority")
-def priority_cmd(
-    query: QueryArg,
-    priority: Annotated[str, typer.Argument(metavar="urgent|high|normal|low")],
-    config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Set the priority of every conversation matching QUERY."""
-    with open_api(_load_config(config)) as api:
-        _run_bulk(lambda dry: api.bulk_priority(query, priority, dry_run=dry),
-                  dry_run=dry_run, yes=yes, as_json=as_json)
-
-
-@app.command("note")
-def note_cmd(
-    conversation: Annotated[str, typer.Argument(metavar="ID", help="Conversation id (#1024).")],
-    text: Annotated[str, typer.Argument(metavar="TEXT", help="The note; '-' reads stdin.")],
-    config: ConfigOpt = None, as_json: JsonOpt = False,
-) -> None:
-    """Add an internal note to one conversation."""
-    conv_id = _parse_id(conversation)
-    body = sys.stdin.read() if text == "-" else text
-    with open_api(_load_config(config)) as api:
-        note_id = api.add_note(conv_id, body)
-    if as_json:
-        _print_json({"conversation": conv_id, "note": note_id})
-    else:
-        typer.echo(f"added note {note_id} to #{conv_id}")
-
-
-@app.command("merge")
-def merge_cmd(
-    into: Annotated[str, typer.Argument(metavar="INTO", help="Conversation that stays (#1024).")],
-    other: Annotated[str, typer.Argument(metavar="OTHER", help="Conversation merged into it.")],
-    undo: Annotated[bool, typer.Option("--undo", help="Take back an earlier merge of OTHER"
-                                                      " into INTO.")] = False,
-    config: ConfigOpt = None, as_json: JsonOpt = False,
-) -> None:
-    """Merge OTHER into INTO (one patient, one thread); --undo takes it back."""
-    into_id, other_id = _parse_id(into), _parse_id(other)
-    with open_api(_load_config(config)) as api:
-        if undo:
-            api.unmerge(into_id, other_id)
-        else:
-            api.merge(into_id, other_id)
-    if as_json:
-        _print_json({"into": into_id, "other": other_id, "undone": undo})
-    elif undo:
-        typer.echo(f"#{other_id} is on its own again (taken out of #{into_id})")
-    else:
-        typer.echo(f"merged #{other_id} into #{into_id}; undo with:"
-                   f" cxinbox merge --undo {into_id} {other_id}")
-
-
-@app.command("split")
-def split_cmd(
-    message: Annotated[str, typer.Argument(metavar="MESSAGE", help="Message id (see"
-                                                                   " `show --json`).")],
-    config: ConfigOpt = None, as_json: JsonOpt = False,
-) -> None:
-    """Move a message, and the replies to it, into a new conversation."""
-    try:
-        message_id = int(message)
-    except ValueError:
-        fail(f"'{message}' is not a message id (a number; see cxinbox show ID --json)",
-             EXIT_USAGE)
-    with open_api(_load_config(config)) as api:
-        new_id = api.split(message_id)
-    if as_json:
-        _print_json({"message": message_id, "conversation": new_id})
-    else:
-        typer.echo(f"message {message_id} is now conversation #{new_id}")
-
-
-@app.command("attachment")
-def attachment_cmd(
-    message: Annotated[str, typer.Argument(metavar="MESSAGE", help="Message id (see"
-                                                                   " `show ID --json`).")],
-    part: Annotated[str, typer.Argument(metavar="PART", help="The attachment's part_path"
-                                                             " from `show ID --json`.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to save into.")] = Path("."),
-    config: ConfigOpt = None, as_json: JsonOpt = False,
-) -> None:
-    """Save one attachment (an MMS picture is fetched from the provider); audited."""
-    from cxinbox.api.download import save_bytes
-
-    try:
-        message_id = int(message)
-    except ValueError:
-        fail(f"'{message}' is not a message id (a number; see cxinbox show ID --json)",
-             EXIT_USAGE)
-    if not out.is_dir():
-        fail(f"no such folder: {clean_line(str(out))}", EXIT_USAGE)
-    with open_api(_load_config(config)) as api:
-        filename, content_type, data = api.attachment(message_id, part)
-    try:
-        path = save_bytes(out, filename, data)
-    except OSError as exc:
-        fail(f"cannot write into {clean_line(str(out))}: {exc.strerror or exc}")
-    if as_json:
-        _print_json({"path": str(path), "content_type": content_type, "bytes": len(data)})
-    else:
-        typer.echo(f"saved {path} ({content_type}, {len(data)} bytes)")
-
-
-contact_app = typer.Typer(help="A patient's contact: addresses and numbers across email"
-                                 " and SMS.", no_args_is_help=True)
-app.add_typer(contact_app, name="contact")
-
-
-def _contact_id(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        fail(f"'{text}' is not a contact number", EXIT_USAGE)
-    if value <= 0:
-        fail(f"'{text}' is not a contact number", EXIT_USAGE)
-    return value
-
-
-@contact_app.command("show")
-def contact_show(
-    who: Annotated[str, typer.Argument(metavar="WHO", help="Contact number, #conversation,"
-                                                          " or an address or phone number.")],
-    config: ConfigOpt = None, as_json: JsonOpt = False,
-) -> None:
-    """Names, addresses, numbers and open conversations of one patient (audited)."""
-    with open_api(_load_config(config)) as api:
-        if who.startswith("#"):
-            contact = api.contact_for(_parse_id(who))
-        elif who.isdigit() and len(who) < 7:
-            contact = api.contact(int(who))
-        else:
-            contact = api.contact_by_address(who)
-    if as_json:
-        _print_json(contact.to_dict())
-        return
-    if contact.id is None:
-        typer.echo("no contact yet (a conversation the desk started; link an address first)")
-        return
-    typer.echo(f"contact {contact.id}: {', '.join(contact.names) or '(no name)'}")
-    for address in (*contact.emails, *contact.phones):
-        typer.echo(f"  {address}")
-    for c in contact.others:
-        typer.echo(f"  #{c.id:<6} {c.channel:<5} {c.status:<8} {c.subject[:50]}")
-
-
-@contact_app.command("link")
-def contact_link(
-    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="Contact number.")],
-    address: Annotated[str, typer.Argument(metavar="ADDRESS", help="E-mail or phone number.")],
-    config: ConfigOpt = None,
-) -> None:
-    """Link an address or number to a contact (its messages join that patient)."""
-    with open_api(_load_config(config)) as api:
-        stored = api.link_address(_contact_id(contact), address)
-    typer.echo(f"linked {stored} to contact {contact}")
-
-
-@contact_app.command("unlink")
-def contact_unlink(
-    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="Contact number.")],
-    address: Annotated[str, typer.Argument(metavar="ADDRESS", help="E-mail or phone number.")],
-    config: ConfigOpt = None,
-) -> None:
-    """Take an address or number off a contact (it becomes a contact of its own)."""
-    with open_api(_load_config(config)) as api:
-        new_id = api.unlink_address(_contact_id(contact), address)
-    typer.echo(f"unlinked {clean_line(address)}; it is now contact {new_id}")
-
-
-@contact_app.command("merge")
-def contact_merge(
-    into: Annotated[str, typer.Argument(metavar="INTO", help="Contact number that stays.")],
-    other: Annotated[str, typer.Argument(metavar="OTHER", help="Contact number merged in.")],
-    config: ConfigOpt = None,
-) -> None:
-    """One person: every address and conversation of OTHER moves to INTO."""
-    into_id, other_id = _contact_id(into), _contact_id(other)
-    with open_api(_load_config(config)) as api:
-        api.merge_contacts(into_id, other_id)
-    typer.echo(f"contact {other_id} merged into contact {into_id}")
-
-
-def _parse_when(text: str, cfg: Config, direction: Direction) -> datetime:
-    from cxinbox.domain.when import WhenError, parse_when
-
-    try:
-        return parse_when(text, now=datetime.now(UTC), tz=ZoneInfo(cfg.clinic.timezone),
-                          direction=direction)
-    except WhenError as exc:
-        fail(str(exc), EXIT_USAGE)
-
-
-# -- audit ----------------------------------------------------------------------------------
-
-_AUDIT_COLUMNS = ("seq", "time", "actor", "action", "target", "details")
-
-
-def _csv_cell(text: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula (=, +, -, @ at the start)."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _event_time(event: Event, tz: ZoneInfo) -> datetime:
-    return datetime.fromtimestamp(event.at / 1000, UTC).astimezone(tz)
-
-
-class _AuditGroup(TyperGroup):
-    """`cxinbox audit [QUERY]` reads the trail as before; `cxinbox audit verify` checks it.
-
-    Anything that is not one of the group's command names goes to `read`, so existing
-    scripts keep working (a search for the bare word "verify" is `audit read verify`).
-    """
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
-            args = ["read", *args]
-        return super().parse_args(ctx, args)
-
-
-audit_app = typer.Typer(cls=_AuditGroup, help="The audit trail. `cxinbox audit [QUERY]` reads"
-                        " it (the same as `audit read`; supervisors and admins), `cxinbox audit"
-                        " verify` checks it against its signed checkpoints.")
-app.add_typer(audit_app, name="audit")
-
-
-@audit_app.command("read")
-def audit_cmd(
-    query: Annotated[str, typer.Argument(
-        metavar="[QUERY]", help="Only events on conversations matching QUERY.")] = "",
-    since: Annotated[str | None, typer.Option(
-        "--since", metavar="WHEN", help="From this time: 2h, 7d, today, 2026-11-01.")] = None,
-    actor: Annotated[str | None, typer.Option("--actor", metavar="USER",
-                                              help="Only events by this OS user.")] = None,
-    conversation: Annotated[str | None, typer.Option(
-        "--conversation", metavar="ID", help="Only events on this conversation.")] = None,
-    as_json: JsonOpt = False,
-    as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header row.")] = False,
-    limit: Annotated[int, typer.Option(
-        min=0, help="Newest N events (0 = all).")] = 200,
-    config: ConfigOpt = None,
-) -> None:
-    """Show the audit trail (supervisors and admins); reading it is itself audited."""
-    if as_json and as_csv:
-        fail("give at most one of --json and --csv", EXIT_USAGE)
-    cfg = _load_config(config)
-    conv_id = _parse_id(conversation) if conversation is not None else None
-    since_at = _parse_when(since, cfg, "past") if since is not None else None
-    with open_api(cfg) as api:
-        events = api.audit(query, since=since_at, actor=actor, conversation=conv_id,
-                           limit=limit or None)
-    tz = ZoneInfo(cfg.clinic.timezone)
-    if as_json:
-        _print_json([{**e.to_dict(), "time": _event_time(e, tz).isoformat()} for e in events])
-    elif as_csv:
-        import csv
-
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(_AUDIT_COLUMNS)
-        for e in events:
-            writer.writerow([e.seq, _event_time(e, tz).isoformat(), _csv_cell(e.actor),
-                             _csv_cell(e.action), _csv_cell(e.target),
-                             json.dumps(e.details, ensure_ascii=False, sort_keys=True)])
-    else:
-        for e in events:
-            details = json.dumps(e.details, ensure_ascii=False, sort_keys=True,
-                                 separators=(",", ":"))
-            if len(details) > 60:
-                details = details[:59] + "~"
-            typer.echo(f"{e.seq:>7}  {_event_time(e, tz):%Y-%m-%d %H:%M:%S}  {e.actor[:12]:<12}"
-                       f"  {e.action[:22]:<22}  {e.target[:20]:<20}  {details}")
-        typer.echo(f"{len(events)} event(s)", err=True)
-
-
-@audit_app.command("verify")
-def audit_verify_cmd(
-    checkpoints: Annotated[Path | None, typer.Option(
-        "--checkpoints", metavar="FILE",
-        help="Check against this copy of the checkpoint log (e.g. from the syslog host)"
-             " instead of the server's own.")] = None,
-    config: ConfigOpt = None,
-) -> None:
-    """Check the trail against its hash chain, guard triggers and signed checkpoints.
-
-    Reads the database file directly and read-only, so run it as the server's user. Each
-    problem is one line saying from which event on the trail cannot be trusted.
-    """
-    from cxinbox.service.audit_verify import verify_trail
-
-    cfg = _load_config(config)
-    report = verify_trail(cfg, log_path=checkpoints)
-    for finding in report.findings:
-        label = "FAIL" if finding.level == "fail" else finding.level
-        typer.echo(f"{label:<5} {finding.text}")
-    if report.passed:
-        typer.echo("audit trail verified")
-        return
-    problems = sum(f.level == "fail" for f in report.findings)
-    where = report.untrusted_from
-    fail(f"{problems} audit problem(s)" + (
-        f"; the trail cannot be trusted from event #{where} on" if where is not None else ""))
-
-
-@app.command()
-def serve(config: ConfigOpt = None) -> None:
-    """Run the front-desk server: the socket every TUI and command uses, and mail sync."""
-    import logging
-
-    from cxinbox.api.socket_server import serve as run_server
-
-    cfg = _load_config(config)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-    def ready(path: Any) -> None:
-        typer.echo(f"cxinbox serve: listening on {path} (pid {os.getpid()});"
-                   " Ctrl-C or SIGTERM to stop", err=True)
-
-    run_server(cfg, on_ready=ready)
-    typer.echo("cxinbox serve: stopped", err=True)
-
-
-@app.command()
-def reindex(config: ConfigOpt = None) -> None:
-    """Re-derive parsed fields and the full-text index from the stored raw messages."""
-    from cxinbox.service.reindex import reindex as run_reindex
-
-    cfg = _load_config(config)
-    db = _open_db(cfg)
-    try:
-        count = run_reindex(db, current_actor())
-    finally:
-        db.close()
-    typer.echo(f"reindexed {count} message(s)")
-
-
-@app.command()
-def doctor(config: ConfigOpt = None) -> None:
-    """Check config, credentials, TLS, server reachability, SQLite and file modes."""
-    from cxinbox.service.doctor import run_doctor
-
-    ok = run_doctor(config or _state.config_path, typer.echo, server_answers=_server_answers)
-    if not ok:
-        raise typer.Exit(EXIT_ERROR)
-
-
-def _server_answers(path: Path) -> str | None:
-    """None when a cxinbox server answers on `path`, else why not (for doctor)."""
-    from cxinbox.api.socket_client import probe
-
-    try:
-        found = probe(path, timeout=2.0)
-    except ApiError as exc:
-        return str(exc)
-    if found is None:
-        return "nothing answers"
-    found[1].close()
-    return None
-
-
-def _error_code(exc: BaseException) -> tuple[int, str] | None:
-    """Map the errors a person can act on to (exit code, one line)."""
-    from cxinbox.api.socket_server import ServeError
-    from cxinbox.channels.credentials import CredentialError
-    from cxinbox.channels.imap import ImapError
+def error_code(exc: BaseException) -> tuple[int, str] | None:
+    """Map the errors a person can act on to (exit code, one line); None for a bug."""
+    from cxinbox.api.errors import ApiError, BadQuery
     from cxinbox.config import ConfigError
-    from cxinbox.store.db import StoreError
 
     if isinstance(exc, BadQuery):
         return EXIT_QUERY, str(exc)
@@ -891,6 +58,11 @@ def _error_code(exc: BaseException) -> tuple[int, str] | None:
         return exc.exit_code, str(exc)
     if isinstance(exc, ConfigError):
         return EXIT_USAGE, str(exc)
+    from cxinbox.api.socket_server import ServeError
+    from cxinbox.channels.credentials import CredentialError
+    from cxinbox.channels.imap import ImapError
+    from cxinbox.store.db import StoreError
+
     if isinstance(exc, CredentialError):
         from cxinbox.channels.oauth import OAuthError
 
@@ -904,29 +76,208 @@ def _error_code(exc: BaseException) -> tuple[int, str] | None:
     return None
 
 
-def _register_reply_commands() -> None:
-    from cxinbox import cli_auth, cli_reply
-
-    cli_reply.register(app, open_api, _load_config)
-    cli_auth.register(app, _load_config)
+# -- the page a listing prints (shared with cli_app's `list`) ------------------------------
 
 
-_register_reply_commands()
+def print_json(data: Any) -> None:
+    import json
+
+    _write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def print_page(page: Page, timezone: str, offset: int, as_json: bool) -> None:
+    """One page of conversations as `cxinbox list` shows it (the count goes to stderr)."""
+    if as_json:
+        print_json(page.to_dict())
+        return
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(timezone)
+    lines = []
+    for c in page.items:
+        who = c.from_name or c.from_addr
+        tags = f" [{', '.join(c.tags)}]" if c.tags else ""
+        unread = "*" if c.unread_count else " "
+        when = datetime.fromtimestamp(c.last_message_at, UTC).astimezone(tz).strftime(
+            "%Y-%m-%d %H:%M") if c.last_message_at else "-"
+        lines.append(f"{unread}#{c.id:<6} {c.status:<7} {when}"
+                     f"  {who[:24]:<24}  {c.subject[:60]}{tags}\n")
+    _write("".join(lines))
+    shown = f"{offset + 1}-{offset + len(page.items)}" if page.items else "0"
+    sys.stderr.write(f"{shown} of {page.total} conversation(s)\n")
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+# -- the fast paths ------------------------------------------------------------------------
+
+
+def _fast(args: list[str]) -> bool:
+    """Answer `args` here when that is exactly what the typer app would do; False when the
+    app must (nothing has been printed or done then)."""
+    if os.environ.get("_CXINBOX_COMPLETE"):
+        return False
+    if args == ["--version"]:
+        _write(version_line() + "\n")
+        return True
+    if args in (["--help"], ["-h"]):
+        return _root_help()
+    return _fast_list(args)
+
+
+def _root_help() -> bool:
+    import shutil
+
+    from cxinbox.cli_help import ROOT_HELP, ROOT_HELP_COLUMNS
+
+    if shutil.get_terminal_size().columns < ROOT_HELP_COLUMNS:
+        return False  # click wraps to a narrower terminal: let it
+    _write(ROOT_HELP)
+    return True
+
+
+def _list_args(args: list[str]) -> tuple[str | None, str, bool, int, int] | None:
+    """(config, query, as_json, limit, offset) of a plain `list` call, else None."""
+    config: str | None = None  # after `list`
+    root_config: str | None = None  # before it, as the app's global option
+    query: str | None = None
+    as_json, limit, offset = False, LIST_LIMIT_DEFAULT, 0
+    seen_list = False
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        takes_value = name in ("--config", "-c") or (seen_list and name in ("--limit",
+                                                                          "--offset"))
+        if takes_value:
+            if eq:
+                value = inline
+            elif i + 1 < len(args):
+                i += 1
+                value = args[i]
+            else:
+                return None
+            if name in ("--config", "-c") and seen_list:
+                config = value
+            elif name in ("--config", "-c"):
+                root_config = value
+            elif not value.isascii() or not value.isdigit():
+                return None
+            elif name == "--limit":
+                limit = int(value)
+            else:
+                offset = int(value)
+        elif seen_list and arg == "--json":
+            as_json = True
+        elif arg.startswith("-"):
+            return None
+        elif not seen_list:
+            if arg != "list":
+                return None
+            seen_list = True
+        elif query is None:
+            query = arg
+        else:
+            return None
+        i += 1
+    if not seen_list or not 1 <= limit <= LIST_LIMIT_MAX:
+        return None
+    return config or root_config, query or "", as_json, limit, offset
+
+
+def _fast_list(args: list[str]) -> bool:
+    parsed = _list_args(args)
+    if parsed is None or os.environ.get("CXINBOX_LOCAL"):
+        return False
+    config_opt, query, as_json, limit, offset = parsed
+    facts = _facts(config_opt)
+    if facts is None:
+        return False
+    opened = _probe(facts)
+    if opened is None:
+        return False
+    from cxinbox.api.socket_probe import call_once
+
+    path, sock = opened
+    try:  # the server audits the listing (query, count, ids shown)
+        page = call_once(sock, path, "list_conversations", query, offset, limit)
+    finally:
+        sock.close()
+    print_page(page, facts.timezone, offset, as_json)
+    return True
+
+
+def _facts(config_opt: str | None) -> Facts | None:
+    """The config's facts for a socket client: remembered, or from a full load (which is
+    then remembered); None when the config does not load (the app says why)."""
+    from cxinbox.cli_facts import cached, remember
+    from cxinbox.paths import resolve_config_path
+
+    path = resolve_config_path(config_opt)
+    facts = cached(path)
+    if facts is not None:
+        return facts
+    from cxinbox.config import ConfigError, load_config
+
+    try:
+        cfg = load_config(path)
+    except ConfigError:
+        return None
+    return remember(path, cfg)
+
+
+def _probe(facts: Facts) -> tuple[Path, socket.socket] | None:
+    """The server's socket, checked as `api.transport.open_api` checks it; None when no
+    server answers (the app then works in-process)."""
+    from cxinbox.api.socket_probe import probe, trusted_server_uids
+
+    path = facts.socket
+    try:
+        if not path.exists():
+            return None
+    except PermissionError:
+        pass  # a directory we may not enter: probe says so in one line
+    found = probe(path, trusted=trusted_server_uids(path, (facts.data_dir,)))
+    if found is None:
+        return None
+    return path, found[1]
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point. Usage errors are the CLI framework's (exit 2, with usage); every error a
-    person can act on becomes one line and its exit code; anything else is a bug and keeps
-    its traceback."""
+    """Entry point. Every error a person can act on becomes one line and its exit code
+    (usage errors too: see cli_app.run); anything else is a bug and keeps its traceback."""
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        app(args=argv)
+        if not _fast(args):
+            from cxinbox.cli_app import run
+
+            run(args)
     except KeyboardInterrupt:
-        typer.echo("cxinbox: interrupted", err=True)
+        sys.stderr.write("cxinbox: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:  # `cxinbox list | head`: nobody reads the rest
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_ERROR)
     except Exception as exc:
-        mapped = _error_code(exc)
+        mapped = error_code(exc)
         if mapped is None:
             raise
         code, line = mapped
-        typer.echo(f"cxinbox: {line}", err=True)
+        sys.stderr.write(f"cxinbox: {line}\n")
         sys.exit(code)
+
+
+def __getattr__(name: str) -> Any:
+    """`cxinbox.cli.app` and the helpers tests use live in cli_app (loaded on first use)."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from cxinbox import cli_app
+
+    try:
+        return getattr(cli_app, name)
+    except AttributeError:
+        raise AttributeError(f"module 'cxinbox.cli' has no attribute {name!r}") from None

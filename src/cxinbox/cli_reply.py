@@ -1,7 +1,7 @@
 """`cxinbox reply` and `cxinbox outbox`: answering patients from the command line.
 
 Presentation only, on top of the inbox API. `register(app, open_api)` adds the commands to
-the main typer app; cli.py decides how the API is reached (socket or in-process).
+the main typer app; cli_app.py decides how the API is reached (socket or in-process).
 
 In-process, `reply --send` waits out the undo window and delivers the reply itself through
 the OutboxWorker (unless --no-wait); Ctrl-C during the window takes the reply back. With a
@@ -15,21 +15,23 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
+import click
 import typer
 
 from cxinbox.api.errors import ApiError, BadRequest
-from cxinbox.api.upload import read_for_upload
 
 if TYPE_CHECKING:
     from cxinbox.api.interface import InProcessAPI
-    from cxinbox.api.reply_types import DraftView, OutboxItemView
+    from cxinbox.api.reply_types import CannedView, DraftView, OutboxItemView
     from cxinbox.api.transport import SyncAPI
     from cxinbox.config import Config
 
 ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", envvar="CXINBOX_CONFIG",
                                               help="Path to config.toml.")]
+
+OutboxAction = Literal["list", "retry", "cancel", "confirm"]
 
 EXIT_GUARD = 7
 EXIT_SEND_FAILED = 8
@@ -107,12 +109,26 @@ def _item_line(item: OutboxItemView) -> str:
             f" {item.author[:12]:<12} {', '.join(item.recipients)[:40]}{error}")
 
 
+def _list_templates(canned: list[CannedView], as_json: bool) -> None:
+    if as_json:
+        _echo_json([c.to_dict() for c in canned])
+        return
+    width = min(24, max((len(c.name) for c in canned), default=0))
+    for c in canned:
+        first = next((line.strip() for line in c.body.splitlines() if line.strip()), "")
+        text = f"{c.subject} - {first}" if c.subject else first
+        room = max(20, 78 - max(width, len(c.name)))
+        typer.echo(f"{c.name:<{width}}  {text[:room - 3] + '...' if len(text) > room else text}")
+    typer.echo(f"{len(canned)} template(s); use: cxinbox reply ID --template NAME"
+               " [--fill key=value]", err=True)
+
+
 def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
              load_config: Callable[[str | None], Config] | None = None) -> None:
     """Add `reply` and `outbox` to `app`.
 
     `load_config(path_or_None)` defaults to the usual lookup (--config, $CXINBOX_CONFIG,
-    the platform default); cli.py passes its own so the global --config applies too.
+    the platform default); cli_app.py passes its own so the global --config applies too.
     """
 
     def _config(path: str | None) -> Config:
@@ -128,9 +144,12 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
 
     @app.command("reply")
     def reply(
-        conversation: Annotated[str, typer.Argument(metavar="ID", help="Conversation id.")],
-        template: Annotated[str | None, typer.Option("--template", "-t",
-                                                     help="Canned reply name.")] = None,
+        conversation: Annotated[str | None, typer.Argument(
+            metavar="ID", show_default=False, help="Conversation id.")] = None,
+        template: Annotated[str | None, typer.Option(
+            "--template", "-t", metavar="NAME",
+            help="Canned reply to start from; --template '?' lists them"
+                 " (as does cxinbox templates).")] = None,
         fill: Annotated[list[str] | None, typer.Option(
             "--fill", help="key=value for a blank in the template (repeatable).")] = None,
         body_file: Annotated[str | None, typer.Option(
@@ -147,11 +166,19 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         config: ConfigOpt = None,
     ) -> None:
         """Write a reply (a shared draft); with --send, queue it (undo window applies)."""
+        if template == "?":
+            with _replies(_config(config)) as replies:
+                _list_templates(replies.canned_replies(), as_json)
+            return
+        if conversation is None:
+            raise click.UsageError("Missing argument 'ID'.", click.get_current_context())
         conv_id = _parse_id(conversation)
         if (template is None) == (body_file is None):
             raise _fail("give exactly one of --template NAME or --body-file FILE")
         if fill and template is None:
             raise _fail("--fill only goes with --template")
+        from cxinbox.api.upload import read_for_upload  # MIME types: only when attaching
+
         files: list[tuple[str, bytes, str]] = []
         for path in attach or []:
             try:
@@ -195,9 +222,20 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             return
         _send(replies, cfg, draft.id, force=force, wait=not no_wait, as_json=as_json)
 
+    @app.command("templates")
+    def templates(
+        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+        config: ConfigOpt = None,
+    ) -> None:
+        """List the canned replies `reply --template NAME` can start from, with their blanks."""
+        with _replies(_config(config)) as replies:
+            _list_templates(replies.canned_replies(), as_json)
+
     @app.command("outbox")
     def outbox(
-        action: Annotated[str, typer.Argument(help="list | retry | cancel | confirm")] = "list",
+        action: Annotated[OutboxAction, typer.Argument(
+            metavar="[list|retry|cancel|confirm]",
+            help="list (the default), retry ID, cancel ID or confirm ID.")] = "list",
         item: Annotated[str | None, typer.Argument(metavar="ID", help="Outbox item id.")] = None,
         state: Annotated[list[str] | None, typer.Option(
             "--state", help="Only items in this state (repeatable).")] = None,
@@ -207,8 +245,12 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
     ) -> None:
         """List the outbox, or retry / cancel / confirm one item.
 
-        confirm: an "unconfirmed" reply did reach the patient (record it as sent);
-        retry: send a failed or unconfirmed reply again.
+        \b
+        Actions:
+          list         what is queued, sending, sent, failed or unconfirmed
+          retry ID     send a failed or unconfirmed reply again
+          cancel ID    take a queued reply back (its text returns as a draft)
+          confirm ID   an "unconfirmed" reply did reach the patient: record it as sent
         """
         cfg = _config(config)
         with _replies(cfg) as replies:

@@ -34,12 +34,19 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, Literal, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cxinbox.paths import (  # noqa: F401 - the names this module always offered
+    APP_NAME,
+    CONFIG_ENV_VAR,
+    CONFIG_FILE_NAME,
+    default_config_path,
+    default_db_path,
+    default_socket_path,
+    resolve_config_path,
+)
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-APP_NAME: Final = "cxinbox"
-CONFIG_ENV_VAR: Final = "CXINBOX_CONFIG"
-CONFIG_FILE_NAME: Final = "config.toml"
 EXAMPLE_CONFIG_NAME: Final = "config.example.toml"
 AUDIT_KEY_NAME: Final = "audit-signing.key"
 AUDIT_LOG_NAME: Final = "audit-checkpoints.jsonl"
@@ -609,40 +616,6 @@ class Config:
     def staff_member(self, os_user: str) -> StaffMember | None:
         """The roster entry for an OS user, or None for someone not on the roster."""
         return next((member for member in self.staff if member.os_user == os_user), None)
-
-
-def default_config_path() -> Path:
-    """The per-user config file location for this platform (e.g. ~/.config/cxinbox/config.toml)."""
-    import platformdirs
-
-    return platformdirs.user_config_path(APP_NAME) / CONFIG_FILE_NAME
-
-
-def default_db_path() -> Path:
-    """The per-user database location for this platform (e.g. ~/.local/share/cxinbox/...)."""
-    import platformdirs
-
-    return platformdirs.user_data_path(APP_NAME) / "cxinbox.db"
-
-
-def default_socket_path() -> Path:
-    """Where `cxinbox serve` listens when [server] socket is not set: next to the database."""
-    import platformdirs
-
-    return platformdirs.user_data_path(APP_NAME) / "serve.sock"
-
-
-def resolve_config_path(cli_path: str | os.PathLike[str] | None) -> Path:
-    """Which config file to read: `--config`, else $CXINBOX_CONFIG, else the platform default.
-
-    An empty value counts as unset, so `CXINBOX_CONFIG= cxinbox …` falls back to the default.
-    """
-    if cli_path:
-        return Path(cli_path).expanduser()
-    from_env = os.environ.get(CONFIG_ENV_VAR, "")
-    if from_env:
-        return Path(from_env).expanduser()
-    return default_config_path()
 
 
 def load_config_text(text: str, source: Path = BUILTIN_SOURCE) -> Config:

@@ -29,9 +29,11 @@ from cxinbox.api.types import (
     Presence,
 )
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.service.inbox import BulkResult, InboxService
 
 if TYPE_CHECKING:
+    # Annotations only: the socket client imports this module for `api_methods`, and the
+    # service layer behind InProcessAPI would cost a CLI call through the server ~60 ms.
+    from cxinbox.service.inbox import BulkResult, InboxService
     from cxinbox.service.replies import ReplyService
 
 T = TypeVar("T")
@@ -230,6 +232,14 @@ class InboxAPI(Protocol):
     async def retry_outbox(self, outbox_id: int) -> OutboxItemView: ...
 
     async def confirm_outbox(self, outbox_id: int) -> OutboxItemView: ...
+
+
+def annotation_names() -> dict[str, object]:
+    """The names `InboxAPI`'s annotations use that are imported for type checking only,
+    for `typing.get_type_hints` (the validator resolves parameter types at run time)."""
+    from cxinbox.service.inbox import BulkResult, InboxService
+
+    return {"BulkResult": BulkResult, "InboxService": InboxService}
 
 
 @cache

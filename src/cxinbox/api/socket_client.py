@@ -14,139 +14,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import grp
 import itertools
-import os
-import socket
-import struct
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from cxinbox.api import wire
-from cxinbox.api.errors import ApiError, Forbidden, ServerUnavailable
-from cxinbox.api.identity import acting_user, login_of
+from cxinbox.api.errors import ApiError, ServerUnavailable
 from cxinbox.api.interface import api_methods
+from cxinbox.api.socket_probe import (
+    CONNECT_TIMEOUT_S,
+    MAX_FRAME,
+    Hello,
+    _hello_from,
+    check_server,
+    probe,
+    trusted_server_uids,
+)
 from cxinbox.domain.sanitize import clean_line
 
-MAX_FRAME: Final = 1024 * 1024 * 1024
-"""Longest reply line accepted: a bulk result over 100k conversations is tens of MB."""
-CONNECT_TIMEOUT_S: Final = 2.0
+if TYPE_CHECKING:
+    import socket
+
+__all__ = ["MAX_FRAME", "Hello", "SocketAPI", "check_server", "probe", "trusted_server_uids"]
+
 RECONNECT_S: Final = 5.0
 """How long a request waits for a restarting server before giving up."""
-
-
-@dataclass(frozen=True, slots=True)
-class Hello:
-    """What the server said about us when we connected."""
-
-    actor: str
-    name: str
-    role: str
-    protocol: int
-    pid: int
-
-
-def _hello_from(frame: dict[str, Any], path: Path) -> Hello:
-    if "hello" in frame and isinstance(frame["hello"], dict):
-        h = frame["hello"]
-        return Hello(str(h.get("actor", "")), str(h.get("name", "")), str(h.get("role", "")),
-                     int(h.get("protocol", 0)), int(h.get("pid", 0)))
-    if "error" in frame:
-        raise wire.decode_error(frame["error"])
-    raise ServerUnavailable(f"{path}: not a cxinbox server")
-
-
-def trusted_server_uids(path: Path, extra: tuple[Path, ...] = ()) -> frozenset[int]:
-    """Who may run the server we talk to: root, ourselves, and the owner of the socket's
-    directory (and of `extra` paths, e.g. the data directory). Someone who could only
-    drop a socket into a shared directory such as /tmp is none of these."""
-    uids = {0, os.getuid()}
-    for candidate in (path.parent, *extra):
-        with contextlib.suppress(OSError):
-            uids.add(candidate.stat().st_uid)
-    return frozenset(uids)
-
-
-def check_server(sock: socket.socket, path: Path, trusted: frozenset[int] | None = None) -> None:
-    """Before a byte is sent: the process answering must run as the socket file's owner,
-    and that owner must be trusted (see `trusted_server_uids`). A patient's data, or our
-    requests, never go to a look-alike listening in the server's place."""
-    fmt = "3i"
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize(fmt))
-    _pid, uid, _gid = struct.unpack(fmt, creds)
-    try:
-        owner = os.stat(path).st_uid
-    except OSError as exc:
-        raise ServerUnavailable(f"{path}: cannot check the socket: {exc.strerror}") from None
-    allowed = trusted_server_uids(path) if trusted is None else trusted
-    if uid != owner:
-        why = f"but the socket file belongs to {login_of(owner)}"
-    elif uid not in allowed:
-        why = "who is not the cxinbox server's user"
-    else:
-        return
-    raise ServerUnavailable(f"{path}: the process answering runs as {login_of(uid)}"
-                            f" (uid {uid}), {why}; not talking to it")
-
-
-def _no_access(path: Path) -> Forbidden:
-    """The kernel refused the connect: we are not in the group that may use the socket."""
-    group = "its group"
-    for candidate in (path, path.parent):  # the socket, or the directory kept from us
-        try:
-            group = grp.getgrgid(os.stat(candidate).st_gid).gr_name
-            break
-        except (OSError, KeyError):
-            continue
-    return Forbidden(f"{path}: permission denied: {acting_user()} may not use this cxinbox"
-                     f" server (only members of {group} may); ask an admin")
-
-
-def probe(path: Path, timeout: float = CONNECT_TIMEOUT_S,
-          trusted: frozenset[int] | None = None) -> tuple[Hello, socket.socket] | None:
-    """Connect to a server on `path`, check who runs it, and read its hello, blocking.
-
-    None when nothing answers (no socket file, or a stale one): the caller works
-    in-process. Raises the server's refusal (e.g. Forbidden for someone not on the roster),
-    Forbidden when the socket is not ours to use, and ServerUnavailable for a socket that
-    answers with something else or is served by an untrusted user.
-    """
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(timeout)
-    try:
-        sock.connect(str(path))
-    except PermissionError:
-        sock.close()
-        raise _no_access(path) from None
-    except OSError:
-        sock.close()
-        return None
-    try:
-        check_server(sock, path, trusted)
-    except BaseException:
-        sock.close()
-        raise
-    try:
-        buffer = b""
-        while not buffer.endswith(b"\n"):
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            buffer += chunk
-        if not buffer:
-            raise ServerUnavailable(f"{path}: the server closed the connection at once")
-        hello = _hello_from(wire.loads(buffer), path)
-    except (OSError, wire.WireError) as exc:
-        sock.close()
-        raise ServerUnavailable(f"{path}: no proper answer from the server ({exc})") from None
-    except BaseException:
-        sock.close()
-        raise
-    sock.settimeout(None)
-    sock.setblocking(False)
-    return hello, sock
 
 
 class _Connection:

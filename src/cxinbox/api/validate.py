@@ -363,12 +363,13 @@ def rule_for(method: str, name: str) -> Rule | None:
 
 @cache
 def _signature(method: str) -> tuple[inspect.Signature, dict[str, Any]]:
-    from cxinbox.api.interface import InboxAPI
+    from cxinbox.api.interface import InboxAPI, annotation_names
 
     fn = getattr(InboxAPI, method)
     signature = inspect.signature(fn)
     params = list(signature.parameters.values())[1:]  # without self
-    return signature.replace(parameters=params), typing.get_type_hints(fn)
+    return signature.replace(parameters=params), typing.get_type_hints(
+        fn, localns=annotation_names())
 
 
 class Validator:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import stat
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from cxinbox.channels.credentials import CredentialError, describe_source
@@ -23,21 +24,72 @@ from cxinbox.store.db import (
 
 Echo = Callable[[str], None]
 
+WIDTH = 80
+"""`cxinbox doctor` wraps its lines to fit an 80-column terminal (`wrap_line`); the lines
+given to `echo` and `--json` stay whole."""
+
+_LABELS = ("  ok    ", "  warn  ", "  FAIL  ", "config ")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    level: str  # "ok" | "warn" | "fail"
+    text: str
+
+
+def wrap_line(line: str, width: int = WIDTH) -> str:
+    """One doctor line wrapped to `width`: continuation lines indented under the text after
+    its label, a word too long for a line (a path) broken after a "/" where it can be."""
+    label = next((lb for lb in _LABELS if line.startswith(lb)), "")
+    indent = " " * len(label)
+    room = width - len(indent)
+    words: list[str] = []
+    for word in line[len(label):].split(" "):
+        words.extend(_split_long(word, room) if len(word) > room else [word])
+    lines: list[str] = []
+    current, empty = label, True
+    for word in words:
+        if not word:
+            continue
+        if empty:
+            current, empty = current + word, False
+        elif len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = indent + word
+        else:
+            current = f"{current} {word}"
+    lines.append(current)
+    return "\n".join(lines)
+
+
+def _split_long(word: str, room: int) -> list[str]:
+    pieces: list[str] = []
+    while len(word) > room:
+        cut = word.rfind("/", 0, room) + 1 or room
+        pieces.append(word[:cut])
+        word = word[cut:]
+    return [*pieces, word]
+
 
 class _Report:
-    def __init__(self, echo: Echo) -> None:
+    def __init__(self, echo: Echo, findings: list[Finding] | None) -> None:
         self.echo = echo
+        self.findings = findings if findings is not None else []
         self.failures = 0
 
+    def _add(self, level: str, label: str, what: str) -> None:
+        self.findings.append(Finding(level, what))
+        self.echo(f"{label}{what}")
+
     def ok(self, what: str) -> None:
-        self.echo(f"  ok    {what}")
+        self._add("ok", "  ok    ", what)
 
     def warn(self, what: str) -> None:
-        self.echo(f"  warn  {what}")
+        self._add("warn", "  warn  ", what)
 
     def fail(self, what: str) -> None:
         self.failures += 1
-        self.echo(f"  FAIL  {what}")
+        self._add("fail", "  FAIL  ", what)
 
 
 ServerCheck = Callable[[Path], "str | None"]
@@ -46,8 +98,11 @@ None when it answers, else the reason."""
 
 
 def run_doctor(config_opt: str | None, echo: Echo, *,
-               server_answers: ServerCheck | None = None) -> bool:
-    report = _Report(echo)
+               server_answers: ServerCheck | None = None,
+               findings: list[Finding] | None = None) -> bool:
+    """Run every check, echoing each result as it comes and appending it to `findings`
+    when given; True when none failed."""
+    report = _Report(echo, findings)
     path = resolve_config_path(config_opt)
     echo(f"config {path}")
     try:

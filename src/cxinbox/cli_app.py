@@ -1,0 +1,1024 @@
+"""The typer app: every command, option and help text of `cxinbox` (presentation only, on
+top of the service API). cli.py is the entry point and answers a few hot calls without
+loading this module.
+
+Textual is never imported here except by the commands that open the TUI, so `cxinbox
+list` and friends start fast (a test checks it).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, Self
+from zoneinfo import ZoneInfo
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from cxinbox.api.errors import ApiError
+from cxinbox.cli import (
+    EXIT_ERROR,
+    EXIT_SERVER,
+    EXIT_USAGE,
+    LIST_LIMIT_DEFAULT,
+    LIST_LIMIT_MAX,
+    print_json,
+    print_page,
+    version_line,
+)
+from cxinbox.domain.sanitize import clean_line
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cxinbox.api.transport import SyncAPI
+    from cxinbox.api.types import Event
+    from cxinbox.config import Config
+    from cxinbox.domain.when import Direction
+    from cxinbox.service.inbox import BulkResult, InboxService
+    from cxinbox.store.db import Database
+
+app = typer.Typer(
+    add_completion=True,  # --install-completion / --show-completion (shell detected)
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: rich's help and error boxes cost ~100 ms
+    no_args_is_help=False,
+    invoke_without_command=True,
+    help="cxinbox: the clinic front-desk inbox. With no command, opens the TUI.\n\n"
+         "New here? `cxinbox demo` opens a demo clinic inbox; `cxinbox init` writes a"
+         " config. Shell completion: `cxinbox completion bash` (or zsh, fish).",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+ConfigOpt = Annotated[
+    str | None,
+    typer.Option("--config", "-c", envvar="CXINBOX_CONFIG", show_envvar=True,
+                 help="Path to config.toml (default: the XDG config dir)."),
+]
+
+
+class _State:
+    config_path: str | None = None
+    local: bool = False
+
+
+_state = _State()
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    typer.echo(f"cxinbox: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _load_config(path_opt: str | None) -> Config:
+    from cxinbox.config import load_config, resolve_config_path
+
+    return load_config(resolve_config_path(path_opt or _state.config_path))
+
+
+def _open_db(config: Config) -> Database:
+    from cxinbox.api.transport import open_database
+
+    return open_database(config.db_path)
+
+
+def current_actor() -> str:
+    """The OS login of the real uid running this process (see `cxinbox.api.identity`)."""
+    from cxinbox.api.identity import acting_user
+
+    return acting_user()
+
+
+def _service(config: Config) -> InboxService:
+    """An in-process service on the database file, for commands not yet on the API (they
+    bypass a running server: move them onto `InboxAPI` to go through `cxinbox serve`)."""
+    from cxinbox.service.inbox import InboxService
+
+    return InboxService(_open_db(config), config, current_actor())
+
+
+def open_api(config: Config) -> SyncAPI:
+    """The inbox API for one command: through `cxinbox serve` when it answers on the
+    configured socket, else in-process (or always in-process with `--local`)."""
+    from cxinbox.api.transport import SyncAPI
+    from cxinbox.api.transport import open_api as open_async
+
+    return SyncAPI(open_async(config, current_actor(), local=_state.local))
+
+
+_print_json = print_json
+
+
+def _fmt_time(epoch: int | None, tz: ZoneInfo) -> str:
+    if not epoch:
+        return "-"
+    return datetime.fromtimestamp(epoch, UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+AsciiOpt = Annotated[bool | None, typer.Option(
+    "--ascii/--unicode", help="Draw only 7-bit ASCII (default: auto for TERM linux/vt100/dumb).")]
+MouseOpt = Annotated[bool, typer.Option("--no-mouse", help="Ignore the mouse entirely.")]
+LocalOpt = Annotated[bool, typer.Option(
+    "--local", envvar="CXINBOX_LOCAL",
+    help="Open the database in this process even when a server is running (admins).")]
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(version_line())
+        raise typer.Exit()
+
+
+VersionOpt = Annotated[bool, typer.Option(
+    "--version", is_eager=True, callback=_show_version, help="Print the version and exit.")]
+
+
+@app.callback()
+def root(ctx: typer.Context, config: ConfigOpt = None, ascii: AsciiOpt = None,
+         no_mouse: MouseOpt = False, local: LocalOpt = False,
+         version: VersionOpt = False) -> None:
+    _state.config_path = config
+    _state.local = local
+    if ctx.invoked_subcommand is None:
+        from cxinbox.config import resolve_config_path
+        from cxinbox.tui.launch import open_tui
+
+        path = resolve_config_path(config)
+        if not path.exists():
+            fail(f"no config at {path}; try `cxinbox demo` (a demo clinic inbox, nothing to"
+                 " set up) or `cxinbox init` (write a config to edit)", EXIT_USAGE)
+        open_tui(_load_config(config), ascii=ascii, mouse=False if no_mouse else None,
+                 local=local)
+
+
+Shell = Literal["bash", "zsh", "fish", "powershell"]
+
+
+@app.command()
+def completion(shell: Annotated[Shell, typer.Argument(help="Your shell.")]) -> None:
+    """Print the shell completion script for SHELL.
+
+    \b
+    bash:  cxinbox completion bash > ~/.local/share/bash-completion/completions/cxinbox
+    zsh:   cxinbox completion zsh > "${fpath[1]}/_cxinbox"
+    fish:  cxinbox completion fish > ~/.config/fish/completions/cxinbox.fish
+    (or `cxinbox --install-completion` for the shell you are in)
+    """
+    # typer's own script, the one --show-completion prints, for a shell named rather than
+    # detected (detection fails under sudo, in scripts and in containers).
+    from typer._completion_shared import get_completion_script
+
+    typer.echo(get_completion_script(prog_name="cxinbox", complete_var="_CXINBOX_COMPLETE",
+                                     shell=shell))
+
+
+@app.command()
+def demo(ascii: AsciiOpt = None, no_mouse: MouseOpt = False) -> None:
+    """Open the TUI on a built-in demo clinic inbox: no network, no config, nothing saved."""
+    from cxinbox.tui.launch import open_demo
+
+    open_demo(ascii=ascii, mouse=False if no_mouse else None)
+
+
+@app.command()
+def init(config: ConfigOpt = None,
+         force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False) -> None:
+    """Write a starting config (from config.example.toml)."""
+    from importlib.resources import files
+
+    from cxinbox.config import resolve_config_path
+
+    path = resolve_config_path(config or _state.config_path)
+    if path.exists() and not force:
+        fail(f"{path} already exists (use --force to overwrite)", EXIT_USAGE)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    text = files("cxinbox").joinpath("config.example.toml").read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    typer.echo(f"wrote {path}; edit it, then run `cxinbox doctor`")
+
+
+@app.command()
+def sync(
+    config: ConfigOpt = None,
+    once: Annotated[bool, typer.Option("--once", help="Sync once and exit (no IDLE).")] = False,
+    release: Annotated[str | None, typer.Option(
+        metavar="ACCOUNT/FOLDER",
+        help="Accept the mass deletion that quarantined a folder, then sync.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Sync the configured IMAP folders into the local cache."""
+    from cxinbox.channels.signin import credential_for
+    from cxinbox.service.health import Health
+    from cxinbox.service.sync import MailSync
+    from cxinbox.store import ingest
+
+    cfg = _load_config(config)
+    if not cfg.accounts and not cfg.sms.configured:
+        fail(f"{cfg.source_path}: no [[accounts]] or [sms] configured; nothing to sync",
+             EXIT_USAGE)
+    db = _open_db(cfg)
+    if release:
+        account, _, folder = release.partition("/")
+        with db.write() as conn:
+            if not ingest.release_quarantine(conn, account, folder or "INBOX"):
+                fail(f"{release}: not quarantined", EXIT_USAGE)
+    reporter = _ProgressReporter(enabled=not quiet and sys.stderr.isatty())
+    db_path = cfg.db_path
+    engine = MailSync(db, cfg, lambda a: credential_for(a, db_path), reporter,
+                      health=None if once else Health(db, cfg),
+                      force_token=lambda a: credential_for(a, db_path, force=True))
+    try:
+        if cfg.accounts:
+            with reporter:
+                results = engine.sync_once()
+            new = sum(r.new for r in results)
+            typer.echo(f"synced {len(results)} folder(s): {new} new message(s)")
+            for r in results:
+                if r.quarantine:
+                    typer.echo(f"warning: {r.account}/{r.folder} quarantined: {r.quarantine}",
+                               err=True)
+        if cfg.sms.configured:
+            _sync_sms_once(db, cfg)
+        _send_due_replies(db, cfg)
+        if once:
+            return
+        import threading
+
+        from cxinbox.service.runtime import Outbox, SlaWatch, SmsPoll, Worker
+
+        stop = threading.Event()
+        helpers: list[Worker] = [Outbox(db, cfg), SlaWatch(db, cfg)]
+        if cfg.sms.configured:
+            helpers.append(SmsPoll(db, cfg))
+        for helper in helpers:
+            threading.Thread(target=helper.run, args=(stop,), name=helper.name,
+                             daemon=True).start()
+        if not cfg.accounts:
+            typer.echo("polling SMS and sending replies; Ctrl-C to stop")
+            try:
+                while not stop.wait(3600):
+                    pass
+            except KeyboardInterrupt:
+                stop.set()
+            return
+        typer.echo("watching for new mail (IDLE); Ctrl-C to stop")
+
+        def report(result: Any) -> None:
+            typer.echo(f"{result.account}/{result.folder}: +{result.new} new,"
+                       f" {result.flag_changes} flag change(s), {result.removed} removed")
+
+        try:
+            engine.watch(stop, on_change=report)
+        except KeyboardInterrupt:
+            stop.set()
+    finally:
+        engine.close()
+        db.close()
+
+
+def _sync_sms_once(db: Database, cfg: Config) -> None:
+    """One poll of the SMS provider; a provider or credential problem is one line, exit 5."""
+    from cxinbox.channels.credentials import CredentialError
+    from cxinbox.channels.sms import SmsError
+    from cxinbox.service.sms_sync import SmsPoller
+
+    poller = SmsPoller(db, cfg)
+    try:
+        result = poller.poll_once()
+    except (SmsError, CredentialError) as exc:
+        fail(f"sms: {exc}", EXIT_SERVER)
+    finally:
+        poller.close()
+    typer.echo(f"sms: {result.new} new text(s), {result.status_updates} delivery update(s)")
+
+
+def _send_due_replies(db: Database, cfg: Config) -> None:
+    """Replies whose undo window has passed leave now (the server does this continuously)."""
+    from cxinbox.service.outbox import OutboxWorker
+
+    sent = OutboxWorker(db, cfg).process_due()
+    if sent:
+        typer.echo(f"sent {sent} queued repl{'y' if sent == 1 else 'ies'}")
+
+
+class _ProgressReporter:
+    """A rich progress bar on a terminal; silent otherwise (cron, pipes)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Self:
+        if self.enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                      MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def folder_started(self, account: str, folder: str, new: int) -> None:
+        if self._progress is not None and new:
+            from rich.markup import escape
+
+            self._task = self._progress.add_task(escape(f"{account}/{folder}"), total=new)
+
+    def advanced(self, count: int) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.advance(self._task, count)
+
+    def warn(self, message: str) -> None:
+        typer.echo(f"warning: {message}", err=True)
+
+
+QUERY_HELP = """QUERY picks conversations; space-separated terms must all match.
+
+\b
+Fields:
+  status:open|pending|snoozed|closed    priority:urgent|high|normal|low
+  assignee:me|none|LOGIN    tag:NAME    mailbox:NAME    channel:email|sms
+  from:TEXT   to:TEXT      sla:breached|at-risk|ok|paused
+  is:unread|unassigned|mine    has:attachment    id:1,2,3
+  before:DATE   after:DATE  (2026-11-01, 7d, today)
+Bare words and "quoted phrases" search the text; OR and ( ) group; a leading
+- negates (after --, e.g. cxinbox list -- '-tag:billing'). An empty QUERY
+matches every conversation.
+
+\b
+Examples:
+  cxinbox list 'status:open sla:at-risk'
+  cxinbox list 'assignee:none channel:sms' --json
+  cxinbox list 'from:5553504006 OR "chest pain"' --limit 10
+"""
+
+
+@app.command("list", epilog=QUERY_HELP)
+def list_(
+    query: Annotated[str, typer.Argument(
+        help="What to list, e.g. 'status:open tag:billing' (fields below).")] = "",
+    config: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=LIST_LIMIT_MAX,
+                                       help="At most this many.")] = LIST_LIMIT_DEFAULT,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
+) -> None:
+    """List conversations matching QUERY, newest first."""
+    cfg = _load_config(config)
+    with open_api(cfg) as api:  # the server audits the listing (query, count, ids shown)
+        page = api.list_conversations(query, offset, limit)
+    print_page(page, cfg.clinic.timezone, offset, as_json)
+
+
+@app.command()
+def show(
+    conversation: Annotated[str, typer.Argument(metavar="ID", help="Conversation id (#1024).")],
+    config: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show one conversation with its messages and notes."""
+    conv_id = _parse_id(conversation)
+    cfg = _load_config(config)
+    with open_api(cfg) as api:
+        detail = api.get_conversation(conv_id)
+    if as_json:
+        _print_json(detail.to_dict())
+        return
+    tz = ZoneInfo(cfg.clinic.timezone)
+    s = detail.summary
+    typer.echo(f"#{s.id}  {s.subject}")
+    typer.echo(f"status {s.status} · priority {s.priority} · assignee {s.assignee or '-'}"
+               f" · {s.channel} · {s.mailbox}" + (f" · tags {', '.join(s.tags)}" if s.tags else ""))
+    for m in detail.messages:
+        typer.echo("")
+        arrow = "->" if m.direction in ("out", "auto") else "<-"
+        sender = f"{m.from_name} <{m.from_addr}>" if m.from_name else m.from_addr
+        typer.echo(f"{arrow} {sender}  {_fmt_time(m.date, tz)}")
+        if m.to:
+            typer.echo(f"   to {', '.join(m.to)}")
+        if m.problems:
+            typer.echo(f"   ! could not fully decode: {m.problems}")
+        for a in m.attachments:
+            size = f"{a.size} bytes" if a.size > 0 or m.channel != "sms" else "size unknown"
+            typer.echo(f"   attachment {a.filename or '(unnamed)'} ({a.content_type}, {size});"
+                       f" save: cxinbox attachment {m.id} {a.part_path}")
+        typer.echo("")
+        typer.echo(m.body.rstrip())
+    for n in detail.notes:
+        typer.echo("")
+        typer.echo(f"[note] {n.author}  {_fmt_time(n.created_at, tz)}")
+        typer.echo(n.body.rstrip())
+
+
+def _parse_id(text: str) -> int:
+    try:
+        value = int(text.lstrip("#"))
+    except ValueError:
+        fail(f"'{text}' is not a conversation id (expected a number like 1024 or #1024)",
+             EXIT_USAGE)
+    if value <= 0:
+        fail(f"'{text}' is not a conversation id", EXIT_USAGE)
+    return value
+
+
+# -- bulk staff actions --------------------------------------------------------------------
+
+CONFIRM_THRESHOLD = 25
+"""Above this many matches a bulk command asks first (or, without a terminal, wants --yes)."""
+
+_PREVIEW_LINES = 50
+
+QueryArg = Annotated[str, typer.Argument(
+    metavar="QUERY", help="Conversations to act on, e.g. 'status:open tag:billing'; '' = all.")]
+DryRunOpt = Annotated[bool, typer.Option(
+    "--dry-run", help="Show what would change and change nothing.")]
+YesOpt = Annotated[bool, typer.Option(
+    "--yes", "-y", help=f"Do not ask before changing more than {CONFIRM_THRESHOLD} matches"
+                        " (required then when stdin is not a terminal).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _stdin_is_tty() -> bool:
+    return sys.stdin.isatty()
+
+
+def _show_value(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value) or "-"
+    return str(value)
+
+
+def _preview(result: BulkResult, *, err: bool) -> None:
+    for change in result.changed[:_PREVIEW_LINES]:
+        typer.echo(f"  #{change.id:<6} {change.subject[:50]:<50}  {_show_value(change.before)}"
+                   f" -> {_show_value(change.after)}", err=err)
+    if len(result.changed) > _PREVIEW_LINES:
+        typer.echo(f"  ... and {len(result.changed) - _PREVIEW_LINES} more"
+                   " (--json lists them all)", err=err)
+
+
+def _report_bulk(result: BulkResult, as_json: bool) -> None:
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    same = len(result.unchanged)
+    if result.dry_run:
+        typer.echo(f"would change {len(result.changed)} of {result.matched} matching"
+                   f" conversation(s); {same} already so")
+        _preview(result, err=False)
+    else:
+        typer.echo(f"changed {len(result.changed)} of {result.matched} matching"
+                   f" conversation(s); {same} already so")
+
+
+def _run_bulk(run: Callable[[bool], BulkResult], *, dry_run: bool, yes: bool,
+              as_json: bool) -> None:
+    """Preview, confirm when many conversations match, then act.
+
+    The preview is a real dry run, so the count a person confirms is computed exactly like
+    the change that follows. Without a terminal there is nobody to ask: cron must say --yes.
+    With --yes nobody is asked, so there is no preview to compute (half the work at 50k).
+    """
+    if yes and not dry_run:
+        _report_bulk(run(False), as_json)
+        return
+    preview = run(True)
+    if dry_run:
+        _report_bulk(preview, as_json)
+        return
+    if preview.matched > CONFIRM_THRESHOLD and not yes:
+        if not _stdin_is_tty():
+            fail(f"{preview.matched} conversations match (more than {CONFIRM_THRESHOLD}) and stdin"
+                 " is not a terminal; add --yes to go ahead or --dry-run to look first",
+                 EXIT_USAGE)
+        typer.echo(f"{preview.matched} conversation(s) match; {len(preview.changed)}"
+                   " would change:", err=True)
+        _preview(preview, err=True)
+        if not typer.confirm("Go ahead?", default=False, err=True):
+            fail("cancelled; nothing changed", EXIT_ERROR)
+    _report_bulk(run(False), as_json)
+
+
+@app.command("tag")
+def tag_cmd(
+    query: QueryArg,
+    add: Annotated[list[str] | None, typer.Option(
+        "--add", "-a", metavar="TAG", help="Tag to add (repeatable).")] = None,
+    remove: Annotated[list[str] | None, typer.Option(
+        "--remove", "-r", metavar="TAG", help="Tag to remove (repeatable).")] = None,
+    config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add and remove tags on every conversation matching QUERY."""
+    with open_api(_load_config(config)) as api:
+        _run_bulk(lambda dry: api.bulk_tag(query, add or [], remove or [], dry_run=dry),
+                  dry_run=dry_run, yes=yes, as_json=as_json)
+
+
+@app.command("assign")
+def assign_cmd(
+    query: QueryArg,
+    to: Annotated[str | None, typer.Option(
+        "--to", metavar="USER", help="OS login of a staff member, or 'me'.")] = None,
+    unassign: Annotated[bool, typer.Option("--unassign", help="Remove the assignee.")] = False,
+    config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Assign every conversation matching QUERY to USER, or unassign them."""
+    if (to is None) == (not unassign):
+        fail("give exactly one of --to USER or --unassign", EXIT_USAGE)
+    with open_api(_load_config(config)) as api:
+        user = api.actor if to == "me" else to
+        _run_bulk(lambda dry: api.bulk_assign(query, user, dry_run=dry),
+                  dry_run=dry_run, yes=yes, as_json=as_json)
+
+
+@app.command("status")
+def status_cmd(
+    query: QueryArg,
+    status: Annotated[str, typer.Argument(metavar="open|pending|snoozed|closed")],
+    until: Annotated[str | None, typer.Option(
+        "--until", metavar="WHEN",
+        help="Wake-up time for snoozed: 2h, 3d, 'tomorrow 9:00', 2026-12-01T08:30"
+             " (clinic time).")] = None,
+    config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the status of every conversation matching QUERY."""
+    cfg = _load_config(config)
+    until_s = None if until is None else int(_parse_when(until, cfg, "future").timestamp())
+    with open_api(cfg) as api:
+        _run_bulk(lambda dry: api.bulk_status(query, status, until_s, dry_run=dry),
+                  dry_run=dry_run, yes=yes, as_json=as_json)
+
+
+@app.command("priority")
+def priority_cmd(
+    query: QueryArg,
+    priority: Annotated[str, typer.Argument(metavar="urgent|high|normal|low")],
+    config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the priority of every conversation matching QUERY."""
+    with open_api(_load_config(config)) as api:
+        _run_bulk(lambda dry: api.bulk_priority(query, priority, dry_run=dry),
+                  dry_run=dry_run, yes=yes, as_json=as_json)
+
+
+@app.command("note")
+def note_cmd(
+    conversation: Annotated[str, typer.Argument(metavar="ID", help="Conversation id (#1024).")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The note; '-' reads stdin.")],
+    config: ConfigOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Add an internal note to one conversation."""
+    conv_id = _parse_id(conversation)
+    body = sys.stdin.read() if text == "-" else text
+    with open_api(_load_config(config)) as api:
+        note_id = api.add_note(conv_id, body)
+    if as_json:
+        _print_json({"conversation": conv_id, "note": note_id})
+    else:
+        typer.echo(f"added note {note_id} to #{conv_id}")
+
+
+@app.command("merge")
+def merge_cmd(
+    into: Annotated[str, typer.Argument(metavar="INTO", help="Conversation that stays (#1024).")],
+    other: Annotated[str, typer.Argument(metavar="OTHER", help="Conversation merged into it.")],
+    undo: Annotated[bool, typer.Option("--undo", help="Take back an earlier merge of OTHER"
+                                                      " into INTO.")] = False,
+    config: ConfigOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Merge OTHER into INTO (one patient, one thread); --undo takes it back."""
+    into_id, other_id = _parse_id(into), _parse_id(other)
+    with open_api(_load_config(config)) as api:
+        if undo:
+            api.unmerge(into_id, other_id)
+        else:
+            api.merge(into_id, other_id)
+    if as_json:
+        _print_json({"into": into_id, "other": other_id, "undone": undo})
+    elif undo:
+        typer.echo(f"#{other_id} is on its own again (taken out of #{into_id})")
+    else:
+        typer.echo(f"merged #{other_id} into #{into_id}; undo with:"
+                   f" cxinbox merge --undo {into_id} {other_id}")
+
+
+@app.command("split")
+def split_cmd(
+    message: Annotated[str, typer.Argument(metavar="MESSAGE", help="Message id (see"
+                                                                   " `show --json`).")],
+    config: ConfigOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Move a message, and the replies to it, into a new conversation."""
+    try:
+        message_id = int(message)
+    except ValueError:
+        fail(f"'{message}' is not a message id (a number; see cxinbox show ID --json)",
+             EXIT_USAGE)
+    with open_api(_load_config(config)) as api:
+        new_id = api.split(message_id)
+    if as_json:
+        _print_json({"message": message_id, "conversation": new_id})
+    else:
+        typer.echo(f"message {message_id} is now conversation #{new_id}")
+
+
+@app.command("attachment")
+def attachment_cmd(
+    message: Annotated[str, typer.Argument(metavar="MESSAGE", help="Message id (see"
+                                                                   " `show ID --json`).")],
+    part: Annotated[str, typer.Argument(metavar="PART", help="The attachment's part_path"
+                                                             " from `show ID --json`.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to save into.")] = Path("."),
+    config: ConfigOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Save one attachment (an MMS picture is fetched from the provider); audited."""
+    from cxinbox.api.download import save_bytes
+
+    try:
+        message_id = int(message)
+    except ValueError:
+        fail(f"'{message}' is not a message id (a number; see cxinbox show ID --json)",
+             EXIT_USAGE)
+    if not out.is_dir():
+        fail(f"no such folder: {clean_line(str(out))}", EXIT_USAGE)
+    with open_api(_load_config(config)) as api:
+        filename, content_type, data = api.attachment(message_id, part)
+    try:
+        path = save_bytes(out, filename, data)
+    except OSError as exc:
+        fail(f"cannot write into {clean_line(str(out))}: {exc.strerror or exc}")
+    if as_json:
+        _print_json({"path": str(path), "content_type": content_type, "bytes": len(data)})
+    else:
+        typer.echo(f"saved {path} ({content_type}, {len(data)} bytes)")
+
+
+contact_app = typer.Typer(help="A patient's contact: addresses and numbers across email"
+                                 " and SMS.", no_args_is_help=True)
+app.add_typer(contact_app, name="contact")
+
+
+def _contact_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        fail(f"'{text}' is not a contact number", EXIT_USAGE)
+    if value <= 0:
+        fail(f"'{text}' is not a contact number", EXIT_USAGE)
+    return value
+
+
+@contact_app.command("show")
+def contact_show(
+    who: Annotated[str, typer.Argument(metavar="WHO", help="Contact number, #conversation,"
+                                                          " or an address or phone number.")],
+    config: ConfigOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Names, addresses, numbers and open conversations of one patient (audited)."""
+    with open_api(_load_config(config)) as api:
+        if who.startswith("#"):
+            contact = api.contact_for(_parse_id(who))
+        elif who.isdigit() and len(who) < 7:
+            contact = api.contact(int(who))
+        else:
+            contact = api.contact_by_address(who)
+    if as_json:
+        _print_json(contact.to_dict())
+        return
+    if contact.id is None:
+        typer.echo("no contact yet (a conversation the desk started; link an address first)")
+        return
+    typer.echo(f"contact {contact.id}: {', '.join(contact.names) or '(no name)'}")
+    for address in (*contact.emails, *contact.phones):
+        typer.echo(f"  {address}")
+    for c in contact.others:
+        typer.echo(f"  #{c.id:<6} {c.channel:<5} {c.status:<8} {c.subject[:50]}")
+
+
+@contact_app.command("link")
+def contact_link(
+    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="Contact number.")],
+    address: Annotated[str, typer.Argument(metavar="ADDRESS", help="E-mail or phone number.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Link an address or number to a contact (its messages join that patient)."""
+    with open_api(_load_config(config)) as api:
+        stored = api.link_address(_contact_id(contact), address)
+    typer.echo(f"linked {stored} to contact {contact}")
+
+
+@contact_app.command("unlink")
+def contact_unlink(
+    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="Contact number.")],
+    address: Annotated[str, typer.Argument(metavar="ADDRESS", help="E-mail or phone number.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Take an address or number off a contact (it becomes a contact of its own)."""
+    with open_api(_load_config(config)) as api:
+        new_id = api.unlink_address(_contact_id(contact), address)
+    typer.echo(f"unlinked {clean_line(address)}; it is now contact {new_id}")
+
+
+@contact_app.command("merge")
+def contact_merge(
+    into: Annotated[str, typer.Argument(metavar="INTO", help="Contact number that stays.")],
+    other: Annotated[str, typer.Argument(metavar="OTHER", help="Contact number merged in.")],
+    config: ConfigOpt = None,
+) -> None:
+    """One person: every address and conversation of OTHER moves to INTO."""
+    into_id, other_id = _contact_id(into), _contact_id(other)
+    with open_api(_load_config(config)) as api:
+        api.merge_contacts(into_id, other_id)
+    typer.echo(f"contact {other_id} merged into contact {into_id}")
+
+
+def _parse_when(text: str, cfg: Config, direction: Direction) -> datetime:
+    from cxinbox.domain.when import WhenError, parse_when
+
+    try:
+        return parse_when(text, now=datetime.now(UTC), tz=ZoneInfo(cfg.clinic.timezone),
+                          direction=direction)
+    except WhenError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+# -- audit ----------------------------------------------------------------------------------
+
+_AUDIT_COLUMNS = ("seq", "time", "actor", "action", "target", "details")
+
+
+def _csv_cell(text: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula (=, +, -, @ at the start)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _event_time(event: Event, tz: ZoneInfo) -> datetime:
+    return datetime.fromtimestamp(event.at / 1000, UTC).astimezone(tz)
+
+
+class _AuditGroup(TyperGroup):
+    """`cxinbox audit [QUERY]` reads the trail as before; `cxinbox audit verify` checks it.
+
+    Anything that is not one of the group's command names goes to `read`, so existing
+    scripts keep working (a search for the bare word "verify" is `audit read verify`).
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["read", *args]
+        return super().parse_args(ctx, args)
+
+
+audit_app = typer.Typer(cls=_AuditGroup, help="The audit trail. `cxinbox audit [QUERY]` reads"
+                        " it (the same as `audit read`; supervisors and admins), `cxinbox audit"
+                        " verify` checks it against its signed checkpoints.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("read")
+def audit_cmd(
+    query: Annotated[str, typer.Argument(
+        metavar="[QUERY]", help="Only events on conversations matching QUERY.")] = "",
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="WHEN", help="From this time: 2h, 7d, today, 2026-11-01.")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", metavar="USER",
+                                              help="Only events by this OS user.")] = None,
+    conversation: Annotated[str | None, typer.Option(
+        "--conversation", metavar="ID", help="Only events on this conversation.")] = None,
+    as_json: JsonOpt = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header row.")] = False,
+    limit: Annotated[int, typer.Option(
+        min=0, help="Newest N events (0 = all).")] = 200,
+    config: ConfigOpt = None,
+) -> None:
+    """Show the audit trail (supervisors and admins); reading it is itself audited."""
+    if as_json and as_csv:
+        fail("give at most one of --json and --csv", EXIT_USAGE)
+    cfg = _load_config(config)
+    conv_id = _parse_id(conversation) if conversation is not None else None
+    since_at = _parse_when(since, cfg, "past") if since is not None else None
+    with open_api(cfg) as api:
+        events = api.audit(query, since=since_at, actor=actor, conversation=conv_id,
+                           limit=limit or None)
+    tz = ZoneInfo(cfg.clinic.timezone)
+    if as_json:
+        _print_json([{**e.to_dict(), "time": _event_time(e, tz).isoformat()} for e in events])
+    elif as_csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(_AUDIT_COLUMNS)
+        for e in events:
+            writer.writerow([e.seq, _event_time(e, tz).isoformat(), _csv_cell(e.actor),
+                             _csv_cell(e.action), _csv_cell(e.target),
+                             json.dumps(e.details, ensure_ascii=False, sort_keys=True)])
+    else:
+        for e in events:
+            details = json.dumps(e.details, ensure_ascii=False, sort_keys=True,
+                                 separators=(",", ":"))
+            if len(details) > 60:
+                details = details[:59] + "~"
+            typer.echo(f"{e.seq:>7}  {_event_time(e, tz):%Y-%m-%d %H:%M:%S}  {e.actor[:12]:<12}"
+                       f"  {e.action[:22]:<22}  {e.target[:20]:<20}  {details}")
+        typer.echo(f"{len(events)} event(s)", err=True)
+
+
+@audit_app.command("verify")
+def audit_verify_cmd(
+    checkpoints: Annotated[Path | None, typer.Option(
+        "--checkpoints", metavar="FILE",
+        help="Check against this copy of the checkpoint log (e.g. from the syslog host)"
+             " instead of the server's own.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Check the trail against its hash chain, guard triggers and signed checkpoints.
+
+    Reads the database file directly and read-only, so run it as the server's user. Each
+    problem is one line saying from which event on the trail cannot be trusted.
+    """
+    from cxinbox.service.audit_verify import verify_trail
+
+    cfg = _load_config(config)
+    report = verify_trail(cfg, log_path=checkpoints)
+    for finding in report.findings:
+        label = "FAIL" if finding.level == "fail" else finding.level
+        typer.echo(f"{label:<5} {finding.text}")
+    if report.passed:
+        typer.echo("audit trail verified")
+        return
+    problems = sum(f.level == "fail" for f in report.findings)
+    where = report.untrusted_from
+    fail(f"{problems} audit problem(s)" + (
+        f"; the trail cannot be trusted from event #{where} on" if where is not None else ""))
+
+
+@app.command()
+def serve(config: ConfigOpt = None) -> None:
+    """Run the front-desk server: the socket every TUI and command uses, and mail sync."""
+    import logging
+
+    from cxinbox.api.socket_server import serve as run_server
+
+    cfg = _load_config(config)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def ready(path: Any) -> None:
+        typer.echo(f"cxinbox serve: listening on {path} (pid {os.getpid()});"
+                   " Ctrl-C or SIGTERM to stop", err=True)
+
+    run_server(cfg, on_ready=ready)
+    typer.echo("cxinbox serve: stopped", err=True)
+
+
+@app.command()
+def reindex(config: ConfigOpt = None) -> None:
+    """Re-derive parsed fields and the full-text index from the stored raw messages."""
+    from cxinbox.service.reindex import reindex as run_reindex
+
+    cfg = _load_config(config)
+    db = _open_db(cfg)
+    try:
+        count = run_reindex(db, current_actor())
+    finally:
+        db.close()
+    typer.echo(f"reindexed {count} message(s)")
+
+
+@app.command()
+def doctor(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option(
+        "--json", help="Every finding, unwrapped, as JSON (exit code as without).")] = False,
+) -> None:
+    """Check config, credentials, TLS, server reachability, SQLite and file modes."""
+    import shutil
+
+    from cxinbox.config import resolve_config_path
+    from cxinbox.service.doctor import WIDTH, Finding, run_doctor, wrap_line
+
+    config_opt = config or _state.config_path
+    findings: list[Finding] = []
+    width = max(40, min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns))
+    ok = run_doctor(config_opt, (lambda line: None) if as_json else
+                    (lambda line: typer.echo(wrap_line(line, width))),
+                    server_answers=_server_answers, findings=findings)
+    if as_json:
+        _print_json({"config": str(resolve_config_path(config_opt)), "passed": ok,
+                     "findings": [{"level": f.level, "text": f.text} for f in findings]})
+    if not ok:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _server_answers(path: Path) -> str | None:
+    """None when a cxinbox server answers on `path`, else why not (for doctor)."""
+    from cxinbox.api.socket_client import probe
+
+    try:
+        found = probe(path, timeout=2.0)
+    except ApiError as exc:
+        return str(exc)
+    if found is None:
+        return "nothing answers"
+    found[1].close()
+    return None
+
+
+def _register_reply_commands() -> None:
+    from cxinbox import cli_auth, cli_reply
+
+    cli_reply.register(app, open_api, _load_config)
+    cli_auth.register(app, _load_config)
+
+
+_register_reply_commands()
+
+
+def _usage_line(exc: click.UsageError) -> str:
+    """click's usage error as one line: its message, then where to look."""
+    text = " ".join(exc.format_message().split()).rstrip(".")
+    if text[:1].isupper() and text[1:2].islower():
+        text = text[0].lower() + text[1:]
+    where = exc.ctx.command_path if exc.ctx is not None else "cxinbox"
+    return f"{text} (try {where} --help)"
+
+
+_ROOT_VALUE_OPTIONS = frozenset({"--config", "-c"})
+
+
+def _for_command(args: list[str]) -> typer.Typer:
+    """The app with only the command `args` name (besides the root's own options), or the
+    whole app when they name none of its commands. typer turns every registered command
+    into a click command on each run, reading each signature; one is all a call needs
+    (its help, its errors and its behaviour are the same)."""
+    if os.environ.get("_CXINBOX_COMPLETE"):
+        return app  # completing: every command name is wanted
+    skip = False
+    name = None
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _ROOT_VALUE_OPTIONS:
+            skip = True
+        elif arg == "--" or not arg.startswith("-"):
+            name = arg
+            break
+    commands = [c for c in app.registered_commands
+                if (c.name or (c.callback.__name__ if c.callback else "")).lower().replace("_", "-")
+                == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if name is None or not (commands or groups):
+        return app
+    lean = copy.copy(app)
+    lean.registered_commands = commands
+    lean.registered_groups = groups
+    return lean
+
+
+def run(args: list[str]) -> None:
+    """Run the typer app on `args`. A usage error is one line and exit 2: no box, no
+    usage block, no traceback (click's standalone mode would print several lines)."""
+    try:
+        code = _for_command(args)(args=args, prog_name="cxinbox", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:  # `cxinbox contact`: its help
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        sys.stderr.write(f"cxinbox: {_usage_line(exc)}\n")
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        sys.stderr.write(f"cxinbox: {' '.join(exc.format_message().split())}\n")
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        sys.stderr.write("cxinbox: cancelled\n")
+        sys.exit(EXIT_ERROR)
+    if isinstance(code, int) and code:
+        sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The entry point (see cli.main, which most callers use)."""
+    from cxinbox.cli import main as entry
+
+    entry(argv)
