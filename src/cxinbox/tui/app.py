@@ -47,6 +47,7 @@ from cxinbox.config import Config
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, triage, views
 from cxinbox.tui.ascii import AsciiFilter, Glyphs
+from cxinbox.tui.marking import MarkingMixin
 from cxinbox.tui.messages import (
     AttachmentSaved,
     CountsLoaded,
@@ -108,7 +109,7 @@ def _touches(event: Event, conv_id: int) -> bool:
     return isinstance(touched, list) and conv_id in touched
 
 
-class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
+class CxInboxApp(TeamMixin, MarkingMixin, App[None], inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "cxinbox"
     BINDINGS: ClassVar[list[BindingType]] = actions.bindings("app")
@@ -598,6 +599,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         return summary
 
     def _apply(self, action: triage.Triage, *, undoing: bool = False) -> None:
+        self._hold_rows({action.conv_id})  # the row stays under the cursor (point 3)
         self._apply_triage(action, undoing)
 
     @work(exit_on_error=False, group="triage")
@@ -632,16 +634,22 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         self._say(f"#{message.triage.conv_id}: {message.error}", "error")
 
     def action_assign_me(self) -> None:
+        if self._marked_triage("assign-me"):
+            return
         summary = self._need_target()
         if summary is not None:
             self._apply(triage.assign(summary, self.me, self.me))
 
     def action_unassign(self) -> None:
+        if self._marked_triage("unassign"):
+            return
         summary = self._need_target()
         if summary is not None:
             self._apply(triage.assign(summary, None, self.me))
 
     def action_choose_status(self) -> None:
+        if self._marked_triage("status"):
+            return
         summary = self._need_target()
         if summary is None:
             return
@@ -674,6 +682,8 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
                                       check=check, blink=not self.calm), answered)
 
     def action_choose_priority(self) -> None:
+        if self._marked_triage("priority"):
+            return
         summary = self._need_target()
         if summary is None:
             return
@@ -687,6 +697,8 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
                                       current=summary.priority), chosen)
 
     def action_tag(self) -> None:
+        if self._marked_triage("tag"):
+            return
         summary = self._need_target()
         if summary is None:
             return
