@@ -86,7 +86,9 @@ def test_header_labels_sit_over_their_cells(terminal: int) -> None:
 
 def test_wider_lists_use_the_space() -> None:
     by_terminal = {t: columns_for(w, 7) for t, w in LIST_WIDTH.items()}
-    assert by_terminal[80].age  # both times, each under its label
+    assert columns_for(79, 4).age  # both times, each under its label
+    # Six-digit ids cost the age before the subject drops below 21 cells.
+    assert not by_terminal[80].age and by_terminal[80].subject >= 21
     assert by_terminal[120].sender > 11
     assert by_terminal[160].sender > by_terminal[120].sender
     assert by_terminal[160].age and by_terminal[160].assignee >= 8

@@ -41,7 +41,7 @@ RED_FLAG_TAG = "red-flag"
 MIN_SENDER = 8
 MIN_SUBJECT = 10
 ROOMY_SENDER = 12  # the age column is shown only when sender and subject keep this much
-ROOMY_SUBJECT = 18
+ROOMY_SUBJECT = 21
 TAGS_FROM = 110  # a tags column of its own; below it tags follow the subject when they fit
 
 

@@ -147,6 +147,9 @@ class ConversationList(ScrollView, can_focus=True):
         self._held: frozenset[int] = frozenset()
         self._held_style = Style(dim=True)
         self._header: Strip | None = None
+        self._base = Style()
+        self._looks: tuple[object, ...] = ()
+        self._styles_checked = False
         self._wanted: tuple[int, int, int] | None = None
         self._styles: RowStyles | None = None
         self._cursor_style = Style(reverse=True)
@@ -184,7 +187,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._held = frozenset()
         if self.marks.all_query is not None:  # "every match" of a query no longer shown
             self.marks.clear()
-        self._header = None
+            self._header = None
         self._rows.clear()
         self._drawn.clear()
         self._wanted = None
@@ -367,7 +370,6 @@ class ConversationList(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._cols = None
         self._header = None
-        self._strips.clear()
         self.virtual_size = Size(event.size.width, self.total + 1)
         self._request_window()
 
@@ -378,10 +380,11 @@ class ConversationList(ScrollView, can_focus=True):
         self._refresh_row(self.cursor)
 
     def notify_style_update(self) -> None:
+        """Textual restyles the whole tree on every focus change (the search field closing,
+        a dialog), and that almost never changes how rows look: the styles are read again,
+        and the rendered rows kept unless they did change."""
         super().notify_style_update()
-        self._styles = None
-        self._header = None
-        self._strips.clear()
+        self._styles_checked = False
 
     def _refresh_row(self, row: int) -> None:
         self.refresh_lines(row + 1)
@@ -389,31 +392,37 @@ class ConversationList(ScrollView, can_focus=True):
     # -- drawing ---------------------------------------------------------------------------
 
     def _row_styles(self) -> RowStyles:
-        if self._styles is None:
+        if self._styles is None or not self._styles_checked:
             def style(name: str) -> Style:
                 return self.get_component_rich_style(f"conversation-list--{name}", partial=True)
 
-            self._cursor_style = style("cursor")
-            self._blurred_style = style("cursor-blurred")
-            self._held_style = style("held")
-            self._styles = RowStyles(
+            looks = (RowStyles(
                 base=Style(), unread=style("unread"), dim=style("dim"),
                 breached=style("breached"), at_risk=style("at-risk"), paused=style("paused"),
                 urgent=style("urgent"), high=style("high"), tags=style("tags"),
                 loading=style("loading"), red_flag=style("red-flag"), marked=style("marked"),
-                header=style("header"))
+                header=style("header")), style("cursor"), style("cursor-blurred"),
+                style("held"), self.rich_style)
+            if looks != self._looks:
+                self._looks = looks
+                self._styles, self._cursor_style, self._blurred_style, self._held_style, \
+                    self._base = looks
+                self._header = None
+                self._strips.clear()
+            self._styles_checked = True
+        assert self._styles is not None
         return self._styles
 
     def _columns(self) -> Columns:
         width = self.scrollable_content_region.width
         if self._cols is None or self._cols.width != width:
             self._cols = columns_for(width, self._ids)
-            self._strips.clear()
         return self._cols
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        styles = self._row_styles()
+        base = self._base
         if self._locked:
             return Strip.blank(width, base)
         if y == 0:
@@ -421,12 +430,11 @@ class ConversationList(ScrollView, can_focus=True):
         row = int(self.scroll_offset.y) + y - 1
         if row >= self.total:
             if row == 0 and self.loaded:
-                return Strip([Segment("  No conversations here.", self._row_styles().loading)],
+                return Strip([Segment("  No conversations here.", styles.loading)],
                              ).adjust_cell_length(width).apply_style(base)
             return Strip.blank(width, base)
         summary = self._rows.get(row)
         cols = self._columns()
-        styles = self._row_styles()
         if summary is None:
             return Strip(loading_row(cols, styles, self._glyphs), width).apply_style(base)
         times = time_cells(summary, self._clock(), self._sla_cell)
@@ -437,8 +445,10 @@ class ConversationList(ScrollView, can_focus=True):
         marked = self.marks.is_marked(summary.id)
         held = summary.id in self._held
         # Keyed by everything the row shows, not by its position: rows that only moved
-        # (new mail on top) are drawn from the cache.
-        key = (summary, is_cursor and (focused or 2), times, marker, marked, held)
+        # (new mail on top) are drawn from the cache, and so are rows seen again when the
+        # width flips back (a short result needs no scrollbar, a long one does).
+        key = (summary, is_cursor and (focused or 2), times, marker, marked, held,
+               cols.width, cols.id)
         strip = self._strips.get(key)
         if strip is None:
             segments = render_row(summary, cols, styles, self._glyphs, times, self._me, marker,
