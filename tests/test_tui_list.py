@@ -188,3 +188,33 @@ async def test_marks_in_ascii_mode(inbox: Inbox) -> None:
         await wait_for(pilot, lambda: "1 marked" in screen_text(app), what="count")
         assert line_of(app, first.id).startswith("x")
         assert screen_text(app).isascii()
+
+
+async def test_a_colleagues_change_redraws_only_its_row(inbox: Inbox) -> None:
+    """Live updates repaint the lines whose row changed, not the whole list."""
+    from cxinbox.service.inbox import InboxService
+
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        lst = app.conversation_list
+        await wait_for(pilot, lambda: app._last_seq is not None, what="change feed followed")
+        target = lst.loaded_summaries()[3]
+        refreshed: list[tuple[object, ...]] = []
+        original = lst.refresh
+
+        def spy(*regions: object, **kwargs: object) -> object:
+            refreshed.append(regions)
+            return original(*regions, **kwargs)  # type: ignore[arg-type]
+
+        lst.refresh = spy  # type: ignore[method-assign]
+        new = "low" if target.priority != "low" else "high"
+        InboxService(inbox.db, inbox.demo.config, "maria").set_priority(target.id, new)
+        await wait_for(pilot, lambda: (lst.summary_for(target.id) or target).priority == new,
+                       what="colleague's change arrived")
+        await wait_for(pilot, lambda: (" low " if new == "low" else " high ") in
+                       line_of(app, target.id), what="its line redrawn")
+        assert refreshed and all(regions for regions in refreshed)  # never the whole list
+        lines = {region.y for regions in refreshed for region in regions  # type: ignore[attr-defined]
+                 if region.x == 0}  # type: ignore[attr-defined]
+        assert lines == {lst.row_of(target.id) + 1 - int(lst.scroll_offset.y)}  # type: ignore[operator]
