@@ -218,3 +218,34 @@ async def test_a_colleagues_change_redraws_only_its_row(inbox: Inbox) -> None:
         lines = {region.y for regions in refreshed for region in regions  # type: ignore[attr-defined]
                  if region.x == 0}  # type: ignore[attr-defined]
         assert lines == {lst.row_of(target.id) + 1 - int(lst.scroll_offset.y)}  # type: ignore[operator]
+
+
+async def test_a_held_row_settles_by_itself_after_a_while(inbox: Inbox,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A desk left alone after an action must not keep new mail off the screen."""
+    from cxinbox.tui.widgets import conversation_list
+
+    monkeypatch.setattr(conversation_list, "HOLD_MAX_S", 0.5)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await wait_rows(pilot, app)
+        lst = app.conversation_list
+        target = lst.selected
+        assert target is not None
+        await pilot.press("a")
+        await wait_for(pilot, lambda: state(inbox, target.id).assignee == ME, what="assigned")
+        await wait_for(pilot, lambda: not lst.held and lst.summary_for(target.id) is None,
+                       what="settled without a key")
+
+
+async def test_another_view_starts_unmarked(inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("x", "x")
+        assert app.conversation_list.marks.count == 2
+        await pilot.press("2")
+        await wait_rows(pilot, app)
+        assert not app.conversation_list.marks
+        assert "marked" not in screen_text(app).splitlines()[1]

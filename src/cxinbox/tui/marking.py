@@ -4,7 +4,7 @@ A mixin for `CxInboxApp` (as teamwork.py is), using the app's `api`, `me`, `_vie
 `conversation_list`, `_reading()` and `_say`.
 
 - `space`/`x` mark a row, `*` marks every match of the view's query, `X` clears (the
-  list widget keeps the marks and draws them). With marks and the list in front, the
+  list widget keeps the marks and draws them; another view or search starts unmarked). With marks and the list in front, the
   triage keys `a` `A` `s` `p` `t` act once on every marked conversation through the bulk
   calls the CLI uses, with its rule: a dry run first, and above 25 matches a preview to
   confirm. One `u` undoes the whole action. Marks are cleared once the action is done,
@@ -103,7 +103,10 @@ class MarkingMixin:
     # -- holding rows acted on --------------------------------------------------------------
 
     def _hold_rows(self: Any, conv_ids: set[int]) -> None:
-        self.conversation_list.hold(conv_ids)
+        """Hold the rows acted on while the list is what the person looks at; from an
+        open thread the list is not where their next key lands, so it settles at once."""
+        if not self._reading():
+            self.conversation_list.hold(conv_ids)
 
     def on_conversation_list_held_wanted(self: Any,
                                          message: ConversationList.HeldWanted) -> None:

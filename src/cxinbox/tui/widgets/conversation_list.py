@@ -36,6 +36,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from cxinbox.api.types import ConversationSummary, Page
 from cxinbox.tui import actions
@@ -55,6 +56,7 @@ from cxinbox.tui.rows import (
 
 WINDOW_MARGIN = 60  # rows fetched beyond each edge of the viewport
 MAX_CACHED_ROWS = 3000
+HOLD_MAX_S = 60.0
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -145,6 +147,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._ids = 4  # cells for "#id": grows with the largest id held
         self.marks = Marks()
         self._held: frozenset[int] = frozenset()
+        self._hold_timer: Timer | None = None
         self._held_style = Style(dim=True)
         self._header: Strip | None = None
         self._base = Style()
@@ -184,8 +187,8 @@ class ConversationList(ScrollView, can_focus=True):
         self.loaded = False
         self.cursor = 0
         self._selected_id = None
-        self._held = frozenset()
-        if self.marks.all_query is not None:  # "every match" of a query no longer shown
+        self._drop_hold()
+        if self.marks:  # marks are for rows seen in this view: none act unseen elsewhere
             self.marks.clear()
             self._header = None
         self._rows.clear()
@@ -288,7 +291,11 @@ class ConversationList(ScrollView, can_focus=True):
             self._update_in_place(items)
 
     def hold(self, ids: set[int] | frozenset[int]) -> None:
-        """Keep these rows (and so every row) where they are until the cursor moves."""
+        """Keep these rows (and so every row) where they are until the cursor moves.
+
+        At the latest after HOLD_MAX_S without a key, the list settles anyway: a frozen
+        list must not keep new mail (a chest pain) off the screen of a desk left alone.
+        """
         held = frozenset(i for i in ids if self.row_of(i) is not None)
         if held:
             self._held = self._held | held
@@ -296,6 +303,9 @@ class ConversationList(ScrollView, can_focus=True):
                 row = self.row_of(conv_id)
                 if row is not None:
                     self._refresh_row(row)
+            if self._hold_timer is not None:
+                self._hold_timer.stop()
+            self._hold_timer = self.set_timer(HOLD_MAX_S, self._release)
 
     @property
     def held(self) -> frozenset[int]:
@@ -303,14 +313,21 @@ class ConversationList(ScrollView, can_focus=True):
 
     def _release(self) -> None:
         """The cursor moved: let the list settle around the row now selected."""
-        if not self._held:
+        held = self._held
+        self._drop_hold()
+        if not held:
             return
-        for conv_id in self._held:
+        for conv_id in held:
             row = self.row_of(conv_id)
             if row is not None:
                 self._refresh_row(row)
-        self._held = frozenset()
         self.mark_stale()
+
+    def _drop_hold(self) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        self._held = frozenset()
 
     def _follow_selection(self, before_id: int | None, before_screen_y: int) -> None:
         """Keep the same conversation selected when rows move under it (live updates)."""
