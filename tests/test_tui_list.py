@@ -134,7 +134,7 @@ async def test_mark_rows_and_act_once(inbox: Inbox, size: tuple[int, int]) -> No
         await pilot.press("a")
         await wait_for(pilot, lambda: state(inbox, first.id).assignee == ME
                        and state(inbox, second.id).assignee == ME, what="both assigned")
-        await wait_for(pilot, lambda: "2 marked conversations assigned to you" in
+        await wait_for(pilot, lambda: "2 conversations assigned to you" in
                        screen_text(app), what="one message for both")
         assert not lst.marks
         await pilot.press("u")  # one undo puts both back

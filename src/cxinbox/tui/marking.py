@@ -148,10 +148,10 @@ class MarkingMixin:
         count = marks.describe()
         api = self.api
         if kind == "assign-me":
-            self._bulk(f"{count} assigned to you",
+            self._bulk("assigned to you",
                        lambda dry: api.bulk_assign(query, self.me, dry_run=dry), "assign")
         elif kind == "unassign":
-            self._bulk(f"{count} unassigned",
+            self._bulk("unassigned",
                        lambda dry: api.bulk_assign(query, None, dry_run=dry), "assign")
         elif kind == "status":
             self._ask_bulk_status(query, count)
@@ -172,7 +172,7 @@ class MarkingMixin:
             if value == "snoozed":
                 self._ask_bulk_snooze(query, count)
             elif value is not None:
-                self._bulk(f"{count} now {value}",
+                self._bulk(f"now {value}",
                            lambda dry: self.api.bulk_status(query, value, dry_run=dry),
                            "status")
 
@@ -187,7 +187,7 @@ class MarkingMixin:
             seconds = triage.parse_duration(text or "")
             if seconds:
                 until = int((self.clock() + timedelta(seconds=seconds)).timestamp())
-                self._bulk(f"{count} snoozed",
+                self._bulk("snoozed",
                            lambda dry: self.api.bulk_status(query, "snoozed", until,
                                                             dry_run=dry), "status")
 
@@ -200,7 +200,7 @@ class MarkingMixin:
 
         def chosen(value: str | None) -> None:
             if value is not None:
-                self._bulk(f"{count} priority {value}",
+                self._bulk(f"priority {value}",
                            lambda dry: self.api.bulk_priority(query, value, dry_run=dry),
                            "priority")
 
@@ -215,7 +215,7 @@ class MarkingMixin:
             add, remove = triage.parse_tag_input(text or "")
             if add or remove:
                 words = " ".join([f"+{t}" for t in add] + [f"-{t}" for t in remove])
-                self._bulk(f"{count} tags {words}",
+                self._bulk(f"tags {words}",
                            lambda dry: self.api.bulk_tag(query, add, remove, dry_run=dry),
                            "tag")
 
@@ -251,7 +251,8 @@ class MarkingMixin:
             else:
                 self._say("Cancelled; nothing changed.")
 
-        self.push_screen(BulkConfirmScreen(message.what, summary,
+        self.push_screen(BulkConfirmScreen(f"{result.matched} conversations {message.what}?",
+                                           summary,
                                            preview_lines(result.changed, 0)), answered)
 
     @work(exclusive=True, exit_on_error=False, group="bulk")
@@ -279,8 +280,9 @@ class MarkingMixin:
             self._say(f"Nothing to change: all {result.matched} already so.")
             return
         back = inverse_of(message.kind, result)
-        done = (f"{message.what}: {len(ids)} changed"
-                + (f", {len(result.unchanged)} already so" if result.unchanged else ""))
+        noun = "conversation" if len(ids) == 1 else "conversations"
+        done = (f"{len(ids)} {noun} {message.what}"
+                + (f" ({len(result.unchanged)} already so)" if result.unchanged else ""))
         inverse = None if back is None else triage.Triage(
             ids[0], f"{len(ids)} conversations put back", back)
 

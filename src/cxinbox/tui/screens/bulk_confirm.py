@@ -43,6 +43,7 @@ class BulkConfirmScreen(ModalScreen[bool]):
         Binding("escape,n", "cancel", "Cancel", id="bulk-cancel"),
         Binding("y", "confirm", "Go ahead", id="bulk-confirm")]
 
+    SCOPED_CSS = False  # the 7-bit border rule below starts at the App
     DEFAULT_CSS = """
     BulkConfirmScreen { align: center middle; }
     BulkConfirmScreen > Vertical {
