@@ -155,3 +155,12 @@ def test_marks_become_one_query() -> None:
     assert marks.query() == "-id:3"
     marks.clear()
     assert not marks and marks.all_query is None
+
+
+@pytest.mark.parametrize("terminal", sorted(LIST_WIDTH))
+def test_the_ticking_cells_sit_at_the_left(terminal: int) -> None:
+    """Textual resends a refreshed line from its first cell: every cell before the
+    countdown costs bytes each second over a thin client's link."""
+    for ids in (4, 7):
+        cols = columns_for(LIST_WIDTH[terminal], ids)
+        assert cols.clock_cells[0] == 3 + cols.priority + 1 == 8

@@ -7,10 +7,10 @@ instead of whole rows: over a slow link that is the difference between a few byt
 kilobytes per second.
 
 What always shows, at any list width from the 59 columns of a 100-column split view:
-the mark and unread columns, the conversation's `#id` (toasts and colleagues speak of
-it), the urgency cell (red-flag beats urgent beats high), the SLA-or-status cell (a
-countdown while open, else the status word, so closed and answered-open differ in search
-results), channel, assignee, patient and subject. Only then does the width buy the age,
+the mark and unread columns, the urgency cell (red-flag beats urgent beats high), the
+SLA-or-status cell (a countdown while open, else the status word, so closed and
+answered-open differ in search results), the conversation's `#id` (toasts and
+colleagues speak of it), channel, assignee, patient and subject. Only then does the width buy the age,
 longer names and tags.
 """
 
@@ -49,8 +49,10 @@ TAGS_FROM = 110  # a tags column of its own; below it tags follow the subject wh
 class Columns:
     """Cell widths for one list width; 0 means the column is hidden.
 
-    Order on the row: mark, unread, #id, urgency, SLA-or-status, age, channel, patient,
-    subject (tags after it when they fit), tags, assignee.
+    Order on the row: mark, unread, urgency, SLA-or-status, age, #id, channel, patient,
+    subject (tags after it when they fit), tags, assignee. The ticking cells sit as far
+    left as the urgency allows: Textual sends a refreshed line from its first cell to the
+    end of the dirty span, so every cell before the countdown is resent with each tick.
     """
 
     width: int
@@ -65,12 +67,8 @@ class Columns:
     priority: int = PRIORITY_WIDTH
 
     @property
-    def id_x(self) -> int:
-        return 3
-
-    @property
     def priority_x(self) -> int:
-        return self.id_x + self.id + 1
+        return 3
 
     @property
     def sla_x(self) -> int:
@@ -79,6 +77,10 @@ class Columns:
     @property
     def age_x(self) -> int:
         return self.sla_x + self.sla + 1
+
+    @property
+    def id_x(self) -> int:
+        return self.age_x + self.age + 1 if self.age else self.age_x
 
     @property
     def clock_cells(self) -> tuple[int, int]:
@@ -224,9 +226,7 @@ def render_row(summary: ConversationSummary, cols: Columns, styles: RowStyles,
     text_style = styles.unread if unread else styles.base
     ell = glyphs.ellipsis
     out = [Segment(mark_glyph(glyphs) if marked else " ", styles.marked),
-           Segment(glyphs.unread if unread else glyphs.read, styles.unread), Segment(" "),
-           Segment(fit(f"#{summary.id}".rjust(cols.id), cols.id, ell), styles.dim),
-           Segment(" ")]
+           Segment(glyphs.unread if unread else glyphs.read, styles.unread), Segment(" ")]
     flag, kind = urgency(summary)
     pri_style = {"red-flag": styles.red_flag, "urgent": styles.urgent,
                  "high": styles.high}.get(kind, styles.dim)
@@ -238,6 +238,8 @@ def render_row(summary: ConversationSummary, cols: Columns, styles: RowStyles,
     if cols.age:
         out.append(Segment(fit(age.rjust(cols.age), cols.age, ell), styles.dim))
         out.append(Segment(" "))
+    out.append(Segment(fit(f"#{summary.id}".rjust(cols.id), cols.id, ell), styles.dim))
+    out.append(Segment(" "))
     if cols.channel:
         out.append(Segment(fit("sms" if summary.channel == "sms" else "eml", cols.channel,
                                ell), styles.dim))
@@ -301,10 +303,11 @@ def header_row(cols: Columns, styles: RowStyles, glyphs: Glyphs,
     """
     ell = glyphs.ellipsis
     style = styles.header
-    parts = ["  ", " ", fit("#".rjust(cols.id), cols.id, ell), " ",
-             fit("Urg", cols.priority, ell), " ", fit("SLA / status", cols.sla, ell), " "]
+    parts = ["  ", " ", fit("Urg", cols.priority, ell), " ",
+             fit("SLA / status", cols.sla, ell), " "]
     if cols.age:
         parts += [fit("Age".rjust(cols.age), cols.age, ell), " "]
+    parts += [fit("#".rjust(cols.id), cols.id, ell), " "]
     if cols.channel:
         parts += [fit("Via", cols.channel, ell), " "]
     parts += [fit("Patient", cols.sender, ell), " ", fit("Subject", cols.subject, ell)]
