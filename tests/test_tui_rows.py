@@ -164,3 +164,21 @@ def test_the_ticking_cells_sit_at_the_left(terminal: int) -> None:
     for ids in (4, 7):
         cols = columns_for(LIST_WIDTH[terminal], ids)
         assert cols.clock_cells[0] == 3 + cols.priority + 1 == 8
+
+
+@pytest.mark.parametrize("ascii_only,marker", [(False, "\u25b2"), (True, "!")])
+def test_at_risk_is_spelled_out_even_with_seconds_left(ascii_only: bool, marker: str) -> None:
+    from datetime import UTC, datetime
+
+    from cxinbox.tui.slatext import sla_cell_for
+
+    now = datetime(2025, 3, 4, 15, 0, tzinfo=UTC)
+    at = int(now.timestamp())
+    s = summary(sla_target="first-response", sla_state="at-risk", sla_due_at=at + 526,
+                sla_at_risk_at=at - 900)
+    text, state = sla_cell_for(ascii_only)(s, now)
+    assert (text, state) == (f"{marker}8m46s at risk", "at-risk")
+    assert f"{marker}8m46s at risk" in row_text(s, 79, (text, state, "1h"),
+                                                ascii_only=ascii_only)
+    assert f"{marker}8m46s at risk" in row_text(s, 95, (text, state, "1h"))
+    assert "8m46s at risk" in row_text(s, 59, (text, state, "1h"))  # marker dropped, words kept
