@@ -90,7 +90,8 @@ def test_navigate_search_open_quit(tmux: Tmux) -> None:
     assert "All open" in screen
 
     third = _rows(screen)[2]
-    subject = third.split(" eml " if " eml " in third else " sms ", 1)[1][15:41].strip()
+    # After the channel: the patient (14 cells at 80 columns), then the subject (21).
+    subject = third.split(" eml " if " eml " in third else " sms ", 1)[1][15:35].strip()
     subject = subject.rstrip("…").strip()
     tmux.keys("j")
     tmux.keys("j")

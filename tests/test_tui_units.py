@@ -16,13 +16,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
+from cxinbox.api.download import safe_filename, save_bytes
 from cxinbox.api.types import ConversationSummary
 from cxinbox.tui import actions, triage, views
 from cxinbox.tui.ascii import AsciiFilter, fold_text
-from cxinbox.api.download import safe_filename, save_bytes
 from cxinbox.tui.bodyfold import split_body
 from cxinbox.tui.launch import over_ssh, want_ascii
-from cxinbox.tui.rows import AGE_WIDTH, SLA_WIDTH, columns_for, fit
+from cxinbox.tui.rows import fit
 from cxinbox.tui.timefmt import age_changes_at, age_text, clinic_datetime
 
 NOW = datetime(2025, 3, 4, 15, 0, tzinfo=UTC)
@@ -171,34 +171,6 @@ def test_tag_input() -> None:
 
 
 # -- rows, folding, time ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("width", range(40, 200, 7))
-def test_columns_add_up_to_the_width(width: int) -> None:
-    cols = columns_for(width)
-    used = (2 + SLA_WIDTH + 1 + AGE_WIDTH + 1 + (cols.priority + 1 if cols.priority else 0)
-            + (cols.channel + 1 if cols.channel else 0) + cols.sender + 1 + cols.subject
-            + (cols.tags + 1 if cols.tags else 0) + (cols.assignee + 1 if cols.assignee else 0))
-    assert used == width
-    assert cols.age_x == cols.sla_x + SLA_WIDTH + 1
-    assert cols.clock_cells == (cols.sla_x, SLA_WIDTH + 1 + AGE_WIDTH)
-    assert cols.subject >= 20 or width < 70
-
-
-@pytest.mark.parametrize("width", range(40, 200, 3))
-def test_rendered_rows_fill_the_width_exactly(width: int) -> None:
-    from rich.style import Style
-
-    from cxinbox.tui.ascii import UNICODE_GLYPHS
-    from cxinbox.tui.rows import RowStyles, render_row
-
-    plain = Style()
-    styles = RowStyles(*([plain] * 10))
-    for s in (summary(), summary(tags=("a", "b"), assignee=None, subject="x" * 300),
-              summary(from_name="王芳" * 20, subject="漢字" * 40)):
-        segments = render_row(s, columns_for(width), styles, UNICODE_GLYPHS,
-                              ("-12m BREACH", "breached", "3h"), "me")
-        assert sum(cell_len(seg.text) for seg in segments) == width
 
 
 @given(st.text(max_size=40), st.integers(min_value=1, max_value=30))

@@ -617,9 +617,9 @@ def _field_node(token: _Token) -> Node:
         value = raw.lower()
     else:
         value = raw
-    digits = search_digits(raw) if name == "from" else None
-    if digits:  # a sender's number, not any text that contains these digits
-        return Phone(digits)
+    number = search_digits(raw) if name == "from" else None
+    if number:  # a sender's number, not any text that contains these digits
+        return Phone(number)
     return Field(name, value, position=token.position, length=token.length)
 
 

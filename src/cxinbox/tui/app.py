@@ -50,6 +50,7 @@ from cxinbox.config import Config
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, triage, views
 from cxinbox.tui.ascii import AsciiFilter, Glyphs
+from cxinbox.tui.marking import MarkingMixin
 from cxinbox.tui.messages import (
     AttachmentSaved,
     CountsLoaded,
@@ -120,7 +121,7 @@ def _touches(event: Event, conv_id: int) -> bool:
     return isinstance(touched, list) and conv_id in touched
 
 
-class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
+class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "cxinbox"
     BINDINGS: ClassVar[list[BindingType]] = actions.bindings("app")
@@ -623,6 +624,8 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
         return summary
 
     def _apply(self, action: triage.Triage | None, *, undoing: bool = False) -> None:
+        if action is not None:
+            self._hold_rows({action.conv_id})  # the row stays under the cursor (point 3)
         self._apply_triage(action, undoing)
 
     @work(exit_on_error=False, group="triage")
@@ -669,21 +672,29 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
         self._say(f"{action.who or f'#{action.conv_id}'}: {error}", "error")
 
     def action_assign(self) -> None:
+        if self._marked_triage("assign"):
+            return
         summary = self._need_target()
         if summary is not None:
             self.pick_assignee(summary)
 
     def action_assign_me(self) -> None:
+        if self._marked_triage("assign-me"):
+            return
         summary = self._need_target()
         if summary is not None:
             self.assign_checked(summary, self.me)
 
     def action_unassign(self) -> None:
+        if self._marked_triage("unassign"):
+            return
         summary = self._need_target()
         if summary is not None:
             self.assign_checked(summary, None)
 
     def action_choose_status(self) -> None:
+        if self._marked_triage("status"):
+            return
         summary = self._need_target()
         if summary is None:
             return
@@ -718,6 +729,8 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
         self._apply(dataclasses.replace(action, done=f"{action.done} {answer.text}"))
 
     def action_choose_priority(self) -> None:
+        if self._marked_triage("priority"):
+            return
         summary = self._need_target()
         if summary is None:
             return
@@ -731,6 +744,8 @@ class CxInboxApp(TeamMixin, PickersMixin, App[None], inherit_bindings=False):
                                       current=summary.priority), chosen)
 
     def action_tag(self) -> None:
+        if self._marked_triage("tag"):
+            return
         summary = self._need_target()
         if summary is not None:
             self.ask_tags(summary)

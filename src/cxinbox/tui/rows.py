@@ -1,10 +1,17 @@
-"""One conversation as one list row: column widths, cell texts and their styles.
+"""One conversation as one list row: column widths, cell texts, their styles, the header.
 
 Kept apart from the widget so the layout rules (what fits at 80 columns, what is dropped
-first) are plain functions. The two cells that change with time (SLA countdown, age) are
+first) are plain functions. The cells that change with time (SLA countdown, age) are
 reported with their positions, so the list can redraw exactly those cells each second
 instead of whole rows: over a slow link that is the difference between a few bytes and
 kilobytes per second.
+
+What always shows, at any list width from the 59 columns of a 100-column split view:
+the mark and unread columns, the urgency cell (red-flag beats urgent beats high), the
+SLA-or-status cell (a countdown while open, else the status word, so closed and
+answered-open differ in search results), the conversation's `#id` (toasts and
+colleagues speak of it), channel, assignee, patient and subject. Only then does the width buy the age,
+longer names and tags.
 """
 
 from __future__ import annotations
@@ -24,29 +31,56 @@ from cxinbox.tui.timefmt import age_text
 SlaCell = Callable[[ConversationSummary, datetime], tuple[str, str]]
 """(countdown text, SLA state) for a conversation at an instant."""
 
-SLA_WIDTH = 12
+SLA_WIDTH = 14  # "▲9m05s at risk", "-999d BREACH"
+SLA_NARROW = 13  # below NARROW_FROM the ▲ goes; the words "at risk" stay
+NARROW_FROM = 64
 AGE_WIDTH = 4
+PRIORITY_WIDTH = 4
+CHANNEL_WIDTH = 3
+RED_FLAG_TAG = "red-flag"
+MIN_SENDER = 8
+MIN_SUBJECT = 10
+ROOMY_SENDER = 12  # the age column is shown only when sender and subject keep this much
+ROOMY_SUBJECT = 21
+TAGS_FROM = 110  # a tags column of its own; below it tags follow the subject when they fit
 
 
 @dataclass(frozen=True, slots=True)
 class Columns:
-    """Cell widths for one list width; 0 means the column is hidden."""
+    """Cell widths for one list width; 0 means the column is hidden.
+
+    Order on the row: mark, unread, urgency, SLA-or-status, age, #id, channel, patient,
+    subject (tags after it when they fit), tags, assignee. The ticking cells sit as far
+    left as the urgency allows: Textual sends a refreshed line from its first cell to the
+    end of the dirty span, so every cell before the countdown is resent with each tick.
+    """
 
     width: int
+    id: int
+    sla: int
+    age: int
+    channel: int
     sender: int
     subject: int
     tags: int
     assignee: int
-    priority: int
-    channel: int
+    priority: int = PRIORITY_WIDTH
+
+    @property
+    def priority_x(self) -> int:
+        return 3
 
     @property
     def sla_x(self) -> int:
-        return 2
+        return self.priority_x + self.priority + 1
 
     @property
     def age_x(self) -> int:
-        return self.sla_x + SLA_WIDTH + 1
+        return self.sla_x + self.sla + 1
+
+    @property
+    def id_x(self) -> int:
+        return self.age_x + self.age + 1 if self.age else self.age_x
 
     @property
     def clock_cells(self) -> tuple[int, int]:
@@ -57,27 +91,47 @@ class Columns:
         the span between two dirty cells on a line, so neighbours cost ~20 bytes where
         cells at opposite ends of the row cost the whole line.
         """
-        return self.sla_x, SLA_WIDTH + 1 + AGE_WIDTH
+        return self.sla_x, self.sla + (1 + self.age if self.age else 0)
 
 
-def columns_for(width: int) -> Columns:
-    """Widths that keep subject readable: tags and then sender shrink before it does."""
+def id_width(largest_id: int) -> int:
+    """Cells for `#id` when the largest id on the list is `largest_id` (at least `#999`)."""
+    return max(4, len(str(max(largest_id, 0))) + 1)
+
+
+def columns_for(width: int, ids: int = 4) -> Columns:
+    """Widths for a list `width` cells wide whose ids need `ids` cells.
+
+    The fixed cells come first; sender and subject share the rest, evenly up to a
+    14-cell name, the subject taking most of what is left beyond (the name grows to 24);
+    room beyond comfortable widths buys the age, then a wider assignee, then a tags
+    column.
+    """
     width = max(width, 40)
-    priority = 4 if width >= 60 else 0
-    channel = 3 if width >= 60 else 0
-    assignee = 8 if width >= 70 else 0
-    fixed = 2 + SLA_WIDTH + 1 + AGE_WIDTH + 1 + (priority + 1 if priority else 0) + (
-        channel + 1 if channel else 0) + (assignee + 1 if assignee else 0)
-    rest = max(10, width - fixed)
+    sla = SLA_WIDTH if width >= NARROW_FROM else SLA_NARROW
+    channel = CHANNEL_WIDTH if width >= 50 else 0
+    assignee = 8 if width >= 90 else 5
+    fixed = 3 + ids + 1 + PRIORITY_WIDTH + 1 + sla + 1 + (channel + 1 if channel else 0) \
+        + 1 + assignee
+    rest = width - fixed  # sender + 1 + subject (+ 1 + tags)
+    age = 0
+    if rest - (AGE_WIDTH + 1) >= ROOMY_SENDER + 1 + ROOMY_SUBJECT:
+        age = AGE_WIDTH
+        rest -= AGE_WIDTH + 1
     tags = 0
-    if rest >= 90:
-        tags = 22
-    elif rest >= 70:
-        tags = 16
-    rest -= tags + 1 if tags else 0
-    sender = max(8, min(22, rest // 3))
-    subject = max(4, rest - sender - 1)
-    return Columns(width, sender, subject, tags, assignee, priority, channel)
+    if width >= TAGS_FROM:
+        tags = 22 if rest >= 80 else 16
+        rest -= tags + 1
+    sender = max(MIN_SENDER, min(14, (rest - 1) // 2)) + max(0, min(10, (rest - 40) // 3))
+    subject = rest - 1 - sender
+    if subject < MIN_SUBJECT:  # narrower than any real list: still exactly `width` cells
+        sender = max(1, min(sender, (rest - 1) // 2))
+        subject = max(0, rest - 1 - sender)
+    return Columns(width, ids, sla, age, channel, sender, subject, tags, assignee)
+
+
+_RED_FLAG = Style(bold=True, reverse=True)
+_BOLD = Style(bold=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +148,13 @@ class RowStyles:
     high: Style
     tags: Style
     loading: Style
+    red_flag: Style = _RED_FLAG
+    marked: Style = _BOLD
+    header: Style = _BOLD
 
 
 _PRIORITY_TEXT = {"urgent": "URG!", "high": "high", "normal": "", "low": "low"}
+_STATUS_TEXT = {"pending": "pending", "snoozed": "snoozed", "closed": "closed"}
 
 
 def fit(text: str, width: int, ellipsis: str) -> str:
@@ -108,12 +166,42 @@ def fit(text: str, width: int, ellipsis: str) -> str:
     return set_cell_size(text, width - 1) + ellipsis
 
 
+def mark_glyph(glyphs: Glyphs) -> str:
+    """The mark of a row picked for a bulk action: a tick, or `x` in 7-bit mode."""
+    return "x" if glyphs.unread.isascii() else "\u2713"
+
+
+def urgency(summary: ConversationSummary) -> tuple[str, str]:
+    """(cell text, kind) of the urgency cell: a red flag beats any priority."""
+    if RED_FLAG_TAG in summary.tags:
+        return "RED!", "red-flag"
+    return _PRIORITY_TEXT.get(summary.priority, summary.priority), summary.priority
+
+
+def state_cell(summary: ConversationSummary, sla_text: str, sla_state: str,
+               width: int) -> tuple[str, str]:
+    """(text, state) of the SLA-or-status cell.
+
+    An open conversation shows its SLA countdown ("open" when no clock runs, e.g.
+    answered); any other status shows its word, because that is what a search across
+    statuses must tell apart. Too long for the cell, the ▲/! marker goes first: the
+    words stay.
+    """
+    if summary.status != "open":
+        return _STATUS_TEXT.get(summary.status, summary.status), "paused"
+    if not sla_text:
+        return "open", "none"
+    if cell_len(sla_text) > width and sla_text[:1] in ("\u25b2", "!"):
+        sla_text = sla_text[1:]
+    return sla_text, sla_state
+
+
 def _sla_style(state: str, styles: RowStyles) -> Style:
     if state == "breached":
         return styles.breached
     if state == "at-risk":
         return styles.at_risk
-    if state == "paused":
+    if state in ("paused", "none"):
         return styles.paused
     return styles.base
 
@@ -121,13 +209,15 @@ def _sla_style(state: str, styles: RowStyles) -> Style:
 def time_cells(summary: ConversationSummary, now: datetime,
                sla_cell: SlaCell) -> tuple[str, str, str]:
     """(SLA text, SLA state, age text): everything on a row that moves with the clock."""
+    if summary.status != "open":  # the cell shows the status word: no clock to read
+        return "", "none", age_text(summary.last_message_at, now)
     text, state = sla_cell(summary, now)
     return text, state, age_text(summary.last_message_at, now)
 
 
 def render_row(summary: ConversationSummary, cols: Columns, styles: RowStyles,
                glyphs: Glyphs, times: tuple[str, str, str], me: str,
-               presence: str = "") -> list[Segment]:
+               presence: str = "", marked: bool = False) -> list[Segment]:
     """One row. `presence` names a colleague who has it open ("Maria", or "✎Maria" while
     they write a reply): it goes in front of the subject, in the at-risk style when they
     are writing, so two people do not answer the same patient."""
@@ -135,56 +225,101 @@ def render_row(summary: ConversationSummary, cols: Columns, styles: RowStyles,
     unread = summary.unread_count > 0
     text_style = styles.unread if unread else styles.base
     ell = glyphs.ellipsis
-    out = [Segment(glyphs.unread if unread else glyphs.read, styles.unread), Segment(" ")]
-    out.append(Segment(fit(sla_text, SLA_WIDTH, ell), _sla_style(sla_state, styles)))
+    out = [Segment(mark_glyph(glyphs) if marked else " ", styles.marked),
+           Segment(glyphs.unread if unread else glyphs.read, styles.unread), Segment(" ")]
+    flag, kind = urgency(summary)
+    pri_style = {"red-flag": styles.red_flag, "urgent": styles.urgent,
+                 "high": styles.high}.get(kind, styles.dim)
+    out.append(Segment(fit(flag, cols.priority, ell), pri_style))
     out.append(Segment(" "))
-    out.append(Segment(fit(age.rjust(AGE_WIDTH), AGE_WIDTH, ell), styles.dim))
+    text, state = state_cell(summary, sla_text, sla_state, cols.sla)
+    out.append(Segment(fit(text, cols.sla, ell), _sla_style(state, styles)))
     out.append(Segment(" "))
-    if cols.priority:
-        pri_style = {"urgent": styles.urgent, "high": styles.high}.get(summary.priority,
-                                                                     styles.dim)
-        out.append(Segment(fit(_PRIORITY_TEXT.get(summary.priority, summary.priority),
-                               cols.priority, ell), pri_style))
+    if cols.age:
+        out.append(Segment(fit(age.rjust(cols.age), cols.age, ell), styles.dim))
         out.append(Segment(" "))
+    out.append(Segment(fit(f"#{summary.id}".rjust(cols.id), cols.id, ell), styles.dim))
+    out.append(Segment(" "))
     if cols.channel:
-        out.append(Segment(fit("sms" if summary.channel == "sms" else "eml", cols.channel, ell),
-                           styles.dim))
+        out.append(Segment(fit("sms" if summary.channel == "sms" else "eml", cols.channel,
+                               ell), styles.dim))
         out.append(Segment(" "))
     sender = summary.from_name or summary.from_addr
     out.append(Segment(fit(sender, cols.sender, ell), text_style))
     out.append(Segment(" "))
+    out.extend(_subject_cell(summary, cols, styles, glyphs, presence, text_style))
+    if cols.tags:
+        out.append(Segment(" "))
+        out.append(Segment(fit(_tag_text(summary), cols.tags, ell), styles.tags))
+    who = summary.assignee or "-"
+    if who == me:
+        who = "me"
+    out.append(Segment(" "))
+    out.append(Segment(fit(who, cols.assignee, ell), styles.dim))
+    return out
+
+
+def _tag_text(summary: ConversationSummary) -> str:
+    return " ".join(f"#{t}" for t in summary.tags)
+
+
+def _subject_cell(summary: ConversationSummary, cols: Columns, styles: RowStyles,
+                  glyphs: Glyphs, presence: str, text_style: Style) -> list[Segment]:
+    """The subject, after a colleague's presence marker and (without a tags column)
+    followed by the tags: they get up to half the cell, the subject keeps the rest."""
+    ell = glyphs.ellipsis
+    out: list[Segment] = []
     subject = summary.subject
-    subject_width = cols.subject
+    width = cols.subject
     if presence:
-        marker = fit(f"[{presence}]", min(cell_len(presence) + 2, max(6, cols.subject // 2)),
-                     ell)
+        marker = fit(f"[{presence}]", min(cell_len(presence) + 2, max(6, width // 2)), ell)
         if marker:
             style = styles.at_risk if presence.startswith(glyphs.writing) else styles.paused
             out.append(Segment(marker, style))
             out.append(Segment(" "))
-            subject_width = max(0, cols.subject - cell_len(marker) - 1)
+            width = max(0, width - cell_len(marker) - 1)
     if not cols.tags and summary.tags:
-        # No tag column at this width: show tags after the subject, as long as they fit.
-        tag_text = " " + " ".join(f"#{t}" for t in summary.tags)
-        room = subject_width - cell_len(subject)
+        tag_text = " " + _tag_text(summary)
+        room = width - cell_len(subject)
         if room >= cell_len(tag_text):
             out.append(Segment(subject, text_style))
             out.append(Segment(fit(tag_text, room, ell), styles.tags))
-        else:
-            out.append(Segment(fit(subject, subject_width, ell), text_style))
-    else:
-        out.append(Segment(fit(subject, subject_width, ell), text_style))
-    if cols.tags:
-        out.append(Segment(" "))
-        out.append(Segment(fit(" ".join(f"#{t}" for t in summary.tags), cols.tags, ell),
-                           styles.tags))
-    if cols.assignee:
-        who = summary.assignee or "-"
-        if who == me:
-            who = "me"
-        out.append(Segment(" "))
-        out.append(Segment(fit(who, cols.assignee, ell), styles.dim))
+            return out
+        if width >= 24:
+            tag_w = min(cell_len(tag_text), width // 2)
+            out.append(Segment(fit(subject, width - tag_w, ell), text_style))
+            out.append(Segment(fit(tag_text, tag_w, ell), styles.tags))
+            return out
+    out.append(Segment(fit(subject, width, ell), text_style))
     return out
+
+
+def header_row(cols: Columns, styles: RowStyles, glyphs: Glyphs,
+               marked: int = 0) -> list[Segment]:
+    """The column labels over the list; with marks, their count at the right end.
+
+    The two times on a row are the SLA-or-status cell and the age: unlabelled they read
+    as the same thing twice.
+    """
+    ell = glyphs.ellipsis
+    style = styles.header
+    parts = ["  ", " ", fit("Urg", cols.priority, ell), " ",
+             fit("SLA / status", cols.sla, ell), " "]
+    if cols.age:
+        parts += [fit("Age".rjust(cols.age), cols.age, ell), " "]
+    parts += [fit("#".rjust(cols.id), cols.id, ell), " "]
+    if cols.channel:
+        parts += [fit("Via", cols.channel, ell), " "]
+    parts += [fit("Patient", cols.sender, ell), " ", fit("Subject", cols.subject, ell)]
+    if cols.tags:
+        parts += [" ", fit("Tags", cols.tags, ell)]
+    parts += [" ", fit("Assigned" if cols.assignee >= 8 else "Who", cols.assignee, ell)]
+    text = "".join(parts)
+    if not marked:
+        return [Segment(text, style)]
+    note = f" {marked} marked "
+    keep = max(0, cell_len(text) - cell_len(note))
+    return [Segment(set_cell_size(text, keep), style), Segment(note, styles.marked)]
 
 
 def loading_row(cols: Columns, styles: RowStyles, glyphs: Glyphs) -> list[Segment]:

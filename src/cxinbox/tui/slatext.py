@@ -4,6 +4,9 @@ The service evaluates each conversation's SLA when it lists it (`sla_due_at`,
 `sla_at_risk_at`); from those fixed instants the domain engine can tell the state and
 countdown at any later second without the calendar. That is what lets the list tick
 every second without asking the server anything.
+
+"at risk" is always spelled out ("▲8m46s at risk", "!8m46s at risk" in 7-bit mode): the
+list's SLA cell is wide enough for the longest such text.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from functools import lru_cache
 
 from cxinbox.api.types import ConversationSummary
 from cxinbox.domain.sla import SlaStatus, countdown_text, state_at
-from cxinbox.tui.rows import SLA_WIDTH, SlaCell
+from cxinbox.tui.rows import SlaCell
 
 _AT_RISK_WORDS = " at risk"
 
@@ -35,7 +38,7 @@ def sla_cell_for(ascii_only: bool) -> SlaCell:
                          summary.sla_at_risk_at)
         state = state_at(status, now)
         text = countdown_text(status, now, ascii=ascii_only)
-        if state == "at-risk" and len(text) + len(_AT_RISK_WORDS) <= SLA_WIDTH:
+        if state == "at-risk":  # always in words: colour and ▲ alone are easy to miss
             text += _AT_RISK_WORDS
         return text, state
 

@@ -10,6 +10,15 @@ nothing to the terminal.
 
 The widget does no I/O. It asks for rows by posting `WindowWanted` and is handed pages by
 the app (`apply_page`), tagged with a generation so results of an old query are dropped.
+
+The first line is a sticky header with the column labels (and the count of marked rows);
+row `i` is virtual line `i + 1`.
+
+A row just acted on is *held*: until the cursor moves, fresh pages update rows in place
+instead of moving them, so a conversation that leaves the view (assigned away from
+"Unassigned") stays under the cursor, dimmed and showing its new state, and the next key
+acts on the row the person sees rather than on whichever patient slid up into its place.
+Moving the cursor lets the list settle, keeping the conversation moved to selected.
 """
 
 from __future__ import annotations
@@ -27,17 +36,19 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from cxinbox.api.types import ConversationSummary, Page
 from cxinbox.tui import actions
 from cxinbox.tui.ascii import Glyphs
+from cxinbox.tui.marks import Marks
 from cxinbox.tui.rows import (
-    AGE_WIDTH,
-    SLA_WIDTH,
     Columns,
     RowStyles,
     SlaCell,
     columns_for,
+    header_row,
+    id_width,
     loading_row,
     render_row,
     time_cells,
@@ -45,6 +56,7 @@ from cxinbox.tui.rows import (
 
 WINDOW_MARGIN = 60  # rows fetched beyond each edge of the viewport
 MAX_CACHED_ROWS = 3000
+HOLD_MAX_S = 60.0
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -62,6 +74,10 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--high",
         "conversation-list--tags",
         "conversation-list--loading",
+        "conversation-list--red-flag",
+        "conversation-list--marked",
+        "conversation-list--header",
+        "conversation-list--held",
     }
 
     DEFAULT_CSS = """
@@ -81,6 +97,10 @@ class ConversationList(ScrollView, can_focus=True):
     ConversationList > .conversation-list--high { color: $warning; }
     ConversationList > .conversation-list--tags { color: $secondary; }
     ConversationList > .conversation-list--loading { color: $text-muted; }
+    ConversationList > .conversation-list--red-flag { color: $error; text-style: bold reverse; }
+    ConversationList > .conversation-list--marked { color: $accent; text-style: bold; }
+    ConversationList > .conversation-list--header { color: $text-muted; text-style: bold; }
+    ConversationList > .conversation-list--held { text-style: dim; }
     """
 
     class WindowWanted(Message):
@@ -91,6 +111,17 @@ class ConversationList(ScrollView, can_focus=True):
             self.generation = generation
             self.offset = offset
             self.limit = limit
+
+    class MarkAllWanted(Message):
+        """`*`: mark every match of the view's query (the app knows the query)."""
+
+    class HeldWanted(Message):
+        """Held rows may have left the view: their fresh state is wanted by id."""
+
+        def __init__(self, generation: int, ids: frozenset[int]) -> None:
+            super().__init__()
+            self.generation = generation
+            self.ids = ids
 
     class OpenRequested(Message):
         def __init__(self, summary: ConversationSummary) -> None:
@@ -113,6 +144,15 @@ class ConversationList(ScrollView, can_focus=True):
         self._stale = False
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._drawn: dict[int, tuple[str, str, str]] = {}
+        self._ids = 4  # cells for "#id": grows with the largest id held
+        self.marks = Marks()
+        self._held: frozenset[int] = frozenset()
+        self._hold_timer: Timer | None = None
+        self._held_style = Style(dim=True)
+        self._header: Strip | None = None
+        self._base = Style()
+        self._looks: tuple[object, ...] = ()
+        self._styles_checked = False
         self._wanted: tuple[int, int, int] | None = None
         self._styles: RowStyles | None = None
         self._cursor_style = Style(reverse=True)
@@ -147,12 +187,15 @@ class ConversationList(ScrollView, can_focus=True):
         self.loaded = False
         self.cursor = 0
         self._selected_id = None
+        self._drop_hold()
+        if self.marks:  # marks are for rows seen in this view: none act unseen elsewhere
+            self.marks.clear()
+            self._header = None
         self._rows.clear()
         self._drawn.clear()
-        self._strips.clear()
         self._wanted = None
         self._stale = False
-        self.virtual_size = Size(self.size.width, 0)
+        self.virtual_size = Size(self.size.width, 1)
         self.scroll_to(y=0, animate=False)
         self.refresh()
         if fetch:
@@ -169,37 +212,122 @@ class ConversationList(ScrollView, can_focus=True):
         self._strips.clear()
         self.refresh()
 
+    @property
+    def rows_high(self) -> int:
+        """Rows on screen: the widget's height less the header line."""
+        return max(self.size.height - 1, 1)
+
     def window(self) -> tuple[int, int]:
         """(offset, limit) of the rows worth holding for the current viewport."""
         top = int(self.scroll_offset.y)
-        height = max(self.size.height, 1)
+        height = self.rows_high
         start = max(0, top - WINDOW_MARGIN)
         start -= start % 50
         end = top + height + WINDOW_MARGIN
         return start, min(1000, end - start)
 
     def apply_page(self, generation: int, page: Page) -> bool:
-        """Take fetched rows; False when they belong to an older query (dropped)."""
+        """Take fetched rows; False when they belong to an older query (dropped).
+
+        Only the lines whose row really changed are redrawn: a live update that touches
+        one conversation repaints one line, not the screen.
+        """
         if generation != self.generation:
             return False
+        if self._held:
+            self._update_in_place(page.items)
+            self._stale = True  # settle (re-fetch) once the cursor moves
+            self.loaded = True
+            self._wanted = None
+            self.post_message(self.HeldWanted(self.generation, self._held))
+            return True
         before_id = self._selected_id
         before_screen_y = self.cursor - int(self.scroll_offset.y)
+        before_cursor = self.cursor
+        before_top = int(self.scroll_offset.y)
+        old_rows = self._rows
+        old_total = self.total
         if self._stale or page.total != self.total:
             # Rows may have shifted: everything outside this fresh window is suspect.
             self._rows = {}
             self._stale = False
+        else:
+            self._rows = dict(old_rows)
         for index, summary in enumerate(page.items, start=page.offset):
             self._rows[index] = summary
         self._trim_cache(page.offset, page.offset + len(page.items))
         self.total = page.total
         self.loaded = True
-        self._strips.clear()
-        self.virtual_size = Size(self.size.width, self.total)
         self._wanted = None
+        ids = id_width(max((s.id for s in page.items), default=0))
+        if ids > self._ids:
+            self._ids = ids
+            self._cols = None
+            self._header = None
         self._follow_selection(before_id, before_screen_y)
-        self.refresh()
+        if (self.total != old_total or self._cols is None or self.cursor != before_cursor
+                or int(self.scroll_offset.y) != before_top):
+            self.virtual_size = Size(self.size.width, self.total + 1)
+            self.refresh()
+        else:
+            top = before_top
+            for row in range(top, min(self.total, top + self.rows_high)):
+                if old_rows.get(row) != self._rows.get(row):
+                    self._refresh_row(row)
         self._request_window()
         return True
+
+    def _update_in_place(self, items: tuple[ConversationSummary, ...]) -> None:
+        fresh = {s.id: s for s in items}
+        for index, summary in list(self._rows.items()):
+            new = fresh.get(summary.id)
+            if new is not None and new != summary:
+                self._rows[index] = new
+                self._refresh_row(index)
+
+    def update_held(self, generation: int, items: tuple[ConversationSummary, ...]) -> None:
+        """Fresh states of held rows fetched by id (they may no longer match the view)."""
+        if generation == self.generation and self._held:
+            self._update_in_place(items)
+
+    def hold(self, ids: set[int] | frozenset[int]) -> None:
+        """Keep these rows (and so every row) where they are until the cursor moves.
+
+        At the latest after HOLD_MAX_S without a key, the list settles anyway: a frozen
+        list must not keep new mail (a chest pain) off the screen of a desk left alone.
+        """
+        held = frozenset(i for i in ids if self.row_of(i) is not None)
+        if held:
+            self._held = self._held | held
+            for conv_id in held:
+                row = self.row_of(conv_id)
+                if row is not None:
+                    self._refresh_row(row)
+            if self._hold_timer is not None:
+                self._hold_timer.stop()
+            self._hold_timer = self.set_timer(HOLD_MAX_S, self._release)
+
+    @property
+    def held(self) -> frozenset[int]:
+        return self._held
+
+    def _release(self) -> None:
+        """The cursor moved: let the list settle around the row now selected."""
+        held = self._held
+        self._drop_hold()
+        if not held:
+            return
+        for conv_id in held:
+            row = self.row_of(conv_id)
+            if row is not None:
+                self._refresh_row(row)
+        self.mark_stale()
+
+    def _drop_hold(self) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        self._held = frozenset()
 
     def _follow_selection(self, before_id: int | None, before_screen_y: int) -> None:
         """Keep the same conversation selected when rows move under it (live updates)."""
@@ -242,7 +370,7 @@ class ConversationList(ScrollView, can_focus=True):
         offset, limit = self.window()
         if not force and self.loaded:
             top = int(self.scroll_offset.y)
-            last = min(self.total, top + max(self.size.height, 1))
+            last = min(self.total, top + self.rows_high)
             if all(i in self._rows for i in range(top, last)):
                 return
         wanted = (self.generation, offset, limit)
@@ -258,57 +386,72 @@ class ConversationList(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._cols = None
-        self._strips.clear()
-        self.virtual_size = Size(event.size.width, self.total)
+        self._header = None
+        self.virtual_size = Size(event.size.width, self.total + 1)
         self._request_window()
 
     def on_focus(self, event: events.Focus) -> None:
-        self.refresh_lines(self.cursor)
+        self._refresh_row(self.cursor)
 
     def on_blur(self, event: events.Blur) -> None:
-        self.refresh_lines(self.cursor)
+        self._refresh_row(self.cursor)
 
     def notify_style_update(self) -> None:
+        """Textual restyles the whole tree on every focus change (the search field closing,
+        a dialog), and that almost never changes how rows look: the styles are read again,
+        and the rendered rows kept unless they did change."""
         super().notify_style_update()
-        self._styles = None
-        self._strips.clear()
+        self._styles_checked = False
+
+    def _refresh_row(self, row: int) -> None:
+        self.refresh_lines(row + 1)
 
     # -- drawing ---------------------------------------------------------------------------
 
     def _row_styles(self) -> RowStyles:
-        if self._styles is None:
+        if self._styles is None or not self._styles_checked:
             def style(name: str) -> Style:
                 return self.get_component_rich_style(f"conversation-list--{name}", partial=True)
 
-            self._cursor_style = style("cursor")
-            self._blurred_style = style("cursor-blurred")
-            self._styles = RowStyles(
+            looks = (RowStyles(
                 base=Style(), unread=style("unread"), dim=style("dim"),
                 breached=style("breached"), at_risk=style("at-risk"), paused=style("paused"),
                 urgent=style("urgent"), high=style("high"), tags=style("tags"),
-                loading=style("loading"))
+                loading=style("loading"), red_flag=style("red-flag"), marked=style("marked"),
+                header=style("header")), style("cursor"), style("cursor-blurred"),
+                style("held"), self.rich_style)
+            if looks != self._looks:
+                self._looks = looks
+                self._styles, self._cursor_style, self._blurred_style, self._held_style, \
+                    self._base = looks
+                self._header = None
+                self._strips.clear()
+            self._styles_checked = True
+        assert self._styles is not None
         return self._styles
 
     def _columns(self) -> Columns:
         width = self.scrollable_content_region.width
         if self._cols is None or self._cols.width != width:
-            self._cols = columns_for(width)
+            self._cols = columns_for(width, self._ids)
         return self._cols
 
     def render_line(self, y: int) -> Strip:
-        row = int(self.scroll_offset.y) + y
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        styles = self._row_styles()
+        base = self._base
         if self._locked:
             return Strip.blank(width, base)
+        if y == 0:
+            return self._header_strip(width, base)
+        row = int(self.scroll_offset.y) + y - 1
         if row >= self.total:
             if row == 0 and self.loaded:
-                return Strip([Segment("  No conversations here.", self._row_styles().loading)],
+                return Strip([Segment("  No conversations here.", styles.loading)],
                              ).adjust_cell_length(width).apply_style(base)
             return Strip.blank(width, base)
         summary = self._rows.get(row)
         cols = self._columns()
-        styles = self._row_styles()
         if summary is None:
             return Strip(loading_row(cols, styles, self._glyphs), width).apply_style(base)
         times = time_cells(summary, self._clock(), self._sla_cell)
@@ -316,16 +459,32 @@ class ConversationList(ScrollView, can_focus=True):
         is_cursor = row == self.cursor
         focused = self.has_focus
         marker = self._presence.get(summary.id, "")
-        key = (row, summary, width, is_cursor, focused, times, marker)
+        marked = self.marks.is_marked(summary.id)
+        held = summary.id in self._held
+        # Keyed by everything the row shows, not by its position: rows that only moved
+        # (new mail on top) are drawn from the cache, and so are rows seen again when the
+        # width flips back (a short result needs no scrollbar, a long one does).
+        key = (summary, is_cursor and (focused or 2), times, marker, marked, held,
+               cols.width, cols.id)
         strip = self._strips.get(key)
         if strip is None:
-            segments = render_row(summary, cols, styles, self._glyphs, times, self._me, marker)
+            segments = render_row(summary, cols, styles, self._glyphs, times, self._me, marker,
+                                  marked)
+            if held:
+                segments = list(Segment.apply_style(segments, post_style=self._held_style))
             if is_cursor:
                 cursor_style = self._cursor_style if focused else self._blurred_style
                 segments = list(Segment.apply_style(segments, post_style=cursor_style))
             strip = Strip(segments).adjust_cell_length(width).apply_style(base)
             self._strips[key] = strip
         return strip
+
+    def _header_strip(self, width: int, base: Style) -> Strip:
+        if self._header is None or self._header.cell_length != width:
+            segments = header_row(self._columns(), self._row_styles(), self._glyphs,
+                                  self.marks.count)
+            self._header = Strip(segments).adjust_cell_length(width).apply_style(base)
+        return self._header
 
     def tick(self) -> int:
         """Redraw the time cells that changed since they were drawn; returns how many."""
@@ -335,7 +494,7 @@ class ConversationList(ScrollView, can_focus=True):
         top = int(self.scroll_offset.y)
         cols = self._columns()
         changed = 0
-        for row in range(top, min(self.total, top + self.size.height)):
+        for row in range(top, min(self.total, top + self.rows_high)):
             summary = self._rows.get(row)
             drawn = self._drawn.get(row)
             if summary is None or drawn is None:
@@ -343,18 +502,56 @@ class ConversationList(ScrollView, can_focus=True):
             times = time_cells(summary, now, self._sla_cell)
             if times == drawn:
                 continue
-            screen_y = row - top
-            if times[:2] != drawn[:2] and times[2] != drawn[2]:
+            screen_y = row - top + 1
+            sla_moved = times[:2] != drawn[:2]
+            age_moved = bool(cols.age) and times[2] != drawn[2]
+            if sla_moved and age_moved:
                 x, width = cols.clock_cells
                 changed += 2
-            elif times[:2] != drawn[:2]:
-                x, width = cols.sla_x, SLA_WIDTH
+            elif sla_moved:
+                x, width = cols.sla_x, cols.sla
                 changed += 1
-            else:
-                x, width = cols.age_x, AGE_WIDTH
+            elif age_moved:
+                x, width = cols.age_x, cols.age
                 changed += 1
+            else:  # only the age moved, and this width has no age column
+                self._drawn[row] = times
+                continue
             self.refresh(Region(x, screen_y, width, 1))
         return changed
+
+    # -- marks -----------------------------------------------------------------------------
+
+    def _marks_changed(self) -> None:
+        self._header = None
+        self.refresh_lines(0)
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the row under the cursor, then step down (as mutt's tag does)."""
+        summary = self.selected
+        if summary is None:
+            return
+        self.marks.toggle(summary.id)
+        self._refresh_row(self.cursor)
+        self._marks_changed()
+        self.move_to(self.cursor + 1)
+
+    def action_mark_all(self) -> None:
+        self.post_message(self.MarkAllWanted())
+
+    def mark_all(self, query: str) -> None:
+        self.marks.mark_all(query, self.total)
+        self._marks_changed()
+        self.refresh()
+
+    def action_clear_marks(self) -> None:
+        self.clear_marks()
+
+    def clear_marks(self) -> None:
+        if self.marks:
+            self.marks.clear()
+            self._marks_changed()
+            self.refresh()
 
     # -- moving ----------------------------------------------------------------------------
 
@@ -367,13 +564,14 @@ class ConversationList(ScrollView, can_focus=True):
         summary = self._rows.get(index)
         self._selected_id = summary.id if summary else None
         if old != index:
-            self.refresh_lines(old)
-            self.refresh_lines(index)
+            self._refresh_row(old)
+            self._refresh_row(index)
+            self._release()
         self._scroll_cursor_into_view()
 
     def _scroll_cursor_into_view(self) -> None:
         top = int(self.scroll_offset.y)
-        height = max(self.size.height, 1)
+        height = self.rows_high
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False)
         elif self.cursor >= top + height:
@@ -392,10 +590,10 @@ class ConversationList(ScrollView, can_focus=True):
         self.move_to(self.total - 1)
 
     def action_page_down(self) -> None:
-        self.move_to(self.cursor + max(1, self.size.height - 1))
+        self.move_to(self.cursor + max(1, self.rows_high - 1))
 
     def action_page_up(self) -> None:
-        self.move_to(self.cursor - max(1, self.size.height - 1))
+        self.move_to(self.cursor - max(1, self.rows_high - 1))
 
     def action_open(self) -> None:
         summary = self.selected
@@ -403,6 +601,8 @@ class ConversationList(ScrollView, can_focus=True):
             self.post_message(self.OpenRequested(summary))
 
     def on_click(self, event: events.Click) -> None:
-        self.move_to(int(self.scroll_offset.y) + event.y)
+        if event.y < 1:  # the header
+            return
+        self.move_to(int(self.scroll_offset.y) + event.y - 1)
         if event.chain >= 2:
             self.action_open()

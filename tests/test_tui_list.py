@@ -1,0 +1,251 @@
+"""Triage that cannot hit the wrong patient, marks and bulk actions, the list's header.
+
+Pilot tests on the demo clinic (real SQLite, the in-process API) at 80x24 and 120x40.
+Each waits for what it asserts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.test_tui_support import (
+    ME,
+    Inbox,
+    make_app,
+    make_inbox,
+    screen_text,
+    wait_for,
+    wait_rows,
+)
+
+from cxinbox.api.types import ConversationSummary
+from cxinbox.tui.screens.bulk_confirm import BulkConfirmScreen
+from cxinbox.tui.screens.choice import ChoiceScreen
+
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Inbox:
+    return make_inbox(tmp_path)
+
+
+def state(inbox: Inbox, conv_id: int) -> ConversationSummary:
+    return inbox.service.get_conversation(conv_id, record_view=False).summary
+
+
+def line_of(app: object, conv_id: int) -> str:
+    return next((line for line in screen_text(app).splitlines()  # type: ignore[arg-type]
+                 if f"#{conv_id} " in line), "")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_next_key_acts_on_the_row_the_person_sees(inbox: Inbox,
+                                                        size: tuple[int, int]) -> None:
+    """Issue #12 point 3: in Unassigned, `a` on one patient, then `s` `p` at once and again
+    after the list has refreshed: both hit that patient, never the one below."""
+    app = make_app(inbox)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("2")
+        await wait_rows(pilot, app)
+        lst = app.conversation_list
+        await pilot.press("j", "j")
+        target = lst.selected
+        await pilot.press("j")
+        below = lst.selected
+        await pilot.press("k")
+        assert target is not None and below is not None and lst.selected == target
+        await pilot.press("a", "s", "p")  # typed in one go, as over a slow link
+        await wait_for(pilot, lambda: state(inbox, target.id).status == "pending",
+                       what="status on the row acted on")
+        assert state(inbox, target.id).assignee == ME
+        assert state(inbox, below.id).status == below.status
+        assert state(inbox, below.id).assignee is None
+        # The change feed has come back and the row, no longer "unassigned", is still
+        # under the cursor, showing its new state.
+        await wait_for(pilot, lambda: lst.selected is not None and lst.selected.id == target.id
+                       and lst.selected.assignee == ME and lst.selected.status == "pending",
+                       what="held row shows its new state")
+        await wait_for(pilot, lambda: "pending" in line_of(app, target.id),
+                       what="new state drawn")
+        assert target.id in lst.held
+        await pilot.press("p", "h")
+        await wait_for(pilot, lambda: state(inbox, target.id).priority == "high",
+                       what="second action on the same row")
+        assert state(inbox, below.id).priority == below.priority
+        # Moving on lets the list settle: the next row is the one that was below.
+        await pilot.press("j")
+        await wait_for(pilot, lambda: lst.summary_for(target.id) is None,
+                       what="acted-on row gone from Unassigned")
+        assert lst.selected is not None and lst.selected.id == below.id
+        assert not lst.held
+
+
+async def test_header_ids_and_urgency_at_80_columns(inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        text = screen_text(app)
+        assert "SLA / status" in text and "Age" in text and "Patient" in text
+        flagged = next(s for s in inbox.service.list_conversations("tag:red-flag", 0, 5).items)
+        line = line_of(app, flagged.id)
+        assert "RED!" in line and flagged.from_name[:8] in line
+        at_risk = [ln for ln in text.splitlines() if "\u25b2" in ln]
+        assert at_risk and all("at risk" in ln for ln in at_risk)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (119, 30), (120, 40)])
+async def test_split_view_keeps_priority_channel_and_assignee(inbox: Inbox,
+                                                             size: tuple[int, int]) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=size) as pilot:
+        await wait_rows(pilot, app)
+        text = screen_text(app)
+        assert "Via" in text and "Who" in text and "Urg" in text
+        assert " eml " in text and " sms " in text and "URG!" in text
+
+
+@pytest.mark.parametrize("size,width", [((80, 24), 79), ((100, 30), 59), ((119, 30), 70),
+                                        ((120, 40), 71), ((160, 40), 95)])
+async def test_list_width_follows_the_split(inbox: Inbox, size: tuple[int, int],
+                                            width: int) -> None:
+    """The list widths the row-layout unit tests assume (tests/test_tui_rows.py)."""
+    app = make_app(inbox)
+    async with app.run_test(size=size) as pilot:
+        await wait_rows(pilot, app)
+        assert app.conversation_list.scrollable_content_region.width == width
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_mark_rows_and_act_once(inbox: Inbox, size: tuple[int, int]) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("2")
+        await wait_rows(pilot, app)
+        lst = app.conversation_list
+        first = lst.selected
+        await pilot.press("space")  # marks and steps down
+        second = lst.selected
+        await pilot.press("x")
+        assert first is not None and second is not None
+        await wait_for(pilot, lambda: "2 marked" in screen_text(app), what="count shown")
+        assert line_of(app, first.id).startswith("\u2713")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: state(inbox, first.id).assignee == ME
+                       and state(inbox, second.id).assignee == ME, what="both assigned")
+        await wait_for(pilot, lambda: "2 conversations assigned to you" in
+                       screen_text(app), what="one message for both")
+        assert not lst.marks
+        await pilot.press("u")  # one undo puts both back
+        await wait_for(pilot, lambda: state(inbox, first.id).assignee is None
+                       and state(inbox, second.id).assignee is None, what="both put back")
+        # Marks can be taken back and cleared; with none, keys act on the cursor row.
+        await pilot.press("space", "k", "space")
+        assert not lst.marks
+        await pilot.press("space", "X")
+        await wait_for(pilot, lambda: "marked" not in screen_text(app).splitlines()[1],
+                       what="marks cleared")
+
+
+async def test_mark_all_matching_confirms_above_25(inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4")  # All open: far more than a page at this height
+        await wait_rows(pilot, app)
+        lst = app.conversation_list
+        total = lst.total
+        assert total > 25 + lst.rows_high
+        await pilot.press("asterisk")
+        await wait_for(pilot, lambda: f"{total} marked" in screen_text(app), what="all marked")
+        await pilot.press("p")
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, BulkConfirmScreen),
+                       what="preview")
+        text = screen_text(app)
+        assert f"{total} conversations match" in text and " -> low" in text
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "nothing changed" in screen_text(app), what="cancelled")
+        low = inbox.service.list_conversations("status:open priority:low", 0, 1).total
+        assert low < total
+        await pilot.press("p", "l")
+        await wait_for(pilot, lambda: isinstance(app.screen, BulkConfirmScreen),
+                       what="preview again")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: inbox.service.list_conversations(
+            "status:open priority:low", 0, 1).total == total, what="every match changed")
+        assert not lst.marks
+
+
+async def test_marks_in_ascii_mode(inbox: Inbox) -> None:
+    app = make_app(inbox, ascii_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        first = app.conversation_list.selected
+        assert first is not None
+        await pilot.press("x")
+        await wait_for(pilot, lambda: "1 marked" in screen_text(app), what="count")
+        assert line_of(app, first.id).startswith("x")
+        assert screen_text(app).isascii()
+
+
+async def test_a_colleagues_change_redraws_only_its_row(inbox: Inbox) -> None:
+    """Live updates repaint the lines whose row changed, not the whole list."""
+    from cxinbox.service.inbox import InboxService
+
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        lst = app.conversation_list
+        await wait_for(pilot, lambda: app._last_seq is not None, what="change feed followed")
+        target = lst.loaded_summaries()[3]
+        refreshed: list[tuple[object, ...]] = []
+        original = lst.refresh
+
+        def spy(*regions: object, **kwargs: object) -> object:
+            refreshed.append(regions)
+            return original(*regions, **kwargs)  # type: ignore[arg-type]
+
+        lst.refresh = spy  # type: ignore[method-assign]
+        new = "low" if target.priority != "low" else "high"
+        InboxService(inbox.db, inbox.demo.config, "maria").set_priority(target.id, new)
+        await wait_for(pilot, lambda: (lst.summary_for(target.id) or target).priority == new,
+                       what="colleague's change arrived")
+        await wait_for(pilot, lambda: (" low " if new == "low" else " high ") in
+                       line_of(app, target.id), what="its line redrawn")
+        assert refreshed and all(regions for regions in refreshed)  # never the whole list
+        lines = {region.y for regions in refreshed for region in regions  # type: ignore[attr-defined]
+                 if region.x == 0}  # type: ignore[attr-defined]
+        assert lines == {lst.row_of(target.id) + 1 - int(lst.scroll_offset.y)}  # type: ignore[operator]
+
+
+async def test_a_held_row_settles_by_itself_after_a_while(inbox: Inbox,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A desk left alone after an action must not keep new mail off the screen."""
+    from cxinbox.tui.widgets import conversation_list
+
+    monkeypatch.setattr(conversation_list, "HOLD_MAX_S", 0.5)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await wait_rows(pilot, app)
+        lst = app.conversation_list
+        target = lst.selected
+        assert target is not None
+        await pilot.press("a")
+        await wait_for(pilot, lambda: state(inbox, target.id).assignee == ME, what="assigned")
+        await wait_for(pilot, lambda: not lst.held and lst.summary_for(target.id) is None,
+                       what="settled without a key")
+
+
+async def test_another_view_starts_unmarked(inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("x", "x")
+        assert app.conversation_list.marks.count == 2
+        await pilot.press("2")
+        await wait_rows(pilot, app)
+        assert not app.conversation_list.marks
+        assert "marked" not in screen_text(app).splitlines()[1]
