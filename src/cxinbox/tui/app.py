@@ -46,7 +46,7 @@ from cxinbox.api.types import (
 from cxinbox.config import Config
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, triage, views
-from cxinbox.tui.ascii import AsciiFilter, Glyphs
+from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words
 from cxinbox.tui.messages import (
     AttachmentSaved,
     CountsLoaded,
@@ -71,7 +71,7 @@ from cxinbox.tui.teamwork import TeamMixin
 from cxinbox.tui.theme import CXINBOX_ANSI
 from cxinbox.tui.unlock import Verifier, default_verifier
 from cxinbox.tui.widgets.conversation_list import ConversationList
-from cxinbox.tui.widgets.header_bar import HeaderBar
+from cxinbox.tui.widgets.header_bar import COUNTS, HeaderBar
 from cxinbox.tui.widgets.key_hints import KeyHints
 from cxinbox.tui.widgets.notes_pane import NotesPane
 from cxinbox.tui.widgets.search_bar import SearchBar
@@ -90,8 +90,6 @@ _CONTENT_ACTIONS = frozenset({"mail.received", "sms.received", "mail.gone", "con
                               "conversation.merge", "conversation.note.retract",
                               "conversation.split", "sms.status", "sms.opt_out", "sms.opt_in",
                               "outbox.sent", "send"})
-_COUNT_VIEWS = (("Mine", "mine"), ("Unassigned", "unassigned"), ("At risk", "at-risk"),
-                ("Open", "open"))
 _ALLOWED_WHILE_LOCKED = frozenset({"quit", "help_quit"})
 # Control-key actions that still make sense while the search field has the keys.
 _ALLOWED_IN_TEXT = frozenset({"command_palette", "lock", "refresh_now", "quit", "help_quit"})
@@ -241,6 +239,12 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         if self._reading() and self.thread.detail is not None:
             return self.thread.detail.summary
         return self.conversation_list.selected
+
+    def get_key_display(self, binding: Binding) -> str:
+        """In ASCII mode keys are words (Enter, Down, Ctrl+F): the symbols folded badly."""
+        if self.ascii_only and not binding.key_display:
+            return key_words(binding.key)
+        return super().get_key_display(binding)
 
     def registry_key_display(self, spec: actions.ActionSpec) -> str:
         keys = actions.effective_keys(spec, self._keymap)
@@ -563,13 +567,13 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
     @work(exclusive=True, exit_on_error=False, group="counts")
     async def _load_counts(self) -> None:
         counts: dict[str, int | None] = {}
-        for label, key in _COUNT_VIEWS:
+        for count in COUNTS:
             try:
-                page = await self.api.list_conversations(views.standard_view(key).query, 0, 1)
+                page = await self.api.list_conversations(count.query, 0, 1)
             except Exception:  # noqa: BLE001 - a view the server cannot count shows no number
-                counts[label] = None
+                counts[count.key] = None
             else:
-                counts[label] = page.total
+                counts[count.key] = page.total
         try:
             folders = await self.api.sync_status()
             alerts = await self.api.alerts()
