@@ -74,6 +74,7 @@ from cxinbox.tui.widgets.conversation_list import ConversationList
 from cxinbox.tui.widgets.header_bar import COUNTS, HeaderBar
 from cxinbox.tui.widgets.key_hints import KeyHints
 from cxinbox.tui.widgets.notes_pane import NotesPane
+from cxinbox.tui.widgets.scrollbars import use_whole_cell_scrollbars
 from cxinbox.tui.widgets.search_bar import SearchBar
 from cxinbox.tui.widgets.status_line import StatusLine
 from cxinbox.tui.widgets.thread_view import ThreadView
@@ -196,6 +197,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         # one warm cache for the list and one for everything else.
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(max_workers=self._api_threads, thread_name_prefix="cxinbox-api"))
+        use_whole_cell_scrollbars()
         self.register_theme(CXINBOX_ANSI)
         self.theme = CXINBOX_ANSI.name
         if self.ascii_only:

@@ -109,7 +109,7 @@ def _dots(cells: list[str], at: int) -> None:
         cells[at + 1] = cells[at + 2] = "."
         return
     for back in (at - 1, at - 2):
-        if back >= 0 and cells[back] != " ":
+        if back >= 0:
             cells[back] = "."
 
 

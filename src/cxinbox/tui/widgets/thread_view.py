@@ -59,7 +59,12 @@ class ThreadView(VerticalScroll, can_focus=True):
 
     DEFAULT_CSS = """
     ThreadView { padding: 0 1; }
-    ThreadView > #thread-header { padding: 0 0 1 0; }
+    ThreadView > #thread-header {
+        dock: top;
+        padding: 0 0 0 0;
+        border-bottom: solid $primary;
+        background: $background;
+    }
     ThreadView > #thread-older { color: $text-muted; padding: 0 0 1 0; }
     ThreadView > #thread-empty { color: $text-muted; padding: 1 2; }
     """
