@@ -30,6 +30,7 @@ from textual.filter import LineFilter
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input
+from textual.worker import Worker, WorkerState
 
 from cxinbox.api.download import save_bytes
 from cxinbox.api.errors import ApiError, BadQuery
@@ -62,6 +63,7 @@ from cxinbox.tui.messages import (
     error_line,
 )
 from cxinbox.tui.palette import ActionsProvider
+from cxinbox.tui.preview import CursorPreview
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
 from cxinbox.tui.screens.help import HelpScreen
 from cxinbox.tui.screens.lock import LockScreen
@@ -169,6 +171,10 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         self.notes = NotesPane(tz=self.tz, glyphs=self.glyphs, id="notes")
         self.search_bar = SearchBar(blink=not calm, id="search")
         self.status_line = StatusLine(me=self.me, glyphs=self.glyphs, id="status")
+        self._opening: Worker[None] | None = None
+        self._preview = CursorPreview(self, self._preview_wanted,
+                                      lambda conv_id: self._load_detail(conv_id, False),
+                                      busy=self._open_in_flight)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -345,6 +351,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         if not self.conversation_list.apply_page(generation, page):
             return
         self._first_rows_shown = True
+        self._preview.poke()
         if first_ever:
             # Counts are four more queries: run them only once the first rows are up, so
             # they never compete with the first paint.
@@ -406,7 +413,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
 
     def on_conversation_list_open_requested(
             self, message: ConversationList.OpenRequested) -> None:
-        self._load_detail(message.summary.id, True)
+        self._opening = self._load_detail(message.summary.id, True)
 
     @work(exclusive=True, exit_on_error=False, group="detail")
     async def _load_detail(self, conv_id: int, focus: bool) -> None:
@@ -454,6 +461,22 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         """
         self._reading_mode = reading
         self._apply_width(self.size.width)
+
+    def _open_in_flight(self) -> bool:
+        """Enter was pressed and its conversation is still loading: a preview now would
+        cancel it (one exclusive "detail" worker), so it waits."""
+        return self._opening is not None and self._opening.state in (
+            WorkerState.PENDING, WorkerState.RUNNING)
+
+    def _preview_wanted(self) -> int | None:
+        """The row to show beside the list: wide screens only, while the list has the
+        keys (not while reading, under a dialog or locked), and not the one shown."""
+        if self._locked or len(self.screen_stack) != 1 or self.size.width < WIDE_FROM:
+            return None
+        selected = self.conversation_list.selected
+        if self.focused is not self.conversation_list or selected is None:
+            return None
+        return None if selected.id == self.thread.conv_id else selected.id
 
     def _apply_width(self, width: int) -> None:
         reading_pane = self.thread.parent
@@ -790,6 +813,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         """Every key or mouse event resets the idle clock; a resize re-decides the panes."""
         if isinstance(event, events.InputEvent) and not event.is_forwarded:
             self._last_input = self._idle_clock()
+            self._preview.poke()
         elif isinstance(event, events.Resize):
             self._apply_width(event.size.width)
         await super().on_event(event)
@@ -808,6 +832,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         if self._locked:
             return
         self._locked = True
+        self._preview.cancel()
         self.clear_notifications()
         self._reopen_after_unlock = self.thread.conv_id
         self.conversation_list.set_locked(True)
