@@ -93,20 +93,21 @@ def _fold_keeping_ellipsis(text: str) -> str:
     return "".join(ch if ord(ch) < 128 or ch == ELLIPSIS else _fold_char(ch) for ch in text)
 
 
-def _dots(cells: list[str], at: int) -> None:
+def _dots(cells: list[str], at: int, segment_end: bool) -> None:
     """Write the ellipsis at `cells[at]` as three dots without moving anything.
 
     A single "." after a cut word reads as the end of a sentence ("Chest pain since this
-    morn."). Where two blanks follow, the dots run into them and nothing is lost; at the
-    end of a line or before the next column it was a cut, so the dots overwrite the two
-    cells before it; inside a sentence ("yes… or no") one "." is enough.
+    morn."). Where two blanks follow, the dots run into them and nothing is lost; where the
+    ellipsis ends its segment (a column cut by `fit` or by Rich) or the line, it was a cut,
+    so the dots overwrite the two cells before it; inside a sentence ("yes… or no") one
+    "." is enough.
     """
     cells[at] = "."
     after = cells[at + 1:at + 3]
-    if after and after[0] != " ":
-        return
     if after == [" ", " "]:
         cells[at + 1] = cells[at + 2] = "."
+        return
+    if after and not segment_end:
         return
     for back in (at - 1, at - 2):
         if back >= 0:
@@ -132,9 +133,14 @@ class AsciiFilter(LineFilter):
     def _expand_ellipses(segments: list[Segment], texts: list[str]) -> list[str]:
         visible = [i for i, segment in enumerate(segments) if not segment.control]
         cells = list("".join(texts[i] for i in visible))
+        ends: set[int] = set()
+        position = 0
+        for i in visible:
+            position += len(texts[i])
+            ends.add(position - 1)
         for at, ch in enumerate(cells):
             if ch == ELLIPSIS:
-                _dots(cells, at)
+                _dots(cells, at, at in ends)
         out = list(texts)
         start = 0
         for i in visible:

@@ -92,7 +92,7 @@ class HeaderBar(Widget):
             right = self._counts_text(shown, short, sep)
             for brand, clinic in lefts:
                 left = self._left(brand, clinic, title, sep)
-                if left.cell_len + right.cell_len <= width:
+                if left.cell_len + right.cell_len < width:  # one blank between them
                     return self._join(left, right, width)
         while shown:
             right = self._counts_text(shown, True, sep)
