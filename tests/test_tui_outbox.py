@@ -100,8 +100,9 @@ async def test_queued_reply_shows_its_countdown_and_c_takes_it_back(tmp_path: Pa
         assert "Esc Close" in text.splitlines()[-1]
 
         await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="confirm")
-        assert f"Cancel outbox {item_id}?" in screen_text(app)
+        await wait_for(pilot, lambda: f"Cancel outbox {item_id}?" in screen_text(app),
+                       what="confirm")
+        assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("y")
         await wait_for(pilot, lambda: "CANCELLED" in screen_text(app), what="cancelled row")
         assert (await inbox.api.outbox_item(item_id)).state == "cancelled"
@@ -111,9 +112,9 @@ async def test_queued_reply_shows_its_countdown_and_c_takes_it_back(tmp_path: Pa
 
         # Cancelling again is refused on the spot, with one line, nothing sent to the API.
         await pilot.press("c")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "only queued or failed replies can be cancelled"
+                       in screen_text(app), what="refusal")
         assert not isinstance(app.screen, ChoiceScreen)
-        assert "only queued or failed replies can be cancelled" in screen_text(app)
 
         await pilot.press("a")
         await wait_for(pilot, lambda: "any state" in screen_text(app), what="all states")
@@ -239,7 +240,7 @@ async def test_outbox_in_ascii_at_80x24(tmp_path: Path, sink: SmtpSink) -> None:
         await _open_outbox(pilot, app)
         await wait_for(pilot, lambda: "QUEUED" in screen_text(app), what="both rows")
         app.clear_notifications()  # the failure toast; what is under it is checked here
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: not list(app.screen.query("Toast")), what="toast gone")
         text = screen_text(app)
         assert text.isascii()
         lines = text.splitlines()
