@@ -353,7 +353,7 @@ class CxInboxApp(TeamMixin, App[None], inherit_bindings=False):
         self._first_rows_shown = True
         self._preview.poke()
         if first_ever:
-            # Counts are four more queries: run them only once the first rows are up, so
+            # Counts are five more queries: run them only once the first rows are up, so
             # they never compete with the first paint.
             self._refresh_counts_if_dirty()
         self.header_bar.set_view(self._view.title, page.total)

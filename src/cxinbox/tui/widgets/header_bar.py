@@ -20,6 +20,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from cxinbox.tui.ascii import Glyphs
+from cxinbox.tui.views import standard_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +36,9 @@ class Count:
 COUNTS: tuple[Count, ...] = (
     Count("breached", "Breached", "Breach", "status:open sla:breached", urgent=True),
     Count("at-risk", "At risk", "Risk", "status:open sla:at-risk", urgent=True),
-    Count("mine", "Mine", "Mine", "status:open assignee:me"),
-    Count("unassigned", "Unassigned", "Unasg", "status:open assignee:none"),
-    Count("open", "Open", "Open", "status:open"),
+    Count("mine", "Mine", "Mine", standard_view("mine").query),
+    Count("unassigned", "Unassigned", "Unasg", standard_view("unassigned").query),
+    Count("open", "Open", "Open", standard_view("open").query),
 )
 _MIN_TITLE = 12  # cells of the view title kept before a count is dropped
 

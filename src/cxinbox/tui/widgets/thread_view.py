@@ -1,5 +1,9 @@
 """The open conversation: a header, then its messages oldest to newest.
 
+The header (`#id subject`, status, priority, assignee, SLA) is docked: the messages scroll
+under it, so opening a long thread (which scrolls to the newest message) or adding a note
+(which grows the notes pane) never takes away which patient and which state this is.
+
 One widget per message is fine for a few dozen but costs ~0.3 s per 200 (and far more for
 rich widgets), so only the newest `INITIAL_MESSAGES` are mounted when a conversation opens
 and older ones are mounted on request (`o`), a batch at a time, above the others.
