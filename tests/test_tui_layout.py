@@ -264,3 +264,37 @@ async def test_narrow_screen_has_no_preview(inbox: Inbox) -> None:
         await pilot.press("j")
         await wait_for(pilot, app._preview.settled, what="the rest elapsed")
         assert app.thread.conv_id is None and app.conversation_list.display
+
+
+# -- scrollbars -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ascii_only", MODES)
+async def test_scrollbar_thumbs_are_whole_cells(inbox: Inbox, ascii_only: bool) -> None:
+    """A thumb's partial-block ends looked like two thumbs on a thin client (and folded to
+    "_" and "#" in --ascii): every scrollbar cell is now blank or a whole thumb cell."""
+    longest = max(inbox.service.list_conversations("status:open", 0, 200).items,
+                  key=lambda s: s.message_count)
+    app = make_app(inbox, ascii_only=ascii_only)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_rows(pilot, app)
+        lst = app.conversation_list
+        lst.move_to(lst.row_of(longest.id) or 0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: f"#{longest.id} " in screen_text(app), what="thread")
+        await pilot.press("G", "k", "k", "k")
+        await wait_for(pilot, lambda: 0 < app.thread.scroll_y < app.thread.max_scroll_y,
+                       what="scrolled to the middle")
+        lines = _lines(app)
+        for widget in (lst, app.thread):
+            assert widget.max_scroll_y > 0  # both have a thumb to draw
+            column = widget.region.right - 1
+            cells = {line[column] for line in
+                     lines[widget.region.y:widget.region.bottom] if len(line) > column}
+            assert cells <= {" "}, (widget.id, cells)
+
+
+def test_ascii_key_words() -> None:
+    assert [key_words(k) for k in ("enter", "down", "up", "ctrl+f", "escape", "pagedown",
+                                   "question_mark", "f1", "G", "j", "ctrl+shift+x")] == [
+        "Enter", "Down", "Up", "Ctrl+F", "Esc", "PgDn", "?", "F1", "G", "j", "Ctrl+Shift+X"]
