@@ -76,7 +76,8 @@ async def test_send_guard_stops_when_a_colleague_wrote_meanwhile(tmp_path: Path)
             conv, "I already called her back and booked Tuesday")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="guard")
-        assert "note by maria" in screen_text(app).lower()
+        await wait_for(pilot, lambda: "note by maria" in screen_text(app).lower(),
+                       what="guard drawn")
         assert await inbox.api.outbox(conversation_id=conv) == []
         await pilot.press("s")  # send anyway
         await wait_for(pilot, lambda: not isinstance(app.screen, (ChoiceScreen, ComposeScreen)),
@@ -195,8 +196,8 @@ async def test_attach_and_remove_a_file_from_the_composer(tmp_path: Path) -> Non
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="path prompt")
         await pilot.press(*str(tmp_path / "missing.pdf"), "enter")
-        await pilot.pause(0.1)
-        assert isinstance(app.screen, PromptScreen) and "No such file" in screen_text(app)
+        await wait_for(pilot, lambda: "No such file" in screen_text(app), what="refusal")
+        assert isinstance(app.screen, PromptScreen)
         await pilot.press("ctrl+u")  # clear the field
         await pilot.press(*str(form), "enter")
         await wait_for(pilot, lambda: "Attached: referral [urgent].pdf (2 KB)"
@@ -211,8 +212,8 @@ async def test_attach_and_remove_a_file_from_the_composer(tmp_path: Path) -> Non
         assert draft.body.endswith("Thanks.") and len(draft.attachments) == 1
         # Ctrl+O again offers to remove it.
         await pilot.press("ctrl+o")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="choices")
-        assert "Remove referral [urgent].pdf" in screen_text(app)
+        await wait_for(pilot, lambda: "Remove referral [urgent].pdf" in screen_text(app),
+                       what="choices")
         await pilot.press("1")
         await wait_for(pilot, lambda: "Attachment removed" in screen_text(app), what="removed")
         (draft,) = [d for d in await inbox.api.drafts_for(conv) if d.author == ME]

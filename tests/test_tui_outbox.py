@@ -110,9 +110,9 @@ async def test_queued_reply_shows_its_countdown_and_c_takes_it_back(tmp_path: Pa
 
         # Cancelling again is refused on the spot, with one line, nothing sent to the API.
         await pilot.press("c")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "only queued or failed replies can be cancelled"
+                       in screen_text(app), what="refusal")
         assert not isinstance(app.screen, ChoiceScreen)
-        assert "only queued or failed replies can be cancelled" in screen_text(app)
 
         await pilot.press("a")
         await wait_for(pilot, lambda: "any state" in screen_text(app), what="all states")
@@ -236,7 +236,7 @@ async def test_outbox_in_ascii_at_80x24(tmp_path: Path, sink: SmtpSink) -> None:
         await _open_outbox(pilot, app)
         await wait_for(pilot, lambda: "QUEUED" in screen_text(app), what="both rows")
         app.clear_notifications()  # the failure toast; what is under it is checked here
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: not list(app.screen.query("Toast")), what="toast gone")
         text = screen_text(app)
         assert text.isascii()
         lines = text.splitlines()

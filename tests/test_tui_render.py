@@ -80,7 +80,9 @@ async def test_clicking_click_markup_does_not_quit(hostile: Inbox) -> None:
         column = lines[row].index("[@click=app.quit]") + 3
         await pilot.click(offset=(column, row))
         await pilot.click(offset=(column, row), times=2)
-        await wait_for(pilot, lambda: app.thread.detail is not None, what="opened by click")
+        await wait_for(pilot, lambda: sum("[@click=app.quit]" in line for line in
+                                          screen_text(app).splitlines()) >= 2,
+                       what="opened by click and drawn")
         text = screen_text(app)
         header_row = next(i for i, line in enumerate(text.splitlines())
                           if "[@click=app.quit]" in line and i != row)
@@ -169,8 +171,7 @@ async def test_sla_states_are_spelled_out(tmp_path: Path) -> None:
         assert "at risk" in text
         inbox.clock.advance(3600 * 3)
         app.conversation_list.tick()
-        await pilot.pause(0.1)
-        assert "BREACH" in screen_text(app)
+        await wait_for(pilot, lambda: "BREACH" in screen_text(app), what="breach drawn")
         await pilot.press("slash", "ctrl+u", *"status:pending", "enter")
         await wait_rows(pilot, app)
-        assert "pending" in screen_text(app)  # the status word stands for the paused clock
+        await wait_for(pilot, lambda: "pending" in screen_text(app), what="pending rows drawn")

@@ -31,6 +31,8 @@ def _settled(press: tuple[str, ...] = (), after: str | None = None) -> Any:
         if after == "search":
             await wait_for(pilot, lambda: "Search:" in app.header_bar.render().plain,
                            what="search")
+        # On wide screens the thread follows the cursor once it rests: wait for that too.
+        await wait_for(pilot, app._preview.settled, what="preview")
         await pilot.pause(0.2)
 
     return run_before
@@ -49,7 +51,9 @@ def test_red_flag_thread(snap_compare: Any, tmp_path: Path, size: tuple[int, int
     async def run_before(pilot: Pilot[Any]) -> None:
         await _settled(("slash", "ctrl+u", *"tag:red-flag", "enter"), after="search")(pilot)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.thread.detail is not None, what="thread")
+        # Opened, not just previewed beside the list: the thread has the keys.
+        await wait_for(pilot, lambda: app.thread.detail is not None
+                       and app.focused is app.thread, what="thread")
         await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -173,4 +173,35 @@ def test_ctrl_l_redraws_and_f12_locks(tmux: Tmux) -> None:
     screen = tmux.wait_text("cxinbox is locked")
     assert "Locked by " in screen and "without input" not in screen
     tmux.keys("C-q")
+
+
+def test_thread_header_stays_at_80x24_while_notes_are_added(tmux: Tmux) -> None:
+    """The `#id subject` and status/SLA lines of an open thread stay under the top line
+    while its messages scroll and while notes make the notes pane grow."""
+    tmux.start(COMMAND, env=_env())
+    tmux.wait(lambda s: "online:" in s and len(_rows(s)) > 10, "first rows")
+    tmux.keys("/")
+    tmux.wait_text("Enter search")
+    tmux.type("tag:red-flag")
+    tmux.keys("Enter")
+    tmux.wait_text("Search: tag:red-flag (1)")
+    tmux.keys("Enter")
+    screen = tmux.wait(lambda s: "Internal notes" in s and "r Reply" in s, "the thread")
+    header = re.match(r" (#\d+) ", screen.splitlines()[1])
+    assert header is not None, screen
+    conv = header.group(1)
+    assert "priority" in screen.splitlines()[2]
+    assert screen.splitlines()[-1].rstrip().endswith("? Help")
+    for word in ("first", "second", "third"):
+        tmux.keys("n")
+        tmux.wait_text("NOTE on")
+        tmux.type(f"called the patient back {word}")
+        tmux.keys("Enter")
+        screen = tmux.wait_text(f"called the patient back {word}")
+        assert screen.splitlines()[1].startswith(f" {conv} "), screen
+    for key in ("g", "G", "k", "k"):
+        tmux.keys(key)
+        screen = tmux.screen()
+        assert screen.splitlines()[1].startswith(f" {conv} "), screen
+    tmux.keys("q")
     tmux.wait_text("EXITED:0")

@@ -77,7 +77,8 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 
 def _load_config(path_opt: str | None) -> Config:
-    from cxinbox.config import load_config, resolve_config_path
+    from cxinbox.config import load_config
+    from cxinbox.paths import resolve_config_path
 
     return load_config(resolve_config_path(path_opt or _state.config_path))
 
@@ -146,7 +147,7 @@ def root(ctx: typer.Context, config: ConfigOpt = None, ascii: AsciiOpt = None,
     _state.config_path = config
     _state.local = local
     if ctx.invoked_subcommand is None:
-        from cxinbox.config import resolve_config_path
+        from cxinbox.paths import resolve_config_path
         from cxinbox.tui.launch import open_tui
 
         path = resolve_config_path(config)
@@ -192,7 +193,7 @@ def init(config: ConfigOpt = None,
     """Write a starting config (from config.example.toml)."""
     from importlib.resources import files
 
-    from cxinbox.config import resolve_config_path
+    from cxinbox.paths import resolve_config_path
 
     path = resolve_config_path(config or _state.config_path)
     if path.exists() and not force:
@@ -915,7 +916,7 @@ def doctor(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option(
     """Check config, credentials, TLS, server reachability, SQLite and file modes."""
     import shutil
 
-    from cxinbox.config import resolve_config_path
+    from cxinbox.paths import resolve_config_path
     from cxinbox.service.doctor import WIDTH, Finding, run_doctor, wrap_line
 
     config_opt = config or _state.config_path

@@ -135,7 +135,7 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         if load_config is not None:
             return load_config(path)
         from cxinbox.config import load_config as load
-        from cxinbox.config import resolve_config_path
+        from cxinbox.paths import resolve_config_path
 
         return load(resolve_config_path(path))
 

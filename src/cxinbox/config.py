@@ -34,14 +34,14 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, Literal, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cxinbox.paths import (  # the names this module always offered
-    APP_NAME as APP_NAME,
-    CONFIG_ENV_VAR as CONFIG_ENV_VAR,
-    CONFIG_FILE_NAME as CONFIG_FILE_NAME,
-    default_config_path as default_config_path,
-    default_db_path as default_db_path,
-    default_socket_path as default_socket_path,
-    resolve_config_path as resolve_config_path,
+from cxinbox.paths import (  # noqa: F401 - the names this module always offered
+    APP_NAME,
+    CONFIG_ENV_VAR,
+    CONFIG_FILE_NAME,
+    default_config_path,
+    default_db_path,
+    default_socket_path,
+    resolve_config_path,
 )
 
 if TYPE_CHECKING:

@@ -14,7 +14,8 @@ from cxinbox.channels.oauth import BearerToken, Credential
 from cxinbox.channels.oauth_providers import secret_expiry
 from cxinbox.channels.oauth_store import TokenStore, token_dir
 from cxinbox.channels.signin import credential_for
-from cxinbox.config import AccountConfig, Config, ConfigError, load_config, resolve_config_path
+from cxinbox.config import AccountConfig, Config, ConfigError, load_config
+from cxinbox.paths import resolve_config_path
 from cxinbox.store.db import (
     Database,
     StoreError,

@@ -33,6 +33,7 @@ from textual.filter import LineFilter
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input
+from textual.worker import Worker, WorkerState
 
 from cxinbox.api.download import save_bytes
 from cxinbox.api.errors import ApiError, BadQuery
@@ -49,7 +50,7 @@ from cxinbox.api.types import (
 from cxinbox.config import Config
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, triage, views
-from cxinbox.tui.ascii import AsciiFilter, Glyphs
+from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words
 from cxinbox.tui.marking import MarkingMixin
 from cxinbox.tui.messages import (
     AttachmentSaved,
@@ -67,6 +68,7 @@ from cxinbox.tui.messages import (
 )
 from cxinbox.tui.palette import ActionsProvider
 from cxinbox.tui.pickers import PickersMixin
+from cxinbox.tui.preview import CursorPreview
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
 from cxinbox.tui.screens.help import HelpScreen
 from cxinbox.tui.screens.lock import LockScreen
@@ -79,9 +81,10 @@ from cxinbox.tui.theme import CXINBOX_ANSI
 from cxinbox.tui.undo import UndoEmpty, UndoHistory
 from cxinbox.tui.unlock import Verifier, default_verifier
 from cxinbox.tui.widgets.conversation_list import ConversationList
-from cxinbox.tui.widgets.header_bar import HeaderBar
+from cxinbox.tui.widgets.header_bar import COUNTS, HeaderBar
 from cxinbox.tui.widgets.key_hints import KeyHints
 from cxinbox.tui.widgets.notes_pane import NotesPane
+from cxinbox.tui.widgets.scrollbars import use_whole_cell_scrollbars
 from cxinbox.tui.widgets.search_bar import SearchBar
 from cxinbox.tui.widgets.status_line import StatusLine
 from cxinbox.tui.widgets.thread_view import ThreadView
@@ -102,8 +105,6 @@ _CONTENT_ACTIONS = frozenset({"mail.received", "sms.received", "mail.gone", "con
 # even when its row has left the view that would have brought the new state.
 _STATE_ACTIONS = frozenset({"conversation.status", "conversation.assign",
                             "conversation.priority", "conversation.tag"})
-_COUNT_VIEWS = (("Mine", "mine"), ("Unassigned", "unassigned"), ("At risk", "at-risk"),
-                ("Open", "open"))
 _ALLOWED_WHILE_LOCKED = frozenset({"quit", "help_quit", "redraw"})  # redraw shows nothing new
 # Control-key actions that still make sense while the search field has the keys.
 _ALLOWED_IN_TEXT = frozenset({"command_palette", "lock", "redraw", "refresh_now", "quit",
@@ -183,6 +184,10 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         self.notes = NotesPane(tz=self.tz, glyphs=self.glyphs, id="notes")
         self.search_bar = SearchBar(blink=not calm, id="search")
         self.status_line = StatusLine(me=self.me, glyphs=self.glyphs, id="status")
+        self._opening: Worker[None] | None = None
+        self._preview = CursorPreview(self, self._preview_wanted,
+                                      lambda conv_id: self._load_detail(conv_id, False),
+                                      busy=self._open_in_flight)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -211,6 +216,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         # one warm cache for the list and one for everything else.
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(max_workers=self._api_threads, thread_name_prefix="cxinbox-api"))
+        use_whole_cell_scrollbars()
         self.register_theme(CXINBOX_ANSI)
         self.theme = CXINBOX_ANSI.name
         if self.ascii_only:
@@ -256,6 +262,12 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         if self._reading() and self.thread.detail is not None:
             return self.thread.detail.summary
         return self.conversation_list.selected
+
+    def get_key_display(self, binding: Binding) -> str:
+        """In ASCII mode keys are words (Enter, Down, Ctrl+F): the symbols folded badly."""
+        if self.ascii_only and not binding.key_display:
+            return key_words(binding.key)
+        return super().get_key_display(binding)
 
     def registry_key_display(self, spec: actions.ActionSpec) -> str:
         keys = actions.effective_keys(spec, self._keymap)
@@ -354,8 +366,9 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         if not self.conversation_list.apply_page(generation, page):
             return
         self._first_rows_shown = True
+        self._preview.poke()
         if first_ever:
-            # Counts are four more queries: run them only once the first rows are up, so
+            # Counts are five more queries: run them only once the first rows are up, so
             # they never compete with the first paint.
             self._refresh_counts_if_dirty()
         self.header_bar.set_view(self._view.title, page.total)
@@ -414,7 +427,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
 
     def on_conversation_list_open_requested(
             self, message: ConversationList.OpenRequested) -> None:
-        self._load_detail(message.summary.id, True)
+        self._opening = self._load_detail(message.summary.id, True)
 
     @work(exclusive=True, exit_on_error=False, group="detail")
     async def _load_detail(self, conv_id: int, focus: bool) -> None:
@@ -472,6 +485,22 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         """
         self._reading_mode = reading
         self._apply_width(self.size.width)
+
+    def _open_in_flight(self) -> bool:
+        """Enter was pressed and its conversation is still loading: a preview now would
+        cancel it (one exclusive "detail" worker), so it waits."""
+        return self._opening is not None and self._opening.state in (
+            WorkerState.PENDING, WorkerState.RUNNING)
+
+    def _preview_wanted(self) -> int | None:
+        """The row to show beside the list: wide screens only, while the list has the
+        keys (not while reading, under a dialog or locked), and not the one shown."""
+        if self._locked or len(self.screen_stack) != 1 or self.size.width < WIDE_FROM:
+            return None
+        selected = self.conversation_list.selected
+        if self.focused is not self.conversation_list or selected is None:
+            return None
+        return None if selected.id == self.thread.conv_id else selected.id
 
     def _apply_width(self, width: int) -> None:
         reading_pane = self.thread.parent
@@ -589,13 +618,13 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
     @work(exclusive=True, exit_on_error=False, group="counts")
     async def _load_counts(self) -> None:
         counts: dict[str, int | None] = {}
-        for label, key in _COUNT_VIEWS:
+        for count in COUNTS:
             try:
-                page = await self.api.list_conversations(views.standard_view(key).query, 0, 1)
+                page = await self.api.list_conversations(count.query, 0, 1)
             except Exception:  # noqa: BLE001 - a view the server cannot count shows no number
-                counts[label] = None
+                counts[count.key] = None
             else:
-                counts[label] = page.total
+                counts[count.key] = page.total
         try:
             folders = await self.api.sync_status()
             alerts = await self.api.alerts()
@@ -817,6 +846,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         """Every key or mouse event resets the idle clock; a resize re-decides the panes."""
         if isinstance(event, events.InputEvent) and not event.is_forwarded:
             self._last_input = self._idle_clock()
+            self._preview.poke()
         elif isinstance(event, events.Resize):
             self._apply_width(event.size.width)
         await super().on_event(event)
@@ -840,6 +870,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         if self._locked:
             return
         self._locked = True
+        self._preview.cancel()
         self.clear_notifications()
         self._reopen_after_unlock = self.thread.conv_id
         self.conversation_list.set_locked(True)

@@ -6,9 +6,13 @@ describe a key that does not work or miss one that does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import io
+from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar
 
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,31 +20,56 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from cxinbox.tui.actions import ACTIONS, effective_keys
+from cxinbox.tui.actions import ACTIONS, ActionSpec, effective_keys
 
 KeyDisplay = Callable[[str], str]
+KEYS_WIDTH = 14
 
 
-def help_text(keymap: Mapping[str, str], key_display: KeyDisplay) -> Text:
-    text = Text()
-    group = ""
-    for spec in ACTIONS:
-        if spec.group != group:
-            group = spec.group
-            if text:
-                text.append("\n")
-            text.append(f"{group}\n", style="bold underline")
-        keys = " ".join(key_display(k.strip()) for k in effective_keys(spec, keymap).split(","))
-        text.append(f"  {keys:<16}", style="bold")
-        text.append(spec.help)
-        text.append(f"  {spec.id}\n", style="dim")
-    text.append("\nChange a key in the config under [ui.keymap] with the id shown after it,\n"
-                'e.g. assign-me = "m".', style="dim")
-    return text
+def grouped(specs: Iterable[ActionSpec]) -> dict[str, list[ActionSpec]]:
+    """Actions by group, groups in order of first appearance: the registry lists some
+    groups in two places (Triage around Reply), and each must still be one heading."""
+    groups: dict[str, list[ActionSpec]] = {}
+    for spec in specs:
+        groups.setdefault(spec.group, []).append(spec)
+    return groups
+
+
+def help_text(keymap: Mapping[str, str], key_display: KeyDisplay) -> Group:
+    """One table per group: keys | what it does, with the keymap id on its own dim line
+    under the description, so a long line wraps inside its column and never starts at
+    the left edge where it would look like a heading."""
+    parts: list[RenderableType] = []
+    for group, specs in grouped(ACTIONS).items():
+        if parts:
+            parts.append(Text(""))
+        parts.append(Text(group, style="bold underline"))
+        table = Table.grid(padding=(0, 2), pad_edge=False)
+        table.add_column(width=KEYS_WIDTH, no_wrap=True, overflow="fold", style="bold")
+        table.add_column(ratio=1, overflow="fold")
+        for spec in specs:
+            keys = " ".join(key_display(k.strip())
+                            for k in effective_keys(spec, keymap).split(","))
+            what = Text(spec.help)
+            what.append(f"  {spec.id}", style="dim")
+            table.add_row(Text(keys), what)
+        parts.append(Padding(table, (0, 0, 0, 2)))
+    parts.append(Text(""))
+    parts.append(Text("Change a key in the config under [ui.keymap] with the id shown after "
+                      'it, e.g. assign-me = "m".', style="dim"))
+    return Group(*parts)
+
+
+def help_plain(keymap: Mapping[str, str], key_display: KeyDisplay, width: int = 78) -> str:
+    """The help as plain text at `width` columns (what the screen shows, for tests)."""
+    console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
+    console.print(help_text(keymap, key_display))
+    return console.export_text()
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close", id="help-close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "Close", id="help-close")]
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }

@@ -1,6 +1,11 @@
-"""The top line: which view is showing and how many conversations it and its neighbours hold.
+"""The top line: which view is showing, and how many conversations need whom.
 
-Counts come from the same queries as the views, so "At risk 7" means pressing 3 shows 7.
+Counts come from the same query language as the views, so "At risk 7" plus "Breached 3"
+is what pressing 3 shows. The counts sit on the right and the most urgent come first;
+when the line is too narrow the cheapest things go first (the brand, then long labels,
+then the clinic's name, then the least urgent counts), and the view title is shortened
+last, so at 80 columns the breach and at-risk numbers are always on screen.
+
 The view title can contain a typed search (possibly a patient's name), so the bar goes
 blank while the screen is locked.
 """
@@ -8,11 +13,34 @@ blank while the screen is locked.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.widget import Widget
 
 from cxinbox.tui.ascii import Glyphs
+from cxinbox.tui.views import standard_view
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    key: str
+    label: str
+    short: str  # for narrow terminals; still a word a receptionist reads at a glance
+    query: str
+    urgent: bool = False
+
+
+# Most urgent first: that is the order shown and the reverse of the order dropped.
+COUNTS: tuple[Count, ...] = (
+    Count("breached", "Breached", "Breach", "status:open sla:breached", urgent=True),
+    Count("at-risk", "At risk", "Risk", "status:open sla:at-risk", urgent=True),
+    Count("mine", "Mine", "Mine", standard_view("mine").query),
+    Count("unassigned", "Unassigned", "Unasg", standard_view("unassigned").query),
+    Count("open", "Open", "Open", standard_view("open").query),
+)
+_MIN_TITLE = 12  # cells of the view title kept before a count is dropped
 
 
 class HeaderBar(Widget):
@@ -38,6 +66,7 @@ class HeaderBar(Widget):
         self.refresh()
 
     def set_counts(self, counts: Mapping[str, int | None]) -> None:
+        """Counts by `Count.key`; None (the server could not count) shows nothing."""
         self._counts = dict(counts)
         self.refresh()
 
@@ -46,17 +75,67 @@ class HeaderBar(Widget):
         self.refresh()
 
     def render(self) -> Text:
+        return self.line(self.size.width or 80)
+
+    def line(self, width: int) -> Text:
+        """The header at `width` cells (a method of its own so tests can ask any width)."""
         sep = self._glyphs.separator
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" cxinbox", style="bold")
-        text.append(sep + self._clinic)
         if self._locked:
-            text.append(sep + "locked")
+            text = Text(no_wrap=True, overflow="ellipsis")
+            text.append(" cxinbox", style="bold")
+            text.append(f"{sep}{self._clinic}{sep}locked")
             return text
+        shown = [(c, v) for c in COUNTS if (v := self._counts.get(c.key)) is not None]
         total = "" if self._total is None else f" ({self._total})"
-        text.append(sep)
-        text.append(f"{self._view}{total}", style="bold")
-        parts = [f"{label} {value}" for label, value in self._counts.items() if value is not None]
-        if parts:
-            text.append(sep + sep.strip().join(f" {p} " for p in parts).strip())
+        title = f"{self._view}{total}"
+        lefts = ((" cxinbox", self._clinic), ("", self._clinic), ("", ""))
+        for short in (False, True):
+            right = self._counts_text(shown, short, sep)
+            for brand, clinic in lefts:
+                left = self._left(brand, clinic, title, sep)
+                if left.cell_len + right.cell_len < width:  # one blank between them
+                    return self._join(left, right, width)
+        while shown:
+            right = self._counts_text(shown, True, sep)
+            if right.cell_len + _MIN_TITLE + 1 <= width or len(shown) == 1:
+                break
+            shown = shown[:-1]
+        right = self._counts_text(shown, True, sep)
+        room = max(0, width - right.cell_len - 1)
+        cut = title if cell_len(title) + 1 <= room else (
+            set_cell_size(title, max(0, room - 2)) + self._glyphs.ellipsis)
+        return self._join(self._left("", "", cut, sep), right, width)
+
+    @staticmethod
+    def _left(brand: str, clinic: str, title: str, sep: str) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if brand:
+            text.append(brand, style="bold")
+            text.append(sep)
+        else:
+            text.append(" ")
+        if clinic:
+            text.append(clinic + sep)
+        text.append(title, style="bold")
+        return text
+
+    @staticmethod
+    def _counts_text(shown: list[tuple[Count, int]], short: bool, sep: str) -> Text:
+        text = Text(no_wrap=True)
+        for i, (count, value) in enumerate(shown):
+            if i:
+                text.append(sep.strip() and f" {sep.strip()} ")
+            label = count.short if short else count.label
+            style = "bold reverse" if count.urgent and value else ""
+            text.append(f"{label} {value}", style=style)
+        if shown:
+            text.append(" ")
+        return text
+
+    @staticmethod
+    def _join(left: Text, right: Text, width: int) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append_text(left)
+        text.append(" " * max(1, width - left.cell_len - right.cell_len))
+        text.append_text(right)
         return text

@@ -1,5 +1,9 @@
 """The open conversation: a header, then its messages oldest to newest.
 
+The header (`#id subject`, status, priority, assignee, SLA) is docked: the messages scroll
+under it, so opening a long thread (which scrolls to the newest message) or adding a note
+(which grows the notes pane) never takes away which patient and which state this is.
+
 One widget per message is fine for a few dozen but costs ~0.3 s per 200 (and far more for
 rich widgets), so only the newest `INITIAL_MESSAGES` are mounted when a conversation opens
 and older ones are mounted on request (`o`), a batch at a time, above the others.
@@ -61,7 +65,12 @@ class ThreadView(VerticalScroll, can_focus=True):
 
     DEFAULT_CSS = """
     ThreadView { padding: 0 1; }
-    ThreadView > #thread-header { padding: 0 0 1 0; }
+    ThreadView > #thread-header {
+        dock: top;
+        padding: 0 0 0 0;
+        border-bottom: solid $primary;
+        background: $background;
+    }
     ThreadView > #thread-older { color: $text-muted; padding: 0 0 1 0; }
     ThreadView > #thread-empty { color: $text-muted; padding: 1 2; }
     """
