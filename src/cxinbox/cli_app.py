@@ -359,7 +359,9 @@ Fields:
   from:TEXT   to:TEXT      sla:breached|at-risk|ok|paused
   is:unread|unassigned|mine    has:attachment    id:1,2,3
   before:DATE   after:DATE  (2026-11-01, 7d, today)
-Bare words and "quoted phrases" search the text; OR and ( ) group; a leading
+  sort:newest|oldest|due|priority  (orders instead of filtering)
+Bare words and "quoted phrases" search the text; a phone number in any
+common form (555-350-4006, (555) 350-4006) finds that sender; OR and ( ) group; a leading
 - negates (after --, e.g. cxinbox list -- '-tag:billing'). An empty QUERY
 matches every conversation.
 
@@ -367,7 +369,8 @@ matches every conversation.
 Examples:
   cxinbox list 'status:open sla:at-risk'
   cxinbox list 'assignee:none channel:sms' --json
-  cxinbox list 'from:5553504006 OR "chest pain"' --limit 10
+  cxinbox list 'status:open (sla:at-risk OR sla:breached) sort:due'
+  cxinbox list '555-350-4006 OR "chest pain"' --limit 10
 """
 
 
@@ -559,8 +562,8 @@ def status_cmd(
     status: Annotated[str, typer.Argument(metavar="open|pending|snoozed|closed")],
     until: Annotated[str | None, typer.Option(
         "--until", metavar="WHEN",
-        help="Wake-up time for snoozed: 2h, 3d, 'tomorrow 9:00', 2026-12-01T08:30"
-             " (clinic time).")] = None,
+        help="Wake-up time for snoozed: 2h, 3d, 'tomorrow 9am', 'mon 8:00', friday,"
+             " 3pm, 2026-12-01T08:30 (clinic time).")] = None,
     config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
     as_json: JsonOpt = False,
 ) -> None:

@@ -28,9 +28,9 @@ _GAP = "  "
 
 # By the id of the focused pane (or an ancestor of the focused widget).
 FOOTER_ORDERS: dict[str, tuple[str, ...]] = {
-    "list": ("open", "assign-me", "status", "reply", "note", "search", "pick-view", "tag",
+    "list": ("open", "assign", "status", "reply", "note", "search", "pick-view", "tag",
              "undo"),
-    "reading": ("reply", "back", "assign-me", "status", "note", "toggle-quotes", "undo",
+    "reading": ("reply", "back", "assign", "status", "note", "toggle-quotes", "undo",
                 "save-attachment", "older"),
 }
 
