@@ -157,7 +157,7 @@ async def test_the_assignee_picker_takes_the_roster_from_the_server(
     bare = dataclasses.replace(server.config, staff=())
     app = CxInboxApp(SocketAPI(server.sock, *found), bare, clock=inbox.clock, calm=True,
                      poll_interval=0.05, idle_lock_s=0, mailboxes=inbox.demo.mailboxes)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         await pilot.press("2")
         await wait_rows(pilot, app)
@@ -183,5 +183,5 @@ async def test_sla_escalations_toast_and_ring_over_the_socket(inbox: Inbox,
     red = red_flag(inbox)
     InboxService(inbox.db, server.config, "maria").assign(red.id, ME)
     app = _app(inbox, server)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await watch_the_red_flag_escalate(pilot, app, inbox, red)

@@ -93,7 +93,7 @@ async def test_the_demo_monitor_toasts_and_rings_when_the_red_flag_escalates(
         tmp_path: Path) -> None:
     inbox = make_inbox(tmp_path, conversations=120)
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await watch_the_red_flag_escalate(pilot, app, inbox, red_flag(inbox))
 
 
@@ -102,7 +102,7 @@ async def test_no_toast_or_bell_for_a_colleagues_escalation(tmp_path: Path) -> N
     red = red_flag(inbox)
     inbox.service.assign(red.id, "priya")
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         seen = Recorder(app)
         await wait_rows(pilot, app)
         seq = inbox.service.last_event_seq()
@@ -146,7 +146,7 @@ async def test_the_toast_names_a_patient_the_list_does_not_hold(tmp_path: Path) 
     inbox = make_inbox(tmp_path, conversations=120)
     red = red_flag(inbox)
     app = make_app(inbox, ascii_only=True)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         seen = Recorder(app)
         await wait_rows(pilot, app)
         await pilot.press("/")

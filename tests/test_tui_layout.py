@@ -144,7 +144,7 @@ async def test_footer_shows_the_keys_of_each_place(inbox: Inbox, size: tuple[int
         def footer() -> str:
             return _lines(app)[-1].rstrip()
 
-        await wait_for(pilot, lambda: footer().startswith(f"{enter} Open  a Mine  s Status  "
+        await wait_for(pilot, lambda: footer().startswith(f"{enter} Open  a Assign  s Status  "
                                                           "r Reply"), what="list footer")
         assert footer().endswith("? Help") and len(footer()) <= size[0]
         await pilot.press("enter")
@@ -155,7 +155,7 @@ async def test_footer_shows_the_keys_of_each_place(inbox: Inbox, size: tuple[int
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="dialog")
         await wait_for(pilot, lambda: footer().startswith(f"{escape} Cancel"),
                        what="dialog footer")
-        assert "Reply" not in footer() and "Mine" not in footer()
+        assert "Reply" not in footer() and "Assign" not in footer()
         await pilot.press("escape")
         await wait_for(pilot, lambda: footer().startswith("r Reply"), what="thread again")
 

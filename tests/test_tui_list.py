@@ -46,7 +46,7 @@ async def test_next_key_acts_on_the_row_the_person_sees(inbox: Inbox,
     """Issue #12 point 3: in Unassigned, `a` on one patient, then `s` `p` at once and again
     after the list has refreshed: both hit that patient, never the one below."""
     app = make_app(inbox)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         await pilot.press("2")
         await wait_rows(pilot, app)
         lst = app.conversation_list
@@ -56,7 +56,7 @@ async def test_next_key_acts_on_the_row_the_person_sees(inbox: Inbox,
         below = lst.selected
         await pilot.press("k")
         assert target is not None and below is not None and lst.selected == target
-        await pilot.press("a", "s", "p")  # typed in one go, as over a slow link
+        await pilot.press("m", "s", "p")  # typed in one go, as over a slow link
         await wait_for(pilot, lambda: state(inbox, target.id).status == "pending",
                        what="status on the row acted on")
         assert state(inbox, target.id).assignee == ME
@@ -84,7 +84,7 @@ async def test_next_key_acts_on_the_row_the_person_sees(inbox: Inbox,
 
 async def test_header_ids_and_urgency_at_80_columns(inbox: Inbox) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         text = screen_text(app)
         assert "SLA / status" in text and "Age" in text and "Patient" in text
@@ -99,7 +99,7 @@ async def test_header_ids_and_urgency_at_80_columns(inbox: Inbox) -> None:
 async def test_split_view_keeps_priority_channel_and_assignee(inbox: Inbox,
                                                              size: tuple[int, int]) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         await wait_rows(pilot, app)
         text = screen_text(app)
         assert "Via" in text and "Who" in text and "Urg" in text
@@ -112,7 +112,7 @@ async def test_list_width_follows_the_split(inbox: Inbox, size: tuple[int, int],
                                             width: int) -> None:
     """The list widths the row-layout unit tests assume (tests/test_tui_rows.py)."""
     app = make_app(inbox)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         await wait_rows(pilot, app)
         assert app.conversation_list.scrollable_content_region.width == width
 
@@ -120,7 +120,7 @@ async def test_list_width_follows_the_split(inbox: Inbox, size: tuple[int, int],
 @pytest.mark.parametrize("size", SIZES)
 async def test_mark_rows_and_act_once(inbox: Inbox, size: tuple[int, int]) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         await pilot.press("2")
         await wait_rows(pilot, app)
         lst = app.conversation_list
@@ -131,7 +131,9 @@ async def test_mark_rows_and_act_once(inbox: Inbox, size: tuple[int, int]) -> No
         assert first is not None and second is not None
         await wait_for(pilot, lambda: "2 marked" in screen_text(app), what="count shown")
         assert line_of(app, first.id).startswith("\u2713")
-        await pilot.press("a")
+        await pilot.press("a")  # the roster picker, once for every marked row; me first
+        await wait_for(pilot, lambda: "Assign 2 marked" in screen_text(app), what="picker")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: state(inbox, first.id).assignee == ME
                        and state(inbox, second.id).assignee == ME, what="both assigned")
         await wait_for(pilot, lambda: "2 conversations assigned to you" in
@@ -150,7 +152,7 @@ async def test_mark_rows_and_act_once(inbox: Inbox, size: tuple[int, int]) -> No
 
 async def test_mark_all_matching_confirms_above_25(inbox: Inbox) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.press("4")  # All open: far more than a page at this height
         await wait_rows(pilot, app)
         lst = app.conversation_list
@@ -180,7 +182,7 @@ async def test_mark_all_matching_confirms_above_25(inbox: Inbox) -> None:
 
 async def test_marks_in_ascii_mode(inbox: Inbox) -> None:
     app = make_app(inbox, ascii_only=True)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         first = app.conversation_list.selected
         assert first is not None
@@ -195,7 +197,7 @@ async def test_a_colleagues_change_redraws_only_its_row(inbox: Inbox) -> None:
     from cxinbox.service.inbox import InboxService
 
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         lst = app.conversation_list
         await wait_for(pilot, lambda: app._last_seq is not None, what="change feed followed")
@@ -227,13 +229,13 @@ async def test_a_held_row_settles_by_itself_after_a_while(inbox: Inbox,
 
     monkeypatch.setattr(conversation_list, "HOLD_MAX_S", 0.5)
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.press("2")
         await wait_rows(pilot, app)
         lst = app.conversation_list
         target = lst.selected
         assert target is not None
-        await pilot.press("a")
+        await pilot.press("m")
         await wait_for(pilot, lambda: state(inbox, target.id).assignee == ME, what="assigned")
         await wait_for(pilot, lambda: not lst.held and lst.summary_for(target.id) is None,
                        what="settled without a key")
@@ -241,7 +243,7 @@ async def test_a_held_row_settles_by_itself_after_a_while(inbox: Inbox,
 
 async def test_another_view_starts_unmarked(inbox: Inbox) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         await pilot.press("x", "x")
         assert app.conversation_list.marks.count == 2

@@ -54,7 +54,7 @@ async def _composer(pilot: Any, app: Any) -> ComposeScreen:
 async def test_c_takes_a_number_in_any_common_form(tmp_path: Path, typed: str) -> None:
     inbox = make_inbox(tmp_path)
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await _new_message(pilot, app)
         await pilot.press(*typed)
         await wait_for(pilot, lambda: "Text to +15553504006" in screen_text(app),
@@ -74,7 +74,7 @@ async def test_a_bad_number_keeps_the_dialog_and_the_digits_typed_next(
         tmp_path: Path) -> None:
     inbox = make_inbox(tmp_path)
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = await _new_message(pilot, app)
         view_before = app._view.key
         await pilot.press(*"555-350", "enter")
@@ -103,7 +103,7 @@ async def test_other_bad_answers_are_one_line_in_the_dialog(tmp_path: Path, type
                                                              says: str) -> None:
     inbox = make_inbox(tmp_path)
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = await _new_message(pilot, app)
         await pilot.press(*typed, "enter")
         await wait_for(pilot, lambda: says in screen.error, what="refusal")
@@ -116,7 +116,7 @@ async def test_other_bad_answers_are_one_line_in_the_dialog(tmp_path: Path, type
 async def test_c_with_an_email_address_writes_an_email(tmp_path: Path) -> None:
     inbox = make_inbox(tmp_path)
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await _new_message(pilot, app)
         await pilot.press(*"ann.lee@example.com")
         await wait_for(pilot, lambda: "E-mail to ann.lee@example.com" in screen_text(app),
@@ -142,7 +142,7 @@ async def test_c_with_the_number_of_a_patient_who_texted_answers_in_their_thread
         tmp_path: Path) -> None:
     inbox = make_inbox(tmp_path)
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         summary = await _first_sms(pilot, app)
         digits = summary.from_addr.removeprefix("+1")
         national = f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
@@ -161,7 +161,7 @@ async def test_the_patients_message_is_above_the_editor_and_scrolls(tmp_path: Pa
     conv = ingest_patient_email(inbox.db, subject="Long referral question",
                                 body=body + "LAST LINE\n", at=NOW + timedelta(minutes=1))
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         await wait_for(pilot, lambda: app.conversation_list.row_of(conv) is not None,
                        what="the new mail listed")
@@ -201,7 +201,7 @@ async def test_sms_composer_names_the_clinic_and_quotes_the_patient(
         tmp_path: Path, size: tuple[int, int]) -> None:
     inbox = make_inbox(tmp_path)
     app = make_app(inbox)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         composer = await _sms_composer(pilot, app)
         text = screen_text(app)
         assert f"From     {CLINIC_BY_NAME}" in text
@@ -218,7 +218,7 @@ async def test_ucs2_characters_are_named_and_one_key_makes_them_plain(
         tmp_path: Path, ascii_only: bool) -> None:
     inbox = make_inbox(tmp_path)
     app = make_app(inbox, ascii_only=ascii_only)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         composer = await _sms_composer(pilot, app)
         area = composer.query_one(TextArea)
         area.insert("It\u2019s fine \u2013 see you at 3\u2026")
@@ -244,7 +244,7 @@ async def test_ucs2_characters_are_named_and_one_key_makes_them_plain(
 async def test_an_emoji_is_named_but_left_alone(tmp_path: Path) -> None:
     inbox = make_inbox(tmp_path)
     app = make_app(inbox, ascii_only=True)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         composer = await _sms_composer(pilot, app)
         composer.query_one(TextArea).insert("Thanks \U0001f44d")
         await wait_for(pilot, lambda: "U+1F44D forces UCS-2" in screen_text(app),
@@ -263,7 +263,7 @@ async def test_a_numbered_picker_says_numbers(tmp_path: Path) -> None:
         "letter, number or")
     inbox = make_inbox(tmp_path)
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         app.push_screen(ChoiceScreen("Which file?", [Choice("1", "one", "first.pdf"),
                                                      Choice("2", "two", "second.pdf")]))
@@ -276,7 +276,7 @@ async def test_a_numbered_picker_says_numbers(tmp_path: Path) -> None:
 async def test_a_new_text_is_queued_and_u_takes_it_back_by_number(tmp_path: Path) -> None:
     inbox = make_inbox(tmp_path)
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await _new_message(pilot, app)
         await pilot.press(*"(555) 350-4006", "enter")
         await _composer(pilot, app)

@@ -58,7 +58,7 @@ async def _search(pilot: Any, app: CxInboxApp, query: str) -> ConversationSummar
 async def test_assign_to_a_colleague_by_filtering(inbox: Inbox, size: tuple[int, int],
                                                   ascii_only: bool) -> None:
     app = make_app(inbox, ascii_only=ascii_only)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         await pilot.press("2")  # unassigned: nobody is taken from anyone here
         await wait_rows(pilot, app)
         await _roster_loaded(pilot, app)
@@ -87,7 +87,7 @@ async def test_assign_to_a_colleague_by_filtering(inbox: Inbox, size: tuple[int,
         await pilot.press("enter")
         await wait_for(pilot, lambda: _now(inbox, target.id).assignee == "priya",
                        what="assigned to priya")
-        await wait_for(pilot, lambda: f"#{target.id} assigned to priya" in screen_text(app),
+        await wait_for(pilot, lambda: f"#{target.id} {target.from_name}: assigned to priya" in screen_text(app),
                        what="said on screen")
 
         await pilot.press("u")  # the same Triage values: undo puts it back
@@ -96,7 +96,7 @@ async def test_assign_to_a_colleague_by_filtering(inbox: Inbox, size: tuple[int,
 
 async def test_a_then_enter_is_still_assign_to_me(inbox: Inbox) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.press("2")
         await wait_rows(pilot, app)
         target = app.conversation_list.selected
@@ -109,7 +109,7 @@ async def test_a_then_enter_is_still_assign_to_me(inbox: Inbox) -> None:
 
 async def test_escape_cancels_and_no_match_picks_nothing(inbox: Inbox) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.press("2")
         await wait_rows(pilot, app)
         target = app.conversation_list.selected
@@ -129,11 +129,11 @@ async def test_escape_cancels_and_no_match_picks_nothing(inbox: Inbox) -> None:
 @pytest.mark.parametrize("size", SIZES)
 async def test_taking_from_a_colleague_asks_first(inbox: Inbox, size: tuple[int, int]) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         await wait_rows(pilot, app)
         await _roster_loaded(pilot, app)
-        target = await _search(pilot, app, "tag:red-flag")
-        assert target.assignee == "priya"  # the demo's chest-pain message
+        target = await _search(pilot, app, "assignee:priya")
+        assert target.assignee == "priya"
         await pilot.press("a", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="question")
         question = app.screen.question  # type: ignore[attr-defined]
@@ -143,7 +143,7 @@ async def test_taking_from_a_colleague_asks_first(inbox: Inbox, size: tuple[int,
                        what="question shown")
         assert "n no, leave it with priya" in screen_text(app)
         await pilot.press("n")
-        await wait_for(pilot, lambda: f"#{target.id} left with Priya Nair" in screen_text(app),
+        await wait_for(pilot, lambda: f"#{target.id} {target.from_name}: left with Priya Nair" in screen_text(app),
                        what="left alone")
         assert _now(inbox, target.id).assignee == "priya"
         assert len(app.screen_stack) == 1
@@ -159,10 +159,10 @@ async def test_taking_from_a_colleague_asks_first(inbox: Inbox, size: tuple[int,
 
 async def test_assigning_to_whoever_has_it_already_changes_nothing(inbox: Inbox) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         await _roster_loaded(pilot, app)
-        target = await _search(pilot, app, "tag:red-flag")
+        target = await _search(pilot, app, "assignee:priya")
         await pilot.press("a", *"priya", "enter")
         await wait_for(pilot, lambda: "already assigned to Priya Nair" in screen_text(app),
                        what="said so")
@@ -173,7 +173,7 @@ async def test_assigning_to_whoever_has_it_already_changes_nothing(inbox: Inbox)
 async def test_tags_complete_and_a_new_tag_needs_confirming(inbox: Inbox,
                                                            size: tuple[int, int]) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         await wait_rows(pilot, app)
         await _roster_loaded(pilot, app)
         target = await _search(pilot, app, "-tag:lab-results -tag:billing")
@@ -210,13 +210,13 @@ async def test_tags_complete_and_a_new_tag_needs_confirming(inbox: Inbox,
         await pilot.press("enter")
         await wait_for(pilot, lambda: "flu-clinic" in _now(inbox, target.id).tags,
                        what="created on confirmation")
-        await wait_for(pilot, lambda: f"#{target.id} tags +flu-clinic" in screen_text(app),
+        await wait_for(pilot, lambda: ": tags +flu-clinic" in screen_text(app),
                        what="said")
 
 
 async def test_minus_completes_the_conversations_own_tags(inbox: Inbox) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         target = await _search(pilot, app, "tag:red-flag")
         await pilot.press("t", "minus", "r")
@@ -232,7 +232,7 @@ async def test_minus_completes_the_conversations_own_tags(inbox: Inbox) -> None:
 async def test_mentions_complete_and_an_unknown_name_is_caught(inbox: Inbox,
                                                               size: tuple[int, int]) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         await wait_rows(pilot, app)
         await _roster_loaded(pilot, app)
         target = app.conversation_list.selected
@@ -264,7 +264,7 @@ async def test_mentions_complete_and_an_unknown_name_is_caught(inbox: Inbox,
 
 async def test_an_unknown_mention_can_still_be_kept_on_purpose(inbox: Inbox) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         await _roster_loaded(pilot, app)
         target = app.conversation_list.selected
@@ -282,7 +282,7 @@ async def test_an_unknown_mention_can_still_be_kept_on_purpose(inbox: Inbox) -> 
 
 async def test_palette_offers_assign_to(inbox: Inbox) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: "CommandPalette" in type(app.screen).__name__,
@@ -295,10 +295,10 @@ async def test_palette_offers_assign_to(inbox: Inbox) -> None:
 
 async def test_unassigning_a_colleagues_conversation_asks_too(inbox: Inbox) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         await _roster_loaded(pilot, app)
-        target = await _search(pilot, app, "tag:red-flag")
+        target = await _search(pilot, app, "assignee:priya")
         await pilot.press("A")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="asked")
         await wait_for(pilot, lambda: "Unassign it?" in app.screen.question,  # type: ignore[attr-defined]
@@ -313,7 +313,7 @@ async def test_unassigning_a_colleagues_conversation_asks_too(inbox: Inbox) -> N
 
 async def test_escape_hides_suggestions_before_it_drops_the_note(inbox: Inbox) -> None:
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         await _roster_loaded(pilot, app)
         await pilot.press("n", *"long note for @ma")
@@ -333,7 +333,7 @@ async def test_the_picker_shows_who_is_online(inbox: Inbox) -> None:
     # Priya's own terminal connects to the same desk (the board every session shares).
     inbox.api.inner._board.join("priyas-terminal", "priya", "Priya Nair")
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         await pilot.press("a")
         picker = app.screen

@@ -111,7 +111,7 @@ def _inbox_in(tmp_path: Path, zone: str) -> Inbox:
 async def test_snooze_until_tomorrow_morning_from_the_list(tmp_path: Path) -> None:
     inbox = _inbox_in(tmp_path, "America/Chicago")  # 15:00 UTC is 09:00 CST there
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         target = app.conversation_list.selected
         assert target is not None and target.status == "open"
@@ -145,7 +145,7 @@ async def test_snooze_until_tomorrow_morning_from_the_list(tmp_path: Path) -> No
 async def test_the_thread_header_says_until_when(tmp_path: Path) -> None:
     inbox = _inbox_in(tmp_path, "UTC")
     app = make_app(inbox)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.thread.detail is not None, what="thread open")

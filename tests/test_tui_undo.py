@@ -26,6 +26,7 @@ from tests.test_tui_support import (
 from cxinbox.service.inbox import InboxService
 from cxinbox.tui.screens.choice import ChoiceScreen
 from cxinbox.tui.screens.lock import LockScreen
+from cxinbox.tui.screens.picker import CompletingPrompt
 from cxinbox.tui.screens.prompt import PromptScreen
 
 SIZES = [(80, 24), (120, 40)]
@@ -49,7 +50,11 @@ def _head(inbox: Inbox) -> int:
 
 
 async def _open_first(pilot: Any, app: Any) -> Any:
-    """Open the first row: triage keys then act on the open conversation."""
+    """Open the first unassigned row: triage keys then act on the open conversation."""
+    await wait_rows(pilot, app)
+    await pilot.press("2")
+    await wait_for(pilot, lambda: app.conversation_list.loaded
+                   and "Unassigned" in screen_text(app), what="view 2")
     await wait_rows(pilot, app)
     target = app.conversation_list.selected
     assert target is not None
@@ -82,8 +87,9 @@ async def test_u_walks_back_three_steps_in_order_and_each_undo_is_audited(
         await wait_for(pilot, lambda: f"{who}: priority {new_priority}" in screen_text(app),
                        what="priority toast")
         await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="tag prompt")
-        await pilot.press(*"callback", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, (PromptScreen, CompletingPrompt)),
+                       what="tag prompt")
+        await pilot.press(*"callback", "enter", "enter")  # a new tag: Enter again keeps it
         await wait_for(pilot, lambda: f"{who}: tags +callback" in screen_text(app),
                        what="tag toast")
         assert (current().assignee, current().priority, "callback" in current().tags) == \
@@ -131,8 +137,9 @@ async def test_a_stale_step_is_refused_in_one_line_naming_the_patient(inbox: Inb
         target = await _open_first(pilot, app)
         conv, name = target.id, target.from_name or target.from_addr
         await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="tag prompt")
-        await pilot.press(*"callback", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, (PromptScreen, CompletingPrompt)),
+                       what="tag prompt")
+        await pilot.press(*"callback", "enter", "enter")  # a new tag: Enter again keeps it
         await wait_for(pilot, lambda: "tags +callback" in screen_text(app), what="tagged")
         await pilot.press("m")
         await wait_for(pilot, lambda: "assigned to you" in screen_text(app), what="assigned")
@@ -204,8 +211,9 @@ async def test_u_typed_right_after_a_key_undoes_that_key_not_an_older_step(
         target = await _open_first(pilot, app)
         conv = target.id
         await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="tag prompt")
-        await pilot.press(*"callback", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, (PromptScreen, CompletingPrompt)),
+                       what="tag prompt")
+        await pilot.press(*"callback", "enter", "enter")  # a new tag: Enter again keeps it
         await wait_for(pilot, lambda: len(app.undo_history) == 1, what="tag step kept")
         head = _head(inbox)
         # A slow server: the assignment is still on its way when u arrives.

@@ -287,6 +287,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         and nothing but quitting while locked (so a passer-by cannot triage)."""
         if action in _ALLOWED_WHILE_LOCKED:
             return True
+        if action in ("focus_next", "focus_previous"):
+            return True  # Tab moves between a dialog's fields (the composer's panes)
         if self._locked or len(self.screen_stack) > 1:
             return False
         return not (isinstance(self.focused, Input) and action not in _ALLOWED_IN_TEXT)

@@ -146,7 +146,7 @@ class PickersMixin:
     def assign_checked(self: Any, summary: ConversationSummary, user: str | None) -> None:
         """Assign, asking first when that takes the conversation from a colleague."""
         if user == summary.assignee:
-            self._say(f"#{summary.id} is already "
+            self._say(f"{triage.who(summary)}: already "
                       + (f"assigned to {self._staff_name(user)}" if user else "unassigned"))
             return
         holder = summary.assignee
@@ -167,7 +167,7 @@ class PickersMixin:
             if yes:
                 self._apply(action)
             else:
-                self._say(f"#{summary.id} left with {self._staff_name(holder)}")
+                self._say(f"{triage.who(summary)}: left with {self._staff_name(holder)}")
 
         self.push_screen(ConfirmScreen(question, yes="yes",
                                        no=f"no, leave it with {holder}"), answered)
