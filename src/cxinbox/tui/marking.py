@@ -316,4 +316,7 @@ class MarkingMixin:
         async def again(api: Any) -> None:  # the action itself, on the same conversations
             await message.run(False)
 
+        if inverse is not None:
+            self.undo_history.push(inverse)  # one step of the multi-step undo (undo.py)
+
         self.post_message(TriageDone(triage.Triage(ids[0], done, again, inverse), False))
