@@ -66,6 +66,8 @@ ConfigOpt = Annotated[
 class _State:
     config_path: str | None = None
     local: bool = False
+    ascii: bool | None = None
+    no_mouse: bool = False
 
 
 _state = _State()
@@ -146,6 +148,8 @@ def root(ctx: typer.Context, config: ConfigOpt = None, ascii: AsciiOpt = None,
          version: VersionOpt = False) -> None:
     _state.config_path = config
     _state.local = local
+    _state.ascii = ascii  # `cxinbox --ascii demo` as well as `cxinbox demo --ascii`
+    _state.no_mouse = no_mouse
     if ctx.invoked_subcommand is None:
         from cxinbox.paths import resolve_config_path
         from cxinbox.tui.launch import open_tui
@@ -184,6 +188,8 @@ def demo(ascii: AsciiOpt = None, no_mouse: MouseOpt = False) -> None:
     """Open the TUI on a built-in demo clinic inbox: no network, no config, nothing saved."""
     from cxinbox.tui.launch import open_demo
 
+    ascii = _state.ascii if ascii is None else ascii
+    no_mouse = no_mouse or _state.no_mouse
     open_demo(ascii=ascii, mouse=False if no_mouse else None)
 
 
