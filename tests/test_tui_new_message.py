@@ -250,7 +250,8 @@ async def test_an_emoji_is_named_but_left_alone(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: "U+1F44D forces UCS-2" in screen_text(app),
                        what="emoji named")
         await pilot.press("ctrl+r")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "U+1F44D has no plain stand-in" in screen_text(app),
+                       what="Ctrl+R handled")
         assert composer.query_one(TextArea).text == "Thanks \U0001f44d"
 
 

@@ -194,10 +194,6 @@ class ComposeScreen(Screen[ComposeResultValue]):
         Binding("ctrl+o,f5", "attach", "Attach", priority=True, id="compose-attach"),
         Binding("ctrl+r,f8", "plain", "Plain chars", priority=True, id="compose-plain"),
         Binding("escape", "close", "Close", priority=True, id="compose-close"),
-        # The screen's own: the app refuses its actions (app.focus_next) under a dialog.
-        Binding("tab", "focus_step(1)", "Next field", show=False, id="compose-next"),
-        Binding("shift+tab", "focus_step(-1)", "Previous field", show=False,
-                id="compose-previous"),
     ]
 
     DEFAULT_CSS = """
@@ -413,13 +409,6 @@ class ComposeScreen(Screen[ComposeResultValue]):
         self.query_one("#compose-quote", VerticalScroll).add_class("-shown")
 
     # ------------------------------------------------------------------ actions
-    def action_focus_step(self, step: int) -> None:
-        """Tab / Shift+Tab between the fields, the patient's message and the editor."""
-        if step > 0:
-            self.focus_next()
-        else:
-            self.focus_previous()
-
     def action_plain(self) -> None:
         """Ctrl+R: typographic quotes, dashes, ellipses and odd spaces become their plain
         GSM-7 forms, so a text costs 160 characters per text again instead of 70."""
