@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from cxinbox.api.types import Event
+from cxinbox.contract.types import Event
 from cxinbox.store import conversations as convs
 from cxinbox.store.db import Database
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from tests.test_bulk_cli import ME, _db, cx, fill, one_line_error, write_config
 
-from cxinbox.api.errors import Forbidden
 from cxinbox.config import load_config
+from cxinbox.contract.errors import Forbidden
 from cxinbox.service.audit import AuditService
 from cxinbox.service.inbox import InboxService
 from cxinbox.store.db import verify_event_chain

@@ -25,8 +25,8 @@ from tests.audithelp import trail
 from typer.testing import CliRunner
 
 from cxinbox import cli_app as cli
-from cxinbox.api.errors import BadRequest, Forbidden, NotFound
 from cxinbox.config import Config, load_config
+from cxinbox.contract.errors import BadRequest, Forbidden, NotFound
 from cxinbox.domain.models import Address, ParsedMessage
 from cxinbox.service.inbox import BULK_LIMIT, InboxService, role_of
 from cxinbox.store import ingest

@@ -16,9 +16,9 @@ from tests.audithelp import trail
 from tests.test_bulk_cli import fill, states
 from tests.test_serve_support import ME, Server, cx, socket_dir, write_config
 
-from cxinbox.api.errors import Forbidden
 from cxinbox.api.socket_client import SocketAPI, probe
 from cxinbox.config import Config, load_config
+from cxinbox.contract.errors import Forbidden
 from cxinbox.service.inbox import BUDGETED_ACTIONS, CHANGE_WINDOW_S, InboxService
 from cxinbox.store import conversations as convs
 from cxinbox.store.db import Database, append_event, now_ms

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from tests.support.smtpsink import OWN, PATIENT, Desk, make_desk, parsed, patient_mail
 
-from cxinbox.api.errors import BadRequest, Forbidden
-from cxinbox.api.reply_types import SendGuardTripped
+from cxinbox.contract.errors import BadRequest, Forbidden
+from cxinbox.contract.reply_types import SendGuardTripped
 from cxinbox.service.inbox import InboxService
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from tests.support.smsprovider import SmsProvider, write_sms_config
 
-from cxinbox.api.errors import BadRequest
 from cxinbox.config import Config, load_config
+from cxinbox.contract.errors import BadRequest
 from cxinbox.service.inbox import InboxService
 from cxinbox.service.outbox import CRASH_ENV, OutboxWorker
 from cxinbox.service.replies import ReplyService

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cxinbox.api.team_types import StaffView
+from cxinbox.contract.team_types import StaffView
 from cxinbox.domain.mentions import handles, mention_names, unknown_mentions
 from cxinbox.tui.pickers import NOBODY, mention_review, roster_items, tag_review
 from cxinbox.tui.screens.picker import PickItem, current_word, filter_items

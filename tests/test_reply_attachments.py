@@ -18,9 +18,9 @@ import pytest
 from tests.support.smtpsink import Desk, make_desk, parsed, patient_mail
 from tests.test_serve_support import ME, Server, socket_dir
 
-from cxinbox.api.errors import BadRequest, NotFound
 from cxinbox.api.socket_client import SocketAPI, probe
 from cxinbox.api.upload import read_for_upload
+from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.domain.compose import MAX_ATTACHMENT_BYTES
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"

@@ -21,9 +21,9 @@ import pytest
 from tests.test_bulk_cli import fill
 from tests.test_serve_support import ME, Server, answering, cx, socket_dir, write_config
 
-from cxinbox.api.errors import Forbidden, ServerUnavailable
 from cxinbox.api.socket_client import SocketAPI, probe
 from cxinbox.config import load_config
+from cxinbox.contract.errors import Forbidden, ServerUnavailable
 from cxinbox.store.db import Database, verify_event_chain
 
 IDS_1_10 = "id:" + ",".join(str(i) for i in range(1, 11))

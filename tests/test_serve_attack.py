@@ -37,11 +37,11 @@ from tests.test_serve_support import ME, Server, env, write_config
 
 import cxinbox.api.transport
 import cxinbox.cli  # noqa: F401
-from cxinbox.api.errors import ServerUnavailable
 from cxinbox.api.limits import MIB, Limits
 from cxinbox.api.socket_client import probe
 from cxinbox.api.socket_server import InboxServer
 from cxinbox.config import load_config
+from cxinbox.contract.errors import ServerUnavailable
 from cxinbox.domain.mime import parse_message
 from cxinbox.store import ingest
 from cxinbox.store.db import Database

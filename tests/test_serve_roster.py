@@ -15,11 +15,11 @@ from tests.test_bulk_cli import fill
 from tests.test_serve_support import ME, Server, socket_dir, write_config
 from tests.test_serve_validate import refusal
 
-from cxinbox.api.errors import BadRequest
 from cxinbox.api.socket_client import SocketAPI, probe
-from cxinbox.api.team_types import StaffView, TagView
 from cxinbox.api.validate import Validator
 from cxinbox.config import load_config
+from cxinbox.contract.errors import BadRequest
+from cxinbox.contract.team_types import StaffView, TagView
 from cxinbox.store.db import Database
 
 

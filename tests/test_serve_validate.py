@@ -11,10 +11,10 @@ import pytest
 from tests.test_serve_support import write_config
 
 from cxinbox.api import validate
-from cxinbox.api.errors import BadRequest
 from cxinbox.api.interface import api_methods
 from cxinbox.api.validate import Validator
 from cxinbox.config import load_config
+from cxinbox.contract.errors import BadRequest
 from cxinbox.service import replies
 from cxinbox.service.inbox import InboxService
 

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from cxinbox.api import wire
-from cxinbox.api.errors import ApiError, BadQuery, Forbidden, NotFound, ServerUnavailable
 from cxinbox.api.interface import InboxAPI, InProcessAPI, api_methods
-from cxinbox.api.types import (
+from cxinbox.contract.errors import ApiError, BadQuery, Forbidden, NotFound, ServerUnavailable
+from cxinbox.contract.types import (
     AttachmentView,
     Changes,
     ConversationDetail,
@@ -67,7 +67,7 @@ def test_enums_and_unknown_types() -> None:
         roundtrip(Colour.RED)
     with pytest.raises(TypeError):
         wire.encode(object())
-    for name in ("os:system", "subprocess:Popen", "cxinbox.api.types:nope", "x"):
+    for name in ("os:system", "subprocess:Popen", "cxinbox.contract.types:nope", "x"):
         with pytest.raises(wire.WireError):
             wire.loads(b'{"v": {"$": "%s", "f": {}}}' % name.encode())
     with pytest.raises(wire.WireError):  # importable, in an allowed module, not a value type

@@ -25,11 +25,11 @@ from tests.teamhelp import write_config as team_config
 from tests.test_bulk_cli import fill
 from tests.test_serve_support import ME, Server, socket_dir, write_config
 
-from cxinbox.api.errors import Forbidden
 from cxinbox.api.interface import InProcessAPI, api_methods
 from cxinbox.api.socket_client import SocketAPI, probe
-from cxinbox.api.types import Event
 from cxinbox.config import Config, load_config
+from cxinbox.contract.errors import Forbidden
+from cxinbox.contract.types import Event
 from cxinbox.domain.mime import parse_message
 from cxinbox.service import feed
 from cxinbox.service.inbox import InboxService

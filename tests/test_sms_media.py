@@ -17,7 +17,6 @@ import httpx
 import pytest
 from tests.support.smsprovider import SmsProvider, media_bytes, write_sms_config
 
-from cxinbox.api.errors import BadRequest, NotFound, ServerUnavailable
 from cxinbox.api.interface import InProcessAPI
 from cxinbox.channels import sms as sms_channel
 from cxinbox.channels.sms import (
@@ -29,6 +28,7 @@ from cxinbox.channels.sms import (
     SmsServerError,
 )
 from cxinbox.config import Config, SmsConfig, SmsNumber, load_config
+from cxinbox.contract.errors import BadRequest, NotFound, ServerUnavailable
 from cxinbox.service import sms_media
 from cxinbox.service.inbox import InboxService
 from cxinbox.service.sms_sync import SmsPoller

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from tests.teamhelp import DESK, T0, deliver, events, open_service, row
 
-from cxinbox.api.errors import BadRequest, NotFound
 from cxinbox.config import SmsConfig, SmsNumber
+from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.service.inbox import InboxService
 from cxinbox.store import contacts
 from cxinbox.store.db import Database
@@ -305,8 +305,8 @@ async def test_contact_calls_over_the_socket(tmp_path: Path) -> None:
     from tests.test_serve_support import ME, Server, socket_dir, write_config
 
     from cxinbox.api.socket_client import SocketAPI, probe
-    from cxinbox.api.team_types import ContactView
     from cxinbox.config import load_config
+    from cxinbox.contract.team_types import ContactView
 
     with socket_dir() as sockdir:
         sock = sockdir / "s.sock"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from tests.teamhelp import T0, Clock, deliver, events, open_service
 
-from cxinbox.api.errors import BadQuery, BadRequest, Forbidden, NotFound
 from cxinbox.config import StaffMember
+from cxinbox.contract.errors import BadQuery, BadRequest, Forbidden, NotFound
 from cxinbox.service.inbox import InboxService
 from cxinbox.service.mentions import mention_names, mentioned_users
 

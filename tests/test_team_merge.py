@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from tests.teamhelp import DESK, T0, deliver, events, open_service, row
 
-from cxinbox.api.errors import BadRequest, NotFound
+from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.service.inbox import InboxService
 from cxinbox.store import conversations as convs
 from cxinbox.store.db import verify_event_chain

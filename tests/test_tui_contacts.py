@@ -24,7 +24,7 @@ from tests.test_tui_support import (
 )
 from textual.widgets import Input
 
-from cxinbox.api.team_types import ContactView
+from cxinbox.contract.team_types import ContactView
 from cxinbox.service.demo import MAILBOXES
 from cxinbox.tui.screens import contact as contact_screen
 from cxinbox.tui.screens.choice import ChoiceScreen

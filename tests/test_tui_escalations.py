@@ -16,7 +16,7 @@ from typing import Any
 from tests.test_tui_support import Inbox, make_app, make_inbox, screen_text, wait_for, wait_rows
 from textual.pilot import Pilot
 
-from cxinbox.api.types import ConversationSummary, Event
+from cxinbox.contract.types import ConversationSummary, Event
 from cxinbox.service.demo import start_background
 from cxinbox.tui.app import CxInboxApp
 from cxinbox.tui.escalations import Escalated, escalation_lines, escalations_for

@@ -19,7 +19,7 @@ from tests.test_tui_support import (
     wait_rows,
 )
 
-from cxinbox.api.types import ConversationSummary
+from cxinbox.contract.types import ConversationSummary
 from cxinbox.tui.screens.bulk_confirm import BulkConfirmScreen
 from cxinbox.tui.screens.choice import ChoiceScreen
 

@@ -21,7 +21,7 @@ from tests.test_tui_support import (
     wait_rows,
 )
 
-from cxinbox.api.types import ConversationSummary
+from cxinbox.contract.types import ConversationSummary
 from cxinbox.service.inbox import InboxService
 from cxinbox.tui.app import CxInboxApp
 from cxinbox.tui.screens.picker import CompletingPrompt, ConfirmScreen, PickerScreen

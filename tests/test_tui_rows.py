@@ -13,7 +13,7 @@ import pytest
 from rich.cells import cell_len
 from rich.style import Style
 
-from cxinbox.api.types import ConversationSummary
+from cxinbox.contract.types import ConversationSummary
 from cxinbox.tui.ascii import ASCII_GLYPHS, UNICODE_GLYPHS
 from cxinbox.tui.marks import Marks
 from cxinbox.tui.rows import (

@@ -12,8 +12,8 @@ import pytest
 from tests.test_tui_support import Inbox, make_app, make_inbox, screen_text, wait_for, wait_rows
 from textual.widgets import Static
 
-from cxinbox.api.types import ConversationSummary
 from cxinbox.config import ClinicConfig
+from cxinbox.contract.types import ConversationSummary
 from cxinbox.tui.screens.snooze import SnoozeScreen
 from cxinbox.tui.snoozetext import resolve_snooze, status_fact, wake_short, wake_text
 

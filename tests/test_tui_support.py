@@ -23,8 +23,8 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from cxinbox.api.interface import InProcessAPI
-from cxinbox.api.types import Page
 from cxinbox.config import Config
+from cxinbox.contract.types import Page
 from cxinbox.domain.mime import parse_message
 from cxinbox.service.demo import MAILBOXES, DemoInbox, build_demo
 from cxinbox.service.inbox import InboxService

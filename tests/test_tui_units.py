@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from cxinbox.api.download import safe_filename, save_bytes
-from cxinbox.api.types import ConversationSummary
+from cxinbox.contract.types import ConversationSummary
 from cxinbox.tui import actions, triage, views
 from cxinbox.tui.ascii import AsciiFilter, fold_text
 from cxinbox.tui.bodyfold import split_body
@@ -280,7 +280,7 @@ def test_attachment_names_are_tamed(tmp_path: Path) -> None:
 
 
 def test_mail_sync_line() -> None:
-    from cxinbox.api.types import FolderStatus
+    from cxinbox.contract.types import FolderStatus
     from cxinbox.tui.app import mail_sync_text
 
     synced = FolderStatus("billing", "INBOX", 1, 10, 10, int(NOW.timestamp()), None)

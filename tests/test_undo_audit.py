@@ -15,9 +15,9 @@ import pytest
 from tests.test_bulk_cli import fill
 from tests.test_serve_support import ME, Server, socket_dir, write_config
 
-from cxinbox.api.errors import BadRequest
 from cxinbox.api.socket_client import SocketAPI, probe
 from cxinbox.config import load_config
+from cxinbox.contract.errors import BadRequest
 from cxinbox.service.inbox import InboxService
 from cxinbox.store.db import Database
 

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     import socket
     from pathlib import Path
 
-    from cxinbox.api.types import Page
     from cxinbox.cli_facts import Facts
+    from cxinbox.contract.types import Page
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -49,8 +49,8 @@ def version_line() -> str:
 
 def error_code(exc: BaseException) -> tuple[int, str] | None:
     """Map the errors a person can act on to (exit code, one line); None for a bug."""
-    from cxinbox.api.errors import ApiError, BadQuery
     from cxinbox.config import ConfigError
+    from cxinbox.contract.errors import ApiError, BadQuery
 
     if isinstance(exc, BadQuery):
         return EXIT_QUERY, str(exc)

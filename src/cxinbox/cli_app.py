@@ -21,7 +21,6 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from cxinbox.api.errors import ApiError
 from cxinbox.cli import (
     EXIT_ERROR,
     EXIT_SERVER,
@@ -32,14 +31,15 @@ from cxinbox.cli import (
     print_page,
     version_line,
 )
+from cxinbox.contract.errors import ApiError
 from cxinbox.domain.sanitize import clean_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from cxinbox.api.transport import SyncAPI
-    from cxinbox.api.types import Event
     from cxinbox.config import Config
+    from cxinbox.contract.types import Event
     from cxinbox.domain.when import Direction
     from cxinbox.service.inbox import BulkResult, InboxService
     from cxinbox.store.db import Database

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 import click
 import typer
 
-from cxinbox.api.errors import ApiError, BadRequest
+from cxinbox.contract.errors import ApiError, BadRequest
 
 if TYPE_CHECKING:
     from cxinbox.api.interface import InProcessAPI
-    from cxinbox.api.reply_types import CannedView, DraftView, OutboxItemView
     from cxinbox.api.transport import SyncAPI
     from cxinbox.config import Config
+    from cxinbox.contract.reply_types import CannedView, DraftView, OutboxItemView
 
 ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", envvar="CXINBOX_CONFIG",
                                               help="Path to config.toml.")]
@@ -285,7 +285,7 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
 
 def _send(replies: SyncAPI, cfg: Config, draft_id: int, *, force: bool, wait: bool,
           as_json: bool) -> None:
-    from cxinbox.api.reply_types import SendGuardTripped
+    from cxinbox.contract.reply_types import SendGuardTripped
 
     try:
         item = replies.send_draft(draft_id, force=force)

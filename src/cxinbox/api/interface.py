@@ -17,9 +17,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from cxinbox.api.live import ChangeFeed, PresenceBoard
-from cxinbox.api.reply_types import CannedView, DraftView, OutboxItemView, RenderedCanned
-from cxinbox.api.team_types import ContactView, MentionView, StaffView, TagView
-from cxinbox.api.types import (
+from cxinbox.contract.reply_types import CannedView, DraftView, OutboxItemView, RenderedCanned
+from cxinbox.contract.team_types import ContactView, MentionView, StaffView, TagView
+from cxinbox.contract.types import (
     Alert,
     Changes,
     ConversationDetail,

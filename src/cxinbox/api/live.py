@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 
-from cxinbox.api.types import Presence
+from cxinbox.contract.types import Presence
 
 POLL_S = 0.15
 """How often the feed re-reads the newest event sequence number when nobody pokes it.

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from cxinbox.api import wire
-from cxinbox.api.errors import ApiError, ServerUnavailable
 from cxinbox.api.interface import api_methods
 from cxinbox.api.socket_probe import (
     CONNECT_TIMEOUT_S,
@@ -31,6 +30,7 @@ from cxinbox.api.socket_probe import (
     probe,
     trusted_server_uids,
 )
+from cxinbox.contract.errors import ApiError, ServerUnavailable
 from cxinbox.domain.sanitize import clean_line
 
 if TYPE_CHECKING:

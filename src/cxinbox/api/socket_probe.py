@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from cxinbox.api import wire
-from cxinbox.api.errors import Forbidden, ServerUnavailable
 from cxinbox.api.identity import acting_user, login_of
+from cxinbox.contract.errors import Forbidden, ServerUnavailable
 from cxinbox.domain.sanitize import clean_line
 
 MAX_FRAME: Final = 1024 * 1024 * 1024

@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Any, Final
 
 from cxinbox.api import wire
-from cxinbox.api.errors import ApiError, BadRequest, Forbidden, TooManyConnections
 from cxinbox.api.identity import login_of
 from cxinbox.api.interface import InProcessAPI
 from cxinbox.api.limits import (
@@ -60,6 +59,7 @@ from cxinbox.api.limits import (
 from cxinbox.api.live import ChangeFeed, PresenceBoard
 from cxinbox.api.validate import Validator
 from cxinbox.config import Config
+from cxinbox.contract.errors import ApiError, BadRequest, Forbidden, TooManyConnections
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.access import RefusalLog
 from cxinbox.service.health import Health

@@ -75,7 +75,7 @@ def open_database(path: Path) -> Database:
     may not open it, e.g. `--local` run by a member of staff instead of the server user."""
     import os
 
-    from cxinbox.api.errors import Forbidden
+    from cxinbox.contract.errors import Forbidden
     from cxinbox.store.db import Database
 
     refusal = Forbidden(f"{path}: permission denied: only the cxinbox server's user may open"

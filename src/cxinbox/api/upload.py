@@ -13,7 +13,7 @@ import os
 import stat
 from pathlib import Path
 
-from cxinbox.api.errors import BadRequest
+from cxinbox.contract.errors import BadRequest
 from cxinbox.domain.compose import MAX_ATTACHMENT_BYTES
 from cxinbox.domain.sanitize import clean_line
 

@@ -30,7 +30,7 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final, Union
 
-from cxinbox.api.errors import BadRequest
+from cxinbox.contract.errors import BadRequest
 from cxinbox.domain.compose import MAX_ATTACHMENT_BYTES
 from cxinbox.domain.sanitize import clean_line, clean_text
 

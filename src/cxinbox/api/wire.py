@@ -4,7 +4,7 @@ Why generic: the socket transport must carry whatever the `InboxAPI` methods tak
 return, and adding a dataclass or a method should need no code here. So a value is walked
 once and anything JSON cannot say exactly is tagged with a `"$"` key:
 
-    dataclass   {"$": "cxinbox.api.types:Event", "f": {field: value, ...}}
+    dataclass   {"$": "cxinbox.contract.types:Event", "f": {field: value, ...}}
     enum        {"$": "module:Qualname", "e": value}
     tuple       {"$": "t", "v": [...]}         set / frozenset  "s" / "fs"
     bytes       {"$": "b", "v": base64}        datetime / date  "dt" / "d" (ISO 8601)
@@ -12,7 +12,7 @@ once and anything JSON cannot say exactly is tagged with a `"$"` key:
 
 so a decoded value is equal to the one encoded, tuples stay tuples and a dict that happens
 to hold a "$" key is not mistaken for a tag. Classes are found by module and name, and only
-in cxinbox's own api/service/domain modules: a peer can never make us import anything else.
+in cxinbox's own api/contract/service/domain modules: a peer can never make us import anything else.
 
 Errors travel as `{"type": "module:Qualname", "message": ..., "exit_code": ..., "attrs":
 {...}}` and come back as the same `ApiError` subclass with the same exit code.
@@ -28,10 +28,11 @@ import json
 from datetime import date, datetime
 from typing import Any, Final
 
-from cxinbox.api.errors import ApiError
+from cxinbox.contract.errors import ApiError
 from cxinbox.domain.sanitize import clean_line
 
-VALUE_MODULE_PREFIXES: Final = ("cxinbox.api.", "cxinbox.service.", "cxinbox.domain.")
+VALUE_MODULE_PREFIXES: Final = ("cxinbox.api.", "cxinbox.contract.", "cxinbox.service.",
+                                 "cxinbox.domain.")
 """Where classes named on the wire may come from."""
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
@@ -204,6 +205,7 @@ def decode_error(data: Any) -> ApiError:
     message = str(data.get("message", "server error"))
     module_name = name.partition(":")[0]
     if name not in _error_classes() and module_name.startswith(("cxinbox.api.",
+                                                                 "cxinbox.contract.",
                                                                  "cxinbox.service.")):
         try:
             importlib.import_module(module_name)

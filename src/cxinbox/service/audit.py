@@ -11,8 +11,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from cxinbox.api.errors import BadRequest
-from cxinbox.api.types import Event
+from cxinbox.contract.errors import BadRequest
+from cxinbox.contract.types import Event
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.inbox import InboxService
 from cxinbox.store.audit import find_events

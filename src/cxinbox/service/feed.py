@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from cxinbox.api.types import Event
+from cxinbox.contract.types import Event
 
 AUDIT_ONLY_ACTIONS: Final = frozenset({
     "conversation.list", "conversation.view", "bulk.preview", "contact.view",

@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from cxinbox.api.errors import BadQuery, BadRequest, Forbidden, NotFound
-from cxinbox.api.team_types import ContactConversation, ContactView, MentionView, TagView
-from cxinbox.api.types import (
+from cxinbox.config import Config, Role
+from cxinbox.contract.errors import BadQuery, BadRequest, Forbidden, NotFound
+from cxinbox.contract.team_types import ContactConversation, ContactView, MentionView, TagView
+from cxinbox.contract.types import (
     Alert,
     AttachmentView,
     ConversationDetail,
@@ -25,7 +26,6 @@ from cxinbox.api.types import (
     NoteView,
     Page,
 )
-from cxinbox.config import Config, Role
 from cxinbox.domain.query import QueryContext, QueryError, parse
 from cxinbox.domain.recipient import RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line, clean_text

@@ -20,8 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from cxinbox.api.errors import BadRequest, NotFound
-from cxinbox.api.reply_types import (
+from cxinbox.config import AccountConfig
+from cxinbox.contract.errors import BadRequest, NotFound
+from cxinbox.contract.reply_types import (
     CannedView,
     DraftFile,
     DraftView,
@@ -30,7 +31,6 @@ from cxinbox.api.reply_types import (
     RenderedCanned,
     SendGuardTripped,
 )
-from cxinbox.config import AccountConfig
 from cxinbox.domain import compose
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.recipient import Recipient, RecipientError, parse_recipient

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
 
-from cxinbox.api.team_types import Escalation
 from cxinbox.config import Config
+from cxinbox.contract.team_types import Escalation
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
 from cxinbox.service.sla import SlaService

@@ -22,7 +22,6 @@ import logging
 import mimetypes
 from dataclasses import dataclass
 
-from cxinbox.api.errors import ApiError, BadRequest, NotFound, ServerUnavailable
 from cxinbox.channels.credentials import CredentialError
 from cxinbox.channels.sms import (
     MAX_MEDIA_BYTES,
@@ -35,6 +34,7 @@ from cxinbox.channels.sms import (
     SmsServerError,
 )
 from cxinbox.config import SmsConfig
+from cxinbox.contract.errors import ApiError, BadRequest, NotFound, ServerUnavailable
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.sms_sync import ClientFactory, TokenResolver, default_token
 from cxinbox.store.sms import SmsMediaRow, SmsMessageMedia

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from cxinbox.api.errors import BadRequest
+from cxinbox.contract.errors import BadRequest
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.store import undo as undo_store
 from cxinbox.store.undo import StoredEvent

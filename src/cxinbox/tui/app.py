@@ -36,9 +36,10 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from cxinbox.api.download import save_bytes
-from cxinbox.api.errors import ApiError, BadQuery
 from cxinbox.api.interface import InboxAPI
-from cxinbox.api.types import (
+from cxinbox.config import Config
+from cxinbox.contract.errors import ApiError, BadQuery
+from cxinbox.contract.types import (
     Alert,
     AttachmentView,
     ConversationSummary,
@@ -47,7 +48,6 @@ from cxinbox.api.types import (
     MessageView,
     Page,
 )
-from cxinbox.config import Config
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, triage, views
 from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words

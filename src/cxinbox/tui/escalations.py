@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from cxinbox.api.types import ConversationSummary, Event
+from cxinbox.contract.types import ConversationSummary, Event
 from cxinbox.domain.sanitize import clean_line
 
 ACTIONS: Final = frozenset({"sla.at_risk", "sla.breached"})

@@ -21,7 +21,7 @@ from typing import Any
 from textual import work
 from textual.message import Message
 
-from cxinbox.api.types import ConversationSummary
+from cxinbox.contract.types import ConversationSummary
 from cxinbox.tui import triage
 from cxinbox.tui.marks import MAX_MARK_QUERY
 from cxinbox.tui.messages import TriageDone, error_line

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from textual.message import Message
 
-from cxinbox.api.types import ConversationDetail, Event, Page
+from cxinbox.contract.types import ConversationDetail, Event, Page
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui.triage import Triage
 

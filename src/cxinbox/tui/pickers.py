@@ -24,8 +24,8 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from cxinbox.api.team_types import StaffView, TagView
-from cxinbox.api.types import ConversationSummary
+from cxinbox.contract.team_types import StaffView, TagView
+from cxinbox.contract.types import ConversationSummary
 from cxinbox.domain.mentions import handles, unknown_mentions
 from cxinbox.tui import triage
 from cxinbox.tui.screens.picker import (

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cxinbox.api.types import Presence
+from cxinbox.contract.types import Presence
 
 
 def first_name(name: str) -> str:

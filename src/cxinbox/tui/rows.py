@@ -24,7 +24,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 
-from cxinbox.api.types import ConversationSummary
+from cxinbox.contract.types import ConversationSummary
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.timefmt import age_text
 

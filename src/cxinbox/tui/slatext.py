@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from cxinbox.api.types import ConversationSummary
+from cxinbox.contract.types import ConversationSummary
 from cxinbox.domain.sla import SlaStatus, countdown_text, state_at
 from cxinbox.tui.rows import SlaCell
 

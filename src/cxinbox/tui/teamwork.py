@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from cxinbox.api.types import ConversationSummary, Event
+from cxinbox.contract.types import ConversationSummary, Event
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, escalations, triage
 from cxinbox.tui.messages import error_line

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from cxinbox.api.interface import InboxAPI
-from cxinbox.api.types import ConversationSummary
+from cxinbox.contract.types import ConversationSummary
 from cxinbox.domain.sanitize import clean_line
 
 STATUSES: tuple[str, ...] = ("open", "pending", "closed", "snoozed")

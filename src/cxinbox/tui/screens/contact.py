@@ -33,9 +33,9 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from cxinbox.api.errors import NotFound
-from cxinbox.api.team_types import ContactView
-from cxinbox.api.types import ConversationSummary, Event
+from cxinbox.contract.errors import NotFound
+from cxinbox.contract.team_types import ContactView
+from cxinbox.contract.types import ConversationSummary, Event
 from cxinbox.domain.recipient import RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui.messages import error_line

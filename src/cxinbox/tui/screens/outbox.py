@@ -36,7 +36,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from cxinbox.api.reply_types import OutboxItemView
+from cxinbox.contract.reply_types import OutboxItemView
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui.messages import error_line
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen

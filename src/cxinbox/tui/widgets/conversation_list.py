@@ -38,7 +38,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from cxinbox.api.types import ConversationSummary, Page
+from cxinbox.contract.types import ConversationSummary, Page
 from cxinbox.tui import actions
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.marks import Marks

@@ -12,7 +12,7 @@ from datetime import datetime, tzinfo
 from rich.text import Text
 from textual.widgets import Static
 
-from cxinbox.api.types import MessageView
+from cxinbox.contract.types import MessageView
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.bodyfold import BodyPart, split_body
 from cxinbox.tui.timefmt import clinic_datetime

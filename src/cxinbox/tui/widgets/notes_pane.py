@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from cxinbox.api.types import NoteView
+from cxinbox.contract.types import NoteView
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.timefmt import clinic_datetime
 

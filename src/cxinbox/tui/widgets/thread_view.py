@@ -21,7 +21,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from cxinbox.api.types import ConversationDetail, ConversationSummary, MessageView
+from cxinbox.contract.types import ConversationDetail, ConversationSummary, MessageView
 from cxinbox.tui import actions
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.rows import SlaCell

@@ -1,6 +1,6 @@
 """Value types of the reply API (drafts, canned replies, the outbox). Text is sanitised.
 
-Kept apart from api/types.py so replies can grow without touching the triage types.
+Kept apart from contract/types.py so replies can grow without touching the triage types.
 Times are UTC epoch seconds (floats where sub-second matters: the undo countdown).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cxinbox.api.errors import ApiError
+from cxinbox.contract.errors import ApiError
 
 
 @dataclass(frozen=True, slots=True)

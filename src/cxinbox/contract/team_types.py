@@ -1,6 +1,6 @@
 """Value types of the team-workflow calls: mentions, contacts, SLA escalations.
 
-Like api/types.py, every text field that came from outside (subjects, names, addresses,
+Like contract/types.py, every text field that came from outside (subjects, names, addresses,
 note bodies) is sanitised before it is put in here, so no client can forget to.
 """
 
