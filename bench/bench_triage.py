@@ -29,10 +29,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SET = ROOT / "bench" / "data" / "triage_eval.jsonl"
 
-if str(ROOT) not in sys.path:
+if str(ROOT) not in sys.path:  # run as a script: make `bench.triage_metrics` importable
     sys.path.insert(0, str(ROOT))
-if str(ROOT / "src") not in sys.path:
-    sys.path.insert(1, str(ROOT / "src"))
 
 from bench.triage_metrics import (
     CATEGORIES,
@@ -211,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, SetError) as exc:
         print(f"bench_triage: cannot read {args.data}: {exc}", file=sys.stderr)
         return 2
+    if str(ROOT / "src") not in sys.path:  # this tree's detector, not an installed copy
+        sys.path.insert(0, str(ROOT / "src"))
     assess = _load_assess()
     predictions, unstable = run(assess, examples)
     report = score(examples, predictions)

@@ -6,6 +6,7 @@ A fake `assess` lives only here: the bench itself always runs the real detector.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,3 +246,26 @@ def test_bench_reports_a_detector_that_changes_its_mind() -> None:
 
     _predictions, unstable = bench_triage.run(fickle, [ex("cp1", "chest_pain")])
     assert unstable == ["cp1"]
+
+
+def test_bench_says_in_one_line_when_the_detector_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "cxinbox.domain.triage", None)  # import now fails
+    with pytest.raises(SystemExit) as exit_info:
+        bench_triage.main(["--data", str(bench_triage.DEFAULT_SET)])
+    message = str(exit_info.value)
+    assert message.startswith("bench_triage: cannot import cxinbox.domain.triage.assess")
+    assert "\n" not in message
+
+
+def test_bench_refuses_a_broken_set_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "x"}\n', encoding="utf-8")
+    assert bench_triage.main(["--data", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "line 1: missing" in err
+    assert bench_triage.main(["--data", str(tmp_path / "absent.jsonl")]) == 2
+    assert "cannot read" in capsys.readouterr().err
