@@ -80,7 +80,7 @@ def _pct(value: float | None) -> str:
     return "  n/a" if value is None else f"{value:5.3f}"
 
 
-def _ids(ids: Sequence[str], limit: int = 8) -> str:
+def _ids(ids: Sequence[str], limit: int = 20) -> str:
     if not ids:
         return "-"
     shown = ", ".join(ids[:limit])
