@@ -1,0 +1,132 @@
+"""The held-out triage evaluation set keeps the shape and composition TRIAGE_EVAL.md promises.
+
+A set that drifts (a category thinned out, a trap labelled as a red flag, a duplicated body that
+counts twice) would make bench_triage's figures mean less than they claim, silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from bench.triage_metrics import CATEGORIES, CHANNELS, INTENTS, LANGS, TRAPS, Example, load_set
+
+SET = Path(__file__).resolve().parent.parent / "bench" / "data" / "triage_eval.jsonl"
+KEYS = {"id", "lang", "channel", "subject", "body", "red_flag", "trap", "trap_category", "intent"}
+
+
+@pytest.fixture(scope="module")
+def examples() -> list[Example]:
+    return load_set(SET)
+
+
+def _ordinary(examples: list[Example]) -> list[Example]:
+    return [e for e in examples if e.red_flag is None and e.trap is None]
+
+
+def test_every_line_is_one_object_with_exactly_the_documented_keys() -> None:
+    for number, line in enumerate(SET.read_text(encoding="utf-8").splitlines(), start=1):
+        raw = json.loads(line)
+        assert set(raw) == KEYS, f"line {number}"
+        for name in ("id", "lang", "channel", "subject", "body", "intent"):
+            assert isinstance(raw[name], str) and (raw[name] or name == "subject"), (number, name)
+
+
+def test_labels_come_from_the_allowed_lists(examples: list[Example]) -> None:
+    for e in examples:
+        assert e.lang in LANGS, e.id
+        assert e.channel in CHANNELS, e.id
+        assert e.intent in INTENTS, e.id
+        assert e.red_flag is None or e.red_flag in CATEGORIES, e.id
+        assert e.trap is None or e.trap in TRAPS, e.id
+        assert e.trap_category is None or e.trap_category in CATEGORIES, e.id
+
+
+def test_ids_unique_and_bodies_not_repeated(examples: list[Example]) -> None:
+    ids = Counter(e.id for e in examples)
+    assert [i for i, n in ids.items() if n > 1] == []
+    bodies = Counter(" ".join(e.body.lower().split()) for e in examples)
+    assert [b[:60] for b, n in bodies.items() if n > 1] == []
+
+
+def test_traps_are_not_red_flags_and_name_the_category_they_imitate(
+    examples: list[Example],
+) -> None:
+    for e in examples:
+        if e.trap is not None:
+            assert e.red_flag is None, e.id
+            assert e.trap_category is not None, e.id
+        else:
+            assert e.trap_category is None, e.id
+        if e.trap in {"quoted", "signature"}:
+            assert e.channel == "email", e.id  # texts carry neither quoted history nor signatures
+
+
+def test_size_and_languages(examples: list[Example]) -> None:
+    assert len(examples) >= 420
+    spanish = sum(e.lang == "es" for e in examples)
+    assert spanish / len(examples) >= 0.35
+
+
+def test_every_category_has_enough_varied_positives(examples: list[Example]) -> None:
+    for category in CATEGORIES:
+        positives = [e for e in examples if e.red_flag == category]
+        assert len(positives) >= 16, category
+        combos = Counter((e.lang, e.channel) for e in positives)
+        for lang in LANGS:
+            for channel in CHANNELS:
+                assert combos[(lang, channel)] >= 1, (category, lang, channel)
+        assert len({e.intent for e in positives}) >= 2, category  # not all pure symptom reports
+
+
+def test_traps_are_a_fifth_and_spread_over_kinds_and_categories(examples: list[Example]) -> None:
+    traps = [e for e in examples if e.trap is not None]
+    assert len(traps) * 5 >= len(examples)
+    kinds = Counter(e.trap for e in traps)
+    for kind in TRAPS:
+        assert kinds[kind] >= 8, kind
+        covered = {e.trap_category for e in traps if e.trap == kind}
+        assert len(covered) >= 4, kind
+        assert {e.lang for e in traps if e.trap == kind} == set(LANGS), kind
+    near = Counter(e.trap_category for e in traps)
+    for category in CATEGORIES:
+        assert near[category] >= 6, category
+
+
+def test_ordinary_messages_cover_every_intent(examples: list[Example]) -> None:
+    intents = Counter(e.intent for e in _ordinary(examples))
+    for intent in INTENTS:
+        assert intents[intent] >= 15, intent
+    langs = Counter((e.intent, e.lang) for e in _ordinary(examples))
+    for intent in INTENTS:
+        assert langs[(intent, "es")] >= 5, intent
+
+
+def test_emails_look_like_email_and_texts_like_texts(examples: list[Example]) -> None:
+    emails = [e for e in examples if e.channel == "email"]
+    assert all(e.subject for e in emails)
+    assert all(e.subject == "" for e in examples if e.channel == "sms")
+    quoted = [
+        e
+        for e in emails
+        if re.search(r"^> |wrote:$|escribió:$|-{5}(Original|Mensaje)", e.body, re.MULTILINE)
+    ]
+    assert len(quoted) >= 20
+    positives_with_quote = [e for e in quoted if e.red_flag is not None]
+    assert len(positives_with_quote) >= 5  # the emergency above a harmless quoted history
+
+
+def test_no_real_contact_details(examples: list[Example]) -> None:
+    """Addresses use reserved example domains; phone numbers the fictional 555-01xx range."""
+    for e in examples:
+        for domain in re.findall(r"@([\w.-]+\w)", e.body):
+            assert domain.endswith(".example") or domain in {
+                "example.com",
+                "example.net",
+                "example.org",
+            }, e.id
+        for number in re.findall(r"\b\d{3}-\d{4}\b", e.body):
+            assert number.startswith("555-01"), e.id
