@@ -163,9 +163,8 @@ class InboxServer:
         self._roster_uids = _roster_uids(config)
 
     def _head(self) -> int:
-        from cxinbox.store.conversations import last_event_seq
-
-        return last_event_seq(self.db.conn)
+        with self.db.reading() as tx:
+            return tx.last_event_seq()
 
     async def run(self, ready: Callable[[], None] | None = None) -> None:
         loop = asyncio.get_running_loop()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from cxinbox.store import fts
 from cxinbox.store.contacts import link_conversation
 from cxinbox.store.conversations import insert_note, reopen_on_inbound
+from cxinbox.store.records import DeliveryStatus, SmsMediaRow, SmsMessageMedia
 
 # A late-listed patient text older than the conversation's last message by more than this
 # does not reopen a closed conversation (same rule as mail ingest).
@@ -74,30 +75,6 @@ class KnownSms:
     status: str
 
 
-@dataclass(frozen=True, slots=True)
-class DeliveryStatus:
-    status: str
-    error_code: int | None
-    error_message: str
-
-
-@dataclass(frozen=True, slots=True)
-class SmsMediaRow:
-    """One listed MMS attachment of a stored SMS (as `store_sms` wrote it)."""
-
-    filename: str
-    content_type: str
-    part_path: str  # the provider's media id ("ME..."), or a 1-based index when unknown
-
-
-@dataclass(frozen=True, slots=True)
-class SmsMessageMedia:
-    """What fetching an SMS message's media needs: its provider id and its listed media."""
-
-    message_pk: int
-    conversation_id: int
-    provider_id: str
-    media: tuple[SmsMediaRow, ...]
 
 
 @dataclass(frozen=True, slots=True)
