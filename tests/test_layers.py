@@ -55,7 +55,7 @@ SQL = re.compile(
 DEBT: dict[str, frozenset[str]] = {
     "cxinbox.api.socket_server": frozenset({"layer", "store"}),
     "cxinbox.api.transport": frozenset({"layer", "store"}),
-    "cxinbox.cli": frozenset({"layer", "store"}),
+    "cxinbox.cli": frozenset({"layer"}),
     "cxinbox.cli_app": frozenset({"layer", "store"}),
     "cxinbox.cli_auth": frozenset({"layer"}),
     "cxinbox.cli_reply": frozenset({"layer"}),

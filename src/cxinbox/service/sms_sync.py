@@ -53,12 +53,13 @@ from cxinbox.channels.sms import (
     raw_json,
 )
 from cxinbox.config import Config, SmsConfig
+from cxinbox.contract.errors import StoreError
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import Keyword, body_match, is_e164, parse_keyword
 from cxinbox.store import fts
 from cxinbox.store import sms as sms_store
 from cxinbox.store.conversations import reopen
-from cxinbox.store.db import Database, StoreError, append_event
+from cxinbox.store.db import Database, append_event
 
 log = logging.getLogger("cxinbox.sms")
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from cxinbox.store.db import ChainWalk, StoreError, walk_event_chain
+from cxinbox.contract.errors import StoreError
+from cxinbox.store.db import ChainWalk, walk_event_chain
 from cxinbox.store.records import ChainHeadRecord
 
 GUARD_TRIGGERS: dict[str, str] = {

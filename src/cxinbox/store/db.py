@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cxinbox.contract.errors import StoreError
 from cxinbox.store.schema import MIGRATIONS
 from cxinbox.store.sqlite import SqliteStoreOps
 
@@ -31,10 +32,6 @@ _WAL_RESET_FIXED = ((3, 51, 3), (3, 50, 7), (3, 44, 6))
 DEFAULT_CACHE_KIB = 32000
 """Page cache per connection (PRAGMA cache_size in KiB): the list indexes of a clinic's
 inbox and the pages a day's work touches."""
-
-
-class StoreError(Exception):
-    """A problem with the database file a person can act on (one line)."""
 
 
 def sqlite_version() -> tuple[int, int, int]:
