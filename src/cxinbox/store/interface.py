@@ -289,6 +289,10 @@ class Store(Protocol):
         """The clock events are stamped with (epoch milliseconds)."""
         ...
 
+    def close(self) -> None:
+        """Release the store's connections (this process is done with it)."""
+        ...
+
     def make_durable(self) -> None:
         """Make every transaction committed so far survive a power cut (before a signed
         checkpoint vouches for the chain head)."""
