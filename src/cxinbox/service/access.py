@@ -36,6 +36,6 @@ class RefusalLog:
             self._seen[key] = (now, 0)
         with self.store.writing() as tx:
             tx.append_event(os_user, "access.denied", "server",
-                         {"what": reason, "at": "connect", "refused_since_last": folded,
-                          **details})
+                            {"what": reason, "at": "connect", "refused_since_last": folded,
+                             **details})
         return True

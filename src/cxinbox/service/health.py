@@ -60,7 +60,7 @@ class Health:
                     return
                 tx.put_alert(key, severity, line, self.store.now_ms())
                 tx.append_event(ACTOR, "health.alert", key,
-                             {"severity": severity, "message": line})
+                                {"severity": severity, "message": line})
             self._known[key] = (severity, line)
         log.warning("%s: %s", key, line)
         if before is None:

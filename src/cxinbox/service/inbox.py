@@ -345,7 +345,7 @@ class InboxService:
                 raise NotFound(f"conversation #{conv_id} was merged into #{row.merged_into}")
             tags = tx.tags_for([conv_id])[conv_id]
             messages = _with_delivery(tx, tuple(_message_view(m)
-                                                  for m in tx.messages_of(conv_id)))
+                                                for m in tx.messages_of(conv_id)))
             notes = tuple(NoteView(n.id, clean_line(n.author), clean_text(n.body),
                                    n.created_at) for n in tx.notes_of(conv_id))
         if record_view:
@@ -462,7 +462,7 @@ class InboxService:
             if self.sla.enabled:  # a tag can select another SLA policy (red-flag: 15 min)
                 tx.update_state(conv_id, sla_dirty=1)
             return tx.append_event(self.actor, "conversation.tag", f"conversation:{conv_id}",
-                                _undoing({"add": add_n, "remove": remove_n}, undo_of))
+                                   _undoing({"add": add_n, "remove": remove_n}, undo_of))
 
     STATUSES = ("open", "pending", "snoozed", "closed")
     PRIORITIES = ("urgent", "high", "normal", "low")
@@ -483,14 +483,14 @@ class InboxService:
             self._spend(tx, [conv_id])
             paused_s, paused_since = self._sla_pause(row, status, now)
             tx.update_state(conv_id, status=status,
-                               snoozed_until=until if status == "snoozed" else None,
-                               sla_paused_s=paused_s, sla_paused_since=paused_since,
-                               sla_pause_end=None, sla_dirty=1)
+                            snoozed_until=until if status == "snoozed" else None,
+                            sla_paused_s=paused_s, sla_paused_since=paused_since,
+                            sla_pause_end=None, sla_dirty=1)
             # from_until lets an undo put a snooze back exactly as it was.
             return tx.append_event(self.actor, "conversation.status",
-                                f"conversation:{conv_id}",
-                                _undoing({"from": row.status, "to": status, "until": until,
-                                          "from_until": row.snoozed_until}, undo_of))
+                                   f"conversation:{conv_id}",
+                                   _undoing({"from": row.status, "to": status, "until": until,
+                                             "from_until": row.snoozed_until}, undo_of))
 
     def _sla_pause(self, row: ConversationRecord | StaffState, status: str,
                    now: int) -> tuple[int, int | None]:
@@ -534,7 +534,7 @@ class InboxService:
                 changes["sla_dirty"] = 1
             tx.update_state(conv_id, **changes)
             return tx.append_event(self.actor, action, f"conversation:{conv_id}",
-                                _undoing({"from": getattr(row, column), "to": value}, undo_of))
+                                   _undoing({"from": getattr(row, column), "to": value}, undo_of))
 
     def mark_read(self, conv_id: int) -> int:
         """Mark the patient's messages read for the whole desk (a shared inbox has one
@@ -545,7 +545,7 @@ class InboxService:
             changed = tx.mark_read(conv_id)
             if changed:
                 tx.append_event(self.actor, "conversation.read", f"conversation:{conv_id}",
-                             {"messages": changed})
+                                {"messages": changed})
         if changed:
             from cxinbox.service import signals
 
@@ -564,7 +564,7 @@ class InboxService:
             note_id = tx.insert_note(conv_id, self.actor, body, at)
             tx.insert_mentions(note_id, mentioned)
             tx.append_event(self.actor, "conversation.note", f"conversation:{conv_id}",
-                         {"note": note_id, "mentions": mentioned})
+                            {"note": note_id, "mentions": mentioned})
         return note_id
 
     # -- bulk staff state --------------------------------------------------------------------
@@ -741,8 +741,8 @@ class InboxService:
 
             def apply(w: StoreTx) -> None:
                 w.update_state_many(["status", "snoozed_until", "sla_paused_s",
-                                            "sla_paused_since", "sla_pause_end", "sla_dirty"],
-                                        updates)
+                                     "sla_paused_since", "sla_pause_end", "sla_dirty"],
+                                    updates)
 
             return _Plan(changes, unchanged, events, apply)
 
@@ -760,12 +760,12 @@ class InboxService:
                 until = int(row.snoozed_until or 0)  # never None: snoozed_due has it
                 paused_s, _ = self._sla_pause(row, "open", min(until, at))
                 tx.update_state(row.id, status="open", snoozed_until=None,
-                                   sla_paused_s=paused_s, sla_paused_since=None,
-                                   sla_pause_end=None, sla_dirty=1)
+                                sla_paused_s=paused_s, sla_paused_since=None,
+                                sla_pause_end=None, sla_dirty=1)
                 tx.append_event(SYSTEM_ACTOR, "conversation.status",
-                             f"conversation:{row.id}",
-                             {"from": "snoozed", "to": "open", "until": None,
-                              "from_until": until, "reason": "snooze ended"})
+                                f"conversation:{row.id}",
+                                {"from": "snoozed", "to": "open", "until": None,
+                                 "from_until": until, "reason": "snooze ended"})
         return len(rows)
 
     # -- merge and split ---------------------------------------------------------------------
@@ -785,11 +785,11 @@ class InboxService:
                                  f" {into.channel}: link their contact instead of merging")
             moved = tx.merge(into_id, other_id)
             seq = tx.append_event(self.actor, "conversation.merge", f"conversation:{into_id}",
-                               {"other": other_id, "messages": moved.messages,
-                                "notes": moved.notes, "tags": list(moved.tags),
-                                "undo": moved.undo})
+                                  {"other": other_id, "messages": moved.messages,
+                                   "notes": moved.notes, "tags": list(moved.tags),
+                                   "undo": moved.undo})
             tx.append_event(self.actor, "conversation.merged", f"conversation:{other_id}",
-                         {"into": into_id})
+                            {"into": into_id})
         return seq
 
     def unmerge(self, into_id: int, other_id: int, undo_of: int | None = None) -> None:
@@ -811,9 +811,9 @@ class InboxService:
                                  " split its messages out instead")
             moved = tx.unmerge(into_id, other_id, record)
             tx.append_event(self.actor, "conversation.unmerge", f"conversation:{into_id}",
-                         _undoing({"other": other_id, "messages": moved}, undo_of))
+                            _undoing({"other": other_id, "messages": moved}, undo_of))
             tx.append_event(self.actor, "conversation.unmerged", f"conversation:{other_id}",
-                         {"from": into_id, "messages": moved})
+                            {"from": into_id, "messages": moved})
 
     def split(self, message_id: int) -> int:
         """Move a message, and every later message replying to it down the
@@ -834,11 +834,11 @@ class InboxService:
                 tx.link_conversation(new_id, row.from_addr,
                                                 row.from_name)
             tx.append_event(self.actor, "conversation.split", f"conversation:{plan.source}",
-                         {"message": message_id, "new": new_id,
-                          "messages": list(plan.message_ids)})
+                            {"message": message_id, "new": new_id,
+                             "messages": list(plan.message_ids)})
             tx.append_event(self.actor, "conversation.split_from", f"conversation:{new_id}",
-                         {"from": plan.source, "message": message_id,
-                          "messages": list(plan.message_ids)})
+                            {"from": plan.source, "message": message_id,
+                             "messages": list(plan.message_ids)})
         return new_id
 
     # -- notes: mentions and retraction ------------------------------------------------------
@@ -863,7 +863,7 @@ class InboxService:
             changed = tx.mark_mentions_read(self.actor, up_to_note_id, self._now())
             if changed:
                 tx.append_event(self.actor, "mentions.read", f"user:{self.actor}",
-                             {"up_to": up_to_note_id, "count": changed})
+                                {"up_to": up_to_note_id, "count": changed})
         return changed
 
     def unread_mention_count(self) -> int:
@@ -888,9 +888,9 @@ class InboxService:
             tx.retract_note(note_id, now)
             # A retraction is always the undo of adding the note: the trail says which.
             tx.append_event(self.actor, "conversation.note.retract",
-                         f"conversation:{note.conversation_id}",
-                         _undoing({"note": note_id},
-                                  undo.note_event(tx, note.conversation_id, note_id)))
+                            f"conversation:{note.conversation_id}",
+                            _undoing({"note": note_id},
+                                     undo.note_event(tx, note.conversation_id, note_id)))
 
     # -- contacts ----------------------------------------------------------------------------
 
@@ -1038,10 +1038,10 @@ class InboxService:
         """One event for the contact, and one per conversation whose contact changed (the
         change feed is followed per conversation)."""
         tx.append_event(self.actor, action, f"contact:{contact_id}",
-                     {**details, "conversations": moved})
+                        {**details, "conversations": moved})
         for conv_id in moved:
             tx.append_event(self.actor, action, f"conversation:{conv_id}",
-                         {**details, "contact": contact_id})
+                            {**details, "contact": contact_id})
 
     def link_address(self, contact_id: int, address: str, name: str = "") -> str:
         """Give `address` to a contact; returns it in stored form (lower-case e-mail, E.164),

@@ -711,7 +711,10 @@ class ReplyService:
         if row["state"] != "unconfirmed":
             raise BadRequest(f"outbox item {outbox_id} is {row['state']}; only unconfirmed"
                              " replies can be confirmed")
-        OutboxWorker(self.db, self.config).record_confirmed(row, self.actor)
+        with self.db.read() as conn:
+            item = store.item(conn, outbox_id)
+        assert item is not None
+        OutboxWorker(self.db, self.config).record_confirmed(item, self.actor)
         return self.item_view(self._item_or_404(outbox_id))
 
     @staticmethod

@@ -87,11 +87,11 @@ class SlaMonitor:
                     target=row.sla_target or "", due_at=int(row.sla_due_at))
                 tx.record_escalation(esc.conversation_id, row.arm, level, now)
                 tx.append_event(SYSTEM_ACTOR, _ACTIONS[level],
-                             f"conversation:{esc.conversation_id}",
-                             {"conversation": esc.conversation_id, "subject": esc.subject,
-                              "assignee": esc.assignee, "policy": esc.policy,
-                              "sla_target": esc.target, "due": esc.due_at,
-                              "state": esc.state})
+                                f"conversation:{esc.conversation_id}",
+                                {"conversation": esc.conversation_id, "subject": esc.subject,
+                                 "assignee": esc.assignee, "policy": esc.policy,
+                                 "sla_target": esc.target, "due": esc.due_at,
+                                 "state": esc.state})
                 found.append(esc)
         for esc in found:
             self.notify(esc)

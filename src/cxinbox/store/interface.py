@@ -41,12 +41,15 @@ from cxinbox.store.records import (
     MergeCounts,
     MessageRecord,
     NoteRecord,
+    OutboxItem,
     PauseRecord,
     SlaFactsRecord,
     SmsMessageMedia,
+    SmsRecord,
     SplitPlan,
     StaffState,
     StoredEvent,
+    StoredSms,
 )
 
 SlaRow = tuple[str | None, str | None, int | None, int | None, int]
@@ -224,6 +227,70 @@ class StoreTx(Protocol):
     def plan_split(self, message_pk: int) -> SplitPlan | None: ...
 
     def split(self, plan: SplitPlan, norm_subject: str) -> int: ...
+
+    # -- the outbox ------------------------------------------------------------------------------
+
+    def outbox_item(self, item_id: int) -> OutboxItem | None: ...
+
+    def outbox_in_state(self, state: str, limit: int) -> list[OutboxItem]:
+        """Items in `state`, newest first."""
+        ...
+
+    def outbox_due_ids(self, now_ms: int) -> list[int]:
+        """Queued items whose undo window and backoff are over, oldest due first."""
+        ...
+
+    def outbox_next_due_ms(self) -> int | None:
+        """When the next item (or Sent-folder copy) is due; None when nothing waits."""
+        ...
+
+    def claim_outbox_item(self, item_id: int, now_ms: int, pid: int) -> bool:
+        """queued -> sending for this worker; False when someone else took it first."""
+        ...
+
+    def set_outbox_phase(self, item_id: int, phase: str) -> None: ...
+
+    def set_outbox_state(self, item_id: int, state: str, *, error: str | None = None,
+                         next_attempt_ms: int | None = None, clear_phase: bool = False,
+                         reset_attempts: bool = False) -> None: ...
+
+    def mark_outbox_sent(self, item_id: int, now_ms: int, *, provider_id: str | None = None,
+                         message_pk: int | None = None, sent_copy: str = "") -> None: ...
+
+    def outbox_raw(self, item_id: int) -> bytes: ...
+
+    def outbox_files(self, item_id: int) -> list[tuple[str, bytes]]:
+        """(filename, bytes) of the files attached to an item."""
+        ...
+
+    def outbox_provider_ids(self, sender: str, recipient: str) -> set[str]:
+        """SMS ids the outbox already owns for this pair (never taken for a new send)."""
+        ...
+
+    def stuck_outbox_items(self) -> list[OutboxItem]:
+        """Items left in "sending" (by a process that may have died)."""
+        ...
+
+    def sent_copy_due(self, now_ms: int) -> list[OutboxItem]: ...
+
+    def set_sent_copy(self, item_id: int, status: str, *, error: str = "", next_ms: int = 0,
+                      count_try: bool = True) -> None: ...
+
+    def record_outbound_email(self, *, item_id: int, account: str, conversation_id: int | None,
+                              raw: bytes, parsed: ParsedMessage, own_addresses: frozenset[str],
+                              now_s: int) -> tuple[int, int]:
+        """Our sent message joins its conversation; (message pk, conversation id)."""
+        ...
+
+    def store_sms(self, rec: SmsRecord) -> StoredSms | None:
+        """Store one text; None when its provider id is already known."""
+        ...
+
+    def message_of_sms_id(self, provider_id: str) -> int | None: ...
+
+    def is_opted_out(self, number: str) -> bool:
+        """Whether the patient's last keyword was STOP (or a synonym)."""
+        ...
 
     # -- rebuilding what is derived from the raw messages -------------------------------------------
 

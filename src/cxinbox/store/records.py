@@ -8,6 +8,7 @@ Python loop: a list page of 144 conversations costs the same as the rows it repl
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -266,6 +267,86 @@ class ChainHeadRecord:
     seq: int
     hash: str
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SmsRecord:
+    provider_id: str  # the provider's message id (e.g. "SM..."): the dedupe key
+    clinic_number: str  # E.164
+    patient_number: str  # E.164
+    direction: str  # in | out (a person sent it: a response) | auto (an automatic reply)
+    body: str
+    at: int  # epoch seconds
+    patient_name: str = ""
+    media: tuple[tuple[str, str, int], ...] = ()  # (filename, content type, size; 0 = unknown)
+    raw: bytes = b""  # provider JSON; built from the fields when empty
+    status: str = ""  # provider status; "" = received (in) / delivered (out)
+    error_code: int | None = None
+    error_message: str = ""
+    num_segments: int | None = None
+    media_ids: tuple[str, ...] = ()  # provider media ids, parallel to `media`
+
+    def raw_bytes(self) -> bytes:
+        if self.raw:
+            return self.raw
+        return json.dumps({"sid": self.provider_id, "from": self.patient_number if
+                           self.direction == "in" else self.clinic_number,
+                           "to": self.clinic_number if self.direction == "in" else
+                           self.patient_number, "body": self.body, "date": self.at},
+                          sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+    @property
+    def effective_status(self) -> str:
+        return self.status or ("received" if self.direction == "in" else "delivered")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSms:
+    """What `store_sms` did: the message and conversation, and whether the conversation is new."""
+
+    message_pk: int
+    conversation_id: int
+    new_conversation: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One reply in the outbox (without its bytes), with a text's delivery as the provider
+    last reported it. `recipients` and `draft` are the JSON the store keeps."""
+
+    id: int
+    conversation_id: int | None
+    author: str
+    channel: str
+    account: str
+    sender: str
+    recipients: str
+    subject: str
+    message_id: str | None
+    body: str
+    draft: str
+    state: str
+    phase: str
+    owner_pid: int | None
+    attempts: int
+    next_attempt_ms: int
+    last_error: str
+    created_ms: int
+    send_after_ms: int
+    sent_ms: int | None
+    provider_id: str | None
+    message_pk: int | None
+    sent_copy: str
+    sent_copy_attempts: int
+    sent_copy_next_ms: int
+    sent_copy_error: str
+    delivery: str
+    delivery_error: str
+
+    @property
+    def to(self) -> list[str]:
+        value = json.loads(self.recipients or "[]")
+        return [str(v) for v in value]
 
 
 EventSpec = tuple[str, str, dict[str, Any]]

@@ -9,7 +9,6 @@ import db.py themselves.
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING
@@ -76,4 +75,8 @@ class SqliteStoreOps:
         return SqlSelection(sql, params)
 
     def now_ms(self) -> int:
-        return int(time.time() * 1000)
+        """`store.db.now_ms`, the clock `append_event` stamps events with (one clock, one
+        place to pin it in tests)."""
+        from cxinbox.store import db
+
+        return db.now_ms()

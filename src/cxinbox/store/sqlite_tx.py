@@ -10,7 +10,18 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cxinbox.domain.models import ParsedMessage
-from cxinbox.store import anchor, audit, contacts, escalations, health, merge, reparse, sms, undo
+from cxinbox.store import (
+    anchor,
+    audit,
+    contacts,
+    escalations,
+    health,
+    merge,
+    outbox,
+    reparse,
+    sms,
+    undo,
+)
 from cxinbox.store import conversations as convs
 from cxinbox.store.db import append_event
 from cxinbox.store.interface import Selection, SlaRow
@@ -29,12 +40,15 @@ from cxinbox.store.records import (
     MergeCounts,
     MessageRecord,
     NoteRecord,
+    OutboxItem,
     PauseRecord,
     SlaFactsRecord,
     SmsMessageMedia,
+    SmsRecord,
     SplitPlan,
     StaffState,
     StoredEvent,
+    StoredSms,
 )
 from cxinbox.store.sqlite import SqlSelection
 
@@ -251,6 +265,73 @@ class SqliteTx:
 
     def split(self, plan: SplitPlan, norm_subject: str) -> int:
         return merge.split(self.conn, plan, norm_subject)
+
+    # -- the outbox
+
+    def outbox_item(self, item_id: int) -> OutboxItem | None:
+        return outbox.item(self.conn, item_id)
+
+    def outbox_in_state(self, state: str, limit: int) -> list[OutboxItem]:
+        return outbox.items_in_state(self.conn, state, limit)
+
+    def outbox_due_ids(self, now_ms: int) -> list[int]:
+        return outbox.due_ids(self.conn, now_ms)
+
+    def outbox_next_due_ms(self) -> int | None:
+        return outbox.next_due_ms(self.conn)
+
+    def claim_outbox_item(self, item_id: int, now_ms: int, pid: int) -> bool:
+        return outbox.claim(self.conn, item_id, now_ms, pid)
+
+    def set_outbox_phase(self, item_id: int, phase: str) -> None:
+        outbox.set_phase(self.conn, item_id, phase)
+
+    def set_outbox_state(self, item_id: int, state: str, *, error: str | None = None,
+                         next_attempt_ms: int | None = None, clear_phase: bool = False,
+                         reset_attempts: bool = False) -> None:
+        outbox.set_state(self.conn, item_id, state, error=error, next_attempt_ms=next_attempt_ms,
+                         clear_phase=clear_phase, reset_attempts=reset_attempts)
+
+    def mark_outbox_sent(self, item_id: int, now_ms: int, *, provider_id: str | None = None,
+                         message_pk: int | None = None, sent_copy: str = "") -> None:
+        outbox.mark_sent(self.conn, item_id, now_ms, provider_id=provider_id,
+                         message_pk=message_pk, sent_copy=sent_copy)
+
+    def outbox_raw(self, item_id: int) -> bytes:
+        return outbox.item_raw(self.conn, item_id)
+
+    def outbox_files(self, item_id: int) -> list[tuple[str, bytes]]:
+        return outbox.item_files(self.conn, item_id)
+
+    def outbox_provider_ids(self, sender: str, recipient: str) -> set[str]:
+        return outbox.provider_ids(self.conn, sender, recipient)
+
+    def stuck_outbox_items(self) -> list[OutboxItem]:
+        return outbox.stuck_sending(self.conn)
+
+    def sent_copy_due(self, now_ms: int) -> list[OutboxItem]:
+        return outbox.sent_copy_due(self.conn, now_ms)
+
+    def set_sent_copy(self, item_id: int, status: str, *, error: str = "", next_ms: int = 0,
+                      count_try: bool = True) -> None:
+        outbox.set_sent_copy(self.conn, item_id, status, error=error, next_ms=next_ms,
+                             count_try=count_try)
+
+    def record_outbound_email(self, *, item_id: int, account: str, conversation_id: int | None,
+                              raw: bytes, parsed: ParsedMessage, own_addresses: frozenset[str],
+                              now_s: int) -> tuple[int, int]:
+        return outbox.record_outbound_email(
+            self.conn, item_id=item_id, account=account, conversation_id=conversation_id,
+            raw=raw, parsed=parsed, own_addresses=own_addresses, now_s=now_s)
+
+    def store_sms(self, rec: SmsRecord) -> StoredSms | None:
+        return sms.store_sms(self.conn, rec)
+
+    def message_of_sms_id(self, provider_id: str) -> int | None:
+        return outbox.message_of_sid(self.conn, provider_id)
+
+    def is_opted_out(self, number: str) -> bool:
+        return sms.is_opted_out(self.conn, number)
 
     # -- rebuilding
 
