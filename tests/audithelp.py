@@ -12,5 +12,5 @@ from cxinbox.store.db import Database
 
 def trail(db: Database, since: int = 0, limit: int = 1_000_000) -> list[Event]:
     """Events after `since` in order, details included."""
-    return [Event(r["seq"], r["at"], r["actor"], r["action"], r["target"],
-                  json.loads(r["details"])) for r in convs.events_after(db.conn, since, limit)]
+    return [Event(r.seq, r.at, r.actor, r.action, r.target, json.loads(r.details))
+            for r in convs.events_after(db.conn, since, limit)]

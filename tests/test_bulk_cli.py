@@ -97,29 +97,29 @@ def service(cfg_path: Path) -> Iterator[InboxService]:
 
 
 def _with_actor(service: InboxService, actor: str) -> InboxService:
-    return InboxService(service.db, service.config, actor)
+    return InboxService(service.store, service.config, actor)
 
 
 # -- service ----------------------------------------------------------------------------------
 
 
 def test_bulk_tag_changes_exactly_the_matches_with_one_event_each(service: InboxService) -> None:
-    desk = fill(service.db, 30)
-    billing = fill(service.db, 10, mailbox="billing")
+    desk = fill(service.store, 30)
+    billing = fill(service.store, 10, mailbox="billing")
     service.tag(desk[0], add=["lab-results"])
-    before = event_count(service.db)
+    before = event_count(service.store)
     result = service.bulk_tag("mailbox:desk", add=["Lab-Results", "fasting"])
     assert result.matched == 30
     assert result.changed_ids == desk  # desk[0] still lacked "fasting"
     assert result.unchanged == ()
-    assert event_count(service.db) == before + 30
-    tags = {r[0]: r[5] for r in states(service.db)}
+    assert event_count(service.store) == before + 30
+    tags = {r[0]: r[5] for r in states(service.store)}
     assert all(tags[i] == "fasting,lab-results" for i in desk)
     assert all(tags[i] is None for i in billing)
     again = service.bulk_tag("mailbox:desk", add=["fasting"], remove=["nothing-here"])
     assert again.changed == () and list(again.unchanged) == desk
-    assert event_count(service.db) == before + 30
-    last = trail(service.db, before + 29)[0]
+    assert event_count(service.store) == before + 30
+    last = trail(service.store, before + 29)[0]
     assert last.action == "conversation.tag" and last.actor == ME
     assert last.target == f"conversation:{desk[-1]}"
     assert last.details["from"] == [] and last.details["to"] == ["fasting", "lab-results"]
@@ -129,8 +129,8 @@ def test_bulk_tag_changes_exactly_the_matches_with_one_event_each(service: Inbox
 
 
 def test_dry_run_changes_nothing_and_is_audited_once(service: InboxService) -> None:
-    ids = fill(service.db, 12)
-    before_events, before_state = event_count(service.db), states(service.db)
+    ids = fill(service.store, 12)
+    before_events, before_state = event_count(service.store), states(service.store)
     seq = service.last_event_seq()
     until = int(time.time()) + 3600
     results = [
@@ -140,28 +140,28 @@ def test_dry_run_changes_nothing_and_is_audited_once(service: InboxService) -> N
         service.bulk_priority("", "urgent", dry_run=True),
     ]
     assert all(r.dry_run and r.changed_ids == ids for r in results)
-    assert states(service.db) == before_state
+    assert states(service.store) == before_state
     # The subjects of every match went back to the caller: one audit row per preview.
-    assert event_count(service.db) == before_events + 4
-    previews = trail(service.db, seq)
+    assert event_count(service.store) == before_events + 4
+    previews = trail(service.store, seq)
     assert [(e.actor, e.action, e.details["action"]) for e in previews] == [
         (ME, "bulk.preview", a) for a in ("tag", "assign", "status", "priority")]
     assert all(e.details["shown"] == ids and e.details["count"] == 12 for e in previews)
 
 
 def test_bulk_assign_status_priority(service: InboxService) -> None:
-    ids = fill(service.db, 8)
+    ids = fill(service.store, 8)
     service.assign(ids[0], "jo")
     result = service.bulk_assign("", "jo")
     assert result.changed_ids == ids[1:] and result.unchanged == (ids[0],)
-    assert {r[3] for r in states(service.db)} == {"jo"}
+    assert {r[3] for r in states(service.store)} == {"jo"}
     assert service.bulk_assign("", None).changed_ids == ids
     until = int(time.time()) + 7200
     snoozed = service.bulk_status(f"id:{ids[0]},{ids[1]}", "snoozed", until)
     assert snoozed.changed_ids == ids[:2]
-    rows = {r[0]: r for r in states(service.db)}
+    rows = {r[0]: r for r in states(service.store)}
     assert rows[ids[0]][1:3] == ("snoozed", until) and rows[ids[2]][1:3] == ("open", None)
-    paused = service.db.conn.execute(
+    paused = service.store.conn.execute(
         "SELECT sla_paused_since FROM conversations WHERE id = ?", (ids[0],)).fetchone()[0]
     assert paused is not None
     reopened = service.bulk_status("status:snoozed", "open")
@@ -169,11 +169,11 @@ def test_bulk_assign_status_priority(service: InboxService) -> None:
     assert service.bulk_priority("", "high").changed_ids == ids
     events = service.events_since(0, 1000)
     assert [e.action for e in events].count("conversation.priority") == len(ids)
-    assert verify_event_chain(service.db.conn) == (True, None)
+    assert verify_event_chain(service.store.conn) == (True, None)
 
 
 def test_validation(service: InboxService) -> None:
-    fill(service.db, 2)
+    fill(service.store, 2)
     with pytest.raises(BadRequest, match="unknown user 'nobody'; known users"):
         service.bulk_assign("", "nobody")
     with pytest.raises(BadRequest, match="status must be"):
@@ -198,39 +198,39 @@ def test_roles_follow_the_roster(tmp_path: Path) -> None:
 
 
 def test_agent_over_the_limit_is_refused_and_nothing_changes(service: InboxService) -> None:
-    fill(service.db, BULK_LIMIT + 1)
-    before = states(service.db)
+    fill(service.store, BULK_LIMIT + 1)
+    before = states(service.store)
     agent = _with_actor(service, "jo")
     with pytest.raises(Forbidden, match="supervisor"):
         agent.bulk_tag("", add=["x"])
-    assert states(service.db) == before
-    denied = trail(service.db)[-1]
+    assert states(service.store) == before
+    denied = trail(service.store)[-1]
     assert denied.action == "access.denied" and denied.actor == "jo"
     assert len(agent.bulk_tag("id:1,2,3", add=["x"]).changed) == 3
     assert service.bulk_tag("", add=["x"]).matched == BULK_LIMIT + 1  # supervisor
 
 
 def test_bulk_is_one_transaction(service: InboxService, monkeypatch: pytest.MonkeyPatch) -> None:
-    fill(service.db, 20)
-    before_events, before_state = event_count(service.db), states(service.db)
+    fill(service.store, 20)
+    before_events, before_state = event_count(service.store), states(service.store)
 
     def broken(*args: object, **kwargs: object) -> list[int]:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr("cxinbox.service.inbox.append_events", broken)
+    monkeypatch.setattr("cxinbox.store.sqlite_tx.SqliteTx.append_events", broken)
     with pytest.raises(sqlite3.OperationalError):
         service.bulk_tag("", add=["x"])
-    assert states(service.db) == before_state and event_count(service.db) == before_events
+    assert states(service.store) == before_state and event_count(service.store) == before_events
 
 
 def test_chain_verifies_after_a_bulk_op_of_2000(service: InboxService) -> None:
-    ids = fill(service.db, 2000)
+    ids = fill(service.store, 2000)
     service.tag(ids[0], add=["first"])  # a chain that already has a head
     result = service.bulk_tag("", add=["reviewed"])
     assert len(result.changed) == 2000
     assert service.bulk_assign("", "sam").matched == 2000
-    assert verify_event_chain(service.db.conn) == (True, None)
-    assert event_count(service.db) == 4001
+    assert verify_event_chain(service.store.conn) == (True, None)
+    assert event_count(service.store) == 4001
 
 
 # -- CLI ----------------------------------------------------------------------------------------

@@ -162,7 +162,7 @@ def test_open_demo_never_touches_the_real_db_and_cleans_up(
     seen: dict[str, object] = {}
 
     def fake_run(api: object, config: object, **kwargs: object) -> None:
-        seen["db"] = api.service.db.path  # type: ignore[attr-defined]
+        seen["db"] = api.service.store.path  # type: ignore[attr-defined]
         seen["threads"] = {t.name for t in threading.enumerate() if t.is_alive()}
         seen["total"] = api.service.list_conversations("", 0, 1).total  # type: ignore[attr-defined]
 

@@ -55,7 +55,7 @@ def test_the_tui_opens_the_inbox_as_the_real_user(monkeypatch: pytest.MonkeyPatc
         seen.append(actor)
         return Opened()
 
-    monkeypatch.setattr("cxinbox.api.transport.open_api", fake_open)
+    monkeypatch.setattr("cxinbox.wiring.open_api", fake_open)
     monkeypatch.setattr(launch, "_run", lambda *a, **k: None)
     launch.open_tui(SimpleNamespace(accounts=[]), local=True)  # type: ignore[arg-type]
     assert seen == [REAL]

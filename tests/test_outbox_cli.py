@@ -13,10 +13,10 @@ from tests.support.smtpsink import Desk, make_desk, parsed, patient_mail
 from typer.testing import CliRunner
 
 from cxinbox.api.transport import SyncAPI
-from cxinbox.api.transport import open_api as open_async_api
 from cxinbox.cli_reply import EXIT_GUARD, register
 from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, NotFound
+from cxinbox.wiring import open_api as open_async_api
 
 
 def _app() -> typer.Typer:

@@ -16,29 +16,27 @@ import random
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from cxinbox.config import Config, SlaConfig, SlaPolicyConfig
 from cxinbox.domain.query import QueryContext, parse_query
-from cxinbox.service.sla import SlaService
 from cxinbox.store import conversations as convs
 from cxinbox.store.fts import index_pending
 from cxinbox.store.query_sql import (
     NARROWED,
-    SlaSql,
     compile_query,
     narrowed_by_subquery,
     reads_ids_only,
+    sla_condition,
 )
+from cxinbox.store.records import ConversationRecord
 from cxinbox.store.schema import MIGRATIONS
 
 NOW = datetime(2025, 3, 4, 15, 0, tzinfo=UTC)
 CTX = QueryContext(me="maria", now=NOW, tz=ZoneInfo("UTC"))
-SLA = cast(SlaSql, SlaService(Config(sla=SlaConfig(policies=(
-    SlaPolicyConfig(name="desk", first_response_s=3600, next_response_s=3600),)))).sla_sql(NOW))
+SLA = sla_condition(NOW)
 
 # The TUI's views (tui/views.py) and what people type in the search bar, with the indexes
 # that give each one its rows already in list order (either will do where two are named).
@@ -135,7 +133,7 @@ def plan(db: Recording, sql: str, params: Sequence[object]) -> list[str]:
 
 
 def run_page(db: Recording, query: str, offset: int = 0,
-             limit: int = 100) -> tuple[list[sqlite3.Row], int, list[tuple[str, list[object]]]]:
+             limit: int = 100) -> tuple[list[ConversationRecord], int, list[tuple[str, list[object]]]]:
     where, params = where_of(query)
     db.statements.clear()
     rows, total = convs.list_page(db, where, params, offset, limit)
@@ -212,7 +210,7 @@ def test_pages_match_the_plain_reference(db: Recording, query: str) -> None:
         rows, got_total, _ = run_page(db, query, offset, limit)
         want_ids, want_total = reference(db, query, offset, limit)
         assert got_total == want_total, (query, offset)
-        assert [r["id"] for r in rows] == want_ids, (query, offset, limit)
+        assert [r.id for r in rows] == want_ids, (query, offset, limit)
 
 
 def test_merged_conversations_are_never_listed_or_counted(db: Recording) -> None:
@@ -221,22 +219,22 @@ def test_merged_conversations_are_never_listed_or_counted(db: Recording) -> None
     assert merged
     for query in ("", '"fasting"', "from:garcia", "status:open"):
         rows, total, _ = run_page(db, query, 0, 1000)
-        assert not merged & {r["id"] for r in rows}
+        assert not merged & {r.id for r in rows}
         assert total == len(rows)
 
 
 def test_ties_on_last_message_keep_the_highest_id_first(db: Recording) -> None:
     rows, _, _ = run_page(db, "", 0, 30)
-    keys = [(r["last_message_at"], r["id"]) for r in rows]
+    keys = [(r.last_message_at, r.id) for r in rows]
     assert keys == sorted(keys, reverse=True)
-    assert len({r["last_message_at"] for r in rows}) < len(rows)  # the data has ties
+    assert len({r.last_message_at for r in rows}) < len(rows)  # the data has ties
 
 
 # --------------------------------------------------------------------------- orders (sort:)
 
 
 def run_sorted(db: Recording, query: str, order: str, offset: int = 0, limit: int = 100,
-               ) -> tuple[list[sqlite3.Row], int, list[tuple[str, list[object]]]]:
+               ) -> tuple[list[ConversationRecord], int, list[tuple[str, list[object]]]]:
     where, params = where_of(query)
     db.statements.clear()
     rows, total = convs.list_page(db, where, params, offset, limit, order)
@@ -264,7 +262,7 @@ def test_every_order_pages_like_the_plain_reference(db: Recording, query: str,
     for offset, limit in ((0, 100), (3, 7), (max(0, len(want) - 5), 50), (len(want), 10)):
         rows, total, _ = run_sorted(db, query, order, offset, limit)
         assert total == len(want)
-        assert [r["id"] for r in rows] == want[offset:offset + limit], (query, order, offset)
+        assert [r.id for r in rows] == want[offset:offset + limit], (query, order, offset)
 
 
 # What each urgency-shaped page walks: an index in that order, never a sort of every match.

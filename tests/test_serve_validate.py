@@ -108,7 +108,7 @@ def test_free_text_is_sanitised_before_it_is_stored(check: Any) -> None:
 def test_the_in_process_transport_refuses_the_same(tmp_path: Path) -> None:
     import asyncio
 
-    from cxinbox.api.transport import open_api
+    from cxinbox.wiring import open_api
 
     cfg = load_config(write_config(tmp_path, tmp_path / "none.sock", {"maria": "agent"}))
     opened = open_api(cfg, "maria")

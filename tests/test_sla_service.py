@@ -71,12 +71,12 @@ def service(tmp_path: Path) -> InboxService:
 
 
 def test_states_and_queries_follow_policies(service: InboxService) -> None:
-    fresh = _patient_message(service.db, 1, 5, "a@example.org")      # 5 of 60 min used: ok
-    risky = _patient_message(service.db, 2, 50, "b@example.org")     # 50 of 60: at risk
-    late = _patient_message(service.db, 3, 90, "c@example.org")      # 90 of 60: breached
-    tagged = _patient_message(service.db, 4, 20, "d@example.org")    # urgent policy: 20 of 15
+    fresh = _patient_message(service.store, 1, 5, "a@example.org")      # 5 of 60 min used: ok
+    risky = _patient_message(service.store, 2, 50, "b@example.org")     # 50 of 60: at risk
+    late = _patient_message(service.store, 3, 90, "c@example.org")      # 90 of 60: breached
+    tagged = _patient_message(service.store, 4, 20, "d@example.org")    # urgent policy: 20 of 15
     service.tag(tagged, add=["urgent"])
-    service.db.conn.execute("UPDATE conversations SET sla_dirty = 1")  # the tag changes the policy
+    service.store.conn.execute("UPDATE conversations SET sla_dirty = 1")  # the tag changes the policy
 
     states = {c.id: c.sla_state for c in service.list_conversations("", 0, 50).items}
     assert states == {fresh: "ok", risky: "at-risk", late: "breached", tagged: "breached"}
@@ -113,7 +113,7 @@ def test_a_tag_or_priority_change_moves_the_conversation_to_the_policy_it_now_ma
         service: InboxService) -> None:
     """Tagging `urgent` after the SLA was computed switches to the 15-minute policy at once,
     and removing the tag switches back (policies select by tag, priority or assignee)."""
-    conv = _patient_message(service.db, 1, 20, "a@example.org")
+    conv = _patient_message(service.store, 1, 20, "a@example.org")
     before = service.get_conversation(conv, record_view=False).summary
     assert before.sla_state == "ok" and before.sla_due_at is not None
 
@@ -131,8 +131,8 @@ def test_a_priority_policy_applies_when_the_priority_changes(tmp_path: Path) -> 
     config = load_config_text(CONFIG.format(db=tmp_path / "p.db").replace(
         'match = "tag:urgent"', 'match = "priority:urgent"'))
     service = InboxService(Database(config.db_path), config, "maria")
-    one = _patient_message(service.db, 1, 20, "a@example.org")
-    two = _patient_message(service.db, 2, 20, "b@example.org")
+    one = _patient_message(service.store, 1, 20, "a@example.org")
+    two = _patient_message(service.store, 2, 20, "b@example.org")
     assert service.list_conversations("sla:breached").total == 0
     service.set_priority(one, "urgent")
     assert [c.id for c in service.list_conversations("sla:breached").items] == [one]

@@ -423,7 +423,7 @@ def test_attachment_bytes_come_back_exactly_and_are_audited(dovecot: Any,
             if part.get_filename() == name
         ]
         assert data in originals
-        last = trail(service.db)[-1]
+        last = trail(service.store)[-1]
         assert (last.actor, last.action) == ("maria", "attachment.export")
     finally:
         engine.close()

@@ -27,7 +27,7 @@ def svc(tmp_path: Path) -> InboxService:
 
 
 def _sms(svc: InboxService, sid: str, body: str, at: int, name: str = "") -> int:
-    with svc.db.write() as conn:
+    with svc.store.write() as conn:
         _, conv = insert_sms(conn, SmsRecord(sid, "+15550001111", PHONE, "in", body, at,
                                              patient_name=name))
         assert conv is not None
@@ -37,13 +37,13 @@ def _sms(svc: InboxService, sid: str, body: str, at: int, name: str = "") -> int
 
 
 def test_email_ingest_links_the_patient(svc: InboxService) -> None:
-    a = deliver(svc.db, sender="Ana@Patient.Example", name="Ana Lopez", at=T0 - 900,
+    a = deliver(svc.store, sender="Ana@Patient.Example", name="Ana Lopez", at=T0 - 900,
                 subject="Knee pain")
-    b = deliver(svc.db, sender="ana@patient.example", at=T0 - 600, subject="Parking permit")
-    started = deliver(svc.db, sender=DESK, to="cy@patient.example", at=T0 - 300,
+    b = deliver(svc.store, sender="ana@patient.example", at=T0 - 600, subject="Parking permit")
+    started = deliver(svc.store, sender=DESK, to="cy@patient.example", at=T0 - 300,
                       subject="Your appointment tomorrow")
-    assert row(svc.db, a)["contact_id"] == row(svc.db, b)["contact_id"] is not None
-    assert row(svc.db, started)["contact_id"] is None  # nobody answered yet
+    assert row(svc.store, a)["contact_id"] == row(svc.store, b)["contact_id"] is not None
+    assert row(svc.store, started)["contact_id"] is None  # nobody answered yet
     view = svc.contact_for(a)
     assert (view.names, view.emails, view.phones) == (("Ana Lopez",), ("ana@patient.example",),
                                                       ())
@@ -51,7 +51,7 @@ def test_email_ingest_links_the_patient(svc: InboxService) -> None:
     assert svc.contact_for(started).id is None
     assert svc.contact_for(started).emails == ("cy@patient.example",)
     # The patient answers the staff-started thread: now it has a contact.
-    assert deliver(svc.db, sender="cy@patient.example", at=T0,
+    assert deliver(svc.store, sender="cy@patient.example", at=T0,
                    subject="Re: Your appointment tomorrow") == started
     assert svc.contact_for(started).id is not None
     svc.set_status(b, "closed")
@@ -59,16 +59,16 @@ def test_email_ingest_links_the_patient(svc: InboxService) -> None:
 
 
 def test_email_and_sms_become_one_contact(svc: InboxService) -> None:
-    mail = deliver(svc.db, sender="ana@patient.example", name="Ana Lopez", at=T0 - 900,
+    mail = deliver(svc.store, sender="ana@patient.example", name="Ana Lopez", at=T0 - 900,
                    subject="Knee pain")
     text = _sms(svc, "SM1", "Is my x-ray ready?", T0 - 600)
-    mail_contact = row(svc.db, mail)["contact_id"]
-    sms_contact = row(svc.db, text)["contact_id"]
+    mail_contact = row(svc.store, mail)["contact_id"]
+    sms_contact = row(svc.store, text)["contact_id"]
     assert mail_contact != sms_contact
     assert isinstance(sms_contact, int) and isinstance(mail_contact, int)
 
     svc.link_address(sms_contact, "ana@patient.example")
-    assert row(svc.db, mail)["contact_id"] == sms_contact
+    assert row(svc.store, mail)["contact_id"] == sms_contact
     view = svc.contact_for(text)
     assert (view.id, view.emails, view.phones) == (sms_contact, ("ana@patient.example",),
                                                    (PHONE,))
@@ -79,30 +79,30 @@ def test_email_and_sms_become_one_contact(svc: InboxService) -> None:
         svc.link_address(mail_contact, "+15550002222")  # the emptied contact forwards
     assert [c.id for c in svc.list_conversations(f"contact:{sms_contact}").items] == \
         [text, mail]
-    link_events = events(svc.db, "contact.link")
+    link_events = events(svc.store, "contact.link")
     assert [e["target"] for e in link_events] == [f"contact:{sms_contact}",
                                                   f"conversation:{mail}"]
     # Later mail from that address lands on the same person.
-    later = deliver(svc.db, sender="ana@patient.example", at=T0, subject="Invoice")
-    assert row(svc.db, later)["contact_id"] == sms_contact
+    later = deliver(svc.store, sender="ana@patient.example", at=T0, subject="Invoice")
+    assert row(svc.store, later)["contact_id"] == sms_contact
 
     new = svc.unlink_address(sms_contact, "ANA@patient.example")
-    assert row(svc.db, mail)["contact_id"] == row(svc.db, later)["contact_id"] == new
-    assert row(svc.db, text)["contact_id"] == sms_contact
+    assert row(svc.store, mail)["contact_id"] == row(svc.store, later)["contact_id"] == new
+    assert row(svc.store, text)["contact_id"] == sms_contact
     assert svc.contact_for(text).others == ()
     with pytest.raises(BadRequest, match="only address"):
         svc.unlink_address(sms_contact, PHONE)
 
     svc.merge_contacts(sms_contact, new)
-    assert {row(svc.db, c)["contact_id"] for c in (mail, text, later)} == {sms_contact}
+    assert {row(svc.store, c)["contact_id"] for c in (mail, text, later)} == {sms_contact}
     assert len(svc.contact_for(text).others) == 2
     with pytest.raises(BadRequest):
         svc.merge_contacts(sms_contact, sms_contact)
 
 
 def test_bad_addresses(svc: InboxService) -> None:
-    conv = deliver(svc.db, sender="ana@patient.example", at=T0, subject="Knee pain")
-    contact = row(svc.db, conv)["contact_id"]
+    conv = deliver(svc.store, sender="ana@patient.example", at=T0, subject="Knee pain")
+    contact = row(svc.store, conv)["contact_id"]
     assert isinstance(contact, int)
     for bad in ("not an address", "12345", "+0123", "a b@c.example"):
         with pytest.raises(BadRequest):
@@ -136,19 +136,19 @@ def test_migration_backfills_contacts(tmp_path: Path) -> None:
 
 
 def _event_count(svc: InboxService) -> int:
-    return int(svc.db.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+    return int(svc.store.conn.execute("SELECT count(*) FROM events").fetchone()[0])
 
 
 def test_find_a_contact_by_number_or_by_any_linked_address(svc: InboxService) -> None:
-    mail = deliver(svc.db, sender="ana@patient.example", name="Ana Lopez", at=T0 - 900,
+    mail = deliver(svc.store, sender="ana@patient.example", name="Ana Lopez", at=T0 - 900,
                    subject="Knee pain")
-    ana = row(svc.db, mail)["contact_id"]
+    ana = row(svc.store, mail)["contact_id"]
     assert isinstance(ana, int)
     # Linked but never wrote: found by its number in any punctuation, stored form shown.
     assert svc.link_address(ana, "+1 (555) 010-4455") == "+15550104455"
     assert svc.link_address(ana, "0044 20 7946 0958") == "+442079460958"
     assert svc.link_address(ana, "+15550104455") == "+15550104455"  # already: no event
-    assert len(events(svc.db, "contact.link", f"contact:{ana}")) == 2
+    assert len(events(svc.store, "contact.link", f"contact:{ana}")) == 2
     for typed in ("+1 555.010.4455", "ANA@Patient.Example ", "00442079460958"):
         view = svc.contact_by_address(typed)
         assert view.id == ana and view.names == ("Ana Lopez",), typed
@@ -214,9 +214,9 @@ def test_clinic_country_code_reads_national_numbers_without_sms(tmp_path: Path,
 
 
 def test_ensure_contact_for_a_conversation_staff_started(svc: InboxService) -> None:
-    started = deliver(svc.db, sender=DESK, to="Cy@Patient.Example", at=T0 - 900,
+    started = deliver(svc.store, sender=DESK, to="Cy@Patient.Example", at=T0 - 900,
                       subject="Your appointment tomorrow")
-    second = deliver(svc.db, sender=DESK, to="cy@patient.example", at=T0 - 600,
+    second = deliver(svc.store, sender=DESK, to="cy@patient.example", at=T0 - 600,
                      subject="Parking at the clinic")
     assert started != second
     assert svc.contact_for(started).id is None
@@ -227,8 +227,8 @@ def test_ensure_contact_for_a_conversation_staff_started(svc: InboxService) -> N
     view = svc.ensure_contact(started)
     assert view.id is not None and view.emails == ("cy@patient.example",)
     assert [c.id for c in view.others] == [second]  # its other unanswered thread came along
-    assert row(svc.db, started)["contact_id"] == row(svc.db, second)["contact_id"] == view.id
-    created = events(svc.db, "contact.create")
+    assert row(svc.store, started)["contact_id"] == row(svc.store, second)["contact_id"] == view.id
+    created = events(svc.store, "contact.create")
     assert [(e["target"], e["actor"]) for e in created] == [
         (f"contact:{view.id}", "maria"), (f"conversation:{started}", "maria"),
         (f"conversation:{second}", "maria")]
@@ -238,42 +238,42 @@ def test_ensure_contact_for_a_conversation_staff_started(svc: InboxService) -> N
     # Now it can be linked and found; asking again makes nothing new.
     assert svc.link_address(view.id, "+15550107777") == "+15550107777"
     again = svc.ensure_contact(started)
-    assert again.id == view.id and len(events(svc.db, "contact.create")) == 3
+    assert again.id == view.id and len(events(svc.store, "contact.create")) == 3
     assert svc.contact_by_address("+1 555 010 7777").id == view.id
 
     # Staff write to a patient who already has a contact: the thread joins that contact.
-    ana_conv = deliver(svc.db, sender="ana@patient.example", at=T0 - 300, subject="Knee")
-    ana = row(svc.db, ana_conv)["contact_id"]
-    to_ana = deliver(svc.db, sender=DESK, to="ana@patient.example", at=T0,
+    ana_conv = deliver(svc.store, sender="ana@patient.example", at=T0 - 300, subject="Knee")
+    ana = row(svc.store, ana_conv)["contact_id"]
+    to_ana = deliver(svc.store, sender=DESK, to="ana@patient.example", at=T0,
                      subject="Your x-ray is ready")
-    assert row(svc.db, to_ana)["contact_id"] is None
+    assert row(svc.store, to_ana)["contact_id"] is None
     assert svc.ensure_contact(to_ana).id == ana
-    assert [e["target"] for e in events(svc.db, "contact.attach")] == [
+    assert [e["target"] for e in events(svc.store, "contact.attach")] == [
         f"contact:{ana}", f"conversation:{to_ana}"]
 
 
 def test_ensure_contact_refusals(svc: InboxService) -> None:
     with pytest.raises(NotFound, match="no conversation #404"):
         svc.ensure_contact(404)
-    with svc.db.write() as conn:  # a conversation with no patient address at all
+    with svc.store.write() as conn:  # a conversation with no patient address at all
         conn.execute("INSERT INTO conversations (id, created_at, last_message_at)"
                      " VALUES (77, 0, 0)")
     with pytest.raises(BadRequest, match="#77 has no patient address"):
         svc.ensure_contact(77)
-    assert events(svc.db, "contact.create") == []
+    assert events(svc.store, "contact.create") == []
 
 
 def test_viewing_a_contact_is_audited(svc: InboxService) -> None:
-    knee = deliver(svc.db, sender="ana@patient.example", at=T0 - 900, subject="Knee pain")
-    parking = deliver(svc.db, sender="ana@patient.example", at=T0 - 600, subject="Parking")
-    ana = row(svc.db, knee)["contact_id"]
-    started = deliver(svc.db, sender=DESK, to="cy@patient.example", at=T0,
+    knee = deliver(svc.store, sender="ana@patient.example", at=T0 - 900, subject="Knee pain")
+    parking = deliver(svc.store, sender="ana@patient.example", at=T0 - 600, subject="Parking")
+    ana = row(svc.store, knee)["contact_id"]
+    started = deliver(svc.store, sender=DESK, to="cy@patient.example", at=T0,
                       subject="Your appointment")
 
     svc.contact_for(knee)
     svc.contact(ana)  # type: ignore[arg-type]
     svc.contact_by_address("ANA@patient.example")
-    views = events(svc.db, "contact.view")
+    views = events(svc.store, "contact.view")
     assert [(v["actor"], v["target"]) for v in views] == [("maria", f"contact:{ana}")] * 3
     assert [v["shown"] for v in views] == [[parking], [parking, knee], [parking, knee]]
     assert (views[0]["conversation"], views[1]["asked"], views[2]["asked"]) == (
@@ -289,9 +289,9 @@ def test_viewing_a_contact_is_audited(svc: InboxService) -> None:
     # A conversation with no contact yet still shows its patient's address: recorded.
     assert svc.contact_for(started).id is None
     assert _event_count(svc) == before + 1
-    assert events(svc.db, "contact.view")[-1]["target"] == f"conversation:{started}"
+    assert events(svc.store, "contact.view")[-1]["target"] == f"conversation:{started}"
     # The audit log (supervisors) lists them like any other event.
-    lead = InboxService(svc.db, svc.config, "lead")
+    lead = InboxService(svc.store, svc.config, "lead")
     from cxinbox.service.audit import AuditService
 
     listed = [e for e in AuditService(lead).read() if e.action == "contact.view"]

@@ -36,13 +36,13 @@ def test_mention_parsing() -> None:
 def test_mentions_are_stored_queried_counted_and_announced(
         people: dict[str, InboxService]) -> None:
     maria, john = people["maria"], people["jsmith"]
-    a = deliver(maria.db, sender="ana@patient.example", at=T0 - 600, subject="Knee")
-    b = deliver(maria.db, sender="bo@patient.example", at=T0 - 300, subject="Parking permit")
+    a = deliver(maria.store, sender="ana@patient.example", at=T0 - 600, subject="Knee")
+    b = deliver(maria.store, sender="bo@patient.example", at=T0 - 300, subject="Parking permit")
     first = maria.add_note(a, "@john can you call her back? @Pat FYI")
     second = maria.add_note(b, "@jsmith the permit form is in the drawer")
     maria.add_note(b, "no mention here, ana@patient.example")
 
-    assert [e["mentions"] for e in events(maria.db, "conversation.note")] == \
+    assert [e["mentions"] for e in events(maria.store, "conversation.note")] == \
         [["jsmith", "lead"], ["jsmith"], []]
     assert john.unread_mention_count() == 2
     assert people["lead"].unread_mention_count() == 1
@@ -65,7 +65,7 @@ def test_mentions_are_stored_queried_counted_and_announced(
     assert john.mark_mentions_read(second) == 1
     assert john.mark_mentions_read(second) == 0
     assert john.unread_mention_count() == 0
-    assert [e["count"] for e in events(maria.db, "mentions.read")] == [1, 1]
+    assert [e["count"] for e in events(maria.store, "mentions.read")] == [1, 1]
 
 
 def test_unknown_query_values_for_new_terms(people: dict[str, InboxService]) -> None:
@@ -79,7 +79,7 @@ def test_retract_note(people: dict[str, InboxService]) -> None:
     maria, john = people["maria"], people["jsmith"]
     clock = maria._clock
     assert isinstance(clock, Clock)
-    conv = deliver(maria.db, sender="ana@patient.example", at=T0 - 600, subject="Knee")
+    conv = deliver(maria.store, sender="ana@patient.example", at=T0 - 600, subject="Knee")
     note = maria.add_note(conv, "@jsmith wrong patient, sorry")
     assert john.unread_mention_count() == 1
     with pytest.raises(Forbidden):
@@ -94,11 +94,11 @@ def test_retract_note(people: dict[str, InboxService]) -> None:
     with pytest.raises(BadRequest, match="already"):
         maria.retract_note(note)
     # The note stays for the audit trail.
-    assert maria.db.conn.execute("SELECT body FROM notes WHERE id = ?",
+    assert maria.store.conn.execute("SELECT body FROM notes WHERE id = ?",
                                  (note,)).fetchone()[0] == "@jsmith wrong patient, sorry"
-    (event,) = events(maria.db, "conversation.note.retract")
+    (event,) = events(maria.store, "conversation.note.retract")
     # A retraction is the undo of adding the note, and says which event that was.
-    (added,) = maria.db.conn.execute(
+    (added,) = maria.store.conn.execute(
         "SELECT seq FROM events WHERE action = 'conversation.note'"
         " AND json_extract(details, '$.note') = ?", (note,)).fetchone()
     assert event == {"actor": "maria", "target": f"conversation:{conv}", "note": note,

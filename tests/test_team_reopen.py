@@ -29,19 +29,19 @@ def _clock(svc: InboxService) -> Clock:
 
 
 def _thread(svc: InboxService) -> int:
-    return deliver(svc.db, sender="ana@patient.example", at=T0 - 3600, message_id="a1@p")
+    return deliver(svc.store, sender="ana@patient.example", at=T0 - 3600, message_id="a1@p")
 
 
 @pytest.mark.parametrize("status", ["pending", "snoozed", "closed"])
 def test_patient_reply_reopens(svc: InboxService, status: str) -> None:
     conv = _thread(svc)
     svc.set_status(conv, status, until=T0 + 86400 if status == "snoozed" else None)
-    again = deliver(svc.db, sender="ana@patient.example", at=T0, message_id="a2@p",
+    again = deliver(svc.store, sender="ana@patient.example", at=T0, message_id="a2@p",
                     in_reply_to="a1@p", references=("a1@p",), subject="Re: Blood test results")
     assert again == conv
-    state = row(svc.db, conv)
+    state = row(svc.store, conv)
     assert state["status"] == "open" and state["snoozed_until"] is None
-    (event,) = [e for e in events(svc.db, "conversation.status") if e["actor"] == "system"]
+    (event,) = [e for e in events(svc.store, "conversation.status") if e["actor"] == "system"]
     assert event["from"] == status and event["to"] == "open"
     assert event["reason"] == "patient replied" and event["target"] == f"conversation:{conv}"
     if status == "snoozed":
@@ -52,16 +52,16 @@ def test_our_own_mail_and_old_or_automatic_mail_do_not_reopen(svc: InboxService)
     conv = _thread(svc)
     svc.set_status(conv, "closed")
     # Our reply as seen in the Sent folder: from the clinic's own address.
-    assert deliver(svc.db, sender=DESK, to="ana@patient.example", at=T0, message_id="o1@c",
+    assert deliver(svc.store, sender=DESK, to="ana@patient.example", at=T0, message_id="o1@c",
                    in_reply_to="a1@p", folder="Sent") == conv
     # An auto-reply in the thread, and a backfilled message from long before.
-    deliver(svc.db, sender="ana@patient.example", at=T0 + 60, message_id="ooo@p",
+    deliver(svc.store, sender="ana@patient.example", at=T0 + 60, message_id="ooo@p",
             in_reply_to="o1@c", auto=True)
-    deliver(svc.db, sender="ana@patient.example", at=T0 - 30 * 86400, message_id="old@p",
+    deliver(svc.store, sender="ana@patient.example", at=T0 - 30 * 86400, message_id="old@p",
             references=("a1@p",))
-    assert row(svc.db, conv)["status"] == "closed"
-    assert row(svc.db, conv)["message_count"] == 4
-    assert [e for e in events(svc.db, "conversation.status") if e["actor"] == "system"] == []
+    assert row(svc.store, conv)["status"] == "closed"
+    assert row(svc.store, conv)["message_count"] == 4
+    assert [e for e in events(svc.store, "conversation.status") if e["actor"] == "system"] == []
 
 
 def test_reopen_ends_the_sla_pause_at_the_reply(svc: InboxService) -> None:
@@ -69,12 +69,12 @@ def test_reopen_ends_the_sla_pause_at_the_reply(svc: InboxService) -> None:
     conv = _thread(svc)
     clock.now = T0 - 1800
     svc.set_status(conv, "pending")
-    assert row(svc.db, conv)["sla_paused_since"] == T0 - 1800
-    deliver(svc.db, sender="ana@patient.example", at=T0 - 600, message_id="a2@p",
+    assert row(svc.store, conv)["sla_paused_since"] == T0 - 1800
+    deliver(svc.store, sender="ana@patient.example", at=T0 - 600, message_id="a2@p",
             in_reply_to="a1@p")
-    assert row(svc.db, conv)["sla_pause_end"] == T0 - 600
+    assert row(svc.store, conv)["sla_pause_end"] == T0 - 600
     svc.refresh_sla()
-    state = row(svc.db, conv)
+    state = row(svc.store, conv)
     # 20 minutes paused on an always-open calendar; the reply's time, not the refresh's.
     assert state["sla_paused_s"] == 1200 and state["sla_paused_since"] is None
     assert state["sla_pause_end"] is None
@@ -88,28 +88,28 @@ def test_status_change_before_the_pause_is_counted_uses_the_reply_time(
     clock = _clock(svc)
     clock.now = T0 - 1800
     svc.set_status(conv, "pending")
-    deliver(svc.db, sender="ana@patient.example", at=T0 - 600, message_id="a2@p",
+    deliver(svc.store, sender="ana@patient.example", at=T0 - 600, message_id="a2@p",
             in_reply_to="a1@p")
     clock.now = T0
     svc.set_status(conv, "pending")  # before any SLA refresh settled the first pause
-    state = row(svc.db, conv)
+    state = row(svc.store, conv)
     assert state["sla_paused_s"] == 1200 and state["sla_paused_since"] == T0
 
 
 def test_wake_snoozed(svc: InboxService) -> None:
     conv = _thread(svc)
-    other = deliver(svc.db, sender="bo@patient.example", at=T0 - 100, subject="Parking")
+    other = deliver(svc.store, sender="bo@patient.example", at=T0 - 100, subject="Parking")
     clock = _clock(svc)
     clock.now = T0
     svc.set_status(conv, "snoozed", until=T0 + 600)
     svc.set_status(other, "snoozed", until=T0 + 7200)
     assert svc.wake_snoozed(T0 + 599) == 0
     assert svc.wake_snoozed(T0 + 900) == 1
-    state = row(svc.db, conv)
+    state = row(svc.store, conv)
     assert state["status"] == "open" and state["snoozed_until"] is None
     assert state["sla_paused_s"] == 600  # paused until the snooze ran out, not until 900
-    assert row(svc.db, other)["status"] == "snoozed"
-    (event,) = [e for e in events(svc.db, "conversation.status") if e["actor"] == "system"]
+    assert row(svc.store, other)["status"] == "snoozed"
+    (event,) = [e for e in events(svc.store, "conversation.status") if e["actor"] == "system"]
     assert event == {"actor": "system", "target": f"conversation:{conv}", "from": "snoozed",
                      "to": "open", "until": None, "from_until": T0 + 600,
                      "reason": "snooze ended"}
@@ -122,24 +122,24 @@ def test_every_triage_action_has_an_inverse(svc: InboxService) -> None:
     conv = _thread(svc)
     svc.set_status(conv, "snoozed", until=T0 + 3600)
     svc.set_status(conv, "closed")
-    last = events(svc.db, "conversation.status")[-1]
+    last = events(svc.store, "conversation.status")[-1]
     assert last["from"] == "snoozed" and last["from_until"] == T0 + 3600
     until = last["from_until"]
     assert isinstance(until, int)
     svc.set_status(conv, str(last["from"]), until=until)
-    assert (row(svc.db, conv)["status"], row(svc.db, conv)["snoozed_until"]) == \
+    assert (row(svc.store, conv)["status"], row(svc.store, conv)["snoozed_until"]) == \
         ("snoozed", T0 + 3600)
 
     svc.assign(conv, "jsmith")
-    svc.assign(conv, events(svc.db, "conversation.assign")[-1]["from"])  # type: ignore[arg-type]
-    assert row(svc.db, conv)["assignee"] is None
+    svc.assign(conv, events(svc.store, "conversation.assign")[-1]["from"])  # type: ignore[arg-type]
+    assert row(svc.store, conv)["assignee"] is None
     svc.set_priority(conv, "urgent")
-    svc.set_priority(conv, events(svc.db, "conversation.priority")[-1]["from"])  # type: ignore[arg-type]
-    assert row(svc.db, conv)["priority"] == "normal"
+    svc.set_priority(conv, events(svc.store, "conversation.priority")[-1]["from"])  # type: ignore[arg-type]
+    assert row(svc.store, conv)["priority"] == "normal"
     svc.tag(conv, add=["x-ray"])
-    tagged = events(svc.db, "conversation.tag")[-1]
+    tagged = events(svc.store, "conversation.tag")[-1]
     svc.tag(conv, add=tagged["remove"], remove=tagged["add"])  # type: ignore[arg-type]
-    assert convs.tags_for(svc.db.conn, [conv])[conv] == []
+    assert convs.tags_for(svc.store.conn, [conv])[conv] == []
     note = svc.add_note(conv, "called the lab")
     svc.retract_note(note)
     assert svc.get_conversation(conv, record_view=False).notes == ()

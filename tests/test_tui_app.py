@@ -531,7 +531,7 @@ async def test_save_attachment_to_a_chosen_folder(inbox: Inbox, tmp_path: Path) 
         await wait_for(pilot, lambda: any(target.iterdir()), what="file written")
         saved = next(target.iterdir())
         assert saved.stat().st_size > 0 and (saved.stat().st_mode & 0o777) == 0o600
-        events = trail(inbox.service.db)
+        events = trail(inbox.service.store)
         assert any(e.action == "attachment.export" and e.actor == ME for e in events)
 
 

@@ -94,8 +94,7 @@ def make_inbox(tmp_path: Path, *, seed: int = 7, conversations: int = 300) -> In
     def fixed_ms() -> int:
         return int(NOW.timestamp() * 1000) - 3_600_000 + next(ticks)
 
-    with mock.patch("cxinbox.store.db.now_ms", fixed_ms), \
-            mock.patch("cxinbox.service.inbox.now_ms", fixed_ms):
+    with mock.patch("cxinbox.store.db.now_ms", fixed_ms):
         demo = build_demo(db, seed=seed, me=ME, now=NOW.timestamp(),
                           conversations=conversations, timezone="UTC")
     service = InboxService(db, demo.config, ME)

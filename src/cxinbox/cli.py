@@ -61,7 +61,7 @@ def error_code(exc: BaseException) -> tuple[int, str] | None:
     from cxinbox.api.socket_server import ServeError
     from cxinbox.channels.credentials import CredentialError
     from cxinbox.channels.imap import ImapError
-    from cxinbox.store.db import StoreError
+    from cxinbox.contract.errors import StoreError
 
     if isinstance(exc, CredentialError):
         from cxinbox.channels.oauth import OAuthError

@@ -86,9 +86,9 @@ def _load_config(path_opt: str | None) -> Config:
 
 
 def _open_db(config: Config) -> Database:
-    from cxinbox.api.transport import open_database
+    from cxinbox.wiring import open_store
 
-    return open_database(config.db_path)
+    return open_store(config.db_path)
 
 
 def current_actor() -> str:
@@ -110,7 +110,7 @@ def open_api(config: Config) -> SyncAPI:
     """The inbox API for one command: through `cxinbox serve` when it answers on the
     configured socket, else in-process (or always in-process with `--local`)."""
     from cxinbox.api.transport import SyncAPI
-    from cxinbox.api.transport import open_api as open_async
+    from cxinbox.wiring import open_api as open_async
 
     return SyncAPI(open_async(config, current_actor(), local=_state.local))
 
@@ -890,7 +890,7 @@ def serve(config: ConfigOpt = None) -> None:
     """Run the front-desk server: the socket every TUI and command uses, and mail sync."""
     import logging
 
-    from cxinbox.api.socket_server import serve as run_server
+    from cxinbox.wiring import serve as run_server
 
     cfg = _load_config(config)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,

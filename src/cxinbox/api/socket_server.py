@@ -66,6 +66,7 @@ from cxinbox.service.health import Health
 from cxinbox.service.inbox import InboxService, role_of
 from cxinbox.service.runtime import Worker, background_workers, supervise
 from cxinbox.store.db import Database
+from cxinbox.store.interface import Store
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ def claimed_socket_path(path: Path) -> Iterator[None]:
 class InboxServer:
     """Answers clients on a Unix socket until `stop()`; owns nothing it did not open."""
 
-    def __init__(self, db: Database, config: Config, path: Path,
+    def __init__(self, db: Store, config: Config, path: Path,
                  limits: Limits | None = None) -> None:
         self.db = db
         self.config = config
@@ -163,9 +164,8 @@ class InboxServer:
         self._roster_uids = _roster_uids(config)
 
     def _head(self) -> int:
-        from cxinbox.store.conversations import last_event_seq
-
-        return last_event_seq(self.db.conn)
+        with self.db.reading() as tx:
+            return tx.last_event_seq()
 
     async def run(self, ready: Callable[[], None] | None = None) -> None:
         loop = asyncio.get_running_loop()
@@ -522,7 +522,8 @@ def _tame_malloc() -> None:
         return
 
 
-def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
+def serve(config: Config, open_store: Callable[[], Database], *,
+          on_ready: Callable[[Path], None] | None = None,
           workers: Sequence[Worker] | None = None) -> None:
     """Run the front-desk server until SIGTERM or SIGINT; the socket is removed on the way out.
 
@@ -534,7 +535,7 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
     refuse_open_data_dir(config.db_path.parent)
     _tame_malloc()
     with claimed_socket_path(path):
-        db = Database(config.db_path)
+        db = open_store()  # chosen by the composition root (cxinbox/wiring.py)
         stop = threading.Event()
         threads: list[threading.Thread] = []
         server = InboxServer(db, config, path)

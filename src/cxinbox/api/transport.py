@@ -11,13 +11,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Protocol, Self, cast
 
 if TYPE_CHECKING:
     from cxinbox.api.interface import InboxAPI
     from cxinbox.config import Config
-    from cxinbox.store.db import Database
+    from cxinbox.service.inbox import InboxService
+
+
+class Closes(Protocol):
+    """What an in-process API runs on and must be closed with it (its store)."""
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -26,7 +31,7 @@ class OpenedAPI:
 
     api: InboxAPI
     transport: str  # "socket" | "in-process"
-    db: Database | None = None
+    db: Closes | None = None
     _closed: bool = field(default=False, repr=False)
 
     async def aclose(self) -> None:
@@ -43,54 +48,34 @@ class OpenedAPI:
                 self.db.close()
 
 
-def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
-    """The socket transport when a server answers on `config.socket_path`, else in-process
-    acting as `actor` (`local=True` forces in-process: an admin working on the file)."""
-    if not local:
-        path = config.socket_path
-        try:
-            present = path.exists()
-        except PermissionError:  # a directory we may not enter: probe says so in one line
-            present = True
-        if present:
-            from cxinbox.api.socket_client import SocketAPI, probe, trusted_server_uids
+def connect_socket(config: Config) -> OpenedAPI | None:
+    """The server on `config.socket_path` when one answers; None when nothing does."""
+    path = config.socket_path
+    try:
+        present = path.exists()
+    except PermissionError:  # a directory we may not enter: probe says so in one line
+        present = True
+    if not present:
+        return None
+    from cxinbox.api.socket_client import SocketAPI, probe, trusted_server_uids
 
-            trusted = trusted_server_uids(path, (config.db_path.parent,))
-            found = probe(path, trusted=trusted)
-            if found is not None:
-                hello, sock = found
-                return OpenedAPI(SocketAPI(path, hello, sock, trusted=trusted), "socket")
+    trusted = trusted_server_uids(path, (config.db_path.parent,))
+    found = probe(path, trusted=trusted)
+    if found is None:
+        return None
+    hello, sock = found
+    return OpenedAPI(SocketAPI(path, hello, sock, trusted=trusted), "socket")
+
+
+def in_process(service: InboxService, config: Config, store: Closes) -> OpenedAPI:
+    """The API straight on `service` (which runs on `store`, closed with it), making the
+    same checks the server makes, so a command behaves alike either way. The store and
+    the service are built by the composition root (cxinbox/wiring.py: `open_api`)."""
     from cxinbox.api.interface import InProcessAPI
     from cxinbox.api.validate import ValidatingAPI, Validator
-    from cxinbox.service.inbox import InboxService
 
-    db = open_database(config.db_path)
-    # The same checks the server makes, so a command behaves alike either way.
-    api = ValidatingAPI(InProcessAPI(InboxService(db, config, actor)), Validator(config))
-    return OpenedAPI(cast("InboxAPI", api), "in-process", db)
-
-
-def open_database(path: Path) -> Database:
-    """The database file for in-process work; one line (not a traceback) for someone who
-    may not open it, e.g. `--local` run by a member of staff instead of the server user."""
-    import os
-
-    from cxinbox.contract.errors import Forbidden
-    from cxinbox.store.db import Database
-
-    refusal = Forbidden(f"{path}: permission denied: only the cxinbox server's user may open"
-                        " the database; without --local, commands go through the server")
-    try:
-        kept_from_us = path.parent.exists() and not os.access(
-            path.parent, os.R_OK | os.W_OK | os.X_OK)
-    except PermissionError:
-        kept_from_us = True
-    if kept_from_us:
-        raise refusal
-    try:
-        return Database(path)
-    except PermissionError:
-        raise refusal from None
+    api = ValidatingAPI(InProcessAPI(service), Validator(config))
+    return OpenedAPI(cast("InboxAPI", api), "in-process", store)
 
 
 class SyncAPI:

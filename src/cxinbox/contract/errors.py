@@ -39,3 +39,8 @@ class ServerUnavailable(ApiError):
 
 class TooManyConnections(ServerUnavailable):
     """The server is at its connection cap (for this person or for everyone): try later."""
+
+
+class StoreError(Exception):
+    """A problem with the store (the database file, its server) a person can act on, in one
+    line. Raised by the store, so it lives below it: the CLI and `doctor` say it and exit."""

@@ -326,3 +326,12 @@ def _checked(candidate: str, typed: str, *, nanp: bool = False) -> str:
 def _shown(typed: str) -> str:
     printable = "".join(ch if ch.isprintable() else "?" for ch in typed.strip())
     return repr(printable[:40])
+
+
+PLACEHOLDER_PREFIX = "local-"
+
+
+def placeholder_sid(outbox_id: int) -> str:
+    """The id a confirmed text is kept under until the provider lists it: never a provider
+    sid (those are letters and digits only), so it is never fetched from the provider."""
+    return f"{PLACEHOLDER_PREFIX}{outbox_id}"

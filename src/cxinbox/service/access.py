@@ -13,12 +13,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from cxinbox.store.db import Database, append_event
+from cxinbox.store.interface import Store
 
 
 @dataclass
 class RefusalLog:
-    db: Database
+    store: Store
     window_s: float = 60.0
     _seen: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -34,8 +34,8 @@ class RefusalLog:
                 self._seen[key] = (last, folded + 1)
                 return False
             self._seen[key] = (now, 0)
-        with self.db.write() as conn:
-            append_event(conn, os_user, "access.denied", "server",
-                         {"what": reason, "at": "connect", "refused_since_last": folded,
-                          **details})
+        with self.store.writing() as tx:
+            tx.append_event(os_user, "access.denied", "server",
+                            {"what": reason, "at": "connect", "refused_since_last": folded,
+                             **details})
         return True

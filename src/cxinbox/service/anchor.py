@@ -40,8 +40,7 @@ from cxinbox.service.checkpoints import (
     signature_ok,
 )
 from cxinbox.service.health import Health
-from cxinbox.store.anchor import chain_head, event_hash_at, newest_seq
-from cxinbox.store.db import Database, now_ms
+from cxinbox.store.interface import Store
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +54,11 @@ SYSLOG_ALERT_KEY = "audit:syslog"
 class Anchor:
     """Signs and appends checkpoints; one per server, on the worker's thread."""
 
-    def __init__(self, db: Database, config: Config, *,
-                 clock: Callable[[], int] = now_ms) -> None:
+    def __init__(self, db: Store, config: Config, *,
+                 clock: Callable[[], int] | None = None) -> None:
         self.db = db
         self.config = config
-        self.clock = clock
+        self.clock: Callable[[], int] = clock if clock is not None else db.now_ms
         self._log: CheckpointLog | None = None
         self._key: Ed25519PrivateKey | None = None
         self._syslog: SyslogCopy | None = None
@@ -117,8 +116,8 @@ class Anchor:
         last = self.last
         if last is None or last.seq == 0:
             return None
-        with self.db.read() as conn:
-            stored = event_hash_at(conn, last.seq)
+        with self.db.reading() as tx:
+            stored = tx.event_hash_at(last.seq)
         if stored == last.hash:
             return None
         what = "is gone" if stored is None else "is not the one it signed"
@@ -126,8 +125,8 @@ class Anchor:
                 " IT must run cxinbox audit verify")
 
     def head_seq(self) -> int:
-        with self.db.read() as conn:
-            return newest_seq(conn)
+        with self.db.reading() as tx:
+            return tx.last_event_seq()
 
     def due(self, seq: int, now: int) -> bool:
         """Whether the head at `seq` needs a checkpoint now."""
@@ -143,8 +142,8 @@ class Anchor:
     def checkpoint(self, *, force: bool = False) -> Checkpoint | None:
         """Sign the current head if it is due (or changed, with `force`); returns it."""
         assert self._log is not None and self._key is not None, "open() first"
-        with self.db.read() as conn:
-            head = chain_head(conn)
+        with self.db.reading() as tx:
+            head = tx.chain_head()
         last = self.last
         if last is not None and (head.seq, head.hash) == (last.seq, last.hash):
             return None
@@ -210,7 +209,7 @@ class AuditAnchor:
 
     name = "audit checkpoints"
 
-    def __init__(self, db: Database, config: Config, health: Health | None = None) -> None:
+    def __init__(self, db: Store, config: Config, health: Health | None = None) -> None:
         self.db = db
         self.config = config
         self.health = health
@@ -260,7 +259,7 @@ class AuditAnchor:
             self.health.problem(key, message)
 
 
-def checkpoint_now(db: Database, config: Config) -> Checkpoint | None:
+def checkpoint_now(db: Store, config: Config) -> Checkpoint | None:
     """One checkpoint from outside the worker (tests, a maintenance command)."""
     anchor = Anchor(db, config)
     anchor.open()

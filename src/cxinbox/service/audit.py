@@ -15,8 +15,6 @@ from cxinbox.contract.errors import BadRequest
 from cxinbox.contract.types import Event
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.inbox import InboxService
-from cxinbox.store.audit import find_events
-from cxinbox.store.db import append_event
 
 MAX_AUDIT_ROWS = 1_000_000
 
@@ -45,17 +43,17 @@ class AuditService:
         inbox.require_role("reading the audit log")
         if limit is not None and not 0 < limit <= MAX_AUDIT_ROWS:
             raise BadRequest(f"limit must be 1..{MAX_AUDIT_ROWS}")
-        where = inbox.compiled_query(query) if query.strip() else None
+        selection = inbox.selection(query) if query.strip() else None
         since_ms = int(since.timestamp() * 1000) if since is not None else None
         target = f"conversation:{conversation}" if conversation is not None else None
-        with inbox.db.read() as conn:
-            rows = find_events(conn, since_ms=since_ms, actor=actor, target=target,
-                               conversations_where=where, limit=limit)
-        events = [Event(r["seq"], r["at"], clean_line(r["actor"]), clean_line(r["action"]),
-                        clean_line(r["target"]), _clean(json.loads(r["details"])))
+        with inbox.store.reading() as tx:
+            rows = tx.find_events(since_ms=since_ms, actor=actor, target=target,
+                                  conversations=selection, limit=limit)
+        events = [Event(r.seq, r.at, clean_line(r.actor), clean_line(r.action),
+                        clean_line(r.target), _clean(json.loads(r.details)))
                   for r in rows]
-        with inbox.db.write() as conn:
-            append_event(conn, inbox.actor, "audit.read", "", {
+        with inbox.store.writing() as tx:
+            tx.append_event(inbox.actor, "audit.read", "", {
                 "query": query, "since": since_ms, "actor": actor,
                 "conversation": conversation, "limit": limit, "count": len(events)})
         return events

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from cxinbox.config import Config
+from cxinbox.contract.errors import StoreError
 from cxinbox.service.checkpoints import (
     AnchorError,
     Checkpoint,
@@ -43,7 +44,7 @@ from cxinbox.service.checkpoints import (
     signature_ok,
 )
 from cxinbox.store.anchor import AuditReader, ChainHead
-from cxinbox.store.db import ChainWalk, StoreError
+from cxinbox.store.db import ChainWalk
 
 Level = Literal["ok", "warn", "fail"]
 

@@ -52,7 +52,8 @@ from cxinbox.service.inbox import InboxService
 from cxinbox.service.sla_monitor import SlaMonitor
 from cxinbox.store.db import Database, append_event
 from cxinbox.store.ingest import FetchedMessage, folder_state, ingest_batch
-from cxinbox.store.sms import SmsRecord, insert_sms
+from cxinbox.store.records import SmsRecord
+from cxinbox.store.sms import insert_sms
 
 CLINIC_NAME = "Maple Street Clinic"
 DOMAIN = "maplestreet-clinic.example"

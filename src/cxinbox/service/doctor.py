@@ -15,10 +15,10 @@ from cxinbox.channels.oauth_providers import secret_expiry
 from cxinbox.channels.oauth_store import TokenStore, token_dir
 from cxinbox.channels.signin import credential_for
 from cxinbox.config import AccountConfig, Config, ConfigError, load_config
+from cxinbox.contract.errors import StoreError
 from cxinbox.paths import resolve_config_path
 from cxinbox.store.db import (
     Database,
-    StoreError,
     has_wal_reset_fix,
     sqlite_version,
 )

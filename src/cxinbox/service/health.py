@@ -20,8 +20,8 @@ import threading
 
 from cxinbox.config import Config
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.store import health as store
-from cxinbox.store.db import Database, append_event, now_ms
+from cxinbox.store.interface import Store
+from cxinbox.store.records import AlertRecord
 
 log = logging.getLogger("cxinbox.health")
 
@@ -32,8 +32,8 @@ NOTIFY_TIMEOUT_S = 30.0
 class Health:
     """Thread-safe; one per server process (in-process TUIs get their own)."""
 
-    def __init__(self, db: Database, config: Config) -> None:
-        self.db = db
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
         self.config = config
         self._lock = threading.Lock()
         self._known: dict[str, tuple[str, str]] = {}
@@ -41,9 +41,9 @@ class Health:
 
     def start_fresh(self) -> None:
         """Forget problems a previous server recorded: its workers are gone, ours will say."""
-        with self._lock, self.db.write() as conn:
-            for key in store.clear_all(conn):
-                append_event(conn, ACTOR, "health.ok", key, {"reason": "server restarted"})
+        with self._lock, self.store.writing() as tx:
+            for key in tx.clear_alerts():
+                tx.append_event(ACTOR, "health.ok", key, {"reason": "server restarted"})
             self._known.clear()
             self._clear.clear()
 
@@ -53,14 +53,14 @@ class Health:
             if self._known.get(key) == (severity, line):
                 return
             self._clear.discard(key)
-            with self.db.write() as conn:
-                before = store.get(conn, key)
+            with self.store.writing() as tx:
+                before = tx.alert(key)
                 if before is not None and (before.severity, before.message) == (severity, line):
                     self._known[key] = (severity, line)
                     return
-                store.put(conn, key, severity, line, now_ms())
-                append_event(conn, ACTOR, "health.alert", key,
-                             {"severity": severity, "message": line})
+                tx.put_alert(key, severity, line, self.store.now_ms())
+                tx.append_event(ACTOR, "health.alert", key,
+                                {"severity": severity, "message": line})
             self._known[key] = (severity, line)
         log.warning("%s: %s", key, line)
         if before is None:
@@ -74,14 +74,15 @@ class Health:
                 return
             self._known.pop(key, None)
             self._clear.add(key)
-            with self.db.write() as conn:
-                if not store.clear(conn, key):
+            with self.store.writing() as tx:
+                if not tx.clear_alert(key):
                     return
-                append_event(conn, ACTOR, "health.ok", key, {})
+                tx.append_event(ACTOR, "health.ok", key, {})
         log.info("%s: back to normal", key)
 
-    def current(self) -> list[store.AlertRow]:
-        return store.current(self.db.conn)
+    def current(self) -> list[AlertRecord]:
+        with self.store.reading() as tx:
+            return tx.alerts()
 
     def _notify(self, key: str, severity: str, line: str) -> None:
         argv = self.config.sla.notify_command

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,21 +25,23 @@ from cxinbox.contract.types import (
     NoteView,
     Page,
 )
+from cxinbox.domain.addresses import AddressError, normalize_address, stored_address
 from cxinbox.domain.query import QueryContext, QueryError, parse
 from cxinbox.domain.recipient import RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line, clean_text
+from cxinbox.domain.sla import PAUSING_STATUSES
 from cxinbox.domain.threading import normalize_subject
 from cxinbox.service import undo
 from cxinbox.service.mentions import mentioned_users
 from cxinbox.service.sla import SlaService
-from cxinbox.store import contacts as contact_store
-from cxinbox.store import conversations as convs
-from cxinbox.store import merge as merge_store
-from cxinbox.store import sms as sms_store
-from cxinbox.store.audit import EventSpec, append_events
-from cxinbox.store.db import Database, append_event, now_ms
-from cxinbox.store.query_sql import compile_query
-from cxinbox.store.reads import read_record_write
+from cxinbox.store.interface import Selection, Store, StoreTx
+from cxinbox.store.records import (
+    ContactRecord,
+    ConversationRecord,
+    EventSpec,
+    MessageRecord,
+    StaffState,
+)
 
 MAX_PAGE = 1000
 MAX_FEED_PAGE = 10_000
@@ -131,7 +132,7 @@ class _Plan:
     changes: list[BulkChange]
     unchanged: list[int]
     events: list[EventSpec]
-    apply: Callable[[sqlite3.Connection], None]
+    apply: Callable[[StoreTx], None]
 
 
 class _OverBudget(Exception):
@@ -159,47 +160,47 @@ def _addr_list(raw: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def summary_from_row(row: sqlite3.Row, tags: list[str],
+def summary_from_row(row: ConversationRecord, tags: list[str],
                      now: datetime | None = None) -> ConversationSummary:
     sla = SlaService.status_of(row, now or datetime.now(UTC))
     return ConversationSummary(
-        id=row["id"], subject=clean_line(row["subject"]) or "(no subject)",
-        from_name=clean_line(row["from_name"]), from_addr=clean_line(row["from_addr"]),
-        channel=row["channel"], mailbox=clean_line(row["mailbox"]), status=row["status"],
-        assignee=row["assignee"], priority=row["priority"],
-        tags=tuple(clean_line(t) for t in tags), created_at=row["created_at"],
-        last_message_at=row["last_message_at"], last_inbound_at=row["last_inbound_at"],
-        first_response_at=row["first_response_at"], snoozed_until=row["snoozed_until"],
-        message_count=row["message_count"], unread_count=row["unread_count"],
-        has_attachment=bool(row["has_attachment"]), last_response_at=row["last_response_at"],
+        id=row.id, subject=clean_line(row.subject) or "(no subject)",
+        from_name=clean_line(row.from_name), from_addr=clean_line(row.from_addr),
+        channel=row.channel, mailbox=clean_line(row.mailbox), status=row.status,
+        assignee=row.assignee, priority=row.priority,
+        tags=tuple(clean_line(t) for t in tags), created_at=row.created_at,
+        last_message_at=row.last_message_at, last_inbound_at=row.last_inbound_at,
+        first_response_at=row.first_response_at, snoozed_until=row.snoozed_until,
+        message_count=row.message_count, unread_count=row.unread_count,
+        has_attachment=bool(row.has_attachment), last_response_at=row.last_response_at,
         sla_target=sla.target, sla_state=sla.state,
         sla_due_at=int(sla.due_at.timestamp()) if sla.due_at else None,
         sla_at_risk_at=int(sla.at_risk_at.timestamp()) if sla.at_risk_at else None,
     )
 
 
-def _message_view(row: sqlite3.Row) -> MessageView:
+def _message_view(row: MessageRecord) -> MessageView:
     attachments = tuple(
         AttachmentView(clean_line(a.get("filename", "")), clean_line(a.get("content_type", "")),
                        int(a.get("size", 0)), clean_line(str(a.get("part_path", ""))))
-        for a in json.loads(row["attachments"] or "[]")
+        for a in json.loads(row.attachments or "[]")
     )
     return MessageView(
-        id=row["id"], channel=row["channel"], direction=row["direction"],
-        subject=clean_line(row["subject"]), from_name=clean_line(row["from_name"]),
-        from_addr=clean_line(row["from_addr"]), to=_addr_list(row["to_addrs"]),
-        cc=_addr_list(row["cc_addrs"]), date=row["date"], body=clean_text(row["body_text"]),
-        attachments=attachments, problems=clean_line(row["problems"]), seen=bool(row["seen"]),
+        id=row.id, channel=row.channel, direction=row.direction,
+        subject=clean_line(row.subject), from_name=clean_line(row.from_name),
+        from_addr=clean_line(row.from_addr), to=_addr_list(row.to_addrs),
+        cc=_addr_list(row.cc_addrs), date=row.date, body=clean_text(row.body_text),
+        attachments=attachments, problems=clean_line(row.problems), seen=bool(row.seen),
     )
 
 
-def _with_delivery(conn: sqlite3.Connection,
+def _with_delivery(tx: StoreTx,
                    messages: tuple[MessageView, ...]) -> tuple[MessageView, ...]:
     """Texts carry their delivery status, so staff see one that never arrived."""
     texts = [m.id for m in messages if m.channel == "sms" and m.direction != "in"]
     if not texts:
         return messages
-    found = sms_store.delivery_statuses(conn, texts)
+    found = tx.delivery_statuses(texts)
     out = []
     for m in messages:
         status = found.get(m.id)
@@ -215,18 +216,18 @@ def _with_delivery(conn: sqlite3.Connection,
 class InboxService:
     """Reads and staff actions for one acting staff member."""
 
-    def __init__(self, db: Database, config: Config, actor: str, *,
+    def __init__(self, store: Store, config: Config, actor: str, *,
                  clock: Callable[[], float] | None = None) -> None:
-        self.db = db
+        self.store = store
         self.config = config
         self.actor = actor
         self.tz = ZoneInfo(config.clinic.timezone)
-        self.sla = SlaService(config)
+        self.sla = SlaService(config, store)
         self._clock = clock
 
     def _now(self) -> int:
         """Epoch seconds: the injected clock (tests, the SLA monitor) or the store's."""
-        return int(self._clock()) if self._clock is not None else now_ms() // 1000
+        return int(self._clock()) if self._clock is not None else self.store.now_ms() // 1000
 
     @property
     def role(self) -> Role:
@@ -237,8 +238,8 @@ class InboxService:
         role = self.role
         if role in roles:
             return
-        with self.db.write() as conn:
-            append_event(conn, self.actor, "access.denied", "", {"what": what, "role": role})
+        with self.store.writing() as tx:
+            tx.append_event(self.actor, "access.denied", "", {"what": what, "role": role})
         raise Forbidden(f"{what} needs role {' or '.join(sorted(roles))};"
                         f" {self.actor} is {role}")
 
@@ -249,20 +250,20 @@ class InboxService:
         one. They are audit records, not changes: the change feed never carries them
         (service/feed.py).
         """
-        with read_record_write(self.db) as conn:
-            append_event(conn, self.actor, action, target, details)
+        with self.store.recording() as tx:
+            tx.append_event(self.actor, action, target, details)
 
     # -- the per-person change limit ---------------------------------------------------------
 
-    def _spend(self, conn: sqlite3.Connection, conv_ids: list[int]) -> None:
+    def _spend(self, tx: StoreTx, conv_ids: list[int]) -> None:
         """Inside the write transaction that changes `conv_ids`: raise _OverBudget when an
         agent would pass `bulk_limit` distinct conversations changed in CHANGE_WINDOW_S.
         Supervisors and admins are not limited (as for a single bulk call)."""
         if not conv_ids or self.role in PRIVILEGED_ROLES:
             return
         limit = self.config.server.bulk_limit
-        since_ms = now_ms() - CHANGE_WINDOW_S * 1000  # the clock events are stamped with
-        recent = convs.changed_by(conn, self.actor, since_ms, BUDGETED_ACTIONS)
+        since_ms = self.store.now_ms() - CHANGE_WINDOW_S * 1000  # events' clock
+        recent = tx.changed_by(self.actor, since_ms, BUDGETED_ACTIONS)
         fresh = set(conv_ids) - recent
         if fresh and len(recent) + len(fresh) > limit:
             raise _OverBudget(len(fresh), len(recent), limit)
@@ -270,8 +271,8 @@ class InboxService:
     def _refuse_over_budget(self, over: _OverBudget, what: str) -> Forbidden:
         """Audit the refusal (outside the rolled-back transaction) and say it in one line."""
         minutes = CHANGE_WINDOW_S // 60
-        with self.db.write() as conn:
-            append_event(conn, self.actor, "access.denied", "", {
+        with self.store.writing() as tx:
+            tx.append_event(self.actor, "access.denied", "", {
                 "what": what, "role": self.role, "limit": over.limit,
                 "window_s": CHANGE_WINDOW_S, "recent": over.recent, "asked": over.asked})
         return Forbidden(f"{what} refused: an agent changes at most {over.limit} conversations"
@@ -289,65 +290,64 @@ class InboxService:
 
     # -- queries ---------------------------------------------------------------------------
 
-    def _where(self, query: str) -> tuple[str, list[object]]:
-        where, params, _ = self._compiled(query)
-        return where, params
-
-    def _compiled(self, query: str) -> tuple[str, list[object], str]:
-        """`query` as a SQL condition, its parameters and its list order (a `sort:` value)."""
-        now = datetime.now(UTC)
-        ctx = QueryContext(me=self.actor, now=now, tz=self.tz)
-        hook = self.sla.sla_sql(now) if self.sla.enabled else None
+    def _selection(self, query: str) -> tuple[Selection, str]:
+        """`query` prepared by the store for this caller now, and its list order (a `sort:`
+        value). Raises BadQuery (one line and a caret) before anything is read or written."""
+        ctx = QueryContext(me=self.actor, now=datetime.now(UTC), tz=self.tz)
         try:
             parsed = parse(query)
-            where, params = compile_query(parsed.where, ctx, hook)  # type: ignore[arg-type]
+            selection = self.store.select(parsed.where, ctx, sla=self.sla.enabled)
         except QueryError as exc:
             raise BadQuery(exc.render(query), exc.caret_line(query)) from None
-        return where, params, parsed.sort
+        return selection, parsed.sort
 
-    def compiled_query(self, query: str) -> tuple[str, list[object]]:
-        """`query` as SQL over conversations (alias c) for the store; raises BadQuery."""
-        return self._where(query)
+    def selection(self, query: str) -> Selection:
+        """`query` as the store's selection of conversations; raises BadQuery."""
+        return self._selection(query)[0]
 
     def refresh_sla(self) -> int:
         """Bring stored due times up to date with changed facts; cheap when nothing changed."""
-        if not self.sla.enabled or not convs.has_sla_dirty(self.db.conn):
+        if not self.sla.enabled:
             return 0
-        with self.db.write() as conn:
-            return self.sla.refresh_dirty(conn, datetime.now(UTC))
+        with self.store.reading() as tx:
+            if not tx.has_sla_dirty():
+                return 0
+        with self.store.writing() as tx:
+            return self.sla.refresh_dirty(tx, datetime.now(UTC))
 
     def list_conversations(self, query: str = "", offset: int = 0, limit: int = 50) -> Page:
         if offset < 0 or not 0 < limit <= MAX_PAGE:
             raise BadRequest(f"offset must be >= 0 and limit 1..{MAX_PAGE}")
-        where, params, order = self._compiled(query)
+        selection, order = self._selection(query)
         self.refresh_sla()
-        with self.db.read() as conn:
-            rows, total = convs.list_page(conn, where, params, offset, limit, order)
-            tags = convs.tags_for(conn, [r["id"] for r in rows])
-        items = tuple(summary_from_row(r, tags[r["id"]]) for r in rows)
+        with self.store.reading() as tx:
+            rows, total = tx.list_page(selection, offset, limit, order)
+            tags = tx.tags_for([r.id for r in rows])
+        items = tuple(summary_from_row(r, tags[r.id]) for r in rows)
         self.record_read("conversation.list", "", {
             "query": query, "offset": offset, "limit": limit, "count": total,
-            "shown": [r["id"] for r in rows]})
+            "shown": [r.id for r in rows]})
         return Page(items=items, total=total, offset=offset, limit=limit)
 
     def matching_ids(self, query: str) -> list[int]:
-        where, params = self._where(query)
+        selection = self.selection(query)
         self.refresh_sla()
-        return convs.matching_ids(self.db.conn, where, params)
+        with self.store.reading() as tx:
+            return tx.matching_ids(selection)
 
     def get_conversation(self, conv_id: int, *, record_view: bool = True) -> ConversationDetail:
         self.refresh_sla()
-        with self.db.read() as conn:
-            row = convs.get_row(conn, conv_id)
+        with self.store.reading() as tx:
+            row = tx.conversation(conv_id)
             if row is None:
                 raise NotFound(f"no conversation #{conv_id}")
-            if row["merged_into"]:
-                raise NotFound(f"conversation #{conv_id} was merged into #{row['merged_into']}")
-            tags = convs.tags_for(conn, [conv_id])[conv_id]
-            messages = _with_delivery(conn, tuple(_message_view(m)
-                                                  for m in convs.messages_of(conn, conv_id)))
-            notes = tuple(NoteView(n["id"], clean_line(n["author"]), clean_text(n["body"]),
-                                   n["created_at"]) for n in convs.notes_of(conn, conv_id))
+            if row.merged_into:
+                raise NotFound(f"conversation #{conv_id} was merged into #{row.merged_into}")
+            tags = tx.tags_for([conv_id])[conv_id]
+            messages = _with_delivery(tx, tuple(_message_view(m)
+                                                for m in tx.messages_of(conv_id)))
+            notes = tuple(NoteView(n.id, clean_line(n.author), clean_text(n.body),
+                                   n.created_at) for n in tx.notes_of(conv_id))
         if record_view:
             self.record_read("conversation.view", f"conversation:{conv_id}", {})
         return ConversationDetail(summary_from_row(row, tags), messages, notes)
@@ -362,10 +362,10 @@ class InboxService:
         from cxinbox.domain.mime import extract_part
         from cxinbox.service.sms_media import SmsMediaFetcher  # network client: load on use
 
-        with self.db.read() as conn:
-            sms_media = sms_store.sms_message_media(conn, message_pk)
-            raw = None if sms_media is not None else convs.raw_of_message(conn, message_pk)
-            conv_id = convs.conversation_of_message(conn, message_pk)
+        with self.store.reading() as tx:
+            sms_media = tx.sms_message_media(message_pk)
+            raw = None if sms_media is not None else tx.raw_of_message(message_pk)
+            conv_id = tx.conversation_of_message(message_pk)
         if sms_media is not None and conv_id is not None:
             got = SmsMediaFetcher(self.config.sms).fetch(sms_media, part_path)
             filename, content_type, data = got.filename, got.content_type, got.data
@@ -381,21 +381,24 @@ class InboxService:
         return clean_line(filename), clean_line(content_type), data
 
     def sync_status(self) -> list[FolderStatus]:
-        return [FolderStatus(clean_line(r["account"]), clean_line(r["name"]), r["uidvalidity"],
-                             r["last_uid"], r["messages"], r["last_sync_at"],
-                             r["quarantine"]) for r in convs.folder_rows(self.db.conn)]
+        with self.store.reading() as tx:
+            folders = tx.folders()
+        return [FolderStatus(clean_line(r.account), clean_line(r.name), r.uidvalidity,
+                             r.last_uid, r.messages, r.last_sync_at, r.quarantine)
+                for r in folders]
 
     def known_tags(self, limit: int = 1000) -> list[TagView]:
         """Tags already in use, for completion and for asking before a new one is made."""
-        return [TagView(clean_line(name), count)
-                for name, count in convs.tag_counts(self.db.conn, limit)]
+        with self.store.reading() as tx:
+            counts = tx.tag_counts(limit)
+        return [TagView(clean_line(name), count) for name, count in counts]
 
     def alerts(self) -> list[Alert]:
         """What the server says is wrong with its own work; shown to every staff member."""
-        from cxinbox.store import health
-
+        with self.store.reading() as tx:
+            found = tx.alerts()
         return [Alert(clean_line(a.key), a.severity, clean_line(a.message, max_len=300),
-                      a.since) for a in health.current(self.db.conn)]
+                      a.since) for a in found]
 
     def events_since(self, seq: int, limit: int = 500) -> list[Event]:
         """The change feed after `seq` as this caller may see it (service/feed.py)."""
@@ -414,32 +417,33 @@ class InboxService:
         if limit <= 0:
             raise BadRequest("limit must be at least 1")
         limit = min(limit, MAX_FEED_PAGE)
-        with self.db.read() as conn:
-            head = convs.last_event_seq(conn)
-            rows = convs.events_of_kinds(conn, seq, head, sorted(change_actions()), limit)
+        with self.store.reading() as tx:
+            head = tx.last_event_seq()
+            rows = tx.events_of_kinds(seq, head, sorted(change_actions()), limit)
         visible = [seen for r in rows
-                   if (seen := for_client(Event(r["seq"], r["at"], r["actor"], r["action"],
-                                                r["target"], json.loads(r["details"])),
+                   if (seen := for_client(Event(r.seq, r.at, r.actor, r.action,
+                                                r.target, json.loads(r.details)),
                                           self.actor)) is not None]
         # A full page may stop short of the head; otherwise everything up to it was seen.
-        return visible, (rows[-1]["seq"] if len(rows) == limit else max(seq, head))
+        return visible, (rows[-1].seq if len(rows) == limit else max(seq, head))
 
     def last_event_seq(self) -> int:
-        return convs.last_event_seq(self.db.conn)
+        with self.store.reading() as tx:
+            return tx.last_event_seq()
 
     # -- staff state -----------------------------------------------------------------------
 
-    def _require(self, conn: sqlite3.Connection, conv_id: int) -> None:
-        self._live_row(conn, conv_id)
+    def _require(self, tx: StoreTx, conv_id: int) -> None:
+        self._live_row(tx, conv_id)
 
     @staticmethod
-    def _live_row(conn: sqlite3.Connection, conv_id: int) -> sqlite3.Row:
+    def _live_row(tx: StoreTx, conv_id: int) -> ConversationRecord:
         """The conversation's row; NotFound if it does not exist or was merged away."""
-        row = convs.get_row(conn, conv_id)
+        row = tx.conversation(conv_id)
         if row is None:
             raise NotFound(f"no conversation #{conv_id}")
-        if row["merged_into"]:
-            raise NotFound(f"conversation #{conv_id} was merged into #{row['merged_into']}")
+        if row.merged_into:
+            raise NotFound(f"conversation #{conv_id} was merged into #{row.merged_into}")
         return row
 
     def tag(self, conv_id: int, add: list[str] = [], remove: list[str] = [],  # noqa: B006
@@ -447,18 +451,18 @@ class InboxService:
         """Returns the event's seq (what a later undo names as `undo_of`)."""
         add_n = [t.strip().lower() for t in add if t.strip()]
         remove_n = [t.strip().lower() for t in remove if t.strip()]
-        with self._budgeted("a tag change"), self.db.write() as conn:
-            row = self._live_row(conn, conv_id)
+        with self._budgeted("a tag change"), self.store.writing() as tx:
+            row = self._live_row(tx, conv_id)
             if undo_of is not None:
-                undo.check(conn, self.actor, undo_of, conv_id, "conversation.tag", row,
-                           convs.tags_for(conn, [conv_id]).get(conv_id, []))
-            self._spend(conn, [conv_id])
-            convs.add_tags(conn, [conv_id], add_n)
-            convs.remove_tags(conn, [conv_id], remove_n)
+                undo.check(tx, self.actor, undo_of, conv_id, "conversation.tag", row,
+                           tx.tags_for([conv_id]).get(conv_id, []))
+            self._spend(tx, [conv_id])
+            tx.add_tags([conv_id], add_n)
+            tx.remove_tags([conv_id], remove_n)
             if self.sla.enabled:  # a tag can select another SLA policy (red-flag: 15 min)
-                convs.update_state(conn, conv_id, sla_dirty=1)
-            return append_event(conn, self.actor, "conversation.tag", f"conversation:{conv_id}",
-                                _undoing({"add": add_n, "remove": remove_n}, undo_of))
+                tx.update_state(conv_id, sla_dirty=1)
+            return tx.append_event(self.actor, "conversation.tag", f"conversation:{conv_id}",
+                                   _undoing({"add": add_n, "remove": remove_n}, undo_of))
 
     STATUSES = ("open", "pending", "snoozed", "closed")
     PRIORITIES = ("urgent", "high", "normal", "low")
@@ -472,34 +476,35 @@ class InboxService:
         if status == "snoozed" and until is None:
             raise BadRequest("snoozed needs a time to wake up (--until)")
         now = self._now()
-        with self._budgeted("a status change"), self.db.write() as conn:
-            row = self._live_row(conn, conv_id)
+        with self._budgeted("a status change"), self.store.writing() as tx:
+            row = self._live_row(tx, conv_id)
             if undo_of is not None:
-                undo.check(conn, self.actor, undo_of, conv_id, "conversation.status", row)
-            self._spend(conn, [conv_id])
+                undo.check(tx, self.actor, undo_of, conv_id, "conversation.status", row)
+            self._spend(tx, [conv_id])
             paused_s, paused_since = self._sla_pause(row, status, now)
-            convs.update_state(conn, conv_id, status=status,
-                               snoozed_until=until if status == "snoozed" else None,
-                               sla_paused_s=paused_s, sla_paused_since=paused_since,
-                               sla_pause_end=None, sla_dirty=1)
+            tx.update_state(conv_id, status=status,
+                            snoozed_until=until if status == "snoozed" else None,
+                            sla_paused_s=paused_s, sla_paused_since=paused_since,
+                            sla_pause_end=None, sla_dirty=1)
             # from_until lets an undo put a snooze back exactly as it was.
-            return append_event(conn, self.actor, "conversation.status",
-                                f"conversation:{conv_id}",
-                                _undoing({"from": row["status"], "to": status, "until": until,
-                                          "from_until": row["snoozed_until"]}, undo_of))
+            return tx.append_event(self.actor, "conversation.status",
+                                   f"conversation:{conv_id}",
+                                   _undoing({"from": row.status, "to": status, "until": until,
+                                             "from_until": row.snoozed_until}, undo_of))
 
-    def _sla_pause(self, row: sqlite3.Row, status: str, now: int) -> tuple[int, int | None]:
+    def _sla_pause(self, row: ConversationRecord | StaffState, status: str,
+                   now: int) -> tuple[int, int | None]:
         """(paused business seconds, paused since) after moving a conversation to `status`:
         pending and snoozed stop the SLA clock, any other status restarts it."""
-        paused_s, paused_since = int(row["sla_paused_s"]), row["sla_paused_since"]
-        if paused_since is not None and row["status"] not in convs.PAUSING:
+        paused_s, paused_since = int(row.sla_paused_s), row.sla_paused_since
+        if paused_since is not None and row.status not in PAUSING_STATUSES:
             # A pause ended outside the service (a patient reply during sync) and is not
             # counted yet: count it up to when it ended, not up to now.
             paused_s, paused_since = self.sla.settled_pause(row, now), None
         if status in ("pending", "snoozed"):
             return paused_s, paused_since if paused_since is not None else now
         if paused_since is not None:
-            paused_s += self._paused_business_s(row["sla_policy"], paused_since, now)
+            paused_s += self._paused_business_s(row.sla_policy, paused_since, now)
         return paused_s, None
 
     def _paused_business_s(self, policy: str | None, since: int, until: int) -> int:
@@ -519,28 +524,28 @@ class InboxService:
                     undo_of: int | None = None) -> int:
         """One staff-state change: the new value and its event in one transaction.
         Returns the event's seq (what a later undo names as `undo_of`)."""
-        with self._budgeted(f"a change of {column}"), self.db.write() as conn:
-            row = self._live_row(conn, conv_id)
+        with self._budgeted(f"a change of {column}"), self.store.writing() as tx:
+            row = self._live_row(tx, conv_id)
             if undo_of is not None:
-                undo.check(conn, self.actor, undo_of, conv_id, action, row)
-            self._spend(conn, [conv_id])
+                undo.check(tx, self.actor, undo_of, conv_id, action, row)
+            self._spend(tx, [conv_id])
             changes: dict[str, object] = {column: value}
             if self.sla.enabled:  # policies may select by priority or assignee too
                 changes["sla_dirty"] = 1
-            convs.update_state(conn, conv_id, **changes)
-            return append_event(conn, self.actor, action, f"conversation:{conv_id}",
-                                _undoing({"from": row[column], "to": value}, undo_of))
+            tx.update_state(conv_id, **changes)
+            return tx.append_event(self.actor, action, f"conversation:{conv_id}",
+                                   _undoing({"from": getattr(row, column), "to": value}, undo_of))
 
     def mark_read(self, conv_id: int) -> int:
         """Mark the patient's messages read for the whole desk (a shared inbox has one
         unread state). The mail threads write \\Seen back to the server (accounts with
         `mark_seen_on_server`), so colleagues in Outlook or Gmail see it read too."""
-        with self.db.write() as conn:
-            self._live_row(conn, conv_id)
-            changed = convs.mark_read(conn, conv_id)
+        with self.store.writing() as tx:
+            self._live_row(tx, conv_id)
+            changed = tx.mark_read(conv_id)
             if changed:
-                append_event(conn, self.actor, "conversation.read", f"conversation:{conv_id}",
-                             {"messages": changed})
+                tx.append_event(self.actor, "conversation.read", f"conversation:{conv_id}",
+                                {"messages": changed})
         if changed:
             from cxinbox.service import signals
 
@@ -554,12 +559,12 @@ class InboxService:
             raise BadRequest("a note needs some text")
         at = self._now()
         mentioned = mentioned_users(body, self.config.staff, self.actor)
-        with self.db.write() as conn:
-            self._require(conn, conv_id)
-            note_id = convs.insert_note(conn, conv_id, self.actor, body, at)
-            convs.insert_mentions(conn, note_id, mentioned)
-            append_event(conn, self.actor, "conversation.note", f"conversation:{conv_id}",
-                         {"note": note_id, "mentions": mentioned})
+        with self.store.writing() as tx:
+            self._require(tx, conv_id)
+            note_id = tx.insert_note(conv_id, self.actor, body, at)
+            tx.insert_mentions(note_id, mentioned)
+            tx.append_event(self.actor, "conversation.note", f"conversation:{conv_id}",
+                            {"note": note_id, "mentions": mentioned})
         return note_id
 
     # -- bulk staff state --------------------------------------------------------------------
@@ -569,23 +574,22 @@ class InboxService:
     # all. A dry run plans the same way inside a read snapshot and writes nothing.
 
     def _bulk(self, action: str, query: str, dry_run: bool,
-              plan: Callable[[list[sqlite3.Row], sqlite3.Connection, str, list[object]], _Plan],
-              ) -> BulkResult:
-        where, params = self._where(query)
+              plan: Callable[[list[StaffState], StoreTx, Selection], _Plan]) -> BulkResult:
+        selection = self.selection(query)
         if dry_run:
             self.refresh_sla()
         worked: _Plan | None = None
         with self._budgeted(f"a bulk {action}"), \
-                self.db.read() if dry_run else self.db.write() as conn:
+                self.store.reading() if dry_run else self.store.writing() as tx:
             if not dry_run and self.sla.enabled:
-                self.sla.refresh_dirty(conn, datetime.now(UTC))
-            rows = convs.matching_states(conn, where, params)
+                self.sla.refresh_dirty(tx, datetime.now(UTC))
+            rows = tx.matching_states(selection)
             if len(rows) <= self.config.server.bulk_limit or self.role in PRIVILEGED_ROLES:
-                worked = plan(rows, conn, where, params)
+                worked = plan(rows, tx, selection)
                 if not dry_run:
-                    self._spend(conn, [c.id for c in worked.changes])
-                    worked.apply(conn)
-                    append_events(conn, self.actor, worked.events)
+                    self._spend(tx, [c.id for c in worked.changes])
+                    worked.apply(tx)
+                    tx.append_events(self.actor, worked.events)
         if worked is None:  # refused outside the transaction so the refusal itself is kept
             self.require_role(f"a bulk {action} of {len(rows)} conversations"
                               f" (more than {self.config.server.bulk_limit})")
@@ -621,16 +625,15 @@ class InboxService:
         if both:
             raise BadRequest(f"tag {both[0]!r} is both added and removed")
 
-        def plan(rows: list[sqlite3.Row], conn: sqlite3.Connection, where: str,
-                 params: list[object]) -> _Plan:
-            current = convs.matching_tags(conn, where, params)
+        def plan(rows: list[StaffState], tx: StoreTx, selection: Selection) -> _Plan:
+            current = tx.matching_tags(selection)
             changes: list[BulkChange] = []
             unchanged: list[int] = []
             events: list[EventSpec] = []
             to_add: list[tuple[int, str]] = []
             to_remove: list[tuple[int, str]] = []
             for row in rows:
-                conv_id = row["id"]
+                conv_id = row.id
                 before = current.get(conv_id, set())
                 added = [t for t in add_n if t not in before]
                 removed = [t for t in remove_n if t in before]
@@ -638,7 +641,7 @@ class InboxService:
                     unchanged.append(conv_id)
                     continue
                 after = (before | set(added)) - set(removed)
-                changes.append(BulkChange(conv_id, clean_line(row["subject"]),
+                changes.append(BulkChange(conv_id, clean_line(row.subject),
                                           sorted(before), sorted(after)))
                 to_add.extend((conv_id, t) for t in added)
                 to_remove.extend((conv_id, t) for t in removed)
@@ -646,11 +649,11 @@ class InboxService:
                                {"add": added, "remove": removed, "from": sorted(before),
                                 "to": sorted(after), "bulk": query}))
 
-            def apply(w: sqlite3.Connection) -> None:
-                convs.add_tag_pairs(w, to_add)
-                convs.remove_tag_pairs(w, to_remove)
+            def apply(w: StoreTx) -> None:
+                w.add_tag_pairs(to_add)
+                w.remove_tag_pairs(to_remove)
                 if self.sla.enabled:  # tags can select a different SLA policy
-                    convs.update_state_many(w, ["sla_dirty"], [(1, c.id) for c in changes])
+                    w.update_state_many(["sla_dirty"], [(1, c.id) for c in changes])
 
             return _Plan(changes, unchanged, events, apply)
 
@@ -682,24 +685,23 @@ class InboxService:
                      dry_run: bool) -> BulkResult:
         """A bulk action that sets one plain column to one value."""
 
-        def plan(rows: list[sqlite3.Row], conn: sqlite3.Connection, where: str,
-                 params: list[object]) -> _Plan:
+        def plan(rows: list[StaffState], tx: StoreTx, selection: Selection) -> _Plan:
             changes: list[BulkChange] = []
             unchanged: list[int] = []
             events: list[EventSpec] = []
             for row in rows:
-                if row[column] == value:
-                    unchanged.append(row["id"])
+                if getattr(row, column) == value:
+                    unchanged.append(row.id)
                     continue
-                changes.append(BulkChange(row["id"], clean_line(row["subject"]),
-                                          row[column], value))
-                events.append((f"conversation.{action}", f"conversation:{row['id']}",
-                               {"from": row[column], "to": value, "bulk": query}))
+                changes.append(BulkChange(row.id, clean_line(row.subject),
+                                          getattr(row, column), value))
+                events.append((f"conversation.{action}", f"conversation:{row.id}",
+                               {"from": getattr(row, column), "to": value, "bulk": query}))
 
-            def apply(w: sqlite3.Connection) -> None:
-                convs.update_state_many(w, [column], [(value, c.id) for c in changes])
+            def apply(w: StoreTx) -> None:
+                w.update_state_many([column], [(value, c.id) for c in changes])
                 if self.sla.enabled:  # policies may select by priority or assignee too
-                    convs.update_state_many(w, ["sla_dirty"], [(1, c.id) for c in changes])
+                    w.update_state_many(["sla_dirty"], [(1, c.id) for c in changes])
 
             return _Plan(changes, unchanged, events, apply)
 
@@ -719,29 +721,28 @@ class InboxService:
         elif until is not None:
             raise BadRequest("--until only applies to status snoozed")
 
-        def plan(rows: list[sqlite3.Row], conn: sqlite3.Connection, where: str,
-                 params: list[object]) -> _Plan:
+        def plan(rows: list[StaffState], tx: StoreTx, selection: Selection) -> _Plan:
             changes: list[BulkChange] = []
             unchanged: list[int] = []
             events: list[EventSpec] = []
             updates: list[tuple[object, ...]] = []
             for row in rows:
-                conv_id = row["id"]
-                if row["status"] == status and row["snoozed_until"] == until:
+                conv_id = row.id
+                if row.status == status and row.snoozed_until == until:
                     unchanged.append(conv_id)
                     continue
                 paused_s, paused_since = self._sla_pause(row, status, now)
-                changes.append(BulkChange(conv_id, clean_line(row["subject"]),
-                                          row["status"], status))
+                changes.append(BulkChange(conv_id, clean_line(row.subject),
+                                          row.status, status))
                 updates.append((status, until, paused_s, paused_since, None, 1, conv_id))
                 events.append(("conversation.status", f"conversation:{conv_id}",
-                               {"from": row["status"], "to": status, "until": until,
-                                "from_until": row["snoozed_until"], "bulk": query}))
+                               {"from": row.status, "to": status, "until": until,
+                                "from_until": row.snoozed_until, "bulk": query}))
 
-            def apply(w: sqlite3.Connection) -> None:
-                convs.update_state_many(w, ["status", "snoozed_until", "sla_paused_s",
-                                            "sla_paused_since", "sla_pause_end", "sla_dirty"],
-                                        updates)
+            def apply(w: StoreTx) -> None:
+                w.update_state_many(["status", "snoozed_until", "sla_paused_s",
+                                     "sla_paused_since", "sla_pause_end", "sla_dirty"],
+                                    updates)
 
             return _Plan(changes, unchanged, events, apply)
 
@@ -753,18 +754,18 @@ class InboxService:
         """Reopen every snoozed conversation whose time has come; the server calls this
         periodically. Each one gets a status event by "system". Returns how many woke."""
         at = self._now() if now is None else now
-        with self.db.write() as conn:
-            rows = convs.snoozed_due(conn, at)
+        with self.store.writing() as tx:
+            rows = tx.snoozed_due(at)
             for row in rows:
-                until = int(row["snoozed_until"])
+                until = int(row.snoozed_until or 0)  # never None: snoozed_due has it
                 paused_s, _ = self._sla_pause(row, "open", min(until, at))
-                convs.update_state(conn, row["id"], status="open", snoozed_until=None,
-                                   sla_paused_s=paused_s, sla_paused_since=None,
-                                   sla_pause_end=None, sla_dirty=1)
-                append_event(conn, SYSTEM_ACTOR, "conversation.status",
-                             f"conversation:{row['id']}",
-                             {"from": "snoozed", "to": "open", "until": None,
-                              "from_until": until, "reason": "snooze ended"})
+                tx.update_state(row.id, status="open", snoozed_until=None,
+                                sla_paused_s=paused_s, sla_paused_since=None,
+                                sla_pause_end=None, sla_dirty=1)
+                tx.append_event(SYSTEM_ACTOR, "conversation.status",
+                                f"conversation:{row.id}",
+                                {"from": "snoozed", "to": "open", "until": None,
+                                 "from_until": until, "reason": "snooze ended"})
         return len(rows)
 
     # -- merge and split ---------------------------------------------------------------------
@@ -775,69 +776,69 @@ class InboxService:
         where it went, and later mail in its thread lands in `into_id`."""
         if into_id == other_id:
             raise BadRequest("cannot merge a conversation into itself")
-        with self._budgeted("a merge"), self.db.write() as conn:
-            into = self._live_row(conn, into_id)
-            other = self._live_row(conn, other_id)
-            self._spend(conn, [into_id, other_id])
-            if into["channel"] != other["channel"]:
-                raise BadRequest(f"#{other_id} is {other['channel']} and #{into_id} is"
-                                 f" {into['channel']}: link their contact instead of merging")
-            moved = merge_store.merge(conn, into_id, other_id)
-            seq = append_event(conn, self.actor, "conversation.merge", f"conversation:{into_id}",
-                               {"other": other_id, "messages": moved.messages,
-                                "notes": moved.notes, "tags": list(moved.tags),
-                                "undo": moved.undo})
-            append_event(conn, self.actor, "conversation.merged", f"conversation:{other_id}",
-                         {"into": into_id})
+        with self._budgeted("a merge"), self.store.writing() as tx:
+            into = self._live_row(tx, into_id)
+            other = self._live_row(tx, other_id)
+            self._spend(tx, [into_id, other_id])
+            if into.channel != other.channel:
+                raise BadRequest(f"#{other_id} is {other.channel} and #{into_id} is"
+                                 f" {into.channel}: link their contact instead of merging")
+            moved = tx.merge(into_id, other_id)
+            seq = tx.append_event(self.actor, "conversation.merge", f"conversation:{into_id}",
+                                  {"other": other_id, "messages": moved.messages,
+                                   "notes": moved.notes, "tags": list(moved.tags),
+                                   "undo": moved.undo})
+            tx.append_event(self.actor, "conversation.merged", f"conversation:{other_id}",
+                            {"into": into_id})
         return seq
 
     def unmerge(self, into_id: int, other_id: int, undo_of: int | None = None) -> None:
         """Undo `merge(into_id, other_id)`: `other_id` comes back with the messages, notes,
         tags and thread it had. Mail and notes added after the merge stay in `into_id`."""
-        with self._budgeted("an unmerge"), self.db.write() as conn:
-            self._live_row(conn, into_id)
+        with self._budgeted("an unmerge"), self.store.writing() as tx:
+            self._live_row(tx, into_id)
             if undo_of is not None:
-                undo.check_merge(conn, self.actor, undo_of, into_id, other_id)
-            self._spend(conn, [into_id, other_id])
-            other = convs.get_row(conn, other_id)
+                undo.check_merge(tx, self.actor, undo_of, into_id, other_id)
+            self._spend(tx, [into_id, other_id])
+            other = tx.conversation(other_id)
             if other is None:
                 raise NotFound(f"no conversation #{other_id}")
-            if other["merged_into"] != into_id:
+            if other.merged_into != into_id:
                 raise BadRequest(f"#{other_id} is not merged into #{into_id}")
-            record = merge_store.last_merge_record(conn, into_id, other_id)
+            record = tx.last_merge_record(into_id, other_id)
             if record is None:
                 raise BadRequest(f"the merge of #{other_id} into #{into_id} kept no undo record;"
                                  " split its messages out instead")
-            moved = merge_store.unmerge(conn, into_id, other_id, record)
-            append_event(conn, self.actor, "conversation.unmerge", f"conversation:{into_id}",
-                         _undoing({"other": other_id, "messages": moved}, undo_of))
-            append_event(conn, self.actor, "conversation.unmerged", f"conversation:{other_id}",
-                         {"from": into_id, "messages": moved})
+            moved = tx.unmerge(into_id, other_id, record)
+            tx.append_event(self.actor, "conversation.unmerge", f"conversation:{into_id}",
+                            _undoing({"other": other_id, "messages": moved}, undo_of))
+            tx.append_event(self.actor, "conversation.unmerged", f"conversation:{other_id}",
+                            {"from": into_id, "messages": moved})
 
     def split(self, message_id: int) -> int:
         """Move a message, and every later message replying to it down the
         In-Reply-To/References chain, into a new conversation with fresh staff state
         (open, unassigned, normal priority, no tags or notes). Returns its id."""
-        with self._budgeted("a split"), self.db.write() as conn:
-            plan = merge_store.plan_split(conn, message_id)
+        with self._budgeted("a split"), self.store.writing() as tx:
+            plan = tx.plan_split(message_id)
             if plan is None:
                 raise NotFound(f"no message {message_id}")
-            self._live_row(conn, plan.source)
-            self._spend(conn, [plan.source])
+            self._live_row(tx, plan.source)
+            self._spend(tx, [plan.source])
             if plan.whole:
                 raise BadRequest(f"message {message_id} and its replies are all of"
                                  f" #{plan.source}; nothing would be left to split from")
-            new_id = merge_store.split(conn, plan, normalize_subject(plan.subject))
-            row = convs.get_row(conn, new_id)
-            if row is not None and row["from_addr"]:
-                contact_store.link_conversation(conn, new_id, row["from_addr"],
-                                                row["from_name"])
-            append_event(conn, self.actor, "conversation.split", f"conversation:{plan.source}",
-                         {"message": message_id, "new": new_id,
-                          "messages": list(plan.message_ids)})
-            append_event(conn, self.actor, "conversation.split_from", f"conversation:{new_id}",
-                         {"from": plan.source, "message": message_id,
-                          "messages": list(plan.message_ids)})
+            new_id = tx.split(plan, normalize_subject(plan.subject))
+            row = tx.conversation(new_id)
+            if row is not None and row.from_addr:
+                tx.link_conversation(new_id, row.from_addr,
+                                                row.from_name)
+            tx.append_event(self.actor, "conversation.split", f"conversation:{plan.source}",
+                            {"message": message_id, "new": new_id,
+                             "messages": list(plan.message_ids)})
+            tx.append_event(self.actor, "conversation.split_from", f"conversation:{new_id}",
+                            {"from": plan.source, "message": message_id,
+                             "messages": list(plan.message_ids)})
         return new_id
 
     # -- notes: mentions and retraction ------------------------------------------------------
@@ -846,48 +847,50 @@ class InboxService:
         """Notes that mention the acting staff member, newest first."""
         if not 0 < limit <= MAX_PAGE:
             raise BadRequest(f"limit must be 1..{MAX_PAGE}")
-        rows = convs.mentions_of(self.db.conn, self.actor, unread_only, limit)
+        with self.store.reading() as tx:
+            rows = tx.mentions_of(self.actor, unread_only, limit)
         self.record_read("mentions.view", f"user:{self.actor}", {
-            "notes": [r["note_id"] for r in rows],
-            "conversations": sorted({r["conversation_id"] for r in rows})})
-        return [MentionView(r["note_id"], r["conversation_id"],
-                            clean_line(r["subject"]) or "(no subject)", clean_line(r["author"]),
-                            clean_text(r["body"]), r["created_at"], r["read_at"] is not None)
+            "notes": [r.note_id for r in rows],
+            "conversations": sorted({r.conversation_id for r in rows})})
+        return [MentionView(r.note_id, r.conversation_id,
+                            clean_line(r.subject) or "(no subject)", clean_line(r.author),
+                            clean_text(r.body), r.created_at, r.read_at is not None)
                 for r in rows]
 
     def mark_mentions_read(self, up_to_note_id: int) -> int:
         """Mark the actor's mentions in notes up to this id read; returns how many."""
-        with self.db.write() as conn:
-            changed = convs.mark_mentions_read(conn, self.actor, up_to_note_id, self._now())
+        with self.store.writing() as tx:
+            changed = tx.mark_mentions_read(self.actor, up_to_note_id, self._now())
             if changed:
-                append_event(conn, self.actor, "mentions.read", f"user:{self.actor}",
-                             {"up_to": up_to_note_id, "count": changed})
+                tx.append_event(self.actor, "mentions.read", f"user:{self.actor}",
+                                {"up_to": up_to_note_id, "count": changed})
         return changed
 
     def unread_mention_count(self) -> int:
-        return convs.unread_mention_count(self.db.conn, self.actor)
+        with self.store.reading() as tx:
+            return tx.unread_mention_count(self.actor)
 
     def retract_note(self, note_id: int) -> None:
         """Take a note back (the TUI's undo): only its author, within RETRACT_WINDOW_S.
         The note stays in the table and the audit trail; lists no longer show it."""
         now = self._now()
-        with self.db.write() as conn:
-            note = convs.get_note(conn, note_id)
+        with self.store.writing() as tx:
+            note = tx.get_note(note_id)
             if note is None:
                 raise NotFound(f"no note {note_id}")
-            if note["author"] != self.actor:
-                raise Forbidden(f"only {clean_line(note['author'])} can take back note {note_id}")
-            if note["retracted_at"] is not None:
+            if note.author != self.actor:
+                raise Forbidden(f"only {clean_line(note.author)} can take back note {note_id}")
+            if note.retracted_at is not None:
                 raise BadRequest(f"note {note_id} was already taken back")
-            if now - int(note["created_at"]) > RETRACT_WINDOW_S:
+            if now - int(note.created_at) > RETRACT_WINDOW_S:
                 raise BadRequest(f"note {note_id} is older than {RETRACT_WINDOW_S // 60}"
                                  " minutes and can no longer be taken back")
-            convs.retract_note(conn, note_id, now)
+            tx.retract_note(note_id, now)
             # A retraction is always the undo of adding the note: the trail says which.
-            append_event(conn, self.actor, "conversation.note.retract",
-                         f"conversation:{note['conversation_id']}",
-                         _undoing({"note": note_id},
-                                  undo.note_event(conn, note["conversation_id"], note_id)))
+            tx.append_event(self.actor, "conversation.note.retract",
+                            f"conversation:{note.conversation_id}",
+                            _undoing({"note": note_id},
+                                     undo.note_event(tx, note.conversation_id, note_id)))
 
     # -- contacts ----------------------------------------------------------------------------
 
@@ -900,17 +903,17 @@ class InboxService:
         contact is recorded as `contact.view` (it lists the patient's other conversations);
         internal callers that show nothing to a person pass record_view=False.
         """
-        with self.db.read() as conn:
-            row = self._live_row(conn, conv_id)
-            live = contact_store.live_contact_id(conn, row["contact_id"]) \
-                if row["contact_id"] is not None else None
-            contact = contact_store.get_contact(conn, live) if live is not None else None
+        with self.store.reading() as tx:
+            row = self._live_row(tx, conv_id)
+            live = tx.live_contact_id(row.contact_id) \
+                if row.contact_id is not None else None
+            contact = tx.get_contact(live) if live is not None else None
             if contact is None:
-                name, addr = clean_line(row["from_name"]), clean_line(row["from_addr"])
+                name, addr = clean_line(row.from_name), clean_line(row.from_addr)
                 view = ContactView(None, (name,) if name else (), (addr,) if addr else (),
                                    (), ())
             else:
-                view = self._contact_view(conn, contact, exclude=conv_id)
+                view = self._contact_view(tx, contact, exclude=conv_id)
         if record_view:
             self._record_contact_view(view, {"conversation": conv_id})
         return view
@@ -918,12 +921,12 @@ class InboxService:
     def contact(self, contact_id: int, *, record_view: bool = True) -> ContactView:
         """One contact by number, with its conversations that are not closed. A contact
         merged away is followed to the one it was merged into (the view's `id` says which)."""
-        with self.db.read() as conn:
-            live = contact_store.live_contact_id(conn, contact_id)
-            contact = contact_store.get_contact(conn, live) if live is not None else None
+        with self.store.reading() as tx:
+            live = tx.live_contact_id(contact_id)
+            contact = tx.get_contact(live) if live is not None else None
             if contact is None:
                 raise NotFound(f"no contact {contact_id}")
-            view = self._contact_view(conn, contact)
+            view = self._contact_view(tx, contact)
         if record_view:
             self._record_contact_view(view, {"asked": f"contact {contact_id}"})
         return view
@@ -932,13 +935,13 @@ class InboxService:
         """The contact an e-mail address or phone number is linked to, whether or not it
         ever wrote. The text is put in stored form first, exactly as `link_address` does."""
         canon = self.canonical_address(address)
-        with self.db.read() as conn:
-            found = contact_store.contact_of_address(conn, canon)
-            live = contact_store.live_contact_id(conn, found) if found is not None else None
-            contact = contact_store.get_contact(conn, live) if live is not None else None
+        with self.store.reading() as tx:
+            found = tx.contact_of_address(canon)
+            live = tx.live_contact_id(found) if found is not None else None
+            contact = tx.get_contact(live) if live is not None else None
             if contact is None:
                 raise NotFound(f"no contact has the address {clean_line(canon)}")
-            view = self._contact_view(conn, contact)
+            view = self._contact_view(tx, contact)
         if record_view:
             self._record_contact_view(view, {"asked": canon})
         return view
@@ -951,29 +954,29 @@ class InboxService:
         another conversation had already made a contact for that address). A conversation
         that has a contact already is simply shown, as `contact_for` does.
         """
-        with self.db.write() as conn:
-            row = self._live_row(conn, conv_id)
-            if row["contact_id"] is None:
-                address = str(row["from_addr"]).strip()
+        with self.store.writing() as tx:
+            row = self._live_row(tx, conv_id)
+            if row.contact_id is None:
+                address = str(row.from_addr).strip()
                 if not address:
                     raise BadRequest(f"#{conv_id} has no patient address to make a contact"
                                      " from")
-                contact_id, created, linked = contact_store.attach_conversation(
-                    conn, conv_id, address, str(row["from_name"]).strip())
-                self._contact_events(conn, "contact.create" if created else "contact.attach",
+                contact_id, created, linked = tx.attach_conversation(
+                    conv_id, address, str(row.from_name).strip())
+                self._contact_events(tx, "contact.create" if created else "contact.attach",
                                      contact_id, linked,
-                                     {"address": contact_store.stored_address(address),
+                                     {"address": stored_address(address),
                                       "from_conversation": conv_id})
-                contact = self._live_contact(conn, contact_id)
-                return self._contact_view(conn, contact, exclude=conv_id)
+                contact = self._live_contact(tx, contact_id)
+                return self._contact_view(tx, contact, exclude=conv_id)
         return self.contact_for(conv_id)
 
-    def _contact_view(self, conn: sqlite3.Connection, contact: contact_store.ContactRow, *,
+    def _contact_view(self, tx: StoreTx, contact: ContactRecord, *,
                       exclude: int | None = None) -> ContactView:
         """A contact as clients see it: every outside string sanitised; `others` are its
         conversations that are not closed, except `exclude` (the one being looked at)."""
-        others = [r for r in contact_store.conversations_of_contact(conn, contact.id)
-                  if r["id"] != exclude and r["status"] != "closed"]
+        others = [r for r in tx.conversations_of_contact(contact.id)
+                  if r.id != exclude and r.status != "closed"]
         names: list[str] = []
         for name in [contact.name, *(a[2] for a in contact.addresses)]:
             shown = clean_line(name)
@@ -983,9 +986,9 @@ class InboxService:
             contact.id, tuple(names),
             tuple(clean_line(a[0]) for a in contact.addresses if a[1] == "email"),
             tuple(clean_line(a[0]) for a in contact.addresses if a[1] == "phone"),
-            tuple(ContactConversation(r["id"], clean_line(r["subject"]) or "(no subject)",
-                                      r["channel"], clean_line(r["mailbox"]), r["status"],
-                                      clean_line(r["from_addr"]), r["last_message_at"])
+            tuple(ContactConversation(r.id, clean_line(r.subject) or "(no subject)",
+                                      r.channel, clean_line(r.mailbox), r.status,
+                                      clean_line(r.from_addr), r.last_message_at)
                   for r in others))
 
     def _record_contact_view(self, view: ContactView, details: dict[str, Any]) -> None:
@@ -997,8 +1000,8 @@ class InboxService:
         self.record_read("contact.view", target,
                          {**details, "shown": [c.id for c in view.others]})
 
-    def _live_contact(self, conn: sqlite3.Connection, contact_id: int) -> contact_store.ContactRow:
-        contact = contact_store.get_contact(conn, contact_id)
+    def _live_contact(self, tx: StoreTx, contact_id: int) -> ContactRecord:
+        contact = tx.get_contact(contact_id)
         if contact is None:
             raise NotFound(f"no contact {contact_id}")
         if contact.merged_into is not None:
@@ -1026,19 +1029,19 @@ class InboxService:
     @staticmethod
     def _stored_form(address: str) -> str:
         try:
-            return contact_store.normalize_address(address)[0]
-        except contact_store.AddressError as exc:
+            return normalize_address(address)[0]
+        except AddressError as exc:
             raise BadRequest(clean_line(str(exc))) from None
 
-    def _contact_events(self, conn: sqlite3.Connection, action: str, contact_id: int,
+    def _contact_events(self, tx: StoreTx, action: str, contact_id: int,
                         moved: list[int], details: dict[str, Any]) -> None:
         """One event for the contact, and one per conversation whose contact changed (the
         change feed is followed per conversation)."""
-        append_event(conn, self.actor, action, f"contact:{contact_id}",
-                     {**details, "conversations": moved})
+        tx.append_event(self.actor, action, f"contact:{contact_id}",
+                        {**details, "conversations": moved})
         for conv_id in moved:
-            append_event(conn, self.actor, action, f"conversation:{conv_id}",
-                         {**details, "contact": contact_id})
+            tx.append_event(self.actor, action, f"conversation:{conv_id}",
+                            {**details, "contact": contact_id})
 
     def link_address(self, contact_id: int, address: str, name: str = "") -> str:
         """Give `address` to a contact; returns it in stored form (lower-case e-mail, E.164),
@@ -1046,17 +1049,17 @@ class InboxService:
         from that address come along (a contact left with nothing forwards to this one), and
         so do conversations from it that had no contact at all."""
         canon = self.canonical_address(address)
-        with self.db.write() as conn:
-            self._live_contact(conn, contact_id)
-            previous = contact_store.contact_of_address(conn, canon)
+        with self.store.writing() as tx:
+            self._live_contact(tx, contact_id)
+            previous = tx.contact_of_address(canon)
             if previous == contact_id:
                 return canon
-            contact_store.add_address(conn, contact_id, canon, name.strip())
-            moved = contact_store.move_conversations_by_address(conn, previous, contact_id,
+            tx.add_address(contact_id, canon, name.strip())
+            moved = tx.move_conversations_by_address(previous, contact_id,
                                                                 canon)
             if previous is not None:
-                contact_store.mark_merged_if_empty(conn, previous, contact_id)
-            self._contact_events(conn, "contact.link", contact_id, moved,
+                tx.mark_merged_if_empty(previous, contact_id)
+            self._contact_events(tx, "contact.link", contact_id, moved,
                                  {"address": canon, "from_contact": previous})
         return canon
 
@@ -1064,18 +1067,18 @@ class InboxService:
         """Take `address` (and its conversations) off a contact onto a new contact of its
         own; returns the new contact's id."""
         canon = self.canonical_address(address)
-        with self.db.write() as conn:
-            contact = self._live_contact(conn, contact_id)
+        with self.store.writing() as tx:
+            contact = self._live_contact(tx, contact_id)
             mine = {a[0]: a[2] for a in contact.addresses}
             if canon not in mine:
                 raise BadRequest(f"contact {contact_id} has no address {clean_line(canon)}")
             if len(mine) == 1:
                 raise BadRequest(f"{clean_line(canon)} is the only address of contact"
                                  f" {contact_id}")
-            new_id = contact_store.create_contact(conn, mine[canon], canon)
-            contact_store.add_address(conn, new_id, canon, mine[canon])
-            moved = contact_store.move_conversations_by_address(conn, contact_id, new_id, canon)
-            self._contact_events(conn, "contact.unlink", contact_id, moved,
+            new_id = tx.create_contact(mine[canon], canon)
+            tx.add_address(new_id, canon, mine[canon])
+            moved = tx.move_conversations_by_address(contact_id, new_id, canon)
+            self._contact_events(tx, "contact.unlink", contact_id, moved,
                                  {"address": canon, "new_contact": new_id})
         return new_id
 
@@ -1083,8 +1086,8 @@ class InboxService:
         """One person: every address and conversation of `other_id` moves to `into_id`."""
         if into_id == other_id:
             raise BadRequest("cannot merge a contact into itself")
-        with self.db.write() as conn:
-            self._live_contact(conn, into_id)
-            self._live_contact(conn, other_id)
-            moved = contact_store.merge_contacts(conn, into_id, other_id)
-            self._contact_events(conn, "contact.merge", into_id, moved, {"other": other_id})
+        with self.store.writing() as tx:
+            self._live_contact(tx, into_id)
+            self._live_contact(tx, other_id)
+            moved = tx.merge_contacts(into_id, other_id)
+            self._contact_events(tx, "contact.merge", into_id, moved, {"other": other_id})

@@ -21,7 +21,6 @@ One worker per process; a worker leaves alone items another live process is send
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -47,8 +46,8 @@ from cxinbox.channels.smtp import (
 from cxinbox.config import AccountConfig, Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.store import outbox as store
-from cxinbox.store.db import Database, append_event
+from cxinbox.store.interface import Store, StoreTx
+from cxinbox.store.records import OutboxItem, SmsRecord
 
 log = logging.getLogger("cxinbox.outbox")
 
@@ -109,12 +108,12 @@ def wake_running() -> None:
 class OutboxWorker:
     """Sends due outbox items. `process_due` is one pass; `run` loops until stopped."""
 
-    def __init__(self, db: Database, config: Config, *,
+    def __init__(self, store: Store, config: Config, *,
                  password_for: Callable[[AccountConfig], Credential] | None = None,
                  sms_client: Any = None, clock: Callable[[], float] = time.time,
                  session_factory: Callable[[AccountConfig], Any] | None = None,
                  copy_to_sent_folder: bool = True) -> None:
-        self.db = db
+        self.store = store
         self.session_factory = session_factory  # the demo's: replies that go nowhere
         self.copy_to_sent_folder = copy_to_sent_folder
         self.config = config
@@ -131,46 +130,46 @@ class OutboxWorker:
     def recover(self) -> list[int]:
         """Settle items a dead process left in "sending"; returns their ids."""
         settled: list[int] = []
-        with self.db.write() as conn:
-            for row in store.stuck_sending(conn):
-                owner = row["owner_pid"]
+        with self.store.writing() as tx:
+            for row in tx.stuck_outbox_items():
+                owner = row.owner_pid
                 if owner and owner != self._pid and _pid_alive(owner):
                     continue  # another live process is sending it right now
                 target = _target(row)
-                if row["channel"] == "sms":
-                    settled.append(row["id"])
-                    self._recover_sms(conn, row)
+                if row.channel == "sms":
+                    settled.append(row.id)
+                    self._recover_sms(tx, row)
                     continue
-                if row["phase"] == "data-started":
-                    store.set_state(conn, row["id"], "unconfirmed", error=UNCONFIRMED_HINT)
-                    append_event(conn, ACTOR, "outbox.unconfirmed", target,
-                                 {"outbox": row["id"], "author": row["author"],
-                                  "reason": "restart after data-started"})
+                if row.phase == "data-started":
+                    tx.set_outbox_state(row.id, "unconfirmed", error=UNCONFIRMED_HINT)
+                    tx.append_event(ACTOR, "outbox.unconfirmed", target,
+                                    {"outbox": row.id, "author": row.author,
+                                     "reason": "restart after data-started"})
                 else:
-                    store.set_state(conn, row["id"], "queued", clear_phase=True,
-                                    next_attempt_ms=int(self.clock() * 1000))
-                    append_event(conn, ACTOR, "outbox.requeued", target,
-                                 {"outbox": row["id"], "author": row["author"],
-                                  "reason": "restart before the message data was sent"})
-                settled.append(row["id"])
+                    tx.set_outbox_state(row.id, "queued", clear_phase=True,
+                                        next_attempt_ms=int(self.clock() * 1000))
+                    tx.append_event(ACTOR, "outbox.requeued", target,
+                                    {"outbox": row.id, "author": row.author,
+                                     "reason": "restart before the message data was sent"})
+                settled.append(row.id)
         self._recovered = True
         return settled
 
-    def _recover_sms(self, conn: Any, row: Any) -> None:
+    def _recover_sms(self, tx: StoreTx, row: OutboxItem) -> None:
         """An SMS request may have reached the provider: mark it unconfirmed with the marker
         kept; `check_unconfirmed_sms` (every pass) asks the provider before any resend."""
         target = _target(row)
-        if row["phase"] != "data-started":
-            store.set_state(conn, row["id"], "queued", clear_phase=True,
-                            next_attempt_ms=int(self.clock() * 1000))
-            append_event(conn, ACTOR, "outbox.requeued", target,
-                         {"outbox": row["id"], "author": row["author"]})
+        if row.phase != "data-started":
+            tx.set_outbox_state(row.id, "queued", clear_phase=True,
+                                next_attempt_ms=int(self.clock() * 1000))
+            tx.append_event(ACTOR, "outbox.requeued", target,
+                            {"outbox": row.id, "author": row.author})
             return
-        store.set_state(conn, row["id"], "unconfirmed",
-                        error="cxinbox stopped while the text was being handed to the provider;"
-                              " checking with the provider")
-        append_event(conn, ACTOR, "outbox.unconfirmed", target,
-                     {"outbox": row["id"], "author": row["author"], "channel": "sms"})
+        tx.set_outbox_state(row.id, "unconfirmed",
+                            error="cxinbox stopped while the text was being handed to the provider;"
+                            " checking with the provider")
+        tx.append_event(ACTOR, "outbox.unconfirmed", target,
+                        {"outbox": row.id, "author": row.author, "channel": "sms"})
 
     # -- one pass --------------------------------------------------------------------------
 
@@ -179,8 +178,8 @@ class OutboxWorker:
         if not self._recovered:
             self.recover()
         now_ms = int((self.clock() if now is None else now) * 1000)
-        with self.db.read() as conn:
-            ids = store.due_ids(conn, now_ms)
+        with self.store.reading() as tx:
+            ids = tx.outbox_due_ids(now_ms)
         sent = 0
         sessions: dict[str, SmtpSession] = {}
         try:
@@ -196,21 +195,21 @@ class OutboxWorker:
         return sent
 
     def _send_one(self, item_id: int, now_ms: int, sessions: dict[str, SmtpSession]) -> int:
-        with self.db.write() as conn:
-            if not store.claim(conn, item_id, now_ms, self._pid):
+        with self.store.writing() as tx:
+            if not tx.claim_outbox_item(item_id, now_ms, self._pid):
                 return 0
-            row = store.get_item(conn, item_id)
+            row = tx.outbox_item(item_id)
             assert row is not None
-            append_event(conn, ACTOR, "outbox.sending", _target(row),
-                         {"outbox": item_id, "author": row["author"], "attempt": row["attempts"]})
+            tx.append_event(ACTOR, "outbox.sending", _target(row),
+                            {"outbox": item_id, "author": row.author, "attempt": row.attempts})
         crash_point("before-network")
-        if row["channel"] == "sms":
+        if row.channel == "sms":
             return self._send_sms(row, now_ms)
         try:
-            account = self.config.account(row["account"])
+            account = self.config.account(row.account)
             endpoint = smtp_endpoint(account, self.config)
         except (KeyError, ValueError):
-            self._fail(row, f"mailbox {row['account']} has no SMTP server configured any more")
+            self._fail(row, f"mailbox {row.account} has no SMTP server configured any more")
             return 0
         raw = self._raw(item_id)
         try:
@@ -222,7 +221,7 @@ class OutboxWorker:
                            SmtpSession(endpoint, account.smtp_username or account.username,
                                        self.password_for(account)))
                 sessions[account.name] = session
-            session.send(row["sender"], store_recipients(row), raw,
+            session.send(row.sender, row.to, raw,
                          before_data=lambda: self._mark_data_started(item_id))
         except SmtpUncertain as exc:
             sessions.pop(account.name, None)
@@ -247,14 +246,14 @@ class OutboxWorker:
         return 1
 
     def _raw(self, item_id: int) -> bytes:
-        with self.db.read() as conn:
-            return store.item_raw(conn, item_id)
+        with self.store.reading() as tx:
+            return tx.outbox_raw(item_id)
 
     def _mark_data_started(self, item_id: int) -> None:
-        with self.db.write() as conn:
-            store.set_phase(conn, item_id, "data-started")
+        with self.store.writing() as tx:
+            tx.set_outbox_phase(item_id, "data-started")
 
-    def record_confirmed(self, row: Any, actor: str) -> None:
+    def record_confirmed(self, row: OutboxItem, actor: str) -> None:
         """A person confirmed an unconfirmed item reached the patient: record it as sent.
 
         A text is recorded under the provider's own message id: asked for now if it is not
@@ -263,61 +262,61 @@ class OutboxWorker:
         SMS sync replaces with the real id when the provider lists the text: a made-up id
         must neither break polling nor let the real text arrive as a second copy.
         """
-        if row["channel"] == "sms":
-            if row["provider_id"]:
-                self.record_sms(row, row["provider_id"], "sent", b"", actor=actor)
+        if row.channel == "sms":
+            if row.provider_id:
+                self.record_sms(row, row.provider_id, "sent", b"", actor=actor)
                 return
             found = self._ask_provider(row)
             if found is not None:
                 self.record_sms(row, found.sid, found.status, found.raw, actor=actor)
                 return
-            from cxinbox.store.sms import placeholder_sid
+            from cxinbox.domain.sms import placeholder_sid
 
-            self.record_sms(row, placeholder_sid(row["id"]), "delivered", b"", actor=actor)
+            self.record_sms(row, placeholder_sid(row.id), "delivered", b"", actor=actor)
             return
-        self._record_sent(row, self._raw(row["id"]), actor=actor)
+        self._record_sent(row, self._raw(row.id), actor=actor)
 
-    def _ask_provider(self, row: Any) -> Any:
+    def _ask_provider(self, row: OutboxItem) -> Any:
         """The provider's record of this outbox text, or None when it has none or cannot
         be asked right now."""
         from cxinbox.channels.sms import SmsError
 
         if not self.config.sms.configured:
             return None
-        to = store_recipients(row)[0]
-        with self.db.read() as conn:
-            exclude = store.provider_ids(conn, row["sender"], to)
+        to = row.to[0]
+        with self.store.reading() as tx:
+            exclude = tx.outbox_provider_ids(row.sender, to)
         try:
             return self._sms().find_sent(
-                row["sender"], to, row["body"], _utc(row["created_ms"] / 1000),
+                row.sender, to, row.body, _utc(row.created_ms / 1000),
                 exclude=exclude,
-                messaging_service_sid=self.config.sms.service_for(row["sender"]) or None)
+                messaging_service_sid=self.config.sms.service_for(row.sender) or None)
         except (SmsError, CredentialError) as exc:
-            log.warning("outbox item %s: could not ask the SMS provider: %s", row["id"],
+            log.warning("outbox item %s: could not ask the SMS provider: %s", row.id,
                         clean_line(str(exc), max_len=200))
             return None
 
-    def _record_sent(self, row: Any, raw: bytes, actor: str = ACTOR) -> None:
+    def _record_sent(self, row: OutboxItem, raw: bytes, actor: str = ACTOR) -> None:
         """sent + our message in its conversation + the audit "send", in one transaction."""
-        item_id = row["id"]
-        account = self._account_or_none(row["account"])
+        item_id = row.id
+        account = self._account_or_none(row.account)
         own = frozenset({a for a in ((account.address.lower(),) if account else ()) if a}
-                        | {row["sender"].lower()})
+                        | {row.sender.lower()})
         parsed = parse_message(raw)
         now = self.clock()
-        with self.db.write() as conn:
-            msg_pk, conv = store.record_outbound_email(
-                conn, item_id=item_id, account=row["account"],
-                conversation_id=row["conversation_id"], raw=raw, parsed=parsed,
+        with self.store.writing() as tx:
+            msg_pk, conv = tx.record_outbound_email(
+                item_id=item_id, account=row.account,
+                conversation_id=row.conversation_id, raw=raw, parsed=parsed,
                 own_addresses=own, now_s=int(now))
-            store.mark_sent(conn, item_id, int(now * 1000), message_pk=msg_pk,
-                            sent_copy="pending")
+            tx.mark_outbox_sent(item_id, int(now * 1000), message_pk=msg_pk,
+                                sent_copy="pending")
             target = f"conversation:{conv}"
-            append_event(conn, actor, "outbox.sent", target,
-                         {"outbox": item_id, "author": row["author"], "message": msg_pk})
-            append_event(conn, row["author"], "send", target,
-                         {"outbox": item_id, "channel": "email", "to": store_recipients(row),
-                          "message_id": row["message_id"]})
+            tx.append_event(actor, "outbox.sent", target,
+                            {"outbox": item_id, "author": row.author, "message": msg_pk})
+            tx.append_event(row.author, "send", target,
+                            {"outbox": item_id, "channel": "email", "to": row.to,
+                             "message_id": row.message_id})
 
     def _account_or_none(self, name: str) -> AccountConfig | None:
         try:
@@ -327,39 +326,39 @@ class OutboxWorker:
 
     # -- failures --------------------------------------------------------------------------
 
-    def _fail(self, row: Any, reason: str) -> None:
-        with self.db.write() as conn:
-            store.set_state(conn, row["id"], "failed", error=clean_line(reason, max_len=400),
-                            clear_phase=True)
-            append_event(conn, ACTOR, "outbox.failed", _target(row),
-                         {"outbox": row["id"], "author": row["author"],
-                          "reason": clean_line(reason, max_len=400)})
+    def _fail(self, row: OutboxItem, reason: str) -> None:
+        with self.store.writing() as tx:
+            tx.set_outbox_state(row.id, "failed", error=clean_line(reason, max_len=400),
+                                clear_phase=True)
+            tx.append_event(ACTOR, "outbox.failed", _target(row),
+                            {"outbox": row.id, "author": row.author,
+                             "reason": clean_line(reason, max_len=400)})
 
-    def _unconfirmed(self, row: Any, reason: str) -> None:
-        with self.db.write() as conn:
-            store.set_state(conn, row["id"], "unconfirmed",
-                            error=clean_line(f"{reason}; {UNCONFIRMED_HINT}", max_len=400))
-            append_event(conn, ACTOR, "outbox.unconfirmed", _target(row),
-                         {"outbox": row["id"], "author": row["author"],
-                          "reason": clean_line(reason, max_len=400)})
+    def _unconfirmed(self, row: OutboxItem, reason: str) -> None:
+        with self.store.writing() as tx:
+            tx.set_outbox_state(row.id, "unconfirmed",
+                                error=clean_line(f"{reason}; {UNCONFIRMED_HINT}", max_len=400))
+            tx.append_event(ACTOR, "outbox.unconfirmed", _target(row),
+                            {"outbox": row.id, "author": row.author,
+                             "reason": clean_line(reason, max_len=400)})
 
-    def _retry_later(self, row: Any, reason: str, now_ms: int, at_least_s: float = 0.0) -> None:
-        attempts = int(row["attempts"])  # already counts this attempt
+    def _retry_later(self, row: OutboxItem, reason: str, now_ms: int, at_least_s: float = 0.0) -> None:
+        attempts = int(row.attempts)  # already counts this attempt
         if attempts >= self.config.outbox.max_attempts:
             self._fail(row, f"gave up after {attempts} attempts: {reason}")
             return
         delay = max(at_least_s, backoff_s(attempts, float(self.config.outbox.max_backoff_seconds)))
-        with self.db.write() as conn:
-            store.set_state(conn, row["id"], "queued", error=reason, clear_phase=True,
-                            next_attempt_ms=now_ms + int(delay * 1000))
-            append_event(conn, ACTOR, "outbox.retry_scheduled", _target(row),
-                         {"outbox": row["id"], "author": row["author"], "attempt": attempts,
-                          "in_s": delay, "reason": reason})
+        with self.store.writing() as tx:
+            tx.set_outbox_state(row.id, "queued", error=reason, clear_phase=True,
+                                next_attempt_ms=now_ms + int(delay * 1000))
+            tx.append_event(ACTOR, "outbox.retry_scheduled", _target(row),
+                            {"outbox": row.id, "author": row.author, "attempt": attempts,
+                             "in_s": delay, "reason": reason})
 
-    def _settle_unknown(self, row: Any, reason: str, now_ms: int) -> None:
-        with self.db.read() as conn:
-            fresh = store.get_item(conn, row["id"])
-        if fresh is not None and fresh["phase"] == "data-started":
+    def _settle_unknown(self, row: OutboxItem, reason: str, now_ms: int) -> None:
+        with self.store.reading() as tx:
+            fresh = tx.outbox_item(row.id)
+        if fresh is not None and fresh.phase == "data-started":
             self._unconfirmed(row, reason)
         else:
             self._retry_later(row, reason, now_ms)
@@ -380,7 +379,7 @@ class OutboxWorker:
                                                          self.config.sms.credentials))
         return self.sms_client
 
-    def _send_sms(self, row: Any, now_ms: int) -> int:
+    def _send_sms(self, row: OutboxItem, now_ms: int) -> int:
         from cxinbox.channels.sms import (
             SmsAuthError,
             SmsError,
@@ -388,11 +387,9 @@ class OutboxWorker:
             SmsRejected,
             SmsServerError,
         )
-        from cxinbox.store.sms import is_opted_out
-
-        to = store_recipients(row)[0]
-        with self.db.read() as conn:
-            opted_out = is_opted_out(conn, to)
+        to = row.to[0]
+        with self.store.reading() as tx:
+            opted_out = tx.is_opted_out(to)
         if opted_out:
             self._fail(row, f"{to} has opted out of texts (STOP); not sent")
             return 0
@@ -400,9 +397,9 @@ class OutboxWorker:
         try:
             client = self._sms()
             media_urls = self._publish_media(row)
-            self._mark_data_started(row["id"])
-            result = client.send(row["sender"], to, row["body"],
-                                 messaging_service_sid=sms.service_for(row["sender"]),
+            self._mark_data_started(row.id)
+            result = client.send(row.sender, to, row.body,
+                                 messaging_service_sid=sms.service_for(row.sender),
                                  status_callback=sms.status_callback, media_urls=media_urls)
         except OSError as exc:
             self._retry_later(row, clean_line(f"cannot publish the attached file for the "
@@ -427,7 +424,7 @@ class OutboxWorker:
         self.record_sms(row, result.sid, result.status, result.message.raw)
         return 1
 
-    def _publish_media(self, row: Any) -> list[str]:
+    def _publish_media(self, row: OutboxItem) -> list[str]:
         """Write a text's attached files where the clinic's web server serves them
         ([sms] media_dir, under a random unguessable folder) and return their public
         addresses for the provider to fetch. Nothing to do for a text without files."""
@@ -435,8 +432,8 @@ class OutboxWorker:
         from pathlib import Path
         from urllib.parse import quote
 
-        with self.db.read() as conn:
-            files = store.item_files(conn, row["id"])
+        with self.store.reading() as tx:
+            files = tx.outbox_files(row.id)
         sms = self.config.sms
         if not files:
             return []
@@ -451,62 +448,60 @@ class OutboxWorker:
             urls.append(f"{sms.media_base_url.rstrip('/')}/{folder.name}/{quote(safe)}")
         return urls
 
-    def _resolve_sms(self, row: Any, reason: str) -> int:
+    def _resolve_sms(self, row: OutboxItem, reason: str) -> int:
         """Ask the provider whether our text went out; sent, requeued or left unconfirmed."""
         from cxinbox.channels.sms import SmsError
 
-        to = store_recipients(row)[0]
-        since = _utc(row["created_ms"] / 1000)
-        with self.db.read() as conn:
-            exclude = store.provider_ids(conn, row["sender"], to)
+        to = row.to[0]
+        since = _utc(row.created_ms / 1000)
+        with self.store.reading() as tx:
+            exclude = tx.outbox_provider_ids(row.sender, to)
         try:
             found = self._sms().find_sent(
-                row["sender"], to, row["body"], since, exclude=exclude,
-                messaging_service_sid=self.config.sms.service_for(row["sender"]) or None)
+                row.sender, to, row.body, since, exclude=exclude,
+                messaging_service_sid=self.config.sms.service_for(row.sender) or None)
         except (SmsError, CredentialError) as exc:
             self._unconfirmed(row, f"{reason}; could not ask the provider: {exc}")
             return 0
         if found is not None:
             self.record_sms(row, found.sid, found.status, found.raw)
             return 1
-        with self.db.write() as conn:
-            store.set_state(conn, row["id"], "queued", clear_phase=True,
-                            error=clean_line(f"{reason}; the provider has no such text,"
-                                             " sending again", max_len=400),
-                            next_attempt_ms=int(self.clock() * 1000))
-            append_event(conn, ACTOR, "outbox.requeued", _target(row),
-                         {"outbox": row["id"], "author": row["author"],
-                          "reason": "provider has no record of the text"})
+        with self.store.writing() as tx:
+            tx.set_outbox_state(row.id, "queued", clear_phase=True,
+                                error=clean_line(f"{reason}; the provider has no such text,"
+                                                 " sending again", max_len=400),
+                                next_attempt_ms=int(self.clock() * 1000))
+            tx.append_event(ACTOR, "outbox.requeued", _target(row),
+                            {"outbox": row.id, "author": row.author,
+                             "reason": "provider has no record of the text"})
         return 0
 
     def check_unconfirmed_sms(self) -> int:
         """Unconfirmed texts are settled by asking the provider (each pass)."""
-        with self.db.read() as conn:
-            rows = [r for r in store.list_items(conn, ["unconfirmed"], 200)
-                    if r["channel"] == "sms" and r["phase"] == "data-started"]
+        with self.store.reading() as tx:
+            rows = [r for r in tx.outbox_in_state("unconfirmed", 200)
+                    if r.channel == "sms" and r.phase == "data-started"]
         return sum(self._resolve_sms(r, "outcome unknown") for r in rows)
 
-    def record_sms(self, row: Any, sid: str, status: str, raw: bytes,
+    def record_sms(self, row: OutboxItem, sid: str, status: str, raw: bytes,
                    actor: str = ACTOR) -> None:
         """sent + the text in its conversation + the audit "send", in one transaction."""
-        from cxinbox.store.sms import SmsRecord, store_sms
-
-        to = store_recipients(row)[0]
+        to = row.to[0]
         now = self.clock()
-        rec = SmsRecord(provider_id=sid, clinic_number=row["sender"], patient_number=to,
-                        direction="out", body=row["body"], at=int(now), raw=raw,
+        rec = SmsRecord(provider_id=sid, clinic_number=row.sender, patient_number=to,
+                        direction="out", body=row.body, at=int(now), raw=raw,
                         status=status or "queued")
-        with self.db.write() as conn:
-            stored = store_sms(conn, rec)
-            message_pk = stored.message_pk if stored is not None else store.message_of_sid(conn, sid)
-            store.mark_sent(conn, row["id"], int(now * 1000), provider_id=sid,
-                            message_pk=message_pk)
-            conv = stored.conversation_id if stored is not None else row["conversation_id"]
+        with self.store.writing() as tx:
+            stored = tx.store_sms(rec)
+            message_pk = stored.message_pk if stored is not None else tx.message_of_sms_id(sid)
+            tx.mark_outbox_sent(row.id, int(now * 1000), provider_id=sid,
+                                message_pk=message_pk)
+            conv = stored.conversation_id if stored is not None else row.conversation_id
             target = f"conversation:{conv}" if conv is not None else _target(row)
-            append_event(conn, actor, "outbox.sent", target,
-                         {"outbox": row["id"], "author": row["author"], "sid": sid})
-            append_event(conn, row["author"], "send", target,
-                         {"outbox": row["id"], "channel": "sms", "to": [to], "sid": sid})
+            tx.append_event(actor, "outbox.sent", target,
+                            {"outbox": row.id, "author": row.author, "sid": sid})
+            tx.append_event(row.author, "send", target,
+                            {"outbox": row.id, "channel": "sms", "to": [to], "sid": sid})
 
     # -- the Sent folder -------------------------------------------------------------------
 
@@ -517,12 +512,12 @@ class OutboxWorker:
         APPEND and its commit does not leave two copies.
         """
         now_ms = int(self.clock() * 1000) if now_ms is None else now_ms
-        with self.db.read() as conn:
-            due = store.sent_copy_due(conn, now_ms)
+        with self.store.reading() as tx:
+            due = tx.sent_copy_due(now_ms)
         done = 0
-        by_account: dict[str, list[Any]] = {}
+        by_account: dict[str, list[OutboxItem]] = {}
         for row in due:
-            by_account.setdefault(row["account"], []).append(row)
+            by_account.setdefault(row.account, []).append(row)
         for name, rows in by_account.items():
             account = self._account_or_none(name)
             if account is None:
@@ -530,7 +525,7 @@ class OutboxWorker:
             done += self._copy_account(account, rows, now_ms)
         return done
 
-    def _copy_account(self, account: AccountConfig, rows: list[Any], now_ms: int) -> int:
+    def _copy_account(self, account: AccountConfig, rows: list[OutboxItem], now_ms: int) -> int:
         from cxinbox.service.sync import endpoint_for
 
         done = 0
@@ -545,43 +540,43 @@ class OutboxWorker:
             for row in rows:
                 if files_itself:
                     # Gmail's SMTP files the sent copy itself; an APPEND would double it.
-                    with self.db.write() as conn:
-                        store.set_sent_copy(conn, row["id"], "done", count_try=False)
-                        append_event(conn, ACTOR, "outbox.sent_copy", _target(row),
-                                     {"outbox": row["id"], "folder": "",
-                                      "filed_by": "provider" if account.append_sent == "auto"
-                                      else "nobody (append_sent = never)"})
+                    with self.store.writing() as tx:
+                        tx.set_sent_copy(row.id, "done", count_try=False)
+                        tx.append_event(ACTOR, "outbox.sent_copy", _target(row),
+                                        {"outbox": row.id, "folder": "",
+                                         "filed_by": "provider" if account.append_sent == "auto"
+                                         else "nobody (append_sent = never)"})
                     done += 1
                     continue
-                first_try = row["sent_copy_attempts"] == 0
-                with self.db.write() as conn:  # count the try before it can happen
-                    store.set_sent_copy(conn, row["id"], "pending",
-                                        next_ms=now_ms + self._copy_backoff_ms(row))
-                if first_try or not session.has_message_id(folder, row["message_id"] or ""):
-                    session.append_sent(folder, self._raw(row["id"]))
-                with self.db.write() as conn:
-                    store.set_sent_copy(conn, row["id"], "done", count_try=False)
-                    append_event(conn, ACTOR, "outbox.sent_copy", _target(row),
-                                 {"outbox": row["id"], "folder": clean_line(folder)})
+                first_try = row.sent_copy_attempts == 0
+                with self.store.writing() as tx:  # count the try before it can happen
+                    tx.set_sent_copy(row.id, "pending",
+                                     next_ms=now_ms + self._copy_backoff_ms(row))
+                if first_try or not session.has_message_id(folder, row.message_id or ""):
+                    session.append_sent(folder, self._raw(row.id))
+                with self.store.writing() as tx:
+                    tx.set_sent_copy(row.id, "done", count_try=False)
+                    tx.append_event(ACTOR, "outbox.sent_copy", _target(row),
+                                    {"outbox": row.id, "folder": clean_line(folder)})
                 done += 1
         except (ImapError, CredentialError) as exc:
             reason = clean_line(str(exc), max_len=300)
             log.warning("copy to Sent for %s failed: %s", account.name, reason)
-            with self.db.write() as conn:
+            with self.store.writing() as tx:
                 for row in rows:
-                    fresh = store.get_item(conn, row["id"])
-                    if fresh is not None and fresh["sent_copy"] == "pending":
-                        store.set_sent_copy(conn, row["id"], "pending", error=reason,
-                                            next_ms=now_ms + self._copy_backoff_ms(fresh),
-                                            count_try=False)
+                    fresh = tx.outbox_item(row.id)
+                    if fresh is not None and fresh.sent_copy == "pending":
+                        tx.set_sent_copy(row.id, "pending", error=reason,
+                                         next_ms=now_ms + self._copy_backoff_ms(fresh),
+                                         count_try=False)
         finally:
             if session is not None:
                 session.close()
         return done
 
     @staticmethod
-    def _copy_backoff_ms(row: Any) -> int:
-        tries = int(row["sent_copy_attempts"])
+    def _copy_backoff_ms(row: OutboxItem) -> int:
+        tries = int(row.sent_copy_attempts)
         return int(min(SENT_COPY_MAX_BACKOFF_S, SENT_COPY_BACKOFF_S * 2 ** tries) * 1000)
 
     # -- the loop --------------------------------------------------------------------------
@@ -598,8 +593,8 @@ class OutboxWorker:
                 self.process_due()
             except Exception:
                 log.exception("outbox pass failed")
-            with self.db.read() as conn:
-                next_ms = store.next_due_ms(conn)
+            with self.store.reading() as tx:
+                next_ms = tx.outbox_next_due_ms()
             wait = max_wait_s
             if next_ms is not None:
                 wait = min(max_wait_s, max(0.02, next_ms / 1000 - self.clock()))
@@ -612,15 +607,14 @@ class OutboxWorker:
             self._wake.clear()
 
 
-def store_recipients(row: Any) -> list[str]:
-    value = json.loads(row["recipients"] or "[]")
-    return [str(v) for v in value]
+def store_recipients(row: OutboxItem) -> list[str]:
+    return row.to
 
 
 def _utc(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-def _target(row: Any) -> str:
-    conv = row["conversation_id"]
-    return f"conversation:{conv}" if conv is not None else f"outbox:{row['id']}"
+def _target(row: OutboxItem) -> str:
+    conv = row.conversation_id
+    return f"conversation:{conv}" if conv is not None else f"outbox:{row.id}"

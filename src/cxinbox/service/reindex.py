@@ -10,26 +10,25 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cxinbox.domain.mime import parse_message
-from cxinbox.store import reparse
-from cxinbox.store.db import Database, append_event
+from cxinbox.store.interface import Store
 
 
-def reindex(db: Database, actor: str, progress: Callable[[int], None] | None = None) -> int:
+def reindex(store: Store, actor: str, progress: Callable[[int], None] | None = None) -> int:
     done = 0
     last_id = 0
     while True:
-        with db.read() as conn:
-            batch = reparse.raw_batch(conn, last_id, 500)
+        with store.reading() as tx:
+            batch = tx.raw_batch(last_id, 500)
         if not batch:
             break
         updates = [(message_pk, parse_message(raw)) for message_pk, raw in batch]
-        with db.write() as conn:
-            reparse.update_parsed(conn, updates)
+        with store.writing() as tx:
+            tx.update_parsed(updates)
         last_id = batch[-1][0]
         done += len(batch)
         if progress:
             progress(len(batch))
-    with db.write() as conn:
-        reparse.rebuild_fts(conn)
-        append_event(conn, actor, "store.reindex", "", {"messages": done})
+    with store.writing() as tx:
+        tx.rebuild_search_index()
+        tx.append_event(actor, "store.reindex", "", {"messages": done})
     return done

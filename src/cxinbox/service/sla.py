@@ -8,9 +8,9 @@ instants with `state_at` in O(1).
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol, cast
 from zoneinfo import ZoneInfo
 
 from cxinbox.config import Config, SlaPolicyConfig
@@ -21,11 +21,12 @@ from cxinbox.domain.sla import (
     SlaFacts,
     SlaPolicy,
     SlaStatus,
+    SlaTarget,
     evaluate,
     state_at,
 )
-from cxinbox.store import conversations as convs
-from cxinbox.store.query_sql import compile_query
+from cxinbox.store.interface import Store, StoreTx
+from cxinbox.store.records import SlaFactsRecord
 
 _BATCH = 2000
 
@@ -38,6 +39,34 @@ def _epoch(value: datetime | None) -> int | None:
     return int(value.timestamp()) if value is not None else None
 
 
+class Paused(Protocol):
+    """What counting a conversation's SLA pause reads (any record that has these)."""
+
+    @property
+    def sla_policy(self) -> str | None: ...
+    @property
+    def sla_paused_s(self) -> int: ...
+    @property
+    def sla_paused_since(self) -> int | None: ...
+    @property
+    def sla_pause_end(self) -> int | None: ...
+
+
+class Stored(Protocol):
+    """What the SLA status of a stored conversation is read from."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def sla_policy(self) -> str | None: ...
+    @property
+    def sla_target(self) -> str | None: ...
+    @property
+    def sla_due_at(self) -> int | None: ...
+    @property
+    def sla_at_risk_at(self) -> int | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class _Policy:
     config: SlaPolicyConfig
@@ -47,7 +76,8 @@ class _Policy:
 class SlaService:
     """The configured policies, ready to evaluate and to compile into `sla:` queries."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, store: Store) -> None:
+        self.store = store
         self.tz = ZoneInfo(config.clinic.timezone)
         calendars = {
             name: BusinessCalendar.from_spec(spec, where=f"sla.calendars.{name}",
@@ -82,45 +112,45 @@ class SlaService:
         return calendar.business_seconds_between(datetime.fromtimestamp(since, UTC),
                                                  datetime.fromtimestamp(until, UTC))
 
-    def settled_pause(self, row: sqlite3.Row, now: int) -> int:
+    def settled_pause(self, row: Paused, now: int) -> int:
         """Paused business seconds of `row` once a pause that ended outside the service
         (`sla_pause_end`, e.g. a patient reply during sync) is counted."""
-        paused_s = int(row["sla_paused_s"])
-        since = row["sla_paused_since"]
+        paused_s = int(row.sla_paused_s)
+        since = row.sla_paused_since
         if since is None:
             return paused_s
-        end = row["sla_pause_end"] if row["sla_pause_end"] is not None else now
-        return paused_s + self.paused_business_s(row["sla_policy"], int(since), int(end))
+        end = row.sla_pause_end if row.sla_pause_end is not None else now
+        return paused_s + self.paused_business_s(row.sla_policy, int(since), int(end))
 
-    def settle_pauses(self, conn: sqlite3.Connection, now: datetime) -> int:
+    def settle_pauses(self, tx: StoreTx, now: datetime) -> int:
         """Count every pause that ended without the service (caller's transaction)."""
-        rows = convs.unsettled_pauses(conn)
+        rows = tx.unsettled_pauses()
         ts = int(now.timestamp())
-        convs.settle_pauses(conn, [(self.settled_pause(r, ts), r["id"]) for r in rows])
+        tx.settle_pauses([(self.settled_pause(r, ts), r.id) for r in rows])
         return len(rows)
 
-    def refresh_dirty(self, conn: sqlite3.Connection, now: datetime) -> int:
+    def refresh_dirty(self, tx: StoreTx, now: datetime) -> int:
         """Recompute due times of every conversation whose facts changed (caller's txn)."""
-        self.settle_pauses(conn, now)
+        self.settle_pauses(tx, now)
         total = 0
         while True:
-            rows = convs.sla_dirty_rows(conn, _BATCH)
+            rows = tx.sla_dirty_rows(_BATCH)
             if not rows:
                 return total
             total += len(rows)
-            convs.store_sla(conn, self._evaluate_rows(conn, rows, now))
+            tx.store_sla(self._evaluate_rows(tx, rows, now))
 
-    def _evaluate_rows(self, conn: sqlite3.Connection, rows: list[sqlite3.Row],
+    def _evaluate_rows(self, tx: StoreTx, rows: list[SlaFactsRecord],
                        now: datetime) -> list[tuple[str | None, str | None, int | None,
                                                      int | None, int]]:
-        remaining = {r["id"]: r for r in rows}
+        remaining = {r.id: r for r in rows}
         out: list[tuple[str | None, str | None, int | None, int | None, int]] = []
         ctx = QueryContext(me="", now=now, tz=self.tz)
         for p in self.policies:
             if not remaining:
                 break
-            where, params = compile_query(parse_query(p.config.match), ctx)
-            for conv_id in convs.ids_matching(conn, list(remaining), where, params):
+            selection = self.store.select(parse_query(p.config.match), ctx, sla=False)
+            for conv_id in tx.ids_matching(list(remaining), selection):
                 row = remaining.pop(conv_id)
                 status = evaluate(p.policy, self._facts(row), now)
                 out.append((p.config.name, status.target, _epoch(status.due_at),
@@ -129,54 +159,34 @@ class SlaService:
         return out
 
     @staticmethod
-    def _facts(row: sqlite3.Row) -> SlaFacts:
-        created = int(row["created_at"])
-        inbound = row["last_inbound_at"]
+    def _facts(row: SlaFactsRecord) -> SlaFacts:
+        created = int(row.created_at)
+        inbound = row.last_inbound_at
         first = inbound if inbound and inbound < created else created
         return SlaFacts(
             created_at=datetime.fromtimestamp(first, UTC),
-            last_inbound_at=_dt(row["last_inbound_at"]),
-            first_response_at=_dt(row["first_response_at"]),
-            last_response_at=_dt(row["last_response_at"]),
-            status=row["status"],
-            paused_business_s=row["sla_paused_s"],
-            paused_since=_dt(row["sla_paused_since"]),
+            last_inbound_at=_dt(row.last_inbound_at),
+            first_response_at=_dt(row.first_response_at),
+            last_response_at=_dt(row.last_response_at),
+            status=row.status,
+            paused_business_s=row.sla_paused_s,
+            paused_since=_dt(row.sla_paused_since),
         )
 
     # -- reading ---------------------------------------------------------------------------
 
     @staticmethod
-    def status_of(row: sqlite3.Row, now: datetime) -> SlaStatus:
+    def status_of(row: Stored, now: datetime) -> SlaStatus:
         """The SLA status of a stored conversation at `now`, from its stored instants."""
-        if row["sla_policy"] is None or row["status"] == "closed":
+        if row.sla_policy is None or row.status == "closed":
             return SlaStatus(None, "none", None, None, None)
-        if row["status"] in PAUSING_STATUSES:
-            return SlaStatus(row["sla_target"], "paused", None, None, None)
-        due = _dt(row["sla_due_at"])
+        if row.status in PAUSING_STATUSES:
+            return SlaStatus(cast(SlaTarget | None, row.sla_target), "paused", None, None,
+                             None)
+        due = _dt(row.sla_due_at)
         if due is None:
             return SlaStatus(None, "none", None, None, None)
-        status = SlaStatus(row["sla_target"], "ok", due, _dt(row["sla_at_risk_at"]), None)
+        status = SlaStatus(cast(SlaTarget | None, row.sla_target), "ok", due,
+                           _dt(row.sla_at_risk_at), None)
         return SlaStatus(status.target, state_at(status, now), status.due_at, status.at_risk_at,
                          None)
-
-    def sla_sql(self, now: datetime) -> object:
-        """The `sla:` hook for the query compiler, evaluated at `now`."""
-        ts = int(now.timestamp())
-        running = "c.status NOT IN ('pending', 'snoozed', 'closed') AND c.sla_due_at IS NOT NULL"
-
-        def compile_value(value: str) -> tuple[str, list[object]]:
-            if value == "breached":
-                return f"({running} AND c.sla_due_at <= ?)", [ts]
-            if value == "at-risk":
-                at_risk = (f"({running} AND c.sla_due_at > ? AND c.sla_at_risk_at IS NOT NULL"
-                           f" AND c.sla_at_risk_at <= ?)")
-                return at_risk, [ts, ts]
-            if value == "ok":
-                ok = (f"({running} AND c.sla_due_at > ? AND (c.sla_at_risk_at IS NULL"
-                      f" OR c.sla_at_risk_at > ?))")
-                return ok, [ts, ts]
-            if value == "paused":
-                return ("(c.status IN ('pending', 'snoozed') AND c.sla_policy IS NOT NULL)", [])
-            return "0", []
-
-        return compile_value

@@ -31,9 +31,7 @@ from cxinbox.contract.team_types import Escalation
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
 from cxinbox.service.sla import SlaService
-from cxinbox.store import conversations as convs
-from cxinbox.store import escalations
-from cxinbox.store.db import Database, append_event
+from cxinbox.store.interface import Store
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +45,12 @@ _ACTIONS: Final = {1: "sla.at_risk", 2: "sla.breached"}
 class SlaMonitor:
     """Finds SLA transitions and escalates each exactly once."""
 
-    def __init__(self, db: Database, config: Config, *,
+    def __init__(self, store: Store, config: Config, *,
                  clock: Callable[[], float] = time.time,
                  notify_timeout_s: float = NOTIFY_TIMEOUT_S) -> None:
-        self.db = db
+        self.store = store
         self.config = config
-        self.sla = SlaService(config)
+        self.sla = SlaService(config, store)
         self.clock = clock
         self.notify_timeout_s = notify_timeout_s
 
@@ -65,34 +63,35 @@ class SlaMonitor:
         """
         if not self.sla.enabled:
             return []
-        if convs.has_sla_dirty(self.db.conn):
-            with self.db.write() as conn:
-                self.sla.refresh_dirty(conn, datetime.fromtimestamp(now, UTC))
+        with self.store.reading() as tx:
+            dirty = tx.has_sla_dirty()
+        if dirty:
+            with self.store.writing() as tx:
+                self.sla.refresh_dirty(tx, datetime.fromtimestamp(now, UTC))
         # Most rounds find nothing new: decide that from a read, without the write lock.
-        with self.db.read() as conn:
-            if not escalations.candidates(conn, now):
+        with self.store.reading() as tx:
+            if not tx.escalation_candidates(now):
                 return []
         found: list[Escalation] = []
-        with self.db.write() as conn:
-            self.sla.refresh_dirty(conn, datetime.fromtimestamp(now, UTC))
-            for row in escalations.candidates(conn, now):
-                level = 2 if row["sla_due_at"] <= now else 1
-                arm = escalations.arm_of(row["sla_target"], row["last_inbound_at"])
-                done = row["last_level"] if row["last_arm"] == arm else 0
+        with self.store.writing() as tx:
+            self.sla.refresh_dirty(tx, datetime.fromtimestamp(now, UTC))
+            for row in tx.escalation_candidates(now):
+                level = 2 if row.sla_due_at <= now else 1
+                done = row.last_level if row.last_arm == row.arm else 0
                 if level <= (done or 0):
                     continue
                 esc = Escalation(
-                    conversation_id=row["id"], state=_LEVELS[level],
-                    subject=clean_line(row["subject"], max_len=200) or "(no subject)",
-                    assignee=row["assignee"] or "", policy=clean_line(row["sla_policy"]),
-                    target=row["sla_target"] or "", due_at=int(row["sla_due_at"]))
-                escalations.record(conn, esc.conversation_id, arm, level, now)
-                append_event(conn, SYSTEM_ACTOR, _ACTIONS[level],
-                             f"conversation:{esc.conversation_id}",
-                             {"conversation": esc.conversation_id, "subject": esc.subject,
-                              "assignee": esc.assignee, "policy": esc.policy,
-                              "sla_target": esc.target, "due": esc.due_at,
-                              "state": esc.state})
+                    conversation_id=row.id, state=_LEVELS[level],
+                    subject=clean_line(row.subject, max_len=200) or "(no subject)",
+                    assignee=row.assignee or "", policy=clean_line(row.sla_policy or ""),
+                    target=row.sla_target or "", due_at=int(row.sla_due_at))
+                tx.record_escalation(esc.conversation_id, row.arm, level, now)
+                tx.append_event(SYSTEM_ACTOR, _ACTIONS[level],
+                                f"conversation:{esc.conversation_id}",
+                                {"conversation": esc.conversation_id, "subject": esc.subject,
+                                 "assignee": esc.assignee, "policy": esc.policy,
+                                 "sla_target": esc.target, "due": esc.due_at,
+                                 "state": esc.state})
                 found.append(esc)
         for esc in found:
             self.notify(esc)
@@ -136,7 +135,7 @@ class SlaMonitor:
         An error in one round is logged and the next round tries again; the monitor
         never takes the server down.
         """
-        waker = InboxService(self.db, self.config, SYSTEM_ACTOR, clock=self.clock)
+        waker = InboxService(self.store, self.config, SYSTEM_ACTOR, clock=self.clock)
         while not stop.is_set():
             now = int(self.clock())
             try:

@@ -37,7 +37,7 @@ from cxinbox.config import SmsConfig
 from cxinbox.contract.errors import ApiError, BadRequest, NotFound, ServerUnavailable
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.sms_sync import ClientFactory, TokenResolver, default_token
-from cxinbox.store.sms import SmsMediaRow, SmsMessageMedia
+from cxinbox.store.records import SmsMediaRow, SmsMessageMedia
 
 log = logging.getLogger("cxinbox.sms")
 

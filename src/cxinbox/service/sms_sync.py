@@ -53,12 +53,14 @@ from cxinbox.channels.sms import (
     raw_json,
 )
 from cxinbox.config import Config, SmsConfig
+from cxinbox.contract.errors import StoreError
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import Keyword, body_match, is_e164, parse_keyword
 from cxinbox.store import fts
 from cxinbox.store import sms as sms_store
 from cxinbox.store.conversations import reopen
-from cxinbox.store.db import Database, StoreError, append_event
+from cxinbox.store.db import Database, append_event
+from cxinbox.store.records import SmsRecord
 
 log = logging.getLogger("cxinbox.sms")
 
@@ -106,7 +108,7 @@ def _epoch(dt: datetime | None, default: int) -> int:
 
 
 def _record(msg: ProviderMessage, clinic: str, media: Sequence[ProviderMedia],
-            now: int) -> sms_store.SmsRecord:
+            now: int) -> SmsRecord:
     patient = msg.from_ if msg.inbound else msg.to
     # Only a text a person sent (the outbox or the provider's console: "outbound-api")
     # answers the patient; an auto-responder ("outbound-reply") or a voice flow's text
@@ -120,7 +122,7 @@ def _record(msg: ProviderMessage, clinic: str, media: Sequence[ProviderMedia],
         body += (f"\n[cxinbox: this text was cut at {MAX_BODY_CHARS:,} of its"
                  f" {msg.body_chars:,} characters; the provider keeps the whole text as"
                  f" {msg.sid}]")
-    return sms_store.SmsRecord(
+    return SmsRecord(
         provider_id=msg.sid, clinic_number=clinic, patient_number=patient,
         direction=direction, body=body, at=_epoch(msg.at, now),
         media=tuple((m.filename, m.content_type, m.size) for m in media),

@@ -20,32 +20,31 @@ set the priority meanwhile.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from cxinbox.contract.errors import BadRequest
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.store import undo as undo_store
-from cxinbox.store.undo import StoredEvent
+from cxinbox.store.interface import StoreTx
+from cxinbox.store.records import ConversationRecord, StoredEvent
 
 _WHAT = {"conversation.assign": "the assignee", "conversation.status": "the status",
          "conversation.priority": "the priority", "conversation.tag": "the tags",
          "conversation.merge": "the merge"}
 
 
-def check(conn: Any, actor: str, undo_of: int, conv_id: int, action: str,
-          current: Any, tags: Sequence[str] = ()) -> None:
+def check(tx: StoreTx, actor: str, undo_of: int, conv_id: int, action: str,
+          current: ConversationRecord, tags: Sequence[str] = ()) -> None:
     """Raise BadRequest (one line) unless `undo_of` may be undone now by `actor`.
 
     `current` is the conversation's row as it is now; `tags` its tags (for a tag step).
     """
     target = f"conversation:{conv_id}"
     what = _WHAT.get(action, "it")
-    event = undo_store.event_at(conn, undo_of)
+    event = tx.event_at(undo_of)
     if event is None or event.actor != actor or event.target != target \
             or event.action != action:
         raise BadRequest(f"undo_of: event {undo_of} is not your change of {what}"
                          f" on #{conv_id}")
-    later = undo_store.later_on_target(conn, target, undo_of, (action,))
+    later = tx.later_on_target(target, undo_of, (action,))
     if any(e.details.get("undo_of") == undo_of for e in later):
         raise BadRequest(f"#{conv_id}: that change was already undone")
     others = [e for e in later if e.actor != actor and _overlaps(event, e)]
@@ -65,18 +64,18 @@ def _overlaps(mine: StoredEvent, other: StoredEvent) -> bool:
     return bool(touched & theirs)
 
 
-def _still_holds(event: StoredEvent, current: Any, tags: Sequence[str]) -> bool:
+def _still_holds(event: StoredEvent, current: ConversationRecord, tags: Sequence[str]) -> bool:
     """Whether the conversation still shows what the step set (whoever changed it since:
     sync and automation change things too, and they are not on the roster)."""
     details = event.details
     if event.action == "conversation.assign":
-        return bool(current["assignee"] == details.get("to"))
+        return bool(current.assignee == details.get("to"))
     if event.action == "conversation.priority":
-        return bool(current["priority"] == details.get("to"))
+        return bool(current.priority == details.get("to"))
     if event.action == "conversation.status":
-        if current["status"] != details.get("to"):
+        if current.status != details.get("to"):
             return False
-        return details.get("to") != "snoozed" or current["snoozed_until"] == details.get("until")
+        return details.get("to") != "snoozed" or current.snoozed_until == details.get("until")
     if event.action == "conversation.tag":
         present = set(tags)
         return (all(t in present for t in _strings(details.get("add")))
@@ -88,10 +87,10 @@ def _strings(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def check_merge(conn: Any, actor: str, undo_of: int, into_id: int, other_id: int) -> None:
+def check_merge(tx: StoreTx, actor: str, undo_of: int, into_id: int, other_id: int) -> None:
     """An unmerge that says it undoes a merge: that merge must be the caller's, of these
     two conversations. (Whether it can still be taken back, the unmerge itself checks.)"""
-    event = undo_store.event_at(conn, undo_of)
+    event = tx.event_at(undo_of)
     if event is None or event.actor != actor or event.action != "conversation.merge" \
             or event.target != f"conversation:{into_id}" \
             or event.details.get("other") != other_id:
@@ -99,6 +98,6 @@ def check_merge(conn: Any, actor: str, undo_of: int, into_id: int, other_id: int
                          f" into #{into_id}")
 
 
-def note_event(conn: Any, conv_id: int, note_id: int) -> int | None:
+def note_event(tx: StoreTx, conv_id: int, note_id: int) -> int | None:
     """The event that added a note: a retraction is always the undo of it."""
-    return undo_store.note_event_seq(conn, f"conversation:{conv_id}", note_id)
+    return tx.note_event_seq(f"conversation:{conv_id}", note_id)

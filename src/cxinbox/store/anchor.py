@@ -12,12 +12,13 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from cxinbox.store.db import ChainWalk, StoreError, walk_event_chain
+from cxinbox.contract.errors import StoreError
+from cxinbox.store.db import ChainWalk, walk_event_chain
+from cxinbox.store.records import ChainHeadRecord
 
 GUARD_TRIGGERS: dict[str, str] = {
     "events_no_update": "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
@@ -30,13 +31,7 @@ normal API; compared with whitespace folded, so a trigger swapped for a harmless
 same name counts as gone."""
 
 
-@dataclass(frozen=True, slots=True)
-class ChainHead:
-    """The newest event: what a checkpoint signs. seq 0 and hash "" for an empty trail."""
-
-    seq: int
-    hash: str
-    count: int
+ChainHead = ChainHeadRecord
 
 
 def chain_head(conn: sqlite3.Connection) -> ChainHead:

@@ -12,12 +12,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
 
 from cxinbox.store.db import event_hash, now_ms
-
-EventSpec = tuple[str, str, dict[str, Any]]
-"""(action, target, details) of one event to append."""
+from cxinbox.store.records import EventRecord, EventSpec
 
 
 def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSpec], *,
@@ -49,7 +46,7 @@ def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSp
 def find_events(conn: sqlite3.Connection, *, since_ms: int | None = None,
                 actor: str | None = None, target: str | None = None,
                 conversations_where: tuple[str, Sequence[object]] | None = None,
-                limit: int | None = None) -> list[sqlite3.Row]:
+                limit: int | None = None) -> list[EventRecord]:
     """Events matching every given filter, oldest first; with `limit`, the newest `limit`.
 
     `conversations_where` is a compiled conversation query (alias `c`): only events whose
@@ -76,6 +73,6 @@ def find_events(conn: sqlite3.Connection, *, since_ms: int | None = None,
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
-    rows = conn.execute(sql, params).fetchall()
+    rows = [EventRecord(*r) for r in conn.execute(sql, params)]
     rows.reverse()
     return rows

@@ -8,57 +8,20 @@ texts and later e-mails shows up as one person once staff link the two addresses
 
 from __future__ import annotations
 
-import re
 import sqlite3
-from dataclasses import dataclass
 
-_PHONE_PUNCT = re.compile(r"[\s().\-/]")
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
-
-
-class AddressError(ValueError):
-    """Text that is neither an e-mail address nor an E.164 phone number."""
-
-
-def normalize_address(address: str) -> tuple[str, str]:
-    """(canonical address, kind) for an e-mail address or a phone number.
-
-    E-mail addresses are compared lower-case (the local part is case-insensitive at every
-    mail host a clinic's patients use). Phone numbers must be E.164 ("+15551234567");
-    spaces, dots, dashes and parentheses people type in between are dropped.
-    """
-    text = address.strip()
-    if "@" in text:
-        email = text.lower()
-        local, _, domain = email.rpartition("@")
-        if not local or not domain or any(ch.isspace() or ord(ch) < 32 for ch in email):
-            raise AddressError(f"{address!r} is not an e-mail address")
-        return email, "email"
-    phone = _PHONE_PUNCT.sub("", text)
-    if phone.startswith("00"):
-        phone = "+" + phone[2:]
-    if not _E164.fullmatch(phone):
-        raise AddressError(f"{address!r} is neither an e-mail address nor an E.164 phone"
-                           " number such as +15551234567")
-    return phone, "phone"
-
-
-def _canonical(address: str) -> tuple[str, str]:
-    """Like normalize_address, but never fails: ingest links whatever the message carried."""
-    try:
-        return normalize_address(address)
-    except AddressError:
-        return address.strip().lower(), "phone" if address.strip().startswith("+") else "email"
-
-
-def stored_address(address: str) -> str:
-    """The key an address is (or would be) stored under; never fails, like ingest."""
-    return _canonical(address)[0]
+from cxinbox.domain.addresses import (  # noqa: F401 - the names this module offered
+    AddressError,
+    canonical_address,
+    normalize_address,
+    stored_address,
+)
+from cxinbox.store.records import ContactConversationRecord, ContactRecord
 
 
 def contact_of_address(conn: sqlite3.Connection, address: str) -> int | None:
     row = conn.execute("SELECT contact_id FROM contact_addresses WHERE address = ?",
-                       (_canonical(address)[0],)).fetchone()
+                       (canonical_address(address)[0],)).fetchone()
     return int(row[0]) if row else None
 
 
@@ -70,7 +33,7 @@ def create_contact(conn: sqlite3.Connection, name: str, first_address: str | Non
 
 def add_address(conn: sqlite3.Connection, contact_id: int, address: str, name: str) -> None:
     """Give `address` to `contact_id` (taking it from any other contact)."""
-    canon, kind = _canonical(address)
+    canon, kind = canonical_address(address)
     conn.execute(
         "INSERT INTO contact_addresses (address, contact_id, kind, name) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (address) DO UPDATE SET contact_id = excluded.contact_id,"
@@ -84,7 +47,7 @@ def ensure_contact(conn: sqlite3.Connection, address: str, name: str) -> int:
     A name seen with the address fills in a missing one but never overwrites what staff
     or earlier mail set.
     """
-    canon, kind = _canonical(address)
+    canon, kind = canonical_address(address)
     row = conn.execute("SELECT contact_id, name FROM contact_addresses WHERE address = ?",
                        (canon,)).fetchone()
     if row is None:
@@ -149,12 +112,7 @@ def contact_id_of_conversation(conn: sqlite3.Connection, conv_id: int) -> int | 
     return int(row[0]) if row and row[0] is not None else None
 
 
-@dataclass(frozen=True, slots=True)
-class ContactRow:
-    id: int
-    name: str
-    merged_into: int | None
-    addresses: tuple[tuple[str, str, str], ...]  # (address, kind, name)
+ContactRow = ContactRecord
 
 
 def get_contact(conn: sqlite3.Connection, contact_id: int) -> ContactRow | None:
@@ -168,18 +126,19 @@ def get_contact(conn: sqlite3.Connection, contact_id: int) -> ContactRow | None:
     return ContactRow(int(row[0]), str(row[1]), row[2], addresses)
 
 
-def conversations_of_contact(conn: sqlite3.Connection, contact_id: int) -> list[sqlite3.Row]:
-    return conn.execute(
+def conversations_of_contact(conn: sqlite3.Connection,
+                             contact_id: int) -> list[ContactConversationRecord]:
+    return [ContactConversationRecord(*r) for r in conn.execute(
         "SELECT id, subject, channel, mailbox, status, from_addr, last_message_at"
         " FROM conversations WHERE contact_id = ? AND merged_into IS NULL"
-        " ORDER BY last_message_at DESC, id DESC", (contact_id,)).fetchall()
+        " ORDER BY last_message_at DESC, id DESC", (contact_id,))]
 
 
 def move_conversations_by_address(conn: sqlite3.Connection, from_contact: int | None,
                                   to_contact: int, address: str) -> list[int]:
     """Conversations whose patient is `address` and that belong to `from_contact` (or to
     no contact at all) move to `to_contact`; returns their ids."""
-    canon = _canonical(address)[0]
+    canon = canonical_address(address)[0]
     ids = [int(r[0]) for r in conn.execute(
         "SELECT id FROM conversations WHERE lower(trim(from_addr)) = ?"
         " AND (contact_id IS ? OR contact_id IS NULL) AND merged_into IS NULL ORDER BY id",

@@ -8,6 +8,17 @@ from dataclasses import dataclass
 
 from cxinbox.store.db import append_event
 from cxinbox.store.query_sql import narrowed_by_subquery, reads_ids_only
+from cxinbox.store.records import (
+    ConversationRecord,
+    EventRecord,
+    FolderRecord,
+    MentionRecord,
+    MessageRecord,
+    NoteRecord,
+    PauseRecord,
+    SlaFactsRecord,
+    StaffState,
+)
 from cxinbox.store.schema_search import DUE_KEY, PRIORITY_RANK
 
 PAUSING = ("pending", "snoozed")
@@ -29,7 +40,7 @@ class _Order:
 
     table: str
     hits: str
-    key: Callable[[sqlite3.Row], tuple[int, ...]]
+    key: Callable[[ConversationRecord], tuple[int, ...]]
     reverse: bool
     hit_columns: str = "c.id AS id, c.last_message_at AS at"
 
@@ -45,24 +56,23 @@ ORDERS: dict[str, _Order] = {
     # The indexes of store/schema_perf.py hold this order read backwards, so SQLite walks
     # one of them and stops after a page instead of sorting; `oldest` walks them forwards.
     "newest": _Order("c.last_message_at DESC, c.id DESC", "at DESC, id DESC",
-                     lambda r: (int(r["last_message_at"]), int(r["id"])), True),
+                     lambda r: (int(r.last_message_at), r.id), True),
     "oldest": _Order("c.last_message_at, c.id", "at, id",
-                     lambda r: (int(r["last_message_at"]), int(r["id"])), False),
+                     lambda r: (int(r.last_message_at), r.id), False),
     # Most overdue first; no clock running last (store/schema_search.py's indexes).
     "due": _Order(f"{DUE_KEY}, c.id", "due, id",
-                  lambda r: (_NO_DUE if r["sla_due_at"] is None else int(r["sla_due_at"]),
-                             int(r["id"])), False, f"c.id AS id, {DUE_KEY} AS due"),
+                  lambda r: (_NO_DUE if r.sla_due_at is None else int(r.sla_due_at), r.id),
+                  False, f"c.id AS id, {DUE_KEY} AS due"),
     "priority": _Order(f"{PRIORITY_RANK} DESC, c.last_message_at DESC, c.id DESC",
                        "rank DESC, at DESC, id DESC",
-                       lambda r: (_rank(str(r["priority"])), int(r["last_message_at"]),
-                                  int(r["id"])), True,
+                       lambda r: (_rank(str(r.priority)), int(r.last_message_at), r.id), True,
                        f"c.id AS id, c.last_message_at AS at, {PRIORITY_RANK} AS rank"),
 }
 """The `sort:` values of the query language (domain/query.py) and how to list them."""
 
 
 def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], offset: int,
-              limit: int, order: str = "newest") -> tuple[list[sqlite3.Row], int]:
+              limit: int, order: str = "newest") -> tuple[list[ConversationRecord], int]:
     """One page of live conversations matching `where`, in `order` (a key of ORDERS), and
     how many match.
 
@@ -83,25 +93,27 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
         # (store/schema_search.py); SQLite would seek the wide rows by rowid instead.
         narrow = " INDEXED BY conversations_by_id" if reads_ids_only(where) else ""
         hits = f"FROM conversations c{narrow}"
-        rows = conn.execute(
+        found = conn.execute(
             f"WITH hits AS MATERIALIZED (SELECT {sort.hit_columns} {hits}"
             f" WHERE c.merged_into IS NULL AND ({where}))"
             f" SELECT {_LIST_COLUMNS}, (SELECT count(*) FROM hits) AS total_matches"
             f" FROM (SELECT id FROM hits ORDER BY {sort.hits} LIMIT ? OFFSET ?) p"
             " JOIN conversations c ON c.id = p.id", [*params, limit, offset]).fetchall()
-        if rows:
+        if found:
+            # The count rides along as the last column of every row.
+            rows = [ConversationRecord(*r[:-1]) for r in found]
             rows.sort(key=sort.key, reverse=sort.reverse)
-            return rows, int(rows[0]["total_matches"])
+            return rows, int(found[0][-1])
         if offset == 0:
             return [], 0
         return [], _count(conn, base, params)
     total = _count(conn, base, params)
     if offset >= total:
         return [], total
-    rows = conn.execute(
+    rows = [ConversationRecord(*r) for r in conn.execute(
         f"SELECT {_LIST_COLUMNS} FROM conversations c WHERE c.id IN"
         f" (SELECT c.id {base} ORDER BY {sort.table} LIMIT ? OFFSET ?)",
-        [*params, limit, offset]).fetchall()
+        [*params, limit, offset])]
     # The page's rows come back by id; put them in list order (a page, not the matches).
     rows.sort(key=sort.key, reverse=sort.reverse)
     return rows, total
@@ -138,18 +150,27 @@ def get_row(conn: sqlite3.Connection, conv_id: int) -> sqlite3.Row | None:
     return row
 
 
-def messages_of(conn: sqlite3.Connection, conv_id: int) -> list[sqlite3.Row]:
-    return conn.execute(
+def conversation(conn: sqlite3.Connection, conv_id: int) -> ConversationRecord | None:
+    """The conversation, merged away or not (its `merged_into` says)."""
+    row = conn.execute(
+        f"SELECT {_LIST_COLUMNS}, c.merged_into FROM conversations c WHERE c.id = ?",
+        (conv_id,)).fetchone()
+    return None if row is None else ConversationRecord(*row)
+
+
+def messages_of(conn: sqlite3.Connection, conv_id: int) -> list[MessageRecord]:
+    return [MessageRecord(*r) for r in conn.execute(
         "SELECT id, channel, direction, message_id, subject, from_name, from_addr, to_addrs,"
         " cc_addrs, date, body_text, attachments, problems, seen FROM messages"
-        " WHERE conversation_id = ? AND gone_at IS NULL ORDER BY date, id", (conv_id,)).fetchall()
+        " WHERE conversation_id = ? AND gone_at IS NULL ORDER BY date, id", (conv_id,))]
 
 
-def notes_of(conn: sqlite3.Connection, conv_id: int) -> list[sqlite3.Row]:
+def notes_of(conn: sqlite3.Connection, conv_id: int) -> list[NoteRecord]:
     """Notes shown on a conversation: retracted ones stay in the table, not in the list."""
-    return conn.execute("SELECT id, author, body, created_at FROM notes"
-                        " WHERE conversation_id = ? AND retracted_at IS NULL"
-                        " ORDER BY created_at, id", (conv_id,)).fetchall()
+    return [NoteRecord(*r) for r in conn.execute(
+        "SELECT id, conversation_id, author, body, created_at, retracted_at FROM notes"
+        " WHERE conversation_id = ? AND retracted_at IS NULL ORDER BY created_at, id",
+        (conv_id,))]
 
 
 def conversation_of_message(conn: sqlite3.Connection, message_pk: int) -> int | None:
@@ -212,27 +233,29 @@ def update_state(conn: sqlite3.Connection, conv_id: int, **columns: object) -> N
     conn.execute(f"UPDATE conversations SET {sets} WHERE id = ?", [*columns.values(), conv_id])
 
 
-def folder_rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    return conn.execute(
+def folder_rows(conn: sqlite3.Connection) -> list[FolderRecord]:
+    return [FolderRecord(*r) for r in conn.execute(
         "SELECT f.account, f.name, f.uidvalidity, f.last_uid, f.highestmodseq, f.quarantine,"
         " f.last_sync_at, (SELECT count(*) FROM locations l WHERE l.folder_id = f.id) AS messages"
-        " FROM folders f ORDER BY f.account, f.name").fetchall()
+        " FROM folders f ORDER BY f.account, f.name")]
 
 
-def events_after(conn: sqlite3.Connection, seq: int, limit: int) -> list[sqlite3.Row]:
-    return conn.execute("SELECT seq, at, actor, action, target, details FROM events"
-                        " WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)).fetchall()
+def events_after(conn: sqlite3.Connection, seq: int, limit: int) -> list[EventRecord]:
+    return [EventRecord(*r) for r in conn.execute(
+        "SELECT seq, at, actor, action, target, details FROM events"
+        " WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))]
 
 
 def events_of_kinds(conn: sqlite3.Connection, after: int, upto: int, actions: Sequence[str],
-                    limit: int) -> list[sqlite3.Row]:
+                    limit: int) -> list[EventRecord]:
     """Events after `after` and up to `upto` whose action is one of `actions`, oldest first.
     Others (the audit records every read leaves) are skipped inside SQLite, without being
     handed to Python, so a feed reader behind many reads pays little for them."""
     marks = ", ".join("?" for _ in actions)
-    return conn.execute("SELECT seq, at, actor, action, target, details FROM events"
-                        f" WHERE seq > ? AND seq <= ? AND action IN ({marks})"
-                        " ORDER BY seq LIMIT ?", (after, upto, *actions, limit)).fetchall()
+    return [EventRecord(*r) for r in conn.execute(
+        "SELECT seq, at, actor, action, target, details FROM events"
+        f" WHERE seq > ? AND seq <= ? AND action IN ({marks})"
+        " ORDER BY seq LIMIT ?", (after, upto, *actions, limit))]
 
 
 def changed_by(conn: sqlite3.Connection, actor: str, since_ms: int,
@@ -280,11 +303,11 @@ def has_sla_dirty(conn: sqlite3.Connection) -> bool:
         is not None
 
 
-def sla_dirty_rows(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
-    return conn.execute(
+def sla_dirty_rows(conn: sqlite3.Connection, limit: int) -> list[SlaFactsRecord]:
+    return [SlaFactsRecord(*r) for r in conn.execute(
         "SELECT id, status, created_at, last_inbound_at, first_response_at, last_response_at,"
         " sla_paused_s, sla_paused_since FROM conversations WHERE sla_dirty = 1 LIMIT ?",
-        (limit,)).fetchall()
+        (limit,))]
 
 
 def ids_matching(conn: sqlite3.Connection, ids: Sequence[int], where: str,
@@ -307,13 +330,13 @@ def store_sla(conn: sqlite3.Connection,
 
 
 def matching_states(conn: sqlite3.Connection, where: str,
-                    params: Sequence[object]) -> list[sqlite3.Row]:
+                    params: Sequence[object]) -> list[StaffState]:
     """Staff state of every conversation a query matches, in one statement (bulk actions)."""
-    return conn.execute(
+    return [StaffState(*r) for r in conn.execute(
         "SELECT c.id, c.subject, c.status, c.snoozed_until, c.assignee, c.priority,"
         " c.sla_policy, c.sla_paused_s, c.sla_paused_since, c.sla_pause_end"
         " FROM conversations c"
-        f" WHERE c.merged_into IS NULL AND ({where}) ORDER BY c.id", list(params)).fetchall()
+        f" WHERE c.merged_into IS NULL AND ({where}) ORDER BY c.id", list(params))]
 
 
 def matching_tags(conn: sqlite3.Connection, where: str,
@@ -396,20 +419,20 @@ def reopen_on_inbound(conn: sqlite3.Connection, conv_id: int, at: int) -> bool:
     return reopen(conn, conv_id, at, "patient replied")
 
 
-def snoozed_due(conn: sqlite3.Connection, now: int) -> list[sqlite3.Row]:
+def snoozed_due(conn: sqlite3.Connection, now: int) -> list[ConversationRecord]:
     """Snoozed conversations whose wake-up time has come."""
-    return conn.execute(
+    return [ConversationRecord(*r) for r in conn.execute(
         f"SELECT {_LIST_COLUMNS} FROM conversations c WHERE c.status = 'snoozed'"
         " AND c.snoozed_until IS NOT NULL AND c.snoozed_until <= ? AND c.merged_into IS NULL"
-        " ORDER BY c.snoozed_until, c.id", (now,)).fetchall()
+        " ORDER BY c.snoozed_until, c.id", (now,))]
 
 
-def unsettled_pauses(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+def unsettled_pauses(conn: sqlite3.Connection) -> list[PauseRecord]:
     """Conversations no longer paused whose last pause has not been added up yet."""
-    return conn.execute(
+    return [PauseRecord(*r) for r in conn.execute(
         "SELECT id, sla_policy, sla_paused_s, sla_paused_since, sla_pause_end FROM conversations"
         " WHERE sla_dirty = 1 AND sla_paused_since IS NOT NULL"
-        " AND status NOT IN ('pending', 'snoozed')").fetchall()
+        " AND status NOT IN ('pending', 'snoozed')")]
 
 
 def settle_pauses(conn: sqlite3.Connection, rows: Sequence[tuple[int, int]]) -> None:
@@ -421,11 +444,11 @@ def settle_pauses(conn: sqlite3.Connection, rows: Sequence[tuple[int, int]]) -> 
 # -- notes and mentions ---------------------------------------------------------------------
 
 
-def get_note(conn: sqlite3.Connection, note_id: int) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
+def get_note(conn: sqlite3.Connection, note_id: int) -> NoteRecord | None:
+    row = conn.execute(
         "SELECT id, conversation_id, author, body, created_at, retracted_at FROM notes"
         " WHERE id = ?", (note_id,)).fetchone()
-    return row
+    return None if row is None else NoteRecord(*row)
 
 
 def retract_note(conn: sqlite3.Connection, note_id: int, at: int) -> None:
@@ -439,15 +462,15 @@ def insert_mentions(conn: sqlite3.Connection, note_id: int, users: Iterable[str]
 
 
 def mentions_of(conn: sqlite3.Connection, user: str, unread_only: bool,
-                limit: int) -> list[sqlite3.Row]:
+                limit: int) -> list[MentionRecord]:
     """Notes mentioning `user`, newest first, with their conversation's subject."""
     unread = " AND mn.read_at IS NULL" if unread_only else ""
-    return conn.execute(
+    return [MentionRecord(*r) for r in conn.execute(
         "SELECT n.id AS note_id, n.conversation_id, n.author, n.body, n.created_at,"
         " mn.read_at, c.subject FROM mentions mn JOIN notes n ON n.id = mn.note_id"
         " JOIN conversations c ON c.id = n.conversation_id"
         f" WHERE mn.os_user = ? AND n.retracted_at IS NULL{unread}"
-        " ORDER BY n.id DESC LIMIT ?", (user, limit)).fetchall()
+        " ORDER BY n.id DESC LIMIT ?", (user, limit))]
 
 
 def mark_mentions_read(conn: sqlite3.Connection, user: str, up_to_note_id: int,

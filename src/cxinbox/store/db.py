@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cxinbox.contract.errors import StoreError
 from cxinbox.store.schema import MIGRATIONS
+from cxinbox.store.sqlite import SqliteStoreOps
 
 # SQLite releases with the WAL-reset corruption fix (3.51.3, backports 3.44.6 / 3.50.7).
 _WAL_RESET_FIXED = ((3, 51, 3), (3, 50, 7), (3, 44, 6))
@@ -30,10 +32,6 @@ _WAL_RESET_FIXED = ((3, 51, 3), (3, 50, 7), (3, 44, 6))
 DEFAULT_CACHE_KIB = 32000
 """Page cache per connection (PRAGMA cache_size in KiB): the list indexes of a clinic's
 inbox and the pages a day's work touches."""
-
-
-class StoreError(Exception):
-    """A problem with the database file a person can act on (one line)."""
 
 
 def sqlite_version() -> tuple[int, int, int]:
@@ -59,8 +57,12 @@ def event_hash(prev_hash: str, seq: int, at: int, actor: str, action: str, targe
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-class Database:
-    """Owns the database file. `path=None` is never allowed: the cache is always on disk."""
+class Database(SqliteStoreOps):
+    """Owns the database file. `path=None` is never allowed: the cache is always on disk.
+
+    It is the SQLite `Store` (store/interface.py; the methods are in store/sqlite.py).
+    `conn`, `read()` and `write()` hand out the connection itself: for the store's own
+    modules, and for service code that does not go through the interface yet."""
 
     def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
         self.path = path

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import sqlite3
 
+from cxinbox.store.records import EscalationCandidate
 
-def candidates(conn: sqlite3.Connection, now: int) -> list[sqlite3.Row]:
+
+def candidates(conn: sqlite3.Connection, now: int) -> list[EscalationCandidate]:
     """Running SLAs that are at risk or breached at `now`, with what was last escalated.
 
     Due times are stored (see service/sla.py), so this is a scan of the running ones only.
     """
-    return conn.execute(
+    return [EscalationCandidate(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], arm_of(r[4], r[7])) for r in conn.execute(
         "SELECT c.id, c.subject, c.assignee, c.sla_policy, c.sla_target, c.sla_due_at,"
         " c.sla_at_risk_at, c.last_inbound_at, e.arm AS last_arm, e.level AS last_level"
         " FROM conversations c INDEXED BY conversations_sla_due"
@@ -26,7 +29,7 @@ def candidates(conn: sqlite3.Connection, now: int) -> list[sqlite3.Row]:
         " AND NOT (e.arm IS NOT NULL AND e.arm = (coalesce(c.sla_target, '') || '@'"
         "   || coalesce(c.last_inbound_at, 0))"
         "   AND e.level >= CASE WHEN c.sla_due_at <= ? THEN 2 ELSE 1 END)"
-        " ORDER BY c.sla_due_at, c.id", (now, now, now)).fetchall()
+        " ORDER BY c.sla_due_at, c.id", (now, now, now))]
 
 
 def arm_of(target: str | None, last_inbound_at: int | None) -> str:

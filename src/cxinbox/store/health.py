@@ -9,7 +9,8 @@ what wakes clients. Messages are written by our own code (never patient text).
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+
+from cxinbox.store.records import AlertRecord
 
 MIGRATION_HEALTH = """
 CREATE TABLE alerts (
@@ -21,12 +22,7 @@ CREATE TABLE alerts (
 """
 
 
-@dataclass(frozen=True, slots=True)
-class AlertRow:
-    key: str
-    severity: str
-    message: str
-    since: int
+AlertRow = AlertRecord
 
 
 def current(conn: sqlite3.Connection) -> list[AlertRow]:

@@ -11,16 +11,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-
-@dataclass(frozen=True, slots=True)
-class MergeCounts:
-    messages: int
-    notes: int
-    tags: tuple[str, ...]  # tags `into` gained
-    undo: dict[str, Any]  # what `unmerge` needs to put everything back (kept in the event)
+from cxinbox.store.records import MergeCounts, SplitPlan
 
 
 def _addresses_in(conn: sqlite3.Connection, conv_id: int) -> set[str]:
@@ -222,14 +215,6 @@ def live_conversation(conn: sqlite3.Connection, conv_id: int) -> int:
     return conv_id
 
 
-@dataclass(frozen=True, slots=True)
-class SplitPlan:
-    source: int
-    message_ids: tuple[int, ...]  # message primary keys that move, oldest first
-    subject: str
-    channel: str
-    mailbox: str
-    whole: bool  # every message of the source would move
 
 
 def plan_split(conn: sqlite3.Connection, message_pk: int) -> SplitPlan | None:

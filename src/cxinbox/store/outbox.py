@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.store import ingest
+from cxinbox.store.records import OutboxItem
 
 OUTBOUND_FOLDER: Final = "\\cxinbox-sent"
 """Pseudo folder (per account) holding the location of mail we sent ourselves.
@@ -266,6 +267,19 @@ def insert_item(conn: sqlite3.Connection, *, conversation_id: int | None, author
     return int(cur.lastrowid or 0)
 
 
+def item(conn: sqlite3.Connection, item_id: int) -> OutboxItem | None:
+    row = conn.execute(f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE id = ?",
+                       (item_id,)).fetchone()
+    return None if row is None else OutboxItem(*row)
+
+
+def items_in_state(conn: sqlite3.Connection, state: str, limit: int) -> list[OutboxItem]:
+    """Items in `state`, newest first."""
+    return [OutboxItem(*r) for r in conn.execute(
+        f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?",
+        (state, limit))]
+
+
 def get_item(conn: sqlite3.Connection, item_id: int) -> sqlite3.Row | None:
     row: sqlite3.Row | None = conn.execute(
         f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE id = ?", (item_id,)).fetchone()
@@ -374,15 +388,15 @@ def message_of_sid(conn: sqlite3.Connection, sid: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def stuck_sending(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    return conn.execute(f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'sending'"
-                        " ORDER BY id").fetchall()
+def stuck_sending(conn: sqlite3.Connection) -> list[OutboxItem]:
+    return [OutboxItem(*r) for r in conn.execute(
+        f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'sending' ORDER BY id")]
 
 
-def sent_copy_due(conn: sqlite3.Connection, now_ms: int, limit: int = 200) -> list[sqlite3.Row]:
-    return conn.execute(
+def sent_copy_due(conn: sqlite3.Connection, now_ms: int, limit: int = 200) -> list[OutboxItem]:
+    return [OutboxItem(*r) for r in conn.execute(
         f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE sent_copy = 'pending'"
-        " AND sent_copy_next_ms <= ? ORDER BY id LIMIT ?", (now_ms, limit)).fetchall()
+        " AND sent_copy_next_ms <= ? ORDER BY id LIMIT ?", (now_ms, limit))]
 
 
 def set_sent_copy(conn: sqlite3.Connection, item_id: int, status: str, *, error: str = "",

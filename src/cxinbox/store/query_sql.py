@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import assert_never
 
 from cxinbox.domain.query import (
@@ -32,7 +33,8 @@ from cxinbox.domain.query import (
     resolve_date,
 )
 
-__all__ = ["NARROWED", "SlaSql", "compile_query", "narrowed_by_subquery", "reads_ids_only"]
+__all__ = ["NARROWED", "SlaSql", "compile_query", "narrowed_by_subquery", "reads_ids_only",
+           "sla_condition"]
 
 Sql = tuple[str, list[object]]
 
@@ -327,3 +329,27 @@ def _fts_term(text: Text) -> str:
 def _fts_phrase(value: str) -> str:
     """`value` as one quoted FTS5 string: every character literal (see `_fts_term`)."""
     return '"' + value.replace("\x00", " ").replace('"', '""') + '"'
+
+
+_RUNNING = "c.status NOT IN ('pending', 'snoozed', 'closed') AND c.sla_due_at IS NOT NULL"
+
+
+def sla_condition(now: datetime) -> SlaSql:
+    """The `sla:` terms at `now`, over the due instants the SLA service stored (so a query
+    needs no calendar maths): breached, at-risk, ok and paused."""
+    ts = int(now.timestamp())
+
+    def compile_value(value: str) -> Sql:
+        if value == "breached":
+            return f"({_RUNNING} AND c.sla_due_at <= ?)", [ts]
+        if value == "at-risk":
+            return (f"({_RUNNING} AND c.sla_due_at > ? AND c.sla_at_risk_at IS NOT NULL"
+                    " AND c.sla_at_risk_at <= ?)"), [ts, ts]
+        if value == "ok":
+            return (f"({_RUNNING} AND c.sla_due_at > ? AND (c.sla_at_risk_at IS NULL"
+                    " OR c.sla_at_risk_at > ?))"), [ts, ts]
+        if value == "paused":
+            return "(c.status IN ('pending', 'snoozed') AND c.sla_policy IS NOT NULL)", []
+        return "0", []
+
+    return compile_value

@@ -15,9 +15,17 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cxinbox.domain.sms import PLACEHOLDER_PREFIX, placeholder_sid  # noqa: F401 - offered here
 from cxinbox.store import fts
 from cxinbox.store.contacts import link_conversation
 from cxinbox.store.conversations import insert_note, reopen_on_inbound
+from cxinbox.store.records import (
+    DeliveryStatus,
+    SmsMediaRow,
+    SmsMessageMedia,
+    SmsRecord,
+    StoredSms,
+)
 
 # A late-listed patient text older than the conversation's last message by more than this
 # does not reopen a closed conversation (same rule as mail ingest).
@@ -27,44 +35,8 @@ FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "canceled", "r
                             "received", "partially_delivered"})
 
 
-@dataclass(frozen=True, slots=True)
-class SmsRecord:
-    provider_id: str  # the provider's message id (e.g. "SM..."): the dedupe key
-    clinic_number: str  # E.164
-    patient_number: str  # E.164
-    direction: str  # in | out (a person sent it: a response) | auto (an automatic reply)
-    body: str
-    at: int  # epoch seconds
-    patient_name: str = ""
-    media: tuple[tuple[str, str, int], ...] = ()  # (filename, content type, size; 0 = unknown)
-    raw: bytes = b""  # provider JSON; built from the fields when empty
-    status: str = ""  # provider status; "" = received (in) / delivered (out)
-    error_code: int | None = None
-    error_message: str = ""
-    num_segments: int | None = None
-    media_ids: tuple[str, ...] = ()  # provider media ids, parallel to `media`
+Stored = StoredSms
 
-    def raw_bytes(self) -> bytes:
-        if self.raw:
-            return self.raw
-        return json.dumps({"sid": self.provider_id, "from": self.patient_number if
-                           self.direction == "in" else self.clinic_number,
-                           "to": self.clinic_number if self.direction == "in" else
-                           self.patient_number, "body": self.body, "date": self.at},
-                          sort_keys=True, ensure_ascii=False).encode("utf-8")
-
-    @property
-    def effective_status(self) -> str:
-        return self.status or ("received" if self.direction == "in" else "delivered")
-
-
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """What `store_sms` did: the message and conversation, and whether the conversation is new."""
-
-    message_pk: int
-    conversation_id: int
-    new_conversation: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,30 +46,6 @@ class KnownSms:
     status: str
 
 
-@dataclass(frozen=True, slots=True)
-class DeliveryStatus:
-    status: str
-    error_code: int | None
-    error_message: str
-
-
-@dataclass(frozen=True, slots=True)
-class SmsMediaRow:
-    """One listed MMS attachment of a stored SMS (as `store_sms` wrote it)."""
-
-    filename: str
-    content_type: str
-    part_path: str  # the provider's media id ("ME..."), or a 1-based index when unknown
-
-
-@dataclass(frozen=True, slots=True)
-class SmsMessageMedia:
-    """What fetching an SMS message's media needs: its provider id and its listed media."""
-
-    message_pk: int
-    conversation_id: int
-    provider_id: str
-    media: tuple[SmsMediaRow, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,15 +210,6 @@ def update_status(conn: sqlite3.Connection, sid: str, status: str, error_code: i
     row = conn.execute("SELECT m.conversation_id FROM sms_messages s JOIN messages m"
                        " ON m.id = s.message_pk WHERE s.sid = ?", (sid,)).fetchone()
     return int(row[0]) if row else None
-
-
-PLACEHOLDER_PREFIX = "local-"
-
-
-def placeholder_sid(outbox_id: int) -> str:
-    """The id a confirmed text is kept under until the provider lists it: never a provider
-    sid (those are letters and digits only), so it is never fetched from the provider."""
-    return f"{PLACEHOLDER_PREFIX}{outbox_id}"
 
 
 @dataclass(frozen=True, slots=True)

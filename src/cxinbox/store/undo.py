@@ -10,17 +10,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    seq: int
-    actor: str
-    action: str
-    target: str
-    details: dict[str, Any]
+from cxinbox.store.records import StoredEvent
 
 
 def _event(row: sqlite3.Row | tuple[Any, ...]) -> StoredEvent:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from cxinbox.api.interface import InboxAPI
     from cxinbox.config import Config
+    from cxinbox.store.db import Database
 
 ASCII_TERMS = frozenset({"linux", "vt100", "vt102", "vt220", "dumb", "ansi", "cons25"})
 
@@ -52,8 +53,8 @@ def open_tui(config: Config, *, ascii: bool | None = None, mouse: bool | None = 
              local: bool = False) -> None:
     """The TUI on the configured inbox: through `cxinbox serve` when it answers on the
     configured socket, else in-process acting as the OS user (always so with `local`)."""
-    from cxinbox.api.transport import open_api
     from cxinbox.tui.unlock import current_user
+    from cxinbox.wiring import open_api
 
     opened = open_api(config, current_user(), local=local)
     try:
@@ -75,8 +76,8 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
     from cxinbox.api.interface import InProcessAPI
     from cxinbox.service.demo import DemoArrivals, build_demo, start_background
     from cxinbox.service.inbox import InboxService
-    from cxinbox.store.db import Database
     from cxinbox.tui.unlock import current_user
+    from cxinbox.wiring import open_store
 
     directory = Path(tempfile.mkdtemp(prefix="cxinbox-demo-"))
     db: Database | None = None
@@ -85,7 +86,7 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
     background: list[threading.Thread] = []
     _exit_on_hangup()
     try:
-        db = Database(directory / "demo.db", synchronous="NORMAL")
+        db = open_store(directory / "demo.db", synchronous="NORMAL")
         me = current_user()
         demo = build_demo(db, seed=seed, me=me)
         arrivals = DemoArrivals(demo)

@@ -1,0 +1,366 @@
+"""The store's one interface: what the service may ask of whichever database runs.
+
+A `Store` opens transactions; each hands out a `StoreTx`, a typed handle whose methods are
+the store's operations and whose results are the records of `store/records.py`. The
+service is built with a `Store` and never sees a connection, a driver row or SQL
+(DESIGN.md, "Layers"); the SQLite implementation is `store/sqlite.py`, and a second
+backend implements these two protocols and nothing else.
+
+Why handles rather than methods on the store itself: every state change is one
+transaction holding the change and its event (DESIGN.md, "Data principles"), and the
+service decides what goes into it (check, change, event, undo bookkeeping). The handle
+is that transaction; what it can do is listed here, so a backend cannot be asked for
+something it does not offer.
+
+A query travels as the parsed query of `domain/query.py`: `Store.select` prepares it for
+this backend once (the SQLite store compiles it to SQL there) and returns a `Selection`,
+an opaque value the service hands back to the handle's list and bulk operations. Errors
+in a query (`QueryError`) come out of `select`, before anything is read or written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from cxinbox.domain.models import ParsedMessage
+from cxinbox.domain.query import Node, QueryContext
+from cxinbox.store.records import (
+    AlertRecord,
+    ChainHeadRecord,
+    ContactConversationRecord,
+    ContactRecord,
+    ConversationRecord,
+    DeliveryStatus,
+    EscalationCandidate,
+    EventRecord,
+    EventSpec,
+    FolderRecord,
+    MentionRecord,
+    MergeCounts,
+    MessageRecord,
+    NoteRecord,
+    OutboxItem,
+    PauseRecord,
+    SlaFactsRecord,
+    SmsMessageMedia,
+    SmsRecord,
+    SplitPlan,
+    StaffState,
+    StoredEvent,
+    StoredSms,
+)
+
+SlaRow = tuple[str | None, str | None, int | None, int | None, int]
+"""(policy, target, due_at, at_risk_at, conversation id): due times the SLA service computed."""
+
+
+class Selection:
+    """A query prepared by one store for one caller at one instant. Opaque above the store:
+    only the store that made it reads it (each backend subclasses this)."""
+
+    __slots__ = ()
+
+
+class StoreTx(Protocol):
+    """One transaction (a read snapshot or a write) and the operations inside it."""
+
+    # -- conversations and lists --------------------------------------------------------------
+
+    def list_page(self, selection: Selection, offset: int, limit: int,
+                  order: str = "newest") -> tuple[list[ConversationRecord], int]:
+        """One page of live conversations in `order` (a `sort:` value), and the count."""
+        ...
+
+    def matching_ids(self, selection: Selection) -> list[int]: ...
+
+    def matching_states(self, selection: Selection) -> list[StaffState]: ...
+
+    def matching_tags(self, selection: Selection) -> dict[int, set[str]]:
+        """Tags of every match (matches without tags are absent)."""
+        ...
+
+    def ids_matching(self, ids: Sequence[int], selection: Selection) -> set[int]:
+        """Which of `ids` the selection matches (merged ones included)."""
+        ...
+
+    def conversation(self, conv_id: int) -> ConversationRecord | None:
+        """The conversation, merged away or not (`merged_into` says)."""
+        ...
+
+    def tags_for(self, ids: Sequence[int]) -> dict[int, list[str]]: ...
+
+    def tag_counts(self, limit: int) -> list[tuple[str, int]]: ...
+
+    def messages_of(self, conv_id: int) -> list[MessageRecord]: ...
+
+    def notes_of(self, conv_id: int) -> list[NoteRecord]: ...
+
+    def conversation_of_message(self, message_pk: int) -> int | None: ...
+
+    def raw_of_message(self, message_pk: int) -> bytes | None: ...
+
+    def sms_message_media(self, message_pk: int) -> SmsMessageMedia | None: ...
+
+    def delivery_statuses(self, message_pks: Sequence[int]) -> dict[int, DeliveryStatus]: ...
+
+    def folders(self) -> list[FolderRecord]: ...
+
+    def alerts(self) -> list[AlertRecord]: ...
+
+    def alert(self, key: str) -> AlertRecord | None: ...
+
+    def put_alert(self, key: str, severity: str, message: str, since: int) -> None:
+        """Report a problem (a new one keeps `since`; a known one only changes its line)."""
+        ...
+
+    def clear_alert(self, key: str) -> bool: ...
+
+    def clear_alerts(self) -> list[str]:
+        """Forget every problem; returns their keys."""
+        ...
+
+    # -- staff state ----------------------------------------------------------------------------
+
+    def add_tags(self, ids: Iterable[int], tags: Sequence[str]) -> int: ...
+
+    def remove_tags(self, ids: Iterable[int], tags: Sequence[str]) -> int: ...
+
+    def add_tag_pairs(self, pairs: Sequence[tuple[int, str]]) -> None: ...
+
+    def remove_tag_pairs(self, pairs: Sequence[tuple[int, str]]) -> None: ...
+
+    def update_state(self, conv_id: int, **columns: object) -> None:
+        """Set staff-state columns (status, snoozed_until, assignee, priority, sla_*)."""
+        ...
+
+    def update_state_many(self, columns: Sequence[str],
+                          rows: Sequence[Sequence[object]]) -> None:
+        """The same staff-state columns on many conversations; each row is (*values, id)."""
+        ...
+
+    def mark_read(self, conv_id: int) -> int: ...
+
+    def snoozed_due(self, now: int) -> list[ConversationRecord]: ...
+
+    # -- notes and mentions -----------------------------------------------------------------------
+
+    def insert_note(self, conv_id: int, author: str, body: str, at: int) -> int: ...
+
+    def get_note(self, note_id: int) -> NoteRecord | None: ...
+
+    def retract_note(self, note_id: int, at: int) -> None: ...
+
+    def insert_mentions(self, note_id: int, users: Iterable[str]) -> None: ...
+
+    def mentions_of(self, user: str, unread_only: bool, limit: int) -> list[MentionRecord]: ...
+
+    def mark_mentions_read(self, user: str, up_to_note_id: int, at: int) -> int: ...
+
+    def unread_mention_count(self, user: str) -> int: ...
+
+    # -- the event log ------------------------------------------------------------------------------
+
+    def append_event(self, actor: str, action: str, target: str = "",
+                     details: dict[str, Any] | None = None) -> int:
+        """Append one hash-chained event in this (write) transaction; returns its seq."""
+        ...
+
+    def append_events(self, actor: str, events: Sequence[EventSpec]) -> list[int]: ...
+
+    def last_event_seq(self) -> int: ...
+
+    def events_of_kinds(self, after: int, upto: int, actions: Sequence[str],
+                        limit: int) -> list[EventRecord]: ...
+
+    def changed_by(self, actor: str, since_ms: int, actions: Sequence[str]) -> set[int]:
+        """Conversations `actor` changed (one of `actions`) at or after `since_ms`."""
+        ...
+
+    def event_at(self, seq: int) -> StoredEvent | None: ...
+
+    def later_on_target(self, target: str, after: int,
+                        actions: Sequence[str]) -> list[StoredEvent]: ...
+
+    def note_event_seq(self, target: str, note_id: int) -> int | None: ...
+
+    def chain_head(self) -> ChainHeadRecord:
+        """The newest event's seq and hash, and how many events there are."""
+        ...
+
+    def event_hash_at(self, seq: int) -> str | None: ...
+
+    def find_events(self, *, since_ms: int | None = None, actor: str | None = None,
+                    target: str | None = None, conversations: Selection | None = None,
+                    limit: int | None = None) -> list[EventRecord]:
+        """The audit trail: events matching every filter given, oldest first (with
+        `limit`, the newest `limit`); `conversations` keeps events on those only."""
+        ...
+
+    # -- SLA bookkeeping ------------------------------------------------------------------------------
+
+    def has_sla_dirty(self) -> bool: ...
+
+    def sla_dirty_rows(self, limit: int) -> list[SlaFactsRecord]: ...
+
+    def store_sla(self, rows: Sequence[SlaRow]) -> None: ...
+
+    def unsettled_pauses(self) -> list[PauseRecord]: ...
+
+    def settle_pauses(self, rows: Sequence[tuple[int, int]]) -> None: ...
+
+    def escalation_candidates(self, now: int) -> list[EscalationCandidate]:
+        """Running SLAs at risk or breached at `now` not yet escalated at that level."""
+        ...
+
+    def record_escalation(self, conv_id: int, arm: str, level: int, at: int) -> None: ...
+
+    # -- merge and split ------------------------------------------------------------------------------
+
+    def merge(self, into_id: int, other_id: int) -> MergeCounts: ...
+
+    def last_merge_record(self, into_id: int, other_id: int) -> dict[str, Any] | None: ...
+
+    def unmerge(self, into_id: int, other_id: int, record: dict[str, Any]) -> int: ...
+
+    def plan_split(self, message_pk: int) -> SplitPlan | None: ...
+
+    def split(self, plan: SplitPlan, norm_subject: str) -> int: ...
+
+    # -- the outbox ------------------------------------------------------------------------------
+
+    def outbox_item(self, item_id: int) -> OutboxItem | None: ...
+
+    def outbox_in_state(self, state: str, limit: int) -> list[OutboxItem]:
+        """Items in `state`, newest first."""
+        ...
+
+    def outbox_due_ids(self, now_ms: int) -> list[int]:
+        """Queued items whose undo window and backoff are over, oldest due first."""
+        ...
+
+    def outbox_next_due_ms(self) -> int | None:
+        """When the next item (or Sent-folder copy) is due; None when nothing waits."""
+        ...
+
+    def claim_outbox_item(self, item_id: int, now_ms: int, pid: int) -> bool:
+        """queued -> sending for this worker; False when someone else took it first."""
+        ...
+
+    def set_outbox_phase(self, item_id: int, phase: str) -> None: ...
+
+    def set_outbox_state(self, item_id: int, state: str, *, error: str | None = None,
+                         next_attempt_ms: int | None = None, clear_phase: bool = False,
+                         reset_attempts: bool = False) -> None: ...
+
+    def mark_outbox_sent(self, item_id: int, now_ms: int, *, provider_id: str | None = None,
+                         message_pk: int | None = None, sent_copy: str = "") -> None: ...
+
+    def outbox_raw(self, item_id: int) -> bytes: ...
+
+    def outbox_files(self, item_id: int) -> list[tuple[str, bytes]]:
+        """(filename, bytes) of the files attached to an item."""
+        ...
+
+    def outbox_provider_ids(self, sender: str, recipient: str) -> set[str]:
+        """SMS ids the outbox already owns for this pair (never taken for a new send)."""
+        ...
+
+    def stuck_outbox_items(self) -> list[OutboxItem]:
+        """Items left in "sending" (by a process that may have died)."""
+        ...
+
+    def sent_copy_due(self, now_ms: int) -> list[OutboxItem]: ...
+
+    def set_sent_copy(self, item_id: int, status: str, *, error: str = "", next_ms: int = 0,
+                      count_try: bool = True) -> None: ...
+
+    def record_outbound_email(self, *, item_id: int, account: str, conversation_id: int | None,
+                              raw: bytes, parsed: ParsedMessage, own_addresses: frozenset[str],
+                              now_s: int) -> tuple[int, int]:
+        """Our sent message joins its conversation; (message pk, conversation id)."""
+        ...
+
+    def store_sms(self, rec: SmsRecord) -> StoredSms | None:
+        """Store one text; None when its provider id is already known."""
+        ...
+
+    def message_of_sms_id(self, provider_id: str) -> int | None: ...
+
+    def is_opted_out(self, number: str) -> bool:
+        """Whether the patient's last keyword was STOP (or a synonym)."""
+        ...
+
+    # -- rebuilding what is derived from the raw messages -------------------------------------------
+
+    def raw_batch(self, after_id: int, limit: int) -> list[tuple[int, bytes]]:
+        """(message id, raw bytes) of the next messages after `after_id`, in id order."""
+        ...
+
+    def update_parsed(self, updates: Sequence[tuple[int, ParsedMessage]]) -> None: ...
+
+    def rebuild_search_index(self) -> None: ...
+
+    # -- contacts -------------------------------------------------------------------------------------
+
+    def contact_of_address(self, address: str) -> int | None: ...
+
+    def create_contact(self, name: str, first_address: str | None) -> int: ...
+
+    def add_address(self, contact_id: int, address: str, name: str) -> None: ...
+
+    def link_conversation(self, conv_id: int, address: str, name: str) -> int: ...
+
+    def attach_conversation(self, conv_id: int, address: str,
+                            name: str) -> tuple[int, bool, list[int]]: ...
+
+    def live_contact_id(self, contact_id: int) -> int | None: ...
+
+    def get_contact(self, contact_id: int) -> ContactRecord | None: ...
+
+    def conversations_of_contact(self, contact_id: int) -> list[ContactConversationRecord]: ...
+
+    def move_conversations_by_address(self, from_contact: int | None, to_contact: int,
+                                      address: str) -> list[int]: ...
+
+    def merge_contacts(self, into_id: int, other_id: int) -> list[int]: ...
+
+    def mark_merged_if_empty(self, contact_id: int, into_id: int) -> bool: ...
+
+
+class Store(Protocol):
+    """A database the service runs on. One per process; safe to use from many threads."""
+
+    def reading(self) -> AbstractContextManager[StoreTx]:
+        """A consistent snapshot for several reads; never hold it across a wait."""
+        ...
+
+    def writing(self) -> AbstractContextManager[StoreTx]:
+        """One write transaction: everything inside commits together or not at all.
+        Writers never interleave; a nested `writing()` joins the outer transaction."""
+        ...
+
+    def recording(self) -> AbstractContextManager[StoreTx]:
+        """A write that records a read (an audit event): it commits without waiting for
+        the disk where the backend allows, since it sits on the path of every list."""
+        ...
+
+    def select(self, where: Node, ctx: QueryContext, *, sla: bool) -> Selection:
+        """`where` prepared for this store, evaluated for `ctx` (who is `me`, what is
+        `today`); `sla` says whether `sla:` terms are available (a policy is configured).
+        Raises `QueryError` for a query this store cannot run."""
+        ...
+
+    def now_ms(self) -> int:
+        """The clock events are stamped with (epoch milliseconds)."""
+        ...
+
+    def close(self) -> None:
+        """Release the store's connections (this process is done with it)."""
+        ...
+
+    def make_durable(self) -> None:
+        """Make every transaction committed so far survive a power cut (before a signed
+        checkpoint vouches for the chain head)."""
+        ...

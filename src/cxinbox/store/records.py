@@ -1,0 +1,353 @@
+"""What the store hands up: typed, immutable records, never driver rows.
+
+Code above the store reads attributes of these, so it cannot tell which database produced
+them (DESIGN.md, "Layers"). Field order follows the store's SELECT lists, so a record is
+built from a row in one call (`ConversationRecord(*row)`), with no per-field lookups in a
+Python loop: a list page of 144 conversations costs the same as the rows it replaces.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRecord:
+    """A conversation as lists, the thread view, staff actions and the SLA engine read it."""
+
+    id: int
+    subject: str
+    channel: str
+    mailbox: str
+    status: str
+    snoozed_until: int | None
+    assignee: str | None
+    priority: str
+    from_name: str
+    from_addr: str
+    created_at: int
+    last_message_at: int
+    last_inbound_at: int | None
+    first_response_at: int | None
+    last_response_at: int | None
+    message_count: int
+    unread_count: int
+    has_attachment: int
+    sla_paused_s: int
+    sla_paused_since: int | None
+    sla_policy: str | None
+    sla_target: str | None
+    sla_due_at: int | None
+    sla_at_risk_at: int | None
+    sla_pause_end: int | None
+    contact_id: int | None
+    merged_into: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffState:
+    """The staff state of one conversation a bulk action matched (what it may change)."""
+
+    id: int
+    subject: str
+    status: str
+    snoozed_until: int | None
+    assignee: str | None
+    priority: str
+    sla_policy: str | None
+    sla_paused_s: int
+    sla_paused_since: int | None
+    sla_pause_end: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SlaFactsRecord:
+    """The facts due times are computed from, of a conversation whose facts changed."""
+
+    id: int
+    status: str
+    created_at: int
+    last_inbound_at: int | None
+    first_response_at: int | None
+    last_response_at: int | None
+    sla_paused_s: int
+    sla_paused_since: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PauseRecord:
+    """A conversation no longer paused whose last pause is not counted yet."""
+
+    id: int
+    sla_policy: str | None
+    sla_paused_s: int
+    sla_paused_since: int | None
+    sla_pause_end: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """One message of a conversation; addresses and attachments as the store keeps them
+    (JSON text), to be read by whoever shows them."""
+
+    id: int
+    channel: str
+    direction: str
+    message_id: str
+    subject: str
+    from_name: str
+    from_addr: str
+    to_addrs: str
+    cc_addrs: str
+    date: int
+    body_text: str
+    attachments: str
+    problems: str
+    seen: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRecord:
+    id: int
+    conversation_id: int
+    author: str
+    body: str
+    created_at: int
+    retracted_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MentionRecord:
+    """A note that mentions someone, with its conversation's subject."""
+
+    note_id: int
+    conversation_id: int
+    author: str
+    body: str
+    created_at: int
+    read_at: int | None
+    subject: str
+
+
+@dataclass(frozen=True, slots=True)
+class FolderRecord:
+    """A synced IMAP folder and how many messages the cache holds of it."""
+
+    account: str
+    name: str
+    uidvalidity: int | None
+    last_uid: int
+    highestmodseq: int | None
+    quarantine: str | None
+    last_sync_at: int | None
+    messages: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One event of the log; `details` is its JSON text as stored (and hashed)."""
+
+    seq: int
+    at: int
+    actor: str
+    action: str
+    target: str
+    details: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event read back with its details parsed (what an undo checks against)."""
+
+    seq: int
+    actor: str
+    action: str
+    target: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRecord:
+    id: int
+    name: str
+    merged_into: int | None
+    addresses: tuple[tuple[str, str, str], ...]  # (address, kind, name)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactConversationRecord:
+    """One conversation of a contact, as the contact view lists it."""
+
+    id: int
+    subject: str
+    channel: str
+    mailbox: str
+    status: str
+    from_addr: str
+    last_message_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    key: str
+    severity: str
+    message: str
+    since: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStatus:
+    status: str
+    error_code: int | None
+    error_message: str
+
+
+@dataclass(frozen=True, slots=True)
+class MergeCounts:
+    messages: int
+    notes: int
+    tags: tuple[str, ...]  # tags `into` gained
+    undo: dict[str, Any]  # what `unmerge` needs to put everything back (kept in the event)
+
+
+@dataclass(frozen=True, slots=True)
+class SplitPlan:
+    source: int
+    message_ids: tuple[int, ...]  # message primary keys that move, oldest first
+    subject: str
+    channel: str
+    mailbox: str
+    whole: bool  # every message of the source would move
+
+
+@dataclass(frozen=True, slots=True)
+class SmsMediaRow:
+    """One listed MMS attachment of a stored SMS (as `store_sms` wrote it)."""
+
+    filename: str
+    content_type: str
+    part_path: str  # the provider's media id ("ME..."), or a 1-based index when unknown
+
+
+@dataclass(frozen=True, slots=True)
+class SmsMessageMedia:
+    """What fetching an SMS message's media needs: its provider id and its listed media."""
+
+    message_pk: int
+    conversation_id: int
+    provider_id: str
+    media: tuple[SmsMediaRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationCandidate:
+    """A running SLA at risk or breached, with what was last escalated for it. `arm` names
+    the running target (its name and the patient message that started it): a new arm
+    escalates afresh, the same arm paused and resumed does not."""
+
+    id: int
+    subject: str
+    assignee: str | None
+    sla_policy: str | None
+    sla_target: str | None
+    sla_due_at: int
+    sla_at_risk_at: int | None
+    last_inbound_at: int | None
+    last_arm: str | None
+    last_level: int | None
+    arm: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHeadRecord:
+    """The newest event: what a checkpoint signs. seq 0 and hash "" for an empty trail."""
+
+    seq: int
+    hash: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SmsRecord:
+    provider_id: str  # the provider's message id (e.g. "SM..."): the dedupe key
+    clinic_number: str  # E.164
+    patient_number: str  # E.164
+    direction: str  # in | out (a person sent it: a response) | auto (an automatic reply)
+    body: str
+    at: int  # epoch seconds
+    patient_name: str = ""
+    media: tuple[tuple[str, str, int], ...] = ()  # (filename, content type, size; 0 = unknown)
+    raw: bytes = b""  # provider JSON; built from the fields when empty
+    status: str = ""  # provider status; "" = received (in) / delivered (out)
+    error_code: int | None = None
+    error_message: str = ""
+    num_segments: int | None = None
+    media_ids: tuple[str, ...] = ()  # provider media ids, parallel to `media`
+
+    def raw_bytes(self) -> bytes:
+        if self.raw:
+            return self.raw
+        return json.dumps({"sid": self.provider_id, "from": self.patient_number if
+                           self.direction == "in" else self.clinic_number,
+                           "to": self.clinic_number if self.direction == "in" else
+                           self.patient_number, "body": self.body, "date": self.at},
+                          sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+    @property
+    def effective_status(self) -> str:
+        return self.status or ("received" if self.direction == "in" else "delivered")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSms:
+    """What `store_sms` did: the message and conversation, and whether the conversation is new."""
+
+    message_pk: int
+    conversation_id: int
+    new_conversation: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One reply in the outbox (without its bytes), with a text's delivery as the provider
+    last reported it. `recipients` and `draft` are the JSON the store keeps."""
+
+    id: int
+    conversation_id: int | None
+    author: str
+    channel: str
+    account: str
+    sender: str
+    recipients: str
+    subject: str
+    message_id: str | None
+    body: str
+    draft: str
+    state: str
+    phase: str
+    owner_pid: int | None
+    attempts: int
+    next_attempt_ms: int
+    last_error: str
+    created_ms: int
+    send_after_ms: int
+    sent_ms: int | None
+    provider_id: str | None
+    message_pk: int | None
+    sent_copy: str
+    sent_copy_attempts: int
+    sent_copy_next_ms: int
+    sent_copy_error: str
+    delivery: str
+    delivery_error: str
+
+    @property
+    def to(self) -> list[str]:
+        value = json.loads(self.recipients or "[]")
+        return [str(v) for v in value]
+
+
+EventSpec = tuple[str, str, dict[str, Any]]
+"""(action, target, details) of one event to append."""

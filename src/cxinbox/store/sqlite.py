@@ -1,0 +1,82 @@
+"""The SQLite store: `Database` (store/db.py) implements `Store` with these methods.
+
+Kept apart from db.py, which owns the file, its connections and migrations: this module
+is the typed face the service sees. The transaction handle lives in `sqlite_tx.py`, which
+imports every SQL module; it is loaded on the first transaction, because those modules
+import db.py themselves.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING
+
+from cxinbox.domain.query import Node, QueryContext
+from cxinbox.store.interface import Selection, StoreTx
+from cxinbox.store.query_sql import compile_query, sla_condition
+
+
+class SqlSelection(Selection):
+    """A query compiled for SQLite: a condition over `conversations c` and its parameters."""
+
+    __slots__ = ("params", "where")
+
+    def __init__(self, where: str, params: list[object]) -> None:
+        self.where = where
+        self.params = params
+
+    @staticmethod
+    def of(selection: Selection) -> SqlSelection:
+        if not isinstance(selection, SqlSelection):
+            raise TypeError("a selection made by another store")
+        return selection
+
+
+class SqliteStoreOps:
+    """The `Store` methods of `Database`."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        def read(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+        def write(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+        def make_durable(self) -> None: ...
+
+    @contextmanager
+    def reading(self) -> Iterator[StoreTx]:
+        from cxinbox.store.sqlite_tx import SqliteTx
+
+        with self.read() as conn:
+            yield SqliteTx(conn)
+
+    @contextmanager
+    def writing(self) -> Iterator[StoreTx]:
+        from cxinbox.store.sqlite_tx import SqliteTx
+
+        with self.write() as conn:
+            yield SqliteTx(conn)
+
+    @contextmanager
+    def recording(self) -> Iterator[StoreTx]:
+        from cxinbox.store.db import Database
+        from cxinbox.store.reads import read_record_write
+        from cxinbox.store.sqlite_tx import SqliteTx
+
+        assert isinstance(self, Database)
+        with read_record_write(self) as conn:
+            yield SqliteTx(conn)
+
+    def select(self, where: Node, ctx: QueryContext, *, sla: bool) -> Selection:
+        sql, params = compile_query(where, ctx, sla_condition(ctx.now) if sla else None)
+        return SqlSelection(sql, params)
+
+    def now_ms(self) -> int:
+        """`store.db.now_ms`, the clock `append_event` stamps events with (one clock, one
+        place to pin it in tests)."""
+        from cxinbox.store import db
+
+        return db.now_ms()

@@ -1,0 +1,383 @@
+"""`StoreTx` on one SQLite connection inside a transaction: each operation is the SQL
+module function of the same name (store/conversations.py, contacts.py, merge.py ...),
+so the SQL stays where it is documented and tested, and this class is only the typed,
+connection-free face the service calls."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from cxinbox.domain.models import ParsedMessage
+from cxinbox.store import (
+    anchor,
+    audit,
+    contacts,
+    escalations,
+    health,
+    merge,
+    outbox,
+    reparse,
+    sms,
+    undo,
+)
+from cxinbox.store import conversations as convs
+from cxinbox.store.db import append_event
+from cxinbox.store.interface import Selection, SlaRow
+from cxinbox.store.records import (
+    AlertRecord,
+    ChainHeadRecord,
+    ContactConversationRecord,
+    ContactRecord,
+    ConversationRecord,
+    DeliveryStatus,
+    EscalationCandidate,
+    EventRecord,
+    EventSpec,
+    FolderRecord,
+    MentionRecord,
+    MergeCounts,
+    MessageRecord,
+    NoteRecord,
+    OutboxItem,
+    PauseRecord,
+    SlaFactsRecord,
+    SmsMessageMedia,
+    SmsRecord,
+    SplitPlan,
+    StaffState,
+    StoredEvent,
+    StoredSms,
+)
+from cxinbox.store.sqlite import SqlSelection
+
+_of = SqlSelection.of
+
+
+class SqliteTx:
+    """One transaction's operations (implements `store.interface.StoreTx`)."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    # -- conversations and lists
+
+    def list_page(self, selection: Selection, offset: int, limit: int,
+                  order: str = "newest") -> tuple[list[ConversationRecord], int]:
+        s = _of(selection)
+        return convs.list_page(self.conn, s.where, s.params, offset, limit, order)
+
+    def matching_ids(self, selection: Selection) -> list[int]:
+        s = _of(selection)
+        return convs.matching_ids(self.conn, s.where, s.params)
+
+    def matching_states(self, selection: Selection) -> list[StaffState]:
+        s = _of(selection)
+        return convs.matching_states(self.conn, s.where, s.params)
+
+    def matching_tags(self, selection: Selection) -> dict[int, set[str]]:
+        s = _of(selection)
+        return convs.matching_tags(self.conn, s.where, s.params)
+
+    def ids_matching(self, ids: Sequence[int], selection: Selection) -> set[int]:
+        s = _of(selection)
+        return convs.ids_matching(self.conn, ids, s.where, s.params)
+
+    def conversation(self, conv_id: int) -> ConversationRecord | None:
+        return convs.conversation(self.conn, conv_id)
+
+    def tags_for(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        return convs.tags_for(self.conn, ids)
+
+    def tag_counts(self, limit: int) -> list[tuple[str, int]]:
+        return convs.tag_counts(self.conn, limit)
+
+    def messages_of(self, conv_id: int) -> list[MessageRecord]:
+        return convs.messages_of(self.conn, conv_id)
+
+    def notes_of(self, conv_id: int) -> list[NoteRecord]:
+        return convs.notes_of(self.conn, conv_id)
+
+    def conversation_of_message(self, message_pk: int) -> int | None:
+        return convs.conversation_of_message(self.conn, message_pk)
+
+    def raw_of_message(self, message_pk: int) -> bytes | None:
+        return convs.raw_of_message(self.conn, message_pk)
+
+    def sms_message_media(self, message_pk: int) -> SmsMessageMedia | None:
+        return sms.sms_message_media(self.conn, message_pk)
+
+    def delivery_statuses(self, message_pks: Sequence[int]) -> dict[int, DeliveryStatus]:
+        return sms.delivery_statuses(self.conn, message_pks)
+
+    def folders(self) -> list[FolderRecord]:
+        return convs.folder_rows(self.conn)
+
+    def alerts(self) -> list[AlertRecord]:
+        return health.current(self.conn)
+
+    def alert(self, key: str) -> AlertRecord | None:
+        return health.get(self.conn, key)
+
+    def put_alert(self, key: str, severity: str, message: str, since: int) -> None:
+        health.put(self.conn, key, severity, message, since)
+
+    def clear_alert(self, key: str) -> bool:
+        return health.clear(self.conn, key)
+
+    def clear_alerts(self) -> list[str]:
+        return health.clear_all(self.conn)
+
+    # -- staff state
+
+    def add_tags(self, ids: Iterable[int], tags: Sequence[str]) -> int:
+        return convs.add_tags(self.conn, ids, tags)
+
+    def remove_tags(self, ids: Iterable[int], tags: Sequence[str]) -> int:
+        return convs.remove_tags(self.conn, ids, tags)
+
+    def add_tag_pairs(self, pairs: Sequence[tuple[int, str]]) -> None:
+        convs.add_tag_pairs(self.conn, pairs)
+
+    def remove_tag_pairs(self, pairs: Sequence[tuple[int, str]]) -> None:
+        convs.remove_tag_pairs(self.conn, pairs)
+
+    def update_state(self, conv_id: int, **columns: object) -> None:
+        convs.update_state(self.conn, conv_id, **columns)
+
+    def update_state_many(self, columns: Sequence[str],
+                          rows: Sequence[Sequence[object]]) -> None:
+        convs.update_state_many(self.conn, columns, rows)
+
+    def mark_read(self, conv_id: int) -> int:
+        return convs.mark_read(self.conn, conv_id)
+
+    def snoozed_due(self, now: int) -> list[ConversationRecord]:
+        return convs.snoozed_due(self.conn, now)
+
+    # -- notes and mentions
+
+    def insert_note(self, conv_id: int, author: str, body: str, at: int) -> int:
+        return convs.insert_note(self.conn, conv_id, author, body, at)
+
+    def get_note(self, note_id: int) -> NoteRecord | None:
+        return convs.get_note(self.conn, note_id)
+
+    def retract_note(self, note_id: int, at: int) -> None:
+        convs.retract_note(self.conn, note_id, at)
+
+    def insert_mentions(self, note_id: int, users: Iterable[str]) -> None:
+        convs.insert_mentions(self.conn, note_id, users)
+
+    def mentions_of(self, user: str, unread_only: bool, limit: int) -> list[MentionRecord]:
+        return convs.mentions_of(self.conn, user, unread_only, limit)
+
+    def mark_mentions_read(self, user: str, up_to_note_id: int, at: int) -> int:
+        return convs.mark_mentions_read(self.conn, user, up_to_note_id, at)
+
+    def unread_mention_count(self, user: str) -> int:
+        return convs.unread_mention_count(self.conn, user)
+
+    # -- the event log
+
+    def append_event(self, actor: str, action: str, target: str = "",
+                     details: dict[str, Any] | None = None) -> int:
+        return append_event(self.conn, actor, action, target, details)
+
+    def append_events(self, actor: str, events: Sequence[EventSpec]) -> list[int]:
+        return audit.append_events(self.conn, actor, events)
+
+    def last_event_seq(self) -> int:
+        return convs.last_event_seq(self.conn)
+
+    def events_of_kinds(self, after: int, upto: int, actions: Sequence[str],
+                        limit: int) -> list[EventRecord]:
+        return convs.events_of_kinds(self.conn, after, upto, actions, limit)
+
+    def changed_by(self, actor: str, since_ms: int, actions: Sequence[str]) -> set[int]:
+        return convs.changed_by(self.conn, actor, since_ms, actions)
+
+    def event_at(self, seq: int) -> StoredEvent | None:
+        return undo.event_at(self.conn, seq)
+
+    def later_on_target(self, target: str, after: int,
+                        actions: Sequence[str]) -> list[StoredEvent]:
+        return undo.later_on_target(self.conn, target, after, actions)
+
+    def note_event_seq(self, target: str, note_id: int) -> int | None:
+        return undo.note_event_seq(self.conn, target, note_id)
+
+    def chain_head(self) -> ChainHeadRecord:
+        return anchor.chain_head(self.conn)
+
+    def event_hash_at(self, seq: int) -> str | None:
+        return anchor.event_hash_at(self.conn, seq)
+
+    def find_events(self, *, since_ms: int | None = None, actor: str | None = None,
+                    target: str | None = None, conversations: Selection | None = None,
+                    limit: int | None = None) -> list[EventRecord]:
+        where = None
+        if conversations is not None:
+            s = _of(conversations)
+            where = (s.where, s.params)
+        return audit.find_events(self.conn, since_ms=since_ms, actor=actor, target=target,
+                                 conversations_where=where, limit=limit)
+
+    # -- SLA bookkeeping
+
+    def has_sla_dirty(self) -> bool:
+        return convs.has_sla_dirty(self.conn)
+
+    def sla_dirty_rows(self, limit: int) -> list[SlaFactsRecord]:
+        return convs.sla_dirty_rows(self.conn, limit)
+
+    def store_sla(self, rows: Sequence[SlaRow]) -> None:
+        convs.store_sla(self.conn, rows)
+
+    def unsettled_pauses(self) -> list[PauseRecord]:
+        return convs.unsettled_pauses(self.conn)
+
+    def settle_pauses(self, rows: Sequence[tuple[int, int]]) -> None:
+        convs.settle_pauses(self.conn, rows)
+
+    def escalation_candidates(self, now: int) -> list[EscalationCandidate]:
+        return escalations.candidates(self.conn, now)
+
+    def record_escalation(self, conv_id: int, arm: str, level: int, at: int) -> None:
+        escalations.record(self.conn, conv_id, arm, level, at)
+
+    # -- merge and split
+
+    def merge(self, into_id: int, other_id: int) -> MergeCounts:
+        return merge.merge(self.conn, into_id, other_id)
+
+    def last_merge_record(self, into_id: int, other_id: int) -> dict[str, Any] | None:
+        return merge.last_merge_record(self.conn, into_id, other_id)
+
+    def unmerge(self, into_id: int, other_id: int, record: dict[str, Any]) -> int:
+        return merge.unmerge(self.conn, into_id, other_id, record)
+
+    def plan_split(self, message_pk: int) -> SplitPlan | None:
+        return merge.plan_split(self.conn, message_pk)
+
+    def split(self, plan: SplitPlan, norm_subject: str) -> int:
+        return merge.split(self.conn, plan, norm_subject)
+
+    # -- the outbox
+
+    def outbox_item(self, item_id: int) -> OutboxItem | None:
+        return outbox.item(self.conn, item_id)
+
+    def outbox_in_state(self, state: str, limit: int) -> list[OutboxItem]:
+        return outbox.items_in_state(self.conn, state, limit)
+
+    def outbox_due_ids(self, now_ms: int) -> list[int]:
+        return outbox.due_ids(self.conn, now_ms)
+
+    def outbox_next_due_ms(self) -> int | None:
+        return outbox.next_due_ms(self.conn)
+
+    def claim_outbox_item(self, item_id: int, now_ms: int, pid: int) -> bool:
+        return outbox.claim(self.conn, item_id, now_ms, pid)
+
+    def set_outbox_phase(self, item_id: int, phase: str) -> None:
+        outbox.set_phase(self.conn, item_id, phase)
+
+    def set_outbox_state(self, item_id: int, state: str, *, error: str | None = None,
+                         next_attempt_ms: int | None = None, clear_phase: bool = False,
+                         reset_attempts: bool = False) -> None:
+        outbox.set_state(self.conn, item_id, state, error=error, next_attempt_ms=next_attempt_ms,
+                         clear_phase=clear_phase, reset_attempts=reset_attempts)
+
+    def mark_outbox_sent(self, item_id: int, now_ms: int, *, provider_id: str | None = None,
+                         message_pk: int | None = None, sent_copy: str = "") -> None:
+        outbox.mark_sent(self.conn, item_id, now_ms, provider_id=provider_id,
+                         message_pk=message_pk, sent_copy=sent_copy)
+
+    def outbox_raw(self, item_id: int) -> bytes:
+        return outbox.item_raw(self.conn, item_id)
+
+    def outbox_files(self, item_id: int) -> list[tuple[str, bytes]]:
+        return outbox.item_files(self.conn, item_id)
+
+    def outbox_provider_ids(self, sender: str, recipient: str) -> set[str]:
+        return outbox.provider_ids(self.conn, sender, recipient)
+
+    def stuck_outbox_items(self) -> list[OutboxItem]:
+        return outbox.stuck_sending(self.conn)
+
+    def sent_copy_due(self, now_ms: int) -> list[OutboxItem]:
+        return outbox.sent_copy_due(self.conn, now_ms)
+
+    def set_sent_copy(self, item_id: int, status: str, *, error: str = "", next_ms: int = 0,
+                      count_try: bool = True) -> None:
+        outbox.set_sent_copy(self.conn, item_id, status, error=error, next_ms=next_ms,
+                             count_try=count_try)
+
+    def record_outbound_email(self, *, item_id: int, account: str, conversation_id: int | None,
+                              raw: bytes, parsed: ParsedMessage, own_addresses: frozenset[str],
+                              now_s: int) -> tuple[int, int]:
+        return outbox.record_outbound_email(
+            self.conn, item_id=item_id, account=account, conversation_id=conversation_id,
+            raw=raw, parsed=parsed, own_addresses=own_addresses, now_s=now_s)
+
+    def store_sms(self, rec: SmsRecord) -> StoredSms | None:
+        return sms.store_sms(self.conn, rec)
+
+    def message_of_sms_id(self, provider_id: str) -> int | None:
+        return outbox.message_of_sid(self.conn, provider_id)
+
+    def is_opted_out(self, number: str) -> bool:
+        return sms.is_opted_out(self.conn, number)
+
+    # -- rebuilding
+
+    def raw_batch(self, after_id: int, limit: int) -> list[tuple[int, bytes]]:
+        return reparse.raw_batch(self.conn, after_id, limit)
+
+    def update_parsed(self, updates: Sequence[tuple[int, ParsedMessage]]) -> None:
+        reparse.update_parsed(self.conn, updates)
+
+    def rebuild_search_index(self) -> None:
+        reparse.rebuild_fts(self.conn)
+
+    # -- contacts
+
+    def contact_of_address(self, address: str) -> int | None:
+        return contacts.contact_of_address(self.conn, address)
+
+    def create_contact(self, name: str, first_address: str | None) -> int:
+        return contacts.create_contact(self.conn, name, first_address)
+
+    def add_address(self, contact_id: int, address: str, name: str) -> None:
+        contacts.add_address(self.conn, contact_id, address, name)
+
+    def link_conversation(self, conv_id: int, address: str, name: str) -> int:
+        return contacts.link_conversation(self.conn, conv_id, address, name)
+
+    def attach_conversation(self, conv_id: int, address: str,
+                            name: str) -> tuple[int, bool, list[int]]:
+        return contacts.attach_conversation(self.conn, conv_id, address, name)
+
+    def live_contact_id(self, contact_id: int) -> int | None:
+        return contacts.live_contact_id(self.conn, contact_id)
+
+    def get_contact(self, contact_id: int) -> ContactRecord | None:
+        return contacts.get_contact(self.conn, contact_id)
+
+    def conversations_of_contact(self, contact_id: int) -> list[ContactConversationRecord]:
+        return contacts.conversations_of_contact(self.conn, contact_id)
+
+    def move_conversations_by_address(self, from_contact: int | None, to_contact: int,
+                                      address: str) -> list[int]:
+        return contacts.move_conversations_by_address(self.conn, from_contact, to_contact,
+                                                      address)
+
+    def merge_contacts(self, into_id: int, other_id: int) -> list[int]:
+        return contacts.merge_contacts(self.conn, into_id, other_id)
+
+    def mark_merged_if_empty(self, contact_id: int, into_id: int) -> bool:
+        return contacts.mark_merged_if_empty(self.conn, contact_id, into_id)

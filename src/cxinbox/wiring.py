@@ -1,0 +1,70 @@
+"""The composition root: the one place that chooses which store runs and builds on it.
+
+Everything above the store is written against `store.interface.Store`; this module alone
+says which implementation that is (SQLite today, at `config.db_path`; PostgreSQL will be
+picked here from `[store] url`). The CLI and the TUI come here for an API, the server for
+its store; nothing else constructs a store.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cxinbox.contract.errors import Forbidden
+
+if TYPE_CHECKING:
+    from cxinbox.api.transport import OpenedAPI
+    from cxinbox.config import Config
+    from cxinbox.service.runtime import Worker
+    from cxinbox.store.db import Database
+
+
+def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
+    """The store at `path`; one line (not a traceback) for someone who may not open it,
+    e.g. `--local` run by a member of staff instead of the server user.
+
+    Typed as the SQLite store while parts of the service still speak SQLite
+    (tests/test_layers.py lists them); the rest only see `Store`.
+    """
+    from cxinbox.store.db import Database
+
+    refusal = Forbidden(f"{path}: permission denied: only the cxinbox server's user may open"
+                        " the database; without --local, commands go through the server")
+    try:
+        kept_from_us = path.parent.exists() and not os.access(
+            path.parent, os.R_OK | os.W_OK | os.X_OK)
+    except PermissionError:
+        kept_from_us = True
+    if kept_from_us:
+        raise refusal
+    try:
+        return Database(path, synchronous=synchronous)
+    except PermissionError:
+        raise refusal from None
+
+
+def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
+    """The socket transport when a server answers on `config.socket_path`, else in-process
+    acting as `actor` on the configured store (`local=True` forces in-process: an admin
+    working on the file)."""
+    from cxinbox.api.transport import connect_socket, in_process
+    from cxinbox.service.inbox import InboxService
+
+    if not local:
+        opened = connect_socket(config)
+        if opened is not None:
+            return opened
+    store = open_store(config.db_path)
+    return in_process(InboxService(store, config, actor), config, store)
+
+
+def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
+          workers: Sequence[Worker] | None = None) -> None:
+    """`cxinbox serve` on the configured store (see `api.socket_server.serve`)."""
+    from cxinbox.api.socket_server import serve as run_server
+
+    run_server(config, lambda: open_store(config.db_path), on_ready=on_ready,
+               workers=workers)
