@@ -194,3 +194,30 @@ def test_sysusers_and_tmpfiles_make_the_layout(tmp_path: Path) -> None:
     for sub in ("etc/cxinbox/secrets", "var/backups/cxinbox"):
         info = (root / sub).stat()
         assert (info.st_mode & 0o777, info.st_uid, info.st_gid) == (0o700, uid, frontdesk), sub
+
+
+def test_service_install_writes_refuses_a_changed_file_and_forces(tmp_path: Path) -> None:
+    def cx(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**_clean_env(), "PYTHONPATH": str(REPO / "src")}
+        return subprocess.run([sys.executable, "-m", "cxinbox", "service", "install",
+                               "--root", str(tmp_path), *args], capture_output=True,
+                              text=True, env=env, timeout=60, check=False)
+
+    first = cx("--exec", "/opt/cxinbox/bin/cxinbox")
+    assert first.returncode == 0, first.stderr
+    unit = tmp_path / "etc" / "systemd" / "system" / "cxinbox.service"
+    assert "ExecStart=/opt/cxinbox/bin/cxinbox serve\n" in unit.read_text()
+    assert stat_mode(unit) == 0o644 and "systemctl enable --now cxinbox" in first.stdout
+    assert cx("--exec", "/opt/cxinbox/bin/cxinbox").returncode == 0  # same text: fine
+    moved = cx("--exec", "/usr/bin/cxinbox")
+    assert moved.returncode == 2 and moved.stderr.count("\n") == 1, moved.stderr
+    assert "exists and differs" in moved.stderr and "--force" in moved.stderr
+    assert "/opt/cxinbox/bin/cxinbox" in unit.read_text()  # nothing replaced
+    assert cx("--exec", "/usr/bin/cxinbox", "--force").returncode == 0
+    assert "ExecStart=/usr/bin/cxinbox serve\n" in unit.read_text()
+    bad = cx("--exec", "cxinbox; rm -rf /", "--print")
+    assert bad.returncode == 2 and "absolute path" in bad.stderr and bad.stdout == ""
+
+
+def stat_mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
