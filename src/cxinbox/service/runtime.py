@@ -27,6 +27,7 @@ from cxinbox.service.logsafe import log_failure
 from cxinbox.store.db import Database
 
 log = logging.getLogger(__name__)
+_sync_log = logging.getLogger("cxinbox.service.sync")
 
 
 class Worker(Protocol):
@@ -75,7 +76,7 @@ class _Progress:
         beat(self.stop)
 
     def warn(self, message: str) -> None:
-        log.warning("%s", message)
+        _sync_log.warning("%s", message)  # where the sync engine's own warnings go
 
 
 class Outbox:
