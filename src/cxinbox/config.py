@@ -406,6 +406,9 @@ class ServerConfig:
     in a directory only the front-desk group may enter (e.g. /run/cxinbox, mode 0750)."""
     bulk_limit: int = 500
     """Agents may change at most this many conversations in one bulk command."""
+    stall_seconds: int = 900
+    """A background thread silent this long (not waiting, not advancing) counts as hung:
+    `cxinbox serve` stops pinging systemd's watchdog, which then restarts it (0: off)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1492,6 +1495,7 @@ def _parse_server(table: _Table) -> ServerConfig:
     return ServerConfig(
         socket=table.path("socket"),
         bulk_limit=table.integer("bulk_limit", ServerConfig().bulk_limit, 1, None),
+        stall_seconds=table.integer("stall_seconds", ServerConfig().stall_seconds, 0, 86400),
     )
 
 

@@ -65,6 +65,7 @@ from cxinbox.service.access import RefusalLog
 from cxinbox.service.health import Health
 from cxinbox.service.inbox import InboxService, role_of
 from cxinbox.service.runtime import Worker, background_workers, supervise
+from cxinbox.service.watchdog import Watchdog
 from cxinbox.store.db import Database
 from cxinbox.store.interface import Store
 
@@ -536,7 +537,8 @@ def serve(config: Config, open_store: Callable[[], Database], *,
     _tame_malloc()
     with claimed_socket_path(path):
         db = open_store()  # chosen by the composition root (cxinbox/wiring.py)
-        stop = threading.Event()
+        watchdog = Watchdog(config.server.stall_seconds)
+        stop = watchdog.pulse  # the workers' stop event doubles as their heartbeat
         threads: list[threading.Thread] = []
         server = InboxServer(db, config, path)
         health = Health(db, config)
@@ -556,10 +558,12 @@ def serve(config: Config, open_store: Callable[[], Database], *,
                                                   name=f"worker-{worker.name}", daemon=True)
                         thread.start()
                         threads.append(thread)
+                    watchdog.ready(path, len(threads))
                     if on_ready is not None:
                         on_ready(path)
 
                 await server.run(started)
+                watchdog.stopping()
 
             asyncio.run(main())
         finally:

@@ -22,10 +22,12 @@ from typing import Protocol
 
 from cxinbox.config import Config
 from cxinbox.service.health import Health, worker_key
+from cxinbox.service.liveness import beat
 from cxinbox.service.logsafe import log_failure
 from cxinbox.store.db import Database
 
 log = logging.getLogger(__name__)
+_sync_log = logging.getLogger("cxinbox.service.sync")
 
 
 class Worker(Protocol):
@@ -51,7 +53,7 @@ class MailWatch:
 
         db_path = self.config.db_path
         engine = MailSync(self.db, self.config, lambda a: credential_for(a, db_path),
-                          health=self.health,
+                          _Progress(stop), health=self.health,
                           force_token=lambda a: credential_for(a, db_path, force=True))
         try:
             engine.watch(stop, on_change=lambda r: log.info(
@@ -59,6 +61,22 @@ class MailWatch:
                 r.account, r.folder, r.new, r.flag_changes, r.removed))
         finally:
             engine.close()
+
+
+class _Progress:
+    """Each batch a long first sync stores counts as progress for the watchdog."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+
+    def folder_started(self, account: str, folder: str, new: int) -> None:
+        beat(self.stop)
+
+    def advanced(self, count: int) -> None:
+        beat(self.stop)
+
+    def warn(self, message: str) -> None:
+        _sync_log.warning("%s", message)  # where the sync engine's own warnings go
 
 
 class Outbox:

@@ -42,6 +42,7 @@ from cxinbox.config import AccountConfig, Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.service import signals
+from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import log_failure
 from cxinbox.store import fts, ingest
 from cxinbox.store.db import Database, append_event
@@ -478,9 +479,7 @@ class MailSync:
                     for a in self.config.accounts]
         for t in accounts:
             t.start()
-        for t in accounts:
-            while t.is_alive():
-                t.join(0.5)
+        join_all(accounts, stop)
 
     def _watch_account(self, account: AccountConfig, stop: threading.Event,
                        on_change: Callable[[FolderResult], None] | None) -> None:
@@ -522,9 +521,7 @@ class MailSync:
                    for folder, sent in folders or []]
         for t in threads:
             t.start()
-        for t in threads:
-            while t.is_alive():
-                t.join(0.5)
+        join_all(threads, stop)
 
     def _trouble(self, account: AccountConfig, folder: str, exc: Exception,
                  backoff: float) -> None:
