@@ -418,3 +418,62 @@ def test_an_older_cxinbox_refuses_a_newer_database_in_one_line(tmp_path: Path) -
         assert f"made by a newer cxinbox (schema {len(MIGRATIONS) + 1}, this one knows up" \
             f" to {len(MIGRATIONS)}); upgrade cxinbox" in line, (args, line)
     assert not sock.exists()
+
+
+# -- the snapshot itself ---------------------------------------------------------------------
+
+
+def test_the_snapshot_is_one_instant_and_writers_go_on_meanwhile(tmp_path: Path) -> None:
+    """Copied in small steps while another connection commits between them: SQLite would
+    restart a backup whose source changed; the held read transaction means it never does,
+    and never makes a writer wait."""
+    from cxinbox.store.backup import check_copy, snapshot_into
+    from cxinbox.store.db import append_event
+
+    db = Database(tmp_path / "data" / "cxinbox.db")
+    fill(db, 400)
+    stop = threading.Event()
+    waits: list[float] = []
+
+    def write() -> None:
+        n = 0
+        while not stop.is_set():
+            started = time.monotonic()
+            with db.write() as conn:
+                append_event(conn, "t", "test.write", str(n))
+            waits.append(time.monotonic() - started)
+            n += 1
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        while len(waits) < 20:
+            time.sleep(0.01)
+        seen = len(waits)
+        snap = snapshot_into(db, tmp_path / "copy.db", pages_per_step=4)
+        during = len(waits) - seen
+    finally:
+        stop.set()
+        writer.join()
+    try:
+        assert snap.steps >= snap.pages // 4 and snap.steps <= snap.pages // 4 + 2  # no restart
+        assert during > 10 and max(waits) < 1.0
+        check = check_copy(tmp_path / "copy.db", snap.facts)
+        assert check.ok, check.problems
+        assert snap.facts.events < len(waits)  # the writer went on past the snapshot
+    finally:
+        db.close()
+
+
+def test_a_stopping_server_aborts_the_copy_and_leaves_nothing(tmp_path: Path) -> None:
+    from cxinbox.store.backup import BackupAborted
+
+    inst = Instance(tmp_path, conversations=200)
+    db = Database(inst.db_path)
+    try:
+        with pytest.raises(BackupAborted):
+            make_backup(db, inst.config, actor=ME, stop=lambda: True)
+    finally:
+        db.close()
+    assert leftovers(inst.db_path.parent) == []
+    assert not inst.backups.exists() or list(inst.backups.iterdir()) == []
