@@ -283,6 +283,13 @@ def test_keep_rotates_out_only_this_hosts_oldest_backups(tmp_path: Path) -> None
     left = sorted(p.name for p in inst.backups.iterdir())
     assert left == sorted([ours[2].name, Path(report["path"]).name, theirs.name,
                            unrelated.name])
+    archive = tmp_path / "archive"  # a one-off --to DIR keeps everything there
+    archive.mkdir()
+    for path in ours:
+        (archive / path.name).write_bytes(b"x")
+    done = inst.cx("backup", "--json", "--to", str(archive))
+    assert done.returncode == 0 and json.loads(done.stdout)["removed"] == []
+    assert len(list(archive.iterdir())) == 4
 
 
 def test_backup_without_recipients_or_dir_writes_nothing_and_says_so(tmp_path: Path) -> None:

@@ -148,7 +148,10 @@ def _make(db: Database, config: Config, directory: Path | None, host: str,
         for path in work:
             with contextlib.suppress(OSError):
                 path.unlink()
-    removed = _rotate(target_dir, host, config.backup.keep)
+    # `keep` is about the configured directory: a one-off --to DIR (an archive, a USB
+    # disk) never loses older files to it.
+    removed = _rotate(target_dir, host, config.backup.keep) \
+        if config.backup.dir is not None and target_dir == config.backup.dir else []
     facts = snap.facts
     summary = (f"integrity ok; chain verified to #{facts.head_seq}; {facts.conversations}"
                f" conversations, {facts.messages} messages, {facts.events} events match the"

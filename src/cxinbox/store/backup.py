@@ -136,7 +136,12 @@ def check_copy(path: Path, expected: DbFacts | None = None) -> CopyCheck:
 
     The file is opened read-only: checking a copy never changes it.
     """
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True,
+                               isolation_level=None)
+    except sqlite3.Error as exc:
+        return CopyCheck(DbFacts(0, 0, 0, 0, 0, "", None), "unreadable", 0,
+                         (f"cannot open it ({exc})",))
     try:
         conn.execute("BEGIN")
         integrity = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
