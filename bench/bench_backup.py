@@ -67,7 +67,8 @@ def run_ours(work: Path, source: Path) -> dict[str, float]:
     finally:
         db.close()
     restore_s, restored = timed(lambda: restore_backup(Path(report.path), key,
-                                                       work / "drill" / "cxinbox.db"))
+                                                       work / "drill" / "cxinbox.db",
+                                                       actor="bench"))
     return {"backup_s": backup_s, "restore_s": restore_s, "snapshot_s": snap_s,
             "check_s": check_s, "snapshot_steps": snap.steps, "backup_bytes": report.size,
             "conversations": report.conversations, "messages": report.messages,

@@ -125,8 +125,11 @@ async def test_backup_while_ten_clients_write_and_mail_arrives(dovecot: Any, tmp
     copy_path = tmp_path / "drill" / "cxinbox.db"
     copy, live = dump(copy_path), dump(db_path)
 
-    # the audit trail: exactly the live one up to the snapshot's head, chain intact
-    assert copy["events"] == [e for e in live["events"] if e[0] <= head]
+    # the audit trail: exactly the live one up to the snapshot's head, then the restore
+    *copied, restored_event = copy["events"]
+    assert copied == [e for e in live["events"] if e[0] <= head]
+    assert (restored_event[0], restored_event[3]) == (head + 1, "backup.restored")
+    copy["events"] = copied
     assert len(live["events"]) > head + 10  # the desk went on writing after the snapshot
     assert (report["conversations"], report["messages"], report["events"]) == \
         (len(copy["conversations"]), len(copy["messages"]), len(copy["events"]))

@@ -111,7 +111,7 @@ def register(app: typer.Typer, load_config: LoadConfig, actor: Callable[[], str]
                 raise BackupFailed(f"a cxinbox server is running on {cfg.socket_path}; stop"
                                    " it (systemctl stop cxinbox) before restoring its database")
         assert target is not None
-        report = restore_backup(file, identity, target)
+        report = restore_backup(file, identity, target, actor=actor())
         for line in describe(report, file):
             typer.echo(line)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import os
 import shutil
 import tempfile
@@ -24,7 +25,7 @@ from typing import Any, Final
 
 from cxinbox.contract.backup_types import BackupFailed
 from cxinbox.domain.backupfiles import HEADER_MAX, age_shape
-from cxinbox.store.backup import DbFacts, check_copy, in_use
+from cxinbox.store.backup import DbFacts, check_copy, in_use, record_restore
 from cxinbox.store.schema import MIGRATIONS
 
 CHUNK: Final = 1024 * 1024
@@ -38,10 +39,13 @@ class RestoreReport:
     snapshot_at: int | None
     """Epoch seconds of the backup's snapshot (from its gzip header), if it says."""
     facts: DbFacts
+    """The backup's contents as checked (before the restore's own event)."""
     chain_count: int
+    restore_seq: int
+    """The `backup.restored` event that now ends the trail."""
 
 
-def restore_backup(backup: Path, identity: Path, target: Path) -> RestoreReport:
+def restore_backup(backup: Path, identity: Path, target: Path, *, actor: str) -> RestoreReport:
     """Restore `backup` into the database file `target`."""
     import pyrage
 
@@ -75,6 +79,10 @@ def restore_backup(backup: Path, identity: Path, target: Path) -> RestoreReport:
             raise BackupFailed(f"{backup}: made by a newer cxinbox (schema"
                                f" {check.facts.schema}, this one knows up to"
                                f" {len(MIGRATIONS)}); restore it with that version")
+        seq = record_restore(copy, actor, {
+            "file": backup.name, "sha256": _sha256(backup), "snapshot_at": snapshot_at or 0,
+            "head_seq": check.facts.head_seq, "conversations": check.facts.conversations,
+            "messages": check.facts.messages, "events": check.facts.events})
         _refuse_if_open(target)
         aside = _keep_aside(target)
         os.replace(copy, target)
@@ -84,7 +92,15 @@ def restore_backup(backup: Path, identity: Path, target: Path) -> RestoreReport:
         for path in work:
             with contextlib.suppress(OSError):
                 path.unlink()
-    return RestoreReport(target, aside, snapshot_at, check.facts, check.chain_count)
+    return RestoreReport(target, aside, snapshot_at, check.facts, check.chain_count, seq)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def target_file(path: Path) -> Path:
@@ -193,6 +209,8 @@ def describe(report: RestoreReport, backup: Path) -> list[str]:
         when.append(f"its newest event #{facts.head_seq} at {_utc(facts.last_event_at // 1000)}")
     if when:
         lines.append("goes back to " + "; ".join(when))
+    lines.append(f"recorded in its audit trail as event #{report.restore_seq}"
+                 " (backup.restored)")
     if report.kept_aside is not None:
         lines.append(f"the database that was there is kept at {report.kept_aside}")
     return lines

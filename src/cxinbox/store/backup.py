@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from cxinbox.store.db import Database, StoreError, now_ms, walk_event_chain
+from cxinbox.store.db import Database, StoreError, append_event, now_ms, walk_event_chain
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +168,23 @@ def check_copy(path: Path, expected: DbFacts | None = None) -> CopyCheck:
                          else f"{got} != {want}")
                 problems.append(f"{name.replace('_', ' ')}: copy {shown} live")
     return CopyCheck(facts, integrity, walk.count, tuple(problems))
+
+
+def record_restore(path: Path, actor: str, details: dict[str, object]) -> int:
+    """Append `backup.restored` to a restored copy's own trail (before it goes live), so
+    the restore is part of the history it starts; returns the event's seq."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            seq = append_event(conn, actor, "backup.restored", "", details)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return seq
+    finally:
+        conn.close()
 
 
 def in_use(path: Path) -> bool:
