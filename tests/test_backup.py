@@ -499,3 +499,26 @@ def test_a_stopping_server_aborts_the_copy_and_leaves_nothing(tmp_path: Path) ->
         db.close()
     assert leftovers(inst.db_path.parent) == []
     assert not inst.backups.exists() or list(inst.backups.iterdir()) == []
+
+
+def test_a_backup_from_a_newer_cxinbox_is_refused_in_one_line(tmp_path: Path) -> None:
+    import gzip
+
+    import pyrage
+
+    inst = Instance(tmp_path, conversations=3)
+    newer = tmp_path / "newer.db"
+    conn = sqlite3.connect(inst.db_path)
+    conn.execute(f"VACUUM INTO '{newer}'")
+    conn.close()
+    conn = sqlite3.connect(newer)
+    conn.execute(f"PRAGMA user_version={len(MIGRATIONS) + 1}")
+    conn.close()
+    backup = tmp_path / f"cxinbox-{HOST}-20990101T000000Z.db.gz.age"
+    backup.write_bytes(pyrage.encrypt(gzip.compress(newer.read_bytes()),
+                                      [inst.identity.to_public()]))
+    done = inst.cx("restore", str(backup), "--identity", str(inst.key_file), "--to",
+                   str(tmp_path / "drill"))
+    assert done.returncode == 1
+    assert f"made by a newer cxinbox (schema {len(MIGRATIONS) + 1}" in _one_line(done.stderr)
+    assert not (tmp_path / "drill" / "cxinbox.db").exists()
