@@ -100,7 +100,11 @@ def make_backup(db: Database, config: Config, *, actor: str, by: str | None = No
         except Exception as exc:
             _failed(db, actor, asked_by, f"backup failed ({type(exc).__name__})", started)
             raise
-        _succeeded(db, actor, asked_by, report)
+        try:
+            _succeeded(db, actor, asked_by, report)
+        except Exception as exc:  # noqa: BLE001 - the backup itself is good: say so
+            raise BackupFailed(f"{report.path}: written and verified, but recording it in"
+                               f" the audit trail failed ({type(exc).__name__})") from None
         return report
     finally:
         _running.release()
