@@ -4,7 +4,9 @@
 
   ours    `make_backup`: online snapshot (backup API in steps), integrity_check + chain +
           counts on the copy, gzip level 3, age encryption, re-read and shape check, audit;
-          then `restore_backup`: decrypt, gunzip, integrity_check + chain + counts, rename
+          then `restore_backup`: decrypt, gunzip, integrity_check + chain + counts, rename;
+          and a writer committing staff-like transactions (one event, synchronous=FULL)
+          during one more backup: its latency against the same writer alone
   peer    the same database with `sqlite3 DB ".backup COPY"` and then `zstd -3` or
           `gzip -3` on the copy, as child processes of this one (no checks, no encryption)
   levels  what gzip levels 1, 3 and 6 make of the same snapshot, in this process
@@ -22,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -35,7 +38,7 @@ from cxinbox.config import load_config
 from cxinbox.service.backup import make_backup
 from cxinbox.service.restore import restore_backup
 from cxinbox.store.backup import check_copy, snapshot_into
-from cxinbox.store.db import Database
+from cxinbox.store.db import Database, append_event
 
 DEFAULT_DB = Path("/work/main/bench/out/tui-100000.db")
 
@@ -60,6 +63,16 @@ def run_ours(work: Path, source: Path) -> dict[str, float]:
     db = Database(config.db_path)
     db.conn.execute("SELECT count(*) FROM conversations").fetchone()
     try:
+        quiet = write_latencies(db, 3.0)
+        busy: list[float] = []
+        stop = threading.Event()
+        writer = threading.Thread(target=write_until, args=(db, stop, busy))
+        writer.start()
+        try:
+            make_backup(db, config, actor="bench", directory=work / "under-load")
+        finally:
+            stop.set()
+            writer.join()
         snap_s, snap = timed(lambda: snapshot_into(db, work / "phase.db"))
         check_s, _ = timed(lambda: check_copy(work / "phase.db", snap.facts))
         (work / "phase.db").unlink()
@@ -69,10 +82,40 @@ def run_ours(work: Path, source: Path) -> dict[str, float]:
     restore_s, restored = timed(lambda: restore_backup(Path(report.path), key,
                                                        work / "drill" / "cxinbox.db",
                                                        actor="bench"))
-    return {"backup_s": backup_s, "restore_s": restore_s, "snapshot_s": snap_s,
+    return {"write_p95_ms_quiet": pct(quiet, 0.95) * 1e3,
+            "write_p95_ms_backup": pct(busy, 0.95) * 1e3,
+            "write_max_ms_backup": max(busy) * 1e3, "writes_during_backup": len(busy),
+            "backup_s": backup_s, "restore_s": restore_s, "snapshot_s": snap_s,
             "check_s": check_s, "snapshot_steps": snap.steps, "backup_bytes": report.size,
             "conversations": report.conversations, "messages": report.messages,
             "events": report.events, "restored_conversations": restored.facts.conversations}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def write_until(db: Database, stop: threading.Event, out: list[float]) -> None:
+    """Staff-like writes: one event per transaction, synchronous=FULL, as fast as they go."""
+    n = 0
+    while not stop.is_set():
+        started = time.perf_counter()
+        with db.write() as conn:
+            append_event(conn, "bench", "bench.write", str(n))
+        out.append(time.perf_counter() - started)
+        n += 1
+
+
+def write_latencies(db: Database, seconds: float) -> list[float]:
+    out: list[float] = []
+    stop = threading.Event()
+    writer = threading.Thread(target=write_until, args=(db, stop, out))
+    writer.start()
+    time.sleep(seconds)
+    stop.set()
+    writer.join()
+    return out
 
 
 def run_peer(work: Path, source: Path, compressor: str) -> dict[str, float] | None:
@@ -133,6 +176,9 @@ def main() -> None:
               f"  -> {best['backup_bytes'] / 1e6:6.1f} MB (snapshot, checks, gzip -3, age)")
         print(f"  of which: online snapshot {best['snapshot_s']:.1f} s in"
               f" {best['snapshot_steps']:.0f} steps, checks of the copy {best['check_s']:.1f} s")
+        print(f"  a writer meanwhile: {best['writes_during_backup']:.0f} commits, p95"
+              f" {best['write_p95_ms_backup']:.1f} ms, max {best['write_max_ms_backup']:.0f} ms"
+              f" (alone: p95 {best['write_p95_ms_quiet']:.1f} ms)")
         print(f"cxinbox restore  {best['restore_s']:6.1f} s  {mb / best['restore_s']:6.1f} MB/s"
               "  (decrypt, gunzip, checks)")
         for compressor in ("zstd", "gzip"):
