@@ -956,11 +956,12 @@ def _server_answers(path: Path) -> str | None:
 
 
 def _register_reply_commands() -> None:
-    from cxinbox import cli_auth, cli_reply, cli_service
+    from cxinbox import cli_auth, cli_backup, cli_reply, cli_service
 
     cli_reply.register(app, open_api, _load_config)
     cli_auth.register(app, _load_config)
     cli_service.register(app)
+    cli_backup.register(app, _load_config, current_actor)
 
 
 _register_reply_commands()

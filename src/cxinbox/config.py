@@ -455,6 +455,27 @@ class AuditConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BackupConfig:
+    """[backup]: encrypted, verified copies of the database (`cxinbox backup`)."""
+
+    dir: Path | None = None
+    """Where backups are written (absolute; ideally another disk). None: only `cxinbox
+    backup --to DIR` writes any."""
+    recipients: tuple[str, ...] = ()
+    """age public keys (age1...) a backup is encrypted to. The private keys stay away from
+    this machine: the server can write backups but never read one."""
+    every: int | None = None
+    """Seconds between backups the server makes by itself (written "24h"; at least 1h);
+    None: only on request."""
+    keep: int = 14
+    """Backups of this host kept in `dir`; older ones are deleted after a new one verified."""
+
+
+BACKUP_MIN_EVERY_S: Final = 3600
+BACKUP_MAX_EVERY_S: Final = 31 * 86400
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CannedReply:
     """One canned reply ([[compose.canned]] or a file in compose.canned_dir)."""
 
@@ -568,6 +589,8 @@ class Config:
     """[compose] table."""
     audit: AuditConfig = field(default_factory=AuditConfig)
     """[audit] table."""
+    backup: BackupConfig = field(default_factory=BackupConfig)
+    """[backup] table."""
     source_path: Path = BUILTIN_SOURCE
     """The file this was read from (BUILTIN_SOURCE for `default_config()`)."""
 
@@ -1032,6 +1055,7 @@ def _parse_config(top: _Table) -> Config:
         outbox=_parse_outbox(top.table("outbox")),
         compose=_parse_compose(top.table("compose")),
         audit=_parse_audit(top.table("audit")),
+        backup=_parse_backup(top.table("backup")),
         source_path=top.source,
     )
 
@@ -1626,6 +1650,35 @@ def _parse_audit(table: _Table) -> AuditConfig:
         syslog_facility=table.choice("syslog_facility", d.syslog_facility, SYSLOG_FACILITIES),
         public_key=public_key,
     )
+
+
+def _parse_backup(table: _Table) -> BackupConfig:
+    from cxinbox.domain.backupfiles import recipient_problem
+
+    table.allow_only(_keys_of(BackupConfig))
+    directory = None
+    text = table.optional_string("dir", "a directory")
+    if text is not None:
+        directory = Path(text).expanduser()
+        if not directory.is_absolute():
+            table.fail("dir", f"must be an absolute path, got {_quote(text)}")
+    recipients = table.string_list("recipients", "age public keys") or ()
+    for index, key in enumerate(recipients):
+        problem = recipient_problem(key.strip())
+        if problem is not None:
+            raise ConfigError(table.source, problem,
+                              key=f"{_join(table.where, 'recipients')}[{index}]")
+    every = _duration(table, "every")
+    if every is not None and not BACKUP_MIN_EVERY_S <= every <= BACKUP_MAX_EVERY_S:
+        table.fail("every", f'must be between "1h" and "31d", got {_describe(table.raw("every"))}')
+    if every is not None and directory is None:
+        table.fail("dir", "missing: the server needs a directory to write its backups to")
+    if every is not None and not recipients:
+        table.fail("recipients", "missing: backups are encrypted to at least one age public"
+                   " key (age1...)")
+    return BackupConfig(dir=directory,
+                        recipients=tuple(dict.fromkeys(k.strip().lower() for k in recipients)),
+                        every=every, keep=table.integer("keep", BackupConfig().keep, 1, 1000))
 
 
 def _parse_compose(table: _Table) -> ComposeConfig:

@@ -17,6 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from cxinbox.api.live import ChangeFeed, PresenceBoard
+from cxinbox.contract.backup_types import BackupReport
 from cxinbox.contract.reply_types import CannedView, DraftView, OutboxItemView, RenderedCanned
 from cxinbox.contract.team_types import ContactView, MentionView, StaffView, TagView
 from cxinbox.contract.types import (
@@ -232,6 +233,11 @@ class InboxAPI(Protocol):
     async def retry_outbox(self, outbox_id: int) -> OutboxItemView: ...
 
     async def confirm_outbox(self, outbox_id: int) -> OutboxItemView: ...
+
+    async def backup(self, directory: str | None = None) -> BackupReport:
+        """An encrypted, verified backup now (into `directory` instead of [backup] dir):
+        admins only, and audited. The server writes it; the caller gets its report."""
+        ...
 
 
 def annotation_names() -> dict[str, object]:
@@ -500,3 +506,15 @@ class InProcessAPI:
 
     async def confirm_outbox(self, outbox_id: int) -> OutboxItemView:
         return await self._call(self.replies.confirm_sent, outbox_id)
+
+    async def backup(self, directory: str | None = None) -> BackupReport:
+        from pathlib import Path
+
+        from cxinbox.service.backup import make_backup
+
+        def run() -> BackupReport:
+            self.service.require_role("backup", frozenset({"admin"}))
+            return make_backup(self.service.db, self.service.config, actor=self.actor,
+                               directory=Path(directory) if directory else None)
+
+        return await asyncio.to_thread(run)

@@ -298,6 +298,17 @@ def _fills(value: Any, ctx: Context) -> Any:
     return {key_rule(k, ctx): value_rule(v, ctx) for k, v in value.items()}
 
 
+def _directory(value: Any, _ctx: Context) -> Any:
+    """A directory on the server's machine: absolute, one plain line, no `..` steps."""
+    if value is None:
+        return None
+    if len(value) > 4096 or _unsafe(value) or value != value.strip():
+        raise Invalid("is not a usable path")
+    if not value.startswith("/") or "/../" in f"{value}/":
+        raise Invalid("must be an absolute path without '..'")
+    return value
+
+
 def _any(value: Any, _ctx: Context) -> Any:
     """For fields whose annotation already says everything (booleans)."""
     return value
@@ -335,6 +346,7 @@ RULES: Final[dict[str, Rule]] = {
     "address": _plain(MAX_LINE_CHARS, empty=False),
     "part_path": _part,
     "content_type": _content_type,
+    "directory": _directory,
     # free text others will read, sanitised before it is stored
     "subject": _line(MAX_LINE_CHARS),
     "to": _each(_line(MAX_LINE_CHARS), MAX_RECIPIENTS),

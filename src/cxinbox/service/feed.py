@@ -22,7 +22,8 @@ from cxinbox.contract.types import Event
 AUDIT_ONLY_ACTIONS: Final = frozenset({
     "conversation.list", "conversation.view", "bulk.preview", "contact.view",
     "attachment.export", "drafts.view", "outbox.view", "canned.render", "mentions.view",
-    "audit.read", "access.denied", "export", "sms.rejected",
+    "audit.read", "access.denied", "export", "sms.rejected", "backup.made", "backup.failed",
+    "backup.restored",
 })
 """Who saw what, refusals, provider input turned away: the audit trail's own records,
 never in the feed (`for_client` drops them like any action it does not list)."""

@@ -143,6 +143,10 @@ def background_workers(db: Database, config: Config,
         from cxinbox.service.anchor import AuditAnchor
 
         workers.append(AuditAnchor(db, config, health))
+    if config.backup.every is not None:
+        from cxinbox.service.backup_worker import BackupWorker
+
+        workers.append(BackupWorker(db, config))
     return workers
 
 

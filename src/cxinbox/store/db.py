@@ -220,7 +220,10 @@ class Database(SqliteStoreOps):
         conn = self.conn
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
-            raise StoreError(f"{self.path}: made by a newer cxinbox (schema {version}); upgrade")
+            raise StoreError(f"{self.path}: made by a newer cxinbox (schema {version}, this"
+                             f" one knows up to {len(MIGRATIONS)}); upgrade cxinbox")
+        if 0 < version < len(MIGRATIONS):
+            _copy_before_migrating(conn, self.path, version)
         for number in range(version, len(MIGRATIONS)):
             # Another process (a second cxinbox opening a new database) may be migrating too:
             # the version is read again under the write lock, so each step runs once.
@@ -247,6 +250,18 @@ class Database(SqliteStoreOps):
 
     def data_version(self) -> int:
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def _copy_before_migrating(conn: sqlite3.Connection, path: Path, version: int) -> None:
+    """No migration without a way back: a plain copy next to the file (store/backup.py)."""
+    from cxinbox.store.backup import pre_migration_copy
+
+    try:
+        pre_migration_copy(conn, path, version)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"{path}: cannot copy the database before upgrading its schema"
+                         f" ({exc}); not upgrading it: free some space, then start again"
+                         ) from None
 
 
 def _enter_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
