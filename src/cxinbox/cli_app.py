@@ -956,10 +956,11 @@ def _server_answers(path: Path) -> str | None:
 
 
 def _register_reply_commands() -> None:
-    from cxinbox import cli_auth, cli_reply
+    from cxinbox import cli_auth, cli_reply, cli_retention
 
     cli_reply.register(app, open_api, _load_config)
     cli_auth.register(app, _load_config)
+    cli_retention.register(app, open_api, _load_config)
 
 
 _register_reply_commands()

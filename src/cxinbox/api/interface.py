@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from cxinbox.api.live import ChangeFeed, PresenceBoard
 from cxinbox.contract.reply_types import CannedView, DraftView, OutboxItemView, RenderedCanned
+from cxinbox.contract.retention_types import RetentionReport
 from cxinbox.contract.team_types import ContactView, MentionView, StaffView, TagView
 from cxinbox.contract.types import (
     Alert,
@@ -232,6 +233,12 @@ class InboxAPI(Protocol):
     async def retry_outbox(self, outbox_id: int) -> OutboxItemView: ...
 
     async def confirm_outbox(self, outbox_id: int) -> OutboxItemView: ...
+
+    # -- operations ------------------------------------------------------------------------
+
+    async def run_retention(self, dry_run: bool = False) -> RetentionReport:
+        """Apply `[retention]` now (admins only; `dry_run` counts and changes nothing)."""
+        ...
 
 
 def annotation_names() -> dict[str, object]:
@@ -500,3 +507,8 @@ class InProcessAPI:
 
     async def confirm_outbox(self, outbox_id: int) -> OutboxItemView:
         return await self._call(self.replies.confirm_sent, outbox_id)
+
+    async def run_retention(self, dry_run: bool = False) -> RetentionReport:
+        from cxinbox.service.retention import run_for
+
+        return await self._call(run_for, self.service, dry_run)

@@ -125,6 +125,10 @@ def background_workers(db: Database, config: Config,
         from cxinbox.service.anchor import AuditAnchor
 
         workers.append(AuditAnchor(db, config, health))
+    if config.retention.configured:
+        from cxinbox.service.retention import RetentionSchedule
+
+        workers.append(RetentionSchedule(db, config))
     return workers
 
 
