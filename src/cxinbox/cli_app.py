@@ -888,13 +888,11 @@ def audit_verify_cmd(
 @app.command()
 def serve(config: ConfigOpt = None) -> None:
     """Run the front-desk server: the socket every TUI and command uses, and mail sync."""
-    import logging
-
     from cxinbox.api.socket_server import serve as run_server
+    from cxinbox.logsetup import configure
 
     cfg = _load_config(config)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure()  # $CXINBOX_LOG_LEVEL (debug, info, ...); journald fields under systemd
 
     def ready(path: Any) -> None:
         typer.echo(f"cxinbox serve: listening on {path} (pid {os.getpid()});"

@@ -47,6 +47,7 @@ from cxinbox.channels.smtp import (
 from cxinbox.config import AccountConfig, Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.service.logsafe import error_class, fields, log_failure
 from cxinbox.store import outbox as store
 from cxinbox.store.db import Database, append_event
 
@@ -237,8 +238,8 @@ class OutboxWorker:
                 sessions.pop(account.name).close()
             self._retry_later(row, clean_line(str(exc), max_len=400), now_ms)
             return 0
-        except Exception as exc:  # a bug or a database problem mid-send: settle by phase
-            log.exception("outbox item %s: unexpected error", item_id)
+        except Exception as exc:  # noqa: BLE001 - a bug or a database problem mid-send: settle by phase
+            log_failure(log, f"outbox item {item_id}: unexpected error", exc)
             sessions.pop(account.name, None)
             self._settle_unknown(row, f"internal error: {exc.__class__.__name__}", now_ms)
             return 0
@@ -293,8 +294,8 @@ class OutboxWorker:
                 exclude=exclude,
                 messaging_service_sid=self.config.sms.service_for(row["sender"]) or None)
         except (SmsError, CredentialError) as exc:
-            log.warning("outbox item %s: could not ask the SMS provider: %s", row["id"],
-                        clean_line(str(exc), max_len=200))
+            log.warning("could not ask the SMS provider about a reply",
+                        extra=fields(outbox=row["id"], error=error_class(exc)))
             return None
 
     def _record_sent(self, row: Any, raw: bytes, actor: str = ACTOR) -> None:
@@ -318,6 +319,8 @@ class OutboxWorker:
             append_event(conn, row["author"], "send", target,
                          {"outbox": item_id, "channel": "email", "to": store_recipients(row),
                           "message_id": row["message_id"]})
+        log.info("reply sent", extra=fields(outbox=item_id, channel="email",
+                                            account=row["account"], conversation=conv))
 
     def _account_or_none(self, name: str) -> AccountConfig | None:
         try:
@@ -328,6 +331,9 @@ class OutboxWorker:
     # -- failures --------------------------------------------------------------------------
 
     def _fail(self, row: Any, reason: str) -> None:
+        log.warning("reply failed", extra=fields(outbox=row["id"], channel=row["channel"],
+                                                 account=row["account"],
+                                                 attempts=int(row["attempts"])))
         with self.db.write() as conn:
             store.set_state(conn, row["id"], "failed", error=clean_line(reason, max_len=400),
                             clear_phase=True)
@@ -349,6 +355,9 @@ class OutboxWorker:
             self._fail(row, f"gave up after {attempts} attempts: {reason}")
             return
         delay = max(at_least_s, backoff_s(attempts, float(self.config.outbox.max_backoff_seconds)))
+        log.info("reply retry scheduled", extra=fields(outbox=row["id"], channel=row["channel"],
+                                                       account=row["account"],
+                                                       attempt=attempts, wait_s=delay))
         with self.db.write() as conn:
             store.set_state(conn, row["id"], "queued", error=reason, clear_phase=True,
                             next_attempt_ms=now_ms + int(delay * 1000))
@@ -566,7 +575,8 @@ class OutboxWorker:
                 done += 1
         except (ImapError, CredentialError) as exc:
             reason = clean_line(str(exc), max_len=300)
-            log.warning("copy to Sent for %s failed: %s", account.name, reason)
+            log.warning("copy to Sent failed", extra=fields(account=account.name,
+                                                            error=error_class(exc)))
             with self.db.write() as conn:
                 for row in rows:
                     fresh = store.get_item(conn, row["id"])
@@ -596,8 +606,8 @@ class OutboxWorker:
         while not stop.is_set():
             try:
                 self.process_due()
-            except Exception:
-                log.exception("outbox pass failed")
+            except Exception as exc:  # noqa: BLE001 - logged safely; the next pass retries
+                log_failure(log, "outbox pass failed", exc)
             with self.db.read() as conn:
                 next_ms = store.next_due_ms(conn)
             wait = max_wait_s

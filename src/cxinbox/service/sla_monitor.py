@@ -30,6 +30,7 @@ from cxinbox.config import Config
 from cxinbox.contract.team_types import Escalation
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
+from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.sla import SlaService
 from cxinbox.store import conversations as convs
 from cxinbox.store import escalations
@@ -124,9 +125,11 @@ class SlaMonitor:
             log.warning("sla notify_command could not run: %s", clean_line(str(exc)))
             return False
         if done.returncode != 0:
-            err = clean_line(done.stderr.decode("utf-8", "replace"), max_len=200)
-            log.warning("sla notify_command exited %d (conversation #%d): %s",
-                        done.returncode, esc.conversation_id, err)
+            # Its stderr stays out of the log: the command is handed the subject
+            # (CXINBOX_SUBJECT) and may well echo it.
+            log.warning("sla notify_command exited %d (conversation #%d)", done.returncode,
+                        esc.conversation_id, extra=fields(code=done.returncode,
+                                                          conversation=esc.conversation_id))
             return False
         return True
 
@@ -142,6 +145,6 @@ class SlaMonitor:
             try:
                 waker.wake_snoozed(now)
                 self.check(now)
-            except Exception:  # keep monitoring; the next round retries
-                log.exception("SLA monitor round failed")
+            except Exception as exc:  # noqa: BLE001 - keep monitoring; the next round retries
+                log_failure(log, "SLA monitor round failed", exc)
             stop.wait(interval_s)
