@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 ACTOR = "system:retention"
 """Who the scheduled run acts as in the audit trail."""
 ADMIN_ONLY = frozenset({"admin"})
-BATCH_TARGET_MS = 50.0
+BATCH_TARGET_MS = 30.0
 """Aim for write transactions this long: others wait at most about one batch."""
 PAUSE_S = 0.01
 """Between two batches, so waiting writers get the lock."""
