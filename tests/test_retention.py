@@ -23,6 +23,7 @@ from cxinbox.service.anchor import checkpoint_now
 from cxinbox.service.audit_verify import verify_trail
 from cxinbox.service.retention import RetentionRunner
 from cxinbox.store import conversations as conv_store
+from cxinbox.store import sms as sms_store
 from cxinbox.store.db import Database, append_event, walk_event_chain
 
 DAY = 86400
@@ -97,6 +98,11 @@ def make_history(db: Database, seed: int = 15) -> dict[int, Conv]:
         if rng.random() < 0.4:
             t += DAY
             plan.append((t, lambda c=conv, w=t: _note(db, c, w)))
+        if n % 10 == 0:  # a text conversation too, with the patient's STOP on record
+            conv_sms = _sms(db, n, start)
+            convs[conv_sms] = Conv(conv_sms, start, status="open", words=[f"zq{n}text"])
+            plan.append((start + DAY, lambda c=convs[conv_sms], w=start + DAY:
+                         _finish(db, c, w, "closed")))
         kind = rng.choice(["closed", "closed", "closed", "open", "pending", "snoozed",
                            "reopened", "closed-unsent", "closed-sent"])
         t += rng.randrange(DAY, 30 * DAY)
@@ -104,6 +110,18 @@ def make_history(db: Database, seed: int = 15) -> dict[int, Conv]:
     for _, step in sorted(plan, key=lambda p: p[0]):
         step()
     return convs
+
+
+def _sms(db: Database, n: int, at: int) -> int:
+    number = f"+1555010{n:04d}"
+    with db.write() as conn:
+        stored = sms_store.store_sms(conn, sms_store.SmsRecord(
+            f"SMretention{n:04d}", "+15550100100", number, "in", f"zq{n}text STOP", at))
+        assert stored is not None
+        conn.execute("INSERT INTO sms_opt_outs (number, state, keyword, clinic_number,"
+                     " changed_at, message_pk) VALUES (?, 'out', 'stop', '+15550100100', ?, ?)",
+                     (number, at, stored.message_pk))
+    return stored.conversation_id
 
 
 def _touch(conv: Conv, at: int) -> None:
@@ -270,6 +288,15 @@ def test_retention_purges_exactly_the_policy_and_keeps_the_rest(
         " + (SELECT count(*) FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM conversations"
         " v WHERE v.contact_id = c.id))").fetchone()[0]
     assert orphans == 0
+    texts = {c.id for c in convs.values() if c.words[0].endswith("text")}
+    assert texts & doomed and texts - doomed
+    assert db.conn.execute("SELECT count(*) FROM sms_messages").fetchone()[0] == \
+        len(texts - doomed)
+    # Every STOP stays on record; only the link to a purged message goes.
+    assert [r[0] is None for r in db.conn.execute(
+        "SELECT message_pk FROM sms_opt_outs ORDER BY number")].count(True) == \
+        len(texts & doomed)
+    assert db.conn.execute("SELECT count(*) FROM sms_opt_outs").fetchone()[0] == len(texts)
     for conv in convs.values():  # the full-text index forgot the purged messages
         assert fts_hits(db, conv.words[0]) == (0 if conv.id in doomed else
                                                 1 + _replies(db, conv.id))
