@@ -23,6 +23,8 @@ from cxinbox.service.anchor import checkpoint_now
 from cxinbox.service.audit_verify import verify_trail
 from cxinbox.service.retention import RetentionRunner
 from cxinbox.store import conversations as conv_store
+from cxinbox.store import escalations
+from cxinbox.store import merge as merge_store
 from cxinbox.store import sms as sms_store
 from cxinbox.store.db import Database, append_event, walk_event_chain
 
@@ -68,6 +70,8 @@ class Conv:
     status: str = "open"
     unsent: bool = False
     words: list[str] = field(default_factory=list)
+    merged: list[int] = field(default_factory=list)
+    """Conversations merged into this one: they go (or stay) with it."""
 
 
 def _config(tmp_path: Path, extra: str = "") -> Path:
@@ -106,10 +110,24 @@ def make_history(db: Database, seed: int = 15) -> dict[int, Conv]:
         kind = rng.choice(["closed", "closed", "closed", "open", "pending", "snoozed",
                            "reopened", "closed-unsent", "closed-sent"])
         t += rng.randrange(DAY, 30 * DAY)
+        if n % 6 == 1:  # another conversation merged into it, and an SLA escalation
+            plan.append((t - 3600, lambda c=conv, w=t - 3600, n=n: _merge(db, c, w, n)))
         plan.append((t, lambda c=conv, w=t, kind=kind: _finish(db, c, w, kind)))
     for _, step in sorted(plan, key=lambda p: p[0]):
         step()
     return convs
+
+
+def _merge(db: Database, conv: Conv, at: int, n: int) -> None:
+    other = deliver(db, sender=f"other{n}@mail.example", at=at,
+                    subject=f"Also {conv.words[0]}", message_id=f"<o{n}@mail.example>")
+    with db.write() as conn:
+        merge_store.merge(conn, conv.id, other)
+        append_event(conn, "maria", "conversation.merge", f"conversation:{conv.id}",
+                     {"other": other}, at=at * 1000)
+        escalations.record(conn, conv.id, "first-response:1", 1, at)
+    conv.merged.append(other)
+    _touch(conv, at)
 
 
 def _sms(db: Database, n: int, at: int) -> int:
@@ -186,6 +204,11 @@ def expected_purge(convs: dict[int, Conv], before: int) -> set[int]:
             if c.status == "closed" and not c.unsent and c.last_touch < before}
 
 
+def family(convs: dict[int, Conv], ids: set[int]) -> set[int]:
+    """The conversations and those merged into them."""
+    return ids | {m for i in ids for m in convs[i].merged}
+
+
 # -- what "unchanged" means -------------------------------------------------------------------
 
 _OWNED = {
@@ -254,6 +277,8 @@ def test_retention_purges_exactly_the_policy_and_keeps_the_rest(
     assert any(c.status == "open" and c.last_touch < before for c in convs.values())
     assert any(c.unsent and c.last_touch < before for c in convs.values())
     assert any(c.status == "closed" and c.last_touch >= before for c in convs.values())
+    assert any(convs[i].merged for i in doomed) and any(convs[i].merged for i in kept)
+    gone = family(convs, doomed)
     old_events = db.conn.execute("SELECT count(*) FROM events WHERE at < ?",
                                  ((NOW - 2 * YEAR) * 1000,)).fetchone()[0]
     assert old_events > 0
@@ -261,23 +286,24 @@ def test_retention_purges_exactly_the_policy_and_keeps_the_rest(
     # A dry run counts and changes nothing at all.
     snapshot, pages = everything(db), db.conn.execute("PRAGMA page_count").fetchone()[0]
     dry = RetentionRunner(db, config, "admin", clock=lambda: NOW).run(dry_run=True)
-    assert dry.counts["conversations"] == len(doomed)
+    assert dry.counts["conversations"] == len(gone)
+    assert dry.counts["escalations"] == sum(1 for i in doomed if convs[i].merged)
     assert dry.audit_released == old_events
     assert everything(db) == snapshot
     assert db.conn.execute("PRAGMA page_count").fetchone()[0] == pages
 
-    kept_rows = dump(db, leave_out=doomed)
+    kept_rows = dump(db, leave_out=gone)
     index_bytes = _index_bytes(db)
     report = RetentionRunner(db, config, "admin", clock=lambda: NOW).run()
     assert _index_bytes(db) < index_bytes  # merged: the deleted entries are gone, not marked
     assert report.counts == dry.counts
     live = {r[0] for r in db.conn.execute("SELECT id FROM conversations")}
-    assert live == kept
+    assert live == family(convs, kept)
     assert dump(db) == kept_rows  # everything kept is byte-identical
     for table in ("messages", "notes", "drafts", "outbox", "conversation_tags", "thread_ids"):
         left = db.conn.execute(f"SELECT count(*) FROM {table} WHERE conversation_id IN"
                                " (SELECT value FROM json_each(?))",
-                               (json.dumps(sorted(doomed)),)).fetchone()[0]
+                               (json.dumps(sorted(gone)),)).fetchone()[0]
         assert left == 0, table
     orphans = db.conn.execute(
         "SELECT (SELECT count(*) FROM raw_messages WHERE id NOT IN (SELECT raw_id FROM"
@@ -315,7 +341,7 @@ def test_retention_purges_exactly_the_policy_and_keeps_the_rest(
     purge_events = [json.loads(r[0]) for r in db.conn.execute(
         "SELECT details FROM events WHERE action IN ('retention.purge', 'retention.run',"
         " 'audit.truncate')")]
-    assert sum(e.get("conversations", 0) for e in purge_events[:-1]) >= len(doomed)
+    assert sum(e.get("conversations", 0) for e in purge_events[:-1]) >= len(gone)
     text = json.dumps(purge_events)
     assert "zq" not in text and "patient" not in text  # counts, never patient text
 
@@ -382,7 +408,7 @@ def test_over_the_socket_admins_only(tmp_path: Path, sockdir: Path) -> None:
     db = Database(config.db_path, synchronous="OFF")
     convs = make_history(db)
     db.close()
-    doomed = expected_purge(convs, NOW - YEAR)
+    doomed = family(convs, expected_purge(convs, NOW - YEAR))
 
     with Server(tmp_path / "agent.toml", sock):
         refused = cx("retention", "run", "--dry-run", "--config", str(tmp_path / "agent.toml"))
@@ -402,7 +428,7 @@ def test_over_the_socket_admins_only(tmp_path: Path, sockdir: Path) -> None:
     db = Database(config.db_path)
     try:
         assert {r[0] for r in db.conn.execute("SELECT id FROM conversations")} == \
-            set(convs) - doomed
+            family(convs, set(convs)) - doomed
         denied = db.conn.execute("SELECT count(*) FROM events WHERE action = 'access.denied'"
                                  " AND details LIKE '%retention%'").fetchone()[0]
         assert denied == 1
