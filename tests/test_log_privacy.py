@@ -231,7 +231,7 @@ role = "admin"
     text = log_path.read_text(errors="replace")
     # The log did speak, at DEBUG, about each part (else "nothing leaked" proves nothing).
     for expected in ("mail synced", "reply sent", "reply failed", "retrying in",
-                     "msg=request", "method=send_draft", "sms polled", "client connected"):
+                     "msg=request", "method=send_draft", "sms polled", "client connected", "sla round"):
         assert expected in text, f"{expected!r} missing from the log:\n{text[-3000:]}"
     lowered = text.lower()
     leaks = [s for s in SECRETS + PHONE_FORMS if s.lower() in lowered]

@@ -143,8 +143,12 @@ class SlaMonitor:
         while not stop.is_set():
             now = int(self.clock())
             try:
-                waker.wake_snoozed(now)
-                self.check(now)
+                started = time.monotonic()
+                woken = waker.wake_snoozed(now)
+                escalated = self.check(now)
+                log.debug("sla round", extra=fields(
+                    woken=woken, escalated=len(escalated),
+                    duration_ms=round((time.monotonic() - started) * 1000, 1)))
             except Exception as exc:  # noqa: BLE001 - keep monitoring; the next round retries
                 log_failure(log, "SLA monitor round failed", exc)
             stop.wait(interval_s)
