@@ -102,7 +102,7 @@ class Server:
         return True
 
     def connections(self) -> int:
-        return self.log.count(" connected (pid ")
+        return self.log.count(" msg=\"client connected\" ")
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         assert self.proc is not None

@@ -888,13 +888,11 @@ def audit_verify_cmd(
 @app.command()
 def serve(config: ConfigOpt = None) -> None:
     """Run the front-desk server: the socket every TUI and command uses, and mail sync."""
-    import logging
-
+    from cxinbox.logsetup import configure
     from cxinbox.wiring import serve as run_server
 
     cfg = _load_config(config)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure()  # $CXINBOX_LOG_LEVEL (debug, info, ...); journald fields under systemd
 
     def ready(path: Any) -> None:
         typer.echo(f"cxinbox serve: listening on {path} (pid {os.getpid()});"
@@ -956,12 +954,13 @@ def _server_answers(path: Path) -> str | None:
 
 
 def _register_reply_commands() -> None:
-    from cxinbox import cli_auth, cli_backup, cli_reply, cli_service
+    from cxinbox import cli_auth, cli_backup, cli_reply, cli_retention, cli_service
 
     cli_reply.register(app, open_api, _load_config)
     cli_auth.register(app, _load_config)
     cli_service.register(app)
     cli_backup.register(app, _load_config, current_actor)
+    cli_retention.register(app, open_api, _load_config)
 
 
 _register_reply_commands()

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -53,7 +53,8 @@ def register(app: typer.Typer, load_config: LoadConfig, actor: Callable[[], str]
         config: ConfigOpt = None,
     ) -> None:
         """Write an encrypted, verified backup now (through the server when it runs)."""
-        from cxinbox.api.transport import SyncAPI, open_api
+        from cxinbox.api.transport import SyncAPI
+        from cxinbox.wiring import open_api
 
         cfg = load_config(config)
         directory = str(to.expanduser().absolute()) if to is not None else None
@@ -70,7 +71,7 @@ def register(app: typer.Typer, load_config: LoadConfig, actor: Callable[[], str]
             logging.getLogger("cxinbox").addHandler(logging.NullHandler())
             assert opened.db is not None
             try:
-                report = make_backup(opened.db, cfg, actor=actor(),
+                report = make_backup(cast(Any, opened.db), cfg, actor=actor(),
                                      directory=Path(directory) if directory else None)
             finally:
                 opened.close()

@@ -34,6 +34,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, Literal, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cxinbox.domain.retention import Span, parse_span
 from cxinbox.paths import (  # noqa: F401 - the names this module always offered
     APP_NAME,
     CONFIG_ENV_VAR,
@@ -476,6 +477,24 @@ BACKUP_MAX_EVERY_S: Final = 31 * 86400
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RetentionConfig:
+    """[retention]: what is purged, and when (see service/retention.py)."""
+
+    closed_after: Span | None = None
+    """Closed conversations untouched for longer than this ("7y", "400d") are purged with
+    everything they hold; None (no [retention] table) means nothing is ever purged."""
+    audit_keep: Span = field(default_factory=lambda: Span(6, "y"))
+    """Audit events are kept this long (HIPAA keeps documentation 6 years), then released
+    from the start of the trail under a signed checkpoint."""
+    daily_at: str = "03:30"
+    """When `cxinbox serve` runs the purge each day, clinic time (HH:MM)."""
+
+    @property
+    def configured(self) -> bool:
+        return self.closed_after is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CannedReply:
     """One canned reply ([[compose.canned]] or a file in compose.canned_dir)."""
 
@@ -591,6 +610,8 @@ class Config:
     """[audit] table."""
     backup: BackupConfig = field(default_factory=BackupConfig)
     """[backup] table."""
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
+    """[retention] table."""
     source_path: Path = BUILTIN_SOURCE
     """The file this was read from (BUILTIN_SOURCE for `default_config()`)."""
 
@@ -1056,6 +1077,7 @@ def _parse_config(top: _Table) -> Config:
         compose=_parse_compose(top.table("compose")),
         audit=_parse_audit(top.table("audit")),
         backup=_parse_backup(top.table("backup")),
+        retention=_parse_retention(top.table("retention")),
         source_path=top.source,
     )
 
@@ -1679,6 +1701,35 @@ def _parse_backup(table: _Table) -> BackupConfig:
     return BackupConfig(dir=directory,
                         recipients=tuple(dict.fromkeys(k.strip().lower() for k in recipients)),
                         every=every, keep=table.integer("keep", BackupConfig().keep, 1, 1000))
+_DAILY_AT = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+
+
+def _parse_retention(table: _Table) -> RetentionConfig:
+    table.allow_only(_keys_of(RetentionConfig))
+    if not table.names():
+        return RetentionConfig()
+    d = RetentionConfig()
+    closed_after = _span(table, "closed_after", minimum_days=30)
+    if closed_after is None:
+        table.fail("closed_after", 'missing required value; expected a period such as "7y"')
+    audit_keep = _span(table, "audit_keep", minimum_days=365) or d.audit_keep
+    daily_at = table.string("daily_at", d.daily_at).strip()
+    if not _DAILY_AT.fullmatch(daily_at):
+        table.fail("daily_at", f'expected a time of day such as "03:30", got {_quote(daily_at)}')
+    return RetentionConfig(closed_after=closed_after, audit_keep=audit_keep, daily_at=daily_at)
+
+
+def _span(table: _Table, key: str, *, minimum_days: int) -> Span | None:
+    value = table.raw(key)
+    if value is None:
+        return None
+    span = parse_span(value) if isinstance(value, str) else None
+    if span is None:
+        table.fail(key, f'expected a period in years or days such as "7y" or "400d",'
+                   f" got {_describe(value)}")
+    if span.days < minimum_days:
+        table.fail(key, f"must be at least {minimum_days} days, got {_quote(str(value))}")
+    return span
 
 
 def _parse_compose(table: _Table) -> ComposeConfig:

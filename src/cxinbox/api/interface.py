@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from cxinbox.api.live import ChangeFeed, PresenceBoard
 from cxinbox.contract.backup_types import BackupReport
 from cxinbox.contract.reply_types import CannedView, DraftView, OutboxItemView, RenderedCanned
+from cxinbox.contract.retention_types import RetentionReport
 from cxinbox.contract.team_types import ContactView, MentionView, StaffView, TagView
 from cxinbox.contract.types import (
     Alert,
@@ -237,6 +238,10 @@ class InboxAPI(Protocol):
     async def backup(self, directory: str | None = None) -> BackupReport:
         """An encrypted, verified backup now (into `directory` instead of [backup] dir):
         admins only, and audited. The server writes it; the caller gets its report."""
+    # -- operations ------------------------------------------------------------------------
+
+    async def run_retention(self, dry_run: bool = False) -> RetentionReport:
+        """Apply `[retention]` now (admins only; `dry_run` counts and changes nothing)."""
         ...
 
 
@@ -514,7 +519,11 @@ class InProcessAPI:
 
         def run() -> BackupReport:
             self.service.require_role("backup", frozenset({"admin"}))
-            return make_backup(self.service.db, self.service.config, actor=self.actor,
+            return make_backup(self.service.store, self.service.config, actor=self.actor,
                                directory=Path(directory) if directory else None)
 
         return await asyncio.to_thread(run)
+    async def run_retention(self, dry_run: bool = False) -> RetentionReport:
+        from cxinbox.service.retention import run_for
+
+        return await self._call(run_for, self.service, dry_run)

@@ -33,6 +33,7 @@ import socket
 import stat
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.access import RefusalLog
 from cxinbox.service.health import Health
 from cxinbox.service.inbox import InboxService, role_of
+from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.runtime import Worker, background_workers, supervise
 from cxinbox.service.watchdog import Watchdog
 from cxinbox.store.db import Database
@@ -294,7 +296,7 @@ class InboxServer:
                              lambda: bool(conn.tasks))
         self.board.join(key, peer.os_user, name)
         self._connections.add(writer)
-        log.info("%s connected (pid %d)", peer.os_user, peer.pid)
+        log.info("client connected", extra=fields(user=peer.os_user, pid=peer.pid))
         why = "disconnected"
         try:
             await conn.reply.send(wire.dumps({"hello": {
@@ -332,7 +334,7 @@ class InboxServer:
                 task.cancel()
             self.board.leave(key)
             self._connections.discard(writer)
-            log.info("%s %s", peer.os_user, why)
+            log.info("client %s", why, extra=fields(user=peer.os_user, pid=peer.pid))
 
     async def _take(self, api: InProcessAPI, line: bytes, permit: Permit | None,
                     conn: _Connection, user: UserBudget) -> None:
@@ -425,6 +427,8 @@ class InboxServer:
         """The encoded answer (or error) for one call; heavy answers are encoded in a
         worker thread so a 20 MB attachment never stalls the event loop."""
         bound = getattr(api, method)
+        started = time.monotonic()
+        outcome = "ok"
         try:
             if method == "wait_events":  # a long-poll mostly sleeps: it takes no thread slot
                 result = await bound(*args, **kwargs)
@@ -432,13 +436,20 @@ class InboxServer:
                 async with user.running:
                     result = await bound(*args, **kwargs)
         except ApiError as exc:
+            outcome = type(exc).__name__
             return _error_line(request_id, exc)
         except asyncio.CancelledError:
+            outcome = "cancelled"
             raise
-        except Exception as exc:
-            log.exception("request %s failed", method)
+        except Exception as exc:  # noqa: BLE001 - logged safely, answered as a server error
+            outcome = type(exc).__name__
+            log_failure(log, f"request {method} failed", exc)
             return _error_line(request_id, ApiError(
                 f"server error: {clean_line(str(exc)) or type(exc).__name__}"))
+        finally:
+            log.debug("request", extra=fields(
+                user=api.actor, method=method, outcome=outcome,
+                duration_ms=round((time.monotonic() - started) * 1000, 1)))
         if heavy:
             return await asyncio.to_thread(_result_line, request_id, result)
         return _result_line(request_id, result)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 from cxinbox.channels.oauth import REFRESH_MARGIN_S, BearerToken, OAuthError
 from cxinbox.channels.oauth_providers import provider_for
 from cxinbox.channels.oauth_store import TokenStore
+from cxinbox.domain.logfields import error_class, fields
 
 log = logging.getLogger("cxinbox.oauth")
 
@@ -105,16 +106,16 @@ class OAuthBroker:
                      access_expires_at=_now_iso(grant.expires_at),
                      scopes=list(grant.scopes or cfg.scopes), last_error=None,
                      last_error_at=None, last_error_permanent=None)
-        log.info("oauth2: %s: token renewed, valid for %.0f s", account.name,
-                 grant.expires_at - self.clock())
+        log.info("oauth2 token renewed", extra=fields(
+            account=account.name, valid_s=round(grant.expires_at - self.clock())))
         return token
 
     def _record(self, account: AccountConfig, cfg: OAuth2Config, **facts: Any) -> None:
         try:
             self.store.update_meta(account.name, provider=cfg.provider, flow=cfg.flow, **facts)
         except OSError as exc:
-            log.warning("oauth2: %s: cannot write the token store: %s", account.name,
-                        exc.strerror or exc)
+            log.warning("oauth2: cannot write the token store", extra=fields(
+                account=account.name, error=error_class(exc)))
 
 
 _BROKER: OAuthBroker | None = None

@@ -26,6 +26,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from cxinbox.config import Config
+from cxinbox.domain.retention import cutoff
 from cxinbox.service.checkpoints import (
     AnchorError,
     Checkpoint,
@@ -66,6 +67,7 @@ class Anchor:
         self.last: Checkpoint | None = None
         self._prev = ""
         self._made_key = False
+        self._refused_start = 0
 
     def open(self) -> str | None:
         """Open the log and the key and pick up where the log ends.
@@ -139,19 +141,58 @@ class Anchor:
         return (abs(seq - last.seq) >= audit.checkpoint_events
                 or now - last.at >= audit.checkpoint_seconds * 1000)
 
+    def start_moved(self) -> bool:
+        """Whether the database records a trail start the last checkpoint did not sign
+        (retention released old events and waits for a signature before deleting them)."""
+        with self.db.reading() as tx:
+            recorded = tx.trail_start()
+        signed = self.last.start if self.last is not None else 1
+        return recorded.seq > signed and recorded.seq != self._refused_start
+
+    def start_to_sign(self) -> tuple[int, str]:
+        """The trail's start, as recorded in the database, if retention could have made it.
+
+        A new start is signed only when the event before it is still there with the hash
+        the record names and is older than `[retention] audit_keep`: a database writer who
+        forges a record to drop recent events gets no signature, and `cxinbox audit
+        verify` then reports the missing events as tampering.
+        """
+        last = self.last
+        signed = (last.start, last.start_prev) if last is not None else (1, "")
+        with self.db.reading() as tx:
+            recorded = tx.trail_start()
+            if recorded.seq <= signed[0]:
+                return signed
+            before = tx.event_stamp(recorded.seq - 1)
+        if before is None:
+            if last is None:  # no signed history to hold the record against
+                return recorded.seq, recorded.prev_hash
+        else:
+            old_enough = cutoff(self.clock() / 1000, self.config.retention.audit_keep) * 1000
+            if before.hash == recorded.prev_hash and before.at < old_enough:
+                return recorded.seq, recorded.prev_hash
+        if recorded.seq != self._refused_start:
+            log.warning("audit: the trail start recorded at event #%d does not hold (not"
+                        " signed)", recorded.recorded_by)
+        self._refused_start = recorded.seq
+        return signed
+
     def checkpoint(self, *, force: bool = False) -> Checkpoint | None:
         """Sign the current head if it is due (or changed, with `force`); returns it."""
         assert self._log is not None and self._key is not None, "open() first"
         with self.db.reading() as tx:
             head = tx.chain_head()
         last = self.last
-        if last is not None and (head.seq, head.hash) == (last.seq, last.hash):
+        moved = self.start_moved()
+        if last is not None and (head.seq, head.hash) == (last.seq, last.hash) and not moved:
             return None
-        if not force and not self.due(head.seq, self.clock()):
+        if not force and not moved and not self.due(head.seq, self.clock()):
             return None
+        start, start_prev = self.start_to_sign()
         self.db.make_durable()
         checkpoint = sign(self._key, seq=head.seq, hash=head.hash, count=head.count,
-                          at=self.clock(), prev=self._prev)
+                          at=self.clock(), prev=self._prev, start=start,
+                          start_prev=start_prev)
         line = checkpoint.line()
         self._log.append(line)
         self.last, self._prev = checkpoint, line_digest(line)
@@ -240,7 +281,7 @@ class AuditAnchor:
             self.health.ok(ALERT_KEY)
         tick = min(TICK_S, float(self.config.audit.checkpoint_seconds))
         while not stop.wait(tick):
-            if anchor.due(anchor.head_seq(), anchor.clock()):
+            if anchor.due(anchor.head_seq(), anchor.clock()) or anchor.start_moved():
                 anchor.checkpoint()
                 self._syslog_state(anchor)
         anchor.checkpoint(force=True)  # the server is stopping: anchor its last events

@@ -206,6 +206,9 @@ def _compare(report: TrailReport, lines: list[_Line], walk: ChainWalk, head: Cha
         report.fail(walk.problem, walk.bad_seq)
     chain_good_to = walk.head_seq if walk.bad_seq is not None else head.seq
 
+    signed_start = lines[-1].checkpoint.start if lines else 1
+    _check_start(report, lines, walk, head)
+
     matched: list[Checkpoint] = []
     gone: list[Checkpoint] = []
     rewritten: list[Checkpoint] = []
@@ -214,6 +217,8 @@ def _compare(report: TrailReport, lines: list[_Line], walk: ChainWalk, head: Cha
         if cp.seq == 0:
             continue
         stored = hash_at(cp.seq)
+        if stored is None and cp.seq < signed_start:
+            continue  # released under a signed retention checkpoint
         if stored is None:
             gone.append(cp)
         elif stored != cp.hash:
@@ -254,7 +259,8 @@ def _compare(report: TrailReport, lines: list[_Line], walk: ChainWalk, head: Cha
         report.ok("the append-only triggers are in place")
 
     if walk.bad_seq is None:
-        report.ok(f"{head.count} event(s), hash chain intact")
+        since = f" from #{walk.start_seq}" if walk.start_seq > 1 else ""
+        report.ok(f"{walk.count} event(s){since}, hash chain intact")
     if not lines:
         if head.count:
             why = "cxinbox serve writes them" if enabled else \
@@ -269,6 +275,38 @@ def _compare(report: TrailReport, lines: list[_Line], walk: ChainWalk, head: Cha
     if report.passed and head.seq > anchored:
         report.warn(f"{head.seq - anchored} event(s) after #{anchored} are not anchored yet"
                     " (newer than the last checkpoint)")
+
+
+def _check_start(report: TrailReport, lines: list[_Line], walk: ChainWalk,
+                 head: ChainHead) -> None:
+    """Events missing from the start are fine only when retention released them: the
+    database records the new start (an `audit.truncate` event inside the chain) and the
+    newest signed checkpoint vouches for it; without checkpoints only the record speaks."""
+    start = walk.start_seq
+    if not lines:
+        if start > 1:
+            report.ok(f"events before #{start} were released by retention (recorded in the"
+                      " trail itself; no signed checkpoint to confirm it)")
+        return
+    signed = lines[-1].checkpoint
+    if head.count and walk.lowest_seq > signed.start:
+        gap = f"#{signed.start}" if walk.lowest_seq == signed.start + 1 else \
+            f"#{signed.start}-#{walk.lowest_seq - 1}"
+        report.fail(f"event(s) {gap} are gone from the start of the trail, but no signed"
+                    f" checkpoint released them (the newest says the trail starts at"
+                    f" #{signed.start})", signed.start)
+    elif start < signed.start:
+        report.fail(f"the database says the trail starts at #{start}, a signed checkpoint"
+                    f" says #{signed.start}: the retention record was changed", start)
+    elif start == signed.start > 1 and walk.start_prev != signed.start_prev:
+        report.fail(f"event #{start} does not link to the start the signed checkpoints"
+                    " recorded", start)
+    elif start > signed.start:
+        report.warn(f"retention released the events before #{start}; they stay in the"
+                    " table until a checkpoint signs the new start")
+    elif start > 1:
+        report.ok(f"events before #{start} were released by retention under a signed"
+                  " checkpoint")
 
 
 def _when(at_ms: int, tz: ZoneInfo) -> str:

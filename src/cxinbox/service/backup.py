@@ -43,6 +43,7 @@ from typing import Any, Final
 
 from cxinbox.config import Config
 from cxinbox.contract.backup_types import BackupFailed, BackupReport
+from cxinbox.contract.errors import StoreError
 from cxinbox.domain.backupfiles import (
     HEADER_MAX,
     age_payload_size,
@@ -53,7 +54,8 @@ from cxinbox.domain.backupfiles import (
 )
 from cxinbox.service.backup_record import LastBackup, read_last_backup, write_record
 from cxinbox.store.backup import BackupAborted, check_copy, snapshot_into
-from cxinbox.store.db import Database, StoreError, append_event, now_ms
+from cxinbox.store.db import Database, append_event, now_ms
+from cxinbox.store.interface import Store
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,14 @@ class _Written:
     sha256: str
 
 
-def make_backup(db: Database, config: Config, *, actor: str, by: str | None = None,
+def sqlite_only(store: Store, what: str) -> Database:
+    """The SQLite store behind `store`: backups and retention work on the file itself."""
+    if not isinstance(store, Database):
+        raise StoreError(f"{what} works on the SQLite store only")
+    return store
+
+
+def make_backup(store: Store, config: Config, *, actor: str, by: str | None = None,
                 directory: Path | None = None, host: str | None = None,
                 stop: Callable[[], bool] | None = None) -> BackupReport:
     """Write, verify, rotate, audit and record one backup; BackupFailed says why not.
@@ -81,6 +90,7 @@ def make_backup(db: Database, config: Config, *, actor: str, by: str | None = No
     `actor` is who the audit trail names (the caller, or "system" for the schedule);
     `by` is what the status record says asked for it (default: the actor).
     """
+    db = sqlite_only(store, "cxinbox backup")
     if not _running.acquire(blocking=False):
         raise BackupFailed("a backup is already running; try again when it has finished")
     started = time.monotonic()

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 FORMAT_VERSION = 1
 _FIELDS = ("v", "seq", "hash", "count", "at", "key", "prev", "sig")
+_START_FIELDS = ("start", "start_prev")
 TAIL_BYTES = 4096
 """Enough of the log's end to hold its last line (a line is about 300 bytes)."""
 
@@ -143,7 +144,13 @@ def _create_key(path: Path) -> Ed25519PrivateKey:
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
-    """The chain head as the server saw it at `at` (ms since the epoch, UTC)."""
+    """The chain head as the server saw it at `at` (ms since the epoch, UTC).
+
+    `start`/`start_prev`: where the trail begins. After retention released the oldest
+    events, the server signs the new first event and the hash it links to, so a verifier
+    can tell events released under the policy from events deleted by someone else. A
+    trail that was never cut (start 1) leaves both out of the line.
+    """
 
     seq: int
     hash: str
@@ -152,16 +159,24 @@ class Checkpoint:
     key: str
     prev: str
     sig: str = ""
+    start: int = 1
+    start_prev: str = ""
+
+    def _body(self) -> dict[str, object]:
+        body: dict[str, object] = {"v": FORMAT_VERSION, "seq": self.seq, "hash": self.hash,
+                                   "count": self.count, "at": self.at, "key": self.key,
+                                   "prev": self.prev}
+        if self.start > 1:
+            body["start"] = self.start
+            body["start_prev"] = self.start_prev
+        return body
 
     def signed_part(self) -> bytes:
-        body = {"v": FORMAT_VERSION, "seq": self.seq, "hash": self.hash, "count": self.count,
-                "at": self.at, "key": self.key, "prev": self.prev}
-        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("ascii")
+        return json.dumps(self._body(), sort_keys=True, separators=(",", ":")).encode("ascii")
 
     def line(self) -> str:
-        body = {"v": FORMAT_VERSION, "seq": self.seq, "hash": self.hash, "count": self.count,
-                "at": self.at, "key": self.key, "prev": self.prev, "sig": self.sig}
-        return json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return json.dumps({**self._body(), "sig": self.sig}, sort_keys=True,
+                          separators=(",", ":"))
 
 
 def line_digest(line: str) -> str:
@@ -170,10 +185,11 @@ def line_digest(line: str) -> str:
 
 
 def sign(key: Ed25519PrivateKey, *, seq: int, hash: str, count: int, at: int,
-         prev: str) -> Checkpoint:
-    unsigned = Checkpoint(seq, hash, count, at, key_id(key.public_key()), prev)
+         prev: str, start: int = 1, start_prev: str = "") -> Checkpoint:
+    unsigned = Checkpoint(seq, hash, count, at, key_id(key.public_key()), prev,
+                          start=start, start_prev=start_prev)
     signature = base64.b64encode(key.sign(unsigned.signed_part())).decode("ascii")
-    return Checkpoint(seq, hash, count, at, unsigned.key, prev, signature)
+    return Checkpoint(seq, hash, count, at, unsigned.key, prev, signature, start, start_prev)
 
 
 def parse_line(text: str) -> Checkpoint:
@@ -182,17 +198,19 @@ def parse_line(text: str) -> Checkpoint:
         data = json.loads(text)
     except json.JSONDecodeError:
         raise ValueError("not JSON") from None
-    if not isinstance(data, dict) or sorted(data) != sorted(_FIELDS):
+    if not isinstance(data, dict) or sorted(data) not in (sorted(_FIELDS),
+                                                          sorted(_FIELDS + _START_FIELDS)):
         raise ValueError("not a checkpoint")
     if data["v"] != FORMAT_VERSION:
         raise ValueError(f"unknown checkpoint version {data['v']!r}")
-    ints = [data[k] for k in ("seq", "count", "at")]
-    strs = [data[k] for k in ("hash", "key", "prev", "sig")]
+    start, start_prev = data.get("start", 1), data.get("start_prev", "")
+    ints = [data[k] for k in ("seq", "count", "at")] + [start]
+    strs = [data[k] for k in ("hash", "key", "prev", "sig")] + [start_prev]
     if not all(type(v) is int and v >= 0 for v in ints) or \
-            not all(isinstance(v, str) for v in strs):
+            not all(isinstance(v, str) for v in strs) or ("start" in data and start < 2):
         raise ValueError("a field has the wrong type")
     return Checkpoint(data["seq"], data["hash"], data["count"], data["at"], data["key"],
-                      data["prev"], data["sig"])
+                      data["prev"], data["sig"], start, start_prev)
 
 
 def signature_ok(checkpoint: Checkpoint, key: Ed25519PublicKey) -> bool:

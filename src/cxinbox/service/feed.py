@@ -23,7 +23,7 @@ AUDIT_ONLY_ACTIONS: Final = frozenset({
     "conversation.list", "conversation.view", "bulk.preview", "contact.view",
     "attachment.export", "drafts.view", "outbox.view", "canned.render", "mentions.view",
     "audit.read", "access.denied", "export", "sms.rejected", "backup.made", "backup.failed",
-    "backup.restored",
+    "backup.restored", "retention.purge", "audit.truncate",
 })
 """Who saw what, refusals, provider input turned away: the audit trail's own records,
 never in the feed (`for_client` drops them like any action it does not list)."""
@@ -38,6 +38,8 @@ _SHARED: Final[Mapping[str, tuple[str, ...]]] = {
     "sms.received": _COUNTED, "sms.status": _COUNTED,
     "sms.opt_out": (), "sms.opt_in": (), "sms.help": (),  # never the patient's number
     "sync.quarantine": (), "sync.identity_reset": (), "store.reindex": (),
+    # once per run, so lists reload once (a batch's retention.purge wakes nobody)
+    "retention.run": ("conversations",),
     # staff state, as every list shows it (never the query a bulk change used)
     "conversation.tag": ("add", "remove"), "conversation.status": ("from", "to", "until"),
     "conversation.assign": ("from", "to"), "conversation.priority": ("from", "to"),

@@ -10,8 +10,13 @@ from __future__ import annotations
 import logging
 import traceback
 
+from cxinbox.domain.logfields import FIELD_NAMES, error_class, fields
+
+__all__ = ["FIELD_NAMES", "error_class", "fields", "log_failure"]
+
 
 def log_failure(log: logging.Logger, what: str, exc: BaseException) -> None:
     frames = "".join(traceback.format_tb(exc.__traceback__))
     log.error("%s: %s (message withheld: it may hold patient text)\n%s", what,
               type(exc).__name__, frames.rstrip())
+

@@ -46,6 +46,7 @@ from cxinbox.channels.smtp import (
 from cxinbox.config import AccountConfig, Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.service.logsafe import error_class, fields, log_failure
 from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.records import OutboxItem, SmsRecord
 
@@ -236,8 +237,8 @@ class OutboxWorker:
                 sessions.pop(account.name).close()
             self._retry_later(row, clean_line(str(exc), max_len=400), now_ms)
             return 0
-        except Exception as exc:  # a bug or a database problem mid-send: settle by phase
-            log.exception("outbox item %s: unexpected error", item_id)
+        except Exception as exc:  # noqa: BLE001 - a bug or a database problem mid-send: settle by phase
+            log_failure(log, f"outbox item {item_id}: unexpected error", exc)
             sessions.pop(account.name, None)
             self._settle_unknown(row, f"internal error: {exc.__class__.__name__}", now_ms)
             return 0
@@ -292,8 +293,8 @@ class OutboxWorker:
                 exclude=exclude,
                 messaging_service_sid=self.config.sms.service_for(row.sender) or None)
         except (SmsError, CredentialError) as exc:
-            log.warning("outbox item %s: could not ask the SMS provider: %s", row.id,
-                        clean_line(str(exc), max_len=200))
+            log.warning("could not ask the SMS provider about a reply",
+                        extra=fields(outbox=row.id, error=error_class(exc)))
             return None
 
     def _record_sent(self, row: OutboxItem, raw: bytes, actor: str = ACTOR) -> None:
@@ -317,6 +318,8 @@ class OutboxWorker:
             tx.append_event(row.author, "send", target,
                             {"outbox": item_id, "channel": "email", "to": row.to,
                              "message_id": row.message_id})
+        log.info("reply sent", extra=fields(outbox=item_id, channel="email",
+                                            account=row.account, conversation=conv))
 
     def _account_or_none(self, name: str) -> AccountConfig | None:
         try:
@@ -327,6 +330,8 @@ class OutboxWorker:
     # -- failures --------------------------------------------------------------------------
 
     def _fail(self, row: OutboxItem, reason: str) -> None:
+        log.warning("reply failed", extra=fields(outbox=row.id, channel=row.channel,
+                                                 account=row.account, attempts=int(row.attempts)))
         with self.store.writing() as tx:
             tx.set_outbox_state(row.id, "failed", error=clean_line(reason, max_len=400),
                                 clear_phase=True)
@@ -348,6 +353,9 @@ class OutboxWorker:
             self._fail(row, f"gave up after {attempts} attempts: {reason}")
             return
         delay = max(at_least_s, backoff_s(attempts, float(self.config.outbox.max_backoff_seconds)))
+        log.info("reply retry scheduled", extra=fields(outbox=row.id, channel=row.channel,
+                                                       account=row.account,
+                                                       attempt=attempts, wait_s=delay))
         with self.store.writing() as tx:
             tx.set_outbox_state(row.id, "queued", error=reason, clear_phase=True,
                                 next_attempt_ms=now_ms + int(delay * 1000))
@@ -561,7 +569,8 @@ class OutboxWorker:
                 done += 1
         except (ImapError, CredentialError) as exc:
             reason = clean_line(str(exc), max_len=300)
-            log.warning("copy to Sent for %s failed: %s", account.name, reason)
+            log.warning("copy to Sent failed", extra=fields(account=account.name,
+                                                            error=error_class(exc)))
             with self.store.writing() as tx:
                 for row in rows:
                     fresh = tx.outbox_item(row.id)
@@ -591,8 +600,8 @@ class OutboxWorker:
         while not stop.is_set():
             try:
                 self.process_due()
-            except Exception:
-                log.exception("outbox pass failed")
+            except Exception as exc:  # noqa: BLE001 - logged safely; the next pass retries
+                log_failure(log, "outbox pass failed", exc)
             with self.store.reading() as tx:
                 next_ms = tx.outbox_next_due_ms()
             wait = max_wait_s

@@ -23,7 +23,7 @@ from typing import Protocol
 from cxinbox.config import Config
 from cxinbox.service.health import Health, worker_key
 from cxinbox.service.liveness import beat
-from cxinbox.service.logsafe import log_failure
+from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,9 @@ class MailWatch:
                           force_token=lambda a: credential_for(a, db_path, force=True))
         try:
             engine.watch(stop, on_change=lambda r: log.info(
-                "%s/%s: +%d new, %d flag change(s), %d removed",
-                r.account, r.folder, r.new, r.flag_changes, r.removed))
+                "mail synced", extra=fields(account=r.account, folder=r.folder, new=r.new,
+                                            flag_changes=r.flag_changes,
+                                            removed=r.removed)))
         finally:
             engine.close()
 
@@ -147,6 +148,10 @@ def background_workers(db: Database, config: Config,
         from cxinbox.service.backup_worker import BackupWorker
 
         workers.append(BackupWorker(db, config))
+    if config.retention.configured:
+        from cxinbox.service.retention import RetentionSchedule
+
+        workers.append(RetentionSchedule(db, config))
     return workers
 
 

@@ -30,6 +30,7 @@ from cxinbox.config import Config
 from cxinbox.contract.team_types import Escalation
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
+from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.sla import SlaService
 from cxinbox.store.interface import Store
 
@@ -123,9 +124,11 @@ class SlaMonitor:
             log.warning("sla notify_command could not run: %s", clean_line(str(exc)))
             return False
         if done.returncode != 0:
-            err = clean_line(done.stderr.decode("utf-8", "replace"), max_len=200)
-            log.warning("sla notify_command exited %d (conversation #%d): %s",
-                        done.returncode, esc.conversation_id, err)
+            # Its stderr stays out of the log: the command is handed the subject
+            # (CXINBOX_SUBJECT) and may well echo it.
+            log.warning("sla notify_command exited %d (conversation #%d)", done.returncode,
+                        esc.conversation_id, extra=fields(code=done.returncode,
+                                                          conversation=esc.conversation_id))
             return False
         return True
 
@@ -139,8 +142,12 @@ class SlaMonitor:
         while not stop.is_set():
             now = int(self.clock())
             try:
-                waker.wake_snoozed(now)
-                self.check(now)
-            except Exception:  # keep monitoring; the next round retries
-                log.exception("SLA monitor round failed")
+                started = time.monotonic()
+                woken = waker.wake_snoozed(now)
+                escalated = self.check(now)
+                log.debug("sla round", extra=fields(
+                    woken=woken, escalated=len(escalated),
+                    duration_ms=round((time.monotonic() - started) * 1000, 1)))
+            except Exception as exc:  # noqa: BLE001 - keep monitoring; the next round retries
+                log_failure(log, "SLA monitor round failed", exc)
             stop.wait(interval_s)

@@ -36,6 +36,7 @@ from cxinbox.channels.sms import (
 from cxinbox.config import SmsConfig
 from cxinbox.contract.errors import ApiError, BadRequest, NotFound, ServerUnavailable
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.service.logsafe import error_class, fields
 from cxinbox.service.sms_sync import ClientFactory, TokenResolver, default_token
 from cxinbox.store.records import SmsMediaRow, SmsMessageMedia
 
@@ -122,7 +123,7 @@ def _filename(listed: SmsMediaRow, media_sid: str, content_type: str) -> str:
 def _api_error(exc: SmsError | CredentialError) -> ApiError:
     """One ApiError line for a provider or credential failure."""
     line = clean_line(str(exc)) or type(exc).__name__
-    log.warning("sms media: %s", line)
+    log.warning("sms media fetch failed", extra=fields(error=error_class(exc)))
     if isinstance(exc, SmsNotFound):
         return NotFound("the SMS provider no longer has this picture (HTTP 404)")
     if isinstance(exc, SmsAuthError):

@@ -32,6 +32,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,6 +57,7 @@ from cxinbox.config import Config, SmsConfig
 from cxinbox.contract.errors import StoreError
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import Keyword, body_match, is_e164, parse_keyword
+from cxinbox.service.logsafe import error_class, fields
 from cxinbox.store import fts
 from cxinbox.store import sms as sms_store
 from cxinbox.store.conversations import reopen
@@ -308,7 +310,7 @@ class SmsPoller:
         if msg.sid in self._rejected:
             return
         self._rejected.add(msg.sid)
-        log.warning("sms %s on %s not stored: %s", clean_line(msg.sid), number, problem)
+        log.warning("sms not stored", extra=fields(account=number, rejected=1))
         append_event(conn, "sync", "sms.rejected", f"sms/{number}",
                      {"sid": clean_line(msg.sid), "reason": problem})
 
@@ -383,7 +385,8 @@ class SmsPoller:
             except SmsNotFound:
                 log.warning("sms: a message is no longer known to the provider")
             except SmsRejected as exc:  # one bad stored id must never stop every poll
-                log.warning("sms: not following one stored message: %s", exc)
+                log.warning("sms: not following one stored message",
+                            extra=fields(error=error_class(exc)))
         if not fetched:
             return
         media = {m.sid: client.media(m.sid) for m in fetched
@@ -428,7 +431,12 @@ class SmsPoller:
             while not stop.is_set():
                 delay = float(self.sms.poll_seconds)
                 try:
+                    started = time.monotonic()
                     outcome = self.poll_once()
+                    log.debug("sms polled", extra=fields(
+                        received=outcome.new, statuses=outcome.status_updates,
+                        rejected=outcome.rejected, conversations=len(outcome.conversations),
+                        duration_ms=round((time.monotonic() - started) * 1000, 1)))
                     failures = limited = 0
                     if self.last_error:
                         log.info("sms: polling works again")

@@ -12,6 +12,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -52,6 +53,19 @@ def event_hash_at(conn: sqlite3.Connection, seq: int) -> str | None:
     """The stored hash of event `seq`, or None when there is no such event."""
     row = conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
     return None if row is None else str(row[0])
+
+
+@dataclass(frozen=True, slots=True)
+class EventStamp:
+    seq: int
+    hash: str
+    at: int
+
+
+def event_row(conn: sqlite3.Connection, seq: int) -> EventStamp | None:
+    """Event `seq`'s hash and time, or None when there is no such event."""
+    row = conn.execute("SELECT hash, at FROM events WHERE seq = ?", (seq,)).fetchone()
+    return None if row is None else EventStamp(seq, str(row[0]), int(row[1]))
 
 
 def _fold(sql: str) -> str:

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from cxinbox.store.db import Database, StoreError, append_event, now_ms, walk_event_chain
+from cxinbox.contract.errors import StoreError
+from cxinbox.store.db import Database, append_event, now_ms, walk_event_chain
 
 log = logging.getLogger(__name__)
 

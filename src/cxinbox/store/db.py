@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cxinbox.contract.errors import StoreError
+from cxinbox.store import schema_vacuum
 from cxinbox.store.schema import MIGRATIONS
 from cxinbox.store.sqlite import SqliteStoreOps
 
@@ -244,6 +245,9 @@ class Database(SqliteStoreOps):
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     raise
+        if version < len(MIGRATIONS) and not schema_vacuum.is_incremental(conn):
+            with self._write_lock:  # once, after migration 12 on an existing file
+                schema_vacuum.convert(conn, str(self.path))
 
     def integrity_check(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
@@ -338,11 +342,15 @@ def append_event(conn: sqlite3.Connection, actor: str, action: str, target: str 
 
 @dataclass(frozen=True, slots=True)
 class ChainWalk:
-    """What walking the event chain from #1 found.
+    """What walking the event chain from its start found.
 
     `bad_seq` is the first event the chain itself cannot vouch for (None when every link
     holds); `problem` says why, in words for an auditor. `head_seq`/`head_hash` are the last
-    event read, so a caller can compare the head with a signed checkpoint.
+    event read, so a caller can compare the head with a signed checkpoint. `start_seq` and
+    `start_prev` are where the trail begins: event #1 with no predecessor, or, after
+    retention released the oldest events, what the newest `audit.truncate` event recorded.
+    `lowest_seq` is the oldest event still in the table (released ones may linger until
+    they are deleted; 0 when the table is empty).
     """
 
     count: int
@@ -350,33 +358,60 @@ class ChainWalk:
     head_hash: str
     bad_seq: int | None = None
     problem: str = ""
+    start_seq: int = 1
+    start_prev: str = ""
+    lowest_seq: int = 0
+
+
+def _trail_start(conn: sqlite3.Connection) -> tuple[int, str]:
+    """The start the newest `audit.truncate` event recorded (store/retention.py writes it)."""
+    row = conn.execute("SELECT details FROM events WHERE target = 'audit:trail'"
+                       " AND action = 'audit.truncate' ORDER BY seq DESC LIMIT 1").fetchone()
+    if row is None:
+        return 1, ""
+    try:
+        details = json.loads(row[0])
+        return int(details["first_seq"]), str(details["prev_hash"])
+    except (ValueError, KeyError, TypeError):
+        return 1, ""
 
 
 def walk_event_chain(conn: sqlite3.Connection) -> ChainWalk:
-    """Recompute every event's hash in order; stop at the first link that does not hold."""
-    prev_hash = ""
-    expected_seq = 1
+    """Recompute every event's hash in order from the trail's start; stop at the first link
+    that does not hold. Events before the start (released by retention) are not read."""
+    start_seq, start_prev = _trail_start(conn)
+    lowest = conn.execute("SELECT min(seq) FROM events").fetchone()[0] or 0
+    prev_hash = start_prev
+    expected_seq = start_seq
     count = 0
+
+    def walk(**kw: Any) -> ChainWalk:
+        return ChainWalk(count, start_seq=start_seq, start_prev=start_prev,
+                         lowest_seq=int(lowest), **kw)
+
     for row in conn.execute(
-        "SELECT seq, at, actor, action, target, details, prev_hash, hash FROM events ORDER BY seq"
+        "SELECT seq, at, actor, action, target, details, prev_hash, hash FROM events"
+        " WHERE seq >= ? ORDER BY seq", (start_seq,)
     ):
         seq, at, actor, action, target, details, stored_prev, stored_hash = tuple(row)
         if seq != expected_seq:
             gap = f"#{expected_seq}" if seq == expected_seq + 1 else \
                 f"#{expected_seq}-#{seq - 1}"
-            return ChainWalk(count, expected_seq - 1, prev_hash, expected_seq,
-                             f"event(s) {gap} are missing from the middle of the trail")
+            where = "start" if expected_seq == start_seq else "middle"
+            return walk(head_seq=expected_seq - 1, head_hash=prev_hash, bad_seq=expected_seq,
+                        problem=f"event(s) {gap} are missing from the {where} of the trail")
         if stored_prev != prev_hash:
-            return ChainWalk(count, seq - 1, prev_hash, seq,
-                             f"event #{seq} does not link to event #{seq - 1}")
+            what = f"event #{seq} does not link to event #{seq - 1}" if seq != start_seq else \
+                f"event #{seq} does not link to the start the trail recorded"
+            return walk(head_seq=seq - 1, head_hash=prev_hash, bad_seq=seq, problem=what)
         if event_hash(prev_hash, seq, at, actor, action, target, details) != stored_hash:
-            return ChainWalk(count, seq - 1, prev_hash, seq,
-                             f"event #{seq} was changed after it was written"
-                             " (its hash no longer matches its contents)")
+            return walk(head_seq=seq - 1, head_hash=prev_hash, bad_seq=seq,
+                        problem=f"event #{seq} was changed after it was written"
+                                " (its hash no longer matches its contents)")
         prev_hash = stored_hash
         expected_seq += 1
         count += 1
-    return ChainWalk(count, expected_seq - 1, prev_hash)
+    return walk(head_seq=expected_seq - 1, head_hash=prev_hash)
 
 
 def verify_event_chain(conn: sqlite3.Connection) -> tuple[bool, int | None]:

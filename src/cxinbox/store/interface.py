@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.query import Node, QueryContext
@@ -54,6 +54,10 @@ from cxinbox.store.records import (
 
 SlaRow = tuple[str | None, str | None, int | None, int | None, int]
 """(policy, target, due_at, at_risk_at, conversation id): due times the SLA service computed."""
+
+if TYPE_CHECKING:
+    from cxinbox.store.anchor import EventStamp
+    from cxinbox.store.retention import TrailStart
 
 
 class Selection:
@@ -190,6 +194,14 @@ class StoreTx(Protocol):
         ...
 
     def event_hash_at(self, seq: int) -> str | None: ...
+
+    def event_stamp(self, seq: int) -> EventStamp | None:
+        """Event `seq`'s hash and time, or None when there is no such event."""
+        ...
+
+    def trail_start(self) -> TrailStart:
+        """Where the audit trail starts (1 until retention released old events)."""
+        ...
 
     def find_events(self, *, since_ms: int | None = None, actor: str | None = None,
                     target: str | None = None, conversations: Selection | None = None,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.store import (
@@ -53,6 +53,10 @@ from cxinbox.store.records import (
 from cxinbox.store.sqlite import SqlSelection
 
 _of = SqlSelection.of
+
+if TYPE_CHECKING:
+    from cxinbox.store.anchor import EventStamp
+    from cxinbox.store.retention import TrailStart
 
 
 class SqliteTx:
@@ -215,6 +219,14 @@ class SqliteTx:
 
     def event_hash_at(self, seq: int) -> str | None:
         return anchor.event_hash_at(self.conn, seq)
+
+    def event_stamp(self, seq: int) -> EventStamp | None:
+        return anchor.event_row(self.conn, seq)
+
+    def trail_start(self) -> TrailStart:
+        from cxinbox.store.retention import trail_start
+
+        return trail_start(self.conn)
 
     def find_events(self, *, since_ms: int | None = None, actor: str | None = None,
                     target: str | None = None, conversations: Selection | None = None,

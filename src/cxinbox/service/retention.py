@@ -1,0 +1,308 @@
+"""Retention: closed conversations past `[retention] closed_after` are purged, audit events
+past `audit_keep` are released from the start of the trail, and the file shrinks.
+
+Why it works this way:
+- Never an open, pending or snoozed conversation, nor one with a reply still in the outbox
+  (queued, sending, failed, unconfirmed): those need a person. "Untouched" means no message
+  and no change (reads do not count) for the whole period.
+- Small batches, each its own write transaction sized to stay near `BATCH_TARGET_MS`, with
+  a pause between them: staff actions and mail sync share the write lock and wait at most
+  one batch. Each batch is re-checked inside its transaction (a conversation reopened a
+  moment ago stays) and writes its own `retention.purge` event with counts, never text.
+- The audit trail keeps its own period. Releasing its oldest events is recorded first, in
+  the chain (`audit.truncate`: the new first event and the hash it links to), then signed
+  by the server's checkpoint worker, and only then are the rows deleted; `cxinbox audit
+  verify` accepts missing old events only under such a signed start (service/anchor.py,
+  service/audit_verify.py). Until the signature comes they stay, and the next run deletes
+  them.
+- Afterwards the full-text indexes merge away their deleted entries and the file gives
+  free pages back (`PRAGMA incremental_vacuum`), both in bounded steps.
+- `dry_run` counts with the very selections the purge deletes by, in read transactions,
+  and writes nothing at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from cxinbox.config import Config
+from cxinbox.contract.errors import BadRequest
+from cxinbox.contract.retention_types import RetentionReport
+from cxinbox.domain.retention import cutoff
+from cxinbox.service.backup import sqlite_only
+from cxinbox.service.feed import AUDIT_ONLY_ACTIONS
+from cxinbox.store import retention as store
+from cxinbox.store.audit import append_events
+from cxinbox.store.db import Database
+
+log = logging.getLogger(__name__)
+
+ACTOR = "system:retention"
+"""Who the scheduled run acts as in the audit trail."""
+ADMIN_ONLY = frozenset({"admin"})
+BATCH_TARGET_MS = 30.0
+"""Aim for write transactions this long: others wait at most about one batch."""
+PAUSE_S = 0.01
+"""Between two batches, so waiting writers get the lock."""
+FIRST_BATCH = 20
+MAX_BATCH = 200
+EVENT_BATCH = 5000
+FTS_PAGES = 64
+VACUUM_PAGES = 200
+SIGN_WAIT_S = 20.0
+"""Longest a run waits for the server's checkpoint worker to sign a new trail start."""
+
+
+class RetentionRunner:
+    """One run of the policy against one database."""
+
+    def __init__(self, db: Database, config: Config, actor: str = ACTOR, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        if config.retention.closed_after is None:
+            raise BadRequest("retention is not configured: add [retention] with closed_after"
+                             ' (e.g. "7y") to the config')
+        self.db = db
+        self.config = config
+        self.actor = actor
+        self.clock = clock
+        self._batch = FIRST_BATCH
+        self._batches = 0
+        self._longest_ms = 0.0
+        self._notes: list[str] = []
+
+    def run(self, *, dry_run: bool = False) -> RetentionReport:
+        started = time.monotonic()
+        policy = self.config.retention
+        assert policy.closed_after is not None
+        now = self.clock()
+        closed_before = cutoff(now, policy.closed_after)
+        audit_before = cutoff(now, policy.audit_keep)
+        with self.db.read() as conn:
+            before = store.file_size(conn)
+            candidates = store.due_conversations(
+                conn, before_s=closed_before, after_id=0, limit=2**62,
+                quiet_actions=sorted(AUDIT_ONLY_ACTIONS))
+        phases: dict[str, float] = {}
+        mark = time.monotonic()
+
+        def phase(name: str) -> None:
+            nonlocal mark
+            phases[name] = round(time.monotonic() - mark, 2)
+            mark = time.monotonic()
+
+        counts = self._conversations(candidates, closed_before, dry_run)
+        phase("purge_s")
+        released, pending, start = self._audit(audit_before, dry_run)
+        phase("audit_s")
+        if not dry_run and (counts["conversations"] or released):
+            self._merge_indexes()
+            phase("index_s")
+            self._shrink(before.auto_vacuum)
+            phase("vacuum_s")
+        with self.db.read() as conn:
+            after = store.file_size(conn)
+        report = RetentionReport(
+            dry_run=dry_run, closed_before=closed_before, audit_before=audit_before, counts=counts,
+            audit_released=released, audit_pending=pending, trail_starts_at=start,
+            pages_before=before.page_count, pages_after=after.page_count,
+            page_size=after.page_size, seconds=round(time.monotonic() - started, 3),
+            batches=self._batches, longest_batch_ms=round(self._longest_ms, 1),
+            notes=tuple(self._notes))
+        if not dry_run:
+            summary = {k: v for k, v in counts.items() if v}
+            with self.db.write() as conn:
+                append_events(conn, self.actor, [("retention.run", "server", {
+                    **summary, "audit_released": released, "pages_freed":
+                    max(0, before.page_count - after.page_count),
+                    "seconds": report.seconds})])
+        log.info("retention %s: conversations=%d messages=%d audit_released=%d"
+                 " pages %d->%d batches=%d longest_batch_ms=%.0f duration_s=%.1f %s",
+                 "dry run" if dry_run else "run", counts["conversations"], counts["messages"],
+                 released, before.page_count, after.page_count, self._batches,
+                 self._longest_ms, report.seconds,
+                 " ".join(f"{k}={v}" for k, v in phases.items()))
+        return report
+
+    # -- conversations ---------------------------------------------------------------------
+
+    def _conversations(self, candidates: list[int], closed_before: int,
+                       dry_run: bool) -> dict[str, int]:
+        totals = dict.fromkeys(store.KINDS, 0)
+        quiet = sorted(AUDIT_ONLY_ACTIONS)
+        position = 0
+        while position < len(candidates):
+            chunk = candidates[position:position + self._batch]
+            position += len(chunk)
+            t0 = time.perf_counter()
+            if dry_run:
+                with self.db.read() as conn:
+                    counts = store.purge(conn, chunk, apply=False)
+            else:
+                with self.db.write() as conn:
+                    due = store.due_conversations(conn, before_s=closed_before, after_id=0,
+                                                  limit=len(chunk), quiet_actions=quiet,
+                                                  among=chunk)
+                    counts = store.purge(conn, due, apply=True) if due else {}
+                    if due:
+                        append_events(conn, self.actor, [("retention.purge", "server", {
+                            k: v for k, v in counts.items() if v})])
+            self._timed(t0)
+            for kind, n in counts.items():
+                totals[kind] += n
+            if not dry_run:
+                time.sleep(PAUSE_S)
+        return totals
+
+    def _timed(self, t0: float) -> None:
+        ms = (time.perf_counter() - t0) * 1000
+        self._batches += 1
+        self._longest_ms = max(self._longest_ms, ms)
+        if ms > BATCH_TARGET_MS * 1.6 and self._batch > 1:
+            self._batch = max(1, self._batch // 2)
+        elif ms < BATCH_TARGET_MS / 2:
+            self._batch = min(MAX_BATCH, self._batch * 2)
+
+    # -- the audit trail -------------------------------------------------------------------
+
+    def _audit(self, before_s: int, dry_run: bool) -> tuple[int, int, int]:
+        """(events released by this run, released events still in the table, trail start)."""
+        before_ms = before_s * 1000
+        with self.db.read() as conn:
+            start = store.trail_start(conn)
+            release = store.events_to_release(conn, before_ms, start)
+            left = store.released_left(conn, start)
+        if dry_run:
+            count = release.count if release is not None else 0
+            return count, left + count, release.first_seq if release else start.seq
+        released = 0
+        if release is not None:
+            with self.db.write() as conn:
+                start = store.trail_start(conn)
+                release = store.events_to_release(conn, before_ms, start)
+                if release is not None:
+                    append_events(conn, self.actor, [(store.TRUNCATE_ACTION, store.TRAIL_TARGET, {
+                        "first_seq": release.first_seq, "prev_hash": release.prev_hash,
+                        "released": release.count, "older_than_ms": before_ms})])
+                    released = release.count
+                    start = store.trail_start(conn)
+        with self.db.read() as conn:
+            left = store.released_left(conn, start)
+        if left and self._signed(start.seq):
+            while True:
+                t0 = time.perf_counter()
+                with self.db.write() as conn:
+                    gone = store.delete_released(conn, start, EVENT_BATCH)
+                self._timed(t0)
+                if gone == 0:
+                    break
+                left -= gone
+                time.sleep(PAUSE_S)
+            left = 0
+        elif left:
+            self._notes.append(f"{left} released audit event(s) wait for a signed checkpoint"
+                               " of the new trail start; the next run deletes them")
+        return released, left, start.seq
+
+    def _signed(self, start_seq: int) -> bool:
+        """Whether a signed checkpoint vouches for the trail starting at `start_seq` (or
+        no checkpoints are kept, so nothing else can)."""
+        from cxinbox.service.anchor import checkpoint_now
+        from cxinbox.service.checkpoints import AnchorError, parse_line, read_log
+
+        audit = self.config.audit
+        if not audit.checkpoints or not self.config.audit_key_path.exists():
+            return True
+        try:  # no server holds the log: sign here, as the server would
+            made = checkpoint_now(self.db, self.config)
+            if made is not None and made.start >= start_seq:
+                return True
+        except AnchorError:
+            pass  # the server's checkpoint worker holds the log: wait for its signature
+        deadline = time.monotonic() + min(SIGN_WAIT_S, audit.checkpoint_seconds + 10.0)
+        while True:
+            try:
+                lines = read_log(self.config.audit_log_path) or []
+            except AnchorError:
+                lines = []
+            for text in reversed(lines):
+                try:
+                    if parse_line(text).start >= start_seq:
+                        return True
+                    break
+                except ValueError:
+                    continue
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+
+    # -- the file --------------------------------------------------------------------------
+
+    def _merge_indexes(self) -> None:
+        for table in store.FTS_TABLES:
+            more = True
+            while more:
+                t0 = time.perf_counter()
+                with self.db.write() as conn:
+                    more = store.fts_merge_step(conn, table, FTS_PAGES)
+                self._timed_step(t0)
+                time.sleep(PAUSE_S / 2)
+
+    def _shrink(self, auto_vacuum: int) -> None:
+        if auto_vacuum != 2:
+            self._notes.append("the database file is not in incremental auto-vacuum mode yet"
+                               " (it converts at the next server start when the disk has"
+                               " room); freed pages stay inside the file until then")
+            return
+        while True:
+            t0 = time.perf_counter()
+            with self.db.write() as conn:
+                left = store.vacuum_step(conn, VACUUM_PAGES)
+            self._timed_step(t0)
+            if left == 0:
+                break
+            time.sleep(PAUSE_S / 2)
+        self.db.checkpoint_passive()
+
+    def _timed_step(self, t0: float) -> None:
+        self._longest_ms = max(self._longest_ms, (time.perf_counter() - t0) * 1000)
+
+
+def run_for(inbox: object, dry_run: bool) -> RetentionReport:
+    """The API call: admins only (the refusal is audited), as the caller."""
+    from cxinbox.service.inbox import InboxService
+
+    assert isinstance(inbox, InboxService)
+    inbox.require_role("retention", ADMIN_ONLY)
+    return RetentionRunner(sqlite_only(inbox.store, "retention"), inbox.config,
+                           inbox.actor).run(dry_run=dry_run)
+
+
+class RetentionSchedule:
+    """The server's daily run at `[retention] daily_at`, clinic time."""
+
+    name = "retention"
+
+    def __init__(self, db: Database, config: Config, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+
+    def next_run(self, now: float) -> float:
+        tz = ZoneInfo(self.config.clinic.timezone)
+        hour, minute = (int(x) for x in self.config.retention.daily_at.split(":"))
+        local = datetime.fromtimestamp(now, tz)
+        at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if at.timestamp() <= now:
+            at = (local + timedelta(days=1)).replace(hour=hour, minute=minute, second=0,
+                                                     microsecond=0)
+        return at.timestamp()
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.wait(max(1.0, self.next_run(self.clock()) - self.clock())):
+            RetentionRunner(self.db, self.config, clock=self.clock).run()

@@ -1,0 +1,314 @@
+"""Retention's SQL: which conversations are past their period, and removing them whole.
+
+A conversation goes with everything that hangs off it: its messages and their raw bytes,
+their full-text and sender index entries, server locations, SMS rows, Message-ID links,
+tags, notes and their mentions, drafts and outbox rows with the files attached to them,
+SLA escalations, the conversations merged into it, and a contact left with nothing.
+SMS opt-outs stay (the patient's STOP must outlive the conversation): only their link to
+the message goes. Audit events are not touched here; they have their own period
+(`release_events`).
+
+`purge(conn, ids, apply=False)` counts exactly what `apply=True` deletes, from the same
+selections, so a dry run and the real run cannot disagree. Each call runs inside the
+caller's transaction; the service keeps every call small (the write lock is shared).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cxinbox.store.anchor import GUARD_TRIGGERS
+
+UNSENT_STATES = ("queued", "sending", "failed", "unconfirmed")
+"""Outbox states that still need a person or the network: their conversation stays."""
+
+TRUNCATE_ACTION = "audit.truncate"
+TRAIL_TARGET = "audit:trail"
+
+KINDS = ("conversations", "messages", "raw_bytes", "locations", "sms_messages", "thread_ids",
+         "tags", "notes", "mentions", "drafts", "outbox", "reply_files", "escalations",
+         "contacts", "contact_addresses")
+"""Every count a purge reports, in this order."""
+
+
+def _ids(values: Iterable[int]) -> str:
+    return json.dumps(sorted(set(values)))
+
+
+_IN = "IN (SELECT value FROM json_each(?))"
+
+
+def due_conversations(conn: sqlite3.Connection, *, before_s: int, after_id: int, limit: int,
+                      quiet_actions: Sequence[str], among: Sequence[int] | None = None
+                      ) -> list[int]:
+    """Live closed conversations untouched since before `before_s`, with nothing unsent.
+
+    Untouched: no message and no event that changed it (reads listed in `quiet_actions`
+    do not count) since then. Ascending ids after `after_id`, at most `limit`; with
+    `among`, only those ids are looked at (a batch checked again inside its transaction).
+    """
+    marks = ",".join("?" * len(quiet_actions))
+    only = f" AND c.id {_IN}" if among is not None else ""
+    rows = conn.execute(
+        "SELECT c.id FROM conversations c"
+        f" WHERE c.status = 'closed' AND c.merged_into IS NULL AND c.id > ?{only}"
+        " AND c.last_message_at < ?"
+        " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.conversation_id = c.id"
+        f"   AND o.state IN ({','.join('?' * len(UNSENT_STATES))}))"
+        " AND coalesce((SELECT max(e.at) FROM events e INDEXED BY events_target"
+        "   WHERE e.target = 'conversation:' || c.id"
+        f"   AND e.action NOT IN ({marks})), 0) < ?"
+        " ORDER BY c.id LIMIT ?",
+        (after_id, *([_ids(among)] if among is not None else []), before_s, *UNSENT_STATES,
+         *quiet_actions, before_s * 1000, limit)).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def with_merged(conn: sqlite3.Connection, ids: Sequence[int]) -> list[int]:
+    """`ids` and every conversation merged into them (at any depth)."""
+    found = set(ids)
+    frontier = list(ids)
+    while frontier:
+        rows = conn.execute(f"SELECT id FROM conversations WHERE merged_into {_IN}",
+                            (_ids(frontier),)).fetchall()
+        frontier = [int(r[0]) for r in rows if int(r[0]) not in found]
+        found.update(frontier)
+    return sorted(found)
+
+
+def _scalar(conn: sqlite3.Connection, sql: str, *params: object) -> int:
+    return int(conn.execute(sql, params).fetchone()[0] or 0)
+
+
+def purge(conn: sqlite3.Connection, root_ids: Sequence[int], *, apply: bool) -> dict[str, int]:
+    """Count (and with `apply`, delete) the conversations and all they hold."""
+    ids = with_merged(conn, root_ids)
+    conv = _ids(ids)
+    counts = dict.fromkeys(KINDS, 0)
+    counts["conversations"] = len(ids)
+    msgs = conn.execute(
+        "SELECT id, raw_id, message_id, in_reply_to, refs FROM messages"
+        f" WHERE conversation_id {_IN}", (conv,)).fetchall()
+    msg_ids = _ids(int(m[0]) for m in msgs)
+    raw_ids = _ids(int(m[1]) for m in msgs)
+    counts["messages"] = len(msgs)
+    counts["raw_bytes"] = _scalar(conn, f"SELECT sum(size) FROM raw_messages WHERE id {_IN}",
+                                  raw_ids)
+    counts["locations"] = _scalar(
+        conn, f"SELECT count(*) FROM locations WHERE message_pk {_IN}", msg_ids)
+    counts["sms_messages"] = _scalar(
+        conn, f"SELECT count(*) FROM sms_messages WHERE message_pk {_IN}", msg_ids)
+    keys: set[str] = set()
+    for m in msgs:
+        keys.update(k for k in (m[2], m[3]) if k)
+        keys.update((m[4] or "").split())
+    thread_keys = json.dumps(sorted(keys))
+    thread_where = f"message_id IN (SELECT value FROM json_each(?)) AND conversation_id {_IN}"
+    counts["thread_ids"] = _scalar(conn, f"SELECT count(*) FROM thread_ids WHERE {thread_where}",
+                                   thread_keys, conv)
+    counts["tags"] = _scalar(
+        conn, f"SELECT count(*) FROM conversation_tags WHERE conversation_id {_IN}", conv)
+    note_ids = _ids(int(r[0]) for r in conn.execute(
+        f"SELECT id FROM notes WHERE conversation_id {_IN}", (conv,)))
+    counts["notes"] = len(json.loads(note_ids))
+    counts["mentions"] = _scalar(conn, f"SELECT count(*) FROM mentions WHERE note_id {_IN}",
+                                 note_ids)
+    counts["drafts"] = _scalar(conn, f"SELECT count(*) FROM drafts WHERE conversation_id {_IN}",
+                               conv)
+    counts["outbox"] = _scalar(conn, f"SELECT count(*) FROM outbox WHERE conversation_id {_IN}",
+                               conv)
+    file_ids = _ids(int(r[0]) for r in conn.execute(
+        "SELECT j.value FROM drafts d, json_each(d.attachments) j"
+        f" WHERE d.conversation_id {_IN} AND json_valid(d.attachments)"
+        " AND j.type = 'integer'"
+        " UNION SELECT j.value FROM outbox o, json_each(o.draft, '$.attachments') j"
+        f" WHERE o.conversation_id {_IN} AND json_valid(o.draft) AND j.type = 'integer'",
+        (conv, conv)))
+    counts["reply_files"] = _scalar(conn, f"SELECT count(*) FROM reply_files WHERE id {_IN}",
+                                    file_ids)
+    counts["escalations"] = _scalar(
+        conn, f"SELECT count(*) FROM sla_escalations WHERE conversation_id {_IN}", conv)
+    contact_ids = [int(r[0]) for r in conn.execute(
+        f"SELECT DISTINCT contact_id FROM conversations WHERE id {_IN}"
+        " AND contact_id IS NOT NULL", (conv,))]
+    emptied = _contacts_left_empty(conn, contact_ids, ids)
+    counts["contacts"] = len(emptied)
+    counts["contact_addresses"] = _scalar(
+        conn, f"SELECT count(*) FROM contact_addresses WHERE contact_id {_IN}", _ids(emptied))
+    if not apply:
+        return counts
+
+    _unindex_messages(conn, msg_ids)
+    conn.execute(f"UPDATE sms_opt_outs SET message_pk = NULL WHERE message_pk {_IN}", (msg_ids,))
+    conn.execute(f"DELETE FROM sms_messages WHERE message_pk {_IN}", (msg_ids,))
+    conn.execute(f"DELETE FROM locations WHERE message_pk {_IN}", (msg_ids,))
+    conn.execute(f"DELETE FROM thread_ids WHERE {thread_where}", (thread_keys, conv))
+    conn.execute(f"DELETE FROM conversation_tags WHERE conversation_id {_IN}", (conv,))
+    conn.execute(f"DELETE FROM mentions WHERE note_id {_IN}", (note_ids,))
+    conn.execute(f"DELETE FROM notes WHERE id {_IN}", (note_ids,))
+    conn.execute(f"DELETE FROM drafts WHERE conversation_id {_IN}", (conv,))
+    conn.execute(f"DELETE FROM outbox WHERE conversation_id {_IN}", (conv,))
+    conn.execute(f"DELETE FROM reply_files WHERE id {_IN}", (file_ids,))
+    conn.execute(f"DELETE FROM sla_escalations WHERE conversation_id {_IN}", (conv,))
+    conn.execute(f"DELETE FROM messages WHERE id {_IN}", (msg_ids,))
+    conn.execute(f"DELETE FROM raw_messages WHERE id {_IN}", (raw_ids,))
+    conn.execute(f"DELETE FROM conversations WHERE id {_IN}", (conv,))
+    if emptied:
+        gone = _ids(emptied)
+        conn.execute(f"DELETE FROM contact_addresses WHERE contact_id {_IN}", (gone,))
+        conn.execute(f"UPDATE contacts SET merged_into = NULL WHERE id {_IN}", (gone,))
+        conn.execute(f"DELETE FROM contacts WHERE id {_IN}", (gone,))
+    return counts
+
+
+def _unindex_messages(conn: sqlite3.Connection, msg_ids: str) -> None:
+    """Take the messages out of both external-content indexes (only those indexed yet:
+    indexing trails ingest, store/fts.py), with the very values that were indexed."""
+    upto = _scalar(conn, "SELECT upto FROM fts_progress")
+    conn.execute(
+        "INSERT INTO messages_fts (messages_fts, rowid, subject, sender, body_text)"
+        f" SELECT 'delete', id, subject, sender, body_text FROM messages WHERE id {_IN}"
+        " AND id <= ?", (msg_ids, upto))
+    conn.execute(
+        "INSERT INTO message_senders_fts (message_senders_fts, rowid, from_addr, from_name)"
+        f" SELECT 'delete', id, from_addr, from_name FROM messages WHERE id {_IN}"
+        " AND id <= ?", (msg_ids, upto))
+
+
+def _contacts_left_empty(conn: sqlite3.Connection, contact_ids: Sequence[int],
+                         purged: Sequence[int]) -> list[int]:
+    """Contacts (with the rows merged into them) that no other conversation would keep."""
+    if not contact_ids:
+        return []
+    groups: set[int] = set()
+    for cid in contact_ids:
+        live = cid
+        for _ in range(64):  # merged contacts forward one step; the bound guards a loop
+            row = conn.execute("SELECT merged_into FROM contacts WHERE id = ?",
+                               (live,)).fetchone()
+            if row is None or row[0] is None:
+                break
+            live = int(row[0])
+        groups.add(live)
+    empty: list[int] = []
+    purged_json = _ids(purged)
+    for live in sorted(groups):
+        members = [live] + [int(r[0]) for r in conn.execute(
+            "SELECT id FROM contacts WHERE merged_into = ?", (live,))]
+        kept = conn.execute(
+            f"SELECT 1 FROM conversations WHERE contact_id {_IN} AND id NOT {_IN} LIMIT 1",
+            (_ids(members), purged_json)).fetchone()
+        if kept is None:
+            empty.extend(members)
+    return sorted(set(empty))
+
+
+# -- the file ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FileSize:
+    page_count: int
+    freelist: int
+    page_size: int
+    auto_vacuum: int
+
+
+def file_size(conn: sqlite3.Connection) -> FileSize:
+    return FileSize(_scalar(conn, "PRAGMA page_count"), _scalar(conn, "PRAGMA freelist_count"),
+                    _scalar(conn, "PRAGMA page_size"), _scalar(conn, "PRAGMA auto_vacuum"))
+
+
+def vacuum_step(conn: sqlite3.Connection, pages: int) -> int:
+    """Give up to `pages` free pages back to the file system, in the caller's write
+    transaction; returns how many free pages are left."""
+    # Each step of the pragma frees one page, and Python's sqlite3 steps a statement that
+    # has no result columns only once: so one page per execute, `pages` times.
+    for _ in range(max(0, min(int(pages), _scalar(conn, "PRAGMA freelist_count")))):
+        conn.execute("PRAGMA incremental_vacuum(1)")
+    return _scalar(conn, "PRAGMA freelist_count")
+
+
+FTS_TABLES = ("messages_fts", "message_senders_fts", "conversation_senders_fts")
+
+
+def fts_merge_step(conn: sqlite3.Connection, table: str, pages: int) -> bool:
+    """One bounded step of merging the index's segments (dropping deleted entries);
+    True while there is more to do. A negative page count merges as 'optimize' would,
+    a bounded amount at a time."""
+    assert table in FTS_TABLES
+    before = conn.total_changes
+    conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('merge', ?)", (-int(pages),))
+    return conn.total_changes - before > 1
+
+
+# -- the audit trail's start ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TrailStart:
+    """Where the audit trail begins: event `seq`, whose prev_hash is `prev_hash`.
+    `recorded_by` is the `audit.truncate` event that says so (0: the trail was never cut)."""
+
+    seq: int
+    prev_hash: str
+    recorded_by: int
+
+
+def trail_start(conn: sqlite3.Connection) -> TrailStart:
+    row = conn.execute(
+        "SELECT seq, details FROM events WHERE target = ? AND action = ?"
+        " ORDER BY seq DESC LIMIT 1", (TRAIL_TARGET, TRUNCATE_ACTION)).fetchone()
+    if row is None:
+        return TrailStart(1, "", 0)
+    details = json.loads(row[1])
+    return TrailStart(int(details["first_seq"]), str(details["prev_hash"]), int(row[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """Events before `first_seq` are older than the period; `prev_hash` is the hash of the
+    last of them, `count` how many are still in the table."""
+
+    first_seq: int
+    prev_hash: str
+    count: int
+
+
+def events_to_release(conn: sqlite3.Connection, before_ms: int, current: TrailStart
+                      ) -> Release | None:
+    """The new start of the trail if events before it are all older than `before_ms`
+    (and it moves the start forward); None when nothing is due."""
+    row = conn.execute("SELECT seq FROM events WHERE seq >= ? AND at >= ? ORDER BY seq LIMIT 1",
+                       (current.seq, before_ms)).fetchone()
+    if row is None:
+        return None  # every event is old; the newest stays to carry the chain on
+    first = int(row[0])
+    if first <= current.seq:
+        return None
+    last = conn.execute("SELECT hash FROM events WHERE seq = ?", (first - 1,)).fetchone()
+    if last is None:
+        return None
+    count = _scalar(conn, "SELECT count(*) FROM events WHERE seq >= ? AND seq < ?",
+                    current.seq, first)
+    return Release(first, str(last[0]), count)
+
+
+def released_left(conn: sqlite3.Connection, start: TrailStart) -> int:
+    """Events before the trail's start still in the table."""
+    return _scalar(conn, "SELECT count(*) FROM events WHERE seq < ?", start.seq)
+
+
+def delete_released(conn: sqlite3.Connection, start: TrailStart, limit: int) -> int:
+    """Delete up to `limit` of the oldest events before the trail's start, in the caller's
+    transaction. The append-only trigger is lifted for this statement alone and put back
+    exactly as cxinbox creates it, inside the same transaction: no other connection ever
+    sees the table without it."""
+    conn.execute("DROP TRIGGER events_no_delete")
+    cur = conn.execute("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq < ?"
+                       " ORDER BY seq LIMIT ?)", (start.seq, limit))
+    conn.execute(GUARD_TRIGGERS["events_no_delete"])
+    return cur.rowcount
