@@ -956,10 +956,11 @@ def _server_answers(path: Path) -> str | None:
 
 
 def _register_reply_commands() -> None:
-    from cxinbox import cli_auth, cli_reply
+    from cxinbox import cli_auth, cli_reply, cli_report
 
     cli_reply.register(app, open_api, _load_config)
     cli_auth.register(app, _load_config)
+    cli_report.register(app, open_api, _load_config, lambda: _state.ascii)
 
 
 _register_reply_commands()
