@@ -66,6 +66,7 @@ class Dataset:
     sent_by: Mapping[int, str]
     policies: Mapping[str, PolicyTargets]
     default_calendar: BusinessCalendar
+    absorbed: Sequence[ChangeFact] = ()  # events of conversations merged into these
     _intervals: list[Interval] = field(default_factory=list, init=False, repr=False)
 
     def calendar(self, conv: ConvFacts) -> BusinessCalendar:
@@ -287,7 +288,7 @@ def workload(ds: Dataset, opts: Options, roster: Sequence[str] = ()) -> list[Rep
 
     for person in roster:
         tally[(ALL, person)]
-    for cs in ds.changes.values():
+    for cs in (*ds.changes.values(), ds.absorbed):
         for c in cs:
             if not ds.window.holds(c.at):
                 continue

@@ -97,8 +97,9 @@ class ReportService:
         self.inbox.refresh_sla()
         with self.inbox.db.read() as conn:
             data = read_report_data(conn, where, params, since, until)
-        ds = self._dataset(data.conversations, data.messages, data.changes, data.sent_by,
-                           Window(since, until, self.tz))
+        ds = replace(self._dataset(data.conversations, data.messages, data.changes,
+                                   data.sent_by, Window(since, until, self.tz)),
+                     absorbed=data.absorbed)
         if report == "workload":
             roster = [m.os_user for m in self.inbox.config.staff]
             built = tables.workload(ds, opts, roster)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cxinbox.domain.reports import ChangeFact, ConvFacts, MessageFact
 
@@ -29,6 +29,9 @@ class ReportData:
     messages: tuple[MessageFact, ...]
     changes: tuple[ChangeFact, ...]
     sent_by: dict[int, str]
+    absorbed: tuple[ChangeFact, ...] = ()
+    """Events on conversations since merged away, under the id of the one that took them
+    in: work done (notes, assignments, closing), but not part of that one's own timeline."""
 
 
 def _seq_before(conn: sqlite3.Connection, at_ms: int) -> int:
@@ -83,7 +86,25 @@ def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[obje
     changes = [c for c in recent if c.conversation_id in in_scope]
     changes.extend(_older_status(conn, older, floor))
     changes.sort(key=lambda c: c.seq)
-    return ReportData(convs, messages, tuple(changes), _authors(conn, floor, messages))
+    survivors = _survivors(conn)
+    absorbed = tuple(replace(c, conversation_id=root) for c in recent
+                     if (root := survivors.get(c.conversation_id)) is not None
+                     and root in in_scope)
+    return ReportData(convs, messages, tuple(changes), _authors(conn, floor, messages),
+                      absorbed)
+
+
+def _survivors(conn: sqlite3.Connection) -> dict[int, int]:
+    """Merged-away conversation -> the live one it ended up in (following chains)."""
+    parent = {int(a): int(b) for a, b in conn.execute(
+        "SELECT id, merged_into FROM conversations WHERE merged_into IS NOT NULL")}
+    out: dict[int, int] = {}
+    for start in parent:
+        root, seen = start, 0
+        while root in parent and seen <= len(parent):
+            root, seen = parent[root], seen + 1
+        out[start] = root
+    return out
 
 
 def _tags(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[str]]:
