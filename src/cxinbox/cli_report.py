@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from cxinbox.domain.report_tables import Cell, ReportTable
 
 NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
+BY: Final = ("staff", "mailbox", "tag", "channel", "day", "week")
 WIDTH: Final = 80
 TIME_COLUMNS: Final = frozenset({"start", "end", "arrival", "first_action_at"})
 BAR_COLUMN: Final = {"volume": "in", "response": "business_median_s", "sla": "pct_met",
@@ -208,6 +209,9 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             raise _fail(f"unknown report {name[:40]!r}; one of {', '.join(NAMES)}")
         if as_json and as_csv:
             raise _fail("give at most one of --json and --csv")
+        for b in by or ():
+            if b not in BY:
+                raise _fail(f"--by must be one of {', '.join(BY)} (got {b[:40]!r})")
         if where is not None and query:
             raise _fail("give the filter once: as QUERY or as --where")
         cfg = load_config(config)

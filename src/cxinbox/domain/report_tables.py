@@ -25,7 +25,7 @@ from cxinbox.domain.reports import (
     PolicyTargets,
     Unit,
     Window,
-    backlog_states,
+    backlog_counts,
     bucket_of,
     business_between,
     intervals_of,
@@ -239,37 +239,30 @@ def backlog(ds: Dataset, opts: Options) -> list[ReportTable]:
                                                                   "unmerged")),
                      key=lambda c: c.seq, reverse=True)
     convs = list(ds.conversations.values())
-    states = backlog_states(convs, changes, [end for _, end in ends] + [ds.window.until])
     dim = opts.dimension
+    groups = {c.id: (ALL, *(_values(c, dim) if dim is not None else ())) for c in convs}
+    counts, last = backlog_counts(convs, changes, [end for _, end in ends] + [ds.window.until],
+                                  groups)
     rows: list[tuple[Cell, ...]] = []
     for label, end in ends:
-        counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BACKLOG_STATUSES,
-                                                                               0))
-        counts[ALL]
-        for cid, status in states[end].items():
-            if status not in BACKLOG_STATUSES:
-                continue
-            counts[ALL][status] += 1
-            if dim is not None:
-                for value in _values(ds.conversations[cid], dim):
-                    counts[value][status] += 1
-        for group in _order(counts):
-            c = counts[group]
-            rows.append((label, group, c["open"], c["pending"], c["snoozed"], sum(c.values())))
-    ages: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(
-        (label for label, _ in AGE_BUCKETS), 0))
+        at_end = counts[end]
+        names = {ALL} | {g for g, s in at_end if s in BACKLOG_STATUSES}
+        for group in _order(names):
+            c = [at_end.get((group, s), 0) for s in BACKLOG_STATUSES]
+            rows.append((label, group, *c, sum(c)))
+    labels = [label for label, _ in AGE_BUCKETS]
+    ages: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(labels, 0))
     ages[ALL]
-    for cid, status in states[ds.window.until].items():
+    for cid, status in last.items():
         if status not in BACKLOG_STATUSES:
             continue
-        conv = ds.conversations[cid]
-        bucket = bucket_of(ds.window.until - conv.created_at, AGE_BUCKETS)
-        for group in (ALL, *(_values(conv, dim) if dim is not None else ())):
+        bucket = bucket_of(ds.window.until - ds.conversations[cid].created_at, AGE_BUCKETS)
+        for group in groups[cid]:
             ages[group][bucket] += 1
     age_rows = tuple((group, *ages[group].values()) for group in _order(ages))
     return [ReportTable("backlog", ("period", "group", "open", "pending", "snoozed", "total"),
                         tuple(rows)),
-            ReportTable("age", ("group", *(label for label, _ in AGE_BUCKETS)), age_rows)]
+            ReportTable("age", ("group", *labels), age_rows)]
 
 
 # --------------------------------------------------------------------------- workload

@@ -23,10 +23,13 @@ definitions (the test in tests/test_reports_exact.py re-implements each one naiv
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Final, Literal
+from functools import lru_cache
+from typing import Final, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from cxinbox.domain.sla import PAUSING_STATUSES, BusinessCalendar
@@ -74,16 +77,17 @@ class ConvFacts:
     tags: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class MessageFact:
+class MessageFact(NamedTuple):
+    """A typed record like the others, but a named tuple: a year of a busy desk is ~10^6 of
+    these and of ChangeFact, and building a tuple is ~5x cheaper than a frozen dataclass."""
+
     conversation_id: int
     id: int
     direction: str  # in | out
     at: int
 
 
-@dataclass(frozen=True, slots=True)
-class ChangeFact:
+class ChangeFact(NamedTuple):
     """One event on a conversation. `action` is the event's action without "conversation."
     ("status", "assign", "note", "merged", ...; "send" for a reply sent).
     `before`/`after` are a status or assignee change's values; `before_until` the snooze a
@@ -216,17 +220,67 @@ def business_between(calendar: BusinessCalendar, start: int, end: int,
     """Open time in [start, end) of `calendar`, less the open time paused inside it."""
     if end <= start:
         return 0
-    total = _open(calendar, start, end)
+    clock = _clock_for(calendar)
+    total = clock.between(start, end)
     for s, e in spells:
         lo, hi = max(s, start), min(end if e is None else e, end)
         if hi > lo:
-            total -= _open(calendar, lo, hi)
+            total -= clock.between(lo, hi)
     return total
 
 
-def _open(calendar: BusinessCalendar, a: int, b: int) -> int:
-    return calendar.business_seconds_between(datetime.fromtimestamp(a, UTC),
-                                             datetime.fromtimestamp(b, UTC))
+class BusinessClock:
+    """Open seconds of a calendar between any two instants by two binary searches.
+
+    The calendar's open spans over a range of days are listed once, with the open time
+    before each; open time is additive, so [a, b) is at(b) - at(a). The range grows
+    (doubling) when an instant falls outside it. A two-year interval then costs what a
+    two-minute one does, instead of a walk over seven hundred days.
+    """
+
+    def __init__(self, calendar: BusinessCalendar) -> None:
+        self.calendar = calendar
+        self._lo = 0
+        self._hi = 0
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._before: list[int] = []
+
+    def _cover(self, a: int, b: int) -> None:
+        if self._lo <= a and b <= self._hi:
+            return
+        if self._hi == 0:
+            lo, hi = a - 30 * 86400, b + 30 * 86400
+        else:
+            width = self._hi - self._lo
+            lo, hi = min(self._lo, a - width), max(self._hi, b + width)
+        spans = self.calendar.open_spans(datetime.fromtimestamp(lo, UTC),
+                                         datetime.fromtimestamp(hi, UTC))
+        self._lo, self._hi = lo, hi
+        self._starts = [s for s, _ in spans]
+        self._ends = [e for _, e in spans]
+        self._before = []
+        total = 0
+        for s, e in spans:
+            self._before.append(total)
+            total += e - s
+
+    def _at(self, t: int) -> int:
+        i = bisect_right(self._starts, t) - 1
+        if i < 0:
+            return 0
+        return self._before[i] + min(t, self._ends[i]) - self._starts[i]
+
+    def between(self, a: int, b: int) -> int:
+        if b <= a:
+            return 0
+        self._cover(a, b)
+        return self._at(b) - self._at(a)
+
+
+@lru_cache(maxsize=32)
+def _clock_for(calendar: BusinessCalendar) -> BusinessClock:
+    return BusinessClock(calendar)
 
 
 # --------------------------------------------------------------------------- intervals
@@ -311,30 +365,58 @@ def summarise(intervals: Sequence[Interval]) -> Summary:
 # --------------------------------------------------------------------------- backlog
 
 
-def backlog_states(convs: Sequence[ConvFacts], changes_desc: Sequence[ChangeFact],
-                   boundaries: Sequence[int]) -> dict[int, dict[int, str]]:
-    """The status of every live conversation at each boundary instant (events before it
-    applied), walking back from the current state through the events at or after the earliest
-    boundary, newest first. Returns boundary -> {conversation id: status}; conversations not
-    yet created or merged away then are left out."""
+def backlog_counts(convs: Sequence[ConvFacts], changes_desc: Sequence[ChangeFact],
+                   boundaries: Sequence[int], groups: Mapping[int, tuple[str, ...]],
+                   ) -> tuple[dict[int, dict[tuple[str, str], int]], dict[int, str]]:
+    """How many live conversations had each status, per group, at each boundary instant
+    (events before it applied), and every live conversation's status at the last boundary.
+
+    Walks back from the current state through the events at or after the earliest boundary,
+    newest first, keeping the counts up to date as each event is undone and each
+    conversation created after a boundary drops out: a year of days costs one pass.
+    """
     status = {c.id: c.status for c in convs}
     live = dict.fromkeys(status, True)
-    created = {c.id: c.created_at for c in convs}
-    out: dict[int, dict[int, str]] = {}
-    position = 0
-    for boundary in sorted(boundaries, reverse=True):
+    born = dict.fromkeys(status, True)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for cid, s in status.items():
+        for g in groups[cid]:
+            counts[(g, s)] += 1
+    by_creation = sorted(convs, key=lambda c: c.created_at, reverse=True)
+
+    def toggle(cid: int, sign: int) -> None:
+        for g in groups[cid]:
+            counts[(g, status[cid])] += sign
+
+    out: dict[int, dict[tuple[str, str], int]] = {}
+    last: dict[int, str] = {}
+    position = created = 0
+    ordered = sorted(boundaries, reverse=True)
+    for boundary in ordered:
         while position < len(changes_desc) and changes_desc[position].at >= boundary:
             change = changes_desc[position]
             position += 1
             cid = change.conversation_id
             if cid not in status:
                 continue
+            counted = live[cid] and born[cid]
             if change.action == "status" and change.before is not None:
+                if counted:
+                    toggle(cid, -1)
                 status[cid] = change.before
-            elif change.action == "merged":
-                live[cid] = True
-            elif change.action == "unmerged":
-                live[cid] = False
-        out[boundary] = {cid: s for cid, s in status.items()
-                         if live[cid] and created[cid] < boundary}
-    return out
+                if counted:
+                    toggle(cid, +1)
+            elif change.action in ("merged", "unmerged"):
+                live[cid] = change.action == "merged"  # undone: live before a merge
+                if counted != (live[cid] and born[cid]):
+                    toggle(cid, -1 if counted else +1)
+        while created < len(by_creation) and by_creation[created].created_at >= boundary:
+            cid = by_creation[created].id
+            created += 1
+            if live[cid] and born[cid]:
+                toggle(cid, -1)
+            born[cid] = False
+        out[boundary] = {k: v for k, v in counts.items() if v}
+        if boundary == ordered[0]:
+            last = {cid: s for cid, s in status.items() if live[cid] and born[cid]}
+    return out, last

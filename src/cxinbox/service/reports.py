@@ -38,7 +38,7 @@ from cxinbox.domain.reports import (
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sla import BusinessCalendar
 from cxinbox.service.inbox import PRIVILEGED_ROLES, InboxService
-from cxinbox.store.reports import read_report_data
+from cxinbox.store.reports import Needs, read_report_data
 
 DEFAULT_SPAN_S: Final = 30 * 86400
 MAX_SPAN_S: Final = 3 * 366 * 86400
@@ -96,7 +96,8 @@ class ReportService:
         where, params = self.inbox.compiled_query(query)
         self.inbox.refresh_sla()
         with self.inbox.db.read() as conn:
-            data = read_report_data(conn, where, params, since, until)
+            data = read_report_data(conn, where, params, since, until,
+                                    _needs(report, opts))
         ds = replace(self._dataset(data.conversations, data.messages, data.changes,
                                    data.sent_by, Window(since, until, self.tz)),
                      absorbed=data.absorbed)
@@ -119,7 +120,7 @@ class ReportService:
                  changes: tuple[ChangeFact, ...], sent_by: dict[int, str],
                  window: Window) -> Dataset:
         per_msgs: dict[int, list[MessageFact]] = defaultdict(list)
-        for m in sorted(messages, key=lambda m: (m.at, m.id)):
+        for m in messages:  # the store gives them oldest first
             per_msgs[m.conversation_id].append(m)
         per_changes: dict[int, list[ChangeFact]] = defaultdict(list)
         for c in changes:
@@ -133,6 +134,18 @@ class ReportService:
             for p in sla.policies}
         return Dataset(window, {c.id: c for c in convs}, per_msgs, per_changes, sent_by,
                        policies, BusinessCalendar.always(self.tz))
+
+
+def _needs(report: str, opts: Options) -> Needs:
+    if report == "volume":
+        return Needs(window_messages=True, authors=opts.dimension == "staff")
+    if report == "backlog":
+        return Needs(state_events=True)
+    if report == "workload":
+        return Needs(window_events=True, intervals=True)
+    if report == "red-flags":
+        return Needs(tagged=tables.RED_FLAG_TAG)
+    return Needs(intervals=True, open_at_end=report == "sla")
 
 
 def _for_agent(table: ReportTable, me: str, opts: Options) -> ReportTable:

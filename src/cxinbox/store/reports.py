@@ -1,24 +1,43 @@
 """Reading what reports are computed from: conversations in scope, their messages, and the
 staff and status events of the trail. SQL only; the arithmetic is domain/reports.py.
 
-Events are appended with the time of appending, so `at` grows with `seq` and a time window
-is a range of seq found by one backward walk (as `conversations.changed_by` does), never
-an index on `at` that every append would pay for.
+Each report reads only what it needs (`Needs`): volume the messages of the window, backlog
+the status events since its start, response and SLA the whole history of the conversations
+that have an interval in the window. Events are appended with the time of appending, so
+`at` grows with `seq` and a time window is a range of seq found by one backward walk (as
+`conversations.changed_by` does), never an index on `at` that every append would pay for.
+When many conversations are asked for, one scan of a table beats thousands of index probes.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from cxinbox.domain.reports import ChangeFact, ConvFacts, MessageFact
 
-_ACTIONS = ("conversation.status", "conversation.assign", "conversation.note",
-            "conversation.tag", "conversation.priority", "conversation.merge",
-            "conversation.merged", "conversation.unmerged", "conversation.split", "send")
-_MARKS = ", ".join("?" for _ in _ACTIONS)
+ACTIONS = ("conversation.status", "conversation.assign", "conversation.note",
+           "conversation.tag", "conversation.priority", "conversation.merge",
+           "conversation.merged", "conversation.unmerged", "conversation.split", "send")
+STATE_ACTIONS = ("conversation.status", "conversation.merged", "conversation.unmerged")
 _CHUNK = 500
+_PROBE_MOST = 3000
+"""Above this many conversations, scan instead of probing an index per conversation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Needs:
+    """What one report reads."""
+
+    window_messages: bool = False  # messages dated in the window (volume)
+    window_events: bool = False  # staff events in the window (workload)
+    state_events: bool = False  # status/merge events since the window's start (backlog)
+    intervals: bool = False  # full history of conversations with an interval in the window
+    open_at_end: bool = False  # ... and of those that may still wait at its end (sla)
+    tagged: str | None = None  # only conversations with this tag, with their history
+    authors: bool = False  # who wrote each reply we sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,64 +53,175 @@ class ReportData:
     in: work done (notes, assignments, closing), but not part of that one's own timeline."""
 
 
-def _seq_before(conn: sqlite3.Connection, at_ms: int) -> int:
+_EVENT_COLUMNS = (
+    "seq, at, actor, action, target,"
+    " CASE WHEN action IN ('conversation.status', 'conversation.assign')"
+    " THEN json_extract(details, '$.from') END,"
+    " CASE WHEN action IN ('conversation.status', 'conversation.assign')"
+    " THEN json_extract(details, '$.to') END,"
+    " CASE WHEN action = 'conversation.status' THEN json_extract(details, '$.from_until') END")
+_STATUS = ("conversation.status",)
+
+
+def _seq_before(conn: sqlite3.Connection, at_s: int) -> int:
     row = conn.execute("SELECT seq FROM events WHERE at < ? ORDER BY seq DESC LIMIT 1",
-                       (at_ms,)).fetchone()
+                       (at_s * 1000,)).fetchone()
     return int(row[0]) if row else 0
 
 
-def _change(row: tuple[object, ...]) -> ChangeFact | None:
-    seq, at, actor, action, target, before, after, before_until = row
-    number = str(target).removeprefix("conversation:")
-    if not number.isdigit():
-        return None
-    return ChangeFact(int(str(seq)), int(str(at)) // 1000, int(number), str(actor),
-                      str(action).removeprefix("conversation."),
-                      None if before is None else str(before),
-                      None if after is None else str(after),
-                      None if before_until is None else int(str(before_until)))
+def _changes(rows: Iterable[Any]) -> list[ChangeFact]:
+    out = []
+    for seq, at, actor, action, target, before, after, before_until in rows:
+        number = target[13:]  # after "conversation:"
+        if not number.isdigit():
+            continue
+        out.append(ChangeFact(seq, at // 1000, int(number), actor,
+                              action.removeprefix("conversation."), before, after,
+                              before_until))
+    return out
 
 
-_EVENT_COLUMNS = ("seq, at, actor, action, target, json_extract(details, '$.from'),"
-                  " json_extract(details, '$.to'), json_extract(details, '$.from_until')")
+def _events_after(conn: sqlite3.Connection, floor: int,
+                  actions: Sequence[str]) -> list[ChangeFact]:
+    marks = ", ".join("?" for _ in actions)
+    return _changes(conn.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE seq > ? AND action IN ({marks})"
+        " AND target LIKE 'conversation:%'", (floor, *actions)))
 
 
 def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[object],
-                     since: int, until: int) -> ReportData:
+                     since: int, until: int, needs: Needs) -> ReportData:
     """The live conversations matching `where` (SQL over `c`, from the query compiler) that
-    matter for [since, until): created before `until` and either not closed now, or with a
-    message or a staff/status event since `since`. With their messages before `until`,
-    every staff/status event from `since` on, and the status events before it of those that
-    already existed (pauses that reach into the window)."""
-    floor = _seq_before(conn, since * 1000)
-    recent = [c for row in conn.execute(
-        f"SELECT {_EVENT_COLUMNS} FROM events WHERE seq > ? AND action IN ({_MARKS})",
-        (floor, *_ACTIONS)) if (c := _change(row)) is not None]
-    touched = {c.conversation_id for c in recent}
-    rows = conn.execute(
-        "SELECT c.id, c.created_at, c.channel, c.mailbox, c.status, c.assignee, c.sla_policy,"
-        " c.last_message_at FROM conversations c"
-        f" WHERE c.merged_into IS NULL AND c.created_at < ? AND ({where})",
-        [until, *params]).fetchall()
-    keep = [r for r in rows if r[4] != "closed" or r[7] >= since or r[0] in touched]
-    ids = [int(r[0]) for r in keep]
-    tags = _tags(conn, ids)
-    convs = tuple(ConvFacts(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]),
-                            None if r[5] is None else str(r[5]),
-                            None if r[6] is None else str(r[6]), tuple(tags.get(int(r[0]), ())))
-                  for r in keep)
-    in_scope = set(ids)
-    messages = tuple(m for m in _messages(conn, ids, until) if m.conversation_id in in_scope)
-    older = [c.id for c in convs if c.created_at < since]
+    `needs` asks about, with their messages before `until` and their events."""
+    if needs.tagged is not None:
+        return _tagged(conn, where, params, until, needs.tagged)
+    floor = _seq_before(conn, since)
+    actions = (ACTIONS if needs.window_events else _STATUS if needs.intervals
+               else STATE_ACTIONS if needs.state_events else ())
+    recent = _events_after(conn, floor, actions) if actions else []
+    window_msgs: list[MessageFact] = []
+    if needs.window_messages or needs.intervals:
+        window_msgs = [MessageFact._make(r) for r in conn.execute(
+            "SELECT conversation_id, id, direction, date FROM messages"
+            " INDEXED BY messages_conversation WHERE date >= ? AND date < ?", (since, until))]
+    wanted = {m.conversation_id for m in window_msgs}
+    wanted.update(c.conversation_id for c in recent)
+    convs = _conversations(conn, where, params, until, wanted,
+                           needs.state_events or needs.open_at_end, None)
+    in_scope = {c.id for c in convs}
+    if needs.intervals:
+        messages = _messages_of(conn, in_scope, until)
+        older = _status_before(conn, [c.id for c in convs if c.created_at < since], floor)
+    else:
+        messages = [m for m in window_msgs if m.conversation_id in in_scope]
+        older = []
     changes = [c for c in recent if c.conversation_id in in_scope]
-    changes.extend(_older_status(conn, older, floor))
+    changes.extend(older)
     changes.sort(key=lambda c: c.seq)
-    survivors = _survivors(conn)
-    absorbed = tuple(replace(c, conversation_id=root) for c in recent
-                     if (root := survivors.get(c.conversation_id)) is not None
-                     and root in in_scope)
-    return ReportData(convs, messages, tuple(changes), _authors(conn, floor, messages),
-                      absorbed)
+    absorbed: tuple[ChangeFact, ...] = ()
+    if needs.window_events:
+        survivors = _survivors(conn)
+        absorbed = tuple(c._replace(conversation_id=root) for c in recent
+                         if (root := survivors.get(c.conversation_id)) is not None
+                         and root in in_scope)
+    sent_by = _authors(conn, messages) if needs.authors or needs.intervals else {}
+    return ReportData(tuple(convs), tuple(messages), tuple(changes), sent_by, absorbed)
+
+
+def _tagged(conn: sqlite3.Connection, where: str, params: Sequence[object], until: int,
+            tag: str) -> ReportData:
+    """Conversations carrying `tag` (few: red flags), with all their messages and events."""
+    convs = _conversations(conn, where, params, until, set(), False, tag)
+    ids = [c.id for c in convs]
+    changes: list[ChangeFact] = []
+    for start in range(0, len(ids), _CHUNK):
+        targets = [f"conversation:{i}" for i in ids[start:start + _CHUNK]]
+        changes.extend(_changes(conn.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE target IN"
+            f" ({','.join('?' * len(targets))})", targets)))
+    changes.sort(key=lambda c: c.seq)
+    return ReportData(tuple(convs), tuple(_messages_of(conn, set(ids), until)),
+                      tuple(changes), {})
+
+
+def _conversations(conn: sqlite3.Connection, where: str, params: Sequence[object], until: int,
+                   wanted: set[int], everyone_open: bool,
+                   tagged: str | None) -> list[ConvFacts]:
+    """Scope ∩ (wanted ∪ not closed now, when asked ∪ carrying `tagged`)."""
+    terms: list[str] = []
+    args: list[object] = []
+    if wanted:
+        terms.append("c.id IN (SELECT value FROM json_each(?))")
+        args.append(_json_ids(wanted))
+    if everyone_open:
+        terms.append("c.status != 'closed'")
+    if tagged is not None:
+        terms.append("c.id IN (SELECT conversation_id FROM conversation_tags WHERE tag = ?)")
+        args.append(tagged)
+    if not terms:
+        return []
+    rows = conn.execute(
+        "SELECT c.id, c.created_at, c.channel, c.mailbox, c.status, c.assignee, c.sla_policy"
+        " FROM conversations c WHERE c.merged_into IS NULL AND c.created_at < ?"
+        f" AND ({where}) AND ({' OR '.join(terms)})", [until, *params, *args]).fetchall()
+    ids = [int(r[0]) for r in rows]
+    tags = _tags(conn, ids)
+    return [ConvFacts(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]),
+                      None if r[5] is None else str(r[5]), None if r[6] is None else str(r[6]),
+                      tuple(tags.get(int(r[0]), ()))) for r in rows]
+
+
+def _json_ids(ids: Iterable[int]) -> str:
+    return "[" + ",".join(str(i) for i in sorted(ids)) + "]"
+
+
+def _tags(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    if len(ids) > _PROBE_MOST:
+        wanted = set(ids)
+        for conv, tag in conn.execute("SELECT conversation_id, tag FROM conversation_tags"):
+            if conv in wanted:
+                out.setdefault(conv, []).append(tag)
+    else:
+        for conv, tag in conn.execute(
+                "SELECT conversation_id, tag FROM conversation_tags WHERE conversation_id"
+                " IN (SELECT value FROM json_each(?))", (_json_ids(ids),)):
+            out.setdefault(conv, []).append(tag)
+    for values in out.values():
+        values.sort()
+    return out
+
+
+def _messages_of(conn: sqlite3.Connection, ids: set[int], until: int) -> list[MessageFact]:
+    """Messages before `until` of these conversations, oldest first."""
+    if len(ids) > _PROBE_MOST:
+        return [MessageFact._make(r) for r in conn.execute(
+            "SELECT conversation_id, id, direction, date FROM messages WHERE date < ?"
+            " ORDER BY date, id", (until,)) if r[0] in ids]
+    return [MessageFact._make(r) for r in conn.execute(
+        "SELECT conversation_id, id, direction, date FROM messages"
+        " WHERE conversation_id IN (SELECT value FROM json_each(?)) AND date < ?"
+        " ORDER BY date, id", (_json_ids(ids), until))]
+
+
+def _status_before(conn: sqlite3.Connection, ids: list[int], floor: int) -> list[ChangeFact]:
+    """Status events up to `floor` of these conversations: by the target index for a few,
+    by one scan for many."""
+    if not ids:
+        return []
+    if len(ids) > _PROBE_MOST:
+        wanted = set(ids)
+        return [c for c in _changes(conn.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE seq <= ?"
+            " AND action = 'conversation.status'", (floor,))) if c.conversation_id in wanted]
+    out: list[ChangeFact] = []
+    for start in range(0, len(ids), _CHUNK):
+        targets = [f"conversation:{i}" for i in ids[start:start + _CHUNK]]
+        out.extend(_changes(conn.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE target IN"
+            f" ({','.join('?' * len(targets))}) AND seq <= ?"
+            " AND action = 'conversation.status'", [*targets, floor])))
+    return out
 
 
 def _survivors(conn: sqlite3.Connection) -> dict[int, int]:
@@ -107,63 +237,13 @@ def _survivors(conn: sqlite3.Connection) -> dict[int, int]:
     return out
 
 
-def _tags(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    if len(ids) > 20_000:  # most of the table: one scan beats many probes
-        wanted = set(ids)
-        for conv, tag in conn.execute("SELECT conversation_id, tag FROM conversation_tags"):
-            if conv in wanted:
-                out.setdefault(conv, []).append(tag)
-    else:
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start:start + _CHUNK]
-            for conv, tag in conn.execute(
-                    "SELECT conversation_id, tag FROM conversation_tags WHERE conversation_id"
-                    f" IN ({','.join('?' * len(chunk))})", chunk):
-                out.setdefault(conv, []).append(tag)
-    for values in out.values():
-        values.sort()
-    return out
-
-
-def _messages(conn: sqlite3.Connection, ids: list[int], until: int) -> list[MessageFact]:
-    if len(ids) > 20_000:
-        return [MessageFact(r[0], r[1], r[2], r[3]) for r in conn.execute(
-            "SELECT conversation_id, id, direction, date FROM messages WHERE date < ?",
-            (until,))]
-    out: list[MessageFact] = []
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
-        out.extend(MessageFact(r[0], r[1], r[2], r[3]) for r in conn.execute(
-            "SELECT conversation_id, id, direction, date FROM messages"
-            f" WHERE conversation_id IN ({','.join('?' * len(chunk))}) AND date < ?",
-            [*chunk, until]))
-    return out
-
-
-def _older_status(conn: sqlite3.Connection, ids: list[int], floor: int) -> list[ChangeFact]:
-    """Status events up to `floor` of these conversations, by the target index."""
-    out: list[ChangeFact] = []
-    for start in range(0, len(ids), _CHUNK):
-        targets = [f"conversation:{i}" for i in ids[start:start + _CHUNK]]
-        for row in conn.execute(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE target IN"
-                f" ({','.join('?' * len(targets))}) AND seq <= ?"
-                " AND action = 'conversation.status'", [*targets, floor]):
-            change = _change(row)
-            if change is not None:
-                out.append(change)
-    return out
-
-
-def _authors(conn: sqlite3.Connection, floor: int,
-             messages: Sequence[MessageFact]) -> dict[int, str]:
+def _authors(conn: sqlite3.Connection, messages: Sequence[MessageFact]) -> dict[int, str]:
     """Who wrote each reply we sent (the outbox records the message it stored); replies
     that came in through the Sent folder have no author here."""
-    if not any(m.direction == "out" for m in messages):
+    outbound = [m for m in messages if m.direction == "out"]
+    if not outbound:
         return {}
-    first_out = min(m.at for m in messages if m.direction == "out")
-    start = min(floor, _seq_before(conn, first_out * 1000))
+    start = _seq_before(conn, min(m.at for m in outbound) - 86400)
     return {int(message): str(author) for message, author in conn.execute(
         "SELECT json_extract(details, '$.message'), json_extract(details, '$.author')"
         " FROM events WHERE seq > ? AND action = 'outbox.sent'", (start,))
