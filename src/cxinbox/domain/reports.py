@@ -28,7 +28,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from typing import Final, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -278,9 +277,17 @@ class BusinessClock:
         return self._at(b) - self._at(a)
 
 
-@lru_cache(maxsize=32)
+_CLOCKS: dict[int, BusinessClock] = {}
+
+
 def _clock_for(calendar: BusinessCalendar) -> BusinessClock:
-    return BusinessClock(calendar)
+    """One clock per calendar object (by identity: hashing a calendar walks its week)."""
+    clock = _CLOCKS.get(id(calendar))
+    if clock is None or clock.calendar is not calendar:
+        if len(_CLOCKS) > 64:
+            _CLOCKS.clear()
+        clock = _CLOCKS[id(calendar)] = BusinessClock(calendar)
+    return clock
 
 
 # --------------------------------------------------------------------------- intervals

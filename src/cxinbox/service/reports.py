@@ -142,10 +142,11 @@ def _needs(report: str, opts: Options) -> Needs:
     if report == "backlog":
         return Needs(state_events=True)
     if report == "workload":
-        return Needs(window_events=True, intervals=True)
+        return Needs(window_events=True, intervals=True, authors=True)
     if report == "red-flags":
         return Needs(tagged=tables.RED_FLAG_TAG)
-    return Needs(intervals=True, open_at_end=report == "sla")
+    return Needs(intervals=True, open_at_end=report == "sla",
+                 authors=report == "sla" or opts.dimension == "staff")
 
 
 def _for_agent(table: ReportTable, me: str, opts: Options) -> ReportTable:

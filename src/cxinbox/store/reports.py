@@ -69,11 +69,11 @@ def _seq_before(conn: sqlite3.Connection, at_s: int) -> int:
     return int(row[0]) if row else 0
 
 
-def _changes(rows: Iterable[Any]) -> list[ChangeFact]:
+def _changes(rows: Iterable[Any], wanted: set[int] | None = None) -> list[ChangeFact]:
     out = []
     for seq, at, actor, action, target, before, after, before_until in rows:
         number = target[13:]  # after "conversation:"
-        if not number.isdigit():
+        if not number.isdigit() or (wanted is not None and int(number) not in wanted):
             continue
         out.append(ChangeFact(seq, at // 1000, int(number), actor,
                               action.removeprefix("conversation."), before, after,
@@ -124,7 +124,7 @@ def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[obje
         absorbed = tuple(c._replace(conversation_id=root) for c in recent
                          if (root := survivors.get(c.conversation_id)) is not None
                          and root in in_scope)
-    sent_by = _authors(conn, messages) if needs.authors or needs.intervals else {}
+    sent_by = _authors(conn, messages) if needs.authors else {}
     return ReportData(tuple(convs), tuple(messages), tuple(changes), sent_by, absorbed)
 
 
@@ -211,9 +211,9 @@ def _status_before(conn: sqlite3.Connection, ids: list[int], floor: int) -> list
         return []
     if len(ids) > _PROBE_MOST:
         wanted = set(ids)
-        return [c for c in _changes(conn.execute(
+        return _changes(conn.execute(
             f"SELECT {_EVENT_COLUMNS} FROM events WHERE seq <= ?"
-            " AND action = 'conversation.status'", (floor,))) if c.conversation_id in wanted]
+            " AND action = 'conversation.status'", (floor,)), wanted)
     out: list[ChangeFact] = []
     for start in range(0, len(ids), _CHUNK):
         targets = [f"conversation:{i}" for i in ids[start:start + _CHUNK]]
