@@ -219,10 +219,12 @@ def build(target_events: int) -> dict[str, float]:
 
 
 def run_cli(report: str, since: str, config: Path, fmt: str = "--json") -> tuple[float, str]:
+    args = (["list", "id:1", "--json"] if report == "baseline"
+            else ["report", report, "--since", since, fmt])
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "CXINBOX_CONFIG": str(config)}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "cxinbox", "report", report, "--since", since,
-                           fmt], env=env, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-m", "cxinbox", *args], env=env,
+                          capture_output=True, text=True, cwd=ROOT)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"report {report} failed: {done.stderr.strip()}")
@@ -243,6 +245,10 @@ def main() -> None:
     config = _config_path()
     print(f"inbox: 100,000 conversations, {int(meta['events']):,} events"
           f" (+{int(meta['messages_added']):,} messages); built in {meta['build_s']:.0f} s")
+    load = os.getloadavg()[0]
+    base = statistics.median(run_cli("baseline", "", config)[0] for _ in range(args.rounds))
+    print(f"load average {load:.1f} on {os.cpu_count()} cores; `cxinbox list id:1` (process"
+          f" start, config, database open) takes {base:.2f} s here")
     print("\nreport      period  median s  worst s  target  ok")
     failures = 0
     for report in REPORTS:
