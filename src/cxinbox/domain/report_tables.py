@@ -7,6 +7,7 @@ who may see which rows, and the CLI how to print them. Durations are whole secon
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -115,30 +116,33 @@ def _groups(ds: Dataset, opts: Options, conv: ConvFacts, at: int,
 
 def volume(ds: Dataset, opts: Options) -> list[ReportTable]:
     unit: Unit = opts.unit or "day"
-    labels = [label for label, _ in periods(ds.window, unit)]
-    counts: dict[str, dict[str, int]] = {label: defaultdict(int) for label in labels}
+    spans = periods(ds.window, unit)
+    labels = [label for label, _ in spans]
+    ends = [end for _, end in spans]
+    counts: list[dict[str, int]] = [defaultdict(int) for _ in labels]
     extra: set[str] = set()
+    since, until = ds.window.since, ds.window.until
     for cid, msgs in ds.messages.items():
-        conv = ds.conversations[cid]
+        values = (_values(ds.conversations[cid], opts.dimension)
+                  if opts.dimension not in (None, "staff") else ())
         for m in msgs:
-            if not ds.window.holds(m.at):
+            if not since <= m.at < until:
                 continue
-            row = counts[period_of(m.at, ds.window.tz, unit)]
+            row = counts[bisect_right(ends, m.at)]  # periods end where the next begins
             row[m.direction] += 1
-            if opts.dimension is None:
-                continue
             if opts.dimension == "staff":
                 if m.direction == "out":
                     key = f"out:{ds.sent_by.get(m.id, NONE_VALUE)}"
                     row[key] += 1
                     extra.add(key)
                 continue
-            for value in _values(conv, opts.dimension):
+            for value in values:
                 key = f"{m.direction}:{value}"
                 row[key] += 1
                 extra.add(key)
     columns = ("period", "in", "out", *sorted(extra))
-    rows = tuple((label, *(counts[label].get(c, 0) for c in columns[1:])) for label in labels)
+    rows = tuple((label, *(c.get(k, 0) for k in columns[1:]))
+                 for label, c in zip(labels, counts, strict=True))
     return [ReportTable("volume", columns, rows)]
 
 

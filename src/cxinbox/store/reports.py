@@ -25,6 +25,8 @@ STATE_ACTIONS = ("conversation.status", "conversation.merged", "conversation.unm
 _CHUNK = 500
 _PROBE_MOST = 3000
 """Above this many conversations, scan instead of probing an index per conversation."""
+_PROBE_MESSAGES_MOST = 30_000
+"""Messages and events sit in indexes by conversation: probing them stays cheaper longer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +139,7 @@ def _tagged(conn: sqlite3.Connection, where: str, params: Sequence[object], unti
     for start in range(0, len(ids), _CHUNK):
         targets = [f"conversation:{i}" for i in ids[start:start + _CHUNK]]
         changes.extend(_changes(conn.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE target IN"
+            f"SELECT {_EVENT_COLUMNS} FROM events INDEXED BY events_target WHERE target IN"
             f" ({','.join('?' * len(targets))})", targets)))
     changes.sort(key=lambda c: c.seq)
     return ReportData(tuple(convs), tuple(_messages_of(conn, set(ids), until)),
@@ -194,10 +196,11 @@ def _tags(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[str]]:
 
 def _messages_of(conn: sqlite3.Connection, ids: set[int], until: int) -> list[MessageFact]:
     """Messages before `until` of these conversations, oldest first."""
-    if len(ids) > _PROBE_MOST:
+    if len(ids) > _PROBE_MESSAGES_MOST:
         return [MessageFact._make(r) for r in conn.execute(
-            "SELECT conversation_id, id, direction, date FROM messages WHERE date < ?"
-            " ORDER BY date, id", (until,)) if r[0] in ids]
+            "SELECT conversation_id, id, direction, date FROM messages"
+            " INDEXED BY messages_conversation WHERE date < ? ORDER BY date, id", (until,))
+            if r[0] in ids]
     return [MessageFact._make(r) for r in conn.execute(
         "SELECT conversation_id, id, direction, date FROM messages"
         " WHERE conversation_id IN (SELECT value FROM json_each(?)) AND date < ?"
@@ -209,7 +212,7 @@ def _status_before(conn: sqlite3.Connection, ids: list[int], floor: int) -> list
     by one scan for many."""
     if not ids:
         return []
-    if len(ids) > _PROBE_MOST:
+    if len(ids) > _PROBE_MESSAGES_MOST:
         wanted = set(ids)
         return _changes(conn.execute(
             f"SELECT {_EVENT_COLUMNS} FROM events WHERE seq <= ?"
@@ -218,7 +221,7 @@ def _status_before(conn: sqlite3.Connection, ids: list[int], floor: int) -> list
     for start in range(0, len(ids), _CHUNK):
         targets = [f"conversation:{i}" for i in ids[start:start + _CHUNK]]
         out.extend(_changes(conn.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE target IN"
+            f"SELECT {_EVENT_COLUMNS} FROM events INDEXED BY events_target WHERE target IN"
             f" ({','.join('?' * len(targets))}) AND seq <= ?"
             " AND action = 'conversation.status'", [*targets, floor])))
     return out
