@@ -35,6 +35,7 @@ from cxinbox.domain.sanitize import clean_line
 if TYPE_CHECKING:
     # Annotations only: the socket client imports this module for `api_methods`, and the
     # service layer behind InProcessAPI would cost a CLI call through the server ~60 ms.
+    from cxinbox.contract.report_types import Report
     from cxinbox.service.inbox import BulkResult, InboxService
     from cxinbox.service.replies import ReplyService
 
@@ -109,6 +110,13 @@ class InboxAPI(Protocol):
                     actor: str | None = None, conversation: int | None = None,
                     limit: int | None = 200) -> list[Event]:
         """The audit trail with every detail: supervisors and admins only, and audited."""
+        ...
+
+    async def report(self, report: str, query: str = "", start: int | None = None,
+                     end: int | None = None, by: list[str] | None = None) -> Report:
+        """A report over [start, end) (epoch seconds; default the last 30 days) on the
+        conversations `query` matches; audited, and per-person figures are the caller's own
+        unless a supervisor or admin asks."""
         ...
 
     async def set_presence(self, conv_id: int | None, composing: bool = False) -> None:
@@ -248,9 +256,10 @@ class InboxAPI(Protocol):
 def annotation_names() -> dict[str, object]:
     """The names `InboxAPI`'s annotations use that are imported for type checking only,
     for `typing.get_type_hints` (the validator resolves parameter types at run time)."""
+    from cxinbox.contract.report_types import Report
     from cxinbox.service.inbox import BulkResult, InboxService
 
-    return {"BulkResult": BulkResult, "InboxService": InboxService}
+    return {"BulkResult": BulkResult, "InboxService": InboxService, "Report": Report}
 
 
 @cache
@@ -378,6 +387,12 @@ class InProcessAPI:
 
         return await self._call(AuditService(self.service).read, query, since=since,
                                 actor=actor, conversation=conversation, limit=limit)
+
+    async def report(self, report: str, query: str = "", start: int | None = None,
+                     end: int | None = None, by: list[str] | None = None) -> Report:
+        from cxinbox.service.reports import ReportService
+
+        return await self._call(ReportService(self.service).run, report, query, start, end, by)
 
     async def set_presence(self, conv_id: int | None, composing: bool = False) -> None:
         self._board.set(self._session, conv_id, composing)

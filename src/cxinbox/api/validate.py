@@ -61,6 +61,8 @@ PRIORITIES: Final = ("urgent", "high", "normal", "low")
 DRAFT_MODES: Final = ("reply", "reply_all", "new", "sms")
 OUTBOX_STATES: Final = ("queued", "sending", "sent", "failed", "cancelled", "unconfirmed")
 EXPORT_FORMATS: Final = ("json", "csv", "table")
+REPORT_NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
+REPORT_BY: Final = ("staff", "mailbox", "tag", "channel", "day", "week")
 
 _LOGIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,63}")
 _ACTOR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@$:-]{0,127}")
@@ -265,6 +267,13 @@ def _since(value: Any, ctx: Context) -> Any:
     return value
 
 
+def _instant(value: Any, ctx: Context) -> Any:
+    """A report's bound: an epoch second from 2000 to a day ahead."""
+    if value is not None and not EARLIEST <= value <= ctx.now + 86400:
+        raise Invalid("must be a time (epoch seconds) between 2000 and now")
+    return value
+
+
 def _timeout(value: Any, _ctx: Context) -> Any:
     if not math.isfinite(value) or not 0 <= value <= 3600:
         raise Invalid("must be between 0 and 3600 seconds")
@@ -333,9 +342,13 @@ RULES: Final[dict[str, Rule]] = {
     "mode": _one_of(DRAFT_MODES),
     "states": _each(_one_of(OUTBOX_STATES), len(OUTBOX_STATES)),
     "fmt": _one_of(EXPORT_FORMATS),
+    "report": _one_of(REPORT_NAMES),
+    "by": _each(_one_of(REPORT_BY), 2),
     # times
     "until": _until,
     "since": _since,
+    "start": _instant,
+    "end": _instant,
     # people
     "user": _assignee,
     "actor": _actor,

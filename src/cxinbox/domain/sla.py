@@ -184,6 +184,23 @@ class BusinessCalendar:
         """Open seconds in [a, b); 0 when b is not after a."""
         return self._between(_to_ts(a, "a"), _to_ts(b, "b"))
 
+    def open_spans(self, a: datetime, b: datetime) -> list[tuple[int, int]]:
+        """The open time in [a, b) as ordered, disjoint [open, close) epoch-second spans
+        (overlapping shifts joined), for callers that add up many intervals at once."""
+        start, end = _to_ts(a, "a"), _to_ts(b, "b")
+        spans: list[tuple[int, int]] = []
+        for opens, closes in self._intervals(start):
+            if opens >= end:
+                return spans
+            lo, hi = max(opens, start), min(closes, end)
+            if hi <= lo:
+                continue
+            if spans and lo <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
+            else:
+                spans.append((lo, hi))
+        return spans  # not reached: the shifts go on for ever
+
     def _advance(self, start: int, amounts: Sequence[int]) -> list[int]:
         """`add_business_seconds` for several ascending amounts in one walk over the hours."""
         results = [start for amount in amounts if amount == 0]

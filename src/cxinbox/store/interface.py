@@ -40,9 +40,11 @@ from cxinbox.store.records import (
     MentionRecord,
     MergeCounts,
     MessageRecord,
+    Needs,
     NoteRecord,
     OutboxItem,
     PauseRecord,
+    ReportData,
     SlaFactsRecord,
     SmsMessageMedia,
     SmsRecord,
@@ -201,6 +203,11 @@ class StoreTx(Protocol):
 
     def trail_start(self) -> TrailStart:
         """Where the audit trail starts (1 until retention released old events)."""
+        ...
+
+    def report_data(self, conversations: Selection, since: int, until: int,
+                    needs: Needs) -> ReportData:
+        """What one report reads about `conversations` (see store/reports.py)."""
         ...
 
     def find_events(self, *, since_ms: int | None = None, actor: str | None = None,

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from cxinbox.domain.reports import ChangeFact, ConvFacts, MessageFact
+
 
 @dataclass(frozen=True, slots=True)
 class ConversationRecord:
@@ -351,3 +353,31 @@ class OutboxItem:
 
 EventSpec = tuple[str, str, dict[str, Any]]
 """(action, target, details) of one event to append."""
+
+
+# -- reports ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Needs:
+    """What one report reads."""
+
+    window_messages: bool = False  # messages dated in the window (volume)
+    window_events: bool = False  # staff events in the window (workload)
+    state_events: bool = False  # status/merge events since the window's start (backlog)
+    intervals: bool = False  # full history of conversations with an interval in the window
+    open_at_end: bool = False  # ... and of those that may still wait at its end (sla)
+    tagged: str | None = None  # only conversations with this tag, with their history
+    authors: bool = False  # who wrote each reply we sent
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """Everything one report run reads, in one snapshot."""
+
+    conversations: tuple[ConvFacts, ...]
+    messages: tuple[MessageFact, ...]
+    changes: tuple[ChangeFact, ...]
+    sent_by: dict[int, str]
+    absorbed: tuple[ChangeFact, ...] = ()
+    """Events on conversations since merged away, under the id of the one that took them
+    in: work done (notes, assignments, closing), but not part of that one's own timeline."""

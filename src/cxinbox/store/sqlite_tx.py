@@ -39,9 +39,11 @@ from cxinbox.store.records import (
     MentionRecord,
     MergeCounts,
     MessageRecord,
+    Needs,
     NoteRecord,
     OutboxItem,
     PauseRecord,
+    ReportData,
     SlaFactsRecord,
     SmsMessageMedia,
     SmsRecord,
@@ -227,6 +229,13 @@ class SqliteTx:
         from cxinbox.store.retention import trail_start
 
         return trail_start(self.conn)
+
+    def report_data(self, conversations: Selection, since: int, until: int,
+                    needs: Needs) -> ReportData:
+        from cxinbox.store.reports import read_report_data
+
+        s = _of(conversations)
+        return read_report_data(self.conn, s.where, s.params, since, until, needs)
 
     def find_events(self, *, since_ms: int | None = None, actor: str | None = None,
                     target: str | None = None, conversations: Selection | None = None,

@@ -1,0 +1,236 @@
+"""`cxinbox report NAME`: the desk's figures from the event log, for people, CSV or JSON.
+
+Presentation only: the server computes and audits the report (service/reports.py). For
+people each table prints as aligned columns with a bar for its headline figure, in plain
+characters (`#` with --ascii), at most 80 columns wide where the table allows, and no
+colour: nothing is said by colour alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Final
+from zoneinfo import ZoneInfo
+
+import typer
+
+if TYPE_CHECKING:
+    from cxinbox.api.transport import SyncAPI
+    from cxinbox.config import Config
+    from cxinbox.contract.report_types import Report
+    from cxinbox.domain.report_tables import Cell, ReportTable
+
+NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
+BY: Final = ("staff", "mailbox", "tag", "channel", "day", "week")
+WIDTH: Final = 80
+TIME_COLUMNS: Final = frozenset({"start", "end", "arrival", "first_action_at"})
+BAR_COLUMN: Final = {"volume": "in", "response": "business_median_s", "sla": "pct_met",
+                     "backlog": "total", "workload": "replied", "red-flags": "wall_s",
+                     "distribution": "business", "age": None, "breaches": "business_s",
+                     "red-flags-summary": None}
+EXIT_USAGE: Final = 2
+SHORT: Final = {"business_median_s": "bus.median", "business_p90_s": "bus.p90",
+                "wall_median_s": "wall.median", "wall_p90_s": "wall.p90",
+                "response_median_s": "resp.median", "first_action_at": "first action",
+                "conversation": "conv"}
+"""Headers for people (CSV and JSON keep the full column names)."""
+
+ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", envvar="CXINBOX_CONFIG",
+                                              help="Path to config.toml.")]
+
+
+
+def _number(cell: object) -> float:
+    """A cell's value for its bar (text and empty cells draw none)."""
+    return float(cell) if isinstance(cell, int | float) else 0.0
+
+def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    typer.echo(f"cxinbox: {message}", err=True)
+    return typer.Exit(code)
+
+
+def duration(seconds: int) -> str:
+    """A duration as people read it: 45s, 12m, 3h05m, 2d4h."""
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours}h"
+
+
+def _cell_for_people(column: str, value: Cell, tz: ZoneInfo) -> str:
+    if value is None:
+        return "-"
+    if column in TIME_COLUMNS and isinstance(value, int):
+        return datetime.fromtimestamp(value, UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    if column.endswith("_s") and isinstance(value, int):
+        return duration(value)
+    if column == "pct_met" and isinstance(value, float):
+        return f"{value:.1f}%"
+    return str(value)
+
+
+def _cell_for_machines(column: str, value: Cell, tz: ZoneInfo) -> Cell:
+    if column in TIME_COLUMNS and isinstance(value, int):
+        return datetime.fromtimestamp(value, UTC).astimezone(tz).isoformat()
+    return value
+
+
+def _bar(value: float, most: float, width: int, ascii_only: bool) -> str:
+    if most <= 0 or width <= 0 or value <= 0:
+        return ""
+    eighths = round(value / most * width * 8)
+    if ascii_only:
+        return "#" * max(1, round(eighths / 8))
+    full, rest = divmod(max(1, eighths), 8)
+    return "\u2588" * full + ("" if not rest else chr(0x2590 - rest))
+
+
+def render_table(table: ReportTable, tz: ZoneInfo, ascii_only: bool,
+                 width: int = WIDTH) -> list[str]:
+    """One table for people: a header, aligned cells, and a bar for its headline figure."""
+    cells = [[_cell_for_people(c, v, tz) for c, v in zip(table.columns, row, strict=True)]
+             for row in table.rows]
+    headers = [SHORT.get(c, c) for c in table.columns]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    numeric = [all(isinstance(row[i], int | float) or row[i] is None for row in table.rows)
+               for i in range(len(table.columns))]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.rjust(w) if n else v.ljust(w)
+                         for v, w, n in zip(values, widths, numeric, strict=True)).rstrip()
+
+    head = line(headers)
+    bar_col = BAR_COLUMN.get(table.name)
+    bar_at = table.columns.index(bar_col) if bar_col in table.columns else None
+    room = width - len(head) - 2
+    values = [_number(r[bar_at]) if bar_at is not None else 0.0 for r in table.rows]
+    most = 100.0 if bar_col == "pct_met" else max(values, default=0.0)
+    out = [f"{table.name}:", head]
+    for row, value in zip(cells, values, strict=True):
+        text = line(row)
+        if bar_at is not None and room >= 10:
+            text = f"{text.ljust(len(head))}  {_bar(value, most, room, ascii_only)}".rstrip()
+        out.append(text)
+    if not table.rows:
+        out.append("(nothing in this period)")
+    elif len(head) > width:
+        out.append(f"(wider than {width} columns: --csv or --json give every column)")
+    return out
+
+
+def _ascii_default() -> bool:
+    term = os.environ.get("TERM", "")
+    encoding = (sys.stdout.encoding or "").lower().replace("-", "")
+    return term in ("linux", "vt100", "vt220", "dumb") or encoding not in ("utf8", "utf_8")
+
+
+def print_report(report: Report, *, as_json: bool, as_csv: bool, table: str | None,
+                 ascii_only: bool | None) -> None:
+    tz = ZoneInfo(report.timezone)
+    if as_json:
+        data = report.to_dict()
+        data["tables"] = {t.name: [{c: _cell_for_machines(c, v, tz)
+                                    for c, v in zip(t.columns, row, strict=True)}
+                                   for row in t.rows] for t in report.tables}
+        data["since"] = datetime.fromtimestamp(report.since, UTC).astimezone(tz).isoformat()
+        data["until"] = datetime.fromtimestamp(report.until, UTC).astimezone(tz).isoformat()
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    chosen = report.tables if table is None else tuple(
+        t for t in report.tables if t.name == table)
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        first = chosen[0]
+        writer.writerow(first.columns)
+        for row in first.rows:
+            writer.writerow([_csv_cell(_cell_for_machines(c, v, tz))
+                             for c, v in zip(first.columns, row, strict=True)])
+        return
+    ascii_only = _ascii_default() if ascii_only is None else ascii_only
+    since = datetime.fromtimestamp(report.since, UTC).astimezone(tz)
+    until = datetime.fromtimestamp(report.until, UTC).astimezone(tz)
+    by = f", by {' and '.join(report.by)}" if report.by else ""
+    typer.echo(f"report {report.name}: {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M}"
+               f" ({report.timezone}){by}")
+    for t in chosen:
+        typer.echo("")
+        for text in render_table(t, tz, ascii_only):
+            typer.echo(text)
+
+
+def _csv_cell(value: Cell) -> Cell:
+    """Keep a spreadsheet from running a cell as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") \
+            and value != "-":
+        return f"'{value}"
+    return value
+
+
+def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
+             load_config: Callable[[str | None], Config],
+             ascii_default: Callable[[], bool | None]) -> None:
+    """Add `report` to `app`."""
+
+    @app.command("report")
+    def report_cmd(
+        name: Annotated[str, typer.Argument(
+            metavar="NAME", help=f"One of: {', '.join(NAMES)}.")],
+        query: Annotated[str, typer.Argument(
+            metavar="[QUERY]", help="Only conversations matching QUERY (as for list).")] = "",
+        where: Annotated[str | None, typer.Option(
+            "--where", metavar="QUERY", help="The same filter as QUERY.")] = None,
+        since: Annotated[str, typer.Option(
+            "--since", metavar="WHEN", help="From this time: 30d, 2026-11-01, mon.")] = "30d",
+        until: Annotated[str, typer.Option(
+            "--until", metavar="WHEN", help="Up to this time (default now).")] = "now",
+        by: Annotated[list[str] | None, typer.Option(
+            "--by", metavar="staff|mailbox|tag|channel|day|week",
+            help="Break down (repeatable: a period and one other).")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Every table, as JSON.")] = False,
+        as_csv: Annotated[bool, typer.Option(
+            "--csv", help="The main table (or --table) as CSV.")] = False,
+        table: Annotated[str | None, typer.Option(
+            "--table", metavar="NAME", help="Only this table (e.g. breaches, age).")] = None,
+        ascii: Annotated[bool | None, typer.Option(
+            "--ascii/--unicode", help="Bars in 7-bit ASCII (default: auto).")] = None,
+        config: ConfigOpt = None,
+    ) -> None:
+        """Reports from the event log: volume, response, sla, backlog, workload, red-flags."""
+        from cxinbox.domain.when import WhenError, parse_when
+
+        if name not in NAMES:
+            raise _fail(f"unknown report {name[:40]!r}; one of {', '.join(NAMES)}")
+        if as_json and as_csv:
+            raise _fail("give at most one of --json and --csv")
+        for b in by or ():
+            if b not in BY:
+                raise _fail(f"--by must be one of {', '.join(BY)} (got {b[:40]!r})")
+        if where is not None and query:
+            raise _fail("give the filter once: as QUERY or as --where")
+        cfg = load_config(config)
+        tz = ZoneInfo(cfg.clinic.timezone)
+        now = datetime.now(UTC)
+        try:
+            start = parse_when(since, now=now, tz=tz, direction="past")
+            end = parse_when(until, now=now, tz=tz, direction="past")
+        except WhenError as exc:
+            raise _fail(str(exc)) from None
+        with open_api(cfg) as api:
+            result = api.report(name, where if where is not None else query,
+                                int(start.timestamp()), int(end.timestamp()), by or None)
+        if table is not None and table not in (t.name for t in result.tables):
+            raise _fail(f"report {name} has no table {table[:40]!r}; its tables:"
+                        f" {', '.join(t.name for t in result.tables)}")
+        print_report(result, as_json=as_json, as_csv=as_csv, table=table,
+                     ascii_only=ascii if ascii is not None else ascii_default())

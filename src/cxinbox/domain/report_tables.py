@@ -1,0 +1,364 @@
+"""The six reports as tables with stable column names, from the records of domain/reports.py.
+
+Pure. Each builder takes a `Dataset` (one snapshot of the trail, already cut to the
+conversations the report's query selects) and returns `ReportTable`s; the service decides
+who may see which rows, and the CLI how to print them. Durations are whole seconds.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from cxinbox.domain.reports import (
+    AGE_BUCKETS,
+    BACKLOG_STATUSES,
+    BUCKETS,
+    KINDS,
+    STAFF_ACTIONS,
+    ChangeFact,
+    ConvFacts,
+    Interval,
+    MessageFact,
+    PolicyTargets,
+    Unit,
+    Window,
+    backlog_counts,
+    bucket_of,
+    business_between,
+    intervals_of,
+    is_staff,
+    pause_spells,
+    percentile,
+    period_of,
+    periods,
+    summarise,
+)
+from cxinbox.domain.sla import BusinessCalendar
+
+REPORTS: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
+PERIODS: Final = ("day", "week")
+DIMENSIONS: Final = ("staff", "mailbox", "tag", "channel")
+ALL: Final = "all"
+NONE_VALUE: Final = "-"
+RED_FLAG_TAG: Final = "red-flag"
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTable:
+    """One table of a report: `columns` name each cell of every row, in order."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    window: Window
+    conversations: Mapping[int, ConvFacts]
+    messages: Mapping[int, Sequence[MessageFact]]  # per conversation, in time order
+    changes: Mapping[int, Sequence[ChangeFact]]  # per conversation, in seq order
+    sent_by: Mapping[int, str]
+    policies: Mapping[str, PolicyTargets]
+    default_calendar: BusinessCalendar
+    absorbed: Sequence[ChangeFact] = ()  # events of conversations merged into these
+    _intervals: list[Interval] = field(default_factory=list, init=False, repr=False)
+
+    def calendar(self, conv: ConvFacts) -> BusinessCalendar:
+        policy = self.policies.get(conv.policy or "")
+        return policy.calendar if policy else self.default_calendar
+
+    def intervals(self) -> list[Interval]:
+        """Every interval up to the window's end, computed once per report run."""
+        if not self._intervals:
+            until = self.window.until
+            for cid, conv in self.conversations.items():
+                self._intervals.extend(intervals_of(
+                    conv, self.messages.get(cid, ()), self.changes.get(cid, ()),
+                    self.sent_by, self.calendar(conv), until))
+        return self._intervals
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    unit: Unit | None = None  # --by day|week
+    dimension: str | None = None  # --by staff|mailbox|tag|channel
+
+
+def _values(conv: ConvFacts, dimension: str, staff: str | None = None) -> tuple[str, ...]:
+    if dimension == "mailbox":
+        return (conv.mailbox or NONE_VALUE,)
+    if dimension == "channel":
+        return (conv.channel,)
+    if dimension == "tag":
+        return conv.tags or (NONE_VALUE,)
+    return (staff or NONE_VALUE,)
+
+
+def _groups(ds: Dataset, opts: Options, conv: ConvFacts, at: int,
+            staff: str | None) -> tuple[str, ...]:
+    """The group labels a fact counts in, besides "all"."""
+    if opts.unit is not None:
+        return (period_of(at, ds.window.tz, opts.unit),)
+    if opts.dimension is not None:
+        return _values(conv, opts.dimension, staff)
+    return ()
+
+
+# --------------------------------------------------------------------------- volume
+
+
+def volume(ds: Dataset, opts: Options) -> list[ReportTable]:
+    unit: Unit = opts.unit or "day"
+    spans = periods(ds.window, unit)
+    labels = [label for label, _ in spans]
+    ends = [end for _, end in spans]
+    counts: list[dict[str, int]] = [defaultdict(int) for _ in labels]
+    extra: set[str] = set()
+    since, until = ds.window.since, ds.window.until
+    for cid, msgs in ds.messages.items():
+        values = (_values(ds.conversations[cid], opts.dimension)
+                  if opts.dimension not in (None, "staff") else ())
+        for m in msgs:
+            if not since <= m.at < until:
+                continue
+            row = counts[bisect_right(ends, m.at)]  # periods end where the next begins
+            row[m.direction] += 1
+            if opts.dimension == "staff":
+                if m.direction == "out":
+                    key = f"out:{ds.sent_by.get(m.id, NONE_VALUE)}"
+                    row[key] += 1
+                    extra.add(key)
+                continue
+            for value in values:
+                key = f"{m.direction}:{value}"
+                row[key] += 1
+                extra.add(key)
+    columns = ("period", "in", "out", *sorted(extra))
+    rows: tuple[tuple[Cell, ...], ...] = tuple(
+        (label, *(c.get(k, 0) for k in columns[1:]))
+        for label, c in zip(labels, counts, strict=True))
+    return [ReportTable("volume", columns, rows)]
+
+
+# --------------------------------------------------------------------------- response
+
+
+_SUMMARY_COLUMNS: Final = ("group", "metric", "count", "business_median_s", "business_p90_s",
+                           "wall_median_s", "wall_p90_s")
+
+
+def _ended_in_window(ds: Dataset) -> list[Interval]:
+    return [i for i in ds.intervals() if i.end is not None and ds.window.holds(i.end)]
+
+
+def _grouped(ds: Dataset, opts: Options,
+             intervals: Iterable[Interval]) -> dict[str, list[Interval]]:
+    out: dict[str, list[Interval]] = defaultdict(list)
+    for i in intervals:
+        out[ALL].append(i)
+        end = i.start if i.end is None else i.end
+        for g in _groups(ds, opts, ds.conversations[i.conversation_id], end, i.staff):
+            out[g].append(i)
+    return out
+
+
+def _order(groups: Iterable[str]) -> list[str]:
+    return sorted(groups, key=lambda g: (g != ALL, g))
+
+
+def response(ds: Dataset, opts: Options) -> list[ReportTable]:
+    grouped = _grouped(ds, opts, _ended_in_window(ds))
+    grouped.setdefault(ALL, [])
+    summary: list[tuple[Cell, ...]] = []
+    dist: list[tuple[Cell, ...]] = []
+    for group in _order(grouped):
+        for kind in KINDS:
+            s = summarise([i for i in grouped[group] if i.kind == kind])
+            summary.append((group, kind, s.count, s.business_median_s, s.business_p90_s,
+                            s.wall_median_s, s.wall_p90_s))
+            dist.extend((group, kind, label, b, w) for (label, _), b, w
+                        in zip(BUCKETS, s.business_buckets, s.wall_buckets, strict=True))
+    return [ReportTable("response", _SUMMARY_COLUMNS, tuple(summary)),
+            ReportTable("distribution", ("group", "metric", "bucket", "business", "wall"),
+                        tuple(dist))]
+
+
+# --------------------------------------------------------------------------- sla
+
+
+def _judged(ds: Dataset) -> list[tuple[Interval, PolicyTargets, int, str]]:
+    """(interval, policy, target seconds, state) for every interval a policy has a target
+    for: ended in the window ("met"/"late"), or still running at its end and already over
+    ("open")."""
+    out: list[tuple[Interval, PolicyTargets, int, str]] = []
+    for i in ds.intervals():
+        policy = ds.policies.get(ds.conversations[i.conversation_id].policy or "")
+        target = policy.targets.get(i.kind) if policy else None
+        if policy is None or target is None:
+            continue
+        if i.end is None:
+            if i.business_s > target:
+                out.append((i, policy, target, "open"))
+        elif ds.window.holds(i.end):
+            out.append((i, policy, target, "met" if i.business_s <= target else "late"))
+    return out
+
+
+def sla(ds: Dataset, opts: Options) -> list[ReportTable]:
+    judged = _judged(ds)
+    tally: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for i, policy, _target, state in judged:
+        end = ds.window.until if i.end is None else i.end
+        groups = (ALL, *_groups(ds, opts, ds.conversations[i.conversation_id], end, i.staff))
+        for g in groups:
+            tally[(g, policy.name, i.kind)][0 if state == "met" else 1] += 1
+    rows = []
+    for key in sorted(tally, key=lambda k: (k[0] != ALL, k)):
+        met, missed = tally[key]
+        total = met + missed
+        rows.append((*key, total, met, missed, round(100 * met / total, 1) if total else None))
+    breaches = sorted(((i.conversation_id, p.name, i.kind, state, i.start, i.end, i.business_s,
+                        target, i.staff) for i, p, target, state in judged if state != "met"),
+                      key=lambda r: (r[4], r[0], str(r[2])))
+    return [ReportTable("sla", ("group", "policy", "target", "count", "met", "breached",
+                                "pct_met"), tuple(rows)),
+            ReportTable("breaches", ("conversation", "policy", "target", "state", "start", "end",
+                                     "business_s", "target_s", "staff"), tuple(breaches))]
+
+
+# --------------------------------------------------------------------------- backlog
+
+
+def backlog(ds: Dataset, opts: Options) -> list[ReportTable]:
+    unit: Unit = opts.unit or "day"
+    ends = periods(ds.window, unit)
+    changes = sorted((c for cs in ds.changes.values() for c in cs
+                      if c.at >= ds.window.since and c.action in ("status", "merged",
+                                                                  "unmerged")),
+                     key=lambda c: c.seq, reverse=True)
+    convs = list(ds.conversations.values())
+    dim = opts.dimension
+    groups = {c.id: (ALL, *(_values(c, dim) if dim is not None else ())) for c in convs}
+    counts, last = backlog_counts(convs, changes, [end for _, end in ends] + [ds.window.until],
+                                  groups)
+    rows: list[tuple[Cell, ...]] = []
+    for label, end in ends:
+        at_end = counts[end]
+        names = {ALL} | {g for g, s in at_end if s in BACKLOG_STATUSES}
+        for group in _order(names):
+            c = [at_end.get((group, s), 0) for s in BACKLOG_STATUSES]
+            rows.append((label, group, *c, sum(c)))
+    labels = [label for label, _ in AGE_BUCKETS]
+    ages: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(labels, 0))
+    ages[ALL]
+    for cid, status in last.items():
+        if status not in BACKLOG_STATUSES:
+            continue
+        bucket = bucket_of(ds.window.until - ds.conversations[cid].created_at, AGE_BUCKETS)
+        for group in groups[cid]:
+            ages[group][bucket] += 1
+    age_rows: tuple[tuple[Cell, ...], ...] = tuple((group, *ages[group].values())
+                                                   for group in _order(ages))
+    return [ReportTable("backlog", ("period", "group", "open", "pending", "snoozed", "total"),
+                        tuple(rows)),
+            ReportTable("age", ("group", *labels), age_rows)]
+
+
+# --------------------------------------------------------------------------- workload
+
+
+_WORK: Final = ("assigned", "replied", "closed", "notes")
+
+
+def workload(ds: Dataset, opts: Options, roster: Sequence[str] = ()) -> list[ReportTable]:
+    unit = opts.unit
+    tally: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(_WORK, 0))
+    times: dict[tuple[str, str], list[int]] = defaultdict(list)
+
+    def period(at: int) -> str:
+        return ALL if unit is None else period_of(at, ds.window.tz, unit)
+
+    for person in roster:
+        tally[(ALL, person)]
+    for cs in (*ds.changes.values(), ds.absorbed):
+        for c in cs:
+            if not ds.window.holds(c.at):
+                continue
+            if c.action == "assign" and c.after and is_staff(c.after):
+                tally[(period(c.at), c.after)]["assigned"] += 1
+            if not is_staff(c.actor):
+                continue
+            if c.action == "send":
+                tally[(period(c.at), c.actor)]["replied"] += 1
+            elif c.action == "status" and c.after == "closed":
+                tally[(period(c.at), c.actor)]["closed"] += 1
+            elif c.action == "note":
+                tally[(period(c.at), c.actor)]["notes"] += 1
+    for i in _ended_in_window(ds):
+        if i.kind != "resolution" and i.staff is not None and i.end is not None:
+            times[(period(i.end), i.staff)].append(i.business_s)
+            tally[(period(i.end), i.staff)]
+    rows: list[tuple[Cell, ...]] = []
+    for p in sorted({p for p, _ in tally}, key=lambda p: (p != ALL, p)):
+        people = sorted(s for q, s in tally if q == p)
+        total = dict.fromkeys(_WORK, 0)
+        all_times: list[int] = []
+        for person in people:
+            t = tally[(p, person)]
+            values = sorted(times.get((p, person), []))
+            all_times.extend(values)
+            rows.append((p, person, *t.values(), len(values), percentile(values, 50)))
+            for k in _WORK:
+                total[k] += t[k]
+        all_times.sort()
+        rows.append((p, "total", *total.values(), len(all_times), percentile(all_times, 50)))
+    return [ReportTable("workload", ("period", "staff", *_WORK, "responses",
+                                     "response_median_s"), tuple(rows))]
+
+
+# --------------------------------------------------------------------------- red flags
+
+
+def red_flags(ds: Dataset, opts: Options) -> list[ReportTable]:
+    cases: list[tuple[Cell, ...]] = []
+    wall: list[int] = []
+    for cid, conv in ds.conversations.items():
+        if RED_FLAG_TAG not in conv.tags:
+            continue
+        inbound = [m.at for m in ds.messages.get(cid, ()) if m.direction == "in"]
+        arrival = min(inbound) if inbound else conv.created_at
+        if not ds.window.holds(arrival):
+            continue
+        changes = ds.changes.get(cid, ())
+        first = next((c for c in changes if c.at >= arrival and c.at < ds.window.until
+                      and is_staff(c.actor) and c.action in STAFF_ACTIONS), None)
+        if first is None:
+            cases.append((cid, arrival, None, None, None, None, None))
+            continue
+        spells = pause_spells(changes)
+        business = business_between(ds.calendar(conv), arrival, first.at, spells)
+        wall.append(first.at - arrival)
+        cases.append((cid, arrival, first.at, first.action, first.actor, first.at - arrival,
+                      business))
+    cases.sort(key=lambda r: (r[1] or 0, r[0] or 0))
+    wall.sort()
+    summary = ((len(cases), len(wall), len(cases) - len(wall), percentile(wall, 50),
+                percentile(wall, 90)),)
+    return [ReportTable("red-flags", ("conversation", "arrival", "first_action_at", "action",
+                                      "actor", "wall_s", "business_s"), tuple(cases)),
+            ReportTable("red-flags-summary", ("cases", "acted", "waiting", "wall_median_s",
+                                              "wall_p90_s"), summary)]
+
+
+BUILDERS: Final[dict[str, Callable[[Dataset, Options], list[ReportTable]]]] = {
+    "volume": volume, "response": response, "sla": sla, "backlog": backlog,
+    "red-flags": red_flags,
+}
+"""workload takes the roster as well; the service calls it directly."""

@@ -1,0 +1,429 @@
+"""Report arithmetic: response intervals, business time with pauses, percentiles, periods.
+
+Pure: the store hands over typed records read from the messages and the event log, and
+everything here is computed from those alone, so a report agrees with the audit trail. The
+definitions (the test in tests/test_reports_exact.py re-implements each one naively):
+
+* Times are whole epoch seconds. An instant belongs to the clinic-time-zone day (or ISO week,
+  Monday first) its local clock reads, so a day is 23 or 25 hours long across a DST change.
+* A response interval starts at the first patient message nobody has answered yet and ends at
+  the next message we send in that conversation. The first one of a conversation (before we
+  ever wrote in it) is a "first-response", later ones "next-response". Closing the
+  conversation without writing ends the wait with no interval.
+* A resolution interval starts at the first patient message not yet resolved and ends when the
+  conversation is closed; a patient writing again after that starts a new one (reopenings).
+* Business time is the open time of the conversation's SLA calendar inside the interval, minus
+  the open time it spent pending or snoozed (the SLA clock's pauses); wall time is plain
+  elapsed time. A snooze ends when it was due to, even if the wake-up was recorded later.
+* Percentiles are nearest-rank: the smallest value at least p% of the values are at or below.
+* Merged conversations count as part of the one they were merged into (their messages moved);
+  a conversation merged away is out of the backlog from the merge until it is unmerged.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Final, Literal, NamedTuple
+from zoneinfo import ZoneInfo
+
+from cxinbox.domain.sla import PAUSING_STATUSES, BusinessCalendar
+
+Kind = Literal["first-response", "next-response", "resolution"]
+Unit = Literal["day", "week"]
+
+KINDS: Final[tuple[Kind, ...]] = ("first-response", "next-response", "resolution")
+BACKLOG_STATUSES: Final = ("open", "pending", "snoozed")
+
+BUCKETS: Final[tuple[tuple[str, int | None], ...]] = (
+    ("<15m", 15 * 60), ("15m-1h", 3600), ("1h-4h", 4 * 3600), ("4h-1d", 86400),
+    ("1d-3d", 3 * 86400), (">=3d", None))
+"""Distribution buckets of a duration: each holds values below its bound (the last, the rest)."""
+
+AGE_BUCKETS: Final[tuple[tuple[str, int | None], ...]] = (
+    ("<1d", 86400), ("1d-3d", 3 * 86400), ("3d-7d", 7 * 86400), ("7d-30d", 30 * 86400),
+    (">=30d", None))
+
+SYSTEM_ACTORS: Final = frozenset({"system", "sync", "server", "bench"})
+STAFF_ACTIONS: Final = frozenset({"status", "assign", "priority", "tag", "note", "send",
+                                  "merge", "split"})
+"""What counts as a person acting on a conversation (reading it does not)."""
+
+
+def is_staff(actor: str) -> bool:
+    """People, not the server's own jobs or automation rules (`rule:NAME`)."""
+    return bool(actor) and actor not in SYSTEM_ACTORS and not actor.startswith("rule:")
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class ConvFacts:
+    """A conversation in a report's scope, with its current attributes."""
+
+    id: int
+    created_at: int
+    channel: str
+    mailbox: str
+    status: str
+    assignee: str | None
+    policy: str | None
+    tags: tuple[str, ...]
+
+
+class MessageFact(NamedTuple):
+    """A typed record like the others, but a named tuple: a year of a busy desk is ~10^6 of
+    these and of ChangeFact, and building a tuple is ~5x cheaper than a frozen dataclass."""
+
+    conversation_id: int
+    id: int
+    direction: str  # in | out
+    at: int
+
+
+class ChangeFact(NamedTuple):
+    """One event on a conversation. `action` is the event's action without "conversation."
+    ("status", "assign", "note", "merged", ...; "send" for a reply sent).
+    `before`/`after` are a status or assignee change's values; `before_until` the snooze a
+    status change ended."""
+
+    seq: int
+    at: int
+    conversation_id: int
+    actor: str
+    action: str
+    before: str | None = None
+    after: str | None = None
+    before_until: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyTargets:
+    name: str
+    calendar: BusinessCalendar
+    targets: Mapping[str, int]  # kind -> business seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    conversation_id: int
+    kind: Kind
+    start: int
+    end: int | None  # None: still waiting at the report's end
+    staff: str | None  # who sent the reply / closed it
+    business_s: int
+    wall_s: int
+
+
+# --------------------------------------------------------------------------- time
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    since: int
+    until: int
+    tz: ZoneInfo
+
+    def holds(self, at: int) -> bool:
+        return self.since <= at < self.until
+
+
+def local_day(at: int, tz: ZoneInfo) -> date:
+    return datetime.fromtimestamp(at, UTC).astimezone(tz).date()
+
+
+def period_of(at: int, tz: ZoneInfo, unit: Unit) -> str:
+    day = local_day(at, tz)
+    if unit == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return day.isoformat()
+
+
+def _midnight(day: date, tz: ZoneInfo) -> int:
+    """The first instant the clinic's clock reads `day` 00:00 or later (DST-gap safe)."""
+    return int(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp())
+
+
+def periods(window: Window, unit: Unit) -> list[tuple[str, int]]:
+    """Every period the window touches, with the instant it ends (clipped to the window)."""
+    if window.until <= window.since:
+        return []
+    day = local_day(window.since, window.tz)
+    last = local_day(window.until - 1, window.tz)
+    if unit == "week":
+        day -= timedelta(days=day.weekday())
+    step = timedelta(days=7 if unit == "week" else 1)
+    out: list[tuple[str, int]] = []
+    while day <= last:
+        nxt = day + step
+        label = _week_label(day) if unit == "week" else day.isoformat()
+        out.append((label, min(window.until, _midnight(nxt, window.tz))))
+        day = nxt
+    return out
+
+
+def _week_label(monday: date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def percentile(sorted_values: Sequence[int], p: float) -> int | None:
+    """Nearest rank: None for no values."""
+    if not sorted_values:
+        return None
+    rank = max(1, math.ceil(p * len(sorted_values) / 100))
+    return sorted_values[rank - 1]
+
+
+def bucket_of(value: int, buckets: Sequence[tuple[str, int | None]] = BUCKETS) -> str:
+    for label, bound in buckets:
+        if bound is None or value < bound:
+            return label
+    return buckets[-1][0]
+
+
+# --------------------------------------------------------------------------- pauses
+
+
+def pause_spells(changes: Iterable[ChangeFact]) -> list[tuple[int, int | None]]:
+    """[start, end) of every pending/snoozed spell (end None: still paused), from status
+    changes in time order."""
+    spells: list[tuple[int, int | None]] = []
+    since: int | None = None
+    for change in changes:
+        if change.action != "status":
+            continue
+        if change.after in PAUSING_STATUSES:
+            if since is None:
+                since = change.at
+            continue
+        if since is not None:
+            end = change.at
+            if change.before == "snoozed" and change.before_until is not None:
+                end = max(since, min(end, change.before_until))
+            spells.append((since, end))
+            since = None
+    if since is not None:
+        spells.append((since, None))
+    return spells
+
+
+def business_between(calendar: BusinessCalendar, start: int, end: int,
+                     spells: Sequence[tuple[int, int | None]]) -> int:
+    """Open time in [start, end) of `calendar`, less the open time paused inside it."""
+    if end <= start:
+        return 0
+    clock = _clock_for(calendar)
+    total = clock.between(start, end)
+    for s, e in spells:
+        lo, hi = max(s, start), min(end if e is None else e, end)
+        if hi > lo:
+            total -= clock.between(lo, hi)
+    return total
+
+
+class BusinessClock:
+    """Open seconds of a calendar between any two instants by two binary searches.
+
+    The calendar's open spans over a range of days are listed once, with the open time
+    before each; open time is additive, so [a, b) is at(b) - at(a). The range grows
+    (doubling) when an instant falls outside it. A two-year interval then costs what a
+    two-minute one does, instead of a walk over seven hundred days.
+    """
+
+    def __init__(self, calendar: BusinessCalendar) -> None:
+        self.calendar = calendar
+        self._lo = 0
+        self._hi = 0
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._before: list[int] = []
+
+    def _cover(self, a: int, b: int) -> None:
+        if self._lo <= a and b <= self._hi:
+            return
+        if self._hi == 0:
+            lo, hi = a - 30 * 86400, b + 30 * 86400
+        else:
+            width = self._hi - self._lo
+            lo, hi = min(self._lo, a - width), max(self._hi, b + width)
+        spans = self.calendar.open_spans(datetime.fromtimestamp(lo, UTC),
+                                         datetime.fromtimestamp(hi, UTC))
+        self._lo, self._hi = lo, hi
+        self._starts = [s for s, _ in spans]
+        self._ends = [e for _, e in spans]
+        self._before = []
+        total = 0
+        for s, e in spans:
+            self._before.append(total)
+            total += e - s
+
+    def _at(self, t: int) -> int:
+        i = bisect_right(self._starts, t) - 1
+        if i < 0:
+            return 0
+        return self._before[i] + min(t, self._ends[i]) - self._starts[i]
+
+    def between(self, a: int, b: int) -> int:
+        if b <= a:
+            return 0
+        self._cover(a, b)
+        return self._at(b) - self._at(a)
+
+
+_CLOCKS: dict[int, BusinessClock] = {}
+
+
+def _clock_for(calendar: BusinessCalendar) -> BusinessClock:
+    """One clock per calendar object (by identity: hashing a calendar walks its week)."""
+    clock = _CLOCKS.get(id(calendar))
+    if clock is None or clock.calendar is not calendar:
+        if len(_CLOCKS) > 64:
+            _CLOCKS.clear()
+        clock = _CLOCKS[id(calendar)] = BusinessClock(calendar)
+    return clock
+
+
+# --------------------------------------------------------------------------- intervals
+
+
+def intervals_of(conv: ConvFacts, messages: Sequence[MessageFact],
+                 changes: Sequence[ChangeFact], sent_by: Mapping[int, str],
+                 calendar: BusinessCalendar, until: int) -> list[Interval]:
+    """Every response and resolution interval of one conversation that ends before `until`,
+    and those still open then (end None, measured up to `until`).
+
+    `messages` and `changes` are this conversation's, in time order; a message sorts before
+    an event at the same second (the reply exists before it is acted on).
+    """
+    spells = pause_spells(c for c in changes if c.at < until)
+    stream: list[tuple[int, int, int, MessageFact | ChangeFact]] = []
+    stream.extend((m.at, 0, m.id, m) for m in messages if m.at < until)
+    stream.extend((c.at, 1, c.seq, c) for c in changes
+                  if c.at < until and c.action == "status" and c.after == "closed")
+    stream.sort(key=lambda item: item[:3])
+    out: list[Interval] = []
+    awaiting: int | None = None
+    unresolved: int | None = None
+    answered = False
+
+    def add(kind: Kind, start: int, end: int | None, staff: str | None) -> None:
+        stop = until if end is None else end
+        out.append(Interval(conv.id, kind, start, end, staff,
+                            business_between(calendar, start, stop, spells), stop - start))
+
+    for _at, _order, _key, item in stream:
+        if isinstance(item, MessageFact):
+            if item.direction == "in":
+                if awaiting is None:
+                    awaiting = item.at
+                if unresolved is None:
+                    unresolved = item.at
+            else:
+                if awaiting is not None:
+                    add("next-response" if answered else "first-response", awaiting, item.at,
+                        sent_by.get(item.id))
+                    awaiting = None
+                answered = True
+        else:
+            if unresolved is not None:
+                add("resolution", unresolved, item.at, item.actor)
+            unresolved = None
+            awaiting = None
+    if awaiting is not None:
+        add("next-response" if answered else "first-response", awaiting, None, None)
+    if unresolved is not None:
+        add("resolution", unresolved, None, None)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    count: int
+    business_median_s: int | None
+    business_p90_s: int | None
+    wall_median_s: int | None
+    wall_p90_s: int | None
+    business_buckets: tuple[int, ...]
+    wall_buckets: tuple[int, ...]
+
+
+def summarise(intervals: Sequence[Interval]) -> Summary:
+    business = sorted(i.business_s for i in intervals)
+    wall = sorted(i.wall_s for i in intervals)
+    labels = [label for label, _ in BUCKETS]
+
+    def counts(values: Sequence[int]) -> tuple[int, ...]:
+        found = dict.fromkeys(labels, 0)
+        for v in values:
+            found[bucket_of(v)] += 1
+        return tuple(found.values())
+
+    return Summary(len(intervals), percentile(business, 50), percentile(business, 90),
+                   percentile(wall, 50), percentile(wall, 90), counts(business), counts(wall))
+
+
+# --------------------------------------------------------------------------- backlog
+
+
+def backlog_counts(convs: Sequence[ConvFacts], changes_desc: Sequence[ChangeFact],
+                   boundaries: Sequence[int], groups: Mapping[int, tuple[str, ...]],
+                   ) -> tuple[dict[int, dict[tuple[str, str], int]], dict[int, str]]:
+    """How many live conversations had each status, per group, at each boundary instant
+    (events before it applied), and every live conversation's status at the last boundary.
+
+    Walks back from the current state through the events at or after the earliest boundary,
+    newest first, keeping the counts up to date as each event is undone and each
+    conversation created after a boundary drops out: a year of days costs one pass.
+    """
+    status = {c.id: c.status for c in convs}
+    live = dict.fromkeys(status, True)
+    born = dict.fromkeys(status, True)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for cid, s in status.items():
+        for g in groups[cid]:
+            counts[(g, s)] += 1
+    by_creation = sorted(convs, key=lambda c: c.created_at, reverse=True)
+
+    def toggle(cid: int, sign: int) -> None:
+        for g in groups[cid]:
+            counts[(g, status[cid])] += sign
+
+    out: dict[int, dict[tuple[str, str], int]] = {}
+    last: dict[int, str] = {}
+    position = created = 0
+    ordered = sorted(boundaries, reverse=True)
+    for boundary in ordered:
+        while position < len(changes_desc) and changes_desc[position].at >= boundary:
+            change = changes_desc[position]
+            position += 1
+            cid = change.conversation_id
+            if cid not in status:
+                continue
+            counted = live[cid] and born[cid]
+            if change.action == "status" and change.before is not None:
+                if counted:
+                    toggle(cid, -1)
+                status[cid] = change.before
+                if counted:
+                    toggle(cid, +1)
+            elif change.action in ("merged", "unmerged"):
+                live[cid] = change.action == "merged"  # undone: live before a merge
+                if counted != (live[cid] and born[cid]):
+                    toggle(cid, -1 if counted else +1)
+        while created < len(by_creation) and by_creation[created].created_at >= boundary:
+            cid = by_creation[created].id
+            created += 1
+            if live[cid] and born[cid]:
+                toggle(cid, -1)
+            born[cid] = False
+        out[boundary] = {k: v for k, v in counts.items() if v}
+        if boundary == ordered[0]:
+            last = {cid: s for cid, s in status.items() if live[cid] and born[cid]}
+    return out, last

@@ -1,0 +1,170 @@
+"""Running a report for one person: scope, access, and the audit record of the run.
+
+The figures come from domain/report_tables.py over one snapshot read by store/reports.py.
+Agents see their own figures and the team's totals; supervisors and admins see everyone.
+Every run is audited as a read (`report.run`): the report, the window, how many rows, and
+the conversations it listed by id (breaches, red-flag cases) — never the query's text.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import replace
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from cxinbox.contract.errors import BadRequest
+from cxinbox.contract.report_types import Report
+from cxinbox.domain import report_tables as tables
+from cxinbox.domain.report_tables import (
+    ALL,
+    DIMENSIONS,
+    PERIODS,
+    REPORTS,
+    Dataset,
+    Options,
+    ReportTable,
+)
+from cxinbox.domain.reports import (
+    ChangeFact,
+    ConvFacts,
+    MessageFact,
+    PolicyTargets,
+    Unit,
+    Window,
+    is_staff,
+)
+from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.sla import BusinessCalendar
+from cxinbox.service.inbox import PRIVILEGED_ROLES, InboxService
+from cxinbox.store.records import Needs
+
+DEFAULT_SPAN_S: Final = 30 * 86400
+MAX_SPAN_S: Final = 3 * 366 * 86400
+OTHER_STAFF: Final = "(colleague)"
+
+_ALLOWED: Final[dict[str, tuple[bool, frozenset[str]]]] = {
+    # report: (a period and a dimension together?, dimensions allowed)
+    "volume": (True, frozenset(DIMENSIONS)),
+    "response": (False, frozenset(DIMENSIONS)),
+    "sla": (False, frozenset(DIMENSIONS)),
+    "backlog": (True, frozenset(DIMENSIONS) - {"staff"}),
+    "workload": (True, frozenset({"staff"})),
+    "red-flags": (False, frozenset()),
+}
+
+
+def parse_by(report: str, by: list[str] | None) -> Options:
+    """`--by` values as options for `report`; BadRequest names what does not fit."""
+    together, dims = _ALLOWED[report]
+    units = [b for b in by or () if b in PERIODS]
+    others = [b for b in by or () if b not in PERIODS]
+    for b in others:
+        if b not in dims:
+            raise BadRequest(f"report {report} cannot be broken down --by {b}"
+                             + (f" (try {', '.join(sorted(dims) + list(PERIODS))})"
+                                if dims else ""))
+    if report == "red-flags" and units:
+        raise BadRequest("report red-flags lists every case; it takes no --by")
+    if len(units) > 1 or len(others) > 1 or (units and others and not together):
+        raise BadRequest(f"report {report} takes "
+                         + ("one period (day or week) and one other --by" if together
+                            else "one --by"))
+    unit: Unit | None = "week" if units == ["week"] else "day" if units else None
+    dimension = None if report == "workload" else (others[0] if others else None)
+    return Options(unit, dimension)
+
+
+class ReportService:
+    def __init__(self, inbox: InboxService) -> None:
+        self.inbox = inbox
+        self.tz = ZoneInfo(inbox.config.clinic.timezone)
+
+    def run(self, report: str, query: str = "", start: int | None = None,
+            end: int | None = None, by: list[str] | None = None) -> Report:
+        if report not in REPORTS:
+            raise BadRequest(f"unknown report {clean_line(report, max_len=40)!r};"
+                             f" one of {', '.join(REPORTS)}")
+        opts = parse_by(report, by)
+        until = int(time.time()) if end is None else end
+        since = until - DEFAULT_SPAN_S if start is None else start
+        if since >= until:
+            raise BadRequest("--since must be before --until")
+        if until - since > MAX_SPAN_S:
+            raise BadRequest("a report covers at most three years; narrow --since/--until")
+        selection = self.inbox.selection(query)
+        self.inbox.refresh_sla()
+        with self.inbox.store.reading() as tx:
+            data = tx.report_data(selection, since, until, _needs(report, opts))
+        ds = replace(self._dataset(data.conversations, data.messages, data.changes,
+                                   data.sent_by, Window(since, until, self.tz)),
+                     absorbed=data.absorbed)
+        if report == "workload":
+            roster = [m.os_user for m in self.inbox.config.staff]
+            built = tables.workload(ds, opts, roster)
+        else:
+            built = tables.BUILDERS[report](ds, opts)
+        if self.inbox.role not in PRIVILEGED_ROLES:
+            built = [_for_agent(t, self.inbox.actor, opts) for t in built]
+        listed = sorted({int(str(row[0])) for t in built if t.name in ("breaches", "red-flags")
+                         for row in t.rows})
+        self.inbox.record_read("report.run", f"report:{report}", {
+            "report": report, "since": since, "until": until, "by": list(by or ()),
+            "filtered": bool(query.strip()), "rows": {t.name: len(t.rows) for t in built},
+            "conversations": listed})
+        return Report(report, since, until, self.tz.key, tuple(by or ()), tuple(built))
+
+    def _dataset(self, convs: tuple[ConvFacts, ...], messages: tuple[MessageFact, ...],
+                 changes: tuple[ChangeFact, ...], sent_by: dict[int, str],
+                 window: Window) -> Dataset:
+        per_msgs: dict[int, list[MessageFact]] = defaultdict(list)
+        for m in messages:  # the store gives them oldest first
+            per_msgs[m.conversation_id].append(m)
+        per_changes: dict[int, list[ChangeFact]] = defaultdict(list)
+        for c in changes:
+            per_changes[c.conversation_id].append(c)
+        sla = self.inbox.sla
+        policies = {p.config.name: PolicyTargets(p.config.name, p.policy.calendar, {
+            kind: seconds for kind, seconds in (
+                ("first-response", p.policy.first_response_s),
+                ("next-response", p.policy.next_response_s),
+                ("resolution", p.policy.resolution_s)) if seconds is not None})
+            for p in sla.policies}
+        return Dataset(window, {c.id: c for c in convs}, per_msgs, per_changes, sent_by,
+                       policies, BusinessCalendar.always(self.tz))
+
+
+def _needs(report: str, opts: Options) -> Needs:
+    if report == "volume":
+        return Needs(window_messages=True, authors=opts.dimension == "staff")
+    if report == "backlog":
+        return Needs(state_events=True)
+    if report == "workload":
+        return Needs(window_events=True, intervals=True, authors=True)
+    if report == "red-flags":
+        return Needs(tagged=tables.RED_FLAG_TAG)
+    return Needs(intervals=True, open_at_end=report == "sla",
+                 authors=report == "sla" or opts.dimension == "staff")
+
+
+def _for_agent(table: ReportTable, me: str, opts: Options) -> ReportTable:
+    """An agent's view: their own rows and the totals; colleagues' names blanked."""
+    cols = table.columns
+    rows = list(table.rows)
+    if "staff" in cols and table.name == "workload":
+        i = cols.index("staff")
+        rows = [r for r in rows if r[i] in (me, "total")]
+    elif "group" in cols and opts.dimension == "staff":
+        i = cols.index("group")
+        rows = [r for r in rows if r[i] in (ALL, me)]
+    for name in ("staff", "actor"):
+        if name in cols and table.name != "workload":
+            i = cols.index(name)
+            rows = [(*r[:i], OTHER_STAFF if r[i] not in (None, me) and is_staff(str(r[i]))
+                     else r[i], *r[i + 1:]) for r in rows]
+    if table.name == "volume" and opts.dimension == "staff":
+        keep = [i for i, c in enumerate(cols) if not c.startswith("out:") or c == f"out:{me}"]
+        cols = tuple(cols[i] for i in keep)
+        rows = [tuple(r[i] for i in keep) for r in rows]
+    return replace(table, columns=cols, rows=tuple(rows))

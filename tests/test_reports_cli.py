@@ -1,0 +1,141 @@
+"""`cxinbox report NAME` through the server and in-process, its outputs and its refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.test_bulk_cli import fill
+from tests.test_serve_support import ME, Server, cx, socket_dir, write_config
+from tests.test_serve_validate import refusal
+
+from cxinbox.api.validate import REPORT_NAMES, Validator
+from cxinbox.config import load_config
+from cxinbox.domain.report_tables import REPORTS
+from cxinbox.store.db import Database
+
+
+@pytest.fixture
+def sockdir() -> Iterator[Path]:
+    with socket_dir() as path:
+        yield path
+
+
+def _make(directory: Path, sock: Path) -> Path:
+    cfg = write_config(directory, sock, {ME: "admin", "jo": "agent"})
+    db = Database(load_config(cfg).db_path)
+    fill(db, 12)
+    db.close()
+    return cfg
+
+
+def _one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode != 0, proc.stdout
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def test_the_names_agree_everywhere() -> None:
+    assert REPORT_NAMES == REPORTS
+
+
+def test_reports_through_the_server_match_in_process(tmp_path: Path, sockdir: Path) -> None:
+    served, local = tmp_path / "served", tmp_path / "local"
+    served.mkdir()
+    local.mkdir()
+    cfg_s = _make(served, sockdir / "s.sock")
+    shutil.copytree(served / "data", local / "data", dirs_exist_ok=True)
+    cfg_l = write_config(local, sockdir / "nobody.sock", {ME: "admin", "jo": "agent"})
+    runs = [["volume", "--json", "--since", "3d", "--until", "now"],
+            ["volume", "--csv", "--by", "mailbox", "--since", "3d"],
+            ["response", "--json", "--by", "day", "--since", "3d"],
+            ["sla", "--json", "--since", "3d"],
+            ["backlog", "--json", "--by", "channel", "--since", "3d"],
+            ["workload", "--json", "--since", "3d"],
+            ["red-flags", "--json", "--since", "3d"]]
+    with Server(cfg_s, sockdir / "s.sock") as server:
+        for args in runs:
+            via_socket = cx("report", *args, "--config", str(cfg_s))
+            in_process = cx("report", *args, "--config", str(cfg_l))
+            assert via_socket.returncode == in_process.returncode == 0, via_socket.stderr
+            if "--json" in args:
+                a, b = json.loads(via_socket.stdout), json.loads(in_process.stdout)
+                for d in (a, b):
+                    d.pop("since"), d.pop("until")
+                assert a == b, args
+            else:
+                assert via_socket.stdout == in_process.stdout, args
+        assert server.connections() == len(runs)
+    db = Database(served / "data" / "cxinbox.db")
+    try:
+        audited = [json.loads(r[0]) for r in db.conn.execute(
+            "SELECT details FROM events WHERE action = 'report.run' ORDER BY seq")]
+    finally:
+        db.close()
+    assert [d["report"] for d in audited] == [r[0] for r in runs]
+
+
+def test_volume_columns_and_formats(tmp_path: Path, sockdir: Path) -> None:
+    cfg = _make(tmp_path, sockdir / "none.sock")
+    out = cx("report", "volume", "--csv", "--since", "2d", "--config", str(cfg))
+    rows = list(csv.reader(io.StringIO(out.stdout)))
+    assert rows[0] == ["period", "in", "out"]
+    assert sum(int(r[1]) for r in rows[1:]) == 12
+    out = cx("report", "volume", "--csv", "--by", "week", "--by", "channel", "--since", "2d",
+             "--config", str(cfg))
+    rows = list(csv.reader(io.StringIO(out.stdout)))
+    assert rows[0][:3] == ["period", "in", "out"] and "in:email" in rows[0]
+    assert all(r[0].count("-W") == 1 for r in rows[1:])
+    data: dict[str, Any] = json.loads(cx("report", "response", "--json", "--since", "2d",
+                                         "--config", str(cfg)).stdout)
+    assert set(data["tables"]) == {"response", "distribution"}
+    assert data["tables"]["response"][0] == {
+        "group": "all", "metric": "first-response", "count": 0, "business_median_s": None,
+        "business_p90_s": None, "wall_median_s": None, "wall_p90_s": None}
+    for ascii_only in ("--ascii", "--unicode"):
+        people = cx("report", "volume", ascii_only, "--since", "2d", "--config", str(cfg))
+        lines = people.stdout.splitlines()
+        assert people.returncode == 0 and all(len(line) <= 80 for line in lines), lines
+        bars = [line for line in lines if line.rstrip().endswith(("#", "\u2588", "\u258c"))]
+        assert bars, lines  # the day the mail came has a bar
+        if ascii_only == "--ascii":
+            assert people.stdout.isascii()
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["nonsense"], "unknown report 'nonsense'"),
+    (["volume", "--by", "hour"], "--by must be one of staff, mailbox"),
+    (["red-flags", "--by", "day"], "takes no --by"),
+    (["backlog", "--by", "staff"], "cannot be broken down --by staff"),
+    (["response", "--by", "day", "--by", "tag"], "takes one --by"),
+    (["volume", "status:"], "missing value after 'status:'"),
+    (["volume", "--since", "soonish"], "soonish"),
+    (["volume", "--since", "now", "--until", "2d"], "--since must be before --until"),
+    (["volume", "--json", "--csv"], "at most one of --json and --csv"),
+    (["sla", "--table", "nope"], "has no table 'nope'"),
+])
+def test_bad_input_is_one_line(tmp_path: Path, sockdir: Path, args: list[str],
+                               expected: str) -> None:
+    cfg = _make(tmp_path, sockdir / "none.sock")
+    line = _one_line_error(cx("report", *args, "--config", str(cfg)))
+    assert expected in line, line
+
+
+def test_the_boundary_refuses_what_the_cli_would_never_send(tmp_path: Path) -> None:
+    cfg = load_config(write_config(tmp_path, tmp_path / "s.sock", {"maria": "agent"}))
+    check = Validator(cfg).check
+    assert "must be one of volume" in refusal(check, "report", "everything")
+    assert "between 2000 and now" in refusal(check, "report", "sla", "", 5)
+    assert "at most 2 items" in refusal(check, "report", "sla", "", None, None,
+                                        ["day", "tag", "staff"])
+    assert "by: must be one of" in refusal(check, "report", "sla", "", None, None, ["x"])
+    assert check("report", ["volume"], {"by": ["week"]}) == (("volume",), {"by": ["week"]})

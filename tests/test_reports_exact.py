@@ -1,0 +1,659 @@
+"""Every report figure against a deliberately naive re-computation over a generated history.
+
+The history (a seeded random fortnight around the 2026 spring-forward night in New York) is
+made through the real service and ingest: patients write, the desk replies, staff assign,
+note, tag, change status (pending and snoozed pauses, closing, reopening by a patient's
+reply, snoozes waking), and merge and unmerge conversations. The naive side reads the
+events and messages back and walks them minute by minute: business time is counted by
+asking, for each minute, whether the clinic's clock shows an open hour and whether the
+conversation was pending or snoozed then; days are whatever local date each instant has.
+Nothing of domain/reports.py is used on that side.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import random
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cxinbox.config import load_config
+from cxinbox.contract.report_types import Report
+from cxinbox.service.inbox import InboxService
+from cxinbox.service.reports import ReportService
+from cxinbox.store.db import Database
+from teamhelp import DESK, deliver
+
+TZ = ZoneInfo("America/New_York")
+START = int(datetime(2026, 3, 2, 0, 0, tzinfo=TZ).timestamp())  # a Monday
+END = int(datetime(2026, 3, 16, 0, 0, tzinfo=TZ).timestamp())
+HOLIDAY = date(2026, 3, 10)
+# mon-fri two shifts, saturday morning, and a sunday night line across 02:00 (DST)
+HOURS = {0: [(8, 12), (13, 18)], 1: [(8, 12), (13, 18)], 2: [(8, 12), (13, 18)],
+         3: [(8, 12), (13, 18)], 4: [(8, 12), (13, 18)], 5: [(9, 13)], 6: [(0, 4)]}
+TARGETS = {"red desk": {"first-response": 15 * 60},
+           "front desk": {"first-response": 4 * 3600, "next-response": 8 * 3600,
+                          "resolution": 3 * 86400}}
+STAFF = ("maria", "jsmith", "lead")
+
+CONFIG = """
+[clinic]
+timezone = "America/New_York"
+
+[store]
+path = "{db}"
+
+[[staff]]
+os_user = "maria"
+name = "Maria Lopez"
+role = "agent"
+
+[[staff]]
+os_user = "jsmith"
+name = "John Smith"
+role = "agent"
+
+[[staff]]
+os_user = "lead"
+name = "Pat Lead"
+role = "supervisor"
+
+[sla.calendars.clinic]
+timezone = "America/New_York"
+holidays = ["2026-03-10"]
+
+[sla.calendars.clinic.hours]
+mon = ["08:00-12:00", "13:00-18:00"]
+tue = ["08:00-12:00", "13:00-18:00"]
+wed = ["08:00-12:00", "13:00-18:00"]
+thu = ["08:00-12:00", "13:00-18:00"]
+fri = ["08:00-12:00", "13:00-18:00"]
+sat = ["09:00-13:00"]
+sun = ["00:00-04:00"]
+
+[sla.calendars.always]
+timezone = "America/New_York"
+
+[sla.calendars.always.hours]
+mon = ["00:00-24:00"]
+tue = ["00:00-24:00"]
+wed = ["00:00-24:00"]
+thu = ["00:00-24:00"]
+fri = ["00:00-24:00"]
+sat = ["00:00-24:00"]
+sun = ["00:00-24:00"]
+
+[[sla.policies]]
+name = "red desk"
+match = "tag:red-flag"
+calendar = "always"
+first_response = "15m"
+
+[[sla.policies]]
+name = "front desk"
+calendar = "clinic"
+first_response = "4h"
+next_response = "8h"
+resolution = "3d"
+"""
+
+
+class Clock:
+    def __init__(self, now: int) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return float(self.now)
+
+
+# --------------------------------------------------------------------------- the history
+
+
+@dataclass
+class History:
+    db: Database
+    services: dict[str, InboxService]
+    clock: Clock
+    path: Path
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
+    tmp = tmp_path_factory.mktemp("reports")
+    (tmp / "data").mkdir(mode=0o700)
+    cfg_path = tmp / "config.toml"
+    cfg_path.write_text(CONFIG.format(db=tmp / "data" / "cx.db"))
+    config = load_config(cfg_path)
+    db = Database(config.db_path, synchronous="OFF")
+    clock = Clock(START)
+    with mock.patch("cxinbox.store.db.now_ms", lambda: clock.now * 1000), \
+            mock.patch("cxinbox.service.inbox.now_ms", lambda: clock.now * 1000):
+        services = {a: InboxService(db, config, a, clock=clock)
+                    for a in (*STAFF, "rule:triage")}
+        _generate(random.Random(14), db, services, clock)
+        services["lead"].refresh_sla()  # which policy covers each conversation, as stored
+        yield History(db, services, clock, cfg_path)
+    db.close()
+
+
+def _generate(rng: random.Random, db: Database, svc: dict[str, InboxService],
+              clock: Clock) -> None:
+    threads: dict[int, str] = {}  # conversation -> a Message-ID to reply to
+    mailbox_of: dict[int, str] = {}
+    n = 0
+    while clock.now < END - 6 * 3600:
+        clock.now += 60 * rng.choice((1, 3, 7, 15, 30, 45, 60, 90, 180))
+        svc["lead"].wake_snoozed(clock.now)
+        live = [c for c in threads if _live(db, c)]
+        roll = rng.random()
+        actor = rng.choice(STAFF)
+        n += 1
+        if roll < 0.22 or len(live) < 3:
+            mailbox = rng.choice(("desk", "billing"))
+            mid = f"p{n}@patient.example"
+            conv = deliver(db, sender=f"patient{n % 40}@example.org", at=clock.now,
+                           message_id=mid, subject=f"Question {n}", mailbox=mailbox)
+            threads[conv], mailbox_of[conv] = mid, mailbox
+            if rng.random() < 0.15:
+                svc["rule:triage"].tag(conv, add=["red-flag"])
+            elif rng.random() < 0.3:
+                svc["rule:triage"].tag(conv, add=[rng.choice(("billing", "results"))])
+            continue
+        conv = rng.choice(live)
+        if roll < 0.36:  # the patient writes again (reopens what was set aside)
+            mid = f"p{n}@patient.example"
+            deliver(db, sender=f"patient{conv % 40}@example.org", at=clock.now,
+                    message_id=mid, in_reply_to=threads[conv], subject="Re: more",
+                    mailbox=mailbox_of[conv])
+            threads[conv] = mid
+        elif roll < 0.56:  # the desk answers (from a mail client: the Sent folder copy)
+            mid = f"d{n}@clinic.example"
+            deliver(db, sender=DESK, at=clock.now, message_id=mid,
+                    in_reply_to=threads[conv], subject="Re: your question",
+                    mailbox=mailbox_of[conv], folder="Sent")
+            threads[conv] = mid
+        elif roll < 0.63:
+            svc[actor].add_note(conv, f"called the patient ({n})")
+        elif roll < 0.70:
+            svc[actor].assign(conv, rng.choice((*STAFF, None)))
+        elif roll < 0.90:
+            status = rng.choice(("pending", "closed", "closed", "snoozed", "open"))
+            until = clock.now + 3600 * rng.choice((1, 5, 20, 50)) if status == "snoozed" \
+                else None
+            svc[actor].set_status(conv, status, until)
+        elif roll < 0.95:
+            svc[actor].tag(conv, add=[rng.choice(("billing", "results", "red-flag"))])
+        elif roll < 0.975:
+            svc[actor].set_priority(conv, rng.choice(("urgent", "high", "normal")))
+        else:
+            others = [c for c in live if c != conv]
+            other = rng.choice(others)
+            svc[actor].merge(conv, other)
+            if rng.random() < 0.3:
+                clock.now += 600
+                svc[actor].unmerge(conv, other)
+
+
+def _live(db: Database, conv: int) -> bool:
+    row = db.conn.execute("SELECT merged_into FROM conversations WHERE id = ?",
+                          (conv,)).fetchone()
+    return row is not None and row[0] is None
+
+
+def test_the_history_has_what_the_reports_must_handle(history: History) -> None:
+    actions = {r[0]: r[1] for r in history.db.conn.execute(
+        "SELECT action, count(*) FROM events GROUP BY action")}
+    statuses = [json.loads(r[0]) for r in history.db.conn.execute(
+        "SELECT details FROM events WHERE action = 'conversation.status'")]
+    assert actions.get("conversation.merge", 0) >= 2
+    assert actions.get("conversation.unmerge", 0) >= 1
+    assert actions["conversation.note"] >= 20 and actions["conversation.assign"] >= 20
+    assert any(s.get("reason") == "patient replied" for s in statuses)  # reopenings
+    assert any(s.get("reason") == "snooze ended" for s in statuses)
+    assert sum(s["to"] == "pending" for s in statuses) >= 10
+    assert sum(s["to"] == "closed" for s in statuses) >= 30
+    spring = int(datetime(2026, 3, 8, 3, 0, tzinfo=TZ).timestamp())
+    count = history.db.conn.execute(
+        "SELECT count(*) FROM messages WHERE date BETWEEN ? AND ?",
+        (spring - 86400, spring + 86400)).fetchone()[0]
+    assert count > 5  # traffic on both sides of the DST change
+
+
+# --------------------------------------------------------------------------- the naive side
+
+
+def _open_minute(at: int) -> bool:
+    local = datetime.fromtimestamp(at, UTC).astimezone(TZ)
+    if local.date() == HOLIDAY:
+        return False
+    return any(time(a) <= local.time() < (time(b) if b < 24 else time.max)
+               for a, b in HOURS[local.weekday()])
+
+
+@dataclass
+class Naive:
+    """Everything recomputed from the raw events and messages, minute by minute."""
+
+    db: sqlite3.Connection
+    convs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    messages: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    minutes: dict[int, bool] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, db: Database, scope: str) -> Naive:
+        conn = db.conn
+        self = cls(conn)
+        for row in conn.execute("SELECT id, created_at, channel, mailbox, status, sla_policy"
+                                " FROM conversations WHERE merged_into IS NULL"):
+            if scope == "mailbox:billing" and row[3] != "billing":
+                continue
+            self.convs[row[0]] = {"created": row[1], "channel": row[2], "mailbox": row[3],
+                                  "policy": row[5], "tags": []}
+        for conv, tag in conn.execute("SELECT conversation_id, tag FROM conversation_tags"):
+            if conv in self.convs:
+                self.convs[conv]["tags"].append(tag)
+        for conv, mid, direction, at in conn.execute(
+                "SELECT conversation_id, id, direction, date FROM messages ORDER BY date, id"):
+            if conv in self.convs:
+                self.messages.setdefault(conv, []).append((at, mid, direction))
+        for seq, at, actor, action, target, details in conn.execute(
+                "SELECT seq, at, actor, action, target, details FROM events ORDER BY seq"):
+            if not str(target).startswith("conversation:"):
+                continue
+            self.events.append({"seq": seq, "at": at // 1000, "actor": actor,
+                                "action": action, "conv": int(target.split(":")[1]),
+                                **json.loads(details)})
+        return self
+
+    def is_open(self, minute: int) -> bool:
+        if minute not in self.minutes:
+            self.minutes[minute] = _open_minute(minute)
+        return self.minutes[minute]
+
+    def conv_events(self, conv: int) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["conv"] == conv]
+
+    def paused_at(self, conv: int, minute: int) -> bool:
+        status, until = "open", None
+        for e in self.conv_events(conv):
+            if e["at"] > minute:
+                break
+            if e["action"] == "conversation.status":
+                status, until = e["to"], e.get("until")
+        return status == "pending" or (status == "snoozed" and (until is None
+                                                                 or minute < until))
+
+    def business(self, conv: int, start: int, end: int, policy: str | None) -> int:
+        always = policy == "red desk" or policy is None
+        status_changes = [(e["at"], e["to"], e.get("until")) for e in self.conv_events(conv)
+                          if e["action"] == "conversation.status"]
+        times = [c[0] for c in status_changes]
+        total = 0
+        for minute in range(start, end, 60):
+            if not (always or self.is_open(minute)):
+                continue
+            i = bisect.bisect_right(times, minute) - 1
+            status, until = ("open", None) if i < 0 else status_changes[i][1:]
+            if status == "pending" or (status == "snoozed" and (until is None
+                                                                 or minute < until)):
+                continue
+            total += 60
+        return total
+
+    def intervals(self, until: int) -> list[dict[str, Any]]:
+        out = []
+        for conv, info in self.convs.items():
+            timeline = [(at, 0, mid, "in" if d == "in" else "out")
+                        for at, mid, d in self.messages.get(conv, []) if at < until]
+            timeline += [(e["at"], 1, e["seq"], "close:" + e["actor"])
+                         for e in self.conv_events(conv)
+                         if e["action"] == "conversation.status" and e["to"] == "closed"
+                         and e["at"] < until]
+            timeline.sort()
+            waiting = unresolved = None
+            replied = False
+            for at, _, _, what in timeline:
+                if what == "in":
+                    waiting = at if waiting is None else waiting
+                    unresolved = at if unresolved is None else unresolved
+                elif what == "out":
+                    if waiting is not None:
+                        out.append(self._interval(conv, info, "next-response" if replied
+                                                  else "first-response", waiting, at))
+                    waiting, replied = None, True
+                else:
+                    if unresolved is not None:
+                        iv = self._interval(conv, info, "resolution", unresolved, at)
+                        iv["staff"] = what.removeprefix("close:")
+                        out.append(iv)
+                    waiting = unresolved = None
+            for kind, start in (("next-response" if replied else "first-response", waiting),
+                                ("resolution", unresolved)):
+                if start is not None:
+                    iv = self._interval(conv, info, kind, start, until)
+                    iv["end"] = None
+                    out.append(iv)
+        return out
+
+    def _interval(self, conv: int, info: dict[str, Any], kind: str, start: int,
+                  end: int) -> dict[str, Any]:
+        return {"conv": conv, "kind": kind, "start": start, "end": end,
+                "business": self.business(conv, start, end, info["policy"]),
+                "wall": end - start, "info": info, "staff": "-"}
+
+
+def _day(at: int) -> str:
+    return datetime.fromtimestamp(at, UTC).astimezone(TZ).date().isoformat()
+
+
+def _week(at: int) -> str:
+    year, week, _ = datetime.fromtimestamp(at, UTC).astimezone(TZ).date().isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _rank(values: list[int], p: int) -> int | None:
+    """The smallest value with at least p% of the values at or below it."""
+    for v in sorted(values):
+        if sum(x <= v for x in values) * 100 >= p * len(values):
+            return v
+    return None
+
+
+def _bucket(seconds: int) -> str:
+    for label, bound in (("<15m", 900), ("15m-1h", 3600), ("1h-4h", 14400),
+                         ("4h-1d", 86400), ("1d-3d", 259200)):
+        if seconds < bound:
+            return label
+    return ">=3d"
+
+
+def _groups(by: str | None, info: dict[str, Any], at: int, staff: str = "-") -> list[str]:
+    if by is None:
+        return ["all"]
+    if by == "day":
+        return ["all", _day(at)]
+    if by == "week":
+        return ["all", _week(at)]
+    if by == "mailbox":
+        return ["all", info["mailbox"]]
+    if by == "channel":
+        return ["all", info["channel"]]
+    if by == "tag":
+        return ["all", *(info["tags"] or ["-"])]
+    return ["all", staff]  # replies here come from a mail client: "-"; closing: who closed
+
+
+def _rows(report: Report, table: str) -> list[dict[str, Any]]:
+    t = report.table(table)
+    return [dict(zip(t.columns, row, strict=True)) for row in t.rows]
+
+
+# --------------------------------------------------------------------------- the checks
+
+WINDOWS = [(START, END),
+           (START + 3 * 86400, START + 9 * 86400),  # around the DST change
+           (START + 5 * 86400 + 13 * 3600 + 37 * 60, END - 2 * 86400 - 7 * 60)]
+
+
+def _run(history: History, name: str, scope: str, since: int, until: int,
+         by: list[str] | None = None, actor: str = "lead") -> Report:
+    with mock.patch("cxinbox.store.db.now_ms", lambda: history.clock.now * 1000):
+        return ReportService(history.services[actor]).run(name, scope, since, until, by)
+
+
+@pytest.mark.parametrize("scope", ["", "mailbox:billing"])
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("by", [None, "day", "week", "mailbox", "tag", "staff", "channel"])
+def test_volume_and_response_match_the_naive_walk(history: History, scope: str,
+                                                  window: tuple[int, int],
+                                                  by: str | None) -> None:
+    since, until = window
+    naive = Naive.load(history.db, scope)
+    # volume: --by day/week is the period; anything else is a breakdown by day
+    unit = "week" if by == "week" else "day"
+    got = _run(history, "volume", scope, since, until, [by] if by else None)
+    expected: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for conv, msgs in naive.messages.items():
+        info = naive.convs[conv]
+        for at, _mid, direction in msgs:
+            if not since <= at < until:
+                continue
+            period = _week(at) if unit == "week" else _day(at)
+            expected[period][direction] += 1
+            if by in ("mailbox", "channel"):
+                expected[period][f"{direction}:{info[by]}"] += 1
+            elif by == "tag":
+                for tag in info["tags"] or ["-"]:
+                    expected[period][f"{direction}:{tag}"] += 1
+            elif by == "staff" and direction == "out":
+                expected[period]["out:-"] += 1
+    rows = _rows(got, "volume")
+    assert [r["period"] for r in rows] == sorted({r["period"] for r in rows})
+    for r in rows:
+        want = expected.get(str(r["period"]), {})
+        assert {k: v for k, v in r.items() if k != "period" and v} == \
+            {k: v for k, v in want.items() if v}, r["period"]
+    assert sum(sum(v.values()) for v in expected.values()) == \
+        sum(sum(int(x) for k, x in r.items() if k != "period") for r in rows)
+
+    # response: intervals ending in the window, per group and metric
+    got = _run(history, "response", scope, since, until, [by] if by else None)
+    ivs = [i for i in naive.intervals(until) if i["end"] is not None
+           and since <= i["end"] < until]
+    by_group: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for i in ivs:
+        for g in _groups(by, i["info"], i["end"], i["staff"]):
+            by_group[(g, i["kind"])].append(i)
+    summary = {(r["group"], r["metric"]): r for r in _rows(got, "response")}
+    assert {k for k, r in summary.items() if r["count"]} == set(by_group)
+    for key, items in by_group.items():
+        r = summary[key]
+        business = [i["business"] for i in items]
+        wall = [i["wall"] for i in items]
+        assert (r["count"], r["business_median_s"], r["business_p90_s"], r["wall_median_s"],
+                r["wall_p90_s"]) == (len(items), _rank(business, 50), _rank(business, 90),
+                                     _rank(wall, 50), _rank(wall, 90)), key
+    dist = defaultdict(int)
+    for (g, kind), items in by_group.items():
+        for i in items:
+            dist[(g, kind, _bucket(i["business"]), "business")] += 1
+            dist[(g, kind, _bucket(i["wall"]), "wall")] += 1
+    for r in _rows(got, "distribution"):
+        for measure in ("business", "wall"):
+            assert r[measure] == dist.get((r["group"], r["metric"], r["bucket"], measure), 0)
+
+
+@pytest.mark.parametrize("scope", ["", "mailbox:billing"])
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("by", [None, "week", "tag"])
+def test_sla_matches_the_naive_walk(history: History, scope: str, window: tuple[int, int],
+                                    by: str | None) -> None:
+    since, until = window
+    naive = Naive.load(history.db, scope)
+    got = _run(history, "sla", scope, since, until, [by] if by else None)
+    tally: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    breaches = set()
+    for i in naive.intervals(until):
+        policy = i["info"]["policy"]
+        target = TARGETS.get(policy or "", {}).get(i["kind"])
+        if target is None:
+            continue
+        if i["end"] is None:
+            if i["business"] <= target:
+                continue
+            state, at = "open", until
+        elif since <= i["end"] < until:
+            state, at = ("met" if i["business"] <= target else "late"), i["end"]
+        else:
+            continue
+        for g in _groups(by, i["info"], at, i["staff"]):
+            tally[(g, policy, i["kind"])][0 if state == "met" else 1] += 1
+        if state != "met":
+            breaches.add((i["conv"], policy, i["kind"], state, i["start"], i["end"],
+                          i["business"], target))
+    rows = {(r["group"], r["policy"], r["target"]): r for r in _rows(got, "sla")}
+    assert set(rows) == set(tally)
+    for key, (met, missed) in tally.items():
+        r = rows[key]
+        assert (r["count"], r["met"], r["breached"]) == (met + missed, met, missed), key
+        assert r["pct_met"] == round(100 * met / (met + missed), 1)
+    listed = {(r["conversation"], r["policy"], r["target"], r["state"], r["start"], r["end"],
+               r["business_s"], r["target_s"]) for r in _rows(got, "breaches")}
+    assert listed == breaches
+    assert breaches, "the history should have breaches to list"
+
+
+def _state_at(naive: Naive, conv: int, instant: int) -> str | None:
+    """Forward replay: the status just before `instant`, None if not live then."""
+    info = naive.convs[conv]
+    if info["created"] >= instant:
+        return None
+    status, live = "open", True
+    for e in naive.conv_events(conv):
+        if e["at"] >= instant:
+            break
+        if e["action"] == "conversation.status":
+            status = e["to"]
+        elif e["action"] == "conversation.merged":
+            live = False
+        elif e["action"] == "conversation.unmerged":
+            live = True
+    return status if live else None
+
+
+@pytest.mark.parametrize("scope", ["", "mailbox:billing"])
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("by", [None, "week", "mailbox", "tag"])
+def test_backlog_matches_a_forward_replay(history: History, scope: str,
+                                          window: tuple[int, int], by: str | None) -> None:
+    since, until = window
+    naive = Naive.load(history.db, scope)
+    got = _run(history, "backlog", scope, since, until, [by] if by else None)
+    rows = _rows(got, "backlog")
+    label = _week if by == "week" else _day
+    ends: dict[str, int] = {}
+    for minute in range(since, until, 60):  # each period ends where the next one starts
+        ends[label(minute)] = minute + 60
+    assert [r["period"] for r in rows if r["group"] == "all"] == list(ends)
+    expected: dict[tuple[str, str], dict[str, int]] = defaultdict(
+        lambda: {"open": 0, "pending": 0, "snoozed": 0})
+    for period, end in ends.items():
+        expected[(period, "all")]
+        for conv, info in naive.convs.items():
+            state = _state_at(naive, conv, end)
+            if state in (None, "closed"):
+                continue
+            for g in _groups(None if by == "week" else by, info, end):
+                expected[(period, g)][str(state)] += 1
+    assert {(r["period"], r["group"]): {"open": r["open"], "pending": r["pending"],
+                                        "snoozed": r["snoozed"]} for r in rows} == \
+        dict(expected)
+    ages: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for conv, info in naive.convs.items():
+        if _state_at(naive, conv, until) in (None, "closed"):
+            continue
+        age = until - info["created"]
+        bucket = next(lbl for lbl, bound in (("<1d", 1), ("1d-3d", 3), ("3d-7d", 7),
+                                             ("7d-30d", 30), (">=30d", 10**9))
+                      if age < bound * 86400)
+        for g in _groups(None if by == "week" else by, info, until):
+            ages[g][bucket] += 1
+    assert {r["group"]: {k: v for k, v in r.items() if k != "group" and v}
+            for r in _rows(got, "age")} == {g: dict(v) for g, v in ages.items()}
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("by", [None, "day"])
+def test_workload_matches_the_events(history: History, window: tuple[int, int],
+                                     by: str | None) -> None:
+    since, until = window
+    naive = Naive.load(history.db, "")
+    got = _run(history, "workload", "", since, until, [by] if by else None)
+    expected: dict[tuple[str, str], dict[str, int]] = defaultdict(
+        lambda: {"assigned": 0, "replied": 0, "closed": 0, "notes": 0})
+    for person in STAFF:
+        expected[("all", person)]
+    for e in naive.events:
+        if not since <= e["at"] < until:
+            continue
+        period = "all" if by is None else _day(e["at"])
+        if e["action"] == "conversation.assign" and e["to"] in STAFF:
+            expected[(period, e["to"])]["assigned"] += 1
+        if e["actor"] not in STAFF:
+            continue
+        if e["action"] == "conversation.status" and e["to"] == "closed":
+            expected[(period, e["actor"])]["closed"] += 1
+        elif e["action"] == "conversation.note":
+            expected[(period, e["actor"])]["notes"] += 1
+    rows = {(r["period"], r["staff"]): r for r in _rows(got, "workload")}
+    assert {k for k in rows if k[1] != "total"} == set(expected)
+    for key, want in expected.items():
+        assert {k: rows[key][k] for k in want} == want, key
+    for period in {p for p, _ in expected}:
+        total = rows[(period, "total")]
+        for k in ("assigned", "closed", "notes"):
+            assert total[k] == sum(w[k] for (p, _), w in expected.items() if p == period)
+    assert sum(r["notes"] for r in rows.values() if r["staff"] != "total") > 0
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_red_flags_lists_every_case_with_its_first_staff_action(
+        history: History, window: tuple[int, int]) -> None:
+    since, until = window
+    naive = Naive.load(history.db, "")
+    got = _run(history, "red-flags", "", since, until)
+    expected = {}
+    for conv, info in naive.convs.items():
+        if "red-flag" not in info["tags"]:
+            continue
+        inbound = [at for at, _, d in naive.messages.get(conv, []) if d == "in"]
+        arrival = min(inbound) if inbound else info["created"]
+        if not since <= arrival < until:
+            continue
+        first = next((e for e in naive.conv_events(conv)
+                      if arrival <= e["at"] < until and e["actor"] in STAFF
+                      and e["action"] not in ("conversation.read", "conversation.view")),
+                     None)
+        if first is None:
+            expected[conv] = (arrival, None, None, None, None)
+        else:
+            expected[conv] = (arrival, first["at"], first["actor"], first["at"] - arrival,
+                              naive.business(conv, arrival, first["at"], info["policy"]))
+    rows = {r["conversation"]: (r["arrival"], r["first_action_at"], r["actor"], r["wall_s"],
+                                r["business_s"]) for r in _rows(got, "red-flags")}
+    assert rows == expected
+    (summary,) = _rows(got, "red-flags-summary")
+    assert summary["cases"] == len(expected)
+
+
+def test_an_agent_sees_their_own_figures_and_the_totals(history: History) -> None:
+    got = _run(history, "workload", "", START, END, actor="maria")
+    assert {r["staff"] for r in _rows(got, "workload")} == {"maria", "total"}
+    lead = _run(history, "workload", "", START, END)
+    assert {r["staff"] for r in _rows(lead, "workload")} == {*STAFF, "total"}
+    totals = [r for r in _rows(lead, "workload") if r["staff"] == "total"]
+    assert totals == [r for r in _rows(got, "workload") if r["staff"] == "total"]
+
+
+def test_each_run_is_audited_with_counts_and_listed_ids_only(history: History) -> None:
+    got = _run(history, "sla", "mailbox:billing", START, END)
+    row = history.db.conn.execute(
+        "SELECT actor, target, details FROM events WHERE action = 'report.run'"
+        " ORDER BY seq DESC LIMIT 1").fetchone()
+    details = json.loads(row[2])
+    assert (row[0], row[1]) == ("lead", "report:sla")
+    assert details["conversations"] == sorted({r["conversation"]
+                                               for r in _rows(got, "breaches")})
+    assert details["rows"]["breaches"] == len(got.table("breaches").rows)
+    assert details["filtered"] is True and "billing" not in row[2]
