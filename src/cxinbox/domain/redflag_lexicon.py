@@ -1,0 +1,424 @@
+"""The red-flag lexicons, English and Spanish: targets per category and ConText modifiers.
+
+Data, reviewed like code: each entry is a regular expression over *folded* text (lower case,
+accents removed, curly apostrophes made straight), so "Me duele el pécho" and "me duele el
+pecho" read alike and every pattern is written without accents. Patterns tolerate the
+spellings patients use in a hurry ("cant breath", "brething", "chst", "rly") rather than
+a spelling corrector, which would be slower and could "correct" a symptom away.
+
+Kinds of entry:
+- TARGETS: (category, pattern) — a symptom said in the patient's words;
+- CUED_TARGETS: (category, pattern, cue) — counts only when the message also has the cue
+  anywhere (a fever is an infant fever only when a baby is named; bleeding is a pregnancy
+  emergency only when a pregnancy is);
+- PSEUDO: phrases that contain a target's words but are not the symptom: idioms ("this bill
+  is giving me a heart attack"), clinical terms ("chest x-ray results"), other conditions
+  ("food poisoning", "poison ivy"). A target inside one is dropped (ConText's pseudo-triggers);
+- MODIFIERS: (kind, direction, pattern) in ConText's sense. Kinds: "negated", "historical",
+  "hypothetical" (all three exclude), "current" (overrides historical and hypothetical in its
+  clause: "since my stroke I still slur my words" stays a flag). Directions: "forward" (the
+  modifier comes before the target), "backward" (after it), "both".
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+CATEGORIES: Final = (
+    "chest_pain", "breathing", "stroke", "suicide_self_harm", "severe_bleeding", "anaphylaxis",
+    "pregnancy_emergency", "overdose_poisoning", "infant_fever", "head_injury",
+)
+
+# Which category names the message when several are found: the more specific or the cause
+# first (a pregnant patient bleeding is a pregnancy emergency; a fall with a head wound that
+# bleeds is a head injury; throat closing with wheeze is anaphylaxis).
+PRIORITY: Final = (
+    "pregnancy_emergency", "anaphylaxis", "infant_fever", "overdose_poisoning",
+    "suicide_self_harm", "head_injury", "stroke", "chest_pain", "breathing", "severe_bleeding",
+)
+
+
+def gap(words: int) -> str:
+    """Up to `words` filler words between two parts of a phrase."""
+    return rf"(?:\W+[\w']+){{0,{words}}}\W+"
+
+
+_G2, _G3, _G4 = gap(2), gap(3), gap(4)
+_CANT: Final = (r"(?:can'?t|cant|cannot|can not|cnt|couldn'?t|could not|unable to|"
+                r"hard to|hardly|barely|struggling to|struggle to|trouble|difficulty|"
+                r"difficult to|hard time|tough time|problems?)")
+_BREATHE: Final = r"(?:breath?e?|breathing|breating|brething|breath?in|breth|breathe)"
+_REALLY: Final = r"(?:really|rly|rlly|so|very|super|real|extremely|terribly|mucho|muy)"
+_PRONOUN_HEAD: Final = r"(?:my|his|her|their|the|our|your|a)"
+_HURT: Final = (r"(?:pain|pains|painful|hurts?|hurting|ache|aches|aching|tight|tightness|"
+                r"pressure|heavy|heaviness|squeez\w*|crush\w*|pounding|burning|stabbing|sharp|"
+                r"discomfort)")
+
+# -- targets -------------------------------------------------------------------------------
+
+TARGETS: Final[tuple[tuple[str, str], ...]] = (
+    # chest pain
+    ("chest_pain", rf"\b(?:chest|chst|chesst)\W+(?:[\w']+\W+){{0,3}}?{_HURT}"),
+    ("chest_pain", rf"\b{_HURT}\W+(?:in|on|across|around|of)\W+(?:my|his|her|the)?\W*(?:chest|chst)"),
+    ("chest_pain", r"\b(?:elephant|weight|brick|ton|someone|something)\b[^.!?]{0,25}\bon (?:my|his|her) chest\b"),
+    ("chest_pain", r"\b(?:heart|breastbone|sternum) (?:really |rly |so )?(?:hurts|hurting|pain|aches)\b|\bpain (?:behind|in) (?:my|his|her) (?:breastbone|sternum)\b"),
+    ("chest_pain", r"\bme (?:aprieta|oprime|arde|quema) (?:mucho )?el pecho\b|\bme duele (?:mucho )?el corazon\b"),
+    ("chest_pain", r"\bheart attack\b"),
+    ("chest_pain", r"\bangina\b"),
+    ("chest_pain", r"\bpain\W+(?:[\w']+\W+){0,4}(?:down|into|to|in) (?:my|his|her) (?:left )?(?:arm|jaw)"),
+    ("chest_pain", r"\bdolor\W+(?:[\w']+\W+){0,2}(?:en el|del|de|en mi|el) pecho\b"),
+    ("chest_pain", rf"\bme duele{_G2}(?:el )?pecho\b"),
+    ("chest_pain", r"\b(?:le|nos) duele\W+(?:[\w']+\W+){0,2}(?:el )?pecho\b"),
+    ("chest_pain", r"\b(?:presion|opresion|peso|ardor|punzada|dolor) (?:fuerte )?(?:en el|del|de|en mi) pecho\b"),
+    ("chest_pain", r"\bpecho (?:apretado|oprimido)\b"),
+    ("chest_pain", r"\bdolor toracico\b"),
+    ("chest_pain", r"\b(?:infarto|ataque (?:al|del) corazon|ataque cardiaco)\b"),
+    ("chest_pain", r"\bdolor\W+(?:[\w']+\W+){0,4}(?:al|hacia el|en el) brazo izquierdo\b"),
+    # breathing
+    ("breathing", rf"\b{_CANT}\W+(?:[\w']+\W+){{0,2}}?{_BREATHE}\b"),
+    ("breathing", rf"\b{_BREATHE}\W+(?:is|was|has been|became|getting|feels)\W+(?:[\w']+\W+){{0,1}}(?:hard|difficult|labou?red|shallow|weird|fast|bad)"),
+    ("breathing", r"\b(?:short(?:ness)?|shortnes|shrt) (?:of|o) brea?th?\b"),
+    ("breathing", r"\bsob\b(?= (?:and|&|with|since|all|when))"),
+    ("breathing", r"\b(?:gasping|fighting|struggling) for (?:air|breath)\b"),
+    ("breathing", r"\bcan'?t (?:get|catch) (?:my|his|her|a) breath\b"),
+    ("breathing", r"\b(?:out of breath|breathless|winded)\b"),
+    ("breathing", r"\b(?:lips?|face|fingers?) (?:is |are |turning |turned |going |look(?:s|ing)? )+(?:blue|purple|gray|grey)\b"),
+    ("breathing", r"\b(?:wheez\w*|chok(?:e|es|ed|ing)\b)"),
+    ("breathing", r"\basthma attack\b"),
+    ("breathing", r"\bbreathing (?:\w+ )?(?:fast|rapid\w*|heavy|hard|funny|weird|noisy|shallow)\b"),
+    ("breathing", r"\bribs? (?:\w+ )?(?:sucking|pulling|caving) in\b|\b(?:suffocating|air hunger)\b"),
+    ("breathing", r"\b(?:can'?t|cannot|not) get(?:ting)? (?:enough )?air\b"),
+    ("breathing", r"\b(?:se esta poniendo|se puso|esta) (?:morad[oa]|azul)\b|\brespira (?:muy )?(?:rapido|agitad[oa]|con dificultad)\b"),
+    ("breathing", r"\b(?:not|isn'?t|is not|stopped|stops|stop|wasn'?t) breathing\b"),
+    ("breathing", r"\binhaler (?:is ?n'?t|not|isnt|doesn'?t|does not|didn'?t|did not) (?:working|help\w*)"),
+    ("breathing", r"\bno (?:puedo|puede|podia|podemos) respirar\b"),
+    ("breathing", r"\b(?:me|le|nos) (?:falta|faltaba|cuesta|costaba) (?:mucho |trabajo |bastante )?(?:el |la )?(?:aire|respira\w*)\b"),
+    ("breathing", r"\b(?:falta|dificultad|problemas?) (?:de|para) (?:aire|respirar)\b"),
+    ("breathing", r"\b(?:me|se|le) (?:ahoga|ahogo|estoy ahogando|esta ahogando)\b|\bahogandom?e\b"),
+    ("breathing", r"\bno (?:me|le) entra (?:el )?aire\b"),
+    ("breathing", r"\brespir\w+ (?:con dificultad|muy rapido|mal)\b"),
+    ("breathing", r"\blabios (?:morados|azules)\b"),
+    ("breathing", r"\b(?:ataque|crisis) de asma\b"),
+    ("breathing", r"\bsin aire\b"),
+    # stroke
+    ("stroke", r"\bstroke\b"),
+    ("stroke", r"\b(?:face|mouth|smile|lip|eye)\W+(?:[\w']+\W+){0,3}(?:droop\w*|drooping|saggy|sagging|crooked|uneven|numb)"),
+    ("stroke", r"\b(?:droop\w*|crooked|uneven) (?:face|smile|mouth)\b"),
+    ("stroke", r"\bslurr?(?:ed|ing|s)? (?:speech|words|talking|his words|her words|my words)\b"),
+    ("stroke", r"\b(?:speech|talking|words) (?:is |are |sound )?(?:slurred|slurring|garbled|jumbled)\b"),
+    ("stroke", r"\b(?:can'?t|cannot|unable to|trouble|struggling to) (?:speak|talk|get (?:the|his|her|my) words out|find (?:the|his|her|my) words|move (?:my|his|her) (?:left|right)|lift (?:my|his|her) (?:left |right )?arm)"),
+    ("stroke", r"\b(?:numb\w*|weak\w*|tingl\w*|paraly\w*)\W+(?:[\w']+\W+){0,3}(?:one side|left side|right side|half of (?:my|his|her) (?:body|face))"),
+    ("stroke", r"\b(?:one|left|right) side of (?:my|his|her) (?:body|face)\W+(?:[\w']+\W+){0,3}(?:numb|weak|droop\w*|dead|heavy|tingl\w*)"),
+    ("stroke", r"\bworst headache (?:of|in) (?:my|his|her) life\b"),
+    ("stroke", r"\b(?:left|right|one) side\b[^.!?]{0,30}\b(?:weak|numb|droop\w*|heavy|tingl\w*|paraly\w*|dead)\b"),
+    ("stroke", r"\b(?:weak\w*|numb\w*|droop\w*|can'?t see)\b[^.!?]{0,40}\b(?:suddenly|all of a sudden|out of nowhere)\b|\b(?:suddenly|all of a sudden)\b[^.!?]{0,40}\b(?:weak\w*|numb\w*|droop\w*|can'?t see)\b"),
+    ("stroke", r"\b(?:lost|losing|can'?t see out of) (?:\w+ )?(?:vision|sight)? ?(?:in|out of) one eye\b|\barm drift\b"),
+    ("stroke", r"\bse le (?:cayo|torcio|durmio) (?:un lado de )?(?:la cara|la boca)\b|\b(?:de repente|de pronto)\b[^.!?]{0,40}\b(?:no puedo|no puede) (?:hablar|mover|ver)\b"),
+    ("stroke", r"\bsudden(?:ly)? (?:lost|loss of|can'?t see|blind|confus\w*|dizzy)"),
+    ("stroke", r"\b(?:derrame cerebral|derrame|embolia|ictus|accidente cerebrovascular|acv)\b"),
+    ("stroke", r"\b(?:cara|boca|sonrisa)\W+(?:[\w']+\W+){0,3}(?:caida|torcida|chueca|ladeada|dormida|paralizada)\b"),
+    ("stroke", r"\b(?:se le|se me) (?:cayo|torcio|durmio|paralizo) (?:la cara|la boca|medio cuerpo|un lado|el lado)\b"),
+    ("stroke", r"\b(?:habla|hablando|palabras) (?:arrastrad\w+|rar[oa]s?|enredad\w+|trabad\w+)\b"),
+    ("stroke", r"\barrastra(?:ndo)? (?:las )?palabras\b"),
+    ("stroke", r"\bno (?:puede|puedo|podia) (?:hablar|mover (?:el|la|un|mi|su) (?:brazo|pierna|lado)|levantar (?:el|mi|su) brazo)"),
+    ("stroke", r"\b(?:entumid\w+|entumecid\w+|adormecid\w+|dormid\w+|debil\w*|paralizad\w+)\W+(?:[\w']+\W+){0,3}(?:un lado|medio cuerpo|lado (?:izquierdo|derecho)|mitad)"),
+    ("stroke", r"\bpeor dolor de cabeza de (?:mi|su) vida\b"),
+    # suicide and self-harm
+    ("suicide_self_harm", r"\bsuicid\w*"),
+    ("suicide_self_harm", r"\bkill(?:ing)? (?:my ?self|myslef|meself)\b"),
+    ("suicide_self_harm", r"\b(?:end|ending|take|taking) (?:my|it) (?:own )?(?:life|all)\b"),
+    ("suicide_self_harm", r"\bend it all\b|\b(?:want|wanna|going|plan\w*|ready) to end it\b"),
+    ("suicide_self_harm", r"\bse (?:corta|cortan|esta cortando|lastima|quema) (?:a proposito|los brazos|las piernas|las munecas|sola|solo)\b|\bse hace dano\b"),
+    ("suicide_self_harm", r"\b(?:want|wanna|wish|going|ready) (?:to )?(?:just )?(?:die|be dead)\b"),
+    ("suicide_self_harm", r"\b(?:don'?t|dont|do not|no longer) (?:want|wanna|wish) (?:to )?(?:live|be alive|be here|exist|wake up)\b"),
+    ("suicide_self_harm", r"\bbetter off (?:dead|without me)\b"),
+    ("suicide_self_harm", r"\bno (?:reason|point) (?:to|in) (?:live|living|going on)\b"),
+    ("suicide_self_harm", r"\b(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?|burn(?:ing)?) (?:my ?self|myslef)\b"),
+    ("suicide_self_harm", r"\bself[- ]?harm\w*"),
+    ("suicide_self_harm", r"\b(?:kms|unalive)\b"),
+    ("suicide_self_harm", r"\b(?:suicid\w+|quitarme la vida|quitarse la vida|matarme|me voy a matar|me quiero matar)\b"),
+    ("suicide_self_harm", r"\bquiero (?:morir\w*|estar muert[oa]|desaparecer)\b"),
+    ("suicide_self_harm", r"\bno (?:quiero|quiere) (?:vivir|seguir viviendo|estar aqui|despertar)\b"),
+    ("suicide_self_harm", r"\bacabar con (?:mi vida|todo|esto)\b"),
+    ("suicide_self_harm", r"\b(?:hacerme|haciendome|me hago) dano\b|\b(?:lastimarme|cortarme|me corto|me estoy cortando)\b"),
+    ("suicide_self_harm", r"\bmejor (?:muert[oa]|sin mi)\b"),
+    ("suicide_self_harm", r"\bno vale la pena (?:vivir|seguir)\b"),
+    # severe bleeding
+    ("severe_bleeding", r"\bbleed\w*\W+(?:[\w']+\W+){0,5}(?:won'?t|wont|will not|doesn'?t|does not|isn'?t|not|can'?t|cannot|hasn'?t|has not) (?:stop\w*|slow\w*)"),
+    ("severe_bleeding", r"\b(?:losing|lost) (?:a lot of|lots of|so much) blood\b|\bbleed\w* through (?:the |his |her |my )?(?:bandage|gauze|towel|dressing)\b"),
+    ("severe_bleeding", r"\b(?:perdiendo|perdio|perdi) mucha sangre\b|\bsangra a chorros\b|\b(?:heces|popo|caca|excremento|evacuaciones) negras?\b|\bsangre en (?:el )?(?:vomito|popo|heces)\b"),
+    ("severe_bleeding", r"\b(?:can'?t|cannot|couldn'?t|unable to) (?:stop|control) (?:the |his |her |my )?bleed\w*"),
+    ("severe_bleeding", r"\bbleed\w*\W+(?:[\w']+\W+){0,1}(?:heavily|a lot|alot|so much|badly|like crazy|everywhere|through|nonstop|non-stop|profusely)"),
+    ("severe_bleeding", r"\b(?:heavy|heavily|severe|profuse|massive|uncontrolled|lots of|a lot of|so much|alot of) (?:bleeding|blood)\b"),
+    ("severe_bleeding", r"\bblood (?:everywhere|all over|is (?:pouring|gushing|spurting))\b"),
+    ("severe_bleeding", r"\b(?:pouring|gushing|spurting|squirting) blood\b"),
+    ("severe_bleeding", r"\b(?:vomit\w*|throw\w* up|threw up|puk\w*|cough\w*|spit\w*) (?:up )?(?:blood|bright red)\b"),
+    ("severe_bleeding", r"\bsoak\w*\W+(?:[\w']+\W+){0,2}(?:pads?|towels?|bandages?|gauze)\b"),
+    ("severe_bleeding", r"\bh(?:a)?emorrhag\w*"),
+    ("severe_bleeding", r"\b(?:black|tarry) (?:tarry |black )?stools?\b|\bblood in (?:my |his |her )?(?:vomit|stool)\b"),
+    ("severe_bleeding", r"\bdeep (?:cut|gash|wound)\b"),
+    ("severe_bleeding", r"\b(?:sangrado|sangre) (?:abundante|fuerte|mucho|mucha|que no (?:para|se detiene))\b"),
+    ("severe_bleeding", r"\b(?:sangra|sangrando|estoy sangrando|esta sangrando)\W+(?:[\w']+\W+){0,1}(?:mucho|muchisimo|demasiado|sin parar|bastante)\b"),
+    ("severe_bleeding", r"\bno (?:para|paro|deja|dejo|puedo parar|podemos parar) de sangrar\b"),
+    ("severe_bleeding", r"\bmucha sangre\b|\bsangre por todas partes\b"),
+    ("severe_bleeding", r"\b(?:vomit\w*|tos\w*|escup\w*) (?:con )?sangre\b|\bvomito con sangre\b"),
+    ("severe_bleeding", r"\bhemorragia\b"),
+    ("severe_bleeding", r"\bempap\w+ (?:\w+ ){0,2}(?:toallas?|compresas?|vendas?|gasas?)\b"),
+    # anaphylaxis
+    ("anaphylaxis", r"\banaphyla\w*"),
+    ("anaphylaxis", r"\bthroat\W+(?:[\w']+\W+){0,3}(?:clos\w*|swell\w*|swollen|tight\w*|closed)"),
+    ("anaphylaxis", r"\b(?:tongue|lips?|face|mouth)\W+(?:[\w']+\W+){0,2}(?:swell\w*|swollen|puff\w* up|blow\w* up)"),
+    ("anaphylaxis", r"\b(?:swelling|swollen) (?:of )?(?:my |his |her |the )?(?:tongue|lips?|throat|face)\b"),
+    ("anaphylaxis", r"\b(?:used|gave|give|giving|use|using|had to use|needed) (?:\w+ ){0,2}(?:epi ?pen|epinephrine|auvi-?q)"),
+    ("anaphylaxis", r"\b(?:severe|bad|serious|major) allergic reaction\b"),
+    ("anaphylaxis", r"\ballergic reaction\W+(?:[\w']+\W+){0,6}(?:breath\w*|throat|swell\w*|hives)"),
+    ("anaphylaxis", r"\banafila\w*|\bchoque anafilactico\b"),
+    ("anaphylaxis", r"\bgarganta (?:se )?(?:me |le )?(?:esta )?(?:cerrando|cierra|cerro|hinchando|hincho)\b"),
+    ("anaphylaxis", r"\b(?:can'?t|cannot|trouble|hard to|unable to) swallow\w*\b[^.!?]{0,40}\b(?:allerg\w*|hives|swell\w*|peanut\w*|nuts?|shellfish|shrimp|sting|stung|ate|eating|after)\b"),
+    ("anaphylaxis", r"\b(?:se me|se le) (?:esta )?(?:cierra|cerro|cerrando|hincha|hincho|hinchando) (?:la )?(?:garganta|lengua|cara|boca)\b"),
+    ("anaphylaxis", r"\b(?:garganta|lengua|labios|cara|boca) (?:muy )?(?:hinchad\w+|cerrad\w+|inflamad\w+)\b"),
+    ("anaphylaxis", r"\breaccion alergica (?:fuerte|grave|severa|seria)\b"),
+    ("anaphylaxis", r"\breaccion alergica\W+(?:[\w']+\W+){0,6}(?:respir\w*|garganta|hinch\w*|ronchas)"),
+    ("anaphylaxis", r"\b(?:use|usamos|le puse|le pusimos|le di) (?:la |el )?(?:epi ?pen|epinefrina)\b"),
+    # pregnancy emergency (always: these name the pregnancy themselves)
+    ("pregnancy_emergency", r"\b(?:my |her )?water(?:s)? (?:just )?(?:broke|broken|has broken|breaking)\b"),
+    ("pregnancy_emergency", r"\bbaby (?:is ?n'?t|isnt|is not|hasn'?t|has not|stopped|not|hasnt|doesn'?t|does not) (?:been )?(?:moving|kicking|moved|kicked|move|kick)\b"),
+    ("pregnancy_emergency", r"\b(?:haven'?t|havent|have not|can'?t|cannot|not) (?:felt|feel|feeling) (?:the |my )?baby (?:move|moving|kick\w*)"),
+    ("pregnancy_emergency", r"\b(?:decreased|reduced|less|no) fetal movements?\b"),
+    ("pregnancy_emergency", r"\bmiscarr\w+|\bectopic\b|\bplacenta\w* (?:abruption|previa)\b|\bpre-?eclampsia\b"),
+    ("pregnancy_emergency", r"\b(?:se me|se le) (?:rompio|reventó|revento) la (?:fuente|bolsa)\b|\brompi (?:la )?fuente\b"),
+    ("pregnancy_emergency", r"\b(?:el|mi) bebe no se (?:mueve|ha movido|esta moviendo)\b|\bno (?:siento|he sentido) (?:al|a mi) bebe\b"),
+    ("pregnancy_emergency", r"\b(?:aborto espontaneo|perdiendo (?:al|a mi) bebe|perdi (?:al|a mi) bebe|embarazo ectopico|preeclampsia)\b"),
+    # overdose and poisoning
+    ("overdose_poisoning", r"\bover ?dos\w*|\bod'?(?:ed|d)\b"),
+    ("overdose_poisoning", r"\b(?:took|taken|swallowed|ate|drank|had|take) (?:\w+ ){0,3}(?:too many|too much|a whole bottle|the whole bottle|all (?:of )?(?:my|his|her|the) (?:pills|meds|medication|tablets)|handful of|bottle of (?:pills|tylenol|advil))"),
+    ("overdose_poisoning", r"\b(?:took|taken|given|gave|had) (?:\w+ ){0,2}(?:double|twice|triple|extra) (?:the |my |his |her )?(?:dose|dosis|amount)"),
+    ("overdose_poisoning", r"\b(?:swallow\w*|drank|drink\w*|ate|eaten|ingest\w*|got into) (?:\w+ ){0,3}(?:bleach|antifreeze|detergent|laundry pods?|tide pods?|button batter\w*|batter(?:y|ies)|rat poison|pesticide|cleaning|chemicals?|lighter fluid|gasoline|windshield fluid|my pills|his pills|her pills|grandma'?s pills|the pills|pills)"),
+    ("overdose_poisoning", r"\bpoison(?:ed|ing)?\b"),
+    ("overdose_poisoning", r"\b(?:took|swallowed|ate|taken) (?:[5-9]|\d\d+|ten|fifteen|twenty|thirty|a bunch of|a handful of|a lot of|like \d+) (?:\w+ ){0,2}(?:pills|tablets|capsules|gummies|caps)\b"),
+    ("overdose_poisoning", r"\b(?:ate|swallowed|got into|chewed|eaten) (?:\w+ ){0,3}(?:gummies|vitamins|medicine|meds|tablets|capsules|edibles?|melatonin)\b"),
+    ("overdose_poisoning", r"\b(?:veneno|raticida|matarratas)\b|\bse (?:tomo|trago|comio) (?:un|el) frasco\b"),
+    ("overdose_poisoning", r"\bsobredosis\b"),
+    ("overdose_poisoning", r"\b(?:se tomo|me tome|tome|tomo|se trago|me trague|trago|se comio|comio|bebio|se bebio) (?:\w+ ){0,3}(?:todas las|muchas|demasiad[oa]s?|un frasco|el frasco|la botella|cloro|pastillas de|pastillas|medicinas|veneno|detergente|pilas?|bateria)"),
+    ("overdose_poisoning", r"\b(?:doble|triple) (?:de )?(?:dosis|pastillas)\b"),
+    ("overdose_poisoning", r"\b(?:envenen\w+|intoxica\w+)"),
+    # head injury
+    ("head_injury", r"\b(?:hit|hits|hitting|bang\w*|bump\w*|smack\w*|knock\w*|struck|whack\w*|slam\w*|crack\w*) (?:\w+ ){0,2}head\b"),
+    ("head_injury", r"\bhead (?:injury|injuries|trauma|wound|laceration|bleeding)\b|\binjur\w+ (?:my|his|her) head\b"),
+    ("head_injury", r"\bfell\W+(?:[\w']+\W+){0,5}(?:on|onto|landed on) (?:my|his|her|the back of (?:my|his|her)) head\b"),
+    ("head_injury", r"\bconcuss\w*"),
+    ("head_injury", r"\b(?:bleeding|sangr\w+)\W+(?:[\w']+\W+){0,3}(?:from|de|en) (?:the|his|her|my|la|su) (?:head|cabeza)\b"),
+    ("head_injury", r"\bse dio (?:\w+ ){0,2}en la cabeza\b|\bcayo de cabeza\b|\bpego con la cabeza\b"),
+    ("head_injury", r"\b(?:knocked|passed) (?:out|unconscious)\b|\blost consciousness\b|\b(?:was|is|went) unconscious\b"),
+    ("head_injury", r"\b(?:golpe\w*|pego|pegue|pegaste|pegamos) (?:\w+ ){0,2}(?:en )?la cabeza\b|\bgolpe (?:fuerte )?en la cabeza\b"),
+    ("head_injury", r"\b(?:se|me) (?:pego|golpeo|pegue|golpee|dio) (?:\w+ ){0,2}(?:en )?la cabeza\b"),
+    ("head_injury", r"\bse (?:cayo|callo) (?:\w+ ){0,4}(?:la )?cabeza\b"),
+    ("head_injury", r"\b(?:perdio|perdi) (?:el )?(?:conocimiento|sentido)\b|\bquedo inconsciente\b"),
+    ("head_injury", r"\b(?:conmocion cerebral|traumatismo craneal|contusion (?:en la )?cabeza|herida en la cabeza)\b"),
+)
+
+CUES: Final[dict[str, str]] = {
+    "infant": (r"\b(?:baby|babies|infant|newborn|new born|bebe|bebito|bebita|recien nacid[oa]|"
+               r"neonat\w*|(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+               r"un|una|dos|tres|cuatro|cinco|seis) (?:-)?(?:days?|weeks?|wks?|months?|mos?|"
+               r"dias|semanas|mes|meses)(?: |-)?(?:old|de nacid[oa]|de edad)?)\b"),
+    "pregnancy": (r"\b(?:pregnant|pregnancy|preggo|expecting|weeks? along|(?:\d{1,2}|twenty|"
+                  r"thirty) ?(?:weeks?|wks?) (?:pregnant|along)|trimester|my ob\b|obgyn|"
+                  r"embarazada|embarazo|semanas de embarazo|encinta|trimestre)"),
+}
+# An explicit age past infancy rules the infant cue out ("my 3 year old has a fever").
+OLDER_AGE: Final = (r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|un|dos|"
+                    r"tres|cuatro|cinco) ?(?:-)?(?:years?|yrs?|yo|y/o|anos)\b|\btoddler\b|"
+                    r"\b(?:1[3-9]|[2-9]\d) ?(?:-)?(?:months?|mos?|meses)\b")
+NOT_PREGNANT: Final = r"\b(?:not|never been|no longer) pregnant\b|\bno (?:estoy|esta) embarazada\b"
+
+CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("infant_fever", (r"\b(?:fever\w*|feverish|fevr|temp(?:erature)?\W+(?:[\w']+\W+){0,2}(?:of|is|was|at|to)\W+\d|"
+                     r"(?:burning|hot) (?:up|to the touch)|fiebre|calentura|temperatura\W+(?:[\w']+\W+){0,2}"
+                     r"(?:de|en|a)\W+\d|10[0-5](?:\.\d)? ?(?:f\b|degrees|deg\b|\u00b0)|10[0-5]\.\d|"
+                     r"3[89][.,]\d|4[01][.,]\d|3[89] ?(?:c\b|grados|degrees|\u00b0))"),
+     "infant"),
+    ("pregnancy_emergency", (r"\b(?:bleed\w*|spotting|blood|gush\w* (?:of )?fluid|leak\w* fluid|"
+                            r"(?:severe|bad|strong|sharp|terrible|really bad) (?:\w+ )?(?:cramp\w*|pain|contractions|headache)|"
+                            r"contractions|cramp\w* (?:really |so )?(?:bad|badly)|blurr\w* vision|seeing spots|"
+                            r"sangr\w+|manchado|manchando|colicos? fuertes?|dolor (?:muy )?fuerte|"
+                            r"contracciones|dolor de cabeza (?:muy )?fuerte|vision borrosa)"),
+     "pregnancy"),
+)
+
+# -- pseudo-targets: idioms, clinical terms, other conditions ------------------------------
+
+_MONEY: Final = (r"(?:bill|bills|billing|invoice|statement|price|prices|charge|charges|cost|"
+                 r"costs|balance|copay|deductible|premium|fee|fees|quote|estimate|payment|"
+                 r"factura|cuenta|cobro|cobros|precio|saldo|pago|deducible|seguro|insurance)")
+_IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derrame|"
+                       r"aneurysm|coronary|conniption)")
+
+PSEUDO: Final[tuple[str, ...]] = (
+    # idioms
+    rf"\b{_MONEY}\b[^.!?\n]{{0,50}}?\b{_IDIOM_EVENT}\b",
+    rf"\b{_IDIOM_EVENT}\b[^.!?\n]{{0,50}}?\b{_MONEY}\b",
+    r"\b(?:give|gives|giving|gave|given) (?:me|him|her|us|you) (?:a )?(?:heart attack|stroke)\b",
+    (r"\b(?:almost|nearly|about to|gonna|going to|practically) (?:had|have|has|having)"
+    r" (?:a )?(?:heart attack|stroke|cow)\b"),
+    (r"\b(?:me|le|nos) (?:va a dar|dio|da|daba|iba a dar|van a dar|estan dando) (?:un )?"
+    r"(?:infarto|ataque|derrame|patatus|soponcio)\b"),
+    r"\bcasi me (?:da|dio|muero)\b",
+    r"\b(?:kill(?:ing)? (?:my ?self|me) (?:for|if i|lol|haha)|could (?:just )?kill my ?self\b)",
+    (r"\b(?:dying|die|dead|died) (?:of|from) (?:laughter|laughing|embarrass\w+|boredom|curiosity|"
+    r"hunger)\b|\bdying to (?:know|see|hear|try|get)\b|\bto die for\b"),
+    r"\bme (?:muero|mori|moria) de (?:risa|hambre|ganas|sueno|verguenza|calor|frio|aburrimiento)\b",
+    (r"\b(?:breath of fresh air|breathtaking|take a breather|breathing down (?:my|our) neck|"
+    r"hold (?:my|your) breath|waiting with bated breath|breathing room)\b"),
+    r"\bbleeding (?:me|us) dry\b|\bbloody (?:hell|annoying|ridiculous)\b",
+    r"\bhead(?:ache)? over heels\b|\bhit the (?:nail|road|hay|books)\b|\bhit (?:a|the) wall\b",
+    (r"\bstroke of (?:luck|genius|midnight|the pen)\b|\bbrush ?stroke\b|\bkeystrokes?\b|"
+    r"\bswim(?:ming)? strokes?\b|\bbackstroke\b|\bheat ?stroke\b"),
+    r"\bchok(?:e|ed|ing) (?:up|on (?:my|the) words)\b",
+    r"\b(?:choked|choking) (?:me )?up\b",
+    # clinical terms, services and paperwork
+    r"\bchest (?:x-?rays?|xrays?|films?|ct|cat scan|scan|imaging|mri|tube|wall|clinic|exam)\b",
+    r"\b(?:x-?rays?|xrays?|ct|scan|imaging|radiograph\w*) (?:of )?(?:my |the |his |her )?chest\b",
+    r"\b(?:radiografia|placa|tomografia|rayos x) (?:\w+ ){0,2}(?:torax|pecho)\b",
+    (r"\b(?:stroke|heart attack|suicide|overdose|concussion|head injury|bleeding|poison\w*)"
+    r" (?:risk|prevention|awareness|screening|clinic|unit|center|centre|program|programme|"
+    r"protocol|education|class|support group|survivors?|rehab\w*|hotline|lifeline|helpline|"
+    r"scale|assessment|test|testing|panel|study|research|seminar|webinar|month|week|day|"
+    r"follow[- ]?up|clearance|form|forms|paperwork|baseline)\b"),
+    (r"\b(?:risk|riesgo) (?:of|for|de) (?:a )?(?:stroke|heart attack|bleeding|derrame|infarto|"
+    r"sangrado|suicidio)\b"),
+    (r"\b(?:allergy|allergies|alergia|alergias) (?:test\w*|shots?|panel|prueba\w*|vacunas?|"
+    r"injections?|specialist)\b"),
+    (r"\b(?:epi ?pen|epinephrine|auvi-?q|epinefrina) (?:refill|prescription|renewal|rx|"
+    r"expired|expires|expiring|receta|prescripcion)\b"),
+    (r"\b(?:refill|renew|new|expired|replace|receta (?:de|para)(?: la| el)?) (?:my |an |the |la |el )?"
+    r"(?:epi ?pens?|epinephrine|epinefrina)\b"),
+    (r"\bfood poison\w*|\bpoison (?:ivy|oak|sumac|control(?: center)? number)\b|"
+    r"\bintoxicacion (?:alimentaria|por alimentos|por comida)\b"),
+    r"\bpregnancy (?:test|tests|confirmation|ultrasound|form)\b|\bprueba de embarazo\b",
+    r"\bhead (?:lice|cold|ct|mri|scan|start)\b|\b(?:ct|mri|scan) of (?:my|his|her|the) head\b",
+    r"\bhit (?:my|his|her|the) head (?:count|of)\b|\bhead count\b",
+    r"\bbleeding gums?\b|\bsangrado de encias\b",
+    (r"\b(?:blood|sangre) (?:test|tests|work|draw|pressure|sugar|panel|count|bank|donation|"
+    r"drive|type|results|analisis|presion)\b|\b(?:analisis|examen|prueba)\w* de sangre\b"),
+    r"\bsuicide (?:hotline|line|prevention|watch)\b|\b988\b",
+    r"\bmouth ?wash\b|\bface ?(?:mask|wash|cream)\b",
+    r"\bknocked out (?:the|a|my|that) (?:\w+ )?(?:task|project|list|work|errand|chores?)\b",
+    r"\bbaby (?:shower|food|formula|monitor|wipes|steps)\b",
+    (r"\bwater broke (?:in|at|under) (?:the|my|our) (?:house|basement|kitchen|pipe)\b|"
+    r"\b(?:pipe|heater|main|tank)\w* (?:broke|burst)\b"),
+)
+
+# -- ConText modifiers ---------------------------------------------------------------------
+
+MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
+    # negated (forward)
+    ("negated", "forward",
+     (r"\b(?:no|not|never|without|denies|deny|denied|free of|nor|negative for|ruled out|"
+     r"don'?t have|dont have|do not have|doesn'?t have|does not have|haven'?t had|havent had|"
+     r"have not had|hasn'?t had|didn'?t have|did not have|not having|not experiencing|"
+     r"no longer (?:have|having|feel|feeling)|no more|not any|never had|haven'?t been|"
+     r"isn'?t|is not|wasn'?t|was not|aren'?t|no signs? of|no sign of)\b")),
+    ("negated", "forward",
+     (r"\b(?:no|ni|nunca|sin|jamas|ya no|no tengo|no tiene|no he tenido|no ha tenido|"
+     r"no hay|nada de|ningun|ninguna|ya no tengo|no siento|no presenta|tampoco)\b")),
+    # negated (backward): the symptom has passed
+    ("negated", "backward",
+     (r"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:gone|went away|"
+     r"go away|resolved|disappeared|stopped|subsided|cleared up|is over|has passed|"
+     r"went down|is fine|are fine|was fine|ok now|okay now|better now|is better)\b")),
+    ("negated", "both",
+     (r"\b(?:ya )?(?:se (?:me |le )?(?:quito|paso|fue|detuvo|calmo)|ya (?:se )?(?:paso|paro|quito|"
+     r"termino|desaparecio)|desaparecio)\b")),
+    # historical, family history
+    ("historical", "both",
+     (r"\b(?:\d+|a|an|one|two|three|four|five|six|few|several|many|couple of|some) "
+     r"(?:years?|yrs?|decades?|months?) ago\b|\blast (?:year|summer|spring|fall|winter)\b|"
+     r"\bin (?:19|20)\d\d\b|\bas a (?:child|kid|teen\w*|baby)\b|\bwhen i was (?:young|little|"
+     r"a kid|a child|a teen\w*|\d+|pregnant with)\b|\bback in\b|\byears back\b|\blong time ago\b")),
+    ("historical", "both",
+     (r"\bhace (?:\d+|un|una|unos|unas|dos|tres|cuatro|cinco|varios|muchos|algunos) "
+     r"(?:anos|ano|meses|decadas)\b|\bel ano pasado\b|\ben (?:19|20)\d\d\b|\bde (?:nino|nina|"
+     r"joven|chic[oa])\b|\bcuando (?:era|estaba) (?:nin[oa]|joven|chic[oa]|embarazada de)\b|"
+     r"\bhace mucho\b")),
+    ("historical", "both",
+     (r"\b(?:last|previous|prior|other|first|earlier) (?:pregnancy|pregnancies|baby|birth)\b|"
+     r"\b(?:embarazo anterior|ultimo embarazo|otro embarazo|primer embarazo)\b")),
+    ("historical", "forward",
+     (r"\b(?:history of|hx of|h/o|past|previous|prior|after (?:my|his|her)|since (?:my|his|"
+     r"her)|following (?:my|his|her)|post|recovered from|recovering from|survived|survivor of|"
+     r"antecedentes? de|historial de|despues de (?:mi|su)|desde (?:mi|su)|"
+     r"se recupero de|me recupere de)\b")),
+    ("historical", "forward",
+     (r"\b(?:my|his|her|our|their) (?:late )?(?:dad|father|mom|mother|mum|grandma|grandmother|"
+     r"grandpa|grandfather|granny|brother|sister|uncle|aunt|auntie|cousin|parents?|"
+     r"grandparents?|family|relatives?|friend|neighbou?r|coworker|co-worker|boss)\b"
+     r"(?:\W+\w+){0,2}\W+(?:had|has had|died|passed away|suffered|was hospitali[sz]ed|"
+     r"survived|had had)\b")),
+    ("historical", "forward",
+     r"\b(?:family history|runs in (?:my|the|our) family|famil\w+ (?:hx|history))\b"),
+    ("historical", "backward", r"\bruns in (?:my|the|our) family\b|\ben (?:mi|la) familia\b"),
+    ("historical", "forward",
+     (r"\b(?:mi|su|nuestr[oa]) (?:difunt[oa] )?(?:padre|papa|madre|mama|abuel[oa]|herman[oa]|"
+     r"ti[oa]|prim[oa]|familia|padres|abuelos|vecin[oa]|amig[oa])\b(?:\W+\w+){0,2}\W+"
+     r"(?:tuvo|ha tenido|habia tenido|murio|fallecio|sufrio|se murio)\b")),
+    ("historical", "forward", r"\bantecedentes familiares\b"),
+    # hypothetical, generic, educational
+    ("hypothetical", "forward",
+     (r"\b(?:what if|what happens if|if (?:i|you|he|she|they|we|my \w+|your \w+) (?:ever )?"
+     r"(?:get|gets|got|have|has|start|starts|develop|develops|experience|experiences|notice|"
+     r"notices|feel|feels|were to|should)|in case|just in case|should i (?:worry|be worried)|"
+     r"(?:can|could|does|do|will|would|might|may) (?:[\w']+ ){0,3}(?:cause|give|lead to|"
+     r"trigger|increase|raise)|(?:would|could|can|might|will) (?:an?|the|too much|too many)|"
+     r"risk of|chance of|chances of|prevent\w*|avoid\w*|side effects?(?: like| such as| of| "
+     r"include\w*)?|worried about (?:getting|having)|afraid of (?:getting|having)|scared of "
+     r"(?:getting|having)|(?:signs|symptoms|warning signs?) (?:of|for)|know the signs|"
+     r"learn (?:about|the)|when to (?:call|go|worry)|call 911 if|go to the er if|"
+     r"seek (?:emergency |immediate )?(?:care|help|attention) if|is it (?:possible|normal) to)\b")),
+    ("hypothetical", "forward",
+     (r"\b(?:que pasa si|y si (?:me|le|te)|si (?:me|le|te|tengo|tiene) (?:da|dan|empieza|"
+     r"empiezan|sale|sube|llega)|en caso de|por si (?:acaso)?|puede (?:causar|provocar|dar)|"
+     r"pueden (?:causar|provocar|dar)|riesgo de|efectos? secundarios?|prevenir|evitar|"
+     r"(?:senales|sintomas|signos) de|cuando (?:llamar|ir)|me preocupa (?:que me de|tener))\b")),
+    ("hypothetical", "backward",
+     (r"\b(?:as a side effect|(?:is )?an? (?:common |known |possible |rare )?(?:side effect|risk|"
+     r"symptom|sign)|side effects?\??|is that a risk|could happen|might happen|can happen|"
+     r"efecto secundario|es un (?:efecto|riesgo|sintoma))\b")),
+    # current: keeps a historical or hypothetical clause a flag
+    ("current", "both",
+     (r"\b(?:right now|rn|currently|at the moment|(?:happening|started|starting|hurts?|hurting|"
+     r"having (?:it|them)|feel(?:ing)? it) again|is back|are back|came back|coming back|"
+     r"since (?:last|this|yesterday|today|\d|monday|tuesday|wednesday|thursday|friday|saturday|"
+     r"sunday|the morning|morning|noon|lunch|an hour|a few hours|two hours)|started|starting|"
+     r"i'?m having|i am having|i'?ve been having|been having|tonight|this morning|"
+     r"this afternoon|this evening|today|all day|just now|currently having|is having|"
+     r"are having)\b")),
+    ("current", "both",
+     (r"\b(?:ahorita|ahora mismo|en este momento|desde (?:ayer|anoche|hoy|esta|el lunes|"
+     r"hace (?:una|dos|tres|unas) horas?)|hoy|esta manana|esta tarde|esta noche|otra vez|"
+     r"de nuevo|volvio|empezo|comenzo|estoy teniendo|esta teniendo|le esta dando|"
+     r"me esta dando)\b")),
+)
+
+# Words between a negation and a target that show the negation is about something else
+# ("no puedo mas, quiero morir", "not sure if it is a heart attack").
+NEGATION_BREAKERS: Final = (r"\b(?:puedo|puede|aguanto|aguanta|se|entiendo|know|sure|"
+                            r"understand|idea|care|want|quiero|wanna|stop|sleep|dormir|"
+                            r"anymore|mas|more than|tell|remember|recuerdo|think|creo)\b")
+
+# Words that end a modifier's scope (ConText's terminators), besides sentence ends.
+TERMINATORS: Final = (r"\b(?:but|however|although|though|except|yet|whereas|pero|aunque|"
+                      r"sin embargo|excepto|salvo|mas bien)\b")
+
+# Newsletters, marketing and public-health mailings: a message that reads like one is not a
+# patient describing symptoms (stroke-awareness mailings list every sign of a stroke).
+BULK_CUES: Final = (
+    r"\bunsubscribe\b", r"\bnewsletter\b", r"\bview (?:this email )?in (?:your )?browser\b",
+    r"\bmanage (?:your )?(?:email )?preferences\b", r"\bopt[- ]out\b", r"\bwebinar\b",
+    r"\b\d{1,2} ?% off\b", r"\blimited[- ]time\b", r"\bclick here\b", r"\bsign up (?:now|today)\b",
+    r"\bregister (?:now|today)\b", r"\bawareness (?:month|week|day)\b", r"\bfree (?:trial|shipping)\b",
+    r"\bdarse de baja\b", r"\bcancelar (?:la )?suscripcion\b", r"\bboletin\b", r"\bsuscri\w+\b",
+    r"\bdescuento\b", r"\boferta\b", r"\bhaga clic\b", r"\bhaz clic\b", r"\breply stop\b",
+    r"\bresponde? stop\b", r"\bshop now\b", r"\bdonate\b", r"\bdonar?\b",
+    r"\bthis (?:email|message) was sent to\b", r"\ball rights reserved\b", r"\bsponsored\b",
+)
