@@ -99,7 +99,8 @@ def _history_start(lines: list[str]) -> int:
             return i - 1 if i and _RULE.match(lines[i - 1]) else i
         if _RULE.match(line) and any(_FROM_FIELD.match(n) for n in lines[i + 1:i + 3]):
             return i
-        if _FOOTER.search(line if len(line) > 40 else " ".join(lines[i:i + 3])):
+        footer = _FOOTER.search(" ".join(lines[i:i + 3]))  # a notice wraps over lines
+        if footer and footer.start() < len(line):
             return i
     return len(lines)
 

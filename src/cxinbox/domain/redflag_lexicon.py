@@ -47,7 +47,7 @@ _G2, _G3, _G4 = gap(2), gap(3), gap(4)
 _CANT: Final = (r"(?:can'?t|cant|cannot|can not|cnt|couldn'?t|could not|unable to|"
                 r"hard to|hardly|barely|struggling to|struggle to|trouble|difficulty|"
                 r"difficult to|hard time|tough time|problems?)")
-_BREATHE: Final = r"(?:breath?e?|breathing|breating|brething|breath?in|breth|breathe)"
+_BREATHE: Final = r"(?:br[ea]{1,3}th?(?:e|es|in|ing|in')?)"
 _REALLY: Final = r"(?:really|rly|rlly|so|very|super|real|extremely|terribly|mucho|muy)"
 _PRONOUN_HEAD: Final = r"(?:my|his|her|their|the|our|your|a)"
 _HURT: Final = (r"(?:pain|pains|painful|hurts?|hurting|ache|aches|aching|tight|tightness|"
@@ -387,7 +387,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # current: keeps a historical or hypothetical clause a flag
     ("current", "both",
      (r"\b(?:right now|rn|currently|at the moment|(?:happening|started|starting|hurts?|hurting|"
-     r"having (?:it|them)|feel(?:ing)? it) again|is back|are back|came back|coming back|"
+     r"having (?:it|them)|feel(?:ing)? it) again|(?:is|it'?s|its|are|they'?re) back|came back|coming back|"
      r"since (?:last|this|yesterday|today|\d|monday|tuesday|wednesday|thursday|friday|saturday|"
      r"sunday|the morning|morning|noon|lunch|an hour|a few hours|two hours)|started|starting|"
      r"i'?m having|i am having|i'?ve been having|been having|tonight|this morning|"
