@@ -47,8 +47,8 @@ def test_every_category_and_trap_kind_is_covered_in_both_languages() -> None:
     ("i cant brethe rn", "breathing"),
     ("No puedo respirar!!", "breathing"),
     ("she isnt breathing", "breathing"),
-    ("My chest\npain started an hour ago and it is the worst pain I have ever felt in my"
-     " whole life", "chest_pain"),
+    (("My chest\npain started an hour ago and it is the worst pain I have ever felt in my"
+     " whole life"), "chest_pain"),
 ])
 def test_sms_style_capitals_accents_and_wrapped_lines(body: str, category: str) -> None:
     assert assess(body, channel="sms").red_flag == category
@@ -111,12 +111,12 @@ QUOTE_STYLES = [
     "On Tue, Nov 3, 2026 at 9:14 AM Front Desk <front@clinic.example> wrote:\n{q}",
     "On Tue, Nov 3, 2026 at 9:14 AM Front Desk <\nfront@clinic.example> wrote:\n{q}",
     "El mar, 3 nov 2026 a las 9:14, Recepción (<front@clinic.example>) escribió:\n{q}",
-    "-----Original Message-----\nFrom: Front Desk\nSent: Tuesday, November 3, 2026 9:14 AM\n"
-    "To: Pat\nSubject: RE: visit\n\n{t}",
-    "________________________________\nFrom: Front Desk <front@clinic.example>\n"
-    "Sent: Tuesday, November 3, 2026 9:14 AM\nTo: Pat\nSubject: visit\n\n{t}",
-    "De: Recepción <front@clinic.example>\nEnviado: martes, 3 de noviembre de 2026 9:14\n"
-    "Para: Pat\nAsunto: cita\n\n{t}",
+    ("-----Original Message-----\nFrom: Front Desk\nSent: Tuesday, November 3, 2026 9:14 AM\n"
+    "To: Pat\nSubject: RE: visit\n\n{t}"),
+    ("________________________________\nFrom: Front Desk <front@clinic.example>\n"
+    "Sent: Tuesday, November 3, 2026 9:14 AM\nTo: Pat\nSubject: visit\n\n{t}"),
+    ("De: Recepción <front@clinic.example>\nEnviado: martes, 3 de noviembre de 2026 9:14\n"
+    "Para: Pat\nAsunto: cita\n\n{t}"),
     "----- Mensaje original -----\n{t}",
     "---------- Forwarded message ---------\nFrom: Lab <lab@x.example>\n{t}",
     "{q}",
@@ -127,8 +127,8 @@ SIGNATURE_STYLES = [
     "Sent from my iPhone\n\n{t}",
     "Enviado desde mi iPhone\n{t}",
     "CONFIDENTIALITY NOTICE: {t} This e-mail is intended only for the addressee.",
-    "This message and any attachments are confidential and intended solely for the"
-    " addressee. {t}",
+    ("This message and any attachments are confidential and intended solely for the"
+    " addressee. {t}"),
     "AVISO DE CONFIDENCIALIDAD: este mensaje es confidencial. {t}",
 ]
 SIGN_OFFS = ["Thanks,", "Best regards,", "Saludos,", "Atentamente,", "Gracias!"]
