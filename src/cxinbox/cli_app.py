@@ -960,6 +960,7 @@ def _register_reply_commands() -> None:
 
     cli_reply.register(app, open_api, _load_config)
     cli_auth.register(app, _load_config)
+    __import__("cxinbox.cli_triage").cli_triage.register(app)
 
 
 _register_reply_commands()

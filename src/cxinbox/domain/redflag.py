@@ -169,8 +169,16 @@ def _targets(folded: str, c: _Compiled) -> list[tuple[str, int, int]]:
     for category, pattern, cue in c.cued:
         if _has_cue(folded, cue, c):
             found.extend((category, m.start(), m.end()) for m in pattern.finditer(folded))
+    found = [(category, start, _word_end(folded, end)) for category, start, end in found]
     found.sort(key=lambda t: (t[1], -t[2]))
     return found
+
+
+def _word_end(folded: str, end: int) -> int:
+    """A match that stops inside a word ("hurt" of "hurting") quotes the whole word."""
+    while end < len(folded) and folded[end].isalnum() and end > 0 and folded[end - 1].isalnum():
+        end += 1
+    return end
 
 
 _NUMBER_WORDS: Final = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
