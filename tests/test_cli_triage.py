@@ -29,11 +29,11 @@ def run(*args: str, home: Path, stdin: str | bytes = "",
                                        proc.stderr.decode("utf-8", "replace"))
 
 
-RAW = ("From: Pat <pat@example.org>\r\nTo: front@clinic.example\r\nSubject: Re: bill\r\n"
-       "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-       "Quick billing question, and my chest has been hurting since last night.\r\n\r\n"
-       "On Mon, Nov 2, 2026, Clinic <front@clinic.example> wrote:\r\n"
-       "> Did your dad's stroke affect your coverage?\r\n").encode()
+RAW = (b"From: Pat <pat@example.org>\r\nTo: front@clinic.example\r\nSubject: Re: bill\r\n"
+       b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+       b"Quick billing question, and my chest has been hurting since last night.\r\n\r\n"
+       b"On Mon, Nov 2, 2026, Clinic <front@clinic.example> wrote:\r\n"
+       b"> Did your dad's stroke affect your coverage?\r\n")
 
 
 def test_a_raw_message_shows_the_flag_the_words_and_the_intent(tmp_path: Path) -> None:
