@@ -38,10 +38,11 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (2.0, r"\b(?:ver|vea|consultar) (?:al|a la|a un|a una) (?:doctor|doctora|medic[oa])\b|\bpaciente nuevo\b|\bhay (?:espacio|lugar|disponibilidad)\b"),
     ),
     "appointment_change_cancel": (
-        (4.0, r"\b(?:re-?schedul\w*|cancel\w*|postpone\w*|push back|move|change|switch)\b(?:\W+\w+){0,4}\W+(?:appointment|appt|apt|visit|time|slot)"),
+        (4.0, r"\b(?:re-?schedul\w*|cancel\w*|postpone\w*|push|bump|shift|move|change|switch)\b(?:\W+\w+){0,4}\W+(?:appointment|appt|apt|visit|time|slot)"),
         (3.5, r"\b(?:re-?schedul\w*|postpone\w*)\b"),
         (3.0, r"\b(?:can'?t|cannot|won'?t be able to|unable to|not able to) (?:make|come|attend|keep|go|be there)\b"),
         (2.0, r"\b(?:running late|be late|different (?:day|time)|another (?:day|time)|earlier time|later time)\b"),
+        (2.5, r"\b(?:be|running|run|am|i'?m) (?:\w+ ){0,3}late (?:for|to) (?:my|the|our|his|her) (?:appointment|appt|visit)\b"),
         (4.0, r"\b(?:cancelar|reprogramar|cambiar|mover|posponer)\b(?:\W+\w+){0,3}\W+(?:cita|consulta|hora)"),
         (3.0, r"\bno (?:voy a poder|puedo|podre|podemos) (?:ir|llegar|asistir|venir)\b|\botro dia\b|\botra hora\b|\bvoy a llegar tarde\b"),
         (1.5, r"\b(?:cancel|cancelar|reprogramar)\b"),
@@ -92,6 +93,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
     "spam_marketing": (
         (4.0, r"\b(?:unsubscribe|newsletter|webinar|promo\w*|discount|coupon|% off|limited[- ]time|act now|click here|buy now|shop now|free trial|special offer|exclusive offer|deal|sale ends)\b"),
         (3.5, r"\b(?:seo|backlinks?|marketing|leads|revenue|grow your (?:practice|business)|schedule a (?:demo|call)|our (?:services|platform|solution|software|team can)|partner(?:ship)? (?:with|opportunit\w*)|business proposal|sponsored|crypto|bitcoin|investment opportunit\w*|you(?:'ve| have) won|winner|congratulations|claim your|gift card|lottery|viagra|weight loss (?:pills|secret))\b"),
+        (3.5, r"\b(?:we (?:offer|provide|specialize|help (?:clinics|practices|doctors))|our company|outsourc\w*|dear (?:doctor|dr|practice owner|sir|madam)|hello doctor|can we (?:schedule|set up|hop on) a (?:quick )?call|lead generation|b2b|medical billing services|increase (?:your )?(?:revenue|patients|bookings))\b"),
         (3.0, r"\b(?:view (?:this email )?in (?:your )?browser|manage (?:your )?preferences|opt[- ]out|reply stop|all rights reserved|this email was sent to|awareness month)\b"),
         (4.0, r"\b(?:darse de baja|cancelar (?:la )?suscripcion|boletin|promocion\w*|descuento|oferta|haga clic|haz clic|gratis|ganador|felicidades|premio|responda stop)\b"),
     ),

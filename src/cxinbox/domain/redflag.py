@@ -250,9 +250,12 @@ def _context(folded: str, start: int, end: int, bounds: list[int],
              c: _Compiled) -> tuple[Status, tuple[int, int] | None]:
     left, right = _clause(bounds, start, end, len(folded))
     found: dict[str, tuple[int, int]] = {}
+    current = [(a, b) for kind, _d, a, b in mods if kind == "current" and left <= a < right]
     for kind, direction, m_start, m_end in mods:
         if m_start < left or m_end > right or (m_start < end and start < m_end):
             continue  # another clause, or part of the target itself ("no puedo respirar")
+        if kind != "current" and any(a <= m_start and m_end <= b for a, b in current):
+            continue  # part of "won't go away", "no se me quita"
         if kind == "current":
             found.setdefault(kind, (m_start, m_end))
             continue

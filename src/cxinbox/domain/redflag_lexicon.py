@@ -43,6 +43,13 @@ def gap(words: int) -> str:
     return rf"(?:\W+[\w']+){{0,{words}}}\W+"
 
 
+def near(first: str, second: str, chars: int = 30) -> str:
+    """`first` and `second` in either order within `chars` characters of one clause: the
+    concept pairs ("chest" and "squeezing", "pecho" and "aprieta") that phrase lists miss."""
+    between = rf"[^.!?;\n]{{0,{chars}}}?"
+    return rf"\b(?:{first}){between}\b(?:{second})|\b(?:{second}){between}\b(?:{first})"
+
+
 _G2, _G3, _G4 = gap(2), gap(3), gap(4)
 _CANT: Final = (r"(?:can'?t|cant|cannot|can not|cnt|couldn'?t|could not|unable to|"
                 r"hard to|hardly|barely|struggling to|struggle to|trouble|difficulty|"
@@ -65,6 +72,10 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("chest_pain", r"\bme (?:aprieta|oprime|arde|quema) (?:mucho )?el pecho\b|\bme duele (?:mucho )?el corazon\b"),
     ("chest_pain", r"\bheart attack\b"),
     ("chest_pain", r"\bangina\b"),
+    ("chest_pain", near(r"chest|chst|pecho|torax",
+                        r"pain\w*|hurt\w*|ach\w+|tight\w*|pressure|heav\w+|squeez\w*|crush\w*|"
+                        r"discomfort|burn\w*|stab\w*|dolor\w*|duele\w*|aprieta\w*|oprim\w*|"
+                        r"opresion|presion|ardor|arde|quema|pesadez|punzada\w*|apretad\w+", 25)),
     ("chest_pain", r"\bpain\W+(?:[\w']+\W+){0,4}(?:down|into|to|in) (?:my|his|her) (?:left )?(?:arm|jaw)"),
     ("chest_pain", r"\bdolor\W+(?:[\w']+\W+){0,2}(?:en el|del|de|en mi|el) pecho\b"),
     ("chest_pain", rf"\bme duele{_G2}(?:el )?pecho\b"),
@@ -85,6 +96,11 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\b(?:lips?|face|fingers?) (?:is |are |turning |turned |going |look(?:s|ing)? )+(?:blue|purple|gray|grey)\b"),
     ("breathing", r"\b(?:wheez\w*|chok(?:e|es|ed|ing)\b)"),
     ("breathing", r"\basthma attack\b"),
+    ("breathing", near(rf"{_BREATHE}|respir\w*|(?:el |de )?aire",
+                       r"can'?t|cannot|hard\w*|trouble|difficult\w*|struggl\w*|labou?red|"
+                       r"barely|cuesta|costaba|dificultad|falta|faltaba|no puedo|no puede|"
+                       r"agitad[oa]|ahog\w+", 20)),
+    ("breathing", r"\bcan'?t (?:talk|speak|finish|say) (?:in )?(?:full|whole|complete) sentences\b"),
     ("breathing", r"\bbreathing (?:\w+ )?(?:fast|rapid\w*|heavy|hard|funny|weird|noisy|shallow)\b"),
     ("breathing", r"\bribs? (?:\w+ )?(?:sucking|pulling|caving) in\b|\b(?:suffocating|air hunger)\b"),
     ("breathing", r"\b(?:can'?t|cannot|not) get(?:ting)? (?:enough )?air\b"),
@@ -106,7 +122,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\b(?:droop\w*|crooked|uneven) (?:face|smile|mouth)\b"),
     ("stroke", r"\bslurr?(?:ed|ing|s)? (?:speech|words|talking|his words|her words|my words)\b"),
     ("stroke", r"\b(?:speech|talking|words) (?:is |are |sound )?(?:slurred|slurring|garbled|jumbled)\b"),
-    ("stroke", r"\b(?:can'?t|cannot|unable to|trouble|struggling to) (?:speak|talk|get (?:the|his|her|my) words out|find (?:the|his|her|my) words|move (?:my|his|her) (?:left|right)|lift (?:my|his|her) (?:left |right )?arm)"),
+    ("stroke", r"\b(?:can'?t|cannot|unable to|trouble|struggling to) (?!(?:speak|talk) (?:in )?(?:full|whole|complete) sentences)(?:speak|talk|get (?:the|his|her|my) words out|find (?:the|his|her|my) words|move (?:my|his|her) (?:left|right)|lift (?:my|his|her) (?:left |right )?arm)"),
     ("stroke", r"\b(?:numb\w*|weak\w*|tingl\w*|paraly\w*)\W+(?:[\w']+\W+){0,3}(?:one side|left side|right side|half of (?:my|his|her) (?:body|face))"),
     ("stroke", r"\b(?:one|left|right) side of (?:my|his|her) (?:body|face)\W+(?:[\w']+\W+){0,3}(?:numb|weak|droop\w*|dead|heavy|tingl\w*)"),
     ("stroke", r"\bworst headache (?:of|in) (?:my|his|her) life\b"),
@@ -127,6 +143,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\bsuicid\w*"),
     ("suicide_self_harm", r"\bkill(?:ing)? (?:my ?self|myslef|meself)\b"),
     ("suicide_self_harm", r"\b(?:end|ending|take|taking) (?:my|it) (?:own )?(?:life|all)\b"),
+    ("suicide_self_harm", r"\b(?:going to|gonna|will|want to|wanna|plan(?:ning)? to|about to|ready to)\W+(?:[\w']+\W+){0,2}(?:take|swallow|overdose on) (?:them all|it all|all (?:of )?(?:them|my|the)|the whole bottle|every (?:pill|last))"),
+    ("suicide_self_harm", r"\b(?:no|don'?t see (?:the|any)|what'?s the|lost the) (?:point|reason|will) (?:in |of |to )?(?:living|life|live|going on|keep going)\b"),
+    ("suicide_self_harm", r"\b(?:me (?:quiero|voy a)|se (?:quiere|va a)|te (?:quieres|vas a)) (?:matar|suicidar|quitar la vida)\b|\bquieres? (?:matarse|suicidarse|morirse)\b"),
     ("suicide_self_harm", r"\bend it all\b|\b(?:want|wanna|going|plan\w*|ready) to end it\b"),
     ("suicide_self_harm", r"\bse (?:corta|cortan|esta cortando|lastima|quema) (?:a proposito|los brazos|las piernas|las munecas|sola|solo)\b|\bse hace dano\b"),
     ("suicide_self_harm", r"\b(?:want|wanna|wish|going|ready) (?:to )?(?:just )?(?:die|be dead)\b"),
@@ -195,13 +214,14 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:took|taken|given|gave|had) (?:\w+ ){0,2}(?:double|twice|triple|extra) (?:the |my |his |her )?(?:dose|dosis|amount)"),
     ("overdose_poisoning", r"\b(?:swallow\w*|drank|drink\w*|ate|eaten|ingest\w*|got into) (?:\w+ ){0,3}(?:bleach|antifreeze|detergent|laundry pods?|tide pods?|button batter\w*|batter(?:y|ies)|rat poison|pesticide|cleaning|chemicals?|lighter fluid|gasoline|windshield fluid|my pills|his pills|her pills|grandma'?s pills|the pills|pills)"),
     ("overdose_poisoning", r"\bpoison(?:ed|ing)?\b"),
-    ("overdose_poisoning", r"\b(?:took|swallowed|ate|taken) (?:[5-9]|\d\d+|ten|fifteen|twenty|thirty|a bunch of|a handful of|a lot of|like \d+) (?:\w+ ){0,2}(?:pills|tablets|capsules|gummies|caps)\b"),
-    ("overdose_poisoning", r"\b(?:ate|swallowed|got into|chewed|eaten) (?:\w+ ){0,3}(?:gummies|vitamins|medicine|meds|tablets|capsules|edibles?|melatonin)\b"),
+    ("overdose_poisoning", r"\b(?:took|swallowed|ate|taken) (?:[5-9]|\d\d+|ten|fifteen|twenty|thirty|a bunch of|a handful of|a lot of|like \d+) (?:[\w']+ ){0,3}(?:pills|tablets|capsules|gummies|caps)\b"),
+    ("overdose_poisoning", r"\b(?:ate|swallowed|got into|chewed|eaten) (?:[\w']+ ){0,3}(?:gummies|vitamins|medicine|meds|tablets|capsules|edibles?|melatonin|pills)\b"),
+    ("overdose_poisoning", r"\b(?:se tomo|se bebio|se trago|se comio|tomo|bebio|trago) (?:\w+ ){0,3}(?:complet[oa]|enter[oa]|todo el|toda la|todas las|todos los)\b"),
     ("overdose_poisoning", r"\b(?:veneno|raticida|matarratas)\b|\bse (?:tomo|trago|comio) (?:un|el) frasco\b"),
     ("overdose_poisoning", r"\bsobredosis\b"),
     ("overdose_poisoning", r"\b(?:se tomo|me tome|tome|tomo|se trago|me trague|trago|se comio|comio|bebio|se bebio) (?:\w+ ){0,3}(?:todas las|muchas|demasiad[oa]s?|un frasco|el frasco|la botella|cloro|pastillas de|pastillas|medicinas|veneno|detergente|pilas?|bateria)"),
     ("overdose_poisoning", r"\b(?:doble|triple) (?:de )?(?:dosis|pastillas)\b"),
-    ("overdose_poisoning", r"\b(?:envenen\w+|intoxica\w+)"),
+    ("overdose_poisoning", r"\b(?:envenen\w+|intoxi\w+)"),
     # head injury
     ("head_injury", r"\b(?:hit|hits|hitting|bang\w*|bump\w*|smack\w*|knock\w*|struck|whack\w*|slam\w*|crack\w*) (?:\w+ ){0,2}head\b"),
     ("head_injury", r"\bhead (?:injury|injuries|trauma|wound|laceration|bleeding)\b|\binjur\w+ (?:my|his|her) head\b"),
@@ -218,11 +238,18 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
 )
 
 CUES: Final[dict[str, str]] = {
+    "allergen": (r"\b(?:allerg\w*|hives|itch\w*|sting|stung|bee|wasp|peanuts?|nuts?|shellfish|"
+                 r"shrimp|medication|medicine|antibiotic|penicillin|amoxicillin|sulfa|shot|"
+                 r"vaccine|ate|eating|alergi\w*|ronchas|pica|picazon|comezon|picadura|abeja|"
+                 r"cacahuate|mani|nueces|mariscos|camarones|medicamento|medicina|inyeccion|"
+                 r"vacuna|comio|comer)\b"),
     "infant": (r"\b(?:baby|babies|infant|newborn|new born|bebe|bebito|bebita|recien nacid[oa]|"
                r"neonat\w*|(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
                r"un|una|dos|tres|cuatro|cinco|seis) (?:-)?(?:days?|weeks?|wks?|months?|mos?|"
                r"dias|semanas|mes|meses)(?: |-)?(?:old|de nacid[oa]|de edad)?)\b"),
-    "pregnancy": (r"\b(?:pregnant|pregnancy|preggo|expecting|weeks? along|(?:\d{1,2}|twenty|"
+    "pregnancy": (r"\b(?:(?:i'?m|im|i am|she'?s|she is|estoy|tengo|esta|tiene) (?:\d{1,2}|"
+                  r"twenty|thirty) ?(?:weeks?|wks?|semanas)\b(?! old)(?! de nacid)|"
+                  r"pregnant|pregnancy|preggo|expecting|weeks? along|(?:\d{1,2}|twenty|"
                   r"thirty) ?(?:weeks?|wks?) (?:pregnant|along)|trimester|my ob\b|obgyn|"
                   r"embarazada|embarazo|semanas de embarazo|encinta|trimestre)"),
 }
@@ -233,6 +260,10 @@ OLDER_AGE: Final = (r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|
 NOT_PREGNANT: Final = r"\b(?:not|never been|no longer) pregnant\b|\bno (?:estoy|esta) embarazada\b"
 
 CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("anaphylaxis", near(r"swell\w*|swollen|puff\w*|hinch\w+|inflam\w+",
+                         r"lips?|eyes?|face|mouth|tongue|throat|labios?|ojos?|cara|boca|lengua|"
+                         r"garganta|parpados", 20),
+     "allergen"),
     ("infant_fever", (r"\b(?:fever\w*|feverish|fevr|temp(?:erature)?\W+(?:[\w']+\W+){0,2}(?:of|is|was|at|to)\W+\d|"
                      r"(?:burning|hot) (?:up|to the touch)|fiebre|calentura|temperatura\W+(?:[\w']+\W+){0,2}"
                      r"(?:de|en|a)\W+\d|10[0-5](?:\.\d)? ?(?:f\b|degrees|deg\b|\u00b0)|10[0-5]\.\d|"
@@ -277,7 +308,8 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\bchok(?:e|ed|ing) (?:up|on (?:my|the) words)\b",
     r"\b(?:choked|choking) (?:me )?up\b",
     # clinical terms, services and paperwork
-    r"\bchest (?:x-?rays?|xrays?|films?|ct|cat scan|scan|imaging|mri|tube|wall|clinic|exam)\b",
+    (r"\bchest (?:x-?rays?|xrays?|films?|ct|cat scan|scan|imaging|mri|tube|wall|clinic|exam|"
+    r"cold|congestion|congested|infection|hair|rash|acne|cough|freezer)\b|\bpecho congestionado\b"),
     r"\b(?:x-?rays?|xrays?|ct|scan|imaging|radiograph\w*) (?:of )?(?:my |the |his |her )?chest\b",
     r"\b(?:radiografia|placa|tomografia|rayos x) (?:\w+ ){0,2}(?:torax|pecho)\b",
     (r"\b(?:stroke|heart attack|suicide|overdose|concussion|head injury|bleeding|poison\w*)"
@@ -340,7 +372,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\bhace (?:\d+|un|una|unos|unas|dos|tres|cuatro|cinco|varios|muchos|algunos) "
      r"(?:anos|ano|meses|decadas)\b|\bel ano pasado\b|\ben (?:19|20)\d\d\b|\bde (?:nino|nina|"
      r"joven|chic[oa])\b|\bcuando (?:era|estaba) (?:nin[oa]|joven|chic[oa]|embarazada de)\b|"
-     r"\bhace mucho\b")),
+     r"\bhace (?:mucho(?: tiempo)?|anos|tiempo)\b")),
     ("historical", "both",
      (r"\b(?:last|previous|prior|other|first|earlier) (?:pregnancy|pregnancies|baby|birth)\b|"
      r"\b(?:embarazo anterior|ultimo embarazo|otro embarazo|primer embarazo)\b")),
@@ -380,10 +412,18 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"empiezan|sale|sube|llega)|en caso de|por si (?:acaso)?|puede (?:causar|provocar|dar)|"
      r"pueden (?:causar|provocar|dar)|riesgo de|efectos? secundarios?|prevenir|evitar|"
      r"(?:senales|sintomas|signos) de|cuando (?:llamar|ir)|me preocupa (?:que me de|tener))\b")),
+    ("hypothetical", "forward",
+     (r"\b(?:if|when|si|cuando) (?:i|you|he|she|they|we|my [\w']+|your [\w']+|our [\w']+|the baby|"
+     r"mi [\w']+|el [\w']+|la [\w']+|me|le|te|tengo|tiene)\b(?=[^.!\n]*\?)")),
     ("hypothetical", "backward",
      (r"\b(?:as a side effect|(?:is )?an? (?:common |known |possible |rare )?(?:side effect|risk|"
      r"symptom|sign)|side effects?\??|is that a risk|could happen|might happen|can happen|"
      r"efecto secundario|es un (?:efecto|riesgo|sintoma))\b")),
+    # persistent: a symptom that will not pass (overrides a negation inside these words)
+    ("current", "both",
+     (r"\b(?:won'?t|wont|doesn'?t|does not|will not|isn'?t|is not|not|hasn'?t|has not|never)"
+     r" (?:going |gone |go |went )?(?:go(?:ing)? away|gone away|stop(?:ping|ped)?|get(?:ting)? better|"
+     r"improv\w+|pass\w*)\b|\bno se (?:me |le )?(?:quita|va|pasa|detiene|calma)\b")),
     # current: keeps a historical or hypothetical clause a flag
     ("current", "both",
      (r"\b(?:right now|rn|currently|at the moment|(?:happening|started|starting|hurts?|hurting|"
