@@ -24,7 +24,8 @@ INTENTS: Final = (
     "spam_marketing",
 )
 
-_APPT: Final = r"(?:appointments?|appt\w*|apt|visit|check[- ]?up|physical|consult\w*|cita|citas|consulta)"
+_APPT: Final = (r"(?:appointments?|appt\w*|apt|visit|check[- ]?up|physical|consult\w*|cita|citas|"
+                r"consulta|chequeo|revision|control|examen (?:anual|fisico))")
 
 RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
     "appointment_book": (
@@ -34,7 +35,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (2.0, r"\b(?:new patient|annual (?:exam|physical)|well(?:ness)? (?:visit|check)|sports physical|get (?:a|my) (?:flu|covid)? ?(?:shot|vaccine))"),
         (2.0, r"\bcan i come in\b|\bwalk[- ]?in\b|\bsame[- ]day\b|\bsee someone\b"),
         (1.0, rf"\b{_APPT}\b"),
-        (3.0, r"\b(?:hacer|sacar|pedir|agendar|programar|necesito|quiero|quisiera|solicitar|apartar) (?:\w+ ){0,2}(?:una |otra |la )?(?:cita|consulta)\b"),
+        (3.0, r"\b(?:hacer|sacar|pedir|agendar|programar|necesito|quiero|quisiera|solicitar|apartar) (?:\w+ ){0,2}(?:una |otra |la |el |un )?(?:cita|consulta|chequeo|revision|examen)\b"),
         (2.0, r"\b(?:ver|vea|consultar) (?:al|a la|a un|a una) (?:doctor|doctora|medic[oa])\b|\bpaciente nuevo\b|\bhay (?:espacio|lugar|disponibilidad)\b"),
     ),
     "appointment_change_cancel": (
@@ -43,7 +44,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (3.0, r"\b(?:can'?t|cannot|won'?t be able to|unable to|not able to) (?:make|come|attend|keep|go|be there)\b"),
         (2.0, r"\b(?:running late|be late|different (?:day|time)|another (?:day|time)|earlier time|later time)\b"),
         (2.5, r"\b(?:be|running|run|am|i'?m) (?:\w+ ){0,3}late (?:for|to) (?:my|the|our|his|her) (?:appointment|appt|visit)\b"),
-        (4.0, r"\b(?:cancelar|reprogramar|cambiar|mover|posponer)\b(?:\W+\w+){0,3}\W+(?:cita|consulta|hora)"),
+        (4.0, r"\b(?:cancelar|reprogramar|cambiar|mover|posponer|pasar|recorrer|adelantar|atrasar)\b(?:\W+\w+){0,3}\W+(?:cita|consulta|hora)"),
         (3.0, r"\bno (?:voy a poder|puedo|podre|podemos) (?:ir|llegar|asistir|venir)\b|\botro dia\b|\botra hora\b|\bvoy a llegar tarde\b"),
         (1.5, r"\b(?:cancel|cancelar|reprogramar)\b"),
     ),
@@ -55,6 +56,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (4.0, r"\b(?:resurt\w+|surtir|rellenar|renovar) (?:\w+ ){0,2}(?:receta|medicamento|medicina|pastillas)|\breceta\w*\b"),
         (2.5, r"\b(?:medicamentos?|medicinas?|pastillas|insulina|inhalador)\b|\bse me (?:acab\w+|termin\w+)\b|\bfarmacia\b"),
         (1.0, r"\bmg\b|\b\d+ ?mg\b"),
+        (3.0, r"\b(?:\d+|ninety|thirty)[- ]days? (?:supply|prescription|of (?:my|the|it))\b|\bsupply\b|\bcall in (?:more|my|a)\b"),
     ),
     "test_results": (
         (4.0, r"\b(?:test|lab|labs|blood ?work|bloodwork|blood test|biopsy|x-?ray|xray|mri|ct|scan|ultrasound|mammogram|pap|culture|urine|a1c|cholesterol|imaging|ekg|ecg)\b(?:\W+\w+){0,3}\W+results?\b"),
@@ -85,21 +87,21 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (3.0, r"\b(?:especialista|cardiologo|dermatologo|neurologo|ortopedista|ginecologo|psiquiatra|psicologo|terapeuta|terapia fisica|gastroenterologo|endocrinologo|alergologo)\b"),
     ),
     "clinical_question": (
-        (2.0, r"\b(?:pain|hurts?|hurting|ache|aching|sore|rash|itch\w*|fever|cough\w*|cold|flu|sick|nause\w*|vomit\w*|diarrh\w*|dizzy|dizziness|swollen|swelling|bleed\w*|infection|symptoms?|headache|migraine|throat|sinus|allerg\w*|blood pressure|sugar|bp|tired|fatigue|insomnia|anxiety|depress\w*|lump|bump|mole|burning|numb\w*|wound|stitches|bite|sprain\w*|injur\w*)\b"),
+        (2.0, r"\b(?:pain|hurts?|hurting|ache|aching|sore|rash|itch\w*|fever|cough\w*|cold|flu|sick|nause\w*|vomit\w*|diarrh\w*|dizzy|dizziness|swollen|swelling|bleed\w*|infection|symptoms?|headache|migraine|throat|sinus|allerg\w*|blood pressure|sugar|bp|tired|fatigue|insomnia|anxiety|depress\w*|lump|bump|mole|burning|numb(?:ness|ed)?|wound|stitches|bite|sprain\w*|injur\w*)\b"),
         (2.5, r"\b(?:is (?:it|this|that) (?:normal|safe|ok|okay|serious|contagious)|should i (?:be worried|worry|go|take|stop|keep|continue|start)|can i (?:take|mix|drink|eat|stop|exercise|give)|side effects?|dose|dosage|how (?:much|often|many|long)|what should i do|is there something|interact\w*|worried about|concerned about)\b"),
         (2.0, r"\b(?:dolor|duele|duelen|sarpullido|ronchas|comezon|picazon|fiebre|calentura|tos|gripa|gripe|resfriado|enferm[oa]|nausea\w*|vomit\w*|diarrea|mareo\w*|mareada|mareado|hinchad\w+|hinchazon|infeccion|sintomas?|dolor de cabeza|migrana|garganta|alergi\w*|presion|azucar|cansad[oa]|ansiedad|depresion|bulto|herida|sangr\w+)\b"),
         (2.5, r"\b(?:es normal|es grave|debo preocuparme|me preocupa|puedo tomar|puedo dejar|efectos? secundarios?|dosis|cada cuanto|cuanto (?:debo|puedo)|que (?:debo|puedo) hacer|esta bien (?:si|que))\b"),
     ),
     "spam_marketing": (
         (4.0, r"\b(?:unsubscribe|newsletter|webinar|promo\w*|discount|coupon|% off|limited[- ]time|act now|click here|buy now|shop now|free trial|special offer|exclusive offer|deal|sale ends)\b"),
-        (3.5, r"\b(?:seo|backlinks?|marketing|leads|revenue|grow your (?:practice|business)|schedule a (?:demo|call)|our (?:services|platform|solution|software|team can)|partner(?:ship)? (?:with|opportunit\w*)|business proposal|sponsored|crypto|bitcoin|investment opportunit\w*|you(?:'ve| have) won|winner|congratulations|claim your|gift card|lottery|viagra|weight loss (?:pills|secret))\b"),
+        (3.5, r"\b(?:seo|backlinks?|marketing|google reviews?|online reviews|(?:book|schedule) a (?:free )?demo|free demo|boost your|grow your|leads|revenue|grow your (?:practice|business)|schedule a (?:demo|call)|our (?:services|platform|solution|software|team can)|partner(?:ship)? (?:with|opportunit\w*)|business proposal|sponsored|crypto|bitcoin|investment opportunit\w*|you(?:'ve| have) won|winner|congratulations|claim your|gift card|lottery|viagra|weight loss (?:pills|secret))\b"),
         (3.5, r"\b(?:we (?:offer|provide|specialize|help (?:clinics|practices|doctors))|our company|outsourc\w*|dear (?:doctor|dr|practice owner|sir|madam)|hello doctor|can we (?:schedule|set up|hop on) a (?:quick )?call|lead generation|b2b|medical billing services|increase (?:your )?(?:revenue|patients|bookings))\b"),
         (3.0, r"\b(?:view (?:this email )?in (?:your )?browser|manage (?:your )?preferences|opt[- ]out|reply stop|all rights reserved|this email was sent to|awareness month)\b"),
         (4.0, r"\b(?:darse de baja|cancelar (?:la )?suscripcion|boletin|promocion\w*|descuento|oferta|haga clic|haz clic|gratis|ganador|felicidades|premio|responda stop)\b"),
     ),
     "other": (
         (1.5, r"\b(?:thank you|thanks|thx|gracias|muchas gracias|appreciate|got it|ok|okay|sounds good|perfect|perfecto|de acuerdo|listo)\b"),
-        (2.0, r"\b(?:hours|open on|closed on|holiday|address|directions|parking|phone number|fax number|change (?:my|of) (?:address|phone|number|email)|new address|lost and found|left my|horario|direccion|estacionamiento|numero de telefono|cambio de (?:direccion|telefono|domicilio))\b"),
+        (2.0, r"\b(?:hours|open on|closed on|holiday|address|directions|parking|phone number|fax number|(?:change|update|updated|changed) (?:my|of|our|the) (?:\w+ )?(?:address|phone|number|email|contact)|new (?:address|phone|number)|lost and found|left my|horario|direccion|estacionamiento|numero de telefono|cambio de (?:direccion|telefono|domicilio))\b"),
     ),
 }
 

@@ -214,7 +214,7 @@ def _infant_age(phrase: str) -> bool:
 
 # -- context -------------------------------------------------------------------------------
 
-_SENTENCE_END: Final = re.compile(r"[.!?;:]+(?=\s|$)|[¡¿]|\n\s*\n")
+_SENTENCE_END: Final = re.compile(r"[.!?;]+(?=\s|$)|[¡¿]|\n\s*\n")
 _WORD: Final = re.compile(r"[\w']+")
 _LIST_WORD: Final = re.compile(r"\b(?:or|nor|ni|o)\b")
 _BARE_NEGATION: Final = re.compile(r"(?:no|not|ni|sin|never|nunca)")

@@ -31,10 +31,11 @@ CATEGORIES: Final = (
 
 # Which category names the message when several are found: the more specific or the cause
 # first (a pregnant patient bleeding is a pregnancy emergency; a fall with a head wound that
-# bleeds is a head injury; throat closing with wheeze is anaphylaxis).
+# bleeds is a head injury; throat closing with wheeze is anaphylaxis; pills taken "on purpose"
+# or "to end it" are a suicide attempt, which needs the crisis path as well as poison care).
 PRIORITY: Final = (
-    "pregnancy_emergency", "anaphylaxis", "infant_fever", "overdose_poisoning",
-    "suicide_self_harm", "head_injury", "stroke", "chest_pain", "breathing", "severe_bleeding",
+    "pregnancy_emergency", "anaphylaxis", "infant_fever", "suicide_self_harm",
+    "overdose_poisoning", "head_injury", "stroke", "chest_pain", "breathing", "severe_bleeding",
 )
 
 
@@ -47,7 +48,8 @@ def near(first: str, second: str, chars: int = 30) -> str:
     """`first` and `second` in either order within `chars` characters of one clause: the
     concept pairs ("chest" and "squeezing", "pecho" and "aprieta") that phrase lists miss."""
     between = rf"[^.!?;\n]{{0,{chars}}}?"
-    return rf"\b(?:{first}){between}\b(?:{second})|\b(?:{second}){between}\b(?:{first})"
+    return (rf"\b(?:{first})\b{between}\b(?:{second})\b|"
+            rf"\b(?:{second})\b{between}\b(?:{first})\b")
 
 
 _G2, _G3, _G4 = gap(2), gap(3), gap(4)
@@ -96,6 +98,10 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\b(?:lips?|face|fingers?) (?:is |are |turning |turned |going |look(?:s|ing)? )+(?:blue|purple|gray|grey)\b"),
     ("breathing", r"\b(?:wheez\w*|chok(?:e|es|ed|ing)\b)"),
     ("breathing", r"\basthma attack\b"),
+    ("breathing", near(r"inhaler|inhalador|nebuli\w+|neb|albuterol|rescue meds?",
+                       r"not helping|not working|isn'?t helping|isn'?t working|doesn'?t help|"
+                       r"didn'?t help|no (?:le |me )?(?:ayuda|ayudo|sirve|sirvio|funciona|hace nada)|"
+                       r"every \d+ min\w*|cada \d+ min\w*", 40)),
     ("breathing", near(rf"{_BREATHE}|respir\w*|(?:el |de )?aire",
                        r"can'?t|cannot|hard\w*|trouble|difficult\w*|struggl\w*|labou?red|"
                        r"barely|cuesta|costaba|dificultad|falta|faltaba|no puedo|no puede|"
@@ -123,11 +129,28 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\bslurr?(?:ed|ing|s)? (?:speech|words|talking|his words|her words|my words)\b"),
     ("stroke", r"\b(?:speech|talking|words) (?:is |are |sound )?(?:slurred|slurring|garbled|jumbled)\b"),
     ("stroke", r"\b(?:can'?t|cannot|unable to|trouble|struggling to) (?!(?:speak|talk) (?:in )?(?:full|whole|complete) sentences)(?:speak|talk|get (?:the|his|her|my) words out|find (?:the|his|her|my) words|move (?:my|his|her) (?:left|right)|lift (?:my|his|her) (?:left |right )?arm)"),
-    ("stroke", r"\b(?:numb\w*|weak\w*|tingl\w*|paraly\w*)\W+(?:[\w']+\W+){0,3}(?:one side|left side|right side|half of (?:my|his|her) (?:body|face))"),
+    ("stroke", r"\b(?:numb(?:ness|ed|ing)?|weak\w*|tingl\w*|paraly\w*)\W+(?:[\w']+\W+){0,3}(?:one side|left side|right side|half of (?:my|his|her) (?:body|face))"),
     ("stroke", r"\b(?:one|left|right) side of (?:my|his|her) (?:body|face)\W+(?:[\w']+\W+){0,3}(?:numb|weak|droop\w*|dead|heavy|tingl\w*)"),
     ("stroke", r"\bworst headache (?:of|in) (?:my|his|her) life\b"),
+    ("stroke", near(r"face|smile|mouth|cara|boca|sonrisa",
+                    r"lopsided|crooked|droop\w*|uneven|saggy|sagging|falling|numb(?:ness|ed|ing)?|"
+                    r"caid[oa]|cae|torcid[oa]|chuec[oa]|ladead[oa]|dormid[oa]|entumi\w*|"
+                    r"adormecid[oa]|paralizad[oa]", 30)),
+    ("stroke", near(r"words?|speech|speaking|talking|palabras|habla|hablar",
+                    r"wrong|garbled|jumbled|slurr?\w*|mixed up|gibberish|no sense|weird|strange|"
+                    r"raro|rara|arrastr\w+|enredad\w+|trabad\w+|no (?:se le )?entiende|no puede|"
+                    r"can'?t|cannot", 30)),
+    ("stroke", near(r"sudden\w*|all of a sudden|de repente|de pronto|repentin\w+",
+                    r"numb(?:ness|ed|ing)?|weak\w*|tingl\w*|can'?t (?:move|feel|see|hold|lift|walk|speak|talk)|"
+                    r"confus\w*|droop\w*|vision|blind|dizz\w*|balance|entumi\w*|adormec\w+|"
+                    r"debil\w*|no (?:puede|puedo) (?:mover|hablar|ver|caminar|sentir)|mitad|"
+                    r"paraliz\w+|vista|mare\w+", 40)),
+    ("stroke", near(r"half|one side|left side|right side|mitad|un lado|lado (?:izquierdo|derecho)",
+                    r"numb(?:ness|ed|ing)?|weak\w*|paraly\w*|droop\w*|entumi\w*|dormid[oa]|adormec\w+|"
+                    r"debil\w*|paraliz\w+", 30)),
+    ("stroke", r"\b(?:can'?t|cannot|unable to) (?:hold|grip|feel) (?:\w+ ){0,2}(?:cup|fork|phone|anything|hand|arm|leg)\b[^.!?]{0,30}\b(?:right|left|one)\b"),
     ("stroke", r"\b(?:left|right|one) side\b[^.!?]{0,30}\b(?:weak|numb|droop\w*|heavy|tingl\w*|paraly\w*|dead)\b"),
-    ("stroke", r"\b(?:weak\w*|numb\w*|droop\w*|can'?t see)\b[^.!?]{0,40}\b(?:suddenly|all of a sudden|out of nowhere)\b|\b(?:suddenly|all of a sudden)\b[^.!?]{0,40}\b(?:weak\w*|numb\w*|droop\w*|can'?t see)\b"),
+    ("stroke", r"\b(?:weak\w*|numb(?:ness|ed|ing)?|droop\w*|can'?t see)\b[^.!?]{0,40}\b(?:suddenly|all of a sudden|out of nowhere)\b|\b(?:suddenly|all of a sudden)\b[^.!?]{0,40}\b(?:weak\w*|numb(?:ness|ed|ing)?|droop\w*|can'?t see)\b"),
     ("stroke", r"\b(?:lost|losing|can'?t see out of) (?:\w+ )?(?:vision|sight)? ?(?:in|out of) one eye\b|\barm drift\b"),
     ("stroke", r"\bse le (?:cayo|torcio|durmio) (?:un lado de )?(?:la cara|la boca)\b|\b(?:de repente|de pronto)\b[^.!?]{0,40}\b(?:no puedo|no puede) (?:hablar|mover|ver)\b"),
     ("stroke", r"\bsudden(?:ly)? (?:lost|loss of|can'?t see|blind|confus\w*|dizzy)"),
@@ -141,6 +164,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\bpeor dolor de cabeza de (?:mi|su) vida\b"),
     # suicide and self-harm
     ("suicide_self_harm", r"\bsuicid\w*"),
+    ("suicide_self_harm", r"\b(?:hurt\w*|harm\w*|cut\w*|burn\w*) (?:her|him|them)sel(?:f|ves)\b|\bon purpose\b|\bpurposely\b|\ba proposito\b"),
+    ("suicide_self_harm", r"\b(?:not|never|no) (?:to )?(?:wake up|despertar)\b|\b(?:don'?t|do not) want to be here\b|\bwrote (?:\w+ ){0,2}(?:letters?|notes?) (?:to|for) (?:my|the)\b|\bgoodbye (?:letters?|notes?)\b"),
+    ("suicide_self_harm", r"\b(?:quitarme|quitarse) la vida|\bdejar de existir\b|\bno (?:quiero|quiere) (?:seguir|estar)\b"),
     ("suicide_self_harm", r"\bkill(?:ing)? (?:my ?self|myslef|meself)\b"),
     ("suicide_self_harm", r"\b(?:end|ending|take|taking) (?:my|it) (?:own )?(?:life|all)\b"),
     ("suicide_self_harm", r"\b(?:going to|gonna|will|want to|wanna|plan(?:ning)? to|about to|ready to)\W+(?:[\w']+\W+){0,2}(?:take|swallow|overdose on) (?:them all|it all|all (?:of )?(?:them|my|the)|the whole bottle|every (?:pill|last))"),
@@ -182,9 +208,20 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", r"\bmucha sangre\b|\bsangre por todas partes\b"),
     ("severe_bleeding", r"\b(?:vomit\w*|tos\w*|escup\w*) (?:con )?sangre\b|\bvomito con sangre\b"),
     ("severe_bleeding", r"\bhemorragia\b"),
+    ("severe_bleeding", r"\bcoffee grounds?\b|\bposo de cafe\b|\b(?:sangrado|sangra\w*) (?:muy |bien |demasiado )?(?:fuerte|abundante|intenso)|\b(?:sangrado|sangre|sangrando)\b[^.!?]{0,30}\b(?:parto|cesarea)\b|\bsale mucha sangre\b"),
+    ("severe_bleeding", near(r"bleed\w*|blood|sangr\w+",
+                             r"a lot|lots|so much|heavy|heavily|badly|pouring|gushing|won'?t stop|"
+                             r"can'?t stop|not stopping|faint\w*|dizzy|mucho|mucha|muchisim[oa]|"
+                             r"no para|no deja|no se detiene|a chorros|mare\w+|desmay\w+", 20)),
     ("severe_bleeding", r"\bempap\w+ (?:\w+ ){0,2}(?:toallas?|compresas?|vendas?|gasas?)\b"),
     # anaphylaxis
     ("anaphylaxis", r"\banaphyla\w*"),
+    ("anaphylaxis", near(r"allerg\w*|alergi\w*|hives|ronchas",
+                         r"swallow\w*|breath\w*|throat|tragar|respir\w*|garganta|wheez\w*|"
+                         r"chok\w*|ahog\w+|tongue|lengua|swell\w*|hinch\w+|faint\w*|"
+                         r"desmay\w+|dizzy|mare\w+", 40)),
+    ("anaphylaxis", near(r"throat|garganta", r"tight\w*|clos\w*|swell\w*|swollen|scratchy and tight|"
+                                            r"cerr\w+|hinch\w+|apret\w+", 20)),
     ("anaphylaxis", r"\bthroat\W+(?:[\w']+\W+){0,3}(?:clos\w*|swell\w*|swollen|tight\w*|closed)"),
     ("anaphylaxis", r"\b(?:tongue|lips?|face|mouth)\W+(?:[\w']+\W+){0,2}(?:swell\w*|swollen|puff\w* up|blow\w* up)"),
     ("anaphylaxis", r"\b(?:swelling|swollen) (?:of )?(?:my |his |her |the )?(?:tongue|lips?|throat|face)\b"),
@@ -204,7 +241,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("pregnancy_emergency", r"\bbaby (?:is ?n'?t|isnt|is not|hasn'?t|has not|stopped|not|hasnt|doesn'?t|does not) (?:been )?(?:moving|kicking|moved|kicked|move|kick)\b"),
     ("pregnancy_emergency", r"\b(?:haven'?t|havent|have not|can'?t|cannot|not) (?:felt|feel|feeling) (?:the |my )?baby (?:move|moving|kick\w*)"),
     ("pregnancy_emergency", r"\b(?:decreased|reduced|less|no) fetal movements?\b"),
-    ("pregnancy_emergency", r"\bmiscarr\w+|\bectopic\b|\bplacenta\w* (?:abruption|previa)\b|\bpre-?eclampsia\b"),
+    ("pregnancy_emergency", r"\bbaby\b[^.!?]{0,40}\b(?:really quiet|very quiet|barely (?:any )?mov\w*|not (?:as )?active|less (?:movement|active))\b|\bmiscarr\w+|\bectopic\b|\bplacenta\w* (?:abruption|previa)\b|\bpre-?eclampsia\b"),
     ("pregnancy_emergency", r"\b(?:se me|se le) (?:rompio|reventó|revento) la (?:fuente|bolsa)\b|\brompi (?:la )?fuente\b"),
     ("pregnancy_emergency", r"\b(?:el|mi) bebe no se (?:mueve|ha movido|esta moviendo)\b|\bno (?:siento|he sentido) (?:al|a mi) bebe\b"),
     ("pregnancy_emergency", r"\b(?:aborto espontaneo|perdiendo (?:al|a mi) bebe|perdi (?:al|a mi) bebe|embarazo ectopico|preeclampsia)\b"),
@@ -219,6 +256,11 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:se tomo|se bebio|se trago|se comio|tomo|bebio|trago) (?:\w+ ){0,3}(?:complet[oa]|enter[oa]|todo el|toda la|todas las|todos los)\b"),
     ("overdose_poisoning", r"\b(?:veneno|raticida|matarratas)\b|\bse (?:tomo|trago|comio) (?:un|el) frasco\b"),
     ("overdose_poisoning", r"\bsobredosis\b"),
+    ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|jarabe|perfume|aceite)\b"),
+    ("overdose_poisoning", near(r"took|taken|take|given|gave|tomo|tome|tomado|se tomo|dio|le di",
+                                r"twice by mistake|two times by mistake|by mistake|double|extra dose|"
+                                r"dos veces|por error|por equivocacion|doble|de mas", 40)),
+    ("overdose_poisoning", r"\b(?:como|unas?|like|about|around) (?:[5-9]|\d\d+|diez|veinte|ten|twenty)\b[^.!?]{0,20}\b(?:pills|pastillas|tablets|gummies|gomitas)\b|\b(?:gomitas|gummies|pastillas|pills)\b[^.!?]{0,20}\b(?:como|unas?|like|about|around) (?:[5-9]|\d\d+|diez|veinte|ten|twenty)\b"),
     ("overdose_poisoning", r"\b(?:se tomo|me tome|tome|tomo|se trago|me trague|trago|se comio|comio|bebio|se bebio) (?:\w+ ){0,3}(?:todas las|muchas|demasiad[oa]s?|un frasco|el frasco|la botella|cloro|pastillas de|pastillas|medicinas|veneno|detergente|pilas?|bateria)"),
     ("overdose_poisoning", r"\b(?:doble|triple) (?:de )?(?:dosis|pastillas)\b"),
     ("overdose_poisoning", r"\b(?:envenen\w+|intoxi\w+)"),
@@ -265,11 +307,15 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                          r"garganta|parpados", 20),
      "allergen"),
     ("infant_fever", (r"\b(?:fever\w*|feverish|fevr|temp(?:erature)?\W+(?:[\w']+\W+){0,2}(?:of|is|was|at|to)\W+\d|"
-                     r"(?:burning|hot) (?:up|to the touch)|fiebre|calentura|temperatura\W+(?:[\w']+\W+){0,2}"
+                     r"(?:burning|hot) (?:up|to the touch)|(?:is|feels|felt|very|so|really) (?:hot|warm)\b|(?:esta|se siente|muy) (?:calient\w+|calenturient\w+)|fiebre|calentura|temperatura\W+(?:[\w']+\W+){0,2}"
                      r"(?:de|en|a)\W+\d|10[0-5](?:\.\d)? ?(?:f\b|degrees|deg\b|\u00b0)|10[0-5]\.\d|"
                      r"3[89][.,]\d|4[01][.,]\d|3[89] ?(?:c\b|grados|degrees|\u00b0))"),
      "infant"),
     ("pregnancy_emergency", (r"\b(?:bleed\w*|spotting|blood|gush\w* (?:of )?fluid|leak\w* fluid|"
+                            r"(?:sali\w+|sale|salio|perdiendo|perdi|escurr\w+) (?:\w+ )?liquido|liquido (?:que sale|saliendo)|"
+                            r"dolor (?:muy |bien )?(?:fuerte|horrible|intenso|terrible|insoportable)|"
+                            r"(?:severe|bad|horrible|terrible|awful|intense) (?:\w+ )?(?:pain|cramp\w*)|"
+                            r"(?:no|barely|less) (?:fetal )?movement|no se mueve|"
                             r"(?:severe|bad|strong|sharp|terrible|really bad) (?:\w+ )?(?:cramp\w*|pain|contractions|headache)|"
                             r"contractions|cramp\w* (?:really |so )?(?:bad|badly)|blurr\w* vision|seeing spots|"
                             r"sangr\w+|manchado|manchando|colicos? fuertes?|dolor (?:muy )?fuerte|"
@@ -334,7 +380,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:blood|sangre) (?:test|tests|work|draw|pressure|sugar|panel|count|bank|donation|"
     r"drive|type|results|analisis|presion)\b|\b(?:analisis|examen|prueba)\w* de sangre\b"),
     r"\bsuicide (?:hotline|line|prevention|watch)\b|\b988\b",
-    r"\bmouth ?wash\b|\bface ?(?:mask|wash|cream)\b",
+    r"\bface ?(?:mask|wash|cream)\b",
     r"\bknocked out (?:the|a|my|that) (?:\w+ )?(?:task|project|list|work|errand|chores?)\b",
     r"\bbaby (?:shower|food|formula|monitor|wipes|steps)\b",
     (r"\bwater broke (?:in|at|under) (?:the|my|our) (?:house|basement|kitchen|pipe)\b|"
@@ -367,7 +413,8 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:\d+|a|an|one|two|three|four|five|six|few|several|many|couple of|some) "
      r"(?:years?|yrs?|decades?|months?) ago\b|\blast (?:year|summer|spring|fall|winter)\b|"
      r"\bin (?:19|20)\d\d\b|\bas a (?:child|kid|teen\w*|baby)\b|\bwhen i was (?:young|little|"
-     r"a kid|a child|a teen\w*|\d+|pregnant with)\b|\bback in\b|\byears back\b|\blong time ago\b")),
+     r"a kid|a child|a teen\w*|\d+|pregnant with)\b|\bback in\b|\byears back\b|\blong time ago\b|"
+     r"\blast (?:season|month|time|semester|school year)\b|\bla (?:temporada|vez) pasada\b|\bel mes pasado\b")),
     ("historical", "both",
      (r"\bhace (?:\d+|un|una|unos|unas|dos|tres|cuatro|cinco|varios|muchos|algunos) "
      r"(?:anos|ano|meses|decadas)\b|\bel ano pasado\b|\ben (?:19|20)\d\d\b|\bde (?:nino|nina|"
@@ -459,6 +506,6 @@ BULK_CUES: Final = (
     r"\bregister (?:now|today)\b", r"\bawareness (?:month|week|day)\b", r"\bfree (?:trial|shipping)\b",
     r"\bdarse de baja\b", r"\bcancelar (?:la )?suscripcion\b", r"\bboletin\b", r"\bsuscri\w+\b",
     r"\bdescuento\b", r"\boferta\b", r"\bhaga clic\b", r"\bhaz clic\b", r"\breply stop\b",
-    r"\bresponde? stop\b", r"\bshop now\b", r"\bdonate\b", r"\bdonar?\b",
+    r"\brespond[ae]? stop\b|\bresponda stop\b", r"\bshop now\b", r"\bdonate\b", r"\bdonar?\b",
     r"\bthis (?:email|message) was sent to\b", r"\ball rights reserved\b", r"\bsponsored\b",
 )
