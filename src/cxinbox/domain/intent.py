@@ -13,10 +13,11 @@ Input is folded text (see redflag.fold): lower case, no accents.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Final
+
+from cxinbox.domain.wordscan import WordPattern
 
 INTENTS: Final = (
     "appointment_book", "appointment_change_cancel", "prescription_refill", "test_results",
@@ -115,11 +116,12 @@ RED_FLAG_BOOST: Final = 4.0
 class Intent:
     name: str
     confidence: float
+    evidence: dict[str, float]  # the score of each intent with any evidence
 
 
 @cache
-def _rules() -> dict[str, tuple[tuple[float, re.Pattern[str]], ...]]:
-    return {name: tuple((w, re.compile(p)) for w, p in rules) for name, rules in RULES.items()}
+def _rules() -> dict[str, tuple[tuple[float, WordPattern], ...]]:
+    return {name: tuple((w, WordPattern(p)) for w, p in rules) for name, rules in RULES.items()}
 
 
 def scores(body: str, subject: str = "") -> dict[str, float]:
@@ -147,11 +149,11 @@ def classify(body: str, subject: str = "", *, red_flag: bool = False,
     if red_flag:
         found["clinical_question"] = found.get("clinical_question", 0.0) + RED_FLAG_BOOST
     if not found:
-        return Intent("other", NO_EVIDENCE_CONFIDENCE)
+        return Intent("other", NO_EVIDENCE_CONFIDENCE, found)
     ranked = sorted(found.items(), key=lambda kv: (-kv[1], INTENTS.index(kv[0])))
     name, top = ranked[0]
     total = sum(found.values())
     confidence = top / (total + 1.0)
     # One intent alone with strong evidence is near-certain; a weak lone hint is not.
     confidence = min(0.99, max(0.05, confidence))
-    return Intent(name, round(confidence, 2))
+    return Intent(name, round(confidence, 2), found)

@@ -37,6 +37,7 @@ from functools import cache
 from typing import Final, Literal
 
 from cxinbox.domain import redflag_lexicon as lex
+from cxinbox.domain.wordscan import WordPattern
 
 Status = Literal["current", "negated", "historical", "hypothetical", "pseudo", "bulk"]
 
@@ -63,31 +64,33 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    targets: tuple[tuple[str, re.Pattern[str]], ...]
-    cued: tuple[tuple[str, re.Pattern[str], str], ...]
-    cues: dict[str, re.Pattern[str]]
-    older_age: re.Pattern[str]
-    not_pregnant: re.Pattern[str]
-    pseudo: re.Pattern[str]
-    modifiers: tuple[tuple[str, str, re.Pattern[str]], ...]
-    terminators: re.Pattern[str]
-    breakers: re.Pattern[str]
-    bulk: tuple[re.Pattern[str], ...]
+    targets: tuple[tuple[str, WordPattern], ...]
+    cued: tuple[tuple[str, WordPattern, str], ...]
+    cues: dict[str, WordPattern]
+    older_age: WordPattern
+    not_pregnant: WordPattern
+    pseudo: WordPattern
+    modifiers: tuple[tuple[str, str, WordPattern], ...]
+    terminators: WordPattern
+    breakers: WordPattern
+    bulk: tuple[WordPattern, ...]
+    strong_bulk: tuple[WordPattern, ...]
 
 
 @cache
 def _compiled() -> _Compiled:
     return _Compiled(
-        targets=tuple((c, re.compile(p)) for c, p in lex.TARGETS),
-        cued=tuple((c, re.compile(p), cue) for c, p, cue in lex.CUED_TARGETS),
-        cues={name: re.compile(p) for name, p in lex.CUES.items()},
-        older_age=re.compile(lex.OLDER_AGE),
-        not_pregnant=re.compile(lex.NOT_PREGNANT),
-        pseudo=re.compile("|".join(f"(?:{p})" for p in lex.PSEUDO)),
-        modifiers=tuple((k, d, re.compile(p)) for k, d, p in lex.MODIFIERS),
-        terminators=re.compile(lex.TERMINATORS),
-        breakers=re.compile(lex.NEGATION_BREAKERS),
-        bulk=tuple(re.compile(p) for p in lex.BULK_CUES),
+        targets=tuple((c, WordPattern(p)) for c, p in lex.TARGETS),
+        cued=tuple((c, WordPattern(p), cue) for c, p, cue in lex.CUED_TARGETS),
+        cues={name: WordPattern(p) for name, p in lex.CUES.items()},
+        older_age=WordPattern(lex.OLDER_AGE),
+        not_pregnant=WordPattern(lex.NOT_PREGNANT),
+        pseudo=WordPattern("|".join(lex.PSEUDO)),
+        modifiers=tuple((k, d, WordPattern(p)) for k, d, p in lex.MODIFIERS),
+        terminators=WordPattern(lex.TERMINATORS),
+        breakers=WordPattern(lex.NEGATION_BREAKERS),
+        bulk=tuple(WordPattern(p) for p in lex.BULK_CUES),
+        strong_bulk=tuple(WordPattern(p) for p in lex.STRONG_BULK_CUES),
     )
 
 
@@ -112,8 +115,11 @@ def fold(text: str) -> tuple[str, list[int] | None]:
 
 def is_bulk(folded: str) -> bool:
     """Reads like a newsletter, an advert or a public-health mailing."""
+    c = _compiled()
+    if any(pattern.search(folded) for pattern in c.strong_bulk):
+        return True
     hits = 0
-    for pattern in _compiled().bulk:
+    for pattern in c.bulk:
         if pattern.search(folded):
             hits += 1
             if hits >= BULK_CUES_NEEDED:
@@ -121,12 +127,13 @@ def is_bulk(folded: str) -> bool:
     return False
 
 
-def find(text: str, *, bulk: bool = False) -> list[Finding]:
+def find(text: str, *, bulk: bool | None = None) -> list[Finding]:
     """Every red-flag target in `text` (the patient's new text) with its context status,
-    in text order. `bulk` says the message is a mailing (from its headers)."""
+    in text order. `bulk` says whether the message is a mailing (None: judge by the text)."""
     c = _compiled()
     folded, where = fold(text)
-    bulk = bulk or is_bulk(folded)
+    if bulk is None:
+        bulk = is_bulk(folded)
     spans = _targets(folded, c)
     if not spans:
         return []

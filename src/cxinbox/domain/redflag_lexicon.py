@@ -98,6 +98,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\b(?:lips?|face|fingers?) (?:is |are |turning |turned |going |look(?:s|ing)? )+(?:blue|purple|gray|grey)\b"),
     ("breathing", r"\b(?:wheez\w*|chok(?:e|es|ed|ing)\b)"),
     ("breathing", r"\basthma attack\b"),
+    ("breathing", r"\bgrunt\w*|\bretraction\w*|\bnostrils? flar\w*|\b(?:looks?|looking|turn\w*|is|going|gone) (?:\w+ )?blue\b|\bblue (?:around|in) (?:the |his |her )?(?:mouth|lips|face)\b"),
+    ("breathing", r"\bse le hunde\w* (?:el pecho|las costillas)\b|\brespir\w+ (?:muy )?(?:raro|extrano|feo|con ruido)\b|\bse (?:esta )?poniendo azul\b"),
     ("breathing", near(r"inhaler|inhalador|nebuli\w+|neb|albuterol|rescue meds?",
                        r"not helping|not working|isn'?t helping|isn'?t working|doesn'?t help|"
                        r"didn'?t help|no (?:le |me )?(?:ayuda|ayudo|sirve|sirvio|funciona|hace nada)|"
@@ -172,6 +174,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\b(?:going to|gonna|will|want to|wanna|plan(?:ning)? to|about to|ready to)\W+(?:[\w']+\W+){0,2}(?:take|swallow|overdose on) (?:them all|it all|all (?:of )?(?:them|my|the)|the whole bottle|every (?:pill|last))"),
     ("suicide_self_harm", r"\b(?:no|don'?t see (?:the|any)|what'?s the|lost the) (?:point|reason|will) (?:in |of |to )?(?:living|life|live|going on|keep going)\b"),
     ("suicide_self_harm", r"\b(?:me (?:quiero|voy a)|se (?:quiere|va a)|te (?:quieres|vas a)) (?:matar|suicidar|quitar la vida)\b|\bquieres? (?:matarse|suicidarse|morirse)\b"),
+    ("suicide_self_harm", r"\b(?:thinking (?:about|of)|thoughts? of|think about|considering|want to|wanna) (?:just )?ending (?:it|things|everything|my life)\b|\bganas de (?:morir\w*|matarme|no vivir|desaparecer)\b"),
+    ("suicide_self_harm", r"\b(?:se|me) (?:esta|estoy|estaba) (?:haciendo dano|lastimando|cortando)\b|\bcortadas en (?:los|sus|mis) (?:brazos|piernas|munecas)\b|\bcuts on (?:her|his|my|their) (?:arms|legs|wrists|thighs)\b"),
     ("suicide_self_harm", r"\bend it all\b|\b(?:want|wanna|going|plan\w*|ready) to end it\b"),
     ("suicide_self_harm", r"\bse (?:corta|cortan|esta cortando|lastima|quema) (?:a proposito|los brazos|las piernas|las munecas|sola|solo)\b|\bse hace dano\b"),
     ("suicide_self_harm", r"\b(?:want|wanna|wish|going|ready) (?:to )?(?:just )?(?:die|be dead)\b"),
@@ -208,6 +212,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", r"\bmucha sangre\b|\bsangre por todas partes\b"),
     ("severe_bleeding", r"\b(?:vomit\w*|tos\w*|escup\w*) (?:con )?sangre\b|\bvomito con sangre\b"),
     ("severe_bleeding", r"\bhemorragia\b"),
+    ("severe_bleeding", near(r"wound|cut|gash|laceration|herida|cortada|corte",
+                             r"gush\w*|pouring|spurting|squirting|won'?t stop|can'?t (?:get it to|make it) stop|"
+                             r"keeps bleeding|no para|no deja|chorros|a lot of blood|mucha sangre", 25)),
     ("severe_bleeding", r"\bcoffee grounds?\b|\bposo de cafe\b|\b(?:sangrado|sangra\w*) (?:muy |bien |demasiado )?(?:fuerte|abundante|intenso)|\b(?:sangrado|sangre|sangrando)\b[^.!?]{0,30}\b(?:parto|cesarea)\b|\bsale mucha sangre\b"),
     ("severe_bleeding", near(r"bleed\w*|blood|sangr\w+",
                              r"a lot|lots|so much|heavy|heavily|badly|pouring|gushing|won'?t stop|"
@@ -256,7 +263,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:se tomo|se bebio|se trago|se comio|tomo|bebio|trago) (?:\w+ ){0,3}(?:complet[oa]|enter[oa]|todo el|toda la|todas las|todos los)\b"),
     ("overdose_poisoning", r"\b(?:veneno|raticida|matarratas)\b|\bse (?:tomo|trago|comio) (?:un|el) frasco\b"),
     ("overdose_poisoning", r"\bsobredosis\b"),
-    ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|jarabe|perfume|aceite)\b"),
+    ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:antifreeze|anticongelante|pesticid\w*|insecticid\w*|veneno|raticida|gasolina|thinner|solvente|acetona|mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|jarabe|perfume|aceite)\b"),
     ("overdose_poisoning", near(r"took|taken|take|given|gave|tomo|tome|tomado|se tomo|dio|le di",
                                 r"twice by mistake|two times by mistake|by mistake|double|extra dose|"
                                 r"dos veces|por error|por equivocacion|doble|de mas", 40)),
@@ -306,16 +313,18 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                          r"lips?|eyes?|face|mouth|tongue|throat|labios?|ojos?|cara|boca|lengua|"
                          r"garganta|parpados", 20),
      "allergen"),
-    ("infant_fever", (r"\b(?:fever\w*|feverish|fevr|temp(?:erature)?\W+(?:[\w']+\W+){0,2}(?:of|is|was|at|to)\W+\d|"
+    ("infant_fever", (r"\b(?:fever\w*|feverish|fevr|temp(?:erature)?\W+(?:[\w']+\W+){0,2}(?:of|is|was|at|to|de)?\W*(?:10\d|3[89]|4[0-2])\b|"
                      r"(?:burning|hot) (?:up|to the touch)|(?:is|feels|felt|very|so|really) (?:hot|warm)\b|(?:esta|se siente|muy) (?:calient\w+|calenturient\w+)|fiebre|calentura|temperatura\W+(?:[\w']+\W+){0,2}"
-                     r"(?:de|en|a)\W+\d|10[0-5](?:\.\d)? ?(?:f\b|degrees|deg\b|\u00b0)|10[0-5]\.\d|"
+                     r"(?:de|en|a)\W+(?:3[89]|4[0-2]|10\d)\b|10[0-5](?:\.\d)? ?(?:f\b|degrees|deg\b|\u00b0)|10[0-5]\.\d|"
                      r"3[89][.,]\d|4[01][.,]\d|3[89] ?(?:c\b|grados|degrees|\u00b0))"),
      "infant"),
     ("pregnancy_emergency", (r"\b(?:bleed\w*|spotting|blood|gush\w* (?:of )?fluid|leak\w* fluid|"
                             r"(?:sali\w+|sale|salio|perdiendo|perdi|escurr\w+) (?:\w+ )?liquido|liquido (?:que sale|saliendo)|"
                             r"dolor (?:muy |bien )?(?:fuerte|horrible|intenso|terrible|insoportable)|"
                             r"(?:severe|bad|horrible|terrible|awful|intense) (?:\w+ )?(?:pain|cramp\w*)|"
-                            r"(?:no|barely|less) (?:fetal )?movement|no se mueve|"
+                            r"(?:no|barely|less) (?:fetal )?movement|no se mueve|fell|fall(?:en)? down|"
+                            r"car accident|crash|hit in (?:the|my) (?:belly|stomach)|me cai|se cayo|"
+                            r"accidente|choque|golpe en (?:la panza|el vientre|la barriga)|"
                             r"(?:severe|bad|strong|sharp|terrible|really bad) (?:\w+ )?(?:cramp\w*|pain|contractions|headache)|"
                             r"contractions|cramp\w* (?:really |so )?(?:bad|badly)|blurr\w* vision|seeing spots|"
                             r"sangr\w+|manchado|manchando|colicos? fuertes?|dolor (?:muy )?fuerte|"
@@ -353,6 +362,8 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\bswim(?:ming)? strokes?\b|\bbackstroke\b|\bheat ?stroke\b"),
     r"\bchok(?:e|ed|ing) (?:up|on (?:my|the) words)\b",
     r"\b(?:choked|choking) (?:me )?up\b",
+    (r"\b(?:laugh\w*|crack\w* up|crying laughing)\b[^.!?]{0,30}\b(?:can'?t|couldn'?t|could not) (?:breathe?|stop)\b|"
+     r"\b(?:rei|reimos|me rei)\b[^.!?]{0,30}\bno (?:podia|podiamos) respirar\b"),
     # clinical terms, services and paperwork
     (r"\bchest (?:x-?rays?|xrays?|films?|ct|cat scan|scan|imaging|mri|tube|wall|clinic|exam|"
     r"cold|congestion|congested|infection|hair|rash|acne|cough|freezer)\b|\bpecho congestionado\b"),
@@ -452,7 +463,8 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"risk of|chance of|chances of|prevent\w*|avoid\w*|side effects?(?: like| such as| of| "
      r"include\w*)?|worried about (?:getting|having)|afraid of (?:getting|having)|scared of "
      r"(?:getting|having)|(?:signs|symptoms|warning signs?) (?:of|for)|know the signs|"
-     r"learn (?:about|the)|when to (?:call|go|worry)|call 911 if|go to the er if|"
+     r"learn (?:about|the|what|how)|what to do (?:when|if)|when to (?:call|go|worry)|"
+     r"(?:someone|somebody|anyone|a person|a loved one)(?: who)? (?:is|has|having|can'?t|cannot)|call 911 if|go to the er if|"
      r"seek (?:emergency |immediate )?(?:care|help|attention) if|is it (?:possible|normal) to)\b")),
     ("hypothetical", "forward",
      (r"\b(?:que pasa si|y si (?:me|le|te)|si (?:me|le|te|tengo|tiene) (?:da|dan|empieza|"
@@ -499,7 +511,17 @@ TERMINATORS: Final = (r"\b(?:but|however|although|though|except|yet|whereas|pero
 
 # Newsletters, marketing and public-health mailings: a message that reads like one is not a
 # patient describing symptoms (stroke-awareness mailings list every sign of a stroke).
+# A strong cue alone is enough; otherwise two of BULK_CUES.
+STRONG_BULK_CUES: Final = (
+    r"\bunsubscribe\b", r"\bview (?:this email )?in (?:your )?browser\b",
+    r"\bmanage (?:your )?(?:email |subscription )?preferences\b", r"\bdarse de baja\b",
+    r"\bcancelar (?:la )?suscripcion\b", r"\breply stop\b|\brespond[ae]? stop\b",
+    r"\bthis (?:email|message) was sent to\b", r"\ball rights reserved\b",
+    r"\bpara no recibir mas\b", r"\bto stop receiving\b",
+)
 BULK_CUES: Final = (
+    r"\bjoin (?:us|our)\b", r"\bregister (?:at|on|for|here)\b", r"\bfree (?:class|event|screening|seminar|workshop)\b",
+    r"\blearn (?:more|what|how)\b", r"\baprend[ae] (?:mas|que|como|las)\b", r"\bnuevo boletin\b",
     r"\bunsubscribe\b", r"\bnewsletter\b", r"\bview (?:this email )?in (?:your )?browser\b",
     r"\bmanage (?:your )?(?:email )?preferences\b", r"\bopt[- ]out\b", r"\bwebinar\b",
     r"\b\d{1,2} ?% off\b", r"\blimited[- ]time\b", r"\bclick here\b", r"\bsign up (?:now|today)\b",

@@ -60,11 +60,11 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
             bulk: bool = False) -> Detail:
     """Assess one message and keep what led there. `bulk`: the headers mark a mailing."""
     text = new_text(body, channel)
-    findings = redflag.find(text, bulk=bulk)
-    hit = redflag.first_current(findings)
     folded, _ = redflag.fold(text)
     folded_subject, _ = redflag.fold(subject)
     is_bulk = bulk or redflag.is_bulk(folded)
+    findings = redflag.find(text, bulk=is_bulk)
+    hit = redflag.first_current(findings)
     found = intent_mod.classify(folded, folded_subject, red_flag=hit is not None,
                                 bulk=is_bulk)
     assessment = Assessment(
@@ -74,8 +74,7 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
         confidence=found.confidence,
         language=language(f"{folded_subject} {folded}"),
     )
-    return Detail(assessment, text, tuple(findings), is_bulk,
-                  intent_mod.scores(folded, folded_subject))
+    return Detail(assessment, text, tuple(findings), is_bulk, found.evidence)
 
 
 def assess(body: str, *, subject: str = "", channel: str = "email") -> Assessment:
