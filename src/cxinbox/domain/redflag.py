@@ -75,6 +75,7 @@ class _Compiled:
     breakers: WordPattern
     bulk: tuple[WordPattern, ...]
     strong_bulk: tuple[WordPattern, ...]
+    recategorise: tuple[tuple[str, str, WordPattern], ...]
 
 
 @cache
@@ -91,6 +92,7 @@ def _compiled() -> _Compiled:
         breakers=WordPattern(lex.NEGATION_BREAKERS),
         bulk=tuple(WordPattern(p) for p in lex.BULK_CUES),
         strong_bulk=tuple(WordPattern(p) for p in lex.STRONG_BULK_CUES),
+        recategorise=tuple((a, b, WordPattern(p)) for a, b, p in lex.RECATEGORISE),
     )
 
 
@@ -152,6 +154,9 @@ def find(text: str, *, bulk: bool | None = None) -> list[Finding]:
                                     _original(text, where, *cover)))
         else:
             status, modifier = _context(folded, start, end, bounds, mods, c)
+            for old, new, cue in c.recategorise:
+                if category == old and status == "current" and cue.search(folded):
+                    category = new
             findings.append(Finding(category, matched, start, end, status,
                                     _original(text, where, *modifier) if modifier else ""))
     return findings

@@ -74,6 +74,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("chest_pain", r"\bme (?:aprieta|oprime|arde|quema) (?:mucho )?el pecho\b|\bme duele (?:mucho )?el corazon\b"),
     ("chest_pain", r"\bheart attack\b"),
     ("chest_pain", r"\bangina\b"),
+    ("chest_pain", r"\bchest (?:feels|felt|is|has been|keeps)\b[^.!?]{0,30}\b(?:fire|burn\w*|weird|funny|strange|wrong|off|heavy|tight|like)\b"),
     ("chest_pain", near(r"chest|chst|pecho|torax",
                         r"pain\w*|hurt\w*|ach\w+|tight\w*|pressure|heav\w+|squeez\w*|crush\w*|"
                         r"discomfort|burn\w*|stab\w*|dolor\w*|duele\w*|aprieta\w*|oprim\w*|"
@@ -98,6 +99,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\b(?:lips?|face|fingers?) (?:is |are |turning |turned |going |look(?:s|ing)? )+(?:blue|purple|gray|grey)\b"),
     ("breathing", r"\b(?:wheez\w*|chok(?:e|es|ed|ing)\b)"),
     ("breathing", r"\basthma attack\b"),
+    ("breathing", r"\b(?:o2|oxygen|ox|spo2|sats?|saturation|pulse ox\w*|oxigeno|saturacion|oximetro)\b\D{0,15}\b(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),
     ("breathing", r"\bgrunt\w*|\bretraction\w*|\bnostrils? flar\w*|\b(?:looks?|looking|turn\w*|is|going|gone) (?:\w+ )?blue\b|\bblue (?:around|in) (?:the |his |her )?(?:mouth|lips|face)\b"),
     ("breathing", r"\bse le hunde\w* (?:el pecho|las costillas)\b|\brespir\w+ (?:muy )?(?:raro|extrano|feo|con ruido)\b|\bse (?:esta )?poniendo azul\b"),
     ("breathing", near(r"inhaler|inhalador|nebuli\w+|neb|albuterol|rescue meds?",
@@ -134,6 +136,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\b(?:numb(?:ness|ed|ing)?|weak\w*|tingl\w*|paraly\w*)\W+(?:[\w']+\W+){0,3}(?:one side|left side|right side|half of (?:my|his|her) (?:body|face))"),
     ("stroke", r"\b(?:one|left|right) side of (?:my|his|her) (?:body|face)\W+(?:[\w']+\W+){0,3}(?:numb|weak|droop\w*|dead|heavy|tingl\w*)"),
     ("stroke", r"\bworst headache (?:of|in) (?:my|his|her) life\b"),
+    ("stroke", (r"\bslurr\w*|\b(?:arm|leg|hand|side)\b[^.!?]{0,12}\b(?:is |went |goes |feels )?(?:limp|dead|useless)\b|"
+               r"\b(?:can'?t|cannot|unable to) move (?:his|her|my) (?:left|right) (?:arm|leg|side|hand)\b")),
     ("stroke", near(r"face|smile|mouth|cara|boca|sonrisa",
                     r"lopsided|crooked|droop\w*|uneven|saggy|sagging|falling|numb(?:ness|ed|ing)?|"
                     r"caid[oa]|cae|torcid[oa]|chuec[oa]|ladead[oa]|dormid[oa]|entumi\w*|"
@@ -166,6 +170,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\bpeor dolor de cabeza de (?:mi|su) vida\b"),
     # suicide and self-harm
     ("suicide_self_harm", r"\bsuicid\w*"),
+    ("suicide_self_harm", r"\b(?:cut|slit|slash\w*|cortarme|corto|corte|cortado) (?:\w+ )?(?:wrists?|munecas|venas)\b|\b(?:nobody|no one|no-one|nadie) (?:would|will|va a|me) (?:miss|care|extranar\w*)\b|\bif i (?:was|were) gone\b|\bnot safe (?:right now|with myself|alone)\b|\bhave a plan to\b"),
     ("suicide_self_harm", r"\b(?:hurt\w*|harm\w*|cut\w*|burn\w*) (?:her|him|them)sel(?:f|ves)\b|\bon purpose\b|\bpurposely\b|\ba proposito\b"),
     ("suicide_self_harm", r"\b(?:not|never|no) (?:to )?(?:wake up|despertar)\b|\b(?:don'?t|do not) want to be here\b|\bwrote (?:\w+ ){0,2}(?:letters?|notes?) (?:to|for) (?:my|the)\b|\bgoodbye (?:letters?|notes?)\b"),
     ("suicide_self_harm", r"\b(?:quitarme|quitarse) la vida|\bdejar de existir\b|\bno (?:quiero|quiere) (?:seguir|estar)\b"),
@@ -276,6 +281,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("head_injury", r"\bhead (?:injury|injuries|trauma|wound|laceration|bleeding)\b|\binjur\w+ (?:my|his|her) head\b"),
     ("head_injury", r"\bfell\W+(?:[\w']+\W+){0,5}(?:on|onto|landed on) (?:my|his|her|the back of (?:my|his|her)) head\b"),
     ("head_injury", r"\bconcuss\w*"),
+    ("head_injury", near(r"head|cabeza",
+                         r"hit|hits|struck|bang\w*|bump\w*|smack\w*|knock\w*|slam\w*|whack\w*|"
+                         r"golpe\w*|peg\w+|cayo|caida|fell|fall|falling|landed", 25)),
     ("head_injury", r"\b(?:bleeding|sangr\w+)\W+(?:[\w']+\W+){0,3}(?:from|de|en) (?:the|his|her|my|la|su) (?:head|cabeza)\b"),
     ("head_injury", r"\bse dio (?:\w+ ){0,2}en la cabeza\b|\bcayo de cabeza\b|\bpego con la cabeza\b"),
     ("head_injury", r"\b(?:knocked|passed) (?:out|unconscious)\b|\blost consciousness\b|\b(?:was|is|went) unconscious\b"),
@@ -287,6 +295,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
 )
 
 CUES: Final[dict[str, str]] = {
+    "fall": (r"\b(?:fell|fall\w*|slipped|tripped|accident|crash\w*|hit|struck|se cayo|me cai|"
+             r"cayo|caida|resbal\w+|accidente|choque|golpe\w*|escalera|ladder|stairs)\b"),
     "allergen": (r"\b(?:allerg\w*|hives|itch\w*|sting|stung|bee|wasp|peanuts?|nuts?|shellfish|"
                  r"shrimp|medication|medicine|antibiotic|penicillin|amoxicillin|sulfa|shot|"
                  r"vaccine|ate|eating|alergi\w*|ronchas|pica|picazon|comezon|picadura|abeja|"
@@ -309,13 +319,15 @@ OLDER_AGE: Final = (r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|
 NOT_PREGNANT: Final = r"\b(?:not|never been|no longer) pregnant\b|\bno (?:estoy|esta) embarazada\b"
 
 CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
-    ("anaphylaxis", near(r"swell\w*|swollen|puff\w*|hinch\w+|inflam\w+",
+    ("head_injury", (r"\b(?:unconscious|unresponsive|won'?t wake up|not waking up|inconsciente|"
+                    r"no (?:despierta|reacciona|responde)|desmayad[oa])\b"), "fall"),
+    ("anaphylaxis", near(r"swell\w*|swollen|puff\w*|hinch\w+|inflam\w+|blew up|blown up|blowing up",
                          r"lips?|eyes?|face|mouth|tongue|throat|labios?|ojos?|cara|boca|lengua|"
                          r"garganta|parpados", 20),
      "allergen"),
     ("infant_fever", (r"\b(?:fever\w*|feverish|fevr|temp(?:erature)?\W+(?:[\w']+\W+){0,2}(?:of|is|was|at|to|de)?\W*(?:10\d|3[89]|4[0-2])\b|"
                      r"(?:burning|hot) (?:up|to the touch)|(?:is|feels|felt|very|so|really) (?:hot|warm)\b|(?:esta|se siente|muy) (?:calient\w+|calenturient\w+)|fiebre|calentura|temperatura\W+(?:[\w']+\W+){0,2}"
-                     r"(?:de|en|a)\W+(?:3[89]|4[0-2]|10\d)\b|10[0-5](?:\.\d)? ?(?:f\b|degrees|deg\b|\u00b0)|10[0-5]\.\d|"
+                     r"(?:de|en|a)\W+(?:3[89]|4[0-2]|10\d)\b|(?:3[89]|4[0-2])(?:[.,]\d)? (?:de (?:temperatura|fiebre|calentura)|grados)|10[0-5](?:\.\d)? ?(?:f\b|degrees|deg\b|\u00b0)|10[0-5]\.\d|"
                      r"3[89][.,]\d|4[01][.,]\d|3[89] ?(?:c\b|grados|degrees|\u00b0))"),
      "infant"),
     ("pregnancy_emergency", (r"\b(?:bleed\w*|spotting|blood|gush\w* (?:of )?fluid|leak\w* fluid|"
@@ -330,6 +342,15 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                             r"sangr\w+|manchado|manchando|colicos? fuertes?|dolor (?:muy )?fuerte|"
                             r"contracciones|dolor de cabeza (?:muy )?fuerte|vision borrosa)"),
      "pregnancy"),
+)
+
+# A current finding of the first category becomes the second when the message has the cue:
+# wheeze or a closing throat after a sting, a meal or a new drug is anaphylaxis.
+RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
+    ("breathing", "anaphylaxis",
+     (r"\b(?:allerg\w*|anaphyla\w*|hives|sting|stung|epi ?pen|peanuts?|shellfish|alergi\w*|"
+     r"ronchas|picadura|cacahuate|mariscos|flu shot|vaccine|vacuna|new (?:medication|medicine|"
+     r"antibiotic|pills?))\b")),
 )
 
 # -- pseudo-targets: idioms, clinical terms, other conditions ------------------------------
@@ -369,6 +390,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"cold|congestion|congested|infection|hair|rash|acne|cough|freezer)\b|\bpecho congestionado\b"),
     r"\b(?:x-?rays?|xrays?|ct|scan|imaging|radiograph\w*) (?:of )?(?:my |the |his |her )?chest\b",
     r"\b(?:radiografia|placa|tomografia|rayos x) (?:\w+ ){0,2}(?:torax|pecho)\b",
+    r"\b(?:overdose|od) (?:reversal|kits?|antidote|medication|training)\b|\bnarcan\b|\bnaloxone\b",
     (r"\b(?:stroke|heart attack|suicide|overdose|concussion|head injury|bleeding|poison\w*)"
     r" (?:risk|prevention|awareness|screening|clinic|unit|center|centre|program|programme|"
     r"protocol|education|class|support group|survivors?|rehab\w*|hotline|lifeline|helpline|"
@@ -415,13 +437,14 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("negated", "backward",
      (r"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:gone|went away|"
      r"go away|resolved|disappeared|stopped|subsided|cleared up|is over|has passed|"
-     r"went down|is fine|are fine|was fine|ok now|okay now|better now|is better)\b")),
+     r"went down|is fine|are fine|was fine|ok now|okay now|better now|is better|broke|"
+     r"has broken|came down|bajo|se le bajo|cedio)\b")),
     ("negated", "both",
      (r"\b(?:ya )?(?:se (?:me |le )?(?:quito|paso|fue|detuvo|calmo)|ya (?:se )?(?:paso|paro|quito|"
      r"termino|desaparecio)|desaparecio)\b")),
     # historical, family history
     ("historical", "both",
-     (r"\b(?:\d+|a|an|one|two|three|four|five|six|few|several|many|couple of|some) "
+     (r"\b(?:(?:\d+|a|an|one|two|three|four|five|six|few|several|many|couple of|some) )?"
      r"(?:years?|yrs?|decades?|months?) ago\b|\blast (?:year|summer|spring|fall|winter)\b|"
      r"\bin (?:19|20)\d\d\b|\bas a (?:child|kid|teen\w*|baby)\b|\bwhen i was (?:young|little|"
      r"a kid|a child|a teen\w*|\d+|pregnant with)\b|\bback in\b|\byears back\b|\blong time ago\b|"
