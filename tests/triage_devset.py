@@ -355,6 +355,7 @@ RED: list[tuple[str, str]] = [
     ("my son bumped his head at daycare and now he's vomiting and sleepy", 'head_injury'),
     ('mi papá se cayó de la escalera y está inconsciente', 'head_injury'),
     ('le pegaron en la cabeza con un bate y está sangrando', 'head_injury'),
+    # seventh batch
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -567,6 +568,7 @@ TRAPS: list[tuple[str, str]] = [
     ('mi bebé de 1 mes tiene mocos pero no tiene fiebre', 'negation'),
     ('Stroke Awareness: Every minute counts. Learn the signs at our free community event. Click here to register. Unsubscribe.', 'newsletter'),
     ('Suscríbase a nuestro boletín: la depresión y el suicidio tienen tratamiento. Darse de baja: responda BAJA', 'newsletter'),
+    # seventh batch
 ]
 
 INTENTS: list[tuple[str, str, str]] = [
@@ -695,4 +697,48 @@ INTENTS: list[tuple[str, str, str]] = [
     ('Exclusive', "Boost your clinic's Google reviews in 30 days! Book a free demo.", 'spam_marketing'),
     ('', 'Enjoy 25% off teeth whitening this week only. Click here.', 'spam_marketing'),
     ('', 'Promoción especial: vitaminas a mitad de precio. Haz clic aquí.', 'spam_marketing'),
+    # seventh batch
+    ('Re: your visit', 'Hi, my daughter needs a sick visit today if possible, she has an ear ache', 'appointment_book'),
+    ('', "Is Dr. Amin taking appointments in December? I'd like to come in for my yearly.", 'appointment_book'),
+    ('', 'hola buenas, ¿tienen disponibilidad el viernes para una consulta?', 'appointment_book'),
+    ('', 'I would like to set up a telehealth visit', 'appointment_book'),
+    ('', 'Me puede dar una cita para vacunar a mi bebé?', 'appointment_book'),
+    ('', 'Can I switch my appointment with Dr. Gomez to a video visit?', 'appointment_change_cancel'),
+    ('', "Something came up at work, I need to move tomorrow's appt", 'appointment_change_cancel'),
+    ('Cancelar', 'por favor cancelen mi consulta, ya me siento mejor', 'appointment_change_cancel'),
+    ('', 'Can I come at 11 instead of 9 on Friday?', 'appointment_change_cancel'),
+    ('', "Hi, I'm out of my blood pressure pills, can you send more to Walgreens?", 'prescription_refill'),
+    ('', "Can the doctor increase my dose of sertraline? I'd need a new prescription", 'prescription_refill'),
+    ('', 'mi receta de insulina ya venció, necesito una nueva', 'prescription_refill'),
+    ('', 'Is my Adderall ready to pick up?', 'prescription_refill'),
+    ('', 'Did the results of my thyroid test come in?', 'test_results'),
+    ('', 'What did my urine culture show?', 'test_results'),
+    ('', 'ya salieron los resultados de mi hijo de la prueba de covid?', 'test_results'),
+    ('Mammogram', "I had my mammogram last week and haven't heard back", 'test_results'),
+    ('', 'Why was my claim denied? My plan should cover annual physicals.', 'billing_insurance'),
+    ('', 'Can I pay my bill online?', 'billing_insurance'),
+    ('', 'Tengo Medicaid, ¿lo aceptan?', 'billing_insurance'),
+    ('', 'I got charged a no-show fee but I called to cancel', 'billing_insurance'),
+    ('', "Please fax my immunization records to my son's school", 'records_forms'),
+    ('', 'I need the doctor to complete a DMV medical form', 'records_forms'),
+    ('', '¿me pueden dar una constancia de que estuve en consulta?', 'records_forms'),
+    ('', 'Can I get my records transferred to Kaiser?', 'records_forms'),
+    ('', 'I need to see an allergist, can Dr. Ross write a referral?', 'referral'),
+    ('', 'My insurance says I need a referral on file for my physical therapy visits', 'referral'),
+    ('', 'necesito que me manden con el ginecólogo', 'referral'),
+    ('', 'Who should I see for my knee, can you recommend an orthopedic surgeon?', 'referral'),
+    ('', "I've had diarrhea for three days, what should I do?", 'clinical_question'),
+    ('', 'My son has a rash after starting amoxicillin, is that an allergy?', 'clinical_question'),
+    ('', '¿puedo hacer ejercicio después de la vacuna?', 'clinical_question'),
+    ('', 'Should I stop taking metformin before my surgery?', 'clinical_question'),
+    ('', 'mi hija tiene tos y mocos desde hace una semana', 'clinical_question'),
+    ('', 'Thanks! See you Tuesday.', 'other'),
+    ('', 'Who is my primary care doctor?', 'other'),
+    ('', '¿Tienen estacionamiento para discapacitados?', 'other'),
+    ('', 'please stop texting this number, wrong person', 'other'),
+    ('', 'Hi, just wanted to say the new receptionist was very kind', 'other'),
+    ('', 'Hello, we are a staffing agency with qualified medical assistants available now. Reply to learn more.', 'spam_marketing'),
+    ('Invoice #4832', 'Your Amazon order has shipped. Track your package here.', 'spam_marketing'),
+    ('', 'Congratulations! You have been selected for a free cruise. Call now.', 'spam_marketing'),
+    ('', 'Aproveche nuestra oferta en exámenes de la vista, 2x1 este mes', 'spam_marketing'),
 ]

@@ -48,11 +48,13 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (4.0, r"\b(?:cancelar|reprogramar|cambiar|mover|posponer|pasar|recorrer|adelantar|atrasar)\b(?:\W+\w+){0,3}\W+(?:cita|consulta|hora)"),
         (3.0, r"\bno (?:voy a poder|puedo|podre|podemos) (?:ir|llegar|asistir|venir)\b|\botro dia\b|\botra hora\b|\bvoy a llegar tarde\b"),
         (1.5, r"\b(?:cancel|cancelar|reprogramar)\b"),
+        (2.0, r"\binstead of\b|\ben vez de\b|\ben lugar de\b"),
     ),
     "prescription_refill": (
         (4.0, r"\b(?:refill\w*|re-?fill|renew\w*|rx|repeat prescription)\b"),
         (2.5, r"\b(?:prescription|prescriptions|script|meds|medication|medications|medicine|pills|inhaler|insulin)\b"),
         (2.5, r"\b(?:ran out|running out|run out|out of (?:my )?\w+|last (?:pill|dose)|almost out)\b"),
+        (2.5, r"\b(?:ready (?:to|for) )?pick(?:ed)? ?up\b|\brecoger\b"),
         (2.0, r"\bpharmacy\b|\bcvs\b|\bwalgreens\b|\brite aid\b|\bsend (?:it )?to (?:my|the)\b"),
         (4.0, r"\b(?:resurt\w+|surtir|rellenar|renovar) (?:\w+ ){0,2}(?:receta|medicamento|medicina|pastillas)|\breceta\w*\b"),
         (2.5, r"\b(?:medicamentos?|medicinas?|pastillas|insulina|inhalador)\b|\bse me (?:acab\w+|termin\w+)\b|\bfarmacia\b"),
@@ -64,6 +66,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (3.5, r"\bresults?\b"),
         (2.5, r"\b(?:lab|labs|blood ?work|bloodwork|biopsy|mammogram|pap smear|ultrasound|mri|x-?rays?|ct scan|a1c|cholesterol|covid test|pcr)\b"),
         (1.5, r"\b(?:came back|normal|abnormal|levels?|portal|what does (?:it|this) mean)\b"),
+        (1.5, r"\b(?:test|tests|tested|culture|panel|thyroid|tsh|psa|hemoglobin|urine|swab|strep test|show(?:ed)?|showing)\b"),
         (4.0, r"\bresultados?\b"),
         (2.5, r"\b(?:analisis|laboratorio|examen(?:es)? de sangre|radiografia|ultrasonido|biopsia|mamografia|estudios|prueba de)\b"),
     ),
@@ -78,6 +81,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (3.5, r"\b(?:medical records?|records?|chart|charts|copy of (?:my|the)|immuni[sz]ation (?:record|history)|vaccin\w* (?:record|card|history)|shot records?)\b"),
         (3.5, r"\b(?:forms?|paperwork|fmla|disability|ada|school (?:note|form|physical)|work note|doctor'?s note|sick note|excuse (?:note|letter)|letter|note for (?:work|school)|release of information|hipaa|sign(?:ed)? (?:off|by the doctor)|fill (?:out|in)|clearance)\b"),
         (1.5, r"\b(?:fax|portal access|send (?:them|it) to|transfer (?:my )?records)\b"),
+        (2.5, r"\brecords? (?:transferred|sent|faxed|released|request\w*)\b"),
         (3.5, r"\b(?:expediente|historial (?:medico|clinico)|registros?|record de vacunas|cartilla de vacunacion|copia de)\b"),
         (3.5, r"\b(?:formularios?|forma|formas|papeles|papeleo|carta|constancia|justificante|incapacidad|nota (?:para|del|de) (?:el |la )?(?:trabajo|escuela|doctor)|llenar|firmar)\b"),
     ),
@@ -91,6 +95,10 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (2.0, r"\b(?:pain|hurts?|hurting|ache|aching|sore|rash|itch\w*|fever|cough\w*|cold|flu|sick|nause\w*|vomit\w*|diarrh\w*|dizzy|dizziness|swollen|swelling|bleed\w*|infection|symptoms?|headache|migraine|throat|sinus|allerg\w*|blood pressure|sugar|bp|tired|fatigue|insomnia|anxiety|depress\w*|lump|bump|mole|burning|numb(?:ness|ed)?|wound|stitches|bite|sprain\w*|injur\w*)\b"),
         (2.5, r"\b(?:is (?:it|this|that) (?:normal|safe|ok|okay|serious|contagious)|should i (?:be worried|worry|go|take|stop|keep|continue|start)|can i (?:take|mix|drink|eat|stop|exercise|give)|side effects?|dose|dosage|how (?:much|often|many|long)|what should i do|is there something|interact\w*|worried about|concerned about)\b"),
         (2.0, r"\b(?:dolor|duele|duelen|sarpullido|ronchas|comezon|picazon|fiebre|calentura|tos|gripa|gripe|resfriado|enferm[oa]|nausea\w*|vomit\w*|diarrea|mareo\w*|mareada|mareado|hinchad\w+|hinchazon|infeccion|sintomas?|dolor de cabeza|migrana|garganta|alergi\w*|presion|azucar|cansad[oa]|ansiedad|depresion|bulto|herida|sangr\w+)\b"),
+        (2.5, (r"\b(?:cause|causes|causing|risk|risks|dangerous|safe|contagious|screened|"
+              r"causar|provocar|riesgo|peligros[oa]|contagios[oa])\b")),
+        (2.5, (r"\bcan i (?:exercise|shower|swim|drive|work|fly|travel|eat|drink|go back)\b|"
+              r"\bpuedo (?:hacer ejercicio|banarme|nadar|manejar|trabajar|viajar|comer|beber|volar)\b")),
         (2.5, r"\b(?:es normal|es grave|debo preocuparme|me preocupa|puedo tomar|puedo dejar|efectos? secundarios?|dosis|cada cuanto|cuanto (?:debo|puedo)|que (?:debo|puedo) hacer|esta bien (?:si|que))\b"),
     ),
     "spam_marketing": (
@@ -98,6 +106,9 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (3.5, r"\b(?:seo|backlinks?|marketing|google reviews?|online reviews|(?:book|schedule) a (?:free )?demo|free demo|boost your|grow your|leads|revenue|grow your (?:practice|business)|schedule a (?:demo|call)|our (?:services|platform|solution|software|team can)|partner(?:ship)? (?:with|opportunit\w*)|business proposal|sponsored|crypto|bitcoin|investment opportunit\w*|you(?:'ve| have) won|winner|congratulations|claim your|gift card|lottery|viagra|weight loss (?:pills|secret))\b"),
         (3.5, r"\b(?:we (?:offer|provide|specialize|help (?:clinics|practices|doctors))|our company|outsourc\w*|dear (?:doctor|dr|practice owner|sir|madam)|hello doctor|can we (?:schedule|set up|hop on) a (?:quick )?call|lead generation|b2b|medical billing services|increase (?:your )?(?:revenue|patients|bookings))\b"),
         (3.0, r"\b(?:view (?:this email )?in (?:your )?browser|manage (?:your )?preferences|opt[- ]out|reply stop|all rights reserved|this email was sent to|awareness month)\b"),
+        (3.5, (r"\bwe are an? (?:\w+ ){0,2}(?:agency|company|firm|team|provider)\b|\bstaffing\b|\brecruit\w*\b|"
+              r"\breply to learn more\b|\bfree cruise\b|\byou have been selected\b|\b2x1\b|\baproveche\b")),
+        (6.0, r"\b(?:order|package) (?:has )?(?:shipped|been delivered)\b|\btrack your (?:package|order)\b"),
         (4.0, r"\b(?:darse de baja|cancelar (?:la )?suscripcion|boletin|promocion\w*|descuento|oferta|haga clic|haz clic|gratis|ganador|felicidades|premio|responda stop)\b"),
     ),
     "other": (
@@ -110,6 +121,9 @@ SUBJECT_WEIGHT: Final = 1.5
 NO_EVIDENCE_CONFIDENCE: Final = 0.4
 RED_FLAG_BOOST: Final = 4.0
 """A current red flag is a clinical matter whatever else the message asks."""
+SYMPTOM_TALK_BOOST: Final = 2.0
+"""Red-flag words negated, past or hypothetical still make a question clinical ("can this
+pill cause chest pain?"), less surely."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +154,13 @@ def scores(body: str, subject: str = "") -> dict[str, float]:
 
 
 def classify(body: str, subject: str = "", *, red_flag: bool = False,
-             bulk: bool = False) -> Intent:
+             symptom_talk: bool = False, bulk: bool = False) -> Intent:
     """The intent of a folded body and subject. `red_flag`: a current red flag was found;
-    `bulk`: the message reads or is marked as a mailing."""
+    `symptom_talk`: red-flag words were found but set aside by their context; `bulk`: the
+    message reads or is marked as a mailing."""
     found = scores(body, subject)
+    if symptom_talk and not red_flag:
+        found["clinical_question"] = found.get("clinical_question", 0.0) + SYMPTOM_TALK_BOOST
     if bulk:
         found["spam_marketing"] = found.get("spam_marketing", 0.0) + 6.0
     if red_flag:

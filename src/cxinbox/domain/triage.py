@@ -65,8 +65,9 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
     is_bulk = bulk or redflag.is_bulk(folded)
     findings = redflag.find(text, bulk=is_bulk)
     hit = redflag.first_current(findings)
+    talk = any(f.status in ("negated", "historical", "hypothetical") for f in findings)
     found = intent_mod.classify(folded, folded_subject, red_flag=hit is not None,
-                                bulk=is_bulk)
+                                symptom_talk=talk, bulk=is_bulk)
     assessment = Assessment(
         red_flag=hit.category if hit else None,
         matched=hit.matched if hit else "",
