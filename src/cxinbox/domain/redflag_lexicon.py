@@ -74,6 +74,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("chest_pain", r"\bme (?:aprieta|oprime|arde|quema) (?:mucho )?el pecho\b|\bme duele (?:mucho )?el corazon\b"),
     ("chest_pain", r"\bheart attack\b"),
     ("chest_pain", r"\bangina\b"),
+    ("chest_pain", r"\b(?:pain|pressure|dolor|presion)\b[^.!?]{0,50}\b(?:spread\w*|radiat\w*|going|goes|moves|shoot\w*|se corre|se va|baja|corre|sube|pasa)\b[^.!?]{0,25}\b(?:arm|jaw|neck|shoulder|brazo|mandibula|quijada|cuello|hombro)\b"),
+    ("chest_pain", near(r"left breast|breastbone|sternum|under my (?:left )?(?:breast|boob)|seno izquierdo|esternon", r"pain\w*|hurt\w*|pressure|dolor\w*|duele", 25)),
     ("chest_pain", r"\bchest (?:feels|felt|is|has been|keeps)\b[^.!?]{0,30}\b(?:fire|burn\w*|weird|funny|strange|wrong|off|heavy|tight|like)\b"),
     ("chest_pain", near(r"chest|chst|pecho|torax",
                         r"pain\w*|hurt\w*|ach\w+|tight\w*|pressure|heav\w+|squeez\w*|crush\w*|"
@@ -99,6 +101,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\b(?:lips?|face|fingers?) (?:is |are |turning |turned |going |look(?:s|ing)? )+(?:blue|purple|gray|grey)\b"),
     ("breathing", r"\b(?:wheez\w*|chok(?:e|es|ed|ing)\b)"),
     ("breathing", r"\basthma attack\b"),
+    ("breathing", r"\bstridor\b|\bhigh[- ]pitched (?:noise|sound|squeak|whistl\w*|breath\w*)|\bno (?:respira|esta respirando)\b"),
     ("breathing", r"\b(?:o2|oxygen|ox|spo2|sats?|saturation|pulse ox\w*|oxigeno|saturacion|oximetro)\b\D{0,15}\b(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),
     ("breathing", r"\bgrunt\w*|\bretraction\w*|\bnostrils? flar\w*|\b(?:looks?|looking|turn\w*|is|going|gone) (?:\w+ )?blue\b|\bblue (?:around|in) (?:the |his |her )?(?:mouth|lips|face)\b"),
     ("breathing", r"\bse le hunde\w* (?:el pecho|las costillas)\b|\brespir\w+ (?:muy )?(?:raro|extrano|feo|con ruido)\b|\bse (?:esta )?poniendo azul\b"),
@@ -170,6 +173,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\bpeor dolor de cabeza de (?:mi|su) vida\b"),
     # suicide and self-harm
     ("suicide_self_harm", r"\bsuicid\w*"),
+    ("suicide_self_harm", r"\bif i (?:was|were) dead\b|\bplan and (?:the )?means\b|\bhave a plan to (?:end|kill|hurt|die|do it)\b|\bsi (?:yo )?(?:estuviera|me muriera) muert[oa]\b"),
     ("suicide_self_harm", r"\b(?:cut|slit|slash\w*|cortarme|corto|corte|cortado) (?:\w+ )?(?:wrists?|munecas|venas)\b|\b(?:nobody|no one|no-one|nadie) (?:would|will|va a|me) (?:miss|care|extranar\w*)\b|\bif i (?:was|were) gone\b|\bnot safe (?:right now|with myself|alone)\b|\bhave a plan to\b"),
     ("suicide_self_harm", r"\b(?:hurt\w*|harm\w*|cut\w*|burn\w*) (?:her|him|them)sel(?:f|ves)\b|\bon purpose\b|\bpurposely\b|\ba proposito\b"),
     ("suicide_self_harm", r"\b(?:not|never|no) (?:to )?(?:wake up|despertar)\b|\b(?:don'?t|do not) want to be here\b|\bwrote (?:\w+ ){0,2}(?:letters?|notes?) (?:to|for) (?:my|the)\b|\bgoodbye (?:letters?|notes?)\b"),
@@ -268,6 +272,11 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:se tomo|se bebio|se trago|se comio|tomo|bebio|trago) (?:\w+ ){0,3}(?:complet[oa]|enter[oa]|todo el|toda la|todas las|todos los)\b"),
     ("overdose_poisoning", r"\b(?:veneno|raticida|matarratas)\b|\bse (?:tomo|trago|comio) (?:un|el) frasco\b"),
     ("overdose_poisoning", r"\bsobredosis\b"),
+    ("overdose_poisoning", near(r"ate|eaten|eating|chew\w*|swallow\w*|drank|drinking|ingest\w*|got into|lick\w*|bit into|"
+                                r"bebio|tomo|comio|trago|mastic\w+|lamio|se metio",
+                                r"detergent|pods?|bleach|batter(?:y|ies)|cleaner|chemicals?|poison|antifreeze|"
+                                r"pesticide|insecticide|drain|lye|ammonia|detergente|cloro|pila|bateria|"
+                                r"limpiador|quimico|veneno|insecticida|amoniaco|destapacanos", 40)),
     ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:antifreeze|anticongelante|pesticid\w*|insecticid\w*|veneno|raticida|gasolina|thinner|solvente|acetona|mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|jarabe|perfume|aceite)\b"),
     ("overdose_poisoning", near(r"took|taken|take|given|gave|tomo|tome|tomado|se tomo|dio|le di",
                                 r"twice by mistake|two times by mistake|by mistake|double|extra dose|"
@@ -295,6 +304,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
 )
 
 CUES: Final[dict[str, str]] = {
+    "substance": (r"\b(?:pills?|meds|medication|alcohol|drunk|drinking|oxy\w*|opioids?|opiates?|"
+                  r"fentanyl|heroin|xanax|percocet|vicodin|norco|methadone|drugs?|"
+                  r"pastillas|medicamentos?|droga\w*|borracho|tomado)\b"),
     "fall": (r"\b(?:fell|fall\w*|slipped|tripped|accident|crash\w*|hit|struck|se cayo|me cai|"
              r"cayo|caida|resbal\w+|accidente|choque|golpe\w*|escalera|ladder|stairs)\b"),
     "allergen": (r"\b(?:allerg\w*|hives|itch\w*|sting|stung|bee|wasp|peanuts?|nuts?|shellfish|"
@@ -319,6 +331,9 @@ OLDER_AGE: Final = (r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|
 NOT_PREGNANT: Final = r"\b(?:not|never been|no longer) pregnant\b|\bno (?:estoy|esta) embarazada\b"
 
 CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("overdose_poisoning", (r"\b(?:hard to wake|won'?t wake|can'?t wake|not waking|barely awake|"
+                           r"unresponsive|passed out|no (?:despierta|reacciona|responde)|"
+                           r"no lo (?:puedo|podemos) despertar|muy dormid[oa])\b"), "substance"),
     ("head_injury", (r"\b(?:unconscious|unresponsive|won'?t wake up|not waking up|inconsciente|"
                     r"no (?:despierta|reacciona|responde)|desmayad[oa])\b"), "fall"),
     ("anaphylaxis", near(r"swell\w*|swollen|puff\w*|hinch\w+|inflam\w+|blew up|blown up|blowing up",
@@ -334,6 +349,8 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                             r"(?:sali\w+|sale|salio|perdiendo|perdi|escurr\w+) (?:\w+ )?liquido|liquido (?:que sale|saliendo)|"
                             r"dolor (?:muy |bien )?(?:fuerte|horrible|intenso|terrible|insoportable)|"
                             r"(?:severe|bad|horrible|terrible|awful|intense) (?:\w+ )?(?:pain|cramp\w*)|"
+                            r"(?:me|le) duele (?:\w+ ){0,2}la cabeza|veo (?:lucecitas|luces|manchas|estrellas|borroso)|"
+                            r"seeing (?:spots|stars|flash\w*)|flashing lights|"
                             r"(?:no|barely|less) (?:fetal )?movement|no se mueve|fell|fall(?:en)? down|"
                             r"car accident|crash|hit in (?:the|my) (?:belly|stomach)|me cai|se cayo|"
                             r"accidente|choque|golpe en (?:la panza|el vientre|la barriga)|"
@@ -368,8 +385,9 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\b(?:give|gives|giving|gave|given) (?:me|him|her|us|you) (?:a )?(?:heart attack|stroke)\b",
     (r"\b(?:almost|nearly|about to|gonna|going to|practically) (?:had|have|has|having)"
     r" (?:a )?(?:heart attack|stroke|cow)\b"),
-    (r"\b(?:me|le|nos) (?:va a dar|dio|da|daba|iba a dar|van a dar|estan dando) (?:un )?"
-    r"(?:infarto|ataque|derrame|patatus|soponcio)\b"),
+    (r"\b(?:me|nos) (?:va a dar|iba a dar|van a dar|estan dando|da) (?:un )?"
+    r"(?:infarto|ataque|derrame|patatus|soponcio)\b|\bme dio (?:un )?(?:infarto|ataque|patatus|"
+    r"soponcio) (?:cuando|al) (?:ver|vi|leer|lei|recibir|recibi|abrir|abri)\b"),
     r"\bcasi me (?:da|dio|muero)\b",
     r"\b(?:kill(?:ing)? (?:my ?self|me) (?:for|if i|lol|haha)|could (?:just )?kill my ?self\b)",
     (r"\b(?:dying|die|dead|died) (?:of|from) (?:laughter|laughing|embarrass\w+|boredom|curiosity|"
@@ -446,7 +464,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("historical", "both",
      (r"\b(?:(?:\d+|a|an|one|two|three|four|five|six|few|several|many|couple of|some) )?"
      r"(?:years?|yrs?|decades?|months?) ago\b|\blast (?:year|summer|spring|fall|winter)\b|"
-     r"\bin (?:19|20)\d\d\b|\bas a (?:child|kid|teen\w*|baby)\b|\bwhen i was (?:young|little|"
+     r"\bin (?:19|20)\d\d\b|\bas a (?:child|kid|teen\w*|baby)\b|"
+     r"\b(?:in|during|back in) (?:college|high school|school|my twenties|my teens|the army|the past)\b|"
+     r"\ben la (?:prepa|preparatoria|universidad|secundaria)\b|\bwhen i was (?:young|little|"
      r"a kid|a child|a teen\w*|\d+|pregnant with)\b|\bback in\b|\byears back\b|\blong time ago\b|"
      r"\blast (?:season|month|time|semester|school year)\b|\bla (?:temporada|vez) pasada\b|\bel mes pasado\b")),
     ("historical", "both",
@@ -508,7 +528,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"improv\w+|pass\w*)\b|\bno se (?:me |le )?(?:quita|va|pasa|detiene|calma)\b")),
     # current: keeps a historical or hypothetical clause a flag
     ("current", "both",
-     (r"\b(?:right now|rn|currently|at the moment|(?:happening|started|starting|hurts?|hurting|"
+     (r"\b(?:right now|rn|currently|at the moment|last night|yesterday|(?:happening|started|starting|hurts?|hurting|"
      r"having (?:it|them)|feel(?:ing)? it) again|(?:is|it'?s|its|are|they'?re) back|came back|coming back|"
      r"since (?:last|this|yesterday|today|\d|monday|tuesday|wednesday|thursday|friday|saturday|"
      r"sunday|the morning|morning|noon|lunch|an hour|a few hours|two hours)|started|starting|"
@@ -516,7 +536,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"this afternoon|this evening|today|all day|just now|currently having|is having|"
      r"are having)\b")),
     ("current", "both",
-     (r"\b(?:ahorita|ahora mismo|en este momento|desde (?:ayer|anoche|hoy|esta|el lunes|"
+     (r"\b(?:ahorita|ahora mismo|en este momento|anoche|ayer|desde (?:ayer|anoche|hoy|esta|el lunes|"
      r"hace (?:una|dos|tres|unas) horas?)|hoy|esta manana|esta tarde|esta noche|otra vez|"
      r"de nuevo|volvio|empezo|comenzo|estoy teniendo|esta teniendo|le esta dando|"
      r"me esta dando)\b")),
