@@ -54,6 +54,23 @@ def test_sms_style_capitals_accents_and_wrapped_lines(body: str, category: str) 
     assert assess(body, channel="sms").red_flag == category
 
 
+@pytest.mark.parametrize(("body", "category"), [
+    ("My 6-week-old has a temperature of 100.6", "infant_fever"),
+    ("3mo old fever 101", "infant_fever"),
+    ("Im 32 wks pregnant and bleeding", "pregnancy_emergency"),
+    ("she took 15 tylenol", "overdose_poisoning"),
+    ("I\u2019m going to end my life tonight", "suicide_self_harm"),
+    ("my asthma inhaler isn\u2019t helping and I can barely breathe", "breathing"),
+])
+def test_hyphenated_ages_abbreviations_and_curly_apostrophes(body: str, category: str) -> None:
+    assert assess(body).red_flag == category
+
+
+def test_ages_past_infancy_and_pregnancy_months_are_not_infants() -> None:
+    assert assess("my 18-month-old has a fever").red_flag is None
+    assert assess("tengo 7 meses de embarazo y tengo fiebre").red_flag != "infant_fever"
+
+
 def test_matched_words_keep_the_patients_spelling() -> None:
     found = assess("Hola, me duele muchísimo el PÉCHO desde anoche")
     assert found.red_flag == "chest_pain" and found.matched == "me duele muchísimo el PÉCHO"

@@ -213,8 +213,9 @@ def _has_cue(folded: str, cue: str, c: _Compiled) -> bool:
 
 def _infant_age(phrase: str) -> bool:
     """An infant cue phrase, unless it gives an age past the first year ("18 months")."""
-    head = phrase.split()[0].rstrip("-")
-    number = int(head) if head.isdigit() else _NUMBER_WORDS.get(head)
+    head = re.match(r"\d+|[a-z]+", phrase)
+    word = head.group() if head else ""
+    number = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
     if number is None:
         return True
     if re.search(r"month|mos?\b|mes", phrase):

@@ -267,7 +267,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:took|taken|given|gave|had) (?:\w+ ){0,2}(?:double|twice|triple|extra) (?:the |my |his |her )?(?:dose|dosis|amount)"),
     ("overdose_poisoning", r"\b(?:swallow\w*|drank|drink\w*|ate|eaten|ingest\w*|got into) (?:\w+ ){0,3}(?:bleach|antifreeze|detergent|laundry pods?|tide pods?|button batter\w*|batter(?:y|ies)|rat poison|pesticide|cleaning|chemicals?|lighter fluid|gasoline|windshield fluid|my pills|his pills|her pills|grandma'?s pills|the pills|pills)"),
     ("overdose_poisoning", r"\bpoison(?:ed|ing)?\b"),
-    ("overdose_poisoning", r"\b(?:took|swallowed|ate|taken) (?:[5-9]|\d\d+|ten|fifteen|twenty|thirty|a bunch of|a handful of|a lot of|like \d+) (?:[\w']+ ){0,3}(?:pills|tablets|capsules|gummies|caps)\b"),
+    ("overdose_poisoning", r"\b(?:took|swallowed|ate|taken) (?:[5-9]|\d\d+|ten|fifteen|twenty|thirty|a bunch of|a handful of|a lot of|like \d+) (?:[\w']+ ){0,3}(?:pills|tablets|capsules|gummies|caps|tylenol|advil|motrin|aspirin|ibuprofen|acetaminophen|benadryl|xanax|ambien|oxy\w*|percocet|vicodin|norco|adderall|melatonin|sleeping pills|pastillas|tabletas)\b"),
     ("overdose_poisoning", r"\b(?:ate|swallowed|got into|chewed|eaten) (?:[\w']+ ){0,3}(?:gummies|vitamins|medicine|meds|tablets|capsules|edibles?|melatonin|pills)\b"),
     ("overdose_poisoning", r"\b(?:se tomo|se bebio|se trago|se comio|tomo|bebio|trago) (?:\w+ ){0,3}(?:complet[oa]|enter[oa]|todo el|toda la|todas las|todos los)\b"),
     ("overdose_poisoning", r"\b(?:veneno|raticida|matarratas)\b|\bse (?:tomo|trago|comio) (?:un|el) frasco\b"),
@@ -316,8 +316,9 @@ CUES: Final[dict[str, str]] = {
                  r"vacuna|comio|comer)\b"),
     "infant": (r"\b(?:baby|babies|infant|newborn|new born|bebe|bebito|bebita|recien nacid[oa]|"
                r"neonat\w*|(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-               r"un|una|dos|tres|cuatro|cinco|seis) (?:-)?(?:days?|weeks?|wks?|months?|mos?|"
-               r"dias|semanas|mes|meses)(?: |-)?(?:old|de nacid[oa]|de edad)?)\b"),
+               r"un|una|dos|tres|cuatro|cinco|seis)[ -]?(?:days?|weeks?|wks?|months?|mos?|"
+               r"dias|semanas|mes|meses)(?:[ -]?(?:old|de nacid[oa]|de edad))?)\b"
+               r"(?! (?:de embarazo|pregnant|along|of pregnancy))"),
     "pregnancy": (r"\b(?:(?:i'?m|im|i am|she'?s|she is|estoy|tengo|esta|tiene) (?:\d{1,2}|"
                   r"twenty|thirty) ?(?:weeks?|wks?|semanas)\b(?! old)(?! de nacid)|"
                   r"pregnant|pregnancy|preggo|expecting|weeks? along|(?:\d{1,2}|twenty|"
