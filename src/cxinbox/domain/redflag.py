@@ -146,7 +146,10 @@ def find(text: str, *, bulk: bool | None = None) -> list[Finding]:
     findings = []
     for category, start, end in spans:
         matched = _original(text, where, start, end)
-        cover = next(((a, b) for a, b in pseudo if a < end and start < b), None)
+        # A pseudo phrase rules a target out when it holds one of the target's ends (its
+        # anchor words): "chest x-ray ... pain" is out, "swallowed my blood pressure pills"
+        # is not.
+        cover = next(((a, b) for a, b in pseudo if a <= start < b or a < end <= b), None)
         if bulk:
             findings.append(Finding(category, matched, start, end, "bulk"))
         elif cover is not None:
@@ -278,6 +281,8 @@ def _context(folded: str, start: int, end: int, bounds: list[int],
             found.setdefault(kind, (m_start, m_end))
     if "negated" in found:
         return "negated", found["negated"]
+    if "question" in found:
+        return "hypothetical", found["question"]
     if "current" not in found:
         for kind in ("historical", "hypothetical"):
             if kind in found:

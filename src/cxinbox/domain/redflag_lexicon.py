@@ -101,6 +101,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\b(?:lips?|face|fingers?) (?:is |are |turning |turned |going |look(?:s|ing)? )+(?:blue|purple|gray|grey)\b"),
     ("breathing", r"\b(?:wheez\w*|chok(?:e|es|ed|ing)\b)"),
     ("breathing", r"\basthma attack\b"),
+    ("breathing", near(r"aliento|respiracion", r"no (?:puede|puedo|podia)|recuper\w+|cuesta|sin|falta|perdi\w*|agitad\w+", 25)),
     ("breathing", r"\bstridor\b|\bhigh[- ]pitched (?:noise|sound|squeak|whistl\w*|breath\w*)|\bno (?:respira|esta respirando)\b"),
     ("breathing", r"\b(?:o2|oxygen|ox|spo2|sats?|saturation|pulse ox\w*|oxigeno|saturacion|oximetro)\b\D{0,15}\b(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),
     ("breathing", r"\bgrunt\w*|\bretraction\w*|\bnostrils? flar\w*|\b(?:looks?|looking|turn\w*|is|going|gone) (?:\w+ )?blue\b|\bblue (?:around|in) (?:the |his |her )?(?:mouth|lips|face)\b"),
@@ -139,6 +140,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\b(?:numb(?:ness|ed|ing)?|weak\w*|tingl\w*|paraly\w*)\W+(?:[\w']+\W+){0,3}(?:one side|left side|right side|half of (?:my|his|her) (?:body|face))"),
     ("stroke", r"\b(?:one|left|right) side of (?:my|his|her) (?:body|face)\W+(?:[\w']+\W+){0,3}(?:numb|weak|droop\w*|dead|heavy|tingl\w*)"),
     ("stroke", r"\bworst headache (?:of|in) (?:my|his|her) life\b"),
+    ("stroke", r"\b(?:words?|speech|talking)\b[^.!?]{0,20}\b(?:don'?t|doesn'?t|not) mak\w* (?:any )?sense\b|\btalking nonsense\b|\b(?:trabo|trabada|trabo la) (?:la )?lengua\b|\blengua trabada\b|\bno (?:puede|puedo) sostener\b"),
     ("stroke", (r"\bslurr\w*|\b(?:arm|leg|hand|side)\b[^.!?]{0,12}\b(?:is |went |goes |feels )?(?:limp|dead|useless)\b|"
                r"\b(?:can'?t|cannot|unable to) move (?:his|her|my) (?:left|right) (?:arm|leg|side|hand)\b")),
     ("stroke", near(r"face|smile|mouth|cara|boca|sonrisa",
@@ -150,12 +152,13 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                     r"raro|rara|arrastr\w+|enredad\w+|trabad\w+|no (?:se le )?entiende|no puede|"
                     r"can'?t|cannot", 30)),
     ("stroke", near(r"sudden\w*|all of a sudden|de repente|de pronto|repentin\w+",
-                    r"numb(?:ness|ed|ing)?|weak\w*|tingl\w*|can'?t (?:move|feel|see|hold|lift|walk|speak|talk)|"
+                    r"numb(?:ness|ed|ing)?|weak\w*|tingl\w*|can'?t (?:move|feel|see|hold|lift|walk|speak|talk|understand)|"
                     r"confus\w*|droop\w*|vision|blind|dizz\w*|balance|entumi\w*|adormec\w+|"
                     r"debil\w*|no (?:puede|puedo) (?:mover|hablar|ver|caminar|sentir)|mitad|"
                     r"paraliz\w+|vista|mare\w+", 40)),
     ("stroke", near(r"half|one side|left side|right side|mitad|un lado|lado (?:izquierdo|derecho)",
                     r"numb(?:ness|ed|ing)?|weak\w*|paraly\w*|droop\w*|entumi\w*|dormid[oa]|adormec\w+|"
+                    r"won'?t move|can'?t move|doesn'?t move|no se mueve|no (?:puede|puedo) mover|"
                     r"debil\w*|paraliz\w+", 30)),
     ("stroke", r"\b(?:can'?t|cannot|unable to) (?:hold|grip|feel) (?:\w+ ){0,2}(?:cup|fork|phone|anything|hand|arm|leg)\b[^.!?]{0,30}\b(?:right|left|one)\b"),
     ("stroke", r"\b(?:left|right|one) side\b[^.!?]{0,30}\b(?:weak|numb|droop\w*|heavy|tingl\w*|paraly\w*|dead)\b"),
@@ -173,6 +176,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\bpeor dolor de cabeza de (?:mi|su) vida\b"),
     # suicide and self-harm
     ("suicide_self_harm", r"\bsuicid\w*"),
+    ("suicide_self_harm", r"\b(?:not|isn'?t|no longer|ain'?t) worth (?:living|it anymore)\b|\bno vale la pena (?:la vida|vivir)\b|\b(?:acabar|terminar) con (?:mi|su) vida\b|\b(?:hacerme|hacerse) algo\b|\bsentido (?:a la vida|de (?:la )?vida|de vivir|a vivir)\b"),
     ("suicide_self_harm", r"\bif i (?:was|were) dead\b|\bplan and (?:the )?means\b|\bhave a plan to (?:end|kill|hurt|die|do it)\b|\bsi (?:yo )?(?:estuviera|me muriera) muert[oa]\b"),
     ("suicide_self_harm", r"\b(?:cut|slit|slash\w*|cortarme|corto|corte|cortado) (?:\w+ )?(?:wrists?|munecas|venas)\b|\b(?:nobody|no one|no-one|nadie) (?:would|will|va a|me) (?:miss|care|extranar\w*)\b|\bif i (?:was|were) gone\b|\bnot safe (?:right now|with myself|alone)\b|\bhave a plan to\b"),
     ("suicide_self_harm", r"\b(?:hurt\w*|harm\w*|cut\w*|burn\w*) (?:her|him|them)sel(?:f|ves)\b|\bon purpose\b|\bpurposely\b|\ba proposito\b"),
@@ -221,6 +225,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", r"\bmucha sangre\b|\bsangre por todas partes\b"),
     ("severe_bleeding", r"\b(?:vomit\w*|tos\w*|escup\w*) (?:con )?sangre\b|\bvomito con sangre\b"),
     ("severe_bleeding", r"\bhemorragia\b"),
+    ("severe_bleeding", r"\bsangr\w+ (?:por|de) (?:la |el |los )?(?:boca|nariz|oidos|recto)\b[^.!?]{0,20}\b(?:y|and) (?:por )?(?:la |el |los )?(?:boca|nariz|oidos)\b|\bbleed\w* from (?:his|her|my|the) (?:mouth|ears?) and (?:nose|mouth)\b|\bperdiendo (?:mucha )?sangre\b|\blosing blood\b"),
     ("severe_bleeding", near(r"wound|cut|gash|laceration|herida|cortada|corte",
                              r"gush\w*|pouring|spurting|squirting|won'?t stop|can'?t (?:get it to|make it) stop|"
                              r"keeps bleeding|no para|no deja|chorros|a lot of blood|mucha sangre", 25)),
@@ -268,7 +273,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:swallow\w*|drank|drink\w*|ate|eaten|ingest\w*|got into) (?:\w+ ){0,3}(?:bleach|antifreeze|detergent|laundry pods?|tide pods?|button batter\w*|batter(?:y|ies)|rat poison|pesticide|cleaning|chemicals?|lighter fluid|gasoline|windshield fluid|my pills|his pills|her pills|grandma'?s pills|the pills|pills)"),
     ("overdose_poisoning", r"\bpoison(?:ed|ing)?\b"),
     ("overdose_poisoning", r"\b(?:took|swallowed|ate|taken) (?:[5-9]|\d\d+|ten|fifteen|twenty|thirty|a bunch of|a handful of|a lot of|like \d+) (?:[\w']+ ){0,3}(?:pills|tablets|capsules|gummies|caps|tylenol|advil|motrin|aspirin|ibuprofen|acetaminophen|benadryl|xanax|ambien|oxy\w*|percocet|vicodin|norco|adderall|melatonin|sleeping pills|pastillas|tabletas)\b"),
-    ("overdose_poisoning", r"\b(?:ate|swallowed|got into|chewed|eaten) (?:[\w']+ ){0,3}(?:gummies|vitamins|medicine|meds|tablets|capsules|edibles?|melatonin|pills)\b"),
+    ("overdose_poisoning", r"\b(?:ate|swallowed|got into|chewed|eaten) (?:[\w']+ ){0,5}(?:gummies|vitamins|medicine|meds|tablets|capsules|edibles?|melatonin|pills)\b"),
     ("overdose_poisoning", r"\b(?:se tomo|se bebio|se trago|se comio|tomo|bebio|trago) (?:\w+ ){0,3}(?:complet[oa]|enter[oa]|todo el|toda la|todas las|todos los)\b"),
     ("overdose_poisoning", r"\b(?:veneno|raticida|matarratas)\b|\bse (?:tomo|trago|comio) (?:un|el) frasco\b"),
     ("overdose_poisoning", r"\bsobredosis\b"),
@@ -346,6 +351,9 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                      r"(?:de|en|a)\W+(?:3[89]|4[0-2]|10\d)\b|(?:3[89]|4[0-2])(?:[.,]\d)? (?:de (?:temperatura|fiebre|calentura)|grados)|10[0-5](?:\.\d)? ?(?:f\b|degrees|deg\b|\u00b0)|10[0-5]\.\d|"
                      r"3[89][.,]\d|4[01][.,]\d|3[89] ?(?:c\b|grados|degrees|\u00b0))"),
      "infant"),
+    ("pregnancy_emergency", near(r"baby|bebe", r"no (?:se )?(?:mueve|mueva|siento)|not moving|stopped moving|"
+                                               r"(?:isn'?t|hasn'?t|not) (?:moving|kicking|moved)|dej\w+ de mover\w*", 30),
+     "pregnancy"),
     ("pregnancy_emergency", (r"\b(?:bleed\w*|spotting|blood|gush\w* (?:of )?fluid|leak\w* fluid|"
                             r"(?:sali\w+|sale|salio|perdiendo|perdi|escurr\w+) (?:\w+ )?liquido|liquido (?:que sale|saliendo)|"
                             r"dolor (?:muy |bien )?(?:fuerte|horrible|intenso|terrible|insoportable)|"
@@ -515,9 +523,14 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"empiezan|sale|sube|llega)|en caso de|por si (?:acaso)?|puede (?:causar|provocar|dar)|"
      r"pueden (?:causar|provocar|dar)|riesgo de|efectos? secundarios?|prevenir|evitar|"
      r"(?:senales|sintomas|signos) de|cuando (?:llamar|ir)|me preocupa (?:que me de|tener))\b")),
-    ("hypothetical", "forward",
+    # questions about a symptom: hypothetical even when they say "I'm having"
+    ("question", "forward",
      (r"\b(?:if|when|si|cuando) (?:i|you|he|she|they|we|my [\w']+|your [\w']+|our [\w']+|the baby|"
      r"mi [\w']+|el [\w']+|la [\w']+|me|le|te|tengo|tiene)\b(?=[^.!\n]*\?)")),
+    ("question", "forward",
+     (r"\b(?:how (?:would|do|can|will|should|could) (?:i|you|we|one|someone) (?:know|tell|recogni[sz]e)|"
+     r"what (?:are|is) the (?:signs|symptoms|warning signs)|que sintomas|cuales son (?:los|las) "
+     r"(?:sintomas|senales|signos)|como (?:se|sabria|saber|reconocer|puedo saber))\b")),
     ("hypothetical", "backward",
      (r"\b(?:as a side effect|(?:is )?an? (?:common |known |possible |rare )?(?:side effect|risk|"
      r"symptom|sign)|side effects?\??|is that a risk|could happen|might happen|can happen|"
