@@ -92,6 +92,14 @@ def test_context_ends_at_clause_boundaries_and_terminators(body: str, category: 
     assert assess(body).red_flag == category
 
 
+def test_a_subject_the_patient_wrote_counts_a_reply_subject_does_not() -> None:
+    assert assess("please call me back asap", subject="Chest pain since last night").red_flag \
+        == "chest_pain"
+    assert assess("me pueden llamar?", subject="no puedo respirar").red_flag == "breathing"
+    assert assess("thanks, all better now", subject="Re: chest pain").red_flag is None
+    assert assess("ok", subject="RE: [2] Your chest x-ray").red_flag is None
+
+
 def test_the_most_specific_category_names_the_message() -> None:
     assert assess("I'm 12 weeks pregnant and bleeding heavily").red_flag == \
         "pregnancy_emergency"

@@ -63,7 +63,10 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
     folded, _ = redflag.fold(text)
     folded_subject, _ = redflag.fold(subject)
     is_bulk = bulk or redflag.is_bulk(folded)
-    findings = redflag.find(text, bulk=is_bulk)
+    # A subject the patient wrote ("Chest pain", body "please call me") is read as a line
+    # of its own; a reply's subject ("Re: your chest x-ray") is the clinic's, not theirs.
+    read = f"{subject}\n\n{text}" if subject.strip() and not _REPLY.match(subject) else text
+    findings = redflag.find(read, bulk=is_bulk)
     hit = redflag.first_current(findings)
     talk = any(f.status in ("negated", "historical", "hypothetical") for f in findings)
     found = intent_mod.classify(folded, folded_subject, red_flag=hit is not None,
@@ -97,6 +100,7 @@ def assess_message(raw: bytes) -> Assessment:
     return inspect_message(raw).assessment
 
 
+_REPLY: Final = re.compile(r"\s*(?:re|aw|rv|fw|fwd|tr|r)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
 _HEADER_END: Final = re.compile(rb"\r?\n\r?\n")
 _LIST_HEADER: Final = re.compile(
     rb"^(?:list-id|list-unsubscribe|list-post)\s*:|^precedence\s*:\s*(?:bulk|list|junk)",
