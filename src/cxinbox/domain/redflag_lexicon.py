@@ -74,6 +74,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("chest_pain", r"\bme (?:aprieta|oprime|arde|quema) (?:mucho )?el pecho\b|\bme duele (?:mucho )?el corazon\b"),
     ("chest_pain", r"\bheart attack\b"),
     ("chest_pain", r"\bangina\b"),
+    ("chest_pain", r"\b(?:clutch\w*|grabb\w*|holding) (?:at )?(?:his|her|my) chest\b|\bagarr\w+(?:se)? el pecho\b|\bse (?:agarra|toca) el pecho\b"),
+    ("chest_pain", near(r"heart|corazon", r"squeez\w*|crush\w*|aprieta\w*|apretad\w+|oprim\w+|estruj\w+", 25)),
     ("chest_pain", r"\b(?:pain|pressure|dolor|presion)\b[^.!?]{0,50}\b(?:spread\w*|radiat\w*|going|goes|moves|shoot\w*|se corre|se va|baja|corre|sube|pasa)\b[^.!?]{0,25}\b(?:arm|jaw|neck|shoulder|brazo|mandibula|quijada|cuello|hombro)\b"),
     ("chest_pain", near(r"left breast|breastbone|sternum|under my (?:left )?(?:breast|boob)|seno izquierdo|esternon", r"pain\w*|hurt\w*|pressure|dolor\w*|duele", 25)),
     ("chest_pain", r"\bchest (?:feels|felt|is|has been|keeps)\b[^.!?]{0,30}\b(?:fire|burn\w*|weird|funny|strange|wrong|off|heavy|tight|like)\b"),
@@ -101,6 +103,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\b(?:lips?|face|fingers?) (?:is |are |turning |turned |going |look(?:s|ing)? )+(?:blue|purple|gray|grey)\b"),
     ("breathing", r"\b(?:wheez\w*|chok(?:e|es|ed|ing)\b)"),
     ("breathing", r"\basthma attack\b"),
+    ("breathing", r"\bruid\w* (?:\w+ )?al respirar\b|\bse (?:ve|esta poniendo|puso) morad[oa]\b|\bjade\w+\b|\bpanting\b"),
     ("breathing", near(r"aliento|respiracion", r"no (?:puede|puedo|podia)|recuper\w+|cuesta|sin|falta|perdi\w*|agitad\w+", 25)),
     ("breathing", r"\bstridor\b|\bhigh[- ]pitched (?:noise|sound|squeak|whistl\w*|breath\w*)|\bno (?:respira|esta respirando)\b"),
     ("breathing", r"\b(?:o2|oxygen|ox|spo2|sats?|saturation|pulse ox\w*|oxigeno|saturacion|oximetro)\b\D{0,15}\b(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),
@@ -140,6 +143,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\b(?:numb(?:ness|ed|ing)?|weak\w*|tingl\w*|paraly\w*)\W+(?:[\w']+\W+){0,3}(?:one side|left side|right side|half of (?:my|his|her) (?:body|face))"),
     ("stroke", r"\b(?:one|left|right) side of (?:my|his|her) (?:body|face)\W+(?:[\w']+\W+){0,3}(?:numb|weak|droop\w*|dead|heavy|tingl\w*)"),
     ("stroke", r"\bworst headache (?:of|in) (?:my|his|her) life\b"),
+    ("stroke", r"\bdrool\w*\b[^.!?]{0,30}\bone side\b|\b(?:one|left|right) side of (?:his|her|my) mouth\b|\bboca (?:de lado|ladeada|chueca|torcida)\b|\bno entiende (?:lo que|nada de lo que)\b"),
     ("stroke", r"\b(?:words?|speech|talking)\b[^.!?]{0,20}\b(?:don'?t|doesn'?t|not) mak\w* (?:any )?sense\b|\btalking nonsense\b|\b(?:trabo|trabada|trabo la) (?:la )?lengua\b|\blengua trabada\b|\bno (?:puede|puedo) sostener\b"),
     ("stroke", (r"\bslurr\w*|\b(?:arm|leg|hand|side)\b[^.!?]{0,12}\b(?:is |went |goes |feels )?(?:limp|dead|useless)\b|"
                r"\b(?:can'?t|cannot|unable to) move (?:his|her|my) (?:left|right) (?:arm|leg|side|hand)\b")),
@@ -152,7 +156,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                     r"raro|rara|arrastr\w+|enredad\w+|trabad\w+|no (?:se le )?entiende|no puede|"
                     r"can'?t|cannot", 30)),
     ("stroke", near(r"sudden\w*|all of a sudden|de repente|de pronto|repentin\w+",
-                    r"numb(?:ness|ed|ing)?|weak\w*|tingl\w*|can'?t (?:move|feel|see|hold|lift|walk|speak|talk|understand)|"
+                    r"numb(?:ness|ed|ing)?|weak\w*|tingl\w*|can'?t (?:move|feel|see|hold|lift|walk|speak|talk|understand|stand)|"
                     r"confus\w*|droop\w*|vision|blind|dizz\w*|balance|entumi\w*|adormec\w+|"
                     r"debil\w*|no (?:puede|puedo) (?:mover|hablar|ver|caminar|sentir)|mitad|"
                     r"paraliz\w+|vista|mare\w+", 40)),
@@ -171,11 +175,12 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\b(?:se le|se me) (?:cayo|torcio|durmio|paralizo) (?:la cara|la boca|medio cuerpo|un lado|el lado)\b"),
     ("stroke", r"\b(?:habla|hablando|palabras) (?:arrastrad\w+|rar[oa]s?|enredad\w+|trabad\w+)\b"),
     ("stroke", r"\barrastra(?:ndo)? (?:las )?palabras\b"),
-    ("stroke", r"\bno (?:puede|puedo|podia) (?:hablar|mover (?:el|la|un|mi|su) (?:brazo|pierna|lado)|levantar (?:el|mi|su) brazo)"),
+    ("stroke", r"\bno (?:puede|puedo|podia) (?:hablar(?! (?:de|por) (?:la )?falta de aire)|mover (?:el|la|un|mi|su) (?:brazo|pierna|lado)|levantar (?:el|mi|su) brazo)"),
     ("stroke", r"\b(?:entumid\w+|entumecid\w+|adormecid\w+|dormid\w+|debil\w*|paralizad\w+)\W+(?:[\w']+\W+){0,3}(?:un lado|medio cuerpo|lado (?:izquierdo|derecho)|mitad)"),
     ("stroke", r"\bpeor dolor de cabeza de (?:mi|su) vida\b"),
     # suicide and self-harm
     ("suicide_self_harm", r"\bsuicid\w*"),
+    ("suicide_self_harm", r"\b(?:jump\w*|throw\w* myself) (?:off|from|in front of) (?:a|the|my)\b|\b(?:tirarme|aventarme|lanzarme|tirarse|aventarse) (?:de|del|al|desde|frente)\b|\bmatarse\b"),
     ("suicide_self_harm", r"\b(?:not|isn'?t|no longer|ain'?t) worth (?:living|it anymore)\b|\bno vale la pena (?:la vida|vivir)\b|\b(?:acabar|terminar) con (?:mi|su) vida\b|\b(?:hacerme|hacerse) algo\b|\bsentido (?:a la vida|de (?:la )?vida|de vivir|a vivir)\b"),
     ("suicide_self_harm", r"\bif i (?:was|were) dead\b|\bplan and (?:the )?means\b|\bhave a plan to (?:end|kill|hurt|die|do it)\b|\bsi (?:yo )?(?:estuviera|me muriera) muert[oa]\b"),
     ("suicide_self_harm", r"\b(?:cut|slit|slash\w*|cortarme|corto|corte|cortado) (?:\w+ )?(?:wrists?|munecas|venas)\b|\b(?:nobody|no one|no-one|nadie) (?:would|will|va a|me) (?:miss|care|extranar\w*)\b|\bif i (?:was|were) gone\b|\bnot safe (?:right now|with myself|alone)\b|\bhave a plan to\b"),
@@ -225,11 +230,12 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", r"\bmucha sangre\b|\bsangre por todas partes\b"),
     ("severe_bleeding", r"\b(?:vomit\w*|tos\w*|escup\w*) (?:con )?sangre\b|\bvomito con sangre\b"),
     ("severe_bleeding", r"\bhemorragia\b"),
+    ("severe_bleeding", r"\b(?:period|menstrual bleeding|regla|menstruacion)\b[^.!?]{0,30}\b(?:gush\w*|pouring|soaking|so heavy|won'?t stop|for hours|no para|a chorros)\b"),
     ("severe_bleeding", r"\bsangr\w+ (?:por|de) (?:la |el |los )?(?:boca|nariz|oidos|recto)\b[^.!?]{0,20}\b(?:y|and) (?:por )?(?:la |el |los )?(?:boca|nariz|oidos)\b|\bbleed\w* from (?:his|her|my|the) (?:mouth|ears?) and (?:nose|mouth)\b|\bperdiendo (?:mucha )?sangre\b|\blosing blood\b"),
     ("severe_bleeding", near(r"wound|cut|gash|laceration|herida|cortada|corte",
                              r"gush\w*|pouring|spurting|squirting|won'?t stop|can'?t (?:get it to|make it) stop|"
                              r"keeps bleeding|no para|no deja|chorros|a lot of blood|mucha sangre", 25)),
-    ("severe_bleeding", r"\bcoffee grounds?\b|\bposo de cafe\b|\b(?:sangrado|sangra\w*) (?:muy |bien |demasiado )?(?:fuerte|abundante|intenso)|\b(?:sangrado|sangre|sangrando)\b[^.!?]{0,30}\b(?:parto|cesarea)\b|\bsale mucha sangre\b"),
+    ("severe_bleeding", r"\bcoffee grounds?\b|\bposo de cafe\b|\b(?:sangrado|sangra\w*|regla|menstruacion) (?:\w+ )?(?:muy |bien |demasiado )?(?:fuerte|abundante|intens[oa])|\b(?:sangrado|sangre|sangrando)\b[^.!?]{0,30}\b(?:parto|cesarea)\b|\bsale mucha sangre\b"),
     ("severe_bleeding", near(r"bleed\w*|blood|sangr\w+",
                              r"a lot|lots|so much|heavy|heavily|badly|pouring|gushing|won'?t stop|"
                              r"can'?t stop|not stopping|faint\w*|dizzy|mucho|mucha|muchisim[oa]|"
@@ -277,10 +283,12 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:se tomo|se bebio|se trago|se comio|tomo|bebio|trago) (?:\w+ ){0,3}(?:complet[oa]|enter[oa]|todo el|toda la|todas las|todos los)\b"),
     ("overdose_poisoning", r"\b(?:veneno|raticida|matarratas)\b|\bse (?:tomo|trago|comio) (?:un|el) frasco\b"),
     ("overdose_poisoning", r"\bsobredosis\b"),
+    ("overdose_poisoning", r"\b(?:daily|every day) instead of (?:weekly|once a week)\b|\bdiari\w+ en (?:vez|lugar) de (?:semanal|cada semana)\b"),
     ("overdose_poisoning", near(r"ate|eaten|eating|chew\w*|swallow\w*|drank|drinking|ingest\w*|got into|lick\w*|bit into|"
                                 r"bebio|tomo|comio|trago|mastic\w+|lamio|se metio",
                                 r"detergent|pods?|bleach|batter(?:y|ies)|cleaner|chemicals?|poison|antifreeze|"
                                 r"pesticide|insecticide|drain|lye|ammonia|detergente|cloro|pila|bateria|"
+                                r"dishwasher|dish soap|soap|lavatrastes|lavavajillas|jabon|suavizante|fabuloso|pinol|"
                                 r"limpiador|quimico|veneno|insecticida|amoniaco|destapacanos", 40)),
     ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:antifreeze|anticongelante|pesticid\w*|insecticid\w*|veneno|raticida|gasolina|thinner|solvente|acetona|mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|jarabe|perfume|aceite)\b"),
     ("overdose_poisoning", near(r"took|taken|take|given|gave|tomo|tome|tomado|se tomo|dio|le di",
@@ -410,6 +418,8 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\bswim(?:ming)? strokes?\b|\bbackstroke\b|\bheat ?stroke\b"),
     r"\bchok(?:e|ed|ing) (?:up|on (?:my|the) words)\b",
     r"\b(?:choked|choking) (?:me )?up\b",
+    (r"\bno (?:puede|puedo) hablar(?= (?:de|por) (?:la )?falta de aire)|"
+     r"\bcan'?t (?:talk|speak)(?= (?:because of|from) (?:the |being )?(?:short(?:ness)? of breath|breathing))"),
     (r"\b(?:laugh\w*|crack\w* up|crying laughing)\b[^.!?]{0,30}\b(?:can'?t|couldn'?t|could not) (?:breathe?|stop)\b|"
      r"\b(?:rei|reimos|me rei)\b[^.!?]{0,30}\bno (?:podia|podiamos) respirar\b"),
     # clinical terms, services and paperwork
@@ -480,7 +490,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"\blast (?:season|month|time|semester|school year)\b|\bla (?:temporada|vez) pasada\b|\bel mes pasado\b")),
     ("historical", "both",
      (r"\bhace (?:\d+|un|una|unos|unas|dos|tres|cuatro|cinco|varios|muchos|algunos) "
-     r"(?:anos|ano|meses|decadas)\b|\bel ano pasado\b|\ben (?:19|20)\d\d\b|\bde (?:nino|nina|"
+     r"(?:anos|ano|meses|decadas)\b|\bel ano pasado\b|\ben (?:19|20)\d\d\b|\bde (?:bebe|chiquit[oa]|nino|nina|"
      r"joven|chic[oa])\b|\bcuando (?:era|estaba) (?:nin[oa]|joven|chic[oa]|embarazada de)\b|"
      r"\bhace (?:mucho(?: tiempo)?|anos|tiempo)\b")),
     ("historical", "both",
