@@ -92,6 +92,20 @@ def test_context_ends_at_clause_boundaries_and_terminators(body: str, category: 
     assert assess(body).red_flag == category
 
 
+@pytest.mark.parametrize("body", [
+    "I will head over after work, I fell behind on my meds",
+    "my chest of drawers is heavy, can you recommend a mover lol",
+    "the card reader choked on my card",
+    "my daughter hit her head on the table yesterday, she is totally fine, no bump",
+    "Please cancel, my husband passed out from exhaustion after his shift lol he is fine",
+    "The head of billing said my claim would fall under the deductible",
+    "Do you have a head lice treatment?",
+    "se me cayó el teléfono y no pude llamar",
+])
+def test_everyday_words_that_look_like_symptoms(body: str) -> None:
+    assert assess(body).red_flag is None
+
+
 def test_a_subject_the_patient_wrote_counts_a_reply_subject_does_not() -> None:
     assert assess("please call me back asap", subject="Chest pain since last night").red_flag \
         == "chest_pain"

@@ -101,7 +101,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\bcan'?t (?:get|catch) (?:my|his|her|a) breath\b"),
     ("breathing", r"\b(?:out of breath|breathless|winded)\b"),
     ("breathing", r"\b(?:lips?|face|fingers?) (?:is |are |turning |turned |going |look(?:s|ing)? )+(?:blue|purple|gray|grey)\b"),
-    ("breathing", r"\b(?:wheez\w*|chok(?:e|es|ed|ing)\b)"),
+    ("breathing", r"\bwheez\w*"),
+    ("breathing", r"\b(?:is|was|are|were|i'?m|im|he'?s|she'?s|baby|kid|child|son|daughter|husband|wife|mom|dad|toddler)\b[^.!?]{0,20}\bchok(?:e|es|ed|ing)\b|\bchok(?:e|ed|ing) on (?:food|a piece|something|(?:his|her|my|a) (?:food|toy|grape|candy|coin))\b"),
     ("breathing", r"\basthma attack\b"),
     ("breathing", r"\bruid\w* (?:\w+ )?al respirar\b|\bse (?:ve|esta poniendo|puso) morad[oa]\b|\bjade\w+\b|\bpanting\b"),
     ("breathing", near(r"aliento|respiracion", r"no (?:puede|puedo|podia)|recuper\w+|cuesta|sin|falta|perdi\w*|agitad\w+", 25)),
@@ -308,7 +309,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                          r"golpe\w*|peg\w+|cayo|caida|fell|fall|falling|landed", 25)),
     ("head_injury", r"\b(?:bleeding|sangr\w+)\W+(?:[\w']+\W+){0,3}(?:from|de|en) (?:the|his|her|my|la|su) (?:head|cabeza)\b"),
     ("head_injury", r"\bse dio (?:\w+ ){0,2}en la cabeza\b|\bcayo de cabeza\b|\bpego con la cabeza\b"),
-    ("head_injury", r"\b(?:knocked|passed) (?:out|unconscious)\b|\blost consciousness\b|\b(?:was|is|went) unconscious\b"),
+    ("head_injury", r"\bknocked (?:out|unconscious)\b|\blost consciousness\b|\b(?:was|is|went) unconscious\b"),
     ("head_injury", r"\b(?:golpe\w*|pego|pegue|pegaste|pegamos) (?:\w+ ){0,2}(?:en )?la cabeza\b|\bgolpe (?:fuerte )?en la cabeza\b"),
     ("head_injury", r"\b(?:se|me) (?:pego|golpeo|pegue|golpee|dio) (?:\w+ ){0,2}(?:en )?la cabeza\b"),
     ("head_injury", r"\bse (?:cayo|callo) (?:\w+ ){0,4}(?:la )?cabeza\b"),
@@ -348,7 +349,7 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("overdose_poisoning", (r"\b(?:hard to wake|won'?t wake|can'?t wake|not waking|barely awake|"
                            r"unresponsive|passed out|no (?:despierta|reacciona|responde)|"
                            r"no lo (?:puedo|podemos) despertar|muy dormid[oa])\b"), "substance"),
-    ("head_injury", (r"\b(?:unconscious|unresponsive|won'?t wake up|not waking up|inconsciente|"
+    ("head_injury", (r"\b(?:unconscious|unresponsive|passed out|blacked out|won'?t wake up|not waking up|inconsciente|"
                     r"no (?:despierta|reacciona|responde)|desmayad[oa])\b"), "fall"),
     ("anaphylaxis", near(r"swell\w*|swollen|puff\w*|hinch\w+|inflam\w+|blew up|blown up|blowing up",
                          r"lips?|eyes?|face|mouth|tongue|throat|labios?|ojos?|cara|boca|lengua|"
@@ -452,6 +453,8 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\bsuicide (?:hotline|line|prevention|watch)\b|\b988\b",
     r"\bface ?(?:mask|wash|cream)\b",
     r"\bknocked out (?:the|a|my|that) (?:\w+ )?(?:task|project|list|work|errand|chores?)\b",
+    (r"\bchest of drawers\b|\b(?:will|gonna|going to|i'?ll|we'?ll|can|to|then|and) head (?:over|out|home|back|to|in|up|down|there)\b|"
+    r"\bfell (?:behind|asleep|in love|through|short|apart|off the wagon)\b|\bhead (?:nurse|of (?:billing|the|our)|office|start)\b"),
     r"\bbaby (?:shower|food|formula|monitor|wipes|steps)\b",
     (r"\bwater broke (?:in|at|under) (?:the|my|our) (?:house|basement|kitchen|pipe)\b|"
     r"\b(?:pipe|heater|main|tank)\w* (?:broke|burst)\b"),
@@ -474,7 +477,8 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("negated", "backward",
      (r"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:gone|went away|"
      r"go away|resolved|disappeared|stopped|subsided|cleared up|is over|has passed|"
-     r"went down|is fine|are fine|was fine|ok now|okay now|better now|is better|broke|"
+     r"went down|(?:is|are|was|seems?|looks?) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)|"
+     r"ok now|okay now|better now|is better|broke|"
      r"has broken|came down|bajo|se le bajo|cedio)\b")),
     ("negated", "both",
      (r"\b(?:ya )?(?:se (?:me |le )?(?:quito|paso|fue|detuvo|calmo)|ya (?:se )?(?:paso|paro|quito|"
