@@ -104,6 +104,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\bwheez\w*"),
     ("breathing", r"\b(?:is|was|are|were|i'?m|im|he'?s|she'?s|baby|kid|child|son|daughter|husband|wife|mom|dad|toddler)\b[^.!?]{0,20}\bchok(?:e|es|ed|ing)\b|\bchok(?:e|ed|ing) on (?:food|a piece|something|(?:his|her|my|a) (?:food|toy|grape|candy|coin))\b"),
     ("breathing", r"\basthma attack\b"),
+    ("breathing", r"\bgasping\b|\bcan'?t (?:finish|complete|get out) (?:a |full |whole |complete )?sentences?\b|\bquejid\w+|\bse le hunde\w* (?:el pecho|las costillas|la panza|el estomago|la barriga)\b"),
     ("breathing", r"\bruid\w* (?:\w+ )?al respirar\b|\bse (?:ve|esta poniendo|puso) morad[oa]\b|\bjade\w+\b|\bpanting\b"),
     ("breathing", near(r"aliento|respiracion", r"no (?:puede|puedo|podia)|recuper\w+|cuesta|sin|falta|perdi\w*|agitad\w+", 25)),
     ("breathing", r"\bstridor\b|\bhigh[- ]pitched (?:noise|sound|squeak|whistl\w*|breath\w*)|\bno (?:respira|esta respirando)\b"),
@@ -144,6 +145,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\b(?:numb(?:ness|ed|ing)?|weak\w*|tingl\w*|paraly\w*)\W+(?:[\w']+\W+){0,3}(?:one side|left side|right side|half of (?:my|his|her) (?:body|face))"),
     ("stroke", r"\b(?:one|left|right) side of (?:my|his|her) (?:body|face)\W+(?:[\w']+\W+){0,3}(?:numb|weak|droop\w*|dead|heavy|tingl\w*)"),
     ("stroke", r"\bworst headache (?:of|in) (?:my|his|her) life\b"),
+    ("stroke", r"\bcara desviada\b|\b(?:habla|hablar) con dificultad\b|\bdificultad (?:para|al) hablar\b|\b(?:trouble|difficulty) (?:speaking|talking|getting words out)\b"),
     ("stroke", r"\bdrool\w*\b[^.!?]{0,30}\bone side\b|\b(?:one|left|right) side of (?:his|her|my) mouth\b|\bboca (?:de lado|ladeada|chueca|torcida)\b|\bno entiende (?:lo que|nada de lo que)\b"),
     ("stroke", r"\b(?:words?|speech|talking)\b[^.!?]{0,20}\b(?:don'?t|doesn'?t|not) mak\w* (?:any )?sense\b|\btalking nonsense\b|\b(?:trabo|trabada|trabo la) (?:la )?lengua\b|\blengua trabada\b|\bno (?:puede|puedo) sostener\b"),
     ("stroke", (r"\bslurr\w*|\b(?:arm|leg|hand|side)\b[^.!?]{0,12}\b(?:is |went |goes |feels )?(?:limp|dead|useless)\b|"
@@ -181,6 +183,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\bpeor dolor de cabeza de (?:mi|su) vida\b"),
     # suicide and self-harm
     ("suicide_self_harm", r"\bsuicid\w*"),
+    ("suicide_self_harm", r"\b(?:wants|wanted|wishes|wished) (?:to )?(?:just )?(?:die|be dead)\b|\bbeen cutting\b|\b(?:keeps|started|is) cutting (?:him|her|my|them)sel(?:f|ves)\b"),
     ("suicide_self_harm", r"\b(?:jump\w*|throw\w* myself) (?:off|from|in front of) (?:a|the|my)\b|\b(?:tirarme|aventarme|lanzarme|tirarse|aventarse) (?:de|del|al|desde|frente)\b|\bmatarse\b"),
     ("suicide_self_harm", r"\b(?:not|isn'?t|no longer|ain'?t) worth (?:living|it anymore)\b|\bno vale la pena (?:la vida|vivir)\b|\b(?:acabar|terminar) con (?:mi|su) vida\b|\b(?:hacerme|hacerse) algo\b|\bsentido (?:a la vida|de (?:la )?vida|de vivir|a vivir)\b"),
     ("suicide_self_harm", r"\bif i (?:was|were) dead\b|\bplan and (?:the )?means\b|\bhave a plan to (?:end|kill|hurt|die|do it)\b|\bsi (?:yo )?(?:estuviera|me muriera) muert[oa]\b"),
@@ -284,6 +287,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:se tomo|se bebio|se trago|se comio|tomo|bebio|trago) (?:\w+ ){0,3}(?:complet[oa]|enter[oa]|todo el|toda la|todas las|todos los)\b"),
     ("overdose_poisoning", r"\b(?:veneno|raticida|matarratas)\b|\bse (?:tomo|trago|comio) (?:un|el) frasco\b"),
     ("overdose_poisoning", r"\bsobredosis\b"),
+    ("overdose_poisoning", r"\b(?:took|taken|take|swallowed|had|given|gave) (?:way |a lot |much |far )?(?:more|too much|too many)\b[^.!?]{0,40}\bthan (?:i|he|she|you|we|they) (?:should|was supposed|were supposed|am supposed|is supposed)\b|\b(?:tomo|tome|se tomo|le di|tomamos) mas (?:\w+ )?de (?:lo (?:que|indicado|recetado)|la dosis)\b"),
     ("overdose_poisoning", r"\b(?:daily|every day) instead of (?:weekly|once a week)\b|\bdiari\w+ en (?:vez|lugar) de (?:semanal|cada semana)\b"),
     ("overdose_poisoning", near(r"ate|eaten|eating|chew\w*|swallow\w*|drank|drinking|ingest\w*|got into|lick\w*|bit into|"
                                 r"bebio|tomo|comio|trago|mastic\w+|lamio|se metio",
