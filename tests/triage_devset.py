@@ -509,6 +509,22 @@ RED: list[tuple[str, str]] = [
     ('my son got a concussion at practice and keeps throwing up', 'head_injury'),
     ("she fell down the stairs and hit her head, there's a lot of blood", 'head_injury'),
     ('mi hijo se cayó del trampolín, se golpeó la cabeza y vomitó', 'head_injury'),
+    # vocabulary batch
+    ('my chest is killing me', 'chest_pain'),
+    ('me punza el pecho', 'chest_pain'),
+    ('I wish I was dead', 'suicide_self_harm'),
+    ("I can't go on like this", 'suicide_self_harm'),
+    ('he cut an artery on the glass', 'severe_bleeding'),
+    ('my son swallowed a magnet', 'overdose_poisoning'),
+    ('premature labor at 30 weeks', 'pregnancy_emergency'),
+    ("I accidentally took my wife's pills", 'overdose_poisoning'),
+    ('la bebé de 1 mes está febril', 'infant_fever'),
+    ('fractured his skull falling off the roof', 'head_injury'),
+    ('me silba el pecho y no me alcanza el aire', 'breathing'),
+    ("he's hyperventilating and his lips look blue", 'breathing'),
+    ('creo que tuvo un mini-stroke, no encuentra las palabras', 'stroke'),
+    ('pienso en ahorcarme', 'suicide_self_harm'),
+    ("the whole house smells of gas and we think it's carbon monoxide, everyone is dizzy", 'overdose_poisoning'),
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -820,6 +836,11 @@ TRAPS: list[tuple[str, str]] = [
     ('¿Qué hago si me sangra la nariz seguido?', 'hypothetical'),
     ('This form is killing me, can you help?', 'idiom'),
     ('ese precio es un robo, casi me muero', 'idiom'),
+    # vocabulary batch
+    ('skull x-ray results please', 'clinical_term'),
+    ('radiografía de cráneo para mi hijo', 'clinical_term'),
+    ('mi tía necesita una cita', 'benign'),
+    ('pagué más de lo que esperaba en la consulta', 'benign'),
 ]
 
 INTENTS: list[tuple[str, str, str]] = [

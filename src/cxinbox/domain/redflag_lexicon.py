@@ -82,7 +82,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("chest_pain", near(r"chest|chst|pecho|torax",
                         r"pain\w*|hurt\w*|ach\w+|tight\w*|pressure|heav\w+|squeez\w*|crush\w*|"
                         r"discomfort|burn\w*|stab\w*|dolor\w*|duele\w*|aprieta\w*|oprim\w*|"
-                        r"opresion|presion|ardor|arde|quema|pesadez|punzada\w*|apretad\w+", 25)),
+                        r"opresion|presion|ardor|arde|quema|pesadez|punzada\w*|apretad\w+|killing|"
+                        r"pesa|punza\w*|molest\w+", 25)),
     ("chest_pain", r"\bpain\W+(?:[\w']+\W+){0,4}(?:down|into|to|in) (?:my|his|her) (?:left )?(?:arm|jaw)"),
     ("chest_pain", r"\bdolor\W+(?:[\w']+\W+){0,2}(?:en el|del|de|en mi|el) pecho\b"),
     ("chest_pain", rf"\bme duele{_G2}(?:el )?pecho\b"),
@@ -104,6 +105,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\bwheez\w*"),
     ("breathing", r"\b(?:is|was|are|were|i'?m|im|he'?s|she'?s|baby|kid|child|son|daughter|husband|wife|mom|dad|toddler)\b[^.!?]{0,20}\bchok(?:e|es|ed|ing)\b|\bchok(?:e|ed|ing) on (?:food|a piece|something|(?:his|her|my|a) (?:food|toy|grape|candy|coin))\b"),
     ("breathing", r"\basthma attack\b"),
+    ("breathing", (r"\bhyperventilat\w*|\bcyano\w+|\brespiratory distress\b|\b(?:shallow|short) breaths\b|\basfixi\w+|\bsofoc\w+|"
+                  r"\b(?:me|le) silba el pecho\b|\bpecho (?:me |le )?(?:silba|chifla|chilla)\b|\bno (?:me|le) alcanza el aire\b|"
+                  r"\bse (?:queda|quedo|esta quedando) sin aire\b|\bcan'?t get a breath\b|\brespira\w* (?:muy )?rapid\w+\b")),
     ("breathing", r"\bgasping\b|\bcan'?t (?:finish|complete|get out) (?:a |full |whole |complete )?sentences?\b|\bquejid\w+|\bse le hunde\w* (?:el pecho|las costillas|la panza|el estomago|la barriga)\b"),
     ("breathing", r"\bruid\w* (?:\w+ )?al respirar\b|\bse (?:ve|esta poniendo|puso) morad[oa]\b|\bjade\w+\b|\bpanting\b"),
     ("breathing", near(r"aliento|respiracion", r"no (?:puede|puedo|podia)|recuper\w+|cuesta|sin|falta|perdi\w*|agitad\w+", 25)),
@@ -145,6 +149,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\b(?:numb(?:ness|ed|ing)?|weak\w*|tingl\w*|paraly\w*)\W+(?:[\w']+\W+){0,3}(?:one side|left side|right side|half of (?:my|his|her) (?:body|face))"),
     ("stroke", r"\b(?:one|left|right) side of (?:my|his|her) (?:body|face)\W+(?:[\w']+\W+){0,3}(?:numb|weak|droop\w*|dead|heavy|tingl\w*)"),
     ("stroke", r"\bworst headache (?:of|in) (?:my|his|her) life\b"),
+    ("stroke", r"\bmini[- ]stroke\b|\baphasia\b|\bparaly\w+ (?:on|of|in) (?:one|the left|the right|his|her|my) (?:side|arm|leg|face)\b"),
     ("stroke", r"\bcara desviada\b|\b(?:habla|hablar) con dificultad\b|\bdificultad (?:para|al) hablar\b|\b(?:trouble|difficulty) (?:speaking|talking|getting words out)\b"),
     ("stroke", r"\bdrool\w*\b[^.!?]{0,30}\bone side\b|\b(?:one|left|right) side of (?:his|her|my) mouth\b|\bboca (?:de lado|ladeada|chueca|torcida)\b|\bno entiende (?:lo que|nada de lo que)\b"),
     ("stroke", r"\b(?:words?|speech|talking)\b[^.!?]{0,20}\b(?:don'?t|doesn'?t|not) mak\w* (?:any )?sense\b|\btalking nonsense\b|\b(?:trabo|trabada|trabo la) (?:la )?lengua\b|\blengua trabada\b|\bno (?:puede|puedo) sostener\b"),
@@ -183,6 +188,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\bpeor dolor de cabeza de (?:mi|su) vida\b"),
     # suicide and self-harm
     ("suicide_self_harm", r"\bsuicid\w*"),
+    ("suicide_self_harm", (r"\bwish (?:i|he|she) (?:was|were) dead\b|\bcan'?t go on (?:anymore|like this|living)\b|\bwant to disappear\b|"
+                          r"\bhang(?:ing)? (?:my|him|her)self\b|\bshoot(?:ing)? (?:my|him|her)self\b|\bahorcar\w+|\bpegarme un tiro\b|\bdispararme\b|"
+                          r"\bquisiera (?:estar muert[oa]|morirme|no existir)\b|\bojala me muriera\b")),
     ("suicide_self_harm", r"\b(?:wants|wanted|wishes|wished) (?:to )?(?:just )?(?:die|be dead)\b|\bbeen cutting\b|\b(?:keeps|started|is) cutting (?:him|her|my|them)sel(?:f|ves)\b"),
     ("suicide_self_harm", r"\b(?:jump\w*|throw\w* myself) (?:off|from|in front of) (?:a|the|my)\b|\b(?:tirarme|aventarme|lanzarme|tirarse|aventarse) (?:de|del|al|desde|frente)\b|\bmatarse\b"),
     ("suicide_self_harm", r"\b(?:not|isn'?t|no longer|ain'?t) worth (?:living|it anymore)\b|\bno vale la pena (?:la vida|vivir)\b|\b(?:acabar|terminar) con (?:mi|su) vida\b|\b(?:hacerme|hacerse) algo\b|\bsentido (?:a la vida|de (?:la )?vida|de vivir|a vivir)\b"),
@@ -234,6 +242,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", r"\bmucha sangre\b|\bsangre por todas partes\b"),
     ("severe_bleeding", r"\b(?:vomit\w*|tos\w*|escup\w*) (?:con )?sangre\b|\bvomito con sangre\b"),
     ("severe_bleeding", r"\bhemorragia\b"),
+    ("severe_bleeding", r"\bwon'?t clot\b|\b(?:big|large|huge|giant) (?:blood )?clots\b|\b(?:pool|puddle) of blood\b|\bcharco de sangre\b|\b(?:cut|nicked|hit) an artery\b"),
     ("severe_bleeding", r"\b(?:period|menstrual bleeding|regla|menstruacion)\b[^.!?]{0,30}\b(?:gush\w*|pouring|soaking|so heavy|won'?t stop|for hours|no para|a chorros)\b"),
     ("severe_bleeding", r"\bsangr\w+ (?:por|de) (?:la |el |los )?(?:boca|nariz|oidos|recto)\b[^.!?]{0,20}\b(?:y|and) (?:por )?(?:la |el |los )?(?:boca|nariz|oidos)\b|\bbleed\w* from (?:his|her|my|the) (?:mouth|ears?) and (?:nose|mouth)\b|\bperdiendo (?:mucha )?sangre\b|\blosing blood\b"),
     ("severe_bleeding", near(r"wound|cut|gash|laceration|herida|cortada|corte",
@@ -272,6 +281,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("pregnancy_emergency", r"\bbaby (?:is ?n'?t|isnt|is not|hasn'?t|has not|stopped|not|hasnt|doesn'?t|does not) (?:been )?(?:moving|kicking|moved|kicked|move|kick)\b"),
     ("pregnancy_emergency", r"\b(?:haven'?t|havent|have not|can'?t|cannot|not) (?:felt|feel|feeling) (?:the |my )?baby (?:move|moving|kick\w*)"),
     ("pregnancy_emergency", r"\b(?:decreased|reduced|less|no) fetal movements?\b"),
+    ("pregnancy_emergency", r"\b(?:preterm|premature|early) labou?r\b|\bparto (?:prematuro|adelantado)\b|\blabou?r at \d\d weeks\b|\bamniotic fluid\b|\bliquido amniotico\b"),
     ("pregnancy_emergency", r"\bbaby\b[^.!?]{0,40}\b(?:really quiet|very quiet|barely (?:any )?mov\w*|not (?:as )?active|less (?:movement|active))\b|\bmiscarr\w+|\bectopic\b|\bplacenta\w* (?:abruption|previa)\b|\bpre-?eclampsia\b"),
     ("pregnancy_emergency", r"\b(?:se me|se le) (?:rompio|reventó|revento) la (?:fuente|bolsa)\b|\brompi (?:la )?fuente\b"),
     ("pregnancy_emergency", r"\b(?:el|mi) bebe no se (?:mueve|ha movido|esta moviendo)\b|\bno (?:siento|he sentido) (?:al|a mi) bebe\b"),
@@ -287,6 +297,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:se tomo|se bebio|se trago|se comio|tomo|bebio|trago) (?:\w+ ){0,3}(?:complet[oa]|enter[oa]|todo el|toda la|todas las|todos los)\b"),
     ("overdose_poisoning", r"\b(?:veneno|raticida|matarratas)\b|\bse (?:tomo|trago|comio) (?:un|el) frasco\b"),
     ("overdose_poisoning", r"\bsobredosis\b"),
+    ("overdose_poisoning", (r"\bcarbon monoxide\b|\bmonoxido de carbono\b|\bdouble[- ]dos\w+|\b(?:swallowed|se trago) (?:a |some |un |unos )?(?:magnets?|imanes?|iman)\b|"
+                           r"\b(?:accidentally|by accident) (?:took|gave|taken)\b|\b(?:took|tomo|se tomo) (?:\w+ )?(?:meds|pills|medicine|medication|pastillas|medicina\w*) (?:of|de) (?:my|his|her|mi|su) (?:\w+)\b")),
     ("overdose_poisoning", r"\b(?:took|taken|take|swallowed|had|given|gave) (?:way |a lot |much |far )?(?:more|too much|too many)\b[^.!?]{0,40}\bthan (?:i|he|she|you|we|they) (?:should|was supposed|were supposed|am supposed|is supposed)\b|\b(?:tomo|tome|se tomo|le di|tomamos) mas (?:\w+ )?de (?:lo (?:que|indicado|recetado)|la dosis)\b"),
     ("overdose_poisoning", r"\b(?:daily|every day) instead of (?:weekly|once a week)\b|\bdiari\w+ en (?:vez|lugar) de (?:semanal|cada semana)\b"),
     ("overdose_poisoning", near(r"ate|eaten|eating|chew\w*|swallow\w*|drank|drinking|ingest\w*|got into|lick\w*|bit into|"
@@ -308,6 +320,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("head_injury", r"\bhead (?:injury|injuries|trauma|wound|laceration|bleeding)\b|\binjur\w+ (?:my|his|her) head\b"),
     ("head_injury", r"\bfell\W+(?:[\w']+\W+){0,5}(?:on|onto|landed on) (?:my|his|her|the back of (?:my|his|her)) head\b"),
     ("head_injury", r"\bconcuss\w*"),
+    ("head_injury", r"\bskull\b|\bcraneo\b|\btbi\b|\btraumatic brain injury\b"),
     ("head_injury", near(r"head|cabeza",
                          r"hit|hits|struck|bang\w*|bump\w*|smack\w*|knock\w*|slam\w*|whack\w*|"
                          r"golpe\w*|peg\w+|cayo|caida|fell|fall|falling|landed", 25)),
@@ -360,7 +373,7 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                          r"garganta|parpados", 20),
      "allergen"),
     ("infant_fever", (r"\b(?:fever\w*|feverish|fevr|temp(?:erature)?\W+(?:[\w']+\W+){0,2}(?:of|is|was|at|to|de)?\W*(?:10\d|3[89]|4[0-2])\b|"
-                     r"(?:burning|hot) (?:up|to the touch)|(?:is|feels|felt|very|so|really) (?:hot|warm)\b|(?:esta|se siente|muy) (?:calient\w+|calenturient\w+)|fiebre|calentura|temperatura\W+(?:[\w']+\W+){0,2}"
+                     r"febril|febrile|(?:burning|hot) (?:up|to the touch)|(?:is|feels|felt|very|so|really) (?:hot|warm)\b|(?:esta|se siente|muy) (?:calient\w+|calenturient\w+)|fiebre|calentura|temperatura\W+(?:[\w']+\W+){0,2}"
                      r"(?:de|en|a)\W+(?:3[89]|4[0-2]|10\d)\b|(?:3[89]|4[0-2])(?:[.,]\d)? (?:de (?:temperatura|fiebre|calentura)|grados)|10[0-5](?:\.\d)? ?(?:f\b|degrees|deg\b|\u00b0)|10[0-5]\.\d|"
                      r"3[89][.,]\d|4[01][.,]\d|3[89] ?(?:c\b|grados|degrees|\u00b0))"),
      "infant"),
@@ -449,7 +462,8 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\bfood poison\w*|\bpoison (?:ivy|oak|sumac|control(?: center)? number)\b|"
     r"\bintoxicacion (?:alimentaria|por alimentos|por comida)\b"),
     r"\bpregnancy (?:test|tests|confirmation|ultrasound|form)\b|\bprueba de embarazo\b",
-    r"\bhead (?:lice|cold|ct|mri|scan|start)\b|\b(?:ct|mri|scan) of (?:my|his|her|the) head\b",
+    (r"\b(?:skull|craneo) (?:x-?rays?|xrays?|ct|mri|scan|films?|imaging)\b|\b(?:radiografia|tomografia|placa) (?:\w+ )?craneo\b|"
+    r"\bhead (?:lice|cold|ct|mri|scan|start)\b|\b(?:ct|mri|scan) of (?:my|his|her|the) head\b"),
     r"\bhit (?:my|his|her|the) head (?:count|of)\b|\bhead count\b",
     r"\bbleeding gums?\b|\bsangrado de encias\b",
     (r"\b(?:blood|sangre) (?:test|tests|work|draw|pressure|sugar|panel|count|bank|donation|"
