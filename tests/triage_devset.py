@@ -525,6 +525,7 @@ RED: list[tuple[str, str]] = [
     ('creo que tuvo un mini-stroke, no encuentra las palabras', 'stroke'),
     ('pienso en ahorcarme', 'suicide_self_harm'),
     ("the whole house smells of gas and we think it's carbon monoxide, everyone is dizzy", 'overdose_poisoning'),
+    # intent vocabulary
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -841,6 +842,7 @@ TRAPS: list[tuple[str, str]] = [
     ('radiografía de cráneo para mi hijo', 'clinical_term'),
     ('mi tía necesita una cita', 'benign'),
     ('pagué más de lo que esperaba en la consulta', 'benign'),
+    # intent vocabulary
 ]
 
 INTENTS: list[tuple[str, str, str]] = [
@@ -1013,4 +1015,11 @@ INTENTS: list[tuple[str, str, str]] = [
     ('Invoice #4832', 'Your Amazon order has shipped. Track your package here.', 'spam_marketing'),
     ('', 'Congratulations! You have been selected for a free cruise. Call now.', 'spam_marketing'),
     ('', 'Aproveche nuestra oferta en exámenes de la vista, 2x1 este mes', 'spam_marketing'),
+    # intent vocabulary
+    ('', 'quiero sacar turno con el pediatra', 'appointment_book'),
+    ('', '¿me pueden atender hoy?', 'appointment_book'),
+    ('', 'How much does a sports physical cost?', 'billing_insurance'),
+    ('', 'necesito un certificado médico para la escuela', 'records_forms'),
+    ('', 'me pueden derivar al cardiólogo?', 'referral'),
+    ('', '¿cuánto cuesta la consulta?', 'billing_insurance'),
 ]

@@ -26,7 +26,7 @@ INTENTS: Final = (
 )
 
 _APPT: Final = (r"(?:appointments?|appt\w*|apt|visit|check[- ]?up|physical|consult\w*|cita|citas|"
-                r"consulta|chequeo|revision|control|examen (?:anual|fisico))")
+                r"consulta|chequeo|revision|control|examen (?:anual|fisico)|turno)")
 
 RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
     "appointment_book": (
@@ -37,7 +37,8 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (2.0, r"\bcan i come in\b|\bwalk[- ]?in\b|\bsame[- ]day\b|\bsee someone\b"),
         (1.0, rf"\b{_APPT}\b"),
         (3.0, r"\b(?:hacer|sacar|pedir|agendar|programar|necesito|quiero|quisiera|solicitar|apartar) (?:\w+ ){0,2}(?:una |otra |la |el |un )?(?:cita|consulta|chequeo|revision|examen)\b"),
-        (2.0, r"\b(?:ver|vea|consultar) (?:al|a la|a un|a una) (?:doctor|doctora|medic[oa])\b|\bpaciente nuevo\b|\bhay (?:espacio|lugar|disponibilidad)\b"),
+        (2.0, (r"\b(?:me|nos|la|lo|le) (?:pueden|puede|podrian) (?:atender|ver|recibir)\b|\b(?:citas?|turnos?|espacios?|horarios?) disponibles?\b|\bsacar turno\b|"
+              r"\b(?:ver|vea|consultar) (?:al|a la|a un|a una) (?:doctor|doctora|medic[oa])\b|\bpaciente nuevo\b|\bhay (?:espacio|lugar|disponibilidad)\b")),
     ),
     "appointment_change_cancel": (
         (4.0, r"\b(?:re-?schedul\w*|cancel\w*|postpone\w*|push|bump|shift|move|change|switch)\b(?:\W+\w+){0,4}\W+(?:appointment|appt|apt|visit|time|slot)"),
@@ -74,6 +75,8 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (3.5, r"\b(?:bill|bills|billed|billing|invoice|statement|charged?|charges|copay|co-pay|deductible|balance|refund|payment|pay|paid|owe|collections?|eob|itemized|out of pocket|estimate)\b"),
         (3.5, r"\b(?:insurance|insurer|coverage|covered|cover|medicaid|medicare|aetna|cigna|humana|united ?healthcare|blue cross|bcbs|kaiser|claim|claims|prior auth\w*|pre-?auth\w*|in[- ]network|out[- ]of[- ]network|policy number|member id)\b"),
         (1.5, r"\$\s?\d|\b\d+ dollars\b|\bcredit card\b|\bpayment plan\b"),
+        (2.0, r"\bhow much (?:does|is|will|would|do)\b|\bcuanto (?:cuesta|cobran|sale|me cobran|es)\b"),
+        (2.0, r"\b(?:cost|costs|price|prices|pricing|self[- ]pay|cash price|precios?|costo|cuesta)\b"),
         (3.5, r"\b(?:factura|facturas|cobro|cobros|cobraron|cobrar|cargo|cargos|pago|pagar|pague|saldo|deuda|reembolso|deducible|copago|estado de cuenta|cuenta)\b"),
         (3.5, r"\b(?:seguro|aseguranza|aseguradora|cobertura|cubre|medicaid|medicare|reclamo|reclamacion)\b"),
     ),
@@ -82,13 +85,14 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (3.5, r"\b(?:forms?|paperwork|fmla|disability|ada|school (?:note|form|physical)|work note|doctor'?s note|sick note|excuse (?:note|letter)|letter|note for (?:work|school)|release of information|hipaa|sign(?:ed)? (?:off|by the doctor)|fill (?:out|in)|clearance)\b"),
         (1.5, r"\b(?:fax|portal access|send (?:them|it) to|transfer (?:my )?records)\b"),
         (2.5, r"\brecords? (?:transferred|sent|faxed|released|request\w*)\b"),
+        (3.0, r"\b(?:certificate|certificado|comprobante|medical clearance|proof of (?:vaccination|visit|immuni[sz]ation))\b"),
         (3.5, r"\b(?:expediente|historial (?:medico|clinico)|registros?|record de vacunas|cartilla de vacunacion|copia de)\b"),
         (3.5, r"\b(?:formularios?|forma|formas|papeles|papeleo|carta|constancia|justificante|incapacidad|nota (?:para|del|de) (?:el |la )?(?:trabajo|escuela|doctor)|llenar|firmar)\b"),
     ),
     "referral": (
         (4.5, r"\b(?:referral|referrals|refer|referred|referring)\b"),
         (3.0, r"\b(?:specialist|cardiologist|dermatologist|neurologist|orthopedi\w+|ortho|ent|gastro\w*|endocrinologist|rheumatologist|urologist|oncologist|psychiatrist|therapist|physical therapy|pt|podiatrist|allergist|obgyn|ob-gyn|gynecologist|pulmonologist|nephrologist|ophthalmologist|counsell?or|counseling)\b"),
-        (4.5, r"\b(?:referencia|referido|referir|remision|remitir|pase|orden para (?:el|la|un|una))\b"),
+        (4.5, r"\b(?:referencia|referido|referir|remision|remitir|pase|orden para (?:el|la|un|una)|interconsulta|derivar\w*|derivacion)\b"),
         (3.0, r"\b(?:especialista|cardiologo|dermatologo|neurologo|ortopedista|ginecologo|psiquiatra|psicologo|terapeuta|terapia fisica|gastroenterologo|endocrinologo|alergologo)\b"),
     ),
     "clinical_question": (
