@@ -526,6 +526,35 @@ RED: list[tuple[str, str]] = [
     ('pienso en ahorcarme', 'suicide_self_harm'),
     ("the whole house smells of gas and we think it's carbon monoxide, everyone is dizzy", 'overdose_poisoning'),
     # intent vocabulary
+    # text-message batch
+    ('chest pressure n sweating rn', 'chest_pain'),
+    ('dolor de pecho q me baja x el brazo', 'chest_pain'),
+    ('ayuda mi esposo dice q le duele el pecho muy fuerte', 'chest_pain'),
+    ('cant breathe pls call', 'breathing'),
+    ('no puedo respirar bn', 'breathing'),
+    ('my kid is struggling to breathe, ribs showing with each breath', 'breathing'),
+    ('dad face drooping cant talk', 'stroke'),
+    ('mom suddenly confused and cant lift her arm', 'stroke'),
+    ('mi papa no puede hablar y tiene la cara torcida', 'stroke'),
+    ('i dont wanna be alive', 'suicide_self_harm'),
+    ('gonna end it tonight', 'suicide_self_harm'),
+    ('ya no quiero estar aqui', 'suicide_self_harm'),
+    ('bleeding a ton from my leg, wont stop', 'severe_bleeding'),
+    ('sangra y sangra y no para', 'severe_bleeding'),
+    ('throat closing after shrimp help', 'anaphylaxis'),
+    ('se me hincha la garganta x alergia', 'anaphylaxis'),
+    ('pregnant n bleeding a lot', 'pregnancy_emergency'),
+    ('embarazada y sangrando mucho', 'pregnancy_emergency'),
+    ('my son ate my pills idk how many', 'overdose_poisoning'),
+    ('tome muchas pastillas', 'overdose_poisoning'),
+    ('baby 3 wks old fever 38.3', 'infant_fever'),
+    ('bebe 1 mes fiebre', 'infant_fever'),
+    ('hit my head hard now throwing up', 'head_injury'),
+    ('se pego en la cabeza y esta vomitando', 'head_injury'),
+    ('Hola, buenas noches. Escribo porque mi mamá de 70 años dice que siente el pecho apretado y le falta el aire desde hace una hora.', 'chest_pain'),
+    ("Hello, my wife is 39 weeks pregnant and she's bleeding bright red blood, what should we do?", 'pregnancy_emergency'),
+    ('Good morning, my son (15) told me last night he has been thinking about killing himself.', 'suicide_self_harm'),
+    ('Hi, my 5-week-old daughter has had a temp of 100.9 since midnight and is very sleepy.', 'infant_fever'),
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -843,6 +872,19 @@ TRAPS: list[tuple[str, str]] = [
     ('mi tía necesita una cita', 'benign'),
     ('pagué más de lo que esperaba en la consulta', 'benign'),
     # intent vocabulary
+    # text-message batch
+    ('no chest pain just heartburn after tacos lol', 'negation'),
+    ('not bleeding anymore thx', 'negation'),
+    ('ya no tengo fiebre gracias', 'negation'),
+    ('dad had stroke yrs ago need his meds', 'history'),
+    ('what if i get a fever after the covid shot', 'hypothetical'),
+    ('q pasa si me sangra la encia', 'hypothetical'),
+    ('this bill got me like 💀 heart attack fr', 'idiom'),
+    ('me va a dar algo con esta factura', 'idiom'),
+    ('chest xray tmrw, do i need to fast', 'clinical_term'),
+    ('resultados de la placa de torax?', 'clinical_term'),
+    ('new baby! 2 wks old, need first appt', 'benign'),
+    ('Reply STOP to stop. Free flu shots! Signs of flu: fever, trouble breathing.', 'newsletter'),
 ]
 
 INTENTS: list[tuple[str, str, str]] = [

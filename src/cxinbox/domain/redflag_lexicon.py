@@ -199,7 +199,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\b(?:hurt\w*|harm\w*|cut\w*|burn\w*) (?:her|him|them)sel(?:f|ves)\b|\bon purpose\b|\bpurposely\b|\ba proposito\b"),
     ("suicide_self_harm", r"\b(?:not|never|no) (?:to )?(?:wake up|despertar)\b|\b(?:don'?t|do not) want to be here\b|\bwrote (?:\w+ ){0,2}(?:letters?|notes?) (?:to|for) (?:my|the)\b|\bgoodbye (?:letters?|notes?)\b"),
     ("suicide_self_harm", r"\b(?:quitarme|quitarse) la vida|\bdejar de existir\b|\bno (?:quiero|quiere) (?:seguir|estar)\b"),
-    ("suicide_self_harm", r"\bkill(?:ing)? (?:my ?self|myslef|meself)\b"),
+    ("suicide_self_harm", r"\bkill(?:ing|ed|s)? (?:my ?self|myslef|meself|him ?self|her ?self|them ?sel(?:f|ves))\b|\b(?:i'?ll|i will|i'?m gonna|im gonna|i'?m going to|i am going to|gonna) end it(?: all)?(?: (?:tonight|today|now|soon))?\b(?! with| for)"),
     ("suicide_self_harm", r"\b(?:end|ending|take|taking) (?:my|it) (?:own )?(?:life|all)\b"),
     ("suicide_self_harm", r"\b(?:going to|gonna|will|want to|wanna|plan(?:ning)? to|about to|ready to)\W+(?:[\w']+\W+){0,2}(?:take|swallow|overdose on) (?:them all|it all|all (?:of )?(?:them|my|the)|the whole bottle|every (?:pill|last))"),
     ("suicide_self_harm", r"\b(?:no|don'?t see (?:the|any)|what'?s the|lost the) (?:point|reason|will) (?:in |of |to )?(?:living|life|live|going on|keep going)\b"),
