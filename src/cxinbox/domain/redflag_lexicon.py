@@ -11,13 +11,22 @@ Kinds of entry:
 - CUED_TARGETS: (category, pattern, cue) — counts only when the message also has the cue
   anywhere (a fever is an infant fever only when a baby is named; bleeding is a pregnancy
   emergency only when a pregnancy is);
+- RECATEGORISE: (from, to, cue) — a finding that changes category with a cue (wheeze after
+  a sting is anaphylaxis);
 - PSEUDO: phrases that contain a target's words but are not the symptom: idioms ("this bill
   is giving me a heart attack"), clinical terms ("chest x-ray results"), other conditions
-  ("food poisoning", "poison ivy"). A target inside one is dropped (ConText's pseudo-triggers);
+  ("food poisoning", "poison ivy"). A target whose first or last word is inside one is
+  dropped (ConText's pseudo-triggers);
 - MODIFIERS: (kind, direction, pattern) in ConText's sense. Kinds: "negated", "historical",
-  "hypothetical" (all three exclude), "current" (overrides historical and hypothetical in its
-  clause: "since my stroke I still slur my words" stays a flag). Directions: "forward" (the
-  modifier comes before the target), "backward" (after it), "both".
+  "hypothetical" (all three exclude), "question" (excludes, and "current" cannot undo it),
+  "current" (overrides historical and hypothetical in its clause: "I had chest pain last
+  year and now it's back" stays a flag; also "won't go away", which overrides the negation
+  inside it). Directions: "forward" (the modifier comes before the target), "backward"
+  (after it), "both";
+- STRONG_BULK_CUES / BULK_CUES: what makes a text a mailing (one strong cue or two weak).
+
+The examples these were built against are tests/triage_devset.py; the held-out evaluation
+set is kept apart on purpose.
 """
 
 from __future__ import annotations

@@ -15,8 +15,10 @@ from typing import Final
 from cxinbox.domain import intent as intent_mod
 from cxinbox.domain import redflag
 from cxinbox.domain.newtext import new_text
+from cxinbox.domain.redflag_lexicon import CATEGORIES
 
-CATEGORIES: Final = redflag.lex.CATEGORIES
+__all__ = ["CATEGORIES", "INTENTS", "Assessment", "Detail", "assess", "assess_message",
+           "inspect", "inspect_message", "language"]
 INTENTS: Final = intent_mod.INTENTS
 
 
