@@ -555,6 +555,30 @@ RED: list[tuple[str, str]] = [
     ("Hello, my wife is 39 weeks pregnant and she's bleeding bright red blood, what should we do?", 'pregnancy_emergency'),
     ('Good morning, my son (15) told me last night he has been thinking about killing himself.', 'suicide_self_harm'),
     ('Hi, my 5-week-old daughter has had a temp of 100.9 since midnight and is very sleepy.', 'infant_fever'),
+    # fifteenth batch
+    ("Hi, this is Maria Gonzalez (DOB 3/4/1962). I've had pressure in my chest since this morning and it's getting worse. Should I come in?", 'chest_pain'),
+    ("I took about 20 of my sertraline tablets an hour ago. I don't know why I did it.", 'overdose_poisoning'),
+    ('My 7-week-old feels warm and the thermometer read 100.6 rectally.', 'infant_fever'),
+    ("I'm 31 weeks pregnant and I've been having regular painful contractions for the past two hours.", 'pregnancy_emergency'),
+    ('My daughter (4) got into the cabinet under the sink and may have swallowed drain cleaner.', 'overdose_poisoning'),
+    ('I slipped on the stairs and hit my head. I was out for a few seconds and now I feel nauseous.', 'head_injury'),
+    ("Honestly I don't see the point anymore. I've been thinking about how I'd do it.", 'suicide_self_harm'),
+    ("Can't breathe well, my inhaler isn't helping and my lips look bluish.", 'breathing'),
+    ("My husband's speech suddenly became slurred about 20 minutes ago and the right side of his face looks droopy.", 'stroke'),
+    ("I cut my hand on a broken glass and it's bleeding through every towel I put on it.", 'severe_bleeding'),
+    ('After eating at a restaurant my lips and tongue started swelling and I feel like my throat is tightening.', 'anaphylaxis'),
+    ('Buenas tardes, soy Rosa Martínez. Mi esposo de 65 años tiene un dolor fuerte en el pecho que no se le quita desde hace 40 minutos.', 'chest_pain'),
+    ('Mi hija de 3 semanas tiene 38.2 de temperatura, ¿la llevo a urgencias?', 'infant_fever'),
+    ('Tengo 33 semanas de embarazo y desde hace una hora estoy sangrando bastante.', 'pregnancy_emergency'),
+    ('Mi hijo de 2 años tomó un poco de cloro que estaba en una botella de agua.', 'overdose_poisoning'),
+    ('Mi papá se cayó en la calle, se pegó en la cabeza y ahora está desorientado.', 'head_injury'),
+    ('La verdad ya no le veo sentido a nada y he pensado en cómo hacerlo.', 'suicide_self_harm'),
+    ('No puedo respirar bien, el inhalador no me hace efecto y tengo los labios morados.', 'breathing'),
+    ('A mi mamá de repente se le torció la boca y no puede mover el brazo derecho.', 'stroke'),
+    ('Me corté la mano con un cuchillo y la sangre no para aunque aprieto con una toalla.', 'severe_bleeding'),
+    ('Después de comer nueces se me hincharon los labios y siento la garganta cerrada.', 'anaphylaxis'),
+    ("I'm having the worst chest pain of my life, it feels like tearing and goes to my back", 'chest_pain'),
+    ("My wife collapsed, she's breathing but won't respond", 'head_injury'),
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -885,6 +909,19 @@ TRAPS: list[tuple[str, str]] = [
     ('resultados de la placa de torax?', 'clinical_term'),
     ('new baby! 2 wks old, need first appt', 'benign'),
     ('Reply STOP to stop. Free flu shots! Signs of flu: fever, trouble breathing.', 'newsletter'),
+    # fifteenth batch
+    ('Hi, I had chest pain last month that turned out to be reflux; can I get a refill of my omeprazole?', 'history'),
+    ('My father passed away from a stroke in 2019. Should I be screened?', 'history'),
+    ("I don't have any trouble breathing, but my cough won't go away.", 'negation'),
+    ('What should I do if my daughter has a severe allergic reaction at school?', 'hypothetical'),
+    ('Is bleeding a normal side effect of the IUD insertion?', 'hypothetical'),
+    ('¿Es normal que mi bebé de 2 meses tenga 37.5 de temperatura?', 'hypothetical'),
+    ('Mi mamá tuvo un infarto hace 3 años y necesita su receta.', 'history'),
+    ('No tengo dolor de pecho, solo quiero un chequeo.', 'negation'),
+    ('Esta cuenta me está matando, ¿puedo pagar en partes?', 'idiom'),
+    ('The price of this inhaler took my breath away', 'idiom'),
+    ('Please send my head CT results to my neurologist', 'clinical_term'),
+    ('Necesito los resultados de mi prueba de embarazo', 'clinical_term'),
 ]
 
 INTENTS: list[tuple[str, str, str]] = [

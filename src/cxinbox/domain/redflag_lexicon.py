@@ -197,6 +197,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\bpeor dolor de cabeza de (?:mi|su) vida\b"),
     # suicide and self-harm
     ("suicide_self_harm", r"\bsuicid\w*"),
+    ("suicide_self_harm", (r"\b(?:don'?t|do not|no longer|can'?t) see (?:the|any) point (?:anymore|any more|in anything|in life|in living|in going on)\b|"
+                          r"\b(?:thinking|thought|think) (?:about|of) how (?:i'?d|i would|to|i could) (?:do it|end it|kill|die)\b|"
+                          r"\b(?:pensado|pienso|pensando) (?:en )?como (?:hacerlo|matarme|quitarme)\b|\bno (?:le )?(?:veo|encuentro) sentido a nada\b")),
     ("suicide_self_harm", (r"\bwish (?:i|he|she) (?:was|were) dead\b|\bcan'?t go on (?:anymore|like this|living)\b|\bwant to disappear\b|"
                           r"\bhang(?:ing)? (?:my|him|her)self\b|\bshoot(?:ing)? (?:my|him|her)self\b|\bahorcar\w+|\bpegarme un tiro\b|\bdispararme\b|"
                           r"\bquisiera (?:estar muert[oa]|morirme|no existir)\b|\bojala me muriera\b")),
@@ -347,7 +350,7 @@ CUES: Final[dict[str, str]] = {
     "substance": (r"\b(?:pills?|meds|medication|alcohol|drunk|drinking|oxy\w*|opioids?|opiates?|"
                   r"fentanyl|heroin|xanax|percocet|vicodin|norco|methadone|drugs?|"
                   r"pastillas|medicamentos?|droga\w*|borracho|tomado)\b"),
-    "fall": (r"\b(?:fell|fall\w*|slipped|tripped|accident|crash\w*|hit|struck|se cayo|me cai|"
+    "fall": (r"\b(?:fell|fall\w*|slipped|tripped|accident|crash\w*|hit|struck|collaps\w+|se desplomo|se desmayo|se cayo|me cai|"
              r"cayo|caida|resbal\w+|accidente|choque|golpe\w*|escalera|ladder|stairs)\b"),
     "allergen": (r"\b(?:allerg\w*|hives|itch\w*|sting|stung|bee|wasp|peanuts?|nuts?|shellfish|"
                  r"shrimp|medication|medicine|antibiotic|penicillin|amoxicillin|sulfa|shot|"
@@ -375,7 +378,7 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("overdose_poisoning", (r"\b(?:hard to wake|won'?t wake|can'?t wake|not waking|barely awake|"
                            r"unresponsive|passed out|no (?:despierta|reacciona|responde)|"
                            r"no lo (?:puedo|podemos) despertar|muy dormid[oa])\b"), "substance"),
-    ("head_injury", (r"\b(?:unconscious|unresponsive|passed out|blacked out|won'?t wake up|not waking up|inconsciente|"
+    ("head_injury", (r"\b(?:unconscious|unresponsive|passed out|blacked out|won'?t wake up|not waking up|won'?t respond|not responding|inconsciente|"
                     r"no (?:despierta|reacciona|responde)|desmayad[oa])\b"), "fall"),
     ("anaphylaxis", near(r"swell\w*|swollen|puff\w*|hinch\w+|inflam\w+|blew up|blown up|blowing up",
                          r"lips?|eyes?|face|mouth|tongue|throat|labios?|ojos?|cara|boca|lengua|"
