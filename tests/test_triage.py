@@ -106,6 +106,12 @@ def test_everyday_words_that_look_like_symptoms(body: str) -> None:
     assert assess(body).red_flag is None
 
 
+def test_the_head_against_the_wall_idiom_is_narrow() -> None:
+    assert assess("I hit my head on the table and now I'm dizzy").red_flag == "head_injury"
+    assert assess("he banged his head against the wall and is bleeding").red_flag == \
+        "head_injury"
+
+
 def test_a_subject_the_patient_wrote_counts_a_reply_subject_does_not() -> None:
     assert assess("please call me back asap", subject="Chest pain since last night").red_flag \
         == "chest_pain"

@@ -471,7 +471,9 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"expired|expires|expiring|receta|prescripcion)\b"),
     (r"\b(?:refill|renew|new|expired|replace|receta (?:de|para)(?: la| el)?) (?:my |an |the |la |el )?"
     r"(?:epi ?pens?|epinephrine|epinefrina)\b"),
-    (r"\bfood poison\w*|\bpoison (?:ivy|oak|sumac|control(?: center)? number)\b|"
+    (r"\bfood poison\w*|\bpoison (?:ivy|oak|sumac|control)\b|"
+     r"\b(?:so|too|was|it'?s) (?:hot|humid|stuffy|crowded|funny|smoky)\b[^.!?]{0,30}\bbreathe?\b|"
+     r"\b(?:bang\w*|beat\w*) (?:my|his|her|our) heads? against (?:the|a|this) (?:brick )?wall\b(?= (?:with|over|about|trying))|"
     r"\bintoxicacion (?:alimentaria|por alimentos|por comida)\b"),
     r"\bpregnancy (?:test|tests|confirmation|ultrasound|form)\b|\bprueba de embarazo\b",
     (r"\b(?:skull|craneo) (?:x-?rays?|xrays?|ct|mri|scan|films?|imaging)\b|\b(?:radiografia|tomografia|placa) (?:\w+ )?craneo\b|"
@@ -508,6 +510,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:gone|went away|"
      r"go away|resolved|disappeared|stopped|subsided|cleared up|is over|has passed|"
      r"went down|(?:is|are|was|seems?|looks?) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)|"
+     r"turned out to be|all better|resulto ser|fue (?:solo|nada mas)|"
      r"ok now|okay now|better now|is better|broke|"
      r"has broken|came down|bajo|se le bajo|cedio)\b")),
     ("negated", "both",
@@ -521,7 +524,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"\b(?:in|during|back in) (?:college|high school|school|my twenties|my teens|the army|the past)\b|"
      r"\ben la (?:prepa|preparatoria|universidad|secundaria)\b|\bwhen i was (?:young|little|"
      r"a kid|a child|a teen\w*|\d+|pregnant with)\b|\bback in\b|\byears back\b|\blong time ago\b|"
-     r"\blast (?:season|month|time|semester|school year)\b|\bla (?:temporada|vez) pasada\b|\bel mes pasado\b")),
+     r"\blast (?:season|month|time|semester|school year|week)\b|\bla semana pasada\b|\bla (?:temporada|vez) pasada\b|\bel mes pasado\b")),
     ("historical", "both",
      (r"\bhace (?:\d+|un|una|unos|unas|dos|tres|cuatro|cinco|varios|muchos|algunos) "
      r"(?:anos|ano|meses|decadas)\b|\bel ano pasado\b|\ben (?:19|20)\d\d\b|\bde (?:bebe|chiquit[oa]|nino|nina|"
@@ -573,8 +576,11 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"mi [\w']+|el [\w']+|la [\w']+|me|le|te|tengo|tiene)\b(?=[^.!\n]*\?)")),
     ("question", "forward",
      (r"\b(?:how (?:would|do|can|will|should|could) (?:i|you|we|one|someone) (?:know|tell|recogni[sz]e)|"
-     r"what (?:are|is) the (?:signs|symptoms|warning signs)|que sintomas|cuales son (?:los|las) "
-     r"(?:sintomas|senales|signos)|como (?:se|sabria|saber|reconocer|puedo saber))\b")),
+     r"what (?:are|is) (?:the )?(?:signs|symptoms|warning signs|risk factors?|causes?|treatments?)|"
+     r"what (?:temperature|temp|number|reading) (?:is|counts as)|que temperatura (?:es|se considera)|"
+     r"when should (?:i|we) (?:worry|call|go|bring|take)|cuando (?:debo|deberia|hay que|debemos) "
+     r"(?:preocupar\w*|llamar|ir|llevar\w*)|que sintomas|cuales son (?:los|las) "
+     r"(?:sintomas|senales|signos|causas|factores)|como (?:se|sabria|saber|reconocer|puedo saber))\b")),
     ("hypothetical", "backward",
      (r"\b(?:as a side effect|(?:is )?an? (?:common |known |possible |rare )?(?:side effect|risk|"
      r"symptom|sign)|side effects?\??|is that a risk|could happen|might happen|can happen|"
