@@ -106,6 +106,13 @@ def test_everyday_words_that_look_like_symptoms(body: str) -> None:
     assert assess(body).red_flag is None
 
 
+def test_reassurance_after_but_is_a_negation_only_when_it_is_one() -> None:
+    assert assess("he hit his head but he's fine").red_flag is None
+    assert assess("mi hijo se pegó en la cabeza pero está bien").red_flag is None
+    assert assess("I'm bleeding a lot but I'm ok for now, should I come in?").red_flag == \
+        "severe_bleeding"
+
+
 def test_the_head_against_the_wall_idiom_is_narrow() -> None:
     assert assess("I hit my head on the table and now I'm dizzy").red_flag == "head_injury"
     assert assess("he banged his head against the wall and is bleeding").red_flag == \

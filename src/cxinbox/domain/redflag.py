@@ -273,6 +273,10 @@ def _context(folded: str, start: int, end: int, bounds: list[int],
     found: dict[str, tuple[int, int]] = {}
     current = [(a, b) for kind, _d, a, b in mods if kind == "current" and left <= a < right]
     for kind, direction, m_start, m_end in mods:
+        if kind == "resolved":  # starts at the "but" that ends the clause
+            if end <= m_start <= right and _words(folded, end, m_start) <= BACKWARD_WORDS:
+                found.setdefault("negated", (m_start, m_end))
+            continue
         if m_start < left or m_end > right or (m_start < end and start < m_end):
             continue  # another clause, or part of the target itself ("no puedo respirar")
         if kind != "current" and any(a <= m_start and m_end <= b for a, b in current):
@@ -282,7 +286,9 @@ def _context(folded: str, start: int, end: int, bounds: list[int],
             continue
         forward = m_end <= start and direction in ("forward", "both")
         backward = m_start >= end and direction in ("backward", "both")
-        if forward and _forward_reaches(folded, kind, m_start, m_end, start, c) or backward and _words(folded, end, m_start) <= BACKWARD_WORDS:
+        if forward and _forward_reaches(folded, kind, m_start, m_end, start, c):
+            found.setdefault(kind, (m_start, m_end))
+        elif backward and _words(folded, end, m_start) <= BACKWARD_WORDS:
             found.setdefault(kind, (m_start, m_end))
     if "negated" in found:
         return "negated", found["negated"]

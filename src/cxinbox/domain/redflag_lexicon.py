@@ -254,6 +254,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", r"\bmucha sangre\b|\bsangre por todas partes\b"),
     ("severe_bleeding", r"\b(?:vomit\w*|tos\w*|escup\w*) (?:con )?sangre\b|\bvomito con sangre\b"),
     ("severe_bleeding", r"\bhemorragia\b"),
+    ("severe_bleeding", r"\b(?:blood|sangre) (?:keeps|won'?t stop|is|sigue|no deja de) (?:coming|pouring|gushing|running|dripping|saliendo|salir|brotando)\b|\b(?:sigue|no deja de|no para de) (?:salir|saliendo|brotar) (?:mucha )?sangre\b"),
     ("severe_bleeding", r"\bwon'?t clot\b|\b(?:big|large|huge|giant) (?:blood )?clots\b|\b(?:pool|puddle) of blood\b|\bcharco de sangre\b|\b(?:cut|nicked|hit) an artery\b"),
     ("severe_bleeding", r"\b(?:period|menstrual bleeding|regla|menstruacion)\b[^.!?]{0,30}\b(?:gush\w*|pouring|soaking|so heavy|won'?t stop|for hours|no para|a chorros)\b"),
     ("severe_bleeding", r"\bsangr\w+ (?:por|de) (?:la |el |los )?(?:boca|nariz|oidos|recto)\b[^.!?]{0,20}\b(?:y|and) (?:por )?(?:la |el |los )?(?:boca|nariz|oidos)\b|\bbleed\w* from (?:his|her|my|the) (?:mouth|ears?) and (?:nose|mouth)\b|\bperdiendo (?:mucha )?sangre\b|\blosing blood\b"),
@@ -380,7 +381,7 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                            r"no lo (?:puedo|podemos) despertar|muy dormid[oa])\b"), "substance"),
     ("head_injury", (r"\b(?:unconscious|unresponsive|passed out|blacked out|won'?t wake up|not waking up|won'?t respond|not responding|inconsciente|"
                     r"no (?:despierta|reacciona|responde)|desmayad[oa])\b"), "fall"),
-    ("anaphylaxis", near(r"swell\w*|swollen|puff\w*|hinch\w+|inflam\w+|blew up|blown up|blowing up",
+    ("anaphylaxis", near(r"swell\w*|swollen|puff\w*|hinch\w+|inflam\w+|blew up|blown up|blowing up|thick|feels? (?:big|huge|heavy)",
                          r"lips?|eyes?|face|mouth|tongue|throat|labios?|ojos?|cara|boca|lengua|"
                          r"garganta|parpados", 20),
      "allergen"),
@@ -460,7 +461,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\b(?:overdose|od) (?:reversal|kits?|antidote|medication|training)\b|\bnarcan\b|\bnaloxone\b",
     (r"\b(?:stroke|heart attack|suicide|overdose|concussion|head injury|bleeding|poison\w*)"
     r" (?:risk|prevention|awareness|screening|clinic|unit|center|centre|program|programme|"
-    r"protocol|education|class|support group|survivors?|rehab\w*|hotline|lifeline|helpline|"
+    r"protocol|education|class|support group|survivors?|loss|rehab\w*|hotline|lifeline|helpline|"
     r"scale|assessment|test|testing|panel|study|research|seminar|webinar|month|week|day|"
     r"follow[- ]?up|clearance|form|forms|paperwork|baseline)\b"),
     (r"\b(?:risk|riesgo) (?:of|for|de) (?:a )?(?:stroke|heart attack|bleeding|derrame|infarto|"
@@ -585,6 +586,17 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:as a side effect|(?:is )?an? (?:common |known |possible |rare )?(?:side effect|risk|"
      r"symptom|sign)|side effects?\??|is that a risk|could happen|might happen|can happen|"
      r"efecto secundario|es un (?:efecto|riesgo|sintoma))\b")),
+    # resolved: "..., but he's fine", "pero está bien" (reaches back over its own "but")
+    ("resolved", "backward",
+     (r"\b(?:but|pero|y|and) (?:now )?(?:he'?s|she'?s|it'?s|he is|she is|it is|they'?re|ya) "
+      r"(?:totally |completely |perfectly |all )?(?:fine|ok|okay|better|bien|mejor)\b"
+      r"|\b(?:but|and) (?:i'?m|i am) (?:totally |completely )?(?:fine|better) now\b"
+      r"|\b(?:pero|y) (?:ya (?:esta|estoy|estan)|esta|estan) (?:bien|mejor)\b")),
+    ("negated", "backward",
+     (r"\b(?:era|fue) (?:por|de) (?:la )?(?:ansiedad|estres|gastritis|reflujo|agruras|gases|nervios)\b|"
+      r"\bwas (?:just |only )?(?:from |due to |because of )?(?:anxiety|stress|reflux|heartburn|gas|"
+      r"a pulled muscle|muscle strain)\b|\bya (?:estoy|esta) bien\b|\bi'?m (?:fine|ok|okay|better) now\b")),
+    ("hypothetical", "forward", r"\bwill (?:i|it|he|she|there be|my [\w']+|the baby)\b"),
     # persistent: a symptom that will not pass (overrides a negation inside these words)
     ("current", "both",
      (r"\b(?:won'?t|wont|doesn'?t|does not|will not|isn'?t|is not|not|hasn'?t|has not|never)"
