@@ -286,9 +286,9 @@ def _context(folded: str, start: int, end: int, bounds: list[int],
             continue
         forward = m_end <= start and direction in ("forward", "both")
         backward = m_start >= end and direction in ("backward", "both")
-        if forward and _forward_reaches(folded, kind, m_start, m_end, start, c):
-            found.setdefault(kind, (m_start, m_end))
-        elif backward and _words(folded, end, m_start) <= BACKWARD_WORDS:
+        reaches = (forward and _forward_reaches(folded, kind, m_start, m_end, start, c)) or (
+            backward and _words(folded, end, m_start) <= BACKWARD_WORDS)
+        if reaches:
             found.setdefault(kind, (m_start, m_end))
     if "negated" in found:
         return "negated", found["negated"]
