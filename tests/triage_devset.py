@@ -601,6 +601,7 @@ RED: list[tuple[str, str]] = [
     ('mi bebé de 10 días está caliente, 38.4', 'infant_fever'),
     ('fell off the roof and hit his head', 'head_injury'),
     ('se golpeó la cabeza contra el piso y tiene sangre en el oído', 'head_injury'),
+    # intent batch eighteen
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -1011,6 +1012,7 @@ TRAPS: list[tuple[str, str]] = [
     ("My baby's fever is gone and he is playing again", 'negation'),
     ('He bumped his head last week, totally fine, just want to update his chart', 'history'),
     ('mi hijo se pegó en la cabeza pero está bien, no vomitó ni nada', 'negation'),
+    # intent batch eighteen
 ]
 
 INTENTS: list[tuple[str, str, str]] = [
@@ -1190,4 +1192,44 @@ INTENTS: list[tuple[str, str, str]] = [
     ('', 'necesito un certificado médico para la escuela', 'records_forms'),
     ('', 'me pueden derivar al cardiólogo?', 'referral'),
     ('', '¿cuánto cuesta la consulta?', 'billing_insurance'),
+    # intent batch eighteen
+    ('', 'hi can i get in to see someone this week for my back', 'appointment_book'),
+    ('Appt', 'Need an appointment for a TB test for work', 'appointment_book'),
+    ('', 'Buenos días, quisiera una cita para planificación familiar', 'appointment_book'),
+    ('', 'me gustaría que revisaran a mi hijo, ¿tienen espacio mañana?', 'appointment_book'),
+    ('', 'I have an appointment Thursday but need to change it to Friday', 'appointment_change_cancel'),
+    ('', 'sorry have to cancel today, kid is sick', 'appointment_change_cancel'),
+    ('', '¿Puedo cambiar la hora de mi cita del lunes?', 'appointment_change_cancel'),
+    ('', 'no podré asistir a mi cita, por favor cancélenla', 'appointment_change_cancel'),
+    ('', 'Please send my metformin and atorvastatin refills to the Costco pharmacy', 'prescription_refill'),
+    ('', 'Hi, I need more of my thyroid medication, I have 3 left', 'prescription_refill'),
+    ('', '¿Me pueden renovar la receta de la presión?', 'prescription_refill'),
+    ('', 'necesito que me manden mis medicinas a la farmacia', 'prescription_refill'),
+    ('', 'were my blood test results normal?', 'test_results'),
+    ('', 'Hi, any update on my skin biopsy?', 'test_results'),
+    ('', '¿Salió bien mi examen de orina?', 'test_results'),
+    ('', 'quisiera saber si ya tienen el resultado del papanicolaou', 'test_results'),
+    ('', 'My EOB says I owe $300 for a lab - can you resubmit to insurance?', 'billing_insurance'),
+    ('', "What's the self-pay rate for a visit?", 'billing_insurance'),
+    ('', '¿Aceptan el seguro de Molina?', 'billing_insurance'),
+    ('', 'quiero pagar mi cuenta pendiente con tarjeta', 'billing_insurance'),
+    ('', "I need a doctor's note excusing me from work Monday and Tuesday", 'records_forms'),
+    ('', '¿Me pueden dar una copia de mis vacunas?', 'records_forms'),
+    ('', 'Necesito el formulario de incapacidad firmado por el doctor', 'records_forms'),
+    ('', "I'd like a referral to an eye doctor", 'referral'),
+    ('', 'My PCP said I need to see endocrinology, who do I call?', 'referral'),
+    ('', 'Necesito una orden para ir con el dermatólogo', 'referral'),
+    ('', '¿Me pueden mandar con un especialista en rodilla?', 'referral'),
+    ('', "I've been getting headaches every afternoon for a week, what could cause that?", 'clinical_question'),
+    ('', 'Is it ok to take my antibiotics with milk?', 'clinical_question'),
+    ('', '¿Cuánto tiempo dura el efecto de la vacuna?', 'clinical_question'),
+    ('', 'mi niño tiene diarrea desde ayer, ¿qué le puedo dar?', 'clinical_question'),
+    ('', 'Received, thank you!', 'other'),
+    ('', 'Is Dr. Patel still working at the clinic?', 'other'),
+    ('', '¿Cuál es el número de fax de la clínica?', 'other'),
+    ('', 'Muchas gracias doctora, muy amable', 'other'),
+    ('', 'Exclusive deal for healthcare professionals: 50% off scrubs this weekend!', 'spam_marketing'),
+    ('', 'Your clinic has been selected for a free listing upgrade. Act now.', 'spam_marketing'),
+    ('', 'Gane dinero desde casa, haga clic aquí', 'spam_marketing'),
+    ('', 'We can help your practice get 5-star reviews. Interested?', 'spam_marketing'),
 ]

@@ -37,6 +37,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (2.0, r"\bcan i come in\b|\bwalk[- ]?in\b|\bsame[- ]day\b|\bsee someone\b"),
         (1.0, rf"\b{_APPT}\b"),
         (3.0, r"\b(?:hacer|sacar|pedir|agendar|programar|necesito|quiero|quisiera|solicitar|apartar) (?:\w+ ){0,2}(?:una |otra |la |el |un )?(?:cita|consulta|chequeo|revision|examen)\b"),
+        (2.0, r"\b(?:tienen|hay) (?:espacio|lugar|disponibilidad|citas?|turnos?)\b|\b(?:que )?(?:revisen|revisaran|chequen|vean) a (?:mi|mis)\b"),
         (2.0, (r"\b(?:me|nos|la|lo|le) (?:pueden|puede|podrian) (?:atender|ver|recibir)\b|\b(?:citas?|turnos?|espacios?|horarios?) disponibles?\b|\bsacar turno\b|"
               r"\b(?:ver|vea|consultar) (?:al|a la|a un|a una) (?:doctor|doctora|medic[oa])\b|\bpaciente nuevo\b|\bhay (?:espacio|lugar|disponibilidad)\b")),
     ),
@@ -48,7 +49,8 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (2.5, r"\b(?:be|running|run|am|i'?m) (?:\w+ ){0,3}late (?:for|to) (?:my|the|our|his|her) (?:appointment|appt|visit)\b"),
         (4.0, r"\b(?:cancelar|reprogramar|cambiar|mover|posponer|pasar|recorrer|adelantar|atrasar)\b(?:\W+\w+){0,3}\W+(?:cita|consulta|hora)"),
         (3.0, r"\bno (?:voy a poder|puedo|podre|podemos) (?:ir|llegar|asistir|venir)\b|\botro dia\b|\botra hora\b|\bvoy a llegar tarde\b"),
-        (1.5, r"\b(?:cancel|cancelar|reprogramar)\b"),
+        (3.0, r"\b(?:cancel|cancelar|reprogramar)\b"),
+        (2.5, r"\b(?:change|move|switch|push|bump) (?:it|that|this one)\b|\b(?:cambiarla|moverla|pasarla|cancelarla|cancelenla)\b"),
         (2.0, r"\binstead of\b|\ben vez de\b|\ben lugar de\b"),
     ),
     "prescription_refill": (
@@ -69,6 +71,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (1.5, r"\b(?:came back|normal|abnormal|levels?|portal|what does (?:it|this) mean)\b"),
         (1.5, r"\b(?:test|tests|tested|culture|panel|thyroid|tsh|psa|hemoglobin|urine|swab|strep test|show(?:ed)?|showing)\b"),
         (4.0, r"\bresultados?\b"),
+        (2.5, r"\bexamen(?:es)? de (?:orina|sangre|laboratorio|heces)\b|\bpapanicolaou\b|\b(?:salio|salieron) (?:bien|mal|normal\w*)\b|\b(?:any )?update on my\b"),
         (2.5, r"\b(?:analisis|laboratorio|examen(?:es)? de sangre|radiografia|ultrasonido|biopsia|mamografia|estudios|prueba de)\b"),
     ),
     "billing_insurance": (
@@ -91,6 +94,9 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
     ),
     "referral": (
         (4.5, r"\b(?:referral|referrals|refer|referred|referring)\b"),
+        (3.0, (r"\b(?:endocrinology|cardiology|dermatology|neurology|gastroenterology|orthopedics|rheumatology|urology|"
+              r"oncology|psychiatry|pulmonology|nephrology|ophthalmology|optometrist|audiology|"
+              r"(?:eye|foot|skin|bone|heart|ear) doctor)\b")),
         (3.0, r"\b(?:specialist|cardiologist|dermatologist|neurologist|orthopedi\w+|ortho|ent|gastro\w*|endocrinologist|rheumatologist|urologist|oncologist|psychiatrist|therapist|physical therapy|pt|podiatrist|allergist|obgyn|ob-gyn|gynecologist|pulmonologist|nephrologist|ophthalmologist|counsell?or|counseling)\b"),
         (4.5, r"\b(?:referencia|referido|referir|remision|remitir|pase|orden para (?:el|la|un|una)|interconsulta|derivar\w*|derivacion)\b"),
         (3.0, r"\b(?:especialista|cardiologo|dermatologo|neurologo|ortopedista|ginecologo|psiquiatra|psicologo|terapeuta|terapia fisica|gastroenterologo|endocrinologo|alergologo)\b"),
@@ -103,12 +109,14 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
               r"causar|provocar|riesgo|peligros[oa]|contagios[oa])\b")),
         (2.5, (r"\bcan i (?:exercise|shower|swim|drive|work|fly|travel|eat|drink|go back)\b|"
               r"\bpuedo (?:hacer ejercicio|banarme|nadar|manejar|trabajar|viajar|comer|beber|volar)\b")),
+        (2.5, r"\bcuanto tiempo (?:dura|tarda|debo|puedo|tengo)\b|\bque (?:le|me) puedo dar\b"),
         (2.5, r"\b(?:es normal|es grave|debo preocuparme|me preocupa|puedo tomar|puedo dejar|efectos? secundarios?|dosis|cada cuanto|cuanto (?:debo|puedo)|que (?:debo|puedo) hacer|esta bien (?:si|que))\b"),
     ),
     "spam_marketing": (
         (4.0, r"\b(?:unsubscribe|newsletter|webinar|promo\w*|discount|coupon|% off|limited[- ]time|act now|click here|buy now|shop now|free trial|special offer|exclusive offer|deal|sale ends)\b"),
         (3.5, r"\b(?:seo|backlinks?|marketing|google reviews?|online reviews|(?:book|schedule) a (?:free )?demo|free demo|boost your|grow your|leads|revenue|grow your (?:practice|business)|schedule a (?:demo|call)|our (?:services|platform|solution|software|team can)|partner(?:ship)? (?:with|opportunit\w*)|business proposal|sponsored|crypto|bitcoin|investment opportunit\w*|you(?:'ve| have) won|winner|congratulations|claim your|gift card|lottery|viagra|weight loss (?:pills|secret))\b"),
         (3.5, r"\b(?:we (?:offer|provide|specialize|help (?:clinics|practices|doctors))|our company|outsourc\w*|dear (?:doctor|dr|practice owner|sir|madam)|hello doctor|can we (?:schedule|set up|hop on) a (?:quick )?call|lead generation|b2b|medical billing services|increase (?:your )?(?:revenue|patients|bookings))\b"),
+        (2.5, r"\byour (?:practice|clinic|office)(?:'s)?\b|\b5[- ]star\b|\binterested\?|\bfree listing\b|\bact now\b|\bgane dinero\b|\bdesde casa\b"),
         (3.0, r"\b(?:view (?:this email )?in (?:your )?browser|manage (?:your )?preferences|opt[- ]out|reply stop|all rights reserved|this email was sent to|awareness month)\b"),
         (3.5, (r"\bwe are an? (?:\w+ ){0,2}(?:agency|company|firm|team|provider)\b|\bstaffing\b|\brecruit\w*\b|"
               r"\breply to learn more\b|\bfree cruise\b|\byou have been selected\b|\b2x1\b|\baproveche\b")),
@@ -117,7 +125,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
     ),
     "other": (
         (1.5, r"\b(?:thank you|thanks|thx|gracias|muchas gracias|appreciate|got it|ok|okay|sounds good|perfect|perfecto|de acuerdo|listo)\b"),
-        (2.0, r"\b(?:hours|open on|closed on|holiday|address|directions|parking|phone number|fax number|(?:change|update|updated|changed) (?:my|of|our|the) (?:\w+ )?(?:address|phone|number|email|contact)|new (?:address|phone|number)|lost and found|left my|horario|direccion|estacionamiento|numero de telefono|cambio de (?:direccion|telefono|domicilio))\b"),
+        (2.0, r"\b(?:hours|open on|closed on|holiday|address|directions|parking|phone number|fax number|numero de (?:fax|telefono)|(?:change|update|updated|changed) (?:my|of|our|the) (?:\w+ )?(?:address|phone|number|email|contact)|new (?:address|phone|number)|lost and found|left my|horario|direccion|estacionamiento|numero de telefono|cambio de (?:direccion|telefono|domicilio))\b"),
     ),
 }
 
