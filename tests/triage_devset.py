@@ -602,6 +602,27 @@ RED: list[tuple[str, str]] = [
     ('fell off the roof and hit his head', 'head_injury'),
     ('se golpeó la cabeza contra el piso y tiene sangre en el oído', 'head_injury'),
     # intent batch eighteen
+    # nineteenth batch
+    ("Since about 6 pm I've had a squeezing feeling behind my breastbone and my jaw aches. I'm 58 and diabetic.", 'chest_pain'),
+    ('Tengo como un peso en el pecho y me duele la quijada', 'chest_pain'),
+    ('Our 2-year-old is breathing hard and fast and her nostrils are flaring', 'breathing'),
+    ('No me entra bien el aire y siento que me ahogo cuando camino', 'breathing'),
+    ("My father's mouth is drooping and he's slurring, started maybe 30 minutes ago", 'stroke'),
+    ('De la nada mi esposa no puede hablar bien y tiene la mano derecha débil', 'stroke'),
+    ("I can't stop thinking about killing myself. I have a gun at home.", 'suicide_self_harm'),
+    ('Estoy pensando en tomarme todas mis pastillas para no despertar', 'suicide_self_harm'),
+    ("My husband cut his leg with a chainsaw and it's bleeding badly", 'severe_bleeding'),
+    ('Se cortó con la sierra y está sangrando muchísimo', 'severe_bleeding'),
+    ('Within minutes of the new antibiotic I got hives and my throat started to close', 'anaphylaxis'),
+    ('Le picó una avispa y se le hinchó la cara y no puede respirar bien', 'anaphylaxis'),
+    ("I'm 35 weeks pregnant and I suddenly have a terrible headache, swelling and blurry vision", 'pregnancy_emergency'),
+    ('Tengo 9 semanas de embarazo y tengo un dolor muy fuerte de un lado y mareo', 'pregnancy_emergency'),
+    ("My 3-year-old drank some of grandpa's liquid morphine", 'overdose_poisoning'),
+    ('Mi hija se tomó unas pastillas de su abuela, no sabemos cuántas', 'overdose_poisoning'),
+    ('My 8-week-old has a rectal temperature of 100.6', 'infant_fever'),
+    ('Mi bebé de 7 semanas tiene fiebre de 38 y está muy decaído', 'infant_fever'),
+    ("My mom fell this morning, hit her head on the counter and now she's very confused", 'head_injury'),
+    ('Mi hijo se golpeó la cabeza en el recreo y ha vomitado dos veces', 'head_injury'),
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -1013,6 +1034,15 @@ TRAPS: list[tuple[str, str]] = [
     ('He bumped his head last week, totally fine, just want to update his chart', 'history'),
     ('mi hijo se pegó en la cabeza pero está bien, no vomitó ni nada', 'negation'),
     # intent batch eighteen
+    # nineteenth batch
+    ('Subject: stroke risk - Hi, my mom had a stroke in 2015; what tests would you recommend for me?', 'history'),
+    ("I'm feeling much better, no chest pain since Sunday. Can we move my follow-up to next month?", 'negation'),
+    ('Pregunta: ¿el medicamento para la presión puede causar que me falte el aire?', 'hypothetical'),
+    ('LOL this parking situation is giving me a heart attack every morning', 'idiom'),
+    ('I need a copy of my chest CT from March for my lung doctor', 'clinical_term'),
+    ('Our spring newsletter: recognizing anaphylaxis, plus new hours! Unsubscribe anytime.', 'newsletter'),
+    ('Mi papá tuvo una sobredosis hace 10 años, ahora necesita un chequeo general', 'history'),
+    ('What should we do if our newborn gets a fever over the holidays?', 'hypothetical'),
 ]
 
 INTENTS: list[tuple[str, str, str]] = [
@@ -1232,4 +1262,15 @@ INTENTS: list[tuple[str, str, str]] = [
     ('', 'Your clinic has been selected for a free listing upgrade. Act now.', 'spam_marketing'),
     ('', 'Gane dinero desde casa, haga clic aquí', 'spam_marketing'),
     ('', 'We can help your practice get 5-star reviews. Interested?', 'spam_marketing'),
+    # nineteenth batch
+    ('Scheduling', 'Could I get the first available appointment for a physical?', 'appointment_book'),
+    ('', "I'm going to be out of town, please move my Dec 3 appointment", 'appointment_change_cancel'),
+    ('', 'Can you call in my amoxicillin? The pharmacy has no refills on file', 'prescription_refill'),
+    ('', '¿Mis resultados de la tiroides ya están?', 'test_results'),
+    ('', 'I was billed for a visit I never had', 'billing_insurance'),
+    ('', 'Please send a letter confirming my diagnosis for my employer', 'records_forms'),
+    ('', 'Can I get a referral to a sleep specialist?', 'referral'),
+    ('', 'My daughter has had a fever of 101 for two days, should I bring her in?', 'clinical_question'),
+    ('', 'Gracias por recordarme la cita, ahí estaré', 'other'),
+    ('', 'Huge savings on office supplies for clinics - shop now', 'spam_marketing'),
 ]

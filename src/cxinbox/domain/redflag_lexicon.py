@@ -86,7 +86,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("chest_pain", r"\b(?:clutch\w*|grabb\w*|holding) (?:at )?(?:his|her|my) chest\b|\bagarr\w+(?:se)? el pecho\b|\bse (?:agarra|toca) el pecho\b"),
     ("chest_pain", near(r"heart|corazon", r"squeez\w*|crush\w*|aprieta\w*|apretad\w+|oprim\w+|estruj\w+", 25)),
     ("chest_pain", r"\b(?:pain|pressure|dolor|presion)\b[^.!?]{0,50}\b(?:spread\w*|radiat\w*|going|goes|moves|shoot\w*|se corre|se va|baja|corre|sube|pasa)\b[^.!?]{0,25}\b(?:arm|jaw|neck|shoulder|brazo|mandibula|quijada|cuello|hombro)\b"),
-    ("chest_pain", near(r"left breast|breastbone|sternum|under my (?:left )?(?:breast|boob)|seno izquierdo|esternon", r"pain\w*|hurt\w*|pressure|dolor\w*|duele", 25)),
+    ("chest_pain", near(r"left breast|breastbone|sternum|under my (?:left )?(?:breast|boob)|seno izquierdo|esternon", r"pain\w*|hurt\w*|pressure|dolor\w*|duele|squeez\w*|tight\w*|crush\w*|heav\w+", 25)),
     ("chest_pain", r"\bchest (?:feels|felt|is|has been|keeps)\b[^.!?]{0,30}\b(?:fire|burn\w*|weird|funny|strange|wrong|off|heavy|tight|like)\b"),
     ("chest_pain", near(r"chest|chst|pecho|torax",
                         r"pain\w*|hurt\w*|ach\w+|tight\w*|pressure|heav\w+|squeez\w*|crush\w*|"
@@ -319,6 +319,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                                 r"detergent|pods?|bleach|batter(?:y|ies)|cleaner|chemicals?|poison|antifreeze|"
                                 r"pesticide|insecticide|drain|lye|ammonia|detergente|cloro|pila|bateria|"
                                 r"dishwasher|dish soap|soap|lavatrastes|lavavajillas|jabon|suavizante|fabuloso|pinol|"
+                                r"morphine|oxycodone|methadone|fentanyl|opioids?|morfina|metadona|liquid medicine|"
                                 r"limpiador|quimico|veneno|insecticida|amoniaco|destapacanos", 40)),
     ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:antifreeze|anticongelante|pesticid\w*|insecticid\w*|veneno|raticida|gasolina|thinner|solvente|acetona|mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|jarabe|perfume|aceite)\b"),
     ("overdose_poisoning", near(r"took|taken|take|given|gave|tomo|tome|tomado|se tomo|dio|le di",
