@@ -623,6 +623,7 @@ RED: list[tuple[str, str]] = [
     ('Mi bebé de 7 semanas tiene fiebre de 38 y está muy decaído', 'infant_fever'),
     ("My mom fell this morning, hit her head on the counter and now she's very confused", 'head_injury'),
     ('Mi hijo se golpeó la cabeza en el recreo y ha vomitado dos veces', 'head_injury'),
+    # third trap batch
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -1043,6 +1044,31 @@ TRAPS: list[tuple[str, str]] = [
     ('Our spring newsletter: recognizing anaphylaxis, plus new hours! Unsubscribe anytime.', 'newsletter'),
     ('Mi papá tuvo una sobredosis hace 10 años, ahora necesita un chequeo general', 'history'),
     ('What should we do if our newborn gets a fever over the holidays?', 'hypothetical'),
+    # third trap batch
+    ('My chest pain was checked in the ER last night, EKG normal, they said follow up with you', 'history'),
+    ('The ER said my chest pain was anxiety; can I get a therapy referral?', 'negation'),
+    ('no breathing problems at all, just allergies with sneezing', 'negation'),
+    ("Does albuterol cause shaking? My son's breathing is fine now.", 'negation'),
+    ('Mi mamá ya se recuperó del derrame, ¿le pueden dar cita de control?', 'history'),
+    ('After his stroke in January, Dad needs a wheelchair form', 'history'),
+    ('What are the side effects of the new antidepressant? Could it cause suicidal thoughts?', 'hypothetical'),
+    ('He pasado por momentos difíciles pero no tengo pensamientos de hacerme daño', 'negation'),
+    ('Post-op bleeding has stopped completely, thanks', 'negation'),
+    ('¿Es normal sangrar un poco después de la extracción?', 'hypothetical'),
+    ("I'm allergic to bees; can I get a prescription for an EpiPen to have on hand?", 'clinical_term'),
+    ('Mi hijo tiene alergia al cacahuate, ¿necesita carta para la escuela?', 'clinical_term'),
+    ('Is it normal to have cramps at 8 weeks pregnant?', 'hypothetical'),
+    ('tengo 20 semanas de embarazo y quiero saber el sexo del bebé', 'benign'),
+    ('My teenager drank at a party last weekend; should we talk to someone?', 'history'),
+    ("Poison control said she's fine after licking the soap, just letting you know", 'negation'),
+    ('¿Cuántas pastillas de paracetamol puedo tomar al día?', 'hypothetical'),
+    ('My 5 week old had her shots today and is a bit fussy, no fever', 'negation'),
+    ('La bebé de 2 meses tiene gripita pero sin fiebre', 'negation'),
+    ("My son got a bump on the head at daycare last Tuesday, he's been totally normal", 'history'),
+    ('Se cayó en el parque pero no se pegó en la cabeza, solo raspones', 'negation'),
+    ('Can I get a return-to-play form after his concussion cleared?', 'clinical_term'),
+    ('My heart was pounding at the bill total, lol', 'idiom'),
+    ("Waiting for results is torture, I can't breathe until I know", 'idiom'),
 ]
 
 INTENTS: list[tuple[str, str, str]] = [

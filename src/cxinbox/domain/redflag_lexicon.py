@@ -450,6 +450,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\bswim(?:ming)? strokes?\b|\bbackstroke\b|\bheat ?stroke\b"),
     r"\bchok(?:e|ed|ing) (?:up|on (?:my|the) words)\b",
     r"\b(?:choked|choking) (?:me )?up\b",
+    r"\bcan'?t (?:breathe|wait) until (?:i|we|they|you) (?:know|hear|find out|get)\b",
     (r"\bno (?:puede|puedo) hablar(?= (?:de|por) (?:la )?falta de aire)|"
      r"\bcan'?t (?:talk|speak)(?= (?:because of|from) (?:the |being )?(?:short(?:ness)? of breath|breathing))"),
     (r"\b(?:laugh\w*|crack\w* up|crying laughing)\b[^.!?]{0,30}\b(?:can'?t|couldn'?t|could not) (?:breathe?|stop)\b|"
@@ -539,7 +540,16 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:history of|hx of|h/o|past|previous|prior|after (?:my|his|her)|since (?:my|his|"
      r"her)|following (?:my|his|her)|post|recovered from|recovering from|survived|survivor of|"
      r"antecedentes? de|historial de|despues de (?:mi|su)|desde (?:mi|su)|"
-     r"se recupero de|me recupere de)\b")),
+     r"se recupero del?|me recupere del?|recuperandos?e? del?)\b")),
+    # already seen by someone ("was checked in the ER last night"): not an alarm for the desk
+    ("negated", "backward",
+     r"\b(?:was|were|got|been|has been) (?:checked|seen|evaluated|treated|looked at|examined) (?:in|at|by)\b"),
+    ("historical", "backward",
+     (r"\blast (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)\b|"
+      r"\bel (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo) pasado\b")),
+    ("negated", "backward",
+     (r"\b(?:ekg|ecg|electro\w*|tests?|labs?|scans?|everything|todo|ct|x-?ray) (?:was |were |came back |all |salio |salieron )?(?:normal|fine|negative|bien)\b|"
+      r"\b(?:has been|he'?s been|she'?s been|i'?ve been|ha estado) (?:totally |completely |perfectly )?(?:normal|fine|bien)\b")),
     ("historical", "forward",
      (r"\b(?:my|his|her|our|their) (?:late )?(?:dad|father|mom|mother|mum|grandma|grandmother|"
      r"grandpa|grandfather|granny|brother|sister|uncle|aunt|auntie|cousin|parents?|"
@@ -621,7 +631,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
 
 # Words between a negation and a target that show the negation is about something else
 # ("no puedo mas, quiero morir", "not sure if it is a heart attack").
-NEGATION_BREAKERS: Final = (r"\b(?:puedo|puede|aguanto|aguanta|se|entiendo|know|sure|"
+NEGATION_BREAKERS: Final = (r"\b(?:puedo|puede|aguanto|aguanta|se (?:que|si|como|por que|porque|cuanto)|entiendo|know|sure|"
                             r"understand|idea|care|want|quiero|wanna|stop|sleep|dormir|"
                             r"anymore|mas|more than|tell|remember|recuerdo|think|creo)\b")
 
