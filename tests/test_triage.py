@@ -68,6 +68,7 @@ def test_hyphenated_ages_abbreviations_and_curly_apostrophes(body: str, category
 
 def test_ages_past_infancy_and_pregnancy_months_are_not_infants() -> None:
     assert assess("my 18-month-old has a fever").red_flag is None
+    assert assess("My daughter has had a fever of 101 for two days").red_flag is None
     assert assess("tengo 7 meses de embarazo y tengo fiebre").red_flag != "infant_fever"
 
 

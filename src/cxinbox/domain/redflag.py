@@ -219,10 +219,14 @@ def _has_cue(folded: str, cue: str, c: _Compiled) -> bool:
     return not c.older_age.search(folded) or bool(_STRONG_INFANT.search(folded))
 
 
+_AGE_NUMBER: Final = re.compile(r"(\d+|[a-z]+)[ -]?(?:days?|weeks?|wks?|months?|mos?|dias|"
+                                r"semanas|mes|meses)\b")
+
+
 def _infant_age(phrase: str) -> bool:
     """An infant cue phrase, unless it gives an age past the first year ("18 months")."""
-    head = re.match(r"\d+|[a-z]+", phrase)
-    word = head.group() if head else ""
+    head = _AGE_NUMBER.search(phrase)
+    word = head.group(1) if head else ""
     number = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
     if number is None:
         return True

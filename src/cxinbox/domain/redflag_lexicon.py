@@ -348,6 +348,10 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("head_injury", r"\b(?:conmocion cerebral|traumatismo craneal|contusion (?:en la )?cabeza|herida en la cabeza)\b"),
 )
 
+_AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
+               r"dos|tres|cuatro|cinco|seis)[ -]?(?:days?|weeks?|wks?|months?|mos?|dias|semanas|"
+               r"mes|meses)")
+
 CUES: Final[dict[str, str]] = {
     "substance": (r"\b(?:pills?|meds|medication|alcohol|drunk|drinking|oxy\w*|opioids?|opiates?|"
                   r"fentanyl|heroin|xanax|percocet|vicodin|norco|methadone|drugs?|"
@@ -359,10 +363,14 @@ CUES: Final[dict[str, str]] = {
                  r"vaccine|ate|eating|alergi\w*|ronchas|pica|picazon|comezon|picadura|abeja|"
                  r"cacahuate|mani|nueces|mariscos|camarones|medicamento|medicina|inyeccion|"
                  r"vacuna|comio|comer)\b"),
+    # An age counts when it is said as one ("6 weeks old", "my 2 month", "de 3 semanas"),
+    # not as a duration ("a fever for two days").
     "infant": (r"\b(?:baby|babies|infant|newborn|new born|bebe|bebito|bebita|recien nacid[oa]|"
-               r"neonat\w*|(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-               r"un|una|dos|tres|cuatro|cinco|seis)[ -]?(?:days?|weeks?|wks?|months?|mos?|"
-               r"dias|semanas|mes|meses)(?:[ -]?(?:old|de nacid[oa]|de edad))?)\b"
+               r"neonat\w*|"
+               r"(?:(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|baby|bebe|nina|nino|hija|hijo|"
+               r"son|daughter|girl|boy)\W+)?" + _AGE + r"[ -]?(?:old|de nacid[oa]|de edad)|"
+               r"(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|baby|bebe|nina|nino|hija|hijo|son|"
+               r"daughter|girl|boy)\W+" + _AGE + r")\b"
                r"(?! (?:de embarazo|pregnant|along|of pregnancy))"),
     "pregnancy": (r"\b(?:(?:i'?m|im|i am|she'?s|she is|estoy|tengo|esta|tiene) (?:\d{1,2}|"
                   r"twenty|thirty) ?(?:weeks?|wks?|semanas)\b(?! old)(?! de nacid)|"
