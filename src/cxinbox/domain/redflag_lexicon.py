@@ -337,7 +337,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("head_injury", r"\bskull\b|\bcraneo\b|\btbi\b|\btraumatic brain injury\b"),
     ("head_injury", near(r"head|cabeza",
                          r"hit|hits|struck|bang\w*|bump\w*|smack\w*|knock\w*|slam\w*|whack\w*|"
-                         r"golpe\w*|peg\w+|cayo|caida|fell|fall|falling|landed", 25)),
+                         r"golpe\w*|peg\w+|cayo|caida|fell|fall|falling|landed|cut|gash|wound|laceration|"
+                         r"herida|cortada", 25)),
     ("head_injury", r"\b(?:bleeding|sangr\w+)\W+(?:[\w']+\W+){0,3}(?:from|de|en) (?:the|his|her|my|la|su) (?:head|cabeza)\b"),
     ("head_injury", r"\bse dio (?:\w+ ){0,2}en la cabeza\b|\bcayo de cabeza\b|\bpego con la cabeza\b"),
     ("head_injury", r"\bknocked (?:out|unconscious)\b|\blost consciousness\b|\b(?:was|is|went) unconscious\b"),
@@ -543,7 +544,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"\bhace (?:mucho(?: tiempo)?|anos|tiempo)\b")),
     ("historical", "both",
      (r"\b(?:last|previous|prior|other|first|earlier) (?:pregnancy|pregnancies|baby|birth)\b|"
-     r"\b(?:embarazo anterior|ultimo embarazo|otro embarazo|primer embarazo)\b")),
+     r"\b(?:embarazo (?:anterior|pasado)|ultimo embarazo|otro embarazo|primer embarazo)\b")),
     ("historical", "forward",
      (r"\b(?:history of|hx of|h/o|past|previous|prior|after (?:my|his|her)|since (?:my|his|"
      r"her)|following (?:my|his|her)|post|recovered from|recovering from|survived|survivor of|"
@@ -601,6 +602,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"when should (?:i|we) (?:worry|call|go|bring|take)|cuando (?:debo|deberia|hay que|debemos) "
      r"(?:preocupar\w*|llamar|ir|llevar\w*)|que sintomas|cuales son (?:los|las) "
      r"(?:sintomas|senales|signos|causas|factores)|como (?:se|sabria|saber|reconocer|puedo saber))\b")),
+    ("question", "forward",
+     r"\bhow much (?:[\w']+ ){0,2}is (?:normal|too much|ok|okay|safe|expected)\b|\bcuant[oa] (?:\w+ ){0,2}es normal\b"),
+    ("hypothetical", "backward", r"\b(?:happen|occur)s?\b(?= (?:with|after|from|if|when|in)\b|\?)"),
     ("hypothetical", "backward",
      (r"\b(?:as a side effect|(?:is )?an? (?:common |known |possible |rare )?(?:side effect|risk|"
      r"symptom|sign)|side effects?\??|is that a risk|could happen|might happen|can happen|"
