@@ -655,6 +655,17 @@ RED: list[tuple[str, str]] = [
     ("he fell off the trampoline and hit his head, now he can't remember anything", 'head_injury'),
     ("my grandpa fell and hit his head, he's on blood thinners", 'head_injury'),
     ('se cayó de la escalera y se pegó en la cabeza, está mareado', 'head_injury'),
+    # twenty-second batch
+    ('help my mom is not breathing right and her lips are gray', 'breathing'),
+    ('mi esposo tiene un dolor de pecho que le llega hasta la espalda', 'chest_pain'),
+    ("feeling like I'm going to die, chest is so tight", 'chest_pain'),
+    ('my sister just told me she swallowed a bottle of pills', 'overdose_poisoning'),
+    ('mi hijo adolescente dice que se quiere morir', 'suicide_self_harm'),
+    ("she's 3 weeks old and has a fever of 100.7, we're scared", 'infant_fever'),
+    ("after the car accident he's throwing up and says his head hurts badly", 'head_injury'),
+    ('water broke at 34 weeks and contractions started', 'pregnancy_emergency'),
+    ('bee sting, now face swelling and hives all over, he has an epi pen', 'anaphylaxis'),
+    ('bleeding is soaking through the bandage fast', 'severe_bleeding'),
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -1121,6 +1132,23 @@ TRAPS: list[tuple[str, str]] = [
     ('He hit his head last month and has been fine, just want the school form', 'history'),
     ('mi hija tuvo preeclampsia en su embarazo pasado', 'history'),
     ('¿Cuánto tiempo debo esperar para bañarme después de la cirugía?', 'benign'),
+    # twenty-second batch
+    ('My chest pain turned out to be gallstones, surgery is scheduled; what paperwork do I need?', 'history'),
+    ('Do you treat asthma attacks in the office or should we go to urgent care?', 'hypothetical'),
+    ("My wife's stroke rehab is going well, thank you for the referral!", 'clinical_term'),
+    ('¿Pueden hacerme una prueba de alergia a los mariscos?', 'clinical_term'),
+    ('Thanks for the suicide prevention pamphlet, it helped my family talk', 'clinical_term'),
+    ('No he vuelto a tener sangrado desde que cambié de pastilla', 'negation'),
+    ('is a temperature of 99.5 a fever for a 2 month old?', 'hypothetical'),
+    ('our 2-month-old had a fever after vaccines but it went away in a day', 'negation'),
+    ("I think I'm pregnant! How soon can I come in?", 'benign'),
+    ('Does Tylenol overdose damage the liver?', 'hypothetical'),
+    ("I have a headache since I hit my head on a cabinet 2 weeks ago, it's getting better", 'history'),
+    ('his concussion symptoms are gone, can he go back to football?', 'negation'),
+    ('I nearly had a stroke when I saw my deductible', 'idiom'),
+    ('this cough is killing me, can I get something for it?', 'idiom'),
+    ('My doctor wants me to do a chest x-ray and a stress test, can you schedule them?', 'clinical_term'),
+    ("I'm not pregnant, just late. Should I take a test?", 'negation'),
 ]
 
 INTENTS: list[tuple[str, str, str]] = [

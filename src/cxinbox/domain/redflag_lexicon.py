@@ -220,7 +220,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\b(?:se|me) (?:esta|estoy|estaba) (?:haciendo dano|lastimando|cortando)\b|\bcortadas en (?:los|sus|mis) (?:brazos|piernas|munecas)\b|\bcuts on (?:her|his|my|their) (?:arms|legs|wrists|thighs)\b"),
     ("suicide_self_harm", r"\bend it all\b|\b(?:want|wanna|going|plan\w*|ready) to end it\b"),
     ("suicide_self_harm", r"\bse (?:corta|cortan|esta cortando|lastima|quema) (?:a proposito|los brazos|las piernas|las munecas|sola|solo)\b|\bse hace dano\b"),
-    ("suicide_self_harm", r"\b(?:want|wanna|wish|going|ready) (?:to )?(?:just )?(?:die|be dead)\b"),
+    ("suicide_self_harm", r"\b(?:want|wanna|wish|ready) (?:to )?(?:just )?(?:die|be dead)\b"),
     ("suicide_self_harm", r"\b(?:don'?t|dont|do not|no longer) (?:want|wanna|wish) (?:to )?(?:live|be alive|be here|exist|wake up)\b"),
     ("suicide_self_harm", r"\bbetter off (?:dead|without me)\b"),
     ("suicide_self_harm", r"\bno (?:reason|point) (?:to|in) (?:live|living|going on)\b"),
@@ -228,7 +228,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\bself[- ]?harm\w*"),
     ("suicide_self_harm", r"\b(?:kms|unalive)\b"),
     ("suicide_self_harm", r"\b(?:suicid\w+|quitarme la vida|quitarse la vida|matarme|me voy a matar|me quiero matar)\b"),
-    ("suicide_self_harm", r"\bquiero (?:morir\w*|estar muert[oa]|desaparecer)\b"),
+    ("suicide_self_harm", r"\b(?:quiero|(?:se )?quieres?|se quiere) (?:morir\w*|estar muert[oa]|desaparecer)\b"),
     ("suicide_self_harm", r"\bno (?:quiero|quiere) (?:vivir|seguir viviendo|estar aqui|despertar)\b"),
     ("suicide_self_harm", r"\bacabar con (?:mi vida|todo|esto)\b"),
     ("suicide_self_harm", r"\b(?:hacerme|haciendome|me hago) dano\b|\b(?:lastimarme|cortarme|me corto|me estoy cortando)\b"),
@@ -354,6 +354,8 @@ _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|ele
                r"mes|meses)")
 
 CUES: Final[dict[str, str]] = {
+    "trauma": (r"\b(?:car accident|crash\w*|collision|rear-?ended|fell (?:off|down|from|on)|"
+               r"fall (?:off|down|from)|tackled|hit by|accidente|choque|chocamos|se cayo|me cai)\b"),
     "substance": (r"\b(?:pills?|meds|medication|alcohol|drunk|drinking|oxy\w*|opioids?|opiates?|"
                   r"fentanyl|heroin|xanax|percocet|vicodin|norco|methadone|drugs?|"
                   r"pastillas|medicamentos?|droga\w*|borracho|tomado)\b"),
@@ -386,6 +388,8 @@ OLDER_AGE: Final = (r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|
 NOT_PREGNANT: Final = r"\b(?:not|never been|no longer) pregnant\b|\bno (?:estoy|esta) embarazada\b"
 
 CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("head_injury", r"\b(?:head (?:hurts|is hurting|aches|is pounding)|(?:me|le) duele (?:mucho )?la cabeza)\b",
+     "trauma"),
     ("overdose_poisoning", (r"\b(?:hard to wake|won'?t wake|can'?t wake|not waking|barely awake|"
                            r"unresponsive|passed out|no (?:despierta|reacciona|responde)|"
                            r"no lo (?:puedo|podemos) despertar|muy dormid[oa])\b"), "substance"),
@@ -531,7 +535,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # historical, family history
     ("historical", "both",
      (r"\b(?:(?:\d+|a|an|one|two|three|four|five|six|few|several|many|couple of|some) )?"
-     r"(?:years?|yrs?|decades?|months?) ago\b|\blast (?:year|summer|spring|fall|winter)\b|"
+     r"(?:years?|yrs?|decades?|months?|weeks?|wks?) ago\b|\bhace (?:\d+|dos|tres|cuatro|varias) semanas\b|\blast (?:year|summer|spring|fall|winter)\b|"
      r"\bin (?:19|20)\d\d\b|\bas a (?:child|kid|teen\w*|baby)\b|"
      r"\b(?:in|during|back in) (?:college|high school|school|my twenties|my teens|the army|the past)\b|"
      r"\ben la (?:prepa|preparatoria|universidad|secundaria)\b|\bwhen i was (?:young|little|"
@@ -614,7 +618,13 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:but|pero|y|and) (?:now )?(?:he'?s|she'?s|it'?s|he is|she is|it is|they'?re|ya) "
       r"(?:totally |completely |perfectly |all )?(?:fine|ok|okay|better|bien|mejor)\b"
       r"|\b(?:but|and) (?:i'?m|i am) (?:totally |completely )?(?:fine|better) now\b"
-      r"|\b(?:pero|y) (?:ya (?:esta|estoy|estan)|esta|estan) (?:bien|mejor)\b")),
+      r"|\b(?:pero|y) (?:ya (?:esta|estoy|estan)|esta|estan) (?:bien|mejor)\b"
+      r"|\b(?:but|and) (?:it|the fever|the pain|the bleeding|that) (?:went away|is gone|passed|resolved|broke|stopped)\b"
+      r"|\b(?:pero|y) (?:ya )?se (?:le |me )?(?:quito|paso|fue|bajo)\b")),
+    ("negated", "backward", r"\b(?:getting|gotten|is) better\b|\bimproving\b|\bmejorando\b"),
+    ("hypothetical", "backward",
+     r"\b(?:damage|harm|affect|hurt)s? (?:the|your|my|his|her) (?:liver|kidneys?|stomach|heart|brain|body)\b"),
+    ("question", "forward", r"\bis (?:a |an )?(?:temp(?:erature)?|reading|fever) (?:of )?\d[\d.]*\b"),
     ("negated", "backward",
      (r"\b(?:era|fue) (?:por|de) (?:la )?(?:ansiedad|estres|gastritis|reflujo|agruras|gases|nervios)\b|"
       r"\bwas (?:just |only )?(?:from |due to |because of )?(?:anxiety|stress|reflux|heartburn|gas|"
