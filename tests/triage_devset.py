@@ -666,6 +666,27 @@ RED: list[tuple[str, str]] = [
     ('water broke at 34 weeks and contractions started', 'pregnancy_emergency'),
     ('bee sting, now face swelling and hives all over, he has an epi pen', 'anaphylaxis'),
     ('bleeding is soaking through the bandage fast', 'severe_bleeding'),
+    # twenty-third batch
+    ("My husband is grabbing his chest and can't catch his breath", 'chest_pain'),
+    ('tengo una presión horrible en el pecho', 'chest_pain'),
+    ("she's wheezing and can't talk, inhaler did nothing", 'breathing'),
+    ('me ahogo, no puedo respirar', 'breathing'),
+    ("Dad can't lift his left arm and his words are slurred", 'stroke'),
+    ('se le paralizó la mitad de la cara a mi mamá', 'stroke'),
+    ("I bought a rope, I'm done", 'suicide_self_harm'),
+    ('voy a quitarme la vida esta noche', 'suicide_self_harm'),
+    ('gushing blood from my arm after a fall through a window', 'severe_bleeding'),
+    ('está perdiendo mucha sangre por la nariz y no para', 'severe_bleeding'),
+    ('throat closing, used epipen, still struggling', 'anaphylaxis'),
+    ('después de comer camarón tengo la garganta cerrada y la lengua hinchada', 'anaphylaxis'),
+    ("I'm 26 weeks pregnant and I have a gush of fluid and cramps", 'pregnancy_emergency'),
+    ('Estoy embarazada de 15 semanas y tengo sangrado con coágulos', 'pregnancy_emergency'),
+    ('my toddler drank lamp oil', 'overdose_poisoning'),
+    ('se tomó el frasco de pastillas para dormir', 'overdose_poisoning'),
+    ('my 2 month old has 101 fever', 'infant_fever'),
+    ('la recién nacida tiene fiebre y no come', 'infant_fever'),
+    ('he hit his head on the ice and is confused and sleepy', 'head_injury'),
+    ('se cayó de cabeza al piso y está desorientado', 'head_injury'),
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -1149,6 +1170,17 @@ TRAPS: list[tuple[str, str]] = [
     ('this cough is killing me, can I get something for it?', 'idiom'),
     ('My doctor wants me to do a chest x-ray and a stress test, can you schedule them?', 'clinical_term'),
     ("I'm not pregnant, just late. Should I take a test?", 'negation'),
+    # twenty-third batch
+    ("Rope course at the kids' camp requires a physical, can you fill out the form?", 'benign'),
+    ("Can I get a refill of my nitro spray? I haven't needed it in months.", 'negation'),
+    ("I'm doing better since we talked, no more dark thoughts", 'negation'),
+    ('My wife had a head injury in a car accident in 2010; she needs disability paperwork', 'history'),
+    ('¿Cuándo debo llevar a mi bebé al hospital por fiebre?', 'hypothetical'),
+    ("What's the max dose of Benadryl for a 30 lb child?", 'hypothetical'),
+    ('The new billing portal is choking on my password lol', 'idiom'),
+    ('Ese precio me dejó sin aire jaja', 'idiom'),
+    ('chest x-ray and EKG results for pre-op clearance please', 'clinical_term'),
+    ('Stroke survivors support group newsletter — join us Thursday! Unsubscribe', 'newsletter'),
 ]
 
 INTENTS: list[tuple[str, str, str]] = [

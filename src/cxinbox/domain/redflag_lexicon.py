@@ -41,10 +41,11 @@ CATEGORIES: Final = (
 # Which category names the message when several are found: the more specific or the cause
 # first (a pregnant patient bleeding is a pregnancy emergency; a fall with a head wound that
 # bleeds is a head injury; throat closing with wheeze is anaphylaxis; pills taken "on purpose"
-# or "to end it" are a suicide attempt, which needs the crisis path as well as poison care).
+# or "to end it" are a suicide attempt, which needs the crisis path as well as poison care;
+# someone wheezing who "can't talk" is short of breath, not aphasic).
 PRIORITY: Final = (
     "pregnancy_emergency", "anaphylaxis", "infant_fever", "suicide_self_harm",
-    "overdose_poisoning", "head_injury", "stroke", "chest_pain", "breathing", "severe_bleeding",
+    "overdose_poisoning", "head_injury", "chest_pain", "breathing", "stroke", "severe_bleeding",
 )
 
 
@@ -112,7 +113,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\b(?:out of breath|breathless|winded)\b"),
     ("breathing", r"\b(?:lips?|face|fingers?) (?:is |are |turning |turned |going |look(?:s|ing)? )+(?:blue|purple|gray|grey)\b"),
     ("breathing", r"\bwheez\w*"),
-    ("breathing", r"\b(?:is|was|are|were|i'?m|im|he'?s|she'?s|baby|kid|child|son|daughter|husband|wife|mom|dad|toddler)\b[^.!?]{0,20}\bchok(?:e|es|ed|ing)\b|\bchok(?:e|ed|ing) on (?:food|a piece|something|(?:his|her|my|a) (?:food|toy|grape|candy|coin))\b"),
+    ("breathing", r"\b(?:i'?m|im|he'?s|she'?s|baby|kid|child|son|daughter|husband|wife|mom|dad|toddler)\b[^.!?]{0,20}\bchok(?:e|es|ed|ing)\b|\bchok(?:e|ed|ing) on (?:food|a piece|something|(?:his|her|my|a) (?:food|toy|grape|candy|coin))\b"),
     ("breathing", r"\basthma attack\b"),
     ("breathing", (r"\bhyperventilat\w*|\bcyano\w+|\brespiratory distress\b|\b(?:shallow|short) breaths\b|\basfixi\w+|\bsofoc\w+|"
                   r"\b(?:me|le) silba el pecho\b|\bpecho (?:me |le )?(?:silba|chifla|chilla)\b|\bno (?:me|le) alcanza el aire\b|"
@@ -197,6 +198,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\bpeor dolor de cabeza de (?:mi|su) vida\b"),
     # suicide and self-harm
     ("suicide_self_harm", r"\bsuicid\w*"),
+    ("suicide_self_harm", r"\b(?:bought|compre) (?:a |una )?(?:rope|noose|gun|soga|pistola)\b|\bnoose\b"),
     ("suicide_self_harm", (r"\b(?:don'?t|do not|no longer|can'?t) see (?:the|any) point (?:anymore|any more|in anything|in life|in living|in going on)\b|"
                           r"\b(?:thinking|thought|think) (?:about|of) how (?:i'?d|i would|to|i could) (?:do it|end it|kill|die)\b|"
                           r"\b(?:pensado|pienso|pensando) (?:en )?como (?:hacerlo|matarme|quitarme)\b|\bno (?:le )?(?:veo|encuentro) sentido a nada\b")),
@@ -320,6 +322,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                                 r"pesticide|insecticide|drain|lye|ammonia|detergente|cloro|pila|bateria|"
                                 r"dishwasher|dish soap|soap|lavatrastes|lavavajillas|jabon|suavizante|fabuloso|pinol|"
                                 r"morphine|oxycodone|methadone|fentanyl|opioids?|morfina|metadona|liquid medicine|"
+                                r"lamp oil|kerosene|turpentine|lighter fluid|paint thinner|queroseno|aguarras|petroleo|gasolina|"
                                 r"limpiador|quimico|veneno|insecticida|amoniaco|destapacanos", 40)),
     ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:antifreeze|anticongelante|pesticid\w*|insecticid\w*|veneno|raticida|gasolina|thinner|solvente|acetona|mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|jarabe|perfume|aceite)\b"),
     ("overdose_poisoning", near(r"took|taken|take|given|gave|tomo|tome|tomado|se tomo|dio|le di",
@@ -438,7 +441,7 @@ _MONEY: Final = (r"(?:bill|bills|billing|invoice|statement|price|prices|charge|c
                  r"costs|balance|copay|deductible|premium|fee|fees|quote|estimate|payment|"
                  r"factura|cuenta|cobro|cobros|precio|saldo|pago|deducible|seguro|insurance)")
 _IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derrame|"
-                       r"aneurysm|coronary|conniption)")
+                       r"aneurysm|coronary|conniption|sin aire|breathless)")
 
 PSEUDO: Final[tuple[str, ...]] = (
     # idioms
