@@ -687,6 +687,7 @@ RED: list[tuple[str, str]] = [
     ('la recién nacida tiene fiebre y no come', 'infant_fever'),
     ('he hit his head on the ice and is confused and sleepy', 'head_injury'),
     ('se cayó de cabeza al piso y está desorientado', 'head_injury'),
+    # fourth trap batch
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -1181,6 +1182,35 @@ TRAPS: list[tuple[str, str]] = [
     ('Ese precio me dejó sin aire jaja', 'idiom'),
     ('chest x-ray and EKG results for pre-op clearance please', 'clinical_term'),
     ('Stroke survivors support group newsletter — join us Thursday! Unsubscribe', 'newsletter'),
+    # fourth trap batch
+    ('I no longer have the chest tightness I mentioned, thanks for checking', 'negation'),
+    ('Ya no me falta el aire desde que uso el inhalador nuevo', 'negation'),
+    ("Her face drooping went away after an hour, the ER said it was Bell's palsy", 'negation'),
+    ('The bleeding has completely stopped since yesterday', 'negation'),
+    ('No hubo reacción alérgica con la vacuna, todo bien', 'negation'),
+    ('My grandfather died of a stroke when I was little', 'history'),
+    ('Mi mamá tuvo un derrame cerebral hace 8 años y ahora necesita fisioterapia', 'history'),
+    ('I had anaphylaxis to bee stings as a child; do I still need an EpiPen?', 'history'),
+    ('My brother overdosed last year; our family is looking for grief support', 'history'),
+    ('Tuve un aborto espontáneo hace dos años y quiero volver a intentarlo', 'history'),
+    ('What are the warning signs of a stroke I should teach my parents?', 'hypothetical'),
+    ('Si mi bebé de 6 semanas tiene fiebre, ¿lo llevo a urgencias?', 'hypothetical'),
+    ('Could the new pills make me suicidal?', 'hypothetical'),
+    ('What happens if someone swallows a button battery?', 'hypothetical'),
+    ('¿Qué debo hacer si me dan dolores de pecho con el ejercicio?', 'hypothetical'),
+    ('Our receptionist is a lifesaver, I almost had a heart attack when I lost my card', 'idiom'),
+    ('Esta fila me está matando', 'idiom'),
+    ('My kids are killing me today lol, can I move the 4pm?', 'idiom'),
+    ('This cold is making me feel like death warmed over', 'idiom'),
+    ("I'm scheduled for a chest CT next week, do I need contrast?", 'clinical_term'),
+    ('Need my stroke risk score for the cardiologist', 'clinical_term'),
+    ('Can I get a copy of my concussion evaluation?', 'clinical_term'),
+    ('Necesito la orden para el ultrasonido del embarazo', 'clinical_term'),
+    ('Do you carry Narcan for overdose emergencies?', 'clinical_term'),
+    ('Our health newsletter: when chest pain means a heart attack. Read more online. Manage your preferences.', 'newsletter'),
+    ('Salud al día: aprenda a reconocer un infarto. Para darse de baja haga clic aquí.', 'newsletter'),
+    ("This month's tip: signs of anaphylaxis include throat swelling and hives. Unsubscribe", 'newsletter'),
+    ('Webinar for parents: fever in infants under 3 months, when to go to the ER. Register today!', 'newsletter'),
 ]
 
 INTENTS: list[tuple[str, str, str]] = [

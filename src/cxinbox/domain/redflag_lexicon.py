@@ -466,6 +466,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\bswim(?:ming)? strokes?\b|\bbackstroke\b|\bheat ?stroke\b"),
     r"\bchok(?:e|ed|ing) (?:up|on (?:my|the) words)\b",
     r"\b(?:choked|choking) (?:me )?up\b",
+    r"\b(?:for|in case of|in) (?:an? )?(?:overdose|opioid) emergenc\w+",
     r"\bcan'?t (?:breathe|wait) until (?:i|we|they|you) (?:know|hear|find out|get)\b",
     (r"\bno (?:puede|puedo) hablar(?= (?:de|por) (?:la )?falta de aire)|"
      r"\bcan'?t (?:talk|speak)(?= (?:because of|from) (?:the |being )?(?:short(?:ness)? of breath|breathing))"),
@@ -480,6 +481,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:stroke|heart attack|suicide|overdose|concussion|head injury|bleeding|poison\w*)"
     r" (?:risk|prevention|awareness|screening|clinic|unit|center|centre|program|programme|"
     r"protocol|education|class|support group|survivors?|loss|rehab\w*|hotline|lifeline|helpline|"
+    r"evaluation|eval|report|notes|paperwork|"
     r"scale|assessment|test|testing|panel|study|research|seminar|webinar|month|week|day|"
     r"follow[- ]?up|clearance|form|forms|paperwork|baseline)\b"),
     (r"\b(?:risk|riesgo) (?:of|for|de) (?:a )?(?:stroke|heart attack|bleeding|derrame|infarto|"
