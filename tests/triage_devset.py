@@ -688,6 +688,27 @@ RED: list[tuple[str, str]] = [
     ('he hit his head on the ice and is confused and sleepy', 'head_injury'),
     ('se cayó de cabeza al piso y está desorientado', 'head_injury'),
     # fourth trap batch
+    # Spanish batch
+    ('Señorita, mi papá tiene dolor en el pecho y se puso pálido y sudoroso', 'chest_pain'),
+    ('Me arde el pecho y siento que me aprieta, ya tengo una hora así', 'chest_pain'),
+    ('Mi niña respira muy agitada y se le marcan las costillas', 'breathing'),
+    ('Siento que me falta el aire aunque esté sentada', 'breathing'),
+    ('A mi abuelita se le chuequeó la boca y no puede levantar el brazo', 'stroke'),
+    ('Mi esposo de repente no puede caminar y arrastra la pierna derecha', 'stroke'),
+    ('Ya no aguanto más, quiero terminar con todo', 'suicide_self_harm'),
+    ('Mi hija me dijo que piensa en suicidarse', 'suicide_self_harm'),
+    ('Me corté el dedo con el cuchillo y está sangrando demasiado', 'severe_bleeding'),
+    ('Después del parto estoy sangrando mucho y me siento débil', 'severe_bleeding'),
+    ('Me picó una abeja y no puedo respirar bien, tengo ronchas', 'anaphylaxis'),
+    ('Mi hijo comió algo con nuez y tiene la boca hinchada y tose mucho', 'anaphylaxis'),
+    ('Tengo 8 meses de embarazo y me duele mucho el vientre y está duro', 'pregnancy_emergency'),
+    ('Estoy embarazada y no he sentido al bebé moverse hoy', 'pregnancy_emergency'),
+    ('Mi hijo de 3 años se tomó el jarabe de su hermano, toda la botella', 'overdose_poisoning'),
+    ('Mi esposo mezcló pastillas con alcohol y no despierta bien', 'overdose_poisoning'),
+    ('Mi bebé de 4 semanas tiene 38.3 de fiebre', 'infant_fever'),
+    ('Tengo un bebé de 2 meses con calentura desde la tarde', 'infant_fever'),
+    ('Mi hijo se cayó de la litera y se pegó en la cabeza, tiene mucho sueño', 'head_injury'),
+    ('Mi mamá se resbaló en el baño, se golpeó la cabeza y no sabe dónde está', 'head_injury'),
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -1211,6 +1232,15 @@ TRAPS: list[tuple[str, str]] = [
     ('Salud al día: aprenda a reconocer un infarto. Para darse de baja haga clic aquí.', 'newsletter'),
     ("This month's tip: signs of anaphylaxis include throat swelling and hives. Unsubscribe", 'newsletter'),
     ('Webinar for parents: fever in infants under 3 months, when to go to the ER. Register today!', 'newsletter'),
+    # Spanish batch
+    ('Ya no me duele el pecho desde que tomo el omeprazol', 'negation'),
+    ('Mi papá tuvo un infarto en 2015, necesita su receta de aspirina', 'history'),
+    ('¿Los anticonceptivos pueden causar derrames?', 'hypothetical'),
+    ('Este calor me está matando, ¿puedo cambiar mi cita?', 'idiom'),
+    ('Necesito mis resultados de la radiografía de tórax', 'clinical_term'),
+    ('Boletín mensual: señales de derrame cerebral. Para darse de baja responda BAJA.', 'newsletter'),
+    ('Mi bebé de 2 meses tiene cita para sus vacunas el martes', 'benign'),
+    ('Estoy embarazada de 12 semanas y quiero mi primer ultrasonido', 'benign'),
 ]
 
 INTENTS: list[tuple[str, str, str]] = [

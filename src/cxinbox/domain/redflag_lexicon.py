@@ -232,7 +232,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\b(?:suicid\w+|quitarme la vida|quitarse la vida|matarme|me voy a matar|me quiero matar)\b"),
     ("suicide_self_harm", r"\b(?:quiero|(?:se )?quieres?|se quiere) (?:morir\w*|estar muert[oa]|desaparecer)\b"),
     ("suicide_self_harm", r"\bno (?:quiero|quiere) (?:vivir|seguir viviendo|estar aqui|despertar)\b"),
-    ("suicide_self_harm", r"\bacabar con (?:mi vida|todo|esto)\b"),
+    ("suicide_self_harm", r"\b(?:acabar|terminar) con (?:mi vida|todo|esto)\b"),
     ("suicide_self_harm", r"\b(?:hacerme|haciendome|me hago) dano\b|\b(?:lastimarme|cortarme|me corto|me estoy cortando)\b"),
     ("suicide_self_harm", r"\bmejor (?:muert[oa]|sin mi)\b"),
     ("suicide_self_harm", r"\bno vale la pena (?:vivir|seguir)\b"),
@@ -414,6 +414,9 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                             r"(?:sali\w+|sale|salio|perdiendo|perdi|escurr\w+) (?:\w+ )?liquido|liquido (?:que sale|saliendo)|"
                             r"dolor (?:muy |bien )?(?:fuerte|horrible|intenso|terrible|insoportable)|"
                             r"(?:severe|bad|horrible|terrible|awful|intense) (?:\w+ )?(?:pain|cramp\w*)|"
+                            r"(?:me|le) duele (?:mucho |muchisimo )?(?:el vientre|la panza|la barriga|el estomago|el abdomen)|"
+                            r"vientre (?:duro|muy duro)|(?:belly|stomach|abdomen) (?:is )?(?:hard|rigid)|"
+                            r"(?:stomach|belly|abdominal) pain (?:is )?(?:really |so )?(?:bad|severe)|"
                             r"(?:me|le) duele (?:\w+ ){0,2}la cabeza|veo (?:lucecitas|luces|manchas|estrellas|borroso)|"
                             r"seeing (?:spots|stars|flash\w*)|flashing lights|"
                             r"(?:no|barely|less) (?:fetal )?movement|no se mueve|fell|fall(?:en)? down|"
