@@ -114,6 +114,12 @@ def test_reassurance_after_but_is_a_negation_only_when_it_is_one() -> None:
         "severe_bleeding"
 
 
+def test_a_time_inside_a_long_target_still_counts_a_negation_inside_does_not() -> None:
+    assert assess("I took my pills twice last month by mistake, no problems").red_flag is None
+    assert assess("I took my pills twice today by mistake").red_flag == "overdose_poisoning"
+    assert assess("sangra y sangra y no para").red_flag == "severe_bleeding"
+
+
 def test_the_head_against_the_wall_idiom_is_narrow() -> None:
     assert assess("I hit my head on the table and now I'm dizzy").red_flag == "head_injury"
     assert assess("he banged his head against the wall and is bleeding").red_flag == \

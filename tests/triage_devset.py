@@ -709,6 +709,26 @@ RED: list[tuple[str, str]] = [
     ('Tengo un bebé de 2 meses con calentura desde la tarde', 'infant_fever'),
     ('Mi hijo se cayó de la litera y se pegó en la cabeza, tiene mucho sueño', 'head_injury'),
     ('Mi mamá se resbaló en el baño, se golpeó la cabeza y no sabe dónde está', 'head_injury'),
+    # twenty-sixth batch
+    ("Been having chest discomfort on and off all evening, now it's constant", 'chest_pain'),
+    ("my lungs feel like they're closing up", 'breathing'),
+    ("I can only breathe sitting up and I'm gurgling", 'breathing'),
+    ("her face went slack on the left and she's mumbling", 'stroke'),
+    ('he suddenly lost his balance, has double vision and his speech is weird', 'stroke'),
+    ("I've been planning how to kill myself", 'suicide_self_harm'),
+    ('my girlfriend texted me goodbye and said she took all her pills', 'suicide_self_harm'),
+    ("he nicked his leg with the saw and it's spurting", 'severe_bleeding'),
+    ('vomiting large amounts of dark red blood', 'severe_bleeding'),
+    ('my eyes are swollen shut and my throat itches after the dye for my CT', 'anaphylaxis'),
+    ("I feel my throat swelling after taking the ibuprofen, I'm allergic to aspirin", 'anaphylaxis'),
+    ("I'm 37 weeks and I'm having a lot of bright red bleeding", 'pregnancy_emergency'),
+    ('pregnant, had a seizure', 'pregnancy_emergency'),
+    ("my mom accidentally took her pills twice today and she's dizzy", 'overdose_poisoning'),
+    ('two-year-old drank from the antifreeze jug', 'overdose_poisoning'),
+    ("our three week old is burning up and won't feed", 'infant_fever'),
+    ('my baby is 10 weeks old and his temp is 100.8', 'infant_fever'),
+    ('he was knocked unconscious in a fight', 'head_injury'),
+    ('my daughter took a hard hit to the head in hockey and is throwing up', 'head_injury'),
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -1241,6 +1261,13 @@ TRAPS: list[tuple[str, str]] = [
     ('Boletín mensual: señales de derrame cerebral. Para darse de baja responda BAJA.', 'newsletter'),
     ('Mi bebé de 2 meses tiene cita para sus vacunas el martes', 'benign'),
     ('Estoy embarazada de 12 semanas y quiero mi primer ultrasonido', 'benign'),
+    # twenty-sixth batch
+    ('The pink foam soap dispenser in your bathroom is empty', 'benign'),
+    ('Can my 10 week old get her shots early? She had a cold last week, no fever.', 'negation'),
+    ('I took my pills twice last month by mistake, no problems, just telling you', 'history'),
+    ('my son was knocked out of the tournament, so we can come to the appointment after all', 'idiom'),
+    ('Are double vision and dizziness side effects of this medicine?', 'hypothetical'),
+    ("She's 37 weeks and wants to know when to come in for labor", 'benign'),
 ]
 
 INTENTS: list[tuple[str, str, str]] = [

@@ -281,11 +281,18 @@ def _context(folded: str, start: int, end: int, bounds: list[int],
             if end <= m_start <= right and _words(folded, end, m_start) <= BACKWARD_WORDS:
                 found.setdefault("negated", (m_start, m_end))
             continue
-        if m_start < left or m_end > right or (m_start < end and start < m_end):
-            continue  # another clause, or part of the target itself ("no puedo respirar")
+        if m_start < left or m_end > right:
+            continue  # another clause
+        within = m_start < end and start < m_end
+        if within and (kind in ("negated", "current")
+                       or not _inside(folded, start, end, m_start, m_end)):
+            continue  # part of the target's own words ("no puedo respirar", "no para")
         if kind != "current" and any(a <= m_start and m_end <= b for a, b in current):
             continue  # part of "won't go away", "no se me quita"
         if kind == "current":
+            found.setdefault(kind, (m_start, m_end))
+            continue
+        if within:
             found.setdefault(kind, (m_start, m_end))
             continue
         forward = m_end <= start and direction in ("forward", "both")
@@ -303,6 +310,19 @@ def _context(folded: str, start: int, end: int, bounds: list[int],
             if kind in found:
                 return kind, found[kind]  # type: ignore[return-value]
     return "current", None
+
+
+def _inside(folded: str, start: int, end: int, m_start: int, m_end: int) -> bool:
+    """A time or a condition well inside a long concept-pair target ("took my pills twice
+    *last month* by mistake") still speaks about it; one that shares the target's first or
+    last word does not. Negations inside a target are its own words ("la sangre *no* para")
+    and are never read this way."""
+    first = _WORD.match(folded, start)
+    last_words = _WORD.findall(folded, start, end)
+    if first is None or not last_words:
+        return False
+    last_start = folded.rfind(last_words[-1], start, end)
+    return first.end() < m_start and m_end <= last_start
 
 
 def _forward_reaches(folded: str, kind: str, m_start: int, m_end: int, start: int,

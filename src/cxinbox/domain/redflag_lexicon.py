@@ -115,6 +115,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\bwheez\w*"),
     ("breathing", r"\b(?:i'?m|im|he'?s|she'?s|baby|kid|child|son|daughter|husband|wife|mom|dad|toddler)\b[^.!?]{0,20}\bchok(?:e|es|ed|ing)\b|\bchok(?:e|ed|ing) on (?:food|a piece|something|(?:his|her|my|a) (?:food|toy|grape|candy|coin))\b"),
     ("breathing", r"\basthma attack\b"),
+    ("breathing", (r"\b(?:cough\w*|spit\w*)(?: up)? (?:\w+ )?(?:pink|frothy) (?:foam|sputum|spit|mucus)\b|\bgurgl\w+|\bcan only breathe (?:sitting|standing)\b|\bsolo puedo respirar sentad[oa]\b|"
+                  r"\b(?:lungs?|pulmones?)\b[^.!?]{0,30}\b(?:closing|clos\w+ up|tight\w*|cerr\w+|apret\w+)\b")),
     ("breathing", (r"\bhyperventilat\w*|\bcyano\w+|\brespiratory distress\b|\b(?:shallow|short) breaths\b|\basfixi\w+|\bsofoc\w+|"
                   r"\b(?:me|le) silba el pecho\b|\bpecho (?:me |le )?(?:silba|chifla|chilla)\b|\bno (?:me|le) alcanza el aire\b|"
                   r"\bse (?:queda|quedo|esta quedando) sin aire\b|\bcan'?t get a breath\b|\brespira\w* (?:muy )?rapid\w+\b")),
@@ -166,11 +168,11 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", (r"\bslurr\w*|\b(?:arm|leg|hand|side)\b[^.!?]{0,12}\b(?:is |went |goes |feels )?(?:limp|dead|useless)\b|"
                r"\b(?:can'?t|cannot|unable to) move (?:his|her|my) (?:left|right) (?:arm|leg|side|hand)\b")),
     ("stroke", near(r"face|smile|mouth|cara|boca|sonrisa",
-                    r"lopsided|crooked|droop\w*|uneven|saggy|sagging|falling|numb(?:ness|ed|ing)?|"
+                    r"lopsided|crooked|droop\w*|uneven|saggy|sagging|falling|slack|numb(?:ness|ed|ing)?|"
                     r"caid[oa]|cae|torcid[oa]|chuec[oa]|ladead[oa]|dormid[oa]|entumi\w*|"
                     r"adormecid[oa]|paralizad[oa]", 30)),
     ("stroke", near(r"words?|speech|speaking|talking|palabras|habla|hablar",
-                    r"wrong|garbled|jumbled|slurr?\w*|mixed up|gibberish|no sense|weird|strange|"
+                    r"wrong|garbled|jumbled|slurr?\w*|mixed up|gibberish|no sense|weird|strange|mumbl\w*|"
                     r"raro|rara|arrastr\w+|enredad\w+|trabad\w+|no (?:se le )?entiende|no puede|"
                     r"can'?t|cannot", 30)),
     ("stroke", near(r"sudden\w*|all of a sudden|de repente|de pronto|repentin\w+",
@@ -198,6 +200,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\bpeor dolor de cabeza de (?:mi|su) vida\b"),
     # suicide and self-harm
     ("suicide_self_harm", r"\bsuicid\w*"),
+    ("suicide_self_harm", near(r"goodbye|good bye|se despidio|despedida", r"pills|pastillas|overdose|kill|die|morir|matar\w*|rope|gun|bridge", 60)),
     ("suicide_self_harm", r"\b(?:bought|compre) (?:a |una )?(?:rope|noose|gun|soga|pistola)\b|\bnoose\b"),
     ("suicide_self_harm", (r"\b(?:don'?t|do not|no longer|can'?t) see (?:the|any) point (?:anymore|any more|in anything|in life|in living|in going on)\b|"
                           r"\b(?:thinking|thought|think) (?:about|of) how (?:i'?d|i would|to|i could) (?:do it|end it|kill|die)\b|"
@@ -256,6 +259,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", r"\bmucha sangre\b|\bsangre por todas partes\b"),
     ("severe_bleeding", r"\b(?:vomit\w*|tos\w*|escup\w*) (?:con )?sangre\b|\bvomito con sangre\b"),
     ("severe_bleeding", r"\bhemorragia\b"),
+    ("severe_bleeding", r"\bspurt\w*|\b(?:vomit\w*|throw\w* up|threw up|cough\w* up|vomita\w*)\b[^.!?]{0,30}\b(?:blood|sangre)\b"),
     ("severe_bleeding", r"\b(?:blood|sangre) (?:keeps|won'?t stop|is|sigue|no deja de) (?:coming|pouring|gushing|running|dripping|saliendo|salir|brotando)\b|\b(?:sigue|no deja de|no para de) (?:salir|saliendo|brotar) (?:mucha )?sangre\b"),
     ("severe_bleeding", r"\bwon'?t clot\b|\b(?:big|large|huge|giant) (?:blood )?clots\b|\b(?:pool|puddle) of blood\b|\bcharco de sangre\b|\b(?:cut|nicked|hit) an artery\b"),
     ("severe_bleeding", r"\b(?:period|menstrual bleeding|regla|menstruacion)\b[^.!?]{0,30}\b(?:gush\w*|pouring|soaking|so heavy|won'?t stop|for hours|no para|a chorros)\b"),
@@ -414,6 +418,7 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                             r"(?:sali\w+|sale|salio|perdiendo|perdi|escurr\w+) (?:\w+ )?liquido|liquido (?:que sale|saliendo)|"
                             r"dolor (?:muy |bien )?(?:fuerte|horrible|intenso|terrible|insoportable)|"
                             r"(?:severe|bad|horrible|terrible|awful|intense) (?:\w+ )?(?:pain|cramp\w*)|"
+                            r"seizure|convulsion\w*|convulsiono|ataque epileptico|"
                             r"(?:me|le) duele (?:mucho |muchisimo )?(?:el vientre|la panza|la barriga|el estomago|el abdomen)|"
                             r"vientre (?:duro|muy duro)|(?:belly|stomach|abdomen) (?:is )?(?:hard|rigid)|"
                             r"(?:stomach|belly|abdominal) pain (?:is )?(?:really |so )?(?:bad|severe)|"
@@ -509,6 +514,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\bsuicide (?:hotline|line|prevention|watch)\b|\b988\b",
     r"\bface ?(?:mask|wash|cream)\b",
     r"\bknocked out (?:the|a|my|that) (?:\w+ )?(?:task|project|list|work|errand|chores?)\b",
+    r"\bknocked out (?:of|in) (?:the )?(?:first |second )?(?:tournament|playoffs|game|competition|race|round)\b",
     (r"\bchest of drawers\b|\b(?:will|gonna|going to|i'?ll|we'?ll|can|to|then|and) head (?:over|out|home|back|to|in|up|down|there)\b|"
     r"\bfell (?:behind|asleep|in love|through|short|apart|off the wagon)\b|\bhead (?:nurse|of (?:billing|the|our)|office|start)\b"),
     r"\bbaby (?:shower|food|formula|monitor|wipes|steps)\b",
