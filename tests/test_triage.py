@@ -72,6 +72,18 @@ def test_ages_past_infancy_and_pregnancy_months_are_not_infants() -> None:
     assert assess("tengo 7 meses de embarazo y tengo fiebre").red_flag != "infant_fever"
 
 
+def test_terminal_escapes_and_control_characters_do_not_hide_a_symptom() -> None:
+    assert assess("\x00\x1b[31mchest pain now\x1b[0m").red_flag == "chest_pain"
+    assert assess("my\tchest\thurts\tbad").red_flag == "chest_pain"
+
+
+def test_a_pathological_body_is_cut_and_stays_fast() -> None:
+    start = time.perf_counter()
+    assess("a" * 200_000)
+    assess("word " * 40_000 + "chest pain")  # past the cut: not read
+    assert time.perf_counter() - start < 2.0
+
+
 def test_matched_words_keep_the_patients_spelling() -> None:
     found = assess("Hola, me duele muchísimo el PÉCHO desde anoche")
     assert found.red_flag == "chest_pain" and found.matched == "me duele muchísimo el PÉCHO"

@@ -16,6 +16,7 @@ from cxinbox.domain import intent as intent_mod
 from cxinbox.domain import redflag
 from cxinbox.domain.newtext import new_text
 from cxinbox.domain.redflag_lexicon import CATEGORIES
+from cxinbox.domain.sanitize import clean_text
 
 __all__ = ["CATEGORIES", "INTENTS", "Assessment", "Detail", "assess", "assess_message",
            "inspect", "inspect_message", "language"]
@@ -61,7 +62,7 @@ def language(folded: str) -> str:
 def inspect(body: str, *, subject: str = "", channel: str = "email",
             bulk: bool = False) -> Detail:
     """Assess one message and keep what led there. `bulk`: the headers mark a mailing."""
-    text = new_text(body, channel)
+    text = new_text(clean_text(body), channel)  # escape sequences out: "\x1b[31mchest"
     folded, _ = redflag.fold(text)
     folded_subject, _ = redflag.fold(subject)
     is_bulk = bulk or redflag.is_bulk(folded)

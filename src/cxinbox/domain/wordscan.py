@@ -43,6 +43,10 @@ def _top_level(pattern: str) -> list[str]:
     return parts
 
 
+_WORD = re.compile(r"\w")
+_NON_WORD = re.compile(r"\W")
+
+
 def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
@@ -79,7 +83,10 @@ class WordPattern:
                 yield found
                 pos = found.end() if found.end() > start else start + 1
             else:
-                pos = start + 1
+                # No boundary anywhere inside this word (or this run of non-word
+                # characters): the next candidate is where it ends.
+                stop = (_NON_WORD if after else _WORD).search(text, start)
+                pos = stop.start() if stop else size + 1
 
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.finditer(text), None)
