@@ -729,6 +729,27 @@ RED: list[tuple[str, str]] = [
     ('my baby is 10 weeks old and his temp is 100.8', 'infant_fever'),
     ('he was knocked unconscious in a fight', 'head_injury'),
     ('my daughter took a hard hit to the head in hockey and is throwing up', 'head_injury'),
+    # twenty-seventh batch
+    ("I've had an ache in my chest and left shoulder since lunch and I'm short of breath", 'chest_pain'),
+    ('Dolor en el pecho tipo opresivo desde hace 2 horas', 'chest_pain'),
+    ("My son's asthma is flaring badly and his lips are turning dusky", 'breathing'),
+    ('la respiración de mi papá está muy agitada y no puede hablar completo', 'breathing'),
+    ("grandma woke up and can't move her right side or talk", 'stroke'),
+    ('mi mamá de repente ve doble y tiene la cara adormecida', 'stroke'),
+    ('I have thoughts of killing myself every day now', 'suicide_self_harm'),
+    ('le encontré cortes en las muñecas a mi hija', 'suicide_self_harm'),
+    ("tooth extraction site is pouring blood and won't clot", 'severe_bleeding'),
+    ('mi papá escupe sangre cada vez que tose, mucha', 'severe_bleeding'),
+    ('after the shellfish my throat feels thick and I can barely swallow', 'anaphylaxis'),
+    ('mi hijo tiene la cara hinchada y ronchas después de la penicilina, y le silba el pecho', 'anaphylaxis'),
+    ("20 weeks pregnant and I'm having painful cramps and spotting", 'pregnancy_emergency'),
+    ('mi esposa está embarazada y se desmayó', 'pregnancy_emergency'),
+    ('kid got into the pool chemicals and swallowed some', 'overdose_poisoning'),
+    ('se tomó varias pastillas de mi medicamento para la presión', 'overdose_poisoning'),
+    ('5 day old with a temp of 100.4', 'infant_fever'),
+    ('bebé de 6 semanas con fiebre de 38.2 y vómito', 'infant_fever'),
+    ('my husband fell off his bike, hit his head, and is acting confused', 'head_injury'),
+    ('el niño se dio en la cabeza con el columpio y tiene un chichón enorme y está vomitando', 'head_injury'),
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -1268,6 +1289,15 @@ TRAPS: list[tuple[str, str]] = [
     ('my son was knocked out of the tournament, so we can come to the appointment after all', 'idiom'),
     ('Are double vision and dizziness side effects of this medicine?', 'hypothetical'),
     ("She's 37 weeks and wants to know when to come in for labor", 'benign'),
+    # twenty-seventh batch
+    ('No chest pain or shortness of breath today, just checking on my refill status', 'negation'),
+    ('Mi hija ya no tiene fiebre, ¿puede regresar a la guardería?', 'negation'),
+    ("Dad's stroke in 2019 left him with weakness; he needs a PT renewal", 'history'),
+    ('¿Qué puedo hacer si a mi hijo le da una reacción alérgica en la escuela?', 'hypothetical'),
+    ('This form is giving me a headache, can you help me fill it?', 'idiom'),
+    ("I'd like my chest MRI results and my heart monitor report", 'clinical_term'),
+    ('Reminder: free stroke risk screenings this Saturday. Reply STOP to unsubscribe.', 'newsletter'),
+    ('My 6 week old is due for her checkup, does Tuesday work?', 'benign'),
 ]
 
 INTENTS: list[tuple[str, str, str]] = [

@@ -115,6 +115,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\bwheez\w*"),
     ("breathing", r"\b(?:i'?m|im|he'?s|she'?s|baby|kid|child|son|daughter|husband|wife|mom|dad|toddler)\b[^.!?]{0,20}\bchok(?:e|es|ed|ing)\b|\bchok(?:e|ed|ing) on (?:food|a piece|something|(?:his|her|my|a) (?:food|toy|grape|candy|coin))\b"),
     ("breathing", r"\basthma attack\b"),
+    ("breathing", r"\b(?:lips?|face|fingers?|skin|labios|cara|dedos)\b[^.!?]{0,20}\b(?:dusky|bluish|blu\w*|gr[ae]y|morad\w+|azul\w*)\b|\basthma (?:is )?flar\w+ (?:badly|bad|really bad)\b"),
     ("breathing", (r"\b(?:cough\w*|spit\w*)(?: up)? (?:\w+ )?(?:pink|frothy) (?:foam|sputum|spit|mucus)\b|\bgurgl\w+|\bcan only breathe (?:sitting|standing)\b|\bsolo puedo respirar sentad[oa]\b|"
                   r"\b(?:lungs?|pulmones?)\b[^.!?]{0,30}\b(?:closing|clos\w+ up|tight\w*|cerr\w+|apret\w+)\b")),
     ("breathing", (r"\bhyperventilat\w*|\bcyano\w+|\brespiratory distress\b|\b(?:shallow|short) breaths\b|\basfixi\w+|\bsofoc\w+|"
@@ -222,7 +223,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\b(?:no|don'?t see (?:the|any)|what'?s the|lost the) (?:point|reason|will) (?:in |of |to )?(?:living|life|live|going on|keep going)\b"),
     ("suicide_self_harm", r"\b(?:me (?:quiero|voy a)|se (?:quiere|va a)|te (?:quieres|vas a)) (?:matar|suicidar|quitar la vida)\b|\bquieres? (?:matarse|suicidarse|morirse)\b"),
     ("suicide_self_harm", r"\b(?:thinking (?:about|of)|thoughts? of|think about|considering|want to|wanna) (?:just )?ending (?:it|things|everything|my life)\b|\bganas de (?:morir\w*|matarme|no vivir|desaparecer)\b"),
-    ("suicide_self_harm", r"\b(?:se|me) (?:esta|estoy|estaba) (?:haciendo dano|lastimando|cortando)\b|\bcortadas en (?:los|sus|mis) (?:brazos|piernas|munecas)\b|\bcuts on (?:her|his|my|their) (?:arms|legs|wrists|thighs)\b"),
+    ("suicide_self_harm", r"\b(?:se|me) (?:esta|estoy|estaba) (?:haciendo dano|lastimando|cortando)\b|\b(?:cortadas|cortes|heridas) en (?:los|las|sus|mis) (?:brazos|piernas|munecas|muslos)\b|\bcuts on (?:her|his|my|their) (?:arms|legs|wrists|thighs)\b"),
     ("suicide_self_harm", r"\bend it all\b|\b(?:want|wanna|going|plan\w*|ready) to end it\b"),
     ("suicide_self_harm", r"\bse (?:corta|cortan|esta cortando|lastima|quema) (?:a proposito|los brazos|las piernas|las munecas|sola|solo)\b|\bse hace dano\b"),
     ("suicide_self_harm", r"\b(?:want|wanna|wish|ready) (?:to )?(?:just )?(?:die|be dead)\b"),
@@ -418,7 +419,7 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                             r"(?:sali\w+|sale|salio|perdiendo|perdi|escurr\w+) (?:\w+ )?liquido|liquido (?:que sale|saliendo)|"
                             r"dolor (?:muy |bien )?(?:fuerte|horrible|intenso|terrible|insoportable)|"
                             r"(?:severe|bad|horrible|terrible|awful|intense) (?:\w+ )?(?:pain|cramp\w*)|"
-                            r"seizure|convulsion\w*|convulsiono|ataque epileptico|"
+                            r"seizure|convulsion\w*|convulsiono|ataque epileptico|faint\w*|passed out|se desmayo|desmay\w+|"
                             r"(?:me|le) duele (?:mucho |muchisimo )?(?:el vientre|la panza|la barriga|el estomago|el abdomen)|"
                             r"vientre (?:duro|muy duro)|(?:belly|stomach|abdomen) (?:is )?(?:hard|rigid)|"
                             r"(?:stomach|belly|abdominal) pain (?:is )?(?:really |so )?(?:bad|severe)|"
