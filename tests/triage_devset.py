@@ -750,6 +750,27 @@ RED: list[tuple[str, str]] = [
     ('bebé de 6 semanas con fiebre de 38.2 y vómito', 'infant_fever'),
     ('my husband fell off his bike, hit his head, and is acting confused', 'head_injury'),
     ('el niño se dio en la cabeza con el columpio y tiene un chichón enorme y está vomitando', 'head_injury'),
+    # twenty-eighth batch
+    ("my mother says her chest feels heavy like a brick and she's nauseous", 'chest_pain'),
+    ('tengo dolor de pecho y me falta el aire al subir escaleras desde ayer', 'chest_pain'),
+    ("I'm really struggling for air tonight, even talking is hard", 'breathing'),
+    ('el niño tiene la respiración muy rápida y se le ven las costillas', 'breathing'),
+    ("my wife's speech is all jumbled and her face looks uneven", 'stroke'),
+    ('mi papá no puede mover la mitad del cuerpo', 'stroke'),
+    ("I've decided to end things, this is goodbye", 'suicide_self_harm'),
+    ('tengo pensamientos de quitarme la vida', 'suicide_self_harm'),
+    ('the dog bite on my hand is bleeding nonstop', 'severe_bleeding'),
+    ('sangrado abundante por la nariz desde hace 40 minutos', 'severe_bleeding'),
+    ('lips and tongue swelling after the new blood pressure pill', 'anaphylaxis'),
+    ('después de la inyección me dio comezón en todo el cuerpo y se me cierra la garganta', 'anaphylaxis'),
+    ('13 weeks pregnant with severe one-sided belly pain', 'pregnancy_emergency'),
+    ('tengo 36 semanas y se me rompió la fuente', 'pregnancy_emergency'),
+    ('I think I took an extra dose of my blood thinner', 'overdose_poisoning'),
+    ('mi hija se bebió el perfume', 'overdose_poisoning'),
+    ('my 11 day old has a fever', 'infant_fever'),
+    ('recién nacido de 2 semanas con temperatura de 38.5', 'infant_fever'),
+    ('my son hit his head on the pavement and one pupil looks bigger', 'head_injury'),
+    ('se pegó en la cabeza jugando y ahora está muy somnoliento', 'head_injury'),
 ]
 
 TRAPS: list[tuple[str, str]] = [
@@ -1298,6 +1319,15 @@ TRAPS: list[tuple[str, str]] = [
     ("I'd like my chest MRI results and my heart monitor report", 'clinical_term'),
     ('Reminder: free stroke risk screenings this Saturday. Reply STOP to unsubscribe.', 'newsletter'),
     ('My 6 week old is due for her checkup, does Tuesday work?', 'benign'),
+    # twenty-eighth batch
+    ('My chest feels much better since the antibiotics, thank you', 'negation'),
+    ('Mi papá ya no tiene la cara caída, el neurólogo dijo que se recuperó', 'negation'),
+    ('I had a bad allergic reaction to the dye last year; please note it before my CT', 'history'),
+    ('What should I do if my toddler swallows something toxic?', 'hypothetical'),
+    ('¿Es normal sangrar por la nariz cuando hace calor?', 'hypothetical'),
+    ('The lobby TV is killing me with the same ad all day', 'idiom'),
+    ('Mi jefe me va a matar si llego tarde, ¿me pueden atender temprano?', 'idiom'),
+    ('Please send the head ultrasound report for my newborn', 'clinical_term'),
 ]
 
 INTENTS: list[tuple[str, str, str]] = [

@@ -201,6 +201,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\bpeor dolor de cabeza de (?:mi|su) vida\b"),
     # suicide and self-harm
     ("suicide_self_harm", r"\bsuicid\w*"),
+    ("suicide_self_harm", r"\b(?:decided|going|ready|want) to end (?:things|everything|it all)\b|\bthis is (?:my )?goodbye\b|\best[ae] es mi despedida\b"),
     ("suicide_self_harm", near(r"goodbye|good bye|se despidio|despedida", r"pills|pastillas|overdose|kill|die|morir|matar\w*|rope|gun|bridge", 60)),
     ("suicide_self_harm", r"\b(?:bought|compre) (?:a |una )?(?:rope|noose|gun|soga|pistola)\b|\bnoose\b"),
     ("suicide_self_harm", (r"\b(?:don'?t|do not|no longer|can'?t) see (?:the|any) point (?:anymore|any more|in anything|in life|in living|in going on)\b|"
@@ -418,7 +419,7 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("pregnancy_emergency", (r"\b(?:bleed\w*|spotting|blood|gush\w* (?:of )?fluid|leak\w* fluid|"
                             r"(?:sali\w+|sale|salio|perdiendo|perdi|escurr\w+) (?:\w+ )?liquido|liquido (?:que sale|saliendo)|"
                             r"dolor (?:muy |bien )?(?:fuerte|horrible|intenso|terrible|insoportable)|"
-                            r"(?:severe|bad|horrible|terrible|awful|intense) (?:\w+ )?(?:pain|cramp\w*)|"
+                            r"(?:severe|bad|horrible|terrible|awful|intense) (?:[\w-]+ ){0,2}(?:pain|cramp\w*)|"
                             r"seizure|convulsion\w*|convulsiono|ataque epileptico|faint\w*|passed out|se desmayo|desmay\w+|"
                             r"(?:me|le) duele (?:mucho |muchisimo )?(?:el vientre|la panza|la barriga|el estomago|el abdomen)|"
                             r"vientre (?:duro|muy duro)|(?:belly|stomach|abdomen) (?:is )?(?:hard|rigid)|"
