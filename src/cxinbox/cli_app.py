@@ -954,7 +954,15 @@ def _server_answers(path: Path) -> str | None:
 
 
 def _register_reply_commands() -> None:
-    from cxinbox import cli_auth, cli_backup, cli_reply, cli_report, cli_retention, cli_service
+    from cxinbox import (
+        cli_auth,
+        cli_backup,
+        cli_reply,
+        cli_report,
+        cli_retention,
+        cli_service,
+        cli_triage,
+    )
 
     cli_reply.register(app, open_api, _load_config)
     cli_auth.register(app, _load_config)
@@ -962,6 +970,7 @@ def _register_reply_commands() -> None:
     cli_backup.register(app, _load_config, current_actor)
     cli_retention.register(app, open_api, _load_config)
     cli_report.register(app, open_api, _load_config, lambda: _state.ascii)
+    cli_triage.register(app)
 
 
 _register_reply_commands()

@@ -1,0 +1,178 @@
+"""`cxinbox triage`: what the red-flag and intent detectors make of a message, without a
+config, a server or a database (nothing is stored, audited or touched).
+
+For admins tuning rules ("why did this one go to billing?") and for scripts that want the
+detectors on a file of messages. The detectors are imported inside the command, so the
+rest of the CLI never pays for compiling their lexicons.
+
+`--jsonl` reads one JSON object per line and writes one per line, in order. A line that is
+not a JSON object with a string "body" (and, if given, a string "subject" and a "channel"
+of "email" or "sms") is skipped: one line on stderr names its number and the reason, the
+rest are still assessed, and the exit code is 1 at the end. Blank lines are ignored.
+Other keys in an input object are allowed and ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, BinaryIO
+
+import typer
+
+from cxinbox.domain.sanitize import clean_line
+
+if TYPE_CHECKING:
+    from cxinbox.domain.triage import Detail
+
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+CHANNELS = ("email", "sms")
+
+
+class _BadLine(Exception):
+    """Why one --jsonl line was skipped."""
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"cxinbox: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def triage(
+        source: Annotated[str, typer.Argument(
+            metavar="FILE|-", help="A raw message (RFC 5322), or with --text plain text;"
+                                   " with --jsonl, JSON lines. '-' is standard input.")] = "-",
+        text: Annotated[bool, typer.Option(
+            "--text", help="FILE is the message's plain text, not a raw message.")] = False,
+        subject: Annotated[str, typer.Option(
+            "--subject", metavar="TEXT", help="The subject, with --text.")] = "",
+        channel: Annotated[str, typer.Option(
+            "--channel", metavar="email|sms", help="The channel, with --text.")] = "email",
+        jsonl: Annotated[bool, typer.Option(
+            "--jsonl", help='One {"channel", "subject", "body"} object per line in, one'
+                            ' {"red_flag", "matched", "intent", "confidence"} per line'
+                            ' out; bad lines are skipped and named on stderr (exit 1).')]
+        = False,
+    ) -> None:
+        """Show what the red-flag and intent detectors find in a message (stores nothing).
+
+        \b
+        cxinbox triage message.eml
+        cxinbox triage --text - <<< "chest hurts rly bad"
+        cxinbox triage --jsonl messages.jsonl > found.jsonl
+        """
+        if channel not in CHANNELS:
+            _fail(f"--channel must be email or sms, not '{clean_line(channel, 20)}'",
+                  EXIT_USAGE)
+        if jsonl and (text or subject or channel != "email"):
+            _fail("--jsonl takes the subject and channel from each line; drop --text,"
+                  " --subject and --channel", EXIT_USAGE)
+        if jsonl:
+            with _opened(source) as stream:
+                bad = _triage_lines(stream)
+            if bad:
+                _fail(f"{bad} line(s) skipped", EXIT_BAD_INPUT)
+            return
+        with _opened(source) as stream:
+            data = stream.read()
+        from cxinbox.domain.triage import inspect, inspect_message
+
+        if text:
+            detail = inspect(data.decode("utf-8", "replace"), subject=subject,
+                             channel=channel)
+        else:
+            detail = inspect_message(data)
+        _print_detail(detail)
+
+
+class _opened:
+    """FILE or standard input as a binary stream; a missing file is one line, exit 2."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.stream: BinaryIO | None = None
+
+    def __enter__(self) -> BinaryIO:
+        if self.source == "-":
+            return sys.stdin.buffer
+        try:
+            self.stream = Path(self.source).open("rb")
+        except OSError as exc:
+            _fail(f"cannot read {clean_line(self.source)}: {exc.strerror or exc}",
+                  EXIT_USAGE)
+        assert self.stream is not None
+        return self.stream
+
+    def __exit__(self, *exc: object) -> None:
+        if self.stream is not None:
+            self.stream.close()
+
+
+def _triage_lines(stream: BinaryIO) -> int:
+    """Assess each JSON line; returns the number of lines skipped."""
+    from cxinbox.domain.triage import assess
+
+    bad = 0
+    out = sys.stdout
+    for number, raw in enumerate(stream, start=1):
+        if not raw.strip():
+            continue
+        try:
+            body, subject, channel = _parse_line(raw)
+        except _BadLine as exc:
+            bad += 1
+            sys.stderr.write(f"cxinbox: line {number}: {exc}\n")
+            continue
+        found = assess(body, subject=subject, channel=channel)
+        out.write(json.dumps({"red_flag": found.red_flag, "matched": found.matched,
+                              "intent": found.intent, "confidence": found.confidence},
+                             ensure_ascii=False) + "\n")
+    out.flush()
+    return bad
+
+
+def _parse_line(raw: bytes) -> tuple[str, str, str]:
+    try:
+        item = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _BadLine("not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise _BadLine(f"not JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise _BadLine("not JSON (nested too deeply)") from None
+    if not isinstance(item, dict):
+        raise _BadLine("not a JSON object")
+    body = item.get("body")
+    if not isinstance(body, str):
+        raise _BadLine('"body" must be a string')
+    subject = item.get("subject", "")
+    if not isinstance(subject, str):
+        raise _BadLine('"subject" must be a string')
+    channel = item.get("channel", "email")
+    if channel not in CHANNELS:
+        raise _BadLine('"channel" must be "email" or "sms"')
+    return body, subject, channel
+
+
+def _print_detail(detail: Detail) -> None:
+    found = detail.assessment
+    words = len(detail.new_text.split())
+    typer.echo(f"new text: {words} word(s) (quoted history, signature and footers left out)")
+    typer.echo(f"language: {found.language}")
+    if detail.bulk:
+        typer.echo("mailing:  yes (newsletter or marketing; never a red flag)")
+    if found.red_flag:
+        typer.echo(f'red flag: {found.red_flag}  "{clean_line(found.matched, 80)}"')
+    else:
+        typer.echo("red flag: none")
+    for f in detail.findings:
+        why = f' (by "{clean_line(f.modifier, 40)}")' if f.modifier else ""
+        typer.echo(f'  {f.category:<20} {f.status:<12} "{clean_line(f.matched, 50)}"{why}')
+    typer.echo(f"intent:   {found.intent} ({found.confidence:.2f})")
+    ranked = sorted(detail.intent_scores.items(), key=lambda kv: -kv[1])
+    if ranked:
+        typer.echo("  evidence: " + ", ".join(f"{name} {score:g}" for name, score in ranked))

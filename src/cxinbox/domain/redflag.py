@@ -1,0 +1,347 @@
+"""Red-flag detection: does the patient describe an emergency *now*, and of which kind?
+
+The algorithm is ConText (Harkema et al., 2009; the one medspaCy implements) over our own
+English and Spanish lexicons (redflag_lexicon.py): find target phrases (and concept pairs,
+"chest" near "squeezing"), drop those whose anchor words sit inside a pseudo-trigger
+(idioms, clinical terms), then look for modifiers in the same clause, before the target
+(forward), after it (backward) or either side, within a few words and never past a
+sentence end or a terminator ("but", "pero"). Negated, historical (including family
+history) and hypothetical targets are set aside unless the clause also says the symptom is
+current ("again", "right now", "desde anoche"); a question about a symptom ("how would I
+know if I'm having a stroke?") stays hypothetical. A mailing (by its headers or its
+unsubscribe lines) raises no flag.
+
+Why our own ConText and not medspaCy or negspacy (measured here, Dec 2026, in a scratch
+virtualenv; see the report of the change that added this module):
+- medspaCy 1.3.1 with spaCy 3.7 and a blank tokenizer installs 283 MB (numpy, thinc, spaCy,
+  PyRuSH, QuickUMLS support); `import spacy, medspacy` takes 0.8-1.2 s and a pipeline with
+  the target matcher, three rules and ConText 3 ms p50 / 6 ms p95 per message. Ours needs
+  nothing installed, imports in tens of milliseconds, compiles its lexicons once per
+  process (about 0.2 s) and then takes about 1 ms per message (p95 about 1 ms of CPU on
+  the development set; see tests/test_triage.py for the 20 ms p95 check).
+- Spanish: medspaCy ships ConText rules for English only (its resources/es file holds zero
+  rules); negspacy's termsets are English only. Every Spanish rule would be ours anyway.
+- Its default rules are written for clinical notes ("denies", "r/o", "h/o"), not patient
+  mail ("no chest pain anymore", "my dad had a stroke", "what if I get chest pain").
+- PyRuSH, medspaCy's sentence splitter, logs every token of the text at DEBUG through
+  loguru to stderr by default: patient text in a log line, which this project forbids.
+What we keep from it: the algorithm (targets, pseudo-targets, modifier kinds, directions,
+scopes ending at sentence boundaries and terminators) and lexicons as reviewable data.
+
+Pure: no I/O. Text is folded (lower case, accents off) with a map back to the patient's
+own characters, so `matched` quotes what they wrote.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cache
+from typing import Final, Literal
+
+from cxinbox.domain import redflag_lexicon as lex
+from cxinbox.domain.wordscan import WordPattern
+
+Status = Literal["current", "negated", "historical", "hypothetical", "pseudo", "bulk"]
+
+FORWARD_WORDS: Final = 6
+"""Words a forward modifier reaches ("I don't have any fever, cough or chest pain")."""
+BACKWARD_WORDS: Final = 5
+SHORT_LINE: Final = 50
+"""A line break ends a clause after a line shorter than this (texts, lists); longer lines
+are wrapped prose and a phrase may continue on the next one."""
+BULK_CUES_NEEDED: Final = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One target phrase and what its context made of it."""
+
+    category: str
+    matched: str  # the patient's own words
+    start: int  # in the text given to `find`
+    end: int
+    status: Status
+    modifier: str = ""  # the modifier's words (or the pseudo phrase) that decided it
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    targets: tuple[tuple[str, WordPattern], ...]
+    cued: tuple[tuple[str, WordPattern, str], ...]
+    cues: dict[str, WordPattern]
+    older_age: WordPattern
+    not_pregnant: WordPattern
+    pseudo: WordPattern
+    modifiers: tuple[tuple[str, str, WordPattern], ...]
+    terminators: WordPattern
+    breakers: WordPattern
+    bulk: tuple[WordPattern, ...]
+    strong_bulk: tuple[WordPattern, ...]
+    recategorise: tuple[tuple[str, str, WordPattern], ...]
+
+
+@cache
+def _compiled() -> _Compiled:
+    return _Compiled(
+        targets=tuple((c, WordPattern(p)) for c, p in lex.TARGETS),
+        cued=tuple((c, WordPattern(p), cue) for c, p, cue in lex.CUED_TARGETS),
+        cues={name: WordPattern(p) for name, p in lex.CUES.items()},
+        older_age=WordPattern(lex.OLDER_AGE),
+        not_pregnant=WordPattern(lex.NOT_PREGNANT),
+        pseudo=WordPattern("|".join(lex.PSEUDO)),
+        modifiers=tuple((k, d, WordPattern(p)) for k, d, p in lex.MODIFIERS),
+        terminators=WordPattern(lex.TERMINATORS),
+        breakers=WordPattern(lex.NEGATION_BREAKERS),
+        bulk=tuple(WordPattern(p) for p in lex.BULK_CUES),
+        strong_bulk=tuple(WordPattern(p) for p in lex.STRONG_BULK_CUES),
+        recategorise=tuple((a, b, WordPattern(p)) for a, b, p in lex.RECATEGORISE),
+    )
+
+
+def fold(text: str) -> tuple[str, list[int] | None]:
+    """Lower case without accents, apostrophes made plain, and for each folded character
+    the index of the original one (None: the same index, for plain ASCII text)."""
+    if text.isascii():
+        return text.lower().replace("`", "'"), None
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in "\u2018\u2019\u02bc\u00b4`":
+            ch = "'"
+        for part in unicodedata.normalize("NFKD", ch):
+            if unicodedata.combining(part):
+                continue
+            for low in part.lower():
+                out.append(low)
+                where.append(i)
+    return "".join(out), where
+
+
+def is_bulk(folded: str) -> bool:
+    """Reads like a newsletter, an advert or a public-health mailing."""
+    c = _compiled()
+    if any(pattern.search(folded) for pattern in c.strong_bulk):
+        return True
+    hits = 0
+    for pattern in c.bulk:
+        if pattern.search(folded):
+            hits += 1
+            if hits >= BULK_CUES_NEEDED:
+                return True
+    return False
+
+
+def find(text: str, *, bulk: bool | None = None) -> list[Finding]:
+    """Every red-flag target in `text` (the patient's new text) with its context status,
+    in text order. `bulk` says whether the message is a mailing (None: judge by the text)."""
+    c = _compiled()
+    folded, where = fold(text)
+    if bulk is None:
+        bulk = is_bulk(folded)
+    spans = _targets(folded, c)
+    if not spans:
+        return []
+    pseudo = [(m.start(), m.end()) for m in c.pseudo.finditer(folded)]
+    bounds = _clause_bounds(text, folded, c)
+    mods = [(kind, direction, m.start(), m.end())
+            for kind, direction, pattern in c.modifiers for m in pattern.finditer(folded)]
+    findings = []
+    for category, start, end in spans:
+        matched = _original(text, where, start, end)
+        # A pseudo phrase rules a target out when it holds one of the target's ends (its
+        # anchor words): "chest x-ray ... pain" is out, "swallowed my blood pressure pills"
+        # is not.
+        cover = next(((a, b) for a, b in pseudo if a <= start < b or a < end <= b), None)
+        if bulk:
+            findings.append(Finding(category, matched, start, end, "bulk"))
+        elif cover is not None:
+            findings.append(Finding(category, matched, start, end, "pseudo",
+                                    _original(text, where, *cover)))
+        else:
+            status, modifier = _context(folded, start, end, bounds, mods, c)
+            for old, new, cue in c.recategorise:
+                if category == old and status == "current" and cue.search(folded):
+                    category = new
+            findings.append(Finding(category, matched, start, end, status,
+                                    _original(text, where, *modifier) if modifier else ""))
+    return findings
+
+
+def first_current(findings: list[Finding]) -> Finding | None:
+    """The finding that names the message: current ones only, the most specific category
+    first (lex.PRIORITY), then the earliest."""
+    current = [f for f in findings if f.status == "current"]
+    if not current:
+        return None
+    return min(current, key=lambda f: (lex.PRIORITY.index(f.category), f.start))
+
+
+# -- targets -------------------------------------------------------------------------------
+
+
+def _targets(folded: str, c: _Compiled) -> list[tuple[str, int, int]]:
+    found: list[tuple[str, int, int]] = []
+    for category, pattern in c.targets:
+        found.extend((category, m.start(), m.end()) for m in pattern.finditer(folded))
+    for category, pattern, cue in c.cued:
+        if _has_cue(folded, cue, c):
+            found.extend((category, m.start(), m.end()) for m in pattern.finditer(folded))
+    found = [(category, start, _word_end(folded, end)) for category, start, end in found]
+    found.sort(key=lambda t: (t[1], -t[2]))
+    return found
+
+
+def _word_end(folded: str, end: int) -> int:
+    """A match that stops inside a word ("hurt" of "hurting") quotes the whole word."""
+    while end < len(folded) and folded[end].isalnum() and end > 0 and folded[end - 1].isalnum():
+        end += 1
+    return end
+
+
+_NUMBER_WORDS: Final = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                        "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "un": 1,
+                        "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6}
+_STRONG_INFANT: Final = re.compile(r"\b(?:newborn|new born|infant|recien nacid|neonat|"
+                                   r"\d+ ?-?(?:days?|weeks?|wks?|dias|semanas)\b)")
+
+
+def _has_cue(folded: str, cue: str, c: _Compiled) -> bool:
+    if cue == "pregnancy":
+        return bool(c.cues[cue].search(folded)) and not c.not_pregnant.search(folded)
+    if cue != "infant":
+        return bool(c.cues[cue].search(folded))
+    infant = any(_infant_age(m.group()) for m in c.cues[cue].finditer(folded))
+    if not infant:
+        return False
+    return not c.older_age.search(folded) or bool(_STRONG_INFANT.search(folded))
+
+
+_AGE_NUMBER: Final = re.compile(r"(\d+|[a-z]+)[ -]?(?:days?|weeks?|wks?|months?|mos?|dias|"
+                                r"semanas|mes|meses)\b")
+
+
+def _infant_age(phrase: str) -> bool:
+    """An infant cue phrase, unless it gives an age past the first year ("18 months")."""
+    head = _AGE_NUMBER.search(phrase)
+    word = head.group(1) if head else ""
+    number = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
+    if number is None:
+        return True
+    if re.search(r"month|mos?\b|mes", phrase):
+        return number <= 12
+    if re.search(r"week|wk|semana", phrase):
+        return number <= 52
+    return bool(re.search(r"day|dia", phrase))
+
+
+# -- context -------------------------------------------------------------------------------
+
+_SENTENCE_END: Final = re.compile(r"[.!?;]+(?=\s|$)|[¡¿]|\n\s*\n")
+_WORD: Final = re.compile(r"[\w']+")
+_LIST_WORD: Final = re.compile(r"\b(?:or|nor|ni|o)\b")
+_BARE_NEGATION: Final = re.compile(r"(?:no|not|ni|sin|never|nunca)")
+
+
+def _clause_bounds(text: str, folded: str, c: _Compiled) -> list[int]:
+    """Sorted positions where a modifier's scope ends."""
+    bounds = {m.start() for m in _SENTENCE_END.finditer(folded)}
+    bounds.update(m.start() for m in c.terminators.finditer(folded))
+    line_start = 0
+    for i, ch in enumerate(folded):
+        if ch == "\n":
+            if i - line_start < SHORT_LINE:
+                bounds.add(i)
+            line_start = i + 1
+    return sorted(bounds)
+
+
+def _clause(bounds: list[int], start: int, end: int, size: int) -> tuple[int, int]:
+    before = bisect_right(bounds, start) - 1
+    left = bounds[before] if before >= 0 else 0
+    after = bisect_right(bounds, end - 1)
+    right = bounds[after] if after < len(bounds) else size
+    return left, right
+
+
+def _words(folded: str, a: int, b: int) -> int:
+    return len(_WORD.findall(folded, a, b)) if b > a else 0
+
+
+def _context(folded: str, start: int, end: int, bounds: list[int],
+             mods: list[tuple[str, str, int, int]],
+             c: _Compiled) -> tuple[Status, tuple[int, int] | None]:
+    left, right = _clause(bounds, start, end, len(folded))
+    found: dict[str, tuple[int, int]] = {}
+    current = [(a, b) for kind, _d, a, b in mods if kind == "current" and left <= a < right]
+    for kind, direction, m_start, m_end in mods:
+        if kind == "resolved":  # starts at the "but" that ends the clause
+            if end <= m_start <= right and _words(folded, end, m_start) <= BACKWARD_WORDS:
+                found.setdefault("negated", (m_start, m_end))
+            continue
+        if m_start < left or m_end > right:
+            continue  # another clause
+        within = m_start < end and start < m_end
+        if within and (kind in ("negated", "current")
+                       or not _inside(folded, start, end, m_start, m_end)):
+            continue  # part of the target's own words ("no puedo respirar", "no para")
+        if kind != "current" and any(a <= m_start and m_end <= b for a, b in current):
+            continue  # part of "won't go away", "no se me quita"
+        if kind == "current":
+            found.setdefault(kind, (m_start, m_end))
+            continue
+        if within:
+            found.setdefault(kind, (m_start, m_end))
+            continue
+        forward = m_end <= start and direction in ("forward", "both")
+        backward = m_start >= end and direction in ("backward", "both")
+        reaches = (forward and _forward_reaches(folded, kind, m_start, m_end, start, c)) or (
+            backward and _words(folded, end, m_start) <= BACKWARD_WORDS)
+        if reaches:
+            found.setdefault(kind, (m_start, m_end))
+    if "negated" in found:
+        return "negated", found["negated"]
+    if "question" in found:
+        return "hypothetical", found["question"]
+    if "current" not in found:
+        for kind in ("historical", "hypothetical"):
+            if kind in found:
+                return kind, found[kind]  # type: ignore[return-value]
+    return "current", None
+
+
+def _inside(folded: str, start: int, end: int, m_start: int, m_end: int) -> bool:
+    """A time or a condition well inside a long concept-pair target ("took my pills twice
+    *last month* by mistake") still speaks about it; one that shares the target's first or
+    last word does not. Negations inside a target are its own words ("la sangre *no* para")
+    and are never read this way."""
+    first = _WORD.match(folded, start)
+    last_words = _WORD.findall(folded, start, end)
+    if first is None or not last_words:
+        return False
+    last_start = folded.rfind(last_words[-1], start, end)
+    return first.end() < m_start and m_end <= last_start
+
+
+def _forward_reaches(folded: str, kind: str, m_start: int, m_end: int, start: int,
+                     c: _Compiled) -> bool:
+    between = folded[m_end:start]
+    if _words(folded, m_end, start) > FORWARD_WORDS:
+        return False
+    if kind != "negated":
+        return True
+    if c.breakers.search(between):
+        return False
+    if _BARE_NEGATION.fullmatch(folded[m_start:m_end]) and _words(folded, m_end, start) > 3:
+        return False
+    # "no fever, chest pain since this morning": the comma ends a bare list's negation
+    # unless the list goes on with "or"/"ni" ("no fever, cough or chest pain").
+    return "," not in between or bool(_LIST_WORD.search(between))
+
+
+def _original(text: str, where: list[int] | None, start: int, end: int) -> str:
+    if where is None:
+        return text[start:end]
+    return text[where[start]:where[end - 1] + 1]

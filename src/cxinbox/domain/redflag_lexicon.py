@@ -1,0 +1,701 @@
+"""The red-flag lexicons, English and Spanish: targets per category and ConText modifiers.
+
+Data, reviewed like code: each entry is a regular expression over *folded* text (lower case,
+accents removed, curly apostrophes made straight), so "Me duele el pécho" and "me duele el
+pecho" read alike and every pattern is written without accents. Patterns tolerate the
+spellings patients use in a hurry ("cant breath", "brething", "chst", "rly") rather than
+a spelling corrector, which would be slower and could "correct" a symptom away.
+
+Kinds of entry:
+- TARGETS: (category, pattern) — a symptom said in the patient's words;
+- CUED_TARGETS: (category, pattern, cue) — counts only when the message also has the cue
+  anywhere (a fever is an infant fever only when a baby is named; bleeding is a pregnancy
+  emergency only when a pregnancy is);
+- RECATEGORISE: (from, to, cue) — a finding that changes category with a cue (wheeze after
+  a sting is anaphylaxis);
+- PSEUDO: phrases that contain a target's words but are not the symptom: idioms ("this bill
+  is giving me a heart attack"), clinical terms ("chest x-ray results"), other conditions
+  ("food poisoning", "poison ivy"). A target whose first or last word is inside one is
+  dropped (ConText's pseudo-triggers);
+- MODIFIERS: (kind, direction, pattern) in ConText's sense. Kinds: "negated", "historical",
+  "hypothetical" (all three exclude), "question" (excludes, and "current" cannot undo it),
+  "current" (overrides historical and hypothetical in its clause: "I had chest pain last
+  year and now it's back" stays a flag; also "won't go away", which overrides the negation
+  inside it). Directions: "forward" (the modifier comes before the target), "backward"
+  (after it), "both";
+- STRONG_BULK_CUES / BULK_CUES: what makes a text a mailing (one strong cue or two weak).
+
+The examples these were built against are tests/triage_devset.py; the held-out evaluation
+set is kept apart on purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+CATEGORIES: Final = (
+    "chest_pain", "breathing", "stroke", "suicide_self_harm", "severe_bleeding", "anaphylaxis",
+    "pregnancy_emergency", "overdose_poisoning", "infant_fever", "head_injury",
+)
+
+# Which category names the message when several are found: the more specific or the cause
+# first (a pregnant patient bleeding is a pregnancy emergency; a fall with a head wound that
+# bleeds is a head injury; throat closing with wheeze is anaphylaxis; pills taken "on purpose"
+# or "to end it" are a suicide attempt, which needs the crisis path as well as poison care;
+# someone wheezing who "can't talk" is short of breath, not aphasic).
+PRIORITY: Final = (
+    "pregnancy_emergency", "anaphylaxis", "infant_fever", "suicide_self_harm",
+    "overdose_poisoning", "head_injury", "chest_pain", "breathing", "stroke", "severe_bleeding",
+)
+
+
+def gap(words: int) -> str:
+    """Up to `words` filler words between two parts of a phrase."""
+    return rf"(?:\W+[\w']+){{0,{words}}}\W+"
+
+
+def near(first: str, second: str, chars: int = 30) -> str:
+    """`first` and `second` in either order within `chars` characters of one clause: the
+    concept pairs ("chest" and "squeezing", "pecho" and "aprieta") that phrase lists miss."""
+    between = rf"[^.!?;\n]{{0,{chars}}}?"
+    return (rf"\b(?:{first})\b{between}\b(?:{second})\b|"
+            rf"\b(?:{second})\b{between}\b(?:{first})\b")
+
+
+_G2, _G3, _G4 = gap(2), gap(3), gap(4)
+_CANT: Final = (r"(?:can'?t|cant|cannot|can not|cnt|couldn'?t|could not|unable to|"
+                r"hard to|hardly|barely|struggling to|struggle to|trouble|difficulty|"
+                r"difficult to|hard time|tough time|problems?)")
+_BREATHE: Final = r"(?:br[ea]{1,3}th?(?:e|es|in|ing|in')?)"
+_REALLY: Final = r"(?:really|rly|rlly|so|very|super|real|extremely|terribly|mucho|muy)"
+_PRONOUN_HEAD: Final = r"(?:my|his|her|their|the|our|your|a)"
+_HURT: Final = (r"(?:pain|pains|painful|hurts?|hurting|ache|aches|aching|tight|tightness|"
+                r"pressure|heavy|heaviness|squeez\w*|crush\w*|pounding|burning|stabbing|sharp|"
+                r"discomfort)")
+
+# -- targets -------------------------------------------------------------------------------
+
+TARGETS: Final[tuple[tuple[str, str], ...]] = (
+    # chest pain
+    ("chest_pain", rf"\b(?:chest|chst|chesst)\W+(?:[\w']+\W+){{0,3}}?{_HURT}"),
+    ("chest_pain", rf"\b{_HURT}\W+(?:in|on|across|around|of)\W+(?:my|his|her|the)?\W*(?:chest|chst)"),
+    ("chest_pain", r"\b(?:elephant|weight|brick|ton|someone|something)\b[^.!?]{0,25}\bon (?:my|his|her) chest\b"),
+    ("chest_pain", r"\b(?:heart|breastbone|sternum) (?:really |rly |so )?(?:hurts|hurting|pain|aches)\b|\bpain (?:behind|in) (?:my|his|her) (?:breastbone|sternum)\b"),
+    ("chest_pain", r"\bme (?:aprieta|oprime|arde|quema) (?:mucho )?el pecho\b|\bme duele (?:mucho )?el corazon\b"),
+    ("chest_pain", r"\bheart attack\b"),
+    ("chest_pain", r"\bangina\b"),
+    ("chest_pain", r"\b(?:clutch\w*|grabb\w*|holding) (?:at )?(?:his|her|my) chest\b|\bagarr\w+(?:se)? el pecho\b|\bse (?:agarra|toca) el pecho\b"),
+    ("chest_pain", near(r"heart|corazon", r"squeez\w*|crush\w*|aprieta\w*|apretad\w+|oprim\w+|estruj\w+", 25)),
+    ("chest_pain", r"\b(?:pain|pressure|dolor|presion)\b[^.!?]{0,50}\b(?:spread\w*|radiat\w*|going|goes|moves|shoot\w*|se corre|se va|baja|corre|sube|pasa)\b[^.!?]{0,25}\b(?:arm|jaw|neck|shoulder|brazo|mandibula|quijada|cuello|hombro)\b"),
+    ("chest_pain", near(r"left breast|breastbone|sternum|under my (?:left )?(?:breast|boob)|seno izquierdo|esternon", r"pain\w*|hurt\w*|pressure|dolor\w*|duele|squeez\w*|tight\w*|crush\w*|heav\w+", 25)),
+    ("chest_pain", r"\bchest (?:feels|felt|is|has been|keeps)\b[^.!?]{0,30}\b(?:fire|burn\w*|weird|funny|strange|wrong|off|heavy|tight|like)\b"),
+    ("chest_pain", near(r"chest|chst|pecho|torax",
+                        r"pain\w*|hurt\w*|ach\w+|tight\w*|pressure|heav\w+|squeez\w*|crush\w*|"
+                        r"discomfort|burn\w*|stab\w*|dolor\w*|duele\w*|aprieta\w*|oprim\w*|"
+                        r"opresion|presion|ardor|arde|quema|pesadez|punzada\w*|apretad\w+|killing|"
+                        r"pesa|punza\w*|molest\w+", 25)),
+    ("chest_pain", r"\bpain\W+(?:[\w']+\W+){0,4}(?:down|into|to|in) (?:my|his|her) (?:left )?(?:arm|jaw)"),
+    ("chest_pain", r"\bdolor\W+(?:[\w']+\W+){0,2}(?:en el|del|de|en mi|el) pecho\b"),
+    ("chest_pain", rf"\bme duele{_G2}(?:el )?pecho\b"),
+    ("chest_pain", r"\b(?:le|nos) duele\W+(?:[\w']+\W+){0,2}(?:el )?pecho\b"),
+    ("chest_pain", r"\b(?:presion|opresion|peso|ardor|punzada|dolor) (?:fuerte )?(?:en el|del|de|en mi) pecho\b"),
+    ("chest_pain", r"\bpecho (?:apretado|oprimido)\b"),
+    ("chest_pain", r"\bdolor toracico\b"),
+    ("chest_pain", r"\b(?:infarto|ataque (?:al|del) corazon|ataque cardiaco)\b"),
+    ("chest_pain", r"\bdolor\W+(?:[\w']+\W+){0,4}(?:al|hacia el|en el) brazo izquierdo\b"),
+    # breathing
+    ("breathing", rf"\b{_CANT}\W+(?:[\w']+\W+){{0,2}}?{_BREATHE}\b"),
+    ("breathing", rf"\b{_BREATHE}\W+(?:is|was|has been|became|getting|feels)\W+(?:[\w']+\W+){{0,1}}(?:hard|difficult|labou?red|shallow|weird|fast|bad)"),
+    ("breathing", r"\b(?:short(?:ness)?|shortnes|shrt) (?:of|o) brea?th?\b"),
+    ("breathing", r"\bsob\b(?= (?:and|&|with|since|all|when))"),
+    ("breathing", r"\b(?:gasping|fighting|struggling) for (?:air|breath)\b"),
+    ("breathing", r"\bcan'?t (?:get|catch) (?:my|his|her|a) breath\b"),
+    ("breathing", r"\b(?:out of breath|breathless|winded)\b"),
+    ("breathing", r"\b(?:lips?|face|fingers?) (?:is |are |turning |turned |going |look(?:s|ing)? )+(?:blue|purple|gray|grey)\b"),
+    ("breathing", r"\bwheez\w*"),
+    ("breathing", r"\b(?:i'?m|im|he'?s|she'?s|baby|kid|child|son|daughter|husband|wife|mom|dad|toddler)\b[^.!?]{0,20}\bchok(?:e|es|ed|ing)\b|\bchok(?:e|ed|ing) on (?:food|a piece|something|(?:his|her|my|a) (?:food|toy|grape|candy|coin))\b"),
+    ("breathing", r"\basthma attack\b"),
+    ("breathing", r"\b(?:lips?|face|fingers?|skin|labios|cara|dedos)\b[^.!?]{0,20}\b(?:dusky|bluish|blu\w*|gr[ae]y|morad\w+|azul\w*)\b|\basthma (?:is )?flar\w+ (?:badly|bad|really bad)\b"),
+    ("breathing", (r"\b(?:cough\w*|spit\w*)(?: up)? (?:\w+ )?(?:pink|frothy) (?:foam|sputum|spit|mucus)\b|\bgurgl\w+|\bcan only breathe (?:sitting|standing)\b|\bsolo puedo respirar sentad[oa]\b|"
+                  r"\b(?:lungs?|pulmones?)\b[^.!?]{0,30}\b(?:closing|clos\w+ up|tight\w*|cerr\w+|apret\w+)\b")),
+    ("breathing", (r"\bhyperventilat\w*|\bcyano\w+|\brespiratory distress\b|\b(?:shallow|short) breaths\b|\basfixi\w+|\bsofoc\w+|"
+                  r"\b(?:me|le) silba el pecho\b|\bpecho (?:me |le )?(?:silba|chifla|chilla)\b|\bno (?:me|le) alcanza el aire\b|"
+                  r"\bse (?:queda|quedo|esta quedando) sin aire\b|\bcan'?t get a breath\b|\brespira\w* (?:muy )?rapid\w+\b")),
+    ("breathing", r"\bgasping\b|\bcan'?t (?:finish|complete|get out) (?:a |full |whole |complete )?sentences?\b|\bquejid\w+|\bse le hunde\w* (?:el pecho|las costillas|la panza|el estomago|la barriga)\b"),
+    ("breathing", r"\bruid\w* (?:\w+ )?al respirar\b|\bse (?:ve|esta poniendo|puso) morad[oa]\b|\bjade\w+\b|\bpanting\b"),
+    ("breathing", near(r"aliento|respiracion", r"no (?:puede|puedo|podia)|recuper\w+|cuesta|sin|falta|perdi\w*|agitad\w+", 25)),
+    ("breathing", r"\bstridor\b|\bhigh[- ]pitched (?:noise|sound|squeak|whistl\w*|breath\w*)|\bno (?:respira|esta respirando)\b"),
+    ("breathing", r"\b(?:o2|oxygen|ox|spo2|sats?|saturation|pulse ox\w*|oxigeno|saturacion|oximetro)\b\D{0,15}\b(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),
+    ("breathing", r"\bgrunt\w*|\bretraction\w*|\bnostrils? flar\w*|\b(?:looks?|looking|turn\w*|is|going|gone) (?:\w+ )?blue\b|\bblue (?:around|in) (?:the |his |her )?(?:mouth|lips|face)\b"),
+    ("breathing", r"\bse le hunde\w* (?:el pecho|las costillas)\b|\brespir\w+ (?:muy )?(?:raro|extrano|feo|con ruido)\b|\bse (?:esta )?poniendo azul\b"),
+    ("breathing", near(r"inhaler|inhalador|nebuli\w+|neb|albuterol|rescue meds?",
+                       r"not helping|not working|isn'?t helping|isn'?t working|doesn'?t help|"
+                       r"didn'?t help|no (?:le |me )?(?:ayuda|ayudo|sirve|sirvio|funciona|hace nada)|"
+                       r"every \d+ min\w*|cada \d+ min\w*", 40)),
+    ("breathing", near(rf"{_BREATHE}|respir\w*|(?:el |de )?aire",
+                       r"can'?t|cannot|hard\w*|trouble|difficult\w*|struggl\w*|labou?red|"
+                       r"barely|cuesta|costaba|dificultad|falta|faltaba|no puedo|no puede|"
+                       r"agitad[oa]|ahog\w+", 20)),
+    ("breathing", r"\bcan'?t (?:talk|speak|finish|say) (?:in )?(?:full|whole|complete) sentences\b"),
+    ("breathing", r"\bbreathing (?:\w+ )?(?:fast|rapid\w*|heavy|hard|funny|weird|noisy|shallow)\b"),
+    ("breathing", r"\bribs? (?:\w+ )?(?:sucking|pulling|caving) in\b|\b(?:suffocating|air hunger)\b"),
+    ("breathing", r"\b(?:can'?t|cannot|not) get(?:ting)? (?:enough )?air\b"),
+    ("breathing", r"\b(?:se esta poniendo|se puso|esta) (?:morad[oa]|azul)\b|\brespira (?:muy )?(?:rapido|agitad[oa]|con dificultad)\b"),
+    ("breathing", r"\b(?:not|isn'?t|is not|stopped|stops|stop|wasn'?t) breathing\b"),
+    ("breathing", r"\binhaler (?:is ?n'?t|not|isnt|doesn'?t|does not|didn'?t|did not) (?:working|help\w*)"),
+    ("breathing", r"\bno (?:puedo|puede|podia|podemos) respirar\b"),
+    ("breathing", r"\b(?:me|le|nos) (?:falta|faltaba|cuesta|costaba) (?:mucho |trabajo |bastante )?(?:el |la )?(?:aire|respira\w*)\b"),
+    ("breathing", r"\b(?:falta|dificultad|problemas?) (?:de|para) (?:aire|respirar)\b"),
+    ("breathing", r"\b(?:me|se|le) (?:ahoga|ahogo|estoy ahogando|esta ahogando)\b|\bahogandom?e\b"),
+    ("breathing", r"\bno (?:me|le) entra (?:el )?aire\b"),
+    ("breathing", r"\brespir\w+ (?:con dificultad|muy rapido|mal)\b"),
+    ("breathing", r"\blabios (?:morados|azules)\b"),
+    ("breathing", r"\b(?:ataque|crisis) de asma\b"),
+    ("breathing", r"\bsin aire\b"),
+    # stroke
+    ("stroke", r"\bstroke\b"),
+    ("stroke", r"\b(?:face|mouth|smile|lip|eye)\W+(?:[\w']+\W+){0,3}(?:droop\w*|drooping|saggy|sagging|crooked|uneven|numb)"),
+    ("stroke", r"\b(?:droop\w*|crooked|uneven) (?:face|smile|mouth)\b"),
+    ("stroke", r"\bslurr?(?:ed|ing|s)? (?:speech|words|talking|his words|her words|my words)\b"),
+    ("stroke", r"\b(?:speech|talking|words) (?:is |are |sound )?(?:slurred|slurring|garbled|jumbled)\b"),
+    ("stroke", r"\b(?:can'?t|cannot|unable to|trouble|struggling to) (?!(?:speak|talk) (?:in )?(?:full|whole|complete) sentences)(?:speak|talk|get (?:the|his|her|my) words out|find (?:the|his|her|my) words|move (?:my|his|her) (?:left|right)|lift (?:my|his|her) (?:left |right )?arm)"),
+    ("stroke", r"\b(?:numb(?:ness|ed|ing)?|weak\w*|tingl\w*|paraly\w*)\W+(?:[\w']+\W+){0,3}(?:one side|left side|right side|half of (?:my|his|her) (?:body|face))"),
+    ("stroke", r"\b(?:one|left|right) side of (?:my|his|her) (?:body|face)\W+(?:[\w']+\W+){0,3}(?:numb|weak|droop\w*|dead|heavy|tingl\w*)"),
+    ("stroke", r"\bworst headache (?:of|in) (?:my|his|her) life\b"),
+    ("stroke", r"\bmini[- ]stroke\b|\baphasia\b|\bparaly\w+ (?:on|of|in) (?:one|the left|the right|his|her|my) (?:side|arm|leg|face)\b"),
+    ("stroke", r"\bcara desviada\b|\b(?:habla|hablar) con dificultad\b|\bdificultad (?:para|al) hablar\b|\b(?:trouble|difficulty) (?:speaking|talking|getting words out)\b"),
+    ("stroke", r"\bdrool\w*\b[^.!?]{0,30}\bone side\b|\b(?:one|left|right) side of (?:his|her|my) mouth\b|\bboca (?:de lado|ladeada|chueca|torcida)\b|\bno entiende (?:lo que|nada de lo que)\b"),
+    ("stroke", r"\b(?:words?|speech|talking)\b[^.!?]{0,20}\b(?:don'?t|doesn'?t|not) mak\w* (?:any )?sense\b|\btalking nonsense\b|\b(?:trabo|trabada|trabo la) (?:la )?lengua\b|\blengua trabada\b|\bno (?:puede|puedo) sostener\b"),
+    ("stroke", (r"\bslurr\w*|\b(?:arm|leg|hand|side)\b[^.!?]{0,12}\b(?:is |went |goes |feels )?(?:limp|dead|useless)\b|"
+               r"\b(?:can'?t|cannot|unable to) move (?:his|her|my) (?:left|right) (?:arm|leg|side|hand)\b")),
+    ("stroke", near(r"face|smile|mouth|cara|boca|sonrisa",
+                    r"lopsided|crooked|droop\w*|uneven|saggy|sagging|falling|slack|numb(?:ness|ed|ing)?|"
+                    r"caid[oa]|cae|torcid[oa]|chuec[oa]|ladead[oa]|dormid[oa]|entumi\w*|"
+                    r"adormecid[oa]|paralizad[oa]", 30)),
+    ("stroke", near(r"words?|speech|speaking|talking|palabras|habla|hablar",
+                    r"wrong|garbled|jumbled|slurr?\w*|mixed up|gibberish|no sense|weird|strange|mumbl\w*|"
+                    r"raro|rara|arrastr\w+|enredad\w+|trabad\w+|no (?:se le )?entiende|no puede|"
+                    r"can'?t|cannot", 30)),
+    ("stroke", near(r"sudden\w*|all of a sudden|de repente|de pronto|repentin\w+",
+                    r"numb(?:ness|ed|ing)?|weak\w*|tingl\w*|can'?t (?:move|feel|see|hold|lift|walk|speak|talk|understand|stand)|"
+                    r"confus\w*|droop\w*|vision|blind|dizz\w*|balance|entumi\w*|adormec\w+|"
+                    r"debil\w*|no (?:puede|puedo) (?:mover|hablar|ver|caminar|sentir)|mitad|"
+                    r"paraliz\w+|vista|mare\w+", 40)),
+    ("stroke", near(r"half|one side|left side|right side|mitad|un lado|lado (?:izquierdo|derecho)",
+                    r"numb(?:ness|ed|ing)?|weak\w*|paraly\w*|droop\w*|entumi\w*|dormid[oa]|adormec\w+|"
+                    r"won'?t move|can'?t move|doesn'?t move|no se mueve|no (?:puede|puedo) mover|"
+                    r"debil\w*|paraliz\w+", 30)),
+    ("stroke", r"\b(?:can'?t|cannot|unable to) (?:hold|grip|feel) (?:\w+ ){0,2}(?:cup|fork|phone|anything|hand|arm|leg)\b[^.!?]{0,30}\b(?:right|left|one)\b"),
+    ("stroke", r"\b(?:left|right|one) side\b[^.!?]{0,30}\b(?:weak|numb|droop\w*|heavy|tingl\w*|paraly\w*|dead)\b"),
+    ("stroke", r"\b(?:weak\w*|numb(?:ness|ed|ing)?|droop\w*|can'?t see)\b[^.!?]{0,40}\b(?:suddenly|all of a sudden|out of nowhere)\b|\b(?:suddenly|all of a sudden)\b[^.!?]{0,40}\b(?:weak\w*|numb(?:ness|ed|ing)?|droop\w*|can'?t see)\b"),
+    ("stroke", r"\b(?:lost|losing|can'?t see out of) (?:\w+ )?(?:vision|sight)? ?(?:in|out of) one eye\b|\barm drift\b"),
+    ("stroke", r"\bse le (?:cayo|torcio|durmio) (?:un lado de )?(?:la cara|la boca)\b|\b(?:de repente|de pronto)\b[^.!?]{0,40}\b(?:no puedo|no puede) (?:hablar|mover|ver)\b"),
+    ("stroke", r"\bsudden(?:ly)? (?:lost|loss of|can'?t see|blind|confus\w*|dizzy)"),
+    ("stroke", r"\b(?:derrame cerebral|derrame|embolia|ictus|accidente cerebrovascular|acv)\b"),
+    ("stroke", r"\b(?:cara|boca|sonrisa)\W+(?:[\w']+\W+){0,3}(?:caida|torcida|chueca|ladeada|dormida|paralizada)\b"),
+    ("stroke", r"\b(?:se le|se me) (?:cayo|torcio|durmio|paralizo) (?:la cara|la boca|medio cuerpo|un lado|el lado)\b"),
+    ("stroke", r"\b(?:habla|hablando|palabras) (?:arrastrad\w+|rar[oa]s?|enredad\w+|trabad\w+)\b"),
+    ("stroke", r"\barrastra(?:ndo)? (?:las )?palabras\b"),
+    ("stroke", r"\bno (?:puede|puedo|podia) (?:hablar(?! (?:de|por) (?:la )?falta de aire)|mover (?:el|la|un|mi|su) (?:brazo|pierna|lado)|levantar (?:el|mi|su) brazo)"),
+    ("stroke", r"\b(?:entumid\w+|entumecid\w+|adormecid\w+|dormid\w+|debil\w*|paralizad\w+)\W+(?:[\w']+\W+){0,3}(?:un lado|medio cuerpo|lado (?:izquierdo|derecho)|mitad)"),
+    ("stroke", r"\bpeor dolor de cabeza de (?:mi|su) vida\b"),
+    # suicide and self-harm
+    ("suicide_self_harm", r"\bsuicid\w*"),
+    ("suicide_self_harm", r"\b(?:decided|going|ready|want) to end (?:things|everything|it all)\b|\bthis is (?:my )?goodbye\b|\best[ae] es mi despedida\b"),
+    ("suicide_self_harm", near(r"goodbye|good bye|se despidio|despedida", r"pills|pastillas|overdose|kill|die|morir|matar\w*|rope|gun|bridge", 60)),
+    ("suicide_self_harm", r"\b(?:bought|compre) (?:a |una )?(?:rope|noose|gun|soga|pistola)\b|\bnoose\b"),
+    ("suicide_self_harm", (r"\b(?:don'?t|do not|no longer|can'?t) see (?:the|any) point (?:anymore|any more|in anything|in life|in living|in going on)\b|"
+                          r"\b(?:thinking|thought|think) (?:about|of) how (?:i'?d|i would|to|i could) (?:do it|end it|kill|die)\b|"
+                          r"\b(?:pensado|pienso|pensando) (?:en )?como (?:hacerlo|matarme|quitarme)\b|\bno (?:le )?(?:veo|encuentro) sentido a nada\b")),
+    ("suicide_self_harm", (r"\bwish (?:i|he|she) (?:was|were) dead\b|\bcan'?t go on (?:anymore|like this|living)\b|\bwant to disappear\b|"
+                          r"\bhang(?:ing)? (?:my|him|her)self\b|\bshoot(?:ing)? (?:my|him|her)self\b|\bahorcar\w+|\bpegarme un tiro\b|\bdispararme\b|"
+                          r"\bquisiera (?:estar muert[oa]|morirme|no existir)\b|\bojala me muriera\b")),
+    ("suicide_self_harm", r"\b(?:wants|wanted|wishes|wished) (?:to )?(?:just )?(?:die|be dead)\b|\bbeen cutting\b|\b(?:keeps|started|is) cutting (?:him|her|my|them)sel(?:f|ves)\b"),
+    ("suicide_self_harm", r"\b(?:jump\w*|throw\w* myself) (?:off|from|in front of) (?:a|the|my)\b|\b(?:tirarme|aventarme|lanzarme|tirarse|aventarse) (?:de|del|al|desde|frente)\b|\bmatarse\b"),
+    ("suicide_self_harm", r"\b(?:not|isn'?t|no longer|ain'?t) worth (?:living|it anymore)\b|\bno vale la pena (?:la vida|vivir)\b|\b(?:acabar|terminar) con (?:mi|su) vida\b|\b(?:hacerme|hacerse) algo\b|\bsentido (?:a la vida|de (?:la )?vida|de vivir|a vivir)\b"),
+    ("suicide_self_harm", r"\bif i (?:was|were) dead\b|\bplan and (?:the )?means\b|\bhave a plan to (?:end|kill|hurt|die|do it)\b|\bsi (?:yo )?(?:estuviera|me muriera) muert[oa]\b"),
+    ("suicide_self_harm", r"\b(?:cut|slit|slash\w*|cortarme|corto|corte|cortado) (?:\w+ )?(?:wrists?|munecas|venas)\b|\b(?:nobody|no one|no-one|nadie) (?:would|will|va a|me) (?:miss|care|extranar\w*)\b|\bif i (?:was|were) gone\b|\bnot safe (?:right now|with myself|alone)\b|\bhave a plan to\b"),
+    ("suicide_self_harm", r"\b(?:hurt\w*|harm\w*|cut\w*|burn\w*) (?:her|him|them)sel(?:f|ves)\b|\bon purpose\b|\bpurposely\b|\ba proposito\b"),
+    ("suicide_self_harm", r"\b(?:not|never|no) (?:to )?(?:wake up|despertar)\b|\b(?:don'?t|do not) want to be here\b|\bwrote (?:\w+ ){0,2}(?:letters?|notes?) (?:to|for) (?:my|the)\b|\bgoodbye (?:letters?|notes?)\b"),
+    ("suicide_self_harm", r"\b(?:quitarme|quitarse) la vida|\bdejar de existir\b|\bno (?:quiero|quiere) (?:seguir|estar)\b"),
+    ("suicide_self_harm", r"\bkill(?:ing|ed|s)? (?:my ?self|myslef|meself|him ?self|her ?self|them ?sel(?:f|ves))\b|\b(?:i'?ll|i will|i'?m gonna|im gonna|i'?m going to|i am going to|gonna) end it(?: all)?(?: (?:tonight|today|now|soon))?\b(?! with| for)"),
+    ("suicide_self_harm", r"\b(?:end|ending|take|taking) (?:my|it) (?:own )?(?:life|all)\b"),
+    ("suicide_self_harm", r"\b(?:going to|gonna|will|want to|wanna|plan(?:ning)? to|about to|ready to)\W+(?:[\w']+\W+){0,2}(?:take|swallow|overdose on) (?:them all|it all|all (?:of )?(?:them|my|the)|the whole bottle|every (?:pill|last))"),
+    ("suicide_self_harm", r"\b(?:no|don'?t see (?:the|any)|what'?s the|lost the) (?:point|reason|will) (?:in |of |to )?(?:living|life|live|going on|keep going)\b"),
+    ("suicide_self_harm", r"\b(?:me (?:quiero|voy a)|se (?:quiere|va a)|te (?:quieres|vas a)) (?:matar|suicidar|quitar la vida)\b|\bquieres? (?:matarse|suicidarse|morirse)\b"),
+    ("suicide_self_harm", r"\b(?:thinking (?:about|of)|thoughts? of|think about|considering|want to|wanna) (?:just )?ending (?:it|things|everything|my life)\b|\bganas de (?:morir\w*|matarme|no vivir|desaparecer)\b"),
+    ("suicide_self_harm", r"\b(?:se|me) (?:esta|estoy|estaba) (?:haciendo dano|lastimando|cortando)\b|\b(?:cortadas|cortes|heridas) en (?:los|las|sus|mis) (?:brazos|piernas|munecas|muslos)\b|\bcuts on (?:her|his|my|their) (?:arms|legs|wrists|thighs)\b"),
+    ("suicide_self_harm", r"\bend it all\b|\b(?:want|wanna|going|plan\w*|ready) to end it\b"),
+    ("suicide_self_harm", r"\bse (?:corta|cortan|esta cortando|lastima|quema) (?:a proposito|los brazos|las piernas|las munecas|sola|solo)\b|\bse hace dano\b"),
+    ("suicide_self_harm", r"\b(?:want|wanna|wish|ready) (?:to )?(?:just )?(?:die|be dead)\b"),
+    ("suicide_self_harm", r"\b(?:don'?t|dont|do not|no longer) (?:want|wanna|wish) (?:to )?(?:live|be alive|be here|exist|wake up)\b"),
+    ("suicide_self_harm", r"\bbetter off (?:dead|without me)\b"),
+    ("suicide_self_harm", r"\bno (?:reason|point) (?:to|in) (?:live|living|going on)\b"),
+    ("suicide_self_harm", r"\b(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?|burn(?:ing)?) (?:my ?self|myslef)\b"),
+    ("suicide_self_harm", r"\bself[- ]?harm\w*"),
+    ("suicide_self_harm", r"\b(?:kms|unalive)\b"),
+    ("suicide_self_harm", r"\b(?:suicid\w+|quitarme la vida|quitarse la vida|matarme|me voy a matar|me quiero matar)\b"),
+    ("suicide_self_harm", r"\b(?:quiero|(?:se )?quieres?|se quiere) (?:morir\w*|estar muert[oa]|desaparecer)\b"),
+    ("suicide_self_harm", r"\bno (?:quiero|quiere) (?:vivir|seguir viviendo|estar aqui|despertar)\b"),
+    ("suicide_self_harm", r"\b(?:acabar|terminar) con (?:mi vida|todo|esto)\b"),
+    ("suicide_self_harm", r"\b(?:hacerme|haciendome|me hago) dano\b|\b(?:lastimarme|cortarme|me corto|me estoy cortando)\b"),
+    ("suicide_self_harm", r"\bmejor (?:muert[oa]|sin mi)\b"),
+    ("suicide_self_harm", r"\bno vale la pena (?:vivir|seguir)\b"),
+    # severe bleeding
+    ("severe_bleeding", r"\bbleed\w*\W+(?:[\w']+\W+){0,5}(?:won'?t|wont|will not|doesn'?t|does not|isn'?t|not|can'?t|cannot|hasn'?t|has not) (?:stop\w*|slow\w*)"),
+    ("severe_bleeding", r"\b(?:losing|lost) (?:a lot of|lots of|so much) blood\b|\bbleed\w* through (?:the |his |her |my )?(?:bandage|gauze|towel|dressing)\b"),
+    ("severe_bleeding", r"\b(?:perdiendo|perdio|perdi) mucha sangre\b|\bsangra a chorros\b|\b(?:heces|popo|caca|excremento|evacuaciones) negras?\b|\bsangre en (?:el )?(?:vomito|popo|heces)\b"),
+    ("severe_bleeding", r"\b(?:can'?t|cannot|couldn'?t|unable to) (?:stop|control) (?:the |his |her |my )?bleed\w*"),
+    ("severe_bleeding", r"\bbleed\w*\W+(?:[\w']+\W+){0,1}(?:heavily|a lot|alot|so much|badly|like crazy|everywhere|through|nonstop|non-stop|profusely)"),
+    ("severe_bleeding", r"\b(?:heavy|heavily|severe|profuse|massive|uncontrolled|lots of|a lot of|so much|alot of) (?:bleeding|blood)\b"),
+    ("severe_bleeding", r"\bblood (?:everywhere|all over|is (?:pouring|gushing|spurting))\b"),
+    ("severe_bleeding", r"\b(?:pouring|gushing|spurting|squirting) blood\b"),
+    ("severe_bleeding", r"\b(?:vomit\w*|throw\w* up|threw up|puk\w*|cough\w*|spit\w*) (?:up )?(?:blood|bright red)\b"),
+    ("severe_bleeding", r"\bsoak\w*\W+(?:[\w']+\W+){0,2}(?:pads?|towels?|bandages?|gauze)\b"),
+    ("severe_bleeding", r"\bh(?:a)?emorrhag\w*"),
+    ("severe_bleeding", r"\b(?:black|tarry) (?:tarry |black )?stools?\b|\bblood in (?:my |his |her )?(?:vomit|stool)\b"),
+    ("severe_bleeding", r"\bdeep (?:cut|gash|wound)\b"),
+    ("severe_bleeding", r"\b(?:sangrado|sangre) (?:abundante|fuerte|mucho|mucha|que no (?:para|se detiene))\b"),
+    ("severe_bleeding", r"\b(?:sangra|sangrando|estoy sangrando|esta sangrando)\W+(?:[\w']+\W+){0,1}(?:mucho|muchisimo|demasiado|sin parar|bastante)\b"),
+    ("severe_bleeding", r"\bno (?:para|paro|deja|dejo|puedo parar|podemos parar) de sangrar\b"),
+    ("severe_bleeding", r"\bmucha sangre\b|\bsangre por todas partes\b"),
+    ("severe_bleeding", r"\b(?:vomit\w*|tos\w*|escup\w*) (?:con )?sangre\b|\bvomito con sangre\b"),
+    ("severe_bleeding", r"\bhemorragia\b"),
+    ("severe_bleeding", r"\bspurt\w*|\b(?:vomit\w*|throw\w* up|threw up|cough\w* up|vomita\w*)\b[^.!?]{0,30}\b(?:blood|sangre)\b"),
+    ("severe_bleeding", r"\b(?:blood|sangre) (?:keeps|won'?t stop|is|sigue|no deja de) (?:coming|pouring|gushing|running|dripping|saliendo|salir|brotando)\b|\b(?:sigue|no deja de|no para de) (?:salir|saliendo|brotar) (?:mucha )?sangre\b"),
+    ("severe_bleeding", r"\bwon'?t clot\b|\b(?:big|large|huge|giant) (?:blood )?clots\b|\b(?:pool|puddle) of blood\b|\bcharco de sangre\b|\b(?:cut|nicked|hit) an artery\b"),
+    ("severe_bleeding", r"\b(?:period|menstrual bleeding|regla|menstruacion)\b[^.!?]{0,30}\b(?:gush\w*|pouring|soaking|so heavy|won'?t stop|for hours|no para|a chorros)\b"),
+    ("severe_bleeding", r"\bsangr\w+ (?:por|de) (?:la |el |los )?(?:boca|nariz|oidos|recto)\b[^.!?]{0,20}\b(?:y|and) (?:por )?(?:la |el |los )?(?:boca|nariz|oidos)\b|\bbleed\w* from (?:his|her|my|the) (?:mouth|ears?) and (?:nose|mouth)\b|\bperdiendo (?:mucha )?sangre\b|\blosing blood\b"),
+    ("severe_bleeding", near(r"wound|cut|gash|laceration|herida|cortada|corte",
+                             r"gush\w*|pouring|spurting|squirting|won'?t stop|can'?t (?:get it to|make it) stop|"
+                             r"keeps bleeding|no para|no deja|chorros|a lot of blood|mucha sangre", 25)),
+    ("severe_bleeding", r"\bcoffee grounds?\b|\bposo de cafe\b|\b(?:sangrado|sangra\w*|regla|menstruacion) (?:\w+ )?(?:muy |bien |demasiado )?(?:fuerte|abundante|intens[oa])|\b(?:sangrado|sangre|sangrando)\b[^.!?]{0,30}\b(?:parto|cesarea)\b|\bsale mucha sangre\b"),
+    ("severe_bleeding", near(r"bleed\w*|blood|sangr\w+",
+                             r"a lot|lots|so much|heavy|heavily|badly|pouring|gushing|won'?t stop|"
+                             r"can'?t stop|not stopping|faint\w*|dizzy|mucho|mucha|muchisim[oa]|"
+                             r"no para|no deja|no se detiene|a chorros|mare\w+|desmay\w+", 20)),
+    ("severe_bleeding", r"\bempap\w+ (?:\w+ ){0,2}(?:toallas?|compresas?|vendas?|gasas?)\b"),
+    # anaphylaxis
+    ("anaphylaxis", r"\banaphyla\w*"),
+    ("anaphylaxis", near(r"allerg\w*|alergi\w*|hives|ronchas",
+                         r"swallow\w*|breath\w*|throat|tragar|respir\w*|garganta|wheez\w*|"
+                         r"chok\w*|ahog\w+|tongue|lengua|swell\w*|hinch\w+|faint\w*|"
+                         r"desmay\w+|dizzy|mare\w+", 40)),
+    ("anaphylaxis", near(r"throat|garganta", r"tight\w*|clos\w*|swell\w*|swollen|scratchy and tight|"
+                                            r"cerr\w+|hinch\w+|apret\w+", 20)),
+    ("anaphylaxis", r"\bthroat\W+(?:[\w']+\W+){0,3}(?:clos\w*|swell\w*|swollen|tight\w*|closed)"),
+    ("anaphylaxis", r"\b(?:tongue|lips?|face|mouth)\W+(?:[\w']+\W+){0,2}(?:swell\w*|swollen|puff\w* up|blow\w* up)"),
+    ("anaphylaxis", r"\b(?:swelling|swollen) (?:of )?(?:my |his |her |the )?(?:tongue|lips?|throat|face)\b"),
+    ("anaphylaxis", r"\b(?:used|gave|give|giving|use|using|had to use|needed) (?:\w+ ){0,2}(?:epi ?pen|epinephrine|auvi-?q)"),
+    ("anaphylaxis", r"\b(?:severe|bad|serious|major) allergic reaction\b"),
+    ("anaphylaxis", r"\ballergic reaction\W+(?:[\w']+\W+){0,6}(?:breath\w*|throat|swell\w*|hives)"),
+    ("anaphylaxis", r"\banafila\w*|\bchoque anafilactico\b"),
+    ("anaphylaxis", r"\bgarganta (?:se )?(?:me |le )?(?:esta )?(?:cerrando|cierra|cerro|hinchando|hincho)\b"),
+    ("anaphylaxis", r"\b(?:can'?t|cannot|trouble|hard to|unable to) swallow\w*\b[^.!?]{0,40}\b(?:allerg\w*|hives|swell\w*|peanut\w*|nuts?|shellfish|shrimp|sting|stung|ate|eating|after)\b"),
+    ("anaphylaxis", r"\b(?:se me|se le) (?:esta )?(?:cierra|cerro|cerrando|hincha|hincho|hinchando) (?:la )?(?:garganta|lengua|cara|boca)\b"),
+    ("anaphylaxis", r"\b(?:garganta|lengua|labios|cara|boca) (?:muy )?(?:hinchad\w+|cerrad\w+|inflamad\w+)\b"),
+    ("anaphylaxis", r"\breaccion alergica (?:fuerte|grave|severa|seria)\b"),
+    ("anaphylaxis", r"\breaccion alergica\W+(?:[\w']+\W+){0,6}(?:respir\w*|garganta|hinch\w*|ronchas)"),
+    ("anaphylaxis", r"\b(?:use|usamos|le puse|le pusimos|le di) (?:la |el )?(?:epi ?pen|epinefrina)\b"),
+    # pregnancy emergency (always: these name the pregnancy themselves)
+    ("pregnancy_emergency", r"\b(?:my |her )?water(?:s)? (?:just )?(?:broke|broken|has broken|breaking)\b"),
+    ("pregnancy_emergency", r"\bbaby (?:is ?n'?t|isnt|is not|hasn'?t|has not|stopped|not|hasnt|doesn'?t|does not) (?:been )?(?:moving|kicking|moved|kicked|move|kick)\b"),
+    ("pregnancy_emergency", r"\b(?:haven'?t|havent|have not|can'?t|cannot|not) (?:felt|feel|feeling) (?:the |my )?baby (?:move|moving|kick\w*)"),
+    ("pregnancy_emergency", r"\b(?:decreased|reduced|less|no) fetal movements?\b"),
+    ("pregnancy_emergency", r"\b(?:preterm|premature|early) labou?r\b|\bparto (?:prematuro|adelantado)\b|\blabou?r at \d\d weeks\b|\bamniotic fluid\b|\bliquido amniotico\b"),
+    ("pregnancy_emergency", r"\bbaby\b[^.!?]{0,40}\b(?:really quiet|very quiet|barely (?:any )?mov\w*|not (?:as )?active|less (?:movement|active))\b|\bmiscarr\w+|\bectopic\b|\bplacenta\w* (?:abruption|previa)\b|\bpre-?eclampsia\b"),
+    ("pregnancy_emergency", r"\b(?:se me|se le) (?:rompio|reventó|revento) la (?:fuente|bolsa)\b|\brompi (?:la )?fuente\b"),
+    ("pregnancy_emergency", r"\b(?:el|mi) bebe no se (?:mueve|ha movido|esta moviendo)\b|\bno (?:siento|he sentido) (?:al|a mi) bebe\b"),
+    ("pregnancy_emergency", r"\b(?:aborto espontaneo|perdiendo (?:al|a mi) bebe|perdi (?:al|a mi) bebe|embarazo ectopico|preeclampsia)\b"),
+    # overdose and poisoning
+    ("overdose_poisoning", r"\bover ?dos\w*|\bod'?(?:ed|d)\b"),
+    ("overdose_poisoning", r"\b(?:took|taken|swallowed|ate|drank|had|take) (?:\w+ ){0,3}(?:too many|too much|a whole bottle|the whole bottle|all (?:of )?(?:my|his|her|the) (?:pills|meds|medication|tablets)|handful of|bottle of (?:pills|tylenol|advil))"),
+    ("overdose_poisoning", r"\b(?:took|taken|given|gave|had) (?:\w+ ){0,2}(?:double|twice|triple|extra) (?:the |my |his |her )?(?:dose|dosis|amount)"),
+    ("overdose_poisoning", r"\b(?:swallow\w*|drank|drink\w*|ate|eaten|ingest\w*|got into) (?:\w+ ){0,3}(?:bleach|antifreeze|detergent|laundry pods?|tide pods?|button batter\w*|batter(?:y|ies)|rat poison|pesticide|cleaning|chemicals?|lighter fluid|gasoline|windshield fluid|my pills|his pills|her pills|grandma'?s pills|the pills|pills)"),
+    ("overdose_poisoning", r"\bpoison(?:ed|ing)?\b"),
+    ("overdose_poisoning", r"\b(?:took|swallowed|ate|taken) (?:[5-9]|\d\d+|ten|fifteen|twenty|thirty|a bunch of|a handful of|a lot of|like \d+) (?:[\w']+ ){0,3}(?:pills|tablets|capsules|gummies|caps|tylenol|advil|motrin|aspirin|ibuprofen|acetaminophen|benadryl|xanax|ambien|oxy\w*|percocet|vicodin|norco|adderall|melatonin|sleeping pills|pastillas|tabletas)\b"),
+    ("overdose_poisoning", r"\b(?:ate|swallowed|got into|chewed|eaten) (?:[\w']+ ){0,5}(?:gummies|vitamins|medicine|meds|tablets|capsules|edibles?|melatonin|pills)\b"),
+    ("overdose_poisoning", r"\b(?:se tomo|se bebio|se trago|se comio|tomo|bebio|trago) (?:\w+ ){0,3}(?:complet[oa]|enter[oa]|todo el|toda la|todas las|todos los)\b"),
+    ("overdose_poisoning", r"\b(?:veneno|raticida|matarratas)\b|\bse (?:tomo|trago|comio) (?:un|el) frasco\b"),
+    ("overdose_poisoning", r"\bsobredosis\b"),
+    ("overdose_poisoning", (r"\bcarbon monoxide\b|\bmonoxido de carbono\b|\bdouble[- ]dos\w+|\b(?:swallowed|se trago) (?:a |some |un |unos )?(?:magnets?|imanes?|iman)\b|"
+                           r"\b(?:accidentally|by accident) (?:took|gave|taken)\b|\b(?:took|tomo|se tomo) (?:\w+ )?(?:meds|pills|medicine|medication|pastillas|medicina\w*) (?:of|de) (?:my|his|her|mi|su) (?:\w+)\b")),
+    ("overdose_poisoning", r"\b(?:took|taken|take|swallowed|had|given|gave) (?:way |a lot |much |far )?(?:more|too much|too many)\b[^.!?]{0,40}\bthan (?:i|he|she|you|we|they) (?:should|was supposed|were supposed|am supposed|is supposed)\b|\b(?:tomo|tome|se tomo|le di|tomamos) mas (?:\w+ )?de (?:lo (?:que|indicado|recetado)|la dosis)\b"),
+    ("overdose_poisoning", r"\b(?:daily|every day) instead of (?:weekly|once a week)\b|\bdiari\w+ en (?:vez|lugar) de (?:semanal|cada semana)\b"),
+    ("overdose_poisoning", near(r"ate|eaten|eating|chew\w*|swallow\w*|drank|drinking|ingest\w*|got into|lick\w*|bit into|"
+                                r"bebio|tomo|comio|trago|mastic\w+|lamio|se metio",
+                                r"detergent|pods?|bleach|batter(?:y|ies)|cleaner|chemicals?|poison|antifreeze|"
+                                r"pesticide|insecticide|drain|lye|ammonia|detergente|cloro|pila|bateria|"
+                                r"dishwasher|dish soap|soap|lavatrastes|lavavajillas|jabon|suavizante|fabuloso|pinol|"
+                                r"morphine|oxycodone|methadone|fentanyl|opioids?|morfina|metadona|liquid medicine|"
+                                r"lamp oil|kerosene|turpentine|lighter fluid|paint thinner|queroseno|aguarras|petroleo|gasolina|"
+                                r"limpiador|quimico|veneno|insecticida|amoniaco|destapacanos", 40)),
+    ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:antifreeze|anticongelante|pesticid\w*|insecticid\w*|veneno|raticida|gasolina|thinner|solvente|acetona|mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|jarabe|perfume|aceite)\b"),
+    ("overdose_poisoning", near(r"took|taken|take|given|gave|tomo|tome|tomado|se tomo|dio|le di",
+                                r"twice by mistake|two times by mistake|by mistake|double|extra dose|"
+                                r"dos veces|por error|por equivocacion|doble|de mas", 40)),
+    ("overdose_poisoning", r"\b(?:como|unas?|like|about|around) (?:[5-9]|\d\d+|diez|veinte|ten|twenty)\b[^.!?]{0,20}\b(?:pills|pastillas|tablets|gummies|gomitas)\b|\b(?:gomitas|gummies|pastillas|pills)\b[^.!?]{0,20}\b(?:como|unas?|like|about|around) (?:[5-9]|\d\d+|diez|veinte|ten|twenty)\b"),
+    ("overdose_poisoning", r"\b(?:se tomo|me tome|tome|tomo|se trago|me trague|trago|se comio|comio|bebio|se bebio) (?:\w+ ){0,3}(?:todas las|muchas|demasiad[oa]s?|un frasco|el frasco|la botella|cloro|pastillas de|pastillas|medicinas|veneno|detergente|pilas?|bateria)"),
+    ("overdose_poisoning", r"\b(?:doble|triple) (?:de )?(?:dosis|pastillas)\b"),
+    ("overdose_poisoning", r"\b(?:envenen\w+|intoxi\w+)"),
+    # head injury
+    ("head_injury", r"\b(?:hit|hits|hitting|bang\w*|bump\w*|smack\w*|knock\w*|struck|whack\w*|slam\w*|crack\w*) (?:\w+ ){0,2}head\b"),
+    ("head_injury", r"\bhead (?:injury|injuries|trauma|wound|laceration|bleeding)\b|\binjur\w+ (?:my|his|her) head\b"),
+    ("head_injury", r"\bfell\W+(?:[\w']+\W+){0,5}(?:on|onto|landed on) (?:my|his|her|the back of (?:my|his|her)) head\b"),
+    ("head_injury", r"\bconcuss\w*"),
+    ("head_injury", r"\bskull\b|\bcraneo\b|\btbi\b|\btraumatic brain injury\b"),
+    ("head_injury", near(r"head|cabeza",
+                         r"hit|hits|struck|bang\w*|bump\w*|smack\w*|knock\w*|slam\w*|whack\w*|"
+                         r"golpe\w*|peg\w+|cayo|caida|fell|fall|falling|landed|cut|gash|wound|laceration|"
+                         r"herida|cortada", 25)),
+    ("head_injury", r"\b(?:bleeding|sangr\w+)\W+(?:[\w']+\W+){0,3}(?:from|de|en) (?:the|his|her|my|la|su) (?:head|cabeza)\b"),
+    ("head_injury", r"\bse dio (?:\w+ ){0,2}en la cabeza\b|\bcayo de cabeza\b|\bpego con la cabeza\b"),
+    ("head_injury", r"\bknocked (?:out|unconscious)\b|\blost consciousness\b|\b(?:was|is|went) unconscious\b"),
+    ("head_injury", r"\b(?:golpe\w*|pego|pegue|pegaste|pegamos) (?:\w+ ){0,2}(?:en )?la cabeza\b|\bgolpe (?:fuerte )?en la cabeza\b"),
+    ("head_injury", r"\b(?:se|me) (?:pego|golpeo|pegue|golpee|dio) (?:\w+ ){0,2}(?:en )?la cabeza\b"),
+    ("head_injury", r"\bse (?:cayo|callo) (?:\w+ ){0,4}(?:la )?cabeza\b"),
+    ("head_injury", r"\b(?:perdio|perdi) (?:el )?(?:conocimiento|sentido)\b|\bquedo inconsciente\b"),
+    ("head_injury", r"\b(?:conmocion cerebral|traumatismo craneal|contusion (?:en la )?cabeza|herida en la cabeza)\b"),
+)
+
+_AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
+               r"dos|tres|cuatro|cinco|seis)[ -]?(?:days?|weeks?|wks?|months?|mos?|dias|semanas|"
+               r"mes|meses)")
+
+CUES: Final[dict[str, str]] = {
+    "trauma": (r"\b(?:car accident|crash\w*|collision|rear-?ended|fell (?:off|down|from|on)|"
+               r"fall (?:off|down|from)|tackled|hit by|accidente|choque|chocamos|se cayo|me cai)\b"),
+    "substance": (r"\b(?:pills?|meds|medication|alcohol|drunk|drinking|oxy\w*|opioids?|opiates?|"
+                  r"fentanyl|heroin|xanax|percocet|vicodin|norco|methadone|drugs?|"
+                  r"pastillas|medicamentos?|droga\w*|borracho|tomado)\b"),
+    "fall": (r"\b(?:fell|fall\w*|slipped|tripped|accident|crash\w*|hit|struck|collaps\w+|se desplomo|se desmayo|se cayo|me cai|"
+             r"cayo|caida|resbal\w+|accidente|choque|golpe\w*|escalera|ladder|stairs)\b"),
+    "allergen": (r"\b(?:allerg\w*|hives|itch\w*|sting|stung|bee|wasp|peanuts?|nuts?|shellfish|"
+                 r"shrimp|medication|medicine|antibiotic|penicillin|amoxicillin|sulfa|shot|"
+                 r"vaccine|ate|eating|alergi\w*|ronchas|pica|picazon|comezon|picadura|abeja|"
+                 r"cacahuate|mani|nueces|mariscos|camarones|medicamento|medicina|inyeccion|"
+                 r"vacuna|comio|comer)\b"),
+    # An age counts when it is said as one ("6 weeks old", "my 2 month", "de 3 semanas"),
+    # not as a duration ("a fever for two days").
+    "infant": (r"\b(?:baby|babies|infant|newborn|new born|bebe|bebito|bebita|recien nacid[oa]|"
+               r"neonat\w*|"
+               r"(?:(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|baby|bebe|nina|nino|hija|hijo|"
+               r"son|daughter|girl|boy)\W+)?" + _AGE + r"[ -]?(?:old|de nacid[oa]|de edad)|"
+               r"(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|baby|bebe|nina|nino|hija|hijo|son|"
+               r"daughter|girl|boy)\W+" + _AGE + r")\b"
+               r"(?! (?:de embarazo|pregnant|along|of pregnancy))"),
+    "pregnancy": (r"\b(?:(?:i'?m|im|i am|she'?s|she is|estoy|tengo|esta|tiene) (?:\d{1,2}|"
+                  r"twenty|thirty) ?(?:weeks?|wks?|semanas)\b(?! old)(?! de nacid)|"
+                  r"pregnant|pregnancy|preggo|expecting|weeks? along|(?:\d{1,2}|twenty|"
+                  r"thirty) ?(?:weeks?|wks?) (?:pregnant|along)|trimester|my ob\b|obgyn|"
+                  r"embarazada|embarazo|semanas de embarazo|encinta|trimestre)"),
+}
+# An explicit age past infancy rules the infant cue out ("my 3 year old has a fever").
+OLDER_AGE: Final = (r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|un|dos|"
+                    r"tres|cuatro|cinco) ?(?:-)?(?:years?|yrs?|yo|y/o|anos)\b|\btoddler\b|"
+                    r"\b(?:1[3-9]|[2-9]\d) ?(?:-)?(?:months?|mos?|meses)\b")
+NOT_PREGNANT: Final = r"\b(?:not|never been|no longer) pregnant\b|\bno (?:estoy|esta) embarazada\b"
+
+CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("head_injury", r"\b(?:head (?:hurts|is hurting|aches|is pounding)|(?:me|le) duele (?:mucho )?la cabeza)\b",
+     "trauma"),
+    ("overdose_poisoning", (r"\b(?:hard to wake|won'?t wake|can'?t wake|not waking|barely awake|"
+                           r"unresponsive|passed out|no (?:despierta|reacciona|responde)|"
+                           r"no lo (?:puedo|podemos) despertar|muy dormid[oa])\b"), "substance"),
+    ("head_injury", (r"\b(?:unconscious|unresponsive|passed out|blacked out|won'?t wake up|not waking up|won'?t respond|not responding|inconsciente|"
+                    r"no (?:despierta|reacciona|responde)|desmayad[oa])\b"), "fall"),
+    ("anaphylaxis", near(r"swell\w*|swollen|puff\w*|hinch\w+|inflam\w+|blew up|blown up|blowing up|thick|feels? (?:big|huge|heavy)",
+                         r"lips?|eyes?|face|mouth|tongue|throat|labios?|ojos?|cara|boca|lengua|"
+                         r"garganta|parpados", 20),
+     "allergen"),
+    ("infant_fever", (r"\b(?:fever\w*|feverish|fevr|temp(?:erature)?\W+(?:[\w']+\W+){0,2}(?:of|is|was|at|to|de)?\W*(?:10\d|3[89]|4[0-2])\b|"
+                     r"febril|febrile|(?:burning|hot) (?:up|to the touch)|(?:is|feels|felt|very|so|really) (?:hot|warm)\b|(?:esta|se siente|muy) (?:calient\w+|calenturient\w+)|fiebre|calentura|temperatura\W+(?:[\w']+\W+){0,2}"
+                     r"(?:de|en|a)\W+(?:3[89]|4[0-2]|10\d)\b|(?:3[89]|4[0-2])(?:[.,]\d)? (?:de (?:temperatura|fiebre|calentura)|grados)|10[0-5](?:\.\d)? ?(?:f\b|degrees|deg\b|\u00b0)|10[0-5]\.\d|"
+                     r"3[89][.,]\d|4[01][.,]\d|3[89] ?(?:c\b|grados|degrees|\u00b0))"),
+     "infant"),
+    ("pregnancy_emergency", near(r"baby|bebe", r"no (?:se )?(?:mueve|mueva|siento)|not moving|stopped moving|"
+                                               r"(?:isn'?t|hasn'?t|not) (?:moving|kicking|moved)|dej\w+ de mover\w*", 30),
+     "pregnancy"),
+    ("pregnancy_emergency", (r"\b(?:bleed\w*|spotting|blood|gush\w* (?:of )?fluid|leak\w* fluid|"
+                            r"(?:sali\w+|sale|salio|perdiendo|perdi|escurr\w+) (?:\w+ )?liquido|liquido (?:que sale|saliendo)|"
+                            r"dolor (?:muy |bien )?(?:fuerte|horrible|intenso|terrible|insoportable)|"
+                            r"(?:severe|bad|horrible|terrible|awful|intense) (?:[\w-]+ ){0,2}(?:pain|cramp\w*)|"
+                            r"seizure|convulsion\w*|convulsiono|ataque epileptico|faint\w*|passed out|se desmayo|desmay\w+|"
+                            r"(?:me|le) duele (?:mucho |muchisimo )?(?:el vientre|la panza|la barriga|el estomago|el abdomen)|"
+                            r"vientre (?:duro|muy duro)|(?:belly|stomach|abdomen) (?:is )?(?:hard|rigid)|"
+                            r"(?:stomach|belly|abdominal) pain (?:is )?(?:really |so )?(?:bad|severe)|"
+                            r"(?:me|le) duele (?:\w+ ){0,2}la cabeza|veo (?:lucecitas|luces|manchas|estrellas|borroso)|"
+                            r"seeing (?:spots|stars|flash\w*)|flashing lights|"
+                            r"(?:no|barely|less) (?:fetal )?movement|no se mueve|fell|fall(?:en)? down|"
+                            r"car accident|crash|hit in (?:the|my) (?:belly|stomach)|me cai|se cayo|"
+                            r"accidente|choque|golpe en (?:la panza|el vientre|la barriga)|"
+                            r"(?:severe|bad|strong|sharp|terrible|really bad) (?:\w+ )?(?:cramp\w*|pain|contractions|headache)|"
+                            r"contractions|cramp\w* (?:really |so )?(?:bad|badly)|blurr\w* vision|seeing spots|"
+                            r"sangr\w+|manchado|manchando|colicos? fuertes?|dolor (?:muy )?fuerte|"
+                            r"contracciones|dolor de cabeza (?:muy )?fuerte|vision borrosa)"),
+     "pregnancy"),
+)
+
+# A current finding of the first category becomes the second when the message has the cue:
+# wheeze or a closing throat after a sting, a meal or a new drug is anaphylaxis.
+RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
+    ("breathing", "anaphylaxis",
+     (r"\b(?:allerg\w*|anaphyla\w*|hives|sting|stung|epi ?pen|peanuts?|shellfish|alergi\w*|"
+     r"ronchas|picadura|cacahuate|mariscos|flu shot|vaccine|vacuna|new (?:medication|medicine|"
+     r"antibiotic|pills?))\b")),
+)
+
+# -- pseudo-targets: idioms, clinical terms, other conditions ------------------------------
+
+_MONEY: Final = (r"(?:bill|bills|billing|invoice|statement|price|prices|charge|charges|cost|"
+                 r"costs|balance|copay|deductible|premium|fee|fees|quote|estimate|payment|"
+                 r"factura|cuenta|cobro|cobros|precio|saldo|pago|deducible|seguro|insurance)")
+_IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derrame|"
+                       r"aneurysm|coronary|conniption|sin aire|breathless)")
+
+PSEUDO: Final[tuple[str, ...]] = (
+    # idioms
+    rf"\b{_MONEY}\b[^.!?\n]{{0,50}}?\b{_IDIOM_EVENT}\b",
+    rf"\b{_IDIOM_EVENT}\b[^.!?\n]{{0,50}}?\b{_MONEY}\b",
+    r"\b(?:give|gives|giving|gave|given) (?:me|him|her|us|you) (?:a )?(?:heart attack|stroke)\b",
+    (r"\b(?:almost|nearly|about to|gonna|going to|practically) (?:had|have|has|having)"
+    r" (?:a )?(?:heart attack|stroke|cow)\b"),
+    (r"\b(?:me|nos) (?:va a dar|iba a dar|van a dar|estan dando|da) (?:un )?"
+    r"(?:infarto|ataque|derrame|patatus|soponcio)\b|\bme dio (?:un )?(?:infarto|ataque|patatus|"
+    r"soponcio) (?:cuando|al) (?:ver|vi|leer|lei|recibir|recibi|abrir|abri)\b"),
+    r"\bcasi me (?:da|dio|muero)\b",
+    r"\b(?:kill(?:ing)? (?:my ?self|me) (?:for|if i|lol|haha)|could (?:just )?kill my ?self\b)",
+    (r"\b(?:dying|die|dead|died) (?:of|from) (?:laughter|laughing|embarrass\w+|boredom|curiosity|"
+    r"hunger)\b|\bdying to (?:know|see|hear|try|get)\b|\bto die for\b"),
+    r"\bme (?:muero|mori|moria) de (?:risa|hambre|ganas|sueno|verguenza|calor|frio|aburrimiento)\b",
+    (r"\b(?:breath of fresh air|breathtaking|take a breather|breathing down (?:my|our) neck|"
+    r"hold (?:my|your) breath|waiting with bated breath|breathing room)\b"),
+    r"\bbleeding (?:me|us) dry\b|\bbloody (?:hell|annoying|ridiculous)\b",
+    r"\bhead(?:ache)? over heels\b|\bhit the (?:nail|road|hay|books)\b|\bhit (?:a|the) wall\b",
+    (r"\bstroke of (?:luck|genius|midnight|the pen)\b|\bbrush ?stroke\b|\bkeystrokes?\b|"
+    r"\bswim(?:ming)? strokes?\b|\bbackstroke\b|\bheat ?stroke\b"),
+    r"\bchok(?:e|ed|ing) (?:up|on (?:my|the) words)\b",
+    r"\b(?:choked|choking) (?:me )?up\b",
+    r"\b(?:for|in case of|in) (?:an? )?(?:overdose|opioid) emergenc\w+",
+    r"\bcan'?t (?:breathe|wait) until (?:i|we|they|you) (?:know|hear|find out|get)\b",
+    (r"\bno (?:puede|puedo) hablar(?= (?:de|por) (?:la )?falta de aire)|"
+     r"\bcan'?t (?:talk|speak)(?= (?:because of|from) (?:the |being )?(?:short(?:ness)? of breath|breathing))"),
+    (r"\b(?:laugh\w*|crack\w* up|crying laughing)\b[^.!?]{0,30}\b(?:can'?t|couldn'?t|could not) (?:breathe?|stop)\b|"
+     r"\b(?:rei|reimos|me rei)\b[^.!?]{0,30}\bno (?:podia|podiamos) respirar\b"),
+    # clinical terms, services and paperwork
+    (r"\bchest (?:x-?rays?|xrays?|films?|ct|cat scan|scan|imaging|mri|tube|wall|clinic|exam|"
+    r"cold|congestion|congested|infection|hair|rash|acne|cough|freezer)\b|\bpecho congestionado\b"),
+    r"\b(?:x-?rays?|xrays?|ct|scan|imaging|radiograph\w*) (?:of )?(?:my |the |his |her )?chest\b",
+    r"\b(?:radiografia|placa|tomografia|rayos x) (?:\w+ ){0,2}(?:torax|pecho)\b",
+    r"\b(?:overdose|od) (?:reversal|kits?|antidote|medication|training)\b|\bnarcan\b|\bnaloxone\b",
+    (r"\b(?:stroke|heart attack|suicide|overdose|concussion|head injury|bleeding|poison\w*)"
+    r" (?:risk|prevention|awareness|screening|clinic|unit|center|centre|program|programme|"
+    r"protocol|education|class|support group|survivors?|loss|rehab\w*|hotline|lifeline|helpline|"
+    r"evaluation|eval|report|notes|paperwork|"
+    r"scale|assessment|test|testing|panel|study|research|seminar|webinar|month|week|day|"
+    r"follow[- ]?up|clearance|form|forms|paperwork|baseline)\b"),
+    (r"\b(?:risk|riesgo) (?:of|for|de) (?:a )?(?:stroke|heart attack|bleeding|derrame|infarto|"
+    r"sangrado|suicidio)\b"),
+    (r"\b(?:allergy|allergies|alergia|alergias) (?:test\w*|shots?|panel|prueba\w*|vacunas?|"
+    r"injections?|specialist)\b"),
+    (r"\b(?:epi ?pen|epinephrine|auvi-?q|epinefrina) (?:refill|prescription|renewal|rx|"
+    r"expired|expires|expiring|receta|prescripcion)\b"),
+    (r"\b(?:refill|renew|new|expired|replace|receta (?:de|para)(?: la| el)?) (?:my |an |the |la |el )?"
+    r"(?:epi ?pens?|epinephrine|epinefrina)\b"),
+    (r"\bfood poison\w*|\bpoison (?:ivy|oak|sumac|control)\b|"
+     r"\b(?:so|too|was|it'?s) (?:hot|humid|stuffy|crowded|funny|smoky)\b[^.!?]{0,30}\bbreathe?\b|"
+     r"\b(?:bang\w*|beat\w*) (?:my|his|her|our) heads? against (?:the|a|this) (?:brick )?wall\b(?= (?:with|over|about|trying))|"
+    r"\bintoxicacion (?:alimentaria|por alimentos|por comida)\b"),
+    r"\bpregnancy (?:test|tests|confirmation|ultrasound|form)\b|\bprueba de embarazo\b",
+    (r"\b(?:skull|craneo) (?:x-?rays?|xrays?|ct|mri|scan|films?|imaging)\b|\b(?:radiografia|tomografia|placa) (?:\w+ )?craneo\b|"
+    r"\bhead (?:lice|cold|ct|mri|scan|start)\b|\b(?:ct|mri|scan) of (?:my|his|her|the) head\b"),
+    r"\bhit (?:my|his|her|the) head (?:count|of)\b|\bhead count\b",
+    r"\bbleeding gums?\b|\bsangrado de encias\b",
+    (r"\b(?:blood|sangre) (?:test|tests|work|draw|pressure|sugar|panel|count|bank|donation|"
+    r"drive|type|results|analisis|presion)\b|\b(?:analisis|examen|prueba)\w* de sangre\b"),
+    r"\bsuicide (?:hotline|line|prevention|watch)\b|\b988\b",
+    r"\bface ?(?:mask|wash|cream)\b",
+    r"\bknocked out (?:the|a|my|that) (?:\w+ )?(?:task|project|list|work|errand|chores?)\b",
+    r"\bknocked out (?:of|in) (?:the )?(?:first |second )?(?:tournament|playoffs|game|competition|race|round)\b",
+    (r"\bchest of drawers\b|\b(?:will|gonna|going to|i'?ll|we'?ll|can|to|then|and) head (?:over|out|home|back|to|in|up|down|there)\b|"
+    r"\bfell (?:behind|asleep|in love|through|short|apart|off the wagon)\b|\bhead (?:nurse|of (?:billing|the|our)|office|start)\b"),
+    r"\bbaby (?:shower|food|formula|monitor|wipes|steps)\b",
+    (r"\bwater broke (?:in|at|under) (?:the|my|our) (?:house|basement|kitchen|pipe)\b|"
+    r"\b(?:pipe|heater|main|tank)\w* (?:broke|burst)\b"),
+)
+
+# -- ConText modifiers ---------------------------------------------------------------------
+
+MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
+    # negated (forward)
+    ("negated", "forward",
+     (r"\b(?:no|not|never|without|denies|deny|denied|free of|nor|negative for|ruled out|"
+     r"don'?t have|dont have|do not have|doesn'?t have|does not have|haven'?t had|havent had|"
+     r"have not had|hasn'?t had|didn'?t have|did not have|not having|not experiencing|"
+     r"no longer (?:have|having|feel|feeling)|no more|not any|never had|haven'?t been|"
+     r"isn'?t|is not|wasn'?t|was not|aren'?t|no signs? of|no sign of)\b")),
+    ("negated", "forward",
+     (r"\b(?:no|ni|nunca|sin|jamas|ya no|no tengo|no tiene|no he tenido|no ha tenido|"
+     r"no hay|nada de|ningun|ninguna|ya no tengo|no siento|no presenta|tampoco)\b")),
+    # negated (backward): the symptom has passed
+    ("negated", "backward",
+     (r"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:gone|went away|"
+     r"go away|resolved|disappeared|stopped|subsided|cleared up|is over|has passed|"
+     r"went down|(?:is|are|was|seems?|looks?) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)|"
+     r"turned out to be|all better|resulto ser|fue (?:solo|nada mas)|"
+     r"ok now|okay now|better now|is better|broke|"
+     r"has broken|came down|bajo|se le bajo|cedio)\b")),
+    ("negated", "both",
+     (r"\b(?:ya )?(?:se (?:me |le )?(?:quito|paso|fue|detuvo|calmo)|ya (?:se )?(?:paso|paro|quito|"
+     r"termino|desaparecio)|desaparecio)\b")),
+    # historical, family history
+    ("historical", "both",
+     (r"\b(?:(?:\d+|a|an|one|two|three|four|five|six|few|several|many|couple of|some) )?"
+     r"(?:years?|yrs?|decades?|months?|weeks?|wks?) ago\b|\bhace (?:\d+|dos|tres|cuatro|varias) semanas\b|\blast (?:year|summer|spring|fall|winter)\b|"
+     r"\bin (?:19|20)\d\d\b|\bas a (?:child|kid|teen\w*|baby)\b|"
+     r"\b(?:in|during|back in) (?:college|high school|school|my twenties|my teens|the army|the past)\b|"
+     r"\ben la (?:prepa|preparatoria|universidad|secundaria)\b|\bwhen i was (?:young|little|"
+     r"a kid|a child|a teen\w*|\d+|pregnant with)\b|\bback in\b|\byears back\b|\blong time ago\b|"
+     r"\blast (?:season|month|time|semester|school year|week)\b|\bla semana pasada\b|\bla (?:temporada|vez) pasada\b|\bel mes pasado\b")),
+    ("historical", "both",
+     (r"\bhace (?:\d+|un|una|unos|unas|dos|tres|cuatro|cinco|varios|muchos|algunos) "
+     r"(?:anos|ano|meses|decadas)\b|\bel ano pasado\b|\ben (?:19|20)\d\d\b|\bde (?:bebe|chiquit[oa]|nino|nina|"
+     r"joven|chic[oa])\b|\bcuando (?:era|estaba) (?:nin[oa]|joven|chic[oa]|embarazada de)\b|"
+     r"\bhace (?:mucho(?: tiempo)?|anos|tiempo)\b")),
+    ("historical", "both",
+     (r"\b(?:last|previous|prior|other|first|earlier) (?:pregnancy|pregnancies|baby|birth)\b|"
+     r"\b(?:embarazo (?:anterior|pasado)|ultimo embarazo|otro embarazo|primer embarazo)\b")),
+    ("historical", "forward",
+     (r"\b(?:history of|hx of|h/o|past|previous|prior|after (?:my|his|her)|since (?:my|his|"
+     r"her)|following (?:my|his|her)|post|recovered from|recovering from|survived|survivor of|"
+     r"antecedentes? de|historial de|despues de (?:mi|su)|desde (?:mi|su)|"
+     r"se recupero del?|me recupere del?|recuperandos?e? del?)\b")),
+    # already seen by someone ("was checked in the ER last night"): not an alarm for the desk
+    ("negated", "backward",
+     r"\b(?:was|were|got|been|has been) (?:checked|seen|evaluated|treated|looked at|examined) (?:in|at|by)\b"),
+    ("historical", "backward",
+     (r"\blast (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)\b|"
+      r"\bel (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo) pasado\b")),
+    ("negated", "backward",
+     (r"\b(?:ekg|ecg|electro\w*|tests?|labs?|scans?|everything|todo|ct|x-?ray) (?:was |were |came back |all |salio |salieron )?(?:normal|fine|negative|bien)\b|"
+      r"\b(?:has been|he'?s been|she'?s been|i'?ve been|ha estado) (?:totally |completely |perfectly )?(?:normal|fine|bien)\b")),
+    ("historical", "forward",
+     (r"\b(?:my|his|her|our|their) (?:late )?(?:dad|father|mom|mother|mum|grandma|grandmother|"
+     r"grandpa|grandfather|granny|brother|sister|uncle|aunt|auntie|cousin|parents?|"
+     r"grandparents?|family|relatives?|friend|neighbou?r|coworker|co-worker|boss)\b"
+     r"(?:\W+\w+){0,2}\W+(?:had|has had|died|passed away|suffered|was hospitali[sz]ed|"
+     r"survived|had had)\b")),
+    ("historical", "forward",
+     r"\b(?:family history|runs in (?:my|the|our) family|famil\w+ (?:hx|history))\b"),
+    ("historical", "backward", r"\bruns in (?:my|the|our) family\b|\ben (?:mi|la) familia\b"),
+    ("historical", "forward",
+     (r"\b(?:mi|su|nuestr[oa]) (?:difunt[oa] )?(?:padre|papa|madre|mama|abuel[oa]|herman[oa]|"
+     r"ti[oa]|prim[oa]|familia|padres|abuelos|vecin[oa]|amig[oa])\b(?:\W+\w+){0,2}\W+"
+     r"(?:tuvo|ha tenido|habia tenido|murio|fallecio|sufrio|se murio)\b")),
+    ("historical", "forward", r"\bantecedentes familiares\b"),
+    # hypothetical, generic, educational
+    ("hypothetical", "forward",
+     (r"\b(?:what if|what happens if|if (?:i|you|he|she|they|we|my \w+|your \w+) (?:ever )?"
+     r"(?:get|gets|got|have|has|start|starts|develop|develops|experience|experiences|notice|"
+     r"notices|feel|feels|were to|should)|in case|just in case|should i (?:worry|be worried)|"
+     r"(?:can|could|does|do|will|would|might|may) (?:[\w']+ ){0,3}(?:cause|give|lead to|"
+     r"trigger|increase|raise)|(?:would|could|can|might|will) (?:an?|the|too much|too many)|"
+     r"risk of|chance of|chances of|prevent\w*|avoid\w*|side effects?(?: like| such as| of| "
+     r"include\w*)?|worried about (?:getting|having)|afraid of (?:getting|having)|scared of "
+     r"(?:getting|having)|(?:signs|symptoms|warning signs?) (?:of|for)|know the signs|"
+     r"learn (?:about|the|what|how)|what to do (?:when|if)|when to (?:call|go|worry)|"
+     r"(?:someone|somebody|anyone|a person|a loved one)(?: who)? (?:is|has|having|can'?t|cannot)|call 911 if|go to the er if|"
+     r"seek (?:emergency |immediate )?(?:care|help|attention) if|is it (?:possible|normal) to)\b")),
+    ("hypothetical", "forward",
+     (r"\b(?:que pasa si|y si (?:me|le|te)|si (?:me|le|te|tengo|tiene) (?:da|dan|empieza|"
+     r"empiezan|sale|sube|llega)|en caso de|por si (?:acaso)?|puede (?:causar|provocar|dar)|"
+     r"pueden (?:causar|provocar|dar)|riesgo de|efectos? secundarios?|prevenir|evitar|"
+     r"(?:senales|sintomas|signos) de|cuando (?:llamar|ir)|me preocupa (?:que me de|tener))\b")),
+    # questions about a symptom: hypothetical even when they say "I'm having"
+    ("question", "forward",
+     (r"\b(?:if|when|si|cuando) (?:i|you|he|she|they|we|my [\w']+|your [\w']+|our [\w']+|the baby|"
+     r"mi [\w']+|el [\w']+|la [\w']+|me|le|te|tengo|tiene)\b(?=[^.!\n]*\?)")),
+    ("question", "forward",
+     (r"\b(?:how (?:would|do|can|will|should|could) (?:i|you|we|one|someone) (?:know|tell|recogni[sz]e)|"
+     r"what (?:are|is) (?:the )?(?:signs|symptoms|warning signs|risk factors?|causes?|treatments?)|"
+     r"what (?:temperature|temp|number|reading) (?:is|counts as)|que temperatura (?:es|se considera)|"
+     r"when should (?:i|we) (?:worry|call|go|bring|take)|cuando (?:debo|deberia|hay que|debemos) "
+     r"(?:preocupar\w*|llamar|ir|llevar\w*)|que sintomas|cuales son (?:los|las) "
+     r"(?:sintomas|senales|signos|causas|factores)|como (?:se|sabria|saber|reconocer|puedo saber))\b")),
+    ("question", "forward",
+     r"\bhow much (?:[\w']+ ){0,2}is (?:normal|too much|ok|okay|safe|expected)\b|\bcuant[oa] (?:\w+ ){0,2}es normal\b"),
+    ("hypothetical", "backward", r"\b(?:happen|occur)s?\b(?= (?:with|after|from|if|when|in)\b|\?)"),
+    ("hypothetical", "backward",
+     (r"\b(?:as a side effect|(?:is )?an? (?:common |known |possible |rare )?(?:side effect|risk|"
+     r"symptom|sign)|side effects?\??|is that a risk|could happen|might happen|can happen|"
+     r"efecto secundario|es un (?:efecto|riesgo|sintoma))\b")),
+    # resolved: "..., but he's fine", "pero está bien" (reaches back over its own "but")
+    ("resolved", "backward",
+     (r"\b(?:but|pero|y|and) (?:now )?(?:he'?s|she'?s|it'?s|he is|she is|it is|they'?re|ya) "
+      r"(?:totally |completely |perfectly |all )?(?:fine|ok|okay|better|bien|mejor)\b"
+      r"|\b(?:but|and) (?:i'?m|i am) (?:totally |completely )?(?:fine|better) now\b"
+      r"|\b(?:pero|y) (?:ya (?:esta|estoy|estan)|esta|estan) (?:bien|mejor)\b"
+      r"|\b(?:but|and) (?:it|the fever|the pain|the bleeding|that) (?:went away|is gone|passed|resolved|broke|stopped)\b"
+      r"|\b(?:pero|y) (?:ya )?se (?:le |me )?(?:quito|paso|fue|bajo)\b")),
+    ("negated", "backward", r"\b(?:getting|gotten|is) better\b|\bimproving\b|\bmejorando\b"),
+    ("hypothetical", "backward",
+     r"\b(?:damage|harm|affect|hurt)s? (?:the|your|my|his|her) (?:liver|kidneys?|stomach|heart|brain|body)\b"),
+    ("question", "forward", r"\bis (?:a |an )?(?:temp(?:erature)?|reading|fever) (?:of )?\d[\d.]*\b"),
+    ("negated", "backward",
+     (r"\b(?:era|fue) (?:por|de) (?:la )?(?:ansiedad|estres|gastritis|reflujo|agruras|gases|nervios)\b|"
+      r"\bwas (?:just |only )?(?:from |due to |because of )?(?:anxiety|stress|reflux|heartburn|gas|"
+      r"a pulled muscle|muscle strain)\b|\bya (?:estoy|esta) bien\b|\bi'?m (?:fine|ok|okay|better) now\b")),
+    ("hypothetical", "forward", r"\bwill (?:i|it|he|she|there be|my [\w']+|the baby)\b"),
+    # persistent: a symptom that will not pass (overrides a negation inside these words)
+    ("current", "both",
+     (r"\b(?:won'?t|wont|doesn'?t|does not|will not|isn'?t|is not|not|hasn'?t|has not|never)"
+     r" (?:going |gone |go |went )?(?:go(?:ing)? away|gone away|stop(?:ping|ped)?|get(?:ting)? better|"
+     r"improv\w+|pass\w*)\b|\bno se (?:me |le )?(?:quita|va|pasa|detiene|calma)\b")),
+    # current: keeps a historical or hypothetical clause a flag
+    ("current", "both",
+     (r"\b(?:right now|rn|currently|at the moment|last night|yesterday|(?:happening|started|starting|hurts?|hurting|"
+     r"having (?:it|them)|feel(?:ing)? it) again|(?:is|it'?s|its|are|they'?re) back|came back|coming back|"
+     r"since (?:last|this|yesterday|today|\d|monday|tuesday|wednesday|thursday|friday|saturday|"
+     r"sunday|the morning|morning|noon|lunch|an hour|a few hours|two hours)|started|starting|"
+     r"i'?m having|i am having|i'?ve been having|been having|tonight|this morning|"
+     r"this afternoon|this evening|today|all day|just now|currently having|is having|"
+     r"are having)\b")),
+    ("current", "both",
+     (r"\b(?:ahorita|ahora mismo|en este momento|anoche|ayer|desde (?:ayer|anoche|hoy|esta|el lunes|"
+     r"hace (?:una|dos|tres|unas) horas?)|hoy|esta manana|esta tarde|esta noche|otra vez|"
+     r"de nuevo|volvio|empezo|comenzo|estoy teniendo|esta teniendo|le esta dando|"
+     r"me esta dando)\b")),
+)
+
+# Words between a negation and a target that show the negation is about something else
+# ("no puedo mas, quiero morir", "not sure if it is a heart attack").
+NEGATION_BREAKERS: Final = (r"\b(?:puedo|puede|aguanto|aguanta|se (?:que|si|como|por que|porque|cuanto)|entiendo|know|sure|"
+                            r"understand|idea|care|want|quiero|wanna|stop|sleep|dormir|"
+                            r"anymore|mas|more than|tell|remember|recuerdo|think|creo)\b")
+
+# Words that end a modifier's scope (ConText's terminators), besides sentence ends.
+TERMINATORS: Final = (r"\b(?:but|however|although|though|except|yet|whereas|pero|aunque|"
+                      r"sin embargo|excepto|salvo|mas bien)\b")
+
+# Newsletters, marketing and public-health mailings: a message that reads like one is not a
+# patient describing symptoms (stroke-awareness mailings list every sign of a stroke).
+# A strong cue alone is enough; otherwise two of BULK_CUES.
+STRONG_BULK_CUES: Final = (
+    r"\bunsubscribe\b", r"\bview (?:this email )?in (?:your )?browser\b",
+    r"\bmanage (?:your )?(?:email |subscription )?preferences\b", r"\bdarse de baja\b",
+    r"\bcancelar (?:la )?suscripcion\b", r"\breply stop\b|\brespond[ae]? stop\b",
+    r"\bthis (?:email|message) was sent to\b", r"\ball rights reserved\b",
+    r"\bpara no recibir mas\b", r"\bto stop receiving\b",
+)
+BULK_CUES: Final = (
+    r"\bjoin (?:us|our)\b", r"\bregister (?:at|on|for|here)\b", r"\bfree (?:class|event|screening|seminar|workshop)\b",
+    r"\blearn (?:more|what|how)\b", r"\baprend[ae] (?:mas|que|como|las)\b", r"\bnuevo boletin\b",
+    r"\bunsubscribe\b", r"\bnewsletter\b", r"\bview (?:this email )?in (?:your )?browser\b",
+    r"\bmanage (?:your )?(?:email )?preferences\b", r"\bopt[- ]out\b", r"\bwebinar\b",
+    r"\b\d{1,2} ?% off\b", r"\blimited[- ]time\b", r"\bclick here\b", r"\bsign up (?:now|today)\b",
+    r"\bregister (?:now|today)\b", r"\bawareness (?:month|week|day)\b", r"\bfree (?:trial|shipping)\b",
+    r"\bdarse de baja\b", r"\bcancelar (?:la )?suscripcion\b", r"\bboletin\b", r"\bsuscri\w+\b",
+    r"\bdescuento\b", r"\boferta\b", r"\bhaga clic\b", r"\bhaz clic\b", r"\breply stop\b",
+    r"\brespond[ae]? stop\b|\bresponda stop\b", r"\bshop now\b", r"\bdonate\b", r"\bdonar?\b",
+    r"\bthis (?:email|message) was sent to\b", r"\ball rights reserved\b", r"\bsponsored\b",
+)

@@ -1,0 +1,134 @@
+"""`cxinbox triage`: a raw message, plain text and JSON lines, with no config, server or
+database; bad lines are named, never a traceback; the rest of the CLI stays light."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.test_cli import assert_one_line_error
+
+SRC = str(Path(__file__).resolve().parent.parent / "src")
+
+
+def run(*args: str, home: Path, stdin: str | bytes = "",
+        code: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("CXINBOX_", "XDG_", "_CXINBOX_"))}
+    env.update(HOME=str(home), PYTHONPATH=SRC)
+    argv = [sys.executable, "-c", code, *args] if code else [sys.executable, "-m", "cxinbox",
+                                                             *args]
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    proc = subprocess.run(argv, capture_output=True, input=data, env=env, timeout=60,
+                          check=False)
+    return subprocess.CompletedProcess(proc.args, proc.returncode,
+                                       proc.stdout.decode("utf-8", "replace"),
+                                       proc.stderr.decode("utf-8", "replace"))
+
+
+RAW = (b"From: Pat <pat@example.org>\r\nTo: front@clinic.example\r\nSubject: Re: bill\r\n"
+       b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+       b"Quick billing question, and my chest has been hurting since last night.\r\n\r\n"
+       b"On Mon, Nov 2, 2026, Clinic <front@clinic.example> wrote:\r\n"
+       b"> Did your dad's stroke affect your coverage?\r\n")
+
+
+def test_a_raw_message_shows_the_flag_the_words_and_the_intent(tmp_path: Path) -> None:
+    path = tmp_path / "m.eml"
+    path.write_bytes(RAW)
+    proc = run("triage", str(path), home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert 'red flag: chest_pain  "chest has been hurting"' in proc.stdout
+    assert "stroke" not in proc.stdout  # quoted history is not read
+    assert "intent:   " in proc.stdout and "language: en" in proc.stdout
+    from_stdin = run("triage", "-", home=tmp_path, stdin=RAW)
+    assert (from_stdin.returncode, from_stdin.stdout) == (0, proc.stdout)
+
+
+def test_plain_text_shows_every_finding_and_why(tmp_path: Path) -> None:
+    proc = run("triage", "--text", "--channel", "sms", home=tmp_path,
+               stdin="My dad had a stroke. Now I cant breath\x1b[31m")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert 'red flag: breathing  "cant breath"' in lines
+    assert any("stroke" in line and "historical" in line and 'by "My dad had"' in line
+               for line in lines), proc.stdout
+    assert "\x1b" not in proc.stdout
+    calm = run("triage", "--text", "-", home=tmp_path, stdin="Sin dolor de pecho, gracias")
+    assert "red flag: none" in calm.stdout and "language: es" in calm.stdout
+    assert any("negated" in line for line in calm.stdout.splitlines())
+
+
+def test_jsonl_in_and_out_with_exactly_these_names(tmp_path: Path) -> None:
+    lines = [
+        {"channel": "sms", "subject": "", "body": "chest hurts rly bad"},
+        {"channel": "email", "subject": "Factura", "body": "me va a dar un infarto con esta"
+                                                           " factura"},
+        {"body": "Can I get a refill of my inhaler?", "id": 7},
+    ]
+    proc = run("triage", "--jsonl", home=tmp_path,
+               stdin="".join(json.dumps(x) + "\n" for x in lines))
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [list(o) for o in out] == [["red_flag", "matched", "intent", "confidence"]] * 3
+    assert out[0]["red_flag"] == "chest_pain" and out[0]["matched"] == "chest hurts"
+    assert out[1]["red_flag"] is None and out[1]["intent"] == "billing_insurance"
+    assert out[2]["intent"] == "prescription_refill"
+    assert all(0.0 <= o["confidence"] <= 1.0 for o in out)
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
+    assert run("triage", "--jsonl", str(path), home=tmp_path).stdout == \
+        proc.stdout.splitlines(keepends=True)[0]
+
+
+def test_bad_jsonl_lines_are_skipped_and_named(tmp_path: Path) -> None:
+    stdin = (b'{"body": "no puedo respirar", "channel": "sms"}\n'
+             b"\n"
+             b"not json\n"
+             b"[1, 2]\n"
+             b'{"subject": "x"}\n'
+             b'{"body": "hi", "channel": "fax"}\n'
+             b'{"body": "\xff\xfe"}\n'
+             + b"[" * 100_000 + b"\n"
+             + b'{"body": "I want to end my life"}\n')
+    proc = run("triage", "--jsonl", "-", home=tmp_path, stdin=stdin)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert [json.loads(x)["red_flag"] for x in proc.stdout.splitlines()] == \
+        ["breathing", "suicide_self_harm"]
+    errors = proc.stderr.splitlines()
+    assert [e.split(":")[1].strip() for e in errors[:-1]] == \
+        ["line 3", "line 4", "line 5", "line 6", "line 7", "line 8"]
+    assert errors[-1] == "cxinbox: 6 line(s) skipped"
+
+
+def test_usage_errors_are_one_line(tmp_path: Path) -> None:
+    missing = run("triage", str(tmp_path / "none.eml"), home=tmp_path)
+    assert "cannot read" in assert_one_line_error(missing, 2)
+    both = run("triage", "--jsonl", "--text", home=tmp_path)
+    assert "--jsonl" in assert_one_line_error(both, 2)
+    channel = run("triage", "--text", "--channel", "fax", home=tmp_path)
+    assert "email or sms" in assert_one_line_error(channel, 2)
+
+
+MODULES_AFTER = ("import json, sys\nfrom cxinbox.cli import main\n"
+                 "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+                 "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n")
+
+
+def test_triage_is_light_and_the_rest_of_the_cli_never_loads_it(tmp_path: Path) -> None:
+    proc = run("triage", "--jsonl", home=tmp_path, code=MODULES_AFTER,
+               stdin='{"body": "hi"}\n')
+    modules = set(json.loads(proc.stderr.splitlines()[-1]))
+    heavy = {m for m in modules if m.split(".")[0] in ("textual", "sqlite3", "httpx", "asyncio")
+             or m.startswith(("cxinbox.service", "cxinbox.store", "cxinbox.channels",
+                              "cxinbox.tui", "cxinbox.api"))}
+    assert heavy == set(), sorted(heavy)
+    assert "cxinbox.domain.triage" in modules
+    other = run("list", "--help", home=tmp_path, code=MODULES_AFTER)
+    loaded = set(json.loads(other.stderr.splitlines()[-1]))
+    assert not {m for m in loaded if m.startswith(("cxinbox.domain.triage",
+                                                   "cxinbox.domain.redflag",
+                                                   "cxinbox.domain.intent"))}
