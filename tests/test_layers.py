@@ -69,7 +69,6 @@ DEBT: dict[str, frozenset[str]] = {
     "cxinbox.service.audit_verify": frozenset({"store"}),
     "cxinbox.service.demo": frozenset({"sqlite3", "store"}),
     "cxinbox.service.doctor": frozenset({"sqlite3", "store"}),
-    "cxinbox.service.replies": frozenset({"sqlite3", "store"}),
     "cxinbox.service.runtime": frozenset({"store"}),
     "cxinbox.service.sms_sync": frozenset({"sqlite3", "store"}),
     "cxinbox.service.sync": frozenset({"sqlite3", "store"}),
