@@ -400,6 +400,12 @@ class StoreTx(Protocol):
         """Whether the patient's last keyword was STOP (or a synonym)."""
         ...
 
+    def ingest_local(self, *, account: str, folder: str, raw: bytes, parsed: ParsedMessage,
+                     at: int, seen: bool, own_addresses: frozenset[str], now: int) -> int:
+        """A message made here (the demo clinic's) stored as if synced into `folder` at its
+        next UID; returns its conversation."""
+        ...
+
     # -- rebuilding what is derived from the raw messages -------------------------------------------
 
     def raw_batch(self, after_id: int, limit: int) -> list[tuple[int, bytes]]:

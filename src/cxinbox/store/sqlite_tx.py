@@ -436,6 +436,13 @@ class SqliteTx:
     def is_opted_out(self, number: str) -> bool:
         return sms.is_opted_out(self.conn, number)
 
+    def ingest_local(self, *, account: str, folder: str, raw: bytes, parsed: ParsedMessage,
+                     at: int, seen: bool, own_addresses: frozenset[str], now: int) -> int:
+        from cxinbox.store.local_mail import ingest_local
+
+        return ingest_local(self.conn, account=account, folder=folder, raw=raw, parsed=parsed,
+                            at=at, seen=seen, own_addresses=own_addresses, now=now)
+
     # -- rebuilding
 
     def raw_batch(self, after_id: int, limit: int) -> list[tuple[int, bytes]]:
