@@ -14,7 +14,7 @@ from typing import Protocol
 from cxinbox.store import conversations, outbox
 from cxinbox.store.db import Database
 from cxinbox.store.interface import Store, StoreTx
-from cxinbox.store.records import ConversationRecord, OutboxItem
+from cxinbox.store.records import ConversationRecord, DraftRecord, OutboxItem
 from cxinbox.store.sqlite_tx import SqliteTx
 
 
@@ -72,12 +72,14 @@ def test_records_are_built_from_exactly_the_columns_the_store_selects(tmp_path: 
         assert got == [f.name for f in dataclasses.fields(ConversationRecord)]
         got = _columns(db, f"SELECT {outbox._OUTBOX_COLUMNS} FROM outbox LIMIT 0")
         assert got == [f.name for f in dataclasses.fields(OutboxItem)]
+        got = _columns(db, f"SELECT {outbox._DRAFT_COLUMNS} FROM drafts LIMIT 0")
+        assert got == [f.name for f in dataclasses.fields(DraftRecord)]
     finally:
         db.close()
 
 
 def test_records_are_immutable() -> None:
-    for record in (ConversationRecord, OutboxItem):
+    for record in (ConversationRecord, OutboxItem, DraftRecord):
         params = dataclasses.fields(record)  # type: ignore[arg-type]
         assert params and record.__dataclass_params__.frozen  # type: ignore[attr-defined]
         assert hasattr(record, "__slots__")

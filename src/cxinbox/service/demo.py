@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import random
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -50,10 +49,8 @@ from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sla import BusinessCalendar
 from cxinbox.service.inbox import InboxService
 from cxinbox.service.sla_monitor import SlaMonitor
-from cxinbox.store.db import Database, append_event
-from cxinbox.store.ingest import FetchedMessage, folder_state, ingest_batch
+from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.records import SmsRecord
-from cxinbox.store.sms import insert_sms
 
 CLINIC_NAME = "Maple Street Clinic"
 DOMAIN = "maplestreet-clinic.example"
@@ -215,7 +212,7 @@ class _Thread:
 class DemoInbox:
     """The built clinic, and what is needed to keep adding patient messages to it."""
 
-    db: Database
+    db: Store
     config: Config
     me: str
     seed: int
@@ -229,19 +226,19 @@ class DemoInbox:
     def arrive(self, now: float | None = None) -> int:
         """Ingest one more patient message (new or a follow-up); returns its conversation."""
         at = int(now if now is not None else time.time())
-        with self.db.write() as conn:
+        with self.db.writing() as tx:
             roll = self.rng.random()
             if roll < 0.25:
-                conv = _add_sms(self, conn, at, reply=self.rng.random() < 0.4)
+                conv = _add_sms(self, tx, at, reply=self.rng.random() < 0.4)
                 action = "sms.received"
                 target = f"sms/{CLINIC_SMS}"
             else:
                 follow_up = self.threads and roll < 0.45
-                conv = (_email_follow_up(self, conn, at) if follow_up
-                        else _new_email_thread(self, conn, _pick_topic(self.rng), at).conv_id)
+                conv = (_email_follow_up(self, tx, at) if follow_up
+                        else _new_email_thread(self, tx, _pick_topic(self.rng), at).conv_id)
                 action = "mail.received"
                 target = "demo/INBOX"
-            append_event(conn, "sync", action, target, {"count": 1, "conversations": [conv]})
+            tx.append_event("sync", action, target, {"count": 1, "conversations": [conv]})
         self.arrived += 1
         return conv
 
@@ -340,7 +337,7 @@ class DemoSms:
         return None
 
 
-def demo_outbox(db: Database, config: Config) -> Any:
+def demo_outbox(db: Store, config: Config) -> Any:
     """The outbox worker for the demo: the real queue, undo window and records, with a
     transport that delivers nowhere."""
     from cxinbox.service.outbox import OutboxWorker
@@ -354,7 +351,7 @@ class DemoOutbox:
 
     name = "outbox"
 
-    def __init__(self, db: Database, config: Config) -> None:
+    def __init__(self, db: Store, config: Config) -> None:
         self.worker = demo_outbox(db, config)
 
     def run(self, stop: threading.Event) -> None:
@@ -479,16 +476,11 @@ def _raw_email(*, sender: tuple[str, str], to: str, subject: str, body: str, at:
     return ("\r\n".join(lines + parts)).encode("utf-8")
 
 
-def _ingest_email(demo: DemoInbox, conn: sqlite3.Connection, *, account: str, folder: str, raw: bytes,
+def _ingest_email(demo: DemoInbox, tx: StoreTx, *, account: str, folder: str, raw: bytes,
                   at: int, seen: bool) -> int:
-    state = folder_state(conn, account, folder)
-    uid = state.last_uid + 1
-    fetched = FetchedMessage(uid=uid, flags="\\Seen" if seen else "", modseq=None,
-                             internal_date=at, raw=raw, sha256=hashlib.sha256(raw).digest(),
-                             parsed=parse_message(raw))
-    touched = ingest_batch(conn, state, [fetched], own_addresses=frozenset(MAILBOXES.values()),
-                           watermark=uid, now=max(at, int(time.time())))
-    return next(iter(touched))
+    return tx.ingest_local(account=account, folder=folder, raw=raw, parsed=parse_message(raw),
+                           at=at, seen=seen, own_addresses=frozenset(MAILBOXES.values()),
+                           now=max(at, int(time.time())))
 
 
 def _next_id(demo: DemoInbox, domain: str) -> str:
@@ -496,7 +488,7 @@ def _next_id(demo: DemoInbox, domain: str) -> str:
     return f"demo-{demo.seed}-{demo.counter}@{domain}"
 
 
-def _new_email_thread(demo: DemoInbox, conn: sqlite3.Connection, topic: Topic, at: int, *,
+def _new_email_thread(demo: DemoInbox, tx: StoreTx, topic: Topic, at: int, *,
                       seen: bool = False) -> _Thread:
     rng = demo.rng
     first, last, address = _patient(rng)
@@ -509,7 +501,7 @@ def _new_email_thread(demo: DemoInbox, conn: sqlite3.Connection, topic: Topic, a
     raw = _raw_email(sender=(f"{first} {last}", address), to=MAILBOXES[topic.mailbox],
                      subject=subject, body=body, at=at, message_id=message_id,
                      in_reply_to=None, attachment=attachment)
-    conv = _ingest_email(demo, conn, account=topic.mailbox, folder="INBOX", raw=raw, at=at,
+    conv = _ingest_email(demo, tx, account=topic.mailbox, folder="INBOX", raw=raw, at=at,
                          seen=seen)
     thread = _Thread(conv, topic, topic.mailbox, subject, first, last, address, message_id, body, at)
     demo.threads.append(thread)
@@ -522,7 +514,7 @@ def _quoted(body: str, who: str, at: int) -> str:
     return f"On {when}, {who} wrote:\n{lines}"
 
 
-def _staff_reply(demo: DemoInbox, conn: sqlite3.Connection, thread: _Thread, at: int) -> None:
+def _staff_reply(demo: DemoInbox, tx: StoreTx, thread: _Thread, at: int) -> None:
     rng = demo.rng
     staff = rng.choice(STAFF)
     body = _fill(rng.choice(_STAFF_REPLIES), rng, first=thread.first,
@@ -533,11 +525,11 @@ def _staff_reply(demo: DemoInbox, conn: sqlite3.Connection, thread: _Thread, at:
                      subject=f"Re: {thread.subject}", body=body, at=at,
                      message_id=message_id, in_reply_to=thread.last_message_id,
                      attachment=None)
-    _ingest_email(demo, conn, account=thread.mailbox, folder="Sent", raw=raw, at=at, seen=True)
+    _ingest_email(demo, tx, account=thread.mailbox, folder="Sent", raw=raw, at=at, seen=True)
     thread.last_message_id, thread.last_body, thread.last_at = message_id, body, at
 
 
-def _patient_reply(demo: DemoInbox, conn: sqlite3.Connection, thread: _Thread, at: int,
+def _patient_reply(demo: DemoInbox, tx: StoreTx, thread: _Thread, at: int,
                    seen: bool = False) -> int:
     rng = demo.rng
     text = _fill(rng.choice(thread.topic.replies or ("Thank you!",)), rng, first=thread.first)
@@ -548,18 +540,18 @@ def _patient_reply(demo: DemoInbox, conn: sqlite3.Connection, thread: _Thread, a
                      to=MAILBOXES[thread.mailbox], subject=f"Re: {thread.subject}", body=body,
                      at=at, message_id=message_id, in_reply_to=thread.last_message_id,
                      attachment=None)
-    conv = _ingest_email(demo, conn, account=thread.mailbox, folder="INBOX", raw=raw, at=at,
+    conv = _ingest_email(demo, tx, account=thread.mailbox, folder="INBOX", raw=raw, at=at,
                          seen=seen)
     thread.last_message_id, thread.last_body, thread.last_at = message_id, body, at
     return conv
 
 
-def _email_follow_up(demo: DemoInbox, conn: sqlite3.Connection, at: int) -> int:
+def _email_follow_up(demo: DemoInbox, tx: StoreTx, at: int) -> int:
     thread = demo.rng.choice(demo.threads[-60:])
-    return _patient_reply(demo, conn, thread, at)
+    return _patient_reply(demo, tx, thread, at)
 
 
-def _add_sms(demo: DemoInbox, conn: sqlite3.Connection, at: int, *, reply: bool) -> int:
+def _add_sms(demo: DemoInbox, tx: StoreTx, at: int, *, reply: bool) -> int:
     rng = demo.rng
     if reply and demo.sms_numbers:
         number, name = rng.choice(demo.sms_numbers[-40:])
@@ -574,13 +566,13 @@ def _add_sms(demo: DemoInbox, conn: sqlite3.Connection, at: int, *, reply: bool)
                        clinic_number=CLINIC_SMS, patient_number=number, direction="in",
                        body=_fill(rng.choice(topic.sms), rng, first=first), at=at,
                        patient_name=name)
-    _msg, conv = insert_sms(conn, record)
-    return int(conv or 0)
+    stored = tx.store_sms(record)
+    return stored.conversation_id if stored is not None else 0
 
 
-def _staff_sms(demo: DemoInbox, conn: sqlite3.Connection, number: str, at: int) -> None:
+def _staff_sms(demo: DemoInbox, tx: StoreTx, number: str, at: int) -> None:
     demo.counter += 1
-    insert_sms(conn, SmsRecord(provider_id=f"SMdemo{demo.seed}x{demo.counter}",
+    tx.store_sms(SmsRecord(provider_id=f"SMdemo{demo.seed}x{demo.counter}",
                                clinic_number=CLINIC_SMS, patient_number=number,
                                direction="out", at=at,
                                body="Thanks, we have you down. Reply STOP to opt out."))
@@ -625,7 +617,7 @@ def _created_times(rng: random.Random, count: int, calendar: BusinessCalendar,
     return sorted(times)
 
 
-def build_demo(db: Database, *, seed: int = 7, me: str, now: float | None = None,
+def build_demo(db: Store, *, seed: int = 7, me: str, now: float | None = None,
                conversations: int = CONVERSATIONS, timezone: str | None = None) -> DemoInbox:
     """Fill an empty database with the demo clinic; returns the handle for live arrivals.
 
@@ -643,25 +635,25 @@ def build_demo(db: Database, *, seed: int = 7, me: str, now: float | None = None
     demo = DemoInbox(db=db, config=config, me=me, seed=seed, rng=rng,
                      mailboxes=sorted(MAILBOXES))
     plans: list[tuple[int, str, bool]] = []  # (conversation id, kind, waiting)
-    with db.write() as conn:
+    with db.writing() as tx:
         for at, waiting in _created_times(rng, conversations - 1, calendar, start):
             if rng.random() < 0.25:
-                conv = _add_sms(demo, conn, at, reply=False)
+                conv = _add_sms(demo, tx, at, reply=False)
                 plans.append((conv, "sms", waiting))
                 if not waiting and rng.random() < 0.5:
-                    _staff_sms(demo, conn, demo.sms_numbers[-1][0], at + rng.randint(300, 7200))
+                    _staff_sms(demo, tx, demo.sms_numbers[-1][0], at + rng.randint(300, 7200))
                 continue
-            thread = _new_email_thread(demo, conn, _pick_topic(rng), at, seen=not waiting)
+            thread = _new_email_thread(demo, tx, _pick_topic(rng), at, seen=not waiting)
             plans.append((thread.conv_id, "email", waiting))
             if not waiting and rng.random() < 0.7:
-                _staff_reply(demo, conn, thread, at + rng.randint(600, 3 * 3600))
+                _staff_reply(demo, tx, thread, at + rng.randint(600, 3 * 3600))
                 if rng.random() < 0.5:
-                    _patient_reply(demo, conn, thread, thread.last_at + rng.randint(600, 7200),
+                    _patient_reply(demo, tx, thread, thread.last_at + rng.randint(600, 7200),
                                    seen=rng.random() < 0.5)
-        _long_thread(demo, conn, start)
-        red = _new_email_thread(demo, conn, RED_FLAG, start - RED_FLAG_AGE_S)
+        _long_thread(demo, tx, start)
+        red = _new_email_thread(demo, tx, RED_FLAG, start - RED_FLAG_AGE_S)
         plans.append((red.conv_id, "red-flag", True))
-        append_event(conn, "sync", "mail.received", "demo/INBOX",
+        tx.append_event("sync", "mail.received", "demo/INBOX",
                      {"count": len(plans), "conversations": []})
         _staff_actions(demo, plans, start)
     # What is already at risk or breached was escalated while "the server ran": only what
@@ -670,17 +662,17 @@ def build_demo(db: Database, *, seed: int = 7, me: str, now: float | None = None
     return demo
 
 
-def _long_thread(demo: DemoInbox, conn: sqlite3.Connection, start: int) -> None:
+def _long_thread(demo: DemoInbox, tx: StoreTx, start: int) -> None:
     """One thread long enough to show that older messages load on demand."""
     topic = next(t for t in TOPICS if t.key == "billing")
     at = start - 12 * 86400
-    thread = _new_email_thread(demo, conn, topic, at, seen=True)
+    thread = _new_email_thread(demo, tx, topic, at, seen=True)
     for turn in range(24):
         at += demo.rng.randint(3600, 9 * 3600)
         if turn % 2 == 0:
-            _staff_reply(demo, conn, thread, at)
+            _staff_reply(demo, tx, thread, at)
         else:
-            _patient_reply(demo, conn, thread, at, seen=turn < 20)
+            _patient_reply(demo, tx, thread, at, seen=turn < 20)
 
 
 def _staff_actions(demo: DemoInbox, plans: list[tuple[int, str, bool]], start: int) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,11 +35,8 @@ from cxinbox.domain.mime import parse_message
 from cxinbox.domain.recipient import Recipient, RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line, clean_text, header_safe
 from cxinbox.service.inbox import PRIVILEGED_ROLES, InboxService
-from cxinbox.store import conversations as convs
-from cxinbox.store import outbox as store
-from cxinbox.store import sms as sms_store
-from cxinbox.store import undo as undo_store
-from cxinbox.store.db import Database, append_event, now_ms
+from cxinbox.store.interface import Store, StoreTx
+from cxinbox.store.records import DraftRecord, OutboxItem, file_ids
 
 MODES: Final = ("reply", "reply_all", "new", "sms")
 STATES: Final = ("queued", "sending", "sent", "failed", "cancelled", "unconfirmed")
@@ -57,9 +53,7 @@ class ReplyService:
 
     def __init__(self, inbox: InboxService, *, worker: Any = None) -> None:
         self.inbox = inbox
-        # Replies still speak SQLite (tests/test_layers.py lists them as debt).
-        assert isinstance(inbox.store, Database), "replies need the SQLite store"
-        self.db = inbox.store
+        self.store: Store = inbox.store
         self.config = inbox.config
         self.actor = inbox.actor
         self.worker = worker  # an OutboxWorker to wake after queue/cancel/retry, if any
@@ -79,45 +73,45 @@ class ReplyService:
     def _own_addresses(self) -> list[str]:
         return [a.address.lower() for a in self.config.accounts if a.address]
 
-    def _draft_view(self, conn: sqlite3.Connection, row: sqlite3.Row) -> DraftView:
-        account = self._account(row["account"])
-        channel = "sms" if row["mode"] == "sms" else "email"
+    def _draft_view(self, tx: StoreTx, draft: DraftRecord) -> DraftView:
+        account = self._account(draft.account)
+        channel = "sms" if draft.mode == "sms" else "email"
         return DraftView(
-            id=row["id"], conversation_id=row["conversation_id"], author=clean_line(row["author"]),
-            author_name=self.staff_name(row["author"]), mode=row["mode"], channel=channel,
-            account=clean_line(row["account"]),
-            to=tuple(clean_line(a) for a in json.loads(row["to_addrs"])),
-            cc=tuple(clean_line(a) for a in json.loads(row["cc_addrs"])),
-            subject=clean_line(row["subject"]), body=clean_text(row["body"]),
-            attachments=_draft_files(conn, json.loads(row["attachments"])),
-            created_at=row["created_ms"] / 1000, updated_at=row["updated_ms"] / 1000,
+            id=draft.id, conversation_id=draft.conversation_id, author=clean_line(draft.author),
+            author_name=self.staff_name(draft.author), mode=draft.mode, channel=channel,
+            account=clean_line(draft.account),
+            to=tuple(clean_line(a) for a in json.loads(draft.to_addrs)),
+            cc=tuple(clean_line(a) for a in json.loads(draft.cc_addrs)),
+            subject=clean_line(draft.subject), body=clean_text(draft.body),
+            attachments=_draft_files(tx, json.loads(draft.attachments)),
+            created_at=draft.created_ms / 1000, updated_at=draft.updated_ms / 1000,
             signature=clean_text(account.signature) if account and channel == "email" else "")
 
     @staticmethod
-    def item_view(row: sqlite3.Row) -> OutboxItemView:
+    def item_view(item: OutboxItem) -> OutboxItemView:
         return OutboxItemView(
-            id=row["id"], conversation_id=row["conversation_id"], author=clean_line(row["author"]),
-            channel=row["channel"], account=clean_line(row["account"]),
-            recipients=tuple(clean_line(r) for r in json.loads(row["recipients"])),
-            subject=clean_line(row["subject"]), state=row["state"], phase=row["phase"],
-            attempts=row["attempts"], last_error=clean_line(row["last_error"]),
-            created_at=row["created_ms"] / 1000, send_after=row["send_after_ms"] / 1000,
-            next_attempt_at=row["next_attempt_ms"] / 1000,
-            sent_at=row["sent_ms"] / 1000 if row["sent_ms"] is not None else None,
-            message_id=clean_line(row["message_id"]) if row["message_id"] else None,
-            provider_id=clean_line(row["provider_id"]) if row["provider_id"] else None,
-            sent_copy=row["sent_copy"], sent_copy_error=clean_line(row["sent_copy_error"]),
-            delivery=clean_line(row["delivery"]),
-            delivery_error=clean_line(row["delivery_error"]))
+            id=item.id, conversation_id=item.conversation_id, author=clean_line(item.author),
+            channel=item.channel, account=clean_line(item.account),
+            recipients=tuple(clean_line(r) for r in json.loads(item.recipients)),
+            subject=clean_line(item.subject), state=item.state, phase=item.phase,
+            attempts=item.attempts, last_error=clean_line(item.last_error),
+            created_at=item.created_ms / 1000, send_after=item.send_after_ms / 1000,
+            next_attempt_at=item.next_attempt_ms / 1000,
+            sent_at=item.sent_ms / 1000 if item.sent_ms is not None else None,
+            message_id=clean_line(item.message_id) if item.message_id else None,
+            provider_id=clean_line(item.provider_id) if item.provider_id else None,
+            sent_copy=item.sent_copy, sent_copy_error=clean_line(item.sent_copy_error),
+            delivery=clean_line(item.delivery),
+            delivery_error=clean_line(item.delivery_error))
 
-    def _own_draft(self, conn: sqlite3.Connection, draft_id: int) -> sqlite3.Row:
-        row = store.get_draft(conn, draft_id)
-        if row is None:
+    def _own_draft(self, tx: StoreTx, draft_id: int) -> DraftRecord:
+        draft = tx.draft(draft_id)
+        if draft is None:
             raise NotFound(f"no draft {draft_id} (sent or discarded already?)")
-        if row["author"] != self.actor:
-            raise BadRequest(f"draft {draft_id} belongs to {self.staff_name(row['author'])};"
+        if draft.author != self.actor:
+            raise BadRequest(f"draft {draft_id} belongs to {self.staff_name(draft.author)};"
                              " only its author can change or send it")
-        return row
+        return draft
 
     def _wake_worker(self) -> None:
         if self.worker is not None:
@@ -142,34 +136,34 @@ class ReplyService:
         """
         if mode not in MODES:
             raise BadRequest(f"mode must be one of {', '.join(MODES)}")
-        with self.db.write() as conn:
+        with self.store.writing() as tx:
             if conv_id is None and to and (mode == "sms" or (mode == "new" and "@" not in to)):
-                conv_id = self._text_conversation(conn, to, mailbox)
+                conv_id = self._text_conversation(tx, to, mailbox)
                 if conv_id is None:
-                    draft_id = self._new_text_draft(conn, to, mailbox)
-                    append_event(conn, self.actor, "draft.started", f"draft:{draft_id}",
-                                 {"draft": draft_id, "mode": "sms"})
-                    row = store.get_draft(conn, draft_id)
-                    assert row is not None
-                    return self._draft_view(conn, row)
+                    draft_id = self._new_text_draft(tx, to, mailbox)
+                    tx.append_event(self.actor, "draft.started", f"draft:{draft_id}",
+                                    {"draft": draft_id, "mode": "sms"})
+                    draft = tx.draft(draft_id)
+                    assert draft is not None
+                    return self._draft_view(tx, draft)
                 mode, to = "sms", None
             if conv_id is None:
-                draft_id = self._new_message_draft(conn, mode, to, mailbox)
+                draft_id = self._new_message_draft(tx, mode, to, mailbox)
             else:
-                existing = store.draft_of(conn, conv_id, self.actor)
+                existing = tx.draft_of(conv_id, self.actor)
                 if existing is not None:
-                    view = self._draft_view(conn, existing)
+                    view = self._draft_view(tx, existing)
                     self._record_drafts(f"conversation:{conv_id}", [view])
                     return view
-                draft_id = self._reply_draft(conn, conv_id, mode, to)
-            append_event(conn, self.actor, "draft.started",
-                         f"conversation:{conv_id}" if conv_id else f"draft:{draft_id}",
-                         {"draft": draft_id, "mode": mode})
-            row = store.get_draft(conn, draft_id)
-            assert row is not None
-            return self._draft_view(conn, row)
+                draft_id = self._reply_draft(tx, conv_id, mode, to)
+            tx.append_event(self.actor, "draft.started",
+                            f"conversation:{conv_id}" if conv_id else f"draft:{draft_id}",
+                            {"draft": draft_id, "mode": mode})
+            draft = tx.draft(draft_id)
+            assert draft is not None
+            return self._draft_view(tx, draft)
 
-    def _new_message_draft(self, conn: sqlite3.Connection, mode: str, to: str | None,
+    def _new_message_draft(self, tx: StoreTx, mode: str, to: str | None,
                            mailbox: str | None) -> int:
         if mode != "new":
             raise BadRequest("a draft without a conversation must use mode 'new'")
@@ -182,10 +176,10 @@ class ReplyService:
             if account is None:
                 raise BadRequest("no mailbox has an smtp_host; new messages cannot be sent")
         recipients = [self._address(self._recipient(to).value)] if to else []
-        return store.insert_draft(
-            conn, conversation_id=None, author=self.actor, mode="new", account=account.name,
+        return tx.insert_draft(
+            conversation_id=None, author=self.actor, mode="new", account=account.name,
             to=recipients, cc=[], subject="", body="", parent_message=None,
-            base=store.bases(conn, None), now_ms=now_ms())
+            base=tx.draft_bases(None), now_ms=self.store.now_ms())
 
     def _sms_sender(self, mailbox: str | None) -> str:
         """The clinic number a new text leaves from: the first one, or the one `mailbox`
@@ -214,52 +208,49 @@ class ReplyService:
             raise BadRequest(f"{clean_line(typed)[:40]!r} is not a phone number")
         return found.value
 
-    def _text_conversation(self, conn: sqlite3.Connection, typed: str,
-                           mailbox: str | None) -> int | None:
-        return sms_store.conversation_of_number(conn, self._sms_sender(mailbox),
-                                                self._patient_number(typed))
+    def _text_conversation(self, tx: StoreTx, typed: str, mailbox: str | None) -> int | None:
+        return tx.sms_conversation_of(self._sms_sender(mailbox), self._patient_number(typed))
 
-    def _new_text_draft(self, conn: sqlite3.Connection, typed: str, mailbox: str | None) -> int:
-        return store.insert_draft(
-            conn, conversation_id=None, author=self.actor, mode="sms",
+    def _new_text_draft(self, tx: StoreTx, typed: str, mailbox: str | None) -> int:
+        return tx.insert_draft(
+            conversation_id=None, author=self.actor, mode="sms",
             account=self._sms_sender(mailbox), to=[self._patient_number(typed)], cc=[],
-            subject="", body="", parent_message=None, base=store.bases(conn, None),
-            now_ms=now_ms())
+            subject="", body="", parent_message=None, base=tx.draft_bases(None),
+            now_ms=self.store.now_ms())
 
-    def _reply_draft(self, conn: sqlite3.Connection, conv_id: int, mode: str,
-                     to: str | None) -> int:
-        conv = convs.get_row(conn, conv_id)
+    def _reply_draft(self, tx: StoreTx, conv_id: int, mode: str, to: str | None) -> int:
+        conv = tx.conversation(conv_id)
         if conv is None:
             raise NotFound(f"no conversation #{conv_id}")
-        if conv["merged_into"]:
-            raise NotFound(f"conversation #{conv_id} was merged into #{conv['merged_into']}")
-        base = store.bases(conn, conv_id)
-        if conv["channel"] == "sms" or mode == "sms":
-            if conv["channel"] != "sms":
+        if conv.merged_into:
+            raise NotFound(f"conversation #{conv_id} was merged into #{conv.merged_into}")
+        base = tx.draft_bases(conv_id)
+        if conv.channel == "sms" or mode == "sms":
+            if conv.channel != "sms":
                 raise BadRequest(f"conversation #{conv_id} is email; reply by email")
-            return store.insert_draft(
-                conn, conversation_id=conv_id, author=self.actor, mode="sms",
-                account=conv["mailbox"], to=[conv["from_addr"]], cc=[], subject="", body="",
-                parent_message=None, base=base, now_ms=now_ms())
+            return tx.insert_draft(
+                conversation_id=conv_id, author=self.actor, mode="sms",
+                account=conv.mailbox, to=[conv.from_addr], cc=[], subject="", body="",
+                parent_message=None, base=base, now_ms=self.store.now_ms())
         if mode == "new":
             mode = "reply"
-        parent_row = store.parent_candidate(conn, conv_id)
-        parent = _parent_of(bytes(parent_row["data"])) if parent_row is not None else None
+        found = tx.reply_parent(conv_id)
+        parent = _parent_of(found.data) if found is not None else None
         if parent is not None:
             rcpt_to, rcpt_cc = compose.reply_recipients(parent, self._own_addresses(),
                                                         reply_all=mode == "reply_all")
         else:
-            rcpt_to, rcpt_cc = ([conv["from_addr"]] if conv["from_addr"] else []), []
+            rcpt_to, rcpt_cc = ([conv.from_addr] if conv.from_addr else []), []
         if to:
             rcpt_to = [self._address(to)]
             rcpt_cc = compose.dedupe_addresses(rcpt_cc, exclude=rcpt_to)
         subject = compose.reply_subject(parent.subject if parent and parent.subject
-                                        else conv["subject"])
-        return store.insert_draft(
-            conn, conversation_id=conv_id, author=self.actor, mode=mode, account=conv["mailbox"],
+                                        else conv.subject)
+        return tx.insert_draft(
+            conversation_id=conv_id, author=self.actor, mode=mode, account=conv.mailbox,
             to=rcpt_to, cc=rcpt_cc, subject=subject, body="",
-            parent_message=parent_row["id"] if parent_row is not None else None,
-            base=base, now_ms=now_ms())
+            parent_message=found.id if found is not None else None,
+            base=base, now_ms=self.store.now_ms())
 
     @staticmethod
     def _address(text: str) -> str:
@@ -276,9 +267,9 @@ class ReplyService:
         """Store what the author has typed so far (called as they type; no event)."""
         if len(body) > MAX_BODY_CHARS:
             raise BadRequest(f"the reply is longer than {MAX_BODY_CHARS} characters")
-        with self.db.write() as conn:
-            row = self._own_draft(conn, draft_id)
-            sms = row["mode"] == "sms"
+        with self.store.writing() as tx:
+            draft = self._own_draft(tx, draft_id)
+            sms = draft.mode == "sms"
             columns: dict[str, Any] = {"body": body.replace("\r\n", "\n")}
             if subject is not None:
                 columns["subject"] = header_safe(subject)
@@ -289,10 +280,10 @@ class ReplyService:
                 if sms and cc:
                     raise BadRequest("a text message has no Cc")
                 columns["cc_addrs"] = json.dumps([self._address(a) for a in cc])
-            store.update_draft(conn, draft_id, now_ms(), **columns)
-            fresh = store.get_draft(conn, draft_id)
+            tx.update_draft(draft_id, self.store.now_ms(), **columns)
+            fresh = tx.draft(draft_id)
             assert fresh is not None
-            return self._draft_view(conn, fresh)
+            return self._draft_view(tx, fresh)
 
     def attach_file(self, draft_id: int, filename: str, data: bytes,
                     content_type: str = "") -> DraftView:
@@ -302,84 +293,84 @@ class ReplyService:
         kind = header_safe(content_type).lower()
         if kind and (kind.count("/") != 1 or " " in kind or len(kind) > 100):
             raise BadRequest(f"not a content type: {kind[:40]!r}")
-        with self.db.write() as conn:
-            row = self._own_draft(conn, draft_id)
-            if row["mode"] == "sms" and not self.config.sms.can_send_media:
+        with self.store.writing() as tx:
+            draft = self._own_draft(tx, draft_id)
+            if draft.mode == "sms" and not self.config.sms.can_send_media:
                 raise BadRequest("attachments cannot be texted here ([sms] media_dir and "
                                  "media_base_url are not set); send an email instead")
-            entries = json.loads(row["attachments"])
-            ids = store.file_ids(entries)
+            entries = json.loads(draft.attachments)
+            ids = file_ids(entries)
             if len(entries) >= MAX_ATTACHMENTS:
                 raise BadRequest(f"a reply carries at most {MAX_ATTACHMENTS} files")
-            sizes = [max(r["size"], 0) for r in store.file_infos(conn, ids).values()]
+            sizes = [max(f.size, 0) for f in tx.reply_file_infos(ids).values()]
             try:
                 compose.check_attachment_size([*sizes, len(data)])
             except compose.ComposeError as exc:
                 raise BadRequest(str(exc)) from None
-            file_id = store.insert_file(conn, author=self.actor, filename=name,
-                                        content_type=kind, data=bytes(data),
-                                        sha256=hashlib.sha256(data).hexdigest(), now_ms=now_ms())
-            store.update_draft(conn, draft_id, now_ms(), attachments=json.dumps([*entries, file_id]))
-            fresh = store.get_draft(conn, draft_id)
+            file_id = tx.insert_reply_file(author=self.actor, filename=name, content_type=kind,
+                                           data=bytes(data),
+                                           sha256=hashlib.sha256(data).hexdigest(),
+                                           now_ms=self.store.now_ms())
+            tx.update_draft(draft_id, self.store.now_ms(),
+                            attachments=json.dumps([*entries, file_id]))
+            fresh = tx.draft(draft_id)
             assert fresh is not None
-            return self._draft_view(conn, fresh)
+            return self._draft_view(tx, fresh)
 
     def detach_file(self, draft_id: int, file_id: int) -> DraftView:
         """Take a file off the draft (its bytes go once nothing else refers to them)."""
-        with self.db.write() as conn:
-            row = self._own_draft(conn, draft_id)
-            entries = json.loads(row["attachments"])
-            if file_id not in store.file_ids(entries):
+        with self.store.writing() as tx:
+            draft = self._own_draft(tx, draft_id)
+            entries = json.loads(draft.attachments)
+            if file_id not in file_ids(entries):
                 raise NotFound(f"draft {draft_id} has no attachment {file_id}")
-            store.update_draft(conn, draft_id, now_ms(),
-                               attachments=json.dumps([e for e in entries if e != file_id]))
-            store.delete_files(conn, [file_id])
-            fresh = store.get_draft(conn, draft_id)
+            tx.update_draft(draft_id, self.store.now_ms(),
+                            attachments=json.dumps([e for e in entries if e != file_id]))
+            tx.delete_reply_files([file_id])
+            fresh = tx.draft(draft_id)
             assert fresh is not None
-            return self._draft_view(conn, fresh)
+            return self._draft_view(tx, fresh)
 
     def discard_draft(self, draft_id: int) -> None:
-        with self.db.write() as conn:
-            row = self._own_draft(conn, draft_id)
-            store.delete_draft(conn, draft_id)
-            store.delete_files(conn, store.file_ids(json.loads(row["attachments"])))
-            conv = row["conversation_id"]
-            append_event(conn, self.actor, "draft.discarded",
-                         f"conversation:{conv}" if conv else f"draft:{draft_id}",
-                         {"draft": draft_id})
+        with self.store.writing() as tx:
+            draft = self._own_draft(tx, draft_id)
+            tx.delete_draft(draft_id)
+            tx.delete_reply_files(file_ids(json.loads(draft.attachments)))
+            conv = draft.conversation_id
+            tx.append_event(self.actor, "draft.discarded",
+                            f"conversation:{conv}" if conv else f"draft:{draft_id}",
+                            {"draft": draft_id})
 
     def rebase_draft(self, draft_id: int) -> DraftView:
         """The author has read what arrived meanwhile: the send guard starts from now."""
-        with self.db.write() as conn:
-            row = self._own_draft(conn, draft_id)
-            base = store.bases(conn, row["conversation_id"])
-            store.update_draft(conn, draft_id, now_ms(), base_seq=base.seq,
-                               base_message=base.message, base_note=base.note,
-                               base_outbox=base.outbox)
-            fresh = store.get_draft(conn, draft_id)
+        with self.store.writing() as tx:
+            draft = self._own_draft(tx, draft_id)
+            base = tx.draft_bases(draft.conversation_id)
+            tx.update_draft(draft_id, self.store.now_ms(), base_seq=base.seq,
+                            base_message=base.message, base_note=base.note,
+                            base_outbox=base.outbox)
+            fresh = tx.draft(draft_id)
             assert fresh is not None
-            return self._draft_view(conn, fresh)
+            return self._draft_view(tx, fresh)
 
     def get_draft(self, draft_id: int) -> DraftView:
-        with self.db.read() as conn:
-            row = store.get_draft(conn, draft_id)
-            if row is None:
+        with self.store.reading() as tx:
+            draft = tx.draft(draft_id)
+            if draft is None:
                 raise NotFound(f"no draft {draft_id}")
-            return self._draft_view(conn, row)
+            return self._draft_view(tx, draft)
 
     def drafts_for(self, conv_id: int) -> list[DraftView]:
         """Everyone's drafts on a conversation, newest first ("draft by Maria"). A
         colleague's draft text is patient data: the call is audited as `drafts.view`."""
-        with self.db.read() as conn:
-            rows = store.drafts_of(conn, conv_id)
-            views = [self._draft_view(conn, r) for r in rows]
+        with self.store.reading() as tx:
+            views = [self._draft_view(tx, d) for d in tx.drafts_of(conv_id)]
         self._record_drafts(f"conversation:{conv_id}", views)
         return views
 
     def my_drafts(self) -> list[DraftView]:
-        with self.db.read() as conn:
-            rows = store.drafts_by(conn, self.actor)
-            views = [self._draft_view(conn, r) for r in rows]
+        with self.store.reading() as tx:
+            views = [self._draft_view(tx, d) for d in tx.drafts_by(self.actor)]
         self._record_drafts(f"user:{self.actor}", views)
         return views
 
@@ -426,20 +417,20 @@ class ReplyService:
                      "clinic_name": clean_line(self.config.clinic.name),
                      "clinic_phone": clean_line(self.config.clinic.phone)}
         if conv_id is not None:
-            with self.db.read() as conn:
-                conv = convs.get_row(conn, conv_id)
+            with self.store.reading() as tx:
+                conv = tx.conversation(conv_id)
                 if conv is None:
                     raise NotFound(f"no conversation #{conv_id}")
-                tags = convs.tags_for(conn, [conv_id])[conv_id]
+                tags = tx.tags_for([conv_id])[conv_id]
             if RED_FLAG_TAG in tags:
                 raise BadRequest(f"conversation #{conv_id} is tagged {RED_FLAG_TAG}: answer it in"
                                  " person (clinical staff), not with a canned reply")
-            account = self._account(conv["mailbox"])
+            account = self._account(conv.mailbox)
             variables.update({
-                "patient_name": clean_line(conv["from_name"]),
+                "patient_name": clean_line(conv.from_name),
                 "conversation_id": str(conv_id),
                 "mailbox": clean_line((account.display_name or account.address) if account
-                                      else conv["mailbox"]),
+                                      else conv.mailbox),
             })
         for key, value in (fills or {}).items():
             variables[key] = clean_text(value).strip()
@@ -453,21 +444,20 @@ class ReplyService:
 
     # -- sending ---------------------------------------------------------------------------
 
-    def _guard_items(self, conn: sqlite3.Connection, row: sqlite3.Row) -> list[GuardItem]:
-        if row["conversation_id"] is None:
+    def _guard_items(self, tx: StoreTx, draft: DraftRecord) -> list[GuardItem]:
+        if draft.conversation_id is None:
             return []
-        found = store.changes_since(conn, row["conversation_id"], row["base_message"],
-                                    row["base_note"], row["base_outbox"], self.actor)
-        return [GuardItem(f["kind"], int(f["id"]), clean_line(self.staff_name(f["who"])
-                                                               if f["kind"] in ("note", "queued-reply")
-                                                               else f["who"]),
-                          int(f["at"] or 0), clean_text(f["text"])) for f in found]
+        found = tx.guard_changes(draft.conversation_id, draft.base_message, draft.base_note,
+                                 draft.base_outbox, self.actor)
+        return [GuardItem(f.kind, int(f.id), clean_line(self.staff_name(f.who)
+                                                        if f.kind in ("note", "queued-reply")
+                                                        else f.who),
+                          int(f.at or 0), clean_text(f.text)) for f in found]
 
     def check_guard(self, draft_id: int) -> list[GuardItem]:
         """What arrived since composing started (empty: safe to send)."""
-        with self.db.read() as conn:
-            row = self._own_draft(conn, draft_id)
-            return self._guard_items(conn, row)
+        with self.store.reading() as tx:
+            return self._guard_items(tx, self._own_draft(tx, draft_id))
 
     def send(self, draft_id: int, force: bool = False) -> OutboxItemView:
         """Queue the draft: outbox row (committed) + draft removed + event, in one transaction.
@@ -475,60 +465,60 @@ class ReplyService:
         The worker sends it after `outbox.undo_seconds`; until then `cancel` takes it back.
         Raises SendGuardTripped when the conversation moved on, unless `force`.
         """
-        with self.db.read() as conn:
-            row = self._own_draft(conn, draft_id)
-            guard = self._guard_items(conn, row)
+        with self.store.reading() as tx:
+            draft = self._own_draft(tx, draft_id)
+            guard = self._guard_items(tx, draft)
         if guard and not force:
-            with self.db.write() as conn:
-                append_event(conn, self.actor, "outbox.guard_stopped", _draft_target(row),
-                             {"draft": draft_id, "items": [[g.kind, g.id] for g in guard]})
+            with self.store.writing() as tx:
+                tx.append_event(self.actor, "outbox.guard_stopped", _draft_target(draft),
+                                {"draft": draft_id, "items": [[g.kind, g.id] for g in guard]})
             raise SendGuardTripped(draft_id, guard)
-        if not row["body"].strip():
+        if not draft.body.strip():
             raise BadRequest("the reply is empty; write something first")
-        if row["mode"] == "sms":
-            item = self._sms_item(row)
+        if draft.mode == "sms":
+            item = self._sms_item(draft)
         else:
-            item = self._email_item(row)
+            item = self._email_item(draft)
         undo_ms = self.config.outbox.undo_seconds * 1000
-        with self.db.write() as conn:
-            current = store.get_draft(conn, draft_id)
-            if current is None or current["updated_ms"] != row["updated_ms"]:
+        with self.store.writing() as tx:
+            current = tx.draft(draft_id)
+            if current is None or current.updated_ms != draft.updated_ms:
                 raise BadRequest(f"draft {draft_id} changed or was sent meanwhile; send again")
-            if row["conversation_id"] is not None:
-                _require_conversation(conn, row["conversation_id"])
-            now = now_ms()
-            item_id = store.insert_item(conn, **item, author=self.actor,
-                                        conversation_id=row["conversation_id"], now_ms=now,
-                                        send_after_ms=now + undo_ms,
-                                        draft=_draft_snapshot(row))
-            store.delete_draft(conn, draft_id)
-            append_event(conn, self.actor, "outbox.queued", _draft_target(row, item_id),
-                         {"outbox": item_id, "channel": item["channel"],
-                          "to": list(item["recipients"]), "undo_s": undo_ms // 1000,
-                          "forced_over": [[g.kind, g.id] for g in guard]})
-            fresh = store.get_item(conn, item_id)
+            if draft.conversation_id is not None:
+                _require_conversation(tx, draft.conversation_id)
+            now = self.store.now_ms()
+            item_id = tx.insert_outbox_item(**item, author=self.actor,
+                                            conversation_id=draft.conversation_id, now_ms=now,
+                                            send_after_ms=now + undo_ms,
+                                            draft=_draft_snapshot(draft))
+            tx.delete_draft(draft_id)
+            tx.append_event(self.actor, "outbox.queued", _draft_target(draft, item_id),
+                            {"outbox": item_id, "channel": item["channel"],
+                             "to": list(item["recipients"]), "undo_s": undo_ms // 1000,
+                             "forced_over": [[g.kind, g.id] for g in guard]})
+            fresh = tx.outbox_item(item_id)
         assert fresh is not None
         self._wake_worker()
         return self.item_view(fresh)
 
-    def _email_item(self, row: sqlite3.Row) -> dict[str, Any]:
-        account = self._account(row["account"])
+    def _email_item(self, draft: DraftRecord) -> dict[str, Any]:
+        account = self._account(draft.account)
         if account is None:
-            raise BadRequest(f"mailbox {clean_line(row['account'])!r} is not configured;"
+            raise BadRequest(f"mailbox {clean_line(draft.account)!r} is not configured;"
                              " replies cannot be sent from it")
         if not account.smtp_host:
             raise BadRequest(f"mailbox {account.name} has no smtp_host in the config;"
                              " replies cannot be sent from it")
         if not account.address:
             raise BadRequest(f"mailbox {account.name} has no address in the config")
-        to = tuple(json.loads(row["to_addrs"]))
-        cc = tuple(json.loads(row["cc_addrs"]))
+        to = tuple(json.loads(draft.to_addrs))
+        cc = tuple(json.loads(draft.cc_addrs))
         if not to:
             raise BadRequest("the reply has no recipient")
         parent = None
-        if row["parent_message"] is not None:
-            with self.db.read() as conn:
-                raw = store.message_raw(conn, row["parent_message"])
+        if draft.parent_message is not None:
+            with self.store.reading() as tx:
+                raw = tx.raw_of_message(draft.parent_message)
             parent = _parent_of(raw) if raw else None
         staff = self.config.staff_member(self.actor)
         message_id = compose.new_message_id(account.address)
@@ -537,13 +527,13 @@ class ReplyService:
             from_name=compose.sender_name(account.display_name,
                                           compose.first_name(staff.name if staff else ""),
                                           account.sender_with_staff_name),
-            to=to, cc=cc, subject=row["subject"] or "(no subject)", body=row["body"],
+            to=to, cc=cc, subject=draft.subject or "(no subject)", body=draft.body,
             message_id=message_id, date=datetime.now(UTC),
             in_reply_to=parent.message_id if parent else None,
             references=compose.reply_references(parent) if parent else (),
             signature=account.signature,
             quote=compose.quote_block(parent, self.inbox.tz) if parent else "",
-            attachments=self._attachment_files(json.loads(row["attachments"])))
+            attachments=self._attachment_files(json.loads(draft.attachments)))
         try:
             raw_out = compose.build_email(outgoing)
         except compose.ComposeError as exc:
@@ -558,29 +548,29 @@ class ReplyService:
         if paths:  # a draft saved before migration 6 named files by path: never read them here
             raise BadRequest(f"attach {clean_line(Path(paths[0]).name)!r} again (this draft"
                              " is from an older version that kept only its path)")
-        with self.db.read() as conn:
-            for file_id in store.file_ids(entries):
-                found = store.file_data(conn, file_id)
+        with self.store.reading() as tx:
+            for file_id in file_ids(entries):
+                found = tx.reply_file(file_id)
                 if found is None:
                     raise BadRequest(f"attachment {file_id} is gone; attach the file again")
-                files.append(compose.AttachmentFile(found["filename"], bytes(found["data"]),
-                                                    found["content_type"]))
+                files.append(compose.AttachmentFile(found.filename, found.data,
+                                                    found.content_type))
         return tuple(files)
 
-    def _sms_item(self, row: sqlite3.Row) -> dict[str, Any]:
+    def _sms_item(self, draft: DraftRecord) -> dict[str, Any]:
         numbers = {n.number for n in self.config.sms.numbers}
-        clinic = row["account"]
+        clinic = draft.account
         if not self.config.sms.configured or clinic not in numbers:
             raise BadRequest(f"{clean_line(clinic)} is not one of the clinic's SMS numbers"
                              " in the config; cannot text from it")
-        to = [self._number(n) for n in json.loads(row["to_addrs"])]
+        to = [self._number(n) for n in json.loads(draft.to_addrs)]
         if len(to) != 1:
             raise BadRequest("a text goes to exactly one number")
-        body = row["body"].strip()
+        body = draft.body.strip()
         if len(body) > SMS_MAX_CHARS:
             raise BadRequest(f"the text is longer than {SMS_MAX_CHARS} characters")
-        with self.db.read() as conn:
-            if _opted_out(conn, to[0]):
+        with self.store.reading() as tx:
+            if tx.is_opted_out(to[0]):
                 raise BadRequest(f"{to[0]} has opted out of texts (STOP); call or email instead")
         return {"channel": "sms", "account": clinic, "sender": clinic, "recipients": tuple(to),
                 "subject": "", "message_id": None, "raw": None, "body": body}
@@ -595,42 +585,42 @@ class ReplyService:
                              f" expected one of {', '.join(STATES)}")
         if not 0 < limit <= 1000:
             raise BadRequest("limit must be 1..1000")
-        with self.db.read() as conn:
-            rows = store.list_items(conn, states, limit, conversation_id)
+        with self.store.reading() as tx:
+            items = tx.outbox_items(states, limit, conversation_id)
         self.inbox.record_read(
             "outbox.view", f"conversation:{conversation_id}" if conversation_id else "",
-            {"states": list(states or []), "limit": limit, "shown": [r["id"] for r in rows],
-             "conversations": sorted({r["conversation_id"] for r in rows
-                                      if r["conversation_id"] is not None})})
-        return [self.item_view(r) for r in rows]
+            {"states": list(states or []), "limit": limit, "shown": [i.id for i in items],
+             "conversations": sorted({i.conversation_id for i in items
+                                      if i.conversation_id is not None})})
+        return [self.item_view(i) for i in items]
 
     def outbox_item(self, outbox_id: int) -> OutboxItemView:
         """One reply with its recipients; audited as `outbox.view`."""
-        row = self._item_or_404(outbox_id)
-        self.inbox.record_read("outbox.view", _item_target(row), {"shown": [outbox_id]})
-        return self.item_view(row)
+        item = self._item_or_404(outbox_id)
+        self.inbox.record_read("outbox.view", _item_target(item), {"shown": [outbox_id]})
+        return self.item_view(item)
 
-    def _may_manage(self, row: sqlite3.Row, what: str) -> None:
-        if row["author"] != self.actor:
-            self.inbox.require_role(f"{what} a reply written by {clean_line(row['author'])}",
+    def _may_manage(self, item: OutboxItem, what: str) -> None:
+        if item.author != self.actor:
+            self.inbox.require_role(f"{what} a reply written by {clean_line(item.author)}",
                                     PRIVILEGED_ROLES)
 
     def cancel(self, outbox_id: int) -> OutboxItemView:
         """Take a reply back before it is sent (author, or a supervisor/admin); the draft
         comes back so the author can edit it."""
         self._may_manage(self._item_or_404(outbox_id), "cancelling")
-        with self.db.write() as conn:
-            row = self._locked_item(conn, outbox_id)
-            if row["state"] not in ("queued", "failed"):
-                raise BadRequest(f"outbox item {outbox_id} is {row['state']}; only queued or"
+        with self.store.writing() as tx:
+            item = self._locked_item(tx, outbox_id)
+            if item.state not in ("queued", "failed"):
+                raise BadRequest(f"outbox item {outbox_id} is {item.state}; only queued or"
                                  " failed replies can be cancelled")
-            store.set_state(conn, outbox_id, "cancelled", clear_phase=True)
-            restored = _restore_draft(conn, row)
+            tx.set_outbox_state(outbox_id, "cancelled", clear_phase=True)
+            restored = _restore_draft(tx, item, self.store.now_ms())
             if restored is None:  # the author has another draft: these files are unwanted
-                store.release_item_files(conn, outbox_id)
-            append_event(conn, self.actor, "outbox.cancelled", _item_target(row),
-                         {"outbox": outbox_id, "author": row["author"], "draft": restored})
-            fresh = store.get_item(conn, outbox_id)
+                tx.release_outbox_files(outbox_id)
+            tx.append_event(self.actor, "outbox.cancelled", _item_target(item),
+                            {"outbox": outbox_id, "author": item.author, "draft": restored})
+            fresh = tx.outbox_item(outbox_id)
         assert fresh is not None
         self._wake_worker()
         return self.item_view(fresh)
@@ -644,39 +634,38 @@ class ReplyService:
         colleague added something to the conversation since (the send guard, as for a
         first send). The event is `outbox.queued` with `undo_of` naming the cancel."""
         self._may_manage(self._item_or_404(outbox_id), "re-queueing")
-        with self.db.write() as conn:
-            row = self._locked_item(conn, outbox_id)
-            if row["state"] != "cancelled":
-                raise BadRequest(f"outbox item {outbox_id} is {row['state']}; only a"
+        with self.store.writing() as tx:
+            item = self._locked_item(tx, outbox_id)
+            if item.state != "cancelled":
+                raise BadRequest(f"outbox item {outbox_id} is {item.state}; only a"
                                  " cancelled reply can be put back in the queue")
-            target = _item_target(row)
-            cancels = [e for e in undo_store.later_on_target(conn, target, 0,
-                                                             ("outbox.cancelled",))
+            target = _item_target(item)
+            cancels = [e for e in tx.later_on_target(target, 0, ("outbox.cancelled",))
                        if e.details.get("outbox") == outbox_id]
             draft_id = cancels[-1].details.get("draft") if cancels else None
-            draft = store.get_draft(conn, draft_id) if isinstance(draft_id, int) else None
+            draft = tx.draft(draft_id) if isinstance(draft_id, int) else None
             if draft is None:
                 raise BadRequest(f"outbox item {outbox_id}: its text is no longer a draft"
                                  " (sent or discarded since); nothing to put back")
-            snap = json.loads(row["draft"] or "{}")
-            if any(draft[k] != snap.get(k) for k in ("to_addrs", "cc_addrs", "subject",
-                                                     "body", "attachments")):
+            snap = json.loads(item.draft or "{}")
+            if any(getattr(draft, k) != snap.get(k) for k in ("to_addrs", "cc_addrs", "subject",
+                                                              "body", "attachments")):
                 raise BadRequest(f"outbox item {outbox_id}: its draft was edited since;"
                                  " send the draft again from the conversation (r)")
-            if self._guard_items(conn, draft):
+            if self._guard_items(tx, draft):
                 raise BadRequest(f"outbox item {outbox_id}: something was added to the"
                                  " conversation since; read it, then send the draft (r)")
-            if row["channel"] == "sms" and _opted_out(conn, json.loads(row["recipients"])[0]):
+            if item.channel == "sms" and tx.is_opted_out(item.to[0]):
                 raise BadRequest("the patient has opted out of texts (STOP) since")
-            send_after = now_ms() + self.config.outbox.undo_seconds * 1000
-            store.requeue_cancelled(conn, outbox_id, send_after)
-            store.delete_draft(conn, draft["id"])
-            append_event(conn, self.actor, "outbox.queued", target,
-                         {"outbox": outbox_id, "channel": row["channel"],
-                          "to": json.loads(row["recipients"]),
-                          "undo_s": self.config.outbox.undo_seconds,
-                          "undo_of": cancels[-1].seq, "draft": draft["id"]})
-            fresh = store.get_item(conn, outbox_id)
+            send_after = self.store.now_ms() + self.config.outbox.undo_seconds * 1000
+            tx.requeue_outbox_item(outbox_id, send_after)
+            tx.delete_draft(draft.id)
+            tx.append_event(self.actor, "outbox.queued", target,
+                            {"outbox": outbox_id, "channel": item.channel,
+                             "to": json.loads(item.recipients),
+                             "undo_s": self.config.outbox.undo_seconds,
+                             "undo_of": cancels[-1].seq, "draft": draft.id})
+            fresh = tx.outbox_item(outbox_id)
         assert fresh is not None
         self._wake_worker()
         return self.item_view(fresh)
@@ -685,19 +674,19 @@ class ReplyService:
         """failed or unconfirmed -> queued, now. For unconfirmed this may send it twice:
         the person retrying has checked the patient did not get it."""
         self._may_manage(self._item_or_404(outbox_id), "retrying")
-        with self.db.write() as conn:
-            row = self._locked_item(conn, outbox_id)
-            if row["state"] not in ("failed", "unconfirmed"):
-                raise BadRequest(f"outbox item {outbox_id} is {row['state']}; only failed or"
+        with self.store.writing() as tx:
+            item = self._locked_item(tx, outbox_id)
+            if item.state not in ("failed", "unconfirmed"):
+                raise BadRequest(f"outbox item {outbox_id} is {item.state}; only failed or"
                                  " unconfirmed replies can be retried")
-            now = now_ms()
-            if row["channel"] == "sms" and _opted_out(conn, json.loads(row["recipients"])[0]):
+            now = self.store.now_ms()
+            if item.channel == "sms" and tx.is_opted_out(item.to[0]):
                 raise BadRequest("the patient has opted out of texts (STOP) since")
-            store.set_state(conn, outbox_id, "queued", clear_phase=True, next_attempt_ms=now,
-                            reset_attempts=True, error="")
-            append_event(conn, self.actor, "outbox.retry", _item_target(row),
-                         {"outbox": outbox_id, "author": row["author"], "from": row["state"]})
-            fresh = store.get_item(conn, outbox_id)
+            tx.set_outbox_state(outbox_id, "queued", clear_phase=True, next_attempt_ms=now,
+                                reset_attempts=True, error="")
+            tx.append_event(self.actor, "outbox.retry", _item_target(item),
+                            {"outbox": outbox_id, "author": item.author, "from": item.state})
+            fresh = tx.outbox_item(outbox_id)
         assert fresh is not None
         self._wake_worker()
         return self.item_view(fresh)
@@ -706,30 +695,27 @@ class ReplyService:
         """An unconfirmed reply did reach the patient: record it as sent (no resend)."""
         from cxinbox.service.outbox import OutboxWorker
 
-        row = self._item_or_404(outbox_id)
-        self._may_manage(row, "confirming")
-        if row["state"] != "unconfirmed":
-            raise BadRequest(f"outbox item {outbox_id} is {row['state']}; only unconfirmed"
+        item = self._item_or_404(outbox_id)
+        self._may_manage(item, "confirming")
+        if item.state != "unconfirmed":
+            raise BadRequest(f"outbox item {outbox_id} is {item.state}; only unconfirmed"
                              " replies can be confirmed")
-        with self.db.read() as conn:
-            item = store.item(conn, outbox_id)
-        assert item is not None
-        OutboxWorker(self.db, self.config).record_confirmed(item, self.actor)
+        OutboxWorker(self.store, self.config).record_confirmed(item, self.actor)
         return self.item_view(self._item_or_404(outbox_id))
 
     @staticmethod
-    def _locked_item(conn: sqlite3.Connection, outbox_id: int) -> sqlite3.Row:
-        row = store.get_item(conn, outbox_id)
-        if row is None:
+    def _locked_item(tx: StoreTx, outbox_id: int) -> OutboxItem:
+        item = tx.outbox_item(outbox_id)
+        if item is None:
             raise NotFound(f"no outbox item {outbox_id}")
-        return row
+        return item
 
-    def _item_or_404(self, outbox_id: int) -> sqlite3.Row:
-        with self.db.read() as conn:
-            row = store.get_item(conn, outbox_id)
-        if row is None:
+    def _item_or_404(self, outbox_id: int) -> OutboxItem:
+        with self.store.reading() as tx:
+            item = tx.outbox_item(outbox_id)
+        if item is None:
             raise NotFound(f"no outbox item {outbox_id}")
-        return row
+        return item
 
 
 # -- module helpers ------------------------------------------------------------------------
@@ -756,69 +742,61 @@ def _attachment_name(filename: str) -> str:
     return name or "attachment"
 
 
-def _draft_files(conn: sqlite3.Connection, entries: Sequence[Any]) -> tuple[DraftFile, ...]:
-    infos = store.file_infos(conn, store.file_ids(entries))
+def _draft_files(tx: StoreTx, entries: Sequence[Any]) -> tuple[DraftFile, ...]:
+    infos = tx.reply_file_infos(file_ids(entries))
     out: list[DraftFile] = []
     for entry in entries:
         if isinstance(entry, str):  # a path kept by a draft from before migration 6
             out.append(DraftFile(0, clean_line(Path(entry).name), -1))
         elif entry in infos:
             info = infos[entry]
-            out.append(DraftFile(int(entry), clean_line(info["filename"]), int(info["size"]),
-                                 clean_line(info["content_type"])))
+            out.append(DraftFile(int(entry), clean_line(info.filename), int(info.size),
+                                 clean_line(info.content_type)))
     return tuple(out)
 
 
-def _draft_snapshot(row: sqlite3.Row) -> dict[str, Any]:
-    keys = ("conversation_id", "mode", "account", "to_addrs", "cc_addrs", "subject", "body",
-            "attachments", "parent_message")
-    return {k: row[k] for k in keys}
+_SNAPSHOT_FIELDS: Final = ("conversation_id", "mode", "account", "to_addrs", "cc_addrs",
+                           "subject", "body", "attachments", "parent_message")
 
 
-def _restore_draft(conn: sqlite3.Connection, item: sqlite3.Row) -> int | None:
+def _draft_snapshot(draft: DraftRecord) -> dict[str, Any]:
+    """What a cancel turns back into the draft (kept with the outbox item)."""
+    return {k: getattr(draft, k) for k in _SNAPSHOT_FIELDS}
+
+
+def _restore_draft(tx: StoreTx, item: OutboxItem, now: int) -> int | None:
     """Turn a cancelled reply back into its author's draft (unless they started another)."""
-    snap = json.loads(item["draft"] or "{}")
+    snap = json.loads(item.draft or "{}")
     if not snap:
         return None
     conv = snap.get("conversation_id")
-    if conv is not None and store.draft_of(conn, conv, item["author"]) is not None:
+    if conv is not None and tx.draft_of(conv, item.author) is not None:
         return None
-    now = now_ms()
-    draft_id = store.insert_draft(
-        conn, conversation_id=conv, author=item["author"], mode=snap["mode"],
+    draft_id = tx.insert_draft(
+        conversation_id=conv, author=item.author, mode=snap["mode"],
         account=snap["account"], to=json.loads(snap["to_addrs"]), cc=json.loads(snap["cc_addrs"]),
         subject=snap["subject"], body=snap["body"], parent_message=snap["parent_message"],
-        base=store.bases(conn, conv), now_ms=now)
-    store.update_draft(conn, draft_id, now, attachments=snap["attachments"])
+        base=tx.draft_bases(conv), now_ms=now)
+    tx.update_draft(draft_id, now, attachments=snap["attachments"])
     return draft_id
 
 
-def _require_conversation(conn: sqlite3.Connection, conv_id: int) -> None:
-    row = convs.get_row(conn, conv_id)
-    if row is None:
+def _require_conversation(tx: StoreTx, conv_id: int) -> None:
+    conv = tx.conversation(conv_id)
+    if conv is None:
         raise NotFound(f"no conversation #{conv_id}")
-    if row["merged_into"]:
-        raise BadRequest(f"conversation #{conv_id} was merged into #{row['merged_into']};"
+    if conv.merged_into:
+        raise BadRequest(f"conversation #{conv_id} was merged into #{conv.merged_into};"
                          " reply there")
 
 
-def _opted_out(conn: sqlite3.Connection, number: str) -> bool:
-    """STOP was received from this number. Without the opt-out store nothing is texted."""
-    try:
-        from cxinbox.store.sms import is_opted_out
-    except ImportError:
-        raise BadRequest("SMS opt-outs cannot be checked (store.sms.is_opted_out missing);"
-                         " refusing to text") from None
-    return bool(is_opted_out(conn, number))
-
-
-def _draft_target(row: sqlite3.Row, item_id: int | None = None) -> str:
-    conv = row["conversation_id"]
+def _draft_target(draft: DraftRecord, item_id: int | None = None) -> str:
+    conv = draft.conversation_id
     if conv is not None:
         return f"conversation:{conv}"
-    return f"outbox:{item_id}" if item_id is not None else f"draft:{row['id']}"
+    return f"outbox:{item_id}" if item_id is not None else f"draft:{draft.id}"
 
 
-def _item_target(row: sqlite3.Row) -> str:
-    conv = row["conversation_id"]
-    return f"conversation:{conv}" if conv is not None else f"outbox:{row['id']}"
+def _item_target(item: OutboxItem) -> str:
+    conv = item.conversation_id
+    return f"conversation:{conv}" if conv is not None else f"outbox:{item.id}"

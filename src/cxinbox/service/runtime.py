@@ -25,6 +25,7 @@ from cxinbox.service.health import Health, worker_key
 from cxinbox.service.liveness import beat
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.store.db import Database
+from cxinbox.store.interface import Store
 
 log = logging.getLogger(__name__)
 _sync_log = logging.getLogger("cxinbox.service.sync")
@@ -85,7 +86,7 @@ class Outbox:
 
     name = "outbox"
 
-    def __init__(self, db: Database, config: Config) -> None:
+    def __init__(self, db: Store, config: Config) -> None:
         from cxinbox.service.outbox import OutboxWorker
 
         self.worker = OutboxWorker(db, config)
@@ -119,7 +120,7 @@ class SlaWatch:
 
     name = "sla monitor"
 
-    def __init__(self, db: Database, config: Config, *,
+    def __init__(self, db: Store, config: Config, *,
                  clock: Callable[[], float] = time.time, interval_s: float = 15.0) -> None:
         from cxinbox.service.sla_monitor import SlaMonitor
 

@@ -28,15 +28,18 @@ from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.records import (
     AlertRecord,
+    Bases,
     ChainHeadRecord,
     ContactConversationRecord,
     ContactRecord,
     ConversationRecord,
     DeliveryStatus,
+    DraftRecord,
     EscalationCandidate,
     EventRecord,
     EventSpec,
     FolderRecord,
+    GuardChange,
     MentionRecord,
     MergeCounts,
     MessageRecord,
@@ -44,6 +47,9 @@ from cxinbox.store.records import (
     NoteRecord,
     OutboxItem,
     PauseRecord,
+    ReplyFile,
+    ReplyFileInfo,
+    ReplyParent,
     ReportData,
     SlaFactsRecord,
     SmsMessageMedia,
@@ -247,9 +253,92 @@ class StoreTx(Protocol):
 
     def split(self, plan: SplitPlan, norm_subject: str) -> int: ...
 
+    # -- drafts and the files attached to replies ------------------------------------------------
+
+    def draft_bases(self, conv_id: int | None) -> Bases:
+        """The newest event, message, note and outbox ids now (a draft's send-guard baseline;
+        without a conversation only the event and outbox ids count)."""
+        ...
+
+    def insert_draft(self, *, conversation_id: int | None, author: str, mode: str,
+                     account: str, to: Sequence[str], cc: Sequence[str], subject: str,
+                     body: str, parent_message: int | None, base: Bases, now_ms: int) -> int:
+        """A new draft without attachments; returns its id."""
+        ...
+
+    def draft(self, draft_id: int) -> DraftRecord | None: ...
+
+    def draft_of(self, conv_id: int, author: str) -> DraftRecord | None:
+        """`author`'s draft on the conversation (one each at most)."""
+        ...
+
+    def drafts_of(self, conv_id: int) -> list[DraftRecord]:
+        """Everyone's drafts on the conversation, last changed first."""
+        ...
+
+    def drafts_by(self, author: str) -> list[DraftRecord]:
+        """`author`'s drafts everywhere, last changed first."""
+        ...
+
+    def update_draft(self, draft_id: int, now_ms: int, **columns: object) -> None:
+        """Set draft fields (to_addrs, cc_addrs, subject, body, attachments, base_*) and
+        stamp the change; an unknown field raises ValueError."""
+        ...
+
+    def delete_draft(self, draft_id: int) -> None: ...
+
+    def insert_reply_file(self, *, author: str, filename: str, content_type: str, data: bytes,
+                          sha256: str, now_ms: int) -> int:
+        """Keep a file's bytes for a draft; returns the file id its attachments list names."""
+        ...
+
+    def reply_file_infos(self, ids: Sequence[int]) -> dict[int, ReplyFileInfo]:
+        """The files of `ids` that exist, without their bytes."""
+        ...
+
+    def reply_file(self, file_id: int) -> ReplyFile | None: ...
+
+    def delete_reply_files(self, ids: Sequence[int]) -> int:
+        """Drop these files unless a draft still names them; returns how many went."""
+        ...
+
+    def release_outbox_files(self, item_id: int) -> int:
+        """An outbox item is final: drop the files its draft snapshot names."""
+        ...
+
+    def guard_changes(self, conv_id: int, base_message: int, base_note: int, base_outbox: int,
+                      me: str) -> list[GuardChange]:
+        """What others added to the conversation after these ids (the send guard)."""
+        ...
+
+    def reply_parent(self, conv_id: int) -> ReplyParent | None:
+        """The message a reply answers: the newest patient message, else the newest one."""
+        ...
+
+    def sms_conversation_of(self, clinic_number: str, patient_number: str) -> int | None:
+        """The live conversation texts between these two numbers go to (None before the first)."""
+        ...
+
     # -- the outbox ------------------------------------------------------------------------------
 
     def outbox_item(self, item_id: int) -> OutboxItem | None: ...
+
+    def insert_outbox_item(self, *, conversation_id: int | None, author: str, channel: str,
+                           account: str, sender: str, recipients: Sequence[str], subject: str,
+                           message_id: str | None, raw: bytes | None, body: str,
+                           draft: dict[str, Any], now_ms: int, send_after_ms: int) -> int:
+        """Queue a finished reply (state queued, due at `send_after_ms`); returns its id."""
+        ...
+
+    def outbox_items(self, states: Sequence[str] | None, limit: int,
+                     conversation_id: int | None = None) -> list[OutboxItem]:
+        """Items in any of `states` (all when None or empty), of one conversation if given,
+        newest first."""
+        ...
+
+    def requeue_outbox_item(self, item_id: int, send_after_ms: int) -> bool:
+        """cancelled -> queued with a fresh undo window; False when it was not cancelled."""
+        ...
 
     def outbox_in_state(self, state: str, limit: int) -> list[OutboxItem]:
         """Items in `state`, newest first."""
@@ -309,6 +398,12 @@ class StoreTx(Protocol):
 
     def is_opted_out(self, number: str) -> bool:
         """Whether the patient's last keyword was STOP (or a synonym)."""
+        ...
+
+    def ingest_local(self, *, account: str, folder: str, raw: bytes, parsed: ParsedMessage,
+                     at: int, seen: bool, own_addresses: frozenset[str], now: int) -> int:
+        """A message made here (the demo clinic's) stored as if synced into `folder` at its
+        next UID; returns its conversation."""
         ...
 
     # -- rebuilding what is derived from the raw messages -------------------------------------------

@@ -9,12 +9,20 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.store import ingest
-from cxinbox.store.records import OutboxItem
+from cxinbox.store.records import (
+    Bases,
+    DraftRecord,
+    GuardChange,
+    OutboxItem,
+    ReplyFile,
+    ReplyFileInfo,
+    ReplyParent,
+    file_ids,
+)
 
 OUTBOUND_FOLDER: Final = "\\cxinbox-sent"
 """Pseudo folder (per account) holding the location of mail we sent ourselves.
@@ -44,16 +52,6 @@ _OUTBOX_COLUMNS = (
 # -- drafts ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Bases:
-    """The newest ids in a conversation when composing started (the send guard's baseline)."""
-
-    seq: int
-    message: int
-    note: int
-    outbox: int
-
-
 def bases(conn: sqlite3.Connection, conv_id: int | None) -> Bases:
     seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
     outbox = conn.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()[0]
@@ -79,30 +77,32 @@ def insert_draft(conn: sqlite3.Connection, *, conversation_id: int | None, autho
     return int(cur.lastrowid or 0)
 
 
-def get_draft(conn: sqlite3.Connection, draft_id: int) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE id = ?", (draft_id,)).fetchone()
-    return row
+def get_draft(conn: sqlite3.Connection, draft_id: int) -> DraftRecord | None:
+    row = conn.execute(f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE id = ?",
+                       (draft_id,)).fetchone()
+    return None if row is None else DraftRecord(*row)
 
 
-def draft_of(conn: sqlite3.Connection, conv_id: int, author: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
+def draft_of(conn: sqlite3.Connection, conv_id: int, author: str) -> DraftRecord | None:
+    row = conn.execute(
         f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE conversation_id = ? AND author = ?",
         (conv_id, author)).fetchone()
-    return row
+    return None if row is None else DraftRecord(*row)
 
 
-def drafts_of(conn: sqlite3.Connection, conv_id: int) -> list[sqlite3.Row]:
-    return conn.execute(f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE conversation_id = ?"
-                        " ORDER BY updated_ms DESC, id", (conv_id,)).fetchall()
+def drafts_of(conn: sqlite3.Connection, conv_id: int) -> list[DraftRecord]:
+    return [DraftRecord(*r) for r in conn.execute(
+        f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE conversation_id = ?"
+        " ORDER BY updated_ms DESC, id", (conv_id,))]
 
 
-def drafts_by(conn: sqlite3.Connection, author: str) -> list[sqlite3.Row]:
-    return conn.execute(f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE author = ?"
-                        " ORDER BY updated_ms DESC, id", (author,)).fetchall()
+def drafts_by(conn: sqlite3.Connection, author: str) -> list[DraftRecord]:
+    return [DraftRecord(*r) for r in conn.execute(
+        f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE author = ?"
+        " ORDER BY updated_ms DESC, id", (author,))]
 
 
-def update_draft(conn: sqlite3.Connection, draft_id: int, now_ms: int, **columns: Any) -> None:
+def update_draft(conn: sqlite3.Connection, draft_id: int, now_ms: int, **columns: object) -> None:
     allowed = {"to_addrs", "cc_addrs", "subject", "body", "attachments", "base_seq",
                "base_message", "base_note", "base_outbox"}
     bad = set(columns) - allowed
@@ -129,25 +129,20 @@ def insert_file(conn: sqlite3.Connection, *, author: str, filename: str, content
     return int(cur.lastrowid or 0)
 
 
-def file_infos(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, sqlite3.Row]:
-    """id -> (id, filename, content_type, size, sha256), without the bytes."""
+def file_infos(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, ReplyFileInfo]:
+    """id -> the file without its bytes."""
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
     rows = conn.execute(f"SELECT id, filename, content_type, size, sha256 FROM reply_files"
-                        f" WHERE id IN ({marks})", list(ids)).fetchall()
-    return {int(r["id"]): r for r in rows}
+                        f" WHERE id IN ({marks})", list(ids))
+    return {int(r[0]): ReplyFileInfo(*r) for r in rows}
 
 
-def file_data(conn: sqlite3.Connection, file_id: int) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute("SELECT id, filename, content_type, size, data FROM reply_files"
-                        " WHERE id = ?", (file_id,)).fetchone()
-    return row
-
-
-def file_ids(entries: Sequence[Any]) -> list[int]:
-    """The reply_files ids in a draft's attachments list (older drafts also hold paths)."""
-    return [e for e in entries if isinstance(e, int) and not isinstance(e, bool)]
+def file_data(conn: sqlite3.Connection, file_id: int) -> ReplyFile | None:
+    row = conn.execute("SELECT id, filename, content_type, size, data FROM reply_files"
+                       " WHERE id = ?", (file_id,)).fetchone()
+    return None if row is None else ReplyFile(row[0], row[1], row[2], row[3], bytes(row[4]))
 
 
 def delete_files(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
@@ -176,7 +171,7 @@ def item_files(conn: sqlite3.Connection, item_id: int) -> list[tuple[str, bytes]
     for file_id in file_ids(entries if isinstance(entries, list) else []):
         found = file_data(conn, file_id)
         if found is not None:
-            out.append((str(found["filename"]), bytes(found["data"])))
+            out.append((str(found.filename), found.data))
     return out
 
 
@@ -202,9 +197,9 @@ def release_item_files(conn: sqlite3.Connection, item_id: int) -> int:
 
 
 def changes_since(conn: sqlite3.Connection, conv_id: int, base_message: int, base_note: int,
-                  base_outbox: int, me: str) -> list[dict[str, Any]]:
+                  base_outbox: int, me: str) -> list[GuardChange]:
     """New patient messages, colleagues' replies (sent or queued) and colleagues' notes."""
-    out: list[dict[str, Any]] = []
+    out: list[GuardChange] = []
     for r in conn.execute(
             "SELECT id, direction, from_name, from_addr, date, body_text, message_id"
             " FROM messages WHERE conversation_id = ? AND id > ? AND gone_at IS NULL ORDER BY id",
@@ -214,40 +209,33 @@ def changes_since(conn: sqlite3.Connection, conv_id: int, base_message: int, bas
         if mine is not None or r["direction"] == "auto":  # an auto-responder is nobody's reply
             continue
         kind = "message" if r["direction"] == "in" else "reply"
-        out.append({"kind": kind, "id": r["id"], "who": r["from_name"] or r["from_addr"],
-                    "at": r["date"], "text": r["body_text"][:300]})
+        out.append(GuardChange(kind, r["id"], r["from_name"] or r["from_addr"], r["date"],
+                               r["body_text"][:300]))
     for r in conn.execute(
             "SELECT id, author, body, created_at FROM notes WHERE conversation_id = ? AND id > ?"
             " AND author != ? ORDER BY id", (conv_id, base_note, me)):
-        out.append({"kind": "note", "id": r["id"], "who": r["author"], "at": r["created_at"],
-                    "text": r["body"][:300]})
+        out.append(GuardChange("note", r["id"], r["author"], r["created_at"], r["body"][:300]))
     for r in conn.execute(
             "SELECT id, author, body, subject, created_ms, state FROM outbox"
             " WHERE conversation_id = ? AND id > ? AND author != ?"
             " AND state IN ('queued', 'sending', 'unconfirmed') ORDER BY id",
             (conv_id, base_outbox, me)):
-        out.append({"kind": "queued-reply", "id": r["id"], "who": r["author"],
-                    "at": r["created_ms"] // 1000, "text": (r["body"] or r["subject"])[:300]})
+        out.append(GuardChange("queued-reply", r["id"], r["author"], r["created_ms"] // 1000,
+                               (r["body"] or r["subject"])[:300]))
     return out
 
 
 # -- messages a reply needs ------------------------------------------------------------------
 
 
-def parent_candidate(conn: sqlite3.Connection, conv_id: int) -> sqlite3.Row | None:
+def parent_candidate(conn: sqlite3.Connection, conv_id: int) -> ReplyParent | None:
     """The message a reply answers: the newest patient message, else the newest message."""
-    row: sqlite3.Row | None = conn.execute(
+    row = conn.execute(
         "SELECT m.id, m.channel, m.direction, m.from_addr, r.data FROM messages m"
         " JOIN raw_messages r ON r.id = m.raw_id WHERE m.conversation_id = ? AND m.gone_at IS NULL"
         " ORDER BY m.direction = 'in' DESC, m.date DESC, m.id DESC LIMIT 1",
         (conv_id,)).fetchone()
-    return row
-
-
-def message_raw(conn: sqlite3.Connection, message_pk: int) -> bytes | None:
-    row = conn.execute("SELECT r.data FROM messages m JOIN raw_messages r ON r.id = m.raw_id"
-                       " WHERE m.id = ?", (message_pk,)).fetchone()
-    return bytes(row[0]) if row else None
+    return None if row is None else ReplyParent(row[0], row[1], row[2], row[3], bytes(row[4]))
 
 
 # -- the outbox ------------------------------------------------------------------------------
@@ -280,19 +268,13 @@ def items_in_state(conn: sqlite3.Connection, state: str, limit: int) -> list[Out
         (state, limit))]
 
 
-def get_item(conn: sqlite3.Connection, item_id: int) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE id = ?", (item_id,)).fetchone()
-    return row
-
-
 def item_raw(conn: sqlite3.Connection, item_id: int) -> bytes:
     row = conn.execute("SELECT raw FROM outbox WHERE id = ?", (item_id,)).fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""
 
 
 def list_items(conn: sqlite3.Connection, states: Sequence[str] | None, limit: int,
-               conversation_id: int | None = None) -> list[sqlite3.Row]:
+               conversation_id: int | None = None) -> list[OutboxItem]:
     clauses: list[str] = []
     params: list[object] = []
     if states:
@@ -302,8 +284,9 @@ def list_items(conn: sqlite3.Connection, states: Sequence[str] | None, limit: in
         clauses.append("conversation_id = ?")
         params.append(conversation_id)
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    return conn.execute(f"SELECT {_OUTBOX_COLUMNS} FROM outbox{where} ORDER BY id DESC LIMIT ?",
-                        [*params, limit]).fetchall()
+    return [OutboxItem(*r) for r in conn.execute(
+        f"SELECT {_OUTBOX_COLUMNS} FROM outbox{where} ORDER BY id DESC LIMIT ?",
+        [*params, limit])]
 
 
 def due_ids(conn: sqlite3.Connection, now_ms: int, limit: int = 200) -> list[int]:

@@ -9,6 +9,7 @@ Python loop: a list page of 144 conversations costs the same as the rows it repl
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -349,6 +350,91 @@ class OutboxItem:
     def to(self) -> list[str]:
         value = json.loads(self.recipients or "[]")
         return [str(v) for v in value]
+
+
+@dataclass(frozen=True, slots=True)
+class Bases:
+    """The newest ids in a conversation when composing started (the send guard's baseline)."""
+
+    seq: int
+    message: int
+    note: int
+    outbox: int
+
+
+@dataclass(frozen=True, slots=True)
+class DraftRecord:
+    """One shared draft. Recipients and attachments are the JSON the store keeps (the
+    attachments list holds file ids; drafts from before migration 6 hold paths)."""
+
+    id: int
+    conversation_id: int | None
+    author: str
+    mode: str
+    account: str
+    to_addrs: str
+    cc_addrs: str
+    subject: str
+    body: str
+    attachments: str
+    parent_message: int | None
+    base_seq: int
+    base_message: int
+    base_note: int
+    base_outbox: int
+    created_ms: int
+    updated_ms: int
+
+
+def file_ids(entries: Sequence[Any]) -> list[int]:
+    """The attached files' ids in a draft's attachments list (older drafts also hold paths)."""
+    return [e for e in entries if isinstance(e, int) and not isinstance(e, bool)]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFileInfo:
+    """A file attached to a draft or reply, without its bytes."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFile:
+    """A file attached to a draft or reply, with its bytes (what the sent message carries)."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class GuardChange:
+    """Something added to a conversation since a draft's baseline (what the send guard
+    shows): a patient "message", a colleague's "reply", "note" or "queued-reply". `at` is
+    epoch seconds, `text` the first 300 characters."""
+
+    kind: str
+    id: int
+    who: str
+    at: int | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyParent:
+    """The message a reply answers, with its raw bytes (for its headers and quote)."""
+
+    id: int
+    channel: str
+    direction: str
+    from_addr: str
+    data: bytes
 
 
 EventSpec = tuple[str, str, dict[str, Any]]

@@ -27,15 +27,18 @@ from cxinbox.store.db import append_event
 from cxinbox.store.interface import Selection, SlaRow
 from cxinbox.store.records import (
     AlertRecord,
+    Bases,
     ChainHeadRecord,
     ContactConversationRecord,
     ContactRecord,
     ConversationRecord,
     DeliveryStatus,
+    DraftRecord,
     EscalationCandidate,
     EventRecord,
     EventSpec,
     FolderRecord,
+    GuardChange,
     MentionRecord,
     MergeCounts,
     MessageRecord,
@@ -43,6 +46,9 @@ from cxinbox.store.records import (
     NoteRecord,
     OutboxItem,
     PauseRecord,
+    ReplyFile,
+    ReplyFileInfo,
+    ReplyParent,
     ReportData,
     SlaFactsRecord,
     SmsMessageMedia,
@@ -287,10 +293,86 @@ class SqliteTx:
     def split(self, plan: SplitPlan, norm_subject: str) -> int:
         return merge.split(self.conn, plan, norm_subject)
 
+    # -- drafts and the files attached to replies
+
+    def draft_bases(self, conv_id: int | None) -> Bases:
+        return outbox.bases(self.conn, conv_id)
+
+    def insert_draft(self, *, conversation_id: int | None, author: str, mode: str,
+                     account: str, to: Sequence[str], cc: Sequence[str], subject: str,
+                     body: str, parent_message: int | None, base: Bases, now_ms: int) -> int:
+        return outbox.insert_draft(
+            self.conn, conversation_id=conversation_id, author=author, mode=mode,
+            account=account, to=to, cc=cc, subject=subject, body=body,
+            parent_message=parent_message, base=base, now_ms=now_ms)
+
+    def draft(self, draft_id: int) -> DraftRecord | None:
+        return outbox.get_draft(self.conn, draft_id)
+
+    def draft_of(self, conv_id: int, author: str) -> DraftRecord | None:
+        return outbox.draft_of(self.conn, conv_id, author)
+
+    def drafts_of(self, conv_id: int) -> list[DraftRecord]:
+        return outbox.drafts_of(self.conn, conv_id)
+
+    def drafts_by(self, author: str) -> list[DraftRecord]:
+        return outbox.drafts_by(self.conn, author)
+
+    def update_draft(self, draft_id: int, now_ms: int, **columns: object) -> None:
+        outbox.update_draft(self.conn, draft_id, now_ms, **columns)
+
+    def delete_draft(self, draft_id: int) -> None:
+        outbox.delete_draft(self.conn, draft_id)
+
+    def insert_reply_file(self, *, author: str, filename: str, content_type: str, data: bytes,
+                          sha256: str, now_ms: int) -> int:
+        return outbox.insert_file(self.conn, author=author, filename=filename,
+                                  content_type=content_type, data=data, sha256=sha256,
+                                  now_ms=now_ms)
+
+    def reply_file_infos(self, ids: Sequence[int]) -> dict[int, ReplyFileInfo]:
+        return outbox.file_infos(self.conn, ids)
+
+    def reply_file(self, file_id: int) -> ReplyFile | None:
+        return outbox.file_data(self.conn, file_id)
+
+    def delete_reply_files(self, ids: Sequence[int]) -> int:
+        return outbox.delete_files(self.conn, ids)
+
+    def release_outbox_files(self, item_id: int) -> int:
+        return outbox.release_item_files(self.conn, item_id)
+
+    def guard_changes(self, conv_id: int, base_message: int, base_note: int, base_outbox: int,
+                      me: str) -> list[GuardChange]:
+        return outbox.changes_since(self.conn, conv_id, base_message, base_note, base_outbox, me)
+
+    def reply_parent(self, conv_id: int) -> ReplyParent | None:
+        return outbox.parent_candidate(self.conn, conv_id)
+
+    def sms_conversation_of(self, clinic_number: str, patient_number: str) -> int | None:
+        return sms.conversation_of_number(self.conn, clinic_number, patient_number)
+
     # -- the outbox
 
     def outbox_item(self, item_id: int) -> OutboxItem | None:
         return outbox.item(self.conn, item_id)
+
+    def insert_outbox_item(self, *, conversation_id: int | None, author: str, channel: str,
+                           account: str, sender: str, recipients: Sequence[str], subject: str,
+                           message_id: str | None, raw: bytes | None, body: str,
+                           draft: dict[str, Any], now_ms: int, send_after_ms: int) -> int:
+        return outbox.insert_item(
+            self.conn, conversation_id=conversation_id, author=author, channel=channel,
+            account=account, sender=sender, recipients=recipients, subject=subject,
+            message_id=message_id, raw=raw, body=body, draft=draft, now_ms=now_ms,
+            send_after_ms=send_after_ms)
+
+    def outbox_items(self, states: Sequence[str] | None, limit: int,
+                     conversation_id: int | None = None) -> list[OutboxItem]:
+        return outbox.list_items(self.conn, states, limit, conversation_id)
+
+    def requeue_outbox_item(self, item_id: int, send_after_ms: int) -> bool:
+        return outbox.requeue_cancelled(self.conn, item_id, send_after_ms)
 
     def outbox_in_state(self, state: str, limit: int) -> list[OutboxItem]:
         return outbox.items_in_state(self.conn, state, limit)
@@ -353,6 +435,13 @@ class SqliteTx:
 
     def is_opted_out(self, number: str) -> bool:
         return sms.is_opted_out(self.conn, number)
+
+    def ingest_local(self, *, account: str, folder: str, raw: bytes, parsed: ParsedMessage,
+                     at: int, seen: bool, own_addresses: frozenset[str], now: int) -> int:
+        from cxinbox.store.local_mail import ingest_local
+
+        return ingest_local(self.conn, account=account, folder=folder, raw=raw, parsed=parsed,
+                            at=at, seen=seen, own_addresses=own_addresses, now=now)
 
     # -- rebuilding
 
