@@ -192,13 +192,17 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The search bar lies over the last two lines in a layer of its own. It comes first:
+        # Textual numbers placements from the last composed, so a bar composed after the
+        # others would renumber them all when it shows or hides, and every widget on the
+        # screen would be repainted.
+        yield self.search_bar
         yield self.header_bar
         with Horizontal(id="panes"):
             yield self.conversation_list
             with Vertical(id="reading"):
                 yield self.thread
                 yield self.notes
-        yield self.search_bar
         yield self.status_line
         yield KeyHints(id="keys")
 
