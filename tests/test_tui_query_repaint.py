@@ -10,11 +10,14 @@ correct, at 80x24 and 120x40.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
 from tests.test_tui_support import Inbox, make_app, make_inbox, screen_text, wait_for, wait_rows
 from textual.widgets import Input
+
+from cxinbox.tui.heap import FULL_GAP_S, IDLE_S, HeapKeeper
 
 SIZES = [(80, 24), (120, 40)]
 ROW_STYLES = ("cursor", "cursor-blurred", "unread", "dim", "breached", "at-risk", "paused",
@@ -104,3 +107,51 @@ async def test_the_list_looks_the_same_focused_or_not(inbox: Inbox) -> None:
         await pilot.press("slash")
         await wait_for(pilot, lambda: not lst.has_focus, what="focus in the query")
         assert looks() == focused
+
+
+async def test_the_running_app_keeps_full_collections_out_of_the_way(inbox: Inbox) -> None:
+    """Full collections walked everything the app holds (65-150 ms at 100k conversations,
+    every few seconds, started by the allocations of a query's results): while the app
+    runs, what exists once its first rows are up is frozen out of their sight and they
+    wait for a pause in typing (tui/heap.py); when it ends, the collector is as before."""
+    before = gc.get_threshold()
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[2] > before[2]
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
+
+
+def test_heap_keeper_collects_only_in_a_pause_and_not_too_often() -> None:
+    now = [1000.0]
+    keeper = HeapKeeper(clock=lambda: now[0])
+    before = gc.get_threshold()
+    try:
+        assert not keeper.idle(60.0)  # not started: Python's own schedule
+        keeper.start()
+        now[0] += FULL_GAP_S
+        assert not keeper.idle(IDLE_S / 2)  # someone is typing
+        assert keeper.idle(IDLE_S)
+        now[0] += FULL_GAP_S / 2
+        assert not keeper.idle(60.0)  # one ran a moment ago
+        now[0] += FULL_GAP_S / 2
+        assert keeper.idle(60.0)
+    finally:
+        keeper.stop()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_heap_keeper_gives_back_pythons_schedule_after_an_app_that_never_ended() -> None:
+    before = gc.get_threshold()
+    forgotten, later = HeapKeeper(), HeapKeeper()
+    try:
+        forgotten.start()  # an app made and never run: it never stops
+        later.start()
+        later.stop()
+        assert gc.get_threshold() == before
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
