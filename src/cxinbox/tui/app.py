@@ -71,6 +71,7 @@ from cxinbox.tui.palette import ActionsProvider
 from cxinbox.tui.pickers import PickersMixin
 from cxinbox.tui.preview import CursorPreview
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
+from cxinbox.tui.screens.compose import sms_sender_name
 from cxinbox.tui.screens.help import HelpScreen
 from cxinbox.tui.screens.lock import LockScreen
 from cxinbox.tui.screens.prompt import PromptScreen
@@ -182,7 +183,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         self.conversation_list = ConversationList(clock=self.clock, sla_cell=self._sla_cell,
                                                   glyphs=self.glyphs, me=self.me, id="list")
         self.thread = ThreadView(tz=self.tz, glyphs=self.glyphs, me=self.me,
-                                 sla_cell=self._sla_cell, id="thread")
+                                 sla_cell=self._sla_cell, id="thread",
+                                 own_number_name=lambda number: sms_sender_name(config, number))
         self.notes = NotesPane(tz=self.tz, glyphs=self.glyphs, id="notes")
         self.search_bar = SearchBar(blink=not calm, id="search")
         self.status_line = StatusLine(me=self.me, glyphs=self.glyphs, id="status")
