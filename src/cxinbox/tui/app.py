@@ -30,6 +30,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.filter import LineFilter
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input
@@ -80,6 +81,7 @@ from cxinbox.tui.slatext import sla_cell_for
 from cxinbox.tui.snoozetext import resolve_snooze
 from cxinbox.tui.teamwork import TeamMixin
 from cxinbox.tui.theme import CXINBOX_ANSI
+from cxinbox.tui.toasts import keep_clear, lines_to_keep_clear
 from cxinbox.tui.undo import UndoEmpty, UndoHistory
 from cxinbox.tui.unlock import Verifier, default_verifier
 from cxinbox.tui.widgets.conversation_list import ConversationList
@@ -248,6 +250,11 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
             self.set_interval(max(0.05, min(5.0, self._idle_lock_s / 4)), self._check_idle)
         self._start_poll()
         self._pickers_mount()
+        self.screen.screen_layout_refresh_signal.subscribe(self, self._place_toasts)
+
+    def _place_toasts(self, screen: Screen[object]) -> None:
+        """After each layout of the inbox: toasts above the footer and the notes pane."""
+        keep_clear(screen, lines_to_keep_clear(screen.size.height, self.notes))
 
     def on_unmount(self) -> None:
         self._heap.stop()  # the collector as it was: the app's objects may now go
