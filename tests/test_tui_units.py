@@ -1,4 +1,4 @@
-"""Pure parts of the TUI, tested without a screen: folding, triage inverses, durations,
+"""Pure parts of the TUI, tested without a screen: folding, triage inverses,
 row layout, ASCII folding, views, time texts, safe attachment names, launch decisions."""
 
 from __future__ import annotations
@@ -155,14 +155,6 @@ def test_undo_history_walks_back_newest_first_and_keeps_its_depth() -> None:
     while history.pop() is not None:
         pass
     assert history.refusal == "Nothing more to undo."
-
-
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("30m", 1800), ("2h", 7200), ("1d", 86400), ("1w", 604800), ("2h30m", 9000),
-    ("45", 2700), (" 3 h ", 10800), ("", None), ("soon", None), ("0", None), ("2x", None),
-    ("h", None), ("400d", None)])
-def test_durations(text: str, seconds: int | None) -> None:
-    assert triage.parse_duration(text) == seconds
 
 
 def test_tag_input() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from cxinbox.store.db import append_event
-from cxinbox.store.query_sql import narrowed_by_subquery, reads_ids_only
+from cxinbox.store.query_sql import narrowed_by_subquery, reads_ids_only, reads_status_and_ids
 from cxinbox.store.records import (
     ConversationRecord,
     EventRecord,
@@ -91,7 +91,8 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     if narrowed_by_subquery(where):
         # Each match's sort keys from the narrow index when nothing else of the row is read
         # (store/schema_search.py); SQLite would seek the wide rows by rowid instead.
-        narrow = " INDEXED BY conversations_by_id" if reads_ids_only(where) else ""
+        narrow = " INDEXED BY conversations_by_id" if reads_ids_only(where) else (
+            " INDEXED BY conversations_by_status" if reads_status_and_ids(where) else "")
         hits = f"FROM conversations c{narrow}"
         found = conn.execute(
             f"WITH hits AS MATERIALIZED (SELECT {sort.hit_columns} {hits}"

@@ -34,7 +34,7 @@ from cxinbox.domain.query import (
 )
 
 __all__ = ["NARROWED", "SlaSql", "compile_query", "narrowed_by_subquery", "reads_ids_only",
-           "sla_condition"]
+           "reads_status_and_ids", "sla_condition"]
 
 Sql = tuple[str, list[object]]
 
@@ -109,10 +109,39 @@ _IDS_ONLY = NARROWED + "/* ids only */ "
 its id (a search box's words, from:, a number, tag:): the list can then find each match's
 sort keys in a narrow index instead of the wide conversation row."""
 
+_STATUS_AND_IDS = NARROWED + "/* status and ids */ "
+"""Leads a narrowed condition of status terms ANDed with subquery terms (`status:open
+tag:lab-results`): it reads `c.status` and `c.id` only, both in the status index, so the
+list walks that index instead of looking up the wide row of every subquery match."""
+
 
 def reads_ids_only(where: str) -> bool:
     """True when `where` (from `compile_query`) reads nothing of `c` but `c.id`."""
     return where.startswith(_IDS_ONLY)
+
+
+def reads_status_and_ids(where: str) -> bool:
+    """True when `where` (from `compile_query`) reads nothing of `c` but its status and id."""
+    return where.startswith(_STATUS_AND_IDS)
+
+
+def _status_and_ids(node: Node) -> bool:
+    """Status terms and subquery terms ANDed, at least one of each."""
+    if not isinstance(node, And):
+        return False
+    status = [child for child in node.nodes if _status_only(child)]
+    others = [child for child in node.nodes if not _status_only(child)]
+    return bool(status) and bool(others) and all(_ids_only(child) for child in others)
+
+
+def _status_only(node: Node) -> bool:
+    if isinstance(node, Field):
+        return node.name == "status"
+    if isinstance(node, Not):
+        return _status_only(node.node)
+    if isinstance(node, Or | And):
+        return bool(node.nodes) and all(_status_only(child) for child in node.nodes)
+    return False
 
 
 def _ids_only(node: Node) -> bool:
@@ -157,6 +186,8 @@ def compile_query(node: Node, ctx: QueryContext, sla_sql: SlaSql | None = None) 
     sql, params = _Compiler(ctx, sla_sql).compile(node)
     if _ids_only(node):
         return _IDS_ONLY + sql, params
+    if _status_and_ids(node):
+        return _STATUS_AND_IDS + sql, params
     return (NARROWED + sql if _narrows(node) else sql), params
 
 

@@ -30,6 +30,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.filter import LineFilter
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input
@@ -51,6 +52,7 @@ from cxinbox.contract.types import (
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, triage, views
 from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words
+from cxinbox.tui.heap import HeapKeeper
 from cxinbox.tui.marking import MarkingMixin
 from cxinbox.tui.messages import (
     AttachmentSaved,
@@ -70,6 +72,7 @@ from cxinbox.tui.palette import ActionsProvider
 from cxinbox.tui.pickers import PickersMixin
 from cxinbox.tui.preview import CursorPreview
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
+from cxinbox.tui.screens.compose import sms_sender_name
 from cxinbox.tui.screens.help import HelpScreen
 from cxinbox.tui.screens.lock import LockScreen
 from cxinbox.tui.screens.prompt import PromptScreen
@@ -78,6 +81,7 @@ from cxinbox.tui.slatext import sla_cell_for
 from cxinbox.tui.snoozetext import resolve_snooze
 from cxinbox.tui.teamwork import TeamMixin
 from cxinbox.tui.theme import CXINBOX_ANSI
+from cxinbox.tui.toasts import keep_clear, lines_to_keep_clear
 from cxinbox.tui.undo import UndoEmpty, UndoHistory
 from cxinbox.tui.unlock import Verifier, default_verifier
 from cxinbox.tui.widgets.conversation_list import ConversationList
@@ -171,6 +175,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         self._team_init()
         self._pickers_init()
         self._search_seq = 0
+        self._heap = HeapKeeper()
         self._sla_cell = sla_cell_for(ascii_only)
         if calm:
             self.animation_level = "none"
@@ -180,7 +185,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         self.conversation_list = ConversationList(clock=self.clock, sla_cell=self._sla_cell,
                                                   glyphs=self.glyphs, me=self.me, id="list")
         self.thread = ThreadView(tz=self.tz, glyphs=self.glyphs, me=self.me,
-                                 sla_cell=self._sla_cell, id="thread")
+                                 sla_cell=self._sla_cell, id="thread",
+                                 own_number_name=lambda number: sms_sender_name(config, number))
         self.notes = NotesPane(tz=self.tz, glyphs=self.glyphs, id="notes")
         self.search_bar = SearchBar(blink=not calm, id="search")
         self.status_line = StatusLine(me=self.me, glyphs=self.glyphs, id="status")
@@ -188,17 +194,22 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         self._preview = CursorPreview(self, self._preview_wanted,
                                       lambda conv_id: self._load_detail(conv_id, False),
                                       busy=self._open_in_flight)
+        self._heap.start()  # a full collection while starting cost ~90 ms of cold start
 
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The search bar lies over the last two lines in a layer of its own. It comes first:
+        # Textual numbers placements from the last composed, so a bar composed after the
+        # others would renumber them all when it shows or hides, and every widget on the
+        # screen would be repainted.
+        yield self.search_bar
         yield self.header_bar
         with Horizontal(id="panes"):
             yield self.conversation_list
             with Vertical(id="reading"):
                 yield self.thread
                 yield self.notes
-        yield self.search_bar
         yield self.status_line
         yield KeyHints(id="keys")
 
@@ -239,6 +250,14 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
             self.set_interval(max(0.05, min(5.0, self._idle_lock_s / 4)), self._check_idle)
         self._start_poll()
         self._pickers_mount()
+        self.screen.screen_layout_refresh_signal.subscribe(self, self._place_toasts)
+
+    def _place_toasts(self, screen: Screen[object]) -> None:
+        """After each layout of the inbox: toasts above the footer and the notes pane."""
+        keep_clear(screen, lines_to_keep_clear(screen.size.height, self.notes))
+
+    def on_unmount(self) -> None:
+        self._heap.stop()  # the collector as it was: the app's objects may now go
 
     # -- small helpers -----------------------------------------------------------------------
 
@@ -373,6 +392,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
             # Counts are five more queries: run them only once the first rows are up, so
             # they never compete with the first paint.
             self._refresh_counts_if_dirty()
+            self._heap.start()
         self.header_bar.set_view(self._view.title, page.total)
         detail = self.thread.detail
         if detail is not None:
@@ -641,6 +661,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         self.status_line.set_mail(message.mail, problem=message.mail_problem)
 
     def _tick(self) -> None:
+        self._heap.idle(self._idle_clock() - self._last_input)
         if self._locked:
             return
         self.conversation_list.tick()

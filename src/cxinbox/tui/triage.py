@@ -164,24 +164,3 @@ def note(summary: ConversationSummary, body: str) -> Triage:
 
     return Triage(conv, "note added", call, None, retraction, who=person)
 
-
-def parse_duration(text: str) -> int | None:
-    """Seconds in `90m`, `2h`, `3d`, `1w`, `2h30m` or a bare number of minutes; else None."""
-    units = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-    cleaned = text.strip().lower().replace(" ", "")
-    if not cleaned:
-        return None
-    if cleaned.isdigit():
-        return int(cleaned) * 60 or None
-    total, number = 0, ""
-    for ch in cleaned:
-        if ch.isdigit():
-            number += ch
-        elif ch in units and number:
-            total += int(number) * units[ch]
-            number = ""
-        else:
-            return None
-    if number or total <= 0 or total > 366 * 86400:
-        return None
-    return total

@@ -396,6 +396,14 @@ class ConversationList(ScrollView, can_focus=True):
     def on_blur(self, event: events.Blur) -> None:
         self._refresh_row(self.cursor)
 
+    def watch_has_focus(self, _has_focus: bool) -> None:
+        """Focus shows only in the cursor row, which `render_line` draws itself (cursor or
+        cursor-blurred); no rule styles the list by `:focus`. Textual would run the list
+        and its fifteen row styles through the stylesheet again on every focus change (a
+        search closing, a dialog, Enter and Escape), which was a fifth of the time from
+        a query's rows arriving to their repaint; tests/test_tui_focus_styles.py keeps
+        the premise true."""
+
     def notify_style_update(self) -> None:
         """Textual restyles the whole tree on every focus change (the search field closing,
         a dialog), and that almost never changes how rows look: the styles are read again,

@@ -7,6 +7,7 @@ text, so `[/bold]` or `[@click=app.quit]` in a body is shown, never interpreted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 
 from rich.text import Text
@@ -40,13 +41,23 @@ def _fold_line(part: BodyPart, glyphs: Glyphs) -> str:
     return f"{glyphs.folded} {what} ({count} {noun}) - z shows"
 
 
+OwnNumberName = Callable[[str], str]
+"""The clinic's own SMS number as staff know it ("Front desk · Maple Street Clinic")."""
+
+
 def message_text(message: MessageView, *, tz: tzinfo, now: datetime, glyphs: Glyphs,
-                 expanded: bool) -> Text:
+                 expanded: bool, own_number_name: OwnNumberName | None = None) -> Text:
     text = Text(no_wrap=False, overflow="fold")
     outbound = message.direction in ("out", "auto")
     arrow = glyphs.arrow_out if outbound else glyphs.arrow_in
-    sender = (f"{message.from_name} <{message.from_addr}>" if message.from_name
-              else message.from_addr) or "(unknown sender)"
+    if outbound and message.channel == "sms" and own_number_name is not None:
+        # A text the clinic sent comes from one of its numbers: name it as the composer
+        # does, not as a raw number staff do not recognise.
+        sender = own_number_name(message.from_addr)
+    else:
+        sender = (f"{message.from_name} <{message.from_addr}>" if message.from_name
+                  else message.from_addr)
+    sender = sender or "(unknown sender)"
     text.append(f"{arrow} ", style="bold")
     if message.direction == "auto":  # the provider's auto-responder: nobody answered yet
         text.append("AUTO-REPLY ", style="bold")
@@ -99,17 +110,18 @@ class MessageBlock(Static):
     """
 
     def __init__(self, message: MessageView, *, tz: tzinfo, now: datetime, glyphs: Glyphs,
-                 expanded: bool) -> None:
+                 expanded: bool, own_number_name: OwnNumberName | None = None) -> None:
         self.message = message
         self._tz = tz
         self._glyphs = glyphs
         self._now = now
+        self._own_number_name = own_number_name
         super().__init__(self._render_text(expanded), markup=False,
                          classes="-outbound" if message.direction == "out" else "")
 
     def _render_text(self, expanded: bool) -> Text:
         return message_text(self.message, tz=self._tz, now=self._now, glyphs=self._glyphs,
-                            expanded=expanded)
+                            expanded=expanded, own_number_name=self._own_number_name)
 
     def show(self, message: MessageView, now: datetime, expanded: bool) -> None:
         """Reuse this block for another message: updating text is far cheaper than

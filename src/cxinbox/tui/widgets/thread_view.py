@@ -26,7 +26,7 @@ from cxinbox.tui import actions
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.rows import SlaCell
 from cxinbox.tui.snoozetext import status_fact
-from cxinbox.tui.widgets.message_block import MessageBlock
+from cxinbox.tui.widgets.message_block import MessageBlock, OwnNumberName
 
 INITIAL_MESSAGES = 8
 OLDER_BATCH = 10
@@ -84,9 +84,10 @@ class ThreadView(VerticalScroll, can_focus=True):
             self.detail = detail
 
     def __init__(self, *, tz: tzinfo, glyphs: Glyphs, me: str, sla_cell: SlaCell,
-                 id: str | None = None) -> None:
+                 own_number_name: OwnNumberName | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self._tz = tz
+        self._own_number_name = own_number_name
         self._glyphs = glyphs
         self._me = me
         self.presence_line = ""
@@ -158,7 +159,7 @@ class ThreadView(VerticalScroll, can_focus=True):
 
     def _block(self, message: MessageView) -> MessageBlock:
         return MessageBlock(message, tz=self._tz, now=self._now, glyphs=self._glyphs,
-                            expanded=self.expanded)
+                            expanded=self.expanded, own_number_name=self._own_number_name)
 
     def _older_text(self) -> Text:
         return Text(f"{self._glyphs.older} {self._mounted_from} older: press o")
