@@ -55,8 +55,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from bench.bench_serve import BENCH_TAGS, STAFF, STATUSES, p, start_server  # noqa: E402
-from bench.bench_serve import write_config as serve_config  # noqa: E402
+from bench.bench_serve import BENCH_TAGS, STAFF, STATUSES, p, start_server
+from bench.bench_serve import write_config as serve_config
 
 CLINIC = "+15550100100"
 SAMPLE_S = 10.0
