@@ -55,7 +55,7 @@ AUDIT_LOG_NAME: Final = "audit-checkpoints.jsonl"
 BUILTIN_SOURCE: Final = Path("<built-in defaults>")
 
 TlsMode = Literal["implicit", "starttls"]
-Role = Literal["agent", "supervisor", "admin"]
+Role = Literal["agent", "supervisor", "admin", "monitor"]
 AsciiMode = Literal["auto", "on", "off"]
 
 AuthMode = Literal["password", "oauth2"]
@@ -85,7 +85,7 @@ MICROSOFT_USER_SCOPES: Final = ("https://outlook.office365.com/IMAP.AccessAsUser
 GOOGLE_MAIL_SCOPES: Final = ("https://mail.google.com/",)
 GOOGLE_AUTHORIZATION_URL: Final = "https://accounts.google.com/o/oauth2/v2/auth"
 GOOGLE_TOKEN_URL: Final = "https://oauth2.googleapis.com/token"
-ROLES: Final[tuple[Role, ...]] = ("agent", "supervisor", "admin")
+ROLES: Final[tuple[Role, ...]] = ("agent", "supervisor", "admin", "monitor")
 ASCII_MODES: Final[tuple[AsciiMode, ...]] = ("auto", "on", "off")
 DEFAULT_PORTS: Final[Mapping[TlsMode, int]] = MappingProxyType({"implicit": 993, "starttls": 143})
 DEFAULT_SMTP_PORTS: Final[Mapping[TlsMode, int]] = MappingProxyType(
@@ -486,7 +486,8 @@ class StaffMember:
     """Name shown to colleagues, in assignments and in the audit trail."""
     role: Role = "agent"
     """"agent" (front-desk triage), "supervisor" (team lead) or "admin" (IT); what each role
-    may do is decided by the service layer."""
+    may do is decided by the service layer. "monitor" is for a monitoring system's own
+    login (Nagios, Prometheus): it may read the health report and nothing else."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

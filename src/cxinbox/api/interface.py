@@ -17,6 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from cxinbox.api.live import ChangeFeed, PresenceBoard
+from cxinbox.contract.health_types import HealthReport
 from cxinbox.contract.reply_types import CannedView, DraftView, OutboxItemView, RenderedCanned
 from cxinbox.contract.team_types import ContactView, MentionView, StaffView, TagView
 from cxinbox.contract.types import (
@@ -53,6 +54,10 @@ class InboxAPI(Protocol):
     async def sync_status(self) -> list[FolderStatus]: ...
 
     async def alerts(self) -> list[Alert]: ...
+
+    async def health_report(self) -> HealthReport:
+        """The server's health (`cxinbox status`): admins and the monitor role only."""
+        ...
 
     async def attachment(self, message_id: int, part_path: str) -> tuple[str, str, bytes]: ...
 
@@ -289,6 +294,12 @@ class InProcessAPI:
 
     async def alerts(self) -> list[Alert]:
         return await asyncio.to_thread(self.service.alerts)
+
+    async def health_report(self) -> HealthReport:
+        from cxinbox.service.status import health_report
+
+        online = [p.os_user for p in self._board.snapshot()]
+        return await asyncio.to_thread(health_report, self.service, online)
 
     async def events_since(self, seq: int, limit: int = 500) -> list[Event]:
         return await asyncio.to_thread(self.service.events_since, seq, limit)

@@ -57,6 +57,7 @@ from cxinbox.api.limits import (
     UserBudget,
 )
 from cxinbox.api.live import ChangeFeed, PresenceBoard
+from cxinbox.api.role_door import MONITOR_ROLE, refusal
 from cxinbox.api.validate import Validator
 from cxinbox.config import Config
 from cxinbox.contract.errors import ApiError, BadRequest, Forbidden, TooManyConnections
@@ -291,7 +292,8 @@ class InboxServer:
         conn = _Connection(ReplyWriter(writer, limits), limits)
         frames = FrameReader(reader, limits, lambda: budgets.heavy_permit(user),
                              lambda: bool(conn.tasks))
-        self.board.join(key, peer.os_user, name)
+        if role != MONITOR_ROLE:  # a monitoring check is not someone at the desk
+            self.board.join(key, peer.os_user, name)
         self._connections.add(writer)
         log.info("%s connected (pid %d)", peer.os_user, peer.pid)
         why = "disconnected"
@@ -358,6 +360,12 @@ class InboxServer:
                 return
             try:
                 method, args, kwargs = self._checked(frame)
+                refused = refusal(role_of(self.config, api.actor), method)
+                if refused is not None:
+                    await asyncio.to_thread(self.refusals.record, api.actor,
+                                            "method not allowed for the role",
+                                            {"method": method})
+                    raise refused
                 if request_id in conn.tasks:
                     raise BadRequest(f"request id {request_id} is already in progress")
                 if method == "wait_events" and conn.waits >= conn.limits.per_connection_waits:

@@ -29,6 +29,7 @@ from typing import Final
 from cxinbox.config import Config
 from cxinbox.contract.team_types import Escalation
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.service import heartbeat
 from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
 from cxinbox.service.sla import SlaService
 from cxinbox.store import conversations as convs
@@ -42,6 +43,8 @@ NOTIFY_TIMEOUT_S: Final = 10.0
 
 _LEVELS: Final = {1: "at-risk", 2: "breached"}
 _ACTIONS: Final = {1: "sla.at_risk", 2: "sla.breached"}
+HEARTBEAT: Final = "sla monitor"
+"""Its name in service/heartbeat.py: each finished round is noted (the health report)."""
 
 
 class SlaMonitor:
@@ -142,6 +145,7 @@ class SlaMonitor:
             try:
                 waker.wake_snoozed(now)
                 self.check(now)
+                heartbeat.note(HEARTBEAT)
             except Exception:  # keep monitoring; the next round retries
                 log.exception("SLA monitor round failed")
             stop.wait(interval_s)

@@ -1,0 +1,208 @@
+"""`cxinbox status` with no QUERY: the server's health, graded for monitoring.
+
+Real components: `cxinbox serve` in a subprocess, a private Dovecot for the account, the
+real CLI in subprocesses. The grading rules themselves are pure and pinned first.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.support.dovecot import DovecotServer
+from tests.synchelp import write_config as account_config
+from tests.test_serve_support import ME, Server, cx, socket_dir, write_config
+
+from cxinbox.domain import health_levels as grade
+from cxinbox.service.status import last_backup_record
+from cxinbox.store.db import Database
+
+TOP_KEYS = {"schema", "level", "summary", "now", "server", "accounts", "outbox", "sms",
+            "sla_monitor", "staff_online", "database", "disk", "backup", "checks",
+            "exit_code"}
+ACCOUNT_KEYS = {"name", "folders", "last_sync_at", "lag_s", "signin", "problem", "message",
+                "level"}
+
+
+@pytest.fixture
+def sockdir() -> Iterator[Path]:
+    with socket_dir() as path:
+        yield path
+
+
+def _until(what: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """The first truthy answer of `what` within `timeout` (the last answer otherwise)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = what()
+        if got or time.monotonic() > deadline:
+            return got
+        time.sleep(0.2)
+
+
+def _status(cfg: Path, *extra: str) -> Any:
+    return cx("status", *extra, "--config", str(cfg))
+
+
+def _with_server_section(cfg: Path, sock: Path, roster: dict[str, str] | None = None) -> Path:
+    text = cfg.read_text() + f'\n[server]\nsocket = "{sock}"\n'
+    for user, role in (roster or {}).items():
+        text += f'\n[[staff]]\nos_user = "{user}"\nname = "{user}"\nrole = "{role}"\n'
+    cfg.write_text(text)
+    return cfg
+
+
+# -- the grading rules --------------------------------------------------------------------
+
+
+def test_levels_and_their_boundaries() -> None:
+    assert grade.worst(["ok", "unknown", "warning"]) == "warning"
+    assert grade.worst(["ok", "critical", "warning"]) == "critical"
+    assert grade.worst([]) == "ok"
+    assert [grade.exit_code(x) for x in ("ok", "warning", "critical", "unknown")] == [0, 1, 2, 3]
+    assert grade.sync_level(15 * 60) == "ok" and grade.sync_level(15 * 60 + 1) == "warning"
+    assert grade.sync_level(60 * 60 + 1) == "critical"
+    # Lag counts from when the next confirmation was due, not from the last one.
+    assert grade.past_due(10_000, 10_000 - 1500, 1500, 0) == 0
+    assert grade.past_due(10_000, None, 1500, 10_000 - 1600) == 100
+    assert grade.disk_level(11, 100) == "ok" and grade.disk_level(9, 100) == "warning"
+    assert grade.disk_level(4, 100) == "critical" and grade.disk_level(0, 0) == "unknown"
+    assert grade.outbox_level(0, 0, None) == "ok"
+    assert grade.outbox_level(1, 0, None) == "warning"
+    assert grade.outbox_level(0, 0, 61 * 60) == "critical"
+    assert grade.backup_level(None, None) == "ok"  # none on record: said in words
+    assert grade.backup_level(3600, True) == "ok"
+    assert grade.backup_level(3 * 86400, True) == "warning"
+    assert grade.backup_level(3600, False) == "warning"
+    assert grade.backup_level(None, False) == "critical"
+    assert grade.sla_level(None) == "warning" and grade.sla_level(20) == "ok"
+
+
+def test_the_backup_record_is_read_defensively(tmp_path: Path) -> None:
+    db_path = tmp_path / "cxinbox.db"
+    now = 1_800_000_000
+    none = last_backup_record(db_path, now)
+    assert (none.on_record, none.summary, none.level) == (False, "no backup on record", "ok")
+    record = tmp_path / "backup-last.json"
+    record.write_text(json.dumps({"at": (now - 3600) * 1000, "ok": True, "by": "schedule",
+                                  "file": "/b/x.age", "summary": "integrity ok, chain ok",
+                                  "last_ok_at": (now - 3600) * 1000}))
+    good = last_backup_record(db_path, now)
+    assert (good.last_ok, good.last_ok_at, good.level) == (True, now - 3600, "ok")
+    assert "verified 1h00m ago: integrity ok" in good.summary
+    record.write_text(json.dumps({"at": (now - 60) * 1000, "ok": False, "summary": "disk full",
+                                  "last_ok_at": (now - 3 * 86400) * 1000}))
+    failed = last_backup_record(db_path, now)
+    assert failed.level == "warning" and "failed" in failed.summary
+    assert "last verified 3d00h ago" in failed.summary
+    record.write_text("{not json")
+    assert last_backup_record(db_path, now).level == "warning"
+
+
+# -- a real server --------------------------------------------------------------------------
+
+
+def test_all_well_is_ok_and_exit_0_with_a_stable_json_shape(
+        tmp_path: Path, sockdir: Path, dovecot: DovecotServer) -> None:
+    sock = sockdir / "s.sock"
+    cfg = _with_server_section(account_config(tmp_path, dovecot), sock)
+    with Server(cfg, sock):
+        done = _until(lambda: (r := _status(cfg)).returncode == 0 and r)
+        assert done, _status(cfg).stdout
+        first = done.stdout.splitlines()[0]
+        assert first.startswith("CXINBOX OK - ") and " | sync_lag=0s;900;3600;0" in first
+        assert "appointments: in sync" in done.stdout and done.stderr == ""
+        as_json = _status(cfg, "--json")
+        assert as_json.returncode == 0
+        data = json.loads(as_json.stdout)
+        assert set(data) == TOP_KEYS and data["schema"] == 1 and data["exit_code"] == 0
+        assert data["level"] == "ok" and data["server"]["reachable"] is True
+        [account] = data["accounts"]
+        assert set(account) == ACCOUNT_KEYS
+        assert (account["name"], account["signin"], account["level"]) == \
+            ("appointments", "ok", "ok")
+        assert account["folders"] == 1 and account["last_sync_at"] is not None
+        assert data["outbox"]["failed"] == 0 and data["database"]["bytes"] > 0
+        assert data["backup"]["summary"] == "no backup on record"
+        assert data["disk"]["total_bytes"] > data["disk"]["free_bytes"] > 0
+        assert {c["name"] for c in data["checks"]} >= {"account:appointments", "outbox",
+                                                       "sla monitor", "disk", "backup"}
+
+
+def test_an_account_that_cannot_sign_in_is_critical_and_named(
+        tmp_path: Path, sockdir: Path, dovecot: DovecotServer) -> None:
+    sock = sockdir / "s.sock"
+    cfg = _with_server_section(account_config(tmp_path, dovecot), sock)
+    (tmp_path / "appointments.pass").write_text("not-the-password\n")
+    with Server(cfg, sock):
+        done = _until(lambda: (r := _status(cfg)).returncode == 2 and r)
+        assert done, _status(cfg).stdout
+        first = done.stdout.splitlines()[0]
+        assert first.startswith("CXINBOX CRITICAL - appointments: mail server refused the"
+                                " sign-in")
+        data = json.loads(_status(cfg, "--json").stdout)
+        [account] = data["accounts"]
+        assert (account["signin"], account["problem"], account["level"]) == \
+            ("failing", "sign-in", "critical")
+        assert data["exit_code"] == 2 and set(data) == TOP_KEYS
+
+
+def test_a_server_that_is_down_is_critical_in_one_line(tmp_path: Path, sockdir: Path) -> None:
+    sock = sockdir / "nobody.sock"
+    cfg = write_config(tmp_path, sock, {ME: "admin"})
+    proc = _status(cfg)
+    assert proc.returncode == 2
+    assert proc.stdout == ("CXINBOX CRITICAL - the cxinbox server is not running (nothing"
+                           f" answers on {sock})\n")
+    assert proc.stderr == ""
+    data = json.loads(_status(cfg, "--json").stdout)
+    assert set(data) == TOP_KEYS and data["server"]["reachable"] is False
+    assert (data["level"], data["exit_code"]) == ("critical", 2)
+
+
+def test_the_monitor_role_reads_health_and_nothing_else(tmp_path: Path, sockdir: Path) -> None:
+    sock = sockdir / "s.sock"
+    cfg = write_config(tmp_path, sock, {ME: "monitor", "jo": "agent"})
+    with Server(cfg, sock):
+        proc = _status(cfg, "--json")
+        assert proc.returncode == 0, proc.stdout
+        data = json.loads(proc.stdout)
+        assert data["staff_online"] == []  # a monitoring check is not someone at the desk
+        listed = cx("list", "--config", str(cfg))
+        assert listed.returncode == 6 and listed.stdout == ""
+        assert "the monitor role may only read the health report" in listed.stderr
+        assert len(listed.stderr.strip().splitlines()) == 1
+    db = Database(tmp_path / "data" / "cxinbox.db")
+    try:
+        denied = db.conn.execute("SELECT actor, details FROM events WHERE action ="
+                                 " 'access.denied'").fetchall()
+    finally:
+        db.close()
+    assert [(a, json.loads(d)["method"]) for a, d in denied] == [(ME, "list_conversations")]
+
+
+def test_an_agent_may_not_read_the_report_exit_3(tmp_path: Path, sockdir: Path) -> None:
+    sock = sockdir / "s.sock"
+    cfg = write_config(tmp_path, sock, {ME: "agent"})
+    with Server(cfg, sock):
+        proc = _status(cfg)
+    assert proc.returncode == 3
+    assert proc.stdout.startswith("CXINBOX UNKNOWN - the health report needs role admin or"
+                                  " monitor")
+    assert len(proc.stdout.splitlines()) == 1
+
+
+def test_status_with_arguments_keeps_its_meaning(tmp_path: Path, sockdir: Path) -> None:
+    sock = sockdir / "nobody.sock"
+    cfg = write_config(tmp_path, sock, {ME: "admin"})
+    half = _status(cfg, "tag:x")
+    assert half.returncode == 2 and "give QUERY and a status" in half.stderr
+    mixed = _status(cfg, "--dry-run")
+    assert mixed.returncode == 2 and "go with QUERY STATE" in mixed.stderr
+    done = _status(cfg, "", "closed", "--yes", "--json")  # in-process: no server here
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["matched"] == 0
