@@ -206,3 +206,63 @@ def test_status_with_arguments_keeps_its_meaning(tmp_path: Path, sockdir: Path) 
     done = _status(cfg, "", "closed", "--yes", "--json")  # in-process: no server here
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["matched"] == 0
+
+
+# -- the metrics endpoint ----------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _scrape(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - loopback http
+        assert answer.status == 200
+        return str(answer.read().decode())
+
+
+def test_metrics_are_served_on_loopback_and_scraped_over_http(
+        tmp_path: Path, sockdir: Path, dovecot: DovecotServer) -> None:
+    sock = sockdir / "s.sock"
+    cfg = _with_server_section(account_config(tmp_path, dovecot), sock)
+    port = _free_port()
+    cfg.write_text(cfg.read_text().replace("[server]\n", f'[server]\nmetrics_listen ='
+                                           f' "127.0.0.1:{port}"\n'))
+    url = f"http://127.0.0.1:{port}/metrics"
+    with Server(cfg, sock) as server:
+        assert server.wait_log(f"metrics on http://127.0.0.1:{port}/metrics")
+        text = _until(lambda: (t := _scrape(url)) and
+                      'cxinbox_account_signin_ok{account="appointments"} 1.0' in t and
+                      "cxinbox_account_last_sync_timestamp_seconds{" in t and t)
+        assert text, _scrape(url)
+        lines = set(text.splitlines())
+        assert "cxinbox_up 1.0" in lines
+        assert 'cxinbox_outbox_items{state="failed"} 0.0' in lines
+        assert 'cxinbox_build_info{version="' in text
+        assert any(line.startswith("process_resident_memory_bytes ") for line in lines)
+        assert any(line.startswith("process_open_fds ") for line in lines)
+        assert 'cxinbox_check_level{check="account:appointments"} 0.0' in lines
+        # The same verdict as the command's exit code.
+        level = next(line for line in lines if line.startswith("cxinbox_health_level "))
+        assert level == f"cxinbox_health_level {_status(cfg).returncode:.1f}"
+        assert server.stop() == 0  # SIGTERM closes the listener with the rest
+    with pytest.raises(OSError):
+        _scrape(url)  # gone with the server
+
+
+def test_a_metrics_address_off_loopback_is_refused_in_one_line(
+        tmp_path: Path, sockdir: Path) -> None:
+    cfg = write_config(tmp_path, sockdir / "s.sock", {ME: "admin"})
+    cfg.write_text(cfg.read_text().replace("[server]\n",
+                                           '[server]\nmetrics_listen = "0.0.0.0:9464"\n'))
+    proc = cx("serve", "--config", str(cfg))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"cxinbox: {cfg}: server.metrics_listen: '0.0.0.0:9464' is not a loopback address;"
+        " the metrics endpoint listens on 127.0.0.1 or [::1] only"]

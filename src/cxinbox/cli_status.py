@@ -47,7 +47,7 @@ def run(config_path: str | None, as_json: bool) -> int:
     except _Unknown as exc:
         return _emit_failure("unknown", str(exc), now, as_json)
     level = report.level
-    code = grade.exit_code(level)  # type: ignore[arg-type]
+    code = grade.exit_code(level)
     if as_json:
         data = report.to_dict()
         data["exit_code"] = code

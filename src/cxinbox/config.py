@@ -406,6 +406,9 @@ class ServerConfig:
     in a directory only the front-desk group may enter (e.g. /run/cxinbox, mode 0750)."""
     bulk_limit: int = 500
     """Agents may change at most this many conversations in one bulk command."""
+    metrics_listen: str = ""
+    """Serve the health report as Prometheus metrics on this loopback HOST:PORT (e.g.
+    "127.0.0.1:9464"); "" serves none. Other addresses are refused."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1493,7 +1496,20 @@ def _parse_server(table: _Table) -> ServerConfig:
     return ServerConfig(
         socket=table.path("socket"),
         bulk_limit=table.integer("bulk_limit", ServerConfig().bulk_limit, 1, None),
+        metrics_listen=_metrics_listen(table),
     )
+
+
+def _metrics_listen(table: _Table) -> str:
+    from cxinbox.domain.listen import loopback_listen
+
+    value = table.string("metrics_listen", "")
+    if value:
+        try:
+            loopback_listen(value)
+        except ValueError as exc:
+            table.fail("metrics_listen", str(exc))
+    return value
 
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")

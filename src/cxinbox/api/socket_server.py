@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from cxinbox.api import wire
 from cxinbox.api.identity import login_of
@@ -67,6 +67,9 @@ from cxinbox.service.health import Health
 from cxinbox.service.inbox import InboxService, role_of
 from cxinbox.service.runtime import Worker, background_workers, supervise
 from cxinbox.store.db import Database
+
+if TYPE_CHECKING:
+    from cxinbox.api.metrics import MetricsEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -548,6 +551,7 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
         server = InboxServer(db, config, path)
         health = Health(db, config)
         health.start_fresh()
+        metrics = _start_metrics(db, config, server) if config.server.metrics_listen else None
         try:
             async def main() -> None:
                 loop = asyncio.get_running_loop()
@@ -570,9 +574,27 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
 
             asyncio.run(main())
         finally:
+            if metrics is not None:
+                metrics.close()
             stop.set()
             for thread in threads:
                 thread.join(WORKER_JOIN_S)
                 if thread.is_alive():
                     log.warning("%s did not stop within %.0f s", thread.name, WORKER_JOIN_S)
             db.close()
+
+
+def _start_metrics(db: Database, config: Config, server: InboxServer) -> MetricsEndpoint:
+    from cxinbox.api.metrics import start_metrics
+
+    def online() -> list[str]:
+        return [p.os_user for p in server.board.snapshot()]
+
+    try:
+        endpoint = start_metrics(db, config, online)
+    except OSError as exc:
+        db.close()
+        raise ServeError(f"[server] metrics_listen {config.server.metrics_listen}: cannot"
+                         f" listen: {exc.strerror or exc}") from None
+    log.info("metrics on http://%s:%d/metrics", *endpoint.address)
+    return endpoint

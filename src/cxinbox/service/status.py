@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Final
 
 from cxinbox import __version__
+from cxinbox.config import Config
 from cxinbox.contract.health_types import (
     AccountHealth,
     BackupHealth,
@@ -35,6 +36,7 @@ from cxinbox.service.inbox import InboxService, role_of
 from cxinbox.service.sla_monitor import HEARTBEAT as SLA_HEARTBEAT
 from cxinbox.store import health as alerts_store
 from cxinbox.store import status as facts
+from cxinbox.store.db import Database
 
 HEALTH_ROLES: Final = frozenset({"admin", "monitor"})
 """Who may read the report: IT, and the monitoring system's own login."""
@@ -51,11 +53,16 @@ def health_report(service: InboxService, online: Iterable[str]) -> HealthReport:
     """The whole report for whoever asks through `service` (admins and monitors only;
     a refusal is audited). `online`: logins connected to this server now."""
     service.require_role("the health report", HEALTH_ROLES)
-    config = service.config
+    return build_report(service.db, service.config, online)
+
+
+def build_report(db: Database, config: Config, online: Iterable[str]) -> HealthReport:
+    """The report itself, for the server's own use (the metrics endpoint) and the call
+    above; nothing in it is patient data, so reading it is not audited."""
     now = int(time.time())
     started = process_started_at()
-    conn = service.db.conn
-    with service.db.read():
+    conn = db.conn
+    with db.read():
         checkpoints = facts.folder_checkpoints(conn)
         queue = facts.outbox_counts(conn, now * 1000)
         cursors = {c.number: c.last_poll_at for c in facts.sms_cursors(conn)}
