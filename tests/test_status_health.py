@@ -17,6 +17,7 @@ from tests.support.dovecot import DovecotServer
 from tests.synchelp import write_config as account_config
 from tests.test_serve_support import ME, Server, cx, socket_dir, write_config
 
+from cxinbox.api.socket_client import probe
 from cxinbox.domain import health_levels as grade
 from cxinbox.service.status import last_backup_record
 from cxinbox.store.db import Database
@@ -115,7 +116,7 @@ def test_all_well_is_ok_and_exit_0_with_a_stable_json_shape(
         assert done, _status(cfg).stdout
         first = done.stdout.splitlines()[0]
         assert first.startswith("CXINBOX OK - ") and " | sync_lag=0s;900;3600;0" in first
-        assert "appointments: in sync" in done.stdout and done.stderr == ""
+        assert "  OK       appointments: in sync" in done.stdout and done.stderr == ""
         as_json = _status(cfg, "--json")
         assert as_json.returncode == 0
         data = json.loads(as_json.stdout)
@@ -131,6 +132,15 @@ def test_all_well_is_ok_and_exit_0_with_a_stable_json_shape(
         assert data["disk"]["total_bytes"] > data["disk"]["free_bytes"] > 0
         assert {c["name"] for c in data["checks"]} >= {"account:appointments", "outbox",
                                                        "sla monitor", "disk", "backup"}
+        # Connected staff: not the connection asking, but someone with a TUI open.
+        assert _until(lambda: json.loads(_status(cfg, "--json").stdout)["staff_online"] == [])
+        held = probe(sock)
+        assert held is not None
+        try:
+            assert json.loads(_status(cfg, "--json").stdout)["staff_online"] == [ME]
+            assert f"staff connected: {ME}" in _status(cfg).stdout
+        finally:
+            held[1].close()
 
 
 def test_an_account_that_cannot_sign_in_is_critical_and_named(
@@ -222,7 +232,7 @@ def _free_port() -> int:
 def _scrape(url: str) -> str:
     import urllib.request
 
-    with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - loopback http
+    with urllib.request.urlopen(url, timeout=10) as answer:
         assert answer.status == 200
         return str(answer.read().decode())
 
@@ -264,5 +274,5 @@ def test_a_metrics_address_off_loopback_is_refused_in_one_line(
     proc = cx("serve", "--config", str(cfg))
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        f"cxinbox: {cfg}: server.metrics_listen: '0.0.0.0:9464' is not a loopback address;"
-        " the metrics endpoint listens on 127.0.0.1 or [::1] only"]
+        (f"cxinbox: {cfg}: server.metrics_listen: '0.0.0.0:9464' is not a loopback address;"
+         " the metrics endpoint listens on 127.0.0.1 or [::1] only")]

@@ -53,16 +53,22 @@ def run(config_path: str | None, as_json: bool) -> int:
         data["exit_code"] = code
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
         return code
-    lines = [f"CXINBOX {level.upper()} - {report.summary} | {_perfdata(report)}"]
-    lines.append(f"server: pid {report.server_pid}, cxinbox {report.version}, up"
+    lines = [f"CXINBOX {level.upper()} - {_clean(report.summary)} | {_perfdata(report)}"]
+    lines.append(f"server: pid {report.server_pid}, cxinbox {_clean(report.version)}, up"
                  f" {grade.duration(max(0, report.now - report.started_at))}"
                  f" (since {_iso(report.started_at)})")
     for check in report.checks:
-        lines.append(f"  {check.level.upper():8} {check.summary}")
-    staff = ", ".join(report.staff_online) or "nobody"
+        lines.append(f"  {_clean(check.level).upper():8} {_clean(check.summary)}")
+    staff = ", ".join(_clean(s) for s in report.staff_online) or "nobody"
     lines.append(f"staff connected: {staff}")
-    sys.stdout.write("\n".join(clean_line(line, max_len=2000) for line in lines) + "\n")
+    sys.stdout.write("\n".join(lines) + "\n")
     return code
+
+
+def _clean(text: str) -> str:
+    """What the server sent, as one safe line (it is our own text, but a terminal is
+    never handed escapes from across a socket)."""
+    return clean_line(str(text), max_len=2000)
 
 
 def _ask(config_path: str | None) -> Any:

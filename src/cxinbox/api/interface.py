@@ -299,6 +299,8 @@ class InProcessAPI:
         from cxinbox.service.status import health_report
 
         online = [p.os_user for p in self._board.snapshot()]
+        if self.actor in online:
+            online.remove(self.actor)  # the connection asking is not someone at the desk
         return await asyncio.to_thread(health_report, self.service, online)
 
     async def events_since(self, seq: int, limit: int = 500) -> list[Event]:
