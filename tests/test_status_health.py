@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from tests.support.dovecot import DovecotServer
+from tests.support.smsprovider import SmsProvider
 from tests.synchelp import write_config as account_config
 from tests.test_serve_support import ME, Server, cx, socket_dir, write_config
 
@@ -25,6 +26,7 @@ from cxinbox.store.db import Database
 TOP_KEYS = {"schema", "level", "summary", "now", "server", "accounts", "outbox", "sms",
             "sla_monitor", "staff_online", "database", "disk", "backup", "checks",
             "exit_code"}
+CLINIC = "+15550100100"
 ACCOUNT_KEYS = {"name", "folders", "last_sync_at", "lag_s", "signin", "problem", "message",
                 "level"}
 
@@ -54,6 +56,25 @@ def _with_server_section(cfg: Path, sock: Path, roster: dict[str, str] | None = 
     for user, role in (roster or {}).items():
         text += f'\n[[staff]]\nos_user = "{user}"\nname = "{user}"\nrole = "{role}"\n'
     cfg.write_text(text)
+    return cfg
+
+
+def _with_sms(cfg: Path, provider: SmsProvider) -> Path:
+    token = cfg.parent / "sms.token"
+    token.write_text(provider.token + "\n")
+    token.chmod(0o600)
+    cfg.write_text(cfg.read_text() + f"""
+[sms]
+base_url = "{provider.base_url}"
+account_sid = "{provider.account_sid}"
+verify_tls = false
+password_file = "{token}"
+poll_seconds = 1
+
+[[sms.numbers]]
+number = "{CLINIC}"
+name = "Desk"
+""")
     return cfg
 
 
@@ -111,7 +132,10 @@ def test_all_well_is_ok_and_exit_0_with_a_stable_json_shape(
         tmp_path: Path, sockdir: Path, dovecot: DovecotServer) -> None:
     sock = sockdir / "s.sock"
     cfg = _with_server_section(account_config(tmp_path, dovecot), sock)
-    with Server(cfg, sock):
+    with SmsProvider(numbers=[CLINIC]) as provider, Server(_with_sms(cfg, provider), sock):
+        polled = _until(lambda: json.loads(_status(cfg, "--json").stdout)["sms"][0]
+                        ["last_poll_at"])
+        assert polled, "the SMS number was never polled"
         done = _until(lambda: (r := _status(cfg)).returncode == 0 and r)
         assert done, _status(cfg).stdout
         first = done.stdout.splitlines()[0]
@@ -128,6 +152,8 @@ def test_all_well_is_ok_and_exit_0_with_a_stable_json_shape(
             ("appointments", "ok", "ok")
         assert account["folders"] == 1 and account["last_sync_at"] is not None
         assert data["outbox"]["failed"] == 0 and data["database"]["bytes"] > 0
+        [sms] = data["sms"]
+        assert (sms["number"], sms["lag_s"], sms["level"]) == (CLINIC, 0, "ok")
         assert data["backup"]["summary"] == "no backup on record"
         assert data["disk"]["total_bytes"] > data["disk"]["free_bytes"] > 0
         assert {c["name"] for c in data["checks"]} >= {"account:appointments", "outbox",
@@ -159,6 +185,33 @@ def test_an_account_that_cannot_sign_in_is_critical_and_named(
         assert (account["signin"], account["problem"], account["level"]) == \
             ("failing", "sign-in", "critical")
         assert data["exit_code"] == 2 and set(data) == TOP_KEYS
+
+
+def test_failed_and_unconfirmed_replies_are_a_warning(tmp_path: Path, sockdir: Path) -> None:
+    from cxinbox.store import outbox
+
+    sock = sockdir / "s.sock"
+    cfg = write_config(tmp_path, sock, {ME: "admin"})
+    db = Database(tmp_path / "data" / "cxinbox.db")
+    try:
+        with db.write() as conn:
+            for state in ("failed", "unconfirmed"):
+                item = outbox.insert_item(
+                    conn, conversation_id=None, author=ME, channel="sms",
+                    account="+15550100100", sender="+15550100100",
+                    recipients=["+15557770000"], subject="", message_id=None, raw=None,
+                    body="see you at 9", draft={}, now_ms=1_000, send_after_ms=1_000)
+                conn.execute("UPDATE outbox SET state = ? WHERE id = ?", (state, item))
+    finally:
+        db.close()
+    with Server(cfg, sock):
+        proc = _status(cfg)
+        data = json.loads(_status(cfg, "--json").stdout)
+    assert proc.returncode == 1, proc.stdout
+    assert proc.stdout.startswith("CXINBOX WARNING - outbox: 0 queued, 0 sending, 1 failed (a"
+                                  " person must retry or cancel), 1 unconfirmed")
+    assert (data["outbox"]["failed"], data["outbox"]["unconfirmed"]) == (1, 1)
+    assert "see you" not in proc.stdout  # counts, never what the reply said
 
 
 def test_a_server_that_is_down_is_critical_in_one_line(tmp_path: Path, sockdir: Path) -> None:
