@@ -187,6 +187,24 @@ def test_an_account_that_cannot_sign_in_is_critical_and_named(
         assert data["exit_code"] == 2 and set(data) == TOP_KEYS
 
 
+def test_a_mail_server_that_went_away_is_a_warning_naming_the_account(
+        tmp_path: Path, sockdir: Path, dovecot: DovecotServer) -> None:
+    sock = sockdir / "s.sock"
+    ca_file = tmp_path / "ca.pem"  # Dovecot takes its own files away when it stops
+    ca_file.write_bytes(Path(dovecot.ca_file).read_bytes())
+    cfg = _with_server_section(account_config(tmp_path, dovecot, ca_file=ca_file), sock)
+    with Server(cfg, sock) as server:
+        assert _until(lambda: _status(cfg).returncode == 0), _status(cfg).stdout
+        dovecot.stop()
+        done = _until(lambda: (r := _status(cfg)).returncode == 1 and r)
+        assert done, _status(cfg).stdout + server.log
+        assert done.stdout.startswith("CXINBOX WARNING - appointments/INBOX: mail server"
+                                      " unreachable since ")
+        [account] = json.loads(_status(cfg, "--json").stdout)["accounts"]
+        assert (account["problem"], account["signin"], account["level"]) == \
+            ("unreachable", "ok", "warning")
+
+
 def test_failed_and_unconfirmed_replies_are_a_warning(tmp_path: Path, sockdir: Path) -> None:
     from cxinbox.store import outbox
 
