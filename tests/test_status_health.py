@@ -6,6 +6,7 @@ real CLI in subprocesses. The grading rules themselves are pure and pinned first
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -16,9 +17,10 @@ import pytest
 from tests.support.dovecot import DovecotServer
 from tests.support.smsprovider import SmsProvider
 from tests.synchelp import write_config as account_config
+from tests.test_bulk_cli import fill
 from tests.test_serve_support import ME, Server, cx, socket_dir, write_config
 
-from cxinbox.api.socket_client import probe
+from cxinbox.api.socket_client import SocketAPI, probe
 from cxinbox.domain import health_levels as grade
 from cxinbox.service.status import last_backup_record
 from cxinbox.store.db import Database
@@ -264,6 +266,29 @@ def test_the_monitor_role_reads_health_and_nothing_else(tmp_path: Path, sockdir:
     finally:
         db.close()
     assert [(a, json.loads(d)["method"]) for a, d in denied] == [(ME, "list_conversations")]
+
+
+def test_a_monitoring_login_is_nobody_to_assign(tmp_path: Path, sockdir: Path) -> None:
+    sock = sockdir / "s.sock"
+    cfg = write_config(tmp_path, sock, {ME: "admin", "nagios": "monitor", "jo": "agent"})
+    db = Database(tmp_path / "data" / "cxinbox.db")
+    fill(db, 2)
+    db.close()
+    with Server(cfg, sock):
+        refused = cx("assign", "id:1", "--to", "nagios", "--config", str(cfg))
+        assert refused.returncode == 2 and "unknown user 'nagios'" in refused.stderr
+        assert cx("assign", "id:1", "--to", "jo", "--config", str(cfg)).returncode == 0
+
+        async def roster() -> list[str]:
+            found = probe(sock)
+            assert found is not None
+            api = SocketAPI(sock, *found)
+            try:
+                return [s.os_user for s in await api.roster()]
+            finally:
+                await api.aclose()
+
+        assert asyncio.run(roster()) == [ME, "jo"]
 
 
 def test_an_agent_may_not_read_the_report_exit_3(tmp_path: Path, sockdir: Path) -> None:

@@ -393,7 +393,8 @@ class InProcessAPI:
     async def roster(self) -> list[StaffView]:
         here = {p.os_user for p in self._board.snapshot()}
         return [StaffView(m.os_user, clean_line(m.name) or m.os_user, m.role,
-                          m.os_user in here) for m in self.service.config.staff]
+                          m.os_user in here) for m in self.service.config.staff
+                if m.role != "monitor"]  # a monitoring login is nobody to assign or mention
 
     async def known_tags(self, limit: int = 1000) -> list[TagView]:
         return await asyncio.to_thread(self.service.known_tags, limit)
