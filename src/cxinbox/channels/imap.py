@@ -540,11 +540,12 @@ def _closed_by_peer(sock: socket.socket) -> bool:
     swallows that EOF and reports "no responses", forever)."""
     if isinstance(sock, ssl.SSLSocket) and sock.pending():
         return False
+    poller = select.poll()  # not select(): a busy server's descriptors may pass 1024
     try:
-        readable, _w, _x = select.select([sock], [], [], 0)
+        poller.register(sock, select.POLLIN | select.POLLHUP | select.POLLERR)
+        return bool(poller.poll(0))
     except (OSError, ValueError):
         return True  # closed under us
-    return bool(readable)
 
 
 class _Guard:
