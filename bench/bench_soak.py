@@ -240,6 +240,23 @@ def write_config(work: Path, db_path: Path, sock: Path, dovecot: Any, provider: 
     return path
 
 
+def start_server_with_cache(config: Path, log: Path, kib: int) -> subprocess.Popen[bytes]:
+    """`cxinbox serve` with another SQLite page cache per connection (a diagnostic: RSS
+    that still grows with a small cache is not the caches filling up)."""
+    launcher = ("import sys; import cxinbox.store.db as db; db.DEFAULT_CACHE_KIB ="
+                " int(sys.argv[1]); from cxinbox.cli import main; main(sys.argv[2:])")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-c", launcher, str(kib), "serve",
+                                 "--config", str(config)], stdout=out, stderr=out, env=env)
+    deadline = time.monotonic() + 60
+    while "listening on" not in log.read_text(errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"serve did not start:\n{log.read_text(errors='replace')}")
+        time.sleep(0.05)
+    return proc
+
+
 def wait_synced(db_path: Path, mail: list[str], sms: list[str], deadline_s: float) -> None:
     """Until the server has stored every delivered mail and text (or the deadline)."""
     deadline = time.monotonic() + deadline_s
@@ -358,6 +375,13 @@ def report(args: argparse.Namespace, rows: list[dict[str, float]],
               f" (max after warm-up {max(r['fds'] for r in after):.0f}): growth {fd_growth:+d}"
               "  (target none)")
         print(f"threads {base['threads']:.0f} -> {last['threads']:.0f}")
+        step = 300.0 if total_s >= 1200 else 60.0
+        marks, mark = [], 0.0
+        for r in rows:
+            if r["t"] >= mark:
+                marks.append(f"{r['t'] / 60:.0f}m {r['rss_kb'] / 1024:.1f}")
+                mark += step
+        print("RSS (MB) through the run: " + ", ".join(marks))
         ok &= growth < 10.0 and fd_growth <= 0
     else:
         print("RSS/fds: no samples after the warm-up")
@@ -418,12 +442,14 @@ def run(args: argparse.Namespace) -> int:
         config = write_config(work, db_path, sock, dovecot, provider)
         shares, start_seq = conv_pool(db_path, args.clients, args.per_client)
         t_boot = time.perf_counter()
-        proc = start_server(config, work / "serve.log")
+        proc = start_server(config, work / "serve.log") if args.cache_kib is None \
+            else start_server_with_cache(config, work / "serve.log", args.cache_kib)
         print(f"server pid {proc.pid} up on {args.conversations:,} conversations in"
               f" {time.perf_counter() - t_boot:.1f} s; {args.minutes} min, {args.clients}"
               f" clients (one action per ~{args.action_interval:g} s each),"
               f" {args.reconnecting} reconnecting every minute, mail every 1 s, SMS every"
-              " 5 s", flush=True)
+              " 5 s" + ("" if args.cache_kib is None else
+                        f"; SQLite cache {args.cache_kib} KiB per connection"), flush=True)
 
         mail_sent: list[str] = []
         sms_sent: list[str] = []
@@ -515,6 +541,9 @@ def main() -> None:
                         help="seconds between one client's actions (on average)")
     parser.add_argument("--per-client", type=int, default=200,
                         help="conversations each client works on")
+    parser.add_argument("--cache-kib", type=int, default=None,
+                        help="diagnostic: the server's SQLite page cache per connection"
+                             " (default: the product's)")
     args = parser.parse_args()
     if not 1 <= args.minutes <= 24 * 60 or not 1 <= args.clients <= 100 \
             or not 0 <= args.reconnecting <= args.clients or args.action_interval <= 0:
