@@ -562,10 +562,22 @@ def assign_cmd(
                   dry_run=dry_run, yes=yes, as_json=as_json)
 
 
-@app.command("status")
+STATUS_HELP = """\b
+cxinbox status [--json]          the server's health (exit 0 ok, 1 warning,
+                                 2 critical or server down, 3 unknown)
+cxinbox status QUERY STATE       set the status of every match
+
+The health report comes from the running server (admins and the monitor role)."""
+
+
+@app.command("status", epilog=STATUS_HELP)
 def status_cmd(
-    query: QueryArg,
-    status: Annotated[str, typer.Argument(metavar="open|pending|snoozed|closed")],
+    query: Annotated[str | None, typer.Argument(
+        metavar="QUERY", help="Conversations to act on, e.g. 'status:open tag:billing';"
+                              " '' = all. Without QUERY and STATE: the server's health.")
+    ] = None,
+    status: Annotated[str | None, typer.Argument(
+        metavar="STATE", help="open, pending, snoozed or closed.")] = None,
     until: Annotated[str | None, typer.Option(
         "--until", metavar="WHEN",
         help="Wake-up time for snoozed: 2h, 3d, 'tomorrow 9am', 'mon 8:00', friday,"
@@ -573,7 +585,17 @@ def status_cmd(
     config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Set the status of every conversation matching QUERY."""
+    """Server health (no arguments), or set the status of every conversation matching QUERY."""
+    if query is None:
+        if until is not None or dry_run or yes:
+            fail("--until, --dry-run and --yes go with QUERY STATE; `cxinbox status` alone"
+                 " reports the server's health", EXIT_USAGE)
+        from cxinbox import cli_status
+
+        raise typer.Exit(cli_status.run(config or _state.config_path, as_json))
+    if status is None:
+        fail("give QUERY and a status (open, pending, snoozed or closed); `cxinbox status`"
+             " with no arguments reports the server's health", EXIT_USAGE)
     cfg = _load_config(config)
     until_s = None if until is None else int(_parse_when(until, cfg, "future").timestamp())
     with open_api(cfg) as api:

@@ -56,7 +56,7 @@ AUDIT_LOG_NAME: Final = "audit-checkpoints.jsonl"
 BUILTIN_SOURCE: Final = Path("<built-in defaults>")
 
 TlsMode = Literal["implicit", "starttls"]
-Role = Literal["agent", "supervisor", "admin"]
+Role = Literal["agent", "supervisor", "admin", "monitor"]
 AsciiMode = Literal["auto", "on", "off"]
 
 AuthMode = Literal["password", "oauth2"]
@@ -86,7 +86,7 @@ MICROSOFT_USER_SCOPES: Final = ("https://outlook.office365.com/IMAP.AccessAsUser
 GOOGLE_MAIL_SCOPES: Final = ("https://mail.google.com/",)
 GOOGLE_AUTHORIZATION_URL: Final = "https://accounts.google.com/o/oauth2/v2/auth"
 GOOGLE_TOKEN_URL: Final = "https://oauth2.googleapis.com/token"
-ROLES: Final[tuple[Role, ...]] = ("agent", "supervisor", "admin")
+ROLES: Final[tuple[Role, ...]] = ("agent", "supervisor", "admin", "monitor")
 ASCII_MODES: Final[tuple[AsciiMode, ...]] = ("auto", "on", "off")
 DEFAULT_PORTS: Final[Mapping[TlsMode, int]] = MappingProxyType({"implicit": 993, "starttls": 143})
 DEFAULT_SMTP_PORTS: Final[Mapping[TlsMode, int]] = MappingProxyType(
@@ -410,6 +410,9 @@ class ServerConfig:
     stall_seconds: int = 900
     """A background thread silent this long (not waiting, not advancing) counts as hung:
     `cxinbox serve` stops pinging systemd's watchdog, which then restarts it (0: off)."""
+    metrics_listen: str = ""
+    """Serve the health report as Prometheus metrics on this loopback HOST:PORT (e.g.
+    "127.0.0.1:9464"); "" serves none. Other addresses are refused."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -529,7 +532,8 @@ class StaffMember:
     """Name shown to colleagues, in assignments and in the audit trail."""
     role: Role = "agent"
     """"agent" (front-desk triage), "supervisor" (team lead) or "admin" (IT); what each role
-    may do is decided by the service layer."""
+    may do is decided by the service layer. "monitor" is for a monitoring system's own
+    login (Nagios, Prometheus): it may read the health report and nothing else."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1542,7 +1546,20 @@ def _parse_server(table: _Table) -> ServerConfig:
         socket=table.path("socket"),
         bulk_limit=table.integer("bulk_limit", ServerConfig().bulk_limit, 1, None),
         stall_seconds=table.integer("stall_seconds", ServerConfig().stall_seconds, 0, 86400),
+        metrics_listen=_metrics_listen(table),
     )
+
+
+def _metrics_listen(table: _Table) -> str:
+    from cxinbox.domain.listen import loopback_listen
+
+    value = table.string("metrics_listen", "")
+    if value:
+        try:
+            loopback_listen(value)
+        except ValueError as exc:
+            table.fail("metrics_listen", str(exc))
+    return value
 
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from cxinbox.api.live import ChangeFeed, PresenceBoard
 from cxinbox.contract.backup_types import BackupReport
+from cxinbox.contract.health_types import HealthReport
 from cxinbox.contract.reply_types import CannedView, DraftView, OutboxItemView, RenderedCanned
 from cxinbox.contract.retention_types import RetentionReport
 from cxinbox.contract.team_types import ContactView, MentionView, StaffView, TagView
@@ -56,6 +57,10 @@ class InboxAPI(Protocol):
     async def sync_status(self) -> list[FolderStatus]: ...
 
     async def alerts(self) -> list[Alert]: ...
+
+    async def health_report(self) -> HealthReport:
+        """The server's health (`cxinbox status`): admins and the monitor role only."""
+        ...
 
     async def attachment(self, message_id: int, part_path: str) -> tuple[str, str, bytes]: ...
 
@@ -310,6 +315,14 @@ class InProcessAPI:
     async def alerts(self) -> list[Alert]:
         return await asyncio.to_thread(self.service.alerts)
 
+    async def health_report(self) -> HealthReport:
+        from cxinbox.service.status import health_report
+
+        online = [p.os_user for p in self._board.snapshot()]
+        if self.actor in online:
+            online.remove(self.actor)  # the connection asking is not someone at the desk
+        return await asyncio.to_thread(health_report, self.service, online)
+
     async def events_since(self, seq: int, limit: int = 500) -> list[Event]:
         return await asyncio.to_thread(self.service.events_since, seq, limit)
 
@@ -406,7 +419,8 @@ class InProcessAPI:
     async def roster(self) -> list[StaffView]:
         here = {p.os_user for p in self._board.snapshot()}
         return [StaffView(m.os_user, clean_line(m.name) or m.os_user, m.role,
-                          m.os_user in here) for m in self.service.config.staff]
+                          m.os_user in here) for m in self.service.config.staff
+                if m.role != "monitor"]  # a monitoring login is nobody to assign or mention
 
     async def known_tags(self, limit: int = 1000) -> list[TagView]:
         return await asyncio.to_thread(self.service.known_tags, limit)

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from cxinbox.api import wire
 from cxinbox.api.identity import login_of
@@ -58,6 +58,7 @@ from cxinbox.api.limits import (
     UserBudget,
 )
 from cxinbox.api.live import ChangeFeed, PresenceBoard
+from cxinbox.api.role_door import MONITOR_ROLE, refusal
 from cxinbox.api.validate import Validator
 from cxinbox.config import Config
 from cxinbox.contract.errors import ApiError, BadRequest, Forbidden, TooManyConnections
@@ -70,6 +71,9 @@ from cxinbox.service.runtime import Worker, background_workers, supervise
 from cxinbox.service.watchdog import Watchdog
 from cxinbox.store.db import Database
 from cxinbox.store.interface import Store
+
+if TYPE_CHECKING:
+    from cxinbox.api.metrics import MetricsEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +298,8 @@ class InboxServer:
         conn = _Connection(ReplyWriter(writer, limits), limits)
         frames = FrameReader(reader, limits, lambda: budgets.heavy_permit(user),
                              lambda: bool(conn.tasks))
-        self.board.join(key, peer.os_user, name)
+        if role != MONITOR_ROLE:  # a monitoring check is not someone at the desk
+            self.board.join(key, peer.os_user, name)
         self._connections.add(writer)
         log.info("client connected", extra=fields(user=peer.os_user, pid=peer.pid))
         why = "disconnected"
@@ -361,6 +366,12 @@ class InboxServer:
                 return
             try:
                 method, args, kwargs = self._checked(frame)
+                refused = refusal(role_of(self.config, api.actor), method)
+                if refused is not None:
+                    await asyncio.to_thread(self.refusals.record, api.actor,
+                                            "method not allowed for the role",
+                                            {"method": method})
+                    raise refused
                 if request_id in conn.tasks:
                     raise BadRequest(f"request id {request_id} is already in progress")
                 if method == "wait_events" and conn.waits >= conn.limits.per_connection_waits:
@@ -554,6 +565,7 @@ def serve(config: Config, open_store: Callable[[], Database], *,
         server = InboxServer(db, config, path)
         health = Health(db, config)
         health.start_fresh()
+        metrics = _start_metrics(db, config, server) if config.server.metrics_listen else None
         try:
             async def main() -> None:
                 loop = asyncio.get_running_loop()
@@ -578,9 +590,27 @@ def serve(config: Config, open_store: Callable[[], Database], *,
 
             asyncio.run(main())
         finally:
+            if metrics is not None:
+                metrics.close()
             stop.set()
             for thread in threads:
                 thread.join(WORKER_JOIN_S)
                 if thread.is_alive():
                     log.warning("%s did not stop within %.0f s", thread.name, WORKER_JOIN_S)
             db.close()
+
+
+def _start_metrics(db: Database, config: Config, server: InboxServer) -> MetricsEndpoint:
+    from cxinbox.api.metrics import start_metrics
+
+    def online() -> list[str]:
+        return [p.os_user for p in server.board.snapshot()]
+
+    try:
+        endpoint = start_metrics(db, config, online)
+    except OSError as exc:
+        db.close()
+        raise ServeError(f"[server] metrics_listen {config.server.metrics_listen}: cannot"
+                         f" listen: {exc.strerror or exc}") from None
+    log.info("metrics on http://%s:%d/metrics", *endpoint.address)
+    return endpoint

@@ -401,8 +401,9 @@ class Validator:
     """Checks one call's arguments; built once per server (or in-process API) from the config."""
 
     def __init__(self, config: Config | None) -> None:
-        self.roster = frozenset(m.os_user for m in config.staff) if config is not None \
-            else frozenset()
+        # People work conversations; a monitoring login (role "monitor") is not assignable.
+        self.roster = frozenset(m.os_user for m in config.staff if m.role != "monitor") \
+            if config is not None else frozenset()
 
     def check(self, method: str, args: list[Any] | tuple[Any, ...],
               kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:

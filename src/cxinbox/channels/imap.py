@@ -11,6 +11,7 @@ import base64
 import contextlib
 import imaplib
 import re
+import select
 import socket
 import ssl
 import threading
@@ -465,6 +466,7 @@ class ImapSession:
         deadline = time.monotonic() + timeout_s
         with self._guard("IDLE"):
             self._client.idle()
+            closed = False
             try:
                 while not should_stop():
                     remaining = deadline - time.monotonic()
@@ -472,9 +474,22 @@ class ImapSession:
                         return False
                     if self._client.idle_check(timeout=min(slice_s, remaining)):
                         return True
+                    if _closed_by_peer(self._client.socket()):
+                        # Readable with nothing parsed: EOF, unless a reply landed just
+                        # now; a second look tells the two apart.
+                        if self._client.idle_check(timeout=0):
+                            return True
+                        if _closed_by_peer(self._client.socket()):
+                            closed = True
+                            raise ImapError(f"{self.endpoint.host}:{self.endpoint.port}: the"
+                                            " server closed the connection during IDLE")
                 return False
             finally:
-                self._client.idle_done()
+                try:
+                    self._client.idle_done()
+                except (OSError, EOFError, IMAPClientError, imaplib.IMAP4.error):
+                    if not closed:  # else the clearer error above stands
+                        raise
 
     def noop(self) -> None:
         with self._guard("NOOP"):
@@ -517,6 +532,20 @@ _SENT_NAMES = frozenset({"sent", "inbox.sent", "inbox/sent", "sent items", "sent
                          "[gmail]/sent mail", "[google mail]/sent mail", "sent mail"})
 _MAILBOX_CHANGE = re.compile(rb"^\* (?:\d+ (?:EXISTS|EXPUNGE|FETCH)|VANISHED)\b", re.IGNORECASE)
 _CHANGE_WORDS = frozenset({b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED"})
+
+
+def _closed_by_peer(sock: socket.socket) -> bool:
+    """After an `idle_check` that found no responses: True when the socket is still
+    readable with nothing buffered, which on a stream socket means end-of-file (imapclient
+    swallows that EOF and reports "no responses", forever)."""
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return False
+    poller = select.poll()  # not select(): a busy server's descriptors may pass 1024
+    try:
+        poller.register(sock, select.POLLIN | select.POLLHUP | select.POLLERR)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):
+        return True  # closed under us
 
 
 class _Guard:

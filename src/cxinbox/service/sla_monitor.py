@@ -29,6 +29,7 @@ from typing import Final
 from cxinbox.config import Config
 from cxinbox.contract.team_types import Escalation
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.service import heartbeat
 from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.sla import SlaService
@@ -41,6 +42,8 @@ NOTIFY_TIMEOUT_S: Final = 10.0
 
 _LEVELS: Final = {1: "at-risk", 2: "breached"}
 _ACTIONS: Final = {1: "sla.at_risk", 2: "sla.breached"}
+HEARTBEAT: Final = "sla monitor"
+"""Its name in service/heartbeat.py: each finished round is noted (the health report)."""
 
 
 class SlaMonitor:
@@ -145,6 +148,7 @@ class SlaMonitor:
                 started = time.monotonic()
                 woken = waker.wake_snoozed(now)
                 escalated = self.check(now)
+                heartbeat.note(HEARTBEAT)
                 log.debug("sla round", extra=fields(
                     woken=woken, escalated=len(escalated),
                     duration_ms=round((time.monotonic() - started) * 1000, 1)))
