@@ -324,7 +324,7 @@ def test_status_and_subquery_terms_walk_the_status_index(db: Recording, query: s
     steps = plan(db, *statements[0])
     assert any("COVERING INDEX conversations_by_status" in step for step in steps), steps
     want_ids, want_total = reference(db, query, 0, 100)
-    assert (total, [r["id"] for r in rows]) == (want_total, want_ids)
+    assert (total, [r.id for r in rows]) == (want_total, want_ids)
 
 
 def test_only_status_with_subquery_terms_walk_the_status_index() -> None:

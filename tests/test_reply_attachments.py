@@ -176,12 +176,19 @@ def test_attachment_travels_over_the_server_socket(desk: Desk) -> None:
             while not desk.sink.messages and time.monotonic() < limit:
                 time.sleep(0.05)
             assert desk.sink.messages, server.log
+            # The sink has the message before the server records the 250 it answered:
+            # wait for the record while the server still runs.
+            state = ""
+            while time.monotonic() < limit:
+                state = desk.db.conn.execute("SELECT state FROM outbox WHERE id = ?",
+                                             (item_id,)).fetchone()[0]
+                if state == "sent":
+                    break
+                time.sleep(0.05)
+            assert state == "sent", server.log
         (captured,) = desk.sink.messages
         assert _attached(captured.data) == [
             ("only-the-client-could-read.pdf", "application/pdf", PDF)]
-        row = desk.db.conn.execute("SELECT state FROM outbox WHERE id = ?",
-                                   (item_id,)).fetchone()
-        assert row[0] == "sent"
         assert hashlib.sha256(_attached(captured.data)[0][2]).digest() == \
             hashlib.sha256(PDF).digest()
 
