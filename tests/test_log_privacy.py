@@ -106,8 +106,8 @@ def test_journald_fields_when_stderr_is_the_journal(tmp_path: Path,
     with target.open("w") as stream:
         info = os.fstat(stream.fileno())
         monkeypatch.setenv("JOURNAL_STREAM", f"{info.st_dev}:{info.st_ino}")
-        root = logging.getLogger()
-        saved = (list(root.handlers), root.level)
+        root, ours = logging.getLogger(), logging.getLogger("cxinbox")
+        saved = (list(root.handlers), root.level, ours.level)
         try:
             handler = configure("debug", stream=stream)
             logging.getLogger("cxinbox.test").warning("x", extra=fields(account="billing"))
@@ -116,6 +116,7 @@ def test_journald_fields_when_stderr_is_the_journal(tmp_path: Path,
         finally:
             root.handlers[:] = saved[0]
             root.setLevel(saved[1])
+            ours.setLevel(saved[2])  # configure() sets our loggers' level too
     written = target.read_text()
     if not Path("/run/systemd/journal/socket").exists():  # no journald here: <N> prefixes
         assert written.startswith("<4>") and "account=billing" in written
