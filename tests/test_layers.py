@@ -63,9 +63,6 @@ DEBT: dict[str, frozenset[str]] = {
     "cxinbox.service.backup_worker": frozenset({"store"}),
     "cxinbox.service.restore": frozenset({"store"}),
     "cxinbox.service.retention": frozenset({"store"}),
-    # The health report reads sync, outbox and SMS facts straight from the SQLite store.
-    "cxinbox.api.metrics": frozenset({"layer", "store"}),
-    "cxinbox.service.status": frozenset({"store"}),
     "cxinbox.cli_app": frozenset({"layer", "store"}),
     "cxinbox.cli_auth": frozenset({"layer"}),
     "cxinbox.cli_reply": frozenset({"layer"}),

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from cxinbox.config import Config
 from cxinbox.domain.health_levels import EXIT_CODES
 from cxinbox.domain.listen import loopback_listen
-from cxinbox.store.db import Database
 
 if TYPE_CHECKING:
     from cxinbox.contract.health_types import HealthReport
@@ -133,16 +132,14 @@ class MetricsEndpoint:
         self._thread.join(5)
 
 
-def start_metrics(db: Database, config: Config,
-                  online: Callable[[], Iterable[str]]) -> MetricsEndpoint:
-    """Listen on `[server] metrics_listen`; OSError when the address cannot be bound."""
+def start_metrics(report: Callable[[], HealthReport], config: Config) -> MetricsEndpoint:
+    """Listen on `[server] metrics_listen`, answering each scrape from a fresh `report()`;
+    OSError when the address cannot be bound."""
     from prometheus_client import CollectorRegistry, ProcessCollector, start_http_server
-
-    from cxinbox.service.status import build_report
 
     host, port = loopback_listen(config.server.metrics_listen)
     registry = CollectorRegistry(auto_describe=False)
     ProcessCollector(registry=registry)
-    registry.register(_HealthCollector(lambda: build_report(db, config, online())))
+    registry.register(_HealthCollector(report))
     server, thread = start_http_server(port, host, registry)
     return MetricsEndpoint(server, thread)

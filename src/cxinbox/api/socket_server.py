@@ -74,6 +74,7 @@ from cxinbox.store.interface import Store
 
 if TYPE_CHECKING:
     from cxinbox.api.metrics import MetricsEndpoint
+    from cxinbox.contract.health_types import HealthReport
 
 log = logging.getLogger(__name__)
 
@@ -602,12 +603,13 @@ def serve(config: Config, open_store: Callable[[], Database], *,
 
 def _start_metrics(db: Database, config: Config, server: InboxServer) -> MetricsEndpoint:
     from cxinbox.api.metrics import start_metrics
+    from cxinbox.service.status import build_report
 
-    def online() -> list[str]:
-        return [p.os_user for p in server.board.snapshot()]
+    def report() -> HealthReport:
+        return build_report(db, config, [p.os_user for p in server.board.snapshot()])
 
     try:
-        endpoint = start_metrics(db, config, online)
+        endpoint = start_metrics(report, config)
     except OSError as exc:
         db.close()
         raise ServeError(f"[server] metrics_listen {config.server.metrics_listen}: cannot"

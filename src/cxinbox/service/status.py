@@ -34,9 +34,7 @@ from cxinbox.domain.sanitize import clean_line
 from cxinbox.service import heartbeat
 from cxinbox.service.inbox import InboxService, role_of
 from cxinbox.service.sla_monitor import HEARTBEAT as SLA_HEARTBEAT
-from cxinbox.store import health as alerts_store
-from cxinbox.store import status as facts
-from cxinbox.store.db import Database
+from cxinbox.store.interface import Store
 
 HEALTH_ROLES: Final = frozenset({"admin", "monitor"})
 """Who may read the report: IT, and the monitoring system's own login."""
@@ -53,23 +51,19 @@ def health_report(service: InboxService, online: Iterable[str]) -> HealthReport:
     """The whole report for whoever asks through `service` (admins and monitors only;
     a refusal is audited). `online`: logins connected to this server now."""
     service.require_role("the health report", HEALTH_ROLES)
-    from cxinbox.service.backup import sqlite_only
-
-    return build_report(sqlite_only(service.store, "the health report"), service.config,
-                        online)
+    return build_report(service.store, service.config, online)
 
 
-def build_report(db: Database, config: Config, online: Iterable[str]) -> HealthReport:
+def build_report(store: Store, config: Config, online: Iterable[str]) -> HealthReport:
     """The report itself, for the server's own use (the metrics endpoint) and the call
     above; nothing in it is patient data, so reading it is not audited."""
     now = int(time.time())
     started = process_started_at()
-    conn = db.conn
-    with db.read():
-        checkpoints = facts.folder_checkpoints(conn)
-        queue = facts.outbox_counts(conn, now * 1000)
-        cursors = {c.number: c.last_poll_at for c in facts.sms_cursors(conn)}
-        alerts = alerts_store.current(conn)
+    with store.reading() as tx:
+        checkpoints = tx.folder_checkpoints()
+        queue = tx.outbox_counts(now * 1000)
+        cursors = {c.number: c.last_poll_at for c in tx.sms_cursors()}
+        alerts = tx.alerts()
     checks: list[Check] = []
 
     accounts: list[AccountHealth] = []

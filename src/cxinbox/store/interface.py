@@ -38,6 +38,7 @@ from cxinbox.store.records import (
     EscalationCandidate,
     EventRecord,
     EventSpec,
+    FolderCheckpoint,
     FolderRecord,
     GuardChange,
     MentionRecord,
@@ -45,6 +46,7 @@ from cxinbox.store.records import (
     MessageRecord,
     Needs,
     NoteRecord,
+    OutboxCounts,
     OutboxItem,
     PauseRecord,
     ReplyFile,
@@ -52,6 +54,7 @@ from cxinbox.store.records import (
     ReplyParent,
     ReportData,
     SlaFactsRecord,
+    SmsCursor,
     SmsMessageMedia,
     SmsRecord,
     SplitPlan,
@@ -131,6 +134,18 @@ class StoreTx(Protocol):
 
     def clear_alerts(self) -> list[str]:
         """Forget every problem; returns their keys."""
+        ...
+
+    def folder_checkpoints(self) -> list[FolderCheckpoint]:
+        """Every synced folder's last sync and quarantine, for the health report."""
+        ...
+
+    def outbox_counts(self, now_ms: int) -> OutboxCounts:
+        """The outbox queue by state and its oldest due reply, for the health report."""
+        ...
+
+    def sms_cursors(self) -> list[SmsCursor]:
+        """When each SMS number was last polled, for the health report."""
         ...
 
     # -- staff state ----------------------------------------------------------------------------

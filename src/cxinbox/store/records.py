@@ -199,6 +199,35 @@ class AlertRecord:
     message: str
     since: int
 
+@dataclass(frozen=True, slots=True)
+class FolderCheckpoint:
+    """A synced folder's place, for the health report."""
+
+    account: str
+    folder: str
+    last_sync_at: int | None
+    quarantine: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxCounts:
+    """The outbox queue by state, for the health report."""
+
+    queued: int
+    sending: int
+    failed: int
+    unconfirmed: int
+    oldest_due_ms: int | None
+    """The earliest time a still-queued reply was due to leave (undo window over)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmsCursor:
+    """When an SMS number was last polled, for the health report."""
+
+    number: str
+    last_poll_at: int | None
+
 
 @dataclass(frozen=True, slots=True)
 class DeliveryStatus:

@@ -20,6 +20,7 @@ from cxinbox.store import (
     outbox,
     reparse,
     sms,
+    status,
     undo,
 )
 from cxinbox.store import conversations as convs
@@ -37,6 +38,7 @@ from cxinbox.store.records import (
     EscalationCandidate,
     EventRecord,
     EventSpec,
+    FolderCheckpoint,
     FolderRecord,
     GuardChange,
     MentionRecord,
@@ -44,6 +46,7 @@ from cxinbox.store.records import (
     MessageRecord,
     Needs,
     NoteRecord,
+    OutboxCounts,
     OutboxItem,
     PauseRecord,
     ReplyFile,
@@ -51,6 +54,7 @@ from cxinbox.store.records import (
     ReplyParent,
     ReportData,
     SlaFactsRecord,
+    SmsCursor,
     SmsMessageMedia,
     SmsRecord,
     SplitPlan,
@@ -142,6 +146,15 @@ class SqliteTx:
 
     def clear_alerts(self) -> list[str]:
         return health.clear_all(self.conn)
+
+    def folder_checkpoints(self) -> list[FolderCheckpoint]:
+        return status.folder_checkpoints(self.conn)
+
+    def outbox_counts(self, now_ms: int) -> OutboxCounts:
+        return status.outbox_counts(self.conn, now_ms)
+
+    def sms_cursors(self) -> list[SmsCursor]:
+        return status.sms_cursors(self.conn)
 
     # -- staff state
 

@@ -6,31 +6,8 @@ monitoring system may ask every minute of every day on a 100k-conversation cache
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True, slots=True)
-class FolderCheckpoint:
-    account: str
-    folder: str
-    last_sync_at: int | None
-    quarantine: bool
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxCounts:
-    queued: int
-    sending: int
-    failed: int
-    unconfirmed: int
-    oldest_due_ms: int | None
-    """The earliest time a still-queued reply was due to leave (undo window over)."""
-
-
-@dataclass(frozen=True, slots=True)
-class SmsCursor:
-    number: str
-    last_poll_at: int | None
+from cxinbox.store.records import FolderCheckpoint, OutboxCounts, SmsCursor
 
 
 def folder_checkpoints(conn: sqlite3.Connection) -> list[FolderCheckpoint]:
