@@ -947,13 +947,15 @@ def doctor(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option(
 
     from cxinbox.paths import resolve_config_path
     from cxinbox.service.doctor import WIDTH, Finding, run_doctor, wrap_line
+    from cxinbox.wiring import open_store
 
     config_opt = config or _state.config_path
     findings: list[Finding] = []
     width = max(40, min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns))
     ok = run_doctor(config_opt, (lambda line: None) if as_json else
                     (lambda line: typer.echo(wrap_line(line, width))),
-                    server_answers=_server_answers, findings=findings)
+                    open_store=open_store, server_answers=_server_answers,
+                    findings=findings)
     if as_json:
         _print_json({"config": str(resolve_config_path(config_opt)), "passed": ok,
                      "findings": [{"level": f.level, "text": f.text} for f in findings]})

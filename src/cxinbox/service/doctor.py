@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,13 +14,9 @@ from cxinbox.channels.oauth_providers import secret_expiry
 from cxinbox.channels.oauth_store import TokenStore, token_dir
 from cxinbox.channels.signin import credential_for
 from cxinbox.config import AccountConfig, Config, ConfigError, load_config
-from cxinbox.contract.errors import StoreError
+from cxinbox.contract.errors import Forbidden, StoreError
 from cxinbox.paths import resolve_config_path
-from cxinbox.store.db import (
-    Database,
-    has_wal_reset_fix,
-    sqlite_version,
-)
+from cxinbox.store.interface import Store
 
 Echo = Callable[[str], None]
 
@@ -93,12 +88,16 @@ class _Report:
         self._add("fail", "  FAIL  ", what)
 
 
+StoreOpener = Callable[[Path], Store]
+"""Opens the store the config names (given by the CLI: the composition root chooses the
+backend); raises StoreError with one line when it cannot."""
+
 ServerCheck = Callable[[Path], "str | None"]
 """Asks the front-desk server's socket (given by the CLI: the client side lives in api/);
 None when it answers, else the reason."""
 
 
-def run_doctor(config_opt: str | None, echo: Echo, *,
+def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
                server_answers: ServerCheck | None = None,
                findings: list[Finding] | None = None) -> bool:
     """Run every check, echoing each result as it comes and appending it to `findings`
@@ -112,8 +111,7 @@ def run_doctor(config_opt: str | None, echo: Echo, *,
         report.fail(str(exc))
         return False
     report.ok(f"valid: {len(config.accounts)} account(s), {len(config.staff)} staff member(s)")
-    _check_sqlite(report)
-    _check_store(report, config)
+    _check_store(report, config, open_store)
     for account in config.accounts:
         _check_account(report, config, account)
         if account.smtp_host:
@@ -126,15 +124,6 @@ def run_doctor(config_opt: str | None, echo: Echo, *,
         _check_server(report, config, server_answers)
     echo("all checks passed" if not report.failures else f"{report.failures} check(s) failed")
     return report.failures == 0
-
-
-def _check_sqlite(report: _Report) -> None:
-    version = ".".join(map(str, sqlite_version()))
-    if has_wal_reset_fix():
-        report.ok(f"SQLite {version} (has the WAL-reset fix)")
-    else:
-        report.warn(f"SQLite {version} predates the WAL-reset fix (3.51.3 / 3.50.7 / 3.44.6);"
-                    " safe while one cxinbox process owns the database")
 
 
 def _check_modes(report: _Report, path: Path) -> None:
@@ -150,25 +139,24 @@ def _check_modes(report: _Report, path: Path) -> None:
             report.ok(f"{candidate} mode {mode:04o}")
 
 
-def _check_store(report: _Report, config: Config) -> None:
+def _check_store(report: _Report, config: Config, open_store: StoreOpener) -> None:
     path: Path = config.db_path
     _check_modes(report, path)
     try:
-        db = Database(path)
-    except StoreError as exc:
+        store = open_store(path)
+    except (StoreError, Forbidden) as exc:
         report.fail(str(exc))
         return
     try:
-        integrity = db.integrity_check()
-        if integrity == "ok":
-            report.ok("database integrity_check ok")
-        else:
-            report.fail(f"database integrity_check: {integrity}")
-        _check_alerts(report, db)
-    except sqlite3.DatabaseError as exc:
+        findings = store.diagnose()
+        for finding in findings:
+            getattr(report, finding.level)(finding.text)
+        if all(f.level != "fail" for f in findings):
+            _check_alerts(report, store)
+    except StoreError as exc:
         report.fail(f"{path}: {exc}")
     finally:
-        db.close()
+        store.close()
     _check_audit_trail(report, config)
 
 
@@ -278,11 +266,11 @@ def _check_secret_expiry(report: _Report, account: AccountConfig) -> None:
         report.ok(f"{account.name}: the {what} is valid until {expires}")
 
 
-def _check_alerts(report: _Report, db: Database) -> None:
+def _check_alerts(report: _Report, store: Store) -> None:
     """What the running server says is wrong (a sign-in that expired, a worker down)."""
-    from cxinbox.store import health
-
-    for alert in health.current(db.conn):
+    with store.reading() as tx:
+        alerts = tx.alerts()
+    for alert in alerts:
         if alert.severity == "error":
             report.fail(f"server reports: {alert.message}")
         else:

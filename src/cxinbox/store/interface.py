@@ -34,6 +34,7 @@ from cxinbox.store.records import (
     ContactRecord,
     ConversationRecord,
     DeliveryStatus,
+    Diagnosis,
     DraftRecord,
     EscalationCandidate,
     EventRecord,
@@ -492,4 +493,10 @@ class Store(Protocol):
     def make_durable(self) -> None:
         """Make every transaction committed so far survive a power cut (before a signed
         checkpoint vouches for the chain head)."""
+        ...
+
+    def diagnose(self) -> list[Diagnosis]:
+        """The backend's own checks for `cxinbox doctor`: the engine's version and what it
+        is known for, and the stored data's integrity. Never raises for a damaged store:
+        that is a "fail" finding."""
         ...

@@ -210,6 +210,16 @@ class FolderCheckpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """One finding of a store's own checks for `cxinbox doctor` (engine version, integrity);
+    our own words, never patient text."""
+
+    level: str
+    """"ok" | "warn" | "fail"."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxCounts:
     """The outbox queue by state, for the health report."""
 

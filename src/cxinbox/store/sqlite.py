@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.interface import Selection, StoreTx
 from cxinbox.store.query_sql import compile_query, sla_condition
+from cxinbox.store.records import Diagnosis
 
 
 class SqlSelection(Selection):
@@ -45,6 +46,27 @@ class SqliteStoreOps:
         def write(self) -> AbstractContextManager[sqlite3.Connection]: ...
 
         def make_durable(self) -> None: ...
+
+    def diagnose(self) -> list[Diagnosis]:
+        from cxinbox.store.db import has_wal_reset_fix, sqlite_version
+
+        found: list[Diagnosis] = []
+        version = ".".join(map(str, sqlite_version()))
+        if has_wal_reset_fix():
+            found.append(Diagnosis("ok", f"SQLite {version} (has the WAL-reset fix)"))
+        else:
+            found.append(Diagnosis("warn", f"SQLite {version} predates the WAL-reset fix"
+                                   " (3.51.3 / 3.50.7 / 3.44.6); safe while one cxinbox"
+                                   " process owns the database"))
+        try:
+            with self.read() as conn:
+                integrity = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            found.append(Diagnosis("fail", f"database: {exc}"))
+            return found
+        found.append(Diagnosis("ok", "database integrity_check ok") if integrity == "ok"
+                     else Diagnosis("fail", f"database integrity_check: {integrity}"))
+        return found
 
     @contextmanager
     def reading(self) -> Iterator[StoreTx]:
