@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from cxinbox.config import Config, load_config
 from cxinbox.service.anchor import Anchor, AuditAnchor
 from cxinbox.service.audit_verify import verify_trail
+from cxinbox.wiring import open_audit_reader
 from cxinbox.store.audit import append_events
 from cxinbox.store.db import Database, append_event
 
@@ -121,7 +122,7 @@ def bench_verify(args: argparse.Namespace) -> None:
         anchor.close()
         db.close()
         started = time.perf_counter()
-        report = verify_trail(config)
+        report = verify_trail(config, open_reader=open_audit_reader)
         elapsed = time.perf_counter() - started
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -22,6 +22,7 @@ from tests.test_serve_support import write_config as write_serve_config
 from cxinbox.config import Config, load_config
 from cxinbox.service.anchor import Anchor, AuditAnchor, checkpoint_now
 from cxinbox.service.audit_verify import verify_trail
+from cxinbox.wiring import open_audit_reader
 from cxinbox.service.checkpoints import (
     AnchorError,
     CheckpointLog,
@@ -113,7 +114,7 @@ def test_the_server_refuses_an_open_key_and_verify_says_so(tmp_path: Path) -> No
     with pytest.raises(AnchorError, match="mode 0640"):
         Anchor(db, config).open()
     db.close()
-    report = verify_trail(config)
+    report = verify_trail(config, open_reader=open_audit_reader)
     assert not report.passed
     assert any("mode 0640" in f.text for f in report.findings if f.level == "fail")
 
@@ -141,15 +142,15 @@ def test_a_pinned_key_is_used_and_a_replaced_key_refused(tmp_path: Path) -> None
     checkpoint_now(db, config)
     pinned = public_key_text(load_signing_key(config.audit_key_path, create=False).public_key())
     pinned_config = _config(tmp_path, f'public_key = "{pinned}"')
-    assert verify_trail(pinned_config).passed
-    assert not any("not pinned" in f.text for f in verify_trail(pinned_config).findings)
+    assert verify_trail(pinned_config, open_reader=open_audit_reader).passed
+    assert not any("not pinned" in f.text for f in verify_trail(pinned_config, open_reader=open_audit_reader).findings)
     # someone swaps in a key of their own
     config.audit_key_path.unlink()
     load_signing_key(config.audit_key_path, create=True)
     with pytest.raises(AnchorError, match="not the key pinned"):
         Anchor(db, pinned_config).open()
     db.close()
-    report = verify_trail(pinned_config)
+    report = verify_trail(pinned_config, open_reader=open_audit_reader)
     assert any("not the key pinned in [audit] public_key" in f.text for f in report.findings)
 
 
@@ -202,7 +203,7 @@ def test_a_torn_last_line_is_closed_off_and_only_warned_about(tmp_path: Path) ->
     _events(db, 2)
     checkpoint_now(db, config)
     db.close()
-    report = verify_trail(config)
+    report = verify_trail(config, open_reader=open_audit_reader)
     assert report.passed, report.findings
     assert any("line 2 is damaged" in f.text and f.level == "warn" for f in report.findings)
     assert _log_seqs_ok(config) == [3, 5]
@@ -247,7 +248,7 @@ def test_worker_checkpoints_while_events_arrive_and_at_stop(
     _events(db, 2)
     stop.set()
     _wait_for(lambda: _log_seqs(config)[-1:] == [10])  # the last events, at shutdown
-    report = verify_trail(config)
+    report = verify_trail(config, open_reader=open_audit_reader)
     assert report.passed and not any(f.level == "warn" and "not anchored" in f.text
                                      for f in report.findings)
 
@@ -291,7 +292,7 @@ def test_checkpoints_go_to_syslog_too_and_that_copy_verifies(tmp_path: Path) -> 
     copy = tmp_path / "copy.log"
     copy.write_text(datagram + "\n")
     config.audit_log_path.unlink()
-    report = verify_trail(config, log_path=copy)
+    report = verify_trail(config, open_reader=open_audit_reader, log_path=copy)
     assert report.passed, report.findings
 
 
@@ -333,7 +334,7 @@ def test_a_log_others_may_edit_is_refused_one_others_may_read_is_not(tmp_path: P
     with pytest.raises(AnchorError, match="mode 0620 lets other users at the checkpoint log"
                                           ".*chmod go-w"):
         CheckpointLog(path)
-    report = verify_trail(config)
+    report = verify_trail(config, open_reader=open_audit_reader)
     assert any(f.level == "warn" and "mode 0620" in f.text for f in report.findings)
     db.close()
 

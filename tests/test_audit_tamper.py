@@ -20,7 +20,7 @@ from tests.test_bulk_cli import ME, cx, write_config
 from cxinbox.config import Config, load_config
 from cxinbox.service.anchor import Anchor, checkpoint_now
 from cxinbox.service.doctor import run_doctor
-from cxinbox.wiring import open_store
+from cxinbox.wiring import open_audit_reader, open_store
 from cxinbox.service.inbox import InboxService
 from cxinbox.store.db import Database, append_event, event_hash
 
@@ -231,7 +231,7 @@ def test_a_restored_older_copy_is_detected(tmp_path: Path) -> None:
 def test_doctor_fails_and_locates_it_too(trail: Trail) -> None:
     trail.sql(*DROP, "DELETE FROM events WHERE seq > 28")
     out: list[str] = []
-    assert run_doctor(str(trail.cfg_path), out.append, open_store=open_store) is False
+    assert run_doctor(str(trail.cfg_path), out.append, open_store=open_store, open_audit=open_audit_reader) is False
     fails = [line for line in out if line.startswith("  FAIL  audit:")]
     assert any("events #29-#30 are gone" in line and "from event #21 on" in line
                for line in fails)
@@ -240,7 +240,7 @@ def test_doctor_fails_and_locates_it_too(trail: Trail) -> None:
 
 def test_doctor_passes_an_intact_trail(trail: Trail) -> None:
     out: list[str] = []
-    assert run_doctor(str(trail.cfg_path), out.append, open_store=open_store) is True, out
+    assert run_doctor(str(trail.cfg_path), out.append, open_store=open_store, open_audit=open_audit_reader) is True, out
     assert "  ok    audit: 30 event(s), hash chain intact" in out
 
 

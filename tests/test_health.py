@@ -109,19 +109,19 @@ def test_reports_are_idempotent_and_a_new_server_starts_clean(tmp_path: Path) ->
 
 def test_doctor_fails_while_the_server_reports_a_problem(tmp_path: Path) -> None:
     from cxinbox.service.doctor import run_doctor
-    from cxinbox.wiring import open_store
+    from cxinbox.wiring import open_audit_reader, open_store
 
     db, health, _log = _setup(tmp_path)
     try:
         health.problem(account_key("billing"), "billing: Google sign-in failed - IT: "
                        "cxinbox doctor (unauthorized_client: domain-wide delegation is missing)")
         lines: list[str] = []
-        assert run_doctor(str(tmp_path / "c.toml"), lines.append, open_store=open_store) is False
+        assert run_doctor(str(tmp_path / "c.toml"), lines.append, open_store=open_store, open_audit=open_audit_reader) is False
         assert "  FAIL  server reports: billing: Google sign-in failed - IT: cxinbox doctor " \
                "(unauthorized_client: domain-wide delegation is missing)" in lines
         health.ok(account_key("billing"))
         lines.clear()
-        run_doctor(str(tmp_path / "c.toml"), lines.append, open_store=open_store)
+        run_doctor(str(tmp_path / "c.toml"), lines.append, open_store=open_store, open_audit=open_audit_reader)
         assert not any("server reports" in line for line in lines)
     finally:
         db.close()

@@ -66,7 +66,6 @@ DEBT: dict[str, frozenset[str]] = {
     "cxinbox.cli_app": frozenset({"layer", "store"}),
     "cxinbox.cli_auth": frozenset({"layer"}),
     "cxinbox.cli_reply": frozenset({"layer"}),
-    "cxinbox.service.audit_verify": frozenset({"store"}),
     "cxinbox.service.runtime": frozenset({"store"}),
     "cxinbox.service.sms_sync": frozenset({"sqlite3", "store"}),
     "cxinbox.service.sync": frozenset({"sqlite3", "store"}),

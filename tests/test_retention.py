@@ -21,6 +21,7 @@ from tests.test_serve_support import write_config as serve_config
 from cxinbox.config import ConfigError, load_config, load_config_text
 from cxinbox.service.anchor import checkpoint_now
 from cxinbox.service.audit_verify import verify_trail
+from cxinbox.wiring import open_audit_reader
 from cxinbox.service.retention import RetentionRunner
 from cxinbox.store import conversations as conv_store
 from cxinbox.store import escalations
@@ -334,7 +335,7 @@ def test_retention_purges_exactly_the_policy_and_keeps_the_rest(
     walk = walk_event_chain(db.conn)
     assert walk.bad_seq is None and walk.start_seq > 1
     assert walk.lowest_seq == walk.start_seq  # the released rows are gone
-    trail = verify_trail(config)
+    trail = verify_trail(config, open_reader=open_audit_reader)
     assert trail.passed, [f.text for f in trail.findings]
     assert any("released by retention under a signed checkpoint" in f.text
                for f in trail.findings)
@@ -371,7 +372,7 @@ def test_events_taken_from_the_start_without_retention_are_tampering(
         from cxinbox.store.anchor import GUARD_TRIGGERS
 
         conn.execute(GUARD_TRIGGERS["events_no_delete"])
-    trail = verify_trail(config)
+    trail = verify_trail(config, open_reader=open_audit_reader)
     assert not trail.passed
     assert trail.untrusted_from == start, [f.text for f in trail.findings]
 
@@ -435,7 +436,7 @@ def test_over_the_socket_admins_only(tmp_path: Path, sockdir: Path) -> None:
         assert walk_event_chain(db.conn).start_seq > 1
     finally:
         db.close()
-    assert verify_trail(config).passed
+    assert verify_trail(config, open_reader=open_audit_reader).passed
     assert "zq" not in log_text and "patient" not in log_text
 
 

@@ -892,9 +892,10 @@ def audit_verify_cmd(
     problem is one line saying from which event on the trail cannot be trusted.
     """
     from cxinbox.service.audit_verify import verify_trail
+    from cxinbox.wiring import open_audit_reader
 
     cfg = _load_config(config)
-    report = verify_trail(cfg, log_path=checkpoints)
+    report = verify_trail(cfg, open_reader=open_audit_reader, log_path=checkpoints)
     for finding in report.findings:
         label = "FAIL" if finding.level == "fail" else finding.level
         typer.echo(f"{label:<5} {finding.text}")
@@ -947,14 +948,15 @@ def doctor(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option(
 
     from cxinbox.paths import resolve_config_path
     from cxinbox.service.doctor import WIDTH, Finding, run_doctor, wrap_line
-    from cxinbox.wiring import open_store
+    from cxinbox.wiring import open_audit_reader, open_store
 
     config_opt = config or _state.config_path
     findings: list[Finding] = []
     width = max(40, min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns))
     ok = run_doctor(config_opt, (lambda line: None) if as_json else
                     (lambda line: typer.echo(wrap_line(line, width))),
-                    open_store=open_store, server_answers=_server_answers,
+                    open_store=open_store, open_audit=open_audit_reader,
+                    server_answers=_server_answers,
                     findings=findings)
     if as_json:
         _print_json({"config": str(resolve_config_path(config_opt)), "passed": ok,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from cxinbox.config import Config
     from cxinbox.service.runtime import Worker
     from cxinbox.store.db import Database
+    from cxinbox.store.interface import AuditReader
 
 
 def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
@@ -44,6 +45,14 @@ def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
         return Database(path, synchronous=synchronous)
     except PermissionError:
         raise refusal from None
+
+
+def open_audit_reader(path: Path) -> AuditReader:
+    """A read-only look at the audit trail of the store at `path` (for `audit verify` and
+    `doctor`, which may run beside the server)."""
+    from cxinbox.store.anchor import AuditReader as SqliteAuditReader
+
+    return SqliteAuditReader(path)
 
 
 def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:

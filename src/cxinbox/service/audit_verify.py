@@ -43,10 +43,15 @@ from cxinbox.service.checkpoints import (
     read_log,
     signature_ok,
 )
-from cxinbox.store.anchor import AuditReader, ChainHead
-from cxinbox.store.db import ChainWalk
+from cxinbox.store.interface import AuditReader
+from cxinbox.store.records import ChainHeadRecord as ChainHead
+from cxinbox.store.records import ChainWalkRecord as ChainWalk
 
 Level = Literal["ok", "warn", "fail"]
+
+AuditOpener = Callable[[Path], AuditReader]
+"""Opens a read-only look at the audit trail of the store at a path (given by the caller:
+the composition root chooses the backend); raises StoreError with one line when it cannot."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +94,8 @@ class _Line:
     checkpoint: Checkpoint
 
 
-def verify_trail(config: Config, *, log_path: Path | None = None) -> TrailReport:
+def verify_trail(config: Config, *, open_reader: AuditOpener,
+                 log_path: Path | None = None) -> TrailReport:
     """Check the database named by `config` against its checkpoints (or those in
     `log_path`, e.g. a copy kept by a remote syslog host)."""
     report = TrailReport()
@@ -115,7 +121,7 @@ def verify_trail(config: Config, *, log_path: Path | None = None) -> TrailReport
     tz = ZoneInfo(config.clinic.timezone)
     checkpoints = _read_checkpoints(report, lines or [], public, log_path, tz)
     try:
-        reader = AuditReader(config.db_path)
+        reader = open_reader(config.db_path)
     except StoreError as exc:
         newest = max((c.checkpoint for c in checkpoints), key=lambda c: c.seq, default=None)
         if newest is not None and newest.seq > 0:

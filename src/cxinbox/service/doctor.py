@@ -16,7 +16,7 @@ from cxinbox.channels.signin import credential_for
 from cxinbox.config import AccountConfig, Config, ConfigError, load_config
 from cxinbox.contract.errors import Forbidden, StoreError
 from cxinbox.paths import resolve_config_path
-from cxinbox.store.interface import Store
+from cxinbox.store.interface import AuditReader, Store
 
 Echo = Callable[[str], None]
 
@@ -88,6 +88,9 @@ class _Report:
         self._add("fail", "  FAIL  ", what)
 
 
+AuditOpener = Callable[[Path], AuditReader]
+"""Opens a read-only look at a store's audit trail (see service/audit_verify.py)."""
+
 StoreOpener = Callable[[Path], Store]
 """Opens the store the config names (given by the CLI: the composition root chooses the
 backend); raises StoreError with one line when it cannot."""
@@ -98,6 +101,7 @@ None when it answers, else the reason."""
 
 
 def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
+               open_audit: AuditOpener,
                server_answers: ServerCheck | None = None,
                findings: list[Finding] | None = None) -> bool:
     """Run every check, echoing each result as it comes and appending it to `findings`
@@ -111,7 +115,7 @@ def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
         report.fail(str(exc))
         return False
     report.ok(f"valid: {len(config.accounts)} account(s), {len(config.staff)} staff member(s)")
-    _check_store(report, config, open_store)
+    _check_store(report, config, open_store, open_audit)
     for account in config.accounts:
         _check_account(report, config, account)
         if account.smtp_host:
@@ -139,7 +143,8 @@ def _check_modes(report: _Report, path: Path) -> None:
             report.ok(f"{candidate} mode {mode:04o}")
 
 
-def _check_store(report: _Report, config: Config, open_store: StoreOpener) -> None:
+def _check_store(report: _Report, config: Config, open_store: StoreOpener,
+                 open_audit: AuditOpener) -> None:
     path: Path = config.db_path
     _check_modes(report, path)
     try:
@@ -157,14 +162,14 @@ def _check_store(report: _Report, config: Config, open_store: StoreOpener) -> No
         report.fail(f"{path}: {exc}")
     finally:
         store.close()
-    _check_audit_trail(report, config)
+    _check_audit_trail(report, config, open_audit)
 
 
-def _check_audit_trail(report: _Report, config: Config) -> None:
+def _check_audit_trail(report: _Report, config: Config, open_audit: AuditOpener) -> None:
     """The chain, its guard triggers and the signed checkpoints (`cxinbox audit verify`)."""
     from cxinbox.service.audit_verify import verify_trail
 
-    for finding in verify_trail(config).findings:
+    for finding in verify_trail(config, open_reader=open_audit).findings:
         getattr(report, finding.level)(f"audit: {finding.text}")
 
 

@@ -17,12 +17,12 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cxinbox.contract.errors import StoreError
 from cxinbox.store import schema_vacuum
+from cxinbox.store.records import ChainWalkRecord
 from cxinbox.store.schema import MIGRATIONS
 from cxinbox.store.sqlite import SqliteStoreOps
 
@@ -340,27 +340,7 @@ def append_event(conn: sqlite3.Connection, actor: str, action: str, target: str 
     return seq
 
 
-@dataclass(frozen=True, slots=True)
-class ChainWalk:
-    """What walking the event chain from its start found.
-
-    `bad_seq` is the first event the chain itself cannot vouch for (None when every link
-    holds); `problem` says why, in words for an auditor. `head_seq`/`head_hash` are the last
-    event read, so a caller can compare the head with a signed checkpoint. `start_seq` and
-    `start_prev` are where the trail begins: event #1 with no predecessor, or, after
-    retention released the oldest events, what the newest `audit.truncate` event recorded.
-    `lowest_seq` is the oldest event still in the table (released ones may linger until
-    they are deleted; 0 when the table is empty).
-    """
-
-    count: int
-    head_seq: int
-    head_hash: str
-    bad_seq: int | None = None
-    problem: str = ""
-    start_seq: int = 1
-    start_prev: str = ""
-    lowest_seq: int = 0
+ChainWalk = ChainWalkRecord
 
 
 def _trail_start(conn: sqlite3.Connection) -> tuple[int, str]:

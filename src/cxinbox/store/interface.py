@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.query import Node, QueryContext
@@ -30,6 +30,7 @@ from cxinbox.store.records import (
     AlertRecord,
     Bases,
     ChainHeadRecord,
+    ChainWalkRecord,
     ContactConversationRecord,
     ContactRecord,
     ConversationRecord,
@@ -68,6 +69,8 @@ SlaRow = tuple[str | None, str | None, int | None, int | None, int]
 """(policy, target, due_at, at_risk_at, conversation id): due times the SLA service computed."""
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
     from cxinbox.store.anchor import EventStamp
     from cxinbox.store.retention import TrailStart
 
@@ -500,3 +503,31 @@ class Store(Protocol):
         is known for, and the stored data's integrity. Never raises for a damaged store:
         that is a "fail" finding."""
         ...
+
+
+class AuditReader(Protocol):
+    """A read-only look at a store's audit trail from outside the server (`cxinbox audit
+    verify`, `doctor`): one snapshot for every read, never a write, never a migration."""
+
+    def walk(self) -> ChainWalkRecord:
+        """Walk the event chain from its start, stopping at the first broken link."""
+        ...
+
+    def head(self) -> ChainHeadRecord:
+        """The newest event: what a signed checkpoint vouches for."""
+        ...
+
+    def hash_at(self, seq: int) -> str | None:
+        """The stored hash of event `seq` (None when it is not there)."""
+        ...
+
+    def missing_guards(self) -> list[str]:
+        """The append-only guards (triggers or grants) that should exist and do not."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...

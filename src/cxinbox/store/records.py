@@ -312,6 +312,29 @@ class ChainHeadRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ChainWalkRecord:
+    """What walking the event chain from its start found.
+
+    `bad_seq` is the first event the chain itself cannot vouch for (None when every link
+    holds); `problem` says why, in words for an auditor. `head_seq`/`head_hash` are the last
+    event read, so a caller can compare the head with a signed checkpoint. `start_seq` and
+    `start_prev` are where the trail begins: event #1 with no predecessor, or, after
+    retention released the oldest events, what the newest `audit.truncate` event recorded.
+    `lowest_seq` is the oldest event still in the table (released ones may linger until
+    they are deleted; 0 when the table is empty).
+    """
+
+    count: int
+    head_seq: int
+    head_hash: str
+    bad_seq: int | None = None
+    problem: str = ""
+    start_seq: int = 1
+    start_prev: str = ""
+    lowest_seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class SmsRecord:
     provider_id: str  # the provider's message id (e.g. "SM..."): the dedupe key
     clinic_number: str  # E.164
