@@ -21,6 +21,7 @@ if _REPO_ROOT not in sys.path:
 
 from tests.support.dovecot import DovecotServer, find_dovecot
 from tests.support.tcpproxy import CuttingProxy
+from tests.support.pgcluster import PgCluster
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -75,3 +76,20 @@ def cutting_proxy() -> Iterator[Callable[..., CuttingProxy]]:
     yield make
     for proxy in proxies:
         proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """One throwaway PostgreSQL cluster for the whole run (tests make their own databases
+    in it with `create_database`). Skipped where the server is not installed, except in CI,
+    where it must fail like the Dovecot fixture."""
+    from tests.support.pgcluster import find_bindir
+    from tests.support.pgcluster import pg_cluster as start_cluster
+
+    if find_bindir() is None:
+        message = "PostgreSQL is not installed (apt-get install postgresql)"
+        if _running_in_ci():
+            pytest.fail(f"{message}; CI=true requires the real-server tests", pytrace=False)
+        pytest.skip(message)
+    with start_cluster() as cluster:
+        yield cluster

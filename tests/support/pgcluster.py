@@ -1,0 +1,163 @@
+"""A throwaway PostgreSQL cluster for the tests: Debian's server binaries, a temp directory,
+a Unix socket only (no TCP port, so parallel runs cannot collide), no system service.
+
+`pg_cluster()` runs `initdb` and `pg_ctl start` and yields a `PgCluster` whose `dsn()` a
+client (psycopg, psql) connects with; leaving the context stops the server at once
+(`-m immediate`: nothing in it outlives the test) and removes the directory.
+
+PostgreSQL refuses to run as root, and tests run as root in CI: then the server runs as a
+system user made for it (`cxinbox-pgtest`, created once with `useradd --system`, never
+deleted: creating and deleting users for every test session would race parallel runs),
+and the directory belongs to that user. The test process connects as the database
+superuser through the socket with `trust` authentication, which is safe because the socket
+lives in a 0700 directory of this run.
+
+The server is tuned for tests, not for safety: `fsync=off`, `synchronous_commit=off`,
+`full_page_writes=off`. Crash tests that need real durability pass `durable=True`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+SERVICE_USER = "cxinbox-pgtest"
+SUPERUSER = "cxinbox"
+"""The database superuser initdb creates (not an OS user: peer auth is not used)."""
+
+
+class PgClusterError(RuntimeError):
+    """The cluster could not be set up; the message says which step and why."""
+
+
+def find_bindir() -> Path | None:
+    """Where Debian keeps the server binaries (`/usr/lib/postgresql/N/bin`), newest first;
+    `$CXINBOX_PG_BINDIR` overrides."""
+    override = os.environ.get("CXINBOX_PG_BINDIR")
+    if override:
+        return Path(override) if (Path(override) / "initdb").exists() else None
+    root = Path("/usr/lib/postgresql")
+    if root.is_dir():
+        versions = sorted((p for p in root.iterdir() if p.name.isdigit()),
+                          key=lambda p: int(p.name), reverse=True)
+        for version in versions:
+            if (version / "bin" / "initdb").exists():
+                return version / "bin"
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+@dataclass(frozen=True)
+class PgCluster:
+    bindir: Path
+    datadir: Path
+    socket_dir: Path
+    port: int
+    version: int
+
+    def dsn(self, dbname: str = "postgres") -> str:
+        """A libpq connection string over the cluster's Unix socket."""
+        return f"host={self.socket_dir} port={self.port} user={SUPERUSER} dbname={dbname}"
+
+    def url(self, dbname: str = "postgres") -> str:
+        """The same as a `postgresql://` URL (the form `[store] url` takes)."""
+        from urllib.parse import quote
+
+        return (f"postgresql://{SUPERUSER}@/{dbname}?host={quote(str(self.socket_dir), safe='')}"
+                f"&port={self.port}")
+
+    def psql(self, sql: str, dbname: str = "postgres") -> str:
+        """Run `sql` with psql; its output (tuples only, unaligned)."""
+        result = subprocess.run(
+            [str(self.bindir / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+             "-d", self.dsn(dbname), "-c", sql],
+            capture_output=True, text=True, timeout=60, check=False)
+        if result.returncode != 0:
+            raise PgClusterError(f"psql: {result.stderr.strip()}")
+        return result.stdout.strip()
+
+    def create_database(self, name: str) -> str:
+        """A fresh database with the extensions the store uses; its DSN."""
+        self.psql(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''
+                  " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
+        self.psql("CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE EXTENSION IF NOT EXISTS"
+                  " unaccent", dbname=name)
+        return self.dsn(name)
+
+
+def _service_user() -> tuple[int, int] | None:
+    """(uid, gid) to run the server as, or None when this process may run it itself."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        result = subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+             SERVICE_USER], capture_output=True, text=True, timeout=30, check=False)
+        # exit 9: created meanwhile by a parallel run
+        if result.returncode not in (0, 9):
+            raise PgClusterError(f"useradd {SERVICE_USER}: {result.stderr.strip()}") from None
+        entry = pwd.getpwnam(SERVICE_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+def _as(ids: tuple[int, int] | None) -> dict[str, object]:
+    if ids is None:
+        return {}
+    uid, gid = ids
+    return {"user": uid, "group": gid, "extra_groups": []}
+
+
+def _step(argv: list[str], ids: tuple[int, int] | None, what: str, cwd: Path) -> None:
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=cwd,
+                            check=False, **_as(ids))  # type: ignore[call-overload]
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise PgClusterError(f"{what} failed: {' | '.join(tail)}")
+
+
+@contextlib.contextmanager
+def pg_cluster(*, durable: bool = False) -> Iterator[PgCluster]:
+    bindir = find_bindir()
+    if bindir is None:
+        raise PgClusterError("PostgreSQL server binaries not found (apt-get install"
+                             " postgresql); or set CXINBOX_PG_BINDIR")
+    ids = _service_user()
+    root = Path(tempfile.mkdtemp(prefix="cxinbox-pg-"))
+    datadir, socket_dir = root / "data", root / "run"
+    socket_dir.mkdir()
+    if ids is not None:
+        for path in (root, socket_dir):
+            os.chown(path, *ids)
+    os.chmod(root, 0o700)
+    os.chmod(socket_dir, 0o700)
+    port = 5432 + os.getpid() % 20000  # names the socket file only; no TCP listener
+    started = False
+    try:
+        _step([str(bindir / "initdb"), "-D", str(datadir), "-U", SUPERUSER, "-A", "trust",
+               "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"],
+              ids, "initdb", root)
+        options = [f"-k {socket_dir}", "-c listen_addresses=''", f"-p {port}",
+                   "-c max_connections=200", "-c shared_buffers=64MB"]
+        if not durable:
+            options += ["-c fsync=off", "-c synchronous_commit=off",
+                        "-c full_page_writes=off"]
+        _step([str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(root / "server.log"),
+               "-o", " ".join(options), "-w", "-t", "60", "start"], ids, "pg_ctl start", root)
+        started = True
+        version = int((datadir / "PG_VERSION").read_text().strip().split(".")[0])
+        yield PgCluster(bindir, datadir, socket_dir, port, version)
+    finally:
+        if started:
+            with contextlib.suppress(PgClusterError, subprocess.TimeoutExpired):
+                _step([str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "-w",
+                       "stop"], ids, "pg_ctl stop", root)
+        shutil.rmtree(root, ignore_errors=True)
