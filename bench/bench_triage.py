@@ -3,8 +3,9 @@
     python bench/bench_triage.py [--data FILE] [--json] [--show-misses]
 
 Runs the real detector (`cxinbox.domain.triage.assess`) on every message of
-bench/data/triage_eval.jsonl (written for this bench; the labelling guide and composition are
-in bench/data/TRIAGE_EVAL.md) and prints, next to the issue's targets with PASS/MISS:
+bench/data/triage_holdout.jsonl by default (the held-out set, written blind; --data
+bench/data/triage_eval.jsonl scores the development set; guide and composition of both in
+bench/data/TRIAGE_EVAL.md) and prints, next to the issue's targets with PASS/MISS:
 per category positives, recall, precision, misses and false alarms; overall recall and
 precision of the flag decision; the trap false-positive rate per trap kind and overall;
 the same per language and channel; per-intent precision/recall/F1, macro-F1 and the commonest
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SET = ROOT / "bench" / "data" / "triage_eval.jsonl"
+DEFAULT_SET = ROOT / "bench" / "data" / "triage_holdout.jsonl"
 
 if str(ROOT) not in sys.path:  # run as a script: make `bench.triage_metrics` importable
     sys.path.insert(0, str(ROOT))

@@ -1,7 +1,9 @@
-"""The held-out triage evaluation set keeps the shape and composition TRIAGE_EVAL.md promises.
+"""Both triage evaluation sets keep the shape and composition TRIAGE_EVAL.md promises.
 
 A set that drifts (a category thinned out, a trap labelled as a red flag, a duplicated body that
-counts twice) would make bench_triage's figures mean less than they claim, silently.
+counts twice) would make bench_triage's figures mean less than they claim, silently. Every rule
+below holds for the development set (triage_eval.jsonl) and the held-out set
+(triage_holdout.jsonl); the held-out set has larger minimums of its own at the end.
 """
 
 from __future__ import annotations
@@ -14,21 +16,29 @@ from pathlib import Path
 import pytest
 from bench.triage_metrics import CATEGORIES, CHANNELS, INTENTS, LANGS, TRAPS, Example, load_set
 
-SET = Path(__file__).resolve().parent.parent / "bench" / "data" / "triage_eval.jsonl"
+DATA = Path(__file__).resolve().parent.parent / "bench" / "data"
+SETS = {"dev": DATA / "triage_eval.jsonl", "holdout": DATA / "triage_holdout.jsonl"}
+HOLDOUT = SETS["holdout"]
 KEYS = {"id", "lang", "channel", "subject", "body", "red_flag", "trap", "trap_category", "intent"}
 
 
+@pytest.fixture(scope="module", params=sorted(SETS))
+def set_path(request: pytest.FixtureRequest) -> Path:
+    path: Path = SETS[request.param]
+    return path
+
+
 @pytest.fixture(scope="module")
-def examples() -> list[Example]:
-    return load_set(SET)
+def examples(set_path: Path) -> list[Example]:
+    return load_set(set_path)
 
 
 def _ordinary(examples: list[Example]) -> list[Example]:
     return [e for e in examples if e.red_flag is None and e.trap is None]
 
 
-def test_every_line_is_one_object_with_exactly_the_documented_keys() -> None:
-    for number, line in enumerate(SET.read_text(encoding="utf-8").splitlines(), start=1):
+def test_every_line_is_one_object_with_exactly_the_documented_keys(set_path: Path) -> None:
+    for number, line in enumerate(set_path.read_text(encoding="utf-8").splitlines(), start=1):
         raw = json.loads(line)
         assert set(raw) == KEYS, f"line {number}"
         for name in ("id", "lang", "channel", "subject", "body", "intent"):
@@ -130,3 +140,53 @@ def test_no_real_contact_details(examples: list[Example]) -> None:
             }, e.id
         for number in re.findall(r"\b\d{3}-\d{4}\b", e.body):
             assert number.startswith("555-01"), e.id
+
+
+# The held-out set's own minimums (issue #13, item 3): larger than the development set's.
+
+
+@pytest.fixture(scope="module")
+def holdout() -> list[Example]:
+    return load_set(HOLDOUT)
+
+
+def test_holdout_size_languages_and_channels(holdout: list[Example]) -> None:
+    assert len(holdout) >= 450
+    assert sum(e.lang == "es" for e in holdout) / len(holdout) >= 0.35
+    for channel in CHANNELS:
+        assert sum(e.channel == channel for e in holdout) / len(holdout) >= 0.3, channel
+
+
+def test_holdout_has_22_positives_per_category(holdout: list[Example]) -> None:
+    counts = Counter(e.red_flag for e in holdout if e.red_flag is not None)
+    for category in CATEGORIES:
+        assert counts[category] >= 22, category
+        spanish = [e for e in holdout if e.red_flag == category and e.lang == "es"]
+        assert len(spanish) >= 7, category
+
+
+def test_holdout_traps_are_110_over_every_kind_and_category(holdout: list[Example]) -> None:
+    traps = [e for e in holdout if e.trap is not None]
+    assert len(traps) >= 110
+    kinds = Counter(e.trap for e in traps)
+    for kind in TRAPS:
+        assert kinds[kind] >= 10, kind
+        assert len({e.trap_category for e in traps if e.trap == kind}) >= 8, kind
+    near = Counter(e.trap_category for e in traps)
+    for category in CATEGORIES:
+        assert near[category] >= 8, category
+
+
+def test_holdout_ordinary_messages_cover_every_intent(holdout: list[Example]) -> None:
+    intents = Counter((e.intent, e.lang) for e in _ordinary(holdout))
+    for intent in INTENTS:
+        assert intents[(intent, "en")] + intents[(intent, "es")] >= 15, intent
+        assert intents[(intent, "es")] >= 5, intent
+
+
+def test_holdout_shares_no_body_with_the_development_set(holdout: list[Example]) -> None:
+    def norm(e: Example) -> str:
+        return " ".join(e.body.lower().split())
+
+    development = {norm(e) for e in load_set(SETS["dev"])}
+    assert [e.id for e in holdout if norm(e) in development] == []
