@@ -1,6 +1,6 @@
 """Red-flag and intent triage benchmark on the held-out labelled set.
 
-    python bench/bench_triage.py [--data FILE] [--json] [--show-misses]
+    python bench/bench_triage.py [--data FILE [FILE ...]] [--json] [--show-misses]
 
 Runs the real detector (`cxinbox.domain.triage.assess`) on every message of
 bench/data/triage_eval.jsonl (written for this bench; the labelling guide and composition are
@@ -196,7 +196,9 @@ def _head(body: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_SET, help="the labelled JSONL set")
+    parser.add_argument("--data", type=Path, nargs="+", action="extend",
+                        help="labelled JSONL sets, scored together (default: "
+                             "bench/data/triage_eval.jsonl); repeat or list several")
     parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     parser.add_argument(
         "--show-misses",
@@ -204,11 +206,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="list missed red flags and false alarms with their first words",
     )
     args = parser.parse_args(argv)
-    try:
-        examples = load_set(args.data)
-    except (OSError, SetError) as exc:
-        print(f"bench_triage: cannot read {args.data}: {exc}", file=sys.stderr)
-        return 2
+    examples: list[Example] = []
+    seen: set[str] = set()
+    for path in args.data or [DEFAULT_SET]:
+        try:
+            loaded = load_set(path)
+        except (OSError, SetError) as exc:
+            print(f"bench_triage: cannot read {path}: {exc}", file=sys.stderr)
+            return 2
+        clash = next((e.id for e in loaded if e.id in seen), None)
+        if clash is not None:
+            print(f"bench_triage: {path}: id {clash} is already in an earlier file",
+                  file=sys.stderr)
+            return 2
+        seen.update(e.id for e in loaded)
+        examples.extend(loaded)
     if str(ROOT / "src") not in sys.path:  # this tree's detector, not an installed copy
         sys.path.insert(0, str(ROOT / "src"))
     assess = _load_assess()
