@@ -365,16 +365,16 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                     r"(?:brazo|pierna|mano|pie|lado)s? (?:izquierd[oa]s?|derech[oa]s?)|(?:brazo|pierna) y (?:la |el )?(?:pierna|brazo)",
                     r"numb(?:ness|ed|ing)?|weak\w*|tingl\w*|heavy|dead|limp|paraly\w*|droop\w*|no strength|"
                     r"sin fuerza|debil\w*|entumi\w*|adormec\w+|dormid[oa]|hormigue\w+|no (?:puede|puedo) mover(?:lo|la)?", 30)),
-    ("stroke", r"\b(?:vision|sight|eye|vista)\b[^.!?\n]{0,15}\b(?:went|goes|going|turned|se (?:puso|fue|nublo))\b[^.!?\n]{0,10}\b(?:black|dark|dim|gray|grey|out|negr[oa]|oscur[oa])\b|"
-               r"\b(?:lost|losing|perdi|perdio) (?:the |my |his |her |la )?(?:vision|sight|vista) (?:in|of|en|del?) (?:my |his |her |one |the |un |el |mi |su )?(?:left |right )?(?:eye|ojo)\b"),
+    ("stroke", (r"\b(?:vision|sight|eye|vista)\b[^.!?\n]{0,15}\b(?:went|goes|going|turned|se (?:puso|fue|nublo))\b[^.!?\n]{0,10}\b(?:black|dark|dim|gray|grey|out|negr[oa]|oscur[oa])\b|"
+               r"\b(?:lost|losing|perdi|perdio) (?:the |my |his |her |la )?(?:vision|sight|vista) (?:in|of|en|del?) (?:my |his |her |one |the |un |el |mi |su )?(?:left |right )?(?:eye|ojo)\b")),
     ("stroke", r"\b(?:double vision|seeing double|sees double|veo doble|ve doble|vision doble)\b"),
     ("stroke", r"\b(?:not|isn'?t|no) making (?:any )?sense\b|\bmaking no sense\b|\bno (?:se le entiende|tiene sentido lo que dice)\b|\bse (?:me|le) traba\w* (?:la )?lengua\b"),
     ("stroke", r"\b(?:mouth|face|smile|boca|cara)\b[^.!?\n]{0,20}\b(?:pull\w*|jala\w*|se va|se le va|se le cae)\b[^.!?\n]{0,10}\b(?:to one side|de (?:un )?lado|to the (?:left|right)|hacia un lado)\b"),
     ("stroke", near(r"woke up|amanecio|amaneci|se desperto|me desperte", r"confus\w*|confundid[oa]|no reconoce|doesn'?t recogni[sz]e|sin fuerza|can'?t move|no puede mover", 60)),
     # suicide: no reason to go on living; thinking of not waking up
     ("suicide_self_harm", r"\b(?:don'?t|dont|do not|can'?t|cant|no longer) see (?:a|any|the|much) (?:reason|point|sense) (?:to|in|of|for) (?:keep |keeping |going on |go on )?(?:living|live|life|going on|being here|waking up)\b"),
-    ("suicide_self_harm", r"\b(?:thinking|thought|think|wish|wishing|hope|hoping|pray\w*) (?:about |of )?(?:just )?(?:not|never) (?:waking|wake) up\b|"
-                          r"\b(?:go to sleep|sleep|fall asleep) and (?:just )?(?:not|never) wake up\b|\b(?:dormirme|dormir) y no despertar\b"),
+    ("suicide_self_harm", (r"\b(?:thinking|thought|think|wish|wishing|hope|hoping|pray\w*) (?:about |of )?(?:just )?(?:not|never) (?:waking|wake) up\b|"
+                          r"\b(?:go to sleep|sleep|fall asleep) and (?:just )?(?:not|never) wake up\b|\b(?:dormirme|dormir) y no despertar\b")),
     # bleeding: a nosebleed or wound that runs on for a long time or on blood thinners
     ("severe_bleeding", near(r"bleed\w*|blood|sangr\w+|nosebleed",
                              r"nonstop|non-stop|without stopping|for (?:over |more than |almost |about )?(?:an hour|\d\d+ ?(?:min\w*|mins)|\d+ hours?|half an hour|30 min\w*)|"
