@@ -37,6 +37,12 @@ MAX_CHARS: Final = 20_000
 message (about 8 microseconds a character), and no patient writes 20,000 characters of
 new text above the quoted history."""
 
+LONGEST_WORD: Final = 64
+"""A run of letters longer than this is no word a patient typed (a base64 blob, a held
+key); only its head is kept, so the detectors' word patterns, which try each letter of a
+word as a possible start, stay linear on it."""
+_LONG_RUN: Final = re.compile(rf"\w{{{LONGEST_WORD},}}")
+
 _ATTRIBUTION: Final = re.compile(
     r"^\s*(?:on\s.{0,200}?\bwrote|el\s.{0,200}?\bescribi[oó]|le\s.{0,200}?\ba\s[ée]crit)"
     r"\s*:\s*$",
@@ -95,7 +101,8 @@ def new_text(body: str, channel: str = "email") -> str:
     kept = [line for line in lines[:end] if not line.lstrip().startswith(">")]
     if channel != "sms":
         kept = _cut_trailing_signature(_cut_sign_off(kept))
-    return "\n".join(kept).strip()
+    text = "\n".join(kept).strip()
+    return _LONG_RUN.sub(lambda m: m.group()[:LONGEST_WORD], text) if len(text) > LONGEST_WORD else text
 
 
 def _history_start(lines: list[str]) -> int:
