@@ -34,19 +34,19 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
     "appointment_book": (
         (3.0, rf"\b(?:book|schedule|make|set up|get|need|want|request\w*|like) (?:\w+ ){{0,3}}(?:an? |new )?{_APPT}\b"),
         (2.5, r"\b(?:see|seen by) (?:the |a |my |dr\.? ?|doctor)\w*\b"),
-        (3.5, r"\b(?:any|next|earliest|first|soonest) (?:available|opening|openings|slot|slots|appointment|appt)\b|\bavailability\b|"
-              r"\bestablish (?:care|with)\b|\b(?:become|register as|registrarme como|ser) (?:a )?(?:new )?paciente?\b|\bregistrarme\b"),
+        (3.5, (r"\b(?:any|next|earliest|first|soonest) (?:available|opening|openings|slot|slots|appointment|appt)\b|\bavailability\b|"
+               r"\bestablish (?:care|with)\b|\b(?:become|register as|registrarme como|ser) (?:a )?(?:new )?paciente?\b|\bregistrarme\b")),
         (2.0, r"\b(?:new patient|annual (?:exam|physical)|well(?:ness)? (?:visit|check)|sports physical|get (?:a|my) (?:flu|covid)? ?(?:shot|vaccine))"),
         (2.0, r"\bwalk[- ]?in\b|\bsame[- ]day\b|\bsee someone\b"),
         # asking to be seen, in the ways patients put it
         (3.5, (r"\b(?:can|could|may) (?:i|we|he|she|my \w+) (?:come in|get seen|be seen|get in|see (?:the |a |dr|doctor)\w*)\b|"
                r"\b(?<!do )(?:i|we|he|she) (?:need|want|would like|'?d like) to (?:see|be seen|come in|get (?:in|seen))\b(?! (?:a |an |the )?(?:specialist|\w+olog\w+|\w+ist)\b)|"
                r"\b(?:do|does) (?:you|u|dr \w+|the doctor) have (?:anything|any ?thing|any (?:openings?|time|room|space|slots?)|an opening|room|space)\b")),
-        (4.5, rf"\b(?:book|schedule|make|set up|get|request|add|fit|squeeze|put) (?:me|him|her|us|them|my \w+) (?:in|for|on)\b|"
+        (4.5, (rf"\b(?:book|schedule|make|set up|get|request|add|fit|squeeze|put) (?:me|him|her|us|them|my \w+) (?:in|for|on)\b|"
               rf"\b(?:make|book|schedule|set up) (?:an?|my|the|another|one more) (?:\w+ )?{_APPT}\b|"
               rf"\b(?:please |pls )?(?:schedule|book) (?:the|my|an?|that|it|this|one|a time for)\b|"
               rf"\b(?:to|please|pls|can (?:i|we|you)|could (?:i|we|you)|i'?d like to|want to|need to|like to) (?:schedule|book)\b|"
-              rf"\bget (?:my|his|her|our) (?:\w+ ){{0,3}}(?:checked|looked at|seen)\b"),
+              rf"\bget (?:my|his|her|our) (?:\w+ ){{0,3}}(?:checked|looked at|seen)\b")),
         (3.5, (r"\b(?:puedo|podemos|puede) (?:ir|pasar|venir) (?:hoy|manana|ahorita|sin cita|a que (?:me|lo|la) (?:vean|revisen))\b|"
                r"\b(?:dar|darme|darnos|darle|conseguir|agendar\w*|apartar\w*|kisiera|kiero|quisiera|quiero|necesito) (?:\w+ ){0,2}(?:una |un )?(?:cita|sita|consulta|turno)\b|"
                r"\b(?:hay|tienen) (?:algo|espacio|lugar) (?:hoy|manana|para hoy|esta semana)\b")),
