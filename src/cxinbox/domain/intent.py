@@ -58,7 +58,8 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
               r"\b(?:ver|vea|consultar) (?:al|a la|a un|a una) (?:doctor|doctora|medic[oa])\b|\bpaciente nuevo\b|\bhay (?:espacio|lugar|disponibilidad)\b")),
     ),
     "appointment_change_cancel": (
-        (4.0, rf"\b(?:re-?sched\w*|cancel\w*|postpone\w*|push|bump|shift|move|change|switch)\b(?:\W+\w+){{0,4}}\W+(?:{_APPT}|time|slot)"),
+        (4.0, (rf"\b(?:re-?sched\w*|cancel\w*|postpone\w*|push|bump|shift|move|change|switch)\b(?:\W+\w+){{0,4}}\W+(?:{_APPT}|time|slot|"
+               r"\d{1,2}(?::\d\d)? ?(?:am|pm)|\d{1,2}:\d\d|(?:to|for) (?:monday|tuesday|wednesday|thursday|friday|saturday|next week|tomorrow))")),
         (4.0, rf"\b{_APPT}\b(?:\W+[\w']+){{0,3}}\W+(?:be )?(?:moved|changed|rescheduled|cancel\w*|pushed|switched)\b"),
         (3.5, r"\b(?:re-?sched\w*|postpone\w*)\b"),
         # an appointment already made: confirming, asking its time, being late
@@ -116,7 +117,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (2.0, r"\bhow much (?:does|is|will|would|do)\b|\bcuanto (?:cuesta|cobran|sale|me cobran|es)\b"),
         (4.0, r"\bhow much (?:does|is|will|would|do|for) (?:\w+ ){0,4}(?:cost|charge|run|be)\b|\bcuanto (?:cuesta|cobran|me cobran|me costaria|cuestan)\b"),
         (3.5, r"\bhow much do (?:i|we) owe\b|\bcuanto (?:debo|debemos|le debo|les debo|tengo que pagar)\b"),
-        (2.0, r"\b(?:cost|costs|price|prices|pricing|self[- ]pay|cash price|precios?|costo|cuesta)\b"),
+        (2.0, r"\b(?:cost|costs|price|prices|pricing|self[- ]pay|cash price|precios?|costo)\b|\bcuanto cuesta\b|\bcuesta (?:\$|\d|mucho dinero|caro)"),
         (3.5, r"\b(?:factura|facturas|cobro|cobros|cobraron|cobrar|cargo|cargos|pago|pagar|pague|saldo|deuda|reembolso|deducible|copago|estado de cuenta|cuenta)\b"),
         (3.5, r"\b(?:seguro|aseguranza|aseguradora|cobertura|cubre|medicaid|medicare|reclamo|reclamacion)\b"),
     ),
@@ -154,7 +155,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
     "clinical_question": (
         (2.0, r"\b(?:pain|hurts?|hurting|ache|aching|sore|rash|itch\w*|fever|cough\w*|cold|flu|sick|nause\w*|vomit\w*|diarrh\w*|dizzy|dizziness|swollen|swelling|bleed\w*|infection|symptoms?|headache|migraine|throat|sinus|allerg\w*|blood pressure|sugar|bp|tired|fatigue|insomnia|anxiety|depress\w*|lump|bump|mole|burning|numb(?:ness|ed)?|wound|stitches|bite|sprain\w*|injur\w*)\b"),
         (2.5, r"\b(?:is (?:it|this|that) (?:normal|safe|ok|okay|serious|contagious)|should i (?:be worried|worry|go|take|stop|keep|continue|start)|can i (?:take|mix|drink|eat|stop|exercise|give)|side effects?|dose|dosage|how (?:much|often|many|long)|what should i do|is there something|interact\w*|worried about|concerned about)\b"),
-        (2.0, r"\b(?:dolor|duele|duelen|sarpullido|ronchas|comezon|picazon|fiebre|calentura|tos|gripa|gripe|resfriado|enferm[oa]|nausea\w*|vomit\w*|diarrea|mareo\w*|mareada|mareado|hinchad\w+|hinchazon|infeccion|sintomas?|dolor de cabeza|migrana|garganta|alergi\w*|presion|azucar|cansad[oa]|ansiedad|depresion|bulto|herida|sangr\w+)\b"),
+        (2.0, r"\b(?:dolor|duele|duelen|sarpullido|ronchas|comezon|picazon|fiebre|calentura|tos|gripa|gripe|resfriado|enferm[oa]|nausea\w*|vomit\w*|diarrea|mareo\w*|mareada|mareado|hinch\w+|tragar|infeccion|sintomas?|dolor de cabeza|migrana|garganta|alergi\w*|presion|azucar|cansad[oa]|ansiedad|depresion|bulto|herida|sangr\w+)\b"),
         (2.5, (r"\b(?:cause|causes|causing|risk|risks|dangerous|safe|contagious|screened|"
               r"causar|provocar|riesgo|peligros[oa]|contagios[oa])\b")),
         (2.5, (r"\bcan i (?:exercise|shower|swim|drive|work|fly|travel|eat|drink|go back)\b|"

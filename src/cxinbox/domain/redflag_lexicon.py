@@ -375,6 +375,16 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\b(?:don'?t|dont|do not|can'?t|cant|no longer) see (?:a|any|the|much) (?:reason|point|sense) (?:to|in|of|for) (?:keep |keeping |going on |go on )?(?:living|live|life|going on|being here|waking up)\b"),
     ("suicide_self_harm", (r"\b(?:thinking|thought|think|wish|wishing|hope|hoping|pray\w*) (?:about |of )?(?:just )?(?:not|never) (?:waking|wake) up\b|"
                           r"\b(?:go to sleep|sleep|fall asleep) and (?:just )?(?:not|never) wake up\b|\b(?:dormirme|dormir) y no despertar\b")),
+    # suicide: the means made ready
+    ("suicide_self_harm", (r"\b(?:pills|meds|tablets|pastillas|rope|gun|pistola|soga|razor|blades?|navaja)\b[^.!?\n]{0,20}\b(?:lined up|laid out|ready|saved up|stashed|counted out|"
+                          r"listas|guardadas|juntadas|contadas|preparad[oa]s)\b|\b(?:saving|saved|stockpil\w+|hoard\w+|juntando|guardando) (?:up )?(?:my |the |mis |las )?(?:pills|meds|pastillas)\b")),
+    # bleeding: pressure held for long, blood that keeps coming ("sale y sale sangre")
+    ("severe_bleeding", (r"\b(?:sale|brota|corre) y (?:sale|brota|corre)\b|\b(?:keeps|kept) (?:on )?(?:bleeding|coming|pouring)\b|"
+                        r"\b(?:holding|held|applying|apretando|presionando|haciendo presion)\b[^.!?\n]{0,25}\b(?:\d+|veinte|treinta|twenty|thirty) ?min\w*|"
+                        r"\b(?:ya )?(?:van|llevo|llevamos) (?:\d+|veinte|treinta|media) (?:min\w*|hora)\b[^.!?\n]{0,20}\b(?:apretando|presionando|sangr\w+)")),
+    # anaphylaxis: swelling with trouble swallowing, whatever set it off
+    ("anaphylaxis", near(r"swell\w*|swollen|hinch\w+|inflam\w+|puff\w+",
+                         r"(?:can'?t|cannot|hard to|trouble|struggling to) swallow\w*|(?:le|me) cuesta tragar|no (?:puede|puedo) tragar|dificultad para tragar", 60)),
     # bleeding: a nosebleed or wound that runs on for a long time or on blood thinners
     ("severe_bleeding", near(r"bleed\w*|blood|sangr\w+|nosebleed",
                              r"nonstop|non-stop|without stopping|for (?:over |more than |almost |about )?(?:an hour|\d\d+ ?(?:min\w*|mins)|\d+ hours?|half an hour|30 min\w*)|"
@@ -416,6 +426,7 @@ CUES: Final[dict[str, str]] = {
                  r"shrimp|medication|medicine|antibiotic|penicillin|amoxicillin|sulfa|shot|"
                  r"vaccine|ate|eating|alergi\w*|ronchas|pica|picazon|comezon|picadura|abeja|"
                  r"cacahuate|mani|nueces|mariscos|camarones|medicamento|medicina|inyeccion|"
+                 r"antibiotic\w*|antibiotico|amoxicilina|penicilina|ibuprofeno|aspirina|avispa|hormiga|wasp|hornet|ant|kiwi|"
                  r"vacuna|comio|comer)\b"),
     # An age counts when it is said as one ("6 weeks old", "my 2 month", "de 3 semanas"),
     # not as a duration ("a fever for two days").
@@ -600,7 +611,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"no longer (?:have|having|feel|feeling)|no more|not any|never had|haven'?t been|"
      r"isn'?t|is not|wasn'?t|was not|aren'?t|no signs? of|no sign of)\b")),
     ("negated", "forward",
-     (r"\b(?:no|ni|nunca|sin|jamas|ya no|no tengo|no tiene|no he tenido|no ha tenido|"
+     (r"\b(?:no|ni|nunca|sin(?! querer| darme cuenta| darse cuenta| pensar| fijarme| fijarse)|jamas|ya no|no tengo|no tiene|no he tenido|no ha tenido|"
      r"no hay|nada de|ningun|ninguna|ya no tengo|no siento|no presenta|tampoco)\b")),
     # negated (backward): the symptom has passed
     ("negated", "backward",
@@ -685,7 +696,10 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"(?:senales|sintomas|signos) de|cuando (?:llamar|ir)|me preocupa (?:que me de|tener)|"
      r"si (?:empiezo|empieza|empiezan|comienzo|comienza|vuelvo|vuelve|llego a|llega a|noto|nota|siento|siente|"
      r"(?:me|le|te|se) (?:da|dan|pasa|falta|sale|baja|sube|hincha|cierra|pone))|senales de alarma|signos de alarma|"
-     r"en que casos|que (?:senales|sintomas|signos))\b")),
+     r"en que casos|que (?:senales|sintomas|signos)|"
+     r"si (?:a|al) (?:mi|su|tu|el|la)? ?[\w']+ (?:le|se le) (?:pega|pica|da|pasa|sale|empieza)|"
+     r"(?:se )?(?:me|le|te|nos) (?:puede|podria|pueden|podrian)(?= \w+(?: \w+)? (?:la|el|los|las) )|"
+     r"(?:can|could|might|may|would) (?:my|his|her|their|the|your|it|that) ?(?:throat|tongue|lips|face|airway|breathing)?(?= (?:close|swell|stop|get)))\b")),
     # questions about a symptom: hypothetical even when they say "I'm having"
     ("question", "forward",
      (r"\b(?:if|when|si|cuando) (?:i|you|he|she|they|we|my [\w']+|your [\w']+|our [\w']+|the baby|"
