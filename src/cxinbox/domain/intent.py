@@ -37,9 +37,10 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (3.5, (r"\b(?:any|next|earliest|first|soonest) (?:available|opening|openings|slot|slots|appointment|appt)\b|\bavailability\b|"
                r"\bestablish (?:care|with)\b|\b(?:become|register as|registrarme como|ser) (?:a )?(?:new )?paciente?\b|\bregistrarme\b")),
         (2.0, r"\b(?:new patient|annual (?:exam|physical)|well(?:ness)? (?:visit|check)|sports physical|get (?:a|my) (?:flu|covid)? ?(?:shot|vaccine))"),
+        (3.5, r"\b(?:can|could|may) (?:i|we|he|she|my \w+) (?:still )?(?:get|have|come in for) (?:a |an |my |the |his |her |our )?(?:flu |covid |tetanus |tdap |hpv |booster )?(?:shots?|vaccines?|booster|jab)\b"),
         (2.0, r"\bwalk[- ]?in\b|\bsame[- ]day\b|\bsee someone\b"),
         # asking to be seen, in the ways patients put it
-        (3.5, (r"\b(?:can|could|may) (?:i|we|he|she|my \w+) (?:come in|get seen|be seen|get in|see (?:the |a |dr|doctor)\w*)\b|"
+        (3.5, (r"\b(?:can|could|may) (?:i|we|he|she|my \w+) (?:still )?(?:come in|get seen|be seen|get in|see (?:the |a |dr|doctor)\w*)\b|"
                r"\b(?<!do )(?:i|we|he|she) (?:need|want|would like|'?d like) to (?:see|be seen|come in|get (?:in|seen))\b(?! (?:a |an |the )?(?:specialist|\w+olog\w+|\w+ist)\b)|"
                r"\b(?:do|does) (?:you|u|dr \w+|the doctor) have (?:anything|any ?thing|any (?:openings?|time|room|space|slots?)|an opening|room|space)\b")),
         (4.5, (rf"\b(?:book|schedule|make|set up|get|request|add|fit|squeeze|put) (?:me|him|her|us|them|my \w+) (?:in|for|on)\b|"
@@ -136,6 +137,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
                r"\b(?:cambie|cambio|cambiamos|nuevo|nueva|actualizar|actualicen|actualice) (?:\w+ ){0,2}(?:numero|telefono|celular|direccion|domicilio|correo)\b|"
                r"\b(?:visit summary|after[- ]visit summary|summary of (?:my|the) visit|resumen (?:de (?:la|mi) consulta|clinico|medico))\b|"
                r"\b(?:send|fax|mandar|enviar) (?:\w+ ){0,2}(?:report|reporte|informe|notes|notas)\b|"
+               r"\b(?:report|reporte|informe|records?|notes|chart) (?:sent|faxed|forwarded|transferred|enviad[oa]s?|mandad[oa]s?) (?:to|a|al)\b|"
                r"\b(?:form|forma|formulario)s? (?:\w+ )?(?:signed|filled|firmad[oa]|llenad[oa])\b|"
                r"\b(?:has|had|tiene|tenga) (?:all )?(?:todas )?(?:his|her|their|sus|mis) (?:shots|vaccines|vacunas|immuni[sz]ations)\b")),
     ),
@@ -161,6 +163,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (2.5, (r"\bcan i (?:exercise|shower|swim|drive|work|fly|travel|eat|drink|go back)\b|"
               r"\bpuedo (?:hacer ejercicio|banarme|nadar|manejar|trabajar|viajar|comer|beber|volar)\b")),
         (2.5, r"\bcuanto tiempo (?:dura|tarda|debo|puedo|tengo)\b|\bque (?:le|me) puedo dar\b"),
+        (2.5, r"\b(?:how many|how much) (?:[\w']+ ){0,4}(?:is|are|would be) (?:too many|too much|safe|ok|okay)\b|\bcuant[oa]s? (?:\w+ ){0,4}(?:son|es) (?:demasiad[oa]s?|mucho|muchas|seguro|normal)\b"),
         (2.0, (r"\bshould (?:i|we|he|she)\b|\bi should\b|\bdo (?:i|we) need to\b|\b(?:debo|deberia|debemos|necesito) (?:\w+ )?(?:preocupar\w*|ir|llevar\w*|dejar|tomar|hacer\w*|ponerle|darle)\b|"
                r"\b(?:bruis\w*|sprain\w*|ice it|moreton|golpe)\b|\bwhat (?:do|can) (?:i|we) do\b|\bque (?:hago|hacemos)\b|"
                r"\b(?:lo|la|los|las) (?:reviso|revisa|revisan|checan|checa|ve|vea) (?:con )?el (?:doctor|medico|dr)\b|\bshould (?:the doctor|someone|a doctor) (?:check|look at|see)\b|\bpls advise\b|\bplease advise\b")),

@@ -49,6 +49,9 @@ Status = Literal["current", "negated", "historical", "hypothetical", "pseudo", "
 FORWARD_WORDS: Final = 6
 """Words a forward modifier reaches ("I don't have any fever, cough or chest pain")."""
 BACKWARD_WORDS: Final = 5
+CURRENT_WORDS: Final = 6
+"""Words a "now" reaches: "preeclampsia in my first pregnancy, now pregnant *again*" dates
+the pregnancy, not the preeclampsia."""
 SHORT_LINE: Final = 50
 """A line break ends a clause after a line shorter than this (texts, lists); longer lines
 are wrapped prose and a phrase may continue on the next one."""
@@ -303,7 +306,9 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
         if kind != "current" and any(a <= m_start and m_end <= b for a, b in current):
             continue  # part of "won't go away", "no se me quita"
         if kind == "current":
-            found.setdefault(kind, (m_start, m_end))
+            gap = _words(folded, m_end, start) if m_end <= start else _words(folded, end, m_start)
+            if within or gap <= CURRENT_WORDS:
+                found.setdefault(kind, (m_start, m_end))
             continue
         if within:
             found.setdefault(kind, (m_start, m_end))
@@ -344,8 +349,8 @@ def _inside(folded: str, start: int, end: int, m_start: int, m_end: int) -> bool
 def _forward_reaches(folded: str, kind: str, m_start: int, m_end: int, start: int,
                      c: _Compiled) -> bool:
     between = folded[m_end:start]
-    if _words(folded, m_end, start) > FORWARD_WORDS:
-        return False
+    if kind != "question" and _words(folded, m_end, start) > FORWARD_WORDS:
+        return False  # a conditional question ("what if ... ?") reaches to its end
     if kind != "negated":
         return True
     if c.breakers.search(between):

@@ -382,6 +382,10 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", (r"\b(?:sale|brota|corre) y (?:sale|brota|corre)\b|\b(?:keeps|kept) (?:on )?(?:bleeding|coming|pouring)\b|"
                         r"\b(?:holding|held|applying|apretando|presionando|haciendo presion)\b[^.!?\n]{0,25}\b(?:\d+|veinte|treinta|twenty|thirty) ?min\w*|"
                         r"\b(?:ya )?(?:van|llevo|llevamos) (?:\d+|veinte|treinta|media) (?:min\w*|hora)\b[^.!?\n]{0,20}\b(?:apretando|presionando|sangr\w+)")),
+    # overdose: a dose taken twice
+    ("overdose_poisoning", (r"\b(?:took|taken|take|gave|given|tome|tomo|se tomo|le di|le dimos)\b (?:my|his|her|the|mi|su|la|el|sus|mis)\b (?:[\w']+ ){0,3}"
+                           r"(?:pills?|doses?|meds|medicine|medication|insulin|tablets?|shot|pastillas?|dosis|medicinas?|insulina)\b (?:[\w']+ ){0,3}"
+                           r"(?:twice|two times|double|dos veces|doble)\b")),
     # anaphylaxis: swelling with trouble swallowing, whatever set it off
     ("anaphylaxis", near(r"swell\w*|swollen|hinch\w+|inflam\w+|puff\w+",
                          r"(?:can'?t|cannot|hard to|trouble|struggling to) swallow\w*|(?:le|me) cuesta tragar|no (?:puede|puedo) tragar|dificultad para tragar", 60)),
