@@ -249,7 +249,8 @@ def _infant_age(phrase: str) -> bool:
 _SENTENCE_END: Final = re.compile(r"[.!?;]+(?=\s|$)|[¡¿]|\n\s*\n")
 _WORD: Final = re.compile(r"[\w']+")
 _STRONG_NOW: Final = re.compile(
-    r"again|back|still|right now|worse|ahorita|ahora mismo|otra vez|de nuevo|volvio|sigue|todavia")
+    r"\b(?:again|(?:it'?s|its|is|came|come|coming) back|still|right now|worse|ahorita|ahora mismo|"
+    r"otra vez|de nuevo|volvio|sigue|todavia)\b")
 """Currency that outweighs "they saw me in the ER" (unlike "last night", which dates it)."""
 _LIST_WORD: Final = re.compile(r"\b(?:or|nor|ni|o)\b")
 _BARE_NEGATION: Final = re.compile(r"(?:no|not|ni|sin|never|nunca)")
@@ -321,9 +322,8 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
             found.setdefault(kind, (m_start, m_end))
     if "negated" in found:
         return "negated", found["negated"]
-    if "assessed" in found and not any(
-            _STRONG_NOW.search(folded, a, b) for a, b in current):
-        return "historical", found["assessed"]
+    if "assessed" in found and not _STRONG_NOW.search(folded, left, _sentence_end(folded, end)):
+        return "historical", found["assessed"]  # unless the sentence says it is back
     if "question" in found:
         return "hypothetical", found["question"]
     if "current" not in found:
@@ -331,6 +331,11 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
             if kind in found:
                 return kind, found[kind]  # type: ignore[return-value]
     return "current", None
+
+
+def _sentence_end(folded: str, end: int) -> int:
+    found = _SENTENCE_END.search(folded, end)
+    return found.start() if found else len(folded)
 
 
 def _inside(folded: str, start: int, end: int, m_start: int, m_end: int) -> bool:

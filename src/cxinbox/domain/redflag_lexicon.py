@@ -373,7 +373,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", near(r"woke up|amanecio|amaneci|se desperto|me desperte", r"confus\w*|confundid[oa]|no reconoce|doesn'?t recogni[sz]e|sin fuerza|can'?t move|no puede mover", 60)),
     # suicide: no reason to go on living; thinking of not waking up
     ("suicide_self_harm", r"\b(?:don'?t|dont|do not|can'?t|cant|no longer) see (?:a|any|the|much) (?:reason|point|sense) (?:to|in|of|for) (?:keep |keeping |going on |go on )?(?:living|live|life|going on|being here|waking up)\b"),
-    ("suicide_self_harm", (r"\b(?:thinking|thought|think|wish|wishing|hope|hoping|pray\w*) (?:about |of )?(?:just )?(?:not|never) (?:waking|wake) up\b|"
+    ("suicide_self_harm", (r"\b(?:thinking|thought|think|wish|wishing|hope|hoping|pray\w*) (?:about |of |that )?(?:i |i'?d |i will |i'?ll )?(?:just )?(?:not|never|don'?t|do not|won'?t|will not|wouldn'?t) (?:waking|wake) up\b|"
                           r"\b(?:go to sleep|sleep|fall asleep) and (?:just )?(?:not|never) wake up\b|\b(?:dormirme|dormir) y no despertar\b")),
     # suicide: the means made ready
     ("suicide_self_harm", (r"\b(?:pills|meds|tablets|pastillas|rope|gun|pistola|soga|razor|blades?|navaja)\b[^.!?\n]{0,20}\b(?:lined up|laid out|ready|saved up|stashed|counted out|"
@@ -391,11 +391,12 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                          r"(?:can'?t|cannot|hard to|trouble|struggling to) swallow\w*|(?:le|me) cuesta tragar|no (?:puede|puedo) tragar|dificultad para tragar", 60)),
     # bleeding: a nosebleed or wound that runs on for a long time or on blood thinners
     ("severe_bleeding", near(r"bleed\w*|blood|sangr\w+|nosebleed",
-                             r"nonstop|non-stop|without stopping|for (?:over |more than |almost |about )?(?:an hour|\d\d+ ?(?:min\w*|mins)|\d+ hours?|half an hour|30 min\w*)|"
+                             r"nonstop|non-stop|without stopping|sin parar|no para|no deja de|for (?:over |more than |almost |about )?(?:an hour|\d\d+ ?(?:min\w*|mins)|\d+ hours?|half an hour|30 min\w*)|"
                              r"no se (?:le |me )?(?:para|detiene|quita)|desde hace (?:una|media|\d+) (?:hora|horas)|(?:mas|more) (?:de|than) (?:media|una|\d+) (?:hora|hour)",
                              40)),
     ("severe_bleeding", near(r"bleed\w*|nosebleed|sangr\w+|blood",
-                             r"warfarin|coumadin|eliquis|xarelto|apixaban|rivaroxaban|pradaxa|blood thinners?|anticoagul\w+|heparin|lovenox", 40)),
+                             r"warfarin\w*|coumadin|eliquis|xarelto|apixaban|rivaroxaban|pradaxa|blood thinners?|anticoagul\w+|heparin\w*|lovenox|"
+                             r"adelgazantes? de la sangre|para (?:la )?sangre (?:rala|delgada)", 40)),
     # overdose: an approximate count; a child in someone's pills; foraged mushrooms or plants
     ("overdose_poisoning", r"\b(?:took|taken|swallowed|ate|tomo|tome|se tomo|me tome|se trago)\b (?:(?:about|around|like|maybe|almost|over|nearly|at least|probably|como|unas?|casi|mas de) )(?:[5-9]|\d\d+|ten|twelve|fifteen|twenty|thirty|diez|doce|quince|veinte)\b"),
     ("overdose_poisoning", r"\b(?:got into|into|se metio en|agarro|abrio)\b[^.!?\n]{0,25}\b(?:pill ?(?:organi[sz]er|box|bottle)|pillbox|medicine (?:cabinet|bottle)|pastillero|botiquin|frasco de (?:pastillas|medicina))\b"),
