@@ -68,6 +68,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
                r"lunes|martes|miercoles|jueves|viernes|sabado|manana|\d{1,2}(?::\d\d)? ?(?:am|pm)|\d{1,2}:\d\d|a las \d)\b|"
                r"\b(?:is|was|when'?s|when is|what time is|where is) (?:my|our|his|her|the) (?:\w+ )?(?:appointment|appt|apt|visit|follow[- ]?up|physical)\b|"
                r"\b(?:running|run|be|am|i'?m|llego|llegar\w*|voy a llegar) (?:\w+ ){0,3}(?:late|tarde)\b|"
+               r"\b(?:should|do|can) (?:i|we) still (?:come|come in|go|make it)\b|\bis (?:it|my \w+) still on\b|\bsigue en pie\b|\btodavia (?:voy|vengo|tengo que ir)\b|"
                r"\b(?:ahi|alli|alla) (?:estare|estaremos|nos vemos) (?:el|a las|manana|hoy|sin falta)\b|\bsee you (?:on|at) \w+ (?:at|\d)|"
                r"\bworks for (?:the|my|our) (?:follow[- ]?up|appointment|appt|visit|physical)\b|"
                r"\b(?:mi|la|nuestra) (?:cita|consulta) (?:es|era) (?:el|a las|hoy|manana)\b|\b(?:a que hora|cuando) es (?:mi|la) cita\b")),
@@ -123,7 +124,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (3.5, r"\b(?:seguro|aseguranza|aseguradora|cobertura|cubre|medicaid|medicare|reclamo|reclamacion)\b"),
     ),
     "records_forms": (
-        (3.5, r"\b(?:medical records?|records?|chart|charts|copy of (?:my|the)|immuni[sz]ation (?:record|history)|vaccin\w* (?:record|card|history)|shot records?)\b"),
+        (3.5, r"\b(?:medical records?|records?|chart|charts|copy of (?:my|the) (?!(?:\w+ )?(?:results?|labs?|tests?))|immuni[sz]ation (?:record|history)|vaccin\w* (?:record|card|history)|shot records?)\b"),
         (2.5, r"\b(?:letter|carta)\b"),
         (3.5, r"\b(?:forms?|paperwork|fmla|disability|ada|school (?:note|form|physical)|work note|doctor'?s note|sick note|excuse (?:note|letter)|note for (?:work|school)|release of information|hipaa|sign(?:ed)? (?:off|by the doctor)|fill (?:out|in)|clearance)\b"),
         (1.5, r"\b(?:fax|portal access|send (?:them|it) to|transfer (?:my )?records)\b"),
@@ -132,6 +133,8 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (3.5, r"\b(?:expediente|historial (?:medico|clinico)|registros?|record de vacunas|cartilla de vacunacion|copia de)\b"),
         (3.5, r"\b(?:formularios?|forma|formas|papeles|papeleo|constancia|justificante|incapacidad|nota (?:para|del|de) (?:el |la )?(?:trabajo|escuela|doctor)|llenar|firmar)\b"),
         (4.0, (r"\b(?:need|needs|want|send|write|get|request|necesito|ocupo|mandar\w*|escribir\w*|hacer\w*|enviar\w*)\b[^.!?\n]{0,25}\b(?:letter|carta|constancia|justificante)\b|"
+               r"\b(?:life|disability|long[- ]term care) insurance\b|\bseguro de vida\b|"
+               r"\b(?:help|ayud\w+|fill|llenar|llenen|completar)\b[^.!?\n]{0,20}\b(?:forms?|formularios?|formas?|paperwork|papeles)\b|"
                r"\b(?:change|update|updated|changed|correct) (?:my|of|our|the|his|her) (?:\w+ )?(?:address|phone|number|email|contact|name|insurance info)\b|"
                r"\bnew (?:address|phone|number|cell)\b|\bmoved to (?:a new|\d)|"
                r"\b(?:cambie|cambio|cambiamos|nuevo|nueva|actualizar|actualicen|actualice) (?:\w+ ){0,2}(?:numero|telefono|celular|direccion|domicilio|correo)\b|"
@@ -149,6 +152,8 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (2.5, r"\b(?:specialist|cardiologist|dermatologist|neurologist|orthopedi\w+|ortho|ent|gastro\w*|endocrinologist|rheumatologist|urologist|oncologist|psychiatrist|therapist|physical therapy|pt|podiatrist|allergist|obgyn|ob-gyn|gynecologist|pulmonologist|nephrologist|ophthalmologist|hematologist|counsell?or|counseling)\b"),
         (5.0, (r"\b(?:need|needs|have|has) to see (?:a |an |the )?(?:specialist|\w+olog\w+|\w+ologist|\w+ist)\b|"
                r"\b(?:recommend|suggest|recomendar\w*|recomienden?) (?:a |an |someone|me a|un |una |alguien)|\bwho (?:should|do|can) (?:i|we) see\b")),
+        (4.5, (r"\b(?:needs?|necesit\w+|quiero|want|book|schedule|get|sacar|hacer|make) (?:\w+ ){0,3}(?:follow[- ]?up|appointment|appt|visit|cita|consulta) (?:with|con) (?:the |a |an |el |la |un |una )?"
+               r"(?:neuro|cardio|derm|ortho|gi|ent|uro|onco|psych|pulm|rheum|endo|allergy|neurolog\w*|cardiolog\w*|especialista|specialist)\b")),
         (4.0, (r"\b(?:send|sending|mandar|mandarme|mandarlo|mandarla|enviar) (?:me |him |her |us )?(?:to|con|a|al|a la) (?:a |an |the |el |la |un |una )?"
                r"(?:specialist|\w+ologist|\w+ologo|\w+ologa|especialista|otorrino|ortopedista|hematologo|neumologo|nutriologo|psicologo|terapeuta|fisioterapeuta)\b")),
         (4.5, r"\b(?:referencia|referido|referir|remision|remitir|(?:un|el|mi|su) pase (?:para|al|a la|con)|orden para (?:el|la|un|una)|interconsulta|derivar\w*|derivacion)\b"),
@@ -179,7 +184,8 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
               r"\breply to learn more\b|\bfree cruise\b|\byou have been selected\b|\b2x1\b|\baproveche\b")),
         (6.0, r"\b(?:order|package) (?:has )?(?:shipped|been delivered)\b|\btrack your (?:package|order)\b"),
         (6.0, (r"\bdear (?:customer|user|client|member|valued)\b|\bdownload the attached\b|\bavoid (?:service )?(?:interruption|suspension)\b|"
-               r"\bverify your (?:account|identity|details)\b|\bconfirm your (?:address|details|account|payment)\b|\baccount (?:has been )?suspended\b|"
+               r"\bverify your (?:account|identity|details)\b|\b(?:account|cuenta) (?:is|has been|esta|ha sido) (?:on hold|suspended|locked|bloquead[oa]|suspendid[oa])\b|"
+               r"\bupdate (?:your )?payment(?: method| info\w*| details)?(?= at| here| now|:)|\bconfirm your (?:address|details|account|payment)\b|\baccount (?:has been )?suspended\b|"
                r"\b(?:package|parcel|paquete|envio|delivery)\b[^.!?]{0,40}\b(?:held|pending|on hold|could not be delivered|no pudo ser entregado|retenido|pendiente)\b|"
                r"\b(?:actualice|actualiza|confirme|confirma|verifique) sus? (?:datos|cuenta|direccion)\b|"
                r"\b(?:prestamos?|loans?) (?:rapidos?|fast|quick|instant\w*|sin buro)\b|\bsin buro\b|\bresponde (?:si|stop)\b|\breply (?:yes|y)\b")),
@@ -188,11 +194,12 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (4.0, r"\b(?:darse de baja|cancelar (?:la )?suscripcion|boletin|promocion\w*|descuento|oferta|haga clic|haz clic|gratis|ganador|felicidades|premio|responda stop)\b"),
     ),
     "other": (
+        (4.0, r"^\W*(?:thanks|thank you|thx|ok|okay|great|gracias|muchas gracias|perfecto)\W+(?:i )?(?:got|received|recibi|ya (?:lo|la|los|las) (?:tengo|recibi))\b"),
         (1.5, r"\b(?:thank you|thanks|thx|gracias|muchas gracias|appreciate|got it|ok|okay|sounds good|perfect|perfecto|de acuerdo|listo)\b"),
         (2.0, r"\b(?:hours|open on|closed on|holiday|directions|parking|fax number|numero de fax|lost and found|horario|estacionamiento)\b"),
         (3.5, (r"\b(?:left|forgot|lost|dropped) (?:my|a|an|his|her|our) (?:\w+ )?(?:glasses|sunglasses|phone|keys|wallet|jacket|coat|umbrella|bag|purse|card|scarf|hat|sweater|charger|book|toy|stroller|water bottle)\b|"
                r"\b(?:deje|olvide|perdi|se me cayo|se me olvido) (?:mis|mi|un|una|su|sus|el|la|los|las) (?:lentes|anteojos|gafas|celular|telefono|llaves|cartera|chamarra|chaqueta|bolsa|paraguas|gorra|tarjeta|sueter|cargador|libro|juguete)\b|"
-               r"\b(?:complaint|complain\w*|queja|quejarme|rude|unprofessional|disappointed|mal servicio|mala atencion|groser\w+)\b|"
+               r"\b(?:complaint|complain\w* (?:about|to)|(?:una|mi|poner una|presentar una) queja|quejarme (?:de|del) (?:servicio|la atencion|trato)|rude|unprofessional|disappointed|mal servicio|mala atencion|groser\w+)\b|"
                r"\b(?:waited|espere|esperamos) (?:over|more than|mas de|casi) (?:an?|una|\d+) (?:hour|hora)|\bnadie (?:me|nos) (?:aviso|dijo)\b|"
                r"\b(?:resume|cv|curriculum|open positions?|job (?:opening|application)|hiring|vacante|empleo|solicitud de empleo)\b")),
     ),
@@ -206,6 +213,8 @@ REQUEST: Final = 3.0
 come in", "cancel", "refill") reaches it, a bare mention ("my meds", "the MRI") does not."""
 CONCRETE: Final = ("appointment_book", "appointment_change_cancel", "prescription_refill",
                    "test_results", "billing_insurance", "records_forms", "referral")
+CLOSE: Final = 0.75
+"""Requests within this share of the strongest are weighed as equals (then order decides)."""
 STRONG_SPAM: Final = 6.0
 """Phishing, parcel scams, vendor pitches: enough of it outweighs the billing or records
 words such mail borrows ("your invoice is overdue")."""
@@ -253,23 +262,39 @@ def scores(body: str, subject: str = "") -> dict[str, float]:
 def evidence(body: str, subject: str = "") -> tuple[dict[str, float], dict[str, float]]:
     """Per intent: the summed evidence, and the weight of its strongest single rule (a
     request is one strong phrase, not several mentions added up)."""
+    totals, strongest, _first = _evidence(body, subject)
+    return totals, strongest
+
+
+def _evidence(body: str, subject: str) -> tuple[dict[str, float], dict[str, float],
+                                                dict[str, int]]:
+    """`evidence`, and where each intent is first asked for (a request-strength phrase):
+    -1 in a subject the sender wrote, else its offset in the body."""
     reply = bool(subject) and _REPLY_SUBJECT.regex.match(subject.lstrip()) is not None
     subject_weight = REPLY_SUBJECT_WEIGHT if reply else SUBJECT_WEIGHT
     totals: dict[str, float] = {}
     strongest: dict[str, float] = {}
+    first: dict[str, int] = {}
     for name, rules in _rules().items():
         total = best = 0.0
+        where = len(body)
         for weight, pattern in rules:
-            if pattern.search(body):
+            found = pattern.search(body)
+            if found:
                 total += weight
                 best = max(best, weight)
+                if weight >= REQUEST:
+                    where = min(where, found.start())
             if subject and pattern.search(subject):
                 total += weight * subject_weight
                 best = max(best, weight * min(1.0, subject_weight))
+                if weight >= REQUEST and not reply:
+                    where = -1
         if total:
             totals[name] = total
             strongest[name] = best
-    return totals, strongest
+            first[name] = where
+    return totals, strongest, first
 
 
 def calibrated(path: str, margin: float) -> float:
@@ -289,7 +314,7 @@ def classify(body: str, subject: str = "", *, red_flag: bool = False,
     concrete request wins over the symptoms around it ("refund my copay? also his speech
     is garbled" is billing, and still a red flag); with no request, symptoms make a
     clinical question, thanks and directions make `other`."""
-    found, strongest = evidence(body, subject)
+    found, strongest, first = _evidence(body, subject)
     if symptom_talk and not red_flag:
         found["clinical_question"] = found.get("clinical_question", 0.0) + SYMPTOM_TALK_BOOST
     if bulk:
@@ -299,7 +324,7 @@ def classify(body: str, subject: str = "", *, red_flag: bool = False,
     if not found:
         return Intent("other", NO_EVIDENCE_CONFIDENCE, found, "none", 0.0)
     asked = {k: v for k, v in found.items()
-             if k in (*CONCRETE, "spam_marketing") and strongest.get(k, 0.0) >= REQUEST}
+             if k in (*CONCRETE, "spam_marketing", "other") and strongest.get(k, 0.0) >= REQUEST}
     if "appointment_change_cancel" in asked:
         asked.pop("appointment_book", None)  # "quisiera cambiar mi cita": it exists already
     if bulk or strongest.get("spam_marketing", 0.0) >= STRONG_SPAM:
@@ -310,6 +335,11 @@ def classify(body: str, subject: str = "", *, red_flag: bool = False,
         rest = {k: v for k, v in found.items() if k not in CONCRETE}
         path, pool = "fallback", rest or found
     ranked = sorted(pool.items(), key=lambda kv: (-kv[1], INTENTS.index(kv[0])))
+    if path == "concrete":
+        # Two requests of like weight: the subject's wins, else the first asked (the
+        # labelling guide); a request far weaker than another is a mention, not a request.
+        close = [kv for kv in ranked if kv[1] >= CLOSE * ranked[0][1]]
+        ranked = sorted(close, key=lambda kv: (first.get(kv[0], len(body)), -kv[1]))
     name, top = ranked[0]
     rivals = [v for k, v in found.items() if k != name]
     second = max(rivals, default=0.0)

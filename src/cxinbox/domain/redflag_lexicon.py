@@ -305,7 +305,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("pregnancy_emergency", r"\b(?:preterm|premature|early) labou?r\b|\bparto (?:prematuro|adelantado)\b|\blabou?r at \d\d weeks\b|\bamniotic fluid\b|\bliquido amniotico\b"),
     ("pregnancy_emergency", r"\bbaby\b[^.!?]{0,40}\b(?:really quiet|very quiet|barely (?:any )?mov\w*|not (?:as )?active|less (?:movement|active))\b|\bmiscarr\w+|\bectopic\b|\bplacenta\w* (?:abruption|previa)\b|\bpre-?eclampsia\b"),
     ("pregnancy_emergency", r"\b(?:se me|se le) (?:rompio|reventó|revento) la (?:fuente|bolsa)\b|\brompi (?:la )?fuente\b"),
-    ("pregnancy_emergency", r"\b(?:el|mi) bebe no se (?:mueve|ha movido|esta moviendo)\b|\bno (?:siento|he sentido) (?:al|a mi) bebe\b"),
+    ("pregnancy_emergency", r"\b(?:el|mi) bebe (?:casi |apenas )?no se (?:mueve|ha movido|esta moviendo)\b|\bbaby (?:has )?(?:barely|hardly) (?:moved|moving|kicked)\b|\bno (?:siento|he sentido) (?:al|a mi) bebe\b"),
     ("pregnancy_emergency", r"\b(?:aborto espontaneo|perdiendo (?:al|a mi) bebe|perdi (?:al|a mi) bebe|embarazo ectopico|preeclampsia)\b"),
     # overdose and poisoning
     ("overdose_poisoning", r"\bover ?dos\w*|\bod'?(?:ed|d)\b"),
@@ -382,6 +382,11 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", (r"\b(?:sale|brota|corre) y (?:sale|brota|corre)\b|\b(?:keeps|kept) (?:on )?(?:bleeding|coming|pouring)\b|"
                         r"\b(?:holding|held|applying|apretando|presionando|haciendo presion)\b[^.!?\n]{0,25}\b(?:\d+|veinte|treinta|twenty|thirty) ?min\w*|"
                         r"\b(?:ya )?(?:van|llevo|llevamos) (?:\d+|veinte|treinta|media) (?:min\w*|hora)\b[^.!?\n]{0,20}\b(?:apretando|presionando|sangr\w+)")),
+    # stroke: a side that will not move; a collapse with one side still
+    ("stroke", r"\b(?:left|right|one) side (?:of (?:his|her|my) body )?(?:isn'?t|is not|not|won'?t|stopped|no se) (?:moving|move|mueve)\b|\b(?:slumped|collapsed|se desplomo)\b[^.!?\n]{0,40}\b(?:one|left|right) side\b"),
+    # bleeding: a pad or towel an hour or faster
+    ("severe_bleeding", (r"\b(?:filling|soaking|changing|going through|through|llenando|empapando|cambiando|cambio)\b (?:\w+ ){0,2}(?:pads?|tampons?|toallas?|compresas?)\b[^.!?\n]{0,15}"
+                        r"\b(?:every|each|an|a|per|cada|por|en (?:una|media)) (?:hour|hora|\d+ ?min\w*|half hour|media hora)")),
     # overdose: a dose taken twice
     ("overdose_poisoning", (r"\b(?:took|taken|take|gave|given|tome|tomo|se tomo|le di|le dimos)\b (?:my|his|her|the|mi|su|la|el|sus|mis)\b (?:[\w']+ ){0,3}"
                            r"(?:pills?|doses?|meds|medicine|medication|insulin|tablets?|shot|pastillas?|dosis|medicinas?|insulina)\b (?:[\w']+ ){0,3}"
@@ -461,6 +466,8 @@ NOT_PREGNANT: Final = r"\b(?:not|never been|no longer) pregnant\b|\bno (?:estoy|
 CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("head_injury", r"\b(?:head (?:hurts|is hurting|aches|is pounding)|(?:me|le) duele (?:mucho )?la cabeza)\b",
      "trauma"),
+    ("overdose_poisoning", (r"\bempty (?:pill |medicine )?(?:bottle|package|blister|box)\b|\b(?:frasco|caja|bote) vaci[oa]\b|"
+                           r"\b(?:breathing|respira\w*) (?:\w+ )?(?:slow\w*|lento|muy despacio|shallow)\b"), "substance"),
     ("overdose_poisoning", (r"\b(?:hard to wake|won'?t wake|can'?t wake|not waking|barely awake|"
                            r"unresponsive|passed out|no (?:despierta|reacciona|responde)|"
                            r"no lo (?:puedo|podemos) despertar|muy dormid[oa])\b"), "substance"),
@@ -578,6 +585,8 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"\b(?:so|too|was|it'?s) (?:hot|humid|stuffy|crowded|funny|smoky)\b[^.!?]{0,30}\bbreathe?\b|"
      r"\b(?:bang\w*|beat\w*) (?:my|his|her|our) heads? against (?:the|a|this) (?:brick )?wall\b(?= (?:with|over|about|trying))|"
     r"\bintoxicacion (?:alimentaria|por alimentos|por comida)\b"),
+    # laughter, not a heart: "my chest is killing me from laughing"
+    r"\b(?:chest|stomach|sides?|abs|cheeks|pecho|panza|estomago)\b[^.!?\n]{0,30}\b(?:from|of|de tanto|de la|de) (?:laugh\w*|reir\w*|risa)\b",
     # excess as a figure of speech: "overdosed on holiday cookies", "sobredosis de azucar"
     (r"\bover ?dos\w* on (?:\w+ ){0,2}(?:cookies|candy|sugar|chocolate|sweets|cake|pie|pizza|turkey|"
      r"food|carbs|caffeine|coffee|netflix|tv|shows?|christmas|holidays?|halloween|sun|love|work|"
