@@ -1,6 +1,6 @@
 """Red-flag and intent triage benchmark on the held-out labelled set.
 
-    python bench/bench_triage.py [--data FILE] [--json] [--show-misses]
+    python bench/bench_triage.py [--data FILE [FILE ...]] [--json] [--show-misses]
 
 Runs the real detector (`cxinbox.domain.triage.assess`) on every message of
 bench/data/triage_holdout.jsonl by default (the held-out set, written blind; --data
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -56,25 +57,81 @@ def _load_assess() -> Assess:
     return assess
 
 
-def _answer(assess: Assess, example: Example) -> tuple[str | None, str]:
+def _answer(assess: Assess, example: Example) -> tuple[str | None, str, float | None]:
     result = assess(example.body, subject=example.subject, channel=example.channel)
-    return result.red_flag, result.intent
+    return result.red_flag, result.intent, getattr(result, "confidence", None)
 
 
 def run(assess: Assess, examples: Sequence[Example]) -> tuple[list[Prediction], list[str]]:
     """Predictions from the timed pass, and the ids whose answer changed after the warm-up."""
     warm = [_answer(assess, example) for example in examples]
-    clock = time.perf_counter
+    clock, cpu = time.perf_counter, time.thread_time
     predictions: list[Prediction] = []
     unstable: list[str] = []
     for example, first in zip(examples, warm, strict=True):
-        start = clock()
+        start, start_cpu = clock(), cpu()
         answer = _answer(assess, example)
-        elapsed = clock() - start
-        predictions.append(Prediction(red_flag=answer[0], intent=answer[1], seconds=elapsed))
+        elapsed, elapsed_cpu = clock() - start, cpu() - start_cpu
+        predictions.append(Prediction(red_flag=answer[0], intent=answer[1], seconds=elapsed,
+                                      confidence=answer[2], cpu_seconds=elapsed_cpu))
         if answer != first:
             unstable.append(example.id)
     return predictions, unstable
+
+
+def decision_points(examples: Sequence[Example]) -> list[tuple[str, float, bool]]:
+    """(path, margin, right) of the intent classifier for each example: what the confidence
+    curve is fitted on. Reads them by wrapping `intent.classify`, so it works on any tree
+    whose classifier reports a path and a margin (run it on the tree *before* a batch was
+    tuned against, for figures that were not learnt from)."""
+    module = importlib.import_module("cxinbox.domain.intent")
+    triage = importlib.import_module("cxinbox.domain.triage")
+    original = module.classify
+    seen: list[Any] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found = original(*args, **kwargs)
+        seen.append(found)
+        return found
+
+    module.classify = spy
+    try:
+        points = []
+        for example in examples:
+            result = triage.assess(example.body, subject=example.subject, channel=example.channel)
+            points.append((seen[-1].path, seen[-1].margin, result.intent == example.intent))
+    finally:
+        module.classify = original
+    return points
+
+
+def fit_logistic(points: Sequence[tuple[float, bool]], rounds: int = 4000,
+                 step: float = 0.5, ridge: float = 0.05) -> tuple[float, float]:
+    """(slope, bias) of P(right) = 1 / (1 + exp(-(slope * margin + bias))), by gradient
+    descent on the log loss with a small ridge (few errors must not make it certain)."""
+    slope = bias = 0.0
+    n = len(points)
+    for _ in range(rounds):
+        g_slope = ridge * slope
+        g_bias = ridge * bias
+        for margin, right in points:
+            p = 1.0 / (1.0 + math.exp(-(slope * margin + bias)))
+            error = p - (1.0 if right else 0.0)
+            g_slope += error * margin / n
+            g_bias += error / n
+        slope -= step * g_slope
+        bias -= step * g_bias
+    return round(slope, 2), round(bias, 2)
+
+
+def print_fit(examples: Sequence[Example]) -> None:
+    points = decision_points(examples)
+    print(f"{len(points)} messages, {sum(1 for *_, r in points if not r)} intents wrong")
+    for path in sorted({p for p, _, _ in points}):
+        chosen = [(m, r) for p, m, r in points if p == path]
+        wrong = sum(1 for _, r in chosen if not r)
+        print(f"  {path:<9} n={len(chosen):>4} wrong={wrong:>3} (slope, bias) = "
+              f"{fit_logistic(chosen)}")
 
 
 def _pct(value: float | None) -> str:
@@ -155,6 +212,16 @@ def print_report(report: Report, examples: Sequence[Example], unstable: Sequence
         f"latency per message: p50 {lat['p50']:.2f} ms, p95 {lat['p95']:.2f} ms, "
         f"max {lat['max']:.2f} ms"
     )
+    if report.cpu_ms:
+        cpu_ms = report.cpu_ms
+        print(f"CPU time per message: p50 {cpu_ms['p50']:.2f} ms, p95 {cpu_ms['p95']:.2f} ms "
+              "(wall time above counts waiting on a loaded machine)")
+    cal = report.calibration
+    if cal:
+        print(f"intent confidence: expected calibration error {cal['ece']:.3f}, "
+              f"Brier {cal['brier']:.3f}; per bin (confidence -> accuracy, n): "
+              + "; ".join(f"{b['confidence']:.2f} -> {b['accuracy']:.2f} ({b['n']})"
+                          for b in cal["bins"]))
     if unstable:
         print(f"WARNING: answers changed between warm-up and timed pass: {_ids(unstable)}")
     print()
@@ -197,22 +264,40 @@ def _head(body: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_SET, help="the labelled JSONL set")
+    parser.add_argument("--data", type=Path, nargs="+", action="extend",
+                        help="labelled JSONL sets, scored together (default: "
+                             "bench/data/triage_eval.jsonl); repeat or list several")
     parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+    parser.add_argument(
+        "--fit-calibration", action="store_true",
+        help="fit the intent confidence curve per decision path on these sets and print it")
     parser.add_argument(
         "--show-misses",
         action="store_true",
         help="list missed red flags and false alarms with their first words",
     )
     args = parser.parse_args(argv)
-    try:
-        examples = load_set(args.data)
-    except (OSError, SetError) as exc:
-        print(f"bench_triage: cannot read {args.data}: {exc}", file=sys.stderr)
-        return 2
+    examples: list[Example] = []
+    seen: set[str] = set()
+    for path in args.data or [DEFAULT_SET]:
+        try:
+            loaded = load_set(path)
+        except (OSError, SetError) as exc:
+            print(f"bench_triage: cannot read {path}: {exc}", file=sys.stderr)
+            return 2
+        clash = next((e.id for e in loaded if e.id in seen), None)
+        if clash is not None:
+            print(f"bench_triage: {path}: id {clash} is already in an earlier file",
+                  file=sys.stderr)
+            return 2
+        seen.update(e.id for e in loaded)
+        examples.extend(loaded)
     if str(ROOT / "src") not in sys.path:  # this tree's detector, not an installed copy
         sys.path.insert(0, str(ROOT / "src"))
     assess = _load_assess()
+    if args.fit_calibration:
+        print_fit(examples)
+        return 0
     predictions, unstable = run(assess, examples)
     report = score(examples, predictions)
     if args.json:

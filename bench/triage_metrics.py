@@ -95,6 +95,8 @@ class Prediction:
     red_flag: str | None
     intent: str
     seconds: float = 0.0
+    confidence: float | None = None  # the detector's confidence in `intent`, 0-1
+    cpu_seconds: float = 0.0  # CPU time of the call (wall time suffers on a loaded machine)
 
 
 class SetError(ValueError):
@@ -297,6 +299,8 @@ class Report:
     intents: IntentFigures
     intents_by_lang: dict[str, IntentFigures]
     latency_ms: dict[str, float]
+    cpu_ms: dict[str, float] = field(default_factory=dict)
+    calibration: dict[str, Any] = field(default_factory=dict)
 
     def checks(self) -> list[tuple[str, float | None, str, float, bool]]:
         """(figure, value, comparison, target, met) for each target the issue sets."""
@@ -347,6 +351,8 @@ class Report:
                 ],
             },
             "latency_ms": self.latency_ms,
+            "cpu_ms": self.cpu_ms,
+            "intent_calibration": self.calibration,
             "targets": [
                 {"figure": name, "value": value, "op": op, "target": target, "met": met}
                 for name, value, op, target, met in self.checks()
@@ -407,7 +413,38 @@ def score(examples: Sequence[Example], predictions: Sequence[Prediction]) -> Rep
         intents=intents,
         intents_by_lang=dict(sorted(intents_by_lang.items())),
         latency_ms=latency_summary([p.seconds for p in predictions]),
+        cpu_ms=latency_summary([p.cpu_seconds for p in predictions]),
+        calibration=calibration_summary(
+            [(p.confidence, p.intent == e.intent)
+             for e, p in zip(examples, predictions, strict=True) if p.confidence is not None]),
     )
+
+
+CALIBRATION_BINS = 5
+
+
+def calibration_summary(pairs: Sequence[tuple[float, bool]]) -> dict[str, Any]:
+    """How well the intent confidence matches how often the intent is right: the expected
+    calibration error (the gap between mean confidence and accuracy, averaged over equal-
+    width bins weighted by their size), the Brier score, and the bins themselves."""
+    if not pairs:
+        return {}
+    bins: list[list[tuple[float, bool]]] = [[] for _ in range(CALIBRATION_BINS)]
+    for confidence, right in pairs:
+        index = min(CALIBRATION_BINS - 1, int(confidence * CALIBRATION_BINS))
+        bins[index].append((confidence, right))
+    rows = []
+    ece = 0.0
+    for index, members in enumerate(bins):
+        if not members:
+            continue
+        mean = sum(c for c, _ in members) / len(members)
+        accuracy = sum(1 for _, r in members if r) / len(members)
+        ece += len(members) / len(pairs) * abs(mean - accuracy)
+        rows.append({"low": index / CALIBRATION_BINS, "high": (index + 1) / CALIBRATION_BINS,
+                     "n": len(members), "confidence": mean, "accuracy": accuracy})
+    brier = sum((c - (1.0 if r else 0.0)) ** 2 for c, r in pairs) / len(pairs)
+    return {"ece": ece, "brier": brier, "bins": rows}
 
 
 def _trap_order(kind: str) -> tuple[int, str]:

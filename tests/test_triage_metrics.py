@@ -16,6 +16,7 @@ from bench.triage_metrics import (
     Example,
     Prediction,
     SetError,
+    calibration_summary,
     f1,
     latency_summary,
     load_set,
@@ -269,3 +270,39 @@ def test_bench_refuses_a_broken_set_in_one_line(
     assert err.count("\n") == 1 and "line 1: missing" in err
     assert bench_triage.main(["--data", str(tmp_path / "absent.jsonl")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def _line(id_: str, red_flag: str | None, body: str) -> str:
+    return json.dumps({"id": id_, "lang": "en", "channel": "sms", "subject": "", "body": body,
+                       "red_flag": red_flag, "trap": None, "intent": "clinical_question"})
+
+
+def test_bench_scores_several_sets_together_and_refuses_a_repeated_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(_line("a1", "chest_pain", "crushing chest pain right now") + "\n",
+                     encoding="utf-8")
+    second.write_text(_line("b1", None, "is it normal to feel tired after a cold?") + "\n",
+                      encoding="utf-8")
+    assert bench_triage.main(["--json", "--data", str(first), str(second)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["messages"] == 2
+    assert report["intent_calibration"]["bins"]  # confidences were scored
+    second.write_text(_line("a1", None, "hello") + "\n", encoding="utf-8")
+    assert bench_triage.main(["--data", str(first), "--data", str(second)]) == 2
+    assert "id a1 is already in an earlier file" in capsys.readouterr().err
+
+
+def test_calibration_summary_measures_the_gap_between_confidence_and_accuracy() -> None:
+    perfect = calibration_summary([(0.9, True)] * 9 + [(0.9, False)])
+    assert perfect["ece"] == pytest.approx(0.0)
+    proud = calibration_summary([(0.95, False)] * 4 + [(0.95, True)] * 6)
+    assert proud["ece"] == pytest.approx(0.35)
+    assert calibration_summary([]) == {}
+
+
+def test_the_logistic_fit_rises_with_the_margin_when_wide_margins_are_right() -> None:
+    points = [(0.9, True)] * 20 + [(0.2, False)] * 5 + [(0.2, True)] * 5
+    slope, _bias = bench_triage.fit_logistic(points)
+    assert slope > 0

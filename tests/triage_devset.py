@@ -1452,7 +1452,7 @@ INTENTS: list[tuple[str, str, str]] = [
     ('', 'Thank you Dr. Lopez for taking such good care of my mom.', 'other'),
     ('', 'Is there parking near the new building?', 'other'),
     ('', '¿a qué hora abren el sábado?', 'other'),
-    ('', 'We just moved, please update my phone number to 555-0188', 'other'),
+    ('', 'We just moved, please update my phone number to 555-0188', 'records_forms'),  # the labelling guide: address and phone changes are records
     ('Exclusive', "Boost your clinic's Google reviews in 30 days! Book a free demo.", 'spam_marketing'),
     ('', 'Enjoy 25% off teeth whitening this week only. Click here.', 'spam_marketing'),
     ('', 'Promoción especial: vitaminas a mitad de precio. Haz clic aquí.', 'spam_marketing'),

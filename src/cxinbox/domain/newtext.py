@@ -16,8 +16,13 @@ Cut at (and after) the first of:
 - a signature separator ("-- " or "--" alone), "Sent from my iPhone" and the like;
 - a confidentiality footer ("CONFIDENTIALITY NOTICE", "This e-mail ... confidential ...
   intended recipient", "AVISO DE CONFIDENCIALIDAD", ...);
-- a sign-off line ("Thanks,", "Regards", "Saludos,", "Atentamente") followed only by a short
-  signature block (a few short lines); a "P.S." after it is kept.
+- a sign-off line ("Thanks,", "Regards", "Saludos,", "Atentamente", "Atte.") followed by a
+  signature block: a few short lines, or any lines under a name line ("Dana Whitfield, LCSW"),
+  as long as none of them speaks in the first person; a "P.S." after it is kept;
+- in email, a last paragraph that starts with a name line and never speaks in the first
+  person (a signature without a sign-off: "Greg Ito\nChest Pain Center\nExample Hospital").
+  Taglines and crisis-line footers in such blocks ("If you are thinking about suicide, call
+  988") are the sender's organisation talking, not the patient.
 
 Lines starting with ">" are dropped wherever they are.
 """
@@ -31,6 +36,12 @@ MAX_CHARS: Final = 20_000
 """Past this, a body is cut before it is read: detection stays fast on a pathological
 message (about 8 microseconds a character), and no patient writes 20,000 characters of
 new text above the quoted history."""
+
+LONGEST_WORD: Final = 64
+"""A run of letters longer than this is no word a patient typed (a base64 blob, a held
+key); only its head is kept, so the detectors' word patterns, which try each letter of a
+word as a possible start, stay linear on it."""
+_LONG_RUN: Final = re.compile(rf"\w{{{LONGEST_WORD},}}")
 
 _ATTRIBUTION: Final = re.compile(
     r"^\s*(?:on\s.{0,200}?\bwrote|el\s.{0,200}?\bescribi[oó]|le\s.{0,200}?\ba\s[ée]crit)"
@@ -62,7 +73,8 @@ _SIGN_OFF: Final = re.compile(
     r"^\s*(?:thanks?(?: you)?(?: so much| again)?|thx|ty|regards|best(?: regards| wishes)?|"
     r"kind regards|warm regards|sincerely(?: yours)?|cheers|respectfully|take care|"
     r"gracias(?: de antemano)?|muchas gracias|saludos(?: cordiales)?|un saludo|atentamente|"
-    r"cordialmente|bendiciones|quedo atent[oa])\s*[,.!]*\s*$",
+    r"cordialmente|bendiciones|quedo atent[oa]|atte|att|sinceramente|all the best|"
+    r"many thanks|best,? \w+)\s*[,.!]*\s*$",
     re.IGNORECASE,
 )
 _POSTSCRIPT: Final = re.compile(r"^\s*(?:p\.?\s?s\.?|p\.?\s?d\.?)(?:\s|:|$)", re.IGNORECASE)
@@ -70,7 +82,15 @@ _SIGNATURE_LINES: Final = 7
 _SIGNATURE_WIDTH: Final = 60
 _SIGNATURE_WORDS: Final = 7
 _FIRST_PERSON: Final = re.compile(
-    r"\b(?:i|i'm|im|my|me|mine|mi|yo|tengo|estoy|me duele)\b", re.IGNORECASE)
+    r"\b(?:i|i'm|im|i've|ive|i'd|my|me|mine|myself|mi|mis|yo|tengo|estoy|me duele|"
+    r"necesito|quiero|puedo|siento)\b", re.IGNORECASE)
+# A name line: two to five capitalised words (particles and credentials allowed), an
+# optional title or degree after a comma: "Dana Whitfield, LCSW", "Lic. Marta Ruiz",
+# "Maria de la Cruz", "Tom Becker".
+_NAME_WORD: Final = r"(?:[A-ZÁÉÍÓÚÑ][\w'’.-]*|de|del|la|las|los|van|von|da|di|y)"
+_NAME_LINE: Final = re.compile(
+    rf"^\s*(?:(?i:dr|dra|lic|ing|mr|mrs|ms|sr|sra|srta)\.?\s+)?[A-ZÁÉÍÓÚÑ][\w'’.-]*"
+    rf"(?:\s+{_NAME_WORD}){{1,4}}\s*(?:,\s*[\w. -]{{1,30}})?\s*$")
 
 
 def new_text(body: str, channel: str = "email") -> str:
@@ -80,8 +100,9 @@ def new_text(body: str, channel: str = "email") -> str:
     end = _history_start(lines)
     kept = [line for line in lines[:end] if not line.lstrip().startswith(">")]
     if channel != "sms":
-        kept = _cut_sign_off(kept)
-    return "\n".join(kept).strip()
+        kept = _cut_trailing_signature(_cut_sign_off(kept))
+    text = "\n".join(kept).strip()
+    return _LONG_RUN.sub(lambda m: m.group()[:LONGEST_WORD], text) if len(text) > LONGEST_WORD else text
 
 
 def _history_start(lines: list[str]) -> int:
@@ -118,10 +139,28 @@ def _cut_sign_off(lines: list[str]) -> list[str]:
         postscript = next((j for j, r in enumerate(rest) if _POSTSCRIPT.match(r)), None)
         block = rest if postscript is None else rest[:postscript]
         filled = [r for r in block if r.strip()]
-        if len(filled) <= _SIGNATURE_LINES and all(_signature_like(r) for r in filled):
+        short = len(filled) <= _SIGNATURE_LINES and all(_signature_like(r) for r in filled)
+        if short or _named_block(filled):
             tail = [] if postscript is None else rest[postscript:]
             return lines[:i] + tail
     return lines
+
+
+def _named_block(filled: list[str]) -> bool:
+    """A signature under a name line: the name first, then titles, organisations, taglines
+    of any length, none in the first person (that would be the patient writing on)."""
+    return (bool(filled) and len(filled) <= _SIGNATURE_LINES
+            and bool(_NAME_LINE.match(filled[0]))
+            and not any(_FIRST_PERSON.search(r) for r in filled))
+
+
+def _cut_trailing_signature(lines: list[str]) -> list[str]:
+    """Drop a last paragraph that is a signature without a sign-off above it."""
+    last_blank = max((i for i, line in enumerate(lines) if not line.strip()), default=None)
+    if last_blank is None or not any(line.strip() for line in lines[:last_blank]):
+        return lines
+    filled = [r for r in lines[last_blank + 1:] if r.strip()]
+    return lines[:last_blank] if _named_block(filled) else lines
 
 
 def _signature_like(line: str) -> bool:

@@ -49,10 +49,17 @@ Status = Literal["current", "negated", "historical", "hypothetical", "pseudo", "
 FORWARD_WORDS: Final = 6
 """Words a forward modifier reaches ("I don't have any fever, cough or chest pain")."""
 BACKWARD_WORDS: Final = 5
+CURRENT_WORDS: Final = 6
+"""Words a "now" reaches: "preeclampsia in my first pregnancy, now pregnant *again*" dates
+the pregnancy, not the preeclampsia."""
 SHORT_LINE: Final = 50
 """A line break ends a clause after a line shorter than this (texts, lists); longer lines
 are wrapped prose and a phrase may continue on the next one."""
 BULK_CUES_NEEDED: Final = 2
+NEGATED_INSIDE: Final = frozenset({"chest_pain", "head_injury"})
+"""Categories whose targets never hold a negation of their own, so one between a target's
+words denies it ("my chest isn't hurting", "fell but did not hit his head"); others say
+theirs ("baby isn't moving")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +168,7 @@ def find(text: str, *, bulk: bool | None = None) -> list[Finding]:
             findings.append(Finding(category, matched, start, end, "pseudo",
                                     _original(text, where, *cover)))
         else:
-            status, modifier = _context(folded, start, end, bounds, mods, c)
+            status, modifier = _context(folded, category, start, end, bounds, mods, c)
             for old, new, cue in c.recategorise:
                 if category == old and status == "current" and cue.search(folded):
                     category = new
@@ -241,6 +248,10 @@ def _infant_age(phrase: str) -> bool:
 
 _SENTENCE_END: Final = re.compile(r"[.!?;]+(?=\s|$)|[¡¿]|\n\s*\n")
 _WORD: Final = re.compile(r"[\w']+")
+_STRONG_NOW: Final = re.compile(
+    r"\b(?:again|(?:it'?s|its|is|came|come|coming) back|still|right now|worse|ahorita|ahora mismo|"
+    r"otra vez|de nuevo|volvio|sigue|todavia)\b")
+"""Currency that outweighs "they saw me in the ER" (unlike "last night", which dates it)."""
 _LIST_WORD: Final = re.compile(r"\b(?:or|nor|ni|o)\b")
 _BARE_NEGATION: Final = re.compile(r"(?:no|not|ni|sin|never|nunca)")
 
@@ -270,7 +281,7 @@ def _words(folded: str, a: int, b: int) -> int:
     return len(_WORD.findall(folded, a, b)) if b > a else 0
 
 
-def _context(folded: str, start: int, end: int, bounds: list[int],
+def _context(folded: str, category: str, start: int, end: int, bounds: list[int],
              mods: list[tuple[str, str, int, int]],
              c: _Compiled) -> tuple[Status, tuple[int, int] | None]:
     left, right = _clause(bounds, start, end, len(folded))
@@ -284,18 +295,26 @@ def _context(folded: str, start: int, end: int, bounds: list[int],
         if m_start < left or m_end > right:
             continue  # another clause
         within = m_start < end and start < m_end
-        if within and (kind in ("negated", "current")
-                       or not _inside(folded, start, end, m_start, m_end)):
+        if within and kind == "negated" and category in NEGATED_INSIDE \
+                and m_start > start and m_end < end:
+            found.setdefault(kind, (m_start, m_end))  # "chest isn't hurting"
+            continue
+        if within and m_start < start and kind in ("question", "hypothetical", "historical"):
+            within = False  # "si *me* falta el aire": a condition that shares a word
+        elif within and (kind in ("negated", "current")
+                         or not _inside(folded, start, end, m_start, m_end)):
             continue  # part of the target's own words ("no puedo respirar", "no para")
         if kind != "current" and any(a <= m_start and m_end <= b for a, b in current):
             continue  # part of "won't go away", "no se me quita"
         if kind == "current":
-            found.setdefault(kind, (m_start, m_end))
+            gap = _words(folded, m_end, start) if m_end <= start else _words(folded, end, m_start)
+            if within or gap <= CURRENT_WORDS:
+                found.setdefault(kind, (m_start, m_end))
             continue
         if within:
             found.setdefault(kind, (m_start, m_end))
             continue
-        forward = m_end <= start and direction in ("forward", "both")
+        forward = m_start < start and direction in ("forward", "both")
         backward = m_start >= end and direction in ("backward", "both")
         reaches = (forward and _forward_reaches(folded, kind, m_start, m_end, start, c)) or (
             backward and _words(folded, end, m_start) <= BACKWARD_WORDS)
@@ -303,6 +322,8 @@ def _context(folded: str, start: int, end: int, bounds: list[int],
             found.setdefault(kind, (m_start, m_end))
     if "negated" in found:
         return "negated", found["negated"]
+    if "assessed" in found and not _STRONG_NOW.search(folded, left, _sentence_end(folded, end)):
+        return "historical", found["assessed"]  # unless the sentence says it is back
     if "question" in found:
         return "hypothetical", found["question"]
     if "current" not in found:
@@ -310,6 +331,11 @@ def _context(folded: str, start: int, end: int, bounds: list[int],
             if kind in found:
                 return kind, found[kind]  # type: ignore[return-value]
     return "current", None
+
+
+def _sentence_end(folded: str, end: int) -> int:
+    found = _SENTENCE_END.search(folded, end)
+    return found.start() if found else len(folded)
 
 
 def _inside(folded: str, start: int, end: int, m_start: int, m_end: int) -> bool:
@@ -328,8 +354,8 @@ def _inside(folded: str, start: int, end: int, m_start: int, m_end: int) -> bool
 def _forward_reaches(folded: str, kind: str, m_start: int, m_end: int, start: int,
                      c: _Compiled) -> bool:
     between = folded[m_end:start]
-    if _words(folded, m_end, start) > FORWARD_WORDS:
-        return False
+    if kind != "question" and _words(folded, m_end, start) > FORWARD_WORDS:
+        return False  # a conditional question ("what if ... ?") reaches to its end
     if kind != "negated":
         return True
     if c.breakers.search(between):

@@ -65,7 +65,7 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
     text = new_text(clean_text(body), channel)  # escape sequences out: "\x1b[31mchest"
     folded, _ = redflag.fold(text)
     folded_subject, _ = redflag.fold(subject)
-    is_bulk = bulk or redflag.is_bulk(folded)
+    is_bulk = bulk or redflag.is_bulk(f"{folded_subject}\n{folded}")
     # A subject the patient wrote ("Chest pain", body "please call me") is read as a line
     # of its own; a reply's subject ("Re: your chest x-ray") is the clinic's, not theirs.
     read = f"{subject}\n\n{text}" if subject.strip() and not _REPLY.match(subject) else text
