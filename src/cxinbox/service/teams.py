@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from cxinbox.config import Config
-from cxinbox.contract.errors import BadRequest
+from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.contract.routing_types import AwayResult, TeamAssignment, TeamView
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.teams import TeamSpec, choose
@@ -41,16 +41,19 @@ def assign_to_team(tx: StoreTx, config: Config, conversation_id: int, team: str,
     """Give one live conversation to `team`'s next member by its strategy, inside `tx`.
 
     `now` is epoch seconds (shifts are judged at it); `why` is prepended to the audited
-    explanation ("handed back: mgarcia went away"). The caller has checked the
-    conversation exists and is live; BadRequest for an unknown team. Returns what was
-    chosen, with the event's seq.
+    explanation ("handed back: mgarcia went away"). BadRequest for an unknown team,
+    NotFound for a conversation that does not exist or was merged away (raised before
+    anything is written, so the caller may catch it and go on). Returns what was chosen,
+    with the event's seq.
     """
     spec = team_named(config, team)
     row = tx.conversation(conversation_id)
-    previous = row.assignee if row is not None else None
+    if row is None or row.merged_into:
+        raise NotFound(f"no conversation #{conversation_id} to give to team {spec.name}")
+    previous = row.assignee
     away = frozenset(a.os_user for a in tx.away_staff())
     counts = tx.open_counts(list(spec.members))
-    if previous in counts and row is not None and row.status == "open":
+    if previous in counts and row.status == "open":
         # Its own holder is not loaded by the conversation being moved.
         counts[previous] -= 1
     choice = choose(spec, away=away, open_counts=counts, cursor=tx.team_cursor(spec.name),
