@@ -218,6 +218,11 @@ def test_the_server_refuses_bad_fields_in_one_line(tmp_path: Path, sockdir: Path
                      "assign_team: got an unexpected keyword argument"),
                     ("bulk_assign_team", ("", "desk"), {"dry_run": "yes"},
                      "bulk_assign_team: dry_run: expected true or false"),
+                    ("bulk_assign_team", ("\x1b]52;c;x\x07", "desk"), {},
+                     "bulk_assign_team: query: contains control, escape or invisible"),
+                    ("bulk_assign_team", ("", ""), {}, "bulk_assign_team: team: unknown team ''"),
+                    ("bulk_assign_team", ("", ["desk"]), {},
+                     "bulk_assign_team: team: expected a string"),
                     ("set_away", ("on",), {}, "set_away: away: expected true or false"),
                     ("set_away", (True, 5), {}, "set_away: user: expected a string or nothing"),
                     ("set_away", (True, "x y"), {}, "set_away: user: is not a user name"),
@@ -238,6 +243,9 @@ def test_the_server_refuses_bad_fields_in_one_line(tmp_path: Path, sockdir: Path
                 await api.aclose()
 
         asyncio.run(raw())
+        teams = _run(cfg, "teams").splitlines()
+        assert teams[:4] == ["desk: round-robin, cap 2, takes work back from who goes away",
+                             f"  {ME}", "  amy", "  bo"]
         unassigned = json.loads(_run(cfg, "list", "is:unassigned", "--json"))
         assert ids[0] not in [c["id"] for c in unassigned["conversations"]]
 
