@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from cxinbox.api.transport import SyncAPI
     from cxinbox.config import Config
     from cxinbox.contract.routing_types import TeamAssignment
-    from cxinbox.service.inbox import BulkResult
 
 ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", envvar="CXINBOX_CONFIG",
                                               help="Path to config.toml.")]
@@ -48,9 +47,8 @@ def assign_team(api: SyncAPI, conv_id: int | None, query: str, team: str, *,
             typer.echo(assignment_line(done))
         return
 
-    def run(dry: bool) -> BulkResult:
-        result: BulkResult = api.bulk_assign_team(query, team, dry_run=dry)
-        return result
+    def run(dry: bool) -> Any:  # a BulkResult (the service's type: not imported up here)
+        return api.bulk_assign_team(query, team, dry_run=dry)
 
     run_bulk(run, dry_run=dry_run, yes=yes, as_json=as_json)
 
