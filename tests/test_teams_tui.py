@@ -129,3 +129,27 @@ def test_z_in_a_real_terminal(tmux: Tmux) -> None:  # noqa: F811 - the tmux fixt
     tmux.wait(lambda s: "AWAY)" not in s, "the status line back to normal")
     tmux.keys("q")
     tmux.wait_text("EXITED:0")
+
+
+async def test_marked_rows_to_a_team_spread_and_undo(tmp_path: Path) -> None:
+    inbox, service = _with_team(tmp_path)
+    app = make_app(inbox, config=service.config)  # type: ignore[arg-type]
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("2")  # unassigned
+        await wait_for(pilot, lambda: "Unassigned (" in screen_text(app), what="view 2")
+        await wait_rows(pilot, app)
+        await pilot.press("space", "space", "space")  # three rows, stepping down
+        await wait_for(pilot, lambda: app.conversation_list.marks.count == 3, what="marks")
+        marked = sorted(app.conversation_list.marks.ids)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: "team desk" in screen_text(app), what="the team")
+        await pilot.press(*"team desk", "enter")
+        await wait_for(pilot, lambda: "3 conversations given to team desk"
+                       in screen_text(app), what="the toast")
+        owners = [service.get_conversation(c, record_view=False).summary.assignee
+                  for c in marked]
+        assert sorted(owners) == sorted([ME, "maria", "priya"])  # one each, in turn
+        await pilot.press("u")
+        await wait_for(pilot, lambda: all(
+            service.get_conversation(c, record_view=False).summary.assignee is None
+            for c in marked), what="all three put back")
