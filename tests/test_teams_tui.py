@@ -153,3 +153,33 @@ async def test_marked_rows_to_a_team_spread_and_undo(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: all(
             service.get_conversation(c, record_view=False).summary.assignee is None
             for c in marked), what="all three put back")
+
+
+async def test_giving_a_conversation_to_someone_away_asks_first(tmp_path: Path) -> None:
+    inbox, service = _with_team(tmp_path)
+    from cxinbox.service.teams import TeamService
+
+    TeamService(service).set_away(True, "priya")
+    app = make_app(inbox, config=service.config)  # type: ignore[arg-type]
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: "Unassigned (" in screen_text(app), what="view 2")
+        await wait_rows(pilot, app)
+        target = app.conversation_list.selected
+        assert target is not None and target.assignee is None
+        await pilot.press("a")
+        await wait_for(pilot, lambda: "AWAY" in screen_text(app), what="priya AWAY")
+        await pilot.press(*"priya", "enter")
+        await wait_for(pilot, lambda: "is away (teams pass them over)" in screen_text(app),
+                       what="the question")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "left as it was" in screen_text(app), what="kept")
+        assert service.get_conversation(target.id, record_view=False).summary.assignee is None
+        await pilot.press("a")
+        await wait_for(pilot, lambda: "AWAY" in screen_text(app), what="the picker again")
+        await pilot.press(*"priya", "enter")
+        await wait_for(pilot, lambda: "is away (teams pass them over)" in screen_text(app),
+                       what="the question again")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: service.get_conversation(
+            target.id, record_view=False).summary.assignee == "priya", what="given to priya")

@@ -178,16 +178,31 @@ class PickersMixin:
             return
         holder = summary.assignee
         action = triage.assign(summary, user, self.me)
-        if holder is None or holder == self.me:
-            self._apply(action)
-            return
+        away = user is not None and user != self.me and any(
+            s.away for s in self._roster if s.os_user == user)
         who = summary.from_name or summary.from_addr or "this conversation"
+        if holder is None or holder == self.me:
+            if not away:
+                self._apply(action)
+                return
+            question = (f"{self._staff_name(user)} is away (teams pass them over)."
+                        f" Give #{summary.id} {who} to them anyway?")
+
+            def anyway(yes: bool | None) -> None:
+                if yes:
+                    self._apply(action)
+                else:
+                    self._say(f"{triage.who(summary)}: left as it was")
+
+            self.push_screen(ConfirmScreen(question, yes="yes", no="no, leave it"), anyway)
+            return
         if user == self.me:
             ask = "Take it?"
         elif user is None:
             ask = "Unassign it?"
         else:
-            ask = f"Give it to {self._staff_name(user)}?"
+            ask = f"Give it to {self._staff_name(user)}" + (
+                " (away: teams pass them over)?" if away else "?")
         question = f"#{summary.id} {who} is assigned to {self._staff_name(holder)}. {ask}"
 
         def answered(yes: bool | None) -> None:
