@@ -35,7 +35,7 @@ def test_roster_items_me_first_then_roster_with_presence_and_nobody_last() -> No
     assert [i.value for i in items] == ["me", "maria", "priya", NOBODY]
     assert items[0].label == "me - Front Desk" and "online" in items[0].detail
     assert items[1].detail == "agent, online"
-    assert items[2].detail == "agent, away, assigned now"
+    assert items[2].detail == "agent, offline, assigned now"  # "away" is a state of its own
     assert [i.value for i in roster_items(ROSTER, "stranger", None)] == [
         "stranger", "maria", "priya", "me"]
 

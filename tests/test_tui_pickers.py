@@ -72,7 +72,7 @@ async def test_assign_to_a_colleague_by_filtering(inbox: Inbox, size: tuple[int,
         text = screen_text(app)
         assert f"Assign #{target.id} to" in text and "now: nobody" in text
         assert "Priya Nair (priya)" in text and "Maria Lopez (maria)" in text
-        assert "away" in text  # nobody else is connected in-process
+        assert "offline" in text  # nobody else is connected in-process
         if ascii_only:
             assert text.isascii()
         lines = text.splitlines()
@@ -340,4 +340,4 @@ async def test_the_picker_shows_who_is_online(inbox: Inbox) -> None:
         assert isinstance(picker, PickerScreen)
         await wait_for(pilot, lambda: "Priya Nair (priya)  agent, online" in screen_text(app),
                        what="priya online")
-        assert "Maria Lopez (maria)  agent, away" in screen_text(app)
+        assert "Maria Lopez (maria)  agent, offline" in screen_text(app)

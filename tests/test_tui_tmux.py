@@ -142,7 +142,7 @@ def test_ascii_no_mouse_and_triage(tmux: Tmux) -> None:
     tmux.keys("a")  # the roster picker, "me" first: Enter assigns to me
     screen = tmux.wait(lambda s: "Assign #" in s and "Priya Nair (priya)" in s, "the picker")
     assert screen.isascii(), sorted({c for c in screen if ord(c) > 127})
-    assert "me - " in screen and "away" in screen
+    assert "me - " in screen and "offline" in screen
     tmux.keys("Enter")
     tmux.wait_text("assigned to you")
     tmux.keys("1")

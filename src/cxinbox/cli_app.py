@@ -546,17 +546,36 @@ def tag_cmd(
 
 @app.command("assign")
 def assign_cmd(
-    query: QueryArg,
+    query: Annotated[str, typer.Argument(
+        metavar="QUERY", help="Conversations to act on, e.g. 'status:open tag:billing'"
+                              " ('' = all), or one id: 1024 or #1024.")],
+    target: Annotated[str | None, typer.Argument(
+        metavar="[USER|team:NAME]", help="The same as --to.")] = None,
     to: Annotated[str | None, typer.Option(
-        "--to", metavar="USER", help="OS login of a staff member, or 'me'.")] = None,
+        "--to", metavar="USER", help="OS login of a staff member, 'me', or team:NAME (the"
+                                     " team's next member by its strategy).")] = None,
     unassign: Annotated[bool, typer.Option("--unassign", help="Remove the assignee.")] = False,
     config: ConfigOpt = None, dry_run: DryRunOpt = False, yes: YesOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Assign every conversation matching QUERY to USER, or unassign them."""
+    """Assign every conversation matching QUERY to USER or a team, or unassign them."""
+    if to is not None and target is not None:
+        fail("give the assignee once: --to USER or a second argument", EXIT_USAGE)
+    to = to if to is not None else target
     if (to is None) == (not unassign):
-        fail("give exactly one of --to USER or --unassign", EXIT_USAGE)
+        fail("give exactly one of --to USER (or team:NAME) or --unassign", EXIT_USAGE)
+    one = query.strip().lstrip("#")
+    conv_id = int(one) if one.isdigit() and int(one) > 0 else None
+    if conv_id is not None:
+        query = f"id:{conv_id}"  # a bare number is the conversation, not a text search
     with open_api(_load_config(config)) as api:
+        if to is not None and to.startswith("team:"):
+            from cxinbox import cli_teams
+
+            cli_teams.assign_team(api, conv_id, query, to.removeprefix("team:"),
+                                  run_bulk=_run_bulk, dry_run=dry_run, yes=yes,
+                                  as_json=as_json)
+            return
         user = api.actor if to == "me" else to
         _run_bulk(lambda dry: api.bulk_assign(query, user, dry_run=dry),
                   dry_run=dry_run, yes=yes, as_json=as_json)
@@ -987,6 +1006,7 @@ def _register_reply_commands() -> None:
         cli_report,
         cli_retention,
         cli_service,
+        cli_teams,
         cli_triage,
     )
 
@@ -997,6 +1017,7 @@ def _register_reply_commands() -> None:
     cli_retention.register(app, open_api, _load_config)
     cli_report.register(app, open_api, _load_config, lambda: _state.ascii)
     cli_triage.register(app)
+    cli_teams.register(app, open_api, _load_config)
 
 
 _register_reply_commands()

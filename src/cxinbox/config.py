@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Final, Literal, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxinbox.domain.retention import Span, parse_span
+from cxinbox.domain.teams import STRATEGIES, TeamSpec
 from cxinbox.paths import (  # noqa: F401 - the names this module always offered
     APP_NAME,
     CONFIG_ENV_VAR,
@@ -616,6 +617,8 @@ class Config:
     """[backup] table."""
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     """[retention] table."""
+    teams: tuple[TeamSpec, ...] = ()
+    """[[teams]] tables: who `assign team:NAME` chooses from, and how (domain/teams.py)."""
     source_path: Path = BUILTIN_SOURCE
     """The file this was read from (BUILTIN_SOURCE for `default_config()`)."""
 
@@ -667,6 +670,10 @@ class Config:
     def staff_member(self, os_user: str) -> StaffMember | None:
         """The roster entry for an OS user, or None for someone not on the roster."""
         return next((member for member in self.staff if member.os_user == os_user), None)
+
+    def team(self, name: str) -> TeamSpec | None:
+        """The [[teams]] entry called `name`, or None."""
+        return next((team for team in self.teams if team.name == name), None)
 
 
 def load_config_text(text: str, source: Path = BUILTIN_SOURCE) -> Config:
@@ -1067,14 +1074,16 @@ _SHELL_SYNTAX = re.compile(r"[|&;<>`]|\$\(")
 
 def _parse_config(top: _Table) -> Config:
     top.allow_only(_TOP_KEYS)
+    staff = _parse_staff(top.tables("staff"))
+    sla = _parse_sla(top.table("sla"), top.table("clinic").string("timezone", "UTC"))
     return Config(
         clinic=_parse_clinic(top.table("clinic")),
         store=_parse_store(top.table("store")),
         sync=_parse_sync(top.table("sync")),
         accounts=_parse_accounts(top.tables("accounts")),
-        staff=_parse_staff(top.tables("staff")),
+        staff=staff,
         ui=_parse_ui(top.table("ui")),
-        sla=_parse_sla(top.table("sla"), top.table("clinic").string("timezone", "UTC")),
+        sla=sla,
         server=_parse_server(top.table("server")),
         sms=_parse_sms(top.table("sms")),
         outbox=_parse_outbox(top.table("outbox")),
@@ -1082,6 +1091,8 @@ def _parse_config(top: _Table) -> Config:
         audit=_parse_audit(top.table("audit")),
         backup=_parse_backup(top.table("backup")),
         retention=_parse_retention(top.table("retention")),
+        teams=_parse_teams(top.tables("teams"), staff, sla,
+                           top.table("clinic").string("timezone", "UTC")),
         source_path=top.source,
     )
 
@@ -1767,3 +1778,77 @@ def _parse_compose(table: _Table) -> ComposeConfig:
         table.fail("editor", 'expected an array such as ["nano"] (it runs without a shell)')
     return ComposeConfig(canned=tuple(canned), canned_dir=table.path("canned_dir"),
                          editor=table.string_list("editor", "the editor and its arguments"))
+
+
+_TEAM_KEYS: Final = frozenset({"name", "members", "strategy", "cap", "shifts", "return_on_away"})
+_TEAM_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def _parse_teams(tables: list[_Table], staff: tuple[StaffMember, ...], sla: SlaConfig,
+                 clinic_tz: str) -> tuple[TeamSpec, ...]:
+    """[[teams]]: members from the roster, a strategy, an optional cap, shifts as calendars.
+
+    Why so strict: a typo in a member's login would silently shrink the team, and a
+    shift-aware team with a member who has no rota would never (or always) pick them."""
+    import difflib
+
+    from cxinbox.domain.sla import BusinessCalendar, SlaSpecError
+
+    logins = [m.os_user for m in staff if m.role != "monitor"]
+    teams: list[TeamSpec] = []
+    for table in tables:
+        table.allow_only(_TEAM_KEYS)
+        name = table.required_string("name", 'a short name such as "results"')
+        if not _TEAM_NAME.fullmatch(name):
+            table.fail("name", "expected lower-case letters, digits, '-' or '_' (it is typed"
+                       f" as team:NAME), got {_quote(name)}")
+        if any(team.name == name for team in teams):
+            table.fail("name", f"{_quote(name)} is already the name of another team")
+        members = table.string_list("members", "OS logins from [[staff]]")
+        if members is None:
+            table.fail("members", 'missing required value; expected logins from [[staff]],'
+                       ' e.g. ["mgarcia", "tnguyen"]')
+        for index, member in enumerate(members):
+            key = f"{_join(table.where, 'members')}[{index}]"
+            if member not in logins:
+                close = difflib.get_close_matches(member, logins, n=1, cutoff=0.6)
+                raise ConfigError(table.source, f"{_quote(member)} is not on the [[staff]]"
+                                  " roster" + (f" (did you mean {_quote(close[0])}?)" if close
+                                               else "" if logins else
+                                               "; add [[staff]] entries first"), key=key)
+            if member in members[:index]:
+                raise ConfigError(table.source, f"{_quote(member)} is listed twice", key=key)
+        strategy = table.choice("strategy", "round-robin", STRATEGIES)
+        cap = table.integer("cap", 0, 1, 100_000) if table.raw("cap") is not None else None
+        shifts: dict[str, BusinessCalendar] = {}
+        shifts_table = table.table("shifts")
+        if shifts_table.names() and strategy != "shift-aware":
+            table.fail("shifts", 'shifts only apply to strategy = "shift-aware"')
+        for member in shifts_table.names():
+            if member not in members:
+                shifts_table.fail(member, f"{_quote(member)} is not a member of this team")
+            spec = shifts_table.raw(member)
+            where = _join(shifts_table.where, member)
+            if isinstance(spec, str):
+                if spec not in sla.calendars:
+                    known = ", ".join(sorted(sla.calendars))
+                    shifts_table.fail(member, f"no [sla.calendars.{spec}] table"
+                                      + (f"; known: {known}" if known else ""))
+                where, spec = f"sla.calendars.{spec}", sla.calendars[spec]
+            if not isinstance(spec, Mapping):
+                shifts_table.fail(member, "expected a calendar name from [sla.calendars] or a"
+                                  " table with timezone, hours and holidays")
+            try:
+                shifts[member] = BusinessCalendar.from_spec(spec, where=where,
+                                                            default_tz=ZoneInfo(clinic_tz))
+            except SlaSpecError as exc:
+                raise ConfigError(table.source, exc.problem, key=exc.key) from None
+        if strategy == "shift-aware":
+            missing = [m for m in members if m not in shifts]
+            if missing:
+                table.fail("shifts", f"a shift-aware team needs a rota for every member;"
+                           f" {_quote(missing[0])} has none")
+        teams.append(TeamSpec(name=name, members=members, strategy=strategy, cap=cap,
+                              shifts=MappingProxyType(shifts),
+                              return_on_away=table.boolean("return_on_away", False)))
+    return tuple(teams)

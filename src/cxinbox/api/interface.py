@@ -10,6 +10,7 @@ threads so an event loop is never blocked by SQLite; the socket transport
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 from collections.abc import Callable, Hashable
 from datetime import datetime
@@ -21,6 +22,7 @@ from cxinbox.contract.backup_types import BackupReport
 from cxinbox.contract.health_types import HealthReport
 from cxinbox.contract.reply_types import CannedView, DraftView, OutboxItemView, RenderedCanned
 from cxinbox.contract.retention_types import RetentionReport
+from cxinbox.contract.routing_types import AwayResult, TeamAssignment, TeamView
 from cxinbox.contract.team_types import ContactView, MentionView, StaffView, TagView
 from cxinbox.contract.types import (
     Alert,
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from cxinbox.contract.report_types import Report
     from cxinbox.service.inbox import BulkResult, InboxService
     from cxinbox.service.replies import ReplyService
+    from cxinbox.service.teams import TeamService
 
 T = TypeVar("T")
 
@@ -257,6 +260,27 @@ class InboxAPI(Protocol):
         """Apply `[retention]` now (admins only; `dry_run` counts and changes nothing)."""
         ...
 
+    # -- teams and away (service/teams.py) ----------------------------------------------
+
+    async def assign_team(self, conv_id: int, team: str) -> TeamAssignment:
+        """Give the conversation to the next member of `team` by its strategy (nobody
+        available: left unassigned, and the result says why); audited with the reason."""
+        ...
+
+    async def bulk_assign_team(self, query: str, team: str,
+                               dry_run: bool = False) -> BulkResult:
+        """Every match to `team`, one pick after another (round-robin spreads them)."""
+        ...
+
+    async def set_away(self, away: bool, user: str | None = None) -> AwayResult:
+        """Mark the caller away or back (`user`: a colleague; supervisors and admins
+        only). Going away hands open conversations back to `return_on_away` teams."""
+        ...
+
+    async def teams(self) -> list[TeamView]:
+        """The configured teams and who of each the next pick could land on now."""
+        ...
+
 
 def annotation_names() -> dict[str, object]:
     """The names `InboxAPI`'s annotations use that are imported for type checking only,
@@ -411,15 +435,22 @@ class InProcessAPI:
         self._board.set(self._session, conv_id, composing)
 
     async def presence(self) -> list[Presence]:
-        return self._board.snapshot()
+        entries = self._board.snapshot()
+        if not entries:
+            return entries
+        away = set(await asyncio.to_thread(self.routing.away_users))
+        return [dataclasses.replace(p, away=True) if p.os_user in away else p
+                for p in entries]
 
     async def online(self) -> list[str]:
         return self._board.online()
 
     async def roster(self) -> list[StaffView]:
         here = {p.os_user for p in self._board.snapshot()}
+        away = set(await asyncio.to_thread(self.routing.away_users))
         return [StaffView(m.os_user, clean_line(m.name) or m.os_user, m.role,
-                          m.os_user in here) for m in self.service.config.staff
+                          m.os_user in here, m.os_user in away)
+                for m in self.service.config.staff
                 if m.role != "monitor"]  # a monitoring login is nobody to assign or mention
 
     async def known_tags(self, limit: int = 1000) -> list[TagView]:
@@ -556,3 +587,27 @@ class InProcessAPI:
         from cxinbox.service.retention import run_for
 
         return await self._call(run_for, self.service, dry_run)
+
+    # -- teams and away ----------------------------------------------------------------------
+
+    @property
+    def routing(self) -> TeamService:
+        from cxinbox.service.teams import TeamService
+
+        return TeamService(self.service)
+
+    async def assign_team(self, conv_id: int, team: str) -> TeamAssignment:
+        return await self._call(self.routing.assign, conv_id, team)
+
+    async def bulk_assign_team(self, query: str, team: str,
+                               dry_run: bool = False) -> BulkResult:
+        return await self._call(self.routing.bulk_assign, query, team, dry_run=dry_run)
+
+    async def set_away(self, away: bool, user: str | None = None) -> AwayResult:
+        try:
+            return await self._call(self.routing.set_away, away, user)
+        finally:
+            self._feed.bump_presence()  # colleagues' rosters and status lines show it
+
+    async def teams(self) -> list[TeamView]:
+        return await asyncio.to_thread(self.routing.teams)

@@ -81,6 +81,7 @@ class Context:
     method: str
     roster: frozenset[str]
     now: float
+    teams: frozenset[str] = frozenset()
 
 
 Rule = Callable[[Any, Context], Any]
@@ -239,6 +240,17 @@ def _assignee(value: Any, ctx: Context) -> Any:
     return name
 
 
+def _team(value: Any, ctx: Context) -> Any:
+    """A configured team's name (`team:` in front is allowed, as people type it)."""
+    name = value.strip().removeprefix("team:")
+    if name in ctx.teams:
+        return name
+    if _unsafe(value) or len(value) > MAX_NAME_CHARS:
+        raise Invalid("is not a team name")
+    known = ", ".join(sorted(ctx.teams)) or "none configured ([[teams]])"
+    raise Invalid(f"unknown team {clean_line(name, max_len=64)!r}; known teams: {known}")
+
+
 def _actor(value: Any, ctx: Context) -> Any:
     """An audit filter: a login, `rule:NAME`, or anyone on the roster."""
     if value is not None and value not in ctx.roster and not _ACTOR.fullmatch(value):
@@ -351,6 +363,7 @@ RULES: Final[dict[str, Rule]] = {
     "end": _instant,
     # people
     "user": _assignee,
+    "team": _team,
     "actor": _actor,
     # structured strings
     "query": _plain(MAX_QUERY_CHARS),
@@ -369,7 +382,7 @@ RULES: Final[dict[str, Rule]] = {
     "fills": _fills,
     "data": _data,
     # flags
-    **dict.fromkeys(("dry_run", "force", "composing", "unread_only"), _any),
+    **dict.fromkeys(("dry_run", "force", "composing", "unread_only", "away"), _any),
 }
 
 BODY_LIMITS: Final = {"add_note": MAX_NOTE_CHARS, "save_draft": MAX_DRAFT_CHARS}
@@ -404,6 +417,8 @@ class Validator:
         # People work conversations; a monitoring login (role "monitor") is not assignable.
         self.roster = frozenset(m.os_user for m in config.staff if m.role != "monitor") \
             if config is not None else frozenset()
+        self.teams = frozenset(t.name for t in config.teams) if config is not None \
+            else frozenset()
 
     def check(self, method: str, args: list[Any] | tuple[Any, ...],
               kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -417,7 +432,7 @@ class Validator:
             bound = signature.bind(*args, **kwargs)
         except TypeError as exc:
             raise BadRequest(f"{method}: {clean_line(str(exc), max_len=200)}") from None
-        ctx = Context(method, self.roster, time.time())
+        ctx = Context(method, self.roster, time.time(), self.teams)
         for name, value in list(bound.arguments.items()):
             annotation = hints.get(name, Any)
             if not _conforms(value, annotation):

@@ -87,6 +87,8 @@ class StaffView:
     name: str
     role: str
     online: bool
+    away: bool = False
+    """Marked away: teams pass them over; the picker says so."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

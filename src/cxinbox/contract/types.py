@@ -163,6 +163,8 @@ class Presence:
     conv_id: int | None
     composing: bool
     since: int
+    away: bool = False
+    """Marked away (`cxinbox away on`, `Z`): at the desk, but not taking new work."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -64,6 +64,8 @@ _SHARED: Final[Mapping[str, tuple[str, ...]]] = {
     "outbox.undelivered": ("outbox", "author", "conversation"),
     "send": ("outbox", "channel"),
     "mentions.read": (),
+    # someone away or back: rosters, pickers and the status line show it
+    "staff.away": ("user", "away"),
 }
 
 _AUTHOR_ONLY: Final = ("reason", "error", "status")

@@ -28,6 +28,7 @@ from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.records import (
     AlertRecord,
+    AwayRecord,
     Bases,
     ChainHeadRecord,
     ChainWalkRecord,
@@ -460,6 +461,34 @@ class StoreTx(Protocol):
     def merge_contacts(self, into_id: int, other_id: int) -> list[int]: ...
 
     def mark_merged_if_empty(self, contact_id: int, into_id: int) -> bool: ...
+
+    # -- teams and away (store/teams.py)
+
+    def away_staff(self) -> list[AwayRecord]:
+        """Everyone marked away."""
+        ...
+
+    def set_away(self, os_user: str, away: bool, at: int, set_by: str) -> bool:
+        """Mark or clear; True when that changed anything."""
+        ...
+
+    def open_counts(self, users: Sequence[str]) -> dict[str, int]:
+        """Open live conversations held by each of `users` (absent: none)."""
+        ...
+
+    def team_cursor(self, team: str) -> str | None:
+        """The member the team picked last."""
+        ...
+
+    def set_team_cursor(self, team: str, member: str, at: int) -> None: ...
+
+    def set_conversation_team(self, conv_id: int, team: str | None, at: int) -> None:
+        """The team the conversation was assigned through (None: not through a team)."""
+        ...
+
+    def open_held_by(self, os_user: str) -> list[tuple[int, str | None]]:
+        """(conversation, its team or None) for each open conversation the person holds."""
+        ...
 
 
 class Store(Protocol):

@@ -529,3 +529,12 @@ class ReportData:
     absorbed: tuple[ChangeFact, ...] = ()
     """Events on conversations since merged away, under the id of the one that took them
     in: work done (notes, assignments, closing), but not part of that one's own timeline."""
+
+
+@dataclass(frozen=True, slots=True)
+class AwayRecord:
+    """Someone marked away: since when (epoch seconds) and who marked them."""
+
+    os_user: str
+    since: int
+    set_by: str

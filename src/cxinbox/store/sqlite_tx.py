@@ -21,6 +21,7 @@ from cxinbox.store import (
     reparse,
     sms,
     status,
+    teams,
     undo,
 )
 from cxinbox.store import conversations as convs
@@ -28,6 +29,7 @@ from cxinbox.store.db import append_event
 from cxinbox.store.interface import Selection, SlaRow
 from cxinbox.store.records import (
     AlertRecord,
+    AwayRecord,
     Bases,
     ChainHeadRecord,
     ContactConversationRecord,
@@ -504,3 +506,26 @@ class SqliteTx:
 
     def mark_merged_if_empty(self, contact_id: int, into_id: int) -> bool:
         return contacts.mark_merged_if_empty(self.conn, contact_id, into_id)
+
+    # -- teams and away
+
+    def away_staff(self) -> list[AwayRecord]:
+        return teams.away(self.conn)
+
+    def set_away(self, os_user: str, away: bool, at: int, set_by: str) -> bool:
+        return teams.set_away(self.conn, os_user, away, at, set_by)
+
+    def open_counts(self, users: Sequence[str]) -> dict[str, int]:
+        return teams.open_counts(self.conn, users)
+
+    def team_cursor(self, team: str) -> str | None:
+        return teams.cursor(self.conn, team)
+
+    def set_team_cursor(self, team: str, member: str, at: int) -> None:
+        teams.set_cursor(self.conn, team, member, at)
+
+    def set_conversation_team(self, conv_id: int, team: str | None, at: int) -> None:
+        teams.set_conversation_team(self.conn, conv_id, team, at)
+
+    def open_held_by(self, os_user: str) -> list[tuple[int, str | None]]:
+        return teams.open_held_by(self.conn, os_user)

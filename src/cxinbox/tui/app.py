@@ -52,6 +52,7 @@ from cxinbox.contract.types import (
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, triage, views
 from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words
+from cxinbox.tui.away import AwayMixin
 from cxinbox.tui.heap import HeapKeeper
 from cxinbox.tui.marking import MarkingMixin
 from cxinbox.tui.messages import (
@@ -126,7 +127,8 @@ def _touches(event: Event, conv_id: int) -> bool:
     return isinstance(touched, list) and conv_id in touched
 
 
-class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindings=False):
+class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, App[None],
+                 inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "cxinbox"
     BINDINGS: ClassVar[list[BindingType]] = actions.bindings("app")
@@ -174,6 +176,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         self._triage_lock = asyncio.Lock()
         self._team_init()
         self._pickers_init()
+        self._away_init()
         self._search_seq = 0
         self._heap = HeapKeeper()
         self._sla_cell = sla_cell_for(ascii_only)
@@ -608,6 +611,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         if not relevant:
             return
         self._counts_dirty = True
+        self._away_events(relevant)
         for event in relevant:
             if event.action == "health.alert" and not self._locked:
                 # The server's own trouble (a mailbox that stopped): a toast now, and the
@@ -701,6 +705,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
                 self.post_message(TriageFailed(action, error_line(exc), undoing=undoing,
                                                refused=False))
             else:
+                if action.done_from is not None:
+                    action = dataclasses.replace(action, done=action.done_from(result))
                 if not undoing:
                     if action.inverse_from is not None:
                         action = dataclasses.replace(action,

@@ -22,6 +22,7 @@ from textual import work
 from textual.message import Message
 
 from cxinbox.contract.types import ConversationSummary
+from cxinbox.domain.teams import TEAM_PREFIX
 from cxinbox.tui import triage
 from cxinbox.tui.marks import MAX_MARK_QUERY
 from cxinbox.tui.messages import TriageDone, error_line
@@ -173,7 +174,7 @@ class MarkingMixin:
         api = self.api
 
         def items() -> list[PickItem]:
-            return roster_items(self._roster, self.me, None)
+            return roster_items(self._roster, self.me, None, self._teams)
 
         picker = PickerScreen(f"Assign {count} to", items(),
                               hint="type to filter, Enter to assign, Esc to cancel",
@@ -181,6 +182,12 @@ class MarkingMixin:
 
         def chosen(value: str | None) -> None:
             if value is None:
+                return
+            if value.startswith(TEAM_PREFIX):
+                team = value.removeprefix(TEAM_PREFIX)
+                self._bulk(f"given to team {team}",
+                           lambda dry: api.bulk_assign_team(query, team, dry_run=dry),
+                           "assign")
                 return
             user = None if value == NOBODY else value
             what = ("unassigned" if user is None else "assigned to you" if user == self.me

@@ -22,11 +22,14 @@ right after `a` or `t` are never lost to a slow link.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from typing import Any
 
+from cxinbox.contract.routing_types import TeamView
 from cxinbox.contract.team_types import StaffView, TagView
 from cxinbox.contract.types import ConversationSummary
 from cxinbox.domain.mentions import handles, unknown_mentions
+from cxinbox.domain.teams import TEAM_PREFIX, team_name
 from cxinbox.tui import triage
 from cxinbox.tui.screens.picker import (
     CompletingPrompt,
@@ -40,8 +43,10 @@ NOBODY = "-"
 """The picker's value for "unassign": no login can be "-" (see api/validate.py)."""
 
 
-def roster_items(roster: list[StaffView], me: str, current: str | None) -> list[PickItem]:
-    """Me first, then the roster in its order; "nobody" last when someone holds it."""
+def roster_items(roster: list[StaffView], me: str, current: str | None,
+                 teams: Sequence[TeamView] = ()) -> list[PickItem]:
+    """Me first, then the roster in its order, then the teams; "nobody" last when
+    someone holds it."""
     mine = next((s for s in roster if s.os_user == me), None)
     my_name = mine.name if mine else me
     items = [PickItem(me, f"me - {my_name}", _detail(mine, me, current, True),
@@ -52,6 +57,9 @@ def roster_items(roster: list[StaffView], me: str, current: str | None) -> list[
         items.append(PickItem(staff.os_user, f"{staff.name} ({staff.os_user})",
                               _detail(staff, staff.os_user, current, False),
                               (staff.name,)))
+    for team in teams:
+        items.append(PickItem(f"{TEAM_PREFIX}{team.name}", f"team {team.name}",
+                              _team_detail(team), ("team", team.strategy)))
     if current is not None:
         items.append(PickItem(NOBODY, "nobody - unassign", "", ("unassigned", "none")))
     return items
@@ -59,10 +67,20 @@ def roster_items(roster: list[StaffView], me: str, current: str | None) -> list[
 
 def _detail(staff: StaffView | None, login: str, current: str | None, is_me: bool) -> str:
     parts = [staff.role] if staff else []
-    parts.append("online" if is_me or (staff and staff.online) else "away")
+    if staff is not None and staff.away:
+        parts.append("AWAY")  # teams pass them over; a person may still choose them
+    else:
+        parts.append("online" if is_me or (staff and staff.online) else "offline")
     if login == current:
         parts.append("assigned now")
     return ", ".join(parts)
+
+
+def _team_detail(team: TeamView) -> str:
+    """ "round-robin, next of: maria, tom" or "least-open, nobody available now"."""
+    if not team.available:
+        return f"{team.strategy}, nobody available now"
+    return f"{team.strategy}, next of: {', '.join(team.available)}"
 
 
 def tag_review(text: str, known: set[str], present: set[str]) -> str | None:
@@ -100,6 +118,7 @@ class PickersMixin:
 
     def _pickers_init(self: Any) -> None:
         self._roster: list[StaffView] = []
+        self._teams: list[TeamView] = []
         self._tag_counts: list[TagView] = []
 
     def _pickers_mount(self: Any) -> None:
@@ -122,6 +141,11 @@ class PickersMixin:
                 self._roster = await self.api.roster()
             except Exception:  # noqa: BLE001 - the picker keeps what it had ("me")
                 return
+            try:
+                self._teams = await self.api.teams()
+            except Exception:  # noqa: BLE001,S110 - people can still be picked
+                pass
+            self._roster_changed()
             if then is not None:
                 then()
 
@@ -129,7 +153,7 @@ class PickersMixin:
 
     def pick_assignee(self: Any, summary: ConversationSummary) -> None:
         def items() -> list[PickItem]:
-            return roster_items(self._roster, self.me, summary.assignee)
+            return roster_items(self._roster, self.me, summary.assignee, self._teams)
 
         now = self._staff_name(summary.assignee) if summary.assignee else "nobody"
         picker = PickerScreen(f"Assign #{summary.id} to", items(), note=f"now: {now}",
@@ -137,7 +161,10 @@ class PickersMixin:
                               empty="No one on the roster matches.", blink=not self.calm)
 
         def chosen(value: str | None) -> None:
-            if value is not None:
+            team = team_name(value) if value is not None else None
+            if team is not None:
+                self._apply(triage.assign_team(summary, team, self.me))
+            elif value is not None:
                 self.assign_checked(summary, None if value == NOBODY else value)
 
         self.push_screen(picker, chosen)
@@ -151,16 +178,31 @@ class PickersMixin:
             return
         holder = summary.assignee
         action = triage.assign(summary, user, self.me)
-        if holder is None or holder == self.me:
-            self._apply(action)
-            return
+        away = user is not None and user != self.me and any(
+            s.away for s in self._roster if s.os_user == user)
         who = summary.from_name or summary.from_addr or "this conversation"
+        if holder is None or holder == self.me:
+            if not away:
+                self._apply(action)
+                return
+            question = (f"{self._staff_name(user)} is away (teams pass them over)."
+                        f" Give #{summary.id} {who} to them anyway?")
+
+            def anyway(yes: bool | None) -> None:
+                if yes:
+                    self._apply(action)
+                else:
+                    self._say(f"{triage.who(summary)}: left as it was")
+
+            self.push_screen(ConfirmScreen(question, yes="yes", no="no, leave it"), anyway)
+            return
         if user == self.me:
             ask = "Take it?"
         elif user is None:
             ask = "Unassign it?"
         else:
-            ask = f"Give it to {self._staff_name(user)}?"
+            ask = f"Give it to {self._staff_name(user)}" + (
+                " (away: teams pass them over)?" if away else "?")
         question = f"#{summary.id} {who} is assigned to {self._staff_name(holder)}. {ask}"
 
         def answered(yes: bool | None) -> None:

@@ -33,11 +33,19 @@ class PresenceBoard:
         return [p for p in self.entries if p.os_user != self.me]
 
     def online(self) -> tuple[str, ...]:
-        """Colleagues connected now, by first name, each once."""
+        """Colleagues connected now, by first name, each once; "Maria (away)" for one
+        marked away (at a terminal, but teams pass her over)."""
         seen: dict[str, None] = {}
         for p in self._others():
-            seen.setdefault(first_name(p.name) or p.os_user, None)
+            name = first_name(p.name) or p.os_user
+            seen.setdefault(f"{name} (away)" if p.away else name, None)
         return tuple(seen)
+
+    def away(self, os_user: str) -> bool | None:
+        """Whether `os_user` is marked away, by any connected entry of theirs (None: not
+        connected, so not known from here)."""
+        mine = [p.away for p in self.entries if p.os_user == os_user]
+        return any(mine) if mine else None
 
     def at(self, conv_id: int) -> list[Presence]:
         """Colleagues with `conv_id` open; composers first, one entry per person."""

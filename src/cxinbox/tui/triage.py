@@ -37,6 +37,8 @@ class Triage:
     inverse_from: Callable[[object], Triage | None] | None = None
     """Builds the inverse from what the call returned (an event seq, a note's id)."""
     who: str = ""  # "#304 Elena Ruiz"
+    done_from: Callable[[object], str] | None = None
+    """Builds `done` from what the call returned (whom a team picked)."""
 
     @property
     def line(self) -> str:
@@ -69,6 +71,33 @@ def assign(summary: ConversationSummary, user: str | None, me: str) -> Triage:
         return Triage(conv, f"{_assignee_text(previous, me)} again", back, who=person)
 
     return Triage(conv, _assignee_text(user, me), call, inverse_from=inverse, who=person)
+
+
+def assign_team(summary: ConversationSummary, team: str, me: str) -> Triage:
+    """Give the conversation to `team`: the server picks the member by the team's
+    strategy; the line says whom (or that nobody was available, and why)."""
+    previous = summary.assignee
+    conv = summary.id
+    person = who(summary)
+
+    def call(api: InboxAPI) -> Awaitable[object]:
+        return api.assign_team(conv, team)
+
+    def inverse(result: object) -> Triage:
+        def back(api: InboxAPI) -> Awaitable[object]:
+            return api.assign(conv, previous, undo_of=_seq(getattr(result, "seq", None)))
+
+        return Triage(conv, f"{_assignee_text(previous, me)} again", back, who=person)
+
+    def done(result: object) -> str:
+        member = getattr(result, "member", None)
+        if member is None:
+            why = clean_line(str(getattr(result, "explanation", "")), max_len=120)
+            return f"team {team}: nobody available, left unassigned ({why})"
+        return f"team {team}: {_assignee_text(member, me)}"
+
+    return Triage(conv, f"team {team}", call, inverse_from=inverse, who=person,
+                  done_from=done)
 
 
 def _assignee_text(user: str | None, me: str) -> str:

@@ -353,7 +353,25 @@ CREATE INDEX messages_senders_trgm ON messages
     USING gin ((lower(cxinbox_unaccent(from_addr || ' ' || from_name))) gin_trgm_ops);
 """
 
-PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE,)
+_TEAMS = """
+CREATE TABLE staff_away (
+    os_user  TEXT PRIMARY KEY,
+    since    BIGINT NOT NULL,
+    set_by   TEXT NOT NULL
+);
+CREATE TABLE team_cursors (
+    team         TEXT PRIMARY KEY,
+    last_member  TEXT NOT NULL,
+    at           BIGINT NOT NULL
+);
+CREATE TABLE conversation_teams (
+    conversation_id  BIGINT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+    team             TEXT NOT NULL,
+    at               BIGINT NOT NULL
+);
+"""
+
+PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE, _TEAMS)
 """PG_MIGRATIONS[k] brings a PostgreSQL store to SQLite's schema version PG_BASELINE + k."""
 
 

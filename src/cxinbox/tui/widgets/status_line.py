@@ -32,6 +32,7 @@ class StatusLine(Widget):
         self._message = ""
         self._mail = ""
         self._mail_problem = False
+        self._away = False
 
     def set_sync(self, text: str, *, problem: bool = False) -> None:
         if (text, problem) != (self._sync, self._problem):
@@ -42,6 +43,12 @@ class StatusLine(Widget):
         """Where mail sync stands (last sync time, or quarantined folders)."""
         if (text, problem) != (self._mail, self._mail_problem):
             self._mail, self._mail_problem = text, problem
+            self.refresh()
+
+    def set_away(self, away: bool) -> None:
+        """Whether I am marked away (teams pass me over): said where I look, in words."""
+        if away != self._away:
+            self._away = away
             self.refresh()
 
     def set_online(self, users: tuple[str, ...]) -> None:
@@ -63,7 +70,8 @@ class StatusLine(Widget):
         if self._mail:
             right.append(sep)
             right.append(self._mail, style="bold reverse" if self._mail_problem else "")
-        right.append(f"{sep}online: " + ", ".join([f"you ({self._me})", *others]) + " ")
+        you = f"you ({self._me}, AWAY)" if self._away else f"you ({self._me})"
+        right.append(f"{sep}online: " + ", ".join([you, *others]) + " ")
         room = max(0, self.size.width - right.cell_len - 2)
         text = Text(no_wrap=True, overflow="ellipsis")
         message = self._message

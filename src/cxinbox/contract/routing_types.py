@@ -1,0 +1,57 @@
+"""Value types of teams and away: what `assign team:NAME` did, who went away, the teams.
+
+Logins and team names come from the config roster (vetted at load); the explanation is
+built by domain/teams.py from those names alone, so nothing here carries patient text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class TeamAssignment:
+    """One conversation given to a team: the member chosen (None: nobody was available,
+    so it is left unassigned), the reason in one line, and the seq of the audit event
+    (what the TUI's undo names)."""
+
+    conversation_id: int
+    team: str
+    member: str | None
+    explanation: str
+    seq: int
+    previous: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class AwayResult:
+    """`away on|off` for one person, and what going away handed back to their teams."""
+
+    os_user: str
+    away: bool
+    changed: bool
+    handed_back: tuple[TeamAssignment, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"user": self.os_user, "away": self.away, "changed": self.changed,
+                "handed_back": [h.to_dict() for h in self.handed_back]}
+
+
+@dataclass(frozen=True, slots=True)
+class TeamView:
+    """A team for the assignee picker and `cxinbox teams`: who is in it and who of them
+    the next pick could land on now."""
+
+    name: str
+    strategy: str
+    members: tuple[str, ...]
+    available: tuple[str, ...]
+    cap: int | None
+    return_on_away: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,211 @@
+"""Teams and away as use cases: `assign team:NAME`, `away on|off`, handing work back.
+
+`assign_to_team` is the one entry point for every caller that routes a conversation to a
+team: a person (`cxinbox assign 1024 --to team:results`, the TUI's picker), a bulk
+command, and the rules engine (`assign = "team:results"`, actor `rule:NAME`). It runs
+inside the caller's write transaction, so a rule's choice commits or rolls back with the
+arrival that triggered it, and writes the assignment, the team's new round-robin position
+and one `conversation.assign` event whose details carry the team, the strategy and the
+chooser's explanation ("round-robin: next after mgarcia; tnguyen away -> jsmith").
+
+When nobody on the team is available the conversation is left unassigned (a holder it
+had is taken off: it was given to the team, and nobody there can take it) and the event
+says why, so the desk sees it in the Unassigned view rather than with someone away.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from cxinbox.config import Config
+from cxinbox.contract.errors import BadRequest, NotFound
+from cxinbox.contract.routing_types import AwayResult, TeamAssignment, TeamView
+from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.teams import TeamChoice, TeamSpec, choose
+from cxinbox.service.inbox import BulkChange, BulkResult, InboxService, _Plan
+from cxinbox.store.interface import Selection, StoreTx
+from cxinbox.store.records import StaffState
+
+
+def team_named(config: Config, team: str) -> TeamSpec:
+    """The configured team, or BadRequest in one line naming the ones there are."""
+    found = config.team(team)
+    if found is None:
+        known = ", ".join(t.name for t in config.teams) or "none configured ([[teams]])"
+        raise BadRequest(f"unknown team {team!r}; known teams: {known}")
+    return found
+
+
+def assign_to_team(tx: StoreTx, config: Config, conversation_id: int, team: str,
+                   actor: str, *, now: int, why: str = "") -> TeamAssignment:
+    """Give one live conversation to `team`'s next member by its strategy, inside `tx`.
+
+    `now` is epoch seconds (shifts are judged at it); `why` is prepended to the audited
+    explanation ("handed back: mgarcia went away"). BadRequest for an unknown team,
+    NotFound for a conversation that does not exist or was merged away (raised before
+    anything is written, so the caller may catch it and go on). Returns what was chosen,
+    with the event's seq.
+    """
+    spec = team_named(config, team)
+    row = tx.conversation(conversation_id)
+    if row is None or row.merged_into:
+        raise NotFound(f"no conversation #{conversation_id} to give to team {spec.name}")
+    rota = _Rota.read(tx, spec, now)
+    return rota.give(tx, config, conversation_id, row.assignee, row.status == "open",
+                     actor, why=why)
+
+
+class _Rota:
+    """One team's facts for a run of picks, read once and kept current as picks are made,
+    so a bulk assignment of thousands reads the open counts once (a count per pick made a
+    20,000-conversation bulk take minutes)."""
+
+    def __init__(self, spec: TeamSpec, away: frozenset[str], counts: dict[str, int],
+                 cursor: str | None, now: int) -> None:
+        self.spec, self.away, self.counts, self.cursor, self.now = spec, away, counts, \
+            cursor, now
+
+    @classmethod
+    def read(cls, tx: StoreTx, spec: TeamSpec, now: int) -> _Rota:
+        return cls(spec, frozenset(a.os_user for a in tx.away_staff()),
+                   dict(tx.open_counts(list(spec.members))), tx.team_cursor(spec.name), now)
+
+    def pick(self, previous: str | None, is_open: bool) -> TeamChoice:
+        """The next pick for a conversation now held by `previous`, counted as made (with
+        nobody picked it is left unassigned, so its holder has it no more either way)."""
+        if is_open and previous in self.counts:
+            # Its own holder is not loaded by the conversation being moved.
+            self.counts[previous] -= 1
+        choice = choose(self.spec, away=self.away, open_counts=self.counts,
+                        cursor=self.cursor, now=datetime.fromtimestamp(self.now, UTC))
+        if choice.member is not None:
+            self.cursor = choice.member
+            if is_open:
+                self.counts[choice.member] = self.counts.get(choice.member, 0) + 1
+        return choice
+
+    def give(self, tx: StoreTx, config: Config, conv_id: int, previous: str | None,
+             is_open: bool, actor: str, *, why: str = "") -> TeamAssignment:
+        """Pick, then write the assignment, the cursor, the team and the event."""
+        choice = self.pick(previous, is_open)
+        explanation = f"{why}; {choice.explanation}" if why else choice.explanation
+        changes: dict[str, object] = {"assignee": choice.member}
+        if config.sla.policies:  # policies may select by assignee
+            changes["sla_dirty"] = 1
+        tx.update_state(conv_id, **changes)
+        if choice.member is not None:
+            tx.set_team_cursor(self.spec.name, choice.member, self.now)
+        tx.set_conversation_team(conv_id, self.spec.name, self.now)
+        seq = tx.append_event(actor, "conversation.assign", f"conversation:{conv_id}", {
+            "from": previous, "to": choice.member, "team": self.spec.name,
+            "strategy": self.spec.strategy, "why": explanation})
+        return TeamAssignment(conv_id, self.spec.name, choice.member, explanation, seq,
+                              previous)
+
+
+def hand_back(tx: StoreTx, config: Config, os_user: str, actor: str, *,
+              now: int) -> list[TeamAssignment]:
+    """Going away with `return_on_away`: each open conversation the person holds goes to
+    the team it came through (when that team takes work back) or else to their first
+    team that does; the person is already marked away in `tx`, so nobody picks them."""
+    returning = [t for t in config.teams if t.return_on_away and os_user in t.members]
+    if not returning:
+        return []
+    names = {t.name for t in returning}
+    out = []
+    for conv_id, came_through in tx.open_held_by(os_user):
+        team = came_through if came_through in names else returning[0].name
+        out.append(assign_to_team(tx, config, conv_id, team, actor, now=now,
+                                  why=f"handed back: {os_user} went away"))
+    return out
+
+
+def team_views(tx: StoreTx, config: Config, now: int) -> list[TeamView]:
+    """Every team with who of its members the next pick could land on now."""
+    away = frozenset(a.os_user for a in tx.away_staff())
+    at = datetime.fromtimestamp(now, UTC)
+    views = []
+    for spec in config.teams:
+        counts = tx.open_counts(list(spec.members))
+        choice = choose(spec, away=away, open_counts=counts, cursor=None, now=at)
+        skipped = {m for m, _why in choice.skipped}
+        views.append(TeamView(spec.name, spec.strategy, spec.members,
+                              tuple(m for m in spec.members if m not in skipped), spec.cap,
+                              spec.return_on_away))
+    return views
+
+
+class TeamService:
+    """Teams and away for one acting staff member, on top of their InboxService (its
+    store, config, clock, role checks and per-person change limit)."""
+
+    def __init__(self, inbox: InboxService) -> None:
+        self.inbox = inbox
+
+    def assign(self, conv_id: int, team: str) -> TeamAssignment:
+        """`assign ID --to team:NAME`: one conversation, by the team's strategy."""
+        inbox = self.inbox
+        team_named(inbox.config, team)
+        with inbox._budgeted("a change of assignee"), inbox.store.writing() as tx:
+            inbox._live_row(tx, conv_id)
+            inbox._spend(tx, [conv_id])
+            return assign_to_team(tx, inbox.config, conv_id, team, inbox.actor,
+                                  now=inbox._now())
+
+    def bulk_assign(self, query: str, team: str, *, dry_run: bool = False) -> BulkResult:
+        """Every match, one after another by the team's strategy (round-robin spreads
+        them). A dry run works the picks out on a copy of the counts and writes nothing."""
+        inbox = self.inbox
+        spec = team_named(inbox.config, team)
+        now = inbox._now()
+
+        def plan(rows: list[StaffState], tx: StoreTx, _selection: Selection) -> _Plan:
+            changes: list[BulkChange] = []
+            unchanged: list[int] = []
+            for row, member in zip(rows, self._picks(tx, spec, rows, now, dry_run),
+                                   strict=True):
+                if member == row.assignee:
+                    unchanged.append(row.id)
+                else:
+                    changes.append(BulkChange(row.id, clean_line(row.subject), row.assignee,
+                                              member))
+            return _Plan(changes, unchanged, [], lambda _w: None)
+
+        return inbox._bulk(f"assign to team:{spec.name}", query, dry_run, plan)
+
+    def _picks(self, tx: StoreTx, spec: TeamSpec, rows: list[StaffState], now: int,
+               dry_run: bool) -> list[str | None]:
+        rota = _Rota.read(tx, spec, now)
+        if dry_run:
+            return [rota.pick(row.assignee, row.status == "open").member for row in rows]
+        return [rota.give(tx, self.inbox.config, row.id, row.assignee, row.status == "open",
+                          self.inbox.actor).member for row in rows]
+
+    def set_away(self, away: bool, user: str | None = None) -> AwayResult:
+        """Mark the caller (or, for supervisors and admins, a colleague) away or back.
+        Going away hands open conversations back to teams with `return_on_away`."""
+        inbox = self.inbox
+        target = user or inbox.actor
+        if inbox.config.staff and inbox.config.staff_member(target) is None:
+            raise BadRequest(f"unknown user {target!r}; known users:"
+                             f" {', '.join(inbox.known_users())}")
+        if target != inbox.actor:
+            inbox.require_role(f"marking {target} {'away' if away else 'back'}")
+        now = inbox._now()
+        with inbox.store.writing() as tx:
+            changed = tx.set_away(target, away, now, inbox.actor)
+            handed: list[TeamAssignment] = []
+            if changed:
+                tx.append_event(inbox.actor, "staff.away", f"staff:{target}",
+                                {"user": target, "away": away})
+                if away:
+                    handed = hand_back(tx, inbox.config, target, inbox.actor, now=now)
+        return AwayResult(target, away, changed, tuple(handed))
+
+    def away_users(self) -> list[str]:
+        with self.inbox.store.reading() as tx:
+            return [a.os_user for a in tx.away_staff()]
+
+    def teams(self) -> list[TeamView]:
+        with self.inbox.store.reading() as tx:
+            return team_views(tx, self.inbox.config, self.inbox._now())

@@ -1,0 +1,81 @@
+"""`Z`: mark myself away or back, and show it where I and my colleagues look.
+
+A mixin for `CxInboxApp` (like pickers.py); it uses the app's `api`, `me`, `_say`,
+`_roster`, `_board` and `status_line`. The server keeps the state (service/teams.py), so
+a second terminal or a restart shows the same; every client hears of a change through the
+change feed (`staff.away`) and the presence version, and redraws its status line
+("Maria (away)") and its assignee picker ("AWAY").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from cxinbox.contract.errors import ApiError
+from cxinbox.contract.routing_types import AwayResult
+from cxinbox.contract.types import Event
+from cxinbox.tui.messages import error_line
+
+
+def away_line(result: AwayResult) -> str:
+    """The toast: what changed and what it did with my conversations."""
+    if not result.away:
+        return ("You are back: teams include you again" if result.changed
+                else "You were not away")
+    if not result.changed:
+        return "You were already away"
+    handed = result.handed_back
+    if not handed:
+        return "You are away: teams pass you over (Z again when you are back)"
+    kept = sum(1 for h in handed if h.member is None)
+    text = f"You are away: {len(handed)} open conversation(s) handed back to your team"
+    if kept:
+        text += f" ({kept} left unassigned: nobody available)"
+    return text
+
+
+class AwayMixin:
+    """Methods mixed into CxInboxApp (see module docstring)."""
+
+    def _away_init(self: Any) -> None:
+        self._am_away = False
+
+    def _roster_changed(self: Any) -> None:
+        """A fresh roster says whether I am away (set by me elsewhere, or a supervisor)."""
+        mine = next((s for s in self._roster if s.os_user == self.me), None)
+        if mine is not None:
+            self._am_away = mine.away
+            self.status_line.set_away(mine.away)
+
+    def _away_events(self: Any, events: Iterable[Event]) -> None:
+        """Someone went away or came back: refresh the roster (the picker's AWAY marks,
+        and my own state when a supervisor changed it), and tell me if it was done to me."""
+        changes = [e for e in events if e.action == "staff.away"]
+        if not changes:
+            return
+        self._fetch_roster()
+        for event in changes:
+            if event.details.get("user") == self.me and event.actor != self.me:
+                word = "away" if event.details.get("away") else "back"
+                self._say(f"{event.actor} marked you {word}", "warning")
+
+    def action_toggle_away(self: Any) -> None:
+        want = not self._am_away
+
+        async def go() -> None:
+            try:
+                result = await self.api.set_away(want)
+            except ApiError as exc:
+                self._say(f"Away: {error_line(exc)}", "error")
+                return
+            except Exception as exc:  # noqa: BLE001 - said, and the state is unchanged
+                self._say(f"Away: {error_line(exc)}", "error")
+                return
+            self._am_away = result.away
+            self.status_line.set_away(result.away)
+            self._say(away_line(result))
+            self._fetch_roster()
+            self._start_poll()
+
+        self.run_worker(go(), group="away", exclusive=True, exit_on_error=False)
