@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, Literal, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, NoReturn, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxinbox.domain.retention import Span, parse_span
@@ -585,6 +585,18 @@ class SlaConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class KbConfig:
+    """[kb]: the knowledge base (service/kb.py): where its Markdown files are, who edits."""
+
+    folder: Path | None = None
+    """A folder of *.md articles (front matter, then Markdown; see README "Knowledge
+    base"), re-read when a file changes and on `cxinbox kb sync`. None: articles come only
+    from `cxinbox kb add`."""
+    editors: tuple[Role, ...] = ("supervisor", "admin")
+    """Roles that may add and edit articles from the command line; everyone reads them."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     """Everything read from one config file."""
 
@@ -616,6 +628,8 @@ class Config:
     """[backup] table."""
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     """[retention] table."""
+    kb: KbConfig = field(default_factory=KbConfig)
+    """[kb] table."""
     source_path: Path = BUILTIN_SOURCE
     """The file this was read from (BUILTIN_SOURCE for `default_config()`)."""
 
@@ -1082,6 +1096,7 @@ def _parse_config(top: _Table) -> Config:
         audit=_parse_audit(top.table("audit")),
         backup=_parse_backup(top.table("backup")),
         retention=_parse_retention(top.table("retention")),
+        kb=_parse_kb(top.table("kb")),
         source_path=top.source,
     )
 
@@ -1767,3 +1782,16 @@ def _parse_compose(table: _Table) -> ComposeConfig:
         table.fail("editor", 'expected an array such as ["nano"] (it runs without a shell)')
     return ComposeConfig(canned=tuple(canned), canned_dir=table.path("canned_dir"),
                          editor=table.string_list("editor", "the editor and its arguments"))
+
+
+def _parse_kb(table: _Table) -> KbConfig:
+    table.allow_only(_keys_of(KbConfig))
+    editors = table.string_list("editors", 'roles such as "supervisor", "admin"')
+    if editors is not None:
+        wrong = [e for e in editors if e not in ("agent", "supervisor", "admin")]
+        if wrong:
+            table.fail("editors", f'expected roles among "agent", "supervisor", "admin",'
+                       f" got {_quote(wrong[0])}")
+    return KbConfig(folder=table.path("folder"),
+                    editors=cast("tuple[Role, ...]", editors) if editors
+                    else KbConfig().editors)
