@@ -71,6 +71,14 @@ def check_slug(value: str) -> str:
     return slug
 
 
+def fold(text: str) -> str:
+    """Lower case without accents ("Sábado" -> "sabado"), as the search index folds."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
+
+
 def slug_from_title(title: str) -> str:
     """A slug people can type, made from a title: "Fasting before blood work" ->
     "fasting-before-blood-work" (accents dropped)."""

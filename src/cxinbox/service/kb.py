@@ -30,7 +30,9 @@ from cxinbox.domain.kb import (
     check_slug,
     check_tags,
     check_title,
+    fold,
     insertion_text,
+    plain_text,
     search_words,
     slug_from_title,
 )
@@ -124,10 +126,14 @@ class KbService:
         words = search_words(text)
         if not words:
             return [KbHit(a.slug, a.title, a.tags, a.audience, a.link, a.revision,
-                          ((" ".join(a.body.split())[:120], False),))
+                          ((" ".join(plain_text(a.body).split())[:120], False),))
                     for a in self.list()[:limit]]
         with self.store.reading() as tx:
             found = tx.kb_search(words, min(max(limit, 1), MAX_RESULTS))
+        # Among the titles that match, the one that starts with what is being typed comes
+        # first: "pa" is the parking article, not the one that mentions "patients" most.
+        lead = fold(words[0][0])
+        found.sort(key=lambda r: not fold(r.title).startswith(lead))
         return [_hit(r) for r in found]
 
     def show(self, slug: str, revision: int | None = None) -> KbArticle:

@@ -53,7 +53,8 @@ def fts_expression(words: Sequence[tuple[str, bool]]) -> str:
 
 def search(conn: sqlite3.Connection, words: Sequence[tuple[str, bool]],
            limit: int) -> list[KbHitRecord]:
-    """Live articles matching every word, best first, with a snippet of the body."""
+    """Live articles matching every word, with a snippet of the body: those whose title
+    matches every word first, then the rest, each group by bm25."""
     expression = fts_expression(words)
     if not expression:
         return []
@@ -61,8 +62,10 @@ def search(conn: sqlite3.Connection, words: Sequence[tuple[str, bool]],
         "SELECT a.slug, a.title, a.tags, a.audience, a.link, a.revision, a.updated_at,"
         f" snippet(kb_fts, 2, char(2), char(3), '…', {SNIPPET_TOKENS})"
         " FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid"
-        f" WHERE kb_fts MATCH ? AND a.retired = 0 ORDER BY bm25(kb_fts, {_WEIGHTS}), a.title"
-        " LIMIT ?", (expression, limit)).fetchall()
+        " WHERE kb_fts MATCH ? AND a.retired = 0"
+        " ORDER BY a.id IN (SELECT rowid FROM kb_fts WHERE kb_fts MATCH ?) DESC,"
+        f" bm25(kb_fts, {_WEIGHTS}), a.title LIMIT ?",
+        (expression, f"{{title}} : ({expression})", limit)).fetchall()
     return [KbHitRecord(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), int(r[5]),
                         int(r[6]), str(r[7])) for r in rows]
 
