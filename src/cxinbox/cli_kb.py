@@ -185,7 +185,10 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         cfg = load_config(config)
         parsed: ArticleText | None = None
         if file is not None:
-            parsed, body = _from_file(file, slug or "article")
+            from cxinbox.domain.kb import slug_from_title
+
+            named = slug_from_title(Path(file).stem) if file != "-" else "new-article"
+            parsed, body = _from_file(file, slug or named)
         elif editor or body is None:
             if not sys.stdin.isatty() and not editor:
                 raise _fail("no text: give --body TEXT, --file FILE or --editor")
