@@ -179,9 +179,10 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             raise click.UsageError("Missing argument 'ID'.", click.get_current_context())
         conv_id = _parse_id(conversation)
         if template is not None and body_file is not None:
-            raise _fail("give one of --template NAME or --body-file FILE, not both")
+            raise _fail("give exactly one of --template NAME or --body-file FILE"
+                        " (--kb SLUG may go with either)")
         if template is None and body_file is None and not kb:
-            raise _fail("give one of --template NAME, --body-file FILE or --kb SLUG")
+            raise _fail("give exactly one of --template NAME, --body-file FILE or --kb SLUG")
         if kb_link and not kb:
             raise _fail("--kb-link only goes with --kb SLUG")
         if fill and template is None:

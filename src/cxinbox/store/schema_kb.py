@@ -9,7 +9,10 @@ index (the same FTS5 engine and accent folding as mail search, store/schema.py).
   "folder:NAME" (a Markdown file in `[kb] folder`, which owns it; the API does not edit it).
 - An article whose file left the folder is `retired`: out of lists and search, its history
   kept, back (as a new revision) if the file returns.
-- `kb_fts` indexes title, tags and body as external content, kept exact by triggers.
+- `kb_fts` indexes title, tags and body of the live (not retired) articles as external
+  content, kept exact by triggers, so a search never has to read an article row to know
+  whether it may show it. Prefix indexes for the first one, two and three letters: a search
+  runs at every keystroke, and "pa" must not walk every term that starts with it.
 """
 
 from __future__ import annotations
@@ -46,18 +49,22 @@ CREATE TABLE kb_revisions (
 ) WITHOUT ROWID;
 CREATE VIRTUAL TABLE kb_fts USING fts5 (
     title, tags, body, content='kb_articles', content_rowid='id',
-    tokenize='unicode61 remove_diacritics 2'
+    tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
 );
-CREATE TRIGGER kb_articles_fts_insert AFTER INSERT ON kb_articles BEGIN
+CREATE TRIGGER kb_articles_fts_insert AFTER INSERT ON kb_articles WHEN new.retired = 0 BEGIN
     INSERT INTO kb_fts (rowid, title, tags, body) VALUES (new.id, new.title, new.tags, new.body);
 END;
-CREATE TRIGGER kb_articles_fts_delete AFTER DELETE ON kb_articles BEGIN
+CREATE TRIGGER kb_articles_fts_delete AFTER DELETE ON kb_articles WHEN old.retired = 0 BEGIN
     INSERT INTO kb_fts (kb_fts, rowid, title, tags, body)
     VALUES ('delete', old.id, old.title, old.tags, old.body);
 END;
-CREATE TRIGGER kb_articles_fts_update AFTER UPDATE OF title, tags, body ON kb_articles BEGIN
+CREATE TRIGGER kb_articles_fts_unindex AFTER UPDATE OF title, tags, body, retired ON kb_articles
+WHEN old.retired = 0 BEGIN
     INSERT INTO kb_fts (kb_fts, rowid, title, tags, body)
     VALUES ('delete', old.id, old.title, old.tags, old.body);
+END;
+CREATE TRIGGER kb_articles_fts_reindex AFTER UPDATE OF title, tags, body, retired ON kb_articles
+WHEN new.retired = 0 BEGIN
     INSERT INTO kb_fts (rowid, title, tags, body) VALUES (new.id, new.title, new.tags, new.body);
 END;
 """
