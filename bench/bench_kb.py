@@ -29,7 +29,23 @@ ROOT = HERE.parent
 OUT = HERE / "out"
 sys.path.insert(0, str(ROOT / "src"))
 
-WORDS = ["parking", "appointment", "insurance", "fasting", "blood", "test", "results", "forms", "fees", "records", "policy", "vaccine", "flu", "shot", "prescription", "refill", "pharmacy", "referral", "specialist", "billing", "payment", "plan", "copay", "deductible", "hours", "holiday", "weekend", "directions", "entrance", "wheelchair", "elevator", "bus", "train", "interpreter", "language", "privacy", "consent", "portal", "password", "reset", "cancellation", "late", "arrival", "telehealth", "video", "visit", "nurse", "doctor", "urgent", "emergency", "x-ray", "ultrasound", "lab", "sample", "urine", "glucose", "cholesterol", "pregnancy", "pediatric", "child", "adult", "senior", "medicare", "medicaid", "self-pay", "receipt", "statement", "refund", "dental", "vision", "allergy", "asthma", "diabetes", "blood-pressure", "follow-up", "annual", "physical", "screening", "mammogram", "colonoscopy", "preparation", "diet", "water", "medication", "dose", "side-effects", "transfer", "release", "authorization", "fax", "mail", "análisis", "ayuno", "cita", "seguro", "horario", "aparcamiento", "recepción", "farmacia", "médico", "enfermería", "vacunación", "niños", "embarazo", "pago", "factura", "urgencias", "resultados", "información", "teléfono"]
+WORDS = (
+    "parking", "appointment", "insurance", "fasting", "blood", "test", "results", "forms",
+    "fees", "records", "policy", "vaccine", "flu", "shot", "prescription", "refill",
+    "pharmacy", "referral", "specialist", "billing", "payment", "plan", "copay",
+    "deductible", "hours", "holiday", "weekend", "directions", "entrance", "wheelchair",
+    "elevator", "bus", "train", "interpreter", "language", "privacy", "consent", "portal",
+    "password", "reset", "cancellation", "late", "arrival", "telehealth", "video", "visit",
+    "nurse", "doctor", "urgent", "emergency", "x-ray", "ultrasound", "lab", "sample",
+    "urine", "glucose", "cholesterol", "pregnancy", "pediatric", "child", "adult",
+    "senior", "medicare", "medicaid", "self-pay", "receipt", "statement", "refund",
+    "dental", "vision", "allergy", "asthma", "diabetes", "blood-pressure", "follow-up",
+    "annual", "physical", "screening", "mammogram", "colonoscopy", "preparation", "diet",
+    "water", "medication", "dose", "side-effects", "transfer", "release", "authorization",
+    "fax", "mail", "análisis", "ayuno", "cita", "seguro", "horario", "aparcamiento",
+    "recepción", "farmacia", "médico", "enfermería", "vacunación", "niños", "embarazo",
+    "pago", "factura", "urgencias", "resultados", "información", "teléfono",
+)
 QUERIES_MISSING = ("zebra", "quux", "xylophone")
 
 

@@ -185,10 +185,14 @@ def test_the_folder_loads_skips_a_bad_file_and_follows_changes(tmp_path: Path,
             "body"] == "8 to 18.\n"
         assert _one_line_error(cx("kb", "show", "parking", "-c", c), 3) == (
             "cxinbox: no knowledge-base article 'parking' (cxinbox kb list shows them)")
+        assert json.loads(_ok(cx("kb", "search", "parking", "--json", "-c", c)).stdout) == []
         # the fixed file loads; nothing else was lost
         _write(folder, "bad.md", "---\ntitle: Records\naudience: staff-only\n---\nx\n")
+        _write(folder, "parking.md", PARKING)
         report = json.loads(cx("kb", "sync", "--json", "-c", c).stdout)
-        assert report["added"] == ["bad"]
+        assert report["added"] == ["bad", "parking@3"]  # back, as a new revision
+        found = json.loads(_ok(cx("kb", "search", "parking", "--json", "-c", c)).stdout)
+        assert [(h["slug"], h["revision"]) for h in found] == [("parking", 3)]
         assert "Free parking" not in server.log and "Paid parking" not in server.log
 
 
