@@ -1002,6 +1002,7 @@ def _register_reply_commands() -> None:
     from cxinbox import (
         cli_auth,
         cli_backup,
+        cli_kb,
         cli_reply,
         cli_report,
         cli_retention,
@@ -1018,6 +1019,7 @@ def _register_reply_commands() -> None:
     cli_report.register(app, open_api, _load_config, lambda: _state.ascii)
     cli_triage.register(app)
     cli_teams.register(app, open_api, _load_config)
+    cli_kb.register(app, open_api, _load_config)
 
 
 _register_reply_commands()

@@ -157,6 +157,11 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         reply_all: Annotated[bool, typer.Option("--all", help="Reply to all recipients.")] = False,
         attach: Annotated[list[str] | None, typer.Option(
             "--attach", "-a", help="Attach a file (repeatable; email only).")] = None,
+        kb: Annotated[list[str] | None, typer.Option(
+            "--kb", metavar="SLUG", help="Add a patient-facing knowledge-base article"
+                                         " (repeatable; see cxinbox kb search).")] = None,
+        kb_link: Annotated[bool, typer.Option(
+            "--kb-link", help="With --kb: only the article's title and link.")] = False,
         send: Annotated[bool, typer.Option("--send", help="Queue it for sending.")] = False,
         force: Annotated[bool, typer.Option(
             "--force", help="Send even if the conversation changed meanwhile.")] = False,
@@ -173,8 +178,13 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         if conversation is None:
             raise click.UsageError("Missing argument 'ID'.", click.get_current_context())
         conv_id = _parse_id(conversation)
-        if (template is None) == (body_file is None):
-            raise _fail("give exactly one of --template NAME or --body-file FILE")
+        if template is not None and body_file is not None:
+            raise _fail("give exactly one of --template NAME or --body-file FILE"
+                        " (--kb SLUG may go with either)")
+        if template is None and body_file is None and not kb:
+            raise _fail("give exactly one of --template NAME, --body-file FILE or --kb SLUG")
+        if kb_link and not kb:
+            raise _fail("--kb-link only goes with --kb SLUG")
         if fill and template is None:
             raise _fail("--fill only goes with --template")
         from cxinbox.api.upload import read_for_upload  # MIME types: only when attaching
@@ -188,13 +198,19 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         cfg = _config(config)
         with _replies(cfg) as replies:
             _reply(replies, cfg, conv_id, template, fill, body_file, reply_all, send, force,
-                   no_wait, as_json, files)
+                   no_wait, as_json, files, kb or [], kb_link)
 
     def _reply(replies: SyncAPI, cfg: Config, conv_id: int, template: str | None,
                fill: list[str] | None, body_file: str | None, reply_all: bool, send: bool,
                force: bool, no_wait: bool, as_json: bool,
-               files: list[tuple[str, bytes, str]]) -> None:
-        if template is not None:
+               files: list[tuple[str, bytes, str]], kb: list[str] | None = None,
+               kb_link: bool = False) -> None:
+        # Articles first: a staff-only one is refused (one line) before any draft is touched.
+        articles = [replies.kb_insertion(slug.strip().lower(), kb_link, conv_id).text
+                    for slug in kb or []]
+        if template is None and body_file is None:
+            body = ""
+        elif template is not None:
             rendered = replies.render_canned(template, conv_id, _parse_fills(fill or []))
             if rendered.blanks:
                 wanted = " ".join(f"--fill {b}=..." for b in rendered.blanks)
@@ -203,6 +219,9 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             body = rendered.body
         else:
             body = _read_body(body_file or "-")
+        if articles:
+            body = "\n\n".join(part.strip("\n") for part in (body, *articles)
+                               if part.strip()) + "\n"
         if not body.strip():
             raise _fail("the reply is empty")
         draft = replies.start_draft(conv_id, "reply_all" if reply_all else "reply")

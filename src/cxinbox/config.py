@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, Literal, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, NoReturn, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxinbox.domain.retention import Span, parse_span
@@ -586,6 +586,18 @@ class SlaConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class KbConfig:
+    """[kb]: the knowledge base (service/kb.py): where its Markdown files are, who edits."""
+
+    folder: Path | None = None
+    """A folder of *.md articles (front matter, then Markdown; see README "Knowledge
+    base"), re-read when a file changes and on `cxinbox kb sync`. None: articles come only
+    from `cxinbox kb add`."""
+    editors: tuple[Role, ...] = ("supervisor", "admin")
+    """Roles that may add and edit articles from the command line; everyone reads them."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     """Everything read from one config file."""
 
@@ -619,6 +631,8 @@ class Config:
     """[retention] table."""
     teams: tuple[TeamSpec, ...] = ()
     """[[teams]] tables: who `assign team:NAME` chooses from, and how (domain/teams.py)."""
+    kb: KbConfig = field(default_factory=KbConfig)
+    """[kb] table."""
     source_path: Path = BUILTIN_SOURCE
     """The file this was read from (BUILTIN_SOURCE for `default_config()`)."""
 
@@ -1093,6 +1107,7 @@ def _parse_config(top: _Table) -> Config:
         retention=_parse_retention(top.table("retention")),
         teams=_parse_teams(top.tables("teams"), staff, sla,
                            top.table("clinic").string("timezone", "UTC")),
+        kb=_parse_kb(top.table("kb")),
         source_path=top.source,
     )
 
@@ -1852,3 +1867,14 @@ def _parse_teams(tables: list[_Table], staff: tuple[StaffMember, ...], sla: SlaC
                               shifts=MappingProxyType(shifts),
                               return_on_away=table.boolean("return_on_away", False)))
     return tuple(teams)
+def _parse_kb(table: _Table) -> KbConfig:
+    table.allow_only(_keys_of(KbConfig))
+    editors = table.string_list("editors", 'roles such as "supervisor", "admin"')
+    if editors is not None:
+        wrong = [e for e in editors if e not in ("agent", "supervisor", "admin")]
+        if wrong:
+            table.fail("editors", f'expected roles among "agent", "supervisor", "admin",'
+                       f" got {_quote(wrong[0])}")
+    return KbConfig(folder=table.path("folder"),
+                    editors=cast("tuple[Role, ...]", editors) if editors
+                    else KbConfig().editors)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from cxinbox.api.live import ChangeFeed, PresenceBoard
 from cxinbox.contract.backup_types import BackupReport
 from cxinbox.contract.health_types import HealthReport
+from cxinbox.contract.kb_types import KbArticle, KbHit, KbInsertion, KbRevision, KbSyncReport
 from cxinbox.contract.reply_types import CannedView, DraftView, OutboxItemView, RenderedCanned
 from cxinbox.contract.retention_types import RetentionReport
 from cxinbox.contract.routing_types import AwayResult, TeamAssignment, TeamView
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     # service layer behind InProcessAPI would cost a CLI call through the server ~60 ms.
     from cxinbox.contract.report_types import Report
     from cxinbox.service.inbox import BulkResult, InboxService
+    from cxinbox.service.kb import KbService
     from cxinbox.service.replies import ReplyService
     from cxinbox.service.teams import TeamService
 
@@ -279,6 +281,41 @@ class InboxAPI(Protocol):
 
     async def teams(self) -> list[TeamView]:
         """The configured teams and who of each the next pick could land on now."""
+    # -- the knowledge base (service/kb.py) --------------------------------------------------
+
+    async def kb_list(self, tag: str | None = None, audience: str | None = None
+                      ) -> list[KbArticle]:
+        """Every article by title, bodies left out (`kb_show` has them)."""
+        ...
+
+    async def kb_search(self, text: str, limit: int = 20) -> list[KbHit]:
+        """Articles matching every word of `text` (a word is a prefix), best first."""
+        ...
+
+    async def kb_show(self, slug: str, revision: int | None = None) -> KbArticle: ...
+
+    async def kb_history(self, slug: str) -> list[KbRevision]: ...
+
+    async def kb_add(self, title: str, body: str, audience: str, slug: str | None = None,
+                     tags: list[str] | None = None, link: str = "", note: str = ""
+                     ) -> KbArticle:
+        """A new article (roles in `[kb] editors`; audited as `kb.add`)."""
+        ...
+
+    async def kb_edit(self, slug: str, title: str | None = None, body: str | None = None,
+                      audience: str | None = None, tags: list[str] | None = None,
+                      link: str | None = None, note: str = "") -> KbArticle:
+        """A new revision of an article added through the API (not a folder file's)."""
+        ...
+
+    async def kb_sync(self) -> KbSyncReport:
+        """Re-read `[kb] folder` now; files that do not parse are listed, the rest load."""
+        ...
+
+    async def kb_insertion(self, slug: str, link_only: bool = False,
+                           conversation_id: int | None = None) -> KbInsertion:
+        """A patient-facing article as text for a reply (or only its link); a staff-only
+        article is refused. Audited as `kb.insert` / `kb.refused`."""
         ...
 
 
@@ -611,3 +648,48 @@ class InProcessAPI:
 
     async def teams(self) -> list[TeamView]:
         return await asyncio.to_thread(self.routing.teams)
+    # -- the knowledge base ----------------------------------------------------------------
+
+    @property
+    def kb(self) -> KbService:
+        found: KbService | None = getattr(self, "_kb", None)
+        if found is None:
+            from cxinbox.service.kb import KbService
+
+            found = KbService(self.service)
+            self._kb = found
+        return found
+
+    async def kb_list(self, tag: str | None = None, audience: str | None = None
+                      ) -> list[KbArticle]:
+        from dataclasses import replace
+
+        found = await asyncio.to_thread(self.kb.list, tag, audience)
+        return [replace(a, body="") for a in found]
+
+    async def kb_search(self, text: str, limit: int = 20) -> list[KbHit]:
+        return await asyncio.to_thread(self.kb.search, text, limit)
+
+    async def kb_show(self, slug: str, revision: int | None = None) -> KbArticle:
+        return await asyncio.to_thread(self.kb.show, slug, revision)
+
+    async def kb_history(self, slug: str) -> list[KbRevision]:
+        return await asyncio.to_thread(self.kb.history, slug)
+
+    async def kb_add(self, title: str, body: str, audience: str, slug: str | None = None,
+                     tags: list[str] | None = None, link: str = "", note: str = ""
+                     ) -> KbArticle:
+        return await self._call(self.kb.add, title, body, audience, slug, tags, link, note)
+
+    async def kb_edit(self, slug: str, title: str | None = None, body: str | None = None,
+                      audience: str | None = None, tags: list[str] | None = None,
+                      link: str | None = None, note: str = "") -> KbArticle:
+        return await self._call(self.kb.edit, slug, title, body, audience, tags, link, note)
+
+    async def kb_sync(self) -> KbSyncReport:
+        return await self._call(self.kb.sync)
+
+    async def kb_insertion(self, slug: str, link_only: bool = False,
+                           conversation_id: int | None = None) -> KbInsertion:
+        return await asyncio.to_thread(self.kb.insertion, slug,
+                                       "link" if link_only else "text", conversation_id)

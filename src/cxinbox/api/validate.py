@@ -63,6 +63,9 @@ OUTBOX_STATES: Final = ("queued", "sending", "sent", "failed", "cancelled", "unc
 EXPORT_FORMATS: Final = ("json", "csv", "table")
 REPORT_NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
 REPORT_BY: Final = ("staff", "mailbox", "tag", "channel", "day", "week")
+KB_AUDIENCES: Final = ("patient-facing", "staff-only")
+MAX_KB_BODY: Final = 100_000
+_KB_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 
 _LOGIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,63}")
 _ACTOR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@$:-]{0,127}")
@@ -330,6 +333,20 @@ def _directory(value: Any, _ctx: Context) -> Any:
     return value
 
 
+def _kb_slug(value: Any, _ctx: Context) -> Any:
+    """A knowledge-base article's name: lower-case letters, digits and dashes."""
+    if value is not None and not _KB_SLUG.fullmatch(value):
+        raise Invalid("is not an article slug (lower-case letters, digits and dashes)")
+    return value
+
+
+def _optional(rule: Rule) -> Rule:
+    def rule_or_none(value: Any, ctx: Context) -> Any:
+        return None if value is None else rule(value, ctx)
+
+    return rule_or_none
+
+
 def _any(value: Any, _ctx: Context) -> Any:
     """For fields whose annotation already says everything (booleans)."""
     return value
@@ -381,18 +398,30 @@ RULES: Final[dict[str, Rule]] = {
     "name": _line(MAX_NAME_CHARS),
     "fills": _fills,
     "data": _data,
+    # the knowledge base (service/kb.py checks each field's form again)
+    "slug": _kb_slug,
+    "revision": _ID,
+    "audience": _one_of(KB_AUDIENCES),
+    "tag": _optional(_tag),
+    "tags": _each(_tag, MAX_TAGS),
+    "title": _line(MAX_NAME_CHARS),
+    "link": _plain(MAX_LINE_CHARS),
+    "note": _line(300),
+    "text": _plain(500),
     # flags
-    **dict.fromkeys(("dry_run", "force", "composing", "unread_only", "away"), _any),
+    **dict.fromkeys(("dry_run", "force", "composing", "unread_only", "away", "link_only"),
+                    _any),
 }
 
-BODY_LIMITS: Final = {"add_note": MAX_NOTE_CHARS, "save_draft": MAX_DRAFT_CHARS}
+BODY_LIMITS: Final = {"add_note": MAX_NOTE_CHARS, "save_draft": MAX_DRAFT_CHARS,
+                      "kb_add": MAX_KB_BODY, "kb_edit": MAX_KB_BODY}
 """`body` is a note or a draft; each has its own cap."""
 
 
 def rule_for(method: str, name: str) -> Rule | None:
     if name == "body":
         most = BODY_LIMITS.get(method)
-        return None if most is None else _text(most)
+        return None if most is None else _optional(_text(most))
     return RULES.get(name)
 
 

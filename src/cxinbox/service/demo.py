@@ -656,6 +656,9 @@ def build_demo(db: Store, *, seed: int = 7, me: str, now: float | None = None,
         tx.append_event("sync", "mail.received", "demo/INBOX",
                      {"count": len(plans), "conversations": []})
         _staff_actions(demo, plans, start)
+        from cxinbox.service.kb_demo import seed as seed_kb
+
+        seed_kb(tx, at=start - 30 * 86400)  # the clinic's answers, for K and the composer
     # What is already at risk or breached was escalated while "the server ran": only what
     # turns at risk or breached from now on is news (a toast and a bell) in the demo.
     SlaMonitor(db, config, clock=lambda: start).check(start)

@@ -24,6 +24,7 @@ AUDIT_ONLY_ACTIONS: Final = frozenset({
     "attachment.export", "drafts.view", "outbox.view", "canned.render", "mentions.view",
     "audit.read", "access.denied", "export", "sms.rejected", "backup.made", "backup.failed",
     "backup.restored", "retention.purge", "audit.truncate",
+    "kb.insert", "kb.refused",
 })
 """Who saw what, refusals, provider input turned away: the audit trail's own records,
 never in the feed (`for_client` drops them like any action it does not list)."""
@@ -66,6 +67,9 @@ _SHARED: Final[Mapping[str, tuple[str, ...]]] = {
     "mentions.read": (),
     # someone away or back: rosters, pickers and the status line show it
     "staff.away": ("user", "away"),
+    # the knowledge base: an open article or search refreshes (articles hold no patient text)
+    "kb.add": ("slug", "revision"), "kb.edit": ("slug", "revision"),
+    "kb.sync": ("added", "changed", "retired"),
 }
 
 _AUTHOR_ONLY: Final = ("reason", "error", "status")

@@ -44,6 +44,9 @@ from cxinbox.store.records import (
     FolderCheckpoint,
     FolderRecord,
     GuardChange,
+    KbArticleRecord,
+    KbHitRecord,
+    KbRevisionRecord,
     MentionRecord,
     MergeCounts,
     MessageRecord,
@@ -488,6 +491,28 @@ class StoreTx(Protocol):
 
     def open_held_by(self, os_user: str) -> list[tuple[int, str | None]]:
         """(conversation, its team or None) for each open conversation the person holds."""
+    # -- the knowledge base (store/kb.py) -----------------------------------------------------
+
+    def kb_article(self, slug: str) -> KbArticleRecord | None:
+        """The article, retired or not (`retired` says)."""
+        ...
+
+    def kb_articles(self, *, retired: bool = False) -> list[KbArticleRecord]: ...
+
+    def kb_search(self, words: Sequence[tuple[str, bool]], limit: int) -> list[KbHitRecord]:
+        """Live articles matching every (word, is_phrase), best first; a word is a prefix."""
+        ...
+
+    def kb_save(self, *, slug: str, title: str, tags: str, audience: str, body: str,
+                link: str, source: str, author: str, at: int, changed: str,
+                note: str) -> int:
+        """A new version of the article (made if missing); returns its revision."""
+        ...
+
+    def kb_retire(self, slug: str, *, author: str, at: int) -> bool: ...
+
+    def kb_revisions(self, slug: str) -> list[KbRevisionRecord]:
+        """Every version, newest first."""
         ...
 
 

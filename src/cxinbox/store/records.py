@@ -538,3 +538,52 @@ class AwayRecord:
     os_user: str
     since: int
     set_by: str
+# -- knowledge base (store/kb.py) --------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class KbArticleRecord:
+    """An article as it is now (`tags` space-separated)."""
+
+    id: int
+    slug: str
+    title: str
+    tags: str
+    audience: str
+    body: str
+    link: str
+    source: str
+    revision: int
+    created_at: int
+    updated_at: int
+    updated_by: str
+    retired: bool
+
+
+@dataclass(frozen=True, slots=True)
+class KbRevisionRecord:
+    """One version of an article, whole."""
+
+    revision: int
+    at: int
+    author: str
+    changed: str
+    note: str
+    title: str
+    tags: str
+    audience: str
+    body: str
+    link: str
+
+
+@dataclass(frozen=True, slots=True)
+class KbHitRecord:
+    """One search match: `snippet` marks matched words with \\x02 ... \\x03."""
+
+    slug: str
+    title: str
+    tags: str
+    audience: str
+    link: str
+    revision: int
+    updated_at: int
+    snippet: str

@@ -174,6 +174,7 @@ CREATE TABLE durable_mark (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT 
 INSERT INTO durable_mark (id, n) VALUES (1, 0);
 """
 from cxinbox.store.schema_files import MIGRATION_6
+from cxinbox.store.schema_kb import MIGRATION_KB
 from cxinbox.store.schema_outbox import MIGRATION_4
 from cxinbox.store.schema_perf import MIGRATION_7
 from cxinbox.store.schema_search import MIGRATION_11
@@ -189,4 +190,5 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_DURABLE_MARK,  # 10
                          MIGRATION_11,
                          MIGRATION_12,
-                         MIGRATION_TEAMS]  # final number 15 (wt-teams)
+                         MIGRATION_TEAMS,  # 13
+                         MIGRATION_KB]  # 14

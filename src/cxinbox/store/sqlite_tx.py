@@ -16,6 +16,7 @@ from cxinbox.store import (
     contacts,
     escalations,
     health,
+    kb,
     merge,
     outbox,
     reparse,
@@ -43,6 +44,9 @@ from cxinbox.store.records import (
     FolderCheckpoint,
     FolderRecord,
     GuardChange,
+    KbArticleRecord,
+    KbHitRecord,
+    KbRevisionRecord,
     MentionRecord,
     MergeCounts,
     MessageRecord,
@@ -529,3 +533,26 @@ class SqliteTx:
 
     def open_held_by(self, os_user: str) -> list[tuple[int, str | None]]:
         return teams.open_held_by(self.conn, os_user)
+    # -- the knowledge base
+
+    def kb_article(self, slug: str) -> KbArticleRecord | None:
+        return kb.article(self.conn, slug)
+
+    def kb_articles(self, *, retired: bool = False) -> list[KbArticleRecord]:
+        return kb.articles(self.conn, retired=retired)
+
+    def kb_search(self, words: Sequence[tuple[str, bool]], limit: int) -> list[KbHitRecord]:
+        return kb.search(self.conn, words, limit)
+
+    def kb_save(self, *, slug: str, title: str, tags: str, audience: str, body: str,
+                link: str, source: str, author: str, at: int, changed: str,
+                note: str) -> int:
+        return kb.save(self.conn, slug=slug, title=title, tags=tags, audience=audience,
+                       body=body, link=link, source=source, author=author, at=at,
+                       changed=changed, note=note)
+
+    def kb_retire(self, slug: str, *, author: str, at: int) -> bool:
+        return kb.retire(self.conn, slug, author=author, at=at)
+
+    def kb_revisions(self, slug: str) -> list[KbRevisionRecord]:
+        return kb.revisions(self.conn, slug)

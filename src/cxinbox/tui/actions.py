@@ -133,6 +133,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Triage"),
     ActionSpec("contact", "L", "contact", "Contact",
                "Patient contact: addresses, links, conversations", "Triage"),
+    ActionSpec("knowledge", "K", "knowledge", "KB",
+               "Knowledge base: search and read the clinic's articles", "Reply"),
     # -- the app -------------------------------------------------------------------------
     ActionSpec("help", "question_mark,f1", "help", "Help", "Show every key", "App",
                footer=True),

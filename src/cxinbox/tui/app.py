@@ -869,6 +869,13 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, App[None],
         self.push_screen(HelpScreen(self._keymap,
                                     lambda key: self.get_key_display(Binding(key, ""))))
 
+    def action_knowledge(self) -> None:
+        """K: the knowledge base, to read (the composer's Ctrl+N inserts from it)."""
+        from cxinbox.tui.screens.kb import KbScreen
+
+        self.push_screen(KbScreen(self.api, blink=not self.calm,
+                                  separator=self.glyphs.separator))
+
     # -- idle lock -----------------------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:

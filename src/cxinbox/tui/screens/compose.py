@@ -193,6 +193,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
         Binding("ctrl+g,f4", "editor", "$EDITOR", priority=True, id="compose-editor"),
         Binding("ctrl+o,f5", "attach", "Attach", priority=True, id="compose-attach"),
         Binding("ctrl+r,f8", "plain", "Plain chars", priority=True, id="compose-plain"),
+        Binding("ctrl+n,f9", "kb", "Knowledge base", priority=True, id="compose-kb"),
         Binding("escape", "close", "Close", priority=True, id="compose-close"),
     ]
 
@@ -281,9 +282,10 @@ class ComposeScreen(Screen[ComposeResultValue]):
         yield Static("", id="compose-others", markup=False)
         yield Static("", id="compose-files", markup=False)
         yield Static("", id="compose-status", markup=False)
-        yield Static(Text("^S send  ^T canned  ^G editor  ^O attach  S-Tab patient  Esc close"
-                          if not sms else
-                          "^S send  ^T canned  ^G editor  ^R plain  S-Tab patient  Esc close"),
+        yield Static(Text("^S send  ^T canned  ^N kb  ^G editor  ^O attach  S-Tab patient"
+                          "  Esc close" if not sms else
+                          "^S send  ^T canned  ^N kb  ^G editor  ^R plain  S-Tab patient"
+                          "  Esc close"),
                      id="compose-keys", markup=False)
 
     def on_mount(self) -> None:
@@ -506,6 +508,31 @@ class ComposeScreen(Screen[ComposeResultValue]):
             if not subject.value.strip():
                 subject.value = rendered.subject
         area.focus()
+
+    def action_kb(self) -> None:
+        """Ctrl+N (F9): search the knowledge base and insert a patient-facing article (or
+        its link) at the cursor; the server refuses a staff-only one whatever is asked."""
+        self._open_kb()
+
+    @work(exclusive=True, group="compose-kb")
+    async def _open_kb(self) -> None:
+        from cxinbox.tui.screens.kb import KbScreen
+
+        pick = await self.app.push_screen_wait(KbScreen(self._api, insert=True,
+                                                        blink=self._blink))
+        area = self.query_one(TextArea)
+        area.focus()
+        if pick is None:
+            return
+        try:
+            found = await self._api.kb_insertion(pick.slug, pick.link_only,
+                                                 getattr(self._draft, "conversation_id", None))
+        except Exception as exc:  # noqa: BLE001 - a refusal is one line; the text is intact
+            self.notify(error_line(exc), severity="error", markup=False)
+            return
+        area.insert(found.text)
+        self.notify(f"Inserted {found.title}" + (" (link)" if pick.link_only else ""),
+                    markup=False)
 
     def _take(self, view: Any) -> None:
         """Keep the newer of two answers: a save that started before an attach may come

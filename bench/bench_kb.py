@@ -1,0 +1,212 @@
+"""Knowledge-base search over 2,000 generated articles: through the service, and through the
+CLI with process start (in-process, and through a running `cxinbox serve`).
+
+    python bench/bench_kb.py [--articles 2000] [--queries 300] [--cli-runs 30]
+
+Articles are built from a clinic vocabulary (English and Spanish, accents included): a
+title of 3 to 6 words, 2 to 4 tags, a Markdown body of 80 to 400 words; one in five is
+staff-only. Queries are what a receptionist types: one word, its first letters (a prefix),
+two words, an accented word typed without its accent, and a word no article has. The
+target (issue #14) is search p95 < 50 ms for 2,000 articles. Wall time on a shared host
+moves with its load; the CPU time of each search is printed beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pwd
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+sys.path.insert(0, str(ROOT / "src"))
+
+WORDS = (
+    "parking", "appointment", "insurance", "fasting", "blood", "test", "results", "forms",
+    "fees", "records", "policy", "vaccine", "flu", "shot", "prescription", "refill",
+    "pharmacy", "referral", "specialist", "billing", "payment", "plan", "copay",
+    "deductible", "hours", "holiday", "weekend", "directions", "entrance", "wheelchair",
+    "elevator", "bus", "train", "interpreter", "language", "privacy", "consent", "portal",
+    "password", "reset", "cancellation", "late", "arrival", "telehealth", "video", "visit",
+    "nurse", "doctor", "urgent", "emergency", "x-ray", "ultrasound", "lab", "sample",
+    "urine", "glucose", "cholesterol", "pregnancy", "pediatric", "child", "adult",
+    "senior", "medicare", "medicaid", "self-pay", "receipt", "statement", "refund",
+    "dental", "vision", "allergy", "asthma", "diabetes", "blood-pressure", "follow-up",
+    "annual", "physical", "screening", "mammogram", "colonoscopy", "preparation", "diet",
+    "water", "medication", "dose", "side-effects", "transfer", "release", "authorization",
+    "fax", "mail", "análisis", "ayuno", "cita", "seguro", "horario", "aparcamiento",
+    "recepción", "farmacia", "médico", "enfermería", "vacunación", "niños", "embarazo",
+    "pago", "factura", "urgencias", "resultados", "información", "teléfono",
+)
+QUERIES_MISSING = ("zebra", "quux", "xylophone")
+
+
+def article(rng: random.Random, n: int) -> tuple[str, str, str, str, str]:
+    title_words = rng.sample(WORDS, rng.randint(3, 6))
+    title = " ".join(title_words).capitalize()
+    slug = f"article-{n}"
+    tags = " ".join(sorted({w.replace("-", "") for w in rng.sample(WORDS, rng.randint(2, 4))}))
+    paragraphs = []
+    left = rng.randint(80, 400)
+    while left > 0:
+        size = min(left, rng.randint(20, 60))
+        words = [rng.choice(WORDS) for _ in range(size)]
+        if rng.random() < 0.2:
+            words[0] = f"**{words[0]}**"
+        paragraphs.append(" ".join(words).capitalize() + ".")
+        left -= size
+    body = "\n\n".join(paragraphs) + "\n"
+    audience = "staff-only" if rng.random() < 0.2 else "patient-facing"
+    return slug, title, tags, audience, body
+
+
+def build(path: Path, count: int, seed: int = 14) -> None:
+    from cxinbox.store.db import Database
+
+    if path.exists():
+        path.unlink()
+    db = Database(path, synchronous="OFF")
+    rng = random.Random(seed)
+    now = int(time.time())
+    with db.writing() as tx:
+        for n in range(count):
+            slug, title, tags, audience, body = article(rng, n)
+            tx.kb_save(slug=slug, title=title, tags=tags, audience=audience, body=body,
+                       link="", source="cli", author="bench", at=now,
+                       changed="title,tags,audience,body,link", note="")
+    db.close()
+
+
+def queries(rng: random.Random, count: int) -> list[str]:
+    import unicodedata
+
+    def bare(word: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKD", word)
+                       if not unicodedata.combining(c))
+
+    out = []
+    for n in range(count):
+        word = rng.choice(WORDS)
+        kind = n % 5
+        if kind == 0:
+            out.append(word)
+        elif kind == 1:
+            out.append(word[:rng.randint(2, 4)])  # typed so far: a prefix
+        elif kind == 2:
+            out.append(f"{word} {rng.choice(WORDS)}")
+        elif kind == 3:
+            out.append(bare(rng.choice([w for w in WORDS if not w.isascii()])))
+        else:
+            out.append(rng.choice(QUERIES_MISSING))
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def line(name: str, ms: list[float]) -> str:
+    return (f"{name:<34} n={len(ms):<4} median {statistics.median(ms):7.2f} ms"
+            f"  p95 {pct(ms, 0.95):7.2f} ms  max {max(ms):7.2f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--cli-runs", type=int, default=30)
+    args = parser.parse_args()
+
+    from cxinbox.config import load_config
+    from cxinbox.service.inbox import InboxService
+    from cxinbox.service.kb import KbService
+    from cxinbox.store.db import Database
+
+    home = OUT / "kb"  # the server serves a database only from a 0700 directory
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o700)
+    work = Path(tempfile.mkdtemp(prefix="cxkb-", dir="/tmp"))
+    db_path = home / f"kb-{args.articles}.db"
+    started = time.perf_counter()
+    build(db_path, args.articles)
+    print(f"built {args.articles} articles in {time.perf_counter() - started:.1f} s"
+          f" ({db_path.stat().st_size / 1e6:.1f} MB)")
+    me = pwd.getpwuid(os.getuid()).pw_name
+    cfg_path = work / "config.toml"
+    cfg_path.write_text(f'[store]\npath = "{db_path}"\n\n[server]\nsocket = "{work / "s.sock"}"'
+                        f'\n\n[[staff]]\nos_user = "{me}"\nname = "Bench"\nrole = "admin"\n')
+    config = load_config(cfg_path)
+    rng = random.Random(7)
+    asked = queries(rng, args.queries)
+
+    db = Database(db_path)
+    service = KbService(InboxService(db, config, me))
+    service.search("warm up")
+    took, cpu, found = [], [], []
+    for text in asked:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        hits = service.search(text, 20)
+        took.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.thread_time() - c0) * 1000)
+        found.append(len(hits))
+    db.close()
+    print(line("service KbService.search", took))
+    # CPU time of the calling thread: what the search costs whatever else runs on the host
+    print(line("  the same, CPU time", cpu))
+    print(f"{'':<34} hits per query: median {statistics.median(found):.0f},"
+          f" none for {sum(1 for f in found if f == 0)} of {len(found)}")
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("CXINBOX_CONFIG", None)
+
+    def cli(label: str, command: tuple[str, ...] = ("kb", "search")) -> None:
+        runs = []
+        for text in asked[:args.cli_runs]:
+            words = text.split() if command == ("kb", "search") else []
+            t0 = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "cxinbox", *command, "--json",
+                                   "--config", str(cfg_path), "--", *words],
+                                  capture_output=True, env=env, check=False)
+            runs.append((time.perf_counter() - t0) * 1000)
+            if proc.returncode != 0:
+                raise SystemExit(proc.stderr.decode())
+        print(line(label, runs))
+
+    start = []
+    for _ in range(args.cli_runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "cxinbox", "--version"], capture_output=True,
+                       env=env, check=True)
+        start.append((time.perf_counter() - t0) * 1000)
+    print(line("cxinbox --version (start alone)", start))
+    cli("CLI in-process (process start)")
+    log = open(work / "serve.log", "wb")  # noqa: SIM115 - the server writes it until stopped
+    server = subprocess.Popen([sys.executable, "-m", "cxinbox", "serve", "--config",
+                               str(cfg_path)], stdout=log, stderr=log, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while b"listening on" not in (work / "serve.log").read_bytes():
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit((work / "serve.log").read_text())
+            time.sleep(0.05)
+        cli("CLI through the server")
+        cli("  beside it: cxinbox list --json", ("list",))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
