@@ -29,6 +29,7 @@ from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.driver import Driver
 from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.timer import Timer
@@ -53,6 +54,7 @@ from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, triage, views
 from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words
 from cxinbox.tui.heap import HeapKeeper
+from cxinbox.tui.leaving import keep_drafts
 from cxinbox.tui.marking import MarkingMixin
 from cxinbox.tui.messages import (
     AttachmentSaved,
@@ -80,6 +82,7 @@ from cxinbox.tui.screens.snooze import SnoozeScreen
 from cxinbox.tui.slatext import sla_cell_for
 from cxinbox.tui.snoozetext import resolve_snooze
 from cxinbox.tui.teamwork import TeamMixin
+from cxinbox.tui.terminal import Hangup, driver_for
 from cxinbox.tui.theme import CXINBOX_ANSI
 from cxinbox.tui.toasts import keep_clear, lines_to_keep_clear
 from cxinbox.tui.undo import UndoEmpty, UndoHistory
@@ -862,6 +865,20 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self._keymap,
                                     lambda key: self.get_key_display(Binding(key, ""))))
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform, on Linux one that notices a terminal that
+        went away (tui/terminal.py) instead of spinning on it."""
+        return driver_for(super().get_driver_class())
+
+    async def action_quit(self) -> None:
+        await keep_drafts(self.screen_stack)
+        self.exit()
+
+    async def on_hangup(self, message: Hangup) -> None:
+        """The terminal hung up (or SIGHUP/SIGTERM): leave exactly as a quit does."""
+        await keep_drafts(self.screen_stack)
+        self.exit(return_code=message.code)
 
     # -- idle lock -----------------------------------------------------------------------------
 
