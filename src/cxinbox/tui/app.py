@@ -441,8 +441,11 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         view = views.search_view(message.query) if message.query else views.standard_view(
             "all")
         self._show_view(view, preloaded=message.page)
-        self.conversation_list.focus()
-        self._leave_reading()
+        # The keys move to the list once the results are drawn: the field's blur and the
+        # list's focus restyle both widgets, and doing that first delayed every search's
+        # results by a frame's worth of work. Keys typed meanwhile still land in the
+        # (hidden) field, as they did while the query ran.
+        self.call_after_refresh(self._leave_reading)
 
     def on_search_bar_closed(self, message: SearchBar.Closed) -> None:
         self.search_bar.close()
