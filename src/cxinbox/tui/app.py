@@ -29,6 +29,7 @@ from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.driver import Driver
 from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.timer import Timer
@@ -54,6 +55,7 @@ from cxinbox.tui import actions, triage, views
 from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words
 from cxinbox.tui.away import AwayMixin
 from cxinbox.tui.heap import HeapKeeper
+from cxinbox.tui.leaving import keep_drafts
 from cxinbox.tui.marking import MarkingMixin
 from cxinbox.tui.messages import (
     AttachmentSaved,
@@ -81,6 +83,7 @@ from cxinbox.tui.screens.snooze import SnoozeScreen
 from cxinbox.tui.slatext import sla_cell_for
 from cxinbox.tui.snoozetext import resolve_snooze
 from cxinbox.tui.teamwork import TeamMixin
+from cxinbox.tui.terminal import Hangup, driver_for
 from cxinbox.tui.theme import CXINBOX_ANSI
 from cxinbox.tui.toasts import keep_clear, lines_to_keep_clear
 from cxinbox.tui.undo import UndoEmpty, UndoHistory
@@ -441,8 +444,11 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, App[None],
         view = views.search_view(message.query) if message.query else views.standard_view(
             "all")
         self._show_view(view, preloaded=message.page)
-        self.conversation_list.focus()
-        self._leave_reading()
+        # The keys move to the list once the results are drawn: the field's blur and the
+        # list's focus restyle both widgets, and doing that first delayed every search's
+        # results by a frame's worth of work. Keys typed meanwhile still land in the
+        # (hidden) field, as they did while the query ran.
+        self.call_after_refresh(self._leave_reading)
 
     def on_search_bar_closed(self, message: SearchBar.Closed) -> None:
         self.search_bar.close()
@@ -875,6 +881,19 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, App[None],
 
         self.push_screen(KbScreen(self.api, blink=not self.calm,
                                   separator=self.glyphs.separator))
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform, on Linux one that notices a terminal that
+        went away (tui/terminal.py) instead of spinning on it."""
+        return driver_for(super().get_driver_class())
+
+    async def action_quit(self) -> None:
+        await keep_drafts(self.screen_stack)
+        self.exit()
+
+    async def on_hangup(self, message: Hangup) -> None:
+        """The terminal hung up (or SIGHUP/SIGTERM): leave exactly as a quit does."""
+        await keep_drafts(self.screen_stack)
+        self.exit(return_code=message.code)
 
     # -- idle lock -----------------------------------------------------------------------------
 

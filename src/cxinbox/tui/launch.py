@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from cxinbox.config import Config
     from cxinbox.store.db import Database
 
+EXIT_NO_TERMINAL = 2  # a usage error, as in cxinbox.cli
 ASCII_TERMS = frozenset({"linux", "vt100", "vt102", "vt220", "dumb", "ansi", "cons25"})
 
 
@@ -37,8 +39,24 @@ def over_ssh(env: Mapping[str, str]) -> bool:
     return bool(env.get("SSH_CONNECTION") or env.get("SSH_TTY"))
 
 
+def need_terminal() -> None:
+    """Refuse, in one line, to start without a terminal on both ends.
+
+    Textual reads keys from stdin and draws on stderr. Without a terminal there (cron, a
+    pipe, `< /dev/null`) the screen went into a file or a pipe and the app waited for keys
+    that could never come, reading end-of-input in a busy loop.
+    """
+    for name, stream in (("standard input", sys.__stdin__), ("standard error", sys.__stderr__)):
+        if stream is None or not stream.isatty():
+            print(f"cxinbox: the inbox screen needs a terminal and {name} is not one;"
+                  " scripts use the commands (cxinbox list QUERY --json, cxinbox --help)",
+                  file=sys.stderr)
+            raise SystemExit(EXIT_NO_TERMINAL)
+
+
 def _run(api: InboxAPI, config: Config, *, ascii: bool | None, mouse: bool | None,
          mailboxes: Sequence[str], status_note: str = "") -> None:
+    need_terminal()
     from cxinbox.tui.app import CxInboxApp
 
     env = os.environ
@@ -47,6 +65,8 @@ def _run(api: InboxAPI, config: Config, *, ascii: bool | None, mouse: bool | Non
     app = CxInboxApp(api, config, ascii_only=ascii_only, calm=over_ssh(env),
                      mailboxes=mailboxes, status_note=status_note)
     app.run(mouse=use_mouse)
+    if app.return_code:  # ended by a hangup or a signal: say so, after the clean-up
+        raise SystemExit(app.return_code)
 
 
 def open_tui(config: Config, *, ascii: bool | None = None, mouse: bool | None = None,

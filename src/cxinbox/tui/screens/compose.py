@@ -366,6 +366,13 @@ class ComposeScreen(Screen[ComposeResultValue]):
         self._update_status()
         return True
 
+    async def keep_draft(self) -> bool:
+        """The app is leaving (a quit, a closed terminal): save what was typed since the
+        last save now, without waiting for the timer."""
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        return await self._save_now()
+
     @work(exclusive=True, group="compose-others")
     async def _load_others(self) -> None:
         conv_id = getattr(self._draft, "conversation_id", None)
