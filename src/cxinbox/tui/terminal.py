@@ -145,7 +145,7 @@ class TerminalDriver(LinuxDriver):
     def start_application_mode(self) -> None:
         """As Textual's, and from the first start until `close` a SIGHUP or SIGTERM asks
         the app to leave (also while suspended for $EDITOR)."""
-        super().start_application_mode()
+        super().start_application_mode()  # type: ignore[no-untyped-call]
         for sig in _ENDING_SIGNALS:
             if sig not in self._previous:
                 self._previous[sig] = signal.signal(sig, self._on_signal)
