@@ -467,3 +467,14 @@ class ReportData:
     absorbed: tuple[ChangeFact, ...] = ()
     """Events on conversations since merged away, under the id of the one that took them
     in: work done (notes, assignments, closing), but not part of that one's own timeline."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivalRecord:
+    """Inbound messages one write stored in one conversation (the rules' arrival trigger):
+    the newest message, its channel, and whether the conversation is new."""
+
+    conversation_id: int
+    message_pk: int
+    channel: str
+    new_conversation: bool

@@ -6,7 +6,8 @@ connection-free face the service calls."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from cxinbox.domain.models import ParsedMessage
@@ -19,6 +20,7 @@ from cxinbox.store import (
     merge,
     outbox,
     reparse,
+    rules,
     sms,
     undo,
 )
@@ -27,6 +29,7 @@ from cxinbox.store.db import append_event
 from cxinbox.store.interface import Selection, SlaRow
 from cxinbox.store.records import (
     AlertRecord,
+    ArrivalRecord,
     Bases,
     ChainHeadRecord,
     ContactConversationRecord,
@@ -491,3 +494,38 @@ class SqliteTx:
 
     def mark_merged_if_empty(self, contact_id: int, into_id: int) -> bool:
         return contacts.mark_merged_if_empty(self.conn, contact_id, into_id)
+
+    # -- rules ----------------------------------------------------------------------------------
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        self.conn.execute("SAVEPOINT rule_step")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO rule_step")
+            self.conn.execute("RELEASE rule_step")
+            raise
+        self.conn.execute("RELEASE rule_step")
+
+    def max_message_pk(self) -> int:
+        return rules.max_message_pk(self.conn)
+
+    def arrivals_after(self, message_pk: int) -> list[ArrivalRecord]:
+        return rules.arrivals_after(self.conn, message_pk)
+
+    def ack_refusal(self, conv_id: int, sender: str, day: str) -> str | None:
+        return rules.ack_refusal(self.conn, conv_id, sender, day)
+
+    def record_ack(self, conv_id: int, sender: str, day: str, rule: str, outbox_id: int,
+                   at: int) -> None:
+        rules.record_ack(self.conn, conv_id, sender, day, rule, outbox_id, at)
+
+    def pin_sla_policy(self, conv_id: int, policy: str, rule: str, at: int) -> None:
+        rules.pin_sla_policy(self.conn, conv_id, policy, rule, at)
+
+    def sla_pins(self, ids: Sequence[int]) -> dict[int, str]:
+        return rules.sla_pins(self.conn, ids)
+
+    def past_triggers(self, trigger: str, since_s: int) -> list[int]:
+        return rules.past_triggers(self.conn, trigger, since_s)
