@@ -982,6 +982,7 @@ def _register_reply_commands() -> None:
         cli_reply,
         cli_report,
         cli_retention,
+        cli_rules,
         cli_service,
         cli_triage,
     )
@@ -993,6 +994,7 @@ def _register_reply_commands() -> None:
     cli_retention.register(app, open_api, _load_config)
     cli_report.register(app, open_api, _load_config, lambda: _state.ascii)
     cli_triage.register(app)
+    cli_rules.register(app, _load_config, _service)
 
 
 _register_reply_commands()

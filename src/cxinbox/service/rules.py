@@ -342,6 +342,9 @@ class RuleEngine:
             except Exception as exc:  # noqa: BLE001 - a query the store cannot run: skip the rule
                 log.warning("rule %r could not match: %s", rule.name, error_class(exc),
                             extra=fields(outcome="skipped", error=error_class(exc)))
+                tx.append_event(rule.actor, "rule.failed", "",
+                                {"rule": rule.name, "trigger": trigger,
+                                 "error": error_class(exc), "conversations": len(remaining)})
                 continue
             stopped: set[int] = set()
             for conv_id in matched:
