@@ -20,6 +20,8 @@ from cxinbox.service.inbox import InboxService
 from cxinbox.service.outbox import OutboxWorker
 from cxinbox.service.sync import MailSync
 from cxinbox.store.db import Database
+from cxinbox.tui.ascii import ASCII_GLYPHS
+from cxinbox.tui.widgets.thread_view import header_text
 
 TZ = ZoneInfo("America/New_York")
 
@@ -236,6 +238,15 @@ actions = { tag = ["followed-up"] }
     assigned = rig.events("conversation.assign")
     assert assigned == [("rule:billing", f"conversation:{billing}",
                          {"from": None, "to": "tnguyen"})]
+    # The thread header says who assigned it, until a person reassigns.
+    desk = InboxService(rig.db, rig.config, "mgarcia")
+    detail = desk.get_conversation(billing)
+    assert detail.assigned_by == "billing"
+    header = header_text(detail.summary, ("", ""), "mgarcia", ASCII_GLYPHS,
+                         assigned_by=detail.assigned_by).plain
+    assert "tnguyen, assigned by rule: billing" in header
+    desk.assign(billing, "mgarcia")
+    assert desk.get_conversation(billing).assigned_by == ""
     applied = rig.events("rule.applied")
     assert [(a, t) for a, t, _ in applied] == [("rule:billing", f"conversation:{billing}"),
                                                ("rule:everything else", f"conversation:{flu}")]

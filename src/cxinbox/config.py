@@ -1090,6 +1090,7 @@ _SHELL_SYNTAX = re.compile(r"[|&;<>`]|\$\(")
 
 def _parse_config(top: _Table) -> Config:
     top.allow_only(_TOP_KEYS)
+    acknowledge, rules = _parse_automation(top)
     return Config(
         clinic=_parse_clinic(top.table("clinic")),
         store=_parse_store(top.table("store")),
@@ -1105,12 +1106,13 @@ def _parse_config(top: _Table) -> Config:
         audit=_parse_audit(top.table("audit")),
         backup=_parse_backup(top.table("backup")),
         retention=_parse_retention(top.table("retention")),
-        **_parse_automation(top),
+        acknowledge=acknowledge,
+        rules=rules,
         source_path=top.source,
     )
 
 
-def _parse_automation(top: _Table) -> dict[str, object]:
+def _parse_automation(top: _Table) -> tuple[AcknowledgeConfig, tuple[Rule, ...]]:
     """[acknowledge] and [[rules]]: rules name users, SLA policies and the acknowledgement,
     so they are checked against the rest of the config (one line naming the rule and key)."""
     from cxinbox.domain.rules import (
@@ -1159,7 +1161,7 @@ def _parse_automation(top: _Table) -> dict[str, object]:
         if any(r.name == rule.name for r in rules):
             raise ConfigError(top.source, "another rule has this name", key=f"{label}.name")
         rules.append(rule)
-    return {"acknowledge": ack, "rules": tuple(rules)}
+    return ack, tuple(rules)
 
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from cxinbox.config import Config
@@ -107,6 +107,7 @@ class Acknowledger:
              now_ms: int) -> int:
         """Queue the acknowledgement (due now, no undo window) and note it in the ledger;
         returns the outbox id. Raises AckRefused when the channel cannot send."""
+        item: dict[str, Any]
         if plan.channel == "email":
             item = self._email(tx, conv, plan)
         else:
@@ -118,7 +119,7 @@ class Acknowledger:
         tx.record_ack(conv.id, plan.sender_key, plan.day, actor, item_id, now_ms // 1000)
         return item_id
 
-    def _email(self, tx: StoreTx, conv: ConversationRecord, plan: AckPlan) -> dict[str, object]:
+    def _email(self, tx: StoreTx, conv: ConversationRecord, plan: AckPlan) -> dict[str, Any]:
         account = next((a for a in self.config.accounts if a.name == conv.mailbox), None)
         if account is None or not account.smtp_host or not account.address:
             raise AckRefused("mailbox cannot send")

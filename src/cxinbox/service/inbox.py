@@ -351,9 +351,12 @@ class InboxService:
                                                 for m in tx.messages_of(conv_id)))
             notes = tuple(NoteView(n.id, clean_line(n.author), clean_text(n.body),
                                    n.created_at) for n in tx.notes_of(conv_id))
+            assigns = tx.later_on_target(f"conversation:{conv_id}", 0, ["conversation.assign"])
+        by = assigns[-1].actor if assigns and row.assignee else ""
         if record_view:
             self.record_read("conversation.view", f"conversation:{conv_id}", {})
-        return ConversationDetail(summary_from_row(row, tags), messages, notes)
+        return ConversationDetail(summary_from_row(row, tags), messages, notes,
+                                  clean_line(by[5:]) if by.startswith("rule:") else "")
 
     def attachment(self, message_pk: int, part_path: str) -> tuple[str, str, bytes]:
         """An attachment's bytes, audited as an export.

@@ -194,9 +194,10 @@ def _sla_policy(step: Step) -> str | None:
 
 def _status(step: Step) -> str | None:
     if step.action.kind == "snooze":
-        until = step.now + int(step.action.value)
-        step.inbox.set_status(step.conv.id, "snoozed", until=until)
-        return f"snooze {int(step.action.value) // 60}m"
+        seconds = step.action.value
+        assert isinstance(seconds, int)
+        step.inbox.set_status(step.conv.id, "snoozed", until=step.now + seconds)
+        return f"snooze {seconds // 60}m"
     value = str(step.action.value)
     if step.conv.status == value:
         return None
@@ -252,8 +253,8 @@ def describe(action: RuleAction) -> str:
         return f"assign {value}" if value else "unassign"
     if action.kind == "assign_team":
         return f"assign team:{value}"
-    if action.kind == "snooze":
-        return f"snooze {int(value) // 60}m"
+    if action.kind == "snooze" and isinstance(value, int):
+        return f"snooze {value // 60}m"
     if action.kind == "sla_policy":
         return f"sla policy {value}"
     if action.kind == "note":
