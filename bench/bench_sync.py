@@ -1,6 +1,8 @@
 """Sync benchmark: cxinbox vs mbsync on the same Dovecot mailbox, in one process tree.
 
     python bench/bench_sync.py 10000 [100000 ...]
+    python bench/bench_sync.py --rules 10000     ingest with 10 rules vs none
+
 
 For each N: start a private Dovecot, fill INBOX with N realistic clinic messages (threads,
 HTML, attachments, odd charsets), then time
@@ -71,7 +73,113 @@ def bench(n: int, workdir: Path) -> dict[str, float]:
             "max_child_rss_mb": workers_rss / 1024, "db_mb": db_mb}
 
 
+TEN_RULES = """
+[sla.calendars.clinic]
+timezone = "America/New_York"
+[sla.calendars.clinic.hours]
+{hours}
+
+[acknowledge]
+calendar = "clinic"
+email = "We received your message; we will answer by {{next_open}}. Emergency? Call 911."
+
+[[rules]]
+name = "results"
+on = "arrival"
+match = "results"
+actions = {{ tag = ["lab"], priority = "normal" }}
+[[rules]]
+name = "billing"
+on = "arrival"
+match = "invoice OR bill OR insurance"
+actions = {{ tag = ["billing"], priority = "low" }}
+stop = true
+[[rules]]
+name = "refills"
+on = "arrival"
+match = "refill OR prescription"
+actions = {{ tag = ["rx"], note = "check the chart before refilling" }}
+[[rules]]
+name = "attachments"
+on = "arrival"
+match = "has:attachment"
+actions = {{ tag = ["files"] }}
+[[rules]]
+name = "urgent words"
+on = "arrival"
+match = '"as soon as possible" OR urgent'
+actions = {{ priority = "high" }}
+[[rules]]
+name = "after hours"
+on = "arrival"
+actions = {{ acknowledge = true, tag = ["after-hours"] }}
+[[rules]]
+name = "replies reopen"
+on = "patient-reply"
+actions = {{ tag = ["replied"] }}
+[[rules]]
+name = "replies to results"
+on = "patient-reply"
+match = "tag:lab"
+actions = {{ priority = "high" }}
+[[rules]]
+name = "no red flags untouched"
+on = "arrival"
+match = "tag:red-flag"
+actions = {{ priority = "urgent" }}
+[[rules]]
+name = "closed"
+on = "closed"
+actions = {{ untag = ["after-hours"] }}
+"""
+
+
+def bench_rules(n: int, workdir: Path) -> tuple[float, float, int]:
+    """(seconds without rules, seconds with TEN_RULES, rule events written), each a fresh
+    `cxinbox sync --once` of the same N messages into an empty cache."""
+    from cxinbox.config import load_config  # noqa: PLC0415 - after sys.path is set
+
+    closed_day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[(time.localtime().tm_wday + 3) % 7]
+    with DovecotServer() as server:
+        server.deliver_many(generate_corpus(n, seed=42), "INBOX")
+        client = server.imap_client()
+        client.select_folder("INBOX", readonly=True)
+        client.logout()
+        times = []
+        for label, extra in (("none", ""), ("ten", TEN_RULES.format(
+                hours=f'{closed_day} = ["09:00-17:00"]'))):
+            run_dir = workdir / label
+            run_dir.mkdir()
+            cfg = write_config(run_dir, server, batch_size=500)
+            cfg.write_text(cfg.read_text() + extra)
+            assert len(load_config(cfg).rules) == (10 if extra else 0)
+            cmd = [sys.executable, "-m", "cxinbox", "sync", "--once", "--quiet", "--config",
+                   str(cfg)]
+            elapsed, _, _ = timed_child(cmd)
+            times.append(elapsed)
+            print(f"  {label:>4} rules: {elapsed:.2f}s", flush=True)
+        import sqlite3  # noqa: PLC0415
+
+        conn = sqlite3.connect(workdir / "ten" / "data" / "cxinbox.db")
+        events = conn.execute("SELECT count(*) FROM events WHERE actor LIKE 'rule:%'"
+                              ).fetchone()[0]
+        conn.close()
+    return times[0], times[1], int(events)
+
+
+def main_rules(sizes: list[int]) -> None:
+    for n in sizes:
+        print(f"N = {n}", flush=True)
+        with tempfile.TemporaryDirectory(prefix="cxinbox-bench-") as tmp:
+            plain, ruled, events = bench_rules(n, Path(tmp))
+        print(f"  ingest {n}: none {plain:.2f}s ({n / plain:.0f} msg/s), 10 rules {ruled:.2f}s"
+              f" ({n / ruled:.0f} msg/s); ratio {ruled / plain:.2f}; {events} rule events")
+
+
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["--rules"]:
+        main_rules([int(a) for a in argv[1:]] or [10_000])
+        return
     sizes = [int(a) for a in argv] or [10_000]
     rows = []
     for n in sizes:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.support.smtpsink import SmtpSink, patient_mail, write_reply_config
+from tests.support.smtpsink import SmtpSink, write_reply_config
+from tests.support.smtpsink import patient_mail as dated_mail
 
 from cxinbox.config import ConfigError, load_config, load_config_text
 from cxinbox.domain.autoreply import refusal
@@ -24,6 +26,12 @@ from cxinbox.tui.ascii import ASCII_GLYPHS
 from cxinbox.tui.widgets.thread_view import header_text
 
 TZ = ZoneInfo("America/New_York")
+
+
+def patient_mail(subject: str = "Reschedule", **kwargs: Any) -> bytes:
+    """A patient's mail dated now (an acknowledgement answers only recent mail)."""
+    kwargs.setdefault("date", format_datetime(datetime.now(UTC)))
+    return dated_mail(subject, **kwargs)
 
 
 def closed_now_hours() -> str:
@@ -349,6 +357,13 @@ actions = { acknowledge = true }
         "acknowledge: mailing list", "acknowledge: sender acknowledged today"]
     rig.sync()  # nothing new: nothing more
     assert rig.worker.process_due() == 0
+    # Last week's mail (a first sync, a long outage) is not answered.
+    rig.dovecot.deliver(patient_mail("Old", message_id="old@p.example",
+                                     sender="Old <old@patients.example>",
+                                     date="Mon, 06 Jan 2025 09:15:00 -0500"))
+    rig.sync()
+    assert rig.events("rule.applied")[-1][2]["skipped"] == ["acknowledge: old message"]
+    assert rig.worker.process_due() == 0
 
 
 def test_no_acknowledgement_in_open_hours_or_on_a_red_flag(rig_factory: Any) -> None:
@@ -397,3 +412,37 @@ actions = { sla_policy = "front desk" }
                                  (conv,)).fetchone()[0]
     assert policy == "front desk"
     assert rig.events("conversation.sla_policy")[0][0] == "rule:vip"
+
+
+def test_rules_list_and_show_read_the_config(tmp_path: Path) -> None:
+    from tests.test_serve_support import cx
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(BASE + '''
+[[rules]]
+name = "lab results"
+on = "arrival"
+match = "mailbox:results"
+actions = { tag = ["lab"], assign = "mgarcia" }
+stop = true
+
+[[rules]]
+name = "late"
+on = "sla-breached"
+actions = { priority = "urgent", notify = "breached" }
+''')
+    listed = cx("rules", "list", "--config", str(cfg))
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == " 1. lab results  on arrival  (stop)\n 2. late  on sla-breached\n"
+    shown = cx("rules", "show", "lab results", "--json", "--config", str(cfg))
+    assert json.loads(shown.stdout) == {"name": "lab results", "on": "arrival",
+                                        "match": "mailbox:results", "stop": True,
+                                        "actions": ["tag +lab", "assign mgarcia"]}
+    missing = cx("rules", "show", "nope", "--config", str(cfg))
+    assert missing.returncode == 3
+    assert missing.stderr == ("cxinbox: no rule named 'nope'; rules: 'lab results', 'late'\n")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BASE + '[[rules]]\nname = "x"\non = "arrival"\nactions = { assign = "zed" }\n')
+    refused = cx("rules", "list", "--config", str(bad))
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert refused.stderr.count("\n") == 1 and "rules[0] (\"x\").actions.assign" in refused.stderr

@@ -7,16 +7,13 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.support.smsprovider import SmsProvider
 from tests.support.smtpsink import SmtpSink, write_reply_config
-from tests.support.smtpsink import patient_mail as dated_mail
-from tests.test_rules import automation
+from tests.test_rules import automation, patient_mail
 from tests.test_serve_support import ME, Server, cx, socket_dir
 
 CLINIC = "+15550100100"
@@ -60,11 +57,6 @@ actions = { status = "closed", note = "closed again by the rules" }
 def sockdir() -> Iterator[Path]:
     with socket_dir() as path:
         yield path
-
-
-def patient_mail(subject: str, **kwargs: Any) -> bytes:
-    """A patient's mail dated now (`rules test --since 30d` looks at the last month)."""
-    return dated_mail(subject, date=format_datetime(datetime.now(UTC)), **kwargs)
 
 
 def _rows(db: Path, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from cxinbox.api.transport import SyncAPI
     from cxinbox.config import Config
+    from cxinbox.contract.rule_types import Preview
     from cxinbox.contract.types import Event
     from cxinbox.domain.when import Direction
     from cxinbox.service.inbox import BulkResult, InboxService
@@ -975,6 +976,12 @@ def _server_answers(path: Path) -> str | None:
     return None
 
 
+def _test_rule(config: Config, name: str, since: int) -> Preview:
+    from cxinbox.service.rules_preview import preview
+
+    return preview(_service(config), name, since)
+
+
 def _register_reply_commands() -> None:
     from cxinbox import (
         cli_auth,
@@ -994,7 +1001,7 @@ def _register_reply_commands() -> None:
     cli_retention.register(app, open_api, _load_config)
     cli_report.register(app, open_api, _load_config, lambda: _state.ascii)
     cli_triage.register(app)
-    cli_rules.register(app, _load_config, _service)
+    cli_rules.register(app, _load_config, _test_rule)
 
 
 _register_reply_commands()

@@ -1,9 +1,10 @@
 """`cxinbox rules list | show NAME | test NAME --since 30d`: the automation rules.
 
 `list` and `show` read only the config (no database, no server). `test` reads the cache
-in this process, like the other admin tools (`reindex`, `retention`): it needs the
-database file, so it runs as the service user or an admin, and it writes one audit record
-(the subjects it shows are patient data). It changes nothing.
+in this process, like `reindex`: it needs the database file, so it runs as the service
+user or an admin, and it writes one audit record (the subjects it shows are patient
+data). It changes nothing. Presentation only: the replay is `service/rules_preview.py`,
+handed in by cli_app.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ import typer
 
 if TYPE_CHECKING:
     from cxinbox.config import Config
+    from cxinbox.contract.rule_types import Preview
     from cxinbox.domain.rules import Rule
-    from cxinbox.service.inbox import InboxService
+
+TestRule = Callable[["Config", str, int], "Preview"]
+"""(config, rule name, since epoch seconds) -> what the rule would have done."""
 
 ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", envvar="CXINBOX_CONFIG",
                                               help="Path to config.toml.")]
@@ -28,14 +32,14 @@ EXIT_NOT_FOUND = 3
 
 
 def _rule_dict(rule: Rule) -> dict[str, object]:
-    from cxinbox.service.rules import describe
+    from cxinbox.domain.rules import describe
 
     return {"name": rule.name, "on": rule.on, "match": rule.match, "stop": rule.stop,
             "actions": [describe(a) for a in rule.actions]}
 
 
 def register(app: typer.Typer, load_config: Callable[[str | None], Config],
-             service: Callable[[Config], InboxService]) -> None:
+             test_rule: TestRule) -> None:
     rules_app = typer.Typer(help="Automation rules: list, show, and test one on past mail.",
                             no_args_is_help=True)
     app.add_typer(rules_app, name="rules")
@@ -57,15 +61,14 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
     def rules_show(name: Annotated[str, typer.Argument(help="The rule's name.")],
                    config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
         """One rule: its trigger, query and actions (in the order they run)."""
-        from cxinbox.contract.errors import NotFound
-        from cxinbox.service.rules_preview import find_rule
+        from cxinbox.domain.rules import find_rule
 
         cfg = load_config(config)
-        try:
-            rule = find_rule(cfg.rules, name)
-        except NotFound as exc:
-            typer.echo(f"cxinbox: {exc}", err=True)
-            raise typer.Exit(EXIT_NOT_FOUND) from None
+        rule = find_rule(cfg.rules, name)
+        if rule is None:
+            known = ", ".join(repr(r.name) for r in cfg.rules) or "none are configured"
+            typer.echo(f"cxinbox: no rule named {name!r}; rules: {known}", err=True)
+            raise typer.Exit(EXIT_NOT_FOUND)
         shown = _rule_dict(rule)
         if as_json:
             typer.echo(json.dumps(shown, indent=2))
@@ -84,7 +87,6 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
         """What the rule would have done to past conversations (changes nothing)."""
         from cxinbox.contract.errors import ApiError
         from cxinbox.domain.when import WhenError, parse_when
-        from cxinbox.service.rules_preview import preview
 
         cfg = load_config(config)
         tz = ZoneInfo(cfg.clinic.timezone)
@@ -94,7 +96,7 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
             typer.echo(f"cxinbox: --since: {exc}", err=True)
             raise typer.Exit(2) from None
         try:
-            result = preview(service(cfg), name, int(start.timestamp()))
+            result = test_rule(cfg, name, int(start.timestamp()))
         except ApiError as exc:
             typer.echo(f"cxinbox: {exc}", err=True)
             raise typer.Exit(EXIT_NOT_FOUND) from None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -246,3 +246,28 @@ def _one_action(key: str, value: object, vocab: Vocabulary) -> RuleAction | None
 def _no_policies(value: object) -> str:
     raise RuleSpecError("sla_policy", f"unknown SLA policy {value!r}; no [[sla.policies]]"
                                       " are configured")
+
+
+def describe(action: RuleAction) -> str:
+    """What an action does, in the words `rules show` and `rules test` use."""
+    value = action.value
+    if action.kind in ("tag", "untag") and isinstance(value, tuple):
+        sign = "+" if action.kind == "tag" else "-"
+        return "tag " + " ".join(sign + t for t in value)
+    if action.kind == "assign":
+        return f"assign {value}" if value else "unassign"
+    if action.kind == "assign_team":
+        return f"assign team:{value}"
+    if action.kind == "snooze" and isinstance(value, int):
+        return f"snooze {value // 60}m"
+    if action.kind == "sla_policy":
+        return f"sla policy {value}"
+    if action.kind == "note":
+        return "note"
+    if action.kind in ("acknowledge", "notify"):
+        return action.kind
+    return f"{action.kind} {value}"
+
+
+def find_rule(rules: Sequence[Rule], name: str) -> Rule | None:
+    return next((r for r in rules if r.name == name), None)

@@ -10,6 +10,7 @@ It is the one rule action that speaks to a patient, so it refuses more than it s
   clinician, not a template;
 - never to automatic mail, mailing lists, bounces or no-reply senders (RFC 3834,
   domain/autoreply.py), never to a number that texted STOP;
+- never to a message more than MAX_AGE_S old (a first sync brings in old mail);
 - at most once per conversation and once per sender per clinic day (the `rule_acks`
   ledger, whose UNIQUE keys make a second one impossible even if two rules ask at once).
 
@@ -35,6 +36,9 @@ from cxinbox.store.records import ConversationRecord, MessageRecord
 
 RED_FLAG_TAG: Final = "red-flag"
 AUTO_HEADER: Final = b"Auto-Submitted: auto-replied\r\n"
+MAX_AGE_S: Final = 12 * 3600
+"""A patient message older than this gets no acknowledgement: the first sync of a mailbox,
+or a server back after a long outage, must not answer last month's mail."""
 
 
 class AckRefused(Exception):
@@ -79,6 +83,8 @@ class Acknowledger:
         message = _newest_inbound(tx, conv.id)
         if message is None:
             raise AckRefused("no patient message")
+        if at.timestamp() - message.date > MAX_AGE_S:
+            raise AckRefused("old message")
         text_template = self.config.acknowledge.email if conv.channel == "email" \
             else self.config.acknowledge.sms
         if not text_template:
@@ -93,12 +99,12 @@ class Acknowledger:
             sender = message.from_addr or conv.from_addr
             if tx.is_opted_out(sender):
                 raise AckRefused("opted out")
-        if assess(message.body_text, subject=message.subject, channel=conv.channel).red_flag:
-            raise AckRefused("red flag in message")
         day = at.astimezone(self.calendar.tz).date().isoformat()
         refused = tx.ack_refusal(conv.id, sender, day)
         if refused:
             raise AckRefused(refused)
+        if assess(message.body_text, subject=message.subject, channel=conv.channel).red_flag:
+            raise AckRefused("red flag in message")
         text = text_template.format(next_open=self.next_open_text(at),
                                     clinic=self.config.clinic.name)
         return AckPlan(conv.channel, sender, text, day)

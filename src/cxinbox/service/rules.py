@@ -243,27 +243,6 @@ ACTION_HANDLERS: dict[str, Handler] = {
 }
 
 
-def describe(action: RuleAction) -> str:
-    """What an action does, in the words `rules show` and `rules test` use."""
-    value = action.value
-    if action.kind in ("tag", "untag") and isinstance(value, tuple):
-        sign = "+" if action.kind == "tag" else "-"
-        return "tag " + " ".join(sign + t for t in value)
-    if action.kind == "assign":
-        return f"assign {value}" if value else "unassign"
-    if action.kind == "assign_team":
-        return f"assign team:{value}"
-    if action.kind == "snooze" and isinstance(value, int):
-        return f"snooze {value // 60}m"
-    if action.kind == "sla_policy":
-        return f"sla policy {value}"
-    if action.kind == "note":
-        return "note"
-    if action.kind in ("acknowledge", "notify"):
-        return action.kind
-    return f"{action.kind} {value}"
-
-
 def _reads_text(node: Node) -> bool:
     if isinstance(node, Text | Phone):
         return True

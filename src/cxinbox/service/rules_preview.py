@@ -15,16 +15,16 @@ rule, the window and the ids shown), by the person who asked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cxinbox.contract.errors import BadRequest, NotFound
+from cxinbox.contract.rule_types import Preview, PreviewRow
 from cxinbox.domain.query import QueryContext, parse_query
-from cxinbox.domain.rules import Rule, RuleAction
+from cxinbox.domain.rules import Rule, RuleAction, describe
+from cxinbox.domain.rules import find_rule as find_named
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.acknowledge import Acknowledger, AckRefused
 from cxinbox.service.inbox import InboxService
-from cxinbox.service.rules import describe
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import ConversationRecord
 
@@ -32,37 +32,10 @@ MAX_SHOWN = 500
 """Conversations listed at most (the count is always complete)."""
 
 
-@dataclass(frozen=True, slots=True)
-class PreviewRow:
-    conversation_id: int
-    at: int
-    subject: str
-    would: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, object]:
-        return {"conversation": self.conversation_id, "at": self.at, "subject": self.subject,
-                "would": list(self.would)}
-
-
-@dataclass(frozen=True, slots=True)
-class Preview:
-    rule: str
-    trigger: str
-    since: int
-    triggered: int
-    matched: int
-    rows: tuple[PreviewRow, ...]
-
-    def to_dict(self) -> dict[str, object]:
-        return {"rule": self.rule, "trigger": self.trigger, "since": self.since,
-                "triggered": self.triggered, "matched": self.matched,
-                "conversations": [r.to_dict() for r in self.rows]}
-
-
 def find_rule(rules: tuple[Rule, ...], name: str) -> Rule:
-    for rule in rules:
-        if rule.name == name:
-            return rule
+    rule = find_named(rules, name)
+    if rule is not None:
+        return rule
     known = ", ".join(repr(r.name) for r in rules) or "none are configured"
     raise NotFound(f"no rule named {clean_line(name)!r}; rules: {known}")
 
