@@ -137,9 +137,10 @@ actions = {{ untag = ["after-hours"] }}
 def bench_rules(n: int, workdir: Path) -> tuple[float, float, int]:
     """(seconds without rules, seconds with TEN_RULES, rule events written), each a fresh
     `cxinbox sync --once` of the same N messages into an empty cache."""
-    from cxinbox.config import load_config  # noqa: PLC0415 - after sys.path is set
+    from cxinbox.config import load_config
 
-    closed_day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[(time.localtime().tm_wday + 3) % 7]
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    closed_day = days[(time.localtime().tm_wday + 3) % 7]
     with DovecotServer() as server:
         server.deliver_many(generate_corpus(n, seed=42), "INBOX")
         client = server.imap_client()
@@ -158,7 +159,7 @@ def bench_rules(n: int, workdir: Path) -> tuple[float, float, int]:
             elapsed, _, _ = timed_child(cmd)
             times.append(elapsed)
             print(f"  {label:>4} rules: {elapsed:.2f}s", flush=True)
-        import sqlite3  # noqa: PLC0415
+        import sqlite3
 
         conn = sqlite3.connect(workdir / "ten" / "data" / "cxinbox.db")
         events = conn.execute("SELECT count(*) FROM events WHERE actor LIKE 'rule:%'"
