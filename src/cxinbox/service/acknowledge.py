@@ -78,6 +78,8 @@ class Acknowledger:
         """What to send for `conv` at `at`, or AckRefused saying why not."""
         if self.calendar.is_open(at):
             raise AckRefused("open hours")
+        if at.timestamp() - (conv.last_inbound_at or conv.created_at) > MAX_AGE_S:
+            raise AckRefused("old message")
         if RED_FLAG_TAG in tx.tags_for([conv.id]).get(conv.id, []):
             raise AckRefused("red flag")
         message = _newest_inbound(tx, conv.id)

@@ -25,9 +25,9 @@ config, conversation id, error class) and audited as `rule.failed`, and the next
 A rule that fails never blocks the ingest that triggered it.
 
 Audit. Every change is the same event a person's change writes (conversation.tag,
-conversation.assign ...), with actor `rule:NAME` and the trigger in its details, plus one
-`rule.applied` event naming what was done and what was skipped (and why: an
-acknowledgement outside its conditions is skipped, not failed).
+conversation.assign ...), with actor `rule:NAME`, plus one `rule.applied` event (rule,
+trigger, what was done, what was skipped and why: an acknowledgement outside its
+conditions is skipped, not failed) whenever the rule did or skipped something.
 
 Extending. `ACTION_HANDLERS` maps each action kind of domain/rules.py to a function
 `(engine, step) -> str | None` (a short, patient-free line of what it did, or None for
@@ -342,9 +342,10 @@ class RuleEngine:
         try:
             with tx.savepoint():
                 done, skipped = self._run_actions(tx, rule, conv_id, trigger, now, sub)
-                tx.append_event(rule.actor, "rule.applied", target,
-                                {"rule": rule.name, "trigger": trigger, "done": done,
-                                 "skipped": skipped})
+                if done or skipped:  # a rule that changed nothing leaves no trace
+                    tx.append_event(rule.actor, "rule.applied", target,
+                                    {"rule": rule.name, "trigger": trigger, "done": done,
+                                     "skipped": skipped})
         except Exception as exc:  # noqa: BLE001 - one rule on one conversation, never the ingest
             kind = error_class(exc)
             log.warning("rule %r failed on conversation %d: %s", rule.name, conv_id, kind,
@@ -362,14 +363,15 @@ class RuleEngine:
         done: list[str] = []
         skipped: list[str] = []
         inbox = self._inboxes[rule.name]
+        conv = tx.conversation(conv_id)
         for action in rule.actions:
-            conv = tx.conversation(conv_id)
             if conv is None or conv.merged_into:
                 raise RuleFailed(f"conversation #{conv_id} is gone")
             step = Step(tx, rule, action, conv, trigger, now, inbox, firing, skipped)
             line = ACTION_HANDLERS[action.kind](step)
             if line:
                 done.append(line)
+                conv = tx.conversation(conv_id)  # the next action sees this one's change
         return done, skipped
 
     # -- after the commit --------------------------------------------------------------------
