@@ -446,3 +446,35 @@ actions = { priority = "urgent", notify = "breached" }
     refused = cx("rules", "list", "--config", str(bad))
     assert refused.returncode != 0 and "Traceback" not in refused.stderr
     assert refused.stderr.count("\n") == 1 and "rules[0] (\"x\").actions.assign" in refused.stderr
+
+
+def test_team_assignment_dispatches_to_the_team_strategy(rig_factory: Any) -> None:
+    """`assign = "team:NAME"` (refused by the config until teams exist) reaches the
+    TeamAssign the composition root installs, in the rule's transaction and savepoint."""
+    import dataclasses
+
+    from cxinbox.domain.rules import Rule, RuleAction
+
+    rig = rig_factory("")
+    rule = Rule("route", "arrival", "", (RuleAction("assign_team", "results"),))
+    config = dataclasses.replace(rig.config, rules=(rule,))
+    calls: list[tuple[int, str, str]] = []
+
+    def pick(tx: Any, conv: int, team: str, actor: str) -> str:
+        calls.append((conv, team, actor))
+        tx.update_state(conv, assignee="tnguyen")
+        tx.append_event(actor, "conversation.assign", f"conversation:{conv}",
+                        {"from": None, "to": "tnguyen", "why": "round-robin: first"})
+        return "assign tnguyen (team results)"
+
+    rules_mod.use_teams(lambda store, cfg: pick)
+    try:
+        rig.config = config
+        rig.dovecot.deliver(patient_mail("Results?", message_id="t1@p.example"))
+        rig.sync()
+    finally:
+        rules_mod.use_teams(None)
+    conv = rig.conv("t1@p.example")
+    assert calls == [(conv, "results", "rule:route")]
+    assert rig.events("rule.applied")[0][2]["done"] == ["assign tnguyen (team results)"]
+    assert InboxService(rig.db, config, "mgarcia").get_conversation(conv).assigned_by == "route"

@@ -32,7 +32,9 @@ conditions is skipped, not failed) whenever the rule did or skipped something.
 Extending. `ACTION_HANDLERS` maps each action kind of domain/rules.py to a function
 `(engine, step) -> str | None` (a short, patient-free line of what it did, or None for
 "nothing to change"). `assign = "team:NAME"` is the kind `assign_team`; it calls the
-engine's `team_assign` (see `TeamAssign`), given to the constructor by the composition root.
+engine's `team_assign` (see `TeamAssign`), which the composition root provides once with
+`use_teams(factory)` (config validation must then know the team names: see
+`Vocabulary.teams` in domain/rules.py).
 """
 
 from __future__ import annotations
@@ -422,6 +424,16 @@ class RuleEngine:
 
 _ENGINES: dict[tuple[int, int], RuleEngine] = {}
 _ENGINES_LOCK = threading.Lock()
+_TEAMS: list[Callable[[Store, Config], TeamAssign]] = []
+
+
+def use_teams(factory: Callable[[Store, Config], TeamAssign] | None) -> None:
+    """Give every engine built from now on `assign = "team:NAME"`: `factory(store, config)`
+    returns the TeamAssign of that store and config (the composition root calls this
+    once, before the server starts its workers). None removes it again."""
+    with _ENGINES_LOCK:
+        _TEAMS[:] = [factory] if factory is not None else []
+        _ENGINES.clear()
 
 
 def engine_for(store: Store, config: Config) -> RuleEngine | None:
@@ -433,7 +445,8 @@ def engine_for(store: Store, config: Config) -> RuleEngine | None:
     with _ENGINES_LOCK:
         engine = _ENGINES.get(key)
         if engine is None:
-            engine = _ENGINES[key] = RuleEngine(store, config)
+            teams = _TEAMS[0](store, config) if _TEAMS else None
+            engine = _ENGINES[key] = RuleEngine(store, config, team_assign=teams)
         return engine
 
 
