@@ -478,3 +478,35 @@ def test_team_assignment_dispatches_to_the_team_strategy(rig_factory: Any) -> No
     assert calls == [(conv, "results", "rule:route")]
     assert rig.events("rule.applied")[0][2]["done"] == ["assign tnguyen (team results)"]
     assert InboxService(rig.db, config, "mgarcia").get_conversation(conv).assigned_by == "route"
+
+
+def test_sla_escalations_fire_their_rules_once(rig_factory: Any) -> None:
+    from cxinbox.service.sla_monitor import SlaMonitor
+
+    rig = rig_factory('''
+[[rules]]
+name = "at risk"
+on = "sla-at-risk"
+actions = { priority = "high" }
+
+[[rules]]
+name = "breached"
+on = "sla-breached"
+actions = { priority = "urgent", assign = "mgarcia", tag = ["breached"] }
+''', hours="\n".join(f'{d} = ["00:00-24:00"]' for d in
+                     ("mon", "tue", "wed", "thu", "fri", "sat", "sun")), policies=True)
+    rig.dovecot.deliver(patient_mail("Hello", message_id="e1@p.example"))
+    rig.sync()
+    conv = rig.conv("e1@p.example")
+    created = int(rig.db.conn.execute("SELECT created_at FROM conversations WHERE id = ?",
+                                      (conv,)).fetchone()[0])
+    monitor = SlaMonitor(rig.db, rig.config)
+    assert [e.state for e in monitor.check(created + 2800)] == ["at-risk"]
+    assert rig.db.conn.execute("SELECT priority FROM conversations WHERE id = ?",
+                               (conv,)).fetchone()[0] == "high"
+    assert [e.state for e in monitor.check(created + 3700)] == ["breached"]
+    assert monitor.check(created + 3800) == []  # escalated once: the rules ran once
+    row = rig.db.conn.execute("SELECT priority, assignee FROM conversations WHERE id = ?",
+                              (conv,)).fetchone()
+    assert tuple(row) == ("urgent", "mgarcia")
+    assert [a for a, _, _ in rig.events("rule.applied")] == ["rule:at risk", "rule:breached"]
