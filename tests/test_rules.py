@@ -346,6 +346,12 @@ actions = { acknowledge = true }
     rig.sync()
     assert rig.worker.process_due() == 1
     assert rig.sink.wait_for(1)
+    # The acknowledgement joined the conversation but is not the desk's answer.
+    refill = rig.conv("a1@p.example")
+    assert rig.db.conn.execute("SELECT count(*), max(c.first_response_at) FROM messages m"
+                               " JOIN conversations c ON c.id = m.conversation_id"
+                               " WHERE m.conversation_id = ? AND m.direction = 'out'",
+                               (refill,)).fetchone()[:] == (1, None)
     (got,) = rig.sink.messages
     assert got.rcpt_tos == ["jane.doe@patients.example"]
     text = got.data.decode()

@@ -155,6 +155,10 @@ def test_rules_through_serve(dovecot: Any, tmp_path: Path, sockdir: Path) -> Non
             texts = [m for m in provider.outbound() if m.to == PATIENT_PHONE]
             assert len(texts) == 1 and "Emergency? Call 911" in texts[0].body
             assert not [m for m in provider.outbound() if m.to == STOPPED_PHONE]
+            # Both acknowledgements are in their conversations, and neither is an answer.
+            assert _rows(db, "SELECT count(*) FROM messages WHERE direction = 'out'") == [(2,)]
+            assert _rows(db, "SELECT count(*) FROM conversations"
+                             " WHERE first_response_at IS NOT NULL") == [(0,)]
             skipped = sorted(s for (d,) in _rows(
                 db, "SELECT details FROM events WHERE action = 'rule.applied'"
                     " AND actor = 'rule:after hours'") for s in json.loads(d)["skipped"])

@@ -46,6 +46,14 @@ def record_ack(conn: sqlite3.Connection, conv_id: int, sender: str, day: str, ru
                  " VALUES (?, ?, ?, ?, ?, ?)", (conv_id, sender, day, rule, outbox_id, at))
 
 
+def keep_response_times(conn: sqlite3.Connection, conv_id: int, first: int | None,
+                        last: int | None) -> None:
+    """Put back the staff-response times an automatic reply moved (an acknowledgement is
+    not an answer: the SLA clock and the reports must not count it)."""
+    conn.execute("UPDATE conversations SET first_response_at = ?, last_response_at = ?,"
+                 " sla_dirty = 1 WHERE id = ?", (first, last, conv_id))
+
+
 def pin_sla_policy(conn: sqlite3.Connection, conv_id: int, policy: str, rule: str,
                    at: int) -> None:
     conn.execute("INSERT INTO rule_sla_pins (conversation_id, policy, rule, at)"

@@ -521,6 +521,9 @@ class SqliteTx:
                    at: int) -> None:
         rules.record_ack(self.conn, conv_id, sender, day, rule, outbox_id, at)
 
+    def keep_response_times(self, conv_id: int, first: int | None, last: int | None) -> None:
+        rules.keep_response_times(self.conn, conv_id, first, last)
+
     def pin_sla_policy(self, conv_id: int, policy: str, rule: str, at: int) -> None:
         rules.pin_sla_policy(self.conn, conv_id, policy, rule, at)
 
