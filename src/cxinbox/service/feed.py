@@ -24,6 +24,7 @@ AUDIT_ONLY_ACTIONS: Final = frozenset({
     "attachment.export", "drafts.view", "outbox.view", "canned.render", "mentions.view",
     "audit.read", "access.denied", "export", "sms.rejected", "backup.made", "backup.failed",
     "backup.restored", "retention.purge", "audit.truncate",
+    "rule.applied", "rule.failed", "rules.test",
 })
 """Who saw what, refusals, provider input turned away: the audit trail's own records,
 never in the feed (`for_client` drops them like any action it does not list)."""
@@ -64,6 +65,8 @@ _SHARED: Final[Mapping[str, tuple[str, ...]]] = {
     "outbox.undelivered": ("outbox", "author", "conversation"),
     "send": ("outbox", "channel"),
     "mentions.read": (),
+    # rules (service/rules.py): the changes themselves are the conversation.* events above
+    "conversation.sla_policy": ("from", "to"), "rule.acknowledged": ("outbox", "channel"),
 }
 
 _AUTHOR_ONLY: Final = ("reason", "error", "status")
