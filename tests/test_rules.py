@@ -104,6 +104,9 @@ def _load(rule: str) -> Any:
      'c.toml: rules[0] ("r").actions.acknowledge: needs an [acknowledge] table'),
     ('[[rules]]\nname = "r"\non = "arrival"\nactions = { tag = "two words" }',
      'c.toml: rules[0] ("r").actions.tag: a tag is one word'),
+    (('[[rules]]\nname = "r"\non = "arrival"\nmatch = "status:open -assignee:me"\n'
+     'actions = { tag = "x" }'),
+     'c.toml: rules[0] ("r").match: a rule acts for nobody in particular: assignee:me'),
     ('[[rules]]\nname = "r"\non = "arrival"\nactions = { tag = "x" }\nstopp = true',
      "c.toml: rules[0].stopp: unknown key; did you mean 'stop'?"),
 ])

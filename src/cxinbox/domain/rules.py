@@ -19,7 +19,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from cxinbox.domain.query import QueryError, parse_query
+from cxinbox.domain.query import And, Field, Node, Not, Or, QueryError, parse_query
 
 TRIGGERS: Final = ("arrival", "patient-reply", "sla-at-risk", "sla-breached", "closed")
 """When a rule runs: a new patient conversation, a patient writing again, the SLA monitor's
@@ -127,10 +127,23 @@ def check_match(value: object) -> str:
     if not isinstance(value, str):
         raise RuleSpecError("match", "expected a query string")
     try:
-        parse_query(value)
+        tree = parse_query(value)
     except QueryError as exc:
         raise RuleSpecError("match", f"bad query: {exc.render(value)}") from None
+    if _names_me(tree):
+        raise RuleSpecError("match", "a rule acts for nobody in particular: assignee:me and"
+                                     " is:mine mean nothing here; name the user")
     return value
+
+
+def _names_me(node: Node) -> bool:
+    if isinstance(node, Field):
+        return (node.name, node.value.lower()) in (("assignee", "me"), ("is", "mine"))
+    if isinstance(node, Not):
+        return _names_me(node.node)
+    if isinstance(node, And | Or):
+        return any(_names_me(n) for n in node.nodes)
+    return False
 
 
 def _tags(key: str, value: object) -> tuple[str, ...]:
