@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from cxinbox.api.transport import SyncAPI
     from cxinbox.config import Config
+    from cxinbox.contract.rule_types import Preview
     from cxinbox.contract.types import Event
     from cxinbox.domain.when import Direction
     from cxinbox.service.inbox import BulkResult, InboxService
@@ -998,6 +999,12 @@ def _server_answers(path: Path) -> str | None:
     return None
 
 
+def _test_rule(config: Config, name: str, since: int) -> Preview:
+    from cxinbox.service.rules_preview import preview
+
+    return preview(_service(config), name, since)
+
+
 def _register_reply_commands() -> None:
     from cxinbox import (
         cli_auth,
@@ -1006,6 +1013,7 @@ def _register_reply_commands() -> None:
         cli_reply,
         cli_report,
         cli_retention,
+        cli_rules,
         cli_service,
         cli_teams,
         cli_triage,
@@ -1020,6 +1028,7 @@ def _register_reply_commands() -> None:
     cli_triage.register(app)
     cli_teams.register(app, open_api, _load_config)
     cli_kb.register(app, open_api, _load_config)
+    cli_rules.register(app, _load_config, _test_rule)
 
 
 _register_reply_commands()

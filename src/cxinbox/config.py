@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Final, Literal, NoReturn, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxinbox.domain.retention import Span, parse_span
+from cxinbox.domain.rules import Rule
 from cxinbox.domain.teams import STRATEGIES, TeamSpec
 from cxinbox.paths import (  # noqa: F401 - the names this module always offered
     APP_NAME,
@@ -598,6 +599,24 @@ class KbConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AcknowledgeConfig:
+    """[acknowledge]: what the `acknowledge` rule action sends outside opening hours."""
+
+    calendar: str = ""
+    """A name from [sla.calendars]: when the clinic is open (and opens next)."""
+    email_subject: str = "We received your message"
+    """The mail's subject when the patient's had none (otherwise "Re: " and theirs)."""
+    email: str = ""
+    """The mail's text; {next_open} becomes e.g. "Tuesday 9:00", {clinic} the clinic's name."""
+    sms: str = ""
+    """The text message; the same placeholders."""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.calendar and (self.email or self.sms))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     """Everything read from one config file."""
 
@@ -633,6 +652,10 @@ class Config:
     """[[teams]] tables: who `assign team:NAME` chooses from, and how (domain/teams.py)."""
     kb: KbConfig = field(default_factory=KbConfig)
     """[kb] table."""
+    acknowledge: AcknowledgeConfig = field(default_factory=AcknowledgeConfig)
+    """[acknowledge] table."""
+    rules: tuple[Rule, ...] = ()
+    """[[rules]] in order (domain/rules.py)."""
     source_path: Path = BUILTIN_SOURCE
     """The file this was read from (BUILTIN_SOURCE for `default_config()`)."""
 
@@ -1090,6 +1113,9 @@ def _parse_config(top: _Table) -> Config:
     top.allow_only(_TOP_KEYS)
     staff = _parse_staff(top.tables("staff"))
     sla = _parse_sla(top.table("sla"), top.table("clinic").string("timezone", "UTC"))
+    teams = _parse_teams(top.tables("teams"), staff, sla,
+                         top.table("clinic").string("timezone", "UTC"))
+    acknowledge, rules = _parse_automation(top, teams)
     return Config(
         clinic=_parse_clinic(top.table("clinic")),
         store=_parse_store(top.table("store")),
@@ -1105,11 +1131,66 @@ def _parse_config(top: _Table) -> Config:
         audit=_parse_audit(top.table("audit")),
         backup=_parse_backup(top.table("backup")),
         retention=_parse_retention(top.table("retention")),
-        teams=_parse_teams(top.tables("teams"), staff, sla,
-                           top.table("clinic").string("timezone", "UTC")),
+        teams=teams,
         kb=_parse_kb(top.table("kb")),
+        acknowledge=acknowledge,
+        rules=rules,
         source_path=top.source,
     )
+
+
+def _parse_automation(top: _Table, teams: tuple[TeamSpec, ...]
+                      ) -> tuple[AcknowledgeConfig, tuple[Rule, ...]]:
+    """[acknowledge] and [[rules]]: rules name users, SLA policies and the acknowledgement,
+    so they are checked against the rest of the config (one line naming the rule and key)."""
+    from cxinbox.domain.rules import (
+        RuleSpecError,
+        Vocabulary,
+        ack_text_problem,
+        check_match,
+        check_name,
+        check_trigger,
+        parse_actions,
+    )
+
+    ack_table = top.table("acknowledge")
+    ack_table.allow_only(_keys_of(AcknowledgeConfig))
+    calendars = top.table("sla").table("calendars").names()
+    ack = AcknowledgeConfig(calendar=ack_table.string("calendar", ""),
+                            email_subject=ack_table.string("email_subject",
+                                                           "We received your message"),
+                            email=ack_table.text("email", ""), sms=ack_table.text("sms", ""))
+    if ack.calendar and ack.calendar not in calendars:
+        ack_table.fail("calendar", f"no [sla.calendars.{ack.calendar}] table"
+                       + (f"; known: {', '.join(sorted(calendars))}" if calendars else ""))
+    for key in ("email", "sms"):
+        problem = ack_text_problem(getattr(ack, key))
+        if problem:
+            ack_table.fail(key, problem)
+    if (ack.email or ack.sms) and not ack.calendar:
+        ack_table.fail("calendar", "an acknowledgement needs the calendar of opening hours")
+    staff = top.tables("staff")
+    users = frozenset(t.string("os_user", "") for t in staff) if staff else None
+    policies = frozenset(t.string("name", "") for t in top.table("sla").tables("policies"))
+    vocab = Vocabulary(users=users, policies=policies, acknowledge=ack.configured,
+                       teams=frozenset(t.name for t in teams) if teams else None)
+    rules: list[Rule] = []
+    for index, rt in enumerate(top.tables("rules")):
+        rt.allow_only({"name", "on", "match", "actions", "stop"})
+        label = f"rules[{index}]"
+        try:
+            name = check_name(rt.raw("name"))
+            label = f'rules[{index}] ("{name}")'
+            rule = Rule(name=name, on=check_trigger(rt.raw("on")),
+                        match=check_match(rt.raw("match")),
+                        actions=parse_actions(rt.raw("actions"), vocab),
+                        stop=rt.boolean("stop", False))
+        except RuleSpecError as exc:
+            raise ConfigError(top.source, exc.problem, key=f"{label}.{exc.key}") from None
+        if any(r.name == rule.name for r in rules):
+            raise ConfigError(top.source, "another rule has this name", key=f"{label}.name")
+        rules.append(rule)
+    return ack, tuple(rules)
 
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")

@@ -90,11 +90,14 @@ class ConversationDetail:
     summary: ConversationSummary
     messages: tuple[MessageView, ...]
     notes: tuple[NoteView, ...]
+    assigned_by: str = ""
+    """The rule whose action made the current assignment ("" when a person did)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"conversation": self.summary.to_dict(),
                 "messages": [m.to_dict() for m in self.messages],
-                "notes": [n.to_dict() for n in self.notes]}
+                "notes": [n.to_dict() for n in self.notes],
+                "assigned_by_rule": self.assigned_by or None}
 
 
 @dataclass(frozen=True, slots=True)

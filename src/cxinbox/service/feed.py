@@ -25,6 +25,7 @@ AUDIT_ONLY_ACTIONS: Final = frozenset({
     "audit.read", "access.denied", "export", "sms.rejected", "backup.made", "backup.failed",
     "backup.restored", "retention.purge", "audit.truncate",
     "kb.insert", "kb.refused",
+    "rule.applied", "rule.failed", "rules.test",
 })
 """Who saw what, refusals, provider input turned away: the audit trail's own records,
 never in the feed (`for_client` drops them like any action it does not list)."""
@@ -70,6 +71,8 @@ _SHARED: Final[Mapping[str, tuple[str, ...]]] = {
     # the knowledge base: an open article or search refreshes (articles hold no patient text)
     "kb.add": ("slug", "revision"), "kb.edit": ("slug", "revision"),
     "kb.sync": ("added", "changed", "retired"),
+    # rules (service/rules.py): the changes themselves are the conversation.* events above
+    "conversation.sla_policy": ("from", "to"), "rule.acknowledged": ("outbox", "channel"),
 }
 
 _AUTHOR_ONLY: Final = ("reason", "error", "status")

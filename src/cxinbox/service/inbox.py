@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from cxinbox.config import Config, Role
@@ -42,6 +42,9 @@ from cxinbox.store.records import (
     MessageRecord,
     StaffState,
 )
+
+if TYPE_CHECKING:
+    from cxinbox.service.rules import Firing
 
 MAX_PAGE = 1000
 MAX_FEED_PAGE = 10_000
@@ -348,9 +351,12 @@ class InboxService:
                                                 for m in tx.messages_of(conv_id)))
             notes = tuple(NoteView(n.id, clean_line(n.author), clean_text(n.body),
                                    n.created_at) for n in tx.notes_of(conv_id))
+            assigns = tx.later_on_target(f"conversation:{conv_id}", 0, ["conversation.assign"])
+        by = assigns[-1].actor if assigns and row.assignee else ""
         if record_view:
             self.record_read("conversation.view", f"conversation:{conv_id}", {})
-        return ConversationDetail(summary_from_row(row, tags), messages, notes)
+        return ConversationDetail(summary_from_row(row, tags), messages, notes,
+                                  clean_line(by[5:]) if by.startswith("rule:") else "")
 
     def attachment(self, message_pk: int, part_path: str) -> tuple[str, str, bytes]:
         """An attachment's bytes, audited as an export.
@@ -487,10 +493,35 @@ class InboxService:
                             sla_paused_s=paused_s, sla_paused_since=paused_since,
                             sla_pause_end=None, sla_dirty=1)
             # from_until lets an undo put a snooze back exactly as it was.
-            return tx.append_event(self.actor, "conversation.status",
-                                   f"conversation:{conv_id}",
-                                   _undoing({"from": row.status, "to": status, "until": until,
-                                             "from_until": row.snoozed_until}, undo_of))
+            seq = tx.append_event(self.actor, "conversation.status",
+                                  f"conversation:{conv_id}",
+                                  _undoing({"from": row.status, "to": status, "until": until,
+                                            "from_until": row.snoozed_until}, undo_of))
+            closing = status == "closed" and row.status != "closed"
+            firing = self._fire_closed(tx, [conv_id] if closing else [])
+        self._after_rules(firing)
+        return seq
+
+    fires_rules = True
+    """Whether this service's status changes fire `closed` rules (service/rules.py): a
+    person's do; a rule's own changes (RuleInbox) never do, which is what makes loops
+    impossible."""
+
+    def _fire_closed(self, tx: StoreTx, closed: list[int]) -> Firing | None:
+        """Run the `closed` rules in the transaction that closed `closed`."""
+        if not closed or not self.fires_rules or not self.config.rules:
+            return None
+        from cxinbox.service.rules import engine_for
+
+        engine = engine_for(self.store, self.config)
+        return engine.fire(tx, "closed", closed) if engine is not None else None
+
+    def _after_rules(self, firing: Firing | None) -> None:
+        from cxinbox.service.rules import engine_for
+
+        engine = engine_for(self.store, self.config) if firing is not None else None
+        if engine is not None and firing is not None:
+            engine.after_commit(firing)
 
     def _sla_pause(self, row: ConversationRecord | StaffState, status: str,
                    now: int) -> tuple[int, int | None]:
@@ -579,6 +610,7 @@ class InboxService:
         if dry_run:
             self.refresh_sla()
         worked: _Plan | None = None
+        firing: Firing | None = None
         with self._budgeted(f"a bulk {action}"), \
                 self.store.reading() if dry_run else self.store.writing() as tx:
             if not dry_run and self.sla.enabled:
@@ -590,6 +622,10 @@ class InboxService:
                     self._spend(tx, [c.id for c in worked.changes])
                     worked.apply(tx)
                     tx.append_events(self.actor, worked.events)
+                    if action == "status":
+                        firing = self._fire_closed(tx, [c.id for c in worked.changes
+                                                        if c.after == "closed"])
+        self._after_rules(firing)
         if worked is None:  # refused outside the transaction so the refusal itself is kept
             self.require_role(f"a bulk {action} of {len(rows)} conversations"
                               f" (more than {self.config.server.bulk_limit})")

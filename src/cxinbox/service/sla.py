@@ -146,6 +146,13 @@ class SlaService:
         remaining = {r.id: r for r in rows}
         out: list[tuple[str | None, str | None, int | None, int | None, int]] = []
         ctx = QueryContext(me="", now=now, tz=self.tz)
+        for conv_id, name in tx.sla_pins(list(remaining)).items():  # applied by a rule
+            pinned = self._by_name.get(name)
+            if pinned is not None:
+                row = remaining.pop(conv_id)
+                status = evaluate(pinned.policy, self._facts(row), now)
+                out.append((name, status.target, _epoch(status.due_at),
+                            _epoch(status.at_risk_at), conv_id))
         for p in self.policies:
             if not remaining:
                 break

@@ -32,6 +32,7 @@ from cxinbox.domain.sanitize import clean_line
 from cxinbox.service import heartbeat
 from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
 from cxinbox.service.logsafe import fields, log_failure
+from cxinbox.service.rules import engine_for
 from cxinbox.service.sla import SlaService
 from cxinbox.store.interface import Store
 
@@ -77,6 +78,8 @@ class SlaMonitor:
             if not tx.escalation_candidates(now):
                 return []
         found: list[Escalation] = []
+        rules = engine_for(self.store, self.config)
+        firing = None
         with self.store.writing() as tx:
             self.sla.refresh_dirty(tx, datetime.fromtimestamp(now, UTC))
             for row in tx.escalation_candidates(now):
@@ -97,6 +100,13 @@ class SlaMonitor:
                                  "sla_target": esc.target, "due": esc.due_at,
                                  "state": esc.state})
                 found.append(esc)
+            if rules is not None:  # the escalations' rules, in the same transaction
+                firing = rules.fire(tx, "sla-at-risk", [e.conversation_id for e in found
+                                                         if e.state == "at-risk"])
+                firing.extend(rules.fire(tx, "sla-breached", [
+                    e.conversation_id for e in found if e.state == "breached"]))
+        if rules is not None and firing is not None:
+            rules.after_commit(firing)
         for esc in found:
             self.notify(esc)
         return found

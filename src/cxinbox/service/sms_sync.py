@@ -58,6 +58,7 @@ from cxinbox.contract.errors import StoreError
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import Keyword, body_match, is_e164, parse_keyword
 from cxinbox.service.logsafe import error_class, fields
+from cxinbox.service.rules import engine_for
 from cxinbox.store import fts
 from cxinbox.store import sms as sms_store
 from cxinbox.store.conversations import reopen
@@ -171,6 +172,7 @@ class SmsPoller:
                  initial_backfill_s: int = INITIAL_BACKFILL_S, batch_size: int = 500) -> None:
         self.db = db
         self.sms = config if isinstance(config, SmsConfig) else config.sms
+        self.config = None if isinstance(config, SmsConfig) else config
         self.token_resolver = token_resolver
         self.client_factory: ClientFactory = client_factory or (lambda c, t: SmsClient(c, t))
         self.initial_backfill_s = initial_backfill_s
@@ -252,7 +254,11 @@ class SmsPoller:
         received: set[int] = set()
         status_convs: set[int] = set()
         new_count = status_count = 0
+        rules = engine_for(self.db, self.config) if self.config is not None else None
+        firing = None
         with self.db.write() as conn:
+            with self.db.writing() as tx:
+                before = tx.max_message_pk() if rules is not None else 0
             known = sms_store.known_sids(conn, list(unique))  # the outbox may have added some
             for m in sorted(unique.values(), key=lambda x: _epoch(x.at, now_s)):
                 listed.add(m.sid)
@@ -298,6 +304,13 @@ class SmsPoller:
             if status_count:
                 append_event(conn, "sync", "sms.status", f"sms/{number}",
                              {"count": status_count, "conversations": sorted(status_convs)[:500]})
+            # Rules run last, after anything the ingest derives (red-flag tags included),
+            # in this same transaction: see service/rules.py.
+            if rules is not None and new_count:
+                with self.db.writing() as tx:
+                    firing = rules.fire_arrivals(tx, before)
+        if rules is not None and firing is not None:
+            rules.after_commit(firing)
         result.new += new_count
         result.status_updates += status_count
         result.conversations |= received | status_convs

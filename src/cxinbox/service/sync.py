@@ -44,6 +44,7 @@ from cxinbox.domain.models import ParsedMessage
 from cxinbox.service import signals
 from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import log_failure
+from cxinbox.service.rules import engine_for
 from cxinbox.store import fts, ingest
 from cxinbox.store.db import Database, append_event
 
@@ -401,13 +402,26 @@ class MailSync:
             for f, (sha, p) in zip(fetched, parsed, strict=True)
         ]
         now = ingest.utc_now()
+        rules = None if sent or not messages else engine_for(self.db, self.config)
+        firing = None
         with self.db.write() as conn:
+            with self.db.writing() as tx:
+                before = tx.max_message_pk() if rules is not None else 0
             touched = ingest.ingest_batch(conn, state, messages, own_addresses=own,
                                           watermark=watermark, now=now,
-                                          index_text=future is None, outbound=sent)
+                                          index_text=future is None or (
+                                              rules is not None and rules.reads_text),
+                                          outbound=sent)
             if messages:
                 append_event(conn, "sync", "mail.received", f"{account.name}/{folder}",
                              {"count": len(messages), "conversations": sorted(touched)[:500]})
+            # Rules run last, after anything the ingest derives (red-flag tags included),
+            # in this same transaction: see service/rules.py.
+            if rules is not None:
+                with self.db.writing() as tx:
+                    firing = rules.fire_arrivals(tx, before)
+        if rules is not None and firing is not None:
+            rules.after_commit(firing)
         if future is not None:
             self._indexer.wake()
         result.new += len(messages)

@@ -28,6 +28,7 @@ from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.records import (
     AlertRecord,
+    ArrivalRecord,
     AwayRecord,
     Bases,
     ChainHeadRecord,
@@ -513,6 +514,36 @@ class StoreTx(Protocol):
 
     def kb_revisions(self, slug: str) -> list[KbRevisionRecord]:
         """Every version, newest first."""
+    # -- rules (service/rules.py) ---------------------------------------------------------------
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested step of this write: an exception inside undoes the step's writes only
+        (and propagates); the rest of the transaction stays. A failing rule is one."""
+        ...
+
+    def max_message_pk(self) -> int: ...
+
+    def arrivals_after(self, message_pk: int) -> list[ArrivalRecord]:
+        """Inbound messages stored after `message_pk`, one record per conversation."""
+        ...
+
+    def ack_refusal(self, conv_id: int, sender: str, day: str) -> str | None:
+        """Why an acknowledgement may not go (conversation or sender-day already had one)."""
+        ...
+
+    def record_ack(self, conv_id: int, sender: str, day: str, rule: str, outbox_id: int,
+                   at: int) -> None: ...
+
+    def keep_response_times(self, conv_id: int, first: int | None, last: int | None) -> None:
+        """Restore first/last response times after storing an automatic reply."""
+        ...
+
+    def pin_sla_policy(self, conv_id: int, policy: str, rule: str, at: int) -> None: ...
+
+    def sla_pins(self, ids: Sequence[int]) -> dict[int, str]: ...
+
+    def past_triggers(self, trigger: str, since_s: int) -> list[int]:
+        """Conversations a rule trigger happened to since `since_s` (for `rules test`)."""
         ...
 
 

@@ -587,3 +587,14 @@ class KbHitRecord:
     revision: int
     updated_at: int
     snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivalRecord:
+    """Inbound messages one write stored in one conversation (the rules' arrival trigger):
+    the newest message, its channel, and whether the conversation is new."""
+
+    conversation_id: int
+    message_pk: int
+    channel: str
+    new_conversation: bool

@@ -6,7 +6,8 @@ connection-free face the service calls."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from cxinbox.domain.models import ParsedMessage
@@ -20,6 +21,7 @@ from cxinbox.store import (
     merge,
     outbox,
     reparse,
+    rules,
     sms,
     status,
     teams,
@@ -30,6 +32,7 @@ from cxinbox.store.db import append_event
 from cxinbox.store.interface import Selection, SlaRow
 from cxinbox.store.records import (
     AlertRecord,
+    ArrivalRecord,
     AwayRecord,
     Bases,
     ChainHeadRecord,
@@ -556,3 +559,40 @@ class SqliteTx:
 
     def kb_revisions(self, slug: str) -> list[KbRevisionRecord]:
         return kb.revisions(self.conn, slug)
+    # -- rules ----------------------------------------------------------------------------------
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        self.conn.execute("SAVEPOINT rule_step")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO rule_step")
+            self.conn.execute("RELEASE rule_step")
+            raise
+        self.conn.execute("RELEASE rule_step")
+
+    def max_message_pk(self) -> int:
+        return rules.max_message_pk(self.conn)
+
+    def arrivals_after(self, message_pk: int) -> list[ArrivalRecord]:
+        return rules.arrivals_after(self.conn, message_pk)
+
+    def ack_refusal(self, conv_id: int, sender: str, day: str) -> str | None:
+        return rules.ack_refusal(self.conn, conv_id, sender, day)
+
+    def record_ack(self, conv_id: int, sender: str, day: str, rule: str, outbox_id: int,
+                   at: int) -> None:
+        rules.record_ack(self.conn, conv_id, sender, day, rule, outbox_id, at)
+
+    def keep_response_times(self, conv_id: int, first: int | None, last: int | None) -> None:
+        rules.keep_response_times(self.conn, conv_id, first, last)
+
+    def pin_sla_policy(self, conv_id: int, policy: str, rule: str, at: int) -> None:
+        rules.pin_sla_policy(self.conn, conv_id, policy, rule, at)
+
+    def sla_pins(self, ids: Sequence[int]) -> dict[int, str]:
+        return rules.sla_pins(self.conn, ids)
+
+    def past_triggers(self, trigger: str, since_s: int) -> list[int]:
+        return rules.past_triggers(self.conn, trigger, since_s)

@@ -34,7 +34,7 @@ OLDER_BATCH = 10
 
 def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
                 glyphs: Glyphs, presence: str = "", drafts: str = "",
-                tz: tzinfo | None = None) -> Text:
+                tz: tzinfo | None = None, assigned_by: str = "") -> Text:
     text = Text()
     text.append(f"#{summary.id} ", style="bold")
     text.append(summary.subject, style="bold")
@@ -42,6 +42,8 @@ def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
     assignee = summary.assignee or "unassigned"
     if assignee == me:
         assignee = f"{me} (you)"
+    if assigned_by and summary.assignee:
+        assignee = f"{assignee}, assigned by rule: {assigned_by}"
     facts = [status_fact(summary, tz), f"priority {summary.priority}", assignee,
              "SMS" if summary.channel == "sms" else "email", summary.mailbox]
     text.append(glyphs.separator.strip().join(f" {f} " for f in facts).strip(), style="dim")
@@ -179,13 +181,15 @@ class ThreadView(VerticalScroll, can_focus=True):
         """New staff state for the open conversation (status, tags...) without a reload."""
         if self.detail is None or self.detail.summary.id != summary.id:
             return
-        self.detail = ConversationDetail(summary, self.detail.messages, self.detail.notes)
+        by = self.detail.assigned_by if summary.assignee == self.detail.summary.assignee else ""
+        self.detail = ConversationDetail(summary, self.detail.messages, self.detail.notes, by)
         self._header_sla = self._sla_cell(summary, now)
         self.query_one("#thread-header", Static).update(self._header(summary))
 
     def _header(self, summary: ConversationSummary) -> Text:
         return header_text(summary, self._header_sla, self._me, self._glyphs,
-                           self.presence_line, self.drafts_line, tz=self._tz)
+                           self.presence_line, self.drafts_line, tz=self._tz,
+                           assigned_by=self.detail.assigned_by if self.detail else "")
 
     def set_side_lines(self, presence: str, drafts: str) -> None:
         """Who else is here and whose drafts wait on this conversation."""

@@ -1,0 +1,115 @@
+"""`cxinbox rules list | show NAME | test NAME --since 30d`: the automation rules.
+
+`list` and `show` read only the config (no database, no server). `test` reads the cache
+in this process, like `reindex`: it needs the database file, so it runs as the service
+user or an admin, and it writes one audit record (the subjects it shows are patient
+data). It changes nothing. Presentation only: the replay is `service/rules_preview.py`,
+handed in by cli_app.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+if TYPE_CHECKING:
+    from cxinbox.config import Config
+    from cxinbox.contract.rule_types import Preview
+    from cxinbox.domain.rules import Rule
+
+TestRule = Callable[["Config", str, int], "Preview"]
+"""(config, rule name, since epoch seconds) -> what the rule would have done."""
+
+ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", envvar="CXINBOX_CONFIG",
+                                              help="Path to config.toml.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+EXIT_NOT_FOUND = 3
+
+
+def _rule_dict(rule: Rule) -> dict[str, object]:
+    from cxinbox.domain.rules import describe
+
+    return {"name": rule.name, "on": rule.on, "match": rule.match, "stop": rule.stop,
+            "actions": [describe(a) for a in rule.actions]}
+
+
+def register(app: typer.Typer, load_config: Callable[[str | None], Config],
+             test_rule: TestRule) -> None:
+    rules_app = typer.Typer(help="Automation rules: list, show, and test one on past mail.",
+                            no_args_is_help=True)
+    app.add_typer(rules_app, name="rules")
+
+    @rules_app.command("list")
+    def rules_list(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+        """The configured rules, in the order they run."""
+        cfg = load_config(config)
+        if as_json:
+            typer.echo(json.dumps([_rule_dict(r) for r in cfg.rules], indent=2))
+            return
+        if not cfg.rules:
+            typer.echo("no rules configured ([[rules]] in the config)")
+        for index, rule in enumerate(cfg.rules, 1):
+            stop = "  (stop)" if rule.stop else ""
+            typer.echo(f"{index:>2}. {rule.name}  on {rule.on}{stop}")
+
+    @rules_app.command("show")
+    def rules_show(name: Annotated[str, typer.Argument(help="The rule's name.")],
+                   config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+        """One rule: its trigger, query and actions (in the order they run)."""
+        from cxinbox.domain.rules import find_rule
+
+        cfg = load_config(config)
+        rule = find_rule(cfg.rules, name)
+        if rule is None:
+            known = ", ".join(repr(r.name) for r in cfg.rules) or "none are configured"
+            typer.echo(f"cxinbox: no rule named {name!r}; rules: {known}", err=True)
+            raise typer.Exit(EXIT_NOT_FOUND)
+        shown = _rule_dict(rule)
+        if as_json:
+            typer.echo(json.dumps(shown, indent=2))
+            return
+        typer.echo(f"rule:    {rule.name}\non:      {rule.on}\n"
+                   f"match:   {rule.match or '(every conversation)'}\n"
+                   f"stop:    {'yes' if rule.stop else 'no'}")
+        for line in shown["actions"]:  # type: ignore[attr-defined]
+            typer.echo(f"action:  {line}")
+
+    @rules_app.command("test")
+    def rules_test(name: Annotated[str, typer.Argument(help="The rule's name.")],
+                   since: Annotated[str, typer.Option(
+                       "--since", help="How far back: 30d, 2w, 2026-11-01 ...")] = "30d",
+                   config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+        """What the rule would have done to past conversations (changes nothing)."""
+        from cxinbox.contract.errors import ApiError
+        from cxinbox.domain.when import WhenError, parse_when
+
+        cfg = load_config(config)
+        tz = ZoneInfo(cfg.clinic.timezone)
+        try:
+            start = parse_when(since, now=datetime.now(UTC), tz=tz, direction="past")
+        except WhenError as exc:
+            typer.echo(f"cxinbox: --since: {exc}", err=True)
+            raise typer.Exit(2) from None
+        try:
+            result = test_rule(cfg, name, int(start.timestamp()))
+        except ApiError as exc:
+            typer.echo(f"cxinbox: {exc}", err=True)
+            raise typer.Exit(EXIT_NOT_FOUND) from None
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=2))
+            return
+        typer.echo(f"rule {result.rule!r} (on {result.trigger}) since"
+                   f" {start.astimezone(tz):%Y-%m-%d %H:%M}: {result.triggered} triggered,"
+                   f" {result.matched} matched; nothing was changed")
+        for row in result.rows:
+            when = datetime.fromtimestamp(row.at, UTC).astimezone(tz)
+            typer.echo(f"#{row.conversation_id:<6} {when:%Y-%m-%d %H:%M}  {row.subject}")
+            for line in row.would:
+                typer.echo(f"          would {line}")
+        if result.matched > len(result.rows):
+            typer.echo(f"(first {len(result.rows)} of {result.matched} shown)")

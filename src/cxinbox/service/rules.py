@@ -1,0 +1,476 @@
+"""The rules engine: `[[rules]]` run in order, in the transaction of what triggered them.
+
+Where rules run. Four places call `RuleEngine.fire`, each inside its own write
+transaction and after its own change is written: the mail sync's batch (arrival and
+patient-reply, after the messages and any red-flag tagging of the ingest), the SMS poller's
+batch (the same), the SLA monitor's escalation (sla-at-risk, sla-breached) and a person
+closing a conversation (`InboxService.set_status` / `bulk_status`, trigger closed). A rule's
+changes therefore commit with the arrival or change that caused them, or not at all.
+
+Loops are impossible by construction, not by counting. A trigger is emitted only by those
+four call sites, and none of them is reachable from a rule action:
+- actions run through `RuleInbox`, whose `fires_rules` is False, so a rule closing a
+  conversation does not fire `closed` (the hook in InboxService checks the flag);
+- no action stores a message (the acknowledgement is an outbox row; when the outbox later
+  sends it, the sent copy is outbound and arrival/patient-reply fire only for inbound
+  messages of a later ingest), and no action escalates an SLA (the monitor escalates, once
+  per running target, whatever changed the due time);
+- `fire` itself never calls `fire`.
+So one trigger runs each matching rule at most once per conversation; `stop = true` ends
+the list for the conversations the rule applied to.
+
+Failure. Each (rule, conversation) runs inside a savepoint: an exception undoes that rule's
+writes on that conversation only, is logged without patient text (rule name from the
+config, conversation id, error class) and audited as `rule.failed`, and the next rule runs.
+A rule that fails never blocks the ingest that triggered it.
+
+Audit. Every change is the same event a person's change writes (conversation.tag,
+conversation.assign ...), with actor `rule:NAME`, plus one `rule.applied` event (rule,
+trigger, what was done, what was skipped and why: an acknowledgement outside its
+conditions is skipped, not failed) whenever the rule did or skipped something.
+
+Extending. `ACTION_HANDLERS` maps each action kind of domain/rules.py to a function
+`(engine, step) -> str | None` (a short, patient-free line of what it did, or None for
+"nothing to change"). `assign = "team:NAME"` is the kind `assign_team`; it calls the
+engine's `team_assign` (see `TeamAssign`), which the composition root provides once with
+`use_teams(factory)` (config validation must then know the team names: see
+`Vocabulary.teams` in domain/rules.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from cxinbox.config import Config
+from cxinbox.contract.errors import BadRequest, NotFound
+from cxinbox.domain.query import Node, Phone, QueryContext, Text, parse_query
+from cxinbox.domain.rules import Rule, RuleAction
+from cxinbox.domain.sanitize import clean_line
+from cxinbox.service.acknowledge import Acknowledger, AckRefused
+from cxinbox.service.inbox import InboxService
+from cxinbox.service.logsafe import error_class, fields
+from cxinbox.store.interface import Store, StoreTx
+from cxinbox.store.records import ConversationRecord
+
+log = logging.getLogger(__name__)
+
+NOTIFY_TIMEOUT_S: Final = 10.0
+
+TeamAssign = Callable[[StoreTx, int, str, str], str]
+"""(transaction, conversation id, team name, actor "rule:NAME") -> a short line saying whom
+the team's strategy chose and why. It assigns and audits inside the transaction it is
+given, and raises to fail the rule (e.g. everyone away)."""
+
+
+class RuleFailed(Exception):
+    """An action that cannot be done; the rule is skipped on this conversation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """One rule on one conversation: what it did (or would do), or why it failed."""
+
+    rule: str
+    conversation_id: int
+    trigger: str
+    done: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    failed: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A notify action, run after the transaction commits."""
+
+    rule: str
+    conversation_id: int
+    trigger: str
+    message: str
+    priority: str
+    assignee: str
+
+
+@dataclass(slots=True)
+class Firing:
+    """What one `fire` did; `after_commit` runs its notifications and wakes the outbox."""
+
+    applied: list[Applied] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    queued: int = 0
+
+    def extend(self, other: Firing) -> None:
+        self.applied += other.applied
+        self.notices += other.notices
+        self.queued += other.queued
+
+
+@dataclass(slots=True)
+class Step:
+    """One action of one rule on one conversation, as its handler sees it."""
+
+    tx: StoreTx
+    rule: Rule
+    action: RuleAction
+    conv: ConversationRecord
+    trigger: str
+    now: int
+    inbox: InboxService
+    firing: Firing
+    skipped: list[str]
+
+
+class RuleInbox(InboxService):
+    """Staff actions done by a rule: the same checks, state changes and events as a
+    person's, with actor `rule:NAME`. It fires no rules (see the module docstring) and has no
+    per-person change budget: a rule is the clinic's configuration, not someone's hands."""
+
+    fires_rules = False
+    team_assign: TeamAssign | None = None
+    acknowledger: Acknowledger | None = None
+
+    def _spend(self, tx: StoreTx, conv_ids: list[int]) -> None:
+        return None
+
+
+def _details(step: Step, extra: dict[str, object]) -> dict[str, object]:
+    return {**extra, "rule": step.rule.name, "trigger": step.trigger}
+
+
+def _tag(step: Step) -> str | None:
+    have = set(step.tx.tags_for([step.conv.id]).get(step.conv.id, []))
+    wanted = step.action.value if isinstance(step.action.value, tuple) else ()
+    if step.action.kind == "tag":
+        change = [t for t in wanted if t not in have]
+        if not change:
+            return None
+        step.inbox.tag(step.conv.id, add=change)
+        return "tag +" + " +".join(change)
+    change = [t for t in wanted if t in have]
+    if not change:
+        return None
+    step.inbox.tag(step.conv.id, remove=change)
+    return "tag -" + " -".join(change)
+
+
+def _priority(step: Step) -> str | None:
+    value = str(step.action.value)
+    if step.conv.priority == value:
+        return None
+    step.inbox.set_priority(step.conv.id, value)
+    return f"priority {value}"
+
+
+def _assign(step: Step) -> str | None:
+    user = str(step.action.value) or None
+    if step.conv.assignee == user:
+        return None
+    step.inbox.assign(step.conv.id, user)
+    return f"assign {user}" if user else "unassign"
+
+
+def _assign_team(step: Step) -> str | None:
+    assign = step.inbox.team_assign if isinstance(step.inbox, RuleInbox) else None
+    if assign is None:
+        raise RuleFailed("teams are not configured")
+    return assign(step.tx, step.conv.id, str(step.action.value), step.rule.actor)
+
+
+def _sla_policy(step: Step) -> str | None:
+    policy = str(step.action.value)
+    if step.conv.sla_policy == policy:
+        return None
+    step.tx.pin_sla_policy(step.conv.id, policy, step.rule.name, step.now)
+    step.tx.append_event(step.rule.actor, "conversation.sla_policy",
+                         f"conversation:{step.conv.id}",
+                         _details(step, {"from": step.conv.sla_policy, "to": policy}))
+    return f"sla policy {policy}"
+
+
+def _status(step: Step) -> str | None:
+    if step.action.kind == "snooze":
+        seconds = step.action.value
+        assert isinstance(seconds, int)
+        step.inbox.set_status(step.conv.id, "snoozed", until=step.now + seconds)
+        return f"snooze {seconds // 60}m"
+    value = str(step.action.value)
+    if step.conv.status == value:
+        return None
+    step.inbox.set_status(step.conv.id, value)
+    return f"status {value}"
+
+
+def _note(step: Step) -> str | None:
+    step.inbox.add_note(step.conv.id, str(step.action.value))
+    return "note"
+
+
+def _notify(step: Step) -> str | None:
+    row = step.tx.conversation(step.conv.id) or step.conv
+    step.firing.notices.append(Notice(step.rule.name, step.conv.id, step.trigger,
+                                      str(step.action.value), row.priority, row.assignee or ""))
+    return "notify"
+
+
+def _acknowledge(step: Step) -> str | None:
+    acker = step.inbox.acknowledger if isinstance(step.inbox, RuleInbox) else None
+    if acker is None:
+        raise RuleFailed("[acknowledge] is not configured")
+    at = datetime.fromtimestamp(step.now, UTC)
+    try:
+        plan = acker.plan(step.tx, step.conv, at)
+        item = acker.send(step.tx, step.conv, plan, step.rule.actor, step.now * 1000)
+    except AckRefused as why:
+        step.skipped.append(f"acknowledge: {why}")
+        return None
+    step.tx.append_event(step.rule.actor, "rule.acknowledged", f"conversation:{step.conv.id}",
+                         _details(step, {"outbox": item, "channel": plan.channel}))
+    step.firing.queued += 1
+    return f"acknowledge by {plan.channel} (outbox {item})"
+
+
+Handler = Callable[[Step], str | None]
+
+ACTION_HANDLERS: dict[str, Handler] = {
+    "tag": _tag, "untag": _tag, "priority": _priority, "assign": _assign,
+    "assign_team": _assign_team, "sla_policy": _sla_policy, "status": _status,
+    "snooze": _status, "note": _note, "acknowledge": _acknowledge, "notify": _notify,
+}
+
+
+def _reads_text(node: Node) -> bool:
+    if isinstance(node, Text | Phone):
+        return True
+    children = getattr(node, "nodes", None) or ((node.node,) if hasattr(node, "node") else ())
+    return any(_reads_text(child) for child in children)
+
+
+class RuleEngine:
+    """The configured rules, ready to fire."""
+
+    def __init__(self, store: Store, config: Config, *, team_assign: TeamAssign | None = None,
+                 clock: Callable[[], float] | None = None,
+                 notify_timeout_s: float = NOTIFY_TIMEOUT_S) -> None:
+        self.store = store
+        self.config = config
+        self.rules = config.rules
+        self.tz = ZoneInfo(config.clinic.timezone)
+        self.clock = clock
+        self.notify_timeout_s = notify_timeout_s
+        self._where = {r.name: parse_query(r.match) for r in self.rules}
+        self._sla = bool(config.sla.policies)
+        acker = Acknowledger(config) if config.acknowledge.configured else None
+        self._inboxes: dict[str, RuleInbox] = {}
+        for rule in self.rules:
+            inbox = RuleInbox(store, config, rule.actor, clock=clock)
+            inbox.team_assign = team_assign
+            inbox.acknowledger = acker
+            self._inboxes[rule.name] = inbox
+        self.acknowledger = acker
+
+    @property
+    def active(self) -> bool:
+        return bool(self.rules)
+
+    def wants(self, trigger: str) -> bool:
+        return any(r.on == trigger for r in self.rules)
+
+    @property
+    def reads_text(self) -> bool:
+        """Whether an arrival rule's query searches text (the ingest must index it first)."""
+        return any(_reads_text(self._where[r.name]) for r in self.rules
+                   if r.on in ("arrival", "patient-reply"))
+
+    def _now(self) -> int:
+        return int(self.clock()) if self.clock is not None else self.store.now_ms() // 1000
+
+    # -- firing ----------------------------------------------------------------------------
+
+    def fire_arrivals(self, tx: StoreTx, after_message_pk: int) -> Firing:
+        """arrival / patient-reply for the inbound messages stored after `after_message_pk`
+        in this transaction (the caller read it with `tx.max_message_pk()` before storing)."""
+        firing = Firing()
+        if not (self.wants("arrival") or self.wants("patient-reply")):
+            return firing
+        arrivals = tx.arrivals_after(after_message_pk)
+        new = [a.conversation_id for a in arrivals if a.new_conversation]
+        again = [a.conversation_id for a in arrivals if not a.new_conversation]
+        firing.extend(self.fire(tx, "arrival", new))
+        firing.extend(self.fire(tx, "patient-reply", again))
+        return firing
+
+    def fire(self, tx: StoreTx, trigger: str, conv_ids: Sequence[int]) -> Firing:
+        """Run the rules of `trigger` on these conversations, in order, inside `tx`."""
+        firing = Firing()
+        rules = [r for r in self.rules if r.on == trigger]
+        remaining = sorted(set(conv_ids))
+        if not rules or not remaining:
+            return firing
+        now = self._now()
+        ctx = QueryContext(me="", now=datetime.fromtimestamp(now, UTC), tz=self.tz)
+        for rule in rules:
+            if not remaining:
+                break
+            try:
+                selection = self.store.select(self._where[rule.name], ctx, sla=self._sla)
+                matched = sorted(tx.ids_matching(remaining, selection))
+            except Exception as exc:  # noqa: BLE001 - a query the store cannot run: skip the rule
+                log.warning("rule %r could not match: %s", rule.name, error_class(exc),
+                            extra=fields(outcome="skipped", error=error_class(exc)))
+                tx.append_event(rule.actor, "rule.failed", "",
+                                {"rule": rule.name, "trigger": trigger,
+                                 "error": error_class(exc), "conversations": len(remaining)})
+                continue
+            stopped: set[int] = set()
+            for conv_id in matched:
+                applied = self._apply_one(tx, rule, conv_id, trigger, now, firing)
+                firing.applied.append(applied)
+                if rule.stop and not applied.failed:
+                    stopped.add(conv_id)
+            remaining = [c for c in remaining if c not in stopped]
+        return firing
+
+    def _apply_one(self, tx: StoreTx, rule: Rule, conv_id: int, trigger: str, now: int,
+                   firing: Firing) -> Applied:
+        target = f"conversation:{conv_id}"
+        sub = Firing()
+        try:
+            with tx.savepoint():
+                done, skipped = self._run_actions(tx, rule, conv_id, trigger, now, sub)
+                if done or skipped:  # a rule that changed nothing leaves no trace
+                    tx.append_event(rule.actor, "rule.applied", target,
+                                    {"rule": rule.name, "trigger": trigger, "done": done,
+                                     "skipped": skipped})
+        except Exception as exc:  # noqa: BLE001 - one rule on one conversation, never the ingest
+            kind = error_class(exc)
+            log.warning("rule %r failed on conversation %d: %s", rule.name, conv_id, kind,
+                        extra=fields(conversation=conv_id, error=kind, outcome="skipped"))
+            reason = clean_line(str(exc), max_len=120) if isinstance(exc, RuleFailed) else kind
+            tx.append_event(rule.actor, "rule.failed", target,
+                            {"rule": rule.name, "trigger": trigger, "error": reason})
+            return Applied(rule.name, conv_id, trigger, failed=reason)
+        firing.notices += sub.notices
+        firing.queued += sub.queued
+        return Applied(rule.name, conv_id, trigger, tuple(done), tuple(skipped))
+
+    def _run_actions(self, tx: StoreTx, rule: Rule, conv_id: int, trigger: str, now: int,
+                     firing: Firing) -> tuple[list[str], list[str]]:
+        done: list[str] = []
+        skipped: list[str] = []
+        inbox = self._inboxes[rule.name]
+        conv = tx.conversation(conv_id)
+        for action in rule.actions:
+            if conv is None or conv.merged_into:
+                raise RuleFailed(f"conversation #{conv_id} is gone")
+            step = Step(tx, rule, action, conv, trigger, now, inbox, firing, skipped)
+            line = ACTION_HANDLERS[action.kind](step)
+            if line:
+                done.append(line)
+                conv = tx.conversation(conv_id)  # the next action sees this one's change
+        return done, skipped
+
+    # -- after the commit --------------------------------------------------------------------
+
+    def after_commit(self, firing: Firing) -> None:
+        """Wake the outbox for queued acknowledgements and run notify commands (on a thread
+        of their own: a slow pager hook never holds up the sync)."""
+        if firing.queued:
+            from cxinbox.service.outbox import wake_running
+
+            wake_running()
+        argv = self.config.sla.notify_command
+        if firing.notices and argv:
+            threading.Thread(target=self._notify_all, args=(list(argv), firing.notices),
+                             name="rule notify", daemon=True).start()
+
+    def _notify_all(self, argv: list[str], notices: list[Notice]) -> None:
+        for notice in notices:
+            self.notify(argv, notice)
+
+    def notify(self, argv: list[str], notice: Notice) -> bool:
+        """Run notify_command for one rule's notify action: the rule, trigger, conversation
+        id, priority and assignee, and the rule's own message (config text). No patient text
+        goes to the command or to the log."""
+        details = {"conversation": notice.conversation_id, "state": "rule",
+                   "rule": notice.rule, "trigger": notice.trigger, "message": notice.message,
+                   "priority": notice.priority, "assignee": notice.assignee}
+        env = dict(os.environ)
+        env.update({"CXINBOX_CONVERSATION": str(notice.conversation_id), "CXINBOX_STATE": "rule",
+                    "CXINBOX_RULE": notice.rule, "CXINBOX_TRIGGER": notice.trigger,
+                    "CXINBOX_MESSAGE": notice.message, "CXINBOX_PRIORITY": notice.priority,
+                    "CXINBOX_ASSIGNEE": notice.assignee})
+        try:
+            done = subprocess.run(argv, input=(json.dumps(details) + "\n").encode("utf-8"),
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  timeout=self.notify_timeout_s, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log.warning("rule notify command failed: %s", error_class(exc),
+                        extra=fields(conversation=notice.conversation_id,
+                                     error=error_class(exc)))
+            return False
+        if done.returncode != 0:
+            log.warning("rule notify command exited %d", done.returncode,
+                        extra=fields(conversation=notice.conversation_id, code=done.returncode))
+            return False
+        return True
+
+
+_ENGINES: dict[tuple[int, int], RuleEngine] = {}
+_ENGINES_LOCK = threading.Lock()
+_TEAMS: list[Callable[[Store, Config], TeamAssign]] = []
+
+
+def use_teams(factory: Callable[[Store, Config], TeamAssign] | None) -> None:
+    """Give every engine built from now on `assign = "team:NAME"`: `factory(store, config)`
+    returns the TeamAssign of that store and config (the composition root calls this
+    once, before the server starts its workers). None removes it again."""
+    with _ENGINES_LOCK:
+        _TEAMS[:] = [factory] if factory is not None else []
+        _ENGINES.clear()
+
+
+def _team_strategy(config: Config) -> TeamAssign:
+    """`assign = "team:NAME"` by the team's own strategy (service/teams.py), audited there
+    with its explanation; a team with nobody available leaves the conversation unassigned
+    and says why (that is the team's answer, not a failed rule)."""
+    from cxinbox.service.teams import assign_to_team
+
+    def assign(tx: StoreTx, conversation_id: int, team: str, actor: str) -> str:
+        try:
+            choice = assign_to_team(tx, config, conversation_id, team, actor,
+                                    now=int(time.time()))
+        except (BadRequest, NotFound) as exc:
+            raise RuleFailed(str(exc)) from None
+        return choice.explanation
+
+    return assign
+
+
+def engine_for(store: Store, config: Config) -> RuleEngine | None:
+    """The engine of this store and config (built once), or None without rules. The
+    composition root may install one with a team strategy first (`install`)."""
+    if not config.rules:
+        return None
+    key = (id(store), id(config))
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            teams = _TEAMS[0](store, config) if _TEAMS else (
+                _team_strategy(config) if config.teams else None)
+            engine = _ENGINES[key] = RuleEngine(store, config, team_assign=teams)
+        return engine
+
+
+def install(engine: RuleEngine) -> None:
+    """Make `engine` the one `engine_for` hands out for its store and config."""
+    with _ENGINES_LOCK:
+        _ENGINES[(id(engine.store), id(engine.config))] = engine
