@@ -489,6 +489,33 @@ def test_team_assignment_dispatches_to_the_team_strategy(rig_factory: Any) -> No
     assert InboxService(rig.db, config, "mgarcia").get_conversation(conv).assigned_by == "route"
 
 
+def test_team_rule_assigns_by_the_teams_own_strategy(rig_factory: Any) -> None:
+    """With [[teams]] configured, `assign = "team:NAME"` needs no installed factory: the
+    team's strategy chooses (round-robin here), audited with its explanation."""
+    rig = rig_factory('''
+[[teams]]
+name = "results"
+members = ["mgarcia", "tnguyen"]
+strategy = "round-robin"
+
+[[rules]]
+name = "route"
+on = "arrival"
+actions = { assign = "team:results" }
+''')
+    rig.dovecot.deliver(patient_mail("Lab results?", message_id="r1@p.example"))
+    rig.dovecot.deliver(patient_mail("My results", message_id="r2@p.example",
+                                     sender="Ann <ann@patients.example>"))
+    rig.sync()
+    first, second = rig.conv("r1@p.example"), rig.conv("r2@p.example")
+    service = InboxService(rig.db, rig.config, "mgarcia")
+    owners = {c: service.get_conversation(c).summary.assignee
+              for c in (first, second)}
+    assert sorted(owners.values()) == ["mgarcia", "tnguyen"]  # round-robin: one each
+    applied = rig.events("rule.applied")
+    assert len(applied) == 2 and all("round-robin" in e[2]["done"][0] for e in applied)
+
+
 def test_sla_escalations_fire_their_rules_once(rig_factory: Any) -> None:
     from cxinbox.service.sla_monitor import SlaMonitor
 
