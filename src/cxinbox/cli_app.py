@@ -979,6 +979,7 @@ def _register_reply_commands() -> None:
     from cxinbox import (
         cli_auth,
         cli_backup,
+        cli_flag,
         cli_reply,
         cli_report,
         cli_retention,
@@ -993,6 +994,7 @@ def _register_reply_commands() -> None:
     cli_retention.register(app, open_api, _load_config)
     cli_report.register(app, open_api, _load_config, lambda: _state.ascii)
     cli_triage.register(app)
+    cli_flag.register(app, open_api, _load_config, _parse_id)
 
 
 _register_reply_commands()

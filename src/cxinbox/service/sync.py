@@ -41,11 +41,12 @@ from cxinbox.channels.oauth import Credential, OAuthError
 from cxinbox.config import AccountConfig, Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.models import ParsedMessage
-from cxinbox.service import signals
+from cxinbox.service import redflags, signals
 from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import log_failure
 from cxinbox.store import fts, ingest
 from cxinbox.store.db import Database, append_event
+from cxinbox.store.sqlite_tx import SqliteTx
 
 if TYPE_CHECKING:
     from cxinbox.service.health import Health
@@ -405,9 +406,12 @@ class MailSync:
             touched = ingest.ingest_batch(conn, state, messages, own_addresses=own,
                                           watermark=watermark, now=now,
                                           index_text=future is None, outbound=sent)
+            # Red flags and intent: the one place mail is assessed (service/redflags.py).
+            raised = redflags.triage_arrivals(SqliteTx(conn), self.config, now)
             if messages:
                 append_event(conn, "sync", "mail.received", f"{account.name}/{folder}",
                              {"count": len(messages), "conversations": sorted(touched)[:500]})
+        redflags.notify_raised(self.config, raised)
         if future is not None:
             self._indexer.wake()
         result.new += len(messages)

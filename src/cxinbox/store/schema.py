@@ -180,6 +180,7 @@ from cxinbox.store.schema_search import MIGRATION_11
 from cxinbox.store.schema_sms import MIGRATION_5
 from cxinbox.store.schema_sms2 import MIGRATION_8
 from cxinbox.store.schema_team import MIGRATION_3
+from cxinbox.store.schema_triage import MIGRATION_TRIAGE
 from cxinbox.store.schema_vacuum import MIGRATION_12
 
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
@@ -187,4 +188,5 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_HEALTH,  # 9
                          MIGRATION_DURABLE_MARK,  # 10
                          MIGRATION_11,
-                         MIGRATION_12]
+                         MIGRATION_12,
+                         MIGRATION_TRIAGE]  # 14 at merge (triage fields)

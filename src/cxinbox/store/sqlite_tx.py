@@ -20,6 +20,7 @@ from cxinbox.store import (
     outbox,
     reparse,
     sms,
+    triage,
     undo,
 )
 from cxinbox.store import conversations as convs
@@ -46,6 +47,7 @@ from cxinbox.store.records import (
     NoteRecord,
     OutboxItem,
     PauseRecord,
+    RedFlagState,
     ReplyFile,
     ReplyFileInfo,
     ReplyParent,
@@ -57,6 +59,7 @@ from cxinbox.store.records import (
     StaffState,
     StoredEvent,
     StoredSms,
+    TriageCandidate,
 )
 from cxinbox.store.sqlite import SqlSelection
 
@@ -491,3 +494,29 @@ class SqliteTx:
 
     def mark_merged_if_empty(self, contact_id: int, into_id: int) -> bool:
         return contacts.mark_merged_if_empty(self.conn, contact_id, into_id)
+
+    # -- triage at ingest
+
+    def triage_pending(self, limit: int) -> tuple[list[TriageCandidate], int]:
+        return triage.pending(self.conn, limit)
+
+    def advance_triage(self, upto: int) -> None:
+        triage.advance(self.conn, upto)
+
+    def record_triage(self, message_pk: int, intent: str, confidence: float,
+                      red_flag: str | None, matched: str) -> None:
+        triage.record_message(self.conn, message_pk, intent, confidence, red_flag, matched)
+
+    def set_conversation_intent(self, conv_id: int, intent: str, confidence: float,
+                                language: str) -> None:
+        triage.set_intent(self.conn, conv_id, intent, confidence, language)
+
+    def red_flag_state(self, conv_id: int) -> RedFlagState | None:
+        return triage.red_flag_state(self.conn, conv_id)
+
+    def open_red_flag(self, conv_id: int, category: str, matched: str, message_pk: int,
+                      at: int) -> None:
+        triage.open_flag(self.conn, conv_id, category, matched, message_pk, at)
+
+    def clear_red_flag(self, conv_id: int, at: int) -> None:
+        triage.clear_flag(self.conn, conv_id, at)
