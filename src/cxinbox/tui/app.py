@@ -71,6 +71,7 @@ from cxinbox.tui.messages import (
 from cxinbox.tui.palette import ActionsProvider
 from cxinbox.tui.pickers import PickersMixin
 from cxinbox.tui.preview import CursorPreview
+from cxinbox.tui.redflag import RedFlagMixin
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
 from cxinbox.tui.screens.compose import sms_sender_name
 from cxinbox.tui.screens.help import HelpScreen
@@ -126,7 +127,8 @@ def _touches(event: Event, conv_id: int) -> bool:
     return isinstance(touched, list) and conv_id in touched
 
 
-class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindings=False):
+class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, RedFlagMixin, App[None],
+                 inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "cxinbox"
     BINDINGS: ClassVar[list[BindingType]] = actions.bindings("app")

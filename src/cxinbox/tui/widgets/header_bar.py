@@ -34,6 +34,7 @@ class Count:
 
 # Most urgent first: that is the order shown and the reverse of the order dropped.
 COUNTS: tuple[Count, ...] = (
+    Count("red-flag", "Red flag", "RedF", "status:open is:red-flag", urgent=True),
     Count("breached", "Breached", "Breach", "status:open sla:breached", urgent=True),
     Count("at-risk", "At risk", "Risk", "status:open sla:at-risk", urgent=True),
     Count("mine", "Mine", "Mine", standard_view("mine").query),
