@@ -3,7 +3,9 @@ the local SMS provider, detected at ingest, alerted, queried, blocked and cleare
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import sqlite3
 import sys
 import time
@@ -12,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.osusers import cli_as, run_as
 from tests.support.smsprovider import SmsProvider
 from tests.synchelp import write_config as sync_config
+from tests.test_serve_attack import Desk, _frame, _session, desk, users  # noqa: F401
 from tests.test_serve_support import ME, Server, cx, socket_dir
 
 from cxinbox.api.socket_client import SocketAPI, probe
@@ -120,7 +124,7 @@ async def _wait_until(check: Any, timeout: float = 20.0) -> Any:
         found = await check()
         if found:
             return found
-        time.sleep(0.1)
+        await asyncio.sleep(0.1)
     raise AssertionError("condition not reached in time")
 
 
@@ -196,7 +200,7 @@ async def test_an_emergency_at_the_end_of_a_billing_email_reaches_clinicians(
                 deadline = time.monotonic() + 10
                 while time.monotonic() < deadline and (
                         not notified.exists() or len(notified.read_text().splitlines()) < 2):
-                    time.sleep(0.05)
+                    await asyncio.sleep(0.05)
                 lines = notified.read_text().splitlines()
                 assert any(f"chest_pain {bill.id}" in line for line in lines), lines
                 assert all(json.loads(line.rsplit("}", 1)[0] + "}")["event"] == "red_flag"
@@ -252,3 +256,45 @@ async def test_an_emergency_at_the_end_of_a_billing_email_reaches_clinicians(
                 await api.aclose()
         log = server.log.lower()
         assert not any(w in log for w in SECRET_WORDS), server.log
+
+
+# -- as another OS user: the server decides who may clear, whatever a client sends -----------
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to create OS users")
+def test_an_agent_cannot_clear_and_bad_calls_get_one_line(desk: Desk) -> None:  # noqa: F811
+    from cxinbox.store.db import Database
+
+    db = Database(desk.db_path)
+    try:
+        with db.writing() as tx:
+            tx.open_red_flag(1, "chest_pain", "chest pain", 1, int(time.time()))
+            tx.add_tags([1], ["red-flag", "red-flag:chest-pain"])
+    finally:
+        db.close()
+    agent = desk.users.agent
+    cfg = str(desk.config)
+    with Server(desk.config, desk.sock):
+        code, out, err = cli_as(agent, "flag", "clear", "1", "--reason", "fine", "--config", cfg)
+        assert code != 0 and out == "" and err.count("\n") == 1, err
+        assert "only clinical staff" in err and "Traceback" not in err, err
+        for args in (("abc", "--reason", "x"), ("1",), ("1", "--reason", "  ")):
+            code, out, err = cli_as(agent, "flag", "clear", *args, "--config", cfg)
+            assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, (args, err)
+        frames = [_frame(1, "clear_red_flag", 1, ""), _frame(2, "clear_red_flag", -5, "x"),
+                  _frame(3, "clear_red_flag", "1", "x"), _frame(4, "clear_red_flag", 1)]
+        answers = run_as(agent, _session, str(desk.sock), frames)
+        for field, answer in zip(("reason", "conv_id", "conv_id", "reason"), answers[1:],
+                                 strict=True):
+            message = answer["error"]["message"]
+            assert "\n" not in message and field in message, message
+    db = Database(desk.db_path)
+    try:
+        assert db.conn.execute("SELECT red_flag FROM conversations WHERE id = 1"
+                               ).fetchone()[0] == "chest_pain"
+        assert db.conn.execute("SELECT count(*) FROM events WHERE action = 'redflag.cleared'"
+                               ).fetchone()[0] == 0
+        denied = db.conn.execute("SELECT count(*) FROM events WHERE action = 'access.denied'"
+                                 " AND target = 'conversation:1'").fetchone()[0]
+        assert denied == 1
+    finally:
+        db.close()
