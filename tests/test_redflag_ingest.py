@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -151,3 +152,33 @@ def test_query_names_match_the_detectors() -> None:
 
     assert query.INTENT_NAMES == tuple(triage.INTENTS)
     assert query.RED_FLAG_NAMES == tuple(triage.CATEGORIES)
+
+
+def test_bulk_sync_assesses_in_the_parse_pool_exactly_as_one_by_one(
+        dovecot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bulk fetch (>= 300 messages) runs the detectors beside MIME parsing in the parse
+    pool; a small one runs them on the ingest thread. Both must store the same findings."""
+    from tests.support.mailgen import generate_corpus
+    from tests.synchelp import make_sync, write_config
+
+    from cxinbox.service import sync
+
+    dovecot.deliver_many(generate_corpus(400, seed=3), "INBOX")
+    found = []
+    for name, threshold in (("pool", 300), ("inline", 10**9)):
+        monkeypatch.setattr(sync, "_POOL_THRESHOLD", threshold)
+        (tmp_path / name).mkdir()
+        _config, db, engine = make_sync(write_config(tmp_path / name, dovecot))
+        try:
+            engine.sync_once()
+            found.append(db.conn.execute(
+                "SELECT message_id, intent, intent_confidence, red_flag, red_flag_matched"
+                " FROM messages ORDER BY message_id").fetchall())
+        finally:
+            engine.close()
+            db.close()
+    pool, inline = found
+    assert pool == inline
+    assessed = [row for row in pool if row[1] is not None]
+    assert assessed and len(assessed) < len(pool)  # the recent inbound ones only
+    assert [row[3] for row in pool if row[3]] == ["chest_pain"]  # the corpus's one red flag

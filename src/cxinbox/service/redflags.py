@@ -25,12 +25,13 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, Forbidden, NotFound
+from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment, inspect
 from cxinbox.service.logsafe import fields, log_failure
@@ -88,19 +89,24 @@ def red_flag_open(tx: StoreTx, conversation_id: int) -> bool:
 # -- ingest ----------------------------------------------------------------------------------
 
 
-def triage_arrivals(tx: StoreTx, config: Config, now: int) -> list[Raised]:
+def triage_arrivals(tx: StoreTx, config: Config, now: int,
+                    ready: Mapping[bytes, Assessment | None] | None = None) -> list[Raised]:
     """Assess every inbound message stored since the last call, in the caller's (ingest)
     transaction; returns the red flags raised, for `notify_raised` after the commit.
 
-    Never raises: ingest must not fail because of detection."""
+    `ready`: assessments already made beside MIME parsing in the sync's parse pool (by
+    `assess_parsed`, keyed by the raw bytes' SHA-256; None: not a message to assess), so a
+    bulk sync does not pay for detection on its critical thread. What is missing from it
+    is assessed here. Never raises: ingest must not fail because of detection."""
     try:
-        return _triage(tx, config, now)
+        return _triage(tx, config, now, ready or {})
     except Exception as exc:  # noqa: BLE001 - detection must never fail ingest
         log_failure(log, "triage at ingest failed; messages stored unassessed", exc)
         return []
 
 
-def _triage(tx: StoreTx, config: Config, now: int) -> list[Raised]:
+def _triage(tx: StoreTx, config: Config, now: int,
+            ready: Mapping[bytes, Assessment | None]) -> list[Raised]:
     raised: list[Raised] = []
     oldest = now - config.triage.backlog_hours * 3600
     while True:
@@ -111,7 +117,7 @@ def _triage(tx: StoreTx, config: Config, now: int) -> list[Raised]:
         for cand in candidates:
             if cand.date < oldest:
                 continue
-            found = _assess(cand)
+            found = ready[cand.sha256] if cand.sha256 in ready else _assess(cand)
             if found is None:
                 continue
             tx.record_triage(cand.id, found.intent, found.confidence, found.red_flag,
@@ -162,6 +168,24 @@ def _raise(tx: StoreTx, cand: TriageCandidate, category: str, matched: str,
     tx.append_event(ACTOR, RAISED, target, {"conversation": cand.conversation_id,
                                             "category": category, "message": cand.id})
     return Raised(cand.conversation_id, category, cand.id)
+
+
+def assess_parsed(raw: bytes, parsed: ParsedMessage, *, own: frozenset[str],
+                  oldest: int) -> Assessment | None:
+    """What `triage_arrivals` would find for one fetched email, computed where it was
+    parsed (a parse-pool worker: no store, no logging). None: not the patient speaking
+    now (our own mail, an automatic reply, old mail). A detector exception propagates: the
+    caller leaves the message out, and the ingest thread assesses (and logs) it again."""
+    sender = parsed.from_addr.email if parsed.from_addr else ""
+    if not sender or sender in own or parsed.auto_submitted:
+        return None
+    head = raw[:16_384]
+    if _automatic(head):
+        return None
+    if parsed.date is not None and parsed.date.timestamp() < oldest:
+        return None
+    return inspect(parsed.body_text, subject=parsed.subject, channel="email",
+                   bulk=_mailing(head)).assessment
 
 
 _HEADER_END: Final = re.compile(rb"\r?\n\r?\n")

@@ -484,6 +484,7 @@ class TriageCandidate:
     subject: str
     body_text: str
     head: bytes  # the start of an email's raw bytes (its header block); b"" for SMS
+    sha256: bytes  # of the raw bytes: finds an assessment made while the batch was parsed
 
 
 @dataclass(frozen=True, slots=True)

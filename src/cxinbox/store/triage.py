@@ -24,14 +24,14 @@ def pending(conn: sqlite3.Connection, limit: int) -> tuple[list[TriageCandidate]
         return [], upto
     rows = conn.execute(
         "SELECT m.id, m.conversation_id, m.channel, m.date, m.subject, m.body_text,"
-        " CASE WHEN m.channel = 'email' THEN substr(r.data, 1, ?) ELSE x'' END"
+        " CASE WHEN m.channel = 'email' THEN substr(r.data, 1, ?) ELSE x'' END, r.sha256"
         " FROM messages m JOIN raw_messages r ON r.id = m.raw_id"
         " WHERE m.id > ? AND m.direction = 'in' ORDER BY m.id LIMIT ?",
         (_HEADER_BYTES, upto, limit)).fetchall()
     if len(rows) == limit:
         newest = int(rows[-1][0])
     return [TriageCandidate(int(r[0]), int(r[1]), str(r[2]), int(r[3]), str(r[4]), str(r[5]),
-                            bytes(r[6] or b"")) for r in rows], newest
+                            bytes(r[6] or b""), bytes(r[7])) for r in rows], newest
 
 
 def advance(conn: sqlite3.Connection, upto: int) -> None:
