@@ -228,7 +228,8 @@ def notify_raised(config: Config, raised: Sequence[Raised]) -> threading.Thread 
         for hit in items:
             _notify_one(list(argv), hit)
 
-    thread = threading.Thread(target=run, name="cxinbox-redflag-notify", daemon=True)
+    # Not a daemon: a one-shot `cxinbox sync` waits for its alerts before it exits.
+    thread = threading.Thread(target=run, name="cxinbox-redflag-notify")
     thread.start()
     return thread
 
