@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.dovecot import DovecotServer  # noqa: E402
-from support.mailgen import generate_corpus  # noqa: E402
-from synchelp import write_config  # noqa: E402
+from support.dovecot import DovecotServer
+from support.mailgen import generate_corpus
+from synchelp import write_config
 
 
 def _assessed(db: Path) -> str:
