@@ -34,6 +34,7 @@ from cxinbox.config import (
     StaffMember,
     StoreConfig,
     SyncConfig,
+    TriageConfig,
     UiConfig,
     default_config,
     is_loopback_host,
@@ -490,7 +491,7 @@ def test_packaged_example_is_identical_to_the_repository_copy() -> None:
     "section",
     [ClinicConfig, StoreConfig, SyncConfig, AccountConfig, CredentialSource, StaffMember, UiConfig,
      ServerConfig, OutboxConfig, SmsConfig, SmsNumber, ComposeConfig, CannedReply,
-     OAuth2Config, AuditConfig],
+     OAuth2Config, AuditConfig, TriageConfig],
 )
 def test_example_explains_every_key(section: type) -> None:
     text = EXAMPLE.read_text(encoding="utf-8")

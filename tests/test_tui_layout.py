@@ -67,7 +67,8 @@ async def test_header_shows_every_count_urgent_first(inbox: Inbox, size: tuple[i
         found = pattern.search(_lines(app)[0])
         assert found is not None
         shown = [int(found.group(i)) for i in (2, 4, 5, 7, 8)]
-        assert shown == [expected[c.key] for c in COUNTS]
+        assert expected["red-flag"] == 0  # shown only while a red flag is open
+        assert shown == [expected[c.key] for c in COUNTS if c.key != "red-flag"]
         assert "All open" in _lines(app)[0]  # the view's own title is still there
 
 
@@ -84,6 +85,10 @@ def test_header_drops_the_least_urgent_first_and_never_cuts_a_count() -> None:
             head = label.split()[0]
             assert label in line or head not in line.split("Risk 12")[-1], (width, line)
     assert "Unassigned 21" in bar.line(200).plain
+    bar.set_counts({"red-flag": 2, "breached": 74, "at-risk": 12, "mine": 15,
+                    "unassigned": 21, "open": 134})
+    for width in (80, 120):
+        assert re.search(r"(Red flag|RedF) 2 . Breach(ed)? 74", bar.line(width).plain)
     assert "cxinbox" in bar.line(200).plain and "Maple Street" in bar.line(200).plain
 
 

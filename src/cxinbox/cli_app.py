@@ -364,7 +364,9 @@ Fields:
   status:open|pending|snoozed|closed    priority:urgent|high|normal|low
   assignee:me|none|LOGIN    tag:NAME    mailbox:NAME    channel:email|sms
   from:TEXT   to:TEXT      sla:breached|at-risk|ok|paused
-  is:unread|unassigned|mine    has:attachment    id:1,2,3
+  is:unread|unassigned|mine|red-flag    has:attachment    id:1,2,3
+  intent:NAME (billing_insurance, prescription_refill ...)
+  red-flag:any|none|CATEGORY (chest-pain, breathing ...)
   before:DATE   after:DATE  (2026-11-01, 7d, today)
   sort:newest|oldest|due|priority  (orders instead of filtering)
 Bare words and "quoted phrases" search the text; a phone number in any
@@ -1009,6 +1011,7 @@ def _register_reply_commands() -> None:
     from cxinbox import (
         cli_auth,
         cli_backup,
+        cli_flag,
         cli_kb,
         cli_reply,
         cli_report,
@@ -1029,6 +1032,7 @@ def _register_reply_commands() -> None:
     cli_teams.register(app, open_api, _load_config)
     cli_kb.register(app, open_api, _load_config)
     cli_rules.register(app, _load_config, _test_rule)
+    cli_flag.register(app, open_api, _load_config, _parse_id)
 
 
 _register_reply_commands()

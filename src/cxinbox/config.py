@@ -536,6 +536,9 @@ class StaffMember:
     """"agent" (front-desk triage), "supervisor" (team lead) or "admin" (IT); what each role
     may do is decided by the service layer. "monitor" is for a monitoring system's own
     login (Nagios, Prometheus): it may read the health report and nothing else."""
+    clinical: bool = False
+    """A clinician: hears the bell and toast of every new red flag, and may clear one
+    (`cxinbox flag clear`, the key F) like supervisors and admins."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -584,6 +587,33 @@ class SlaConfig:
     notify_command: tuple[str, ...] | None = None
     """Run (argv, no shell) once per escalation: a conversation becoming at risk or breached.
     Details arrive in CXINBOX_* environment variables and as one JSON line on stdin."""
+
+
+EMERGENCY_TEXT_EN: Final = ("If this is an emergency, call 911 or go to the nearest"
+                             " emergency room now. Do not wait for a reply to this message.")
+EMERGENCY_TEXT_ES: Final = ("Si se trata de una emergencia, llame al 911 o vaya a la sala de"
+                             " emergencias más cercana ahora. No espere una respuesta a este"
+                             " mensaje.")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TriageConfig:
+    """[triage]: what happens when the red-flag detector fires on a patient's message."""
+
+    red_flag_policy: str = ""
+    """An [[sla.policies]] name that covers every conversation with an open red flag,
+    whatever the policies' order and matches say; "" = the usual first match."""
+    emergency_text: str = EMERGENCY_TEXT_EN
+    """Offered first in the composer of a red-flagged conversation."""
+    emergency_text_es: str = EMERGENCY_TEXT_ES
+    """The same, offered when the patient wrote in Spanish."""
+    backlog_hours: int = 72
+    """Messages dated longer ago than this when they are first stored (a new mailbox's
+    history) are not assessed: an alarm about last year's mail helps nobody."""
+    notify_command: tuple[str, ...] | None = None
+    """Run (argv, no shell) once per new red flag, with the category and conversation
+    number only (CXINBOX_EVENT=red_flag, CXINBOX_CATEGORY, CXINBOX_CONVERSATION, and one
+    JSON line on stdin); unset = [sla] notify_command."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -656,6 +686,8 @@ class Config:
     """[acknowledge] table."""
     rules: tuple[Rule, ...] = ()
     """[[rules]] in order (domain/rules.py)."""
+    triage: TriageConfig = field(default_factory=TriageConfig)
+    """[triage] table."""
     source_path: Path = BUILTIN_SOURCE
     """The file this was read from (BUILTIN_SOURCE for `default_config()`)."""
 
@@ -1135,6 +1167,7 @@ def _parse_config(top: _Table) -> Config:
         kb=_parse_kb(top.table("kb")),
         acknowledge=acknowledge,
         rules=rules,
+        triage=_parse_triage(top.table("triage"), top.table("sla")),
         source_path=top.source,
     )
 
@@ -1191,6 +1224,29 @@ def _parse_automation(top: _Table, teams: tuple[TeamSpec, ...]
             raise ConfigError(top.source, "another rule has this name", key=f"{label}.name")
         rules.append(rule)
     return ack, tuple(rules)
+def _parse_triage(table: _Table, sla: _Table) -> TriageConfig:
+    table.allow_only(_keys_of(TriageConfig))
+    policy = table.string("red_flag_policy", "")
+    known = [pt.string("name", "") for pt in sla.tables("policies")]
+    if policy and policy not in known:
+        table.fail("red_flag_policy", f"no [[sla.policies]] entry is named {_quote(policy)}"
+                   + (f"; known: {', '.join(_quote(k) for k in known)}" if known else ""))
+    texts = {}
+    for key, default in (("emergency_text", EMERGENCY_TEXT_EN),
+                         ("emergency_text_es", EMERGENCY_TEXT_ES)):
+        text = table.string(key, default)
+        if not text.strip():
+            table.fail(key, "must not be empty: it is what a patient in danger is told")
+        texts[key] = text
+    notify = table.raw("notify_command")
+    if isinstance(notify, str):
+        table.fail("notify_command", _string_command_problem(notify).replace(
+            "password_command", "notify_command"))
+    return TriageConfig(
+        red_flag_policy=policy, emergency_text=texts["emergency_text"],
+        emergency_text_es=texts["emergency_text_es"],
+        backlog_hours=table.integer("backlog_hours", 72, 1, 24 * 366),
+        notify_command=table.string_list("notify_command", "the command and its arguments"))
 
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
@@ -1634,6 +1690,7 @@ def _parse_staff_member(table: _Table) -> StaffMember:
         os_user=os_user,
         name=table.required_string("name", 'the name colleagues see, e.g. "Jo Smith"'),
         role=table.choice("role", "agent", ROLES),
+        clinical=table.boolean("clinical", False),
     )
 
 

@@ -93,6 +93,11 @@ class InboxAPI(Protocol):
 
     async def add_note(self, conv_id: int, body: str) -> int: ...
 
+    async def clear_red_flag(self, conv_id: int, reason: str) -> int:
+        """Clear the open red flag (clinical staff, supervisors, admins); `reason` is
+        audited. Returns the seq of the clearing's event."""
+        ...
+
     async def mark_read(self, conv_id: int) -> int: ...
 
     async def set_status(self, conv_id: int, status: str, until: int | None = None,
@@ -418,6 +423,9 @@ class InProcessAPI:
 
     async def add_note(self, conv_id: int, body: str) -> int:
         return await self._call(self.service.add_note, conv_id, body)
+
+    async def clear_red_flag(self, conv_id: int, reason: str) -> int:
+        return await self._call(self.service.clear_red_flag, conv_id, reason)
 
     async def set_status(self, conv_id: int, status: str, until: int | None = None,
                          undo_of: int | None = None) -> int:

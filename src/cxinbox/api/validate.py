@@ -49,6 +49,7 @@ MAX_DRAFT_CHARS: Final = 200_000
 MAX_LINE_CHARS: Final = 998
 """A subject or an address: the longest line a mail header may carry."""
 MAX_NAME_CHARS: Final = 200
+MAX_REASON_CHARS: Final = 500
 MAX_TAG_CHARS: Final = 64
 MAX_TAGS: Final = 50
 MAX_RECIPIENTS: Final = 100
@@ -206,6 +207,19 @@ def _line(most: int) -> Rule:
         if len(value) > most:
             raise Invalid(f"longer than {most} characters")
         return clean_line(value)
+
+    return rule
+
+
+def _required_line(most: int) -> Rule:
+    """Like `_line`, and not blank (a clearing's reason: the audit trail needs one)."""
+    def rule(value: Any, _ctx: Context) -> Any:
+        if len(value) > most:
+            raise Invalid(f"longer than {most} characters")
+        cleaned = clean_line(value)
+        if not cleaned.strip():
+            raise Invalid("is empty")
+        return cleaned
 
     return rule
 
@@ -396,6 +410,7 @@ RULES: Final[dict[str, Rule]] = {
     "cc": _each(_line(MAX_LINE_CHARS), MAX_RECIPIENTS),
     "filename": _line(255),
     "name": _line(MAX_NAME_CHARS),
+    "reason": _required_line(MAX_REASON_CHARS),
     "fills": _fills,
     "data": _data,
     # the knowledge base (service/kb.py checks each field's form again)

@@ -37,6 +37,10 @@ class ConversationSummary:
     sla_state: str = "none"  # ok | at-risk | breached | paused | none
     sla_due_at: int | None = None  # epoch seconds
     sla_at_risk_at: int | None = None
+    intent: str | None = None  # appointment_book ... spam_marketing; None: not assessed
+    red_flag: str | None = None  # the open red flag's category (chest_pain ...), else None
+    red_flag_matched: str = ""  # the patient's words that raised it, for the thread banner
+    language: str | None = None  # "en" | "es": what the patient last wrote in
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

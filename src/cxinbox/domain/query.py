@@ -91,15 +91,32 @@ FIELD_NAMES: tuple[str, ...] = (
     "id",
     "mentions",
     "contact",
+    "intent",
+    "red-flag",
     "sort",
 )
+
+INTENT_NAMES: tuple[str, ...] = (
+    "appointment_book", "appointment_change_cancel", "prescription_refill", "test_results",
+    "billing_insurance", "records_forms", "referral", "clinical_question", "other",
+    "spam_marketing",
+)
+"""The intents of domain/triage.py (a test holds the two lists equal; importing the
+detectors here would load them in every CLI start)."""
+RED_FLAG_NAMES: tuple[str, ...] = (
+    "chest_pain", "breathing", "stroke", "suicide_self_harm", "severe_bleeding",
+    "anaphylaxis", "pregnancy_emergency", "overdose_poisoning", "infant_fever", "head_injury",
+)
+"""The red-flag categories of domain/triage.py (held equal by the same test)."""
 
 ENUMERATED_VALUES: dict[str, tuple[str, ...]] = {
     "status": ("open", "pending", "snoozed", "closed"),
     "priority": ("urgent", "high", "normal", "low"),
     "channel": ("email", "sms"),
     "sla": ("breached", "at-risk", "ok", "paused"),
-    "is": ("unread", "unassigned", "mine"),
+    "is": ("unread", "unassigned", "mine", "red-flag"),
+    "intent": INTENT_NAMES,
+    "red-flag": (*RED_FLAG_NAMES, "any", "none"),
     "has": ("attachment",),
     "sort": ("newest", "oldest", "due", "priority"),
 }
@@ -296,7 +313,7 @@ class _Token:
     value_length: int = 0
 
 
-_FIELD_START = re.compile(r"[A-Za-z]+:")
+_FIELD_START = re.compile(r"[Rr][Ee][Dd]-[Ff][Ll][Aa][Gg]:|[A-Za-z]+:")
 _TERM_STARTS = frozenset(
     {_Kind.NOT, _Kind.LPAREN, _Kind.WORD, _Kind.PHRASE, _Kind.FIELD, _Kind.PHONE})
 _PRIMARY_STARTS = _TERM_STARTS - {_Kind.NOT}
@@ -633,15 +650,25 @@ def _phone_node(token: _Token) -> Node:
 def _enumerated_value(token: _Token) -> str:
     allowed = ENUMERATED_VALUES[token.name]
     value = token.text.lower()
+    if token.name in _UNDERSCORED:
+        value = value.replace("-", "_")  # red-flag:chest-pain, as the category tag spells it
     if value in allowed:
         return value
     close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+    if not close and token.name in _UNDERSCORED:
+        # Long compound names: "biling" is a typo of a word in billing_insurance.
+        words = {word: name for name in allowed for word in name.split("_")}
+        close = [words[w] for w in difflib.get_close_matches(value, list(words), n=1,
+                                                             cutoff=0.7)]
     guess = f" (did you mean '{close[0]}'?)" if close else ""
     message = (
         f"invalid value {_quoted(token.text)} for '{token.name}:'{guess};"
         f" expected one of: {', '.join(allowed)}"
     )
     raise _value_error(token, message)
+
+
+_UNDERSCORED = frozenset({"intent", "red-flag"})
 
 
 def _value_error(token: _Token, message: str) -> QueryError:

@@ -56,6 +56,9 @@ _SHARED: Final[Mapping[str, tuple[str, ...]]] = {
     "sla.at_risk": ("conversation", "assignee", "state"),
     "sla.breached": ("conversation", "assignee", "state"),
     "health.alert": ("severity", "message"), "health.ok": (),
+    # a red flag raised at ingest (category only: the matched words stay in the thread) and
+    # a clinician clearing it (the reason is audit detail)
+    "redflag.raised": ("conversation", "category"), "redflag.cleared": ("conversation",),
     # replies: the outbox screen reloads; recipients stay in the audit trail
     "draft.started": ("draft",), "draft.discarded": ("draft",),
     "outbox.queued": ("outbox", "channel"), "outbox.guard_stopped": ("draft",),

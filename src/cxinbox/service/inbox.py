@@ -179,6 +179,8 @@ def summary_from_row(row: ConversationRecord, tags: list[str],
         sla_target=sla.target, sla_state=sla.state,
         sla_due_at=int(sla.due_at.timestamp()) if sla.due_at else None,
         sla_at_risk_at=int(sla.at_risk_at.timestamp()) if sla.at_risk_at else None,
+        intent=row.intent, red_flag=row.red_flag,
+        red_flag_matched=clean_line(row.red_flag_matched, max_len=200), language=row.language,
     )
 
 
@@ -597,6 +599,19 @@ class InboxService:
             tx.append_event(self.actor, "conversation.note", f"conversation:{conv_id}",
                             {"note": note_id, "mentions": mentioned})
         return note_id
+
+    def clear_red_flag(self, conv_id: int, reason: str) -> int:
+        """A clinician (or a supervisor or admin) clears the open red flag, with a reason for
+        the audit trail; canned replies are allowed again. Rules: service/redflags.py."""
+        from cxinbox.service import redflags
+
+        if not redflags.may_clear(self.config, self.actor, self.role):
+            with self.store.writing() as tx:
+                tx.append_event(self.actor, "access.denied", f"conversation:{conv_id}",
+                                {"what": "flag clear", "role": self.role})
+        with self.store.writing() as tx:
+            return redflags.clear(tx, self.config, self.actor, self.role, conv_id, reason,
+                                  self._now())
 
     # -- bulk staff state --------------------------------------------------------------------
     #

@@ -35,6 +35,7 @@ from cxinbox.domain.mime import parse_message
 from cxinbox.domain.recipient import Recipient, RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line, clean_text, header_safe
 from cxinbox.service.inbox import PRIVILEGED_ROLES, InboxService
+from cxinbox.service.redflags import red_flag_open
 from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.records import DraftRecord, OutboxItem, file_ids
 
@@ -42,7 +43,6 @@ MODES: Final = ("reply", "reply_all", "new", "sms")
 STATES: Final = ("queued", "sending", "sent", "failed", "cancelled", "unconfirmed")
 MAX_CANNED_FILE_BYTES: Final = 64 * 1024
 MAX_BODY_CHARS: Final = 200_000
-RED_FLAG_TAG: Final = "red-flag"
 SMS_MAX_CHARS: Final = 1600  # ten segments; providers refuse longer texts
 MAX_ATTACHMENTS: Final = 20
 MAX_FILENAME_CHARS: Final = 120
@@ -421,10 +421,11 @@ class ReplyService:
                 conv = tx.conversation(conv_id)
                 if conv is None:
                     raise NotFound(f"no conversation #{conv_id}")
-                tags = tx.tags_for([conv_id])[conv_id]
-            if RED_FLAG_TAG in tags:
-                raise BadRequest(f"conversation #{conv_id} is tagged {RED_FLAG_TAG}: answer it in"
-                                 " person (clinical staff), not with a canned reply")
+                flagged = red_flag_open(tx, conv_id)
+            if flagged:
+                raise BadRequest(f"conversation #{conv_id} has an open red flag: answer it in"
+                                 " person (clinical staff), not with a canned reply, until a"
+                                 " clinician clears it (cxinbox flag clear, or F)")
             account = self._account(conv.mailbox)
             variables.update({
                 "patient_name": clean_line(conv.from_name),

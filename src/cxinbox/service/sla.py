@@ -8,7 +8,7 @@ instants with `state_at` in O(1).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol, cast
 from zoneinfo import ZoneInfo
@@ -93,6 +93,11 @@ class SlaService:
             for pc in config.sla.policies
         ]
         self._by_name = {p.config.name: p for p in self.policies}
+        urgent = self._by_name.get(config.triage.red_flag_policy)
+        if urgent is not None:
+            # [triage] red_flag_policy covers an open red flag before any other policy's match.
+            self.policies.insert(0, _Policy(replace(urgent.config, match="red-flag:any"),
+                                            urgent.policy))
 
     @property
     def enabled(self) -> bool:

@@ -57,6 +57,7 @@ from cxinbox.config import Config, SmsConfig
 from cxinbox.contract.errors import StoreError
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import Keyword, body_match, is_e164, parse_keyword
+from cxinbox.service import redflags
 from cxinbox.service.logsafe import error_class, fields
 from cxinbox.service.rules import engine_for
 from cxinbox.store import fts
@@ -64,6 +65,7 @@ from cxinbox.store import sms as sms_store
 from cxinbox.store.conversations import reopen
 from cxinbox.store.db import Database, append_event
 from cxinbox.store.records import SmsRecord
+from cxinbox.store.sqlite_tx import SqliteTx
 
 log = logging.getLogger("cxinbox.sms")
 
@@ -172,7 +174,7 @@ class SmsPoller:
                  initial_backfill_s: int = INITIAL_BACKFILL_S, batch_size: int = 500) -> None:
         self.db = db
         self.sms = config if isinstance(config, SmsConfig) else config.sms
-        self.config = None if isinstance(config, SmsConfig) else config
+        self.config = Config(sms=config) if isinstance(config, SmsConfig) else config
         self.token_resolver = token_resolver
         self.client_factory: ClientFactory = client_factory or (lambda c, t: SmsClient(c, t))
         self.initial_backfill_s = initial_backfill_s
@@ -298,6 +300,9 @@ class SmsPoller:
                 if m.inbound:
                     result.opt_changes += self._keyword(conn, m, number, stored, now_s)
             fts.index_pending(conn)
+            # Red flags and intent: the one place texts are assessed (service/redflags.py).
+            raised = redflags.triage_arrivals(SqliteTx(conn), self.config, now_s) \
+                if new_count else []
             if new_count:
                 append_event(conn, "sync", "sms.received", f"sms/{number}",
                              {"count": new_count, "conversations": sorted(received)[:500]})
@@ -309,6 +314,7 @@ class SmsPoller:
             if rules is not None and new_count:
                 with self.db.writing() as tx:
                     firing = rules.fire_arrivals(tx, before)
+        redflags.notify_raised(self.config, raised)
         if rules is not None and firing is not None:
             rules.after_commit(firing)
         result.new += new_count

@@ -41,12 +41,14 @@ from cxinbox.channels.oauth import Credential, OAuthError
 from cxinbox.config import AccountConfig, Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.models import ParsedMessage
-from cxinbox.service import signals
+from cxinbox.domain.triage import Assessment
+from cxinbox.service import redflags, signals
 from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import log_failure
 from cxinbox.service.rules import engine_for
 from cxinbox.store import fts, ingest
 from cxinbox.store.db import Database, append_event
+from cxinbox.store.sqlite_tx import SqliteTx
 
 if TYPE_CHECKING:
     from cxinbox.service.health import Health
@@ -96,6 +98,28 @@ class FolderResult:
 def parse_batch(raws: Sequence[bytes]) -> list[tuple[bytes, ParsedMessage]]:
     """Worker entry point: hash and parse; parse_message never raises."""
     return [(hashlib.sha256(r).digest(), parse_message(r)) for r in raws]
+
+
+Parsed = tuple[list[tuple[bytes, ParsedMessage]], dict[bytes, "Assessment | None"]]
+"""A pool batch: (sha, parsed) per message, and the red-flag/intent assessments made beside
+the parsing (see `parse_and_assess`)."""
+
+
+def parse_and_assess(raws: Sequence[bytes], own: frozenset[str], oldest: int,
+                     sent: bool) -> Parsed:
+    """Worker entry point for bulk fetches: `parse_batch`, plus the detectors on each
+    patient message. Detection costs ~20 times the parsing, so a bulk sync runs it on the
+    pool's core instead of the ingest thread; `triage_arrivals` applies the results in the
+    ingest transaction (and assesses there whatever failed here)."""
+    parsed = parse_batch(raws)
+    ready: dict[bytes, Assessment | None] = {}
+    if not sent:
+        for raw, (sha, message) in zip(raws, parsed, strict=True):
+            try:
+                ready[sha] = redflags.assess_parsed(raw, message, own=own, oldest=oldest)
+            except Exception:  # noqa: BLE001,S112 - the ingest thread retries and logs it
+                continue
+    return parsed, ready
 
 
 def endpoint_for(account: AccountConfig, config: Config) -> Endpoint:
@@ -343,7 +367,7 @@ class MailSync:
         batch = self.config.sync.batch_size
         use_pool = len(uids) >= _POOL_THRESHOLD
         depth = self._workers() + 1
-        pending: deque[tuple[int, list[FetchedRaw], Future[list[tuple[bytes, ParsedMessage]]] | None]]
+        pending: deque[tuple[int, list[FetchedRaw], Future[Parsed] | None]]
         pending = deque()
         if use_pool:
             # Bulk mode: no checkpoint inside our commits; the indexer thread checkpoints
@@ -366,14 +390,15 @@ class MailSync:
     def _fetch_loop(self, session: ImapSession, account: AccountConfig, folder: str,
                     state: ingest.FolderState, uids: list[int], own: frozenset[str],
                     result: FolderResult,
-                    pending: deque[tuple[int, list[FetchedRaw],
-                                         Future[list[tuple[bytes, ParsedMessage]]] | None]],
+                    pending: deque[tuple[int, list[FetchedRaw], Future[Parsed] | None]],
                     batch: int, use_pool: bool, depth: int, sent: bool = False) -> None:
         for start in range(0, len(uids), batch):
             chunk = uids[start:start + batch]
             fetched = session.fetch_bodies(chunk)
             watermark = chunk[-1]
-            future = self._get_pool().submit(parse_batch, [f.raw for f in fetched]) \
+            oldest = int(time.time()) - self.config.triage.backlog_hours * 3600
+            future = self._get_pool().submit(parse_and_assess, [f.raw for f in fetched], own,
+                                             oldest, sent) \
                 if use_pool and fetched else None
             pending.append((watermark, fetched, future))
             while len(pending) > (depth if use_pool else 0):
@@ -385,14 +410,15 @@ class MailSync:
 
     def _store_batch(self, account: AccountConfig, folder: str, state: ingest.FolderState,
                      own: frozenset[str], watermark: int, fetched: list[FetchedRaw],
-                     future: Future[list[tuple[bytes, ParsedMessage]]] | None,
+                     future: Future[Parsed] | None,
                      *, result: FolderResult, sent: bool = False) -> None:
         parsed: list[tuple[bytes, ParsedMessage]]
+        ready: dict[bytes, Assessment | None] = {}
         if future is None:
             parsed = parse_batch([f.raw for f in fetched])
         else:
             try:
-                parsed = future.result()
+                parsed, ready = future.result()
             except BrokenProcessPool:
                 self.close()
                 parsed = parse_batch([f.raw for f in fetched])
@@ -412,6 +438,8 @@ class MailSync:
                                           index_text=future is None or (
                                               rules is not None and rules.reads_text),
                                           outbound=sent)
+            # Red flags and intent: the one place mail is assessed (service/redflags.py).
+            raised = redflags.triage_arrivals(SqliteTx(conn), self.config, now, ready)
             if messages:
                 append_event(conn, "sync", "mail.received", f"{account.name}/{folder}",
                              {"count": len(messages), "conversations": sorted(touched)[:500]})
@@ -420,6 +448,7 @@ class MailSync:
             if rules is not None:
                 with self.db.writing() as tx:
                     firing = rules.fire_arrivals(tx, before)
+        redflags.notify_raised(self.config, raised)
         if rules is not None and firing is not None:
             rules.after_commit(firing)
         if future is not None:
@@ -430,7 +459,6 @@ class MailSync:
 
     # -- removals --------------------------------------------------------------------------
 
-    @staticmethod
     @staticmethod
     def _released(conn: sqlite3.Connection, folder_id: int) -> bool:
         return ingest.release_pending(conn, folder_id)

@@ -56,6 +56,7 @@ from cxinbox.store.records import (
     OutboxCounts,
     OutboxItem,
     PauseRecord,
+    RedFlagState,
     ReplyFile,
     ReplyFileInfo,
     ReplyParent,
@@ -68,6 +69,7 @@ from cxinbox.store.records import (
     StaffState,
     StoredEvent,
     StoredSms,
+    TriageCandidate,
 )
 
 SlaRow = tuple[str | None, str | None, int | None, int | None, int]
@@ -544,6 +546,31 @@ class StoreTx(Protocol):
 
     def past_triggers(self, trigger: str, since_s: int) -> list[int]:
         """Conversations a rule trigger happened to since `since_s` (for `rules test`)."""
+    # -- triage at ingest: red flags and intent (store/triage.py)
+
+    def triage_pending(self, limit: int) -> tuple[list[TriageCandidate], int]:
+        """Inbound messages not yet offered to the detectors, oldest first, and where the
+        cursor goes once they are done."""
+        ...
+
+    def advance_triage(self, upto: int) -> None: ...
+
+    def record_triage(self, message_pk: int, intent: str, confidence: float,
+                      red_flag: str | None, matched: str) -> None: ...
+
+    def set_conversation_intent(self, conv_id: int, intent: str, confidence: float,
+                                language: str) -> None: ...
+
+    def red_flag_state(self, conv_id: int) -> RedFlagState | None: ...
+
+    def open_red_flag(self, conv_id: int, category: str, matched: str, message_pk: int,
+                      at: int) -> None:
+        """Open the flag: category, matched words, the raising message; priority urgent."""
+        ...
+
+    def clear_red_flag(self, conv_id: int, at: int) -> None:
+        """Close the flag, recording when (a cleared flag stays cleared until a newer
+        message raises it again)."""
         ...
 
 

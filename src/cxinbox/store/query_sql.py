@@ -88,6 +88,10 @@ _FIXED_SQL: dict[tuple[str, str], str] = {
     ("is", "unassigned"): _UNASSIGNED,
     ("assignee", "none"): _UNASSIGNED,
     ("has", "attachment"): "c.has_attachment = 1",
+    # triage fields (store/schema_triage.py): `red_flag` is the open flag's category
+    ("is", "red-flag"): "c.red_flag IS NOT NULL",
+    ("red-flag", "any"): "c.red_flag IS NOT NULL",
+    ("red-flag", "none"): "c.red_flag IS NULL",
 }
 # `+` keeps `channel:` off the partial SMS index (store/schema_sms.py), which is not
 # covering: counting 25,000 SMS conversations through it read every row (17 ms against
@@ -330,6 +334,8 @@ _HANDLERS: dict[str, Callable[[Field, QueryContext], Sql]] = {
     "id": _ids,
     "mentions": _mentions,
     "contact": _contact,
+    "intent": lambda node, _: ("c.intent IS ?", [node.value]),
+    "red-flag": lambda node, _: ("c.red_flag IS ?", [node.value]),
 }
 
 

@@ -46,6 +46,10 @@ class ConversationRecord:
     sla_at_risk_at: int | None
     sla_pause_end: int | None
     contact_id: int | None
+    intent: str | None = None  # of the latest assessed patient message (schema_triage.py)
+    red_flag: str | None = None  # the open red flag's category, None when none is open
+    red_flag_matched: str = ""
+    language: str | None = None  # "en" | "es" of the latest assessed patient message
     merged_into: int | None = None
 
 
@@ -598,3 +602,29 @@ class ArrivalRecord:
     message_pk: int
     channel: str
     new_conversation: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TriageCandidate:
+    """An inbound message not yet offered to the red-flag and intent detectors."""
+
+    id: int
+    conversation_id: int
+    channel: str
+    date: int
+    subject: str
+    body_text: str
+    head: bytes  # the start of an email's raw bytes (its header block); b"" for SMS
+    sha256: bytes  # of the raw bytes: finds an assessment made while the batch was parsed
+
+
+@dataclass(frozen=True, slots=True)
+class RedFlagState:
+    """A conversation's red flag: `category` while open, None when none is (or once cleared);
+    `message_pk`: the message that raised the last one."""
+
+    conversation_id: int
+    category: str | None
+    matched: str
+    message_pk: int | None
+    raised_at: int | None

@@ -183,6 +183,7 @@ from cxinbox.store.schema_sms import MIGRATION_5
 from cxinbox.store.schema_sms2 import MIGRATION_8
 from cxinbox.store.schema_team import MIGRATION_3
 from cxinbox.store.schema_teams import MIGRATION_TEAMS
+from cxinbox.store.schema_triage import MIGRATION_TRIAGE
 from cxinbox.store.schema_vacuum import MIGRATION_12
 
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
@@ -193,4 +194,5 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_12,
                          MIGRATION_TEAMS,  # 13
                          MIGRATION_KB,  # 14
-                         MIGRATION_RULES]  # 15
+                         MIGRATION_RULES,  # 15
+                         MIGRATION_TRIAGE]  # 16

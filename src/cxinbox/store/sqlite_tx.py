@@ -25,6 +25,7 @@ from cxinbox.store import (
     sms,
     status,
     teams,
+    triage,
     undo,
 )
 from cxinbox.store import conversations as convs
@@ -58,6 +59,7 @@ from cxinbox.store.records import (
     OutboxCounts,
     OutboxItem,
     PauseRecord,
+    RedFlagState,
     ReplyFile,
     ReplyFileInfo,
     ReplyParent,
@@ -70,6 +72,7 @@ from cxinbox.store.records import (
     StaffState,
     StoredEvent,
     StoredSms,
+    TriageCandidate,
 )
 from cxinbox.store.sqlite import SqlSelection
 
@@ -596,3 +599,28 @@ class SqliteTx:
 
     def past_triggers(self, trigger: str, since_s: int) -> list[int]:
         return rules.past_triggers(self.conn, trigger, since_s)
+    # -- triage at ingest
+
+    def triage_pending(self, limit: int) -> tuple[list[TriageCandidate], int]:
+        return triage.pending(self.conn, limit)
+
+    def advance_triage(self, upto: int) -> None:
+        triage.advance(self.conn, upto)
+
+    def record_triage(self, message_pk: int, intent: str, confidence: float,
+                      red_flag: str | None, matched: str) -> None:
+        triage.record_message(self.conn, message_pk, intent, confidence, red_flag, matched)
+
+    def set_conversation_intent(self, conv_id: int, intent: str, confidence: float,
+                                language: str) -> None:
+        triage.set_intent(self.conn, conv_id, intent, confidence, language)
+
+    def red_flag_state(self, conv_id: int) -> RedFlagState | None:
+        return triage.red_flag_state(self.conn, conv_id)
+
+    def open_red_flag(self, conv_id: int, category: str, matched: str, message_pk: int,
+                      at: int) -> None:
+        triage.open_flag(self.conn, conv_id, category, matched, message_pk, at)
+
+    def clear_red_flag(self, conv_id: int, at: int) -> None:
+        triage.clear_flag(self.conn, conv_id, at)

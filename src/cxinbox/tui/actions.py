@@ -88,7 +88,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("view-unassigned", "2", "view('unassigned')", "Unassigned",
                "View: open and unassigned", "Views"),
     ActionSpec("view-at-risk", "3", "view('at-risk')", "At risk",
-               "View: at risk or breached SLA", "Views"),
+               "View: open red flags, at risk or breached SLA", "Views"),
     ActionSpec("view-open", "4", "view('open')", "All open", "View: all open conversations",
                "Views"),
     ActionSpec("view-all", "5", "view('all')", "Everything",
@@ -135,6 +135,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Patient contact: addresses, links, conversations", "Triage"),
     ActionSpec("knowledge", "K", "knowledge", "KB",
                "Knowledge base: search and read the clinic's articles", "Reply"),
+    ActionSpec("clear-red-flag", "F", "clear_red_flag", "Clear flag",
+               "Clear a red flag once a clinician has handled it (asks why; audited)",
+               "Triage"),
     # -- the app -------------------------------------------------------------------------
     ActionSpec("help", "question_mark,f1", "help", "Help", "Show every key", "App",
                footer=True),

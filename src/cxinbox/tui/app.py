@@ -74,6 +74,7 @@ from cxinbox.tui.messages import (
 from cxinbox.tui.palette import ActionsProvider
 from cxinbox.tui.pickers import PickersMixin
 from cxinbox.tui.preview import CursorPreview
+from cxinbox.tui.redflag import RedFlagMixin
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
 from cxinbox.tui.screens.compose import sms_sender_name
 from cxinbox.tui.screens.help import HelpScreen
@@ -130,7 +131,7 @@ def _touches(event: Event, conv_id: int) -> bool:
     return isinstance(touched, list) and conv_id in touched
 
 
-class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, App[None],
+class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin, App[None],
                  inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "cxinbox"

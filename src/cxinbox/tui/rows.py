@@ -38,6 +38,13 @@ AGE_WIDTH = 4
 PRIORITY_WIDTH = 4
 CHANNEL_WIDTH = 3
 RED_FLAG_TAG = "red-flag"
+INTENT_CODES = {
+    "appointment_book": "Appt", "appointment_change_cancel": "Resched",
+    "prescription_refill": "Rx", "test_results": "Results", "billing_insurance": "Billing",
+    "records_forms": "Forms", "referral": "Referral", "clinical_question": "Clinical",
+    "spam_marketing": "Spam",
+}
+"""A word per intent in front of the subject ("other" has none: it says nothing)."""
 MIN_SENDER = 8
 MIN_SUBJECT = 10
 ROOMY_SENDER = 12  # the age column is shown only when sender and subject keep this much
@@ -172,8 +179,10 @@ def mark_glyph(glyphs: Glyphs) -> str:
 
 
 def urgency(summary: ConversationSummary) -> tuple[str, str]:
-    """(cell text, kind) of the urgency cell: a red flag beats any priority."""
-    if RED_FLAG_TAG in summary.tags:
+    """(cell text, kind) of the urgency cell: an open red flag beats any priority (a
+    cleared one keeps its tag for reports, but no longer shouts)."""
+    if summary.red_flag is not None or (RED_FLAG_TAG in summary.tags
+                                        and not summary.red_flag_matched):
         return "RED!", "red-flag"
     return _PRIORITY_TEXT.get(summary.priority, summary.priority), summary.priority
 
@@ -278,6 +287,11 @@ def _subject_cell(summary: ConversationSummary, cols: Columns, styles: RowStyles
             out.append(Segment(marker, style))
             out.append(Segment(" "))
             width = max(0, width - cell_len(marker) - 1)
+    code = INTENT_CODES.get(summary.intent or "", "")
+    if code and width >= 2 * (len(code) + 1):
+        out.append(Segment(code + ":", styles.dim))  # the intent, as a word
+        out.append(Segment(" "))
+        width -= len(code) + 2
     if not cols.tags and summary.tags:
         tag_text = " " + _tag_text(summary)
         room = width - cell_len(subject)

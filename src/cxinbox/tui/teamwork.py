@@ -23,7 +23,7 @@ from typing import Any
 
 from cxinbox.contract.types import ConversationSummary, Event
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.tui import actions, escalations, triage
+from cxinbox.tui import actions, escalations, redflag, triage
 from cxinbox.tui.messages import error_line
 from cxinbox.tui.presence import PresenceBoard, first_name
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
@@ -166,6 +166,7 @@ class TeamMixin:
                 self._load_side_info(self.thread.detail.summary.id)
         escalated = escalations.escalations_for(batch, self.me)
         escalations.announce(self, escalated)
+        ring = self._announce_red_flags(batch) or ring
         if (ring or escalated) and not self.locked:
             self.bell()
 
@@ -216,7 +217,8 @@ class TeamMixin:
                                sender=sms_sender_name(self.config, draft.account)
                                if channel == "sms" else "",
                                tz=self.config.clinic.tzinfo, clock=self.clock,
-                               ascii_only=self.ascii_only, detail=self.thread.detail)
+                               ascii_only=self.ascii_only, detail=self.thread.detail,
+                               emergency=redflag.emergency_text(self.config, summary))
         self.push_screen(screen, self._composer_closed)
 
     def _composer_closed(self: Any, result: ComposeResultValue | None) -> None:

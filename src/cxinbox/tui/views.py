@@ -21,8 +21,9 @@ STANDARD_VIEWS: tuple[View, ...] = (
     View("mine", "My open", "status:open assignee:me"),
     View("unassigned", "Unassigned", "status:open assignee:none"),
     # About urgency, so the deepest breach comes first, not the newest message.
+    # Open red flags too: the red-flag SLA policy ([triage] red_flag_policy) puts them first.
     View("at-risk", "At risk / breached",
-         "status:open (sla:at-risk OR sla:breached) sort:due"),
+         "status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due"),
     View("open", "All open", "status:open"),
     View("all", "Everything", ""),
     View("mentions", "Mentions of me", "mentions:me"),

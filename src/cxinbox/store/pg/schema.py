@@ -427,7 +427,28 @@ CREATE TABLE rule_sla_pins (
 );
 """
 
-PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE, _TEAMS, _KB, _RULES)
+_TRIAGE = """
+ALTER TABLE messages ADD COLUMN intent TEXT;
+ALTER TABLE messages ADD COLUMN intent_confidence DOUBLE PRECISION;
+ALTER TABLE messages ADD COLUMN red_flag TEXT;
+ALTER TABLE messages ADD COLUMN red_flag_matched TEXT;
+ALTER TABLE conversations ADD COLUMN intent TEXT;
+ALTER TABLE conversations ADD COLUMN intent_confidence DOUBLE PRECISION;
+ALTER TABLE conversations ADD COLUMN red_flag TEXT;
+ALTER TABLE conversations ADD COLUMN red_flag_matched TEXT;
+ALTER TABLE conversations ADD COLUMN red_flag_message BIGINT;
+ALTER TABLE conversations ADD COLUMN red_flag_at BIGINT;
+ALTER TABLE conversations ADD COLUMN language TEXT;
+CREATE INDEX conversations_red_flag ON conversations (red_flag, id) WHERE red_flag IS NOT NULL;
+CREATE INDEX conversations_intent ON conversations (intent, id) WHERE intent IS NOT NULL;
+CREATE TABLE triage_cursor (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    upto BIGINT NOT NULL
+);
+INSERT INTO triage_cursor (id, upto) SELECT 1, coalesce(max(id), 0) FROM messages;
+"""
+
+PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE, _TEAMS, _KB, _RULES, _TRIAGE)
 """PG_MIGRATIONS[k] brings a PostgreSQL store to SQLite's schema version PG_BASELINE + k."""
 
 

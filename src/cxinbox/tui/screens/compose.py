@@ -41,6 +41,17 @@ from cxinbox.tui.screens.prompt import PromptScreen
 from cxinbox.tui.timefmt import clinic_datetime
 
 SAVE_DELAY_S = 1.0
+EMERGENCY_NAME = "emergency guidance"
+
+
+@dataclass(frozen=True, slots=True)
+class EmergencyGuidance:
+    """The emergency text as an entry of the canned-reply picker (inserted as is, never
+    rendered by the server, which refuses templates on a red-flagged conversation)."""
+
+    name: str
+    subject: str
+    body: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,9 +240,12 @@ class ComposeScreen(Screen[ComposeResultValue]):
     def __init__(self, api: Any, draft: Any, *, title: str, channel: str, me: str,
                  editor: Sequence[str] | None = None, blink: bool = True, sender: str = "",
                  tz: tzinfo = UTC, clock: Any = None, ascii_only: bool = False,
-                 detail: Any = None) -> None:
+                 detail: Any = None, emergency: str = "") -> None:
         super().__init__()
         self._detail = detail
+        self._emergency = emergency
+        """The clinic's emergency guidance: set on a red-flagged conversation, where it is
+        offered first (in the empty body, and first among the canned replies)."""
         self._sender = sender
         self._tz = tz
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -293,6 +307,11 @@ class ComposeScreen(Screen[ComposeResultValue]):
             field.cursor_blink = self._blink
         body = self.query_one(TextArea)
         body.focus()
+        if self._emergency and not body.text.strip():
+            body.insert(self._emergency)
+            self.notify("RED FLAG: the clinic's emergency guidance is in the reply; canned"
+                        " replies are refused until a clinician clears the flag.",
+                        severity="warning", markup=False)
         body.move_cursor(body.document.end)
         self._update_status()
         self._load_others()
@@ -491,6 +510,8 @@ class ComposeScreen(Screen[ComposeResultValue]):
         except Exception as exc:  # noqa: BLE001
             self.notify(error_line(exc), severity="error", markup=False)
             return
+        if self._emergency:
+            replies = [EmergencyGuidance(EMERGENCY_NAME, "", self._emergency), *replies]
         if not replies:
             self.notify("No canned replies are set up ([[compose.canned]] in the config).",
                         markup=False)
@@ -498,17 +519,25 @@ class ComposeScreen(Screen[ComposeResultValue]):
         name = await self.app.push_screen_wait(CannedPicker(replies))
         if not name:
             return
+        area = self.query_one(TextArea)
+        if self._emergency and name == EMERGENCY_NAME:
+            area.insert(self._emergency)
+            area.focus()
+            return
         conv_id = getattr(self._draft, "conversation_id", None)
         fills: dict[str, str] = {}
-        rendered = await self._api.render_canned(name, conv_id, fills)
-        for blank in rendered.blanks:
-            answer = await self.app.push_screen_wait(
-                PromptScreen(f"Fill in: {blank}", hint="Enter to insert, Esc to skip",
-                             blink=self._blink))
-            fills[blank] = answer or ""
-        if rendered.blanks:
+        try:
             rendered = await self._api.render_canned(name, conv_id, fills)
-        area = self.query_one(TextArea)
+            for blank in rendered.blanks:
+                answer = await self.app.push_screen_wait(
+                    PromptScreen(f"Fill in: {blank}", hint="Enter to insert, Esc to skip",
+                                 blink=self._blink))
+                fills[blank] = answer or ""
+            if rendered.blanks:
+                rendered = await self._api.render_canned(name, conv_id, fills)
+        except Exception as exc:  # noqa: BLE001 - e.g. refused on a red-flagged conversation
+            self.notify(error_line(exc), severity="error", markup=False)
+            return
         area.insert(rendered.body)
         if rendered.subject and self._channel != "sms":
             subject = self.query_one("#compose-subject", Input)

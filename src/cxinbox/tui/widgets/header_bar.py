@@ -30,10 +30,13 @@ class Count:
     short: str  # for narrow terminals; still a word a receptionist reads at a glance
     query: str
     urgent: bool = False
+    only_when_any: bool = False  # shown only while non-zero (an open red flag)
 
 
 # Most urgent first: that is the order shown and the reverse of the order dropped.
 COUNTS: tuple[Count, ...] = (
+    Count("red-flag", "Red flag", "RedF", "status:open is:red-flag", urgent=True,
+          only_when_any=True),
     Count("breached", "Breached", "Breach", "status:open sla:breached", urgent=True),
     Count("at-risk", "At risk", "Risk", "status:open sla:at-risk", urgent=True),
     Count("mine", "Mine", "Mine", standard_view("mine").query),
@@ -85,7 +88,8 @@ class HeaderBar(Widget):
             text.append(" cxinbox", style="bold")
             text.append(f"{sep}{self._clinic}{sep}locked")
             return text
-        shown = [(c, v) for c in COUNTS if (v := self._counts.get(c.key)) is not None]
+        shown = [(c, v) for c in COUNTS if (v := self._counts.get(c.key)) is not None
+                 and not (c.only_when_any and v == 0)]
         total = "" if self._total is None else f" ({self._total})"
         title = f"{self._view}{total}"
         lefts = ((" cxinbox", self._clinic), ("", self._clinic), ("", ""))

@@ -24,6 +24,7 @@ from textual.widgets import Static
 from cxinbox.contract.types import ConversationDetail, ConversationSummary, MessageView
 from cxinbox.tui import actions
 from cxinbox.tui.ascii import Glyphs
+from cxinbox.tui.redflag import banner_text
 from cxinbox.tui.rows import SlaCell
 from cxinbox.tui.snoozetext import status_fact
 from cxinbox.tui.widgets.message_block import MessageBlock, OwnNumberName
@@ -36,6 +37,10 @@ def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
                 glyphs: Glyphs, presence: str = "", drafts: str = "",
                 tz: tzinfo | None = None, assigned_by: str = "") -> Text:
     text = Text()
+    banner = banner_text(summary)
+    if banner:  # first, above everything: a clinician must see it before anything else
+        text.append(banner, style="bold reverse red")
+        text.append("\n")
     text.append(f"#{summary.id} ", style="bold")
     text.append(summary.subject, style="bold")
     text.append("\n")

@@ -1,0 +1,290 @@
+"""Red flags and intent at ingest, the safety block, and a clinician clearing a flag.
+
+Why here, and once: every inbound patient message passes `triage_arrivals` inside the
+transaction that stored it (mail sync and SMS polling call it right after storing a
+batch, before the batch's arrival event; the rules engine runs after it in the same
+transaction), so a red flag, its tags, its priority and its alert event commit together
+with the message or not at all. The detectors (domain/triage.py) read only the patient's
+new text; they run on the ingest worker thread, never on a client's.
+
+Detection never blocks or fails ingest: a detector exception is logged by its class alone
+(the message may be what broke it, and is patient text) and the message is stored
+unassessed. Old mail (a new mailbox's history, older than `[triage] backlog_hours`) is
+stored unassessed too: an alarm about last year's chest pain helps nobody.
+
+One flag per episode: while a conversation's flag is open, a reply that repeats the
+symptom adds nothing (no second alert); once a clinician cleared it, a NEWER message with
+a red flag raises it again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from cxinbox.config import Config
+from cxinbox.contract.errors import BadRequest, Forbidden, NotFound
+from cxinbox.domain.models import ParsedMessage
+from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.triage import Assessment, inspect
+from cxinbox.service.logsafe import fields, log_failure
+from cxinbox.store.interface import StoreTx
+from cxinbox.store.records import TriageCandidate
+
+log = logging.getLogger("cxinbox.triage")
+
+ACTOR: Final = "triage"
+"""The audit actor of what detection does (tags, priority, the alert)."""
+RED_FLAG_TAG: Final = "red-flag"
+RAISED: Final = "redflag.raised"
+CLEARED: Final = "redflag.cleared"
+CLEARING_ROLES: Final = frozenset({"supervisor", "admin"})
+"""Roles that may clear a flag besides clinical staff (`clinical = true`)."""
+MAX_REASON_CHARS: Final = 500
+_BATCH: Final = 2000
+NOTIFY_TIMEOUT_S: Final = 30.0
+
+
+def category_tag(category: str) -> str:
+    """`red-flag:chest-pain`: the category as a second tag, searchable with `tag:`."""
+    return f"{RED_FLAG_TAG}:{category.replace('_', '-')}"
+
+
+@dataclass(frozen=True, slots=True)
+class Raised:
+    """A red flag raised at ingest: what the alert and the notify hook may say (no text)."""
+
+    conversation_id: int
+    category: str
+    message_pk: int
+
+
+# -- the predicate every automatic reply asks ------------------------------------------------
+
+
+def red_flag_open(tx: StoreTx, conversation_id: int) -> bool:
+    """True while the conversation has a red flag no clinician has cleared.
+
+    Canned replies, acknowledgements and replies sent by rules must ask this first and
+    refuse when it is True. A `red-flag` tag a person added by hand counts as an open flag
+    until someone clears it (there is no detector finding to clear, but the rule is the
+    same: answer in person)."""
+    state = tx.red_flag_state(conversation_id)
+    if state is None:
+        return False
+    if state.category is not None:
+        return True
+    if state.raised_at is not None:
+        return False  # raised (or cleared) through this module: `category` is the truth
+    return RED_FLAG_TAG in tx.tags_for([conversation_id]).get(conversation_id, [])
+
+
+# -- ingest ----------------------------------------------------------------------------------
+
+
+def triage_arrivals(tx: StoreTx, config: Config, now: int,
+                    ready: Mapping[bytes, Assessment | None] | None = None) -> list[Raised]:
+    """Assess every inbound message stored since the last call, in the caller's (ingest)
+    transaction; returns the red flags raised, for `notify_raised` after the commit.
+
+    `ready`: assessments already made beside MIME parsing in the sync's parse pool (by
+    `assess_parsed`, keyed by the raw bytes' SHA-256; None: not a message to assess), so a
+    bulk sync does not pay for detection on its critical thread. What is missing from it
+    is assessed here. Never raises: ingest must not fail because of detection."""
+    try:
+        return _triage(tx, config, now, ready or {})
+    except Exception as exc:  # noqa: BLE001 - detection must never fail ingest
+        log_failure(log, "triage at ingest failed; messages stored unassessed", exc)
+        return []
+
+
+def _triage(tx: StoreTx, config: Config, now: int,
+            ready: Mapping[bytes, Assessment | None]) -> list[Raised]:
+    raised: list[Raised] = []
+    oldest = now - config.triage.backlog_hours * 3600
+    while True:
+        candidates, upto = tx.triage_pending(_BATCH)
+        if not candidates:
+            tx.advance_triage(upto)
+            return raised
+        for cand in candidates:
+            if cand.date < oldest:
+                continue
+            found = ready[cand.sha256] if cand.sha256 in ready else _assess(cand)
+            if found is None:
+                continue
+            tx.record_triage(cand.id, found.intent, found.confidence, found.red_flag,
+                             found.matched)
+            tx.set_conversation_intent(cand.conversation_id, found.intent, found.confidence,
+                                       found.language)
+            if found.red_flag is not None:
+                hit = _raise(tx, cand, found.red_flag, found.matched, now)
+                if hit is not None:
+                    raised.append(hit)
+        tx.advance_triage(upto)
+        if len(candidates) < _BATCH:
+            return raised
+
+
+def _assess(cand: TriageCandidate) -> Assessment | None:
+    if cand.channel == "email" and _automatic(cand.head):
+        return None  # an out-of-office or a bounce is not the patient speaking
+    try:
+        return inspect(cand.body_text, subject=cand.subject,
+                       channel="sms" if cand.channel == "sms" else "email",
+                       bulk=cand.channel == "email" and _mailing(cand.head)).assessment
+    except Exception as exc:  # noqa: BLE001 - one odd message must not stop the batch
+        log.error("triage of a message failed: %s (message stored unassessed)",
+                  type(exc).__name__, extra=fields(conversation=cand.conversation_id,
+                                                   error=type(exc).__name__))
+        return None
+
+
+def _raise(tx: StoreTx, cand: TriageCandidate, category: str, matched: str,
+           now: int) -> Raised | None:
+    state = tx.red_flag_state(cand.conversation_id)
+    if state is None or state.category is not None:
+        return None  # already open: the repeat is recorded on the message, nobody re-alerted
+    if state.message_pk is not None and state.message_pk >= cand.id:
+        return None  # cleared after this very message (or a later one) was seen
+    conv = tx.conversation(cand.conversation_id)
+    before = conv.priority if conv is not None else "normal"
+    tags = [RED_FLAG_TAG, category_tag(category)]
+    tx.open_red_flag(cand.conversation_id, category, clean_line(matched, max_len=200),
+                     cand.id, now)
+    tx.add_tags([cand.conversation_id], tags)
+    target = f"conversation:{cand.conversation_id}"
+    tx.append_event(ACTOR, "conversation.tag", target, {"add": tags, "remove": []})
+    if before != "urgent":
+        tx.append_event(ACTOR, "conversation.priority", target,
+                        {"from": before, "to": "urgent"})
+    tx.append_event(ACTOR, RAISED, target, {"conversation": cand.conversation_id,
+                                            "category": category, "message": cand.id})
+    return Raised(cand.conversation_id, category, cand.id)
+
+
+def assess_parsed(raw: bytes, parsed: ParsedMessage, *, own: frozenset[str],
+                  oldest: int) -> Assessment | None:
+    """What `triage_arrivals` would find for one fetched email, computed where it was
+    parsed (a parse-pool worker: no store, no logging). None: not the patient speaking
+    now (our own mail, an automatic reply, old mail). A detector exception propagates: the
+    caller leaves the message out, and the ingest thread assesses (and logs) it again."""
+    sender = parsed.from_addr.email if parsed.from_addr else ""
+    if not sender or sender in own or parsed.auto_submitted:
+        return None
+    head = raw[:16_384]
+    if _automatic(head):
+        return None
+    if parsed.date is not None and parsed.date.timestamp() < oldest:
+        return None
+    return inspect(parsed.body_text, subject=parsed.subject, channel="email",
+                   bulk=_mailing(head)).assessment
+
+
+_HEADER_END: Final = re.compile(rb"\r?\n\r?\n")
+_LIST_HEADER: Final = re.compile(
+    rb"^(?:list-id|list-unsubscribe|list-post)\s*:|^precedence\s*:\s*(?:bulk|list|junk)",
+    re.IGNORECASE | re.MULTILINE)
+_AUTO_HEADER: Final = re.compile(
+    rb"^auto-submitted\s*:\s*(?!no\b)\S|^x-autoreply\s*:|^x-autorespond\s*:",
+    re.IGNORECASE | re.MULTILINE)
+
+
+def _header_block(head: bytes) -> bytes:
+    end = _HEADER_END.search(head)
+    return head[:end.start()] if end else head
+
+
+def _mailing(head: bytes) -> bool:
+    """A mailing list or bulk sender by its headers (RFC 2369, RFC 2919, Precedence)."""
+    return bool(_LIST_HEADER.search(_header_block(head)))
+
+
+def _automatic(head: bytes) -> bool:
+    """Mail a machine sent on its own (RFC 3834 Auto-Submitted, common auto-reply headers)."""
+    return bool(_AUTO_HEADER.search(_header_block(head)))
+
+
+# -- after the commit: the notify hook -------------------------------------------------------
+
+
+def notify_raised(config: Config, raised: Sequence[Raised]) -> threading.Thread | None:
+    """Run the notify command once per raised flag, on a thread of its own (a slow hook
+    must not hold up the next batch). It is told the category and the conversation number,
+    never the patient's words."""
+    argv = config.triage.notify_command or config.sla.notify_command
+    if not argv or not raised:
+        return None
+    items = list(raised)
+
+    def run() -> None:
+        for hit in items:
+            _notify_one(list(argv), hit)
+
+    # Not a daemon: a one-shot `cxinbox sync` waits for its alerts before it exits.
+    thread = threading.Thread(target=run, name="cxinbox-redflag-notify")
+    thread.start()
+    return thread
+
+
+def _notify_one(argv: list[str], hit: Raised) -> None:
+    env = dict(os.environ)
+    env.update({"CXINBOX_EVENT": "red_flag", "CXINBOX_STATE": "red-flag",
+                "CXINBOX_CATEGORY": hit.category,
+                "CXINBOX_CONVERSATION": str(hit.conversation_id)})
+    line = json.dumps({"event": "red_flag", "category": hit.category,
+                       "conversation": hit.conversation_id}) + "\n"
+    try:
+        done = subprocess.run(argv, input=line.encode(), env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=NOTIFY_TIMEOUT_S,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        log.warning("red-flag notify_command timed out (conversation #%d)",
+                    hit.conversation_id)
+        return
+    except OSError as exc:
+        log.warning("red-flag notify_command could not run: %s", type(exc).__name__)
+        return
+    if done.returncode != 0:
+        log.warning("red-flag notify_command exited %d (conversation #%d)", done.returncode,
+                    hit.conversation_id, extra=fields(code=done.returncode,
+                                                      conversation=hit.conversation_id))
+
+
+# -- a clinician clears the flag -------------------------------------------------------------
+
+
+def may_clear(config: Config, os_user: str, role: str) -> bool:
+    member = config.staff_member(os_user)
+    return role in CLEARING_ROLES or (member is not None and member.clinical)
+
+
+def clear(tx: StoreTx, config: Config, actor: str, role: str, conv_id: int, reason: str,
+          now: int) -> int:
+    """Clear the open flag of `conv_id` (audited with the reason); returns the event's seq.
+
+    The tags stay (reports count red-flag conversations); the block on canned replies
+    lifts, and a NEW message with a red flag raises it again."""
+    if not may_clear(config, actor, role):
+        raise Forbidden("flag clear: only clinical staff, supervisors and admins may clear"
+                        " a red flag")
+    why = clean_line(reason, max_len=MAX_REASON_CHARS).strip()
+    if not why:
+        raise BadRequest("flag clear: give a reason (--reason TEXT): it goes in the audit"
+                         " trail")
+    if tx.conversation(conv_id) is None:
+        raise NotFound(f"no conversation #{conv_id}")
+    state = tx.red_flag_state(conv_id)
+    if not red_flag_open(tx, conv_id) or state is None:
+        raise BadRequest(f"conversation #{conv_id} has no open red flag")
+    tx.clear_red_flag(conv_id, now)
+    return tx.append_event(actor, CLEARED, f"conversation:{conv_id}",
+                           {"conversation": conv_id, "category": state.category or "",
+                            "reason": why})

@@ -1,0 +1,74 @@
+"""Triage fields at ingest: the messages still to assess, what the detectors found, and the
+open red flag of a conversation. SQL only; the decisions are service/redflags.py's.
+
+The cursor (`triage_cursor.upto`) moves in the same transaction as the stored findings,
+so a crash either keeps a batch's assessments and alerts or none of them, and a replayed
+batch is never assessed (or alerted on) twice.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from cxinbox.store.records import RedFlagState, TriageCandidate
+
+_HEADER_BYTES = 16_384
+
+
+def pending(conn: sqlite3.Connection, limit: int) -> tuple[list[TriageCandidate], int]:
+    """Inbound messages stored since the cursor (oldest first), and the newest message id
+    there is (where the cursor goes once these are done)."""
+    upto = int(conn.execute("SELECT upto FROM triage_cursor WHERE id = 1").fetchone()[0])
+    newest = int(conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0])
+    if newest <= upto:
+        return [], upto
+    rows = conn.execute(
+        "SELECT m.id, m.conversation_id, m.channel, m.date, m.subject, m.body_text,"
+        " CASE WHEN m.channel = 'email' THEN substr(r.data, 1, ?) ELSE x'' END, r.sha256"
+        " FROM messages m JOIN raw_messages r ON r.id = m.raw_id"
+        " WHERE m.id > ? AND m.direction = 'in' ORDER BY m.id LIMIT ?",
+        (_HEADER_BYTES, upto, limit)).fetchall()
+    if len(rows) == limit:
+        newest = int(rows[-1][0])
+    return [TriageCandidate(int(r[0]), int(r[1]), str(r[2]), int(r[3]), str(r[4]), str(r[5]),
+                            bytes(r[6] or b""), bytes(r[7])) for r in rows], newest
+
+
+def advance(conn: sqlite3.Connection, upto: int) -> None:
+    conn.execute("UPDATE triage_cursor SET upto = max(upto, ?) WHERE id = 1", (upto,))
+
+
+def record_message(conn: sqlite3.Connection, message_pk: int, intent: str, confidence: float,
+                   red_flag: str | None, matched: str) -> None:
+    conn.execute("UPDATE messages SET intent = ?, intent_confidence = ?, red_flag = ?,"
+                 " red_flag_matched = ? WHERE id = ?",
+                 (intent, confidence, red_flag, matched or None, message_pk))
+
+
+def set_intent(conn: sqlite3.Connection, conv_id: int, intent: str, confidence: float,
+               language: str) -> None:
+    conn.execute("UPDATE conversations SET intent = ?, intent_confidence = ?, language = ?"
+                 " WHERE id = ?", (intent, confidence, language, conv_id))
+
+
+def red_flag_state(conn: sqlite3.Connection, conv_id: int) -> RedFlagState | None:
+    row = conn.execute(
+        "SELECT id, red_flag, coalesce(red_flag_matched, ''), red_flag_message, red_flag_at"
+        " FROM conversations WHERE id = ?", (conv_id,)).fetchone()
+    if row is None:
+        return None
+    return RedFlagState(int(row[0]), row[1], str(row[2]), row[3], row[4])
+
+
+def open_flag(conn: sqlite3.Connection, conv_id: int, category: str, matched: str,
+              message_pk: int, at: int) -> None:
+    conn.execute("UPDATE conversations SET red_flag = ?, red_flag_matched = ?,"
+                 " red_flag_message = ?, red_flag_at = ?, priority = 'urgent', sla_dirty = 1"
+                 " WHERE id = ?", (category, matched, message_pk, at, conv_id))
+
+
+def clear_flag(conn: sqlite3.Connection, conv_id: int, at: int) -> None:
+    """Close the flag; `red_flag_message` stays, so only a NEWER message flags again, and
+    `red_flag_at` records the clearing (a hand-added tag no longer blocks replies)."""
+    conn.execute("UPDATE conversations SET red_flag = NULL, red_flag_at = ?, sla_dirty = 1"
+                 " WHERE id = ?", (at, conv_id))

@@ -1,0 +1,146 @@
+"""Red flags and intent where the desk looks: the list's marks, the thread's banner, the
+clinicians' bell and toast, the composer's emergency guidance, and `F` to clear a flag.
+
+Every mark is words, not colour alone: a thin client with 16 colours, a colour-blind
+receptionist or `--ascii` must still tell a red flag from an urgent bill. The server
+decides what is flagged (service/redflags.py); this module only shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Iterable
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from cxinbox.api.interface import InboxAPI
+from cxinbox.config import Config
+from cxinbox.contract.types import ConversationSummary, Event
+from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.teams import member_on_shift
+from cxinbox.tui import triage
+from cxinbox.tui.rows import INTENT_CODES
+
+RED_FLAG_TAG: Final = "red-flag"
+RAISED: Final = "redflag.raised"
+
+
+
+def category_words(category: str) -> str:
+    """`chest_pain` -> `chest pain`."""
+    return category.replace("_", " ")
+
+
+def flagged(summary: ConversationSummary) -> bool:
+    """An open red flag, or a `red-flag` tag a person added that no flag was ever raised or
+    cleared for (`red_flag_matched` is kept after clearing)."""
+    return summary.red_flag is not None or (
+        RED_FLAG_TAG in summary.tags and not summary.red_flag_matched)
+
+
+def intent_code(summary: ConversationSummary) -> str:
+    return INTENT_CODES.get(summary.intent or "", "")
+
+
+def banner_text(summary: ConversationSummary) -> str:
+    """The line at the top of a flagged thread, quoting the patient's matched words."""
+    if summary.red_flag is not None:
+        words = clean_line(summary.red_flag_matched, max_len=80)
+        quote = f': "{words}"' if words else ""
+        return (f"RED FLAG {category_words(summary.red_flag).upper()}{quote} - a clinician"
+                " must answer; no canned replies. F clears once handled.")
+    if flagged(summary):
+        return "RED FLAG (tagged by staff) - a clinician must answer; F clears once handled."
+    return ""
+
+
+def is_clinical(config: Config, me: str) -> bool:
+    member = config.staff_member(me)
+    return member is not None and member.clinical
+
+
+def alerts_me(config: Config, me: str, now: datetime) -> bool:
+    """A raised red flag rings and toasts for clinical staff on shift: by any team's rota
+    that names them (`[[teams]] shifts`), and always for someone with no rota. Off shift,
+    the list's mark and the thread's banner still show it; `notify_command` reaches the
+    on-call route either way."""
+    return is_clinical(config, me) and member_on_shift(me, config.teams, now)
+
+
+def raised_lines(events: Iterable[Event], names: dict[int, str]) -> list[str]:
+    """One toast line per red flag raised in `events` (category and patient, never their
+    words: the banner quotes them for whoever opens the thread)."""
+    lines: list[str] = []
+    for event in events:
+        if event.action != RAISED or not isinstance(event.details, dict):
+            continue
+        conv = event.details.get("conversation")
+        category = event.details.get("category")
+        if not isinstance(conv, int) or not isinstance(category, str):
+            continue
+        name = names.get(conv, "")
+        lines.append(f"RED FLAG {clean_line(category_words(category), max_len=40)}:"
+                     f" #{conv}{' ' + name if name else ''} - open it now")
+    return lines
+
+
+def emergency_text(config: Config, summary: ConversationSummary | None) -> str:
+    """The clinic's emergency guidance for a flagged conversation ("" otherwise), in
+    Spanish first and then English when the patient wrote Spanish."""
+    if summary is None or not flagged(summary):
+        return ""
+    english = config.triage.emergency_text.strip()
+    if summary.language == "es":
+        return f"{config.triage.emergency_text_es.strip()}\n\n{english}\n"
+    return english + "\n"
+
+
+def clear_flag(summary: ConversationSummary, reason: str) -> triage.Triage:
+    """`F`: clear the flag with a reason (audited by the server); not undoable by `u`."""
+    conv = summary.id
+
+    def call(api: InboxAPI) -> Awaitable[int]:
+        return api.clear_red_flag(conv, reason)
+
+    return triage.Triage(conv, "red flag cleared (audited with your reason)", call,
+                         who=triage.who(summary))
+
+
+class RedFlagMixin:
+    """`F` on the app: ask a reason, then clear (the server refuses non-clinicians)."""
+
+    def action_clear_red_flag(self: Any) -> None:
+        from cxinbox.tui.screens.prompt import PromptScreen
+
+        summary = self._need_target()
+        if summary is None:
+            return
+        if not flagged(summary):
+            self._say(f"#{summary.id} has no open red flag.")
+            return
+
+        def answered(text: str | None) -> None:
+            if text and text.strip():
+                self._apply(clear_flag(summary, text.strip()))
+
+        self.push_screen(PromptScreen(f"Clear the RED FLAG of #{summary.id}: why is it safe?",
+                                      hint="e.g. called the patient, sent to the ER"
+                                           " (goes in the audit trail)",
+                                      blink=not self.calm), answered)
+
+    def _announce_red_flags(self: Any, batch: list[Event]) -> bool:
+        """Toast each new red flag for a clinician; True when the bell should ring."""
+        if not alerts_me(self.config, self.me, datetime.now(UTC)):
+            return False
+        names: dict[int, str] = {}
+        for event in batch:
+            conv = event.details.get("conversation") if isinstance(event.details, dict) \
+                else None
+            if isinstance(conv, int):
+                summary = self.conversation_list.summary_for(conv)
+                if summary is not None:
+                    names[conv] = clean_line(summary.from_name or summary.from_addr,
+                                             max_len=32)
+        lines = raised_lines(batch, names)
+        for line in lines:
+            self._say(line, "error")
+        return bool(lines)

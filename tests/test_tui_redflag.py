@@ -1,0 +1,140 @@
+"""Red flags in the TUI at 80x24: the list's marks (words, in --ascii too), the banner at the
+top of the thread quoting the patient's words, a clinician's bell and toast when a flag is
+raised, the composer offering the emergency guidance first, and F clearing the flag with a
+reason the server audits."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from tests.test_tui_escalations import Recorder
+from tests.test_tui_support import (
+    ME,
+    NOW,
+    Inbox,
+    make_app,
+    make_inbox,
+    screen_text,
+    wait_for,
+    wait_rows,
+)
+
+from cxinbox.config import Config
+from cxinbox.domain.mime import parse_message
+from cxinbox.service import redflags
+from cxinbox.service.demo import MAILBOXES
+from cxinbox.store.db import append_event
+from cxinbox.store.ingest import FetchedMessage, folder_state, ingest_batch
+from cxinbox.store.sqlite_tx import SqliteTx
+
+BODY = ("Hi, I was charged twice for my visit, can you check the statement?\n"
+        "Also I have had crushing chest pain since last night.\n")
+
+
+def arrive(inbox: Inbox, subject: str, body: str, address: str, minutes: int = 0) -> int:
+    """One patient email through ingest and detection in one transaction, as sync does."""
+    at = NOW + timedelta(minutes=minutes)
+    raw = (f'From: "Pat Doe" <{address}>\r\nTo: {MAILBOXES["billing"]}\r\n'
+           f"Subject: {subject}\r\nDate: {at.strftime('%a, %d %b %Y %H:%M:%S +0000')}\r\n"
+           f"Message-ID: <rf-{hashlib.sha1(subject.encode()).hexdigest()}@example.com>\r\n"
+           f"\r\n{body}").encode()
+    with inbox.db.write() as conn:
+        state = folder_state(conn, "billing", "INBOX")
+        uid = state.last_uid + 1
+        fetched = FetchedMessage(uid, "", None, int(at.timestamp()), raw,
+                                 hashlib.sha256(raw).digest(), parse_message(raw))
+        touched = ingest_batch(conn, state, [fetched],
+                               own_addresses=frozenset(MAILBOXES.values()), watermark=uid,
+                               now=int(at.timestamp()) + 60)
+        redflags.triage_arrivals(SqliteTx(conn), inbox.demo.config, int(at.timestamp()) + 60)
+        append_event(conn, "sync", "mail.received", "billing/INBOX",
+                     {"count": 1, "conversations": sorted(touched)})
+    return next(iter(touched))
+
+
+def clinical(config: Config) -> Config:
+    staff = tuple(dataclasses.replace(s, clinical=True) if s.os_user == ME else s
+                  for s in config.staff)
+    return dataclasses.replace(config, staff=staff)
+
+
+@pytest.fixture
+def inbox(tmp_path: Any) -> Inbox:
+    made = make_inbox(tmp_path, conversations=40)
+    # Only what arrives from here on is news (an upgrade starts the cursor the same way).
+    made.db.conn.execute("UPDATE triage_cursor SET upto = (SELECT max(id) FROM messages)")
+    return made
+
+
+@pytest.mark.parametrize("ascii_only", [False, True])
+async def test_list_marks_banner_and_f_at_80x24(inbox: Inbox, ascii_only: bool) -> None:
+    conv = arrive(inbox, "Question about my bill", BODY, "pat@example.com")
+    app = make_app(inbox, ascii_only=ascii_only)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        row = next(line for line in screen_text(app).splitlines() if f"#{conv}" in line)
+        assert "RED!" in row and "Billing:" in row, row
+        await wait_for(pilot, lambda: re.search(r"(Red flag|RedF) 1 . Breach",
+                                                screen_text(app).splitlines()[0]) is not None,
+                       what="the red-flag count first in the header")
+        app.query_one("ConversationList").focus()
+        await wait_for(pilot, lambda: app.conversation_list.selected is not None
+                       and app.conversation_list.selected.id == conv, what="cursor on it")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: 'RED FLAG CHEST PAIN: "crushing chest"' in
+                       screen_text(app), what="the banner")
+        await pilot.press("F")
+        await wait_for(pilot, lambda: "why is it safe" in screen_text(app), what="prompt")
+        await pilot.press(*"called patient, sent to ER")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: inbox.service.get_conversation(
+            conv, record_view=False).summary.red_flag is None, what="the flag cleared")
+        await wait_for(pilot, lambda: "RED FLAG CHEST" not in screen_text(app),
+                       what="the banner gone")
+    cleared = [e for e in inbox.service.events_since(0, 100_000)
+               if e.action == "redflag.cleared"]
+    assert len(cleared) == 1 and cleared[0].actor == ME
+    audit = inbox.db.conn.execute("SELECT details FROM events WHERE action = 'redflag.cleared'"
+                                  ).fetchone()[0]
+    assert "called patient, sent to ER" in audit
+
+
+async def test_a_clinician_hears_a_new_flag_and_the_composer_offers_guidance(
+        inbox: Inbox) -> None:
+    app = make_app(inbox, config=clinical(inbox.demo.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        conv = arrive(inbox, "My bill", "Tengo un dolor fuerte en el pecho desde anoche.\n",
+                      "ana@example.com", minutes=1)
+        await wait_for(pilot, lambda: any(t.startswith("RED FLAG chest pain: #") for t in
+                                          seen.toasts), what="the toast")
+        assert seen.bells >= 1
+        assert not any("dolor" in t for t in seen.toasts)  # the patient's words stay inside
+        app.query_one("ConversationList").focus()
+        await wait_for(pilot, lambda: f"#{conv}" in screen_text(app), what="the new row")
+        await pilot.press("g")
+        await wait_for(pilot, lambda: app.conversation_list.selected is not None
+                       and app.conversation_list.selected.id == conv, what="cursor on it")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "emergencia" in screen_text(app), what="guidance")
+        text = screen_text(app)
+        assert "llame al 911" in text and "call 911" in text
+
+
+async def test_an_agent_who_is_not_clinical_sees_no_bell(inbox: Inbox) -> None:
+    app = make_app(inbox)  # the demo's roster: nobody is clinical
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        conv = arrive(inbox, "Breathing", "I cant breathe and my lips are turning blue\n",
+                      "bo@example.com", minutes=2)
+        await wait_for(pilot, lambda: any(f"#{conv}" in line and "RED!" in line
+                                          for line in screen_text(app).splitlines()),
+                       what="the row")
+        assert not any(t.startswith("RED FLAG") for t in seen.toasts)
