@@ -402,8 +402,14 @@ actions = { acknowledge = true }
                                           " since last night."))
     rig.sync()
     assert rig.worker.process_due() == 0
+    # Detection runs before the rules in the same ingest transaction, so the rule already
+    # sees the conversation flagged (the message backstop stays for a flag-less store).
     assert [d["skipped"] for _, _, d in rig.events("rule.applied")] == [
-        ["acknowledge: red flag in message"]]
+        ["acknowledge: red flag"]]
+    tags = {r[0] for r in rig.db.conn.execute(
+        "SELECT tag FROM conversation_tags WHERE conversation_id = ?",
+        (rig.conv("r1@p.example"),))}
+    assert "red-flag" in tags
 
 
 def test_sla_policy_action_pins_the_policy(rig_factory: Any) -> None:
