@@ -195,20 +195,50 @@ def response(ds: Dataset, opts: Options) -> list[ReportTable]:
 
 def _judged(ds: Dataset) -> list[tuple[Interval, PolicyTargets, int, str]]:
     """(interval, policy, target seconds, state) for every interval a policy has a target
-    for: ended in the window ("met"/"late"), or still running at its end and already over
-    ("open")."""
+    for: ended in the window ("met"/"late"), or still running at its end and gone over its
+    target during the window ("open"). One still waiting that was already over when the
+    window began is a breach of an earlier period (the backlog's age table and
+    `sla:breached` show it), so a weekly report does not count it again every week."""
     out: list[tuple[Interval, PolicyTargets, int, str]] = []
     for i in ds.intervals():
-        policy = ds.policies.get(ds.conversations[i.conversation_id].policy or "")
+        conv = ds.conversations[i.conversation_id]
+        policy = ds.policies.get(conv.policy or "")
         target = policy.targets.get(i.kind) if policy else None
         if policy is None or target is None:
             continue
         if i.end is None:
-            if i.business_s > target:
+            if i.business_s > target and not _late_before(ds, conv, i, target):
                 out.append((i, policy, target, "open"))
         elif ds.window.holds(i.end):
             out.append((i, policy, target, "met" if i.business_s <= target else "late"))
     return out
+
+
+def _late_before(ds: Dataset, conv: ConvFacts, i: Interval, target: int) -> bool:
+    since = ds.window.since
+    if i.start >= since:
+        return False
+    spells = pause_spells(c for c in ds.changes.get(conv.id, ()) if c.at < since)
+    return business_between(ds.calendar(conv), i.start, since, spells) > target
+
+
+def quiet_floor(policies: Iterable[PolicyTargets], since: int,
+                longest: int = 400 * 86400) -> int | None:
+    """An instant before `since` such that a conversation left open and untouched (no
+    message, no status change) from it on was over every target of every policy by
+    `since`; None when no such instant lies within `longest` (then every open one counts)."""
+    floor = since
+    for policy in policies:
+        most = max(policy.targets.values(), default=0)
+        if not most:
+            continue
+        span = max(3600, most)
+        while business_between(policy.calendar, since - span, since, ()) <= most:
+            if span >= longest:
+                return None
+            span = min(longest, span * 2)
+        floor = min(floor, since - span)
+    return floor
 
 
 def sla(ds: Dataset, opts: Options) -> list[ReportTable]:

@@ -95,8 +95,12 @@ class ReportService:
             raise BadRequest("a report covers at most three years; narrow --since/--until")
         selection = self.inbox.selection(query)
         self.inbox.refresh_sla()
+        needs = _needs(report, opts)
+        if needs.open_at_end:
+            needs = replace(needs, open_active_since=tables.quiet_floor(
+                self._policies().values(), since))
         with self.inbox.store.reading() as tx:
-            data = tx.report_data(selection, since, until, _needs(report, opts))
+            data = tx.report_data(selection, since, until, needs)
         ds = replace(self._dataset(data.conversations, data.messages, data.changes,
                                    data.sent_by, Window(since, until, self.tz)),
                      absorbed=data.absorbed)
@@ -124,15 +128,16 @@ class ReportService:
         per_changes: dict[int, list[ChangeFact]] = defaultdict(list)
         for c in changes:
             per_changes[c.conversation_id].append(c)
-        sla = self.inbox.sla
-        policies = {p.config.name: PolicyTargets(p.config.name, p.policy.calendar, {
+        return Dataset(window, {c.id: c for c in convs}, per_msgs, per_changes, sent_by,
+                       self._policies(), BusinessCalendar.always(self.tz))
+
+    def _policies(self) -> dict[str, PolicyTargets]:
+        return {p.config.name: PolicyTargets(p.config.name, p.policy.calendar, {
             kind: seconds for kind, seconds in (
                 ("first-response", p.policy.first_response_s),
                 ("next-response", p.policy.next_response_s),
                 ("resolution", p.policy.resolution_s)) if seconds is not None})
-            for p in sla.policies}
-        return Dataset(window, {c.id: c for c in convs}, per_msgs, per_changes, sent_by,
-                       policies, BusinessCalendar.always(self.tz))
+            for p in self.inbox.sla.policies}
 
 
 def _needs(report: str, opts: Options) -> Needs:

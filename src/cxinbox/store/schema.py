@@ -176,6 +176,7 @@ INSERT INTO durable_mark (id, n) VALUES (1, 0);
 from cxinbox.store.schema_files import MIGRATION_6
 from cxinbox.store.schema_outbox import MIGRATION_4
 from cxinbox.store.schema_perf import MIGRATION_7
+from cxinbox.store.schema_reports import MIGRATION_13
 from cxinbox.store.schema_search import MIGRATION_11
 from cxinbox.store.schema_sms import MIGRATION_5
 from cxinbox.store.schema_sms2 import MIGRATION_8
@@ -187,4 +188,5 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_HEALTH,  # 9
                          MIGRATION_DURABLE_MARK,  # 10
                          MIGRATION_11,
-                         MIGRATION_12]
+                         MIGRATION_12,
+                         MIGRATION_13]
