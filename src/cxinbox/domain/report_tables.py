@@ -19,6 +19,7 @@ from cxinbox.domain.reports import (
     BUCKETS,
     KINDS,
     STAFF_ACTIONS,
+    WEEKDAYS,
     ChangeFact,
     ConvFacts,
     Interval,
@@ -29,6 +30,7 @@ from cxinbox.domain.reports import (
     backlog_counts,
     bucket_of,
     business_between,
+    hour_of_week,
     intervals_of,
     is_staff,
     pause_spells,
@@ -42,6 +44,10 @@ from cxinbox.domain.sla import BusinessCalendar
 REPORTS: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
 PERIODS: Final = ("day", "week")
 DIMENSIONS: Final = ("staff", "mailbox", "tag", "channel")
+"""Breakdowns by a conversation's attribute: one more is a name here and a line in
+`_values` (and the service's `_ALLOWED`)."""
+HEATMAP: Final = "heatmap"
+"""`--by heatmap` (`report volume --heatmap`): messages in by hour of the clinic's week."""
 ALL: Final = "all"
 NONE_VALUE: Final = "-"
 RED_FLAG_TAG: Final = "red-flag"
@@ -89,6 +95,7 @@ class Dataset:
 class Options:
     unit: Unit | None = None  # --by day|week
     dimension: str | None = None  # --by staff|mailbox|tag|channel
+    heatmap: bool = False  # volume: also the hour-of-week table
 
 
 def _values(conv: ConvFacts, dimension: str, staff: str | None = None) -> tuple[str, ...]:
@@ -144,7 +151,23 @@ def volume(ds: Dataset, opts: Options) -> list[ReportTable]:
     rows: tuple[tuple[Cell, ...], ...] = tuple(
         (label, *(c.get(k, 0) for k in columns[1:]))
         for label, c in zip(labels, counts, strict=True))
-    return [ReportTable("volume", columns, rows)]
+    tables = [ReportTable("volume", columns, rows)]
+    if opts.heatmap:
+        tables.insert(0, heatmap(ds))
+    return tables
+
+
+def heatmap(ds: Dataset) -> ReportTable:
+    """Messages in by weekday (rows, Monday first) and hour (columns 00-23) of the clinic's
+    clock, over the whole window: when patients write."""
+    grid = [[0] * 24 for _ in WEEKDAYS]
+    for msgs in ds.messages.values():
+        for m in msgs:
+            if m.direction == "in" and ds.window.holds(m.at):
+                day, hour = hour_of_week(m.at, ds.window.tz)
+                grid[day][hour] += 1
+    return ReportTable(HEATMAP, ("day", *(f"{h:02d}" for h in range(24))),
+                       tuple((name, *row) for name, row in zip(WEEKDAYS, grid, strict=True)))
 
 
 # --------------------------------------------------------------------------- response
@@ -275,9 +298,16 @@ def backlog(ds: Dataset, opts: Options) -> list[ReportTable]:
                      key=lambda c: c.seq, reverse=True)
     convs = list(ds.conversations.values())
     dim = opts.dimension
-    groups = {c.id: (ALL, *(_values(c, dim) if dim is not None else ())) for c in convs}
-    counts, last = backlog_counts(convs, changes, [end for _, end in ends] + [ds.window.until],
-                                  groups)
+    groups = {c.id: (ALL, *(_values(c, dim, c.assignee) if dim is not None else ()))
+              for c in convs}
+    if dim == "staff":
+        changes = sorted((c for cs in ds.changes.values() for c in cs
+                          if c.at >= ds.window.since and c.action in ("status", "merged",
+                                                                      "unmerged", "assign")),
+                         key=lambda c: c.seq, reverse=True)
+    counts, last, last_groups = backlog_counts(
+        convs, changes, [end for _, end in ends] + [ds.window.until], groups,
+        by_assignee=dim == "staff")
     rows: list[tuple[Cell, ...]] = []
     for label, end in ends:
         at_end = counts[end]
@@ -292,7 +322,7 @@ def backlog(ds: Dataset, opts: Options) -> list[ReportTable]:
         if status not in BACKLOG_STATUSES:
             continue
         bucket = bucket_of(ds.window.until - ds.conversations[cid].created_at, AGE_BUCKETS)
-        for group in groups[cid]:
+        for group in last_groups[cid]:
             ages[group][bucket] += 1
     age_rows: tuple[tuple[Cell, ...], ...] = tuple((group, *ages[group].values())
                                                    for group in _order(ages))

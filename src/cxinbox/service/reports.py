@@ -20,6 +20,7 @@ from cxinbox.domain import report_tables as tables
 from cxinbox.domain.report_tables import (
     ALL,
     DIMENSIONS,
+    HEATMAP,
     PERIODS,
     REPORTS,
     Dataset,
@@ -49,7 +50,7 @@ _ALLOWED: Final[dict[str, tuple[bool, frozenset[str]]]] = {
     "volume": (True, frozenset(DIMENSIONS)),
     "response": (False, frozenset(DIMENSIONS)),
     "sla": (False, frozenset(DIMENSIONS)),
-    "backlog": (True, frozenset(DIMENSIONS) - {"staff"}),
+    "backlog": (True, frozenset(DIMENSIONS)),
     "workload": (True, frozenset({"staff"})),
     "red-flags": (False, frozenset()),
 }
@@ -58,8 +59,12 @@ _ALLOWED: Final[dict[str, tuple[bool, frozenset[str]]]] = {
 def parse_by(report: str, by: list[str] | None) -> Options:
     """`--by` values as options for `report`; BadRequest names what does not fit."""
     together, dims = _ALLOWED[report]
-    units = [b for b in by or () if b in PERIODS]
-    others = [b for b in by or () if b not in PERIODS]
+    heatmap = HEATMAP in (by or ())
+    if heatmap and report != "volume":
+        raise BadRequest("only report volume has a heatmap")
+    by = [b for b in by or () if b != HEATMAP]
+    units = [b for b in by if b in PERIODS]
+    others = [b for b in by if b not in PERIODS]
     for b in others:
         if b not in dims:
             raise BadRequest(f"report {report} cannot be broken down --by {b}"
@@ -73,7 +78,7 @@ def parse_by(report: str, by: list[str] | None) -> Options:
                             else "one --by"))
     unit: Unit | None = "week" if units == ["week"] else "day" if units else None
     dimension = None if report == "workload" else (others[0] if others else None)
-    return Options(unit, dimension)
+    return Options(unit, dimension, heatmap)
 
 
 class ReportService:
@@ -144,7 +149,7 @@ def _needs(report: str, opts: Options) -> Needs:
     if report == "volume":
         return Needs(window_messages=True, authors=opts.dimension == "staff")
     if report == "backlog":
-        return Needs(state_events=True)
+        return Needs(state_events=True, assignments=opts.dimension == "staff")
     if report == "workload":
         return Needs(window_events=True, intervals=True, authors=True)
     if report == "red-flags":

@@ -450,6 +450,7 @@ class Needs:
     window_messages: bool = False  # messages dated in the window (volume)
     window_events: bool = False  # staff events in the window (workload)
     state_events: bool = False  # status/merge events since the window's start (backlog)
+    assignments: bool = False  # ... and assignment events (backlog by staff)
     intervals: bool = False  # full history of conversations with an interval in the window
     open_at_end: bool = False  # ... and of those that may still wait at its end (sla)
     open_active_since: int | None = None

@@ -75,6 +75,7 @@ def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[obje
     if needs.tagged is not None:
         return _tagged(conn, where, params, until, needs.tagged)
     actions = (ACTIONS if needs.window_events else _STATUS if needs.intervals
+               else (*STATE_ACTIONS, "conversation.assign") if needs.assignments
                else STATE_ACTIONS if needs.state_events else ())
     recent = _events_since(conn, since, actions) if actions else []
     window_msgs: list[MessageFact] = []
