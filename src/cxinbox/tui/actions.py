@@ -138,6 +138,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                footer=True),
     ActionSpec("palette", "ctrl+p", "command_palette", "Commands",
                "Search every command", "App", palette=False),
+    ActionSpec("reports", "D", "reports", "Reports",
+               "Reports: volume, response times, SLA, backlog, workload", "App"),
     ActionSpec("lock", "f12", "lock", "Lock", "Lock the screen now", "App"),
     ActionSpec("redraw", "ctrl+l", "redraw", "Redraw", "Redraw the whole screen", "App",
                palette=False),

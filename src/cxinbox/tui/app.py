@@ -863,6 +863,12 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, App[None], inherit_bindi
         self.push_screen(HelpScreen(self._keymap,
                                     lambda key: self.get_key_display(Binding(key, ""))))
 
+    def action_reports(self) -> None:
+        from cxinbox.tui.screens.reports import ReportsScreen
+
+        self.push_screen(ReportsScreen(self.api, tz=self.tz, ascii_only=self.ascii_only,
+                                       now=lambda: self.clock().timestamp()))
+
     # -- idle lock -----------------------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
