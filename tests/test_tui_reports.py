@@ -52,3 +52,17 @@ async def test_reports_screen_shows_the_desk_at_a_glance(tmp_path: Path,
 def test_the_reports_screen_is_on_D_and_in_the_palette() -> None:
     spec = actions.action("reports")
     assert spec.keys == "D" and spec.palette and spec.scope == "app"
+
+
+def test_a_headline_line_waits_for_its_own_report() -> None:
+    from cxinbox.contract.report_types import Report
+    from cxinbox.domain.report_tables import ReportTable
+    from cxinbox.tui.reportview import dashboard, headline_text
+
+    volume = Report("volume", 0, 86400, "UTC", ("day",), (
+        ReportTable("volume", ("period", "in", "out"), (("2026-12-01", 5, 3),)),))
+    text = headline_text(headline({"volume": volume}), {"volume"}).plain
+    assert "Received 5   Sent 3" in text
+    assert "SLA  ..." in text and "Red flags  ..." in text and "First response  ..." in text
+    body = dashboard({"volume": volume}, 60, ascii_only=True)
+    assert "Workload" not in str([getattr(p, "plain", "") for p in body.renderables])

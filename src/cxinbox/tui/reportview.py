@@ -9,7 +9,7 @@ at start-up and draw in Braille dots that the Linux console cannot show.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -126,8 +126,9 @@ def headline(reports: Mapping[str, Report]) -> Headline:
         red_median=red.get("wall_median_s"))
 
 
-def headline_text(h: Headline) -> Text:
-    """Five short lines; each starts with what it is, so it reads without colour."""
+def headline_text(h: Headline, present: Collection[str] = SCREEN_REPORTS) -> Text:
+    """Five short lines; each starts with what it is, so it reads without colour. A line
+    whose report has not arrived yet says so."""
     sla = ("no targets due" if h.sla_pct is None
            else f"{h.sla_pct:.1f}% met, {h.sla_breached} breached")
     backlog = h.open_now + h.pending_now + h.snoozed_now
@@ -142,6 +143,10 @@ def headline_text(h: Headline) -> Text:
          f" snoozed {h.snoozed_now}; older than 7 days {h.older_than_week})"),
         (f"Red flags  {h.red_cases} {cases}, {h.red_waiting} waiting, median"
          f" {duration(h.red_median)} to first action")]
+    sources = ("volume", "response", "sla", "backlog", "red-flags")
+    labels = ("Received", "First response", "SLA", "Open backlog", "Red flags")
+    lines = [line if source in present else f"{label}  ..."
+             for line, source, label in zip(lines, sources, labels, strict=True)]
     text = Text()
     for i, line in enumerate(lines):
         if i:
@@ -213,12 +218,14 @@ def workload_table(reports: Mapping[str, Report]) -> Table:
 
 def dashboard(reports: Mapping[str, Report], width: int, ascii_only: bool) -> Group:
     """The whole screen body, top to bottom: the numbers a manager asks first come first."""
-    parts: list[RenderableType] = [headline_text(headline(reports)), Text(""),
-                                   volume_chart(reports, width, ascii_only), Text(""),
-                                   response_chart(reports, width, ascii_only), Text(""),
-                                   Text("Workload (replies' median response, business time)",
-                                        style="bold"),
-                                   workload_table(reports)]
+    parts: list[RenderableType] = [headline_text(headline(reports), reports.keys())]
+    if "volume" in reports:
+        parts += [Text(""), volume_chart(reports, width, ascii_only)]
+    if "response" in reports:
+        parts += [Text(""), response_chart(reports, width, ascii_only)]
+    if "workload" in reports:
+        parts += [Text(""), Text("Workload (replies' median response, business time)",
+                                 style="bold"), workload_table(reports)]
     return Group(*parts)
 
 

@@ -1,8 +1,8 @@
 """The reports screen (`D`): how the desk is doing over a chosen period, at a glance.
 
 The screen paints at once with the period and "Loading"; the figures come from the server
-in a worker (each report run is audited there) and replace it when all have arrived, so
-opening it never waits for the database. Supervisors and admins see everyone; an agent
+in a worker (each report run is audited there) and are drawn as each report arrives
+(volume first: it is the quickest), so opening it never waits for the database. Supervisors and admins see everyone; an agent
 sees their own row and the team's totals, because the server only sends them those.
 Keys pick the period: t today, w this week, 7 and 3 the last 7 and 30 days, m this month,
 c a custom range typed as for `cxinbox report --since/--until`.
@@ -34,11 +34,15 @@ KEYS = "t Today  w Week  7 7 days  3 30 days  m Month  c Custom  r Reload  Esc C
 
 
 class ReportsLoaded(Message):
-    def __init__(self, token: int, reports: dict[str, Report] | None, error: str) -> None:
+    """The reports so far (each is drawn as it arrives); `done` after the last."""
+
+    def __init__(self, token: int, reports: dict[str, Report] | None, error: str,
+                 done: bool = True) -> None:
         super().__init__()
         self.token = token
         self.reports = reports
         self.error = error
+        self.done = done
 
 
 class ReportsScreen(ModalScreen[None]):
@@ -121,6 +125,8 @@ class ReportsScreen(ModalScreen[None]):
                 by = by_for(period.since, period.until) if name == "volume" else None
                 found[name] = await self._api.report(name, "", period.since, period.until,
                                                      by)
+                if name != SCREEN_REPORTS[-1]:
+                    self.post_message(ReportsLoaded(token, dict(found), "", done=False))
         except Exception as exc:  # noqa: BLE001 - one line on the screen, never a crash
             self.post_message(ReportsLoaded(token, None, error_line(exc)))
         else:
@@ -137,8 +143,9 @@ class ReportsScreen(ModalScreen[None]):
         width = max(40, self.size.width - 2)
         self.query_one("#reports-figures", Static).update(
             dashboard(self.reports, width, self._ascii))
-        self.loaded = True
-        self._status("")
+        self.loaded = message.done
+        missing = [n for n in SCREEN_REPORTS if n not in self.reports]
+        self._status(f"Loading {', '.join(missing)}..." if missing else "")
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#reports-status", Static)
