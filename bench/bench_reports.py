@@ -10,6 +10,9 @@ sometimes writes again, and its status moves through pending, snoozed and closed
 status it has in the inbox, plus the audit reads (views, lists) a real trail is full of.
 Each report is then timed as `cxinbox report NAME --since 30d` and `--since 365d` in a fresh
 process (start included; targets 1 s and 3 s), and the 30-day figures are printed.
+With --tui the reports screen is timed instead, on a pseudo-terminal at 80x24 the way
+bench_tui.py times the list: `D` pressed -> the screen drawn (target 500 ms), and -> the
+figures of the last 7 days drawn, as a supervisor (every person's rows).
 The generated events carry no hash chain (`cxinbox audit verify` is not run on this file).
 """
 
@@ -231,11 +234,54 @@ def run_cli(report: str, since: str, config: Path, fmt: str = "--json") -> tuple
     return elapsed, done.stdout
 
 
+def tui_child(config_path: str) -> None:
+    """The app as `cxinbox` runs it, in-process, as the supervisor of the bench roster."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from cxinbox.api.interface import InProcessAPI
+    from cxinbox.config import load_config
+    from cxinbox.service.inbox import InboxService
+    from cxinbox.store.db import Database
+    from cxinbox.tui.app import CxInboxApp
+
+    config = load_config(Path(config_path))
+    db = Database(config.db_path)
+    api = InProcessAPI(InboxService(db, config, "lead"))
+    CxInboxApp(api, config, idle_lock_s=0).run(mouse=False)
+
+
+def bench_tui(config: Path, rounds: int) -> None:
+    sys.path.insert(0, str(HERE))
+    from bench_tui import Pty
+
+    opened, first, filled = [], [], []
+    for _ in range(rounds):
+        term = Pty([sys.executable, str(Path(__file__).resolve()), "--tui-child", str(config)])
+        try:
+            term.until(b"online:", 0, timeout=120)
+            term.quiet(1.0)
+            opened.append(term.key(b"D", b"Reports: last 7 days"))
+            mark = len(term.out)
+            start = time.perf_counter() - opened[-1]
+            first.append(term.until(b"Received", mark, timeout=120) - start)
+            filled.append(term.until(b"to first action", mark, timeout=120) - start)
+        finally:
+            term.close()
+    print(f"reports screen, 80x24, {rounds} runs: D -> screen drawn median"
+          f" {statistics.median(opened) * 1000:.0f} ms (worst {max(opened) * 1000:.0f} ms,"
+          f" target 500 ms); D -> the first figures (volume) median"
+          f" {statistics.median(first):.2f} s; D -> every figure of the last 7 days median"
+          f" {statistics.median(filled):.2f} s (worst {max(filled):.2f} s)")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--tui-child"]:
+        tui_child(sys.argv[2])
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--tui", action="store_true", help="time the reports screen only")
     args = parser.parse_args()
     if args.rebuild or not DB.exists() or not META.exists():
         print(f"building {DB} (a year of events, ~{args.events:,})")
@@ -243,6 +289,9 @@ def main() -> None:
     else:
         meta = json.loads(META.read_text())
     config = _config_path()
+    if args.tui:
+        bench_tui(config, args.rounds)
+        return
     print(f"inbox: 100,000 conversations, {int(meta['events']):,} events"
           f" (+{int(meta['messages_added']):,} messages); built in {meta['build_s']:.0f} s")
     load = os.getloadavg()[0]

@@ -60,6 +60,8 @@ def test_reports_through_the_server_match_in_process(tmp_path: Path, sockdir: Pa
             ["response", "--json", "--by", "day", "--since", "3d"],
             ["sla", "--json", "--since", "3d"],
             ["backlog", "--json", "--by", "channel", "--since", "3d"],
+            ["backlog", "--json", "--by", "staff", "--since", "3d"],
+            ["volume", "--csv", "--heatmap", "--since", "3d"],
             ["workload", "--json", "--since", "3d"],
             ["red-flags", "--json", "--since", "3d"]]
     with Server(cfg_s, sockdir / "s.sock") as server:
@@ -111,11 +113,35 @@ def test_volume_columns_and_formats(tmp_path: Path, sockdir: Path) -> None:
             assert people.stdout.isascii()
 
 
+def test_volume_heatmap_in_csv_json_and_for_people(tmp_path: Path, sockdir: Path) -> None:
+    cfg = _make(tmp_path, sockdir / "none.sock")
+    out = cx("report", "volume", "--heatmap", "--csv", "--since", "2d", "--config", str(cfg))
+    rows = list(csv.reader(io.StringIO(out.stdout)))
+    assert rows[0] == ["day", *(f"{h:02d}" for h in range(24))]
+    assert [r[0] for r in rows[1:]] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert sum(int(v) for r in rows[1:] for v in r[1:]) == 12  # every message in, once
+    data = json.loads(cx("report", "volume", "--heatmap", "--json", "--since", "2d",
+                         "--config", str(cfg)).stdout)
+    assert set(data["tables"]) == {"heatmap", "volume"}
+    for flag in ("--ascii", "--unicode"):
+        people = cx("report", "volume", "--heatmap", flag, "--since", "2d",
+                    "--config", str(cfg)).stdout
+        lines = people.splitlines()
+        assert all(len(line) <= 80 for line in lines), lines
+        assert any(line.startswith("legend:") for line in lines), lines
+        grid = [line for line in lines if line[:3] in ("Mon", "Tue", "Wed", "Thu", "Fri",
+                                                       "Sat", "Sun")]
+        assert len(grid) == 7 and sum(int(line.split()[-1]) for line in grid) == 12, lines
+        if flag == "--ascii":
+            assert people.isascii()
+
+
 @pytest.mark.parametrize(("args", "expected"), [
     (["nonsense"], "unknown report 'nonsense'"),
     (["volume", "--by", "hour"], "--by must be one of staff, mailbox"),
     (["red-flags", "--by", "day"], "takes no --by"),
-    (["backlog", "--by", "staff"], "cannot be broken down --by staff"),
+    (["workload", "--by", "tag"], "cannot be broken down --by tag"),
+    (["backlog", "--heatmap"], "--heatmap is for report volume"),
     (["response", "--by", "day", "--by", "tag"], "takes one --by"),
     (["volume", "status:"], "missing value after 'status:'"),
     (["volume", "--since", "soonish"], "soonish"),

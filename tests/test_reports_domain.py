@@ -93,3 +93,25 @@ def test_an_agent_sees_their_own_column_and_no_colleague_by_name() -> None:
                                                                     (6, None)))
     assert _for_agent(breaches, "maria", Options()).rows == ((4, OTHER_STAFF), (5, "maria"),
                                                              (6, None))
+
+
+def test_the_quiet_floor_leaves_every_target_behind() -> None:
+    """A conversation left open and untouched from the floor on was over every target of
+    every policy by the window's start, so the SLA report need not read it; a floor any
+    later would miss one that crosses its target inside the window."""
+    from cxinbox.domain.report_tables import quiet_floor
+    from cxinbox.domain.reports import PolicyTargets, business_between
+
+    weekdays = {d: ((time(8), time(18)),) for d in range(5)}
+    clinic = BusinessCalendar(NY, weekdays)
+    policies = [PolicyTargets("front", clinic, {"first-response": 4 * 3600,
+                                                "resolution": 3 * 86400}),
+                PolicyTargets("red", BusinessCalendar.always(NY), {"first-response": 900})]
+    since = int(datetime(2026, 3, 9, 9, 0, tzinfo=NY).timestamp())  # Monday, after DST
+    floor = quiet_floor(policies, since)
+    assert floor is not None and floor < since
+    for p in policies:
+        assert business_between(p.calendar, floor, since, ()) > max(p.targets.values())
+    rare = PolicyTargets("rare", BusinessCalendar(NY, {0: ((time(8), time(9)),)}),
+                         {"resolution": 100 * 3600})  # more than 400 days of Monday hours
+    assert quiet_floor([rare], since) is None  # no such instant: read every open one

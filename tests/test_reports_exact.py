@@ -491,6 +491,9 @@ def test_sla_matches_the_naive_walk(history: History, scope: str, window: tuple[
         if i["end"] is None:
             if i["business"] <= target:
                 continue
+            if i["start"] < since and naive.business(i["conv"], i["start"], since,
+                                                     policy) > target:
+                continue  # late before the window: a breach of an earlier period
             state, at = "open", until
         elif since <= i["end"] < until:
             state, at = ("met" if i["business"] <= target else "late"), i["end"]
@@ -513,6 +516,15 @@ def test_sla_matches_the_naive_walk(history: History, scope: str, window: tuple[
     assert breaches, "the history should have breaches to list"
 
 
+def _assignee_at(naive: Naive, conv: int, instant: int) -> str:
+    """Forward replay of the assignment events: who had it just before `instant`."""
+    who = None
+    for e in naive.conv_events(conv):
+        if e["at"] < instant and e["action"] == "conversation.assign":
+            who = e.get("to")
+    return who or "-"
+
+
 def _state_at(naive: Naive, conv: int, instant: int) -> str | None:
     """Forward replay: the status just before `instant`, None if not live then."""
     info = naive.convs[conv]
@@ -533,7 +545,7 @@ def _state_at(naive: Naive, conv: int, instant: int) -> str | None:
 
 @pytest.mark.parametrize("scope", ["", "mailbox:billing"])
 @pytest.mark.parametrize("window", WINDOWS)
-@pytest.mark.parametrize("by", [None, "week", "mailbox", "tag"])
+@pytest.mark.parametrize("by", [None, "week", "mailbox", "tag", "staff"])
 def test_backlog_matches_a_forward_replay(history: History, scope: str,
                                           window: tuple[int, int], by: str | None) -> None:
     since, until = window
@@ -553,7 +565,8 @@ def test_backlog_matches_a_forward_replay(history: History, scope: str,
             state = _state_at(naive, conv, end)
             if state in (None, "closed"):
                 continue
-            for g in _groups(None if by == "week" else by, info, end):
+            for g in _groups(None if by == "week" else by, info, end,
+                             _assignee_at(naive, conv, end)):
                 expected[(period, g)][str(state)] += 1
     assert {(r["period"], r["group"]): {"open": r["open"], "pending": r["pending"],
                                         "snoozed": r["snoozed"]} for r in rows} == \
@@ -566,7 +579,8 @@ def test_backlog_matches_a_forward_replay(history: History, scope: str,
         bucket = next(lbl for lbl, bound in (("<1d", 1), ("1d-3d", 3), ("3d-7d", 7),
                                              ("7d-30d", 30), (">=30d", 10**9))
                       if age < bound * 86400)
-        for g in _groups(None if by == "week" else by, info, until):
+        for g in _groups(None if by == "week" else by, info, until,
+                         _assignee_at(naive, conv, until)):
             ages[g][bucket] += 1
     assert {r["group"]: {k: v for k, v in r.items() if k != "group" and v}
             for r in _rows(got, "age")} == {g: dict(v) for g, v in ages.items()}
@@ -656,3 +670,50 @@ def test_each_run_is_audited_with_counts_and_listed_ids_only(history: History) -
                                                for r in _rows(got, "breaches")})
     assert details["rows"]["breaches"] == len(got.table("breaches").rows)
     assert details["filtered"] is True and "billing" not in row[2]
+
+
+_REPORT_BY = {"volume": ["mailbox"], "response": ["staff"], "sla": None, "backlog": ["day"],
+              "workload": None, "red-flags": None}
+
+
+@pytest.mark.parametrize("name", list(_REPORT_BY))
+def test_report_queries_read_a_window_by_index_not_the_whole_log(history: History,
+                                                                 name: str) -> None:
+    """Every statement a report runs, planned by SQLite: none may read the events or
+    messages table whole (at a year of a busy desk that is a million rows a run)."""
+    statements: list[str] = []
+    conn = history.db.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        _run(history, name, "", START + 3 * 86400, START + 9 * 86400, _REPORT_BY[name])
+    finally:
+        conn.set_trace_callback(None)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")
+             and (" events" in s or " messages" in s)
+             and "ORDER BY seq DESC LIMIT 1" not in s]  # the audit append: the last row
+    assert reads, "the trace should show the report's reads"
+    for sql in reads:
+        plan = [str(row[3]) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+        whole = [step for step in plan
+                 if step.startswith(("SCAN events", "SCAN messages"))]
+        assert not whole, f"{name}: {sql[:160]} -> {plan}"
+
+
+@pytest.mark.parametrize("scope", ["", "mailbox:billing"])
+@pytest.mark.parametrize("window", WINDOWS)
+def test_heatmap_counts_patients_messages_by_local_weekday_and_hour(
+        history: History, scope: str, window: tuple[int, int]) -> None:
+    since, until = window
+    naive = Naive.load(history.db, scope)
+    got = _run(history, "volume", scope, since, until, ["heatmap"])
+    expected: dict[tuple[str, str], int] = defaultdict(int)
+    for msgs in naive.messages.values():
+        for at, _mid, direction in msgs:
+            if direction == "in" and since <= at < until:
+                local = datetime.fromtimestamp(at, UTC).astimezone(TZ)
+                expected[(local.strftime("%a"), f"{local.hour:02d}")] += 1
+    rows = _rows(got, "heatmap")
+    assert [r["day"] for r in rows] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert {(r["day"], h): r[h] for r in rows for h in r if h != "day" and r[h]} == \
+        dict(expected)
+    assert sum(expected.values()) == sum(r["in"] for r in _rows(got, "volume"))

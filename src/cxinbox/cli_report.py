@@ -29,7 +29,7 @@ NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
 BY: Final = ("staff", "mailbox", "tag", "channel", "day", "week")
 WIDTH: Final = 80
 TIME_COLUMNS: Final = frozenset({"start", "end", "arrival", "first_action_at"})
-BAR_COLUMN: Final = {"volume": "in", "response": "business_median_s", "sla": "pct_met",
+BAR_COLUMN: Final = {"volume": "in", "heatmap": None, "response": "business_median_s", "sla": "pct_met",
                      "backlog": "total", "workload": "replied", "red-flags": "wall_s",
                      "distribution": "business", "age": None, "breaches": "business_s",
                      "red-flags-summary": None}
@@ -96,9 +96,44 @@ def _bar(value: float, most: float, width: int, ascii_only: bool) -> str:
     return "\u2588" * full + ("" if not rest else chr(0x2590 - rest))
 
 
+SHADES: Final = " .:+#"
+SHADES_UNICODE: Final = " \u2591\u2592\u2593\u2588"
+
+
+def render_heatmap(table: ReportTable, ascii_only: bool) -> list[str]:
+    """The hour-of-week table as a grid of shades (darker, more messages) with the count
+    each shade stands for: a glyph per cell says it, not a colour. Fits 80 columns."""
+    shades = SHADES if ascii_only else SHADES_UNICODE
+    values = [int(v) for row in table.rows for v in row[1:] if isinstance(v, int)]
+    most = max(values, default=0)
+    steps = len(shades) - 1
+
+    def shade(v: object) -> str:
+        n = int(v) if isinstance(v, int) else 0
+        if n <= 0 or most <= 0:
+            return shades[0] * 2
+        return shades[max(1, -(-n * steps // most))] * 2
+
+    hours = table.columns[1:]
+    out = [f"{table.name}: messages in by hour of the week (clinic time)",
+           "     " + "".join(h if i % 3 == 0 else "  " for i, h in enumerate(hours)).rstrip(),
+           "     " + ("|" + " " * 5) * 8]
+    out[-1] = out[-1].rstrip()
+    for row in table.rows:
+        cells = "".join(shade(v) for v in row[1:])
+        total = sum(int(v) for v in row[1:] if isinstance(v, int))
+        out.append(f"{row[0]!s:<4} {cells} {total:>6}")
+    bounds = [f"{shades[k] * 2}={-(-most * (k - 1) // steps) + 1 if k > 1 else 1}"
+              f"-{most * k // steps}" for k in range(1, steps + 1) if most]
+    out.append("legend: " + "  ".join(bounds) if bounds else "(nothing in this period)")
+    return out
+
+
 def render_table(table: ReportTable, tz: ZoneInfo, ascii_only: bool,
                  width: int = WIDTH) -> list[str]:
     """One table for people: a header, aligned cells, and a bar for its headline figure."""
+    if table.name == "heatmap":
+        return render_heatmap(table, ascii_only)
     cells = [[_cell_for_people(c, v, tz) for c, v in zip(table.columns, row, strict=True)]
              for row in table.rows]
     headers = [SHORT.get(c, c) for c in table.columns]
@@ -202,6 +237,8 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             "--csv", help="The main table (or --table) as CSV.")] = False,
         table: Annotated[str | None, typer.Option(
             "--table", metavar="NAME", help="Only this table (e.g. breaches, age).")] = None,
+        heatmap: Annotated[bool, typer.Option(
+            "--heatmap", help="volume: messages in by hour of the week, first.")] = False,
         ascii: Annotated[bool | None, typer.Option(
             "--ascii/--unicode", help="Bars in 7-bit ASCII (default: auto).")] = None,
         config: ConfigOpt = None,
@@ -218,6 +255,9 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
                 raise _fail(f"--by must be one of {', '.join(BY)} (got {b[:40]!r})")
         if where is not None and query:
             raise _fail("give the filter once: as QUERY or as --where")
+        if heatmap and name != "volume":
+            raise _fail("--heatmap is for report volume")
+        by = [*(by or ()), "heatmap"] if heatmap else by
         cfg = load_config(config)
         tz = ZoneInfo(cfg.clinic.timezone)
         now = datetime.now(UTC)

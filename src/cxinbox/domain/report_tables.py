@@ -19,6 +19,7 @@ from cxinbox.domain.reports import (
     BUCKETS,
     KINDS,
     STAFF_ACTIONS,
+    WEEKDAYS,
     ChangeFact,
     ConvFacts,
     Interval,
@@ -29,6 +30,7 @@ from cxinbox.domain.reports import (
     backlog_counts,
     bucket_of,
     business_between,
+    hour_of_week,
     intervals_of,
     is_staff,
     pause_spells,
@@ -42,6 +44,10 @@ from cxinbox.domain.sla import BusinessCalendar
 REPORTS: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
 PERIODS: Final = ("day", "week")
 DIMENSIONS: Final = ("staff", "mailbox", "tag", "channel")
+"""Breakdowns by a conversation's attribute: one more is a name here and a line in
+`_values` (and the service's `_ALLOWED`)."""
+HEATMAP: Final = "heatmap"
+"""`--by heatmap` (`report volume --heatmap`): messages in by hour of the clinic's week."""
 ALL: Final = "all"
 NONE_VALUE: Final = "-"
 RED_FLAG_TAG: Final = "red-flag"
@@ -89,6 +95,7 @@ class Dataset:
 class Options:
     unit: Unit | None = None  # --by day|week
     dimension: str | None = None  # --by staff|mailbox|tag|channel
+    heatmap: bool = False  # volume: also the hour-of-week table
 
 
 def _values(conv: ConvFacts, dimension: str, staff: str | None = None) -> tuple[str, ...]:
@@ -144,7 +151,23 @@ def volume(ds: Dataset, opts: Options) -> list[ReportTable]:
     rows: tuple[tuple[Cell, ...], ...] = tuple(
         (label, *(c.get(k, 0) for k in columns[1:]))
         for label, c in zip(labels, counts, strict=True))
-    return [ReportTable("volume", columns, rows)]
+    tables = [ReportTable("volume", columns, rows)]
+    if opts.heatmap:
+        tables.insert(0, heatmap(ds))
+    return tables
+
+
+def heatmap(ds: Dataset) -> ReportTable:
+    """Messages in by weekday (rows, Monday first) and hour (columns 00-23) of the clinic's
+    clock, over the whole window: when patients write."""
+    grid = [[0] * 24 for _ in WEEKDAYS]
+    for msgs in ds.messages.values():
+        for m in msgs:
+            if m.direction == "in" and ds.window.holds(m.at):
+                day, hour = hour_of_week(m.at, ds.window.tz)
+                grid[day][hour] += 1
+    return ReportTable(HEATMAP, ("day", *(f"{h:02d}" for h in range(24))),
+                       tuple((name, *row) for name, row in zip(WEEKDAYS, grid, strict=True)))
 
 
 # --------------------------------------------------------------------------- response
@@ -195,20 +218,50 @@ def response(ds: Dataset, opts: Options) -> list[ReportTable]:
 
 def _judged(ds: Dataset) -> list[tuple[Interval, PolicyTargets, int, str]]:
     """(interval, policy, target seconds, state) for every interval a policy has a target
-    for: ended in the window ("met"/"late"), or still running at its end and already over
-    ("open")."""
+    for: ended in the window ("met"/"late"), or still running at its end and gone over its
+    target during the window ("open"). One still waiting that was already over when the
+    window began is a breach of an earlier period (the backlog's age table and
+    `sla:breached` show it), so a weekly report does not count it again every week."""
     out: list[tuple[Interval, PolicyTargets, int, str]] = []
     for i in ds.intervals():
-        policy = ds.policies.get(ds.conversations[i.conversation_id].policy or "")
+        conv = ds.conversations[i.conversation_id]
+        policy = ds.policies.get(conv.policy or "")
         target = policy.targets.get(i.kind) if policy else None
         if policy is None or target is None:
             continue
         if i.end is None:
-            if i.business_s > target:
+            if i.business_s > target and not _late_before(ds, conv, i, target):
                 out.append((i, policy, target, "open"))
         elif ds.window.holds(i.end):
             out.append((i, policy, target, "met" if i.business_s <= target else "late"))
     return out
+
+
+def _late_before(ds: Dataset, conv: ConvFacts, i: Interval, target: int) -> bool:
+    since = ds.window.since
+    if i.start >= since:
+        return False
+    spells = pause_spells(c for c in ds.changes.get(conv.id, ()) if c.at < since)
+    return business_between(ds.calendar(conv), i.start, since, spells) > target
+
+
+def quiet_floor(policies: Iterable[PolicyTargets], since: int,
+                longest: int = 400 * 86400) -> int | None:
+    """An instant before `since` such that a conversation left open and untouched (no
+    message, no status change) from it on was over every target of every policy by
+    `since`; None when no such instant lies within `longest` (then every open one counts)."""
+    floor = since
+    for policy in policies:
+        most = max(policy.targets.values(), default=0)
+        if not most:
+            continue
+        span = max(3600, most)
+        while business_between(policy.calendar, since - span, since, ()) <= most:
+            if span >= longest:
+                return None
+            span = min(longest, span * 2)
+        floor = min(floor, since - span)
+    return floor
 
 
 def sla(ds: Dataset, opts: Options) -> list[ReportTable]:
@@ -245,9 +298,16 @@ def backlog(ds: Dataset, opts: Options) -> list[ReportTable]:
                      key=lambda c: c.seq, reverse=True)
     convs = list(ds.conversations.values())
     dim = opts.dimension
-    groups = {c.id: (ALL, *(_values(c, dim) if dim is not None else ())) for c in convs}
-    counts, last = backlog_counts(convs, changes, [end for _, end in ends] + [ds.window.until],
-                                  groups)
+    groups = {c.id: (ALL, *(_values(c, dim, c.assignee) if dim is not None else ()))
+              for c in convs}
+    if dim == "staff":
+        changes = sorted((c for cs in ds.changes.values() for c in cs
+                          if c.at >= ds.window.since and c.action in ("status", "merged",
+                                                                      "unmerged", "assign")),
+                         key=lambda c: c.seq, reverse=True)
+    counts, last, last_groups = backlog_counts(
+        convs, changes, [end for _, end in ends] + [ds.window.until], groups,
+        by_assignee=dim == "staff")
     rows: list[tuple[Cell, ...]] = []
     for label, end in ends:
         at_end = counts[end]
@@ -262,7 +322,7 @@ def backlog(ds: Dataset, opts: Options) -> list[ReportTable]:
         if status not in BACKLOG_STATUSES:
             continue
         bucket = bucket_of(ds.window.until - ds.conversations[cid].created_at, AGE_BUCKETS)
-        for group in groups[cid]:
+        for group in last_groups[cid]:
             ages[group][bucket] += 1
     age_rows: tuple[tuple[Cell, ...], ...] = tuple((group, *ages[group].values())
                                                    for group in _order(ages))

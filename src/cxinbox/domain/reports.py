@@ -133,6 +133,15 @@ class Window:
         return self.since <= at < self.until
 
 
+WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def hour_of_week(at: int, tz: ZoneInfo) -> tuple[int, int]:
+    """(weekday, hour) the clinic's clock reads at `at`: Monday 0, hours 0-23."""
+    local = datetime.fromtimestamp(at, UTC).astimezone(tz)
+    return local.weekday(), local.hour
+
+
 def local_day(at: int, tz: ZoneInfo) -> date:
     return datetime.fromtimestamp(at, UTC).astimezone(tz).date()
 
@@ -374,14 +383,19 @@ def summarise(intervals: Sequence[Interval]) -> Summary:
 
 def backlog_counts(convs: Sequence[ConvFacts], changes_desc: Sequence[ChangeFact],
                    boundaries: Sequence[int], groups: Mapping[int, tuple[str, ...]],
-                   ) -> tuple[dict[int, dict[tuple[str, str], int]], dict[int, str]]:
+                   by_assignee: bool = False,
+                   ) -> tuple[dict[int, dict[tuple[str, str], int]], dict[int, str],
+                              dict[int, tuple[str, ...]]]:
     """How many live conversations had each status, per group, at each boundary instant
-    (events before it applied), and every live conversation's status at the last boundary.
+    (events before it applied), and every live conversation's status and groups at the
+    last boundary. With `by_assignee` the groups' last label is the assignee, which
+    assignment events undo like status ones ("-" for nobody).
 
     Walks back from the current state through the events at or after the earliest boundary,
     newest first, keeping the counts up to date as each event is undone and each
     conversation created after a boundary drops out: a year of days costs one pass.
     """
+    groups = dict(groups)
     status = {c.id: c.status for c in convs}
     live = dict.fromkeys(status, True)
     born = dict.fromkeys(status, True)
@@ -397,6 +411,7 @@ def backlog_counts(convs: Sequence[ConvFacts], changes_desc: Sequence[ChangeFact
 
     out: dict[int, dict[tuple[str, str], int]] = {}
     last: dict[int, str] = {}
+    last_groups: dict[int, tuple[str, ...]] = {}
     position = created = 0
     ordered = sorted(boundaries, reverse=True)
     for boundary in ordered:
@@ -413,6 +428,12 @@ def backlog_counts(convs: Sequence[ConvFacts], changes_desc: Sequence[ChangeFact
                 status[cid] = change.before
                 if counted:
                     toggle(cid, +1)
+            elif change.action == "assign" and by_assignee:
+                if counted:
+                    toggle(cid, -1)
+                groups[cid] = (*groups[cid][:-1], change.before or "-")
+                if counted:
+                    toggle(cid, +1)
             elif change.action in ("merged", "unmerged"):
                 live[cid] = change.action == "merged"  # undone: live before a merge
                 if counted != (live[cid] and born[cid]):
@@ -426,4 +447,5 @@ def backlog_counts(convs: Sequence[ConvFacts], changes_desc: Sequence[ChangeFact
         out[boundary] = {k: v for k, v in counts.items() if v}
         if boundary == ordered[0]:
             last = {cid: s for cid, s in status.items() if live[cid] and born[cid]}
-    return out, last
+            last_groups = {cid: groups[cid] for cid in last}
+    return out, last, last_groups

@@ -20,6 +20,7 @@ from cxinbox.domain import report_tables as tables
 from cxinbox.domain.report_tables import (
     ALL,
     DIMENSIONS,
+    HEATMAP,
     PERIODS,
     REPORTS,
     Dataset,
@@ -49,7 +50,7 @@ _ALLOWED: Final[dict[str, tuple[bool, frozenset[str]]]] = {
     "volume": (True, frozenset(DIMENSIONS)),
     "response": (False, frozenset(DIMENSIONS)),
     "sla": (False, frozenset(DIMENSIONS)),
-    "backlog": (True, frozenset(DIMENSIONS) - {"staff"}),
+    "backlog": (True, frozenset(DIMENSIONS)),
     "workload": (True, frozenset({"staff"})),
     "red-flags": (False, frozenset()),
 }
@@ -58,8 +59,12 @@ _ALLOWED: Final[dict[str, tuple[bool, frozenset[str]]]] = {
 def parse_by(report: str, by: list[str] | None) -> Options:
     """`--by` values as options for `report`; BadRequest names what does not fit."""
     together, dims = _ALLOWED[report]
-    units = [b for b in by or () if b in PERIODS]
-    others = [b for b in by or () if b not in PERIODS]
+    heatmap = HEATMAP in (by or ())
+    if heatmap and report != "volume":
+        raise BadRequest("only report volume has a heatmap")
+    by = [b for b in by or () if b != HEATMAP]
+    units = [b for b in by if b in PERIODS]
+    others = [b for b in by if b not in PERIODS]
     for b in others:
         if b not in dims:
             raise BadRequest(f"report {report} cannot be broken down --by {b}"
@@ -73,7 +78,7 @@ def parse_by(report: str, by: list[str] | None) -> Options:
                             else "one --by"))
     unit: Unit | None = "week" if units == ["week"] else "day" if units else None
     dimension = None if report == "workload" else (others[0] if others else None)
-    return Options(unit, dimension)
+    return Options(unit, dimension, heatmap)
 
 
 class ReportService:
@@ -95,8 +100,12 @@ class ReportService:
             raise BadRequest("a report covers at most three years; narrow --since/--until")
         selection = self.inbox.selection(query)
         self.inbox.refresh_sla()
+        needs = _needs(report, opts)
+        if needs.open_at_end:
+            needs = replace(needs, open_active_since=tables.quiet_floor(
+                self._policies().values(), since))
         with self.inbox.store.reading() as tx:
-            data = tx.report_data(selection, since, until, _needs(report, opts))
+            data = tx.report_data(selection, since, until, needs)
         ds = replace(self._dataset(data.conversations, data.messages, data.changes,
                                    data.sent_by, Window(since, until, self.tz)),
                      absorbed=data.absorbed)
@@ -124,22 +133,23 @@ class ReportService:
         per_changes: dict[int, list[ChangeFact]] = defaultdict(list)
         for c in changes:
             per_changes[c.conversation_id].append(c)
-        sla = self.inbox.sla
-        policies = {p.config.name: PolicyTargets(p.config.name, p.policy.calendar, {
+        return Dataset(window, {c.id: c for c in convs}, per_msgs, per_changes, sent_by,
+                       self._policies(), BusinessCalendar.always(self.tz))
+
+    def _policies(self) -> dict[str, PolicyTargets]:
+        return {p.config.name: PolicyTargets(p.config.name, p.policy.calendar, {
             kind: seconds for kind, seconds in (
                 ("first-response", p.policy.first_response_s),
                 ("next-response", p.policy.next_response_s),
                 ("resolution", p.policy.resolution_s)) if seconds is not None})
-            for p in sla.policies}
-        return Dataset(window, {c.id: c for c in convs}, per_msgs, per_changes, sent_by,
-                       policies, BusinessCalendar.always(self.tz))
+            for p in self.inbox.sla.policies}
 
 
 def _needs(report: str, opts: Options) -> Needs:
     if report == "volume":
         return Needs(window_messages=True, authors=opts.dimension == "staff")
     if report == "backlog":
-        return Needs(state_events=True)
+        return Needs(state_events=True, assignments=opts.dimension == "staff")
     if report == "workload":
         return Needs(window_events=True, intervals=True, authors=True)
     if report == "red-flags":

@@ -516,8 +516,13 @@ class Needs:
     window_messages: bool = False  # messages dated in the window (volume)
     window_events: bool = False  # staff events in the window (workload)
     state_events: bool = False  # status/merge events since the window's start (backlog)
+    assignments: bool = False  # ... and assignment events (backlog by staff)
     intervals: bool = False  # full history of conversations with an interval in the window
     open_at_end: bool = False  # ... and of those that may still wait at its end (sla)
+    open_active_since: int | None = None
+    """With open_at_end: only the conversations that changed status or had a message since
+    this instant, or are snoozed: any other still waiting was over every target already
+    when the window began (the service picks the instant from the policies' calendars)."""
     tagged: str | None = None  # only conversations with this tag, with their history
     authors: bool = False  # who wrote each reply we sent
 

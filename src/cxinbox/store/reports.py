@@ -3,10 +3,13 @@ staff and status events of the trail. SQL only; the arithmetic is domain/reports
 
 Each report reads only what it needs (`Needs`): volume the messages of the window, backlog
 the status events since its start, response and SLA the whole history of the conversations
-that have an interval in the window. Events are appended with the time of appending, so
-`at` grows with `seq` and a time window is a range of seq found by one backward walk (as
-`conversations.changed_by` does), never an index on `at` that every append would pay for.
-When many conversations are asked for, one scan of a table beats thousands of index probes.
+that have an interval in the window. A time window is a range of the indexes of migration
+13 (store/schema_reports.py): `events_report` holds only the events reports count, keyed by
+time, so the views and lists that fill most of a trail are neither read nor indexed, and
+`messages_report` covers a message's date, conversation and direction. Every query here
+names the partial index's own condition (`action IN REPORT_ACTIONS`) so SQLite may use it;
+tests/test_reports_exact.py fails if a report query scans events or messages whole.
+When many conversations are asked for, one range scan beats thousands of index probes.
 """
 
 from __future__ import annotations
@@ -17,10 +20,14 @@ from typing import Any
 
 from cxinbox.domain.reports import ChangeFact, ConvFacts, MessageFact
 from cxinbox.store.records import Needs, ReportData
+from cxinbox.store.schema_reports import (
+    REPORT_ACTIONS,
+    REPORT_ACTIONS_SQL,
+    SENT_AUTHOR,
+    SENT_MESSAGE,
+)
 
-ACTIONS = ("conversation.status", "conversation.assign", "conversation.note",
-           "conversation.tag", "conversation.priority", "conversation.merge",
-           "conversation.merged", "conversation.unmerged", "conversation.split", "send")
+ACTIONS = REPORT_ACTIONS
 STATE_ACTIONS = ("conversation.status", "conversation.merged", "conversation.unmerged")
 _CHUNK = 500
 _PROBE_MOST = 3000
@@ -39,12 +46,6 @@ _EVENT_COLUMNS = (
 _STATUS = ("conversation.status",)
 
 
-def _seq_before(conn: sqlite3.Connection, at_s: int) -> int:
-    row = conn.execute("SELECT seq FROM events WHERE at < ? ORDER BY seq DESC LIMIT 1",
-                       (at_s * 1000,)).fetchone()
-    return int(row[0]) if row else 0
-
-
 def _changes(rows: Iterable[Any], wanted: set[int] | None = None) -> list[ChangeFact]:
     out = []
     for seq, at, actor, action, target, before, after, before_until in rows:
@@ -57,12 +58,14 @@ def _changes(rows: Iterable[Any], wanted: set[int] | None = None) -> list[Change
     return out
 
 
-def _events_after(conn: sqlite3.Connection, floor: int,
+def _events_since(conn: sqlite3.Connection, since: int,
                   actions: Sequence[str]) -> list[ChangeFact]:
+    """Events of `actions` at or after `since` (seconds), by the partial time index."""
     marks = ", ".join("?" for _ in actions)
     return _changes(conn.execute(
-        f"SELECT {_EVENT_COLUMNS} FROM events WHERE seq > ? AND action IN ({marks})"
-        " AND target LIKE 'conversation:%'", (floor, *actions)))
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE at >= ?"
+        f" AND action IN {REPORT_ACTIONS_SQL} AND action IN ({marks})",
+        (since * 1000, *actions)))
 
 
 def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[object],
@@ -71,23 +74,25 @@ def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[obje
     `needs` asks about, with their messages before `until` and their events."""
     if needs.tagged is not None:
         return _tagged(conn, where, params, until, needs.tagged)
-    floor = _seq_before(conn, since)
     actions = (ACTIONS if needs.window_events else _STATUS if needs.intervals
+               else (*STATE_ACTIONS, "conversation.assign") if needs.assignments
                else STATE_ACTIONS if needs.state_events else ())
-    recent = _events_after(conn, floor, actions) if actions else []
+    recent = _events_since(conn, since, actions) if actions else []
     window_msgs: list[MessageFact] = []
     if needs.window_messages or needs.intervals:
         window_msgs = [MessageFact._make(r) for r in conn.execute(
             "SELECT conversation_id, id, direction, date FROM messages"
-            " INDEXED BY messages_conversation WHERE date >= ? AND date < ?", (since, until))]
+            " INDEXED BY messages_report WHERE date >= ? AND date < ?", (since, until))]
     wanted = {m.conversation_id for m in window_msgs}
     wanted.update(c.conversation_id for c in recent)
-    convs = _conversations(conn, where, params, until, wanted,
-                           needs.state_events or needs.open_at_end, None)
+    everyone_open = needs.state_events or needs.open_at_end
+    active_since = None if needs.state_events else needs.open_active_since
+    convs = _conversations(conn, where, params, until, wanted, everyone_open, None,
+                           active_since)
     in_scope = {c.id for c in convs}
     if needs.intervals:
         messages = _messages_of(conn, in_scope, until)
-        older = _status_before(conn, [c.id for c in convs if c.created_at < since], floor)
+        older = _status_before(conn, [c.id for c in convs if c.created_at < since], since)
     else:
         messages = [m for m in window_msgs if m.conversation_id in in_scope]
         older = []
@@ -122,14 +127,24 @@ def _tagged(conn: sqlite3.Connection, where: str, params: Sequence[object], unti
 
 def _conversations(conn: sqlite3.Connection, where: str, params: Sequence[object], until: int,
                    wanted: set[int], everyone_open: bool,
-                   tagged: str | None) -> list[ConvFacts]:
-    """Scope ∩ (wanted ∪ not closed now, when asked ∪ carrying `tagged`)."""
+                   tagged: str | None, active_since: int | None = None) -> list[ConvFacts]:
+    """Scope ∩ (wanted ∪ not closed now, when asked ∪ carrying `tagged`); `active_since`
+    narrows "not closed now" to those with a message or a status change since then, or
+    snoozed (a snooze ends by itself)."""
     terms: list[str] = []
     args: list[object] = []
     if wanted:
         terms.append("c.id IN (SELECT value FROM json_each(?))")
         args.append(_json_ids(wanted))
-    if everyone_open:
+    if everyone_open and active_since is not None:
+        terms.append(
+            "c.status != 'closed' AND (c.status = 'snoozed' OR c.last_message_at >= ?"
+            " OR c.id IN (SELECT CAST(substr(target, 14) AS INTEGER) FROM events"
+            f" WHERE at >= ? AND action IN {REPORT_ACTIONS_SQL} AND action IN"
+            " ('conversation.status', 'conversation.merge', 'conversation.merged',"
+            " 'conversation.unmerged', 'conversation.split')))")
+        args.extend((active_since, active_since * 1000))
+    elif everyone_open:
         terms.append("c.status != 'closed'")
     if tagged is not None:
         terms.append("c.id IN (SELECT conversation_id FROM conversation_tags WHERE tag = ?)")
@@ -169,35 +184,37 @@ def _tags(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[str]]:
 
 
 def _messages_of(conn: sqlite3.Connection, ids: set[int], until: int) -> list[MessageFact]:
-    """Messages before `until` of these conversations, oldest first."""
+    """Messages before `until` of these conversations, oldest first (ties in one second
+    in no promised order: the arithmetic orders them by id itself)."""
     if len(ids) > _PROBE_MESSAGES_MOST:
         return [MessageFact._make(r) for r in conn.execute(
             "SELECT conversation_id, id, direction, date FROM messages"
-            " INDEXED BY messages_conversation WHERE date < ? ORDER BY date, id", (until,))
-            if r[0] in ids]
+            " INDEXED BY messages_report WHERE date < ? ORDER BY date, conversation_id",
+            (until,)) if r[0] in ids]
     return [MessageFact._make(r) for r in conn.execute(
         "SELECT conversation_id, id, direction, date FROM messages"
         " WHERE conversation_id IN (SELECT value FROM json_each(?)) AND date < ?"
         " ORDER BY date, id", (_json_ids(ids), until))]
 
 
-def _status_before(conn: sqlite3.Connection, ids: list[int], floor: int) -> list[ChangeFact]:
-    """Status events up to `floor` of these conversations: by the target index for a few,
-    by one scan for many."""
+def _status_before(conn: sqlite3.Connection, ids: list[int], since: int) -> list[ChangeFact]:
+    """Status events before `since` of these conversations: by the target index for a few,
+    by one range of the partial time index for many."""
     if not ids:
         return []
     if len(ids) > _PROBE_MESSAGES_MOST:
         wanted = set(ids)
         return _changes(conn.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE seq <= ?"
-            " AND action = 'conversation.status'", (floor,)), wanted)
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE at < ?"
+            f" AND action IN {REPORT_ACTIONS_SQL} AND action = 'conversation.status'",
+            (since * 1000,)), wanted)
     out: list[ChangeFact] = []
     for start in range(0, len(ids), _CHUNK):
         targets = [f"conversation:{i}" for i in ids[start:start + _CHUNK]]
         out.extend(_changes(conn.execute(
             f"SELECT {_EVENT_COLUMNS} FROM events INDEXED BY events_target WHERE target IN"
-            f" ({','.join('?' * len(targets))}) AND seq <= ?"
-            " AND action = 'conversation.status'", [*targets, floor])))
+            f" ({','.join('?' * len(targets))}) AND at < ?"
+            " AND action = 'conversation.status'", [*targets, since * 1000])))
     return out
 
 
@@ -220,8 +237,8 @@ def _authors(conn: sqlite3.Connection, messages: Sequence[MessageFact]) -> dict[
     outbound = [m for m in messages if m.direction == "out"]
     if not outbound:
         return {}
-    start = _seq_before(conn, min(m.at for m in outbound) - 86400)
+    start = (min(m.at for m in outbound) - 86400) * 1000
     return {int(message): str(author) for message, author in conn.execute(
-        "SELECT json_extract(details, '$.message'), json_extract(details, '$.author')"
-        " FROM events WHERE seq > ? AND action = 'outbox.sent'", (start,))
+        f"SELECT {SENT_MESSAGE}, {SENT_AUTHOR} FROM events INDEXED BY events_sent"
+        " WHERE at >= ? AND action = 'outbox.sent'", (start,))
         if message is not None and author is not None}

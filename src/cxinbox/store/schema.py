@@ -177,6 +177,7 @@ from cxinbox.store.schema_files import MIGRATION_6
 from cxinbox.store.schema_kb import MIGRATION_KB
 from cxinbox.store.schema_outbox import MIGRATION_4
 from cxinbox.store.schema_perf import MIGRATION_7
+from cxinbox.store.schema_reports import MIGRATION_REPORTS
 from cxinbox.store.schema_rules import MIGRATION_RULES
 from cxinbox.store.schema_search import MIGRATION_11
 from cxinbox.store.schema_sms import MIGRATION_5
@@ -195,4 +196,5 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_TEAMS,  # 13
                          MIGRATION_KB,  # 14
                          MIGRATION_RULES,  # 15
-                         MIGRATION_TRIAGE]  # 16
+                         MIGRATION_TRIAGE,  # 16
+                         MIGRATION_REPORTS]  # 17: report indexes

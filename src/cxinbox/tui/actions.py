@@ -145,6 +145,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Search every command", "App", palette=False),
     ActionSpec("away", "Z", "toggle_away", "Away",
                "Mark yourself away or back: teams pass you over while away", "App"),
+    ActionSpec("reports", "D", "reports", "Reports",
+               "Reports: volume, response times, SLA, backlog, workload", "App"),
     ActionSpec("lock", "f12", "lock", "Lock", "Lock the screen now", "App"),
     ActionSpec("redraw", "ctrl+l", "redraw", "Redraw", "Redraw the whole screen", "App",
                palette=False),

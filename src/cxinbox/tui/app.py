@@ -895,6 +895,11 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         """The terminal hung up (or SIGHUP/SIGTERM): leave exactly as a quit does."""
         await keep_drafts(self.screen_stack)
         self.exit(return_code=message.code)
+    def action_reports(self) -> None:
+        from cxinbox.tui.screens.reports import ReportsScreen
+
+        self.push_screen(ReportsScreen(self.api, tz=self.tz, ascii_only=self.ascii_only,
+                                       now=lambda: self.clock().timestamp()))
 
     # -- idle lock -----------------------------------------------------------------------------
 

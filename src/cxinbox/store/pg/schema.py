@@ -448,7 +448,22 @@ CREATE TABLE triage_cursor (
 INSERT INTO triage_cursor (id, upto) SELECT 1, coalesce(max(id), 0) FROM messages;
 """
 
-PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE, _TEAMS, _KB, _RULES, _TRIAGE)
+def _reports() -> str:
+    from cxinbox.store.schema_reports import REPORT_ACTIONS_SQL
+
+    return f"""
+CREATE INDEX events_report ON events (at, action, target, actor,
+    ((details::jsonb) ->> 'from'), ((details::jsonb) ->> 'to'),
+    ((details::jsonb) ->> 'from_until'))
+    WHERE action IN {REPORT_ACTIONS_SQL};
+CREATE INDEX events_sent ON events (at, ((details::jsonb) ->> 'message'),
+    ((details::jsonb) ->> 'author'))
+    WHERE action = 'outbox.sent';
+CREATE INDEX messages_report ON messages (date, conversation_id, direction);
+"""
+
+
+PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE, _TEAMS, _KB, _RULES, _TRIAGE, _reports())
 """PG_MIGRATIONS[k] brings a PostgreSQL store to SQLite's schema version PG_BASELINE + k."""
 
 

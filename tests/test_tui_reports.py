@@ -1,0 +1,68 @@
+"""The reports screen (`D`) on the demo inbox: the headline numbers, charts and workload
+the server's reports give, at 80x24, 120x40 and in ASCII mode, and the period keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.test_tui_support import make_app, make_inbox, screen_text, wait_for, wait_rows
+
+from cxinbox.tui import actions
+from cxinbox.tui.reportview import headline
+from cxinbox.tui.screens.reports import ReportsScreen
+
+
+@pytest.mark.parametrize(("size", "ascii_only"), [((80, 24), False), ((120, 40), False),
+                                                 ((80, 24), True)])
+async def test_reports_screen_shows_the_desk_at_a_glance(tmp_path: Path,
+                                                         size: tuple[int, int],
+                                                         ascii_only: bool) -> None:
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox, ascii_only=ascii_only)
+    async with app.run_test(size=size) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReportsScreen)
+                       and app.screen.loaded, what="the reports")
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        figures = headline(screen.reports)
+        assert figures.received > 0, "the demo inbox has mail in the last 7 days"
+        text = screen_text(app)
+        lines = text.splitlines()
+        assert "Reports: last 7 days" in lines[0]
+        assert f"Received {figures.received}   Sent {figures.sent}" in text
+        for words in ("First response  median", "SLA  ", "Open backlog", "Red flags",
+                      "Messages in, per day"):
+            assert words in text, (words, text)
+        assert all(len(line) <= size[0] for line in lines)
+        day_rows = [line for line in lines if line.strip()[:2].isdigit() and "-" in line[:8]]
+        assert day_rows and any(("#" if ascii_only else "\u2588") in r for r in day_rows), text
+        assert "t Today" in lines[-1]
+        await pilot.press("t")
+        await wait_for(pilot, lambda: screen.loaded and screen.period.label == "today",
+                       what="today's figures")
+        assert "Reports: today" in screen_text(app).splitlines()[0]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ReportsScreen),
+                       what="the list again")
+
+
+def test_the_reports_screen_is_on_D_and_in_the_palette() -> None:
+    spec = actions.action("reports")
+    assert spec.keys == "D" and spec.palette and spec.scope == "app"
+
+
+def test_a_headline_line_waits_for_its_own_report() -> None:
+    from cxinbox.contract.report_types import Report
+    from cxinbox.domain.report_tables import ReportTable
+    from cxinbox.tui.reportview import dashboard, headline_text
+
+    volume = Report("volume", 0, 86400, "UTC", ("day",), (
+        ReportTable("volume", ("period", "in", "out"), (("2026-12-01", 5, 3),)),))
+    text = headline_text(headline({"volume": volume}), {"volume"}).plain
+    assert "Received 5   Sent 3" in text
+    assert "SLA  ..." in text and "Red flags  ..." in text and "First response  ..." in text
+    body = dashboard({"volume": volume}, 60, ascii_only=True)
+    assert "Workload" not in str([getattr(p, "plain", "") for p in body.renderables])
