@@ -34,6 +34,9 @@ from cxinbox.store.records import (
     ContactConversationRecord,
     ContactRecord,
     ConversationRecord,
+    CsatDue,
+    CsatRatingRow,
+    CsatStatusChange,
     DeliveryStatus,
     Diagnosis,
     DraftRecord,
@@ -460,6 +463,36 @@ class StoreTx(Protocol):
     def merge_contacts(self, into_id: int, other_id: int) -> list[int]: ...
 
     def mark_merged_if_empty(self, contact_id: int, into_id: int) -> bool: ...
+
+    # -- satisfaction question (CSAT): store/csat.py --------------------------------------
+
+    def csat_cursor(self) -> int | None:
+        """How far the CSAT scheduler has read the event log (None: never ran)."""
+        ...
+
+    def set_csat_cursor(self, seq: int) -> None: ...
+
+    def csat_status_changes_after(self, seq: int, limit: int) -> list[CsatStatusChange]: ...
+
+    def csat_seq_before(self, at: int) -> int:
+        """The newest event older than `at` (epoch seconds), 0 when none."""
+        ...
+
+    def schedule_csat(self, conv_id: int, closed_at: int, due_at: int, staff: str) -> None: ...
+
+    def cancel_csat(self, conv_id: int, reason: str) -> bool: ...
+
+    def csat_due(self, now: int, limit: int = 100) -> list[CsatDue]: ...
+
+    def csat_patient_asked_since(self, patient: str, since: int) -> bool: ...
+
+    def finish_csat(self, request_id: int, *, state: str, reason: str = "", patient: str = "",
+                    channel: str = "", lang: str = "", outbox_id: int | None = None,
+                    asked_at: int | None = None, answer_until: int | None = None) -> bool: ...
+
+    def csat_ratings(self, since: int, until: int) -> list[CsatRatingRow]: ...
+
+    def csat_asked(self, since: int, until: int) -> int: ...
 
 
 class Store(Protocol):

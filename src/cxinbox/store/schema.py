@@ -173,6 +173,7 @@ MIGRATION_DURABLE_MARK = """
 CREATE TABLE durable_mark (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
 INSERT INTO durable_mark (id, n) VALUES (1, 0);
 """
+from cxinbox.store.schema_csat import MIGRATION_CSAT
 from cxinbox.store.schema_files import MIGRATION_6
 from cxinbox.store.schema_outbox import MIGRATION_4
 from cxinbox.store.schema_perf import MIGRATION_7
@@ -187,4 +188,5 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_HEALTH,  # 9
                          MIGRATION_DURABLE_MARK,  # 10
                          MIGRATION_11,
-                         MIGRATION_12]
+                         MIGRATION_12,
+                         MIGRATION_CSAT]  # 18 at merge (wt-csat)

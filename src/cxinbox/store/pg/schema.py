@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from cxinbox.store.schema_csat import PG_MIGRATION_CSAT
+
 PG_BASELINE: Final = 12
 """The SQLite schema version PG_MIGRATIONS[0] corresponds to."""
 
@@ -353,7 +355,7 @@ CREATE INDEX messages_senders_trgm ON messages
     USING gin ((lower(cxinbox_unaccent(from_addr || ' ' || from_name))) gin_trgm_ops);
 """
 
-PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE,)
+PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE, PG_MIGRATION_CSAT)
 """PG_MIGRATIONS[k] brings a PostgreSQL store to SQLite's schema version PG_BASELINE + k."""
 
 
