@@ -61,7 +61,8 @@ PRIORITIES: Final = ("urgent", "high", "normal", "low")
 DRAFT_MODES: Final = ("reply", "reply_all", "new", "sms")
 OUTBOX_STATES: Final = ("queued", "sending", "sent", "failed", "cancelled", "unconfirmed")
 EXPORT_FORMATS: Final = ("json", "csv", "table")
-REPORT_NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
+REPORT_NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags",
+                        "csat")
 REPORT_BY: Final = ("staff", "mailbox", "tag", "channel", "day", "week")
 
 _LOGIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,63}")

@@ -39,7 +39,8 @@ from cxinbox.domain.reports import (
 )
 from cxinbox.domain.sla import BusinessCalendar
 
-REPORTS: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
+REPORTS: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags", "csat")
+"""csat is built by domain/csat_report.py from its own rows (service/reports.py)."""
 PERIODS: Final = ("day", "week")
 DIMENSIONS: Final = ("staff", "mailbox", "tag", "channel")
 ALL: Final = "all"
