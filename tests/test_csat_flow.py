@@ -233,3 +233,15 @@ def test_patient_text_never_reaches_the_log(now_env: Env, caplog: pytest.LogCapt
     assert now_env.status(conv) == "open"
     for secret in ("Secret symptom", "horribly long", ANN, "How did we do"):
         assert secret not in caplog.text
+
+
+def test_retention_purge_takes_the_question_and_answer_with_the_conversation(
+        now_env: Env) -> None:
+    from cxinbox.store import retention
+
+    conv = _asked(now_env)
+    now_env.text_in("5")
+    with now_env.db.write() as conn:
+        retention.purge(conn, [conv], apply=True)
+    assert now_env.db.conn.execute("SELECT count(*) FROM csat_requests").fetchone()[0] == 0
+    assert now_env.db.conn.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
