@@ -257,3 +257,16 @@ def test_csat_report_from_the_command_line(history: History) -> None:
     bad = cx("report", "csat", "--by", "tag", "--config", str(history.config_path))
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert len([line for line in bad.stderr.splitlines() if line.strip()]) == 1
+
+
+def test_the_server_checks_the_csat_report_call(history: History) -> None:
+    """The socket's validator knows the new report name and still refuses what is not one."""
+    from tests.test_serve_validate import refusal
+
+    from cxinbox.api.validate import Validator
+
+    check = Validator(load_config(history.config_path)).check
+    check("report", ["csat", "", None, None, ["week"]], {})
+    assert "must be one of" in refusal(check, "report", "csat2")
+    assert "by: must be one of" in refusal(check, "report", "csat", "", None, None,
+                                           ["rating"])
