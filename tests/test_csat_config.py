@@ -39,3 +39,17 @@ def test_defaults_and_values(tmp_path: Path) -> None:
 def test_bad_values_are_one_clear_error(tmp_path: Path, body: str, words: str) -> None:
     with pytest.raises(ConfigError, match=words):
         _load(tmp_path, body)
+
+
+def test_the_example_shows_every_csat_key() -> None:
+    import dataclasses
+    import re
+
+    from cxinbox.config import CsatConfig
+
+    text = (Path(__file__).resolve().parent.parent / "config.example.toml").read_text()
+    assert "# [csat]" in text
+    for f in dataclasses.fields(CsatConfig):
+        line = re.search(rf"^# {f.name} = ", text, re.MULTILINE)
+        assert line, f"{f.name} is not in config.example.toml"
+        assert text[: line.start()].rstrip("\n").rsplit("\n", 1)[-1].startswith("#")
