@@ -187,6 +187,8 @@ def test_a_rating_with_a_comment_is_stored_and_reopens(now_env: Env) -> None:
     now_env.text_in("4, but the wait was long")
     assert now_env.request(conv)[2] == 4
     assert now_env.status(conv) == "open"
+    assert [tuple(r) for r in now_env.db.conn.execute(
+        "SELECT rating_only FROM csat_answers")] == [(0,)]
 
 
 def test_a_second_rating_replaces_the_first(now_env: Env) -> None:
@@ -197,6 +199,9 @@ def test_a_second_rating_replaces_the_first(now_env: Env) -> None:
     assert now_env.status(conv) == "closed"
     notes = [n.body for n in now_env.inbox.get_conversation(conv, record_view=False).notes]
     assert notes == ["Patient rated 3/5", "Patient rated 5/5 (replaces the earlier 3/5)"]
+    answers = [tuple(r) for r in now_env.db.conn.execute(
+        "SELECT rating, rating_only FROM csat_answers ORDER BY message_pk")]
+    assert answers == [(3, 1), (5, 1)]
 
 
 def test_a_reply_that_is_no_rating_reopens_as_ever(now_env: Env) -> None:
@@ -244,4 +249,5 @@ def test_retention_purge_takes_the_question_and_answer_with_the_conversation(
     with now_env.db.write() as conn:
         retention.purge(conn, [conv], apply=True)
     assert now_env.db.conn.execute("SELECT count(*) FROM csat_requests").fetchone()[0] == 0
+    assert now_env.db.conn.execute("SELECT count(*) FROM csat_answers").fetchone()[0] == 0
     assert now_env.db.conn.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0

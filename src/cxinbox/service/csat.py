@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
@@ -38,6 +39,20 @@ ACTOR: Final = "csat"
 """Who the audit trail says asked (and who recorded an answer)."""
 BATCH: Final = 500
 DAY_S: Final = 86400
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    """The outbox row's fields for one question."""
+
+    channel: str
+    account: str
+    sender: str
+    recipients: tuple[str, ...]
+    subject: str
+    message_id: str | None
+    raw: bytes | None
+    body: str
 
 
 class CsatService:
@@ -125,9 +140,11 @@ class CsatService:
                                 {"conversation": item.conversation_id, "reason": built})
             return built
         now_ms = int(self.clock() * 1000)  # the outbox runs on the wall clock
-        outbox_id = tx.insert_outbox_item(**built, author=ACTOR,
-                                          conversation_id=item.conversation_id, now_ms=now_ms,
-                                          send_after_ms=now_ms, draft={})
+        outbox_id = tx.insert_outbox_item(
+            conversation_id=item.conversation_id, author=ACTOR, channel=built.channel,
+            account=built.account, sender=built.sender, recipients=built.recipients,
+            subject=built.subject, message_id=built.message_id, raw=built.raw, body=built.body,
+            draft={}, now_ms=now_ms, send_after_ms=now_ms)
         tx.finish_csat(item.id, state="sent", patient=item.from_addr, channel=item.channel,
                        lang=lang, outbox_id=outbox_id, asked_at=now,
                        answer_until=now + self.csat.answer_days * DAY_S)
@@ -136,7 +153,7 @@ class CsatService:
                          "channel": item.channel, "lang": lang})
         tx.append_event(ACTOR, "outbox.queued", f"conversation:{item.conversation_id}",
                         {"outbox": outbox_id, "channel": item.channel,
-                         "to": list(built["recipients"]), "undo_s": 0})
+                         "to": list(built.recipients), "undo_s": 0})
         return "sent"
 
     def _skip_reason(self, tx: StoreTx, item: CsatDue, now: int) -> str:
@@ -164,16 +181,15 @@ class CsatService:
                 return guess_language(msg.body_text[:4000], default)
         return default
 
-    def _item(self, tx: StoreTx, item: CsatDue, lang: str) -> dict[str, object] | str:
+    def _item(self, tx: StoreTx, item: CsatDue, lang: str) -> _Outgoing | str:
         """The outbox row's fields, or the reason the question cannot go this way."""
         text = self.csat.question(item.channel, lang)
         if item.channel == "sms":
             numbers = {n.number for n in self.config.sms.numbers}
             if not self.config.sms.configured or item.mailbox not in numbers:
                 return "clinic number not configured"
-            return {"channel": "sms", "account": item.mailbox, "sender": item.mailbox,
-                    "recipients": (item.from_addr,), "subject": "", "message_id": None,
-                    "raw": None, "body": text}
+            return _Outgoing("sms", item.mailbox, item.mailbox, (item.from_addr,), "", None,
+                             None, text)
         try:
             account = self.config.account(item.mailbox)
         except KeyError:
@@ -203,6 +219,5 @@ class CsatService:
             raw = compose.build_email(outgoing)
         except compose.ComposeError:
             return "could not build the email"
-        return {"channel": "email", "account": account.name, "sender": account.address,
-                "recipients": outgoing.recipients, "subject": header_safe(outgoing.subject),
-                "message_id": message_id, "raw": raw, "body": ""}
+        return _Outgoing("email", account.name, account.address, tuple(outgoing.recipients),
+                         header_safe(outgoing.subject), message_id, raw, "")

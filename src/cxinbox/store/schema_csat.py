@@ -33,6 +33,14 @@ CREATE INDEX csat_requests_patient ON csat_requests (patient, asked_at);
 CREATE INDEX csat_requests_rated ON csat_requests (rated_at);
 -- How far the scheduler has read the event log for closes and reopens.
 CREATE TABLE csat_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+-- Every answer message (a replaced one too). `rating_only` = 1: the patient's message says
+-- nothing but the rating, so it is no message awaiting a reply (reports may leave it out).
+CREATE TABLE csat_answers (
+    message_pk  INTEGER PRIMARY KEY REFERENCES messages(id),
+    request_id  INTEGER NOT NULL REFERENCES csat_requests(id),
+    rating      INTEGER NOT NULL,
+    rating_only INTEGER NOT NULL
+);
 """
 
 PG_MIGRATION_CSAT = """
@@ -58,5 +66,11 @@ CREATE INDEX csat_requests_due ON csat_requests (state, due_at);
 CREATE INDEX csat_requests_patient ON csat_requests (patient, asked_at);
 CREATE INDEX csat_requests_rated ON csat_requests (rated_at);
 CREATE TABLE csat_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL);
+CREATE TABLE csat_answers (
+    message_pk  BIGINT PRIMARY KEY REFERENCES messages(id),
+    request_id  BIGINT NOT NULL REFERENCES csat_requests(id),
+    rating      INTEGER NOT NULL,
+    rating_only INTEGER NOT NULL
+);
 """
 """The PostgreSQL twin of MIGRATION_CSAT (store/pg/schema.py appends it)."""
