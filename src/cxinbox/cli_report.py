@@ -25,14 +25,14 @@ if TYPE_CHECKING:
     from cxinbox.contract.report_types import Report
     from cxinbox.domain.report_tables import Cell, ReportTable
 
-NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
+NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags", "csat")
 BY: Final = ("staff", "mailbox", "tag", "channel", "day", "week")
 WIDTH: Final = 80
 TIME_COLUMNS: Final = frozenset({"start", "end", "arrival", "first_action_at"})
 BAR_COLUMN: Final = {"volume": "in", "heatmap": None, "response": "business_median_s", "sla": "pct_met",
                      "backlog": "total", "workload": "replied", "red-flags": "wall_s",
                      "distribution": "business", "age": None, "breaches": "business_s",
-                     "red-flags-summary": None}
+                     "red-flags-summary": None, "csat": "average", "csat-summary": None}
 EXIT_USAGE: Final = 2
 SHORT: Final = {"business_median_s": "bus.median", "business_p90_s": "bus.p90",
                 "wall_median_s": "wall.median", "wall_p90_s": "wall.p90",
@@ -243,7 +243,8 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             "--ascii/--unicode", help="Bars in 7-bit ASCII (default: auto).")] = None,
         config: ConfigOpt = None,
     ) -> None:
-        """Reports from the event log: volume, response, sla, backlog, workload, red-flags."""
+        """Reports from the event log: volume, response, sla, backlog, workload, red-flags,
+        csat (patient satisfaction answers)."""
         from cxinbox.domain.when import WhenError, parse_when
 
         if name not in NAMES:

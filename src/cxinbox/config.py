@@ -429,6 +429,40 @@ class OutboxConfig:
     """Longest wait between attempts (1..86400)."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CsatConfig:
+    """[csat]: the satisfaction question a patient gets after a conversation is closed."""
+
+    enabled: bool = False
+    """Whether `cxinbox serve` asks at all."""
+    delay_minutes: int = 10
+    """Minutes after the close before the question goes; a reopen meanwhile cancels it (0..10080)."""
+    excluded_tags: tuple[str, ...] = ("red-flag", "billing-dispute")
+    """A conversation with any of these tags is never surveyed."""
+    frequency_days: int = 30
+    """At most one question per patient (address or number) in this many days (0..365)."""
+    answer_days: int = 7
+    """A reply this many days after the question still counts as its answer (1..90)."""
+    default_language: str = "en"
+    """The question's language when the patient's own words do not tell ("en" or "es")."""
+    question_sms_en: str = ""
+    """The text message in English; empty means the built-in one ("How did we do? Reply 1-5")."""
+    question_sms_es: str = ""
+    """The text message in Spanish; empty means the built-in one."""
+    question_email_en: str = ""
+    """The email reply in English; empty means the built-in one."""
+    question_email_es: str = ""
+    """The email reply in Spanish; empty means the built-in one."""
+
+    def question(self, channel: str, lang: str) -> str:
+        """The question to send by `channel` ("sms"/"email") in `lang` ("en"/"es")."""
+        from cxinbox.domain.csat import QUESTIONS
+
+        lang = lang if lang in QUESTIONS else "en"
+        mine = getattr(self, f"question_{'sms' if channel == 'sms' else 'email'}_{lang}")
+        return str(mine) or QUESTIONS[lang]["sms" if channel == "sms" else "email"]
+
+
 SYSLOG_FACILITIES: Final = ("auth", "authpriv", "daemon", "user", "local0", "local1",
                              "local2", "local3", "local4", "local5", "local6", "local7")
 
@@ -688,6 +722,8 @@ class Config:
     """[[rules]] in order (domain/rules.py)."""
     triage: TriageConfig = field(default_factory=TriageConfig)
     """[triage] table."""
+    csat: CsatConfig = field(default_factory=CsatConfig)
+    """[csat] table."""
     source_path: Path = BUILTIN_SOURCE
     """The file this was read from (BUILTIN_SOURCE for `default_config()`)."""
 
@@ -1168,6 +1204,7 @@ def _parse_config(top: _Table) -> Config:
         acknowledge=acknowledge,
         rules=rules,
         triage=_parse_triage(top.table("triage"), top.table("sla")),
+        csat=_parse_csat(top.table("csat")),
         source_path=top.source,
     )
 
@@ -1825,6 +1862,28 @@ def _parse_outbox(table: _Table) -> OutboxConfig:
         undo_seconds=table.integer("undo_seconds", d.undo_seconds, 0, 300),
         max_attempts=table.integer("max_attempts", d.max_attempts, 1, 100),
         max_backoff_seconds=table.integer("max_backoff_seconds", d.max_backoff_seconds, 1, 86400),
+    )
+
+
+def _parse_csat(table: _Table) -> CsatConfig:
+    table.allow_only(_keys_of(CsatConfig))
+    d = CsatConfig()
+    tags = table.string_list("excluded_tags", "tag names") if table.raw("excluded_tags") != [] \
+        else ()
+    questions = {key: table.string(key, "").strip() for key in
+                 ("question_sms_en", "question_sms_es", "question_email_en", "question_email_es")}
+    for key, value in questions.items():
+        if len(value) > 1000:
+            table.fail(key, "longer than 1000 characters")
+    return CsatConfig(
+        enabled=table.boolean("enabled", d.enabled),
+        delay_minutes=table.integer("delay_minutes", d.delay_minutes, 0, 10080),
+        excluded_tags=tuple(t.strip().lower() for t in tags) if tags is not None
+        else d.excluded_tags,
+        frequency_days=table.integer("frequency_days", d.frequency_days, 0, 365),
+        answer_days=table.integer("answer_days", d.answer_days, 1, 90),
+        default_language=table.choice("default_language", d.default_language, ("en", "es")),
+        **questions,
     )
 
 

@@ -62,11 +62,12 @@ PRIORITIES: Final = ("urgent", "high", "normal", "low")
 DRAFT_MODES: Final = ("reply", "reply_all", "new", "sms")
 OUTBOX_STATES: Final = ("queued", "sending", "sent", "failed", "cancelled", "unconfirmed")
 EXPORT_FORMATS: Final = ("json", "csv", "table")
-REPORT_NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
 KB_AUDIENCES: Final = ("patient-facing", "staff-only")
 MAX_KB_BODY: Final = 100_000
 _KB_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 REPORT_BY: Final = ("staff", "mailbox", "tag", "channel", "day", "week", "heatmap")
+REPORT_NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags",
+                        "csat")
 
 _LOGIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,63}")
 _ACTOR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@$:-]{0,127}")

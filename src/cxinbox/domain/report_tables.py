@@ -41,7 +41,8 @@ from cxinbox.domain.reports import (
 )
 from cxinbox.domain.sla import BusinessCalendar
 
-REPORTS: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
+REPORTS: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags", "csat")
+"""csat is built by domain/csat_report.py from its own rows (service/reports.py)."""
 PERIODS: Final = ("day", "week")
 DIMENSIONS: Final = ("staff", "mailbox", "tag", "channel")
 """Breakdowns by a conversation's attribute: one more is a name here and a line in

@@ -146,18 +146,23 @@ class SlaMonitor:
         return True
 
     def run(self, stop: threading.Event, interval_s: float = 15) -> None:
-        """Until `stop` is set: escalate, and wake snoozed conversations whose time came.
+        """Until `stop` is set: escalate, wake snoozed conversations whose time came, and ask
+        the satisfaction questions that are due (service/csat.py).
 
         An error in one round is logged and the next round tries again; the monitor
         never takes the server down.
         """
+        from cxinbox.service.csat import CsatService
+
         waker = InboxService(self.store, self.config, SYSTEM_ACTOR, clock=self.clock)
+        asker = CsatService(self.store, self.config, clock=self.clock)
         while not stop.is_set():
             now = int(self.clock())
             try:
                 started = time.monotonic()
                 woken = waker.wake_snoozed(now)
                 escalated = self.check(now)
+                asker.round(now)
                 heartbeat.note(HEARTBEAT)
                 log.debug("sla round", extra=fields(
                     woken=woken, escalated=len(escalated),

@@ -24,7 +24,7 @@ from cxinbox.domain.threading import (
     pick_by_subject,
     reference_chain,
 )
-from cxinbox.store import contacts, fts
+from cxinbox.store import contacts, csat, fts
 from cxinbox.store.conversations import reopen_on_inbound
 from cxinbox.store.merge import live_conversation
 
@@ -346,7 +346,10 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         # A patient wrote (auto-replies and bounces do not count: an out-of-office is not
         # the patient answering): reopen what staff had set aside, and tie a conversation
         # staff started to the patient's contact.
-        if status != "open":
+        # The answer to a satisfaction question that is only a rating leaves it closed.
+        rating_only = csat.take_answer(conn, conv, int(cur.lastrowid or 0), p.body_text,
+                                       "email", at)
+        if status != "open" and not rating_only:
             reopen_on_inbound(conn, conv, at)
         if contact is None:
             contacts.link_conversation(conn, conv, from_email, from_name)

@@ -36,6 +36,9 @@ from cxinbox.store.records import (
     ContactConversationRecord,
     ContactRecord,
     ConversationRecord,
+    CsatDue,
+    CsatRatingRow,
+    CsatStatusChange,
     DeliveryStatus,
     Diagnosis,
     DraftRecord,
@@ -572,6 +575,35 @@ class StoreTx(Protocol):
         """Close the flag, recording when (a cleared flag stays cleared until a newer
         message raises it again)."""
         ...
+    # -- satisfaction question (CSAT): store/csat.py --------------------------------------
+
+    def csat_cursor(self) -> int | None:
+        """How far the CSAT scheduler has read the event log (None: never ran)."""
+        ...
+
+    def set_csat_cursor(self, seq: int) -> None: ...
+
+    def csat_status_changes_after(self, seq: int, limit: int) -> list[CsatStatusChange]: ...
+
+    def csat_seq_before(self, at: int) -> int:
+        """The newest event older than `at` (epoch seconds), 0 when none."""
+        ...
+
+    def schedule_csat(self, conv_id: int, closed_at: int, due_at: int, staff: str) -> None: ...
+
+    def cancel_csat(self, conv_id: int, reason: str) -> bool: ...
+
+    def csat_due(self, now: int, limit: int = 100) -> list[CsatDue]: ...
+
+    def csat_patient_asked_since(self, patient: str, since: int) -> bool: ...
+
+    def finish_csat(self, request_id: int, *, state: str, reason: str = "", patient: str = "",
+                    channel: str = "", lang: str = "", outbox_id: int | None = None,
+                    asked_at: int | None = None, answer_until: int | None = None) -> bool: ...
+
+    def csat_ratings(self, since: int, until: int) -> list[CsatRatingRow]: ...
+
+    def csat_asked(self, since: int, until: int) -> int: ...
 
 
 class Store(Protocol):

@@ -633,3 +633,41 @@ class RedFlagState:
     matched: str
     message_pk: int | None
     raised_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CsatStatusChange:
+    """A `conversation.status` event the CSAT scheduler reads (closes and reopens)."""
+
+    seq: int
+    at: int  # epoch seconds
+    actor: str
+    conversation_id: int
+    to: str
+
+
+@dataclass(frozen=True, slots=True)
+class CsatDue:
+    """A scheduled question whose time came, with what deciding to send it needs."""
+
+    id: int
+    conversation_id: int
+    staff: str
+    status: str
+    channel: str
+    mailbox: str
+    from_addr: str
+    merged: bool
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CsatRatingRow:
+    """One answered question, for the csat report."""
+
+    conversation_id: int
+    rating: int
+    rated_at: int
+    staff: str
+    mailbox: str
+    channel: str

@@ -153,6 +153,8 @@ def purge(conn: sqlite3.Connection, root_ids: Sequence[int], *, apply: bool) -> 
     conn.execute(f"DELETE FROM outbox WHERE conversation_id {_IN}", (conv,))
     conn.execute(f"DELETE FROM reply_files WHERE id {_IN}", (file_ids,))
     conn.execute(f"DELETE FROM sla_escalations WHERE conversation_id {_IN}", (conv,))
+    conn.execute(f"DELETE FROM csat_answers WHERE message_pk {_IN}", (msg_ids,))
+    conn.execute(f"DELETE FROM csat_requests WHERE conversation_id {_IN}", (conv,))
     conn.execute(f"DELETE FROM messages WHERE id {_IN}", (msg_ids,))
     conn.execute(f"DELETE FROM raw_messages WHERE id {_IN}", (raw_ids,))
     conn.execute(f"DELETE FROM conversations WHERE id {_IN}", (conv,))

@@ -173,6 +173,7 @@ MIGRATION_DURABLE_MARK = """
 CREATE TABLE durable_mark (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
 INSERT INTO durable_mark (id, n) VALUES (1, 0);
 """
+from cxinbox.store.schema_csat import MIGRATION_CSAT
 from cxinbox.store.schema_files import MIGRATION_6
 from cxinbox.store.schema_kb import MIGRATION_KB
 from cxinbox.store.schema_outbox import MIGRATION_4
@@ -197,4 +198,5 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_KB,  # 14
                          MIGRATION_RULES,  # 15
                          MIGRATION_TRIAGE,  # 16
-                         MIGRATION_REPORTS]  # 17: report indexes
+                         MIGRATION_REPORTS,  # 17: report indexes
+                         MIGRATION_CSAT]  # 18

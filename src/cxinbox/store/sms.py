@@ -19,6 +19,7 @@ from cxinbox.domain.sms import PLACEHOLDER_PREFIX, placeholder_sid  # noqa: F401
 from cxinbox.store import fts
 from cxinbox.store.contacts import link_conversation
 from cxinbox.store.conversations import insert_note, reopen_on_inbound
+from cxinbox.store.csat import take_answer
 from cxinbox.store.records import (
     DeliveryStatus,
     SmsMediaRow,
@@ -155,7 +156,11 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
          "in" if inbound else "out", rec.effective_status, rec.error_code, rec.error_message, rec.num_segments, rec.at,
          stamp))
     if inbound:
-        if before is not None and before[0] != "open" and rec.at >= before[1] - REOPEN_SLACK_S:
+        # The answer to a satisfaction question that is only a rating leaves it closed.
+        rating_only = not created and take_answer(conn, conv, message_pk, rec.body, "sms",
+                                                  rec.at)
+        if before is not None and before[0] != "open" and rec.at >= before[1] - REOPEN_SLACK_S \
+                and not rating_only:
             reopen_on_inbound(conn, conv, rec.at)
         if created or (before is not None and before[2] is None):
             link_conversation(conn, conv, rec.patient_number, rec.patient_name)

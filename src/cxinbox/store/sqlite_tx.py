@@ -15,6 +15,7 @@ from cxinbox.store import (
     anchor,
     audit,
     contacts,
+    csat,
     escalations,
     health,
     kb,
@@ -40,6 +41,9 @@ from cxinbox.store.records import (
     ContactConversationRecord,
     ContactRecord,
     ConversationRecord,
+    CsatDue,
+    CsatRatingRow,
+    CsatStatusChange,
     DeliveryStatus,
     DraftRecord,
     EscalationCandidate,
@@ -624,3 +628,42 @@ class SqliteTx:
 
     def clear_red_flag(self, conv_id: int, at: int) -> None:
         triage.clear_flag(self.conn, conv_id, at)
+    # -- satisfaction question (CSAT) ------------------------------------------------------
+
+    def csat_cursor(self) -> int | None:
+        return csat.csat_cursor(self.conn)
+
+    def set_csat_cursor(self, seq: int) -> None:
+        csat.set_csat_cursor(self.conn, seq)
+
+    def csat_status_changes_after(self, seq: int, limit: int) -> list[CsatStatusChange]:
+        return csat.status_changes_after(self.conn, seq, limit)
+
+    def csat_seq_before(self, at: int) -> int:
+        return csat.seq_before(self.conn, at)
+
+    def schedule_csat(self, conv_id: int, closed_at: int, due_at: int, staff: str) -> None:
+        csat.schedule_csat(self.conn, conv_id, closed_at, due_at, staff)
+
+    def cancel_csat(self, conv_id: int, reason: str) -> bool:
+        return csat.cancel_csat(self.conn, conv_id, reason)
+
+    def csat_due(self, now: int, limit: int = 100) -> list[CsatDue]:
+        return csat.csat_due(self.conn, now, limit)
+
+    def csat_patient_asked_since(self, patient: str, since: int) -> bool:
+        return csat.patient_asked_since(self.conn, patient, since)
+
+    def finish_csat(self, request_id: int, *, state: str, reason: str = "", patient: str = "",
+                    channel: str = "", lang: str = "", outbox_id: int | None = None,
+                    asked_at: int | None = None, answer_until: int | None = None) -> bool:
+        return csat.finish_csat(self.conn, request_id, state=state, reason=reason,
+                                patient=patient, channel=channel, lang=lang,
+                                outbox_id=outbox_id, asked_at=asked_at,
+                                answer_until=answer_until)
+
+    def csat_ratings(self, since: int, until: int) -> list[CsatRatingRow]:
+        return csat.csat_ratings(self.conn, since, until)
+
+    def csat_asked(self, since: int, until: int) -> int:
+        return csat.csat_asked(self.conn, since, until)
