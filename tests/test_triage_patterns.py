@@ -337,3 +337,25 @@ def test_a_subject_naming_a_topic_asks_about_it() -> None:
     body = "If he knocks his head at practice, what should we watch for?"
     assert assess(body, subject="concussion question").red_flag is None
     assert assess("please call me", subject="crushing chest pain").red_flag == "chest_pain"
+
+
+THIRD_ROUND_INTENTS = [
+    ("did my lipid numbers come back yet?", "test_results"),
+    ("ya salieron los análisis de mi hija?", "test_results"),
+    ("el azúcar me salió alta en los análisis, qué tan alta?", "test_results"),
+    ("what did my echo show? nobody called", "test_results"),
+    ("the ultrasound report says I need more views, what does that mean", "test_results"),
+    ("could you send the prescription to the mail order place", "prescription_refill"),
+    ("hay alguna opción genérica de esta crema? es muy cara", "prescription_refill"),
+    ("the pill works great, can I get another 6 months of it?", "prescription_refill"),
+    ("please put in an order for physical therapy for my knee", "referral"),
+    ("Your prescription at Lakeside Pharmacy is ready for pickup. Reply STOP to opt out", "spam_marketing"),
+    ("take me off the schedule for Thursday please", "appointment_change_cancel"),
+    ("I need to see someone this week about my anxiety", "appointment_book"),
+    ("the rash is gone and no fever anymore, thanks so much for the help", "other"),
+]
+
+
+@pytest.mark.parametrize(("body", "intent"), THIRD_ROUND_INTENTS)
+def test_third_round_intents(body: str, intent: str) -> None:
+    assert assess(body, channel="sms").intent == intent, body
