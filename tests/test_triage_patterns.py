@@ -359,3 +359,27 @@ THIRD_ROUND_INTENTS = [
 @pytest.mark.parametrize(("body", "intent"), THIRD_ROUND_INTENTS)
 def test_third_round_intents(body: str, intent: str) -> None:
     assert assess(body, channel="sms").intent == intent, body
+
+
+# What this round's new words must not catch: the same words about a move, a phone queue,
+# the weather, a haircut, a pet, a slip without a fall; and what they must.
+THIRD_ROUND_GUARDS = [
+    ("en", "we relocate to Austin next month so I won't be around anymore; records to the new clinic please", None),
+    ("es", "muchas gracias por todo, cambio de clínica por el seguro", None),
+    ("en", "I've been holding for 40 minutes on the phone, is anyone there?", None),
+    ("en", "running late, it keeps pouring and the bus is stuck", None),
+    ("en", "just got my hair cut again, can I still make the 3:30?", None),
+    ("en", "so tired of living with this knee, can I get the MRI ordered", None),
+    ("es", "mi perro se comió una planta del jardín, conocen un veterinario?", None),
+    ("en", "31 weeks, stumbled on the stairs but caught the rail, no fall, all fine", None),
+    ("en", "I can't see myself being around by spring, I've said goodbye to my sister", "suicide_self_harm"),
+    ("es", "me despedí de mis hijos, hoy se acaba todo", "suicide_self_harm"),
+    ("en", "she takes Eliquis and the scrape keeps oozing through every dressing", "severe_bleeding"),
+    ("es", "el niño se tragó el líquido del vape de su hermano", "overdose_poisoning"),
+    ("en", "12 weeks pregnant, my son ran into me and hit my belly hard, cramping now", "pregnancy_emergency"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), THIRD_ROUND_GUARDS)
+def test_third_round_words_in_other_senses(lang: str, body: str, category: str | None) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)

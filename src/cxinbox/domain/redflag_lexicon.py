@@ -330,6 +330,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                                 r"pesticide|insecticide|drain|lye|ammonia|detergente|cloro|pila|bateria|"
                                 r"dishwasher|dish soap|soap|lavatrastes|lavavajillas|jabon|suavizante|fabuloso|pinol|"
                                 r"morphine|oxycodone|methadone|fentanyl|opioids?|morfina|metadona|liquid medicine|"
+                                r"mothballs?|naftalina|nicotin\w*|e-?liquid|vape (?:juice|liquid)|liquido del vape|colillas?|cigarette butts?|"
                                 r"lamp oil|kerosene|turpentine|lighter fluid|paint thinner|queroseno|aguarras|petroleo|gasolina|"
                                 r"limpiador|quimico|veneno|insecticida|amoniaco|destapacanos", 40)),
     ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:antifreeze|anticongelante|pesticid\w*|insecticid\w*|veneno|raticida|gasolina|thinner|solvente|acetona|mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|jarabe|perfume|aceite)\b"),
@@ -381,8 +382,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", (r"\b(?:pills|meds|tablets|pastillas|rope|gun|pistola|soga|razor|blades?|navaja)\b[^.!?\n]{0,20}\b(?:lined up|laid out|ready|saved up|stashed|counted out|"
                           r"listas|guardadas|juntadas|contadas|preparad[oa]s)\b|\b(?:saving|saved|stockpil\w+|hoard\w+|juntando|guardando) (?:up )?(?:my |the |mis |las )?(?:pills|meds|pastillas)\b")),
     # bleeding: pressure held for long, blood that keeps coming ("sale y sale sangre")
-    ("severe_bleeding", (r"\b(?:sale|brota|corre) y (?:sale|brota|corre)\b|\b(?:keeps|kept) (?:on )?(?:bleeding|coming|pouring)\b|"
-                        r"\b(?:holding|held|applying|apretando|presionando|haciendo presion)\b[^.!?\n]{0,25}\b(?:\d+|veinte|treinta|twenty|thirty) ?min\w*|"
+    ("severe_bleeding", (r"\b(?:sale|brota|corre) y (?:sale|brota|corre)\b|\b(?:keeps|kept) (?:on )?(?:bleeding|coming)\b|"
+                        r"\b(?:holding|held|applying|apretando|presionando|haciendo presion)\b(?! (?:for|on (?:the )?(?:line|phone)|the line))[^.!?\n]{0,25}\b(?:\d+|veinte|treinta|twenty|thirty) ?min\w*|"
                         r"\b(?:ya )?(?:van|llevo|llevamos) (?:\d+|veinte|treinta|media) (?:min\w*|hora)\b[^.!?\n]{0,20}\b(?:apretando|presionando|sangr\w+)")),
     # stroke: a side that will not move; a collapse with one side still
     ("stroke", r"\b(?:left|right|one) side (?:of (?:his|her|my) body )?(?:isn'?t|is not|not|won'?t|stopped|no se) (?:moving|move|mueve)\b|\b(?:slumped|collapsed|se desplomo)\b[^.!?\n]{0,40}\b(?:one|left|right) side\b"),
@@ -401,7 +402,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                              r"nonstop|non-stop|without stopping|sin parar|no para|no deja de|for (?:over |more than |almost |about )?(?:an hour|\d\d+ ?(?:min\w*|mins)|\d+ hours?|half an hour|30 min\w*)|"
                              r"no se (?:le |me )?(?:para|detiene|quita)|desde hace (?:una|media|\d+) (?:hora|horas)|(?:mas|more) (?:de|than) (?:media|una|\d+) (?:hora|hour)",
                              40)),
-    ("severe_bleeding", near(r"bleed\w*|bled|nosebleed|sangr\w+|blood",
+    ("severe_bleeding", r"\b(?:ooz\w*|seep\w*|soak\w*|bleed\w*) (?:right )?(?:through|thru) (?:every|each|the|his|her|my|all the|two|three|several) (?:\w+ )?(?:bandages?|gauze|dressings?|towels?|pads?)\b"),
+    ("severe_bleeding", near(r"bleed\w*|bled|ooz\w*|nosebleed|sangr\w+|blood",
                              r"warfarin\w*|coumadin|eliquis|xarelto|apixaban|rivaroxaban|pradaxa|blood thinners?|anticoagul\w+|heparin\w*|lovenox|"
                              r"adelgazantes? de la sangre|para (?:la )?sangre (?:rala|delgada)", 40)),
     # overdose: an approximate count; a child in someone's pills; foraged mushrooms or plants
@@ -426,13 +428,15 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                           r"\bya no (?:voy a estar|estare|me van a ver|me veran|me volveran a ver)\b|\bno me (?:van a )?volver a ver\b")),
     ("suicide_self_harm", near(r"no point|pointless|what'?s the point|tired of|can'?t do this|ya no aguanto|no tiene caso|no vale la pena",
                                r"won'?t be (?:here|around)|not (?:going to|gonna) be (?:here|around)|ya no (?:voy a|vas a) (?:estar|volver)", 40)),
-    ("suicide_self_harm", r"\b(?:so |really |just |very )?(?:tired|sick|exhausted) of (?:living|being alive|life|existing|waking up)\b|\b(?:cansad[oa]|hart[oa]) de (?:vivir|la vida|estar viv[oa]|existir|despertar)\b"),
+    ("suicide_self_harm", (r"\b(?:don'?t|do not|can'?t|cannot) see myself (?:being )?(?:here|around|alive)\b|\bmade (?:my )?peace with (?:it|everything|dying)\b|\bi'?ve made my peace\b|"
+                          r"\bsaid (?:my )?goodbyes? to (?:my|everyone|everybody)\b|\bme (?:despedi|he despedido) de (?:mi|mis|todos)\b|\b(?:esta noche|hoy|manana) (?:se acaba|termina|acabo con) todo\b")),
+    ("suicide_self_harm", r"\b(?:so |really |just |very )?(?:tired|sick|exhausted) of (?:living|being alive|life|existing|waking up)\b(?! with| in (?:pain|this)| on)|\b(?:cansad[oa]|hart[oa]) de (?:vivir|la vida|estar viv[oa]|existir|despertar)\b(?! con| asi con| en)"),
     ("suicide_self_harm", r"\b(?:left|wrote|writing|written|deje|escribi|escribiendo)\b (?:\w+ ){0,2}(?:letters|notes|cartas|notas|goodbyes?|despedidas?) (?:to|for|para|a) (?:my|mis|mi|the|los|las)\b (?:\w+ )?(?:kids|children|family|wife|husband|parents|mom|dad|hijos|familia|esposa|esposo|padres|mama|papa)\b"),
     ("suicide_self_harm", near(r"me despido|goodbye|good bye|farewell|adios a todos",
                                r"gracias por todo|thank you for (?:everything|trying|all)|thanks for (?:everything|trying)|ya no (?:voy a|me van a) \w+|won'?t (?:be|see)|por ultima vez|for the last time", 60)),
     ("suicide_self_harm", near(r"gracias por todo|thank you for everything|thanks for everything",
                                r"ya no (?:voy a volver|me van a ver|voy a estar|estare)|won'?t (?:be (?:here|around|back)|see me again)|no me (?:van a )?volver a ver", 50)),
-    ("suicide_self_harm", (r"\b(?:started|start|starting|began|been|keep|kept|am|i'?m|im) (?:cutting|burning) (?:again|myself|more|deeper)\b|\bcut (?:myself )?(?:deeper|too deep|again)\b|"
+    ("suicide_self_harm", (r"\b(?:started|start|starting|began|been|keep|kept|am|i'?m|im) (?:cutting|burning) (?:again|myself|more|deeper)\b|\bcut (?:myself )?(?:deeper|too deep)\b|\bcut myself again\b|"
                           r"\b(?:razor|blade|blades|navaja|cuchilla|rastrillo)\b (?:\w+ ){0,2}(?:on|to|into|en) (?:my|his|her|mis|sus|los|las) (?:arms?|legs?|thighs?|wrists?|skin|brazos|piernas|muslos|munecas|piel)\b|"
                           r"\b(?:me|se) (?:corte|corto|ha cortado|he cortado|esta cortando|estoy cortando|hizo|hace|hice|hago|esta haciendo|estoy haciendo) (?:otra vez |de nuevo )?(?:cortes |cortadas )?(?:en )?(?:los|las|mis|sus) (?:brazos|piernas|munecas|muslos)\b|"
                           r"\b(?:haciendo|hace|hizo|hice|hago) (?:cortes|cortadas) en (?:los|las|mis|sus) (?:brazos|piernas|munecas|muslos)\b")),
@@ -442,8 +446,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\b(?:pienso|pensando|pensado|pense|penso)(?: mucho| mucha)? en (?:morirme|matarme|la muerte|suicid\w+|no despertar|desaparecer|quitarme la vida)\b|\bthink\w* (?:a lot |so much )?(?:about|of) (?:dying|killing myself|not being (?:here|alive|around)|my death)\b"),
     # bleeding: pressure held for long (said many ways); still pouring; a pad faster than
     # an hour; clots of a size; a mouth filling with blood; gauze gone through; "won't quit"
-    ("severe_bleeding", (r"\b(?:pressing|pressed|pushing|pushed|apply\w*|holding|held|aprete|apretado|presione|presionado)\b[^.!?\n]{0,30}\b(?:\d+|half an|an|a half|veinte|treinta|media|una) ?(?:min\w*|hour|hora)\b|"
-                        r"\b(?:still|keeps?|kept|sigue) (?:pouring|gushing|spurting|soaking|squirting|chorreando|brotando)\b|"
+    ("severe_bleeding", (r"\b(?:pressing|pressed|pushing|pushed|squeezing|apply\w*|holding|held|aprete|apretado|presione|presionado|presionando)\b (?:\w+ ){0,3}"
+                        r"(?:pressure|towels?|gauze|cloth|rag|pads?|bandages?|ice|on it|down on|presion|toallas?|gasas?|trapo|vendas?|la herida|la cortada)\b[^.!?\n]{0,30}\b(?:\d+|half an|an|a half|veinte|treinta|media|una) ?(?:min\w*|hour|hora)\b|"
                         r"\b(?:can'?t|cannot|couldn'?t|unable to|no (?:puedo|podemos) hacer que) (?:get|make) (?:\w+ ){1,3}(?:to )?stop bleeding\b|"
                         r"\b(?:won'?t|will not|doesn'?t|does not|not) quit bleeding\b|\b(?:nose|nosebleed|cut|wound|gums?) (?:has |have )?(?:bled|been bleeding) since\b|\bbleed\w*\W+(?:[\w']+\W+){0,4}(?:it'?s |its )?been (?:over |almost |about )?(?:an hour|half an hour|\d\d+ ?min\w*|\d+ hours?)\b")),
     ("severe_bleeding", (r"\b(?:going|gone|went|go) (?:thru|through) (?:a |an |one |my )?(?:\w+ )?(?:pads?|tampons?)\b[^.!?\n]{0,15}\b(?:every|each|an|a|per) (?:hour|\d+ ?min\w*|half hour)|"
@@ -451,6 +455,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                         r"\bclots?\b[^.!?\n]{0,25}\b(?:golf ?balls?|lemons?|plums?|fists?|walnuts?|eggs?|quarters?|tennis balls?)\b|\bcoagulos? (?:muy )?(?:grandes|enormes|gigantes|del tamano)\b|"
                         r"\b(?:keeps?|kept|keep) filling (?:up )?with blood\b|\bse (?:me|le) llena (?:\w+ ){0,2}de sangre\b|"
                         r"\b(?:thru|through) (?:a |the )?(?:whole |entire )?(?:pack|box|roll|stack|bag) of (?:gauze|pads|towels|bandages)\b")),
+    ("severe_bleeding", near(r"still (?:pouring|gushing|spurting|soaking|squirting)|keeps? (?:pouring|gushing|spurting|soaking)|kept (?:pouring|gushing|soaking)|sigue (?:chorreando|brotando)",
+                             r"blood|bleed\w*|cut|wound|towels?|gauze|bandages?|pads?|through|thru|herida|cortada|sangr\w+|toallas?|gasas?", 40)),
     # pregnancy: signs a week count or a positive test makes urgent are cued below
     # overdose: a button battery near a mouth; a week's pills at once; a dose thrice; a
     # child found with pills; plants or leaves eaten; something taken at a party
@@ -572,7 +578,7 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                          r"huge|enormous|puffy|puffed|fat|ballooned|grandes?|gigantes?|enormes?|inflad[oa]s?", 15), "allergen"),
     # third pass: a slip or a landing on the belly; tightening at intervals; a high reading;
     # a puffy face or hands; pain on one side; nearly fainting
-    ("pregnancy_emergency", (r"\b(?:slipped|tripped|stumbled|me resbale|se resbalo|resbal\w+|tropec\w+|cai sentada|cayo sentada)\b|"
+    ("pregnancy_emergency", (r"\b(?:cai sentada|cayo sentada)\b|\bhit (?:my|her) (?:belly|stomach|tummy|abdomen)\b|\b(?:se|me) (?:pego|golpeo|pegue|golpee) (?:en )?(?:la panza|el vientre|la barriga)\b|"
                              r"\blanded (?:on|onto) (?:my|her|the) (?:belly|stomach|tummy|abdomen|side|back|bottom|butt)\b|"
                              r"\b(?:tighten\w*|hardening|(?:panza|barriga|vientre|belly|stomach|tummy|uterus|utero) (?:\w+ )?(?:dur[ao]|hard|tight)|(?:gets?|getting|goes|going|keeps getting) (?:really |very |all )?(?:hard|tight)|se (?:me |le )?pone (?:muy )?dur[ao]|endurec\w+|contraccion\w*|contractions?|cramp\w*|colicos?)\b"
                              r"[^.!?\n]{0,30}\b(?:every (?:\d+|few|couple|five|ten|six|seven|eight)(?: or \d+)? ?(?:min\w*)?|cada (?:\d+ ?(?:min\w*)?|rato|cinco|diez|pocos min\w*)|\d+ ?(?:min\w* )?apart|varias en una hora|regular\w*)|"
@@ -609,6 +615,15 @@ _IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derram
                        r"aneurysm|coronary|conniption|sin aire|breathless)")
 
 PSEUDO: Final[tuple[str, ...]] = (
+    # leaving the practice, not life: moving away, a new clinic, a trip (third pass)
+    (r"\b(?:moving|move|moved|relocat\w+|travel\w*|trip|vacation|new (?:clinic|doctor|provider|practice|job)|switching|transferring|"
+     r"me mudo|nos mudamos|mudando|mudanza|viaje|vacaciones|otra clinica|otro doctor|cambio de (?:clinica|doctor|seguro))\b[^.!?\n]{0,60}"
+     r"\b(?:won'?t be (?:here|around)|not (?:going to|gonna) be (?:here|around)|ya no (?:voy a (?:estar|volver)|me van a ver)|gracias por todo|thank you for everything)\b|"
+     r"\b(?:won'?t be (?:here|around)|not (?:going to|gonna) be (?:here|around)|ya no (?:voy a (?:estar|volver)|me van a ver)|gracias por todo|thank you for everything)\b[^.!?\n]{0,60}"
+     r"\b(?:moving|move|moved|relocat\w+|travel\w*|trip|vacation|new (?:clinic|doctor|provider|practice|job)|switching|transferring|"
+     r"me mudo|nos mudamos|mudando|mudanza|viaje|vacaciones|otra clinica|otro doctor|cambio de (?:clinica|doctor|seguro))\b"),
+    # a pet's poisoning is the vet's (third pass)
+    r"\b(?:cat|dog|puppy|kitten|pet|perro|perrito|perrita|gato|gatito|gatita|mascota)\b[^.!?\n]{0,12}\b(?:ate|eaten|chewed|swallowed|got into|licked|se comio|comio|mordio|se trago|trago)\b[^.!?\n]{0,40}",
     # idioms (third pass: breath taken away by a room; baby fever)
     r"\bsin aliento (?:con|al ver|de (?:la )?(?:emocion|alegria|risa))\b|\bdej\w+ sin aliento\b",
     r"\b(?:has|have|got|having|with|the|of|major|serious|total|such|gives? (?:me|us))\b(?: \w+)? baby fever\b|\bbaby fever\b(?= (?:lol|haha|jaja|lmao))",
