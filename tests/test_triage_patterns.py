@@ -383,3 +383,19 @@ THIRD_ROUND_GUARDS = [
 @pytest.mark.parametrize(("lang", "body", "category"), THIRD_ROUND_GUARDS)
 def test_third_round_words_in_other_senses(lang: str, body: str, category: str | None) -> None:
     assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+THIRD_ROUND_REQUESTS = [
+    ("no voy a poder llegar a mi cita, a mi hija le está sangrando mucho la rodilla", "appointment_change_cancel"),
+    ("we can't make it to our appointment, my son's lips are swelling after peanuts", "appointment_change_cancel"),
+    ("me la pueden pasar para el jueves? tengo trabajo", "appointment_change_cancel"),
+    ("got the forms, thanks. also my chest has been tight since this morning", "clinical_question"),
+    ("recibí la factura, gracias. y mi papá no puede mover el brazo derecho", "clinical_question"),
+    ("debo 300 dólares, se puede hacer un plan de pagos?", "billing_insurance"),
+    ("me mandan otra vez la receta a la farmacia por favor", "prescription_refill"),
+]
+
+
+@pytest.mark.parametrize(("body", "intent"), THIRD_ROUND_REQUESTS)
+def test_third_round_requests(body: str, intent: str) -> None:
+    assert assess(body, channel="sms").intent == intent, body

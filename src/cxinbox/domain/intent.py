@@ -60,6 +60,10 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
               r"\b(?:ver|vea|consultar) (?:al|a la|a un|a una) (?:doctor|doctora|medic[oa])\b|\bpaciente nuevo\b|\bhay (?:espacio|lugar|disponibilidad)\b")),
     ),
     "appointment_change_cancel": (
+        # not making it to an appointment (often above the emergency that keeps them away)
+        (4.5, (r"\bno (?:voy a|vamos a|va a|van a|puedo|podemos|podre|podremos) (?:llegar|ir|asistir) a (?:mi|la|su|nuestra) (?:cita|consulta)\b|\bno (?:llego|llegamos|llegare|llegaremos) a (?:mi|la|su) (?:cita|consulta)\b|"
+               r"\b(?:can'?t|cannot|won'?t|will not|not going to|not gonna) (?:make|come to|make it to|get to) (?:my|the|our|his|her|today'?s|tomorrow'?s) (?:appointment|appt|visit)\b|"
+               r"\bme la (?:pueden|puede|podrian|podria) (?:pasar|cambiar|mover)\b|\b(?:move|change|switch) (?:this|it|that) to (?:the )?(?:afternoon|morning|evening)\b")),
         (4.0, r"\btake (?:me|him|her|us|them) off (?:the |your )?(?:schedule|calendar|books|list)\b|\b(?:sacame|saquenme|quitenme) de (?:la )?(?:agenda|lista)\b"),
         (4.0, (rf"\b(?:re-?sched\w*|cancel\w*|postpone\w*|push|bump|shift|move|change|switch)\b(?:\W+\w+){{0,4}}\W+(?:{_APPT}|time|slot|"
                r"\d{1,2}(?::\d\d)? ?(?:am|pm)|\d{1,2}:\d\d|(?:to|for) (?:monday|tuesday|wednesday|thursday|friday|saturday|next week|tomorrow))")),
@@ -98,6 +102,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (4.0, r"\b(?:resurt\w+|surtir|rellenar|renovar) (?:\w+ ){0,2}(?:receta|medicamento|medicina|pastillas)|\breceta\w*\b"),
         (1.5, r"\b(?:medicamentos?|medicinas?|pastillas|insulina|inhalador)\b"),
         (4.0, r"\bse (?:me|le|nos) (?:acab\w+|termin\w+)\b|\bya no (?:me|le) quedan?\b"),
+        (4.0, r"\b(?:me )?(?:manden|mande|mandenme|envien|envie|surtan)\b[^.!?\n]{0,25}\b(?:farmacia|receta|inhalador|pastillas|medicina|medicamento)\b"),
         (2.5, r"\bfarmacia\b"),
         (1.0, r"\bmg\b|\b\d+ ?mg\b"),
         (3.0, r"\b(?:\d+|ninety|thirty)[- ]days? (?:supply|prescription|of (?:my|the|it))\b|\bsupply\b|\bcall in (?:more|my|a)\b"),
@@ -122,20 +127,21 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
                r"\bwhat (?:did )?(?:the|my|his|her) (?:mri|ct|scan|x-?ray|ultrasound|biopsy|labs?|bloodwork|echo|ekg|ecg) show(?:ed)?\b|\bmore views\b")),
     ),
     "billing_insurance": (
-        (3.5, r"\b(?:bill|bills|billed|billing|invoice|statement|charged?|charges|copay|co-pay|deductible|(?<!lost my )(?<!lost his )(?<!lost her )(?<!losing my )(?<!lose my )(?<!off )(?<!of )balance|refund|payment|pay|paid|owe|collections?|eob|itemized|out of pocket|estimate)\b"),
+        (3.5, r"\b(?<!got the )(?<!got my )(?<!got your )(?<!for the )(?<!recibi el )(?<!recibi la )(?<!recibi los )(?:bill|bills|billed|billing|invoice|statement|charged?|charges|copay|co-pay|deductible|(?<!lost my )(?<!lost his )(?<!lost her )(?<!losing my )(?<!lose my )(?<!off )(?<!of )balance|refund|payment|pay|paid|owe|collections?|eob|itemized|out of pocket|estimate)\b"),
         (3.5, r"\b(?:insurance|insurer|coverage|covered|cover|medicaid|medicare|aetna|cigna|humana|united ?healthcare|blue cross|bcbs|kaiser|claim|claims|prior auth\w*|pre-?auth\w*|in[- ]network|out[- ]of[- ]network|policy number|member id)\b"),
         (1.5, r"\$\s?\d|\b\d+ dollars\b|\bcredit card\b|\bpayment plan\b"),
         (2.0, r"\bhow much (?:does|is|will|would|do)\b|\bcuanto (?:cuesta|cobran|sale|me cobran|es)\b"),
         (4.0, r"\bhow much (?:does|is|will|would|do|for) (?:\w+ ){0,4}(?:cost|charge|run|be)\b|\bcuanto (?:cuesta|cobran|me cobran|me costaria|cuestan)\b"),
         (3.5, r"\bhow much do (?:i|we) owe\b|\bcuanto (?:debo|debemos|le debo|les debo|tengo que pagar)\b"),
         (2.0, r"\b(?:cost|costs|price|prices|pricing|self[- ]pay|cash price|precios?|costo)\b|\bcuanto cuesta\b|\bcuesta (?:\$|\d|mucho dinero|caro)"),
-        (3.5, r"\b(?:factura|facturas|cobro|cobros|cobraron|cobrar|cargo|cargos|pago|pagar|pague|saldo|deuda|reembolso|deducible|copago|estado de cuenta|cuenta)\b"),
+        (3.5, r"\b(?<!recibi la )(?<!recibi el )(?<!llego la )(?:factura|facturas|cobro|cobros|cobraron|cobrar|cargo|cargos|pagos?|pagar|pague|saldo|deuda|debo \$?\d+|plan de pagos|reembolso|deducible|copago|estado de cuenta|cuenta)\b"),
         (3.5, r"\b(?:seguro|aseguranza|aseguradora|cobertura|cubre|medicaid|medicare|reclamo|reclamacion)\b"),
     ),
     "records_forms": (
         (3.5, r"\b(?:medical records?|records?|chart|charts|copy of (?:my|the) (?!(?:\w+ )?(?:results?|labs?|tests?))|immuni[sz]ation (?:record|history)|vaccin\w* (?:record|card|history)|shot records?)\b"),
         (2.5, r"\b(?:letter|carta)\b"),
-        (3.5, r"\b(?:forms?|paperwork|fmla|disability|ada|school (?:note|form|physical)|work note|doctor'?s note|sick note|excuse (?:note|letter)|note for (?:work|school)|release of information|hipaa|sign(?:ed)? (?:off|by the doctor)|fill (?:out|in)|clearance)\b"),
+        # a thing acknowledged as received ("got the forms, thx") is no request for it
+        (3.5, r"\b(?<!got the )(?<!got my )(?<!got your )(?<!for the )(?<!recibi el )(?<!recibi la )(?<!recibi los )(?:forms?|paperwork|fmla|disability|ada|school (?:note|form|physical)|work note|doctor'?s note|sick note|excuse (?:note|letter)|note for (?:work|school)|release of information|hipaa|sign(?:ed)? (?:off|by the doctor)|fill (?:out|in)|clearance)\b"),
         (1.5, r"\b(?:fax|portal access|send (?:them|it) to|transfer (?:my )?records)\b"),
         (2.5, r"\brecords? (?:transferred|sent|faxed|released|request\w*)\b"),
         (3.0, r"\b(?:certificate|certificado|comprobante|medical clearance|proof of (?:vaccination|visit|immuni[sz]ation))\b"),
