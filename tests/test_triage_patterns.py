@@ -399,3 +399,12 @@ THIRD_ROUND_REQUESTS = [
 @pytest.mark.parametrize(("body", "intent"), THIRD_ROUND_REQUESTS)
 def test_third_round_requests(body: str, intent: str) -> None:
     assert assess(body, channel="sms").intent == intent, body
+
+
+def test_a_question_after_a_current_symptom_does_not_undo_it() -> None:
+    """The question scopes reach forward only: a symptom said before "how much is too
+    much?" or "is it ok if ...?" stays current."""
+    assert assess("soaking a pad every hour since noon. how much bleeding is too much?",
+                  channel="sms").red_flag == "severe_bleeding"
+    assert assess("mi bebé de 3 meses tiene 38.6 de fiebre, qué hago si no baja?",
+                  channel="sms").red_flag == "infant_fever"

@@ -26,9 +26,12 @@ Kinds of entry:
 - STRONG_BULK_CUES / BULK_CUES: what makes a text a mailing (one strong cue or two weak).
 
 The examples these were built against are tests/triage_devset.py, and since the second
-round also bench/data/triage_eval.jsonl and bench/data/triage_dev_extra.jsonl (development
-sets now: each miss was fixed by the pattern behind it, never by one message's words; the
-figures that count come from a blind set nobody tuned on).
+round also bench/data/triage_eval.jsonl and bench/data/triage_dev_extra.jsonl, since the
+third bench/data/triage_holdout.jsonl too (all development sets now: each miss was fixed by
+the pattern behind it, never by one message's words, with sentences of our own in
+tests/test_triage_patterns.py; the figures that count come from a blind set nobody tuned on).
+The question scopes reach forward only, so a symptom said before "how much is too much?"
+stays current.
 """
 
 from __future__ import annotations
@@ -824,9 +827,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # a question about what would count ("what kind of bleeding would be an emergency?"),
     # a conditional about someone or something ("si a mi hija le da ...", "si no para ...?")
     ("question", "forward",
-     (r"\b(?:what (?:kind|type|sort|amount) of|how (?:much|many|long|bad)|que (?:tipo|clase) de|cuant[oa]s?|cuanto tiempo)\b(?=[^.!\n]*\?)|"
-      r"\b(?:if|when) (?:it|this|that|there|the|a|an|she|he|they|we|i'?m|i am|she'?s|he'?s)\b(?=[^.!\n]*\?)|"
-      r"\b(?:si|cuando) (?:no|a (?:mi|su|tu|la|el)|al|estoy|esta|estas|ella|el|usted|su|tu|se|ya)\b(?=[^.!\n]*\?)")),
+     (r"\b(?:what (?:kind|type|sort|amount) of|how (?:much|many)|que (?:tipo|clase) de)\b(?=[^.!\n]*\?)|"
+      r"\bif (?:it|this|that|there|the|a|an|she|he|they|we|i'?m|i am|she'?s|he'?s)\b(?=[^.!\n]*\?)|"
+      r"\bsi (?:no|a (?:mi|su|tu|la|el)|al|estoy|esta|estas|ella|el|usted|su|tu|se|ya)\b(?=[^.!\n]*\?)")),
     ("hypothetical", "forward",
      (r"\b(?:acuda|llame|vaya|busque (?:atencion|ayuda)|consulte)\b(?: \w+){0,4} si\b|\bsi (?:usted )?tiene\b|\bsi (?:su|tu) (?:hij[oa]|bebe|nin[oa]|pareja|familiar)\b|"
       r"\b(?:me|le|nos) van a (?:sacar|operar|hacer|quitar|poner)\b|\b(?:i'?m|i am|she'?s|he'?s) (?:having|getting) (?:a |my |her |his )?\w+ (?:pulled|removed|out|done)\b|"
