@@ -1,10 +1,11 @@
-"""Red-flag and intent triage benchmark on the held-out labelled set.
+"""Red-flag and intent triage benchmark on the labelled triage sets.
 
     python bench/bench_triage.py [--data FILE [FILE ...]] [--json] [--show-misses]
 
 Runs the real detector (`cxinbox.domain.triage.assess`) on every message of
-bench/data/triage_holdout.jsonl by default (the held-out set, written blind; --data
-bench/data/triage_eval.jsonl scores the development set; guide and composition of both in
+bench/data/triage_holdout.jsonl by default (written blind, scored once, tuned on since: a
+development set now, and the default until a fresh blind set lands; --data picks others:
+triage_eval.jsonl, triage_dev_extra.jsonl; guide and composition in
 bench/data/TRIAGE_EVAL.md) and prints, next to the issue's targets with PASS/MISS:
 per category positives, recall, precision, misses and false alarms; overall recall and
 precision of the flag decision; the trap false-positive rate per trap kind and overall;
@@ -266,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", type=Path, nargs="+", action="extend",
                         help="labelled JSONL sets, scored together (default: "
-                             "bench/data/triage_eval.jsonl); repeat or list several")
+                             "bench/data/triage_holdout.jsonl); repeat or list several")
     parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     parser.add_argument(
         "--fit-calibration", action="store_true",

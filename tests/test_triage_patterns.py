@@ -258,3 +258,153 @@ def test_case_and_accents_do_not_matter(body: str, form: str) -> None:
                "plain": _strip_accents(body), "swapcase": body.swapcase()}[form]
     before, after = assess(body, channel="sms"), assess(changed, channel="sms")
     assert (after.red_flag, after.intent) == (before.red_flag, before.intent), changed
+
+
+# -- third round: indirect ideation, long bleeding, pregnancy signs, children's poisonings --
+
+THIRD_ROUND = [
+    # suicide: not being around; tired of living; letters left; thanks and farewell; cutting
+    ("en", "drop me from the reminders, I won't be here any longer by next week", "suicide_self_harm"),
+    ("en", "i'm so sick of being alive honestly", "suicide_self_harm"),
+    ("es", "ya me cansé, estoy harto de la vida", "suicide_self_harm"),
+    ("en", "I wrote letters to my parents and put them in the drawer", "suicide_self_harm"),
+    ("es", "gracias por todo, ya no me van a ver en la clínica", "suicide_self_harm"),
+    ("en", "i've been cutting again and last night it was deeper", "suicide_self_harm"),
+    ("es", "anoche me hice cortes en los muslos otra vez", "suicide_self_harm"),
+    ("en", "keep thinking about taking every one of my pills tonight", "suicide_self_harm"),
+    ("es", "pienso mucho en morirme estos días", "suicide_self_harm"),
+    ("en", "I hope I just never wake up", "suicide_self_harm"),
+    # bleeding: pressure for a long time; pads by the hour; clots of a size; anticoagulated
+    ("en", "been pushing gauze on his chin for 35 minutes and it's still gushing", "severe_bleeding"),
+    ("en", "going through a pad every 40 min and the clots are like plums", "severe_bleeding"),
+    ("es", "cambio la toalla cada hora y me salen coágulos enormes", "severe_bleeding"),
+    ("en", "her gums have bled since breakfast and she's on Eliquis", "severe_bleeding"),
+    # pregnancy: a test, a slip, tightening at intervals, a high reading, a puffy face
+    ("en", "test came back positive Monday, now sharp pain on my left side", "pregnancy_emergency"),
+    ("en", "26 weeks pregnant and I tripped on the curb, landed on my belly", "pregnancy_emergency"),
+    ("es", "tengo 33 semanas y la barriga se pone dura cada 6 minutos", "pregnancy_emergency"),
+    ("en", "i'm 35 weeks, my reading is 165/105 and my face looks puffy", "pregnancy_emergency"),
+    ("en", "I'm 7 weeks pregnant and soaking pads", "pregnancy_emergency"),
+    # overdose: a battery near a mouth; plants chewed; a week's pills; three doses; a party
+    ("en", "he had a button battery in his mouth and now it's missing", "overdose_poisoning"),
+    ("es", "mi hijo mordió las hojas de la planta de la sala", "overdose_poisoning"),
+    ("en", "grandpa took the whole week's worth of pills from his box", "overdose_poisoning"),
+    ("es", "mi papá se tomó la pastilla de la presión tres veces hoy", "overdose_poisoning"),
+    ("es", "mi hermano se metió algo en el antro y no despierta", "overdose_poisoning"),
+    ("en", "found my daughter with the vitamins, a bunch are missing", "overdose_poisoning"),
+    # the rest: an epinephrine pen given in Spanish; a baby's age in brackets; a forehead
+    ("es", "le pusimos la epipen a mi hijo hace un momento", "anaphylaxis"),
+    ("en", "Noah (7 weeks) has a fever of 100.8 tonight", "infant_fever"),
+    ("en", "he bumped his forehead on the table and now he keeps vomiting", "head_injury"),
+    # "de golpe" is "all at once", not a blow
+    ("es", "me vino de golpe un dolor de cabeza terrible y ahora veo doble", "stroke"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), THIRD_ROUND)
+def test_third_round_patterns_are_found(lang: str, body: str, category: str) -> None:
+    found = assess(body, channel="sms")
+    assert found.red_flag == category, (lang, body, found)
+
+
+THIRD_ROUND_TRAPS = [
+    ("hypothetical", "en", "what type of bleeding at 18 weeks means I should call?"),
+    ("hypothetical", "es", "si a mi hijo le pica una abeja y se hincha, qué hago?"),
+    ("hypothetical", "es", "me van a operar el jueves y tomo xarelto, qué pasa si no para de sangrar?"),
+    ("hypothetical", "es", "Estimados pacientes: si su hijo se traga una pila de botón acuda a urgencias."),
+    ("history", "en", "I had a stroke in May 2021 and I'm fine; the insurer wants my notes"),
+    ("idiom", "es", "nos dejó sin aliento la nueva sala, felicidades"),
+    ("idiom", "en", "everyone at work has baby fever now lol"),
+    ("newsletter", "es", "Mes del Corazón: dolor de pecho o falta de aire? llame al 911. Resp BAJA p/ salir"),
+    ("newsletter", "en", "Safety tips: keep pills and button batteries up high. Book your visit online, 15% off."),
+    ("resolved", "en", "the cut bled a lot but it has gone quiet and stopped now"),
+]
+
+
+@pytest.mark.parametrize(("kind", "lang", "body"), THIRD_ROUND_TRAPS)
+def test_third_round_traps_are_set_aside(kind: str, lang: str, body: str) -> None:
+    found = assess(body, channel="sms")
+    assert found.red_flag is None, (kind, lang, body, found)
+
+
+def test_a_reply_subject_gives_the_age_but_never_a_symptom() -> None:
+    body = "her temperature is 101.2 and she won't feed"
+    assert assess(body, subject="Re: 2 month checkup").red_flag == "infant_fever"
+    assert assess("thanks, see you then", subject="Re: chest pain follow up").red_flag is None
+
+
+def test_a_subject_naming_a_topic_asks_about_it() -> None:
+    body = "If he knocks his head at practice, what should we watch for?"
+    assert assess(body, subject="concussion question").red_flag is None
+    assert assess("please call me", subject="crushing chest pain").red_flag == "chest_pain"
+
+
+THIRD_ROUND_INTENTS = [
+    ("did my lipid numbers come back yet?", "test_results"),
+    ("ya salieron los análisis de mi hija?", "test_results"),
+    ("el azúcar me salió alta en los análisis, qué tan alta?", "test_results"),
+    ("what did my echo show? nobody called", "test_results"),
+    ("the ultrasound report says I need more views, what does that mean", "test_results"),
+    ("could you send the prescription to the mail order place", "prescription_refill"),
+    ("hay alguna opción genérica de esta crema? es muy cara", "prescription_refill"),
+    ("the pill works great, can I get another 6 months of it?", "prescription_refill"),
+    ("please put in an order for physical therapy for my knee", "referral"),
+    ("Your prescription at Lakeside Pharmacy is ready for pickup. Reply STOP to opt out", "spam_marketing"),
+    ("take me off the schedule for Thursday please", "appointment_change_cancel"),
+    ("I need to see someone this week about my anxiety", "appointment_book"),
+    ("the rash is gone and no fever anymore, thanks so much for the help", "other"),
+]
+
+
+@pytest.mark.parametrize(("body", "intent"), THIRD_ROUND_INTENTS)
+def test_third_round_intents(body: str, intent: str) -> None:
+    assert assess(body, channel="sms").intent == intent, body
+
+
+# What this round's new words must not catch: the same words about a move, a phone queue,
+# the weather, a haircut, a pet, a slip without a fall; and what they must.
+THIRD_ROUND_GUARDS = [
+    ("en", "we relocate to Austin next month so I won't be around anymore; records to the new clinic please", None),
+    ("es", "muchas gracias por todo, cambio de clínica por el seguro", None),
+    ("en", "I've been holding for 40 minutes on the phone, is anyone there?", None),
+    ("en", "running late, it keeps pouring and the bus is stuck", None),
+    ("en", "just got my hair cut again, can I still make the 3:30?", None),
+    ("en", "so tired of living with this knee, can I get the MRI ordered", None),
+    ("es", "mi perro se comió una planta del jardín, conocen un veterinario?", None),
+    ("en", "31 weeks, stumbled on the stairs but caught the rail, no fall, all fine", None),
+    ("en", "I can't see myself being around by spring, I've said goodbye to my sister", "suicide_self_harm"),
+    ("es", "me despedí de mis hijos, hoy se acaba todo", "suicide_self_harm"),
+    ("en", "she takes Eliquis and the scrape keeps oozing through every dressing", "severe_bleeding"),
+    ("es", "el niño se tragó el líquido del vape de su hermano", "overdose_poisoning"),
+    ("en", "12 weeks pregnant, my son ran into me and hit my belly hard, cramping now", "pregnancy_emergency"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), THIRD_ROUND_GUARDS)
+def test_third_round_words_in_other_senses(lang: str, body: str, category: str | None) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+THIRD_ROUND_REQUESTS = [
+    ("no voy a poder llegar a mi cita, a mi hija le está sangrando mucho la rodilla", "appointment_change_cancel"),
+    ("we can't make it to our appointment, my son's lips are swelling after peanuts", "appointment_change_cancel"),
+    ("me la pueden pasar para el jueves? tengo trabajo", "appointment_change_cancel"),
+    ("got the forms, thanks. also my chest has been tight since this morning", "clinical_question"),
+    ("recibí la factura, gracias. y mi papá no puede mover el brazo derecho", "clinical_question"),
+    ("debo 300 dólares, se puede hacer un plan de pagos?", "billing_insurance"),
+    ("me mandan otra vez la receta a la farmacia por favor", "prescription_refill"),
+]
+
+
+@pytest.mark.parametrize(("body", "intent"), THIRD_ROUND_REQUESTS)
+def test_third_round_requests(body: str, intent: str) -> None:
+    assert assess(body, channel="sms").intent == intent, body
+
+
+def test_a_question_after_a_current_symptom_does_not_undo_it() -> None:
+    """The question scopes reach forward only: a symptom said before "how much is too
+    much?" or "is it ok if ...?" stays current."""
+    assert assess("soaking a pad every hour since noon. how much bleeding is too much?",
+                  channel="sms").red_flag == "severe_bleeding"
+    assert assess("mi bebé de 3 meses tiene 38.6 de fiebre, qué hago si no baja?",
+                  channel="sms").red_flag == "infant_fever"

@@ -39,6 +39,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (2.0, r"\b(?:new patient|annual (?:exam|physical)|well(?:ness)? (?:visit|check)|sports physical|get (?:a|my) (?:flu|covid)? ?(?:shot|vaccine))"),
         (3.5, r"\b(?:can|could|may) (?:i|we|he|she|my \w+) (?:still )?(?:get|have|come in for) (?:a |an |my |the |his |her |our )?(?:flu |covid |tetanus |tdap |hpv |booster )?(?:shots?|vaccines?|booster|jab)\b"),
         (2.0, r"\bwalk[- ]?in\b|\bsame[- ]day\b|\bsee someone\b"),
+        (3.5, r"(?<!do i )(?<!do we )(?<!should i )\b(?:need|want|would like|'?d like) to (?:see|talk to) (?:someone|somebody|anyone|a (?:doctor|therapist|counselor|nurse))\b|\bnecesito (?:ver|hablar con) a (?:alguien|un (?:doctor|medico|psicologo|terapeuta))\b"),
         # asking to be seen, in the ways patients put it
         (3.5, (r"\b(?:can|could|may) (?:i|we|he|she|my \w+) (?:still )?(?:come in|get seen|be seen|get in|see (?:the |a |dr|doctor)\w*)\b|"
                r"\b(?<!do )(?:i|we|he|she) (?:need|want|would like|'?d like) to (?:see|be seen|come in|get (?:in|seen))\b(?! (?:a |an |the )?(?:specialist|\w+olog\w+|\w+ist)\b)|"
@@ -59,6 +60,11 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
               r"\b(?:ver|vea|consultar) (?:al|a la|a un|a una) (?:doctor|doctora|medic[oa])\b|\bpaciente nuevo\b|\bhay (?:espacio|lugar|disponibilidad)\b")),
     ),
     "appointment_change_cancel": (
+        # not making it to an appointment (often above the emergency that keeps them away)
+        (4.5, (r"\bno (?:voy a|vamos a|va a|van a|puedo|podemos|podre|podremos) (?:llegar|ir|asistir) a (?:mi|la|su|nuestra) (?:cita|consulta)\b|\bno (?:llego|llegamos|llegare|llegaremos) a (?:mi|la|su) (?:cita|consulta)\b|"
+               r"\b(?:can'?t|cannot|won'?t|will not|not going to|not gonna) (?:make|come to|make it to|get to) (?:my|the|our|his|her|today'?s|tomorrow'?s) (?:appointment|appt|visit)\b|"
+               r"\bme la (?:pueden|puede|podrian|podria) (?:pasar|cambiar|mover)\b|\b(?:move|change|switch) (?:this|it|that) to (?:the )?(?:afternoon|morning|evening)\b")),
+        (4.0, r"\btake (?:me|him|her|us|them) off (?:the |your )?(?:schedule|calendar|books|list)\b|\b(?:sacame|saquenme|quitenme) de (?:la )?(?:agenda|lista)\b"),
         (4.0, (rf"\b(?:re-?sched\w*|cancel\w*|postpone\w*|push|bump|shift|move|change|switch)\b(?:\W+\w+){{0,4}}\W+(?:{_APPT}|time|slot|"
                r"\d{1,2}(?::\d\d)? ?(?:am|pm)|\d{1,2}:\d\d|(?:to|for) (?:monday|tuesday|wednesday|thursday|friday|saturday|next week|tomorrow))")),
         (4.0, rf"\b{_APPT}\b(?:\W+[\w']+){{0,3}}\W+(?:be )?(?:moved|changed|rescheduled|cancel\w*|pushed|switched)\b"),
@@ -87,13 +93,16 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (4.0, (r"\b(?:prescribe|prescribed for|a prescription for|a script for|(?:a |an? )?(?:new|another|updated) (?:prescription|script|rx)|recetar\w*|una receta (?:de|para)|(?:nueva|otra) receta)\b|"
                r"\b(?:need|want|get|send|like|necesito|quiero|mandar\w*) (?:some )?(?:more|otra|mas) (?:of )?(?:the |my |his |her |de )?(?:\w+ )?"
                r"(?:cream|ointment|pills|meds|medication|medicine|inhaler|drops|patch|crema|pomada|pastillas|medicina|inhalador|gotas|\w+)\b|"
-               r"\b(?:generic|generico|change (?:my )?pharmacy|cambiar (?:de )?farmacia)\b")),
+               r"\b(?:generic|generic[oa]|change (?:my )?pharmacy|cambiar (?:de )?farmacia)\b|"
+               r"\bsend (?:the|my|his|her) (?:prescription|rx|script|meds)\b|\bmanden? (?:la|mi|su) receta\b")),
+        (4.0, r"\b(?:another|more|otros?) (?:\d+|three|six|tres|seis) (?:months?|meses)\b(?! (?:ago|of (?:pain|this)))"),
         (4.0, r"\b(?:ran out|running out|run out|(?:am|i'?m|im|we'?re|almost|all) out of (?:my |his |her )?(?!breath|air)\w+|last (?:pill|dose)|almost out)\b"),
         (2.5, r"\b(?:ready (?:to|for) )?pick(?:ed)? ?up\b|\brecoger\b"),
         (2.0, r"\bpharmacy\b|\bcvs\b|\bwalgreens\b|\brite aid\b|\bsend (?:it )?to (?:my|the)\b"),
         (4.0, r"\b(?:resurt\w+|surtir|rellenar|renovar) (?:\w+ ){0,2}(?:receta|medicamento|medicina|pastillas)|\breceta\w*\b"),
         (1.5, r"\b(?:medicamentos?|medicinas?|pastillas|insulina|inhalador)\b"),
         (4.0, r"\bse (?:me|le|nos) (?:acab\w+|termin\w+)\b|\bya no (?:me|le) quedan?\b"),
+        (4.0, r"\b(?:me )?(?:manden|mande|mandenme|envien|envie|surtan)\b[^.!?\n]{0,25}\b(?:farmacia|receta|inhalador|pastillas|medicina|medicamento)\b"),
         (2.5, r"\bfarmacia\b"),
         (1.0, r"\bmg\b|\b\d+ ?mg\b"),
         (3.0, r"\b(?:\d+|ninety|thirty)[- ]days? (?:supply|prescription|of (?:my|the|it))\b|\bsupply\b|\bcall in (?:more|my|a)\b"),
@@ -111,22 +120,28 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (4.0, r"\bresultados?\b"),
         (2.5, r"\bexamen(?:es)? de (?:orina|sangre|laboratorio|heces)\b|\bpapanicolaou\b|\b(?:salio|salieron) (?:bien|mal|normal\w*)\b|\b(?:any )?update on my\b"),
         (1.5, r"\b(?:analisis|laboratorio|examen(?:es)? de sangre|radiografia|ultrasonido|biopsia|mamografia|estudios|prueba de)\b"),
+        # asking whether results are out, what a finding means, how high a value came out
+        (4.0, (r"\b(?:ya )?(?:salieron|salio|llegaron|estan listos|tienen) (?:mis |los |las |el |la )?(?:resultados|analisis|estudios|laboratorios|examenes|biopsia|ultrasonido|mamografia|cultivo|placas)\b|"
+               r"\b(?:salio|salieron|sale|esta|estan) (?:muy |un poco )?(?:alt[oa]s?|baj[oa]s?|elevad[oa]s?|anormal\w*)\b|\bque tan (?:alto|alta|bajo|baja|mal)\b|"
+               r"\b(?:mammogram|mamografia|scan|mri|ct|x-?rays?|biopsy|pap|labs?|bloodwork|ultrasound|numbers|levels)\b[^.!?\n]{0,30}\b(?:needs? more (?:views|images|pictures|tests?)|abnormal|flagged|back yet|what does (?:that|it|this) mean)\b|"
+               r"\bwhat (?:did )?(?:the|my|his|her) (?:mri|ct|scan|x-?ray|ultrasound|biopsy|labs?|bloodwork|echo|ekg|ecg) show(?:ed)?\b|\bmore views\b")),
     ),
     "billing_insurance": (
-        (3.5, r"\b(?:bill|bills|billed|billing|invoice|statement|charged?|charges|copay|co-pay|deductible|(?<!lost my )(?<!lost his )(?<!lost her )(?<!losing my )(?<!lose my )(?<!off )(?<!of )balance|refund|payment|pay|paid|owe|collections?|eob|itemized|out of pocket|estimate)\b"),
+        (3.5, r"\b(?<!got the )(?<!got my )(?<!got your )(?<!for the )(?<!recibi el )(?<!recibi la )(?<!recibi los )(?:bill|bills|billed|billing|invoice|statement|charged?|charges|copay|co-pay|deductible|(?<!lost my )(?<!lost his )(?<!lost her )(?<!losing my )(?<!lose my )(?<!off )(?<!of )balance|refund|payment|pay|paid|owe|collections?|eob|itemized|out of pocket|estimate)\b"),
         (3.5, r"\b(?:insurance|insurer|coverage|covered|cover|medicaid|medicare|aetna|cigna|humana|united ?healthcare|blue cross|bcbs|kaiser|claim|claims|prior auth\w*|pre-?auth\w*|in[- ]network|out[- ]of[- ]network|policy number|member id)\b"),
         (1.5, r"\$\s?\d|\b\d+ dollars\b|\bcredit card\b|\bpayment plan\b"),
         (2.0, r"\bhow much (?:does|is|will|would|do)\b|\bcuanto (?:cuesta|cobran|sale|me cobran|es)\b"),
         (4.0, r"\bhow much (?:does|is|will|would|do|for) (?:\w+ ){0,4}(?:cost|charge|run|be)\b|\bcuanto (?:cuesta|cobran|me cobran|me costaria|cuestan)\b"),
         (3.5, r"\bhow much do (?:i|we) owe\b|\bcuanto (?:debo|debemos|le debo|les debo|tengo que pagar)\b"),
         (2.0, r"\b(?:cost|costs|price|prices|pricing|self[- ]pay|cash price|precios?|costo)\b|\bcuanto cuesta\b|\bcuesta (?:\$|\d|mucho dinero|caro)"),
-        (3.5, r"\b(?:factura|facturas|cobro|cobros|cobraron|cobrar|cargo|cargos|pago|pagar|pague|saldo|deuda|reembolso|deducible|copago|estado de cuenta|cuenta)\b"),
+        (3.5, r"\b(?<!recibi la )(?<!recibi el )(?<!llego la )(?:factura|facturas|cobro|cobros|cobraron|cobrar|cargo|cargos|pagos?|pagar|pague|saldo|deuda|debo \$?\d+|plan de pagos|reembolso|deducible|copago|estado de cuenta|cuenta)\b"),
         (3.5, r"\b(?:seguro|aseguranza|aseguradora|cobertura|cubre|medicaid|medicare|reclamo|reclamacion)\b"),
     ),
     "records_forms": (
         (3.5, r"\b(?:medical records?|records?|chart|charts|copy of (?:my|the) (?!(?:\w+ )?(?:results?|labs?|tests?))|immuni[sz]ation (?:record|history)|vaccin\w* (?:record|card|history)|shot records?)\b"),
         (2.5, r"\b(?:letter|carta)\b"),
-        (3.5, r"\b(?:forms?|paperwork|fmla|disability|ada|school (?:note|form|physical)|work note|doctor'?s note|sick note|excuse (?:note|letter)|note for (?:work|school)|release of information|hipaa|sign(?:ed)? (?:off|by the doctor)|fill (?:out|in)|clearance)\b"),
+        # a thing acknowledged as received ("got the forms, thx") is no request for it
+        (3.5, r"\b(?<!got the )(?<!got my )(?<!got your )(?<!for the )(?<!recibi el )(?<!recibi la )(?<!recibi los )(?:forms?|paperwork|fmla|disability|ada|school (?:note|form|physical)|work note|doctor'?s note|sick note|excuse (?:note|letter)|note for (?:work|school)|release of information|hipaa|sign(?:ed)? (?:off|by the doctor)|fill (?:out|in)|clearance)\b"),
         (1.5, r"\b(?:fax|portal access|send (?:them|it) to|transfer (?:my )?records)\b"),
         (2.5, r"\brecords? (?:transferred|sent|faxed|released|request\w*)\b"),
         (3.0, r"\b(?:certificate|certificado|comprobante|medical clearance|proof of (?:vaccination|visit|immuni[sz]ation))\b"),
@@ -146,6 +161,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
     ),
     "referral": (
         (4.5, r"\b(?:referral|referrals|refer|referred|referring)\b"),
+        (4.5, r"\b(?:an? |new |the )?(?:order|orden) (?:for|para) (?:\w+ ){0,2}(?:physical therapy|pt|therapy|imaging|mammogram|mri|ct|ultrasound|screening|terapia|fisioterapia|mamografia)\b|\bput in an order\b"),
         (3.0, (r"\b(?:endocrinology|cardiology|dermatology|neurology|gastroenterology|orthopedics|rheumatology|urology|"
               r"oncology|psychiatry|pulmonology|nephrology|ophthalmology|optometrist|audiology|"
               r"(?:eye|foot|skin|bone|heart|ear) doctor)\b")),
@@ -175,6 +191,8 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (2.5, r"\b(?:es normal|es grave|debo preocuparme|me preocupa|puedo tomar|puedo dejar|efectos? secundarios?|dosis|cada cuanto|cuanto (?:debo|puedo)|que (?:debo|puedo) hacer|esta bien (?:si|que))\b"),
     ),
     "spam_marketing": (
+        # automated notices from pharmacies and vendors: a sender's "your order is ready"
+        (6.0, r"\b(?:your|su|tu) (?:\w+ ){0,2}(?:rx|prescription|receta|order|pedido)\b[^.!?\n]{0,25}\b(?:is ready|esta list[oa])\b|\bautomated message\b|\b(?:reply|text) (?:help|stop)\b|\bextended warranty\b"),
         (4.0, r"\b(?:unsubscribe|newsletter|webinar|promo\w*|discount|coupon|% off|limited[- ]time|act now|click here|buy now|shop now|free trial|special offer|exclusive offer|deal|sale ends)\b"),
         (3.5, r"\b(?:seo|backlinks?|marketing|google reviews?|online reviews|(?:book|schedule) a (?:free )?demo|free demo|boost your|grow your|leads|revenue|grow your (?:practice|business)|schedule a (?:demo|call)|our (?:services|platform|solution|software|team can)|partner(?:ship)? (?:with|opportunit\w*)|business proposal|sponsored|crypto|bitcoin|investment opportunit\w*|you(?:'ve| have) won|winner|congratulations|claim your|gift card|lottery|viagra|weight loss (?:pills|secret))\b"),
         (3.5, r"\b(?:we (?:offer|provide|specialize|help (?:clinics|practices|doctors))|our company|outsourc\w*|dear (?:doctor|dr|practice owner|sir|madam)|hello doctor|can we (?:schedule|set up|hop on) a (?:quick )?call|lead generation|b2b|medical billing services|increase (?:your )?(?:revenue|patients|bookings))\b"),
@@ -194,6 +212,8 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (4.0, r"\b(?:darse de baja|cancelar (?:la )?suscripcion|boletin|promocion\w*|descuento|oferta|haga clic|haz clic|gratis|ganador|felicidades|premio|responda stop)\b"),
     ),
     "other": (
+        # an update that a problem is over asks nothing ("the rash is gone, thanks!")
+        (2.0, r"\b(?:all good now|all better(?: now)?|(?:is|are|has|have) (?:all |completely )?(?:gone|cleared up|resolved)|ya (?:estoy|esta|estamos) (?:bien|mejor)|ya se (?:me |le )?(?:quito|paso))\b"),
         (4.0, r"^\W*(?:thanks|thank you|thx|ok|okay|great|gracias|muchas gracias|perfecto)\W+(?:i )?(?:got|received|recibi|ya (?:lo|la|los|las) (?:tengo|recibi))\b"),
         (1.5, r"\b(?:thank you|thanks|thx|gracias|muchas gracias|appreciate|got it|ok|okay|sounds good|perfect|perfecto|de acuerdo|listo)\b"),
         (2.0, r"\b(?:hours|open on|closed on|holiday|directions|parking|fax number|numero de fax|lost and found|horario|estacionamiento)\b"),

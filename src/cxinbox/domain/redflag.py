@@ -141,14 +141,17 @@ def is_bulk(folded: str) -> bool:
     return False
 
 
-def find(text: str, *, bulk: bool | None = None) -> list[Finding]:
+def find(text: str, *, bulk: bool | None = None, setting: str = "") -> list[Finding]:
     """Every red-flag target in `text` (the patient's new text) with its context status,
-    in text order. `bulk` says whether the message is a mailing (None: judge by the text)."""
+    in text order. `bulk` says whether the message is a mailing (None: judge by the text).
+    `setting`: words that are not the patient's but say who the message is about (a reply's
+    subject, "Re: 4 month checkup"): read for cues (a baby, a pregnancy) only, never for a
+    symptom."""
     c = _compiled()
     folded, where = fold(text)
     if bulk is None:
         bulk = is_bulk(folded)
-    spans = _targets(folded, c)
+    spans = _targets(folded, c, fold(setting)[0] if setting else "")
     if not spans:
         return []
     pseudo = [(m.start(), m.end()) for m in c.pseudo.finditer(folded)]
@@ -189,12 +192,13 @@ def first_current(findings: list[Finding]) -> Finding | None:
 # -- targets -------------------------------------------------------------------------------
 
 
-def _targets(folded: str, c: _Compiled) -> list[tuple[str, int, int]]:
+def _targets(folded: str, c: _Compiled, setting: str = "") -> list[tuple[str, int, int]]:
     found: list[tuple[str, int, int]] = []
     for category, pattern in c.targets:
         found.extend((category, m.start(), m.end()) for m in pattern.finditer(folded))
+    cue_text = f"{setting}\n{folded}" if setting else folded
     for category, pattern, cue in c.cued:
-        if _has_cue(folded, cue, c):
+        if _has_cue(cue_text, cue, c):
             found.extend((category, m.start(), m.end()) for m in pattern.finditer(folded))
     found = [(category, start, _word_end(folded, end)) for category, start, end in found]
     found.sort(key=lambda t: (t[1], -t[2]))

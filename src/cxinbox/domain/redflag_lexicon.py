@@ -26,9 +26,12 @@ Kinds of entry:
 - STRONG_BULK_CUES / BULK_CUES: what makes a text a mailing (one strong cue or two weak).
 
 The examples these were built against are tests/triage_devset.py, and since the second
-round also bench/data/triage_eval.jsonl and bench/data/triage_dev_extra.jsonl (development
-sets now: each miss was fixed by the pattern behind it, never by one message's words; the
-figures that count come from a blind set nobody tuned on).
+round also bench/data/triage_eval.jsonl and bench/data/triage_dev_extra.jsonl, since the
+third bench/data/triage_holdout.jsonl too (all development sets now: each miss was fixed by
+the pattern behind it, never by one message's words, with sentences of our own in
+tests/test_triage_patterns.py; the figures that count come from a blind set nobody tuned on).
+The question scopes reach forward only, so a symptom said before "how much is too much?"
+stays current.
 """
 
 from __future__ import annotations
@@ -233,7 +236,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\b(?:don'?t|dont|do not|no longer) (?:want|wanna|wish) (?:to )?(?:live|be alive|be here|exist|wake up)\b"),
     ("suicide_self_harm", r"\bbetter off (?:dead|without me)\b"),
     ("suicide_self_harm", r"\bno (?:reason|point) (?:to|in) (?:live|living|going on)\b"),
-    ("suicide_self_harm", r"\b(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?|burn(?:ing)?) (?:my ?self|myslef)\b"),
+    ("suicide_self_harm", r"\b(?:hurt(?:ing|s)?|harm(?:ed|ing|s)?|cut(?:ting|s)?|burn(?:ed|t|ing|s)?) (?:my ?self|myslef)\b"),
     ("suicide_self_harm", r"\bself[- ]?harm\w*"),
     ("suicide_self_harm", r"\b(?:kms|unalive)\b"),
     ("suicide_self_harm", r"\b(?:suicid\w+|quitarme la vida|quitarse la vida|matarme|me voy a matar|me quiero matar)\b"),
@@ -330,6 +333,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                                 r"pesticide|insecticide|drain|lye|ammonia|detergente|cloro|pila|bateria|"
                                 r"dishwasher|dish soap|soap|lavatrastes|lavavajillas|jabon|suavizante|fabuloso|pinol|"
                                 r"morphine|oxycodone|methadone|fentanyl|opioids?|morfina|metadona|liquid medicine|"
+                                r"mothballs?|naftalina|nicotin\w*|e-?liquid|vape (?:juice|liquid)|liquido del vape|colillas?|cigarette butts?|"
                                 r"lamp oil|kerosene|turpentine|lighter fluid|paint thinner|queroseno|aguarras|petroleo|gasolina|"
                                 r"limpiador|quimico|veneno|insecticida|amoniaco|destapacanos", 40)),
     ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:antifreeze|anticongelante|pesticid\w*|insecticid\w*|veneno|raticida|gasolina|thinner|solvente|acetona|mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|jarabe|perfume|aceite)\b"),
@@ -348,7 +352,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("head_injury", r"\bskull\b|\bcraneo\b|\btbi\b|\btraumatic brain injury\b"),
     ("head_injury", near(r"head|cabeza",
                          r"hit|hits|struck|bang\w*|bump\w*|smack\w*|knock\w*|slam\w*|whack\w*|"
-                         r"golpe\w*|peg\w+|cayo|caida|fell|fall|falling|landed|cut|gash|wound|laceration|"
+                         r"(?<!de )golpe\w*|peg\w+|cayo|caida|fell|fall|falling|landed|cut|gash|wound|laceration|"
                          r"herida|cortada", 25)),
     ("head_injury", r"\b(?:bleeding|sangr\w+)\W+(?:[\w']+\W+){0,3}(?:from|de|en) (?:the|his|her|my|la|su) (?:head|cabeza)\b"),
     ("head_injury", r"\bse dio (?:\w+ ){0,2}en la cabeza\b|\bcayo de cabeza\b|\bpego con la cabeza\b"),
@@ -381,8 +385,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", (r"\b(?:pills|meds|tablets|pastillas|rope|gun|pistola|soga|razor|blades?|navaja)\b[^.!?\n]{0,20}\b(?:lined up|laid out|ready|saved up|stashed|counted out|"
                           r"listas|guardadas|juntadas|contadas|preparad[oa]s)\b|\b(?:saving|saved|stockpil\w+|hoard\w+|juntando|guardando) (?:up )?(?:my |the |mis |las )?(?:pills|meds|pastillas)\b")),
     # bleeding: pressure held for long, blood that keeps coming ("sale y sale sangre")
-    ("severe_bleeding", (r"\b(?:sale|brota|corre) y (?:sale|brota|corre)\b|\b(?:keeps|kept) (?:on )?(?:bleeding|coming|pouring)\b|"
-                        r"\b(?:holding|held|applying|apretando|presionando|haciendo presion)\b[^.!?\n]{0,25}\b(?:\d+|veinte|treinta|twenty|thirty) ?min\w*|"
+    ("severe_bleeding", (r"\b(?:sale|brota|corre) y (?:sale|brota|corre)\b|\b(?:keeps|kept) (?:on )?(?:bleeding|coming)\b|"
+                        r"\b(?:holding|held|applying|apretando|presionando|haciendo presion)\b(?! (?:for|on (?:the )?(?:line|phone)|the line))[^.!?\n]{0,25}\b(?:\d+|veinte|treinta|twenty|thirty) ?min\w*|"
                         r"\b(?:ya )?(?:van|llevo|llevamos) (?:\d+|veinte|treinta|media) (?:min\w*|hora)\b[^.!?\n]{0,20}\b(?:apretando|presionando|sangr\w+)")),
     # stroke: a side that will not move; a collapse with one side still
     ("stroke", r"\b(?:left|right|one) side (?:of (?:his|her|my) body )?(?:isn'?t|is not|not|won'?t|stopped|no se) (?:moving|move|mueve)\b|\b(?:slumped|collapsed|se desplomo)\b[^.!?\n]{0,40}\b(?:one|left|right) side\b"),
@@ -401,7 +405,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                              r"nonstop|non-stop|without stopping|sin parar|no para|no deja de|for (?:over |more than |almost |about )?(?:an hour|\d\d+ ?(?:min\w*|mins)|\d+ hours?|half an hour|30 min\w*)|"
                              r"no se (?:le |me )?(?:para|detiene|quita)|desde hace (?:una|media|\d+) (?:hora|horas)|(?:mas|more) (?:de|than) (?:media|una|\d+) (?:hora|hour)",
                              40)),
-    ("severe_bleeding", near(r"bleed\w*|nosebleed|sangr\w+|blood",
+    ("severe_bleeding", r"\b(?:ooz\w*|seep\w*|soak\w*|bleed\w*) (?:right )?(?:through|thru) (?:every|each|the|his|her|my|all the|two|three|several) (?:\w+ )?(?:bandages?|gauze|dressings?|towels?|pads?)\b"),
+    ("severe_bleeding", near(r"bleed\w*|bled|ooz\w*|nosebleed|sangr\w+|blood",
                              r"warfarin\w*|coumadin|eliquis|xarelto|apixaban|rivaroxaban|pradaxa|blood thinners?|anticoagul\w+|heparin\w*|lovenox|"
                              r"adelgazantes? de la sangre|para (?:la )?sangre (?:rala|delgada)", 40)),
     # overdose: an approximate count; a child in someone's pills; foraged mushrooms or plants
@@ -419,6 +424,62 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                          r"vomit\w*|throw\w* up|threw up|drows\w*|hard to wake|very sleepy|confus\w*|pupils?|passed out|blacked out|"
                          r"vomit\w*|vomito|vomitando|somnolient\w+|adormilad\w+|confundid\w+|desmay\w+|perdio el conocimiento|no despierta", 60)),
     ("head_injury", r"\b(?:me|se|le|nos) (?:di|dio|pegue|pego|golpee|golpeo)\b (?:\w+ ){0,2}(?:en|con) (?:la )?cabeza\b|\b(?:me cai|se cayo|nos caimos)\b[^.!?\n]{0,40}\bcabeza\b"),
+    # -- third pass (held-out and own-batch misses, generalised by pattern) --
+    # suicide: not being around any more; tired of living; letters left for family; a
+    # goodbye with thanks; cutting again or deeper; thinking of taking every pill at once
+    ("suicide_self_harm", (r"\b(?:won'?t|wont|will not|not going to|not gonna|no longer going to) be (?:here|around|alive)\b[^.!?\n]{0,15}\b(?:anymore|any more|any longer|much longer|for long|by then)\b|"
+                          r"\bya no (?:voy a estar|estare|me van a ver|me veran|me volveran a ver)\b|\bno me (?:van a )?volver a ver\b")),
+    ("suicide_self_harm", near(r"no point|pointless|what'?s the point|tired of|can'?t do this|ya no aguanto|no tiene caso|no vale la pena",
+                               r"won'?t be (?:here|around)|not (?:going to|gonna) be (?:here|around)|ya no (?:voy a|vas a) (?:estar|volver)", 40)),
+    ("suicide_self_harm", (r"\b(?:don'?t|do not|can'?t|cannot) see myself (?:being )?(?:here|around|alive)\b|\bmade (?:my )?peace with (?:it|everything|dying)\b|\bi'?ve made my peace\b|"
+                          r"\bsaid (?:my )?goodbyes? to (?:my|everyone|everybody)\b|\bme (?:despedi|he despedido) de (?:mi|mis|todos)\b|\b(?:esta noche|hoy|manana) (?:se acaba|termina|acabo con) todo\b")),
+    ("suicide_self_harm", r"\b(?:so |really |just |very )?(?:tired|sick|exhausted) of (?:living|being alive|life|existing|waking up)\b(?! with| in (?:pain|this)| on)|\b(?:cansad[oa]|hart[oa]) de (?:vivir|la vida|estar viv[oa]|existir|despertar)\b(?! con| asi con| en)"),
+    ("suicide_self_harm", r"\b(?:left|wrote|writing|written|deje|escribi|escribiendo)\b (?:\w+ ){0,2}(?:letters|notes|cartas|notas|goodbyes?|despedidas?) (?:to|for|para|a) (?:my|mis|mi|the|los|las)\b (?:\w+ )?(?:kids|children|family|wife|husband|parents|mom|dad|hijos|familia|esposa|esposo|padres|mama|papa)\b"),
+    ("suicide_self_harm", near(r"me despido|goodbye|good bye|farewell|adios a todos",
+                               r"gracias por todo|thank you for (?:everything|trying|all)|thanks for (?:everything|trying)|ya no (?:voy a|me van a) \w+|won'?t (?:be|see)|por ultima vez|for the last time", 60)),
+    ("suicide_self_harm", near(r"gracias por todo|thank you for everything|thanks for everything",
+                               r"ya no (?:voy a volver|me van a ver|voy a estar|estare)|won'?t (?:be (?:here|around|back)|see me again)|no me (?:van a )?volver a ver", 50)),
+    ("suicide_self_harm", (r"\b(?:started|start|starting|began|been|keep|kept|am|i'?m|im) (?:cutting|burning) (?:again|myself|more|deeper)\b|\bcut (?:myself )?(?:deeper|too deep)\b|\bcut myself again\b|"
+                          r"\b(?:razor|blade|blades|navaja|cuchilla|rastrillo)\b (?:\w+ ){0,2}(?:on|to|into|en) (?:my|his|her|mis|sus|los|las) (?:arms?|legs?|thighs?|wrists?|skin|brazos|piernas|muslos|munecas|piel)\b|"
+                          r"\b(?:me|se) (?:corte|corto|ha cortado|he cortado|esta cortando|estoy cortando|hizo|hace|hice|hago|esta haciendo|estoy haciendo) (?:otra vez |de nuevo )?(?:cortes |cortadas )?(?:en )?(?:los|las|mis|sus) (?:brazos|piernas|munecas|muslos)\b|"
+                          r"\b(?:haciendo|hace|hizo|hice|hago) (?:cortes|cortadas) en (?:los|las|mis|sus) (?:brazos|piernas|munecas|muslos)\b")),
+    ("suicide_self_harm", (r"\b(?:thinking|thought|think|considering|tempted|pensado|pienso|pensando|pense|ganas de)\b[^.!?\n]{0,25}\b(?:tak\w+|swallow\w*|tomarme|tomar|tragarme|tomandome)\b "
+                          r"(?:(?:all|every|the whole|todas|todos|todo) ?(?:of )?(?:my|the|them|las|los|mis|el)?|el frasco|la caja)\b")),
+    ("suicide_self_harm", r"\b(?:hope|hopes|hoping|wish|wishing|ojala|espero)\b[^.!?\n]{0,15}\b(?:don'?t|do not|never|won'?t|wouldn'?t|no) (?:wake up|despierte|despertar|vuelva a despertar)\b"),
+    ("suicide_self_harm", r"\b(?:pienso|pensando|pensado|pense|penso)(?: mucho| mucha)? en (?:morirme|matarme|la muerte|suicid\w+|no despertar|desaparecer|quitarme la vida)\b|\bthink\w* (?:a lot |so much )?(?:about|of) (?:dying|killing myself|not being (?:here|alive|around)|my death)\b"),
+    # bleeding: pressure held for long (said many ways); still pouring; a pad faster than
+    # an hour; clots of a size; a mouth filling with blood; gauze gone through; "won't quit"
+    ("severe_bleeding", (r"\b(?:pressing|pressed|pushing|pushed|squeezing|apply\w*|holding|held|aprete|apretado|presione|presionado|presionando)\b (?:\w+ ){0,3}"
+                        r"(?:pressure|towels?|gauze|cloth|rag|pads?|bandages?|ice|on it|down on|presion|toallas?|gasas?|trapo|vendas?|la herida|la cortada)\b[^.!?\n]{0,30}\b(?:\d+|half an|an|a half|veinte|treinta|media|una) ?(?:min\w*|hour|hora)\b|"
+                        r"\b(?:can'?t|cannot|couldn'?t|unable to|no (?:puedo|podemos) hacer que) (?:get|make) (?:\w+ ){1,3}(?:to )?stop bleeding\b|"
+                        r"\b(?:won'?t|will not|doesn'?t|does not|not) quit bleeding\b|\b(?:nose|nosebleed|cut|wound|gums?) (?:has |have )?(?:bled|been bleeding) since\b|\bbleed\w*\W+(?:[\w']+\W+){0,4}(?:it'?s |its )?been (?:over |almost |about )?(?:an hour|half an hour|\d\d+ ?min\w*|\d+ hours?)\b")),
+    ("severe_bleeding", (r"\b(?:going|gone|went|go) (?:thru|through) (?:a |an |one |my )?(?:\w+ )?(?:pads?|tampons?)\b[^.!?\n]{0,15}\b(?:every|each|an|a|per) (?:hour|\d+ ?min\w*|half hour)|"
+                        r"\b(?:lleno|llene|empapo|empape|cambio|cambie|paso|uso) (?:\w+ ){0,2}(?:toallas?|compresas?|tampon\w*) (?:\w+ ){0,2}(?:cada|por|en) (?:hora|\d+ ?min\w*|media hora|una hora)\b|"
+                        r"\bclots?\b[^.!?\n]{0,25}\b(?:golf ?balls?|lemons?|plums?|fists?|walnuts?|eggs?|quarters?|tennis balls?)\b|\bcoagulos? (?:muy )?(?:grandes|enormes|gigantes|del tamano)\b|"
+                        r"\b(?:keeps?|kept|keep) filling (?:up )?with blood\b|\bse (?:me|le) llena (?:\w+ ){0,2}de sangre\b|"
+                        r"\b(?:thru|through) (?:a |the )?(?:whole |entire )?(?:pack|box|roll|stack|bag) of (?:gauze|pads|towels|bandages)\b")),
+    ("severe_bleeding", near(r"still (?:pouring|gushing|spurting|soaking|squirting)|keeps? (?:pouring|gushing|spurting|soaking)|kept (?:pouring|gushing|soaking)|sigue (?:chorreando|brotando)",
+                             r"blood|bleed\w*|cut|wound|towels?|gauze|bandages?|pads?|through|thru|herida|cortada|sangr\w+|toallas?|gasas?", 40)),
+    # pregnancy: signs a week count or a positive test makes urgent are cued below
+    # overdose: a button battery near a mouth; a week's pills at once; a dose thrice; a
+    # child found with pills; plants or leaves eaten; something taken at a party
+    ("overdose_poisoning", near(r"button batter\w*|coin batter\w*|pilas? de boton|baterias? de boton|pilas? redondas?",
+                                r"mouth|swallow\w*|ate|chew\w*|boca|trag\w+|comio|mastic\w+|can'?t find|missing|no (?:la|lo) (?:encontramos|encuentro)", 60)),
+    ("overdose_poisoning", (r"\b(?:whole|entire) (?:week'?s?|weeks|day'?s|month'?s) (?:worth of )?(?:pills|meds|doses|medication|tablets)\b|"
+                           r"\b(?:took|taken|swallowed|tome|tomo|se tomo|me tome)\b[^.!?\n]{0,40}\b(?:all at once|at once|at the same time|de (?:una|un) (?:vez|jalon)|todas juntas|todos juntos)\b")),
+    ("overdose_poisoning", (r"\b(?:took|taken|take|gave|given|tome|tomo|se tomo|le di|le dimos)\b (?:my|his|her|the|mi|su|la|el|sus|mis)\b (?:[\w']+ ){0,3}"
+                           r"(?:pills?|doses?|meds|medicine|medication|insulin|tablets?|shot|pastillas?|dosis|medicinas?|insulina)\b (?:[\w']+ ){0,4}"
+                           r"(?:three|four|3|4|tres|cuatro) (?:times|veces)\b")),
+    ("overdose_poisoning", (r"\bfound (?:my|our|the|him|her) ?(?:\w+ )?(?:with|playing with|holding|eating|chewing)\b (?:[\w']+ ){0,4}(?:pills|meds|medicine|bottle|tablets|gummies|vitamins|pods?|detergent|bleach)\b|"
+                           r"\b(?:lo|la) (?:encontre|encontramos|halle)\b (?:\w+ ){0,2}(?:con|jugando con|comiendo|mordiendo)\b (?:\w+ ){0,4}(?:pastillas|medicinas?|frasco|tabletas|gomitas|vitaminas|detergente|cloro)\b")),
+    ("overdose_poisoning", near(r"ate|eaten|eating|chew\w*|swallow\w*|bit|bite|lick\w*|comio|mastic\w+|trago|mordio|mordisque\w+|lamio",
+                                r"plants?|houseplants?|leaves|leaf|flowers?|plantas?|hojas?|flor|flores|dieffenbachia|oleander|lil(?:y|ies)|pothos|philodendron|foxglove|"
+                                r"poinsettia|nochebuena|adelfa|lirios?|venenos[oa]s?|poisonous|toxic[oa]?s?", 40)),
+    ("overdose_poisoning", r"\b(?:se (?:metio|tomo|metieron)|tomo|took|used|snorted|smoked|se fumo|fumo) (?:algo|something|some\w*|unas? \w+)\b[^.!?\n]{0,25}\b(?:party|fiesta|antro|club|bar|concert|concierto)\b"),
+    # chest: "pian"; head: a bumped forehead; stroke: "de golpe" is "suddenly"
+    ("chest_pain", near(r"chest|chst|pecho", r"pian|pein|painn", 15)),
+    ("head_injury", r"\b(?:hit|hits|hitting|bang\w*|bump\w*|smack\w*|knock\w*|struck|whack\w*|slam\w*|crack\w*) (?:\w+ ){0,2}forehead\b"),
+    ("anaphylaxis", r"\b(?:le |me )?(?:acabo de |acabamos de )?(?:poner|puse|pusimos|pusieron|aplique|aplicamos|inyecte|inyectamos|use|usamos) (?:la |el |una |un )?(?:epi ?pen|epinefrina|auvi-?q|adrenalina)\b"),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -428,7 +489,7 @@ _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|ele
 CUES: Final[dict[str, str]] = {
     "trauma": (r"\b(?:car accident|crash\w*|collision|rear-?ended|fell (?:off|down|from|on)|"
                r"fall (?:off|down|from)|tackled|hit by|accidente|choque|chocamos|se cayo|me cai)\b"),
-    "substance": (r"\b(?:pills?|meds|medication|alcohol|drunk|drinking|oxy\w*|opioids?|opiates?|"
+    "substance": (r"\b(?:party|fiesta|rave|antro|se metio algo|tomo algo|took something|pills?|meds|medication|alcohol|drunk|drinking|oxy\w*|opioids?|opiates?|"
                   r"fentanyl|heroin|xanax|percocet|vicodin|norco|methadone|drugs?|"
                   r"pastillas|medicamentos?|droga\w*|borracho|tomado)\b"),
     "fall": (r"\b(?:fell|fall\w*|slipped|tripped|accident|crash\w*|hit|struck|punch\w*|kicked|assault\w*|"
@@ -447,9 +508,16 @@ CUES: Final[dict[str, str]] = {
                r"(?:(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|baby|bebe|nina|nino|hija|hijo|"
                r"son|daughter|girl|boy)\W+)?" + _AGE + r"[ -]?(?:old|de nacid[oa]|de edad)|"
                r"(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|baby|bebe|nina|nino|hija|hijo|son|"
-               r"daughter|girl|boy)\W+" + _AGE + r")\b"
+               r"daughter|girl|boy)\W+" + _AGE + r"|(?<=\()" + _AGE + r"(?=\s*(?:old\s*)?\))|"
+               + _AGE + r" (?:well|check\w*|visit|shots|vaccines?|appointment|appt|cita|consulta|vacunas))\b"
                r"(?! (?:de embarazo|pregnant|along|of pregnancy))"),
-    "pregnancy": (r"\b(?:(?:i'?m|im|i am|she'?s|she is|estoy|tengo|esta|tiene) (?:\d{1,2}|"
+    # a child named anywhere ("found my son with the pills, some are missing")
+    "child": (r"\b(?:toddler|baby|kid|child|son|daughter|grandson|granddaughter|boy|girl|"
+              r"\d ?(?:yr|year)s? old|nino|nina|hijo|hija|bebe|nene|nena|nieto|nieta)\b"),
+    "pregnancy": (r"\b(?<!covid )(?<!flu )(?<!strep )(?:positive (?:pregnancy |home )?test|(?:pregnancy )?test (?:was|came back|is) positive|"
+                  r"(?:salio|dio) positiva (?:la|mi) prueba|prueba (?:de embarazo )?(?:salio |dio )?positiva)\b|"
+                  r"\b(?:my|the|her|mi|su|la) (?:[1-3]\d|4[0-2]) ?(?:weeks?|wks?|semanas?) (?:appointment|appt|visit|check\w*|ultrasound|scan|cita|control|consulta|ecografia|ultrasonido)\b|"
+                  r"\b(?:(?:i'?m|im|i am|she'?s|she is|estoy|tengo|esta|tiene) (?:\d{1,2}|"
                   r"twenty|thirty) ?(?:weeks?|wks?|semanas)\b(?! old)(?! de nacid)|"
                   r"pregnant|pregnancy|preggo|expecting|weeks? along|(?:\d{1,2}|twenty|"
                   r"thirty) ?(?:weeks?|wks?) (?:pregnant|along)|trimester|my ob\b|obgyn|"
@@ -511,6 +579,18 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                      r"\b(?:se (?:cayo|rodo|resbalo)|se me cayo)\b[^.!?\n]{0,30}\b(?:de la|del|de)\b[^.!?\n]{0,10}\b(?:cama|sillon|sofa|cambiador|mesa|cuna|silla|carriola|escaleras?)\b"), "infant"),
     ("anaphylaxis", near(r"lips?|tongue|face|eyes?|mouth|labios?|lengua|cara|ojos?|boca",
                          r"huge|enormous|puffy|puffed|fat|ballooned|grandes?|gigantes?|enormes?|inflad[oa]s?", 15), "allergen"),
+    # third pass: a slip or a landing on the belly; tightening at intervals; a high reading;
+    # a puffy face or hands; pain on one side; nearly fainting
+    ("pregnancy_emergency", (r"\b(?:cai sentada|cayo sentada)\b|\bhit (?:my|her) (?:belly|stomach|tummy|abdomen)\b|\b(?:se|me) (?:pego|golpeo|pegue|golpee) (?:en )?(?:la panza|el vientre|la barriga)\b|"
+                             r"\blanded (?:on|onto) (?:my|her|the) (?:belly|stomach|tummy|abdomen|side|back|bottom|butt)\b|"
+                             r"\b(?:tighten\w*|hardening|(?:panza|barriga|vientre|belly|stomach|tummy|uterus|utero) (?:\w+ )?(?:dur[ao]|hard|tight)|(?:gets?|getting|goes|going|keeps getting) (?:really |very |all )?(?:hard|tight)|se (?:me |le )?pone (?:muy )?dur[ao]|endurec\w+|contraccion\w*|contractions?|cramp\w*|colicos?)\b"
+                             r"[^.!?\n]{0,30}\b(?:every (?:\d+|few|couple|five|ten|six|seven|eight)(?: or \d+)? ?(?:min\w*)?|cada (?:\d+ ?(?:min\w*)?|rato|cinco|diez|pocos min\w*)|\d+ ?(?:min\w* )?apart|varias en una hora|regular\w*)|"
+                             r"\b(?:1[4-9]\d|2[0-4]\d) ?/ ?(?:9\d|1[0-4]\d)\b|"
+                             r"\b(?:face|hands|fingers|cara|manos|dedos)\b[^.!?\n]{0,20}\b(?:swell\w*|swollen|puff\w*|hinchad\w+|inflamad\w+)\b|\b(?:swell\w*|swollen|puffy|hinchazon) (?:in |of |en )?(?:my |her |the |la |las )?(?:face|hands|cara|manos)\b|"
+                             r"\b(?:me|le) duele (?:mucho |muchisimo )?(?:del|el|en el) (?:lado|costado)\b|\bdolor (?:fuerte )?(?:en el|del) (?:lado|costado) (?:izquierdo|derecho)\b|"
+                             r"\b(?:pain|hurt\w*)\b[^.!?\n]{0,25}\b(?:right|left|one) side\b|\b(?:passing out|pass out|about to faint)\b"), "pregnancy"),
+    ("overdose_poisoning", near(r"pills?|meds|medicine|tablets?|gummies|vitamins|pastillas|medicinas?|gomitas|vitaminas",
+                                r"missing|(?:are|is) gone|can'?t account|faltan|falta(?:n)? (?:unas|algunas|varias)|no (?:estan|las encuentro)", 40), "child"),
     ("pregnancy_emergency", (r"\bleak\w* (?:\w+ ){0,2}(?:fluid|water|liquid)\b|\b(?:underwear|panties|pants|pad|sheets)\b[^.!?\n]{0,25}\b(?:wet|soaked)\b|"
                              r"\b(?:se me sale|me sale|sale|salio|escurre) (?:\w+ ){0,2}(?:agua|liquido)\b|\b(?:vision|vista)\b[^.!?\n]{0,15}\b(?:blurr\w*|borros\w+|spots|manchas)\b|"
                              r"\bupper (?:belly|stomach|abdomen|abdominal)\b[^.!?\n]{0,20}\b(?:pain|hurt\w*)\b|\b(?:pain|hurt\w*)\b[^.!?\n]{0,30}\bunder (?:my|her|the) ribs\b|"
@@ -520,6 +600,9 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
 # A current finding of the first category becomes the second when the message has the cue:
 # wheeze or a closing throat after a sting, a meal or a new drug is anaphylaxis.
 RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
+    # bleeding in a pregnancy is a pregnancy emergency (the labelling guide), however said
+    ("severe_bleeding", "pregnancy_emergency",
+     r"\b(?<!not )(?<!never been )(?:pregnant|embarazada|(?:[4-9]|[1-3]\d|4[0-2]) ?(?:weeks?|wks?|semanas) (?:pregnant|along|de embarazo))\b"),
     ("breathing", "anaphylaxis",
      (r"\b(?:allerg\w*|anaphyla\w*|hives|sting|stung|epi ?pen|peanuts?|shellfish|alergi\w*|"
      r"ronchas|picadura|cacahuate|mariscos|flu shot|vaccine|vacuna|new (?:medication|medicine|"
@@ -535,7 +618,18 @@ _IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derram
                        r"aneurysm|coronary|conniption|sin aire|breathless)")
 
 PSEUDO: Final[tuple[str, ...]] = (
-    # idioms
+    # leaving the practice, not life: moving away, a new clinic, a trip (third pass)
+    (r"\b(?:moving|move|moved|relocat\w+|travel\w*|trip|vacation|new (?:clinic|doctor|provider|practice|job)|switching|transferring|"
+     r"me mudo|nos mudamos|mudando|mudanza|viaje|vacaciones|otra clinica|otro doctor|cambio de (?:clinica|doctor|seguro))\b[^.!?\n]{0,60}"
+     r"\b(?:won'?t be (?:here|around)|not (?:going to|gonna) be (?:here|around)|ya no (?:voy a (?:estar|volver)|me van a ver)|gracias por todo|thank you for everything)\b|"
+     r"\b(?:won'?t be (?:here|around)|not (?:going to|gonna) be (?:here|around)|ya no (?:voy a (?:estar|volver)|me van a ver)|gracias por todo|thank you for everything)\b[^.!?\n]{0,60}"
+     r"\b(?:moving|move|moved|relocat\w+|travel\w*|trip|vacation|new (?:clinic|doctor|provider|practice|job)|switching|transferring|"
+     r"me mudo|nos mudamos|mudando|mudanza|viaje|vacaciones|otra clinica|otro doctor|cambio de (?:clinica|doctor|seguro))\b"),
+    # a pet's poisoning is the vet's (third pass)
+    r"\b(?:cat|dog|puppy|kitten|pet|perro|perrito|perrita|gato|gatito|gatita|mascota)\b[^.!?\n]{0,12}\b(?:ate|eaten|chewed|swallowed|got into|licked|se comio|comio|mordio|se trago|trago)\b[^.!?\n]{0,40}",
+    # idioms (third pass: breath taken away by a room; baby fever)
+    r"\bsin aliento (?:con|al ver|de (?:la )?(?:emocion|alegria|risa))\b|\bdej\w+ sin aliento\b",
+    r"\b(?:has|have|got|having|with|the|of|major|serious|total|such|gives? (?:me|us))\b(?: \w+)? baby fever\b|\bbaby fever\b(?= (?:lol|haha|jaja|lmao))",
     rf"\b{_MONEY}\b[^.!?\n]{{0,50}}?\b{_IDIOM_EVENT}\b",
     rf"\b{_IDIOM_EVENT}\b[^.!?\n]{{0,50}}?\b{_MONEY}\b",
     r"\b(?:give|gives|giving|gave|given) (?:me|him|her|us|you) (?:a )?(?:heart attack|stroke)\b",
@@ -631,7 +725,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"no hay|nada de|ningun|ninguna|ya no tengo|no siento|no presenta|tampoco)\b")),
     # negated (backward): the symptom has passed
     ("negated", "backward",
-     (r"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:gone|went away|"
+     (r"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:gone(?! (?:through|thru|into|over|out|up|down|by|to))|went away|"
      r"go away|resolved|disappeared|stopped|subsided|cleared up|is over|has passed|"
      r"went down|(?:is|are|was|seems?|looks?) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)|"
      r"turned out to be|all better|resulto ser|fue (?:solo|nada mas)|"
@@ -645,6 +739,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:(?:\d+|a|an|one|two|three|four|five|six|few|several|many|couple of|some) )?"
      r"(?:years?|yrs?|decades?|months?|weeks?|wks?) ago\b|\bhace (?:\d+|dos|tres|cuatro|varias) semanas\b|\blast (?:year|summer|spring|fall|winter)\b|"
      r"\bin (?:19|20)\d\d\b|\bas a (?:child|kid|teen\w*|baby)\b|"
+     r"\b(?:in|en|back in) (?:(?:early|late|mid) )?(?:jan\w*|feb\w*|march|april|may|june|july|aug\w*|sept?\w*|oct\w*|nov\w*|dec\w*|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\.?,? (?:of |de |del )?(?:19|20)\d\d\b|"
      r"\b(?:in|during|back in) (?:college|high school|school|my twenties|my teens|the army|the past)\b|"
      r"\ben la (?:prepa|preparatoria|universidad|secundaria)\b|\bwhen i was (?:young|little|"
      r"a kid|a child|a teen\w*|\d+|pregnant with)\b|\bback in\b|\byears back\b|\blong time ago\b|"
@@ -727,6 +822,18 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"when should (?:i|we) (?:worry|call|go|bring|take)|cuando (?:debo|deberia|hay que|debemos) "
      r"(?:preocupar\w*|llamar|ir|llevar\w*)|que sintomas|cuales son (?:los|las) "
      r"(?:sintomas|senales|signos|causas|factores)|como (?:se|sabria|saber|reconocer|puedo saber))\b")),
+    # a subject line that names a topic and asks about it ("concussion question")
+    ("hypothetical", "backward", r"\b(?:question|questions|q|pregunta|preguntas|duda|dudas|info|informacion)\b(?=[ \t]*\n\n)"),
+    # a question about what would count ("what kind of bleeding would be an emergency?"),
+    # a conditional about someone or something ("si a mi hija le da ...", "si no para ...?")
+    ("question", "forward",
+     (r"\b(?:what (?:kind|type|sort|amount) of|how (?:much|many)|que (?:tipo|clase) de)\b(?=[^.!\n]*\?)|"
+      r"\bif (?:it|this|that|there|the|a|an|she|he|they|we|i'?m|i am|she'?s|he'?s)\b(?=[^.!\n]*\?)|"
+      r"\bsi (?:no|a (?:mi|su|tu|la|el)|al|estoy|esta|estas|ella|el|usted|su|tu|se|ya)\b(?=[^.!\n]*\?)")),
+    ("hypothetical", "forward",
+     (r"\b(?:acuda|llame|vaya|busque (?:atencion|ayuda)|consulte)\b(?: \w+){0,4} si\b|\bsi (?:usted )?tiene\b|\bsi (?:su|tu) (?:hij[oa]|bebe|nin[oa]|pareja|familiar)\b|"
+      r"\b(?:me|le|nos) van a (?:sacar|operar|hacer|quitar|poner)\b|\b(?:i'?m|i am|she'?s|he'?s) (?:having|getting) (?:a |my |her |his )?\w+ (?:pulled|removed|out|done)\b|"
+      r"\b(?:going to|gonna|will) (?:have|get) (?:a |my |her |his )?(?:tooth|teeth|wisdom|surgery|procedure|biopsy|colonoscopy)\b")),
     ("question", "forward",
      r"\bhow much (?:[\w']+ ){0,2}is (?:normal|too much|ok|okay|safe|expected)\b|\bcuant[oa] (?:\w+ ){0,2}es normal\b"),
     ("hypothetical", "backward", r"\b(?:happen|occur)s?\b(?= (?:with|after|from|if|when|in)\b|\?)"),
@@ -801,6 +908,7 @@ STRONG_BULK_CUES: Final = (
     r"\bthis (?:email|message) was sent to\b", r"\ball rights reserved\b",
     r"\bpara no recibir mas\b", r"\bto stop receiving\b",
     r"\b(?:de(?:se|nse)|date|darte|darse|dar(?:se)?) de baja\b", r"\bno desea recibir\b",
+    r"\b(?:resp|responda|responde|envie|envia|txt|text|reply) (?:baja|alto)\b|\bbaja (?:p/|para) (?:salir|cancelar)\b",
 )
 BULK_CUES: Final = (
     r"\bjoin (?:us|our)\b", r"\bregister (?:at|on|for|here)\b", r"\bfree (?:class|event|screening|seminar|workshop)\b",
@@ -813,4 +921,8 @@ BULK_CUES: Final = (
     r"\bdescuento\b", r"\boferta\b", r"\bhaga clic\b", r"\bhaz clic\b", r"\breply stop\b",
     r"\brespond[ae]? stop\b|\bresponda stop\b", r"\bshop now\b", r"\bdonate\b", r"\bdonar?\b",
     r"\bthis (?:email|message) was sent to\b", r"\ball rights reserved\b", r"\bsponsored\b",
+    r"\bpromocion\w*\b", r"\b\d{1,2} ?% (?:en|de descuento|discount)\b", r"\b(?:estimad[oa]s?|querid[oa]s?) pacientes?\b|\bdear (?:patients?|parents|families)\b",
+    r"\b(?:taller|charla|platica|chequeo|clase|screening|class|workshop) gratis\b|\bgratis (?:este|el) (?:sabado|domingo|lunes|martes|miercoles|jueves|viernes)\b",
+    r"\bbook (?:your|online|now|today)\b", r"\bconsulte nuestr\w+\b|\bvisit our (?:website|site|page)\b",
+    r"\b(?:mes|semana|dia) (?:del|de la|mundial|nacional) (?:del |de la )?(?:corazon|salud|diabetes|cancer|asma|prevencion|mujer)\b|\b(?:safety|seguridad) (?:tips?|consejos)\b|\bconsejos de\b",
 )

@@ -69,9 +69,14 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
     # A subject the patient wrote ("Chest pain", body "please call me") is read as a line
     # of its own; a reply's subject ("Re: your chest x-ray") is the clinic's, not theirs.
     read = f"{subject}\n\n{text}" if subject.strip() and not _REPLY.match(subject) else text
-    findings = redflag.find(read, bulk=is_bulk)
+    setting = subject if read is text else ""
+    findings = redflag.find(read, bulk=is_bulk, setting=setting)
     hit = redflag.first_current(findings)
-    talk = any(f.status in ("negated", "historical", "hypothetical") for f in findings)
+    # Symptoms set aside still make a message clinical when it asks about them; an update
+    # that only says a symptom is gone ("no wheezing now, thank you!") asks nothing.
+    asks = "?" in folded
+    talk = any(f.status in ("historical", "hypothetical") or (f.status == "negated" and asks)
+               for f in findings)
     found = intent_mod.classify(folded, folded_subject, red_flag=hit is not None,
                                 symptom_talk=talk, bulk=is_bulk)
     assessment = Assessment(
