@@ -187,10 +187,13 @@ def test_thread_header_stays_at_80x24_while_notes_are_added(tmux: Tmux) -> None:
     tmux.wait_text("Search: tag:red-flag (1)")
     tmux.keys("Enter")
     screen = tmux.wait(lambda s: "Internal notes" in s and "r Reply" in s, "the thread")
-    header = re.match(r" (#\d+) ", screen.splitlines()[1])
+    # A red-flag conversation shows its banner first; the `#id` line sits right under it.
+    assert screen.splitlines()[1].startswith(" RED FLAG"), screen
+    top = 2
+    header = re.match(r" (#\d+) ", screen.splitlines()[top])
     assert header is not None, screen
     conv = header.group(1)
-    assert "priority" in screen.splitlines()[2]
+    assert "priority" in screen.splitlines()[top + 1]
     assert screen.splitlines()[-1].rstrip().endswith("? Help")
     for word in ("first", "second", "third"):
         tmux.keys("n")
@@ -198,10 +201,11 @@ def test_thread_header_stays_at_80x24_while_notes_are_added(tmux: Tmux) -> None:
         tmux.type(f"called the patient back {word}")
         tmux.keys("Enter")
         screen = tmux.wait_text(f"called the patient back {word}")
-        assert screen.splitlines()[1].startswith(f" {conv} "), screen
+        assert screen.splitlines()[1].startswith(" RED FLAG"), screen
+        assert screen.splitlines()[top].startswith(f" {conv} "), screen
     for key in ("g", "G", "k", "k"):
         tmux.keys(key)
         screen = tmux.screen()
-        assert screen.splitlines()[1].startswith(f" {conv} "), screen
+        assert screen.splitlines()[top].startswith(f" {conv} "), screen
     tmux.keys("q")
     tmux.wait_text("EXITED:0")
