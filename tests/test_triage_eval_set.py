@@ -2,8 +2,9 @@
 
 A set that drifts (a category thinned out, a trap labelled as a red flag, a duplicated body that
 counts twice) would make bench_triage's figures mean less than they claim, silently. Every rule
-below holds for the development set (triage_eval.jsonl) and the held-out set
-(triage_holdout.jsonl); the held-out set has larger minimums of its own at the end.
+below holds for the development set (triage_eval.jsonl), the held-out set
+(triage_holdout.jsonl) and the second blind set (triage_blind2.jsonl); the held-out set and the
+second blind set have minimums of their own at the end.
 """
 
 from __future__ import annotations
@@ -17,8 +18,13 @@ import pytest
 from bench.triage_metrics import CATEGORIES, CHANNELS, INTENTS, LANGS, TRAPS, Example, load_set
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data"
-SETS = {"dev": DATA / "triage_eval.jsonl", "holdout": DATA / "triage_holdout.jsonl"}
+SETS = {
+    "dev": DATA / "triage_eval.jsonl",
+    "holdout": DATA / "triage_holdout.jsonl",
+    "blind2": DATA / "triage_blind2.jsonl",
+}
 HOLDOUT = SETS["holdout"]
+BLIND2 = SETS["blind2"]
 KEYS = {"id", "lang", "channel", "subject", "body", "red_flag", "trap", "trap_category", "intent"}
 
 
@@ -190,3 +196,62 @@ def test_holdout_shares_no_body_with_the_development_set(holdout: list[Example])
 
     development = {norm(e) for e in load_set(SETS["dev"])}
     assert [e.id for e in holdout if norm(e) in development] == []
+
+
+# The second blind set's own minimums (issue #13, item 3): written apart from the detector and
+# from every other set, so it must share no body with any other file in bench/data.
+
+
+@pytest.fixture(scope="module")
+def blind2() -> list[Example]:
+    return load_set(BLIND2)
+
+
+def test_blind2_size_languages_and_channels(blind2: list[Example]) -> None:
+    assert len(blind2) >= 380
+    assert sum(e.lang == "es" for e in blind2) / len(blind2) >= 0.35
+    for channel in CHANNELS:
+        assert sum(e.channel == channel for e in blind2) / len(blind2) >= 0.3, channel
+
+
+def test_blind2_has_20_positives_per_category(blind2: list[Example]) -> None:
+    for category in CATEGORIES:
+        positives = [e for e in blind2 if e.red_flag == category]
+        assert len(positives) >= 20, category
+        assert sum(e.lang == "es" for e in positives) >= 7, category
+        assert len({e.intent for e in positives}) >= 3, category
+
+
+def test_blind2_traps_are_90_over_every_kind_and_category(blind2: list[Example]) -> None:
+    traps = [e for e in blind2 if e.trap is not None]
+    assert len(traps) >= 90
+    kinds = Counter(e.trap for e in traps)
+    for kind in TRAPS:
+        assert kinds[kind] >= 8, kind
+        assert len({e.trap_category for e in traps if e.trap == kind}) >= 8, kind
+    near = Counter(e.trap_category for e in traps)
+    for category in CATEGORIES:
+        assert near[category] >= 8, category
+
+
+def test_blind2_ordinary_messages_cover_every_intent(blind2: list[Example]) -> None:
+    intents = Counter((e.intent, e.lang) for e in _ordinary(blind2))
+    for intent in INTENTS:
+        assert intents[(intent, "en")] + intents[(intent, "es")] >= 12, intent
+        assert intents[(intent, "es")] >= 4, intent
+
+
+def test_blind2_shares_no_body_with_any_other_set(blind2: list[Example]) -> None:
+    def norm(body: str) -> str:
+        return " ".join(body.lower().split())
+
+    others = set()
+    for path in sorted(DATA.glob("*.jsonl")):
+        if path == BLIND2:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            raw = json.loads(line)
+            if isinstance(raw, dict) and isinstance(raw.get("body"), str):
+                others.add(norm(raw["body"]))
+    assert others  # the other sets were read
+    assert [e.id for e in blind2 if norm(e.body) in others] == []
