@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 
+from cxinbox.cli_input import read_text_input
+
 if TYPE_CHECKING:
     from cxinbox.api.transport import SyncAPI
     from cxinbox.config import Config
@@ -56,23 +58,6 @@ def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 
 def _echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def _read(path: str) -> str:
-    try:
-        if path == "-":
-            data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-        else:
-            with Path(path).open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise _fail(f"{path}: larger than {MAX_FILE_BYTES // 1024} KB")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _fail(f"{path}: not UTF-8 text") from None
 
 
 def _parse(text: str, where: str, default_slug: str) -> ArticleText:
@@ -168,7 +153,7 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
     app.add_typer(kb, name="kb")
 
     def _from_file(path: str, slug: str) -> tuple[ArticleText | None, str]:
-        text = _read(path)
+        text = read_text_input(path, MAX_FILE_BYTES)
         if text.lstrip().startswith("---"):
             return _parse(text, path, slug), ""
         return None, text

@@ -11,15 +11,14 @@ running `cxinbox serve`, the server sends it.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import click
 import typer
 
+from cxinbox.cli_input import read_text_input
 from cxinbox.contract.errors import ApiError, BadRequest
 
 if TYPE_CHECKING:
@@ -65,23 +64,6 @@ def _parse_fills(fills: list[str]) -> dict[str, str]:
             raise _fail(f"--fill expects key=value, got {item[:60]!r}")
         out[key.strip()] = value
     return out
-
-
-def _read_body(path: str) -> str:
-    try:
-        if path == "-":
-            data = sys.stdin.buffer.read(MAX_BODY_FILE_BYTES + 1)
-        else:
-            with Path(path).open("rb") as handle:
-                data = handle.read(MAX_BODY_FILE_BYTES + 1)
-    except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror}") from None
-    if len(data) > MAX_BODY_FILE_BYTES:
-        raise _fail(f"{path}: longer than {MAX_BODY_FILE_BYTES} bytes")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _fail(f"{path}: not UTF-8 text") from None
 
 
 def _draft_lines(d: DraftView) -> list[str]:
@@ -218,7 +200,7 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
                             f" (add {wanted})")
             body = rendered.body
         else:
-            body = _read_body(body_file or "-")
+            body = read_text_input(body_file or "-", MAX_BODY_FILE_BYTES)
         if articles:
             body = "\n\n".join(part.strip("\n") for part in (body, *articles)
                                if part.strip()) + "\n"
