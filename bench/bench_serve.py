@@ -67,6 +67,31 @@ def client_run(sock: str, index: int, actions: int, conv_ids: list[int]) -> dict
     return asyncio.run(_client(Path(sock), index, actions, conv_ids))
 
 
+async def random_action(api: Any, rng: random.Random, kind: str, conv: int,
+                        state: dict[str, Any], note: str) -> str:
+    """One staff action of `kind` on `conv` through the API, with `state` (the expected
+    final state of that conversation) updated to match; the event action it writes."""
+    if kind == "tag":
+        add, remove = rng.sample(BENCH_TAGS, 2)
+        await api.tag(conv, [add], [remove])
+        state["tags"] = (state["tags"] | {add}) - {remove}
+        return "conversation.tag"
+    if kind == "assign":
+        user = rng.choice((None, *STAFF))
+        await api.assign(conv, user)
+        state["assignee"] = user
+        return "conversation.assign"
+    if kind == "status":
+        status = rng.choice(STATUSES)
+        until = int(time.time()) + 86400 if status == "snoozed" else None
+        await api.set_status(conv, status, until)
+        state["status"] = status
+        return "conversation.status"
+    await api.add_note(conv, note)
+    state["notes"] += 1
+    return "conversation.note"
+
+
 async def _client(sock: Path, index: int, actions: int, conv_ids: list[int]) -> dict[str, Any]:
     from cxinbox.api.socket_client import SocketAPI, probe
 
@@ -85,26 +110,8 @@ async def _client(sock: Path, index: int, actions: int, conv_ids: list[int]) -> 
         state = expected[conv]
         t0 = time.perf_counter()
         try:
-            if kind == "tag":
-                add, remove = rng.sample(BENCH_TAGS, 2)
-                await api.tag(conv, [add], [remove])
-                state["tags"] = (state["tags"] | {add}) - {remove}
-                action = "conversation.tag"
-            elif kind == "assign":
-                user = rng.choice((None, *STAFF))
-                await api.assign(conv, user)
-                state["assignee"] = user
-                action = "conversation.assign"
-            elif kind == "status":
-                status = rng.choice(STATUSES)
-                until = int(time.time()) + 86400 if status == "snoozed" else None
-                await api.set_status(conv, status, until)
-                state["status"] = status
-                action = "conversation.status"
-            else:
-                await api.add_note(conv, f"bench client {index} note {i}")
-                state["notes"] += 1
-                action = "conversation.note"
+            action = await random_action(api, rng, kind, conv, state,
+                                         f"bench client {index} note {i}")
         except Exception as exc:  # noqa: BLE001 - counted and reported
             errors.append(f"{kind} #{conv}: {exc}")
             continue

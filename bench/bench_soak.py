@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from bench.bench_serve import BENCH_TAGS, STAFF, STATUSES, p, start_server
+from bench.bench_serve import BENCH_TAGS, p, random_action, start_server
 from bench.bench_serve import write_config as serve_config
 
 CLINIC = "+15550100100"
@@ -123,26 +123,8 @@ async def _client(sock: Path, index: int, conv_ids: list[int], t_start: float, t
             state = expected[conv]
             t1 = time.perf_counter()
             try:
-                if kind == "tag":
-                    add, remove = rng.sample(BENCH_TAGS, 2)
-                    await api.tag(conv, [add], [remove])
-                    state["tags"] = (state["tags"] | {add}) - {remove}
-                    action = "conversation.tag"
-                elif kind == "assign":
-                    user = rng.choice((None, *STAFF))
-                    await api.assign(conv, user)
-                    state["assignee"] = user
-                    action = "conversation.assign"
-                elif kind == "status":
-                    status = rng.choice(STATUSES)
-                    until = int(time.time()) + 86400 if status == "snoozed" else None
-                    await api.set_status(conv, status, until)
-                    state["status"] = status
-                    action = "conversation.status"
-                else:
-                    await api.add_note(conv, f"soak client {index} note {i}")
-                    state["notes"] += 1
-                    action = "conversation.note"
+                action = await random_action(api, rng, kind, conv, state,
+                                             f"soak client {index} note {i}")
             except Exception as exc:  # noqa: BLE001 - counted and reported
                 errors.append(f"{kind} #{conv}: {type(exc).__name__}: {exc}")
             else:
