@@ -340,14 +340,3 @@ def _emoji(folded: str) -> tuple[int | None, list[tuple[int, int]]]:
             spans = [(j, j + 1) for j, c in enumerate(folded) if c in _EMOJI_RATINGS]
             return _EMOJI_RATINGS[ch], spans
     return None, []
-
-
-_LIST_HEADER: Final = re.compile(rb"^(?:list-id|list-unsubscribe|list-post|mailing-list)\s*:",
-                                 re.IGNORECASE | re.MULTILINE)
-
-
-def from_a_list(raw: bytes) -> bool:
-    """Whether a message came through a mailing list (a List-* header): its sender is a
-    list, not a patient who can answer a survey."""
-    head = raw[:64 * 1024].replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
-    return bool(_LIST_HEADER.search(head))

@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from typing import Final
 
 from cxinbox.config import Config
-from cxinbox.domain import compose
-from cxinbox.domain.csat import from_a_list, guess_language
+from cxinbox.domain import autoreply, compose
+from cxinbox.domain.csat import guess_language
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import header_safe
 from cxinbox.service.logsafe import fields
@@ -64,6 +64,9 @@ class CsatService:
         self.config = config
         self.csat = config.csat
         self.clock = clock
+        self._scanned = 0
+        """The newest event seq a round found no status change up to (after the stored
+        cursor): the next round starts there instead of walking those events again."""
 
     def round(self, now: int | None = None) -> int:
         """One pass; returns how many questions were queued."""
@@ -81,11 +84,18 @@ class CsatService:
         further back: old closes do not get a question out of the blue."""
         with self.store.reading() as tx:
             cursor = tx.csat_cursor()
-            if cursor is not None and not tx.csat_status_changes_after(cursor, 1):
-                return  # the common round: nothing closed or reopened, no write lock
+            if cursor is not None:
+                head = tx.last_event_seq()
+                if not tx.csat_status_changes_after(max(cursor, self._scanned), 1):
+                    # the common round: nothing closed or reopened, no write lock; and the
+                    # events read this time are not read again next round
+                    self._scanned = head
+                    return
         with self.store.writing() as tx:
             cursor = tx.csat_cursor()
-            if cursor is None:
+            if cursor is not None:
+                cursor = max(cursor, self._scanned)
+            else:
                 now = int(self.clock()) if now is None else now
                 cursor = tx.csat_seq_before(now - self.csat.delay_minutes * 60 - DAY_S)
             while True:
@@ -200,7 +210,7 @@ class CsatService:
         if found is None or found.direction != "in":
             return "no patient message"
         parsed = parse_message(found.data)
-        if parsed.auto_submitted or from_a_list(found.data):
+        if parsed.auto_submitted or autoreply.refusal(found.data) is not None:
             return "automatic or mailing-list mail"
         patient = parsed.reply_to[0].email if parsed.reply_to else item.from_addr
         parent = compose.Parent(
@@ -212,7 +222,7 @@ class CsatService:
             from_addr=account.address,
             from_name=compose.sender_name(account.display_name, "", False),
             to=(patient,), cc=(), subject=compose.reply_subject(parsed.subject or ""),
-            body=text, message_id=message_id, date=datetime.now(UTC),
+            body=text, message_id=message_id, date=datetime.fromtimestamp(self.clock(), UTC),
             in_reply_to=parsed.message_id, references=compose.reply_references(parent),
             signature=account.signature, quote="", attachments=())
         try:
