@@ -165,3 +165,29 @@ def test_the_boundary_refuses_what_the_cli_would_never_send(tmp_path: Path) -> N
                                         ["day", "tag", "staff"])
     assert "by: must be one of" in refusal(check, "report", "sla", "", None, None, ["x"])
     assert check("report", ["volume"], {"by": ["week"]}) == (("volume",), {"by": ["week"]})
+
+
+def test_heatmap_legend_covers_every_count_with_the_shade_it_draws() -> None:
+    """Each count from 1 to the busiest hour falls in the legend range of the shade that
+    draws it (a range off by one left 3 and 8 of 0..10 in no range)."""
+    import re
+
+    from cxinbox.cli_report import SHADES, render_heatmap
+    from cxinbox.domain.report_tables import ReportTable
+
+    hours = tuple(f"{h:02d}" for h in range(24))
+    for most in (1, 2, 3, 5, 10, 37):
+        counts = list(range(most + 1))
+        counts += [0] * (-len(counts) % 24)
+        rows = tuple((f"D{r}", *counts[r * 24:(r + 1) * 24]) for r in range(len(counts) // 24))
+        lines = render_heatmap(ReportTable("heatmap", ("day", *hours), rows), ascii_only=True)
+        legend = {m[1][0]: (int(m[2]), int(m[3]))
+                  for m in re.finditer(r"(\S\S)=(\d+)-(\d+)", lines[-1])}
+        for r, row in enumerate(rows):
+            grid = lines[3 + r][5:5 + 48]
+            for n, cell in zip(row[1:], (grid[i:i + 2] for i in range(0, 48, 2)), strict=True):
+                if n == 0:
+                    assert cell == SHADES[0] * 2
+                    continue
+                low, high = legend[cell[0]]
+                assert low <= n <= high, (most, n, cell, lines[-1])

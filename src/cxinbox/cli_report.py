@@ -123,8 +123,10 @@ def render_heatmap(table: ReportTable, ascii_only: bool) -> list[str]:
         cells = "".join(shade(v) for v in row[1:])
         total = sum(int(v) for v in row[1:] if isinstance(v, int))
         out.append(f"{row[0]!s:<4} {cells} {total:>6}")
-    bounds = [f"{shades[k] * 2}={-(-most * (k - 1) // steps) + 1 if k > 1 else 1}"
-              f"-{most * k // steps}" for k in range(1, steps + 1) if most]
+    # shade k draws n with ceil(n * steps / most) == k: from floor(most * (k-1) / steps) + 1
+    # to floor(most * k / steps); a shade no count can take (few messages) is left out
+    ranges = [(k, most * (k - 1) // steps + 1, most * k // steps) for k in range(1, steps + 1)]
+    bounds = [f"{shades[k] * 2}={low}-{high}" for k, low, high in ranges if most and low <= high]
     out.append("legend: " + "  ".join(bounds) if bounds else "(nothing in this period)")
     return out
 
