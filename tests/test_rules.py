@@ -463,6 +463,14 @@ actions = { priority = "urgent", notify = "breached" }
     assert refused.stderr.count("\n") == 1 and "rules[0] (\"x\").actions.assign" in refused.stderr
 
 
+def test_a_rule_cannot_give_work_to_a_monitoring_login() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config_text(BASE + '[[staff]]\nos_user = "nagios"\nname = "Nagios"\n'
+                         'role = "monitor"\n\n[[rules]]\nname = "r"\non = "arrival"\n'
+                         'actions = { assign = "nagios" }', Path("c.toml"))
+    assert "unknown user 'nagios'" in str(caught.value)
+
+
 def test_team_assignment_dispatches_to_the_team_strategy(rig_factory: Any) -> None:
     """`assign = "team:NAME"` (refused by the config until teams exist) reaches the
     TeamAssign the composition root installs, in the rule's transaction and savepoint."""

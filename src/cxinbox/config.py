@@ -1183,7 +1183,7 @@ def _parse_config(top: _Table) -> Config:
     sla = _parse_sla(top.table("sla"), top.table("clinic").string("timezone", "UTC"))
     teams = _parse_teams(top.tables("teams"), staff, sla,
                          top.table("clinic").string("timezone", "UTC"))
-    acknowledge, rules = _parse_automation(top, teams)
+    acknowledge, rules = _parse_automation(top, staff, teams)
     return Config(
         clinic=_parse_clinic(top.table("clinic")),
         store=_parse_store(top.table("store")),
@@ -1209,7 +1209,7 @@ def _parse_config(top: _Table) -> Config:
     )
 
 
-def _parse_automation(top: _Table, teams: tuple[TeamSpec, ...]
+def _parse_automation(top: _Table, staff: tuple[StaffMember, ...], teams: tuple[TeamSpec, ...]
                       ) -> tuple[AcknowledgeConfig, tuple[Rule, ...]]:
     """[acknowledge] and [[rules]]: rules name users, SLA policies and the acknowledgement,
     so they are checked against the rest of the config (one line naming the rule and key)."""
@@ -1239,8 +1239,8 @@ def _parse_automation(top: _Table, teams: tuple[TeamSpec, ...]
             ack_table.fail(key, problem)
     if (ack.email or ack.sms) and not ack.calendar:
         ack_table.fail("calendar", "an acknowledgement needs the calendar of opening hours")
-    staff = top.tables("staff")
-    users = frozenset(t.string("os_user", "") for t in staff) if staff else None
+    # a monitoring login reads the health report and nothing else: no rule gives it work
+    users = frozenset(m.os_user for m in staff if m.role != "monitor") if staff else None
     policies = frozenset(t.string("name", "") for t in top.table("sla").tables("policies"))
     vocab = Vocabulary(users=users, policies=policies, acknowledge=ack.configured,
                        teams=frozenset(t.name for t in teams) if teams else None)

@@ -47,6 +47,8 @@ class SqliteStoreOps:
 
         def make_durable(self) -> None: ...
 
+        def integrity_check(self) -> str: ...
+
     def diagnose(self) -> list[Diagnosis]:
         from cxinbox.store.db import has_wal_reset_fix, sqlite_version
 
@@ -59,8 +61,7 @@ class SqliteStoreOps:
                                    " (3.51.3 / 3.50.7 / 3.44.6); safe while one cxinbox"
                                    " process owns the database"))
         try:
-            with self.read() as conn:
-                integrity = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+            integrity = self.integrity_check()
         except sqlite3.DatabaseError as exc:
             found.append(Diagnosis("fail", f"database: {exc}"))
             return found
