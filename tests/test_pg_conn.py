@@ -4,6 +4,8 @@ against a real PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import psycopg
 import pytest
 
@@ -23,12 +25,12 @@ def test_placeholders_outside_literals_only_and_percent_doubled() -> None:
 
 
 @pytest.fixture
-def pg(pg_cluster: PgCluster) -> PgConnection:
+def pg(pg_cluster: PgCluster) -> Iterator[PgConnection]:
     pg_cluster.psql('DROP DATABASE IF EXISTS "conn_check"')
     dsn = pg_cluster.create_database("conn_check")
-    raw = psycopg.connect(dsn, autocommit=True)
-    migrate(raw)
-    return PgConnection(raw)
+    with psycopg.connect(dsn, autocommit=True) as raw:  # closed even when a test fails
+        migrate(raw)
+        yield PgConnection(raw)
 
 
 def test_rows_answer_by_position_and_by_name(pg: PgConnection) -> None:
@@ -38,7 +40,6 @@ def test_rows_answer_by_position_and_by_name(pg: PgConnection) -> None:
     assert tuple(row) == (1, "x", "50%")
     with pytest.raises(IndexError):
         row["missing"]
-    pg.raw.close()
 
 
 def test_a_store_sql_module_runs_unchanged_on_postgresql(pg: PgConnection) -> None:
@@ -52,4 +53,3 @@ def test_a_store_sql_module_runs_unchanged_on_postgresql(pg: PgConnection) -> No
     assert health.clear(pg, "worker:sms poll") is True  # type: ignore[arg-type]
     assert health.clear(pg, "worker:sms poll") is False  # type: ignore[arg-type]
     assert health.clear_all(pg) == ["account:billing"]  # type: ignore[arg-type]
-    pg.raw.close()

@@ -6,6 +6,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cxinbox.channels.credentials import CredentialError, describe_source
 from cxinbox.channels.imap import ImapError, ImapSession
@@ -16,7 +17,10 @@ from cxinbox.channels.signin import credential_for
 from cxinbox.config import AccountConfig, Config, ConfigError, load_config
 from cxinbox.contract.errors import Forbidden, StoreError
 from cxinbox.paths import resolve_config_path
-from cxinbox.store.interface import AuditReader, Store
+from cxinbox.store.interface import Store
+
+if TYPE_CHECKING:
+    from cxinbox.service.audit_verify import AuditOpener
 
 Echo = Callable[[str], None]
 
@@ -87,9 +91,6 @@ class _Report:
         self.failures += 1
         self._add("fail", "  FAIL  ", what)
 
-
-AuditOpener = Callable[[Path], AuditReader]
-"""Opens a read-only look at a store's audit trail (see service/audit_verify.py)."""
 
 StoreOpener = Callable[[Path], Store]
 """Opens the store the config names (given by the CLI: the composition root chooses the

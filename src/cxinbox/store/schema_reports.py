@@ -1,4 +1,4 @@
-"""Migration 13 (reports): indexes that let a report read its window and nothing else.
+"""Migration 17 (reports): indexes that let a report read its window and nothing else.
 
 Measured on the 100,000-conversation bench inbox with a year of events (1M rows): finding a
 30-day window of events by walking the table backwards by `seq`, and reading each event's

@@ -882,6 +882,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
         self.push_screen(KbScreen(self.api, blink=not self.calm,
                                   separator=self.glyphs.separator))
+
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this platform, on Linux one that notices a terminal that
         went away (tui/terminal.py) instead of spinning on it."""
@@ -895,6 +896,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         """The terminal hung up (or SIGHUP/SIGTERM): leave exactly as a quit does."""
         await keep_drafts(self.screen_stack)
         self.exit(return_code=message.code)
+
     def action_reports(self) -> None:
         from cxinbox.tui.screens.reports import ReportsScreen
 

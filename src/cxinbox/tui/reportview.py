@@ -21,6 +21,7 @@ from rich.text import Text
 
 from cxinbox.contract.report_types import Report
 from cxinbox.domain.report_tables import Cell, ReportTable
+from cxinbox.domain.sanitize import clean_line
 
 SCREEN_REPORTS: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
 """Read in this order when the screen (re)loads; each run is audited by the server."""
@@ -210,8 +211,12 @@ def workload_table(reports: Mapping[str, Report]) -> Table:
     for r in _table(reports, "workload", "workload"):
         if r["period"] != "all":
             continue
-        table.add_row(str(r["staff"]), str(r["assigned"]), str(r["replied"]),
-                      str(r["closed"]), str(r["notes"]), duration(r["response_median_s"]),
+        # staff names come from the config (and actors like rule:NAME): plain Text, never
+        # read as markup, and cleaned like every other line on screen
+        cells = (clean_line(str(r["staff"]), max_len=40), str(r["assigned"]),
+                 str(r["replied"]), str(r["closed"]), str(r["notes"]),
+                 duration(r["response_median_s"]))
+        table.add_row(*(Text(c) for c in cells),
                       style="bold" if r["staff"] == "total" else "")
     return table
 
