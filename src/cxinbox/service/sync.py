@@ -413,15 +413,18 @@ class MailSync:
                      future: Future[Parsed] | None,
                      *, result: FolderResult, sent: bool = False) -> None:
         parsed: list[tuple[bytes, ParsedMessage]]
-        ready: dict[bytes, Assessment | None] = {}
+        ready: dict[bytes, Assessment | None]
+        # The detectors run here, before the write transaction, when there is no pool
+        # batch: a steady-state batch must not keep staff writes waiting on them.
+        oldest = int(time.time()) - self.config.triage.backlog_hours * 3600
         if future is None:
-            parsed = parse_batch([f.raw for f in fetched])
+            parsed, ready = parse_and_assess([f.raw for f in fetched], own, oldest, sent)
         else:
             try:
                 parsed, ready = future.result()
             except BrokenProcessPool:
                 self.close()
-                parsed = parse_batch([f.raw for f in fetched])
+                parsed, ready = parse_and_assess([f.raw for f in fetched], own, oldest, sent)
         messages = [
             ingest.FetchedMessage(uid=f.uid, flags=f.flags, modseq=f.modseq,
                                   internal_date=f.internal_date, raw=f.raw, sha256=sha, parsed=p)
