@@ -29,6 +29,10 @@ async def test_reports_screen_shows_the_desk_at_a_glance(tmp_path: Path,
         assert isinstance(screen, ReportsScreen)
         figures = headline(screen.reports)
         assert figures.received > 0, "the demo inbox has mail in the last 7 days"
+        # `loaded` flips in the handler that updates the widgets: wait for the repaint that
+        # draws real figures (not the "..." placeholders) before reading the screen
+        await wait_for(pilot, lambda: "% met" in screen_text(app)
+                       and "median" in screen_text(app), what="the figures drawn")
         text = screen_text(app)
         lines = text.splitlines()
         assert "Reports: last 7 days" in lines[0]
