@@ -4,13 +4,13 @@ server's own loops, the patient's "5" synced back, stored, and the conversation 
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.support.smsprovider import SmsProvider
+from tests.support.waiting import wait_until
 from tests.test_serve_support import ME, Server, socket_dir
 
 from cxinbox.api.socket_client import SocketAPI, probe
@@ -39,12 +39,7 @@ def _rows(db_path: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def _wait(what: str, check: Callable[[], bool], server: Server, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}\n{server.log[-3000:]}")
+    wait_until(check, what, timeout=timeout, interval=0.1, detail=lambda: server.log[-3000:])
 
 
 async def test_close_ask_and_answer_through_the_server(tmp_path: Path, sockdir: Path,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.support.waiting import wait_until
 
 from cxinbox.service.demo import (
     RED_FLAG_AGE_S,
@@ -219,11 +220,7 @@ def test_the_demo_me_may_be_a_roster_member(tmp_path: Path) -> None:
 
 
 def _wait(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+    wait_until(condition, what, timeout=timeout, interval=0.02)
 
 
 def test_the_demo_background_wakes_snoozes_and_escalates(tmp_path: Path) -> None:

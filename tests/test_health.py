@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from tests.support.waiting import poll_until
 
 from cxinbox.config import load_config
 from cxinbox.service.health import Health, account_key
@@ -17,12 +18,7 @@ from cxinbox.store.db import Database
 
 
 def _wait(what: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if what():
-            return True
-        time.sleep(0.02)
-    return what()
+    return poll_until(what, timeout=timeout, interval=0.02)
 
 
 def _setup(tmp_path: Path, notify: bool = False) -> tuple[Database, Health, Path]:

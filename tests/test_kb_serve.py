@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.waiting import wait_until
 from tests.test_bulk_cli import fill
 from tests.test_serve_support import ME, Server, cx, socket_dir, write_config
 from tests.test_serve_validate import refusal
@@ -65,11 +66,7 @@ def _events(cfg: Path, action: str) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def _wait(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+    wait_until(condition, what, timeout=timeout, interval=0.1)
 
 
 def test_reply_inserts_a_patient_facing_article_and_refuses_staff_only(

@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 from tests.support.smsprovider import SmsProvider
 from tests.support.smtpsink import SmtpSink, write_reply_config
+from tests.support.waiting import wait_until
 from tests.test_serve_support import ME, Server, socket_dir
 
 from cxinbox.api.socket_client import SocketAPI, probe
@@ -146,12 +146,8 @@ def _db_rows(db_path: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def _wait(what: str, check: Callable[[], bool], log_path: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}\n{log_path.read_text()[-3000:]}")
+    wait_until(check, what, timeout=timeout, interval=0.1,
+               detail=lambda: log_path.read_text()[-3000:])
 
 
 async def test_no_patient_text_in_the_server_log(dovecot: Any, tmp_path: Path, sockdir: Path,

@@ -14,6 +14,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+from tests.support.waiting import poll_until
 from tests.synchelp import make_sync, write_config
 
 from cxinbox.service.inbox import InboxService
@@ -144,14 +145,7 @@ def _server_flags(server: Any, folder: str = "INBOX") -> dict[int, set[bytes]]:
 
 
 def _wait(what: Any, timeout: float = 15.0) -> bool:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if what():
-            return True
-        time.sleep(0.05)
-    return bool(what())
+    return poll_until(what, timeout=timeout)
 
 
 def test_reading_in_cxinbox_marks_the_mail_seen_on_the_server(dovecot: Any,

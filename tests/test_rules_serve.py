@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 from tests.support.smsprovider import SmsProvider
 from tests.support.smtpsink import SmtpSink, write_reply_config
+from tests.support.waiting import wait_until
 from tests.test_rules import automation, patient_mail
 from tests.test_serve_support import ME, Server, cx, socket_dir
 
@@ -73,12 +73,7 @@ def _rows(db: Path, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...
 
 
 def _wait(what: str, check: Callable[[], bool], server: Server, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}\n{server.log[-3000:]}")
+    wait_until(check, what, timeout=timeout, interval=0.1, detail=lambda: server.log[-3000:])
 
 
 def _config(tmp: Path, dovecot: Any, sink: SmtpSink, provider: SmsProvider, sock: Path,
