@@ -31,6 +31,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Final, Union
 
 from cxinbox.contract.errors import BadRequest
+from cxinbox.domain import kb
 from cxinbox.domain.compose import MAX_ATTACHMENT_BYTES
 from cxinbox.domain.sanitize import clean_line, clean_text
 
@@ -62,9 +63,8 @@ PRIORITIES: Final = ("urgent", "high", "normal", "low")
 DRAFT_MODES: Final = ("reply", "reply_all", "new", "sms")
 OUTBOX_STATES: Final = ("queued", "sending", "sent", "failed", "cancelled", "unconfirmed")
 EXPORT_FORMATS: Final = ("json", "csv", "table")
-KB_AUDIENCES: Final = ("patient-facing", "staff-only")
-MAX_KB_BODY: Final = 100_000
-_KB_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+KB_AUDIENCES: Final = kb.AUDIENCES
+MAX_KB_BODY: Final = kb.MAX_BODY
 REPORT_BY: Final = ("staff", "mailbox", "tag", "channel", "day", "week", "heatmap")
 REPORT_NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags",
                         "csat")
@@ -350,7 +350,7 @@ def _directory(value: Any, _ctx: Context) -> Any:
 
 def _kb_slug(value: Any, _ctx: Context) -> Any:
     """A knowledge-base article's name: lower-case letters, digits and dashes."""
-    if value is not None and not _KB_SLUG.fullmatch(value):
+    if value is not None and not kb.is_slug(value):
         raise Invalid("is not an article slug (lower-case letters, digits and dashes)")
     return value
 

@@ -43,6 +43,11 @@ _LINK = re.compile(r"https?://[^\s<>\"']+")
 _HEADER_KEYS: Final = frozenset({"title", "slug", "tags", "audience", "link"})
 
 
+def is_slug(value: str) -> bool:
+    """Whether `value` has a slug's form: lowercase letters, digits and inner hyphens."""
+    return _SLUG.fullmatch(value) is not None
+
+
 class KbFormatError(ValueError):
     """An article that cannot be taken: `line` is 1-based within its file (0: the whole)."""
 

@@ -51,6 +51,17 @@ MAX_RESULTS: Final = 200
 INSERT_MODES: Final = ("text", "link")
 
 
+
+def save_revision(tx: StoreTx, article: ArticleText, *, source: str, author: str, at: int,
+                  before: ArticleText | None, note: str) -> int:
+    """Write `article` as its next revision (the first if `before` is None) and return the
+    revision's number. The one place an article reaches the store, whether it comes from
+    the command line, the folder or the demo, so every revision records what changed."""
+    return tx.kb_save(slug=article.slug, title=article.title, tags=" ".join(article.tags),
+                      audience=article.audience, body=article.body, link=article.link,
+                      source=source, author=author, at=at,
+                      changed=",".join(changed_fields(before, article)), note=note)
+
 def _text_of(rec: KbArticleRecord) -> ArticleText:
     return ArticleText(slug=rec.slug, title=rec.title, tags=tuple(rec.tags.split()),
                        audience=rec.audience, body=rec.body, link=rec.link)
@@ -219,11 +230,9 @@ class KbService:
     def _write(self, tx: StoreTx, article: ArticleText, source: str, author: str,
                note: str, before: ArticleText | None) -> int:
         changed = changed_fields(before, article)
-        revision = tx.kb_save(slug=article.slug, title=article.title,
-                              tags=" ".join(article.tags), audience=article.audience,
-                              body=article.body, link=article.link, source=source,
-                              author=author, at=self.inbox._now(), changed=",".join(changed),
-                              note=clean_line(note, 300))
+        revision = save_revision(tx, article, source=source, author=author,
+                                 at=self.inbox._now(), before=before,
+                                 note=clean_line(note, 300))
         if source == "cli":
             tx.append_event(author, "kb.add" if before is None else "kb.edit",
                             f"kb:{article.slug}", {"slug": article.slug, "revision": revision,
@@ -263,12 +272,9 @@ class KbService:
                         and not changed_fields(before, article):
                     unchanged += 1
                     continue
-                revision = tx.kb_save(
-                    slug=article.slug, title=article.title, tags=" ".join(article.tags),
-                    audience=article.audience, body=article.body, link=article.link,
-                    source=source, author=FOLDER_ACTOR, at=now,
-                    changed=",".join(changed_fields(None if old is None or old.retired
-                                                    else before, article)),
+                revision = save_revision(
+                    tx, article, source=source, author=FOLDER_ACTOR, at=now,
+                    before=None if old is None or old.retired else before,
                     note=f"from {name}")
                 (added if old is None or old.retired else changed).append(
                     f"{article.slug}@{revision}" if revision > 1 else article.slug)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from cxinbox.domain.kb import ArticleText, changed_fields
+from cxinbox.domain.kb import ArticleText
+from cxinbox.service.kb import save_revision
 from cxinbox.store.interface import StoreTx
 
 DEMO_AUTHOR: Final = "kb:demo"
@@ -109,8 +110,6 @@ not heard from us within that time: no news usually means nothing urgent.
 def seed(tx: StoreTx, *, at: int) -> int:
     """The demo articles written into an empty knowledge base; returns how many."""
     for article in ARTICLES:
-        tx.kb_save(slug=article.slug, title=article.title, tags=" ".join(article.tags),
-                   audience=article.audience, body=article.body, link=article.link,
-                   source="cli", author=DEMO_AUTHOR, at=at,
-                   changed=",".join(changed_fields(None, article)), note="demo clinic")
+        save_revision(tx, article, source="cli", author=DEMO_AUTHOR, at=at, before=None,
+                      note="demo clinic")
     return len(ARTICLES)
