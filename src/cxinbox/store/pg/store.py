@@ -205,16 +205,17 @@ class PgStore:
     def select(self, where: Node, ctx: QueryContext, *, sla: bool) -> Selection:
         from cxinbox.store.query_sql import sla_condition
 
-        try:
+        try:  # the full compiler (full-text, trigrams), where it has landed
             from cxinbox.store.pg.query import (  # type: ignore[import-not-found, unused-ignore]
                 compile_query_pg,
+                sla_condition_pg,
             )
         except ImportError:
             from cxinbox.store.pg.select import compile_portable
 
             sql, params = compile_portable(where, ctx, sla_condition(ctx.now) if sla else None)
         else:
-            sql, params = compile_query_pg(where, ctx)
+            sql, params = compile_query_pg(where, ctx, sla_condition_pg(ctx.now) if sla else None)
         return PgSelection(sql, list(params))
 
     def now_ms(self) -> int:
