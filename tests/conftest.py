@@ -93,3 +93,39 @@ def pg_cluster() -> Iterator[PgCluster]:
         pytest.skip(message)
     with start_cluster() as cluster:
         yield cluster
+
+
+_pg_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_backend(request: pytest.FixtureRequest) -> str:
+    """Which store a test runs on: every test using it runs once per backend (the
+    PostgreSQL run is skipped, outside CI, where the server is not installed)."""
+    if request.param == "postgresql":
+        request.getfixturevalue("pg_cluster")
+    return str(request.param)
+
+
+@pytest.fixture
+def any_store(store_backend: str, tmp_path: Path,
+              request: pytest.FixtureRequest) -> Iterator[object]:
+    """A fresh, migrated store on `store_backend`: the SQLite `Database` (a file under
+    tmp_path) or a `PgStore` on a new database of the session's cluster. Both offer the
+    `Store` interface, and `write()`/`read()`/`conn` for the store's own SQL modules."""
+    if store_backend == "sqlite":
+        from cxinbox.store.db import Database
+
+        db = Database(tmp_path / "data" / "cxinbox.db", synchronous="OFF")
+        yield db
+        db.close()
+        return
+    from cxinbox.store.pg.store import PgStore
+
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    name = f"store_{os.getpid()}_{next(_pg_databases)}"
+    cluster.create_database(name)
+    store = PgStore(cluster.url(name), max_size=4)
+    yield store
+    store.close()
+    cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -8,6 +8,7 @@ import hashlib
 import itertools
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from cxinbox.config import Config, load_config
 from cxinbox.domain.models import Address, ParsedMessage
@@ -72,10 +73,12 @@ def write_config(tmp_path: Path, *, sla: bool = True,
 
 
 def open_service(tmp_path: Path, actor: str = "maria", *, sla: bool = True,
-                 notify: list[str] | None = None,
-                 clock: Clock | None = None) -> tuple[Config, Database, InboxService, Clock]:
+                 notify: list[str] | None = None, clock: Clock | None = None,
+                 store: Any = None) -> tuple[Config, Database, InboxService, Clock]:
+    """`store`: the `any_store` fixture's store (SQLite or PostgreSQL); None opens the
+    SQLite file the config names."""
     config = load_config(write_config(tmp_path, sla=sla, notify=notify))
-    db = Database(config.db_path, synchronous="OFF")
+    db = store if store is not None else Database(config.db_path, synchronous="OFF")
     clock = clock or Clock()
     return config, db, InboxService(db, config, actor, clock=clock), clock
 

@@ -22,8 +22,9 @@ PHONE = "+15559998888"
 
 
 @pytest.fixture
-def svc(tmp_path: Path) -> InboxService:
-    return open_service(tmp_path)[2]
+def svc(tmp_path: Path, any_store: object) -> InboxService:
+    """Runs on SQLite and on PostgreSQL (conftest.any_store)."""
+    return open_service(tmp_path, store=any_store)[2]
 
 
 def _sms(svc: InboxService, sid: str, body: str, at: int, name: str = "") -> int:

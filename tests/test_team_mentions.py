@@ -3,6 +3,7 @@ a note back within the undo window."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,9 @@ from cxinbox.service.mentions import mention_names, mentioned_users
 
 
 @pytest.fixture
-def people(tmp_path: Path) -> dict[str, InboxService]:
-    _, db, maria, clock = open_service(tmp_path, "maria")
+def people(tmp_path: Path, any_store: object) -> dict[str, InboxService]:
+    """Runs on SQLite and on PostgreSQL (conftest.any_store)."""
+    _, db, maria, clock = open_service(tmp_path, "maria", store=any_store)
     return {"maria": maria, "jsmith": InboxService(db, maria.config, "jsmith", clock=clock),
             "lead": InboxService(db, maria.config, "lead", clock=clock)}
 
@@ -98,9 +100,9 @@ def test_retract_note(people: dict[str, InboxService]) -> None:
                                  (note,)).fetchone()[0] == "@jsmith wrong patient, sorry"
     (event,) = events(maria.store, "conversation.note.retract")
     # A retraction is the undo of adding the note, and says which event that was.
-    (added,) = maria.store.conn.execute(
-        "SELECT seq FROM events WHERE action = 'conversation.note'"
-        " AND json_extract(details, '$.note') = ?", (note,)).fetchone()
+    (added,) = [seq for seq, details in maria.store.conn.execute(
+        "SELECT seq, details FROM events WHERE action = 'conversation.note'")
+        if json.loads(details).get("note") == note]
     assert event == {"actor": "maria", "target": f"conversation:{conv}", "note": note,
                      "undo_of": added}
 

@@ -18,8 +18,9 @@ from cxinbox.store import conversations as convs
 
 
 @pytest.fixture
-def svc(tmp_path: Path) -> InboxService:
-    return open_service(tmp_path)[2]
+def svc(tmp_path: Path, any_store: object) -> InboxService:
+    """Runs on SQLite and on PostgreSQL (conftest.any_store)."""
+    return open_service(tmp_path, store=any_store)[2]
 
 
 def _clock(svc: InboxService) -> Clock:

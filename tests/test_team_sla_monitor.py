@@ -33,8 +33,8 @@ with open(os.environ["NOTIFY_LOG"], "a") as f:
 """
 
 
-def test_escalates_once_per_transition_and_survives_restart(tmp_path: Path) -> None:
-    config, db, svc, _ = open_service(tmp_path)
+def test_escalates_once_per_transition_and_survives_restart(tmp_path: Path, any_store: object) -> None:
+    config, db, svc, _ = open_service(tmp_path, store=any_store)
     conv = deliver(db, sender="ana@patient.example", at=T0, subject="Knee pain")
     svc.assign(conv, "jsmith")
     monitor = SlaMonitor(db, config)
@@ -67,8 +67,8 @@ def test_escalates_once_per_transition_and_survives_restart(tmp_path: Path) -> N
     assert len(events(db, "sla.at_risk")) == 2
 
 
-def test_jumping_straight_to_breached_and_pauses(tmp_path: Path) -> None:
-    config, db, svc, clock = open_service(tmp_path)
+def test_jumping_straight_to_breached_and_pauses(tmp_path: Path, any_store: object) -> None:
+    config, db, svc, clock = open_service(tmp_path, store=any_store)
     a = deliver(db, sender="ana@patient.example", at=T0, subject="Knee pain")
     b = deliver(db, sender="bo@patient.example", at=T0, subject="Parking permit")
     clock.now = T0 + 600
@@ -88,11 +88,11 @@ def test_jumping_straight_to_breached_and_pauses(tmp_path: Path) -> None:
                                                                T0 + 3 * HOUR - 600)
 
 
-def test_notify_command_gets_env_and_json(tmp_path: Path,
+def test_notify_command_gets_env_and_json(tmp_path: Path, any_store: object,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     log = tmp_path / "notify.log"
     monkeypatch.setenv("NOTIFY_LOG", str(log))
-    config, db, _, _ = open_service(tmp_path, notify=_script(tmp_path, RECORDER))
+    config, db, _, _ = open_service(tmp_path, store=any_store, notify=_script(tmp_path, RECORDER))
     conv = deliver(db, sender="ana@patient.example", at=T0,
                    subject="Knee \x1b]52;c;aGk=\x07pain\u202e")
     SlaMonitor(db, config).check(T0 + 2700)
@@ -109,9 +109,9 @@ def test_notify_command_gets_env_and_json(tmp_path: Path,
 
 
 def test_failing_or_missing_notify_command_is_logged_not_fatal(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+        tmp_path: Path, any_store: object, caplog: pytest.LogCaptureFixture) -> None:
     config, db, _, _ = open_service(
-        tmp_path, notify=_script(tmp_path, "import sys; sys.stderr.write('pager down'); "
+        tmp_path, store=any_store, notify=_script(tmp_path, "import sys; sys.stderr.write('pager down'); "
                                            "sys.exit(3)"))
     deliver(db, sender="ana@patient.example", at=T0, subject="Knee pain")
     with caplog.at_level(logging.WARNING, logger="cxinbox.service.sla_monitor"):
@@ -136,8 +136,8 @@ def test_failing_or_missing_notify_command_is_logged_not_fatal(
     assert "could not run" in caplog.text
 
 
-def test_run_loop_escalates_and_wakes_snoozed(tmp_path: Path) -> None:
-    config, db, svc, clock = open_service(tmp_path)
+def test_run_loop_escalates_and_wakes_snoozed(tmp_path: Path, any_store: object) -> None:
+    config, db, svc, clock = open_service(tmp_path, store=any_store)
     a = deliver(db, sender="ana@patient.example", at=T0, subject="Knee pain")
     b = deliver(db, sender="bo@patient.example", at=T0, subject="Parking permit")
     svc.set_status(b, "snoozed", until=T0 + 60)

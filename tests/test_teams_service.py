@@ -4,6 +4,7 @@ the audit event with its explanation, caps, bulk spreading, and handing work bac
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.teamhelp import T0, Clock, deliver, events, row, write_config
@@ -28,11 +29,13 @@ strategy = "least-open"
 """
 
 
-def _open(tmp_path: Path, actor: str = "maria") -> tuple[Database, TeamService, Clock]:
+def _open(store: Any, tmp_path: Path, actor: str = "maria"
+          ) -> tuple[Database, TeamService, Clock]:
+    """On `store`, the any_store fixture: every test here runs on SQLite and PostgreSQL."""
     path = write_config(tmp_path)
     path.write_text(path.read_text() + TEAMS)
     config = load_config(path)
-    db = Database(config.db_path, synchronous="OFF")
+    db = store
     clock = Clock()
     return db, TeamService(InboxService(db, config, actor, clock=clock)), clock
 
@@ -42,8 +45,8 @@ def _convs(db: Database, n: int) -> list[int]:
             for i in range(n)]
 
 
-def test_round_robin_assigns_in_turn_and_audits_why(tmp_path: Path) -> None:
-    db, teams, _clock = _open(tmp_path)
+def test_round_robin_assigns_in_turn_and_audits_why(tmp_path: Path, any_store: object) -> None:
+    db, teams, _clock = _open(any_store, tmp_path)
     ids = _convs(db, 4)
     picks = [teams.assign(conv, "desk") for conv in ids[:3]]
     assert [p.member for p in picks] == ["maria", "jsmith", "lead"]
@@ -59,8 +62,8 @@ def test_round_robin_assigns_in_turn_and_audits_why(tmp_path: Path) -> None:
     assert fourth.seq > picks[-1].seq
 
 
-def test_caps_and_nobody_available(tmp_path: Path) -> None:
-    db, teams, _clock = _open(tmp_path)
+def test_caps_and_nobody_available(tmp_path: Path, any_store: object) -> None:
+    db, teams, _clock = _open(any_store, tmp_path)
     ids = _convs(db, 7)
     members = [teams.assign(conv, "desk").member for conv in ids[:6]]
     assert sorted(members) == ["jsmith", "jsmith", "lead", "lead", "maria", "maria"]
@@ -74,8 +77,8 @@ def test_caps_and_nobody_available(tmp_path: Path) -> None:
     assert teams.assign(ids[6], "desk").member == members[0]
 
 
-def test_least_open_and_bulk_spreading(tmp_path: Path) -> None:
-    db, teams, _clock = _open(tmp_path, actor="lead")
+def test_least_open_and_bulk_spreading(tmp_path: Path, any_store: object) -> None:
+    db, teams, _clock = _open(any_store, tmp_path, actor="lead")
     ids = _convs(db, 6)
     teams.inbox.assign(ids[0], "maria")
     teams.inbox.assign(ids[1], "maria")
@@ -92,8 +95,8 @@ def test_least_open_and_bulk_spreading(tmp_path: Path) -> None:
     assert whys[0].startswith("least-open: jsmith has 0 open (fewest)")
 
 
-def test_going_away_hands_open_conversations_back(tmp_path: Path) -> None:
-    db, teams, _clock = _open(tmp_path)
+def test_going_away_hands_open_conversations_back(tmp_path: Path, any_store: object) -> None:
+    db, teams, _clock = _open(any_store, tmp_path)
     ids = _convs(db, 3)
     for conv in ids:
         teams.inbox.assign(conv, "maria")
@@ -117,8 +120,8 @@ def test_going_away_hands_open_conversations_back(tmp_path: Path) -> None:
 
 
 def test_hand_back_leaves_unassigned_with_the_reason_when_nobody_can_take_it(
-        tmp_path: Path) -> None:
-    db, teams, _clock = _open(tmp_path, actor="lead")
+        tmp_path: Path, any_store: object) -> None:
+    db, teams, _clock = _open(any_store, tmp_path, actor="lead")
     ids = _convs(db, 1)
     teams.inbox.assign(ids[0], "maria")
     teams.set_away(True, "jsmith")
@@ -129,8 +132,8 @@ def test_hand_back_leaves_unassigned_with_the_reason_when_nobody_can_take_it(
     assert row(db, ids[0])["assignee"] is None
 
 
-def test_agents_set_only_themselves_away(tmp_path: Path) -> None:
-    db, teams, _clock = _open(tmp_path, actor="jsmith")
+def test_agents_set_only_themselves_away(tmp_path: Path, any_store: object) -> None:
+    db, teams, _clock = _open(any_store, tmp_path, actor="jsmith")
     with pytest.raises(Forbidden, match="marking maria away needs role admin or supervisor"):
         teams.set_away(True, "maria")
     assert events(db, "access.denied")[-1]["what"] == "marking maria away"
@@ -140,9 +143,9 @@ def test_agents_set_only_themselves_away(tmp_path: Path) -> None:
         teams.assign(1, "nurses")
 
 
-def test_the_service_function_runs_in_the_callers_transaction(tmp_path: Path) -> None:
+def test_the_service_function_runs_in_the_callers_transaction(tmp_path: Path, any_store: object) -> None:
     """What the rules engine calls: inside its own write transaction, as `rule:NAME`."""
-    db, teams, clock = _open(tmp_path)
+    db, teams, clock = _open(any_store, tmp_path)
     (conv,) = _convs(db, 1)
     with teams.inbox.store.writing() as tx:
         choice = assign_to_team(tx, teams.inbox.config, conv, "desk", "rule:to-desk",

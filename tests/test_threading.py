@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -78,10 +77,9 @@ def _ingest(db: Database, uid: int, parsed: ParsedMessage) -> set[int]:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    d = Database(tmp_path / "db" / "cxinbox.db")
-    yield d
-    d.close()
+def db(any_store: Database) -> Database:
+    """Runs on SQLite and on PostgreSQL (conftest.any_store)."""
+    return any_store
 
 
 def test_reply_joins_parent_and_child_first_is_linked(db: Database) -> None:

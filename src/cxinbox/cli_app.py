@@ -87,9 +87,9 @@ def _load_config(path_opt: str | None) -> Config:
 
 
 def _open_db(config: Config) -> Database:
-    from cxinbox.wiring import open_store
+    from cxinbox.wiring import open_store, sqlite_path_of
 
-    return open_store(config.db_path)
+    return open_store(sqlite_path_of(config))
 
 
 def current_actor() -> str:
@@ -970,7 +970,7 @@ def doctor(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option(
 
     from cxinbox.paths import resolve_config_path
     from cxinbox.service.doctor import WIDTH, Finding, run_doctor, wrap_line
-    from cxinbox.wiring import open_audit_reader, open_store
+    from cxinbox.wiring import open_audit_reader, open_pg_store, open_store
 
     config_opt = config or _state.config_path
     findings: list[Finding] = []
@@ -979,7 +979,7 @@ def doctor(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option(
                     (lambda line: typer.echo(wrap_line(line, width))),
                     open_store=open_store, open_audit=open_audit_reader,
                     server_answers=_server_answers,
-                    findings=findings)
+                    findings=findings, open_pg=open_pg_store)
     if as_json:
         _print_json({"config": str(resolve_config_path(config_opt)), "passed": ok,
                      "findings": [{"level": f.level, "text": f.text} for f in findings]})

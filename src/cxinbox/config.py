@@ -150,6 +150,10 @@ class StoreConfig:
     path: Path | None = None
     """The database file. None means the platform default, `default_db_path()`;
     use `Config.db_path` to get the effective path."""
+    url: str | None = None
+    """A PostgreSQL database (`postgresql://user@host/db?...`) instead of the SQLite file.
+    The password is best left out of the URL: libpq reads `PGPASSWORD`, `~/.pgpass`
+    (or `PGPASSFILE`) and its other environment variables as usual."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1391,7 +1395,12 @@ def _timezone(table: _Table, key: str, default: str) -> str:
 
 def _parse_store(table: _Table) -> StoreConfig:
     table.allow_only(_keys_of(StoreConfig))
-    return StoreConfig(path=table.path("path"))
+    url = table.optional_string("url", "a postgresql:// URL")
+    if url is not None and not url.startswith(("postgresql://", "postgres://")):
+        table.fail("url", "expected a postgresql:// URL (the SQLite file is `path`)")
+    if url is not None and table.raw("path") is not None:
+        table.fail("url", "give either `path` (SQLite) or `url` (PostgreSQL), not both")
+    return StoreConfig(path=table.path("path"), url=url)
 
 
 def _parse_sync(table: _Table) -> SyncConfig:

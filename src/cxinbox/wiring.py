@@ -1,9 +1,10 @@
 """The composition root: the one place that chooses which store runs and builds on it.
 
 Everything above the store is written against `store.interface.Store`; this module alone
-says which implementation that is (SQLite today, at `config.db_path`; PostgreSQL will be
-picked here from `[store] url`). The CLI and the TUI come here for an API, the server for
-its store; nothing else constructs a store.
+says which implementation that is (SQLite, at `config.db_path`; `[store] url` names a
+PostgreSQL database, which `open_pg_store` opens and the server does not run on yet).
+The CLI and the TUI come here for an API, the server for its store; nothing else
+constructs a store.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cxinbox.contract.errors import Forbidden
+from cxinbox.contract.errors import Forbidden, StoreError
 
 if TYPE_CHECKING:
     from cxinbox.api.transport import OpenedAPI
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from cxinbox.service.runtime import Worker
     from cxinbox.store.db import Database
     from cxinbox.store.interface import AuditReader
+    from cxinbox.store.pg.store import PgStore
 
 
 def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
@@ -47,6 +49,26 @@ def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
         raise refusal from None
 
 
+def sqlite_path_of(config: Config) -> Path:
+    """The SQLite file the service runs on; refused in one line when `[store] url` names
+    a PostgreSQL database, which the core store operations run on (store/pg/store.py) but
+    the server, sync and CLI do not yet: quietly opening the SQLite file instead would
+    split the desk's data between two stores."""
+    if config.store.url is not None:
+        raise StoreError("[store] url: running the server and commands on PostgreSQL is not"
+                         " available yet; remove `url` to use the SQLite file")
+    return config.db_path
+
+
+def open_pg_store(config: Config) -> PgStore:
+    """The PostgreSQL store `[store] url` names (migrated to this cxinbox's schema)."""
+    from cxinbox.store.pg.store import PgStore
+
+    if config.store.url is None:
+        raise StoreError("[store] url is not set: the store is the SQLite file")
+    return PgStore(config.store.url)
+
+
 def open_audit_reader(path: Path) -> AuditReader:
     """A read-only look at the audit trail of the store at `path` (for `audit verify` and
     `doctor`, which may run beside the server)."""
@@ -66,7 +88,7 @@ def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
         opened = connect_socket(config)
         if opened is not None:
             return opened
-    store = open_store(config.db_path)
+    store = open_store(sqlite_path_of(config))
     return in_process(InboxService(store, config, actor), config, store)
 
 
@@ -75,5 +97,6 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
     """`cxinbox serve` on the configured store (see `api.socket_server.serve`)."""
     from cxinbox.api.socket_server import serve as run_server
 
-    run_server(config, lambda: open_store(config.db_path), on_ready=on_ready,
+    path = sqlite_path_of(config)
+    run_server(config, lambda: open_store(path), on_ready=on_ready,
                workers=workers)

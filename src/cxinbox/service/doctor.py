@@ -96,6 +96,9 @@ StoreOpener = Callable[[Path], Store]
 """Opens the store the config names (given by the CLI: the composition root chooses the
 backend); raises StoreError with one line when it cannot."""
 
+PgStoreOpener = Callable[[Config], Store]
+"""Opens the PostgreSQL store `[store] url` names (given by the CLI, like StoreOpener)."""
+
 ServerCheck = Callable[[Path], "str | None"]
 """Asks the front-desk server's socket (given by the CLI: the client side lives in api/);
 None when it answers, else the reason."""
@@ -104,7 +107,8 @@ None when it answers, else the reason."""
 def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
                open_audit: AuditOpener,
                server_answers: ServerCheck | None = None,
-               findings: list[Finding] | None = None) -> bool:
+               findings: list[Finding] | None = None,
+               open_pg: PgStoreOpener | None = None) -> bool:
     """Run every check, echoing each result as it comes and appending it to `findings`
     when given; True when none failed."""
     report = _Report(echo, findings)
@@ -116,7 +120,10 @@ def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
         report.fail(str(exc))
         return False
     report.ok(f"valid: {len(config.accounts)} account(s), {len(config.staff)} staff member(s)")
-    _check_store(report, config, open_store, open_audit)
+    if config.store.url is not None:
+        _check_pg_store(report, config, open_pg)
+    else:
+        _check_store(report, config, open_store, open_audit)
     for account in config.accounts:
         _check_account(report, config, account)
         if account.smtp_host:
@@ -164,6 +171,28 @@ def _check_store(report: _Report, config: Config, open_store: StoreOpener,
     finally:
         store.close()
     _check_audit_trail(report, config, open_audit)
+
+
+def _check_pg_store(report: _Report, config: Config, open_pg: PgStoreOpener | None) -> None:
+    """The PostgreSQL store: connection, server version, extensions, schema, privileges
+    and the event chain (the store's own `diagnose`). Never prints the URL: it may carry
+    a password."""
+    if open_pg is None:
+        report.fail("[store] url: this doctor cannot check a PostgreSQL store")
+        return
+    try:
+        store = open_pg(config)
+    except StoreError as exc:
+        report.fail(str(exc))
+        return
+    try:
+        findings = store.diagnose()
+        for finding in findings:
+            getattr(report, finding.level)(finding.text)
+        if all(f.level != "fail" for f in findings):
+            _check_alerts(report, store)
+    finally:
+        store.close()
 
 
 def _check_audit_trail(report: _Report, config: Config, open_audit: AuditOpener) -> None:

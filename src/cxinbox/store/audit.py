@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from cxinbox.store.db import event_hash, now_ms
+from cxinbox.store.dialect import dialect_of
 from cxinbox.store.records import EventRecord, EventSpec
 
 
@@ -26,6 +27,7 @@ def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSp
     """
     if not events:
         return []
+    dialect_of(conn).lock_chain(conn)  # see db.append_event
     at = now_ms() if at is None else at
     row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev_hash = (int(row[0]), str(row[1])) if row else (0, "")

@@ -16,6 +16,7 @@ from cxinbox.domain.addresses import (  # noqa: F401 - the names this module off
     normalize_address,
     stored_address,
 )
+from cxinbox.store.dialect import inserted_id
 from cxinbox.store.records import ContactConversationRecord, ContactRecord
 
 
@@ -26,9 +27,8 @@ def contact_of_address(conn: sqlite3.Connection, address: str) -> int | None:
 
 
 def create_contact(conn: sqlite3.Connection, name: str, first_address: str | None) -> int:
-    cur = conn.execute("INSERT INTO contacts (name, first_address) VALUES (?, ?)",
-                       (name, first_address))
-    return int(cur.lastrowid or 0)
+    return inserted_id(conn.execute("INSERT INTO contacts (name, first_address) VALUES (?, ?)"
+                                    " RETURNING id", (name, first_address)))
 
 
 def add_address(conn: sqlite3.Connection, contact_id: int, address: str, name: str) -> None:
@@ -37,7 +37,8 @@ def add_address(conn: sqlite3.Connection, contact_id: int, address: str, name: s
     conn.execute(
         "INSERT INTO contact_addresses (address, contact_id, kind, name) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (address) DO UPDATE SET contact_id = excluded.contact_id,"
-        " name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END",
+        " name = CASE WHEN excluded.name != '' THEN excluded.name"
+        " ELSE contact_addresses.name END",
         (canon, contact_id, kind, name))
 
 
@@ -141,7 +142,7 @@ def move_conversations_by_address(conn: sqlite3.Connection, from_contact: int | 
     canon = canonical_address(address)[0]
     ids = [int(r[0]) for r in conn.execute(
         "SELECT id FROM conversations WHERE lower(trim(from_addr)) = ?"
-        " AND (contact_id IS ? OR contact_id IS NULL) AND merged_into IS NULL ORDER BY id",
+        " AND (contact_id IS NOT DISTINCT FROM ? OR contact_id IS NULL) AND merged_into IS NULL ORDER BY id",
         (canon, from_contact))]
     conn.executemany("UPDATE conversations SET contact_id = ? WHERE id = ?",
                      [(to_contact, i) for i in ids])

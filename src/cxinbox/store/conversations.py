@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from cxinbox.store.db import append_event
+from cxinbox.store.dialect import dialect_of, inserted_id
 from cxinbox.store.query_sql import narrowed_by_subquery, reads_ids_only, reads_status_and_ids
 from cxinbox.store.records import (
     ConversationRecord,
@@ -71,6 +72,13 @@ ORDERS: dict[str, _Order] = {
 }
 """The `sort:` values of the query language (domain/query.py) and how to list them."""
 
+PORTABLE_ORDERS: dict[str, _Order] = {
+    name: _Order(o.table.replace("ifnull(", "coalesce("), o.hits, o.key, o.reverse,
+                 o.hit_columns.replace("ifnull(", "coalesce("))
+    for name, o in ORDERS.items()}
+"""ORDERS for engines without SQLite's `ifnull` (SQLite's expression indexes are written
+with it, so SQLite keeps the spelling its indexes match)."""
+
 
 def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], offset: int,
               limit: int, order: str = "newest") -> tuple[list[ConversationRecord], int]:
@@ -87,13 +95,15 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
       index and never touches table rows; the page walks an index already in the list's
       order, skips `offset` entries there, and only then reads the full rows of the page.
     """
-    sort = ORDERS[order]
+    dialect = dialect_of(conn)
+    sort = (ORDERS if dialect.index_hints else PORTABLE_ORDERS)[order]
     base = f"FROM conversations c WHERE c.merged_into IS NULL AND ({where})"
     if narrowed_by_subquery(where):
         # Each match's sort keys from the narrow index when nothing else of the row is read
         # (store/schema_search.py); SQLite would seek the wide rows by rowid instead.
-        narrow = " INDEXED BY conversations_by_id" if reads_ids_only(where) else (
-            " INDEXED BY conversations_by_status" if reads_status_and_ids(where) else "")
+        narrow = "" if not dialect.index_hints else (
+            " INDEXED BY conversations_by_id" if reads_ids_only(where) else (
+                " INDEXED BY conversations_by_status" if reads_status_and_ids(where) else ""))
         hits = f"FROM conversations c{narrow}"
         found = conn.execute(
             f"WITH hits AS MATERIALIZED (SELECT {sort.hit_columns} {hits}"
@@ -188,8 +198,9 @@ def raw_of_message(conn: sqlite3.Connection, message_pk: int) -> bytes | None:
 
 
 def add_tags(conn: sqlite3.Connection, ids: Iterable[int], tags: Sequence[str]) -> int:
-    cur = conn.executemany("INSERT OR IGNORE INTO conversation_tags (conversation_id, tag)"
-                           " VALUES (?, ?)", [(i, t) for i in ids for t in tags])
+    cur = conn.executemany("INSERT INTO conversation_tags (conversation_id, tag)"
+                           " VALUES (?, ?) ON CONFLICT DO NOTHING",
+                           [(i, t) for i in ids for t in tags])
     return cur.rowcount
 
 
@@ -218,9 +229,9 @@ def mark_read(conn: sqlite3.Connection, conv_id: int) -> int:
 
 
 def insert_note(conn: sqlite3.Connection, conv_id: int, author: str, body: str, at: int) -> int:
-    cur = conn.execute("INSERT INTO notes (conversation_id, author, body, created_at)"
-                       " VALUES (?, ?, ?, ?)", (conv_id, author, body, at))
-    return int(cur.lastrowid or 0)
+    return inserted_id(conn.execute("INSERT INTO notes (conversation_id, author, body, created_at)"
+                                    " VALUES (?, ?, ?, ?) RETURNING id",
+                                    (conv_id, author, body, at)))
 
 
 _STATE_COLUMNS = frozenset({"status", "snoozed_until", "assignee", "priority", "sla_paused_s",
@@ -354,8 +365,8 @@ def matching_tags(conn: sqlite3.Connection, where: str,
 
 
 def add_tag_pairs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, str]]) -> None:
-    conn.executemany("INSERT OR IGNORE INTO conversation_tags (conversation_id, tag)"
-                     " VALUES (?, ?)", pairs)
+    conn.executemany("INSERT INTO conversation_tags (conversation_id, tag)"
+                     " VALUES (?, ?) ON CONFLICT DO NOTHING", pairs)
 
 
 def remove_tag_pairs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, str]]) -> None:
@@ -459,8 +470,8 @@ def retract_note(conn: sqlite3.Connection, note_id: int, at: int) -> None:
 
 
 def insert_mentions(conn: sqlite3.Connection, note_id: int, users: Iterable[str]) -> None:
-    conn.executemany("INSERT OR IGNORE INTO mentions (note_id, os_user) VALUES (?, ?)",
-                     [(note_id, u) for u in users])
+    conn.executemany("INSERT INTO mentions (note_id, os_user) VALUES (?, ?)"
+                     " ON CONFLICT DO NOTHING", [(note_id, u) for u in users])
 
 
 def mentions_of(conn: sqlite3.Connection, user: str, unread_only: bool,

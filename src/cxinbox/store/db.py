@@ -22,6 +22,7 @@ from typing import Any
 
 from cxinbox.contract.errors import StoreError
 from cxinbox.store import schema_vacuum
+from cxinbox.store.dialect import dialect_of
 from cxinbox.store.records import ChainWalkRecord
 from cxinbox.store.schema import MIGRATIONS
 from cxinbox.store.sqlite import SqliteStoreOps
@@ -324,7 +325,12 @@ def _statements(script: str) -> list[str]:
 
 def append_event(conn: sqlite3.Connection, actor: str, action: str, target: str = "",
                  details: dict[str, Any] | None = None, *, at: int | None = None) -> int:
-    """Append one hash-chained event inside the caller's write transaction; returns its seq."""
+    """Append one hash-chained event inside the caller's write transaction; returns its seq.
+
+    The head is read under the chain's lock (store/dialect.py): on PostgreSQL, writers in
+    other processes wait here until this transaction ends, so the chain keeps one order.
+    The time is read after the lock, so `at` never goes back as `seq` grows."""
+    dialect_of(conn).lock_chain(conn)
     at = now_ms() if at is None else at
     details_json = json.dumps(details or {}, ensure_ascii=False, sort_keys=True,
                               separators=(",", ":"))

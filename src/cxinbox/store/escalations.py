@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from cxinbox.store.dialect import dialect_of
 from cxinbox.store.records import EscalationCandidate
 
 
@@ -20,7 +21,7 @@ def candidates(conn: sqlite3.Connection, now: int) -> list[EscalationCandidate]:
         r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], arm_of(r[4], r[7])) for r in conn.execute(
         "SELECT c.id, c.subject, c.assignee, c.sla_policy, c.sla_target, c.sla_due_at,"
         " c.sla_at_risk_at, c.last_inbound_at, e.arm AS last_arm, e.level AS last_level"
-        " FROM conversations c INDEXED BY conversations_sla_due"
+        f" FROM conversations c{dialect_of(conn).indexed_by('conversations_sla_due')}"
         " LEFT JOIN sla_escalations e ON e.conversation_id = c.id"
         " WHERE c.sla_due_at IS NOT NULL AND c.merged_into IS NULL"
         " AND c.status NOT IN ('pending', 'snoozed', 'closed')"

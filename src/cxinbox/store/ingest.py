@@ -26,6 +26,7 @@ from cxinbox.domain.threading import (
 )
 from cxinbox.store import contacts, csat, fts
 from cxinbox.store.conversations import reopen_on_inbound
+from cxinbox.store.dialect import dialect_of, inserted_id, returned_id
 from cxinbox.store.merge import live_conversation
 
 _FUTURE_SLACK_S = 24 * 3600
@@ -62,7 +63,8 @@ class FolderState:
 
 
 def folder_state(conn: sqlite3.Connection, account: str, name: str) -> FolderState:
-    conn.execute("INSERT OR IGNORE INTO folders (account, name) VALUES (?, ?)", (account, name))
+    conn.execute("INSERT INTO folders (account, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                 (account, name))
     row = conn.execute(
         "SELECT id, account, name, uidvalidity, last_uid, uidnext, highestmodseq, quarantine,"
         " sweep_needed, release_once FROM folders WHERE account = ? AND name = ?",
@@ -252,13 +254,12 @@ def _choose_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, 
 def _new_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, at: int,
                       mailbox: str, patient_name: str, patient_addr: str, channel: str,
                       contact_id: int | None) -> int:
-    cur = conn.execute(
+    return inserted_id(conn.execute(
         "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name,"
         " from_addr, participants, created_at, last_message_at, contact_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?) RETURNING id",
         (p.subject, norm, channel, mailbox, patient_name, patient_addr, at, at, contact_id),
-    )
-    return int(cur.lastrowid or 0)
+    ))
 
 
 def _touch_conversation(conn: sqlite3.Connection, conv: int, p: ParsedMessage, at: int,
@@ -272,16 +273,17 @@ def _touch_conversation(conn: sqlite3.Connection, conv: int, p: ParsedMessage, a
     for a in addresses:
         if a and a not in own and a not in people:
             people.append(a)
+    most, least = dialect_of(conn).greatest, dialect_of(conn).least
     conn.execute(
         "UPDATE conversations SET message_count = message_count + 1,"
-        " last_message_at = max(last_message_at, ?),"
-        " last_inbound_at = CASE WHEN ? = 'in' THEN max(coalesce(last_inbound_at, 0), ?)"
+        f" last_message_at = {most}(last_message_at, ?),"
+        f" last_inbound_at = CASE WHEN ? = 'in' THEN {most}(coalesce(last_inbound_at, 0), ?)"
         "   ELSE last_inbound_at END,"
         " first_response_at = CASE WHEN ? = 'out' AND (first_response_at IS NULL"
         "   OR first_response_at > ?) THEN ? ELSE first_response_at END,"
-        " last_response_at = CASE WHEN ? = 'out' THEN max(coalesce(last_response_at, 0), ?)"
+        f" last_response_at = CASE WHEN ? = 'out' THEN {most}(coalesce(last_response_at, 0), ?)"
         "   ELSE last_response_at END,"
-        " unread_count = unread_count + ?, has_attachment = max(has_attachment, ?),"
+        f" unread_count = unread_count + ?, has_attachment = {most}(has_attachment, ?),"
         " participants = ?, sla_dirty = 1 WHERE id = ?",
         (at, direction, at, direction, at, at, direction, at, unread, int(bool(p.attachments)),
          " ".join(people[:50]), conv),
@@ -291,7 +293,8 @@ def _touch_conversation(conn: sqlite3.Connection, conv: int, p: ParsedMessage, a
         # An earlier message (or the first patient message after a staff-started thread)
         # decides who the conversation is "from" and what it is called.
         conn.execute(
-            "UPDATE conversations SET from_name = ?, from_addr = ?, created_at = min(created_at, ?),"
+            "UPDATE conversations SET from_name = ?, from_addr = ?,"
+            f" created_at = {least}(created_at, ?),"
             " subject = CASE WHEN ? < created_at THEN ? ELSE subject END WHERE id = ?",
             (sender.name, sender.email, at, at, p.subject, conv),
         )
@@ -327,19 +330,19 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
                                  "email", contact)
     seen = "\\Seen" in m.flags.split()
     unread = int(direction == "in" and not seen)
-    cur = conn.execute(
+    message_pk = inserted_id(conn.execute(
         "INSERT INTO messages (raw_id, conversation_id, channel, direction, message_id,"
         " in_reply_to, refs, subject, from_name, from_addr, sender, to_addrs, cc_addrs, date,"
         " body_text, attachments, has_attachment, problems, seen)"
-        " VALUES (?, ?, 'email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, 'email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (raw_id, conv, direction, p.message_id, p.in_reply_to, " ".join(p.references),
          p.subject, from_name, from_email, f"{from_name} {from_email}".strip(),
          _addr_json(p.to), _addr_json(p.cc), at, p.body_text, _attachments_json(p),
          int(bool(p.attachments)), "; ".join(p.problems), int(seen)),
-    )
+    ))
     ids = chain + ([p.message_id] if p.message_id else [])
-    conn.executemany("INSERT OR IGNORE INTO thread_ids (message_id, conversation_id) VALUES (?, ?)",
-                     [(mid, conv) for mid in ids])
+    conn.executemany("INSERT INTO thread_ids (message_id, conversation_id) VALUES (?, ?)"
+                     " ON CONFLICT DO NOTHING", [(mid, conv) for mid in ids])
     status, contact = _touch_conversation(conn, conv, p, at, direction, unread,
                                                    addresses, own)
     if patient and not is_new:
@@ -347,13 +350,12 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         # the patient answering): reopen what staff had set aside, and tie a conversation
         # staff started to the patient's contact.
         # The answer to a satisfaction question that is only a rating leaves it closed.
-        rating_only = csat.take_answer(conn, conv, int(cur.lastrowid or 0), p.body_text,
-                                       "email", at)
+        rating_only = csat.take_answer(conn, conv, message_pk, p.body_text, "email", at)
         if status != "open" and not rating_only:
             reopen_on_inbound(conn, conv, at)
         if contact is None:
             contacts.link_conversation(conn, conv, from_email, from_name)
-    return int(cur.lastrowid or 0), conv
+    return message_pk, conv
 
 
 def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[FetchedMessage],
@@ -372,11 +374,12 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
     touched: set[int] = set()
     revived: list[int] = []
     for m in messages:
-        cur = conn.execute("INSERT OR IGNORE INTO raw_messages (sha256, size, data) VALUES (?, ?, ?)",
-                           (m.sha256, len(m.raw), m.raw))
+        new_raw = returned_id(conn.execute(
+            "INSERT INTO raw_messages (sha256, size, data) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING RETURNING id", (m.sha256, len(m.raw), m.raw)))
         msg_pk: int | None = None
-        if cur.rowcount == 1:
-            raw_id = int(cur.lastrowid or 0)
+        if new_raw is not None:
+            raw_id = new_raw
         else:
             raw_id = conn.execute("SELECT id FROM raw_messages WHERE sha256 = ?",
                                   (m.sha256,)).fetchone()[0]
@@ -397,16 +400,16 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
                                            outbound=outbound)
             touched.add(conv)
         conn.execute(
-            "INSERT OR IGNORE INTO locations (folder_id, uid, message_pk, flags, modseq)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO locations (folder_id, uid, message_pk, flags, modseq)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (folder.id, m.uid, msg_pk, m.flags, m.modseq),
         )
     if revived:
         conn.executemany("UPDATE messages SET gone_at = NULL WHERE id = ?", [(i,) for i in revived])
         refresh_conversation_counts(conn, touched)
-    conn.execute("UPDATE folders SET last_uid = max(last_uid, ?) WHERE id = ?",
-                 (watermark, folder.id))
-    if index_text:
+    conn.execute(f"UPDATE folders SET last_uid = {dialect_of(conn).greatest}(last_uid, ?)"
+                 " WHERE id = ?", (watermark, folder.id))
+    if index_text and dialect_of(conn).fts_by_watermark:
         fts.index_pending(conn)
     return touched
 
@@ -470,7 +473,8 @@ def seen_to_push(conn: sqlite3.Connection, folder_id: int, limit: int = 1000) ->
     return [r[0] for r in conn.execute(
         "SELECT l.uid FROM locations l JOIN messages m ON m.id = l.message_pk"
         " WHERE l.folder_id = ? AND m.seen = 1 AND m.direction = 'in'"
-        " AND instr(' ' || l.flags || ' ', ' \\Seen ') = 0 LIMIT ?", (folder_id, limit))]
+        f" AND {dialect_of(conn).strpos}(' ' || l.flags || ' ', ' \\Seen ') = 0 LIMIT ?",
+        (folder_id, limit))]
 
 
 def mark_pushed_seen(conn: sqlite3.Connection, folder_id: int, uids: Sequence[int]) -> None:

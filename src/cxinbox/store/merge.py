@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from cxinbox.store.dialect import inserted_id
 from cxinbox.store.records import MergeCounts, SplitPlan
 
 
@@ -118,8 +119,8 @@ def merge(conn: sqlite3.Connection, into_id: int, other_id: int) -> MergeCounts:
                                       " WHERE conversation_id = ?", (into_id,))}
     theirs = [r[0] for r in conn.execute("SELECT tag FROM conversation_tags"
                                          " WHERE conversation_id = ? ORDER BY tag", (other_id,))]
-    conn.executemany("INSERT OR IGNORE INTO conversation_tags (conversation_id, tag)"
-                     " VALUES (?, ?)", [(into_id, t) for t in theirs])
+    conn.executemany("INSERT INTO conversation_tags (conversation_id, tag)"
+                     " VALUES (?, ?) ON CONFLICT DO NOTHING", [(into_id, t) for t in theirs])
     conn.execute("DELETE FROM conversation_tags WHERE conversation_id = ?", (other_id,))
     conn.execute("UPDATE thread_ids SET conversation_id = ? WHERE conversation_id = ?",
                  (into_id, other_id))
@@ -184,8 +185,8 @@ def unmerge(conn: sqlite3.Connection, into_id: int, other_id: int,
         names = thread[start:start + 500]
         conn.execute(f"UPDATE thread_ids SET conversation_id = ? WHERE conversation_id = ?"
                      f" AND message_id IN ({marks(names)})", [other_id, into_id, *names])
-    conn.executemany("INSERT OR IGNORE INTO conversation_tags (conversation_id, tag) VALUES (?, ?)",
-                     [(other_id, str(t)) for t in undo.get("tags", [])])
+    conn.executemany("INSERT INTO conversation_tags (conversation_id, tag) VALUES (?, ?)"
+                     " ON CONFLICT DO NOTHING", [(other_id, str(t)) for t in undo.get("tags", [])])
     conn.executemany("DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?",
                      [(into_id, str(t)) for t in undo.get("gained", [])])
     conn.execute("UPDATE conversations SET merged_into = NULL WHERE id = ?", (other_id,))
@@ -251,11 +252,10 @@ def split(conn: sqlite3.Connection, plan: SplitPlan, norm_subject: str) -> int:
     """Carry out `plan`: a new conversation with fresh staff state; returns its id."""
     src = conn.execute("SELECT participants, created_at FROM conversations WHERE id = ?",
                        (plan.source,)).fetchone()
-    cur = conn.execute(
+    new_id = inserted_id(conn.execute(
         "INSERT INTO conversations (subject, norm_subject, channel, mailbox, participants,"
-        " created_at, last_message_at) VALUES (?, ?, ?, ?, '', ?, ?)",
-        (plan.subject, norm_subject, plan.channel, plan.mailbox, src[1], src[1]))
-    new_id = int(cur.lastrowid or 0)
+        " created_at, last_message_at) VALUES (?, ?, ?, ?, '', ?, ?) RETURNING id",
+        (plan.subject, norm_subject, plan.channel, plan.mailbox, src[1], src[1])))
     marks = ",".join("?" * len(plan.message_ids))
     conn.execute(f"UPDATE messages SET conversation_id = ? WHERE id IN ({marks})",
                  [new_id, *plan.message_ids])

@@ -20,6 +20,7 @@ from cxinbox.store import fts
 from cxinbox.store.contacts import link_conversation
 from cxinbox.store.conversations import insert_note, reopen_on_inbound
 from cxinbox.store.csat import take_answer
+from cxinbox.store.dialect import dialect_of, inserted_id, returned_id
 from cxinbox.store.records import (
     DeliveryStatus,
     SmsMediaRow,
@@ -79,12 +80,12 @@ def _conversation_for(conn: sqlite3.Connection, rec: SmsRecord) -> tuple[int, bo
     found = conversation_of_number(conn, rec.clinic_number, rec.patient_number)
     if found is not None:
         return found, False
-    cur = conn.execute(
+    return inserted_id(conn.execute(
         "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name, from_addr,"
-        " participants, created_at, last_message_at) VALUES (?, '', 'sms', ?, ?, ?, ?, ?, ?)",
+        " participants, created_at, last_message_at) VALUES (?, '', 'sms', ?, ?, ?, ?, ?, ?)"
+        " RETURNING id",
         (_title(rec.body) or f"SMS {rec.patient_number}", rec.clinic_number, rec.patient_name,
-         rec.patient_number, rec.patient_number, rec.at, rec.at))
-    return int(cur.lastrowid or 0), True
+         rec.patient_number, rec.patient_number, rec.at, rec.at))), True
 
 
 def insert_sms(conn: sqlite3.Connection, rec: SmsRecord) -> tuple[int | None, int | None]:
@@ -106,11 +107,11 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
     if rec.direction not in ("in", "out", "auto"):
         raise ValueError(f"SMS direction {rec.direction!r}")
     sha = hashlib.sha256(f"sms:{rec.provider_id}".encode()).digest()
-    cur = conn.execute("INSERT OR IGNORE INTO raw_messages (sha256, size, data) VALUES (?, ?, ?)",
-                       (sha, len(raw), raw))
-    if cur.rowcount != 1:
+    raw_id = returned_id(conn.execute("INSERT INTO raw_messages (sha256, size, data)"
+                                      " VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+                                      (sha, len(raw), raw)))
+    if raw_id is None:
         return None
-    raw_id = int(cur.lastrowid or 0)
     conv, created = _conversation_for(conn, rec)
     inbound = rec.direction == "in"
     answer = rec.direction == "out"  # only what a person sent stops the SLA clock
@@ -124,25 +125,25 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
                     "part_path": media_id or str(i), "inline": False}
                    for i, ((name, ctype, size), media_id) in enumerate(zip(rec.media, ids,
                                                                             strict=False), 1)]
-    msg = conn.execute(
+    message_pk = inserted_id(conn.execute(
         "INSERT INTO messages (raw_id, conversation_id, channel, direction, message_id, subject,"
         " from_name, from_addr, sender, to_addrs, date, body_text, attachments, has_attachment,"
-        " seen) VALUES (?, ?, 'sms', ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " seen) VALUES (?, ?, 'sms', ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (raw_id, conv, rec.direction, rec.provider_id, rec.patient_name if inbound else "",
          sender, f"{rec.patient_name if inbound else ''} {sender}".strip(),
          json.dumps([["", recipient]]), rec.at, rec.body, json.dumps(attachments),
-         int(bool(attachments)), int(not inbound)))
-    message_pk = int(msg.lastrowid or 0)
+         int(bool(attachments)), int(not inbound))))
+    most = dialect_of(conn).greatest
     conn.execute(
         "UPDATE conversations SET message_count = message_count + 1,"
-        " last_message_at = max(last_message_at, ?),"
-        " last_inbound_at = CASE WHEN ? THEN max(coalesce(last_inbound_at, 0), ?)"
+        f" last_message_at = {most}(last_message_at, ?),"
+        f" last_inbound_at = CASE WHEN ? THEN {most}(coalesce(last_inbound_at, 0), ?)"
         "   ELSE last_inbound_at END,"
         " first_response_at = CASE WHEN ? AND first_response_at IS NULL THEN ?"
         "   ELSE first_response_at END,"
-        " last_response_at = CASE WHEN ? THEN max(coalesce(last_response_at, 0), ?)"
+        f" last_response_at = CASE WHEN ? THEN {most}(coalesce(last_response_at, 0), ?)"
         "   ELSE last_response_at END,"
-        " unread_count = unread_count + ?, has_attachment = max(has_attachment, ?),"
+        f" unread_count = unread_count + ?, has_attachment = {most}(has_attachment, ?),"
         " from_name = CASE WHEN from_name = '' THEN ? ELSE from_name END, sla_dirty = 1"
         " WHERE id = ?",
         (rec.at, inbound, rec.at, answer, rec.at, answer, rec.at, int(inbound),
@@ -166,7 +167,7 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
             link_conversation(conn, conv, rec.patient_number, rec.patient_name)
     elif created:
         link_conversation(conn, conv, rec.patient_number, "")
-    if index_text:
+    if index_text and dialect_of(conn).fts_by_watermark:
         fts.index_pending(conn)
     return Stored(message_pk, conv, created)
 
@@ -345,9 +346,11 @@ def advance_cursor(conn: sqlite3.Connection, clinic_number: str, date_sent_max: 
     conn.execute(
         "INSERT INTO sms_cursors (clinic_number, date_sent_max, last_poll_at) VALUES (?, ?, ?)"
         " ON CONFLICT (clinic_number) DO UPDATE SET last_poll_at = excluded.last_poll_at,"
-        " date_sent_max = CASE WHEN excluded.date_sent_max IS NULL THEN date_sent_max"
-        "   WHEN date_sent_max IS NULL THEN excluded.date_sent_max"
-        "   ELSE max(date_sent_max, excluded.date_sent_max) END",
+        " date_sent_max = CASE WHEN excluded.date_sent_max IS NULL"
+        "   THEN sms_cursors.date_sent_max"
+        "   WHEN sms_cursors.date_sent_max IS NULL THEN excluded.date_sent_max"
+        f"   ELSE {dialect_of(conn).greatest}(sms_cursors.date_sent_max,"
+        " excluded.date_sent_max) END",
         (clinic_number, date_sent_max, polled_at))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from cxinbox.store.dialect import dialect_of
 from cxinbox.store.records import AwayRecord
 
 
@@ -31,7 +32,8 @@ def open_counts(conn: sqlite3.Connection, users: Sequence[str]) -> dict[str, int
         return {}
     marks = ", ".join("?" for _ in users)
     return {r[0]: r[1] for r in conn.execute(
-        "SELECT assignee, count(*) FROM conversations INDEXED BY conversations_by_assignee"
+        "SELECT assignee, count(*) FROM conversations"
+        f"{dialect_of(conn).indexed_by('conversations_by_assignee')}"
         f" WHERE assignee IN ({marks}) AND status = 'open' AND merged_into IS NULL"
         " GROUP BY assignee", list(users))}
 

@@ -6,15 +6,19 @@ COALESCE, RETURNING, `?` placeholders). What differs at the driver is bridged he
 - placeholders: `?` becomes `%s`, and every literal `%` is doubled (psycopg reads `%` as
   the start of a placeholder, even inside a quoted LIKE pattern); the translation of each
   distinct statement text is cached, since the store uses a few hundred fixed texts;
+- named placeholders (`:name`, with a mapping of values) become `%(name)s`; a `::` cast
+  is left alone;
 - rows: `PgRow` is a tuple that also answers `row["column"]` and `keys()`, as sqlite3.Row
   does, so record-building code reads rows the same way on both backends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from cxinbox.store.dialect import POSTGRESQL
 
 if TYPE_CHECKING:
     import psycopg
@@ -53,11 +57,15 @@ def _row_factory(cursor: BaseCursor[Any, Any]) -> Any:
 
 
 @lru_cache(maxsize=2048)
-def translate(sql: str) -> str:
-    """`?` placeholders to `%s` (outside quoted literals and identifiers); `%` doubled."""
+def translate(sql: str, named: bool = False) -> str:
+    """`?` placeholders to `%s` (outside quoted literals and identifiers); `%` doubled.
+    With `named`, `:name` placeholders become `%(name)s` instead."""
     out: list[str] = []
     quote = ""
-    for char in sql:
+    i, n = 0, len(sql)
+    while i < n:
+        char = sql[i]
+        i += 1
         if char == "%":
             out.append("%%")
             continue
@@ -66,11 +74,28 @@ def translate(sql: str) -> str:
                 quote = ""
         elif char in "'\"":
             quote = char
-        elif char == "?":
+        elif char == "?" and not named:
             out.append("%s")
             continue
+        elif char == ":" and named:
+            if i < n and sql[i] == ":":  # a cast
+                out.append("::")
+                i += 1
+                continue
+            start = i
+            while i < n and (sql[i].isalnum() or sql[i] == "_"):
+                i += 1
+            if i > start:
+                out.append(f"%({sql[start:i]})s")
+                continue
         out.append(char)
     return "".join(out)
+
+
+def _bind(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, Any]:
+    if isinstance(params, Mapping):
+        return translate(sql, True), dict(params)
+    return translate(sql), tuple(params)
 
 
 class PgCursor:
@@ -92,7 +117,8 @@ class PgCursor:
 
     @property
     def rowcount(self) -> int:
-        return self._cursor.rowcount
+        """Rows changed (summed over an executemany; 0 when nothing ran)."""
+        return max(self._cursor.rowcount, 0)
 
 
 class PgConnection:
@@ -100,17 +126,22 @@ class PgConnection:
     connection (whose transaction the caller manages)."""
 
     __slots__ = ("raw",)
+    dialect = POSTGRESQL
 
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
         raw.row_factory = _row_factory
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
+    def execute(self, sql: str,
+                params: Sequence[Any] | Mapping[str, Any] = ()) -> PgCursor:
         cursor = self.raw.cursor()
-        cursor.execute(translate(sql), tuple(params))
+        cursor.execute(*_bind(sql, params))
         return PgCursor(cursor)
 
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
+    def executemany(self, sql: str,
+                    rows: Iterable[Sequence[Any] | Mapping[str, Any]]) -> PgCursor:
         cursor = self.raw.cursor()
-        cursor.executemany(translate(sql), [tuple(r) for r in rows])
+        bound = [_bind(sql, r) for r in rows]
+        if bound:
+            cursor.executemany(bound[0][0], [values for _, values in bound])
         return PgCursor(cursor)

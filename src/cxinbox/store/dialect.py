@@ -1,0 +1,74 @@
+"""What the two database engines spell differently, named once for the store's SQL modules.
+
+The SQL modules write their statements in the subset SQLite and PostgreSQL share
+(RETURNING, ON CONFLICT, COALESCE, `IS NOT DISTINCT FROM`). The few things that have no
+common spelling are asked of the connection's `Dialect`:
+
+- the larger/smaller of two values: SQLite's two-argument `max`/`min`, PostgreSQL's
+  `GREATEST`/`LEAST` (the values compared here are never NULL, where the two differ);
+- the position of a substring: `instr` / `strpos`;
+- the full-text index: SQLite's FTS5 tables trail ingest by a watermark that the writer
+  advances (store/fts.py); PostgreSQL's `tsvector` column is computed with the row;
+- index hints (`INDEXED BY`) exist in SQLite only;
+- the event chain's head: SQLite writers are serialised by the store's write lock and
+  `BEGIN IMMEDIATE`; PostgreSQL writers in several processes and servers run at once,
+  so appending takes a transaction-scoped advisory lock on the chain first.
+
+`dialect_of(conn)` reads the dialect from the connection: `PgConnection` carries one,
+a sqlite3 connection does not and means SQLite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+CHAIN_LOCK: Final = 0x6378_6576  # "cxev": the advisory lock key of the event chain's head
+"""Advisory lock keys are one namespace per database (store/pg/migrate.py has "cxmi")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    name: str
+    greatest: str
+    least: str
+    strpos: str
+    fts_by_watermark: bool
+    index_hints: bool
+    chain_lock_sql: str | None
+
+    def indexed_by(self, index: str) -> str:
+        """SQLite's index hint (" INDEXED BY index"), or nothing where there are none."""
+        return f" INDEXED BY {index}" if self.index_hints else ""
+
+    def lock_chain(self, conn: Any) -> None:
+        """Make this transaction the only one appending to the event chain until it ends."""
+        if self.chain_lock_sql is not None:
+            conn.execute(self.chain_lock_sql, (CHAIN_LOCK,))
+
+
+SQLITE: Final = Dialect(name="sqlite", greatest="max", least="min", strpos="instr",
+                        fts_by_watermark=True, index_hints=True, chain_lock_sql=None)
+POSTGRESQL: Final = Dialect(name="postgresql", greatest="GREATEST", least="LEAST",
+                            strpos="strpos", fts_by_watermark=False, index_hints=False,
+                            chain_lock_sql="SELECT pg_advisory_xact_lock(?)")
+
+
+def dialect_of(conn: Any) -> Dialect:
+    found = getattr(conn, "dialect", SQLITE)
+    return found if isinstance(found, Dialect) else SQLITE
+
+
+def returned_id(cursor: Any) -> int | None:
+    """The id an `INSERT ... RETURNING id` gave (None when ON CONFLICT DO NOTHING skipped
+    the row). Reads every row: SQLite finishes the statement only when it is drained."""
+    rows = cursor.fetchall()
+    return int(rows[0][0]) if rows else None
+
+
+def inserted_id(cursor: Any) -> int:
+    """`returned_id` of an insert that always inserts."""
+    found = returned_id(cursor)
+    if found is None:
+        raise RuntimeError("the insert returned no id")
+    return found

@@ -1,0 +1,291 @@
+"""`PgStore`: the `Store` interface (store/interface.py) on a PostgreSQL database.
+
+Transactions come from a psycopg connection pool. Each hands out the same handle the
+SQLite store uses (`SqliteTx`, store/sqlite_tx.py) over a `PgConnection`
+(store/pg/conn.py), so every operation runs the SQL module of its area unchanged; what
+the engines spell differently the modules ask of the connection's dialect
+(store/dialect.py). `PgTx` only refuses, in one clear line, the operations whose SQL
+modules have not been made portable yet (NOT_YET below).
+
+Transactions, as on SQLite:
+- `writing()` is one transaction; writers of this process take turns (a process-wide
+  lock, like the SQLite store's), and a nested `writing()` joins the outer one. Writers in
+  other processes run beside them; the one thing they must not interleave, appending to
+  the hash-chained event log, is serialised by an advisory lock (see db.append_event).
+- `reading()` is a REPEATABLE READ transaction: one snapshot for all its reads.
+- `recording()` is a write whose commit does not wait for the WAL flush
+  (`synchronous_commit = off` for that transaction); `make_durable()` commits once with
+  the flush, which makes every earlier commit durable too.
+
+The connection string is `[store] url`; libpq reads the password from `PGPASSWORD`,
+`~/.pgpass` or a service file as usual, so it need not be written in the config.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final
+
+from cxinbox.contract.errors import StoreError
+from cxinbox.domain.query import Node, QueryContext
+from cxinbox.store.interface import Selection, StoreTx
+from cxinbox.store.pg.conn import PgConnection
+from cxinbox.store.records import Diagnosis
+from cxinbox.store.sqlite import SqlSelection
+from cxinbox.store.sqlite_tx import SqliteTx
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+
+class PgSelection(SqlSelection):
+    """A query compiled for PostgreSQL: a condition over `conversations c` and its
+    parameters (`?` placeholders, as the SQL modules write them)."""
+
+    __slots__ = ()
+
+
+NOT_YET: Final = (
+    # reports (store/reports.py)
+    "report_data",
+    # drafts, reply files and the outbox (store/outbox.py)
+    "draft_bases", "insert_draft", "draft", "draft_of", "drafts_of", "drafts_by",
+    "update_draft", "delete_draft", "insert_reply_file", "reply_file_infos", "reply_file",
+    "delete_reply_files", "release_outbox_files", "guard_changes", "reply_parent",
+    "outbox_item", "insert_outbox_item", "outbox_items", "requeue_outbox_item",
+    "outbox_in_state", "outbox_due_ids", "outbox_next_due_ms", "claim_outbox_item",
+    "set_outbox_phase", "set_outbox_state", "mark_outbox_sent", "outbox_raw", "outbox_files",
+    "outbox_provider_ids", "stuck_outbox_items", "sent_copy_due", "set_sent_copy",
+    "record_outbound_email", "message_of_sms_id",
+    # the SQLite full-text tables (store/fts.py, reparse.py)
+    "rebuild_search_index",
+    # the knowledge base (store/kb.py)
+    "kb_article", "kb_articles", "kb_search", "kb_save", "kb_retire", "kb_revisions",
+    # rules (store/rules.py); `sla_pins`, a plain read the SLA engine needs, runs
+    "max_message_pk", "arrivals_after", "ack_refusal", "record_ack", "keep_response_times",
+    "pin_sla_policy", "past_triggers",
+    # triage (store/triage.py)
+    "triage_pending", "advance_triage", "record_triage", "set_conversation_intent",
+    "red_flag_state", "open_red_flag", "clear_red_flag",
+    # satisfaction questions (store/csat.py)
+    "csat_cursor", "set_csat_cursor", "csat_status_changes_after", "csat_seq_before",
+    "schedule_csat", "cancel_csat", "csat_due", "csat_patient_asked_since", "finish_csat",
+    "csat_ratings", "csat_asked",
+)
+"""Handle operations PostgreSQL does not run yet: their SQL modules are still SQLite's."""
+
+
+def _not_yet(name: str) -> Any:
+    @functools.wraps(getattr(SqliteTx, name))  # keeps the operation's signature
+    def refuse(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{name} on PostgreSQL: not yet")
+
+    return refuse
+
+
+class PgTx(SqliteTx):
+    """The SQL handle on a PostgreSQL connection (implements `StoreTx`)."""
+
+    __slots__ = ()
+
+
+for _name in NOT_YET:
+    setattr(PgTx, _name, _not_yet(_name))
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+class PgStore:
+    """A PostgreSQL database the service runs on. One per process; thread-safe."""
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8,
+                 timeout_s: float = 30.0) -> None:
+        import psycopg
+        from psycopg_pool import ConnectionPool
+
+        from cxinbox.store.pg.migrate import migrate
+
+        self.url = url
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._loose: list[psycopg.Connection[Any]] = []
+        self._loose_lock = threading.Lock()
+        try:
+            self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+                url, min_size=min_size, max_size=max_size, timeout=timeout_s,
+                kwargs={"autocommit": True}, open=False, name="cxinbox")
+            self._pool.open(wait=True, timeout=timeout_s)
+            with self._pool.connection() as raw:
+                migrate(raw)
+        except (psycopg.Error, OSError) as exc:
+            self._close_pool()
+            raise StoreError(f"PostgreSQL store: {_one_line(exc)}") from None
+        except Exception as exc:  # the pool's own timeout (PoolTimeout) and friends
+            self._close_pool()
+            if type(exc).__module__.startswith("psycopg"):
+                raise StoreError(f"PostgreSQL store: cannot connect ({_one_line(exc)})"
+                                 ) from None
+            raise
+
+    # -- transactions ------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self, kind: str) -> Iterator[PgConnection]:
+        current: PgConnection | None = getattr(self._local, "conn", None)
+        if current is not None:  # nested use joins the outer transaction
+            yield current
+            return
+        with self._pool.connection() as raw, raw.transaction():
+            if kind == "read":
+                raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            elif kind == "record":
+                raw.execute("SET LOCAL synchronous_commit = off")
+            else:
+                raw.execute("SET LOCAL synchronous_commit = on")
+            conn = PgConnection(raw)
+            self._local.conn = conn
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
+
+    @contextmanager
+    def write(self) -> Iterator[PgConnection]:
+        """One write transaction on the connection itself (the store's own modules, tests)."""
+        with self._write_lock, self._transaction("write") as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[PgConnection]:
+        """A consistent snapshot on the connection itself."""
+        with self._transaction("read") as conn:
+            yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[StoreTx]:
+        with self.read() as conn:
+            yield PgTx(conn)  # type: ignore[arg-type]
+
+    @contextmanager
+    def writing(self) -> Iterator[StoreTx]:
+        with self.write() as conn:
+            yield PgTx(conn)  # type: ignore[arg-type]
+
+    @contextmanager
+    def recording(self) -> Iterator[StoreTx]:
+        with self._write_lock, self._transaction("record") as conn:
+            yield PgTx(conn)  # type: ignore[arg-type]
+
+    @property
+    def conn(self) -> PgConnection:
+        """This thread's connection outside any transaction (each statement commits on
+        its own): for tests and admin reads, as `Database.conn` is on SQLite."""
+        current: PgConnection | None = getattr(self._local, "conn", None)
+        if current is not None:
+            return current
+        loose: PgConnection | None = getattr(self._local, "loose", None)
+        if loose is None:
+            import psycopg
+
+            raw = psycopg.connect(self.url, autocommit=True)
+            with self._loose_lock:
+                self._loose.append(raw)
+            loose = PgConnection(raw)
+            self._local.loose = loose
+        return loose
+
+    # -- the rest of `Store` -----------------------------------------------------------
+
+    def select(self, where: Node, ctx: QueryContext, *, sla: bool) -> Selection:
+        from cxinbox.store.query_sql import sla_condition
+
+        try:  # the full compiler (full-text, trigrams), where it has landed
+            from cxinbox.store.pg.query import (  # type: ignore[import-not-found, unused-ignore]
+                compile_query_pg,
+                sla_condition_pg,
+            )
+        except ImportError:
+            from cxinbox.store.pg.select import compile_portable
+
+            sql, params = compile_portable(where, ctx, sla_condition(ctx.now) if sla else None)
+        else:
+            sql, params = compile_query_pg(where, ctx, sla_condition_pg(ctx.now) if sla else None)
+        return PgSelection(sql, list(params))
+
+    def now_ms(self) -> int:
+        from cxinbox.store import db
+
+        return db.now_ms()
+
+    def make_durable(self) -> None:
+        """One commit that waits for the WAL flush: every earlier commit (the `recording`
+        ones that did not wait) is on disk with it."""
+        with self.write() as conn:
+            conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES ('durable_mark', '1')"
+                         " ON CONFLICT (key) DO UPDATE SET"
+                         " value = (cxinbox_meta.value::bigint + 1)::text")
+
+    def diagnose(self) -> list[Diagnosis]:
+        import psycopg
+
+        from cxinbox.store.db import walk_event_chain
+        from cxinbox.store.pg.migrate import schema_version
+        from cxinbox.store.pg.schema import EXTENSIONS, PG_MIGRATIONS, pg_version_of
+
+        found: list[Diagnosis] = []
+        try:
+            with self.read() as conn:
+                version = str(conn.execute("SHOW server_version").fetchone()[0])
+                found.append(Diagnosis("ok", f"PostgreSQL {version.split()[0]}"))
+                present = {str(r[0]) for r in conn.execute(
+                    "SELECT extname FROM pg_extension")}
+                missing = [name for name in EXTENSIONS if name not in present]
+                found.append(Diagnosis("fail", "PostgreSQL extensions missing: "
+                                       + ", ".join(missing)) if missing else
+                             Diagnosis("ok", "PostgreSQL extensions: " + ", ".join(EXTENSIONS)))
+                have = schema_version(conn.raw)
+                newest = pg_version_of(len(PG_MIGRATIONS) - 1)
+                found.append(Diagnosis("ok", f"PostgreSQL schema version {have}")
+                             if have == newest else
+                             Diagnosis("fail", f"PostgreSQL schema version {have}, this"
+                                       f" cxinbox expects {newest}"))
+                lacking = [f"{table} ({privilege})" for table, privilege in _NEEDED_GRANTS
+                           if not conn.execute("SELECT has_table_privilege(?, ?)",
+                                               (table, privilege)).fetchone()[0]]
+                found.append(Diagnosis("fail", "PostgreSQL role lacks privileges on: "
+                                       + ", ".join(lacking)) if lacking else
+                             Diagnosis("ok", "PostgreSQL role may read and write the store"))
+                walk = walk_event_chain(conn)  # type: ignore[arg-type]
+                found.append(Diagnosis("ok", f"event chain intact ({walk.count} events)")
+                             if walk.bad_seq is None else
+                             Diagnosis("fail", f"event chain: {walk.problem}"))
+        except (psycopg.Error, OSError, ValueError) as exc:  # doctor reports, never raises
+            found.append(Diagnosis("fail", f"PostgreSQL: {_one_line(exc)}"))
+        return found
+
+    def close(self) -> None:
+        with self._loose_lock:
+            for raw in self._loose:
+                raw.close()
+            self._loose.clear()
+        self._local = threading.local()
+        self._close_pool()
+
+    def _close_pool(self) -> None:
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.close(timeout=5.0)
+
+
+_NEEDED_GRANTS: Final = (
+    ("conversations", "SELECT"), ("conversations", "INSERT"), ("conversations", "UPDATE"),
+    ("messages", "INSERT"), ("raw_messages", "INSERT"), ("notes", "INSERT"),
+    ("events", "SELECT"), ("events", "INSERT"),
+)
+"""What the server's role must be allowed on the store's central tables (`doctor`)."""
