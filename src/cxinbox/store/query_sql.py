@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Final, assert_never
+from typing import ClassVar, Final, assert_never
 
 from cxinbox.domain.query import (
     FIELD_NAMES,
@@ -212,8 +212,8 @@ class Dialect:
 
     true = "1"
     false = "0"
-    fixed_sql: dict[tuple[str, str], str] = _FIXED_SQL
-    column_fields: dict[str, str] = _COLUMN_FIELDS
+    fixed_sql: ClassVar[dict[tuple[str, str], str]] = _FIXED_SQL
+    column_fields: ClassVar[dict[str, str]] = _COLUMN_FIELDS
 
     def text_match(self, texts: Sequence[Text], any_of: bool, op: str = "IN") -> Sql:
         """Conversations with a message matching all (or `any_of`) `texts` in full text;
