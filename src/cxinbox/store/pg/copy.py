@@ -69,7 +69,8 @@ def copy_to_postgres(source: sqlite3.Connection, target: psycopg.Connection[Any]
                      batch: int = BATCH, progress: Progress | None = None,
                      url: str = "") -> CopyReport:
     """Copy every table of `source` (a cache at this cxinbox's schema, not written to
-    meanwhile) into `target`, migrating it first; verify; commit. Raises StoreError in one
+    meanwhile) into `target` (an autocommit connection: the copy is its own transaction),
+    migrating it first; verify; commit; vacuum. Raises StoreError in one
     line when the target holds data or the copy does not verify (nothing is kept then)."""
     started = time.monotonic()
     tables = check_target(source, target)
@@ -89,6 +90,10 @@ def copy_to_postgres(source: sqlite3.Connection, target: psycopg.Connection[Any]
         if problems:
             raise StoreError(f"the copy does not verify, nothing was kept: {problems[0]}")
         walk = walk_event_chain(cast(sqlite3.Connection, PgConnection(target)))
+    if target.autocommit:
+        # Statistics for the planner, and the visibility map that lets counts read indexes
+        # only: a bulk load leaves neither.
+        target.execute("VACUUM (ANALYZE)")
     return CopyReport(target=shown_url(url), rows=rows, events=walk.count, chain_head=walk.head_hash,
                       seconds=time.monotonic() - started)
 

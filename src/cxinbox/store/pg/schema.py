@@ -14,7 +14,8 @@ Where the engines differ, the PostgreSQL way is taken:
 - SQLite's FTS5 indexes become a generated `tsvector` column (always named `search`) with a GIN index
   (accents folded by `cxinbox_unaccent`, an IMMUTABLE wrapper: `unaccent()` itself is only
   STABLE, which generated columns and index expressions refuse) and `pg_trgm` GIN indexes
-  on senders and recipients, so `fts_progress` and the `*_fts` tables have no twin. Mail's
+  on senders and recipients (lower case, accents kept: `from:` matches as SQLite's trigram
+  index does, and a recheck need not call `unaccent` per row), so `fts_progress` and the `*_fts` tables have no twin. Mail's
   text is cut into words as FTS5's unicode61 does (`cxinbox_words`: every run of letters and
   digits, so an address yields its parts), and `cxinbox_search` builds the matching
   `tsquery` from the typed terms (store/pg/query.py);
@@ -367,13 +368,15 @@ CREATE INDEX sms_messages_receiving ON sms_messages (created_at) WHERE status = 
 
 CREATE INDEX messages_search ON messages USING gin (search);
 CREATE INDEX conversations_senders_trgm ON conversations
-    USING gin ((lower(cxinbox_unaccent(from_addr || ' ' || from_name))) gin_trgm_ops);
+    USING gin ((lower(from_addr || ' ' || from_name)) gin_trgm_ops);
 CREATE INDEX messages_senders_trgm ON messages
-    USING gin ((lower(cxinbox_unaccent(from_addr || ' ' || from_name))) gin_trgm_ops);
+    USING gin ((lower(from_addr || ' ' || from_name)) gin_trgm_ops);
 CREATE INDEX messages_recipients_trgm ON messages
     USING gin ((lower(to_addrs || ' ' || cc_addrs)) gin_trgm_ops);
 CREATE INDEX conversations_assignee_folded ON conversations (lower(assignee))
     WHERE assignee IS NOT NULL;
+CREATE INDEX conversations_by_priority ON conversations (priority, last_message_at, id)
+    WHERE merged_into IS NULL;
 """
 
 _TEAMS = """
