@@ -10,7 +10,8 @@ initdb in a temp dir, Unix socket, fsync off), or the empty database at `--url`.
 Each query is bench_tui's search mix (QUERIES, then EXTRA_QUERIES). On SQLite it runs as
 the service runs it: `compile_query` and the store's `list_page` (count and first page of
 100). On PostgreSQL: `compile_query_pg`, then the count and the first page of 100 in the
-query's order, as two statements. Both backends must count the same matches (checked). Each
+query's order: for a search narrowed by a subquery (text, from:, tag:) its matches found
+once and counted and sorted (as SQLite's list_page does), for a view two statements. Both backends must count the same matches (checked). Each
 query runs once to warm, then `--repeat` times; p50 and p95 per query and the ratio
 PostgreSQL / SQLite of the p95s are printed.
 """
@@ -86,7 +87,7 @@ def main() -> None:
     from cxinbox.store.pg.conn import PgConnection
     from cxinbox.store.pg.copy import connect, copy_to_postgres
     from cxinbox.store.pg.query import compile_query_pg, sla_condition_pg
-    from cxinbox.store.query_sql import compile_query, sla_condition
+    from cxinbox.store.query_sql import compile_query, narrowed_by_subquery, sla_condition
 
     path, meta = bench_tui.ensure_inbox(args.conversations, args.rebuild)
     now = datetime.fromtimestamp(meta["generated_at"], UTC)
@@ -121,9 +122,22 @@ def main() -> None:
                         f" c.last_message_at {base} ORDER BY {_PG_ORDERS[parsed.sort]}"
                         " LIMIT ?")
 
-            def on_pg(base: str = base, page_sql: str = page_sql,
+            # A search narrowed by a subquery (text, from:, tag:) finds its matches once,
+            # counts and sorts them, as SQLite's list_page does; a view counts, then pages.
+            hits_sql = (f"WITH hits AS MATERIALIZED (SELECT c.id, c.last_message_at,"
+                        f" c.sla_due_at, c.priority {base})"
+                        f" SELECT c.id, c.subject, c.status, c.assignee, c.from_name,"
+                        f" c.last_message_at, (SELECT count(*) FROM hits)"
+                        f" FROM (SELECT id FROM hits c ORDER BY {_PG_ORDERS[parsed.sort]}"
+                        f" LIMIT ?) p JOIN conversations c ON c.id = p.id")
+
+            def on_pg(base: str = base, page_sql: str = page_sql, hits_sql: str = hits_sql,
+                      narrowed: bool = narrowed_by_subquery(pg_where),
                       params: list[Any] = pg_params) -> int:
                 with target.transaction():
+                    if narrowed:
+                        found = pg.execute(hits_sql, [*params, PAGE]).fetchall()
+                        return int(found[0][-1]) if found else 0
                     total = pg.execute(f"SELECT count(*) {base}", params).fetchone()[0]
                     pg.execute(page_sql, [*params, PAGE]).fetchall()
                 return int(total)
