@@ -33,8 +33,8 @@ from cxinbox.domain.query import (
     resolve_date,
 )
 
-__all__ = ["NARROWED", "SQLITE", "Dialect", "SlaSql", "compile_query", "compile_with", "narrowed_by_subquery", "reads_ids_only",
-           "reads_status_and_ids", "sla_condition"]
+__all__ = ["NARROWED", "SQLITE", "Dialect", "SlaSql", "compile_query", "compile_with",
+           "narrowed_by_subquery", "reads_ids_only", "reads_status_and_ids", "sla_condition"]
 
 Sql = tuple[str, list[object]]
 
