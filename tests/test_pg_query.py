@@ -368,3 +368,20 @@ def test_store_copy_command_is_for_admins_audited_and_verified(
     bad = _cx("store", "copy", "--to", "mysql://x/y", "-c", admin)
     assert bad.returncode != 0 and "postgresql:// URL" in bad.stderr
     assert bad.stderr.strip().count("\n") == 0
+
+
+def test_a_failed_copy_leaves_no_row_behind_and_says_so_in_one_line(
+        inbox: Inbox, pg_cluster: PgCluster) -> None:
+    with inbox.db.write() as lite:
+        # PostgreSQL text cannot hold NUL; SQLite's can. The last notes fail mid-copy.
+        lite.execute("UPDATE notes SET body = 'call back' || char(0) || 'today'"
+                     " WHERE id = (SELECT max(id) FROM notes)")
+    name = fresh_database(pg_cluster)
+    with psycopg.connect(pg_cluster.dsn(name), autocommit=True) as pg:
+        with inbox.db.read() as lite, pytest.raises(StoreError) as caught:
+            copy_to_postgres(lite, pg, batch=1)
+        message = str(caught.value)
+        assert message.startswith("writing notes to PostgreSQL failed: ")
+        assert "\n" not in message and "call back" not in message
+        for table in ("raw_messages", "conversations", "messages", "events", "notes"):
+            assert pg.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table

@@ -6,8 +6,8 @@ drafts, outbox, contacts, the knowledge base and the audit events with their has
 written, so the chain still verifies on the other side. Tables go parent first (the
 order comes from PostgreSQL's foreign keys); a column that points into its own table
 (a merged conversation or contact) is filled once every row is in. Rows stream in batches
-through COPY, all of it in one transaction: a copy that fails or is stopped leaves the
-database as empty as it found it, and is simply run again.
+through COPY, all of it in one transaction: a copy that fails or is stopped leaves no row
+in the database (the schema it made stays), and is simply run again.
 
 Before the commit the copy checks itself — every table's row count against the cache's,
 and the audit chain walked on PostgreSQL to the very head hash the cache has — and rolls
