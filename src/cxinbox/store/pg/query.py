@@ -51,8 +51,8 @@ _SEARCH = ("c.id {op} (SELECT m.conversation_id FROM messages m"
 
 # Senders: the trigram index expression (store/pg/schema.py spells it the same, or the
 # planner would not use it), then the exact test (a substring of one column, not of both).
-_FOLDED_SENDERS = "lower({t}.from_addr || ' ' || {t}.from_name)"
-_SENDER_MATCH = (f"{_FOLDED_SENDERS} LIKE lower(?) ESCAPE '\\'"
+_SENDERS_LOWER = "lower({t}.from_addr || ' ' || {t}.from_name)"
+_SENDER_MATCH = (f"{_SENDERS_LOWER} LIKE lower(?) ESCAPE '\\'"
                  " AND ({t}.from_addr ILIKE ? ESCAPE '\\' OR {t}.from_name ILIKE ? ESCAPE '\\')")
 _FROM = ("c.id IN (SELECT s.id FROM conversations s WHERE " + _SENDER_MATCH.format(t="s")
          + " UNION ALL SELECT m.conversation_id FROM messages m WHERE "
@@ -61,9 +61,9 @@ _FROM = ("c.id IN (SELECT s.id FROM conversations s WHERE " + _SENDER_MATCH.form
 _SHORT_MATCH = "({t}.from_addr ILIKE ? ESCAPE '\\' OR {t}.from_name ILIKE ? ESCAPE '\\')"
 _FROM_SHORT = (f"({_SHORT_MATCH.format(t='c')} OR c.id IN (SELECT m.conversation_id"
                f" FROM messages m WHERE {_SHORT_MATCH.format(t='m')}))")
-# A number: its digits somewhere in the folded senders (the index), then the address must
+# A number: its digits somewhere in the senders (the index), then the address must
 # end with them.
-_PHONE_MATCH = (f"{_FOLDED_SENDERS} LIKE ? AND {{t}}.from_addr LIKE ?")
+_PHONE_MATCH = (f"{_SENDERS_LOWER} LIKE ? AND {{t}}.from_addr LIKE ?")
 _PHONE = ("c.id IN (SELECT s.id FROM conversations s WHERE " + _PHONE_MATCH.format(t="s")
           + " UNION ALL SELECT m.conversation_id FROM messages m WHERE "
           + _PHONE_MATCH.format(t="m") + ")")
