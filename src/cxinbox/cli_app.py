@@ -1018,6 +1018,7 @@ def _register_reply_commands() -> None:
         cli_retention,
         cli_rules,
         cli_service,
+        cli_store,
         cli_teams,
         cli_triage,
     )
@@ -1033,6 +1034,7 @@ def _register_reply_commands() -> None:
     cli_kb.register(app, open_api, _load_config)
     cli_rules.register(app, _load_config, _test_rule)
     cli_flag.register(app, open_api, _load_config, _parse_id)
+    cli_store.register(app, _load_config, current_actor)
 
 
 _register_reply_commands()

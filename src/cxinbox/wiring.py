@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from cxinbox.store.db import Database
     from cxinbox.store.interface import AuditReader
     from cxinbox.store.pg.store import PgStore
+    from cxinbox.store.pg.copy import CopyReport
 
 
 def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
@@ -100,3 +101,52 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
     path = sqlite_path_of(config)
     run_server(config, lambda: open_store(path), on_ready=on_ready,
                workers=workers)
+
+
+def copy_store(config: Config, url: str, actor: str,
+               progress: Callable[[str, int], None] | None = None) -> CopyReport:
+    """`cxinbox store copy`: the configured SQLite cache into the empty PostgreSQL database
+    at `url`, verified (store/pg/copy.py). Admins only; audited in the cache before the copy,
+    so the copied trail ends with the event too."""
+    from cxinbox.store.db import append_event
+    from cxinbox.store.pg.copy import check_target, connect, copy_to_postgres, shown_url
+
+    _admin_only(config, actor, "copying the store")
+    target = connect(url)
+    try:
+        db = open_store(config.db_path)
+        try:
+            with db.read() as conn:
+                check_target(conn, target)  # a refused copy leaves no event behind
+            with db.write() as conn:
+                append_event(conn, actor, "store.copy", "store", {"to": shown_url(url)})
+            with db.read() as conn:
+                return copy_to_postgres(conn, target, progress=progress, url=url)
+        finally:
+            db.close()
+    finally:
+        target.close()
+
+
+def verify_store_copy(config: Config, url: str, actor: str) -> list[str]:
+    """`cxinbox store verify`: what differs between the cache and its copy at `url`."""
+    from cxinbox.store.pg.copy import connect, verify_copy
+
+    _admin_only(config, actor, "checking a copy of the store")
+    target = connect(url)
+    try:
+        db = open_store(config.db_path)
+        try:
+            with db.read() as conn:
+                return verify_copy(conn, target)
+        finally:
+            db.close()
+    finally:
+        target.close()
+
+
+def _admin_only(config: Config, actor: str, what: str) -> None:
+    from cxinbox.service.inbox import role_of
+
+    if role_of(config, actor) != "admin":
+        raise Forbidden(f"{actor}: permission denied: {what} is for admins")

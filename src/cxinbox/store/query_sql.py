@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import assert_never
+from typing import ClassVar, Final, assert_never
 
 from cxinbox.domain.query import (
     FIELD_NAMES,
@@ -33,8 +33,8 @@ from cxinbox.domain.query import (
     resolve_date,
 )
 
-__all__ = ["NARROWED", "SlaSql", "compile_query", "narrowed_by_subquery", "reads_ids_only",
-           "reads_status_and_ids", "sla_condition"]
+__all__ = ["NARROWED", "SQLITE", "Dialect", "SlaSql", "compile_query", "compile_with",
+           "narrowed_by_subquery", "reads_ids_only", "reads_status_and_ids", "sla_condition"]
 
 Sql = tuple[str, list[object]]
 
@@ -187,7 +187,17 @@ def compile_query(node: Node, ctx: QueryContext, sla_sql: SlaSql | None = None) 
     `sla_sql` compiles `sla:` terms; SLA state lives with the SLA engine, so without it an
     `sla:` term raises `QueryError` instead of quietly matching nothing.
     """
-    sql, params = _Compiler(ctx, sla_sql).compile(node)
+    return compile_with(SQLITE, node, ctx, sla_sql)
+
+
+def compile_with(dialect: Dialect, node: Node, ctx: QueryContext,
+                 sla_sql: SlaSql | None = None) -> Sql:
+    """`compile_query` for the engine `dialect` speaks (store/pg/query.py has PostgreSQL's).
+
+    The structure (negation, grouping, folding of text terms, the NARROWED markers) is the
+    same for every engine; only the SQL of each leaf term comes from the dialect.
+    """
+    sql, params = _Compiler(dialect, ctx, sla_sql).compile(node)
     if _ids_only(node):
         return _IDS_ONLY + sql, params
     if _status_and_ids(node):
@@ -195,35 +205,77 @@ def compile_query(node: Node, ctx: QueryContext, sla_sql: SlaSql | None = None) 
     return (NARROWED + sql if _narrows(node) else sql), params
 
 
+class Dialect:
+    """The SQL of each leaf term, as SQLite reads it; store/pg/query.py overrides what
+    PostgreSQL spells differently. Every predicate yields true or false, never NULL (see
+    the module docstring)."""
+
+    true = "1"
+    false = "0"
+    fixed_sql: ClassVar[dict[tuple[str, str], str]] = _FIXED_SQL
+    column_fields: ClassVar[dict[str, str]] = _COLUMN_FIELDS
+
+    def text_match(self, texts: Sequence[Text], any_of: bool, op: str = "IN") -> Sql:
+        """Conversations with a message matching all (or `any_of`) `texts` in full text;
+        `op` is IN, or NOT IN for the negation."""
+        return _text_match(texts, " OR " if any_of else " ", op)
+
+    def sender(self, node: Field) -> Sql:
+        return _from(node)
+
+    def phone(self, node: Phone) -> Sql:
+        return _phone(node)
+
+    def recipient(self, node: Field) -> Sql:
+        return _to(node)
+
+    def assignee(self, node: Field) -> Sql:
+        return _assignee(node)
+
+    def mailbox(self, node: Field) -> Sql:
+        return _mailbox(node)
+
+    def mentioned_by(self, who: str) -> Sql:
+        return _MENTIONED.format(who=" AND mn.os_user = ? COLLATE NOCASE"), [who]
+
+    def same(self, column: str, value: object) -> Sql:
+        """`column` equals `value`, false (not NULL) where the column is NULL."""
+        return f"{column} IS ?", [value]
+
+    def sla(self, sql: str) -> str:
+        return f"IFNULL(({sql}), 0)"
+
+
 class _Compiler:
-    def __init__(self, ctx: QueryContext, sla_sql: SlaSql | None) -> None:
+    def __init__(self, dialect: Dialect, ctx: QueryContext, sla_sql: SlaSql | None) -> None:
+        self._dialect = dialect
         self._ctx = ctx
         self._sla_sql = sla_sql
 
     def compile(self, node: Node) -> Sql:
         if isinstance(node, Everything):
-            return "1", []
+            return self._dialect.true, []
         if isinstance(node, Text):
-            return _text_match([node], " ")
+            return self._dialect.text_match([node], any_of=False)
         if isinstance(node, Field):
             return self._field(node)
         if isinstance(node, Phone):
-            return _phone(node)
+            return self._dialect.phone(node)
         if isinstance(node, Not):
             return self._not(node.node)
         if isinstance(node, And):
-            return self._join(node.nodes, "AND", " ")
+            return self._join(node.nodes, "AND")
         if isinstance(node, Or):
-            return self._join(node.nodes, "OR", " OR ")
+            return self._join(node.nodes, "OR")
         assert_never(node)
 
     def _not(self, inner: Node) -> Sql:
         if isinstance(inner, Text):
-            return _text_match([inner], " ", op="NOT IN")
+            return self._dialect.text_match([inner], any_of=False, op="NOT IN")
         sql, params = self.compile(inner)
         return f"NOT ({sql})", params
 
-    def _join(self, nodes: Sequence[Node], op: str, fts_op: str) -> Sql:
+    def _join(self, nodes: Sequence[Node], op: str) -> Sql:
         """Join children with `op`, folding their plain text terms into one FTS query.
 
         One MATCH with several phrases costs one index probe instead of one subquery per
@@ -231,14 +283,14 @@ class _Compiler:
         reading of a search box); for OR the folding changes nothing.
         """
         if not nodes:
-            return ("1" if op == "AND" else "0"), []
+            return (self._dialect.true if op == "AND" else self._dialect.false), []
         texts = [n for n in nodes if isinstance(n, Text)]
         parts: list[Sql] = []
         for child in nodes:
             if not isinstance(child, Text):
                 parts.append(self.compile(child))
             elif texts:
-                parts.append(_text_match(texts, fts_op))
+                parts.append(self._dialect.text_match(texts, any_of=op == "OR"))
                 texts = []
         sql = f" {op} ".join(part_sql for part_sql, _ in parts)
         return f"({sql})", [param for _, part_params in parts for param in part_params]
@@ -251,19 +303,20 @@ class _Compiler:
         if node.name == "sort":  # domain.query.parse takes it out of the filter
             raise QueryError("'sort:' orders the list and selects nothing",
                              node.position, node.length)
-        fixed = _FIXED_SQL.get((node.name, node.value.lower()))
+        dialect = self._dialect
+        fixed = dialect.fixed_sql.get((node.name, node.value.lower()))
         if fixed is not None:
             return fixed, []
-        if node.name in _COLUMN_FIELDS:
-            return f"{_COLUMN_FIELDS[node.name]} = ?", [node.value.lower()]
+        if node.name in dialect.column_fields:
+            return f"{dialect.column_fields[node.name]} = ?", [node.value.lower()]
         if node.name in _ME_FIELDS and node.value.lower() == _ME_FIELDS[node.name]:
-            return "c.assignee IS ?", [self._ctx.me]
+            return dialect.same("c.assignee", self._ctx.me)
         handler = _HANDLERS.get(node.name)
         if handler is None:
             raise QueryError(
                 f"invalid value for '{node.name}:': {node.value}", node.position, node.length
             )
-        return handler(node, self._ctx)
+        return handler(dialect, node, self._ctx)
 
     def _sla(self, node: Field) -> Sql:
         if self._sla_sql is None:
@@ -271,28 +324,28 @@ class _Compiler:
                 "sla: is not available: no SLA policy is configured", node.position, node.length
             )
         sql, params = self._sla_sql(node.value)
-        return f"IFNULL(({sql}), 0)", list(params)
+        return self._dialect.sla(sql), list(params)
 
 
-def _assignee(node: Field, _: QueryContext) -> Sql:
+def _assignee(node: Field) -> Sql:
     return "c.assignee IS ? COLLATE NOCASE", [node.value]
 
 
-def _date(node: Field, ctx: QueryContext) -> Sql:
+def _date(_: Dialect, node: Field, ctx: QueryContext) -> Sql:
     seconds = math.floor(resolve_date(node, ctx).timestamp())
     op = "<" if node.name == "before" else ">="
     return f"c.last_message_at {op} ?", [seconds]
 
 
-def _tag(node: Field, _: QueryContext) -> Sql:
+def _tag(_: Dialect, node: Field, __: QueryContext) -> Sql:
     return _HAS_TAG, [node.value.lower()]
 
 
-def _mailbox(node: Field, _: QueryContext) -> Sql:
+def _mailbox(node: Field) -> Sql:
     return "c.mailbox = ? COLLATE NOCASE", [node.value]
 
 
-def _from(node: Field, _: QueryContext) -> Sql:
+def _from(node: Field) -> Sql:
     if len(node.value) < _TRIGRAM:
         return _FROM_SHORT, [_contains(node.value)] * 4
     return _FROM, [_fts_phrase(node.value)] * 2
@@ -303,39 +356,34 @@ def _phone(node: Phone) -> Sql:
     return _PHONE, [phrase, suffix, phrase, suffix]
 
 
-def _to(node: Field, _: QueryContext) -> Sql:
+def _to(node: Field) -> Sql:
     return _TO, [_contains(node.value)] * 2
 
 
-def _mentions(node: Field, ctx: QueryContext) -> Sql:
+def _mentions(dialect: Dialect, node: Field, ctx: QueryContext) -> Sql:
     if node.value == "none":
         return f"NOT {_MENTIONED.format(who='')}", []
-    who = _MENTIONED.format(who=" AND mn.os_user = ? COLLATE NOCASE")
-    return who, [ctx.me if node.value == "me" else node.value]
+    return dialect.mentioned_by(ctx.me if node.value == "me" else node.value)
 
 
-def _contact(node: Field, _: QueryContext) -> Sql:
-    return "c.contact_id IS ?", [int(node.value)]
-
-
-def _ids(node: Field, _: QueryContext) -> Sql:
+def _ids(_: Dialect, node: Field, __: QueryContext) -> Sql:
     ids = conversation_ids(node)
     return f"c.id IN ({', '.join('?' * len(ids))})", list(ids)
 
 
-_HANDLERS: dict[str, Callable[[Field, QueryContext], Sql]] = {
-    "assignee": _assignee,
+_HANDLERS: dict[str, Callable[[Dialect, Field, QueryContext], Sql]] = {
+    "assignee": lambda dialect, node, _: dialect.assignee(node),
     "before": _date,
     "after": _date,
     "tag": _tag,
-    "mailbox": _mailbox,
-    "from": _from,
-    "to": _to,
+    "mailbox": lambda dialect, node, _: dialect.mailbox(node),
+    "from": lambda dialect, node, _: dialect.sender(node),
+    "to": lambda dialect, node, _: dialect.recipient(node),
     "id": _ids,
     "mentions": _mentions,
-    "contact": _contact,
-    "intent": lambda node, _: ("c.intent IS ?", [node.value]),
-    "red-flag": lambda node, _: ("c.red_flag IS ?", [node.value]),
+    "contact": lambda dialect, node, _: dialect.same("c.contact_id", int(node.value)),
+    "intent": lambda dialect, node, _: dialect.same("c.intent", node.value),
+    "red-flag": lambda dialect, node, _: dialect.same("c.red_flag", node.value),
 }
 
 
@@ -345,7 +393,7 @@ def _contains(value: str) -> str:
     return f"%{escaped}%"
 
 
-def _text_match(texts: Sequence[Text], fts_op: str, op: str = "IN") -> Sql:
+def _text_match(texts: Sequence[Text], fts_op: str, op: str) -> Sql:
     """Conversations with a message matching `texts` (joined by `fts_op`) in full text."""
     expression = fts_op.join(_fts_term(text) for text in texts)
     return _FTS_CONVERSATIONS.format(op=op), [expression]
@@ -371,9 +419,11 @@ def _fts_phrase(value: str) -> str:
 _RUNNING = "c.status NOT IN ('pending', 'snoozed', 'closed') AND c.sla_due_at IS NOT NULL"
 
 
-def sla_condition(now: datetime) -> SlaSql:
+def sla_condition(now: datetime, dialect: Dialect | None = None) -> SlaSql:
     """The `sla:` terms at `now`, over the due instants the SLA service stored (so a query
-    needs no calendar maths): breached, at-risk, ok and paused."""
+    needs no calendar maths): breached, at-risk, ok and paused. The SQL is the same for
+    every engine but for the literal false (`dialect`, SQLite's by default)."""
+    false = (dialect or SQLITE).false
     ts = int(now.timestamp())
 
     def compile_value(value: str) -> Sql:
@@ -387,6 +437,10 @@ def sla_condition(now: datetime) -> SlaSql:
                     " OR c.sla_at_risk_at > ?))"), [ts, ts]
         if value == "paused":
             return "(c.status IN ('pending', 'snoozed') AND c.sla_policy IS NOT NULL)", []
-        return "0", []
+        return false, []
 
     return compile_value
+
+
+SQLITE: Final = Dialect()
+"""SQLite's spelling of every term."""

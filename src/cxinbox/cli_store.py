@@ -1,0 +1,83 @@
+"""`cxinbox store copy` and `cxinbox store verify`: move a site's SQLite cache into
+PostgreSQL, and check a copy against its cache (wiring.copy_store; store/pg/copy.py does
+the work).
+
+Admins only, on a stopped server (the cache must not change while it is read); the copy is
+itself an audit event, appended to the cache before the copy so that both trails end with
+it. The URL's password never reaches the terminal or the audit trail.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from cxinbox.config import Config
+
+LoadConfig = Callable[[str | None], "Config"]
+
+ConfigOpt = Annotated[
+    str | None,
+    typer.Option("--config", "-c", envvar="CXINBOX_CONFIG", show_envvar=True,
+                 help="Path to config.toml (default: the XDG config dir)."),
+]
+ToOpt = Annotated[str, typer.Option(
+    "--to", metavar="URL",
+    help="The PostgreSQL database, postgresql://USER@HOST/DB (the password from PGPASSWORD"
+         " or ~/.pgpass, as for psql).")]
+
+
+def _stopped_server(cfg: Config) -> None:
+    from cxinbox.cli_backup import _server_runs
+    from cxinbox.contract.errors import StoreError
+
+    if _server_runs(cfg.socket_path):
+        raise StoreError(f"a cxinbox server is running on {cfg.socket_path}; stop it"
+                         " (systemctl stop cxinbox) so the cache does not change while it is"
+                         " read")
+
+
+def register(app: typer.Typer, load_config: LoadConfig, actor: Callable[[], str]) -> None:
+    store_app = typer.Typer(help="Move the store to PostgreSQL and check the copy (admins).",
+                            no_args_is_help=True)
+
+    @store_app.command("copy")
+    def copy_cmd(to: ToOpt, config: ConfigOpt = None) -> None:
+        """Copy the SQLite cache into an empty PostgreSQL database, then verify the copy."""
+        from cxinbox.wiring import copy_store
+
+        cfg = load_config(config)
+        _stopped_server(cfg)
+        tty = sys.stderr.isatty()
+
+        def progress(table: str, rows: int) -> None:
+            if tty:
+                sys.stderr.write(f"\r{table}: {rows} rows\x1b[K")
+
+        report = copy_store(cfg, to, actor(), progress)
+        if tty:
+            sys.stderr.write("\r\x1b[K")
+        typer.echo(f"copied {report.total} rows in {len(report.rows)} tables to"
+                   f" {report.target} in {report.seconds:.1f} s")
+        typer.echo(f"verified: every table's row count, and the audit chain of"
+                   f" {report.events} events to the cache's head ({report.chain_head[:16]})")
+
+    @store_app.command("verify")
+    def verify_cmd(to: ToOpt, config: ConfigOpt = None) -> None:
+        """Check a PostgreSQL copy against the cache: row counts and the audit chain."""
+        from cxinbox.contract.errors import StoreError
+        from cxinbox.wiring import verify_store_copy
+
+        cfg = load_config(config)
+        _stopped_server(cfg)
+        problems = verify_store_copy(cfg, to, actor())
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise StoreError(f"the copy differs from the cache: {problems[0]}{more}")
+        typer.echo("the copy matches the cache: every table's row count and the audit chain")
+
+    app.add_typer(store_app, name="store")

@@ -1,0 +1,149 @@
+"""The query language (`cxinbox.domain.query`) compiled to a PostgreSQL condition over
+`conversations c`, for the PostgreSQL store.
+
+The structure is SQLite's compiler (store/query_sql.py: negation, grouping, the folding of
+the words of a search box into one full-text query, the NARROWED markers); this module only
+spells the terms PostgreSQL writes differently, and must select exactly the conversations
+SQLite selects (tests/test_pg_query.py compares the two over one copied inbox):
+
+- full text: the `messages.search` tsvector (GIN), built from words cut as FTS5's unicode61
+  cuts them, accents folded and case ignored, so "medico" finds "médico". `cxinbox_search`
+  (store/pg/schema.py) turns the typed terms into a `tsquery` on the server, where
+  `unaccent` lives: a bare word is a prefix, a phrase's words must follow each other, and a
+  term with no word in it is left out (as FTS5 leaves it out; alone it matches nothing);
+- `from:` and `to:` are substrings, any case: a `pg_trgm` GIN index on the senders (on the
+  recipients for `to:`) narrows the rows, then the exact test keeps those whose address or
+  name contains the value as typed (SQLite's trigram index folds case but not accents, and
+  so does this);
+- names compared without case (`assignee:`, `mailbox:`, `mentions:`) use `lower()`, and
+  `= ?` on a nullable column is guarded so that it is false, not NULL, where the column is
+  NULL (negation must keep such rows);
+- `1`/`0` are TRUE/FALSE, `IFNULL` is COALESCE, and `+c.channel` (an SQLite planner hint)
+  is plain `c.channel`.
+
+Values are bound parameters (`?`, which store/pg/conn.py turns into psycopg's); `%` in a
+LIKE pattern is data there, never SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import ClassVar, Final
+
+from cxinbox.domain.query import Field, Node, Phone, QueryContext, Text
+from cxinbox.store.query_sql import (
+    Dialect,
+    SlaSql,
+    compile_with,
+    sla_condition,
+)
+
+__all__ = ["POSTGRESQL", "compile_query_pg", "sla_condition_pg"]
+
+Sql = tuple[str, list[object]]
+
+_TRIGRAM = 3
+
+_SEARCH = ("c.id {op} (SELECT m.conversation_id FROM messages m"
+           " WHERE m.search @@ cxinbox_search(ARRAY[{terms}]::text[],"
+           " ARRAY[{prefixes}]::boolean[], {any_of}))")
+
+# Senders: the trigram index expression (store/pg/schema.py spells it the same, or the
+# planner would not use it), then the exact test (a substring of one column, not of both).
+_SENDERS_LOWER = "lower({t}.from_addr || ' ' || {t}.from_name)"
+_SENDER_MATCH = (f"{_SENDERS_LOWER} LIKE lower(?) ESCAPE '\\'"
+                 " AND ({t}.from_addr ILIKE ? ESCAPE '\\' OR {t}.from_name ILIKE ? ESCAPE '\\')")
+_FROM = ("c.id IN (SELECT s.id FROM conversations s WHERE " + _SENDER_MATCH.format(t="s")
+         + " UNION ALL SELECT m.conversation_id FROM messages m WHERE "
+         + _SENDER_MATCH.format(t="m") + ")")
+# Fewer than three characters: no trigram to look up; SQLite scans for these too.
+_SHORT_MATCH = "({t}.from_addr ILIKE ? ESCAPE '\\' OR {t}.from_name ILIKE ? ESCAPE '\\')"
+_FROM_SHORT = (f"({_SHORT_MATCH.format(t='c')} OR c.id IN (SELECT m.conversation_id"
+               f" FROM messages m WHERE {_SHORT_MATCH.format(t='m')}))")
+# A number: its digits somewhere in the senders (the index), then the address must
+# end with them.
+_PHONE_MATCH = (f"{_SENDERS_LOWER} LIKE ? AND {{t}}.from_addr LIKE ?")
+_PHONE = ("c.id IN (SELECT s.id FROM conversations s WHERE " + _PHONE_MATCH.format(t="s")
+          + " UNION ALL SELECT m.conversation_id FROM messages m WHERE "
+          + _PHONE_MATCH.format(t="m") + ")")
+_TO = ("c.id IN (SELECT m.conversation_id FROM messages m"
+       " WHERE lower(m.to_addrs || ' ' || m.cc_addrs) LIKE lower(?) ESCAPE '\\'"
+       " AND (m.to_addrs ILIKE ? ESCAPE '\\' OR m.cc_addrs ILIKE ? ESCAPE '\\'))")
+_MENTIONED_BY = (
+    "c.id IN (SELECT n.conversation_id FROM mentions mn JOIN notes n ON n.id = mn.note_id"
+    " WHERE n.retracted_at IS NULL AND lower(mn.os_user) = lower(?))"
+)
+
+
+class PostgresDialect(Dialect):
+    """PostgreSQL's spelling of the terms SQLite's dialect writes its own way."""
+
+    true = "TRUE"
+    false = "FALSE"
+    column_fields: ClassVar[dict[str, str]] = {
+        "status": "c.status", "priority": "c.priority", "channel": "c.channel"}
+
+    def text_match(self, texts: Sequence[Text], any_of: bool, op: str = "IN") -> Sql:
+        sql = _SEARCH.format(op=op, terms=", ".join("?" * len(texts)),
+                             prefixes=", ".join("?" * len(texts)),
+                             any_of="TRUE" if any_of else "FALSE")
+        values: list[object] = [_nul_free(text.value) for text in texts]
+        return sql, [*values, *(not text.phrase for text in texts)]
+
+    def sender(self, node: Field) -> Sql:
+        pattern = _contains(node.value)
+        if len(node.value) < _TRIGRAM:
+            return _FROM_SHORT, [pattern] * 4
+        return _FROM, [pattern] * 6
+
+    def phone(self, node: Phone) -> Sql:
+        inside, suffix = f"%{node.digits}%", f"%{node.digits}"
+        return _PHONE, [inside, suffix, inside, suffix]
+
+    def recipient(self, node: Field) -> Sql:
+        return _TO, [_contains(node.value)] * 3
+
+    def assignee(self, node: Field) -> Sql:
+        return "(c.assignee IS NOT NULL AND lower(c.assignee) = lower(?))", [node.value]
+
+    def mailbox(self, node: Field) -> Sql:
+        return "lower(c.mailbox) = lower(?)", [node.value]
+
+    def mentioned_by(self, who: str) -> Sql:
+        return _MENTIONED_BY, [who]
+
+    def same(self, column: str, value: object) -> Sql:
+        if value is None:
+            return f"{column} IS NULL", []
+        return f"({column} IS NOT NULL AND {column} = ?)", [value]
+
+    def sla(self, sql: str) -> str:
+        return f"COALESCE(({sql}), FALSE)"
+
+
+POSTGRESQL: Final = PostgresDialect()
+
+
+def compile_query_pg(node: Node, ctx: QueryContext, sla_sql: SlaSql | None = None) -> Sql:
+    """The PostgreSQL condition over `conversations c` and its parameters selecting the
+    conversations `node` describes: the same ones `compile_query` selects on SQLite.
+    `sla_sql` as there (`sla_condition_pg` makes it)."""
+    return compile_with(POSTGRESQL, node, ctx, sla_sql)
+
+
+def sla_condition_pg(now: datetime) -> SlaSql:
+    """`sla:` terms at `now`, for `compile_query_pg`."""
+    return sla_condition(now, POSTGRESQL)
+
+
+def _contains(value: str) -> str:
+    """A LIKE pattern for "contains `value`", wildcards literal (PostgreSQL text holds no
+    NUL, so none can be bound)."""
+    escaped = _nul_free(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _nul_free(value: str) -> str:
+    """NUL as a space: PostgreSQL refuses it in text, and FTS5 reads it as a separator."""
+    return value.replace("\x00", " ")

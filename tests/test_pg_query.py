@@ -1,0 +1,387 @@
+"""The query language on PostgreSQL (store/pg/query.py) against SQLite's, and `cxinbox store
+copy` (store/pg/copy.py), on a real cluster.
+
+One inbox is built in a SQLite cache through real ingest and the service (Spanish and
+English patients, SMS, tags, notes with mentions, assignments, SLA clocks), copied to
+PostgreSQL with the copy an admin runs, and every query form is then run on both: the two
+compilers must select exactly the same conversations. The copy itself must verify, and a
+copy changed afterwards (one audit event, one row) must be caught.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import pwd
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+import psycopg
+import pytest
+from tests.support.pgcluster import PgCluster
+
+from cxinbox.config import Config
+from cxinbox.contract.errors import StoreError
+from cxinbox.domain.models import Address, Attachment, ParsedMessage
+from cxinbox.domain.query import QueryContext, parse_query
+from cxinbox.service.inbox import InboxService
+from cxinbox.store import fts, ingest
+from cxinbox.store.db import Database
+from cxinbox.store.pg.conn import PgConnection
+from cxinbox.store.pg.copy import copy_to_postgres, verify_copy
+from cxinbox.store.pg.query import compile_query_pg, sla_condition_pg
+from cxinbox.store.query_sql import compile_query, sla_condition
+from cxinbox.store.sms import SmsRecord, insert_sms
+from teamhelp import DESK, T0, open_service
+
+CLINIC = "+15550100100"
+NOW = datetime.fromtimestamp(T0, UTC)
+_uids = itertools.count(1)
+_databases = itertools.count(1)
+
+
+def mail(db: Database, *, sender: str, name: str = "", subject: str, body: str, at: int,
+         to: tuple[str, ...] = (DESK,), cc: tuple[str, ...] = (), mailbox: str = "desk",
+         in_reply_to: str | None = None, message_id: str | None = None,
+         attachments: tuple[Attachment, ...] = ()) -> int:
+    """One message stored through ingest exactly as sync stores it; its conversation."""
+    uid = next(_uids)
+    parsed = ParsedMessage(
+        message_id=message_id or f"q{uid}@mail.example", in_reply_to=in_reply_to,
+        references=[in_reply_to] if in_reply_to else [], subject=subject,
+        from_addr=Address(name, sender), to=[Address("", a) for a in to],
+        cc=[Address("", a) for a in cc], reply_to=[], date=datetime.fromtimestamp(at, UTC),
+        body_text=body, attachments=list(attachments))
+    raw = f"From: {sender}\r\nSubject: {subject}\r\n\r\n{body}\r\n".encode() + bytes([uid % 256])
+    with db.write() as conn:
+        state = ingest.folder_state(conn, mailbox, "INBOX")
+        (conv,) = ingest.ingest_batch(
+            conn, state, [ingest.FetchedMessage(uid, "", None, None, raw,
+                                                hashlib.sha256(raw).digest(), parsed)],
+            own_addresses=frozenset({DESK}), watermark=uid, now=at + 60)
+    return conv
+
+
+def sms(db: Database, number: str, at: int, body: str, name: str = "") -> int:
+    with db.write() as conn:
+        _, conv = insert_sms(conn, SmsRecord(
+            provider_id=f"SM{number}{at}", clinic_number=CLINIC, patient_number=number,
+            direction="in", body=body, at=at, patient_name=name))
+    assert conv is not None
+    return conv
+
+
+@dataclass
+class Inbox:
+    config: Config
+    db: Database
+    service: InboxService
+    ids: dict[str, int]
+
+
+def build_inbox(tmp_path: Path) -> Inbox:
+    config, db, service, _ = open_service(tmp_path, actor="maria")
+    h = 3600
+    ids = {
+        "medico": mail(db, sender="jose.nunez@correo.example", name="José Núñez",
+                       subject="Cita con el médico", at=T0 - 40 * h,
+                       body="Necesito cambiar mi cita con el médico de cabecera, por favor."),
+        "analisis": mail(db, sender="lucia.pena@correo.example", name="Lucía Peña",
+                         subject="Resultados del análisis", at=T0 - 30 * h,
+                         body="¿Están listos los resultados del análisis de sangre? Ayuno"
+                              " de 12 horas.", cc=("lab@clinic.example",)),
+        "fasting": mail(db, sender="ana.garcia@example.org", name="Ana Garcia",
+                        subject="Fasting before blood test", at=T0 - 20 * h,
+                        body="Do I need to be fasting before my blood test tomorrow?"),
+        "refill": mail(db, sender="bob.smith@example.com", name="Bob Smith",
+                       subject="Prescription refill", at=T0 - 10 * h, mailbox="pharmacy",
+                       body="Please refill my lisinopril prescription. Thanks, Bob"),
+        "billing": mail(db, sender="carol@billing-help.example", name="Carol O'Neil",
+                        subject="Invoice 2024-118 question", at=T0 - 5 * h, mailbox="billing",
+                        body="I was charged twice on invoice 2024-118; 100% sure.",
+                        to=("billing@clinic.example",)),
+        "results": mail(db, sender="dave@example.net", name="Dave_Underscore",
+                        subject="Lab results portal", at=T0 - 3 * h, mailbox="results",
+                        body="The results portal says error 500 when I log in."),
+        "old": mail(db, sender="eve@example.org", name="Eve", subject="Old question",
+                    at=T0 - 20 * 86400, body="A question from last month about parking."),
+        "urgent": mail(db, sender="frank@example.org", name="Frank",
+                       subject="Chest pain since this morning", at=T0 - 1 * h,
+                       body="I have had chest pain since this morning, should I come in?"),
+        "sms": sms(db, "+15553504006", T0 - 2 * h, "Can I move my appointment to Friday?",
+                   name="Ana Diaz"),
+        "sms2": sms(db, "+15557770000", T0 - 4 * h, "call me at 555-350-4999 please"),
+        "canon": mail(db, sender="ines@correo.example", name="Inés Ibáñez",
+                      subject="Vacunación", at=T0 - 50 * h,
+                      body="Quisiera información sobre la vacunación infantil."),
+        "attached": mail(db, sender="gina@example.org", name="Gina", subject="Referral letter",
+                         at=T0 - 6 * h, body="The referral letter is attached.",
+                         attachments=(Attachment("referral.pdf", "application/pdf", 2048, "2"),)),
+        # Fresh enough for the first-reply clock (1 h, at risk from 45 min) to run: ok, at risk.
+        "fresh": mail(db, sender="hugo@example.org", name="Hugo", subject="Parking",
+                      at=T0 - 10 * 60, body="Is there parking near the clinic?"),
+        "risk": mail(db, sender="irene@example.org", name="Irene", subject="Opening hours",
+                     at=T0 - 50 * 60, body="When do you open on Saturday?"),
+    }
+    # A reply from the desk in the first thread, so it holds a message of ours.
+    mail(db, sender=DESK, subject="Re: Cita con el médico", at=T0 - 39 * h,
+         to=("jose.nunez@correo.example",), body="Claro, le damos cita el lunes.",
+         in_reply_to="q1@mail.example")
+    s = service
+    s.tag(ids["analisis"], add=["lab-results"])
+    s.tag(ids["fasting"], add=["lab-results", "billing"])
+    s.tag(ids["billing"], add=["billing"])
+    s.assign(ids["billing"], "jsmith")
+    s.assign(ids["fasting"], "maria")
+    s.assign(ids["medico"], "maria")
+    s.set_status(ids["refill"], "pending")
+    s.set_status(ids["old"], "closed")
+    s.set_priority(ids["urgent"], "urgent")
+    s.set_priority(ids["analisis"], "high")
+    s.add_note(ids["refill"], "@jsmith can you call the pharmacy?")
+    s.add_note(ids["canon"], "@maria vaccine calendar attached")
+    s.refresh_sla()
+    with db.write() as conn:
+        # What the triage worker writes (store/triage.py) for two of them.
+        conn.execute("UPDATE conversations SET intent = 'appointment_book' WHERE id IN (?, ?)",
+                     (ids["medico"], ids["sms"]))
+        conn.execute("UPDATE conversations SET red_flag = 'chest_pain', red_flag_at = ?"
+                     " WHERE id = ?", (T0, ids["urgent"]))
+        while fts.index_pending(conn):
+            pass
+    return Inbox(config, db, service, ids)
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Iterator[Inbox]:
+    built = build_inbox(tmp_path)
+    try:
+        yield built
+    finally:
+        built.db.close()
+
+
+def fresh_database(cluster: PgCluster) -> str:
+    name = f"copy_{os.getpid()}_{next(_databases)}"
+    cluster.psql(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''
+                 " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
+    return name
+
+
+@pytest.fixture
+def copied(inbox: Inbox, pg_cluster: PgCluster) -> Iterator[tuple[Inbox, psycopg.Connection[Any]]]:
+    name = fresh_database(pg_cluster)
+    conn = psycopg.connect(pg_cluster.dsn(name), autocommit=True)
+    try:
+        with inbox.db.read() as lite:
+            copy_to_postgres(lite, conn, batch=3)  # small batches: several per table
+        yield inbox, conn
+    finally:
+        conn.close()
+
+
+QUERIES = [
+    # full text: words as prefixes, phrases, accents folded either way, Spanish and English
+    "medico", "médico", "MÉDICO", "cabecera", "analisis", "análisis ayuno", "vacunacion",
+    '"blood test"', '"test blood"', "fast", "refill lisinopril", "lisinopril OR parking",
+    '"resultados del análisis"', "jose", "nunez", "correo", "ibanez", "2024", "500",
+    "!!!", "medico !!!", "-medico", "-(medico OR fasting)",
+    # from: (trigram and short), phone numbers, to:
+    "from:garcia", "from:núñez", "from:nunez", "from:NÚÑEZ", "from:co", "from:_u",
+    "from:o'neil", "from:example.org", "555-350-4006", "from:(555) 350-4006",
+    "555-350-4999", "to:billing", "to:lab@", "to:BILLING", "-to:billing",
+    # fields
+    "tag:lab-results", "tag:billing -assignee:none", "-tag:billing", "status:open",
+    "status:pending", "-status:closed", "priority:urgent", "priority:high OR priority:urgent",
+    "assignee:maria", "assignee:MARIA", "assignee:me", "is:mine", "-assignee:me",
+    "assignee:none", "is:unassigned", "is:unread", "mailbox:billing", "mailbox:RESULTS",
+    "-mailbox:desk", "channel:sms", "has:attachment referral", "channel:email", "has:attachment", "-has:attachment",
+    "mentions:jsmith", "mentions:me", "mentions:none", "-mentions:jsmith",
+    "intent:appointment-book", "-intent:appointment-book", "red-flag:chest-pain", "red-flag:any",
+    "red-flag:none", "is:red-flag", "-red-flag:chest-pain",
+    # dates, SLA, ids, grouping
+    "after:2025-03-03", "before:2025-03-03", "after:7d", "-after:2d", "sla:breached",
+    "sla:at-risk", "sla:ok", "sla:paused", "-sla:breached", "id:1,3,5", "-id:2",
+    "status:open (tag:billing OR from:garcia)", "(medico OR fasting) -tag:billing",
+    "status:open medico OR status:pending", "channel:sms appointment",
+]
+
+
+def _ids(rows: Any) -> set[int]:
+    return {int(r[0]) for r in rows}
+
+
+def _sqlite_ids(conn: sqlite3.Connection, query: str) -> set[int]:
+    ctx = QueryContext(me="maria", now=NOW, tz=UTC)
+    where, params = compile_query(parse_query(query), ctx, sla_condition(NOW))
+    return _ids(conn.execute(f"SELECT c.id FROM conversations c WHERE {where}", params))
+
+
+def _pg_ids(conn: psycopg.Connection[Any], query: str) -> set[int]:
+    ctx = QueryContext(me="maria", now=NOW, tz=UTC)
+    where, params = compile_query_pg(parse_query(query), ctx, sla_condition_pg(NOW))
+    return _ids(PgConnection(conn).execute(
+        f"SELECT c.id FROM conversations c WHERE {where}", params))
+
+
+def test_every_query_selects_the_same_conversations_on_both(
+        copied: tuple[Inbox, psycopg.Connection[Any]]) -> None:
+    inbox, pg = copied
+    everyone = set(inbox.ids.values())
+    differing: dict[str, tuple[set[int], set[int]]] = {}
+    found: dict[str, set[int]] = {}
+    with inbox.db.read() as lite:
+        for query in QUERIES:
+            ours, theirs = _sqlite_ids(lite, query), _pg_ids(pg, query)
+            found[query] = ours
+            if ours != theirs:
+                differing[query] = (ours, theirs)
+    assert not differing, differing
+    # The table tells the two apart only if its queries select something, and not all.
+    selective = [q for q, ids in found.items() if ids and not everyone <= ids]
+    assert len(selective) >= 0.75 * len(QUERIES), sorted(set(QUERIES) - set(selective))
+
+
+def test_accents_and_case_are_folded_in_text_but_from_is_as_sqlite_has_it(
+        copied: tuple[Inbox, psycopg.Connection[Any]]) -> None:
+    inbox, pg = copied
+    ids = inbox.ids
+    for typed in ("medico", "médico", "MEDICO", '"medico de cabecera"'):
+        assert _pg_ids(pg, typed) == {ids["medico"]}, typed
+    assert _pg_ids(pg, "analisis ayuno") == {ids["analisis"]}
+    assert _pg_ids(pg, "nunez") == {ids["medico"]}  # the address's parts are words
+    assert _pg_ids(pg, '"blood test"') == {ids["fasting"]}
+    assert _pg_ids(pg, '"test blood"') == set()
+    assert _pg_ids(pg, "from:núñez") == {ids["medico"]}
+    assert _pg_ids(pg, "from:GARCIA") == {ids["fasting"]}
+    assert _pg_ids(pg, "from:_u") == {ids["results"]}  # `_` is a character, not a wildcard
+    assert _pg_ids(pg, "555-350-4006") == {ids["sms"]}
+    assert ids["medico"] not in _pg_ids(pg, "-medico")
+
+
+def test_the_copy_is_complete_and_new_rows_follow_the_copied_ids(
+        copied: tuple[Inbox, psycopg.Connection[Any]]) -> None:
+    inbox, pg = copied
+    with inbox.db.read() as lite:
+        assert verify_copy(lite, pg) == []
+        raw = dict(lite.execute("SELECT id, data FROM raw_messages").fetchall())
+        top = int(lite.execute("SELECT max(id) FROM conversations").fetchone()[0])
+        notes = lite.execute("SELECT id, body FROM notes ORDER BY id").fetchall()
+        chain = lite.execute("SELECT seq, hash FROM events ORDER BY seq").fetchall()
+    assert {int(k): bytes(v) for k, v in pg.execute(
+        "SELECT id, data FROM raw_messages").fetchall()} == raw
+    assert [tuple(r) for r in pg.execute("SELECT id, body FROM notes ORDER BY id")] == [
+        tuple(r) for r in notes]
+    assert [tuple(r) for r in pg.execute("SELECT seq, hash FROM events ORDER BY seq")] == [
+        tuple(r) for r in chain]
+    new = pg.execute("INSERT INTO conversations (created_at, last_message_at) VALUES (0, 0)"
+                     " RETURNING id").fetchone()
+    assert new is not None and new[0] == top + 1
+
+
+def test_a_changed_copy_is_caught(copied: tuple[Inbox, psycopg.Connection[Any]]) -> None:
+    inbox, pg = copied
+    # Someone with the database's owner rights edits one audit event behind the trigger.
+    pg.execute("ALTER TABLE events DISABLE TRIGGER events_no_update")
+    pg.execute("UPDATE events SET actor = 'mallory' WHERE seq = 3")
+    pg.execute("ALTER TABLE events ENABLE TRIGGER events_no_update")
+    with inbox.db.read() as lite:
+        problems = verify_copy(lite, pg)
+    changed = ("audit chain on PostgreSQL: event #3 was changed after it was written (its"
+               " hash no longer matches its contents)")
+    assert problems == [changed]
+    pg.execute("DELETE FROM conversation_tags WHERE tag = 'billing'")
+    with inbox.db.read() as lite:
+        problems = verify_copy(lite, pg)
+    assert "conversation_tags has 2 rows on PostgreSQL, 4 in the cache" in problems
+
+
+def test_a_database_with_data_is_refused_and_left_as_it_was(
+        copied: tuple[Inbox, psycopg.Connection[Any]]) -> None:
+    inbox, pg = copied
+    before = pg.execute("SELECT count(*), max(seq) FROM events").fetchone()
+    with inbox.db.read() as lite, pytest.raises(StoreError) as caught:
+        copy_to_postgres(lite, pg)
+    message = str(caught.value)
+    assert message.startswith("the PostgreSQL database already holds data (")
+    assert "\n" not in message
+    assert pg.execute("SELECT count(*), max(seq) FROM events").fetchone() == before
+
+
+def _me() -> str:
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def _write_config(tmp_path: Path, inbox: Inbox, role: str) -> Path:
+    path = tmp_path / f"{role}.toml"
+    path.write_text("\n".join([
+        "[clinic]", 'timezone = "UTC"', "", "[store]", f'path = "{inbox.config.db_path}"', "",
+        "[[staff]]", f'os_user = "{_me()}"', 'name = "Site Admin"',
+        f'role = "{role}"', "", "[server]", f'socket = "{tmp_path / "none.sock"}"', ""]))
+    return path
+
+
+def _cx(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
+    return subprocess.run([sys.executable, "-m", "cxinbox", *args], capture_output=True,
+                          text=True, timeout=300, env=env, check=False)
+
+
+def test_store_copy_command_is_for_admins_audited_and_verified(
+        inbox: Inbox, pg_cluster: PgCluster, tmp_path: Path) -> None:
+    url = pg_cluster.url(fresh_database(pg_cluster))
+    inbox.db.close()
+    agent = _cx("store", "copy", "--to", url, "-c", str(_write_config(tmp_path, inbox, "agent")))
+    assert agent.returncode != 0
+    assert agent.stderr.strip().count("\n") == 0 and "for admins" in agent.stderr
+    assert "Traceback" not in agent.stderr
+
+    admin = str(_write_config(tmp_path, inbox, "admin"))
+    done = _cx("store", "copy", "--to", url, "-c", admin)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("copied ")
+    assert "verified: every table's row count, and the audit chain of" in done.stdout
+    again = _cx("store", "copy", "--to", url, "-c", admin)
+    assert again.returncode != 0
+    assert again.stderr.strip().startswith("cxinbox: the PostgreSQL database already holds data")
+    assert again.stderr.strip().count("\n") == 0
+    check = _cx("store", "verify", "--to", url, "-c", admin)
+    assert check.returncode == 0, check.stderr
+    with psycopg.connect(url) as pg:
+        last = pg.execute("SELECT actor, action, details FROM events ORDER BY seq DESC"
+                          " LIMIT 1").fetchone()
+        assert last == (_me(), "store.copy", f'{{"to":"{url}"}}')
+    db = Database(inbox.config.db_path)
+    try:
+        with db.read() as lite:
+            head = lite.execute("SELECT action FROM events ORDER BY seq DESC LIMIT 1")
+            assert cast(sqlite3.Row, head.fetchone())[0] == "store.copy"
+    finally:
+        db.close()
+    bad = _cx("store", "copy", "--to", "mysql://x/y", "-c", admin)
+    assert bad.returncode != 0 and "postgresql:// URL" in bad.stderr
+    assert bad.stderr.strip().count("\n") == 0
+
+
+def test_a_failed_copy_leaves_no_row_behind_and_says_so_in_one_line(
+        inbox: Inbox, pg_cluster: PgCluster) -> None:
+    with inbox.db.write() as lite:
+        # PostgreSQL text cannot hold NUL; SQLite's can. The last notes fail mid-copy.
+        lite.execute("UPDATE notes SET body = 'call back' || char(0) || 'today'"
+                     " WHERE id = (SELECT max(id) FROM notes)")
+    name = fresh_database(pg_cluster)
+    with psycopg.connect(pg_cluster.dsn(name), autocommit=True) as pg:
+        with inbox.db.read() as lite, pytest.raises(StoreError) as caught:
+            copy_to_postgres(lite, pg, batch=1)
+        message = str(caught.value)
+        assert message.startswith("writing notes to PostgreSQL failed: ")
+        assert "\n" not in message and "call back" not in message
+        for table in ("raw_messages", "conversations", "messages", "events", "notes"):
+            assert pg.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
