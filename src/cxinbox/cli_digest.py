@@ -9,14 +9,12 @@ worker, so a cron job needs no server. `--dry-run` prints the message and queues
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Final, cast
 
 import typer
 
 if TYPE_CHECKING:
-    from cxinbox.api.interface import InProcessAPI
     from cxinbox.api.transport import SyncAPI
-    from cxinbox.config import Config
     from cxinbox.contract.report_types import DigestResult
 
 EXIT_NOT_SENT: Final = 8
@@ -34,7 +32,7 @@ def addresses(given: list[str] | None) -> list[str]:
     return [a for a in out if a]
 
 
-def run(api: SyncAPI, cfg: Config, mail_to: list[str], query: str, start: int | None,
+def run(api: SyncAPI, mail_to: list[str], query: str, start: int | None,
         end: int | None, *, dry_run: bool, as_json: bool) -> None:
     if not mail_to:
         raise _fail("report digest needs --mail-to ADDRESS (repeatable)")
@@ -54,7 +52,7 @@ def run(api: SyncAPI, cfg: Config, mail_to: list[str], query: str, start: int | 
     assert result.outbox_id is not None
     state, error = "queued", ""
     if api.transport == "in-process":
-        state, error = _deliver(api, cfg, result.outbox_id)
+        state, error = _deliver(api, result.outbox_id)
     if as_json:
         typer.echo(json.dumps({**result.to_dict(), "state": state}, ensure_ascii=False,
                               indent=2))
@@ -73,12 +71,8 @@ def run(api: SyncAPI, cfg: Config, mail_to: list[str], query: str, start: int | 
                 " `cxinbox outbox retry ID` a failed one", EXIT_NOT_SENT)
 
 
-def _deliver(api: SyncAPI, cfg: Config, item_id: int) -> tuple[str, str]:
+def _deliver(api: SyncAPI, item_id: int) -> tuple[str, str]:
     """Send the digest now through the outbox worker (due at once: no undo window)."""
-    from cxinbox.service.outbox import OutboxWorker
-
-    # The worker still runs on the store itself, as `reply --send` in-process does.
-    store: Any = cast("InProcessAPI", api.api).service.store
-    OutboxWorker(store, cfg).process_due()
+    api.deliver_outbox()
     item = api.outbox_item(item_id)
     return str(item.state), str(item.last_error or "")

@@ -289,7 +289,7 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             from cxinbox import cli_digest
 
             with open_api(cfg) as api:
-                cli_digest.run(api, cfg, cli_digest.addresses(mail_to),
+                cli_digest.run(api, cli_digest.addresses(mail_to),
                                where if where is not None else query,
                                int(start.timestamp()) if since is not None else None,
                                int(end.timestamp()) if until is not None else None,

@@ -484,6 +484,16 @@ class InProcessAPI:
 
         return await self._call(ReportService(self.service).run, report, query, start, end, by)
 
+    async def deliver_outbox(self) -> int:
+        """Send what the outbox has due now, from this process: for a command that runs
+        where no server sends it (`report digest` in-process). Not on `InboxAPI`, so no
+        client can ask a server for it. Returns how many left."""
+        from cxinbox.service.outbox import OutboxWorker
+
+        service = self.service
+        return await asyncio.to_thread(
+            lambda: OutboxWorker(service.store, service.config).process_due())
+
     async def send_digest(self, mail_to: list[str], query: str = "", start: int | None = None,
                           end: int | None = None, dry_run: bool = False) -> DigestResult:
         from cxinbox.service.digest import DigestService
