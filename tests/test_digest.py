@@ -309,6 +309,30 @@ def test_dry_run_prints_the_weekly_message_and_queues_nothing(desk: Desk) -> Non
     assert len(audited) == 1 and audited[0]["dry_run"] is True
 
 
+def test_a_query_narrows_the_digest_and_is_not_written_down(desk: Desk) -> None:
+    since, until, _last = _days()
+    figures = {}
+    for query in ("", "tag:red-flag"):
+        run = cx("report", "digest", *([query] if query else []), "--mail-to", BOSS,
+                 "--dry-run", "--json", "--since", since, "--until", until,
+                 "--config", str(desk.cfg))
+        assert run.returncode == 0, run.stderr
+        data = json.loads(run.stdout)
+        figures[query] = data["figures"]
+        assert ("those matching the filter given" in data["text"]) == bool(query)
+    assert figures[""]["messages_in"]["value"] == 8
+    assert figures["tag:red-flag"]["messages_in"]["value"] == 1
+    assert figures["tag:red-flag"]["red_flag_cases"]["value"] == 1
+    db = desk.db()
+    try:
+        details = [r[0] for r in db.conn.execute(
+            "SELECT details FROM events WHERE action = 'report.digest' ORDER BY seq")]
+    finally:
+        db.close()
+    assert [json.loads(d)["filtered"] for d in details] == [False, True]
+    assert not any("red-flag" in d for d in details)
+
+
 @pytest.mark.parametrize(("args", "expected"), [
     (["--mail-to", "not-an-address"], "not an email address: 'not-an-address'"),
     (["--mail-to", f"{BOSS}, x@@y"], "not an email address: 'x@@y'"),
