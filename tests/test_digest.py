@@ -96,6 +96,12 @@ max_attempts = 3
 
 [reports]
 digest_from = "desk"
+
+[[staff]]
+os_user = "doc"
+name = "Dr Rivera"
+role = "agent"
+clinical = true
 ''')
     return cfg
 
@@ -142,6 +148,7 @@ def _fill(cfg_path: Path) -> None:
     jo.set_status(convs[0], "closed")
     jo.add_note(convs[2], "called back, left a message")
     me.tag(convs[3], ["red-flag"], [])
+    InboxService(db, config, "doc").add_note(convs[3], "spoke to the patient")
     db.close()
 
 
@@ -239,6 +246,11 @@ def test_digest_is_mailed_once_with_the_reports_figures_and_no_patient_text(desk
     flags = _report(desk.cfg, "red-flags", since, until)["red-flags-summary"][0]
     assert figures["red_flag_cases"]["value"] == flags["cases"] == 1
     assert figures["red_flag_first_action_median_s"]["value"] == flags["wall_median_s"]
+    # The first clinician's action (Dr Rivera's note, ~20 h after the patient wrote) is
+    # later than the first staff action (the supervisor's tag, just before it).
+    assert figures["red_flag_no_clinician"]["value"] == 0
+    clinician = figures["red_flag_clinician_median_s"]["value"]
+    assert 20 * 3600 - 120 <= flags["wall_median_s"] <= clinician <= 20 * 3600 + 600
     sla = [r for r in _report(desk.cfg, "sla", since, until)["sla"] if r["group"] == "all"]
     assert figures["sla_judged"]["value"] == sum(r["count"] for r in sla)
     csat = _report(desk.cfg, "csat", since, until)["csat-summary"][0]

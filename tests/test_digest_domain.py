@@ -115,3 +115,19 @@ def test_the_mail_is_plain_text_with_an_html_alternative_and_escaped_names() -> 
         dg.build_email(d, clinic="x", from_addr="desk@clinic.example",
                        to=["a@staff.example\r\nBcc: x@evil.example"], message_id="1.a@b",
                        now=datetime(2026, 11, 30, tzinfo=UTC))
+
+
+def test_the_first_clinician_action_skips_reads_other_staff_and_late_events() -> None:
+    events = [(100, "doc", "conversation.view"), (110, "amy", "conversation.note"),
+              (150, "doc", "conversation.note"), (170, "doc", "redflag.cleared")]
+    assert dg.clinician_wait(90, 1000, events, frozenset({"doc"})) == 60
+    assert dg.clinician_wait(90, 150, events, frozenset({"doc"})) is None  # after the end
+    assert dg.clinician_wait(90, 1000, events, frozenset()) is None
+    tables = _tables(1, 60)
+    d = dg.build(tables, tables, since=0, until=7 * 86400, previous_since=-7 * 86400,
+                 timezone="UTC", filtered=False, names={},
+                 clinician_waits=([60, None, 7200, 300], []))
+    assert d.figure("red_flag_no_clinician").value == 1
+    assert d.figure("red_flag_clinician_median_s").value == 300
+    assert d.figure("red_flag_clinician_p90_s").value == 7200
+    assert d.figure("red_flag_clinician_median_s").previous is None

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from cxinbox.domain.compose import check_address, header_text
 from cxinbox.domain.report_tables import ALL, Cell, ReportTable
+from cxinbox.domain.reports import percentile
 from cxinbox.domain.sanitize import clean_line
 
 REPORTS: Final = ("volume", "response", "sla", "backlog", "red-flags", "csat", "workload")
@@ -105,6 +106,22 @@ def subject(since: int, until: int, tz: ZoneInfo) -> str:
     return f"cxinbox {kind}: {first} to {last}"
 
 
+CLINICIAN_ACTIONS: Final = frozenset({
+    "conversation.status", "conversation.assign", "conversation.priority",
+    "conversation.tag", "conversation.note", "send", "redflag.cleared"})
+"""Events that count as a clinician acting on a red-flag case (reading it does not)."""
+
+
+def clinician_wait(arrival: int, until: int, events: Sequence[tuple[int, str, str]],
+                   clinicians: frozenset[str]) -> int | None:
+    """Seconds from `arrival` to the first action before `until` by one of `clinicians`;
+    `events` are (epoch seconds, actor, action) in order. None: no such action."""
+    for at, actor, action in events:
+        if arrival <= at < until and actor in clinicians and action in CLINICIAN_ACTIONS:
+            return at - arrival
+    return None
+
+
 # -------------------------------------------------------------------------- the figures
 
 
@@ -123,8 +140,11 @@ def _num(value: Cell) -> float | int | None:
     return value if isinstance(value, int | float) else None
 
 
-def headline(tables: Tables) -> dict[str, tuple[str, str, Kind, float | int | None]]:
-    """key -> (section, label, kind, value) for one period's tables."""
+def headline(tables: Tables, clinician_waits: Sequence[int | None] = ()
+             ) -> dict[str, tuple[str, str, Kind, float | int | None]]:
+    """key -> (section, label, kind, value) for one period's tables. `clinician_waits`:
+    for each red-flag case of the period, the wall seconds from its arrival to the first
+    action of a clinical staff member (None: none yet), which no report table holds."""
     out: dict[str, tuple[str, str, Kind, float | int | None]] = {}
     volume = _rows(tables, "volume", "volume")
     out["messages_in"] = ("Volume", "messages in", "count",
@@ -166,6 +186,13 @@ def headline(tables: Tables) -> dict[str, tuple[str, str, Kind, float | int | No
     out["red_flag_first_action_p90_s"] = ("Red flags", "first staff action, p90 wall",
                                           "duration", _int(flags.get("wall_p90_s")))
     csat = next(iter(_rows(tables, "csat", "csat-summary")), {})
+    waits = sorted(w for w in clinician_waits if w is not None)
+    out["red_flag_no_clinician"] = ("Red flags", "no clinician action yet", "count",
+                                    sum(1 for w in clinician_waits if w is None))
+    out["red_flag_clinician_median_s"] = ("Red flags", "first clinician action, median wall",
+                                          "duration", percentile(waits, 50))
+    out["red_flag_clinician_p90_s"] = ("Red flags", "first clinician action, p90 wall",
+                                       "duration", percentile(waits, 90))
     out["csat_responses"] = ("Patient satisfaction", "answers", "count",
                              _int(csat.get("responses")) or 0)
     out["csat_average"] = ("Patient satisfaction", "average (1-5)", "average",
@@ -189,8 +216,11 @@ def top_staff(tables: Tables, names: Mapping[str, str], most: int = TOP_STAFF
 
 
 def build(current: Tables, previous: Tables, *, since: int, until: int, previous_since: int,
-          timezone: str, filtered: bool, names: Mapping[str, str]) -> Digest:
-    now, before = headline(current), headline(previous)
+          timezone: str, filtered: bool, names: Mapping[str, str],
+          clinician_waits: tuple[Sequence[int | None], Sequence[int | None]] = ((), ())
+          ) -> Digest:
+    now = headline(current, clinician_waits[0])
+    before = headline(previous, clinician_waits[1])
     figures = tuple(Figure(key, section, label, kind, value,
                            before[key][3] if key in before else None)
                     for key, (section, label, kind, value) in now.items())

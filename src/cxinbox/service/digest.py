@@ -20,6 +20,7 @@ from cxinbox.contract.errors import BadRequest
 from cxinbox.contract.report_types import DigestResult
 from cxinbox.domain import digest as dg
 from cxinbox.domain.compose import ComposeError, check_address, new_message_id
+from cxinbox.domain.report_tables import ReportTable
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.inbox import PRIVILEGED_ROLES, InboxService
 from cxinbox.service.outbox import STAFF_CHANNEL
@@ -90,7 +91,9 @@ class DigestService:
         names = {m.os_user: m.name for m in self.config.staff}
         built = dg.build(current, previous, since=since, until=until,
                          previous_since=before_since, timezone=tz.key,
-                         filtered=bool(query.strip()), names=names)
+                         filtered=bool(query.strip()), names=names,
+                         clinician_waits=(self._clinician_waits(current["red-flags"], until),
+                                          self._clinician_waits(previous["red-flags"], since)))
         clinic = self.config.clinic.name
         message_id = new_message_id(account.address)
         try:
@@ -107,6 +110,27 @@ class DigestService:
         return DigestResult(since, until, before_since, tz.key, subject, account.address, to,
                             dg.render_text(built, clinic), dg.render_html(built, clinic),
                             built.figures, built.staff, outbox_id, dry_run)
+
+    def _clinician_waits(self, tables: tuple[ReportTable, ...], until: int
+                         ) -> list[int | None]:
+        """For each red-flag case the report lists: how long until a clinical staff
+        member first acted on it (the report's own figure is anyone's first action)."""
+        clinicians = frozenset(m.os_user for m in self.config.staff if m.clinical)
+        cases = next((t for t in tables if t.name == "red-flags"), None)
+        if cases is None:
+            return []
+        at = cases.columns.index("arrival")
+        conv = cases.columns.index("conversation")
+        waits: list[int | None] = []
+        with self.inbox.store.reading() as tx:
+            for row in cases.rows:
+                arrival = int(str(row[at]))
+                events = tx.find_events(since_ms=arrival * 1000,
+                                        target=f"conversation:{row[conv]}")
+                waits.append(dg.clinician_wait(
+                    arrival, until, [(e.at // 1000, e.actor, e.action) for e in events],
+                    clinicians))
+        return waits
 
     def _queue(self, account: AccountConfig, to: tuple[str, ...], subject: str,
                message_id: str, raw: bytes) -> int:
