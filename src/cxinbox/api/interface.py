@@ -487,7 +487,8 @@ class InProcessAPI:
     async def deliver_outbox(self) -> int:
         """Send what the outbox has due now, from this process: for a command that runs
         where no server sends it (`report digest` in-process). Not on `InboxAPI`, so no
-        client can ask a server for it. Returns how many left."""
+        client can ask a server for it. Returns how many were sent (any due item, not
+        only the one just queued, as `reply --send` in-process does)."""
         from cxinbox.service.outbox import OutboxWorker
 
         service = self.service
