@@ -449,8 +449,9 @@ def test_through_the_server_the_server_sends_it(tmp_path: Path, sockdir: Path) -
             while d.outbox()[0][2] != "sent" and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert [(i[1], i[2]) for i in d.outbox()] == [("staff", "sent")]
+            since, until, _last = _days()
             dry = cx("report", "digest", "--mail-to", BOSS, "--dry-run", "--json",
-                     "--config", str(d.cfg))
+                     "--since", since, "--until", until, "--config", str(d.cfg))
             assert dry.returncode == 0, dry.stderr
             assert json.loads(dry.stdout)["figures"]["messages_in"]["value"] == 8
         assert len(d.sink.messages) == 1
