@@ -86,7 +86,8 @@ def _draft_lines(d: DraftView) -> list[str]:
 def _item_line(item: OutboxItemView) -> str:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.created_at))
     error = f"  ({item.last_error})" if item.last_error and item.state != "sent" else ""
-    conv = f"#{item.conversation_id}" if item.conversation_id else "new"
+    conv = f"#{item.conversation_id}" if item.conversation_id else \
+        "-" if item.channel == "staff" else "new"  # staff: the digest, in no conversation
     return (f"{item.id:>6}  {item.state:<11} {when}  {conv:<7} {item.channel:<5}"
             f" {item.author[:12]:<12} {', '.join(item.recipients)[:40]}{error}")
 

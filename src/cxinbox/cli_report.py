@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from cxinbox.domain.report_tables import Cell, ReportTable
 
 NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags", "csat")
+DIGEST: Final = "digest"
+"""Not a table report: the headline figures mailed to staff (cli_digest.py)."""
 BY: Final = ("staff", "mailbox", "tag", "channel", "day", "week")
 WIDTH: Final = 80
 TIME_COLUMNS: Final = frozenset({"start", "end", "arrival", "first_action_at"})
@@ -222,15 +224,16 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
     @app.command("report")
     def report_cmd(
         name: Annotated[str, typer.Argument(
-            metavar="NAME", help=f"One of: {', '.join(NAMES)}.")],
+            metavar="NAME", help=f"One of: {', '.join(NAMES)}, digest.")],
         query: Annotated[str, typer.Argument(
             metavar="[QUERY]", help="Only conversations matching QUERY (as for list).")] = "",
         where: Annotated[str | None, typer.Option(
             "--where", metavar="QUERY", help="The same filter as QUERY.")] = None,
-        since: Annotated[str, typer.Option(
-            "--since", metavar="WHEN", help="From this time: 30d, 2026-11-01, mon.")] = "30d",
-        until: Annotated[str, typer.Option(
-            "--until", metavar="WHEN", help="Up to this time (default now).")] = "now",
+        since: Annotated[str | None, typer.Option(
+            "--since", metavar="WHEN", help="From this time: 30d, 2026-11-01, mon (default"
+            " 30d; digest: the last 7 whole days).")] = None,
+        until: Annotated[str | None, typer.Option(
+            "--until", metavar="WHEN", help="Up to this time (default now).")] = None,
         by: Annotated[list[str] | None, typer.Option(
             "--by", metavar="staff|mailbox|tag|channel|day|week",
             help="Break down (repeatable: a period and one other).")] = None,
@@ -243,14 +246,27 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             "--heatmap", help="volume: messages in by hour of the week, first.")] = False,
         ascii: Annotated[bool | None, typer.Option(
             "--ascii/--unicode", help="Bars in 7-bit ASCII (default: auto).")] = None,
+        mail_to: Annotated[list[str] | None, typer.Option(
+            "--mail-to", metavar="ADDRESS",
+            help="digest: mail it to this staff address (repeatable).")] = None,
+        dry_run: Annotated[bool, typer.Option(
+            "--dry-run", help="digest: print the message instead of sending it.")] = False,
         config: ConfigOpt = None,
     ) -> None:
         """Reports from the event log: volume, response, sla, backlog, workload, red-flags,
-        csat (patient satisfaction answers)."""
+        csat (patient satisfaction answers); digest mails the week's figures to staff."""
         from cxinbox.domain.when import WhenError, parse_when
 
-        if name not in NAMES:
-            raise _fail(f"unknown report {name[:40]!r}; one of {', '.join(NAMES)}")
+        if name == DIGEST:
+            wrong = [flag for flag, given in (("--by", by), ("--csv", as_csv),
+                                              ("--table", table), ("--heatmap", heatmap))
+                     if given]
+            if wrong:
+                raise _fail(f"report digest takes no {wrong[0]}")
+        elif mail_to or dry_run:
+            raise _fail(f"--{'mail-to' if mail_to else 'dry-run'} is for report digest")
+        elif name not in NAMES:
+            raise _fail(f"unknown report {name[:40]!r}; one of {', '.join(NAMES)}, {DIGEST}")
         if as_json and as_csv:
             raise _fail("give at most one of --json and --csv")
         for b in by or ():
@@ -265,10 +281,20 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         tz = ZoneInfo(cfg.clinic.timezone)
         now = datetime.now(UTC)
         try:
-            start = parse_when(since, now=now, tz=tz, direction="past")
-            end = parse_when(until, now=now, tz=tz, direction="past")
+            start = parse_when(since or "30d", now=now, tz=tz, direction="past")
+            end = parse_when(until or "now", now=now, tz=tz, direction="past")
         except WhenError as exc:
             raise _fail(str(exc)) from None
+        if name == DIGEST:
+            from cxinbox import cli_digest
+
+            with open_api(cfg) as api:
+                cli_digest.run(api, cli_digest.addresses(mail_to),
+                               where if where is not None else query,
+                               int(start.timestamp()) if since is not None else None,
+                               int(end.timestamp()) if until is not None else None,
+                               dry_run=dry_run, as_json=as_json)
+            return
         with open_api(cfg) as api:
             result = api.report(name, where if where is not None else query,
                                 int(start.timestamp()), int(end.timestamp()), by or None)

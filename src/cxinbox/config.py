@@ -467,6 +467,15 @@ class CsatConfig:
         return str(mine) or QUESTIONS[lang]["sms" if channel == "sms" else "email"]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportsConfig:
+    """[reports]: the weekly digest (`cxinbox report digest --mail-to ADDRESS`)."""
+
+    digest_from: str = ""
+    """The mailbox (an [[accounts]] name) whose address and SMTP server send the digest;
+    "" means the first mailbox with both an address and an smtp_host."""
+
+
 SYSLOG_FACILITIES: Final = ("auth", "authpriv", "daemon", "user", "local0", "local1",
                              "local2", "local3", "local4", "local5", "local6", "local7")
 
@@ -728,6 +737,8 @@ class Config:
     """[triage] table."""
     csat: CsatConfig = field(default_factory=CsatConfig)
     """[csat] table."""
+    reports: ReportsConfig = field(default_factory=ReportsConfig)
+    """[reports] table."""
     source_path: Path = BUILTIN_SOURCE
     """The file this was read from (BUILTIN_SOURCE for `default_config()`)."""
 
@@ -1188,11 +1199,12 @@ def _parse_config(top: _Table) -> Config:
     teams = _parse_teams(top.tables("teams"), staff, sla,
                          top.table("clinic").string("timezone", "UTC"))
     acknowledge, rules = _parse_automation(top, staff, teams)
+    accounts = _parse_accounts(top.tables("accounts"))
     return Config(
         clinic=_parse_clinic(top.table("clinic")),
         store=_parse_store(top.table("store")),
         sync=_parse_sync(top.table("sync")),
-        accounts=_parse_accounts(top.tables("accounts")),
+        accounts=accounts,
         staff=staff,
         ui=_parse_ui(top.table("ui")),
         sla=sla,
@@ -1209,6 +1221,7 @@ def _parse_config(top: _Table) -> Config:
         rules=rules,
         triage=_parse_triage(top.table("triage"), top.table("sla")),
         csat=_parse_csat(top.table("csat")),
+        reports=_parse_reports(top.table("reports"), accounts),
         source_path=top.source,
     )
 
@@ -1872,6 +1885,21 @@ def _parse_outbox(table: _Table) -> OutboxConfig:
         max_attempts=table.integer("max_attempts", d.max_attempts, 1, 100),
         max_backoff_seconds=table.integer("max_backoff_seconds", d.max_backoff_seconds, 1, 86400),
     )
+
+
+def _parse_reports(table: _Table, accounts: tuple[AccountConfig, ...]) -> ReportsConfig:
+    table.allow_only(_keys_of(ReportsConfig))
+    name = table.string("digest_from", "").strip()
+    if name:
+        account = next((a for a in accounts if a.name == name), None)
+        if account is None:
+            table.fail("digest_from", f"no [[accounts]] entry is named {_quote(name)}"
+                       + (f"; known: {', '.join(a.name for a in accounts)}" if accounts
+                          else ""))
+        if not account.smtp_host or not account.address:
+            table.fail("digest_from", f"mailbox {name} needs an address and an smtp_host"
+                       " to send the digest")
+    return ReportsConfig(digest_from=name)
 
 
 def _parse_csat(table: _Table) -> CsatConfig:

@@ -39,7 +39,7 @@ from cxinbox.domain.sanitize import clean_line
 if TYPE_CHECKING:
     # Annotations only: the socket client imports this module for `api_methods`, and the
     # service layer behind InProcessAPI would cost a CLI call through the server ~60 ms.
-    from cxinbox.contract.report_types import Report
+    from cxinbox.contract.report_types import DigestResult, Report
     from cxinbox.service.inbox import BulkResult, InboxService
     from cxinbox.service.kb import KbService
     from cxinbox.service.replies import ReplyService
@@ -132,6 +132,13 @@ class InboxAPI(Protocol):
         """A report over [start, end) (epoch seconds; default the last 30 days) on the
         conversations `query` matches; audited, and per-person figures are the caller's own
         unless a supervisor or admin asks."""
+        ...
+
+    async def send_digest(self, mail_to: list[str], query: str = "", start: int | None = None,
+                          end: int | None = None, dry_run: bool = False) -> DigestResult:
+        """The desk's figures over [start, end) (default: the last 7 whole days) and the
+        period before, mailed to staff through the outbox (`dry_run`: only built).
+        Supervisors and admins only; audited as `report.digest`."""
         ...
 
     async def set_presence(self, conv_id: int | None, composing: bool = False) -> None:
@@ -327,10 +334,11 @@ class InboxAPI(Protocol):
 def annotation_names() -> dict[str, object]:
     """The names `InboxAPI`'s annotations use that are imported for type checking only,
     for `typing.get_type_hints` (the validator resolves parameter types at run time)."""
-    from cxinbox.contract.report_types import Report
+    from cxinbox.contract.report_types import DigestResult, Report
     from cxinbox.service.inbox import BulkResult, InboxService
 
-    return {"BulkResult": BulkResult, "InboxService": InboxService, "Report": Report}
+    return {"BulkResult": BulkResult, "InboxService": InboxService, "Report": Report,
+            "DigestResult": DigestResult}
 
 
 @cache
@@ -475,6 +483,24 @@ class InProcessAPI:
         from cxinbox.service.reports import ReportService
 
         return await self._call(ReportService(self.service).run, report, query, start, end, by)
+
+    async def deliver_outbox(self) -> int:
+        """Send what the outbox has due now, from this process: for a command that runs
+        where no server sends it (`report digest` in-process). Not on `InboxAPI`, so no
+        client can ask a server for it. Returns how many were sent (any due item, not
+        only the one just queued, as `reply --send` in-process does)."""
+        from cxinbox.service.outbox import OutboxWorker
+
+        service = self.service
+        return await asyncio.to_thread(
+            lambda: OutboxWorker(service.store, service.config).process_due())
+
+    async def send_digest(self, mail_to: list[str], query: str = "", start: int | None = None,
+                          end: int | None = None, dry_run: bool = False) -> DigestResult:
+        from cxinbox.service.digest import DigestService
+
+        return await self._call(DigestService(self.service).run, mail_to, query, start, end,
+                                dry_run)
 
     async def set_presence(self, conv_id: int | None, composing: bool = False) -> None:
         self._board.set(self._session, conv_id, composing)

@@ -28,7 +28,7 @@ MIB: Final = 1024 * KIB
 
 HEAVY_METHODS: Final = frozenset({
     "attachment", "attach_file", "audit", "events_since",
-    "bulk_tag", "bulk_assign", "bulk_status", "bulk_priority", "report",
+    "bulk_tag", "bulk_assign", "bulk_status", "bulk_priority", "report", "send_digest",
 })
 """Calls whose answer or argument can be megabytes: they take a heavy permit."""
 

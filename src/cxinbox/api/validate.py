@@ -409,6 +409,7 @@ RULES: Final[dict[str, Rule]] = {
     "subject": _line(MAX_LINE_CHARS),
     "to": _each(_line(MAX_LINE_CHARS), MAX_RECIPIENTS),
     "cc": _each(_line(MAX_LINE_CHARS), MAX_RECIPIENTS),
+    "mail_to": _each(_plain(MAX_LINE_CHARS, empty=False), MAX_RECIPIENTS),
     "filename": _line(255),
     "name": _line(MAX_NAME_CHARS),
     "reason": _required_line(MAX_REASON_CHARS),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cxinbox.domain.digest import Figure, StaffRow
 from cxinbox.domain.report_tables import ReportTable
 
 
@@ -35,3 +36,35 @@ class Report:
                 "timezone": self.timezone, "by": list(self.by),
                 "tables": {t.name: [dict(zip(t.columns, row, strict=True)) for row in t.rows]
                            for t in self.tables}}
+
+
+@dataclass(frozen=True, slots=True)
+class DigestResult:
+    """A digest run: the figures, the mail as sent (or as it would be, on a dry run) and
+    the outbox item that carries it (None on a dry run)."""
+
+    since: int
+    until: int
+    previous_since: int
+    timezone: str
+    subject: str
+    sender: str
+    recipients: tuple[str, ...]
+    text: str
+    html: str
+    figures: tuple[Figure, ...]
+    staff: tuple[StaffRow, ...]
+    outbox_id: int | None
+    dry_run: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"since": self.since, "until": self.until,
+                "previous_since": self.previous_since, "timezone": self.timezone,
+                "subject": self.subject, "from": self.sender,
+                "to": list(self.recipients), "outbox": self.outbox_id,
+                "dry_run": self.dry_run,
+                "figures": {f.key: {"value": f.value, "previous": f.previous}
+                            for f in self.figures},
+                "staff": [{"login": s.login, "name": s.name, "assigned": s.assigned,
+                           "replied": s.replied, "closed": s.closed, "notes": s.notes,
+                           "response_median_s": s.response_median_s} for s in self.staff]}

@@ -62,6 +62,9 @@ BASE_BACKOFF_S: Final = 15.0
 SENT_COPY_BACKOFF_S: Final = 60.0
 SENT_COPY_MAX_BACKOFF_S: Final = 3600.0
 
+STAFF_CHANNEL: Final = "staff"
+"""Channel of mail to staff addresses (the weekly digest, service/digest.py)."""
+
 UNCONFIRMED_HINT: Final = ("the connection ended after the message was handed to the server;"
                            " it may have been delivered. Check with the patient or the mail"
                            " server log, then `cxinbox outbox confirm ID` or `retry ID`")
@@ -299,6 +302,9 @@ class OutboxWorker:
 
     def _record_sent(self, row: OutboxItem, raw: bytes, actor: str = ACTOR) -> None:
         """sent + our message in its conversation + the audit "send", in one transaction."""
+        if row.channel == STAFF_CHANNEL:
+            self._record_staff_sent(row, actor)
+            return
         item_id = row.id
         account = self._account_or_none(row.account)
         own = frozenset({a for a in ((account.address.lower(),) if account else ()) if a}
@@ -324,6 +330,19 @@ class OutboxWorker:
                              "message_id": row.message_id})
         log.info("reply sent", extra=fields(outbox=item_id, channel="email",
                                             account=row.account, conversation=conv))
+
+    def _record_staff_sent(self, row: OutboxItem, actor: str) -> None:
+        """Mail to staff (the digest) is only marked sent: it joins no conversation (no
+        SLA clock, no report counts it) and gets no Sent-folder copy, which sync would
+        bring back as a conversation. No "send" event: nobody answered a patient."""
+        now = self.clock()
+        with self.store.writing() as tx:
+            tx.mark_outbox_sent(row.id, int(now * 1000))
+            tx.append_event(actor, "outbox.sent", _target(row),
+                            {"outbox": row.id, "author": row.author,
+                             "channel": STAFF_CHANNEL})
+        log.info("staff mail sent", extra=fields(outbox=row.id, channel=STAFF_CHANNEL,
+                                                 account=row.account))
 
     def _account_or_none(self, name: str) -> AccountConfig | None:
         try:

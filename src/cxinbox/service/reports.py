@@ -89,6 +89,18 @@ class ReportService:
 
     def run(self, report: str, query: str = "", start: int | None = None,
             end: int | None = None, by: list[str] | None = None) -> Report:
+        built, listed = self.compute(report, query, start, end, by)
+        self.inbox.record_read("report.run", f"report:{report}", {
+            "report": report, "since": built.since, "until": built.until,
+            "by": list(by or ()), "filtered": bool(query.strip()),
+            "rows": {t.name: len(t.rows) for t in built.tables}, "conversations": listed})
+        return built
+
+    def compute(self, report: str, query: str = "", start: int | None = None,
+                end: int | None = None, by: list[str] | None = None
+                ) -> tuple[Report, list[int]]:
+        """The report and the conversations it lists by id, not audited: `run` records
+        one read per report, the digest one read for all the reports it is made of."""
         if report not in REPORTS:
             raise BadRequest(f"unknown report {clean_line(report, max_len=40)!r};"
                              f" one of {', '.join(REPORTS)}")
@@ -100,7 +112,7 @@ class ReportService:
         if until - since > MAX_SPAN_S:
             raise BadRequest("a report covers at most three years; narrow --since/--until")
         if report == "csat":
-            return self._csat(query, since, until, opts, list(by or ()))
+            return self._csat(query, since, until, opts, list(by or ())), []
         selection = self.inbox.selection(query)
         self.inbox.refresh_sla()
         needs = _needs(report, opts)
@@ -121,11 +133,7 @@ class ReportService:
             built = [_for_agent(t, self.inbox.actor, opts) for t in built]
         listed = sorted({int(str(row[0])) for t in built if t.name in ("breaches", "red-flags")
                          for row in t.rows})
-        self.inbox.record_read("report.run", f"report:{report}", {
-            "report": report, "since": since, "until": until, "by": list(by or ()),
-            "filtered": bool(query.strip()), "rows": {t.name: len(t.rows) for t in built},
-            "conversations": listed})
-        return Report(report, since, until, self.tz.key, tuple(by or ()), tuple(built))
+        return Report(report, since, until, self.tz.key, tuple(by or ()), tuple(built)), listed
 
     def _csat(self, query: str, since: int, until: int, opts: Options,
               by: list[str]) -> Report:
@@ -143,10 +151,6 @@ class ReportService:
         built = csat_tables(facts, asked, self.tz, unit=opts.unit, dimension=opts.dimension)
         if self.inbox.role not in PRIVILEGED_ROLES:
             built = [_for_agent(t, self.inbox.actor, opts) for t in built]
-        self.inbox.record_read("report.run", "report:csat", {
-            "report": "csat", "since": since, "until": until, "by": by,
-            "filtered": bool(query.strip()), "rows": {t.name: len(t.rows) for t in built},
-            "conversations": []})
         return Report("csat", since, until, self.tz.key, tuple(by), tuple(built))
 
     def _dataset(self, convs: tuple[ConvFacts, ...], messages: tuple[MessageFact, ...],

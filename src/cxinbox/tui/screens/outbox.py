@@ -137,7 +137,8 @@ def detail_line(item: OutboxItemView, now: float, tz: tzinfo, me: str, name_of: 
 def row_text(item: OutboxItemView, now: float, tz: tzinfo, me: str, name_of: NameOf,
              width: int) -> Text:
     """Two lines, each cut to `width` cells so nothing wraps into the next reply."""
-    conv = f"#{item.conversation_id}" if item.conversation_id else "new"
+    conv = f"#{item.conversation_id}" if item.conversation_id else \
+        "-" if item.channel == "staff" else "new"  # staff: the digest, in no conversation
     to = ", ".join(item.recipients) or "(no recipient)"
     if len(to) > 28:
         to = to[:27] + "\u2026"
