@@ -408,3 +408,226 @@ def test_a_question_after_a_current_symptom_does_not_undo_it() -> None:
                   channel="sms").red_flag == "severe_bleeding"
     assert assess("mi bebé de 3 meses tiene 38.6 de fiebre, qué hago si no baja?",
                   channel="sms").red_flag == "infant_fever"
+
+
+# -- fourth round: the second blind set's misses, by the family of phrasings behind each ---
+# Every sentence below was written for this file; none is a message of bench/data.
+
+FOURTH_ROUND = [
+    # stroke: half the face or a limb gone to sleep, the same side; a mouth hanging; a hand that will not grip; a dragged foot; waking up lost
+    ('en', "my wife's left arm and the left side of her face went numb at the same time, like 10 min ago", 'stroke'),
+    ('es', 'se le durmió medio cuerpo a mi papá hace rato', 'stroke'),
+    ('en', "grandpa's mouth is hanging on one side and he keeps drooling", 'stroke'),
+    ('es', 'a mi abuelo se le cae la boca de un lado desde la comida', 'stroke'),
+    ('en', "her left hand can't grip the spoon all of a sudden", 'stroke'),
+    ('es', 'mi esposo no puede agarrar el vaso con la mano derecha desde hace una hora', 'stroke'),
+    ('en', 'dad is dragging his right leg and slurring', 'stroke'),
+    ('es', 'mi tía arrastra la pierna izquierda desde esta mañana', 'stroke'),
+    ('en', "mom got up from her nap and doesn't know where she is", 'stroke'),
+    ('es', 'mi abuela se despertó y no nos reconoce, anoche estaba bien', 'stroke'),
+    ('en', "my husband's right side went dead, arm and leg, out of nowhere", 'stroke'),
+    ('en', 'her smile is crooked and she keeps dropping her phone from her left hand', 'stroke'),
+    ('es', 'a mi mamá se le cuelga la boca de un lado y no puede sostener la taza', 'stroke'),
+    ('es', 'mi papá amaneció desorientado y arrastrando el pie derecho', 'stroke'),
+    ('en', 'grandma woke up from her nap totally disoriented and cant lift her right arm', 'stroke'),
+    # suicide: a goodbye note or message found; belongings given away; a plan with a date; picturing a crash; fear of oneself, the means in view; a note's opening
+    ('en', "found a note from my daughter saying goodbye to all of us, she's not answering", 'suicide_self_harm'),
+    ('es', 'mi novio me mandó un mensaje despidiéndose y no contesta', 'suicide_self_harm'),
+    ('en', "my son has been giving away his games and his guitar, says he won't need them", 'suicide_self_harm'),
+    ('es', 'mi hermana está regalando todas sus cosas y dice que ya tiene un plan y una fecha', 'suicide_self_harm'),
+    ('en', 'I keep thinking about steering into oncoming traffic on my way home', 'suicide_self_harm'),
+    ('es', 'me imagino estrellando el carro contra un poste y siento alivio', 'suicide_self_harm'),
+    ('en', "i'm afraid of what i might do tonight", 'suicide_self_harm'),
+    ('es', 'tengo miedo de lo que pueda hacerme esta noche', 'suicide_self_harm'),
+    ('en', "i can't stop staring at the pills on my nightstand", 'suicide_self_harm'),
+    ('en', 'my roommate left a note for her parents saying goodbye and locked her door', 'suicide_self_harm'),
+    ('es', 'le dejó una carta de despedida a su novia y no sabemos dónde está', 'suicide_self_harm'),
+    ('en', "he's been giving away his things and said he has a plan and a time", 'suicide_self_harm'),
+    ('en', 'sometimes i think about swerving off the bridge when i drive to work', 'suicide_self_harm'),
+    ('en', 'i dont trust myself alone tonight', 'suicide_self_harm'),
+    ('es', 'no dejo de pensar en las pastillas, tengo miedo de mí misma', 'suicide_self_harm'),
+    ('en', "If you are reading this I'm sorry, I took all my pills", 'suicide_self_harm'),
+    # bleeding: antiplatelets; all day or all night; a mouth filling with blood; a limb gushing; a wound deep enough to see inside
+    ('en', "I'm on Plavix and my gums have been bleeding since this morning after the cleaning, it won't slow", 'severe_bleeding'),
+    ('es', 'tomo clopidogrel y me corté afeitándome, sangra y sangra', 'severe_bleeding'),
+    ('en', 'my nose has been bleeding all night, cant get it to slow', 'severe_bleeding'),
+    ('es', 'la herida de la cesárea lleva sangrando todo el día', 'severe_bleeding'),
+    ('en', 'his mouth keeps filling up with blood since the tooth came out', 'severe_bleeding'),
+    ('en', 'cut my hand on a broken glass, hand is pouring blood', 'severe_bleeding'),
+    ('es', 'se cortó el dedo con el cuchillo y le sale a chorros', 'severe_bleeding'),
+    ('en', 'the cut on his leg is so deep you can see the bone', 'severe_bleeding'),
+    ('en', "my dad's on Brilinta and the cut on his shin keeps bleeding through everything", 'severe_bleeding'),
+    ('es', 'mi esposo toma clopidogrel y le está sangrando la encía desde anoche sin parar', 'severe_bleeding'),
+    ('en', "my son's arm is gushing where the glass cut it", 'severe_bleeding'),
+    ('es', 'la herida en la pierna le brota a chorros', 'severe_bleeding'),
+    ('en', 'my mouth keeps filling with blood since the extraction', 'severe_bleeding'),
+    # anaphylaxis: a tongue or lips grown thick, a throat itching, after a food, a sting or a drug
+    ('en', 'ate some shrimp at lunch and now my tongue feels thick and weird', 'anaphylaxis'),
+    ('en', 'my son had a bite of a cookie with peanuts and says his throat is itchy', 'anaphylaxis'),
+    ('es', 'me picó una abeja y siento la lengua pesada', 'anaphylaxis'),
+    ('es', 'después del antibiótico nuevo me pica la garganta y tengo los labios hinchados', 'anaphylaxis'),
+    ('en', 'had a few bites of shrimp tacos and my lips feel huge and my throat is itchy', 'anaphylaxis'),
+    ('es', 'a mi hija le picó una avispa y tiene la lengua gruesa', 'anaphylaxis'),
+    # pregnancy: a positive test said any way, and "now" re-dating what follows
+    ('en', 'positive test 2 weeks ago, now cramping bad on my right side', 'pregnancy_emergency'),
+    ('es', 'me salió positivo el test el lunes y ahora estoy sangrando mucho', 'pregnancy_emergency'),
+    ('en', "preg test said positive last week and now i'm bleeding through a pad", 'pregnancy_emergency'),
+    ('en', "home test was positive on sunday and now there's a lot of blood and cramping", 'pregnancy_emergency'),
+    ('es', 'me dio positivo la prueba hace 3 días y ahora me duele mucho del lado izquierdo', 'pregnancy_emergency'),
+    # overdose: a child eating an adult's medicine ("thought they were candy"); a spoon mix-up; medicine to get high; a mouthful of a car or household fluid
+    ('en', "my 4 year old chewed up some of grandma's blood pressure pills, thought they were candy", 'overdose_poisoning'),
+    ('es', 'mi niña se comió unas pastillas de su abuela, creyó que eran dulces', 'overdose_poisoning'),
+    ('en', 'I gave him 10 ml instead of 1 ml of the ibuprofen', 'overdose_poisoning'),
+    ('es', 'le di una cucharada en vez de una cucharadita del jarabe', 'overdose_poisoning'),
+    ('en', 'my friend took a bunch of benadryl to get high and his heart is racing', 'overdose_poisoning'),
+    ('es', 'mi hijo tomó medio frasco de jarabe para la tos para drogarse', 'overdose_poisoning'),
+    ('en', 'toddler took a sip of the drain cleaner under the sink', 'overdose_poisoning'),
+    ('es', 'mi hijo se tomó un trago del líquido del parabrisas', 'overdose_poisoning'),
+    ('en', 'my son swallowed 2 of my tramadol', 'overdose_poisoning'),
+    ('en', 'found my 3yo with my purse open, she swallowed 2 of my klonopin', 'overdose_poisoning'),
+    ('en', 'i gave him a tablespoon instead of a teaspoon of the antibiotic, 3 doses', 'overdose_poisoning'),
+    ('en', 'my cousin drank half a bottle of nyquil to get high and hes super out of it', 'overdose_poisoning'),
+    ('es', 'el niño tomó un trago de anticongelante del garaje', 'overdose_poisoning'),
+    ('en', 'my daughter drank some of the pool chlorine', 'overdose_poisoning'),
+    # head injury: a ball or an elbow to the head said as a noun; head first; the forehead or the back of the head; sleepy after a fall; walking into something, then concussion signs; no helmet is not a denial
+    ('en', 'my daughter got a softball to the head and now she keeps throwing up', 'head_injury'),
+    ('es', 'a mi hijo le dieron un pelotazo en la cabeza y está vomitando', 'head_injury'),
+    ('en', "he dove head first into the shallow end and now he's confused", 'head_injury'),
+    ('es', 'se cayó de cabeza del columpio y está muy dormido', 'head_injury'),
+    ('es', 'mi papá se pegó en la nuca con el gabinete y está mareado', 'head_injury'),
+    ('en', 'stood up under the open cabinet door, since then dizzy and nauseous and seeing stars', 'head_injury'),
+    ('es', 'me pegué con la puerta del carro y desde entonces me molesta la luz y vomito', 'head_injury'),
+    ('en', 'my 2 year old fell off the couch and is so sleepy now', 'head_injury'),
+    ('en', "my son fell off his bike without a helmet and hit his head, he's throwing up", 'head_injury'),
+    ('es', 'se cayó de la moto sin casco, se pegó en la cabeza y vomitó', 'head_injury'),
+    ('en', 'my son took an elbow to the head in basketball and keeps asking the same questions', 'head_injury'),
+    ('es', 'le dieron un codazo en la cabeza jugando fútbol y vomitó dos veces', 'head_injury'),
+    ('en', "my grandma hit the back of her head on the tub and she's very sleepy", 'head_injury'),
+    ('es', 'se golpeó la frente con la mesa y ahora está vomitando', 'head_injury'),
+    ('en', 'banged into the shelf at work this morning, now dizzy and puking', 'head_injury'),
+    ('en', 'my toddler fell off the bunk bed and has thrown up twice', 'head_injury'),
+    ('en', "my son fell off his bike without a helmet and hit his head, he's throwing up", 'head_injury'),
+    ('es', 'se cayó de la moto sin casco, se pegó en la cabeza y vomitó', 'head_injury'),
+    # an infant's age given as a birthday to come
+    ('es', 'mi bebé cumple mañana 3 meses y tiene fiebre de 38.5', 'infant_fever'),
+    # a symptom dated "now" by its verb outweighs a visit a week before
+    ('es', 'ahora tengo dolor de pecho, hace una semana me vieron en urgencias', 'chest_pain'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FOURTH_ROUND)
+def test_fourth_round_patterns_are_found(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+# The same words in their other senses, and the traps the blind set raised: a relative's
+# event without "my", a form asking "have you ever", a crisis-line footer, a fever that is a
+# craze, a blood test, trying to conceive, a dose question, a generic baby in a newsletter.
+FOURTH_ROUND_TRAPS = [
+    ('en', 'my foot fell asleep sitting on the floor, is that normal?'),
+    ('es', 'se me durmió la pierna en el avión, ya pasó'),
+    ('en', 'the corner of the wallpaper is hanging down by the front desk'),
+    ('en', "can't grip the pen well because of my arthritis, need the disability forms"),
+    ('en', "my hands won't grip well since my carpal tunnel surgery, need PT referral"),
+    ('en', 'dragging my feet on the paperwork, sorry, will send the forms'),
+    ('en', 'woke up confused about which day my appointment is lol'),
+    ('en', "I wrote a goodbye card for Dr. Lee since she's retiring"),
+    ('en', 'thanks for the lovely farewell note to our patients, Dr. Kim'),
+    ('en', "we're giving away our old baby clothes, does the clinic take donations?"),
+    ('en', 'I have a plan and a date for my knee surgery, need the pre-op forms'),
+    ('en', 'i keep thinking about driving to the coast this weekend'),
+    ('en', "I don't trust myself to remember my pills, can you set up reminders"),
+    ('en', 'scared of needles, can I have numbing cream for my blood draw?'),
+    ('en', 'my husband takes Plavix, can he get his teeth cleaned?'),
+    ('en', "I'm on clopidogrel, do I need to stop it before the colonoscopy?"),
+    ('en', 'blood test results for my pregnancy came back?'),
+    ('es', 'quería saber si ya está la prueba de embarazo de sangre'),
+    ('en', 'my tongue feels thick when I wake up, is it the new CPAP?'),
+    ('en', 'hay fever season, my throat is itchy and I need my zyrtec refill'),
+    ('es', 'garganta con comezón por el polvo, me pueden recetar algo'),
+    ('en', "I ate peanuts and I'm totally fine, just wanted to know if the allergy test is still needed"),
+    ('en', "we're trying to get pregnant, I had a miscarriage last year, can I book a preconception visit"),
+    ('es', 'estamos buscando embarazarnos, quiero saber si puedo tomar ácido fólico'),
+    ('en', "pregnancy test was negative, but I'm bleeding more than usual this period"),
+    ('en', 'my kid thought the vitamins were candy so we moved them up high, need a refill'),
+    ('en', 'is 5 ml or 1 teaspoon the same? the label says teaspoon'),
+    ('en', 'forgot my blood pressure pill this morning, should I take two tonight?'),
+    ('es', 'me olvidé la pastilla ayer, ¿puedo tomar dos hoy?'),
+    ('en', "what's the dose for a 30 lb child, teaspoon or tablespoon?"),
+    ('es', 'mi hijo se tomó su jarabe y ya se durmió, gracias'),
+    ('en', 'my son took a ball to the face at practice and has a fat lip, can we get seen this week'),
+    ('en', 'he loves heading the ball in soccer, is that safe?'),
+    ('en', "ran into the glass door at the mall lol I'm fine"),
+    ('en', 'my son was so sleepy after the fall festival, had a blast'),
+    ('en', 'fell asleep on the couch, missed your call'),
+    ('en', 'asked on the form if I ever had a stroke, I did in 2019'),
+    ('en', 'the life insurance questionnaire asks whether I have ever overdosed, I have not'),
+    ('en', 'If you are experiencing chest pain, call 911. Our office hours are 9 to 5.'),
+    ('es', 'mi papá tuvo un derrame a los 60, quiero hacerme chequeo'),
+    ('en', 'grandpa had a heart attack in his 50s, I want a cholesterol check'),
+    ('en', 'my baby turns 6 months tomorrow, what shots does she get?'),
+    ('es', 'tuvo fiebre de recién nacido, ahora tiene 2 años y está bien, necesito su cartilla'),
+    ('en', "I'm diving head first into the new diet, can I book a nutrition visit"),
+    ('es', 'me lancé de cabeza al proyecto, necesito una nota para el trabajo'),
+    ('en', "my mom is giving away her things since she's moving to assisted living, can you send her records"),
+    ('es', 'mi abuela está regalando sus cosas porque se muda con mi tía, necesito su expediente'),
+    ('en', 'my mouth is hanging open at this bill lol'),
+    ('en', "I'm on Brilinta, is it ok to get a flu shot?"),
+    ('en', 'took a hit to my wallet with this bill'),
+    ('en', 'farewell to our patients: Dr. Ruiz retires in January'),
+    ('en', 'got a note from school saying goodbye to the semester, need a physical'),
+    ('en', 'the pool chlorine smell gives me a headache, any tips?'),
+    ('en', "ate shrimp last night and I'm fine, still want the allergy test"),
+    ('en', 'my throat is itchy from the dry air, any advice?'),
+    ('en', 'dentist numbed me and my lip feels huge lol, normal?'),
+    ('es', 'mi bebé cumple un mes el martes, qué vacunas le tocan?'),
+    ('en', 'positive covid test today, now sore throat and cough, can I get paxlovid'),
+    ('en', 'positive pregnancy test! now I need to book my first prenatal visit'),
+    ('en', 'dad had a heart attack at 62, should I get a calcium score?'),
+    ('en', 'my brother died by suicide in 2015, I need grief counseling referral'),
+    ('en', "I'm scared of the MRI machine, can I get something to relax"),
+    ('en', 'she keeps looking at the pills schedule, can you make it simpler?'),
+    ('es', 'mi hijo se cayó en la cancha pero está bien, sólo un raspón'),
+    ('en', 'fell on the ice last week, seen at urgent care, need follow up for my wrist'),
+    ('en', 'now I have the chest x-ray results, when can we talk?'),
+    ('es', 'ahora tengo la receta, gracias'),
+    ('en', 'my 16 yo drank half a bottle of gatorade and is hyper lol'),
+    ('en', 'he took a ball to the shin at practice, can we get a sports physical this week'),
+    ('es', 'se me durmió el brazo por dormir de lado, ya se me quitó'),
+    ('es', 'no puedo agarrar bien el lápiz por la artritis, necesito el formulario'),
+    ('es', 'le escribí una carta de despedida a la doctora que se jubila'),
+    ('es', 'mi hijo de 15 tiene fiebre de videojuegos jaja, necesita examen físico'),
+    ('es', 'me da miedo la aguja, me pueden poner anestesia?'),
+    ('es', 'tomo clopidogrel, lo suspendo antes de la colonoscopía?'),
+    ('es', 'comí camarones anoche y estoy bien, todavía quieren la prueba de alergia?'),
+    ('es', 'me pega el sol en la frente en la sala de espera, pueden cerrar la cortina?'),
+    ('es', 'ya salió positiva la prueba de embarazo y ahora quiero agendar mi primera cita'),
+    ('es', 'mi papá amaneció de buen humor, gracias por la atención'),
+    ('es', 'la garganta me pica por el polvo de la obra, tienen algo?'),
+    ('es', 'le di una cucharadita como dice la etiqueta, está bien así?'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), FOURTH_ROUND_TRAPS)
+def test_fourth_round_words_in_other_senses(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+def test_not_pregnant_keeps_heavy_bleeding_a_bleeding() -> None:
+    """A denial of pregnancy keeps a heavy bleed in its own category (and a flag)."""
+    for body in ("sangrado muy fuerte desde anoche, no estoy embarazada, lleno una toalla cada hora",
+                 "not pregnant, but soaking a pad every hour since this morning"):
+        assert assess(body, channel="sms").red_flag == "severe_bleeding", body
+
+
+def test_a_crisis_footer_under_a_real_message_does_not_hide_it() -> None:
+    body = ("I can't stop thinking about ending it tonight.\n"
+            "If you are thinking about suicide, call or text 988.")
+    assert assess(body).red_flag == "suicide_self_harm"
+
+
+def test_a_swollen_mouth_from_a_plant_is_a_poisoning() -> None:
+    for body in ("my toddler chewed a leaf of the dieffenbachia and his mouth is swollen",
+                 "la niña mordió una hoja de la planta venenosa y tiene los labios hinchados"):
+        assert assess(body, channel="sms").red_flag == "overdose_poisoning", body
+    assert assess("ate shrimp and my lips are swollen", channel="sms").red_flag == "anaphylaxis"
