@@ -791,3 +791,53 @@ FOURTH_ROUND_BATCH_TRAPS = [
 @pytest.mark.parametrize(("lang", "body"), FOURTH_ROUND_BATCH_TRAPS)
 def test_fourth_round_batch_traps_are_set_aside(lang: str, body: str) -> None:
     assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+# -- fourth round, intent: the second blind set's confusions, by the family behind each -----
+# (sentences of our own; the second element is the subject, empty for a text)
+FOURTH_ROUND_REQUESTS = [
+    # confirming an existing appointment by its time (not "any afternoon works")
+    ("Sounds good, Friday at 10 works for us.", "", "appointment_change_cancel"),
+    ("perfecto, nos vemos el martes a las 11", "", "appointment_change_cancel"),
+    ("hi, I'd like to book a checkup, any morning before 11 works", "", "appointment_book"),
+    # skipping a session; a booking that clashes
+    ("I need to miss my physical therapy on Monday, work trip", "", "appointment_change_cancel"),
+    ("no voy a poder faltar al trabajo, tengo que faltar a mi terapia del jueves", "", "appointment_change_cancel"),
+    ("we scheduled the 9:30 for my daughter but something came up, anything Thursday?", "", "appointment_change_cancel"),
+    # a slot by its time; Spanish booking verbs; told to be seen
+    ("can I take the 4pm opening on Friday?", "", "appointment_book"),
+    ("necesito programar mi ultrasonido de rutina", "", "appointment_book"),
+    ("the urgent care told me to follow up with my doctor this week", "", "appointment_book"),
+    # replacing a device or pen
+    ("I need a replacement inhaler, mine fell in the pool", "", "prescription_refill"),
+    ("necesito un glucómetro nuevo, el mío ya no prende", "", "prescription_refill"),
+    # results: a study not yet heard of; a value read from the portal; thanks for results is no request
+    ("any word on my echo from last week?", "", "test_results"),
+    ("the portal says my potassium is 5.8, is that bad?", "", "test_results"),
+    ("thanks for the results! also can I book my annual physical", "", "appointment_book"),
+    # physical senses of billing words; an insurer's requirement names what is needed
+    ("my legs are covered in a red itchy rash since yesterday", "", "clinical_question"),
+    ("my balance is off when I stand up, is it my new pill?", "", "clinical_question"),
+    ("the insurance now requires a referral for my physical therapy, can you send it?", "", "referral"),
+    ("la aseguranza me pide la receta nueva para surtir la insulina", "", "prescription_refill"),
+    # a vaccination card in Spanish; a summary asked for
+    ("se me mojó la tarjeta de vacunación de mi hijo, me hacen otra?", "", "records_forms"),
+    ("need a summary of my hospital stay for my employer", "", "records_forms"),
+    # an order for imaging
+    ("could Dr. Patel order an ultrasound of my thyroid?", "", "referral"),
+    ("me pueden ordenar una radiografía de la rodilla?", "", "referral"),
+    # Spanish ways of asking what is advisable
+    ("¿me conviene tomar magnesio para los calambres?", "", "clinical_question"),
+    # vendor and phishing mail
+    ("Your statement is ready. Open the attached file statement_0412.zip to review.", "", "spam_marketing"),
+    ("Taller de facturación médica en línea, inscripciones abiertas, cupo limitado.", "", "spam_marketing"),
+    # other: hours, passwords, an acknowledgement with a plan to come by
+    ("what time do you open on Saturday?", "", "other"),
+    ("no me funciona la contraseña del portal, me ayudan?", "", "other"),
+    ("thanks, I'll swing by and grab the paperwork Monday", "", "other"),
+]
+
+
+@pytest.mark.parametrize(("body", "subject", "intent"), FOURTH_ROUND_REQUESTS)
+def test_fourth_round_requests(body: str, subject: str, intent: str) -> None:
+    assert assess(body, subject=subject, channel="sms").intent == intent, body
