@@ -841,3 +841,47 @@ FOURTH_ROUND_REQUESTS = [
 @pytest.mark.parametrize(("body", "subject", "intent"), FOURTH_ROUND_REQUESTS)
 def test_fourth_round_requests(body: str, subject: str, intent: str) -> None:
     assert assess(body, subject=subject, channel="sms").intent == intent, body
+
+
+# Own batch 11 (emails and texts; first contact: 5 of 16 missed, 1 found under another
+# category, 2 of 14 traps flagged): a collision then concussion signs, pills stockpiled,
+# vanishing for good, bottles mixed up, "used his epi", a band round the ribs; numb from the
+# dentist, "baby fever is real", treated by the ER.
+FOURTH_ROUND_BATCH_11 = [
+    ('head_injury', 'Re: school form', "Hi, before the form: my son collided with another kid at recess, forehead to forehead, and he's been vomiting since lunch and says the lights are too bright.\n\nThanks,\nDana\n\n> Please return the school form by Friday."),
+    ('overdose_poisoning', 'question', 'My mother-in-law is staying with us and our 18 month old got into her pill organizer. Sunday and Monday slots are empty. What do I do??'),
+    ('suicide_self_harm', '', 'sorry to bother u guys but ive been stockpiling my sertraline and tonight feels like the night'),
+    ('suicide_self_harm', 'Cita', 'Hola, quería cambiar mi cita. La verdad no he estado bien, siento que sería mejor desaparecer para siempre y ya tengo las pastillas juntas.'),
+    ('stroke', '', 'my grandmother is talking but the words come out wrong, like mixed up, and her right hand is clumsy since breakfast'),
+    ('stroke', 'urgente', 'mi suegro se quedó como trabado, no puede decir lo que quiere y tiene la mano izquierda sin fuerza'),
+    ('severe_bleeding', 'Re: post-op', 'The incision from Tuesday opened up and blood is soaking through the dressing and my shirt.\n\nOn Mon, Dr. Lee wrote:\n> Keep the incision dry.'),
+    ('severe_bleeding', '', 'after the biopsy today im peeing straight blood with clots, lots of it'),
+    ('head_injury', '', 'mi papá de 80 se resbaló en la regadera y se pegó en la cabeza, toma xarelto, se ve bien pero tiene un chichón'),
+    ('overdose_poisoning', '', "my husband mixed up his bottles and took his night meds in the morning too, he's very drowsy and confused"),
+    ('overdose_poisoning', '', 'hija de 4 años se bebió un poco de limpiador de pisos, tose mucho'),
+    ('anaphylaxis', '', "my son used his epi after eating a granola bar with almonds and he's still wheezy"),
+    ('pregnancy_emergency', '', '16 wks along and i fell down the last 3 stairs onto my belly, now cramping'),
+    ('infant_fever', '', "our 7 week old feels warm and the thermometer says 38.4, she's barely eating"),
+    ('chest_pain', 'Refill', 'need my lisinopril refilled. also since this morning it feels like a band tightening around my ribs and my left arm aches'),
+    ('breathing', '', "my asthma is bad today, used my albuterol 4 times in the last 2 hours and still can't get air"),
+    (None, 'Re: your visit', "Thanks! The head CT was normal and he's back to his usual self, we'll see you at the follow-up.\n\n> Your son's follow-up is on the 12th."),
+    (None, '', "the poison control people said the amount my daughter swallowed is harmless, she's fine, just documenting"),
+    (None, '', "my aunt overdosed years ago, I'm asking for narcan to keep at home"),
+    (None, '', 'I tripped on the stairs last week and hit my knee, still sore, can I get an x-ray?'),
+    (None, '', 'what would happen if a kid swallowed a battery? asking for a school newsletter'),
+    (None, '', 'Stroke survivor support group meets Thursdays, can you share the flyer with patients?'),
+    (None, '', 'my dad had a head injury in 2010 and needs his keppra refilled'),
+    (None, '', 'the bleeding after my tooth extraction slowed down after I bit on the gauze, all good'),
+    (None, '', "I've been feeling really down since the divorce, can I get a counselor referral? no thoughts of hurting myself"),
+    (None, '', 'mi hijo se golpeó la cabeza ayer jugando, ya lo revisaron en urgencias y está bien, necesito nota para la escuela'),
+    (None, '', 'no tengo pensamientos de hacerme daño, solo quiero una cita con la psicóloga'),
+    (None, '', 'baby fever is real, my sister just had twins lol. anyway, can I book my physical'),
+    (None, '', 'my face is numb from the dentist, can I eat?'),
+    (None, '', 'wrist is bleeding a little from the blood draw bandage, normal?'),
+]
+
+
+@pytest.mark.parametrize(("category", "subject", "body"), FOURTH_ROUND_BATCH_11)
+def test_fourth_round_batch_11(category: str | None, subject: str, body: str) -> None:
+    channel = "email" if subject or "\n" in body else "sms"
+    assert assess(body, subject=subject, channel=channel).red_flag == category, body

@@ -291,7 +291,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("anaphylaxis", r"\bthroat\W+(?:[\w']+\W+){0,3}(?:clos\w*|swell\w*|swollen|tight\w*|closed)"),
     ("anaphylaxis", r"\b(?:tongue|lips?|face|mouth)\W+(?:[\w']+\W+){0,2}(?:swell\w*|swollen|puff\w* up|blow\w* up)"),
     ("anaphylaxis", r"\b(?:swelling|swollen) (?:of )?(?:my |his |her |the )?(?:tongue|lips?|throat|face)\b"),
-    ("anaphylaxis", r"\b(?:used|gave|give|giving|use|using|had to use|needed) (?:\w+ ){0,2}(?:epi ?pen|epinephrine|auvi-?q)"),
+    ("anaphylaxis", r"\b(?:used|gave|give|giving|use|using|had to use|needed) (?:\w+ ){0,2}(?:epi ?pen|epi\b|epinephrine|auvi-?q)"),
     ("anaphylaxis", r"\b(?:severe|bad|serious|major) allergic reaction\b"),
     ("anaphylaxis", r"\ballergic reaction\W+(?:[\w']+\W+){0,6}(?:breath\w*|throat|swell\w*|hives)"),
     ("anaphylaxis", r"\banafila\w*|\bchoque anafilactico\b"),
@@ -383,7 +383,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                           r"\b(?:go to sleep|sleep|fall asleep) and (?:just )?(?:not|never) wake up\b|\b(?:dormirme|dormir) y no despertar\b")),
     # suicide: the means made ready
     ("suicide_self_harm", (r"\b(?:pills|meds|tablets|pastillas|rope|gun|pistola|soga|razor|blades?|navaja)\b[^.!?\n]{0,20}\b(?:lined up|laid out|ready|saved up|stashed|counted out|"
-                          r"listas|guardadas|juntadas|contadas|preparad[oa]s)\b|\b(?:saving|saved|stockpil\w+|hoard\w+|juntando|guardando) (?:up )?(?:my |the |mis |las )?(?:pills|meds|pastillas)\b")),
+                          r"listas|guardadas|juntadas|juntas|contadas|preparad[oa]s)\b|\b(?:stockpil\w+|hoard\w+) (?:up )?(?:all )?(?:of )?(?:my|his|her|the)? ?(?!(?:money|cash|points|vacation|receipts|snacks|food|toilet|masks)\b)\w+|\b(?:saving|saved|stockpil\w+|hoard\w+|juntando|guardando) (?:up )?(?:my |the |mis |las )?(?:pills|meds|pastillas)\b")),
     # bleeding: pressure held for long, blood that keeps coming ("sale y sale sangre")
     ("severe_bleeding", (r"\b(?:sale|brota|corre) y (?:sale|brota|corre)\b|\b(?:keeps|kept) (?:on )?(?:bleeding|coming)\b|"
                         r"\b(?:holding|held|applying|apretando|presionando|haciendo presion)\b(?! (?:for|on (?:the )?(?:line|phone)|the line))[^.!?\n]{0,25}\b(?:\d+|veinte|treinta|twenty|thirty) ?min\w*|"
@@ -508,6 +508,15 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", near(r"talk\w*|speech|speaking|voice|habla\w*|voz", r"funny|slushy|thick|drunk|off|gracioso|chistoso|como borracho|pastosa|rara", 15)),
     # bleeding: a wound bleeding really bad
     ("severe_bleeding", r"\b(?:bleed\w*|sangr\w+)\b (?:\w+ ){0,1}(?:really bad|so bad|real bad|very bad|terribly|terrible|horribly|muy feo|horrible|un monton|un chingo)\b"),
+    # batch 11: a collision then concussion signs; wanting to vanish for good; bottles mixed
+    # up; a band tightening round the ribs
+    ("head_injury", near(r"collided|collision|bumped heads|(?:ran|crashed|slammed) into (?:another|each other|someone|a (?:kid|player|boy|girl))|head to head|forehead to forehead|"
+                         r"chocaron|se (?:dieron|dio) un cabezazo|cabeza con cabeza|choco con (?:otro|otra|un|una) (?:nino|nina|jugador|companer\w+)",
+                         r"dizz\w*|throw\w* up|threw up|vomit\w*|confus\w*|passed out|blacked out|bright|light hurts|lights are too bright|blurr\w*|nause\w*|"
+                         r"mare\w+|confundid[oa]|desmay\w+|la luz (?:me|le) molesta|borros\w+|sleepy|dormid[oa]", 120)),
+    ("suicide_self_harm", r"\b(?:desaparecer|disappear|vanish|not exist|no existir)\b (?:\w+ )?(?:para siempre|forever|for good|permanently|de una vez)\b"),
+    ("overdose_poisoning", r"\bmix(?:ed)? up (?:his|her|my|the|their) (?:bottles|pills|meds|medications|medicines|doses)\b|\bconfundi\w* (?:las|sus|mis|los) (?:pastillas|medicinas|botellas|frascos|medicamentos)\b|\bse equivoc\w+ de (?:pastillas|medicina|frasco|medicamento)\b"),
+    ("chest_pain", r"\b(?:band|belt|vise|vice|strap|cinturon|banda|faja)\b[^.!?\n]{0,30}\b(?:tight\w*|squeez\w*|around (?:my|his|her) (?:chest|ribs|ribcage)|apret\w+ (?:el pecho|las costillas))\b"),
     # chest: "a heavy feeling in the middle of my chest"
     ("chest_pain", r"\b(?:heavy|tight|squeez\w*|crushing|burning|pressing|weird|funny|strange) (?:feeling|sensation|sensacion)\b[^.!?\n]{0,30}\b(?:chest|pecho)\b"),
     # anaphylaxis: hives with a faint coming on
@@ -751,7 +760,7 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
     ("severe_bleeding", "pregnancy_emergency",
      r"\b(?<!not )(?<!never been )(?:pregnant|embarazada|(?:[4-9]|[1-3]\d|4[0-2]) ?(?:weeks?|wks?|semanas) (?:pregnant|along|de embarazo))\b"),
     ("breathing", "anaphylaxis",
-     (r"\b(?:allerg\w*|anaphyla\w*|hives|sting|stung|epi ?pen|peanuts?|shellfish|alergi\w*|"
+     (r"\b(?:allerg\w*|anaphyla\w*|hives|sting|stung|epi ?pen|epi|peanuts?|nuts|almonds?|cashews?|walnuts?|pecans?|sesame|shellfish|shrimp|alergi\w*|nueces|"
      r"ronchas|picadura|cacahuate|mariscos|flu shot|vaccine|vacuna|new (?:medication|medicine|"
      r"antibiotic|pills?))\b")),
 )
@@ -772,6 +781,10 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:giving|gave|give|gives|regalando|regalo|regala) (?:away )?(?:all )?(?:of )?(?:his|her|my|their|sus|mis) (?:stuff|things|belongings|possessions|clothes|cosas)\b[^.!?\n]{0,60}"
      r"\b(?:mov\w+|downsiz\w+|declutter\w*|assisted living|nursing home|donat\w+|charity|garage sale|yard sale|mudanza|se muda\w*|nos mudamos|asilo|residencia|don\w+)\b|"
      r"\b(?:mov\w+|downsiz\w+|declutter\w*|mudanza|se muda\w*|nos mudamos)\b[^.!?\n]{0,60}\b(?:giving|gave|give|gives|regalando|regalo|regala) (?:away )?(?:all )?(?:of )?(?:his|her|my|their|sus|mis) (?:stuff|things|belongings|possessions|clothes|cosas)\b"),
+    # numb from a dental or other anaesthetic
+    (r"\b(?:numb\w*|dormid[oa]|adormecid[oa]|anestesiad[oa])\b[^.!?\n]{0,30}\b(?:from|after|since|por|de|desde) (?:the |my |el |la )?(?:dentist|dental|novocaine|lidocaine|anesthe\w+|anaesthe\w+|numbing|filling|root canal|extraction|dentista|anestesia|muela|endodoncia)\b|"
+     r"\b(?:dentist|dental|novocaine|lidocaine|anesthe\w+|numbing shot|dentista|anestesia)\b[^.!?\n]{0,40}\b(?:numb\w*|dormid[oa]|adormecid[oa])\b"),
+    r"\bbaby fever (?:is real|hit|hits|hitting|kicked in|got me|again)\b",
     # a craze, not a temperature ("fiebre de videojuegos", "cabin fever")
     (r"\bfiebre (?:de|del|por) (?:los |las |el |la )?(?:videojuegos|juegos|compras|futbol|oro|sabado|mundial\w*|navidad|primavera|fin de semana|shopping|gaming|series|k-?pop|tiktok)\b|"
      r"\b(?:cabin|spring|bieber|world cup|gaming|shopping|disco|football|gold|march madness|holiday|saturday night) fever\b"),
@@ -1077,9 +1090,11 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("negated", "forward", r"\b(?:the )?(?:bleeding|it) (?:has |finally )?stopped (?:after|when|once)\b|\b(?:el sangrado|la sangre) (?:se detuvo|paro|dejo de salir) (?:despues de|cuando|al)\b"),
     # recovery since a past event ("in recovery since", "sober for 6 years")
     ("historical", "both", r"\b(?:in recovery|sober|clean) (?:since|for)\b|\ben recuperacion (?:desde|hace)\b|\blimpi[oa] desde hace\b"),
-    # seen to: kept under observation
+    # seen to: treated by the ER or the paramedics ("ER gave me epi"); kept under observation
     ("assessed", "both",
-     (r"\b(?:they|the er|the hospital|urgent care|the doctors?|er|ed) (?:observed|monitored|watched|kept) (?:me|him|her|us|them)\b|"
+     (r"\b(?:the )?(?:er|e\.r\.|ed|hospital|urgent care|paramedics|ems|ambulance crew|emts?)\b(?= (?:gave|treated|put|started|administered|used) )|"
+      r"\b(?:en urgencias|en el hospital|en la ambulancia|los paramedicos)\b(?= (?:me|le|nos|lo|la) (?:pusieron|dieron|inyectaron|trataron))|"
+      r"\b(?:they|the er|the hospital|urgent care|the doctors?|er|ed) (?:observed|monitored|watched|kept) (?:me|him|her|us|them)\b|"
       r"\b(?:me|lo|la|le|nos) (?:tuvieron|dejaron) en observacion\b")),
 )
 
