@@ -885,3 +885,62 @@ FOURTH_ROUND_BATCH_11 = [
 def test_fourth_round_batch_11(category: str | None, subject: str, body: str) -> None:
     channel = "email" if subject or "\n" in body else "sms"
     assert assess(body, subject=subject, channel=channel).red_flag == category, body
+
+
+# Own batch 12, trap-heavy (first contact: 6 of 30 traps flagged, 1 of 10 positives missed):
+# this round's words in other senses ("a chorros" rain, a band teacher, stockpiled diapers,
+# a knife set on sale, bleeding all day as usual, allergy season, mixed-up dates, high marks,
+# a thick tongue from pollen) beside new positives in the same families.
+FOURTH_ROUND_BATCH_12_TRAPS = [
+    ('en', "two years ago I had a miscarriage and now I'm pregnant again, can I get an early ultrasound?"),
+    ('en', 'had a stroke in 2018 and now my insurance wants a new neuro eval form'),
+    ('en', "last year they said angina, now I'd like a cardiology referral"),
+    ('en', 'my cat knocked the pill bottle off the shelf, thought it was a toy lol, need a new bottle'),
+    ('en', 'my son thinks the gummy vitamins are candy, how many can he have a day?'),
+    ('en', 'we collided shopping carts at the store lol, anyway can I book a flu shot'),
+    ('en', "the rain was coming down a chorros so we'll be late"),
+    ('en', 'lloviendo a chorros, llegamos tarde a la cita'),
+    ('en', "my husband got up this morning and couldn't find his keys, typical"),
+    ('en', "the baby's cheeks are so chunky, is that normal?"),
+    ('en', 'took my daughter to the park and she got a ball to the face, fat lip, can we get seen today'),
+    ('en', 'we have a plan and a date for the wedding, need my vaccine records'),
+    ('en', 'can see the bone scan results on the portal?'),
+    ('en', 'my period has been bleeding all day as usual, just need a refill of my pill'),
+    ('en', "I'm stockpiling diapers for the new baby, any coupon?"),
+    ('en', 'my band teacher is tight on schedule, can we move the appt to 4?'),
+    ('en', 'we moved and gave away all our furniture, please update my address'),
+    ('en', 'mixed up the dates, can I move my appointment?'),
+    ('en', "he's getting high marks in school, need a sports physical"),
+    ('en', 'my tongue feels thick from allergies season, can I get a nasal spray refill?'),
+    ('en', 'I keep looking at the knife set on sale, anyway do you validate parking?'),
+    ('en', 'scared of the dentist, can I get a referral to a sedation dentist?'),
+    ('en', 'got a bunch of bug bites at camp, anything for the itch?'),
+    ('en', "he ran into the door playing tag, no bump, just crying, he's fine now"),
+    ('en', 'my legs feel heavy after the long flight, should I worry about clots?'),
+    ('es', 'su abuelo tiene la boca seca por la medicina, es normal?'),
+    ('es', 'la niña se quedó dormida en el carro después de la fiesta, todo bien'),
+    ('es', 'mi hijo se tomó su medicina de la tos como dice la receta y ya durmió'),
+    ('en', "I'm afraid of what the bill will be, can you give an estimate?"),
+]
+FOURTH_ROUND_BATCH_12 = [
+    ('en', 'my 10 yo took a baseball to the temple and hes puking and sleepy', 'head_injury'),
+    ('es', 'mi chavo se dio un madrazo en la cabeza con la patineta y anda mareado', 'head_injury'),
+    ('es', 'mi abuelito se tomó doble la pastilla del azúcar por error y anda temblando', 'overdose_poisoning'),
+    ('en', 'my 2 yo bit into a laundry pod and is coughing', 'overdose_poisoning'),
+    ('es', 'tengo guardadas las pastillas de mi mamá para cuando ya no aguante', 'suicide_self_harm'),
+    ('en', "i've said goodbye to my dog and written letters, tonight's the night", 'suicide_self_harm'),
+    ('es', 'mi mamá habla como borracha y se le cae la comida de la boca', 'stroke'),
+    ('en', "my dad's words are coming out jumbled and his right leg is dragging", 'stroke'),
+    ('en', "blood is pouring from his scalp and we can't get it to stop", 'severe_bleeding'),
+    ('es', 'me corté con la navaja y sale mucha sangre, no se detiene', 'severe_bleeding'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), FOURTH_ROUND_BATCH_12_TRAPS)
+def test_fourth_round_batch_12_traps(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FOURTH_ROUND_BATCH_12)
+def test_fourth_round_batch_12(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)

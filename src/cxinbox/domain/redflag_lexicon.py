@@ -383,7 +383,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                           r"\b(?:go to sleep|sleep|fall asleep) and (?:just )?(?:not|never) wake up\b|\b(?:dormirme|dormir) y no despertar\b")),
     # suicide: the means made ready
     ("suicide_self_harm", (r"\b(?:pills|meds|tablets|pastillas|rope|gun|pistola|soga|razor|blades?|navaja)\b[^.!?\n]{0,20}\b(?:lined up|laid out|ready|saved up|stashed|counted out|"
-                          r"listas|guardadas|juntadas|juntas|contadas|preparad[oa]s)\b|\b(?:stockpil\w+|hoard\w+) (?:up )?(?:all )?(?:of )?(?:my|his|her|the)? ?(?!(?:money|cash|points|vacation|receipts|snacks|food|toilet|masks)\b)\w+|\b(?:saving|saved|stockpil\w+|hoard\w+|juntando|guardando) (?:up )?(?:my |the |mis |las )?(?:pills|meds|pastillas)\b")),
+                          r"listas|guardadas|juntadas|juntas|contadas|preparad[oa]s)\b|\b(?:stockpil\w+|hoard\w+) (?:up )?(?:all )?(?:of )?(?:my|his|her) (?!(?:money|cash|points|vacation|receipts|snacks|food|toilet|masks|diapers|formula|supplies|groceries|stuff)\b)\w+|\b(?:tengo|ya tengo|have|got|i'?ve got) (?:\w+ )?(?:guardadas|juntadas|juntas|listas|escondidas|saved|stashed|hidden) (?:las |mis |unas |the |my |some )?(?:pastillas|pills|meds|medicinas)\b|\b(?:saving|saved|stockpil\w+|hoard\w+|juntando|guardando) (?:up )?(?:my |the |mis |las )?(?:pills|meds|pastillas)\b")),
     # bleeding: pressure held for long, blood that keeps coming ("sale y sale sangre")
     ("severe_bleeding", (r"\b(?:sale|brota|corre) y (?:sale|brota|corre)\b|\b(?:keeps|kept) (?:on )?(?:bleeding|coming)\b|"
                         r"\b(?:holding|held|applying|apretando|presionando|haciendo presion)\b(?! (?:for|on (?:the )?(?:line|phone)|the line))[^.!?\n]{0,25}\b(?:\d+|veinte|treinta|twenty|thirty) ?min\w*|"
@@ -497,7 +497,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\bhow (?:many|much) (?:\w+ ){0,2}(?:it )?(?:would|will|does|do) (?:it )?(?:take|need)\b(?! (?:to (?:work|help|kick in|feel|heal|get)))|\b(?:cuantas|cuantos) (?:\w+ ){0,2}(?:se necesitan|hacen falta|harian falta|necesitaria)\b(?! para (?:que (?:funcione|haga efecto)|el dolor))"),
     ("suicide_self_harm", near(r"garage|garaje|cochera|closed|cerrad[oa]|locked|encerr\w+", r"car (?:is |was )?running|engine (?:is |was )?running|motor (?:prendido|encendido|andando)|carro prendido|coche encendido", 60)),
     ("suicide_self_harm", near(r"\bgun|pistola|pills|pastillas|rope|soga|knife|cuchillo|razor|navaja|arma",
-                               r"can'?t take (?:it|this) (?:any ?more|no more)|can'?t do this any ?more|ya no (?:aguanto|puedo mas|puedo con esto)|no aguanto mas", 60)),
+                               r"can'?t take (?:it|this) (?:any ?more|no more)|can'?t do this any ?more|ya no (?:aguanto|aguante|puedo mas|pueda mas|puedo con esto)|no aguanto mas", 60)),
     ("suicide_self_harm", near(r"(?:my|mi) (?:will|testamento)|affairs in order|asuntos en orden|todo arreglado",
                                r"ready to (?:go|die|leave)|listo para irme|lista para irme|listo para morir|lista para morir|me voy a ir", 60)),
     # stroke: a face odd on one side; an arm that will not rise; a leg giving out on one side;
@@ -516,7 +516,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                          r"mare\w+|confundid[oa]|desmay\w+|la luz (?:me|le) molesta|borros\w+|sleepy|dormid[oa]", 120)),
     ("suicide_self_harm", r"\b(?:desaparecer|disappear|vanish|not exist|no existir)\b (?:\w+ )?(?:para siempre|forever|for good|permanently|de una vez)\b"),
     ("overdose_poisoning", r"\bmix(?:ed)? up (?:his|her|my|the|their) (?:bottles|pills|meds|medications|medicines|doses)\b|\bconfundi\w* (?:las|sus|mis|los) (?:pastillas|medicinas|botellas|frascos|medicamentos)\b|\bse equivoc\w+ de (?:pastillas|medicina|frasco|medicamento)\b"),
-    ("chest_pain", r"\b(?:band|belt|vise|vice|strap|cinturon|banda|faja)\b[^.!?\n]{0,30}\b(?:tight\w*|squeez\w*|around (?:my|his|her) (?:chest|ribs|ribcage)|apret\w+ (?:el pecho|las costillas))\b"),
+    ("chest_pain", r"\b(?:band|belt|vise|vice|strap|cinturon|banda|faja)\b[^.!?\n]{0,30}\b(?:around|across|round|alrededor del?) (?:my|his|her|the|el|las|mi|su) (?:chest|ribs|ribcage|pecho|costillas)\b"),
     # chest: "a heavy feeling in the middle of my chest"
     ("chest_pain", r"\b(?:heavy|tight|squeez\w*|crushing|burning|pressing|weird|funny|strange) (?:feeling|sensation|sensacion)\b[^.!?\n]{0,30}\b(?:chest|pecho)\b"),
     # anaphylaxis: hives with a faint coming on
@@ -554,13 +554,13 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\b(?:picturing|imagin\w+|(?:think\w*|thought) (?:about|of)|fantasi\w+|urges? to|tempted to|pensando en|me imagino|ganas de)\b[^.!?\n]{0,20}\b(?:driv\w+|crash\w*|swerv\w+|steer\w*|estrell\w+|chocar|chocando|aventar el (?:carro|coche)|manejar) (?:\w+ ){0,3}(?:into|off|in front of|contra|de frente)\b"),
     ("suicide_self_harm", (r"\b(?:scared|afraid|frightened|terrified) of (?:myself|what i (?:might|could|will|would|'?ll) do)\b|\b(?:don'?t|do not|can'?t) trust myself\b(?! (?:with|to) (?:cook|drive|bake|choose|pick|decide|remember))|"
                           r"\bmiedo (?:de|a) (?:mi mism[oa]|lo que (?:pueda|puedo|voy a|podria) hacer(?:me)?)\b|\bno confio en mi mism[oa]\b|"
-                          r"\b(?:keep|keeps|kept|can'?t stop|been) (?:looking|staring|thinking) (?:at|about) (?:the |my |his |her )?(?:knife|knives|knife drawer|razors?|blades?|rope|gun|bridge|train tracks|pills)\b(?! (?:schedule|list|chart|organi[sz]er|calendar|box|label|instructions))|"
+                          r"\b(?:keep|keeps|kept|can'?t stop|been) (?:looking|staring|thinking) (?:at|about) (?:the |my |his |her )?(?:knife|knives|knife drawer|razors?|blades?|rope|gun|bridge|train tracks|pills)\b(?! (?:schedule|list|chart|organi[sz]er|calendar|box|label|instructions|set|block|sharpener|on sale|deals?|sale))|"
                           r"\bno (?:dejo|deja) de (?:ver|mirar|pensar en) (?:los cuchillos|el cajon de los cuchillos|las navajas|la pistola|las pastillas|el puente|la soga)\b")),
     # bleeding: antiplatelets as well as anticoagulants; all day; a mouth filling with blood;
     # a finger or limb gushing; a wound deep enough to see inside
     ("severe_bleeding", near(r"bleed\w*|bled|ooz\w*|sangr\w+|blood",
                              r"clopidogrel|plavix|brilinta|ticagrelor|prasugrel|effient|dabigatran|edoxaban|savaysa|enoxaparin\w*|aspirin(?:a)? (?:daily|diaria|every day)", 50)),
-    ("severe_bleeding", r"\b(?:bleed\w*|bled|sangr\w+)\b (?:\w+ ){0,2}(?:all day|all night|for hours|since yesterday|since last night|todo el dia|toda la noche|desde ayer|desde anoche|por horas)\b"),
+    ("severe_bleeding", r"\b(?:bleed\w*|bled|sangr\w+)\b (?:\w+ ){0,2}(?:all day|all night|for hours|since yesterday|since last night|todo el dia|toda la noche|desde ayer|desde anoche|por horas)\b(?! (?:as usual|like (?:normal|usual|always))| como siempre| normal)"),
     ("severe_bleeding", r"\b(?:fill\w*|full of|llena\w*|llen[oa]) (?:up )?(?:my|his|her|the|la|su|mi) (?:mouth|boca) (?:with|of|de|con) (?:blood|sangre)\b|\b(?:mouth|boca) (?:\w+ ){0,2}(?:full of|filling with|llena de) (?:blood|sangre)\b"),
     ("severe_bleeding", near(r"finger|thumb|hand|arm|leg|foot|toe|wrist|scalp|dedo|mano|brazo|pierna|pie|muneca",
                              r"gush\w*|pouring|spurt\w*|squirt\w*|won'?t stop bleeding|chorre\w+|a chorros|brota\w*", 20)),
@@ -785,6 +785,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:numb\w*|dormid[oa]|adormecid[oa]|anestesiad[oa])\b[^.!?\n]{0,30}\b(?:from|after|since|por|de|desde) (?:the |my |el |la )?(?:dentist|dental|novocaine|lidocaine|anesthe\w+|anaesthe\w+|numbing|filling|root canal|extraction|dentista|anestesia|muela|endodoncia)\b|"
      r"\b(?:dentist|dental|novocaine|lidocaine|anesthe\w+|numbing shot|dentista|anestesia)\b[^.!?\n]{0,40}\b(?:numb\w*|dormid[oa]|adormecid[oa])\b"),
     r"\bbaby fever (?:is real|hit|hits|hitting|kicked in|got me|again)\b",
+    r"\b(?:allerg(?:y|ies)|alergias?) (?:season|temporada)\b|\bseasonal allerg(?:y|ies)\b|\btemporada de alergias\b",
     # a craze, not a temperature ("fiebre de videojuegos", "cabin fever")
     (r"\bfiebre (?:de|del|por) (?:los |las |el |la )?(?:videojuegos|juegos|compras|futbol|oro|sabado|mundial\w*|navidad|primavera|fin de semana|shopping|gaming|series|k-?pop|tiktok)\b|"
      r"\b(?:cabin|spring|bieber|world cup|gaming|shopping|disco|football|gold|march madness|holiday|saturday night) fever\b"),
@@ -1082,6 +1083,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("question", "forward",
      (r"\b(?:(?:should|can|could|do|shall|may) (?:i|we) (?:just )?(?:take|give|double|repeat|make up)|is it (?:ok|okay|safe|fine) (?:to|if i) (?:take|give|double)|"
       r"me (?:la |lo |las |los )?tomo|(?:puedo|debo|deberia|tengo que) (?:tomar|darle|tomarme|duplicar|repetir))\b(?=[^.!\n]*\?)")),
+    # a benign seasonal cause named ("thick from allergy season")
+    ("negated", "backward",
+     r"\bfrom (?:my |the )?(?:seasonal allergies|allergy season|allergies season|hay fever|pollen)\b|\bpor (?:la )?(?:temporada de alergias|alergia estacional|el polen)\b"),
     # minor, or acting as usual ("just a small bump", "acting normal", "está perfectamente")
     ("negated", "backward",
      (r"\bjust a (?:small |little |tiny |minor )?(?:bump|scratch|bruise|goose ?egg|scrape|nick)\b|\bsolo (?:un|una) (?:chichon|chipote|raspon|moreton|golpecito|rasguno)\b|"
