@@ -944,3 +944,48 @@ def test_fourth_round_batch_12_traps(lang: str, body: str) -> None:
 @pytest.mark.parametrize(("lang", "body", "category"), FOURTH_ROUND_BATCH_12)
 def test_fourth_round_batch_12(lang: str, body: str, category: str) -> None:
     assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+# Own batch 13, the categories the earlier batches probed least (first contact: 4 of 20
+# missed, 1 of 10 traps flagged): a Spanish month count ("estoy de 7 meses"), "saliendo
+# agua", "hasn't felt the baby kick", a hoarse voice or tingling lips after a sting,
+# "doesn't want to wake up"; a baby warm from being bundled is no fever.
+FOURTH_ROUND_BATCH_13 = [
+    ('en', 'my 10 month old is burning up, 102.2 under the arm', 'infant_fever'),
+    ('es', 'mi nena de 6 meses anda con temperatura alta, 38.9', 'infant_fever'),
+    ('en', 'the baby (3 wks) feels super warm and is fussy, temp 38.1', 'infant_fever'),
+    ('es', 'bebé de 9 meses con calentura desde la madrugada, no quiere comer', 'infant_fever'),
+    ('es', 'estoy de 7 meses y me está saliendo agua sin parar', 'pregnancy_emergency'),
+    ('en', 'im 35 weeks and my feet and face are super swollen and i have a pounding headache', 'pregnancy_emergency'),
+    ('es', 'con 12 semanas de embarazo y estoy manchando rojo con dolor', 'pregnancy_emergency'),
+    ('en', "my wife is 29 weeks and hasn't felt the baby kick all day", 'pregnancy_emergency'),
+    ('en', 'after the bee sting my lips tingle and my voice sounds hoarse', 'anaphylaxis'),
+    ('es', 'comió maní sin querer y le salieron ronchas y se le está hinchando el ojo', 'anaphylaxis'),
+    ('en', 'took my first amoxicillin dose and now my tongue is swelling', 'anaphylaxis'),
+    ('es', 'mi hijo tiene la respiración muy rápida y se le hunden las costillas', 'breathing'),
+    ('en', "my mom's oxygen is 86 on the finger thing", 'breathing'),
+    ('en', "i'm wheezing and my inhaler isnt doing anything", 'breathing'),
+    ('en', 'crushing feeling behind my breastbone, sweaty and nauseous', 'chest_pain'),
+    ('es', 'mi esposo dice que siente como un peso en el pecho y le duele la quijada', 'chest_pain'),
+    ('en', 'grandma fell and hit her head, she takes blood thinners', 'head_injury'),
+    ('en', 'my 3 year old drank some of the bleach water i was mopping with', 'overdose_poisoning'),
+    ('en', "my daughter said she doesn't want to wake up tomorrow", 'suicide_self_harm'),
+    ('en', "i'm on warfarin and i've been throwing up blood", 'severe_bleeding'),
+    ('en', 'my 2 year old had a fever last week, all better, need a daycare note', None),
+    ('en', 'the baby is warm because we bundled her, no fever, just checking the normal range', None),
+    ('en', 'pregnant and need a note for work to avoid heavy lifting', None),
+    ('es', 'estoy embarazada, me pueden dar la receta de vitaminas prenatales?', None),
+    ('en', 'my lips are chapped from the wind, any cream?', None),
+    ('en', 'oxygen tank delivery came, thanks', None),
+    ('en', 'I had my gallbladder out last year, need the op report', None),
+    ('en', "my son's breathing test is scheduled, do I need to bring anything?", None),
+    ('en', 'grandma takes blood thinners, can she get a flu shot?', None),
+    ('es', 'la bebé ya no tiene fiebre desde ayer, la llevamos al kínder?', None),
+    ('es', 'el bebé de 2 meses está muy caliente por estar tapado, no tiene fiebre', None),
+    ('en', 'my 3 month old is burning up after his bath, 38.6', 'infant_fever'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FOURTH_ROUND_BATCH_13)
+def test_fourth_round_batch_13(lang: str, body: str, category: str | None) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)

@@ -233,7 +233,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\bend it all\b|\b(?:want|wanna|going|plan\w*|ready) to end it\b"),
     ("suicide_self_harm", r"\bse (?:corta|cortan|esta cortando|lastima|quema) (?:a proposito|los brazos|las piernas|las munecas|sola|solo)\b|\bse hace dano\b"),
     ("suicide_self_harm", r"\b(?:want|wanna|wish|ready) (?:to )?(?:just )?(?:die|be dead)\b"),
-    ("suicide_self_harm", r"\b(?:don'?t|dont|do not|no longer) (?:want|wanna|wish) (?:to )?(?:live|be alive|be here|exist|wake up)\b"),
+    ("suicide_self_harm", r"\b(?:don'?t|dont|do not|doesn'?t|doesnt|does not|didn'?t|no longer) (?:want|wanna|wish) (?:to )?(?:live|be alive|be here|exist|wake up)\b"),
     ("suicide_self_harm", r"\bbetter off (?:dead|without me|if i (?:wasn'?t|weren'?t|was not|were not|was gone|were gone|didn'?t exist|died|wasnt|werent))\b|\b(?:estarian|estaria) mejor sin mi\b"),
     ("suicide_self_harm", r"\bno (?:reason|point) (?:to|in) (?:live|living|going on)\b"),
     ("suicide_self_harm", r"\b(?:hurt(?:ing|s)?|harm(?:ed|ing|s)?|cut(?:ting|s)?|burn(?:ed|t|ing|s)?) (?:my ?self|myslef)\b"),
@@ -305,7 +305,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # pregnancy emergency (always: these name the pregnancy themselves)
     ("pregnancy_emergency", r"\b(?:my |her )?water(?:s)? (?:just )?(?:broke|broken|has broken|breaking)\b"),
     ("pregnancy_emergency", r"\bbaby (?:is ?n'?t|isnt|is not|hasn'?t|has not|stopped|not|hasnt|doesn'?t|does not) (?:been )?(?:moving|kicking|moved|kicked|move|kick)\b"),
-    ("pregnancy_emergency", r"\b(?:haven'?t|havent|have not|can'?t|cannot|not) (?:felt|feel|feeling) (?:the |my )?baby (?:move|moving|kick\w*)"),
+    ("pregnancy_emergency", r"\b(?:haven'?t|havent|have not|hasn'?t|hasnt|has not|didn'?t|did not|can'?t|cannot|not) (?:felt|feel|feeling) (?:the |my )?baby (?:move|moving|kick\w*)"),
     ("pregnancy_emergency", r"\b(?:decreased|reduced|less|no) fetal movements?\b"),
     ("pregnancy_emergency", r"\b(?:preterm|premature|early) labou?r\b|\bparto (?:prematuro|adelantado)\b|\blabou?r at \d\d weeks\b|\bamniotic fluid\b|\bliquido amniotico\b"),
     ("pregnancy_emergency", r"\bbaby\b[^.!?]{0,40}\b(?:really quiet|very quiet|barely (?:any )?mov\w*|not (?:as )?active|less (?:movement|active))\b|\bmiscarr\w+|\bectopic\b|\bplacenta\w* (?:abruption|previa)\b|\bpre-?eclampsia\b"),
@@ -651,6 +651,7 @@ CUES: Final[dict[str, str]] = {
                   r"\b(?:my|the|her|mi|su|la) (?:[1-3]\d|4[0-2]) ?(?:weeks?|wks?|semanas?) (?:appointment|appt|visit|check\w*|ultrasound|scan|cita|control|consulta|ecografia|ultrasonido)\b|"
                   r"\b(?:(?:i'?m|im|i am|she'?s|she is|estoy|tengo|esta|tiene) (?:\d{1,2}|"
                   r"twenty|thirty) ?(?:weeks?|wks?|semanas)\b(?! old)(?! de nacid)|"
+                  r"(?:estoy|esta|tengo|tiene|ya) de (?:[3-9]|tres|cuatro|cinco|seis|siete|ocho|nueve) meses|(?:[3-9]|three|four|five|six|seven|eight|nine) months (?:pregnant|along)|"
                   r"pregnant|pregnancy|preggo|expecting|weeks? along|(?:\d{1,2}|twenty|"
                   r"thirty) ?(?:weeks?|wks?) (?:pregnant|along)|trimester|my ob\b|obgyn|"
                   r"embarazada|embarazo|semanas de embarazo|encinta|trimestre)|"
@@ -680,6 +681,9 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("overdose_poisoning", near(r"took|taken|drank|drunk|swallowed|ate|eaten|chugged|got into|tomo|se tomo|me tome|bebio|se bebio|trago|se trago|se comio|comio",
                                 r"(?:casi |almost |nearly |most of |half (?:of )?|la mitad de )?(?:todo el|toda la|the whole|the entire|the rest of the) (?:frasco|botella|bote|bottle|jar|box|pack|tube|caja|paquete|blister)", 50),
      "medicine"),
+    # fourth pass: a voice gone hoarse, lips or tongue tingling after a named trigger
+    ("anaphylaxis", (r"\b(?:voice|voz)\b[^.!?\n]{0,20}\b(?:hoarse|raspy|funny|weird|changed|different|muffled|ronca|rara|cambio|apagada)\b|"
+                     r"\b(?:lips?|tongue|labios?|lengua)\b[^.!?\n]{0,10}\b(?:tingl\w*|hormigue\w+)\b"), "food_or_sting"),
     # fourth pass: a child who ate or swallowed some of an adult's medicine
     ("overdose_poisoning", (r"\b(?:ate|eaten|swallowed|chewed|took|got into|se comio|comio|se trago|trago|se tomo|mastico)\b (?:(?:\w+|\d+) ){0,3}(?:of )?(?:my|his|her|mom'?s|dad'?s|grandma'?s|grandpa'?s|the|mis|sus|las|los|de mi|de su)\b (?:\w+ )?"
                             r"(?:xanax|adderall|tylenol|advil|motrin|ibuprofen|acetaminophen|paracetamol|benadryl|melatonin|ambien|oxy\w*|percocet|vicodin|norco|klonopin|valium|ativan|"
@@ -743,7 +747,7 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("overdose_poisoning", near(r"pills?|meds|medicine|tablets?|gummies|vitamins|pastillas|medicinas?|gomitas|vitaminas",
                                 r"missing|(?:are|is) gone|can'?t account|faltan|falta(?:n)? (?:unas|algunas|varias)|no (?:estan|las encuentro)", 40), "child"),
     ("pregnancy_emergency", (r"\bleak\w* (?:\w+ ){0,2}(?:fluid|water|liquid)\b|\b(?:underwear|panties|pants|pad|sheets)\b[^.!?\n]{0,25}\b(?:wet|soaked)\b|"
-                             r"\b(?:se me sale|me sale|sale|salio|escurre) (?:\w+ ){0,2}(?:agua|liquido)\b|\b(?:vision|vista)\b[^.!?\n]{0,15}\b(?:blurr\w*|borros\w+|spots|manchas)\b|"
+                             r"\b(?:se me sale|me sale|sale|salio|escurre|saliendo|saliendome|escurriendo|goteando) (?:\w+ ){0,2}(?:agua|liquido)\b|\b(?:vision|vista)\b[^.!?\n]{0,15}\b(?:blurr\w*|borros\w+|spots|manchas)\b|"
                              r"\bupper (?:belly|stomach|abdomen|abdominal)\b[^.!?\n]{0,20}\b(?:pain|hurt\w*)\b|\b(?:pain|hurt\w*)\b[^.!?\n]{0,30}\bunder (?:my|her|the) ribs\b|"
                              r"\bcontracciones (?:\w+ ){0,2}(?:seguidas|cada|fuertes|regulares)\b|\bcontractions (?:\w+ ){0,2}(?:apart|every|regular|close)\b"), "pregnancy"),
 )
@@ -1083,6 +1087,10 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("question", "forward",
      (r"\b(?:(?:should|can|could|do|shall|may) (?:i|we) (?:just )?(?:take|give|double|repeat|make up)|is it (?:ok|okay|safe|fine) (?:to|if i) (?:take|give|double)|"
       r"me (?:la |lo |las |los )?tomo|(?:puedo|debo|deberia|tengo que) (?:tomar|darle|tomarme|duplicar|repetir))\b(?=[^.!\n]*\?)")),
+    # warm for a plain reason: bundled, swaddled, out of the bath or the sun
+    ("negated", "backward",
+     (r"\bbecause (?:we|i|she|he|they) (?:had (?:her|him) )?(?:bundled|wrapped|swaddled|dressed|layered)\b|"
+      r"\bfrom (?:the |a |being |his |her )?(?:bundl\w+|swaddl\w+|blankets?|bath|car seat|sun)\b|\bpor (?:estar )?(?:tapad[oa]|cobijad[oa]|envuelt[oa]|abrigad[oa])\b")),
     # a benign seasonal cause named ("thick from allergy season")
     ("negated", "backward",
      r"\bfrom (?:my |the )?(?:seasonal allergies|allergy season|allergies season|hay fever|pollen)\b|\bpor (?:la )?(?:temporada de alergias|alergia estacional|el polen)\b"),
