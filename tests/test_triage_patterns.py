@@ -408,3 +408,584 @@ def test_a_question_after_a_current_symptom_does_not_undo_it() -> None:
                   channel="sms").red_flag == "severe_bleeding"
     assert assess("mi bebé de 3 meses tiene 38.6 de fiebre, qué hago si no baja?",
                   channel="sms").red_flag == "infant_fever"
+
+
+# -- fourth round: the second blind set's misses, by the family of phrasings behind each ---
+# Every sentence below was written for this file; none is a message of bench/data.
+
+FOURTH_ROUND = [
+    # stroke: half the face or a limb gone to sleep, the same side; a mouth hanging; a hand that will not grip; a dragged foot; waking up lost
+    ('en', "my wife's left arm and the left side of her face went numb at the same time, like 10 min ago", 'stroke'),
+    ('es', 'se le durmió medio cuerpo a mi papá hace rato', 'stroke'),
+    ('en', "grandpa's mouth is hanging on one side and he keeps drooling", 'stroke'),
+    ('es', 'a mi abuelo se le cae la boca de un lado desde la comida', 'stroke'),
+    ('en', "her left hand can't grip the spoon all of a sudden", 'stroke'),
+    ('es', 'mi esposo no puede agarrar el vaso con la mano derecha desde hace una hora', 'stroke'),
+    ('en', 'dad is dragging his right leg and slurring', 'stroke'),
+    ('es', 'mi tía arrastra la pierna izquierda desde esta mañana', 'stroke'),
+    ('en', "mom got up from her nap and doesn't know where she is", 'stroke'),
+    ('es', 'mi abuela se despertó y no nos reconoce, anoche estaba bien', 'stroke'),
+    ('en', "my husband's right side went dead, arm and leg, out of nowhere", 'stroke'),
+    ('en', 'her smile is crooked and she keeps dropping her phone from her left hand', 'stroke'),
+    ('es', 'a mi mamá se le cuelga la boca de un lado y no puede sostener la taza', 'stroke'),
+    ('es', 'mi papá amaneció desorientado y arrastrando el pie derecho', 'stroke'),
+    ('en', 'grandma woke up from her nap totally disoriented and cant lift her right arm', 'stroke'),
+    # suicide: a goodbye note or message found; belongings given away; a plan with a date; picturing a crash; fear of oneself, the means in view; a note's opening
+    ('en', "found a note from my daughter saying goodbye to all of us, she's not answering", 'suicide_self_harm'),
+    ('es', 'mi novio me mandó un mensaje despidiéndose y no contesta', 'suicide_self_harm'),
+    ('en', "my son has been giving away his games and his guitar, says he won't need them", 'suicide_self_harm'),
+    ('es', 'mi hermana está regalando todas sus cosas y dice que ya tiene un plan y una fecha', 'suicide_self_harm'),
+    ('en', 'I keep thinking about steering into oncoming traffic on my way home', 'suicide_self_harm'),
+    ('es', 'me imagino estrellando el carro contra un poste y siento alivio', 'suicide_self_harm'),
+    ('en', "i'm afraid of what i might do tonight", 'suicide_self_harm'),
+    ('es', 'tengo miedo de lo que pueda hacerme esta noche', 'suicide_self_harm'),
+    ('en', "i can't stop staring at the pills on my nightstand", 'suicide_self_harm'),
+    ('en', 'my roommate left a note for her parents saying goodbye and locked her door', 'suicide_self_harm'),
+    ('es', 'le dejó una carta de despedida a su novia y no sabemos dónde está', 'suicide_self_harm'),
+    ('en', "he's been giving away his things and said he has a plan and a time", 'suicide_self_harm'),
+    ('en', 'sometimes i think about swerving off the bridge when i drive to work', 'suicide_self_harm'),
+    ('en', 'i dont trust myself alone tonight', 'suicide_self_harm'),
+    ('es', 'no dejo de pensar en las pastillas, tengo miedo de mí misma', 'suicide_self_harm'),
+    ('en', "If you are reading this I'm sorry, I took all my pills", 'suicide_self_harm'),
+    # bleeding: antiplatelets; all day or all night; a mouth filling with blood; a limb gushing; a wound deep enough to see inside
+    ('en', "I'm on Plavix and my gums have been bleeding since this morning after the cleaning, it won't slow", 'severe_bleeding'),
+    ('es', 'tomo clopidogrel y me corté afeitándome, sangra y sangra', 'severe_bleeding'),
+    ('en', 'my nose has been bleeding all night, cant get it to slow', 'severe_bleeding'),
+    ('es', 'la herida de la cesárea lleva sangrando todo el día', 'severe_bleeding'),
+    ('en', 'his mouth keeps filling up with blood since the tooth came out', 'severe_bleeding'),
+    ('en', 'cut my hand on a broken glass, hand is pouring blood', 'severe_bleeding'),
+    ('es', 'se cortó el dedo con el cuchillo y le sale a chorros', 'severe_bleeding'),
+    ('en', 'the cut on his leg is so deep you can see the bone', 'severe_bleeding'),
+    ('en', "my dad's on Brilinta and the cut on his shin keeps bleeding through everything", 'severe_bleeding'),
+    ('es', 'mi esposo toma clopidogrel y le está sangrando la encía desde anoche sin parar', 'severe_bleeding'),
+    ('en', "my son's arm is gushing where the glass cut it", 'severe_bleeding'),
+    ('es', 'la herida en la pierna le brota a chorros', 'severe_bleeding'),
+    ('en', 'my mouth keeps filling with blood since the extraction', 'severe_bleeding'),
+    # anaphylaxis: a tongue or lips grown thick, a throat itching, after a food, a sting or a drug
+    ('en', 'ate some shrimp at lunch and now my tongue feels thick and weird', 'anaphylaxis'),
+    ('en', 'my son had a bite of a cookie with peanuts and says his throat is itchy', 'anaphylaxis'),
+    ('es', 'me picó una abeja y siento la lengua pesada', 'anaphylaxis'),
+    ('es', 'después del antibiótico nuevo me pica la garganta y tengo los labios hinchados', 'anaphylaxis'),
+    ('en', 'had a few bites of shrimp tacos and my lips feel huge and my throat is itchy', 'anaphylaxis'),
+    ('es', 'a mi hija le picó una avispa y tiene la lengua gruesa', 'anaphylaxis'),
+    # pregnancy: a positive test said any way, and "now" re-dating what follows
+    ('en', 'positive test 2 weeks ago, now cramping bad on my right side', 'pregnancy_emergency'),
+    ('es', 'me salió positivo el test el lunes y ahora estoy sangrando mucho', 'pregnancy_emergency'),
+    ('en', "preg test said positive last week and now i'm bleeding through a pad", 'pregnancy_emergency'),
+    ('en', "home test was positive on sunday and now there's a lot of blood and cramping", 'pregnancy_emergency'),
+    ('es', 'me dio positivo la prueba hace 3 días y ahora me duele mucho del lado izquierdo', 'pregnancy_emergency'),
+    # overdose: a child eating an adult's medicine ("thought they were candy"); a spoon mix-up; medicine to get high; a mouthful of a car or household fluid
+    ('en', "my 4 year old chewed up some of grandma's blood pressure pills, thought they were candy", 'overdose_poisoning'),
+    ('es', 'mi niña se comió unas pastillas de su abuela, creyó que eran dulces', 'overdose_poisoning'),
+    ('en', 'I gave him 10 ml instead of 1 ml of the ibuprofen', 'overdose_poisoning'),
+    ('es', 'le di una cucharada en vez de una cucharadita del jarabe', 'overdose_poisoning'),
+    ('en', 'my friend took a bunch of benadryl to get high and his heart is racing', 'overdose_poisoning'),
+    ('es', 'mi hijo tomó medio frasco de jarabe para la tos para drogarse', 'overdose_poisoning'),
+    ('en', 'toddler took a sip of the drain cleaner under the sink', 'overdose_poisoning'),
+    ('es', 'mi hijo se tomó un trago del líquido del parabrisas', 'overdose_poisoning'),
+    ('en', 'my son swallowed 2 of my tramadol', 'overdose_poisoning'),
+    ('en', 'found my 3yo with my purse open, she swallowed 2 of my klonopin', 'overdose_poisoning'),
+    ('en', 'i gave him a tablespoon instead of a teaspoon of the antibiotic, 3 doses', 'overdose_poisoning'),
+    ('en', 'my cousin drank half a bottle of nyquil to get high and hes super out of it', 'overdose_poisoning'),
+    ('es', 'el niño tomó un trago de anticongelante del garaje', 'overdose_poisoning'),
+    ('en', 'my daughter drank some of the pool chlorine', 'overdose_poisoning'),
+    # head injury: a ball or an elbow to the head said as a noun; head first; the forehead or the back of the head; sleepy after a fall; walking into something, then concussion signs; no helmet is not a denial
+    ('en', 'my daughter got a softball to the head and now she keeps throwing up', 'head_injury'),
+    ('es', 'a mi hijo le dieron un pelotazo en la cabeza y está vomitando', 'head_injury'),
+    ('en', "he dove head first into the shallow end and now he's confused", 'head_injury'),
+    ('es', 'se cayó de cabeza del columpio y está muy dormido', 'head_injury'),
+    ('es', 'mi papá se pegó en la nuca con el gabinete y está mareado', 'head_injury'),
+    ('en', 'stood up under the open cabinet door, since then dizzy and nauseous and seeing stars', 'head_injury'),
+    ('es', 'me pegué con la puerta del carro y desde entonces me molesta la luz y vomito', 'head_injury'),
+    ('en', 'my 2 year old fell off the couch and is so sleepy now', 'head_injury'),
+    ('en', "my son fell off his bike without a helmet and hit his head, he's throwing up", 'head_injury'),
+    ('es', 'se cayó de la moto sin casco, se pegó en la cabeza y vomitó', 'head_injury'),
+    ('en', 'my son took an elbow to the head in basketball and keeps asking the same questions', 'head_injury'),
+    ('es', 'le dieron un codazo en la cabeza jugando fútbol y vomitó dos veces', 'head_injury'),
+    ('en', "my grandma hit the back of her head on the tub and she's very sleepy", 'head_injury'),
+    ('es', 'se golpeó la frente con la mesa y ahora está vomitando', 'head_injury'),
+    ('en', 'banged into the shelf at work this morning, now dizzy and puking', 'head_injury'),
+    ('en', 'my toddler fell off the bunk bed and has thrown up twice', 'head_injury'),
+    ('en', "my son fell off his bike without a helmet and hit his head, he's throwing up", 'head_injury'),
+    ('es', 'se cayó de la moto sin casco, se pegó en la cabeza y vomitó', 'head_injury'),
+    # an infant's age given as a birthday to come
+    ('es', 'mi bebé cumple mañana 3 meses y tiene fiebre de 38.5', 'infant_fever'),
+    # a symptom dated "now" by its verb outweighs a visit a week before
+    ('es', 'ahora tengo dolor de pecho, hace una semana me vieron en urgencias', 'chest_pain'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FOURTH_ROUND)
+def test_fourth_round_patterns_are_found(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+# The same words in their other senses, and the traps the blind set raised: a relative's
+# event without "my", a form asking "have you ever", a crisis-line footer, a fever that is a
+# craze, a blood test, trying to conceive, a dose question, a generic baby in a newsletter.
+FOURTH_ROUND_TRAPS = [
+    ('en', 'my foot fell asleep sitting on the floor, is that normal?'),
+    ('es', 'se me durmió la pierna en el avión, ya pasó'),
+    ('en', 'the corner of the wallpaper is hanging down by the front desk'),
+    ('en', "can't grip the pen well because of my arthritis, need the disability forms"),
+    ('en', "my hands won't grip well since my carpal tunnel surgery, need PT referral"),
+    ('en', 'dragging my feet on the paperwork, sorry, will send the forms'),
+    ('en', 'woke up confused about which day my appointment is lol'),
+    ('en', "I wrote a goodbye card for Dr. Lee since she's retiring"),
+    ('en', 'thanks for the lovely farewell note to our patients, Dr. Kim'),
+    ('en', "we're giving away our old baby clothes, does the clinic take donations?"),
+    ('en', 'I have a plan and a date for my knee surgery, need the pre-op forms'),
+    ('en', 'i keep thinking about driving to the coast this weekend'),
+    ('en', "I don't trust myself to remember my pills, can you set up reminders"),
+    ('en', 'scared of needles, can I have numbing cream for my blood draw?'),
+    ('en', 'my husband takes Plavix, can he get his teeth cleaned?'),
+    ('en', "I'm on clopidogrel, do I need to stop it before the colonoscopy?"),
+    ('en', 'blood test results for my pregnancy came back?'),
+    ('es', 'quería saber si ya está la prueba de embarazo de sangre'),
+    ('en', 'my tongue feels thick when I wake up, is it the new CPAP?'),
+    ('en', 'hay fever season, my throat is itchy and I need my zyrtec refill'),
+    ('es', 'garganta con comezón por el polvo, me pueden recetar algo'),
+    ('en', "I ate peanuts and I'm totally fine, just wanted to know if the allergy test is still needed"),
+    ('en', "we're trying to get pregnant, I had a miscarriage last year, can I book a preconception visit"),
+    ('es', 'estamos buscando embarazarnos, quiero saber si puedo tomar ácido fólico'),
+    ('en', "pregnancy test was negative, but I'm bleeding more than usual this period"),
+    ('en', 'my kid thought the vitamins were candy so we moved them up high, need a refill'),
+    ('en', 'is 5 ml or 1 teaspoon the same? the label says teaspoon'),
+    ('en', 'forgot my blood pressure pill this morning, should I take two tonight?'),
+    ('es', 'me olvidé la pastilla ayer, ¿puedo tomar dos hoy?'),
+    ('en', "what's the dose for a 30 lb child, teaspoon or tablespoon?"),
+    ('es', 'mi hijo se tomó su jarabe y ya se durmió, gracias'),
+    ('en', 'my son took a ball to the face at practice and has a fat lip, can we get seen this week'),
+    ('en', 'he loves heading the ball in soccer, is that safe?'),
+    ('en', "ran into the glass door at the mall lol I'm fine"),
+    ('en', 'my son was so sleepy after the fall festival, had a blast'),
+    ('en', 'fell asleep on the couch, missed your call'),
+    ('en', 'asked on the form if I ever had a stroke, I did in 2019'),
+    ('en', 'the life insurance questionnaire asks whether I have ever overdosed, I have not'),
+    ('en', 'If you are experiencing chest pain, call 911. Our office hours are 9 to 5.'),
+    ('es', 'mi papá tuvo un derrame a los 60, quiero hacerme chequeo'),
+    ('en', 'grandpa had a heart attack in his 50s, I want a cholesterol check'),
+    ('en', 'my baby turns 6 months tomorrow, what shots does she get?'),
+    ('es', 'tuvo fiebre de recién nacido, ahora tiene 2 años y está bien, necesito su cartilla'),
+    ('en', "I'm diving head first into the new diet, can I book a nutrition visit"),
+    ('es', 'me lancé de cabeza al proyecto, necesito una nota para el trabajo'),
+    ('en', "my mom is giving away her things since she's moving to assisted living, can you send her records"),
+    ('es', 'mi abuela está regalando sus cosas porque se muda con mi tía, necesito su expediente'),
+    ('en', 'my mouth is hanging open at this bill lol'),
+    ('en', "I'm on Brilinta, is it ok to get a flu shot?"),
+    ('en', 'took a hit to my wallet with this bill'),
+    ('en', 'farewell to our patients: Dr. Ruiz retires in January'),
+    ('en', 'got a note from school saying goodbye to the semester, need a physical'),
+    ('en', 'the pool chlorine smell gives me a headache, any tips?'),
+    ('en', "ate shrimp last night and I'm fine, still want the allergy test"),
+    ('en', 'my throat is itchy from the dry air, any advice?'),
+    ('en', 'dentist numbed me and my lip feels huge lol, normal?'),
+    ('es', 'mi bebé cumple un mes el martes, qué vacunas le tocan?'),
+    ('en', 'positive covid test today, now sore throat and cough, can I get paxlovid'),
+    ('en', 'positive pregnancy test! now I need to book my first prenatal visit'),
+    ('en', 'dad had a heart attack at 62, should I get a calcium score?'),
+    ('en', 'my brother died by suicide in 2015, I need grief counseling referral'),
+    ('en', "I'm scared of the MRI machine, can I get something to relax"),
+    ('en', 'she keeps looking at the pills schedule, can you make it simpler?'),
+    ('es', 'mi hijo se cayó en la cancha pero está bien, sólo un raspón'),
+    ('en', 'fell on the ice last week, seen at urgent care, need follow up for my wrist'),
+    ('en', 'now I have the chest x-ray results, when can we talk?'),
+    ('es', 'ahora tengo la receta, gracias'),
+    ('en', 'my 16 yo drank half a bottle of gatorade and is hyper lol'),
+    ('en', 'he took a ball to the shin at practice, can we get a sports physical this week'),
+    ('es', 'se me durmió el brazo por dormir de lado, ya se me quitó'),
+    ('es', 'no puedo agarrar bien el lápiz por la artritis, necesito el formulario'),
+    ('es', 'le escribí una carta de despedida a la doctora que se jubila'),
+    ('es', 'mi hijo de 15 tiene fiebre de videojuegos jaja, necesita examen físico'),
+    ('es', 'me da miedo la aguja, me pueden poner anestesia?'),
+    ('es', 'tomo clopidogrel, lo suspendo antes de la colonoscopía?'),
+    ('es', 'comí camarones anoche y estoy bien, todavía quieren la prueba de alergia?'),
+    ('es', 'me pega el sol en la frente en la sala de espera, pueden cerrar la cortina?'),
+    ('es', 'ya salió positiva la prueba de embarazo y ahora quiero agendar mi primera cita'),
+    ('es', 'mi papá amaneció de buen humor, gracias por la atención'),
+    ('es', 'la garganta me pica por el polvo de la obra, tienen algo?'),
+    ('es', 'le di una cucharadita como dice la etiqueta, está bien así?'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), FOURTH_ROUND_TRAPS)
+def test_fourth_round_words_in_other_senses(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+def test_not_pregnant_keeps_heavy_bleeding_a_bleeding() -> None:
+    """A denial of pregnancy keeps a heavy bleed in its own category (and a flag)."""
+    for body in ("sangrado muy fuerte desde anoche, no estoy embarazada, lleno una toalla cada hora",
+                 "not pregnant, but soaking a pad every hour since this morning"):
+        assert assess(body, channel="sms").red_flag == "severe_bleeding", body
+
+
+def test_a_crisis_footer_under_a_real_message_does_not_hide_it() -> None:
+    body = ("I can't stop thinking about ending it tonight.\n"
+            "If you are thinking about suicide, call or text 988.")
+    assert assess(body).red_flag == "suicide_self_harm"
+
+
+def test_a_swollen_mouth_from_a_plant_is_a_poisoning() -> None:
+    for body in ("my toddler chewed a leaf of the dieffenbachia and his mouth is swollen",
+                 "la niña mordió una hoja de la planta venenosa y tiene los labios hinchados"):
+        assert assess(body, channel="sms").red_flag == "overdose_poisoning", body
+    assert assess("ate shrimp and my lips are swollen", channel="sms").red_flag == "anaphylaxis"
+
+
+# Own batches written after the fixes above and scored before the next ones (first contact:
+# batch 9, 14 of 60 missed and 8 of 20 traps flagged; batch 10, 7 of 38 missed, no trap
+# flagged): a crash and then lost memory, a patch in a mouth, edibles, wanting it all to stop
+# for good, researching how much it takes, a running car in a closed garage, a weapon with
+# "can't take it any more", a will and "ready to go", a face odd on one side, a leg giving
+# out, speech gone funny, "a ton of blood", "bleeding really bad", a heavy feeling in the
+# chest, hives with a faint, "se descalabró", easier if not here, "no le para la sangre",
+# blood spraying, blood from the mouth; Spanish regional words, code-switching, no accents.
+FOURTH_ROUND_BATCHES = [
+    ('en', 'got stung by a bee and my whole arm is huge and my throat feels tight', 'anaphylaxis'),
+    ('es', 'se me hinchó la cara después de comer camarón y me cuesta tragar', 'anaphylaxis'),
+    ('en', 'after the new antibiotic im covered in hives and feel like passing out', 'anaphylaxis'),
+    ('en', 'my son cant stop coughing and is breathing super hard, his belly is sucking in', 'breathing'),
+    ('es', 'mi hija respira muy agitada y se le marcan las costillas', 'breathing'),
+    ('en', 'cant catch my breath just walking to the bathroom', 'breathing'),
+    ('es', 'le cuesta respirar a mi abuelo y tiene los labios medio morados', 'breathing'),
+    ('en', 'my chest feels like its being squeezed in a vice and im sweaty', 'chest_pain'),
+    ('es', 'tengo una opresión en el pecho que me llega al brazo izq', 'chest_pain'),
+    ('en', 'dad says theres a heavy feeling in the middle of his chest since he shoveled snow', 'chest_pain'),
+    ('es', 'me duele el pecho bien feo y estoy sudando frio', 'chest_pain'),
+    ('en', 'sharp pain in my chest when i breathe in, started an hour ago', 'chest_pain'),
+    ('en', "my daughter hit her head on the monkey bars at recess and now she's saying weird things", 'head_injury'),
+    ('en', 'son got tackled hard at football, hit the ground head first, now has a bad headache and feels sick', 'head_injury'),
+    ('es', 'mi hijo se dio un trancazo en la cabeza con la puerta y anda medio ido', 'head_injury'),
+    ('es', 'el niño se ha dado un golpe en la cabeza en el parque y no para de vomitar', 'head_injury'),
+    ('en', "my mom fell in the bathroom, she's on eliquis and has a big bump on her head", 'head_injury'),
+    ('en', "grandpa slipped on the stairs and smacked his head, he's on warfarin", 'head_injury'),
+    ('es', 'mi abuelita se cayó, se pegó en la cabeza y toma anticoagulante', 'head_injury'),
+    ('en', 'baby rolled off the bed and landed on the floor, crying a lot and has a lump on her head', 'head_injury'),
+    ('en', 'my 6 month old fell out of the swing onto his head', 'head_injury'),
+    ('en', "my husband was in a car wreck this morning and now he can't remember anything from today", 'head_injury'),
+    ('es', 'mi esposo choco con el carro y se pegó en el volante, ahora esta confundido', 'head_injury'),
+    ('en', 'kid got hit in the head with a baseball bat, theres clear fluid coming from his nose', 'head_injury'),
+    ('en', "my son was knocked out for a few seconds during the game, now he's throwing up", 'head_injury'),
+    ('es', 'mi hija se cayó de la litera y se quedó inconsciente un ratito', 'head_injury'),
+    ('en', 'fell off a ladder onto my head, vision is blurry and I feel really out of it', 'head_injury'),
+    ('es', 'me cai de la escalera y me pegue en la cabeza, veo borroso', 'head_injury'),
+    ('en', 'my friend got jumped and kicked in the head, hes slurring and really drowsy', 'head_injury'),
+    ('es', 'mi hijo se cayo del skateboard y se pego en la cabeza, now hes throwing up', 'head_injury'),
+    ('es', 'mi chamaco se descalabró en la escuela y está vomitando', 'head_injury'),
+    ('en', 'my son hit his head and is acting weird and super tired', 'head_injury'),
+    ('en', 'my 5 week old is 100.6 rectal', 'infant_fever'),
+    ('es', 'mi bebé de 2 meses tiene calentura, 38.3', 'infant_fever'),
+    ('en', "newborn feels really hot and won't eat", 'infant_fever'),
+    ('es', 'bebe de 3 meses con fiebre de 39 desde anoche', 'infant_fever'),
+    ('en', "i think my mom took her heart pills twice this morning, she's really dizzy", 'overdose_poisoning'),
+    ('es', 'mi mamá se equivocó y se tomó dos veces la pastilla de la presión', 'overdose_poisoning'),
+    ('en', 'my son got into the dishwasher pods and bit one', 'overdose_poisoning'),
+    ('es', 'el bebé se metió a la boca una pastilla de jabón de la lavadora', 'overdose_poisoning'),
+    ('en', 'my husband took like 15 tylenol pm because he couldnt sleep', 'overdose_poisoning'),
+    ('es', 'mi hermano se tomó un montón de pastillas para dormir', 'overdose_poisoning'),
+    ('en', "my teenager ate a whole pack of her friend's edibles and is freaking out", 'overdose_poisoning'),
+    ('en', 'my grandson found my fentanyl patch and put it in his mouth', 'overdose_poisoning'),
+    ('en', 'my toddler drank some of the lamp oil from the tiki torch', 'overdose_poisoning'),
+    ('es', 'la niña se tomó el enjuague bucal, casi media botella', 'overdose_poisoning'),
+    ('en', "I accidentally took my wife's insulin instead of mine", 'overdose_poisoning'),
+    ('en', "my brother ODd at a party, we gave narcan and he's groggy", 'overdose_poisoning'),
+    ('es', 'mi hijo de 2 anos se comio unas pastillas de hierro que estaban en la mesa', 'overdose_poisoning'),
+    ('en', 'kiddo licked the rat poison pellets in the garage', 'overdose_poisoning'),
+    ('en', 'my kid ate a bunch of my gummy vitamins, like 20', 'overdose_poisoning'),
+    ('es', 'se tomó un bote de pastillas mi hermana', 'overdose_poisoning'),
+    ('es', 'mi niño se tomó el clorox', 'overdose_poisoning'),
+    ('en', 'i think i took too much of my oxy, i feel weird and sleepy', 'overdose_poisoning'),
+    ('en', 'im 30 wks and have the worst headache and seeing spots', 'pregnancy_emergency'),
+    ('es', 'tengo 34 semanas y se me rompió la fuente', 'pregnancy_emergency'),
+    ('en', '8 weeks pregnant and bleeding heavy with cramps', 'pregnancy_emergency'),
+    ('es', 'estoy embarazada de 20 semanas y no siento al bebé moverse desde ayer', 'pregnancy_emergency'),
+    ('en', "I'm 2 weeks after my c-section and bleeding through a pad every 30 min with big clots", 'severe_bleeding'),
+    ('en', "my son's nose won't stop bleeding, it's been 45 minutes", 'severe_bleeding'),
+    ('es', 'se cortó la mano con un vidrio y no deja de sangrar', 'severe_bleeding'),
+    ('en', 'dad is throwing up what looks like coffee grounds', 'severe_bleeding'),
+    ('es', 'mi papá está vomitando sangre', 'severe_bleeding'),
+    ('en', "there's a ton of blood in the toilet after i pooped and im dizzy", 'severe_bleeding'),
+    ('en', 'the chainsaw slipped and his thigh is bleeding really bad', 'severe_bleeding'),
+    ('es', 'estoy sangrando muchisimo de la regla, lleno una toalla cada hora y me mareo', 'severe_bleeding'),
+    ('es', 'mi esposo se cortó con la sierra y no le para la sangre', 'severe_bleeding'),
+    ('en', 'he cut his arm on glass and blood is spraying', 'severe_bleeding'),
+    ('en', 'nosebleed wont stop, been like 40 min, im on eliquis', 'severe_bleeding'),
+    ('es', 'estoy echando sangre por la boca', 'severe_bleeding'),
+    ('en', "my dad suddenly can't say words right, he's saying fork when he means cup", 'stroke'),
+    ('es', 'mi papá de repente no puede hablar bien, dice cosas sin sentido', 'stroke'),
+    ('en', 'her face looks funny on one side and she cant raise her arm', 'stroke'),
+    ('en', "mom's speech is all slushy and her left side is weak", 'stroke'),
+    ('es', 'mi abuela tiene la cara chueca y no mueve el brazo', 'stroke'),
+    ('en', 'I suddenly lost vision in half of my field of view and my arm is tingly', 'stroke'),
+    ('en', "dad's leg gave out on one side and hes talking funny", 'stroke'),
+    ('es', 'de pronto se le torció la boca a mi tío y no puede levantar el brazo', 'stroke'),
+    ('en', 'my wife is talking gibberish and cant understand me all of a sudden', 'stroke'),
+    ('es', 'mi abuela de repente no puede hablar y tiene la boca de lado, please call', 'stroke'),
+    ('en', "my mom's face is droopy on the left and her speech is slurry", 'stroke'),
+    ('es', 'mi viejo anda raro, no le salen las palabras y se le durmio el brazo', 'stroke'),
+    ('en', 'i just want everything to stop, permanently', 'suicide_self_harm'),
+    ('es', 'ya no quiero estar en este mundo', 'suicide_self_harm'),
+    ('en', 'everyone would be better off if i wasnt around', 'suicide_self_harm'),
+    ('es', 'mi hija de 14 se esta cortando los brazos, le vi las marcas hoy', 'suicide_self_harm'),
+    ('en', 'my son told his teacher he wants to kill himself', 'suicide_self_harm'),
+    ('en', "he texted me that he's going to jump off the parking garage", 'suicide_self_harm'),
+    ('es', 'no le encuentro sentido a seguir viviendo, ya tengo todo pensado', 'suicide_self_harm'),
+    ('en', "I've been researching how many pills it would take", 'suicide_self_harm'),
+    ('es', 'estoy pensando en tirarme del puente', 'suicide_self_harm'),
+    ('en', 'my partner locked himself in the garage with the car running', 'suicide_self_harm'),
+    ('es', 'tengo la pistola de mi papá y ya no aguanto', 'suicide_self_harm'),
+    ('en', "I wrote my will last night and I'm ready to go", 'suicide_self_harm'),
+    ('es', 'no quiero vivir mas, ya me canse de todo', 'suicide_self_harm'),
+    ('en', 'i wanna kms fr', 'suicide_self_harm'),
+    ('es', 'mi hijo dice que se quiere morir y se encerró en el baño', 'suicide_self_harm'),
+    ('en', 'ive been thinking its easier if im not here anymore', 'suicide_self_harm'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FOURTH_ROUND_BATCHES)
+def test_fourth_round_batches_are_found(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+# Their traps: a small bump and fine, acting normal, poison control's all-clear, "quiero
+# morirme de la vergüenza", errands knocked out, a stop after pressure, and the old kinds.
+FOURTH_ROUND_BATCH_TRAPS = [
+    ('en', "hit my head on the cabinet this morning but I'm fine, just a small bump"),
+    ('en', 'my son bumped his head at daycare, they said he is acting normal, just FYI for the chart'),
+    ('es', 'se pego en la cabeza jugando pero esta perfectamente, solo queria avisar'),
+    ('en', "I took my pills twice yesterday by mistake but poison control said it's fine and I feel ok"),
+    ('en', 'can i take two tylenol with my ibuprofen?'),
+    ('es', 'me quiero morir de la verguenza jaja, olvidé mi cita'),
+    ('en', 'I wrote my will with the lawyer, can you sign the capacity letter?'),
+    ('en', "my dad had a stroke in March, he's home now and needs PT"),
+    ('en', 'the bleeding stopped after I held pressure for 5 min, do I need a tetanus shot?'),
+    ('en', 'can you explain what a TIA is? my doctor mentioned it'),
+    ('en', 'my daughter swallowed a grape seed, is that ok?'),
+    ('en', 'I think I took my vitamins twice today, is that a problem?'),
+    ('en', 'knocked out all my errands today, can I get my flu shot tomorrow?'),
+    ('en', 'feeling sick of this weather, need a sick note'),
+    ('es', 'mi perro se comió un calcetín, saben de un veterinario?'),
+    ('en', 'the car wreck was 2 years ago, need my records for the lawyer'),
+    ('en', 'my son is dying to see the new movie, can we move his appointment?'),
+    ('en', 'we got narcan training at work, can I get a prescription for it'),
+    ('en', "heads up, I'll be 10 min late"),
+    ('en', 'my chest xray was fine, can you send it to my cardiologist'),
+    ('en', 'I had chest pain last month and the ER said it was reflux, need follow-up'),
+    ('es', 'mi papá tuvo un infarto hace 5 años, necesita su receta'),
+    ('en', 'what are the signs of a stroke? asking for my mom'),
+    ('en', 'the baby shower is Saturday, can I move my appointment'),
+    ('en', 'our 3 year old has a fever of 101, should we bring her in?'),
+    ('es', 'mi hijo de 4 años tiene fiebre, le puedo dar paracetamol?'),
+    ('en', 'no chest pain, no shortness of breath, just a cough'),
+    ('en', "I'm not suicidal, just need a therapist referral"),
+    ('es', 'sin fiebre, sin dolor de pecho, solo tos'),
+    ('en', 'my epipen expired, can I get a new one'),
+    ('en', 'overdosed on pumpkin spice lattes lol, see you at my 2pm'),
+    ('en', 'had a concussion last season, need clearance form to play'),
+    ('en', 'spotting after my IUD insertion last month, is that normal? not pregnant'),
+    ('en', 'the nosebleed stopped after 5 minutes, just letting you know'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), FOURTH_ROUND_BATCH_TRAPS)
+def test_fourth_round_batch_traps_are_set_aside(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+# -- fourth round, intent: the second blind set's confusions, by the family behind each -----
+# (sentences of our own; the second element is the subject, empty for a text)
+FOURTH_ROUND_REQUESTS = [
+    # confirming an existing appointment by its time (not "any afternoon works")
+    ("Sounds good, Friday at 10 works for us.", "", "appointment_change_cancel"),
+    ("perfecto, nos vemos el martes a las 11", "", "appointment_change_cancel"),
+    ("hi, I'd like to book a checkup, any morning before 11 works", "", "appointment_book"),
+    # skipping a session; a booking that clashes
+    ("I need to miss my physical therapy on Monday, work trip", "", "appointment_change_cancel"),
+    ("no voy a poder faltar al trabajo, tengo que faltar a mi terapia del jueves", "", "appointment_change_cancel"),
+    ("we scheduled the 9:30 for my daughter but something came up, anything Thursday?", "", "appointment_change_cancel"),
+    # a slot by its time; Spanish booking verbs; told to be seen
+    ("can I take the 4pm opening on Friday?", "", "appointment_book"),
+    ("necesito programar mi ultrasonido de rutina", "", "appointment_book"),
+    ("the urgent care told me to follow up with my doctor this week", "", "appointment_book"),
+    # replacing a device or pen
+    ("I need a replacement inhaler, mine fell in the pool", "", "prescription_refill"),
+    ("necesito un glucómetro nuevo, el mío ya no prende", "", "prescription_refill"),
+    # results: a study not yet heard of; a value read from the portal; thanks for results is no request
+    ("any word on my echo from last week?", "", "test_results"),
+    ("the portal says my potassium is 5.8, is that bad?", "", "test_results"),
+    ("thanks for the results! also can I book my annual physical", "", "appointment_book"),
+    # physical senses of billing words; an insurer's requirement names what is needed
+    ("my legs are covered in a red itchy rash since yesterday", "", "clinical_question"),
+    ("my balance is off when I stand up, is it my new pill?", "", "clinical_question"),
+    ("the insurance now requires a referral for my physical therapy, can you send it?", "", "referral"),
+    ("la aseguranza me pide la receta nueva para surtir la insulina", "", "prescription_refill"),
+    # a vaccination card in Spanish; a summary asked for
+    ("se me mojó la tarjeta de vacunación de mi hijo, me hacen otra?", "", "records_forms"),
+    ("need a summary of my hospital stay for my employer", "", "records_forms"),
+    # an order for imaging
+    ("could Dr. Patel order an ultrasound of my thyroid?", "", "referral"),
+    ("me pueden ordenar una radiografía de la rodilla?", "", "referral"),
+    # Spanish ways of asking what is advisable
+    ("¿me conviene tomar magnesio para los calambres?", "", "clinical_question"),
+    # vendor and phishing mail
+    ("Your statement is ready. Open the attached file statement_0412.zip to review.", "", "spam_marketing"),
+    ("Taller de facturación médica en línea, inscripciones abiertas, cupo limitado.", "", "spam_marketing"),
+    # other: hours, passwords, an acknowledgement with a plan to come by
+    ("what time do you open on Saturday?", "", "other"),
+    ("no me funciona la contraseña del portal, me ayudan?", "", "other"),
+    ("thanks, I'll swing by and grab the paperwork Monday", "", "other"),
+]
+
+
+@pytest.mark.parametrize(("body", "subject", "intent"), FOURTH_ROUND_REQUESTS)
+def test_fourth_round_requests(body: str, subject: str, intent: str) -> None:
+    assert assess(body, subject=subject, channel="sms").intent == intent, body
+
+
+# Own batch 11 (emails and texts; first contact: 5 of 16 missed, 1 found under another
+# category, 2 of 14 traps flagged): a collision then concussion signs, pills stockpiled,
+# vanishing for good, bottles mixed up, "used his epi", a band round the ribs; numb from the
+# dentist, "baby fever is real", treated by the ER.
+FOURTH_ROUND_BATCH_11 = [
+    ('head_injury', 'Re: school form', "Hi, before the form: my son collided with another kid at recess, forehead to forehead, and he's been vomiting since lunch and says the lights are too bright.\n\nThanks,\nDana\n\n> Please return the school form by Friday."),
+    ('overdose_poisoning', 'question', 'My mother-in-law is staying with us and our 18 month old got into her pill organizer. Sunday and Monday slots are empty. What do I do??'),
+    ('suicide_self_harm', '', 'sorry to bother u guys but ive been stockpiling my sertraline and tonight feels like the night'),
+    ('suicide_self_harm', 'Cita', 'Hola, quería cambiar mi cita. La verdad no he estado bien, siento que sería mejor desaparecer para siempre y ya tengo las pastillas juntas.'),
+    ('stroke', '', 'my grandmother is talking but the words come out wrong, like mixed up, and her right hand is clumsy since breakfast'),
+    ('stroke', 'urgente', 'mi suegro se quedó como trabado, no puede decir lo que quiere y tiene la mano izquierda sin fuerza'),
+    ('severe_bleeding', 'Re: post-op', 'The incision from Tuesday opened up and blood is soaking through the dressing and my shirt.\n\nOn Mon, Dr. Lee wrote:\n> Keep the incision dry.'),
+    ('severe_bleeding', '', 'after the biopsy today im peeing straight blood with clots, lots of it'),
+    ('head_injury', '', 'mi papá de 80 se resbaló en la regadera y se pegó en la cabeza, toma xarelto, se ve bien pero tiene un chichón'),
+    ('overdose_poisoning', '', "my husband mixed up his bottles and took his night meds in the morning too, he's very drowsy and confused"),
+    ('overdose_poisoning', '', 'hija de 4 años se bebió un poco de limpiador de pisos, tose mucho'),
+    ('anaphylaxis', '', "my son used his epi after eating a granola bar with almonds and he's still wheezy"),
+    ('pregnancy_emergency', '', '16 wks along and i fell down the last 3 stairs onto my belly, now cramping'),
+    ('infant_fever', '', "our 7 week old feels warm and the thermometer says 38.4, she's barely eating"),
+    ('chest_pain', 'Refill', 'need my lisinopril refilled. also since this morning it feels like a band tightening around my ribs and my left arm aches'),
+    ('breathing', '', "my asthma is bad today, used my albuterol 4 times in the last 2 hours and still can't get air"),
+    (None, 'Re: your visit', "Thanks! The head CT was normal and he's back to his usual self, we'll see you at the follow-up.\n\n> Your son's follow-up is on the 12th."),
+    (None, '', "the poison control people said the amount my daughter swallowed is harmless, she's fine, just documenting"),
+    (None, '', "my aunt overdosed years ago, I'm asking for narcan to keep at home"),
+    (None, '', 'I tripped on the stairs last week and hit my knee, still sore, can I get an x-ray?'),
+    (None, '', 'what would happen if a kid swallowed a battery? asking for a school newsletter'),
+    (None, '', 'Stroke survivor support group meets Thursdays, can you share the flyer with patients?'),
+    (None, '', 'my dad had a head injury in 2010 and needs his keppra refilled'),
+    (None, '', 'the bleeding after my tooth extraction slowed down after I bit on the gauze, all good'),
+    (None, '', "I've been feeling really down since the divorce, can I get a counselor referral? no thoughts of hurting myself"),
+    (None, '', 'mi hijo se golpeó la cabeza ayer jugando, ya lo revisaron en urgencias y está bien, necesito nota para la escuela'),
+    (None, '', 'no tengo pensamientos de hacerme daño, solo quiero una cita con la psicóloga'),
+    (None, '', 'baby fever is real, my sister just had twins lol. anyway, can I book my physical'),
+    (None, '', 'my face is numb from the dentist, can I eat?'),
+    (None, '', 'wrist is bleeding a little from the blood draw bandage, normal?'),
+]
+
+
+@pytest.mark.parametrize(("category", "subject", "body"), FOURTH_ROUND_BATCH_11)
+def test_fourth_round_batch_11(category: str | None, subject: str, body: str) -> None:
+    channel = "email" if subject or "\n" in body else "sms"
+    assert assess(body, subject=subject, channel=channel).red_flag == category, body
+
+
+# Own batch 12, trap-heavy (first contact: 6 of 30 traps flagged, 1 of 10 positives missed):
+# this round's words in other senses ("a chorros" rain, a band teacher, stockpiled diapers,
+# a knife set on sale, bleeding all day as usual, allergy season, mixed-up dates, high marks,
+# a thick tongue from pollen) beside new positives in the same families.
+FOURTH_ROUND_BATCH_12_TRAPS = [
+    ('en', "two years ago I had a miscarriage and now I'm pregnant again, can I get an early ultrasound?"),
+    ('en', 'had a stroke in 2018 and now my insurance wants a new neuro eval form'),
+    ('en', "last year they said angina, now I'd like a cardiology referral"),
+    ('en', 'my cat knocked the pill bottle off the shelf, thought it was a toy lol, need a new bottle'),
+    ('en', 'my son thinks the gummy vitamins are candy, how many can he have a day?'),
+    ('en', 'we collided shopping carts at the store lol, anyway can I book a flu shot'),
+    ('en', "the rain was coming down a chorros so we'll be late"),
+    ('en', 'lloviendo a chorros, llegamos tarde a la cita'),
+    ('en', "my husband got up this morning and couldn't find his keys, typical"),
+    ('en', "the baby's cheeks are so chunky, is that normal?"),
+    ('en', 'took my daughter to the park and she got a ball to the face, fat lip, can we get seen today'),
+    ('en', 'we have a plan and a date for the wedding, need my vaccine records'),
+    ('en', 'can see the bone scan results on the portal?'),
+    ('en', 'my period has been bleeding all day as usual, just need a refill of my pill'),
+    ('en', "I'm stockpiling diapers for the new baby, any coupon?"),
+    ('en', 'my band teacher is tight on schedule, can we move the appt to 4?'),
+    ('en', 'we moved and gave away all our furniture, please update my address'),
+    ('en', 'mixed up the dates, can I move my appointment?'),
+    ('en', "he's getting high marks in school, need a sports physical"),
+    ('en', 'my tongue feels thick from allergies season, can I get a nasal spray refill?'),
+    ('en', 'I keep looking at the knife set on sale, anyway do you validate parking?'),
+    ('en', 'scared of the dentist, can I get a referral to a sedation dentist?'),
+    ('en', 'got a bunch of bug bites at camp, anything for the itch?'),
+    ('en', "he ran into the door playing tag, no bump, just crying, he's fine now"),
+    ('en', 'my legs feel heavy after the long flight, should I worry about clots?'),
+    ('es', 'su abuelo tiene la boca seca por la medicina, es normal?'),
+    ('es', 'la niña se quedó dormida en el carro después de la fiesta, todo bien'),
+    ('es', 'mi hijo se tomó su medicina de la tos como dice la receta y ya durmió'),
+    ('en', "I'm afraid of what the bill will be, can you give an estimate?"),
+]
+FOURTH_ROUND_BATCH_12 = [
+    ('en', 'my 10 yo took a baseball to the temple and hes puking and sleepy', 'head_injury'),
+    ('es', 'mi chavo se dio un madrazo en la cabeza con la patineta y anda mareado', 'head_injury'),
+    ('es', 'mi abuelito se tomó doble la pastilla del azúcar por error y anda temblando', 'overdose_poisoning'),
+    ('en', 'my 2 yo bit into a laundry pod and is coughing', 'overdose_poisoning'),
+    ('es', 'tengo guardadas las pastillas de mi mamá para cuando ya no aguante', 'suicide_self_harm'),
+    ('en', "i've said goodbye to my dog and written letters, tonight's the night", 'suicide_self_harm'),
+    ('es', 'mi mamá habla como borracha y se le cae la comida de la boca', 'stroke'),
+    ('en', "my dad's words are coming out jumbled and his right leg is dragging", 'stroke'),
+    ('en', "blood is pouring from his scalp and we can't get it to stop", 'severe_bleeding'),
+    ('es', 'me corté con la navaja y sale mucha sangre, no se detiene', 'severe_bleeding'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), FOURTH_ROUND_BATCH_12_TRAPS)
+def test_fourth_round_batch_12_traps(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FOURTH_ROUND_BATCH_12)
+def test_fourth_round_batch_12(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+# Own batch 13, the categories the earlier batches probed least (first contact: 4 of 20
+# missed, 1 of 10 traps flagged): a Spanish month count ("estoy de 7 meses"), "saliendo
+# agua", "hasn't felt the baby kick", a hoarse voice or tingling lips after a sting,
+# "doesn't want to wake up"; a baby warm from being bundled is no fever.
+FOURTH_ROUND_BATCH_13 = [
+    ('en', 'my 10 month old is burning up, 102.2 under the arm', 'infant_fever'),
+    ('es', 'mi nena de 6 meses anda con temperatura alta, 38.9', 'infant_fever'),
+    ('en', 'the baby (3 wks) feels super warm and is fussy, temp 38.1', 'infant_fever'),
+    ('es', 'bebé de 9 meses con calentura desde la madrugada, no quiere comer', 'infant_fever'),
+    ('es', 'estoy de 7 meses y me está saliendo agua sin parar', 'pregnancy_emergency'),
+    ('en', 'im 35 weeks and my feet and face are super swollen and i have a pounding headache', 'pregnancy_emergency'),
+    ('es', 'con 12 semanas de embarazo y estoy manchando rojo con dolor', 'pregnancy_emergency'),
+    ('en', "my wife is 29 weeks and hasn't felt the baby kick all day", 'pregnancy_emergency'),
+    ('en', 'after the bee sting my lips tingle and my voice sounds hoarse', 'anaphylaxis'),
+    ('es', 'comió maní sin querer y le salieron ronchas y se le está hinchando el ojo', 'anaphylaxis'),
+    ('en', 'took my first amoxicillin dose and now my tongue is swelling', 'anaphylaxis'),
+    ('es', 'mi hijo tiene la respiración muy rápida y se le hunden las costillas', 'breathing'),
+    ('en', "my mom's oxygen is 86 on the finger thing", 'breathing'),
+    ('en', "i'm wheezing and my inhaler isnt doing anything", 'breathing'),
+    ('en', 'crushing feeling behind my breastbone, sweaty and nauseous', 'chest_pain'),
+    ('es', 'mi esposo dice que siente como un peso en el pecho y le duele la quijada', 'chest_pain'),
+    ('en', 'grandma fell and hit her head, she takes blood thinners', 'head_injury'),
+    ('en', 'my 3 year old drank some of the bleach water i was mopping with', 'overdose_poisoning'),
+    ('en', "my daughter said she doesn't want to wake up tomorrow", 'suicide_self_harm'),
+    ('en', "i'm on warfarin and i've been throwing up blood", 'severe_bleeding'),
+    ('en', 'my 2 year old had a fever last week, all better, need a daycare note', None),
+    ('en', 'the baby is warm because we bundled her, no fever, just checking the normal range', None),
+    ('en', 'pregnant and need a note for work to avoid heavy lifting', None),
+    ('es', 'estoy embarazada, me pueden dar la receta de vitaminas prenatales?', None),
+    ('en', 'my lips are chapped from the wind, any cream?', None),
+    ('en', 'oxygen tank delivery came, thanks', None),
+    ('en', 'I had my gallbladder out last year, need the op report', None),
+    ('en', "my son's breathing test is scheduled, do I need to bring anything?", None),
+    ('en', 'grandma takes blood thinners, can she get a flu shot?', None),
+    ('es', 'la bebé ya no tiene fiebre desde ayer, la llevamos al kínder?', None),
+    ('es', 'el bebé de 2 meses está muy caliente por estar tapado, no tiene fiebre', None),
+    ('en', 'my 3 month old is burning up after his bath, 38.6', 'infant_fever'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FOURTH_ROUND_BATCH_13)
+def test_fourth_round_batch_13(lang: str, body: str, category: str | None) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)

@@ -53,6 +53,10 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
                r"\b(?:dar|darme|darnos|darle|conseguir|agendar\w*|apartar\w*|kisiera|kiero|quisiera|quiero|necesito) (?:\w+ ){0,2}(?:una |un )?(?:cita|sita|consulta|turno)\b|"
                r"\b(?:hay|tienen) (?:algo|espacio|lugar) (?:hoy|manana|para hoy|esta semana)\b")),
         (1.0, rf"\b{_APPT}\b"),
+        # a slot asked for by its time; told to be seen; booking said in Spanish verbs
+        (4.5, (r"\b(?:get|take|grab|book|want|have) (?:the |that |a |an )?(?:\d{1,2}(?::\d\d)? ?(?:am|pm)?|morning|afternoon|earliest|open|last|first) (?:spot|slot|opening|appointment|appt)\b|"
+               r"\b(?:necesito|quiero|quisiera|puedo|podemos|para|me gustaria|ocupo) (?:agendar|programar|reservar|apartar|sacar)\b|"
+               r"\b(?:said|told (?:me|us|him|her)|wants? (?:me|us)) to (?:see|follow up with|make an appointment|book)\b|\b(?:pidio|piden|pide|quiere) (?:una )?cita de (?:control|seguimiento)\b")),
         (3.0, rf"\b(?:needs?|necesita) (?:\w+ ){{0,2}}(?:an? |new )?{_APPT}\b"),
         (3.0, r"\b(?:hacer|sacar|pedir|agendar|programar|necesito|quiero|quisiera|solicitar|apartar) (?:\w+ ){0,2}(?:una |otra |la |el |un )?(?:cita|consulta|chequeo|revision|examen)\b"),
         (3.5, r"\b(?:tienen|hay) (?:espacio|lugar|disponibilidad|citas?|turnos?)\b|\b(?:que )?(?:revisen|revisaran|chequen|vean) a (?:mi|mis)\b"),
@@ -79,6 +83,12 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
                r"\bworks for (?:the|my|our) (?:follow[- ]?up|appointment|appt|visit|physical)\b|"
                r"\b(?:mi|la|nuestra) (?:cita|consulta) (?:es|era) (?:el|a las|hoy|manana)\b|\b(?:a que hora|cuando) es (?:mi|la) cita\b")),
         (3.0, r"\b(?:can'?t|cannot|won'?t be able to|unable to|not able to) (?:make|come|attend|keep|go|be there)\b"),
+        (4.0, (r"(?<!any )(?<!after )(?<!before )(?<!by )\b(?:\d{1,2}(?::\d\d)?(?: ?(?:am|pm))?|slot|time|that|monday|tuesday|wednesday|thursday|friday|saturday|tomorrow)\b (?:\w+ ){0,2}works(?: (?:for|with) (?:me|us))?\b|"
+               r"\bnos vemos (?:el \w+|manana|hoy|a las \d)")),
+        (4.5, (r"\b(?:skip|miss|missing|cancel) (?:my |the |our |this week'?s |today'?s |tomorrow'?s )?(?:pt|physical therapy|therapy|session|appointment|appt|visit|class)\b(?! (?:is|was) (?:\w+ )?(?:charged|billed))|"
+               r"\bfaltar a (?:mi|la|su) (?:cita|terapia|sesion|consulta)\b|"
+               r"\b(?:i|we) (?:booked|scheduled|have|had) (?:the |an? |my )?(?:\d{1,2}(?::\d\d)?|appointment|appt|visit|slot)\b[^.!?\n]{0,60}\b(?:but|pero)\b|"
+               r"\b(?:my (?:shift|schedule) changed|something came up|me cambiaron (?:el turno|el horario)|(?:me )?surgio (?:algo|un imprevisto))\b")),
         (2.0, r"\b(?:running late|be late|different (?:day|time)|another (?:day|time)|earlier time|later time)\b"),
         (2.5, r"\b(?:be|running|run|am|i'?m) (?:\w+ ){0,3}late (?:for|to) (?:my|the|our|his|her) (?:appointment|appt|visit)\b"),
         (4.0, r"\b(?:cancelar|reprogramar|cambiar|mover|posponer|pasar|recorrer|adelantar|atrasar)\b(?:\W+\w+){0,3}\W+(?:cita|consulta|hora)"),
@@ -105,19 +115,22 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (4.0, r"\b(?:me )?(?:manden|mande|mandenme|envien|envie|surtan)\b[^.!?\n]{0,25}\b(?:farmacia|receta|inhalador|pastillas|medicina|medicamento)\b"),
         (2.5, r"\bfarmacia\b"),
         (1.0, r"\bmg\b|\b\d+ ?mg\b"),
+        (4.0, (r"\b(?:need|want|get|necesito|quiero) (?:a |an |una? )?(?:new|replacement|another|nuev[oa]|otr[oa]) (?:\w+ ){0,1}(?:epi ?pens?|inhaler|inhalador|glucometer|glucometro|pen needles|insulin pens?|meter|strips|lancets|nebuli[sz]er|tiras)\b|"
+              r"\b(?:glucometro|inhalador|tiras|epi ?pen|pluma de insulina|nebulizador)\b (?:\w+ )?(?:nuev[oa]s?|de repuesto)\b")),
         (3.0, r"\b(?:\d+|ninety|thirty)[- ]days? (?:supply|prescription|of (?:my|the|it))\b|\bsupply\b|\bcall in (?:more|my|a)\b"),
     ),
     "test_results": (
         (4.0, r"\b(?:test|lab|labs|blood ?work|bloodwork|blood test|biopsy|x-?ray|xray|mri|ct|scan|ultrasound|mammogram|pap|culture|urine|a1c|cholesterol|imaging|ekg|ecg)\b(?:\W+\w+){0,3}\W+results?\b"),
-        (3.5, r"\bresults?\b"),
+        (3.5, r"(?<!thanks for the )(?<!thank you for the )(?<!thanks for my )\bresults?\b"),
         (1.5, r"\b(?:lab|labs|blood ?work|bloodwork|biopsy|mammogram|pap smear|ultrasound|mri|x-?rays?|ct scan|a1c|cholesterol|covid test|pcr)\b"),
         (1.5, r"\b(?:came back|normal|abnormal|levels?|portal|what does (?:it|this) mean)\b"),
         (1.0, r"\b(?:test|tests|tested|culture|panel|thyroid|tsh|psa|hemoglobin|urine|swab|strep test|show(?:ed)?|showing)\b"),
         (4.0, (r"\b(?:tests?|labs?|results?|swabs?|cultures?|scans?|biopsy|pap|mammogram|bloodwork|blood work)\b(?:\W+\w+){0,3}\W+(?:negative|positive|back|ready|in yet|normal|abnormal)\b|"
                r"\b(?:pathology|path report|biopsy|results?|labs?|tests?|resultados|estudios|analisis)\b[^.!?\n]{0,25}\b(?:be back|come back|be ready|be in|estar(?:a|an) listos?)\b|"
-               r"\b(?:checking|check|following up|follow up|any (?:news|update)|update) on (?:my|the|his|her) (?:\w+ ){0,2}(?:test|tests|labs?|results?|biopsy|bloodwork|scan|mri|x-?ray|ultrasound|culture|swab|pap)\b|"
+               r"\b(?:checking|check|following up|follow up|any (?:news|update|word)|update|word) on (?:my|the|his|her) (?:\w+ ){0,2}(?:test|tests|labs?|results?|biopsy|bloodwork|scan|mri|ct|x-?ray|xray|ultrasound|culture|swab|pap|echo|ekg|ecg|colonoscopy|endoscopy|pathology)\b|"
+               r"\b(?:portal|results?|labs?|report|chart) (?:says|said|shows|showed) (?:[\w]+ ){0,3}(?:\d|low|high|normal|abnormal|positive|negative|elevated)|"
                r"\b(?:salio|salieron|dio|dieron) (?:positiv[oa]s?|negativ[oa]s?)\b|\b(?:ya )?(?:llegaron|estan) (?:los|mis) (?:resultados|estudios|analisis)\b")),
-        (4.0, r"\bresultados?\b"),
+        (4.0, r"(?<!gracias por los )(?<!gracias por sus )(?<!gracias por mis )\bresultados?\b"),
         (2.5, r"\bexamen(?:es)? de (?:orina|sangre|laboratorio|heces)\b|\bpapanicolaou\b|\b(?:salio|salieron) (?:bien|mal|normal\w*)\b|\b(?:any )?update on my\b"),
         (1.5, r"\b(?:analisis|laboratorio|examen(?:es)? de sangre|radiografia|ultrasonido|biopsia|mamografia|estudios|prueba de)\b"),
         # asking whether results are out, what a finding means, how high a value came out
@@ -127,15 +140,15 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
                r"\bwhat (?:did )?(?:the|my|his|her) (?:mri|ct|scan|x-?ray|ultrasound|biopsy|labs?|bloodwork|echo|ekg|ecg) show(?:ed)?\b|\bmore views\b")),
     ),
     "billing_insurance": (
-        (3.5, r"\b(?<!got the )(?<!got my )(?<!got your )(?<!for the )(?<!recibi el )(?<!recibi la )(?<!recibi los )(?:bill|bills|billed|billing|invoice|statement|charged?|charges|copay|co-pay|deductible|(?<!lost my )(?<!lost his )(?<!lost her )(?<!losing my )(?<!lose my )(?<!off )(?<!of )balance|refund|payment|pay|paid|owe|collections?|eob|itemized|out of pocket|estimate)\b"),
-        (3.5, r"\b(?:insurance|insurer|coverage|covered|cover|medicaid|medicare|aetna|cigna|humana|united ?healthcare|blue cross|bcbs|kaiser|claim|claims|prior auth\w*|pre-?auth\w*|in[- ]network|out[- ]of[- ]network|policy number|member id)\b"),
+        (3.5, r"\b(?<!got the )(?<!got my )(?<!got your )(?<!for the )(?<!recibi el )(?<!recibi la )(?<!recibi los )(?:bill|bills|billed|billing|invoice|statement|charged?|charges|copay|co-pay|deductible|(?<!lost my )(?<!lost his )(?<!lost her )(?<!losing my )(?<!lose my )(?<!off )(?<!of )balance(?! (?:problems?|issues?|is off|and|when|while|trouble))|refund|payment|pay|paid|owe|collections?|eob|itemized|out of pocket|estimate)\b"),
+        (3.5, r"\b(?:insurance(?! (?:company )?(?:now )?(?:requires|needs|wants|asks))|insurer|coverage|covered(?! (?:in|with|all over))|cover|medicaid|medicare|aetna|cigna|humana|united ?healthcare|blue cross|bcbs|kaiser|claim|claims|prior auth\w*|pre-?auth\w*|in[- ]network|out[- ]of[- ]network|policy number|member id)\b"),
         (1.5, r"\$\s?\d|\b\d+ dollars\b|\bcredit card\b|\bpayment plan\b"),
         (2.0, r"\bhow much (?:does|is|will|would|do)\b|\bcuanto (?:cuesta|cobran|sale|me cobran|es)\b"),
         (4.0, r"\bhow much (?:does|is|will|would|do|for) (?:\w+ ){0,4}(?:cost|charge|run|be)\b|\bcuanto (?:cuesta|cobran|me cobran|me costaria|cuestan)\b"),
         (3.5, r"\bhow much do (?:i|we) owe\b|\bcuanto (?:debo|debemos|le debo|les debo|tengo que pagar)\b"),
         (2.0, r"\b(?:cost|costs|price|prices|pricing|self[- ]pay|cash price|precios?|costo)\b|\bcuanto cuesta\b|\bcuesta (?:\$|\d|mucho dinero|caro)"),
         (3.5, r"\b(?<!recibi la )(?<!recibi el )(?<!llego la )(?:factura|facturas|cobro|cobros|cobraron|cobrar|cargo|cargos|pagos?|pagar|pague|saldo|deuda|debo \$?\d+|plan de pagos|reembolso|deducible|copago|estado de cuenta|cuenta)\b"),
-        (3.5, r"\b(?:seguro|aseguranza|aseguradora|cobertura|cubre|medicaid|medicare|reclamo|reclamacion)\b"),
+        (3.5, r"\b(?:(?:seguro|aseguranza|aseguradora)(?! (?:me |nos |le )?(?:pide|piden|requiere|exige|necesita))|cobertura|cubre|medicaid|medicare|reclamo|reclamacion)\b"),
     ),
     "records_forms": (
         (3.5, r"\b(?:medical records?|records?|chart|charts|copy of (?:my|the) (?!(?:\w+ )?(?:results?|labs?|tests?))|immuni[sz]ation (?:record|history)|vaccin\w* (?:record|card|history)|shot records?)\b"),
@@ -145,6 +158,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (1.5, r"\b(?:fax|portal access|send (?:them|it) to|transfer (?:my )?records)\b"),
         (2.5, r"\brecords? (?:transferred|sent|faxed|released|request\w*)\b"),
         (3.0, r"\b(?:certificate|certificado|comprobante|medical clearance|proof of (?:vaccination|visit|immuni[sz]ation))\b"),
+        (4.0, r"\btarjeta de vacun\w+|\bcertificado de vacun\w+|\b(?:need|necesito|ocupo|send|mandar\w*|enviar\w*)\b[^.!?\n]{0,15}\b(?:resumen|summary)\b"),
         (3.5, r"\b(?:expediente|historial (?:medico|clinico)|registros?|record de vacunas|cartilla de vacunacion|copia de)\b"),
         (3.5, r"\b(?:formularios?|forma|formas|papeles|papeleo|constancia|justificante|incapacidad|nota (?:para|del|de) (?:el |la )?(?:trabajo|escuela|doctor)|llenar|firmar)\b"),
         (4.0, (r"\b(?:need|needs|want|send|write|get|request|necesito|ocupo|mandar\w*|escribir\w*|hacer\w*|enviar\w*)\b[^.!?\n]{0,25}\b(?:letter|carta|constancia|justificante)\b|"
@@ -161,6 +175,8 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
     ),
     "referral": (
         (4.5, r"\b(?:referral|referrals|refer|referred|referring)\b"),
+        (4.5, (r"\b(?:order|ordenar|ordene|pedir|pida) (?:me |him |her |le |me )?(?:an? |the |una? )?(?:mri|ct|ultrasound|x-?ray|mammogram|imaging|scan|resonancia|tomografia|ultrasonido|mamografia|radiografia|physical therapy|pt|terapia)\b|"
+               r"\b(?:can|could|would) (?:you|u|the doctor|dr \w+) (?:please )?order (?:it|that|this|one|them|the test|a test)\b")),
         (4.5, r"\b(?:an? |new |the )?(?:order|orden) (?:for|para) (?:\w+ ){0,2}(?:physical therapy|pt|therapy|imaging|mammogram|mri|ct|ultrasound|screening|terapia|fisioterapia|mamografia)\b|\bput in an order\b"),
         (3.0, (r"\b(?:endocrinology|cardiology|dermatology|neurology|gastroenterology|orthopedics|rheumatology|urology|"
               r"oncology|psychiatry|pulmonology|nephrology|ophthalmology|optometrist|audiology|"
@@ -176,7 +192,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (2.5, r"\b(?:especialista|hematologo|otorrino|cardiologo|dermatologo|neurologo|ortopedista|ginecologo|psiquiatra|psicologo|terapeuta|terapia fisica|gastroenterologo|endocrinologo|alergologo)\b"),
     ),
     "clinical_question": (
-        (2.0, r"\b(?:pain|hurts?|hurting|ache|aching|sore|rash|itch\w*|fever|cough\w*|cold|flu|sick|nause\w*|vomit\w*|diarrh\w*|dizzy|dizziness|swollen|swelling|bleed\w*|infection|symptoms?|headache|migraine|throat|sinus|allerg\w*|blood pressure|sugar|bp|tired|fatigue|insomnia|anxiety|depress\w*|lump|bump|mole|burning|numb(?:ness|ed)?|wound|stitches|bite|sprain\w*|injur\w*)\b"),
+        (2.0, r"\b(?:pain|hurts?|hurting|ache|aching|sore|rash|itch\w*|fever|cough\w*|cold|flu|sick|nause\w*|vomit\w*|diarrh\w*|dizzy|dizziness|swollen|swelling|bleed\w*|infection|symptoms?|headache|migraine|balance|lightheaded\w*|throat|sinus|allerg\w*|blood pressure|sugar|bp|tired|fatigue|insomnia|anxiety|depress\w*|lump|bump|mole|burning|numb(?:ness|ed)?|wound|stitches|bite|sprain\w*|injur\w*)\b"),
         (2.5, r"\b(?:is (?:it|this|that) (?:normal|safe|ok|okay|serious|contagious)|should i (?:be worried|worry|go|take|stop|keep|continue|start)|can i (?:take|mix|drink|eat|stop|exercise|give)|side effects?|dose|dosage|how (?:much|often|many|long)|what should i do|is there something|interact\w*|worried about|concerned about)\b"),
         (2.0, r"\b(?:dolor|duele|duelen|sarpullido|ronchas|comezon|picazon|fiebre|calentura|tos|gripa|gripe|resfriado|enferm[oa]|nausea\w*|vomit\w*|diarrea|mareo\w*|mareada|mareado|hinch\w+|tragar|infeccion|sintomas?|dolor de cabeza|migrana|garganta|alergi\w*|presion|azucar|cansad[oa]|ansiedad|depresion|bulto|herida|sangr\w+)\b"),
         (2.5, (r"\b(?:cause|causes|causing|risk|risks|dangerous|safe|contagious|screened|"
@@ -188,6 +204,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (2.0, (r"\bshould (?:i|we|he|she)\b|\bi should\b|\bdo (?:i|we) need to\b|\b(?:debo|deberia|debemos|necesito) (?:\w+ )?(?:preocupar\w*|ir|llevar\w*|dejar|tomar|hacer\w*|ponerle|darle)\b|"
                r"\b(?:bruis\w*|sprain\w*|ice it|moreton|golpe)\b|\bwhat (?:do|can) (?:i|we) do\b|\bque (?:hago|hacemos)\b|"
                r"\b(?:lo|la|los|las) (?:reviso|revisa|revisan|checan|checa|ve|vea) (?:con )?el (?:doctor|medico|dr)\b|\bshould (?:the doctor|someone|a doctor) (?:check|look at|see)\b|\bpls advise\b|\bplease advise\b")),
+        (2.5, r"\b(?:me conviene|le conviene|es bueno (?:que|tomar|comer)|es cierto que|que (?:debo|puedo) comer|(?:me|le) diagnosticaron|tienen (?:alguna )?(?:guia|informacion) (?:de|sobre|para))\b"),
         (2.5, r"\b(?:es normal|es grave|debo preocuparme|me preocupa|puedo tomar|puedo dejar|efectos? secundarios?|dosis|cada cuanto|cuanto (?:debo|puedo)|que (?:debo|puedo) hacer|esta bien (?:si|que))\b"),
     ),
     "spam_marketing": (
@@ -200,6 +217,8 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (3.0, r"\b(?:view (?:this email )?in (?:your )?browser|manage (?:your )?preferences|opt[- ]out|reply stop|all rights reserved|this email was sent to|awareness month)\b"),
         (3.5, (r"\bwe are an? (?:\w+ ){0,2}(?:agency|company|firm|team|provider)\b|\bstaffing\b|\brecruit\w*\b|"
               r"\breply to learn more\b|\bfree cruise\b|\byou have been selected\b|\b2x1\b|\baproveche\b")),
+        (6.0, r"\b\w+\.(?:zip|exe|scr|html?)\b|\bopen the attached (?:file|invoice|document)\b"),
+        (4.0, r"\b(?:inscripciones abiertas|cupo limitado|cupos limitados|enroll now|registration (?:is )?open|spots are limited|cotizacion de|quote for (?:the )?(?:supplies|gauze|bandages)|schedule of (?:\w+ )?classes|class schedule|calendario de clases)\b"),
         (6.0, r"\b(?:order|package) (?:has )?(?:shipped|been delivered)\b|\btrack your (?:package|order)\b"),
         (6.0, (r"\bdear (?:customer|user|client|member|valued)\b|\bdownload the attached\b|\bavoid (?:service )?(?:interruption|suspension)\b|"
                r"\bverify your (?:account|identity|details)\b|\b(?:account|cuenta) (?:is|has been|esta|ha sido) (?:on hold|suspended|locked|bloquead[oa]|suspendid[oa])\b|"
@@ -216,9 +235,13 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (2.0, r"\b(?:all good now|all better(?: now)?|(?:is|are|has|have) (?:all |completely )?(?:gone|cleared up|resolved)|ya (?:estoy|esta|estamos) (?:bien|mejor)|ya se (?:me |le )?(?:quito|paso))\b"),
         (4.0, r"^\W*(?:thanks|thank you|thx|ok|okay|great|gracias|muchas gracias|perfecto)\W+(?:i )?(?:got|received|recibi|ya (?:lo|la|los|las) (?:tengo|recibi))\b"),
         (1.5, r"\b(?:thank you|thanks|thx|gracias|muchas gracias|appreciate|got it|ok|okay|sounds good|perfect|perfecto|de acuerdo|listo)\b"),
+        (3.5, (r"\b(?:a que hora (?:abren|cierran)|what time do you (?:open|close)|are you open|estan abiertos|reset (?:my )?password|can'?t log ?in|"
+               r"(?:portal )?(?:login|password|contrasena|usuario) (?:isn'?t|not|no) (?:working|funciona)|forgot (?:my )?password|"
+               r"no (?:me |le )?funciona (?:la |el |mi )?(?:contrasena|usuario|portal|app|aplicacion)|(?:olvide|perdi) (?:mi |la )?contrasena)\b|"
+               r"^\W*(?:got it|ok|okay|thanks|thank you|gracias|muchas gracias|perfecto|listo)\W+(?:[\w ]{0,15}\W+)?(?:i'?ll|will|we'?ll|i will|voy a|paso a|ya) (?:pick|come|stop|swing|drop|recog\w+|pasar|pase)\b")),
         (2.0, r"\b(?:hours|open on|closed on|holiday|directions|parking|fax number|numero de fax|lost and found|horario|estacionamiento)\b"),
         (3.5, (r"\b(?:left|forgot|lost|dropped) (?:my|a|an|his|her|our) (?:\w+ )?(?:glasses|sunglasses|phone|keys|wallet|jacket|coat|umbrella|bag|purse|card|scarf|hat|sweater|charger|book|toy|stroller|water bottle)\b|"
-               r"\b(?:deje|olvide|perdi|se me cayo|se me olvido) (?:mis|mi|un|una|su|sus|el|la|los|las) (?:lentes|anteojos|gafas|celular|telefono|llaves|cartera|chamarra|chaqueta|bolsa|paraguas|gorra|tarjeta|sueter|cargador|libro|juguete)\b|"
+               r"\b(?:deje|olvide|perdi|se me cayo|se me olvido) (?:mis|mi|un|una|su|sus|el|la|los|las) (?:lentes|anteojos|gafas|celular|telefono|llaves|cartera|chamarra|chaqueta|bolsa|paraguas|gorra|tarjeta(?! de vacun)|sueter|cargador|libro|juguete)\b|"
                r"\b(?:complaint|complain\w* (?:about|to)|(?:una|mi|poner una|presentar una) queja|quejarme (?:de|del) (?:servicio|la atencion|trato)|rude|unprofessional|disappointed|mal servicio|mala atencion|groser\w+)\b|"
                r"\b(?:waited|espere|esperamos) (?:over|more than|mas de|casi) (?:an?|una|\d+) (?:hour|hora)|\bnadie (?:me|nos) (?:aviso|dijo)\b|"
                r"\b(?:resume|cv|curriculum|open positions?|job (?:opening|application)|hiring|vacante|empleo|solicitud de empleo)\b")),

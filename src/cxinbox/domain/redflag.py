@@ -172,8 +172,13 @@ def find(text: str, *, bulk: bool | None = None, setting: str = "") -> list[Find
                                     _original(text, where, *cover)))
         else:
             status, modifier = _context(folded, category, start, end, bounds, mods, c)
+            denial = c.not_pregnant.search(folded)
+            if category == "pregnancy_emergency" and status == "current" and denial:
+                # "not pregnant", "trying to conceive": no pregnancy to be in danger
+                status, modifier = "negated", (denial.start(), denial.end())
             for old, new, cue in c.recategorise:
-                if category == old and status == "current" and cue.search(folded):
+                if category == old and status == "current" and cue.search(folded) \
+                        and not (new == "pregnancy_emergency" and denial):
                     category = new
             findings.append(Finding(category, matched, start, end, status,
                                     _original(text, where, *modifier) if modifier else ""))
@@ -256,6 +261,10 @@ _STRONG_NOW: Final = re.compile(
     r"\b(?:again|(?:it'?s|its|is|came|come|coming) back|still|right now|worse|ahorita|ahora mismo|"
     r"otra vez|de nuevo|volvio|sigue|todavia)\b")
 """Currency that outweighs "they saw me in the ER" (unlike "last night", which dates it)."""
+_NOW: Final = re.compile(r"\b(?:now|ahora|ahorita)\b")
+_NOW_HAVE: Final = re.compile(
+    r"\b(?:now|ahora|ahorita) (?:i(?:'?m| am)? (?:have|having|got)|i have|(?:he|she)(?:'s| is)? (?:has|having)|"
+    r"tengo|tiene|estoy|esta|me duele|le duele|siento)\b")
 _LIST_WORD: Final = re.compile(r"\b(?:or|nor|ni|o)\b")
 _BARE_NEGATION: Final = re.compile(r"(?:no|not|ni|sin|never|nunca)")
 
@@ -291,6 +300,9 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
     left, right = _clause(bounds, start, end, len(folded))
     found: dict[str, tuple[int, int]] = {}
     current = [(a, b) for kind, _d, a, b in mods if kind == "current" and left <= a < right]
+    # "ahora tengo dolor de pecho, hace una semana ...": the symptom is dated now by its verb
+    now_have = _NOW_HAVE.search(folded, max(left, start - 40), start)
+    has_now = now_have is not None and _words(folded, now_have.end(), start) <= 2
     for kind, direction, m_start, m_end in mods:
         if kind == "resolved":  # starts at the "but" that ends the clause
             if end <= m_start <= right and _words(folded, end, m_start) <= BACKWARD_WORDS:
@@ -318,6 +330,9 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
         if within:
             found.setdefault(kind, (m_start, m_end))
             continue
+        if kind in ("historical", "assessed") and (
+                (m_end <= start and _now_before(folded, m_end, start)) or has_now):
+            continue  # "a positive test a week ago, and now bleeding": the "now" re-dates it
         forward = m_start < start and direction in ("forward", "both")
         backward = m_start >= end and direction in ("backward", "both")
         reaches = (forward and _forward_reaches(folded, kind, m_start, m_end, start, c)) or (
@@ -335,6 +350,12 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
             if kind in found:
                 return kind, found[kind]  # type: ignore[return-value]
     return "current", None
+
+
+def _now_before(folded: str, a: int, start: int) -> bool:
+    """A "now" between a dated modifier and the target, a few words before the target."""
+    nows = list(_NOW.finditer(folded, a, start))
+    return bool(nows) and _words(folded, nows[-1].end(), start) <= 3
 
 
 def _sentence_end(folded: str, end: int) -> int:
