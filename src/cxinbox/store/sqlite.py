@@ -9,7 +9,7 @@ import db.py themselves.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,10 @@ class SqliteStoreOps:
         def make_durable(self) -> None: ...
 
         def integrity_check(self) -> str: ...
+
+    def watch_commits(self, wake: Callable[[], object]) -> None:
+        """No commit signal on SQLite: the one server on its host polls the newest event
+        (see `Store.watch_commits`)."""
 
     def diagnose(self) -> list[Diagnosis]:
         from cxinbox.store.db import has_wal_reset_fix, sqlite_version

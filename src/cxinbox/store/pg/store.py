@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
@@ -40,6 +40,8 @@ from cxinbox.store.sqlite_tx import SqliteTx
 if TYPE_CHECKING:
     import psycopg
     from psycopg_pool import ConnectionPool
+
+    from cxinbox.store.pg.listen import CommitWatch
 
 
 class PgSelection(SqlSelection):
@@ -268,6 +270,13 @@ class PgStore:
         except (psycopg.Error, OSError, ValueError) as exc:  # doctor reports, never raises
             found.append(Diagnosis("fail", f"PostgreSQL: {_one_line(exc)}"))
         return found
+
+    def watch_commits(self, wake: Callable[[], object]) -> CommitWatch:
+        """A LISTEN on the channel every event-appending transaction notifies at commit
+        (store/pg/listen.py): wakes this server's feed for other servers' changes."""
+        from cxinbox.store.pg.listen import CommitWatch
+
+        return CommitWatch(self.url, wake)
 
     def close(self) -> None:
         with self._loose_lock:
