@@ -9,6 +9,7 @@ server killed outright must not take the others' feed with it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import time
@@ -157,10 +158,59 @@ async def test_an_operation_not_ported_fails_alone(sites: list[Site]) -> None:
     assert "Traceback" not in sites[0].server.log
 
 
+async def _presence_until(api: SocketAPI, want: Any, timeout: float = DEADLINE_S) -> list[Any]:
+    """Wait on `api`'s presence changes until `want(presence)` holds."""
+    deadline = time.monotonic() + timeout
+    changes = await api.wait_events(await api.last_event_seq(), 0.0)
+    while True:
+        present = await api.presence()
+        if want(present):
+            return present
+        left = deadline - time.monotonic()
+        assert left > 0, f"presence never became as expected: {present}"
+        changes = await api.wait_events(changes.head, min(left, 2.0),
+                                        changes.presence_version)
+
+
+def _at(present: list[Any]) -> set[tuple[int | None, bool]]:
+    return {(p.conv_id, p.composing) for p in present}
+
+
+async def test_presence_and_writing_a_reply_cross_servers(sites: list[Site]) -> None:
+    a_site, b_site = sites
+    a, b = await _client(a_site.sock), await _client(b_site.sock)
+    try:
+        await a.set_presence(3, composing=True)
+        present = await _presence_until(b, lambda ps: (3, True) in _at(ps))
+        assert [(p.os_user, p.name) for p in present if p.conv_id == 3] == \
+            [(ME, f"{ME.title()} Desk")]
+        await b.set_presence(4)  # and the other way round
+        await _presence_until(a, lambda ps: (4, False) in _at(ps))
+        await a.set_presence(3, composing=False)
+        await _presence_until(b, lambda ps: (3, False) in _at(ps) and (3, True) not in _at(ps))
+        await a.aclose()  # leaving one server is seen at the other
+        await _presence_until(b, lambda ps: _at(ps) == {(4, False)})
+    finally:
+        await a.aclose()
+        await b.aclose()
+
+
 async def test_killing_one_server_leaves_the_others_feed_working(
         sites: list[Site], pg_url: str) -> None:
+    from cxinbox.store.pg.presence import BEAT_S, STALE_S
+
     a_site, b_site = sites
+    a = await _client(a_site.sock)
+    await a.set_presence(9)
+    watcher = await _client(b_site.sock)
+    await _presence_until(watcher, lambda ps: (9, False) in _at(ps))
     assert a_site.server.stop(signal.SIGKILL) == -signal.SIGKILL
+    # The killed server's people drop out of the others' presence once its rows go stale.
+    await _presence_until(watcher, lambda ps: (9, False) not in _at(ps),
+                          timeout=STALE_S + BEAT_S + DEADLINE_S)
+    await watcher.aclose()
+    with contextlib.suppress(Exception):
+        await a.aclose()
     assert answering(b_site.sock)
     b1, b2 = await _client(b_site.sock), await _client(b_site.sock)
     try:

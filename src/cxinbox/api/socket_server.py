@@ -200,6 +200,9 @@ class InboxServer:
             os.umask(old_umask)
         os.chmod(self.path, SOCKET_MODE)
         watch = await asyncio.to_thread(self._watch_commits)
+        share = self.db.share_presence(self.board.local, self.board.set_others)
+        if share is not None:
+            self.board.on_change = share.changed
         poller = asyncio.create_task(self._poll_head(), name="change-feed")
         if ready is not None:
             ready()
@@ -209,6 +212,9 @@ class InboxServer:
             poller.cancel()
             if watch is not None:
                 await asyncio.to_thread(watch.close)
+            if share is not None:
+                self.board.on_change = None
+                await asyncio.to_thread(share.close)
             self._server.close()
             for writer in list(self._connections):
                 with contextlib.suppress(Exception):

@@ -81,6 +81,7 @@ SlaRow = tuple[str | None, str | None, int | None, int | None, int]
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from cxinbox.contract.types import Presence
     from cxinbox.store.anchor import EventStamp
     from cxinbox.store.retention import TrailStart
 
@@ -612,6 +613,16 @@ class Watch(Protocol):
     def close(self) -> None: ...
 
 
+class PresenceShare(Protocol):
+    """This server's presence copied where other servers on the same store read it."""
+
+    def changed(self) -> None:
+        """This server's entries changed: copy them (soon, on the share's own thread)."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class Store(Protocol):
     """A database the service runs on. One per process; safe to use from many threads."""
 
@@ -659,6 +670,13 @@ class Store(Protocol):
         until the returned watch is closed: how a server's change feed hears of changes
         other servers on the same database made. None where the store has no such signal
         and callers poll the newest event instead (SQLite: one host, one server)."""
+        ...
+
+    def share_presence(self, entries: Callable[[], Sequence[tuple[str, Presence]]],
+                       on_others: Callable[[list[Presence]], None]) -> PresenceShare | None:
+        """Share this server's presence `entries()` (session key, state) with the other
+        servers on this store, and hand theirs to `on_others` whenever they may have
+        changed. None where one server is all there is (SQLite)."""
         ...
 
 

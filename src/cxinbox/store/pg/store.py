@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
@@ -41,7 +41,9 @@ if TYPE_CHECKING:
     import psycopg
     from psycopg_pool import ConnectionPool
 
+    from cxinbox.contract.types import Presence
     from cxinbox.store.pg.listen import CommitWatch
+    from cxinbox.store.pg.presence import SharedPresence
 
 
 class PgSelection(SqlSelection):
@@ -277,6 +279,13 @@ class PgStore:
         from cxinbox.store.pg.listen import CommitWatch
 
         return CommitWatch(self.url, wake)
+
+    def share_presence(self, entries: Callable[[], Sequence[tuple[str, Presence]]],
+                       on_others: Callable[[list[Presence]], None]) -> SharedPresence:
+        """Presence through an UNLOGGED table and a notification (store/pg/presence.py)."""
+        from cxinbox.store.pg.presence import SharedPresence
+
+        return SharedPresence(self.url, entries, on_others)
 
     def close(self) -> None:
         with self._loose_lock:
