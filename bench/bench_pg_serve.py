@@ -11,7 +11,9 @@ run on it, each with its own config file and socket.
   quiet        a pinger on server 1 tags a conversation of its own every 100 ms,
                `--pings` times; a watcher on every other server long-polls its feed:
                propagation = the tag call's start -> the event in the other server's feed
-               (one process holds pinger and watchers, so one clock), p50/p95/max
+               (one process holds pinger and watchers, so one clock), p50/p95/max;
+               and from the pinger's answer to the arrival (0 when the other server's
+               feed had it first): what the feed adds to the action itself
   under load   `--clients` client processes per server, each its own connection doing
                `--actions` staff actions (tag, status, priority, note) on conversations of
                its own: throughput (actions/s over the wall time) and per-action p50/p95;
@@ -120,12 +122,15 @@ async def _client(sock: Path, seed: int, actions: int, convs: list[int]) -> list
 
 
 async def propagation(socks: list[Path], pings: int | None, until: Any = None,
-                      label: str = "p") -> tuple[list[float], int]:
+                      label: str = "p") -> tuple[list[float], list[float], int]:
     """Ping on socks[0], watch on the others; seconds from each tag call's start to its
-    arrival in every other server's feed. Runs `pings` times, or while `until()` is false."""
+    arrival in every other server's feed, and from the pinger's answer (the commit is
+    done) to that arrival. Runs `pings` times, or while `until()` is false."""
     pinger = await connect(socks[0])
     watchers = [await connect(s) for s in socks[1:]]
     sent: dict[str, float] = {}
+    acked: dict[str, float] = {}
+    arrived: list[tuple[str, float]] = []
     seen: list[float] = []
     done = asyncio.Event()
 
@@ -139,6 +144,7 @@ async def propagation(socks: list[Path], pings: int | None, until: Any = None,
                         "conversation.tag" else []:
                     if tag in sent:
                         seen.append(now - sent[tag])
+                        arrived.append((tag, now))
             seq = changes.head
 
     tasks = [asyncio.create_task(watch(w)) for w in watchers]
@@ -148,6 +154,7 @@ async def propagation(socks: list[Path], pings: int | None, until: Any = None,
         tag = f"{label}-{n}"
         sent[tag] = time.monotonic()
         await pinger.tag(PING_CONV, [tag], [])
+        acked[tag] = time.monotonic()
         n += 1
         await asyncio.sleep(PING_EVERY_S)
     deadline = time.monotonic() + 5.0
@@ -161,7 +168,7 @@ async def propagation(socks: list[Path], pings: int | None, until: Any = None,
     missing = n * len(watchers) - len(seen)
     if missing:
         print(f"  !! {missing} of {n * len(watchers)} pings never arrived")
-    return seen, n
+    return seen, [max(0.0, at - acked[tag]) for tag, at in arrived], n
 
 
 def line(name: str, values: list[float]) -> str:
@@ -208,8 +215,10 @@ def main() -> None:
                 head_before = int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
 
             print("quiet (only the pinger):")
-            quiet, pinged = asyncio.run(propagation(socks, args.pings, label="quiet"))
+            quiet, quiet_ack, pinged = asyncio.run(
+                propagation(socks, args.pings, label="quiet"))
             print(line("propagation", quiet))
+            print(line("  after the commit's answer", quiet_ack))
 
             workers = args.servers * args.clients
             mine = [c for c in convs if c != PING_CONV]
@@ -220,7 +229,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 futures = [pool.submit(client_run, str(socks[i % args.servers]), i,
                                        args.actions, slices[i]) for i in range(workers)]
-                loaded, more = asyncio.run(propagation(
+                loaded, loaded_ack, more = asyncio.run(propagation(
                     socks, None, until=lambda: all(f.done() for f in futures), label="load"))
                 took = [t for f in futures for t in f.result()]
                 wall = time.perf_counter() - t0
@@ -229,6 +238,7 @@ def main() -> None:
                   f" ({len(took)} in {wall:.1f} s)")
             print(line("action", took))
             print(line("propagation", loaded))
+            print(line("  after the commit's answer", loaded_ack))
 
             with store.read() as conn:
                 head = int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])

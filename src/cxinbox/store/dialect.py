@@ -15,7 +15,8 @@ common spelling are asked of the connection's `Dialect`:
   so appending takes a transaction-scoped advisory lock on the chain first. The same
   statement queues a NOTIFY on `CHANGE_CHANNEL`, delivered when the transaction commits:
   the wake-up other servers' change feeds listen for (store/pg/listen.py). It carries
-  no payload, so a transaction appending many events sends one.
+  no payload, so a transaction appending many events sends one. (PostgreSQL serialises
+  the commits of transactions that notify; the chain lock already serialises these.)
 
 `dialect_of(conn)` reads the dialect from the connection: `PgConnection` carries one,
 a sqlite3 connection does not and means SQLite.
