@@ -107,6 +107,9 @@ def test_servers_start_on_postgresql_and_say_what_does_not_run(sites: list[Site]
     for site in sites:
         assert site.server.wait_log("not yet available on PostgreSQL")
         assert "Traceback" not in site.server.log
+    assert sites[0].server.stop(signal.SIGTERM) == 0  # stops cleanly: listener and all
+    assert "cxinbox serve: stopped" in sites[0].server.log
+    assert not sites[0].sock.exists() and answering(sites[1].sock)
 
 
 async def test_a_tag_at_one_server_reaches_the_others_feed(sites: list[Site]) -> None:
