@@ -13,7 +13,9 @@ Requests on one connection run concurrently and are answered by id, so a client'
 long-poll (`wait_events`) never holds up its actions. The caller is whoever the kernel
 says is on the other end (SO_PEERCRED), mapped to the staff roster; nothing the client
 sends can change who it is. Each connection gets its own `InProcessAPI` for that staff
-member, sharing one `Database`, one change feed and one presence board.
+member, sharing one store, one change feed and one presence board. On PostgreSQL
+several servers may share the database: the store wakes the feed when another server
+commits (`Store.watch_commits`) and carries presence between them (`share_presence`).
 
 Every request's arguments are parsed and sanitised by `api.validate` before the service
 sees them, and every caller is held to `api.limits` (sizes, queues, rates, idle and
