@@ -2,13 +2,15 @@
 
 Everything above the store is written against `store.interface.Store`; this module alone
 says which implementation that is (SQLite, at `config.db_path`; `[store] url` names a
-PostgreSQL database, which `open_pg_store` opens and the server does not run on yet).
+PostgreSQL database, which `open_pg_store` opens: the server runs on it for staff
+actions, commands reach it through a server).
 The CLI and the TUI come here for an API, the server for its store; nothing else
 constructs a store.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -52,12 +54,13 @@ def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
 
 def sqlite_path_of(config: Config) -> Path:
     """The SQLite file the service runs on; refused in one line when `[store] url` names
-    a PostgreSQL database, which the core store operations run on (store/pg/store.py) but
-    the server, sync and CLI do not yet: quietly opening the SQLite file instead would
-    split the desk's data between two stores."""
+    a PostgreSQL database, which the server runs on (`serve`) but commands without a
+    server, and sync, do not yet: quietly opening the SQLite file instead would split
+    the desk's data between two stores."""
     if config.store.url is not None:
-        raise StoreError("[store] url: running the server and commands on PostgreSQL is not"
-                         " available yet; remove `url` to use the SQLite file")
+        raise StoreError("[store] url: commands on PostgreSQL go through `cxinbox serve`;"
+                         " running them without a server is not available yet (no server"
+                         f" answers on {config.socket_path})")
     return config.db_path
 
 
@@ -95,9 +98,23 @@ def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
 
 def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
           workers: Sequence[Worker] | None = None) -> None:
-    """`cxinbox serve` on the configured store (see `api.socket_server.serve`)."""
+    """`cxinbox serve` on the configured store (see `api.socket_server.serve`).
+
+    On PostgreSQL (`[store] url`) the server answers staff and shares the change feed
+    with the other servers on that database; the background workers (mail and SMS sync,
+    the outbox, the SLA monitor, scheduled jobs) do not run there yet, which it says in
+    one line at start."""
     from cxinbox.api.socket_server import serve as run_server
 
+    if config.store.url is not None:
+        if workers is None:
+            logging.getLogger(__name__).warning(
+                "PostgreSQL store: serving staff actions and the change feed only; mail"
+                " and SMS sync, the outbox, the SLA monitor and scheduled jobs are not yet"
+                " available on PostgreSQL (they run on the SQLite store)")
+        run_server(config, lambda: open_pg_store(config), on_ready=on_ready,
+                   workers=[] if workers is None else workers)
+        return
     path = sqlite_path_of(config)
     run_server(config, lambda: open_store(path), on_ready=on_ready,
                workers=workers)

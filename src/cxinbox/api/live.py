@@ -101,6 +101,10 @@ class PresenceBoard:
     One entry per client session (a connection, or the in-process API itself); every real
     change bumps the feed's presence version, which wakes the long-pollers that asked to
     hear about presence.
+
+    Where several servers share a store, `on_change` is told of every local change (the
+    server copies its entries to the store) and `set_others` brings in the other servers'
+    entries, which `snapshot` and `online` include.
     """
 
     def __init__(self, feed: ChangeFeed, clock: Callable[[], float] = time.time) -> None:
@@ -108,11 +112,18 @@ class PresenceBoard:
         self._clock = clock
         self._lock = threading.Lock()
         self._entries: dict[Hashable, Presence] = {}
+        self._others: list[Presence] = []
+        self.on_change: Callable[[], None] | None = None
+
+    def _changed(self) -> None:
+        self._feed.bump_presence()
+        if self.on_change is not None:
+            self.on_change()
 
     def join(self, key: Hashable, os_user: str, name: str) -> None:
         with self._lock:
             self._entries[key] = Presence(os_user, name, None, False, int(self._clock()))
-        self._feed.bump_presence()
+        self._changed()
 
     def set(self, key: Hashable, conv_id: int | None, composing: bool) -> None:
         composing = composing and conv_id is not None
@@ -122,19 +133,37 @@ class PresenceBoard:
                 return
             self._entries[key] = Presence(old.os_user, old.name, conv_id, composing,
                                           int(self._clock()))
-        self._feed.bump_presence()
+        self._changed()
 
     def leave(self, key: Hashable) -> None:
         with self._lock:
             gone = self._entries.pop(key, None)
         if gone is not None:
-            self._feed.bump_presence()
+            self._changed()
+
+    def local(self) -> list[tuple[str, Presence]]:
+        """This process's entries, each with a key for its session."""
+        with self._lock:
+            return [(str(id(key)), p) for key, p in self._entries.items()]
+
+    def set_others(self, entries: list[Presence]) -> None:
+        """The other servers' entries as last read; wakes presence waiters if they moved."""
+        entries = sorted(entries, key=_order)
+        with self._lock:
+            if entries == self._others:
+                return
+            self._others = entries
+        self._feed.bump_presence()
 
     def snapshot(self) -> list[Presence]:
         with self._lock:
-            entries = list(self._entries.values())
-        return sorted(entries, key=lambda p: (p.name, p.os_user, p.conv_id or 0, p.since))
+            entries = [*self._entries.values(), *self._others]
+        return sorted(entries, key=_order)
 
     def online(self) -> list[str]:
         """Display names of the distinct people connected."""
         return sorted({p.name for p in self.snapshot()})
+
+
+def _order(p: Presence) -> tuple[str, str, int, int]:
+    return (p.name, p.os_user, p.conv_id or 0, p.since)

@@ -13,7 +13,9 @@ Requests on one connection run concurrently and are answered by id, so a client'
 long-poll (`wait_events`) never holds up its actions. The caller is whoever the kernel
 says is on the other end (SO_PEERCRED), mapped to the staff roster; nothing the client
 sends can change who it is. Each connection gets its own `InProcessAPI` for that staff
-member, sharing one `Database`, one change feed and one presence board.
+member, sharing one store, one change feed and one presence board. On PostgreSQL
+several servers may share the database: the store wakes the feed when another server
+commits (`Store.watch_commits`) and carries presence between them (`share_presence`).
 
 Every request's arguments are parsed and sanitised by `api.validate` before the service
 sees them, and every caller is held to `api.limits` (sizes, queues, rates, idle and
@@ -70,7 +72,7 @@ from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.runtime import Worker, background_workers, supervise
 from cxinbox.service.watchdog import Watchdog
 from cxinbox.store.db import Database
-from cxinbox.store.interface import Store
+from cxinbox.store.interface import Store, Watch
 
 if TYPE_CHECKING:
     from cxinbox.api.metrics import MetricsEndpoint
@@ -175,6 +177,17 @@ class InboxServer:
         with self.db.reading() as tx:
             return tx.last_event_seq()
 
+    def _watch_commits(self) -> Watch | None:
+        """Other servers on the same database commit without poking our feed: where the
+        store signals commits (PostgreSQL), re-read the head on each signal and slow the
+        poll to a fallback; elsewhere the poll alone keeps the feed fresh."""
+        watch = self.db.watch_commits(self.feed.read_head)
+        if watch is not None:
+            from cxinbox.store.pg.listen import FALLBACK_S
+
+            self.feed.poll_s = FALLBACK_S
+        return watch
+
     async def run(self, ready: Callable[[], None] | None = None) -> None:
         loop = asyncio.get_running_loop()
         loop.set_default_executor(ThreadPoolExecutor(API_THREADS, "cxinbox-serve"))
@@ -188,6 +201,10 @@ class InboxServer:
         finally:
             os.umask(old_umask)
         os.chmod(self.path, SOCKET_MODE)
+        watch = await asyncio.to_thread(self._watch_commits)
+        share = self.db.share_presence(self.board.local, self.board.set_others)
+        if share is not None:
+            self.board.on_change = share.changed
         poller = asyncio.create_task(self._poll_head(), name="change-feed")
         if ready is not None:
             ready()
@@ -195,6 +212,11 @@ class InboxServer:
             await self._stopping.wait()
         finally:
             poller.cancel()
+            if watch is not None:
+                await asyncio.to_thread(watch.close)
+            if share is not None:
+                self.board.on_change = None
+                await asyncio.to_thread(share.close)
             self._server.close()
             for writer in list(self._connections):
                 with contextlib.suppress(Exception):
@@ -453,6 +475,12 @@ class InboxServer:
         except asyncio.CancelledError:
             outcome = "cancelled"
             raise
+        except NotImplementedError as exc:  # a store operation this backend lacks so far
+            outcome = "not available"
+            log.warning("request %s: %s", method, clean_line(str(exc), max_len=200))
+            return _error_line(request_id, ApiError(
+                f"{method} is not available on this server yet"
+                f" ({clean_line(str(exc), max_len=200)})"))
         except Exception as exc:  # noqa: BLE001 - logged safely, answered as a server error
             outcome = type(exc).__name__
             log_failure(log, f"request {method} failed", exc)
@@ -546,7 +574,7 @@ def _tame_malloc() -> None:
         return
 
 
-def serve(config: Config, open_store: Callable[[], Database], *,
+def serve(config: Config, open_store: Callable[[], Store], *,
           on_ready: Callable[[Path], None] | None = None,
           workers: Sequence[Worker] | None = None) -> None:
     """Run the front-desk server until SIGTERM or SIGINT; the socket is removed on the way out.
@@ -556,7 +584,8 @@ def serve(config: Config, open_store: Callable[[], Database], *,
     import signal
 
     path = config.socket_path
-    refuse_open_data_dir(config.db_path.parent)
+    if config.store.url is None:  # the SQLite file's directory (PostgreSQL keeps its own)
+        refuse_open_data_dir(config.db_path.parent)
     _tame_malloc()
     with claimed_socket_path(path):
         db = open_store()  # chosen by the composition root (cxinbox/wiring.py)
@@ -575,8 +604,12 @@ def serve(config: Config, open_store: Callable[[], Database], *,
 
                 def started() -> None:
                     # Workers start once the socket exists (its umask must not be theirs).
-                    for worker in (background_workers(db, config, health) if workers is None
-                                   else workers):
+                    if workers is None:
+                        assert isinstance(db, Database), "pass the workers for this store"
+                        chosen: Sequence[Worker] = background_workers(db, config, health)
+                    else:
+                        chosen = workers
+                    for worker in chosen:
                         thread = threading.Thread(target=supervise,
                                                   args=(worker, stop, health),
                                                   name=f"worker-{worker.name}", daemon=True)
@@ -601,7 +634,7 @@ def serve(config: Config, open_store: Callable[[], Database], *,
             db.close()
 
 
-def _start_metrics(db: Database, config: Config, server: InboxServer) -> MetricsEndpoint:
+def _start_metrics(db: Store, config: Config, server: InboxServer) -> MetricsEndpoint:
     from cxinbox.api.metrics import start_metrics
     from cxinbox.service.status import build_report
 

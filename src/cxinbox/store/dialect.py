@@ -12,7 +12,11 @@ common spelling are asked of the connection's `Dialect`:
 - index hints (`INDEXED BY`) exist in SQLite only;
 - the event chain's head: SQLite writers are serialised by the store's write lock and
   `BEGIN IMMEDIATE`; PostgreSQL writers in several processes and servers run at once,
-  so appending takes a transaction-scoped advisory lock on the chain first.
+  so appending takes a transaction-scoped advisory lock on the chain first. The same
+  statement queues a NOTIFY on `CHANGE_CHANNEL`, delivered when the transaction commits:
+  the wake-up other servers' change feeds listen for (store/pg/listen.py). It carries
+  no payload, so a transaction appending many events sends one. (PostgreSQL serialises
+  the commits of transactions that notify; the chain lock already serialises these.)
 
 `dialect_of(conn)` reads the dialect from the connection: `PgConnection` carries one,
 a sqlite3 connection does not and means SQLite.
@@ -25,6 +29,8 @@ from typing import Any, Final
 
 CHAIN_LOCK: Final = 0x6378_6576  # "cxev": the advisory lock key of the event chain's head
 """Advisory lock keys are one namespace per database (store/pg/migrate.py has "cxmi")."""
+CHANGE_CHANNEL: Final = "cxinbox_events"
+"""PostgreSQL's notification channel: some transaction appended events and committed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +57,8 @@ SQLITE: Final = Dialect(name="sqlite", greatest="max", least="min", strpos="inst
                         fts_by_watermark=True, index_hints=True, chain_lock_sql=None)
 POSTGRESQL: Final = Dialect(name="postgresql", greatest="GREATEST", least="LEAST",
                             strpos="strpos", fts_by_watermark=False, index_hints=False,
-                            chain_lock_sql="SELECT pg_advisory_xact_lock(?)")
+                            chain_lock_sql="SELECT pg_advisory_xact_lock(?),"
+                            f" pg_notify('{CHANGE_CHANNEL}', '')")
 
 
 def dialect_of(conn: Any) -> Dialect:

@@ -20,7 +20,7 @@ in a query (`QueryError`) come out of `select`, before anything is read or writt
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
@@ -81,6 +81,7 @@ SlaRow = tuple[str | None, str | None, int | None, int | None, int]
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from cxinbox.contract.types import Presence
     from cxinbox.store.anchor import EventStamp
     from cxinbox.store.retention import TrailStart
 
@@ -606,6 +607,22 @@ class StoreTx(Protocol):
     def csat_asked(self, since: int, until: int) -> int: ...
 
 
+class Watch(Protocol):
+    """Something a store runs for its caller until closed."""
+
+    def close(self) -> None: ...
+
+
+class PresenceShare(Protocol):
+    """This server's presence copied where other servers on the same store read it."""
+
+    def changed(self) -> None:
+        """This server's entries changed: copy them (soon, on the share's own thread)."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class Store(Protocol):
     """A database the service runs on. One per process; safe to use from many threads."""
 
@@ -646,6 +663,20 @@ class Store(Protocol):
         """The backend's own checks for `cxinbox doctor`: the engine's version and what it
         is known for, and the stored data's integrity. Never raises for a damaged store:
         that is a "fail" finding."""
+        ...
+
+    def watch_commits(self, wake: Callable[[], object]) -> Watch | None:
+        """Call `wake` (on a thread of the store's) soon after any process commits events,
+        until the returned watch is closed: how a server's change feed hears of changes
+        other servers on the same database made. None where the store has no such signal
+        and callers poll the newest event instead (SQLite: one host, one server)."""
+        ...
+
+    def share_presence(self, entries: Callable[[], Sequence[tuple[str, Presence]]],
+                       on_others: Callable[[list[Presence]], None]) -> PresenceShare | None:
+        """Share this server's presence `entries()` (session key, state) with the other
+        servers on this store, and hand theirs to `on_others` whenever they may have
+        changed. None where one server is all there is (SQLite)."""
         ...
 
 

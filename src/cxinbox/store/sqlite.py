@@ -9,7 +9,7 @@ import db.py themselves.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,9 @@ from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.interface import Selection, StoreTx
 from cxinbox.store.query_sql import compile_query, sla_condition
 from cxinbox.store.records import Diagnosis
+
+if TYPE_CHECKING:
+    from cxinbox.contract.types import Presence
 
 
 class SqlSelection(Selection):
@@ -48,6 +51,14 @@ class SqliteStoreOps:
         def make_durable(self) -> None: ...
 
         def integrity_check(self) -> str: ...
+
+    def watch_commits(self, wake: Callable[[], object]) -> None:
+        """No commit signal on SQLite: the one server on its host polls the newest event
+        (see `Store.watch_commits`)."""
+
+    def share_presence(self, entries: Callable[[], Sequence[tuple[str, Presence]]],
+                       on_others: Callable[[list[Presence]], None]) -> None:
+        """One server per SQLite file: its presence board is the whole desk's."""
 
     def diagnose(self) -> list[Diagnosis]:
         from cxinbox.store.db import has_wal_reset_fix, sqlite_version

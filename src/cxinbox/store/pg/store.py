@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
@@ -40,6 +40,10 @@ from cxinbox.store.sqlite_tx import SqliteTx
 if TYPE_CHECKING:
     import psycopg
     from psycopg_pool import ConnectionPool
+
+    from cxinbox.contract.types import Presence
+    from cxinbox.store.pg.listen import CommitWatch
+    from cxinbox.store.pg.presence import SharedPresence
 
 
 class PgSelection(SqlSelection):
@@ -268,6 +272,20 @@ class PgStore:
         except (psycopg.Error, OSError, ValueError) as exc:  # doctor reports, never raises
             found.append(Diagnosis("fail", f"PostgreSQL: {_one_line(exc)}"))
         return found
+
+    def watch_commits(self, wake: Callable[[], object]) -> CommitWatch:
+        """A LISTEN on the channel every event-appending transaction notifies at commit
+        (store/pg/listen.py): wakes this server's feed for other servers' changes."""
+        from cxinbox.store.pg.listen import CommitWatch
+
+        return CommitWatch(self.url, wake)
+
+    def share_presence(self, entries: Callable[[], Sequence[tuple[str, Presence]]],
+                       on_others: Callable[[list[Presence]], None]) -> SharedPresence:
+        """Presence through an UNLOGGED table and a notification (store/pg/presence.py)."""
+        from cxinbox.store.pg.presence import SharedPresence
+
+        return SharedPresence(self.url, entries, on_others)
 
     def close(self) -> None:
         with self._loose_lock:

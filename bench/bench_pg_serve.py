@@ -1,0 +1,266 @@
+"""Several `cxinbox serve` processes on one PostgreSQL database: staff actions and the
+change feed across servers.
+
+    python bench/bench_pg_serve.py [--servers 3] [--clients 5] [--actions 100]
+                                   [--conversations 600] [--pings 100]
+
+A throwaway cluster (tests/support/pgcluster.py, `durable=True`: fsync on) holds
+`--conversations` one-message conversations; `--servers` real `cxinbox serve` processes
+run on it, each with its own config file and socket.
+
+  quiet        a pinger on server 1 tags a conversation of its own every 100 ms,
+               `--pings` times; a watcher on every other server long-polls its feed:
+               propagation = the tag call's start -> the event in the other server's feed
+               (one process holds pinger and watchers, so one clock), p50/p95/max;
+               and from the pinger's answer to the arrival (0 when the other server's
+               feed had it first): what the feed adds to the action itself
+  under load   `--clients` client processes per server, each its own connection doing
+               `--actions` staff actions (tag, status, priority, note) on conversations of
+               its own: throughput (actions/s over the wall time) and per-action p50/p95;
+               the pinger and watchers run meanwhile, as above
+  afterwards   every action's event is in the log, the event chain verifies
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pwd
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+ME = pwd.getpwuid(os.getuid()).pw_name
+PING_CONV = 1
+PING_EVERY_S = 0.1
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def config_for(directory: Path, sock: Path, url: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "config.toml"
+    path.write_text("\n".join([
+        "[clinic]", 'timezone = "UTC"', "", "[store]", f'url = "{url}"', "", "[server]",
+        f'socket = "{sock}"', "", "[[staff]]", f'os_user = "{ME}"', 'name = "Bench Desk"',
+        'role = "admin"', ""]))
+    return path
+
+
+def start_server(config: Path, sock: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if k not in ("CXINBOX_LOCAL", "CXINBOX_CONFIG")}
+    env["PYTHONPATH"] = str(ROOT / "src")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "cxinbox", "serve", "--config",
+                                 str(config)], stdout=out, stderr=out, env=env)
+    deadline = time.monotonic() + 30
+    while "listening on" not in log.read_text(errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"server did not start: {log.read_text(errors='replace')}")
+        time.sleep(0.05)
+    return proc
+
+
+async def connect(sock: Path) -> Any:
+    from cxinbox.api.socket_client import SocketAPI, probe
+
+    found = probe(sock)
+    if found is None:
+        raise SystemExit(f"{sock}: no server answering")
+    return SocketAPI(sock, *found)
+
+
+# ------------------------------------------------------------------------- staff clients
+
+
+def client_run(sock: str, seed: int, actions: int, convs: list[int]) -> list[float]:
+    return asyncio.run(_client(Path(sock), seed, actions, convs))
+
+
+async def _client(sock: Path, seed: int, actions: int, convs: list[int]) -> list[float]:
+    rng = random.Random(seed)
+    api = await connect(sock)
+    took: list[float] = []
+    try:
+        for n in range(actions):
+            conv = rng.choice(convs)
+            kind = rng.choice(("tag", "tag", "status", "priority", "note"))
+            started = time.perf_counter()
+            if kind == "tag":
+                add, remove = rng.sample(("q-a", "q-b", "q-c"), 2)
+                await api.tag(conv, [add], [remove])
+            elif kind == "status":
+                await api.set_status(conv, rng.choice(("open", "pending", "closed")))
+            elif kind == "priority":
+                await api.set_priority(conv, rng.choice(("normal", "high", "urgent")))
+            else:
+                await api.add_note(conv, f"bench note {seed}-{n}")
+            took.append(time.perf_counter() - started)
+    finally:
+        await api.aclose()
+    return took
+
+
+# ------------------------------------------------------------------------- propagation
+
+
+async def propagation(socks: list[Path], pings: int | None, until: Any = None,
+                      label: str = "p") -> tuple[list[float], list[float], int]:
+    """Ping on socks[0], watch on the others; seconds from each tag call's start to its
+    arrival in every other server's feed, and from the pinger's answer (the commit is
+    done) to that arrival. Runs `pings` times, or while `until()` is false."""
+    pinger = await connect(socks[0])
+    watchers = [await connect(s) for s in socks[1:]]
+    sent: dict[str, float] = {}
+    acked: dict[str, float] = {}
+    arrived: list[tuple[str, float]] = []
+    seen: list[float] = []
+    done = asyncio.Event()
+
+    async def watch(api: Any) -> None:
+        seq = await api.last_event_seq()
+        while not done.is_set():
+            changes = await api.wait_events(seq, 2.0)
+            now = time.monotonic()
+            for event in changes.events:
+                for tag in event.details.get("add", []) if event.action == \
+                        "conversation.tag" else []:
+                    if tag in sent:
+                        seen.append(now - sent[tag])
+                        arrived.append((tag, now))
+            seq = changes.head
+
+    tasks = [asyncio.create_task(watch(w)) for w in watchers]
+    await asyncio.sleep(0.3)  # every watcher is waiting on its feed
+    n = 0
+    while (pings is not None and n < pings) or (pings is None and not until()):
+        tag = f"{label}-{n}"
+        sent[tag] = time.monotonic()
+        await pinger.tag(PING_CONV, [tag], [])
+        acked[tag] = time.monotonic()
+        n += 1
+        await asyncio.sleep(PING_EVERY_S)
+    deadline = time.monotonic() + 5.0
+    while len(seen) < n * len(watchers) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    done.set()
+    for task in tasks:
+        task.cancel()
+    for api in (pinger, *watchers):
+        await api.aclose()
+    missing = n * len(watchers) - len(seen)
+    if missing:
+        print(f"  !! {missing} of {n * len(watchers)} pings never arrived")
+    return seen, [max(0.0, at - acked[tag]) for tag, at in arrived], n
+
+
+def line(name: str, values: list[float]) -> str:
+    ms = [v * 1000 for v in values]
+    return (f"  {name:<28} n={len(ms):<5} p50 {pct(ms, 0.5):7.1f} ms   p95 {pct(ms, 0.95):7.1f}"
+            f" ms   max {max(ms) if ms else float('nan'):7.1f} ms")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--servers", type=int, default=3)
+    ap.add_argument("--clients", type=int, default=5, help="per server")
+    ap.add_argument("--actions", type=int, default=100, help="per client")
+    ap.add_argument("--conversations", type=int, default=600)
+    ap.add_argument("--pings", type=int, default=100)
+    args = ap.parse_args()
+    if args.servers < 2:
+        raise SystemExit("--servers: at least 2 (the feed crosses servers)")
+
+    from tests.support.pgcluster import pg_cluster
+    from tests.test_bulk_cli import fill
+
+    from cxinbox.store.db import walk_event_chain
+    from cxinbox.store.pg.store import PgStore
+
+    with pg_cluster(durable=True) as cluster, tempfile.TemporaryDirectory(
+            prefix="cxpb-", dir="/tmp") as scratch:
+        cluster.create_database("bench")
+        url = cluster.url("bench")
+        store = PgStore(url, max_size=2)
+        started = time.perf_counter()
+        convs = fill(store, args.conversations)  # type: ignore[arg-type]
+        print(f"{len(convs)} conversations stored in {time.perf_counter() - started:.1f} s;"
+              f" {args.servers} servers x {args.clients} clients x {args.actions} actions")
+        base = Path(scratch)
+        socks, procs = [], []
+        try:
+            for i in range(args.servers):
+                sock = base / f"s{i}.sock"
+                cfg = config_for(base / f"s{i}", sock, url)
+                procs.append(start_server(cfg, sock, base / f"s{i}.log"))
+                socks.append(sock)
+            with store.read() as conn:
+                head_before = int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+
+            print("quiet (only the pinger):")
+            quiet, quiet_ack, pinged = asyncio.run(
+                propagation(socks, args.pings, label="quiet"))
+            print(line("propagation", quiet))
+            print(line("  after the commit's answer", quiet_ack))
+
+            workers = args.servers * args.clients
+            mine = [c for c in convs if c != PING_CONV]
+            slices = [mine[i::workers] for i in range(workers)]
+            ctx = get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+                pool.submit(pct, [1.0], 0.5).result()  # the pool's processes are up
+                t0 = time.perf_counter()
+                futures = [pool.submit(client_run, str(socks[i % args.servers]), i,
+                                       args.actions, slices[i]) for i in range(workers)]
+                loaded, loaded_ack, more = asyncio.run(propagation(
+                    socks, None, until=lambda: all(f.done() for f in futures), label="load"))
+                took = [t for f in futures for t in f.result()]
+                wall = time.perf_counter() - t0
+            print(f"under load ({workers} clients):")
+            print(f"  throughput                   {len(took) / wall:7.0f} actions/s"
+                  f" ({len(took)} in {wall:.1f} s)")
+            print(line("action", took))
+            print(line("propagation", loaded))
+            print(line("  after the commit's answer", loaded_ack))
+
+            with store.read() as conn:
+                head = int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+                walk = walk_event_chain(conn)  # type: ignore[arg-type]
+            appended, expected = head - head_before, len(took) + pinged + more
+            print(f"afterwards: {appended} events appended, {expected} actions and pings"
+                  f" sent{'' if appended >= expected else ' - SOME LOST'}; chain "
+                  + ("intact" if walk.bad_seq is None else f"BROKEN: {walk.problem}"))
+            print(f"cross-server propagation p95 (quiet / under load): "
+                  f"{pct(quiet, 0.95) * 1000:.0f} / {pct(loaded, 0.95) * 1000:.0f} ms"
+                  " (goal < 500 ms)")
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            store.close()
+
+
+if __name__ == "__main__":
+    main()

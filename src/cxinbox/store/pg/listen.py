@@ -1,0 +1,86 @@
+"""The wake-up for change feeds when several servers share one PostgreSQL database.
+
+Every transaction that appends events queues a NOTIFY on `CHANGE_CHANNEL` (the chain
+lock's statement, store/dialect.py); PostgreSQL delivers it when, and only if, that
+transaction commits. `CommitWatch` holds one connection LISTENing on the channel, on a
+thread of its own, and calls `wake` for each notification. The notification says only
+"something committed": the truth stays the event sequence, which the caller re-reads
+(`events.seq` grows in commit order, since appenders hold the chain lock until they
+commit).
+
+Notifications can be missed (the connection drops, the database restarts), so the
+caller keeps a slow poll of its own (the server's is `FALLBACK_S`); `wake` is also called
+at once after reconnecting. A watch whose database is unreachable keeps trying with
+backoff and logs one line per outage.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Final
+
+from cxinbox.store.dialect import CHANGE_CHANNEL
+
+log = logging.getLogger(__name__)
+
+FALLBACK_S: Final = 1.0
+"""How often a server re-reads the head without a notification (the fallback poll)."""
+STOP_CHECK_S: Final = 0.5
+RETRY_MAX_S: Final = 10.0
+
+
+class CommitWatch:
+    """Calls `wake()` soon after any process commits events to the database at `url`."""
+
+    def __init__(self, url: str, wake: Callable[[], object]) -> None:
+        self.url = url
+        self.wake = wake
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pg-commit-watch",
+                                        daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(STOP_CHECK_S + 5.0)
+
+    def _run(self) -> None:
+        import psycopg
+
+        delay = 0.5
+        down = False
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {CHANGE_CHANNEL}")
+                    if down:
+                        log.info("change notifications from PostgreSQL are back")
+                    down = False
+                    delay = 0.5
+                    self._call()  # anything committed while we were not listening
+                    while not self._stop.is_set():
+                        got = False
+                        for _ in conn.notifies(timeout=STOP_CHECK_S, stop_after=1):
+                            got = True
+                        if got:  # drain what queued meanwhile: one wake covers them all
+                            for _ in conn.notifies(timeout=0.0):
+                                pass
+                            self._call()
+            except Exception as exc:  # noqa: BLE001 - the watch must outlive outages
+                if self._stop.is_set():
+                    break
+                if not down:
+                    log.warning("change notifications from PostgreSQL stopped (%s); the"
+                                " change feed polls every %.0f s until they are back",
+                                type(exc).__name__, FALLBACK_S)
+                down = True
+            self._stop.wait(delay)
+            delay = min(RETRY_MAX_S, delay * 2)
+
+    def _call(self) -> None:
+        try:
+            self.wake()
+        except Exception:  # one bad wake must not stop the watch
+            log.exception("a change-feed wake-up failed")

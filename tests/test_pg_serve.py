@@ -1,0 +1,268 @@
+"""Several `cxinbox serve` processes on one PostgreSQL database.
+
+Each server has its own config file and socket and the same `[store] url`; clients are
+the real CLI and `SocketAPI`. What one server's staff change must reach the change feed
+of every other server (LISTEN/NOTIFY wakes it; the event sequence is the truth), and a
+server killed outright must not take the others' feed with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.support.pgcluster import PgCluster
+from tests.test_bulk_cli import fill
+from tests.test_serve_support import ME, Server, answering, cx, socket_dir, write_config
+
+from cxinbox.api.socket_client import SocketAPI, probe
+from cxinbox.contract.errors import ApiError
+from cxinbox.contract.types import Changes
+from cxinbox.store.pg.store import PgStore
+
+_names = iter(range(1, 1_000_000))
+DEADLINE_S = 10.0
+
+
+def pg_config(directory: Path, sock: Path, url: str, staff: dict[str, str]) -> Path:
+    """A server config on the PostgreSQL store at `url`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = write_config(directory, sock, staff)
+    lines = [f'url = "{url}"' if line.startswith("path = ") else line
+             for line in path.read_text().splitlines()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@dataclass
+class Site:
+    config: Path
+    sock: Path
+    server: Server
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
+    name = f"serve_{next(_names)}"
+    pg_cluster.create_database(name)
+    url = pg_cluster.url(name)
+    store = PgStore(url, max_size=2)
+    try:
+        fill(store, 12)  # type: ignore[arg-type]  # the ingest module runs on both
+    finally:
+        store.close()
+    yield url
+    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sites(tmp_path: Path, pg_url: str) -> Iterator[list[Site]]:
+    """Two servers, A and B, on the one database."""
+    with socket_dir() as sockdir:
+        found: list[Site] = []
+        try:
+            for label in ("a", "b"):
+                sock = sockdir / f"{label}.sock"
+                cfg = pg_config(tmp_path / label, sock, pg_url, {ME: "admin"})
+                found.append(Site(cfg, sock, Server(cfg, sock).start()))
+            yield found
+        finally:
+            for site in found:
+                site.server.__exit__()
+
+
+async def _client(sock: Path) -> SocketAPI:
+    found = probe(sock)
+    assert found is not None, "server not answering"
+    return SocketAPI(sock, *found)
+
+
+async def _arrival(api: SocketAPI, after: int, match: Any) -> Changes:
+    """Long-poll `api` until an event satisfying `match` arrives (or fail at the deadline)."""
+    deadline = time.monotonic() + DEADLINE_S
+    seq = after
+    while True:
+        left = deadline - time.monotonic()
+        assert left > 0, "the change never reached this server's feed"
+        changes = await api.wait_events(seq, min(left, 5.0))
+        if any(match(e) for e in changes.events):
+            return changes
+        seq = changes.head
+
+
+def _tagged(conv_id: int, tag: str) -> Any:
+    return lambda e: (e.action, e.target) == ("conversation.tag", f"conversation:{conv_id}") \
+        and tag in e.details.get("add", [])
+
+
+def test_servers_start_on_postgresql_and_say_what_does_not_run(sites: list[Site]) -> None:
+    for site in sites:
+        assert site.server.wait_log("not yet available on PostgreSQL")
+        assert "Traceback" not in site.server.log
+    assert sites[0].server.stop(signal.SIGTERM) == 0  # stops cleanly: listener and all
+    assert "cxinbox serve: stopped" in sites[0].server.log
+    assert not sites[0].sock.exists() and answering(sites[1].sock)
+
+
+async def test_a_tag_at_one_server_reaches_the_others_feed(sites: list[Site]) -> None:
+    a_site, b_site = sites
+    a, b = await _client(a_site.sock), await _client(b_site.sock)
+    try:
+        for round_ in range(5):
+            head = await b.last_event_seq()
+            waiting = asyncio.create_task(_arrival(b, head, _tagged(3, f"seen-{round_}")))
+            await a.tag(3, [f"seen-{round_}"], [])
+            changes = await waiting
+            assert changes.head > head
+        detail = await b.get_conversation(3)
+        assert {f"seen-{i}" for i in range(5)} <= set(detail.summary.tags)
+    finally:
+        await a.aclose()
+        await b.aclose()
+
+
+def test_cli_works_through_each_server(sites: list[Site]) -> None:
+    a_site, b_site = sites
+    tagged = cx("tag", "id:4", "--add", "front-desk", "--json", "--config", str(a_site.config))
+    assert tagged.returncode == 0, tagged.stderr
+    assigned = cx("assign", "id:5", "--to", "me", "--json", "--config", str(b_site.config))
+    assert assigned.returncode == 0, assigned.stderr
+    for site in sites:
+        listed = cx("list", "tag:front-desk", "--json", "--config", str(site.config))
+        assert listed.returncode == 0, listed.stderr
+        assert [row["id"] for row in json.loads(listed.stdout)["conversations"]] == [4]
+        shown = cx("show", "5", "--json", "--config", str(site.config))
+        assert shown.returncode == 0, shown.stderr
+        assert json.loads(shown.stdout)["conversation"]["assignee"] == ME
+    assert a_site.server.connections() >= 2 and b_site.server.connections() >= 2
+    missing = cx("show", "999", "--config", str(b_site.config))
+    assert missing.returncode != 0 and "Traceback" not in missing.stderr
+
+
+async def test_an_operation_not_ported_fails_alone(sites: list[Site]) -> None:
+    a = await _client(sites[0].sock)
+    try:
+        with pytest.raises(ApiError) as refused:
+            await a.report("volume")
+        assert "not available" in str(refused.value)
+        assert "\n" not in str(refused.value)
+        await a.tag(6, ["still-serving"], [])  # the same connection goes on working
+        assert "still-serving" in (await a.get_conversation(6)).summary.tags
+    finally:
+        await a.aclose()
+    assert "Traceback" not in sites[0].server.log
+
+
+async def _presence_until(api: SocketAPI, want: Any, timeout: float = DEADLINE_S) -> list[Any]:
+    """Wait on `api`'s presence changes until `want(presence)` holds."""
+    deadline = time.monotonic() + timeout
+    changes = await api.wait_events(await api.last_event_seq(), 0.0)
+    while True:
+        present = await api.presence()
+        if want(present):
+            return present
+        left = deadline - time.monotonic()
+        assert left > 0, f"presence never became as expected: {present}"
+        changes = await api.wait_events(changes.head, min(left, 2.0),
+                                        changes.presence_version)
+
+
+def _at(present: list[Any]) -> set[tuple[int | None, bool]]:
+    return {(p.conv_id, p.composing) for p in present}
+
+
+async def test_presence_and_writing_a_reply_cross_servers(sites: list[Site]) -> None:
+    a_site, b_site = sites
+    a, b = await _client(a_site.sock), await _client(b_site.sock)
+    try:
+        await a.set_presence(3, composing=True)
+        present = await _presence_until(b, lambda ps: (3, True) in _at(ps))
+        assert [(p.os_user, p.name) for p in present if p.conv_id == 3] == \
+            [(ME, f"{ME.title()} Desk")]
+        await b.set_presence(4)  # and the other way round
+        await _presence_until(a, lambda ps: (4, False) in _at(ps))
+        await a.set_presence(3, composing=False)
+        await _presence_until(b, lambda ps: (3, False) in _at(ps) and (3, True) not in _at(ps))
+        await a.aclose()  # leaving one server is seen at the other
+        await _presence_until(b, lambda ps: _at(ps) == {(4, False)})
+    finally:
+        await a.aclose()
+        await b.aclose()
+
+
+async def test_killing_one_server_leaves_the_others_feed_working(
+        sites: list[Site], pg_url: str) -> None:
+    from cxinbox.store.pg.presence import BEAT_S, STALE_S
+
+    a_site, b_site = sites
+    a = await _client(a_site.sock)
+    await a.set_presence(9)
+    watcher = await _client(b_site.sock)
+    await _presence_until(watcher, lambda ps: (9, False) in _at(ps))
+    assert a_site.server.stop(signal.SIGKILL) == -signal.SIGKILL
+    # The killed server's people drop out of the others' presence once its rows go stale.
+    await _presence_until(watcher, lambda ps: (9, False) not in _at(ps),
+                          timeout=STALE_S + BEAT_S + DEADLINE_S)
+    await watcher.aclose()
+    with contextlib.suppress(Exception):
+        await a.aclose()
+    assert answering(b_site.sock)
+    b1, b2 = await _client(b_site.sock), await _client(b_site.sock)
+    try:
+        head = await b2.last_event_seq()
+        waiting = asyncio.create_task(_arrival(b2, head, _tagged(7, "after-kill")))
+        await b1.tag(7, ["after-kill"], [])
+        await waiting
+        # A write by another process on the database (a third server, say) still
+        # reaches B's feed: its notification, not B's own request, wakes it.
+        head = await b2.last_event_seq()
+        waiting = asyncio.create_task(_arrival(b2, head, _tagged(8, "from-elsewhere")))
+        other = PgStore(pg_url, max_size=1)
+        try:
+            from cxinbox.config import load_config
+            from cxinbox.service.inbox import InboxService
+
+            InboxService(other, load_config(b_site.config), ME).tag(8, ["from-elsewhere"], [])
+        finally:
+            other.close()
+        await waiting
+    finally:
+        await b1.aclose()
+        await b2.aclose()
+    listed = cx("list", "tag:after-kill", "--json", "--config", str(b_site.config))
+    assert [row["id"] for row in json.loads(listed.stdout)["conversations"]] == [7]
+
+
+def test_commit_watch_wakes_on_commits_only(pg_url: str) -> None:
+    """The wake-up comes with a commit that appended events, from any process, and not
+    with a transaction that rolled back."""
+    import threading
+
+    from cxinbox.store.pg.listen import CommitWatch
+
+    woken = threading.Semaphore(0)
+    store = PgStore(pg_url, max_size=1)
+    watch = CommitWatch(pg_url, woken.release)
+    try:
+        assert woken.acquire(timeout=DEADLINE_S)  # the first call, once listening
+        while woken.acquire(timeout=0.2):
+            pass
+        with pytest.raises(RuntimeError), store.writing() as tx:
+            tx.append_event(ME, "test.rolled-back")
+            raise RuntimeError("rolled back")
+        assert not woken.acquire(timeout=1.0)  # nothing committed, nothing to hear
+        with store.writing() as tx:
+            for n in range(3):
+                tx.append_event(ME, "test.committed", f"n:{n}")
+        assert woken.acquire(timeout=DEADLINE_S)
+    finally:
+        watch.close()
+        store.close()
