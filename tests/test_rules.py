@@ -24,6 +24,7 @@ from cxinbox.service.sync import MailSync
 from cxinbox.store.db import Database
 from cxinbox.tui.ascii import ASCII_GLYPHS
 from cxinbox.tui.widgets.thread_view import header_text
+from cxinbox.wiring import rules_engine
 
 TZ = ZoneInfo("America/New_York")
 
@@ -179,9 +180,15 @@ class Rig:
         self.config = load_config(path)
         self.db = Database(self.config.db_path)
         self.worker = OutboxWorker(self.db, self.config)
+        self.rules = rules_engine(self.db, self.config)
+
+    def desk(self, actor: str = "mgarcia") -> InboxService:
+        """A person's service as the composition root builds it: closing fires rules."""
+        return InboxService(self.db, self.config, actor, rules=self.rules)
 
     def sync(self) -> None:
-        engine = MailSync(self.db, self.config, lambda a: self.dovecot.password)
+        engine = MailSync(self.db, self.config, lambda a: self.dovecot.password,
+                          rules=self.rules)
         try:
             engine.sync_once()
         finally:
@@ -321,15 +328,15 @@ actions = { status = "closed" }
     rig.dovecot.deliver(patient_mail("Loop me", message_id="l1@p.example"))
     rig.sync()
     conv = rig.conv("l1@p.example")
-    InboxService(rig.db, rig.config, "mgarcia").set_status(conv, "closed")
+    rig.desk().set_status(conv, "closed")
     applied = [a for a, t, _ in rig.events("rule.applied") if t == f"conversation:{conv}"]
     assert applied == ["rule:bounce open", "rule:close again"]  # each once, then quiet
     statuses = [(a, d["to"]) for a, _, d in rig.events("conversation.status")]
     assert statuses == [("mgarcia", "closed"), ("rule:bounce open", "open"),
                         ("rule:close again", "closed")]
     # A bulk close by a person fires too (once per conversation, in its transaction).
-    InboxService(rig.db, rig.config, "mgarcia").set_status(conv, "open")
-    InboxService(rig.db, rig.config, "mgarcia").bulk_status(f"id:{conv}", "closed")
+    rig.desk().set_status(conv, "open")
+    rig.desk().bulk_status(f"id:{conv}", "closed")
     assert len(rig.events("rule.applied")) == 4
 
 
@@ -473,7 +480,7 @@ def test_a_rule_cannot_give_work_to_a_monitoring_login() -> None:
 
 def test_team_assignment_dispatches_to_the_team_strategy(rig_factory: Any) -> None:
     """`assign = "team:NAME"` (refused by the config until teams exist) reaches the
-    TeamAssign the composition root installs, in the rule's transaction and savepoint."""
+    engine's TeamAssign, in the rule's transaction and savepoint, at the trigger's time."""
     import dataclasses
 
     from cxinbox.domain.rules import Rule, RuleAction
@@ -481,24 +488,24 @@ def test_team_assignment_dispatches_to_the_team_strategy(rig_factory: Any) -> No
     rig = rig_factory("")
     rule = Rule("route", "arrival", "", (RuleAction("assign_team", "results"),))
     config = dataclasses.replace(rig.config, rules=(rule,))
-    calls: list[tuple[int, str, str]] = []
+    calls: list[tuple[int, str, str, int]] = []
 
-    def pick(tx: Any, conv: int, team: str, actor: str) -> str:
-        calls.append((conv, team, actor))
+    def pick(tx: Any, conv: int, team: str, actor: str, now: int) -> str:
+        calls.append((conv, team, actor, now))
         tx.update_state(conv, assignee="tnguyen")
         tx.append_event(actor, "conversation.assign", f"conversation:{conv}",
                         {"from": None, "to": "tnguyen", "why": "round-robin: first"})
         return "assign tnguyen (team results)"
 
-    rules_mod.use_teams(lambda store, cfg: pick)
-    try:
-        rig.config = config
-        rig.dovecot.deliver(patient_mail("Results?", message_id="t1@p.example"))
-        rig.sync()
-    finally:
-        rules_mod.use_teams(None)
+    rig.config = config
+    rig.rules = rules_mod.RuleEngine(rig.db, config, team_assign=pick)
+    rig.dovecot.deliver(patient_mail("Results?", message_id="t1@p.example"))
+    rig.sync()
     conv = rig.conv("t1@p.example")
-    assert calls == [(conv, "results", "rule:route")]
+    mail_received = rig.db.conn.execute("SELECT max(at) FROM events WHERE action ="
+                                        " 'mail.received'").fetchone()[0] // 1000
+    assert len(calls) == 1 and calls[0][:3] == (conv, "results", "rule:route")
+    assert abs(calls[0][3] - mail_received) <= 1  # the ingest's time
     assert rig.events("rule.applied")[0][2]["done"] == ["assign tnguyen (team results)"]
     assert InboxService(rig.db, config, "mgarcia").get_conversation(conv).assigned_by == "route"
 
@@ -550,7 +557,7 @@ actions = { priority = "urgent", assign = "mgarcia", tag = ["breached"] }
     conv = rig.conv("e1@p.example")
     created = int(rig.db.conn.execute("SELECT created_at FROM conversations WHERE id = ?",
                                       (conv,)).fetchone()[0])
-    monitor = SlaMonitor(rig.db, rig.config)
+    monitor = SlaMonitor(rig.db, rig.config, rules=rig.rules)
     assert [e.state for e in monitor.check(created + 2800)] == ["at-risk"]
     assert rig.db.conn.execute("SELECT priority FROM conversations WHERE id = ?",
                                (conv,)).fetchone()[0] == "high"
@@ -560,3 +567,46 @@ actions = { priority = "urgent", assign = "mgarcia", tag = ["breached"] }
                               (conv,)).fetchone()
     assert tuple(row) == ("urgent", "mgarcia")
     assert [a for a, _, _ in rig.events("rule.applied")] == ["rule:at risk", "rule:breached"]
+
+
+def test_team_rule_judges_shifts_at_the_triggers_time(rig_factory: Any) -> None:
+    """A shift-aware team picks by who works at the moment of the trigger (here a person's
+    close at a fixed time), never by the wall clock: the same rule gives the morning close
+    to the morning shift and the evening close to the evening shift, whenever the test runs."""
+    rig = rig_factory('''
+[sla.calendars.mornings]
+timezone = "America/New_York"
+[sla.calendars.mornings.hours]
+tue = ["08:00-12:00"]
+
+[sla.calendars.evenings]
+timezone = "America/New_York"
+[sla.calendars.evenings.hours]
+tue = ["17:00-21:00"]
+
+[[teams]]
+name = "desk"
+members = ["mgarcia", "tnguyen"]
+strategy = "shift-aware"
+shifts = { mgarcia = "mornings", tnguyen = "evenings" }
+
+[[rules]]
+name = "closed to the desk"
+on = "closed"
+actions = { assign = "team:desk" }
+''')
+    rig.dovecot.deliver(patient_mail("Morning", message_id="m1@p.example"))
+    rig.dovecot.deliver(patient_mail("Evening", message_id="e1@p.example",
+                                     sender="Ann <ann@patients.example>"))
+    rig.sync()
+    morning, evening = rig.conv("m1@p.example"), rig.conv("e1@p.example")
+    tuesday_9am = datetime(2026, 12, 1, 9, 0, tzinfo=TZ).timestamp()
+    tuesday_6pm = datetime(2026, 12, 1, 18, 0, tzinfo=TZ).timestamp()
+    for conv, at in ((morning, tuesday_9am), (evening, tuesday_6pm)):
+        InboxService(rig.db, rig.config, "mgarcia", clock=lambda at=at: at,
+                     rules=rig.rules).set_status(conv, "closed")
+    owners = dict(rig.db.conn.execute("SELECT id, assignee FROM conversations WHERE id IN"
+                                      " (?, ?)", (morning, evening)).fetchall())
+    assert owners == {morning: "mgarcia", evening: "tnguyen"}
+    done = [d["done"] for _, _, d in rig.events("rule.applied")]
+    assert len(done) == 2 and "mgarcia" in done[0][0] and "tnguyen" in done[1][0]

@@ -18,9 +18,10 @@ from cxinbox.contract.errors import Forbidden
 if TYPE_CHECKING:
     from cxinbox.api.transport import OpenedAPI
     from cxinbox.config import Config
+    from cxinbox.service.rules import RuleEngine
     from cxinbox.service.runtime import Worker
     from cxinbox.store.db import Database
-    from cxinbox.store.interface import AuditReader
+    from cxinbox.store.interface import AuditReader, Store
 
 
 def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
@@ -47,6 +48,19 @@ def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
         raise refusal from None
 
 
+def rules_engine(store: Store, config: Config) -> RuleEngine | None:
+    """The rules engine of this store and config, or None when no rule is enabled: built
+    once here and handed to everything that fires rules (the sync, the SMS poller, the SLA
+    monitor, the services that close conversations). `assign = "team:NAME"` uses the
+    teams' own strategy."""
+    from cxinbox.service.rules import RuleEngine, team_strategy
+
+    if not any(r.enabled for r in config.rules):
+        return None
+    teams = team_strategy(config) if config.teams else None
+    return RuleEngine(store, config, team_assign=teams)
+
+
 def open_audit_reader(path: Path) -> AuditReader:
     """A read-only look at the audit trail of the store at `path` (for `audit verify` and
     `doctor`, which may run beside the server)."""
@@ -67,7 +81,8 @@ def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
         if opened is not None:
             return opened
     store = open_store(config.db_path)
-    return in_process(InboxService(store, config, actor), config, store)
+    return in_process(InboxService(store, config, actor, rules=rules_engine(store, config)),
+                      config, store)
 
 
 def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
@@ -76,4 +91,4 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
     from cxinbox.api.socket_server import serve as run_server
 
     run_server(config, lambda: open_store(config.db_path), on_ready=on_ready,
-               workers=workers)
+               workers=workers, rules=lambda store: rules_engine(store, config))
