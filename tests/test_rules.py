@@ -610,3 +610,62 @@ actions = { assign = "team:desk" }
     assert owners == {morning: "mgarcia", evening: "tnguyen"}
     done = [d["done"] for _, _, d in rig.events("rule.applied")]
     assert len(done) == 2 and "mgarcia" in done[0][0] and "tnguyen" in done[1][0]
+
+
+def test_an_acknowledgement_is_no_answer_but_the_desks_reply_is(rig_factory: Any) -> None:
+    """Whether a sent message stops the response clock is decided by what it is (the
+    acknowledgement ledger names the automatic one), passed to the store explicitly."""
+    from cxinbox.service.replies import ReplyService
+
+    rig = rig_factory('''
+[[rules]]
+name = "after hours"
+on = "arrival"
+actions = { acknowledge = true }
+''')
+    rig.dovecot.deliver(patient_mail("Refill", message_id="q1@p.example"))
+    rig.sync()
+    conv = rig.conv("q1@p.example")
+    assert rig.worker.process_due() == 1
+
+    def response_times() -> tuple[Any, Any]:
+        row = rig.db.conn.execute("SELECT first_response_at, last_response_at FROM"
+                                  " conversations WHERE id = ?", (conv,)).fetchone()
+        return row[0], row[1]
+
+    assert response_times() == (None, None)
+    replies = ReplyService(rig.desk(), worker=rig.worker)
+    draft = replies.start_draft(conv)
+    replies.save_draft(draft.id, "Your refill is ready.")
+    replies.send(draft.id)
+    assert rig.worker.process_due() == 1  # no undo window in this config
+    sent_at = rig.db.conn.execute("SELECT max(date) FROM messages WHERE conversation_id = ?"
+                                  " AND direction = 'out'", (conv,)).fetchone()[0]
+    assert response_times() == (sent_at, sent_at)
+
+
+def test_outbound_texts_count_as_a_response_only_when_the_caller_says_so(
+        tmp_path: Path) -> None:
+    from cxinbox.store.records import SmsRecord
+
+    db = Database(tmp_path / "c.db")
+    clinic, patient = "+15550100", "+15550123"
+    try:
+        with db.writing() as tx:
+            stored = tx.store_sms(SmsRecord("SMin1", clinic, patient, "in", "Refill?", 1000))
+            assert stored is not None
+            ack = tx.record_outbound_sms(SmsRecord("SMout1", clinic, patient, "out",
+                                                   "Got it, we answer Monday.", 1010),
+                                         counts_as_response=False)
+            assert ack is not None and ack.conversation_id == stored.conversation_id
+            conv = tx.conversation(stored.conversation_id)
+            assert conv is not None
+            assert (conv.first_response_at, conv.last_response_at) == (None, None)
+            tx.record_outbound_sms(SmsRecord("SMout2", clinic, patient, "out",
+                                             "Your refill is ready.", 1500),
+                                   counts_as_response=True)
+            conv = tx.conversation(stored.conversation_id)
+            assert conv is not None
+            assert (conv.first_response_at, conv.last_response_at) == (1500, 1500)
+    finally:
+        db.close()

@@ -415,8 +415,16 @@ class StoreTx(Protocol):
 
     def record_outbound_email(self, *, item_id: int, account: str, conversation_id: int | None,
                               raw: bytes, parsed: ParsedMessage, own_addresses: frozenset[str],
-                              now_s: int) -> tuple[int, int]:
-        """Our sent message joins its conversation; (message pk, conversation id)."""
+                              now_s: int, counts_as_response: bool) -> tuple[int, int]:
+        """Our sent message joins its conversation; (message pk, conversation id).
+        `counts_as_response` False (an automatic acknowledgement) leaves the conversation's
+        first/last response times, and so its SLA clock and reports, as they were."""
+        ...
+
+    def record_outbound_sms(self, rec: SmsRecord, *,
+                            counts_as_response: bool) -> StoredSms | None:
+        """Our sent text joins its conversation (None when its provider id is known
+        already); `counts_as_response` as for `record_outbound_email`."""
         ...
 
     def store_sms(self, rec: SmsRecord) -> StoredSms | None:
@@ -539,8 +547,9 @@ class StoreTx(Protocol):
     def record_ack(self, conv_id: int, sender: str, day: str, rule: str, outbox_id: int,
                    at: int) -> None: ...
 
-    def keep_response_times(self, conv_id: int, first: int | None, last: int | None) -> None:
-        """Restore first/last response times after storing an automatic reply."""
+    def is_acknowledgement(self, conv_id: int, outbox_id: int) -> bool:
+        """Whether outbox item `outbox_id` is the automatic acknowledgement the rules
+        queued for the conversation (the ledger says so, not the author's name)."""
         ...
 
     def pin_sla_policy(self, conv_id: int, policy: str, rule: str, at: int) -> None: ...

@@ -46,12 +46,11 @@ def record_ack(conn: sqlite3.Connection, conv_id: int, sender: str, day: str, ru
                  " VALUES (?, ?, ?, ?, ?, ?)", (conv_id, sender, day, rule, outbox_id, at))
 
 
-def keep_response_times(conn: sqlite3.Connection, conv_id: int, first: int | None,
-                        last: int | None) -> None:
-    """Put back the staff-response times an automatic reply moved (an acknowledgement is
-    not an answer: the SLA clock and the reports must not count it)."""
-    conn.execute("UPDATE conversations SET first_response_at = ?, last_response_at = ?,"
-                 " sla_dirty = 1 WHERE id = ?", (first, last, conv_id))
+def is_acknowledgement(conn: sqlite3.Connection, conv_id: int, outbox_id: int) -> bool:
+    """Whether the ledger's acknowledgement of `conv_id` is outbox item `outbox_id`."""
+    row = conn.execute("SELECT outbox_id FROM rule_acks WHERE conversation_id = ?",
+                       (conv_id,)).fetchone()
+    return row is not None and row[0] == outbox_id
 
 
 def pin_sla_policy(conn: sqlite3.Connection, conv_id: int, policy: str, rule: str,

@@ -451,10 +451,15 @@ class SqliteTx:
 
     def record_outbound_email(self, *, item_id: int, account: str, conversation_id: int | None,
                               raw: bytes, parsed: ParsedMessage, own_addresses: frozenset[str],
-                              now_s: int) -> tuple[int, int]:
+                              now_s: int, counts_as_response: bool) -> tuple[int, int]:
         return outbox.record_outbound_email(
             self.conn, item_id=item_id, account=account, conversation_id=conversation_id,
-            raw=raw, parsed=parsed, own_addresses=own_addresses, now_s=now_s)
+            raw=raw, parsed=parsed, own_addresses=own_addresses, now_s=now_s,
+            counts_as_response=counts_as_response)
+
+    def record_outbound_sms(self, rec: SmsRecord, *,
+                            counts_as_response: bool) -> StoredSms | None:
+        return sms.store_sms(self.conn, rec, counts_as_response=counts_as_response)
 
     def store_sms(self, rec: SmsRecord) -> StoredSms | None:
         return sms.store_sms(self.conn, rec)
@@ -592,8 +597,8 @@ class SqliteTx:
                    at: int) -> None:
         rules.record_ack(self.conn, conv_id, sender, day, rule, outbox_id, at)
 
-    def keep_response_times(self, conv_id: int, first: int | None, last: int | None) -> None:
-        rules.keep_response_times(self.conn, conv_id, first, last)
+    def is_acknowledgement(self, conv_id: int, outbox_id: int) -> bool:
+        return rules.is_acknowledgement(self.conn, conv_id, outbox_id)
 
     def pin_sla_policy(self, conv_id: int, policy: str, rule: str, at: int) -> None:
         rules.pin_sla_policy(self.conn, conv_id, policy, rule, at)
