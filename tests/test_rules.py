@@ -110,6 +110,8 @@ def _load(rule: str) -> Any:
      'c.toml: rules[0] ("r").match: a rule acts for nobody in particular: assignee:me'),
     ('[[rules]]\nname = "r"\non = "arrival"\nactions = { tag = "x" }\nstopp = true',
      "c.toml: rules[0].stopp: unknown key; did you mean 'stop'?"),
+    ('[[rules]]\nname = "r"\non = "arrival"\nactions = { tag = "x" }\nenabled = "no"',
+     'c.toml: rules[0].enabled: expected true or false, got "no"'),
 ])
 def test_a_bad_rule_is_one_line_naming_the_rule_and_field(rule: str, expected: str) -> None:
     with pytest.raises(ConfigError) as caught:
@@ -177,6 +179,7 @@ class Rig:
         self.sink = SmtpSink(tmp, user=dovecot.user, password=dovecot.password,
                              tls_dir=dovecot.root / "tls").start()
         path = write_reply_config(tmp, dovecot, self.sink, extra=automation(rules, **kwargs))
+        self.path = path
         self.config = load_config(path)
         self.db = Database(self.config.db_path)
         self.worker = OutboxWorker(self.db, self.config)
@@ -459,6 +462,7 @@ actions = { priority = "urgent", notify = "breached" }
     shown = cx("rules", "show", "lab results", "--json", "--config", str(cfg))
     assert json.loads(shown.stdout) == {"name": "lab results", "on": "arrival",
                                         "match": "mailbox:results", "stop": True,
+                                        "enabled": True,
                                         "actions": ["tag +lab", "assign mgarcia"]}
     missing = cx("rules", "show", "nope", "--config", str(cfg))
     assert missing.returncode == 3
@@ -669,3 +673,67 @@ def test_outbound_texts_count_as_a_response_only_when_the_caller_says_so(
             assert (conv.first_response_at, conv.last_response_at) == (1500, 1500)
     finally:
         db.close()
+
+
+def test_rules_test_judges_each_arrival_by_the_state_it_arrived_in(rig_factory: Any) -> None:
+    """A rule written switched off is replayed as the conversations were when they arrived:
+    a tag staff added the next day does not hide a conversation from `-tag:vip`, a priority
+    staff raised later is still a change, and nothing is written but the audited read."""
+    from tests.test_serve_support import cx
+
+    from cxinbox.service.rules_preview import preview
+
+    rig = rig_factory('''
+[[rules]]
+name = "triage new mail"
+on = "arrival"
+match = "-tag:vip"
+actions = { tag = ["triage"], priority = "high" }
+enabled = false
+''', hours="\n".join(f'{d} = ["00:00-24:00"]' for d in
+                     ("mon", "tue", "wed", "thu", "fri", "sat", "sun")))
+    assert rig.rules is None  # nothing enabled: nothing runs at ingest
+    rig.dovecot.deliver(patient_mail("Refill", message_id="v1@p.example"))
+    rig.dovecot.deliver(patient_mail("Parking", message_id="v2@p.example",
+                                     sender="Ann <ann@patients.example>"))
+    rig.sync()
+    vip, other = rig.conv("v1@p.example"), rig.conv("v2@p.example")
+    desk = rig.desk()
+    desk.tag(vip, add=["vip"])
+    desk.set_priority(other, "high")
+    assert rig.events("rule.applied") == []
+
+    def snapshot() -> list[Any]:
+        return [tuple(r) for r in rig.db.conn.execute(
+            "SELECT c.id, c.status, c.priority, c.assignee,"
+            " (SELECT group_concat(tag) FROM conversation_tags t WHERE t.conversation_id = c.id)"
+            " FROM conversations c ORDER BY c.id")]
+
+    before, last_seq = snapshot(), rig.db.conn.execute("SELECT max(seq) FROM events").fetchone()[0]
+    engine = rules_engine(rig.db, rig.config, replaying="triage new mail")
+    assert engine is not None
+    result = preview(desk, engine, "triage new mail", int(datetime.now(UTC).timestamp()) - 3600)
+    arrived = rig.db.conn.execute("SELECT at FROM events WHERE action = 'mail.received'"
+                                  " ORDER BY seq").fetchone()[0] // 1000
+    assert (result.triggered, result.matched) == (2, 2)
+    assert [(r.conversation_id, r.at, r.would) for r in result.rows] == [
+        (vip, arrived, ("tag +triage", "priority high")),
+        (other, arrived, ("tag +triage", "priority high"))]
+    # Nothing changed: the same state, and one new event, the audited read.
+    assert snapshot() == before
+    assert [tuple(r) for r in rig.db.conn.execute(
+        "SELECT actor, action FROM events WHERE seq > ?", (last_seq,))] == [
+        ("mgarcia", "rules.test")]
+    # The command line: one line per firing, then the summary; --json the same.
+    shown = cx("rules", "test", "triage new mail", "--since", "1d", "--config", str(rig.path))
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(f"#{vip:<6} ") and lines[0].endswith("  tag +triage; priority high")
+    assert lines[2].startswith("rule 'triage new mail' (enabled = false: not running) on"
+                               " arrival since ")
+    assert lines[2].endswith(": 2 trigger(s), would have fired 2 time(s); nothing was changed")
+    as_json = json.loads(cx("rules", "test", "triage new mail", "--json", "--config",
+                            str(rig.path)).stdout)
+    assert [c["would"] for c in as_json["conversations"]] == [["tag +triage", "priority high"]] * 2
+    assert snapshot() == before

@@ -1009,9 +1009,16 @@ def _server_answers(path: Path) -> str | None:
 
 
 def _test_rule(config: Config, name: str, since: int) -> Preview:
-    from cxinbox.service.rules_preview import preview
+    from cxinbox.contract.errors import NotFound
+    from cxinbox.service.rules_preview import find_rule, preview
+    from cxinbox.wiring import rules_engine
 
-    return preview(_service(config), name, since)
+    find_rule(config.rules, name)  # the unknown name first, before the database is opened
+    service = _service(config)
+    engine = rules_engine(service.store, config, replaying=name)
+    if engine is None:
+        raise NotFound(f"no rule named {name!r}")
+    return preview(service, engine, name, since)
 
 
 def _register_reply_commands() -> None:

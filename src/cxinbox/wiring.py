@@ -48,17 +48,21 @@ def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
         raise refusal from None
 
 
-def rules_engine(store: Store, config: Config) -> RuleEngine | None:
+def rules_engine(store: Store, config: Config, *,
+                 replaying: str | None = None) -> RuleEngine | None:
     """The rules engine of this store and config, or None when no rule is enabled: built
     once here and handed to everything that fires rules (the sync, the SMS poller, the SLA
     monitor, the services that close conversations). `assign = "team:NAME"` uses the
-    teams' own strategy."""
+    teams' own strategy. `replaying`: the engine `rules test NAME` rehearses with, which
+    runs that rule too when it is switched off."""
     from cxinbox.service.rules import RuleEngine, team_strategy
+    from cxinbox.service.rules_preview import replayed_rules
 
-    if not any(r.enabled for r in config.rules):
+    rules = replayed_rules(config.rules, replaying or "")
+    if not rules:
         return None
     teams = team_strategy(config) if config.teams else None
-    return RuleEngine(store, config, team_assign=teams)
+    return RuleEngine(store, config, team_assign=teams, rules=rules)
 
 
 def open_audit_reader(path: Path) -> AuditReader:

@@ -58,6 +58,8 @@ from cxinbox.store.records import (
     NoteRecord,
     OutboxCounts,
     OutboxItem,
+    PastState,
+    PastTrigger,
     PauseRecord,
     RedFlagState,
     ReplyFile,
@@ -556,8 +558,19 @@ class StoreTx(Protocol):
 
     def sla_pins(self, ids: Sequence[int]) -> dict[int, str]: ...
 
-    def past_triggers(self, trigger: str, since_s: int) -> list[int]:
-        """Conversations a rule trigger happened to since `since_s` (for `rules test`)."""
+    def past_triggers(self, trigger: str, since_s: int) -> list[PastTrigger]:
+        """Every time a rule trigger happened since `since_s`, oldest first, with the
+        event seq that ends the state it happened in (for `rules test`)."""
+        ...
+
+    def rewind(self, conv_id: int, state: PastState) -> None:
+        """Put a conversation's state back as it was (inside `Store.rehearsing` only)."""
+        ...
+
+    def forget_acks_after(self, seq: int) -> None:
+        """Drop the acknowledgements queued after event `seq` from the ledger (inside
+        `Store.rehearsing` only)."""
+        ...
     # -- triage at ingest: red flags and intent (store/triage.py)
 
     def triage_pending(self, limit: int) -> tuple[list[TriageCandidate], int]:
@@ -625,6 +638,12 @@ class Store(Protocol):
     def writing(self) -> AbstractContextManager[StoreTx]:
         """One write transaction: everything inside commits together or not at all.
         Writers never interleave; a nested `writing()` joins the outer transaction."""
+        ...
+
+    def rehearsing(self) -> AbstractContextManager[StoreTx]:
+        """A write transaction that is always rolled back, whatever happens inside: to
+        see what changes would do (`rules test`) while changing nothing. Never nested in
+        another transaction."""
         ...
 
     def recording(self) -> AbstractContextManager[StoreTx]:

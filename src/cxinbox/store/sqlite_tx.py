@@ -62,6 +62,8 @@ from cxinbox.store.records import (
     NoteRecord,
     OutboxCounts,
     OutboxItem,
+    PastState,
+    PastTrigger,
     PauseRecord,
     RedFlagState,
     ReplyFile,
@@ -606,8 +608,14 @@ class SqliteTx:
     def sla_pins(self, ids: Sequence[int]) -> dict[int, str]:
         return rules.sla_pins(self.conn, ids)
 
-    def past_triggers(self, trigger: str, since_s: int) -> list[int]:
+    def past_triggers(self, trigger: str, since_s: int) -> list[PastTrigger]:
         return rules.past_triggers(self.conn, trigger, since_s)
+
+    def rewind(self, conv_id: int, state: PastState) -> None:
+        rules.rewind(self.conn, conv_id, state)
+
+    def forget_acks_after(self, seq: int) -> None:
+        rules.forget_acks_after(self.conn, seq)
     # -- triage at ingest
 
     def triage_pending(self, limit: int) -> tuple[list[TriageCandidate], int]:
