@@ -737,3 +737,100 @@ enabled = false
                             str(rig.path)).stdout)
     assert [c["would"] for c in as_json["conversations"]] == [["tag +triage", "priority high"]] * 2
     assert snapshot() == before
+
+
+def test_state_before_undoes_recorded_changes_newest_first() -> None:
+    from cxinbox.service.rules_preview import state_before
+    from cxinbox.store.records import StoredEvent
+
+    conv = _conversation_now()
+    later = [
+        StoredEvent(10, "rule:x", "conversation.tag", "conversation:7",
+                    {"add": ["lab"], "remove": []}),
+        StoredEvent(11, "mgarcia", "conversation.status", "conversation:7",
+                    {"from": "open", "to": "snoozed", "until": 99, "from_until": None}),
+        StoredEvent(12, "mgarcia", "conversation.assign", "conversation:7",
+                    {"from": None, "to": "mgarcia"}),
+        StoredEvent(13, "triage", "conversation.priority", "conversation:7",
+                    {"from": "normal", "to": "urgent"}),
+        StoredEvent(14, "triage", "redflag.raised", "conversation:7",
+                    {"conversation": 7, "category": "chest-pain", "message": 3}),
+        StoredEvent(15, "drlee", "redflag.cleared", "conversation:7",
+                    {"conversation": 7, "category": "chest-pain", "reason": "seen"}),
+        StoredEvent(16, "mgarcia", "conversation.tag", "conversation:7",
+                    {"add": ["vip"], "remove": ["red-flag"]}),
+    ]
+    state = state_before(conv, frozenset({"lab", "vip"}), "refill", later)
+    assert (state.status, state.snoozed_until, state.assignee, state.priority,
+            state.red_flag, state.intent, state.tags) == (
+        "open", None, None, "normal", None, "refill", frozenset({"red-flag"}))
+    # Undoing only the last two: the flag was open and tagged then.
+    state = state_before(conv, frozenset({"lab", "vip"}), None, later[5:])
+    assert (state.red_flag, state.tags) == ("chest-pain", frozenset({"lab", "red-flag"}))
+
+
+def _conversation_now() -> Any:
+    """A conversation record as it is now: snoozed, assigned, urgent, flag cleared."""
+    import dataclasses
+
+    from cxinbox.store.records import ConversationRecord
+
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(ConversationRecord):
+        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+            continue
+        values[f.name] = 0 if "int" in str(f.type) else ""
+    values.update(id=7, status="snoozed", snoozed_until=99, assignee="mgarcia",
+                  priority="urgent")
+    return dataclasses.replace(ConversationRecord(**values), red_flag=None)
+
+
+def test_rules_test_replays_patient_replies_and_closes_as_they_were(rig_factory: Any) -> None:
+    from cxinbox.service.rules_preview import preview
+
+    rig = rig_factory('''
+[[rules]]
+name = "chase"
+on = "patient-reply"
+match = "-tag:answered"
+actions = { priority = "high" }
+enabled = false
+
+[[rules]]
+name = "unbilled"
+on = "closed"
+match = "-tag:billed"
+actions = { tag = ["check-billing"] }
+enabled = false
+''')
+    rig.dovecot.deliver(patient_mail("Refill", message_id="c1@p.example"))
+    rig.sync()
+    conv = rig.conv("c1@p.example")
+    rig.dovecot.deliver(patient_mail("Re: Refill", message_id="c2@p.example",
+                                     extra="In-Reply-To: <c1@p.example>\r\n"))
+    rig.sync()
+    desk = rig.desk()
+    desk.tag(conv, add=["answered"])  # after the patient wrote again
+    desk.set_status(conv, "closed")
+    desk.tag(conv, add=["billed"])  # after the close
+    since = int(datetime.now(UTC).timestamp()) - 3600
+    ingests = [r[0] // 1000 for r in rig.db.conn.execute(
+        "SELECT at FROM events WHERE action = 'mail.received' ORDER BY seq")]
+    closed_at = rig.db.conn.execute("SELECT at FROM events WHERE action ="
+                                    " 'conversation.status'").fetchone()[0] // 1000
+
+    def replay(name: str) -> Any:
+        engine = rules_engine(rig.db, rig.config, replaying=name)
+        assert engine is not None
+        return preview(desk, engine, name, since)
+
+    chase = replay("chase")
+    assert (chase.triggered, chase.matched) == (1, 1)  # the first mail is an arrival
+    assert [(r.conversation_id, r.at, r.would) for r in chase.rows] == [
+        (conv, ingests[1], ("priority high",))]
+    unbilled = replay("unbilled")
+    assert [(r.conversation_id, r.at, r.would) for r in unbilled.rows] == [
+        (conv, closed_at, ("tag +check-billing",))]
+    tags = {r[0] for r in rig.db.conn.execute(
+        "SELECT tag FROM conversation_tags WHERE conversation_id = ?", (conv,))}
+    assert tags == {"answered", "billed"}  # replays leave no trace
