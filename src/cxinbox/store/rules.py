@@ -79,6 +79,9 @@ _EVENT_TRIGGERS = {"closed": ("conversation.status", "closed"),
 
 
 _INGESTS = ("mail.received", "sms.received")
+_SLACK_S = 86_400
+"""How far before the window the ingests are read: an arrival in the window may list a
+conversation whose first message is dated a little earlier."""
 
 
 def past_triggers(conn: sqlite3.Connection, trigger: str, since_s: int) -> list[PastTrigger]:
@@ -116,7 +119,7 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
     marks = ",".join("?" * len(_INGESTS))
     for seq, at, details in conn.execute(
             f"SELECT seq, at, details FROM events WHERE action IN ({marks}) AND at >= ?"
-            " ORDER BY seq", (*_INGESTS, since_s * 1000 - 86_400_000)):
+            " ORDER BY seq", (*_INGESTS, (since_s - _SLACK_S) * 1000)):
         for conv in json.loads(details or "{}").get("conversations", ()):
             listed.setdefault(int(conv), []).append((int(seq), int(at)))
     found: list[PastTrigger] = []
@@ -125,15 +128,18 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
                 "SELECT id, created_at FROM conversations WHERE created_at >= ?"
                 " AND merged_into IS NULL AND EXISTS (SELECT 1 FROM messages m"
                 " WHERE m.conversation_id = conversations.id AND m.direction = 'in')"
-                " ORDER BY created_at, id", (since_s - 86_400,)):
+                " ORDER BY created_at, id", (since_s - _SLACK_S,)):
             seq, at_ms = (listed[conv][0] if conv in listed
                           else _seq_by(conn, int(created) * 1000))
             if at_ms >= since_s * 1000:
                 found.append(PastTrigger(int(conv), at_ms // 1000, seq,
                                          _intent_by(conn, int(conv), at_ms // 1000)))
         return sorted(found, key=lambda t: (t.seq, t.conversation_id))
+    scan_from = since_s - _SLACK_S
     for conv, dates in _later_inbound(conn, since_s).items():
-        ingests = listed.get(conv, [])[1:]  # the first ingest was the arrival
+        ingests = listed.get(conv, [])
+        if ingests and _created(conn, conv) >= scan_from:
+            ingests = ingests[1:]  # the first ingest listing it was its arrival
         moments: list[tuple[int, int]] = []
         for date in dates:
             moment = next(((s, a) for s, a in ingests if a >= date * 1000), None) \
@@ -157,6 +163,12 @@ def _later_inbound(conn: sqlite3.Connection, since_s: int) -> dict[int, list[int
             " ORDER BY m.date, m.id", (since_s,)):
         out.setdefault(int(conv), []).append(int(date))
     return out
+
+
+def _created(conn: sqlite3.Connection, conv_id: int) -> int:
+    row = conn.execute("SELECT created_at FROM conversations WHERE id = ?",
+                       (conv_id,)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _seq_by(conn: sqlite3.Connection, at_ms: int) -> tuple[int, int]:
