@@ -106,7 +106,7 @@ def test_a_refiled_copy_of_our_own_reply_is_the_same_message(dovecot: Any,
             outbox_store.record_outbound_email(
                 conn, item_id=1, account="appointments", conversation_id=conv, raw=ours,
                 parsed=parse_message(ours), own_addresses=frozenset({CLINIC}),
-                now_s=int(datetime.now(UTC).timestamp()))
+                now_s=int(datetime.now(UTC).timestamp()), counts_as_response=True)
         refiled = b"X-Gm-Message-State: AOJu0Yw\r\n" + ours
         dovecot.deliver(refiled, "Sent", flags="\\Seen")
         engine.sync_once()

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from cxinbox.contract.types import Event
     from cxinbox.domain.when import Direction
     from cxinbox.service.inbox import BulkResult, InboxService
+    from cxinbox.service.rules import RuleEngine
     from cxinbox.store.db import Database
 
 app = typer.Typer(
@@ -103,8 +104,10 @@ def _service(config: Config) -> InboxService:
     """An in-process service on the database file, for commands not yet on the API (they
     bypass a running server: move them onto `InboxAPI` to go through `cxinbox serve`)."""
     from cxinbox.service.inbox import InboxService
+    from cxinbox.wiring import rules_engine
 
-    return InboxService(_open_db(config), config, current_actor())
+    db = _open_db(config)
+    return InboxService(db, config, current_actor(), rules=rules_engine(db, config))
 
 
 def open_api(config: Config) -> SyncAPI:
@@ -239,9 +242,13 @@ def sync(
                 fail(f"{release}: not quarantined", EXIT_USAGE)
     reporter = _ProgressReporter(enabled=not quiet and sys.stderr.isatty())
     db_path = cfg.db_path
+    from cxinbox.wiring import rules_engine
+
+    rules = rules_engine(db, cfg)
     engine = MailSync(db, cfg, lambda a: credential_for(a, db_path), reporter,
                       health=None if once else Health(db, cfg),
-                      force_token=lambda a: credential_for(a, db_path, force=True))
+                      force_token=lambda a: credential_for(a, db_path, force=True),
+                      rules=rules)
     try:
         if cfg.accounts:
             with reporter:
@@ -253,7 +260,7 @@ def sync(
                     typer.echo(f"warning: {r.account}/{r.folder} quarantined: {r.quarantine}",
                                err=True)
         if cfg.sms.configured:
-            _sync_sms_once(db, cfg)
+            _sync_sms_once(db, cfg, rules)
         _send_due_replies(db, cfg)
         if once:
             return
@@ -262,9 +269,9 @@ def sync(
         from cxinbox.service.runtime import Outbox, SlaWatch, SmsPoll, Worker
 
         stop = threading.Event()
-        helpers: list[Worker] = [Outbox(db, cfg), SlaWatch(db, cfg)]
+        helpers: list[Worker] = [Outbox(db, cfg), SlaWatch(db, cfg, rules=rules)]
         if cfg.sms.configured:
-            helpers.append(SmsPoll(db, cfg))
+            helpers.append(SmsPoll(db, cfg, rules))
         for helper in helpers:
             threading.Thread(target=helper.run, args=(stop,), name=helper.name,
                              daemon=True).start()
@@ -291,13 +298,13 @@ def sync(
         db.close()
 
 
-def _sync_sms_once(db: Database, cfg: Config) -> None:
+def _sync_sms_once(db: Database, cfg: Config, rules: RuleEngine | None) -> None:
     """One poll of the SMS provider; a provider or credential problem is one line, exit 5."""
     from cxinbox.channels.credentials import CredentialError
     from cxinbox.channels.sms import SmsError
     from cxinbox.service.sms_sync import SmsPoller
 
-    poller = SmsPoller(db, cfg)
+    poller = SmsPoller(db, cfg, rules=rules)
     try:
         result = poller.poll_once()
     except (SmsError, CredentialError) as exc:
@@ -1002,9 +1009,16 @@ def _server_answers(path: Path) -> str | None:
 
 
 def _test_rule(config: Config, name: str, since: int) -> Preview:
-    from cxinbox.service.rules_preview import preview
+    from cxinbox.contract.errors import NotFound
+    from cxinbox.service.rules_preview import find_rule, preview
+    from cxinbox.wiring import rules_engine
 
-    return preview(_service(config), name, since)
+    find_rule(config.rules, name)  # the unknown name first, before the database is opened
+    service = _service(config)
+    engine = rules_engine(service.store, config, replaying=name)
+    if engine is None:
+        raise NotFound(f"no rule named {name!r}")
+    return preview(service, engine, name, since)
 
 
 def _register_reply_commands() -> None:

@@ -35,7 +35,7 @@ def _rule_dict(rule: Rule) -> dict[str, object]:
     from cxinbox.domain.rules import describe
 
     return {"name": rule.name, "on": rule.on, "match": rule.match, "stop": rule.stop,
-            "actions": [describe(a) for a in rule.actions]}
+            "enabled": rule.enabled, "actions": [describe(a) for a in rule.actions]}
 
 
 def register(app: typer.Typer, load_config: Callable[[str | None], Config],
@@ -55,7 +55,8 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
             typer.echo("no rules configured ([[rules]] in the config)")
         for index, rule in enumerate(cfg.rules, 1):
             stop = "  (stop)" if rule.stop else ""
-            typer.echo(f"{index:>2}. {rule.name}  on {rule.on}{stop}")
+            off = "  (enabled = false)" if not rule.enabled else ""
+            typer.echo(f"{index:>2}. {rule.name}  on {rule.on}{stop}{off}")
 
     @rules_app.command("show")
     def rules_show(name: Annotated[str, typer.Argument(help="The rule's name.")],
@@ -75,7 +76,8 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
             return
         typer.echo(f"rule:    {rule.name}\non:      {rule.on}\n"
                    f"match:   {rule.match or '(every conversation)'}\n"
-                   f"stop:    {'yes' if rule.stop else 'no'}")
+                   f"stop:    {'yes' if rule.stop else 'no'}\n"
+                   f"enabled: {'yes' if rule.enabled else 'no (only `rules test` runs it)'}")
         for line in shown["actions"]:  # type: ignore[attr-defined]
             typer.echo(f"action:  {line}")
 
@@ -84,7 +86,8 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
                    since: Annotated[str, typer.Option(
                        "--since", help="How far back: 30d, 2w, 2026-11-01 ...")] = "30d",
                    config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
-        """What the rule would have done to past conversations (changes nothing)."""
+        """What the rule would have done each time its trigger happened, judged by each
+        conversation as it was then (changes nothing; works on a rule with enabled = false)."""
         from cxinbox.contract.errors import ApiError
         from cxinbox.domain.when import WhenError, parse_when
 
@@ -103,13 +106,20 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2))
             return
-        typer.echo(f"rule {result.rule!r} (on {result.trigger}) since"
-                   f" {start.astimezone(tz):%Y-%m-%d %H:%M}: {result.triggered} triggered,"
-                   f" {result.matched} matched; nothing was changed")
         for row in result.rows:
             when = datetime.fromtimestamp(row.at, UTC).astimezone(tz)
-            typer.echo(f"#{row.conversation_id:<6} {when:%Y-%m-%d %H:%M}  {row.subject}")
-            for line in row.would:
-                typer.echo(f"          would {line}")
-        if result.matched > len(result.rows):
-            typer.echo(f"(first {len(result.rows)} of {result.matched} shown)")
+            typer.echo(f"#{row.conversation_id:<6} {when:%Y-%m-%d %H:%M}  "
+                       + "; ".join(row.would))
+        shown = (f" (first {len(result.rows)} listed)" if result.matched > len(result.rows)
+                 else "")
+        state = "" if _enabled(cfg, result.rule) else " (enabled = false: not running)"
+        typer.echo(f"rule {result.rule!r}{state} on {result.trigger} since"
+                   f" {start.astimezone(tz):%Y-%m-%d %H:%M}: {result.triggered} trigger(s),"
+                   f" would have fired {result.matched} time(s){shown}; nothing was changed")
+
+
+def _enabled(config: Config, name: str) -> bool:
+    from cxinbox.domain.rules import find_rule
+
+    rule = find_rule(config.rules, name)
+    return rule is None or rule.enabled

@@ -1263,7 +1263,7 @@ def _parse_automation(top: _Table, staff: tuple[StaffMember, ...], teams: tuple[
                        teams=frozenset(t.name for t in teams) if teams else None)
     rules: list[Rule] = []
     for index, rt in enumerate(top.tables("rules")):
-        rt.allow_only({"name", "on", "match", "actions", "stop"})
+        rt.allow_only({"name", "on", "match", "actions", "stop", "enabled"})
         label = f"rules[{index}]"
         try:
             name = check_name(rt.raw("name"))
@@ -1271,7 +1271,8 @@ def _parse_automation(top: _Table, staff: tuple[StaffMember, ...], teams: tuple[
             rule = Rule(name=name, on=check_trigger(rt.raw("on")),
                         match=check_match(rt.raw("match")),
                         actions=parse_actions(rt.raw("actions"), vocab),
-                        stop=rt.boolean("stop", False))
+                        stop=rt.boolean("stop", False),
+                        enabled=rt.boolean("enabled", True))
         except RuleSpecError as exc:
             raise ConfigError(top.source, exc.problem, key=f"{label}.{exc.key}") from None
         if any(r.name == rule.name for r in rules):

@@ -21,11 +21,12 @@ from cxinbox.contract.errors import Forbidden, StoreError
 if TYPE_CHECKING:
     from cxinbox.api.transport import OpenedAPI
     from cxinbox.config import Config
+    from cxinbox.service.rules import RuleEngine
     from cxinbox.service.runtime import Worker
     from cxinbox.store.db import Database
-    from cxinbox.store.interface import AuditReader
-    from cxinbox.store.pg.store import PgStore
+    from cxinbox.store.interface import AuditReader, Store
     from cxinbox.store.pg.copy import CopyReport
+    from cxinbox.store.pg.store import PgStore
 
 
 def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
@@ -73,6 +74,23 @@ def open_pg_store(config: Config) -> PgStore:
     return PgStore(config.store.url)
 
 
+def rules_engine(store: Store, config: Config, *,
+                 replaying: str | None = None) -> RuleEngine | None:
+    """The rules engine of this store and config, or None when no rule is enabled: built
+    once here and handed to everything that fires rules (the sync, the SMS poller, the SLA
+    monitor, the services that close conversations). `assign = "team:NAME"` uses the
+    teams' own strategy. `replaying`: the engine `rules test NAME` rehearses with, which
+    runs that rule too when it is switched off."""
+    from cxinbox.service.rules import RuleEngine, team_strategy
+    from cxinbox.service.rules_preview import replayed_rules
+
+    rules = replayed_rules(config.rules, replaying or "")
+    if not rules:
+        return None
+    teams = team_strategy(config) if config.teams else None
+    return RuleEngine(store, config, team_assign=teams, rules=rules)
+
+
 def open_audit_reader(path: Path) -> AuditReader:
     """A read-only look at the audit trail of the store at `path` (for `audit verify` and
     `doctor`, which may run beside the server)."""
@@ -93,7 +111,8 @@ def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
         if opened is not None:
             return opened
     store = open_store(sqlite_path_of(config))
-    return in_process(InboxService(store, config, actor), config, store)
+    return in_process(InboxService(store, config, actor, rules=rules_engine(store, config)),
+                      config, store)
 
 
 def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
@@ -110,14 +129,14 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
         if workers is None:
             logging.getLogger(__name__).warning(
                 "PostgreSQL store: serving staff actions and the change feed only; mail"
-                " and SMS sync, the outbox, the SLA monitor and scheduled jobs are not yet"
+                " and SMS sync, the outbox, the SLA monitor, rules and scheduled jobs are not yet"
                 " available on PostgreSQL (they run on the SQLite store)")
         run_server(config, lambda: open_pg_store(config), on_ready=on_ready,
                    workers=[] if workers is None else workers)
         return
     path = sqlite_path_of(config)
     run_server(config, lambda: open_store(path), on_ready=on_ready,
-               workers=workers)
+               workers=workers, rules=lambda store: rules_engine(store, config))
 
 
 def copy_store(config: Config, url: str, actor: str,

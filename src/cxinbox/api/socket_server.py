@@ -69,6 +69,7 @@ from cxinbox.service.access import RefusalLog
 from cxinbox.service.health import Health
 from cxinbox.service.inbox import InboxService, role_of
 from cxinbox.service.logsafe import fields, log_failure
+from cxinbox.service.rules import RuleEngine
 from cxinbox.service.runtime import Worker, background_workers, supervise
 from cxinbox.service.watchdog import Watchdog
 from cxinbox.store.db import Database
@@ -156,9 +157,10 @@ class InboxServer:
     """Answers clients on a Unix socket until `stop()`; owns nothing it did not open."""
 
     def __init__(self, db: Store, config: Config, path: Path,
-                 limits: Limits | None = None) -> None:
+                 limits: Limits | None = None, rules: RuleEngine | None = None) -> None:
         self.db = db
         self.config = config
+        self.rules = rules
         self.path = path
         self.limits = limits or Limits()
         self.feed = ChangeFeed(self._head)
@@ -316,7 +318,8 @@ class InboxServer:
         limits = self.limits
         role = role_of(self.config, peer.os_user)
         key = object()
-        api = InProcessAPI(InboxService(self.db, self.config, peer.os_user), feed=self.feed,
+        api = InProcessAPI(InboxService(self.db, self.config, peer.os_user, rules=self.rules),
+                           feed=self.feed,
                            board=self.board, session=key, display_name=name)
         conn = _Connection(ReplyWriter(writer, limits), limits)
         frames = FrameReader(reader, limits, lambda: budgets.heavy_permit(user),
@@ -576,8 +579,12 @@ def _tame_malloc() -> None:
 
 def serve(config: Config, open_store: Callable[[], Store], *,
           on_ready: Callable[[Path], None] | None = None,
-          workers: Sequence[Worker] | None = None) -> None:
+          workers: Sequence[Worker] | None = None,
+          rules: Callable[[Store], RuleEngine | None] | None = None) -> None:
     """Run the front-desk server until SIGTERM or SIGINT; the socket is removed on the way out.
+
+    `rules` builds the one rules engine of the opened store (the composition root's
+    `wiring.rules_engine`); every connection's service and the workers share it.
 
     Raises ServeError when it cannot start (another server is live on the socket).
     """
@@ -592,7 +599,8 @@ def serve(config: Config, open_store: Callable[[], Store], *,
         watchdog = Watchdog(config.server.stall_seconds)
         stop = watchdog.pulse  # the workers' stop event doubles as their heartbeat
         threads: list[threading.Thread] = []
-        server = InboxServer(db, config, path)
+        engine = rules(db) if rules is not None else None
+        server = InboxServer(db, config, path, rules=engine)
         health = Health(db, config)
         health.start_fresh()
         metrics = _start_metrics(db, config, server) if config.server.metrics_listen else None
@@ -606,7 +614,8 @@ def serve(config: Config, open_store: Callable[[], Store], *,
                     # Workers start once the socket exists (its umask must not be theirs).
                     if workers is None:
                         assert isinstance(db, Database), "pass the workers for this store"
-                        chosen: Sequence[Worker] = background_workers(db, config, health)
+                        chosen: Sequence[Worker] = background_workers(db, config, health,
+                                                                      engine)
                     else:
                         chosen = workers
                     for worker in chosen:

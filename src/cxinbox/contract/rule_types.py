@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class PreviewRow:
+    """One time the rule would have fired: on which conversation, when (epoch seconds: the
+    trigger's moment), its subject, and what it would have done."""
+
     conversation_id: int
     at: int
     subject: str
@@ -20,6 +23,9 @@ class PreviewRow:
 
 @dataclass(frozen=True, slots=True)
 class Preview:
+    """`triggered`: how often the rule's trigger happened in the window; `matched`: how
+    often the rule would have fired (`rows` lists the first of those)."""
+
     rule: str
     trigger: str
     since: int

@@ -74,6 +74,9 @@ class Rule:
     match: str
     actions: tuple[RuleAction, ...]
     stop: bool = False
+    enabled: bool = True
+    """`enabled = false`: checked and testable (`cxinbox rules test`), but never run, so a
+    clinic can write a rule, see what it would have done, then switch it on."""
 
     @property
     def actor(self) -> str:

@@ -44,7 +44,7 @@ from cxinbox.store.records import (
 )
 
 if TYPE_CHECKING:
-    from cxinbox.service.rules import Firing
+    from cxinbox.service.rules import Firing, RuleEngine
 
 MAX_PAGE = 1000
 MAX_FEED_PAGE = 10_000
@@ -222,10 +222,15 @@ class InboxService:
     """Reads and staff actions for one acting staff member."""
 
     def __init__(self, store: Store, config: Config, actor: str, *,
-                 clock: Callable[[], float] | None = None) -> None:
+                 clock: Callable[[], float] | None = None,
+                 rules: RuleEngine | None = None) -> None:
         self.store = store
         self.config = config
         self.actor = actor
+        self.rules = rules
+        """The engine a person's close fires `closed` rules on (the composition root builds it
+        once); None fires none. A rule's own actions go through a service without one, which
+        is what makes loops impossible (service/rules.py)."""
         self.tz = ZoneInfo(config.clinic.timezone)
         self.sla = SlaService(config, store)
         self._clock = clock
@@ -500,30 +505,19 @@ class InboxService:
                                   _undoing({"from": row.status, "to": status, "until": until,
                                             "from_until": row.snoozed_until}, undo_of))
             closing = status == "closed" and row.status != "closed"
-            firing = self._fire_closed(tx, [conv_id] if closing else [])
+            firing = self._fire_closed(tx, [conv_id] if closing else [], now)
         self._after_rules(firing)
         return seq
 
-    fires_rules = True
-    """Whether this service's status changes fire `closed` rules (service/rules.py): a
-    person's do; a rule's own changes (RuleInbox) never do, which is what makes loops
-    impossible."""
-
-    def _fire_closed(self, tx: StoreTx, closed: list[int]) -> Firing | None:
-        """Run the `closed` rules in the transaction that closed `closed`."""
-        if not closed or not self.fires_rules or not self.config.rules:
+    def _fire_closed(self, tx: StoreTx, closed: list[int], now: int) -> Firing | None:
+        """Run the `closed` rules in the transaction that closed `closed`, at its `now`."""
+        if not closed or self.rules is None:
             return None
-        from cxinbox.service.rules import engine_for
-
-        engine = engine_for(self.store, self.config)
-        return engine.fire(tx, "closed", closed) if engine is not None else None
+        return self.rules.fire(tx, "closed", closed, now=now)
 
     def _after_rules(self, firing: Firing | None) -> None:
-        from cxinbox.service.rules import engine_for
-
-        engine = engine_for(self.store, self.config) if firing is not None else None
-        if engine is not None and firing is not None:
-            engine.after_commit(firing)
+        if self.rules is not None and firing is not None:
+            self.rules.after_commit(firing)
 
     def _sla_pause(self, row: ConversationRecord | StaffState, status: str,
                    now: int) -> tuple[int, int | None]:
@@ -639,7 +633,7 @@ class InboxService:
                     tx.append_events(self.actor, worked.events)
                     if action == "status":
                         firing = self._fire_closed(tx, [c.id for c in worked.changes
-                                                        if c.after == "closed"])
+                                                        if c.after == "closed"], self._now())
         self._after_rules(firing)
         if worked is None:  # refused outside the transaction so the refusal itself is kept
             self.require_role(f"a bulk {action} of {len(rows)} conversations"

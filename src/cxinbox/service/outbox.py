@@ -48,7 +48,7 @@ from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.logsafe import error_class, fields, log_failure
 from cxinbox.store.interface import Store, StoreTx
-from cxinbox.store.records import ConversationRecord, OutboxItem, SmsRecord
+from cxinbox.store.records import OutboxItem, SmsRecord
 
 log = logging.getLogger("cxinbox.outbox")
 
@@ -312,14 +312,11 @@ class OutboxWorker:
         parsed = parse_message(raw)
         now = self.clock()
         with self.store.writing() as tx:
-            before = _if_automatic(tx, row)
             msg_pk, conv = tx.record_outbound_email(
                 item_id=item_id, account=row.account,
                 conversation_id=row.conversation_id, raw=raw, parsed=parsed,
-                own_addresses=own, now_s=int(now))
-            if before is not None:
-                tx.keep_response_times(before.id, before.first_response_at,
-                                       before.last_response_at)
+                own_addresses=own, now_s=int(now),
+                counts_as_response=_counts_as_response(tx, row))
             tx.mark_outbox_sent(item_id, int(now * 1000), message_pk=msg_pk,
                                 sent_copy="pending")
             target = f"conversation:{conv}"
@@ -523,11 +520,8 @@ class OutboxWorker:
                         direction="out", body=row.body, at=int(now), raw=raw,
                         status=status or "queued")
         with self.store.writing() as tx:
-            before = _if_automatic(tx, row)
-            stored = tx.store_sms(rec)
-            if before is not None:
-                tx.keep_response_times(before.id, before.first_response_at,
-                                       before.last_response_at)
+            stored = tx.record_outbound_sms(rec,
+                                            counts_as_response=_counts_as_response(tx, row))
             message_pk = stored.message_pk if stored is not None else tx.message_of_sms_id(sid)
             tx.mark_outbox_sent(row.id, int(now * 1000), provider_id=sid,
                                 message_pk=message_pk)
@@ -656,9 +650,9 @@ def _target(row: OutboxItem) -> str:
     return f"conversation:{conv}" if conv is not None else f"outbox:{row.id}"
 
 
-def _if_automatic(tx: StoreTx, row: OutboxItem) -> ConversationRecord | None:
-    """The conversation before an automatic reply (a rule's acknowledgement) joins it, so
-    its response times can be put back: an acknowledgement is not a staff answer."""
-    if not row.author.startswith("rule:") or row.conversation_id is None:
-        return None
-    return tx.conversation(row.conversation_id)
+def _counts_as_response(tx: StoreTx, row: OutboxItem) -> bool:
+    """Whether sending `row` answers the patient (stops the SLA clock, counts in the
+    reports): every reply a person wrote does; the rules' acknowledgement, which the
+    acknowledgement ledger names by its outbox id, does not."""
+    return row.conversation_id is None or not tx.is_acknowledgement(row.conversation_id,
+                                                                      row.id)

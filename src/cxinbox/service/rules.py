@@ -9,8 +9,8 @@ changes therefore commit with the arrival or change that caused them, or not at 
 
 Loops are impossible by construction, not by counting. A trigger is emitted only by those
 four call sites, and none of them is reachable from a rule action:
-- actions run through `RuleInbox`, whose `fires_rules` is False, so a rule closing a
-  conversation does not fire `closed` (the hook in InboxService checks the flag);
+- actions run through `RuleInbox`, an InboxService built without an engine, so a rule
+  closing a conversation fires no `closed` rules (only a service given the engine does);
 - no action stores a message (the acknowledgement is an outbox row; when the outbox later
   sends it, the sent copy is outbound and arrival/patient-reply fire only for inbound
   messages of a later ingest), and no action escalates an SLA (the monitor escalates, once
@@ -29,12 +29,21 @@ conversation.assign ...), with actor `rule:NAME`, plus one `rule.applied` event 
 trigger, what was done, what was skipped and why: an acknowledgement outside its
 conditions is skipped, not failed) whenever the rule did or skipped something.
 
+Time. Every firing runs at the `now` of what triggered it (the ingest's, the SLA round's, the
+close's), given to `fire`: a snooze, a team's shift and an acknowledgement's opening hours
+are judged at that moment, never at the wall clock, so a replay (`rules test`) is faithful
+and tests are deterministic.
+
+One engine. The composition root (wiring.py) builds it once from the config and hands it to
+the sync, the SMS poller, the SLA monitor and every InboxService that may close; there is
+no module-level cache of engines.
+
 Extending. `ACTION_HANDLERS` maps each action kind of domain/rules.py to a function
 `(engine, step) -> str | None` (a short, patient-free line of what it did, or None for
 "nothing to change"). `assign = "team:NAME"` is the kind `assign_team`; it calls the
-engine's `team_assign` (see `TeamAssign`), which the composition root provides once with
-`use_teams(factory)` (config validation must then know the team names: see
-`Vocabulary.teams` in domain/rules.py).
+engine's `team_assign` (see `TeamAssign`): the teams' own strategy (`team_strategy`) unless
+the composition root gives the engine another (config validation must know the team
+names: see `Vocabulary.teams` in domain/rules.py).
 """
 
 from __future__ import annotations
@@ -44,7 +53,6 @@ import logging
 import os
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -66,9 +74,10 @@ log = logging.getLogger(__name__)
 
 NOTIFY_TIMEOUT_S: Final = 10.0
 
-TeamAssign = Callable[[StoreTx, int, str, str], str]
-"""(transaction, conversation id, team name, actor "rule:NAME") -> a short line saying whom
-the team's strategy chose and why. It assigns and audits inside the transaction it is
+TeamAssign = Callable[[StoreTx, int, str, str, int], str]
+"""(transaction, conversation id, team name, actor "rule:NAME", now in epoch seconds) -> a
+short line saying whom the team's strategy chose and why (shifts judged at `now`, the
+trigger's time). It assigns and audits inside the transaction it is
 given, and raises to fail the rule (e.g. everyone away)."""
 
 
@@ -131,10 +140,10 @@ class Step:
 
 class RuleInbox(InboxService):
     """Staff actions done by a rule: the same checks, state changes and events as a
-    person's, with actor `rule:NAME`. It fires no rules (see the module docstring) and has no
-    per-person change budget: a rule is the clinic's configuration, not someone's hands."""
+    person's, with actor `rule:NAME`, at the trigger's time. It has no engine, so it fires no
+    rules (see the module docstring), and no per-person change budget: a rule is the
+    clinic's configuration, not someone's hands."""
 
-    fires_rules = False
     team_assign: TeamAssign | None = None
     acknowledger: Acknowledger | None = None
 
@@ -182,7 +191,7 @@ def _assign_team(step: Step) -> str | None:
     assign = step.inbox.team_assign if isinstance(step.inbox, RuleInbox) else None
     if assign is None:
         raise RuleFailed("teams are not configured")
-    return assign(step.tx, step.conv.id, str(step.action.value), step.rule.actor)
+    return assign(step.tx, step.conv.id, str(step.action.value), step.rule.actor, step.now)
 
 
 def _sla_policy(step: Step) -> str | None:
@@ -258,24 +267,27 @@ class RuleEngine:
     """The configured rules, ready to fire."""
 
     def __init__(self, store: Store, config: Config, *, team_assign: TeamAssign | None = None,
-                 clock: Callable[[], float] | None = None,
+                 rules: Sequence[Rule] | None = None,
                  notify_timeout_s: float = NOTIFY_TIMEOUT_S) -> None:
+        """`rules`: the rules to run, in order; by default the config's enabled ones (a
+        replay adds the disabled rule it tests, see service/rules_preview.py)."""
         self.store = store
         self.config = config
-        self.rules = config.rules
+        self.rules = tuple(rules) if rules is not None else tuple(
+            r for r in config.rules if r.enabled)
         self.tz = ZoneInfo(config.clinic.timezone)
-        self.clock = clock
         self.notify_timeout_s = notify_timeout_s
+        self.team_assign = team_assign
         self._where = {r.name: parse_query(r.match) for r in self.rules}
         self._sla = bool(config.sla.policies)
-        acker = Acknowledger(config) if config.acknowledge.configured else None
-        self._inboxes: dict[str, RuleInbox] = {}
-        for rule in self.rules:
-            inbox = RuleInbox(store, config, rule.actor, clock=clock)
-            inbox.team_assign = team_assign
-            inbox.acknowledger = acker
-            self._inboxes[rule.name] = inbox
-        self.acknowledger = acker
+        self.acknowledger = Acknowledger(config) if config.acknowledge.configured else None
+
+    def _inbox(self, rule: Rule, now: int) -> RuleInbox:
+        """The rule's hands for one firing: its clock is the trigger's `now`."""
+        inbox = RuleInbox(self.store, self.config, rule.actor, clock=lambda: now)
+        inbox.team_assign = self.team_assign
+        inbox.acknowledger = self.acknowledger
+        return inbox
 
     @property
     def active(self) -> bool:
@@ -290,32 +302,30 @@ class RuleEngine:
         return any(_reads_text(self._where[r.name]) for r in self.rules
                    if r.on in ("arrival", "patient-reply"))
 
-    def _now(self) -> int:
-        return int(self.clock()) if self.clock is not None else self.store.now_ms() // 1000
-
     # -- firing ----------------------------------------------------------------------------
 
-    def fire_arrivals(self, tx: StoreTx, after_message_pk: int) -> Firing:
+    def fire_arrivals(self, tx: StoreTx, after_message_pk: int, *, now: int) -> Firing:
         """arrival / patient-reply for the inbound messages stored after `after_message_pk`
-        in this transaction (the caller read it with `tx.max_message_pk()` before storing)."""
+        in this transaction (the caller read it with `tx.max_message_pk()` before storing),
+        at the ingest's `now` (epoch seconds)."""
         firing = Firing()
         if not (self.wants("arrival") or self.wants("patient-reply")):
             return firing
         arrivals = tx.arrivals_after(after_message_pk)
         new = [a.conversation_id for a in arrivals if a.new_conversation]
         again = [a.conversation_id for a in arrivals if not a.new_conversation]
-        firing.extend(self.fire(tx, "arrival", new))
-        firing.extend(self.fire(tx, "patient-reply", again))
+        firing.extend(self.fire(tx, "arrival", new, now=now))
+        firing.extend(self.fire(tx, "patient-reply", again, now=now))
         return firing
 
-    def fire(self, tx: StoreTx, trigger: str, conv_ids: Sequence[int]) -> Firing:
-        """Run the rules of `trigger` on these conversations, in order, inside `tx`."""
+    def fire(self, tx: StoreTx, trigger: str, conv_ids: Sequence[int], *, now: int) -> Firing:
+        """Run the rules of `trigger` on these conversations, in order, inside `tx`, at `now`
+        (epoch seconds: when the trigger happened)."""
         firing = Firing()
         rules = [r for r in self.rules if r.on == trigger]
         remaining = sorted(set(conv_ids))
         if not rules or not remaining:
             return firing
-        now = self._now()
         ctx = QueryContext(me="", now=datetime.fromtimestamp(now, UTC), tz=self.tz)
         for rule in rules:
             if not remaining:
@@ -331,21 +341,23 @@ class RuleEngine:
                                  "error": error_class(exc), "conversations": len(remaining)})
                 continue
             stopped: set[int] = set()
+            inbox = self._inbox(rule, now) if matched else None
             for conv_id in matched:
-                applied = self._apply_one(tx, rule, conv_id, trigger, now, firing)
+                assert inbox is not None
+                applied = self._apply_one(tx, rule, inbox, conv_id, trigger, now, firing)
                 firing.applied.append(applied)
                 if rule.stop and not applied.failed:
                     stopped.add(conv_id)
             remaining = [c for c in remaining if c not in stopped]
         return firing
 
-    def _apply_one(self, tx: StoreTx, rule: Rule, conv_id: int, trigger: str, now: int,
-                   firing: Firing) -> Applied:
+    def _apply_one(self, tx: StoreTx, rule: Rule, inbox: RuleInbox, conv_id: int,
+                   trigger: str, now: int, firing: Firing) -> Applied:
         target = f"conversation:{conv_id}"
         sub = Firing()
         try:
             with tx.savepoint():
-                done, skipped = self._run_actions(tx, rule, conv_id, trigger, now, sub)
+                done, skipped = self._run_actions(tx, rule, inbox, conv_id, trigger, now, sub)
                 if done or skipped:  # a rule that changed nothing leaves no trace
                     tx.append_event(rule.actor, "rule.applied", target,
                                     {"rule": rule.name, "trigger": trigger, "done": done,
@@ -362,11 +374,10 @@ class RuleEngine:
         firing.queued += sub.queued
         return Applied(rule.name, conv_id, trigger, tuple(done), tuple(skipped))
 
-    def _run_actions(self, tx: StoreTx, rule: Rule, conv_id: int, trigger: str, now: int,
-                     firing: Firing) -> tuple[list[str], list[str]]:
+    def _run_actions(self, tx: StoreTx, rule: Rule, inbox: RuleInbox, conv_id: int,
+                     trigger: str, now: int, firing: Firing) -> tuple[list[str], list[str]]:
         done: list[str] = []
         skipped: list[str] = []
-        inbox = self._inboxes[rule.name]
         conv = tx.conversation(conv_id)
         for action in rule.actions:
             if conv is None or conv.merged_into:
@@ -424,53 +435,18 @@ class RuleEngine:
         return True
 
 
-_ENGINES: dict[tuple[int, int], RuleEngine] = {}
-_ENGINES_LOCK = threading.Lock()
-_TEAMS: list[Callable[[Store, Config], TeamAssign]] = []
-
-
-def use_teams(factory: Callable[[Store, Config], TeamAssign] | None) -> None:
-    """Give every engine built from now on `assign = "team:NAME"`: `factory(store, config)`
-    returns the TeamAssign of that store and config (the composition root calls this
-    once, before the server starts its workers). None removes it again."""
-    with _ENGINES_LOCK:
-        _TEAMS[:] = [factory] if factory is not None else []
-        _ENGINES.clear()
-
-
-def _team_strategy(config: Config) -> TeamAssign:
+def team_strategy(config: Config) -> TeamAssign:
     """`assign = "team:NAME"` by the team's own strategy (service/teams.py), audited there
-    with its explanation; a team with nobody available leaves the conversation unassigned
-    and says why (that is the team's answer, not a failed rule)."""
+    with its explanation, shifts judged at the trigger's `now`; a team with nobody available
+    leaves the conversation unassigned and says why (that is the team's answer, not a
+    failed rule)."""
     from cxinbox.service.teams import assign_to_team
 
-    def assign(tx: StoreTx, conversation_id: int, team: str, actor: str) -> str:
+    def assign(tx: StoreTx, conversation_id: int, team: str, actor: str, now: int) -> str:
         try:
-            choice = assign_to_team(tx, config, conversation_id, team, actor,
-                                    now=int(time.time()))
+            choice = assign_to_team(tx, config, conversation_id, team, actor, now=now)
         except (BadRequest, NotFound) as exc:
             raise RuleFailed(str(exc)) from None
         return choice.explanation
 
     return assign
-
-
-def engine_for(store: Store, config: Config) -> RuleEngine | None:
-    """The engine of this store and config (built once), or None without rules. The
-    composition root may install one with a team strategy first (`install`)."""
-    if not config.rules:
-        return None
-    key = (id(store), id(config))
-    with _ENGINES_LOCK:
-        engine = _ENGINES.get(key)
-        if engine is None:
-            teams = _TEAMS[0](store, config) if _TEAMS else (
-                _team_strategy(config) if config.teams else None)
-            engine = _ENGINES[key] = RuleEngine(store, config, team_assign=teams)
-        return engine
-
-
-def install(engine: RuleEngine) -> None:
-    """Make `engine` the one `engine_for` hands out for its store and config."""
-    with _ENGINES_LOCK:
-        _ENGINES[(id(engine.store), id(engine.config))] = engine

@@ -1,12 +1,23 @@
 """`cxinbox rules test NAME --since 30d`: what a rule would have done, doing nothing.
 
-It replays the rule's trigger over the window (conversations that arrived, patients who
-wrote again, closes and SLA escalations found in the event log), keeps the conversations
-an earlier rule with `stop = true` would have taken, matches the rule's query against the
-conversations as they are now, and says per conversation which actions would change
-something. The acknowledgement is judged as at the message's arrival (opening hours then,
-red flag, automatic mail, opt-out, the ledger), so "would it have answered Saturday's
-mail?" has an honest answer.
+A replay, not a second engine. Every time the rule's trigger happened in the window (each
+arrival, each patient writing again, each close by a person, each SLA escalation, found in
+the event log) is rehearsed on its own: inside a transaction that is always rolled back,
+the conversations are put back as they were at that moment, and the rules engine itself
+fires the trigger there, at that moment's time, on all the conversations it fired on
+together then (one ingest's arrivals share it: the second mail of a sender that day is
+not acknowledged again). What the engine did for the tested rule is the answer; then
+everything is undone.
+
+"As it was" is rebuilt from the audit trail: the conversation's current tags, status,
+snooze, assignee, priority and red flag with every change recorded after the trigger
+undone, newest first (a person adding a tag the next morning, a rule's own changes, a
+red flag cleared), the intent the detectors had recorded by then, and the acknowledgement
+ledger without what was queued later. The rules before it run too, as they would have
+(their tags are what a later rule's query sees, and `stop = true` keeps conversations from
+it); a rule switched off with `enabled = false` is replayed all the same, so a clinic can
+try a rule before it runs. Not rewound: a team's round-robin turn, and the text of patient
+messages that came after the trigger (a text query sees the whole conversation).
 
 Nothing is changed. The one write is the audit record of the read: the answer shows
 subjects of patient conversations, so it is recorded like a list (`rules.test`, with the
@@ -15,21 +26,26 @@ rule, the window and the ids shown), by the person who asked.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from collections.abc import Sequence
 
 from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.contract.rule_types import Preview, PreviewRow
-from cxinbox.domain.query import QueryContext, parse_query
-from cxinbox.domain.rules import Rule, RuleAction, describe
+from cxinbox.domain.rules import Rule
 from cxinbox.domain.rules import find_rule as find_named
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.service.acknowledge import Acknowledger, AckRefused
 from cxinbox.service.inbox import InboxService
-from cxinbox.store.interface import StoreTx
-from cxinbox.store.records import ConversationRecord
+from cxinbox.service.rules import Applied, RuleEngine
+from cxinbox.store.records import ConversationRecord, PastState, PastTrigger, StoredEvent
 
 MAX_SHOWN = 500
-"""Conversations listed at most (the count is always complete)."""
+"""Firings listed at most (the counts are always complete)."""
+
+REWOUND: tuple[str, ...] = ("conversation.tag", "conversation.status", "conversation.assign",
+                            "conversation.priority", "redflag.raised", "redflag.cleared")
+"""The recorded changes undone to see a conversation as it was."""
+
+_OUTBOX_ID = re.compile(r" \(outbox \d+\)$")
 
 
 def find_rule(rules: tuple[Rule, ...], name: str) -> Rule:
@@ -40,64 +56,109 @@ def find_rule(rules: tuple[Rule, ...], name: str) -> Rule:
     raise NotFound(f"no rule named {clean_line(name)!r}; rules: {known}")
 
 
-def preview(inbox: InboxService, name: str, since: int) -> Preview:
-    """What rule `name` would have done since `since` (epoch seconds)."""
+def replayed_rules(rules: Sequence[Rule], name: str) -> tuple[Rule, ...]:
+    """The rules a replay of `name` runs: the enabled ones, and `name` even when it is
+    switched off, in config order."""
+    return tuple(r for r in rules if r.enabled or r.name == name)
+
+
+def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> Preview:
+    """What rule `name` would have done since `since` (epoch seconds). `engine` runs at
+    least that rule (`replayed_rules`), built by the composition root."""
     config = inbox.config
     rule = find_rule(config.rules, name)
+    if all(r.name != rule.name for r in engine.rules):
+        raise BadRequest(f"rule {rule.name!r} is not in the engine given to replay it")
     if since > inbox.store.now_ms() // 1000:
         raise BadRequest("--since must be in the past")
-    ctx = QueryContext(me="", now=datetime.now(UTC), tz=inbox.tz)
-    sla = bool(config.sla.policies)
-    acker = Acknowledger(config) if config.acknowledge.configured else None
-    rows: list[PreviewRow] = []
     with inbox.store.reading() as tx:
-        ids = tx.past_triggers(rule.on, since)
-        remaining = list(ids)
-        for earlier in config.rules:
-            if earlier.name == rule.name:
-                break
-            if earlier.on == rule.on and earlier.stop and remaining:
-                taken = tx.ids_matching(remaining, inbox.store.select(
-                    parse_query(earlier.match), ctx, sla=sla))
-                remaining = [c for c in remaining if c not in taken]
-        matched = sorted(tx.ids_matching(remaining, inbox.store.select(
-            parse_query(rule.match), ctx, sla=sla))) if remaining else []
-        for conv_id in matched[:MAX_SHOWN]:
-            conv = tx.conversation(conv_id)
-            if conv is None:
-                continue
-            would = tuple(_would(tx, conv, a, acker) for a in rule.actions)
-            rows.append(PreviewRow(conv_id, conv.last_inbound_at or conv.created_at,
-                                   clean_line(conv.subject, max_len=60), would))
+        moments = tx.past_triggers(rule.on, since)
+    rows: list[PreviewRow] = []
+    fired = 0
+    for together in _batches(moments):
+        for moment, applied, subject in _rehearse(inbox, engine, rule, together):
+            fired += 1
+            if len(rows) < MAX_SHOWN:
+                rows.append(PreviewRow(moment.conversation_id, moment.at, subject,
+                                       _would(applied)))
     inbox.record_read("rules.test", "", {"rule": rule.name, "since": since,
-                                         "count": len(matched),
-                                         "shown": [r.conversation_id for r in rows]})
-    return Preview(rule.name, rule.on, since, len(ids), len(matched), tuple(rows))
+                                         "count": fired,
+                                         "shown": sorted({r.conversation_id for r in rows})})
+    return Preview(rule.name, rule.on, since, len(moments), fired, tuple(rows))
 
 
-def _would(tx: StoreTx, conv: ConversationRecord, action: RuleAction,
-           acker: Acknowledger | None) -> str:
-    """One action on one conversation, in words, with "(no change)" when it has its effect
-    already and the acknowledgement's verdict as at the conversation's last patient message."""
-    text = describe(action)
-    value = action.value
-    same = (
-        (action.kind == "priority" and conv.priority == value)
-        or (action.kind == "assign" and (conv.assignee or "") == value)
-        or (action.kind == "status" and conv.status == value)
-        or (action.kind == "sla_policy" and conv.sla_policy == value)
-    )
-    if action.kind in ("tag", "untag") and isinstance(value, tuple):
-        have = set(tx.tags_for([conv.id]).get(conv.id, []))
-        change = [t for t in value if (t in have) != (action.kind == "tag")]
-        same = not change
-    if same:
-        return f"{text} (no change)"
-    if action.kind == "acknowledge" and acker is not None:
-        at = datetime.fromtimestamp(conv.last_inbound_at or conv.created_at, UTC)
-        try:
-            plan = acker.plan(tx, conv, at)
-        except AckRefused as why:
-            return f"no acknowledgement ({why})"
-        return f"acknowledge by {plan.channel} (\"we will answer by {acker.next_open_text(at)}\")"
-    return text
+def _batches(moments: Sequence[PastTrigger]) -> list[list[PastTrigger]]:
+    """Moments that were one firing (the same ingest or event), in order."""
+    out: list[list[PastTrigger]] = []
+    for moment in moments:
+        if out and out[-1][0].seq == moment.seq and out[-1][0].at == moment.at:
+            out[-1].append(moment)
+        else:
+            out.append([moment])
+    return out
+
+
+def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
+              together: list[PastTrigger]) -> list[tuple[PastTrigger, Applied, str]]:
+    """The tested rule's firings at one moment (with each conversation's subject); all
+    the rehearsal wrote is rolled back."""
+    seq, at = together[0].seq, together[0].at
+    subjects: dict[int, str] = {}
+    with inbox.store.rehearsing() as tx:
+        for moment in together:
+            conv_id = moment.conversation_id
+            conv = tx.conversation(conv_id)
+            if conv is None or conv.merged_into:
+                continue
+            tags = frozenset(tx.tags_for([conv_id]).get(conv_id, []))
+            later = tx.later_on_target(f"conversation:{conv_id}", seq, REWOUND)
+            tx.rewind(conv_id, state_before(conv, tags, moment.intent, later))
+            subjects[conv_id] = clean_line(conv.subject, max_len=60)
+        tx.forget_acks_after(seq)
+        firing = engine.fire(tx, rule.on, list(subjects), now=at)
+    by_id = {m.conversation_id: m for m in together}
+    return [(by_id[a.conversation_id], a, subjects[a.conversation_id])
+            for a in firing.applied if a.rule == rule.name]
+
+
+def state_before(conv: ConversationRecord, tags: frozenset[str], intent: str | None,
+                 later: Sequence[StoredEvent]) -> PastState:
+    """The conversation's state with the `later` changes (oldest first) undone."""
+    status, snoozed, assignee = conv.status, conv.snoozed_until, conv.assignee
+    priority, red_flag, have = conv.priority, conv.red_flag, set(tags)
+    for event in reversed(later):
+        d = event.details
+        if event.action == "conversation.tag":
+            have -= set(_strings(d.get("add")))
+            have |= set(_strings(d.get("remove")))
+        elif event.action == "conversation.status" and isinstance(d.get("from"), str):
+            status = d["from"]
+            snoozed = d["from_until"] if isinstance(d.get("from_until"), int) else None
+        elif event.action == "conversation.assign":
+            assignee = d.get("from") if isinstance(d.get("from"), str) else None
+        elif event.action == "conversation.priority" and isinstance(d.get("from"), str):
+            priority = d["from"]
+        elif event.action == "redflag.raised":
+            red_flag = None
+        elif event.action == "redflag.cleared":
+            red_flag = str(d.get("category") or "") or None
+    return PastState(status=status, snoozed_until=snoozed, assignee=assignee or None,
+                     priority=priority, red_flag=red_flag, intent=intent,
+                     tags=frozenset(have))
+
+
+def _strings(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _would(applied: Applied) -> tuple[str, ...]:
+    """The engine's account of one firing, in the words `rules test` prints: what it would
+    change, what it would skip and why, or why it would fail. (The outbox number of a
+    rehearsed acknowledgement was rolled back with it, so it is left out.)"""
+    if applied.failed:
+        return (f"would fail: {applied.failed}",)
+    done = tuple(_OUTBOX_ID.sub("", line) for line in applied.done)
+    skipped = tuple(f"no acknowledgement ({line.removeprefix('acknowledge: ')})"
+                    if line.startswith("acknowledge: ") else f"skip {line}"
+                    for line in applied.skipped)
+    return done + skipped or ("(no change)",)

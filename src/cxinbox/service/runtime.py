@@ -24,6 +24,7 @@ from cxinbox.config import Config
 from cxinbox.service.health import Health, worker_key
 from cxinbox.service.liveness import beat
 from cxinbox.service.logsafe import fields, log_failure
+from cxinbox.service.rules import RuleEngine
 from cxinbox.store.db import Database
 from cxinbox.store.interface import Store
 
@@ -43,10 +44,12 @@ class MailWatch:
 
     name = "mail sync"
 
-    def __init__(self, db: Database, config: Config, health: Health | None = None) -> None:
+    def __init__(self, db: Database, config: Config, health: Health | None = None,
+                 rules: RuleEngine | None = None) -> None:
         self.db = db
         self.config = config
         self.health = health
+        self.rules = rules
 
     def run(self, stop: threading.Event) -> None:
         from cxinbox.channels.signin import credential_for
@@ -55,7 +58,8 @@ class MailWatch:
         db_path = self.config.db_path
         engine = MailSync(self.db, self.config, lambda a: credential_for(a, db_path),
                           _Progress(stop), health=self.health,
-                          force_token=lambda a: credential_for(a, db_path, force=True))
+                          force_token=lambda a: credential_for(a, db_path, force=True),
+                          rules=self.rules)
         try:
             engine.watch(stop, on_change=lambda r: log.info(
                 "mail synced", extra=fields(account=r.account, folder=r.folder, new=r.new,
@@ -100,14 +104,15 @@ class SmsPoll:
 
     name = "sms poll"
 
-    def __init__(self, db: Database, config: Config) -> None:
+    def __init__(self, db: Database, config: Config, rules: RuleEngine | None = None) -> None:
         self.db = db
         self.config = config
+        self.rules = rules
 
     def run(self, stop: threading.Event) -> None:
         from cxinbox.service.sms_sync import SmsPoller
 
-        poller = SmsPoller(self.db, self.config)
+        poller = SmsPoller(self.db, self.config, rules=self.rules)
         try:
             poller.run(stop)
         finally:
@@ -121,26 +126,28 @@ class SlaWatch:
     name = "sla monitor"
 
     def __init__(self, db: Store, config: Config, *,
-                 clock: Callable[[], float] = time.time, interval_s: float = 15.0) -> None:
+                 clock: Callable[[], float] = time.time, interval_s: float = 15.0,
+                 rules: RuleEngine | None = None) -> None:
         from cxinbox.service.sla_monitor import SlaMonitor
 
-        self.monitor = SlaMonitor(db, config, clock=clock)
+        self.monitor = SlaMonitor(db, config, clock=clock, rules=rules)
         self.interval_s = interval_s
 
     def run(self, stop: threading.Event) -> None:
         self.monitor.run(stop, self.interval_s)
 
 
-def background_workers(db: Database, config: Config,
-                       health: Health | None = None) -> list[Worker]:
-    """Everything the server runs besides answering clients."""
+def background_workers(db: Database, config: Config, health: Health | None = None,
+                       rules: RuleEngine | None = None) -> list[Worker]:
+    """Everything the server runs besides answering clients; `rules` is the server's one
+    engine (wiring.py), fired by the mail sync, the SMS poll and the SLA monitor."""
     workers: list[Worker] = []
     if config.accounts:
-        workers.append(MailWatch(db, config, health))
+        workers.append(MailWatch(db, config, health, rules))
     if config.sms.configured:
-        workers.append(SmsPoll(db, config))
+        workers.append(SmsPoll(db, config, rules))
     workers.append(Outbox(db, config))
-    workers.append(SlaWatch(db, config))
+    workers.append(SlaWatch(db, config, rules=rules))
     if config.audit.checkpoints:
         from cxinbox.service.anchor import AuditAnchor
 

@@ -32,7 +32,7 @@ from cxinbox.domain.sanitize import clean_line
 from cxinbox.service import heartbeat
 from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
 from cxinbox.service.logsafe import fields, log_failure
-from cxinbox.service.rules import engine_for
+from cxinbox.service.rules import RuleEngine
 from cxinbox.service.sla import SlaService
 from cxinbox.store.interface import Store
 
@@ -52,9 +52,11 @@ class SlaMonitor:
 
     def __init__(self, store: Store, config: Config, *,
                  clock: Callable[[], float] = time.time,
-                 notify_timeout_s: float = NOTIFY_TIMEOUT_S) -> None:
+                 notify_timeout_s: float = NOTIFY_TIMEOUT_S,
+                 rules: RuleEngine | None = None) -> None:
         self.store = store
         self.config = config
+        self.rules = rules
         self.sla = SlaService(config, store)
         self.clock = clock
         self.notify_timeout_s = notify_timeout_s
@@ -78,7 +80,7 @@ class SlaMonitor:
             if not tx.escalation_candidates(now):
                 return []
         found: list[Escalation] = []
-        rules = engine_for(self.store, self.config)
+        rules = self.rules
         firing = None
         with self.store.writing() as tx:
             self.sla.refresh_dirty(tx, datetime.fromtimestamp(now, UTC))
@@ -102,9 +104,9 @@ class SlaMonitor:
                 found.append(esc)
             if rules is not None:  # the escalations' rules, in the same transaction
                 firing = rules.fire(tx, "sla-at-risk", [e.conversation_id for e in found
-                                                         if e.state == "at-risk"])
+                                                         if e.state == "at-risk"], now=now)
                 firing.extend(rules.fire(tx, "sla-breached", [
-                    e.conversation_id for e in found if e.state == "breached"]))
+                    e.conversation_id for e in found if e.state == "breached"], now=now))
         if rules is not None and firing is not None:
             rules.after_commit(firing)
         for esc in found:

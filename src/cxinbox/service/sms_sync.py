@@ -59,7 +59,7 @@ from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import Keyword, body_match, is_e164, parse_keyword
 from cxinbox.service import redflags
 from cxinbox.service.logsafe import error_class, fields
-from cxinbox.service.rules import engine_for
+from cxinbox.service.rules import RuleEngine
 from cxinbox.store import fts
 from cxinbox.store import sms as sms_store
 from cxinbox.store.conversations import reopen
@@ -171,8 +171,10 @@ class SmsPoller:
     def __init__(self, db: Database, config: Config | SmsConfig,
                  token_resolver: TokenResolver = default_token, *,
                  client_factory: ClientFactory | None = None,
-                 initial_backfill_s: int = INITIAL_BACKFILL_S, batch_size: int = 500) -> None:
+                 initial_backfill_s: int = INITIAL_BACKFILL_S, batch_size: int = 500,
+                 rules: RuleEngine | None = None) -> None:
         self.db = db
+        self.rules = rules
         self.sms = config if isinstance(config, SmsConfig) else config.sms
         self.config = Config(sms=config) if isinstance(config, SmsConfig) else config
         self.token_resolver = token_resolver
@@ -256,7 +258,7 @@ class SmsPoller:
         received: set[int] = set()
         status_convs: set[int] = set()
         new_count = status_count = 0
-        rules = engine_for(self.db, self.config) if self.config is not None else None
+        rules = self.rules
         firing = None
         with self.db.write() as conn:
             with self.db.writing() as tx:
@@ -313,7 +315,7 @@ class SmsPoller:
             # in this same transaction: see service/rules.py.
             if rules is not None and new_count:
                 with self.db.writing() as tx:
-                    firing = rules.fire_arrivals(tx, before)
+                    firing = rules.fire_arrivals(tx, before, now=now_s)
         redflags.notify_raised(self.config, raised)
         if rules is not None and firing is not None:
             rules.after_commit(firing)

@@ -45,7 +45,7 @@ from cxinbox.domain.triage import Assessment
 from cxinbox.service import redflags, signals
 from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import log_failure
-from cxinbox.service.rules import engine_for
+from cxinbox.service.rules import RuleEngine
 from cxinbox.store import fts, ingest
 from cxinbox.store.db import Database, append_event
 from cxinbox.store.sqlite_tx import SqliteTx
@@ -151,9 +151,11 @@ class MailSync:
                  password_for: Callable[[AccountConfig], Credential],
                  reporter: SyncReporter | None = None, *,
                  health: Health | None = None,
-                 force_token: Callable[[AccountConfig], Credential] | None = None) -> None:
+                 force_token: Callable[[AccountConfig], Credential] | None = None,
+                 rules: RuleEngine | None = None) -> None:
         self.db = db
         self.config = config
+        self.rules = rules
         self.password_for = password_for
         self.force_token = force_token
         self.reporter: SyncReporter = reporter or _SilentReporter()
@@ -431,7 +433,7 @@ class MailSync:
             for f, (sha, p) in zip(fetched, parsed, strict=True)
         ]
         now = ingest.utc_now()
-        rules = None if sent or not messages else engine_for(self.db, self.config)
+        rules = None if sent or not messages else self.rules
         firing = None
         with self.db.write() as conn:
             with self.db.writing() as tx:
@@ -450,7 +452,7 @@ class MailSync:
             # in this same transaction: see service/rules.py.
             if rules is not None:
                 with self.db.writing() as tx:
-                    firing = rules.fire_arrivals(tx, before)
+                    firing = rules.fire_arrivals(tx, before, now=now)
         redflags.notify_raised(self.config, raised)
         if rules is not None and firing is not None:
             rules.after_commit(firing)

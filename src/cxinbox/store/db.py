@@ -204,6 +204,20 @@ class Database(SqliteStoreOps):
             conn.execute("COMMIT")
 
     @contextmanager
+    def rehearsal(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that always ends in ROLLBACK: what writes would do, with
+        nothing kept. Refused inside another transaction (it would undo the caller's work)."""
+        with self._write_lock:
+            conn = self.conn
+            if conn.in_transaction:
+                raise RuntimeError("a rehearsal cannot run inside another transaction")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            finally:
+                conn.execute("ROLLBACK")
+
+    @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot for several SELECTs; never hold it across a wait."""
         conn = self.conn

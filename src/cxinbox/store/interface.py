@@ -58,6 +58,8 @@ from cxinbox.store.records import (
     NoteRecord,
     OutboxCounts,
     OutboxItem,
+    PastState,
+    PastTrigger,
     PauseRecord,
     RedFlagState,
     ReplyFile,
@@ -416,8 +418,16 @@ class StoreTx(Protocol):
 
     def record_outbound_email(self, *, item_id: int, account: str, conversation_id: int | None,
                               raw: bytes, parsed: ParsedMessage, own_addresses: frozenset[str],
-                              now_s: int) -> tuple[int, int]:
-        """Our sent message joins its conversation; (message pk, conversation id)."""
+                              now_s: int, counts_as_response: bool) -> tuple[int, int]:
+        """Our sent message joins its conversation; (message pk, conversation id).
+        `counts_as_response` False (an automatic acknowledgement) leaves the conversation's
+        first/last response times, and so its SLA clock and reports, as they were."""
+        ...
+
+    def record_outbound_sms(self, rec: SmsRecord, *,
+                            counts_as_response: bool) -> StoredSms | None:
+        """Our sent text joins its conversation (None when its provider id is known
+        already); `counts_as_response` as for `record_outbound_email`."""
         ...
 
     def store_sms(self, rec: SmsRecord) -> StoredSms | None:
@@ -540,16 +550,28 @@ class StoreTx(Protocol):
     def record_ack(self, conv_id: int, sender: str, day: str, rule: str, outbox_id: int,
                    at: int) -> None: ...
 
-    def keep_response_times(self, conv_id: int, first: int | None, last: int | None) -> None:
-        """Restore first/last response times after storing an automatic reply."""
+    def is_acknowledgement(self, conv_id: int, outbox_id: int) -> bool:
+        """Whether outbox item `outbox_id` is the automatic acknowledgement the rules
+        queued for the conversation (the ledger says so, not the author's name)."""
         ...
 
     def pin_sla_policy(self, conv_id: int, policy: str, rule: str, at: int) -> None: ...
 
     def sla_pins(self, ids: Sequence[int]) -> dict[int, str]: ...
 
-    def past_triggers(self, trigger: str, since_s: int) -> list[int]:
-        """Conversations a rule trigger happened to since `since_s` (for `rules test`)."""
+    def past_triggers(self, trigger: str, since_s: int) -> list[PastTrigger]:
+        """Every time a rule trigger happened since `since_s`, oldest first, with the
+        event seq that ends the state it happened in (for `rules test`)."""
+        ...
+
+    def rewind(self, conv_id: int, state: PastState) -> None:
+        """Put a conversation's state back as it was (inside `Store.rehearsing` only)."""
+        ...
+
+    def forget_acks_after(self, seq: int) -> None:
+        """Drop the acknowledgements queued after event `seq` from the ledger (inside
+        `Store.rehearsing` only)."""
+        ...
     # -- triage at ingest: red flags and intent (store/triage.py)
 
     def triage_pending(self, limit: int) -> tuple[list[TriageCandidate], int]:
@@ -633,6 +655,12 @@ class Store(Protocol):
     def writing(self) -> AbstractContextManager[StoreTx]:
         """One write transaction: everything inside commits together or not at all.
         Writers never interleave; a nested `writing()` joins the outer transaction."""
+        ...
+
+    def rehearsing(self) -> AbstractContextManager[StoreTx]:
+        """A write transaction that is always rolled back, whatever happens inside: to
+        see what changes would do (`rules test`) while changing nothing. Never nested in
+        another transaction."""
         ...
 
     def recording(self) -> AbstractContextManager[StoreTx]:

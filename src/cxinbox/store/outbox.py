@@ -395,8 +395,12 @@ def set_sent_copy(conn: sqlite3.Connection, item_id: int, status: str, *, error:
 
 def record_outbound_email(conn: sqlite3.Connection, *, item_id: int, account: str,
                           conversation_id: int | None, raw: bytes, parsed: ParsedMessage,
-                          own_addresses: frozenset[str], now_s: int) -> tuple[int, int]:
+                          own_addresses: frozenset[str], now_s: int,
+                          counts_as_response: bool) -> tuple[int, int]:
     """Store the sent message through the sync's own ingest path; (message pk, conversation).
+
+    `counts_as_response=False` (an automatic acknowledgement): the conversation keeps the
+    response times it had, so neither the SLA clock nor the reports count it as an answer.
 
     Our Message-ID is registered to the conversation first, so threading places the reply
     there even when the parent had no Message-ID. The bytes are keyed by SHA-256 like any
@@ -406,6 +410,9 @@ def record_outbound_email(conn: sqlite3.Connection, *, item_id: int, account: st
     if conversation_id is not None and parsed.message_id:
         conn.execute("INSERT OR IGNORE INTO thread_ids (message_id, conversation_id)"
                      " VALUES (?, ?)", (parsed.message_id, conversation_id))
+    kept = conn.execute("SELECT first_response_at, last_response_at FROM conversations"
+                        " WHERE id = ?", (conversation_id,)).fetchone() \
+        if conversation_id is not None and not counts_as_response else None
     folder = ingest.folder_state(conn, account, OUTBOUND_FOLDER)
     fetched = ingest.FetchedMessage(uid=item_id, flags="\\Seen", modseq=None,
                                     internal_date=now_s, raw=raw,
@@ -415,4 +422,7 @@ def record_outbound_email(conn: sqlite3.Connection, *, item_id: int, account: st
     row = conn.execute(
         "SELECT m.id, m.conversation_id FROM locations l JOIN messages m ON m.id = l.message_pk"
         " WHERE l.folder_id = ? AND l.uid = ?", (folder.id, item_id)).fetchone()
+    if kept is not None:
+        conn.execute("UPDATE conversations SET first_response_at = ?, last_response_at = ?,"
+                     " sla_dirty = 1 WHERE id = ?", (kept[0], kept[1], int(row[1])))
     return int(row[0]), int(row[1])

@@ -599,6 +599,32 @@ class KbHitRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class PastTrigger:
+    """One time a rule trigger happened (for `rules test`): to which conversation, when
+    (epoch seconds: the ingest, the close, the escalation), the last event `seq` of the state
+    it happened in (what came after is to be undone to see that state), and the intent the
+    detectors had recorded for the conversation by then (None: none assessed)."""
+
+    conversation_id: int
+    at: int
+    seq: int
+    intent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PastState:
+    """A conversation's staff and triage state as it was at a past trigger."""
+
+    status: str
+    snoozed_until: int | None
+    assignee: str | None
+    priority: str
+    red_flag: str | None
+    intent: str | None
+    tags: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class ArrivalRecord:
     """Inbound messages one write stored in one conversation (the rules' arrival trigger):
     the newest message, its channel, and whether the conversation is new."""

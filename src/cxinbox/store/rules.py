@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from cxinbox.store.records import ArrivalRecord
+from cxinbox.store.records import ArrivalRecord, PastState, PastTrigger
 
 
 def max_message_pk(conn: sqlite3.Connection) -> int:
@@ -46,12 +46,11 @@ def record_ack(conn: sqlite3.Connection, conv_id: int, sender: str, day: str, ru
                  " VALUES (?, ?, ?, ?, ?, ?)", (conv_id, sender, day, rule, outbox_id, at))
 
 
-def keep_response_times(conn: sqlite3.Connection, conv_id: int, first: int | None,
-                        last: int | None) -> None:
-    """Put back the staff-response times an automatic reply moved (an acknowledgement is
-    not an answer: the SLA clock and the reports must not count it)."""
-    conn.execute("UPDATE conversations SET first_response_at = ?, last_response_at = ?,"
-                 " sla_dirty = 1 WHERE id = ?", (first, last, conv_id))
+def is_acknowledgement(conn: sqlite3.Connection, conv_id: int, outbox_id: int) -> bool:
+    """Whether the ledger's acknowledgement of `conv_id` is outbox item `outbox_id`."""
+    row = conn.execute("SELECT outbox_id FROM rule_acks WHERE conversation_id = ?",
+                       (conv_id,)).fetchone()
+    return row is not None and row[0] == outbox_id
 
 
 def pin_sla_policy(conn: sqlite3.Connection, conv_id: int, policy: str, rule: str,
@@ -79,28 +78,134 @@ _EVENT_TRIGGERS = {"closed": ("conversation.status", "closed"),
                    "sla-at-risk": ("sla.at_risk", None), "sla-breached": ("sla.breached", None)}
 
 
-def past_triggers(conn: sqlite3.Connection, trigger: str, since_s: int) -> list[int]:
-    """Live conversations `trigger` happened to at or after `since_s`, oldest first."""
-    if trigger == "arrival":
-        sql = ("SELECT id FROM conversations WHERE created_at >= ? AND merged_into IS NULL"
-               " AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id"
-               " AND m.direction = 'in') ORDER BY created_at, id")
-        return [int(r[0]) for r in conn.execute(sql, (since_s,))]
-    if trigger == "patient-reply":
-        sql = ("SELECT DISTINCT m.conversation_id FROM messages m JOIN conversations c"
-               " ON c.id = m.conversation_id WHERE m.direction = 'in' AND m.date >= ?"
-               " AND c.merged_into IS NULL AND EXISTS (SELECT 1 FROM messages o"
-               " WHERE o.conversation_id = m.conversation_id AND o.id < m.id)"
-               " ORDER BY m.conversation_id")
-        return [int(r[0]) for r in conn.execute(sql, (since_s,))]
+_INGESTS = ("mail.received", "sms.received")
+_SLACK_S = 86_400
+"""How far before the window the ingests are read: an arrival in the window may list a
+conversation whose first message is dated a little earlier."""
+
+
+def past_triggers(conn: sqlite3.Connection, trigger: str, since_s: int) -> list[PastTrigger]:
+    """Every time `trigger` happened to a live conversation at or after `since_s`, oldest
+    first, each with the event seq that ends the state it happened in.
+
+    arrival and patient-reply happen in an ingest: its `mail.received` / `sms.received`
+    event lists the conversations it stored into, so the first such event listing a
+    conversation is its arrival and each later one that came with a new patient message
+    is a patient-reply. A conversation no ingest event lists (one of more than the 500 an
+    event names, or stored before events named them) falls back to its message dates.
+    The other triggers are events themselves: a person's close (a rule's close fires no
+    rules), and the SLA monitor's escalations.
+    """
+    if trigger in ("arrival", "patient-reply"):
+        return _ingest_triggers(conn, trigger, since_s)
     action, to = _EVENT_TRIGGERS[trigger]
-    found: list[int] = []
-    for target, details in conn.execute(
-            "SELECT target, details FROM events WHERE action = ? AND at >= ? ORDER BY seq",
-            (action, since_s * 1000)):
-        if to is not None and json.loads(details or "{}").get("to") != to:
+    found: list[PastTrigger] = []
+    for seq, at, actor, target, details in conn.execute(
+            "SELECT seq, at, actor, target, details FROM events WHERE action = ? AND at >= ?"
+            " ORDER BY seq", (action, since_s * 1000)):
+        if to is not None and (json.loads(details or "{}").get("to") != to
+                               or str(actor).startswith("rule:")):
             continue
         conv = int(str(target).partition(":")[2] or 0)
-        if conv and conv not in found:
-            found.append(conv)
+        if conv and _live(conn, conv):
+            found.append(PastTrigger(conv, int(at) // 1000, int(seq),
+                                     _intent_by(conn, conv, int(at) // 1000)))
     return found
+
+
+def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
+                     since_s: int) -> list[PastTrigger]:
+    listed: dict[int, list[tuple[int, int]]] = {}  # conversation -> [(seq, at ms)]
+    marks = ",".join("?" * len(_INGESTS))
+    for seq, at, details in conn.execute(
+            f"SELECT seq, at, details FROM events WHERE action IN ({marks}) AND at >= ?"
+            " ORDER BY seq", (*_INGESTS, (since_s - _SLACK_S) * 1000)):
+        for conv in json.loads(details or "{}").get("conversations", ()):
+            listed.setdefault(int(conv), []).append((int(seq), int(at)))
+    found: list[PastTrigger] = []
+    if trigger == "arrival":
+        for conv, created in conn.execute(
+                "SELECT id, created_at FROM conversations WHERE created_at >= ?"
+                " AND merged_into IS NULL AND EXISTS (SELECT 1 FROM messages m"
+                " WHERE m.conversation_id = conversations.id AND m.direction = 'in')"
+                " ORDER BY created_at, id", (since_s - _SLACK_S,)):
+            seq, at_ms = (listed[conv][0] if conv in listed
+                          else _seq_by(conn, int(created) * 1000))
+            if at_ms >= since_s * 1000:
+                found.append(PastTrigger(int(conv), at_ms // 1000, seq,
+                                         _intent_by(conn, int(conv), at_ms // 1000)))
+        return sorted(found, key=lambda t: (t.seq, t.conversation_id))
+    scan_from = since_s - _SLACK_S
+    for conv, dates in _later_inbound(conn, since_s).items():
+        ingests = listed.get(conv, [])
+        if ingests and _created(conn, conv) >= scan_from:
+            ingests = ingests[1:]  # the first ingest listing it was its arrival
+        moments: list[tuple[int, int]] = []
+        for date in dates:
+            moment = next(((s, a) for s, a in ingests if a >= date * 1000), None) \
+                or _seq_by(conn, date * 1000)
+            if moment not in moments:
+                moments.append(moment)
+        found += [PastTrigger(conv, at // 1000, seq, _intent_by(conn, conv, at // 1000))
+                  for seq, at in moments]
+    return sorted(found, key=lambda t: (t.seq, t.conversation_id))
+
+
+def _later_inbound(conn: sqlite3.Connection, since_s: int) -> dict[int, list[int]]:
+    """Live conversation -> dates of its patient messages since `since_s` that were not
+    its first message."""
+    out: dict[int, list[int]] = {}
+    for conv, date in conn.execute(
+            "SELECT m.conversation_id, m.date FROM messages m JOIN conversations c"
+            " ON c.id = m.conversation_id WHERE m.direction = 'in' AND m.date >= ?"
+            " AND c.merged_into IS NULL AND EXISTS (SELECT 1 FROM messages o"
+            " WHERE o.conversation_id = m.conversation_id AND o.id < m.id)"
+            " ORDER BY m.date, m.id", (since_s,)):
+        out.setdefault(int(conv), []).append(int(date))
+    return out
+
+
+def _created(conn: sqlite3.Connection, conv_id: int) -> int:
+    row = conn.execute("SELECT created_at FROM conversations WHERE id = ?",
+                       (conv_id,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _seq_by(conn: sqlite3.Connection, at_ms: int) -> tuple[int, int]:
+    """(the last event seq at or before `at_ms`, `at_ms`)."""
+    row = conn.execute("SELECT max(seq) FROM events WHERE at <= ?", (at_ms,)).fetchone()
+    return int(row[0] or 0), at_ms
+
+
+def _live(conn: sqlite3.Connection, conv_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM conversations WHERE id = ? AND merged_into IS NULL",
+                        (conv_id,)).fetchone() is not None
+
+
+def _intent_by(conn: sqlite3.Connection, conv_id: int, at: int) -> str | None:
+    """The intent recorded for the conversation's latest assessed patient message at `at`."""
+    row = conn.execute("SELECT intent FROM messages WHERE conversation_id = ?"
+                       " AND direction = 'in' AND intent IS NOT NULL AND date <= ?"
+                       " ORDER BY date DESC, id DESC LIMIT 1", (conv_id, at)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def rewind(conn: sqlite3.Connection, conv_id: int, state: PastState) -> None:
+    """Put a conversation's staff and triage state back as it was (only ever inside a
+    rehearsal, a transaction that is rolled back: see `Database.rehearsal`)."""
+    conn.execute("UPDATE conversations SET status = ?, snoozed_until = ?, assignee = ?,"
+                 " priority = ?, red_flag = ?, intent = ? WHERE id = ?",
+                 (state.status, state.snoozed_until, state.assignee, state.priority,
+                  state.red_flag, state.intent, conv_id))
+    conn.execute("DELETE FROM conversation_tags WHERE conversation_id = ?", (conv_id,))
+    conn.executemany("INSERT INTO conversation_tags (conversation_id, tag) VALUES (?, ?)",
+                     [(conv_id, t) for t in sorted(state.tags)])
+
+
+def forget_acks_after(conn: sqlite3.Connection, seq: int) -> None:
+    """Drop from the ledger the acknowledgements the rules queued after event `seq` (only
+    inside a rehearsal, so a replayed trigger sees the ledger as it was then)."""
+    items = [json.loads(d or "{}").get("outbox") for (d,) in conn.execute(
+        "SELECT details FROM events WHERE action = 'rule.acknowledged' AND seq > ?", (seq,))]
+    conn.executemany("DELETE FROM rule_acks WHERE outbox_id = ?",
+                     [(i,) for i in items if isinstance(i, int)])

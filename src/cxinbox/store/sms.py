@@ -96,12 +96,14 @@ def insert_sms(conn: sqlite3.Connection, rec: SmsRecord) -> tuple[int | None, in
 
 
 def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = True,
-              now: int | None = None) -> Stored | None:
+              now: int | None = None, counts_as_response: bool = True) -> Stored | None:
     """Store one SMS in the caller's transaction, or return None when its sid is known.
 
     A patient's text reopens a conversation staff had set aside (unless it is an old text
     listed late) and ties a new conversation to the patient's contact. `index_text=False`
     leaves full-text indexing to one `fts.index_pending` call per batch.
+    `counts_as_response=False`: an outbound text that is not the desk's answer (an automatic
+    acknowledgement) leaves the response times, and so the SLA clock, alone.
     """
     raw = rec.raw_bytes()
     if rec.direction not in ("in", "out", "auto"):
@@ -114,7 +116,7 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
         return None
     conv, created = _conversation_for(conn, rec)
     inbound = rec.direction == "in"
-    answer = rec.direction == "out"  # only what a person sent stops the SLA clock
+    answer = rec.direction == "out" and counts_as_response  # only the desk's answers count
     before = None if created else conn.execute(
         "SELECT status, last_message_at, contact_id FROM conversations WHERE id = ?",
         (conv,)).fetchone()

@@ -95,6 +95,15 @@ class SqliteStoreOps:
             yield SqliteTx(conn)
 
     @contextmanager
+    def rehearsing(self) -> Iterator[StoreTx]:
+        from cxinbox.store.db import Database
+        from cxinbox.store.sqlite_tx import SqliteTx
+
+        assert isinstance(self, Database)
+        with self.rehearsal() as conn:
+            yield SqliteTx(conn)
+
+    @contextmanager
     def recording(self) -> Iterator[StoreTx]:
         from cxinbox.store.db import Database
         from cxinbox.store.reads import read_record_write

@@ -62,6 +62,8 @@ from cxinbox.store.records import (
     NoteRecord,
     OutboxCounts,
     OutboxItem,
+    PastState,
+    PastTrigger,
     PauseRecord,
     RedFlagState,
     ReplyFile,
@@ -451,10 +453,15 @@ class SqliteTx:
 
     def record_outbound_email(self, *, item_id: int, account: str, conversation_id: int | None,
                               raw: bytes, parsed: ParsedMessage, own_addresses: frozenset[str],
-                              now_s: int) -> tuple[int, int]:
+                              now_s: int, counts_as_response: bool) -> tuple[int, int]:
         return outbox.record_outbound_email(
             self.conn, item_id=item_id, account=account, conversation_id=conversation_id,
-            raw=raw, parsed=parsed, own_addresses=own_addresses, now_s=now_s)
+            raw=raw, parsed=parsed, own_addresses=own_addresses, now_s=now_s,
+            counts_as_response=counts_as_response)
+
+    def record_outbound_sms(self, rec: SmsRecord, *,
+                            counts_as_response: bool) -> StoredSms | None:
+        return sms.store_sms(self.conn, rec, counts_as_response=counts_as_response)
 
     def store_sms(self, rec: SmsRecord) -> StoredSms | None:
         return sms.store_sms(self.conn, rec)
@@ -592,8 +599,8 @@ class SqliteTx:
                    at: int) -> None:
         rules.record_ack(self.conn, conv_id, sender, day, rule, outbox_id, at)
 
-    def keep_response_times(self, conv_id: int, first: int | None, last: int | None) -> None:
-        rules.keep_response_times(self.conn, conv_id, first, last)
+    def is_acknowledgement(self, conv_id: int, outbox_id: int) -> bool:
+        return rules.is_acknowledgement(self.conn, conv_id, outbox_id)
 
     def pin_sla_policy(self, conv_id: int, policy: str, rule: str, at: int) -> None:
         rules.pin_sla_policy(self.conn, conv_id, policy, rule, at)
@@ -601,8 +608,14 @@ class SqliteTx:
     def sla_pins(self, ids: Sequence[int]) -> dict[int, str]:
         return rules.sla_pins(self.conn, ids)
 
-    def past_triggers(self, trigger: str, since_s: int) -> list[int]:
+    def past_triggers(self, trigger: str, since_s: int) -> list[PastTrigger]:
         return rules.past_triggers(self.conn, trigger, since_s)
+
+    def rewind(self, conv_id: int, state: PastState) -> None:
+        rules.rewind(self.conn, conv_id, state)
+
+    def forget_acks_after(self, seq: int) -> None:
+        rules.forget_acks_after(self.conn, seq)
     # -- triage at ingest
 
     def triage_pending(self, limit: int) -> tuple[list[TriageCandidate], int]:

@@ -70,7 +70,8 @@ NOT_YET: Final = (
     # the knowledge base (store/kb.py)
     "kb_article", "kb_articles", "kb_search", "kb_save", "kb_retire", "kb_revisions",
     # rules (store/rules.py); `sla_pins`, a plain read the SLA engine needs, runs
-    "max_message_pk", "arrivals_after", "ack_refusal", "record_ack", "keep_response_times",
+    "max_message_pk", "arrivals_after", "ack_refusal", "record_ack", "is_acknowledgement",
+    "rewind", "forget_acks_after",
     "pin_sla_policy", "past_triggers",
     # triage (store/triage.py)
     "triage_pending", "advance_triage", "record_triage", "set_conversation_intent",
@@ -185,6 +186,20 @@ class PgStore:
     def recording(self) -> Iterator[StoreTx]:
         with self._write_lock, self._transaction("record") as conn:
             yield PgTx(conn)  # type: ignore[arg-type]
+
+    @contextmanager
+    def rehearsing(self) -> Iterator[StoreTx]:
+        """A write transaction that is always rolled back (`rules test`)."""
+
+        class _Rehearsed(Exception):
+            pass
+
+        try:
+            with self.write() as conn:
+                yield PgTx(conn)  # type: ignore[arg-type]
+                raise _Rehearsed  # leaving by an exception rolls the transaction back
+        except _Rehearsed:
+            pass
 
     @property
     def conn(self) -> PgConnection:

@@ -1,0 +1,172 @@
+"""What `cxinbox rules test` costs: a month of arrivals replayed as they were.
+
+    PYTHONPATH=src:. python bench/bench_rules_test.py [--conversations 3000] [--batch 20]
+
+  setup    `--conversations` patient mails stored through the sync's ingest in batches of
+           `--batch` (each with its `mail.received` event, as the sync writes it), then a
+           person's later changes on a third of them (a tag, a priority, an assignment)
+  replay   `rules test` of an arrival rule (behind an earlier `stop` rule) over the window:
+           every ingest is rehearsed in its own rolled-back write transaction; wall time,
+           time per trigger, and the longest write-lock hold (what a running server's
+           writes wait for at most)
+  ingest   for scale: the same number of mails stored without rules, then with the two
+           rules running (ratio with/without)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cxinbox.config import Config, load_config
+from cxinbox.domain.models import Address, ParsedMessage
+from cxinbox.service.inbox import InboxService
+from cxinbox.service.rules_preview import preview
+from cxinbox.store import ingest
+from cxinbox.store.db import Database, append_event
+from cxinbox.store.sqlite_tx import SqliteTx
+from cxinbox.wiring import rules_engine
+
+RULES = '''
+[[rules]]
+name = "billing"
+on = "arrival"
+match = "tag:billing"
+actions = { priority = "low" }
+stop = true
+
+[[rules]]
+name = "triage new mail"
+on = "arrival"
+match = "-tag:vip -assignee:mgarcia"
+actions = { tag = ["triage"], priority = "high" }
+enabled = false
+'''
+
+
+def write_config(tmp: Path) -> Config:
+    path = tmp / "config.toml"
+    path.write_text(f'''[clinic]
+timezone = "America/New_York"
+
+[store]
+path = "{tmp / 'data' / 'cxinbox.db'}"
+
+[[staff]]
+os_user = "mgarcia"
+name = "Maria Garcia"
+role = "admin"
+{RULES}''')
+    return load_config(path)
+
+
+def ingest_mail(db: Database, count: int, batch: int, *, config: Config | None = None,
+                first_uid: int = 1) -> tuple[list[int], float]:
+    """`count` one-message conversations stored like a sync stores them; with `config`, the
+    engine fires on each batch in its transaction. Returns (ids, seconds)."""
+    own = "desk@clinic.example"
+    base = datetime.now(UTC) - timedelta(days=2)
+    engine = rules_engine(db, config) if config is not None else None
+    ids: list[int] = []
+    started = time.perf_counter()
+    for first in range(first_uid, first_uid + count, batch):
+        msgs = []
+        for uid in range(first, min(first_uid + count, first + batch)):
+            parsed = ParsedMessage(
+                message_id=f"m{uid}@patient.example", in_reply_to=None, references=[],
+                subject=f"Question {uid}", from_addr=Address("", f"p{uid}@patient.example"),
+                to=[Address("", own)], cc=[], reply_to=[], date=base, body_text="hello")
+            raw = f"message {uid}".encode()
+            msgs.append(ingest.FetchedMessage(uid, "", None, None, raw,
+                                              hashlib.sha256(raw).digest(), parsed))
+        with db.write() as conn:
+            tx = SqliteTx(conn)
+            before = tx.max_message_pk()
+            state = ingest.folder_state(conn, "desk", "INBOX")
+            now = int(time.time())
+            touched = ingest.ingest_batch(conn, state, msgs, own_addresses=frozenset({own}),
+                                          watermark=msgs[-1].uid, now=now, index_text=False)
+            append_event(conn, "sync", "mail.received", "desk/INBOX",
+                         {"count": len(msgs), "conversations": sorted(touched)[:500]})
+            if engine is not None:
+                engine.fire_arrivals(tx, before, now=now)
+        ids += sorted(touched)
+    return ids, time.perf_counter() - started
+
+
+class LockWatch:
+    """How many rehearsals ran and the longest any held the write lock."""
+
+    def __init__(self, db: Database) -> None:
+        self.longest = 0.0
+        self.count = 0
+        self.original = db.rehearsal
+        db.rehearsal = self.rehearsal  # type: ignore[method-assign]
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[sqlite3.Connection]:
+        started = time.perf_counter()
+        with self.original() as conn:
+            yield conn
+        self.longest = max(self.longest, time.perf_counter() - started)
+        self.count += 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=3000)
+    parser.add_argument("--batch", type=int, default=20)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="cxinbox-bench-rules-"))
+    try:
+        config = write_config(tmp)
+        db = Database(config.db_path)
+        ids, _ = ingest_mail(db, args.conversations, args.batch)
+        desk = InboxService(db, config, "mgarcia")
+        for n, conv in enumerate(ids):
+            if n % 9 == 0:
+                desk.tag(conv, add=["vip"])
+            elif n % 9 == 3:
+                desk.set_priority(conv, "urgent")
+            elif n % 9 == 6:
+                desk.assign(conv, "mgarcia")
+        engine = rules_engine(db, config, replaying="triage new mail")
+        assert engine is not None
+        watch = LockWatch(db)
+        since = int(time.time()) - 30 * 86400
+        started = time.perf_counter()
+        result = preview(desk, engine, "triage new mail", since)
+        wall = time.perf_counter() - started
+        print(f"rules test over {result.triggered} arrivals in {watch.count} ingests"
+              f" (batches of {args.batch}): {wall:.2f} s,"
+              f" {wall / max(1, result.triggered) * 1000:.2f} ms per trigger,"
+              f" longest write-lock hold {watch.longest * 1000:.1f} ms;"
+              f" would fire {result.matched} times")
+        db.close()
+
+        plain = Database(tmp / "plain.db")
+        _, without = ingest_mail(plain, args.conversations, args.batch)
+        plain.close()
+        ruled_cfg = dataclasses.replace(config, rules=tuple(
+            dataclasses.replace(r, enabled=True) for r in config.rules))
+        ruled = Database(tmp / "ruled.db")
+        _, with_rules = ingest_mail(ruled, args.conversations, args.batch, config=ruled_cfg)
+        ruled.close()
+        print(f"ingest of {args.conversations}: {without:.2f} s without rules,"
+              f" {with_rules:.2f} s with both rules running (ratio"
+              f" {with_rules / without:.2f})")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
