@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from cxinbox.domain.humanize import bar, duration
+
 if TYPE_CHECKING:
     from cxinbox.api.transport import SyncAPI
     from cxinbox.config import Config
@@ -54,20 +56,6 @@ def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
-def duration(seconds: int) -> str:
-    """A duration as people read it: 45s, 12m, 3h05m, 2d4h."""
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h{minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d{hours}h"
-
-
 def _cell_for_people(column: str, value: Cell, tz: ZoneInfo) -> str:
     if value is None:
         return "-"
@@ -84,16 +72,6 @@ def _cell_for_machines(column: str, value: Cell, tz: ZoneInfo) -> Cell:
     if column in TIME_COLUMNS and isinstance(value, int):
         return datetime.fromtimestamp(value, UTC).astimezone(tz).isoformat()
     return value
-
-
-def _bar(value: float, most: float, width: int, ascii_only: bool) -> str:
-    if most <= 0 or width <= 0 or value <= 0:
-        return ""
-    eighths = round(value / most * width * 8)
-    if ascii_only:
-        return "#" * max(1, round(eighths / 8))
-    full, rest = divmod(max(1, eighths), 8)
-    return "\u2588" * full + ("" if not rest else chr(0x2590 - rest))
 
 
 SHADES: Final = " .:+#"
@@ -157,7 +135,7 @@ def render_table(table: ReportTable, tz: ZoneInfo, ascii_only: bool,
     for row, value in zip(cells, values, strict=True):
         text = line(row)
         if bar_at is not None and room >= 10:
-            text = f"{text.ljust(len(head))}  {_bar(value, most, room, ascii_only)}".rstrip()
+            text = f"{text.ljust(len(head))}  {bar(value, most, room, ascii_only)}".rstrip()
         out.append(text)
     if not table.rows:
         out.append("(nothing in this period)")
