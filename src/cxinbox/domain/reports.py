@@ -126,6 +126,17 @@ class Pause(NamedTuple):
     woke_at: int | None
 
 
+class WorkCount(NamedTuple):
+    """How many staff events of one kind fell on one local day (`day`: days since
+    1970-01-01 on the clinic's calendar; None when the report has no periods)."""
+
+    day: int | None
+    actor: str
+    action: str  # "assign", "status", "note", "send"
+    after: str | None  # an assignment's or status change's new value
+    count: int
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyTargets:
     name: str
@@ -171,11 +182,59 @@ def local_day(at: int, tz: ZoneInfo) -> date:
 
 
 def period_of(at: int, tz: ZoneInfo, unit: Unit) -> str:
-    day = local_day(at, tz)
+    return day_label(local_day(at, tz), unit)
+
+
+def day_label(day: date, unit: Unit) -> str:
+    """The label of the period (a day, an ISO week) that holds `day`."""
     if unit == "week":
         year, week, _ = day.isocalendar()
         return f"{year}-W{week:02d}"
     return day.isoformat()
+
+
+EPOCH_DAY: Final = date(1970, 1, 1).toordinal()
+
+
+def day_of_number(number: int) -> date:
+    """The date `number` days after 1970-01-01 (what `offset_spans` lets SQL compute)."""
+    return date.fromordinal(EPOCH_DAY + number)
+
+
+def offset_spans(since: int, until: int, tz: ZoneInfo) -> list[tuple[int, int, int]]:
+    """[lo, hi) pieces of [since, until) in which the clinic's UTC offset stays `offset`
+    (seconds), so an instant's local day is (at + offset) // 86400 days after 1970-01-01
+    inside each: a year is three pieces (two DST changes)."""
+
+    def offset(at: int) -> int:
+        found = datetime.fromtimestamp(at, UTC).astimezone(tz).utcoffset()
+        return int(found.total_seconds()) if found is not None else 0
+
+    out: list[tuple[int, int, int]] = []
+    lo = since
+    current = offset(lo)
+    probe = lo
+    while probe < until:
+        step = min(until, probe + 86400)
+        if offset(step) != current or step == until:
+            if offset(step) == current:  # the window ends before any change
+                out.append((lo, until, current))
+                return out
+            a, b = probe, step  # offset(a) == current != offset(b)
+            while b - a > 1:
+                mid = (a + b) // 2
+                if offset(mid) == current:
+                    a = mid
+                else:
+                    b = mid
+            out.append((lo, b, current))
+            lo, current = b, offset(b)
+            probe = b
+            continue
+        probe = step
+    if lo < until:
+        out.append((lo, until, current))
+    return out
 
 
 def _midnight(day: date, tz: ZoneInfo) -> int:
