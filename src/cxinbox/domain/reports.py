@@ -62,9 +62,9 @@ def is_staff(actor: str) -> bool:
 # --------------------------------------------------------------------------- records
 
 
-@dataclass(frozen=True, slots=True)
-class ConvFacts:
-    """A conversation in a report's scope, with its current attributes."""
+class ConvFacts(NamedTuple):
+    """A conversation in a report's scope, with its current attributes (a named tuple:
+    a year-long report holds ~10^5)."""
 
     id: int
     created_at: int
@@ -144,8 +144,9 @@ class PolicyTargets:
     targets: Mapping[str, int]  # kind -> business seconds
 
 
-@dataclass(frozen=True, slots=True)
-class Interval:
+class Interval(NamedTuple):
+    """A named tuple for the reason MessageFact is one: a year is ~10^5 of these."""
+
     conversation_id: int
     kind: Kind
     start: int
@@ -456,17 +457,22 @@ def intervals_until(raw: Iterable[RawInterval], pauses: Sequence[Pause],
     """The intervals a report ending at `until` sees: those begun before it, the ones
     ending at or after it still open (end None, measured up to `until`, nobody's yet)."""
     spells = spells_before(pauses, until)
+    clock = _clock_for(calendar)
     out: list[Interval] = []
     for r in raw:
         if r.start >= until:
             continue
-        done = r.end is not None and r.end < until
-        if done and r.dropped:
-            continue
-        stop = r.end if done and r.end is not None else until
-        out.append(Interval(r.conversation_id, r.kind, r.start, stop if done else None,
-                            r.staff if done else None,
-                            business_between(calendar, r.start, stop, spells), stop - r.start))
+        end = r.end
+        if end is not None and end < until:
+            if r.dropped:
+                continue
+            out.append(Interval(r.conversation_id, r.kind, r.start, end, r.staff,
+                                business_between(calendar, r.start, end, spells) if spells
+                                else clock.between(r.start, end), end - r.start))
+        else:
+            out.append(Interval(r.conversation_id, r.kind, r.start, None, None,
+                                business_between(calendar, r.start, until, spells) if spells
+                                else clock.between(r.start, until), until - r.start))
     return out
 
 

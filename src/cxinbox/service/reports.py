@@ -191,7 +191,7 @@ def _needs(report: str, opts: Options) -> Needs:
     if report == "backlog":
         return Needs(state_events=True, assignments=opts.dimension == "staff")
     if report == "workload":
-        return Needs(window_events=True, intervals=True)
+        return Needs(window_events=True, intervals=True, answered=True)
     if report == "red-flags":
         return Needs(tagged=tables.RED_FLAG_TAG)
     return Needs(intervals=True, running=report == "sla")

@@ -526,6 +526,7 @@ class Needs:
     assignments: bool = False  # ... and assignment events (backlog by staff)
     intervals: bool = False  # the kept intervals that end in the window
     running: bool = False  # ... and those still running at its end (sla)
+    answered: bool = False  # ... only response intervals a reply ended (workload)
     quiet_floor: int | None = None
     """With running: leave out intervals begun before this instant in conversations not
     paused since (the service picks it from the policies: they were late before the

@@ -104,14 +104,17 @@ def status_changes(rows: Iterable[Any]) -> list[ChangeFact]:
 
 
 def intervals_in(conn: sqlite3.Connection, since: int, until: int, *, running: bool,
-                 quiet_floor: int | None = None) -> list[RawInterval]:
+                 quiet_floor: int | None = None, answered: bool = False) -> list[RawInterval]:
     """The intervals that end in [since, until); with `running`, also those begun before
     `until` and still running then, except (given `quiet_floor`) the ones begun before the
     floor in a conversation not paused since it: those were over every target before the
-    window began (domain/report_tables.py `quiet_floor`)."""
+    window began (domain/report_tables.py `quiet_floor`). With `answered`, only response
+    intervals someone's reply ended (what workload times)."""
     cols = "conversation_id, kind, start_at, end_at, staff, dropped"
     sql = (f"SELECT {cols} FROM report_intervals WHERE end_at >= ? AND end_at < ?"
            " AND dropped = 0")
+    if answered:
+        sql += " AND kind != 'resolution' AND staff IS NOT NULL"
     args: list[object] = [since, until]
     if running:
         still = "(end_at IS NULL OR end_at >= ?) AND start_at < ?"
@@ -126,27 +129,27 @@ def intervals_in(conn: sqlite3.Connection, since: int, until: int, *, running: b
                     " FROM report_pauses WHERE end_at IS NULL OR end_at > ? OR woke_at > ?)")
             args += [until, until, quiet_floor, until, until, quiet_floor, quiet_floor,
                      quiet_floor]
-    return [RawInterval(int(r[0]), r[1], int(r[2]), None if r[3] is None else int(r[3]),
-                        None if r[4] is None else str(r[4]), bool(r[5]))
-            for r in conn.execute(sql, args)]
+    return list(map(RawInterval._make, conn.execute(sql, args)))
 
 
-def pauses_of(conn: sqlite3.Connection, ids: set[int]) -> dict[int, list[Pause]]:
+def pauses_of(conn: sqlite3.Connection, ids: set[int], since: int) -> dict[int, list[Pause]]:
+    """The pauses of these conversations that may overlap anything from `since` on (a
+    pause over and recorded before then cannot)."""
     out: dict[int, list[Pause]] = defaultdict(list)
-    sql = "SELECT conversation_id, start_at, end_at, woke_at FROM report_pauses"
+    sql = ("SELECT conversation_id, start_at, end_at, woke_at FROM report_pauses"
+           " WHERE (end_at IS NULL OR end_at > ? OR woke_at > ?)")
+    rows: list[Any] = []
     if len(ids) > _PROBE_MOST:
-        rows: Iterable[Any] = conn.execute(sql)
+        rows = conn.execute(sql, (since, since)).fetchall()
     else:
         wanted = sorted(ids)
-        rows = []
         for start in range(0, len(wanted), _CHUNK):
             part = wanted[start:start + _CHUNK]
-            rows.extend(conn.execute(f"{sql} WHERE conversation_id IN ({_marks(len(part))})",
-                                     part).fetchall())
+            rows.extend(conn.execute(f"{sql} AND conversation_id IN ({_marks(len(part))})",
+                                     (since, since, *part)).fetchall())
     for cid, s, e, w in rows:
         if cid in ids:
-            out[int(cid)].append(Pause(int(s), None if e is None else int(e),
-                                       None if w is None else int(w)))
+            out[cid].append(Pause(s, e, w))
     for spells in out.values():
         spells.sort(key=lambda p: p.start)
     return out
@@ -164,8 +167,18 @@ def work_counts(conn: sqlite3.Connection, since: int, until: int,
     scope = ""
     extra: list[object] = []
     if conversations is not None:
-        scope = " AND target IN (SELECT 'conversation:' || value FROM json_each(?))"
-        extra.append("[" + ",".join(str(i) for i in sorted(conversations)) + "]")
+        # Whichever list is shorter: the whole desk's report leaves out next to nothing.
+        # An expression over target, not target itself, so the planner keeps to the time
+        # range of the partial index instead of probing the target index per conversation.
+        outside = {int(r[0]) for r in conn.execute("SELECT id FROM conversations")}
+        outside -= conversations
+        ids, negate = (outside, True) if len(outside) < len(conversations) else (
+            conversations, False)
+        if ids or not negate:
+            scope = (" AND target LIKE 'conversation:%'"
+                     f" AND CAST(substr(target, 14) AS INTEGER) {'NOT ' if negate else ''}IN"
+                     " (SELECT value FROM json_each(?))")
+            extra.append("[" + ",".join(str(i) for i in sorted(ids)) + "]")
     out: list[WorkCount] = []
     for lo, hi, offset in spans or ((since, until, 0),):
         day = "(at / 1000 + ?) / 86400" if spans else "NULL"

@@ -99,7 +99,7 @@ def _kept(conn: sqlite3.Connection, where: str, params: Sequence[object], since:
     """Response, SLA and workload: the kept intervals (store/report_facts.py) of the
     conversations in scope, their pauses, and (workload) the staff events counted."""
     raw = facts.intervals_in(conn, since, until, running=needs.running,
-                             quiet_floor=needs.quiet_floor)
+                             quiet_floor=needs.quiet_floor, answered=needs.answered)
     convs = _conversations(conn, where, params, until, {r.conversation_id for r in raw},
                            False, None)
     in_scope = {c.id for c in convs}
@@ -112,7 +112,9 @@ def _kept(conn: sqlite3.Connection, where: str, params: Sequence[object], since:
         scope = live | {cid for cid, root in facts.survivors(conn).items() if root in live}
         work = tuple(facts.work_counts(conn, since, until, needs.work_spans, scope))
     return ReportData(tuple(convs), (), (), {}, (), kept,
-                      dict(facts.pauses_of(conn, {r.conversation_id for r in kept})), work)
+                      dict(facts.pauses_of(conn, {r.conversation_id for r in kept},
+                                           min((r.start for r in kept), default=since))),
+                      work)
 
 
 def _tagged(conn: sqlite3.Connection, where: str, params: Sequence[object], until: int,
