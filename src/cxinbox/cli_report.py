@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from cxinbox.domain.report_tables import Cell, ReportTable
 
 NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags", "csat")
-BY: Final = ("staff", "mailbox", "tag", "channel", "day", "week")
+BY: Final = ("staff", "mailbox", "tag", "channel", "intent", "day", "week")
 WIDTH: Final = 80
 TIME_COLUMNS: Final = frozenset({"start", "end", "arrival", "first_action_at"})
 BAR_COLUMN: Final = {"volume": "in", "heatmap": None, "response": "business_median_s", "sla": "pct_met",
@@ -210,8 +210,9 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         until: Annotated[str, typer.Option(
             "--until", metavar="WHEN", help="Up to this time (default now).")] = "now",
         by: Annotated[list[str] | None, typer.Option(
-            "--by", metavar="staff|mailbox|tag|channel|day|week",
-            help="Break down (repeatable: a period and one other).")] = None,
+            "--by", metavar="staff|mailbox|tag|channel|intent|day|week",
+            help="Break down (repeatable: a period and one other; intent: volume only)."),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Every table, as JSON.")] = False,
         as_csv: Annotated[bool, typer.Option(
             "--csv", help="The main table (or --table) as CSV.")] = False,

@@ -51,9 +51,10 @@ from cxinbox.domain.sla import BusinessCalendar
 REPORTS: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags", "csat")
 """csat is built by domain/csat_report.py from its own rows (service/reports.py)."""
 PERIODS: Final = ("day", "week")
-DIMENSIONS: Final = ("staff", "mailbox", "tag", "channel")
+DIMENSIONS: Final = ("staff", "mailbox", "tag", "channel", "intent")
 """Breakdowns by a conversation's attribute: one more is a name here and a line in
-`_values` (and the service's `_ALLOWED`)."""
+`_values` (and the service's `_ALLOWED`). `intent` is what triage read in the
+conversation's latest patient message (volume only: what patients write about)."""
 HEATMAP: Final = "heatmap"
 """`--by heatmap` (`report volume --heatmap`): messages in by hour of the clinic's week."""
 ALL: Final = "all"
@@ -128,6 +129,8 @@ def _values(conv: ConvFacts, dimension: str, staff: str | None = None) -> tuple[
         return (conv.channel,)
     if dimension == "tag":
         return conv.tags or (NONE_VALUE,)
+    if dimension == "intent":
+        return (conv.intent or NONE_VALUE,)
     return (staff or NONE_VALUE,)
 
 
@@ -374,15 +377,15 @@ def workload(ds: Dataset, opts: Options, roster: Sequence[str] = ()) -> list[Rep
     for w in ds.work or ():
         p = ALL if unit is None or w.day is None else day_label(day_of_number(w.day), unit)
         if w.action == "assign" and w.after and is_staff(w.after):
-            tally[(p, w.after)]["assigned"] += w.count
+            tally[(p, w.after)]["assigned"] += w.events
         if not is_staff(w.actor):
             continue
         if w.action == "send":
-            tally[(p, w.actor)]["replied"] += w.count
+            tally[(p, w.actor)]["replied"] += w.events
         elif w.action == "status" and w.after == "closed":
-            tally[(p, w.actor)]["closed"] += w.count
+            tally[(p, w.actor)]["closed"] += w.events
         elif w.action == "note":
-            tally[(p, w.actor)]["notes"] += w.count
+            tally[(p, w.actor)]["notes"] += w.events
     for cs in (() if ds.work is not None else (*ds.changes.values(), ds.absorbed)):
         for c in cs:
             if not ds.window.holds(c.at):

@@ -74,6 +74,7 @@ class ConvFacts(NamedTuple):
     assignee: str | None
     policy: str | None
     tags: tuple[str, ...]
+    intent: str | None = None  # of its latest assessed patient message (triage)
 
 
 class MessageFact(NamedTuple):
@@ -134,7 +135,7 @@ class WorkCount(NamedTuple):
     actor: str
     action: str  # "assign", "status", "note", "send"
     after: str | None  # an assignment's or status change's new value
-    count: int
+    events: int  # how many
 
 
 @dataclass(frozen=True, slots=True)

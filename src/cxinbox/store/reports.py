@@ -150,14 +150,16 @@ def _conversations(conn: sqlite3.Connection, where: str, params: Sequence[object
     if not terms:
         return []
     rows = conn.execute(
-        "SELECT c.id, c.created_at, c.channel, c.mailbox, c.status, c.assignee, c.sla_policy"
+        "SELECT c.id, c.created_at, c.channel, c.mailbox, c.status, c.assignee, c.sla_policy,"
+        " c.intent"
         " FROM conversations c WHERE c.merged_into IS NULL AND c.created_at < ?"
         f" AND ({where}) AND ({' OR '.join(terms)})", [until, *params, *args]).fetchall()
     ids = [int(r[0]) for r in rows]
     tags = _tags(conn, ids)
     return [ConvFacts(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]),
                       None if r[5] is None else str(r[5]), None if r[6] is None else str(r[6]),
-                      tuple(tags.get(int(r[0]), ()))) for r in rows]
+                      tuple(tags.get(int(r[0]), ())), None if r[7] is None else str(r[7]))
+            for r in rows]
 
 
 def _json_ids(ids: Iterable[int]) -> str:
