@@ -2,7 +2,8 @@
 conversations up to date, and reading a window's intervals, pauses and staff counts.
 
 Plain SQL that PostgreSQL reads the same way: no index hints, no JSON functions (a status
-event's details are parsed here).
+event's details are parsed here; the triggers copy what workload counts). The one SQLite
+spelling left is `json_each` for a long list of ids (PostgreSQL: `unnest`).
 """
 
 from __future__ import annotations
@@ -22,12 +23,10 @@ from cxinbox.domain.reports import (
     pause_record,
     raw_intervals,
 )
-from cxinbox.store.schema_reports import DETAIL_TO, REPORT_ACTIONS_SQL
 
 _CHUNK = 500
 _PROBE_MOST = 3000
 """Above this many conversations, read the small facts table whole instead of probing."""
-_WORK_ACTIONS = ("conversation.assign", "conversation.status", "conversation.note", "send")
 
 
 def has_stale(conn: sqlite3.Connection) -> bool:
@@ -158,40 +157,31 @@ def pauses_of(conn: sqlite3.Connection, ids: set[int], since: int) -> dict[int, 
 def work_counts(conn: sqlite3.Connection, since: int, until: int,
                 spans: Sequence[tuple[int, int, int]] | None,
                 conversations: set[int] | None) -> list[WorkCount]:
-    """Staff events of the window counted per local day (with `spans`, from
-    domain/reports.py `offset_spans`; else over the whole window), actor, action and (for
-    a status or assignment) the new value; only those on `conversations` when given.
-
-    The new value is read by the expression migration 17's partial index covers, so the
-    count is one walk of that index (the one JSON function left in a report's SQL)."""
+    """Staff events of the window (`report_work`) counted per local day (with `spans`,
+    from domain/reports.py `offset_spans`; else over the whole window), actor, action and
+    new value; only those on `conversations` when given."""
     scope = ""
     extra: list[object] = []
     if conversations is not None:
         # Whichever list is shorter: the whole desk's report leaves out next to nothing.
-        # An expression over target, not target itself, so the planner keeps to the time
-        # range of the partial index instead of probing the target index per conversation.
         outside = {int(r[0]) for r in conn.execute("SELECT id FROM conversations")}
         outside -= conversations
         ids, negate = (outside, True) if len(outside) < len(conversations) else (
             conversations, False)
         if ids or not negate:
-            scope = (" AND target LIKE 'conversation:%'"
-                     f" AND CAST(substr(target, 14) AS INTEGER) {'NOT ' if negate else ''}IN"
+            scope = (f" AND conversation_id {'NOT ' if negate else ''}IN"
                      " (SELECT value FROM json_each(?))")
             extra.append("[" + ",".join(str(i) for i in sorted(ids)) + "]")
     out: list[WorkCount] = []
     for lo, hi, offset in spans or ((since, until, 0),):
-        day = "(at / 1000 + ?) / 86400" if spans else "NULL"
+        day = "(at + ?) / 86400" if spans else "NULL"
         day_args: list[object] = [offset] if spans else []
-        for row in conn.execute(
-                f"SELECT {day}, actor, action, CASE WHEN action IN ('conversation.status',"
-                f" 'conversation.assign') THEN {DETAIL_TO} END, count(*) FROM events"
-                f" WHERE at >= ? AND at < ? AND action IN {REPORT_ACTIONS_SQL}"
-                f" AND action IN ({_marks(len(_WORK_ACTIONS))}){scope} GROUP BY 1, 2, 3, 4",
-                [*day_args, lo * 1000, hi * 1000, *_WORK_ACTIONS, *extra]):
-            out.append(WorkCount(None if row[0] is None else int(row[0]), str(row[1]),
-                                 str(row[2]).removeprefix("conversation."),
-                                 None if row[3] is None else str(row[3]), int(row[4])))
+        out.extend(WorkCount(None if row[0] is None else int(row[0]), str(row[1]), str(row[2]),
+                             None if row[3] is None else str(row[3]), int(row[4]))
+                   for row in conn.execute(
+                       f"SELECT {day}, actor, action, after, count(*) FROM report_work"
+                       f" WHERE at >= ? AND at < ?{scope} GROUP BY 1, 2, 3, 4",
+                       [*day_args, lo, hi, *extra]))
     return out
 
 

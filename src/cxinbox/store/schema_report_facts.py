@@ -9,6 +9,9 @@ conversation, and a report only cuts them at its window and measures business ti
 * `report_intervals` / `report_pauses`: `RawInterval` / `Pause` rows, whole seconds.
 * `report_authors`: who wrote each reply we sent (the outbox's `outbox.sent` event), by
   stored message, so an interval's staff survives the message moving by a merge.
+* `report_work`: the staff events workload counts (assignments, status changes, notes,
+  replies sent), copied by a trigger with the new value out of the event's details, so a
+  year of them is one walk of a covering index and no report reads an event's JSON.
 * `report_dirty`: conversations whose facts are stale. Triggers mark them in the same
   transaction as the change: a message added, moved, redated or removed, a status change,
   a reply's author recorded, a satisfaction answer stored. The next report recomputes
@@ -46,7 +49,24 @@ CREATE TABLE report_authors (
     author     TEXT NOT NULL
 );
 CREATE TABLE report_dirty (conversation_id INTEGER PRIMARY KEY);
+CREATE TABLE report_work (
+    at              INTEGER NOT NULL,   -- seconds
+    conversation_id INTEGER NOT NULL,
+    actor           TEXT NOT NULL,
+    action          TEXT NOT NULL,      -- assign | status | note | send
+    after           TEXT                -- an assignment's or status change's new value
+);
+CREATE INDEX report_work_at ON report_work (at, action, actor, after, conversation_id);
 
+CREATE TRIGGER report_work_done AFTER INSERT ON events
+    WHEN NEW.action IN ('conversation.assign', 'conversation.status', 'conversation.note',
+                        'send') AND NEW.target LIKE 'conversation:%' BEGIN
+    INSERT INTO report_work (at, conversation_id, actor, action, after) VALUES
+        (NEW.at / 1000, CAST(substr(NEW.target, 14) AS INTEGER), NEW.actor,
+         replace(NEW.action, 'conversation.', ''),
+         CASE WHEN NEW.action IN ('conversation.assign', 'conversation.status')
+              THEN json_extract(NEW.details, '$.to') END);
+END;
 CREATE TRIGGER report_message_added AFTER INSERT ON messages BEGIN
     INSERT OR IGNORE INTO report_dirty (conversation_id) VALUES (NEW.conversation_id);
 END;
@@ -80,6 +100,14 @@ INSERT OR REPLACE INTO report_authors (message_pk, author)
     SELECT json_extract(details, '$.message'), json_extract(details, '$.author') FROM events
     WHERE action = 'outbox.sent' AND json_extract(details, '$.message') IS NOT NULL
     AND json_extract(details, '$.author') IS NOT NULL ORDER BY seq;
+INSERT INTO report_work (at, conversation_id, actor, action, after)
+    SELECT at / 1000, CAST(substr(target, 14) AS INTEGER), actor,
+        replace(action, 'conversation.', ''),
+        CASE WHEN action IN ('conversation.assign', 'conversation.status')
+             THEN json_extract(details, '$.to') END
+    FROM events WHERE action IN ('conversation.assign', 'conversation.status',
+                                 'conversation.note', 'send')
+    AND target LIKE 'conversation:%' ORDER BY seq;
 INSERT INTO report_dirty (conversation_id) SELECT id FROM conversations;
 """
 
@@ -106,6 +134,14 @@ CREATE TABLE report_authors (
     author     TEXT NOT NULL
 );
 CREATE TABLE report_dirty (conversation_id BIGINT PRIMARY KEY);
+CREATE TABLE report_work (
+    at              BIGINT NOT NULL,
+    conversation_id BIGINT NOT NULL,
+    actor           TEXT NOT NULL,
+    action          TEXT NOT NULL,
+    after           TEXT
+);
+CREATE INDEX report_work_at ON report_work (at, action, actor, after, conversation_id);
 
 CREATE FUNCTION cxinbox_report_dirty(conv BIGINT) RETURNS void LANGUAGE sql AS $$
     INSERT INTO report_dirty (conversation_id) VALUES (conv) ON CONFLICT DO NOTHING
@@ -131,6 +167,14 @@ DECLARE
     message BIGINT;
     author TEXT;
 BEGIN
+    IF NEW.action IN ('conversation.assign', 'conversation.status', 'conversation.note',
+                      'send') AND NEW.target LIKE 'conversation:%' THEN
+        INSERT INTO report_work (at, conversation_id, actor, action, after) VALUES
+            (NEW.at / 1000, substr(NEW.target, 14)::BIGINT, NEW.actor,
+             replace(NEW.action, 'conversation.', ''),
+             CASE WHEN NEW.action IN ('conversation.assign', 'conversation.status')
+                  THEN (NEW.details::jsonb) ->> 'to' END);
+    END IF;
     IF NEW.action = 'conversation.status' AND NEW.target LIKE 'conversation:%' THEN
         PERFORM cxinbox_report_dirty(substr(NEW.target, 14)::BIGINT);
     ELSIF NEW.action = 'outbox.sent' THEN
@@ -164,6 +208,13 @@ INSERT INTO report_authors (message_pk, author)
     WHERE action = 'outbox.sent' AND (details::jsonb) ->> 'message' IS NOT NULL
     AND (details::jsonb) ->> 'author' IS NOT NULL
     ORDER BY ((details::jsonb) ->> 'message')::BIGINT, seq DESC;
+INSERT INTO report_work (at, conversation_id, actor, action, after)
+    SELECT at / 1000, substr(target, 14)::BIGINT, actor, replace(action, 'conversation.', ''),
+        CASE WHEN action IN ('conversation.assign', 'conversation.status')
+             THEN (details::jsonb) ->> 'to' END
+    FROM events WHERE action IN ('conversation.assign', 'conversation.status',
+                                 'conversation.note', 'send')
+    AND target LIKE 'conversation:%' ORDER BY seq;
 INSERT INTO report_dirty (conversation_id) SELECT id FROM conversations;
 """
 """The PostgreSQL twin of MIGRATION_REPORT_FACTS (store/pg/schema.py appends it)."""
