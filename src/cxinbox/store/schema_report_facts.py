@@ -10,8 +10,10 @@ conversation, and a report only cuts them at its window and measures business ti
 * `report_authors`: who wrote each reply we sent (the outbox's `outbox.sent` event), by
   stored message, so an interval's staff survives the message moving by a merge.
 * `report_work`: the staff events workload counts (assignments, status changes, notes,
-  replies sent), copied by a trigger with the new value out of the event's details, so a
-  year of them is one walk of a covering index and no report reads an event's JSON.
+  replies sent), copied by a trigger with the new value out of the event's details, so no
+  report reads an event's JSON. Its index is in the order workload groups by: a year's
+  counts are one walk of it with no sort (0.07 s for 545,000 rows; in time order, sorting
+  the groups cost 0.6 s).
 * `report_dirty`: conversations whose facts are stale. Triggers mark them in the same
   transaction as the change: a message added, moved, redated or removed, a status change,
   a reply's author recorded, a satisfaction answer stored. The next report recomputes
@@ -56,7 +58,7 @@ CREATE TABLE report_work (
     action          TEXT NOT NULL,      -- assign | status | note | send
     after           TEXT                -- an assignment's or status change's new value
 );
-CREATE INDEX report_work_at ON report_work (at, action, actor, after, conversation_id);
+CREATE INDEX report_work_by ON report_work (action, actor, after, at, conversation_id);
 
 CREATE TRIGGER report_work_done AFTER INSERT ON events
     WHEN NEW.action IN ('conversation.assign', 'conversation.status', 'conversation.note',
@@ -141,7 +143,7 @@ CREATE TABLE report_work (
     action          TEXT NOT NULL,
     after           TEXT
 );
-CREATE INDEX report_work_at ON report_work (at, action, actor, after, conversation_id);
+CREATE INDEX report_work_by ON report_work (action, actor, after, at, conversation_id);
 
 CREATE FUNCTION cxinbox_report_dirty(conv BIGINT) RETURNS void LANGUAGE sql AS $$
     INSERT INTO report_dirty (conversation_id) VALUES (conv) ON CONFLICT DO NOTHING
