@@ -213,27 +213,21 @@ def offset_spans(since: int, until: int, tz: ZoneInfo) -> list[tuple[int, int, i
         return int(found.total_seconds()) if found is not None else 0
 
     out: list[tuple[int, int, int]] = []
-    lo = since
-    current = offset(lo)
-    probe = lo
-    while probe < until:
-        step = min(until, probe + 86400)
-        if offset(step) != current or step == until:
-            if offset(step) == current:  # the window ends before any change
-                out.append((lo, until, current))
-                return out
-            a, b = probe, step  # offset(a) == current != offset(b)
-            while b - a > 1:
-                mid = (a + b) // 2
-                if offset(mid) == current:
-                    a = mid
-                else:
-                    b = mid
-            out.append((lo, b, current))
-            lo, current = b, offset(b)
-            probe = b
+    lo, current = since, offset(since)
+    a = since
+    while a < until:
+        b = min(until, a + 86400)  # a change a day is more than any zone makes
+        if offset(b) == current:
+            a = b
             continue
-        probe = step
+        while b - a > 1:  # offset(a) == current != offset(b): find the second it changes
+            mid = (a + b) // 2
+            if offset(mid) == current:
+                a = mid
+            else:
+                b = mid
+        out.append((lo, b, current))
+        lo, current, a = b, offset(b), b
     if lo < until:
         out.append((lo, until, current))
     return out
