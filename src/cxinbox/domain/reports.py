@@ -302,9 +302,11 @@ def pause_record(changes: Iterable[ChangeFact]) -> list[Pause]:
     return spells
 
 
-def spells_before(pauses: Iterable[Pause], until: int) -> list[tuple[int, int | None]]:
+def spells_before(pauses: Sequence[Pause], until: int) -> list[tuple[int, int | None]]:
     """The spells as the history before `until` tells them: a spell whose end was recorded
     at or after `until` was still running then (even when its snooze was due earlier)."""
+    if not pauses:
+        return []
     return [(p.start, p.end if p.woke_at is not None and p.woke_at < until else None)
             for p in pauses if p.start < until]
 
