@@ -185,3 +185,19 @@ def test_a_rating_with_words_still_asks_for_a_reply(desk: Desk) -> None:
     assert desk.db.conn.execute("SELECT rating_only FROM csat_answers").fetchone()[0] == 0
     assert {w for w in _waits(desk, conv) if w[1] == at} == {
         ("next-response", at, None), ("resolution", at, None)}
+
+
+def test_the_command_line_breaks_volume_down_by_intent(tmp_path: Path) -> None:
+    from tests.test_reports_cli import _make, _one_line_error
+    from tests.test_serve_support import cx, socket_dir
+
+    with socket_dir() as sockdir:
+        cfg = _make(tmp_path, sockdir / "none.sock")
+        out = cx("report", "volume", "--csv", "--by", "intent", "--since", "2d",
+                 "--config", str(cfg))
+        refused = cx("report", "response", "--by", "intent", "--config", str(cfg))
+    header = out.stdout.splitlines()[0].split(",")
+    assert out.returncode == 0 and header[:3] == ["period", "in", "out"]
+    assert "in:-" in header  # nothing triaged in this inbox: every message under "-"
+    line = _one_line_error(refused)
+    assert "cannot be broken down --by intent" in line, line

@@ -65,7 +65,8 @@ EXPORT_FORMATS: Final = ("json", "csv", "table")
 KB_AUDIENCES: Final = ("patient-facing", "staff-only")
 MAX_KB_BODY: Final = 100_000
 _KB_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
-REPORT_BY: Final = ("staff", "mailbox", "tag", "channel", "day", "week", "heatmap")
+REPORT_BY: Final = ("staff", "mailbox", "tag", "channel", "intent", "day", "week",
+                     "heatmap")
 REPORT_NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags",
                         "csat")
 
