@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -221,17 +222,48 @@ def build(target_events: int) -> dict[str, float]:
     return meta
 
 
+def warm(config_path: Path) -> tuple[int, float]:
+    """Bring the kept report facts (migration 19) up to date: after the upgrade that added
+    them, or after the build wrote history behind their triggers' back, every conversation
+    is recomputed once. Timed apart from the reports: a desk pays it once."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from cxinbox.config import load_config
+    from cxinbox.service.inbox import InboxService
+    from cxinbox.service.reports import ReportService
+    from cxinbox.store.db import Database
+
+    config = load_config(config_path)
+    db = Database(config.db_path)
+    try:
+        started = time.perf_counter()
+        done = ReportService(InboxService(db, config, "bench")).refresh_facts()
+        return done, time.perf_counter() - started
+    finally:
+        db.close()
+
+
 def run_cli(report: str, since: str, config: Path, fmt: str = "--json") -> tuple[float, str]:
+    wall, _cpu, out = run_cli_cpu(report, since, config, fmt)
+    return wall, out
+
+
+def run_cli_cpu(report: str, since: str, config: Path,
+                fmt: str = "--json") -> tuple[float, float, str]:
+    """(wall s, CPU s of the child: user + system, process start included, stdout). The CPU
+    figure stays meaningful on a machine other jobs keep busy; the wall one is the target's."""
     args = (["list", "id:1", "--json"] if report == "baseline"
             else ["report", report, "--since", since, fmt])
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "CXINBOX_CONFIG": str(config)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "cxinbox", *args], env=env,
+    done = subprocess.run([sys.executable, "-m", "cxinbox", *args], env=env, check=False,
                           capture_output=True, text=True, cwd=ROOT)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"report {report} failed: {done.stderr.strip()}")
-    return elapsed, done.stdout
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu, done.stdout
 
 
 def tui_child(config_path: str) -> None:
@@ -289,25 +321,32 @@ def main() -> None:
     else:
         meta = json.loads(META.read_text())
     config = _config_path()
+    done, took = warm(config)
+    if done:
+        print(f"kept report facts computed for {done:,} conversations in {took:.1f} s"
+              " (once after the upgrade; later reports recompute only what changed)")
     if args.tui:
         bench_tui(config, args.rounds)
         return
     print(f"inbox: 100,000 conversations, {int(meta['events']):,} events"
           f" (+{int(meta['messages_added']):,} messages); built in {meta['build_s']:.0f} s")
     load = os.getloadavg()[0]
-    base = statistics.median(run_cli("baseline", "", config)[0] for _ in range(args.rounds))
+    base = [run_cli_cpu("baseline", "", config) for _ in range(args.rounds)]
     print(f"load average {load:.1f} on {os.cpu_count()} cores; `cxinbox list id:1` (process"
-          f" start, config, database open) takes {base:.2f} s here")
-    print("\nreport      period  median s  worst s  target  ok")
+          f" start, config, database open) takes {statistics.median(b[0] for b in base):.2f} s"
+          f" here ({statistics.median(b[1] for b in base):.2f} s CPU)")
+    print("\nreport      period  median s  worst s  CPU s  target  ok")
     failures = 0
     for report in REPORTS:
         for since, target in TARGETS.items():
-            times = [run_cli(report, since, config)[0] for _ in range(args.rounds)]
+            runs = [run_cli_cpu(report, since, config) for _ in range(args.rounds)]
+            times = [r[0] for r in runs]
             median, worst = statistics.median(times), max(times)
+            cpu = statistics.median(r[1] for r in runs)
             ok = median < target
             failures += not ok
-            print(f"{report:<10}  {since:>6}  {median:8.2f}  {worst:7.2f}  {target:5.1f}s"
-                  f"  {'yes' if ok else 'NO'}", flush=True)
+            print(f"{report:<10}  {since:>6}  {median:8.2f}  {worst:7.2f}  {cpu:5.2f}"
+                  f"  {target:5.1f}s  {'yes' if ok else 'NO'}", flush=True)
     print("\nthe 30-day figures:")
     for report in REPORTS:
         _, text = run_cli(report, "30d", config, "--ascii")

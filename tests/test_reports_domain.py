@@ -115,3 +115,19 @@ def test_the_quiet_floor_leaves_every_target_behind() -> None:
     rare = PolicyTargets("rare", BusinessCalendar(NY, {0: ((time(8), time(9)),)}),
                          {"resolution": 100 * 3600})  # more than 400 days of Monday hours
     assert quiet_floor([rare], since) is None  # no such instant: read every open one
+
+
+def test_offset_spans_give_every_instant_its_local_day_across_both_dst_changes() -> None:
+    from cxinbox.domain.reports import day_of_number, local_day, offset_spans
+
+    tz = ZoneInfo("America/New_York")
+    since = int(datetime(2026, 1, 1, tzinfo=tz).timestamp())
+    until = int(datetime(2027, 1, 1, tzinfo=tz).timestamp())
+    spans = offset_spans(since, until, tz)
+    assert [o for _, _, o in spans] == [-18000, -14400, -18000]
+    assert spans[0][0] == since and spans[-1][1] == until
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
+    for lo, hi, offset in spans:
+        for at in (lo, lo + 1, hi - 1, (lo + hi) // 2):
+            assert day_of_number((at + offset) // 86400) == local_day(at, tz), at
+    assert offset_spans(since, since + 60, tz) == [(since, since + 60, -18000)]

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from cxinbox.domain.humanize import bar, duration
+
 if TYPE_CHECKING:
     from cxinbox.api.transport import SyncAPI
     from cxinbox.config import Config
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags", "csat")
 DIGEST: Final = "digest"
 """Not a table report: the headline figures mailed to staff (cli_digest.py)."""
-BY: Final = ("staff", "mailbox", "tag", "channel", "day", "week")
+BY: Final = ("staff", "mailbox", "tag", "channel", "intent", "day", "week")
 WIDTH: Final = 80
 TIME_COLUMNS: Final = frozenset({"start", "end", "arrival", "first_action_at"})
 BAR_COLUMN: Final = {"volume": "in", "heatmap": None, "response": "business_median_s", "sla": "pct_met",
@@ -56,20 +58,6 @@ def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
-def duration(seconds: int) -> str:
-    """A duration as people read it: 45s, 12m, 3h05m, 2d4h."""
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h{minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d{hours}h"
-
-
 def _cell_for_people(column: str, value: Cell, tz: ZoneInfo) -> str:
     if value is None:
         return "-"
@@ -86,16 +74,6 @@ def _cell_for_machines(column: str, value: Cell, tz: ZoneInfo) -> Cell:
     if column in TIME_COLUMNS and isinstance(value, int):
         return datetime.fromtimestamp(value, UTC).astimezone(tz).isoformat()
     return value
-
-
-def _bar(value: float, most: float, width: int, ascii_only: bool) -> str:
-    if most <= 0 or width <= 0 or value <= 0:
-        return ""
-    eighths = round(value / most * width * 8)
-    if ascii_only:
-        return "#" * max(1, round(eighths / 8))
-    full, rest = divmod(max(1, eighths), 8)
-    return "\u2588" * full + ("" if not rest else chr(0x2590 - rest))
 
 
 SHADES: Final = " .:+#"
@@ -159,7 +137,7 @@ def render_table(table: ReportTable, tz: ZoneInfo, ascii_only: bool,
     for row, value in zip(cells, values, strict=True):
         text = line(row)
         if bar_at is not None and room >= 10:
-            text = f"{text.ljust(len(head))}  {_bar(value, most, room, ascii_only)}".rstrip()
+            text = f"{text.ljust(len(head))}  {bar(value, most, room, ascii_only)}".rstrip()
         out.append(text)
     if not table.rows:
         out.append("(nothing in this period)")
@@ -235,8 +213,9 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         until: Annotated[str | None, typer.Option(
             "--until", metavar="WHEN", help="Up to this time (default now).")] = None,
         by: Annotated[list[str] | None, typer.Option(
-            "--by", metavar="staff|mailbox|tag|channel|day|week",
-            help="Break down (repeatable: a period and one other).")] = None,
+            "--by", metavar="staff|mailbox|tag|channel|intent|day|week",
+            help="Break down (repeatable: a period and one other; intent: volume only)."),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Every table, as JSON.")] = False,
         as_csv: Annotated[bool, typer.Option(
             "--csv", help="The main table (or --table) as CSV.")] = False,

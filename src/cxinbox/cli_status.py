@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from cxinbox.domain import health_levels as grade
+from cxinbox.domain.humanize import duration
 from cxinbox.domain.sanitize import clean_line
 
 REQUEST_TIMEOUT_S: Final = 15.0
@@ -55,7 +56,7 @@ def run(config_path: str | None, as_json: bool) -> int:
         return code
     lines = [f"CXINBOX {level.upper()} - {_clean(report.summary)} | {_perfdata(report)}"]
     lines.append(f"server: pid {report.server_pid}, cxinbox {_clean(report.version)}, up"
-                 f" {grade.duration(max(0, report.now - report.started_at))}"
+                 f" {duration(max(0, report.now - report.started_at))}"
                  f" (since {_iso(report.started_at)})")
     for check in report.checks:
         lines.append(f"  {_clean(check.level).upper():8} {_clean(check.summary)}")

@@ -65,7 +65,8 @@ OUTBOX_STATES: Final = ("queued", "sending", "sent", "failed", "cancelled", "unc
 EXPORT_FORMATS: Final = ("json", "csv", "table")
 KB_AUDIENCES: Final = kb.AUDIENCES
 MAX_KB_BODY: Final = kb.MAX_BODY
-REPORT_BY: Final = ("staff", "mailbox", "tag", "channel", "day", "week", "heatmap")
+REPORT_BY: Final = ("staff", "mailbox", "tag", "channel", "intent", "day", "week",
+                     "heatmap")
 REPORT_NAMES: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags",
                         "csat")
 

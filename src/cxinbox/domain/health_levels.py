@@ -133,13 +133,3 @@ def alert_level(severity: str) -> Level:
     """A server alert: "error" means something stopped, anything else still works."""
     return "critical" if severity == "error" else "warning"
 
-
-def duration(seconds: int) -> str:
-    """A short human duration: 45s, 12m, 3h05m, 2d04h."""
-    if seconds < MINUTE:
-        return f"{seconds}s"
-    if seconds < HOUR:
-        return f"{seconds // MINUTE}m"
-    if seconds < DAY:
-        return f"{seconds // HOUR}h{seconds % HOUR // MINUTE:02d}m"
-    return f"{seconds // DAY}d{seconds % DAY // HOUR:02d}h"

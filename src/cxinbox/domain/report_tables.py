@@ -24,19 +24,26 @@ from cxinbox.domain.reports import (
     ConvFacts,
     Interval,
     MessageFact,
+    Pause,
     PolicyTargets,
+    RawInterval,
     Unit,
     Window,
+    WorkCount,
     backlog_counts,
     bucket_of,
     business_between,
+    day_label,
+    day_of_number,
     hour_of_week,
     intervals_of,
+    intervals_until,
     is_staff,
     pause_spells,
     percentile,
     period_of,
     periods,
+    spells_before,
     summarise,
 )
 from cxinbox.domain.sla import BusinessCalendar
@@ -44,9 +51,10 @@ from cxinbox.domain.sla import BusinessCalendar
 REPORTS: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags", "csat")
 """csat is built by domain/csat_report.py from its own rows (service/reports.py)."""
 PERIODS: Final = ("day", "week")
-DIMENSIONS: Final = ("staff", "mailbox", "tag", "channel")
+DIMENSIONS: Final = ("staff", "mailbox", "tag", "channel", "intent")
 """Breakdowns by a conversation's attribute: one more is a name here and a line in
-`_values` (and the service's `_ALLOWED`)."""
+`_values` (and the service's `_ALLOWED`). `intent` is what triage read in the
+conversation's latest patient message (volume only: what patients write about)."""
 HEATMAP: Final = "heatmap"
 """`--by heatmap` (`report volume --heatmap`): messages in by hour of the clinic's week."""
 ALL: Final = "all"
@@ -75,6 +83,12 @@ class Dataset:
     policies: Mapping[str, PolicyTargets]
     default_calendar: BusinessCalendar
     absorbed: Sequence[ChangeFact] = ()  # events of conversations merged into these
+    raw: Sequence[RawInterval] | None = None
+    """The kept intervals (whole history, store/report_facts.py): when given, the
+    intervals are these cut at the window's end, and `pauses` are the conversations'."""
+    pauses: Mapping[int, Sequence[Pause]] = field(default_factory=dict)
+    work: Sequence[WorkCount] | None = None
+    """Staff events of the window already counted per local day (workload)."""
     _intervals: list[Interval] = field(default_factory=list, init=False, repr=False)
 
     def calendar(self, conv: ConvFacts) -> BusinessCalendar:
@@ -83,7 +97,16 @@ class Dataset:
 
     def intervals(self) -> list[Interval]:
         """Every interval up to the window's end, computed once per report run."""
-        if not self._intervals:
+        if not self._intervals and self.raw is not None:
+            per: dict[int, list[RawInterval]] = defaultdict(list)
+            for r in self.raw:
+                per[r.conversation_id].append(r)
+            for cid, raw in per.items():
+                conv = self.conversations.get(cid)
+                if conv is not None:
+                    self._intervals.extend(intervals_until(
+                        raw, self.pauses.get(cid, ()), self.calendar(conv), self.window.until))
+        elif not self._intervals:
             until = self.window.until
             for cid, conv in self.conversations.items():
                 self._intervals.extend(intervals_of(
@@ -106,6 +129,8 @@ def _values(conv: ConvFacts, dimension: str, staff: str | None = None) -> tuple[
         return (conv.channel,)
     if dimension == "tag":
         return conv.tags or (NONE_VALUE,)
+    if dimension == "intent":
+        return (conv.intent or NONE_VALUE,)
     return (staff or NONE_VALUE,)
 
 
@@ -242,7 +267,8 @@ def _late_before(ds: Dataset, conv: ConvFacts, i: Interval, target: int) -> bool
     since = ds.window.since
     if i.start >= since:
         return False
-    spells = pause_spells(c for c in ds.changes.get(conv.id, ()) if c.at < since)
+    spells = (spells_before(ds.pauses.get(conv.id, ()), since) if ds.raw is not None
+              else pause_spells(c for c in ds.changes.get(conv.id, ()) if c.at < since))
     return business_between(ds.calendar(conv), i.start, since, spells) > target
 
 
@@ -348,7 +374,19 @@ def workload(ds: Dataset, opts: Options, roster: Sequence[str] = ()) -> list[Rep
 
     for person in roster:
         tally[(ALL, person)]
-    for cs in (*ds.changes.values(), ds.absorbed):
+    for w in ds.work or ():
+        p = ALL if unit is None or w.day is None else day_label(day_of_number(w.day), unit)
+        if w.action == "assign" and w.after and is_staff(w.after):
+            tally[(p, w.after)]["assigned"] += w.events
+        if not is_staff(w.actor):
+            continue
+        if w.action == "send":
+            tally[(p, w.actor)]["replied"] += w.events
+        elif w.action == "status" and w.after == "closed":
+            tally[(p, w.actor)]["closed"] += w.events
+        elif w.action == "note":
+            tally[(p, w.actor)]["notes"] += w.events
+    for cs in (() if ds.work is not None else (*ds.changes.values(), ds.absorbed)):
         for c in cs:
             if not ds.window.holds(c.at):
                 continue

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Final, Literal, NamedTuple
@@ -62,9 +62,9 @@ def is_staff(actor: str) -> bool:
 # --------------------------------------------------------------------------- records
 
 
-@dataclass(frozen=True, slots=True)
-class ConvFacts:
-    """A conversation in a report's scope, with its current attributes."""
+class ConvFacts(NamedTuple):
+    """A conversation in a report's scope, with its current attributes (a named tuple:
+    a year-long report holds ~10^5)."""
 
     id: int
     created_at: int
@@ -74,6 +74,7 @@ class ConvFacts:
     assignee: str | None
     policy: str | None
     tags: tuple[str, ...]
+    intent: str | None = None  # of its latest assessed patient message (triage)
 
 
 class MessageFact(NamedTuple):
@@ -102,6 +103,41 @@ class ChangeFact(NamedTuple):
     before_until: int | None = None
 
 
+class RawInterval(NamedTuple):
+    """An interval as the history so far makes it, before any report's window: what
+    store/report_facts.py keeps per conversation. `end` None: still waiting now."""
+
+    conversation_id: int
+    kind: Kind
+    start: int
+    end: int | None
+    staff: str | None
+    dropped: bool = False
+    """A wait the conversation's closing ended with no reply: no interval at all, except
+    for a report ending before the close, which sees it still waiting."""
+
+
+class Pause(NamedTuple):
+    """A pending/snoozed spell as the history so far makes it: `end` is when the clock
+    resumed (a snooze's due time when woken late), `woke_at` when the change that ended it
+    was recorded; both None while it lasts."""
+
+    start: int
+    end: int | None
+    woke_at: int | None
+
+
+class WorkCount(NamedTuple):
+    """How many staff events of one kind fell on one local day (`day`: days since
+    1970-01-01 on the clinic's calendar; None when the report has no periods)."""
+
+    day: int | None
+    actor: str
+    action: str  # "assign", "status", "note", "send"
+    after: str | None  # an assignment's or status change's new value
+    events: int  # how many
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyTargets:
     name: str
@@ -109,8 +145,9 @@ class PolicyTargets:
     targets: Mapping[str, int]  # kind -> business seconds
 
 
-@dataclass(frozen=True, slots=True)
-class Interval:
+class Interval(NamedTuple):
+    """A named tuple for the reason MessageFact is one: a year is ~10^5 of these."""
+
     conversation_id: int
     kind: Kind
     start: int
@@ -147,11 +184,53 @@ def local_day(at: int, tz: ZoneInfo) -> date:
 
 
 def period_of(at: int, tz: ZoneInfo, unit: Unit) -> str:
-    day = local_day(at, tz)
+    return day_label(local_day(at, tz), unit)
+
+
+def day_label(day: date, unit: Unit) -> str:
+    """The label of the period (a day, an ISO week) that holds `day`."""
     if unit == "week":
         year, week, _ = day.isocalendar()
         return f"{year}-W{week:02d}"
     return day.isoformat()
+
+
+EPOCH_DAY: Final = date(1970, 1, 1).toordinal()
+
+
+def day_of_number(number: int) -> date:
+    """The date `number` days after 1970-01-01 (what `offset_spans` lets SQL compute)."""
+    return date.fromordinal(EPOCH_DAY + number)
+
+
+def offset_spans(since: int, until: int, tz: ZoneInfo) -> list[tuple[int, int, int]]:
+    """[lo, hi) pieces of [since, until) in which the clinic's UTC offset stays `offset`
+    (seconds), so an instant's local day is (at + offset) // 86400 days after 1970-01-01
+    inside each: a year is three pieces (two DST changes)."""
+
+    def offset(at: int) -> int:
+        found = datetime.fromtimestamp(at, UTC).astimezone(tz).utcoffset()
+        return int(found.total_seconds()) if found is not None else 0
+
+    out: list[tuple[int, int, int]] = []
+    lo, current = since, offset(since)
+    a = since
+    while a < until:
+        b = min(until, a + 86400)  # a change a day is more than any zone makes
+        if offset(b) == current:
+            a = b
+            continue
+        while b - a > 1:  # offset(a) == current != offset(b): find the second it changes
+            mid = (a + b) // 2
+            if offset(mid) == current:
+                a = mid
+            else:
+                b = mid
+        out.append((lo, b, current))
+        lo, current, a = b, offset(b), b
+    if lo < until:
+        out.append((lo, until, current))
+    return out
 
 
 def _midnight(day: date, tz: ZoneInfo) -> int:
@@ -200,10 +279,10 @@ def bucket_of(value: int, buckets: Sequence[tuple[str, int | None]] = BUCKETS) -
 # --------------------------------------------------------------------------- pauses
 
 
-def pause_spells(changes: Iterable[ChangeFact]) -> list[tuple[int, int | None]]:
-    """[start, end) of every pending/snoozed spell (end None: still paused), from status
-    changes in time order."""
-    spells: list[tuple[int, int | None]] = []
+def pause_record(changes: Iterable[ChangeFact]) -> list[Pause]:
+    """Every pending/snoozed spell of one conversation, from its status changes in time
+    order, with the instant each ended and the instant its ending was recorded."""
+    spells: list[Pause] = []
     since: int | None = None
     for change in changes:
         if change.action != "status":
@@ -216,11 +295,26 @@ def pause_spells(changes: Iterable[ChangeFact]) -> list[tuple[int, int | None]]:
             end = change.at
             if change.before == "snoozed" and change.before_until is not None:
                 end = max(since, min(end, change.before_until))
-            spells.append((since, end))
+            spells.append(Pause(since, end, change.at))
             since = None
     if since is not None:
-        spells.append((since, None))
+        spells.append(Pause(since, None, None))
     return spells
+
+
+def spells_before(pauses: Sequence[Pause], until: int) -> list[tuple[int, int | None]]:
+    """The spells as the history before `until` tells them: a spell whose end was recorded
+    at or after `until` was still running then (even when its snooze was due earlier)."""
+    if not pauses:
+        return []
+    return [(p.start, p.end if p.woke_at is not None and p.woke_at < until else None)
+            for p in pauses if p.start < until]
+
+
+def pause_spells(changes: Iterable[ChangeFact]) -> list[tuple[int, int | None]]:
+    """[start, end) of every pending/snoozed spell (end None: still paused), from status
+    changes in time order."""
+    return [(p.start, p.end) for p in pause_record(changes)]
 
 
 def business_between(calendar: BusinessCalendar, start: int, end: int,
@@ -302,31 +396,27 @@ def _clock_for(calendar: BusinessCalendar) -> BusinessClock:
 # --------------------------------------------------------------------------- intervals
 
 
-def intervals_of(conv: ConvFacts, messages: Sequence[MessageFact],
-                 changes: Sequence[ChangeFact], sent_by: Mapping[int, str],
-                 calendar: BusinessCalendar, until: int) -> list[Interval]:
-    """Every response and resolution interval of one conversation that ends before `until`,
-    and those still open then (end None, measured up to `until`).
+def raw_intervals(conversation_id: int, messages: Sequence[MessageFact],
+                  changes: Sequence[ChangeFact], sent_by: Mapping[int, str],
+                  skip: Collection[int] = ()) -> list[RawInterval]:
+    """Every response and resolution interval of one conversation over its whole history,
+    those still waiting with end None.
 
     `messages` and `changes` are this conversation's, in time order; a message sorts before
-    an event at the same second (the reply exists before it is acted on).
+    an event at the same second (the reply exists before it is acted on). Messages in
+    `skip` (a patient's answer that is nothing but a satisfaction rating) ask for nothing.
+    The history before any instant is a prefix of the whole, so the intervals a report
+    ending then sees are these, cut there (`intervals_until`).
     """
-    spells = pause_spells(c for c in changes if c.at < until)
     stream: list[tuple[int, int, int, MessageFact | ChangeFact]] = []
-    stream.extend((m.at, 0, m.id, m) for m in messages if m.at < until)
+    stream.extend((m.at, 0, m.id, m) for m in messages if m.id not in skip)
     stream.extend((c.at, 1, c.seq, c) for c in changes
-                  if c.at < until and c.action == "status" and c.after == "closed")
+                  if c.action == "status" and c.after == "closed")
     stream.sort(key=lambda item: item[:3])
-    out: list[Interval] = []
+    out: list[RawInterval] = []
     awaiting: int | None = None
     unresolved: int | None = None
     answered = False
-
-    def add(kind: Kind, start: int, end: int | None, staff: str | None) -> None:
-        stop = until if end is None else end
-        out.append(Interval(conv.id, kind, start, end, staff,
-                            business_between(calendar, start, stop, spells), stop - start))
-
     for _at, _order, _key, item in stream:
         if isinstance(item, MessageFact):
             if item.direction == "in":
@@ -336,20 +426,61 @@ def intervals_of(conv: ConvFacts, messages: Sequence[MessageFact],
                     unresolved = item.at
             else:
                 if awaiting is not None:
-                    add("next-response" if answered else "first-response", awaiting, item.at,
-                        sent_by.get(item.id))
+                    out.append(RawInterval(conversation_id,
+                                           "next-response" if answered else "first-response",
+                                           awaiting, item.at, sent_by.get(item.id)))
                     awaiting = None
                 answered = True
         else:
             if unresolved is not None:
-                add("resolution", unresolved, item.at, item.actor)
+                out.append(RawInterval(conversation_id, "resolution", unresolved, item.at,
+                                       item.actor))
+            if awaiting is not None:
+                out.append(RawInterval(conversation_id,
+                                       "next-response" if answered else "first-response",
+                                       awaiting, item.at, None, True))
             unresolved = None
             awaiting = None
     if awaiting is not None:
-        add("next-response" if answered else "first-response", awaiting, None, None)
+        out.append(RawInterval(conversation_id, "next-response" if answered
+                               else "first-response", awaiting, None, None))
     if unresolved is not None:
-        add("resolution", unresolved, None, None)
+        out.append(RawInterval(conversation_id, "resolution", unresolved, None, None))
     return out
+
+
+def intervals_until(raw: Iterable[RawInterval], pauses: Sequence[Pause],
+                    calendar: BusinessCalendar, until: int) -> list[Interval]:
+    """The intervals a report ending at `until` sees: those begun before it, the ones
+    ending at or after it still open (end None, measured up to `until`, nobody's yet)."""
+    spells = spells_before(pauses, until)
+    clock = _clock_for(calendar)
+    out: list[Interval] = []
+    for r in raw:
+        if r.start >= until:
+            continue
+        end = r.end
+        if end is not None and end < until:
+            if r.dropped:
+                continue
+            out.append(Interval(r.conversation_id, r.kind, r.start, end, r.staff,
+                                business_between(calendar, r.start, end, spells) if spells
+                                else clock.between(r.start, end), end - r.start))
+        else:
+            out.append(Interval(r.conversation_id, r.kind, r.start, None, None,
+                                business_between(calendar, r.start, until, spells) if spells
+                                else clock.between(r.start, until), until - r.start))
+    return out
+
+
+def intervals_of(conv: ConvFacts, messages: Sequence[MessageFact],
+                 changes: Sequence[ChangeFact], sent_by: Mapping[int, str],
+                 calendar: BusinessCalendar, until: int,
+                 skip: Collection[int] = ()) -> list[Interval]:
+    """Every response and resolution interval of one conversation that ends before `until`,
+    and those still open then (end None, measured up to `until`)."""
+    return intervals_until(raw_intervals(conv.id, messages, changes, sent_by, skip),
+                           pause_record(changes), calendar, until)
 
 
 @dataclass(frozen=True, slots=True)

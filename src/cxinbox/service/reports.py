@@ -35,6 +35,7 @@ from cxinbox.domain.reports import (
     Unit,
     Window,
     is_staff,
+    offset_spans,
 )
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sla import BusinessCalendar
@@ -48,9 +49,9 @@ OTHER_STAFF: Final = "(colleague)"
 _ALLOWED: Final[dict[str, tuple[bool, frozenset[str]]]] = {
     # report: (a period and a dimension together?, dimensions allowed)
     "volume": (True, frozenset(DIMENSIONS)),
-    "response": (False, frozenset(DIMENSIONS)),
-    "sla": (False, frozenset(DIMENSIONS)),
-    "backlog": (True, frozenset(DIMENSIONS)),
+    "response": (False, frozenset(DIMENSIONS) - {"intent"}),
+    "sla": (False, frozenset(DIMENSIONS) - {"intent"}),
+    "backlog": (True, frozenset(DIMENSIONS) - {"intent"}),
     "workload": (True, frozenset({"staff"})),
     "red-flags": (False, frozenset()),
     "csat": (False, frozenset({"staff", "mailbox", "channel"})),
@@ -116,14 +117,19 @@ class ReportService:
         selection = self.inbox.selection(query)
         self.inbox.refresh_sla()
         needs = _needs(report, opts)
-        if needs.open_at_end:
-            needs = replace(needs, open_active_since=tables.quiet_floor(
-                self._policies().values(), since))
+        if needs.intervals:
+            self.refresh_facts()
+        if needs.running:
+            needs = replace(needs, quiet_floor=tables.quiet_floor(self._policies().values(),
+                                                                  since))
+        if needs.window_events and opts.unit is not None:
+            needs = replace(needs, work_spans=tuple(offset_spans(since, until, self.tz)))
         with self.inbox.store.reading() as tx:
             data = tx.report_data(selection, since, until, needs)
         ds = replace(self._dataset(data.conversations, data.messages, data.changes,
                                    data.sent_by, Window(since, until, self.tz)),
-                     absorbed=data.absorbed)
+                     absorbed=data.absorbed, raw=data.intervals, pauses=data.pauses or {},
+                     work=data.work)
         if report == "workload":
             roster = [m.os_user for m in self.inbox.config.staff]
             built = tables.workload(ds, opts, roster)
@@ -134,6 +140,15 @@ class ReportService:
         listed = sorted({int(str(row[0])) for t in built if t.name in ("breaches", "red-flags")
                          for row in t.rows})
         return Report(report, since, until, self.tz.key, tuple(by or ()), tuple(built)), listed
+
+    def refresh_facts(self) -> int:
+        """Bring the kept report facts up to date with the log (store/report_facts.py);
+        cheap when nothing changed since the last report."""
+        with self.inbox.store.reading() as tx:
+            if not tx.report_facts_stale():
+                return 0
+        with self.inbox.store.writing() as tx:
+            return tx.refresh_report_facts()
 
     def _csat(self, query: str, since: int, until: int, opts: Options,
               by: list[str]) -> Report:
@@ -180,11 +195,10 @@ def _needs(report: str, opts: Options) -> Needs:
     if report == "backlog":
         return Needs(state_events=True, assignments=opts.dimension == "staff")
     if report == "workload":
-        return Needs(window_events=True, intervals=True, authors=True)
+        return Needs(window_events=True, intervals=True, answered=True)
     if report == "red-flags":
         return Needs(tagged=tables.RED_FLAG_TAG)
-    return Needs(intervals=True, open_at_end=report == "sla",
-                 authors=report == "sla" or opts.dimension == "staff")
+    return Needs(intervals=True, running=report == "sla")
 
 
 def _for_agent(table: ReportTable, me: str, opts: Options) -> ReportTable:

@@ -30,6 +30,7 @@ from cxinbox.contract.health_types import (
 )
 from cxinbox.domain import health_levels as grade
 from cxinbox.domain.health_levels import Level
+from cxinbox.domain.humanize import duration
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service import heartbeat
 from cxinbox.service.inbox import InboxService, role_of
@@ -99,9 +100,9 @@ def build_report(store: Store, config: Config, online: Iterable[str]) -> HealthR
         elif last is None:
             summary = f"{account.name}: not synced yet"
         else:
-            summary = f"{account.name}: in sync {grade.duration(max(0, now - last))} ago"
+            summary = f"{account.name}: in sync {duration(max(0, now - last))} ago"
         if lag:
-            summary += f" ({grade.duration(lag)} overdue)"
+            summary += f" ({duration(lag)} overdue)"
         checks.append(Check(f"account:{account.name}", level, summary))
 
     oldest_due = None if queue.oldest_due_ms is None else max(0, now - queue.oldest_due_ms
@@ -119,10 +120,10 @@ def build_report(store: Store, config: Config, online: Iterable[str]) -> HealthR
             level = grade.sms_level(lag)
             sms.append(SmsHealth(number.number, polled, lag, level))
             when = "not polled yet" if polled is None else \
-                f"polled {grade.duration(max(0, now - polled))} ago"
+                f"polled {duration(max(0, now - polled))} ago"
             checks.append(Check(f"sms:{number.number}", level,
                                 f"SMS {number.number}: {when}"
-                                + (f" ({grade.duration(lag)} overdue)" if lag else "")))
+                                + (f" ({duration(lag)} overdue)" if lag else "")))
 
     sla_at = heartbeat.last(SLA_HEARTBEAT)
     sla_run = None if sla_at is None else int(sla_at)
@@ -131,7 +132,7 @@ def build_report(store: Store, config: Config, online: Iterable[str]) -> HealthR
     sla_level = "ok" if sla_idle is None and now - started < 60 else grade.sla_level(sla_idle)
     checks.append(Check("sla monitor", sla_level,
                         "SLA monitor: no round yet" if sla_idle is None
-                        else f"SLA monitor: last round {grade.duration(sla_idle)} ago"))
+                        else f"SLA monitor: last round {duration(sla_idle)} ago"))
 
     db_bytes = _size(config.db_path) + _size(Path(f"{config.db_path}-wal"))
     try:
@@ -179,7 +180,7 @@ def _outbox_line(o: OutboxHealth) -> str:
     if o.unconfirmed:
         parts.append(f"{o.unconfirmed} unconfirmed (a person must check)")
     if o.oldest_due_s:
-        parts.append(f"oldest due {grade.duration(o.oldest_due_s)} ago")
+        parts.append(f"oldest due {duration(o.oldest_due_s)} ago")
     return "outbox: " + ", ".join(parts)
 
 
@@ -234,12 +235,12 @@ def last_backup_record(db_path: Path, now: int) -> BackupHealth:
     what = clean_line(str(data.get("summary", "")), max_len=300)
     level = grade.backup_level(None if last_ok is None else max(0, now - last_ok), ok)
     if ok:
-        summary = f"verified {grade.duration(max(0, now - at))} ago" + (f": {what}" if what
+        summary = f"verified {duration(max(0, now - at))} ago" + (f": {what}" if what
                                                                         else "")
     else:
-        summary = (f"the newest attempt failed {grade.duration(max(0, now - at))} ago"
+        summary = (f"the newest attempt failed {duration(max(0, now - at))} ago"
                    + (f" ({what})" if what else "")
                    + ("; no verified backup on record" if last_ok is None else
-                      f"; last verified {grade.duration(max(0, now - last_ok))} ago"))
+                      f"; last verified {duration(max(0, now - last_ok))} ago"))
     return BackupHealth(True, at, ok, last_ok, clean_line(str(file or ""), max_len=500),
                         summary, level)

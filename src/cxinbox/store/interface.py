@@ -248,6 +248,14 @@ class StoreTx(Protocol):
         """What one report reads about `conversations` (see store/reports.py)."""
         ...
 
+    def report_facts_stale(self) -> bool:
+        """Whether a conversation's kept report facts wait to be recomputed."""
+        ...
+
+    def refresh_report_facts(self) -> int:
+        """Recompute the stale conversations' report facts (a write); how many."""
+        ...
+
     def find_events(self, *, since_ms: int | None = None, actor: str | None = None,
                     target: str | None = None, conversations: Selection | None = None,
                     limit: int | None = None) -> list[EventRecord]:

@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cxinbox.domain.reports import ChangeFact, ConvFacts, MessageFact
+from cxinbox.domain.reports import (
+    ChangeFact,
+    ConvFacts,
+    MessageFact,
+    Pause,
+    RawInterval,
+    WorkCount,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,12 +524,16 @@ class Needs:
     window_events: bool = False  # staff events in the window (workload)
     state_events: bool = False  # status/merge events since the window's start (backlog)
     assignments: bool = False  # ... and assignment events (backlog by staff)
-    intervals: bool = False  # full history of conversations with an interval in the window
-    open_at_end: bool = False  # ... and of those that may still wait at its end (sla)
-    open_active_since: int | None = None
-    """With open_at_end: only the conversations that changed status or had a message since
-    this instant, or are snoozed: any other still waiting was over every target already
-    when the window began (the service picks the instant from the policies' calendars)."""
+    intervals: bool = False  # the kept intervals that end in the window
+    running: bool = False  # ... and those still running at its end (sla)
+    answered: bool = False  # ... only response intervals a reply ended (workload)
+    quiet_floor: int | None = None
+    """With running: leave out intervals begun before this instant in conversations not
+    paused since (the service picks it from the policies: they were late before the
+    window began)."""
+    work_spans: tuple[tuple[int, int, int], ...] | None = None
+    """With window_events: count staff events per local day, by these UTC-offset spans
+    (domain/reports.py `offset_spans`); None: over the whole window."""
     tagged: str | None = None  # only conversations with this tag, with their history
     authors: bool = False  # who wrote each reply we sent
 
@@ -538,6 +549,9 @@ class ReportData:
     absorbed: tuple[ChangeFact, ...] = ()
     """Events on conversations since merged away, under the id of the one that took them
     in: work done (notes, assignments, closing), but not part of that one's own timeline."""
+    intervals: tuple[RawInterval, ...] | None = None  # kept (migration 19), when asked
+    pauses: dict[int, list[Pause]] | None = None
+    work: tuple[WorkCount, ...] | None = None  # staff events counted, merged ones included
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 staff and status events of the trail. SQL only; the arithmetic is domain/reports.py.
 
 Each report reads only what it needs (`Needs`): volume the messages of the window, backlog
-the status events since its start, response and SLA the whole history of the conversations
-that have an interval in the window. A time window is a range of the indexes of migration
+the status events since its start, response, SLA and workload the intervals kept per
+conversation (store/report_facts.py, migration 19) that end in the window or still run at
+its end, red flags the whole history of the few flagged conversations. A time window is a range of the indexes of migration
 13 (store/schema_reports.py): `events_report` holds only the events reports count, keyed by
 time, so the views and lists that fill most of a trail are neither read nor indexed, and
 `messages_report` covers a message's date, conversation and direction. Every query here
@@ -19,31 +20,29 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cxinbox.domain.reports import ChangeFact, ConvFacts, MessageFact
+from cxinbox.store import report_facts as facts
 from cxinbox.store.records import Needs, ReportData
 from cxinbox.store.schema_reports import (
-    REPORT_ACTIONS,
+    DETAIL_FROM,
+    DETAIL_FROM_UNTIL,
+    DETAIL_TO,
     REPORT_ACTIONS_SQL,
-    SENT_AUTHOR,
-    SENT_MESSAGE,
 )
 
-ACTIONS = REPORT_ACTIONS
 STATE_ACTIONS = ("conversation.status", "conversation.merged", "conversation.unmerged")
 _CHUNK = 500
 _PROBE_MOST = 3000
 """Above this many conversations, scan instead of probing an index per conversation."""
-_PROBE_MESSAGES_MOST = 30_000
-"""Messages and events sit in indexes by conversation: probing them stays cheaper longer."""
 
 
 _EVENT_COLUMNS = (
     "seq, at, actor, action, target,"
-    " CASE WHEN action IN ('conversation.status', 'conversation.assign')"
-    " THEN json_extract(details, '$.from') END,"
-    " CASE WHEN action IN ('conversation.status', 'conversation.assign')"
-    " THEN json_extract(details, '$.to') END,"
-    " CASE WHEN action = 'conversation.status' THEN json_extract(details, '$.from_until') END")
-_STATUS = ("conversation.status",)
+    f" CASE WHEN action IN ('conversation.status', 'conversation.assign') THEN {DETAIL_FROM} END,"
+    f" CASE WHEN action IN ('conversation.status', 'conversation.assign') THEN {DETAIL_TO} END,"
+    f" CASE WHEN action = 'conversation.status' THEN {DETAIL_FROM_UNTIL} END")
+"""The expressions migration 17's partial index covers: a backlog's year of status events is
+one walk of that index. (The one place report SQL still reads JSON; store/report_facts.py
+parses details itself.)"""
 
 
 def _changes(rows: Iterable[Any], wanted: set[int] | None = None) -> list[ChangeFact]:
@@ -71,42 +70,51 @@ def _events_since(conn: sqlite3.Connection, since: int,
 def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[object],
                      since: int, until: int, needs: Needs) -> ReportData:
     """The live conversations matching `where` (SQL over `c`, from the query compiler) that
-    `needs` asks about, with their messages before `until` and their events."""
+    `needs` asks about, with what the report counts of them."""
     if needs.tagged is not None:
         return _tagged(conn, where, params, until, needs.tagged)
-    actions = (ACTIONS if needs.window_events else _STATUS if needs.intervals
-               else (*STATE_ACTIONS, "conversation.assign") if needs.assignments
+    if needs.intervals:
+        return _kept(conn, where, params, since, until, needs)
+    actions = ((*STATE_ACTIONS, "conversation.assign") if needs.assignments
                else STATE_ACTIONS if needs.state_events else ())
     recent = _events_since(conn, since, actions) if actions else []
     window_msgs: list[MessageFact] = []
-    if needs.window_messages or needs.intervals:
+    if needs.window_messages:
         window_msgs = [MessageFact._make(r) for r in conn.execute(
             "SELECT conversation_id, id, direction, date FROM messages"
-            " INDEXED BY messages_report WHERE date >= ? AND date < ?", (since, until))]
+            " WHERE date >= ? AND date < ?", (since, until))]
     wanted = {m.conversation_id for m in window_msgs}
     wanted.update(c.conversation_id for c in recent)
-    everyone_open = needs.state_events or needs.open_at_end
-    active_since = None if needs.state_events else needs.open_active_since
-    convs = _conversations(conn, where, params, until, wanted, everyone_open, None,
-                           active_since)
+    convs = _conversations(conn, where, params, until, wanted, needs.state_events, None)
     in_scope = {c.id for c in convs}
-    if needs.intervals:
-        messages = _messages_of(conn, in_scope, until)
-        older = _status_before(conn, [c.id for c in convs if c.created_at < since], since)
-    else:
-        messages = [m for m in window_msgs if m.conversation_id in in_scope]
-        older = []
+    messages = [m for m in window_msgs if m.conversation_id in in_scope]
     changes = [c for c in recent if c.conversation_id in in_scope]
-    changes.extend(older)
     changes.sort(key=lambda c: c.seq)
-    absorbed: tuple[ChangeFact, ...] = ()
-    if needs.window_events:
-        survivors = _survivors(conn)
-        absorbed = tuple(c._replace(conversation_id=root) for c in recent
-                         if (root := survivors.get(c.conversation_id)) is not None
-                         and root in in_scope)
     sent_by = _authors(conn, messages) if needs.authors else {}
-    return ReportData(tuple(convs), tuple(messages), tuple(changes), sent_by, absorbed)
+    return ReportData(tuple(convs), tuple(messages), tuple(changes), sent_by)
+
+
+def _kept(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,
+          until: int, needs: Needs) -> ReportData:
+    """Response, SLA and workload: the kept intervals (store/report_facts.py) of the
+    conversations in scope, their pauses, and (workload) the staff events counted."""
+    raw = facts.intervals_in(conn, since, until, running=needs.running,
+                             quiet_floor=needs.quiet_floor, answered=needs.answered)
+    convs = _conversations(conn, where, params, until, {r.conversation_id for r in raw},
+                           False, None)
+    in_scope = {c.id for c in convs}
+    kept = tuple(r for r in raw if r.conversation_id in in_scope)
+    work = None
+    if needs.window_events:
+        live = {int(r[0]) for r in conn.execute(
+            "SELECT c.id FROM conversations c WHERE c.merged_into IS NULL AND c.created_at < ?"
+            f" AND ({where})", [until, *params])}
+        scope = live | {cid for cid, root in facts.survivors(conn).items() if root in live}
+        work = tuple(facts.work_counts(conn, since, until, needs.work_spans, scope))
+    return ReportData(tuple(convs), (), (), {}, (), kept,
+                      dict(facts.pauses_of(conn, {r.conversation_id for r in kept},
+                                           min((r.start for r in kept), default=since))),
+                      work)
 
 
 def _tagged(conn: sqlite3.Connection, where: str, params: Sequence[object], until: int,
@@ -118,7 +126,7 @@ def _tagged(conn: sqlite3.Connection, where: str, params: Sequence[object], unti
     for start in range(0, len(ids), _CHUNK):
         targets = [f"conversation:{i}" for i in ids[start:start + _CHUNK]]
         changes.extend(_changes(conn.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events INDEXED BY events_target WHERE target IN"
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE target IN"
             f" ({','.join('?' * len(targets))})", targets)))
     changes.sort(key=lambda c: c.seq)
     return ReportData(tuple(convs), tuple(_messages_of(conn, set(ids), until)),
@@ -127,24 +135,14 @@ def _tagged(conn: sqlite3.Connection, where: str, params: Sequence[object], unti
 
 def _conversations(conn: sqlite3.Connection, where: str, params: Sequence[object], until: int,
                    wanted: set[int], everyone_open: bool,
-                   tagged: str | None, active_since: int | None = None) -> list[ConvFacts]:
-    """Scope ∩ (wanted ∪ not closed now, when asked ∪ carrying `tagged`); `active_since`
-    narrows "not closed now" to those with a message or a status change since then, or
-    snoozed (a snooze ends by itself)."""
+                   tagged: str | None) -> list[ConvFacts]:
+    """Scope ∩ (wanted ∪ not closed now, when asked ∪ carrying `tagged`)."""
     terms: list[str] = []
     args: list[object] = []
     if wanted:
         terms.append("c.id IN (SELECT value FROM json_each(?))")
         args.append(_json_ids(wanted))
-    if everyone_open and active_since is not None:
-        terms.append(
-            "c.status != 'closed' AND (c.status = 'snoozed' OR c.last_message_at >= ?"
-            " OR c.id IN (SELECT CAST(substr(target, 14) AS INTEGER) FROM events"
-            f" WHERE at >= ? AND action IN {REPORT_ACTIONS_SQL} AND action IN"
-            " ('conversation.status', 'conversation.merge', 'conversation.merged',"
-            " 'conversation.unmerged', 'conversation.split')))")
-        args.extend((active_since, active_since * 1000))
-    elif everyone_open:
+    if everyone_open:
         terms.append("c.status != 'closed'")
     if tagged is not None:
         terms.append("c.id IN (SELECT conversation_id FROM conversation_tags WHERE tag = ?)")
@@ -152,14 +150,16 @@ def _conversations(conn: sqlite3.Connection, where: str, params: Sequence[object
     if not terms:
         return []
     rows = conn.execute(
-        "SELECT c.id, c.created_at, c.channel, c.mailbox, c.status, c.assignee, c.sla_policy"
+        "SELECT c.id, c.created_at, c.channel, c.mailbox, c.status, c.assignee, c.sla_policy,"
+        " c.intent"
         " FROM conversations c WHERE c.merged_into IS NULL AND c.created_at < ?"
         f" AND ({where}) AND ({' OR '.join(terms)})", [until, *params, *args]).fetchall()
     ids = [int(r[0]) for r in rows]
     tags = _tags(conn, ids)
     return [ConvFacts(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]),
                       None if r[5] is None else str(r[5]), None if r[6] is None else str(r[6]),
-                      tuple(tags.get(int(r[0]), ()))) for r in rows]
+                      tuple(tags.get(int(r[0]), ())), None if r[7] is None else str(r[7]))
+            for r in rows]
 
 
 def _json_ids(ids: Iterable[int]) -> str:
@@ -184,61 +184,28 @@ def _tags(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[str]]:
 
 
 def _messages_of(conn: sqlite3.Connection, ids: set[int], until: int) -> list[MessageFact]:
-    """Messages before `until` of these conversations, oldest first (ties in one second
-    in no promised order: the arithmetic orders them by id itself)."""
-    if len(ids) > _PROBE_MESSAGES_MOST:
-        return [MessageFact._make(r) for r in conn.execute(
-            "SELECT conversation_id, id, direction, date FROM messages"
-            " INDEXED BY messages_report WHERE date < ? ORDER BY date, conversation_id",
-            (until,)) if r[0] in ids]
+    """Messages before `until` of these (few) conversations, oldest first (ties in one
+    second in no promised order: the arithmetic orders them by id itself)."""
     return [MessageFact._make(r) for r in conn.execute(
         "SELECT conversation_id, id, direction, date FROM messages"
         " WHERE conversation_id IN (SELECT value FROM json_each(?)) AND date < ?"
         " ORDER BY date, id", (_json_ids(ids), until))]
 
 
-def _status_before(conn: sqlite3.Connection, ids: list[int], since: int) -> list[ChangeFact]:
-    """Status events before `since` of these conversations: by the target index for a few,
-    by one range of the partial time index for many."""
-    if not ids:
-        return []
-    if len(ids) > _PROBE_MESSAGES_MOST:
-        wanted = set(ids)
-        return _changes(conn.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE at < ?"
-            f" AND action IN {REPORT_ACTIONS_SQL} AND action = 'conversation.status'",
-            (since * 1000,)), wanted)
-    out: list[ChangeFact] = []
-    for start in range(0, len(ids), _CHUNK):
-        targets = [f"conversation:{i}" for i in ids[start:start + _CHUNK]]
-        out.extend(_changes(conn.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events INDEXED BY events_target WHERE target IN"
-            f" ({','.join('?' * len(targets))}) AND at < ?"
-            " AND action = 'conversation.status'", [*targets, since * 1000])))
-    return out
-
-
-def _survivors(conn: sqlite3.Connection) -> dict[int, int]:
-    """Merged-away conversation -> the live one it ended up in (following chains)."""
-    parent = {int(a): int(b) for a, b in conn.execute(
-        "SELECT id, merged_into FROM conversations WHERE merged_into IS NOT NULL")}
-    out: dict[int, int] = {}
-    for start in parent:
-        root, seen = start, 0
-        while root in parent and seen <= len(parent):
-            root, seen = parent[root], seen + 1
-        out[start] = root
-    return out
-
-
 def _authors(conn: sqlite3.Connection, messages: Sequence[MessageFact]) -> dict[int, str]:
-    """Who wrote each reply we sent (the outbox records the message it stored); replies
-    that came in through the Sent folder have no author here."""
-    outbound = [m for m in messages if m.direction == "out"]
+    """Who wrote each reply we sent (kept from the outbox's `outbox.sent` events by
+    migration 19); replies that came in through the Sent folder have no author here."""
+    outbound = [m.id for m in messages if m.direction == "out"]
     if not outbound:
         return {}
-    start = (min(m.at for m in outbound) - 86400) * 1000
-    return {int(message): str(author) for message, author in conn.execute(
-        f"SELECT {SENT_MESSAGE}, {SENT_AUTHOR} FROM events INDEXED BY events_sent"
-        " WHERE at >= ? AND action = 'outbox.sent'", (start,))
-        if message is not None and author is not None}
+    if len(outbound) > _PROBE_MOST:
+        wanted = set(outbound)
+        return {int(m): str(a) for m, a in conn.execute(
+            "SELECT message_pk, author FROM report_authors") if m in wanted}
+    out: dict[int, str] = {}
+    for start in range(0, len(outbound), _CHUNK):
+        part = outbound[start:start + _CHUNK]
+        out.update((int(m), str(a)) for m, a in conn.execute(
+            "SELECT message_pk, author FROM report_authors WHERE message_pk IN"
+            f" ({','.join('?' * len(part))})", part))
+    return out

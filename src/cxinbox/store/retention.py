@@ -157,6 +157,9 @@ def purge(conn: sqlite3.Connection, root_ids: Sequence[int], *, apply: bool) -> 
     conn.execute(f"DELETE FROM csat_requests WHERE conversation_id {_IN}", (conv,))
     conn.execute(f"DELETE FROM messages WHERE id {_IN}", (msg_ids,))
     conn.execute(f"DELETE FROM raw_messages WHERE id {_IN}", (raw_ids,))
+    for table in ("report_intervals", "report_pauses", "report_work", "report_dirty"):
+        conn.execute(f"DELETE FROM {table} WHERE conversation_id {_IN}", (conv,))
+    conn.execute(f"DELETE FROM report_authors WHERE message_pk {_IN}", (msg_ids,))
     conn.execute(f"DELETE FROM conversations WHERE id {_IN}", (conv,))
     if emptied:
         gone = _ids(emptied)

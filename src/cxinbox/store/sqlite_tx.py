@@ -274,6 +274,16 @@ class SqliteTx:
         s = _of(conversations)
         return read_report_data(self.conn, s.where, s.params, since, until, needs)
 
+    def report_facts_stale(self) -> bool:
+        from cxinbox.store import report_facts
+
+        return report_facts.has_stale(self.conn)
+
+    def refresh_report_facts(self) -> int:
+        from cxinbox.store import report_facts
+
+        return report_facts.refresh(self.conn)
+
     def find_events(self, *, since_ms: int | None = None, actor: str | None = None,
                     target: str | None = None, conversations: Selection | None = None,
                     limit: int | None = None) -> list[EventRecord]:

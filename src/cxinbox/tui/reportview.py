@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cxinbox.contract.report_types import Report
+from cxinbox.domain.humanize import bar, duration
 from cxinbox.domain.report_tables import Cell, ReportTable
 from cxinbox.domain.sanitize import clean_line
 
@@ -52,19 +53,6 @@ def periods(now: float, tz: ZoneInfo) -> list[Period]:
 def _at(local: datetime, tz: ZoneInfo) -> int:
     """A local wall time as an instant (rebuilt in `tz` so a DST change in between holds)."""
     return int(datetime(local.year, local.month, local.day, tzinfo=tz).timestamp())
-
-
-def duration(seconds: Cell) -> str:
-    if not isinstance(seconds, int | float):
-        return "-"
-    s = int(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m"
-    if s < 86400:
-        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
-    return f"{s // 86400}d{(s % 86400) // 3600}h"
 
 
 def _rows(table: ReportTable) -> list[dict[str, Cell]]:
@@ -157,17 +145,6 @@ def headline_text(h: Headline, present: Collection[str] = SCREEN_REPORTS) -> Tex
         if rest:
             text.append("  " + rest)
     return text
-
-
-def bar(value: int, most: int, width: int, ascii_only: bool) -> str:
-    """A bar `width` cells long at `most`; at least one cell for anything above zero."""
-    if most <= 0 or value <= 0 or width <= 0:
-        return ""
-    if ascii_only:
-        return "#" * max(1, round(value / most * width))
-    eighths = max(1, round(value / most * width * 8))
-    full, rest = divmod(eighths, 8)
-    return "\u2588" * full + (chr(0x2590 - rest) if rest else "")
 
 
 def bars(title: str, items: Sequence[tuple[str, int]], width: int,
