@@ -66,24 +66,33 @@ class Raised:
     message_pk: int
 
 
-# -- the predicate every automatic reply asks ------------------------------------------------
+# -- the one definition ----------------------------------------------------------------------
+#
+# A conversation is red-flagged while a flag is open: raised by the detector on a patient's
+# message (`triage_arrivals`), or by a person or a rule adding the `red-flag` tag
+# (`tagged`). It stays open until clinical staff, a supervisor or an admin clears it with
+# `flag clear` (`clear`): removing the tag does not clear it (a receptionist must not be able
+# to lift the block by untagging), and clearing lifts a hand-raised flag too; the tags stay
+# for the reports. After a clear, a NEWER message with a red flag, or a person adding the tag
+# again, raises it again. The state is one column (store/triage.py), so the summary the TUI
+# and CLI read (`red_flag_open`), `is:red-flag` / `red-flag:` (and so rule matches and the
+# red-flag SLA policy), the canned-reply block and the acknowledgement all give one answer.
 
 
 def red_flag_open(tx: StoreTx, conversation_id: int) -> bool:
     """True while the conversation has a red flag no clinician has cleared.
 
     Canned replies, acknowledgements and replies sent by rules must ask this first and
-    refuse when it is True. A `red-flag` tag a person added by hand counts as an open flag
-    until someone clears it (there is no detector finding to clear, but the rule is the
-    same: answer in person)."""
+    refuse when it is True."""
     state = tx.red_flag_state(conversation_id)
-    if state is None:
-        return False
-    if state.category is not None:
-        return True
-    if state.raised_at is not None:
-        return False  # raised (or cleared) through this module: `category` is the truth
-    return RED_FLAG_TAG in tx.tags_for([conversation_id]).get(conversation_id, [])
+    return state is not None and state.is_open
+
+
+def tagged(tx: StoreTx, conv_ids: Sequence[int], now: int) -> list[int]:
+    """A person (or a rule) added the `red-flag` tag to `conv_ids`: open a flag on each that
+    has none open, in the caller's transaction; returns those it opened. The tag change's
+    own event is the audit record; no alert rings (a person already saw it)."""
+    return tx.open_staff_red_flags(list(conv_ids), now) if conv_ids else []
 
 
 # -- ingest ----------------------------------------------------------------------------------
@@ -152,6 +161,7 @@ def _raise(tx: StoreTx, cand: TriageCandidate, category: str, matched: str,
     state = tx.red_flag_state(cand.conversation_id)
     if state is None or state.category is not None:
         return None  # already open: the repeat is recorded on the message, nobody re-alerted
+    # (a flag a person raised by tag gains the detector's category, and the alert rings)
     if state.message_pk is not None and state.message_pk >= cand.id:
         return None  # cleared after this very message (or a later one) was seen
     conv = tx.conversation(cand.conversation_id)
@@ -268,10 +278,11 @@ def may_clear(config: Config, os_user: str, role: str) -> bool:
 
 def clear(tx: StoreTx, config: Config, actor: str, role: str, conv_id: int, reason: str,
           now: int) -> int:
-    """Clear the open flag of `conv_id` (audited with the reason); returns the event's seq.
+    """Clear the open flag of `conv_id`, a detector's or a person's (audited with the
+    reason); returns the event's seq.
 
     The tags stay (reports count red-flag conversations); the block on canned replies
-    lifts, and a NEW message with a red flag raises it again."""
+    lifts, and a NEW message with a red flag (or the tag added again) raises it again."""
     if not may_clear(config, actor, role):
         raise Forbidden("flag clear: only clinical staff, supervisors and admins may clear"
                         " a red flag")
@@ -282,7 +293,7 @@ def clear(tx: StoreTx, config: Config, actor: str, role: str, conv_id: int, reas
     if tx.conversation(conv_id) is None:
         raise NotFound(f"no conversation #{conv_id}")
     state = tx.red_flag_state(conv_id)
-    if not red_flag_open(tx, conv_id) or state is None:
+    if state is None or not state.is_open:
         raise BadRequest(f"conversation #{conv_id} has no open red flag")
     tx.clear_red_flag(conv_id, now)
     return tx.append_event(actor, CLEARED, f"conversation:{conv_id}",

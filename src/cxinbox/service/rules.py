@@ -56,6 +56,7 @@ from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.domain.query import Node, Phone, QueryContext, Text, parse_query
 from cxinbox.domain.rules import Rule, RuleAction
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.service import redflags
 from cxinbox.service.acknowledge import Acknowledger, AckRefused
 from cxinbox.service.inbox import InboxService
 from cxinbox.service.logsafe import error_class, fields
@@ -150,7 +151,9 @@ def _tag(step: Step) -> str | None:
     have = set(step.tx.tags_for([step.conv.id]).get(step.conv.id, []))
     wanted = step.action.value if isinstance(step.action.value, tuple) else ()
     if step.action.kind == "tag":
-        change = [t for t in wanted if t not in have]
+        # `red-flag` kept after a clinician cleared the flag: adding it again raises it again
+        change = [t for t in wanted if t not in have or (
+            t == redflags.RED_FLAG_TAG and not redflags.red_flag_open(step.tx, step.conv.id))]
         if not change:
             return None
         step.inbox.tag(step.conv.id, add=change)

@@ -178,6 +178,7 @@ from cxinbox.store.schema_files import MIGRATION_6
 from cxinbox.store.schema_kb import MIGRATION_KB
 from cxinbox.store.schema_outbox import MIGRATION_4
 from cxinbox.store.schema_perf import MIGRATION_7
+from cxinbox.store.schema_redflag import MIGRATION_REDFLAG, MIGRATION_RESERVED
 from cxinbox.store.schema_reports import MIGRATION_REPORTS
 from cxinbox.store.schema_rules import MIGRATION_RULES
 from cxinbox.store.schema_search import MIGRATION_11
@@ -199,4 +200,7 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_RULES,  # 15
                          MIGRATION_TRIAGE,  # 16
                          MIGRATION_REPORTS,  # 17: report indexes
-                         MIGRATION_CSAT]  # 18
+                         MIGRATION_CSAT,  # 18
+                         MIGRATION_RESERVED,  # 19: report intervals (another change)
+                         MIGRATION_RESERVED,  # 20: digest (another change)
+                         MIGRATION_REDFLAG]  # 21: one stored red-flag answer

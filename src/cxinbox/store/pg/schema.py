@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Final
 
 from cxinbox.store.schema_csat import PG_MIGRATION_CSAT
+from cxinbox.store.schema_redflag import MIGRATION_RESERVED, PG_MIGRATION_REDFLAG
 
 PG_BASELINE: Final = 12
 """The SQLite schema version PG_MIGRATIONS[0] corresponds to."""
@@ -466,7 +467,10 @@ CREATE INDEX messages_report ON messages (date, conversation_id, direction);
 
 
 PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE, _TEAMS, _KB, _RULES, _TRIAGE, _reports(),
-                                         PG_MIGRATION_CSAT)
+                                         PG_MIGRATION_CSAT,
+                                         MIGRATION_RESERVED,  # 19: report intervals
+                                         MIGRATION_RESERVED,  # 20: digest
+                                         PG_MIGRATION_REDFLAG)  # 21
 """PG_MIGRATIONS[k] brings a PostgreSQL store to SQLite's schema version PG_BASELINE + k."""
 
 
