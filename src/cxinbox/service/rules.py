@@ -39,10 +39,7 @@ engine's `team_assign` (see `TeamAssign`), which the composition root provides o
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -60,6 +57,7 @@ from cxinbox.service import redflags
 from cxinbox.service.acknowledge import Acknowledger, AckRefused
 from cxinbox.service.inbox import InboxService
 from cxinbox.service.logsafe import error_class, fields
+from cxinbox.service.notify import run_notify
 from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.records import ConversationRecord
 
@@ -406,25 +404,12 @@ class RuleEngine:
         details = {"conversation": notice.conversation_id, "state": "rule",
                    "rule": notice.rule, "trigger": notice.trigger, "message": notice.message,
                    "priority": notice.priority, "assignee": notice.assignee}
-        env = dict(os.environ)
-        env.update({"CXINBOX_CONVERSATION": str(notice.conversation_id), "CXINBOX_STATE": "rule",
-                    "CXINBOX_RULE": notice.rule, "CXINBOX_TRIGGER": notice.trigger,
-                    "CXINBOX_MESSAGE": notice.message, "CXINBOX_PRIORITY": notice.priority,
-                    "CXINBOX_ASSIGNEE": notice.assignee})
-        try:
-            done = subprocess.run(argv, input=(json.dumps(details) + "\n").encode("utf-8"),
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  timeout=self.notify_timeout_s, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            log.warning("rule notify command failed: %s", error_class(exc),
-                        extra=fields(conversation=notice.conversation_id,
-                                     error=error_class(exc)))
-            return False
-        if done.returncode != 0:
-            log.warning("rule notify command exited %d", done.returncode,
-                        extra=fields(conversation=notice.conversation_id, code=done.returncode))
-            return False
-        return True
+        env = {"CXINBOX_CONVERSATION": str(notice.conversation_id), "CXINBOX_STATE": "rule",
+               "CXINBOX_RULE": notice.rule, "CXINBOX_TRIGGER": notice.trigger,
+               "CXINBOX_MESSAGE": notice.message, "CXINBOX_PRIORITY": notice.priority,
+               "CXINBOX_ASSIGNEE": notice.assignee}
+        return run_notify(argv, env=env, details=details, log=log, what="rule notify command",
+                          conversation=notice.conversation_id, timeout_s=self.notify_timeout_s)
 
 
 _ENGINES: dict[tuple[int, int], RuleEngine] = {}
