@@ -19,11 +19,8 @@ a red flag raises it again.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import re
-import subprocess
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +32,7 @@ from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment, inspect
 from cxinbox.service.logsafe import fields, log_failure
+from cxinbox.service.notify import run_notify
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import TriageCandidate
 
@@ -49,7 +47,6 @@ CLEARING_ROLES: Final = frozenset({"supervisor", "admin"})
 """Roles that may clear a flag besides clinical staff (`clinical = true`)."""
 MAX_REASON_CHARS: Final = 500
 _BATCH: Final = 2000
-NOTIFY_TIMEOUT_S: Final = 30.0
 
 
 def category_tag(category: str) -> str:
@@ -146,9 +143,10 @@ def _assess(cand: TriageCandidate) -> Assessment | None:
     if cand.channel == "email" and _automatic(cand.head):
         return None  # an out-of-office or a bounce is not the patient speaking
     try:
-        return inspect(cand.body_text, subject=cand.subject,
-                       channel="sms" if cand.channel == "sms" else "email",
-                       bulk=cand.channel == "email" and _mailing(cand.head)).assessment
+        if cand.channel == "sms":
+            return assess_text(cand.body_text)
+        return inspect(cand.body_text, subject=cand.subject, channel="email",
+                       bulk=_mailing(cand.head)).assessment
     except Exception as exc:  # noqa: BLE001 - one odd message must not stop the batch
         log.error("triage of a message failed: %s (message stored unassessed)",
                   type(exc).__name__, extra=fields(conversation=cand.conversation_id,
@@ -198,6 +196,13 @@ def assess_parsed(raw: bytes, parsed: ParsedMessage, *, own: frozenset[str],
                    bulk=_mailing(head)).assessment
 
 
+def assess_text(body: str) -> Assessment:
+    """What `triage_arrivals` finds in a patient's text message (stored with no subject),
+    computed before the poller's write transaction. A detector exception propagates: the
+    caller leaves the text out, and the ingest thread assesses (and logs) it again."""
+    return inspect(body, subject="", channel="sms", bulk=False).assessment
+
+
 _HEADER_END: Final = re.compile(rb"\r?\n\r?\n")
 _LIST_HEADER: Final = re.compile(
     rb"^(?:list-id|list-unsubscribe|list-post)\s*:|^precedence\s*:\s*(?:bulk|list|junk)",
@@ -245,27 +250,12 @@ def notify_raised(config: Config, raised: Sequence[Raised]) -> threading.Thread 
 
 
 def _notify_one(argv: list[str], hit: Raised) -> None:
-    env = dict(os.environ)
-    env.update({"CXINBOX_EVENT": "red_flag", "CXINBOX_STATE": "red-flag",
-                "CXINBOX_CATEGORY": hit.category,
-                "CXINBOX_CONVERSATION": str(hit.conversation_id)})
-    line = json.dumps({"event": "red_flag", "category": hit.category,
-                       "conversation": hit.conversation_id}) + "\n"
-    try:
-        done = subprocess.run(argv, input=line.encode(), env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=NOTIFY_TIMEOUT_S,
-                              check=False)
-    except subprocess.TimeoutExpired:
-        log.warning("red-flag notify_command timed out (conversation #%d)",
-                    hit.conversation_id)
-        return
-    except OSError as exc:
-        log.warning("red-flag notify_command could not run: %s", type(exc).__name__)
-        return
-    if done.returncode != 0:
-        log.warning("red-flag notify_command exited %d (conversation #%d)", done.returncode,
-                    hit.conversation_id, extra=fields(code=done.returncode,
-                                                      conversation=hit.conversation_id))
+    run_notify(argv, env={"CXINBOX_EVENT": "red_flag", "CXINBOX_STATE": "red-flag",
+                          "CXINBOX_CATEGORY": hit.category,
+                          "CXINBOX_CONVERSATION": str(hit.conversation_id)},
+               details={"event": "red_flag", "category": hit.category,
+                        "conversation": hit.conversation_id},
+               log=log, what="red-flag notify_command", conversation=hit.conversation_id)
 
 
 # -- a clinician clears the flag -------------------------------------------------------------
