@@ -179,3 +179,41 @@ UPDATE conversations SET red_flag_at = 5 WHERE id = 2;
         assert ids == {1}
     finally:
         db.close()
+
+
+def test_the_cli_shows_the_same_answer(tmp_path: Path) -> None:
+    """`cxinbox show` and `list --json` carry the server's answer; `flag clear` ends it."""
+    import getpass
+    import json
+    import subprocess
+    import sys
+
+    me = getpass.getuser()
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[store]\npath = "{tmp_path / "data" / "c.db"}"\n'
+                   f'[[staff]]\nos_user = "{me}"\nname = "Dr Me"\nclinical = true\n')
+    (tmp_path / "data").mkdir(mode=0o700)
+    db = Database(tmp_path / "data" / "c.db")
+    try:
+        chest, _ = arrive(db, 1, "I have crushing chest pain since last night.")
+        hand, _ = arrive(db, 2, "Please call me back.", sender="sam@patient.example")
+        InboxService(db, CONFIG, "ann").tag(hand, ["red-flag"])
+    finally:
+        db.close()
+
+    def cx(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "cxinbox", *args, "--config", str(cfg)],
+                              capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL, check=False)
+
+    shown = cx("show", str(chest))
+    assert "RED FLAG open (chest pain)" in shown.stdout, shown.stderr
+    assert "RED FLAG open (tagged by staff)" in cx("show", str(hand)).stdout
+    listed = json.loads(cx("list", "is:red-flag", "--json").stdout)
+    assert sorted((c["id"], c["red_flag_open"]) for c in listed["conversations"]) == [
+        (chest, True), (hand, True)]
+    cleared = cx("flag", "clear", str(hand), "--reason", "called back, fine")
+    assert cleared.returncode == 0, cleared.stderr
+    assert "RED FLAG" not in cx("show", str(hand)).stdout
+    assert [c["id"] for c in json.loads(cx("list", "is:red-flag", "--json").stdout)["conversations"]] \
+        == [chest]
