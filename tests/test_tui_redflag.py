@@ -97,10 +97,10 @@ async def test_list_marks_banner_and_f_at_80x24(inbox: Inbox, ascii_only: bool) 
         await wait_for(pilot, lambda: "RED FLAG CHEST" not in screen_text(app),
                        what="the banner gone")
     cleared = [e for e in inbox.service.events_since(0, 100_000)
-               if e.action == "redflag.cleared"]
+               if e.action == "redflag.cleared" and e.target == f"conversation:{conv}"]
     assert len(cleared) == 1 and cleared[0].actor == ME
     audit = inbox.db.conn.execute("SELECT details FROM events WHERE action = 'redflag.cleared'"
-                                  ).fetchone()[0]
+                                  " AND target = ?", (f"conversation:{conv}",)).fetchone()[0]
     assert "called patient, sent to ER" in audit
 
 
