@@ -46,6 +46,6 @@ def test_failures_are_one_line_without_the_hooks_output(
                               what="missing hook")
     lines = [r.getMessage() for r in caplog.records]
     assert lines == ["test hook exited 4 (conversation #7)",
-                     "slow hook timed out after 0.3 s", "missing hook could not run:"
-                     " FileNotFoundError"]
+                     "slow hook timed out after 0.3 s",
+                     "missing hook could not run: FileNotFoundError"]
     assert "Pat Doe" not in caplog.text
