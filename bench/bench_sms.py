@@ -48,10 +48,12 @@ def bench_sms(n: int, workdir: Path) -> dict[str, float]:
         provider.inject_many(rows)
         config = load_config(write_sms_config(workdir, provider, [CLINIC]))
         db = Database(config.db_path)
+        held = _time_write_lock(db)
         poller = SmsPoller(db, config, client_factory=lambda c, t: SmsClient(c, t))
         t0 = time.perf_counter()
         first = poller.poll_once()
         full = time.perf_counter() - t0
+        locked = held[0]
         requests = len(provider.requests)
         t1 = time.perf_counter()
         again = poller.poll_once()
@@ -66,7 +68,31 @@ def bench_sms(n: int, workdir: Path) -> dict[str, float]:
         raise SystemExit(f"SMS bench lost or duplicated texts: first poll {first.new} new, "
                          f"second {again.new} new, stored {tuple(stored)}")
     return {"full": full, "resync": resync, "requests": requests, "conversations": convs,
-            "relisted": again.duplicates}
+            "relisted": again.duplicates, "locked": locked}
+
+
+def _time_write_lock(db: Database) -> list[float]:
+    """Seconds spent inside `db.write()` (the write lock staff actions wait on), summed."""
+    from contextlib import contextmanager
+
+    total = [0.0]
+    depth = [0]
+    inner = db.write
+
+    @contextmanager
+    def timed():  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        depth[0] += 1
+        try:
+            with inner() as conn:
+                yield conn
+        finally:
+            depth[0] -= 1
+            if depth[0] == 0:  # a nested write joins the outer transaction: count it once
+                total[0] += time.perf_counter() - start
+
+    db.write = timed  # type: ignore[method-assign]
+    return total
 
 
 def bench_mail(n: int, workdir: Path) -> dict[str, float]:
@@ -102,6 +128,8 @@ def main(argv: list[str]) -> None:
     print(f"SMS   {n} inbound texts: poll+thread {sms['full']:.2f}s "
           f"({n / sms['full']:,.0f} msgs/s), {sms['requests']:.0f} HTTP requests, "
           f"{sms['conversations']:.0f} conversations")
+    print(f"      write lock held {sms['locked']:.2f}s of it ({sms['locked'] / sms['full']:.0%};"
+          " red-flag and intent detection runs before the write transaction)")
     print(f"      no-change poll {sms['resync']:.2f}s (re-listed {sms['relisted']:.0f} texts of "
           "the day-granular overlap window, stored none)")
     with tempfile.TemporaryDirectory(prefix="cxinbox-sms-bench-") as tmp:

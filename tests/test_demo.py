@@ -3,6 +3,7 @@ paths, and kept alive by a trickle of new patient messages."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -13,6 +14,7 @@ import pytest
 from tests.support.waiting import wait_until
 
 from cxinbox.service.demo import (
+    NURSE_REASON,
     RED_FLAG_AGE_S,
     RED_FLAG_RESPONSE_S,
     STAFF,
@@ -74,7 +76,7 @@ def test_a_realistic_spread(tmp_path: Path) -> None:
 
 def test_red_flag_and_notes_with_mentions(tmp_path: Path) -> None:
     _, service = _build(tmp_path, "demo.db")
-    red = _all(service, '"chest pain"')
+    red = _all(service, '"chest pain" is:red-flag')
     assert len(red) == 1
     detail = service.get_conversation(red[0].id)
     assert detail.summary.priority == "urgent" and "red-flag" in detail.summary.tags
@@ -181,14 +183,14 @@ def test_the_red_flag_is_urgent_and_runs_on_the_red_flag_policy(tmp_path: Path) 
     (around the clock), not the ordinary hour; it turns at risk and breaches within the
     first minutes of the demo, escalated by the red-flag policy."""
     db, service = _build(tmp_path, "demo.db")
-    (red,) = _all(service, '"chest pain"')
+    (red,) = _all(service, '"chest pain" is:red-flag')
     assert red.priority == "urgent" and "red-flag" in red.tags
     assert red.assignee == "frontdesk" and red.status == "open"
     assert red.last_inbound_at == NOW - RED_FLAG_AGE_S
     assert red.sla_due_at == red.last_inbound_at + RED_FLAG_RESPONSE_S
     config = service.config
     assert config.sla.policies[0].name == "red flag"
-    assert config.sla.policies[0].match == "tag:red-flag" and config.sla.policies[0].calendar == ""
+    assert config.sla.policies[0].match == "is:red-flag" and config.sla.policies[0].calendar == ""
 
     monitor = SlaMonitor(db, config)
     assert monitor.check(int(NOW)) == []  # what was late already was escalated at build
@@ -197,6 +199,35 @@ def test_the_red_flag_is_urgent_and_runs_on_the_red_flag_policy(tmp_path: Path) 
         (red.id, "at-risk", "red flag")]
     breach = [e for e in monitor.check(int(NOW) + 6 * 60) if e.conversation_id == red.id]
     assert [(e.state, e.policy) for e in breach] == [("breached", "red flag")]
+
+
+def test_the_detectors_ran_over_the_demo_as_at_live_ingest(tmp_path: Path) -> None:
+    """The chest pain is the detector's open red flag (category and quoted words); the
+    infant-fever text was flagged and then cleared by the nurse; the traps beside them
+    (an idiom, a family history, "no chest pain anymore") are not flagged; recent
+    messages carry intents; a live arrival is assessed too."""
+    db, service = _build(tmp_path, "demo.db")
+    flagged = _all(service, "is:red-flag")
+    assert [(s.red_flag, s.red_flag_matched) for s in flagged] == [("chest_pain", "Chest pain")]
+    (fever,) = _all(service, "tag:red-flag:infant-fever")
+    assert not fever.red_flag_open and fever.assignee == "priya"
+    cleared = db.conn.execute("SELECT actor, details FROM events"
+                              " WHERE action = 'redflag.cleared'").fetchall()
+    assert [(actor, json.loads(details)["reason"]) for actor, details in cleared] == [
+        ("priya", NURSE_REASON)]
+    for words in ('"heart attack"', '"had a stroke"', '"no chest pain"'):
+        (trap,) = _all(service, words)
+        assert not trap.red_flag_open and "red-flag" not in trap.tags, words
+        assert trap.intent is not None, words
+    assert {s.intent for s in _all(service, "intent:billing_insurance")}
+    recent = [s for s in _all(service) if s.last_inbound_at and s.last_inbound_at > NOW - 86400]
+    assert recent and all(s.intent for s in recent)
+    assert service.list_conversations("-red-flag:none", 0, 1).total == 1
+    demo = build_demo(Database(tmp_path / "live.db", synchronous="OFF"), seed=7,
+                      me="frontdesk", now=NOW, timezone="UTC")
+    conv = demo.arrive(now=NOW + 30)
+    live = InboxService(demo.db, demo.config, "frontdesk").get_conversation(conv)
+    assert live.summary.intent is not None
 
 
 def test_the_person_trying_the_demo_is_mentioned(tmp_path: Path) -> None:
@@ -215,7 +246,7 @@ def test_the_demo_me_may_be_a_roster_member(tmp_path: Path) -> None:
     demo = build_demo(db, seed=7, me="maria", now=NOW, timezone="UTC")
     service = InboxService(db, demo.config, "maria")
     assert len(service.mentions()) >= 5
-    (red,) = _all(service, '"chest pain"')
+    (red,) = _all(service, '"chest pain" is:red-flag')
     assert red.assignee == "maria"
 
 

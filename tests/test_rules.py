@@ -4,6 +4,7 @@ a real SMTP sink and SQLite on disk (the server-level tests are in test_rules_se
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -420,6 +421,57 @@ actions = { acknowledge = true }
         "SELECT tag FROM conversation_tags WHERE conversation_id = ?",
         (rig.conv("r1@p.example"),))}
     assert "red-flag" in tags
+
+
+def test_a_rules_red_flag_tag_blocks_the_acknowledgement_until_cleared(
+        rig_factory: Any) -> None:
+    """A rule's `red-flag` tag raises the same flag a person's does: the acknowledgement
+    after it is refused, `is:red-flag` rules see it, and once a clinician cleared it the
+    rule's tag on a newer message raises it again."""
+    rig = rig_factory('''
+[[rules]]
+name = "pharmacy emergency line"
+on = "arrival"
+match = '"wrong medication"'
+actions = { tag = ["red-flag"] }
+
+[[rules]]
+name = "pharmacy emergency line again"
+on = "patient-reply"
+match = '"wrong medication"'
+actions = { tag = ["red-flag"] }
+
+[[rules]]
+name = "flagged to the nurse"
+on = "arrival"
+match = "is:red-flag"
+actions = { tag = ["nurse"] }
+
+[[rules]]
+name = "after hours"
+on = "arrival"
+actions = { acknowledge = true }
+''')
+    rig.dovecot.deliver(patient_mail("pharmacy", message_id="w1@p.example",
+                                     body="The pharmacy gave me the wrong medication."))
+    rig.sync()
+    conv = rig.conv("w1@p.example")
+    assert rig.worker.process_due() == 0
+    applied = {a: d for a, _, d in rig.events("rule.applied")}
+    assert applied["rule:after hours"]["skipped"] == ["acknowledge: red flag"]
+    assert "rule:flagged to the nurse" in applied
+    desk = InboxService(rig.db, rig.config, "mgarcia")
+    assert desk.get_conversation(conv).summary.red_flag_open
+    with rig.db.writing() as tx:  # a clinician's clear, as `flag clear` writes it
+        tx.clear_red_flag(conv, int(time.time()))
+    assert not desk.get_conversation(conv).summary.red_flag_open
+    rig.dovecot.deliver(patient_mail("Re: pharmacy", message_id="w2@p.example",
+                                     body="They gave me the wrong medication again.",
+                                     extra="In-Reply-To: <w1@p.example>\r\n"))
+    rig.sync()
+    assert rig.conv("w2@p.example") == conv
+    assert desk.get_conversation(conv).summary.red_flag_open
+    assert "rule:pharmacy emergency line again" in [a for a, _, _ in rig.events("rule.applied")]
 
 
 def test_sla_policy_action_pins_the_policy(rig_factory: Any) -> None:

@@ -572,3 +572,53 @@ def test_migration_8_turns_stored_auto_replies_into_automatic_texts(tmp_path: Pa
     assert tuple(db.conn.execute("SELECT first_response_at, last_response_at FROM conversations"
                                  ).fetchone()) == (500, 500)
     db.close()
+
+
+def test_texts_are_assessed_before_the_write_transaction_with_the_same_findings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The poller runs the detectors on new texts before it takes the write lock; what it
+    stores must be exactly what assessing inside the transaction stores."""
+    from cxinbox.service import redflags, sms_sync
+
+    inside: list[int] = []
+    real_assess = redflags._assess
+
+    def counted(cand: object) -> object:
+        inside.append(1)
+        return real_assess(cand)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(redflags, "_assess", counted)
+    texts = [(ANN, "cant breathe, lips turning blue", 30),
+             (BOB, "this bill is giving me a heart attack lol", 25),
+             ("+15557650001", "no chest pain anymore, thanks. can i pay online?", 20),
+             ("+15557650002", "mi bebé de 2 meses tiene fiebre de 38.5", 15),
+             ("+15557650003", "need a refill of my metformin please", 10),
+             (ANN, "still cant breathe well", 5)]
+    found = []
+    with SmsProvider(numbers=[CLINIC]) as provider:
+        for number, body, minutes in texts:
+            provider.inject_inbound(number, CLINIC, body, at=ago(minutes=minutes))
+        for name in ("before", "inside"):
+            (tmp_path / name).mkdir()
+            if name == "inside":
+                monkeypatch.setattr(sms_sync, "_assess_new", lambda *a, **k: {})
+            e = _env(tmp_path / name, provider)
+            try:
+                inside.clear()
+                assert e.poller.poll_once().new == len(texts)
+                assert len(inside) == (0 if name == "before" else len(texts)), name
+                found.append((
+                    e.db.conn.execute(
+                        "SELECT message_id, intent, intent_confidence, red_flag,"
+                        " red_flag_matched FROM messages ORDER BY message_id").fetchall(),
+                    e.db.conn.execute("SELECT from_addr, red_flag, intent, priority FROM"
+                                      " conversations ORDER BY from_addr").fetchall(),
+                    e.count("SELECT count(*) FROM events WHERE action = 'redflag.raised'")))
+            finally:
+                e.poller.close()
+                e.db.close()
+    before, inline = found
+    assert before == inline
+    flagged = {row[0]: row[1] for row in before[1] if row[1] is not None}
+    assert flagged == {ANN: "breathing", "+15557650002": "infant_fever"}
+    assert before[2] == 2

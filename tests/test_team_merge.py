@@ -234,3 +234,14 @@ def test_split_refusals(svc: InboxService) -> None:
     with pytest.raises(NotFound):
         svc.split(123456)
     assert row(svc.store, conv)["message_count"] == 4
+
+
+def test_an_open_red_flag_comes_along_into_the_merged_conversation(svc: InboxService) -> None:
+    a = deliver(svc.store, sender="ana@patient.example", at=T0 - 7200, subject="Refill",
+                message_id="rf-a@p")
+    b = deliver(svc.store, sender="ana.l@work.example", at=T0 - 600, subject="Chest",
+                message_id="rf-b@p")
+    svc.tag(b, add=["red-flag"])  # a person's flag: open until a clinician clears it
+    svc.merge(a, b)
+    assert svc.get_conversation(a).summary.red_flag_open
+    assert _ids(svc, "is:red-flag") == [a]

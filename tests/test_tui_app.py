@@ -132,11 +132,11 @@ async def test_search_valid_query(inbox: Inbox, size: tuple[int, int]) -> None:
         await pilot.press("slash")
         field = app.query_one("#search-input", Input)
         assert app.focused is field
-        await pilot.press("ctrl+u", *"tag:red-flag", "enter")
+        await pilot.press("ctrl+u", *"is:red-flag", "enter")
         await wait_for(pilot, lambda: app.conversation_list.total == 1
                        and app.conversation_list.selected is not None, what="search results")
         assert app.conversation_list.selected.subject.startswith("Chest pain")
-        assert "Search: tag:red-flag (1)" in screen_text(app)
+        assert "Search: is:red-flag (1)" in screen_text(app)
         assert app.focused is app.conversation_list
 
 
@@ -494,7 +494,8 @@ async def test_idle_lock_hides_everything_and_unlocks_for_the_same_person(
         assert attempts[-1] == (ME, "right horse")
         assert inbox.service.get_conversation(selected.id, record_view=False).summary.assignee \
             == selected.assignee
-        await wait_for(pilot, lambda: subjects[0][:15] in screen_text(app), what="inbox back")
+        # the patient's name: the subject cell starts with the intent word at 80 columns
+        await wait_for(pilot, lambda: names[0] in screen_text(app), what="inbox back")
 
 
 async def test_lock_now_key_and_interim_username_unlock(inbox: Inbox) -> None:

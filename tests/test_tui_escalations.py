@@ -60,7 +60,7 @@ def running_monitor(inbox: Inbox) -> Iterator[None]:
 
 
 def red_flag(inbox: Inbox) -> ConversationSummary:
-    (red,) = inbox.service.list_conversations('"chest pain"', 0, 5).items
+    (red,) = inbox.service.list_conversations('"chest pain" is:red-flag', 0, 5).items
     return red
 
 

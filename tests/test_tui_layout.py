@@ -60,15 +60,16 @@ async def test_header_shows_every_count_urgent_first(inbox: Inbox, size: tuple[i
     app = make_app(inbox, ascii_only=ascii_only)
     async with app.run_test(size=size) as pilot:
         await wait_rows(pilot, app)
-        pattern = re.compile(r"(Breached|Breach) (\d+) . (At risk|Risk) (\d+) . Mine (\d+) . "
+        pattern = re.compile(r"(Red flag|RedF) (\d+) . (Breached|Breach) (\d+) . "
+                             r"(At risk|Risk) (\d+) . Mine (\d+) . "
                              r"(Unassigned|Unasg) (\d+) . Open (\d+) *$")
         await wait_for(pilot, lambda: pattern.search(_lines(app)[0]) is not None,
-                       what="all five counts on the header line")
+                       what="all six counts on the header line")
         found = pattern.search(_lines(app)[0])
         assert found is not None
-        shown = [int(found.group(i)) for i in (2, 4, 5, 7, 8)]
-        assert expected["red-flag"] == 0  # shown only while a red flag is open
-        assert shown == [expected[c.key] for c in COUNTS if c.key != "red-flag"]
+        shown = [int(found.group(i)) for i in (2, 4, 6, 7, 9, 10)]
+        assert expected["red-flag"] == 1  # the demo's chest pain (shown only while open)
+        assert shown == [expected[c.key] for c in COUNTS]
         assert "All open" in _lines(app)[0]  # the view's own title is still there
 
 
@@ -90,6 +91,13 @@ def test_header_drops_the_least_urgent_first_and_never_cuts_a_count() -> None:
     for width in (80, 120):
         assert re.search(r"(Red flag|RedF) 2 . Breach(ed)? 74", bar.line(width).plain)
     assert "cxinbox" in bar.line(200).plain and "Maple Street" in bar.line(200).plain
+    # an open red flag adds a count: the least urgent ones make way for a whole title
+    bar.set_view("Search: tag:no-such-tag", 0)
+    bar.set_counts({"red-flag": 1, "breached": 103, "at-risk": 0, "mine": 16,
+                    "unassigned": 24, "open": 138})
+    line = bar.line(80).plain
+    assert "Search: tag:no-such-tag (0)" in line and "Open" not in line, line
+    assert re.search(r"RedF 1 . Breach 103 . Risk 0 . Mine 16 . Unasg 24 *$", line), line
 
 
 # -- the thread's header stays ------------------------------------------------------------

@@ -88,7 +88,7 @@ async def test_header_ids_and_urgency_at_80_columns(inbox: Inbox) -> None:
         await wait_rows(pilot, app)
         text = screen_text(app)
         assert "SLA / status" in text and "Age" in text and "Patient" in text
-        flagged = next(s for s in inbox.service.list_conversations("tag:red-flag", 0, 5).items)
+        flagged = next(s for s in inbox.service.list_conversations("is:red-flag", 0, 5).items)
         line = line_of(app, flagged.id)
         assert "RED!" in line and flagged.from_name[:8] in line
         at_risk = [ln for ln in text.splitlines() if "\u25b2" in ln]

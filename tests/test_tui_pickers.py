@@ -218,13 +218,17 @@ async def test_minus_completes_the_conversations_own_tags(inbox: Inbox) -> None:
     app = make_app(inbox)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
-        target = await _search(pilot, app, "tag:red-flag")
+        target = await _search(pilot, app, "tag:red-flag is:red-flag")  # the chest pain
         await pilot.press("t", "minus", "r")
         prompt = app.screen
         assert isinstance(prompt, CompletingPrompt)
-        await wait_for(pilot, lambda: prompt.suggestions == ["red-flag"], what="own tags")
+        await wait_for(pilot, lambda: prompt.suggestions == ["red-flag", "red-flag:chest-pain"],
+                       what="own tags")
+        await pilot.press(*"ed-flag:")
+        await wait_for(pilot, lambda: prompt.suggestions == ["red-flag:chest-pain"],
+                       what="the one left")
         await pilot.press("tab", "enter")  # removing a tag is never questioned
-        await wait_for(pilot, lambda: "red-flag" not in _now(inbox, target.id).tags,
+        await wait_for(pilot, lambda: "red-flag:chest-pain" not in _now(inbox, target.id).tags,
                        what="removed")
 
 

@@ -79,9 +79,9 @@ async def test_list_marks_banner_and_f_at_80x24(inbox: Inbox, ascii_only: bool) 
         await wait_rows(pilot, app)
         row = next(line for line in screen_text(app).splitlines() if f"#{conv}" in line)
         assert "RED!" in row and "Billing:" in row, row
-        await wait_for(pilot, lambda: re.search(r"(Red flag|RedF) 1 . Breach",
+        await wait_for(pilot, lambda: re.search(r"(Red flag|RedF) 2 . Breach",
                                                 screen_text(app).splitlines()[0]) is not None,
-                       what="the red-flag count first in the header")
+                       what="the red-flag count (the demo's and this one) first in the header")
         app.query_one("ConversationList").focus()
         await wait_for(pilot, lambda: app.conversation_list.selected is not None
                        and app.conversation_list.selected.id == conv, what="cursor on it")
@@ -97,10 +97,10 @@ async def test_list_marks_banner_and_f_at_80x24(inbox: Inbox, ascii_only: bool) 
         await wait_for(pilot, lambda: "RED FLAG CHEST" not in screen_text(app),
                        what="the banner gone")
     cleared = [e for e in inbox.service.events_since(0, 100_000)
-               if e.action == "redflag.cleared"]
+               if e.action == "redflag.cleared" and e.target == f"conversation:{conv}"]
     assert len(cleared) == 1 and cleared[0].actor == ME
     audit = inbox.db.conn.execute("SELECT details FROM events WHERE action = 'redflag.cleared'"
-                                  ).fetchone()[0]
+                                  " AND target = ?", (f"conversation:{conv}",)).fetchone()[0]
     assert "called patient, sent to ER" in audit
 
 

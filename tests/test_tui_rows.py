@@ -37,7 +37,7 @@ def summary(**fields: object) -> ConversationSummary:
         mailbox="appointments", status="open", assignee="priya", priority="urgent",
         tags=("red-flag", "clinical"), created_at=0, last_message_at=0, last_inbound_at=0,
         first_response_at=None, snoozed_until=None, message_count=1, unread_count=1,
-        has_attachment=False)
+        has_attachment=False, red_flag_open=True)
     return replace(base, **fields)  # type: ignore[arg-type]
 
 
@@ -64,8 +64,8 @@ def test_what_matters_fits_at_every_width(terminal: int) -> None:
     # Priority/urgency, channel and assignee also stay in the split view (100-119).
     assert "sms" in text
     assert "priya" in text
-    assert "URG!" in row_text(summary(tags=()), width)
-    assert "high" in row_text(summary(tags=(), priority="high"), width)
+    assert "URG!" in row_text(summary(tags=(), red_flag_open=False), width)
+    assert "high" in row_text(summary(tags=(), red_flag_open=False, priority="high"), width)
 
 
 @pytest.mark.parametrize("terminal", sorted(LIST_WIDTH))
@@ -183,3 +183,13 @@ def test_at_risk_is_spelled_out_even_with_seconds_left(ascii_only: bool, marker:
                                                 ascii_only=ascii_only)
     assert f"{marker}8m46s at risk" in row_text(s, 95, (text, state, "1h"))
     assert "8m46s at risk" in row_text(s, 59, (text, state, "1h"))  # marker dropped, words kept
+
+
+def test_the_red_mark_is_the_servers_answer_not_the_tag() -> None:
+    """RED! shows exactly while the server says a flag is open: a cleared flag keeps its
+    tag (for the reports) but no longer shouts; a flag raised by a person has no tag
+    needed on the client to show."""
+    cleared = row_text(summary(red_flag_open=False), LIST_WIDTH[80])
+    assert "RED!" not in cleared and "URG!" in cleared
+    hand = row_text(summary(tags=(), red_flag_open=True, priority="normal"), LIST_WIDTH[80])
+    assert "RED!" in hand

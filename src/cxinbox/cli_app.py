@@ -426,6 +426,10 @@ def show(
     typer.echo(f"#{s.id}  {s.subject}")
     typer.echo(f"status {s.status} · priority {s.priority} · assignee {s.assignee or '-'}"
                f" · {s.channel} · {s.mailbox}" + (f" · tags {', '.join(s.tags)}" if s.tags else ""))
+    if s.red_flag_open:  # the server's answer, the same the TUI's RED! shows
+        what = s.red_flag.replace("_", " ") if s.red_flag else "tagged by staff"
+        typer.echo(f"RED FLAG open ({what}): a clinician answers; no canned replies until"
+                   f" `cxinbox flag clear {s.id} --reason TEXT`")
     for m in detail.messages:
         typer.echo("")
         arrow = "->" if m.direction in ("out", "auto") else "<-"

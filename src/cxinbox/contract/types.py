@@ -38,8 +38,10 @@ class ConversationSummary:
     sla_due_at: int | None = None  # epoch seconds
     sla_at_risk_at: int | None = None
     intent: str | None = None  # appointment_book ... spam_marketing; None: not assessed
-    red_flag: str | None = None  # the open red flag's category (chest_pain ...), else None
+    red_flag: str | None = None  # the open detector flag's category (chest_pain ...), else None
     red_flag_matched: str = ""  # the patient's words that raised it, for the thread banner
+    red_flag_open: bool = False  # THE answer to "red-flagged?": a detector's or a person's
+    # flag (the `red-flag` tag), open until a clinician clears it (service/redflags.py)
     language: str | None = None  # "en" | "es": what the patient last wrote in
 
     def to_dict(self) -> dict[str, Any]:

@@ -3,11 +3,12 @@
 
 It is the one rule action that speaks to a patient, so it refuses more than it sends:
 - only outside the calendar's opening hours (at the instant the action runs);
-- never on a conversation tagged `red-flag`, read when the action runs, i.e. after the
-  ingest's red-flag detection has tagged it (detection runs before rules in the same
-  transaction); and, in case no detector ran, never when the message itself reads as a red
-  flag to the local detector (domain/triage.py): a patient describing an emergency gets a
-  clinician, not a template;
+- never on a red-flagged conversation (`redflags.red_flag_open`: a detector's flag or a
+  person's `red-flag` tag, until a clinician clears it), read when the action runs, i.e.
+  after the ingest's detection (detection runs before rules in the same transaction, and
+  an earlier rule's `red-flag` tag has raised its flag); and, in case no detector ran, never
+  when the message itself reads as a red flag to the local detector (domain/triage.py): a
+  patient describing an emergency gets a clinician, not a template;
 - never to automatic mail, mailing lists, bounces or no-reply senders (RFC 3834,
   domain/autoreply.py), never to a number that texted STOP;
 - never to a message more than MAX_AGE_S old (a first sync brings in old mail);
@@ -31,10 +32,10 @@ from cxinbox.domain import autoreply, compose
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sla import BusinessCalendar
 from cxinbox.domain.triage import assess
+from cxinbox.service.redflags import red_flag_open
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import ConversationRecord, MessageRecord
 
-RED_FLAG_TAG: Final = "red-flag"
 AUTO_HEADER: Final = b"Auto-Submitted: auto-replied\r\n"
 MAX_AGE_S: Final = 12 * 3600
 """A patient message older than this gets no acknowledgement: the first sync of a mailbox,
@@ -80,7 +81,7 @@ class Acknowledger:
             raise AckRefused("open hours")
         if at.timestamp() - (conv.last_inbound_at or conv.created_at) > MAX_AGE_S:
             raise AckRefused("old message")
-        if RED_FLAG_TAG in tx.tags_for([conv.id]).get(conv.id, []):
+        if red_flag_open(tx, conv.id):
             raise AckRefused("red flag")
         message = _newest_inbound(tx, conv.id)
         if message is None:

@@ -2,9 +2,12 @@
 
 A demo is only convincing (and only tests anything) if its data took the same road as real
 data: email is written as raw RFC 5322 bytes, parsed by `parse_message` and stored by
-`ingest_batch` with per-folder UIDs; SMS go through `insert_sms`; every assignment, tag,
-status and note is an `InboxService` call, so the audit trail and the change feed the TUI
-follows are real too. No SQL lives here.
+`ingest_batch` with per-folder UIDs; SMS go through `insert_sms`; the red-flag and intent
+detectors run over what was stored exactly as at live ingest (`triage_arrivals`, same
+backlog window), so the list's intents, the chest-pain red flag and the traps beside it
+(an idiom, a family history, "no chest pain anymore") are the detectors' own findings;
+every assignment, tag, status and note is an `InboxService` call, so the audit trail and
+the change feed the TUI follows are real too. No SQL lives here.
 
 Everything derives from one seeded `random.Random` and from `now`, so the same seed gives
 the same clinic, with SLA clocks spread over ok, at risk, breached and paused at whatever
@@ -29,7 +32,7 @@ from email.header import Header
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxinbox.config import (
@@ -47,6 +50,7 @@ from cxinbox.config import (
 )
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sla import BusinessCalendar
+from cxinbox.service import redflags
 from cxinbox.service.inbox import InboxService
 from cxinbox.service.sla_monitor import SlaMonitor
 from cxinbox.store.interface import Store, StoreTx
@@ -64,6 +68,8 @@ CLINIC_SMS = "+15550100100"
 STAFF = ("maria", "dev", "sam", "priya")
 STAFF_NAMES = {"maria": "Maria Lopez", "dev": "Dev Patel", "sam": "Sam Okafor",
                "priya": "Priya Nair"}
+CLINICAL = frozenset({"priya"})
+"""The practice nurse: who may clear a red flag (and whose terminal rings for one)."""
 CONVERSATIONS = 300
 CLINIC_HOURS: dict[str, list[str]] = {
     **{day: ["08:00-18:00"] for day in ("mon", "tue", "wed", "thu", "fri")},
@@ -238,6 +244,7 @@ class DemoInbox:
                         else _new_email_thread(self, tx, _pick_topic(self.rng), at).conv_id)
                 action = "mail.received"
                 target = "demo/INBOX"
+            redflags.triage_arrivals(tx, self.config, at)  # as live ingest, before the event
             tx.append_event("sync", action, target, {"count": 1, "conversations": [conv]})
         self.arrived += 1
         return conv
@@ -276,10 +283,11 @@ def demo_config(timezone: str = "UTC") -> Config:
     return Config(
         clinic=ClinicConfig(name=f"{CLINIC_NAME} (demo)", timezone=timezone,
                             phone="(555) 010-0100"),
-        staff=tuple(StaffMember(os_user=s, name=STAFF_NAMES[s]) for s in STAFF),
+        staff=tuple(StaffMember(os_user=s, name=STAFF_NAMES[s], clinical=s in CLINICAL)
+                    for s in STAFF),
         sla=SlaConfig(
             calendars=MappingProxyType({"clinic": MappingProxyType({"hours": CLINIC_HOURS})}),
-            policies=(SlaPolicyConfig(name="red flag", match="tag:red-flag",
+            policies=(SlaPolicyConfig(name="red flag", match="is:red-flag",
                                       first_response_s=RED_FLAG_RESPONSE_S,
                                       next_response_s=RED_FLAG_RESPONSE_S),
                       SlaPolicyConfig(name="front desk", calendar="clinic",
@@ -653,9 +661,12 @@ def build_demo(db: Store, *, seed: int = 7, me: str, now: float | None = None,
         _long_thread(demo, tx, start)
         red = _new_email_thread(demo, tx, RED_FLAG, start - RED_FLAG_AGE_S)
         plans.append((red.conv_id, "red-flag", True))
+        handled = _triage_examples(demo, tx, start)
+        redflags.triage_arrivals(tx, config, start)
         tx.append_event("sync", "mail.received", "demo/INBOX",
                      {"count": len(plans), "conversations": []})
         _staff_actions(demo, plans, start)
+        _nurse_clears(demo, handled)
         from cxinbox.service.kb_demo import seed as seed_kb
 
         seed_kb(tx, at=start - 30 * 86400)  # the clinic's answers, for K and the composer
@@ -663,6 +674,61 @@ def build_demo(db: Store, *, seed: int = 7, me: str, now: float | None = None,
     # turns at risk or breached from now on is news (a toast and a bell) in the demo.
     SlaMonitor(db, config, clock=lambda: start).check(start)
     return demo
+
+
+TRAPS: tuple[tuple[str, str, str, str, int], ...] = (
+    # (name, address or number, subject ("" for a text), body, minutes ago)
+    ("Linda Brown", "linda.brown@example.org", "Why is my bill so high?",
+     ("Hi,\n\nThis bill is giving me a heart attack! I was charged $240 for a ten-minute "
+      "visit. Can someone explain the charges?\n\nLinda"), 40),
+    ("Omar Haddad", "omar.haddad7@example.com", "Records for my father's neurologist",
+     ("Hello,\n\nMy father had a stroke last year and now sees a new neurologist. Could "
+      "you send his records to Dr. Hale's office? I have his signed release.\n\nThanks,"
+      "\nOmar"), 130),
+    ("Rosa Silva", "+15557650311", "",
+     ("no chest pain anymore, thanks for calling back. can i book the follow up for next "
+      "week?"), 25),
+)
+"""Messages that read like emergencies and are not: what the detector must leave alone."""
+HANDLED_RED_FLAG: Final = ("Mei Chen", "+15557650412",
+                           "my 6 week old has a fever of 38.4 and is not feeding, what do i do",
+                           180)
+"""A text the detector flags, that the nurse called back about and cleared."""
+NURSE_REASON: Final = "Called the parent back: on the way to the children's ER."
+
+
+def _triage_examples(demo: DemoInbox, tx: StoreTx, start: int) -> int:
+    """The traps and the handled infant-fever text, with fixed names and no draw from the
+    demo's generator (the rest of the clinic stays what the seed always made); returns
+    the handled text's conversation."""
+    for name, address, subject, body, minutes in TRAPS:
+        at = start - minutes * 60
+        if not subject:
+            demo.counter += 1
+            tx.store_sms(SmsRecord(provider_id=f"SMdemo{demo.seed}x{demo.counter}",
+                                   clinic_number=CLINIC_SMS, patient_number=address,
+                                   direction="in", body=body, at=at, patient_name=name))
+            continue
+        mailbox = "billing" if "bill" in subject else "referrals"
+        raw = _raw_email(sender=(name, address), to=MAILBOXES[mailbox], subject=subject,
+                         body=body, at=at, message_id=_next_id(demo, address.split("@")[1]),
+                         in_reply_to=None, attachment=None)
+        _ingest_email(demo, tx, account=mailbox, folder="INBOX", raw=raw, at=at, seen=False)
+    name, number, body, minutes = HANDLED_RED_FLAG
+    demo.counter += 1
+    stored = tx.store_sms(SmsRecord(provider_id=f"SMdemo{demo.seed}x{demo.counter}",
+                                    clinic_number=CLINIC_SMS, patient_number=number,
+                                    direction="in", body=body, at=start - minutes * 60,
+                                    patient_name=name))
+    return stored.conversation_id if stored is not None else 0
+
+
+def _nurse_clears(demo: DemoInbox, conv: int) -> None:
+    """The nurse took the infant-fever text: hers, and its flag cleared with her reason
+    (the tags stay for the red-flag report; RED! and the block on templates are gone)."""
+    nurse = InboxService(demo.db, demo.config, "priya")
+    nurse.assign(conv, "priya")
+    nurse.clear_red_flag(conv, NURSE_REASON)
 
 
 def _long_thread(demo: DemoInbox, tx: StoreTx, start: int) -> None:
@@ -738,13 +804,13 @@ def _tags_of(demo: DemoInbox, conv: int) -> list[str]:
 
 
 def _red_flag_actions(services: dict[str, InboxService], conv: int, me: str) -> None:
-    """Triaged as a desk should: urgent, tagged (so the 15-minute red-flag policy runs),
-    and handed to the person trying the demo, whose phone call is still to be confirmed
-    in writing: the SLA keeps running until someone replies."""
+    """The detector flagged it at ingest (urgent, tagged, on the 15-minute red-flag policy);
+    a colleague tags it for the clinical team and hands it to the person trying the demo,
+    whose phone call is still to be confirmed in writing: the SLA keeps running until
+    someone replies."""
     author = "maria" if me != "maria" else "sam"
     colleague = services[author]
-    colleague.set_priority(conv, "urgent")
-    colleague.tag(conv, ["red-flag", "clinical"], [])
+    colleague.tag(conv, ["clinical"], [])
     colleague.assign(conv, me)
     colleague.add_note(conv, f"@{me} RED FLAG: chest pain spreading to left arm, short of "
                              "breath. Do not answer with a template. I called and advised 911; "

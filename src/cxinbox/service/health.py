@@ -12,21 +12,18 @@ Messages come from our code and name accounts and workers, never patient text.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import subprocess
 import threading
 
 from cxinbox.config import Config
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.service.notify import run_notify
 from cxinbox.store.interface import Store
 from cxinbox.store.records import AlertRecord
 
 log = logging.getLogger("cxinbox.health")
 
 ACTOR = "system"
-NOTIFY_TIMEOUT_S = 30.0
 
 
 class Health:
@@ -85,23 +82,12 @@ class Health:
             return tx.alerts()
 
     def _notify(self, key: str, severity: str, line: str) -> None:
-        argv = self.config.sla.notify_command
-        if not argv:
-            return
-        env = dict(os.environ)
-        env.update({"CXINBOX_STATE": "alert", "CXINBOX_TARGET": key,
-                    "CXINBOX_SEVERITY": severity, "CXINBOX_MESSAGE": line})
-        payload = json.dumps({"state": "alert", "key": key, "severity": severity,
-                              "message": line}) + "\n"
-        try:
-            done = subprocess.run(list(argv), input=payload.encode(), env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                  timeout=NOTIFY_TIMEOUT_S, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            log.warning("notify_command for %s failed: %s", key, clean_line(str(exc)))
-            return
-        if done.returncode != 0:
-            log.warning("notify_command for %s exited %d", key, done.returncode)
+        env = {"CXINBOX_STATE": "alert", "CXINBOX_TARGET": key, "CXINBOX_SEVERITY": severity,
+               "CXINBOX_MESSAGE": line}
+        run_notify(self.config.sla.notify_command, env=env,
+                   details={"state": "alert", "key": key, "severity": severity,
+                            "message": line},
+                   log=log, what=f"notify_command for {key}")
 
 
 def account_key(name: str) -> str:

@@ -163,6 +163,23 @@ def _addr_list(raw: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+RED_FLAG_TAG = "red-flag"
+"""Adding it raises a red flag (service/redflags.py, imported only then: it loads the
+detectors)."""
+
+
+def _raise_by_tag(tx: StoreTx, conv_ids: list[int], now: int) -> None:
+    from cxinbox.service import redflags
+
+    redflags.tagged(tx, conv_ids, now)
+
+
+def _flag_open(tx: StoreTx, conv_id: int) -> bool:
+    from cxinbox.service import redflags
+
+    return redflags.red_flag_open(tx, conv_id)
+
+
 def summary_from_row(row: ConversationRecord, tags: list[str],
                      now: datetime | None = None) -> ConversationSummary:
     sla = SlaService.status_of(row, now or datetime.now(UTC))
@@ -179,8 +196,9 @@ def summary_from_row(row: ConversationRecord, tags: list[str],
         sla_target=sla.target, sla_state=sla.state,
         sla_due_at=int(sla.due_at.timestamp()) if sla.due_at else None,
         sla_at_risk_at=int(sla.at_risk_at.timestamp()) if sla.at_risk_at else None,
-        intent=row.intent, red_flag=row.red_flag,
+        intent=row.intent, red_flag=row.red_flag_category,
         red_flag_matched=clean_line(row.red_flag_matched, max_len=200), language=row.language,
+        red_flag_open=row.red_flag_open,
     )
 
 
@@ -472,6 +490,8 @@ class InboxService:
             self._spend(tx, [conv_id])
             tx.add_tags([conv_id], add_n)
             tx.remove_tags([conv_id], remove_n)
+            if RED_FLAG_TAG in add_n:
+                _raise_by_tag(tx, [conv_id], self._now())
             if self.sla.enabled:  # a tag can select another SLA policy (red-flag: 15 min)
                 tx.update_state(conv_id, sla_dirty=1)
             return tx.append_event(self.actor, "conversation.tag", f"conversation:{conv_id}",
@@ -677,10 +697,13 @@ class InboxService:
             events: list[EventSpec] = []
             to_add: list[tuple[int, str]] = []
             to_remove: list[tuple[int, str]] = []
+            reflag = RED_FLAG_TAG in add_n
             for row in rows:
                 conv_id = row.id
                 before = current.get(conv_id, set())
-                added = [t for t in add_n if t not in before]
+                # the tag kept after a clear, added again: that raises the flag again
+                added = [t for t in add_n if t not in before or (
+                    reflag and t == RED_FLAG_TAG and not _flag_open(tx, conv_id))]
                 removed = [t for t in remove_n if t in before]
                 if not added and not removed:
                     unchanged.append(conv_id)
@@ -697,6 +720,9 @@ class InboxService:
             def apply(w: StoreTx) -> None:
                 w.add_tag_pairs(to_add)
                 w.remove_tag_pairs(to_remove)
+                flagged = [conv for conv, tag in to_add if tag == RED_FLAG_TAG]
+                if flagged:
+                    _raise_by_tag(w, flagged, self._now())
                 if self.sla.enabled:  # tags can select a different SLA policy
                     w.update_state_many(["sla_dirty"], [(1, c.id) for c in changes])
 

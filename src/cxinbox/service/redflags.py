@@ -19,11 +19,8 @@ a red flag raises it again.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import re
-import subprocess
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +32,7 @@ from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment, inspect
 from cxinbox.service.logsafe import fields, log_failure
+from cxinbox.service.notify import run_notify
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import TriageCandidate
 
@@ -49,7 +47,6 @@ CLEARING_ROLES: Final = frozenset({"supervisor", "admin"})
 """Roles that may clear a flag besides clinical staff (`clinical = true`)."""
 MAX_REASON_CHARS: Final = 500
 _BATCH: Final = 2000
-NOTIFY_TIMEOUT_S: Final = 30.0
 
 
 def category_tag(category: str) -> str:
@@ -66,24 +63,33 @@ class Raised:
     message_pk: int
 
 
-# -- the predicate every automatic reply asks ------------------------------------------------
+# -- the one definition ----------------------------------------------------------------------
+#
+# A conversation is red-flagged while a flag is open: raised by the detector on a patient's
+# message (`triage_arrivals`), or by a person or a rule adding the `red-flag` tag
+# (`tagged`). It stays open until clinical staff, a supervisor or an admin clears it with
+# `flag clear` (`clear`): removing the tag does not clear it (a receptionist must not be able
+# to lift the block by untagging), and clearing lifts a hand-raised flag too; the tags stay
+# for the reports. After a clear, a NEWER message with a red flag, or a person adding the tag
+# again, raises it again. The state is one column (store/triage.py), so the summary the TUI
+# and CLI read (`red_flag_open`), `is:red-flag` / `red-flag:` (and so rule matches and the
+# red-flag SLA policy), the canned-reply block and the acknowledgement all give one answer.
 
 
 def red_flag_open(tx: StoreTx, conversation_id: int) -> bool:
     """True while the conversation has a red flag no clinician has cleared.
 
     Canned replies, acknowledgements and replies sent by rules must ask this first and
-    refuse when it is True. A `red-flag` tag a person added by hand counts as an open flag
-    until someone clears it (there is no detector finding to clear, but the rule is the
-    same: answer in person)."""
+    refuse when it is True."""
     state = tx.red_flag_state(conversation_id)
-    if state is None:
-        return False
-    if state.category is not None:
-        return True
-    if state.raised_at is not None:
-        return False  # raised (or cleared) through this module: `category` is the truth
-    return RED_FLAG_TAG in tx.tags_for([conversation_id]).get(conversation_id, [])
+    return state is not None and state.is_open
+
+
+def tagged(tx: StoreTx, conv_ids: Sequence[int], now: int) -> list[int]:
+    """A person (or a rule) added the `red-flag` tag to `conv_ids`: open a flag on each that
+    has none open, in the caller's transaction; returns those it opened. The tag change's
+    own event is the audit record; no alert rings (a person already saw it)."""
+    return tx.open_staff_red_flags(list(conv_ids), now) if conv_ids else []
 
 
 # -- ingest ----------------------------------------------------------------------------------
@@ -137,9 +143,10 @@ def _assess(cand: TriageCandidate) -> Assessment | None:
     if cand.channel == "email" and _automatic(cand.head):
         return None  # an out-of-office or a bounce is not the patient speaking
     try:
-        return inspect(cand.body_text, subject=cand.subject,
-                       channel="sms" if cand.channel == "sms" else "email",
-                       bulk=cand.channel == "email" and _mailing(cand.head)).assessment
+        if cand.channel == "sms":
+            return assess_text(cand.body_text)
+        return inspect(cand.body_text, subject=cand.subject, channel="email",
+                       bulk=_mailing(cand.head)).assessment
     except Exception as exc:  # noqa: BLE001 - one odd message must not stop the batch
         log.error("triage of a message failed: %s (message stored unassessed)",
                   type(exc).__name__, extra=fields(conversation=cand.conversation_id,
@@ -152,6 +159,7 @@ def _raise(tx: StoreTx, cand: TriageCandidate, category: str, matched: str,
     state = tx.red_flag_state(cand.conversation_id)
     if state is None or state.category is not None:
         return None  # already open: the repeat is recorded on the message, nobody re-alerted
+    # (a flag a person raised by tag gains the detector's category, and the alert rings)
     if state.message_pk is not None and state.message_pk >= cand.id:
         return None  # cleared after this very message (or a later one) was seen
     conv = tx.conversation(cand.conversation_id)
@@ -186,6 +194,13 @@ def assess_parsed(raw: bytes, parsed: ParsedMessage, *, own: frozenset[str],
         return None
     return inspect(parsed.body_text, subject=parsed.subject, channel="email",
                    bulk=_mailing(head)).assessment
+
+
+def assess_text(body: str) -> Assessment:
+    """What `triage_arrivals` finds in a patient's text message (stored with no subject),
+    computed before the poller's write transaction. A detector exception propagates: the
+    caller leaves the text out, and the ingest thread assesses (and logs) it again."""
+    return inspect(body, subject="", channel="sms", bulk=False).assessment
 
 
 _HEADER_END: Final = re.compile(rb"\r?\n\r?\n")
@@ -235,27 +250,12 @@ def notify_raised(config: Config, raised: Sequence[Raised]) -> threading.Thread 
 
 
 def _notify_one(argv: list[str], hit: Raised) -> None:
-    env = dict(os.environ)
-    env.update({"CXINBOX_EVENT": "red_flag", "CXINBOX_STATE": "red-flag",
-                "CXINBOX_CATEGORY": hit.category,
-                "CXINBOX_CONVERSATION": str(hit.conversation_id)})
-    line = json.dumps({"event": "red_flag", "category": hit.category,
-                       "conversation": hit.conversation_id}) + "\n"
-    try:
-        done = subprocess.run(argv, input=line.encode(), env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=NOTIFY_TIMEOUT_S,
-                              check=False)
-    except subprocess.TimeoutExpired:
-        log.warning("red-flag notify_command timed out (conversation #%d)",
-                    hit.conversation_id)
-        return
-    except OSError as exc:
-        log.warning("red-flag notify_command could not run: %s", type(exc).__name__)
-        return
-    if done.returncode != 0:
-        log.warning("red-flag notify_command exited %d (conversation #%d)", done.returncode,
-                    hit.conversation_id, extra=fields(code=done.returncode,
-                                                      conversation=hit.conversation_id))
+    run_notify(argv, env={"CXINBOX_EVENT": "red_flag", "CXINBOX_STATE": "red-flag",
+                          "CXINBOX_CATEGORY": hit.category,
+                          "CXINBOX_CONVERSATION": str(hit.conversation_id)},
+               details={"event": "red_flag", "category": hit.category,
+                        "conversation": hit.conversation_id},
+               log=log, what="red-flag notify_command", conversation=hit.conversation_id)
 
 
 # -- a clinician clears the flag -------------------------------------------------------------
@@ -268,10 +268,11 @@ def may_clear(config: Config, os_user: str, role: str) -> bool:
 
 def clear(tx: StoreTx, config: Config, actor: str, role: str, conv_id: int, reason: str,
           now: int) -> int:
-    """Clear the open flag of `conv_id` (audited with the reason); returns the event's seq.
+    """Clear the open flag of `conv_id`, a detector's or a person's (audited with the
+    reason); returns the event's seq.
 
     The tags stay (reports count red-flag conversations); the block on canned replies
-    lifts, and a NEW message with a red flag raises it again."""
+    lifts, and a NEW message with a red flag (or the tag added again) raises it again."""
     if not may_clear(config, actor, role):
         raise Forbidden("flag clear: only clinical staff, supervisors and admins may clear"
                         " a red flag")
@@ -282,7 +283,7 @@ def clear(tx: StoreTx, config: Config, actor: str, role: str, conv_id: int, reas
     if tx.conversation(conv_id) is None:
         raise NotFound(f"no conversation #{conv_id}")
     state = tx.red_flag_state(conv_id)
-    if not red_flag_open(tx, conv_id) or state is None:
+    if state is None or not state.is_open:
         raise BadRequest(f"conversation #{conv_id} has no open red flag")
     tx.clear_red_flag(conv_id, now)
     return tx.append_event(actor, CLEARED, f"conversation:{conv_id}",

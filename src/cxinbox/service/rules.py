@@ -48,10 +48,7 @@ names: see `Vocabulary.teams` in domain/rules.py).
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import subprocess
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -64,9 +61,11 @@ from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.domain.query import Node, Phone, QueryContext, Text, parse_query
 from cxinbox.domain.rules import Rule, RuleAction
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.service import redflags
 from cxinbox.service.acknowledge import Acknowledger, AckRefused
 from cxinbox.service.inbox import InboxService
 from cxinbox.service.logsafe import error_class, fields
+from cxinbox.service.notify import run_notify
 from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.records import ConversationRecord
 
@@ -159,7 +158,9 @@ def _tag(step: Step) -> str | None:
     have = set(step.tx.tags_for([step.conv.id]).get(step.conv.id, []))
     wanted = step.action.value if isinstance(step.action.value, tuple) else ()
     if step.action.kind == "tag":
-        change = [t for t in wanted if t not in have]
+        # `red-flag` kept after a clinician cleared the flag: adding it again raises it again
+        change = [t for t in wanted if t not in have or (
+            t == redflags.RED_FLAG_TAG and not redflags.red_flag_open(step.tx, step.conv.id))]
         if not change:
             return None
         step.inbox.tag(step.conv.id, add=change)
@@ -414,25 +415,12 @@ class RuleEngine:
         details = {"conversation": notice.conversation_id, "state": "rule",
                    "rule": notice.rule, "trigger": notice.trigger, "message": notice.message,
                    "priority": notice.priority, "assignee": notice.assignee}
-        env = dict(os.environ)
-        env.update({"CXINBOX_CONVERSATION": str(notice.conversation_id), "CXINBOX_STATE": "rule",
-                    "CXINBOX_RULE": notice.rule, "CXINBOX_TRIGGER": notice.trigger,
-                    "CXINBOX_MESSAGE": notice.message, "CXINBOX_PRIORITY": notice.priority,
-                    "CXINBOX_ASSIGNEE": notice.assignee})
-        try:
-            done = subprocess.run(argv, input=(json.dumps(details) + "\n").encode("utf-8"),
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  timeout=self.notify_timeout_s, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            log.warning("rule notify command failed: %s", error_class(exc),
-                        extra=fields(conversation=notice.conversation_id,
-                                     error=error_class(exc)))
-            return False
-        if done.returncode != 0:
-            log.warning("rule notify command exited %d", done.returncode,
-                        extra=fields(conversation=notice.conversation_id, code=done.returncode))
-            return False
-        return True
+        env = {"CXINBOX_CONVERSATION": str(notice.conversation_id), "CXINBOX_STATE": "rule",
+               "CXINBOX_RULE": notice.rule, "CXINBOX_TRIGGER": notice.trigger,
+               "CXINBOX_MESSAGE": notice.message, "CXINBOX_PRIORITY": notice.priority,
+               "CXINBOX_ASSIGNEE": notice.assignee}
+        return run_notify(argv, env=env, details=details, log=log, what="rule notify command",
+                          conversation=notice.conversation_id, timeout_s=self.notify_timeout_s)
 
 
 def team_strategy(config: Config) -> TeamAssign:

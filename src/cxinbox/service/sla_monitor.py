@@ -16,10 +16,7 @@ the same target does not.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +29,7 @@ from cxinbox.domain.sanitize import clean_line
 from cxinbox.service import heartbeat
 from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
 from cxinbox.service.logsafe import fields, log_failure
+from cxinbox.service.notify import run_notify
 from cxinbox.service.rules import RuleEngine
 from cxinbox.service.sla import SlaService
 from cxinbox.store.interface import Store
@@ -118,34 +116,13 @@ class SlaMonitor:
 
         argv without a shell; details in CXINBOX_* variables and as one JSON line on stdin.
         """
-        argv = self.config.sla.notify_command
-        if not argv:
-            return True
-        env = dict(os.environ)
-        env.update({"CXINBOX_CONVERSATION": str(esc.conversation_id),
-                    "CXINBOX_STATE": esc.state, "CXINBOX_ASSIGNEE": esc.assignee,
-                    "CXINBOX_DUE": str(esc.due_at), "CXINBOX_SUBJECT": esc.subject,
-                    "CXINBOX_POLICY": esc.policy, "CXINBOX_TARGET": esc.target})
-        line = json.dumps(esc.to_dict(), ensure_ascii=False) + "\n"
-        try:
-            done = subprocess.run(list(argv), input=line.encode("utf-8"), env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                  timeout=self.notify_timeout_s, check=False)
-        except subprocess.TimeoutExpired:
-            log.warning("sla notify_command timed out after %.0f s (conversation #%d)",
-                        self.notify_timeout_s, esc.conversation_id)
-            return False
-        except OSError as exc:
-            log.warning("sla notify_command could not run: %s", clean_line(str(exc)))
-            return False
-        if done.returncode != 0:
-            # Its stderr stays out of the log: the command is handed the subject
-            # (CXINBOX_SUBJECT) and may well echo it.
-            log.warning("sla notify_command exited %d (conversation #%d)", done.returncode,
-                        esc.conversation_id, extra=fields(code=done.returncode,
-                                                          conversation=esc.conversation_id))
-            return False
-        return True
+        env = {"CXINBOX_CONVERSATION": str(esc.conversation_id), "CXINBOX_STATE": esc.state,
+               "CXINBOX_ASSIGNEE": esc.assignee, "CXINBOX_DUE": str(esc.due_at),
+               "CXINBOX_SUBJECT": esc.subject, "CXINBOX_POLICY": esc.policy,
+               "CXINBOX_TARGET": esc.target}
+        return run_notify(self.config.sla.notify_command, env=env, details=esc.to_dict(),
+                          log=log, what="sla notify_command", conversation=esc.conversation_id,
+                          timeout_s=self.notify_timeout_s)
 
     def run(self, stop: threading.Event, interval_s: float = 15) -> None:
         """Until `stop` is set: escalate, wake snoozed conversations whose time came, and ask

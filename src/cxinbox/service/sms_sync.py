@@ -33,7 +33,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
@@ -57,6 +57,7 @@ from cxinbox.config import Config, SmsConfig
 from cxinbox.contract.errors import StoreError
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import Keyword, body_match, is_e164, parse_keyword
+from cxinbox.domain.triage import Assessment
 from cxinbox.service import redflags
 from cxinbox.service.logsafe import error_class, fields
 from cxinbox.service.rules import RuleEngine
@@ -112,6 +113,32 @@ def _epoch(dt: datetime | None, default: int) -> int:
     return default if dt is None else int(dt.timestamp())
 
 
+def _body(msg: ProviderMessage) -> str:
+    """The text as stored (and as the detectors read it)."""
+    if not msg.body_cut:
+        return msg.body
+    return msg.body + (f"\n[cxinbox: this text was cut at {MAX_BODY_CHARS:,} of its"
+                       f" {msg.body_chars:,} characters; the provider keeps the whole text"
+                       f" as {msg.sid}]")
+
+
+def _assess_new(messages: Iterable[ProviderMessage], known: Container[str], now: int, *,
+                oldest: int) -> dict[bytes, Assessment | None]:
+    """The detectors on each patient text not stored yet, BEFORE the write transaction
+    (a batch of texts must not keep staff writes waiting on them), keyed as
+    `triage_arrivals` looks them up. One that fails is left out: the ingest thread
+    assesses (and logs) it again."""
+    ready: dict[bytes, Assessment | None] = {}
+    for msg in messages:
+        if not msg.inbound or msg.sid in known or _epoch(msg.at, now) < oldest:
+            continue  # not the patient, stored already, or too old to be assessed at all
+        try:
+            ready[sms_store.raw_sha256(msg.sid)] = redflags.assess_text(_body(msg))
+        except Exception:  # noqa: BLE001,S112 - the ingest thread retries and logs it
+            continue
+    return ready
+
+
 def _record(msg: ProviderMessage, clinic: str, media: Sequence[ProviderMedia],
             now: int) -> SmsRecord:
     patient = msg.from_ if msg.inbound else msg.to
@@ -122,14 +149,9 @@ def _record(msg: ProviderMessage, clinic: str, media: Sequence[ProviderMedia],
     raw = raw_json({"message": json.loads(msg.raw),
                     "media": [{"sid": m.sid, "content_type": m.content_type, "uri": m.uri}
                               for m in media]})
-    body = msg.body
-    if msg.body_cut:
-        body += (f"\n[cxinbox: this text was cut at {MAX_BODY_CHARS:,} of its"
-                 f" {msg.body_chars:,} characters; the provider keeps the whole text as"
-                 f" {msg.sid}]")
     return SmsRecord(
         provider_id=msg.sid, clinic_number=clinic, patient_number=patient,
-        direction=direction, body=body, at=_epoch(msg.at, now),
+        direction=direction, body=_body(msg), at=_epoch(msg.at, now),
         media=tuple((m.filename, m.content_type, m.size) for m in media),
         media_ids=tuple(m.sid for m in media), raw=raw, status=msg.status,
         error_code=msg.error_code, error_message=msg.error_message,
@@ -255,6 +277,8 @@ class SmsPoller:
             known = sms_store.known_sids(conn, list(unique))
         media = {sid: client.media(sid) for sid, m in unique.items()
                  if (sid not in known or _arrived(known[sid].status, m)) and m.num_media > 0}
+        ready = _assess_new(unique.values(), known, now_s,
+                            oldest=now_s - self.config.triage.backlog_hours * 3600)
         received: set[int] = set()
         status_convs: set[int] = set()
         new_count = status_count = 0
@@ -303,7 +327,7 @@ class SmsPoller:
                     result.opt_changes += self._keyword(conn, m, number, stored, now_s)
             fts.index_pending(conn)
             # Red flags and intent: the one place texts are assessed (service/redflags.py).
-            raised = redflags.triage_arrivals(SqliteTx(conn), self.config, now_s) \
+            raised = redflags.triage_arrivals(SqliteTx(conn), self.config, now_s, ready) \
                 if new_count else []
             if new_count:
                 append_event(conn, "sync", "sms.received", f"sms/{number}",

@@ -602,9 +602,14 @@ class StoreTx(Protocol):
         """Open the flag: category, matched words, the raising message; priority urgent."""
         ...
 
+    def open_staff_red_flags(self, conv_ids: Sequence[int], at: int) -> list[int]:
+        """Open a flag raised by a person (the `red-flag` tag) where none is open; returns
+        the conversations it opened."""
+        ...
+
     def clear_red_flag(self, conv_id: int, at: int) -> None:
-        """Close the flag, recording when (a cleared flag stays cleared until a newer
-        message raises it again)."""
+        """Close the flag, whoever raised it, recording when (a cleared flag stays cleared
+        until a newer message or a person raises it again)."""
         ...
     # -- satisfaction question (CSAT): store/csat.py --------------------------------------
 

@@ -126,6 +126,14 @@ def merge(conn: sqlite3.Connection, into_id: int, other_id: int) -> MergeCounts:
                  (into_id, other_id))
     conn.execute("UPDATE conversations SET contact_id = (SELECT contact_id FROM conversations"
                  " WHERE id = ?) WHERE id = ? AND contact_id IS NULL", (other_id, into_id))
+    # An open red flag comes along (store/triage.py): the patient's words now live in
+    # `into`, and no merge may lift a block only a clinician's clear lifts. An unmerge
+    # leaves it: both are then flagged until cleared.
+    conn.execute("UPDATE conversations SET (red_flag, red_flag_matched, red_flag_message,"
+                 " red_flag_at, sla_dirty) = (SELECT o.red_flag, o.red_flag_matched,"
+                 " o.red_flag_message, o.red_flag_at, 1 FROM conversations o WHERE o.id = ?)"
+                 " WHERE id = ? AND red_flag IS NULL AND EXISTS (SELECT 1 FROM conversations o"
+                 " WHERE o.id = ? AND o.red_flag IS NOT NULL)", (other_id, into_id, other_id))
     conn.execute("UPDATE conversations SET merged_into = ? WHERE id = ? OR merged_into = ?",
                  (into_id, other_id, other_id))
     conn.execute("UPDATE conversations SET message_count = 0, unread_count = 0,"

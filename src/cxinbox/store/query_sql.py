@@ -32,6 +32,7 @@ from cxinbox.domain.query import (
     conversation_ids,
     resolve_date,
 )
+from cxinbox.store import triage
 
 __all__ = ["NARROWED", "SQLITE", "Dialect", "SlaSql", "compile_query", "compile_with",
            "narrowed_by_subquery", "reads_ids_only", "reads_status_and_ids", "sla_condition"]
@@ -88,10 +89,10 @@ _FIXED_SQL: dict[tuple[str, str], str] = {
     ("is", "unassigned"): _UNASSIGNED,
     ("assignee", "none"): _UNASSIGNED,
     ("has", "attachment"): "c.has_attachment = 1",
-    # triage fields (store/schema_triage.py): `red_flag` is the open flag's category
-    ("is", "red-flag"): "c.red_flag IS NOT NULL",
-    ("red-flag", "any"): "c.red_flag IS NOT NULL",
-    ("red-flag", "none"): "c.red_flag IS NULL",
+    # triage fields (store/schema_triage.py); an open red flag: store/triage.py
+    ("is", "red-flag"): triage.OPEN_SQL,
+    ("red-flag", "any"): triage.OPEN_SQL,
+    ("red-flag", "none"): f"NOT ({triage.OPEN_SQL})",
 }
 # `+` keeps `channel:` off the partial SMS index (store/schema_sms.py), which is not
 # covering: counting 25,000 SMS conversations through it read every row (17 ms against

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from cxinbox.domain.reports import (
     ChangeFact,
@@ -21,6 +21,10 @@ from cxinbox.domain.reports import (
     RawInterval,
     WorkCount,
 )
+
+STAFF_FLAG: Final = ""
+"""`conversations.red_flag` of an open flag a person raised with the `red-flag` tag (a
+detector's flag stores its category; none open: NULL)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +58,20 @@ class ConversationRecord:
     sla_pause_end: int | None
     contact_id: int | None
     intent: str | None = None  # of the latest assessed patient message (schema_triage.py)
-    red_flag: str | None = None  # the open red flag's category, None when none is open
+    red_flag: str | None = None  # the stored column: see `red_flag_open`, `red_flag_category`
     red_flag_matched: str = ""
     language: str | None = None  # "en" | "es" of the latest assessed patient message
     merged_into: int | None = None
+
+    @property
+    def red_flag_open(self) -> bool:
+        """A red flag is open: a detector's or a person's (store/triage.py)."""
+        return self.red_flag is not None
+
+    @property
+    def red_flag_category(self) -> str | None:
+        """The open flag's detector category; None when none is open or a person raised it."""
+        return self.red_flag or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -665,14 +679,16 @@ class TriageCandidate:
 
 @dataclass(frozen=True, slots=True)
 class RedFlagState:
-    """A conversation's red flag: `category` while open, None when none is (or once cleared);
-    `message_pk`: the message that raised the last one."""
+    """A conversation's red flag: `is_open` while one is open (a detector's or a person's);
+    `category`: the open detector flag's category, None otherwise; `message_pk`: the message
+    that raised the last detector flag; `raised_at`: when a flag was last raised or cleared."""
 
     conversation_id: int
     category: str | None
     matched: str
     message_pk: int | None
     raised_at: int | None
+    is_open: bool = False
 
 
 @dataclass(frozen=True, slots=True)

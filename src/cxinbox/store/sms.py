@@ -95,6 +95,12 @@ def insert_sms(conn: sqlite3.Connection, rec: SmsRecord) -> tuple[int | None, in
     return (None, None) if stored is None else (stored.message_pk, stored.conversation_id)
 
 
+def raw_sha256(provider_id: str) -> bytes:
+    """The key of a text's raw row (one per provider sid): what ingest assessments made
+    before the write transaction are keyed by (service/redflags.py)."""
+    return hashlib.sha256(f"sms:{provider_id}".encode()).digest()
+
+
 def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = True,
               now: int | None = None, counts_as_response: bool = True) -> Stored | None:
     """Store one SMS in the caller's transaction, or return None when its sid is known.
@@ -108,7 +114,7 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
     raw = rec.raw_bytes()
     if rec.direction not in ("in", "out", "auto"):
         raise ValueError(f"SMS direction {rec.direction!r}")
-    sha = hashlib.sha256(f"sms:{rec.provider_id}".encode()).digest()
+    sha = raw_sha256(rec.provider_id)
     raw_id = returned_id(conn.execute("INSERT INTO raw_messages (sha256, size, data)"
                                       " VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
                                       (sha, len(raw), raw)))

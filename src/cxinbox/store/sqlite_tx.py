@@ -649,6 +649,9 @@ class SqliteTx:
                       at: int) -> None:
         triage.open_flag(self.conn, conv_id, category, matched, message_pk, at)
 
+    def open_staff_red_flags(self, conv_ids: Sequence[int], at: int) -> list[int]:
+        return triage.open_staff_flags(self.conn, conv_ids, at)
+
     def clear_red_flag(self, conv_id: int, at: int) -> None:
         triage.clear_flag(self.conn, conv_id, at)
     # -- satisfaction question (CSAT) ------------------------------------------------------

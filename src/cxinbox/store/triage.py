@@ -1,6 +1,11 @@
 """Triage fields at ingest: the messages still to assess, what the detectors found, and the
 open red flag of a conversation. SQL only; the decisions are service/redflags.py's.
 
+`conversations.red_flag` is the one stored answer to "is this conversation red-flagged?":
+the detector's category while its flag is open, `STAFF_FLAG` ('') while a flag a person
+raised with the `red-flag` tag is open, NULL when none is. The query language (`is:red-flag`,
+`red-flag:`), the summaries, the reply blocks and the rules all read this column.
+
 The cursor (`triage_cursor.upto`) moves in the same transaction as the stored findings,
 so a crash either keeps a batch's assessments and alerts or none of them, and a replayed
 batch is never assessed (or alerted on) twice.
@@ -9,10 +14,15 @@ batch is never assessed (or alerted on) twice.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
+from typing import Final
 
-from cxinbox.store.records import RedFlagState, TriageCandidate
+from cxinbox.store.records import STAFF_FLAG, RedFlagState, TriageCandidate
 
 _HEADER_BYTES = 16_384
+
+OPEN_SQL: Final = "c.red_flag IS NOT NULL"
+"""An open red flag, as a condition on `conversations c` (see the module docstring)."""
 
 
 def pending(conn: sqlite3.Connection, limit: int) -> tuple[list[TriageCandidate], int]:
@@ -57,7 +67,8 @@ def red_flag_state(conn: sqlite3.Connection, conv_id: int) -> RedFlagState | Non
         " FROM conversations WHERE id = ?", (conv_id,)).fetchone()
     if row is None:
         return None
-    return RedFlagState(int(row[0]), row[1], str(row[2]), row[3], row[4])
+    return RedFlagState(int(row[0]), row[1] or None, str(row[2]), row[3], row[4],
+                        is_open=row[1] is not None)
 
 
 def open_flag(conn: sqlite3.Connection, conv_id: int, category: str, matched: str,
@@ -67,8 +78,22 @@ def open_flag(conn: sqlite3.Connection, conv_id: int, category: str, matched: st
                  " WHERE id = ?", (category, matched, message_pk, at, conv_id))
 
 
+def open_staff_flags(conn: sqlite3.Connection, conv_ids: Sequence[int], at: int) -> list[int]:
+    """Open a flag a person raised (no detector category) on each of `conv_ids` that has
+    none open; returns those it opened. An open detector flag keeps its category."""
+    opened: list[int] = []
+    for conv_id in conv_ids:
+        cur = conn.execute("UPDATE conversations SET red_flag = ?, red_flag_at = ?,"
+                           " sla_dirty = 1 WHERE id = ? AND red_flag IS NULL",
+                           (STAFF_FLAG, at, conv_id))
+        if cur.rowcount:
+            opened.append(conv_id)
+    return opened
+
+
 def clear_flag(conn: sqlite3.Connection, conv_id: int, at: int) -> None:
-    """Close the flag; `red_flag_message` stays, so only a NEWER message flags again, and
-    `red_flag_at` records the clearing (a hand-added tag no longer blocks replies)."""
+    """Close the flag, whoever raised it; `red_flag_message` stays, so only a NEWER message
+    flags again, and `red_flag_at` records the clearing. The tags stay (reports count them)
+    but no longer block anything."""
     conn.execute("UPDATE conversations SET red_flag = NULL, red_flag_at = ?, sla_dirty = 1"
                  " WHERE id = ?", (at, conv_id))

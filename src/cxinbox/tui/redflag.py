@@ -20,9 +20,7 @@ from cxinbox.domain.teams import member_on_shift
 from cxinbox.tui import triage
 from cxinbox.tui.rows import INTENT_CODES
 
-RED_FLAG_TAG: Final = "red-flag"
 RAISED: Final = "redflag.raised"
-
 
 
 def category_words(category: str) -> str:
@@ -31,10 +29,8 @@ def category_words(category: str) -> str:
 
 
 def flagged(summary: ConversationSummary) -> bool:
-    """An open red flag, or a `red-flag` tag a person added that no flag was ever raised or
-    cleared for (`red_flag_matched` is kept after clearing)."""
-    return summary.red_flag is not None or (
-        RED_FLAG_TAG in summary.tags and not summary.red_flag_matched)
+    """An open red flag, as the server decided it (a detector's or a person's)."""
+    return summary.red_flag_open
 
 
 def intent_code(summary: ConversationSummary) -> str:
@@ -43,7 +39,7 @@ def intent_code(summary: ConversationSummary) -> str:
 
 def banner_text(summary: ConversationSummary) -> str:
     """The line at the top of a flagged thread, quoting the patient's matched words."""
-    if summary.red_flag is not None:
+    if summary.red_flag_open and summary.red_flag is not None:
         words = clean_line(summary.red_flag_matched, max_len=80)
         quote = f': "{words}"' if words else ""
         return (f"RED FLAG {category_words(summary.red_flag).upper()}{quote} - a clinician"

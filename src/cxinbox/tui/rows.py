@@ -37,7 +37,6 @@ NARROW_FROM = 64
 AGE_WIDTH = 4
 PRIORITY_WIDTH = 4
 CHANNEL_WIDTH = 3
-RED_FLAG_TAG = "red-flag"
 INTENT_CODES = {
     "appointment_book": "Appt", "appointment_change_cancel": "Resched",
     "prescription_refill": "Rx", "test_results": "Results", "billing_insurance": "Billing",
@@ -181,8 +180,7 @@ def mark_glyph(glyphs: Glyphs) -> str:
 def urgency(summary: ConversationSummary) -> tuple[str, str]:
     """(cell text, kind) of the urgency cell: an open red flag beats any priority (a
     cleared one keeps its tag for reports, but no longer shouts)."""
-    if summary.red_flag is not None or (RED_FLAG_TAG in summary.tags
-                                        and not summary.red_flag_matched):
+    if summary.red_flag_open:
         return "RED!", "red-flag"
     return _PRIORITY_TEXT.get(summary.priority, summary.priority), summary.priority
 

@@ -99,6 +99,11 @@ class HeaderBar(Widget):
                 left = self._left(brand, clinic, title, sep)
                 if left.cell_len + right.cell_len < width:  # one blank between them
                     return self._join(left, right, width)
+        # The whole view title before the least urgent counts (an open red flag adds one):
+        # at 80 columns a search stays readable, and the urgent counts always stay.
+        while shown and not shown[-1][0].urgent and (
+                self._counts_text(shown, True, sep).cell_len + cell_len(title) + 2 > width):
+            shown = shown[:-1]
         while shown:
             right = self._counts_text(shown, True, sep)
             if right.cell_len + _MIN_TITLE + 1 <= width or len(shown) == 1:

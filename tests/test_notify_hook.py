@@ -1,0 +1,51 @@
+"""The one `notify_command` runner every caller uses (service/notify.py): a real hook
+process gets the details as CXINBOX_* variables and one JSON line; its output never reaches
+the log; a failure is one warning line and the caller carries on."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+
+from cxinbox.service.notify import run_notify
+
+log = logging.getLogger("cxinbox.test.notify")
+RECORD = ("import json, os, sys\n"
+          "out = {'stdin': json.loads(sys.stdin.read()),"
+          " 'env': {k: v for k, v in os.environ.items() if k.startswith('CXINBOX_')}}\n"
+          "open(sys.argv[1], 'w').write(json.dumps(out))\n")
+
+
+def test_the_hook_gets_variables_and_one_json_line(tmp_path: Path) -> None:
+    out = tmp_path / "call.json"
+    ok = run_notify([sys.executable, "-c", RECORD, str(out)],
+                    env={"CXINBOX_STATE": "red-flag", "CXINBOX_CONVERSATION": "12"},
+                    details={"event": "red_flag", "conversation": 12, "note": "café"},
+                    log=log, what="test hook", conversation=12)
+    assert ok
+    call = json.loads(out.read_text())
+    assert call["stdin"] == {"event": "red_flag", "conversation": 12, "note": "café"}
+    assert call["env"] == {"CXINBOX_STATE": "red-flag", "CXINBOX_CONVERSATION": "12"}
+    assert run_notify(None, env={}, details={}, log=log, what="none") is True
+
+
+def test_failures_are_one_line_without_the_hooks_output(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    echo = [sys.executable, "-c",
+            "import sys; print(sys.stdin.read()); sys.stderr.write('Pat Doe chest'); sys.exit(4)"]
+    with caplog.at_level(logging.WARNING, logger=log.name):
+        assert not run_notify(echo, env={}, details={"subject": "Pat Doe chest"}, log=log,
+                              what="test hook", conversation=7)
+        assert not run_notify([sys.executable, "-c", "import time; time.sleep(5)"], env={},
+                              details={}, log=log, what="slow hook", timeout_s=0.3)
+        assert not run_notify([str(tmp_path / "missing")], env={}, details={}, log=log,
+                              what="missing hook")
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == ["test hook exited 4 (conversation #7)",
+                     "slow hook timed out after 0.3 s",
+                     "missing hook could not run: FileNotFoundError"]
+    assert "Pat Doe" not in caplog.text

@@ -1,0 +1,219 @@
+"""One answer to "is this conversation red-flagged?" on a real SQLite store: the summary
+the TUI and CLI read, the query language, the canned-reply block and the acknowledgement
+agree on every path (a person's tag, the detector, `flag clear`, a new message after a
+clear), and an upgrade keeps the flags the server already honoured."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from tests.test_rules import automation
+
+from cxinbox.config import Config, load_config_text
+from cxinbox.contract.errors import BadRequest
+from cxinbox.domain.mime import parse_message
+from cxinbox.service import redflags
+from cxinbox.service.acknowledge import Acknowledger, AckRefused
+from cxinbox.service.inbox import InboxService
+from cxinbox.service.replies import ReplyService
+from cxinbox.store.db import Database
+from cxinbox.store.ingest import FetchedMessage, folder_state, ingest_batch
+from cxinbox.store.schema import MIGRATIONS
+from cxinbox.store.sqlite_tx import SqliteTx
+
+OWN = frozenset({"desk@clinic.example"})
+CONFIG: Config = load_config_text(
+    '[[staff]]\nos_user = "drlee"\nname = "Dr Lee"\nclinical = true\n'
+    '[[staff]]\nos_user = "ann"\nname = "Ann"\n'
+    '[[compose.canned]]\nname = "thanks"\nbody = "Thank you {patient_name}."\n'
+    + automation(""))
+
+
+def _raw(n: int, body: str, *, sender: str, reply_to: int | None = None) -> bytes:
+    thread = (f"In-Reply-To: <m{reply_to}@patient.example>\r\n"
+              f"References: <m{reply_to}@patient.example>\r\n") if reply_to else ""
+    return (f"From: Pat <{sender}>\r\nTo: desk@clinic.example\r\nSubject: Question\r\n"
+            f"Message-ID: <m{n}@patient.example>\r\n{thread}\r\n{body}\r\n").encode()
+
+
+def arrive(db: Database, uid: int, body: str, *, sender: str = "pat@patient.example",
+           reply_to: int | None = None) -> tuple[int, list[redflags.Raised]]:
+    """One patient email stored and assessed in one transaction, as mail sync does."""
+    now = int(time.time())
+    raw = _raw(uid, body, sender=sender, reply_to=reply_to)
+    with db.write() as conn:
+        state = folder_state(conn, "desk", "INBOX")
+        fetched = FetchedMessage(uid, "", None, now, raw, hashlib.sha256(raw).digest(),
+                                 parse_message(raw))
+        touched = ingest_batch(conn, state, [fetched], own_addresses=OWN, watermark=uid,
+                               now=now)
+        raised = redflags.triage_arrivals(SqliteTx(conn), CONFIG, now)
+    return next(iter(touched)), raised
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    return Database(tmp_path / "c.db")
+
+
+def answers(db: Database, conv: int) -> dict[str, object]:
+    """Every reader's answer for `conv`."""
+    desk = InboxService(db, CONFIG, "ann")
+    summary = desk.get_conversation(conv, record_view=False).summary
+    listed = {q: conv in {c.id for c in desk.list_conversations(q).items}
+              for q in ("is:red-flag", "red-flag:any", "-red-flag:none")}
+    try:
+        ReplyService(desk).render_canned("thanks", conv, {})
+        canned = "allowed"
+    except BadRequest:
+        canned = "refused"
+    with db.reading() as tx:
+        record = tx.conversation(conv)
+        assert record is not None
+        predicate = redflags.red_flag_open(tx, conv)
+        try:
+            Acknowledger(CONFIG).plan(tx, record, datetime.now(UTC))
+            ack = "planned"
+        except AckRefused as why:
+            ack = str(why)
+    return {"summary": summary.red_flag_open, "predicate": predicate, **listed,
+            "canned": canned, "ack": ack, "category": summary.red_flag}
+
+
+def flagged(category: str | None = None) -> dict[str, object]:
+    return {"summary": True, "predicate": True, "is:red-flag": True, "red-flag:any": True,
+            "-red-flag:none": True, "canned": "refused", "ack": "red flag",
+            "category": category}
+
+
+def not_flagged(ack: str = "planned") -> dict[str, object]:
+    return {"summary": False, "predicate": False, "is:red-flag": False,
+            "red-flag:any": False, "-red-flag:none": False, "canned": "allowed", "ack": ack,
+            "category": None}
+
+
+def test_a_hand_tag_flags_until_a_clinician_clears_it(db: Database) -> None:
+    conv, raised = arrive(db, 1, "Can I move my appointment to Friday?")
+    assert raised == [] and answers(db, conv) == not_flagged()
+    ann, drlee = InboxService(db, CONFIG, "ann"), InboxService(db, CONFIG, "drlee")
+    ann.tag(conv, ["red-flag"])
+    assert answers(db, conv) == flagged()
+    # untagging is not clearing: a receptionist cannot lift the block by removing the tag
+    ann.tag(conv, [], ["red-flag"])
+    assert answers(db, conv) == flagged()
+    with pytest.raises(Exception, match="only clinical staff"):
+        ann.clear_red_flag(conv, "fine")
+    drlee.clear_red_flag(conv, "called the patient")
+    assert answers(db, conv) == not_flagged()
+    # tagged again by hand after the clear: flagged again
+    ann.tag(conv, ["red-flag"])
+    assert answers(db, conv) == flagged()
+    drlee.clear_red_flag(conv, "called again")
+    assert answers(db, conv) == not_flagged()
+    assert "red-flag" in ann.get_conversation(conv, record_view=False).summary.tags
+    # the tag still there after the clear, added again in bulk: flagged again, one event
+    result = ann.bulk_tag(f"id:{conv}", ["red-flag"])
+    assert [c.id for c in result.changed] == [conv]
+    assert answers(db, conv) == flagged()
+    # a hand flag raises no alert (the person saw it); the tag events are the audit record
+    assert db.conn.execute("SELECT count(*) FROM events WHERE action = 'redflag.raised'"
+                           ).fetchone()[0] == 0
+    cleared = db.conn.execute("SELECT count(*) FROM events WHERE action = 'redflag.cleared'")
+    assert cleared.fetchone()[0] == 2
+
+
+def test_the_detector_flags_clears_and_flags_again_on_a_new_message(db: Database) -> None:
+    conv, raised = arrive(db, 1, "I have crushing chest pain since last night.")
+    assert [r.category for r in raised] == ["chest_pain"]
+    assert answers(db, conv) == flagged("chest_pain")
+    InboxService(db, CONFIG, "drlee").clear_red_flag(conv, "sent to the ER")
+    # cleared: no reader blocks (the acknowledgement still reads the message itself)
+    assert answers(db, conv) == not_flagged(ack="red flag in message")
+    tags = set(InboxService(db, CONFIG, "ann").get_conversation(conv).summary.tags)
+    assert {"red-flag", "red-flag:chest-pain"} <= tags  # kept for the reports
+    # a calm reply keeps it cleared; a NEW red flag raises it again, with an alert
+    assert arrive(db, 2, "Thanks, feeling better, see you Friday.", reply_to=1) == (conv, [])
+    assert answers(db, conv)["summary"] is False
+    again_conv, again = arrive(db, 3, "The crushing chest pain came back.", reply_to=2)
+    assert again_conv == conv and [r.category for r in again] == ["chest_pain"]
+    assert answers(db, conv) == flagged("chest_pain")
+
+
+def test_a_detector_hit_on_a_hand_flagged_conversation_alerts_with_its_category(
+        db: Database) -> None:
+    conv, _ = arrive(db, 1, "Please call me about my results.")
+    InboxService(db, CONFIG, "ann").tag(conv, ["red-flag"])
+    _, raised = arrive(db, 2, "Now I can't breathe and my lips are blue.", reply_to=1)
+    assert [(r.conversation_id, r.category) for r in raised] == [(conv, "breathing")]
+    assert answers(db, conv) == flagged("breathing")
+    InboxService(db, CONFIG, "drlee").clear_red_flag(conv, "ambulance called")
+    assert answers(db, conv)["summary"] is False
+
+
+def test_the_upgrade_keeps_the_flags_the_server_honoured(tmp_path: Path) -> None:
+    """Before migration 20 a hand tag with no flag ever raised or cleared blocked replies;
+    after it, the same conversations are flagged, and a cleared one stays cleared."""
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript("\n".join(MIGRATIONS[:18]) + "\nPRAGMA user_version=18;")
+    old.executescript("""
+INSERT INTO conversations (id, subject, channel, mailbox, status, priority, created_at,
+    last_message_at) VALUES (1, 'a', 'email', 'desk', 'open', 'normal', 0, 0),
+    (2, 'b', 'email', 'desk', 'open', 'normal', 0, 0),
+    (3, 'c', 'email', 'desk', 'open', 'normal', 0, 0);
+INSERT INTO conversation_tags (conversation_id, tag) VALUES (1, 'red-flag'), (2, 'red-flag');
+UPDATE conversations SET red_flag_at = 5 WHERE id = 2;
+""")
+    old.close()
+    db = Database(path)
+    try:
+        with db.reading() as tx:
+            assert [redflags.red_flag_open(tx, c) for c in (1, 2, 3)] == [True, False, False]
+        ids = {c.id for c in InboxService(db, CONFIG, "ann").list_conversations(
+            "is:red-flag").items}
+        assert ids == {1}
+    finally:
+        db.close()
+
+
+def test_the_cli_shows_the_same_answer(tmp_path: Path) -> None:
+    """`cxinbox show` and `list --json` carry the server's answer; `flag clear` ends it."""
+    import getpass
+    import json
+    import subprocess
+    import sys
+
+    me = getpass.getuser()
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[store]\npath = "{tmp_path / "data" / "c.db"}"\n'
+                   f'[[staff]]\nos_user = "{me}"\nname = "Dr Me"\nclinical = true\n')
+    (tmp_path / "data").mkdir(mode=0o700)
+    db = Database(tmp_path / "data" / "c.db")
+    try:
+        chest, _ = arrive(db, 1, "I have crushing chest pain since last night.")
+        hand, _ = arrive(db, 2, "Please call me back.", sender="sam@patient.example")
+        InboxService(db, CONFIG, "ann").tag(hand, ["red-flag"])
+    finally:
+        db.close()
+
+    def cx(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "cxinbox", *args, "--config", str(cfg)],
+                              capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL, check=False)
+
+    shown = cx("show", str(chest))
+    assert "RED FLAG open (chest pain)" in shown.stdout, shown.stderr
+    assert "RED FLAG open (tagged by staff)" in cx("show", str(hand)).stdout
+    listed = json.loads(cx("list", "is:red-flag", "--json").stdout)
+    assert sorted((c["id"], c["red_flag_open"]) for c in listed["conversations"]) == [
+        (chest, True), (hand, True)]
+    cleared = cx("flag", "clear", str(hand), "--reason", "called back, fine")
+    assert cleared.returncode == 0, cleared.stderr
+    assert "RED FLAG" not in cx("show", str(hand)).stdout
+    assert [c["id"] for c in json.loads(cx("list", "is:red-flag", "--json").stdout)["conversations"]] \
+        == [chest]
