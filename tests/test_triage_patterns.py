@@ -989,3 +989,89 @@ FOURTH_ROUND_BATCH_13 = [
 @pytest.mark.parametrize(("lang", "body", "category"), FOURTH_ROUND_BATCH_13)
 def test_fourth_round_batch_13(lang: str, body: str, category: str | None) -> None:
     assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+# -- fifth round: the third blind set's misses and false alarms, each by its family ---------
+# (new sentences for each family; traps that use the same words in other senses)
+FIFTH_ROUND = [
+    # chest: an ache with a going-on verb
+    ('es', 'me sigue doliendo el pecho desde la mañana y me sudan las manos', 'chest_pain'),
+    ('es', 'a mi papá le ha estado doliendo el pecho toda la tarde', 'chest_pain'),
+    ('es', 'el pecho me anda punzando desde que me levanté', 'chest_pain'),
+    # stroke: double vision by what is seen; a walk that veers to one side
+    ('en', 'since lunch I see two of everything on the TV and my left hand is clumsy', 'stroke'),
+    ('es', 'mi mamá dice que ve todo doble desde hace una hora', 'stroke'),
+    ('en', 'my husband keeps veering to the right when he walks, started an hour ago', 'stroke'),
+    ('es', 'al caminar me voy de lado hacia la izquierda, empezó hoy', 'stroke'),
+    # suicide: sleep without waking; a gun's place known; pills saved for all at once; a last message
+    ('en', 'lately I think about falling asleep and never waking up', 'suicide_self_harm'),
+    ('es', 'quisiera dormirme y ya no despertar', 'suicide_self_harm'),
+    ('en', "I know exactly where my dad's rifle is kept and I keep thinking about it", 'suicide_self_harm'),
+    ('es', 'sé dónde está la pistola de mi suegro y no dejo de pensar en eso', 'suicide_self_harm'),
+    ('en', "i've been stashing my sleeping pills so i can take them all together one night", 'suicide_self_harm'),
+    ('es', 'estoy juntando mis pastillas para tomármelas todas juntas', 'suicide_self_harm'),
+    ('en', 'Tell everyone I am sorry. This will be my final email.', 'suicide_self_harm'),
+    ('es', 'gracias por todo, este es mi último mensaje', 'suicide_self_harm'),
+    # bleeding: an amount with its colour; a cupful; a nosebleed pinching does not help; stools all blood
+    ('en', 'my dad coughed up lots of dark red blood just now', 'severe_bleeding'),
+    ('en', 'she vomited what looked like half a cup of blood', 'severe_bleeding'),
+    ('es', 'vomitó como una taza de sangre y está pálido', 'severe_bleeding'),
+    ('en', "kid's nosebleed still won't let up after 40 minutes", 'severe_bleeding'),
+    ('es', 'el sangrado de la nariz no se detiene y apretando no sirve', 'severe_bleeding'),
+    ('en', 'my mom has had diarrhea that is nothing but blood since this morning', 'severe_bleeding'),
+    ('en', "he's pooping straight blood and looks pale", 'severe_bleeding'),
+    ('es', 'mi esposo está evacuando pura sangre desde la noche', 'severe_bleeding'),
+    # anaphylaxis: a tongue grown big after a new prescription
+    ('en', 'my lips feel huge since I started the new blood pressure medicine this morning', 'anaphylaxis'),
+    ('es', 'con la pastilla nueva se me puso la lengua enorme', 'anaphylaxis'),
+    # pregnancy: movement not felt, said of him or her
+    ('en', "I'm 34 weeks and haven't felt him kick all day", 'pregnancy_emergency'),
+    ('es', 'tengo 31 semanas y no la he sentido moverse desde ayer', 'pregnancy_emergency'),
+    ('es', 'me salió positiva la prueba y tengo sangrado fuerte', 'pregnancy_emergency'),
+    # overdose: a pod bitten; found out cold with powder; a whole small bottle; grandma's medicine
+    ('en', 'my 2 year old chewed on a dishwasher pod and is drooling', 'overdose_poisoning'),
+    ('es', 'mi niña mordió una pila de botón hace rato', 'overdose_poisoning'),
+    ('en', 'found my brother passed out next to a bag of white powder', 'overdose_poisoning'),
+    ('en', 'my son drank the whole tiny bottle of cough syrup', 'overdose_poisoning'),
+    ('es', 'mi nieto se tomó las gotas de la abuela, como medio frasco', 'overdose_poisoning'),
+    # infant fever: a bare reading after a verb
+    ('en', 'my 7 week old hit 100.8 a bit ago', 'infant_fever'),
+    ('es', 'mi bebé de 2 meses tuvo 38.5 en la noche', 'infant_fever'),
+    # head injury: a blow said in slang
+    ('es', 'le dieron un botellazo en la cabeza en la fiesta y está vomitando', 'head_injury'),
+    ('en', 'my son got clocked in the head with a bat at practice and seems dazed', 'head_injury'),
+]
+
+FIFTH_ROUND_TRAPS = [
+    # the same words in other senses
+    ('en', 'i OD\'d on pizza at the game, anyway can I move my appt to friday?'),
+    ('es', 'el trabajo me está asfixiando esta semana, ¿me pueden cambiar la cita?'),
+    ('en', 'this schedule is suffocating, can we do mornings instead'),
+    ('en', 'can you send the preeclampsia screening results from my last visit?'),
+    ('es', 'necesito el formulario de fiebre para la escuela de mi hijo de 8 meses'),
+    ('en', 'I am not having any thoughts of harming myself, I just need a refill of sertraline'),
+    ('es', 'no tengo ideas de hacerme daño, solo quiero hablar con alguien'),
+    ('en', 'my daughter had anaphylaxis at age 4, she needs a new epipen prescription'),
+    ('en', 'if she falls off the trampoline and hits her head, when do we come in?'),
+    ('en', 'my car keeps pulling to the right, so I will be late'),
+    ('en', 'this is my last message before my vacation, Dr. Ruiz covers me'),
+    ('en', 'we saved up our points for the gift card, can we use them all at once?'),
+    ('en', 'I see two of the same bill in the portal, was I charged twice?'),
+    ('es', 'ese caballo es pura sangre, jaja, gracias por todo doctora'),
+    ('en', 'had a nosebleed last week but it stopped, just telling you before the surgery'),
+    ('es', 'salí positiva a covid ayer, ¿puedo ir a la cita del lunes?'),
+    ('en', 'my baby is 6 months and had 100 ml of formula, is that enough?'),
+    ('es', 'mi hijo me dio un abrazo en la cabeza, ja, gracias por la cita'),
+    ('es', 'Si usted o alguien que conoce tiene pensamientos de suicidio, llame al 988. Descargue nuestra app, 30 días gratis.'),
+    ('en', 'My son had an asthma attack Saturday and we spent the night at the hospital. He is doing great now.'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FIFTH_ROUND)
+def test_fifth_round_patterns_are_found(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_TRAPS)
+def test_fifth_round_words_in_other_senses(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)

@@ -599,6 +599,48 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                          r"(?:me|se) (?:pego|pegue|golpeo|golpee|di|dio) (?:\w+ ){0,1}con (?:la|el|una|un) (?:\w+ )?(?:puerta|viga|repisa|poste|pared|gabinete|mueble|ventana|esquina|rama|tubo)",
                          r"dizz\w*|throw\w* up|threw up|vomit\w*|confus\w*|passed out|blacked out|bright light|light hurts|sensitive to light|blurr\w*|seeing stars|nause\w*|"
                          r"mare\w+|vomit\w*|confundid[oa]|desmay\w+|la luz (?:me|le) molesta|no (?:soporto|soporta|aguanto) la luz|borros\w+", 120)),
+    # -- fifth pass (the third blind set's misses, each by the family of phrasings) --
+    # chest: an ache said with a going-on verb ("me anda doliendo", "sigue doliendo el pecho")
+    ("chest_pain", (r"\b(?:me|le|nos) (?:anda|andaba|esta|estaba|sigue|seguia|ha estado|ha andado|empezo a|comenzo a|volvio a) dol\w+ (?:\w+ ){0,2}(?:el )?(?:pecho|corazon)\b|"
+                    r"\bpecho (?:me |le )?(?:anda|sigue|esta|estaba) (?:doliendo|punzando|apretando|ardiendo)\b")),
+    # stroke: double vision said by what is seen; walking that veers to one side
+    ("stroke", (r"\b(?:two|dos) of everything\b|\bdos de todo\b|\beverything (?:is |looks |looked |went |was |seems )?(?:doubled|double|in two)\b|"
+                r"\b(?:seeing|see|sees|saw) everything (?:double|twice|in two)\b|\b(?:veo|ve|vi|viendo) (?:todo )?(?:doble|duplicado|en dos)\b|\btodo se (?:ve|mira) (?:doble|en dos|duplicado)\b")),
+    ("stroke", near(r"(?:veer\w*|drift\w*|lean\w*|pull\w*|stagger\w*|tilt\w*|list\w*|keel\w*) (?:off |over )?(?:to|toward|towards|into) (?:the |one |my |his |her )?(?:left|right|one side|side)|"
+                    r"(?:me|se|le) (?:voy|va|iba|jala|cargo|carga|ladeo|ladea|inclino|inclina) (?:de lado|hacia un lado|hacia la (?:izquierda|derecha)|para (?:un lado|la izquierda|la derecha)|a la (?:izquierda|derecha))",
+                    r"walk\w*|stand\w*|caminar|camino|camina|caminando|andar|ando|pararme|pararse", 40)),
+    # suicide: going to sleep and not waking; knowing where the gun is; pills saved up to
+    # take at once; a last message
+    ("suicide_self_harm", (r"\b(?:going|go|goes|went|gone|falling|fall|drifting) (?:to )?a?sleep(?:ing)? and (?:just )?(?:not|never) (?:waking|wake|wakes)(?: up)?\b|"
+                           r"\b(?:irme a dormir|dormirme|quedarme dormid[oa]) y (?:ya )?no (?:despertar|volver a despertar)\b")),
+    ("suicide_self_harm", (r"\b(?:know|knows|found|se|encontre)\b (?:exactly |exactamente )?(?:where|donde)\b (?:[\w']+ ){0,3}(?:gun|guns|pistol|rifle|firearm|shotgun|pistola|arma|escopeta)\b "
+                           r"(?:is|are|es|esta|estan|kept|keeps|guarda\w*)\b|"
+                           r"\b(?:know|knows|se)\b (?:exactly |exactamente )?(?:where|donde) (?:esta|estan|guarda\w*|tiene|keeps?|is|are) (?:[\w']+ ){0,3}(?:gun|guns|pistol|rifle|firearm|shotgun|pistola|arma|escopeta)\b")),
+    ("suicide_self_harm", (r"\b(?:saving|saved|save|stash\w*|stockpil\w*|hoard\w*|collect\w*|juntando|guardando|ahorrando|acumulando) (?:up )?(?:them|these|those|las|los|(?:my |mis |the |las |all my |all the |todas mis )?(?:\w+ )?(?:pills|meds|tablets|capsules|pastillas|medicinas|pildoras))\b"
+                           r"(?=[^.!?;\n]{0,60}\b(?:all at once|all together|at the same time|de (?:una|un) (?:vez|jalon)|todas juntas|todos juntos|tomarmelas todas|tomarmelos todos)\b)")),
+    ("suicide_self_harm", (r"\bthis (?:is|will be) (?:my )?(?:last|final) (?:message|text|email|note|letter|words?)\b(?! (?:before|until|till|for|about|on|regarding|of the day|today|this week|to (?:you )?(?:about|regarding)))|"
+                           r"\b(?:este|esta) (?:es|sera) (?:mi )?(?:ultimo mensaje|ultima carta|ultimo correo|ultima nota|ultimo texto)\b(?! (?:antes|hasta|sobre|de (?:hoy|la semana)))|"
+                           r"\b(?:please )?(?:don'?t|do not) (?:try to|bother trying to) (?:find|save|stop) me\b|\bno (?:intenten|traten de) (?:buscarme|salvarme|detenerme)\b")),
+    # bleeding: an amount with its colour ("a bunch of bright red blood"), a cupful; a
+    # nosebleed that will not stop or that pinching does not help; stools that are all blood
+    ("severe_bleeding", (r"\b(?:a bunch|lots|a lot|a ton|tons|a cup|a cupful|half a cup|a mug|a mouthful|mouthfuls|a handful|clumps|un monton|un chorro|una taza|un vaso|media taza|bocanadas)\b (?:of |de )?"
+                         r"(?:(?:bright|dark|fresh|red|thick|clotted|roja|rojo|viva|fresca|oscura|brillante)\W+){1,3}(?:blood|sangre)\b")),
+    ("severe_bleeding", near(r"blood|sangre|bled|bleed\w*|sangr\w+", r"(?:like |about |almost |nearly |maybe |como |casi )?(?:a|one|half a|una|media) (?:cup|cupful|mug|glass|bowl|taza|vaso|tazon)(?:ful)?", 40)),
+    ("severe_bleeding", r"\b(?:vomit\w*|throw\w* up|threw up|puk\w*|cough\w* up|devolvi\w*)\b[^.!?\n]{0,50}\b(?:bright red|dark red|rojo vivo|roja viva)\b[^.!?\n]{0,15}\b(?:blood|sangre)\b"),
+    ("severe_bleeding", (r"\bnose ?bleeds?\b[^.!?\n]{0,50}\b(?:won'?t|wont|will not|doesn'?t|does not|isn'?t|not|can'?t|cannot|hasn'?t|has not|never) (?:stop\w*|quit\w*|slow\w*|let up)\b|"
+                         r"\b(?:sangrado|sangre) (?:de|por) (?:la )?nariz\b[^.!?\n]{0,40}\bno (?:para|se (?:detiene|quita|para)|deja)\b")),
+    ("severe_bleeding", near(r"bleed\w*|nosebleed|nose bleed|sangr\w+|hemorrag\w+",
+                             r"(?:pinch\w*|pressure|squeez\w*|apretar\w*|apretando|presion|ice|hielo)\W+(?:\w+\W+){0,2}(?:doesn'?t|does not|didn'?t|did not|isn'?t|not|no) (?:work\w*|help\w*|do anything|funciona|sirve|ayuda|hace nada)", 60)),
+    ("severe_bleeding", (r"\b(?:bowel movements?|bms?|stools?|poops?|diarrh\w+|toilet|bowl)\b[^.!?\n]{0,30}\b(?:all|pure|just|full of|nothing but|mostly|almost all|almost entirely|entirely|completely) (?:\w+ )?blood\b|"
+                         r"\b(?:pooping|shitting|pooped) (?:out )?(?:pure |straight |just |only |all |mostly )?blood\b|\b(?:passing|passed) (?:pure|straight|just|only|nothing but|mostly) blood\b")),
+    ("severe_bleeding", (r"\b(?:haciendo|hago|hace|hice|hizo|obrando|obro|evacu\w+|defec\w+|cag\w+|popo|pupu|excremento|heces|diarrea|evacuaciones|bano)\b[^.!?\n]{0,20}\b(?:pura|puro|solo|nomas|pura y pura) sangre\b|"
+                         r"\b(?:evacuando|evacuo|defecando|defeco|cagando|cago|obrando|obro) (?:\w+ )?sangre\b")),
+    # overdose: a pod or a battery bitten or chewed on
+    ("overdose_poisoning", near(r"bit|bite|bites|biting|bitten|chewed on|chewing on|chews on|mordio|mordi|mordisque\w+|chupo|chupando|se (?:lo|la|los|las) (?:metio|echo) (?:a|en) la boca|put (?:it|one|a \w+) in (?:his|her|their|my) mouth",
+                                r"pods?|detergent|bleach|batter(?:y|ies)|cleaner|chemicals?|antifreeze|capsulas? de detergente|detergente|cloro|pilas?|baterias?|jabon|veneno|poison", 30)),
+    # head injury: a blow said in slang ("un cantazo en la cabeza", "got clocked in the head")
+    ("head_injury", (r"\b(?!abrazo|pedazo|plazo|lazo|brazo|trazo|regazo|mazo|ojazo)\w{2,}azos? (?:\w+ ){0,2}(?:en|a|de) la (?:cabeza|frente|nuca|mollera|choya|maceta)\b|"
+                     r"\b(?:bonk\w*|conk\w*|clock\w*|bean\w*|thump\w*|wallop\w*|bash\w*|clobber\w*) (?:\w+ ){0,2}(?:in|on) (?:the|his|her|my) (?:head|noggin|forehead|temple)\b")),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -610,6 +652,7 @@ CUES: Final[dict[str, str]] = {
                r"fall (?:off|down|from)|tackled|hit by|accidente|choque|chocamos|se cayo|me cai)\b"),
     "substance": (r"\b(?:party|fiesta|rave|antro|se metio algo|tomo algo|took something|pills?|meds|medication|alcohol|drunk|drinking|oxy\w*|opioids?|opiates?|"
                   r"fentanyl|heroin|xanax|percocet|vicodin|norco|methadone|drugs?|"
+                  r"baggie|bag of (?:powder|pills|white \w+)|white powder|powder|syringe|needles?|bolsita|polvo blanco|jeringa|"
                   r"pastillas|medicamentos?|droga\w*|borracho|tomado)\b"),
     "fall": (r"\b(?:fell|fall\w*|slipped|tripped|accident|crash\w*|hit|struck|punch\w*|kicked|assault\w*|"
              r"fight|rolled off|beaten|jumped|se rodo|pelea|me pegaron|le pegaron|collaps\w+|se desplomo|se desmayo|se cayo|me cai|"
@@ -630,14 +673,14 @@ CUES: Final[dict[str, str]] = {
     "trigger": (r"\b(?:ate|eaten|eating|comi|comio|comer|bite of|a bite|tasted|probe|probo|sting|stung|bee|wasp|hornet|"
                 r"picadura|pico una|abeja|avispa|peanuts?|nuts?|cashews?|almonds?|walnuts?|pecans?|shellfish|shrimp|crab|lobster|fish|sesame|"
                 r"cacahuates?|mani|nueces|almendras|mariscos|camarones?|pescado|ajonjoli|antibiotic\w*|penicillin|amoxicillin|sulfa|"
-                r"new (?:medication|medicine|pill)|shot|vaccine|injection|antibiotico|penicilina|amoxicilina|vacuna|inyeccion|medicamento nuevo)\b"),
+                r"new (?:\w+ )?(?:medication|medicine|pills?|meds?|prescription|drug)|(?:pastilla|medicina|medicamento)s? nuev[oa]s?|shot|vaccine|injection|antibiotico|penicilina|amoxicilina|vacuna|inyeccion|medicamento nuevo)\b"),
     # An age counts when it is said as one ("6 weeks old", "my 2 month", "de 3 semanas"),
     # not as a duration ("a fever for two days").
     "infant": (r"\b(?:baby|babies|infant|newborn|new born|bebe|bebito|bebita|recien nacid[oa]|"
                r"neonat\w*|"
                r"(?:(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|baby|bebe|nina|nino|hija|hijo|"
                r"son|daughter|girl|boy)\W+)?" + _AGE + r"[ -]?(?:old|de nacid[oa]|de edad)|"
-               r"(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|baby|bebe|nina|nino|hija|hijo|son|"
+               r"(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|he'?s|she'?s|baby|bebe|nina|nino|hija|hijo|son|"
                r"daughter|girl|boy)\W+" + _AGE + r"|(?<=\()" + _AGE + r"(?=\s*(?:old\s*)?\))|"
                + _AGE + r" (?:well|check\w*|visit|shots|vaccines?|appointment|appt|cita|consulta|vacunas))\b"
                r"(?! (?:de embarazo|pregnant|along|of pregnancy))"),
@@ -647,7 +690,8 @@ CUES: Final[dict[str, str]] = {
     "pregnancy": (r"\b(?<!covid )(?<!flu )(?<!strep )(?:positive (?:pregnancy |home )?test|pos(?:itive)? (?:preg(?:nancy)?|hpt) test|"
                   r"preg(?:nancy)? test (?:was |came back |is |said )?pos(?:itive)?|positiv[oa] (?:la|mi|el) (?:prueba|test)|"
                   r"(?:prueba|test) (?:de embarazo )?(?:me )?(?:salio |dio )?positiv[oa]|(?:pregnancy )?test (?:was|came back|is) positive|"
-                  r"(?:salio|dio) positiva (?:la|mi) prueba|prueba (?:de embarazo )?(?:salio |dio )?positiva)\b|"
+                  r"(?:salio|dio) positiva (?:la|mi) prueba|(?:sali|salio|saldria) positiva(?! (?:a|al|en el|para|de) (?:covid|la covid|flu|influenza|gripe|strep|estrep\w*|tb|tuberculosis))|positiva en la prueba(?! de (?:covid|influenza|gripe|estrep\w*|tb|tuberculosis))|dio positivo (?:el|la) (?:prueba|test)|dos rayitas|"
+                  r"prueba (?:de embarazo )?(?:salio |dio )?positiva)\b|"
                   r"\b(?:my|the|her|mi|su|la) (?:[1-3]\d|4[0-2]) ?(?:weeks?|wks?|semanas?) (?:appointment|appt|visit|check\w*|ultrasound|scan|cita|control|consulta|ecografia|ultrasonido)\b|"
                   r"\b(?:(?:i'?m|im|i am|she'?s|she is|estoy|tengo|esta|tiene) (?:\d{1,2}|"
                   r"twenty|thirty) ?(?:weeks?|wks?|semanas)\b(?! old)(?! de nacid)|"
@@ -750,6 +794,21 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                              r"\b(?:se me sale|me sale|sale|salio|escurre|saliendo|saliendome|escurriendo|goteando) (?:\w+ ){0,2}(?:agua|liquido)\b|\b(?:vision|vista)\b[^.!?\n]{0,15}\b(?:blurr\w*|borros\w+|spots|manchas)\b|"
                              r"\bupper (?:belly|stomach|abdomen|abdominal)\b[^.!?\n]{0,20}\b(?:pain|hurt\w*)\b|\b(?:pain|hurt\w*)\b[^.!?\n]{0,30}\bunder (?:my|her|the) ribs\b|"
                              r"\bcontracciones (?:\w+ ){0,2}(?:seguidas|cada|fuertes|regulares)\b|\bcontractions (?:\w+ ){0,2}(?:apart|every|regular|close)\b"), "pregnancy"),
+    # -- fifth pass --
+    # pregnancy: movement not felt, said of "her" or "him" rather than "the baby"
+    ("pregnancy_emergency", (r"\b(?:haven'?t|havent|have not|hasn'?t|hasnt|has not|didn'?t|didnt|did not|can'?t|cant|cannot|not|no (?:he|ha|lo|la|le)|no) ?(?:felt|feel|feeling|sentido|siento|senti|sintio) "
+                             r"(?:her|him|them|it|the baby|my baby|lo|la|al bebe|a mi bebe)? ?(?:move|moving|moved|kick\w*|moverse|mover|patear|patadas)\b|"
+                             r"\bno (?:(?:lo|la|le) )?(?:he |ha |hemos )?(?:sentido|siento|senti|sintio|sentimos) (?:al bebe |a mi bebe |a la bebe )?(?:moverse|mover|patear|patadas|que se mueve)\b|"
+                             r"\b(?:no (?:se )?ha (?:movido|pateado)|no (?:ha dado|da) (?:ni una )?patadas?|(?:hasn'?t|has not|stopped) (?:kicked|kicking|moved|moving))\b"), "pregnancy"),
+    # overdose: a whole small container; a child in a grandparent's medicine
+    ("overdose_poisoning", near(r"took|taken|drank|drunk|swallowed|ate|eaten|chugged|got into|tomo|se tomo|me tome|bebio|se bebio|trago|se trago|se comio|comio",
+                                r"(?:the whole|the entire|todo el|toda la) (?:\w+ )?(?:bottle|jar|box|pack|tube|frasco|botella|bote|caja)|(?:todo el|toda la) (?:frasquito|botellita|botecito|cajita)|(?:frasquito|botellita|botecito) (?:enter[oa]|complet[oa])", 60),
+     "medicine"),
+    ("overdose_poisoning", (r"\b(?:se tomo|tomo|se trago|se bebio|se comio|took|drank|ate|swallowed|got into)\b (?:[\w']+ ){0,4}(?:medicina|medicinas|medicine|meds|pills|pastillas|gotas|drops|jarabe|syrup)\b "
+                            r"(?:de|of) (?:la|el|mi|su|my|his|her|the) (?:abuel[oa]|mama|papa|tia|tio|grandma|grandpa|grandmother|grandfather|mom|dad|aunt|uncle|neighbou?r|vecin[oa]|herman[oa])\b"), "child"),
+    # infant fever: a bare reading after "had", "running", "hit" ("had 103 all night")
+    ("infant_fever", (r"\b(?:had|has|having|running|ran|hit|hitting|reached|spiked(?: to)?|spiking|up to|tuvo|tiene|tenia|marco|marca|llego a|subio a)\b (?:a |an |de )?(?:10[0-5]|3[89]|4[01])(?:[.,]\d)?\b"
+                      r"(?! ?(?:years?|yrs?|anos|lbs?|kg|dollars|mg|ml|mls|oz|ounces|grams|g\b|%|percent|minutes?|mins?|times|diapers|pounds|calls|pages|days|dias|weeks?|semanas|veces|pesos))"), "infant"),
 )
 
 # A current finding of the first category becomes the second when the message has the cue:
@@ -767,6 +826,9 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:allerg\w*|anaphyla\w*|hives|sting|stung|epi ?pen|epi|peanuts?|nuts|almonds?|cashews?|walnuts?|pecans?|sesame|shellfish|shrimp|alergi\w*|nueces|"
      r"ronchas|picadura|cacahuate|mariscos|flu shot|vaccine|vacuna|new (?:medication|medicine|"
      r"antibiotic|pills?))\b")),
+    # fifth pass: a tight throat with the allergy ruled out by the writer is a breathing problem
+    ("anaphylaxis", "breathing",
+     r"\b(?:no|not|isn'?t|nothing) (?:an? )?(?:allergy|allergic|allergies) (?:stuff|thing|related|reaction)\b|\bno (?:es|fue|parece) (?:una )?(?:alergia|reaccion alergica)\b"),
 )
 
 # -- pseudo-targets: idioms, clinical terms, other conditions ------------------------------
@@ -889,6 +951,17 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\bbaby (?:shower|food|formula|monitor|wipes|steps)\b",
     (r"\bwater broke (?:in|at|under) (?:the|my|our) (?:house|basement|kitchen|pipe)\b|"
     r"\b(?:pipe|heater|main|tank)\w* (?:broke|burst)\b"),
+    # fifth pass: a kiss or a hug on the head
+    r"\b(?:beso|besito|abrazo|caricia|palmadita|sobadita)s? (?:en|a) la (?:cabeza|frente)\b|\b(?:kiss|kisses|kissed|pat|pats|patted)\w* (?:on|to) (?:the|his|her|my) (?:head|forehead)\b",
+    # fifth pass: "OD'd on candy", work "suffocating" someone, a lab or a form named by a condition
+    (r"\b(?:od'?d|od'?ed|overdos\w+) on (?:\w+ )?(?:candy|sugar|chocolate|pizza|netflix|tv|shows?|coffee|cookies|sweets|treats|cake|pie|turkey|carbs|junk food|food|fun|memes|"
+     r"dulces|chocolates?|pan|cafe|series|tacos|tamales)\b"),
+    (r"\b(?:work|job|school|deadlines?|boss|schedule|bills|debt|this week|relationship|marriage|rules|trabajo|chamba|escuela|deudas?|jefe|horario)\b (?:is |are |has been |was |keeps |me |nos )?"
+     r"(?:(?:so|really|kind of|just|esta|tiene) )?(?:suffocating|smothering|asfixia\w*|ahoga\w*|sofoca\w*)\b"),
+    (r"\bpre-?eclampsia (?:labs?|panel|bloodwork|screen\w*|tests?|workup|protocol|precautions|risk|prevention|labo\w*)\b|"
+     r"\b(?:labs?|tests?|screen\w*|bloodwork|analisis|estudios|examenes|laboratorios?) (?:for|de|para) (?:la )?pre-?eclampsia\b"),
+    (r"\b(?:hoja|formulario|forma|instrucciones|protocolo|politica|guia|folleto|carta) (?:\w+ ){0,3}(?:de|sobre|para) (?:la )?fiebre\b|"
+     r"\bfever (?:policy|protocol|instructions?|form|sheet|guidelines?|handout|chart|log|plan)\b"),
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------
@@ -1108,6 +1181,19 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\b(?:en urgencias|en el hospital|en la ambulancia|los paramedicos)\b(?= (?:me|le|nos|lo|la) (?:pusieron|dieron|inyectaron|trataron))|"
       r"\b(?:they|the er|the hospital|urgent care|the doctors?|er|ed) (?:observed|monitored|watched|kept) (?:me|him|her|us|them)\b|"
       r"\b(?:me|lo|la|le|nos) (?:tuvieron|dejaron) en observacion\b")),
+    # -- fifth pass (third blind set's false alarms, by pattern) --
+    # denying the thoughts ("not having any thoughts of hurting myself", "sin ideas de ...")
+    ("negated", "forward",
+     (r"\b(?:not having|not|no|never had|never|without|denies|deny|haven'?t had|don'?t have|do not have) (?:any |ever )?(?:thoughts?|ideas?|urges?|plans?|intentions?|feelings?) (?:of|about|to)\b|"
+      r"\bno (?:tengo|tiene|he tenido|ha tenido|siento)? ?(?:ningun\w* |ningunas? )?(?:pensamientos?|ideas?|ganas|intencion\w*|planes?) (?:de|sobre)\b")),
+    # an age given for a past event ("had anaphylaxis at age 3")
+    ("historical", "backward", r"\bat (?:age|the age of) \d{1,2}\b|\ba (?:los|la edad de) \d{1,2} anos\b"),
+    # a condition on what someone does ("if he hits his head"), never "if he hit" (past)
+    ("hypothetical", "forward",
+     r"\bif (?:he|she|it|they|you|we|my \w+|your \w+|our \w+|the baby|the kids?) (?:ever )?(?!was\b|is\b|has\b|does\b|did\b)\w+s\b|\bsi (?:usted|tu|alguien) (?:o alguien (?:que (?:conoce|conozca|conoces|quiere|quieres)|cercano) )?"),
+    # a night spent in the emergency room: seen to
+    ("assessed", "both",
+     r"\b(?:spent|spend) (?:the|last|all) (?:night|day|evening) (?:in|at) (?:the )?(?:er|e\.r\.|emergency room|hospital|urgent care)\b|\bpasamos (?:la noche|el dia) en (?:urgencias|emergencias|el hospital)\b"),
 )
 
 # Words between a negation and a target that show the negation is about something else
@@ -1147,4 +1233,10 @@ BULK_CUES: Final = (
     r"\b(?:taller|charla|platica|chequeo|clase|screening|class|workshop) gratis\b|\bgratis (?:este|el) (?:sabado|domingo|lunes|martes|miercoles|jueves|viernes)\b",
     r"\bbook (?:your|online|now|today)\b", r"\bcoupons?\b|\bcupon(?:es)?\b|\balso inside\b|\ben este numero\b", r"\bconsulte nuestr\w+\b|\bvisit our (?:website|site|page)\b",
     r"\b(?:mes|semana|dia) (?:del|de la|mundial|nacional) (?:del |de la )?(?:corazon|salud|diabetes|cancer|asma|prevencion|mujer)\b|\b(?:safety|seguridad) (?:tips?|consejos)\b|\bconsejos de\b",
+    # fifth pass: a sign list with a priced booking; a shop; a weekly series; an app offer
+    r"\blearn the (?:signs|symptoms|facts|warning signs)\b|\baprend[ae] (?:a reconocer|las senales)\b",
+    r"\b(?:at|in) (?:any|all|participating) (?:of our )?(?:[\w-]+ ){0,2}(?:locations?|clinics?|stores?|pharmacies|offices)\b|\ben (?:cualquiera de )?nuestras (?:sucursales|clinicas|farmacias)\b",
+    r"\b(?:book|get|schedule|reserve) (?:a|an|your) [^.!?\n]{0,30}\bfor (?:just |only )?\$\d+",
+    r"\bshop (?:our|the)\b|\bcompre (?:nuestra|en nuestra)\b", r"\bweek by week\b|\bsemana a semana\b",
+    r"\b(?:descargue|descarga|download) (?:nuestra|our|la|the) app\b|\b\d+ (?:dias|days) (?:gratis|free)\b",
 )
