@@ -1075,3 +1075,118 @@ def test_fifth_round_patterns_are_found(lang: str, body: str, category: str) -> 
 @pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_TRAPS)
 def test_fifth_round_words_in_other_senses(lang: str, body: str) -> None:
     assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+# -- fifth round, own batch 14: the three weak categories, written after the blind-set fixes --
+# and scored before the fixes it led to (first contact: 38 of 71 found, 4 of 22 traps flagged)
+FIFTH_ROUND_BATCH_14 = [
+    # suicide and self-harm
+    ('en', "i wrote my sister a letter explaining everything and put it on the kitchen table", 'suicide_self_harm'),
+    ('en', "everyone would be happier if i just wasn't around", 'suicide_self_harm'),
+    ('en', "I've been looking up how many of my seroquel it would take", 'suicide_self_harm'),
+    ('en', "tonight i'm going to drive off the overpass, i've decided", 'suicide_self_harm'),
+    ('en', "I cut my arms again last night and one of them is pretty deep", 'suicide_self_harm'),
+    ('en', "my daughter told me she wants to kill herself, she's 15", 'suicide_self_harm'),
+    ('en', "I don't want to be alive anymore and I have the pills in front of me", 'suicide_self_harm'),
+    ('en', "I can't keep going like this, I have a plan for this weekend", 'suicide_self_harm'),
+    ('en', "my son has been burning his arm with a lighter", 'suicide_self_harm'),
+    ('en', "sorry for everything. tell my kids i love them. i won't be calling again", 'suicide_self_harm'),
+    ('en', "i'm sitting in my car in the garage with the engine on", 'suicide_self_harm'),
+    ('en', "my wife locked herself in the bathroom with a razor and says she wants to die", 'suicide_self_harm'),
+    ('en', "gave my dog to my neighbor and cancelled everything, i'm done", 'suicide_self_harm'),
+    ('en', "I keep picturing hanging myself in the closet", 'suicide_self_harm'),
+    ('en', "nothing matters, I'd rather be dead than keep feeling this", 'suicide_self_harm'),
+    ('es', 'ya no quiero seguir aquí, tengo las pastillas listas', 'suicide_self_harm'),
+    ('es', 'mi hijo de 16 dijo que se quiere aventar del puente', 'suicide_self_harm'),
+    ('es', 'me volví a cortar los brazos y ahora no para de sangrar', 'suicide_self_harm'),
+    ('es', 'les escribí una carta a mis hijos para despedirme', 'suicide_self_harm'),
+    ('es', 'siento que todos estarían mejor si yo no existiera', 'suicide_self_harm'),
+    ('es', 'estoy pensando en colgarme, ya tengo la cuerda', 'suicide_self_harm'),
+    ('es', 'mi esposa dice que se va a tomar todas las pastillas de la casa', 'suicide_self_harm'),
+    ('es', 'no aguanto más, esta noche me voy a quitar la vida', 'suicide_self_harm'),
+    ('es', 'quiero dormir para siempre', 'suicide_self_harm'),
+    ('es', 'regalé mis cosas y ya me despedí, no me busquen', 'suicide_self_harm'),
+    # severe bleeding
+    ('en', "the cut on his hand is squirting every time his heart beats", 'severe_bleeding'),
+    ('en', "I've gone through 4 maxi pads in 2 hours and feel faint", 'severe_bleeding'),
+    ('en', "dad sliced his leg with the chainsaw, blood is soaking through his jeans", 'severe_bleeding'),
+    ('en', "there's blood all over the bathroom floor from her wrist", 'severe_bleeding'),
+    ('en', "my gums won't stop bleeding since the extraction this morning, mouth keeps filling up", 'severe_bleeding'),
+    ('en', "passing big dark clots and blood runs down my legs", 'severe_bleeding'),
+    ('en', "threw up what looks like coffee grounds twice and feel dizzy", 'severe_bleeding'),
+    ('en', "my stool is black like tar and I almost fainted", 'severe_bleeding'),
+    ('en', "the dog bite on her arm is bleeding a ton and we can't stop it", 'severe_bleeding'),
+    ('en', "he's on eliquis and fell, his elbow won't quit bleeding", 'severe_bleeding'),
+    ('en', "blood keeps running out of my nose, a whole towel soaked", 'severe_bleeding'),
+    ('en', "mom is spitting up mouthfuls of blood", 'severe_bleeding'),
+    ('en', "cut my thumb deep on a broken glass, I can see fat and it keeps bleeding", 'severe_bleeding'),
+    ('es', 'me corté con el cuchillo y la sangre sale a borbotones', 'severe_bleeding'),
+    ('es', 'mi papá está vomitando sangre oscura y está muy pálido', 'severe_bleeding'),
+    ('es', 'llevo dos horas sangrando de la nariz y ya llené una toalla', 'severe_bleeding'),
+    ('es', 'tengo una regla que no para, lleno una toalla cada media hora', 'severe_bleeding'),
+    ('es', 'a mi hijo le sale mucha sangre de la herida de la pierna', 'severe_bleeding'),
+    ('es', 'hice popó negra como chapopote y me siento mareado', 'severe_bleeding'),
+    ('es', 'mi abuelo toma warfarina y se cortó, no deja de sangrar', 'severe_bleeding'),
+    ('es', 'estoy escupiendo sangre roja desde hace rato', 'severe_bleeding'),
+    ('es', 'se le abrió la herida de la cirugía y está chorreando sangre', 'severe_bleeding'),
+    # overdose and poisoning
+    ('en', "my toddler drank some of the windshield washer fluid", 'overdose_poisoning'),
+    ('en', "I accidentally took my evening insulin twice", 'overdose_poisoning'),
+    ('en', "my mom took 12 of her sleeping pills and is really groggy", 'overdose_poisoning'),
+    ('en', "found the baby with an open bottle of iron tablets, a few are missing", 'overdose_poisoning'),
+    ('en', "my teen took a bunch of benadryl on a tiktok dare and is seeing things", 'overdose_poisoning'),
+    ('en', "he snorted something at a friend's house and his heart is racing like crazy", 'overdose_poisoning'),
+    ('en', "my husband ran the generator in the garage and we all have headaches and feel sick", 'overdose_poisoning'),
+    ('en', "daughter swallowed a mouthful of nail polish remover", 'overdose_poisoning'),
+    ('en', "my dad mixed up his bottles and took 3 of the heart pills instead of 1", 'overdose_poisoning'),
+    ('en', "my 4 yo got into the gummy vitamins and ate maybe 20", 'overdose_poisoning'),
+    ('en', "my friend mixed xanax with a lot of vodka and won't wake up right", 'overdose_poisoning'),
+    ('en', "my kid licked the rat bait in the shed", 'overdose_poisoning'),
+    ('en', "I think I took too many of my tramadol, my breathing feels slow", 'overdose_poisoning'),
+    ('en', "the baby drank from the bottle of pine-sol", 'overdose_poisoning'),
+    ('es', 'mi hijo se tomó el jarabe para la tos completo', 'overdose_poisoning'),
+    ('es', 'me tomé como 15 pastillas de paracetamol', 'overdose_poisoning'),
+    ('es', 'el niño se bebió un poco de cloro', 'overdose_poisoning'),
+    ('es', 'mi mamá se tomó la pastilla de la presión dos veces hoy', 'overdose_poisoning'),
+    ('es', 'mi nieta se comió unas pastillas que encontró en el bolso de mi suegra', 'overdose_poisoning'),
+    ('es', 'mi esposo inhaló el gas del calentador y está mareado y vomitando', 'overdose_poisoning'),
+    ('es', 'le di a mi bebé el doble de la medicina por error', 'overdose_poisoning'),
+    ('es', 'mi hijo se metió algo en una fiesta y no reacciona', 'overdose_poisoning'),
+    ('es', 'mi perro no, mi hijo se comió el veneno para cucarachas', 'overdose_poisoning'),
+    ('es', 'mi hija se tomó medio frasco de melatonina', 'overdose_poisoning'),
+]
+
+FIFTH_ROUND_BATCH_14_TRAPS = [
+    ('en', "I wrote a letter to my insurance explaining everything, did you get a copy?"),
+    ('en', "my phone is dying, please call my husband's number instead"),
+    ('en', "my kid cut his finger making a sandwich, small cut, need tetanus info"),
+    ('en', "I'd rather be dead than sit through another hour on hold, lol, call me back please"),
+    ('en', "the garage door code for the home visit is 4412"),
+    ('en', "I killed it at my presentation, thanks for the anxiety tips"),
+    ('en', "I'm done with physical therapy, can you close the referral?"),
+    ('en', "can you tell me how many pills are in a 90-day supply?"),
+    ('en', "blood pressure was a bit high this morning, 142/90, should I adjust my meds?"),
+    ('en', "period is heavier than usual this month but nothing crazy, want to discuss options"),
+    ('en', "I had a nosebleed this morning, stopped in 5 minutes, just letting you know"),
+    ('en', "my son ate a whole pizza by himself lol, can we reschedule his physical"),
+    ('en', "is it safe to take ibuprofen with my blood pressure pill?"),
+    ('en', "the pharmacy gave me twice the usual amount of pills in the bottle, is that right?"),
+    ('en', "we have a carbon monoxide detector question for the home safety form"),
+    ('es', 'me despedí de mi trabajo y necesito cambiar mi seguro'),
+    ('es', 'mi hijo se cortó el pelo solo, jaja, ¿tienen cita para fotos del expediente?'),
+    ('es', 'ya no quiero seguir con la fisioterapia, ¿la pueden cancelar?'),
+    ('es', 'se me acabaron las pastillas de la presión, ¿me mandan la receta?'),
+    ('es', 'le di a mi hijo la medicina como dice la receta, ¿cuántos días sigue?'),
+    ('es', 'estoy sangrando un poquito de las encías cuando me cepillo, ¿es normal?'),
+    ('es', 'mi abuela tomó veneno para ratas hace años, ahora quiere una cita de rutina'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FIFTH_ROUND_BATCH_14)
+def test_fifth_round_batch_14(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_BATCH_14_TRAPS)
+def test_fifth_round_batch_14_traps(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)

@@ -221,8 +221,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\bif i (?:was|were) dead\b|\bplan and (?:the )?means\b|\bhave a plan to (?:end|kill|hurt|die|do it)\b|\bsi (?:yo )?(?:estuviera|me muriera) muert[oa]\b"),
     ("suicide_self_harm", r"\b(?:cut|slit|slash\w*|cortarme|corto|corte|cortado) (?:\w+ )?(?:wrists?|munecas|venas)\b|\b(?:nobody|no one|no-one|nadie) (?:would|will|va a|me) (?:miss|care|extranar\w*)\b|\bif i (?:was|were) gone\b|\bnot safe (?:right now|with myself|alone)\b|\bhave a plan to\b"),
     ("suicide_self_harm", r"\b(?:hurt\w*|harm\w*|cut\w*|burn\w*) (?:her|him|them)sel(?:f|ves)\b|\bon purpose\b|\bpurposely\b|\ba proposito\b"),
-    ("suicide_self_harm", r"\b(?:not|never|no) (?:to )?(?:wake up|despertar)\b|\b(?:don'?t|do not) want to be here\b|\bwrote (?:\w+ ){0,2}(?:letters?|notes?) (?:to|for) (?:my|the)\b|\bgoodbye (?:letters?|notes?)\b"),
-    ("suicide_self_harm", r"\b(?:quitarme|quitarse) la vida|\bdejar de existir\b|\bno (?:quiero|quiere) (?:seguir|estar)\b"),
+    ("suicide_self_harm", r"\b(?:not|never|no) (?:to )?(?:wake up|despertar)\b|\b(?:don'?t|do not) want to be here\b|\bwrote (?:\w+ ){0,2}(?:letters?|notes?) (?:to|for) (?:my|the)\b(?! (?:\w+ )?(?:insurance|insurer|employer|boss|landlord|bank|lawyer|school|job|work|doctor|dr|pharmacy|hr|manager|teacher|office|company|clinic|senator|representative))|\bgoodbye (?:letters?|notes?)\b"),
+    ("suicide_self_harm", r"\b(?:quitarme|quitarse) la vida|\bdejar de existir\b|\bno (?:quiero|quiere) (?:seguir|estar)\b(?! (?:con|en (?:la|el|esa|ese|lista)|tomando|yendo|haciendo|pagando|esperando|viniendo|usando|asistiendo))"),
     ("suicide_self_harm", r"\bkill(?:ing|ed|s)? (?:my ?self|myslef|meself|him ?self|her ?self|them ?sel(?:f|ves))\b|\b(?:i'?ll|i will|i'?m gonna|im gonna|i'?m going to|i am going to|gonna) end it(?: all)?(?: (?:tonight|today|now|soon))?\b(?! with| for)"),
     ("suicide_self_harm", r"\b(?:end|ending|take|taking) (?:my|it) (?:own )?(?:life|all)\b"),
     ("suicide_self_harm", r"\b(?:going to|gonna|will|want to|wanna|plan(?:ning)? to|about to|ready to)\W+(?:[\w']+\W+){0,2}(?:take|swallow|overdose on) (?:them all|it all|all (?:of )?(?:them|my|the)|the whole bottle|every (?:pill|last))"),
@@ -432,7 +432,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", near(r"no point|pointless|what'?s the point|tired of|can'?t do this|ya no aguanto|no tiene caso|no vale la pena",
                                r"won'?t be (?:here|around)|not (?:going to|gonna) be (?:here|around)|ya no (?:voy a|vas a) (?:estar|volver)", 40)),
     ("suicide_self_harm", (r"\b(?:don'?t|do not|can'?t|cannot) see myself (?:being )?(?:here|around|alive)\b|\bmade (?:my )?peace with (?:it|everything|dying)\b|\bi'?ve made my peace\b|"
-                          r"\bsaid (?:my )?goodbyes? to (?:my|everyone|everybody)\b|\bme (?:despedi|he despedido) de (?:mi|mis|todos)\b|\b(?:esta noche|hoy|manana) (?:se acaba|termina|acabo con) todo\b")),
+                          r"\bsaid (?:my )?goodbyes? to (?:my|everyone|everybody)\b|\bme (?:despedi|he despedido) de (?:mi|mis|todos)\b(?! (?:trabajo|chamba|empleo|jefe|jefa|equipo|companer\w+|casa|departamento|doctor\w*|medic\w+|terapeuta|seguro|antigu[oa]|anterior|viej[oa]))|\b(?:esta noche|hoy|manana) (?:se acaba|termina|acabo con) todo\b")),
     ("suicide_self_harm", r"\b(?:so |really |just |very )?(?:tired|sick|exhausted) of (?:living|being alive|life|existing|waking up)\b(?! with| in (?:pain|this)| on)|\b(?:cansad[oa]|hart[oa]) de (?:vivir|la vida|estar viv[oa]|existir|despertar)\b(?! con| asi con| en)"),
     ("suicide_self_harm", r"\b(?:left|wrote|writing|written|deje|escribi|escribiendo)\b (?:\w+ ){0,2}(?:letters|notes|cartas|notas|goodbyes?|despedidas?) (?:to|for|para|a) (?:my|mis|mi|the|los|las)\b (?:\w+ )?(?:kids|children|family|wife|husband|parents|mom|dad|hijos|familia|esposa|esposo|padres|mama|papa)\b"),
     ("suicide_self_harm", near(r"me despido|goodbye|good bye|farewell|adios a todos",
@@ -494,7 +494,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # a closed garage; a gun or pills with "can't take it any more"; a will and "ready to go"
     ("suicide_self_harm", near(r"(?:want|wanna|need) (?:\w+ ){0,2}(?:to stop|to end|to be over)|quiero que (?:todo )?(?:se acabe|termine|pare)",
                                r"permanent\w*|for good|forever|para siempre|de una vez", 30)),
-    ("suicide_self_harm", r"\bhow (?:many|much) (?:\w+ ){0,2}(?:it )?(?:would|will|does|do) (?:it )?(?:take|need)\b(?! (?:to (?:work|help|kick in|feel|heal|get)))|\b(?:cuantas|cuantos) (?:\w+ ){0,2}(?:se necesitan|hacen falta|harian falta|necesitaria)\b(?! para (?:que (?:funcione|haga efecto)|el dolor))"),
+    ("suicide_self_harm", r"\bhow (?:many|much) (?:\w+ ){0,3}(?:it )?(?:would|will|does|do) (?:it )?(?:take|need)\b(?! (?:to (?:work|help|kick in|feel|heal|get)))|\b(?:cuantas|cuantos) (?:\w+ ){0,2}(?:se necesitan|hacen falta|harian falta|necesitaria)\b(?! para (?:que (?:funcione|haga efecto)|el dolor))"),
     ("suicide_self_harm", near(r"garage|garaje|cochera|closed|cerrad[oa]|locked|encerr\w+", r"car (?:is |was )?running|engine (?:is |was )?running|motor (?:prendido|encendido|andando)|carro prendido|coche encendido", 60)),
     ("suicide_self_harm", near(r"\bgun|pistola|pills|pastillas|rope|soga|knife|cuchillo|razor|navaja|arma",
                                r"can'?t take (?:it|this) (?:any ?more|no more)|can'?t do this any ?more|ya no (?:aguanto|aguante|puedo mas|pueda mas|puedo con esto)|no aguanto mas", 60)),
@@ -624,7 +624,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # bleeding: an amount with its colour ("a bunch of bright red blood"), a cupful; a
     # nosebleed that will not stop or that pinching does not help; stools that are all blood
     ("severe_bleeding", (r"\b(?:a bunch|lots|a lot|a ton|tons|a cup|a cupful|half a cup|a mug|a mouthful|mouthfuls|a handful|clumps|un monton|un chorro|una taza|un vaso|media taza|bocanadas)\b (?:of |de )?"
-                         r"(?:(?:bright|dark|fresh|red|thick|clotted|roja|rojo|viva|fresca|oscura|brillante)\W+){1,3}(?:blood|sangre)\b")),
+                         r"(?:(?:bright|dark|fresh|red|thick|clotted|roja|rojo|viva|fresca|oscura|brillante)\W+){0,3}(?:blood|sangre)\b")),
     ("severe_bleeding", near(r"blood|sangre|bled|bleed\w*|sangr\w+", r"(?:like |about |almost |nearly |maybe |como |casi )?(?:a|one|half a|una|media) (?:cup|cupful|mug|glass|bowl|taza|vaso|tazon)(?:ful)?", 40)),
     ("severe_bleeding", r"\b(?:vomit\w*|throw\w* up|threw up|puk\w*|cough\w* up|devolvi\w*)\b[^.!?\n]{0,50}\b(?:bright red|dark red|rojo vivo|roja viva)\b[^.!?\n]{0,15}\b(?:blood|sangre)\b"),
     ("severe_bleeding", (r"\bnose ?bleeds?\b[^.!?\n]{0,50}\b(?:won'?t|wont|will not|doesn'?t|does not|isn'?t|not|can'?t|cannot|hasn'?t|has not|never) (?:stop\w*|quit\w*|slow\w*|let up)\b|"
@@ -641,6 +641,52 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # head injury: a blow said in slang ("un cantazo en la cabeza", "got clocked in the head")
     ("head_injury", (r"\b(?!abrazo|pedazo|plazo|lazo|brazo|trazo|regazo|mazo|ojazo)\w{2,}azos? (?:\w+ ){0,2}(?:en|a|de) la (?:cabeza|frente|nuca|mollera|choya|maceta)\b|"
                      r"\b(?:bonk\w*|conk\w*|clock\w*|bean\w*|thump\w*|wallop\w*|bash\w*|clobber\w*) (?:\w+ ){0,2}(?:in|on) (?:the|his|her|my) (?:head|noggin|forehead|temple)\b")),
+    # fifth pass, own batch 14 (written after the blind-set fixes, scored before these):
+    # suicide: a letter to family or to say goodbye; others happier without me; a crash or
+    # a jump planned; cutting or burning again; a plan with "can't keep going"; a goodbye to
+    # the children; an engine on in a garage; pets given away and "done"; rather dead than
+    # feeling this; hanging; all the pills in the house; sleeping for ever
+    ("suicide_self_harm", (r"\b(?:wrote|left|writing|escribi|deje|escribiendo|les escribi|le escribi)\b (?:[\w']+ ){0,4}(?:letters?|notes?|cartas?|notas?)\b(?! (?:to|for|a|para) (?:my |the |mi |el |la |al )?(?:\w+ )?(?:insurance|insurer|employer|boss|landlord|bank|lawyer|school|job|work|doctor|dr|pharmacy|hr|manager|teacher|office|company|clinic|seguro|aseguradora|banco|abogado|escuela|trabajo|jefe|doctor\w*|farmacia))[^.!?\n]{0,40}\b(?:explaining everything|saying goodbye|to say goodbye|goodbye|para despedirme|de despedida|despidiendome|explicando todo)\b|"
+                           r"\bwrote (?:my )?(?:sister|brother|kids|children|family|wife|husband|mom|dad|parents|son|daughter|partner) (?:a |an )?(?:\w+ )?(?:letter|note)\b")),
+    ("suicide_self_harm", (r"\b(?:happier|better|mejor|mas felices)\b (?:off )?(?:if i (?:just )?(?:wasn'?t|weren'?t|was not|were not|wasnt|werent) (?:around|here|alive|in the picture)|if i (?:was|were) gone|"
+                           r"si (?:yo )?no (?:existiera|estuviera|viviera)|sin mi)\b")),
+    ("suicide_self_harm", (r"\b(?:going to|gonna|will|want to|wanna|plan(?:ning)? to|thinking (?:about|of)|about to|ready to)\W+(?:[\w']+\W+){0,1}(?:drive|driving|crash|crashing|steer|steering|swerve|swerving|jump|jumping)\b (?:\w+ ){0,2}(?:off|into|in front of) (?:the|a|an)\b|"
+                           r"\b(?:me|se|te) (?:quiero|quiere|quieres|voy|va|vas|iba) (?:a )?(?:aventar|tirar|lanzar|arrojar)\b (?:\w+ ){0,1}(?:del?|desde|al|a (?:la|las|un|una)) (?:\w+ )?(?:puente|edificio|azotea|techo|vias|tren|metro|barranco|balcon|carretera|trailer|camion|carros)\b")),
+    ("suicide_self_harm", (r"\b(?:cut|cutting|burn\w*|slash\w*) (?:my|his|her) (?:arms|legs|thighs|wrists|forearms|stomach)\b|\b(?:cut|cutting|burn\w*|slash\w*) (?:my|his|her) (?:arm|leg|thigh|wrist|forearm|skin)s? (?:\w+ ){0,1}(?:again|on purpose)\b|"
+                           r"\bburn\w* (?:my|his|her|them)(?:self|selves)? ?(?:\w+ )?(?:arm|arms|leg|legs|skin|hand|hands|wrist|wrists)? ?with (?:a |the |his |her |my )?(?:lighter|cigarettes?|match\w*)\b|"
+                           r"\b(?:me|se) (?:volvi|volvio|he vuelto|ha vuelto) a (?:cortar|quemar|lastimar|hacer cortes)\b|\bse (?:quema|quemo|esta quemando) (?:\w+ ){0,2}con (?:el |un |los )?(?:encendedor|cigarro\w*|cerillo\w*)\b")),
+    ("suicide_self_harm", near(r"can'?t keep going(?! to)|can'?t go on|can'?t do this any ?more|ya no (?:puedo|aguanto)|no puedo (?:mas|seguir)(?! (?:con|yendo|pagando))",
+                               r"(?:have|got|made|tengo|hice) (?:a |un )?plan\b", 60)),
+    ("suicide_self_harm", (r"\btell (?:my|the) (?:kids|children|family|wife|husband|mom|dad|parents|son|daughter|boys|girls) (?:i love them|i love (?:him|her)|i'?m sorry|goodbye|i said goodbye)\b|"
+                           r"\bdile?s? a (?:mis hijos|mi familia|mi esposa|mi esposo|mi mama|mis papas|mis padres) que (?:los|las|la|lo) (?:quiero|amo)\b|\bsorry for everything\b[^\n]{0,60}\b(?:won'?t|goodbye|love them|love you all)\b")),
+    ("suicide_self_harm", near(r"garage|garaje|cochera|closed|cerrad[oa]|locked|encerr\w+", r"engine (?:is |still )?on|motor (?:prendido|encendido)|carro encendido|car (?:is )?on", 60)),
+    ("suicide_self_harm", near(r"(?:gave|giving|given|give) (?:away )?(?:my|all my) (?:dog|cat|pets?|things|stuff|belongings|possessions|guitar|car)|(?:regale|regalo|regalando) (?:a )?(?:mi|mis|todas mis) (?:perro|gato|mascotas?|cosas|pertenencias)",
+                               r"i'?m done|done with (?:everything|it all|life)|it'?s over|ya me despedi|no me busquen|cancel\w+ everything|ya (?:termine|acabe)", 60)),
+    ("suicide_self_harm", (r"\b(?:i'?d|i would|would|id) rather (?:be dead|die)\b(?=[^.!?\n]{0,25}\b(?:feel\w*|living|live|go on|keep going|this pain|hurting|like this|wake up)\b)|"
+                           r"\bprefiero (?:estar muert[oa]|morirme|morir) (?:que|a) (?:seguir|sentir|vivir)\b")),
+    ("suicide_self_harm", r"\b(?:hang|hanging) (?:my|him|her|them)(?:self|selves)\b|\bahorcar(?:me|se|te)\b|\b(?:pensando en|pienso en|quiero|voy a|ganas de|pense en) colgarme\b"),
+    ("suicide_self_harm", r"\b(?:me|se) (?:voy|va|quiero|quiere) a? ?tomar (?:todas las (?:pastillas|medicinas)|todo el frasco|el frasco entero|la caja entera)\b(?! (?:que|como|durante|por|en|cada))"),
+    ("suicide_self_harm", r"\b(?:quiero|quisiera|want to|wanna|wish i could) (?:dormir|sleep|dormirme|irme a dormir) (?:para siempre|forever)\b"),
+    # bleeding: pads counted against hours; blood through clothes or down the legs; big
+    # clots; stools black like tar; gushing said in Spanish; hours of bleeding, a towel filled
+    ("severe_bleeding", r"\b(?:\d+|two|three|four|five|six|dos|tres|cuatro|cinco|seis) (?:\w+ )?(?:pads?|tampons?|towels?|toallas?|compresas?|tampones)\b (?:\w+ )?(?:in|en) (?:(?:less than|under|menos de) )?(?:an? |one |\d+ |two |three |una |dos |tres |media )?(?:hours?|horas?|min\w*)\b"),
+    ("severe_bleeding", (r"\bsoak\w* (?:right )?(?:through|thru) (?:his|her|my|the|their) (?:\w+ )?(?:jeans|pants|shirt|clothes|sock|socks|sheets|shorts|scrubs|sleeve|dress|bed)\b|"
+                         r"\bempap\w+ (?:\w+ ){0,2}(?:pantalon\w*|ropa|camisa|sabanas|calcetin\w*|cama)\b|"
+                         r"\bblood (?:is )?(?:running|runs|ran|dripping|drips|pouring|trickling|streaming) down (?:my|his|her|the) (?:legs?|arms?|face|neck|thighs?)\b|"
+                         r"\bsangre (?:me |le )?(?:escurre|corre|chorrea|gotea) por (?:las|la|el|los) (?:piernas|pierna|brazo|cara)\b|\b(?:big|large|huge|giant) (?:\w+ )?clots\b")),
+    ("severe_bleeding", (r"\b(?:stool|stools|poop|bm|bowel movements?)\b (?:is |are |was |were |looks |look )?(?:\w+ )?(?:black|tarry|like tar|tar-like|maroon)\b|\b(?:black|tarry|tar-like) (?:\w+ )?(?:poop|bm|bowel movements?)\b|"
+                         r"\b(?:popo|caca|heces|evacuacion\w*|pupu)\b (?:\w+ )?negr[ao]s?\b|\bnegr[ao]s? como (?:chapopote|alquitran|brea)\b")),
+    ("severe_bleeding", (r"\b(?:sangre|sangra\w*)\b[^.!?\n]{0,20}\b(?:a borbotones|a chorros|chorrea\w*|borbote\w+)\b|\b(?:chorrea\w*|borbote\w+) (?:de )?sangre\b|"
+                         r"\b(?:llevo|lleva|llevamos|llevan) (?:\w+ ){0,2}(?:horas?|rato|media hora) sangrando\b|\b(?:llene|lleno|empape|empapo|empapamos|llenamos)\b (?:\w+ ){0,2}(?:toallas?|trapos?|gasas?|camiseta)\b")),
+    # overdose: something snorted or injected; fumes from a generator or a heater indoors;
+    # bait and household cleaners by brand; a container finished or half of one
+    ("overdose_poisoning", r"\b(?:snort\w*|sniff\w*|huff\w*|shot up|injected|inhal\w*|aspir\w+|se (?:metio|inyecto))\b (?:\w+ ){0,2}(?:something|algo|unknown|who knows what|quien sabe que|some (?:powder|pill|stuff)|polvo|an unknown)\b"),
+    ("overdose_poisoning", (r"\b(?:generator|generador|charcoal|brasero|anafre|grill|parrilla)\b[^.!?\n]{0,40}\b(?:garage|garaje|cochera|indoors|inside|basement|sotano|adentro|cuarto cerrado|closed room)\b|"
+                            r"\binhal\w+ (?:\w+ ){0,2}(?:gas|fumes|humo|vapores|thinner|solvent\w*|pegamento|glue|aerosol|freon|propane|propano)\b")),
+    ("overdose_poisoning", near(r"ate|eaten|eating|chew\w*|swallow\w*|drank|drink\w*|lick\w*|bit|got into|comio|lamio|mordio|se trago|se tomo|bebio|se bebio|se comio",
+                                r"rat bait|mouse bait|roach bait|ant bait|slug bait|bait stations?|rodenticide|cebo\w*|veneno para \w+|pine-?sol|lysol|clorox|windex|drano|"
+                                r"fabuloso|pinol|maestro limpio|vicks|camphor|alcanfor|aceite esencial|essential oils?|kerosene", 40)),
+    ("overdose_poisoning", r"\b(?:se tomo|se bebio|se trago|se comio|tomo|bebio|trago)\b (?:\w+ ){0,4}(?:jarabe|frasco|botella|bote|caja|blister|tubo|sobre)\b (?:\w+ ){0,4}(?:complet[oa]|enter[oa])\b"),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -664,7 +710,7 @@ CUES: Final[dict[str, str]] = {
                  r"antibiotic\w*|antibiotico|amoxicilina|penicilina|ibuprofeno|aspirina|avispa|hormiga|wasp|hornet|ant|kiwi|"
                  r"vacuna|comio|comer)\b"),
     "medicine": (r"\b(?:edibles?|thc|gummies|pills?|meds|medicine|medication|syrup|tablets?|capsules?|gummies|vitamins|tylenol|advil|motrin|benadryl|"
-                 r"ibuprofen|acetaminophen|melatonin|jarabe|pastillas?|medicinas?|medicamentos?|tabletas?|capsulas?|gomitas|vitaminas)\b"),
+                 r"ibuprofen|acetaminophen|melatonin|melatonina|jarabe|pastillas?|medicinas?|medicamentos?|tabletas?|capsulas?|gomitas|vitaminas)\b"),
     # a named food allergen, a sting or a drug (not any meal)
     "food_or_sting": (r"\b(?:sting|stung|bee|wasp|hornet|picadura|pico una|abeja|avispa|peanuts?|nuts?|cashews?|almonds?|walnuts?|pecans?|"
                       r"shellfish|shrimp|crab|lobster|sesame|cacahuates?|mani|nueces|almendras|mariscos|camarones?|ajonjoli|"
@@ -806,6 +852,9 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
      "medicine"),
     ("overdose_poisoning", (r"\b(?:se tomo|tomo|se trago|se bebio|se comio|took|drank|ate|swallowed|got into)\b (?:[\w']+ ){0,4}(?:medicina|medicinas|medicine|meds|pills|pastillas|gotas|drops|jarabe|syrup)\b "
                             r"(?:de|of) (?:la|el|mi|su|my|his|her|the) (?:abuel[oa]|mama|papa|tia|tio|grandma|grandpa|grandmother|grandfather|mom|dad|aunt|uncle|neighbou?r|vecin[oa]|herman[oa])\b"), "child"),
+    # overdose (batch 14): half a container, when the message is about a medicine
+    ("overdose_poisoning", r"\b(?:took|drank|swallowed|ate|se tomo|tomo|se bebio|bebio|se trago|se comio)\b (?:\w+ ){0,2}(?:medio|half (?:a|the|of the)|la mitad del?) (?:frasco|bottle|bote|botella|caja|box|jar|pack|tubo|tube)\b",
+     "medicine"),
     # infant fever: a bare reading after "had", "running", "hit" ("had 103 all night")
     ("infant_fever", (r"\b(?:had|has|having|running|ran|hit|hitting|reached|spiked(?: to)?|spiking|up to|tuvo|tiene|tenia|marco|marca|llego a|subio a)\b (?:a |an |de )?(?:10[0-5]|3[89]|4[01])(?:[.,]\d)?\b"
                       r"(?! ?(?:years?|yrs?|anos|lbs?|kg|dollars|mg|ml|mls|oz|ounces|grams|g\b|%|percent|minutes?|mins?|times|diapers|pounds|calls|pages|days|dias|weeks?|semanas|veces|pesos))"), "infant"),
@@ -951,6 +1000,8 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\bbaby (?:shower|food|formula|monitor|wipes|steps)\b",
     (r"\bwater broke (?:in|at|under) (?:the|my|our) (?:house|basement|kitchen|pipe)\b|"
     r"\b(?:pipe|heater|main|tank)\w* (?:broke|burst)\b"),
+    # fifth pass: a detector or an alarm for a gas
+    r"\b(?:carbon monoxide|co|monoxido de carbono|smoke) (?:detectors?|alarms?|monitors?|sensors?|detector)\b|\b(?:detector|alarma|sensor)(?:es)? de (?:monoxido|humo|gas)\b",
     # fifth pass: a kiss or a hug on the head
     r"\b(?:beso|besito|abrazo|caricia|palmadita|sobadita)s? (?:en|a) la (?:cabeza|frente)\b|\b(?:kiss|kisses|kissed|pat|pats|patted)\w* (?:on|to) (?:the|his|her|my) (?:head|forehead)\b",
     # fifth pass: "OD'd on candy", work "suffocating" someone, a lab or a form named by a condition
