@@ -1190,3 +1190,90 @@ def test_fifth_round_batch_14(lang: str, body: str, category: str) -> None:
 @pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_BATCH_14_TRAPS)
 def test_fifth_round_batch_14_traps(lang: str, body: str) -> None:
     assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+# -- fifth round, own batch 15: fresh words for the weak categories and a few others, written
+# after batch 14's fixes and scored before these (first contact: 27 of 46 found, 2 of 18 traps flagged)
+FIFTH_ROUND_BATCH_15 = [
+    # suicide and self-harm, fresh words
+    ('en', "my brother texted me that he's going to end his life tonight", 'suicide_self_harm'),
+    ('en', "I looked up which bridge is highest in town", 'suicide_self_harm'),
+    ('en', "I put my affairs in order and updated my will this week, I won't need the appointment", 'suicide_self_harm'),
+    ('en', "i don't think i'll make it to my appointment, i don't plan on being alive", 'suicide_self_harm'),
+    ('en', "my roommate is talking about killing herself and has a knife", 'suicide_self_harm'),
+    ('en', "I overdosed on purpose an hour ago", 'suicide_self_harm'),
+    ('en', "there's no way out except dying", 'suicide_self_harm'),
+    ('en', "my teenager has fresh cuts all over her thighs", 'suicide_self_harm'),
+    ('es', 'mi hermana dice que se va a matar y se encerró en su cuarto', 'suicide_self_harm'),
+    ('es', 'ya compré las pastillas para terminar con todo', 'suicide_self_harm'),
+    ('es', 'no le encuentro sentido a vivir, ya pensé cómo hacerlo', 'suicide_self_harm'),
+    ('es', 'mi hijo se está rasguñando los brazos hasta sangrar', 'suicide_self_harm'),
+    ('es', 'quisiera no haber nacido, ya no aguanto', 'suicide_self_harm'),
+    # severe bleeding
+    ('en', "the bleeding from my c-section incision is pouring out", 'severe_bleeding'),
+    ('en', "he got gashed by a piece of sheet metal and it won't clot", 'severe_bleeding'),
+    ('en', "my tampon and pad are both full after 30 min", 'severe_bleeding'),
+    ('en', "bright red blood every time I go to the bathroom, lots of it, and I'm lightheaded", 'severe_bleeding'),
+    ('en', "granddad on xarelto has blood in his pee, now it's like pure red", 'severe_bleeding'),
+    ('en', "my son's tooth got knocked out and his mouth won't stop bleeding", 'severe_bleeding'),
+    ('en', "she has blood pouring from her scalp after the fall", 'head_injury'),
+    ('es', 'mi esposo se cortó el brazo con vidrio y la sangre brinca', 'severe_bleeding'),
+    ('es', 'estoy sangrando muchísimo por abajo y tengo mucho mareo', 'severe_bleeding'),
+    ('es', 'me salen coágulos del tamaño de un limón', 'severe_bleeding'),
+    ('es', 'mi mamá está escupiendo sangre a cada rato', 'severe_bleeding'),
+    ('es', 'la herida no deja de sangrar aunque la aprieto', 'severe_bleeding'),
+    # overdose and poisoning
+    ('en', "my 3 yo drank lamp oil from the tiki torch", 'overdose_poisoning'),
+    ('en', "my son swallowed a couple of his sister's adhd pills", 'overdose_poisoning'),
+    ('en', "wife took her whole month of blood pressure pills at once by mistake", 'overdose_poisoning'),
+    ('en', "my kid drank a bunch of hand sanitizer and is wobbly", 'overdose_poisoning'),
+    ('en', "my daughter ate one of my nicotine pouches", 'overdose_poisoning'),
+    ('en', "my husband took like 8 extra strength tylenol for his back since last night", 'overdose_poisoning'),
+    ('en', "I think my dad took his morphine twice, he's very drowsy", 'overdose_poisoning'),
+    ('es', 'mi niño se comió unas semillas del jardín y está vomitando', 'overdose_poisoning'),
+    ('es', 'se tomó una botella entera de alcohol y no despierta', 'overdose_poisoning'),
+    ('es', 'mi bebé tomó del frasco de aceite de eucalipto', 'overdose_poisoning'),
+    ('es', 'me equivoqué y le di la insulina dos veces a mi papá', 'overdose_poisoning'),
+    ('es', 'mi sobrino se tragó unas pastillas de la presión de mi abuelo', 'overdose_poisoning'),
+    # pregnancy, infant fever, head injury, stroke
+    ('en', "I'm pregnant and throwing up blood", 'pregnancy_emergency'),
+    ('en', "36 weeks, gush of water down my legs, it's clear", 'pregnancy_emergency'),
+    ('es', 'tengo 8 meses de embarazo y me duele muchísimo la cabeza y veo borroso', 'pregnancy_emergency'),
+    ('en', "my 5 week old feels really hot and won't eat, 100.6 under the arm", 'infant_fever'),
+    ('es', 'mi bebé de 20 días está calientito y muy dormido', 'infant_fever'),
+    ('en', "my daughter got hit by a swing right on the head and now she's throwing up", 'head_injury'),
+    ('es', 'mi papá se resbaló en la regadera y se dio en la nuca, está confundido', 'head_injury'),
+    ('en', "grandma's speech is suddenly garbled and her arm is flopping", 'stroke'),
+    ('es', 'mi tío de pronto no puede ver de un ojo y se le durmió la mano', 'stroke'),
+]
+
+FIFTH_ROUND_BATCH_15_TRAPS = [
+    ('en', "I'm writing my will with a lawyer, do you need a copy of my advance directive?"),
+    ('en', "the bridge is closed so I'll be 20 min late"),
+    ('en', "knife cut on my finger from cooking last week is healing well"),
+    ('en', "my daughter's cuts from the cat are scabbed over, do they need a look?"),
+    ('en', "can you refill my blood thinner? no bleeding issues"),
+    ('en', "I take my pills twice a day as prescribed, do I need a refill yet?"),
+    ('en', "my son ate a bunch of halloween candy and has a stomach ache lol, can we get an appointment"),
+    ('en', "we need the form for the kids' sanitizer at school"),
+    ('en', "saw bright red blood on the toilet paper once, probably hemorrhoids, can I book a visit?"),
+    ('en', "my husband's blood pressure pills made him tired, can we switch?"),
+    ('es', 'ya no aguanto el dolor de rodilla, ¿me dan cita?'),
+    ('es', 'quiero terminar con la terapia física, ya me siento bien'),
+    ('es', 'mi hijo tomó su medicina dos veces al día como dijo el doctor'),
+    ('es', 'la sangre de la prueba de ayer, ¿ya salió el resultado?'),
+    ('es', 'me tomé una botella de agua entera antes del ultrasonido, ¿está bien?'),
+    ('es', 'la semana pasada me caí y me pegué en la cabeza pero ya estoy perfectamente'),
+    ('en', "Our pharmacy newsletter: store medicines out of reach. If a child swallows pills, call poison control. Shop our vitamins sale."),
+    ('en', "Bridge Street clinic, my appointment is at 3, I'm so done with traffic lol"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FIFTH_ROUND_BATCH_15)
+def test_fifth_round_batch_15(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_BATCH_15_TRAPS)
+def test_fifth_round_batch_15_traps(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)

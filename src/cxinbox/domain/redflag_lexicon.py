@@ -224,7 +224,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\b(?:not|never|no) (?:to )?(?:wake up|despertar)\b|\b(?:don'?t|do not) want to be here\b|\bwrote (?:\w+ ){0,2}(?:letters?|notes?) (?:to|for) (?:my|the)\b(?! (?:\w+ )?(?:insurance|insurer|employer|boss|landlord|bank|lawyer|school|job|work|doctor|dr|pharmacy|hr|manager|teacher|office|company|clinic|senator|representative))|\bgoodbye (?:letters?|notes?)\b"),
     ("suicide_self_harm", r"\b(?:quitarme|quitarse) la vida|\bdejar de existir\b|\bno (?:quiero|quiere) (?:seguir|estar)\b(?! (?:con|en (?:la|el|esa|ese|lista)|tomando|yendo|haciendo|pagando|esperando|viniendo|usando|asistiendo))"),
     ("suicide_self_harm", r"\bkill(?:ing|ed|s)? (?:my ?self|myslef|meself|him ?self|her ?self|them ?sel(?:f|ves))\b|\b(?:i'?ll|i will|i'?m gonna|im gonna|i'?m going to|i am going to|gonna) end it(?: all)?(?: (?:tonight|today|now|soon))?\b(?! with| for)"),
-    ("suicide_self_harm", r"\b(?:end|ending|take|taking) (?:my|it) (?:own )?(?:life|all)\b"),
+    ("suicide_self_harm", r"\b(?:end|ending|take|taking) (?:my|it|his|her|their) (?:own )?(?:life|lives|all)\b"),
     ("suicide_self_harm", r"\b(?:going to|gonna|will|want to|wanna|plan(?:ning)? to|about to|ready to)\W+(?:[\w']+\W+){0,2}(?:take|swallow|overdose on) (?:them all|it all|all (?:of )?(?:them|my|the)|the whole bottle|every (?:pill|last))"),
     ("suicide_self_harm", r"\b(?:no|don'?t see (?:the|any)|what'?s the|lost the) (?:point|reason|will) (?:in |of |to )?(?:living|life|live|going on|keep going)\b"),
     ("suicide_self_harm", r"\b(?:me (?:quiero|voy a)|se (?:quiere|va a)|te (?:quieres|vas a)) (?:matar|suicidar|quitar la vida)\b|\bquieres? (?:matarse|suicidarse|morirse)\b"),
@@ -339,7 +339,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:antifreeze|anticongelante|pesticid\w*|insecticid\w*|veneno|raticida|gasolina|thinner|solvente|acetona|mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|perfume|aceite)\b"),
     ("overdose_poisoning", near(r"took|taken|take|given|gave|tomo|tome|tomado|se tomo|dio|le di",
                                 r"twice by mistake|two times by mistake|by mistake|double|extra dose|"
-                                r"dos veces|por error|por equivocacion|doble|de mas", 40)),
+                                r"dos veces(?! (?:al|por|cada) (?:dia|semana|noche))|por error|por equivocacion|doble|de mas", 40)),
     ("overdose_poisoning", r"\b(?:como|unas?|like|about|around) (?:[5-9]|\d\d+|diez|veinte|ten|twenty)\b[^.!?]{0,20}\b(?:pills|pastillas|tablets|gummies|gomitas)\b|\b(?:gomitas|gummies|pastillas|pills)\b[^.!?]{0,20}\b(?:como|unas?|like|about|around) (?:[5-9]|\d\d+|diez|veinte|ten|twenty)\b"),
     ("overdose_poisoning", r"\b(?:se tomo|me tome|tome|tomo|se trago|me trague|trago|se comio|comio|bebio|se bebio) (?:\w+ ){0,3}(?:todas las|muchas|demasiad[oa]s?|un frasco|el frasco|la botella|cloro|pastillas de|pastillas|medicinas|veneno|detergente|pilas?|bateria)"),
     ("overdose_poisoning", r"\b(?:doble|triple) (?:de )?(?:dosis|pastillas)\b"),
@@ -396,7 +396,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # overdose: a dose taken twice
     ("overdose_poisoning", (r"\b(?:took|taken|take|gave|given|tome|tomo|se tomo|le di|le dimos)\b (?:my|his|her|the|mi|su|la|el|sus|mis)\b (?:[\w']+ ){0,3}"
                            r"(?:pills?|doses?|meds|medicine|medication|insulin|tablets?|shot|pastillas?|dosis|medicinas?|insulina)\b (?:[\w']+ ){0,3}"
-                           r"(?:twice|two times|double|dos veces|doble)\b")),
+                           r"(?:twice|two times|double|dos veces|doble)\b(?! (?:a|per|each|every|al|por|cada|diari\w+) ?(?:day|daily|week|dia|semana|night|noche)?\b|daily)")),
     # anaphylaxis: swelling with trouble swallowing, whatever set it off
     ("anaphylaxis", near(r"swell\w*|swollen|hinch\w+|inflam\w+|puff\w+",
                          r"(?:can'?t|cannot|hard to|trouble|struggling to) swallow\w*|(?:le|me) cuesta tragar|no (?:puede|puedo) tragar|dificultad para tragar", 60)),
@@ -412,7 +412,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # overdose: an approximate count; a child in someone's pills; foraged mushrooms or plants
     ("overdose_poisoning", r"\b(?:took|taken|swallowed|ate|tomo|tome|se tomo|me tome|se trago)\b (?:(?:about|around|like|maybe|almost|over|nearly|at least|probably|como|unas?|casi|mas de) )(?:[5-9]|\d\d+|ten|twelve|fifteen|twenty|thirty|diez|doce|quince|veinte)\b"),
     ("overdose_poisoning", r"\b(?:got into|into|se metio en|agarro|abrio)\b[^.!?\n]{0,25}\b(?:pill ?(?:organi[sz]er|box|bottle)|pillbox|medicine (?:cabinet|bottle)|pastillero|botiquin|frasco de (?:pastillas|medicina))\b"),
-    ("overdose_poisoning", r"\b(?:swallow\w*|ate|eaten|chewed|se trago|se comio)\b (?:\w+ ){0,6}(?:pills|tablets|capsules|pastillas|tabletas)\b"),
+    ("overdose_poisoning", r"\b(?:swallow\w*|ate|eaten|chewed|se trago|se comio)\b (?:[\w']+ ){0,6}(?:pills|tablets|capsules|pastillas|tabletas)\b"),
     ("overdose_poisoning", near(r"mushrooms?|hongos?|setas?|berries|bayas|wild plants?|leaves|hojas|plantas?",
                                 r"picked|found|yard|garden|backyard|wild|woods|forest|park|trail|jardin|patio|campo|bosque|monte|recogi\w*|encontr\w+", 40)),
     # anaphylaxis: lips or face grown huge
@@ -687,6 +687,29 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                                 r"rat bait|mouse bait|roach bait|ant bait|slug bait|bait stations?|rodenticide|cebo\w*|veneno para \w+|pine-?sol|lysol|clorox|windex|drano|"
                                 r"fabuloso|pinol|maestro limpio|vicks|camphor|alcanfor|aceite esencial|essential oils?|kerosene", 40)),
     ("overdose_poisoning", r"\b(?:se tomo|se bebio|se trago|se comio|tomo|bebio|trago)\b (?:\w+ ){0,4}(?:jarabe|frasco|botella|bote|caja|blister|tubo|sobre)\b (?:\w+ ){0,4}(?:complet[oa]|enter[oa])\b"),
+    # fifth pass, own batch 15 (scored before these): an intent said of someone else's life;
+    # a high place looked up; a will done and the visit not needed; not planning to be alive;
+    # no way out but dying; fresh cuts on thighs or wrists; scratching until it bleeds; a
+    # wish never to have been born
+    ("suicide_self_harm", (r"\b(?:look\w* up|search\w*|googl\w*|research\w*|busque|buscando|buscar)\b[^.!?\n]{0,25}\b(?:which|what|the (?:highest|tallest)|cual|que) (?:\w+ )?(?:bridge|building|cliff|roof|overpass|puente|edificio|barranco|azotea)\b|"
+                           r"\b(?:don'?t|do not|no) (?:plan|intend|expect) (?:on |to )?(?:be |being )(?:alive|around|here)\b|\bno (?:pienso|planeo) (?:estar|seguir) (?:viv[oa]|aqui)\b|"
+                           r"\bno (?:way out|escape|salida|otra salida)\b[^.!?\n]{0,20}\b(?:except|but|other than|mas que|sino|excepto)\b[^.!?\n]{0,10}\b(?:dying|death|to die|killing|morir\w*|la muerte|matarme)\b|"
+                           r"\b(?:quisiera|ojala|desearia) (?:yo )?no haber nacido\b|\bwish (?:i|he|she) (?:was|were|had) ?n'?t (?:ever )?(?:been )?born\b|\bwish i'?d never been born\b")),
+    ("suicide_self_harm", near(r"affairs in order|updated (?:my|his|her) will|(?:my|mi) (?:will|testamento)|asuntos en orden",
+                               r"won'?t need|no (?:la |lo )?(?:voy a )?necesitar|won'?t be (?:needing|coming|there)|cancel (?:all|everything)|no (?:voy a )?(?:ir|venir) (?:mas|nunca)", 80)),
+    ("suicide_self_harm", (r"\b(?:fresh|new|deep|multiple|lots of|many)\b (?:\w+ )?(?:cuts|scratches|slashes|burns|cortes|cortadas|heridas)\b[^.!?\n]{0,25}\b(?:thighs?|wrists?|forearms?|stomach|muslos|munecas|antebrazos)\b|"
+                           r"\b(?:se|me) (?:esta |estoy )?(?:rasgun\w+|arana\w+|rascand\w+|pellizc\w+|golpea\w+|lastima\w+)\b (?:\w+ ){0,3}hasta (?:sangrar|hacerse dano|sacarse sangre)\b|"
+                           r"\b(?:scratch\w*|pick\w*|hit\w*|punch\w*) (?:at )?(?:my|his|her|them)(?:self|selves)? ?(?:\w+ ){0,2}until (?:it|they|i|he|she) (?:bleed|bleeds|bled)\b")),
+    # bleeding: a surgical wound pouring; pads full within the half hour; blood with
+    # lightheadedness; blood that jumps out; a scalp bleeding is a head injury
+    ("severe_bleeding", near(r"incision|stitches|sutures|surgical site|wound|cut|gash|herida|puntos|cicatriz|cortada", r"pouring(?: out)?|gushing|spurting|brinca|chorreando|sale a chorros", 40)),
+    ("severe_bleeding", r"\b(?:pads?|tampons?|toallas?|compresas?)\b[^.!?\n]{0,25}\b(?:full|soaked|llen[ao]s?|empapad[ao]s?)\b[^.!?\n]{0,15}\b(?:after|in|within|en|despues de|a los) (?:\d+|half an|an|one|una|media) ?(?:min\w*|hour|hora)"),
+    ("severe_bleeding", near(r"blood|bleed\w*|bled|sangr\w+", r"lightheaded|light-headed|light headed|about to pass out|feel faint|weak and shaky|mareo|mareada|mareado|aturdid[oa]", 60)),
+    ("severe_bleeding", r"\b(?:sangre|sangra)\b (?:le |me )?(?:brinca|salta|sale disparada|sale a presion)\b"),
+    # overdose: a month of pills at once; an opioid taken twice; seeds from the garden
+    ("overdose_poisoning", r"\b(?:whole|entire|full) (?:week|weeks|week'?s|day'?s|month|month'?s|months) (?:worth )?(?:of )?(?:[\w']+ ){0,3}(?:pills|meds|doses|medication|tablets|pastillas)\b"),
+    ("overdose_poisoning", r"\b(?:took|taken|gave|given|tomo|se tomo|le di)\b (?:my|his|her|the|mi|su|la|el)\b (?:\w+ )?(?:morphine|oxycodone|oxy|methadone|fentanyl|hydrocodone|norco|percocet|tramadol|morfina|metadona|insulin|insulina)\b (?:\w+ ){0,2}(?:twice|two times|dos veces)\b(?! (?:a|per|each|al|por|cada) (?:day|dia))"),
+    ("overdose_poisoning", near(r"semillas?|seeds?|vainas?|bulbs?|bulbos?", r"jardin|yard|garden|patio|plant\w*|arbol|tree|campo", 40)),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -800,7 +823,7 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("pregnancy_emergency", near(r"baby|bebe", r"no (?:se )?(?:mueve|mueva|siento)|not moving|stopped moving|"
                                                r"(?:isn'?t|hasn'?t|not) (?:moving|kicking|moved)|dej\w+ de mover\w*", 30),
      "pregnancy"),
-    ("pregnancy_emergency", (r"\b(?:bleed\w*|spotting|blood|gush\w* (?:of )?fluid|leak\w* fluid|"
+    ("pregnancy_emergency", (r"\b(?:bleed\w*|spotting|blood|gush\w* (?:of )?(?:fluid|water|liquid|clear fluid)|water (?:running|ran|dripping|trickling) down (?:my |her )?legs|leak\w* fluid|"
                             r"(?:sali\w+|sale|salio|perdiendo|perdi|escurr\w+) (?:\w+ )?liquido|liquido (?:que sale|saliendo)|"
                             r"dolor (?:muy |bien )?(?:fuerte|horrible|intenso|terrible|insoportable)|"
                             r"(?:severe|bad|horrible|terrible|awful|intense) (?:[\w-]+ ){0,2}(?:pain|cramp\w*)|"
@@ -855,6 +878,8 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     # overdose (batch 14): half a container, when the message is about a medicine
     ("overdose_poisoning", r"\b(?:took|drank|swallowed|ate|se tomo|tomo|se bebio|bebio|se trago|se comio)\b (?:\w+ ){0,2}(?:medio|half (?:a|the|of the)|la mitad del?) (?:frasco|bottle|bote|botella|caja|box|jar|pack|tubo|tube)\b",
      "medicine"),
+    # head injury (batch 15): a scalp wound after a fall or a blow (without one, a bleed)
+    ("head_injury", near(r"scalp|cuero cabelludo", r"bleed\w*|blood|cut|gash|split|wound|sangr\w+|herida|abiert[oa]", 30), "fall"),
     # infant fever: a bare reading after "had", "running", "hit" ("had 103 all night")
     ("infant_fever", (r"\b(?:had|has|having|running|ran|hit|hitting|reached|spiked(?: to)?|spiking|up to|tuvo|tiene|tenia|marco|marca|llego a|subio a)\b (?:a |an |de )?(?:10[0-5]|3[89]|4[01])(?:[.,]\d)?\b"
                       r"(?! ?(?:years?|yrs?|anos|lbs?|kg|dollars|mg|ml|mls|oz|ounces|grams|g\b|%|percent|minutes?|mins?|times|diapers|pounds|calls|pages|days|dias|weeks?|semanas|veces|pesos))"), "infant"),
@@ -1002,6 +1027,8 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\b(?:pipe|heater|main|tank)\w* (?:broke|burst)\b"),
     # fifth pass: a detector or an alarm for a gas
     r"\b(?:carbon monoxide|co|monoxido de carbono|smoke) (?:detectors?|alarms?|monitors?|sensors?|detector)\b|\b(?:detector|alarma|sensor)(?:es)? de (?:monoxido|humo|gas)\b",
+    # fifth pass: a tooth knocked out; the sight of blood
+    r"\b(?:tooth|teeth|diente|dientes)\b (?:\w+ ){0,2}knocked out\b|\bknocked (?:\w+ )?(?:tooth|teeth) out\b|\b(?:sight|see|seeing|ver) (?:of )?(?:blood|la sangre)\b",
     # fifth pass: a kiss or a hug on the head
     r"\b(?:beso|besito|abrazo|caricia|palmadita|sobadita)s? (?:en|a) la (?:cabeza|frente)\b|\b(?:kiss|kisses|kissed|pat|pats|patted)\w* (?:on|to) (?:the|his|her|my) (?:head|forehead)\b",
     # fifth pass: "OD'd on candy", work "suffocating" someone, a lab or a form named by a condition
