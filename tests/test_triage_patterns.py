@@ -1277,3 +1277,61 @@ def test_fifth_round_batch_15(lang: str, body: str, category: str) -> None:
 @pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_BATCH_15_TRAPS)
 def test_fifth_round_batch_15_traps(lang: str, body: str) -> None:
     assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+# -- fifth round, own batch 16: trap-heavy, this round's words in other senses, written after
+# batch 15's fixes and scored before these (first contact: 9 of 13 found, 5 of 25 traps flagged)
+FIFTH_ROUND_BATCH_16 = [
+    ('en', "Hi, it's Dana. My son cut his wrists in the shower, there is a lot of blood", 'suicide_self_harm'),
+    ('en', "i have the rope ready in the basement", 'suicide_self_harm'),
+    ('en', "I don't see myself waking up tomorrow, I took everything in the cabinet", 'suicide_self_harm'),
+    ('es', 'ya me cansé de todo, mañana ya no me van a encontrar', 'suicide_self_harm'),
+    ('es', 'mi hija se estuvo quemando con cigarros, tiene los brazos llenos de marcas', 'suicide_self_harm'),
+    ('en', "nosebleed for over 2 hours, gushing again every time he sits up", 'severe_bleeding'),
+    ('en', "my leg was cut by the mower blade and there's a lot of bleeding, tourniquet on", 'severe_bleeding'),
+    ('es', 'me vino la regla muy fuerte, me bajan chorros de sangre', 'severe_bleeding'),
+    ('es', 'se le reventó una várice a mi abuela y sangra mucho', 'severe_bleeding'),
+    ('en', "my kid ate a whole sleeve of the grandpa's heart pills, like 10", 'overdose_poisoning'),
+    ('en', "my dog's flea pill got eaten by my toddler", 'overdose_poisoning'),
+    ('es', 'mi hijo tomó anticongelante pensando que era refresco', 'overdose_poisoning'),
+    ('es', 'mi papá se tomó todas sus pastillas de la semana en un día', 'overdose_poisoning'),
+]
+
+FIFTH_ROUND_BATCH_16_TRAPS = [
+    # this round's words in other senses
+    ('en', "I see two of everything on my EOB, duplicate charges for the same visit"),
+    ('en', "I keep leaning to the left side when I sleep because of my shoulder, is that bad posture?"),
+    ('en', "this is my last email before I switch to the portal messages, thanks for everything"),
+    ('en', "I know where the gun range is, I just need the medical clearance form signed"),
+    ('en', "I've been saving up my PTO so I can take it all at once in June"),
+    ('en', "I'd rather die than eat another hospital jello, lol. Discharge went fine, follow-up Monday?"),
+    ('en', "pads: do you sell the postpartum pads in the pharmacy? I need four in an hour before my shift"),
+    ('en', "my grandma's medicine cabinet needs a cleanout, can I bring the old bottles for disposal?"),
+    ('en', "the whole bottle of lotion is gone, can you refill the cream prescription?"),
+    ('en', "the toddler bit a teething ring and has a fever of 99, fine otherwise, need well visit"),
+    ('en', "my daughter had a fever of 101 last month, all good now, need school note"),
+    ('en', "he had 100 percent on his hearing test, please send the results"),
+    ('en', "I had a clot the size of a pea during my period, is that normal?"),
+    ('en', "my stool looked dark after iron pills, is that expected? no other issues"),
+    ('en', "the surgical wound is healing, a little pouring rain got on the dressing though, should I change it?"),
+    ('en', "we spent the night in the ER for my daughter's earache, she's fine, need a follow-up"),
+    ('es', 'veo doble la factura en el portal, ¿me cobraron dos veces?'),
+    ('es', 'este es mi último mensaje sobre el cobro, ya pagué'),
+    ('es', 'estoy juntando mis recetas para llevarlas todas juntas a la farmacia'),
+    ('es', 'el jarabe para la tos se acabó completo, ¿me dan otro?'),
+    ('es', 'mi hijo le dio un cabezazo al balón en el partido, ¿le toca vacuna?'),
+    ('es', 'llevo dos horas esperando en la línea, ¿me pueden llamar?'),
+    ('es', 'mi esposo se tomó las pastillas de la presión como siempre, ¿cuándo es su cita?'),
+    ('es', 'salí positiva en la prueba de embarazo, quiero mi primera cita prenatal'),
+    ('es', 'la herida de la cirugía está sanando bien, solo quiero quitar los puntos'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FIFTH_ROUND_BATCH_16)
+def test_fifth_round_batch_16(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_BATCH_16_TRAPS)
+def test_fifth_round_batch_16_traps(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)

@@ -224,7 +224,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\b(?:not|never|no) (?:to )?(?:wake up|despertar)\b|\b(?:don'?t|do not) want to be here\b|\bwrote (?:\w+ ){0,2}(?:letters?|notes?) (?:to|for) (?:my|the)\b(?! (?:\w+ )?(?:insurance|insurer|employer|boss|landlord|bank|lawyer|school|job|work|doctor|dr|pharmacy|hr|manager|teacher|office|company|clinic|senator|representative))|\bgoodbye (?:letters?|notes?)\b"),
     ("suicide_self_harm", r"\b(?:quitarme|quitarse) la vida|\bdejar de existir\b|\bno (?:quiero|quiere) (?:seguir|estar)\b(?! (?:con|en (?:la|el|esa|ese|lista)|tomando|yendo|haciendo|pagando|esperando|viniendo|usando|asistiendo))"),
     ("suicide_self_harm", r"\bkill(?:ing|ed|s)? (?:my ?self|myslef|meself|him ?self|her ?self|them ?sel(?:f|ves))\b|\b(?:i'?ll|i will|i'?m gonna|im gonna|i'?m going to|i am going to|gonna) end it(?: all)?(?: (?:tonight|today|now|soon))?\b(?! with| for)"),
-    ("suicide_self_harm", r"\b(?:end|ending|take|taking) (?:my|it|his|her|their) (?:own )?(?:life|lives|all)\b"),
+    ("suicide_self_harm", r"\b(?:end|ending|take|taking) (?:my|it|his|her|their) (?:own )?(?:life|lives|all(?! (?:at once|in one go|in|off|back|with|out|home|away|on|together|to)\b))\b"),
     ("suicide_self_harm", r"\b(?:going to|gonna|will|want to|wanna|plan(?:ning)? to|about to|ready to)\W+(?:[\w']+\W+){0,2}(?:take|swallow|overdose on) (?:them all|it all|all (?:of )?(?:them|my|the)|the whole bottle|every (?:pill|last))"),
     ("suicide_self_harm", r"\b(?:no|don'?t see (?:the|any)|what'?s the|lost the) (?:point|reason|will) (?:in |of |to )?(?:living|life|live|going on|keep going)\b"),
     ("suicide_self_harm", r"\b(?:me (?:quiero|voy a)|se (?:quiere|va a)|te (?:quieres|vas a)) (?:matar|suicidar|quitar la vida)\b|\bquieres? (?:matarse|suicidarse|morirse)\b"),
@@ -428,10 +428,10 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # suicide: not being around any more; tired of living; letters left for family; a
     # goodbye with thanks; cutting again or deeper; thinking of taking every pill at once
     ("suicide_self_harm", (r"\b(?:won'?t|wont|will not|not going to|not gonna|no longer going to) be (?:here|around|alive)\b[^.!?\n]{0,15}\b(?:anymore|any more|any longer|much longer|for long|by then)\b|"
-                          r"\bya no (?:voy a estar|estare|me van a ver|me veran|me volveran a ver)\b|\bno me (?:van a )?volver a ver\b")),
+                          r"\bya no (?:voy a estar|estare|me van a ver|me veran|me volveran a ver|me van a encontrar|me encontraran)\b|\bno me (?:van a )?volver a ver\b")),
     ("suicide_self_harm", near(r"no point|pointless|what'?s the point|tired of|can'?t do this|ya no aguanto|no tiene caso|no vale la pena",
                                r"won'?t be (?:here|around)|not (?:going to|gonna) be (?:here|around)|ya no (?:voy a|vas a) (?:estar|volver)", 40)),
-    ("suicide_self_harm", (r"\b(?:don'?t|do not|can'?t|cannot) see myself (?:being )?(?:here|around|alive)\b|\bmade (?:my )?peace with (?:it|everything|dying)\b|\bi'?ve made my peace\b|"
+    ("suicide_self_harm", (r"\b(?:don'?t|do not|can'?t|cannot) see myself (?:being (?:here|around|alive)|here|around|alive|waking up|making it (?:to|through|past))\b|\bmade (?:my )?peace with (?:it|everything|dying)\b|\bi'?ve made my peace\b|"
                           r"\bsaid (?:my )?goodbyes? to (?:my|everyone|everybody)\b|\bme (?:despedi|he despedido) de (?:mi|mis|todos)\b(?! (?:trabajo|chamba|empleo|jefe|jefa|equipo|companer\w+|casa|departamento|doctor\w*|medic\w+|terapeuta|seguro|antigu[oa]|anterior|viej[oa]))|\b(?:esta noche|hoy|manana) (?:se acaba|termina|acabo con) todo\b")),
     ("suicide_self_harm", r"\b(?:so |really |just |very )?(?:tired|sick|exhausted) of (?:living|being alive|life|existing|waking up)\b(?! with| in (?:pain|this)| on)|\b(?:cansad[oa]|hart[oa]) de (?:vivir|la vida|estar viv[oa]|existir|despertar)\b(?! con| asi con| en)"),
     ("suicide_self_harm", r"\b(?:left|wrote|writing|written|deje|escribi|escribiendo)\b (?:\w+ ){0,2}(?:letters|notes|cartas|notas|goodbyes?|despedidas?) (?:to|for|para|a) (?:my|mis|mi|the|los|las)\b (?:\w+ )?(?:kids|children|family|wife|husband|parents|mom|dad|hijos|familia|esposa|esposo|padres|mama|papa)\b"),
@@ -654,7 +654,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                            r"\b(?:me|se|te) (?:quiero|quiere|quieres|voy|va|vas|iba) (?:a )?(?:aventar|tirar|lanzar|arrojar)\b (?:\w+ ){0,1}(?:del?|desde|al|a (?:la|las|un|una)) (?:\w+ )?(?:puente|edificio|azotea|techo|vias|tren|metro|barranco|balcon|carretera|trailer|camion|carros)\b")),
     ("suicide_self_harm", (r"\b(?:cut|cutting|burn\w*|slash\w*) (?:my|his|her) (?:arms|legs|thighs|wrists|forearms|stomach)\b|\b(?:cut|cutting|burn\w*|slash\w*) (?:my|his|her) (?:arm|leg|thigh|wrist|forearm|skin)s? (?:\w+ ){0,1}(?:again|on purpose)\b|"
                            r"\bburn\w* (?:my|his|her|them)(?:self|selves)? ?(?:\w+ )?(?:arm|arms|leg|legs|skin|hand|hands|wrist|wrists)? ?with (?:a |the |his |her |my )?(?:lighter|cigarettes?|match\w*)\b|"
-                           r"\b(?:me|se) (?:volvi|volvio|he vuelto|ha vuelto) a (?:cortar|quemar|lastimar|hacer cortes)\b|\bse (?:quema|quemo|esta quemando) (?:\w+ ){0,2}con (?:el |un |los )?(?:encendedor|cigarro\w*|cerillo\w*)\b")),
+                           r"\b(?:me|se) (?:volvi|volvio|he vuelto|ha vuelto) a (?:cortar|quemar|lastimar|hacer cortes)\b|\b(?:se|me) (?:\w+ )?quem\w+ (?:\w+ ){0,2}con (?:el |un |los |las |una )?(?:encendedor|cigarr\w+|cerillo\w*)\b")),
     ("suicide_self_harm", near(r"can'?t keep going(?! to)|can'?t go on|can'?t do this any ?more|ya no (?:puedo|aguanto)|no puedo (?:mas|seguir)(?! (?:con|yendo|pagando))",
                                r"(?:have|got|made|tengo|hice) (?:a |un )?plan\b", 60)),
     ("suicide_self_harm", (r"\btell (?:my|the) (?:kids|children|family|wife|husband|mom|dad|parents|son|daughter|boys|girls) (?:i love them|i love (?:him|her)|i'?m sorry|goodbye|i said goodbye)\b|"
@@ -702,7 +702,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                            r"\b(?:scratch\w*|pick\w*|hit\w*|punch\w*) (?:at )?(?:my|his|her|them)(?:self|selves)? ?(?:\w+ ){0,2}until (?:it|they|i|he|she) (?:bleed|bleeds|bled)\b")),
     # bleeding: a surgical wound pouring; pads full within the half hour; blood with
     # lightheadedness; blood that jumps out; a scalp bleeding is a head injury
-    ("severe_bleeding", near(r"incision|stitches|sutures|surgical site|wound|cut|gash|herida|puntos|cicatriz|cortada", r"pouring(?: out)?|gushing|spurting|brinca|chorreando|sale a chorros", 40)),
+    ("severe_bleeding", near(r"incision|stitches|sutures|surgical site|wound|cut|gash|herida|puntos|cicatriz|cortada", r"pouring (?:out|blood)|still pouring|gushing|spurting|brinca|chorreando|sale a chorros", 40)),
     ("severe_bleeding", r"\b(?:pads?|tampons?|toallas?|compresas?)\b[^.!?\n]{0,25}\b(?:full|soaked|llen[ao]s?|empapad[ao]s?)\b[^.!?\n]{0,15}\b(?:after|in|within|en|despues de|a los) (?:\d+|half an|an|one|una|media) ?(?:min\w*|hour|hora)"),
     ("severe_bleeding", near(r"blood|bleed\w*|bled|sangr\w+", r"lightheaded|light-headed|light headed|about to pass out|feel faint|weak and shaky|mareo|mareada|mareado|aturdid[oa]", 60)),
     ("severe_bleeding", r"\b(?:sangre|sangra)\b (?:le |me )?(?:brinca|salta|sale disparada|sale a presion)\b"),
@@ -710,6 +710,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:whole|entire|full) (?:week|weeks|week'?s|day'?s|month|month'?s|months) (?:worth )?(?:of )?(?:[\w']+ ){0,3}(?:pills|meds|doses|medication|tablets|pastillas)\b"),
     ("overdose_poisoning", r"\b(?:took|taken|gave|given|tomo|se tomo|le di)\b (?:my|his|her|the|mi|su|la|el)\b (?:\w+ )?(?:morphine|oxycodone|oxy|methadone|fentanyl|hydrocodone|norco|percocet|tramadol|morfina|metadona|insulin|insulina)\b (?:\w+ ){0,2}(?:twice|two times|dos veces)\b(?! (?:a|per|each|al|por|cada) (?:day|dia))"),
     ("overdose_poisoning", near(r"semillas?|seeds?|vainas?|bulbs?|bulbos?", r"jardin|yard|garden|patio|plant\w*|arbol|tree|campo", 40)),
+    # fifth pass, own batch 16: everything in the cabinet taken
+    ("overdose_poisoning", r"\b(?:took|swallowed|se tomo|me tome|tome)\b (?:everything|all (?:the|of the) (?:pills|meds)|todo lo) (?:in|from|que habia en|del?) (?:the|my|el|mi) (?:\w+ )?(?:cabinet|drawer|cupboard|bottle|box|botiquin|cajon|gabinete)\b"),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -880,6 +882,9 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
      "medicine"),
     # head injury (batch 15): a scalp wound after a fall or a blow (without one, a bleed)
     ("head_injury", near(r"scalp|cuero cabelludo", r"bleed\w*|blood|cut|gash|split|wound|sangr\w+|herida|abiert[oa]", 30), "fall"),
+    # overdose (batch 16): a pill or a pod eaten by the child, said the passive way
+    ("overdose_poisoning", near(r"pills?|pods?|batter(?:y|ies)|meds|medicine|tablets?|gumm(?:y|ies)|magnets?|capsules?|patch",
+                                r"(?:got|was|were|been) (?:eaten|swallowed|chewed)(?: up)? by", 30), "child"),
     # infant fever: a bare reading after "had", "running", "hit" ("had 103 all night")
     ("infant_fever", (r"\b(?:had|has|having|running|ran|hit|hitting|reached|spiked(?: to)?|spiking|up to|tuvo|tiene|tenia|marco|marca|llego a|subio a)\b (?:a |an |de )?(?:10[0-5]|3[89]|4[01])(?:[.,]\d)?\b"
                       r"(?! ?(?:years?|yrs?|anos|lbs?|kg|dollars|mg|ml|mls|oz|ounces|grams|g\b|%|percent|minutes?|mins?|times|diapers|pounds|calls|pages|days|dias|weeks?|semanas|veces|pesos))"), "infant"),
@@ -1029,6 +1034,12 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\b(?:carbon monoxide|co|monoxido de carbono|smoke) (?:detectors?|alarms?|monitors?|sensors?|detector)\b|\b(?:detector|alarma|sensor)(?:es)? de (?:monoxido|humo|gas)\b",
     # fifth pass: a tooth knocked out; the sight of blood
     r"\b(?:tooth|teeth|diente|dientes)\b (?:\w+ ){0,2}knocked out\b|\bknocked (?:\w+ )?(?:tooth|teeth) out\b|\b(?:sight|see|seeing|ver) (?:of )?(?:blood|la sangre)\b",
+    # fifth pass: a dose taken as usual
+    r"\b(?:se tomo|tomo|me tome|tome|took|takes|take)\b (?:[\w']+ ){0,6}(?:como (?:siempre|de costumbre)|as (?:usual|always))\b",
+    # fifth pass: rain pouring
+    r"\bpouring (?:rain|down outside)\b|\b(?:it'?s|it was|been|was) pouring (?:outside|all day|rain)\b",
+    # fifth pass: a bill seen twice
+    r"\b(?:two of everything|(?:veo|ve|see|seeing) (?:todo )?doble|everything (?:is )?double)\b(?=[^.!?\n]{0,30}\b(?:bill|eob|statement|portal|account|invoice|charges?|factura|cuenta|cobr\w+|cargos?)\b)",
     # fifth pass: a kiss or a hug on the head
     r"\b(?:beso|besito|abrazo|caricia|palmadita|sobadita)s? (?:en|a) la (?:cabeza|frente)\b|\b(?:kiss|kisses|kissed|pat|pats|patted)\w* (?:on|to) (?:the|his|her|my) (?:head|forehead)\b",
     # fifth pass: "OD'd on candy", work "suffocating" someone, a lab or a form named by a condition
@@ -1269,6 +1280,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # a condition on what someone does ("if he hits his head"), never "if he hit" (past)
     ("hypothetical", "forward",
      r"\bif (?:he|she|it|they|you|we|my \w+|your \w+|our \w+|the baby|the kids?) (?:ever )?(?!was\b|is\b|has\b|does\b|did\b)\w+s\b|\bsi (?:usted|tu|alguien) (?:o alguien (?:que (?:conoce|conozca|conoces|quiere|quieres)|cercano) )?"),
+    # taken as usual or as prescribed ("se tomó las pastillas como siempre")
+    ("negated", "backward",
+     r"\b(?:como (?:dice la receta|(?:le|me|nos) (?:dijo|dijeron|indico|indicaron|recetaron|receto))|as (?:prescribed|directed))\b"),
     # a night spent in the emergency room: seen to
     ("assessed", "both",
      r"\b(?:spent|spend) (?:the|last|all) (?:night|day|evening) (?:in|at) (?:the )?(?:er|e\.r\.|emergency room|hospital|urgent care)\b|\bpasamos (?:la noche|el dia) en (?:urgencias|emergencias|el hospital)\b"),
