@@ -1335,3 +1335,52 @@ def test_fifth_round_batch_16(lang: str, body: str, category: str) -> None:
 @pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_BATCH_16_TRAPS)
 def test_fifth_round_batch_16_traps(lang: str, body: str) -> None:
     assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+# -- fifth round, own batch 17: every category once more, written after batch 16's fixes and
+# scored before these (first contact: 16 of 20 found, 0 of 10 traps flagged)
+FIFTH_ROUND_BATCH_17 = [
+    ('en', "the pressure in my chest goes up into my throat when I walk the dog", 'chest_pain'),
+    ('es', 'siento un peso encima del pecho y me sudo frío', 'chest_pain'),
+    ('en', "my son's ribs are sucking in with each breath and he can't talk much", 'breathing'),
+    ('es', 'mi esposo se queda sin respiración al hablar, no termina las frases', 'breathing'),
+    ('en', "mom's left hand won't hold her fork and her words come out wrong", 'stroke'),
+    ('es', 'mi papá de repente habla puras incoherencias y arrastra el pie', 'stroke'),
+    ('en', "ate shrimp at the party, now my whole face is puffing and my chest is tight", 'anaphylaxis'),
+    ('es', 'le picó una avispa y se le está hinchando la cara y respira feo', 'anaphylaxis'),
+    ('en', "my 10 week old's temp is 100.9 rectally", 'infant_fever'),
+    ('es', 'mi bebé de 6 semanas anda con calentura de 38.2', 'infant_fever'),
+    ('en', "he fell off the ladder, landed on his head and keeps asking the same questions", 'head_injury'),
+    ('es', 'mi hija se cayó del columpio de cabeza y está muy adormilada', 'head_injury'),
+    ('en', "i'm 30 weeks and bleeding bright red with cramps", 'pregnancy_emergency'),
+    ('es', 'tengo 35 semanas y se me pone dura la panza cada 4 minutos', 'pregnancy_emergency'),
+    ('en', "i keep thinking everyone would be better if i ended it", 'suicide_self_harm'),
+    ('es', 'mi novio me dijo que se iba a dar un tiro', 'suicide_self_harm'),
+    ('en', "my dad's dialysis access is spurting blood", 'severe_bleeding'),
+    ('es', 'a mi hijo le sangra la boca a chorros después de la caída de la bici', 'severe_bleeding'),
+    ('en', "my toddler swallowed one of those little lithium batteries from the remote", 'overdose_poisoning'),
+    ('es', 'mi hija se tomó 20 pastillas para dormir', 'overdose_poisoning'),
+]
+
+FIFTH_ROUND_BATCH_17_TRAPS = [
+    ('en', "there's a lot of pressure at work, can I get a note for a day off?"),
+    ('es', 'tengo un peso encima con tantas cuentas, ¿me dan plan de pagos?'),
+    ('en', "my son's speech therapy words are coming along, can we add sessions?"),
+    ('en', "I ate shrimp last night with no problem, is my shellfish allergy gone?"),
+    ('en', "the baby's 10 week shots, can we book them?"),
+    ('en', "he fell off the ladder last year and still has knee pain, need PT referral"),
+    ('es', 'mi hija se cayó del columpio y se raspó la rodilla, nada grave'),
+    ('en', "I'm 30 and want my first mammogram"),
+    ('en', "I'd be better off with the morning appointment, can we switch?"),
+    ('es', 'mi hijo se tomó su pastilla para dormir como le dijo el doctor'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FIFTH_ROUND_BATCH_17)
+def test_fifth_round_batch_17(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_BATCH_17_TRAPS)
+def test_fifth_round_batch_17_traps(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)

@@ -175,7 +175,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                r"\b(?:can'?t|cannot|unable to) move (?:his|her|my) (?:left|right) (?:arm|leg|side|hand)\b")),
     ("stroke", near(r"face|smile|mouth|cara|boca|sonrisa",
                     r"lopsided|crooked|droop\w*|uneven|saggy|sagging|falling|slack|numb(?:ness|ed|ing)?|"
-                    r"caid[oa]|cae|torcid[oa]|chuec[oa]|ladead[oa]|dormid[oa]|entumi\w*|"
+                    r"(?<!la )(?<!una )(?<!esa )(?<!su )(?<!tras )caid[oa]|cae|torcid[oa]|chuec[oa]|ladead[oa]|dormid[oa]|entumi\w*|"
                     r"adormecid[oa]|paralizad[oa]", 30)),
     ("stroke", near(r"words?|speech|speaking|talking|palabras|habla|hablar",
                     r"wrong|garbled|jumbled|slurr?\w*|mixed up|gibberish|no sense|weird|strange|mumbl\w*|"
@@ -536,7 +536,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", near(r"numb\w*|weak\w*|tingl\w*|heavy|dead|droop\w*|asleep|entumi\w+|debil\w*|dormid[oa]|durmi\w+",
                     r"same side|mismo lado", 50)),
     ("stroke", near(r"(?:corner|side) of (?:his|her|my|the) (?:mouth|lip|face)|mouth|face|lip|boca|labio|comisura",
-                    r"hang\w* (?:down|low|lower|on one side|to one side)|dropp\w* (?:down|on one side|to one side)|sagg\w*|slid\w* down|pulled down|cuelga\w*|colgad[oa]|caid[oa]|se (?:le |me )?cae|se (?:le |me )?cayo", 25)),
+                    r"hang\w* (?:down|low|lower|on one side|to one side)|dropp\w* (?:down|on one side|to one side)|sagg\w*|slid\w* down|pulled down|cuelga\w*|colgad[oa]|(?<!la )(?<!una )(?<!esa )(?<!su )(?<!tras )caid[oa]|se (?:le |me )?cae|se (?:le |me )?cayo", 25)),
     ("stroke", r"\b(?:hand|fingers|arm|mano|dedos|brazo)\b[^.!?\n]{0,20}\b(?:won'?t|can'?t|cannot|doesn'?t|does not|will not|no (?:puede|puedo|quiere)) (?:grip|grasp|squeeze|hold (?:on|anything|onto)|close|agarrar|apretar|sostener|cerrar)\b"),
     ("stroke", near(r"(?:can'?t|cannot|won'?t|unable to) (?:grip|grasp|hold|squeeze)|no (?:puede|puedo) (?:agarrar|sostener|apretar)",
                     r"(?:left|right) hand|mano (?:derecha|izquierda)", 40)),
@@ -712,6 +712,11 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", near(r"semillas?|seeds?|vainas?|bulbs?|bulbos?", r"jardin|yard|garden|patio|plant\w*|arbol|tree|campo", 40)),
     # fifth pass, own batch 16: everything in the cabinet taken
     ("overdose_poisoning", r"\b(?:took|swallowed|se tomo|me tome|tome)\b (?:everything|all (?:the|of the) (?:pills|meds)|todo lo) (?:in|from|que habia en|del?) (?:the|my|el|mi) (?:\w+ )?(?:cabinet|drawer|cupboard|bottle|box|botiquin|cajon|gabinete)\b"),
+    # fifth pass, own batch 17: a weight on the chest in Spanish; better if I ended it; a shot
+    ("chest_pain", r"\b(?:peso|piedra|elefante|algo pesado) (?:encima|sobre) (?:del|de mi|el|mi) pecho\b"),
+    ("suicide_self_harm", (r"\b(?:better|happier|mejor)\b (?:off )?if i (?:ended it|end it|killed myself|was dead|were dead|died)\b|\bif i ended (?:it|my life|things)\b|"
+                           r"\b(?:se|me|te) (?:iba|va|voy|vas|quiere|quiero|queria) a (?:dar|pegar) un (?:tiro|balazo|plomazo)\b|\b(?:darme|darse|pegarme|pegarse) un (?:tiro|balazo)\b|"
+                           r"\bshoot (?:my|him|her|them)(?:self|selves)\b|\bblow (?:my|his|her) (?:brains|head) out\b")),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
