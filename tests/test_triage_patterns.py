@@ -989,3 +989,398 @@ FOURTH_ROUND_BATCH_13 = [
 @pytest.mark.parametrize(("lang", "body", "category"), FOURTH_ROUND_BATCH_13)
 def test_fourth_round_batch_13(lang: str, body: str, category: str | None) -> None:
     assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+# -- fifth round: the third blind set's misses and false alarms, each by its family ---------
+# (new sentences for each family; traps that use the same words in other senses)
+FIFTH_ROUND = [
+    # chest: an ache with a going-on verb
+    ('es', 'me sigue doliendo el pecho desde la mañana y me sudan las manos', 'chest_pain'),
+    ('es', 'a mi papá le ha estado doliendo el pecho toda la tarde', 'chest_pain'),
+    ('es', 'el pecho me anda punzando desde que me levanté', 'chest_pain'),
+    # stroke: double vision by what is seen; a walk that veers to one side
+    ('en', 'since lunch I see two of everything on the TV and my left hand is clumsy', 'stroke'),
+    ('es', 'mi mamá dice que ve todo doble desde hace una hora', 'stroke'),
+    ('en', 'my husband keeps veering to the right when he walks, started an hour ago', 'stroke'),
+    ('es', 'al caminar me voy de lado hacia la izquierda, empezó hoy', 'stroke'),
+    # suicide: sleep without waking; a gun's place known; pills saved for all at once; a last message
+    ('en', 'lately I think about falling asleep and never waking up', 'suicide_self_harm'),
+    ('es', 'quisiera dormirme y ya no despertar', 'suicide_self_harm'),
+    ('en', "I know exactly where my dad's rifle is kept and I keep thinking about it", 'suicide_self_harm'),
+    ('es', 'sé dónde está la pistola de mi suegro y no dejo de pensar en eso', 'suicide_self_harm'),
+    ('en', "i've been stashing my sleeping pills so i can take them all together one night", 'suicide_self_harm'),
+    ('es', 'estoy juntando mis pastillas para tomármelas todas juntas', 'suicide_self_harm'),
+    ('en', 'Tell everyone I am sorry. This will be my final email.', 'suicide_self_harm'),
+    ('es', 'gracias por todo, este es mi último mensaje', 'suicide_self_harm'),
+    # bleeding: an amount with its colour; a cupful; a nosebleed pinching does not help; stools all blood
+    ('en', 'my dad coughed up lots of dark red blood just now', 'severe_bleeding'),
+    ('en', 'she vomited what looked like half a cup of blood', 'severe_bleeding'),
+    ('es', 'vomitó como una taza de sangre y está pálido', 'severe_bleeding'),
+    ('en', "kid's nosebleed still won't let up after 40 minutes", 'severe_bleeding'),
+    ('es', 'el sangrado de la nariz no se detiene y apretando no sirve', 'severe_bleeding'),
+    ('en', 'my mom has had diarrhea that is nothing but blood since this morning', 'severe_bleeding'),
+    ('en', "he's pooping straight blood and looks pale", 'severe_bleeding'),
+    ('es', 'mi esposo está evacuando pura sangre desde la noche', 'severe_bleeding'),
+    # anaphylaxis: a tongue grown big after a new prescription
+    ('en', 'my lips feel huge since I started the new blood pressure medicine this morning', 'anaphylaxis'),
+    ('es', 'con la pastilla nueva se me puso la lengua enorme', 'anaphylaxis'),
+    # pregnancy: movement not felt, said of him or her
+    ('en', "I'm 34 weeks and haven't felt him kick all day", 'pregnancy_emergency'),
+    ('es', 'tengo 31 semanas y no la he sentido moverse desde ayer', 'pregnancy_emergency'),
+    ('es', 'me salió positiva la prueba y tengo sangrado fuerte', 'pregnancy_emergency'),
+    # overdose: a pod bitten; found out cold with powder; a whole small bottle; grandma's medicine
+    ('en', 'my 2 year old chewed on a dishwasher pod and is drooling', 'overdose_poisoning'),
+    ('es', 'mi niña mordió una pila de botón hace rato', 'overdose_poisoning'),
+    ('en', 'found my brother passed out next to a bag of white powder', 'overdose_poisoning'),
+    ('en', 'my son drank the whole tiny bottle of cough syrup', 'overdose_poisoning'),
+    ('es', 'mi nieto se tomó las gotas de la abuela, como medio frasco', 'overdose_poisoning'),
+    # infant fever: a bare reading after a verb
+    ('en', 'my 7 week old hit 100.8 a bit ago', 'infant_fever'),
+    ('es', 'mi bebé de 2 meses tuvo 38.5 en la noche', 'infant_fever'),
+    # head injury: a blow said in slang
+    ('es', 'le dieron un botellazo en la cabeza en la fiesta y está vomitando', 'head_injury'),
+    ('en', 'my son got clocked in the head with a bat at practice and seems dazed', 'head_injury'),
+]
+
+FIFTH_ROUND_TRAPS = [
+    # the same words in other senses
+    ('en', 'i OD\'d on pizza at the game, anyway can I move my appt to friday?'),
+    ('es', 'el trabajo me está asfixiando esta semana, ¿me pueden cambiar la cita?'),
+    ('en', 'this schedule is suffocating, can we do mornings instead'),
+    ('en', 'can you send the preeclampsia screening results from my last visit?'),
+    ('es', 'necesito el formulario de fiebre para la escuela de mi hijo de 8 meses'),
+    ('en', 'I am not having any thoughts of harming myself, I just need a refill of sertraline'),
+    ('es', 'no tengo ideas de hacerme daño, solo quiero hablar con alguien'),
+    ('en', 'my daughter had anaphylaxis at age 4, she needs a new epipen prescription'),
+    ('en', 'if she falls off the trampoline and hits her head, when do we come in?'),
+    ('en', 'my car keeps pulling to the right, so I will be late'),
+    ('en', 'this is my last message before my vacation, Dr. Ruiz covers me'),
+    ('en', 'we saved up our points for the gift card, can we use them all at once?'),
+    ('en', 'I see two of the same bill in the portal, was I charged twice?'),
+    ('es', 'ese caballo es pura sangre, jaja, gracias por todo doctora'),
+    ('en', 'had a nosebleed last week but it stopped, just telling you before the surgery'),
+    ('es', 'salí positiva a covid ayer, ¿puedo ir a la cita del lunes?'),
+    ('en', 'my baby is 6 months and had 100 ml of formula, is that enough?'),
+    ('es', 'mi hijo me dio un abrazo en la cabeza, ja, gracias por la cita'),
+    ('es', 'Si usted o alguien que conoce tiene pensamientos de suicidio, llame al 988. Descargue nuestra app, 30 días gratis.'),
+    ('en', 'My son had an asthma attack Saturday and we spent the night at the hospital. He is doing great now.'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FIFTH_ROUND)
+def test_fifth_round_patterns_are_found(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_TRAPS)
+def test_fifth_round_words_in_other_senses(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+# -- fifth round, own batch 14: the three weak categories, written after the blind-set fixes --
+# and scored before the fixes it led to (first contact: 38 of 71 found, 4 of 22 traps flagged)
+FIFTH_ROUND_BATCH_14 = [
+    # suicide and self-harm
+    ('en', "i wrote my sister a letter explaining everything and put it on the kitchen table", 'suicide_self_harm'),
+    ('en', "everyone would be happier if i just wasn't around", 'suicide_self_harm'),
+    ('en', "I've been looking up how many of my seroquel it would take", 'suicide_self_harm'),
+    ('en', "tonight i'm going to drive off the overpass, i've decided", 'suicide_self_harm'),
+    ('en', "I cut my arms again last night and one of them is pretty deep", 'suicide_self_harm'),
+    ('en', "my daughter told me she wants to kill herself, she's 15", 'suicide_self_harm'),
+    ('en', "I don't want to be alive anymore and I have the pills in front of me", 'suicide_self_harm'),
+    ('en', "I can't keep going like this, I have a plan for this weekend", 'suicide_self_harm'),
+    ('en', "my son has been burning his arm with a lighter", 'suicide_self_harm'),
+    ('en', "sorry for everything. tell my kids i love them. i won't be calling again", 'suicide_self_harm'),
+    ('en', "i'm sitting in my car in the garage with the engine on", 'suicide_self_harm'),
+    ('en', "my wife locked herself in the bathroom with a razor and says she wants to die", 'suicide_self_harm'),
+    ('en', "gave my dog to my neighbor and cancelled everything, i'm done", 'suicide_self_harm'),
+    ('en', "I keep picturing hanging myself in the closet", 'suicide_self_harm'),
+    ('en', "nothing matters, I'd rather be dead than keep feeling this", 'suicide_self_harm'),
+    ('es', 'ya no quiero seguir aquí, tengo las pastillas listas', 'suicide_self_harm'),
+    ('es', 'mi hijo de 16 dijo que se quiere aventar del puente', 'suicide_self_harm'),
+    ('es', 'me volví a cortar los brazos y ahora no para de sangrar', 'suicide_self_harm'),
+    ('es', 'les escribí una carta a mis hijos para despedirme', 'suicide_self_harm'),
+    ('es', 'siento que todos estarían mejor si yo no existiera', 'suicide_self_harm'),
+    ('es', 'estoy pensando en colgarme, ya tengo la cuerda', 'suicide_self_harm'),
+    ('es', 'mi esposa dice que se va a tomar todas las pastillas de la casa', 'suicide_self_harm'),
+    ('es', 'no aguanto más, esta noche me voy a quitar la vida', 'suicide_self_harm'),
+    ('es', 'quiero dormir para siempre', 'suicide_self_harm'),
+    ('es', 'regalé mis cosas y ya me despedí, no me busquen', 'suicide_self_harm'),
+    # severe bleeding
+    ('en', "the cut on his hand is squirting every time his heart beats", 'severe_bleeding'),
+    ('en', "I've gone through 4 maxi pads in 2 hours and feel faint", 'severe_bleeding'),
+    ('en', "dad sliced his leg with the chainsaw, blood is soaking through his jeans", 'severe_bleeding'),
+    ('en', "there's blood all over the bathroom floor from her wrist", 'severe_bleeding'),
+    ('en', "my gums won't stop bleeding since the extraction this morning, mouth keeps filling up", 'severe_bleeding'),
+    ('en', "passing big dark clots and blood runs down my legs", 'severe_bleeding'),
+    ('en', "threw up what looks like coffee grounds twice and feel dizzy", 'severe_bleeding'),
+    ('en', "my stool is black like tar and I almost fainted", 'severe_bleeding'),
+    ('en', "the dog bite on her arm is bleeding a ton and we can't stop it", 'severe_bleeding'),
+    ('en', "he's on eliquis and fell, his elbow won't quit bleeding", 'severe_bleeding'),
+    ('en', "blood keeps running out of my nose, a whole towel soaked", 'severe_bleeding'),
+    ('en', "mom is spitting up mouthfuls of blood", 'severe_bleeding'),
+    ('en', "cut my thumb deep on a broken glass, I can see fat and it keeps bleeding", 'severe_bleeding'),
+    ('es', 'me corté con el cuchillo y la sangre sale a borbotones', 'severe_bleeding'),
+    ('es', 'mi papá está vomitando sangre oscura y está muy pálido', 'severe_bleeding'),
+    ('es', 'llevo dos horas sangrando de la nariz y ya llené una toalla', 'severe_bleeding'),
+    ('es', 'tengo una regla que no para, lleno una toalla cada media hora', 'severe_bleeding'),
+    ('es', 'a mi hijo le sale mucha sangre de la herida de la pierna', 'severe_bleeding'),
+    ('es', 'hice popó negra como chapopote y me siento mareado', 'severe_bleeding'),
+    ('es', 'mi abuelo toma warfarina y se cortó, no deja de sangrar', 'severe_bleeding'),
+    ('es', 'estoy escupiendo sangre roja desde hace rato', 'severe_bleeding'),
+    ('es', 'se le abrió la herida de la cirugía y está chorreando sangre', 'severe_bleeding'),
+    # overdose and poisoning
+    ('en', "my toddler drank some of the windshield washer fluid", 'overdose_poisoning'),
+    ('en', "I accidentally took my evening insulin twice", 'overdose_poisoning'),
+    ('en', "my mom took 12 of her sleeping pills and is really groggy", 'overdose_poisoning'),
+    ('en', "found the baby with an open bottle of iron tablets, a few are missing", 'overdose_poisoning'),
+    ('en', "my teen took a bunch of benadryl on a tiktok dare and is seeing things", 'overdose_poisoning'),
+    ('en', "he snorted something at a friend's house and his heart is racing like crazy", 'overdose_poisoning'),
+    ('en', "my husband ran the generator in the garage and we all have headaches and feel sick", 'overdose_poisoning'),
+    ('en', "daughter swallowed a mouthful of nail polish remover", 'overdose_poisoning'),
+    ('en', "my dad mixed up his bottles and took 3 of the heart pills instead of 1", 'overdose_poisoning'),
+    ('en', "my 4 yo got into the gummy vitamins and ate maybe 20", 'overdose_poisoning'),
+    ('en', "my friend mixed xanax with a lot of vodka and won't wake up right", 'overdose_poisoning'),
+    ('en', "my kid licked the rat bait in the shed", 'overdose_poisoning'),
+    ('en', "I think I took too many of my tramadol, my breathing feels slow", 'overdose_poisoning'),
+    ('en', "the baby drank from the bottle of pine-sol", 'overdose_poisoning'),
+    ('es', 'mi hijo se tomó el jarabe para la tos completo', 'overdose_poisoning'),
+    ('es', 'me tomé como 15 pastillas de paracetamol', 'overdose_poisoning'),
+    ('es', 'el niño se bebió un poco de cloro', 'overdose_poisoning'),
+    ('es', 'mi mamá se tomó la pastilla de la presión dos veces hoy', 'overdose_poisoning'),
+    ('es', 'mi nieta se comió unas pastillas que encontró en el bolso de mi suegra', 'overdose_poisoning'),
+    ('es', 'mi esposo inhaló el gas del calentador y está mareado y vomitando', 'overdose_poisoning'),
+    ('es', 'le di a mi bebé el doble de la medicina por error', 'overdose_poisoning'),
+    ('es', 'mi hijo se metió algo en una fiesta y no reacciona', 'overdose_poisoning'),
+    ('es', 'mi perro no, mi hijo se comió el veneno para cucarachas', 'overdose_poisoning'),
+    ('es', 'mi hija se tomó medio frasco de melatonina', 'overdose_poisoning'),
+]
+
+FIFTH_ROUND_BATCH_14_TRAPS = [
+    ('en', "I wrote a letter to my insurance explaining everything, did you get a copy?"),
+    ('en', "my phone is dying, please call my husband's number instead"),
+    ('en', "my kid cut his finger making a sandwich, small cut, need tetanus info"),
+    ('en', "I'd rather be dead than sit through another hour on hold, lol, call me back please"),
+    ('en', "the garage door code for the home visit is 4412"),
+    ('en', "I killed it at my presentation, thanks for the anxiety tips"),
+    ('en', "I'm done with physical therapy, can you close the referral?"),
+    ('en', "can you tell me how many pills are in a 90-day supply?"),
+    ('en', "blood pressure was a bit high this morning, 142/90, should I adjust my meds?"),
+    ('en', "period is heavier than usual this month but nothing crazy, want to discuss options"),
+    ('en', "I had a nosebleed this morning, stopped in 5 minutes, just letting you know"),
+    ('en', "my son ate a whole pizza by himself lol, can we reschedule his physical"),
+    ('en', "is it safe to take ibuprofen with my blood pressure pill?"),
+    ('en', "the pharmacy gave me twice the usual amount of pills in the bottle, is that right?"),
+    ('en', "we have a carbon monoxide detector question for the home safety form"),
+    ('es', 'me despedí de mi trabajo y necesito cambiar mi seguro'),
+    ('es', 'mi hijo se cortó el pelo solo, jaja, ¿tienen cita para fotos del expediente?'),
+    ('es', 'ya no quiero seguir con la fisioterapia, ¿la pueden cancelar?'),
+    ('es', 'se me acabaron las pastillas de la presión, ¿me mandan la receta?'),
+    ('es', 'le di a mi hijo la medicina como dice la receta, ¿cuántos días sigue?'),
+    ('es', 'estoy sangrando un poquito de las encías cuando me cepillo, ¿es normal?'),
+    ('es', 'mi abuela tomó veneno para ratas hace años, ahora quiere una cita de rutina'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FIFTH_ROUND_BATCH_14)
+def test_fifth_round_batch_14(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_BATCH_14_TRAPS)
+def test_fifth_round_batch_14_traps(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+# -- fifth round, own batch 15: fresh words for the weak categories and a few others, written
+# after batch 14's fixes and scored before these (first contact: 27 of 46 found, 2 of 18 traps flagged)
+FIFTH_ROUND_BATCH_15 = [
+    # suicide and self-harm, fresh words
+    ('en', "my brother texted me that he's going to end his life tonight", 'suicide_self_harm'),
+    ('en', "I looked up which bridge is highest in town", 'suicide_self_harm'),
+    ('en', "I put my affairs in order and updated my will this week, I won't need the appointment", 'suicide_self_harm'),
+    ('en', "i don't think i'll make it to my appointment, i don't plan on being alive", 'suicide_self_harm'),
+    ('en', "my roommate is talking about killing herself and has a knife", 'suicide_self_harm'),
+    ('en', "I overdosed on purpose an hour ago", 'suicide_self_harm'),
+    ('en', "there's no way out except dying", 'suicide_self_harm'),
+    ('en', "my teenager has fresh cuts all over her thighs", 'suicide_self_harm'),
+    ('es', 'mi hermana dice que se va a matar y se encerró en su cuarto', 'suicide_self_harm'),
+    ('es', 'ya compré las pastillas para terminar con todo', 'suicide_self_harm'),
+    ('es', 'no le encuentro sentido a vivir, ya pensé cómo hacerlo', 'suicide_self_harm'),
+    ('es', 'mi hijo se está rasguñando los brazos hasta sangrar', 'suicide_self_harm'),
+    ('es', 'quisiera no haber nacido, ya no aguanto', 'suicide_self_harm'),
+    # severe bleeding
+    ('en', "the bleeding from my c-section incision is pouring out", 'severe_bleeding'),
+    ('en', "he got gashed by a piece of sheet metal and it won't clot", 'severe_bleeding'),
+    ('en', "my tampon and pad are both full after 30 min", 'severe_bleeding'),
+    ('en', "bright red blood every time I go to the bathroom, lots of it, and I'm lightheaded", 'severe_bleeding'),
+    ('en', "granddad on xarelto has blood in his pee, now it's like pure red", 'severe_bleeding'),
+    ('en', "my son's tooth got knocked out and his mouth won't stop bleeding", 'severe_bleeding'),
+    ('en', "she has blood pouring from her scalp after the fall", 'head_injury'),
+    ('es', 'mi esposo se cortó el brazo con vidrio y la sangre brinca', 'severe_bleeding'),
+    ('es', 'estoy sangrando muchísimo por abajo y tengo mucho mareo', 'severe_bleeding'),
+    ('es', 'me salen coágulos del tamaño de un limón', 'severe_bleeding'),
+    ('es', 'mi mamá está escupiendo sangre a cada rato', 'severe_bleeding'),
+    ('es', 'la herida no deja de sangrar aunque la aprieto', 'severe_bleeding'),
+    # overdose and poisoning
+    ('en', "my 3 yo drank lamp oil from the tiki torch", 'overdose_poisoning'),
+    ('en', "my son swallowed a couple of his sister's adhd pills", 'overdose_poisoning'),
+    ('en', "wife took her whole month of blood pressure pills at once by mistake", 'overdose_poisoning'),
+    ('en', "my kid drank a bunch of hand sanitizer and is wobbly", 'overdose_poisoning'),
+    ('en', "my daughter ate one of my nicotine pouches", 'overdose_poisoning'),
+    ('en', "my husband took like 8 extra strength tylenol for his back since last night", 'overdose_poisoning'),
+    ('en', "I think my dad took his morphine twice, he's very drowsy", 'overdose_poisoning'),
+    ('es', 'mi niño se comió unas semillas del jardín y está vomitando', 'overdose_poisoning'),
+    ('es', 'se tomó una botella entera de alcohol y no despierta', 'overdose_poisoning'),
+    ('es', 'mi bebé tomó del frasco de aceite de eucalipto', 'overdose_poisoning'),
+    ('es', 'me equivoqué y le di la insulina dos veces a mi papá', 'overdose_poisoning'),
+    ('es', 'mi sobrino se tragó unas pastillas de la presión de mi abuelo', 'overdose_poisoning'),
+    # pregnancy, infant fever, head injury, stroke
+    ('en', "I'm pregnant and throwing up blood", 'pregnancy_emergency'),
+    ('en', "36 weeks, gush of water down my legs, it's clear", 'pregnancy_emergency'),
+    ('es', 'tengo 8 meses de embarazo y me duele muchísimo la cabeza y veo borroso', 'pregnancy_emergency'),
+    ('en', "my 5 week old feels really hot and won't eat, 100.6 under the arm", 'infant_fever'),
+    ('es', 'mi bebé de 20 días está calientito y muy dormido', 'infant_fever'),
+    ('en', "my daughter got hit by a swing right on the head and now she's throwing up", 'head_injury'),
+    ('es', 'mi papá se resbaló en la regadera y se dio en la nuca, está confundido', 'head_injury'),
+    ('en', "grandma's speech is suddenly garbled and her arm is flopping", 'stroke'),
+    ('es', 'mi tío de pronto no puede ver de un ojo y se le durmió la mano', 'stroke'),
+]
+
+FIFTH_ROUND_BATCH_15_TRAPS = [
+    ('en', "I'm writing my will with a lawyer, do you need a copy of my advance directive?"),
+    ('en', "the bridge is closed so I'll be 20 min late"),
+    ('en', "knife cut on my finger from cooking last week is healing well"),
+    ('en', "my daughter's cuts from the cat are scabbed over, do they need a look?"),
+    ('en', "can you refill my blood thinner? no bleeding issues"),
+    ('en', "I take my pills twice a day as prescribed, do I need a refill yet?"),
+    ('en', "my son ate a bunch of halloween candy and has a stomach ache lol, can we get an appointment"),
+    ('en', "we need the form for the kids' sanitizer at school"),
+    ('en', "saw bright red blood on the toilet paper once, probably hemorrhoids, can I book a visit?"),
+    ('en', "my husband's blood pressure pills made him tired, can we switch?"),
+    ('es', 'ya no aguanto el dolor de rodilla, ¿me dan cita?'),
+    ('es', 'quiero terminar con la terapia física, ya me siento bien'),
+    ('es', 'mi hijo tomó su medicina dos veces al día como dijo el doctor'),
+    ('es', 'la sangre de la prueba de ayer, ¿ya salió el resultado?'),
+    ('es', 'me tomé una botella de agua entera antes del ultrasonido, ¿está bien?'),
+    ('es', 'la semana pasada me caí y me pegué en la cabeza pero ya estoy perfectamente'),
+    ('en', "Our pharmacy newsletter: store medicines out of reach. If a child swallows pills, call poison control. Shop our vitamins sale."),
+    ('en', "Bridge Street clinic, my appointment is at 3, I'm so done with traffic lol"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FIFTH_ROUND_BATCH_15)
+def test_fifth_round_batch_15(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_BATCH_15_TRAPS)
+def test_fifth_round_batch_15_traps(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+# -- fifth round, own batch 16: trap-heavy, this round's words in other senses, written after
+# batch 15's fixes and scored before these (first contact: 9 of 13 found, 5 of 25 traps flagged)
+FIFTH_ROUND_BATCH_16 = [
+    ('en', "Hi, it's Dana. My son cut his wrists in the shower, there is a lot of blood", 'suicide_self_harm'),
+    ('en', "i have the rope ready in the basement", 'suicide_self_harm'),
+    ('en', "I don't see myself waking up tomorrow, I took everything in the cabinet", 'suicide_self_harm'),
+    ('es', 'ya me cansé de todo, mañana ya no me van a encontrar', 'suicide_self_harm'),
+    ('es', 'mi hija se estuvo quemando con cigarros, tiene los brazos llenos de marcas', 'suicide_self_harm'),
+    ('en', "nosebleed for over 2 hours, gushing again every time he sits up", 'severe_bleeding'),
+    ('en', "my leg was cut by the mower blade and there's a lot of bleeding, tourniquet on", 'severe_bleeding'),
+    ('es', 'me vino la regla muy fuerte, me bajan chorros de sangre', 'severe_bleeding'),
+    ('es', 'se le reventó una várice a mi abuela y sangra mucho', 'severe_bleeding'),
+    ('en', "my kid ate a whole sleeve of the grandpa's heart pills, like 10", 'overdose_poisoning'),
+    ('en', "my dog's flea pill got eaten by my toddler", 'overdose_poisoning'),
+    ('es', 'mi hijo tomó anticongelante pensando que era refresco', 'overdose_poisoning'),
+    ('es', 'mi papá se tomó todas sus pastillas de la semana en un día', 'overdose_poisoning'),
+]
+
+FIFTH_ROUND_BATCH_16_TRAPS = [
+    # this round's words in other senses
+    ('en', "I see two of everything on my EOB, duplicate charges for the same visit"),
+    ('en', "I keep leaning to the left side when I sleep because of my shoulder, is that bad posture?"),
+    ('en', "this is my last email before I switch to the portal messages, thanks for everything"),
+    ('en', "I know where the gun range is, I just need the medical clearance form signed"),
+    ('en', "I've been saving up my PTO so I can take it all at once in June"),
+    ('en', "I'd rather die than eat another hospital jello, lol. Discharge went fine, follow-up Monday?"),
+    ('en', "pads: do you sell the postpartum pads in the pharmacy? I need four in an hour before my shift"),
+    ('en', "my grandma's medicine cabinet needs a cleanout, can I bring the old bottles for disposal?"),
+    ('en', "the whole bottle of lotion is gone, can you refill the cream prescription?"),
+    ('en', "the toddler bit a teething ring and has a fever of 99, fine otherwise, need well visit"),
+    ('en', "my daughter had a fever of 101 last month, all good now, need school note"),
+    ('en', "he had 100 percent on his hearing test, please send the results"),
+    ('en', "I had a clot the size of a pea during my period, is that normal?"),
+    ('en', "my stool looked dark after iron pills, is that expected? no other issues"),
+    ('en', "the surgical wound is healing, a little pouring rain got on the dressing though, should I change it?"),
+    ('en', "we spent the night in the ER for my daughter's earache, she's fine, need a follow-up"),
+    ('es', 'veo doble la factura en el portal, ¿me cobraron dos veces?'),
+    ('es', 'este es mi último mensaje sobre el cobro, ya pagué'),
+    ('es', 'estoy juntando mis recetas para llevarlas todas juntas a la farmacia'),
+    ('es', 'el jarabe para la tos se acabó completo, ¿me dan otro?'),
+    ('es', 'mi hijo le dio un cabezazo al balón en el partido, ¿le toca vacuna?'),
+    ('es', 'llevo dos horas esperando en la línea, ¿me pueden llamar?'),
+    ('es', 'mi esposo se tomó las pastillas de la presión como siempre, ¿cuándo es su cita?'),
+    ('es', 'salí positiva en la prueba de embarazo, quiero mi primera cita prenatal'),
+    ('es', 'la herida de la cirugía está sanando bien, solo quiero quitar los puntos'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FIFTH_ROUND_BATCH_16)
+def test_fifth_round_batch_16(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_BATCH_16_TRAPS)
+def test_fifth_round_batch_16_traps(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+# -- fifth round, own batch 17: every category once more, written after batch 16's fixes and
+# scored before these (first contact: 16 of 20 found, 0 of 10 traps flagged)
+FIFTH_ROUND_BATCH_17 = [
+    ('en', "the pressure in my chest goes up into my throat when I walk the dog", 'chest_pain'),
+    ('es', 'siento un peso encima del pecho y me sudo frío', 'chest_pain'),
+    ('en', "my son's ribs are sucking in with each breath and he can't talk much", 'breathing'),
+    ('es', 'mi esposo se queda sin respiración al hablar, no termina las frases', 'breathing'),
+    ('en', "mom's left hand won't hold her fork and her words come out wrong", 'stroke'),
+    ('es', 'mi papá de repente habla puras incoherencias y arrastra el pie', 'stroke'),
+    ('en', "ate shrimp at the party, now my whole face is puffing and my chest is tight", 'anaphylaxis'),
+    ('es', 'le picó una avispa y se le está hinchando la cara y respira feo', 'anaphylaxis'),
+    ('en', "my 10 week old's temp is 100.9 rectally", 'infant_fever'),
+    ('es', 'mi bebé de 6 semanas anda con calentura de 38.2', 'infant_fever'),
+    ('en', "he fell off the ladder, landed on his head and keeps asking the same questions", 'head_injury'),
+    ('es', 'mi hija se cayó del columpio de cabeza y está muy adormilada', 'head_injury'),
+    ('en', "i'm 30 weeks and bleeding bright red with cramps", 'pregnancy_emergency'),
+    ('es', 'tengo 35 semanas y se me pone dura la panza cada 4 minutos', 'pregnancy_emergency'),
+    ('en', "i keep thinking everyone would be better if i ended it", 'suicide_self_harm'),
+    ('es', 'mi novio me dijo que se iba a dar un tiro', 'suicide_self_harm'),
+    ('en', "my dad's dialysis access is spurting blood", 'severe_bleeding'),
+    ('es', 'a mi hijo le sangra la boca a chorros después de la caída de la bici', 'severe_bleeding'),
+    ('en', "my toddler swallowed one of those little lithium batteries from the remote", 'overdose_poisoning'),
+    ('es', 'mi hija se tomó 20 pastillas para dormir', 'overdose_poisoning'),
+]
+
+FIFTH_ROUND_BATCH_17_TRAPS = [
+    ('en', "there's a lot of pressure at work, can I get a note for a day off?"),
+    ('es', 'tengo un peso encima con tantas cuentas, ¿me dan plan de pagos?'),
+    ('en', "my son's speech therapy words are coming along, can we add sessions?"),
+    ('en', "I ate shrimp last night with no problem, is my shellfish allergy gone?"),
+    ('en', "the baby's 10 week shots, can we book them?"),
+    ('en', "he fell off the ladder last year and still has knee pain, need PT referral"),
+    ('es', 'mi hija se cayó del columpio y se raspó la rodilla, nada grave'),
+    ('en', "I'm 30 and want my first mammogram"),
+    ('en', "I'd be better off with the morning appointment, can we switch?"),
+    ('es', 'mi hijo se tomó su pastilla para dormir como le dijo el doctor'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FIFTH_ROUND_BATCH_17)
+def test_fifth_round_batch_17(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_BATCH_17_TRAPS)
+def test_fifth_round_batch_17_traps(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)

@@ -324,6 +324,8 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
             continue  # part of "won't go away", "no se me quita"
         if kind == "current":
             gap = _words(folded, m_end, start) if m_end <= start else _words(folded, end, m_start)
+            if not within and m_end <= start and _dated_between(mods, m_end, start):
+                continue  # "again, years ago I tried to ...": the nearer date speaks for it
             if within or gap <= CURRENT_WORDS:
                 found.setdefault(kind, (m_start, m_end))
             continue
@@ -350,6 +352,13 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
             if kind in found:
                 return kind, found[kind]  # type: ignore[return-value]
     return "current", None
+
+
+def _dated_between(mods: list[tuple[str, str, int, int]], a: int, b: int) -> bool:
+    """A historical modifier between a "now" word and the target (ConText: the nearest
+    modifier wins)."""
+    return any(kind == "historical" and a <= m_start and m_end <= b
+               for kind, _d, m_start, m_end in mods)
 
 
 def _now_before(folded: str, a: int, start: int) -> bool:

@@ -175,7 +175,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                r"\b(?:can'?t|cannot|unable to) move (?:his|her|my) (?:left|right) (?:arm|leg|side|hand)\b")),
     ("stroke", near(r"face|smile|mouth|cara|boca|sonrisa",
                     r"lopsided|crooked|droop\w*|uneven|saggy|sagging|falling|slack|numb(?:ness|ed|ing)?|"
-                    r"caid[oa]|cae|torcid[oa]|chuec[oa]|ladead[oa]|dormid[oa]|entumi\w*|"
+                    r"(?<!la )(?<!una )(?<!esa )(?<!su )(?<!tras )caid[oa]|cae|torcid[oa]|chuec[oa]|ladead[oa]|dormid[oa]|entumi\w*|"
                     r"adormecid[oa]|paralizad[oa]", 30)),
     ("stroke", near(r"words?|speech|speaking|talking|palabras|habla|hablar",
                     r"wrong|garbled|jumbled|slurr?\w*|mixed up|gibberish|no sense|weird|strange|mumbl\w*|"
@@ -221,10 +221,10 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\bif i (?:was|were) dead\b|\bplan and (?:the )?means\b|\bhave a plan to (?:end|kill|hurt|die|do it)\b|\bsi (?:yo )?(?:estuviera|me muriera) muert[oa]\b"),
     ("suicide_self_harm", r"\b(?:cut|slit|slash\w*|cortarme|corto|corte|cortado) (?:\w+ )?(?:wrists?|munecas|venas)\b|\b(?:nobody|no one|no-one|nadie) (?:would|will|va a|me) (?:miss|care|extranar\w*)\b|\bif i (?:was|were) gone\b|\bnot safe (?:right now|with myself|alone)\b|\bhave a plan to\b"),
     ("suicide_self_harm", r"\b(?:hurt\w*|harm\w*|cut\w*|burn\w*) (?:her|him|them)sel(?:f|ves)\b|\bon purpose\b|\bpurposely\b|\ba proposito\b"),
-    ("suicide_self_harm", r"\b(?:not|never|no) (?:to )?(?:wake up|despertar)\b|\b(?:don'?t|do not) want to be here\b|\bwrote (?:\w+ ){0,2}(?:letters?|notes?) (?:to|for) (?:my|the)\b|\bgoodbye (?:letters?|notes?)\b"),
-    ("suicide_self_harm", r"\b(?:quitarme|quitarse) la vida|\bdejar de existir\b|\bno (?:quiero|quiere) (?:seguir|estar)\b"),
+    ("suicide_self_harm", r"\b(?:not|never|no) (?:to )?(?:wake up|despertar)\b|\b(?:don'?t|do not) want to be here\b|\bwrote (?:\w+ ){0,2}(?:letters?|notes?) (?:to|for) (?:my|the)\b(?! (?:\w+ )?(?:insurance|insurer|employer|boss|landlord|bank|lawyer|school|job|work|doctor|dr|pharmacy|hr|manager|teacher|office|company|clinic|senator|representative))|\bgoodbye (?:letters?|notes?)\b"),
+    ("suicide_self_harm", r"\b(?:quitarme|quitarse) la vida|\bdejar de existir\b|\bno (?:quiero|quiere) (?:seguir|estar)\b(?! (?:con|en (?:la|el|esa|ese|lista)|tomando|yendo|haciendo|pagando|esperando|viniendo|usando|asistiendo))"),
     ("suicide_self_harm", r"\bkill(?:ing|ed|s)? (?:my ?self|myslef|meself|him ?self|her ?self|them ?sel(?:f|ves))\b|\b(?:i'?ll|i will|i'?m gonna|im gonna|i'?m going to|i am going to|gonna) end it(?: all)?(?: (?:tonight|today|now|soon))?\b(?! with| for)"),
-    ("suicide_self_harm", r"\b(?:end|ending|take|taking) (?:my|it) (?:own )?(?:life|all)\b"),
+    ("suicide_self_harm", r"\b(?:end|ending|take|taking) (?:my|it|his|her|their) (?:own )?(?:life|lives|all(?! (?:at once|in one go|in|off|back|with|out|home|away|on|together|to)\b))\b"),
     ("suicide_self_harm", r"\b(?:going to|gonna|will|want to|wanna|plan(?:ning)? to|about to|ready to)\W+(?:[\w']+\W+){0,2}(?:take|swallow|overdose on) (?:them all|it all|all (?:of )?(?:them|my|the)|the whole bottle|every (?:pill|last))"),
     ("suicide_self_harm", r"\b(?:no|don'?t see (?:the|any)|what'?s the|lost the) (?:point|reason|will) (?:in |of |to )?(?:living|life|live|going on|keep going)\b"),
     ("suicide_self_harm", r"\b(?:me (?:quiero|voy a)|se (?:quiere|va a)|te (?:quieres|vas a)) (?:matar|suicidar|quitar la vida)\b|\bquieres? (?:matarse|suicidarse|morirse)\b"),
@@ -339,7 +339,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:antifreeze|anticongelante|pesticid\w*|insecticid\w*|veneno|raticida|gasolina|thinner|solvente|acetona|mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|perfume|aceite)\b"),
     ("overdose_poisoning", near(r"took|taken|take|given|gave|tomo|tome|tomado|se tomo|dio|le di",
                                 r"twice by mistake|two times by mistake|by mistake|double|extra dose|"
-                                r"dos veces|por error|por equivocacion|doble|de mas", 40)),
+                                r"dos veces(?! (?:al|por|cada) (?:dia|semana|noche))|por error|por equivocacion|doble|de mas", 40)),
     ("overdose_poisoning", r"\b(?:como|unas?|like|about|around) (?:[5-9]|\d\d+|diez|veinte|ten|twenty)\b[^.!?]{0,20}\b(?:pills|pastillas|tablets|gummies|gomitas)\b|\b(?:gomitas|gummies|pastillas|pills)\b[^.!?]{0,20}\b(?:como|unas?|like|about|around) (?:[5-9]|\d\d+|diez|veinte|ten|twenty)\b"),
     ("overdose_poisoning", r"\b(?:se tomo|me tome|tome|tomo|se trago|me trague|trago|se comio|comio|bebio|se bebio) (?:\w+ ){0,3}(?:todas las|muchas|demasiad[oa]s?|un frasco|el frasco|la botella|cloro|pastillas de|pastillas|medicinas|veneno|detergente|pilas?|bateria)"),
     ("overdose_poisoning", r"\b(?:doble|triple) (?:de )?(?:dosis|pastillas)\b"),
@@ -396,7 +396,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # overdose: a dose taken twice
     ("overdose_poisoning", (r"\b(?:took|taken|take|gave|given|tome|tomo|se tomo|le di|le dimos)\b (?:my|his|her|the|mi|su|la|el|sus|mis)\b (?:[\w']+ ){0,3}"
                            r"(?:pills?|doses?|meds|medicine|medication|insulin|tablets?|shot|pastillas?|dosis|medicinas?|insulina)\b (?:[\w']+ ){0,3}"
-                           r"(?:twice|two times|double|dos veces|doble)\b")),
+                           r"(?:twice|two times|double|dos veces|doble)\b(?! (?:a|per|each|every|al|por|cada|diari\w+) ?(?:day|daily|week|dia|semana|night|noche)?\b|daily)")),
     # anaphylaxis: swelling with trouble swallowing, whatever set it off
     ("anaphylaxis", near(r"swell\w*|swollen|hinch\w+|inflam\w+|puff\w+",
                          r"(?:can'?t|cannot|hard to|trouble|struggling to) swallow\w*|(?:le|me) cuesta tragar|no (?:puede|puedo) tragar|dificultad para tragar", 60)),
@@ -412,7 +412,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # overdose: an approximate count; a child in someone's pills; foraged mushrooms or plants
     ("overdose_poisoning", r"\b(?:took|taken|swallowed|ate|tomo|tome|se tomo|me tome|se trago)\b (?:(?:about|around|like|maybe|almost|over|nearly|at least|probably|como|unas?|casi|mas de) )(?:[5-9]|\d\d+|ten|twelve|fifteen|twenty|thirty|diez|doce|quince|veinte)\b"),
     ("overdose_poisoning", r"\b(?:got into|into|se metio en|agarro|abrio)\b[^.!?\n]{0,25}\b(?:pill ?(?:organi[sz]er|box|bottle)|pillbox|medicine (?:cabinet|bottle)|pastillero|botiquin|frasco de (?:pastillas|medicina))\b"),
-    ("overdose_poisoning", r"\b(?:swallow\w*|ate|eaten|chewed|se trago|se comio)\b (?:\w+ ){0,6}(?:pills|tablets|capsules|pastillas|tabletas)\b"),
+    ("overdose_poisoning", r"\b(?:swallow\w*|ate|eaten|chewed|se trago|se comio)\b (?:[\w']+ ){0,6}(?:pills|tablets|capsules|pastillas|tabletas)\b"),
     ("overdose_poisoning", near(r"mushrooms?|hongos?|setas?|berries|bayas|wild plants?|leaves|hojas|plantas?",
                                 r"picked|found|yard|garden|backyard|wild|woods|forest|park|trail|jardin|patio|campo|bosque|monte|recogi\w*|encontr\w+", 40)),
     # anaphylaxis: lips or face grown huge
@@ -428,11 +428,11 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # suicide: not being around any more; tired of living; letters left for family; a
     # goodbye with thanks; cutting again or deeper; thinking of taking every pill at once
     ("suicide_self_harm", (r"\b(?:won'?t|wont|will not|not going to|not gonna|no longer going to) be (?:here|around|alive)\b[^.!?\n]{0,15}\b(?:anymore|any more|any longer|much longer|for long|by then)\b|"
-                          r"\bya no (?:voy a estar|estare|me van a ver|me veran|me volveran a ver)\b|\bno me (?:van a )?volver a ver\b")),
+                          r"\bya no (?:voy a estar|estare|me van a ver|me veran|me volveran a ver|me van a encontrar|me encontraran)\b|\bno me (?:van a )?volver a ver\b")),
     ("suicide_self_harm", near(r"no point|pointless|what'?s the point|tired of|can'?t do this|ya no aguanto|no tiene caso|no vale la pena",
                                r"won'?t be (?:here|around)|not (?:going to|gonna) be (?:here|around)|ya no (?:voy a|vas a) (?:estar|volver)", 40)),
-    ("suicide_self_harm", (r"\b(?:don'?t|do not|can'?t|cannot) see myself (?:being )?(?:here|around|alive)\b|\bmade (?:my )?peace with (?:it|everything|dying)\b|\bi'?ve made my peace\b|"
-                          r"\bsaid (?:my )?goodbyes? to (?:my|everyone|everybody)\b|\bme (?:despedi|he despedido) de (?:mi|mis|todos)\b|\b(?:esta noche|hoy|manana) (?:se acaba|termina|acabo con) todo\b")),
+    ("suicide_self_harm", (r"\b(?:don'?t|do not|can'?t|cannot) see myself (?:being (?:here|around|alive)|here|around|alive|waking up|making it (?:to|through|past))\b|\bmade (?:my )?peace with (?:it|everything|dying)\b|\bi'?ve made my peace\b|"
+                          r"\bsaid (?:my )?goodbyes? to (?:my|everyone|everybody)\b|\bme (?:despedi|he despedido) de (?:mi|mis|todos)\b(?! (?:trabajo|chamba|empleo|jefe|jefa|equipo|companer\w+|casa|departamento|doctor\w*|medic\w+|terapeuta|seguro|antigu[oa]|anterior|viej[oa]))|\b(?:esta noche|hoy|manana) (?:se acaba|termina|acabo con) todo\b")),
     ("suicide_self_harm", r"\b(?:so |really |just |very )?(?:tired|sick|exhausted) of (?:living|being alive|life|existing|waking up)\b(?! with| in (?:pain|this)| on)|\b(?:cansad[oa]|hart[oa]) de (?:vivir|la vida|estar viv[oa]|existir|despertar)\b(?! con| asi con| en)"),
     ("suicide_self_harm", r"\b(?:left|wrote|writing|written|deje|escribi|escribiendo)\b (?:\w+ ){0,2}(?:letters|notes|cartas|notas|goodbyes?|despedidas?) (?:to|for|para|a) (?:my|mis|mi|the|los|las)\b (?:\w+ )?(?:kids|children|family|wife|husband|parents|mom|dad|hijos|familia|esposa|esposo|padres|mama|papa)\b"),
     ("suicide_self_harm", near(r"me despido|goodbye|good bye|farewell|adios a todos",
@@ -494,7 +494,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # a closed garage; a gun or pills with "can't take it any more"; a will and "ready to go"
     ("suicide_self_harm", near(r"(?:want|wanna|need) (?:\w+ ){0,2}(?:to stop|to end|to be over)|quiero que (?:todo )?(?:se acabe|termine|pare)",
                                r"permanent\w*|for good|forever|para siempre|de una vez", 30)),
-    ("suicide_self_harm", r"\bhow (?:many|much) (?:\w+ ){0,2}(?:it )?(?:would|will|does|do) (?:it )?(?:take|need)\b(?! (?:to (?:work|help|kick in|feel|heal|get)))|\b(?:cuantas|cuantos) (?:\w+ ){0,2}(?:se necesitan|hacen falta|harian falta|necesitaria)\b(?! para (?:que (?:funcione|haga efecto)|el dolor))"),
+    ("suicide_self_harm", r"\bhow (?:many|much) (?:\w+ ){0,3}(?:it )?(?:would|will|does|do) (?:it )?(?:take|need)\b(?! (?:to (?:work|help|kick in|feel|heal|get)))|\b(?:cuantas|cuantos) (?:\w+ ){0,2}(?:se necesitan|hacen falta|harian falta|necesitaria)\b(?! para (?:que (?:funcione|haga efecto)|el dolor))"),
     ("suicide_self_harm", near(r"garage|garaje|cochera|closed|cerrad[oa]|locked|encerr\w+", r"car (?:is |was )?running|engine (?:is |was )?running|motor (?:prendido|encendido|andando)|carro prendido|coche encendido", 60)),
     ("suicide_self_harm", near(r"\bgun|pistola|pills|pastillas|rope|soga|knife|cuchillo|razor|navaja|arma",
                                r"can'?t take (?:it|this) (?:any ?more|no more)|can'?t do this any ?more|ya no (?:aguanto|aguante|puedo mas|pueda mas|puedo con esto)|no aguanto mas", 60)),
@@ -536,7 +536,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", near(r"numb\w*|weak\w*|tingl\w*|heavy|dead|droop\w*|asleep|entumi\w+|debil\w*|dormid[oa]|durmi\w+",
                     r"same side|mismo lado", 50)),
     ("stroke", near(r"(?:corner|side) of (?:his|her|my|the) (?:mouth|lip|face)|mouth|face|lip|boca|labio|comisura",
-                    r"hang\w* (?:down|low|lower|on one side|to one side)|dropp\w* (?:down|on one side|to one side)|sagg\w*|slid\w* down|pulled down|cuelga\w*|colgad[oa]|caid[oa]|se (?:le |me )?cae|se (?:le |me )?cayo", 25)),
+                    r"hang\w* (?:down|low|lower|on one side|to one side)|dropp\w* (?:down|on one side|to one side)|sagg\w*|slid\w* down|pulled down|cuelga\w*|colgad[oa]|(?<!la )(?<!una )(?<!esa )(?<!su )(?<!tras )caid[oa]|se (?:le |me )?cae|se (?:le |me )?cayo", 25)),
     ("stroke", r"\b(?:hand|fingers|arm|mano|dedos|brazo)\b[^.!?\n]{0,20}\b(?:won'?t|can'?t|cannot|doesn'?t|does not|will not|no (?:puede|puedo|quiere)) (?:grip|grasp|squeeze|hold (?:on|anything|onto)|close|agarrar|apretar|sostener|cerrar)\b"),
     ("stroke", near(r"(?:can'?t|cannot|won'?t|unable to) (?:grip|grasp|hold|squeeze)|no (?:puede|puedo) (?:agarrar|sostener|apretar)",
                     r"(?:left|right) hand|mano (?:derecha|izquierda)", 40)),
@@ -599,6 +599,124 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                          r"(?:me|se) (?:pego|pegue|golpeo|golpee|di|dio) (?:\w+ ){0,1}con (?:la|el|una|un) (?:\w+ )?(?:puerta|viga|repisa|poste|pared|gabinete|mueble|ventana|esquina|rama|tubo)",
                          r"dizz\w*|throw\w* up|threw up|vomit\w*|confus\w*|passed out|blacked out|bright light|light hurts|sensitive to light|blurr\w*|seeing stars|nause\w*|"
                          r"mare\w+|vomit\w*|confundid[oa]|desmay\w+|la luz (?:me|le) molesta|no (?:soporto|soporta|aguanto) la luz|borros\w+", 120)),
+    # -- fifth pass (the third blind set's misses, each by the family of phrasings) --
+    # chest: an ache said with a going-on verb ("me anda doliendo", "sigue doliendo el pecho")
+    ("chest_pain", (r"\b(?:me|le|nos) (?:anda|andaba|esta|estaba|sigue|seguia|ha estado|ha andado|empezo a|comenzo a|volvio a) dol\w+ (?:\w+ ){0,2}(?:el )?(?:pecho|corazon)\b|"
+                    r"\bpecho (?:me |le )?(?:anda|sigue|esta|estaba) (?:doliendo|punzando|apretando|ardiendo)\b")),
+    # stroke: double vision said by what is seen; walking that veers to one side
+    ("stroke", (r"\b(?:two|dos) of everything\b|\bdos de todo\b|\beverything (?:is |looks |looked |went |was |seems )?(?:doubled|double|in two)\b|"
+                r"\b(?:seeing|see|sees|saw) everything (?:double|twice|in two)\b|\b(?:veo|ve|vi|viendo) (?:todo )?(?:doble|duplicado|en dos)\b|\btodo se (?:ve|mira) (?:doble|en dos|duplicado)\b")),
+    ("stroke", near(r"(?:veer\w*|drift\w*|lean\w*|pull\w*|stagger\w*|tilt\w*|list\w*|keel\w*) (?:off |over )?(?:to|toward|towards|into) (?:the |one |my |his |her )?(?:left|right|one side|side)|"
+                    r"(?:me|se|le) (?:voy|va|iba|jala|cargo|carga|ladeo|ladea|inclino|inclina) (?:de lado|hacia un lado|hacia la (?:izquierda|derecha)|para (?:un lado|la izquierda|la derecha)|a la (?:izquierda|derecha))",
+                    r"walk\w*|stand\w*|caminar|camino|camina|caminando|andar|ando|pararme|pararse", 40)),
+    # suicide: going to sleep and not waking; knowing where the gun is; pills saved up to
+    # take at once; a last message
+    ("suicide_self_harm", (r"\b(?:going|go|goes|went|gone|falling|fall|drifting) (?:to )?a?sleep(?:ing)? and (?:just )?(?:not|never) (?:waking|wake|wakes)(?: up)?\b|"
+                           r"\b(?:irme a dormir|dormirme|quedarme dormid[oa]) y (?:ya )?no (?:despertar|volver a despertar)\b")),
+    ("suicide_self_harm", (r"\b(?:know|knows|found|se|encontre)\b (?:exactly |exactamente )?(?:where|donde)\b (?:[\w']+ ){0,3}(?:gun|guns|pistol|rifle|firearm|shotgun|pistola|arma|escopeta)\b "
+                           r"(?:is|are|es|esta|estan|kept|keeps|guarda\w*)\b|"
+                           r"\b(?:know|knows|se)\b (?:exactly |exactamente )?(?:where|donde) (?:esta|estan|guarda\w*|tiene|keeps?|is|are) (?:[\w']+ ){0,3}(?:gun|guns|pistol|rifle|firearm|shotgun|pistola|arma|escopeta)\b")),
+    ("suicide_self_harm", (r"\b(?:saving|saved|save|stash\w*|stockpil\w*|hoard\w*|collect\w*|juntando|guardando|ahorrando|acumulando) (?:up )?(?:them|these|those|las|los|(?:my |mis |the |las |all my |all the |todas mis )?(?:\w+ )?(?:pills|meds|tablets|capsules|pastillas|medicinas|pildoras))\b"
+                           r"(?=[^.!?;\n]{0,60}\b(?:all at once|all together|at the same time|de (?:una|un) (?:vez|jalon)|todas juntas|todos juntos|tomarmelas todas|tomarmelos todos)\b)")),
+    ("suicide_self_harm", (r"\bthis (?:is|will be) (?:my )?(?:last|final) (?:message|text|email|note|letter|words?)\b(?! (?:before|until|till|for|about|on|regarding|of the day|today|this week|to (?:you )?(?:about|regarding)))|"
+                           r"\b(?:este|esta) (?:es|sera) (?:mi )?(?:ultimo mensaje|ultima carta|ultimo correo|ultima nota|ultimo texto)\b(?! (?:antes|hasta|sobre|de (?:hoy|la semana)))|"
+                           r"\b(?:please )?(?:don'?t|do not) (?:try to|bother trying to) (?:find|save|stop) me\b|\bno (?:intenten|traten de) (?:buscarme|salvarme|detenerme)\b")),
+    # bleeding: an amount with its colour ("a bunch of bright red blood"), a cupful; a
+    # nosebleed that will not stop or that pinching does not help; stools that are all blood
+    ("severe_bleeding", (r"\b(?:a bunch|lots|a lot|a ton|tons|a cup|a cupful|half a cup|a mug|a mouthful|mouthfuls|a handful|clumps|un monton|un chorro|una taza|un vaso|media taza|bocanadas)\b (?:of |de )?"
+                         r"(?:(?:bright|dark|fresh|red|thick|clotted|roja|rojo|viva|fresca|oscura|brillante)\W+){0,3}(?:blood|sangre)\b")),
+    ("severe_bleeding", near(r"blood|sangre|bled|bleed\w*|sangr\w+", r"(?:like |about |almost |nearly |maybe |como |casi )?(?:a|one|half a|una|media) (?:cup|cupful|mug|glass|bowl|taza|vaso|tazon)(?:ful)?", 40)),
+    ("severe_bleeding", r"\b(?:vomit\w*|throw\w* up|threw up|puk\w*|cough\w* up|devolvi\w*)\b[^.!?\n]{0,50}\b(?:bright red|dark red|rojo vivo|roja viva)\b[^.!?\n]{0,15}\b(?:blood|sangre)\b"),
+    ("severe_bleeding", (r"\bnose ?bleeds?\b[^.!?\n]{0,50}\b(?:won'?t|wont|will not|doesn'?t|does not|isn'?t|not|can'?t|cannot|hasn'?t|has not|never) (?:stop\w*|quit\w*|slow\w*|let up)\b|"
+                         r"\b(?:sangrado|sangre) (?:de|por) (?:la )?nariz\b[^.!?\n]{0,40}\bno (?:para|se (?:detiene|quita|para)|deja)\b")),
+    ("severe_bleeding", near(r"bleed\w*|nosebleed|nose bleed|sangr\w+|hemorrag\w+",
+                             r"(?:pinch\w*|pressure|squeez\w*|apretar\w*|apretando|presion|ice|hielo)\W+(?:\w+\W+){0,2}(?:doesn'?t|does not|didn'?t|did not|isn'?t|not|no) (?:work\w*|help\w*|do anything|funciona|sirve|ayuda|hace nada)", 60)),
+    ("severe_bleeding", (r"\b(?:bowel movements?|bms?|stools?|poops?|diarrh\w+|toilet|bowl)\b[^.!?\n]{0,30}\b(?:all|pure|just|full of|nothing but|mostly|almost all|almost entirely|entirely|completely) (?:\w+ )?blood\b|"
+                         r"\b(?:pooping|shitting|pooped) (?:out )?(?:pure |straight |just |only |all |mostly )?blood\b|\b(?:passing|passed) (?:pure|straight|just|only|nothing but|mostly) blood\b")),
+    ("severe_bleeding", (r"\b(?:haciendo|hago|hace|hice|hizo|obrando|obro|evacu\w+|defec\w+|cag\w+|popo|pupu|excremento|heces|diarrea|evacuaciones|bano)\b[^.!?\n]{0,20}\b(?:pura|puro|solo|nomas|pura y pura) sangre\b|"
+                         r"\b(?:evacuando|evacuo|defecando|defeco|cagando|cago|obrando|obro) (?:\w+ )?sangre\b")),
+    # overdose: a pod or a battery bitten or chewed on
+    ("overdose_poisoning", near(r"bit|bite|bites|biting|bitten|chewed on|chewing on|chews on|mordio|mordi|mordisque\w+|chupo|chupando|se (?:lo|la|los|las) (?:metio|echo) (?:a|en) la boca|put (?:it|one|a \w+) in (?:his|her|their|my) mouth",
+                                r"pods?|detergent|bleach|batter(?:y|ies)|cleaner|chemicals?|antifreeze|capsulas? de detergente|detergente|cloro|pilas?|baterias?|jabon|veneno|poison", 30)),
+    # head injury: a blow said in slang ("un cantazo en la cabeza", "got clocked in the head")
+    ("head_injury", (r"\b(?!abrazo|pedazo|plazo|lazo|brazo|trazo|regazo|mazo|ojazo)\w{2,}azos? (?:\w+ ){0,2}(?:en|a|de) la (?:cabeza|frente|nuca|mollera|choya|maceta)\b|"
+                     r"\b(?:bonk\w*|conk\w*|clock\w*|bean\w*|thump\w*|wallop\w*|bash\w*|clobber\w*) (?:\w+ ){0,2}(?:in|on) (?:the|his|her|my) (?:head|noggin|forehead|temple)\b")),
+    # fifth pass, own batch 14 (written after the blind-set fixes, scored before these):
+    # suicide: a letter to family or to say goodbye; others happier without me; a crash or
+    # a jump planned; cutting or burning again; a plan with "can't keep going"; a goodbye to
+    # the children; an engine on in a garage; pets given away and "done"; rather dead than
+    # feeling this; hanging; all the pills in the house; sleeping for ever
+    ("suicide_self_harm", (r"\b(?:wrote|left|writing|escribi|deje|escribiendo|les escribi|le escribi)\b (?:[\w']+ ){0,4}(?:letters?|notes?|cartas?|notas?)\b(?! (?:to|for|a|para) (?:my |the |mi |el |la |al )?(?:\w+ )?(?:insurance|insurer|employer|boss|landlord|bank|lawyer|school|job|work|doctor|dr|pharmacy|hr|manager|teacher|office|company|clinic|seguro|aseguradora|banco|abogado|escuela|trabajo|jefe|doctor\w*|farmacia))[^.!?\n]{0,40}\b(?:explaining everything|saying goodbye|to say goodbye|goodbye|para despedirme|de despedida|despidiendome|explicando todo)\b|"
+                           r"\bwrote (?:my )?(?:sister|brother|kids|children|family|wife|husband|mom|dad|parents|son|daughter|partner) (?:a |an )?(?:\w+ )?(?:letter|note)\b")),
+    ("suicide_self_harm", (r"\b(?:happier|better|mejor|mas felices)\b (?:off )?(?:if i (?:just )?(?:wasn'?t|weren'?t|was not|were not|wasnt|werent) (?:around|here|alive|in the picture)|if i (?:was|were) gone|"
+                           r"si (?:yo )?no (?:existiera|estuviera|viviera)|sin mi)\b")),
+    ("suicide_self_harm", (r"\b(?:going to|gonna|will|want to|wanna|plan(?:ning)? to|thinking (?:about|of)|about to|ready to)\W+(?:[\w']+\W+){0,1}(?:drive|driving|crash|crashing|steer|steering|swerve|swerving|jump|jumping)\b (?:\w+ ){0,2}(?:off|into|in front of) (?:the|a|an)\b|"
+                           r"\b(?:me|se|te) (?:quiero|quiere|quieres|voy|va|vas|iba) (?:a )?(?:aventar|tirar|lanzar|arrojar)\b (?:\w+ ){0,1}(?:del?|desde|al|a (?:la|las|un|una)) (?:\w+ )?(?:puente|edificio|azotea|techo|vias|tren|metro|barranco|balcon|carretera|trailer|camion|carros)\b")),
+    ("suicide_self_harm", (r"\b(?:cut|cutting|burn\w*|slash\w*) (?:my|his|her) (?:arms|legs|thighs|wrists|forearms|stomach)\b|\b(?:cut|cutting|burn\w*|slash\w*) (?:my|his|her) (?:arm|leg|thigh|wrist|forearm|skin)s? (?:\w+ ){0,1}(?:again|on purpose)\b|"
+                           r"\bburn\w* (?:my|his|her|them)(?:self|selves)? ?(?:\w+ )?(?:arm|arms|leg|legs|skin|hand|hands|wrist|wrists)? ?with (?:a |the |his |her |my )?(?:lighter|cigarettes?|match\w*)\b|"
+                           r"\b(?:me|se) (?:volvi|volvio|he vuelto|ha vuelto) a (?:cortar|quemar|lastimar|hacer cortes)\b|\b(?:se|me) (?:\w+ )?quem\w+ (?:\w+ ){0,2}con (?:el |un |los |las |una )?(?:encendedor|cigarr\w+|cerillo\w*)\b")),
+    ("suicide_self_harm", near(r"can'?t keep going(?! to)|can'?t go on|can'?t do this any ?more|ya no (?:puedo|aguanto)|no puedo (?:mas|seguir)(?! (?:con|yendo|pagando))",
+                               r"(?:have|got|made|tengo|hice) (?:a |un )?plan\b", 60)),
+    ("suicide_self_harm", (r"\btell (?:my|the) (?:kids|children|family|wife|husband|mom|dad|parents|son|daughter|boys|girls) (?:i love them|i love (?:him|her)|i'?m sorry|goodbye|i said goodbye)\b|"
+                           r"\bdile?s? a (?:mis hijos|mi familia|mi esposa|mi esposo|mi mama|mis papas|mis padres) que (?:los|las|la|lo) (?:quiero|amo)\b|\bsorry for everything\b[^\n]{0,60}\b(?:won'?t|goodbye|love them|love you all)\b")),
+    ("suicide_self_harm", near(r"garage|garaje|cochera|closed|cerrad[oa]|locked|encerr\w+", r"engine (?:is |still )?on|motor (?:prendido|encendido)|carro encendido|car (?:is )?on", 60)),
+    ("suicide_self_harm", near(r"(?:gave|giving|given|give) (?:away )?(?:my|all my) (?:dog|cat|pets?|things|stuff|belongings|possessions|guitar|car)|(?:regale|regalo|regalando) (?:a )?(?:mi|mis|todas mis) (?:perro|gato|mascotas?|cosas|pertenencias)",
+                               r"i'?m done|done with (?:everything|it all|life)|it'?s over|ya me despedi|no me busquen|cancel\w+ everything|ya (?:termine|acabe)", 60)),
+    ("suicide_self_harm", (r"\b(?:i'?d|i would|would|id) rather (?:be dead|die)\b(?=[^.!?\n]{0,25}\b(?:feel\w*|living|live|go on|keep going|this pain|hurting|like this|wake up)\b)|"
+                           r"\bprefiero (?:estar muert[oa]|morirme|morir) (?:que|a) (?:seguir|sentir|vivir)\b")),
+    ("suicide_self_harm", r"\b(?:hang|hanging) (?:my|him|her|them)(?:self|selves)\b|\bahorcar(?:me|se|te)\b|\b(?:pensando en|pienso en|quiero|voy a|ganas de|pense en) colgarme\b"),
+    ("suicide_self_harm", r"\b(?:me|se) (?:voy|va|quiero|quiere) a? ?tomar (?:todas las (?:pastillas|medicinas)|todo el frasco|el frasco entero|la caja entera)\b(?! (?:que|como|durante|por|en|cada))"),
+    ("suicide_self_harm", r"\b(?:quiero|quisiera|want to|wanna|wish i could) (?:dormir|sleep|dormirme|irme a dormir) (?:para siempre|forever)\b"),
+    # bleeding: pads counted against hours; blood through clothes or down the legs; big
+    # clots; stools black like tar; gushing said in Spanish; hours of bleeding, a towel filled
+    ("severe_bleeding", r"\b(?:\d+|two|three|four|five|six|dos|tres|cuatro|cinco|seis) (?:\w+ )?(?:pads?|tampons?|towels?|toallas?|compresas?|tampones)\b (?:\w+ )?(?:in|en) (?:(?:less than|under|menos de) )?(?:an? |one |\d+ |two |three |una |dos |tres |media )?(?:hours?|horas?|min\w*)\b"),
+    ("severe_bleeding", (r"\bsoak\w* (?:right )?(?:through|thru) (?:his|her|my|the|their) (?:\w+ )?(?:jeans|pants|shirt|clothes|sock|socks|sheets|shorts|scrubs|sleeve|dress|bed)\b|"
+                         r"\bempap\w+ (?:\w+ ){0,2}(?:pantalon\w*|ropa|camisa|sabanas|calcetin\w*|cama)\b|"
+                         r"\bblood (?:is )?(?:running|runs|ran|dripping|drips|pouring|trickling|streaming) down (?:my|his|her|the) (?:legs?|arms?|face|neck|thighs?)\b|"
+                         r"\bsangre (?:me |le )?(?:escurre|corre|chorrea|gotea) por (?:las|la|el|los) (?:piernas|pierna|brazo|cara)\b|\b(?:big|large|huge|giant) (?:\w+ )?clots\b")),
+    ("severe_bleeding", (r"\b(?:stool|stools|poop|bm|bowel movements?)\b (?:is |are |was |were |looks |look )?(?:\w+ )?(?:black|tarry|like tar|tar-like|maroon)\b|\b(?:black|tarry|tar-like) (?:\w+ )?(?:poop|bm|bowel movements?)\b|"
+                         r"\b(?:popo|caca|heces|evacuacion\w*|pupu)\b (?:\w+ )?negr[ao]s?\b|\bnegr[ao]s? como (?:chapopote|alquitran|brea)\b")),
+    ("severe_bleeding", (r"\b(?:sangre|sangra\w*)\b[^.!?\n]{0,20}\b(?:a borbotones|a chorros|chorrea\w*|borbote\w+)\b|\b(?:chorrea\w*|borbote\w+) (?:de )?sangre\b|"
+                         r"\b(?:llevo|lleva|llevamos|llevan) (?:\w+ ){0,2}(?:horas?|rato|media hora) sangrando\b|\b(?:llene|lleno|empape|empapo|empapamos|llenamos)\b (?:\w+ ){0,2}(?:toallas?|trapos?|gasas?|camiseta)\b")),
+    # overdose: something snorted or injected; fumes from a generator or a heater indoors;
+    # bait and household cleaners by brand; a container finished or half of one
+    ("overdose_poisoning", r"\b(?:snort\w*|sniff\w*|huff\w*|shot up|injected|inhal\w*|aspir\w+|se (?:metio|inyecto))\b (?:\w+ ){0,2}(?:something|algo|unknown|who knows what|quien sabe que|some (?:powder|pill|stuff)|polvo|an unknown)\b"),
+    ("overdose_poisoning", (r"\b(?:generator|generador|charcoal|brasero|anafre|grill|parrilla)\b[^.!?\n]{0,40}\b(?:garage|garaje|cochera|indoors|inside|basement|sotano|adentro|cuarto cerrado|closed room)\b|"
+                            r"\binhal\w+ (?:\w+ ){0,2}(?:gas|fumes|humo|vapores|thinner|solvent\w*|pegamento|glue|aerosol|freon|propane|propano)\b")),
+    ("overdose_poisoning", near(r"ate|eaten|eating|chew\w*|swallow\w*|drank|drink\w*|lick\w*|bit|got into|comio|lamio|mordio|se trago|se tomo|bebio|se bebio|se comio",
+                                r"rat bait|mouse bait|roach bait|ant bait|slug bait|bait stations?|rodenticide|cebo\w*|veneno para \w+|pine-?sol|lysol|clorox|windex|drano|"
+                                r"fabuloso|pinol|maestro limpio|vicks|camphor|alcanfor|aceite esencial|essential oils?|kerosene", 40)),
+    ("overdose_poisoning", r"\b(?:se tomo|se bebio|se trago|se comio|tomo|bebio|trago)\b (?:\w+ ){0,4}(?:jarabe|frasco|botella|bote|caja|blister|tubo|sobre)\b (?:\w+ ){0,4}(?:complet[oa]|enter[oa])\b"),
+    # fifth pass, own batch 15 (scored before these): an intent said of someone else's life;
+    # a high place looked up; a will done and the visit not needed; not planning to be alive;
+    # no way out but dying; fresh cuts on thighs or wrists; scratching until it bleeds; a
+    # wish never to have been born
+    ("suicide_self_harm", (r"\b(?:look\w* up|search\w*|googl\w*|research\w*|busque|buscando|buscar)\b[^.!?\n]{0,25}\b(?:which|what|the (?:highest|tallest)|cual|que) (?:\w+ )?(?:bridge|building|cliff|roof|overpass|puente|edificio|barranco|azotea)\b|"
+                           r"\b(?:don'?t|do not|no) (?:plan|intend|expect) (?:on |to )?(?:be |being )(?:alive|around|here)\b|\bno (?:pienso|planeo) (?:estar|seguir) (?:viv[oa]|aqui)\b|"
+                           r"\bno (?:way out|escape|salida|otra salida)\b[^.!?\n]{0,20}\b(?:except|but|other than|mas que|sino|excepto)\b[^.!?\n]{0,10}\b(?:dying|death|to die|killing|morir\w*|la muerte|matarme)\b|"
+                           r"\b(?:quisiera|ojala|desearia) (?:yo )?no haber nacido\b|\bwish (?:i|he|she) (?:was|were|had) ?n'?t (?:ever )?(?:been )?born\b|\bwish i'?d never been born\b")),
+    ("suicide_self_harm", near(r"affairs in order|updated (?:my|his|her) will|(?:my|mi) (?:will|testamento)|asuntos en orden",
+                               r"won'?t need|no (?:la |lo )?(?:voy a )?necesitar|won'?t be (?:needing|coming|there)|cancel (?:all|everything)|no (?:voy a )?(?:ir|venir) (?:mas|nunca)", 80)),
+    ("suicide_self_harm", (r"\b(?:fresh|new|deep|multiple|lots of|many)\b (?:\w+ )?(?:cuts|scratches|slashes|burns|cortes|cortadas|heridas)\b[^.!?\n]{0,25}\b(?:thighs?|wrists?|forearms?|stomach|muslos|munecas|antebrazos)\b|"
+                           r"\b(?:se|me) (?:esta |estoy )?(?:rasgun\w+|arana\w+|rascand\w+|pellizc\w+|golpea\w+|lastima\w+)\b (?:\w+ ){0,3}hasta (?:sangrar|hacerse dano|sacarse sangre)\b|"
+                           r"\b(?:scratch\w*|pick\w*|hit\w*|punch\w*) (?:at )?(?:my|his|her|them)(?:self|selves)? ?(?:\w+ ){0,2}until (?:it|they|i|he|she) (?:bleed|bleeds|bled)\b")),
+    # bleeding: a surgical wound pouring; pads full within the half hour; blood with
+    # lightheadedness; blood that jumps out; a scalp bleeding is a head injury
+    ("severe_bleeding", near(r"incision|stitches|sutures|surgical site|wound|cut|gash|herida|puntos|cicatriz|cortada", r"pouring (?:out|blood)|still pouring|gushing|spurting|brinca|chorreando|sale a chorros", 40)),
+    ("severe_bleeding", r"\b(?:pads?|tampons?|toallas?|compresas?)\b[^.!?\n]{0,25}\b(?:full|soaked|llen[ao]s?|empapad[ao]s?)\b[^.!?\n]{0,15}\b(?:after|in|within|en|despues de|a los) (?:\d+|half an|an|one|una|media) ?(?:min\w*|hour|hora)"),
+    ("severe_bleeding", near(r"blood|bleed\w*|bled|sangr\w+", r"lightheaded|light-headed|light headed|about to pass out|feel faint|weak and shaky|mareo|mareada|mareado|aturdid[oa]", 60)),
+    ("severe_bleeding", r"\b(?:sangre|sangra)\b (?:le |me )?(?:brinca|salta|sale disparada|sale a presion)\b"),
+    # overdose: a month of pills at once; an opioid taken twice; seeds from the garden
+    ("overdose_poisoning", r"\b(?:whole|entire|full) (?:week|weeks|week'?s|day'?s|month|month'?s|months) (?:worth )?(?:of )?(?:[\w']+ ){0,3}(?:pills|meds|doses|medication|tablets|pastillas)\b"),
+    ("overdose_poisoning", r"\b(?:took|taken|gave|given|tomo|se tomo|le di)\b (?:my|his|her|the|mi|su|la|el)\b (?:\w+ )?(?:morphine|oxycodone|oxy|methadone|fentanyl|hydrocodone|norco|percocet|tramadol|morfina|metadona|insulin|insulina)\b (?:\w+ ){0,2}(?:twice|two times|dos veces)\b(?! (?:a|per|each|al|por|cada) (?:day|dia))"),
+    ("overdose_poisoning", near(r"semillas?|seeds?|vainas?|bulbs?|bulbos?", r"jardin|yard|garden|patio|plant\w*|arbol|tree|campo", 40)),
+    # fifth pass, own batch 16: everything in the cabinet taken
+    ("overdose_poisoning", r"\b(?:took|swallowed|se tomo|me tome|tome)\b (?:everything|all (?:the|of the) (?:pills|meds)|todo lo) (?:in|from|que habia en|del?) (?:the|my|el|mi) (?:\w+ )?(?:cabinet|drawer|cupboard|bottle|box|botiquin|cajon|gabinete)\b"),
+    # fifth pass, own batch 17: a weight on the chest in Spanish; better if I ended it; a shot
+    ("chest_pain", r"\b(?:peso|piedra|elefante|algo pesado) (?:encima|sobre) (?:del|de mi|el|mi) pecho\b"),
+    ("suicide_self_harm", (r"\b(?:better|happier|mejor)\b (?:off )?if i (?:ended it|end it|killed myself|was dead|were dead|died)\b|\bif i ended (?:it|my life|things)\b|"
+                           r"\b(?:se|me|te) (?:iba|va|voy|vas|quiere|quiero|queria) a (?:dar|pegar) un (?:tiro|balazo|plomazo)\b|\b(?:darme|darse|pegarme|pegarse) un (?:tiro|balazo)\b|"
+                           r"\bshoot (?:my|him|her|them)(?:self|selves)\b|\bblow (?:my|his|her) (?:brains|head) out\b")),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -610,6 +728,7 @@ CUES: Final[dict[str, str]] = {
                r"fall (?:off|down|from)|tackled|hit by|accidente|choque|chocamos|se cayo|me cai)\b"),
     "substance": (r"\b(?:party|fiesta|rave|antro|se metio algo|tomo algo|took something|pills?|meds|medication|alcohol|drunk|drinking|oxy\w*|opioids?|opiates?|"
                   r"fentanyl|heroin|xanax|percocet|vicodin|norco|methadone|drugs?|"
+                  r"baggie|bag of (?:powder|pills|white \w+)|white powder|powder|syringe|needles?|bolsita|polvo blanco|jeringa|"
                   r"pastillas|medicamentos?|droga\w*|borracho|tomado)\b"),
     "fall": (r"\b(?:fell|fall\w*|slipped|tripped|accident|crash\w*|hit|struck|punch\w*|kicked|assault\w*|"
              r"fight|rolled off|beaten|jumped|se rodo|pelea|me pegaron|le pegaron|collaps\w+|se desplomo|se desmayo|se cayo|me cai|"
@@ -621,7 +740,7 @@ CUES: Final[dict[str, str]] = {
                  r"antibiotic\w*|antibiotico|amoxicilina|penicilina|ibuprofeno|aspirina|avispa|hormiga|wasp|hornet|ant|kiwi|"
                  r"vacuna|comio|comer)\b"),
     "medicine": (r"\b(?:edibles?|thc|gummies|pills?|meds|medicine|medication|syrup|tablets?|capsules?|gummies|vitamins|tylenol|advil|motrin|benadryl|"
-                 r"ibuprofen|acetaminophen|melatonin|jarabe|pastillas?|medicinas?|medicamentos?|tabletas?|capsulas?|gomitas|vitaminas)\b"),
+                 r"ibuprofen|acetaminophen|melatonin|melatonina|jarabe|pastillas?|medicinas?|medicamentos?|tabletas?|capsulas?|gomitas|vitaminas)\b"),
     # a named food allergen, a sting or a drug (not any meal)
     "food_or_sting": (r"\b(?:sting|stung|bee|wasp|hornet|picadura|pico una|abeja|avispa|peanuts?|nuts?|cashews?|almonds?|walnuts?|pecans?|"
                       r"shellfish|shrimp|crab|lobster|sesame|cacahuates?|mani|nueces|almendras|mariscos|camarones?|ajonjoli|"
@@ -630,14 +749,14 @@ CUES: Final[dict[str, str]] = {
     "trigger": (r"\b(?:ate|eaten|eating|comi|comio|comer|bite of|a bite|tasted|probe|probo|sting|stung|bee|wasp|hornet|"
                 r"picadura|pico una|abeja|avispa|peanuts?|nuts?|cashews?|almonds?|walnuts?|pecans?|shellfish|shrimp|crab|lobster|fish|sesame|"
                 r"cacahuates?|mani|nueces|almendras|mariscos|camarones?|pescado|ajonjoli|antibiotic\w*|penicillin|amoxicillin|sulfa|"
-                r"new (?:medication|medicine|pill)|shot|vaccine|injection|antibiotico|penicilina|amoxicilina|vacuna|inyeccion|medicamento nuevo)\b"),
+                r"new (?:\w+ )?(?:medication|medicine|pills?|meds?|prescription|drug)|(?:pastilla|medicina|medicamento)s? nuev[oa]s?|shot|vaccine|injection|antibiotico|penicilina|amoxicilina|vacuna|inyeccion|medicamento nuevo)\b"),
     # An age counts when it is said as one ("6 weeks old", "my 2 month", "de 3 semanas"),
     # not as a duration ("a fever for two days").
     "infant": (r"\b(?:baby|babies|infant|newborn|new born|bebe|bebito|bebita|recien nacid[oa]|"
                r"neonat\w*|"
                r"(?:(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|baby|bebe|nina|nino|hija|hijo|"
                r"son|daughter|girl|boy)\W+)?" + _AGE + r"[ -]?(?:old|de nacid[oa]|de edad)|"
-               r"(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|baby|bebe|nina|nino|hija|hijo|son|"
+               r"(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|he'?s|she'?s|baby|bebe|nina|nino|hija|hijo|son|"
                r"daughter|girl|boy)\W+" + _AGE + r"|(?<=\()" + _AGE + r"(?=\s*(?:old\s*)?\))|"
                + _AGE + r" (?:well|check\w*|visit|shots|vaccines?|appointment|appt|cita|consulta|vacunas))\b"
                r"(?! (?:de embarazo|pregnant|along|of pregnancy))"),
@@ -647,7 +766,8 @@ CUES: Final[dict[str, str]] = {
     "pregnancy": (r"\b(?<!covid )(?<!flu )(?<!strep )(?:positive (?:pregnancy |home )?test|pos(?:itive)? (?:preg(?:nancy)?|hpt) test|"
                   r"preg(?:nancy)? test (?:was |came back |is |said )?pos(?:itive)?|positiv[oa] (?:la|mi|el) (?:prueba|test)|"
                   r"(?:prueba|test) (?:de embarazo )?(?:me )?(?:salio |dio )?positiv[oa]|(?:pregnancy )?test (?:was|came back|is) positive|"
-                  r"(?:salio|dio) positiva (?:la|mi) prueba|prueba (?:de embarazo )?(?:salio |dio )?positiva)\b|"
+                  r"(?:salio|dio) positiva (?:la|mi) prueba|(?:sali|salio|saldria) positiva(?! (?:a|al|en el|para|de) (?:covid|la covid|flu|influenza|gripe|strep|estrep\w*|tb|tuberculosis))|positiva en la prueba(?! de (?:covid|influenza|gripe|estrep\w*|tb|tuberculosis))|dio positivo (?:el|la) (?:prueba|test)|dos rayitas|"
+                  r"prueba (?:de embarazo )?(?:salio |dio )?positiva)\b|"
                   r"\b(?:my|the|her|mi|su|la) (?:[1-3]\d|4[0-2]) ?(?:weeks?|wks?|semanas?) (?:appointment|appt|visit|check\w*|ultrasound|scan|cita|control|consulta|ecografia|ultrasonido)\b|"
                   r"\b(?:(?:i'?m|im|i am|she'?s|she is|estoy|tengo|esta|tiene) (?:\d{1,2}|"
                   r"twenty|thirty) ?(?:weeks?|wks?|semanas)\b(?! old)(?! de nacid)|"
@@ -710,7 +830,7 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("pregnancy_emergency", near(r"baby|bebe", r"no (?:se )?(?:mueve|mueva|siento)|not moving|stopped moving|"
                                                r"(?:isn'?t|hasn'?t|not) (?:moving|kicking|moved)|dej\w+ de mover\w*", 30),
      "pregnancy"),
-    ("pregnancy_emergency", (r"\b(?:bleed\w*|spotting|blood|gush\w* (?:of )?fluid|leak\w* fluid|"
+    ("pregnancy_emergency", (r"\b(?:bleed\w*|spotting|blood|gush\w* (?:of )?(?:fluid|water|liquid|clear fluid)|water (?:running|ran|dripping|trickling) down (?:my |her )?legs|leak\w* fluid|"
                             r"(?:sali\w+|sale|salio|perdiendo|perdi|escurr\w+) (?:\w+ )?liquido|liquido (?:que sale|saliendo)|"
                             r"dolor (?:muy |bien )?(?:fuerte|horrible|intenso|terrible|insoportable)|"
                             r"(?:severe|bad|horrible|terrible|awful|intense) (?:[\w-]+ ){0,2}(?:pain|cramp\w*)|"
@@ -750,6 +870,29 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                              r"\b(?:se me sale|me sale|sale|salio|escurre|saliendo|saliendome|escurriendo|goteando) (?:\w+ ){0,2}(?:agua|liquido)\b|\b(?:vision|vista)\b[^.!?\n]{0,15}\b(?:blurr\w*|borros\w+|spots|manchas)\b|"
                              r"\bupper (?:belly|stomach|abdomen|abdominal)\b[^.!?\n]{0,20}\b(?:pain|hurt\w*)\b|\b(?:pain|hurt\w*)\b[^.!?\n]{0,30}\bunder (?:my|her|the) ribs\b|"
                              r"\bcontracciones (?:\w+ ){0,2}(?:seguidas|cada|fuertes|regulares)\b|\bcontractions (?:\w+ ){0,2}(?:apart|every|regular|close)\b"), "pregnancy"),
+    # -- fifth pass --
+    # pregnancy: movement not felt, said of "her" or "him" rather than "the baby"
+    ("pregnancy_emergency", (r"\b(?:haven'?t|havent|have not|hasn'?t|hasnt|has not|didn'?t|didnt|did not|can'?t|cant|cannot|not|no (?:he|ha|lo|la|le)|no) ?(?:felt|feel|feeling|sentido|siento|senti|sintio) "
+                             r"(?:her|him|them|it|the baby|my baby|lo|la|al bebe|a mi bebe)? ?(?:move|moving|moved|kick\w*|moverse|mover|patear|patadas)\b|"
+                             r"\bno (?:(?:lo|la|le) )?(?:he |ha |hemos )?(?:sentido|siento|senti|sintio|sentimos) (?:al bebe |a mi bebe |a la bebe )?(?:moverse|mover|patear|patadas|que se mueve)\b|"
+                             r"\b(?:no (?:se )?ha (?:movido|pateado)|no (?:ha dado|da) (?:ni una )?patadas?|(?:hasn'?t|has not|stopped) (?:kicked|kicking|moved|moving))\b"), "pregnancy"),
+    # overdose: a whole small container; a child in a grandparent's medicine
+    ("overdose_poisoning", near(r"took|taken|drank|drunk|swallowed|ate|eaten|chugged|got into|tomo|se tomo|me tome|bebio|se bebio|trago|se trago|se comio|comio",
+                                r"(?:the whole|the entire|todo el|toda la) (?:\w+ )?(?:bottle|jar|box|pack|tube|frasco|botella|bote|caja)|(?:todo el|toda la) (?:frasquito|botellita|botecito|cajita)|(?:frasquito|botellita|botecito) (?:enter[oa]|complet[oa])", 60),
+     "medicine"),
+    ("overdose_poisoning", (r"\b(?:se tomo|tomo|se trago|se bebio|se comio|took|drank|ate|swallowed|got into)\b (?:[\w']+ ){0,4}(?:medicina|medicinas|medicine|meds|pills|pastillas|gotas|drops|jarabe|syrup)\b "
+                            r"(?:de|of) (?:la|el|mi|su|my|his|her|the) (?:abuel[oa]|mama|papa|tia|tio|grandma|grandpa|grandmother|grandfather|mom|dad|aunt|uncle|neighbou?r|vecin[oa]|herman[oa])\b"), "child"),
+    # overdose (batch 14): half a container, when the message is about a medicine
+    ("overdose_poisoning", r"\b(?:took|drank|swallowed|ate|se tomo|tomo|se bebio|bebio|se trago|se comio)\b (?:\w+ ){0,2}(?:medio|half (?:a|the|of the)|la mitad del?) (?:frasco|bottle|bote|botella|caja|box|jar|pack|tubo|tube)\b",
+     "medicine"),
+    # head injury (batch 15): a scalp wound after a fall or a blow (without one, a bleed)
+    ("head_injury", near(r"scalp|cuero cabelludo", r"bleed\w*|blood|cut|gash|split|wound|sangr\w+|herida|abiert[oa]", 30), "fall"),
+    # overdose (batch 16): a pill or a pod eaten by the child, said the passive way
+    ("overdose_poisoning", near(r"pills?|pods?|batter(?:y|ies)|meds|medicine|tablets?|gumm(?:y|ies)|magnets?|capsules?|patch",
+                                r"(?:got|was|were|been) (?:eaten|swallowed|chewed)(?: up)? by", 30), "child"),
+    # infant fever: a bare reading after "had", "running", "hit" ("had 103 all night")
+    ("infant_fever", (r"\b(?:had|has|having|running|ran|hit|hitting|reached|spiked(?: to)?|spiking|up to|tuvo|tiene|tenia|marco|marca|llego a|subio a)\b (?:a |an |de )?(?:10[0-5]|3[89]|4[01])(?:[.,]\d)?\b"
+                      r"(?! ?(?:years?|yrs?|anos|lbs?|kg|dollars|mg|ml|mls|oz|ounces|grams|g\b|%|percent|minutes?|mins?|times|diapers|pounds|calls|pages|days|dias|weeks?|semanas|veces|pesos))"), "infant"),
 )
 
 # A current finding of the first category becomes the second when the message has the cue:
@@ -767,6 +910,9 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:allerg\w*|anaphyla\w*|hives|sting|stung|epi ?pen|epi|peanuts?|nuts|almonds?|cashews?|walnuts?|pecans?|sesame|shellfish|shrimp|alergi\w*|nueces|"
      r"ronchas|picadura|cacahuate|mariscos|flu shot|vaccine|vacuna|new (?:medication|medicine|"
      r"antibiotic|pills?))\b")),
+    # fifth pass: a tight throat with the allergy ruled out by the writer is a breathing problem
+    ("anaphylaxis", "breathing",
+     r"\b(?:no|not|isn'?t|nothing) (?:an? )?(?:allergy|allergic|allergies) (?:stuff|thing|related|reaction)\b|\bno (?:es|fue|parece) (?:una )?(?:alergia|reaccion alergica)\b"),
 )
 
 # -- pseudo-targets: idioms, clinical terms, other conditions ------------------------------
@@ -889,6 +1035,27 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\bbaby (?:shower|food|formula|monitor|wipes|steps)\b",
     (r"\bwater broke (?:in|at|under) (?:the|my|our) (?:house|basement|kitchen|pipe)\b|"
     r"\b(?:pipe|heater|main|tank)\w* (?:broke|burst)\b"),
+    # fifth pass: a detector or an alarm for a gas
+    r"\b(?:carbon monoxide|co|monoxido de carbono|smoke) (?:detectors?|alarms?|monitors?|sensors?|detector)\b|\b(?:detector|alarma|sensor)(?:es)? de (?:monoxido|humo|gas)\b",
+    # fifth pass: a tooth knocked out; the sight of blood
+    r"\b(?:tooth|teeth|diente|dientes)\b (?:\w+ ){0,2}knocked out\b|\bknocked (?:\w+ )?(?:tooth|teeth) out\b|\b(?:sight|see|seeing|ver) (?:of )?(?:blood|la sangre)\b",
+    # fifth pass: a dose taken as usual
+    r"\b(?:se tomo|tomo|me tome|tome|took|takes|take)\b (?:[\w']+ ){0,6}(?:como (?:siempre|de costumbre)|as (?:usual|always))\b",
+    # fifth pass: rain pouring
+    r"\bpouring (?:rain|down outside)\b|\b(?:it'?s|it was|been|was) pouring (?:outside|all day|rain)\b",
+    # fifth pass: a bill seen twice
+    r"\b(?:two of everything|(?:veo|ve|see|seeing) (?:todo )?doble|everything (?:is )?double)\b(?=[^.!?\n]{0,30}\b(?:bill|eob|statement|portal|account|invoice|charges?|factura|cuenta|cobr\w+|cargos?)\b)",
+    # fifth pass: a kiss or a hug on the head
+    r"\b(?:beso|besito|abrazo|caricia|palmadita|sobadita)s? (?:en|a) la (?:cabeza|frente)\b|\b(?:kiss|kisses|kissed|pat|pats|patted)\w* (?:on|to) (?:the|his|her|my) (?:head|forehead)\b",
+    # fifth pass: "OD'd on candy", work "suffocating" someone, a lab or a form named by a condition
+    (r"\b(?:od'?d|od'?ed|overdos\w+) on (?:\w+ )?(?:candy|sugar|chocolate|pizza|netflix|tv|shows?|coffee|cookies|sweets|treats|cake|pie|turkey|carbs|junk food|food|fun|memes|"
+     r"dulces|chocolates?|pan|cafe|series|tacos|tamales)\b"),
+    (r"\b(?:work|job|school|deadlines?|boss|schedule|bills|debt|this week|relationship|marriage|rules|trabajo|chamba|escuela|deudas?|jefe|horario)\b (?:is |are |has been |was |keeps |me |nos )?"
+     r"(?:(?:so|really|kind of|just|esta|tiene) )?(?:suffocating|smothering|asfixia\w*|ahoga\w*|sofoca\w*)\b"),
+    (r"\bpre-?eclampsia (?:labs?|panel|bloodwork|screen\w*|tests?|workup|protocol|precautions|risk|prevention|labo\w*)\b|"
+     r"\b(?:labs?|tests?|screen\w*|bloodwork|analisis|estudios|examenes|laboratorios?) (?:for|de|para) (?:la )?pre-?eclampsia\b"),
+    (r"\b(?:hoja|formulario|forma|instrucciones|protocolo|politica|guia|folleto|carta) (?:\w+ ){0,3}(?:de|sobre|para) (?:la )?fiebre\b|"
+     r"\bfever (?:policy|protocol|instructions?|form|sheet|guidelines?|handout|chart|log|plan)\b"),
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------
@@ -1108,6 +1275,22 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\b(?:en urgencias|en el hospital|en la ambulancia|los paramedicos)\b(?= (?:me|le|nos|lo|la) (?:pusieron|dieron|inyectaron|trataron))|"
       r"\b(?:they|the er|the hospital|urgent care|the doctors?|er|ed) (?:observed|monitored|watched|kept) (?:me|him|her|us|them)\b|"
       r"\b(?:me|lo|la|le|nos) (?:tuvieron|dejaron) en observacion\b")),
+    # -- fifth pass (third blind set's false alarms, by pattern) --
+    # denying the thoughts ("not having any thoughts of hurting myself", "sin ideas de ...")
+    ("negated", "forward",
+     (r"\b(?:not having|not|no|never had|never|without|denies|deny|haven'?t had|don'?t have|do not have) (?:any |ever )?(?:thoughts?|ideas?|urges?|plans?|intentions?|feelings?) (?:of|about|to)\b|"
+      r"\bno (?:tengo|tiene|he tenido|ha tenido|siento)? ?(?:ningun\w* |ningunas? )?(?:pensamientos?|ideas?|ganas|intencion\w*|planes?) (?:de|sobre)\b")),
+    # an age given for a past event ("had anaphylaxis at age 3")
+    ("historical", "backward", r"\bat (?:age|the age of) \d{1,2}\b|\ba (?:los|la edad de) \d{1,2} anos\b"),
+    # a condition on what someone does ("if he hits his head"), never "if he hit" (past)
+    ("hypothetical", "forward",
+     r"\bif (?:he|she|it|they|you|we|my \w+|your \w+|our \w+|the baby|the kids?) (?:ever )?(?!was\b|is\b|has\b|does\b|did\b)\w+s\b|\bsi (?:usted|tu|alguien) (?:o alguien (?:que (?:conoce|conozca|conoces|quiere|quieres)|cercano) )?"),
+    # taken as usual or as prescribed ("se tomó las pastillas como siempre")
+    ("negated", "backward",
+     r"\b(?:como (?:dice la receta|(?:le|me|nos) (?:dijo|dijeron|indico|indicaron|recetaron|receto))|as (?:prescribed|directed))\b"),
+    # a night spent in the emergency room: seen to
+    ("assessed", "both",
+     r"\b(?:spent|spend) (?:the|last|all) (?:night|day|evening) (?:in|at) (?:the )?(?:er|e\.r\.|emergency room|hospital|urgent care)\b|\bpasamos (?:la noche|el dia) en (?:urgencias|emergencias|el hospital)\b"),
 )
 
 # Words between a negation and a target that show the negation is about something else
@@ -1147,4 +1330,10 @@ BULK_CUES: Final = (
     r"\b(?:taller|charla|platica|chequeo|clase|screening|class|workshop) gratis\b|\bgratis (?:este|el) (?:sabado|domingo|lunes|martes|miercoles|jueves|viernes)\b",
     r"\bbook (?:your|online|now|today)\b", r"\bcoupons?\b|\bcupon(?:es)?\b|\balso inside\b|\ben este numero\b", r"\bconsulte nuestr\w+\b|\bvisit our (?:website|site|page)\b",
     r"\b(?:mes|semana|dia) (?:del|de la|mundial|nacional) (?:del |de la )?(?:corazon|salud|diabetes|cancer|asma|prevencion|mujer)\b|\b(?:safety|seguridad) (?:tips?|consejos)\b|\bconsejos de\b",
+    # fifth pass: a sign list with a priced booking; a shop; a weekly series; an app offer
+    r"\blearn the (?:signs|symptoms|facts|warning signs)\b|\baprend[ae] (?:a reconocer|las senales)\b",
+    r"\b(?:at|in) (?:any|all|participating) (?:of our )?(?:[\w-]+ ){0,2}(?:locations?|clinics?|stores?|pharmacies|offices)\b|\ben (?:cualquiera de )?nuestras (?:sucursales|clinicas|farmacias)\b",
+    r"\b(?:book|get|schedule|reserve) (?:a|an|your) [^.!?\n]{0,30}\bfor (?:just |only )?\$\d+",
+    r"\bshop (?:our|the)\b|\bcompre (?:nuestra|en nuestra)\b", r"\bweek by week\b|\bsemana a semana\b",
+    r"\b(?:descargue|descarga|download) (?:nuestra|our|la|the) app\b|\b\d+ (?:dias|days) (?:gratis|free)\b",
 )
