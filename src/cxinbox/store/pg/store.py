@@ -231,6 +231,23 @@ class PgStore:
                          " ON CONFLICT (key) DO UPDATE SET"
                          " value = (cxinbox_meta.value::bigint + 1)::text")
 
+    # -- bulk loads: PostgreSQL has no housekeeping to defer from here -----------------
+
+    def relax_durability_for_this_thread(self) -> None:
+        """Nothing: pooled connections are not a thread's own (and a sync batch's commit
+        is one of thousands of messages, so its flush is not what a bulk load waits on)."""
+
+    @contextmanager
+    def bulk_writes(self) -> Iterator[None]:
+        yield
+
+    @contextmanager
+    def background_writes(self) -> Iterator[None]:
+        yield
+
+    def checkpoint_if_over(self, nbytes: int) -> None:
+        """Nothing: the server checkpoints on its own."""
+
     def diagnose(self) -> list[Diagnosis]:
         import psycopg
 
