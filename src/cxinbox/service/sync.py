@@ -46,7 +46,7 @@ from cxinbox.service import redflags, signals
 from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import log_failure
 from cxinbox.service.rules import engine_for
-from cxinbox.store.interface import Store
+from cxinbox.store.interface import Store, SyncLease
 from cxinbox.store.records import FetchedMessage, FolderState
 
 if TYPE_CHECKING:
@@ -62,6 +62,14 @@ _RESYNC_ROUNDS = 5
 _SETTLE_IDLE_S = 60.0
 SECRET_WARN_DAYS = 30
 _FAILURES_BEFORE_ALERT = 3  # connection failures in a row before the desk is told
+# A folder another server syncs is tried again this often (a dead holder's lease frees
+# when its database session ends; the takeover must come within 30 s of that).
+_LEASE_RETRY_S = 5.0
+
+
+def lease_name(account: str, folder: str) -> str:
+    """What a folder's sync lease is called in the store."""
+    return f"mail:{account}/{folder}"
 
 
 class SyncReporter(Protocol):
@@ -241,7 +249,15 @@ class MailSync:
             session = self.open_session(account)
             try:
                 for folder, sent in self.folders_for(account, session):
-                    results.append(self.sync_folder(session, account, folder, sent=sent))
+                    lease = self.db.try_lease(lease_name(account.name, folder))
+                    if lease is None:
+                        self.reporter.warn(f"{account.name}/{folder}: another server is"
+                                           " syncing this folder; skipped")
+                        continue
+                    try:
+                        results.append(self.sync_folder(session, account, folder, sent=sent))
+                    finally:
+                        lease.release()
             finally:
                 session.close()
         return results
@@ -586,11 +602,43 @@ class MailSync:
                       stop: threading.Event,
                       on_change: Callable[[FolderResult], None] | None) -> None:
         backoff = 1.0
+        lease: SyncLease | None = None
+        try:
+            while not stop.is_set():
+                lease = self._lease_folder(account, folder, lease)
+                if lease is None:
+                    stop.wait(_LEASE_RETRY_S)  # another server syncs it: try again soon
+                    continue
+                backoff = self._watch_leased(account, folder, sent, stop, on_change, lease,
+                                             backoff)
+        finally:
+            if lease is not None:
+                lease.release()
+
+    def _lease_folder(self, account: AccountConfig, folder: str,
+                      lease: SyncLease | None) -> SyncLease | None:
+        """This server's lease on the folder (kept while it holds), or None while another
+        server has it. Several servers on one store sync each folder one at a time; the
+        watermark in the store is where a new holder resumes."""
+        if lease is not None:
+            if lease.held():
+                return lease
+            lease.release()
+            self.reporter.warn(f"{account.name}/{folder}: lost the sync lease; syncing"
+                               " again once it is ours")
+        return self.db.try_lease(lease_name(account.name, folder))
+
+    def _watch_leased(self, account: AccountConfig, folder: str, sent: bool,
+                      stop: threading.Event,
+                      on_change: Callable[[FolderResult], None] | None, lease: SyncLease,
+                      backoff: float) -> float:
+        """Watch the folder while the lease holds (reconnecting with backoff); returns
+        the backoff to start from when the lease is taken again."""
         cap = float(self.config.sync.reconnect_max_s)
         failures = 0
         down_since = ""
         key = f"folder:{account.name}/{folder}"
-        while not stop.is_set():
+        while not stop.is_set() and lease.held():
             session: ImapSession | None = None
             renew = False
             try:
@@ -600,6 +648,8 @@ class MailSync:
                 seen_gen = signals.seen_generation()
                 while not stop.is_set():
                     for _round in range(_RESYNC_ROUNDS):
+                        if not lease.held():
+                            return backoff  # another server may sync it now: stop here
                         result = self.sync_folder(session, account, folder, sent=sent)
                         backoff = 1.0
                         if failures:
@@ -664,6 +714,7 @@ class MailSync:
                 continue
             self._pause(account, stop, backoff)
             backoff = min(cap, backoff * 2)
+        return backoff
 
     def _pause(self, account: AccountConfig, stop: threading.Event, seconds: float) -> None:
         """Wait before reconnecting; an account signed in by a person waits less when

@@ -693,6 +693,17 @@ class StoreTx(Protocol):
         ...
 
 
+class SyncLease(Protocol):
+    """The right to sync one source (an IMAP folder) while several servers share a store."""
+
+    def held(self) -> bool:
+        """Still ours (asks the database where leases can be lost): when False, stop
+        syncing the source and take the lease again before going on."""
+        ...
+
+    def release(self) -> None: ...
+
+
 class Store(Protocol):
     """A database the service runs on. One per process; safe to use from many threads."""
 
@@ -749,6 +760,12 @@ class Store(Protocol):
     def checkpoint_if_over(self, nbytes: int) -> None:
         """Do the engine's deferred housekeeping now if it has grown past `nbytes`
         (SQLite: a passive WAL checkpoint); without blocking writers."""
+        ...
+
+    def try_lease(self, name: str) -> SyncLease | None:
+        """Claim `name` (e.g. "mail:account/folder") for this server until it is released,
+        the store is closed or the process ends; None while another server (or another
+        thread here) holds it. A store only one server uses grants it always."""
         ...
 
     def diagnose(self) -> list[Diagnosis]:

@@ -22,6 +22,18 @@ BULK_CACHE_KIB = 96 * 1024
 """Page cache of a bulk load's connection: keeps peak RSS near 170 MB at 100,000 messages."""
 
 
+class SoleLease:
+    """A SQLite store has one server: every lease is granted and never lost."""
+
+    __slots__ = ()
+
+    def held(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+
 class SqlSelection(Selection):
     """A query compiled for SQLite: a condition over `conversations c` and its parameters."""
 
@@ -132,6 +144,9 @@ class SqliteStoreOps:
     def checkpoint_if_over(self, nbytes: int) -> None:
         if self.wal_bytes() > nbytes:
             self.checkpoint_passive()
+
+    def try_lease(self, name: str) -> SoleLease:
+        return SoleLease()
 
     def select(self, where: Node, ctx: QueryContext, *, sla: bool) -> Selection:
         sql, params = compile_query(where, ctx, sla_condition(ctx.now) if sla else None)

@@ -33,6 +33,7 @@ from cxinbox.contract.errors import StoreError
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.interface import Selection, StoreTx
 from cxinbox.store.pg.conn import PgConnection
+from cxinbox.store.pg.lease import PgLease, PgLeases
 from cxinbox.store.records import Diagnosis
 from cxinbox.store.sqlite import SqlSelection
 from cxinbox.store.sqlite_tx import SqliteTx
@@ -116,6 +117,7 @@ class PgStore:
         self._write_lock = threading.RLock()
         self._loose: list[psycopg.Connection[Any]] = []
         self._loose_lock = threading.Lock()
+        self._leases = PgLeases(url)
         try:
             self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
                 url, min_size=min_size, max_size=max_size, timeout=timeout_s,
@@ -231,6 +233,10 @@ class PgStore:
                          " ON CONFLICT (key) DO UPDATE SET"
                          " value = (cxinbox_meta.value::bigint + 1)::text")
 
+    def try_lease(self, name: str) -> PgLease | None:
+        """A session-scoped advisory lock on its own connection (store/pg/lease.py)."""
+        return self._leases.try_take(name)
+
     # -- bulk loads: PostgreSQL has no housekeeping to defer from here -----------------
 
     def relax_durability_for_this_thread(self) -> None:
@@ -287,6 +293,9 @@ class PgStore:
         return found
 
     def close(self) -> None:
+        leases = getattr(self, "_leases", None)
+        if leases is not None:
+            leases.close()
         with self._loose_lock:
             for raw in self._loose:
                 raw.close()
