@@ -68,7 +68,6 @@ DEBT: dict[str, frozenset[str]] = {
     "cxinbox.cli_reply": frozenset({"layer"}),
     "cxinbox.service.runtime": frozenset({"store"}),
     "cxinbox.service.sms_sync": frozenset({"sqlite3", "store"}),
-    "cxinbox.service.sync": frozenset({"sqlite3", "store"}),
     "cxinbox.tui.launch": frozenset({"layer", "store"}),
 }
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import sqlite3
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Protocol
@@ -46,9 +46,8 @@ from cxinbox.service import redflags, signals
 from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import log_failure
 from cxinbox.service.rules import RuleEngine
-from cxinbox.store import fts, ingest
-from cxinbox.store.db import Database, append_event
-from cxinbox.store.sqlite_tx import SqliteTx
+from cxinbox.store.interface import Store, SyncLease
+from cxinbox.store.records import FetchedMessage, FolderState
 
 if TYPE_CHECKING:
     from cxinbox.service.health import Health
@@ -61,9 +60,16 @@ _CHECKPOINT_BYTES = 64 * 1024 * 1024
 # A folder that keeps changing while it syncs gets this many syncs in a row before IDLE.
 _RESYNC_ROUNDS = 5
 _SETTLE_IDLE_S = 60.0
-_BULK_CACHE_KIB = 96 * 1024
 SECRET_WARN_DAYS = 30
-_FAILURES_BEFORE_ALERT = 3  # connection failures in a row before the desk is told  # keeps peak RSS near 170 MB at 100,000 messages
+_FAILURES_BEFORE_ALERT = 3  # connection failures in a row before the desk is told
+# A folder another server syncs is tried again this often (a dead holder's lease frees
+# when its database session ends; the takeover must come within 30 s of that).
+_LEASE_RETRY_S = 5.0
+
+
+def lease_name(account: str, folder: str) -> str:
+    """What a folder's sync lease is called in the store."""
+    return f"mail:{account}/{folder}"
 
 
 class SyncReporter(Protocol):
@@ -147,7 +153,7 @@ def signin_problem(account: AccountConfig, exc: CredentialError) -> str:
 class MailSync:
     """Synchronises the configured IMAP folders into the store."""
 
-    def __init__(self, db: Database, config: Config,
+    def __init__(self, db: Store, config: Config,
                  password_for: Callable[[AccountConfig], Credential],
                  reporter: SyncReporter | None = None, *,
                  health: Health | None = None,
@@ -245,7 +251,15 @@ class MailSync:
             session = self.open_session(account)
             try:
                 for folder, sent in self.folders_for(account, session):
-                    results.append(self.sync_folder(session, account, folder, sent=sent))
+                    lease = self.db.try_lease(lease_name(account.name, folder))
+                    if lease is None:
+                        self.reporter.warn(f"{account.name}/{folder}: another server is"
+                                           " syncing this folder; skipped")
+                        continue
+                    try:
+                        results.append(self.sync_folder(session, account, folder, sent=sent))
+                    finally:
+                        lease.release()
             finally:
                 session.close()
         return results
@@ -256,29 +270,30 @@ class MailSync:
         self.db.relax_durability_for_this_thread()
         self._indexer.catch_up()
         info = session.select(folder)
-        now = ingest.utc_now()
-        with self.db.write() as conn:
-            state = ingest.folder_state(conn, account.name, folder)
+        now = utc_now()
+        with self.db.writing() as tx:
+            state = tx.folder_state(account.name, folder)
             if state.uidvalidity is None:
-                ingest.set_uidvalidity(conn, state.id, info.uidvalidity)
+                tx.set_uidvalidity(state.id, info.uidvalidity)
             elif self._identity_lost(state, info):
-                dropped = ingest.reset_folder_identity(conn, state.id, info.uidvalidity)
-                append_event(conn, "sync", "sync.identity_reset", f"{account.name}/{folder}",
-                             {"old_uidvalidity": state.uidvalidity,
-                              "new_uidvalidity": info.uidvalidity, "locations_dropped": dropped})
+                dropped = tx.reset_folder_identity(state.id, info.uidvalidity)
+                tx.append_event("sync", "sync.identity_reset", f"{account.name}/{folder}",
+                                {"old_uidvalidity": state.uidvalidity,
+                                 "new_uidvalidity": info.uidvalidity,
+                                 "locations_dropped": dropped})
                 result.identity_reset = True
                 self.reporter.warn(f"{account.name}/{folder}: the server renumbered its messages"
                                    " (UIDVALIDITY changed); re-linking by Message-ID")
-            state = ingest.folder_state(conn, account.name, folder)
+            state = tx.folder_state(account.name, folder)
 
         if not result.identity_reset and state.last_uid and not self._same_identity(session,
                                                                                   state.id):
-            with self.db.write() as conn:
-                dropped = ingest.reset_folder_identity(conn, state.id, info.uidvalidity)
-                append_event(conn, "sync", "sync.identity_reset", f"{account.name}/{folder}",
-                             {"reason": "stored UIDs name other messages",
-                              "locations_dropped": dropped})
-                state = ingest.folder_state(conn, account.name, folder)
+            with self.db.writing() as tx:
+                dropped = tx.reset_folder_identity(state.id, info.uidvalidity)
+                tx.append_event("sync", "sync.identity_reset", f"{account.name}/{folder}",
+                                {"reason": "stored UIDs name other messages",
+                                 "locations_dropped": dropped})
+                state = tx.folder_state(account.name, folder)
             result.identity_reset = True
             self.reporter.warn(f"{account.name}/{folder}: the server renumbered its messages"
                                " under the same UIDVALIDITY; re-linking by content")
@@ -286,8 +301,8 @@ class MailSync:
         if (not result.identity_reset and not state.sweep_needed and not state.quarantine
                 and not state.release_once and state.highestmodseq is not None and info.highestmodseq == state.highestmodseq
                 and info.uidnext == state.uidnext):
-            with self.db.write() as conn:
-                ingest.mark_synced(conn, state.id, now)
+            with self.db.writing() as tx:
+                tx.mark_synced(state.id, now)
             result.quarantine = state.quarantine
             return result
 
@@ -306,28 +321,29 @@ class MailSync:
         if old_last_uid > 0 and not result.identity_reset:
             changes = session.fetch_flags(old_last_uid, state.highestmodseq)
             if changes and not session.condstore:
-                changes = ingest.changed_flags(self.db.conn, state.id, changes)
+                with self.db.reading() as tx:
+                    changes = tx.changed_flags(state.id, changes)
             if changes:
-                with self.db.write() as conn:
-                    result.conversations |= ingest.apply_flags(conn, state.id, changes)
+                with self.db.writing() as tx:
+                    result.conversations |= tx.apply_flags(state.id, changes)
                 result.flag_changes = len(changes)
             if (count_before + len(new_uids) != info.exists or not session.condstore
                     or state.quarantine or state.release_once):
                 self._reconcile_expunges(session, account, folder, state.id, result)
 
         self._sweep(account, folder, state.id, result)
-        with self.db.write() as conn:
-            ingest.set_folder_marks(conn, state.id, uidnext=info.uidnext,
-                                    highestmodseq=info.highestmodseq, synced_at=now)
-            ingest.consume_release(conn, state.id)
-            fresh = ingest.folder_state(conn, account.name, folder)
+        with self.db.writing() as tx:
+            tx.set_folder_marks(state.id, uidnext=info.uidnext,
+                                highestmodseq=info.highestmodseq, synced_at=now)
+            tx.consume_release(state.id)
+            fresh = tx.folder_state(account.name, folder)
         result.quarantine = fresh.quarantine
         if fresh.quarantine:
             self.reporter.warn(f"{account.name}/{folder} is quarantined: {fresh.quarantine}")
         return result
 
     @staticmethod
-    def _identity_lost(state: ingest.FolderState, info: SelectInfo) -> bool:
+    def _identity_lost(state: FolderState, info: SelectInfo) -> bool:
         uidvalidity = info.uidvalidity
         uidnext = info.uidnext
         highest = info.highestmodseq
@@ -345,10 +361,11 @@ class MailSync:
         going backwards reveals that only until later changes push it forward again.
         Comparing size and Message-ID for a spread of UIDs catches it either way.
         """
-        sample = ingest.sample_uids(self.db.conn, folder_id)
+        with self.db.reading() as tx:
+            sample = tx.sample_uids(folder_id)
+            ours = tx.fingerprints(folder_id, sample) if sample else {}
         if not sample:
             return True
-        ours = ingest.fingerprints(self.db.conn, folder_id, sample)
         theirs = session.fetch_fingerprints(sample)
         for uid, (size, mid) in ours.items():
             if uid not in theirs:
@@ -359,38 +376,33 @@ class MailSync:
         return True
 
     def _local_count(self, folder_id: int) -> int:
-        return ingest.local_count(self.db.conn, folder_id)
+        with self.db.reading() as tx:
+            return tx.local_count(folder_id)
 
     # -- new mail --------------------------------------------------------------------------
 
     def _fetch_and_store(self, session: ImapSession, account: AccountConfig, folder: str,
-                         state: ingest.FolderState, uids: list[int], own: frozenset[str],
+                         state: FolderState, uids: list[int], own: frozenset[str],
                          result: FolderResult, *, sent: bool = False) -> None:
         batch = self.config.sync.batch_size
         use_pool = len(uids) >= _POOL_THRESHOLD
         depth = self._workers() + 1
         pending: deque[tuple[int, list[FetchedRaw], Future[Parsed] | None]]
         pending = deque()
-        if use_pool:
-            # Bulk mode: no checkpoint inside our commits; the indexer thread checkpoints
-            # off the critical path (see _Indexer).
-            self.db.set_autocheckpoint(0)
-            # Each message rewrites its conversation's entries in the list indexes
-            # (migration 7); at 100,000 conversations those stop fitting the default cache.
-            self.db.set_cache_kib(_BULK_CACHE_KIB)
-            self._indexer.bulk = True
-        try:
-            self._fetch_loop(session, account, folder, state, uids, own, result, pending,
-                             batch, use_pool, depth, sent)
-        finally:
+        # Bulk mode: the engine defers its housekeeping (the indexer thread does it off the
+        # critical path, see _Indexer) and caches more.
+        with self.db.bulk_writes() if use_pool else nullcontext():
             if use_pool:
-                self.db.set_autocheckpoint(1000)
-                self.db.set_cache_kib()
+                self._indexer.bulk = True
+            try:
+                self._fetch_loop(session, account, folder, state, uids, own, result, pending,
+                                 batch, use_pool, depth, sent)
+            finally:
                 self._indexer.bulk = False
         self._indexer.finish()
 
     def _fetch_loop(self, session: ImapSession, account: AccountConfig, folder: str,
-                    state: ingest.FolderState, uids: list[int], own: frozenset[str],
+                    state: FolderState, uids: list[int], own: frozenset[str],
                     result: FolderResult,
                     pending: deque[tuple[int, list[FetchedRaw], Future[Parsed] | None]],
                     batch: int, use_pool: bool, depth: int, sent: bool = False) -> None:
@@ -410,7 +422,7 @@ class MailSync:
             self._store_batch(account, folder, state, own, *pending.popleft(), result=result,
                               sent=sent)
 
-    def _store_batch(self, account: AccountConfig, folder: str, state: ingest.FolderState,
+    def _store_batch(self, account: AccountConfig, folder: str, state: FolderState,
                      own: frozenset[str], watermark: int, fetched: list[FetchedRaw],
                      future: Future[Parsed] | None,
                      *, result: FolderResult, sent: bool = False) -> None:
@@ -428,31 +440,30 @@ class MailSync:
                 self.close()
                 parsed, ready = parse_and_assess([f.raw for f in fetched], own, oldest, sent)
         messages = [
-            ingest.FetchedMessage(uid=f.uid, flags=f.flags, modseq=f.modseq,
+            FetchedMessage(uid=f.uid, flags=f.flags, modseq=f.modseq,
                                   internal_date=f.internal_date, raw=f.raw, sha256=sha, parsed=p)
             for f, (sha, p) in zip(fetched, parsed, strict=True)
         ]
-        now = ingest.utc_now()
+        now = utc_now()
         rules = None if sent or not messages else self.rules
         firing = None
-        with self.db.write() as conn:
-            with self.db.writing() as tx:
-                before = tx.max_message_pk() if rules is not None else 0
-            touched = ingest.ingest_batch(conn, state, messages, own_addresses=own,
-                                          watermark=watermark, now=now,
-                                          index_text=future is None or (
-                                              rules is not None and rules.reads_text),
-                                          outbound=sent)
+        with self.db.writing() as tx:
+            before = tx.max_message_pk() if rules is not None else 0
+            touched = tx.ingest_batch(state, messages, own_addresses=own,
+                                      watermark=watermark, now=now,
+                                      index_text=future is None or (
+                                          rules is not None and rules.reads_text),
+                                      outbound=sent)
             # Red flags and intent: the one place mail is assessed (service/redflags.py).
-            raised = redflags.triage_arrivals(SqliteTx(conn), self.config, now, ready)
+            raised = redflags.triage_arrivals(tx, self.config, now, ready)
             if messages:
-                append_event(conn, "sync", "mail.received", f"{account.name}/{folder}",
-                             {"count": len(messages), "conversations": sorted(touched)[:500]})
+                tx.append_event("sync", "mail.received", f"{account.name}/{folder}",
+                                {"count": len(messages),
+                                 "conversations": sorted(touched)[:500]})
             # Rules run last, after anything the ingest derives (red-flag tags included),
             # in this same transaction: see service/rules.py.
             if rules is not None:
-                with self.db.writing() as tx:
-                    firing = rules.fire_arrivals(tx, before, now=now)
+                firing = rules.fire_arrivals(tx, before, now=now)
         redflags.notify_raised(self.config, raised)
         if rules is not None and firing is not None:
             rules.after_commit(firing)
@@ -464,10 +475,6 @@ class MailSync:
 
     # -- removals --------------------------------------------------------------------------
 
-    @staticmethod
-    def _released(conn: sqlite3.Connection, folder_id: int) -> bool:
-        return ingest.release_pending(conn, folder_id)
-
     def _too_many(self, vanished: int, total: int) -> bool:
         cfg = self.config.sync
         return vanished >= cfg.mass_delete_min and vanished > cfg.mass_delete_fraction * total
@@ -475,41 +482,42 @@ class MailSync:
     def _reconcile_expunges(self, session: ImapSession, account: AccountConfig, folder: str,
                             folder_id: int, result: FolderResult) -> None:
         server = session.all_uids()
-        local = ingest.local_uids(self.db.conn, folder_id)
+        with self.db.reading() as tx:
+            local = tx.local_uids(folder_id)
         vanished = [u for u in local if u not in server]
         if not vanished:
             return
-        with self.db.write() as conn:
-            if self._too_many(len(vanished), len(local)) and not self._released(conn, folder_id):
+        with self.db.writing() as tx:
+            if self._too_many(len(vanished), len(local)) and not tx.release_pending(folder_id):
                 reason = (f"{len(vanished)} of {len(local)} messages vanished from the server at"
                           f" once; nothing was deleted locally. If that was intended, run"
                           f" `cxinbox sync --release {account.name}/{folder}`")
-                ingest.set_quarantine(conn, folder_id, reason)
-                append_event(conn, "sync", "sync.quarantine", f"{account.name}/{folder}",
-                             {"vanished": len(vanished), "local": len(local)})
+                tx.set_quarantine(folder_id, reason)
+                tx.append_event("sync", "sync.quarantine", f"{account.name}/{folder}",
+                                {"vanished": len(vanished), "local": len(local)})
                 return
-            ingest.drop_locations(conn, folder_id, vanished)
-            ingest.set_quarantine(conn, folder_id, None)
+            tx.drop_locations(folder_id, vanished)
+            tx.set_quarantine(folder_id, None)
         result.removed += len(vanished)
 
     def _sweep(self, account: AccountConfig, folder: str, folder_id: int,
                result: FolderResult) -> None:
-        with self.db.write() as conn:
-            if not ingest.sweep_pending(conn, folder_id):
+        with self.db.writing() as tx:
+            if not tx.sweep_pending(folder_id):
                 return
-            orphans = ingest.orphan_count(conn)
-            live = ingest.live_email_count(conn)
-            if orphans and self._too_many(orphans, live) and not self._released(conn, folder_id):
+            orphans = tx.orphan_count()
+            live = tx.live_email_count()
+            if orphans and self._too_many(orphans, live) and not tx.release_pending(folder_id):
                 reason = (f"{orphans} of {live} messages are no longer on the server after it"
                           f" renumbered {folder}; nothing was deleted locally. If that was"
                           f" intended, run `cxinbox sync --release {account.name}/{folder}`")
-                ingest.set_quarantine(conn, folder_id, reason)
-                ingest.clear_sweep(conn, folder_id)
+                tx.set_quarantine(folder_id, reason)
+                tx.clear_sweep(folder_id)
                 return
-            touched = ingest.sweep_gone(conn, ingest.utc_now())
+            touched = tx.sweep_gone(utc_now())
             if orphans:
-                append_event(conn, "sync", "mail.gone", f"{account.name}/{folder}",
-                             {"count": orphans, "conversations": sorted(touched)[:500]})
+                tx.append_event("sync", "mail.gone", f"{account.name}/{folder}",
+                                {"count": orphans, "conversations": sorted(touched)[:500]})
         result.conversations |= touched
 
     # -- continuous ------------------------------------------------------------------------
@@ -596,11 +604,43 @@ class MailSync:
                       stop: threading.Event,
                       on_change: Callable[[FolderResult], None] | None) -> None:
         backoff = 1.0
+        lease: SyncLease | None = None
+        try:
+            while not stop.is_set():
+                lease = self._lease_folder(account, folder, lease)
+                if lease is None:
+                    stop.wait(_LEASE_RETRY_S)  # another server syncs it: try again soon
+                    continue
+                backoff = self._watch_leased(account, folder, sent, stop, on_change, lease,
+                                             backoff)
+        finally:
+            if lease is not None:
+                lease.release()
+
+    def _lease_folder(self, account: AccountConfig, folder: str,
+                      lease: SyncLease | None) -> SyncLease | None:
+        """This server's lease on the folder (kept while it holds), or None while another
+        server has it. Several servers on one store sync each folder one at a time; the
+        watermark in the store is where a new holder resumes."""
+        if lease is not None:
+            if lease.held():
+                return lease
+            lease.release()
+            self.reporter.warn(f"{account.name}/{folder}: lost the sync lease; syncing"
+                               " again once it is ours")
+        return self.db.try_lease(lease_name(account.name, folder))
+
+    def _watch_leased(self, account: AccountConfig, folder: str, sent: bool,
+                      stop: threading.Event,
+                      on_change: Callable[[FolderResult], None] | None, lease: SyncLease,
+                      backoff: float) -> float:
+        """Watch the folder while the lease holds (reconnecting with backoff); returns
+        the backoff to start from when the lease is taken again."""
         cap = float(self.config.sync.reconnect_max_s)
         failures = 0
         down_since = ""
         key = f"folder:{account.name}/{folder}"
-        while not stop.is_set():
+        while not stop.is_set() and lease.held():
             session: ImapSession | None = None
             renew = False
             try:
@@ -610,6 +650,8 @@ class MailSync:
                 seen_gen = signals.seen_generation()
                 while not stop.is_set():
                     for _round in range(_RESYNC_ROUNDS):
+                        if not lease.held():
+                            return backoff  # another server may sync it now: stop here
                         result = self.sync_folder(session, account, folder, sent=sent)
                         backoff = 1.0
                         if failures:
@@ -674,6 +716,7 @@ class MailSync:
                 continue
             self._pause(account, stop, backoff)
             backoff = min(cap, backoff * 2)
+        return backoff
 
     def _pause(self, account: AccountConfig, stop: threading.Event, seconds: float) -> None:
         """Wait before reconnecting; an account signed in by a person waits less when
@@ -704,15 +747,17 @@ class MailSync:
         """Write \\Seen to the server for what the desk read (the folder is selected)."""
         if not account.mark_seen_on_server:
             return 0
-        state = ingest.folder_state(self.db.conn, account.name, folder)
+        with self.db.writing() as tx:  # the folder row is made on first use
+            state = tx.folder_state(account.name, folder)
         pushed = 0
         while True:
-            uids = ingest.seen_to_push(self.db.conn, state.id)
+            with self.db.reading() as tx:
+                uids = tx.seen_to_push(state.id)
             if not uids:
                 return pushed
             session.add_seen(folder, uids)
-            with self.db.write() as conn:
-                ingest.mark_pushed_seen(conn, state.id, uids)
+            with self.db.writing() as tx:
+                tx.mark_pushed_seen(state.id, uids)
             pushed += len(uids)
 
     def _healthy(self, account: AccountConfig) -> None:
@@ -773,6 +818,11 @@ class MailSync:
         return session.idle_wait(timeout, lambda: stop.is_set() or wake())
 
 
+def utc_now() -> int:
+    """Epoch seconds, as folders and messages are stamped."""
+    return int(time.time())
+
+
 def _moved_from(generation: int) -> Callable[[], bool]:
     """True once someone read something after `generation` (IDLE then ends early)."""
     return lambda: signals.seen_generation() != generation
@@ -786,7 +836,7 @@ class _Indexer:
     a crash at any point harmless (see store/fts.py).
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Store) -> None:
         self.db = db
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -801,24 +851,19 @@ class _Indexer:
         self._wake.set()
 
     def _run(self) -> None:
-        self.db.relax_durability_for_this_thread()
-        self.db.set_autocheckpoint(0)
-        try:
+        with self.db.background_writes():
             while True:
                 self._wake.wait()
                 self._wake.clear()
                 self.catch_up(limit=250)
-                if self.db.wal_bytes() > _CHECKPOINT_BYTES:
-                    self.db.checkpoint_passive()
+                self.db.checkpoint_if_over(_CHECKPOINT_BYTES)
                 if self._stop.is_set():
                     return
-        finally:
-            self.db.set_autocheckpoint(1000)
 
     def catch_up(self, limit: int = 5000) -> None:
         while True:
-            with self.db.write() as conn:
-                if fts.index_pending(conn, limit) == 0:
+            with self.db.writing() as tx:
+                if tx.index_pending(limit) == 0:
                     return
 
     def finish(self) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from cxinbox.store.dialect import dialect_of
+
 
 def pending(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT (SELECT coalesce(max(id), 0) FROM messages)"
@@ -18,7 +20,11 @@ def pending(conn: sqlite3.Connection) -> int:
 
 
 def index_pending(conn: sqlite3.Connection, limit: int = 5000) -> int:
-    """Index up to `limit` unindexed messages in the caller's write transaction."""
+    """Index up to `limit` unindexed messages in the caller's write transaction.
+
+    Nothing trails on PostgreSQL (its `tsvector` is computed with the row): 0 there."""
+    if not dialect_of(conn).fts_by_watermark:
+        return 0
     upto = int(conn.execute("SELECT upto FROM fts_progress").fetchone()[0])
     last = conn.execute("SELECT max(id) FROM (SELECT id FROM messages WHERE id > ?"
                         " ORDER BY id LIMIT ?)", (upto, limit)).fetchone()[0]

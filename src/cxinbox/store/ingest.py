@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cxinbox.domain.models import ParsedMessage
@@ -29,34 +28,11 @@ from cxinbox.store.conversations import reopen_on_inbound
 from cxinbox.store.dialect import dialect_of, inserted_id, returned_id
 from cxinbox.store.merge import live_conversation
 
+# Their home is store/records.py (the service reads them); named here for the SQL callers.
+from cxinbox.store.records import FetchedMessage as FetchedMessage  # noqa: PLC0414
+from cxinbox.store.records import FolderState as FolderState  # noqa: PLC0414
+
 _FUTURE_SLACK_S = 24 * 3600
-
-
-@dataclass(slots=True)
-class FetchedMessage:
-    """One message as fetched from a server and parsed, ready to store."""
-
-    uid: int
-    flags: str  # space-separated IMAP flags
-    modseq: int | None
-    internal_date: int | None  # epoch seconds
-    raw: bytes
-    sha256: bytes
-    parsed: ParsedMessage
-
-
-@dataclass(frozen=True, slots=True)
-class FolderState:
-    id: int
-    account: str
-    name: str
-    uidvalidity: int | None
-    last_uid: int
-    uidnext: int | None
-    highestmodseq: int | None
-    quarantine: str | None
-    sweep_needed: bool
-    release_once: bool
 
 
 # -- folders -------------------------------------------------------------------------------

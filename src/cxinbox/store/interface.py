@@ -45,8 +45,10 @@ from cxinbox.store.records import (
     EscalationCandidate,
     EventRecord,
     EventSpec,
+    FetchedMessage,
     FolderCheckpoint,
     FolderRecord,
+    FolderState,
     GuardChange,
     KbArticleRecord,
     KbHitRecord,
@@ -641,6 +643,102 @@ class StoreTx(Protocol):
 
     def csat_asked(self, since: int, until: int) -> int: ...
 
+    # -- mail sync: folders, watermarks and ingest (store/ingest.py) ---------------------------
+
+    def folder_state(self, account: str, name: str) -> FolderState:
+        """The folder's identity and watermarks (made on first use)."""
+        ...
+
+    def set_uidvalidity(self, folder_id: int, uidvalidity: int) -> None: ...
+
+    def reset_folder_identity(self, folder_id: int, uidvalidity: int) -> int:
+        """The server's UIDs lost their meaning: drop the folder's locations and
+        watermarks (a sweep follows); returns how many locations went."""
+        ...
+
+    def set_folder_marks(self, folder_id: int, *, uidnext: int | None,
+                         highestmodseq: int | None, synced_at: int) -> None: ...
+
+    def mark_synced(self, folder_id: int, at: int) -> None: ...
+
+    def release_pending(self, folder_id: int) -> bool:
+        """Whether staff released the folder's quarantine for its next sync."""
+        ...
+
+    def consume_release(self, folder_id: int) -> bool: ...
+
+    def set_quarantine(self, folder_id: int, reason: str | None) -> None: ...
+
+    def sweep_pending(self, folder_id: int) -> bool: ...
+
+    def clear_sweep(self, folder_id: int) -> None: ...
+
+    def live_email_count(self) -> int: ...
+
+    def orphan_count(self) -> int:
+        """Live email messages no folder holds any more."""
+        ...
+
+    def sweep_gone(self, now: int) -> set[int]:
+        """Mark the orphans gone; returns the conversations that changed."""
+        ...
+
+    def local_uids(self, folder_id: int) -> list[int]: ...
+
+    def local_count(self, folder_id: int) -> int: ...
+
+    def sample_uids(self, folder_id: int, count: int = 16) -> list[int]:
+        """A spread of the folder's stored UIDs (first, last, evenly between)."""
+        ...
+
+    def fingerprints(self, folder_id: int, uids: Sequence[int]) -> dict[int, tuple[int, str]]:
+        """(raw size, Message-ID) of what is stored under these UIDs."""
+        ...
+
+    def ingest_batch(self, folder: FolderState, messages: Sequence[FetchedMessage], *,
+                     own_addresses: frozenset[str], watermark: int, now: int,
+                     index_text: bool = True, outbound: bool = False) -> set[int]:
+        """Store a fetched batch and move the folder's watermark with it (one transaction:
+        all or nothing, and a replay stores nothing twice); returns the conversations that
+        changed. `index_text=False` leaves full-text indexing to `index_pending`."""
+        ...
+
+    def apply_flags(self, folder_id: int,
+                    changes: Sequence[tuple[int, str, int | None]]) -> set[int]:
+        """Record server flag changes (uid, flags, modseq); returns changed conversations."""
+        ...
+
+    def changed_flags(self, folder_id: int, listed: Sequence[tuple[int, str, int | None]]
+                      ) -> list[tuple[int, str, int | None]]:
+        """The entries of a full flag listing that differ from what is stored."""
+        ...
+
+    def seen_to_push(self, folder_id: int, limit: int = 1000) -> list[int]:
+        """UIDs the desk read whose server copy is not \\Seen yet."""
+        ...
+
+    def mark_pushed_seen(self, folder_id: int, uids: Sequence[int]) -> None: ...
+
+    def drop_locations(self, folder_id: int, uids: Sequence[int]) -> None:
+        """The server expunged these UIDs (a sweep follows)."""
+        ...
+
+    def index_pending(self, limit: int = 5000) -> int:
+        """Full-text index up to `limit` messages that trail ingest; how many it indexed
+        (always 0 where the index is kept with the row)."""
+        ...
+
+
+class SyncLease(Protocol):
+    """The right to sync one source (an IMAP folder) while several servers share a store."""
+
+    def held(self) -> bool:
+        """Still ours (asks the database where leases can be lost): when False, stop
+        syncing the source and take the lease again before going on."""
+        ...
+
+    def release(self) -> None: ...
+
 
 class Watch(Protocol):
     """Something a store runs for its caller until closed."""
@@ -698,6 +796,34 @@ class Store(Protocol):
     def make_durable(self) -> None:
         """Make every transaction committed so far survive a power cut (before a signed
         checkpoint vouches for the chain head)."""
+        ...
+
+    # -- what a bulk load (the mail sync) may ask of the engine -------------------------------
+
+    def relax_durability_for_this_thread(self) -> None:
+        """This thread's commits need not wait for the disk: only for writes that can be
+        replayed (a sync batch lost to a power cut takes its watermark with it)."""
+        ...
+
+    def bulk_writes(self) -> AbstractContextManager[None]:
+        """This thread's writes within are a bulk load: the engine may defer its own
+        housekeeping (SQLite: WAL checkpoints) and cache more."""
+        ...
+
+    def background_writes(self) -> AbstractContextManager[None]:
+        """This thread is a background writer beside a bulk load (the full-text indexer):
+        replayable commits, and the engine's housekeeping left to `checkpoint_if_over`."""
+        ...
+
+    def checkpoint_if_over(self, nbytes: int) -> None:
+        """Do the engine's deferred housekeeping now if it has grown past `nbytes`
+        (SQLite: a passive WAL checkpoint); without blocking writers."""
+        ...
+
+    def try_lease(self, name: str) -> SyncLease | None:
+        """Claim `name` (e.g. "mail:account/folder") for this server until it is released,
+        the store is closed or the process ends; None while another server (or another
+        thread here) holds it. A store only one server uses grants it always."""
         ...
 
     def diagnose(self) -> list[Diagnosis]:

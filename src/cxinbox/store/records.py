@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.reports import (
     ChangeFact,
     ConvFacts,
@@ -223,6 +224,35 @@ class AlertRecord:
     severity: str
     message: str
     since: int
+
+@dataclass(slots=True)
+class FetchedMessage:
+    """One message as fetched from a server and parsed, ready to store."""
+
+    uid: int
+    flags: str  # space-separated IMAP flags
+    modseq: int | None
+    internal_date: int | None  # epoch seconds
+    raw: bytes
+    sha256: bytes
+    parsed: ParsedMessage
+
+
+@dataclass(frozen=True, slots=True)
+class FolderState:
+    """A synced folder's identity and watermarks, as the mail sync reads them."""
+
+    id: int
+    account: str
+    name: str
+    uidvalidity: int | None
+    last_uid: int
+    uidnext: int | None
+    highestmodseq: int | None
+    quarantine: str | None
+    sweep_needed: bool
+    release_once: bool
+
 
 @dataclass(frozen=True, slots=True)
 class FolderCheckpoint:

@@ -17,7 +17,9 @@ from cxinbox.store import (
     contacts,
     csat,
     escalations,
+    fts,
     health,
+    ingest,
     kb,
     merge,
     outbox,
@@ -49,8 +51,10 @@ from cxinbox.store.records import (
     EscalationCandidate,
     EventRecord,
     EventSpec,
+    FetchedMessage,
     FolderCheckpoint,
     FolderRecord,
+    FolderState,
     GuardChange,
     KbArticleRecord,
     KbHitRecord,
@@ -693,3 +697,85 @@ class SqliteTx:
 
     def csat_asked(self, since: int, until: int) -> int:
         return csat.csat_asked(self.conn, since, until)
+
+    # -- mail sync: folders, watermarks, ingest (store/ingest.py, fts.py)
+
+    def folder_state(self, account: str, name: str) -> FolderState:
+        return ingest.folder_state(self.conn, account, name)
+
+    def set_uidvalidity(self, folder_id: int, uidvalidity: int) -> None:
+        ingest.set_uidvalidity(self.conn, folder_id, uidvalidity)
+
+    def reset_folder_identity(self, folder_id: int, uidvalidity: int) -> int:
+        return ingest.reset_folder_identity(self.conn, folder_id, uidvalidity)
+
+    def set_folder_marks(self, folder_id: int, *, uidnext: int | None,
+                         highestmodseq: int | None, synced_at: int) -> None:
+        ingest.set_folder_marks(self.conn, folder_id, uidnext=uidnext,
+                                highestmodseq=highestmodseq, synced_at=synced_at)
+
+    def mark_synced(self, folder_id: int, at: int) -> None:
+        ingest.mark_synced(self.conn, folder_id, at)
+
+    def release_pending(self, folder_id: int) -> bool:
+        return ingest.release_pending(self.conn, folder_id)
+
+    def consume_release(self, folder_id: int) -> bool:
+        return ingest.consume_release(self.conn, folder_id)
+
+    def set_quarantine(self, folder_id: int, reason: str | None) -> None:
+        ingest.set_quarantine(self.conn, folder_id, reason)
+
+    def sweep_pending(self, folder_id: int) -> bool:
+        return ingest.sweep_pending(self.conn, folder_id)
+
+    def clear_sweep(self, folder_id: int) -> None:
+        ingest.clear_sweep(self.conn, folder_id)
+
+    def live_email_count(self) -> int:
+        return ingest.live_email_count(self.conn)
+
+    def orphan_count(self) -> int:
+        return ingest.orphan_count(self.conn)
+
+    def sweep_gone(self, now: int) -> set[int]:
+        return ingest.sweep_gone(self.conn, now)
+
+    def local_uids(self, folder_id: int) -> list[int]:
+        return ingest.local_uids(self.conn, folder_id)
+
+    def local_count(self, folder_id: int) -> int:
+        return ingest.local_count(self.conn, folder_id)
+
+    def sample_uids(self, folder_id: int, count: int = 16) -> list[int]:
+        return ingest.sample_uids(self.conn, folder_id, count)
+
+    def fingerprints(self, folder_id: int, uids: Sequence[int]) -> dict[int, tuple[int, str]]:
+        return ingest.fingerprints(self.conn, folder_id, uids)
+
+    def ingest_batch(self, folder: FolderState, messages: Sequence[FetchedMessage], *,
+                     own_addresses: frozenset[str], watermark: int, now: int,
+                     index_text: bool = True, outbound: bool = False) -> set[int]:
+        return ingest.ingest_batch(self.conn, folder, messages, own_addresses=own_addresses,
+                                   watermark=watermark, now=now, index_text=index_text,
+                                   outbound=outbound)
+
+    def apply_flags(self, folder_id: int,
+                    changes: Sequence[tuple[int, str, int | None]]) -> set[int]:
+        return ingest.apply_flags(self.conn, folder_id, changes)
+
+    def changed_flags(self, folder_id: int, listed: Sequence[tuple[int, str, int | None]]
+                      ) -> list[tuple[int, str, int | None]]:
+        return ingest.changed_flags(self.conn, folder_id, listed)
+
+    def seen_to_push(self, folder_id: int, limit: int = 1000) -> list[int]:
+        return ingest.seen_to_push(self.conn, folder_id, limit)
+
+    def mark_pushed_seen(self, folder_id: int, uids: Sequence[int]) -> None:
+        ingest.mark_pushed_seen(self.conn, folder_id, uids)
+
+    def drop_locations(self, folder_id: int, uids: Sequence[int]) -> None:
+        ingest.drop_locations(self.conn, folder_id, uids)
+
+    def index_pending(self, limit: int = 5000) -> int:
+        return fts.index_pending(self.conn, limit)

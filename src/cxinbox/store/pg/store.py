@@ -33,6 +33,7 @@ from cxinbox.contract.errors import StoreError
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.interface import Selection, StoreTx
 from cxinbox.store.pg.conn import PgConnection
+from cxinbox.store.pg.lease import PgLease, PgLeases
 from cxinbox.store.records import Diagnosis
 from cxinbox.store.sqlite import SqlSelection
 from cxinbox.store.sqlite_tx import SqliteTx
@@ -121,6 +122,7 @@ class PgStore:
         self._write_lock = threading.RLock()
         self._loose: list[psycopg.Connection[Any]] = []
         self._loose_lock = threading.Lock()
+        self._leases = PgLeases(url)
         try:
             self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
                 url, min_size=min_size, max_size=max_size, timeout=timeout_s,
@@ -250,6 +252,27 @@ class PgStore:
                          " ON CONFLICT (key) DO UPDATE SET"
                          " value = (cxinbox_meta.value::bigint + 1)::text")
 
+    def try_lease(self, name: str) -> PgLease | None:
+        """A session-scoped advisory lock on its own connection (store/pg/lease.py)."""
+        return self._leases.try_take(name)
+
+    # -- bulk loads: PostgreSQL has no housekeeping to defer from here -----------------
+
+    def relax_durability_for_this_thread(self) -> None:
+        """Nothing: pooled connections are not a thread's own (and a sync batch's commit
+        is one of thousands of messages, so its flush is not what a bulk load waits on)."""
+
+    @contextmanager
+    def bulk_writes(self) -> Iterator[None]:
+        yield
+
+    @contextmanager
+    def background_writes(self) -> Iterator[None]:
+        yield
+
+    def checkpoint_if_over(self, nbytes: int) -> None:
+        """Nothing: the server checkpoints on its own."""
+
     def diagnose(self) -> list[Diagnosis]:
         import psycopg
 
@@ -303,6 +326,9 @@ class PgStore:
         return SharedPresence(self.url, entries, on_others)
 
     def close(self) -> None:
+        leases = getattr(self, "_leases", None)
+        if leases is not None:
+            leases.close()
         with self._loose_lock:
             for raw in self._loose:
                 raw.close()
