@@ -56,7 +56,14 @@ from cxinbox.channels.sms import (
 from cxinbox.config import Config, SmsConfig
 from cxinbox.contract.errors import StoreError
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.domain.sms import Keyword, body_match, is_e164, parse_keyword
+from cxinbox.domain.sms import (
+    SPANISH_START,
+    Keyword,
+    body_match,
+    is_e164,
+    keyword_word,
+    parse_keyword,
+)
 from cxinbox.service import redflags
 from cxinbox.service.logsafe import error_class, fields
 from cxinbox.service.rules import engine_for
@@ -363,7 +370,7 @@ class SmsPoller:
         keyword = parse_keyword(msg.body)
         if keyword is None:
             return 0
-        word = msg.body.strip().upper()  # one of the fixed keywords: safe to show
+        word = keyword_word(msg.body)  # one of the fixed keywords: safe to show
         conv = stored.conversation_id
         at = _epoch(msg.at, now_s)
         sms_store.set_keyword(conn, msg.sid, keyword.value)
@@ -379,7 +386,7 @@ class SmsPoller:
             return 0
         if state == "out":
             line = (f"Patient opted out by texting {word}. Texts to this number are blocked "
-                    "until the patient texts START.")
+                    f"until the patient texts START (or {SPANISH_START}).")
         else:
             line = f"Patient opted back in by texting {word}. Texts can be sent again."
         sms_store.add_system_line(conn, conv, line, at)
