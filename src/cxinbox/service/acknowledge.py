@@ -14,6 +14,10 @@ It is the one rule action that speaks to a patient, so it refuses more than it s
 - at most once per conversation and once per sender per clinic day (the `rule_acks`
   ledger, whose UNIQUE keys make a second one impossible even if two rules ask at once).
 
+It speaks the patient's language: a message read as Spanish (domain/csat.py
+`guess_language`, as the satisfaction question is chosen) gets `[acknowledge] email_es` /
+`sms_es`, with the day of {next_open} in Spanish.
+
 The reply itself is an outbox row written in the same transaction as the message that
 caused it, so the outbox's exactly-once delivery holds for it as for any reply. The mail
 carries `Auto-Submitted: auto-replied` so the patient's own auto-responder stays quiet.

@@ -18,8 +18,10 @@ Rules this file keeps:
   30007 filtered) reopens its conversation and, when the desk sent it, tells its author
   through the change feed (`outbox.undelivered`, toasted by the TUI like a failed reply):
   staff must never believe a patient got a text that never arrived;
-- STOP / START / HELP are recorded; STOP blocks texting the number (`store.sms.is_opted_out`)
-  and says so in the conversation. We never auto-reply: the provider does that;
+- STOP / START / HELP (and the Spanish BAJA / ALTA / AYUDA, domain/sms.py) are recorded;
+  STOP blocks texting the number (`store.sms.is_opted_out`) and says so in the
+  conversation, which it leaves open or closed as it was. We never auto-reply: the
+  provider does that;
 - what the provider lists is checked like any outside input: a patient number must be an
   E.164 number or a short code (an empty or 500-digit "number" makes no conversation; it
   is logged by sid and recorded once as `sms.rejected`), and a body is cut at
