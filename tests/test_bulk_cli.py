@@ -61,9 +61,13 @@ def fill(db: Database, count: int, mailbox: str = "desk", start: int = 1) -> lis
 
 def write_config(tmp_path: Path, staff: dict[str, str] | None = None,
                  timezone: str = "America/Chicago") -> Path:
-    """A config file; `staff` maps OS login -> role (None = no roster, single-user)."""
+    """A config file; `staff` maps OS login -> role (None = no roster, single-user).
+
+    Its socket is inside `tmp_path` (where no server listens, so commands work in-process):
+    never the default one, where a server of the person running the tests may answer."""
     lines = ["[clinic]", f'timezone = "{timezone}"', "", "[store]",
-             f'path = "{tmp_path / "data" / "cxinbox.db"}"', ""]
+             f'path = "{tmp_path / "data" / "cxinbox.db"}"', "", "[server]",
+             f'socket = "{tmp_path / "data" / "serve.sock"}"', ""]
     for user, role in (staff or {}).items():
         lines += ["[[staff]]", f'os_user = "{user}"', f'name = "{user.title()}"',
                   f'role = "{role}"', ""]

@@ -84,10 +84,10 @@ def test_jsonl_in_and_out_with_exactly_these_names(tmp_path: Path) -> None:
         proc.stdout.splitlines(keepends=True)[0]
 
 
-def test_bad_jsonl_lines_are_skipped_and_named(tmp_path: Path) -> None:
+def test_bad_jsonl_lines_are_answered_in_place_and_named(tmp_path: Path) -> None:
     stdin = (b'{"body": "no puedo respirar", "channel": "sms"}\n'
              b"\n"
-             b"not json\n"
+             b"not json chest pain\n"
              b"[1, 2]\n"
              b'{"subject": "x"}\n'
              b'{"body": "hi", "channel": "fax"}\n'
@@ -96,12 +96,29 @@ def test_bad_jsonl_lines_are_skipped_and_named(tmp_path: Path) -> None:
              + b'{"body": "I want to end my life"}\n')
     proc = run("triage", "--jsonl", "-", home=tmp_path, stdin=stdin)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert [json.loads(x)["red_flag"] for x in proc.stdout.splitlines()] == \
-        ["breathing", "suicide_self_harm"]
+    out = [json.loads(x) for x in proc.stdout.splitlines()]
+    # one answer per input line, in order: line N of the output answers line N
+    assert len(out) == len(stdin.splitlines()) == 9
+    assert out[0]["red_flag"] == "breathing" and out[8]["red_flag"] == "suicide_self_harm"
+    assert out[1] == {"error": "blank line"}
+    assert [list(o) for o in out[2:8]] == [["error"]] * 6
+    assert out[2]["error"].startswith("not JSON") and "chest" not in proc.stdout
+    assert out[3]["error"] == "not a JSON object"
+    assert out[4]["error"] == '"body" must be a string'
+    assert out[5]["error"] == '"channel" must be "email" or "sms"'
+    assert out[6]["error"] == "not UTF-8"
+    assert out[7]["error"] == "not JSON (nested too deeply)"
     errors = proc.stderr.splitlines()
     assert [e.split(":")[1].strip() for e in errors[:-1]] == \
         ["line 3", "line 4", "line 5", "line 6", "line 7", "line 8"]
-    assert errors[-1] == "cxinbox: 6 line(s) skipped"
+    assert errors[-1] == "cxinbox: 6 line(s) not assessed (answered with an error)"
+
+
+def test_jsonl_of_only_good_and_blank_lines_exits_0(tmp_path: Path) -> None:
+    proc = run("triage", "--jsonl", home=tmp_path, stdin='{"body": "hi"}\n\n{"body": "x"}\n')
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert len(out) == 3 and out[1] == {"error": "blank line"} and "intent" in out[2]
 
 
 def test_usage_errors_are_one_line(tmp_path: Path) -> None:

@@ -124,7 +124,12 @@ def test_segments_never_under_count(text: str) -> None:
     ("END", Keyword.STOP), ("quit", Keyword.STOP),
     ("START", Keyword.START), ("yes", Keyword.START), ("Unstop", Keyword.START),
     ("HELP", Keyword.HELP), ("info", Keyword.HELP),
-    ("please stop", None), ("STOP!", None), ("stop texting me", None), ("", None),
+    ("BAJA", Keyword.STOP), ("baja", Keyword.STOP), (" Baja. ", Keyword.STOP),
+    ("Alto", Keyword.STOP), ("PARAR", Keyword.STOP), ("cancelar", Keyword.STOP),
+    ("¡Alto!", Keyword.STOP), ("STOP!", Keyword.STOP), ("Alta", Keyword.START),
+    ("ayuda", Keyword.HELP),
+    ("please stop", None), ("STOP?", None), ("stop texting me", None), ("", None),
+    ("baja por favor", None), ("dar de baja", None), (".", None),
     ("STOP STOP", None), ("S T O P", None),
 ])
 def test_keywords(body: str, expected: Keyword | None) -> None:

@@ -241,7 +241,8 @@ def _probe(facts: Facts) -> tuple[Path, socket.socket] | None:
             return None
     except PermissionError:
         pass  # a directory we may not enter: probe says so in one line
-    found = probe(path, trusted=trusted_server_uids(path, (facts.data_dir,)))
+    found = probe(path, trusted=trusted_server_uids(path, (facts.data_dir,)),
+                  db_path=facts.db_path)
     if found is None:
         return None
     return path, found[1]

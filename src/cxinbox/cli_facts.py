@@ -1,7 +1,8 @@
 """What a command going through the server needs from the config, remembered per file.
 
-A call through `cxinbox serve` needs three facts from the config: the socket, the data
-directory (its owner may run the server) and the clinic's time zone. Validating the whole
+A call through `cxinbox serve` needs three facts from the config: the socket, the database
+(the server reached must serve it; its directory's owner may run the server) and the
+clinic's time zone. Validating the whole
 file costs more than the rest of such a call (some forty dataclasses, the query and SLA
 parsers), so after a full, successful load the facts are kept in the user's cache
 directory, keyed by the config file's identity (device, inode, size, mtime, ctime), the
@@ -29,16 +30,18 @@ _ENV_KEYS = ("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR")
 class Facts:
     """The config as a socket client sees it."""
 
-    __slots__ = ("data_dir", "socket", "timezone")
+    __slots__ = ("data_dir", "db_path", "socket", "timezone")
 
-    def __init__(self, socket: Path, data_dir: Path, timezone: str) -> None:
+    def __init__(self, socket: Path, db_path: Path, timezone: str) -> None:
         self.socket = socket
-        self.data_dir = data_dir
+        self.db_path = db_path
+        """The database the config names: the server reached must serve this one."""
+        self.data_dir = db_path.parent
         self.timezone = timezone
 
     @classmethod
     def of(cls, cfg: Config) -> Facts:
-        return cls(cfg.socket_path, cfg.db_path.parent, cfg.clinic.timezone)
+        return cls(cfg.socket_path, cfg.db_path, cfg.clinic.timezone)
 
 
 def _cache_file(config_path: Path) -> Path:
@@ -77,7 +80,7 @@ def cached(config_path: Path) -> Facts | None:
         data = json.loads(os.read(fd, 65536))
         if not isinstance(data, dict) or data.get("key") != key:
             return None
-        return Facts(Path(data["socket"]), Path(data["data_dir"]), str(data["timezone"]))
+        return Facts(Path(data["socket"]), Path(data["db_path"]), str(data["timezone"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     finally:
@@ -91,7 +94,7 @@ def remember(config_path: Path, cfg: Config) -> Facts:
     if key is None:
         return facts
     path = _cache_file(config_path)
-    data = {"key": key, "socket": str(facts.socket), "data_dir": str(facts.data_dir),
+    data = {"key": key, "socket": str(facts.socket), "db_path": str(facts.db_path),
             "timezone": facts.timezone}
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     try:

@@ -5,11 +5,13 @@ For admins tuning rules ("why did this one go to billing?") and for scripts that
 detectors on a file of messages. The detectors are imported inside the command, so the
 rest of the CLI never pays for compiling their lexicons.
 
-`--jsonl` reads one JSON object per line and writes one per line, in order. A line that is
-not a JSON object with a string "body" (and, if given, a string "subject" and a "channel"
-of "email" or "sms") is skipped: one line on stderr names its number and the reason, the
-rest are still assessed, and the exit code is 1 at the end. Blank lines are ignored.
-Other keys in an input object are allowed and ignored.
+`--jsonl` reads one JSON object per line and writes exactly one per line, in order, so
+output line N always answers input line N. A line that is not a JSON object with a string
+"body" (and, if given, a string "subject" and a "channel" of "email" or "sms") is answered
+with {"error": REASON} (the reason names what is wrong, never the line's text), one line
+on stderr names its number and the reason, the rest are still assessed, and the exit code
+is 1 at the end. A blank line is answered {"error": "blank line"} and does not change the
+exit code. Other keys in an input object are allowed and ignored.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ CHANNELS = ("email", "sms")
 
 
 class _BadLine(Exception):
-    """Why one --jsonl line was skipped."""
+    """Why one --jsonl line could not be assessed (no text of the line in it)."""
 
 
 def _fail(message: str, code: int) -> None:
@@ -75,7 +77,7 @@ def register(app: typer.Typer) -> None:
             with _opened(source) as stream:
                 bad = _triage_lines(stream)
             if bad:
-                _fail(f"{bad} line(s) skipped", EXIT_BAD_INPUT)
+                _fail(f"{bad} line(s) not assessed (answered with an error)", EXIT_BAD_INPUT)
             return
         with _opened(source) as stream:
             data = stream.read()
@@ -113,18 +115,21 @@ class _opened:
 
 
 def _triage_lines(stream: BinaryIO) -> int:
-    """Assess each JSON line; returns the number of lines skipped."""
+    """Assess each JSON line, one output line per input line; returns the number of bad
+    lines (answered with {"error": ...})."""
     from cxinbox.domain.triage import assess
 
     bad = 0
     out = sys.stdout
     for number, raw in enumerate(stream, start=1):
         if not raw.strip():
+            out.write(json.dumps({"error": "blank line"}) + "\n")
             continue
         try:
             body, subject, channel = _parse_line(raw)
         except _BadLine as exc:
             bad += 1
+            out.write(json.dumps({"error": str(exc)}) + "\n")
             sys.stderr.write(f"cxinbox: line {number}: {exc}\n")
             continue
         found = assess(body, subject=subject, channel=channel)

@@ -675,6 +675,14 @@ class KbConfig:
     """Roles that may add and edit articles from the command line; everyone reads them."""
 
 
+ACK_EMAIL_SUBJECT_ES: Final = "Recibimos su mensaje"
+ACK_EMAIL_ES: Final = ("Recibimos su mensaje y le responderemos a más tardar el {next_open}."
+                       " Si se trata de una emergencia, llame al 911.")
+ACK_SMS_ES: Final = ("{clinic}: recibimos su mensaje y le responderemos a más tardar el"
+                     " {next_open}. ¿Emergencia? Llame al 911.")
+"""The built-in Spanish acknowledgement ([acknowledge] email_es, sms_es replace them)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AcknowledgeConfig:
     """[acknowledge]: what the `acknowledge` rule action sends outside opening hours."""
@@ -687,6 +695,11 @@ class AcknowledgeConfig:
     """The mail's text; {next_open} becomes e.g. "Tuesday 9:00", {clinic} the clinic's name."""
     sms: str = ""
     """The text message; the same placeholders."""
+    email_subject_es: str = ACK_EMAIL_SUBJECT_ES
+    email_es: str = ACK_EMAIL_ES
+    sms_es: str = ACK_SMS_ES
+    """The same for a patient who wrote in Spanish (sent only where the English one for the
+    channel is set; "" sends the English text to everyone). {next_open} is in Spanish."""
 
     @property
     def configured(self) -> bool:
@@ -1246,11 +1259,15 @@ def _parse_automation(top: _Table, staff: tuple[StaffMember, ...], teams: tuple[
     ack = AcknowledgeConfig(calendar=ack_table.string("calendar", ""),
                             email_subject=ack_table.string("email_subject",
                                                            "We received your message"),
-                            email=ack_table.text("email", ""), sms=ack_table.text("sms", ""))
+                            email=ack_table.text("email", ""), sms=ack_table.text("sms", ""),
+                            email_subject_es=ack_table.string("email_subject_es",
+                                                              ACK_EMAIL_SUBJECT_ES),
+                            email_es=ack_table.text("email_es", ACK_EMAIL_ES),
+                            sms_es=ack_table.text("sms_es", ACK_SMS_ES))
     if ack.calendar and ack.calendar not in calendars:
         ack_table.fail("calendar", f"no [sla.calendars.{ack.calendar}] table"
                        + (f"; known: {', '.join(sorted(calendars))}" if calendars else ""))
-    for key in ("email", "sms"):
+    for key in ("email", "sms", "email_es", "sms_es"):
         problem = ack_text_problem(getattr(ack, key))
         if problem:
             ack_table.fail(key, problem)

@@ -30,7 +30,7 @@ from cxinbox.api.socket_probe import (
     probe,
     trusted_server_uids,
 )
-from cxinbox.contract.errors import ApiError, ServerUnavailable
+from cxinbox.contract.errors import ApiError, ServerUnavailable, WrongServer
 from cxinbox.domain.sanitize import clean_line
 
 if TYPE_CHECKING:
@@ -202,6 +202,12 @@ class SocketAPI:
                     writer.close()
                     raise ServerUnavailable(f"{self.path}: the server now knows us as"
                                             f" {hello.actor}, not {self.actor}")
+                if self.hello.store and hello.store and \
+                        not set(self.hello.store) & set(hello.store):
+                    writer.close()
+                    raise WrongServer(f"{self.path}: the server now serves"
+                                      f" {clean_line(hello.store[-1])}, not"
+                                      f" {clean_line(self.hello.store[-1])}; not talking to it")
                 self.hello = hello
                 return _Connection(reader, writer, self.path)
             except ApiError:

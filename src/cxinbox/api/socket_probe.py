@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from cxinbox.api import wire
 from cxinbox.api.identity import acting_user, login_of
-from cxinbox.contract.errors import Forbidden, ServerUnavailable
+from cxinbox.contract.errors import Forbidden, ServerUnavailable, WrongServer
 from cxinbox.domain.sanitize import clean_line
 
 MAX_FRAME: Final = 1024 * 1024 * 1024
@@ -35,13 +35,25 @@ class Hello:
     role: str
     protocol: int
     pid: int
+    store: tuple[str, ...] = ()
+    """The database the server serves: its path as configured (absolute) and with links
+    resolved; () from a server that does not say."""
+
+
+def store_names(db_path: Path) -> tuple[str, ...]:
+    """How a database file is named in a hello: absolute as configured, then resolved."""
+    absolute = os.path.abspath(db_path)
+    real = os.path.realpath(db_path)
+    return (absolute,) if real == absolute else (absolute, real)
 
 
 def _hello_from(frame: dict[str, Any], path: Path) -> Hello:
     if "hello" in frame and isinstance(frame["hello"], dict):
         h = frame["hello"]
+        store = h.get("store", [])
+        names = tuple(str(n) for n in store[:2]) if isinstance(store, list) else ()
         return Hello(str(h.get("actor", "")), str(h.get("name", "")), str(h.get("role", "")),
-                     int(h.get("protocol", 0)), int(h.get("pid", 0)))
+                     int(h.get("protocol", 0)), int(h.get("pid", 0)), names)
     if "error" in frame:
         raise wire.decode_error(frame["error"])
     raise ServerUnavailable(f"{path}: not a cxinbox server")
@@ -80,6 +92,21 @@ def check_server(sock: socket.socket, path: Path, trusted: frozenset[int] | None
                             f" (uid {uid}), {why}; not talking to it")
 
 
+def check_store(hello: Hello, path: Path, db_path: Path | None) -> None:
+    """The server on `path` must serve the database the config names (`db_path`): a
+    command must never change another database because a socket led elsewhere (another
+    server left running on the default socket, a config copied without its socket)."""
+    if db_path is None or not hello.store:
+        return
+    ours = store_names(db_path)
+    if set(ours) & set(hello.store):
+        return
+    raise WrongServer(f"{clean_line(str(path))}: the server there (pid {hello.pid}) serves"
+                      f" {clean_line(hello.store[-1])}, but the config names"
+                      f" {clean_line(ours[-1])}; not talking to it (check [server] socket"
+                      " and [store] path)")
+
+
 def _no_access(path: Path) -> Forbidden:
     """The kernel refused the connect: we are not in the group that may use the socket."""
     group = "its group"
@@ -94,8 +121,12 @@ def _no_access(path: Path) -> Forbidden:
 
 
 def probe(path: Path, timeout: float = CONNECT_TIMEOUT_S,
-          trusted: frozenset[int] | None = None) -> tuple[Hello, socket.socket] | None:
+          trusted: frozenset[int] | None = None,
+          db_path: Path | None = None) -> tuple[Hello, socket.socket] | None:
     """Connect to a server on `path`, check who runs it, and read its hello, blocking.
+
+    With `db_path` (the config's database), a server that serves another database is
+    refused (WrongServer, one line naming both).
 
     None when nothing answers (no socket file, or a stale one): the caller works
     in-process. Raises the server's refusal (e.g. Forbidden for someone not on the roster),
@@ -127,6 +158,7 @@ def probe(path: Path, timeout: float = CONNECT_TIMEOUT_S,
         if not buffer:
             raise ServerUnavailable(f"{path}: the server closed the connection at once")
         hello = _hello_from(wire.loads(buffer), path)
+        check_store(hello, path, db_path)
     except (OSError, wire.WireError) as exc:
         sock.close()
         raise ServerUnavailable(f"{path}: no proper answer from the server ({exc})") from None

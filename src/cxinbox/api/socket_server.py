@@ -2,7 +2,7 @@
 
 Protocol (one JSON object per line, UTF-8, both ways; values encoded by `api.wire`):
 
-    server -> client, first   {"hello": {"actor", "name", "role", "protocol", "pid"}}
+    server -> client, first   {"hello": {"actor", "name", "role", "protocol", "pid", "store"}}
                           or  {"id": null, "error": {...}} and the connection closes
     client -> server          {"id": 7, "method": "bulk_tag", "args": [...], "kwargs": {...}}
                               {"cancel": 7}          (the client stopped waiting for 7)
@@ -61,6 +61,7 @@ from cxinbox.api.limits import (
 )
 from cxinbox.api.live import ChangeFeed, PresenceBoard
 from cxinbox.api.role_door import MONITOR_ROLE, refusal
+from cxinbox.api.socket_probe import store_names
 from cxinbox.api.validate import Validator
 from cxinbox.config import Config
 from cxinbox.contract.errors import ApiError, BadRequest, Forbidden, TooManyConnections
@@ -161,6 +162,9 @@ class InboxServer:
         self.db = db
         self.config = config
         self.rules = rules
+        self._store_names = store_names(config.db_path)
+        """The database this server serves, in every hello: a client whose config names
+        another refuses to talk (api/socket_probe.py `check_store`)."""
         self.path = path
         self.limits = limits or Limits()
         self.feed = ChangeFeed(self._head)
@@ -332,7 +336,7 @@ class InboxServer:
         try:
             await conn.reply.send(wire.dumps({"hello": {
                 "actor": peer.os_user, "name": name, "role": role, "protocol": PROTOCOL,
-                "pid": os.getpid()}}))
+                "pid": os.getpid(), "store": list(self._store_names)}}))
             while True:
                 try:
                     got = await frames.next()

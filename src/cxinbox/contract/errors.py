@@ -37,6 +37,11 @@ class ServerUnavailable(ApiError):
     exit_code = 5
 
 
+class WrongServer(ServerUnavailable):
+    """The server on the configured socket serves another database than the config names:
+    nothing is sent to it."""
+
+
 class TooManyConnections(ServerUnavailable):
     """The server is at its connection cap (for this person or for everyone): try later."""
 

@@ -81,7 +81,8 @@ def _wordset(text: str) -> frozenset[str]:
 
 
 _OPT_OUT: Final = frozenset({"stop", "unsubscribe", "baja", "cancel", "quit", "end",
-                             "alto", "parar", "stopall", "optout"})
+                             "alto", "parar", "cancelar", "stopall", "optout"})
+"""Opt-out words (domain/sms.py's keywords, in both languages) are no comment."""
 
 _FILLER: Final = _wordset("""
 thanks thank thankyou thx ty tks tnx thnx thanx you u so much very really hi hello hey dear ok okay

@@ -174,16 +174,36 @@ _KEYWORDS: Final = {
     **dict.fromkeys(("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"), Keyword.STOP),
     **dict.fromkeys(("START", "YES", "UNSTOP"), Keyword.START),
     **dict.fromkeys(("HELP", "INFO"), Keyword.HELP),
+    # Spanish: the clinic's Spanish texts say "Responda BAJA" (domain/csat.py), so BAJA
+    # must work, and so must the other words Spanish-speaking patients use to stop texts.
+    **dict.fromkeys(("BAJA", "ALTO", "PARAR", "CANCELAR"), Keyword.STOP),
+    **dict.fromkeys(("ALTA",), Keyword.START),
+    **dict.fromkeys(("AYUDA",), Keyword.HELP),
 }
+SPANISH_STOP: Final = "BAJA"
+"""The opt-out word the clinic's Spanish texts name (and the Spanish for START below)."""
+SPANISH_START: Final = "ALTA"
+
+# A keyword may carry the punctuation a phone adds or a person types around one word
+# ("Baja.", "STOP!", "¡Alto!"); anything else (a question mark, a second word) makes it text.
+_KEYWORD_EDGES: Final = " \t\r\n.!¡"
+
+
+def keyword_word(body: str) -> str:
+    """The message as the keyword it may be: upper-case, without surrounding whitespace and
+    the punctuation allowed around a keyword. Safe to show only when `parse_keyword` is not
+    None (then it is one of the fixed words)."""
+    return body.strip(_KEYWORD_EDGES).upper()
 
 
 def parse_keyword(body: str) -> Keyword | None:
-    """The keyword a message consists of (case-insensitive, surrounding whitespace ignored).
+    """The keyword a message consists of (case-insensitive, surrounding whitespace and a
+    full stop or exclamation mark ignored), English or Spanish.
 
-    "Stop" is STOP; "please stop texting me" is not: only a message that is the keyword
-    alone counts, as carriers and providers apply it.
+    "Stop" and " Baja. " are STOP; "please stop texting me" is not: only a message that is
+    the keyword alone counts, as carriers and providers apply it.
     """
-    return _KEYWORDS.get(body.strip().upper())
+    return _KEYWORDS.get(keyword_word(body))
 
 
 # -- phone numbers --------------------------------------------------------------------------

@@ -15,6 +15,10 @@ It is the one rule action that speaks to a patient, so it refuses more than it s
 - at most once per conversation and once per sender per clinic day (the `rule_acks`
   ledger, whose UNIQUE keys make a second one impossible even if two rules ask at once).
 
+It speaks the patient's language: a message read as Spanish (domain/csat.py
+`guess_language`, as the satisfaction question is chosen) gets `[acknowledge] email_es` /
+`sms_es`, with the day of {next_open} in Spanish.
+
 The reply itself is an outbox row written in the same transaction as the message that
 caused it, so the outbox's exactly-once delivery holds for it as for any reply. The mail
 carries `Auto-Submitted: auto-replied` so the patient's own auto-responder stays quiet.
@@ -29,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from cxinbox.config import Config
 from cxinbox.domain import autoreply, compose
+from cxinbox.domain.csat import guess_language
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sla import BusinessCalendar
 from cxinbox.domain.triage import assess
@@ -37,6 +42,9 @@ from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import ConversationRecord, MessageRecord
 
 AUTO_HEADER: Final = b"Auto-Submitted: auto-replied\r\n"
+_DAYS_EN: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                   "Sunday")
+_DAYS_ES: Final = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 MAX_AGE_S: Final = 12 * 3600
 """A patient message older than this gets no acknowledgement: the first sync of a mailbox,
 or a server back after a long outage, must not answer last month's mail."""
@@ -54,6 +62,8 @@ class AckPlan:
     sender_key: str
     text: str
     day: str
+    lang: str = "en"
+    """The patient's language ("en" or "es"): the text's, and the mail subject's."""
 
 
 class Acknowledger:
@@ -71,9 +81,22 @@ class Acknowledger:
         """The next instant the clinic opens after `at` (when closed at `at`)."""
         return self.calendar.add_business_seconds(at, 1) - timedelta(seconds=1)
 
-    def next_open_text(self, at: datetime) -> str:
+    def next_open_text(self, at: datetime, lang: str = "en") -> str:
+        """"Tuesday 9:00" ("martes 9:00" in Spanish, whatever the server's locale)."""
         opens = self.next_open(at).astimezone(self.calendar.tz)
-        return f"{opens:%A} {opens.hour}:{opens.minute:02d}"
+        day = _DAYS_ES[opens.weekday()] if lang == "es" else _DAYS_EN[opens.weekday()]
+        return f"{day} {opens.hour}:{opens.minute:02d}"
+
+    def text_for(self, channel: str, lang: str) -> tuple[str, str]:
+        """(text, its language) for the channel and the patient's language: the Spanish text
+        for a Spanish writer where one is set, else the English one ("" when the channel
+        has none: the English text is what turns a channel on)."""
+        ack = self.config.acknowledge
+        english = ack.email if channel == "email" else ack.sms
+        spanish = ack.email_es if channel == "email" else ack.sms_es
+        if english and lang == "es" and spanish:
+            return spanish, "es"
+        return english, "en"
 
     def plan(self, tx: StoreTx, conv: ConversationRecord, at: datetime) -> AckPlan:
         """What to send for `conv` at `at`, or AckRefused saying why not."""
@@ -108,9 +131,12 @@ class Acknowledger:
             raise AckRefused(refused)
         if assess(message.body_text, subject=message.subject, channel=conv.channel).red_flag:
             raise AckRefused("red flag in message")
-        text = text_template.format(next_open=self.next_open_text(at),
+        # The patient's language, read as the satisfaction question reads it (domain/csat.py)
+        text_template, lang = self.text_for(conv.channel,
+                                            guess_language(message.body_text[:4000], "en"))
+        text = text_template.format(next_open=self.next_open_text(at, lang),
                                     clinic=self.config.clinic.name)
-        return AckPlan(conv.channel, sender, text, day)
+        return AckPlan(conv.channel, sender, text, day, lang)
 
     def send(self, tx: StoreTx, conv: ConversationRecord, plan: AckPlan, actor: str,
              now_ms: int) -> int:
@@ -139,7 +165,8 @@ class Acknowledger:
             subject=parsed.subject, from_name="", from_addr=plan.sender_key, date=parsed.date,
             body_text="") if parsed else None
         subject = compose.reply_subject(parent.subject) if parent and parent.subject \
-            else self.config.acknowledge.email_subject
+            else (self.config.acknowledge.email_subject_es if plan.lang == "es"
+                  else self.config.acknowledge.email_subject)
         message_id = compose.new_message_id(account.address)
         outgoing = compose.Outgoing(
             from_addr=account.address, from_name=compose.header_text(account.display_name),

@@ -40,6 +40,7 @@ from cxinbox.domain.kb import (
 from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.service import kb_folder
 from cxinbox.service.inbox import InboxService
+from cxinbox.service.redflags import red_flag_open
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import KbArticleRecord, KbHitRecord
 
@@ -299,13 +300,25 @@ class KbService:
 
     def insertion(self, slug: str, mode: str = "text",
                   conversation_id: int | None = None) -> KbInsertion:
-        """A patient-facing article as reply text; a staff-only one is refused (audited)."""
+        """A patient-facing article as reply text; a staff-only one is refused (audited).
+
+        For a conversation with an open red flag it is refused too, as a canned reply is
+        (service/replies.py `render_canned`): the patient described an emergency, and an
+        article (parking, opening hours) is no answer to that, whatever client asks."""
         if mode not in INSERT_MODES:
             raise BadRequest(f"mode must be one of {', '.join(INSERT_MODES)}")
         self._fresh()
         with self.store.reading() as tx:
             rec = self._get(tx, slug)
+            flagged = bool(conversation_id) and red_flag_open(tx, int(conversation_id or 0))
         target = f"conversation:{conversation_id}" if conversation_id else f"kb:{rec.slug}"
+        if flagged:
+            self.inbox.record_read("kb.refused", target, {"slug": rec.slug,
+                                                          "revision": rec.revision,
+                                                          "reason": "red flag"})
+            raise BadRequest(f"conversation #{conversation_id} has an open red flag: answer it"
+                             " in person (clinical staff), not with a knowledge-base article,"
+                             " until a clinician clears it (cxinbox flag clear, or F)")
         if rec.audience != "patient-facing":
             self.inbox.record_read("kb.refused", target, {"slug": rec.slug,
                                                           "revision": rec.revision})

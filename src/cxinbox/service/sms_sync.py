@@ -18,8 +18,10 @@ Rules this file keeps:
   30007 filtered) reopens its conversation and, when the desk sent it, tells its author
   through the change feed (`outbox.undelivered`, toasted by the TUI like a failed reply):
   staff must never believe a patient got a text that never arrived;
-- STOP / START / HELP are recorded; STOP blocks texting the number (`store.sms.is_opted_out`)
-  and says so in the conversation. We never auto-reply: the provider does that;
+- STOP / START / HELP (and the Spanish BAJA / ALTA / AYUDA, domain/sms.py) are recorded;
+  STOP blocks texting the number (`store.sms.is_opted_out`) and says so in the
+  conversation, which it leaves open or closed as it was. We never auto-reply: the
+  provider does that;
 - what the provider lists is checked like any outside input: a patient number must be an
   E.164 number or a short code (an empty or 500-digit "number" makes no conversation; it
   is logged by sid and recorded once as `sms.rejected`), and a body is cut at
@@ -56,7 +58,14 @@ from cxinbox.channels.sms import (
 from cxinbox.config import Config, SmsConfig
 from cxinbox.contract.errors import StoreError
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.domain.sms import Keyword, body_match, is_e164, parse_keyword
+from cxinbox.domain.sms import (
+    SPANISH_START,
+    Keyword,
+    body_match,
+    is_e164,
+    keyword_word,
+    parse_keyword,
+)
 from cxinbox.domain.triage import Assessment
 from cxinbox.service import redflags
 from cxinbox.service.logsafe import error_class, fields
@@ -389,7 +398,7 @@ class SmsPoller:
         keyword = parse_keyword(msg.body)
         if keyword is None:
             return 0
-        word = msg.body.strip().upper()  # one of the fixed keywords: safe to show
+        word = keyword_word(msg.body)  # one of the fixed keywords: safe to show
         conv = stored.conversation_id
         at = _epoch(msg.at, now_s)
         sms_store.set_keyword(conn, msg.sid, keyword.value)
@@ -405,7 +414,7 @@ class SmsPoller:
             return 0
         if state == "out":
             line = (f"Patient opted out by texting {word}. Texts to this number are blocked "
-                    "until the patient texts START.")
+                    f"until the patient texts START (or {SPANISH_START}).")
         else:
             line = f"Patient opted back in by texting {word}. Texts can be sent again."
         sms_store.add_system_line(conn, conv, line, at)

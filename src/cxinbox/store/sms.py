@@ -15,7 +15,12 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cxinbox.domain.sms import PLACEHOLDER_PREFIX, placeholder_sid  # noqa: F401 - offered here
+from cxinbox.domain.sms import (  # noqa: F401 - the placeholder names are offered here
+    PLACEHOLDER_PREFIX,
+    Keyword,
+    parse_keyword,
+    placeholder_sid,
+)
 from cxinbox.store import fts
 from cxinbox.store.contacts import link_conversation
 from cxinbox.store.conversations import insert_note, reopen_on_inbound
@@ -168,8 +173,11 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
         # The answer to a satisfaction question that is only a rating leaves it closed.
         rating_only = not created and take_answer(conn, conv, message_pk, rec.body, "sms",
                                                   rec.at)
+        # An opt-out or opt-in word (STOP, BAJA, START...) is recorded by the poller, with a
+        # line in the thread; it asks nothing of the desk, so it leaves the status as it is.
+        opt_word = parse_keyword(rec.body) in (Keyword.STOP, Keyword.START)
         if before is not None and before[0] != "open" and rec.at >= before[1] - REOPEN_SLACK_S \
-                and not rating_only:
+                and not rating_only and not opt_word:
             reopen_on_inbound(conn, conv, rec.at)
         if created or (before is not None and before[2] is None):
             link_conversation(conn, conv, rec.patient_number, rec.patient_name)

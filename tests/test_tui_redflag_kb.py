@@ -1,0 +1,40 @@
+"""The composer's Ctrl+N on a red-flagged conversation: the server refuses the article as it
+refuses a canned reply, the toast says why, and the emergency guidance stays the reply."""
+
+from __future__ import annotations
+
+from tests.test_tui_redflag import arrive, clinical, inbox  # noqa: F401 - the fixture
+from tests.test_tui_support import Inbox, make_app, screen_text, wait_for, wait_rows
+from textual.widgets import TextArea
+
+from cxinbox.tui.screens.compose import ComposeScreen
+from cxinbox.tui.screens.kb import KbScreen
+
+
+async def test_ctrl_n_is_refused_and_the_guidance_stays(inbox: Inbox) -> None:  # noqa: F811
+    conv = arrive(inbox, "Parking", "Where do I park? I have crushing chest pain right now.\n",
+                  "pat@example.com", minutes=1)
+    app = make_app(inbox, config=clinical(inbox.demo.config))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_rows(pilot, app)
+        app.query_one("ConversationList").focus()
+        await wait_for(pilot, lambda: f"#{conv}" in screen_text(app), what="the row")
+        await pilot.press("g")
+        await wait_for(pilot, lambda: app.conversation_list.selected is not None
+                       and app.conversation_list.selected.id == conv, what="cursor on it")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen), what="composer")
+        area = app.screen.query_one(TextArea)
+        await wait_for(pilot, lambda: "call 911" in area.text, what="guidance")
+        guidance = area.text
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, KbScreen), what="kb search")
+        await pilot.press("p", "a", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen), what="back")
+        await wait_for(pilot, lambda: "open red flag" in screen_text(app), what="refusal")
+        assert area.text == guidance and "Birch Lane" not in area.text
+    refused = inbox.db.conn.execute(
+        "SELECT target FROM events WHERE action = 'kb.refused'").fetchall()
+    assert [tuple(r) for r in refused] == [(f"conversation:{conv}",)]
+    assert inbox.db.conn.execute(
+        "SELECT count(*) FROM events WHERE action = 'kb.insert'").fetchone()[0] == 0
