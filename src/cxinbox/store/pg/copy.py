@@ -43,6 +43,12 @@ BATCH = 1000
 _SEEDED = frozenset({"triage_cursor"})
 """Tables a migration fills with their one row; the copy replaces it with the cache's."""
 
+_DERIVED = frozenset({"report_intervals", "report_pauses", "report_authors", "report_dirty",
+                      "report_work"})
+"""The reports' stored facts (migration 19): kept by triggers from the rows copied (COPY fires
+them), and every copied conversation is marked for recomputing, so they are rebuilt on the
+PostgreSQL side rather than copied (copying them would count each fact twice)."""
+
 _FTS_SUFFIXES = ("_fts", "_fts_data", "_fts_idx", "_fts_docsize", "_fts_config")
 
 Progress = Callable[[str, int], None]
@@ -85,6 +91,8 @@ def copy_to_postgres(source: sqlite3.Connection, target: psycopg.Connection[Any]
                                       batch, progress)
             for column in self_refs.get(table, ()):
                 _fill_self_reference(source, target, table, column, batch)
+        target.execute("INSERT INTO report_dirty (conversation_id) SELECT id FROM conversations"
+                       " ON CONFLICT DO NOTHING")
         _move_sequences(target, tables)
         problems = _differences(source, target, tables)
         if problems:
@@ -183,6 +191,8 @@ def _shared_tables(source: sqlite3.Connection, target: psycopg.Connection[Any]) 
     theirs = {str(r[0]) for r in target.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema ="
         " current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'cxinbox_meta'")}
+    ours -= _DERIVED
+    theirs -= _DERIVED
     if ours != theirs:
         odd = sorted(ours ^ theirs)
         raise StoreError(f"the cache and the PostgreSQL schema have different tables"
