@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -18,7 +18,7 @@ from cxinbox.domain.reports import (
     BACKLOG_STATUSES,
     BUCKETS,
     KINDS,
-    STAFF_ACTIONS,
+    RED_FLAG_ACTIONS,
     WEEKDAYS,
     ChangeFact,
     ConvFacts,
@@ -425,9 +425,25 @@ def workload(ds: Dataset, opts: Options, roster: Sequence[str] = ()) -> list[Rep
 # --------------------------------------------------------------------------- red flags
 
 
-def red_flags(ds: Dataset, opts: Options) -> list[ReportTable]:
+RED_FLAG_COLUMNS: Final = ("conversation", "arrival", "first_action_at", "action", "actor",
+                            "wall_s", "business_s", "clinician_at", "clinician",
+                            "clinician_wall_s", "waiting_s")
+RED_FLAG_SUMMARY: Final = ("cases", "acted", "waiting", "wall_median_s", "wall_p90_s",
+                           "clinician_acted", "clinician_waiting", "clinician_median_s",
+                           "clinician_p90_s")
+
+
+def red_flags(ds: Dataset, opts: Options, clinicians: Collection[str] = frozenset(),
+              now: int | None = None) -> list[ReportTable]:
+    """Every red-flag case that arrived in the window: its first action by a person (a
+    staff member: never the detector that flagged it, a rule or another of the server's
+    own actors, `is_staff`), and its first action by a clinician (`clinicians`, the staff
+    marked clinical). A case nobody has acted on is waiting: `waiting_s` is its age at the
+    window's end (or `now`, when that is earlier)."""
     cases: list[tuple[Cell, ...]] = []
     wall: list[int] = []
+    clinical: list[int] = []
+    end = ds.window.until if now is None else min(ds.window.until, now)
     for cid, conv in ds.conversations.items():
         if RED_FLAG_TAG not in conv.tags:
             continue
@@ -435,29 +451,37 @@ def red_flags(ds: Dataset, opts: Options) -> list[ReportTable]:
         arrival = min(inbound) if inbound else conv.created_at
         if not ds.window.holds(arrival):
             continue
-        changes = ds.changes.get(cid, ())
-        first = next((c for c in changes if c.at >= arrival and c.at < ds.window.until
-                      and is_staff(c.actor) and c.action in STAFF_ACTIONS), None)
+        acts = [c for c in ds.changes.get(cid, ())
+                if arrival <= c.at < ds.window.until and c.action in RED_FLAG_ACTIONS
+                and is_staff(c.actor)]
+        first = acts[0] if acts else None
+        doctor = next((c for c in acts if c.actor in clinicians), None)
+        doctor_cells: tuple[Cell, ...] = (None, None, None)
+        if doctor is not None:
+            clinical.append(doctor.at - arrival)
+            doctor_cells = (doctor.at, doctor.actor, doctor.at - arrival)
         if first is None:
-            cases.append((cid, arrival, None, None, None, None, None))
+            cases.append((cid, arrival, None, None, None, None, None, *doctor_cells,
+                          max(0, end - arrival)))
             continue
-        spells = pause_spells(changes)
+        spells = pause_spells(ds.changes.get(cid, ()))
         business = business_between(ds.calendar(conv), arrival, first.at, spells)
         wall.append(first.at - arrival)
         cases.append((cid, arrival, first.at, first.action, first.actor, first.at - arrival,
-                      business))
+                      business, *doctor_cells, None))
     cases.sort(key=lambda r: (r[1] or 0, r[0] or 0))
     wall.sort()
+    clinical.sort()
     summary = ((len(cases), len(wall), len(cases) - len(wall), percentile(wall, 50),
-                percentile(wall, 90)),)
-    return [ReportTable("red-flags", ("conversation", "arrival", "first_action_at", "action",
-                                      "actor", "wall_s", "business_s"), tuple(cases)),
-            ReportTable("red-flags-summary", ("cases", "acted", "waiting", "wall_median_s",
-                                              "wall_p90_s"), summary)]
+                percentile(wall, 90), len(clinical), len(cases) - len(clinical),
+                percentile(clinical, 50), percentile(clinical, 90)),)
+    return [ReportTable("red-flags", RED_FLAG_COLUMNS, tuple(cases)),
+            ReportTable("red-flags-summary", RED_FLAG_SUMMARY, summary)]
 
 
 BUILDERS: Final[dict[str, Callable[[Dataset, Options], list[ReportTable]]]] = {
     "volume": volume, "response": response, "sla": sla, "backlog": backlog,
     "red-flags": red_flags,
 }
-"""workload takes the roster as well; the service calls it directly."""
+"""workload takes the roster as well, red-flags the clinicians: the service calls them
+directly."""
