@@ -735,3 +735,65 @@ def test_heatmap_counts_patients_messages_by_local_weekday_and_hour(
     assert {(r["day"], h): r[h] for r in rows for h in r if h != "day" and r[h]} == \
         dict(expected)
     assert sum(expected.values()) == sum(r["in"] for r in _rows(got, "volume"))
+
+
+@pytest.mark.parametrize("window", [WINDOWS[0], WINDOWS[2]])
+@pytest.mark.parametrize("unit", ["day", "week"])
+@pytest.mark.parametrize("dimension", ["mailbox", "staff", "tag"])
+def test_response_and_sla_by_a_period_and_one_other(history: History, window: tuple[int, int],
+                                                    unit: str, dimension: str) -> None:
+    """Each (period, group) cell is the one-breakdown report's figure: the period's "all"
+    rows are `--by unit`'s, the window's rows per group `--by dimension`'s, and each cell
+    holds what the one-breakdown report over that period alone counts."""
+    since, until = window
+
+    def keyed(report: Report, table: str, cols: tuple[str, ...]) -> dict[tuple[Any, ...],
+                                                                         dict[str, Any]]:
+        return {tuple(r[c] for c in cols): {k: v for k, v in r.items() if k not in cols}
+                for r in _rows(report, table)}
+
+    both = _run(history, "response", "", since, until, [unit, dimension])
+    assert both.table("response").columns[:3] == ("period", "group", "metric")
+    cells = keyed(both, "response", ("period", "group", "metric"))
+    by_unit = keyed(_run(history, "response", "", since, until, [unit]), "response",
+                    ("group", "metric"))
+    by_dim = keyed(_run(history, "response", "", since, until, [dimension]), "response",
+                   ("group", "metric"))
+    assert {k[1:]: v for k, v in cells.items() if k[0] == "all"} == by_dim
+    assert {(k[0], k[2]): v for k, v in cells.items() if k[1] == "all"} == by_unit
+    labels = sorted({k[0] for k in cells} - {"all"})
+    assert len(labels) >= (2 if unit == "day" else 1)
+    for label in labels:
+        lo, hi = _period_bounds(label, since, until)
+        alone = keyed(_run(history, "response", "", lo, hi, [dimension]), "response",
+                      ("group", "metric"))
+        mine = {k[1:]: v["count"] for k, v in cells.items() if k[0] == label}
+        assert mine == {k: v["count"] for k, v in alone.items() if v["count"] or k in mine}
+    sla_both = _run(history, "sla", "", since, until, [unit, dimension])
+    rows = keyed(sla_both, "sla", ("period", "group", "policy", "target"))
+    sla_unit = keyed(_run(history, "sla", "", since, until, [unit]), "sla",
+                     ("group", "policy", "target"))
+    sla_dim = keyed(_run(history, "sla", "", since, until, [dimension]), "sla",
+                    ("group", "policy", "target"))
+    assert {k[1:]: v for k, v in rows.items() if k[0] == "all"} == sla_dim
+    assert {(k[0], *k[2:]): v for k, v in rows.items() if k[1] == "all"} == sla_unit
+    for key, whole in sla_dim.items():
+        parts = [v for k, v in rows.items() if k[0] != "all" and k[1:] == key]
+        assert sum(p["count"] for p in parts) == whole["count"]
+        assert sum(p["met"] for p in parts) == whole["met"]
+
+
+def _period_bounds(label: str, since: int, until: int) -> tuple[int, int]:
+    """[start, end) of a day or ISO-week label in the clinic's zone, clipped to the window."""
+    if "-W" in label:
+        year, week = label.split("-W")
+        first = date.fromisocalendar(int(year), int(week), 1)
+        last = date.fromordinal(first.toordinal() + 7)
+    else:
+        first = date.fromisoformat(label)
+        last = date.fromordinal(first.toordinal() + 1)
+
+    def midnight(day: date) -> int:
+        return int(datetime(day.year, day.month, day.day, tzinfo=TZ).timestamp())
+
+    return max(since, midnight(first)), min(until, midnight(last))

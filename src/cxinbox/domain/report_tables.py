@@ -207,14 +207,29 @@ def _ended_in_window(ds: Dataset) -> list[Interval]:
     return [i for i in ds.intervals() if i.end is not None and ds.window.holds(i.end)]
 
 
+def _both(opts: Options) -> bool:
+    """A period and a dimension together: the tables get a `period` column before `group`
+    (each "all" as well: the period's totals, and the whole window's per group)."""
+    return opts.unit is not None and opts.dimension is not None
+
+
+def _keys(ds: Dataset, opts: Options, conv: ConvFacts, at: int,
+          staff: str | None) -> list[tuple[str, ...]]:
+    """The row keys a fact counts in: (group,), or (period, group) with `_both`."""
+    if not _both(opts):
+        return [(ALL,), *((g,) for g in _groups(ds, opts, conv, at, staff))]
+    assert opts.unit is not None and opts.dimension is not None
+    values = (ALL, *_values(conv, opts.dimension, staff))
+    return [(p, g) for p in (ALL, period_of(at, ds.window.tz, opts.unit)) for g in values]
+
+
 def _grouped(ds: Dataset, opts: Options,
-             intervals: Iterable[Interval]) -> dict[str, list[Interval]]:
-    out: dict[str, list[Interval]] = defaultdict(list)
+             intervals: Iterable[Interval]) -> dict[tuple[str, ...], list[Interval]]:
+    out: dict[tuple[str, ...], list[Interval]] = defaultdict(list)
     for i in intervals:
-        out[ALL].append(i)
         end = i.start if i.end is None else i.end
-        for g in _groups(ds, opts, ds.conversations[i.conversation_id], end, i.staff):
-            out[g].append(i)
+        for key in _keys(ds, opts, ds.conversations[i.conversation_id], end, i.staff):
+            out[key].append(i)
     return out
 
 
@@ -222,21 +237,26 @@ def _order(groups: Iterable[str]) -> list[str]:
     return sorted(groups, key=lambda g: (g != ALL, g))
 
 
+def _key_order(keys: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    return sorted(keys, key=lambda k: tuple((part != ALL, part) for part in k))
+
+
 def response(ds: Dataset, opts: Options) -> list[ReportTable]:
     grouped = _grouped(ds, opts, _ended_in_window(ds))
-    grouped.setdefault(ALL, [])
+    grouped.setdefault((ALL, ALL) if _both(opts) else (ALL,), [])
     summary: list[tuple[Cell, ...]] = []
     dist: list[tuple[Cell, ...]] = []
-    for group in _order(grouped):
+    for key in _key_order(grouped):
         for kind in KINDS:
-            s = summarise([i for i in grouped[group] if i.kind == kind])
-            summary.append((group, kind, s.count, s.business_median_s, s.business_p90_s,
+            s = summarise([i for i in grouped[key] if i.kind == kind])
+            summary.append((*key, kind, s.count, s.business_median_s, s.business_p90_s,
                             s.wall_median_s, s.wall_p90_s))
-            dist.extend((group, kind, label, b, w) for (label, _), b, w
+            dist.extend((*key, kind, label, b, w) for (label, _), b, w
                         in zip(BUCKETS, s.business_buckets, s.wall_buckets, strict=True))
-    return [ReportTable("response", _SUMMARY_COLUMNS, tuple(summary)),
-            ReportTable("distribution", ("group", "metric", "bucket", "business", "wall"),
-                        tuple(dist))]
+    lead = ("period",) if _both(opts) else ()
+    return [ReportTable("response", (*lead, *_SUMMARY_COLUMNS), tuple(summary)),
+            ReportTable("distribution", (*lead, "group", "metric", "bucket", "business",
+                                         "wall"), tuple(dist))]
 
 
 # --------------------------------------------------------------------------- sla
@@ -293,21 +313,23 @@ def quiet_floor(policies: Iterable[PolicyTargets], since: int,
 
 def sla(ds: Dataset, opts: Options) -> list[ReportTable]:
     judged = _judged(ds)
-    tally: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    tally: dict[tuple[tuple[str, ...], str, str], list[int]] = defaultdict(lambda: [0, 0])
     for i, policy, _target, state in judged:
         end = ds.window.until if i.end is None else i.end
-        groups = (ALL, *_groups(ds, opts, ds.conversations[i.conversation_id], end, i.staff))
-        for g in groups:
-            tally[(g, policy.name, i.kind)][0 if state == "met" else 1] += 1
+        for key in _keys(ds, opts, ds.conversations[i.conversation_id], end, i.staff):
+            tally[(key, policy.name, i.kind)][0 if state == "met" else 1] += 1
     rows = []
-    for key in sorted(tally, key=lambda k: (k[0] != ALL, k)):
-        met, missed = tally[key]
+    order = {key: n for n, key in enumerate(_key_order({k for k, _, _ in tally}))}
+    for entry in sorted(tally, key=lambda k: (order[k[0]], k[1:])):
+        met, missed = tally[entry]
         total = met + missed
-        rows.append((*key, total, met, missed, round(100 * met / total, 1) if total else None))
+        rows.append((*entry[0], entry[1], entry[2], total, met, missed,
+                     round(100 * met / total, 1) if total else None))
+    lead = ("period",) if _both(opts) else ()
     breaches = sorted(((i.conversation_id, p.name, i.kind, state, i.start, i.end, i.business_s,
                         target, i.staff) for i, p, target, state in judged if state != "met"),
                       key=lambda r: (r[4], r[0], str(r[2])))
-    return [ReportTable("sla", ("group", "policy", "target", "count", "met", "breached",
+    return [ReportTable("sla", (*lead, "group", "policy", "target", "count", "met", "breached",
                                 "pct_met"), tuple(rows)),
             ReportTable("breaches", ("conversation", "policy", "target", "state", "start", "end",
                                      "business_s", "target_s", "staff"), tuple(breaches))]

@@ -49,8 +49,8 @@ OTHER_STAFF: Final = "(colleague)"
 _ALLOWED: Final[dict[str, tuple[bool, frozenset[str]]]] = {
     # report: (a period and a dimension together?, dimensions allowed)
     "volume": (True, frozenset(DIMENSIONS)),
-    "response": (False, frozenset(DIMENSIONS) - {"intent"}),
-    "sla": (False, frozenset(DIMENSIONS) - {"intent"}),
+    "response": (True, frozenset(DIMENSIONS) - {"intent"}),
+    "sla": (True, frozenset(DIMENSIONS) - {"intent"}),
     "backlog": (True, frozenset(DIMENSIONS) - {"intent"}),
     "workload": (True, frozenset({"staff"})),
     "red-flags": (False, frozenset()),
