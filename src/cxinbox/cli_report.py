@@ -42,7 +42,9 @@ EXIT_USAGE: Final = 2
 SHORT: Final = {"business_median_s": "bus.median", "business_p90_s": "bus.p90",
                 "wall_median_s": "wall.median", "wall_p90_s": "wall.p90",
                 "response_median_s": "resp.median", "first_action_at": "first action",
-                "clinician_at": "clinician at", "clinician_wall_s": "clin.wall",
+                "clinician_at": "clin.at", "clinician_wall_s": "clin.wall",
+                "clinician_acted": "clin.acted", "clinician_waiting": "clin.waiting",
+                "clinician_median_s": "clin.median", "clinician_p90_s": "clin.p90",
                 "waiting_s": "waiting", "conversation": "conv"}
 """Headers for people (CSV and JSON keep the full column names)."""
 
