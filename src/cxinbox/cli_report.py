@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -269,6 +270,9 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         try:
             start = parse_when(since or "30d", now=now, tz=tz, direction="past")
             end = min(now, parse_until(until or "now", now=now, tz=tz))  # today: so far
+            # up to now takes in the whole current second: what happened a moment ago
+            # (events are stamped to the millisecond, bounds are whole seconds) counts
+            end_s = math.ceil(end.timestamp())
         except WhenError as exc:
             raise _fail(str(exc)) from None
         if name == DIGEST:
@@ -278,12 +282,12 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
                 cli_digest.run(api, cli_digest.addresses(mail_to),
                                where if where is not None else query,
                                int(start.timestamp()) if since is not None else None,
-                               int(end.timestamp()) if until is not None else None,
+                               end_s if until is not None else None,
                                dry_run=dry_run, as_json=as_json)
             return
         with open_api(cfg) as api:
             result = api.report(name, where if where is not None else query,
-                                int(start.timestamp()), int(end.timestamp()), by or None)
+                                int(start.timestamp()), end_s, by or None)
         if table is not None and table not in (t.name for t in result.tables):
             raise _fail(f"report {name} has no table {table[:40]!r}; its tables:"
                         f" {', '.join(t.name for t in result.tables)}")

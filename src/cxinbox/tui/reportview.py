@@ -9,6 +9,7 @@ at start-up and draw in Braille dots that the Linux console cannot show.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -238,4 +239,4 @@ def custom_range(text: str, now: float, tz: ZoneInfo) -> tuple[int, int]:
         else moment  # a day that is not over yet: up to now
     if since >= until:
         raise ValueError("the start must be before the end")
-    return int(since.timestamp()), int(until.timestamp())
+    return int(since.timestamp()), math.ceil(until.timestamp())  # now: its whole second
