@@ -113,6 +113,34 @@ def test_volume_columns_and_formats(tmp_path: Path, sockdir: Path) -> None:
             assert people.stdout.isascii()
 
 
+def test_a_bare_date_as_until_includes_that_whole_day(tmp_path: Path, sockdir: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    cfg = _make(tmp_path, sockdir / "none.sock")  # clinic time UTC; all mail came a day ago
+    day = (datetime.now(UTC) - timedelta(days=1)).date()
+    for since in (day, day - timedelta(days=2)):
+        out = cx("report", "volume", "--json", "--since", since.isoformat(), "--until",
+                 day.isoformat(), "--config", str(cfg))
+        assert out.returncode == 0, out.stderr
+        data = json.loads(out.stdout)
+        assert data["until"] == f"{day + timedelta(days=1)}T00:00:00+00:00"
+        rows = data["tables"]["volume"]
+        assert rows[-1]["period"] == day.isoformat()
+        assert sum(r["in"] for r in rows) == 12  # the day's mail, all of it
+    # today: as much of it as has passed (a report never reaches into the future)
+    before = datetime.now(UTC)
+    out = cx("report", "volume", "--json", "--since", day.isoformat(), "--until",
+             (day + timedelta(days=1)).isoformat(), "--config", str(cfg))
+    assert out.returncode == 0, out.stderr
+    until = datetime.fromisoformat(json.loads(out.stdout)["until"])
+    second = timedelta(seconds=1)  # up to now means up to the end of its second
+    assert before - second <= until <= datetime.now(UTC) + second
+    # a time of day stays that instant
+    out = cx("report", "volume", "--json", "--since", (day - timedelta(days=2)).isoformat(),
+             "--until", f"{day}T00:00", "--config", str(cfg))
+    assert json.loads(out.stdout)["until"] == f"{day}T00:00:00+00:00"
+
+
 def test_volume_heatmap_in_csv_json_and_for_people(tmp_path: Path, sockdir: Path) -> None:
     cfg = _make(tmp_path, sockdir / "none.sock")
     out = cx("report", "volume", "--heatmap", "--csv", "--since", "2d", "--config", str(cfg))
@@ -142,7 +170,9 @@ def test_volume_heatmap_in_csv_json_and_for_people(tmp_path: Path, sockdir: Path
     (["red-flags", "--by", "day"], "takes no --by"),
     (["workload", "--by", "tag"], "cannot be broken down --by tag"),
     (["backlog", "--heatmap"], "--heatmap is for report volume"),
-    (["response", "--by", "day", "--by", "tag"], "takes one --by"),
+    (["csat", "--by", "day", "--by", "staff"], "takes one --by"),
+    (["response", "--by", "day", "--by", "week"], "one period (day or week) and one other"),
+    (["sla", "--by", "tag", "--by", "mailbox"], "one period (day or week) and one other"),
     (["volume", "status:"], "missing value after 'status:'"),
     (["volume", "--since", "soonish"], "soonish"),
     (["volume", "--since", "now", "--until", "2d"], "--since must be before --until"),

@@ -45,6 +45,7 @@ TARGETS = {"red desk": {"first-response": 15 * 60},
            "front desk": {"first-response": 4 * 3600, "next-response": 8 * 3600,
                           "resolution": 3 * 86400}}
 STAFF = ("maria", "jsmith", "lead")
+CLINICIANS = ("jsmith",)
 
 CONFIG = """
 [clinic]
@@ -62,6 +63,7 @@ role = "agent"
 os_user = "jsmith"
 name = "John Smith"
 role = "agent"
+clinical = true
 
 [[staff]]
 os_user = "lead"
@@ -138,7 +140,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
     clock = Clock(START)
     with mock.patch("cxinbox.store.db.now_ms", lambda: clock.now * 1000):
         services = {a: InboxService(db, config, a, clock=clock)
-                    for a in (*STAFF, "rule:triage")}
+                    for a in (*STAFF, "rule:triage", "triage")}
         _generate(random.Random(14), db, services, clock)
         services["lead"].refresh_sla()  # which policy covers each conversation, as stored
         yield History(db, services, clock, cfg_path)
@@ -164,7 +166,7 @@ def _generate(rng: random.Random, db: Database, svc: dict[str, InboxService],
                            message_id=mid, subject=f"Question {n}", mailbox=mailbox)
             threads[conv], mailbox_of[conv] = mid, mailbox
             if rng.random() < 0.15:
-                svc["rule:triage"].tag(conv, add=["red-flag"])
+                svc["triage" if n % 2 else "rule:triage"].tag(conv, add=["red-flag"])
             elif rng.random() < 0.3:
                 svc["rule:triage"].tag(conv, add=[rng.choice(("billing", "results"))])
             continue
@@ -634,20 +636,35 @@ def test_red_flags_lists_every_case_with_its_first_staff_action(
         arrival = min(inbound) if inbound else info["created"]
         if not since <= arrival < until:
             continue
-        first = next((e for e in naive.conv_events(conv)
-                      if arrival <= e["at"] < until and e["actor"] in STAFF
-                      and e["action"] not in ("conversation.read", "conversation.view")),
-                     None)
-        if first is None:
-            expected[conv] = (arrival, None, None, None, None)
+        # a person's action: the detector's and the rules' own tags are not one
+        acts = [e for e in naive.conv_events(conv)
+                if arrival <= e["at"] < until and e["actor"] in STAFF
+                and e["action"] not in ("conversation.read", "conversation.view")]
+        doctor = next((e for e in acts if e["actor"] in CLINICIANS), None)
+        clinician = ((None, None, None) if doctor is None
+                     else (doctor["at"], doctor["actor"], doctor["at"] - arrival))
+        if not acts:
+            expected[conv] = (arrival, None, None, None, None, *clinician,
+                              min(until, history.clock.now) - arrival)
         else:
+            first = acts[0]
             expected[conv] = (arrival, first["at"], first["actor"], first["at"] - arrival,
-                              naive.business(conv, arrival, first["at"], info["policy"]))
+                              naive.business(conv, arrival, first["at"], info["policy"]),
+                              *clinician, None)
     rows = {r["conversation"]: (r["arrival"], r["first_action_at"], r["actor"], r["wall_s"],
-                                r["business_s"]) for r in _rows(got, "red-flags")}
+                                r["business_s"], r["clinician_at"], r["clinician"],
+                                r["clinician_wall_s"], r["waiting_s"])
+            for r in _rows(got, "red-flags")}
     assert rows == expected
     (summary,) = _rows(got, "red-flags-summary")
-    assert summary["cases"] == len(expected)
+    acted = sorted(v[3] for v in expected.values() if v[3] is not None)
+    seen = sorted(v[7] for v in expected.values() if v[7] is not None)
+    assert (summary["cases"], summary["acted"], summary["waiting"]) == (
+        len(expected), len(acted), len(expected) - len(acted))
+    assert (summary["clinician_acted"], summary["clinician_waiting"]) == (
+        len(seen), len(expected) - len(seen))
+    assert summary["wall_median_s"] == (acted[(len(acted) + 1) // 2 - 1] if acted else None)
+    assert summary["clinician_median_s"] == (seen[(len(seen) + 1) // 2 - 1] if seen else None)
 
 
 def test_an_agent_sees_their_own_figures_and_the_totals(history: History) -> None:
@@ -718,3 +735,65 @@ def test_heatmap_counts_patients_messages_by_local_weekday_and_hour(
     assert {(r["day"], h): r[h] for r in rows for h in r if h != "day" and r[h]} == \
         dict(expected)
     assert sum(expected.values()) == sum(r["in"] for r in _rows(got, "volume"))
+
+
+@pytest.mark.parametrize("window", [WINDOWS[0], WINDOWS[2]])
+@pytest.mark.parametrize("unit", ["day", "week"])
+@pytest.mark.parametrize("dimension", ["mailbox", "staff", "tag"])
+def test_response_and_sla_by_a_period_and_one_other(history: History, window: tuple[int, int],
+                                                    unit: str, dimension: str) -> None:
+    """Each (period, group) cell is the one-breakdown report's figure: the period's "all"
+    rows are `--by unit`'s, the window's rows per group `--by dimension`'s, and each cell
+    holds what the one-breakdown report over that period alone counts."""
+    since, until = window
+
+    def keyed(report: Report, table: str, cols: tuple[str, ...]) -> dict[tuple[Any, ...],
+                                                                         dict[str, Any]]:
+        return {tuple(r[c] for c in cols): {k: v for k, v in r.items() if k not in cols}
+                for r in _rows(report, table)}
+
+    both = _run(history, "response", "", since, until, [unit, dimension])
+    assert both.table("response").columns[:3] == ("period", "group", "metric")
+    cells = keyed(both, "response", ("period", "group", "metric"))
+    by_unit = keyed(_run(history, "response", "", since, until, [unit]), "response",
+                    ("group", "metric"))
+    by_dim = keyed(_run(history, "response", "", since, until, [dimension]), "response",
+                   ("group", "metric"))
+    assert {k[1:]: v for k, v in cells.items() if k[0] == "all"} == by_dim
+    assert {(k[0], k[2]): v for k, v in cells.items() if k[1] == "all"} == by_unit
+    labels = sorted({k[0] for k in cells} - {"all"})
+    assert len(labels) >= (2 if unit == "day" else 1)
+    for label in labels:
+        lo, hi = _period_bounds(label, since, until)
+        alone = keyed(_run(history, "response", "", lo, hi, [dimension]), "response",
+                      ("group", "metric"))
+        mine = {k[1:]: v["count"] for k, v in cells.items() if k[0] == label}
+        assert mine == {k: v["count"] for k, v in alone.items() if v["count"] or k in mine}
+    sla_both = _run(history, "sla", "", since, until, [unit, dimension])
+    rows = keyed(sla_both, "sla", ("period", "group", "policy", "target"))
+    sla_unit = keyed(_run(history, "sla", "", since, until, [unit]), "sla",
+                     ("group", "policy", "target"))
+    sla_dim = keyed(_run(history, "sla", "", since, until, [dimension]), "sla",
+                    ("group", "policy", "target"))
+    assert {k[1:]: v for k, v in rows.items() if k[0] == "all"} == sla_dim
+    assert {(k[0], *k[2:]): v for k, v in rows.items() if k[1] == "all"} == sla_unit
+    for key, whole in sla_dim.items():
+        parts = [v for k, v in rows.items() if k[0] != "all" and k[1:] == key]
+        assert sum(p["count"] for p in parts) == whole["count"]
+        assert sum(p["met"] for p in parts) == whole["met"]
+
+
+def _period_bounds(label: str, since: int, until: int) -> tuple[int, int]:
+    """[start, end) of a day or ISO-week label in the clinic's zone, clipped to the window."""
+    if "-W" in label:
+        year, week = label.split("-W")
+        first = date.fromisocalendar(int(year), int(week), 1)
+        last = date.fromordinal(first.toordinal() + 7)
+    else:
+        first = date.fromisoformat(label)
+        last = date.fromordinal(first.toordinal() + 1)
+
+    def midnight(day: date) -> int:
+        return int(datetime(day.year, day.month, day.day, tzinfo=TZ).timestamp())
+
+    return max(since, midnight(first)), min(until, midnight(last))

@@ -64,7 +64,7 @@ def piecemeal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Databa
     with mock.patch("cxinbox.store.db.now_ms", lambda: clock.now * 1000):
         services: dict[str, InboxService] = {
             a: (Refreshing if a == "lead" else InboxService)(db, config, a, clock=clock)
-            for a in (*STAFF, "rule:triage")}
+            for a in (*STAFF, "rule:triage", "triage")}
         _generate(random.Random(19), db, services, clock)
     yield db, clock, services["lead"]
     db.close()

@@ -112,3 +112,19 @@ def test_fall_back_weekday() -> None:
 def test_refused_recurring(text: str) -> None:
     with pytest.raises(WhenError):
         parse_when(text, now=NOW, tz=CHICAGO)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-11-20", datetime(2026, 11, 21, tzinfo=ZoneInfo("America/New_York"))),
+    ("2026-11-01", datetime(2026, 11, 2, tzinfo=ZoneInfo("America/New_York"))),  # 25 hours
+    ("yesterday", datetime(2026, 11, 25, tzinfo=ZoneInfo("America/New_York"))),
+    ("mon", datetime(2026, 11, 24, tzinfo=ZoneInfo("America/New_York"))),
+    ("2026-11-20T09:00", datetime(2026, 11, 20, 9, tzinfo=ZoneInfo("America/New_York"))),
+    ("3d", NOW - timedelta(days=3)),
+    ("now", NOW),
+])
+def test_an_upper_bound_on_a_bare_day_is_the_end_of_that_day(text: str,
+                                                              expected: datetime) -> None:
+    from cxinbox.domain.when import parse_until
+
+    assert parse_until(text, now=NOW, tz=ZoneInfo("America/New_York")) == expected

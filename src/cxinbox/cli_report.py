@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -32,7 +33,8 @@ DIGEST: Final = "digest"
 """Not a table report: the headline figures mailed to staff (cli_digest.py)."""
 BY: Final = ("staff", "mailbox", "tag", "channel", "intent", "day", "week")
 WIDTH: Final = 80
-TIME_COLUMNS: Final = frozenset({"start", "end", "arrival", "first_action_at"})
+TIME_COLUMNS: Final = frozenset({"start", "end", "arrival", "first_action_at",
+                                "clinician_at"})
 BAR_COLUMN: Final = {"volume": "in", "heatmap": None, "response": "business_median_s", "sla": "pct_met",
                      "backlog": "total", "workload": "replied", "red-flags": "wall_s",
                      "distribution": "business", "age": None, "breaches": "business_s",
@@ -41,7 +43,10 @@ EXIT_USAGE: Final = 2
 SHORT: Final = {"business_median_s": "bus.median", "business_p90_s": "bus.p90",
                 "wall_median_s": "wall.median", "wall_p90_s": "wall.p90",
                 "response_median_s": "resp.median", "first_action_at": "first action",
-                "conversation": "conv"}
+                "clinician_at": "clin.at", "clinician_wall_s": "clin.wall",
+                "clinician_acted": "clin.acted", "clinician_waiting": "clin.waiting",
+                "clinician_median_s": "clin.median", "clinician_p90_s": "clin.p90",
+                "waiting_s": "waiting", "conversation": "conv"}
 """Headers for people (CSV and JSON keep the full column names)."""
 
 ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", envvar="CXINBOX_CONFIG",
@@ -211,10 +216,13 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             "--since", metavar="WHEN", help="From this time: 30d, 2026-11-01, mon (default"
             " 30d; digest: the last 7 whole days).")] = None,
         until: Annotated[str | None, typer.Option(
-            "--until", metavar="WHEN", help="Up to this time (default now).")] = None,
+            "--until", metavar="WHEN", help="Up to this time (default now); a bare date"
+            " such as 2026-11-30 includes that whole day.")] = None,
         by: Annotated[list[str] | None, typer.Option(
             "--by", metavar="staff|mailbox|tag|channel|intent|day|week",
-            help="Break down (repeatable: a period and one other; intent: volume only)."),
+            help="Break down: volume, response, sla and backlog take a period and one"
+            " other (repeat --by); workload a period; csat one of day, week, staff, mailbox,"
+            " channel; intent is for volume only."),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Every table, as JSON.")] = False,
         as_csv: Annotated[bool, typer.Option(
@@ -234,7 +242,7 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
     ) -> None:
         """Reports from the event log: volume, response, sla, backlog, workload, red-flags,
         csat (patient satisfaction answers); digest mails the week's figures to staff."""
-        from cxinbox.domain.when import WhenError, parse_when
+        from cxinbox.domain.when import WhenError, parse_until, parse_when
 
         if name == DIGEST:
             wrong = [flag for flag, given in (("--by", by), ("--csv", as_csv),
@@ -261,7 +269,10 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         now = datetime.now(UTC)
         try:
             start = parse_when(since or "30d", now=now, tz=tz, direction="past")
-            end = parse_when(until or "now", now=now, tz=tz, direction="past")
+            end = min(now, parse_until(until or "now", now=now, tz=tz))  # today: so far
+            # up to now takes in the whole current second: what happened a moment ago
+            # (events are stamped to the millisecond, bounds are whole seconds) counts
+            end_s = math.ceil(end.timestamp())
         except WhenError as exc:
             raise _fail(str(exc)) from None
         if name == DIGEST:
@@ -271,12 +282,12 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
                 cli_digest.run(api, cli_digest.addresses(mail_to),
                                where if where is not None else query,
                                int(start.timestamp()) if since is not None else None,
-                               int(end.timestamp()) if until is not None else None,
+                               end_s if until is not None else None,
                                dry_run=dry_run, as_json=as_json)
             return
         with open_api(cfg) as api:
             result = api.report(name, where if where is not None else query,
-                                int(start.timestamp()), int(end.timestamp()), by or None)
+                                int(start.timestamp()), end_s, by or None)
         if table is not None and table not in (t.name for t in result.tables):
             raise _fail(f"report {name} has no table {table[:40]!r}; its tables:"
                         f" {', '.join(t.name for t in result.tables)}")

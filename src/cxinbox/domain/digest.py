@@ -144,7 +144,8 @@ def headline(tables: Tables, clinician_waits: Sequence[int | None] = ()
              ) -> dict[str, tuple[str, str, Kind, float | int | None]]:
     """key -> (section, label, kind, value) for one period's tables. `clinician_waits`:
     for each red-flag case of the period, the wall seconds from its arrival to the first
-    action of a clinical staff member (None: none yet), which no report table holds."""
+    action of a clinical staff member (None: none yet): the red-flags table's
+    `clinician_wall_s`."""
     out: dict[str, tuple[str, str, Kind, float | int | None]] = {}
     volume = _rows(tables, "volume", "volume")
     out["messages_in"] = ("Volume", "messages in", "count",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -18,7 +18,7 @@ from cxinbox.domain.reports import (
     BACKLOG_STATUSES,
     BUCKETS,
     KINDS,
-    STAFF_ACTIONS,
+    RED_FLAG_ACTIONS,
     WEEKDAYS,
     ChangeFact,
     ConvFacts,
@@ -207,14 +207,29 @@ def _ended_in_window(ds: Dataset) -> list[Interval]:
     return [i for i in ds.intervals() if i.end is not None and ds.window.holds(i.end)]
 
 
+def _both(opts: Options) -> bool:
+    """A period and a dimension together: the tables get a `period` column before `group`
+    (each "all" as well: the period's totals, and the whole window's per group)."""
+    return opts.unit is not None and opts.dimension is not None
+
+
+def _keys(ds: Dataset, opts: Options, conv: ConvFacts, at: int,
+          staff: str | None) -> list[tuple[str, ...]]:
+    """The row keys a fact counts in: (group,), or (period, group) with `_both`."""
+    if not _both(opts):
+        return [(ALL,), *((g,) for g in _groups(ds, opts, conv, at, staff))]
+    assert opts.unit is not None and opts.dimension is not None
+    values = (ALL, *_values(conv, opts.dimension, staff))
+    return [(p, g) for p in (ALL, period_of(at, ds.window.tz, opts.unit)) for g in values]
+
+
 def _grouped(ds: Dataset, opts: Options,
-             intervals: Iterable[Interval]) -> dict[str, list[Interval]]:
-    out: dict[str, list[Interval]] = defaultdict(list)
+             intervals: Iterable[Interval]) -> dict[tuple[str, ...], list[Interval]]:
+    out: dict[tuple[str, ...], list[Interval]] = defaultdict(list)
     for i in intervals:
-        out[ALL].append(i)
         end = i.start if i.end is None else i.end
-        for g in _groups(ds, opts, ds.conversations[i.conversation_id], end, i.staff):
-            out[g].append(i)
+        for key in _keys(ds, opts, ds.conversations[i.conversation_id], end, i.staff):
+            out[key].append(i)
     return out
 
 
@@ -222,21 +237,26 @@ def _order(groups: Iterable[str]) -> list[str]:
     return sorted(groups, key=lambda g: (g != ALL, g))
 
 
+def _key_order(keys: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    return sorted(keys, key=lambda k: tuple((part != ALL, part) for part in k))
+
+
 def response(ds: Dataset, opts: Options) -> list[ReportTable]:
     grouped = _grouped(ds, opts, _ended_in_window(ds))
-    grouped.setdefault(ALL, [])
+    grouped.setdefault((ALL, ALL) if _both(opts) else (ALL,), [])
     summary: list[tuple[Cell, ...]] = []
     dist: list[tuple[Cell, ...]] = []
-    for group in _order(grouped):
+    for key in _key_order(grouped):
         for kind in KINDS:
-            s = summarise([i for i in grouped[group] if i.kind == kind])
-            summary.append((group, kind, s.count, s.business_median_s, s.business_p90_s,
+            s = summarise([i for i in grouped[key] if i.kind == kind])
+            summary.append((*key, kind, s.count, s.business_median_s, s.business_p90_s,
                             s.wall_median_s, s.wall_p90_s))
-            dist.extend((group, kind, label, b, w) for (label, _), b, w
+            dist.extend((*key, kind, label, b, w) for (label, _), b, w
                         in zip(BUCKETS, s.business_buckets, s.wall_buckets, strict=True))
-    return [ReportTable("response", _SUMMARY_COLUMNS, tuple(summary)),
-            ReportTable("distribution", ("group", "metric", "bucket", "business", "wall"),
-                        tuple(dist))]
+    lead = ("period",) if _both(opts) else ()
+    return [ReportTable("response", (*lead, *_SUMMARY_COLUMNS), tuple(summary)),
+            ReportTable("distribution", (*lead, "group", "metric", "bucket", "business",
+                                         "wall"), tuple(dist))]
 
 
 # --------------------------------------------------------------------------- sla
@@ -293,21 +313,23 @@ def quiet_floor(policies: Iterable[PolicyTargets], since: int,
 
 def sla(ds: Dataset, opts: Options) -> list[ReportTable]:
     judged = _judged(ds)
-    tally: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    tally: dict[tuple[tuple[str, ...], str, str], list[int]] = defaultdict(lambda: [0, 0])
     for i, policy, _target, state in judged:
         end = ds.window.until if i.end is None else i.end
-        groups = (ALL, *_groups(ds, opts, ds.conversations[i.conversation_id], end, i.staff))
-        for g in groups:
-            tally[(g, policy.name, i.kind)][0 if state == "met" else 1] += 1
+        for key in _keys(ds, opts, ds.conversations[i.conversation_id], end, i.staff):
+            tally[(key, policy.name, i.kind)][0 if state == "met" else 1] += 1
     rows = []
-    for key in sorted(tally, key=lambda k: (k[0] != ALL, k)):
-        met, missed = tally[key]
+    order = {key: n for n, key in enumerate(_key_order({k for k, _, _ in tally}))}
+    for entry in sorted(tally, key=lambda k: (order[k[0]], k[1:])):
+        met, missed = tally[entry]
         total = met + missed
-        rows.append((*key, total, met, missed, round(100 * met / total, 1) if total else None))
+        rows.append((*entry[0], entry[1], entry[2], total, met, missed,
+                     round(100 * met / total, 1) if total else None))
+    lead = ("period",) if _both(opts) else ()
     breaches = sorted(((i.conversation_id, p.name, i.kind, state, i.start, i.end, i.business_s,
                         target, i.staff) for i, p, target, state in judged if state != "met"),
                       key=lambda r: (r[4], r[0], str(r[2])))
-    return [ReportTable("sla", ("group", "policy", "target", "count", "met", "breached",
+    return [ReportTable("sla", (*lead, "group", "policy", "target", "count", "met", "breached",
                                 "pct_met"), tuple(rows)),
             ReportTable("breaches", ("conversation", "policy", "target", "state", "start", "end",
                                      "business_s", "target_s", "staff"), tuple(breaches))]
@@ -425,9 +447,25 @@ def workload(ds: Dataset, opts: Options, roster: Sequence[str] = ()) -> list[Rep
 # --------------------------------------------------------------------------- red flags
 
 
-def red_flags(ds: Dataset, opts: Options) -> list[ReportTable]:
+RED_FLAG_COLUMNS: Final = ("conversation", "arrival", "first_action_at", "action", "actor",
+                            "wall_s", "business_s", "clinician_at", "clinician",
+                            "clinician_wall_s", "waiting_s")
+RED_FLAG_SUMMARY: Final = ("cases", "acted", "waiting", "wall_median_s", "wall_p90_s",
+                           "clinician_acted", "clinician_waiting", "clinician_median_s",
+                           "clinician_p90_s")
+
+
+def red_flags(ds: Dataset, opts: Options, clinicians: Collection[str] = frozenset(),
+              now: int | None = None) -> list[ReportTable]:
+    """Every red-flag case that arrived in the window: its first action by a person (a
+    staff member: never the detector that flagged it, a rule or another of the server's
+    own actors, `is_staff`), and its first action by a clinician (`clinicians`, the staff
+    marked clinical). A case nobody has acted on is waiting: `waiting_s` is its age at the
+    window's end (or `now`, when that is earlier)."""
     cases: list[tuple[Cell, ...]] = []
     wall: list[int] = []
+    clinical: list[int] = []
+    end = ds.window.until if now is None else min(ds.window.until, now)
     for cid, conv in ds.conversations.items():
         if RED_FLAG_TAG not in conv.tags:
             continue
@@ -435,29 +473,37 @@ def red_flags(ds: Dataset, opts: Options) -> list[ReportTable]:
         arrival = min(inbound) if inbound else conv.created_at
         if not ds.window.holds(arrival):
             continue
-        changes = ds.changes.get(cid, ())
-        first = next((c for c in changes if c.at >= arrival and c.at < ds.window.until
-                      and is_staff(c.actor) and c.action in STAFF_ACTIONS), None)
+        acts = [c for c in ds.changes.get(cid, ())
+                if arrival <= c.at < ds.window.until and c.action in RED_FLAG_ACTIONS
+                and is_staff(c.actor)]
+        first = acts[0] if acts else None
+        doctor = next((c for c in acts if c.actor in clinicians), None)
+        doctor_cells: tuple[Cell, ...] = (None, None, None)
+        if doctor is not None:
+            clinical.append(doctor.at - arrival)
+            doctor_cells = (doctor.at, doctor.actor, doctor.at - arrival)
         if first is None:
-            cases.append((cid, arrival, None, None, None, None, None))
+            cases.append((cid, arrival, None, None, None, None, None, *doctor_cells,
+                          max(0, end - arrival)))
             continue
-        spells = pause_spells(changes)
+        spells = pause_spells(ds.changes.get(cid, ()))
         business = business_between(ds.calendar(conv), arrival, first.at, spells)
         wall.append(first.at - arrival)
         cases.append((cid, arrival, first.at, first.action, first.actor, first.at - arrival,
-                      business))
+                      business, *doctor_cells, None))
     cases.sort(key=lambda r: (r[1] or 0, r[0] or 0))
     wall.sort()
+    clinical.sort()
     summary = ((len(cases), len(wall), len(cases) - len(wall), percentile(wall, 50),
-                percentile(wall, 90)),)
-    return [ReportTable("red-flags", ("conversation", "arrival", "first_action_at", "action",
-                                      "actor", "wall_s", "business_s"), tuple(cases)),
-            ReportTable("red-flags-summary", ("cases", "acted", "waiting", "wall_median_s",
-                                              "wall_p90_s"), summary)]
+                percentile(wall, 90), len(clinical), len(cases) - len(clinical),
+                percentile(clinical, 50), percentile(clinical, 90)),)
+    return [ReportTable("red-flags", RED_FLAG_COLUMNS, tuple(cases)),
+            ReportTable("red-flags-summary", RED_FLAG_SUMMARY, summary)]
 
 
 BUILDERS: Final[dict[str, Callable[[Dataset, Options], list[ReportTable]]]] = {
     "volume": volume, "response": response, "sla": sla, "backlog": backlog,
     "red-flags": red_flags,
 }
-"""workload takes the roster as well; the service calls it directly."""
+"""workload takes the roster as well, red-flags the clinicians: the service calls them
+directly."""

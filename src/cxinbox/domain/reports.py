@@ -48,15 +48,22 @@ AGE_BUCKETS: Final[tuple[tuple[str, int | None], ...]] = (
     ("<1d", 86400), ("1d-3d", 3 * 86400), ("3d-7d", 7 * 86400), ("7d-30d", 30 * 86400),
     (">=30d", None))
 
-SYSTEM_ACTORS: Final = frozenset({"system", "sync", "server", "bench"})
+SYSTEM_ACTORS: Final = frozenset({"system", "sync", "server", "bench", "triage", "csat",
+                                  "outbox"})
+"""The server's own actors: jobs (the SLA monitor and snooze waker write as "system"),
+mail and SMS sync, the red-flag detector ("triage"), the satisfaction survey ("csat") and
+the outbox. Automation writes as `NAME:detail` (`rule:NAME`, `system:retention`,
+`kb:folder`): a person's actor is their login, which never holds a colon."""
 STAFF_ACTIONS: Final = frozenset({"status", "assign", "priority", "tag", "note", "send",
                                   "merge", "split"})
 """What counts as a person acting on a conversation (reading it does not)."""
+RED_FLAG_ACTIONS: Final = STAFF_ACTIONS | {"redflag.cleared"}
+"""What counts as acting on a red-flag case: the above, or clearing the flag."""
 
 
 def is_staff(actor: str) -> bool:
-    """People, not the server's own jobs or automation rules (`rule:NAME`)."""
-    return bool(actor) and actor not in SYSTEM_ACTORS and not actor.startswith("rule:")
+    """People, not the server's own jobs, the detectors or automation rules (`rule:NAME`)."""
+    return bool(actor) and actor not in SYSTEM_ACTORS and ":" not in actor
 
 
 # --------------------------------------------------------------------------- records

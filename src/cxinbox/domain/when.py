@@ -75,6 +75,20 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo,
     return _iso(text.strip(), tz)
 
 
+_BARE_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_until(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
+    """An upper bound (a report's `--until`): as `parse_when` for the past, except that a
+    bare day (`2026-11-30`, `yesterday`, `fri`, with no time) means the END of that day,
+    the next day's 00:00 in `tz`, so the day itself is inside the range."""
+    moment = parse_when(text, now=now, tz=tz, direction="past")
+    value = " ".join(text.strip().lower().split())
+    if value in _DAYS or value in _WEEKDAYS or _BARE_DATE.fullmatch(value):
+        return _wall(moment.astimezone(tz).date() + timedelta(days=1), time(), tz)
+    return moment
+
+
 def _wall(day: date, clock: time, tz: ZoneInfo) -> datetime:
     """`clock` on `day` in `tz`, moved past a daylight-saving gap if it falls in one."""
     return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC).astimezone(tz)

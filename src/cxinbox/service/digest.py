@@ -114,23 +114,12 @@ class DigestService:
     def _clinician_waits(self, tables: tuple[ReportTable, ...], until: int
                          ) -> list[int | None]:
         """For each red-flag case the report lists: how long until a clinical staff
-        member first acted on it (the report's own figure is anyone's first action)."""
-        clinicians = frozenset(m.os_user for m in self.config.staff if m.clinical)
+        member first acted on it (None: nobody yet), as the report itself computes it."""
         cases = next((t for t in tables if t.name == "red-flags"), None)
         if cases is None:
             return []
-        at = cases.columns.index("arrival")
-        conv = cases.columns.index("conversation")
-        waits: list[int | None] = []
-        with self.inbox.store.reading() as tx:
-            for row in cases.rows:
-                arrival = int(str(row[at]))
-                events = tx.find_events(since_ms=arrival * 1000,
-                                        target=f"conversation:{row[conv]}")
-                waits.append(dg.clinician_wait(
-                    arrival, until, [(e.at // 1000, e.actor, e.action) for e in events],
-                    clinicians))
-        return waits
+        wait = cases.columns.index("clinician_wall_s")
+        return [None if row[wait] is None else int(str(row[wait])) for row in cases.rows]
 
     def _queue(self, account: AccountConfig, to: tuple[str, ...], subject: str,
                message_id: str, raw: bytes) -> int:

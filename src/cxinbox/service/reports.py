@@ -49,8 +49,8 @@ OTHER_STAFF: Final = "(colleague)"
 _ALLOWED: Final[dict[str, tuple[bool, frozenset[str]]]] = {
     # report: (a period and a dimension together?, dimensions allowed)
     "volume": (True, frozenset(DIMENSIONS)),
-    "response": (False, frozenset(DIMENSIONS) - {"intent"}),
-    "sla": (False, frozenset(DIMENSIONS) - {"intent"}),
+    "response": (True, frozenset(DIMENSIONS) - {"intent"}),
+    "sla": (True, frozenset(DIMENSIONS) - {"intent"}),
     "backlog": (True, frozenset(DIMENSIONS) - {"intent"}),
     "workload": (True, frozenset({"staff"})),
     "red-flags": (False, frozenset()),
@@ -133,6 +133,10 @@ class ReportService:
         if report == "workload":
             roster = [m.os_user for m in self.inbox.config.staff]
             built = tables.workload(ds, opts, roster)
+        elif report == "red-flags":
+            clinicians = [m.os_user for m in self.inbox.config.staff if m.clinical]
+            built = tables.red_flags(ds, opts, frozenset(clinicians),
+                                     now=self.inbox.store.now_ms() // 1000)
         else:
             built = tables.BUILDERS[report](ds, opts)
         if self.inbox.role not in PRIVILEGED_ROLES:
@@ -211,7 +215,7 @@ def _for_agent(table: ReportTable, me: str, opts: Options) -> ReportTable:
     elif "group" in cols and opts.dimension == "staff":
         i = cols.index("group")
         rows = [r for r in rows if r[i] in (ALL, me)]
-    for name in ("staff", "actor"):
+    for name in ("staff", "actor", "clinician"):
         if name in cols and table.name != "workload":
             i = cols.index(name)
             rows = [(*r[:i], OTHER_STAFF if r[i] not in (None, me) and is_staff(str(r[i]))

@@ -9,6 +9,7 @@ at start-up and draw in Braille dots that the Linux console cannot show.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from cxinbox.contract.report_types import Report
 from cxinbox.domain.humanize import bar, duration
 from cxinbox.domain.report_tables import Cell, ReportTable
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.when import parse_until, parse_when
 
 SCREEN_REPORTS: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags")
 """Read in this order when the screen (re)loads; each run is audited by the server."""
@@ -90,6 +92,7 @@ class Headline:
     red_cases: int
     red_waiting: int
     red_median: Cell
+    red_clinician_median: Cell = None
 
 
 def headline(reports: Mapping[str, Report]) -> Headline:
@@ -112,7 +115,8 @@ def headline(reports: Mapping[str, Report]) -> Headline:
         pending_now=_int(last.get("pending")), snoozed_now=_int(last.get("snoozed")),
         older_than_week=_int(age.get("7d-30d")) + _int(age.get(">=30d")),
         red_cases=_int(red.get("cases")), red_waiting=_int(red.get("waiting")),
-        red_median=red.get("wall_median_s"))
+        red_median=red.get("wall_median_s"),
+        red_clinician_median=red.get("clinician_median_s"))
 
 
 def headline_text(h: Headline, present: Collection[str] = SCREEN_REPORTS) -> Text:
@@ -130,8 +134,9 @@ def headline_text(h: Headline, present: Collection[str] = SCREEN_REPORTS) -> Tex
         f"SLA  {sla}",
         (f"Open backlog {backlog}  (open {h.open_now}, pending {h.pending_now},"
          f" snoozed {h.snoozed_now}; older than 7 days {h.older_than_week})"),
-        (f"Red flags  {h.red_cases} {cases}, {h.red_waiting} waiting, median"
-         f" {duration(h.red_median)} to first action")]
+        (f"Red flags  {h.red_cases} {cases}, {h.red_waiting} waiting; median"
+         f" {duration(h.red_median)} to first action,"
+         f" {duration(h.red_clinician_median)} to a clinician")]
     sources = ("volume", "response", "sla", "backlog", "red-flags")
     labels = ("Received", "First response", "SLA", "Open backlog", "Red flags")
     lines = [line if source in present else f"{label}  ..."
@@ -179,18 +184,24 @@ def response_chart(reports: Mapping[str, Report], width: int, ascii_only: bool) 
                                                    for r in rows], width, ascii_only)
 
 
+TEAM_TOTAL: Final = "Team total"
+
+
 def workload_table(reports: Mapping[str, Report]) -> Table:
     table = Table(title=None, box=None, pad_edge=False, padding=(0, 1), show_edge=False,
                   header_style="bold")
     for name, justify in (("Staff", "left"), ("Assigned", "right"), ("Replied", "right"),
                           ("Closed", "right"), ("Notes", "right"), ("Median", "right")):
         table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-    for r in _table(reports, "workload", "workload"):
-        if r["period"] != "all":
-            continue
+    rows = [r for r in _table(reports, "workload", "workload") if r["period"] == "all"]
+    # the team's totals last, always (an agent is sent their own row and this one): said in
+    # words, not by the bold alone
+    rows.sort(key=lambda r: r["staff"] == "total")
+    for r in rows:
         # staff names come from the config (and actors like rule:NAME): plain Text, never
         # read as markup, and cleaned like every other line on screen
-        cells = (clean_line(str(r["staff"]), max_len=40), str(r["assigned"]),
+        name = TEAM_TOTAL if r["staff"] == "total" else clean_line(str(r["staff"]), max_len=40)
+        cells = (name, str(r["assigned"]),
                  str(r["replied"]), str(r["closed"]), str(r["notes"]),
                  duration(r["response_median_s"]))
         table.add_row(*(Text(c) for c in cells),
@@ -214,3 +225,18 @@ def dashboard(reports: Mapping[str, Report], width: int, ascii_only: bool) -> Gr
 def by_for(since: int, until: int) -> list[str]:
     """Volume per day for up to a fortnight, per week beyond (a bar per row stays legible)."""
     return ["day"] if until - since <= 15 * 86400 else ["week"]
+
+
+def custom_range(text: str, now: float, tz: ZoneInfo) -> tuple[int, int]:
+    """The screen's custom period, typed as `SINCE [to UNTIL]` like the CLI's --since and
+    --until (a bare date as UNTIL includes that whole day, or as much of it as has passed; no
+    UNTIL: now). ValueError
+    (WhenError) with one line for people when it is not a range."""
+    first, _, second = text.strip().partition(" to ")
+    moment = datetime.fromtimestamp(now, UTC)
+    since = parse_when(first.strip(), now=moment, tz=tz, direction="past")
+    until = min(moment, parse_until(second.strip(), now=moment, tz=tz)) if second.strip() \
+        else moment  # a day that is not over yet: up to now
+    if since >= until:
+        raise ValueError("the start must be before the end")
+    return int(since.timestamp()), math.ceil(until.timestamp())  # now: its whole second

@@ -25,9 +25,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from cxinbox.contract.report_types import Report
-from cxinbox.domain.when import WhenError, parse_when
 from cxinbox.tui.messages import error_line
-from cxinbox.tui.reportview import SCREEN_REPORTS, Period, by_for, dashboard, periods
+from cxinbox.tui.reportview import (
+    SCREEN_REPORTS,
+    Period,
+    by_for,
+    custom_range,
+    dashboard,
+    periods,
+)
 from cxinbox.tui.screens.prompt import PromptScreen
 
 KEYS = "t Today  w Week  7 7 days  3 30 days  m Month  c Custom  r Reload  Esc Close"
@@ -174,20 +180,12 @@ class ReportsScreen(ModalScreen[None]):
         def chosen(text: str | None) -> None:
             if not text:
                 return
-            first, _, second = text.strip().partition(" to ")
-            now = datetime.fromtimestamp(self._now(), UTC)
             try:
-                since = parse_when(first.strip(), now=now, tz=self._tz, direction="past")
-                until = (parse_when(second.strip(), now=now, tz=self._tz, direction="past")
-                         if second.strip() else now)
-            except WhenError as exc:
+                since, until = custom_range(text, self._now(), self._tz)
+            except ValueError as exc:  # WhenError is one
                 self._status(error_line(exc), error=True)
                 return
-            if since >= until:
-                self._status("the start must be before the end", error=True)
-                return
-            self._period = Period("c", "custom", int(since.timestamp()),
-                                  int(until.timestamp()))
+            self._period = Period("c", "custom", since, until)
             self.reload()
 
         self.app.push_screen(PromptScreen("Report period",
