@@ -67,7 +67,6 @@ DEBT: dict[str, frozenset[str]] = {
     "cxinbox.cli_auth": frozenset({"layer"}),
     "cxinbox.cli_reply": frozenset({"layer"}),
     "cxinbox.service.runtime": frozenset({"store"}),
-    "cxinbox.service.sms_sync": frozenset({"sqlite3", "store"}),
     "cxinbox.tui.launch": frozenset({"layer", "store"}),
 }
 
