@@ -242,7 +242,7 @@ def _probe(facts: Facts) -> tuple[Path, socket.socket] | None:
     except PermissionError:
         pass  # a directory we may not enter: probe says so in one line
     found = probe(path, trusted=trusted_server_uids(path, (facts.data_dir,)),
-                  db_path=facts.db_path)
+                  db_path=facts.store)
     if found is None:
         return None
     return path, found[1]

@@ -896,6 +896,11 @@ class Store(Protocol):
         thread here) holds it. A store only one server uses grants it always."""
         ...
 
+    def store_id(self) -> str | None:
+        """A stable id the database keeps of itself, the same for every server on it
+        (PostgreSQL); None where the database is known by its path (SQLite)."""
+        ...
+
     def diagnose(self) -> list[Diagnosis]:
         """The backend's own checks for `cxinbox doctor`: the engine's version and what it
         is known for, and the stored data's integrity. Never raises for a damaged store:

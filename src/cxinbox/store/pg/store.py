@@ -123,6 +123,7 @@ class PgStore:
         self._loose: list[psycopg.Connection[Any]] = []
         self._loose_lock = threading.Lock()
         self._leases = PgLeases(url)
+        self._store_id: str | None = None
         try:
             self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
                 url, min_size=min_size, max_size=max_size, timeout=timeout_s,
@@ -251,6 +252,21 @@ class PgStore:
             conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES ('durable_mark', '1')"
                          " ON CONFLICT (key) DO UPDATE SET"
                          " value = (cxinbox_meta.value::bigint + 1)::text")
+
+    def store_id(self) -> str:
+        """This database's own id (`store_id` in cxinbox_meta), made by the first server
+        or command that opened it: every server on the database names the same one, and
+        a copy made by `store copy` has an id of its own."""
+        if self._store_id is None:
+            import uuid
+
+            with self.write() as conn:
+                conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES ('store_id', ?)"
+                             " ON CONFLICT (key) DO NOTHING", (str(uuid.uuid4()),))
+                row = conn.execute("SELECT value FROM cxinbox_meta WHERE key = 'store_id'"
+                                   ).fetchone()
+            self._store_id = str(row[0])
+        return self._store_id
 
     def try_lease(self, name: str) -> PgLease | None:
         """A session-scoped advisory lock on its own connection (store/pg/lease.py)."""
