@@ -50,8 +50,10 @@ def version_line() -> str:
 def error_code(exc: BaseException) -> tuple[int, str] | None:
     """Map the errors a person can act on to (exit code, one line); None for a bug."""
     from cxinbox.config import ConfigError
-    from cxinbox.contract.errors import ApiError, BadQuery
+    from cxinbox.contract.errors import ApiError, BadQuery, NotOnThisStoreYet
 
+    if isinstance(exc, NotOnThisStoreYet):
+        return EXIT_ERROR, f"not available on this store yet ({exc})"
     if isinstance(exc, BadQuery):
         return EXIT_QUERY, str(exc)
     if isinstance(exc, ApiError):

@@ -781,6 +781,9 @@ class SqliteTx:
     def set_quarantine(self, folder_id: int, reason: str | None) -> None:
         ingest.set_quarantine(self.conn, folder_id, reason)
 
+    def release_quarantine(self, account: str, folder: str) -> bool:
+        return ingest.release_quarantine(self.conn, account, folder)
+
     def sweep_pending(self, folder_id: int) -> bool:
         return ingest.sweep_pending(self.conn, folder_id)
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
-from cxinbox.contract.errors import StoreError
+from cxinbox.contract.errors import NotOnThisStoreYet, StoreError
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.interface import Selection, StoreTx
 from cxinbox.store.pg.conn import PgConnection
@@ -88,7 +88,7 @@ NOT_YET: Final = (
 def _not_yet(name: str) -> Any:
     @functools.wraps(getattr(SqliteTx, name))  # keeps the operation's signature
     def refuse(self: Any, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"{name} on PostgreSQL: not yet")
+        raise NotOnThisStoreYet(f"{name} on PostgreSQL: not yet")
 
     return refuse
 
@@ -125,12 +125,15 @@ class PgStore:
         self._leases = PgLeases(url)
         self._store_id: str | None = None
         try:
+            # One plain connection first: a database that cannot be reached (or does not
+            # exist) is said at once in the server's words, not after the pool's retries.
+            with psycopg.connect(url, autocommit=True,
+                                 connect_timeout=max(2, int(timeout_s))) as first:
+                migrate(first)
             self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
                 url, min_size=min_size, max_size=max_size, timeout=timeout_s,
                 kwargs={"autocommit": True}, open=False, name="cxinbox")
             self._pool.open(wait=True, timeout=timeout_s)
-            with self._pool.connection() as raw:
-                migrate(raw)
         except (psycopg.Error, OSError) as exc:
             self._close_pool()
             raise StoreError(f"PostgreSQL store: {_one_line(exc)}") from None
