@@ -1,6 +1,9 @@
 """SMS sync: the provider's message list -> local conversations, safely.
 
 Rules this file keeps:
+- several servers on one store poll each clinic number one at a time (a lease per number,
+  see `SmsPoller`); the cursor and the de-duplication by sid below are what make a
+  takeover after a crash lose nothing and store nothing twice;
 - each clinic number is listed from (cursor - overlap_seconds); the provider's list is only
   day-granular and may index a message late, so every poll asks again for a stretch it has
   seen and drops what it already has by message id (sid);
