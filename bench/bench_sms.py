@@ -1,6 +1,9 @@
 """Inbound SMS benchmark: N texts polled and threaded, next to the same count by e-mail.
 
-    python bench/bench_sms.py [N]        (default 10000)
+    python bench/bench_sms.py [N] [--pg]       (default 10000)
+
+`--pg` polls the same texts into PostgreSQL too (a throwaway durable cluster,
+tests/support/pgcluster.py) and prints its ratio to SQLite.
 
 SMS: the local provider (tests/support/smsprovider.py) holds N inbound texts from N/4
 patients spread over the last 36 hours; one `SmsPoller.poll_once()` lists them the way the
@@ -20,6 +23,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,6 +34,7 @@ from cxinbox.channels.sms import SmsClient
 from cxinbox.config import load_config
 from cxinbox.service.sms_sync import SmsPoller
 from cxinbox.store.db import Database
+from cxinbox.store.pg.store import PgStore
 
 CLINIC = "+15550100100"
 _PHRASES = ["Can I move my appointment to Thursday?", "Running 10 min late, sorry!",
@@ -38,7 +43,7 @@ _PHRASES = ["Can I move my appointment to Thursday?", "Running 10 min late, sorr
             "I got the reminder, I'll be there at 9:30", "Can you send the invoice again?"]
 
 
-def bench_sms(n: int, workdir: Path) -> dict[str, float]:
+def bench_sms(n: int, workdir: Path, url: str | None = None) -> dict[str, float]:
     rng = random.Random(7)
     patients = [f"+1555{rng.randrange(2_000_000, 9_999_999):07d}" for _ in range(max(1, n // 4))]
     start = datetime.now(UTC) - timedelta(hours=36)
@@ -47,7 +52,7 @@ def bench_sms(n: int, workdir: Path) -> dict[str, float]:
     with SmsProvider(numbers=[CLINIC]) as provider:
         provider.inject_many(rows)
         config = load_config(write_sms_config(workdir, provider, [CLINIC]))
-        db = Database(config.db_path)
+        db: Any = Database(config.db_path) if url is None else PgStore(url)
         held = _time_write_lock(db)
         poller = SmsPoller(db, config, client_factory=lambda c, t: SmsClient(c, t))
         t0 = time.perf_counter()
@@ -71,13 +76,13 @@ def bench_sms(n: int, workdir: Path) -> dict[str, float]:
             "relisted": again.duplicates, "locked": locked}
 
 
-def _time_write_lock(db: Database) -> list[float]:
-    """Seconds spent inside `db.write()` (the write lock staff actions wait on), summed."""
+def _time_write_lock(db: Any) -> list[float]:
+    """Seconds spent inside `db.writing()` (the write lock staff actions wait on), summed."""
     from contextlib import contextmanager
 
     total = [0.0]
     depth = [0]
-    inner = db.write
+    inner = db.writing
 
     @contextmanager
     def timed():  # type: ignore[no-untyped-def]
@@ -91,7 +96,7 @@ def _time_write_lock(db: Database) -> list[float]:
             if depth[0] == 0:  # a nested write joins the outer transaction: count it once
                 total[0] += time.perf_counter() - start
 
-    db.write = timed  # type: ignore[method-assign]
+    db.writing = timed
     return total
 
 
@@ -121,10 +126,14 @@ def bench_mail(n: int, workdir: Path) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> None:
+    pg = "--pg" in argv
+    argv = [a for a in argv if a != "--pg"]
     n = int(argv[0]) if argv else 10_000
+    cpu0 = time.process_time()
     with tempfile.TemporaryDirectory(prefix="cxinbox-sms-bench-") as tmp:
         (Path(tmp) / "sms").mkdir()
         sms = bench_sms(n, Path(tmp) / "sms")
+    cpu = time.process_time() - cpu0
     print(f"SMS   {n} inbound texts: poll+thread {sms['full']:.2f}s "
           f"({n / sms['full']:,.0f} msgs/s), {sms['requests']:.0f} HTTP requests, "
           f"{sms['conversations']:.0f} conversations")
@@ -132,6 +141,20 @@ def main(argv: list[str]) -> None:
           " red-flag and intent detection runs before the write transaction)")
     print(f"      no-change poll {sms['resync']:.2f}s (re-listed {sms['relisted']:.0f} texts of "
           "the day-granular overlap window, stored none)")
+    print(f"      CPU time of this process (both polls, the provider's threads too) {cpu:.2f}s")
+    if pg:
+        from tests.support.pgcluster import pg_cluster
+
+        with pg_cluster(durable=True) as cluster, \
+                tempfile.TemporaryDirectory(prefix="cxinbox-sms-bench-") as tmp:
+            cluster.create_database("bench_sms")
+            cpu0 = time.process_time()
+            on_pg = bench_sms(n, Path(tmp), cluster.url("bench_sms"))
+            cpu = time.process_time() - cpu0
+        print(f"SMS on PostgreSQL: poll+thread {on_pg['full']:.2f}s "
+              f"({n / on_pg['full']:,.0f} msgs/s; {on_pg['full'] / sms['full']:.2f}x SQLite),"
+              f" write transactions {on_pg['locked']:.2f}s, no-change poll"
+              f" {on_pg['resync']:.2f}s, CPU here {cpu:.2f}s (the server's not counted)")
     with tempfile.TemporaryDirectory(prefix="cxinbox-sms-bench-") as tmp:
         (Path(tmp) / "mail").mkdir()
         mail = bench_mail(n, Path(tmp) / "mail")

@@ -63,11 +63,10 @@ DEBT: dict[str, frozenset[str]] = {
     "cxinbox.service.backup_worker": frozenset({"store"}),
     "cxinbox.service.restore": frozenset({"store"}),
     "cxinbox.service.retention": frozenset({"store"}),
-    "cxinbox.cli_app": frozenset({"layer", "store"}),
+    "cxinbox.cli_app": frozenset({"layer"}),
     "cxinbox.cli_auth": frozenset({"layer"}),
     "cxinbox.cli_reply": frozenset({"layer"}),
     "cxinbox.service.runtime": frozenset({"store"}),
-    "cxinbox.service.sms_sync": frozenset({"sqlite3", "store"}),
     "cxinbox.tui.launch": frozenset({"layer", "store"}),
 }
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.support.smsprovider import SmsProvider, write_sms_config
@@ -54,10 +55,10 @@ class Env:
 
 
 def _env(tmp_path: Path, provider: SmsProvider, *, token: str | None = None,
-         page_size: int = 1000, overlap_seconds: int = 600) -> Env:
+         page_size: int = 1000, overlap_seconds: int = 600, store: Any = None) -> Env:
     config = load_config(write_sms_config(tmp_path, provider, [CLINIC], token=token,
                                           overlap_seconds=overlap_seconds))
-    db = Database(config.db_path)
+    db = Database(config.db_path) if store is None else store
     poller = SmsPoller(db, config,
                        client_factory=lambda c, t: SmsClient(c, t, page_size=page_size,
                                                              sleep=lambda s: None))
@@ -65,12 +66,12 @@ def _env(tmp_path: Path, provider: SmsProvider, *, token: str | None = None,
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[Env]:
+def env(tmp_path: Path, any_store: Any) -> Iterator[Env]:
+    """The poller on either store (SQLite, PostgreSQL): the same texts, the same outcome."""
     with SmsProvider(numbers=[CLINIC, OTHER_CLINIC]) as provider:
-        e = _env(tmp_path, provider)
+        e = _env(tmp_path, provider, store=any_store)
         yield e
         e.poller.close()
-        e.db.close()
 
 
 def ago(**kw: float) -> datetime:

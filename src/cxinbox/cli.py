@@ -50,8 +50,10 @@ def version_line() -> str:
 def error_code(exc: BaseException) -> tuple[int, str] | None:
     """Map the errors a person can act on to (exit code, one line); None for a bug."""
     from cxinbox.config import ConfigError
-    from cxinbox.contract.errors import ApiError, BadQuery
+    from cxinbox.contract.errors import ApiError, BadQuery, NotOnThisStoreYet
 
+    if isinstance(exc, NotOnThisStoreYet):
+        return EXIT_ERROR, f"not available on this store yet ({exc})"
     if isinstance(exc, BadQuery):
         return EXIT_QUERY, str(exc)
     if isinstance(exc, ApiError):
@@ -242,7 +244,7 @@ def _probe(facts: Facts) -> tuple[Path, socket.socket] | None:
     except PermissionError:
         pass  # a directory we may not enter: probe says so in one line
     found = probe(path, trusted=trusted_server_uids(path, (facts.data_dir,)),
-                  db_path=facts.db_path)
+                  db_path=facts.store)
     if found is None:
         return None
     return path, found[1]

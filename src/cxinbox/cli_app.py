@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from cxinbox.domain.when import Direction
     from cxinbox.service.inbox import BulkResult, InboxService
     from cxinbox.service.rules import RuleEngine
-    from cxinbox.store.db import Database
+    from cxinbox.store.interface import Store
 
 app = typer.Typer(
     add_completion=True,  # --install-completion / --show-completion (shell detected)
@@ -87,10 +87,12 @@ def _load_config(path_opt: str | None) -> Config:
     return load_config(resolve_config_path(path_opt or _state.config_path))
 
 
-def _open_db(config: Config) -> Database:
-    from cxinbox.wiring import open_store, sqlite_path_of
+def _open_db(config: Config) -> Store:
+    """The configured store in this process: the SQLite file, or the PostgreSQL database
+    `[store] url` names (beside any servers on it)."""
+    from cxinbox.wiring import open_local_store
 
-    return open_store(sqlite_path_of(config))
+    return open_local_store(config)
 
 
 def current_actor() -> str:
@@ -228,8 +230,6 @@ def sync(
     from cxinbox.channels.signin import credential_for
     from cxinbox.service.health import Health
     from cxinbox.service.sync import MailSync
-    from cxinbox.store import ingest
-
     cfg = _load_config(config)
     if not cfg.accounts and not cfg.sms.configured:
         fail(f"{cfg.source_path}: no [[accounts]] or [sms] configured; nothing to sync",
@@ -237,9 +237,10 @@ def sync(
     db = _open_db(cfg)
     if release:
         account, _, folder = release.partition("/")
-        with db.write() as conn:
-            if not ingest.release_quarantine(conn, account, folder or "INBOX"):
-                fail(f"{release}: not quarantined", EXIT_USAGE)
+        with db.writing() as tx:
+            released = tx.release_quarantine(account, folder or "INBOX")
+        if not released:
+            fail(f"{release}: not quarantined", EXIT_USAGE)
     reporter = _ProgressReporter(enabled=not quiet and sys.stderr.isatty())
     db_path = cfg.db_path
     from cxinbox.wiring import rules_engine
@@ -298,7 +299,7 @@ def sync(
         db.close()
 
 
-def _sync_sms_once(db: Database, cfg: Config, rules: RuleEngine | None) -> None:
+def _sync_sms_once(db: Store, cfg: Config, rules: RuleEngine | None) -> None:
     """One poll of the SMS provider; a provider or credential problem is one line, exit 5."""
     from cxinbox.channels.credentials import CredentialError
     from cxinbox.channels.sms import SmsError
@@ -311,10 +312,12 @@ def _sync_sms_once(db: Database, cfg: Config, rules: RuleEngine | None) -> None:
         fail(f"sms: {exc}", EXIT_SERVER)
     finally:
         poller.close()
+    for number in poller.unleased:
+        typer.echo(f"sms {number}: another server is polling this number; skipped", err=True)
     typer.echo(f"sms: {result.new} new text(s), {result.status_updates} delivery update(s)")
 
 
-def _send_due_replies(db: Database, cfg: Config) -> None:
+def _send_due_replies(db: Store, cfg: Config) -> None:
     """Replies whose undo window has passed leave now (the server does this continuously)."""
     from cxinbox.service.outbox import OutboxWorker
 
@@ -928,6 +931,9 @@ def audit_verify_cmd(
     from cxinbox.wiring import open_audit_reader
 
     cfg = _load_config(config)
+    if cfg.store.url is not None:
+        fail("not available on this store yet (audit verify on PostgreSQL: not yet;"
+             " `cxinbox doctor` walks the event chain there)")
     report = verify_trail(cfg, open_reader=open_audit_reader, log_path=checkpoints)
     for finding in report.findings:
         label = "FAIL" if finding.level == "fail" else finding.level

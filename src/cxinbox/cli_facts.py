@@ -30,18 +30,24 @@ _ENV_KEYS = ("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR")
 class Facts:
     """The config as a socket client sees it."""
 
-    __slots__ = ("data_dir", "db_path", "socket", "timezone")
+    __slots__ = ("data_dir", "database", "db_path", "socket", "timezone")
 
-    def __init__(self, socket: Path, db_path: Path, timezone: str) -> None:
+    def __init__(self, socket: Path, db_path: Path, timezone: str, database: str = "") -> None:
         self.socket = socket
         self.db_path = db_path
-        """The database the config names: the server reached must serve this one."""
+        self.database = database
+        """The PostgreSQL database the config names (`pg_database_name`), "" for SQLite."""
         self.data_dir = db_path.parent
         self.timezone = timezone
 
+    @property
+    def store(self) -> Path | str:
+        """The database the config names: the server reached must serve this one."""
+        return self.database or self.db_path
+
     @classmethod
     def of(cls, cfg: Config) -> Facts:
-        return cls(cfg.socket_path, cfg.db_path, cfg.clinic.timezone)
+        return cls(cfg.socket_path, cfg.db_path, cfg.clinic.timezone, cfg.store.database or "")
 
 
 def _cache_file(config_path: Path) -> Path:
@@ -80,7 +86,8 @@ def cached(config_path: Path) -> Facts | None:
         data = json.loads(os.read(fd, 65536))
         if not isinstance(data, dict) or data.get("key") != key:
             return None
-        return Facts(Path(data["socket"]), Path(data["db_path"]), str(data["timezone"]))
+        return Facts(Path(data["socket"]), Path(data["db_path"]), str(data["timezone"]),
+                     str(data.get("database", "")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     finally:
@@ -95,7 +102,7 @@ def remember(config_path: Path, cfg: Config) -> Facts:
         return facts
     path = _cache_file(config_path)
     data = {"key": key, "socket": str(facts.socket), "db_path": str(facts.db_path),
-            "timezone": facts.timezone}
+            "timezone": facts.timezone, "database": facts.database}
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -155,6 +155,35 @@ class StoreConfig:
     The password is best left out of the URL: libpq reads `PGPASSWORD`, `~/.pgpass`
     (or `PGPASSFILE`) and its other environment variables as usual."""
 
+    @property
+    def database(self) -> str | None:
+        """The PostgreSQL database `url` names, as servers and clients name it to each
+        other (`pg_database_name`); None for the SQLite file."""
+        return None if self.url is None else pg_database_name(self.url)
+
+
+def pg_database_name(url: str) -> str:
+    """`postgresql://HOST:PORT/DBNAME` for a `[store] url`: where the database is and
+    which one, never who connects or with what password. HOST is the socket directory
+    when the URL names one (`?host=/run/postgresql`); libpq's defaults fill what the URL
+    leaves out (port 5432; the database named like the user)."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(url)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items() if values}
+    try:
+        netloc_port = parts.port
+    except ValueError:
+        netloc_port = None
+    host = query.get("host") or (unquote(parts.hostname) if parts.hostname else "")
+    if host.startswith("/"):
+        host = os.path.normpath(host)
+    host = host.split(",")[0] or "localhost"
+    port = query.get("port") or (str(netloc_port) if netloc_port else "5432")
+    user = query.get("user") or (unquote(parts.username) if parts.username else "")
+    dbname = query.get("dbname") or unquote(parts.path.lstrip("/")) or user or "postgres"
+    return f"postgresql://{host}:{port.split(',')[0]}/{dbname}"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SyncConfig:
@@ -759,6 +788,12 @@ class Config:
     def db_path(self) -> Path:
         """The SQLite file to use: `store.path`, or the platform default."""
         return self.store.path if self.store.path is not None else default_db_path()
+
+    @property
+    def store_identity(self) -> Path | str:
+        """The database a server on this config must serve: the SQLite file, or the
+        PostgreSQL database's name (`pg_database_name`)."""
+        return self.store.database or self.db_path
 
     @property
     def audit_key_path(self) -> Path:

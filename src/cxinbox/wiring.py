@@ -2,8 +2,8 @@
 
 Everything above the store is written against `store.interface.Store`; this module alone
 says which implementation that is (SQLite, at `config.db_path`; `[store] url` names a
-PostgreSQL database, which `open_pg_store` opens: the server runs on it for staff
-actions, commands reach it through a server).
+PostgreSQL database, which `open_pg_store` opens: servers run on it, and so do
+commands run without a server, `open_local_store`).
 The CLI and the TUI come here for an API, the server for its store; nothing else
 constructs a store.
 """
@@ -65,6 +65,16 @@ def sqlite_path_of(config: Config) -> Path:
     return config.db_path
 
 
+def open_local_store(config: Config) -> Store:
+    """The configured store opened in this process, for commands run without a server
+    (`--local`, `sync`, an admin on the server's host): the PostgreSQL database `[store]
+    url` names, else the SQLite file. On PostgreSQL this runs beside any servers on the
+    same database, as one more of them."""
+    if config.store.url is not None:
+        return open_pg_store(config)
+    return open_store(config.db_path)
+
+
 def open_pg_store(config: Config) -> PgStore:
     """The PostgreSQL store `[store] url` names (migrated to this cxinbox's schema)."""
     from cxinbox.store.pg.store import PgStore
@@ -110,7 +120,7 @@ def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
         opened = connect_socket(config)
         if opened is not None:
             return opened
-    store = open_store(sqlite_path_of(config))
+    store = open_local_store(config)
     return in_process(InboxService(store, config, actor, rules=rules_engine(store, config)),
                       config, store)
 

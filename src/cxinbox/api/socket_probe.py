@@ -36,14 +36,20 @@ class Hello:
     protocol: int
     pid: int
     store: tuple[str, ...] = ()
-    """The database the server serves: its path as configured (absolute) and with links
-    resolved; () from a server that does not say."""
+    """The database the server serves: a SQLite file's path as configured (absolute) and
+    with links resolved, or a PostgreSQL database's `postgresql://host:port/dbname`; ()
+    from a server that does not say."""
+    store_id: str = ""
+    """The stable id the database keeps of itself (PostgreSQL's `cxinbox_meta`), if any."""
 
 
-def store_names(db_path: Path) -> tuple[str, ...]:
-    """How a database file is named in a hello: absolute as configured, then resolved."""
-    absolute = os.path.abspath(db_path)
-    real = os.path.realpath(db_path)
+def store_names(store: Path | str) -> tuple[str, ...]:
+    """How a database is named in a hello: a SQLite file absolute as configured, then
+    resolved; a PostgreSQL database by `config.pg_database_name` (given as a str)."""
+    if isinstance(store, str):
+        return (store,)
+    absolute = os.path.abspath(store)
+    real = os.path.realpath(store)
     return (absolute,) if real == absolute else (absolute, real)
 
 
@@ -53,7 +59,8 @@ def _hello_from(frame: dict[str, Any], path: Path) -> Hello:
         store = h.get("store", [])
         names = tuple(str(n) for n in store[:2]) if isinstance(store, list) else ()
         return Hello(str(h.get("actor", "")), str(h.get("name", "")), str(h.get("role", "")),
-                     int(h.get("protocol", 0)), int(h.get("pid", 0)), names)
+                     int(h.get("protocol", 0)), int(h.get("pid", 0)), names,
+                     str(h.get("store_id", ""))[:64])
     if "error" in frame:
         raise wire.decode_error(frame["error"])
     raise ServerUnavailable(f"{path}: not a cxinbox server")
@@ -92,19 +99,22 @@ def check_server(sock: socket.socket, path: Path, trusted: frozenset[int] | None
                             f" (uid {uid}), {why}; not talking to it")
 
 
-def check_store(hello: Hello, path: Path, db_path: Path | None) -> None:
-    """The server on `path` must serve the database the config names (`db_path`): a
-    command must never change another database because a socket led elsewhere (another
-    server left running on the default socket, a config copied without its socket)."""
+def check_store(hello: Hello, path: Path, db_path: Path | str | None) -> None:
+    """The server on `path` must serve the database the config names (`db_path`, its
+    `Config.store_identity`): a command must never change another database because a
+    socket led elsewhere (another server left running on the default socket, a config
+    copied without its socket, a server on another PostgreSQL database)."""
     if db_path is None or not hello.store:
         return
     ours = store_names(db_path)
     if set(ours) & set(hello.store):
         return
+    theirs = clean_line(hello.store[-1])
+    if hello.store_id:
+        theirs += f" (store id {clean_line(hello.store_id)})"
     raise WrongServer(f"{clean_line(str(path))}: the server there (pid {hello.pid}) serves"
-                      f" {clean_line(hello.store[-1])}, but the config names"
-                      f" {clean_line(ours[-1])}; not talking to it (check [server] socket"
-                      " and [store] path)")
+                      f" {theirs}, but the config names {clean_line(ours[-1])}; not talking"
+                      " to it (check [server] socket and [store] path or url)")
 
 
 def _no_access(path: Path) -> Forbidden:
@@ -122,7 +132,7 @@ def _no_access(path: Path) -> Forbidden:
 
 def probe(path: Path, timeout: float = CONNECT_TIMEOUT_S,
           trusted: frozenset[int] | None = None,
-          db_path: Path | None = None) -> tuple[Hello, socket.socket] | None:
+          db_path: Path | str | None = None) -> tuple[Hello, socket.socket] | None:
     """Connect to a server on `path`, check who runs it, and read its hello, blocking.
 
     With `db_path` (the config's database), a server that serves another database is

@@ -162,9 +162,11 @@ class InboxServer:
         self.db = db
         self.config = config
         self.rules = rules
-        self._store_names = store_names(config.db_path)
+        self._store_names = store_names(config.store_identity)
         """The database this server serves, in every hello: a client whose config names
         another refuses to talk (api/socket_probe.py `check_store`)."""
+        self._store_id = db.store_id() or ""
+        """The database's own id where it keeps one (PostgreSQL), shown in a refusal."""
         self.path = path
         self.limits = limits or Limits()
         self.feed = ChangeFeed(self._head)
@@ -336,7 +338,8 @@ class InboxServer:
         try:
             await conn.reply.send(wire.dumps({"hello": {
                 "actor": peer.os_user, "name": name, "role": role, "protocol": PROTOCOL,
-                "pid": os.getpid(), "store": list(self._store_names)}}))
+                "pid": os.getpid(), "store": list(self._store_names),
+                "store_id": self._store_id}}))
             while True:
                 try:
                     got = await frames.next()

@@ -60,7 +60,7 @@ def connect_socket(config: Config) -> OpenedAPI | None:
     from cxinbox.api.socket_client import SocketAPI, probe, trusted_server_uids
 
     trusted = trusted_server_uids(path, (config.db_path.parent,))
-    found = probe(path, trusted=trusted, db_path=config.db_path)
+    found = probe(path, trusted=trusted, db_path=config.store_identity)
     if found is None:
         return None
     hello, sock = found

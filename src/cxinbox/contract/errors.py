@@ -46,6 +46,11 @@ class TooManyConnections(ServerUnavailable):
     """The server is at its connection cap (for this person or for everyone): try later."""
 
 
+class NotOnThisStoreYet(NotImplementedError):
+    """A store operation the running backend does not offer yet (PostgreSQL's list in
+    store/pg/store.py): the CLI says so in one line, the server answers it as an error."""
+
+
 class StoreError(Exception):
     """A problem with the store (the database file, its server) a person can act on, in one
     line. Raised by the store, so it lives below it: the CLI and `doctor` say it and exit."""

@@ -16,6 +16,7 @@ Segment maths follows GSM 03.38 / 3GPP TS 23.038:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -355,3 +356,9 @@ def placeholder_sid(outbox_id: int) -> str:
     """The id a confirmed text is kept under until the provider lists it: never a provider
     sid (those are letters and digits only), so it is never fetched from the provider."""
     return f"{PLACEHOLDER_PREFIX}{outbox_id}"
+
+
+def sms_raw_sha256(provider_id: str) -> bytes:
+    """The key of a text's raw row (one per provider sid): what assessments made before
+    the ingest transaction are keyed by (service/redflags.py)."""
+    return hashlib.sha256(f"sms:{provider_id}".encode()).digest()

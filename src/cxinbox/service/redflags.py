@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from cxinbox.config import Config
-from cxinbox.contract.errors import BadRequest, Forbidden, NotFound
+from cxinbox.contract.errors import BadRequest, Forbidden, NotFound, NotOnThisStoreYet
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment, inspect
@@ -106,6 +106,10 @@ def triage_arrivals(tx: StoreTx, config: Config, now: int,
     is assessed here. Never raises: ingest must not fail because of detection."""
     try:
         return _triage(tx, config, now, ready or {})
+    except NotOnThisStoreYet as exc:  # the store's own refusal: one line, no frames
+        log.warning("triage at ingest does not run on this store yet (%s); messages stored"
+                    " unassessed", exc)
+        return []
     except Exception as exc:  # noqa: BLE001 - detection must never fail ingest
         log_failure(log, "triage at ingest failed; messages stored unassessed", exc)
         return []

@@ -104,7 +104,7 @@ class SmsPoll:
 
     name = "sms poll"
 
-    def __init__(self, db: Database, config: Config, rules: RuleEngine | None = None) -> None:
+    def __init__(self, db: Store, config: Config, rules: RuleEngine | None = None) -> None:
         self.db = db
         self.config = config
         self.rules = rules

@@ -1,6 +1,9 @@
 """SMS sync: the provider's message list -> local conversations, safely.
 
 Rules this file keeps:
+- several servers on one store poll each clinic number one at a time (a lease per number,
+  see `SmsPoller`); the cursor and the de-duplication by sid below are what make a
+  takeover after a crash lose nothing and store nothing twice;
 - each clinic number is listed from (cursor - overlap_seconds); the provider's list is only
   day-granular and may index a message late, so every poll asks again for a stretch it has
   seen and drops what it already has by message id (sid);
@@ -32,7 +35,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Container, Iterable, Sequence
@@ -65,17 +67,14 @@ from cxinbox.domain.sms import (
     is_e164,
     keyword_word,
     parse_keyword,
+    sms_raw_sha256,
 )
 from cxinbox.domain.triage import Assessment
 from cxinbox.service import redflags
-from cxinbox.service.logsafe import error_class, fields
+from cxinbox.service.logsafe import error_class, fields, log_failure
 from cxinbox.service.rules import RuleEngine
-from cxinbox.store import fts
-from cxinbox.store import sms as sms_store
-from cxinbox.store.conversations import reopen
-from cxinbox.store.db import Database, append_event
-from cxinbox.store.records import SmsRecord
-from cxinbox.store.sqlite_tx import SqliteTx
+from cxinbox.store.interface import Store, StoreTx, SyncLease
+from cxinbox.store.records import SmsRecord, StoredSms
 
 log = logging.getLogger("cxinbox.sms")
 
@@ -85,6 +84,9 @@ STATUS_FETCH_LIMIT = 100  # per poll
 AUTH_RETRY_S = 300.0  # after a 401: try again this often (and re-read the token)
 MAX_BACKOFF_S = 900.0
 MAX_RETRY_AFTER_S = 3600.0
+# A number another server polls is tried again this often (a dead holder's lease frees
+# when its database session ends; the takeover must come within 30 s of that).
+_LEASE_RETRY_S = 5.0
 
 TokenResolver = Callable[[SmsConfig], str]
 ClientFactory = Callable[[SmsConfig, str], SmsClient]
@@ -142,7 +144,7 @@ def _assess_new(messages: Iterable[ProviderMessage], known: Container[str], now:
         if not msg.inbound or msg.sid in known or _epoch(msg.at, now) < oldest:
             continue  # not the patient, stored already, or too old to be assessed at all
         try:
-            ready[sms_store.raw_sha256(msg.sid)] = redflags.assess_text(_body(msg))
+            ready[sms_raw_sha256(msg.sid)] = redflags.assess_text(_body(msg))
         except Exception:  # noqa: BLE001,S112 - the ingest thread retries and logs it
             continue
     return ready
@@ -170,20 +172,19 @@ def _record(msg: ProviderMessage, clinic: str, media: Sequence[ProviderMedia],
 UNDELIVERED: Final = frozenset({"undelivered", "failed"})
 
 
-def _not_delivered(conn: sqlite3.Connection, msg: ProviderMessage, conv: int,
-                   now_s: int) -> None:
+def _not_delivered(tx: StoreTx, msg: ProviderMessage, conv: int, now_s: int) -> None:
     """A text the carrier could not deliver: reopen its conversation and tell its author."""
     if msg.status not in UNDELIVERED:
         return
     reason = clean_line(msg.error_message, max_len=160) or msg.status
     if msg.error_code is not None:
         reason = f"carrier error {msg.error_code}: {reason}"
-    reopen(conn, conv, now_s, "text not delivered", actor="sync")
-    owner = sms_store.outbox_of_sid(conn, msg.sid)
-    append_event(conn, "sync", "outbox.undelivered", f"conversation:{conv}",
-                 {"outbox": owner[0] if owner else None, "author": owner[1] if owner else "",
-                  "conversation": conv, "sid": msg.sid, "status": msg.status,
-                  "reason": reason})
+    tx.reopen(conv, now_s, "text not delivered", "sync")
+    owner = tx.sms_outbox_of(msg.sid)
+    tx.append_event("sync", "outbox.undelivered", f"conversation:{conv}",
+                    {"outbox": owner[0] if owner else None, "author": owner[1] if owner else "",
+                     "conversation": conv, "sid": msg.sid, "status": msg.status,
+                     "reason": reason})
 
 
 def _arrived(stored_status: str, msg: ProviderMessage) -> bool:
@@ -196,10 +197,22 @@ def _status_moves(old: str, new: str) -> bool:
     return bool(new) and new != old and (old not in FINAL_STATUSES or new in FINAL_STATUSES)
 
 
-class SmsPoller:
-    """Polls the provider for every configured clinic number."""
+def lease_name(clinic_number: str) -> str:
+    """What a clinic number's polling lease is called in the store."""
+    return f"sms:{clinic_number}"
 
-    def __init__(self, db: Database, config: Config | SmsConfig,
+
+class SmsPoller:
+    """Polls the provider for every configured clinic number this server holds the lease of.
+
+    Several servers on one store poll each number one at a time: a number is polled by
+    the server holding its lease (`Store.try_lease`), and the cursor in the store is where
+    a new holder resumes. A server that dies frees its leases with its database session;
+    the others try the leases they lack every `_LEASE_RETRY_S` and poll a number they
+    took at once, so a number goes unpolled for seconds, not a poll interval.
+    """
+
+    def __init__(self, db: Store, config: Config | SmsConfig,
                  token_resolver: TokenResolver = default_token, *,
                  client_factory: ClientFactory | None = None,
                  initial_backfill_s: int = INITIAL_BACKFILL_S, batch_size: int = 500,
@@ -215,6 +228,8 @@ class SmsPoller:
         self.last_error: str | None = None
         self._client: SmsClient | None = None
         self._rejected: set[str] = set()  # sids already logged and recorded as refused
+        self._leases: dict[str, SyncLease] = {}
+        self._unleased: list[str] = []  # numbers another server polls (at the last try)
 
     # -- client ---------------------------------------------------------------------------
 
@@ -223,29 +238,74 @@ class SmsPoller:
             self._client = self.client_factory(self.sms, self.token_resolver(self.sms))
         return self._client
 
-    def close(self) -> None:
+    def _drop_client(self) -> None:
         if self._client is not None:
             self._client.close()
             self._client = None
 
+    def close(self) -> None:
+        """Close the provider client and give back every number's lease."""
+        self._drop_client()
+        leases, self._leases = self._leases, {}
+        for lease in leases.values():
+            lease.release()
+
+    # -- leases ---------------------------------------------------------------------------
+
+    def _lease_numbers(self) -> tuple[list[str], list[str]]:
+        """(numbers this server polls now, those of them it has just taken). A lease lost
+        (its database session broke) is given up and tried again like any other."""
+        mine: list[str] = []
+        taken: list[str] = []
+        self._unleased = []
+        for configured in self.sms.numbers:
+            number = configured.number
+            lease = self._leases.get(number)
+            if lease is not None and not lease.held():
+                del self._leases[number]
+                lease.release()
+                log.warning("sms: lost the polling lease of a clinic number; polling it again"
+                            " once it is ours", extra=fields(account=number))
+                lease = None
+            if lease is None:
+                lease = self.db.try_lease(lease_name(number))
+                if lease is None:
+                    self._unleased.append(number)
+                    continue
+                self._leases[number] = lease
+                taken.append(number)
+            mine.append(number)
+        return mine, taken
+
+    @property
+    def unleased(self) -> list[str]:
+        """Clinic numbers another server was polling at the last try (not polled here)."""
+        return list(self._unleased)
+
     # -- one pass -------------------------------------------------------------------------
 
-    def poll_once(self, now: datetime | None = None) -> PollResult:
-        """List every clinic number once, then follow delivery status. Raises SmsError /
-        CredentialError; whatever committed before the error stays, the cursor does not move."""
+    def poll_once(self, now: datetime | None = None, *, taken_only: bool = False) -> PollResult:
+        """List every clinic number whose lease this server holds (takes) once, then follow
+        their delivery status; `taken_only`: only the numbers whose lease was just taken.
+        Raises SmsError / CredentialError; whatever committed before the error stays, the
+        cursor does not move."""
         now_s = int((now or datetime.now(UTC)).timestamp())
-        client = self.client()
+        mine, taken = self._lease_numbers()
+        numbers = taken if taken_only else mine
         result = PollResult()
+        if not numbers:
+            return result
+        client = self.client()
         listed: set[str] = set()
-        for number in self.sms.numbers:
-            self._poll_number(client, number.number, now_s, result, listed)
-        self._poll_statuses(client, now_s, result, listed)
+        for number in numbers:
+            self._poll_number(client, number, now_s, result, listed)
+        self._poll_statuses(client, numbers, now_s, result, listed)
         return result
 
     def _poll_number(self, client: SmsClient, number: str, now_s: int, result: PollResult,
                      listed: set[str]) -> None:
-        with self.db.read() as conn:
-            cursor = sms_store.poll_cursor(conn, number)
+        with self.db.reading() as tx:
+            cursor = tx.sms_cursor(number)
         start = (cursor if cursor is not None else now_s - self.initial_backfill_s) \
             - self.sms.overlap_seconds
         since = datetime.fromtimestamp(start, UTC)
@@ -266,8 +326,8 @@ class SmsPoller:
                     batch = []
             if batch:
                 newest = self._store_batch(client, number, batch, now_s, result, listed, newest)
-        with self.db.write() as conn:
-            sms_store.advance_cursor(conn, number, newest, now_s)
+        with self.db.writing() as tx:
+            tx.advance_sms_cursor(number, newest, now_s)
 
     def _store_batch(self, client: SmsClient, number: str, batch: list[ProviderMessage],
                      now_s: int, result: PollResult, listed: set[str],
@@ -282,8 +342,8 @@ class SmsPoller:
         unique: dict[str, ProviderMessage] = {}
         for m in mine:
             unique.setdefault(m.sid, m)
-        with self.db.read() as conn:
-            known = sms_store.known_sids(conn, list(unique))
+        with self.db.reading() as tx:
+            known = tx.known_sids(list(unique))
         media = {sid: client.media(sid) for sid, m in unique.items()
                  if (sid not in known or _arrived(known[sid].status, m)) and m.num_media > 0}
         ready = _assess_new(unique.values(), known, now_s,
@@ -293,62 +353,61 @@ class SmsPoller:
         new_count = status_count = 0
         rules = self.rules
         firing = None
-        with self.db.write() as conn:
-            with self.db.writing() as tx:
-                before = tx.max_message_pk() if rules is not None else 0
-            known = sms_store.known_sids(conn, list(unique))  # the outbox may have added some
+        with self.db.writing() as tx:
+            before = tx.max_message_pk() if rules is not None else 0
+            known = tx.known_sids(list(unique))  # the outbox may have added some
             for m in sorted(unique.values(), key=lambda x: _epoch(x.at, now_s)):
                 listed.add(m.sid)
                 have = known.get(m.sid)
                 if have is not None:
                     result.duplicates += 1
                     if _arrived(have.status, m):
-                        conv = self._arrive(conn, m, media.get(m.sid, ()), now_s)
+                        conv = self._arrive(tx, m, media.get(m.sid, ()), now_s)
                         if conv is not None:
                             status_count += 1
                             status_convs.add(conv)
                     elif not m.inbound and _status_moves(have.status, m.status):
-                        conv = sms_store.update_status(conn, m.sid, m.status, m.error_code,
-                                                       m.error_message, now_s)
+                        conv = tx.update_sms_status(m.sid, m.status, m.error_code,
+                                                    m.error_message, now_s)
                         if conv is not None:
-                            _not_delivered(conn, m, conv, now_s)
+                            _not_delivered(tx, m, conv, now_s)
                             status_count += 1
                             status_convs.add(conv)
                     continue
                 problem = patient_number_problem(m.from_ if m.inbound else m.to)
                 if problem is not None:
                     result.rejected += 1
-                    self._reject(conn, m, number, problem)
+                    self._reject(tx, m, number, problem)
                     continue
-                adopted = None if m.inbound else self._adopt(conn, m, number, now_s)
+                adopted = None if m.inbound else self._adopt(tx, m, number, now_s)
                 if adopted is not None:
                     status_count += 1
                     status_convs.add(adopted)
                     continue
-                stored = sms_store.store_sms(conn, _record(m, number, media.get(m.sid, ()),
-                                                           now_s), index_text=False, now=now_s)
+                stored = tx.store_sms(_record(m, number, media.get(m.sid, ()), now_s),
+                                      index_text=False, now=now_s)
                 if stored is None:
                     result.duplicates += 1
                     continue
                 new_count += 1
                 received.add(stored.conversation_id)
                 if m.inbound:
-                    result.opt_changes += self._keyword(conn, m, number, stored, now_s)
-            fts.index_pending(conn)
+                    result.opt_changes += self._keyword(tx, m, number, stored, now_s)
+            tx.index_pending()
             # Red flags and intent: the one place texts are assessed (service/redflags.py).
-            raised = redflags.triage_arrivals(SqliteTx(conn), self.config, now_s, ready) \
+            raised = redflags.triage_arrivals(tx, self.config, now_s, ready) \
                 if new_count else []
             if new_count:
-                append_event(conn, "sync", "sms.received", f"sms/{number}",
-                             {"count": new_count, "conversations": sorted(received)[:500]})
+                tx.append_event("sync", "sms.received", f"sms/{number}",
+                                {"count": new_count, "conversations": sorted(received)[:500]})
             if status_count:
-                append_event(conn, "sync", "sms.status", f"sms/{number}",
-                             {"count": status_count, "conversations": sorted(status_convs)[:500]})
+                tx.append_event("sync", "sms.status", f"sms/{number}",
+                                {"count": status_count,
+                                 "conversations": sorted(status_convs)[:500]})
             # Rules run last, after anything the ingest derives (red-flag tags included),
             # in this same transaction: see service/rules.py.
             if rules is not None and new_count:
-                with self.db.writing() as tx:
-                    firing = rules.fire_arrivals(tx, before, now=now_s)
+                firing = rules.fire_arrivals(tx, before, now=now_s)
         redflags.notify_raised(self.config, raised)
         if rules is not None and firing is not None:
             rules.after_commit(firing)
@@ -357,43 +416,41 @@ class SmsPoller:
         result.conversations |= received | status_convs
         return newest
 
-    def _reject(self, conn: sqlite3.Connection, msg: ProviderMessage, number: str,
-                problem: str) -> None:
+    def _reject(self, tx: StoreTx, msg: ProviderMessage, number: str, problem: str) -> None:
         """A listed text that cannot belong to a patient: no conversation. Logged and
         recorded once per sid (the overlap lists it again on every poll)."""
         if msg.sid in self._rejected:
             return
         self._rejected.add(msg.sid)
         log.warning("sms not stored", extra=fields(account=number, rejected=1))
-        append_event(conn, "sync", "sms.rejected", f"sms/{number}",
-                     {"sid": clean_line(msg.sid), "reason": problem})
+        tx.append_event("sync", "sms.rejected", f"sms/{number}",
+                        {"sid": clean_line(msg.sid), "reason": problem})
 
     @staticmethod
-    def _adopt(conn: sqlite3.Connection, msg: ProviderMessage, number: str,
-               now_s: int) -> int | None:
+    def _adopt(tx: StoreTx, msg: ProviderMessage, number: str, now_s: int) -> int | None:
         """A text staff confirmed before the provider listed it gets the provider's id
         instead of being stored a second time; its conversation, or None."""
         if msg.direction != "outbound-api":
             return None
         created = _epoch(msg.date_created or msg.date_sent, now_s)
-        for held in sms_store.placeholders(conn, number, msg.to):
+        for held in tx.sms_placeholders(number, msg.to):
             if body_match(held.body, msg.body) and created >= held.created_s - 60:
-                return sms_store.adopt_sid(conn, held.sid, msg.sid, msg.status, msg.error_code,
-                                           msg.error_message, _record(msg, number, (),
-                                                                      now_s).raw, now_s)
+                return tx.adopt_sms_sid(held.sid, msg.sid, msg.status, msg.error_code,
+                                        msg.error_message, _record(msg, number, (),
+                                                                   now_s).raw, now_s)
         return None
 
     @staticmethod
-    def _arrive(conn: sqlite3.Connection, msg: ProviderMessage,
-                media: Sequence[ProviderMedia], now_s: int) -> int | None:
+    def _arrive(tx: StoreTx, msg: ProviderMessage, media: Sequence[ProviderMedia],
+                now_s: int) -> int | None:
         """Record that a patient's MMS stored while "receiving" is complete."""
         raw = _record(msg, "", media, now_s).raw
-        return sms_store.refresh_received(
-            conn, msg.sid, msg.status, raw,
-            [(m.filename, m.content_type, m.sid) for m in media], now_s)
+        return tx.refresh_received_sms(
+            msg.sid, msg.status, raw, [(m.filename, m.content_type, m.sid) for m in media],
+            now_s)
 
-    def _keyword(self, conn: sqlite3.Connection, msg: ProviderMessage, number: str,
-                 stored: sms_store.Stored, now_s: int) -> int:
+    def _keyword(self, tx: StoreTx, msg: ProviderMessage, number: str, stored: StoredSms,
+                 now_s: int) -> int:
         """Record STOP / START / HELP; 1 when the patient's opt-out state changed."""
         keyword = parse_keyword(msg.body)
         if keyword is None:
@@ -401,35 +458,31 @@ class SmsPoller:
         word = keyword_word(msg.body)  # one of the fixed keywords: safe to show
         conv = stored.conversation_id
         at = _epoch(msg.at, now_s)
-        sms_store.set_keyword(conn, msg.sid, keyword.value)
+        tx.set_sms_keyword(msg.sid, keyword.value)
         target = f"conversation:{conv}"
         details = {"number": msg.from_, "keyword": word, "message": stored.message_pk,
                    "clinic_number": number}
         if keyword is Keyword.HELP:
-            append_event(conn, "sync", "sms.help", target, details)
+            tx.append_event("sync", "sms.help", target, details)
             return 0
         state = "out" if keyword is Keyword.STOP else "in"
-        if not sms_store.set_opt_state(conn, msg.from_, state, word, number, at,
-                                       stored.message_pk):
+        if not tx.set_opt_state(msg.from_, state, word, number, at, stored.message_pk):
             return 0
         if state == "out":
             line = (f"Patient opted out by texting {word}. Texts to this number are blocked "
                     f"until the patient texts START (or {SPANISH_START}).")
         else:
             line = f"Patient opted back in by texting {word}. Texts can be sent again."
-        sms_store.add_system_line(conn, conv, line, at)
-        append_event(conn, "sync", "sms.opt_out" if state == "out" else "sms.opt_in", target,
-                     details)
+        tx.add_system_line(conv, line, at)
+        tx.append_event("sync", "sms.opt_out" if state == "out" else "sms.opt_in", target,
+                        details)
         return 1
 
-    def _poll_statuses(self, client: SmsClient, now_s: int, result: PollResult,
-                       listed: set[str]) -> None:
-        numbers = [n.number for n in self.sms.numbers]
-        with self.db.read() as conn:
-            sids = sms_store.open_outbound(conn, numbers, now_s - STATUS_WINDOW_S,
-                                           STATUS_FETCH_LIMIT)
-            sids += sms_store.still_receiving(conn, numbers, now_s - STATUS_WINDOW_S,
-                                              STATUS_FETCH_LIMIT)
+    def _poll_statuses(self, client: SmsClient, numbers: Sequence[str], now_s: int,
+                       result: PollResult, listed: set[str]) -> None:
+        with self.db.reading() as tx:
+            sids = tx.open_outbound_sms(numbers, now_s - STATUS_WINDOW_S, STATUS_FETCH_LIMIT)
+            sids += tx.receiving_sms(numbers, now_s - STATUS_WINDOW_S, STATUS_FETCH_LIMIT)
         fetched: list[ProviderMessage] = []
         for sid in sids:
             if sid in listed:
@@ -446,24 +499,24 @@ class SmsPoller:
         media = {m.sid: client.media(m.sid) for m in fetched
                  if m.inbound and m.status != "receiving" and m.num_media > 0}
         convs: set[int] = set()
-        with self.db.write() as conn:
-            known = sms_store.known_sids(conn, [m.sid for m in fetched])
+        with self.db.writing() as tx:
+            known = tx.known_sids([m.sid for m in fetched])
             for m in fetched:
                 have = known.get(m.sid)
                 if have is not None and _arrived(have.status, m):
-                    conv: int | None = self._arrive(conn, m, media.get(m.sid, ()), now_s)
+                    conv: int | None = self._arrive(tx, m, media.get(m.sid, ()), now_s)
                 elif have is None or m.inbound or not _status_moves(have.status, m.status):
                     continue
                 else:
-                    conv = sms_store.update_status(conn, m.sid, m.status, m.error_code,
-                                                   m.error_message, now_s)
+                    conv = tx.update_sms_status(m.sid, m.status, m.error_code,
+                                                m.error_message, now_s)
                     if conv is not None:
-                        _not_delivered(conn, m, conv, now_s)
+                        _not_delivered(tx, m, conv, now_s)
                 if conv is not None:
                     convs.add(conv)
                     result.status_updates += 1
             if convs:
-                append_event(conn, "sync", "sms.status", "sms", {
+                tx.append_event("sync", "sms.status", "sms", {
                     "count": len(convs), "conversations": sorted(convs)[:500]})
         result.conversations |= convs
 
@@ -477,16 +530,19 @@ class SmsPoller:
         the poll interval and doubling on each 429 in a row, with jitter; 5xx and network
         errors back off exponentially;
         a 401 or a missing token logs one clear line and retries every AUTH_RETRY_S with a
-        freshly resolved token.
+        freshly resolved token. While another server polls some number, its lease is tried
+        again every `_LEASE_RETRY_S` and a number taken is polled at once.
         """
         failures = 0
         limited = 0
+        due = 0.0  # monotonic time of the next poll of every number held
         try:
             while not stop.is_set():
                 delay = float(self.sms.poll_seconds)
+                full = time.monotonic() >= due
                 try:
                     started = time.monotonic()
-                    outcome = self.poll_once()
+                    outcome = self.poll_once(taken_only=not full)
                     log.debug("sms polled", extra=fields(
                         received=outcome.new, statuses=outcome.status_updates,
                         rejected=outcome.rejected, conversations=len(outcome.conversations),
@@ -498,8 +554,9 @@ class SmsPoller:
                     if on_result is not None:
                         on_result(outcome)
                 except (SmsAuthError, CredentialError) as exc:
-                    self.close()  # the next try resolves the token again
+                    self._drop_client()  # the next try resolves the token again
                     delay = max(AUTH_RETRY_S, delay)
+                    full = True
                     self._failed(f"{exc}; SMS polling paused, next try in {delay:.0f}s", error=True)
                 except SmsRateLimited as exc:
                     if exc.retry_after is not None:
@@ -510,12 +567,28 @@ class SmsPoller:
                                                    cap=MAX_RETRY_AFTER_S)
                         said = "backing off"
                     limited += 1
+                    full = True
                     self._failed(f"{exc}; waiting {delay:.0f}s {said}")
-                except (SmsError, StoreError, sqlite3.OperationalError) as exc:
+                except (SmsError, StoreError) as exc:
                     failures += 1
                     delay = min(delay * 2 ** min(failures, 10), MAX_BACKOFF_S)
+                    full = True
                     self._failed(f"{exc}; retrying in {delay:.0f}s")
-                stop.wait(delay)
+                except Exception as exc:  # noqa: BLE001 - the database's own trouble: retried
+                    # (a locked SQLite file, a PostgreSQL connection lost); the traceback
+                    # goes to the log, never the exception's text (it may quote a text).
+                    failures += 1
+                    delay = min(delay * 2 ** min(failures, 10), MAX_BACKOFF_S)
+                    full = True
+                    if self.last_error != type(exc).__name__:
+                        log_failure(log, "sms poll failed", exc)
+                    self.last_error = type(exc).__name__
+                if full:
+                    due = time.monotonic() + delay
+                wait = due - time.monotonic()
+                if self._unleased and not failures and not limited:
+                    wait = min(wait, _LEASE_RETRY_S)
+                stop.wait(max(0.0, wait))
         finally:
             self.close()
 
@@ -524,4 +597,3 @@ class SmsPoller:
         self.last_error = line
         if not repeated:
             (log.error if error else log.warning)("%s", line)
-

@@ -53,6 +53,7 @@ from cxinbox.store.records import (
     KbArticleRecord,
     KbHitRecord,
     KbRevisionRecord,
+    KnownSms,
     MentionRecord,
     MergeCounts,
     MessageRecord,
@@ -71,6 +72,7 @@ from cxinbox.store.records import (
     SlaFactsRecord,
     SmsCursor,
     SmsMessageMedia,
+    SmsPlaceholder,
     SmsRecord,
     SplitPlan,
     StaffState,
@@ -440,14 +442,82 @@ class StoreTx(Protocol):
         already); `counts_as_response` as for `record_outbound_email`."""
         ...
 
-    def store_sms(self, rec: SmsRecord) -> StoredSms | None:
-        """Store one text; None when its provider id is already known."""
+    def store_sms(self, rec: SmsRecord, *, index_text: bool = True,
+                  now: int | None = None) -> StoredSms | None:
+        """Store one text; None when its provider id is already known. `index_text=False`
+        leaves full-text indexing to one `index_pending` per batch; `now` stamps the
+        delivery status (the text's own time when None)."""
         ...
 
     def message_of_sms_id(self, provider_id: str) -> int | None: ...
 
     def is_opted_out(self, number: str) -> bool:
         """Whether the patient's last keyword was STOP (or a synonym)."""
+        ...
+
+    # -- SMS sync (service/sms_sync.py) ----------------------------------------------------------
+
+    def sms_cursor(self, clinic_number: str) -> int | None:
+        """The newest provider date stored for this clinic number (None before its first poll)."""
+        ...
+
+    def advance_sms_cursor(self, clinic_number: str, date_sent_max: int | None,
+                           polled_at: int) -> None:
+        """Move the number's cursor forward (never back) after a complete listing."""
+        ...
+
+    def known_sids(self, sids: Sequence[str]) -> dict[str, KnownSms]:
+        """The subset of `sids` already stored."""
+        ...
+
+    def update_sms_status(self, sid: str, status: str, error_code: int | None,
+                          error_message: str, now: int) -> int | None:
+        """Record a new provider status; the conversation when it changed, else None."""
+        ...
+
+    def sms_outbox_of(self, sid: str) -> tuple[int, str] | None:
+        """(outbox id, author) of the reply that sent text `sid`, if the desk sent it."""
+        ...
+
+    def sms_placeholders(self, clinic_number: str, patient_number: str) -> list[SmsPlaceholder]:
+        """Texts staff confirmed that the provider has not listed yet, for this pair."""
+        ...
+
+    def adopt_sms_sid(self, placeholder: str, sid: str, status: str, error_code: int | None,
+                      error_message: str, raw: bytes, now: int) -> int | None:
+        """Give a confirmed text the provider's own id, status and record; its conversation."""
+        ...
+
+    def refresh_received_sms(self, sid: str, status: str, raw: bytes,
+                             media: Sequence[tuple[str, str, str]], now: int) -> int | None:
+        """A patient's MMS stored while "receiving" has arrived: its status, media
+        (filename, content type, provider media id) and newer record; its conversation."""
+        ...
+
+    def set_sms_keyword(self, sid: str, keyword: str) -> None: ...
+
+    def set_opt_state(self, number: str, state: str, keyword: str, clinic_number: str,
+                      changed_at: int, message_pk: int | None) -> bool:
+        """Record STOP ("out") or START ("in") unless a newer keyword decided; True when
+        the stored state changed."""
+        ...
+
+    def add_system_line(self, conv_id: int, text: str, at: int) -> int:
+        """A line in the conversation written by cxinbox itself (shown with the notes)."""
+        ...
+
+    def open_outbound_sms(self, clinic_numbers: Sequence[str], since: int,
+                          limit: int) -> list[str]:
+        """Sids of our texts since `since` whose status is not final yet, oldest first."""
+        ...
+
+    def receiving_sms(self, clinic_numbers: Sequence[str], since: int, limit: int) -> list[str]:
+        """Sids of patients' MMS stored while still "receiving", oldest first."""
+        ...
+
+    def reopen(self, conv_id: int, at: int, reason: str, actor: str) -> bool:
+        """A pending, snoozed or closed conversation open again, with its event; False
+        when it was open already (or is gone)."""
         ...
 
     def ingest_local(self, *, account: str, folder: str, raw: bytes, parsed: ParsedMessage,
@@ -669,6 +739,11 @@ class StoreTx(Protocol):
 
     def set_quarantine(self, folder_id: int, reason: str | None) -> None: ...
 
+    def release_quarantine(self, account: str, folder: str) -> bool:
+        """Staff release a quarantined folder for its next sync (`sync --release`); False
+        when it was not quarantined."""
+        ...
+
     def sweep_pending(self, folder_id: int) -> bool: ...
 
     def clear_sweep(self, folder_id: int) -> None: ...
@@ -730,7 +805,7 @@ class StoreTx(Protocol):
 
 
 class SyncLease(Protocol):
-    """The right to sync one source (an IMAP folder) while several servers share a store."""
+    """The right to sync one source (an IMAP folder, an SMS number) while several servers share a store."""
 
     def held(self) -> bool:
         """Still ours (asks the database where leases can be lost): when False, stop
@@ -824,6 +899,11 @@ class Store(Protocol):
         """Claim `name` (e.g. "mail:account/folder") for this server until it is released,
         the store is closed or the process ends; None while another server (or another
         thread here) holds it. A store only one server uses grants it always."""
+        ...
+
+    def store_id(self) -> str | None:
+        """A stable id the database keeps of itself, the same for every server on it
+        (PostgreSQL); None where the database is known by its path (SQLite)."""
         ...
 
     def diagnose(self) -> list[Diagnosis]:

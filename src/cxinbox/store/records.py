@@ -430,6 +430,24 @@ class StoredSms:
 
 
 @dataclass(frozen=True, slots=True)
+class KnownSms:
+    """A text already stored, as the SMS poller checks a listing against the store."""
+
+    message_pk: int
+    conversation_id: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class SmsPlaceholder:
+    """A text staff confirmed that the provider has not listed yet."""
+
+    sid: str
+    body: str  # what the outbox posted
+    created_s: int  # when the reply was queued: the text cannot be older
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxItem:
     """One reply in the outbox (without its bytes), with a text's delivery as the provider
     last reported it. `recipients` and `draft` are the JSON the store keeps."""

@@ -9,7 +9,6 @@ status shown in the thread, the provider's error and the keyword the text carrie
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -20,6 +19,7 @@ from cxinbox.domain.sms import (  # noqa: F401 - the placeholder names are offer
     Keyword,
     parse_keyword,
     placeholder_sid,
+    sms_raw_sha256,
 )
 from cxinbox.store import fts
 from cxinbox.store.contacts import link_conversation
@@ -28,8 +28,10 @@ from cxinbox.store.csat import take_answer
 from cxinbox.store.dialect import dialect_of, inserted_id, returned_id
 from cxinbox.store.records import (
     DeliveryStatus,
+    KnownSms,
     SmsMediaRow,
     SmsMessageMedia,
+    SmsPlaceholder,
     SmsRecord,
     StoredSms,
 )
@@ -43,15 +45,7 @@ FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "canceled", "r
 
 
 Stored = StoredSms
-
-
-
-@dataclass(frozen=True, slots=True)
-class KnownSms:
-    message_pk: int
-    conversation_id: int
-    status: str
-
+Placeholder = SmsPlaceholder
 
 
 
@@ -100,10 +94,7 @@ def insert_sms(conn: sqlite3.Connection, rec: SmsRecord) -> tuple[int | None, in
     return (None, None) if stored is None else (stored.message_pk, stored.conversation_id)
 
 
-def raw_sha256(provider_id: str) -> bytes:
-    """The key of a text's raw row (one per provider sid): what ingest assessments made
-    before the write transaction are keyed by (service/redflags.py)."""
-    return hashlib.sha256(f"sms:{provider_id}".encode()).digest()
+raw_sha256 = sms_raw_sha256
 
 
 def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = True,
@@ -234,13 +225,6 @@ def update_status(conn: sqlite3.Connection, sid: str, status: str, error_code: i
     return int(row[0]) if row else None
 
 
-@dataclass(frozen=True, slots=True)
-class Placeholder:
-    sid: str
-    body: str  # what the outbox posted
-    created_s: int  # when the reply was queued: the text cannot be older
-
-
 def placeholders(conn: sqlite3.Connection, clinic_number: str,
                  patient_number: str) -> list[Placeholder]:
     """Texts staff confirmed that the provider has not listed yet, for this pair."""
@@ -264,7 +248,7 @@ def adopt_sid(conn: sqlite3.Connection, placeholder: str, sid: str, status: str,
                  (sid, status, error_code, error_message, now, placeholder))
     conn.execute("UPDATE messages SET message_id = ? WHERE id = ?", (sid, row[0]))
     conn.execute("UPDATE raw_messages SET sha256 = ?, data = ?, size = ? WHERE id = ?",
-                 (hashlib.sha256(f"sms:{sid}".encode()).digest(), raw, len(raw), row[2]))
+                 (sms_raw_sha256(sid), raw, len(raw), row[2]))
     conn.execute("UPDATE outbox SET provider_id = ? WHERE channel = 'sms' AND provider_id = ?",
                  (sid, placeholder))
     return int(row[1])

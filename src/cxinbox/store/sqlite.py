@@ -85,6 +85,10 @@ class SqliteStoreOps:
                        on_others: Callable[[list[Presence]], None]) -> None:
         """One server per SQLite file: its presence board is the whole desk's."""
 
+    def store_id(self) -> str | None:
+        """None: a SQLite file is known by its path (see `Store.store_id`)."""
+        return None
+
     def diagnose(self) -> list[Diagnosis]:
         from cxinbox.store.db import has_wal_reset_fix, sqlite_version
 

@@ -59,6 +59,7 @@ from cxinbox.store.records import (
     KbArticleRecord,
     KbHitRecord,
     KbRevisionRecord,
+    KnownSms,
     MentionRecord,
     MergeCounts,
     MessageRecord,
@@ -77,6 +78,7 @@ from cxinbox.store.records import (
     SlaFactsRecord,
     SmsCursor,
     SmsMessageMedia,
+    SmsPlaceholder,
     SmsRecord,
     SplitPlan,
     StaffState,
@@ -477,14 +479,67 @@ class SqliteTx:
                             counts_as_response: bool) -> StoredSms | None:
         return sms.store_sms(self.conn, rec, counts_as_response=counts_as_response)
 
-    def store_sms(self, rec: SmsRecord) -> StoredSms | None:
-        return sms.store_sms(self.conn, rec)
+    def store_sms(self, rec: SmsRecord, *, index_text: bool = True,
+                  now: int | None = None) -> StoredSms | None:
+        return sms.store_sms(self.conn, rec, index_text=index_text, now=now)
 
     def message_of_sms_id(self, provider_id: str) -> int | None:
         return outbox.message_of_sid(self.conn, provider_id)
 
     def is_opted_out(self, number: str) -> bool:
         return sms.is_opted_out(self.conn, number)
+
+    # -- SMS sync
+
+    def sms_cursor(self, clinic_number: str) -> int | None:
+        return sms.poll_cursor(self.conn, clinic_number)
+
+    def advance_sms_cursor(self, clinic_number: str, date_sent_max: int | None,
+                           polled_at: int) -> None:
+        sms.advance_cursor(self.conn, clinic_number, date_sent_max, polled_at)
+
+    def known_sids(self, sids: Sequence[str]) -> dict[str, KnownSms]:
+        return sms.known_sids(self.conn, sids)
+
+    def update_sms_status(self, sid: str, status: str, error_code: int | None,
+                          error_message: str, now: int) -> int | None:
+        return sms.update_status(self.conn, sid, status, error_code, error_message, now)
+
+    def sms_outbox_of(self, sid: str) -> tuple[int, str] | None:
+        return sms.outbox_of_sid(self.conn, sid)
+
+    def sms_placeholders(self, clinic_number: str, patient_number: str) -> list[SmsPlaceholder]:
+        return sms.placeholders(self.conn, clinic_number, patient_number)
+
+    def adopt_sms_sid(self, placeholder: str, sid: str, status: str, error_code: int | None,
+                      error_message: str, raw: bytes, now: int) -> int | None:
+        return sms.adopt_sid(self.conn, placeholder, sid, status, error_code, error_message,
+                             raw, now)
+
+    def refresh_received_sms(self, sid: str, status: str, raw: bytes,
+                             media: Sequence[tuple[str, str, str]], now: int) -> int | None:
+        return sms.refresh_received(self.conn, sid, status, raw, media, now)
+
+    def set_sms_keyword(self, sid: str, keyword: str) -> None:
+        sms.set_keyword(self.conn, sid, keyword)
+
+    def set_opt_state(self, number: str, state: str, keyword: str, clinic_number: str,
+                      changed_at: int, message_pk: int | None) -> bool:
+        return sms.set_opt_state(self.conn, number, state, keyword, clinic_number, changed_at,
+                                 message_pk)
+
+    def add_system_line(self, conv_id: int, text: str, at: int) -> int:
+        return sms.add_system_line(self.conn, conv_id, text, at)
+
+    def open_outbound_sms(self, clinic_numbers: Sequence[str], since: int,
+                          limit: int) -> list[str]:
+        return sms.open_outbound(self.conn, clinic_numbers, since, limit)
+
+    def receiving_sms(self, clinic_numbers: Sequence[str], since: int, limit: int) -> list[str]:
+        return sms.still_receiving(self.conn, clinic_numbers, since, limit)
+
+    def reopen(self, conv_id: int, at: int, reason: str, actor: str) -> bool:
+        return convs.reopen(self.conn, conv_id, at, reason, actor=actor)
 
     def ingest_local(self, *, account: str, folder: str, raw: bytes, parsed: ParsedMessage,
                      at: int, seen: bool, own_addresses: frozenset[str], now: int) -> int:
@@ -725,6 +780,9 @@ class SqliteTx:
 
     def set_quarantine(self, folder_id: int, reason: str | None) -> None:
         ingest.set_quarantine(self.conn, folder_id, reason)
+
+    def release_quarantine(self, account: str, folder: str) -> bool:
+        return ingest.release_quarantine(self.conn, account, folder)
 
     def sweep_pending(self, folder_id: int) -> bool:
         return ingest.sweep_pending(self.conn, folder_id)

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
-from cxinbox.contract.errors import StoreError
+from cxinbox.contract.errors import NotOnThisStoreYet, StoreError
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.interface import Selection, StoreTx
 from cxinbox.store.pg.conn import PgConnection
@@ -88,7 +88,7 @@ NOT_YET: Final = (
 def _not_yet(name: str) -> Any:
     @functools.wraps(getattr(SqliteTx, name))  # keeps the operation's signature
     def refuse(self: Any, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"{name} on PostgreSQL: not yet")
+        raise NotOnThisStoreYet(f"{name} on PostgreSQL: not yet")
 
     return refuse
 
@@ -123,13 +123,17 @@ class PgStore:
         self._loose: list[psycopg.Connection[Any]] = []
         self._loose_lock = threading.Lock()
         self._leases = PgLeases(url)
+        self._store_id: str | None = None
         try:
+            # One plain connection first: a database that cannot be reached (or does not
+            # exist) is said at once in the server's words, not after the pool's retries.
+            with psycopg.connect(url, autocommit=True,
+                                 connect_timeout=max(2, int(timeout_s))) as first:
+                migrate(first)
             self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
                 url, min_size=min_size, max_size=max_size, timeout=timeout_s,
                 kwargs={"autocommit": True}, open=False, name="cxinbox")
             self._pool.open(wait=True, timeout=timeout_s)
-            with self._pool.connection() as raw:
-                migrate(raw)
         except (psycopg.Error, OSError) as exc:
             self._close_pool()
             raise StoreError(f"PostgreSQL store: {_one_line(exc)}") from None
@@ -251,6 +255,21 @@ class PgStore:
             conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES ('durable_mark', '1')"
                          " ON CONFLICT (key) DO UPDATE SET"
                          " value = (cxinbox_meta.value::bigint + 1)::text")
+
+    def store_id(self) -> str:
+        """This database's own id (`store_id` in cxinbox_meta), made by the first server
+        or command that opened it: every server on the database names the same one, and
+        a copy made by `store copy` has an id of its own."""
+        if self._store_id is None:
+            import uuid
+
+            with self.write() as conn:
+                conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES ('store_id', ?)"
+                             " ON CONFLICT (key) DO NOTHING", (str(uuid.uuid4()),))
+                row = conn.execute("SELECT value FROM cxinbox_meta WHERE key = 'store_id'"
+                                   ).fetchone()
+            self._store_id = str(row[0])
+        return self._store_id
 
     def try_lease(self, name: str) -> PgLease | None:
         """A session-scoped advisory lock on its own connection (store/pg/lease.py)."""

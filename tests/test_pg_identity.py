@@ -1,0 +1,101 @@
+"""On PostgreSQL a server names its database as `postgresql://host:port/dbname` (never the
+user or password) and the database's own id; a command whose config names another
+database is refused in one line (exit 5) and changes nothing; the same database, however
+its URL is spelled, is served."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.support.pgcluster import PgCluster
+from tests.test_bulk_cli import fill
+from tests.test_pg_serve import pg_config
+from tests.test_serve_support import ME, Server, cx, socket_dir
+
+from cxinbox.api.socket_probe import probe
+from cxinbox.config import load_config, pg_database_name
+from cxinbox.store.pg.store import PgStore
+
+_names = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def two_databases(pg_cluster: PgCluster) -> Iterator[tuple[str, str]]:
+    names = [f"ident_{next(_names)}" for _ in range(2)]
+    urls = []
+    for name in names:
+        pg_cluster.create_database(name)
+        store = PgStore(pg_cluster.url(name), max_size=2)
+        try:
+            fill(store, 3)  # type: ignore[arg-type]  # the ingest module runs on both
+        finally:
+            store.close()
+        urls.append(pg_cluster.url(name))
+    yield urls[0], urls[1]
+    for name in names:
+        pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _status(url: str, conv: int) -> str:
+    store = PgStore(url, max_size=1)
+    try:
+        return str(store.conn.execute("SELECT status FROM conversations WHERE id = ?",
+                                      (conv,)).fetchone()[0])
+    finally:
+        store.close()
+
+
+def test_the_database_is_named_without_user_or_password() -> None:
+    assert pg_database_name("postgresql://desk:s3cret@db.example:6543/inbox") \
+        == "postgresql://db.example:6543/inbox"
+    assert pg_database_name("postgres://desk@db.example/inbox?sslmode=require") \
+        == "postgresql://db.example:5432/inbox"
+    assert pg_database_name("postgresql://desk@/inbox?host=/run/postgresql/&port=5433") \
+        == "postgresql:///run/postgresql:5433/inbox"
+    assert pg_database_name("postgresql://desk@db.example") == "postgresql://db.example:5432/desk"
+    assert "s3cret" not in pg_database_name("postgresql://u:s3cret@h/d?password=s3cret")
+
+
+def test_a_server_on_another_postgresql_database_is_refused(
+        tmp_path: Path, two_databases: tuple[str, str]) -> None:
+    theirs, ours = two_databases
+    with socket_dir() as sockdir:
+        sock = sockdir / "s.sock"
+        stray = pg_config(tmp_path / "stray", sock, theirs, {ME: "admin"})
+        mine = pg_config(tmp_path / "mine", sock, ours, {ME: "admin"})
+        with Server(stray, sock) as server:
+            found = probe(sock)
+            assert found is not None
+            hello, conn = found
+            conn.close()
+            stray_id = PgStore(theirs, max_size=1)
+            try:
+                assert hello.store_id == stray_id.store_id() and len(hello.store_id) == 36
+            finally:
+                stray_id.close()
+            assert hello.store == (pg_database_name(theirs),)
+            for args in (["status", "id:1", "closed", "-y"], ["list"], ["list", "--json"],
+                         ["show", "1"]):
+                proc = cx(*args, "-c", str(mine))
+                assert proc.returncode == 5 and proc.stdout == "", (args, proc.stderr)
+                lines = proc.stderr.splitlines()
+                assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+                assert pg_database_name(theirs) in lines[0]
+                assert pg_database_name(ours) in lines[0]
+                assert hello.store_id in lines[0] and "not talking to it" in lines[0]
+            assert _status(theirs, 1) == "open" and _status(ours, 1) == "open"
+            # The config naming the server's own database, spelt otherwise (a password
+            # and an option more), is served.
+            assert "@/" in theirs
+            same = pg_config(tmp_path / "same", sock, theirs.replace("@/", ":not-shown@/", 1)
+                             + "&application_name=desk", {ME: "admin"})
+            assert load_config(same).store_identity == load_config(stray).store_identity
+            done = cx("status", "id:1", "closed", "-y", "-c", str(same))
+            assert done.returncode == 0, done.stderr
+            assert _status(theirs, 1) == "closed" and _status(ours, 1) == "open"
+            assert "not talking" not in server.log
+            refused = cx("list", "-c", str(pg_config(
+                tmp_path / "other", sock, ours.replace("@/", ":not-shown@/", 1), {ME: "admin"})))
+            assert refused.returncode == 5 and "not-shown" not in refused.stderr

@@ -1,0 +1,185 @@
+"""Several servers on one PostgreSQL: each clinic number is polled by one of them at a time.
+
+Two SMS pollers (separate processes, as two servers are) run against the local provider
+for the same clinic number. Only the one holding the number's lease lists it; when it is
+killed with SIGKILL in the middle of a listing (some batches committed, the cursor not
+moved yet), the other takes the lease within 30 s and lists again from the committed
+cursor: every text is stored once and counted once in the `sms.received` events.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from tests.support.pgcluster import PgCluster
+from tests.support.smsprovider import SmsProvider, write_sms_config
+
+from cxinbox.store.pg.store import PgStore
+
+ROOT = Path(__file__).resolve().parent.parent
+CLINIC = "+15550100100"
+_names = itertools.count(1)
+
+WORKER = """
+import sys, threading
+from cxinbox.channels.sms import SmsClient
+from cxinbox.config import load_config
+from cxinbox.service.sms_sync import SmsPoller
+from cxinbox.store.pg.store import PgStore
+
+store = PgStore(sys.argv[2], max_size=4)
+config = load_config(sys.argv[1])
+poller = SmsPoller(store, config, batch_size=40,
+                   client_factory=lambda c, t: SmsClient(c, t, page_size=40))
+
+def said(result):
+    if result.new or result.duplicates:
+        print("polled", result.new, result.duplicates, flush=True)
+
+print("ready", flush=True)
+poller.run(threading.Event(), on_result=said)
+"""
+
+
+class Worker:
+    """A poller process and the lines it printed, with when they came."""
+
+    def __init__(self, config: Path, url: str) -> None:
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+        self.proc = subprocess.Popen([sys.executable, "-c", WORKER, str(config), url],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True, env=env, start_new_session=True)
+        self.lines: list[tuple[float, str]] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append((time.monotonic(), line.strip()))
+
+    def said(self, word: str) -> list[tuple[float, str]]:
+        return [(t, line) for t, line in list(self.lines) if line.split(" ", 1)[0] == word]
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=30)
+
+
+def _wait(what: str, cond: Callable[[], bool], timeout: float, step: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(step)
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
+    name = f"pgsms_{os.getpid()}_{next(_names)}"
+    pg_cluster.create_database(name)
+    PgStore(pg_cluster.url(name)).close()  # migrated before the workers race to it
+    yield pg_cluster.url(name)
+    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_one_server_polls_a_number_and_another_takes_over(tmp_path: Path, pg_url: str) -> None:
+    total = 1000
+    start = datetime.now(UTC) - timedelta(hours=2)
+    with SmsProvider(numbers=[CLINIC]) as provider:
+        provider.inject_many((f"+1555766{i % 500:04d}", CLINIC, f"question number {i}",
+                              start + timedelta(seconds=i)) for i in range(total))
+        config = write_sms_config(tmp_path, provider, [CLINIC], poll_seconds=60)
+        store = PgStore(pg_url, max_size=2)
+        workers: list[Worker] = []
+        try:
+            def stored() -> int:
+                return int(store.conn.execute(
+                    "SELECT count(*) FROM sms_messages").fetchone()[0])
+
+            def cursor_moved() -> bool:
+                return store.conn.execute("SELECT count(*) FROM sms_cursors"
+                                          ).fetchone()[0] > 0
+
+            first = Worker(config, pg_url)
+            workers.append(first)
+            _wait("the first poller to store texts", lambda: stored() >= 80, 120, 0.01)
+            second = Worker(config, pg_url)
+            workers.append(second)
+            _wait("the second poller to start", lambda: bool(second.said("ready")), 60)
+            # The second one tries the lease every few seconds while the first lists.
+            _wait("a few more batches", lambda: stored() >= 240, 120, 0.01)
+            first.kill()
+            killed_at = time.monotonic()
+            at_kill = stored()
+            assert 0 < at_kill < total, "the first poller must die in the middle of a listing"
+            assert not cursor_moved(), "the cursor moves only after a complete listing"
+            assert not first.said("polled") and not second.said("polled")
+
+            # Taking over is storing again (the poll's summary line comes once it ends).
+            _wait("the second poller to take over", lambda: stored() > at_kill, 60)
+            assert time.monotonic() - killed_at < 30
+            _wait("the second poller to finish its poll", lambda: bool(second.said("polled")),
+                  120)
+            line = second.said("polled")[0][1]
+            new, duplicates = (int(word) for word in line.split()[1:3])
+            assert (new, duplicates) == (total - at_kill, at_kill)  # nothing lost, nothing twice
+
+            assert stored() == total
+            assert int(store.conn.execute("SELECT count(DISTINCT sid) FROM sms_messages"
+                                          ).fetchone()[0]) == total
+            assert int(store.conn.execute("SELECT count(*) FROM messages WHERE channel = 'sms'"
+                                          ).fetchone()[0]) == total
+            assert sum(_received_counts(store)) == total
+            assert cursor_moved()
+        finally:
+            for w in workers:
+                w.kill()
+            store.close()
+
+
+def test_each_number_is_polled_by_one_server_at_a_time(tmp_path: Path, pg_url: str) -> None:
+    """In one process: a second poller on the same store skips the number the first holds
+    and polls it once the first lets go (`close`)."""
+    from cxinbox.config import load_config
+    from cxinbox.service.sms_sync import SmsPoller
+
+    with SmsProvider(numbers=[CLINIC]) as provider:
+        provider.inject_inbound("+15557654321", CLINIC, "Can I move my appointment?",
+                                at=datetime.now(UTC) - timedelta(minutes=5))
+        config = load_config(write_sms_config(tmp_path, provider, [CLINIC]))
+        one, two = PgStore(pg_url, max_size=2), PgStore(pg_url, max_size=2)
+        first, second = SmsPoller(one, config), SmsPoller(two, config)
+        try:
+            assert first.poll_once().new == 1
+            assert second.poll_once().new == 0 and second.unleased == [CLINIC]
+            lists = len(provider.requests)
+            assert second.poll_once().duplicates == 0 and len(provider.requests) == lists
+            first.close()  # gives the lease back
+            again = second.poll_once()
+            assert (again.new, again.duplicates) == (0, 1) and second.unleased == []
+        finally:
+            first.close()
+            second.close()
+            one.close()
+            two.close()
+
+
+def _received_counts(store: PgStore) -> list[int]:
+    rows = store.conn.execute("SELECT details FROM events WHERE action = 'sms.received'"
+                              ).fetchall()
+    return [int((json.loads(r[0]) if isinstance(r[0], str) else r[0])["count"]) for r in rows]
