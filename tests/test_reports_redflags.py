@@ -50,8 +50,9 @@ def _arrive(db: Database, config: Config, n: int, at: int) -> int:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    return Database(tmp_path / "c.db")
+def db(any_store: Database) -> Database:
+    """Runs on SQLite and on PostgreSQL (conftest.any_store)."""
+    return any_store
 
 
 def test_only_people_act_on_a_red_flag_and_clinicians_are_shown_apart(db: Database) -> None:
