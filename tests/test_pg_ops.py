@@ -21,10 +21,9 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from teamhelp import DESK, T0, deliver, open_service
 from tests.support.pgcluster import PgCluster
 from tests.test_reports_exact import CONFIG as REPORT_CONFIG
-from tests.test_reports_exact import END, START, STAFF, WINDOWS, Clock, _generate
+from tests.test_reports_exact import END, STAFF, START, WINDOWS, Clock, _generate
 
 from cxinbox.config import load_config, load_config_text
 from cxinbox.contract.errors import BadRequest
@@ -39,6 +38,7 @@ from cxinbox.store import ingest, kb
 from cxinbox.store.db import Database
 from cxinbox.store.pg.store import PgStore
 from cxinbox.wiring import rules_engine
+from teamhelp import DESK, T0, deliver, open_service
 
 _databases = iter(range(1, 1000))
 

@@ -4,7 +4,6 @@ action, and the cases still waiting with their age, over real ingest and detecti
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from unittest import mock
 
 import pytest

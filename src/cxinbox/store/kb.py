@@ -142,8 +142,8 @@ def _snippet(body: str, words: Sequence[tuple[str, bool]],
             continue
         for i in range(len(tokens) - len(parts) + 1):
             if all(tokens[i + j][2] == part for j, part in enumerate(parts[:-1])):
-                last = tokens[i + len(parts) - 1][2]
-                if last == parts[-1] or (not phrase and last.startswith(parts[-1])):
+                tail = tokens[i + len(parts) - 1][2]
+                if tail == parts[-1] or (not phrase and tail.startswith(parts[-1])):
                     hits.append((i, i + len(parts) - 1, n))
 
     def score(start: int) -> int:
@@ -152,7 +152,7 @@ def _snippet(body: str, words: Sequence[tuple[str, bool]],
 
     best, best_score = 0, score(0) + (120 if hits else 0)
     if len(tokens) > size:
-        for first, last, _ in hits:
+        for first, _, _ in hits:
             ends = [e for f, e, _ in hits if f >= first and e < first + size]
             start = first - (size - (max(ends) - first + 1)) // 2
             start = max(0, min(start, len(tokens) - size))
