@@ -1,7 +1,7 @@
 """Knowledge-base search over 2,000 generated articles: through the service, and through the
 CLI with process start (in-process, and through a running `cxinbox serve`).
 
-    python bench/bench_kb.py [--articles 2000] [--queries 300] [--cli-runs 30]
+    python bench/bench_kb.py [--articles 2000] [--queries 300] [--cli-runs 30] [--pg]
 
 Articles are built from a clinic vocabulary (English and Spanish, accents included): a
 title of 3 to 6 words, 2 to 4 tags, a Markdown body of 80 to 400 words; one in five is
@@ -9,6 +9,11 @@ staff-only. Queries are what a receptionist types: one word, its first letters (
 two words, an accented word typed without its accent, and a word no article has. The
 target (issue #14) is search p95 < 50 ms for 2,000 articles. Wall time on a shared host
 moves with its load; the CPU time of each search is printed beside it.
+
+`--pg` also builds the same articles in PostgreSQL (a throwaway cluster started like the
+tests', tests/support/pgcluster.py) and runs the same searches through the service there:
+its figures, the ratio of the p95s, and for how many queries both backends found the
+same articles (the order inside the title group and the rest is each engine's own rank).
 """
 
 from __future__ import annotations
@@ -75,6 +80,12 @@ def build(path: Path, count: int, seed: int = 14) -> None:
     if path.exists():
         path.unlink()
     db = Database(path, synchronous="OFF")
+    fill(db, count, seed)
+    db.close()
+
+
+def fill(db: object, count: int, seed: int = 14) -> None:
+    """The generated articles into a store (SQLite or PostgreSQL)."""
     rng = random.Random(seed)
     now = int(time.time())
     with db.writing() as tx:
@@ -83,7 +94,6 @@ def build(path: Path, count: int, seed: int = 14) -> None:
             tx.kb_save(slug=slug, title=title, tags=tags, audience=audience, body=body,
                        link="", source="cli", author="bench", at=now,
                        changed="title,tags,audience,body,link", note="")
-    db.close()
 
 
 def queries(rng: random.Random, count: int) -> list[str]:
@@ -120,11 +130,77 @@ def line(name: str, ms: list[float]) -> str:
             f"  p95 {pct(ms, 0.95):7.2f} ms  max {max(ms):7.2f} ms")
 
 
+def measure(service: object, asked: list[str]
+            ) -> tuple[list[float], list[float], list[int], list[set[str]]]:
+    """Each query through `service.search` (the first 20, as the TUI asks): wall and CPU
+    ms and hit counts; then, untimed, the ids of every article each matches (read from
+    the full-text index itself: ranking and snippets of thousands would take minutes)."""
+    service.search("warm up")  # type: ignore[attr-defined]
+    took, cpu, found = [], [], []
+    for text in asked:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        hits = service.search(text, 20)  # type: ignore[attr-defined]
+        took.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.thread_time() - c0) * 1000)
+        found.append(len(hits))
+    from cxinbox.domain.kb import search_words
+    from cxinbox.store import kb
+    from cxinbox.store.dialect import dialect_of
+
+    slugs: list[set[str]] = []
+    with service.store.read() as conn:  # type: ignore[attr-defined]
+        for text in asked:
+            words = search_words(text)
+            if dialect_of(conn).fts_by_watermark:
+                expression = kb.fts_expression(words)
+                found_ids = {r[0] for r in conn.execute(
+                    "SELECT rowid FROM kb_fts WHERE kb_fts MATCH ?", (expression,))
+                } if expression else set()
+            else:
+                found_ids = {r[0] for r in conn.execute(
+                    f"SELECT a.id FROM kb_articles a, {kb._PG_QUERY} AS q"
+                    " WHERE a.retired = 0 AND a.search @@ q",
+                    ([w for w, _ in words], [not p for _, p in words]))}
+            slugs.append({f"#{i}" for i in found_ids})
+    return took, cpu, found, slugs
+
+
+def on_pg(count: int, config: object, me: str, asked: list[str], lite_took: list[float],
+          lite_slugs: list[set[str]]) -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.support.pgcluster import pg_cluster
+
+    from cxinbox.service.inbox import InboxService
+    from cxinbox.service.kb import KbService
+    from cxinbox.store.pg.store import PgStore
+
+    with pg_cluster() as cluster:
+        cluster.create_database("bench_kb")
+        store = PgStore(cluster.url("bench_kb"))
+        try:
+            started = time.perf_counter()
+            fill(store, count)
+            store.conn.execute("VACUUM ANALYZE kb_articles")
+            print(f"PostgreSQL: built {count} articles in"
+                  f" {time.perf_counter() - started:.1f} s")
+            took, cpu, _, slugs = measure(
+                KbService(InboxService(store, config, me)), asked)  # type: ignore[arg-type]
+        finally:
+            store.close()
+    print(line("PostgreSQL KbService.search", took))
+    print(line("  the same, CPU time", cpu))
+    same = sum(1 for a, b in zip(slugs, lite_slugs, strict=True) if a == b)
+    print(f"{'':<34} p95 PostgreSQL / SQLite: {pct(took, 0.95) / pct(lite_took, 0.95):.2f};"
+          f" every match the same for {same} of {len(asked)} queries")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--cli-runs", type=int, default=30)
+    parser.add_argument("--pg", action="store_true",
+                        help="the same searches on PostgreSQL too, after SQLite's")
     args = parser.parse_args()
 
     from cxinbox.config import load_config
@@ -150,21 +226,15 @@ def main() -> None:
     asked = queries(rng, args.queries)
 
     db = Database(db_path)
-    service = KbService(InboxService(db, config, me))
-    service.search("warm up")
-    took, cpu, found = [], [], []
-    for text in asked:
-        t0, c0 = time.perf_counter(), time.thread_time()
-        hits = service.search(text, 20)
-        took.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.thread_time() - c0) * 1000)
-        found.append(len(hits))
+    took, cpu, found, slugs = measure(KbService(InboxService(db, config, me)), asked)
     db.close()
     print(line("service KbService.search", took))
     # CPU time of the calling thread: what the search costs whatever else runs on the host
     print(line("  the same, CPU time", cpu))
     print(f"{'':<34} hits per query: median {statistics.median(found):.0f},"
           f" none for {sum(1 for f in found if f == 0)} of {len(found)}")
+    if args.pg:
+        on_pg(args.articles, config, me, asked, took, slugs)
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     env.pop("CXINBOX_CONFIG", None)

@@ -85,6 +85,10 @@ def test_sync_into_postgresql_equals_the_server(dovecot: Any, tmp_path: Path,
         assert _live(pg_store) == 400
         assert int(pg_store.conn.execute("SELECT sum(message_count) FROM conversations"
                                          ).fetchone()[0]) == 400
+        # triage ran at arrival, as on SQLite: its cursor is past every message stored
+        assert tuple(pg_store.conn.execute(
+            "SELECT (SELECT upto FROM triage_cursor), (SELECT max(id) FROM messages)"
+            ).fetchone()) == (400, 400)
 
         # A second sync is a no-op: nothing fetched, nothing changed, no event.
         before = _last_seq(pg_store)

@@ -50,8 +50,9 @@ def _row(db: Database, message_id: str) -> tuple[object, ...]:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    return Database(tmp_path / "c.db")
+def db(any_store: Database) -> Database:
+    """Runs on SQLite and on PostgreSQL (conftest.any_store)."""
+    return any_store
 
 
 CONFIG = load_config_text('[[staff]]\nos_user = "drlee"\nname = "Dr Lee"\nclinical = true\n'

@@ -57,8 +57,9 @@ def arrive(db: Database, uid: int, body: str, *, sender: str = "pat@patient.exam
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    return Database(tmp_path / "c.db")
+def db(any_store: Database) -> Database:
+    """Runs on SQLite and on PostgreSQL (conftest.any_store)."""
+    return any_store
 
 
 def answers(db: Database, conv: int) -> dict[str, object]:

@@ -4,7 +4,6 @@ action, and the cases still waiting with their age, over real ingest and detecti
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -50,8 +49,9 @@ def _arrive(db: Database, config: Config, n: int, at: int) -> int:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    return Database(tmp_path / "c.db")
+def db(any_store: Database) -> Database:
+    """Runs on SQLite and on PostgreSQL (conftest.any_store)."""
+    return any_store
 
 
 def test_only_people_act_on_a_red_flag_and_clinicians_are_shown_apart(db: Database) -> None:

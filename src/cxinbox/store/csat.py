@@ -128,8 +128,11 @@ def take_answer(conn: sqlite3.Connection, conv_id: int, message_pk: int, body: s
     earlier = None if row[2] is None else int(row[2])
     text = f"Patient rated {rating}/5" + ("" if earlier is None else
                                            f" (replaces the earlier {earlier}/5)")
-    conn.execute("INSERT OR REPLACE INTO csat_answers (message_pk, request_id, rating,"
-                 " rating_only) VALUES (?, ?, ?, ?)", (message_pk, row[0], rating, int(not more)))
+    conn.execute("INSERT INTO csat_answers (message_pk, request_id, rating, rating_only)"
+                 " VALUES (?, ?, ?, ?) ON CONFLICT (message_pk) DO UPDATE SET"
+                 " request_id = excluded.request_id, rating = excluded.rating,"
+                 " rating_only = excluded.rating_only",
+                 (message_pk, row[0], rating, int(not more)))
     insert_note(conn, conv_id, ACTOR, text, at)
     append_event(conn, ACTOR, "csat.rated", f"conversation:{conv_id}",
                  {"conversation": conv_id, "request": int(row[0]), "rating": rating,

@@ -10,6 +10,10 @@ common spelling are asked of the connection's `Dialect`:
 - the full-text index: SQLite's FTS5 tables trail ingest by a watermark that the writer
   advances (store/fts.py); PostgreSQL's `tsvector` column is computed with the row;
 - index hints (`INDEXED BY`) exist in SQLite only;
+- a list of ids bound as one JSON array (`[1,2,3]`): SQLite reads it with `json_each`,
+  PostgreSQL with `jsonb_array_elements_text`; a value out of a JSON column likewise
+  (`json_extract` / `->>`, spelled as the PostgreSQL expression indexes spell it);
+- ordering without case: SQLite's `COLLATE NOCASE` (ASCII letters), PostgreSQL's `lower()`;
 - the event chain's head: SQLite writers are serialised by the store's write lock and
   `BEGIN IMMEDIATE`; PostgreSQL writers in several processes and servers run at once,
   so appending takes a transaction-scoped advisory lock on the chain first. The same
@@ -42,6 +46,24 @@ class Dialect:
     fts_by_watermark: bool
     index_hints: bool
     chain_lock_sql: str | None
+    json_ids: str
+    """A subquery of the ids in one bound JSON array: `c.id IN ({json_ids})`."""
+
+    def json_text(self, column: str, key: str) -> str:
+        """The value of `key` in the JSON object held in `column` (text; NULL if absent)."""
+        if self.name == "sqlite":
+            return f"json_extract({column}, '$.{key}')"
+        return f"(({column}::jsonb) ->> '{key}')"
+
+    def json_int(self, column: str, key: str) -> str:
+        """`json_text` of a value that is a whole number, as one."""
+        if self.name == "sqlite":
+            return self.json_text(column, key)
+        return f"{self.json_text(column, key)}::bigint"
+
+    def nocase(self, expression: str) -> str:
+        """`expression` as an ORDER BY key that ignores letter case."""
+        return f"{expression} COLLATE NOCASE" if self.name == "sqlite" else f"lower({expression})"
 
     def indexed_by(self, index: str) -> str:
         """SQLite's index hint (" INDEXED BY index"), or nothing where there are none."""
@@ -54,11 +76,14 @@ class Dialect:
 
 
 SQLITE: Final = Dialect(name="sqlite", greatest="max", least="min", strpos="instr",
-                        fts_by_watermark=True, index_hints=True, chain_lock_sql=None)
+                        fts_by_watermark=True, index_hints=True, chain_lock_sql=None,
+                        json_ids="SELECT value FROM json_each(?)")
 POSTGRESQL: Final = Dialect(name="postgresql", greatest="GREATEST", least="LEAST",
                             strpos="strpos", fts_by_watermark=False, index_hints=False,
                             chain_lock_sql="SELECT pg_advisory_xact_lock(?),"
-                            f" pg_notify('{CHANGE_CHANNEL}', '')")
+                            f" pg_notify('{CHANGE_CHANNEL}', '')",
+                            json_ids="SELECT value::bigint"
+                            " FROM jsonb_array_elements_text(CAST(? AS jsonb))")
 
 
 def dialect_of(conn: Any) -> Dialect:

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from cxinbox.domain.models import ParsedMessage
+from cxinbox.store.dialect import dialect_of
 from cxinbox.store.schema_search import SENDER_INDEXES
 
 
@@ -34,6 +35,10 @@ def update_parsed(conn: sqlite3.Connection, rows: Sequence[tuple[int, ParsedMess
 
 
 def rebuild_fts(conn: sqlite3.Connection) -> None:
+    """Rebuild SQLite's full-text tables from the messages. Nothing to do on PostgreSQL:
+    its `search` column is generated from the row, so `update_parsed` already renewed it."""
+    if not dialect_of(conn).fts_by_watermark:
+        return
     conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
     for table in SENDER_INDEXES:
         conn.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")

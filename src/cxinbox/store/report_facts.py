@@ -2,8 +2,8 @@
 conversations up to date, and reading a window's intervals, pauses and staff counts.
 
 Plain SQL that PostgreSQL reads the same way: no index hints, no JSON functions (a status
-event's details are parsed here; the triggers copy what workload counts). The one SQLite
-spelling left is `json_each` for a long list of ids (PostgreSQL: `unnest`).
+event's details are parsed here; the triggers copy what workload counts). A long list of
+ids is one bound JSON array, read as the connection's dialect reads one (store/dialect.py).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from cxinbox.domain.reports import (
     pause_record,
     raw_intervals,
 )
+from cxinbox.store.dialect import dialect_of
 
 _CHUNK = 500
 _PROBE_MOST = 3000
@@ -170,7 +171,7 @@ def work_counts(conn: sqlite3.Connection, since: int, until: int,
             conversations, False)
         if ids or not negate:
             scope = (f" AND conversation_id {'NOT ' if negate else ''}IN"
-                     " (SELECT value FROM json_each(?))")
+                     f" ({dialect_of(conn).json_ids})")
             extra.append("[" + ",".join(str(i) for i in sorted(ids)) + "]")
     out: list[WorkCount] = []
     for lo, hi, offset in spans or ((since, until, 0),):

@@ -21,6 +21,7 @@ from typing import Any
 
 from cxinbox.domain.reports import ChangeFact, ConvFacts, MessageFact
 from cxinbox.store import report_facts as facts
+from cxinbox.store.dialect import dialect_of
 from cxinbox.store.records import Needs, ReportData
 from cxinbox.store.schema_reports import (
     DETAIL_FROM,
@@ -45,6 +46,16 @@ one walk of that index. (The one place report SQL still reads JSON; store/report
 parses details itself.)"""
 
 
+def _event_columns(conn: sqlite3.Connection) -> str:
+    """`_EVENT_COLUMNS` in the connection's dialect (PostgreSQL's index spells the same)."""
+    d = dialect_of(conn)
+    if d.name == "sqlite":
+        return _EVENT_COLUMNS
+    return _EVENT_COLUMNS.replace(DETAIL_FROM_UNTIL, d.json_int("details", "from_until")
+                                  ).replace(DETAIL_FROM, d.json_text("details", "from")
+                                            ).replace(DETAIL_TO, d.json_text("details", "to"))
+
+
 def _changes(rows: Iterable[Any], wanted: set[int] | None = None) -> list[ChangeFact]:
     out = []
     for seq, at, actor, action, target, before, after, before_until in rows:
@@ -62,7 +73,7 @@ def _events_since(conn: sqlite3.Connection, since: int,
     """Events of `actions` at or after `since` (seconds), by the partial time index."""
     marks = ", ".join("?" for _ in actions)
     return _changes(conn.execute(
-        f"SELECT {_EVENT_COLUMNS} FROM events WHERE at >= ?"
+        f"SELECT {_event_columns(conn)} FROM events WHERE at >= ?"
         f" AND action IN {REPORT_ACTIONS_SQL} AND action IN ({marks})",
         (since * 1000, *actions)))
 
@@ -126,7 +137,7 @@ def _tagged(conn: sqlite3.Connection, where: str, params: Sequence[object], unti
     for start in range(0, len(ids), _CHUNK):
         targets = [f"conversation:{i}" for i in ids[start:start + _CHUNK]]
         changes.extend(_changes(conn.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE target IN"
+            f"SELECT {_event_columns(conn)} FROM events WHERE target IN"
             f" ({','.join('?' * len(targets))})", targets)))
     changes.sort(key=lambda c: c.seq)
     return ReportData(tuple(convs), tuple(_messages_of(conn, set(ids), until)),
@@ -140,7 +151,7 @@ def _conversations(conn: sqlite3.Connection, where: str, params: Sequence[object
     terms: list[str] = []
     args: list[object] = []
     if wanted:
-        terms.append("c.id IN (SELECT value FROM json_each(?))")
+        terms.append(f"c.id IN ({dialect_of(conn).json_ids})")
         args.append(_json_ids(wanted))
     if everyone_open:
         terms.append("c.status != 'closed'")
@@ -176,7 +187,7 @@ def _tags(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[str]]:
     else:
         for conv, tag in conn.execute(
                 "SELECT conversation_id, tag FROM conversation_tags WHERE conversation_id"
-                " IN (SELECT value FROM json_each(?))", (_json_ids(ids),)):
+                f" IN ({dialect_of(conn).json_ids})", (_json_ids(ids),)):
             out.setdefault(conv, []).append(tag)
     for values in out.values():
         values.sort()
@@ -188,7 +199,7 @@ def _messages_of(conn: sqlite3.Connection, ids: set[int], until: int) -> list[Me
     second in no promised order: the arithmetic orders them by id itself)."""
     return [MessageFact._make(r) for r in conn.execute(
         "SELECT conversation_id, id, direction, date FROM messages"
-        " WHERE conversation_id IN (SELECT value FROM json_each(?)) AND date < ?"
+        f" WHERE conversation_id IN ({dialect_of(conn).json_ids}) AND date < ?"
         " ORDER BY date, id", (_json_ids(ids), until))]
 
 

@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Final
 
+from cxinbox.store.dialect import dialect_of
 from cxinbox.store.records import STAFF_FLAG, RedFlagState, TriageCandidate
 
 _HEADER_BYTES = 16_384
@@ -34,7 +35,7 @@ def pending(conn: sqlite3.Connection, limit: int) -> tuple[list[TriageCandidate]
         return [], upto
     rows = conn.execute(
         "SELECT m.id, m.conversation_id, m.channel, m.date, m.subject, m.body_text,"
-        " CASE WHEN m.channel = 'email' THEN substr(r.data, 1, ?) ELSE x'' END, r.sha256"
+        " CASE WHEN m.channel = 'email' THEN substr(r.data, 1, ?) END, r.sha256"
         " FROM messages m JOIN raw_messages r ON r.id = m.raw_id"
         " WHERE m.id > ? AND m.direction = 'in' ORDER BY m.id LIMIT ?",
         (_HEADER_BYTES, upto, limit)).fetchall()
@@ -45,7 +46,8 @@ def pending(conn: sqlite3.Connection, limit: int) -> tuple[list[TriageCandidate]
 
 
 def advance(conn: sqlite3.Connection, upto: int) -> None:
-    conn.execute("UPDATE triage_cursor SET upto = max(upto, ?) WHERE id = 1", (upto,))
+    conn.execute(f"UPDATE triage_cursor SET upto = {dialect_of(conn).greatest}(upto, ?)"
+                 " WHERE id = 1", (upto,))
 
 
 def record_message(conn: sqlite3.Connection, message_pk: int, intent: str, confidence: float,

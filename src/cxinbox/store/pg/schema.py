@@ -17,7 +17,8 @@ Where the engines differ, the PostgreSQL way is taken:
   on senders and recipients (lower case, accents kept: `from:` matches as SQLite's trigram
   index does, and a recheck need not call `unaccent` per row), so `fts_progress` and the `*_fts` tables have no twin. Mail's
   text is cut into words as FTS5's unicode61 does (`cxinbox_words`: every run of letters and
-  digits, so an address yields its parts), and `cxinbox_search` builds the matching
+  digits, so an address yields its parts; the knowledge base's articles alike), and
+  `cxinbox_search` builds the matching
   `tsquery` from the typed terms (store/pg/query.py);
 - the append-only guard on `events` is a trigger as in SQLite; the service role is also
   refused UPDATE and DELETE by grants (store/pg/grants.py, with the several-servers step);
@@ -415,9 +416,9 @@ CREATE TABLE kb_articles (
     updated_by  TEXT NOT NULL,
     retired     INTEGER NOT NULL DEFAULT 0,
     search      tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('simple', cxinbox_unaccent(title)), 'A')
-        || setweight(to_tsvector('simple', cxinbox_unaccent(tags)), 'B')
-        || to_tsvector('simple', cxinbox_unaccent(body))) STORED
+        setweight(to_tsvector('simple', cxinbox_words(title)), 'A')
+        || setweight(to_tsvector('simple', cxinbox_words(tags)), 'B')
+        || to_tsvector('simple', cxinbox_words(body))) STORED
 );
 CREATE INDEX kb_articles_search ON kb_articles USING gin (search) WHERE retired = 0;
 CREATE TABLE kb_revisions (

@@ -55,8 +55,6 @@ class PgSelection(SqlSelection):
 
 
 NOT_YET: Final = (
-    # reports (store/reports.py)
-    "report_data",
     # drafts, reply files and the outbox (store/outbox.py)
     "draft_bases", "insert_draft", "draft", "draft_of", "drafts_of", "drafts_by",
     "update_draft", "delete_draft", "insert_reply_file", "reply_file_infos", "reply_file",
@@ -66,21 +64,6 @@ NOT_YET: Final = (
     "set_outbox_phase", "set_outbox_state", "mark_outbox_sent", "outbox_raw", "outbox_files",
     "outbox_provider_ids", "stuck_outbox_items", "sent_copy_due", "set_sent_copy",
     "record_outbound_email", "message_of_sms_id",
-    # the SQLite full-text tables (store/fts.py, reparse.py)
-    "rebuild_search_index",
-    # the knowledge base (store/kb.py)
-    "kb_article", "kb_articles", "kb_search", "kb_save", "kb_retire", "kb_revisions",
-    # rules (store/rules.py); `sla_pins`, a plain read the SLA engine needs, runs
-    "max_message_pk", "arrivals_after", "ack_refusal", "record_ack", "is_acknowledgement",
-    "rewind", "forget_acks_after",
-    "pin_sla_policy", "past_triggers",
-    # triage (store/triage.py)
-    "triage_pending", "advance_triage", "record_triage", "set_conversation_intent",
-    "red_flag_state", "open_red_flag", "clear_red_flag",
-    # satisfaction questions (store/csat.py)
-    "csat_cursor", "set_csat_cursor", "csat_status_changes_after", "csat_seq_before",
-    "schedule_csat", "cancel_csat", "csat_due", "csat_patient_asked_since", "finish_csat",
-    "csat_ratings", "csat_asked",
 )
 """Handle operations PostgreSQL does not run yet: their SQL modules are still SQLite's."""
 
