@@ -104,8 +104,9 @@ def test_sync_polls_sms_into_postgresql(tmp_path: Path, pg_url: str) -> None:
 
 
 def test_what_postgresql_does_not_run_yet_is_one_line(config: Path) -> None:
-    _one_line_failure(cx("reindex", "-c", str(config)), "not available on this store yet",
-                      "PostgreSQL")
+    # reindex runs (PostgreSQL's search columns follow each row; the messages are re-parsed)
+    done = cx("reindex", "-c", str(config))
+    assert done.returncode == 0 and "reindexed" in done.stdout, (done.stdout, done.stderr)
     _one_line_failure(cx("audit", "verify", "-c", str(config)),
                       "not available on this store yet", "PostgreSQL")
 
