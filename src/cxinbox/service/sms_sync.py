@@ -339,8 +339,13 @@ class SmsPoller:
             raised = redflags.triage_arrivals(SqliteTx(conn), self.config, now_s, ready) \
                 if new_count else []
             if new_count:
+                # With rules running, the message ids the ingest stored between: a replay
+                # (`rules test`) hides what came later from the rules it rehearses.
+                bounds = {"after": before, "upto": SqliteTx(conn).max_message_pk()} \
+                    if rules is not None else {}
                 append_event(conn, "sync", "sms.received", f"sms/{number}",
-                             {"count": new_count, "conversations": sorted(received)[:500]})
+                             {"count": new_count, "conversations": sorted(received)[:500],
+                              **bounds})
             if status_count:
                 append_event(conn, "sync", "sms.status", f"sms/{number}",
                              {"count": status_count, "conversations": sorted(status_convs)[:500]})

@@ -457,9 +457,13 @@ class MailSync:
             # Red flags and intent: the one place mail is assessed (service/redflags.py).
             raised = redflags.triage_arrivals(tx, self.config, now, ready)
             if messages:
+                # With rules running, the message ids this ingest stored between: a replay
+                # (`rules test`) hides what came later from the rules it rehearses.
+                bounds = {"after": before, "upto": tx.max_message_pk()} \
+                    if rules is not None else {}
                 tx.append_event("sync", "mail.received", f"{account.name}/{folder}",
                                 {"count": len(messages),
-                                 "conversations": sorted(touched)[:500]})
+                                 "conversations": sorted(touched)[:500], **bounds})
             # Rules run last, after anything the ingest derives (red-flag tags included),
             # in this same transaction: see service/rules.py.
             if rules is not None:
