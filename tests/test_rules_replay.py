@@ -107,3 +107,35 @@ def test_the_replay_of_each_rule_is_what_it_did_live(rig_factory: Any) -> None: 
                                (ann,)).fetchone()[0] == 3
     ingests = [d for (_, _, d) in rig.events("mail.received")]
     assert all(d["upto"] > d["after"] for d in ingests)
+
+
+LEAST_OPEN = '''
+[[teams]]
+name = "desk"
+members = ["mgarcia", "tnguyen"]
+strategy = "least-open"
+
+[[rules]]
+name = "route"
+on = "arrival"
+actions = { assign = "team:desk" }
+'''
+
+
+def test_a_least_open_team_is_replayed_with_the_counts_of_that_moment(
+        rig_factory: Any) -> None:  # noqa: F811
+    """The counts a least-open team compares are other conversations' holders and
+    statuses: closing and handing over work afterwards must not change the replay."""
+    rig = rig_factory(LEAST_OPEN)
+    desk = rig.desk()
+    for n, sender in enumerate(("Ann <ann@p.example>", "Bob <bob@p.example>",
+                                "Cy <cy@p.example>")):
+        rig.dovecot.deliver(patient_mail(f"Question {n}", message_id=f"q{n}@p.example",
+                                         body="Hello", sender=sender))
+        rig.sync()
+    live = _live(rig, "route")
+    assert [w[0].rsplit(" ", 1)[-1] for _, w in live] == ["mgarcia", "tnguyen", "mgarcia"]
+    # Afterwards: mgarcia's first is closed, tnguyen's goes to mgarcia.
+    desk.set_status(rig.conv("q0@p.example"), "closed")
+    desk.assign(rig.conv("q1@p.example"), "mgarcia")
+    assert _replayed(rig, desk, "route") == live

@@ -24,8 +24,12 @@ an escalation. The rules before it run too, as they would have (their tags are w
 rule's query sees, and `stop = true` keeps conversations from it); a rule switched off with
 `enabled = false` is replayed all the same, so a clinic can try a rule before it runs.
 
-Not rewound (the README lists these for people): the open counts a least-open team reads
-(other conversations' assignees are as they are now), pause time an SLA gathered after the
+With a least-open team configured, every conversation's assignee and status go back to
+what they were too (the first change of each recorded after the trigger undone), so the
+open counts it compares are those of that moment; that reads the window's assignment and
+status events once per trigger, which is why it is done only then.
+
+Not rewound (the README lists these for people): pause time an SLA gathered after the
 trigger, and, for mail stored while no rule was enabled (its ingest event names no message
 ids), which messages had arrived: those dated after the trigger are taken out instead.
 
@@ -116,8 +120,11 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
     the rehearsal wrote is rolled back."""
     seq, at = together[0].seq, together[0].at
     subjects: dict[int, str] = {}
+    least_open = any(t.strategy == "least-open" for t in inbox.config.teams)
     with inbox.store.rehearsing() as tx:
         bounds = tx.message_bounds(seq)
+        if least_open:  # the counts it compares: who held what, open, then
+            tx.rewind_holders(seq)
         for moment in together:
             conv_id = moment.conversation_id
             conv = tx.conversation(conv_id)

@@ -597,6 +597,11 @@ class StoreTx(Protocol):
         """Give back the hidden messages up to id `upto` (inside `Store.rehearsing` only)."""
         ...
 
+    def rewind_holders(self, seq: int) -> None:
+        """Every conversation's assignee and status as at event `seq` (inside
+        `Store.rehearsing` only)."""
+        ...
+
     def rewind_teams(self, teams: Sequence[str], seq: int) -> None:
         """The teams' round-robin turns and who was away, as at event `seq` (inside
         `Store.rehearsing` only)."""

@@ -318,3 +318,26 @@ def rewind_teams(conn: sqlite3.Connection, teams: Sequence[str], seq: int) -> No
         else:
             conn.execute("INSERT INTO staff_away (os_user, since, set_by) VALUES (?, 0, '')"
                          " ON CONFLICT (os_user) DO NOTHING", (user,))
+
+
+def rewind_holders(conn: sqlite3.Connection, seq: int) -> None:
+    """Every conversation's assignee and status as at event `seq`, from the first change of
+    each recorded after it (what a least-open team counts; only ever inside a rehearsal).
+    A conversation that came later had no holder then: its first assignment was from none."""
+    first: dict[tuple[int, str], object] = {}
+    for target, action, details in conn.execute(
+            "SELECT target, action, details FROM events WHERE seq > ? AND action IN"
+            " ('conversation.assign', 'conversation.status') ORDER BY seq", (seq,)):
+        conv = str(target).partition(":")[2]
+        if not conv.isdigit():
+            continue
+        d = json.loads(details or "{}")
+        if not isinstance(d, dict) or "from" not in d:
+            continue
+        first.setdefault((int(conv), str(action)), d["from"])
+    for (conv_id, action), was in first.items():
+        if action == "conversation.assign":
+            conn.execute("UPDATE conversations SET assignee = ? WHERE id = ?",
+                         (was if isinstance(was, str) else None, conv_id))
+        elif isinstance(was, str):
+            conn.execute("UPDATE conversations SET status = ? WHERE id = ?", (was, conv_id))

@@ -640,6 +640,9 @@ class SqliteTx:
     def restore_messages(self, conv_id: int, upto: int) -> None:
         rules.restore_messages(self.conn, conv_id, upto)
 
+    def rewind_holders(self, seq: int) -> None:
+        rules.rewind_holders(self.conn, seq)
+
     def rewind_teams(self, teams: Sequence[str], seq: int) -> None:
         rules.rewind_teams(self.conn, teams, seq)
     # -- triage at ingest

@@ -73,7 +73,7 @@ NOT_YET: Final = (
     # rules (store/rules.py); `sla_pins`, a plain read the SLA engine needs, runs
     "max_message_pk", "arrivals_after", "ack_refusal", "record_ack", "is_acknowledgement",
     "rewind", "forget_acks_after", "message_bounds", "hide_later_messages",
-    "restore_messages", "rewind_teams",
+    "restore_messages", "rewind_teams", "rewind_holders",
     "pin_sla_policy", "past_triggers",
     # triage (store/triage.py)
     "triage_pending", "advance_triage", "record_triage", "set_conversation_intent",
