@@ -144,14 +144,18 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
     scan_from = since_s - _SLACK_S
     for conv, dates in _later_inbound(conn, since_s).items():
         ingests = listed.get(conv, [])
+        arrival = None
         if ingests and _created(conn, conv) >= scan_from:
-            ingests = ingests[1:]  # the first ingest listing it was its arrival
+            arrival, ingests = ingests[0], ingests[1:]  # the first listing was its arrival
         moments: list[tuple[int, int]] = []
         for message_pk, date in dates:
             # The ingest that stored it, when its event names the ids it stored (dates
             # are the sender's, to the second: two ingests in one second share one).
-            moment = next(((s, a) for after, upto, s, a in stored_by
-                           if after < message_pk <= upto), None) \
+            stored = next(((s, a) for after, upto, s, a in stored_by
+                           if after < message_pk <= upto), None)
+            if stored is not None and stored == arrival:
+                continue  # it came with the first message: that ingest was the arrival
+            moment = stored \
                 or next(((s, a) for s, a in ingests if a >= date * 1000), None) \
                 or _seq_by(conn, date * 1000)
             if moment not in moments:
