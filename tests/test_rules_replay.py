@@ -147,3 +147,37 @@ def test_a_least_open_team_is_replayed_with_the_counts_of_that_moment(
     desk.set_status(rig.conv("q0@p.example"), "closed")
     desk.assign(rig.conv("q1@p.example"), "mgarcia")
     assert _replayed(rig, desk, "route") == live
+
+
+def test_a_rule_not_enabled_yet_sees_only_the_text_that_had_arrived(
+        rig_factory: Any) -> None:  # noqa: F811
+    """Nothing runs at ingest (the rule is written with `enabled = false` to try it
+    first), yet each ingest names the messages it stored, so the replay of a reply does
+    not read the words of a later one."""
+    rig = rig_factory('''
+[[rules]]
+name = "urgent words"
+on = "patient-reply"
+match = '"urgent"'
+actions = { tag = ["urgent-words"] }
+enabled = false
+''')
+    assert rig.rules is None
+    for mid, body, parent in (("d1@p.example", "My refill ran out.", ""),
+                              ("d2@p.example", "Thanks, that helps.", "d1@p.example"),
+                              ("d3@p.example", "Sorry, this is urgent now.", "d2@p.example")):
+        extra = f"In-Reply-To: <{parent}>\r\n" if parent else ""
+        rig.dovecot.deliver(patient_mail("Refill", message_id=mid, body=body,
+                                         sender="Dee <dee@p.example>", extra=extra))
+        rig.sync()
+    conv = rig.conv("d1@p.example")
+    engine = rules_engine(rig.db, rig.config, replaying="urgent words")
+    assert engine is not None
+    result = preview(rig.desk(), engine, "urgent words",
+                     int(datetime.now(UTC).timestamp()) - 3600)
+    ingests = [int(r[0]) // 1000 for r in rig.db.conn.execute(
+        "SELECT at FROM events WHERE action = 'mail.received' ORDER BY seq")]
+    assert result.triggered == 2
+    # Fired at the third ingest only: the second's replay no longer reads the third's words.
+    assert [(r.conversation_id, r.at, r.would) for r in result.rows] == [
+        (conv, ingests[2], ("tag +urgent-words",))]

@@ -30,8 +30,9 @@ open counts it compares are those of that moment; that reads the window's assign
 status events once per trigger, which is why it is done only then.
 
 Not rewound (the README lists these for people): pause time an SLA gathered after the
-trigger, whether a message had been read yet (`is:unread`), and, for mail stored while no rule was enabled (its ingest event names no message
-ids), which messages had arrived: those dated after the trigger are taken out instead.
+trigger, whether a message had been read yet (`is:unread`), and, for mail stored by an
+older cxinbox (its ingest event names no message ids), which messages had arrived: those
+dated after the trigger are taken out instead.
 
 Nothing is changed. The one write is the audit record of the read: the answer shows
 subjects of patient conversations, so it is recorded like a list (`rules.test`, with the

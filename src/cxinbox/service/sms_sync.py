@@ -295,7 +295,7 @@ class SmsPoller:
         firing = None
         with self.db.write() as conn:
             with self.db.writing() as tx:
-                before = tx.max_message_pk() if rules is not None else 0
+                before = tx.max_message_pk()
             known = sms_store.known_sids(conn, list(unique))  # the outbox may have added some
             for m in sorted(unique.values(), key=lambda x: _epoch(x.at, now_s)):
                 listed.add(m.sid)
@@ -339,13 +339,11 @@ class SmsPoller:
             raised = redflags.triage_arrivals(SqliteTx(conn), self.config, now_s, ready) \
                 if new_count else []
             if new_count:
-                # With rules running, the message ids the ingest stored between: a replay
-                # (`rules test`) hides what came later from the rules it rehearses.
-                bounds = {"after": before, "upto": SqliteTx(conn).max_message_pk()} \
-                    if rules is not None else {}
+                # The message ids the ingest stored between: a replay (`rules test`, also
+                # of a rule not enabled yet) hides what came later.
                 append_event(conn, "sync", "sms.received", f"sms/{number}",
                              {"count": new_count, "conversations": sorted(received)[:500],
-                              **bounds})
+                              "after": before, "upto": SqliteTx(conn).max_message_pk()})
             if status_count:
                 append_event(conn, "sync", "sms.status", f"sms/{number}",
                              {"count": status_count, "conversations": sorted(status_convs)[:500]})

@@ -71,7 +71,7 @@ NOT_YET: Final = (
     # the knowledge base (store/kb.py)
     "kb_article", "kb_articles", "kb_search", "kb_save", "kb_retire", "kb_revisions",
     # rules (store/rules.py); `sla_pins`, a plain read the SLA engine needs, runs
-    "max_message_pk", "arrivals_after", "ack_refusal", "record_ack", "is_acknowledgement",
+    "arrivals_after", "ack_refusal", "record_ack", "is_acknowledgement",
     "rewind", "forget_acks_after", "message_bounds", "hide_later_messages",
     "restore_messages", "rewind_teams", "rewind_holders",
     "pin_sla_policy", "past_triggers",
