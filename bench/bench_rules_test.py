@@ -96,7 +96,8 @@ def ingest_mail(db: Database, count: int, batch: int, *, config: Config | None =
             touched = ingest.ingest_batch(conn, state, msgs, own_addresses=frozenset({own}),
                                           watermark=msgs[-1].uid, now=now, index_text=False)
             append_event(conn, "sync", "mail.received", "desk/INBOX",
-                         {"count": len(msgs), "conversations": sorted(touched)[:500]})
+                         {"count": len(msgs), "conversations": sorted(touched)[:500],
+                          "after": before, "upto": tx.max_message_pk()})
             if engine is not None:
                 engine.fire_arrivals(tx, before, now=now)
         ids += sorted(touched)

@@ -124,6 +124,11 @@ def test_jsonl_of_only_good_and_blank_lines_exits_0(tmp_path: Path) -> None:
 def test_usage_errors_are_one_line(tmp_path: Path) -> None:
     missing = run("triage", str(tmp_path / "none.eml"), home=tmp_path)
     assert "cannot read" in assert_one_line_error(missing, 2)
+    assert "standard input" not in missing.stderr
+    # words given where FILE goes: the line says how to give words
+    words = run("triage", "--text", "chest hurts rly bad", home=tmp_path)
+    line = assert_one_line_error(words, 2)
+    assert "cannot read" in line and "cxinbox triage --text - <<< 'TEXT'" in line
     both = run("triage", "--jsonl", "--text", home=tmp_path)
     assert "--jsonl" in assert_one_line_error(both, 2)
     channel = run("triage", "--text", "--channel", "fax", home=tmp_path)

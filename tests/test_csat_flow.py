@@ -128,16 +128,67 @@ def test_reopened_before_the_delay_is_not_asked_until_closed_again(env: Env) -> 
     assert env.questions() == [QUESTION_EN]
 
 
-@pytest.mark.parametrize("tag", ["red-flag", "billing-dispute"])
-def test_excluded_tag_is_never_asked(env: Env, tag: str) -> None:
+def test_excluded_tag_is_never_asked(env: Env) -> None:
     conv = env.text_in("Can I come at 3?")
-    env.inbox.tag(conv, add=[tag])
+    env.inbox.tag(conv, add=["billing-dispute"])
     env.inbox.set_status(conv, "closed")
     assert env.csat.round(int(time.time()) + 601) == 0
     env.worker.process_due()
     assert env.questions() == []
-    assert env.request(conv)[:2] == ("skipped", f"excluded tag {tag}")
+    assert env.request(conv)[:2] == ("skipped", "excluded tag billing-dispute")
     assert env.events("csat.skipped")[0][0] == "csat"
+
+
+ROSTER = ('\n[[staff]]\nos_user = "maria"\nname = "Maria"\n'
+          '\n[[staff]]\nos_user = "drlee"\nname = "Dr Lee"\nclinical = true\n')
+
+
+@pytest.fixture
+def flag_env(tmp_path: Path) -> Iterator[Env]:
+    yield from _env(tmp_path, delay=10, extra=ROSTER)
+
+
+def _closed_and_asked(env: Env, conv: int) -> tuple[str, str, int | None]:
+    env.inbox.set_status(conv, "closed")
+    env.csat.round(int(time.time()) + 601)
+    env.worker.process_due()
+    return env.request(conv)
+
+
+@pytest.mark.parametrize("story", ["tagged", "tag removed", "cleared", "cleared and untagged",
+                                   "detector", "detector untagged", "detector cleared"])
+def test_a_conversation_that_ever_had_a_red_flag_is_never_asked(flag_env: Env,
+                                                                  story: str) -> None:
+    """The one red-flag state decides, not the tag: open (whoever raised it, tag or no
+    tag) or cleared by a clinician, no "how did we do?" after an emergency."""
+    env = flag_env
+    drlee = InboxService(env.db, env.config, "drlee")
+    if story.startswith("detector"):
+        conv = env.text_in("crushing chest pain since last night, can't breathe well")
+        tags = {str(r[0]) for r in env.db.conn.execute(
+            "SELECT tag FROM conversation_tags WHERE conversation_id = ?", (conv,))}
+        assert "red-flag" in tags  # the detector raised it
+    else:
+        conv = env.text_in("Can I come at 3?")
+        env.inbox.tag(conv, add=["red-flag"])
+    if "cleared" in story:
+        drlee.clear_red_flag(conv, "called the patient back")
+    if "untagged" in story or story == "tag removed":
+        env.inbox.tag(conv, remove=["red-flag", "red-flag:chest-pain"])
+    flagged_now = "cleared" not in story
+    state, reason, _ = _closed_and_asked(env, conv)
+    assert env.questions() == []
+    assert (state, reason) == ("skipped", "red flag open" if flagged_now
+                               else "red flag raised before")
+
+
+def test_never_flagged_is_asked_with_the_red_flag_tag_unexcluded(tmp_path: Path) -> None:
+    """The control: without any flag the same story asks (so the skips above are the
+    flag's doing, and the default excluded tags are not what stopped them)."""
+    for env in _env(tmp_path, delay=10, extra='excluded_tags = []\n' + ROSTER):
+        conv = env.text_in("Can I come at 3?")
+        assert _closed_and_asked(env, conv)[0] == "sent"
+        assert env.questions() == [QUESTION_EN]
 
 
 def test_opted_out_number_is_never_asked(env: Env) -> None:

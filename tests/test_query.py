@@ -887,3 +887,12 @@ def test_things_that_are_not_phone_numbers_parse_as_before(query: str, expected:
 
 def test_a_negated_number_excludes_it() -> None:
     assert parse_query("-555-350-4006") == Not(Or((t("555-350-4006"), NUMBER)))
+
+
+@pytest.mark.parametrize(("word", "intent"), [
+    ("Rx", "prescription_refill"), ("resched", "appointment_change_cancel"),
+    ("Appt", "appointment_book"), ("forms", "records_forms"), ("SPAM", "spam_marketing")])
+def test_the_lists_intent_word_suggests_its_intent(word: str, intent: str) -> None:
+    """`intent:rx` after reading "Rx:" in the list: refused, naming the intent it shows."""
+    with pytest.raises(QueryError, match=f"did you mean '{intent}'"):
+        parse_query(f"intent:{word}")

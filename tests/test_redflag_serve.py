@@ -184,6 +184,14 @@ async def test_an_emergency_at_the_end_of_a_billing_email_reaches_clinicians(
                 with pytest.raises(BadQuery, match="did you mean .billing_insurance."):
                     await api.list_conversations("intent:biling")
 
+                # `cxinbox list` for people marks the open flag and the intent in words
+                # (nothing rests on colour), as the TUI's RED! and intent word do
+                rows = _list_rows(cfg)
+                assert rows[bill.id].split()[1] == "RED!", rows[bill.id]
+                assert "Billing: " in rows[bill.id]
+                assert rows[idiom.id].split()[1] != "RED!", rows[idiom.id]
+                assert rows[calm.id].split()[1] != "RED!", rows[calm.id]
+
                 # the red-flag SLA policy covers it (the SLA refresh runs with a list)
                 conn = _db(cfg)
                 try:
@@ -256,6 +264,8 @@ async def test_an_emergency_at_the_end_of_a_billing_email_reaches_clinicians(
                 with pytest.raises(BadRequest, match="no open red flag"):
                     await api.clear_red_flag(bill.id, "again")
                 assert (await api.get_conversation(bill.id)).summary.red_flag is None
+                # cleared: the tags stay for the reports, the list's mark goes
+                assert _list_rows(cfg)[bill.id].split()[1] != "RED!"
 
                 # a NEW message with a red flag raises it again
                 dovecot.deliver(AGAIN)
@@ -267,6 +277,14 @@ async def test_an_emergency_at_the_end_of_a_billing_email_reaches_clinicians(
                 await api.aclose()
         log = server.log.lower()
         assert not any(w in log for w in SECRET_WORDS), server.log
+
+
+def _list_rows(cfg: Path) -> dict[int, str]:
+    """`cxinbox list` as a person reads it (no colour), each row by its conversation id."""
+    proc = cx("list", "--config", str(cfg), extra_env={"NO_COLOR": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout
+    return {int(line.split()[0].lstrip("*#")): line for line in proc.stdout.splitlines()}
 
 
 # -- as another OS user: the server decides who may clear, whatever a client sends -----------

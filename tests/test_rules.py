@@ -516,6 +516,9 @@ actions = { priority = "urgent", notify = "breached" }
                                         "match": "mailbox:results", "stop": True,
                                         "enabled": True,
                                         "actions": ["tag +lab", "assign mgarcia"]}
+    late = cx("rules", "show", "late", "--config", str(cfg))
+    assert late.stdout.splitlines()[-2:] == ["action:  priority urgent",
+                                             'action:  notify "breached"']  # its words
     missing = cx("rules", "show", "nope", "--config", str(cfg))
     assert missing.returncode == 3
     assert missing.stderr == ("cxinbox: no rule named 'nope'; rules: 'lab results', 'late'\n")

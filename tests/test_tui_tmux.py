@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from cxinbox.tui.rows import INTENT_CODES
+from cxinbox.domain.intent_words import INTENT_CODES
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 

@@ -95,16 +95,22 @@ def print_page(page: Page, timezone: str, offset: int, as_json: bool) -> None:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
+    from cxinbox.domain.intent_words import INTENT_CODES
+
     tz = ZoneInfo(timezone)
     lines = []
     for c in page.items:
         who = c.from_name or c.from_addr
         tags = f" [{', '.join(c.tags)}]" if c.tags else ""
         unread = "*" if c.unread_count else " "
+        # Words, not colour: the open red flag as the TUI's RED!, the intent as its word.
+        flag = "RED!" if c.red_flag_open else ""
+        code = INTENT_CODES.get(c.intent or "", "")
+        intent = f"{code}: " if code else ""
         when = datetime.fromtimestamp(c.last_message_at, UTC).astimezone(tz).strftime(
             "%Y-%m-%d %H:%M") if c.last_message_at else "-"
-        lines.append(f"{unread}#{c.id:<6} {c.status:<7} {when}"
-                     f"  {who[:24]:<24}  {c.subject[:60]}{tags}\n")
+        lines.append(f"{unread}#{c.id:<6} {flag:<4} {c.status:<7} {when}"
+                     f"  {who[:24]:<24}  {intent}{c.subject[:60]}{tags}\n")
     _write("".join(lines))
     shown = f"{offset + 1}-{offset + len(page.items)}" if page.items else "0"
     sys.stderr.write(f"{shown} of {page.total} conversation(s)\n")

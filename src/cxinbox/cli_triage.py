@@ -104,8 +104,12 @@ class _opened:
         try:
             self.stream = Path(self.source).open("rb")
         except OSError as exc:
-            _fail(f"cannot read {clean_line(self.source)}: {exc.strerror or exc}",
-                  EXIT_USAGE)
+            # `--text "chest hurts"` is the likely slip: FILE names a file, words go on stdin
+            hint = ("; to assess words, give them on standard input:"
+                    " cxinbox triage --text - <<< 'TEXT'"
+                    if " " in self.source and "/" not in self.source else "")
+            _fail(f"cannot read {clean_line(self.source, max_len=60)}:"
+                  f" {exc.strerror or exc}{hint}", EXIT_USAGE)
         assert self.stream is not None
         return self.stream
 

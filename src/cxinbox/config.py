@@ -471,7 +471,8 @@ class CsatConfig:
     delay_minutes: int = 10
     """Minutes after the close before the question goes; a reopen meanwhile cancels it (0..10080)."""
     excluded_tags: tuple[str, ...] = ("red-flag", "billing-dispute")
-    """A conversation with any of these tags is never surveyed."""
+    """A conversation with any of these tags is never surveyed (nor one that ever had a
+    red flag, whatever its tags: service/csat.py)."""
     frequency_days: int = 30
     """At most one question per patient (address or number) in this many days (0..365)."""
     answer_days: int = 7

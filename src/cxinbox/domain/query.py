@@ -43,6 +43,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import Enum
 from typing import TypeAlias
 
+from cxinbox.domain.intent_words import INTENT_CODES
 from cxinbox.domain.phonematch import phone_end, search_digits
 from cxinbox.domain.sanitize import clean_line
 
@@ -655,6 +656,10 @@ def _enumerated_value(token: _Token) -> str:
     if value in allowed:
         return value
     close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+    if not close and token.name == "intent":
+        # The word the list shows before a subject ("Rx:", "Resched:") names its intent.
+        shown = {word.lower(): name for name, word in INTENT_CODES.items()}
+        close = [shown[value]] if value in shown else []
     if not close and token.name in _UNDERSCORED:
         # Long compound names: "biling" is a typo of a word in billing_insurance.
         words = {word: name for name in allowed for word in name.split("_")}

@@ -13,6 +13,7 @@ rule knows what happens without knowing how TOML orders keys.
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from collections.abc import Collection, Mapping, Sequence
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from cxinbox.domain.query import And, Field, Node, Not, Or, QueryError, parse_query
+from cxinbox.domain.sanitize import clean_line
 
 TRIGGERS: Final = ("arrival", "patient-reply", "sla-at-risk", "sla-breached", "closed")
 """When a rule runs: a new patient conversation, a patient writing again, the SLA monitor's
@@ -278,9 +280,10 @@ def describe(action: RuleAction) -> str:
         return f"snooze {value // 60}m"
     if action.kind == "sla_policy":
         return f"sla policy {value}"
-    if action.kind == "note":
-        return "note"
-    if action.kind in ("acknowledge", "notify"):
+    if action.kind in ("note", "notify") and isinstance(value, str) and value:
+        # the config's own words (what the note says, what the notify command is told)
+        return f"{action.kind} {json.dumps(clean_line(value, max_len=80), ensure_ascii=False)}"
+    if action.kind in ("note", "acknowledge", "notify"):
         return action.kind
     return f"{action.kind} {value}"
 

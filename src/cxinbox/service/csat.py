@@ -6,11 +6,18 @@
    the log, rather than hooking the close action, means closes by rules, bulk commands and
    merges all count, and a restart neither loses nor repeats one;
 2. for each question whose time came, decides to ask or to skip (conversation reopened or
-   merged, an excluded tag such as red-flag, an opted-out number, mail from a robot or a
-   mailing list, the same patient asked within `frequency_days`), and writes the outbox
+   merged, a red flag, an excluded tag such as billing-dispute, an opted-out number, mail
+   from a robot or a mailing list, the same patient asked within `frequency_days`), and
+   writes the outbox
    row, the request's new state and the audit event (actor "csat") in ONE transaction: the
    outbox's own exactly-once delivery then carries it, and a crash can neither lose the
    question nor ask it twice.
+
+Red flags. A conversation that EVER had a red flag is never asked, even after a clinician
+cleared it: a clinic does not ask "how did we do?" after an emergency. The answer comes from
+the one red-flag state (`StoreTx.red_flag_state`, the column every other block reads), not
+from the `red-flag` tag: a flag stays open when someone removes the tag, and a cleared flag
+keeps its time (`raised_at`), so neither untagging nor clearing makes the question go.
 
 Nothing here logs patient text: the log lines carry ids and reasons only.
 """
@@ -39,6 +46,19 @@ ACTOR: Final = "csat"
 """Who the audit trail says asked (and who recorded an answer)."""
 BATCH: Final = 500
 DAY_S: Final = 86400
+
+
+def red_flag_history(tx: StoreTx, conversation_id: int) -> str:
+    """Why a red flag rules the question out ("red flag open", "red flag raised before"),
+    or "" when the conversation never had one (see the module docstring)."""
+    state = tx.red_flag_state(conversation_id)
+    if state is None:
+        return ""
+    if state.is_open:
+        return "red flag open"
+    if state.raised_at is not None or state.message_pk is not None:
+        return "red flag raised before"
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +191,9 @@ class CsatService:
             return "reopened"
         if item.merged:
             return "merged"
+        flag = red_flag_history(tx, item.conversation_id)
+        if flag:
+            return flag
         excluded = sorted(set(item.tags) & {t.lower() for t in self.csat.excluded_tags})
         if excluded:
             return f"excluded tag {excluded[0]}"

@@ -13,11 +13,26 @@ everything is undone.
 snooze, assignee, priority and red flag with every change recorded after the trigger
 undone, newest first (a person adding a tag the next morning, a rule's own changes, a
 red flag cleared), the intent the detectors had recorded by then, and the acknowledgement
-ledger without what was queued later. The rules before it run too, as they would have
-(their tags are what a later rule's query sees, and `stop = true` keeps conversations from
-it); a rule switched off with `enabled = false` is replayed all the same, so a clinic can
-try a rule before it runs. Not rewound: a team's round-robin turn, and the text of patient
-messages that came after the trigger (a text query sees the whole conversation).
+ledger without what was queued later. The messages stored after the trigger are taken out
+of the conversation (the ingest events name the message ids each ingest stored between),
+so a text, `from:` or date query, the counts and the SLA facts see only what had arrived.
+Each team's round-robin turn is the member its last assignment before the trigger picked,
+and whoever went away or came back later is as they were then. The SLA due times are
+those the rule saw live: none yet for an arrival (a new conversation is evaluated after
+its ingest), those from before the reply for a patient-reply, and those of the moment for
+an escalation. The rules before it run too, as they would have (their tags are what a later
+rule's query sees, and `stop = true` keeps conversations from it); a rule switched off with
+`enabled = false` is replayed all the same, so a clinic can try a rule before it runs.
+
+With a least-open team configured, every conversation's assignee and status go back to
+what they were too (the first change of each recorded after the trigger undone), so the
+open counts it compares are those of that moment; that reads the window's assignment and
+status events once per trigger, which is why it is done only then.
+
+Not rewound (the README lists these for people): pause time an SLA gathered after the
+trigger, whether a message had been read yet (`is:unread`), and, for mail stored by an
+older cxinbox (its ingest event names no message ids), which messages had arrived: those
+dated after the trigger are taken out instead.
 
 Nothing is changed. The one write is the audit record of the read: the answer shows
 subjects of patient conversations, so it is recorded like a list (`rules.test`, with the
@@ -28,6 +43,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.contract.rule_types import Preview, PreviewRow
@@ -36,6 +52,7 @@ from cxinbox.domain.rules import find_rule as find_named
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.inbox import InboxService
 from cxinbox.service.rules import Applied, RuleEngine
+from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import ConversationRecord, PastState, PastTrigger, StoredEvent
 
 MAX_SHOWN = 500
@@ -104,7 +121,11 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
     the rehearsal wrote is rolled back."""
     seq, at = together[0].seq, together[0].at
     subjects: dict[int, str] = {}
+    least_open = any(t.strategy == "least-open" for t in inbox.config.teams)
     with inbox.store.rehearsing() as tx:
+        bounds = tx.message_bounds(seq)
+        if least_open:  # the counts it compares: who held what, open, then
+            tx.rewind_holders(seq)
         for moment in together:
             conv_id = moment.conversation_id
             conv = tx.conversation(conv_id)
@@ -113,12 +134,35 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
             tags = frozenset(tx.tags_for([conv_id]).get(conv_id, []))
             later = tx.later_on_target(f"conversation:{conv_id}", seq, REWOUND)
             tx.rewind(conv_id, state_before(conv, tags, moment.intent, later))
+            tx.hide_later_messages(conv_id, bounds[1] if bounds else None, at)
             subjects[conv_id] = clean_line(conv.subject, max_len=60)
         tx.forget_acks_after(seq)
+        tx.rewind_teams([t.name for t in inbox.config.teams], seq)
+        _sla_as_then(inbox, tx, rule.on, list(subjects), at, bounds)
         firing = engine.fire(tx, rule.on, list(subjects), now=at)
     by_id = {m.conversation_id: m for m in together}
     return [(by_id[a.conversation_id], a, subjects[a.conversation_id])
             for a in firing.applied if a.rule == rule.name]
+
+
+def _sla_as_then(inbox: InboxService, tx: StoreTx, trigger: str, conv_ids: list[int],
+                 at: int, bounds: tuple[int, int] | None) -> None:
+    """The SLA due times the rules saw when the trigger happened (see the module
+    docstring): the ingest runs rules before the SLA engine looks at what it stored."""
+    if not inbox.sla.enabled or not conv_ids:
+        return
+    when = datetime.fromtimestamp(at, UTC)
+    if trigger == "arrival":
+        tx.store_sla([(None, None, None, None, c) for c in conv_ids])
+        return
+    if trigger == "patient-reply" and bounds is not None:
+        for conv_id in conv_ids:  # without the reply itself
+            tx.hide_later_messages(conv_id, bounds[0], at)
+        inbox.sla.refresh_dirty(tx, when)
+        for conv_id in conv_ids:
+            tx.restore_messages(conv_id, bounds[1])
+        return
+    inbox.sla.refresh_dirty(tx, when)
 
 
 def state_before(conv: ConversationRecord, tags: frozenset[str], intent: str | None,

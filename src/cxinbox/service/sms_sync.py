@@ -354,7 +354,7 @@ class SmsPoller:
         rules = self.rules
         firing = None
         with self.db.writing() as tx:
-            before = tx.max_message_pk() if rules is not None else 0
+            before = tx.max_message_pk()
             known = tx.known_sids(list(unique))  # the outbox may have added some
             for m in sorted(unique.values(), key=lambda x: _epoch(x.at, now_s)):
                 listed.add(m.sid)
@@ -398,8 +398,11 @@ class SmsPoller:
             raised = redflags.triage_arrivals(tx, self.config, now_s, ready) \
                 if new_count else []
             if new_count:
+                # The message ids the ingest stored between: a replay (`rules test`, also
+                # of a rule not enabled yet) hides what came later.
                 tx.append_event("sync", "sms.received", f"sms/{number}",
-                                {"count": new_count, "conversations": sorted(received)[:500]})
+                                {"count": new_count, "conversations": sorted(received)[:500],
+                                 "after": before, "upto": tx.max_message_pk()})
             if status_count:
                 tx.append_event("sync", "sms.status", f"sms/{number}",
                                 {"count": status_count,

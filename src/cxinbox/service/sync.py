@@ -448,7 +448,7 @@ class MailSync:
         rules = None if sent or not messages else self.rules
         firing = None
         with self.db.writing() as tx:
-            before = tx.max_message_pk() if rules is not None else 0
+            before = tx.max_message_pk() if messages and not sent else 0
             touched = tx.ingest_batch(state, messages, own_addresses=own,
                                       watermark=watermark, now=now,
                                       index_text=future is None or (
@@ -457,9 +457,12 @@ class MailSync:
             # Red flags and intent: the one place mail is assessed (service/redflags.py).
             raised = redflags.triage_arrivals(tx, self.config, now, ready)
             if messages:
+                # The message ids this inbound ingest stored between: a replay (`rules
+                # test`, also of a rule not enabled yet) hides what came later.
+                bounds = {} if sent else {"after": before, "upto": tx.max_message_pk()}
                 tx.append_event("sync", "mail.received", f"{account.name}/{folder}",
                                 {"count": len(messages),
-                                 "conversations": sorted(touched)[:500]})
+                                 "conversations": sorted(touched)[:500], **bounds})
             # Rules run last, after anything the ingest derives (red-flag tags included),
             # in this same transaction: see service/rules.py.
             if rules is not None:

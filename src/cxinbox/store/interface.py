@@ -652,6 +652,30 @@ class StoreTx(Protocol):
         """Drop the acknowledgements queued after event `seq` from the ledger (inside
         `Store.rehearsing` only)."""
         ...
+
+    def message_bounds(self, seq: int) -> tuple[int, int] | None:
+        """(newest message id before, after) the last ingest at or before event `seq`;
+        None when its event does not say."""
+        ...
+
+    def hide_later_messages(self, conv_id: int, upto: int | None, at: int) -> int:
+        """Take the messages stored after id `upto` (unknown: dated after `at`) out of the
+        conversation, as it was then (inside `Store.rehearsing` only)."""
+        ...
+
+    def restore_messages(self, conv_id: int, upto: int) -> None:
+        """Give back the hidden messages up to id `upto` (inside `Store.rehearsing` only)."""
+        ...
+
+    def rewind_holders(self, seq: int) -> None:
+        """Every conversation's assignee and status as at event `seq` (inside
+        `Store.rehearsing` only)."""
+        ...
+
+    def rewind_teams(self, teams: Sequence[str], seq: int) -> None:
+        """The teams' round-robin turns and who was away, as at event `seq` (inside
+        `Store.rehearsing` only)."""
+        ...
     # -- triage at ingest: red flags and intent (store/triage.py)
 
     def triage_pending(self, limit: int) -> tuple[list[TriageCandidate], int]:

@@ -10,6 +10,8 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
+from cxinbox.store.dialect import inserted_id
+from cxinbox.store.merge import recompute
 from cxinbox.store.records import ArrivalRecord, PastState, PastTrigger
 
 
@@ -116,12 +118,16 @@ def past_triggers(conn: sqlite3.Connection, trigger: str, since_s: int) -> list[
 def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
                      since_s: int) -> list[PastTrigger]:
     listed: dict[int, list[tuple[int, int]]] = {}  # conversation -> [(seq, at ms)]
+    stored_by: list[tuple[int, int, int, int]] = []  # (after, upto, seq, at ms) per ingest
     marks = ",".join("?" * len(_INGESTS))
     for seq, at, details in conn.execute(
             f"SELECT seq, at, details FROM events WHERE action IN ({marks}) AND at >= ?"
             " ORDER BY seq", (*_INGESTS, (since_s - _SLACK_S) * 1000)):
-        for conv in json.loads(details or "{}").get("conversations", ()):
+        d = json.loads(details or "{}")
+        for conv in d.get("conversations", ()):
             listed.setdefault(int(conv), []).append((int(seq), int(at)))
+        if isinstance(d.get("after"), int) and isinstance(d.get("upto"), int):
+            stored_by.append((d["after"], d["upto"], int(seq), int(at)))
     found: list[PastTrigger] = []
     if trigger == "arrival":
         for conv, created in conn.execute(
@@ -138,11 +144,19 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
     scan_from = since_s - _SLACK_S
     for conv, dates in _later_inbound(conn, since_s).items():
         ingests = listed.get(conv, [])
+        arrival = None
         if ingests and _created(conn, conv) >= scan_from:
-            ingests = ingests[1:]  # the first ingest listing it was its arrival
+            arrival, ingests = ingests[0], ingests[1:]  # the first listing was its arrival
         moments: list[tuple[int, int]] = []
-        for date in dates:
-            moment = next(((s, a) for s, a in ingests if a >= date * 1000), None) \
+        for message_pk, date in dates:
+            # The ingest that stored it, when its event names the ids it stored (dates
+            # are the sender's, to the second: two ingests in one second share one).
+            stored = next(((s, a) for after, upto, s, a in stored_by
+                           if after < message_pk <= upto), None)
+            if stored is not None and stored == arrival:
+                continue  # it came with the first message: that ingest was the arrival
+            moment = stored \
+                or next(((s, a) for s, a in ingests if a >= date * 1000), None) \
                 or _seq_by(conn, date * 1000)
             if moment not in moments:
                 moments.append(moment)
@@ -151,17 +165,18 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
     return sorted(found, key=lambda t: (t.seq, t.conversation_id))
 
 
-def _later_inbound(conn: sqlite3.Connection, since_s: int) -> dict[int, list[int]]:
-    """Live conversation -> dates of its patient messages since `since_s` that were not
-    its first message."""
-    out: dict[int, list[int]] = {}
-    for conv, date in conn.execute(
-            "SELECT m.conversation_id, m.date FROM messages m JOIN conversations c"
+def _later_inbound(conn: sqlite3.Connection,
+                   since_s: int) -> dict[int, list[tuple[int, int]]]:
+    """Live conversation -> (id, date) of its patient messages since `since_s` that were
+    not its first message."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    for conv, message_pk, date in conn.execute(
+            "SELECT m.conversation_id, m.id, m.date FROM messages m JOIN conversations c"
             " ON c.id = m.conversation_id WHERE m.direction = 'in' AND m.date >= ?"
             " AND c.merged_into IS NULL AND EXISTS (SELECT 1 FROM messages o"
             " WHERE o.conversation_id = m.conversation_id AND o.id < m.id)"
             " ORDER BY m.date, m.id", (since_s,)):
-        out.setdefault(int(conv), []).append(int(date))
+        out.setdefault(int(conv), []).append((int(message_pk), int(date)))
     return out
 
 
@@ -192,11 +207,14 @@ def _intent_by(conn: sqlite3.Connection, conv_id: int, at: int) -> str | None:
 
 def rewind(conn: sqlite3.Connection, conv_id: int, state: PastState) -> None:
     """Put a conversation's staff and triage state back as it was (only ever inside a
-    rehearsal, a transaction that is rolled back: see `Database.rehearsal`)."""
+    rehearsal, a transaction that is rolled back: see `Database.rehearsal`). A pause that
+    began later is not running then (the business seconds it added stay counted)."""
     conn.execute("UPDATE conversations SET status = ?, snoozed_until = ?, assignee = ?,"
-                 " priority = ?, red_flag = ?, intent = ? WHERE id = ?",
+                 " priority = ?, red_flag = ?, intent = ?,"
+                 " sla_paused_since = CASE WHEN ? IN ('pending', 'snoozed')"
+                 " THEN sla_paused_since END, sla_pause_end = NULL WHERE id = ?",
                  (state.status, state.snoozed_until, state.assignee, state.priority,
-                  state.red_flag, state.intent, conv_id))
+                  state.red_flag, state.intent, state.status, conv_id))
     conn.execute("DELETE FROM conversation_tags WHERE conversation_id = ?", (conv_id,))
     conn.executemany("INSERT INTO conversation_tags (conversation_id, tag) VALUES (?, ?)",
                      [(conv_id, t) for t in sorted(state.tags)])
@@ -209,3 +227,121 @@ def forget_acks_after(conn: sqlite3.Connection, seq: int) -> None:
         "SELECT details FROM events WHERE action = 'rule.acknowledged' AND seq > ?", (seq,))]
     conn.executemany("DELETE FROM rule_acks WHERE outbox_id = ?",
                      [(i,) for i in items if isinstance(i, int)])
+
+
+_SCRATCH = "\x01rehearsal"  # a control character no normalised subject keeps (PostgreSQL text takes no NUL)
+"""The norm_subject of the scratch conversations a rehearsal moves messages into."""
+
+
+def message_bounds(conn: sqlite3.Connection, seq: int) -> tuple[int, int] | None:
+    """(newest message id before, newest message id after) the last ingest at or before
+    event `seq`, from its event's details; None when that event predates them."""
+    marks = ",".join("?" * len(_INGESTS))
+    row = conn.execute(f"SELECT details FROM events WHERE action IN ({marks}) AND seq <= ?"
+                       " ORDER BY seq DESC LIMIT 1", (*_INGESTS, seq)).fetchone()
+    details = json.loads(row[0] or "{}") if row is not None else {}
+    upto, after = details.get("upto"), details.get("after")
+    if not isinstance(upto, int) or not isinstance(after, int):
+        return None
+    return after, upto
+
+
+def hide_later_messages(conn: sqlite3.Connection, conv_id: int, upto: int | None,
+                        at: int) -> int:
+    """Take out of a conversation the messages stored after message id `upto` (our own
+    outbound ones sent by `at` stay: they are stored between ingests), or, when `upto` is
+    unknown, those dated after `at`; its counts, times and senders are recomputed from
+    what is left. Only ever inside a rehearsal: the messages go to a scratch conversation
+    that the rollback takes away with everything else. Returns how many were taken."""
+    if upto is None:
+        ids = [r[0] for r in conn.execute(
+            "SELECT id FROM messages WHERE conversation_id = ? AND date > ?", (conv_id, at))]
+    else:
+        ids = [r[0] for r in conn.execute(
+            "SELECT id FROM messages WHERE conversation_id = ? AND id > ?"
+            " AND (direction = 'in' OR date > ?)", (conv_id, upto, at))]
+    if not ids:
+        return 0
+    scratch = inserted_id(conn.execute(
+        "INSERT INTO conversations (status, norm_subject, created_at, last_message_at,"
+        " merged_into, sla_dirty) VALUES ('closed', ?, 0, 0, ?, 0) RETURNING id",
+        (_SCRATCH, conv_id)))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        conn.execute(f"UPDATE messages SET conversation_id = ?"
+                     f" WHERE id IN ({','.join('?' * len(chunk))})", (scratch, *chunk))
+    row = conn.execute("SELECT participants FROM conversations WHERE id = ?",
+                       (conv_id,)).fetchone()
+    recompute(conn, conv_id, str(row[0] or "").split() if row else [])
+    return len(ids)
+
+
+def restore_messages(conn: sqlite3.Connection, conv_id: int, upto: int) -> None:
+    """Give back to the conversation the messages up to id `upto` that
+    `hide_later_messages` took (only ever inside a rehearsal)."""
+    conn.execute("UPDATE messages SET conversation_id = ? WHERE id <= ? AND conversation_id IN"
+                 " (SELECT id FROM conversations WHERE merged_into = ? AND norm_subject = ?)",
+                 (conv_id, upto, conv_id, _SCRATCH))
+    row = conn.execute("SELECT participants FROM conversations WHERE id = ?",
+                       (conv_id,)).fetchone()
+    recompute(conn, conv_id, str(row[0] or "").split() if row else [])
+
+
+def team_cursor_at(conn: sqlite3.Connection, team: str, seq: int) -> str | None:
+    """Whom `team`'s round-robin had last picked at event `seq` (the newest assignment
+    through the team up to it that picked someone), or None."""
+    for (details,) in conn.execute(
+            "SELECT details FROM events WHERE action = 'conversation.assign' AND seq <= ?"
+            " ORDER BY seq DESC", (seq,)):
+        d = json.loads(details or "{}")
+        if d.get("team") == team and isinstance(d.get("to"), str):
+            return str(d["to"])
+    return None
+
+
+def rewind_teams(conn: sqlite3.Connection, teams: Sequence[str], seq: int) -> None:
+    """Put the teams' round-robin turns and who was away back as they were at event `seq`
+    (only ever inside a rehearsal)."""
+    for team in teams:
+        member = team_cursor_at(conn, team, seq)
+        if member is None:
+            conn.execute("DELETE FROM team_cursors WHERE team = ?", (team,))
+        else:
+            conn.execute("INSERT INTO team_cursors (team, last_member, at) VALUES (?, ?, 0)"
+                         " ON CONFLICT (team) DO UPDATE SET last_member = excluded.last_member",
+                         (team, member))
+    first: dict[str, bool] = {}  # user -> away as their first change after `seq` made them
+    for (details,) in conn.execute("SELECT details FROM events WHERE action = 'staff.away'"
+                                   " AND seq > ? ORDER BY seq", (seq,)):
+        d = json.loads(details or "{}")
+        if isinstance(d.get("user"), str) and isinstance(d.get("away"), bool):
+            first.setdefault(d["user"], d["away"])
+    for user, became_away in first.items():
+        if became_away:  # they were back before it
+            conn.execute("DELETE FROM staff_away WHERE os_user = ?", (user,))
+        else:
+            conn.execute("INSERT INTO staff_away (os_user, since, set_by) VALUES (?, 0, '')"
+                         " ON CONFLICT (os_user) DO NOTHING", (user,))
+
+
+def rewind_holders(conn: sqlite3.Connection, seq: int) -> None:
+    """Every conversation's assignee and status as at event `seq`, from the first change of
+    each recorded after it (what a least-open team counts; only ever inside a rehearsal).
+    A conversation that came later had no holder then: its first assignment was from none."""
+    first: dict[tuple[int, str], object] = {}
+    for target, action, details in conn.execute(
+            "SELECT target, action, details FROM events WHERE seq > ? AND action IN"
+            " ('conversation.assign', 'conversation.status') ORDER BY seq", (seq,)):
+        conv = str(target).partition(":")[2]
+        if not conv.isdigit():
+            continue
+        d = json.loads(details or "{}")
+        if not isinstance(d, dict) or "from" not in d:
+            continue
+        first.setdefault((int(conv), str(action)), d["from"])
+    for (conv_id, action), was in first.items():
+        if action == "conversation.assign":
+            conn.execute("UPDATE conversations SET assignee = ? WHERE id = ?",
+                         (was if isinstance(was, str) else None, conv_id))
+        elif isinstance(was, str):
+            conn.execute("UPDATE conversations SET status = ? WHERE id = ?", (was, conv_id))

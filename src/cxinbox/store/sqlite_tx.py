@@ -685,6 +685,21 @@ class SqliteTx:
 
     def forget_acks_after(self, seq: int) -> None:
         rules.forget_acks_after(self.conn, seq)
+
+    def message_bounds(self, seq: int) -> tuple[int, int] | None:
+        return rules.message_bounds(self.conn, seq)
+
+    def hide_later_messages(self, conv_id: int, upto: int | None, at: int) -> int:
+        return rules.hide_later_messages(self.conn, conv_id, upto, at)
+
+    def restore_messages(self, conv_id: int, upto: int) -> None:
+        rules.restore_messages(self.conn, conv_id, upto)
+
+    def rewind_holders(self, seq: int) -> None:
+        rules.rewind_holders(self.conn, seq)
+
+    def rewind_teams(self, teams: Sequence[str], seq: int) -> None:
+        rules.rewind_teams(self.conn, teams, seq)
     # -- triage at ingest
 
     def triage_pending(self, limit: int) -> tuple[list[TriageCandidate], int]:

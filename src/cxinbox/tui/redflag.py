@@ -15,10 +15,10 @@ from typing import Any, Final
 from cxinbox.api.interface import InboxAPI
 from cxinbox.config import Config
 from cxinbox.contract.types import ConversationSummary, Event
+from cxinbox.domain.intent_words import INTENT_CODES
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.teams import member_on_shift
 from cxinbox.tui import triage
-from cxinbox.tui.rows import INTENT_CODES
 
 RAISED: Final = "redflag.raised"
 

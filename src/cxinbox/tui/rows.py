@@ -25,6 +25,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from cxinbox.contract.types import ConversationSummary
+from cxinbox.domain.intent_words import INTENT_CODES
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.timefmt import age_text
 
@@ -37,13 +38,6 @@ NARROW_FROM = 64
 AGE_WIDTH = 4
 PRIORITY_WIDTH = 4
 CHANNEL_WIDTH = 3
-INTENT_CODES = {
-    "appointment_book": "Appt", "appointment_change_cancel": "Resched",
-    "prescription_refill": "Rx", "test_results": "Results", "billing_insurance": "Billing",
-    "records_forms": "Forms", "referral": "Referral", "clinical_question": "Clinical",
-    "spam_marketing": "Spam",
-}
-"""A word per intent in front of the subject ("other" has none: it says nothing)."""
 MIN_SENDER = 8
 MIN_SUBJECT = 10
 ROOMY_SENDER = 12  # the age column is shown only when sender and subject keep this much
