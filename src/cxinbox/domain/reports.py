@@ -145,6 +145,25 @@ class WorkCount(NamedTuple):
     events: int  # how many
 
 
+class VolumeCount(NamedTuple):
+    """How many messages of one direction fell on one local day (`day` as in WorkCount):
+    in total (`breakdown` None), or under one value (`key`: a mailbox, channel, tag, reply
+    author or intent; None when the message has none) of a breakdown."""
+
+    day: int
+    direction: str  # in | out
+    breakdown: str | None
+    key: str | None
+    messages: int
+
+
+def week_hour(hour_number: int) -> tuple[int, int]:
+    """(weekday, hour), Monday 0, of the local hour `hour_number` hours after 1970-01-01
+    00:00 (a Thursday), given modulo a week: what SQL can group messages by."""
+    hour = hour_number % (7 * 24)
+    return (hour // 24 + 3) % 7, hour % 24
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyTargets:
     name: str
