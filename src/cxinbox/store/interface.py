@@ -373,9 +373,10 @@ class StoreTx(Protocol):
         ...
 
     def outbox_items(self, states: Sequence[str] | None, limit: int,
-                     conversation_id: int | None = None) -> list[OutboxItem]:
-        """Items in any of `states` (all when None or empty), of one conversation if given,
-        newest first."""
+                     conversation_id: int | None = None,
+                     channel: str | None = None) -> list[OutboxItem]:
+        """Items in any of `states` (all when None or empty), of one conversation and of
+        one channel if given, newest first."""
         ...
 
     def requeue_outbox_item(self, item_id: int, send_after_ms: int) -> bool:

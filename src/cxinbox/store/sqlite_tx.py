@@ -413,8 +413,9 @@ class SqliteTx:
             send_after_ms=send_after_ms)
 
     def outbox_items(self, states: Sequence[str] | None, limit: int,
-                     conversation_id: int | None = None) -> list[OutboxItem]:
-        return outbox.list_items(self.conn, states, limit, conversation_id)
+                     conversation_id: int | None = None,
+                     channel: str | None = None) -> list[OutboxItem]:
+        return outbox.list_items(self.conn, states, limit, conversation_id, channel)
 
     def requeue_outbox_item(self, item_id: int, send_after_ms: int) -> bool:
         return outbox.requeue_cancelled(self.conn, item_id, send_after_ms)
