@@ -83,6 +83,45 @@ def test_facts_kept_piecemeal_equal_the_facts_recomputed_from_scratch(
     assert _kept(db) == kept
 
 
+def test_the_server_catches_up_in_short_transactions_and_a_report_finds_nothing_stale(
+        piecemeal: tuple[Database, Clock, InboxService]) -> None:
+    """After an upgrade marks every conversation stale, `cxinbox serve`'s report-facts
+    worker recomputes them a chunk per transaction (the desk's writes go between), to the
+    same facts as one recompute; the report that follows has nothing left to do."""
+    import threading
+
+    from cxinbox.service.runtime import ReportFacts
+
+    db, _clock, lead = piecemeal
+    ReportService(lead).refresh_facts()
+    kept = _kept(db)
+    with db.write() as conn:
+        conn.execute("INSERT OR IGNORE INTO report_dirty SELECT id FROM conversations")
+    stale = int(db.conn.execute("SELECT count(*) FROM report_dirty").fetchone()[0])
+    transactions: list[int] = []
+    writing = lead.store.writing
+
+    def counted() -> Any:
+        transactions.append(1)
+        return writing()
+
+    stop = threading.Event()
+    worker = ReportFacts(lead.store, chunk=7, interval_s=3600)
+    with mock.patch.object(lead.store, "writing", counted):
+        thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and db.conn.execute(
+                "SELECT 1 FROM report_dirty LIMIT 1").fetchone() is not None:
+            time.sleep(0.02)
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert len(transactions) == -(-stale // 7)  # a chunk each
+    assert _kept(db) == kept
+    assert ReportService(lead).refresh_facts() == 0
+
+
 def test_a_report_finds_nothing_stale_after_the_last_change_is_counted(
         piecemeal: tuple[Database, Clock, InboxService]) -> None:
     db, clock, lead = piecemeal

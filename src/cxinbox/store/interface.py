@@ -254,8 +254,9 @@ class StoreTx(Protocol):
         """Whether a conversation's kept report facts wait to be recomputed."""
         ...
 
-    def refresh_report_facts(self) -> int:
-        """Recompute the stale conversations' report facts (a write); how many."""
+    def refresh_report_facts(self, limit: int | None = None) -> int:
+        """Recompute the stale conversations' report facts (a write), at most `limit` of
+        them when given; how many."""
         ...
 
     def find_events(self, *, since_ms: int | None = None, actor: str | None = None,

@@ -33,10 +33,13 @@ def has_stale(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM report_dirty LIMIT 1").fetchone() is not None
 
 
-def refresh(conn: sqlite3.Connection) -> int:
+def refresh(conn: sqlite3.Connection, limit: int | None = None) -> int:
     """Recompute every stale conversation's intervals and pauses (inside the caller's write
-    transaction); returns how many."""
-    stale = [int(r[0]) for r in conn.execute("SELECT conversation_id FROM report_dirty")]
+    transaction), or the first `limit` of them (the server's background catch-up keeps
+    each transaction short); returns how many."""
+    sql = "SELECT conversation_id FROM report_dirty ORDER BY conversation_id"
+    stale = [int(r[0]) for r in conn.execute(
+        sql if limit is None else f"{sql} LIMIT ?", () if limit is None else (limit,))]
     for start in range(0, len(stale), _CHUNK):
         _recompute(conn, stale[start:start + _CHUNK])
     return len(stale)

@@ -283,10 +283,10 @@ class SqliteTx:
 
         return report_facts.has_stale(self.conn)
 
-    def refresh_report_facts(self) -> int:
+    def refresh_report_facts(self, limit: int | None = None) -> int:
         from cxinbox.store import report_facts
 
-        return report_facts.refresh(self.conn)
+        return report_facts.refresh(self.conn, limit)
 
     def find_events(self, *, since_ms: int | None = None, actor: str | None = None,
                     target: str | None = None, conversations: Selection | None = None,
