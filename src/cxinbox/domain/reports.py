@@ -399,7 +399,12 @@ class BusinessClock:
             return 0
         if a < self._lo or b > self._hi:
             self._cover(a, b)
-        return self._at(b) - self._at(a)
+        # `_at(b) - _at(a)` written out: a year's report calls this ~2x10^5 times
+        starts, ends, before = self._starts, self._ends, self._before
+        i = bisect_right(starts, b) - 1
+        j = bisect_right(starts, a) - 1
+        return ((before[i] + min(b, ends[i]) - starts[i] if i >= 0 else 0)
+                - (before[j] + min(a, ends[j]) - starts[j] if j >= 0 else 0))
 
     def less_spells(self, start: int, end: int,
                     spells: Sequence[tuple[int, int | None]]) -> int:
@@ -489,7 +494,7 @@ def intervals_until(raw: Iterable[RawInterval], pauses: Sequence[Pause],
     ending at or after it still open (end None, measured up to `until`, nobody's yet)."""
     spells = spells_before(pauses, until)
     clock = _clock_for(calendar)
-    measure = clock.less_spells
+    measure = clock.less_spells if spells else (lambda a, b, _s: clock.between(a, b))
     out: list[Interval] = []
     for r in raw:
         start = r.start

@@ -1,10 +1,11 @@
 """Reading what reports are computed from: conversations in scope, their messages, and the
 staff and status events of the trail. SQL only; the arithmetic is domain/reports.py.
 
-Each report reads only what it needs (`Needs`): volume the messages of the window, backlog
-the status events since its start, response, SLA and workload the intervals kept per
-conversation (store/report_facts.py, migration 19) that end in the window or still run at
-its end, red flags the whole history of the few flagged conversations. A time window is a range of the indexes of migration
+Each report reads only what it needs (`Needs`): volume the window's messages counted per
+local day (in SQL, not read one by one), backlog the status events since its start,
+response, SLA and workload the intervals kept per conversation (store/report_facts.py,
+migration 19) that end in the window or still run at its end, red flags the whole history
+of the few flagged conversations. A time window is a range of the indexes of migration
 13 (store/schema_reports.py): `events_report` holds only the events reports count, keyed by
 time, so the views and lists that fill most of a trail are neither read nor indexed, and
 `messages_report` covers a message's date, conversation and direction. Every query here
