@@ -362,10 +362,11 @@ def sla(ds: Dataset, opts: Options) -> list[ReportTable]:
 def backlog(ds: Dataset, opts: Options) -> list[ReportTable]:
     unit: Unit = opts.unit or "day"
     ends = periods(ds.window, unit)
+    # newest first: seq is a ChangeFact's first field and unique, so the tuples' own order
     changes = sorted((c for cs in ds.changes.values() for c in cs
                       if c.at >= ds.window.since and c.action in ("status", "merged",
                                                                   "unmerged")),
-                     key=lambda c: c.seq, reverse=True)
+                     reverse=True)
     convs = list(ds.conversations.values())
     dim = opts.dimension
     groups = {c.id: (ALL, *(_values(c, dim, c.assignee) if dim is not None else ()))
@@ -374,7 +375,7 @@ def backlog(ds: Dataset, opts: Options) -> list[ReportTable]:
         changes = sorted((c for cs in ds.changes.values() for c in cs
                           if c.at >= ds.window.since and c.action in ("status", "merged",
                                                                       "unmerged", "assign")),
-                         key=lambda c: c.seq, reverse=True)
+                         reverse=True)
     counts, last, last_groups = backlog_counts(
         convs, changes, [end for _, end in ends] + [ds.window.until], groups,
         by_assignee=dim == "staff")

@@ -104,7 +104,7 @@ def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[obje
     in_scope = {c.id for c in convs}
     messages = [m for m in window_msgs if m.conversation_id in in_scope]
     changes = [c for c in recent if c.conversation_id in in_scope]
-    changes.sort(key=lambda c: c.seq)
+    changes.sort()  # by seq: a ChangeFact's first field, and unique
     sent_by = _authors(conn, messages) if needs.authors else {}
     return ReportData(tuple(convs), tuple(messages), tuple(changes), sent_by)
 
