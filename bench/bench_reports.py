@@ -9,16 +9,20 @@ is a stored outbound message with the outbox's `outbox.sent` and `send` events),
 sometimes writes again, and its status moves through pending, snoozed and closed to the
 status it has in the inbox, plus the audit reads (views, lists) a real trail is full of.
 Each report is then timed as `cxinbox report NAME --since 30d` and `--since 365d` in a fresh
-process (start included; targets 1 s and 3 s), and the 30-day figures are printed.
+process (start included, from compiled bytecode as installed; targets 1 s and 3 s), and
+the 30-day figures are printed.
 With --tui the reports screen is timed instead, on a pseudo-terminal at 80x24 the way
 bench_tui.py times the list: `D` pressed -> the screen drawn (target 500 ms), and -> the
 figures of the last 7 days drawn, as a supervisor (every person's rows).
+With --against SRC, each report's CPU time is compared with another checkout's code (the
+two run alternately, so both see the same load).
 The generated events carry no hash chain (`cxinbox audit verify` is not run on this file).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -247,13 +251,13 @@ def run_cli(report: str, since: str, config: Path, fmt: str = "--json") -> tuple
     return wall, out
 
 
-def run_cli_cpu(report: str, since: str, config: Path,
-                fmt: str = "--json") -> tuple[float, float, str]:
+def run_cli_cpu(report: str, since: str, config: Path, fmt: str = "--json",
+                src: Path = ROOT / "src") -> tuple[float, float, str]:
     """(wall s, CPU s of the child: user + system, process start included, stdout). The CPU
     figure stays meaningful on a machine other jobs keep busy; the wall one is the target's."""
     args = (["list", "id:1", "--json"] if report == "baseline"
             else ["report", report, "--since", since, fmt])
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "CXINBOX_CONFIG": str(config)}
+    env = {**os.environ, "PYTHONPATH": str(src), "CXINBOX_CONFIG": str(config)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "cxinbox", *args], env=env, check=False,
@@ -264,6 +268,26 @@ def run_cli_cpu(report: str, since: str, config: Path,
         raise SystemExit(f"report {report} failed: {done.stderr.strip()}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return elapsed, cpu, done.stdout
+
+
+def against(config: Path, other: Path, rounds: int) -> None:
+    """Every report's CPU time with this checkout's code and with `other` (another
+    checkout's src/, e.g. the commit before a change), run alternately so both see the
+    same load: minimum and median of `rounds` runs each."""
+    compileall.compile_dir(str(other), quiet=1)
+    print(f"load average {os.getloadavg()[0]:.1f}; CPU s (user + system, process start"
+          f" included), min / median of {rounds} runs, {other} vs this checkout")
+    print("report      period   other min  median   this min  median  this/other")
+    jobs = [("baseline", "")] + [(r, s) for r in REPORTS for s in TARGETS]
+    for report, since in jobs:
+        theirs: list[float] = []
+        ours: list[float] = []
+        for _ in range(rounds):
+            theirs.append(run_cli_cpu(report, since, config, src=other)[1])
+            ours.append(run_cli_cpu(report, since, config)[1])
+        print(f"{report:<10}  {since:>6}  {min(theirs):9.2f}  {statistics.median(theirs):6.2f}"
+              f"  {min(ours):9.2f}  {statistics.median(ours):6.2f}"
+              f"  {statistics.median(ours) / statistics.median(theirs):10.2f}", flush=True)
 
 
 def tui_child(config_path: str) -> None:
@@ -314,6 +338,8 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tui", action="store_true", help="time the reports screen only")
+    parser.add_argument("--against", type=Path, metavar="SRC",
+                        help="compare CPU times with another checkout's src/ directory")
     args = parser.parse_args()
     if args.rebuild or not DB.exists() or not META.exists():
         print(f"building {DB} (a year of events, ~{args.events:,})")
@@ -321,12 +347,19 @@ def main() -> None:
     else:
         meta = json.loads(META.read_text())
     config = _config_path()
+    # An installed cxinbox runs from compiled bytecode (pip writes it); with
+    # PYTHONDONTWRITEBYTECODE set (as on the bench machine) a checkout would compile every
+    # module from source in every process (~0.3 s of CPU), which no desk pays.
+    compileall.compile_dir(str(ROOT / "src"), quiet=1)
     done, took = warm(config)
     if done:
         print(f"kept report facts computed for {done:,} conversations in {took:.1f} s"
               " (once after the upgrade; later reports recompute only what changed)")
     if args.tui:
         bench_tui(config, args.rounds)
+        return
+    if args.against is not None:
+        against(config, args.against.resolve(), args.rounds)
         return
     print(f"inbox: 100,000 conversations, {int(meta['events']):,} events"
           f" (+{int(meta['messages_added']):,} messages); built in {meta['build_s']:.0f} s")

@@ -457,3 +457,59 @@ def test_through_the_server_the_server_sends_it(tmp_path: Path, sockdir: Path) -
         assert len(d.sink.messages) == 1
     finally:
         d.sink.stop()
+
+
+def test_a_period_goes_to_each_address_once_unless_again(desk: Desk) -> None:
+    """A retried cron job (or a second admin) sends nobody the same week twice: the second
+    run leaves out whoever had it, says so in one line and exits 0; a new address still
+    gets it; `--again` sends it anyway; a failed send does not count as sent."""
+    first = cx("report", "digest", "--mail-to", BOSS, "--config", str(desk.cfg))
+    assert first.returncode == 0, first.stderr
+    assert len(desk.sink.messages) == 1
+
+    second = cx("report", "digest", "--mail-to", BOSS, "--config", str(desk.cfg))
+    assert second.returncode == 0, second.stderr
+    assert second.stderr.strip() == (f"digest for this period already sent to {BOSS}"
+                                     " (outbox 1); --again sends it again")
+    assert len(desk.sink.messages) == 1 and len(desk.outbox()) == 1
+
+    both = cx("report", "digest", "--mail-to", f"{BOSS.upper()}, new@staff.example", "--json",
+              "--config", str(desk.cfg))
+    assert both.returncode == 0, both.stderr
+    result = json.loads(both.stdout)
+    assert result["to"] == ["new@staff.example"] and result["state"] == "sent"
+    assert result["already_sent"] == [{"to": BOSS.upper(), "outbox": 1}]
+    assert [m.rcpt_tos for m in desk.sink.messages] == [[BOSS], ["new@staff.example"]]
+
+    nothing = cx("report", "digest", "--mail-to", BOSS, "--json", "--config", str(desk.cfg))
+    assert nothing.returncode == 0 and json.loads(nothing.stdout)["state"] == "already-sent"
+    again = cx("report", "digest", "--mail-to", BOSS, "--again", "--config", str(desk.cfg))
+    assert again.returncode == 0, again.stderr
+    assert len(desk.sink.messages) == 3 and desk.sink.messages[2].rcpt_tos == [BOSS]
+
+    # another period is another digest
+    since, until, _last = _days()
+    other = cx("report", "digest", "--mail-to", BOSS, "--since", since, "--until", until,
+               "--config", str(desk.cfg))
+    assert other.returncode == 0, other.stderr
+    assert len(desk.sink.messages) == 4
+
+    db = desk.db()
+    try:
+        audited = [json.loads(r[0]) for r in db.conn.execute(
+            "SELECT details FROM events WHERE action = 'report.digest' ORDER BY seq")]
+    finally:
+        db.close()
+    assert [(a["outbox"], a.get("already_sent")) for a in audited] == [
+        (1, None), (None, [1]), (2, [1]), (None, [1]), (3, None), (4, None)]
+    misused = cx("report", "volume", "--again", "--config", str(desk.cfg))
+    assert misused.returncode == 2 and "--again is for report digest" in _one_line_error(misused)
+
+
+def test_a_failed_digest_is_sent_again_without_asking(desk: Desk) -> None:
+    desk.sink.script_rcpt.append("550 5.1.1 no such user")
+    run = cx("report", "digest", "--mail-to", BOSS, "--config", str(desk.cfg))
+    assert run.returncode == 8 and desk.outbox()[0][2] == "failed"
+    retry = cx("report", "digest", "--mail-to", BOSS, "--config", str(desk.cfg))
+    assert retry.returncode == 0, retry.stderr
+    assert len(desk.sink.messages) == 1 and [i[2] for i in desk.outbox()] == ["failed", "sent"]

@@ -83,6 +83,45 @@ def test_facts_kept_piecemeal_equal_the_facts_recomputed_from_scratch(
     assert _kept(db) == kept
 
 
+def test_the_server_catches_up_in_short_transactions_and_a_report_finds_nothing_stale(
+        piecemeal: tuple[Database, Clock, InboxService]) -> None:
+    """After an upgrade marks every conversation stale, `cxinbox serve`'s report-facts
+    worker recomputes them a chunk per transaction (the desk's writes go between), to the
+    same facts as one recompute; the report that follows has nothing left to do."""
+    import threading
+
+    from cxinbox.service.runtime import ReportFacts
+
+    db, _clock, lead = piecemeal
+    ReportService(lead).refresh_facts()
+    kept = _kept(db)
+    with db.write() as conn:
+        conn.execute("INSERT OR IGNORE INTO report_dirty SELECT id FROM conversations")
+    stale = int(db.conn.execute("SELECT count(*) FROM report_dirty").fetchone()[0])
+    transactions: list[int] = []
+    writing = lead.store.writing
+
+    def counted() -> Any:
+        transactions.append(1)
+        return writing()
+
+    stop = threading.Event()
+    worker = ReportFacts(lead.store, chunk=7, interval_s=3600)
+    with mock.patch.object(lead.store, "writing", counted):
+        thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and db.conn.execute(
+                "SELECT 1 FROM report_dirty LIMIT 1").fetchone() is not None:
+            time.sleep(0.02)
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert len(transactions) == -(-stale // 7)  # a chunk each
+    assert _kept(db) == kept
+    assert ReportService(lead).refresh_facts() == 0
+
+
 def test_a_report_finds_nothing_stale_after_the_last_change_is_counted(
         piecemeal: tuple[Database, Clock, InboxService]) -> None:
     db, clock, lead = piecemeal
@@ -98,28 +137,47 @@ def test_a_report_finds_nothing_stale_after_the_last_change_is_counted(
     assert got.table("response").rows
 
 
-def test_volume_by_intent_counts_each_message_under_its_conversation_intent(
+def test_volume_by_intent_counts_each_message_under_its_own_intent(
         piecemeal: tuple[Database, Clock, InboxService]) -> None:
+    """A patient's message counts under what triage read in it (a conversation's requests
+    change: the appointment today, the bill next month), a reply under the patient's latest
+    assessed message at or before it (the request it answered); nothing assessed: "-".
+    The conversation's own intent (its latest message's) decides nothing."""
     db, clock, lead = piecemeal
-    live = [int(r[0]) for r in db.conn.execute(
-        "SELECT id FROM conversations WHERE merged_into IS NULL ORDER BY id")]
-    intents = {c: ("appointment", "billing", "prescription")[c % 3] for c in live[::2]}
-    with lead.store.writing() as tx:  # where triage at ingest stores it
-        for conv, intent in intents.items():
-            tx.set_conversation_intent(conv, intent, 0.9, "en")
+    rng = random.Random(21)
+    inbound = [(int(m), int(c)) for m, c in db.conn.execute(
+        "SELECT id, conversation_id FROM messages WHERE direction = 'in' ORDER BY id")]
+    read = {m: rng.choice(("appointment", "billing", "prescription"))
+            for m, _c in inbound if rng.random() < 0.7}
+    with lead.store.writing() as tx:  # where triage at ingest stores them
+        for message, intent in read.items():
+            tx.record_triage(message, intent, 0.9, None, "")
+        for conv in {c for _m, c in inbound}:
+            tx.set_conversation_intent(conv, "general", 0.9, "en")
     with mock.patch("cxinbox.store.db.now_ms", lambda: clock.now * 1000):
         got = ReportService(lead).run("volume", "", START, END, ["intent"])
+        by_week = ReportService(lead).run("volume", "", START, END, ["intent", "week"])
     expected: Counter[str] = Counter()
-    for conv, direction in db.conn.execute(
-            "SELECT m.conversation_id, m.direction FROM messages m JOIN conversations c"
-            " ON c.id = m.conversation_id WHERE c.merged_into IS NULL AND m.date >= ?"
-            " AND m.date < ?", (START, END)):
-        expected[f"{direction}:{intents.get(conv, '-')}"] += 1
-    table = got.table("volume")
-    totals = {col: sum(int(str(row[i])) for row in table.rows)
-              for i, col in enumerate(table.columns) if ":" in col}
-    assert totals == dict(expected)
-    assert {"in:appointment", "in:billing", "in:prescription", "in:-"} <= set(totals)
+    latest: dict[int, str] = {}
+    for conv, message, direction, at, live in db.conn.execute(
+            "SELECT m.conversation_id, m.id, m.direction, m.date, c.merged_into IS NULL"
+            " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " ORDER BY m.conversation_id, m.date, m.direction = 'out', m.id"):
+        if direction == "in" and message in read:
+            latest[conv] = read[message]
+        if not (live and START <= at < END):
+            continue
+        intent = read.get(message, "-") if direction == "in" else latest.get(conv, "-")
+        expected[f"{direction}:{intent}"] += 1
+    for report in (got, by_week):
+        table = report.table("volume")
+        totals = {col: sum(int(str(row[i])) for row in table.rows)
+                  for i, col in enumerate(table.columns) if ":" in col}
+        assert totals == dict(expected)
+        assert sum(int(str(row[1])) for row in table.rows) == sum(
+            n for k, n in expected.items() if k.startswith("in:"))
+    assert {"in:appointment", "in:billing", "out:prescription", "in:-"} <= set(expected)
+    assert "in:general" not in expected
 
 
 def test_intent_is_a_breakdown_of_volume_only(

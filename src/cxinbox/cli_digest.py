@@ -4,6 +4,8 @@ Presentation only: the server (or the in-process service) builds the digest, aud
 run and queues the mail in the outbox (service/digest.py). With a running `cxinbox serve`
 its outbox worker sends it; in-process this command sends it at once through the same
 worker, so a cron job needs no server. `--dry-run` prints the message and queues nothing.
+A period's digest goes to each address once: run again, it says so and exits 0 (a retried
+cron job is harmless); `--again` sends it anyway.
 """
 
 from __future__ import annotations
@@ -33,10 +35,20 @@ def addresses(given: list[str] | None) -> list[str]:
 
 
 def run(api: SyncAPI, mail_to: list[str], query: str, start: int | None,
-        end: int | None, *, dry_run: bool, as_json: bool) -> None:
+        end: int | None, *, dry_run: bool, as_json: bool, again: bool = False) -> None:
     if not mail_to:
         raise _fail("report digest needs --mail-to ADDRESS (repeatable)")
-    result = cast("DigestResult", api.send_digest(mail_to, query, start, end, dry_run))
+    result = cast("DigestResult", api.send_digest(mail_to, query, start, end, dry_run,
+                                                  again))
+    if result.already_sent and not as_json:
+        typer.echo("digest for this period already sent to "
+                   + ", ".join(f"{a} (outbox {i})" for a, i in result.already_sent)
+                   + "; --again sends it again", err=True)
+    if result.outbox_id is None and not dry_run:
+        if as_json:
+            typer.echo(json.dumps({**result.to_dict(), "state": "already-sent"},
+                                  ensure_ascii=False, indent=2))
+        return
     if dry_run:
         if as_json:
             typer.echo(json.dumps({**result.to_dict(), "text": result.text},

@@ -238,6 +238,9 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             help="digest: mail it to this staff address (repeatable).")] = None,
         dry_run: Annotated[bool, typer.Option(
             "--dry-run", help="digest: print the message instead of sending it.")] = False,
+        again: Annotated[bool, typer.Option(
+            "--again", help="digest: send it even to addresses that already had this"
+            " period's.")] = False,
         config: ConfigOpt = None,
     ) -> None:
         """Reports from the event log: volume, response, sla, backlog, workload, red-flags,
@@ -250,8 +253,9 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
                      if given]
             if wrong:
                 raise _fail(f"report digest takes no {wrong[0]}")
-        elif mail_to or dry_run:
-            raise _fail(f"--{'mail-to' if mail_to else 'dry-run'} is for report digest")
+        elif mail_to or dry_run or again:
+            raise _fail(f"--{'mail-to' if mail_to else 'dry-run' if dry_run else 'again'}"
+                        " is for report digest")
         elif name not in NAMES:
             raise _fail(f"unknown report {name[:40]!r}; one of {', '.join(NAMES)}, {DIGEST}")
         if as_json and as_csv:
@@ -283,7 +287,7 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
                                where if where is not None else query,
                                int(start.timestamp()) if since is not None else None,
                                end_s if until is not None else None,
-                               dry_run=dry_run, as_json=as_json)
+                               dry_run=dry_run, as_json=as_json, again=again)
             return
         with open_api(cfg) as api:
             result = api.report(name, where if where is not None else query,

@@ -91,12 +91,15 @@ def rules_engine(store: Store, config: Config, *,
     monitor, the services that close conversations). `assign = "team:NAME"` uses the
     teams' own strategy. `replaying`: the engine `rules test NAME` rehearses with, which
     runs that rule too when it is switched off."""
-    from cxinbox.service.rules import RuleEngine, team_strategy
     from cxinbox.service.rules_preview import replayed_rules
 
     rules = replayed_rules(config.rules, replaying or "")
     if not rules:
         return None
+    # loaded only now: the engine and the red-flag and reply code under it are a tenth of
+    # a command's start, and most desks' commands run with no rule enabled
+    from cxinbox.service.rules import RuleEngine, team_strategy
+
     teams = team_strategy(config) if config.teams else None
     return RuleEngine(store, config, team_assign=teams, rules=rules)
 

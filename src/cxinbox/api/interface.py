@@ -135,10 +135,12 @@ class InboxAPI(Protocol):
         ...
 
     async def send_digest(self, mail_to: list[str], query: str = "", start: int | None = None,
-                          end: int | None = None, dry_run: bool = False) -> DigestResult:
+                          end: int | None = None, dry_run: bool = False,
+                          again: bool = False) -> DigestResult:
         """The desk's figures over [start, end) (default: the last 7 whole days) and the
-        period before, mailed to staff through the outbox (`dry_run`: only built).
-        Supervisors and admins only; audited as `report.digest`."""
+        period before, mailed to staff through the outbox (`dry_run`: only built), once
+        per period and recipient unless `again`. Supervisors and admins only; audited as
+        `report.digest`."""
         ...
 
     async def set_presence(self, conv_id: int | None, composing: bool = False) -> None:
@@ -496,11 +498,12 @@ class InProcessAPI:
             lambda: OutboxWorker(service.store, service.config).process_due())
 
     async def send_digest(self, mail_to: list[str], query: str = "", start: int | None = None,
-                          end: int | None = None, dry_run: bool = False) -> DigestResult:
+                          end: int | None = None, dry_run: bool = False,
+                          again: bool = False) -> DigestResult:
         from cxinbox.service.digest import DigestService
 
         return await self._call(DigestService(self.service).run, mail_to, query, start, end,
-                                dry_run)
+                                dry_run, again)
 
     async def set_presence(self, conv_id: int | None, composing: bool = False) -> None:
         self._board.set(self._session, conv_id, composing)

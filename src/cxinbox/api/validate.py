@@ -427,7 +427,8 @@ RULES: Final[dict[str, Rule]] = {
     "note": _line(300),
     "text": _plain(500),
     # flags
-    **dict.fromkeys(("dry_run", "force", "composing", "unread_only", "away", "link_only"),
+    **dict.fromkeys(("dry_run", "force", "composing", "unread_only", "away", "link_only",
+                     "again"),
                     _any),
 }
 

@@ -56,6 +56,9 @@ class DigestResult:
     staff: tuple[StaffRow, ...]
     outbox_id: int | None
     dry_run: bool
+    already_sent: tuple[tuple[str, int], ...] = ()
+    """(address, outbox item) of the recipients this period's digest was already queued
+    for, left out of this run (`--again` sends it to them anyway)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"since": self.since, "until": self.until,
@@ -63,6 +66,7 @@ class DigestResult:
                 "subject": self.subject, "from": self.sender,
                 "to": list(self.recipients), "outbox": self.outbox_id,
                 "dry_run": self.dry_run,
+                "already_sent": [{"to": a, "outbox": i} for a, i in self.already_sent],
                 "figures": {f.key: {"value": f.value, "previous": f.previous}
                             for f in self.figures},
                 "staff": [{"login": s.login, "name": s.name, "assigned": s.assigned,

@@ -28,6 +28,7 @@ from cxinbox.domain.reports import (
     PolicyTargets,
     RawInterval,
     Unit,
+    VolumeCount,
     Window,
     WorkCount,
     backlog_counts,
@@ -45,6 +46,7 @@ from cxinbox.domain.reports import (
     periods,
     spells_before,
     summarise,
+    week_hour,
 )
 from cxinbox.domain.sla import BusinessCalendar
 
@@ -53,8 +55,10 @@ REPORTS: Final = ("volume", "response", "sla", "backlog", "workload", "red-flags
 PERIODS: Final = ("day", "week")
 DIMENSIONS: Final = ("staff", "mailbox", "tag", "channel", "intent")
 """Breakdowns by a conversation's attribute: one more is a name here and a line in
-`_values` (and the service's `_ALLOWED`). `intent` is what triage read in the
-conversation's latest patient message (volume only: what patients write about)."""
+`_values` (and the service's `_ALLOWED`). `intent` is volume's only (what patients write
+about), and per message: what triage read in a patient's message, a reply's the one it
+answered (store/reports.py `_VOLUME_KEYS`); `_values` gives the conversation's latest, for
+a Dataset that carries messages instead of counts."""
 HEATMAP: Final = "heatmap"
 """`--by heatmap` (`report volume --heatmap`): messages in by hour of the clinic's week."""
 ALL: Final = "all"
@@ -89,6 +93,10 @@ class Dataset:
     pauses: Mapping[int, Sequence[Pause]] = field(default_factory=dict)
     work: Sequence[WorkCount] | None = None
     """Staff events of the window already counted per local day (workload)."""
+    volume: Sequence[VolumeCount] | None = None
+    """The window's messages already counted per local day (volume): when given, volume
+    reads these instead of `messages`, and the heatmap `heat`."""
+    heat: Sequence[tuple[int, int]] = ()
     _intervals: list[Interval] = field(default_factory=list, init=False, repr=False)
 
     def calendar(self, conv: ConvFacts) -> BusinessCalendar:
@@ -155,7 +163,17 @@ def volume(ds: Dataset, opts: Options) -> list[ReportTable]:
     counts: list[dict[str, int]] = [defaultdict(int) for _ in labels]
     extra: set[str] = set()
     since, until = ds.window.since, ds.window.until
-    for cid, msgs in ds.messages.items():
+    if ds.volume is not None:
+        row_of = {label: n for n, label in enumerate(labels)}
+        for v in ds.volume:
+            row = counts[row_of[day_label(day_of_number(v.day), unit)]]
+            if v.breakdown is None:
+                row[v.direction] += v.messages
+                continue
+            key = f"{v.direction}:{v.key or NONE_VALUE}"
+            row[key] += v.messages
+            extra.add(key)
+    for cid, msgs in ({} if ds.volume is not None else ds.messages).items():
         values = (_values(ds.conversations[cid], opts.dimension)
                   if opts.dimension not in (None, "staff") else ())
         for m in msgs:
@@ -187,7 +205,10 @@ def heatmap(ds: Dataset) -> ReportTable:
     """Messages in by weekday (rows, Monday first) and hour (columns 00-23) of the clinic's
     clock, over the whole window: when patients write."""
     grid = [[0] * 24 for _ in WEEKDAYS]
-    for msgs in ds.messages.values():
+    for number, n in ds.heat:
+        day, hour = week_hour(number)
+        grid[day][hour] += n
+    for msgs in ({} if ds.volume is not None else ds.messages).values():
         for m in msgs:
             if m.direction == "in" and ds.window.holds(m.at):
                 day, hour = hour_of_week(m.at, ds.window.tz)
@@ -341,10 +362,11 @@ def sla(ds: Dataset, opts: Options) -> list[ReportTable]:
 def backlog(ds: Dataset, opts: Options) -> list[ReportTable]:
     unit: Unit = opts.unit or "day"
     ends = periods(ds.window, unit)
+    # newest first: seq is a ChangeFact's first field and unique, so the tuples' own order
     changes = sorted((c for cs in ds.changes.values() for c in cs
                       if c.at >= ds.window.since and c.action in ("status", "merged",
                                                                   "unmerged")),
-                     key=lambda c: c.seq, reverse=True)
+                     reverse=True)
     convs = list(ds.conversations.values())
     dim = opts.dimension
     groups = {c.id: (ALL, *(_values(c, dim, c.assignee) if dim is not None else ()))
@@ -353,7 +375,7 @@ def backlog(ds: Dataset, opts: Options) -> list[ReportTable]:
         changes = sorted((c for cs in ds.changes.values() for c in cs
                           if c.at >= ds.window.since and c.action in ("status", "merged",
                                                                       "unmerged", "assign")),
-                         key=lambda c: c.seq, reverse=True)
+                         reverse=True)
     counts, last, last_groups = backlog_counts(
         convs, changes, [end for _, end in ends] + [ds.window.until], groups,
         by_assignee=dim == "staff")

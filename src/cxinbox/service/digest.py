@@ -6,11 +6,14 @@ run over the period and the one before it; the run is audited once, as `report.d
 filter's text. The mail is an outbox item of channel `staff`: it leaves exactly once
 like a reply (claim, data-started, sent; retried on a temporary SMTP failure), but it
 belongs to no conversation, so it touches no SLA clock and no report, and it is not
-copied to a synced Sent folder (it would come back as a conversation).
+copied to a synced Sent folder (it would come back as a conversation). A period's digest
+goes to each recipient once: run again (a cron job retried, two admins), it leaves out
+those it was already queued for, unless asked `again`.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from typing import Final
@@ -27,6 +30,9 @@ from cxinbox.service.outbox import STAFF_CHANNEL
 from cxinbox.service.reports import MAX_SPAN_S, ReportService
 
 MAX_RECIPIENTS: Final = 20
+_DIGESTS_LOOKED_AT: Final = 500
+"""How many of the newest digests (staff mail) `--again` is checked against: years of
+weekly ones."""
 
 
 class DigestService:
@@ -67,7 +73,8 @@ class DigestService:
         return tuple(out)
 
     def run(self, mail_to: list[str], query: str = "", start: int | None = None,
-            end: int | None = None, dry_run: bool = False) -> DigestResult:
+            end: int | None = None, dry_run: bool = False,
+            again: bool = False) -> DigestResult:
         self.inbox.require_role("sending the digest", PRIVILEGED_ROLES)
         to = self.recipients(mail_to)
         account = self.sender()
@@ -83,6 +90,19 @@ class DigestService:
         if 2 * (until - since) > MAX_SPAN_S:
             raise BadRequest("a digest covers at most a year and a half; narrow --since/--until")
         before_since, _ = dg.previous_period(since, until)
+        period: dict[str, object] = {"since": since, "until": until,
+                                     "filtered": bool(query.strip())}
+        already = () if dry_run or again else self._already_sent(period, to)
+        if already:
+            done = {a.lower() for a, _ in already}
+            to = tuple(a for a in to if a.lower() not in done)
+        if not to:
+            self.inbox.record_read("report.digest", "", {
+                **period, "previous_since": before_since, "to": [], "dry_run": False,
+                "outbox": None, "already_sent": [i for _, i in already]})
+            return DigestResult(since, until, before_since, tz.key,
+                                dg.subject(since, until, tz), account.address, (), "", "",
+                                (), (), None, False, already)
         reports = ReportService(self.inbox)
         current = {name: reports.compute(name, query, since, until)[0].tables
                    for name in dg.REPORTS}
@@ -102,14 +122,43 @@ class DigestService:
         except ComposeError as exc:
             raise BadRequest(str(exc)) from None
         subject = dg.subject(since, until, tz)
-        outbox_id = None if dry_run else self._queue(account, to, subject, message_id, raw)
+        outbox_id = None if dry_run else self._queue(account, to, subject, message_id, raw,
+                                                     period)
         self.inbox.record_read("report.digest", f"outbox:{outbox_id}" if outbox_id else "", {
             "since": since, "until": until, "previous_since": before_since,
             "filtered": bool(query.strip()), "to": list(to), "dry_run": dry_run,
-            "outbox": outbox_id})
+            "outbox": outbox_id, "again": again,
+            **({"already_sent": [i for _, i in already]} if already else {})})
         return DigestResult(since, until, before_since, tz.key, subject, account.address, to,
                             dg.render_text(built, clinic), dg.render_html(built, clinic),
-                            built.figures, built.staff, outbox_id, dry_run)
+                            built.figures, built.staff, outbox_id, dry_run, already)
+
+    def _already_sent(self, period: dict[str, object],
+                      to: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+        """The recipients of `to` this period's digest was queued for before (its outbox
+        item names the period; one that failed or was cancelled does not count), each
+        with that item. The same period is the same bounds and whether a filter was
+        given (the filter's text is written nowhere, so two filtered digests of one
+        period count as one)."""
+        wanted = {a.lower(): a for a in to}
+        found: dict[str, tuple[str, int]] = {}
+        with self.inbox.store.reading() as tx:
+            items = tx.outbox_items(None, _DIGESTS_LOOKED_AT, channel=STAFF_CHANNEL)
+        for item in items:
+            if item.state in ("failed", "cancelled"):
+                continue
+            try:
+                kept = json.loads(item.draft or "{}").get("digest")
+                recipients = json.loads(item.recipients or "[]")
+            except (ValueError, AttributeError):
+                continue
+            if kept != period:
+                continue
+            for address in recipients:
+                key = str(address).lower()
+                if key in wanted and key not in found:
+                    found[key] = (wanted[key], item.id)
+        return tuple(found[a.lower()] for a in to if a.lower() in found)
 
     def _clinician_waits(self, tables: tuple[ReportTable, ...], until: int
                          ) -> list[int | None]:
@@ -122,7 +171,7 @@ class DigestService:
         return [None if row[wait] is None else int(str(row[wait])) for row in cases.rows]
 
     def _queue(self, account: AccountConfig, to: tuple[str, ...], subject: str,
-               message_id: str, raw: bytes) -> int:
+               message_id: str, raw: bytes, period: dict[str, object]) -> int:
         """The outbox row, committed before any network call; due at once (nobody waits
         at a cron job's undo window)."""
         store = self.inbox.store
@@ -132,7 +181,7 @@ class DigestService:
                 channel=STAFF_CHANNEL, account=account.name, sender=account.address,
                 recipients=to, subject=subject, message_id=message_id, raw=raw, body="",
                 author=self.inbox.actor, conversation_id=None, now_ms=now, send_after_ms=now,
-                draft={})
+                draft={"digest": period})
             tx.append_event(self.inbox.actor, "outbox.queued", f"outbox:{item_id}",
                             {"outbox": item_id, "channel": STAFF_CHANNEL, "to": list(to),
                              "undo_s": 0, "kind": "digest"})

@@ -27,7 +27,6 @@ from cxinbox.contract.types import (
 )
 from cxinbox.domain.addresses import AddressError, normalize_address, stored_address
 from cxinbox.domain.query import QueryContext, QueryError, parse
-from cxinbox.domain.recipient import RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.domain.sla import PAUSING_STATUSES
 from cxinbox.domain.threading import normalize_subject
@@ -1091,6 +1090,8 @@ class InboxService:
         """
         if "@" in address:
             return self._stored_form(address)
+        from cxinbox.domain.recipient import RecipientError, parse_recipient
+
         try:
             found = parse_recipient(address, self.config.phone_country)
         except RecipientError as exc:

@@ -122,6 +122,9 @@ class ReportService:
         if needs.running:
             needs = replace(needs, quiet_floor=tables.quiet_floor(self._policies().values(),
                                                                   since))
+        if needs.volume_spans is not None:
+            needs = replace(needs, volume_spans=tuple(offset_spans(since, until, self.tz)),
+                            volume_by=opts.dimension, heatmap=opts.heatmap)
         if needs.window_events and opts.unit is not None:
             needs = replace(needs, work_spans=tuple(offset_spans(since, until, self.tz)))
         with self.inbox.store.reading() as tx:
@@ -129,7 +132,7 @@ class ReportService:
         ds = replace(self._dataset(data.conversations, data.messages, data.changes,
                                    data.sent_by, Window(since, until, self.tz)),
                      absorbed=data.absorbed, raw=data.intervals, pauses=data.pauses or {},
-                     work=data.work)
+                     work=data.work, volume=data.volume, heat=data.heat)
         if report == "workload":
             roster = [m.os_user for m in self.inbox.config.staff]
             built = tables.workload(ds, opts, roster)
@@ -195,7 +198,7 @@ class ReportService:
 
 def _needs(report: str, opts: Options) -> Needs:
     if report == "volume":
-        return Needs(window_messages=True, authors=opts.dimension == "staff")
+        return Needs(volume_spans=())  # the service fills in the window's offsets
     if report == "backlog":
         return Needs(state_events=True, assignments=opts.dimension == "staff")
     if report == "workload":

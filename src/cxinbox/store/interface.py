@@ -256,8 +256,9 @@ class StoreTx(Protocol):
         """Whether a conversation's kept report facts wait to be recomputed."""
         ...
 
-    def refresh_report_facts(self) -> int:
-        """Recompute the stale conversations' report facts (a write); how many."""
+    def refresh_report_facts(self, limit: int | None = None) -> int:
+        """Recompute the stale conversations' report facts (a write), at most `limit` of
+        them when given; how many."""
         ...
 
     def find_events(self, *, since_ms: int | None = None, actor: str | None = None,
@@ -375,9 +376,10 @@ class StoreTx(Protocol):
         ...
 
     def outbox_items(self, states: Sequence[str] | None, limit: int,
-                     conversation_id: int | None = None) -> list[OutboxItem]:
-        """Items in any of `states` (all when None or empty), of one conversation if given,
-        newest first."""
+                     conversation_id: int | None = None,
+                     channel: str | None = None) -> list[OutboxItem]:
+        """Items in any of `states` (all when None or empty), of one conversation and of
+        one channel if given, newest first."""
         ...
 
     def requeue_outbox_item(self, item_id: int, send_after_ms: int) -> bool:

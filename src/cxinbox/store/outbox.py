@@ -274,9 +274,13 @@ def item_raw(conn: sqlite3.Connection, item_id: int) -> bytes:
 
 
 def list_items(conn: sqlite3.Connection, states: Sequence[str] | None, limit: int,
-               conversation_id: int | None = None) -> list[OutboxItem]:
+               conversation_id: int | None = None,
+               channel: str | None = None) -> list[OutboxItem]:
     clauses: list[str] = []
     params: list[object] = []
+    if channel is not None:
+        clauses.append("channel = ?")
+        params.append(channel)
     if states:
         clauses.append(f"state IN ({','.join('?' * len(states))})")
         params.extend(states)

@@ -20,6 +20,7 @@ from cxinbox.domain.reports import (
     MessageFact,
     Pause,
     RawInterval,
+    VolumeCount,
     WorkCount,
 )
 
@@ -598,6 +599,11 @@ class Needs:
     (domain/reports.py `offset_spans`); None: over the whole window."""
     tagged: str | None = None  # only conversations with this tag, with their history
     authors: bool = False  # who wrote each reply we sent
+    volume_spans: tuple[tuple[int, int, int], ...] | None = None
+    """Count the window's messages per local day in SQL instead of reading them (volume),
+    by these UTC-offset spans (domain/reports.py `offset_spans`)."""
+    volume_by: str | None = None  # ... under this breakdown (report_tables DIMENSIONS)
+    heatmap: bool = False  # ... and the patients' messages per local hour of the week
 
 
 @dataclass(frozen=True, slots=True)
@@ -614,6 +620,10 @@ class ReportData:
     intervals: tuple[RawInterval, ...] | None = None  # kept (migration 19), when asked
     pauses: dict[int, list[Pause]] | None = None
     work: tuple[WorkCount, ...] | None = None  # staff events counted, merged ones included
+    volume: tuple[VolumeCount, ...] | None = None  # messages counted (Needs.volume_spans)
+    heat: tuple[tuple[int, int], ...] = ()
+    """(local hour number modulo a week, patients' messages): domain/reports.py
+    `week_hour` reads the first."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,11 @@
 """Reading what reports are computed from: conversations in scope, their messages, and the
 staff and status events of the trail. SQL only; the arithmetic is domain/reports.py.
 
-Each report reads only what it needs (`Needs`): volume the messages of the window, backlog
-the status events since its start, response, SLA and workload the intervals kept per
-conversation (store/report_facts.py, migration 19) that end in the window or still run at
-its end, red flags the whole history of the few flagged conversations. A time window is a range of the indexes of migration
+Each report reads only what it needs (`Needs`): volume the window's messages counted per
+local day (in SQL, not read one by one), backlog the status events since its start,
+response, SLA and workload the intervals kept per conversation (store/report_facts.py,
+migration 19) that end in the window or still run at its end, red flags the whole history
+of the few flagged conversations. A time window is a range of the indexes of migration
 13 (store/schema_reports.py): `events_report` holds only the events reports count, keyed by
 time, so the views and lists that fill most of a trail are neither read nor indexed, and
 `messages_report` covers a message's date, conversation and direction. Every query here
@@ -19,7 +20,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from cxinbox.domain.reports import ChangeFact, ConvFacts, MessageFact
+from cxinbox.domain.reports import ChangeFact, ConvFacts, MessageFact, VolumeCount
 from cxinbox.store import report_facts as facts
 from cxinbox.store.dialect import dialect_of
 from cxinbox.store.records import Needs, ReportData
@@ -68,14 +69,36 @@ def _changes(rows: Iterable[Any], wanted: set[int] | None = None) -> list[Change
     return out
 
 
+_DETAIL_COLUMNS = (
+    f"CASE WHEN action IN ('conversation.status', 'conversation.assign') THEN {DETAIL_FROM} END,"
+    f" CASE WHEN action IN ('conversation.status', 'conversation.assign') THEN {DETAIL_TO} END,"
+    f" CASE WHEN action = 'conversation.status' THEN {DETAIL_FROM_UNTIL} END")
+_FACT_COLUMNS = ("seq, at / 1000, CAST(substr(target, 14) AS BIGINT), actor, substr(action, 14),"
+                 f" {_DETAIL_COLUMNS}")
+"""`_EVENT_COLUMNS` shaped as a ChangeFact by SQL itself (seconds, the conversation's id,
+the action without "conversation."): a backlog's year is ~250,000 of them."""
+
+
+def _fact_columns(conn: sqlite3.Connection) -> str:
+    """`_FACT_COLUMNS` in the connection's dialect."""
+    d = dialect_of(conn)
+    if d.name == "sqlite":
+        return _FACT_COLUMNS
+    return _FACT_COLUMNS.replace(DETAIL_FROM_UNTIL, d.json_int("details", "from_until")
+                                 ).replace(DETAIL_FROM, d.json_text("details", "from")
+                                           ).replace(DETAIL_TO, d.json_text("details", "to"))
+
+
 def _events_since(conn: sqlite3.Connection, since: int,
                   actions: Sequence[str]) -> list[ChangeFact]:
-    """Events of `actions` at or after `since` (seconds), by the partial time index."""
+    """Events of `actions` at or after `since` (seconds), by the partial time index; every
+    one is on a conversation (`conversation.*`, whose targets are `conversation:ID`)."""
+    assert all(a.startswith("conversation.") for a in actions)
     marks = ", ".join("?" for _ in actions)
-    return _changes(conn.execute(
-        f"SELECT {_event_columns(conn)} FROM events WHERE at >= ?"
-        f" AND action IN {REPORT_ACTIONS_SQL} AND action IN ({marks})",
-        (since * 1000, *actions)))
+    return list(map(ChangeFact._make, conn.execute(
+        f"SELECT {_fact_columns(conn)} FROM events WHERE at >= ?"
+        f" AND action IN {REPORT_ACTIONS_SQL} AND action IN ({marks})"
+        " AND target LIKE 'conversation:%'", (since * 1000, *actions))))
 
 
 def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[object],
@@ -86,6 +109,8 @@ def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[obje
         return _tagged(conn, where, params, until, needs.tagged)
     if needs.intervals:
         return _kept(conn, where, params, since, until, needs)
+    if needs.volume_spans is not None:
+        return _counted(conn, where, params, since, until, needs)
     actions = ((*STATE_ACTIONS, "conversation.assign") if needs.assignments
                else STATE_ACTIONS if needs.state_events else ())
     recent = _events_since(conn, since, actions) if actions else []
@@ -100,9 +125,66 @@ def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[obje
     in_scope = {c.id for c in convs}
     messages = [m for m in window_msgs if m.conversation_id in in_scope]
     changes = [c for c in recent if c.conversation_id in in_scope]
-    changes.sort(key=lambda c: c.seq)
+    changes.sort()  # by seq: a ChangeFact's first field, and unique
     sent_by = _authors(conn, messages) if needs.authors else {}
     return ReportData(tuple(convs), tuple(messages), tuple(changes), sent_by)
+
+
+_VOLUME_KEYS: dict[str | None, tuple[str, str, str]] = {
+    # breakdown: (the value, a join it needs, a condition it adds)
+    None: ("NULL", "", ""),
+    "mailbox": ("s.mailbox", "", ""),
+    "channel": ("s.channel", "", ""),
+    "tag": ("t.tag", " LEFT JOIN conversation_tags t ON t.conversation_id = s.id", ""),
+    "staff": ("a.author", " LEFT JOIN report_authors a ON a.message_pk = m.id",
+              " AND m.direction = 'out'"),
+    "intent": (("CASE WHEN m.direction = 'in' THEN m.intent ELSE (SELECT p.intent FROM"
+                " messages p WHERE p.conversation_id = m.conversation_id"
+                " AND p.direction = 'in' AND p.intent IS NOT NULL AND p.date <= m.date"
+                " ORDER BY p.date DESC, p.id DESC LIMIT 1) END"), "", ""),
+}
+"""What `report volume --by X` counts a message under. A message's intent is what triage
+read in it; a reply's, what it read in the patient's latest assessed message before the
+reply (the request it answered)."""
+
+
+def _counted(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,
+             until: int, needs: Needs) -> ReportData:
+    """Volume: the window's messages counted per local day in SQL (a year is ~10^5-10^6
+    messages; the counts are a few thousand rows), once in total and once per breakdown
+    value when there is one, and the patients' ones per local hour of the week."""
+    scope = ("SELECT c.id, c.mailbox, c.channel FROM conversations c"
+             f" WHERE c.merged_into IS NULL AND c.created_at < ? AND ({where})")
+    out: list[VolumeCount] = []
+    heat: dict[int, int] = {}
+    by = needs.volume_by
+    # one value per message: the totals are the sum of the breakdown's counts
+    single = by in ("mailbox", "channel", "intent")
+    keys = [by] if single else [None] if by is None else [None, by]
+    for lo, hi, offset in needs.volume_spans or ():
+        for key_of in keys:
+            value, join, extra = _VOLUME_KEYS[key_of]
+            out.extend(VolumeCount(int(day), str(direction), key_of,
+                                   None if key is None else str(key), int(n))
+                       for day, direction, key, n in conn.execute(
+                f"SELECT (m.date + ?) / 86400, m.direction, {value}, count(*)"
+                f" FROM messages m JOIN ({scope}) s ON s.id = m.conversation_id{join}"
+                f" WHERE m.date >= ? AND m.date < ?{extra} GROUP BY 1, 2, 3",
+                [offset, until, *params, lo, hi]))
+        if needs.heatmap:
+            for hour, n in conn.execute(
+                    f"SELECT (m.date + ?) / 3600, count(*) FROM messages m"
+                    f" JOIN ({scope}) s ON s.id = m.conversation_id"
+                    " WHERE m.date >= ? AND m.date < ? AND m.direction = 'in' GROUP BY 1",
+                    [offset, until, *params, lo, hi]):
+                heat[int(hour) % 168] = heat.get(int(hour) % 168, 0) + int(n)
+    if single:
+        totals: dict[tuple[int, str], int] = {}
+        for v in out:
+            totals[(v.day, v.direction)] = totals.get((v.day, v.direction), 0) + v.messages
+        out.extend(VolumeCount(day, direction, None, None, n)
+                   for (day, direction), n in totals.items())
+    return ReportData((), (), (), {}, volume=tuple(out), heat=tuple(sorted(heat.items())))
 
 
 def _kept(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,

@@ -285,10 +285,10 @@ class SqliteTx:
 
         return report_facts.has_stale(self.conn)
 
-    def refresh_report_facts(self) -> int:
+    def refresh_report_facts(self, limit: int | None = None) -> int:
         from cxinbox.store import report_facts
 
-        return report_facts.refresh(self.conn)
+        return report_facts.refresh(self.conn, limit)
 
     def find_events(self, *, since_ms: int | None = None, actor: str | None = None,
                     target: str | None = None, conversations: Selection | None = None,
@@ -415,8 +415,9 @@ class SqliteTx:
             send_after_ms=send_after_ms)
 
     def outbox_items(self, states: Sequence[str] | None, limit: int,
-                     conversation_id: int | None = None) -> list[OutboxItem]:
-        return outbox.list_items(self.conn, states, limit, conversation_id)
+                     conversation_id: int | None = None,
+                     channel: str | None = None) -> list[OutboxItem]:
+        return outbox.list_items(self.conn, states, limit, conversation_id, channel)
 
     def requeue_outbox_item(self, item_id: int, send_after_ms: int) -> bool:
         return outbox.requeue_cancelled(self.conn, item_id, send_after_ms)
