@@ -221,10 +221,11 @@ def test_service_reports_a_refused_query_as_a_bad_query(tmp_path: Path, pg: PgSt
 
 
 def test_operations_not_ported_yet_say_so(pg: PgStore) -> None:
-    assert "report_data" in NOT_YET and "csat_due" in NOT_YET and "outbox_item" in NOT_YET
+    assert "rebuild_search_index" in NOT_YET and "csat_due" in NOT_YET
     with pg.reading() as tx:
-        with pytest.raises(NotImplementedError, match="^outbox_item on PostgreSQL: not yet$"):
-            tx.outbox_item(1)
+        with pytest.raises(NotImplementedError,
+                           match="^rebuild_search_index on PostgreSQL: not yet$"):
+            tx.rebuild_search_index()
         with pytest.raises(NotImplementedError, match="^csat_due on PostgreSQL: not yet$"):
             tx.csat_due(0)
         assert tx.sla_pins([1, 2]) == {}  # ported: the SLA engine reads it

@@ -398,7 +398,10 @@ class StoreTx(Protocol):
         """queued -> sending for this worker; False when someone else took it first."""
         ...
 
-    def set_outbox_phase(self, item_id: int, phase: str) -> None: ...
+    def set_outbox_phase(self, item_id: int, phase: str, owner: int | None = None) -> bool:
+        """The send's phase marker; with `owner`, only while that worker's claim on the
+        item stands (False: it was settled by another worker; do not send)."""
+        ...
 
     def set_outbox_state(self, item_id: int, state: str, *, error: str | None = None,
                          next_attempt_ms: int | None = None, clear_phase: bool = False,

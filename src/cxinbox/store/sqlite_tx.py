@@ -431,8 +431,8 @@ class SqliteTx:
     def claim_outbox_item(self, item_id: int, now_ms: int, pid: int) -> bool:
         return outbox.claim(self.conn, item_id, now_ms, pid)
 
-    def set_outbox_phase(self, item_id: int, phase: str) -> None:
-        outbox.set_phase(self.conn, item_id, phase)
+    def set_outbox_phase(self, item_id: int, phase: str, owner: int | None = None) -> bool:
+        return outbox.set_phase(self.conn, item_id, phase, owner)
 
     def set_outbox_state(self, item_id: int, state: str, *, error: str | None = None,
                          next_attempt_ms: int | None = None, clear_phase: bool = False,

@@ -57,21 +57,13 @@ class PgSelection(SqlSelection):
 NOT_YET: Final = (
     # reports (store/reports.py)
     "report_data",
-    # drafts, reply files and the outbox (store/outbox.py)
-    "draft_bases", "insert_draft", "draft", "draft_of", "drafts_of", "drafts_by",
-    "update_draft", "delete_draft", "insert_reply_file", "reply_file_infos", "reply_file",
-    "delete_reply_files", "release_outbox_files", "guard_changes", "reply_parent",
-    "outbox_item", "insert_outbox_item", "outbox_items", "requeue_outbox_item",
-    "outbox_in_state", "outbox_due_ids", "outbox_next_due_ms", "claim_outbox_item",
-    "set_outbox_phase", "set_outbox_state", "mark_outbox_sent", "outbox_raw", "outbox_files",
-    "outbox_provider_ids", "stuck_outbox_items", "sent_copy_due", "set_sent_copy",
-    "record_outbound_email", "message_of_sms_id",
     # the SQLite full-text tables (store/fts.py, reparse.py)
     "rebuild_search_index",
     # the knowledge base (store/kb.py)
     "kb_article", "kb_articles", "kb_search", "kb_save", "kb_retire", "kb_revisions",
     # rules (store/rules.py); `sla_pins`, a plain read the SLA engine needs, runs
-    "max_message_pk", "arrivals_after", "ack_refusal", "record_ack", "is_acknowledgement",
+    # (`is_acknowledgement`, a plain read every send asks, runs)
+    "max_message_pk", "arrivals_after", "ack_refusal", "record_ack",
     "rewind", "forget_acks_after",
     "pin_sla_policy", "past_triggers",
     # triage (store/triage.py)
