@@ -103,13 +103,28 @@ def _tagged(conv_id: int, tag: str) -> Any:
         and tag in e.details.get("add", [])
 
 
-def test_servers_start_on_postgresql_and_say_what_does_not_run(sites: list[Site]) -> None:
+LEADS = "sla monitor: this server runs it"
+
+
+def test_servers_start_on_postgresql_with_their_workers(sites: list[Site]) -> None:
+    """Every server runs an outbox worker; one of them the SLA monitor (a leader lease),
+    and when that one is killed the other takes the monitor over within 30 s."""
     for site in sites:
-        assert site.server.wait_log("not yet available on PostgreSQL")
+        assert site.server.wait_log("outbox sender lease taken")
         assert "Traceback" not in site.server.log
-    assert sites[0].server.stop(signal.SIGTERM) == 0  # stops cleanly: listener and all
-    assert "cxinbox serve: stopped" in sites[0].server.log
-    assert not sites[0].sock.exists() and answering(sites[1].sock)
+    deadline = time.monotonic() + 30
+    while not any(LEADS in s.server.log for s in sites) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (leader,) = [s for s in sites if LEADS in s.server.log]
+    (other,) = [s for s in sites if s is not leader]
+    leader.server.stop(signal.SIGKILL)
+    killed_at = time.monotonic()
+    assert other.server.wait_log(LEADS, timeout=30)
+    assert time.monotonic() - killed_at < 30
+    assert other.server.stop(signal.SIGTERM) == 0  # stops cleanly: listener, workers, all
+    assert "cxinbox serve: stopped" in other.server.log
+    assert "Traceback" not in other.server.log
+    assert not other.sock.exists()
 
 
 async def test_a_tag_at_one_server_reaches_the_others_feed(sites: list[Site]) -> None:
