@@ -182,6 +182,21 @@ def _sent_once(store: PgStore, sink: SmtpSink) -> dict[int, str]:
     return ids
 
 
+def _sent_folder_ids(dovecot: Any) -> list[str]:
+    client = dovecot.imap_client()
+    try:
+        client.select_folder("Sent", readonly=True)
+        uids = client.search("ALL")
+        fetched = client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]) if uids else {}
+    finally:
+        client.logout()
+    out = []
+    for data in fetched.values():
+        header = data[b"BODY[HEADER.FIELDS (MESSAGE-ID)]"].decode()
+        out.append(header.split(":", 1)[1].strip().strip("<>"))
+    return out
+
+
 def due_together(store: PgStore, at_ms: int) -> None:
     """Every queued reply's undo window ends at `at_ms`, and every server hears of it
     (the notification their outbox workers listen for): they all wake at that moment to
@@ -218,7 +233,12 @@ def test_replies_queued_at_three_servers_are_each_sent_once(
             due_together(store, int(time.time() * 1000) + 1500)
             _wait("every reply sent", lambda: all(
                 _states(store).get(i) == "sent" for i in queued), 120)
-            assert len(_sent_once(store, sink)) == len(queued)
+            ids = _sent_once(store, sink)
+            assert len(ids) == len(queued)
+            # The Sent-folder copies: each try claimed by one server, so one copy each.
+            _wait("the Sent copies", lambda: _scalar(
+                store, "SELECT count(*) FROM outbox WHERE sent_copy != 'done'") == 0, 120)
+            assert Counter(_sent_folder_ids(dovecot)) == Counter(set(ids.values()))
             _chain_ok(store)
         finally:
             for site in sites:

@@ -652,7 +652,8 @@ class OutboxWorker:
         """Append sent mail to each mailbox's Sent folder; failures wait and retry.
 
         Before a second try the folder is searched for our Message-ID, so a crash between
-        APPEND and its commit does not leave two copies.
+        APPEND and its commit does not leave two copies. Each try is claimed first
+        (`claim_sent_copy`): of several servers' workers one makes it.
         """
         now_ms = int(self.clock() * 1000) if now_ms is None else now_ms
         with self.store.reading() as tx:
@@ -684,6 +685,8 @@ class OutboxWorker:
                 if files_itself:
                     # Gmail's SMTP files the sent copy itself; an APPEND would double it.
                     with self.store.writing() as tx:
+                        if not tx.claim_sent_copy(row.id, now_ms, now_ms):
+                            continue  # another server's worker has it
                         tx.set_sent_copy(row.id, "done", count_try=False)
                         tx.append_event(ACTOR, "outbox.sent_copy", _target(row),
                                         {"outbox": row.id, "folder": "",
@@ -693,8 +696,9 @@ class OutboxWorker:
                     continue
                 first_try = row.sent_copy_attempts == 0
                 with self.store.writing() as tx:  # count the try before it can happen
-                    tx.set_sent_copy(row.id, "pending",
-                                     next_ms=now_ms + self._copy_backoff_ms(row))
+                    if not tx.claim_sent_copy(row.id, now_ms,
+                                              now_ms + self._copy_backoff_ms(row)):
+                        continue  # another server's worker took this try
                 if first_try or not session.has_message_id(folder, row.message_id or ""):
                     session.append_sent(folder, self._raw(row.id))
                 with self.store.writing() as tx:

@@ -429,6 +429,11 @@ class StoreTx(Protocol):
     def set_sent_copy(self, item_id: int, status: str, *, error: str = "", next_ms: int = 0,
                       count_try: bool = True) -> None: ...
 
+    def claim_sent_copy(self, item_id: int, now_ms: int, next_ms: int) -> bool:
+        """Take the Sent-folder copy's next try (counted, the one after not before
+        `next_ms`) if it is still pending and due; False when another worker took it."""
+        ...
+
     def record_outbound_email(self, *, item_id: int, account: str, conversation_id: int | None,
                               raw: bytes, parsed: ParsedMessage, own_addresses: frozenset[str],
                               now_s: int, counts_as_response: bool) -> tuple[int, int]:

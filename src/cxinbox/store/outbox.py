@@ -445,6 +445,19 @@ def set_sent_copy(conn: sqlite3.Connection, item_id: int, status: str, *, error:
         (status, error, next_ms, int(count_try), item_id))
 
 
+def claim_sent_copy(conn: sqlite3.Connection, item_id: int, now_ms: int, next_ms: int) -> bool:
+    """The Sent-folder copy's next try, counted before it can happen, for one worker: the
+    update is conditional on the copy being pending and due, so of several servers one
+    makes this try (the others skip it until `next_ms`)."""
+    cur = conn.execute(
+        "UPDATE outbox SET sent_copy_next_ms = ?, sent_copy_attempts = sent_copy_attempts + 1"
+        " WHERE id = (SELECT id FROM outbox WHERE id = ? AND sent_copy = 'pending'"
+        "  AND sent_copy_next_ms <= ?" + _skip_locked(conn) + ")"
+        " AND sent_copy = 'pending' AND sent_copy_next_ms <= ?",
+        (next_ms, item_id, now_ms, now_ms))
+    return cur.rowcount == 1
+
+
 # -- our own message joins its conversation --------------------------------------------------
 
 

@@ -465,6 +465,9 @@ class SqliteTx:
         outbox.set_sent_copy(self.conn, item_id, status, error=error, next_ms=next_ms,
                              count_try=count_try)
 
+    def claim_sent_copy(self, item_id: int, now_ms: int, next_ms: int) -> bool:
+        return outbox.claim_sent_copy(self.conn, item_id, now_ms, next_ms)
+
     def record_outbound_email(self, *, item_id: int, account: str, conversation_id: int | None,
                               raw: bytes, parsed: ParsedMessage, own_addresses: frozenset[str],
                               now_s: int, counts_as_response: bool) -> tuple[int, int]:
