@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from tests.support.dovecot import DovecotServer  # noqa: E402
-from tests.support.pgcluster import pg_cluster  # noqa: E402
-from tests.support.smtpsink import SmtpSink, patient_mail, write_reply_config  # noqa: E402
+from tests.support.dovecot import DovecotServer
+from tests.support.pgcluster import pg_cluster
+from tests.support.smtpsink import SmtpSink, patient_mail, write_reply_config
 
 ME = pwd.getpwuid(os.getuid()).pw_name
 TICKS = os.sysconf("SC_CLK_TCK")

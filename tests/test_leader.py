@@ -66,8 +66,9 @@ def test_a_worker_the_store_lacks_says_so_once_and_idles(
     thread.join(5)
     assert not thread.is_alive()
     lines = [r.getMessage() for r in caplog.records]
-    assert lines == ["satisfaction questions: not yet available on PostgreSQL (csat_due on"
-                     " PostgreSQL: not yet); it stays off until this server is upgraded"]
+    said = ("satisfaction questions: not yet available on PostgreSQL (csat_due on"
+            " PostgreSQL: not yet); it stays off until this server is upgraded")
+    assert lines == [said]
 
 
 @pytest.fixture
