@@ -227,13 +227,18 @@ class OutboxWorker:
         """Settle items a dead process left in "sending"; returns their ids."""
         settled: list[int] = []
         me = self._sender.me()
-        if self.shared:  # most passes: nothing in "sending" but this worker's own items
-            with self.store.reading() as tx:  # a plain read: no row locks
-                if all(r.owner_pid == me for r in tx.outbox_in_state("sending", 1000)):
-                    self._recovered = True
-                    return settled
+        dead: list[int] | None = None  # on a shared store: the owners found dead
+        if self.shared:
+            # Find dead owners from a plain read first, then lock only their rows: rows a
+            # live worker is sending stay unlocked (its next update never waits on us).
+            with self.store.reading() as tx:
+                owners = {r.owner_pid for r in tx.outbox_in_state("sending", 1000)}
+            dead = sorted(o for o in owners - {me} if o and not self._sender.alive(o))
+            if not dead:
+                self._recovered = True
+                return settled
         with self.store.writing() as tx:
-            for row in tx.stuck_outbox_items():
+            for row in tx.stuck_outbox_items(dead):
                 owner = row.owner_pid
                 if owner == me and self.shared:
                     continue  # this worker's own send in progress (another thread's pass)
@@ -658,6 +663,8 @@ class OutboxWorker:
         now_ms = int(self.clock() * 1000) if now_ms is None else now_ms
         with self.store.reading() as tx:
             due = tx.sent_copy_due(now_ms)
+        if self.shared and due:  # take this round's tries first: no IMAP login for
+            due = self._claim_copies(due, now_ms)  # copies another server is making
         done = 0
         by_account: dict[str, list[OutboxItem]] = {}
         for row in due:
@@ -666,10 +673,17 @@ class OutboxWorker:
             account = self._account_or_none(name)
             if account is None:
                 continue
-            done += self._copy_account(account, rows, now_ms)
+            done += self._copy_account(account, rows, now_ms, claimed=self.shared)
         return done
 
-    def _copy_account(self, account: AccountConfig, rows: list[OutboxItem], now_ms: int) -> int:
+    def _claim_copies(self, rows: list[OutboxItem], now_ms: int) -> list[OutboxItem]:
+        with self.store.writing() as tx:
+            return [row for row in rows
+                    if tx.claim_sent_copy(row.id, now_ms, now_ms + self._copy_backoff_ms(row))]
+
+    def _copy_account(self, account: AccountConfig, rows: list[OutboxItem], now_ms: int,
+                      *, claimed: bool = False) -> int:
+        """`claimed`: the rows' tries are this worker's already (`_claim_copies`)."""
         from cxinbox.service.sync import endpoint_for
 
         done = 0
@@ -685,7 +699,7 @@ class OutboxWorker:
                 if files_itself:
                     # Gmail's SMTP files the sent copy itself; an APPEND would double it.
                     with self.store.writing() as tx:
-                        if not tx.claim_sent_copy(row.id, now_ms, now_ms):
+                        if not claimed and not tx.claim_sent_copy(row.id, now_ms, now_ms):
                             continue  # another server's worker has it
                         tx.set_sent_copy(row.id, "done", count_try=False)
                         tx.append_event(ACTOR, "outbox.sent_copy", _target(row),
@@ -695,10 +709,11 @@ class OutboxWorker:
                     done += 1
                     continue
                 first_try = row.sent_copy_attempts == 0
-                with self.store.writing() as tx:  # count the try before it can happen
-                    if not tx.claim_sent_copy(row.id, now_ms,
-                                              now_ms + self._copy_backoff_ms(row)):
-                        continue  # another server's worker took this try
+                if not claimed:
+                    with self.store.writing() as tx:  # count the try before it can happen
+                        if not tx.claim_sent_copy(row.id, now_ms,
+                                                  now_ms + self._copy_backoff_ms(row)):
+                            continue  # another server's worker took this try
                 if first_try or not session.has_message_id(folder, row.message_id or ""):
                     session.append_sent(folder, self._raw(row.id))
                 with self.store.writing() as tx:

@@ -420,8 +420,10 @@ class StoreTx(Protocol):
         """SMS ids the outbox already owns for this pair (never taken for a new send)."""
         ...
 
-    def stuck_outbox_items(self) -> list[OutboxItem]:
-        """Items left in "sending" (by a process that may have died)."""
+    def stuck_outbox_items(self, owners: Sequence[int] | None = None) -> list[OutboxItem]:
+        """Items in "sending" (only those these owners claimed, when given), their rows
+        locked for this transaction where the store has row locks; rows another
+        transaction holds are left out."""
         ...
 
     def sent_copy_due(self, now_ms: int) -> list[OutboxItem]: ...

@@ -422,13 +422,21 @@ def message_of_sid(conn: sqlite3.Connection, sid: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def stuck_sending(conn: sqlite3.Connection) -> list[OutboxItem]:
-    """Items in "sending". On PostgreSQL their rows stay locked until the caller's
-    transaction ends, and rows another worker holds are left out: two servers settling a
-    dead one's items never settle the same item twice."""
+def stuck_sending(conn: sqlite3.Connection,
+                  owners: Sequence[int] | None = None) -> list[OutboxItem]:
+    """Items in "sending" (of these `owners` only, when given). On PostgreSQL their rows
+    stay locked until the caller's transaction ends, and rows another worker holds are
+    left out: two servers settling a dead one's items never settle the same item twice."""
+    if owners is None:
+        return [OutboxItem(*r) for r in conn.execute(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'sending' ORDER BY id"
+            + _skip_locked(conn))]
+    if not owners:
+        return []
+    marks = ",".join("?" * len(owners))
     return [OutboxItem(*r) for r in conn.execute(
-        f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'sending' ORDER BY id"
-        + _skip_locked(conn))]
+        f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'sending'"
+        f" AND owner_pid IN ({marks}) ORDER BY id" + _skip_locked(conn), list(owners))]
 
 
 def sent_copy_due(conn: sqlite3.Connection, now_ms: int, limit: int = 200) -> list[OutboxItem]:

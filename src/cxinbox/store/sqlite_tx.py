@@ -454,8 +454,8 @@ class SqliteTx:
     def outbox_provider_ids(self, sender: str, recipient: str) -> set[str]:
         return outbox.provider_ids(self.conn, sender, recipient)
 
-    def stuck_outbox_items(self) -> list[OutboxItem]:
-        return outbox.stuck_sending(self.conn)
+    def stuck_outbox_items(self, owners: Sequence[int] | None = None) -> list[OutboxItem]:
+        return outbox.stuck_sending(self.conn, owners)
 
     def sent_copy_due(self, now_ms: int) -> list[OutboxItem]:
         return outbox.sent_copy_due(self.conn, now_ms)
