@@ -14,13 +14,14 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from cxinbox.contract.errors import Forbidden, StoreError
 
 if TYPE_CHECKING:
     from cxinbox.api.transport import OpenedAPI
     from cxinbox.config import Config
+    from cxinbox.service.health import Health
     from cxinbox.service.rules import RuleEngine
     from cxinbox.service.runtime import Worker
     from cxinbox.store.db import Database
@@ -132,24 +133,49 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
           workers: Sequence[Worker] | None = None) -> None:
     """`cxinbox serve` on the configured store (see `api.socket_server.serve`).
 
-    On PostgreSQL (`[store] url`) the server answers staff and shares the change feed
-    with the other servers on that database; the background workers (mail and SMS sync,
-    the outbox, the SLA monitor, scheduled jobs) do not run there yet, which it says in
-    one line at start."""
+    On PostgreSQL (`[store] url`) the server answers staff, shares the change feed with
+    the other servers on that database and runs the background work that is safe with
+    several servers (`service.runtime.shared_workers`): mail sync (a lease per folder),
+    the outbox (each reply claimed by one server) and, under leader leases, the SLA
+    monitor and audit checkpoints. What does not run there yet is said in one line each
+    at start."""
     from cxinbox.api.socket_server import serve as run_server
 
     if config.store.url is not None:
-        if workers is None:
-            logging.getLogger(__name__).warning(
-                "PostgreSQL store: serving staff actions and the change feed only; mail"
-                " and SMS sync, the outbox, the SLA monitor, rules and scheduled jobs are not yet"
-                " available on PostgreSQL (they run on the SQLite store)")
+        def pg_workers(store: Store, health: Health, engine: RuleEngine | None
+                       ) -> Sequence[Worker]:
+            from cxinbox.service.runtime import shared_workers
+
+            chosen, skipped = shared_workers(store, config, health, engine)
+            for line in skipped:
+                logging.getLogger(__name__).warning("PostgreSQL store: %s", line)
+            return chosen
+
         run_server(config, lambda: open_pg_store(config), on_ready=on_ready,
-                   workers=[] if workers is None else workers)
+                   workers=workers if workers is not None else pg_workers,
+                   rules=lambda store: _pg_rules_engine(store, config))
         return
     path = sqlite_path_of(config)
     run_server(config, lambda: open_store(path), on_ready=on_ready,
                workers=workers, rules=lambda store: rules_engine(store, config))
+
+
+_RULES_OPERATIONS: Final = ("max_message_pk", "arrivals_after", "ack_refusal", "record_ack",
+                            "rewind", "forget_acks_after", "pin_sla_policy", "past_triggers")
+"""The store operations the rules engine needs (store/rules.py)."""
+
+
+def _pg_rules_engine(store: Store, config: Config) -> RuleEngine | None:
+    """The rules engine on PostgreSQL, once its store operations run there; until then
+    one line says the rules are off (the sync and the SLA monitor run without them)."""
+    from cxinbox.store.pg.store import NOT_YET
+
+    lacking = [name for name in _RULES_OPERATIONS if name in NOT_YET]
+    if lacking and any(rule.enabled for rule in config.rules):
+        logging.getLogger(__name__).warning(
+            "PostgreSQL store: rules are not yet available on PostgreSQL; they stay off"
+            " until this server is upgraded")
+    return None if lacking else rules_engine(store, config)
 
 
 def copy_store(config: Config, url: str, actor: str,

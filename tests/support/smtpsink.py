@@ -21,6 +21,7 @@ does once Basic authentication is off for SMTP AUTH.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import collections
@@ -130,6 +131,7 @@ class _Handler:
 
     async def handle_RCPT(self, server: Any, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
+        await self.sink._held("rcpt", session)
         with self.sink.lock:
             if self.sink.script_rcpt:
                 return self.sink.script_rcpt.pop(0)
@@ -148,6 +150,7 @@ class _Handler:
             hook = self.sink.after_accept
         if hook is not None:
             hook()
+        await self.sink._held("data", session)
         return "250 2.0.0 Ok: queued"
 
 
@@ -207,9 +210,33 @@ class SmtpSink:
         self.script_data: list[str] = []
         self.after_accept: Callable[[], None] | None = None
         self.auth_failures = 0
+        self.hold_at: str | None = None
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self.held_peer: tuple[str, int] | None = None
         self.lock = threading.Lock()
         self.port = 0
         self._controller: Controller | None = None
+
+    def hold(self, at: str) -> None:
+        """Hold the next session that reaches `at` ("rcpt": before its recipient is
+        answered; "data": after its message was accepted, before the 250 reply) until
+        `release` is set; `holding` is set while it waits, `held_peer` is its client's
+        address. Other sessions go on meanwhile."""
+        with self.lock:
+            self.release.clear()
+            self.holding.clear()
+            self.hold_at = at
+
+    async def _held(self, at: str, session: Session) -> None:
+        with self.lock:
+            if self.hold_at != at:
+                return
+            self.hold_at = None
+            self.held_peer = session.peer if isinstance(session.peer, tuple) else None
+        self.holding.set()
+        while not self.release.is_set():
+            await asyncio.sleep(0.02)
 
     def _server_context(self) -> ssl.SSLContext:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

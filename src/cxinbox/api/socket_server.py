@@ -570,6 +570,10 @@ def refuse_open_data_dir(directory: Path) -> None:
                          f" directory; not serving it: chmod 700 {directory}")
 
 
+WorkersFor = Callable[[Store, Health, RuleEngine | None], Sequence[Worker]]
+"""Builds the background workers once the store is open (the composition root's)."""
+
+
 def _tame_malloc() -> None:
     """glibc keeps freed large buffers (a 27 MB request) in the heap and gives each worker
     thread an arena of its own; both make RSS grow past what is in use. Fixed mmap
@@ -586,7 +590,7 @@ def _tame_malloc() -> None:
 
 def serve(config: Config, open_store: Callable[[], Store], *,
           on_ready: Callable[[Path], None] | None = None,
-          workers: Sequence[Worker] | None = None,
+          workers: Sequence[Worker] | WorkersFor | None = None,
           rules: Callable[[Store], RuleEngine | None] | None = None) -> None:
     """Run the front-desk server until SIGTERM or SIGINT; the socket is removed on the way out.
 
@@ -623,6 +627,8 @@ def serve(config: Config, open_store: Callable[[], Store], *,
                         assert isinstance(db, Database), "pass the workers for this store"
                         chosen: Sequence[Worker] = background_workers(db, config, health,
                                                                       engine)
+                    elif callable(workers):  # built by the composition root for this store
+                        chosen = workers(db, health, engine)
                     else:
                         chosen = workers
                     for worker in chosen:

@@ -17,12 +17,23 @@ the marker leaves "sending" + "data-started": the message may have gone out, so 
 `cxinbox outbox retry ID` to send it again). It is never re-sent on its own.
 
 One worker per process; a worker leaves alone items another live process is sending.
+
+Several servers on one database (PostgreSQL) each run a worker, and any of them may send
+any item: the claim (step 2) is a conditional update that one worker wins, its row locked
+with SKIP LOCKED so the others move on to the next item. A process id means nothing on
+another host, so there a worker is known by a random sender token instead, held as a
+lease (`Store.try_lease("outbox-sender:TOKEN")`) for as long as its process lives: an
+item in "sending" whose token's lease can be taken belongs to a dead worker, and any
+surviving worker settles it as above (requeued before the marker, unconfirmed after).
+The marker itself is only written while the writer's claim stands, so a worker that lost
+its lease and had its item settled by another never sends that item's DATA.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import threading
 import time
@@ -47,7 +58,7 @@ from cxinbox.config import AccountConfig, Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.logsafe import error_class, fields, log_failure
-from cxinbox.store.interface import Store, StoreTx
+from cxinbox.store.interface import Store, StoreTx, SyncLease
 from cxinbox.store.records import OutboxItem, SmsRecord
 
 log = logging.getLogger("cxinbox.outbox")
@@ -100,6 +111,83 @@ def backoff_s(attempts: int, cap: float) -> float:
     return float(min(cap, BASE_BACKOFF_S * 2 ** max(0, attempts - 1)))
 
 
+PASS_GAP_S: Final = 0.25
+"""Shortest time between two passes of a worker that other servers' commits wake."""
+SENDER_LEASE: Final = "outbox-sender:"
+"""Lease name prefix of a worker's sender token (several servers on one store)."""
+_TOKEN_FLOOR: Final = 1 << 40
+"""Sender tokens are at least this: never mistaken for a process id."""
+
+
+class ClaimLost(Exception):
+    """Another worker settled the item this one was about to send: do not send it."""
+
+
+class _ProcessSender:
+    """Who sends, on a store one server uses: this process, by its id."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+
+    def me(self) -> int:
+        return self.pid
+
+    def alive(self, owner: int) -> bool:
+        return owner == self.pid or _pid_alive(owner)
+
+    def guards_marker(self) -> bool:
+        return False
+
+
+class _LeasedSender:
+    """Who sends, on a store several servers share: a random token whose lease this
+    process holds while it lives (the database frees it when the process dies)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.token = 0
+        self.lease: SyncLease | None = None
+
+    def me(self) -> int:
+        """This worker's token, taken afresh if its lease was lost."""
+        if self.lease is not None and self.lease.held():
+            return self.token
+        if self.lease is not None:
+            self.lease.release()
+            log.warning("outbox sender lease lost; taking a new one")
+        self.lease = None
+        for _ in range(3):
+            token = _TOKEN_FLOOR + secrets.randbelow((1 << 62) - _TOKEN_FLOOR)
+            self.lease = self.store.try_lease(SENDER_LEASE + str(token))
+            if self.lease is not None:
+                self.token = token
+                # Which server sends an item: its owner column holds this token.
+                log.info("outbox sender lease taken",
+                         extra=fields(worker=f"{SENDER_LEASE}{token}"))
+                return token
+            time.sleep(0.2)  # taken already (a collision), or the store is away
+        raise ClaimLost("no sender lease: the store does not answer")
+
+    def alive(self, owner: int) -> bool:
+        if owner == self.token and self.lease is not None:
+            return True
+        if owner < _TOKEN_FLOOR:  # a process id, from a store copied over from SQLite
+            return _pid_alive(owner)
+        probe = self.store.try_lease(SENDER_LEASE + str(owner))
+        if probe is None:
+            return True  # its worker still holds it
+        probe.release()
+        return False
+
+    def guards_marker(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if self.lease is not None:
+            self.lease.release()
+            self.lease = None
+
+
 _RUNNING: weakref.WeakSet[OutboxWorker] = weakref.WeakSet()
 
 
@@ -116,7 +204,9 @@ class OutboxWorker:
                  password_for: Callable[[AccountConfig], Credential] | None = None,
                  sms_client: Any = None, clock: Callable[[], float] = time.time,
                  session_factory: Callable[[AccountConfig], Any] | None = None,
-                 copy_to_sent_folder: bool = True) -> None:
+                 copy_to_sent_folder: bool = True, shared: bool = False) -> None:
+        """`shared`: other servers run workers on the same store (PostgreSQL); senders
+        are then known by leased tokens and dead peers' items are settled every pass."""
         self.store = store
         self.session_factory = session_factory  # the demo's: replies that go nowhere
         self.copy_to_sent_folder = copy_to_sent_folder
@@ -127,17 +217,32 @@ class OutboxWorker:
         self.clock = clock
         self._recovered = False
         self._wake = threading.Event()
-        self._pid = os.getpid()
+        self._sender: _ProcessSender | _LeasedSender = (
+            _LeasedSender(store) if shared else _ProcessSender())
+        self.shared = shared
 
     # -- crash recovery --------------------------------------------------------------------
 
     def recover(self) -> list[int]:
         """Settle items a dead process left in "sending"; returns their ids."""
         settled: list[int] = []
+        me = self._sender.me()
+        dead: list[int] | None = None  # on a shared store: the owners found dead
+        if self.shared:
+            # Find dead owners from a plain read first, then lock only their rows: rows a
+            # live worker is sending stay unlocked (its next update never waits on us).
+            with self.store.reading() as tx:
+                owners = {r.owner_pid for r in tx.outbox_in_state("sending", 1000)}
+            dead = sorted(o for o in owners - {me} if o and not self._sender.alive(o))
+            if not dead:
+                self._recovered = True
+                return settled
         with self.store.writing() as tx:
-            for row in tx.stuck_outbox_items():
+            for row in tx.stuck_outbox_items(dead):
                 owner = row.owner_pid
-                if owner and owner != self._pid and _pid_alive(owner):
+                if owner == me and self.shared:
+                    continue  # this worker's own send in progress (another thread's pass)
+                if owner and owner != me and self._sender.alive(owner):
                     continue  # another live process is sending it right now
                 target = _target(row)
                 if row.channel == "sms":
@@ -179,7 +284,7 @@ class OutboxWorker:
 
     def process_due(self, now: float | None = None) -> int:
         """Send everything due at `now` (epoch seconds); returns how many were sent."""
-        if not self._recovered:
+        if not self._recovered or self.shared:
             self.recover()
         now_ms = int((self.clock() if now is None else now) * 1000)
         with self.store.reading() as tx:
@@ -200,7 +305,7 @@ class OutboxWorker:
 
     def _send_one(self, item_id: int, now_ms: int, sessions: dict[str, SmtpSession]) -> int:
         with self.store.writing() as tx:
-            if not tx.claim_outbox_item(item_id, now_ms, self._pid):
+            if not tx.claim_outbox_item(item_id, now_ms, self._sender.me()):
                 return 0
             row = tx.outbox_item(item_id)
             assert row is not None
@@ -227,6 +332,12 @@ class OutboxWorker:
                 sessions[account.name] = session
             session.send(row.sender, row.to, raw,
                          before_data=lambda: self._mark_data_started(item_id))
+        except ClaimLost:
+            lost = sessions.pop(account.name, None)  # mid-transaction: no DATA follows
+            if lost is not None:
+                lost.close()
+            log.warning("reply left to another worker", extra=fields(outbox=item_id))
+            return 0
         except SmtpUncertain as exc:
             sessions.pop(account.name, None)
             self._unconfirmed(row, str(exc))
@@ -254,8 +365,12 @@ class OutboxWorker:
             return tx.outbox_raw(item_id)
 
     def _mark_data_started(self, item_id: int) -> None:
+        """The marker before the data goes out; raises ClaimLost (shared stores) when
+        this worker's claim no longer stands."""
+        owner = self._sender.me() if self._sender.guards_marker() else None
         with self.store.writing() as tx:
-            tx.set_outbox_phase(item_id, "data-started")
+            if not tx.set_outbox_phase(item_id, "data-started", owner) and owner is not None:
+                raise ClaimLost(str(item_id))
 
     def record_confirmed(self, row: OutboxItem, actor: str) -> None:
         """A person confirmed an unconfirmed item reached the patient: record it as sent.
@@ -425,7 +540,11 @@ class OutboxWorker:
         try:
             client = self._sms()
             media_urls = self._publish_media(row)
-            self._mark_data_started(row.id)
+            try:
+                self._mark_data_started(row.id)
+            except ClaimLost:
+                log.warning("text left to another worker", extra=fields(outbox=row.id))
+                return 0
             result = client.send(row.sender, to, row.body,
                                  messaging_service_sid=sms.service_for(row.sender),
                                  status_callback=sms.status_callback, media_urls=media_urls)
@@ -538,11 +657,14 @@ class OutboxWorker:
         """Append sent mail to each mailbox's Sent folder; failures wait and retry.
 
         Before a second try the folder is searched for our Message-ID, so a crash between
-        APPEND and its commit does not leave two copies.
+        APPEND and its commit does not leave two copies. Each try is claimed first
+        (`claim_sent_copy`): of several servers' workers one makes it.
         """
         now_ms = int(self.clock() * 1000) if now_ms is None else now_ms
         with self.store.reading() as tx:
             due = tx.sent_copy_due(now_ms)
+        if self.shared and due:  # take this round's tries first: no IMAP login for
+            due = self._claim_copies(due, now_ms)  # copies another server is making
         done = 0
         by_account: dict[str, list[OutboxItem]] = {}
         for row in due:
@@ -551,10 +673,17 @@ class OutboxWorker:
             account = self._account_or_none(name)
             if account is None:
                 continue
-            done += self._copy_account(account, rows, now_ms)
+            done += self._copy_account(account, rows, now_ms, claimed=self.shared)
         return done
 
-    def _copy_account(self, account: AccountConfig, rows: list[OutboxItem], now_ms: int) -> int:
+    def _claim_copies(self, rows: list[OutboxItem], now_ms: int) -> list[OutboxItem]:
+        with self.store.writing() as tx:
+            return [row for row in rows
+                    if tx.claim_sent_copy(row.id, now_ms, now_ms + self._copy_backoff_ms(row))]
+
+    def _copy_account(self, account: AccountConfig, rows: list[OutboxItem], now_ms: int,
+                      *, claimed: bool = False) -> int:
+        """`claimed`: the rows' tries are this worker's already (`_claim_copies`)."""
         from cxinbox.service.sync import endpoint_for
 
         done = 0
@@ -570,6 +699,8 @@ class OutboxWorker:
                 if files_itself:
                     # Gmail's SMTP files the sent copy itself; an APPEND would double it.
                     with self.store.writing() as tx:
+                        if not claimed and not tx.claim_sent_copy(row.id, now_ms, now_ms):
+                            continue  # another server's worker has it
                         tx.set_sent_copy(row.id, "done", count_try=False)
                         tx.append_event(ACTOR, "outbox.sent_copy", _target(row),
                                         {"outbox": row.id, "folder": "",
@@ -578,9 +709,11 @@ class OutboxWorker:
                     done += 1
                     continue
                 first_try = row.sent_copy_attempts == 0
-                with self.store.writing() as tx:  # count the try before it can happen
-                    tx.set_sent_copy(row.id, "pending",
-                                     next_ms=now_ms + self._copy_backoff_ms(row))
+                if not claimed:
+                    with self.store.writing() as tx:  # count the try before it can happen
+                        if not tx.claim_sent_copy(row.id, now_ms,
+                                                  now_ms + self._copy_backoff_ms(row)):
+                            continue  # another server's worker took this try
                 if first_try or not session.has_message_id(folder, row.message_id or ""):
                     session.append_sent(folder, self._raw(row.id))
                 with self.store.writing() as tx:
@@ -618,7 +751,21 @@ class OutboxWorker:
     def run(self, stop: threading.Event, *, max_wait_s: float = 5.0) -> None:
         """Process due items until `stop` is set; sleeps until the next one is due."""
         _RUNNING.add(self)
+        # Other servers queue, cancel and retry replies too: their commits wake this
+        # worker (a LISTEN where the store has one), at most every PASS_GAP_S.
+        watch = self.store.watch_commits(self.wake) if self.shared else None
+        try:
+            self._loop(stop, max_wait_s)
+        finally:
+            if watch is not None:
+                watch.close()
+            if isinstance(self._sender, _LeasedSender):
+                self._sender.close()
+
+    def _loop(self, stop: threading.Event, max_wait_s: float) -> None:
         while not stop.is_set():
+            if self.shared:  # woken by every commit on the store: not more often than this
+                stop.wait(PASS_GAP_S)
             try:
                 self.process_due()
             except Exception as exc:  # noqa: BLE001 - logged safely; the next pass retries

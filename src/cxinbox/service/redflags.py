@@ -95,6 +95,10 @@ def tagged(tx: StoreTx, conv_ids: Sequence[int], now: int) -> list[int]:
 # -- ingest ----------------------------------------------------------------------------------
 
 
+_NOT_HERE: list[str] = []
+"""Set once the store refused triage (`NotImplementedError`): said in the log once."""
+
+
 def triage_arrivals(tx: StoreTx, config: Config, now: int,
                     ready: Mapping[bytes, Assessment | None] | None = None) -> list[Raised]:
     """Assess every inbound message stored since the last call, in the caller's (ingest)
@@ -106,9 +110,11 @@ def triage_arrivals(tx: StoreTx, config: Config, now: int,
     is assessed here. Never raises: ingest must not fail because of detection."""
     try:
         return _triage(tx, config, now, ready or {})
-    except NotOnThisStoreYet as exc:  # the store's own refusal: one line, no frames
-        log.warning("triage at ingest does not run on this store yet (%s); messages stored"
-                    " unassessed", exc)
+    except NotOnThisStoreYet as exc:  # the store's own refusal: one line, once, no frames
+        if not _NOT_HERE:
+            _NOT_HERE.append(str(exc))
+            log.warning("triage at ingest: not yet available on this store (%s); messages"
+                        " are stored unassessed until it is upgraded", exc)
         return []
     except Exception as exc:  # noqa: BLE001 - detection must never fail ingest
         log_failure(log, "triage at ingest failed; messages stored unassessed", exc)

@@ -204,6 +204,49 @@ def background_workers(db: Database, config: Config, health: Health | None = Non
     return workers
 
 
+def shared_workers(store: Store, config: Config, health: Health | None = None,
+                   rules: RuleEngine | None = None) -> tuple[list[Worker], list[str]]:
+    """What a server on a store several servers share (PostgreSQL) runs besides answering
+    clients, and one line for each piece of the SQLite server's work it does not run.
+
+    Every server: the mail sync (one server per folder at a time, by the folder's lease),
+    the SMS poll (one server per clinic number, by the number's lease) and the outbox (any
+    server sends any reply; the claim makes it once). One server at a time, under a leader
+    lease (service/leader.py): the SLA monitor (with snooze wake-ups and the satisfaction
+    questions), the reports' stored facts and the audit checkpoints. A worker whose store
+    operations are not there yet says so once and idles (`NotYetHere`)."""
+    from cxinbox.service.leader import Leader, NotYetHere
+
+    workers: list[Worker] = []
+    skipped: list[str] = []
+    if config.accounts:
+        workers.append(NotYetHere(MailWatch(store, config, health, rules)))  # type: ignore[arg-type]
+    if config.sms.configured:  # one server per clinic number, by the number's lease
+        workers.append(NotYetHere(SmsPoll(store, config, rules)))
+    workers.append(NotYetHere(_SharedOutbox(store, config)))
+    workers.append(Leader(NotYetHere(SlaWatch(store, config, rules=rules)), store))
+    workers.append(Leader(NotYetHere(ReportFacts(store)), store))
+    if config.audit.checkpoints:
+        from cxinbox.service.anchor import AuditAnchor
+
+        workers.append(Leader(NotYetHere(AuditAnchor(store, config, health)), store))
+    if config.backup.every is not None:
+        skipped.append("[backup] every: scheduled backups are the SQLite file's; back up"
+                       " PostgreSQL with its own tools (pg_dump, pg_basebackup)")
+    if config.retention.configured:
+        skipped.append("[retention]: scheduled retention is not yet available on PostgreSQL")
+    return workers, skipped
+
+
+class _SharedOutbox(Outbox):
+    """The outbox on a shared store: senders known by leased tokens (service/outbox.py)."""
+
+    def __init__(self, db: Store, config: Config) -> None:
+        from cxinbox.service.outbox import OutboxWorker
+
+        self.worker = OutboxWorker(db, config, shared=True)
+
+
 RESTART_MIN_S = 1.0
 RESTART_MAX_S = 300.0
 STEADY_S = 60.0

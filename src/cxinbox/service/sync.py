@@ -44,7 +44,7 @@ from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.triage import Assessment
 from cxinbox.service import redflags, signals
 from cxinbox.service.liveness import join_all
-from cxinbox.service.logsafe import log_failure
+from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.rules import RuleEngine
 from cxinbox.store.interface import Store, SyncLease
 from cxinbox.store.records import FetchedMessage, FolderState
@@ -631,7 +631,10 @@ class MailSync:
             lease.release()
             self.reporter.warn(f"{account.name}/{folder}: lost the sync lease; syncing"
                                " again once it is ours")
-        return self.db.try_lease(lease_name(account.name, folder))
+        taken = self.db.try_lease(lease_name(account.name, folder))
+        if taken is not None:
+            log.info("sync lease taken", extra=fields(account=account.name, folder=folder))
+        return taken
 
     def _watch_leased(self, account: AccountConfig, folder: str, sent: bool,
                       stop: threading.Event,

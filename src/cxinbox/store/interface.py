@@ -402,7 +402,10 @@ class StoreTx(Protocol):
         """queued -> sending for this worker; False when someone else took it first."""
         ...
 
-    def set_outbox_phase(self, item_id: int, phase: str) -> None: ...
+    def set_outbox_phase(self, item_id: int, phase: str, owner: int | None = None) -> bool:
+        """The send's phase marker; with `owner`, only while that worker's claim on the
+        item stands (False: it was settled by another worker; do not send)."""
+        ...
 
     def set_outbox_state(self, item_id: int, state: str, *, error: str | None = None,
                          next_attempt_ms: int | None = None, clear_phase: bool = False,
@@ -421,14 +424,21 @@ class StoreTx(Protocol):
         """SMS ids the outbox already owns for this pair (never taken for a new send)."""
         ...
 
-    def stuck_outbox_items(self) -> list[OutboxItem]:
-        """Items left in "sending" (by a process that may have died)."""
+    def stuck_outbox_items(self, owners: Sequence[int] | None = None) -> list[OutboxItem]:
+        """Items in "sending" (only those these owners claimed, when given), their rows
+        locked for this transaction where the store has row locks; rows another
+        transaction holds are left out."""
         ...
 
     def sent_copy_due(self, now_ms: int) -> list[OutboxItem]: ...
 
     def set_sent_copy(self, item_id: int, status: str, *, error: str = "", next_ms: int = 0,
                       count_try: bool = True) -> None: ...
+
+    def claim_sent_copy(self, item_id: int, now_ms: int, next_ms: int) -> bool:
+        """Take the Sent-folder copy's next try (counted, the one after not before
+        `next_ms`) if it is still pending and due; False when another worker took it."""
+        ...
 
     def record_outbound_email(self, *, item_id: int, account: str, conversation_id: int | None,
                               raw: bytes, parsed: ParsedMessage, own_addresses: frozenset[str],

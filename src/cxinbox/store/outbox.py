@@ -1,6 +1,14 @@
 """Drafts and the outbox. SQL only; the rules live in service/outbox.py and service/replies.py.
 
-Every function runs inside the caller's transaction (`Database.write()` / `read()`).
+Every function runs inside the caller's transaction (`Database.write()` / `read()`). The
+statements are in the subset SQLite and PostgreSQL share (store/dialect.py); the JSON in
+the `draft` and `attachments` columns is read in Python, so neither engine's JSON
+functions are needed.
+
+Several servers on one PostgreSQL database each run an outbox worker: `claim` and
+`stuck_sending` lock the rows they take with `FOR UPDATE SKIP LOCKED` there, so two
+workers never take the same item and neither waits on the other (on SQLite, writers take
+turns anyway and the clause is left out).
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from typing import Any, Final
 
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.store import ingest
+from cxinbox.store.dialect import dialect_of, inserted_id
 from cxinbox.store.records import (
     Bases,
     DraftRecord,
@@ -70,11 +79,12 @@ def insert_draft(conn: sqlite3.Connection, *, conversation_id: int | None, autho
     cur = conn.execute(
         "INSERT INTO drafts (conversation_id, author, mode, account, to_addrs, cc_addrs, subject,"
         " body, attachments, parent_message, base_seq, base_message, base_note, base_outbox,"
-        " created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, ?, ?, ?)",
+        " created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, ?, ?, ?)"
+        " RETURNING id",
         (conversation_id, author, mode, account, json.dumps(list(to)), json.dumps(list(cc)),
          subject, body, parent_message, base.seq, base.message, base.note, base.outbox,
          now_ms, now_ms))
-    return int(cur.lastrowid or 0)
+    return inserted_id(cur)
 
 
 def get_draft(conn: sqlite3.Connection, draft_id: int) -> DraftRecord | None:
@@ -124,9 +134,9 @@ def insert_file(conn: sqlite3.Connection, *, author: str, filename: str, content
                 data: bytes, sha256: str, now_ms: int) -> int:
     cur = conn.execute(
         "INSERT INTO reply_files (author, filename, content_type, size, sha256, data, added_ms)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (author, filename, content_type, len(data), sha256, data, now_ms))
-    return int(cur.lastrowid or 0)
+    return inserted_id(cur)
 
 
 def file_infos(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, ReplyFileInfo]:
@@ -147,28 +157,52 @@ def file_data(conn: sqlite3.Connection, file_id: int) -> ReplyFile | None:
 
 def delete_files(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
     """Drop these attached files unless a draft still names them (a restored draft may)."""
-    if not ids:
+    kept = _files_named_by_drafts(conn)
+    gone = [i for i in dict.fromkeys(ids) if i not in kept]
+    if not gone:
         return 0
-    marks = ",".join("?" * len(ids))
-    cur = conn.execute(
-        f"DELETE FROM reply_files WHERE id IN ({marks}) AND id NOT IN ("
-        " SELECT j.value FROM drafts, json_each(drafts.attachments) AS j"
-        "  WHERE j.type = 'integer')", list(ids))
+    marks = ",".join("?" * len(gone))
+    cur = conn.execute(f"DELETE FROM reply_files WHERE id IN ({marks})", gone)
     return cur.rowcount
+
+
+def _files_named_by_drafts(conn: sqlite3.Connection) -> set[int]:
+    """The file ids some draft's attachments list names (few drafts carry files)."""
+    named: set[int] = set()
+    for (text,) in conn.execute("SELECT attachments FROM drafts WHERE attachments != '[]'"):
+        named.update(file_ids(_json_list(text)))
+    return named
+
+
+def _json_list(text: object) -> list[Any]:
+    try:
+        found = json.loads(str(text)) if text else []
+    except ValueError:
+        return []
+    return found if isinstance(found, list) else []
+
+
+def _item_attachments(conn: sqlite3.Connection, item_id: int) -> list[Any] | None:
+    """The attachments list in an outbox item's copy of its draft (`attachments`, the
+    draft's column: a list written as JSON text); None for no such item."""
+    row = conn.execute("SELECT draft FROM outbox WHERE id = ?", (item_id,)).fetchone()
+    if row is None:
+        return None
+    try:
+        draft = json.loads(row[0]) if row[0] else {}
+    except ValueError:
+        return []
+    found = draft.get("attachments") if isinstance(draft, dict) else None
+    if isinstance(found, str):  # the draft's column, as it was: a JSON list in text
+        return _json_list(found)
+    return found if isinstance(found, list) else []
 
 
 def item_files(conn: sqlite3.Connection, item_id: int) -> list[tuple[str, bytes]]:
     """(filename, bytes) of the files attached to an outbox item, in order (an MMS)."""
-    row = conn.execute("SELECT json_extract(draft, '$.attachments') FROM outbox WHERE id = ?",
-                       (item_id,)).fetchone()
-    if row is None or not row[0]:
-        return []
-    try:
-        entries = json.loads(row[0])
-    except ValueError:
-        return []
+    entries = _item_attachments(conn, item_id) or []
     out = []
-    for file_id in file_ids(entries if isinstance(entries, list) else []):
+    for file_id in file_ids(entries):
         found = file_data(conn, file_id)
         if found is not None:
             out.append((str(found.filename), found.data))
@@ -182,13 +216,8 @@ def release_item_files(conn: sqlite3.Connection, item_id: int) -> int:
     Per item on purpose: a sweep over the outbox would read every queued row's message
     bytes (they sit before the draft column) on each send.
     """
-    row = conn.execute("SELECT json_extract(draft, '$.attachments') FROM outbox WHERE id = ?",
-                       (item_id,)).fetchone()
-    if row is None or not row[0]:
-        return 0
-    try:
-        entries = json.loads(row[0])
-    except ValueError:
+    entries = _item_attachments(conn, item_id)
+    if not entries:
         return 0
     return delete_files(conn, file_ids(entries))
 
@@ -248,11 +277,12 @@ def insert_item(conn: sqlite3.Connection, *, conversation_id: int | None, author
     cur = conn.execute(
         "INSERT INTO outbox (conversation_id, author, channel, account, sender, recipients,"
         " subject, message_id, raw, body, draft, state, next_attempt_ms, created_ms,"
-        " send_after_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+        " send_after_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)"
+        " RETURNING id",
         (conversation_id, author, channel, account, sender, json.dumps(list(recipients)),
          subject, message_id, raw, body, json.dumps(draft, ensure_ascii=False), send_after_ms,
          now_ms, send_after_ms))
-    return int(cur.lastrowid or 0)
+    return inserted_id(cur)
 
 
 def item(conn: sqlite3.Connection, item_id: int) -> OutboxItem | None:
@@ -301,9 +331,10 @@ def due_ids(conn: sqlite3.Connection, now_ms: int, limit: int = 200) -> list[int
 
 
 def next_due_ms(conn: sqlite3.Connection) -> int | None:
+    greatest = dialect_of(conn).greatest
     row = conn.execute(
-        "SELECT min(max(next_attempt_ms, send_after_ms)) FROM outbox WHERE state = 'queued'"
-    ).fetchone()
+        f"SELECT min({greatest}(next_attempt_ms, send_after_ms)) FROM outbox"
+        " WHERE state = 'queued'").fetchone()
     copy = conn.execute("SELECT min(sent_copy_next_ms) FROM outbox WHERE sent_copy = 'pending'"
                         ).fetchone()
     times = [int(v) for v in (row[0], copy[0]) if v is not None]
@@ -312,17 +343,37 @@ def next_due_ms(conn: sqlite3.Connection) -> int | None:
 
 def claim(conn: sqlite3.Connection, item_id: int, now_ms: int, pid: int) -> bool:
     """queued -> sending for one worker; False when someone else took it (or it was
-    cancelled) in the meantime."""
+    cancelled) in the meantime.
+
+    `pid` names the worker (its process id; on a store several servers share, its
+    sender token, service/outbox.py). The update is conditional on the row still being
+    queued, so of two workers that try the same item one wins. On PostgreSQL the row is
+    first locked with SKIP LOCKED: a worker that finds another's claim in flight moves on
+    at once instead of waiting for it to commit."""
     cur = conn.execute(
         "UPDATE outbox SET state = 'sending', phase = '', attempts = attempts + 1, owner_pid = ?"
-        " WHERE id = ? AND state = 'queued' AND send_after_ms <= ? AND next_attempt_ms <= ?",
+        " WHERE id = (SELECT id FROM outbox WHERE id = ? AND state = 'queued'"
+        "  AND send_after_ms <= ? AND next_attempt_ms <= ?" + _skip_locked(conn) + ")"
+        " AND state = 'queued'",
         (pid, item_id, now_ms, now_ms))
     return cur.rowcount == 1
 
 
-def set_phase(conn: sqlite3.Connection, item_id: int, phase: str) -> None:
-    conn.execute("UPDATE outbox SET phase = ? WHERE id = ? AND state = 'sending'",
-                 (phase, item_id))
+def _skip_locked(conn: sqlite3.Connection) -> str:
+    return " FOR UPDATE SKIP LOCKED" if dialect_of(conn).name == "postgresql" else ""
+
+
+def set_phase(conn: sqlite3.Connection, item_id: int, phase: str,
+              owner: int | None = None) -> bool:
+    """The send's phase marker; with `owner`, only while that worker's claim stands
+    (False: another worker settled the item meanwhile, and this one must not send)."""
+    if owner is None:
+        cur = conn.execute("UPDATE outbox SET phase = ? WHERE id = ? AND state = 'sending'",
+                           (phase, item_id))
+    else:
+        cur = conn.execute("UPDATE outbox SET phase = ? WHERE id = ? AND state = 'sending'"
+                           " AND owner_pid = ?", (phase, item_id, owner))
+    return cur.rowcount == 1
 
 
 def set_state(conn: sqlite3.Connection, item_id: int, state: str, *, error: str | None = None,
@@ -375,9 +426,21 @@ def message_of_sid(conn: sqlite3.Connection, sid: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def stuck_sending(conn: sqlite3.Connection) -> list[OutboxItem]:
+def stuck_sending(conn: sqlite3.Connection,
+                  owners: Sequence[int] | None = None) -> list[OutboxItem]:
+    """Items in "sending" (of these `owners` only, when given). On PostgreSQL their rows
+    stay locked until the caller's transaction ends, and rows another worker holds are
+    left out: two servers settling a dead one's items never settle the same item twice."""
+    if owners is None:
+        return [OutboxItem(*r) for r in conn.execute(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'sending' ORDER BY id"
+            + _skip_locked(conn))]
+    if not owners:
+        return []
+    marks = ",".join("?" * len(owners))
     return [OutboxItem(*r) for r in conn.execute(
-        f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'sending' ORDER BY id")]
+        f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'sending'"
+        f" AND owner_pid IN ({marks}) ORDER BY id" + _skip_locked(conn), list(owners))]
 
 
 def sent_copy_due(conn: sqlite3.Connection, now_ms: int, limit: int = 200) -> list[OutboxItem]:
@@ -392,6 +455,19 @@ def set_sent_copy(conn: sqlite3.Connection, item_id: int, status: str, *, error:
         "UPDATE outbox SET sent_copy = ?, sent_copy_error = ?, sent_copy_next_ms = ?,"
         " sent_copy_attempts = sent_copy_attempts + ? WHERE id = ?",
         (status, error, next_ms, int(count_try), item_id))
+
+
+def claim_sent_copy(conn: sqlite3.Connection, item_id: int, now_ms: int, next_ms: int) -> bool:
+    """The Sent-folder copy's next try, counted before it can happen, for one worker: the
+    update is conditional on the copy being pending and due, so of several servers one
+    makes this try (the others skip it until `next_ms`)."""
+    cur = conn.execute(
+        "UPDATE outbox SET sent_copy_next_ms = ?, sent_copy_attempts = sent_copy_attempts + 1"
+        " WHERE id = (SELECT id FROM outbox WHERE id = ? AND sent_copy = 'pending'"
+        "  AND sent_copy_next_ms <= ?" + _skip_locked(conn) + ")"
+        " AND sent_copy = 'pending' AND sent_copy_next_ms <= ?",
+        (next_ms, item_id, now_ms, now_ms))
+    return cur.rowcount == 1
 
 
 # -- our own message joins its conversation --------------------------------------------------
@@ -412,8 +488,8 @@ def record_outbound_email(conn: sqlite3.Connection, *, item_id: int, account: st
     this row instead of adding a second one.
     """
     if conversation_id is not None and parsed.message_id:
-        conn.execute("INSERT OR IGNORE INTO thread_ids (message_id, conversation_id)"
-                     " VALUES (?, ?)", (parsed.message_id, conversation_id))
+        conn.execute("INSERT INTO thread_ids (message_id, conversation_id) VALUES (?, ?)"
+                     " ON CONFLICT (message_id) DO NOTHING", (parsed.message_id, conversation_id))
     kept = conn.execute("SELECT first_response_at, last_response_at FROM conversations"
                         " WHERE id = ?", (conversation_id,)).fetchone() \
         if conversation_id is not None and not counts_as_response else None

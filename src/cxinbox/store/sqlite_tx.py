@@ -434,8 +434,8 @@ class SqliteTx:
     def claim_outbox_item(self, item_id: int, now_ms: int, pid: int) -> bool:
         return outbox.claim(self.conn, item_id, now_ms, pid)
 
-    def set_outbox_phase(self, item_id: int, phase: str) -> None:
-        outbox.set_phase(self.conn, item_id, phase)
+    def set_outbox_phase(self, item_id: int, phase: str, owner: int | None = None) -> bool:
+        return outbox.set_phase(self.conn, item_id, phase, owner)
 
     def set_outbox_state(self, item_id: int, state: str, *, error: str | None = None,
                          next_attempt_ms: int | None = None, clear_phase: bool = False,
@@ -457,8 +457,8 @@ class SqliteTx:
     def outbox_provider_ids(self, sender: str, recipient: str) -> set[str]:
         return outbox.provider_ids(self.conn, sender, recipient)
 
-    def stuck_outbox_items(self) -> list[OutboxItem]:
-        return outbox.stuck_sending(self.conn)
+    def stuck_outbox_items(self, owners: Sequence[int] | None = None) -> list[OutboxItem]:
+        return outbox.stuck_sending(self.conn, owners)
 
     def sent_copy_due(self, now_ms: int) -> list[OutboxItem]:
         return outbox.sent_copy_due(self.conn, now_ms)
@@ -467,6 +467,9 @@ class SqliteTx:
                       count_try: bool = True) -> None:
         outbox.set_sent_copy(self.conn, item_id, status, error=error, next_ms=next_ms,
                              count_try=count_try)
+
+    def claim_sent_copy(self, item_id: int, now_ms: int, next_ms: int) -> bool:
+        return outbox.claim_sent_copy(self.conn, item_id, now_ms, next_ms)
 
     def record_outbound_email(self, *, item_id: int, account: str, conversation_id: int | None,
                               raw: bytes, parsed: ParsedMessage, own_addresses: frozenset[str],
