@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from tests.support.mailgen import generate_corpus
+from tests.support.pgcluster import PgCluster
 
 from cxinbox.domain.mime import parse_message
 from cxinbox.store import ingest
@@ -18,8 +20,6 @@ from cxinbox.store.pg.conn import PgConnection, _bind, in_lists
 from cxinbox.store.pg.migrate import migrate
 from cxinbox.store.pg.schema import PG_TUNING
 from cxinbox.store.pg.store import PgStore
-from tests.support.mailgen import generate_corpus
-from tests.support.pgcluster import PgCluster
 
 OWN = frozenset({"appointments@clinic.example"})
 
