@@ -53,7 +53,7 @@ def test_in_lists_select_the_same_rows(pg: PgConnection) -> None:
     assert [r[0] for r in pg.execute(both, (6, 7, "k"))] == [6]
 
 
-def test_tuning_applied_once_and_counted(pg: PgConnection) -> None:
+def test_tuning_applied_once_and_counted(pg: PgConnection, pg_cluster: PgCluster) -> None:
     stored = pg.execute("SELECT value FROM cxinbox_meta WHERE key = 'pg_tuning'").fetchone()
     assert int(stored[0]) == len(PG_TUNING)
     storage = pg.execute("SELECT attstorage FROM pg_attribute WHERE attrelid = 'raw_messages'"
@@ -62,6 +62,8 @@ def test_tuning_applied_once_and_counted(pg: PgConnection) -> None:
     names = {r[0] for r in pg.execute("SELECT indexname FROM pg_indexes"
                                       " WHERE tablename = 'conversations'")}
     assert {"conversations_by_status_assignee", "conversations_by_id"} <= names
+    with psycopg.connect(pg_cluster.dsn("speed_check")) as fresh:
+        assert fresh.execute("SHOW jit").fetchone() == ("off",)  # for the store's sessions
     migrate(pg.raw)  # a second server starting: nothing is applied twice
     assert int(pg.execute("SELECT value FROM cxinbox_meta WHERE key = 'pg_tuning'"
                           ).fetchone()[0]) == len(PG_TUNING)
