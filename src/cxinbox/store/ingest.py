@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
+from typing import Any
 
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.threading import (
@@ -240,11 +242,14 @@ def _new_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, at:
 
 def _touch_conversation(conn: sqlite3.Connection, conv: int, p: ParsedMessage, at: int,
                         direction: str, unread: int, addresses: list[str],
-                        own: frozenset[str]) -> tuple[str, int | None]:
+                        own: frozenset[str], row: Any = None
+                        ) -> tuple[str, int | None]:
     """Count a new message in; returns (status, contact_id) as they were before it, for
-    reopening and contact linking."""
-    row = conn.execute("SELECT participants, created_at, from_addr, status, contact_id"
-                       " FROM conversations WHERE id = ?", (conv,)).fetchone()
+    reopening and contact linking. `row`: those columns of a conversation just created
+    (participants, created_at, from_addr, status, contact_id), which need not be read."""
+    if row is None:
+        row = conn.execute("SELECT participants, created_at, from_addr, status, contact_id"
+                           " FROM conversations WHERE id = ?", (conv,)).fetchone()
     people = row[0].split()
     for a in addresses:
         if a and a not in own and a not in people:
@@ -295,6 +300,7 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
     conv, chain = _choose_conversation(conn, p, norm, at, addresses)
     patient = direction == "in" and bool(from_email) and not p.auto_submitted
     is_new = conv is None
+    created: tuple[str, int, str, str, int | None] | None = None
     if conv is None:
         if direction == "out" and p.to:
             patient_name, patient_addr = p.to[0].name, p.to[0].email
@@ -304,6 +310,7 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         contact = contacts.ensure_contact(conn, from_email, from_name) if patient else None
         conv = _new_conversation(conn, p, norm, at, mailbox, patient_name, patient_addr,
                                  "email", contact)
+        created = ("", at, patient_addr, "open", contact)
     seen = "\\Seen" in m.flags.split()
     unread = int(direction == "in" and not seen)
     message_pk = inserted_id(conn.execute(
@@ -317,10 +324,14 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
          int(bool(p.attachments)), "; ".join(p.problems), int(seen)),
     ))
     ids = chain + ([p.message_id] if p.message_id else [])
-    conn.executemany("INSERT INTO thread_ids (message_id, conversation_id) VALUES (?, ?)"
-                     " ON CONFLICT DO NOTHING", [(mid, conv) for mid in ids])
+    if _arrays(conn):  # one statement, one text (prepared once), whatever the count
+        conn.execute("INSERT INTO thread_ids (message_id, conversation_id)"
+                     " SELECT unnest(?::text[]), ? ON CONFLICT DO NOTHING", (ids, conv))
+    else:
+        conn.executemany("INSERT INTO thread_ids (message_id, conversation_id) VALUES (?, ?)"
+                         " ON CONFLICT DO NOTHING", [(mid, conv) for mid in ids])
     status, contact = _touch_conversation(conn, conv, p, at, direction, unread,
-                                                   addresses, own)
+                                          addresses, own, created)
     if patient and not is_new:
         # A patient wrote (auto-replies and bounces do not count: an out-of-office is not
         # the patient answering): reopen what staff had set aside, and tie a conversation
@@ -332,6 +343,60 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         if contact is None:
             contacts.link_conversation(conn, conv, from_email, from_name)
     return message_pk, conv
+
+
+def _arrays(conn: sqlite3.Connection) -> bool:
+    """PostgreSQL, where a statement is a round trip: a batch's small rows go in as arrays,
+    and statements whose answers are read later are sent together (store/pg/conn.py's
+    pipeline)."""
+    return dialect_of(conn).name == "postgresql"
+
+
+def _insert_raw(conn: sqlite3.Connection, messages: Sequence[FetchedMessage]
+                ) -> dict[bytes, int]:
+    """Store the batch's raw bytes; the ids of the bytes that were new, by SHA-256."""
+    sql = ("INSERT INTO raw_messages (sha256, size, data) VALUES (?, ?, ?)"
+           " ON CONFLICT DO NOTHING RETURNING id")
+    fresh: dict[bytes, int] = {}
+    if _arrays(conn):
+        # Every insert is sent before the first answer is read: one wait for the batch.
+        # (One row a statement: an array of large byte strings costs more to encode.)
+        sent = {m.sha256: conn.execute(sql, (m.sha256, len(m.raw), m.raw))
+                for m in _first_of_each(messages)}
+        for sha, cursor in sent.items():
+            new_raw = returned_id(cursor)
+            if new_raw is not None:
+                fresh[sha] = new_raw
+        return fresh
+    for m in _first_of_each(messages):
+        new_raw = returned_id(conn.execute(sql, (m.sha256, len(m.raw), m.raw)))
+        if new_raw is not None:
+            fresh[m.sha256] = new_raw
+    return fresh
+
+
+def _first_of_each(messages: Sequence[FetchedMessage]) -> list[FetchedMessage]:
+    """The batch without repeats of the same bytes, in order."""
+    seen: set[bytes] = set()
+    out = []
+    for m in messages:
+        if m.sha256 not in seen:
+            seen.add(m.sha256)
+            out.append(m)
+    return out
+
+
+def _insert_locations(conn: sqlite3.Connection,
+                      rows: Sequence[tuple[int, int, int, str, int | None]]) -> None:
+    sql = ("INSERT INTO locations (folder_id, uid, message_pk, flags, modseq)"
+           " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+    if not _arrays(conn):
+        conn.executemany(sql, rows)
+    elif rows:
+        columns = list(zip(*rows, strict=True))
+        conn.execute("INSERT INTO locations (folder_id, uid, message_pk, flags, modseq)"
+                     " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::text[],"
+                     " ?::bigint[]) ON CONFLICT DO NOTHING", [list(c) for c in columns])
 
 
 def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[FetchedMessage],
@@ -347,12 +412,23 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
     `index_text=False` leaves full-text indexing to a later `fts.index_pending` (the bulk
     sync does it on another thread). Returns the ids of the conversations that changed.
     """
+    pipeline = getattr(conn, "pipeline", None)  # PostgreSQL: writes need not wait
+    with pipeline() if pipeline is not None else nullcontext():
+        return _ingest(conn, folder, messages, own_addresses=own_addresses,
+                       watermark=watermark, now=now, index_text=index_text, outbound=outbound)
+
+
+def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[FetchedMessage],
+            *, own_addresses: frozenset[str], watermark: int, now: int, index_text: bool,
+            outbound: bool) -> set[int]:
     touched: set[int] = set()
     revived: list[int] = []
+    fresh = _insert_raw(conn, messages)
+    located: list[tuple[int, int, int, str, int | None]] = []
     for m in messages:
-        new_raw = returned_id(conn.execute(
-            "INSERT INTO raw_messages (sha256, size, data) VALUES (?, ?, ?)"
-            " ON CONFLICT DO NOTHING RETURNING id", (m.sha256, len(m.raw), m.raw)))
+        # The first message of the batch with these bytes, if the bytes were new, has none
+        # stored yet; any other finds what the bytes' first arrival stored.
+        new_raw = fresh.pop(m.sha256, None)
         msg_pk: int | None = None
         if new_raw is not None:
             raw_id = new_raw
@@ -375,11 +451,9 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
             msg_pk, conv = _insert_message(conn, raw_id, m, folder.account, own_addresses, now,
                                            outbound=outbound)
             touched.add(conv)
-        conn.execute(
-            "INSERT INTO locations (folder_id, uid, message_pk, flags, modseq)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (folder.id, m.uid, msg_pk, m.flags, m.modseq),
-        )
+        located.append((folder.id, m.uid, msg_pk, m.flags, m.modseq))
+    # Nothing above reads locations: they go in together, in the same transaction.
+    _insert_locations(conn, located)
     if revived:
         conn.executemany("UPDATE messages SET gone_at = NULL WHERE id = ?", [(i,) for i in revived])
         refresh_conversation_counts(conn, touched)

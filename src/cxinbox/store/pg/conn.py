@@ -8,13 +8,20 @@ COALESCE, RETURNING, `?` placeholders). What differs at the driver is bridged he
   distinct statement text is cached, since the store uses a few hundred fixed texts;
 - named placeholders (`:name`, with a mapping of values) become `%(name)s`; a `::` cast
   is left alone;
+- a list of placeholders, `IN (?, ?, ...)`, becomes `= ANY(%s)` bound to one array
+  (`NOT IN` becomes `<> ALL(%s)`) when the list's values are all of one plain type: the
+  statement's text then no longer depends on how many values there are, so the server
+  plans it once (psycopg prepares a statement it sees again) instead of parsing and
+  planning a new text, hundreds of values long, on every call;
 - rows: `PgRow` is a tuple that also answers `row["column"]` and `keys()`, as sqlite3.Row
   does, so record-building code reads rows the same way on both backends.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +30,7 @@ from cxinbox.store.dialect import POSTGRESQL
 if TYPE_CHECKING:
     import psycopg
     from psycopg._cursor_base import BaseCursor
+    from psycopg._pipeline import Pipeline
 
 
 class PgRow(tuple[Any, ...]):
@@ -92,19 +100,77 @@ def translate(sql: str, named: bool = False) -> str:
     return "".join(out)
 
 
+_IN_LIST = re.compile(r"\b(NOT\s+)?IN\s*\(\s*\?(?:\s*,\s*\?)*\s*\)", re.IGNORECASE)
+_ARRAY_TYPES = (int, str, bytes)
+
+
+def _unquoted(sql: str, end: int) -> tuple[bool, int]:
+    """Whether `sql[end]` is outside quotes, and how many `?` placeholders come before it."""
+    quote, count = "", 0
+    for char in sql[:end]:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "?":
+            count += 1
+    return not quote, count
+
+
+@lru_cache(maxsize=1024)
+def in_lists(sql: str) -> tuple[str, tuple[tuple[int, int], ...]] | None:
+    """`sql` with each `IN (?, ...)` list as `= ANY(?)` (`NOT IN` as `<> ALL(?)`), and
+    each list's (index of its first placeholder, number of placeholders); None when the
+    statement has no such list."""
+    out: list[str] = []
+    lists: list[tuple[int, int]] = []
+    last = 0
+    for match in _IN_LIST.finditer(sql):
+        outside, before = _unquoted(sql, match.start())
+        if not outside:
+            continue
+        lists.append((before, match.group(0).count("?")))
+        out += [sql[last:match.start()], "<> ALL(?)" if match.group(1) else "= ANY(?)"]
+        last = match.end()
+    if not lists:
+        return None
+    out.append(sql[last:])
+    return "".join(out), tuple(lists)
+
+
+def _one_type(values: Sequence[Any]) -> bool:
+    kind = type(values[0])
+    return kind in _ARRAY_TYPES and all(type(v) is kind for v in values)
+
+
 def _bind(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, Any]:
     if isinstance(params, Mapping):
         return translate(sql, True), dict(params)
+    arrays = in_lists(sql) if len(params) > 1 else None
+    if arrays is not None:
+        rewritten, lists = arrays
+        values = list(params)
+        if all(_one_type(values[first:first + n]) for first, n in lists):
+            bound: list[Any] = []
+            done = 0
+            for first, n in lists:
+                bound += values[done:first]
+                bound.append(values[first:first + n])
+                done = first + n
+            bound += values[done:]
+            return translate(rewritten), tuple(bound)
     return translate(sql), tuple(params)
 
 
 class PgCursor:
     """The part of sqlite3.Cursor the store uses."""
 
-    __slots__ = ("_cursor",)
+    __slots__ = ("_cursor", "_pipe")
 
-    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
+    def __init__(self, cursor: psycopg.Cursor[Any], pipe: Pipeline | None = None) -> None:
         self._cursor = cursor
+        self._pipe = pipe
 
     def fetchone(self) -> Any:
         return self._cursor.fetchone()
@@ -118,6 +184,8 @@ class PgCursor:
     @property
     def rowcount(self) -> int:
         """Rows changed (summed over an executemany; 0 when nothing ran)."""
+        if self._pipe is not None and self._cursor.rowcount < 0:
+            self._pipe.sync()  # in a pipeline the count comes with the results
         return max(self._cursor.rowcount, 0)
 
 
@@ -125,18 +193,19 @@ class PgConnection:
     """The part of sqlite3.Connection the store's SQL modules use, over one psycopg
     connection (whose transaction the caller manages)."""
 
-    __slots__ = ("raw",)
+    __slots__ = ("_pipe", "raw")
     dialect = POSTGRESQL
 
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
+        self._pipe: Pipeline | None = None
         raw.row_factory = _row_factory
 
     def execute(self, sql: str,
                 params: Sequence[Any] | Mapping[str, Any] = ()) -> PgCursor:
         cursor = self.raw.cursor()
         cursor.execute(*_bind(sql, params))
-        return PgCursor(cursor)
+        return PgCursor(cursor, self._pipe)
 
     def executemany(self, sql: str,
                     rows: Iterable[Sequence[Any] | Mapping[str, Any]]) -> PgCursor:
@@ -144,4 +213,20 @@ class PgConnection:
         bound = [_bind(sql, r) for r in rows]
         if bound:
             cursor.executemany(bound[0][0], [values for _, values in bound])
-        return PgCursor(cursor)
+        return PgCursor(cursor, self._pipe)
+
+    @contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """Statements sent without waiting for each one's answer: the connection waits
+        only where a result is read (a fetch, a row count) or the block ends. Errors come
+        out there too, and still undo the whole transaction. Nested use joins the outer
+        pipeline."""
+        if self._pipe is not None:
+            yield
+            return
+        with self.raw.pipeline() as pipe:
+            self._pipe = pipe
+            try:
+                yield
+            finally:
+                self._pipe = None

@@ -1,0 +1,195 @@
+"""Initial sync into PostgreSQL against mbsync: the same Dovecot mailbox, one process tree.
+
+    python bench/bench_pg_sync.py [10000 100000 ...] [--batch 500] [--sqlite] [--src DIR]
+
+For each N: start a private Dovecot, fill INBOX with N generated clinic messages (seed 42,
+as bench_sync.py), warm the server, then time
+  - cxinbox initial sync into an empty PostgreSQL database, in a throwaway cluster with
+    fsync on (tests/support/pgcluster.py, `durable=True`): a child process running the
+    sync engine (`MailSync.sync_once`, as `cxinbox serve` runs it: the CLI's `sync --once`
+    goes through a server on PostgreSQL);
+  - with `--sqlite`, the same sync into a SQLite file, as bench_sync.py does;
+  - mbsync's full pull of the same folder into a Maildir (fsync on).
+Wall seconds and CPU seconds are printed for each: the child's own CPU and its parse
+workers' (from wait4), and for PostgreSQL the server's CPU during the sync too (the
+postmaster's and its children's, from /proc), since on one machine the server's work
+competes with the sync's. The ratio cxinbox / mbsync (<= 1.0 means cxinbox is at least
+as fast) is given in wall time and in CPU time; CPU is the steadier figure on a busy
+machine. `--src` runs the sync from another checkout's src/ (a before/after comparison).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if sys.argv[1:2] != ["--child"]:  # the child runs the sources PYTHONPATH names (--src)
+    sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from mbsync_peer import run_mbsync
+
+from support.dovecot import DovecotServer
+from support.mailgen import generate_corpus
+from support.pgcluster import PgCluster, pg_cluster
+from synchelp import write_config
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_times(pid: int) -> tuple[int, int, float]:
+    """(parent pid, start tick, CPU seconds of the process and its reaped children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # fields[0] is the state: utime, stime, cutime, cstime are stat fields 14-17.
+    ticks = sum(int(f) for f in fields[11:15])
+    return int(fields[1]), int(fields[19]), ticks / _TICK
+
+
+def server_cpu(cluster: PgCluster) -> float:
+    """CPU seconds the cluster has used so far: the postmaster, its live children, and
+    (through the postmaster's counts) the children that have exited."""
+    postmaster = int((cluster.datadir / "postmaster.pid").read_text().split()[0])
+    total = _proc_times(postmaster)[2]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent, _start, cpu = _proc_times(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if parent == postmaster:
+            total += cpu
+    return total
+
+
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_child(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child and the workers it waited for)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"cxinbox sync failed: {err.strip()}")
+    return elapsed, usage.ru_utime + usage.ru_stime
+
+
+def pg_config(workdir: Path, server: DovecotServer, url: str, batch: int) -> Path:
+    cfg = write_config(workdir, server, batch_size=batch)
+    lines = [f'url = "{url}"' if line.startswith("path = ") and "cxinbox.db" in line
+             else line for line in cfg.read_text().splitlines()]
+    cfg.write_text("\n".join(lines) + "\n")
+    return cfg
+
+
+def stored_messages(cluster: PgCluster, name: str) -> int:
+    return int(cluster.psql("SELECT count(*) FROM messages", name).strip())
+
+
+def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path
+          ) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    sync = [sys.executable, "-m", "cxinbox", "sync", "--once", "--quiet", "--config"]
+    engine = [sys.executable, str(Path(__file__).resolve()), "--child"]
+    out: dict[str, float] = {}
+    with DovecotServer() as server, pg_cluster(durable=True) as cluster:
+        t0 = time.perf_counter()
+        server.deliver_many(generate_corpus(n, seed=42), "INBOX")
+        print(f"  filled {n} messages in {time.perf_counter() - t0:.1f}s", flush=True)
+        client = server.imap_client()  # warm the server's index and the page cache
+        client.select_folder("INBOX", readonly=True)
+        client.logout()
+        run_mbsync(server, workdir / "warm-maildir")
+        shutil.rmtree(workdir / "warm-maildir", ignore_errors=True)
+
+        cluster.create_database("bench")
+        cfg = pg_config(workdir / "pg", server, cluster.url("bench"), batch)
+        before = server_cpu(cluster)
+        out["pg_wall"], out["pg_cpu"] = run_child([*engine, str(cfg)], env)
+        out["pg_server_cpu"] = server_cpu(cluster) - before
+        stored = stored_messages(cluster, "bench")
+        if stored != n:
+            raise SystemExit(f"PostgreSQL holds {stored} messages after the sync, not {n}")
+
+        if with_sqlite:
+            cfg = write_config(workdir / "lite", server, batch_size=batch)
+            out["lite_wall"], out["lite_cpu"] = run_child([*sync, str(cfg)], env)
+
+        used = child_cpu()
+        out["mb_wall"] = run_mbsync(server, workdir / "maildir")
+        out["mb_cpu"] = child_cpu() - used
+    return out
+
+
+def child(config_path: Path) -> None:
+    """One initial sync into the config's PostgreSQL database (the measured process)."""
+    from cxinbox.channels.credentials import resolve_password
+    from cxinbox.config import load_config
+    from cxinbox.service.sync import MailSync
+    from cxinbox.store.pg.store import PgStore
+
+    config = load_config(config_path)
+    assert config.store.url is not None
+    store = PgStore(config.store.url)
+    engine = MailSync(store, config, lambda a: resolve_password(a.name, a.credentials))
+    try:
+        engine.sync_once()
+    finally:
+        engine.close()
+        store.close()
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        child(Path(sys.argv[2]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[10_000])
+    parser.add_argument("--batch", type=int, default=500, help="[sync] batch_size")
+    parser.add_argument("--sqlite", action="store_true", help="also sync into SQLite")
+    parser.add_argument("--src", type=Path, default=ROOT / "src",
+                        help="the cxinbox sources the sync runs (default: this checkout's)")
+    args = parser.parse_args()
+    rows = []
+    for n in args.sizes:
+        print(f"N = {n}", flush=True)
+        with tempfile.TemporaryDirectory(prefix="cxinbox-bench-") as tmp:
+            workdir = Path(tmp)
+            for sub in ("pg", "lite"):
+                (workdir / sub).mkdir()
+            r = bench(n, workdir, args.batch, args.sqlite, args.src.resolve())
+        rows.append((n, r))
+        print(f"  cxinbox → PostgreSQL {r['pg_wall']:.2f}s wall ({n / r['pg_wall']:.0f} msg/s),"
+              f" {r['pg_cpu']:.2f}s CPU + server {r['pg_server_cpu']:.2f}s CPU", flush=True)
+        if "lite_wall" in r:
+            print(f"  cxinbox → SQLite     {r['lite_wall']:.2f}s wall"
+                  f" ({n / r['lite_wall']:.0f} msg/s), {r['lite_cpu']:.2f}s CPU", flush=True)
+        print(f"  mbsync               {r['mb_wall']:.2f}s wall, {r['mb_cpu']:.2f}s CPU",
+              flush=True)
+    print()
+    print(f"{'N':>8} {'pg/mbsync wall':>15} {'pg/mbsync CPU':>14} {'(CPU with server)':>18}"
+          f" {'sqlite/mbsync wall':>19}")
+    for n, r in rows:
+        lite = f"{r['lite_wall'] / r['mb_wall']:>19.2f}" if "lite_wall" in r else f"{'-':>19}"
+        print(f"{n:>8} {r['pg_wall'] / r['mb_wall']:>15.2f} {r['pg_cpu'] / r['mb_cpu']:>14.2f}"
+              f" {(r['pg_cpu'] + r['pg_server_cpu']) / r['mb_cpu']:>18.2f} {lite}")
+    print("target: initial sync ratio <= 1.0 (issue #16)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""Every TUI view and bench search through the service on a PostgreSQL inbox of a million
+conversations (issue #16: list and search < 50 ms p95).
+
+    python bench/bench_pg_views.py [--conversations 1000000] [--repeat 20] [--url URL]
+                                   [--keep] [--explain] [--only QUERY ...]
+
+The inbox is generated on the server, set-based (`INSERT ... SELECT` over
+`generate_series`, with the secondary indexes dropped during the fill and rebuilt after):
+building a million conversations through the store would take hours. It is shaped like
+bench_tui.py's inbox: a quarter SMS, the rest one email each from a patient to one of four
+mailboxes, eight topics (a subject and a tag on 60% of them), statuses 20% open, 10%
+pending, 3% snoozed, 67% closed, staff assignees, priorities 2/10/80/8 %, the last 40
+conversations fresh and open, the newest 500 unread, a PDF on a third of lab-results mail,
+an SLA due time on open conversations. The same seed gives the same inbox.
+
+Each query is a standard view (tui/views.py) or one of bench_tui's searches, run as the TUI
+asks for it: `InboxService.list_conversations(query, 0, 100)` (the SLA refresh, the read
+transaction, the page, its tags, the count, and the audited read). Each runs once to
+warm, then `--repeat` times; p50 and p95 in ms and the count are printed, with the
+process's CPU per call beside them. `--explain` prints the plan of each query's page
+statement (EXPLAIN ANALYZE) after the figures. `--url` fills the empty database there
+instead of a throwaway cluster (tests/support/pgcluster.py, fsync off); `--keep` leaves a
+filled `--url` database as it is on the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+PAGE = 100
+
+_FILL = """
+SELECT setseed(0.2025);
+CREATE TEMP TABLE gen AS
+SELECT i, random() AS r_kind, floor(random() * 8)::int AS topic,
+       floor(random() * 10)::int + 1 AS first, floor(random() * 9)::int + 1 AS last,
+       random() AS r_status, floor(random() * 6)::int + 1 AS staff, random() AS r_priority,
+       random() AS r_tag, floor(random() * 60)::int AS jitter
+FROM generate_series(0, %(n)s - 1) AS i;
+
+CREATE TEMP TABLE shaped AS
+SELECT i,
+  (r_kind < 0.25 AND i <> 0 AND i <> %(n)s - 1) AS sms,
+  (ARRAY['Appointment request', 'Prescription refill', 'Question about my lab results',
+         'Invoice question', 'Insurance card update', 'Referral status',
+         'Need to reschedule', 'Do I need to be fasting?'])[topic + 1] AS topic_subject,
+  (ARRAY['appointment', 'refill', 'lab-results', 'billing', 'insurance', 'referral',
+         'appointment', 'lab-results'])[topic + 1] AS tag,
+  (ARRAY['Jane', 'Omar', 'Mei', 'Carlos', 'Aisha', 'Tom', 'Rosa', 'Ivan', 'Nora',
+         'Kwame'])[first] || ' ' || (ARRAY['Smith', 'Garcia', 'Nguyen', 'Khan', 'Okafor',
+         'Rossi', 'Chen', 'Novak', 'Silva'])[last] AS name,
+  (ARRAY['appointments', 'billing', 'results', 'referrals'])[i %% 4 + 1] AS mailbox,
+  CASE WHEN i >= %(n)s - 40 THEN %(now)s - (%(n)s - 1 - i) * 90 - jitter
+       ELSE %(now)s - ((%(n)s - i) * (2 * 365 * 86400.0 / %(n)s))::bigint - 3600 END AS at,
+  CASE WHEN i >= %(n)s - 40 OR i = 0 THEN 'open'
+       WHEN r_status < 0.20 THEN 'open' WHEN r_status < 0.30 THEN 'pending'
+       WHEN r_status < 0.33 THEN 'snoozed' ELSE 'closed' END AS status,
+  (ARRAY['maria', 'dev', 'sam', 'priya', NULL, NULL])[staff] AS assignee,
+  CASE WHEN r_priority < 0.02 THEN 'urgent' WHEN r_priority < 0.12 THEN 'high'
+       WHEN r_priority < 0.92 THEN 'normal' ELSE 'low' END AS priority,
+  r_tag < 0.6 AS tagged, topic
+FROM gen;
+
+INSERT INTO raw_messages (id, sha256, size, data)
+SELECT i + 1, decode(md5('bench-' || i), 'hex'), 64, convert_to('bench message ' || i, 'UTF8')
+FROM shaped;
+
+INSERT INTO conversations (id, subject, norm_subject, channel, mailbox, status, snoozed_until,
+    assignee, priority, from_name, from_addr, participants, created_at, last_message_at,
+    last_inbound_at, sla_policy, sla_target, sla_due_at, sla_at_risk_at, sla_dirty,
+    message_count, unread_count, has_attachment)
+SELECT i + 1, subject, lower(subject), CASE WHEN sms THEN 'sms' ELSE 'email' END,
+  CASE WHEN sms THEN '+15550100100' ELSE mailbox END, status,
+  CASE WHEN status = 'snoozed' THEN %(now)s + 86400 END, assignee, priority, name, addr,
+  addr, at, at, at,
+  CASE WHEN status = 'open' THEN 'front desk' END,
+  CASE WHEN status = 'open' THEN 'first_response' END,
+  CASE WHEN status = 'open' THEN at + 3600 END,
+  CASE WHEN status = 'open' THEN at + 2700 END, 0, 1,
+  CASE WHEN i >= %(n)s - 500 THEN 1 ELSE 0 END, attached::int
+FROM (SELECT *,
+        CASE WHEN i = %(n)s - 1 THEN 'Newest conversation'
+             WHEN i = 0 THEN 'Oldest conversation'
+             WHEN sms THEN topic_subject || '? This is ' || name || '.'
+             ELSE topic_subject || ' ' || i END AS subject,
+        CASE WHEN sms THEN '+1555' || lpad(i::text, 7, '0')
+             ELSE lower(replace(name, ' ', '.')) || i || '@example.com' END AS addr,
+        (NOT sms AND tag = 'lab-results' AND i %% 3 = 0) AS attached
+      FROM shaped) s;
+
+INSERT INTO messages (id, raw_id, conversation_id, channel, direction, message_id, subject,
+    from_name, from_addr, sender, to_addrs, date, body_text, attachments, has_attachment,
+    seen)
+SELECT c.id, c.id, c.id, c.channel, 'in',
+  CASE WHEN c.channel = 'email' THEN 'bench-' || (c.id - 1) || '@example.com' END,
+  c.subject, c.from_name, c.from_addr, c.from_name || ' ' || c.from_addr,
+  CASE WHEN c.channel = 'email' THEN '[["", "' || c.mailbox || '@clinic.example"]]'
+       ELSE '[]' END,
+  c.last_message_at,
+  CASE WHEN c.channel = 'sms' THEN c.subject
+       ELSE E'Hello,\\n\\n' || c.subject || E'. Could you help?\\n\\nThanks,\\n'
+            || c.from_name || E'\\n' END,
+  CASE WHEN c.has_attachment = 1 THEN '[{"filename": "results.pdf", "content_type":'
+       || ' "application/pdf", "size": 52000, "part_path": "2", "inline": false}]'
+       ELSE '[]' END,
+  c.has_attachment, 1 - c.unread_count
+FROM conversations c;
+
+INSERT INTO thread_ids (message_id, conversation_id)
+SELECT message_id, conversation_id FROM messages WHERE message_id IS NOT NULL;
+
+INSERT INTO conversation_tags (conversation_id, tag)
+SELECT i + 1, tag FROM shaped WHERE tagged;
+
+SELECT setval(pg_get_serial_sequence(t, 'id'), (SELECT max(id) FROM conversations))
+FROM unnest(ARRAY['raw_messages', 'conversations', 'messages']) AS t;
+"""
+
+_TABLES = ("raw_messages", "conversations", "messages", "thread_ids", "conversation_tags")
+
+
+@contextlib.contextmanager
+def database(url: str | None) -> Iterator[str]:
+    if url:
+        yield url
+        return
+    from tests.support.pgcluster import pg_cluster
+
+    with pg_cluster() as cluster:
+        cluster.create_database("bench")
+        yield cluster.url("bench")
+
+
+def fill(url: str, n: int, now: int) -> None:
+    """The generated inbox, secondary indexes rebuilt after the rows are in."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET maintenance_work_mem = '512MB'")
+        indexes = conn.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i"
+            " WHERE i.schemaname = 'public' AND i.tablename = ANY(%s)"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname)",
+            (list(_TABLES),)).fetchall()
+        started = time.perf_counter()
+        with conn.transaction():
+            for name, _definition in indexes:
+                conn.execute(f'DROP INDEX "{name}"')
+            conn.execute(_FILL % {"n": int(n), "now": int(now)})
+        filled = time.perf_counter() - started
+        for _name, definition in indexes:
+            conn.execute(definition)
+        conn.execute("VACUUM ANALYZE")
+        print(f"filled {n:,} conversations in {filled:.0f} s, indexes and VACUUM ANALYZE"
+              f" in {time.perf_counter() - started - filled:.0f} s", flush=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--conversations", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--url", help="an empty PostgreSQL database (default: a throwaway"
+                                      " cluster)")
+    parser.add_argument("--keep", action="store_true",
+                        help="with --url: use the inbox a previous run left there")
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--only", action="append", default=[],
+                        help="measure this query alone (repeatable)")
+    args = parser.parse_args()
+
+    import bench_tui
+
+    from cxinbox.config import Config, SlaConfig, SlaPolicyConfig, StoreConfig
+    from cxinbox.service.inbox import InboxService
+    from cxinbox.store.pg.store import PgStore
+    from cxinbox.tui.views import STANDARD_VIEWS
+
+    queries = [*(v.query for v in STANDARD_VIEWS), *bench_tui.QUERIES,
+               *bench_tui.EXTRA_QUERIES]
+    queries = [q for q in queries if q in args.only] if args.only else queries
+    now = int(time.time())
+    with database(args.url) as url:
+        store = PgStore(url)  # creates the schema
+        try:
+            if not (args.keep and store.conn.execute(
+                    "SELECT count(*) FROM conversations").fetchone()[0]):
+                fill(url, args.conversations, now)
+            config = Config(store=StoreConfig(url=url), sla=SlaConfig(policies=(
+                SlaPolicyConfig(name="front desk", first_response_s=3600,
+                                next_response_s=3600),)))
+            svc = InboxService(store, config, "maria")
+            rows = []
+            for query in queries:
+                svc.list_conversations(query, 0, PAGE)  # warm
+                times, cpus = [], []
+                total = 0
+                for _ in range(args.repeat):
+                    started, cpu = time.perf_counter(), time.process_time()
+                    total = svc.list_conversations(query, 0, PAGE).total
+                    times.append(time.perf_counter() - started)
+                    cpus.append(time.process_time() - cpu)
+                rows.append((query, total, times, cpus))
+            if args.explain:
+                explain(store, svc, queries)
+        finally:
+            store.close()
+    ms = 1000.0
+    print(f"\n{args.conversations:,} conversations on PostgreSQL, list_conversations(query,"
+          f" 0, {PAGE}) through the service, {args.repeat} runs each (ms; CPU of this process)")
+    print(f"{'query':<58} {'matches':>9} {'p50':>7} {'p95':>7} {'CPU p50':>8}")
+    for query, total, times, cpus in rows:
+        print(f"{(query or '(everything)')[:58]:<58} {total:>9,} {statistics.median(times) * ms:>7.1f}"
+              f" {pct(times, 0.95) * ms:>7.1f} {statistics.median(cpus) * ms:>8.1f}")
+    every = [t for row in rows for t in row[2]]
+    print(f"{'all':<58} {'':>9} {statistics.median(every) * ms:>7.1f}"
+          f" {pct(every, 0.95) * ms:>7.1f}")
+    slow = [q or "(everything)" for q, _t, times, _c in rows if pct(times, 0.95) * ms >= 50]
+    print(f"target p95 < 50 ms: {'met by every query' if not slow else 'missed by ' + ', '.join(slow)}")
+
+
+def explain(store: Any, svc: Any, queries: list[str]) -> None:
+    """The plans of the statements behind each query (captured from the store's
+    connection as the service runs it)."""
+    from cxinbox.store.pg import conn as pgconn
+
+    seen: list[tuple[str, Any]] = []
+    original = pgconn.PgConnection.execute
+
+    def capture(self: Any, sql: str, params: Any = ()) -> Any:
+        if "FROM conversations c" in sql:
+            seen.append((sql, params))
+        return original(self, sql, params)
+
+    pgconn.PgConnection.execute = capture  # type: ignore[method-assign]
+    try:
+        for query in queries:
+            seen.clear()
+            svc.list_conversations(query, 0, PAGE)
+            print(f"\n== {query or '(everything)'}")
+            for sql, params in seen:
+                with store.read() as conn:
+                    plan = original(conn, "EXPLAIN (ANALYZE, BUFFERS OFF) " + sql, params)
+                    print("\n".join(r[0] for r in plan.fetchall()))
+    finally:
+        pgconn.PgConnection.execute = original  # type: ignore[method-assign]
+
+
+if __name__ == "__main__":
+    main()
