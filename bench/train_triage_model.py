@@ -43,8 +43,8 @@ from cxinbox.domain.redflag_lexicon import CATEGORIES
 from cxinbox.domain.sanitize import clean_text
 
 FLAG_CLASSES = ("none", *CATEGORIES)
-THRESHOLD = 0.8
-EPOCHS = 10
+THRESHOLD = 0.9
+EPOCHS = 20
 RATE = 0.4
 RIDGE = 1e-5
 
@@ -112,7 +112,7 @@ def train(pairs: Sequence[tuple[set[int], int]], classes: Sequence[str],
     data = [(sorted(f), y, 1.0 / math.sqrt(len(f)) if f else 0.0) for f, y in pairs]
     for epoch in range(EPOCHS):
         rng.shuffle(order)
-        rate = RATE / (1.0 + epoch)
+        rate = RATE / math.sqrt(1.0 + epoch)
         keep = 1.0 - rate * RIDGE
         for i in order:
             feats, y, scale = data[i]

@@ -23,8 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # words set aside by their context.
 MODEL_ONLY = [
     ("my kid drank some of the stuff under the sink and is drooling", "overdose_poisoning"),
-    ("mi hijo se tomó el líquido de limpiar que estaba debajo del fregadero y está babeando",
-     "overdose_poisoning"),
+    ("mi hijo se bebió el líquido de la lavadora y está vomitando", "overdose_poisoning"),
 ]
 
 
@@ -95,7 +94,7 @@ def test_the_model_adds_what_the_lexicon_misses(body: str, category: str) -> Non
     "no, my kid did not drink the stuff under the sink",
     "last year my kid drank some of the stuff under the sink and was drooling",
     "what if my kid drinks the stuff under the sink and starts drooling?",
-    "mi hijo no se tomó nada de lo que estaba debajo del fregadero, no está babeando",
+    "mi hijo no se bebió el líquido de la lavadora, no está vomitando",
 ])
 def test_the_models_hits_pass_the_same_context_checks(body: str) -> None:
     assert assess(body).red_flag is None, body
