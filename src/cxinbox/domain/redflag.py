@@ -405,3 +405,30 @@ def _original(text: str, where: list[int] | None, start: int, end: int) -> str:
     if where is None:
         return text[start:end]
     return text[where[start]:where[end - 1] + 1]
+
+
+def has_infant(folded: str) -> bool:
+    """The text names a baby in its first year (the lexicon's infant cue and age rules)."""
+    return _has_cue(folded, "infant", _compiled())
+
+
+def context_status(text: str, category: str, start: int, end: int) -> tuple[Status, str]:
+    """What the ConText checks make of folded `text[start:end]` read as a `category`
+    target, and the patient's words of its clause: the words a statistical detector leaned
+    on hardest get the same negation, history, hypothetical, question and pseudo-phrase
+    handling as a lexicon target, and the banner quotes the clause they sit in."""
+    c = _compiled()
+    folded, where = fold(text)
+    bounds = _clause_bounds(text, folded, c)
+    left, right = _clause(bounds, start, end, len(folded))
+    while left < right and not folded[left].isalnum():
+        left += 1
+    while right > left and not folded[right - 1].isalnum():
+        right -= 1
+    quote = _original(text, where, left, right) if right > left else ""
+    if any(a <= start < b or a < end <= b for a, b in
+           ((m.start(), m.end()) for m in c.pseudo.finditer(folded))):
+        return "pseudo", quote
+    mods = [(kind, direction, m.start(), m.end())
+            for kind, direction, pattern in c.modifiers for m in pattern.finditer(folded)]
+    return _context(folded, category, start, end, bounds, mods, c)[0], quote

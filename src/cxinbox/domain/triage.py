@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from cxinbox.domain import intent as intent_mod
-from cxinbox.domain import redflag
+from cxinbox.domain import redflag, textmodel
 from cxinbox.domain.newtext import new_text
 from cxinbox.domain.redflag_lexicon import CATEGORIES
 from cxinbox.domain.sanitize import clean_text
@@ -60,8 +60,11 @@ def language(folded: str) -> str:
 
 
 def inspect(body: str, *, subject: str = "", channel: str = "email",
-            bulk: bool = False) -> Detail:
-    """Assess one message and keep what led there. `bulk`: the headers mark a mailing."""
+            bulk: bool = False, model: textmodel.TriageModel | None = None,
+            statistical: bool = True) -> Detail:
+    """Assess one message and keep what led there. `bulk`: the headers mark a mailing.
+    `model`: the statistical model (None: the one shipped); `statistical=False` reads with
+    the lexicons and rules alone."""
     text = new_text(clean_text(body), channel)  # escape sequences out: "\x1b[31mchest"
     folded, _ = redflag.fold(text)
     folded_subject, _ = redflag.fold(subject)
@@ -72,21 +75,76 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
     setting = subject if read is text else ""
     findings = redflag.find(read, bulk=is_bulk, setting=setting)
     hit = redflag.first_current(findings)
+    chosen = (model or textmodel.shipped()) if statistical else None
+    flag = (hit.category, hit.matched) if hit else None
+    if flag is None and chosen is not None and not is_bulk:
+        flag = _statistical_flag(chosen, read, findings)
     # Symptoms set aside still make a message clinical when it asks about them; an update
     # that only says a symptom is gone ("no wheezing now, thank you!") asks nothing.
     asks = "?" in folded
     talk = any(f.status in ("historical", "hypothetical") or (f.status == "negated" and asks)
                for f in findings)
-    found = intent_mod.classify(folded, folded_subject, red_flag=hit is not None,
+    found = intent_mod.classify(folded, folded_subject, red_flag=flag is not None,
                                 symptom_talk=talk, bulk=is_bulk)
+    if chosen is not None:
+        found = _blend_intent(chosen, found, folded, folded_subject)
     assessment = Assessment(
-        red_flag=hit.category if hit else None,
-        matched=hit.matched if hit else "",
+        red_flag=flag[0] if flag else None,
+        matched=flag[1] if flag else "",
         intent=found.name,
         confidence=found.confidence,
         language=language(f"{folded_subject} {folded}"),
     )
     return Detail(assessment, text, tuple(findings), is_bulk, found.evidence)
+
+
+def _statistical_flag(model: textmodel.TriageModel, read: str,
+                      findings: list[redflag.Finding]) -> tuple[str, str] | None:
+    """The model's red flag when the lexicon found none: its probability of an emergency
+    at or over the model's threshold, and the three words it leans on hardest each read as
+    a target by the ConText checks: the strongest and most of them must read current (not
+    negated, past, hypothetical, asked about or inside a pseudo phrase). One is not enough:
+    a negation may reach the second and third and not the first ("no se tomó nada del
+    frasco"); all three would be too many: "no puede mover el brazo" reads as a negation to a single
+    word. A message whose red-flag words the lexicon found and set aside (the only
+    findings that reach here) stays set aside: the model would be reading the same words
+    without their context. An infant fever needs an infant (the lexicon's age rules)."""
+    folded, _ = redflag.fold(read)
+    probs = model.redflag_probabilities(folded)
+    if 1.0 - probs["none"] < model.threshold:
+        return None
+    category = max(CATEGORIES, key=lambda c: (probs[c], -CATEGORIES.index(c)))
+    if findings or (category == "infant_fever" and not redflag.has_infant(folded)):
+        return None
+    spans = textmodel.strongest_words(model.redflag, folded, category)
+    if not spans:
+        return None
+    checked = [redflag.context_status(read, category, start, end) for start, end in spans]
+    current = sum(1 for status, _quote in checked if status == "current")
+    if checked[0][0] != "current" or 2 * current <= len(checked):
+        return None
+    return category, checked[0][1]
+
+
+MODEL_TAKES: Final = {"none": 0.4, "fallback": 0.4, "concrete": 0.8}
+"""The model's probability at which its intent replaces the rules', per rule path: a rule
+that found no request (or nothing at all) gives way easily; a concrete request only to a
+model that is sure. A mailing stays spam. Chosen by leave-one-set-out on the six labelled
+sets (TRIAGE_EVAL.md, round 6)."""
+
+
+def _blend_intent(model: textmodel.TriageModel, found: intent_mod.Intent, folded: str,
+                  folded_subject: str) -> intent_mod.Intent:
+    """The rules' intent, unless the model disagrees with at least MODEL_TAKES[path]."""
+    take = MODEL_TAKES.get(found.path)
+    if take is None:
+        return found
+    probs = model.intent_probabilities(folded, folded_subject)
+    best = max(INTENTS, key=lambda name: (probs[name], -INTENTS.index(name)))
+    if best == found.name or probs[best] < take:
+        return found
+    confidence = round(min(0.99, max(0.05, 0.5 + intent_mod.SHRINK * (probs[best] - 0.5))), 2)
+    return intent_mod.Intent(best, confidence, found.evidence, "model", round(probs[best], 3))
 
 
 def assess(body: str, *, subject: str = "", channel: str = "email") -> Assessment:

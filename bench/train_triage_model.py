@@ -1,0 +1,256 @@
+"""Train the statistical triage model (domain/textmodel.py) and measure it honestly.
+
+    python bench/train_triage_model.py loso [--threshold T] [--no-own]   # leave one set out
+    python bench/train_triage_model.py write [--threshold T]              # ship the model
+
+Training data: the tuned labelled sets (TRAIN_SETS) and our own sentences in the tests
+(tests/triage_devset.py, tests/test_triage_patterns.py). Never the fifth blind set.
+
+`loso`: for each set in turn, train on the other sets (and our own sentences unless
+--no-own), then run the whole detector (lexicon OR model, intent rules blended with the
+model) on the held-out set and print the bench's figures for it: the nearest we can get
+to first contact without a new set. The threshold sweep shows each set's recall and trap
+false-positive rate at several thresholds, for choosing the shipped one.
+
+`write`: train on everything and write src/cxinbox/domain/triage_model.json.gz
+(deterministic: the same data and code give the same bytes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+TRAIN_SETS = ("triage_eval", "triage_dev_extra", "triage_holdout", "triage_blind2",
+              "triage_blind3", "triage_blind4")
+for path in (ROOT, ROOT / "src"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from bench.triage_metrics import Example, Prediction, Report, load_set, score
+
+from cxinbox.domain import redflag, textmodel, triage
+from cxinbox.domain.intent import INTENTS
+from cxinbox.domain.newtext import new_text
+from cxinbox.domain.redflag_lexicon import CATEGORIES
+from cxinbox.domain.sanitize import clean_text
+
+FLAG_CLASSES = ("none", *CATEGORIES)
+THRESHOLD = 0.9
+EPOCHS = 20
+RATE = 0.4
+RIDGE = 1e-5
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One training message as the detector reads it."""
+
+    read: str  # folded subject (when the patient wrote it) and new text: the flag model's
+    body: str  # folded new text: the intent model's, with the subject
+    subject: str
+    flag: str | None  # "none" or a category; None: no red-flag label
+    intent: str | None
+
+
+def as_doc(body: str, subject: str, channel: str, flag: str | None,
+           intent: str | None) -> Doc:
+    text = new_text(clean_text(body), channel)
+    read = f"{subject}\n\n{text}" if subject.strip() and not triage._REPLY.match(subject) \
+        else text
+    return Doc(redflag.fold(read)[0], redflag.fold(text)[0], redflag.fold(subject)[0],
+               flag, intent)
+
+
+def example_doc(e: Example) -> Doc:
+    return as_doc(e.body, e.subject, e.channel, e.red_flag or "none", e.intent)
+
+
+def own_docs() -> list[Doc]:
+    """Our own labelled sentences from the tests: red flags, traps and intents."""
+    import tests.test_triage_patterns as patterns
+    import tests.triage_devset as devset
+
+    docs: list[Doc] = []
+    for module in (devset, patterns):
+        for name, value in sorted(vars(module).items()):
+            if not (name.isupper() and isinstance(value, list)):
+                continue
+            for item in value:
+                if not isinstance(item, tuple):
+                    continue
+                texts = [v for v in item if isinstance(v, str)]
+                category = next((v for v in item if v in CATEGORIES), None)
+                intent = next((v for v in item if v in INTENTS), None)
+                body = max(texts, key=len)
+                if "INTENT" in name or "REQUESTS" in name:
+                    subject = item[0] if len(texts) == 3 and item[0] != body else ""
+                    docs.append(as_doc(body, subject, "email", None, intent))
+                elif category is not None:
+                    docs.append(as_doc(body, "", "sms", category, None))
+                elif "TRAPS" in name or "GUARDS" in name:
+                    docs.append(as_doc(body, "", "sms", "none", None))
+    return docs
+
+
+def train(pairs: Sequence[tuple[set[int], int]], classes: Sequence[str],
+          seed: int = 7) -> textmodel.LinearModel:
+    """Softmax regression by plain SGD with a falling rate and a small ridge; a fixed
+    shuffle seed, so the same data give the same weights."""
+    k = len(classes)
+    rows: dict[int, list[float]] = {}
+    bias = [0.0] * k
+    order = list(range(len(pairs)))
+    rng = random.Random(seed)
+    data = [(sorted(f), y, 1.0 / math.sqrt(len(f)) if f else 0.0) for f, y in pairs]
+    for epoch in range(EPOCHS):
+        rng.shuffle(order)
+        rate = RATE / math.sqrt(1.0 + epoch)
+        keep = 1.0 - rate * RIDGE
+        for i in order:
+            feats, y, scale = data[i]
+            sums = [0.0] * k
+            for f in feats:
+                row = rows.get(f)
+                if row is not None:
+                    sums = [s + w for s, w in zip(sums, row, strict=True)]
+            logits = [b + s * scale for b, s in zip(bias, sums, strict=True)]
+            top = max(logits)
+            exps = [math.exp(v - top) for v in logits]
+            total = sum(exps)
+            grad = [e / total for e in exps]
+            grad[y] -= 1.0
+            step = [rate * g * scale for g in grad]
+            for f in feats:
+                row = rows.get(f)
+                if row is None:
+                    rows[f] = [-s for s in step]
+                else:
+                    rows[f] = [w * keep - s for w, s in zip(row, step, strict=True)]
+            bias = [b - rate * g for b, g in zip(bias, grad, strict=True)]
+    return textmodel.LinearModel(tuple(classes), tuple(bias),
+                                 {f: tuple(row) for f, row in rows.items()})
+
+
+def fit(docs: Sequence[Doc], threshold: float) -> textmodel.TriageModel:
+    flags = [(textmodel.features(d.read), FLAG_CLASSES.index(d.flag))
+             for d in docs if d.flag is not None]
+    intents = [(_intent_features(d), INTENTS.index(d.intent))
+               for d in docs if d.intent is not None]
+    return textmodel.TriageModel(train(flags, FLAG_CLASSES), train(intents, INTENTS),
+                                 threshold)
+
+
+def _intent_features(d: Doc) -> set[int]:
+    found = textmodel.features(d.body)
+    if d.subject:
+        found |= textmodel.features(d.subject, "s")
+    return found
+
+
+def load(name: str) -> list[Example]:
+    return load_set(DATA / f"{name}.jsonl")
+
+
+def loso(threshold: float, own: bool, sweep: Sequence[float], cache: Path | None,
+         only: Sequence[str] = ()) -> None:
+    sets = {name: load(name) for name in TRAIN_SETS}
+    mine = own_docs() if own else []
+    print(f"own sentences: {len(mine)}")
+    for held, examples in sets.items():
+        if only and held not in only:
+            continue
+        saved = cache / f"{held}{'' if own else '-no-own'}.json.gz" if cache else None
+        if saved is not None and saved.exists():
+            found = textmodel.TriageModel.from_bytes(saved.read_bytes())
+            model = textmodel.TriageModel(found.redflag, found.intent, threshold)
+        else:
+            train_docs = [example_doc(e) for name, es in sets.items() if name != held
+                          for e in es] + mine
+            model = fit(train_docs, threshold)
+            if saved is not None:
+                saved.write_bytes(model.to_bytes())
+        _report(held, examples, model, sweep)
+
+
+def _report(held: str, examples: Sequence[Example], model: textmodel.TriageModel,
+            sweep: Sequence[float]) -> None:
+    """The held-out set's figures: the whole detector at the model's threshold, the lexicon
+    alone, the model alone (no lexicon, no context checks), and a threshold sweep."""
+    predictions = []
+    for e in examples:
+        a = triage.inspect(e.body, subject=e.subject, channel=e.channel, model=model).assessment
+        predictions.append(Prediction(a.red_flag, a.intent, confidence=a.confidence))
+    report = score(examples, predictions)
+    lexicon = [triage.inspect(e.body, subject=e.subject, channel=e.channel,
+                              statistical=False).assessment for e in examples]
+    base = score(examples, [Prediction(a.red_flag, a.intent) for a in lexicon])
+    anything = textmodel.TriageModel(model.redflag, model.intent, 0.0)
+    candidates = [triage.inspect(e.body, subject=e.subject, channel=e.channel,
+                                 model=anything).assessment.red_flag for e in examples]
+    probs = [model.redflag_probabilities(example_doc(e).read) for e in examples]
+    alone = score(examples, [Prediction(_top(p) if 1 - p["none"] >= model.threshold else None,
+                                        "other") for p in probs])
+    _print(held, report, base, alone)
+    for t in sweep:
+        flags = [lex.red_flag or (cand if 1 - p["none"] >= t else None)
+                 for lex, cand, p in zip(lexicon, candidates, probs, strict=True)]
+        r = score(examples, [Prediction(f, "other") for f in flags])
+        cats = " ".join(f"{f.recall:.2f}" for c, f in r.categories.items()
+                        if c in CATEGORIES and f.recall is not None)
+        print(f"    threshold {t:.2f}: recall {r.overall.recall:.3f} precision "
+              f"{r.overall.precision:.3f} trap FPR {r.overall.trap_fpr:.3f}  [{cats}]")
+
+
+def _top(probs: dict[str, float]) -> str:
+    return max(CATEGORIES, key=lambda c: probs[c])
+
+
+def _print(name: str, report: Report, base: Report, alone: Report) -> None:
+    cats = " ".join(f"{f.recall:.3f}" if f.recall is not None else "n/a"
+                    for c, f in report.categories.items() if c in CATEGORIES)
+    print(f"{name}: recall {report.overall.recall:.3f} (lexicon {base.overall.recall:.3f}) "
+          f"precision {report.overall.precision:.3f} ({base.overall.precision:.3f}) "
+          f"trap FPR {report.overall.trap_fpr:.3f} ({base.overall.trap_fpr:.3f}) "
+          f"macro-F1 {report.intents.macro_f1():.3f} ({base.intents.macro_f1():.3f}); "
+          f"model alone: recall {alone.overall.recall:.3f} precision "
+          f"{alone.overall.precision:.3f} trap FPR {alone.overall.trap_fpr:.3f}")
+    print(f"    per category: {cats}")
+    flagged = {k: v for k, v in report.trap_flagged_ids.items() if v}
+    if flagged:
+        print(f"    traps flagged: {flagged}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("mode", choices=("loso", "write"))
+    parser.add_argument("--threshold", type=float, default=THRESHOLD)
+    parser.add_argument("--no-own", action="store_true",
+                        help="leave our own test sentences out of training")
+    parser.add_argument("--sweep", type=float, nargs="*", default=[])
+    parser.add_argument("--only", nargs="*", default=[], choices=TRAIN_SETS,
+                        help="hold out only these sets")
+    parser.add_argument("--cache", type=Path,
+                        help="keep each fold's model here and reuse it (same data only)")
+    args = parser.parse_args(argv)
+    if args.mode == "loso":
+        loso(args.threshold, not args.no_own, args.sweep, args.cache, args.only)
+        return 0
+    docs = [example_doc(e) for name in TRAIN_SETS for e in load(name)] + own_docs()
+    model = fit(docs, args.threshold)
+    out = ROOT / "src" / "cxinbox" / "domain" / textmodel.MODEL_FILE
+    out.write_bytes(model.to_bytes())
+    print(f"wrote {out.relative_to(ROOT)}: {out.stat().st_size} bytes, "
+          f"{len(model.redflag.rows)} + {len(model.intent.rows)} feature rows")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

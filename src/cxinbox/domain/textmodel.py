@@ -1,0 +1,181 @@
+"""The statistical half of triage: linear models over word and character n-grams, trained
+on our labelled sets (bench/train_triage_model.py) and shipped as one data file.
+
+Why: five rounds of lexicon tuning read 1.000 on every set they were tuned on and 0.89 to
+0.94 recall on each fresh one; each new writer finds new words for the same emergency. A
+model over n-grams generalises from the whole vocabulary of a category (a "truck on my
+chest", "sweaty", "grey") instead of one phrase at a time, and character 4-grams carry it
+across typos and inflections ("brething", "sangrando"). It is OR-ed with the lexicon, never
+a replacement: the lexicon quotes the patient's words and handles negation and history;
+the model only adds hits the lexicon did not make, and those still pass the lexicon's
+context checks (triage.py).
+
+Why our own and not a library: softmax regression over hashed sparse features is a few
+dozen lines to score; scikit-learn with numpy and scipy is over 100 MB to install for the
+same arithmetic, and scoring one message through it costs more than this takes. Scoring is
+pure arithmetic, deterministic (a CRC-32 hash, not Python's salted `hash`), and reads the
+weights file once per process.
+
+Input is folded text (see redflag.fold).
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import math
+import re
+import zlib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Final
+
+MODEL_FILE: Final = "triage_model.json.gz"
+BITS: Final = 20
+SCALE: Final = 0.005
+_MASK: Final = (1 << BITS) - 1
+MAX_WORDS: Final = 2000
+"""Words read from one text (a long message says its emergency early; a pathological body
+must not cost seconds)."""
+LONG_WORD: Final = 30
+"""Longer "words" (links, base64, "aaaa...") get no character pieces."""
+_WORD: Final = re.compile(r"[a-z0-9']+|[\u00bf\u00a1?!]")
+
+
+def features(folded: str, prefix: str = "") -> set[int]:
+    """The hashed features of folded text: words, word pairs, and the 4-character pieces
+    of each word padded with spaces. `prefix` keeps a subject's features apart."""
+    words = [m.group() for m in itertools.islice(_WORD.finditer(folded), MAX_WORDS)]
+    names = {f"{prefix}w {w}" for w in words}
+    names.update(f"{prefix}b {a} {b}" for a, b in itertools.pairwise(words))
+    for w in words:
+        if 1 < len(w) <= LONG_WORD:
+            padded = f" {w} "
+            names.update(f"{prefix}c {padded[i:i + 4]}" for i in range(len(padded) - 3))
+    return {zlib.crc32(name.encode()) & _MASK for name in names}
+
+
+@dataclass(frozen=True, slots=True)
+class LinearModel:
+    """Softmax regression: a weight row per feature, a bias per class."""
+
+    classes: tuple[str, ...]
+    bias: tuple[float, ...]
+    rows: dict[int, tuple[float, ...]]
+
+    def probabilities(self, found: set[int]) -> dict[str, float]:
+        scale = 1.0 / math.sqrt(len(found)) if found else 0.0
+        sums = [0.0] * len(self.classes)
+        for feature in sorted(found):  # one order in every process: the same float sums
+            row = self.rows.get(feature)
+            if row is not None:
+                sums = [s + w for s, w in zip(sums, row, strict=True)]
+        logits = [b + s * scale for b, s in zip(self.bias, sums, strict=True)]
+        top = max(logits)
+        exps = [math.exp(v - top) for v in logits]
+        total = sum(exps)
+        return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
+
+    def as_dict(self) -> dict[str, object]:
+        """Weights as whole multiples of SCALE (a fifth of a percent moves no decision we
+        measured), rows that round to nothing left out: a small file that loads fast."""
+        rows: dict[str, list[int]] = {}
+        for feature, row in sorted(self.rows.items()):
+            ints = [round(w / SCALE) for w in row]
+            if any(ints):
+                rows[str(feature)] = ints
+        return {"classes": list(self.classes), "bias": [round(b, 4) for b in self.bias],
+                "scale": SCALE, "rows": rows}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> LinearModel:
+        classes = tuple(str(c) for c in data["classes"])  # type: ignore[attr-defined]
+        bias = tuple(float(b) for b in data["bias"])  # type: ignore[attr-defined]
+        scale = float(data.get("scale", 1.0))  # type: ignore[arg-type]
+        rows_in = data["rows"]
+        if not isinstance(rows_in, dict):
+            raise TypeError("triage model: rows must be an object")
+        rows = {int(k): tuple(w * scale for w in row) for k, row in rows_in.items()}
+        if len(bias) != len(classes) or any(len(r) != len(classes) for r in rows.values()):
+            raise ValueError("triage model: a row's length differs from its classes")
+        return cls(classes, bias, rows)
+
+
+@dataclass(frozen=True, slots=True)
+class TriageModel:
+    """The red-flag model (classes: "none" and the categories), the intent model, and the
+    red-flag threshold: the least probability of any emergency at which the model flags,
+    chosen on held-out traps (see TRIAGE_EVAL.md, round 6)."""
+
+    redflag: LinearModel
+    intent: LinearModel
+    threshold: float
+
+    def redflag_probabilities(self, folded: str) -> dict[str, float]:
+        return self.redflag.probabilities(features(folded))
+
+    def intent_probabilities(self, folded: str, folded_subject: str = "") -> dict[str, float]:
+        found = features(folded)
+        if folded_subject:
+            found |= features(folded_subject, "s")
+        return self.intent.probabilities(found)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"format": 1, "bits": BITS, "threshold": self.threshold,
+                "redflag": self.redflag.as_dict(), "intent": self.intent.as_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> TriageModel:
+        if data.get("format") != 1 or data.get("bits") != BITS:
+            raise ValueError("triage model: unknown format or feature size")
+        return cls(LinearModel.from_dict(data["redflag"]),  # type: ignore[arg-type]
+                   LinearModel.from_dict(data["intent"]),  # type: ignore[arg-type]
+                   float(data["threshold"]))  # type: ignore[arg-type]
+
+    def to_bytes(self) -> bytes:
+        text = json.dumps(self.as_dict(), separators=(",", ":"), sort_keys=True)
+        return gzip.compress(text.encode(), compresslevel=9, mtime=0)
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> TriageModel:
+        return cls.from_dict(json.loads(gzip.decompress(blob)))
+
+
+@cache
+def shipped() -> TriageModel:
+    """The model shipped with the package, read once per process."""
+    blob = resources.files("cxinbox.domain").joinpath(MODEL_FILE).read_bytes()
+    return TriageModel.from_bytes(blob)
+
+
+def _word_features(words: list[str], i: int) -> set[int]:
+    w = words[i]
+    names = {f"w {w}"}
+    if i > 0:
+        names.add(f"b {words[i - 1]} {w}")
+    if i + 1 < len(words):
+        names.add(f"b {w} {words[i + 1]}")
+    if 1 < len(w) <= LONG_WORD:
+        padded = f" {w} "
+        names.update(f"c {padded[j:j + 4]}" for j in range(len(padded) - 3))
+    return {zlib.crc32(name.encode()) & _MASK for name in names}
+
+
+def strongest_words(model: LinearModel, folded: str, label: str, against: str = "none",
+                    count: int = 3) -> list[tuple[int, int]]:
+    """The spans of the `count` words that push `label` over `against` the most (those
+    that push at all), strongest first: where a model's decision is anchored, for context
+    checks and for quoting."""
+    spans = [(m.start(), m.end()) for m in itertools.islice(_WORD.finditer(folded), MAX_WORDS)]
+    words = [folded[a:b] for a, b in spans]
+    k, n = model.classes.index(label), model.classes.index(against)
+    pushes = []
+    for i, span in enumerate(spans):
+        push = sum(row[k] - row[n] for f in sorted(_word_features(words, i))
+                   if (row := model.rows.get(f)) is not None)
+        if push > 0:
+            pushes.append((-push, span))
+    pushes.sort()
+    return [span for _push, span in pushes[:count]]

@@ -1,0 +1,112 @@
+"""The statistical triage model (domain/textmodel.py) and how triage uses it: the shipped
+file loads and scores the same in every process, its hits pass the lexicon's context
+checks, and it never reads quoted text, signatures or mailings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bench import train_triage_model as training
+
+from cxinbox.domain import textmodel
+from cxinbox.domain.intent import INTENTS
+from cxinbox.domain.redflag_lexicon import CATEGORIES
+from cxinbox.domain.triage import assess, inspect
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Emergencies said in words no lexicon entry holds (found by the model alone), and the same
+# words set aside by their context.
+MODEL_ONLY = [
+    ("my kid drank some of the stuff under the sink and is drooling", "overdose_poisoning"),
+    ("mi hijo se bebió el líquido de la lavadora y está vomitando", "overdose_poisoning"),
+]
+
+
+def test_the_shipped_model_loads_with_every_category_and_intent() -> None:
+    model = textmodel.shipped()
+    assert model.redflag.classes == ("none", *CATEGORIES)
+    assert model.intent.classes == INTENTS
+    assert 0.0 < model.threshold < 1.0
+    assert len(model.redflag.rows) > 1000 and len(model.intent.rows) > 1000
+    probs = model.redflag_probabilities("my chest hurts")
+    assert set(probs) == {"none", *CATEGORIES}
+    assert abs(sum(probs.values()) - 1.0) < 1e-9
+
+
+def test_the_file_round_trips_to_the_same_bytes() -> None:
+    model = textmodel.shipped()
+    blob = model.to_bytes()
+    again = textmodel.TriageModel.from_bytes(blob)
+    assert again.to_bytes() == blob
+    text = "me duele el pecho y no puedo respirar"
+    assert again.redflag_probabilities(text) == model.redflag_probabilities(text)
+
+
+def test_a_damaged_file_is_refused_with_a_reason() -> None:
+    with pytest.raises(ValueError, match="format"):
+        textmodel.TriageModel.from_dict({"format": 2})
+    data = textmodel.shipped().as_dict()
+    data["redflag"]["bias"] = [0.0]  # type: ignore[index]
+    with pytest.raises(ValueError, match="length"):
+        textmodel.TriageModel.from_dict(data)
+
+
+def test_scores_do_not_depend_on_the_process() -> None:
+    """Features are hashed with CRC-32, not Python's per-process salted hash."""
+    text = "my son drank something under the sink and he is drooling"
+    here = textmodel.shipped().redflag_probabilities(text)
+    code = ("import json; from cxinbox.domain import textmodel; "
+            f"print(json.dumps(textmodel.shipped().redflag_probabilities({text!r})))")
+    for seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, env={**os.environ, "PYTHONHASHSEED": seed,
+                                              "PYTHONPATH": str(ROOT / "src")})
+        import json
+
+        assert json.loads(out.stdout) == pytest.approx(here, abs=0.0)
+
+
+def test_training_is_deterministic() -> None:
+    docs = [training.as_doc(body, "", "sms", flag, None) for body, flag in [
+        ("my chest hurts so bad", "chest_pain"), ("can I move my appointment", "none"),
+        ("I cannot breathe at all", "breathing"), ("thanks for the refill", "none")]]
+    pairs = [(textmodel.features(d.read), training.FLAG_CLASSES.index(d.flag or "none"))
+             for d in docs]
+    first = training.train(pairs, training.FLAG_CLASSES)
+    second = training.train(pairs, training.FLAG_CLASSES)
+    assert first.rows == second.rows and first.bias == second.bias
+
+
+@pytest.mark.parametrize(("body", "category"), MODEL_ONLY)
+def test_the_model_adds_what_the_lexicon_misses(body: str, category: str) -> None:
+    assert inspect(body, statistical=False).assessment.red_flag is None
+    found = assess(body)
+    assert found.red_flag == category
+    assert found.matched and found.matched in body
+
+
+@pytest.mark.parametrize("body", [
+    "no, my kid did not drink the stuff under the sink",
+    "last year my kid drank some of the stuff under the sink and was drooling",
+    "what if my kid drinks the stuff under the sink and starts drooling?",
+    "mi hijo no se bebió el líquido de la lavadora, no está vomitando",
+])
+def test_the_models_hits_pass_the_same_context_checks(body: str) -> None:
+    assert assess(body).red_flag is None, body
+
+
+def test_a_mailing_never_gets_a_flag_from_the_model() -> None:
+    body = ("Safety newsletter: kids drink the stuff under the sink and start drooling?"
+            " Unsubscribe here. View in browser.")
+    assert assess(body).red_flag is None
+
+
+def test_the_model_reads_only_the_new_text() -> None:
+    old = MODEL_ONLY[0][0]
+    body = f"Thanks, see you Friday.\n\nOn Mon, Nov 2 Front Desk wrote:\n> {old}"
+    assert assess(body).red_flag is None
