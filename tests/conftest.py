@@ -147,7 +147,7 @@ def any_store(store_backend: str, tmp_path: Path,
 
     cluster: PgCluster = request.getfixturevalue("pg_cluster")
     name = f"store_{os.getpid()}_{next(_pg_databases)}"
-    cluster.create_database(name)
+    cluster.create_migrated_database(name)
     store = PgStore(cluster.url(name), max_size=4)
     yield store
     store.close()
