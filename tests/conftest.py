@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 # `tests.support` is imported by tests and by bench/ scripts alike; make the repository
 # root importable however pytest was started (plain `pytest` does not add it).
@@ -22,6 +23,14 @@ if _REPO_ROOT not in sys.path:
 from tests.support.dovecot import DovecotServer, find_dovecot
 from tests.support.tcpproxy import CuttingProxy
 from tests.support.pgcluster import PgCluster
+
+# Property tests keep every example count their @settings ask for, but measure no time: on a
+# loaded machine (CI beside other jobs, parallel workers, busy loops) one slow example must
+# not fail a run on Hypothesis's 200 ms deadline or its "too slow to generate" check.
+# Settings given on a test override only what they name, so this reaches every test.
+settings.register_profile("cxinbox", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cxinbox"))
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -138,7 +147,7 @@ def any_store(store_backend: str, tmp_path: Path,
 
     cluster: PgCluster = request.getfixturevalue("pg_cluster")
     name = f"store_{os.getpid()}_{next(_pg_databases)}"
-    cluster.create_database(name)
+    cluster.create_migrated_database(name)
     store = PgStore(cluster.url(name), max_size=4)
     yield store
     store.close()

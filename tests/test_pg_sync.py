@@ -28,7 +28,7 @@ _names = itertools.count(1)
 @pytest.fixture
 def pg_store(pg_cluster: PgCluster) -> Iterator[PgStore]:
     name = f"pgsync_{os.getpid()}_{next(_names)}"
-    pg_cluster.create_database(name)
+    pg_cluster.create_migrated_database(name)
     store = PgStore(pg_cluster.url(name), max_size=4)
     yield store
     store.close()

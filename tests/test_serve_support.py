@@ -73,7 +73,11 @@ class Server:
         self.log_path = config.parent / f"serve-{time.monotonic_ns()}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 15.0) -> Self:
+    def start(self, timeout: float = 60.0) -> Self:
+        """Start the server and wait until it listens. The deadline is generous: on a
+        loaded machine starting the interpreter and opening the store can take many
+        seconds. A server that does not come up is killed, not left running: the caller's
+        `with` never reaches `__exit__` when this raises."""
         log = open(self.log_path, "wb")  # noqa: SIM115 - the child writes it until stopped
         self.proc = subprocess.Popen([sys.executable, "-m", "cxinbox", "serve", "--config",
                                       str(self.config)], stdout=log, stderr=log, env=env())
@@ -85,7 +89,9 @@ class Server:
             if "listening on" in self.log:
                 return self
             time.sleep(0.05)
-        raise AssertionError(f"serve did not start: {self.log}")
+        self.proc.kill()
+        self.proc.wait(timeout=20)
+        raise AssertionError(f"serve did not start within {timeout:g} s: {self.log}")
 
     @property
     def log(self) -> str:
@@ -108,7 +114,12 @@ class Server:
         assert self.proc is not None
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        return self.proc.wait(timeout=20)
+        try:
+            return self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()  # fail the test, but leave no server behind
+            self.proc.wait(timeout=20)
+            raise
 
     def __enter__(self) -> Self:
         return self.start()
