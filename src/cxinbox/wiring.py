@@ -139,6 +139,7 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
     the outbox (each reply claimed by one server) and, under leader leases, the SLA
     monitor and audit checkpoints. What does not run there yet is said in one line each
     at start."""
+    _warm_detectors()
     from cxinbox.api.socket_server import serve as run_server
 
     if config.store.url is not None:
@@ -158,6 +159,17 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
     path = sqlite_path_of(config)
     run_server(config, lambda: open_store(path), on_ready=on_ready,
                workers=workers, rules=lambda store: rules_engine(store, config))
+
+
+def _warm_detectors() -> None:
+    """Load the triage model (a second's CPU at most) on a thread of its own while the
+    server starts, so the first patient message after a start is not the one that waits
+    for it."""
+    import threading
+
+    from cxinbox.domain import textmodel
+
+    threading.Thread(target=textmodel.shipped, name="warm triage model", daemon=True).start()
 
 
 _RULES_OPERATIONS: Final = ("max_message_pk", "arrivals_after", "ack_refusal", "record_ack",
