@@ -35,6 +35,7 @@ from cxinbox.domain.reports import (
     PolicyTargets,
     Unit,
     Window,
+    calendar_key,
     is_staff,
     offset_spans,
 )
@@ -120,6 +121,9 @@ class ReportService:
         needs = _needs(report, opts)
         if needs.intervals:
             self.refresh_facts()
+            needs = replace(needs, calendar_keys=(
+                ("", calendar_key(BusinessCalendar.always(self.tz))),
+                *((name, calendar_key(p.calendar)) for name, p in self._policies().items())))
         if needs.running:
             needs = replace(needs, quiet_floor=tables.quiet_floor(self._policies().values(),
                                                                   since))
