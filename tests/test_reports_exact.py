@@ -797,3 +797,36 @@ def _period_bounds(label: str, since: int, until: int) -> tuple[int, int]:
         return int(datetime(day.year, day.month, day.day, tzinfo=TZ).timestamp())
 
     return max(since, midnight(first)), min(until, midnight(last))
+
+
+def _figures(history: History) -> list[tuple[str, tuple[int, int], object]]:
+    return [(name, window, [(t.name, t.rows) for t in
+                            _run(history, name, "", *window, ["staff"]).tables])
+            for name in ("response", "sla") for window in WINDOWS]
+
+
+def test_kept_business_times_are_read_back_and_change_nothing(history: History) -> None:
+    """A report keeps the business time of each settled interval it measured (migration
+    21); the next reads it instead of measuring. The figures stay those measured afresh,
+    the kept numbers are really the ones read, and a calendar other than the one they
+    were measured with ignores them."""
+    conn = history.db.conn
+    forget = "UPDATE report_intervals SET business_s = NULL, calendar = NULL, settled_at = NULL"
+    conn.execute(forget)
+    fresh = _figures(history)
+    kept, total = conn.execute("SELECT count(business_s), count(*) FROM report_intervals"
+                               " WHERE end_at IS NOT NULL AND dropped = 0").fetchone()
+    assert kept > total // 2, (kept, total)
+    late = conn.execute("SELECT count(*) FROM report_intervals r WHERE business_s IS NOT NULL"
+                        " AND settled_at > end_at").fetchone()[0]
+    assert late, "some kept interval should have been settled by a pause's end after it"
+    assert _figures(history) == fresh
+    try:
+        conn.execute("UPDATE report_intervals SET business_s = business_s + 7"
+                     " WHERE business_s IS NOT NULL")
+        assert _figures(history) != fresh, "the kept numbers should be the ones read"
+        conn.execute("UPDATE report_intervals SET calendar = 'another'"
+                     " WHERE business_s IS NOT NULL")
+        assert _figures(history) == fresh
+    finally:
+        conn.execute(forget)

@@ -23,6 +23,7 @@ from cxinbox.domain.reports import (
     ChangeFact,
     ConvFacts,
     Interval,
+    KeptBusiness,
     MessageFact,
     Pause,
     PolicyTargets,
@@ -98,6 +99,9 @@ class Dataset:
     reads these instead of `messages`, and the heatmap `heat`."""
     heat: Sequence[tuple[int, int]] = ()
     _intervals: list[Interval] = field(default_factory=list, init=False, repr=False)
+    kept: list[KeptBusiness] = field(default_factory=list, init=False, repr=False)
+    """Business times `intervals` measured that the store may keep (domain/reports.py
+    `intervals_until`)."""
 
     def calendar(self, conv: ConvFacts) -> BusinessCalendar:
         policy = self.policies.get(conv.policy or "")
@@ -113,7 +117,8 @@ class Dataset:
                 conv = self.conversations.get(cid)
                 if conv is not None:
                     self._intervals.extend(intervals_until(
-                        raw, self.pauses.get(cid, ()), self.calendar(conv), self.window.until))
+                        raw, self.pauses.get(cid, ()), self.calendar(conv), self.window.until,
+                        self.kept))
         elif not self._intervals:
             until = self.window.until
             for cid, conv in self.conversations.items():

@@ -22,6 +22,7 @@ definitions (the test in tests/test_reports_exact.py re-implements each one naiv
 
 from __future__ import annotations
 
+import hashlib
 import math
 from bisect import bisect_right
 from collections import defaultdict
@@ -122,6 +123,11 @@ class RawInterval(NamedTuple):
     dropped: bool = False
     """A wait the conversation's closing ended with no reply: no interval at all, except
     for a report ending before the close, which sees it still waiting."""
+    business_s: int | None = None
+    """Kept business time (migration 21), measured with the calendar whose key is
+    `calendar`, true for any report ending after `settled_at`; None until a report keeps it."""
+    calendar: str | None = None
+    settled_at: int | None = None
 
 
 class Pause(NamedTuple):
@@ -351,6 +357,29 @@ def business_between(calendar: BusinessCalendar, start: int, end: int,
     return _clock_for(calendar).less_spells(start, end, spells)
 
 
+def calendar_key(calendar: BusinessCalendar) -> str:
+    """A short name for what a calendar's open time depends on (zone, week, holidays),
+    the same in every process: a kept business time is reused only under the same key."""
+    week = ";".join(f"{day}:" + ",".join(f"{a.isoformat()}-{b.isoformat()}" for a, b in shifts)
+                    for day, shifts in sorted(calendar.weekly.items()))
+    holidays = ",".join(sorted(d.isoformat() for d in calendar.holidays))
+    text = f"{calendar.tz.key}|{week}|{holidays}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def settled_at(pauses: Sequence[Pause], end: int) -> int | None:
+    """From when on an interval ending at `end` measures the same for every report: the
+    later of its end and the recorded ends of the pauses begun before it ended (a pause
+    begun later cannot overlap it); None while such a pause lasts."""
+    settled = end
+    for p in pauses:
+        if p.start < end:
+            if p.woke_at is None:
+                return None
+            settled = max(settled, p.woke_at)
+    return settled
+
+
 class BusinessClock:
     """Open seconds of a calendar between any two instants by two binary searches.
 
@@ -362,6 +391,7 @@ class BusinessClock:
 
     def __init__(self, calendar: BusinessCalendar) -> None:
         self.calendar = calendar
+        self.key = calendar_key(calendar)
         self._lo = 0
         self._hi = 0
         self._starts: list[int] = []
@@ -488,12 +518,22 @@ def raw_intervals(conversation_id: int, messages: Sequence[MessageFact],
     return out
 
 
+KeptBusiness = tuple[int, str, int, int, str, int, int]
+"""(business_s, calendar key, settled_at, conversation_id, kind, start, end): a settled
+interval's business time for the store to keep (store/report_facts.py `keep_business`)."""
+
+
 def intervals_until(raw: Iterable[RawInterval], pauses: Sequence[Pause],
-                    calendar: BusinessCalendar, until: int) -> list[Interval]:
+                    calendar: BusinessCalendar, until: int,
+                    keep: list[KeptBusiness] | None = None) -> list[Interval]:
     """The intervals a report ending at `until` sees: those begun before it, the ones
-    ending at or after it still open (end None, measured up to `until`, nobody's yet)."""
+    ending at or after it still open (end None, measured up to `until`, nobody's yet).
+    An ended interval's kept business time is used when it was measured with this
+    calendar and holds at `until`; one measured here that every later report would
+    measure the same is added to `keep` (when given) for the store to keep."""
     spells = spells_before(pauses, until)
     clock = _clock_for(calendar)
+    key = clock.key
     measure = clock.less_spells if spells else (lambda a, b, _s: clock.between(a, b))
     out: list[Interval] = []
     for r in raw:
@@ -504,8 +544,16 @@ def intervals_until(raw: Iterable[RawInterval], pauses: Sequence[Pause],
         if end is not None and end < until:
             if r.dropped:
                 continue
-            out.append(Interval(r.conversation_id, r.kind, start, end, r.staff,
-                                measure(start, end, spells) if end > start else 0,
+            kept = r.business_s
+            if kept is None or r.calendar != key or r.settled_at is None \
+                    or r.settled_at >= until:
+                kept = measure(start, end, spells) if end > start else 0
+                if keep is not None:
+                    settled = settled_at(pauses, end)
+                    if settled is not None and settled < until:
+                        keep.append((kept, key, settled, r.conversation_id, r.kind, start,
+                                     end))
+            out.append(Interval(r.conversation_id, r.kind, start, end, r.staff, kept,
                                 end - start))
         else:
             out.append(Interval(r.conversation_id, r.kind, start, None, None,

@@ -30,10 +30,12 @@ from cxinbox.domain.report_tables import (
 from cxinbox.domain.reports import (
     ChangeFact,
     ConvFacts,
+    KeptBusiness,
     MessageFact,
     PolicyTargets,
     Unit,
     Window,
+    calendar_key,
     is_staff,
     offset_spans,
 )
@@ -119,6 +121,9 @@ class ReportService:
         needs = _needs(report, opts)
         if needs.intervals:
             self.refresh_facts()
+            needs = replace(needs, calendar_keys=(
+                ("", calendar_key(BusinessCalendar.always(self.tz))),
+                *((name, calendar_key(p.calendar)) for name, p in self._policies().items())))
         if needs.running:
             needs = replace(needs, quiet_floor=tables.quiet_floor(self._policies().values(),
                                                                   since))
@@ -142,6 +147,8 @@ class ReportService:
                                      now=self.inbox.store.now_ms() // 1000)
         else:
             built = tables.BUILDERS[report](ds, opts)
+        if ds.kept:
+            self._keep_business(ds.kept)
         if self.inbox.role not in PRIVILEGED_ROLES:
             built = [_for_agent(t, self.inbox.actor, opts) for t in built]
         listed = sorted({int(str(row[0])) for t in built if t.name in ("breaches", "red-flags")
@@ -156,6 +163,12 @@ class ReportService:
                 return 0
         with self.inbox.store.writing() as tx:
             return tx.refresh_report_facts()
+
+    def _keep_business(self, kept: list[KeptBusiness]) -> None:
+        """Keep the business times this report measured, so the next one reads them
+        (migration 21): the first report after a recompute pays for them once."""
+        with self.inbox.store.writing() as tx:
+            tx.keep_report_business(kept)
 
     def _csat(self, query: str, since: int, until: int, opts: Options,
               by: list[str]) -> Report:

@@ -88,6 +88,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from cxinbox.contract.types import Presence
+    from cxinbox.domain.reports import KeptBusiness
     from cxinbox.store.anchor import EventStamp
     from cxinbox.store.retention import TrailStart
 
@@ -259,6 +260,11 @@ class StoreTx(Protocol):
     def refresh_report_facts(self, limit: int | None = None) -> int:
         """Recompute the stale conversations' report facts (a write), at most `limit` of
         them when given; how many."""
+        ...
+
+    def keep_report_business(self, kept: Sequence[KeptBusiness]) -> None:
+        """Keep business times a report measured on the kept intervals (a write; see
+        store/report_facts.py `keep_business`)."""
         ...
 
     def find_events(self, *, since_ms: int | None = None, actor: str | None = None,

@@ -604,6 +604,11 @@ class Needs:
     by these UTC-offset spans (domain/reports.py `offset_spans`)."""
     volume_by: str | None = None  # ... under this breakdown (report_tables DIMENSIONS)
     heatmap: bool = False  # ... and the patients' messages per local hour of the week
+    calendar_keys: tuple[tuple[str, str], ...] | None = None
+    """With intervals: each SLA policy's calendar key (domain/reports.py `calendar_key`),
+    and under "" the key for a conversation without one: pauses are then read only for
+    conversations with an interval the report measures (none kept for its calendar, or
+    not settled by the window's end, or still running). None: every conversation's."""
 
 
 @dataclass(frozen=True, slots=True)

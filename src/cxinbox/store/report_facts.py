@@ -16,6 +16,7 @@ from typing import Any
 
 from cxinbox.domain.reports import (
     ChangeFact,
+    KeptBusiness,
     MessageFact,
     Pause,
     RawInterval,
@@ -113,7 +114,8 @@ def intervals_in(conn: sqlite3.Connection, since: int, until: int, *, running: b
     floor in a conversation not paused since it: those were over every target before the
     window began (domain/report_tables.py `quiet_floor`). With `answered`, only response
     intervals someone's reply ended (what workload times)."""
-    cols = "conversation_id, kind, start_at, end_at, staff, dropped"
+    cols = ("conversation_id, kind, start_at, end_at, staff, dropped, business_s, calendar,"
+            " settled_at")
     sql = (f"SELECT {cols} FROM report_intervals WHERE end_at >= ? AND end_at < ?"
            " AND dropped = 0")
     if answered:
@@ -133,6 +135,17 @@ def intervals_in(conn: sqlite3.Connection, since: int, until: int, *, running: b
             args += [until, until, quiet_floor, until, until, quiet_floor, quiet_floor,
                      quiet_floor]
     return list(map(RawInterval._make, conn.execute(sql, args)))
+
+
+def keep_business(conn: sqlite3.Connection, kept: Iterable[KeptBusiness]) -> None:
+    """Keep the business times a report measured (domain/reports.py `intervals_until`) on
+    their intervals' rows, unless the conversation went stale since: its recompute will
+    replace the rows, and the next report measures them again."""
+    conn.executemany(
+        "UPDATE report_intervals SET business_s = ?, calendar = ?, settled_at = ?"
+        " WHERE conversation_id = ? AND kind = ? AND start_at = ? AND end_at = ?"
+        " AND dropped = 0 AND NOT EXISTS (SELECT 1 FROM report_dirty d"
+        " WHERE d.conversation_id = report_intervals.conversation_id)", list(kept))
 
 
 def pauses_of(conn: sqlite3.Connection, ids: set[int], since: int) -> dict[int, list[Pause]]:

@@ -20,7 +20,13 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from cxinbox.domain.reports import ChangeFact, ConvFacts, MessageFact, VolumeCount
+from cxinbox.domain.reports import (
+    ChangeFact,
+    ConvFacts,
+    MessageFact,
+    RawInterval,
+    VolumeCount,
+)
 from cxinbox.store import report_facts as facts
 from cxinbox.store.dialect import dialect_of
 from cxinbox.store.records import Needs, ReportData
@@ -204,10 +210,29 @@ def _kept(conn: sqlite3.Connection, where: str, params: Sequence[object], since:
             f" AND ({where})", [until, *params])}
         scope = live | {cid for cid, root in facts.survivors(conn).items() if root in live}
         work = tuple(facts.work_counts(conn, since, until, needs.work_spans, scope))
+    paused = _measured(kept, convs, until, needs.calendar_keys)
     return ReportData(tuple(convs), (), (), {}, (), kept,
-                      dict(facts.pauses_of(conn, {r.conversation_id for r in kept},
-                                           min((r.start for r in kept), default=since))),
+                      dict(facts.pauses_of(conn, paused,
+                                           min((r.start for r in kept
+                                                if r.conversation_id in paused),
+                                               default=since))),
                       work)
+
+
+def _measured(kept: Sequence[RawInterval], convs: Sequence[ConvFacts], until: int,
+              calendar_keys: tuple[tuple[str, str], ...] | None) -> set[int]:
+    """The conversations whose pauses the report needs: those with an interval it measures
+    rather than reads (domain/reports.py `intervals_until`): still running at `until`, or
+    ended without a business time kept for the conversation's calendar and settled by
+    then. A dropped wait that ended before `until` is not counted at all."""
+    if calendar_keys is None:
+        return {r.conversation_id for r in kept}
+    keys = dict(calendar_keys)
+    key_of = {c.id: keys.get(c.policy or "", keys.get("")) for c in convs}
+    return {r.conversation_id for r in kept
+            if r.end is None or r.end >= until or (not r.dropped and (
+                r.business_s is None or r.settled_at is None or r.settled_at >= until
+                or r.calendar != key_of.get(r.conversation_id)))}
 
 
 def _tagged(conn: sqlite3.Connection, where: str, params: Sequence[object], until: int,

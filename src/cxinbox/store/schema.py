@@ -179,7 +179,7 @@ from cxinbox.store.schema_kb import MIGRATION_KB
 from cxinbox.store.schema_outbox import MIGRATION_4
 from cxinbox.store.schema_perf import MIGRATION_7
 from cxinbox.store.schema_redflag import MIGRATION_REDFLAG
-from cxinbox.store.schema_report_facts import MIGRATION_REPORT_FACTS
+from cxinbox.store.schema_report_facts import MIGRATION_REPORT_BUSINESS, MIGRATION_REPORT_FACTS
 from cxinbox.store.schema_reports import MIGRATION_REPORTS
 from cxinbox.store.schema_rules import MIGRATION_RULES
 from cxinbox.store.schema_search import MIGRATION_11
@@ -203,4 +203,5 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_REPORTS,  # 17: report indexes
                          MIGRATION_CSAT,  # 18
                          MIGRATION_REPORT_FACTS,  # 19: kept report intervals
-                         MIGRATION_REDFLAG]  # 20: one stored red-flag answer
+                         MIGRATION_REDFLAG,  # 20: one stored red-flag answer
+                         MIGRATION_REPORT_BUSINESS]  # 21: kept business time of intervals

@@ -222,3 +222,24 @@ INSERT INTO report_work (at, conversation_id, actor, action, after)
 INSERT INTO report_dirty (conversation_id) SELECT id FROM conversations;
 """
 """The PostgreSQL twin of MIGRATION_REPORT_FACTS (store/pg/schema.py appends it)."""
+
+MIGRATION_REPORT_BUSINESS: Final = """
+ALTER TABLE report_intervals ADD COLUMN business_s INTEGER;
+ALTER TABLE report_intervals ADD COLUMN calendar TEXT;
+ALTER TABLE report_intervals ADD COLUMN settled_at INTEGER;
+"""
+"""Migration 21 (a settled interval's business time, kept). A year's SLA report measured
+~130,000 intervals against the calendar on every run. An interval that has ended, with
+every pause inside it over and recorded, measures the same for any report ending after
+`settled_at` (the later of its end and those pauses' recorded ends), so the first report
+that measures it keeps `business_s` with the key of the calendar it used
+(domain/reports.py `calendar_key`); later reports with that calendar read it back.
+A recompute of the conversation (report_dirty) deletes the row and with it the number;
+a calendar edited in the config has another key, so its intervals are measured afresh."""
+
+PG_MIGRATION_REPORT_BUSINESS: Final = """
+ALTER TABLE report_intervals ADD COLUMN business_s BIGINT;
+ALTER TABLE report_intervals ADD COLUMN calendar TEXT;
+ALTER TABLE report_intervals ADD COLUMN settled_at BIGINT;
+"""
+"""The PostgreSQL twin of MIGRATION_REPORT_BUSINESS (store/pg/schema.py appends it)."""

@@ -91,6 +91,7 @@ from cxinbox.store.sqlite import SqlSelection
 _of = SqlSelection.of
 
 if TYPE_CHECKING:
+    from cxinbox.domain.reports import KeptBusiness
     from cxinbox.store.anchor import EventStamp
     from cxinbox.store.retention import TrailStart
 
@@ -289,6 +290,11 @@ class SqliteTx:
         from cxinbox.store import report_facts
 
         return report_facts.refresh(self.conn, limit)
+
+    def keep_report_business(self, kept: Sequence[KeptBusiness]) -> None:
+        from cxinbox.store import report_facts
+
+        report_facts.keep_business(self.conn, kept)
 
     def find_events(self, *, since_ms: int | None = None, actor: str | None = None,
                     target: str | None = None, conversations: Selection | None = None,

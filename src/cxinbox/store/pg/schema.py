@@ -32,7 +32,10 @@ from typing import Final
 
 from cxinbox.store.schema_csat import PG_MIGRATION_CSAT
 from cxinbox.store.schema_redflag import PG_MIGRATION_REDFLAG
-from cxinbox.store.schema_report_facts import PG_MIGRATION_REPORT_FACTS
+from cxinbox.store.schema_report_facts import (
+    PG_MIGRATION_REPORT_BUSINESS,
+    PG_MIGRATION_REPORT_FACTS,
+)
 
 PG_BASELINE: Final = 12
 """The SQLite schema version PG_MIGRATIONS[0] corresponds to."""
@@ -494,7 +497,7 @@ CREATE INDEX messages_report ON messages (date, conversation_id, direction);
 
 PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE, _TEAMS, _KB, _RULES, _TRIAGE, _reports(),
                                          PG_MIGRATION_CSAT, PG_MIGRATION_REPORT_FACTS,
-                                         PG_MIGRATION_REDFLAG)
+                                         PG_MIGRATION_REDFLAG, PG_MIGRATION_REPORT_BUSINESS)
 """PG_MIGRATIONS[k] brings a PostgreSQL store to SQLite's schema version PG_BASELINE + k."""
 
 
