@@ -12,10 +12,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import signal
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,11 +19,12 @@ from pathlib import Path
 
 import pytest
 from tests.support.pgcluster import PgCluster
+from tests.support.scriptproc import ScriptProcess
 from tests.support.smsprovider import SmsProvider, write_sms_config
+from tests.support.waiting import wait_until
 
 from cxinbox.store.pg.store import PgStore
 
-ROOT = Path(__file__).resolve().parent.parent
 CLINIC = "+15550100100"
 _names = itertools.count(1)
 
@@ -52,40 +49,13 @@ poller.run(threading.Event(), on_result=said)
 """
 
 
-class Worker:
-    """A poller process and the lines it printed, with when they came."""
-
-    def __init__(self, config: Path, url: str) -> None:
-        env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-        self.proc = subprocess.Popen([sys.executable, "-c", WORKER, str(config), url],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     text=True, env=env, start_new_session=True)
-        self.lines: list[tuple[float, str]] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append((time.monotonic(), line.strip()))
-
-    def said(self, word: str) -> list[tuple[float, str]]:
-        return [(t, line) for t, line in list(self.lines) if line.split(" ", 1)[0] == word]
-
-    def kill(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait(timeout=30)
+def _worker(config: Path, url: str) -> ScriptProcess:
+    """A poller process on the store at `url`."""
+    return ScriptProcess(WORKER, str(config), url)
 
 
 def _wait(what: str, cond: Callable[[], bool], timeout: float, step: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(step)
+    wait_until(cond, what, timeout=timeout, interval=step)
 
 
 @pytest.fixture
@@ -105,7 +75,7 @@ def test_one_server_polls_a_number_and_another_takes_over(tmp_path: Path, pg_url
                               start + timedelta(seconds=i)) for i in range(total))
         config = write_sms_config(tmp_path, provider, [CLINIC], poll_seconds=60)
         store = PgStore(pg_url, max_size=2)
-        workers: list[Worker] = []
+        workers: list[ScriptProcess] = []
         try:
             def stored() -> int:
                 return int(store.conn.execute(
@@ -115,10 +85,10 @@ def test_one_server_polls_a_number_and_another_takes_over(tmp_path: Path, pg_url
                 return store.conn.execute("SELECT count(*) FROM sms_cursors"
                                           ).fetchone()[0] > 0
 
-            first = Worker(config, pg_url)
+            first = _worker(config, pg_url)
             workers.append(first)
             _wait("the first poller to store texts", lambda: stored() >= 80, 120, 0.01)
-            second = Worker(config, pg_url)
+            second = _worker(config, pg_url)
             workers.append(second)
             _wait("the second poller to start", lambda: bool(second.said("ready")), 60)
             # The second one tries the lease every few seconds while the first lists.

@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import signal
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,13 +18,14 @@ from typing import Any
 import pytest
 from tests.support.mailgen import generate_corpus
 from tests.support.pgcluster import PgCluster
+from tests.support.scriptproc import ScriptProcess
+from tests.support.waiting import wait_until
 from tests.synchelp import server_digests, store_digests, write_config
 
 from cxinbox.store.pg.store import PgStore
 
 pytestmark = pytest.mark.dovecot
 
-ROOT = Path(__file__).resolve().parent.parent
 _names = itertools.count(1)
 
 WORKER = """
@@ -54,41 +51,13 @@ engine.watch(threading.Event())
 """
 
 
-class Worker:
-    """A sync worker process and the lines it printed, with when they came."""
-
-    def __init__(self, config: Path, url: str) -> None:
-        env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-        self.proc = subprocess.Popen([sys.executable, "-c", WORKER, str(config), url],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     text=True, env=env, start_new_session=True)
-        self.lines: list[tuple[float, str]] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append((time.monotonic(), line.strip()))
-
-    def said(self, word: str) -> list[tuple[float, str]]:
-        return [(t, line) for t, line in list(self.lines) if line.split(" ", 1)[0] == word]
-
-    def kill(self) -> None:
-        """SIGKILL the worker and its parse pool (its own process group)."""
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait(timeout=30)
+def _worker(config: Path, url: str) -> ScriptProcess:
+    """A sync worker process on the store at `url`."""
+    return ScriptProcess(WORKER, str(config), url)
 
 
-def _wait(what: str, cond: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+def _wait(what: str, cond: Callable[[], bool], timeout: float, step: float = 0.05) -> None:
+    wait_until(cond, what, timeout=timeout, interval=step)
 
 
 @pytest.fixture
@@ -106,15 +75,15 @@ def test_one_worker_syncs_a_folder_and_the_other_takes_over(dovecot: Any, tmp_pa
     dovecot.deliver_many(generate_corpus(total, seed=11), "INBOX")
     config = write_config(tmp_path, dovecot, batch_size=50)
     store = PgStore(pg_url, max_size=2)
-    workers: list[Worker] = []
+    workers: list[ScriptProcess] = []
     try:
         def committed() -> int:
             return int(store.conn.execute("SELECT count(*) FROM locations").fetchone()[0])
 
-        first = Worker(config, pg_url)
+        first = _worker(config, pg_url)
         workers.append(first)
         _wait("the first worker to fetch", lambda: len(first.said("advanced")) >= 2, 120)
-        second = Worker(config, pg_url)
+        second = _worker(config, pg_url)
         workers.append(second)
         _wait("the second worker to start", lambda: bool(second.said("ready")), 60)
         # The second one keeps trying the lease (every few seconds) while the first fetches.

@@ -43,24 +43,29 @@ _PROBE_MOST = 3000
 """Above this many conversations, scan instead of probing an index per conversation."""
 
 
-_EVENT_COLUMNS = (
-    "seq, at, actor, action, target,"
-    f" CASE WHEN action IN ('conversation.status', 'conversation.assign') THEN {DETAIL_FROM} END,"
+_DETAIL_COLUMNS = (
+    f"CASE WHEN action IN ('conversation.status', 'conversation.assign') THEN {DETAIL_FROM} END,"
     f" CASE WHEN action IN ('conversation.status', 'conversation.assign') THEN {DETAIL_TO} END,"
     f" CASE WHEN action = 'conversation.status' THEN {DETAIL_FROM_UNTIL} END")
+_EVENT_COLUMNS = f"seq, at, actor, action, target, {_DETAIL_COLUMNS}"
 """The expressions migration 17's partial index covers: a backlog's year of status events is
 one walk of that index. (The one place report SQL still reads JSON; store/report_facts.py
 parses details itself.)"""
+_FACT_COLUMNS = ("seq, at / 1000, CAST(substr(target, 14) AS BIGINT), actor, substr(action, 14),"
+                 f" {_DETAIL_COLUMNS}")
+"""`_EVENT_COLUMNS` shaped as a ChangeFact by SQL itself (seconds, the conversation's id,
+the action without "conversation."): a backlog's year is ~250,000 of them."""
 
 
-def _event_columns(conn: sqlite3.Connection) -> str:
-    """`_EVENT_COLUMNS` in the connection's dialect (PostgreSQL's index spells the same)."""
+def _in_dialect(conn: sqlite3.Connection, columns: str) -> str:
+    """`columns` (SQLite's JSON reads) in the connection's dialect (PostgreSQL's index
+    spells the same)."""
     d = dialect_of(conn)
     if d.name == "sqlite":
-        return _EVENT_COLUMNS
-    return _EVENT_COLUMNS.replace(DETAIL_FROM_UNTIL, d.json_int("details", "from_until")
-                                  ).replace(DETAIL_FROM, d.json_text("details", "from")
-                                            ).replace(DETAIL_TO, d.json_text("details", "to"))
+        return columns
+    return columns.replace(DETAIL_FROM_UNTIL, d.json_int("details", "from_until")
+                           ).replace(DETAIL_FROM, d.json_text("details", "from")
+                                     ).replace(DETAIL_TO, d.json_text("details", "to"))
 
 
 def _changes(rows: Iterable[Any], wanted: set[int] | None = None) -> list[ChangeFact]:
@@ -75,26 +80,6 @@ def _changes(rows: Iterable[Any], wanted: set[int] | None = None) -> list[Change
     return out
 
 
-_DETAIL_COLUMNS = (
-    f"CASE WHEN action IN ('conversation.status', 'conversation.assign') THEN {DETAIL_FROM} END,"
-    f" CASE WHEN action IN ('conversation.status', 'conversation.assign') THEN {DETAIL_TO} END,"
-    f" CASE WHEN action = 'conversation.status' THEN {DETAIL_FROM_UNTIL} END")
-_FACT_COLUMNS = ("seq, at / 1000, CAST(substr(target, 14) AS BIGINT), actor, substr(action, 14),"
-                 f" {_DETAIL_COLUMNS}")
-"""`_EVENT_COLUMNS` shaped as a ChangeFact by SQL itself (seconds, the conversation's id,
-the action without "conversation."): a backlog's year is ~250,000 of them."""
-
-
-def _fact_columns(conn: sqlite3.Connection) -> str:
-    """`_FACT_COLUMNS` in the connection's dialect."""
-    d = dialect_of(conn)
-    if d.name == "sqlite":
-        return _FACT_COLUMNS
-    return _FACT_COLUMNS.replace(DETAIL_FROM_UNTIL, d.json_int("details", "from_until")
-                                 ).replace(DETAIL_FROM, d.json_text("details", "from")
-                                           ).replace(DETAIL_TO, d.json_text("details", "to"))
-
-
 def _events_since(conn: sqlite3.Connection, since: int,
                   actions: Sequence[str]) -> list[ChangeFact]:
     """Events of `actions` at or after `since` (seconds), by the partial time index; every
@@ -102,7 +87,7 @@ def _events_since(conn: sqlite3.Connection, since: int,
     assert all(a.startswith("conversation.") for a in actions)
     marks = ", ".join("?" for _ in actions)
     return list(map(ChangeFact._make, conn.execute(
-        f"SELECT {_fact_columns(conn)} FROM events WHERE at >= ?"
+        f"SELECT {_in_dialect(conn, _FACT_COLUMNS)} FROM events WHERE at >= ?"
         f" AND action IN {REPORT_ACTIONS_SQL} AND action IN ({marks})"
         " AND target LIKE 'conversation:%'", (since * 1000, *actions))))
 
@@ -244,7 +229,7 @@ def _tagged(conn: sqlite3.Connection, where: str, params: Sequence[object], unti
     for start in range(0, len(ids), _CHUNK):
         targets = [f"conversation:{i}" for i in ids[start:start + _CHUNK]]
         changes.extend(_changes(conn.execute(
-            f"SELECT {_event_columns(conn)} FROM events WHERE target IN"
+            f"SELECT {_in_dialect(conn, _EVENT_COLUMNS)} FROM events WHERE target IN"
             f" ({','.join('?' * len(targets))})", targets)))
     changes.sort(key=lambda c: c.seq)
     return ReportData(tuple(convs), tuple(_messages_of(conn, set(ids), until)),
