@@ -6,10 +6,11 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from tests.support.pgcluster import PgCluster
+from tests.support.waiting import wait_until
 
 from cxinbox.service.leader import Leader, NotYetHere
 from cxinbox.store.pg.store import PgStore
@@ -45,11 +46,8 @@ class Unported:
         raise NotImplementedError("csat_due on PostgreSQL: not yet")
 
 
-def _wait(cond: object, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
+def _wait(cond: Callable[[], object], timeout: float = 20.0) -> None:
+    wait_until(cond, "the condition", timeout=timeout, interval=0.01)
 
 
 def test_a_worker_the_store_lacks_says_so_once_and_idles(

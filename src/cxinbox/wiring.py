@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from cxinbox.contract.errors import Forbidden, StoreError
 
@@ -52,18 +52,6 @@ def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
         return Database(path, synchronous=synchronous)
     except PermissionError:
         raise refusal from None
-
-
-def sqlite_path_of(config: Config) -> Path:
-    """The SQLite file the service runs on; refused in one line when `[store] url` names
-    a PostgreSQL database, which the server runs on (`serve`) but commands without a
-    server, and sync, do not yet: quietly opening the SQLite file instead would split
-    the desk's data between two stores."""
-    if config.store.url is not None:
-        raise StoreError("[store] url: commands on PostgreSQL go through `cxinbox serve`;"
-                         " running them without a server is not available yet (no server"
-                         f" answers on {config.socket_path})")
-    return config.db_path
 
 
 def open_local_store(config: Config) -> Store:
@@ -154,9 +142,9 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
 
         run_server(config, lambda: open_pg_store(config), on_ready=on_ready,
                    workers=workers if workers is not None else pg_workers,
-                   rules=lambda store: _pg_rules_engine(store, config))
+                   rules=lambda store: rules_engine(store, config))
         return
-    path = sqlite_path_of(config)
+    path = config.db_path
     run_server(config, lambda: open_store(path), on_ready=on_ready,
                workers=workers, rules=lambda store: rules_engine(store, config))
 
@@ -170,24 +158,6 @@ def _warm_detectors() -> None:
     from cxinbox.domain import textmodel
 
     threading.Thread(target=textmodel.shipped, name="warm triage model", daemon=True).start()
-
-
-_RULES_OPERATIONS: Final = ("max_message_pk", "arrivals_after", "ack_refusal", "record_ack",
-                            "rewind", "forget_acks_after", "pin_sla_policy", "past_triggers")
-"""The store operations the rules engine needs (store/rules.py)."""
-
-
-def _pg_rules_engine(store: Store, config: Config) -> RuleEngine | None:
-    """The rules engine on PostgreSQL, once its store operations run there; until then
-    one line says the rules are off (the sync and the SLA monitor run without them)."""
-    from cxinbox.store.pg.store import NOT_YET
-
-    lacking = [name for name in _RULES_OPERATIONS if name in NOT_YET]
-    if lacking and any(rule.enabled for rule in config.rules):
-        logging.getLogger(__name__).warning(
-            "PostgreSQL store: rules are not yet available on PostgreSQL; they stay off"
-            " until this server is upgraded")
-    return None if lacking else rules_engine(store, config)
 
 
 def copy_store(config: Config, url: str, actor: str,

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from cxinbox.config import Config
-from cxinbox.contract.errors import BadRequest, Forbidden, NotFound, NotOnThisStoreYet
+from cxinbox.contract.errors import BadRequest, Forbidden, NotFound
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment, inspect
@@ -95,10 +95,6 @@ def tagged(tx: StoreTx, conv_ids: Sequence[int], now: int) -> list[int]:
 # -- ingest ----------------------------------------------------------------------------------
 
 
-_NOT_HERE: list[str] = []
-"""Set once the store refused triage (`NotImplementedError`): said in the log once."""
-
-
 def triage_arrivals(tx: StoreTx, config: Config, now: int,
                     ready: Mapping[bytes, Assessment | None] | None = None) -> list[Raised]:
     """Assess every inbound message stored since the last call, in the caller's (ingest)
@@ -110,12 +106,6 @@ def triage_arrivals(tx: StoreTx, config: Config, now: int,
     is assessed here. Never raises: ingest must not fail because of detection."""
     try:
         return _triage(tx, config, now, ready or {})
-    except NotOnThisStoreYet as exc:  # the store's own refusal: one line, once, no frames
-        if not _NOT_HERE:
-            _NOT_HERE.append(str(exc))
-            log.warning("triage at ingest: not yet available on this store (%s); messages"
-                        " are stored unassessed until it is upgraded", exc)
-        return []
     except Exception as exc:  # noqa: BLE001 - detection must never fail ingest
         log_failure(log, "triage at ingest failed; messages stored unassessed", exc)
         return []

@@ -134,20 +134,14 @@ class SlaMonitor:
         from cxinbox.service.csat import CsatService
 
         waker = InboxService(self.store, self.config, SYSTEM_ACTOR, clock=self.clock)
-        asker: CsatService | None = CsatService(self.store, self.config, clock=self.clock)
+        asker = CsatService(self.store, self.config, clock=self.clock)
         while not stop.is_set():
             now = int(self.clock())
             try:
                 started = time.monotonic()
                 woken = waker.wake_snoozed(now)
                 escalated = self.check(now)
-                if asker is not None:
-                    try:
-                        asker.round(now)
-                    except NotImplementedError as exc:  # a store that lacks them so far
-                        log.warning("satisfaction questions: not yet available on this"
-                                    " store (%s); they stay off until it is upgraded", exc)
-                        asker = None
+                asker.round(now)
                 heartbeat.note(HEARTBEAT)
                 log.debug("sla round", extra=fields(
                     woken=woken, escalated=len(escalated),
