@@ -147,7 +147,9 @@ def cli(config: Path, *args: str, stdin: str | None = None,
                           capture_output=True, env=env, timeout=timeout, check=False)
 
 
-def wait(condition: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
+def wait(condition: Callable[[], bool], timeout: float = 45.0, what: str = "") -> None:
+    # A Maildir drop that lands between the watcher's NOOP and its IDLE is fetched when
+    # that IDLE is renewed (10 s later), so waits for mail cover that on a busy machine.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -414,7 +416,7 @@ def test_revoked_sign_in_stops_that_account_only_and_says_so(auth: OAuthServer,
         finally:
             proc.kill()
         mail.deliver(_patient(3), "INBOX", user=BILLING)
-        wait(lambda: "Appointment 3" in stored_subjects(db), timeout=30,
+        wait(lambda: "Appointment 3" in stored_subjects(db), timeout=45,
              what="billing syncing again")
         wait(lambda: not health_store.current(db.conn), what="the alert cleared")
     finally:

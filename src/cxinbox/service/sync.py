@@ -59,7 +59,9 @@ _BATCH_BYTES = 32 * 1024 * 1024
 _CHECKPOINT_BYTES = 64 * 1024 * 1024
 # A folder that keeps changing while it syncs gets this many syncs in a row before IDLE.
 _RESYNC_ROUNDS = 5
-_SETTLE_IDLE_S = 60.0
+# The first IDLE after a change is renewed after this long: a Maildir delivery that
+# landed between the last NOOP and IDLE is announced by neither (see idle_wait).
+_SETTLE_IDLE_S = 10.0
 SECRET_WARN_DAYS = 30
 _FAILURES_BEFORE_ALERT = 3  # connection failures in a row before the desk is told
 # A folder another server syncs is tried again this often (a dead holder's lease frees
