@@ -16,10 +16,12 @@ from typing import Final
 from cxinbox.domain.reports import (
     AGE_BUCKETS,
     BACKLOG_STATUSES,
+    EPOCH_DAY,
     BUCKETS,
     KINDS,
     RED_FLAG_ACTIONS,
     WEEKDAYS,
+    AgeCount,
     ChangeFact,
     ConvFacts,
     Interval,
@@ -28,6 +30,7 @@ from cxinbox.domain.reports import (
     Pause,
     PolicyTargets,
     RawInterval,
+    SpanCount,
     Unit,
     VolumeCount,
     Window,
@@ -41,6 +44,7 @@ from cxinbox.domain.reports import (
     intervals_of,
     intervals_until,
     is_staff,
+    local_day,
     pause_spells,
     percentile,
     period_of,
@@ -98,6 +102,10 @@ class Dataset:
     """The window's messages already counted per local day (volume): when given, volume
     reads these instead of `messages`, and the heatmap `heat`."""
     heat: Sequence[tuple[int, int]] = ()
+    spans: Sequence[SpanCount] | None = None
+    """The kept status spans already counted per local day (backlog): when given, the
+    backlog reads these and `ages` instead of walking `changes`."""
+    ages: Sequence[AgeCount] = ()
     _intervals: list[Interval] = field(default_factory=list, init=False, repr=False)
     kept: list[KeptBusiness] = field(default_factory=list, init=False, repr=False)
     """Business times `intervals` measured that the store may keep (domain/reports.py
@@ -364,7 +372,53 @@ def sla(ds: Dataset, opts: Options) -> list[ReportTable]:
 # --------------------------------------------------------------------------- backlog
 
 
+def _backlog_from_spans(ds: Dataset, opts: Options, spans: Sequence[SpanCount]
+                        ) -> list[ReportTable]:
+    """The backlog from status spans counted per local day (store/reports.py `_spans`):
+    each count holds from its first day's end to its last's, so the counts at each day's
+    end are a running sum of where they begin and stop."""
+    unit: Unit = opts.unit or "day"
+    ends = periods(ds.window, unit)
+    first = local_day(ds.window.since, ds.window.tz).toordinal() - EPOCH_DAY
+    days = local_day(ds.window.until - 1, ds.window.tz).toordinal() - EPOCH_DAY - first + 1
+    delta: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (days + 1))
+    for c in spans:
+        if c.last < c.first:
+            continue
+        group = ALL if c.total else (c.key or NONE_VALUE)
+        row = delta[(group, c.status)]
+        row[max(0, c.first - first)] += c.conversations
+        row[min(days, c.last - first + 1)] -= c.conversations
+    running: dict[tuple[str, str], list[int]] = {}
+    for key, row in delta.items():
+        total, out = 0, []
+        for d in row[:days]:
+            total += d
+            out.append(total)
+        running[key] = out
+    rows: list[tuple[Cell, ...]] = []
+    for label, end in ends:
+        day = local_day(end - 1, ds.window.tz).toordinal() - EPOCH_DAY - first
+        names = {ALL} | {g for (g, _s), v in running.items() if v[day]}
+        for group in _order(names):
+            c = [running[(group, s)][day] if (group, s) in running else 0
+                 for s in BACKLOG_STATUSES]
+            rows.append((label, group, *c, sum(c)))
+    labels = [label for label, _ in AGE_BUCKETS]
+    ages: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(labels, 0))
+    ages[ALL]
+    for a in ds.ages:
+        ages[ALL if a.total else (a.key or NONE_VALUE)][labels[a.bucket]] += a.conversations
+    age_rows: tuple[tuple[Cell, ...], ...] = tuple((group, *ages[group].values())
+                                                   for group in _order(ages))
+    return [ReportTable("backlog", ("period", "group", "open", "pending", "snoozed", "total"),
+                        tuple(rows)),
+            ReportTable("age", ("group", *labels), age_rows)]
+
+
 def backlog(ds: Dataset, opts: Options) -> list[ReportTable]:
+    if ds.spans is not None:
+        return _backlog_from_spans(ds, opts, ds.spans)
     unit: Unit = opts.unit or "day"
     ends = periods(ds.window, unit)
     # newest first: seq is a ChangeFact's first field and unique, so the tuples' own order

@@ -163,6 +163,35 @@ class VolumeCount(NamedTuple):
     messages: int
 
 
+class SpanCount(NamedTuple):
+    """How many conversations held `status` at the end of every local day from `first` to
+    `last` (day numbers as in WorkCount) under one group (`key`: a mailbox, channel or tag,
+    None when the conversation has none; `total` True for the count over every group): the
+    kept status spans (migration 22) counted by SQL for the backlog."""
+
+    first: int
+    last: int
+    status: str
+    total: bool
+    key: str | None
+    conversations: int
+
+
+class AgeCount(NamedTuple):
+    """How many conversations in the backlog at a report's end fall in one `AGE_BUCKETS`
+    bucket (by index), in total or under one group (as SpanCount)."""
+
+    bucket: int
+    total: bool
+    key: str | None
+    conversations: int
+
+
+def day_number(at: int, tz: ZoneInfo) -> int:
+    """The local day of `at` as days since 1970-01-01 (what `day_of_number` reads)."""
+    return local_day(at, tz).toordinal() - EPOCH_DAY
+
+
 def week_hour(hour_number: int) -> tuple[int, int]:
     """(weekday, hour), Monday 0, of the local hour `hour_number` hours after 1970-01-01
     00:00 (a Thursday), given modulo a week: what SQL can group messages by."""

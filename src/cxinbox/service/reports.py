@@ -130,6 +130,9 @@ class ReportService:
         if needs.volume_spans is not None:
             needs = replace(needs, volume_spans=tuple(offset_spans(since, until, self.tz)),
                             volume_by=opts.dimension, heatmap=opts.heatmap)
+        if needs.spans is not None:
+            needs = replace(needs, spans=tuple(offset_spans(since, until, self.tz)),
+                            spans_by=opts.dimension)
         if needs.window_events and opts.unit is not None:
             needs = replace(needs, work_spans=tuple(offset_spans(since, until, self.tz)))
         with self.inbox.store.reading() as tx:
@@ -137,7 +140,8 @@ class ReportService:
         ds = replace(self._dataset(data.conversations, data.messages, data.changes,
                                    data.sent_by, Window(since, until, self.tz)),
                      absorbed=data.absorbed, raw=data.intervals, pauses=data.pauses or {},
-                     work=data.work, volume=data.volume, heat=data.heat)
+                     work=data.work, volume=data.volume, heat=data.heat,
+                     spans=data.backlog, ages=data.ages)
         if report == "workload":
             roster = [m.os_user for m in self.inbox.config.staff]
             built = tables.workload(ds, opts, roster)
@@ -213,7 +217,9 @@ def _needs(report: str, opts: Options) -> Needs:
     if report == "volume":
         return Needs(volume_spans=())  # the service fills in the window's offsets
     if report == "backlog":
-        return Needs(state_events=True, assignments=opts.dimension == "staff")
+        if opts.dimension == "staff":  # the assignee at each day's end: walk the events
+            return Needs(state_events=True, assignments=True)
+        return Needs(spans=())  # the service fills in the window's offsets
     if report == "workload":
         return Needs(window_events=True, intervals=True, answered=True)
     if report == "red-flags":

@@ -15,11 +15,13 @@ from typing import Any, Final
 
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.reports import (
+    AgeCount,
     ChangeFact,
     ConvFacts,
     MessageFact,
     Pause,
     RawInterval,
+    SpanCount,
     VolumeCount,
     WorkCount,
 )
@@ -604,6 +606,10 @@ class Needs:
     by these UTC-offset spans (domain/reports.py `offset_spans`)."""
     volume_by: str | None = None  # ... under this breakdown (report_tables DIMENSIONS)
     heatmap: bool = False  # ... and the patients' messages per local hour of the week
+    spans: tuple[tuple[int, int, int], ...] | None = None
+    """Backlog: count the kept status spans (migration 22) per local day in SQL, by these
+    UTC-offset spans of the window (domain/reports.py `offset_spans`)."""
+    spans_by: str | None = None  # ... under this breakdown (mailbox, channel or tag)
     calendar_keys: tuple[tuple[str, str], ...] | None = None
     """With intervals: each SLA policy's calendar key (domain/reports.py `calendar_key`),
     and under "" the key for a conversation without one: pauses are then read only for
@@ -629,6 +635,8 @@ class ReportData:
     heat: tuple[tuple[int, int], ...] = ()
     """(local hour number modulo a week, patients' messages): domain/reports.py
     `week_hour` reads the first."""
+    backlog: tuple[SpanCount, ...] | None = None  # status spans counted (Needs.spans)
+    ages: tuple[AgeCount, ...] = ()  # ... and the backlog at the end by age
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cxinbox.domain.reports import (
+    AGE_BUCKETS,
+    BACKLOG_STATUSES,
+    AgeCount,
     ChangeFact,
     ConvFacts,
     MessageFact,
     RawInterval,
+    SpanCount,
     VolumeCount,
 )
 from cxinbox.store import report_facts as facts
@@ -102,6 +106,8 @@ def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[obje
         return _kept(conn, where, params, since, until, needs)
     if needs.volume_spans is not None:
         return _counted(conn, where, params, since, until, needs)
+    if needs.spans is not None:
+        return _spans(conn, where, params, since, until, needs.spans, needs.spans_by)
     actions = ((*STATE_ACTIONS, "conversation.assign") if needs.assignments
                else STATE_ACTIONS if needs.state_events else ())
     recent = _events_since(conn, since, actions) if actions else []
@@ -176,6 +182,76 @@ def _counted(conn: sqlite3.Connection, where: str, params: Sequence[object], sin
         out.extend(VolumeCount(day, direction, None, None, n)
                    for (day, direction), n in totals.items())
     return ReportData((), (), (), {}, volume=tuple(out), heat=tuple(sorted(heat.items())))
+
+
+_SPAN_KEYS: dict[str | None, tuple[str, str]] = {
+    # breakdown: (the value, a join it needs)
+    None: ("NULL", ""),
+    "mailbox": ("c.mailbox", ""),
+    "channel": ("c.channel", ""),
+    "tag": ("t.tag", " LEFT JOIN conversation_tags t ON t.conversation_id = c.id"),
+}
+"""What `report backlog --by X` counts a conversation under (its attributes now)."""
+
+
+def _day_sql(column: str, pieces: Sequence[tuple[int, int, int]]) -> str:
+    """SQL for the local day number of the instant `column` (inside the window's pieces,
+    whose UTC offsets are constant; before the first or after the last, theirs)."""
+    cases = " ".join(f"WHEN {column} < {int(hi)} THEN ({column} + {int(off)}) / 86400"
+                     for _lo, hi, off in pieces[:-1])
+    last = f"({column} + {int(pieces[-1][2])}) / 86400"
+    return f"CASE {cases} ELSE {last} END" if cases else last
+
+
+def _spans(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,
+           until: int, pieces: Sequence[tuple[int, int, int]],
+           by: str | None) -> ReportData:
+    """Backlog: the kept status spans (migration 22) of the live conversations in scope
+    counted in one pass: each span open, pending or snoozed at the end of the local days
+    `first`..`last` (the state at an instant `b` is the span with start < b <= end, in a
+    conversation created before `b`), and those at the window's end by age."""
+    first = (since + pieces[0][2]) // 86400
+    last = (until - 1 + pieces[-1][2]) // 86400
+    began = "CASE WHEN s.start_at > c.created_at THEN s.start_at ELSE c.created_at END"
+    statuses = ", ".join(f"'{s}'" for s in BACKLOG_STATUSES)
+    scope = (" FROM report_spans s JOIN conversations c ON c.id = s.conversation_id{join}"
+             " WHERE c.merged_into IS NULL AND c.created_at < ? AND s.start_at < ?"
+             f" AND s.live = 1 AND s.status IN ({statuses}) AND ({where})")
+    ages = " ".join(f"WHEN ? - c.created_at < {int(bound)} THEN {n}"
+                    for n, (_label, bound) in enumerate(AGE_BUCKETS) if bound is not None)
+    keys = [None] if by is None else [by] if by != "tag" else [None, by]
+    counts: list[SpanCount] = []
+    aged: list[AgeCount] = []
+    for key_of in keys:
+        value, join = _SPAN_KEYS[key_of]
+        total = key_of is None
+        counts.extend(SpanCount(int(a), int(z), str(status), total,
+                                None if key is None else str(key), int(n))
+                      for a, z, status, key, n in conn.execute(
+            f"SELECT CASE WHEN {began} < ? THEN {first} ELSE {_day_sql(began, pieces)} END,"
+            f" CASE WHEN s.end_at IS NULL OR s.end_at >= ? THEN {last}"
+            f" ELSE {_day_sql('s.end_at', pieces)} - 1 END, s.status, {value}, count(*)"
+            f"{scope.format(join=join)} AND (s.end_at IS NULL OR s.end_at > ?)"
+            " GROUP BY 1, 2, 3, 4", [since, until, until, until, *params, since]))
+        aged.extend(AgeCount(int(bucket), total, None if key is None else str(key), int(n))
+                    for bucket, key, n in conn.execute(
+            f"SELECT CASE {ages} ELSE {len(AGE_BUCKETS) - 1} END, {value}, count(*)"
+            f"{scope.format(join=join)} AND {began} < ? AND (s.end_at IS NULL OR s.end_at >= ?)"
+            " GROUP BY 1, 2",
+            [*(until for _label, bound in AGE_BUCKETS if bound is not None), until, until,
+             *params, until, until]))
+    if by in ("mailbox", "channel"):  # one value per conversation: totals are the sums
+        sums: dict[tuple[int, int, str], int] = {}
+        for c in counts:
+            sums[(c.first, c.last, c.status)] = sums.get((c.first, c.last, c.status),
+                                                        0) + c.conversations
+        counts.extend(SpanCount(a, z, status, True, None, n)
+                      for (a, z, status), n in sums.items())
+        bucket_sums: dict[int, int] = {}
+        for g in aged:
+            bucket_sums[g.bucket] = bucket_sums.get(g.bucket, 0) + g.conversations
+        aged.extend(AgeCount(b, True, None, n) for b, n in bucket_sums.items())
+    return ReportData((), (), (), {}, backlog=tuple(counts), ages=tuple(aged))
 
 
 def _kept(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,
