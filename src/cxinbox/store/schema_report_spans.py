@@ -68,33 +68,29 @@ END;
 
 INSERT INTO report_spans (conversation_id, start_at, end_at, status, live)
 WITH ev AS (
-    SELECT CAST(substr(target, 14) AS INTEGER) AS cid, seq, at / 1000 AS at,
-        CASE WHEN action = 'conversation.status' THEN json_extract(details, '$.to') END AS st,
-        CASE WHEN action = 'conversation.status' THEN json_extract(details, '$.from') END
-            AS fr,
+    SELECT id AS cid, 0 AS seq, 0 AS at, NULL AS st, NULL AS fr, NULL AS lv
+    FROM conversations
+    UNION ALL
+    SELECT CAST(substr(target, 14) AS INTEGER), seq, at / 1000,
+        CASE WHEN action = 'conversation.status' THEN json_extract(details, '$.to') END,
+        CASE WHEN action = 'conversation.status' THEN json_extract(details, '$.from') END,
         CASE action WHEN 'conversation.merged' THEN 0 WHEN 'conversation.unmerged' THEN 1
-        END AS lv
+        END
     FROM events WHERE action IN {_SPAN_ACTIONS} AND target LIKE 'conversation:%'
+    AND CAST(substr(target, 14) AS INTEGER) IN (SELECT id FROM conversations)
 ), numbered AS (
-    SELECT ev.*, count(st) OVER w AS sg, count(lv) OVER w AS lg,
-        lead(at) OVER w AS nxt, row_number() OVER w AS n,
+    SELECT ev.*, count(st) OVER w AS sg, count(lv) OVER w AS lg, lead(at) OVER w AS nxt,
         first_value(fr) OVER (PARTITION BY cid ORDER BY fr IS NULL, seq) AS first_from
-    FROM ev JOIN conversations c ON c.id = ev.cid WINDOW w AS (PARTITION BY cid ORDER BY seq)
+    FROM ev WINDOW w AS (PARTITION BY cid ORDER BY seq)
 ), filled AS (
-    SELECT cid, seq, at, nxt, n, sg, lg, first_from,
+    SELECT cid, seq, at, nxt, sg, lg, first_from,
         max(st) OVER (PARTITION BY cid, sg) AS st, max(lv) OVER (PARTITION BY cid, lg) AS lv
     FROM numbered
-), spans AS (
-    SELECT c.id AS cid, 0 AS ord, 0 AS start_at, f.at AS end_at,
-        coalesce(f.first_from, c.status) AS status, 1 AS live
-    FROM conversations c LEFT JOIN filled f ON f.cid = c.id AND f.n = 1
-    UNION ALL
-    SELECT f.cid, f.seq, f.at, f.nxt,
-        CASE WHEN f.sg = 0 THEN coalesce(f.first_from, c.status) ELSE f.st END,
-        CASE WHEN f.lg = 0 THEN 1 ELSE f.lv END
-    FROM filled f JOIN conversations c ON c.id = f.cid
 )
-SELECT cid, start_at, end_at, status, live FROM spans ORDER BY cid, ord;
+SELECT f.cid, f.at, f.nxt,
+    CASE WHEN f.sg = 0 THEN coalesce(f.first_from, c.status) ELSE f.st END,
+    CASE WHEN f.lg = 0 THEN 1 ELSE f.lv END
+FROM filled f JOIN conversations c ON c.id = f.cid ORDER BY f.cid, f.seq;
 """
 
 PG_MIGRATION_REPORT_SPANS: Final = f"""
@@ -149,32 +145,29 @@ CREATE TRIGGER report_span_changed AFTER INSERT ON events
 
 INSERT INTO report_spans (conversation_id, start_at, end_at, status, live)
 WITH ev AS (
-    SELECT substr(target, 14)::BIGINT AS cid, seq, at / 1000 AS at,
-        CASE WHEN action = 'conversation.status' THEN (details::jsonb) ->> 'to' END AS st,
-        CASE WHEN action = 'conversation.status' THEN (details::jsonb) ->> 'from' END AS fr,
+    SELECT id AS cid, 0::BIGINT AS seq, 0::BIGINT AS at, NULL AS st, NULL AS fr, NULL AS lv
+    FROM conversations
+    UNION ALL
+    SELECT substr(target, 14)::BIGINT, seq, at / 1000,
+        CASE WHEN action = 'conversation.status' THEN (details::jsonb) ->> 'to' END,
+        CASE WHEN action = 'conversation.status' THEN (details::jsonb) ->> 'from' END,
         CASE action WHEN 'conversation.merged' THEN 0 WHEN 'conversation.unmerged' THEN 1
-        END AS lv
+        END
     FROM events WHERE action IN {_SPAN_ACTIONS} AND target LIKE 'conversation:%'
+    AND substr(target, 14)::BIGINT IN (SELECT id FROM conversations)
 ), numbered AS (
-    SELECT ev.*, count(st) OVER w AS sg, count(lv) OVER w AS lg,
-        lead(at) OVER w AS nxt, row_number() OVER w AS n,
+    SELECT ev.*, count(st) OVER w AS sg, count(lv) OVER w AS lg, lead(at) OVER w AS nxt,
         first_value(fr) OVER (PARTITION BY cid ORDER BY fr IS NULL, seq) AS first_from
-    FROM ev JOIN conversations c ON c.id = ev.cid WINDOW w AS (PARTITION BY cid ORDER BY seq)
+    FROM ev WINDOW w AS (PARTITION BY cid ORDER BY seq)
 ), filled AS (
-    SELECT cid, seq, at, nxt, n, sg, lg, first_from,
+    SELECT cid, seq, at, nxt, sg, lg, first_from,
         max(st) OVER (PARTITION BY cid, sg) AS st, max(lv) OVER (PARTITION BY cid, lg) AS lv
     FROM numbered
-), spans AS (
-    SELECT c.id AS cid, 0::BIGINT AS ord, 0::BIGINT AS start_at, f.at AS end_at,
-        coalesce(f.first_from, c.status) AS status, 1 AS live
-    FROM conversations c LEFT JOIN filled f ON f.cid = c.id AND f.n = 1
-    UNION ALL
-    SELECT f.cid, f.seq, f.at, f.nxt,
-        CASE WHEN f.sg = 0 THEN coalesce(f.first_from, c.status) ELSE f.st END,
-        CASE WHEN f.lg = 0 THEN 1 ELSE f.lv END
-    FROM filled f JOIN conversations c ON c.id = f.cid
 )
-SELECT cid, start_at, end_at, status, live FROM spans ORDER BY cid, ord;
+SELECT f.cid, f.at, f.nxt,
+    CASE WHEN f.sg = 0 THEN coalesce(f.first_from, c.status) ELSE f.st END,
+    CASE WHEN f.lg = 0 THEN 1 ELSE f.lv END
+FROM filled f JOIN conversations c ON c.id = f.cid ORDER BY f.cid, f.seq;
 """
 """The PostgreSQL twin of MIGRATION_REPORT_SPANS (store/pg/schema.py appends it): the same
 table, one trigger function per table (PostgreSQL's spans are found by `end_at IS NULL`,
