@@ -16,8 +16,8 @@ from typing import Final
 from cxinbox.domain.reports import (
     AGE_BUCKETS,
     BACKLOG_STATUSES,
-    EPOCH_DAY,
     BUCKETS,
+    EPOCH_DAY,
     KINDS,
     RED_FLAG_ACTIONS,
     WEEKDAYS,
@@ -25,7 +25,9 @@ from cxinbox.domain.reports import (
     ChangeFact,
     ConvFacts,
     Interval,
+    JudgedCount,
     KeptBusiness,
+    LateFact,
     MessageFact,
     Pause,
     PolicyTargets,
@@ -106,6 +108,10 @@ class Dataset:
     """The kept status spans already counted per local day (backlog): when given, the
     backlog reads these and `ages` instead of walking `changes`."""
     ages: Sequence[AgeCount] = ()
+    judged: Sequence[JudgedCount] | None = None
+    """SLA intervals already judged from their kept business time (store side): `raw`
+    then leaves them out, and `late` lists the late ones."""
+    late: Sequence[LateFact] = ()
     _intervals: list[Interval] = field(default_factory=list, init=False, repr=False)
     kept: list[KeptBusiness] = field(default_factory=list, init=False, repr=False)
     """Business times `intervals` measured that the store may keep (domain/reports.py
@@ -345,6 +351,24 @@ def quiet_floor(policies: Iterable[PolicyTargets], since: int,
     return floor
 
 
+def _judged_keys(opts: Options, c: JudgedCount) -> list[tuple[str, ...]]:
+    """The row keys an interval judged in SQL counts in (as `_keys` for one measured
+    here): its day's period, its breakdown value, or both."""
+    period = day_label(day_of_number(c.day), opts.unit) if (
+        opts.unit is not None and c.day is not None) else None
+    value = c.key or NONE_VALUE
+    if not _both(opts):
+        keys: list[tuple[str, ...]] = [(ALL,)] if c.groups != "value" else []
+        if period is not None and c.groups != "value":
+            keys.append((period,))
+        elif opts.dimension is not None and c.groups != "all":
+            keys.append((value,))
+        return keys
+    assert period is not None
+    values = ([ALL] if c.groups != "value" else []) + ([value] if c.groups != "all" else [])
+    return [(p, g) for p in (ALL, period) for g in values]
+
+
 def sla(ds: Dataset, opts: Options) -> list[ReportTable]:
     judged = _judged(ds)
     tally: dict[tuple[tuple[str, ...], str, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -352,6 +376,9 @@ def sla(ds: Dataset, opts: Options) -> list[ReportTable]:
         end = ds.window.until if i.end is None else i.end
         for key in _keys(ds, opts, ds.conversations[i.conversation_id], end, i.staff):
             tally[(key, policy.name, i.kind)][0 if state == "met" else 1] += 1
+    for c in ds.judged or ():
+        for key in _judged_keys(opts, c):
+            tally[(key, c.policy, c.kind)][0 if c.met else 1] += c.intervals
     rows = []
     order = {key: n for n, key in enumerate(_key_order({k for k, _, _ in tally}))}
     for entry in sorted(tally, key=lambda k: (order[k[0]], k[1:])):
@@ -360,9 +387,12 @@ def sla(ds: Dataset, opts: Options) -> list[ReportTable]:
         rows.append((*entry[0], entry[1], entry[2], total, met, missed,
                      round(100 * met / total, 1) if total else None))
     lead = ("period",) if _both(opts) else ()
-    breaches = sorted(((i.conversation_id, p.name, i.kind, state, i.start, i.end, i.business_s,
-                        target, i.staff) for i, p, target, state in judged if state != "met"),
-                      key=lambda r: (r[4], r[0], str(r[2])))
+    listed: list[tuple[Cell, ...]] = [
+        (i.conversation_id, p.name, i.kind, state, i.start, i.end, i.business_s, target,
+         i.staff) for i, p, target, state in judged if state != "met"]
+    listed.extend((f.conversation_id, f.policy, f.kind, "late", f.start, f.end, f.business_s,
+                   f.target_s, f.staff) for f in ds.late)
+    breaches = sorted(listed, key=lambda r: (r[4], r[0], str(r[2])))
     return [ReportTable("sla", (*lead, "group", "policy", "target", "count", "met", "breached",
                                 "pct_met"), tuple(rows)),
             ReportTable("breaches", ("conversation", "policy", "target", "state", "start", "end",

@@ -187,6 +187,35 @@ class AgeCount(NamedTuple):
     conversations: int
 
 
+class JudgedCount(NamedTuple):
+    """SLA intervals judged by SQL from their kept business time (migration 21): how many
+    of one policy's `kind` ended in the window met (`met`) or went over its target, on
+    local day `day` (None when the report has no periods), under one breakdown value
+    `key` (None when it has none). `groups`: "both" (they count in the totals and under
+    `key`), "all" (totals only) or "value" (under `key` only: a tag)."""
+
+    policy: str
+    kind: Kind
+    met: bool
+    day: int | None
+    key: str | None
+    groups: str
+    intervals: int
+
+
+class LateFact(NamedTuple):
+    """One interval judged late by SQL (a breach): as the breaches table lists it."""
+
+    conversation_id: int
+    policy: str
+    kind: Kind
+    start: int
+    end: int
+    business_s: int
+    target_s: int
+    staff: str | None
+
+
 def day_number(at: int, tz: ZoneInfo) -> int:
     """The local day of `at` as days since 1970-01-01 (what `day_of_number` reads)."""
     return local_day(at, tz).toordinal() - EPOCH_DAY

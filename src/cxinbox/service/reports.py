@@ -124,6 +124,13 @@ class ReportService:
             needs = replace(needs, calendar_keys=(
                 ("", calendar_key(BusinessCalendar.always(self.tz))),
                 *((name, calendar_key(p.calendar)) for name, p in self._policies().items())))
+        if report == "sla" and needs.calendar_keys is not None:
+            needs = replace(needs, sla_targets=tuple(
+                (name, kind, seconds) for name, p in self._policies().items()
+                for kind, seconds in p.targets.items()),
+                judge_spans=(tuple(offset_spans(since, until, self.tz))
+                             if opts.unit is not None else None),
+                judge_by=opts.dimension)
         if needs.running:
             needs = replace(needs, quiet_floor=tables.quiet_floor(self._policies().values(),
                                                                   since))
@@ -141,7 +148,8 @@ class ReportService:
                                    data.sent_by, Window(since, until, self.tz)),
                      absorbed=data.absorbed, raw=data.intervals, pauses=data.pauses or {},
                      work=data.work, volume=data.volume, heat=data.heat,
-                     spans=data.backlog, ages=data.ages)
+                     spans=data.backlog, ages=data.ages, judged=data.judged,
+                     late=data.late)
         if report == "workload":
             roster = [m.os_user for m in self.inbox.config.staff]
             built = tables.workload(ds, opts, roster)

@@ -18,6 +18,8 @@ from cxinbox.domain.reports import (
     AgeCount,
     ChangeFact,
     ConvFacts,
+    JudgedCount,
+    LateFact,
     MessageFact,
     Pause,
     RawInterval,
@@ -610,6 +612,12 @@ class Needs:
     """Backlog: count the kept status spans (migration 22) per local day in SQL, by these
     UTC-offset spans of the window (domain/reports.py `offset_spans`)."""
     spans_by: str | None = None  # ... under this breakdown (mailbox, channel or tag)
+    sla_targets: tuple[tuple[str, str, int], ...] | None = None
+    """SLA (with calendar_keys): (policy, kind, target s) of every target; the intervals
+    ended in the window whose business time is kept for their calendar and settled by its
+    end are judged met or late in SQL and left out of `intervals`."""
+    judge_spans: tuple[tuple[int, int, int], ...] | None = None  # ... per local day
+    judge_by: str | None = None  # ... under this breakdown
     calendar_keys: tuple[tuple[str, str], ...] | None = None
     """With intervals: each SLA policy's calendar key (domain/reports.py `calendar_key`),
     and under "" the key for a conversation without one: pauses are then read only for
@@ -637,6 +645,8 @@ class ReportData:
     `week_hour` reads the first."""
     backlog: tuple[SpanCount, ...] | None = None  # status spans counted (Needs.spans)
     ages: tuple[AgeCount, ...] = ()  # ... and the backlog at the end by age
+    judged: tuple[JudgedCount, ...] | None = None  # SLA intervals judged in SQL
+    late: tuple[LateFact, ...] = ()  # ... the late ones, each
 
 
 @dataclass(frozen=True, slots=True)

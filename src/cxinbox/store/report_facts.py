@@ -108,18 +108,22 @@ def status_changes(rows: Iterable[Any]) -> list[ChangeFact]:
 
 
 def intervals_in(conn: sqlite3.Connection, since: int, until: int, *, running: bool,
-                 quiet_floor: int | None = None, answered: bool = False) -> list[RawInterval]:
+                 quiet_floor: int | None = None, answered: bool = False,
+                 leave_out: str | None = None) -> list[RawInterval]:
     """The intervals that end in [since, until); with `running`, also those begun before
     `until` and still running then, except (given `quiet_floor`) the ones begun before the
     floor in a conversation not paused since it: those were over every target before the
     window began (domain/report_tables.py `quiet_floor`). With `answered`, only response
-    intervals someone's reply ended (what workload times)."""
+    intervals someone's reply ended (what workload times). `leave_out`: SQL over
+    `report_intervals` true for ended intervals not wanted (SLA judged them in SQL)."""
     cols = ("conversation_id, kind, start_at, end_at, staff, dropped, business_s, calendar,"
             " settled_at")
     sql = (f"SELECT {cols} FROM report_intervals WHERE end_at >= ? AND end_at < ?"
            " AND dropped = 0")
     if answered:
         sql += " AND kind != 'resolution' AND staff IS NOT NULL"
+    if leave_out is not None:
+        sql += f" AND NOT ({leave_out})"
     args: list[object] = [since, until]
     if running:
         still = "(end_at IS NULL OR end_at >= ?) AND start_at < ?"

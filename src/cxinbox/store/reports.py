@@ -26,6 +26,8 @@ from cxinbox.domain.reports import (
     AgeCount,
     ChangeFact,
     ConvFacts,
+    JudgedCount,
+    LateFact,
     MessageFact,
     RawInterval,
     SpanCount,
@@ -258,8 +260,17 @@ def _kept(conn: sqlite3.Connection, where: str, params: Sequence[object], since:
           until: int, needs: Needs) -> ReportData:
     """Response, SLA and workload: the kept intervals (store/report_facts.py) of the
     conversations in scope, their pauses, and (workload) the staff events counted."""
+    judged: tuple[JudgedCount, ...] | None = None
+    late: tuple[LateFact, ...] = ()
+    settled_sql = None
+    if needs.sla_targets is not None and needs.calendar_keys is not None:
+        settled_sql = _settled_sql(needs.calendar_keys, until, "report_intervals",
+                                   "(SELECT c.sla_policy FROM conversations c"
+                                   " WHERE c.id = report_intervals.conversation_id)")
+        judged, late = _judge(conn, where, params, since, until, needs)
     raw = facts.intervals_in(conn, since, until, running=needs.running,
-                             quiet_floor=needs.quiet_floor, answered=needs.answered)
+                             quiet_floor=needs.quiet_floor, answered=needs.answered,
+                             leave_out=settled_sql)
     convs = _conversations(conn, where, params, until, {r.conversation_id for r in raw},
                            False, None)
     in_scope = {c.id for c in convs}
@@ -277,7 +288,74 @@ def _kept(conn: sqlite3.Connection, where: str, params: Sequence[object], since:
                                            min((r.start for r in kept
                                                 if r.conversation_id in paused),
                                                default=since))),
-                      work)
+                      work, judged=judged, late=late)
+
+
+def _lit(text: str) -> str:
+    """A string as an SQL literal (config names and calendar keys, never user input)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _settled_sql(calendar_keys: tuple[tuple[str, str], ...], until: int, table: str,
+                 policy: str) -> str:
+    """SQL true for an interval row of `table` whose business time is kept for its
+    conversation's calendar (`policy`: SQL for its SLA policy) and holds for a report
+    ending at `until` (domain/reports.py `intervals_until` reads it instead of measuring)."""
+    keys = dict(calendar_keys)
+    cases = " ".join(f"WHEN {_lit(name)} THEN {_lit(key)}" for name, key in calendar_keys
+                     if name)
+    key_of = (f"CASE {policy} {cases} ELSE {_lit(keys.get('', ''))} END" if cases
+              else _lit(keys.get("", "")))
+    return (f"{table}.business_s IS NOT NULL AND {table}.settled_at < {int(until)}"
+            f" AND {table}.calendar = {key_of}")
+
+
+_JUDGE_KEYS: dict[str | None, tuple[str, str]] = {
+    None: ("NULL", ""),
+    "mailbox": ("c.mailbox", ""),
+    "channel": ("c.channel", ""),
+    "staff": ("r.staff", ""),
+    "tag": ("t.tag", " LEFT JOIN conversation_tags t ON t.conversation_id = c.id"),
+}
+"""What `report sla --by X` counts an ended interval under (store side of `_values`)."""
+
+
+def _judge(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,
+           until: int, needs: Needs) -> tuple[tuple[JudgedCount, ...], tuple[LateFact, ...]]:
+    """SLA: the intervals of the conversations in scope that ended in the window with a
+    business time kept for their calendar and settled by its end, judged against their
+    policy's target in SQL: counted met or late per policy, kind, local day and breakdown
+    value, and the late ones listed (a year is ~10^5 intervals, ~10^2-10^4 late)."""
+    assert needs.sla_targets is not None and needs.calendar_keys is not None
+    target = ("CASE " + " ".join(
+        f"WHEN c.sla_policy = {_lit(p)} AND r.kind = {_lit(k)} THEN {int(t)}"
+        for p, k, t in needs.sla_targets) + " END") if needs.sla_targets else "NULL"
+    scope = (f" FROM report_intervals r JOIN conversations c ON c.id = r.conversation_id{{join}}"
+             " WHERE r.end_at >= ? AND r.end_at < ? AND r.dropped = 0"
+             f" AND {_settled_sql(needs.calendar_keys, until, 'r', 'c.sla_policy')}"
+             f" AND c.merged_into IS NULL AND c.created_at < ? AND ({where})"
+             f" AND {target} IS NOT NULL")
+    args = [since, until, until, *params]
+    day = _day_sql("r.end_at", needs.judge_spans) if needs.judge_spans else "NULL"
+    by = needs.judge_by
+    runs = [(None, "both" if by is None else "all"), (by, "value")] if by == "tag" \
+        else [(by, "both")]
+    counts: list[JudgedCount] = []
+    for key_of, groups in runs:
+        value, join = _JUDGE_KEYS[key_of]
+        counts.extend(JudgedCount(str(policy), kind, bool(met),
+                                  None if d is None else int(d),
+                                  None if key is None else str(key), groups, int(n))
+                      for policy, kind, met, d, key, n in conn.execute(
+            f"SELECT c.sla_policy, r.kind, CASE WHEN r.business_s <= {target} THEN 1 ELSE 0"
+            f" END, {day}, {value}, count(*){scope.format(join=join)} GROUP BY 1, 2, 3, 4, 5",
+            args))
+    late = tuple(LateFact(int(r[0]), str(r[1]), r[2], int(r[3]), int(r[4]), int(r[5]),
+                          int(r[6]), None if r[7] is None else str(r[7]))
+                 for r in conn.execute(
+        "SELECT r.conversation_id, c.sla_policy, r.kind, r.start_at, r.end_at, r.business_s,"
+        f" {target}, r.staff{scope.format(join='')} AND r.business_s > {target}", args))
+    return tuple(counts), late
 
 
 def _measured(kept: Sequence[RawInterval], convs: Sequence[ConvFacts], until: int,
