@@ -431,9 +431,9 @@ def _backlog_from_spans(ds: Dataset, opts: Options, spans: Sequence[SpanCount]
         day = local_day(end - 1, ds.window.tz).toordinal() - EPOCH_DAY - first
         names = {ALL} | {g for (g, _s), v in running.items() if v[day]}
         for group in _order(names):
-            c = [running[(group, s)][day] if (group, s) in running else 0
-                 for s in BACKLOG_STATUSES]
-            rows.append((label, group, *c, sum(c)))
+            held = [running[(group, s)][day] if (group, s) in running else 0
+                    for s in BACKLOG_STATUSES]
+            rows.append((label, group, *held, sum(held)))
     labels = [label for label, _ in AGE_BUCKETS]
     ages: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(labels, 0))
     ages[ALL]
