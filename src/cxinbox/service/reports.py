@@ -229,7 +229,8 @@ def _needs(report: str, opts: Options) -> Needs:
             return Needs(state_events=True, assignments=True)
         return Needs(spans=())  # the service fills in the window's offsets
     if report == "workload":
-        return Needs(window_events=True, intervals=True, answered=True)
+        return Needs(window_events=True, intervals=True, answered=True,
+                     conversation_tags=False)
     if report == "red-flags":
         return Needs(tagged=tables.RED_FLAG_TAG)
     return Needs(intervals=True, running=report == "sla")
