@@ -93,6 +93,37 @@ SELECT f.cid, f.at, f.nxt,
 FROM filled f JOIN conversations c ON c.id = f.cid ORDER BY f.cid, f.seq;
 """
 
+PG_BACKFILL_REPORT_SPANS: Final = f"""
+INSERT INTO report_spans (conversation_id, start_at, end_at, status, live)
+WITH ev AS (
+    SELECT id AS cid, 0::BIGINT AS seq, 0::BIGINT AS at, NULL AS st, NULL AS fr, NULL AS lv
+    FROM conversations
+    UNION ALL
+    SELECT substr(target, 14)::BIGINT, seq, at / 1000,
+        CASE WHEN action = 'conversation.status' THEN (details::jsonb) ->> 'to' END,
+        CASE WHEN action = 'conversation.status' THEN (details::jsonb) ->> 'from' END,
+        CASE action WHEN 'conversation.merged' THEN 0 WHEN 'conversation.unmerged' THEN 1
+        END
+    FROM events WHERE action IN {_SPAN_ACTIONS} AND target LIKE 'conversation:%'
+    AND substr(target, 14)::BIGINT IN (SELECT id FROM conversations)
+), numbered AS (
+    SELECT ev.*, count(st) OVER w AS sg, count(lv) OVER w AS lg, lead(at) OVER w AS nxt,
+        first_value(fr) OVER (PARTITION BY cid ORDER BY fr IS NULL, seq) AS first_from
+    FROM ev WINDOW w AS (PARTITION BY cid ORDER BY seq)
+), filled AS (
+    SELECT cid, seq, at, nxt, sg, lg, first_from,
+        max(st) OVER (PARTITION BY cid, sg) AS st, max(lv) OVER (PARTITION BY cid, lg) AS lv
+    FROM numbered
+)
+SELECT f.cid, f.at, f.nxt,
+    CASE WHEN f.sg = 0 THEN coalesce(f.first_from, c.status) ELSE f.st END,
+    CASE WHEN f.lg = 0 THEN 1 ELSE f.lv END
+FROM filled f JOIN conversations c ON c.id = f.cid ORDER BY f.cid, f.seq;
+"""
+"""Every conversation's spans replayed from the trail on PostgreSQL: the twin migration's
+backfill, and what `cxinbox store copy` runs once the rows are in (the copied
+conversations and events fire the trigger in an order that is not the trail's)."""
+
 PG_MIGRATION_REPORT_SPANS: Final = f"""
 CREATE TABLE report_spans (
     id              BIGSERIAL PRIMARY KEY,
@@ -143,32 +174,7 @@ END $$;
 CREATE TRIGGER report_span_changed AFTER INSERT ON events
     FOR EACH ROW EXECUTE FUNCTION cxinbox_report_span();
 
-INSERT INTO report_spans (conversation_id, start_at, end_at, status, live)
-WITH ev AS (
-    SELECT id AS cid, 0::BIGINT AS seq, 0::BIGINT AS at, NULL AS st, NULL AS fr, NULL AS lv
-    FROM conversations
-    UNION ALL
-    SELECT substr(target, 14)::BIGINT, seq, at / 1000,
-        CASE WHEN action = 'conversation.status' THEN (details::jsonb) ->> 'to' END,
-        CASE WHEN action = 'conversation.status' THEN (details::jsonb) ->> 'from' END,
-        CASE action WHEN 'conversation.merged' THEN 0 WHEN 'conversation.unmerged' THEN 1
-        END
-    FROM events WHERE action IN {_SPAN_ACTIONS} AND target LIKE 'conversation:%'
-    AND substr(target, 14)::BIGINT IN (SELECT id FROM conversations)
-), numbered AS (
-    SELECT ev.*, count(st) OVER w AS sg, count(lv) OVER w AS lg, lead(at) OVER w AS nxt,
-        first_value(fr) OVER (PARTITION BY cid ORDER BY fr IS NULL, seq) AS first_from
-    FROM ev WINDOW w AS (PARTITION BY cid ORDER BY seq)
-), filled AS (
-    SELECT cid, seq, at, nxt, sg, lg, first_from,
-        max(st) OVER (PARTITION BY cid, sg) AS st, max(lv) OVER (PARTITION BY cid, lg) AS lv
-    FROM numbered
-)
-SELECT f.cid, f.at, f.nxt,
-    CASE WHEN f.sg = 0 THEN coalesce(f.first_from, c.status) ELSE f.st END,
-    CASE WHEN f.lg = 0 THEN 1 ELSE f.lv END
-FROM filled f JOIN conversations c ON c.id = f.cid ORDER BY f.cid, f.seq;
-"""
+{PG_BACKFILL_REPORT_SPANS}"""
 """The PostgreSQL twin of MIGRATION_REPORT_SPANS (store/pg/schema.py appends it): the same
 table, one trigger function per table (PostgreSQL's spans are found by `end_at IS NULL`,
 not by id order)."""
