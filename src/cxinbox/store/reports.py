@@ -430,10 +430,10 @@ def _conversations(conn: sqlite3.Connection, where: str, params: Sequence[object
         " FROM conversations c WHERE c.merged_into IS NULL AND c.created_at < ?"
         f" AND ({where}) AND ({' OR '.join(terms)})", [until, *params, *args]).fetchall()
     ids = [int(r[0]) for r in rows]
-    tags = _tags(conn, ids) if tags else {}
+    kept_tags = _tags(conn, ids) if tags else {}
     return [ConvFacts(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]),
                       None if r[5] is None else str(r[5]), None if r[6] is None else str(r[6]),
-                      tuple(tags.get(int(r[0]), ())), None if r[7] is None else str(r[7]))
+                      tuple(kept_tags.get(int(r[0]), ())), None if r[7] is None else str(r[7]))
             for r in rows]
 
 
