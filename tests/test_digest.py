@@ -506,6 +506,41 @@ def test_a_period_goes_to_each_address_once_unless_again(desk: Desk) -> None:
     assert misused.returncode == 2 and "--again is for report digest" in _one_line_error(misused)
 
 
+def test_differently_filtered_digests_of_one_period_are_two_and_every_item_counts(
+        desk: Desk) -> None:
+    """Two digests of one period narrowed by different filters are two digests (each goes
+    once), and the once-per-period check reads every staff item however many came after
+    (not only the newest few hundred). The filter's words are kept nowhere readable."""
+    today = datetime.now(UTC).date()  # whole past days: the same bounds every run
+    window = ("--since", f"{today - timedelta(days=9)}", "--until",
+              f"{today - timedelta(days=3)}", "--config", str(desk.cfg))
+    red = cx("report", "digest", "tag:red-flag", "--mail-to", BOSS, *window)
+    assert red.returncode == 0, red.stderr
+    billing = cx("report", "digest", "mailbox:billing", "--mail-to", BOSS, *window)
+    assert billing.returncode == 0, billing.stderr
+    assert len(desk.sink.messages) == 2
+    db = desk.db()
+    try:
+        assert not any("red-flag" in str(r[0]) or "billing" in str(r[0]) for r in
+                       db.conn.execute("SELECT draft FROM outbox"))
+        with db.writing() as tx:  # 600 later digests of other periods, already sent
+            for n in range(600):
+                tx.insert_outbox_item(
+                    conversation_id=None, author="lead", channel="staff", account="desk",
+                    sender=OWN, recipients=[BOSS], subject=f"digest {n}", message_id=None,
+                    raw=b"x", body="", draft={"digest": {"since": n, "until": n + 1,
+                                                         "filtered": False, "filter": None}},
+                    now_ms=0, send_after_ms=2**40)
+        db.conn.execute("UPDATE outbox SET state = 'sent' WHERE id > 2")
+    finally:
+        db.close()
+    again = cx("report", "digest", "tag:red-flag", "--mail-to", BOSS, "--json", *window)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["state"] == "already-sent"
+    assert json.loads(again.stdout)["already_sent"] == [{"to": BOSS, "outbox": 1}]
+    assert len(desk.sink.messages) == 2
+
+
 def test_a_failed_digest_is_sent_again_without_asking(desk: Desk) -> None:
     desk.sink.script_rcpt.append("550 5.1.1 no such user")
     run = cx("report", "digest", "--mail-to", BOSS, "--config", str(desk.cfg))

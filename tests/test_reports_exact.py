@@ -707,7 +707,8 @@ def test_report_queries_read_a_window_by_index_not_the_whole_log(history: Histor
     finally:
         conn.set_trace_callback(None)
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")
-             and (" events" in s or " messages" in s or " report_intervals" in s)
+             and (" events" in s or " messages" in s or " report_intervals" in s
+                  or " report_spans" in s)
              and "ORDER BY seq DESC LIMIT 1" not in s]  # the audit append: the last row
     assert reads, "the trace should show the report's reads"
     for sql in reads:
@@ -830,3 +831,129 @@ def test_kept_business_times_are_read_back_and_change_nothing(history: History) 
         assert _figures(history) == fresh
     finally:
         conn.execute(forget)
+
+
+# --------------------------------------------------------------------------- status spans
+
+
+def _replayed_spans(conn: sqlite3.Connection) -> dict[int, list[tuple[Any, ...]]]:
+    """Every conversation's (start, end, status, live) spans, replayed forward from its
+    status, merged and unmerged events (a status event without a `to` keeps the status)."""
+    out: dict[int, list[tuple[Any, ...]]] = {}
+    state: dict[int, list[Any]] = {}
+    for cid, status in conn.execute("SELECT id, status FROM conversations ORDER BY id"):
+        first = conn.execute(
+            "SELECT details FROM events WHERE target = ? AND action = 'conversation.status'"
+            " ORDER BY seq LIMIT 1", (f"conversation:{cid}",)).fetchone()
+        initial = json.loads(first[0]).get("from") if first else None
+        out[cid] = []
+        state[cid] = [0, initial or status, 1]
+    for at, action, target, details in conn.execute(
+            "SELECT at, action, target, details FROM events WHERE action IN"
+            " ('conversation.status', 'conversation.merged', 'conversation.unmerged')"
+            " ORDER BY seq"):
+        cid = int(str(target).split(":")[1])
+        if cid not in state:
+            continue
+        start, status, live = state[cid]
+        out[cid].append((start, at // 1000, status, live))
+        if action == "conversation.status":
+            status = json.loads(details).get("to") or status
+        else:
+            live = int(action == "conversation.unmerged")
+        state[cid] = [at // 1000, status, live]
+    for cid, (start, status, live) in state.items():
+        out[cid].append((start, None, status, live))
+    return out
+
+
+def _kept_spans(conn: sqlite3.Connection) -> dict[int, list[tuple[Any, ...]]]:
+    out: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for cid, *span in conn.execute("SELECT conversation_id, start_at, end_at, status, live"
+                                   " FROM report_spans ORDER BY conversation_id, id"):
+        out[cid].append(tuple(span))
+    return dict(out)
+
+
+def test_kept_status_spans_are_the_events_replayed(history: History) -> None:
+    """Migration 22's spans, kept by the trigger as each event was recorded, are exactly
+    a forward replay of the trail: reopenings by a patient's reply, snoozes waking,
+    changes by a rule, merges and unmerges (a merged-away conversation is not live)."""
+    conn = history.db.conn
+    kept = _kept_spans(conn)
+    assert kept == _replayed_spans(conn)
+    reasons = {json.loads(d[0]).get("reason") for d in conn.execute(
+        "SELECT details FROM events WHERE action = 'conversation.status'")}
+    assert {"patient replied", "snooze ended"} <= reasons
+    assert any(not live for spans in kept.values() for *_, live in spans), \
+        "some span should be a merged-away spell"
+    assert any(spans[-1][3] == 1 and any(not s[3] for s in spans)
+               for spans in kept.values()), "some conversation should be unmerged"
+
+
+def test_the_migration_backfill_rebuilds_the_spans_the_trigger_kept(
+        history: History, tmp_path: Path) -> None:
+    """The backfill of migration 22 (for a store upgraded with a trail already written)
+    makes the same spans, in a copy of the history's store."""
+    from cxinbox.store.schema_report_spans import MIGRATION_REPORT_SPANS
+
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    history.db.conn.backup(copy)
+    before = _kept_spans(copy)
+    backfill = MIGRATION_REPORT_SPANS[MIGRATION_REPORT_SPANS.index(
+        "INSERT INTO report_spans (conversation_id, start_at, end_at, status, live)\nWITH"):]
+    with copy:
+        copy.execute("DELETE FROM report_spans")
+        copy.execute(backfill)
+    try:
+        assert _kept_spans(copy) == before
+    finally:
+        copy.close()
+
+
+def test_spans_follow_changes_made_after_the_report_ran(history: History,
+                                                        tmp_path: Path) -> None:
+    """A status change by a person and by a rule, a snooze waking, a merge and an unmerge
+    recorded after a backlog report are in the next one (the spans are kept by the change
+    itself, not by the report)."""
+    from cxinbox.store.db import Database as Db
+
+    copy_path = tmp_path / "later.db"
+    target = sqlite3.connect(copy_path)
+    history.db.conn.backup(target)
+    target.close()
+    config = load_config(history.path)
+    db = Db(copy_path)
+    try:
+        clock = Clock(END - 3600)
+        lead = InboxService(db, config, "lead", clock=clock)
+        reports = ReportService(lead)
+        live = [r[0] for r in db.conn.execute(
+            "SELECT id FROM conversations WHERE merged_into IS NULL AND status = 'closed'"
+            " ORDER BY id LIMIT 2")]
+        assert len(live) == 2
+        rule = InboxService(db, config, "rule:triage", clock=clock)
+        with mock.patch("cxinbox.store.db.now_ms", lambda: clock.now * 1000):
+            first = reports.run("backlog", "", END - 86400, END)
+            lead.set_status(live[0], "pending", None)
+            clock.now += 60
+            rule.set_status(live[1], "snoozed", clock.now + 600)  # an automation's change
+            clock.now += 60
+            lead.wake_snoozed(clock.now + 3600)  # its snooze ends
+            clock.now += 60
+            lead.merge(live[0], live[1])
+            clock.now += 60
+            lead.unmerge(live[0], live[1])
+            clock.now += 60
+            second = reports.run("backlog", "", END - 86400, END)
+        rows = {t.name: t.rows for t in first.tables}
+        after = {t.name: t.rows for t in second.tables}
+        assert rows["backlog"][-1][3] + 1 == after["backlog"][-1][3]  # one more pending
+        assert rows["backlog"][-1][2] + 1 == after["backlog"][-1][2]  # one more open
+        assert _kept_spans(db.conn) == _replayed_spans(db.conn)
+        actors = [r[0] for r in db.conn.execute(
+            "SELECT actor FROM events WHERE action = 'conversation.status' AND target = ?"
+            " ORDER BY seq DESC LIMIT 2", (f"conversation:{live[1]}",))]
+        assert actors == ["system", "rule:triage"]
+    finally:
+        db.close()

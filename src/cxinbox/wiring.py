@@ -80,6 +80,8 @@ def rules_engine(store: Store, config: Config, *,
     monitor, the services that close conversations). `assign = "team:NAME"` uses the
     teams' own strategy. `replaying`: the engine `rules test NAME` rehearses with, which
     runs that rule too when it is switched off."""
+    if not any(r.enabled or r.name == replaying for r in config.rules):
+        return None  # nothing to run: not even the modules below are loaded
     from cxinbox.service.rules_preview import replayed_rules
 
     rules = replayed_rules(config.rules, replaying or "")

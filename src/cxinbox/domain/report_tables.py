@@ -17,17 +17,22 @@ from cxinbox.domain.reports import (
     AGE_BUCKETS,
     BACKLOG_STATUSES,
     BUCKETS,
+    EPOCH_DAY,
     KINDS,
     RED_FLAG_ACTIONS,
     WEEKDAYS,
+    AgeCount,
     ChangeFact,
     ConvFacts,
     Interval,
+    JudgedCount,
     KeptBusiness,
+    LateFact,
     MessageFact,
     Pause,
     PolicyTargets,
     RawInterval,
+    SpanCount,
     Unit,
     VolumeCount,
     Window,
@@ -41,6 +46,7 @@ from cxinbox.domain.reports import (
     intervals_of,
     intervals_until,
     is_staff,
+    local_day,
     pause_spells,
     percentile,
     period_of,
@@ -98,6 +104,14 @@ class Dataset:
     """The window's messages already counted per local day (volume): when given, volume
     reads these instead of `messages`, and the heatmap `heat`."""
     heat: Sequence[tuple[int, int]] = ()
+    spans: Sequence[SpanCount] | None = None
+    """The kept status spans already counted per local day (backlog): when given, the
+    backlog reads these and `ages` instead of walking `changes`."""
+    ages: Sequence[AgeCount] = ()
+    judged: Sequence[JudgedCount] | None = None
+    """SLA intervals already judged from their kept business time (store side): `raw`
+    then leaves them out, and `late` lists the late ones."""
+    late: Sequence[LateFact] = ()
     _intervals: list[Interval] = field(default_factory=list, init=False, repr=False)
     kept: list[KeptBusiness] = field(default_factory=list, init=False, repr=False)
     """Business times `intervals` measured that the store may keep (domain/reports.py
@@ -337,6 +351,24 @@ def quiet_floor(policies: Iterable[PolicyTargets], since: int,
     return floor
 
 
+def _judged_keys(opts: Options, c: JudgedCount) -> list[tuple[str, ...]]:
+    """The row keys an interval judged in SQL counts in (as `_keys` for one measured
+    here): its day's period, its breakdown value, or both."""
+    period = day_label(day_of_number(c.day), opts.unit) if (
+        opts.unit is not None and c.day is not None) else None
+    value = c.key or NONE_VALUE
+    if not _both(opts):
+        keys: list[tuple[str, ...]] = [(ALL,)] if c.groups != "value" else []
+        if period is not None and c.groups != "value":
+            keys.append((period,))
+        elif opts.dimension is not None and c.groups != "all":
+            keys.append((value,))
+        return keys
+    assert period is not None
+    values = ([ALL] if c.groups != "value" else []) + ([value] if c.groups != "all" else [])
+    return [(p, g) for p in (ALL, period) for g in values]
+
+
 def sla(ds: Dataset, opts: Options) -> list[ReportTable]:
     judged = _judged(ds)
     tally: dict[tuple[tuple[str, ...], str, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -344,6 +376,9 @@ def sla(ds: Dataset, opts: Options) -> list[ReportTable]:
         end = ds.window.until if i.end is None else i.end
         for key in _keys(ds, opts, ds.conversations[i.conversation_id], end, i.staff):
             tally[(key, policy.name, i.kind)][0 if state == "met" else 1] += 1
+    for c in ds.judged or ():
+        for key in _judged_keys(opts, c):
+            tally[(key, c.policy, c.kind)][0 if c.met else 1] += c.intervals
     rows = []
     order = {key: n for n, key in enumerate(_key_order({k for k, _, _ in tally}))}
     for entry in sorted(tally, key=lambda k: (order[k[0]], k[1:])):
@@ -352,9 +387,12 @@ def sla(ds: Dataset, opts: Options) -> list[ReportTable]:
         rows.append((*entry[0], entry[1], entry[2], total, met, missed,
                      round(100 * met / total, 1) if total else None))
     lead = ("period",) if _both(opts) else ()
-    breaches = sorted(((i.conversation_id, p.name, i.kind, state, i.start, i.end, i.business_s,
-                        target, i.staff) for i, p, target, state in judged if state != "met"),
-                      key=lambda r: (r[4], r[0], str(r[2])))
+    listed: list[tuple[Cell, ...]] = [
+        (i.conversation_id, p.name, i.kind, state, i.start, i.end, i.business_s, target,
+         i.staff) for i, p, target, state in judged if state != "met"]
+    listed.extend((f.conversation_id, f.policy, f.kind, "late", f.start, f.end, f.business_s,
+                   f.target_s, f.staff) for f in ds.late)
+    breaches = sorted(listed, key=lambda r: (r[4], r[0], str(r[2])))
     return [ReportTable("sla", (*lead, "group", "policy", "target", "count", "met", "breached",
                                 "pct_met"), tuple(rows)),
             ReportTable("breaches", ("conversation", "policy", "target", "state", "start", "end",
@@ -364,7 +402,53 @@ def sla(ds: Dataset, opts: Options) -> list[ReportTable]:
 # --------------------------------------------------------------------------- backlog
 
 
+def _backlog_from_spans(ds: Dataset, opts: Options, spans: Sequence[SpanCount]
+                        ) -> list[ReportTable]:
+    """The backlog from status spans counted per local day (store/reports.py `_spans`):
+    each count holds from its first day's end to its last's, so the counts at each day's
+    end are a running sum of where they begin and stop."""
+    unit: Unit = opts.unit or "day"
+    ends = periods(ds.window, unit)
+    first = local_day(ds.window.since, ds.window.tz).toordinal() - EPOCH_DAY
+    days = local_day(ds.window.until - 1, ds.window.tz).toordinal() - EPOCH_DAY - first + 1
+    delta: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (days + 1))
+    for c in spans:
+        if c.last < c.first:
+            continue
+        group = ALL if c.total else (c.key or NONE_VALUE)
+        row = delta[(group, c.status)]
+        row[max(0, c.first - first)] += c.conversations
+        row[min(days, c.last - first + 1)] -= c.conversations
+    running: dict[tuple[str, str], list[int]] = {}
+    for key, row in delta.items():
+        total, out = 0, []
+        for d in row[:days]:
+            total += d
+            out.append(total)
+        running[key] = out
+    rows: list[tuple[Cell, ...]] = []
+    for label, end in ends:
+        day = local_day(end - 1, ds.window.tz).toordinal() - EPOCH_DAY - first
+        names = {ALL} | {g for (g, _s), v in running.items() if v[day]}
+        for group in _order(names):
+            held = [running[(group, s)][day] if (group, s) in running else 0
+                    for s in BACKLOG_STATUSES]
+            rows.append((label, group, *held, sum(held)))
+    labels = [label for label, _ in AGE_BUCKETS]
+    ages: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(labels, 0))
+    ages[ALL]
+    for a in ds.ages:
+        ages[ALL if a.total else (a.key or NONE_VALUE)][labels[a.bucket]] += a.conversations
+    age_rows: tuple[tuple[Cell, ...], ...] = tuple((group, *ages[group].values())
+                                                   for group in _order(ages))
+    return [ReportTable("backlog", ("period", "group", "open", "pending", "snoozed", "total"),
+                        tuple(rows)),
+            ReportTable("age", ("group", *labels), age_rows)]
+
+
 def backlog(ds: Dataset, opts: Options) -> list[ReportTable]:
+    if ds.spans is not None:
+        return _backlog_from_spans(ds, opts, ds.spans)
     unit: Unit = opts.unit or "day"
     ends = periods(ds.window, unit)
     # newest first: seq is a ChangeFact's first field and unique, so the tuples' own order

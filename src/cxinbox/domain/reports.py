@@ -163,6 +163,64 @@ class VolumeCount(NamedTuple):
     messages: int
 
 
+class SpanCount(NamedTuple):
+    """How many conversations held `status` at the end of every local day from `first` to
+    `last` (day numbers as in WorkCount) under one group (`key`: a mailbox, channel or tag,
+    None when the conversation has none; `total` True for the count over every group): the
+    kept status spans (migration 22) counted by SQL for the backlog."""
+
+    first: int
+    last: int
+    status: str
+    total: bool
+    key: str | None
+    conversations: int
+
+
+class AgeCount(NamedTuple):
+    """How many conversations in the backlog at a report's end fall in one `AGE_BUCKETS`
+    bucket (by index), in total or under one group (as SpanCount)."""
+
+    bucket: int
+    total: bool
+    key: str | None
+    conversations: int
+
+
+class JudgedCount(NamedTuple):
+    """SLA intervals judged by SQL from their kept business time (migration 21): how many
+    of one policy's `kind` ended in the window met (`met`) or went over its target, on
+    local day `day` (None when the report has no periods), under one breakdown value
+    `key` (None when it has none). `groups`: "both" (they count in the totals and under
+    `key`), "all" (totals only) or "value" (under `key` only: a tag)."""
+
+    policy: str
+    kind: Kind
+    met: bool
+    day: int | None
+    key: str | None
+    groups: str
+    intervals: int
+
+
+class LateFact(NamedTuple):
+    """One interval judged late by SQL (a breach): as the breaches table lists it."""
+
+    conversation_id: int
+    policy: str
+    kind: Kind
+    start: int
+    end: int
+    business_s: int
+    target_s: int
+    staff: str | None
+
+
+def day_number(at: int, tz: ZoneInfo) -> int:
+    """The local day of `at` as days since 1970-01-01 (what `day_of_number` reads)."""
+    return local_day(at, tz).toordinal() - EPOCH_DAY
+
+
 def week_hour(hour_number: int) -> tuple[int, int]:
     """(weekday, hour), Monday 0, of the local hour `hour_number` hours after 1970-01-01
     00:00 (a Thursday), given modulo a week: what SQL can group messages by."""

@@ -8,11 +8,13 @@ like a reply (claim, data-started, sent; retried on a temporary SMTP failure), b
 belongs to no conversation, so it touches no SLA clock and no report, and it is not
 copied to a synced Sent folder (it would come back as a conversation). A period's digest
 goes to each recipient once: run again (a cron job retried, two admins), it leaves out
-those it was already queued for, unless asked `again`.
+those it was already queued for, unless asked `again`; the same period narrowed by
+another filter is another digest.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from datetime import UTC, datetime
@@ -30,9 +32,20 @@ from cxinbox.service.outbox import STAFF_CHANNEL
 from cxinbox.service.reports import MAX_SPAN_S, ReportService
 
 MAX_RECIPIENTS: Final = 20
-_DIGESTS_LOOKED_AT: Final = 500
-"""How many of the newest digests (staff mail) `--again` is checked against: years of
-weekly ones."""
+def _filter_key(query: str) -> str | None:
+    """A digest's filter as its outbox item keeps it: a SHA-256 of its words (None for
+    none), so two differently filtered digests of one period are two digests. It is kept
+    in the item's draft only, never in the audit trail (which says `filtered` alone)."""
+    words = " ".join(query.split())
+    return hashlib.sha256(words.encode()).hexdigest() if words else None
+
+
+def _same_period(kept: dict[str, object], key: dict[str, object]) -> bool:
+    """An item `kept` is this period's digest `key`: same bounds, same filter (an item
+    from before filters were told apart matches any filter, as it did then)."""
+    if any(kept.get(k) != key[k] for k in ("since", "until", "filtered")):
+        return False
+    return "filter" not in kept or kept["filter"] == key["filter"]
 
 
 class DigestService:
@@ -92,7 +105,8 @@ class DigestService:
         before_since, _ = dg.previous_period(since, until)
         period: dict[str, object] = {"since": since, "until": until,
                                      "filtered": bool(query.strip())}
-        already = () if dry_run or again else self._already_sent(period, to)
+        key = {**period, "filter": _filter_key(query)}
+        already = () if dry_run or again else self._already_sent(key, to)
         if already:
             done = {a.lower() for a, _ in already}
             to = tuple(a for a in to if a.lower() not in done)
@@ -123,7 +137,7 @@ class DigestService:
             raise BadRequest(str(exc)) from None
         subject = dg.subject(since, until, tz)
         outbox_id = None if dry_run else self._queue(account, to, subject, message_id, raw,
-                                                     period)
+                                                     key)
         self.inbox.record_read("report.digest", f"outbox:{outbox_id}" if outbox_id else "", {
             "since": since, "until": until, "previous_since": before_since,
             "filtered": bool(query.strip()), "to": list(to), "dry_run": dry_run,
@@ -133,31 +147,32 @@ class DigestService:
                             dg.render_text(built, clinic), dg.render_html(built, clinic),
                             built.figures, built.staff, outbox_id, dry_run, already)
 
-    def _already_sent(self, period: dict[str, object],
+    def _already_sent(self, key: dict[str, object],
                       to: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
         """The recipients of `to` this period's digest was queued for before (its outbox
         item names the period; one that failed or was cancelled does not count), each
-        with that item. The same period is the same bounds and whether a filter was
-        given (the filter's text is written nowhere, so two filtered digests of one
-        period count as one)."""
+        with that item. The same period is the same bounds and the same filter (a digest
+        of the filter's words, `_filter_key`; an item queued before the digest was kept
+        names only whether there was one). Every staff-channel item is read: years of
+        weekly digests are a few hundred small rows."""
         wanted = {a.lower(): a for a in to}
         found: dict[str, tuple[str, int]] = {}
         with self.inbox.store.reading() as tx:
-            items = tx.outbox_items(None, _DIGESTS_LOOKED_AT, channel=STAFF_CHANNEL)
-        for item in items:
-            if item.state in ("failed", "cancelled"):
+            items = tx.outbox_drafts(STAFF_CHANNEL)
+        for item_id, state, draft, recipients_json in reversed(items):  # newest first
+            if state in ("failed", "cancelled"):
                 continue
             try:
-                kept = json.loads(item.draft or "{}").get("digest")
-                recipients = json.loads(item.recipients or "[]")
+                kept = json.loads(draft or "{}").get("digest")
+                recipients = json.loads(recipients_json or "[]")
             except (ValueError, AttributeError):
                 continue
-            if kept != period:
+            if not isinstance(kept, dict) or not _same_period(kept, key):
                 continue
             for address in recipients:
-                key = str(address).lower()
-                if key in wanted and key not in found:
-                    found[key] = (wanted[key], item.id)
+                k = str(address).lower()
+                if k in wanted and k not in found:
+                    found[k] = (wanted[k], item_id)
         return tuple(found[a.lower()] for a in to if a.lower() in found)
 
     def _clinician_waits(self, tables: tuple[ReportTable, ...], until: int

@@ -124,12 +124,22 @@ class ReportService:
             needs = replace(needs, calendar_keys=(
                 ("", calendar_key(BusinessCalendar.always(self.tz))),
                 *((name, calendar_key(p.calendar)) for name, p in self._policies().items())))
+        if report == "sla" and needs.calendar_keys is not None:
+            needs = replace(needs, sla_targets=tuple(
+                (name, kind, seconds) for name, p in self._policies().items()
+                for kind, seconds in p.targets.items()),
+                judge_spans=(tuple(offset_spans(since, until, self.tz))
+                             if opts.unit is not None else None),
+                judge_by=opts.dimension)
         if needs.running:
             needs = replace(needs, quiet_floor=tables.quiet_floor(self._policies().values(),
                                                                   since))
         if needs.volume_spans is not None:
             needs = replace(needs, volume_spans=tuple(offset_spans(since, until, self.tz)),
                             volume_by=opts.dimension, heatmap=opts.heatmap)
+        if needs.spans is not None:
+            needs = replace(needs, spans=tuple(offset_spans(since, until, self.tz)),
+                            spans_by=opts.dimension)
         if needs.window_events and opts.unit is not None:
             needs = replace(needs, work_spans=tuple(offset_spans(since, until, self.tz)))
         with self.inbox.store.reading() as tx:
@@ -137,7 +147,9 @@ class ReportService:
         ds = replace(self._dataset(data.conversations, data.messages, data.changes,
                                    data.sent_by, Window(since, until, self.tz)),
                      absorbed=data.absorbed, raw=data.intervals, pauses=data.pauses or {},
-                     work=data.work, volume=data.volume, heat=data.heat)
+                     work=data.work, volume=data.volume, heat=data.heat,
+                     spans=data.backlog, ages=data.ages, judged=data.judged,
+                     late=data.late)
         if report == "workload":
             roster = [m.os_user for m in self.inbox.config.staff]
             built = tables.workload(ds, opts, roster)
@@ -213,9 +225,12 @@ def _needs(report: str, opts: Options) -> Needs:
     if report == "volume":
         return Needs(volume_spans=())  # the service fills in the window's offsets
     if report == "backlog":
-        return Needs(state_events=True, assignments=opts.dimension == "staff")
+        if opts.dimension == "staff":  # the assignee at each day's end: walk the events
+            return Needs(state_events=True, assignments=True)
+        return Needs(spans=())  # the service fills in the window's offsets
     if report == "workload":
-        return Needs(window_events=True, intervals=True, answered=True)
+        return Needs(window_events=True, intervals=True, answered=True,
+                     conversation_tags=False)
     if report == "red-flags":
         return Needs(tagged=tables.RED_FLAG_TAG)
     return Needs(intervals=True, running=report == "sla")

@@ -388,6 +388,11 @@ class StoreTx(Protocol):
         one channel if given, newest first."""
         ...
 
+    def outbox_drafts(self, channel: str) -> list[tuple[int, str, str | None, str | None]]:
+        """(id, state, draft JSON, recipients JSON) of every item of `channel`, oldest
+        first."""
+        ...
+
     def requeue_outbox_item(self, item_id: int, send_after_ms: int) -> bool:
         """cancelled -> queued with a fresh undo window; False when it was not cancelled."""
         ...

@@ -323,6 +323,15 @@ def list_items(conn: sqlite3.Connection, states: Sequence[str] | None, limit: in
         [*params, limit])]
 
 
+def drafts_of_channel(conn: sqlite3.Connection,
+                      channel: str) -> list[tuple[int, str, str | None, str | None]]:
+    """(id, state, draft, recipients) of every item of `channel`, oldest first: what a
+    once-per-period check reads (a few columns; the staff channel holds only digests)."""
+    return [(int(r[0]), str(r[1]), r[2], r[3]) for r in conn.execute(
+        "SELECT id, state, draft, recipients FROM outbox WHERE channel = ? ORDER BY id",
+        (channel,))]
+
+
 def due_ids(conn: sqlite3.Connection, now_ms: int, limit: int = 200) -> list[int]:
     return [int(r[0]) for r in conn.execute(
         "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_ms <= ?"

@@ -15,11 +15,15 @@ from typing import Any, Final
 
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.reports import (
+    AgeCount,
     ChangeFact,
     ConvFacts,
+    JudgedCount,
+    LateFact,
     MessageFact,
     Pause,
     RawInterval,
+    SpanCount,
     VolumeCount,
     WorkCount,
 )
@@ -585,6 +589,7 @@ class Needs:
 
     window_messages: bool = False  # messages dated in the window (volume)
     window_events: bool = False  # staff events in the window (workload)
+    conversation_tags: bool = True  # the conversations' tags (workload groups by none)
     state_events: bool = False  # status/merge events since the window's start (backlog)
     assignments: bool = False  # ... and assignment events (backlog by staff)
     intervals: bool = False  # the kept intervals that end in the window
@@ -604,6 +609,16 @@ class Needs:
     by these UTC-offset spans (domain/reports.py `offset_spans`)."""
     volume_by: str | None = None  # ... under this breakdown (report_tables DIMENSIONS)
     heatmap: bool = False  # ... and the patients' messages per local hour of the week
+    spans: tuple[tuple[int, int, int], ...] | None = None
+    """Backlog: count the kept status spans (migration 22) per local day in SQL, by these
+    UTC-offset spans of the window (domain/reports.py `offset_spans`)."""
+    spans_by: str | None = None  # ... under this breakdown (mailbox, channel or tag)
+    sla_targets: tuple[tuple[str, str, int], ...] | None = None
+    """SLA (with calendar_keys): (policy, kind, target s) of every target; the intervals
+    ended in the window whose business time is kept for their calendar and settled by its
+    end are judged met or late in SQL and left out of `intervals`."""
+    judge_spans: tuple[tuple[int, int, int], ...] | None = None  # ... per local day
+    judge_by: str | None = None  # ... under this breakdown
     calendar_keys: tuple[tuple[str, str], ...] | None = None
     """With intervals: each SLA policy's calendar key (domain/reports.py `calendar_key`),
     and under "" the key for a conversation without one: pauses are then read only for
@@ -629,6 +644,10 @@ class ReportData:
     heat: tuple[tuple[int, int], ...] = ()
     """(local hour number modulo a week, patients' messages): domain/reports.py
     `week_hour` reads the first."""
+    backlog: tuple[SpanCount, ...] | None = None  # status spans counted (Needs.spans)
+    ages: tuple[AgeCount, ...] = ()  # ... and the backlog at the end by age
+    judged: tuple[JudgedCount, ...] | None = None  # SLA intervals judged in SQL
+    late: tuple[LateFact, ...] = ()  # ... the late ones, each
 
 
 @dataclass(frozen=True, slots=True)

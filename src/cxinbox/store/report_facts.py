@@ -108,18 +108,22 @@ def status_changes(rows: Iterable[Any]) -> list[ChangeFact]:
 
 
 def intervals_in(conn: sqlite3.Connection, since: int, until: int, *, running: bool,
-                 quiet_floor: int | None = None, answered: bool = False) -> list[RawInterval]:
+                 quiet_floor: int | None = None, answered: bool = False,
+                 leave_out: str | None = None) -> list[RawInterval]:
     """The intervals that end in [since, until); with `running`, also those begun before
     `until` and still running then, except (given `quiet_floor`) the ones begun before the
     floor in a conversation not paused since it: those were over every target before the
     window began (domain/report_tables.py `quiet_floor`). With `answered`, only response
-    intervals someone's reply ended (what workload times)."""
+    intervals someone's reply ended (what workload times). `leave_out`: SQL over
+    `report_intervals` true for ended intervals not wanted (SLA judged them in SQL)."""
     cols = ("conversation_id, kind, start_at, end_at, staff, dropped, business_s, calendar,"
             " settled_at")
     sql = (f"SELECT {cols} FROM report_intervals WHERE end_at >= ? AND end_at < ?"
            " AND dropped = 0")
     if answered:
         sql += " AND kind != 'resolution' AND staff IS NOT NULL"
+    if leave_out is not None:
+        sql += f" AND NOT ({leave_out})"
     args: list[object] = [since, until]
     if running:
         still = "(end_at IS NULL OR end_at >= ?) AND start_at < ?"
@@ -173,21 +177,18 @@ def pauses_of(conn: sqlite3.Connection, ids: set[int], since: int) -> dict[int, 
 
 def work_counts(conn: sqlite3.Connection, since: int, until: int,
                 spans: Sequence[tuple[int, int, int]] | None,
-                conversations: set[int] | None) -> list[WorkCount]:
+                scope: tuple[set[int], bool] | None) -> list[WorkCount]:
     """Staff events of the window (`report_work`) counted per local day (with `spans`,
     from domain/reports.py `offset_spans`; else over the whole window), actor, action and
-    new value; only those on `conversations` when given. Grouped in the order of the
-    table's index, so SQLite walks it instead of sorting a year of rows (1.0 s -> 0.1 s)."""
-    scope = ""
+    new value; with `scope` (ids, leave_out), only those on the ids, or (leave_out) on
+    any conversation but them. Grouped in the order of the table's index, so SQLite walks
+    it instead of sorting a year of rows (1.0 s -> 0.1 s)."""
+    where = ""
     extra: list[object] = []
-    if conversations is not None:
-        # Whichever list is shorter: the whole desk's report leaves out next to nothing.
-        outside = {int(r[0]) for r in conn.execute("SELECT id FROM conversations")}
-        outside -= conversations
-        ids, negate = (outside, True) if len(outside) < len(conversations) else (
-            conversations, False)
+    if scope is not None:
+        ids, negate = scope
         if ids or not negate:
-            scope = (f" AND conversation_id {'NOT ' if negate else ''}IN"
+            where = (f" AND conversation_id {'NOT ' if negate else ''}IN"
                      f" ({dialect_of(conn).json_ids})")
             extra.append("[" + ",".join(str(i) for i in sorted(ids)) + "]")
     out: list[WorkCount] = []
@@ -198,7 +199,7 @@ def work_counts(conn: sqlite3.Connection, since: int, until: int,
                              None if row[3] is None else str(row[3]), int(row[4]))
                    for row in conn.execute(
                        f"SELECT {day}, actor, action, after, count(*) FROM report_work"
-                       f" WHERE at >= ? AND at < ?{scope} GROUP BY action, actor, after, 1",
+                       f" WHERE at >= ? AND at < ?{where} GROUP BY action, actor, after, 1",
                        [*day_args, lo, hi, *extra]))
     return out
 

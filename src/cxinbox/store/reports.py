@@ -21,10 +21,16 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cxinbox.domain.reports import (
+    AGE_BUCKETS,
+    BACKLOG_STATUSES,
+    AgeCount,
     ChangeFact,
     ConvFacts,
+    JudgedCount,
+    LateFact,
     MessageFact,
     RawInterval,
+    SpanCount,
     VolumeCount,
 )
 from cxinbox.store import report_facts as facts
@@ -102,6 +108,8 @@ def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[obje
         return _kept(conn, where, params, since, until, needs)
     if needs.volume_spans is not None:
         return _counted(conn, where, params, since, until, needs)
+    if needs.spans is not None:
+        return _spans(conn, where, params, since, until, needs.spans, needs.spans_by)
     actions = ((*STATE_ACTIONS, "conversation.assign") if needs.assignments
                else STATE_ACTIONS if needs.state_events else ())
     recent = _events_since(conn, since, actions) if actions else []
@@ -178,30 +186,193 @@ def _counted(conn: sqlite3.Connection, where: str, params: Sequence[object], sin
     return ReportData((), (), (), {}, volume=tuple(out), heat=tuple(sorted(heat.items())))
 
 
+_SPAN_KEYS: dict[str | None, tuple[str, str]] = {
+    # breakdown: (the value, a join it needs)
+    None: ("NULL", ""),
+    "mailbox": ("c.mailbox", ""),
+    "channel": ("c.channel", ""),
+    "tag": ("t.tag", " LEFT JOIN conversation_tags t ON t.conversation_id = c.id"),
+}
+"""What `report backlog --by X` counts a conversation under (its attributes now)."""
+
+
+def _day_sql(column: str, pieces: Sequence[tuple[int, int, int]]) -> str:
+    """SQL for the local day number of the instant `column` (inside the window's pieces,
+    whose UTC offsets are constant; before the first or after the last, theirs)."""
+    cases = " ".join(f"WHEN {column} < {int(hi)} THEN ({column} + {int(off)}) / 86400"
+                     for _lo, hi, off in pieces[:-1])
+    last = f"({column} + {int(pieces[-1][2])}) / 86400"
+    return f"CASE {cases} ELSE {last} END" if cases else last
+
+
+def _spans(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,
+           until: int, pieces: Sequence[tuple[int, int, int]],
+           by: str | None) -> ReportData:
+    """Backlog: the kept status spans (migration 22) of the live conversations in scope
+    counted in one pass: each span open, pending or snoozed at the end of the local days
+    `first`..`last` (the state at an instant `b` is the span with start < b <= end, in a
+    conversation created before `b`), and those at the window's end by age."""
+    first = (since + pieces[0][2]) // 86400
+    last = (until - 1 + pieces[-1][2]) // 86400
+    began = "CASE WHEN s.start_at > c.created_at THEN s.start_at ELSE c.created_at END"
+    statuses = ", ".join(f"'{s}'" for s in BACKLOG_STATUSES)
+    scope = (" FROM report_spans s JOIN conversations c ON c.id = s.conversation_id{join}"
+             " WHERE c.merged_into IS NULL AND c.created_at < ? AND s.start_at < ?"
+             f" AND s.live = 1 AND s.status IN ({statuses}) AND ({where})")
+    ages = " ".join(f"WHEN ? - c.created_at < {int(bound)} THEN {n}"
+                    for n, (_label, bound) in enumerate(AGE_BUCKETS) if bound is not None)
+    keys = [None] if by is None else [by] if by != "tag" else [None, by]
+    counts: list[SpanCount] = []
+    aged: list[AgeCount] = []
+    for key_of in keys:
+        value, join = _SPAN_KEYS[key_of]
+        total = key_of is None
+        counts.extend(SpanCount(int(a), int(z), str(status), total,
+                                None if key is None else str(key), int(n))
+                      for a, z, status, key, n in conn.execute(
+            f"SELECT CASE WHEN {began} < ? THEN {first} ELSE {_day_sql(began, pieces)} END,"
+            f" CASE WHEN s.end_at IS NULL OR s.end_at >= ? THEN {last}"
+            f" ELSE {_day_sql('s.end_at', pieces)} - 1 END, s.status, {value}, count(*)"
+            f"{scope.format(join=join)} AND (s.end_at IS NULL OR s.end_at > ?)"
+            " GROUP BY 1, 2, 3, 4", [since, until, until, until, *params, since]))
+        aged.extend(AgeCount(int(bucket), total, None if key is None else str(key), int(n))
+                    for bucket, key, n in conn.execute(
+            f"SELECT CASE {ages} ELSE {len(AGE_BUCKETS) - 1} END, {value}, count(*)"
+            f"{scope.format(join=join)} AND {began} < ? AND (s.end_at IS NULL OR s.end_at >= ?)"
+            " GROUP BY 1, 2",
+            [*(until for _label, bound in AGE_BUCKETS if bound is not None), until, until,
+             *params, until, until]))
+    if by in ("mailbox", "channel"):  # one value per conversation: totals are the sums
+        sums: dict[tuple[int, int, str], int] = {}
+        for c in counts:
+            sums[(c.first, c.last, c.status)] = sums.get((c.first, c.last, c.status),
+                                                        0) + c.conversations
+        counts.extend(SpanCount(a, z, status, True, None, n)
+                      for (a, z, status), n in sums.items())
+        bucket_sums: dict[int, int] = {}
+        for g in aged:
+            bucket_sums[g.bucket] = bucket_sums.get(g.bucket, 0) + g.conversations
+        aged.extend(AgeCount(b, True, None, n) for b, n in bucket_sums.items())
+    return ReportData((), (), (), {}, backlog=tuple(counts), ages=tuple(aged))
+
+
 def _kept(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,
           until: int, needs: Needs) -> ReportData:
     """Response, SLA and workload: the kept intervals (store/report_facts.py) of the
     conversations in scope, their pauses, and (workload) the staff events counted."""
+    judged: tuple[JudgedCount, ...] | None = None
+    late: tuple[LateFact, ...] = ()
+    settled_sql = None
+    if needs.sla_targets is not None and needs.calendar_keys is not None:
+        settled_sql = _settled_sql(needs.calendar_keys, until, "report_intervals",
+                                   "(SELECT c.sla_policy FROM conversations c"
+                                   " WHERE c.id = report_intervals.conversation_id)")
+        judged, late = _judge(conn, where, params, since, until, needs)
     raw = facts.intervals_in(conn, since, until, running=needs.running,
-                             quiet_floor=needs.quiet_floor, answered=needs.answered)
+                             quiet_floor=needs.quiet_floor, answered=needs.answered,
+                             leave_out=settled_sql)
     convs = _conversations(conn, where, params, until, {r.conversation_id for r in raw},
-                           False, None)
+                           False, None, tags=needs.conversation_tags)
     in_scope = {c.id for c in convs}
     kept = tuple(r for r in raw if r.conversation_id in in_scope)
     work = None
     if needs.window_events:
-        live = {int(r[0]) for r in conn.execute(
-            "SELECT c.id FROM conversations c WHERE c.merged_into IS NULL AND c.created_at < ?"
-            f" AND ({where})", [until, *params])}
-        scope = live | {cid for cid, root in facts.survivors(conn).items() if root in live}
-        work = tuple(facts.work_counts(conn, since, until, needs.work_spans, scope))
+        work = tuple(facts.work_counts(conn, since, until, needs.work_spans,
+                                       _work_scope(conn, where, params, until)))
     paused = _measured(kept, convs, until, needs.calendar_keys)
     return ReportData(tuple(convs), (), (), {}, (), kept,
                       dict(facts.pauses_of(conn, paused,
                                            min((r.start for r in kept
                                                 if r.conversation_id in paused),
                                                default=since))),
-                      work)
+                      work, judged=judged, late=late)
+
+
+def _work_scope(conn: sqlite3.Connection, where: str, params: Sequence[object],
+                until: int) -> tuple[set[int], bool]:
+    """The conversations whose staff events workload counts (the live ones in scope and
+    those merged, at any depth, into one of them) as the shorter list: (ids, False) those,
+    or (ids, True) every other conversation. A whole desk's report leaves out next to
+    nothing, so it reads only the few conversations it leaves out, never 10^5 ids."""
+    inside = f"c.merged_into IS NULL AND c.created_at < ? AND ({where})"
+    outside = {int(r[0]) for r in conn.execute(
+        f"SELECT c.id FROM conversations c WHERE CASE WHEN {inside} THEN 0 ELSE 1 END = 1",
+        [until, *params])}
+    total = int(conn.execute("SELECT count(*) FROM conversations").fetchone()[0])
+    roots = facts.survivors(conn)
+    if 2 * len(outside) <= total:
+        return {cid for cid in outside
+                if not (cid in roots and roots[cid] not in outside)}, True
+    live = {int(r[0]) for r in conn.execute(
+        f"SELECT c.id FROM conversations c WHERE {inside}", [until, *params])}
+    return live | {cid for cid, root in roots.items() if root in live}, False
+
+
+def _lit(text: str) -> str:
+    """A string as an SQL literal (config names and calendar keys, never user input)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _settled_sql(calendar_keys: tuple[tuple[str, str], ...], until: int, table: str,
+                 policy: str) -> str:
+    """SQL true for an interval row of `table` whose business time is kept for its
+    conversation's calendar (`policy`: SQL for its SLA policy) and holds for a report
+    ending at `until` (domain/reports.py `intervals_until` reads it instead of measuring)."""
+    keys = dict(calendar_keys)
+    cases = " ".join(f"WHEN {_lit(name)} THEN {_lit(key)}" for name, key in calendar_keys
+                     if name)
+    key_of = (f"CASE {policy} {cases} ELSE {_lit(keys.get('', ''))} END" if cases
+              else _lit(keys.get("", "")))
+    return (f"{table}.business_s IS NOT NULL AND {table}.settled_at < {int(until)}"
+            f" AND {table}.calendar = {key_of}")
+
+
+_JUDGE_KEYS: dict[str | None, tuple[str, str]] = {
+    None: ("NULL", ""),
+    "mailbox": ("c.mailbox", ""),
+    "channel": ("c.channel", ""),
+    "staff": ("r.staff", ""),
+    "tag": ("t.tag", " LEFT JOIN conversation_tags t ON t.conversation_id = c.id"),
+}
+"""What `report sla --by X` counts an ended interval under (store side of `_values`)."""
+
+
+def _judge(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,
+           until: int, needs: Needs) -> tuple[tuple[JudgedCount, ...], tuple[LateFact, ...]]:
+    """SLA: the intervals of the conversations in scope that ended in the window with a
+    business time kept for their calendar and settled by its end, judged against their
+    policy's target in SQL: counted met or late per policy, kind, local day and breakdown
+    value, and the late ones listed (a year is ~10^5 intervals, ~10^2-10^4 late)."""
+    assert needs.sla_targets is not None and needs.calendar_keys is not None
+    target = ("CASE " + " ".join(
+        f"WHEN c.sla_policy = {_lit(p)} AND r.kind = {_lit(k)} THEN {int(t)}"
+        for p, k, t in needs.sla_targets) + " END") if needs.sla_targets else "NULL"
+    scope = (f" FROM report_intervals r JOIN conversations c ON c.id = r.conversation_id{{join}}"
+             " WHERE r.end_at >= ? AND r.end_at < ? AND r.dropped = 0"
+             f" AND {_settled_sql(needs.calendar_keys, until, 'r', 'c.sla_policy')}"
+             f" AND c.merged_into IS NULL AND c.created_at < ? AND ({where})"
+             f" AND {target} IS NOT NULL")
+    args = [since, until, until, *params]
+    day = _day_sql("r.end_at", needs.judge_spans) if needs.judge_spans else "NULL"
+    by = needs.judge_by
+    runs = [(None, "both" if by is None else "all"), (by, "value")] if by == "tag" \
+        else [(by, "both")]
+    counts: list[JudgedCount] = []
+    for key_of, groups in runs:
+        value, join = _JUDGE_KEYS[key_of]
+        counts.extend(JudgedCount(str(policy), kind, bool(met),
+                                  None if d is None else int(d),
+                                  None if key is None else str(key), groups, int(n))
+                      for policy, kind, met, d, key, n in conn.execute(
+            f"SELECT c.sla_policy, r.kind, CASE WHEN r.business_s <= {target} THEN 1 ELSE 0"
+            f" END, {day}, {value}, count(*){scope.format(join=join)} GROUP BY 1, 2, 3, 4, 5",
+            args))
+    late = tuple(LateFact(int(r[0]), str(r[1]), r[2], int(r[3]), int(r[4]), int(r[5]),
+                          int(r[6]), None if r[7] is None else str(r[7]))
+                 for r in conn.execute(
+        "SELECT r.conversation_id, c.sla_policy, r.kind, r.start_at, r.end_at, r.business_s,"
+        f" {target}, r.staff{scope.format(join='')} AND r.business_s > {target}", args))
+    return tuple(counts), late
 
 
 def _measured(kept: Sequence[RawInterval], convs: Sequence[ConvFacts], until: int,
@@ -238,8 +409,9 @@ def _tagged(conn: sqlite3.Connection, where: str, params: Sequence[object], unti
 
 def _conversations(conn: sqlite3.Connection, where: str, params: Sequence[object], until: int,
                    wanted: set[int], everyone_open: bool,
-                   tagged: str | None) -> list[ConvFacts]:
-    """Scope ∩ (wanted ∪ not closed now, when asked ∪ carrying `tagged`)."""
+                   tagged: str | None, tags: bool = True) -> list[ConvFacts]:
+    """Scope ∩ (wanted ∪ not closed now, when asked ∪ carrying `tagged`); without `tags`,
+    the conversations' tags are not read (left empty)."""
     terms: list[str] = []
     args: list[object] = []
     if wanted:
@@ -258,10 +430,10 @@ def _conversations(conn: sqlite3.Connection, where: str, params: Sequence[object
         " FROM conversations c WHERE c.merged_into IS NULL AND c.created_at < ?"
         f" AND ({where}) AND ({' OR '.join(terms)})", [until, *params, *args]).fetchall()
     ids = [int(r[0]) for r in rows]
-    tags = _tags(conn, ids)
+    kept_tags = _tags(conn, ids) if tags else {}
     return [ConvFacts(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]),
                       None if r[5] is None else str(r[5]), None if r[6] is None else str(r[6]),
-                      tuple(tags.get(int(r[0]), ())), None if r[7] is None else str(r[7]))
+                      tuple(kept_tags.get(int(r[0]), ())), None if r[7] is None else str(r[7]))
             for r in rows]
 
 

@@ -180,6 +180,7 @@ from cxinbox.store.schema_outbox import MIGRATION_4
 from cxinbox.store.schema_perf import MIGRATION_7
 from cxinbox.store.schema_redflag import MIGRATION_REDFLAG
 from cxinbox.store.schema_report_facts import MIGRATION_REPORT_BUSINESS, MIGRATION_REPORT_FACTS
+from cxinbox.store.schema_report_spans import MIGRATION_REPORT_SPANS
 from cxinbox.store.schema_reports import MIGRATION_REPORTS
 from cxinbox.store.schema_rules import MIGRATION_RULES
 from cxinbox.store.schema_search import MIGRATION_11
@@ -204,4 +205,5 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_CSAT,  # 18
                          MIGRATION_REPORT_FACTS,  # 19: kept report intervals
                          MIGRATION_REDFLAG,  # 20: one stored red-flag answer
-                         MIGRATION_REPORT_BUSINESS]  # 21: kept business time of intervals
+                         MIGRATION_REPORT_BUSINESS,  # 21: kept business time of intervals
+                         MIGRATION_REPORT_SPANS]  # 22: kept status spans (backlog)

@@ -425,6 +425,9 @@ class SqliteTx:
                      channel: str | None = None) -> list[OutboxItem]:
         return outbox.list_items(self.conn, states, limit, conversation_id, channel)
 
+    def outbox_drafts(self, channel: str) -> list[tuple[int, str, str | None, str | None]]:
+        return outbox.drafts_of_channel(self.conn, channel)
+
     def requeue_outbox_item(self, item_id: int, send_after_ms: int) -> bool:
         return outbox.requeue_cancelled(self.conn, item_id, send_after_ms)
 

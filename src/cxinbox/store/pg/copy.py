@@ -31,6 +31,7 @@ from cxinbox.store.db import walk_event_chain
 from cxinbox.store.pg.conn import PgConnection
 from cxinbox.store.pg.migrate import migrate
 from cxinbox.store.pg.schema import PG_MIGRATIONS, SQLITE_ONLY_TABLES, pg_version_of
+from cxinbox.store.schema_report_spans import PG_BACKFILL_REPORT_SPANS
 
 if TYPE_CHECKING:
     import psycopg
@@ -44,8 +45,8 @@ _SEEDED = frozenset({"triage_cursor"})
 """Tables a migration fills with their one row; the copy replaces it with the cache's."""
 
 _DERIVED = frozenset({"report_intervals", "report_pauses", "report_authors", "report_dirty",
-                      "report_work"})
-"""The reports' stored facts (migration 19): kept by triggers from the rows copied (COPY fires
+                      "report_work", "report_spans"})
+"""The reports' stored facts (migrations 19, 22): kept by triggers from the rows copied (COPY fires
 them), and every copied conversation is marked for recomputing, so they are rebuilt on the
 PostgreSQL side rather than copied (copying them would count each fact twice)."""
 
@@ -93,6 +94,8 @@ def copy_to_postgres(source: sqlite3.Connection, target: psycopg.Connection[Any]
                 _fill_self_reference(source, target, table, column, batch)
         target.execute("INSERT INTO report_dirty (conversation_id) SELECT id FROM conversations"
                        " ON CONFLICT DO NOTHING")
+        target.execute("DELETE FROM report_spans")  # the status spans, replayed in order
+        target.execute(PG_BACKFILL_REPORT_SPANS)
         _move_sequences(target, tables)
         problems = _differences(source, target, tables)
         if problems:

@@ -36,6 +36,7 @@ from cxinbox.store.schema_report_facts import (
     PG_MIGRATION_REPORT_BUSINESS,
     PG_MIGRATION_REPORT_FACTS,
 )
+from cxinbox.store.schema_report_spans import PG_MIGRATION_REPORT_SPANS
 
 PG_BASELINE: Final = 12
 """The SQLite schema version PG_MIGRATIONS[0] corresponds to."""
@@ -497,7 +498,8 @@ CREATE INDEX messages_report ON messages (date, conversation_id, direction);
 
 PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE, _TEAMS, _KB, _RULES, _TRIAGE, _reports(),
                                          PG_MIGRATION_CSAT, PG_MIGRATION_REPORT_FACTS,
-                                         PG_MIGRATION_REDFLAG, PG_MIGRATION_REPORT_BUSINESS)
+                                         PG_MIGRATION_REDFLAG, PG_MIGRATION_REPORT_BUSINESS,
+                                         PG_MIGRATION_REPORT_SPANS)
 """PG_MIGRATIONS[k] brings a PostgreSQL store to SQLite's schema version PG_BASELINE + k."""
 
 
