@@ -924,16 +924,14 @@ def audit_verify_cmd(
 ) -> None:
     """Check the trail against its hash chain, guard triggers and signed checkpoints.
 
-    Reads the database file directly and read-only, so run it as the server's user. Each
-    problem is one line saying from which event on the trail cannot be trusted.
+    Reads the store directly and read-only (the SQLite file, or the PostgreSQL database on
+    a read-only connection), so run it as the server's user. Each problem is one line
+    saying from which event on the trail cannot be trusted.
     """
     from cxinbox.service.audit_verify import verify_trail
     from cxinbox.wiring import open_audit_reader
 
     cfg = _load_config(config)
-    if cfg.store.url is not None:
-        fail("not available on this store yet (audit verify on PostgreSQL: not yet;"
-             " `cxinbox doctor` walks the event chain there)")
     report = verify_trail(cfg, open_reader=open_audit_reader, log_path=checkpoints)
     for finding in report.findings:
         label = "FAIL" if finding.level == "fail" else finding.level

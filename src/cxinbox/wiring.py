@@ -93,12 +93,17 @@ def rules_engine(store: Store, config: Config, *,
     return RuleEngine(store, config, team_assign=teams, rules=rules)
 
 
-def open_audit_reader(path: Path) -> AuditReader:
-    """A read-only look at the audit trail of the store at `path` (for `audit verify` and
-    `doctor`, which may run beside the server)."""
+def open_audit_reader(config: Config) -> AuditReader:
+    """A read-only look at the audit trail of the configured store (for `audit verify`
+    and `doctor`, which may run beside the servers): the SQLite file, or the PostgreSQL
+    database `[store] url` names, on a read-only connection of its own."""
+    if config.store.url is not None:
+        from cxinbox.store.pg.anchor import PgAuditReader
+
+        return PgAuditReader(config.store.url, config.store.database or "PostgreSQL store")
     from cxinbox.store.anchor import AuditReader as SqliteAuditReader
 
-    return SqliteAuditReader(path)
+    return SqliteAuditReader(config.db_path)
 
 
 def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:

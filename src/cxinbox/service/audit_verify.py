@@ -49,8 +49,8 @@ from cxinbox.store.records import ChainWalkRecord as ChainWalk
 
 Level = Literal["ok", "warn", "fail"]
 
-AuditOpener = Callable[[Path], AuditReader]
-"""Opens a read-only look at the audit trail of the store at a path (given by the caller:
+AuditOpener = Callable[[Config], AuditReader]
+"""Opens a read-only look at the audit trail of the configured store (given by the caller:
 the composition root chooses the backend); raises StoreError with one line when it cannot."""
 
 
@@ -121,7 +121,7 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
     tz = ZoneInfo(config.clinic.timezone)
     checkpoints = _read_checkpoints(report, lines or [], public, log_path, tz)
     try:
-        reader = open_reader(config.db_path)
+        reader = open_reader(config)
     except StoreError as exc:
         newest = max((c.checkpoint for c in checkpoints), key=lambda c: c.seq, default=None)
         if newest is not None and newest.seq > 0:
