@@ -22,9 +22,10 @@ from typing import Any, Final, Self
 
 from cxinbox.contract.errors import StoreError
 from cxinbox.store.anchor import chain_head, event_hash_at
+from cxinbox.store.audit_keys import audit_keys, kept_checkpoints, registration_details
 from cxinbox.store.db import ChainWalk, walk_event_chain
 from cxinbox.store.pg.conn import PgConnection
-from cxinbox.store.records import ChainHeadRecord
+from cxinbox.store.records import AuditKeyRecord, ChainHeadRecord
 
 GUARD_TRIGGERS: Final = ("events_no_update", "events_no_delete", "events_no_truncate")
 GUARD_FUNCTION: Final = "cxinbox_events_append_only"
@@ -94,6 +95,29 @@ class PgAuditReader:
         if len(body) != 1 or _fold(str(body[0][0])) != GUARD_BODY:
             missing.append(f"{GUARD_FUNCTION}()")
         return missing
+
+    def audit_keys(self) -> list[AuditKeyRecord]:
+        if not self._has("cxinbox_audit_keys"):
+            return []
+        with self._damage():
+            return audit_keys(self._conn)  # type: ignore[arg-type]
+
+    def kept_checkpoints(self) -> list[str]:
+        if not self._has("cxinbox_audit_checkpoints"):
+            return []
+        with self._damage():
+            return kept_checkpoints(self._conn)  # type: ignore[arg-type]
+
+    def registration(self, seq: int) -> str | None:
+        with self._damage():
+            return registration_details(self._conn, seq)  # type: ignore[arg-type]
+
+    def _has(self, table: str) -> bool:
+        """Whether the table exists (a database no server of this version opened yet
+        lacks the PostgreSQL-only tables; this reader never makes them)."""
+        with self._damage():
+            row = self._conn.execute("SELECT to_regclass(?) IS NOT NULL", (table,)).fetchone()
+        return bool(row and row[0])
 
     @contextmanager
     def _damage(self) -> Iterator[None]:
