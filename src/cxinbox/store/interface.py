@@ -262,6 +262,10 @@ class StoreTx(Protocol):
         """Keep a copy of a signed checkpoint line in the shared store (PostgreSQL)."""
         ...
 
+    def kept_checkpoints(self) -> list[str]:
+        """The checkpoint lines kept in the shared store, per key in signing order."""
+        ...
+
     def report_data(self, conversations: Selection, since: int, until: int,
                     needs: Needs) -> ReportData:
         """What one report reads about `conversations` (see store/reports.py)."""

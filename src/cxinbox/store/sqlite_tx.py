@@ -291,6 +291,11 @@ class SqliteTx:
 
         audit_keys.keep_checkpoint(self.conn, key_id, seq, at, line)
 
+    def kept_checkpoints(self) -> list[str]:
+        from cxinbox.store import audit_keys
+
+        return audit_keys.kept_checkpoints(self.conn)
+
     def report_data(self, conversations: Selection, since: int, until: int,
                     needs: Needs) -> ReportData:
         from cxinbox.store.reports import read_report_data

@@ -562,6 +562,23 @@ CREATE TABLE IF NOT EXISTS cxinbox_audit_checkpoints (
     PRIMARY KEY (key_id, at, seq)
 );
 """,
+    # pg_restore computes the generated search columns with an empty search_path: the
+    # helpers then name each other with their schema, or a pg_dump of the store would not
+    # restore (README: Backups on PostgreSQL).
+    """
+CREATE OR REPLACE FUNCTION cxinbox_words(text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+    AS $$ SELECT btrim(regexp_replace(lower(public.cxinbox_unaccent($1)), '[^[:alnum:]]+',
+                                      ' ', 'g')) $$;
+CREATE OR REPLACE FUNCTION cxinbox_search(terms text[], prefix boolean[], any_of boolean)
+    RETURNS tsquery LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT to_tsquery('simple', string_agg(
+              '(' || replace(words, ' ', ' <-> ') || CASE WHEN p THEN ':*' ELSE '' END || ')',
+              CASE WHEN any_of THEN ' | ' ELSE ' & ' END ORDER BY i))
+          FROM (SELECT public.cxinbox_words(t) AS words, p, i
+                FROM unnest(terms, prefix) WITH ORDINALITY AS u (t, p, i)) AS w
+          WHERE words <> '' $$;
+""",
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the
 numbered schema so the versions of the two backends stay in step: store/pg/migrate.py
