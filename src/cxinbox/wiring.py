@@ -106,6 +106,22 @@ def open_audit_reader(config: Config) -> AuditReader:
     return SqliteAuditReader(config.db_path)
 
 
+def same_store_as(config: Config) -> Callable[[str], bool] | None:
+    """For a PostgreSQL config: whether the database its URL reaches carries a given
+    store id (read once, on a short connection of its own; False when it cannot be read:
+    a client without database credentials relies on the names alone)."""
+    url = config.store.url
+    if url is None:
+        return None
+
+    def same(store_id: str) -> bool:
+        from cxinbox.store.pg.store import read_store_id
+
+        return read_store_id(url) == store_id
+
+    return same
+
+
 def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
     """The socket transport when a server answers on `config.socket_path`, else in-process
     acting as `actor` on the configured store (`local=True` forces in-process: an admin
@@ -114,7 +130,7 @@ def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
     from cxinbox.service.inbox import InboxService
 
     if not local:
-        opened = connect_socket(config)
+        opened = connect_socket(config, same_store=same_store_as(config))
         if opened is not None:
             return opened
     store = open_local_store(config)
