@@ -122,7 +122,7 @@ def test_one_database_reached_by_another_name_is_served(
             done = cx("status", "id:1", "closed", "-y", "-c", str(client))
             assert done.returncode == 0, done.stderr
             assert _status(ours, 1) == "closed"
-            assert server.wait_log('msg="client connected"')  # through the server
+            assert server.wait_log('msg="client connected"', timeout=30)  # through the server
             health = cx("status", "-c", str(client))
             assert "not talking" not in health.stdout + health.stderr
             elsewhere = pg_config(tmp_path / "elsewhere", sock,
