@@ -2,7 +2,7 @@
 off, and how long an auditor waits for `cxinbox audit verify`.
 
     python bench/bench_audit.py [--events 20000] [--writers 2] [--rounds 3]
-                                [--verify-events 100000]
+                                [--verify-events 100000] [--pg] [--verify-only]
 
   write path   `--writers` threads each append events one transaction at a time (as staff
                actions do: BEGIN IMMEDIATE, one event, COMMIT with synchronous=FULL), first
@@ -10,7 +10,10 @@ off, and how long an auditor waits for `cxinbox audit verify`.
                (checkpoint_seconds = 1, checkpoint_events = 100), then with the defaults;
                reported: events/s and per-transaction latency p50/p95/max, checkpoints
   verify       a trail of `--verify-events` events with a checkpoint every 1,000 events,
-               checked end to end (chain walk, every checkpoint's signature and event)
+               checked end to end (chain walk, every checkpoint's signature and event);
+               with `--pg` the same trail on PostgreSQL too (a throwaway cluster, the
+               checkpoints also kept in the database as several servers keep them), with
+               the ratio PostgreSQL / SQLite; wall and CPU time of this process
 """
 
 from __future__ import annotations
@@ -107,28 +110,55 @@ def bench_writes(args: argparse.Namespace) -> None:
               f"   (rates: {', '.join(f'{r[0]:.0f}' for r in runs)})")
 
 
+def _fill_and_verify(config: Config, store: object, events: int) -> tuple[float, float]:
+    """A trail of `events` events, a checkpoint every 1,000; (wall s, CPU s) of verify."""
+    anchor = Anchor(store, config)  # type: ignore[arg-type]
+    anchor.open()
+    batch = [("conversation.view", f"conversation:{i}", {"n": i}) for i in range(1000)]
+    for _ in range(events // 1000):
+        with store.write() as conn:  # type: ignore[attr-defined]
+            append_events(conn, "bench", batch)
+        anchor.checkpoint(force=True)
+    anchor.close()
+    store.close()  # type: ignore[attr-defined]
+    started, cpu = time.perf_counter(), time.process_time()
+    report = verify_trail(config, open_reader=open_audit_reader)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    assert report.passed, [f.text for f in report.findings]
+    return elapsed, cpu
+
+
 def bench_verify(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="cxinbox-bench-audit-"))
     try:
         config = make_config(work, "")
-        db = Database(config.db_path)
-        anchor = Anchor(db, config)
-        anchor.open()
-        batch = [("conversation.view", f"conversation:{i}", {"n": i}) for i in range(1000)]
-        for _ in range(args.verify_events // 1000):
-            with db.write() as conn:
-                append_events(conn, "bench", batch)
-            anchor.checkpoint(force=True)
-        anchor.close()
-        db.close()
-        started = time.perf_counter()
-        report = verify_trail(config, open_reader=open_audit_reader)
-        elapsed = time.perf_counter() - started
+        lite = _fill_and_verify(config, Database(config.db_path), args.verify_events)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    assert report.passed, report.findings
     print(f"verify: {args.verify_events:,} events, {args.verify_events // 1000} checkpoints:"
-          f" {elapsed:.2f} s")
+          f" SQLite {lite[0]:.2f} s (CPU {lite[1]:.2f} s)")
+    if not args.pg:
+        return
+    sys.path.insert(0, str(ROOT))
+    from tests.support.pgcluster import pg_cluster
+
+    from cxinbox.store.pg.store import PgStore
+
+    work = Path(tempfile.mkdtemp(prefix="cxinbox-bench-audit-"))
+    try:
+        with pg_cluster() as cluster:
+            cluster.create_database("bench_audit")
+            url = cluster.url("bench_audit")
+            path = work / "config.toml"
+            path.write_text(f'[store]\nurl = "{url}"\n\n[audit]\n'
+                            f'key_file = "{work / "audit.key"}"\n'
+                            f'checkpoint_log = "{work / "checkpoints.jsonl"}"\n')
+            config = load_config(path)
+            pg = _fill_and_verify(config, PgStore(url, max_size=2), args.verify_events)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"        PostgreSQL {pg[0]:.2f} s (CPU {pg[1]:.2f} s); PostgreSQL / SQLite"
+          f" {pg[0] / lite[0]:.2f}x wall, {pg[1] / lite[1]:.2f}x CPU")
 
 
 def main() -> None:
@@ -137,8 +167,13 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--verify-events", type=int, default=100_000)
+    parser.add_argument("--pg", action="store_true",
+                        help="Verify the same trail on PostgreSQL too.")
+    parser.add_argument("--verify-only", action="store_true",
+                        help="Skip the write-path measurement.")
     args = parser.parse_args()
-    bench_writes(args)
+    if not args.verify_only:
+        bench_writes(args)
     bench_verify(args)
 
 

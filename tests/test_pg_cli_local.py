@@ -107,8 +107,9 @@ def test_what_postgresql_does_not_run_yet_is_one_line(config: Path) -> None:
     # reindex runs (PostgreSQL's search columns follow each row; the messages are re-parsed)
     done = cx("reindex", "-c", str(config))
     assert done.returncode == 0 and "reindexed" in done.stdout, (done.stdout, done.stderr)
-    _one_line_failure(cx("audit", "verify", "-c", str(config)),
-                      "not available on this store yet", "PostgreSQL")
+    _one_line_failure(cx("backup", "-c", str(config)), "on PostgreSQL", "pg_dump -Fc")
+    _one_line_failure(cx("restore", "x.db.gz.age", "--identity", "key.txt", "-c", str(config)),
+                      "on PostgreSQL", "pg_restore --no-owner")
 
 
 def test_a_bad_url_is_one_line(tmp_path: Path, pg_cluster: PgCluster) -> None:

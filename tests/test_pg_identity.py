@@ -99,3 +99,36 @@ def test_a_server_on_another_postgresql_database_is_refused(
             refused = cx("list", "-c", str(pg_config(
                 tmp_path / "other", sock, ours.replace("@/", ":not-shown@/", 1), {ME: "admin"})))
             assert refused.returncode == 5 and "not-shown" not in refused.stderr
+
+
+def test_one_database_reached_by_another_name_is_served(
+        tmp_path: Path, two_databases: tuple[str, str]) -> None:
+    """The server's URL names the cluster's socket directory, the client's a link to it:
+    two names (no host in common), one database, whose store id both read; served. A
+    config on the other database, by the same link, is still refused."""
+    ours, other = two_databases
+    real = ours.split("host=", 1)[1].split("&", 1)[0]
+    from urllib.parse import quote, unquote
+
+    link = tmp_path / "pg-link"
+    link.symlink_to(unquote(real))
+    by_link = ours.replace(real, quote(str(link), safe=""))
+    assert pg_database_name(by_link) != pg_database_name(ours)
+    with socket_dir() as sockdir:
+        sock = sockdir / "s.sock"
+        server_cfg = pg_config(tmp_path / "server", sock, ours, {ME: "admin"})
+        client = pg_config(tmp_path / "client", sock, by_link, {ME: "admin"})
+        with Server(server_cfg, sock) as server:
+            done = cx("status", "id:1", "closed", "-y", "-c", str(client))
+            assert done.returncode == 0, done.stderr
+            assert _status(ours, 1) == "closed"
+            assert server.wait_log('msg="client connected"', timeout=30)  # through the server
+            health = cx("status", "-c", str(client))
+            assert "not talking" not in health.stdout + health.stderr
+            elsewhere = pg_config(tmp_path / "elsewhere", sock,
+                                  other.replace(real, quote(str(link), safe="")),
+                                  {ME: "admin"})
+            refused = cx("list", "-c", str(elsewhere))
+            assert refused.returncode == 5 and "not talking to it" in refused.stderr
+            assert len(refused.stderr.splitlines()) == 1
+            assert _status(other, 1) == "open"

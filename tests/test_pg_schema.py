@@ -10,13 +10,18 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from tests.support.pgcluster import PgCluster
 
 from cxinbox.contract.errors import StoreError
 from cxinbox.store.db import Database
 from cxinbox.store.pg.migrate import migrate, schema_version
-from cxinbox.store.pg.schema import PG_BASELINE, PG_MIGRATIONS, SQLITE_ONLY_TABLES
+from cxinbox.store.pg.schema import (
+    PG_BASELINE,
+    PG_MIGRATIONS,
+    PG_ONLY_TABLES,
+    SQLITE_ONLY_TABLES,
+)
 from cxinbox.store.schema import MIGRATIONS
-from tests.support.pgcluster import PgCluster
 
 _FTS_SUFFIXES = ("_fts", "_fts_data", "_fts_idx", "_fts_docsize", "_fts_config")
 
@@ -48,8 +53,9 @@ def test_tables_and_columns_match_sqlite(pg_cluster: PgCluster, tmp_path: Path) 
         pg_tables: dict[str, set[str]] = {}
         for table, column in conn.execute(
                 "SELECT table_name, column_name FROM information_schema.columns"
-                " WHERE table_schema = 'public' AND table_name <> 'cxinbox_meta'"):
-            pg_tables.setdefault(table, set()).add(column)
+                " WHERE table_schema = 'public'"):
+            if table not in PG_ONLY_TABLES:
+                pg_tables.setdefault(table, set()).add(column)
     for columns in pg_tables.values():
         columns.discard("search")  # a generated full-text column: PostgreSQL's FTS5
     assert set(pg_tables) == set(sqlite_tables)

@@ -862,7 +862,8 @@ class _AuditGroup(TyperGroup):
 
 audit_app = typer.Typer(cls=_AuditGroup, help="The audit trail. `cxinbox audit [QUERY]` reads"
                         " it (the same as `audit read`; supervisors and admins), `cxinbox audit"
-                        " verify` checks it against its signed checkpoints.")
+                        " verify` checks it against its signed checkpoints, `cxinbox audit"
+                        " keys` lists the servers' signing keys.")
 app.add_typer(audit_app, name="audit")
 
 
@@ -924,16 +925,14 @@ def audit_verify_cmd(
 ) -> None:
     """Check the trail against its hash chain, guard triggers and signed checkpoints.
 
-    Reads the database file directly and read-only, so run it as the server's user. Each
-    problem is one line saying from which event on the trail cannot be trusted.
+    Reads the store directly and read-only (the SQLite file, or the PostgreSQL database on
+    a read-only connection), so run it as the server's user. Each problem is one line
+    saying from which event on the trail cannot be trusted.
     """
     from cxinbox.service.audit_verify import verify_trail
     from cxinbox.wiring import open_audit_reader
 
     cfg = _load_config(config)
-    if cfg.store.url is not None:
-        fail("not available on this store yet (audit verify on PostgreSQL: not yet;"
-             " `cxinbox doctor` walks the event chain there)")
     report = verify_trail(cfg, open_reader=open_audit_reader, log_path=checkpoints)
     for finding in report.findings:
         label = "FAIL" if finding.level == "fail" else finding.level
@@ -945,6 +944,39 @@ def audit_verify_cmd(
     where = report.untrusted_from
     fail(f"{problems} audit problem(s)" + (
         f"; the trail cannot be trusted from event #{where} on" if where is not None else ""))
+
+
+@audit_app.command("keys")
+def audit_keys_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """The audit signing keys registered in a PostgreSQL store: each server's, with its
+    host, when it was first used and the event that registered it."""
+    from cxinbox.contract.errors import StoreError
+    from cxinbox.wiring import open_audit_reader
+
+    cfg = _load_config(config)
+    try:
+        with open_audit_reader(cfg) as reader:
+            keys = reader.audit_keys()
+    except StoreError as exc:
+        fail(str(exc))
+    tz = ZoneInfo(cfg.clinic.timezone)
+    if as_json:
+        _print_json([{"key_id": k.key_id, "public_key": k.public_key, "host": k.host,
+                      "first_used": datetime.fromtimestamp(k.first_at / 1000, UTC)
+                      .astimezone(tz).isoformat(), "first_event": k.first_seq}
+                     for k in keys])
+        return
+    for k in keys:
+        typer.echo(f"{k.key_id}  {_fmt_time(k.first_at // 1000, tz)}  #{k.first_seq:<7}"
+                   f"  {k.host}  {k.public_key}")
+    if cfg.store.url is None:
+        typer.echo("no registered keys: on SQLite one server signs, with [audit] key_file",
+                   err=True)
+    else:
+        typer.echo(f"{len(keys)} key(s)", err=True)
 
 
 @app.command()

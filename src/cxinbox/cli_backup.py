@@ -57,6 +57,7 @@ def register(app: typer.Typer, load_config: LoadConfig, actor: Callable[[], str]
         from cxinbox.wiring import open_api
 
         cfg = load_config(config)
+        _refuse_postgresql(cfg, "backup", "pg_dump -Fc -f cxinbox.dump")
         directory = str(to.expanduser().absolute()) if to is not None else None
         opened = open_api(cfg, actor())
         if opened.transport == "socket":
@@ -106,6 +107,8 @@ def register(app: typer.Typer, load_config: LoadConfig, actor: Callable[[], str]
 
         target = target_file(to.expanduser().absolute()) if to is not None else None
         if cfg is not None:
+            _refuse_postgresql(cfg, "restore", "pg_restore --no-owner -d NEWDB cxinbox.dump"
+                               " into a fresh database, then point [store] url at it")
             if target is None:
                 target = cfg.db_path
             if _server_runs(cfg.socket_path) and _same_file(target, cfg.db_path):
@@ -115,6 +118,16 @@ def register(app: typer.Typer, load_config: LoadConfig, actor: Callable[[], str]
         report = restore_backup(file, identity, target, actor=actor())
         for line in describe(report, file):
             typer.echo(line)
+
+
+def _refuse_postgresql(cfg: Config, what: str, how: str) -> None:
+    """Backups of a PostgreSQL store are PostgreSQL's own tools' work: one line saying
+    which, never the URL (it may carry a password)."""
+    if cfg.store.url is None:
+        return
+    typer.echo(f"cxinbox: {what} works on the SQLite file; on PostgreSQL ({cfg.store.database})"
+               f" use {how} (README: Backups on PostgreSQL)", err=True)
+    raise typer.Exit(1)
 
 
 def _server_runs(path: Path) -> bool:

@@ -86,7 +86,10 @@ def _ask(config_path: str | None) -> Any:
     path = config.socket_path
     try:
         trusted = trusted_server_uids(path, (config.db_path.parent,))
-        found = probe(path, trusted=trusted, db_path=config.store_identity)
+        from cxinbox.wiring import same_store_as
+
+        found = probe(path, trusted=trusted, db_path=config.store_identity,
+                      same_store=same_store_as(config))
     except Forbidden as exc:
         raise _Unknown(str(exc)) from None
     except ServerUnavailable as exc:

@@ -95,12 +95,33 @@ def rules_engine(store: Store, config: Config, *,
     return RuleEngine(store, config, team_assign=teams, rules=rules)
 
 
-def open_audit_reader(path: Path) -> AuditReader:
-    """A read-only look at the audit trail of the store at `path` (for `audit verify` and
-    `doctor`, which may run beside the server)."""
+def open_audit_reader(config: Config) -> AuditReader:
+    """A read-only look at the audit trail of the configured store (for `audit verify`
+    and `doctor`, which may run beside the servers): the SQLite file, or the PostgreSQL
+    database `[store] url` names, on a read-only connection of its own."""
+    if config.store.url is not None:
+        from cxinbox.store.pg.anchor import PgAuditReader
+
+        return PgAuditReader(config.store.url, config.store.database or "PostgreSQL store")
     from cxinbox.store.anchor import AuditReader as SqliteAuditReader
 
-    return SqliteAuditReader(path)
+    return SqliteAuditReader(config.db_path)
+
+
+def same_store_as(config: Config) -> Callable[[str], bool] | None:
+    """For a PostgreSQL config: whether the database its URL reaches carries a given
+    store id (read once, on a short connection of its own; False when it cannot be read:
+    a client without database credentials relies on the names alone)."""
+    url = config.store.url
+    if url is None:
+        return None
+
+    def same(store_id: str) -> bool:
+        from cxinbox.store.pg.store import read_store_id
+
+        return read_store_id(url) == store_id
+
+    return same
 
 
 def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
@@ -111,7 +132,7 @@ def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
     from cxinbox.service.inbox import InboxService
 
     if not local:
-        opened = connect_socket(config)
+        opened = connect_socket(config, same_store=same_store_as(config))
         if opened is not None:
             return opened
     store = open_local_store(config)

@@ -12,6 +12,7 @@ import grp
 import os
 import socket
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -99,15 +100,23 @@ def check_server(sock: socket.socket, path: Path, trusted: frozenset[int] | None
                             f" (uid {uid}), {why}; not talking to it")
 
 
-def check_store(hello: Hello, path: Path, db_path: Path | str | None) -> None:
+def check_store(hello: Hello, path: Path, db_path: Path | str | None,
+                same_store: Callable[[str], bool] | None = None) -> None:
     """The server on `path` must serve the database the config names (`db_path`, its
     `Config.store_identity`): a command must never change another database because a
     socket led elsewhere (another server left running on the default socket, a config
-    copied without its socket, a server on another PostgreSQL database)."""
+    copied without its socket, a server on another PostgreSQL database).
+
+    A database has one id of its own (PostgreSQL's `store_id`) but many names: another
+    host name, address or socket directory reaches the same one. When the names differ,
+    `same_store(id)` (given where this process can read the configured database) says
+    whether the database the config names carries the server's id; then it is the same."""
     if db_path is None or not hello.store:
         return
     ours = store_names(db_path)
     if set(ours) & set(hello.store):
+        return
+    if hello.store_id and same_store is not None and same_store(hello.store_id):
         return
     theirs = clean_line(hello.store[-1])
     if hello.store_id:
@@ -132,7 +141,9 @@ def _no_access(path: Path) -> Forbidden:
 
 def probe(path: Path, timeout: float = CONNECT_TIMEOUT_S,
           trusted: frozenset[int] | None = None,
-          db_path: Path | str | None = None) -> tuple[Hello, socket.socket] | None:
+          db_path: Path | str | None = None,
+          same_store: Callable[[str], bool] | None = None
+          ) -> tuple[Hello, socket.socket] | None:
     """Connect to a server on `path`, check who runs it, and read its hello, blocking.
 
     With `db_path` (the config's database), a server that serves another database is
@@ -168,7 +179,7 @@ def probe(path: Path, timeout: float = CONNECT_TIMEOUT_S,
         if not buffer:
             raise ServerUnavailable(f"{path}: the server closed the connection at once")
         hello = _hello_from(wire.loads(buffer), path)
-        check_store(hello, path, db_path)
+        check_store(hello, path, db_path, same_store)
     except (OSError, wire.WireError) as exc:
         sock.close()
         raise ServerUnavailable(f"{path}: no proper answer from the server ({exc})") from None

@@ -48,8 +48,10 @@ class OpenedAPI:
                 self.db.close()
 
 
-def connect_socket(config: Config) -> OpenedAPI | None:
-    """The server on `config.socket_path` when one answers; None when nothing does."""
+def connect_socket(config: Config, same_store: Callable[[str], bool] | None = None
+                   ) -> OpenedAPI | None:
+    """The server on `config.socket_path` when one answers; None when nothing does.
+    `same_store`: see `socket_probe.check_store`."""
     path = config.socket_path
     try:
         present = path.exists()
@@ -60,7 +62,7 @@ def connect_socket(config: Config) -> OpenedAPI | None:
     from cxinbox.api.socket_client import SocketAPI, probe, trusted_server_uids
 
     trusted = trusted_server_uids(path, (config.db_path.parent,))
-    found = probe(path, trusted=trusted, db_path=config.store_identity)
+    found = probe(path, trusted=trusted, db_path=config.store_identity, same_store=same_store)
     if found is None:
         return None
     hello, sock = found

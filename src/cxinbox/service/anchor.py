@@ -50,6 +50,8 @@ RETRY_S = 60.0
 ALERT_KEY = "audit:checkpoints"
 CHAIN_ALERT_KEY = "audit:chain"
 SYSLOG_ALERT_KEY = "audit:syslog"
+KEY_ACTOR = "system"
+"""Who the trail names for a key's registration (`audit.key`): the server itself."""
 
 
 class Anchor:
@@ -106,6 +108,8 @@ class Anchor:
                     self._log.end_torn_line()
             if audit.syslog_socket is not None:
                 self._syslog = SyslogCopy(audit.syslog_socket, audit.syslog_facility)
+            if self.shared:
+                self._register(good[0] if good is not None else None)
         except BaseException:
             self.close()
             raise
@@ -113,6 +117,25 @@ class Anchor:
             return (f"{log_path} was missing although the audit signing key exists; a new"
                     " checkpoint log begins now - IT must find out where the old one went")
         return self._continuity_problem()
+
+    @property
+    def shared(self) -> bool:
+        """Several servers may sign this trail in turn (a PostgreSQL store): each key is
+        registered in the store and each checkpoint kept there too, so any host can verify
+        the whole trail (store/audit_keys.py)."""
+        return self.config.store.url is not None
+
+    def _register(self, last_line: str | None) -> None:
+        """Register this server's key (with its host and an `audit.key` event, once), and
+        keep its log's last checkpoint in the store in case a crash came between the two
+        writes of it."""
+        assert self._key is not None
+        public = self._key.public_key()
+        with self.db.writing() as tx:
+            tx.register_audit_key(KEY_ACTOR, key_id(public), public_key_text(public),
+                                  socket.gethostname(), self.clock())
+            if last_line is not None and self.last is not None:
+                tx.keep_checkpoint(self.last.key, self.last.seq, self.last.at, last_line)
 
     def _continuity_problem(self) -> str | None:
         last = self.last
@@ -195,6 +218,9 @@ class Anchor:
                           start_prev=start_prev)
         line = checkpoint.line()
         self._log.append(line)
+        if self.shared:
+            with self.db.writing() as tx:
+                tx.keep_checkpoint(checkpoint.key, checkpoint.seq, checkpoint.at, line)
         self.last, self._prev = checkpoint, line_digest(line)
         if self._syslog is not None:
             self.syslog_problem = self._syslog.send(line)

@@ -49,8 +49,8 @@ from cxinbox.store.records import ChainWalkRecord as ChainWalk
 
 Level = Literal["ok", "warn", "fail"]
 
-AuditOpener = Callable[[Path], AuditReader]
-"""Opens a read-only look at the audit trail of the store at a path (given by the caller:
+AuditOpener = Callable[[Config], AuditReader]
+"""Opens a read-only look at the audit trail of the configured store (given by the caller:
 the composition root chooses the backend); raises StoreError with one line when it cannot."""
 
 
@@ -119,10 +119,11 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
         report.fail(f"{log_path}: the checkpoint log is missing while the signing key exists"
                     " (deleted or moved?)", 1)
     tz = ZoneInfo(config.clinic.timezone)
-    checkpoints = _read_checkpoints(report, lines or [], public, log_path, tz)
+    own = _own_key(public)
     try:
-        reader = open_reader(config.db_path)
+        reader = open_reader(config)
     except StoreError as exc:
+        checkpoints = _read_checkpoints(report, lines or [], own, str(log_path), tz)
         newest = max((c.checkpoint for c in checkpoints), key=lambda c: c.seq, default=None)
         if newest is not None and newest.seq > 0:
             report.fail(f"{exc}, but a checkpoint signed {_when(newest.at, tz)} saw"
@@ -133,6 +134,14 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
     with reader:
         try:
             walk = reader.walk()
+            trusted = _trusted_keys(report, reader, own, walk.start_seq)
+            checkpoints = _read_checkpoints(report, lines or [], trusted, str(log_path), tz)
+            kept = reader.kept_checkpoints()
+            if kept:
+                checkpoints = _merge(checkpoints, _read_checkpoints(
+                    report, kept, trusted, "the database's copy of the checkpoints", tz,
+                    loose_start=True))
+            _name_keys(report, trusted, checkpoints, tz)
             head = reader.head()
             missing_guards = reader.missing_guards()
             _compare(report, checkpoints, walk, head, reader.hash_at, missing_guards, tz,
@@ -140,6 +149,88 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
         except StoreError as exc:
             report.fail(str(exc), 1)
     return report
+
+
+@dataclass(frozen=True, slots=True)
+class _Trusted:
+    """A key checkpoints are taken on the word of, and from which event on."""
+
+    public: Ed25519PublicKey
+    first_seq: int
+    label: str
+    own: bool = False
+
+
+def _own_key(public: Ed25519PublicKey | None) -> dict[str, _Trusted]:
+    """The key beside this config (or pinned in it): trusted for the whole trail."""
+    if public is None:
+        return {}
+    return {key_id(public): _Trusted(public, 0, "this server's key", own=True)}
+
+
+def _trusted_keys(report: TrailReport, reader: AuditReader, own: dict[str, _Trusted],
+                  start_seq: int) -> dict[str, _Trusted]:
+    """This server's key, and every key registered in a shared store whose registration
+    event is in the chain: each is trusted for events from its registration on, so a key
+    registered later cannot vouch for the past."""
+    trusted = dict(own)
+    for row in reader.audit_keys():
+        try:
+            public = parse_public_key(row.public_key)
+        except AnchorError:
+            public = None
+        if public is None or key_id(public) != row.key_id:
+            report.fail(f"registered key {row.key_id} ({row.host}) does not match its public"
+                        " key: the key registry was written outside cxinbox")
+            continue
+        details = reader.registration(row.first_seq)
+        released = details is None and row.first_seq < start_seq
+        if not released and not _registers(details, row.key_id, row.public_key):
+            report.fail(f"key {row.key_id} ({row.host}) is registered as of event"
+                        f" #{row.first_seq}, but that event does not register it: the key"
+                        " registry was written outside cxinbox")
+            continue
+        if row.key_id in trusted:
+            continue  # this server's own key: trusted for the whole trail already
+        trusted[row.key_id] = _Trusted(public, row.first_seq, f"{row.host}'s key")
+    return trusted
+
+
+def _registers(details: str | None, key: str, public_key: str) -> bool:
+    import json
+
+    if details is None:
+        return False
+    try:
+        data = json.loads(details)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("key") == key and \
+        data.get("public_key") == public_key
+
+
+def _merge(first: list[_Line], second: list[_Line]) -> list[_Line]:
+    """Both sources' checkpoints, each once, in the order of the events they signed."""
+    seen = {line.checkpoint.sig for line in first}
+    merged = first + [line for line in second if line.checkpoint.sig not in seen]
+    return sorted(merged, key=lambda line: (line.checkpoint.seq, line.checkpoint.at))
+
+
+def _name_keys(report: TrailReport, trusted: dict[str, _Trusted], lines: list[_Line],
+               tz: ZoneInfo) -> None:
+    """One line per key that signed checkpoints (only when more than this server's key
+    is in play, so a single server's report reads as it always did)."""
+    if not any(not t.own for t in trusted.values()):
+        return
+    for kid, trust in trusted.items():
+        signed = [line.checkpoint for line in lines if line.checkpoint.key == kid]
+        since = "" if trust.own else f", registered at event #{trust.first_seq}"
+        if signed:
+            span = f"#{min(c.seq for c in signed)}-#{max(c.seq for c in signed)}"
+            report.ok(f"key {kid} ({trust.label}{since}) signed {len(signed)} checkpoint(s)"
+                      f" of events {span}, the last {_when(max(c.at for c in signed), tz)}")
+        else:
+            report.ok(f"key {kid} ({trust.label}{since}) signed no checkpoint yet")
 
 
 def _public_key(report: TrailReport, config: Config, key_path: Path) -> Ed25519PublicKey | None:
@@ -161,17 +252,21 @@ def _public_key(report: TrailReport, config: Config, key_path: Path) -> Ed25519P
     return from_file
 
 
-def _read_checkpoints(report: TrailReport, lines: list[str], public: Ed25519PublicKey | None,
-                      log_path: Path, tz: ZoneInfo) -> list[_Line]:
-    """The lines that are genuine checkpoints, each problem with the log one finding."""
+def _read_checkpoints(report: TrailReport, lines: list[str], trusted: dict[str, _Trusted],
+                      source: str, tz: ZoneInfo, *, loose_start: bool = False) -> list[_Line]:
+    """The lines that are genuine checkpoints, each problem with the log one finding.
+
+    Each key's lines must follow one another (`prev`); with `loose_start` (the database's
+    copy, kept from when the server was upgraded) a key's first line may follow lines the
+    copy never held."""
     good: list[_Line] = []
-    if lines and public is None:
-        report.fail(f"{log_path}: {len(lines)} checkpoint(s) but no trusted key to check them"
+    if lines and not trusted:
+        report.fail(f"{source}: {len(lines)} checkpoint(s) but no trusted key to check them"
                     " with (no usable signing key, no [audit] public_key pinned)", 1)
         return good
-    assert public is not None or not lines
-    our_id = key_id(public) if public is not None else ""
-    prev_digest = ""
+    registry = any(not t.own for t in trusted.values())
+    prev_digest: dict[str, str] = {}
+    last_of: dict[str, _Line] = {}
     damaged: int | None = None
     for number, text in enumerate(lines, 1):
         try:
@@ -179,28 +274,42 @@ def _read_checkpoints(report: TrailReport, lines: list[str], public: Ed25519Publ
         except ValueError as exc:
             damaged = number
             if number == len(lines):
-                report.warn(f"{log_path} line {number} is damaged ({exc}); a crash while"
+                report.warn(f"{source} line {number} is damaged ({exc}); a crash while"
                             " writing it?")
             continue
-        assert public is not None
-        if checkpoint.key != our_id or not signature_ok(checkpoint, public):
-            report.fail(f"{log_path} line {number}: not signed by the server's key (forged or"
-                        " edited)")
+        trust = trusted.get(checkpoint.key)
+        if trust is None and registry:
+            report.fail(f"{source} line {number}: signed by key {checkpoint.key}, which is"
+                        " not registered (forged?)")
             continue
-        if checkpoint.prev != prev_digest:
-            after = f"line {good[-1].number}" if good else "the start of the log"
-            report.fail(f"{log_path} line {number} does not follow {after}: checkpoints were"
+        if trust is None or not signature_ok(checkpoint, trust.public):
+            whose = "the server's key" if trust is None or trust.own else \
+                f"key {checkpoint.key}"
+            report.fail(f"{source} line {number}: not signed by {whose} (forged or edited)")
+            continue
+        if checkpoint.seq < trust.first_seq:
+            report.fail(f"{source} line {number}: key {checkpoint.key} ({trust.label}) was"
+                        f" registered at event #{trust.first_seq} and cannot vouch for"
+                        f" event #{checkpoint.seq} before it (the past re-signed?)")
+            continue
+        before = last_of.get(checkpoint.key)
+        expected = prev_digest.get(checkpoint.key, "")
+        if checkpoint.prev != expected and not (loose_start and before is None):
+            after = f"line {before.number}" if before else "the start of the log"
+            report.fail(f"{source} line {number} does not follow {after}: checkpoints were"
                         " removed, inserted or reordered")
         elif damaged is not None:
-            report.warn(f"{log_path} line {damaged} is damaged (a crash while writing it?);"
+            report.warn(f"{source} line {damaged} is damaged (a crash while writing it?);"
                         " the checkpoints after it continue the sequence")
-        if good and checkpoint.seq < good[-1].checkpoint.seq:
+        if before is not None and checkpoint.seq < before.checkpoint.seq:
             report.fail(f"the checkpoint signed {_when(checkpoint.at, tz)} saw"
-                        f" #{checkpoint.seq}, the one before it #{good[-1].checkpoint.seq}:"
+                        f" #{checkpoint.seq}, the one before it #{before.checkpoint.seq}:"
                         " the database went back (an older copy was put back or the newest"
                         " events deleted while no server ran)", checkpoint.seq + 1)
-        good.append(_Line(number, checkpoint))
-        prev_digest = line_digest(text)
+        line = _Line(number, checkpoint)
+        good.append(line)
+        last_of[checkpoint.key] = line
+        prev_digest[checkpoint.key] = line_digest(text)
         damaged = None
     return good
 

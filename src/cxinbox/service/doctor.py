@@ -121,7 +121,8 @@ def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
         return False
     report.ok(f"valid: {len(config.accounts)} account(s), {len(config.staff)} staff member(s)")
     if config.store.url is not None:
-        _check_pg_store(report, config, open_pg)
+        if _check_pg_store(report, config, open_pg):
+            _check_audit_trail(report, config, open_audit)
     else:
         _check_store(report, config, open_store, open_audit)
     for account in config.accounts:
@@ -173,18 +174,18 @@ def _check_store(report: _Report, config: Config, open_store: StoreOpener,
     _check_audit_trail(report, config, open_audit)
 
 
-def _check_pg_store(report: _Report, config: Config, open_pg: PgStoreOpener | None) -> None:
+def _check_pg_store(report: _Report, config: Config, open_pg: PgStoreOpener | None) -> bool:
     """The PostgreSQL store: connection, server version, extensions, schema, privileges
     and the event chain (the store's own `diagnose`). Never prints the URL: it may carry
-    a password."""
+    a password. False when the database could not be opened at all."""
     if open_pg is None:
         report.fail("[store] url: this doctor cannot check a PostgreSQL store")
-        return
+        return False
     try:
         store = open_pg(config)
     except StoreError as exc:
         report.fail(str(exc))
-        return
+        return False
     try:
         findings = store.diagnose()
         for finding in findings:
@@ -193,6 +194,7 @@ def _check_pg_store(report: _Report, config: Config, open_pg: PgStoreOpener | No
             _check_alerts(report, store)
     finally:
         store.close()
+    return True
 
 
 def _check_audit_trail(report: _Report, config: Config, open_audit: AuditOpener) -> None:

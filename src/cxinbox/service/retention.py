@@ -27,18 +27,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from cxinbox.config import Config
-from cxinbox.contract.errors import BadRequest
+from cxinbox.contract.errors import BadRequest, StoreError
 from cxinbox.contract.retention_types import RetentionReport
 from cxinbox.domain.retention import cutoff
-from cxinbox.service.backup import sqlite_only
 from cxinbox.service.feed import AUDIT_ONLY_ACTIONS
 from cxinbox.store import retention as store
 from cxinbox.store.audit import append_events
 from cxinbox.store.db import Database
+from cxinbox.store.interface import Store
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +60,25 @@ SIGN_WAIT_S = 20.0
 """Longest a run waits for the server's checkpoint worker to sign a new trail start."""
 
 
+class RetentionStore(Store, Protocol):
+    """A store whose own connection retention's SQL runs on, in bounded transactions:
+    the SQLite file (`Database`) or a PostgreSQL database (`PgStore`)."""
+
+    def read(self) -> AbstractContextManager[Any]: ...
+
+    def write(self) -> AbstractContextManager[Any]: ...
+
+
+def retention_store(store: Store) -> RetentionStore:
+    if not (callable(getattr(store, "read", None)) and callable(getattr(store, "write", None))):
+        raise StoreError("retention does not run on this store")
+    return store  # type: ignore[return-value]
+
+
 class RetentionRunner:
     """One run of the policy against one database."""
 
-    def __init__(self, db: Database, config: Config, actor: str = ACTOR, *,
+    def __init__(self, db: RetentionStore, config: Config, actor: str = ACTOR, *,
                  clock: Callable[[], float] = time.time) -> None:
         if config.retention.closed_after is None:
             raise BadRequest("retention is not configured: add [retention] with closed_after"
@@ -210,30 +227,49 @@ class RetentionRunner:
 
     def _signed(self, start_seq: int) -> bool:
         """Whether a signed checkpoint vouches for the trail starting at `start_seq` (or
-        no checkpoints are kept, so nothing else can)."""
+        no checkpoints are kept, so nothing else can).
+
+        On a shared store (PostgreSQL) the signature may come from whichever server holds
+        the checkpoint job, on any host: it is looked for in the store's copy of the
+        checkpoints, and nobody signs only when no key was ever registered there."""
         from cxinbox.service.anchor import checkpoint_now
         from cxinbox.service.checkpoints import AnchorError, parse_line, read_log
 
         audit = self.config.audit
-        if not audit.checkpoints or not self.config.audit_key_path.exists():
+        shared = self.config.store.url is not None
+        have_key = self.config.audit_key_path.exists()
+        if not audit.checkpoints:
             return True
-        try:  # no server holds the log: sign here, as the server would
-            made = checkpoint_now(self.db, self.config)
-            if made is not None and made.start >= start_seq:
-                return True
-        except AnchorError:
-            pass  # the server's checkpoint worker holds the log: wait for its signature
+        if shared and not have_key:
+            with self.db.reading() as tx:
+                if not tx.audit_keys():
+                    return True
+        elif not have_key:
+            return True
+        if have_key:
+            try:  # no server holds the log: sign here, as the server would
+                made = checkpoint_now(self.db, self.config)
+                if made is not None and made.start >= start_seq:
+                    return True
+            except AnchorError:
+                pass  # the server's checkpoint worker holds the log: wait for its signature
         deadline = time.monotonic() + min(SIGN_WAIT_S, audit.checkpoint_seconds + 10.0)
         while True:
-            try:
-                lines = read_log(self.config.audit_log_path) or []
-            except AnchorError:
-                lines = []
+            lines: list[str]
+            if shared:
+                with self.db.reading() as tx:
+                    lines = tx.kept_checkpoints()
+            else:
+                try:
+                    lines = read_log(self.config.audit_log_path) or []
+                except AnchorError:
+                    lines = []
             for text in reversed(lines):
                 try:
                     if parse_line(text).start >= start_seq:
                         return True
-                    break
+                    if not shared:
+                        break  # the log's newest line speaks for the file
                 except ValueError:
                     continue
             if time.monotonic() > deadline:
@@ -253,6 +289,8 @@ class RetentionRunner:
                 time.sleep(PAUSE_S / 2)
 
     def _shrink(self, auto_vacuum: int) -> None:
+        if auto_vacuum < 0:
+            return  # PostgreSQL: its autovacuum gives the space back to the tables
         if auto_vacuum != 2:
             self._notes.append("the database file is not in incremental auto-vacuum mode yet"
                                " (it converts at the next server start when the disk has"
@@ -266,7 +304,8 @@ class RetentionRunner:
             if left == 0:
                 break
             time.sleep(PAUSE_S / 2)
-        self.db.checkpoint_passive()
+        if isinstance(self.db, Database):
+            self.db.checkpoint_passive()
 
     def _timed_step(self, t0: float) -> None:
         self._longest_ms = max(self._longest_ms, (time.perf_counter() - t0) * 1000)
@@ -278,7 +317,7 @@ def run_for(inbox: object, dry_run: bool) -> RetentionReport:
 
     assert isinstance(inbox, InboxService)
     inbox.require_role("retention", ADMIN_ONLY)
-    return RetentionRunner(sqlite_only(inbox.store, "retention"), inbox.config,
+    return RetentionRunner(retention_store(inbox.store), inbox.config,
                            inbox.actor).run(dry_run=dry_run)
 
 

@@ -19,7 +19,7 @@ from typing import Self
 
 from cxinbox.contract.errors import StoreError
 from cxinbox.store.db import ChainWalk, walk_event_chain
-from cxinbox.store.records import ChainHeadRecord
+from cxinbox.store.records import AuditKeyRecord, ChainHeadRecord
 
 GUARD_TRIGGERS: dict[str, str] = {
     "events_no_update": "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
@@ -118,6 +118,16 @@ class AuditReader:
     def missing_guards(self) -> list[str]:
         with self._damage():
             return missing_guards(self._conn)
+
+    def audit_keys(self) -> list[AuditKeyRecord]:
+        """None: one server signs a SQLite file's trail, with the key beside its config."""
+        return []
+
+    def kept_checkpoints(self) -> list[str]:
+        return []
+
+    def registration(self, seq: int) -> str | None:
+        return None
 
     @contextmanager
     def _damage(self) -> Iterator[None]:

@@ -29,6 +29,7 @@ from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.records import (
     AlertRecord,
     ArrivalRecord,
+    AuditKeyRecord,
     AwayRecord,
     Bases,
     ChainHeadRecord,
@@ -246,6 +247,23 @@ class StoreTx(Protocol):
 
     def trail_start(self) -> TrailStart:
         """Where the audit trail starts (1 until retention released old events)."""
+        ...
+
+    def audit_keys(self) -> list[AuditKeyRecord]:
+        """The audit signing keys registered in a shared store (PostgreSQL only)."""
+        ...
+
+    def register_audit_key(self, actor: str, key_id: str, public_key: str, host: str,
+                           at: int) -> AuditKeyRecord:
+        """Register a signing key with its `audit.key` event, unless it is (PostgreSQL)."""
+        ...
+
+    def keep_checkpoint(self, key_id: str, seq: int, at: int, line: str) -> None:
+        """Keep a copy of a signed checkpoint line in the shared store (PostgreSQL)."""
+        ...
+
+    def kept_checkpoints(self) -> list[str]:
+        """The checkpoint lines kept in the shared store, per key in signing order."""
         ...
 
     def report_data(self, conversations: Selection, since: int, until: int,
@@ -992,6 +1010,18 @@ class AuditReader(Protocol):
 
     def missing_guards(self) -> list[str]:
         """The append-only guards (triggers or grants) that should exist and do not."""
+        ...
+
+    def audit_keys(self) -> list[AuditKeyRecord]:
+        """The signing keys registered in a shared store (none on SQLite)."""
+        ...
+
+    def kept_checkpoints(self) -> list[str]:
+        """The checkpoint lines kept in a shared store (none on SQLite)."""
+        ...
+
+    def registration(self, seq: int) -> str | None:
+        """Event `seq`'s details when it registered a key (`audit.key`), else None."""
         ...
 
     def close(self) -> None: ...

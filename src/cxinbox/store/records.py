@@ -363,6 +363,18 @@ class EscalationCandidate:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditKeyRecord:
+    """An audit signing key registered in a shared store (store/audit_keys.py): trusted
+    for checkpoints of events from `first_seq` (its `audit.key` event) on."""
+
+    key_id: str
+    public_key: str
+    host: str
+    first_at: int
+    first_seq: int
+
+
+@dataclass(frozen=True, slots=True)
 class ChainHeadRecord:
     """The newest event: what a checkpoint signs. seq 0 and hash "" for an empty trail."""
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cxinbox.store.anchor import GUARD_TRIGGERS
+from cxinbox.store.dialect import dialect_of
 
 UNSENT_STATES = ("queued", "sending", "failed", "unconfirmed")
 """Outbox states that still need a person or the network: their conversation stays."""
@@ -38,7 +39,16 @@ def _ids(values: Iterable[int]) -> str:
     return json.dumps(sorted(set(values)))
 
 
-_IN = "IN (SELECT value FROM json_each(?))"
+def _in(conn: sqlite3.Connection) -> str:
+    """`IN` the ids of one bound JSON array, as the connection's engine spells it."""
+    return f"IN ({dialect_of(conn).json_ids})"
+
+
+def _in_text(conn: sqlite3.Connection) -> str:
+    """`IN` the strings of one bound JSON array."""
+    if dialect_of(conn).name == "sqlite":
+        return "IN (SELECT value FROM json_each(?))"
+    return "IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))"
 
 
 def due_conversations(conn: sqlite3.Connection, *, before_s: int, after_id: int, limit: int,
@@ -51,14 +61,15 @@ def due_conversations(conn: sqlite3.Connection, *, before_s: int, after_id: int,
     `among`, only those ids are looked at (a batch checked again inside its transaction).
     """
     marks = ",".join("?" * len(quiet_actions))
-    only = f" AND c.id {_IN}" if among is not None else ""
+    only = f" AND c.id {_in(conn)}" if among is not None else ""
     rows = conn.execute(
         "SELECT c.id FROM conversations c"
         f" WHERE c.status = 'closed' AND c.merged_into IS NULL AND c.id > ?{only}"
         " AND c.last_message_at < ?"
         " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.conversation_id = c.id"
         f"   AND o.state IN ({','.join('?' * len(UNSENT_STATES))}))"
-        " AND coalesce((SELECT max(e.at) FROM events e INDEXED BY events_target"
+        " AND coalesce((SELECT max(e.at) FROM events e"
+        f"{dialect_of(conn).indexed_by('events_target')}"
         "   WHERE e.target = 'conversation:' || c.id"
         f"   AND e.action NOT IN ({marks})), 0) < ?"
         " ORDER BY c.id LIMIT ?",
@@ -72,7 +83,7 @@ def with_merged(conn: sqlite3.Connection, ids: Sequence[int]) -> list[int]:
     found = set(ids)
     frontier = list(ids)
     while frontier:
-        rows = conn.execute(f"SELECT id FROM conversations WHERE merged_into {_IN}",
+        rows = conn.execute(f"SELECT id FROM conversations WHERE merged_into {_in(conn)}",
                             (_ids(frontier),)).fetchall()
         frontier = [int(r[0]) for r in rows if int(r[0]) not in found]
         found.update(frontier)
@@ -85,88 +96,103 @@ def _scalar(conn: sqlite3.Connection, sql: str, *params: object) -> int:
 
 def purge(conn: sqlite3.Connection, root_ids: Sequence[int], *, apply: bool) -> dict[str, int]:
     """Count (and with `apply`, delete) the conversations and all they hold."""
+    ids_in = _in(conn)
     ids = with_merged(conn, root_ids)
     conv = _ids(ids)
     counts = dict.fromkeys(KINDS, 0)
     counts["conversations"] = len(ids)
     msgs = conn.execute(
         "SELECT id, raw_id, message_id, in_reply_to, refs FROM messages"
-        f" WHERE conversation_id {_IN}", (conv,)).fetchall()
+        f" WHERE conversation_id {ids_in}", (conv,)).fetchall()
     msg_ids = _ids(int(m[0]) for m in msgs)
     raw_ids = _ids(int(m[1]) for m in msgs)
     counts["messages"] = len(msgs)
-    counts["raw_bytes"] = _scalar(conn, f"SELECT sum(size) FROM raw_messages WHERE id {_IN}",
+    counts["raw_bytes"] = _scalar(conn, f"SELECT sum(size) FROM raw_messages WHERE id {ids_in}",
                                   raw_ids)
     counts["locations"] = _scalar(
-        conn, f"SELECT count(*) FROM locations WHERE message_pk {_IN}", msg_ids)
+        conn, f"SELECT count(*) FROM locations WHERE message_pk {ids_in}", msg_ids)
     counts["sms_messages"] = _scalar(
-        conn, f"SELECT count(*) FROM sms_messages WHERE message_pk {_IN}", msg_ids)
+        conn, f"SELECT count(*) FROM sms_messages WHERE message_pk {ids_in}", msg_ids)
     keys: set[str] = set()
     for m in msgs:
         keys.update(k for k in (m[2], m[3]) if k)
         keys.update((m[4] or "").split())
     thread_keys = json.dumps(sorted(keys))
-    thread_where = f"message_id IN (SELECT value FROM json_each(?)) AND conversation_id {_IN}"
+    thread_where = f"message_id {_in_text(conn)} AND conversation_id {ids_in}"
     counts["thread_ids"] = _scalar(conn, f"SELECT count(*) FROM thread_ids WHERE {thread_where}",
                                    thread_keys, conv)
     counts["tags"] = _scalar(
-        conn, f"SELECT count(*) FROM conversation_tags WHERE conversation_id {_IN}", conv)
+        conn, f"SELECT count(*) FROM conversation_tags WHERE conversation_id {ids_in}", conv)
     note_ids = _ids(int(r[0]) for r in conn.execute(
-        f"SELECT id FROM notes WHERE conversation_id {_IN}", (conv,)))
+        f"SELECT id FROM notes WHERE conversation_id {ids_in}", (conv,)))
     counts["notes"] = len(json.loads(note_ids))
-    counts["mentions"] = _scalar(conn, f"SELECT count(*) FROM mentions WHERE note_id {_IN}",
+    counts["mentions"] = _scalar(conn, f"SELECT count(*) FROM mentions WHERE note_id {ids_in}",
                                  note_ids)
-    counts["drafts"] = _scalar(conn, f"SELECT count(*) FROM drafts WHERE conversation_id {_IN}",
+    counts["drafts"] = _scalar(conn, f"SELECT count(*) FROM drafts WHERE conversation_id {ids_in}",
                                conv)
-    counts["outbox"] = _scalar(conn, f"SELECT count(*) FROM outbox WHERE conversation_id {_IN}",
+    counts["outbox"] = _scalar(conn, f"SELECT count(*) FROM outbox WHERE conversation_id {ids_in}",
                                conv)
-    file_ids = _ids(int(r[0]) for r in conn.execute(
-        "SELECT j.value FROM drafts d, json_each(d.attachments) j"
-        f" WHERE d.conversation_id {_IN} AND json_valid(d.attachments)"
-        " AND j.type = 'integer'"
-        " UNION SELECT j.value FROM outbox o, json_each(o.draft, '$.attachments') j"
-        f" WHERE o.conversation_id {_IN} AND json_valid(o.draft) AND j.type = 'integer'",
-        (conv, conv)))
-    counts["reply_files"] = _scalar(conn, f"SELECT count(*) FROM reply_files WHERE id {_IN}",
+    file_ids = _ids(_attached_files(conn, conv))
+    counts["reply_files"] = _scalar(conn, f"SELECT count(*) FROM reply_files WHERE id {ids_in}",
                                     file_ids)
     counts["escalations"] = _scalar(
-        conn, f"SELECT count(*) FROM sla_escalations WHERE conversation_id {_IN}", conv)
+        conn, f"SELECT count(*) FROM sla_escalations WHERE conversation_id {ids_in}", conv)
     contact_ids = [int(r[0]) for r in conn.execute(
-        f"SELECT DISTINCT contact_id FROM conversations WHERE id {_IN}"
+        f"SELECT DISTINCT contact_id FROM conversations WHERE id {ids_in}"
         " AND contact_id IS NOT NULL", (conv,))]
     emptied = _contacts_left_empty(conn, contact_ids, ids)
     counts["contacts"] = len(emptied)
     counts["contact_addresses"] = _scalar(
-        conn, f"SELECT count(*) FROM contact_addresses WHERE contact_id {_IN}", _ids(emptied))
+        conn, f"SELECT count(*) FROM contact_addresses WHERE contact_id {ids_in}", _ids(emptied))
     if not apply:
         return counts
 
-    _unindex_messages(conn, msg_ids)
-    conn.execute(f"UPDATE sms_opt_outs SET message_pk = NULL WHERE message_pk {_IN}", (msg_ids,))
-    conn.execute(f"DELETE FROM sms_messages WHERE message_pk {_IN}", (msg_ids,))
-    conn.execute(f"DELETE FROM locations WHERE message_pk {_IN}", (msg_ids,))
+    if dialect_of(conn).fts_by_watermark:  # PostgreSQL's index is a column of the row
+        _unindex_messages(conn, msg_ids)
+    conn.execute(f"UPDATE sms_opt_outs SET message_pk = NULL WHERE message_pk {ids_in}", (msg_ids,))
+    conn.execute(f"DELETE FROM sms_messages WHERE message_pk {ids_in}", (msg_ids,))
+    conn.execute(f"DELETE FROM locations WHERE message_pk {ids_in}", (msg_ids,))
     conn.execute(f"DELETE FROM thread_ids WHERE {thread_where}", (thread_keys, conv))
-    conn.execute(f"DELETE FROM conversation_tags WHERE conversation_id {_IN}", (conv,))
-    conn.execute(f"DELETE FROM mentions WHERE note_id {_IN}", (note_ids,))
-    conn.execute(f"DELETE FROM notes WHERE id {_IN}", (note_ids,))
-    conn.execute(f"DELETE FROM drafts WHERE conversation_id {_IN}", (conv,))
-    conn.execute(f"DELETE FROM outbox WHERE conversation_id {_IN}", (conv,))
-    conn.execute(f"DELETE FROM reply_files WHERE id {_IN}", (file_ids,))
-    conn.execute(f"DELETE FROM sla_escalations WHERE conversation_id {_IN}", (conv,))
-    conn.execute(f"DELETE FROM csat_answers WHERE message_pk {_IN}", (msg_ids,))
-    conn.execute(f"DELETE FROM csat_requests WHERE conversation_id {_IN}", (conv,))
-    conn.execute(f"DELETE FROM messages WHERE id {_IN}", (msg_ids,))
-    conn.execute(f"DELETE FROM raw_messages WHERE id {_IN}", (raw_ids,))
+    conn.execute(f"DELETE FROM conversation_tags WHERE conversation_id {ids_in}", (conv,))
+    conn.execute(f"DELETE FROM mentions WHERE note_id {ids_in}", (note_ids,))
+    conn.execute(f"DELETE FROM notes WHERE id {ids_in}", (note_ids,))
+    conn.execute(f"DELETE FROM drafts WHERE conversation_id {ids_in}", (conv,))
+    conn.execute(f"DELETE FROM outbox WHERE conversation_id {ids_in}", (conv,))
+    conn.execute(f"DELETE FROM reply_files WHERE id {ids_in}", (file_ids,))
+    conn.execute(f"DELETE FROM sla_escalations WHERE conversation_id {ids_in}", (conv,))
+    conn.execute(f"DELETE FROM csat_answers WHERE message_pk {ids_in}", (msg_ids,))
+    conn.execute(f"DELETE FROM csat_requests WHERE conversation_id {ids_in}", (conv,))
+    conn.execute(f"DELETE FROM messages WHERE id {ids_in}", (msg_ids,))
+    conn.execute(f"DELETE FROM raw_messages WHERE id {ids_in}", (raw_ids,))
     for table in ("report_intervals", "report_pauses", "report_work", "report_dirty"):
-        conn.execute(f"DELETE FROM {table} WHERE conversation_id {_IN}", (conv,))
-    conn.execute(f"DELETE FROM report_authors WHERE message_pk {_IN}", (msg_ids,))
-    conn.execute(f"DELETE FROM conversations WHERE id {_IN}", (conv,))
+        conn.execute(f"DELETE FROM {table} WHERE conversation_id {ids_in}", (conv,))
+    conn.execute(f"DELETE FROM report_authors WHERE message_pk {ids_in}", (msg_ids,))
+    conn.execute(f"DELETE FROM conversations WHERE id {ids_in}", (conv,))
     if emptied:
         gone = _ids(emptied)
-        conn.execute(f"DELETE FROM contact_addresses WHERE contact_id {_IN}", (gone,))
-        conn.execute(f"UPDATE contacts SET merged_into = NULL WHERE id {_IN}", (gone,))
-        conn.execute(f"DELETE FROM contacts WHERE id {_IN}", (gone,))
+        conn.execute(f"DELETE FROM contact_addresses WHERE contact_id {ids_in}", (gone,))
+        conn.execute(f"UPDATE contacts SET merged_into = NULL WHERE id {ids_in}", (gone,))
+        conn.execute(f"DELETE FROM contacts WHERE id {ids_in}", (gone,))
     return counts
+
+
+def _attached_files(conn: sqlite3.Connection, conv: str) -> set[int]:
+    """The reply files the conversations' drafts and outbox rows attach (read in Python:
+    the column is JSON text, and a damaged value attaches nothing)."""
+    found: set[int] = set()
+    rows = conn.execute(
+        f"SELECT attachments, NULL FROM drafts WHERE conversation_id {_in(conn)}"
+        f" UNION ALL SELECT NULL, draft FROM outbox WHERE conversation_id {_in(conn)}",
+        (conv, conv)).fetchall()
+    for attachments, draft in rows:
+        try:
+            value = json.loads(attachments) if attachments is not None else \
+                json.loads(draft).get("attachments") if draft else None
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(value, list):
+            found.update(v for v in value if type(v) is int)
+    return found
 
 
 def _unindex_messages(conn: sqlite3.Connection, msg_ids: str) -> None:
@@ -175,11 +201,11 @@ def _unindex_messages(conn: sqlite3.Connection, msg_ids: str) -> None:
     upto = _scalar(conn, "SELECT upto FROM fts_progress")
     conn.execute(
         "INSERT INTO messages_fts (messages_fts, rowid, subject, sender, body_text)"
-        f" SELECT 'delete', id, subject, sender, body_text FROM messages WHERE id {_IN}"
+        f" SELECT 'delete', id, subject, sender, body_text FROM messages WHERE id {_in(conn)}"
         " AND id <= ?", (msg_ids, upto))
     conn.execute(
         "INSERT INTO message_senders_fts (message_senders_fts, rowid, from_addr, from_name)"
-        f" SELECT 'delete', id, from_addr, from_name FROM messages WHERE id {_IN}"
+        f" SELECT 'delete', id, from_addr, from_name FROM messages WHERE id {_in(conn)}"
         " AND id <= ?", (msg_ids, upto))
 
 
@@ -204,7 +230,8 @@ def _contacts_left_empty(conn: sqlite3.Connection, contact_ids: Sequence[int],
         members = [live] + [int(r[0]) for r in conn.execute(
             "SELECT id FROM contacts WHERE merged_into = ?", (live,))]
         kept = conn.execute(
-            f"SELECT 1 FROM conversations WHERE contact_id {_IN} AND id NOT {_IN} LIMIT 1",
+            f"SELECT 1 FROM conversations WHERE contact_id {_in(conn)} AND id NOT {_in(conn)}"
+            " LIMIT 1",
             (_ids(members), purged_json)).fetchone()
         if kept is None:
             empty.extend(members)
@@ -223,6 +250,12 @@ class FileSize:
 
 
 def file_size(conn: sqlite3.Connection) -> FileSize:
+    """The SQLite file's pages; on PostgreSQL the database's size in its blocks, and no
+    free list of ours (`auto_vacuum` -1: its own autovacuum gives space back)."""
+    if dialect_of(conn).name != "sqlite":
+        block = _scalar(conn, "SELECT current_setting('block_size')::int")
+        size = _scalar(conn, "SELECT pg_database_size(current_database())")
+        return FileSize(size // block, 0, block, -1)
     return FileSize(_scalar(conn, "PRAGMA page_count"), _scalar(conn, "PRAGMA freelist_count"),
                     _scalar(conn, "PRAGMA page_size"), _scalar(conn, "PRAGMA auto_vacuum"))
 
@@ -230,6 +263,8 @@ def file_size(conn: sqlite3.Connection) -> FileSize:
 def vacuum_step(conn: sqlite3.Connection, pages: int) -> int:
     """Give up to `pages` free pages back to the file system, in the caller's write
     transaction; returns how many free pages are left."""
+    if dialect_of(conn).name != "sqlite":
+        return 0
     # Each step of the pragma frees one page, and Python's sqlite3 steps a statement that
     # has no result columns only once: so one page per execute, `pages` times.
     for _ in range(max(0, min(int(pages), _scalar(conn, "PRAGMA freelist_count")))):
@@ -245,6 +280,8 @@ def fts_merge_step(conn: sqlite3.Connection, table: str, pages: int) -> bool:
     True while there is more to do. A negative page count merges as 'optimize' would,
     a bounded amount at a time."""
     assert table in FTS_TABLES
+    if not dialect_of(conn).fts_by_watermark:
+        return False  # no FTS5 tables: PostgreSQL's GIN index cleans up by vacuum
     before = conn.total_changes
     conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('merge', ?)", (-int(pages),))
     return conn.total_changes - before > 1
@@ -311,9 +348,14 @@ def delete_released(conn: sqlite3.Connection, start: TrailStart, limit: int) -> 
     """Delete up to `limit` of the oldest events before the trail's start, in the caller's
     transaction. The append-only trigger is lifted for this statement alone and put back
     exactly as cxinbox creates it, inside the same transaction: no other connection ever
-    sees the table without it."""
-    conn.execute("DROP TRIGGER events_no_delete")
+    sees the table without it. (On PostgreSQL the trigger is disabled and enabled again,
+    which holds the table's exclusive lock to the commit and needs the table's owner,
+    the role that created the schema.)"""
+    sqlite = dialect_of(conn).name == "sqlite"
+    conn.execute("DROP TRIGGER events_no_delete" if sqlite else
+                 "ALTER TABLE events DISABLE TRIGGER events_no_delete")
     cur = conn.execute("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq < ?"
                        " ORDER BY seq LIMIT ?)", (start.seq, limit))
-    conn.execute(GUARD_TRIGGERS["events_no_delete"])
-    return cur.rowcount
+    conn.execute(GUARD_TRIGGERS["events_no_delete"] if sqlite else
+                 "ALTER TABLE events ENABLE TRIGGER events_no_delete")
+    return int(cur.rowcount)

@@ -37,6 +37,7 @@ from cxinbox.store.interface import Selection, SlaRow
 from cxinbox.store.records import (
     AlertRecord,
     ArrivalRecord,
+    AuditKeyRecord,
     AwayRecord,
     Bases,
     ChainHeadRecord,
@@ -273,6 +274,27 @@ class SqliteTx:
         from cxinbox.store.retention import trail_start
 
         return trail_start(self.conn)
+
+    def audit_keys(self) -> list[AuditKeyRecord]:
+        from cxinbox.store import audit_keys
+
+        return audit_keys.audit_keys(self.conn)
+
+    def register_audit_key(self, actor: str, key_id: str, public_key: str, host: str,
+                           at: int) -> AuditKeyRecord:
+        from cxinbox.store import audit_keys
+
+        return audit_keys.register_audit_key(self.conn, actor, key_id, public_key, host, at)
+
+    def keep_checkpoint(self, key_id: str, seq: int, at: int, line: str) -> None:
+        from cxinbox.store import audit_keys
+
+        audit_keys.keep_checkpoint(self.conn, key_id, seq, at, line)
+
+    def kept_checkpoints(self) -> list[str]:
+        from cxinbox.store import audit_keys
+
+        return audit_keys.kept_checkpoints(self.conn)
 
     def report_data(self, conversations: Selection, since: int, until: int,
                     needs: Needs) -> ReportData:

@@ -30,7 +30,12 @@ from cxinbox.contract.errors import StoreError
 from cxinbox.store.db import walk_event_chain
 from cxinbox.store.pg.conn import PgConnection
 from cxinbox.store.pg.migrate import migrate
-from cxinbox.store.pg.schema import PG_MIGRATIONS, SQLITE_ONLY_TABLES, pg_version_of
+from cxinbox.store.pg.schema import (
+    PG_MIGRATIONS,
+    PG_ONLY_TABLES,
+    SQLITE_ONLY_TABLES,
+    pg_version_of,
+)
 from cxinbox.store.schema_report_spans import PG_BACKFILL_REPORT_SPANS
 
 if TYPE_CHECKING:
@@ -193,7 +198,7 @@ def _shared_tables(source: sqlite3.Connection, target: psycopg.Connection[Any]) 
     ours = {t for t in ours if t not in SQLITE_ONLY_TABLES and not t.endswith(_FTS_SUFFIXES)}
     theirs = {str(r[0]) for r in target.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema ="
-        " current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'cxinbox_meta'")}
+        " current_schema() AND table_type = 'BASE TABLE'")} - PG_ONLY_TABLES
     ours -= _DERIVED
     theirs -= _DERIVED
     if ours != theirs:

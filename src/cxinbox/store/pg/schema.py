@@ -45,6 +45,11 @@ SQLITE_ONLY_TABLES: Final = frozenset({"fts_progress", "durable_mark"})
 """SQLite tables with no PostgreSQL twin, and why: see the module docstring. (FTS5 virtual
 tables and their shadow tables are recognised by name.)"""
 
+PG_ONLY_TABLES: Final = frozenset({"cxinbox_meta", "cxinbox_audit_keys",
+                                   "cxinbox_audit_checkpoints"})
+"""PostgreSQL tables with no SQLite twin (made by store/pg/migrate.py and PG_TUNING): the
+database's own id and tuning state, and the audit keys of several servers."""
+
 EXTENSIONS: Final = ("pg_trgm", "unaccent")
 
 _BASELINE = """
@@ -539,6 +544,42 @@ DO $$ BEGIN
     EXECUTE format('ALTER DATABASE %I SET jit = off', current_database());
 EXCEPTION WHEN insufficient_privilege THEN NULL;
 END $$;
+""",
+    # Several servers sign the audit checkpoints in turn, each with its own key: the keys'
+    # public halves and a copy of every checkpoint line, so any host can verify the whole
+    # trail (store/audit_keys.py). A single server on SQLite has one key and its own log.
+    """
+CREATE TABLE IF NOT EXISTS cxinbox_audit_keys (
+    key_id     TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL,
+    host       TEXT NOT NULL,
+    first_at   BIGINT NOT NULL,
+    first_seq  BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cxinbox_audit_checkpoints (
+    key_id TEXT NOT NULL,
+    seq    BIGINT NOT NULL,
+    at     BIGINT NOT NULL,
+    line   TEXT NOT NULL,
+    PRIMARY KEY (key_id, at, seq)
+);
+""",
+    # pg_restore computes the generated search columns with an empty search_path: the
+    # helpers then name each other with their schema, or a pg_dump of the store would not
+    # restore (README: Backups on PostgreSQL).
+    """
+CREATE OR REPLACE FUNCTION cxinbox_words(text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+    AS $$ SELECT btrim(regexp_replace(lower(public.cxinbox_unaccent($1)), '[^[:alnum:]]+',
+                                      ' ', 'g')) $$;
+CREATE OR REPLACE FUNCTION cxinbox_search(terms text[], prefix boolean[], any_of boolean)
+    RETURNS tsquery LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT to_tsquery('simple', string_agg(
+              '(' || replace(words, ' ', ' <-> ') || CASE WHEN p THEN ':*' ELSE '' END || ')',
+              CASE WHEN any_of THEN ' | ' ELSE ' & ' END ORDER BY i))
+          FROM (SELECT public.cxinbox_words(t) AS words, p, i
+                FROM unnest(terms, prefix) WITH ORDINALITY AS u (t, p, i)) AS w
+          WHERE words <> '' $$;
 """,
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the

@@ -336,6 +336,20 @@ class PgStore:
             pool.close(timeout=5.0)
 
 
+def read_store_id(url: str, *, timeout_s: int = 5) -> str | None:
+    """The `store_id` the database at `url` keeps in cxinbox_meta, read without migrating
+    or making one; None when it cannot be reached or has none."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=timeout_s) as conn:
+            row = conn.execute("SELECT value FROM cxinbox_meta WHERE key = 'store_id'"
+                               ).fetchone()
+    except (psycopg.Error, OSError):
+        return None
+    return None if row is None else str(row[0])
+
+
 _NEEDED_GRANTS: Final = (
     ("conversations", "SELECT"), ("conversations", "INSERT"), ("conversations", "UPDATE"),
     ("messages", "INSERT"), ("raw_messages", "INSERT"), ("notes", "INSERT"),

@@ -1,0 +1,66 @@
+"""The audit signing keys several servers on one database use, and a copy of what they
+signed (PostgreSQL only: tables `cxinbox_audit_keys` and `cxinbox_audit_checkpoints`).
+
+Under a leader lease one server at a time signs the audit checkpoints, each with its own
+key (service/anchor.py). For any host to verify a trail signed by several keys, each key's
+public half is registered here when its server first signs, in the same transaction as an
+`audit.key` event: the registration sits inside the hash chain, so the checkpoints the
+other keys signed vouch for it, and it cannot be moved into the past without rewriting
+the chain. Each checkpoint line is also kept here (signed; the server's own log file stays
+the copy outside the database). SQL only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from cxinbox.store.db import append_event
+from cxinbox.store.records import AuditKeyRecord
+
+KEY_ACTION = "audit.key"
+
+
+def _record(row: Sequence[Any]) -> AuditKeyRecord:
+    return AuditKeyRecord(str(row[0]), str(row[1]), str(row[2]), int(row[3]), int(row[4]))
+
+
+def audit_keys(conn: sqlite3.Connection) -> list[AuditKeyRecord]:
+    """Every registered key, oldest registration first."""
+    return [_record(r) for r in conn.execute(
+        "SELECT key_id, public_key, host, first_at, first_seq FROM cxinbox_audit_keys"
+        " ORDER BY first_seq, key_id")]
+
+
+def register_audit_key(conn: sqlite3.Connection, actor: str, key_id: str, public_key: str,
+                       host: str, at: int) -> AuditKeyRecord:
+    """The key's registration, made now (with its `audit.key` event) unless it exists."""
+    row = conn.execute("SELECT key_id, public_key, host, first_at, first_seq"
+                       " FROM cxinbox_audit_keys WHERE key_id = ?", (key_id,)).fetchone()
+    if row is not None:
+        return _record(row)
+    seq = append_event(conn, actor, KEY_ACTION, f"key:{key_id}",
+                       {"key": key_id, "public_key": public_key, "host": host})
+    conn.execute("INSERT INTO cxinbox_audit_keys (key_id, public_key, host, first_at,"
+                 " first_seq) VALUES (?, ?, ?, ?, ?)", (key_id, public_key, host, at, seq))
+    return AuditKeyRecord(key_id, public_key, host, at, seq)
+
+
+def keep_checkpoint(conn: sqlite3.Connection, key_id: str, seq: int, at: int,
+                    line: str) -> None:
+    conn.execute("INSERT INTO cxinbox_audit_checkpoints (key_id, seq, at, line)"
+                 " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", (key_id, seq, at, line))
+
+
+def kept_checkpoints(conn: sqlite3.Connection) -> list[str]:
+    """Every checkpoint line kept in the database, per key in the order it was signed."""
+    return [str(r[0]) for r in conn.execute(
+        "SELECT line FROM cxinbox_audit_checkpoints ORDER BY key_id, at, seq")]
+
+
+def registration_details(conn: sqlite3.Connection, seq: int) -> str | None:
+    """The details of event `seq` when it is a key registration, else None."""
+    row = conn.execute("SELECT details FROM events WHERE seq = ? AND action = ?",
+                       (seq, KEY_ACTION)).fetchone()
+    return None if row is None else str(row[0])
