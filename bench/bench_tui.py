@@ -60,6 +60,7 @@ QUERIES = ("status:open tag:lab-results", '"fasting"', "priority:urgent", "chann
 # with earlier runs): the at-risk view's urgency order and a phone number as people type it
 # (the inbox's SMS patients are +1555 followed by seven digits of their index).
 EXTRA_QUERIES = ("status:open (sla:at-risk OR sla:breached) sort:due", "555-004-2423",
+                 "status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due",
                  "from:(555) 004-2423", "status:open sort:priority")
 QUERY_ROUNDS = 4
 
@@ -78,6 +79,7 @@ def bench_config(db_path: Path):  # type: ignore[no-untyped-def]
 def build_inbox(path: Path, n: int) -> dict[str, float]:
     from cxinbox.domain.models import Address, Attachment, ParsedMessage
     from cxinbox.store import conversations as convs
+    from cxinbox.store import triage
     from cxinbox.store.db import Database, append_event
     from cxinbox.store.ingest import FetchedMessage, folder_state, ingest_batch
     from cxinbox.store.sms import SmsRecord, insert_sms
@@ -153,6 +155,12 @@ def build_inbox(path: Path, n: int) -> dict[str, float]:
                                                         (2, 10, 80, 8))[0],
                                    snoozed_until=now + 86400 if status == "snoozed" else None)
                 convs.add_tags(conn, [conv_id], [tag] if rng.random() < 0.6 else [])
+                if i % (n // 20 or 1) == n // 40 or i in (n - 7, n - 23):
+                    # A few open red flags (two among the fresh screenful), as a desk has:
+                    # the lists put them first (store/conversations.py). No rng draw, so
+                    # the rest of the inbox is the one earlier runs measured.
+                    triage.open_flag(conn, conv_id, "chest_pain", "chest pain", 0, now)
+                    convs.add_tags(conn, [conv_id], ["red-flag", "red-flag:chest-pain"])
             append_event(conn, "bench", "mail.received", "bench/INBOX",
                          {"count": batch, "conversations": []})
         print(f"\r  generated {min(n, start + batch):>7,} / {n:,} conversations "
@@ -385,7 +393,9 @@ SQL_CASES: tuple[tuple[str, int], ...] = (
     ("status:open", 0),                                   # All open, the default view
     ("status:open assignee:me", 0),                       # My open
     ("status:open assignee:none", 0),                     # Unassigned
-    ("status:open (sla:at-risk OR sla:breached) sort:due", 0),  # At risk / breached
+    ("status:open (sla:at-risk OR sla:breached) sort:due", 0),  # At risk / breached, before
+    ("status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due", 0),  # and now
+    ("status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due", 2_000),
     ("", 0),                                              # Everything
     ("status:open mailbox:results", 0),                   # a mailbox view
     ("status:open tag:lab-results", 0),                   # a tag view
