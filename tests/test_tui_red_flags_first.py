@@ -1,0 +1,109 @@
+"""Open red flags first in the TUI's lists, read off the screen at 80x24 (issue #13's safety
+point: in "At risk / breached" a flag due in minutes sat under every breached row).
+
+The demo clinic on real SQLite through the in-process API; every check waits for the
+repaint it reads. The store's paging against a reference is in test_query_plan.py, the
+service and `cxinbox list` on both backends in test_red_flags_first.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.test_tui_redflag import BODY, arrive
+from tests.test_tui_support import Inbox, make_app, make_inbox, screen_text, wait_for, wait_rows
+
+from cxinbox.store import triage
+from cxinbox.tui.app import CxInboxApp
+from cxinbox.tui.views import standard_view
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Inbox:
+    made = make_inbox(tmp_path, conversations=120)
+    made.db.conn.execute("UPDATE triage_cursor SET upto = (SELECT max(id) FROM messages)")
+    return made
+
+
+def shown_rows(app: CxInboxApp) -> list[tuple[int, bool]]:
+    """(id, marked RED!) for each conversation row on screen, top to bottom."""
+    rows = []
+    for line in screen_text(app).splitlines():
+        for word in line.split():
+            if word.startswith("#") and word[1:].isdigit():
+                rows.append((int(word[1:]), "RED!" in line))
+                break
+    return rows
+
+
+def service_order(inbox: Inbox, view: str, limit: int = 500) -> list[tuple[int, bool]]:
+    page = inbox.service.list_conversations(standard_view(view).query, 0, limit)
+    return [(c.id, c.red_flag_open) for c in page.items]
+
+
+def screen_shows(app: CxInboxApp, want: list[tuple[int, bool]]) -> bool:
+    rows = shown_rows(app)
+    return len(rows) >= 5 and rows == want[:len(rows)]
+
+
+async def test_at_risk_view_shows_a_new_red_flag_above_every_breach(inbox: Inbox) -> None:
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("3")
+        want = service_order(inbox, "at-risk")
+        assert want[0][1] and not want[-1][1]  # the demo has a flag and breaches
+        await wait_for(pilot, lambda: screen_shows(app, want), what="the view's first screen")
+        flags = [red for _, red in shown_rows(app)]
+        assert flags == sorted(flags, reverse=True) and not all(flags)
+        # A chest pain arriving now is due in an hour, every breach long ago: it goes first.
+        conv = arrive(inbox, "Question about my bill", BODY, "pat@example.com", minutes=1)
+        await wait_for(pilot, lambda: (conv, True) in shown_rows(app), what="the new flag")
+        await wait_for(pilot, lambda: screen_shows(app, service_order(inbox, "at-risk")),
+                       what="the view redrawn in the server's order")
+        rows = shown_rows(app)
+        flagged = [conv_id for conv_id, red in rows if red]
+        assert rows[:len(flagged)] == [(conv_id, True) for conv_id in flagged]
+        assert conv in flagged and not rows[-1][1]
+
+
+async def test_all_open_pages_across_the_flagged_rows_without_loss(tmp_path: Path) -> None:
+    """Seventy open flags, more than the first page fetched: scrolling down fetches windows
+    that start inside the flagged part and end past it; each row held is the server's."""
+    inbox = make_inbox(tmp_path)
+    open_ids = [c.id for c in inbox.service.list_conversations(
+        "status:open sort:oldest", 0, 500).items]
+    assert len(open_ids) > 100
+    with inbox.db.write() as conn:  # as the detector would, on two in three
+        for conv_id in [c for i, c in enumerate(open_ids) if i % 3 != 2][:70]:
+            triage.open_flag(conn, conv_id, "breathing", "can't breathe", 0, 0)
+    want = service_order(inbox, "open")
+    flagged = sum(red for _, red in want)  # 70, and the demo's own if it is elsewhere
+    assert flagged >= 70 and [red for _, red in want] == \
+        [True] * flagged + [False] * (len(want) - flagged)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        await wait_for(pilot, lambda: screen_shows(app, want), what="the first screen")
+        lst = app.conversation_list
+        # A screen down, then the last row: the list fetches what it lacks there, a window
+        # with a margin of 60 rows above the screen from a multiple of 50, which starts
+        # among the flags in a view of ~175.
+        await pilot.press("pagedown")
+        await wait_for(pilot, lambda: screen_shows(app, want[int(lst.scroll_offset.y):]),
+                       what="the second screen")
+        await pilot.press("G")
+        await wait_for(pilot, lambda: lst.cursor == len(want) - 1 and lst.selected is not None
+                       and lst.selected.id == want[-1][0], what="the last row")
+        await wait_for(pilot, lambda: screen_shows(app, want[int(lst.scroll_offset.y):]),
+                       what="the screen there in the server's order")
+        straddling = [(offset, limit) for query, offset, limit in inbox.api.list_calls
+                      if query == "status:open" and 0 < offset < flagged < offset + limit]
+        assert straddling, [c for c in inbox.api.list_calls if c[0] == "status:open"]
+        held = [s.id for s in lst.loaded_summaries()]  # in list order
+        assert len(set(held)) == len(held)  # none twice
+        places = {conv_id: lst.row_of(conv_id) for conv_id in held}
+        assert all(want[place][0] == conv_id for conv_id, place in places.items()
+                   if place is not None)
+        assert max(p for p in places.values() if p is not None) > 100
