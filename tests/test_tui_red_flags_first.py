@@ -8,11 +8,20 @@ service and `cxinbox list` on both backends in test_red_flags_first.py.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from tests.test_tui_redflag import BODY, arrive
-from tests.test_tui_support import Inbox, make_app, make_inbox, screen_text, wait_for, wait_rows
+from tests.test_tui_support import (
+    NOW,
+    Inbox,
+    make_app,
+    make_inbox,
+    screen_text,
+    wait_for,
+    wait_rows,
+)
 
 from cxinbox.store import triage
 from cxinbox.tui.app import CxInboxApp
@@ -107,3 +116,43 @@ async def test_all_open_pages_across_the_flagged_rows_without_loss(tmp_path: Pat
         assert all(want[place][0] == conv_id for conv_id, place in places.items()
                    if place is not None)
         assert max(p for p in places.values() if p is not None) > 100
+
+
+async def test_clearing_a_flag_from_the_at_risk_view_lifts_its_banner_and_guidance(
+        inbox: Inbox) -> None:
+    """A flag arriving now is first in view 3; cleared there, its conversation falls back
+    to the clinic's ordinary policy and leaves the view, so no page brings its new state:
+    the open thread must still drop the banner ("no canned replies"), and a reply must no
+    longer start with the emergency guidance."""
+    minutes = int((datetime.now(UTC) - NOW).total_seconds() // 60)
+    conv = arrive(inbox, "Question about my bill", BODY, "pat@example.com", minutes=minutes)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("3")
+        lst = app.conversation_list
+        await wait_for(pilot, lambda: lst.loaded and lst.row_of(conv) is not None,
+                       what="the new flag in view 3")
+        row = lst.row_of(conv)
+        assert row is not None and all(s.red_flag_open for s in lst.loaded_summaries()[:row])
+        for _ in range(row):  # below the demo's own flag, due sooner: above every breach
+            await pilot.press("j")
+        await wait_for(pilot, lambda: lst.selected is not None and lst.selected.id == conv,
+                       what="the cursor on it")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "RED FLAG CHEST PAIN" in screen_text(app), what="banner")
+        await pilot.press("F")
+        await wait_for(pilot, lambda: "why is it safe" in screen_text(app), what="prompt")
+        await pilot.press(*"called the patient: heartburn")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: inbox.service.get_conversation(
+            conv, record_view=False).summary.red_flag_open is False, what="the flag cleared")
+        assert conv not in [c.id for c in inbox.service.list_conversations(
+            standard_view("at-risk").query, 0, 500).items]  # it left the view
+        await wait_for(pilot, lambda: "RED FLAG" not in screen_text(app), timeout=30,
+                       what="the banner gone from the open thread")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "Reply to" in screen_text(app), timeout=30,
+                       what="the composer")
+        guidance = inbox.demo.config.triage.emergency_text.strip().splitlines()[0]
+        assert guidance not in screen_text(app)
