@@ -92,7 +92,7 @@ def test_the_inbox_puts_open_red_flags_first_and_typed_time_orders_stay_plain(
 
 
 def test_a_cleared_flag_goes_back_to_its_place(tmp_path: Path, any_store: object) -> None:
-    svc, ids, config = build(tmp_path, any_store)
+    svc, ids, _ = build(tmp_path, any_store)
     lead = InboxService(svc.store, svc.config, "lead")  # a supervisor may clear
     lead.clear_red_flag(ids["flag_detected"], "called the patient: heartburn, seen today")
     assert order(svc, AT_RISK) == [ids["flag_tagged"],
@@ -101,7 +101,7 @@ def test_a_cleared_flag_goes_back_to_its_place(tmp_path: Path, any_store: object
 
 
 def test_cxinbox_list_shows_the_view_in_the_same_order(tmp_path: Path) -> None:
-    svc, ids, _ = build(tmp_path)
+    svc, _, _ = build(tmp_path)
     config = tmp_path / "config.toml"  # open_service's, with this user on its roster and a
     with config.open("a") as out:      # socket where no server listens (so: in-process)
         out.write(f'\n[server]\nsocket = "{tmp_path / "serve.sock"}"\n\n[[staff]]\n'
