@@ -156,3 +156,26 @@ async def test_clearing_a_flag_from_the_at_risk_view_lifts_its_banner_and_guidan
                        what="the composer")
         guidance = inbox.demo.config.triage.emergency_text.strip().splitlines()[0]
         assert guidance not in screen_text(app)
+
+
+async def test_the_composer_says_red_flag_on_a_line_of_its_own_leaving_the_recipient_clear(
+        inbox: Inbox) -> None:
+    conv = arrive(inbox, "Question about my bill", BODY, "pat.long.address@example.com")
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        lst = app.conversation_list
+        await wait_for(pilot, lambda: lst.row_of(conv) is not None, what="the flagged row")
+        for _ in range(lst.row_of(conv) or 0):
+            await pilot.press("j")
+        await wait_for(pilot, lambda: lst.selected is not None and lst.selected.id == conv,
+                       what="the cursor on it")
+        await pilot.press("r")
+        guidance = inbox.demo.config.triage.emergency_text.strip().splitlines()[0]
+        await wait_for(pilot, lambda: guidance[:40] in screen_text(app), what="the guidance")
+        lines = screen_text(app).splitlines()
+        assert lines[1].startswith(" RED FLAG: no canned replies"), lines[:3]
+        to_line = next(line for line in lines if line.startswith("To "))
+        assert "pat.long.address@example.com" in to_line  # no toast over the recipient
+        body_start = next(i for i, line in enumerate(lines) if guidance[:40] in line)
+        assert not any("wrote" in line for line in lines[body_start:])  # guidance, then you
