@@ -406,3 +406,13 @@ def test_red_flags_first_reads_the_flags_index_and_still_walks_the_list_index(
     assert any(f"INDEX {index} " in f"{step} " for step in page_plan for index in indexes), \
         page_plan
     assert not any("TEMP B-TREE" in step for step in page_plan), page_plan
+
+
+@pytest.mark.parametrize("query", SEARCHES)
+def test_searches_with_red_flags_first_are_still_evaluated_once(db: Recording,
+                                                                query: str) -> None:
+    _, _, statements = run_flagged(db, query, "newest", 0, 100)
+    assert len(statements) == 1, [s for s, _ in statements]
+    steps = plan(db, *statements[0])
+    assert sum("MATERIALIZE hits" in step for step in steps) == 1, steps
+    assert any("INDEX conversations_red_flag" in step for step in steps), steps

@@ -96,10 +96,13 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     row `u` of the rest is plain row `u + b`, where `b` is how many flagged rows the plain
     order puts before it (0 <= b <= F, F flagged), so the plain rows from `u` on, `limit +
     F` of them, hold the page, and each one's place in the rest is found by counting the
-    flagged sort keys before its own.
+    flagged sort keys before its own. A narrowed search sorts its matches anyway, so it
+    puts the flagged ones first in that one statement (`_plain_page`).
     """
     if not red_flags_first:
         return _plain_page(conn, where, params, offset, limit, order)
+    if narrowed_by_subquery(where):
+        return _plain_page(conn, where, params, offset, limit, order, red_flags_first=True)
     flagged = _flagged(conn, where, params, order)
     head = flagged[offset:offset + limit]
     want = limit - len(head)
@@ -135,8 +138,10 @@ def _flagged(conn: sqlite3.Connection, where: str, params: Sequence[object],
 
 
 def _plain_page(conn: sqlite3.Connection, where: str, params: Sequence[object], offset: int,
-                limit: int, order: str) -> tuple[list[ConversationRecord], int]:
-    """`list_page` without red flags first.
+                limit: int, order: str, *, red_flags_first: bool = False,
+                ) -> tuple[list[ConversationRecord], int]:
+    """`list_page` without red flags first (a narrowed search takes them first here too:
+    its matches are sorted anyway, and a second statement would search a second time).
 
     Two shapes, chosen by what the condition reads:
 
@@ -158,16 +163,23 @@ def _plain_page(conn: sqlite3.Connection, where: str, params: Sequence[object], 
             " INDEXED BY conversations_by_id" if reads_ids_only(where) else (
                 " INDEXED BY conversations_by_status" if reads_status_and_ids(where) else ""))
         hits = f"FROM conversations c{narrow}"
+        # Open flags first: the few open flags of the whole inbox, read once from their
+        # partial index, probed per match (the narrow index has no flag column).
+        first = (f"id IN (SELECT f.id FROM conversations f"
+                 f"{dialect.indexed_by('conversations_red_flag')}"
+                 f" WHERE f.red_flag IS NOT NULL) DESC, ") if red_flags_first else ""
         found = conn.execute(
             f"WITH hits AS MATERIALIZED (SELECT {sort.hit_columns} {hits}"
             f" WHERE c.merged_into IS NULL AND ({where}))"
             f" SELECT {_LIST_COLUMNS}, (SELECT count(*) FROM hits) AS total_matches"
-            f" FROM (SELECT id FROM hits ORDER BY {sort.hits} LIMIT ? OFFSET ?) p"
+            f" FROM (SELECT id FROM hits ORDER BY {first}{sort.hits} LIMIT ? OFFSET ?) p"
             " JOIN conversations c ON c.id = p.id", [*params, limit, offset]).fetchall()
         if found:
             # The count rides along as the last column of every row.
             rows = [ConversationRecord(*r[:-1]) for r in found]
             rows.sort(key=sort.key, reverse=sort.reverse)
+            if red_flags_first:  # stable: each part keeps its order
+                rows.sort(key=lambda r: r.red_flag is None)
             return rows, int(found[0][-1])
         if offset == 0:
             return [], 0
