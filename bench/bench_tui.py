@@ -2,6 +2,7 @@
 
     python bench/bench_tui.py [--conversations 100000] [--idle-seconds 40] [--rebuild]
     python bench/bench_tui.py --sql-only [--baseline-src DIR --baseline-db FILE]
+    python bench/bench_tui.py --flags-ab
 
 The inbox is generated once through the store (ParsedMessage objects handed straight to
 `ingest_batch`, SMS through `insert_sms`, staff state through the store's conversation
@@ -60,6 +61,7 @@ QUERIES = ("status:open tag:lab-results", '"fasting"', "priority:urgent", "chann
 # with earlier runs): the at-risk view's urgency order and a phone number as people type it
 # (the inbox's SMS patients are +1555 followed by seven digits of their index).
 EXTRA_QUERIES = ("status:open (sla:at-risk OR sla:breached) sort:due", "555-004-2423",
+                 "status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due",
                  "from:(555) 004-2423", "status:open sort:priority")
 QUERY_ROUNDS = 4
 
@@ -78,6 +80,7 @@ def bench_config(db_path: Path):  # type: ignore[no-untyped-def]
 def build_inbox(path: Path, n: int) -> dict[str, float]:
     from cxinbox.domain.models import Address, Attachment, ParsedMessage
     from cxinbox.store import conversations as convs
+    from cxinbox.store import triage
     from cxinbox.store.db import Database, append_event
     from cxinbox.store.ingest import FetchedMessage, folder_state, ingest_batch
     from cxinbox.store.sms import SmsRecord, insert_sms
@@ -153,6 +156,12 @@ def build_inbox(path: Path, n: int) -> dict[str, float]:
                                                         (2, 10, 80, 8))[0],
                                    snoozed_until=now + 86400 if status == "snoozed" else None)
                 convs.add_tags(conn, [conv_id], [tag] if rng.random() < 0.6 else [])
+                if i % (n // 20 or 1) == n // 40 or i in (n - 7, n - 23):
+                    # A few open red flags (two among the fresh screenful), as a desk has:
+                    # the lists put them first (store/conversations.py). No rng draw, so
+                    # the rest of the inbox is the one earlier runs measured.
+                    triage.open_flag(conn, conv_id, "chest_pain", "chest pain", 0, now)
+                    convs.add_tags(conn, [conv_id], ["red-flag", "red-flag:chest-pain"])
             append_event(conn, "bench", "mail.received", "bench/INBOX",
                          {"count": batch, "conversations": []})
         print(f"\r  generated {min(n, start + batch):>7,} / {n:,} conversations "
@@ -385,7 +394,9 @@ SQL_CASES: tuple[tuple[str, int], ...] = (
     ("status:open", 0),                                   # All open, the default view
     ("status:open assignee:me", 0),                       # My open
     ("status:open assignee:none", 0),                     # Unassigned
-    ("status:open (sla:at-risk OR sla:breached) sort:due", 0),  # At risk / breached
+    ("status:open (sla:at-risk OR sla:breached) sort:due", 0),  # At risk / breached, before
+    ("status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due", 0),  # and now
+    ("status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due", 2_000),
     ("", 0),                                              # Everything
     ("status:open mailbox:results", 0),                   # a mailbox view
     ("status:open tag:lab-results", 0),                   # a tag view
@@ -463,6 +474,45 @@ def sql_report(db_path: Path, baseline: tuple[Path, Path] | None) -> None:
     print(f"worst p95 after: {worst['p95']:.1f} ms ({worst['query'] or '(everything)'})")
 
 
+FLAG_CASES: tuple[tuple[str, int], ...] = (
+    ("status:open", 0), ("status:open", 5_000), ("status:open assignee:none", 0),
+    ("status:open (sla:at-risk OR sla:breached) sort:due", 0),
+    ("status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due", 0),
+    ("status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due", 2_000),
+    ("", 0), ("", 99_900), ('"fasting"', 0), ("from:garcia", 5_000),
+    ("status:open sort:priority", 0),
+)
+
+
+def flags_first_ab(db_path: Path, rounds: int = 15) -> None:
+    """Open red flags first against the plain order, same process and store, interleaved:
+    the store's page with and without `red_flags_first`, CPU time per page (the wall
+    clock of a shared machine says more about its neighbours than about the query)."""
+    from cxinbox.domain.query import QueryContext, parse
+    from cxinbox.store.db import Database
+
+    config = bench_config(db_path)
+    db = Database(config.db_path)
+    print(f"\nopen red flags first vs plain order, page of {SQL_PAGE}, CPU ms, median of"
+          f" {rounds} interleaved runs")
+    print(f"{'query':<66} {'offset':>6} {'plain':>7} {'flags':>7} {'x':>5}")
+    for query, offset in FLAG_CASES:
+        parsed = parse(query)
+        ctx = QueryContext(me="maria", now=datetime.now(UTC), tz=UTC)
+        selection = db.select(parsed.where, ctx, sla=True)
+        times: dict[bool, list[float]] = {False: [], True: []}
+        for _ in range(rounds):
+            for first in (False, True):
+                with db.reading() as tx:
+                    started = time.process_time()
+                    tx.list_page(selection, offset, SQL_PAGE, parsed.sort, red_flags_first=first)
+                    times[first].append(time.process_time() - started)
+        plain, flags = (statistics.median(times[k]) * 1000 for k in (False, True))
+        print(f"{query or '(everything)':<66} {offset:>6} {plain:>7.1f} {flags:>7.1f}"
+              f" {flags / max(plain, 1e-6):>4.2f}x")
+    db.close()
+
+
 def demo_first_rows() -> float:
     """`cxinbox demo` from spawn to its first rows (and their count) on the wire."""
     term = Pty([sys.executable, "-m", "cxinbox", "demo"])
@@ -483,6 +533,8 @@ def main() -> None:
                         help="with --sql-only: another checkout's src/ to compare against")
     parser.add_argument("--baseline-db", type=Path, metavar="FILE",
                         help="with --baseline-src: a copy of the inbox that code can open")
+    parser.add_argument("--flags-ab", action="store_true",
+                        help="time open red flags first against the plain order, no terminal")
     parser.add_argument("--no-extras", action="store_true",
                         help="type only the original query mix (for code that lacks sort:)")
     parser.add_argument("--child", nargs=2, metavar=("DB", "GENERATED_AT"),
@@ -499,6 +551,9 @@ def main() -> None:
     if (args.baseline_src is None) != (args.baseline_db is None):
         parser.error("--baseline-src and --baseline-db go together")
     db_path, meta = ensure_inbox(args.conversations, args.rebuild)
+    if args.flags_ab:
+        flags_first_ab(db_path)
+        return
     if args.sql_only:
         print(f"inbox: {int(meta['conversations']):,} conversations ({db_path})")
         baseline = (args.baseline_src, args.baseline_db) if args.baseline_src else None

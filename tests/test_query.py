@@ -277,7 +277,7 @@ def test_enumerations_cover_every_documented_value() -> None:
     for name, values in ENUMERATED_VALUES.items():
         for value in values:
             if name == "sort":  # an order, not a filter (test_sort_* below)
-                assert parse(f"{name}:{value}") == ParsedQuery(Everything(), value)
+                assert parse(f"{name}:{value}") == ParsedQuery(Everything(), value, True)
                 continue
             assert parse_query(f"{name}:{value}") == f(name, value)
 
@@ -795,15 +795,25 @@ def test_negation_is_the_complement(db: sqlite3.Connection, node: Node) -> None:
 
 @pytest.mark.parametrize("order", ["newest", "oldest", "due", "priority"])
 def test_sort_orders_the_list_and_selects_nothing(order: str) -> None:
-    assert parse(f"status:open sort:{order}") == ParsedQuery(f("status", "open"), order)
+    assert parse(f"status:open sort:{order}") == ParsedQuery(f("status", "open"), order, True)
     assert parse(f"sort:{order.upper()} tag:x fasting") == ParsedQuery(
-        And((f("tag", "x"), t("fasting"))), order)
-    assert parse(f"sort:{order}") == ParsedQuery(Everything(), order)
+        And((f("tag", "x"), t("fasting"))), order, True)
+    assert parse(f"sort:{order}") == ParsedQuery(Everything(), order, True)
 
 
 def test_without_sort_the_list_is_newest_first() -> None:
     assert parse("status:open") == ParsedQuery(f("status", "open"), "newest")
     assert parse("") == ParsedQuery(Everything(), "newest")
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("status:open", True), ("", True),                      # the inbox's own order
+    ("status:open sort:due", True), ("sort:priority", True),  # urgency orders
+    ("status:open sort:newest", False), ("sort:oldest", False),  # a time order, typed out
+])
+def test_open_red_flags_come_first_unless_a_time_order_is_typed(query: str,
+                                                                 first: bool) -> None:
+    assert parse(query).red_flags_first is first
 
 
 @pytest.mark.parametrize(

@@ -110,6 +110,10 @@ def build(n: int, analyze: bool) -> Recording:
         for tag in rng.sample(("lab-results", "billing", "refill"), rng.randint(0, 2)):
             db.execute("INSERT INTO conversation_tags (conversation_id, tag) VALUES (?, ?)",
                        (i, tag))
+    # Open red flags on one in 23 (detector categories and flags a person raised, ''),
+    # spread over every status, so the flagged part of a list crosses page boundaries.
+    db.execute("UPDATE conversations SET red_flag = CASE WHEN id % 2 = 0 THEN 'chest_pain'"
+               " ELSE '' END WHERE id % 23 = 0")
     index_pending(db, limit=n)
     if analyze:
         db.execute("ANALYZE")
@@ -331,3 +335,84 @@ def test_only_status_with_subquery_terms_walk_the_status_index() -> None:
     for query in ("status:open", "fasting", "status:open assignee:me fasting",
                   "status:open OR tag:x", "tag:x OR fasting", "priority:urgent tag:x"):
         assert not reads_status_and_ids(where_of(query)[0]), query
+
+
+# --------------------------------------------------------------------------- red flags first
+
+FLAG_QUERIES = ("", "status:open", "status:open (is:red-flag OR sla:at-risk OR sla:breached)",
+                "status:open assignee:none", "fasting", "from:garcia", "-tag:billing",
+                "is:red-flag", "status:closed tag:refill")
+
+
+def run_flagged(db: Recording, query: str, order: str, offset: int, limit: int,
+                ) -> tuple[list[ConversationRecord], int, list[tuple[str, list[object]]]]:
+    where, params = where_of(query)
+    db.statements.clear()
+    rows, total = convs.list_page(db, where, params, offset, limit, order,
+                                  red_flags_first=True)
+    return rows, total, list(db.statements)
+
+
+def flagged_reference(db: Recording, query: str, order: str) -> list[int]:
+    where, params = where_of(query)
+    return [r[0] for r in sqlite3.Connection.execute(
+        db, f"SELECT c.id FROM conversations c WHERE c.merged_into IS NULL AND ({where})"
+        f" ORDER BY c.red_flag IS NULL, {REFERENCE_ORDERS[order]}", params)]
+
+
+@pytest.mark.parametrize("order", list(REFERENCE_ORDERS))
+@pytest.mark.parametrize("query", FLAG_QUERIES)
+def test_red_flags_first_pages_like_the_plain_reference(db: Recording, query: str,
+                                                        order: str) -> None:
+    want = flagged_reference(db, query, order)
+    flagged = sum(1 for r in sqlite3.Connection.execute(
+        db, "SELECT id FROM conversations WHERE red_flag IS NOT NULL AND merged_into IS NULL"
+        f" AND id IN ({','.join(map(str, want)) or 'NULL'})"))
+    if query in FLAG_QUERIES[:3]:  # the views: both parts are there
+        assert 0 < flagged < len(want), query
+    # Pages that end in, straddle and start past the flagged part, and a page of one.
+    for offset, limit in ((0, 100), (0, flagged), (max(0, flagged - 3), 7), (flagged, 5),
+                          (flagged + 1, 1), (max(0, len(want) - 5), 50), (len(want), 10)):
+        rows, total, _ = run_flagged(db, query, order, offset, limit)
+        assert total == len(want), (query, order, offset)
+        assert [r.id for r in rows] == want[offset:offset + limit], (query, order, offset, limit)
+
+
+@pytest.mark.parametrize("limit", [1, 7, 50])
+@pytest.mark.parametrize("order", ["newest", "due"])
+def test_paging_through_red_flags_first_loses_and_repeats_nothing(db: Recording, order: str,
+                                                                   limit: int) -> None:
+    query = "status:open (is:red-flag OR sla:at-risk OR sla:breached)"
+    want = flagged_reference(db, query, order)
+    seen: list[int] = []
+    for offset in range(0, len(want) + limit, limit):
+        rows, _, _ = run_flagged(db, query, order, offset, limit)
+        seen.extend(r.id for r in rows)
+    assert seen == want
+    flags = [r.red_flag is not None for r in run_flagged(db, query, order, 0, len(want))[0]]
+    assert flags == sorted(flags, reverse=True) and any(flags) and not all(flags)
+
+
+@pytest.mark.parametrize(("query", "order"), [*SORTED_VIEWS, *((q, "newest") for q in VIEWS)])
+def test_red_flags_first_reads_the_flags_index_and_still_walks_the_list_index(
+        db: Recording, query: str, order: str) -> None:
+    """The flagged part comes from the partial index of open flags; the rest is the plain
+    page (a little longer), whose plan the tests above pin: no sort of every match."""
+    _, _, statements = run_flagged(db, query, order, offset=40, limit=20)
+    flagged_plan = plan(db, *statements[0])
+    assert any("INDEX conversations_red_flag" in step for step in flagged_plan), flagged_plan
+    page_plan = plan(db, *statements[-1])
+    indexes = (SORTED_VIEWS[query, order],) if (query, order) in SORTED_VIEWS else VIEWS[query]
+    assert any(f"INDEX {index} " in f"{step} " for step in page_plan for index in indexes), \
+        page_plan
+    assert not any("TEMP B-TREE" in step for step in page_plan), page_plan
+
+
+@pytest.mark.parametrize("query", SEARCHES)
+def test_searches_with_red_flags_first_are_still_evaluated_once(db: Recording,
+                                                                query: str) -> None:
+    _, _, statements = run_flagged(db, query, "newest", 0, 100)
+    assert len(statements) == 1, [s for s, _ in statements]
+    steps = plan(db, *statements[0])
+    assert sum("MATERIALIZE hits" in step for step in steps) == 1, steps
+    assert any("INDEX conversations_red_flag" in step for step in steps), steps

@@ -20,14 +20,16 @@ from cxinbox.tui.screens.compose import ComposeScreen, sms_meter
 
 
 async def _open_first_email(pilot: Any, app: Any) -> int:
+    """The first email without a red flag (the demo's flag is listed first; on it canned
+    replies are refused and the composer starts with the emergency guidance)."""
     await wait_rows(pilot, app)
     for _ in range(40):
         summary = app.conversation_list.selected
-        if summary is not None and summary.channel == "email":
+        if summary is not None and summary.channel == "email" and not summary.red_flag_open:
             break
         await pilot.press("j")
     summary = app.conversation_list.selected
-    assert summary is not None and summary.channel == "email"
+    assert summary is not None and summary.channel == "email" and not summary.red_flag_open
     await pilot.press("enter")
     await wait_for(pilot, lambda: app.thread.detail is not None
                    and app.thread.detail.summary.id == summary.id, what="thread")

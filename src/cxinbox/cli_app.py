@@ -403,7 +403,10 @@ def list_(
                                        help="At most this many.")] = LIST_LIMIT_DEFAULT,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
 ) -> None:
-    """List conversations matching QUERY, newest first."""
+    """List conversations matching QUERY, open red flags first.
+
+    Then newest first, or in the order a sort: term asks for (sort:newest and sort:oldest
+    typed out are plain time orders)."""
     cfg = _load_config(config)
     with open_api(cfg) as api:  # the server audits the listing (query, count, ids shown)
         page = api.list_conversations(query, offset, limit)

@@ -123,7 +123,11 @@ ENUMERATED_VALUES: dict[str, tuple[str, ...]] = {
 }
 
 DEFAULT_SORT = "newest"
-"""Newest activity first: the inbox's order when a query names none."""
+"""Newest activity first: the inbox's order when a query names none (after open red flags:
+`ParsedQuery.red_flags_first`)."""
+
+URGENCY_SORTS = frozenset({"due", "priority"})
+"""The `sort:` values that rank by urgency, and so always put open red flags first."""
 
 # Words people reach for that string similarity alone would not map well.
 _FIELD_HINTS: dict[str, str] = {
@@ -273,6 +277,19 @@ class ParsedQuery:
 
     where: Node
     sort: str = DEFAULT_SORT
+    sort_given: bool = False
+
+    @property
+    def red_flags_first(self) -> bool:
+        """Whether the list shows conversations with an open red flag before all others
+        (each part in `sort` order).
+
+        A list a receptionist triages from must not let a patient with chest pain slide
+        under newer mail or under breached billing questions: so the inbox's own order (no
+        `sort:` typed) and the urgency orders (`sort:due`, `sort:priority`) put open red
+        flags first. `sort:newest` and `sort:oldest` typed out are plain time orders, for
+        someone who asked to read a history in time order."""
+        return not self.sort_given or self.sort in URGENCY_SORTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,7 +516,9 @@ def _split_sort(tree: Node) -> ParsedQuery:
             raise QueryError("'sort:' orders the whole list: put it outside parentheses,"
                              " OR and '-'", misplaced.position, misplaced.length)
     where: Node = Everything() if not rest else rest[0] if len(rest) == 1 else And(rest)
-    return ParsedQuery(where, sorts[0].value if sorts else DEFAULT_SORT)
+    if sorts:
+        return ParsedQuery(where, sorts[0].value, sort_given=True)
+    return ParsedQuery(where)
 
 
 def _find_sort(node: Node) -> Field | None:

@@ -26,7 +26,7 @@ from cxinbox.contract.types import (
     Page,
 )
 from cxinbox.domain.addresses import AddressError, normalize_address, stored_address
-from cxinbox.domain.query import QueryContext, QueryError, parse
+from cxinbox.domain.query import ParsedQuery, QueryContext, QueryError, parse
 from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.domain.sla import PAUSING_STATUSES
 from cxinbox.domain.threading import normalize_subject
@@ -317,16 +317,16 @@ class InboxService:
 
     # -- queries ---------------------------------------------------------------------------
 
-    def _selection(self, query: str) -> tuple[Selection, str]:
-        """`query` prepared by the store for this caller now, and its list order (a `sort:`
-        value). Raises BadQuery (one line and a caret) before anything is read or written."""
+    def _selection(self, query: str) -> tuple[Selection, ParsedQuery]:
+        """`query` prepared by the store for this caller now, and the parsed query (its list
+        order). Raises BadQuery (one line and a caret) before anything is read or written."""
         ctx = QueryContext(me=self.actor, now=datetime.now(UTC), tz=self.tz)
         try:
             parsed = parse(query)
             selection = self.store.select(parsed.where, ctx, sla=self.sla.enabled)
         except QueryError as exc:
             raise BadQuery(exc.render(query), exc.caret_line(query)) from None
-        return selection, parsed.sort
+        return selection, parsed
 
     def selection(self, query: str) -> Selection:
         """`query` as the store's selection of conversations; raises BadQuery."""
@@ -345,10 +345,11 @@ class InboxService:
     def list_conversations(self, query: str = "", offset: int = 0, limit: int = 50) -> Page:
         if offset < 0 or not 0 < limit <= MAX_PAGE:
             raise BadRequest(f"offset must be >= 0 and limit 1..{MAX_PAGE}")
-        selection, order = self._selection(query)
+        selection, parsed = self._selection(query)
         self.refresh_sla()
         with self.store.reading() as tx:
-            rows, total = tx.list_page(selection, offset, limit, order)
+            rows, total = tx.list_page(selection, offset, limit, parsed.sort,
+                                       red_flags_first=parsed.red_flags_first)
             tags = tx.tags_for([r.id for r in rows])
         items = tuple(summary_from_row(r, tags[r.id]) for r in rows)
         self.record_read("conversation.list", "", {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from cxinbox.store.records import (
     StaffState,
 )
 from cxinbox.store.schema_search import DUE_KEY, PRIORITY_RANK
+from cxinbox.store.triage import OPEN_SQL
 
 PAUSING = ("pending", "snoozed")
 
@@ -81,9 +83,65 @@ with it, so SQLite keeps the spelling its indexes match)."""
 
 
 def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], offset: int,
-              limit: int, order: str = "newest") -> tuple[list[ConversationRecord], int]:
+              limit: int, order: str = "newest", *, red_flags_first: bool = False,
+              ) -> tuple[list[ConversationRecord], int]:
     """One page of live conversations matching `where`, in `order` (a key of ORDERS), and
-    how many match.
+    how many match. With `red_flags_first`, those with an open red flag come before all
+    others, each part in `order` (domain/query.py says which lists do).
+
+    The flagged part is read whole from its own small index (`conversations_red_flag`,
+    partial: open flags only): a desk has a handful of open flags, not thousands. The rest
+    is the plain list with those rows taken out, so it keeps walking the indexes the plain
+    orders have (store/schema_search.py), with no new index and no sort of every match:
+    row `u` of the rest is plain row `u + b`, where `b` is how many flagged rows the plain
+    order puts before it (0 <= b <= F, F flagged), so the plain rows from `u` on, `limit +
+    F` of them, hold the page, and each one's place in the rest is found by counting the
+    flagged sort keys before its own. A narrowed search sorts its matches anyway, so it
+    puts the flagged ones first in that one statement (`_plain_page`).
+    """
+    if not red_flags_first:
+        return _plain_page(conn, where, params, offset, limit, order)
+    if narrowed_by_subquery(where):
+        return _plain_page(conn, where, params, offset, limit, order, red_flags_first=True)
+    flagged = _flagged(conn, where, params, order)
+    head = flagged[offset:offset + limit]
+    want = limit - len(head)
+    if not want:
+        return head, _count(conn, _live_where(where), params)
+    start = max(0, offset - len(flagged))
+    window, total = _plain_page(conn, where, params, start, want + len(flagged), order)
+    sort = ORDERS[order]
+    flagged_ids = {r.id for r in flagged}
+    keys = sorted(sort.key(r) for r in flagged)
+    rest: list[ConversationRecord] = []
+    for place, row in enumerate(window, start=start):
+        if row.id in flagged_ids:
+            continue
+        key = sort.key(row)
+        before = len(keys) - bisect_right(keys, key) if sort.reverse else bisect_left(keys, key)
+        if start <= place - before < start + want:
+            rest.append(row)
+    return head + rest, total
+
+
+def _flagged(conn: sqlite3.Connection, where: str, params: Sequence[object],
+             order: str) -> list[ConversationRecord]:
+    """Every live match of `where` with an open red flag, in `order`."""
+    dialect = dialect_of(conn)
+    sort = ORDERS[order]
+    rows = [ConversationRecord(*r) for r in conn.execute(
+        f"SELECT {_LIST_COLUMNS} FROM conversations c"
+        f"{dialect.indexed_by('conversations_red_flag')}"
+        f" WHERE {OPEN_SQL} AND c.merged_into IS NULL AND ({where})", list(params))]
+    rows.sort(key=sort.key, reverse=sort.reverse)
+    return rows
+
+
+def _plain_page(conn: sqlite3.Connection, where: str, params: Sequence[object], offset: int,
+                limit: int, order: str, *, red_flags_first: bool = False,
+                ) -> tuple[list[ConversationRecord], int]:
+    """`list_page` without red flags first (a narrowed search takes them first here too:
+    its matches are sorted anyway, and a second statement would search a second time).
 
     Two shapes, chosen by what the condition reads:
 
@@ -97,7 +155,7 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     """
     dialect = dialect_of(conn)
     sort = (ORDERS if dialect.index_hints else PORTABLE_ORDERS)[order]
-    base = f"FROM conversations c WHERE c.merged_into IS NULL AND ({where})"
+    base = _live_where(where)
     if narrowed_by_subquery(where):
         # Each match's sort keys from the narrow index when nothing else of the row is read
         # (store/schema_search.py); SQLite would seek the wide rows by rowid instead.
@@ -105,16 +163,23 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
             " INDEXED BY conversations_by_id" if reads_ids_only(where) else (
                 " INDEXED BY conversations_by_status" if reads_status_and_ids(where) else ""))
         hits = f"FROM conversations c{narrow}"
+        # Open flags first: the few open flags of the whole inbox, read once from their
+        # partial index, probed per match (the narrow index has no flag column).
+        first = (f"id IN (SELECT f.id FROM conversations f"
+                 f"{dialect.indexed_by('conversations_red_flag')}"
+                 f" WHERE f.red_flag IS NOT NULL) DESC, ") if red_flags_first else ""
         found = conn.execute(
             f"WITH hits AS MATERIALIZED (SELECT {sort.hit_columns} {hits}"
             f" WHERE c.merged_into IS NULL AND ({where}))"
             f" SELECT {_LIST_COLUMNS}, (SELECT count(*) FROM hits) AS total_matches"
-            f" FROM (SELECT id FROM hits ORDER BY {sort.hits} LIMIT ? OFFSET ?) p"
+            f" FROM (SELECT id FROM hits ORDER BY {first}{sort.hits} LIMIT ? OFFSET ?) p"
             " JOIN conversations c ON c.id = p.id", [*params, limit, offset]).fetchall()
         if found:
             # The count rides along as the last column of every row.
             rows = [ConversationRecord(*r[:-1]) for r in found]
             rows.sort(key=sort.key, reverse=sort.reverse)
+            if red_flags_first:  # stable: each part keeps its order
+                rows.sort(key=lambda r: r.red_flag is None)
             return rows, int(found[0][-1])
         if offset == 0:
             return [], 0
@@ -129,6 +194,10 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     # The page's rows come back by id; put them in list order (a page, not the matches).
     rows.sort(key=sort.key, reverse=sort.reverse)
     return rows, total
+
+
+def _live_where(where: str) -> str:
+    return f"FROM conversations c WHERE c.merged_into IS NULL AND ({where})"
 
 
 def _count(conn: sqlite3.Connection, base: str, params: Sequence[object]) -> int:

@@ -107,8 +107,10 @@ class StoreTx(Protocol):
     # -- conversations and lists --------------------------------------------------------------
 
     def list_page(self, selection: Selection, offset: int, limit: int,
-                  order: str = "newest") -> tuple[list[ConversationRecord], int]:
-        """One page of live conversations in `order` (a `sort:` value), and the count."""
+                  order: str = "newest", *, red_flags_first: bool = False,
+                  ) -> tuple[list[ConversationRecord], int]:
+        """One page of live conversations in `order` (a `sort:` value), those with an open
+        red flag before all others if `red_flags_first`, and the count."""
         ...
 
     def matching_ids(self, selection: Selection) -> list[int]: ...

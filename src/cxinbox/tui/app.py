@@ -111,9 +111,12 @@ _CONTENT_ACTIONS = frozenset({"mail.received", "sms.received", "mail.gone", "con
                               "conversation.split", "sms.status", "sms.opt_out", "sms.opt_in",
                               "outbox.sent", "send"})
 # Events after which the open conversation's header (status, snooze, assignee...) is stale
-# even when its row has left the view that would have brought the new state.
+# even when its row has left the view that would have brought the new state. A flag cleared
+# from "At risk / breached" is the common case: its conversation falls back to the ordinary
+# SLA policy and leaves the view, and a banner left standing says "no canned replies".
 _STATE_ACTIONS = frozenset({"conversation.status", "conversation.assign",
-                            "conversation.priority", "conversation.tag"})
+                            "conversation.priority", "conversation.tag", "redflag.raised",
+                            "redflag.cleared"})
 _ALLOWED_WHILE_LOCKED = frozenset({"quit", "help_quit", "redraw"})  # redraw shows nothing new
 # Control-key actions that still make sense while the search field has the keys.
 _ALLOWED_IN_TEXT = frozenset({"command_palette", "lock", "redraw", "refresh_now", "quit",

@@ -21,7 +21,7 @@ STANDARD_VIEWS: tuple[View, ...] = (
     View("mine", "My open", "status:open assignee:me"),
     View("unassigned", "Unassigned", "status:open assignee:none"),
     # About urgency, so the deepest breach comes first, not the newest message.
-    # Open red flags too: the red-flag SLA policy ([triage] red_flag_policy) puts them first.
+    # Open red flags too, and first: sort:due is an urgency order (domain/query.py).
     View("at-risk", "At risk / breached",
          "status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due"),
     View("open", "All open", "status:open"),

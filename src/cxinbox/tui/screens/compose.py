@@ -42,6 +42,9 @@ from cxinbox.tui.timefmt import clinic_datetime
 
 SAVE_DELAY_S = 1.0
 EMERGENCY_NAME = "emergency guidance"
+REDFLAG_LINE = ("RED FLAG: no canned replies until a clinician clears the flag."
+                " ^T: the clinic's emergency guidance.")
+"""Over the composer of a red-flagged conversation, for as long as it is open."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +214,9 @@ class ComposeScreen(Screen[ComposeResultValue]):
     DEFAULT_CSS = """
     ComposeScreen { layout: vertical; }
     ComposeScreen #compose-title { height: 1; background: $primary; color: $text; padding: 0 1; }
+    ComposeScreen #compose-redflag {
+        height: auto; background: $error; color: $text; text-style: bold; padding: 0 1;
+    }
     ComposeScreen .compose-row { height: 1; }
     ComposeScreen .compose-row > Static { width: 9; color: $text-muted; }
     ComposeScreen .compose-row > Input { width: 1fr; height: 1; border: none; padding: 0; }
@@ -267,6 +273,10 @@ class ComposeScreen(Screen[ComposeResultValue]):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Static(Text(self._title), id="compose-title", markup=False)
+        if self._emergency:
+            # A line of the screen, not a toast: over this screen toasts sit top right, on
+            # the recipients a person checks before writing to a patient in danger.
+            yield Static(REDFLAG_LINE, id="compose-redflag", markup=False)
         sms = self._channel == "sms"
         if sms and self._sender:
             with Horizontal(classes="compose-row"):
@@ -309,9 +319,6 @@ class ComposeScreen(Screen[ComposeResultValue]):
         body.focus()
         if self._emergency and not body.text.strip():
             body.insert(self._emergency)
-            self.notify("RED FLAG: the clinic's emergency guidance is in the reply; canned"
-                        " replies are refused until a clinician clears the flag.",
-                        severity="warning", markup=False)
         body.move_cursor(body.document.end)
         self._update_status()
         self._load_others()
