@@ -1450,3 +1450,11 @@ def test_seventh_round_traps_are_set_aside(lang: str, body: str) -> None:
 @pytest.mark.parametrize(("lang", "body", "category"), SEVENTH_ROUND)
 def test_seventh_round_patterns_keep_emergencies(lang: str, body: str, category: str) -> None:
     assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+def test_another_categorys_denied_words_do_not_silence_the_model() -> None:
+    """The lexicon sets aside "no chest pain"; that says nothing about the breathing the
+    statistical model reads in the rest of the message."""
+    body = ("no chest pain, but I feel like I am breathing through a straw and it has been "
+            "getting worse for an hour")
+    assert assess(body, channel="sms").red_flag == "breathing"
