@@ -1384,3 +1384,77 @@ def test_fifth_round_batch_17(lang: str, body: str, category: str) -> None:
 @pytest.mark.parametrize(("lang", "body"), FIFTH_ROUND_BATCH_17_TRAPS)
 def test_fifth_round_batch_17_traps(lang: str, body: str) -> None:
     assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+# -- seventh round: the fifth blind set's false alarms, by pattern (sentences of our own) ---
+
+SEVENTH_ROUND_TRAPS = [
+    # a negation after the symptom: asked and answered, or "it never came back"
+    ('en', 'quick update for the nurse: fever? no. cough? a little. wheezing? none'),
+    ('en', 'symptom check - chest pain - none, just tired after the long shift'),
+    ('es', 'sangrado: no. dolor: poquito. ¿sigo con la misma dosis?'),
+    ('en', 'the pressure in my chest never came back after the new pills, do I still see cardiology?'),
+    ('es', 'no he vuelto a tener dolor de pecho desde la consulta, ¿cuándo me toca el control?'),
+    ('en', 'his face drooping from the bell palsy has not returned, can we skip the recheck'),
+    ('es', 'la bebé se mueve bastante, no sangro ni tengo dolor, ¿a qué hora es el ultrasonido?'),
+    # resolved: a verb of ending after a long subject; found after all; symptom-free
+    ('en', 'the swelling of his lips after the peanut cookie yesterday went away with the allergy syrup'),
+    ('en', 'I thought the baby swallowed one of my vitamins but then we found it in the car seat'),
+    ('en', 'we were scared she drank some bleach, but we counted the bottle and none missing'),
+    ('en', 'my daughter had a concussion a month ago and has been symptom-free since, she needs a sports note'),
+    ('es', 'mi hijo se golpeó la cabeza hace un mes y ya está sin síntomas, ¿me dan la constancia?'),
+    ('es', 'el sábado lo llevaron a urgencias por dolor de pecho y fue estrés, ¿le mando el informe?'),
+    ('es', 'mi niña de 6 meses tuvo fiebre el martes, la vio la doctora y era un virus, ya está bien'),
+    # a date that opens the sentence frames all of it; episodes counted in the past
+    ('es', 'hace tres años tuve una reacción muy fuerte a un antibiótico y se me hinchó toda la cara, quiero que lo anoten'),
+    ('en', 'Three years ago I had a terrible reaction to shellfish and my throat closed, please add it to my chart'),
+    ('es', 'en marzo tuve una hemorragia después de la cirugía, ahora solo necesito la receta del hierro'),
+    ('en', 'my brother overdosed twice before he went into rehab, he is doing great, can I get naloxone to keep at home?'),
+    ('en', 'my roommate had a stroke last spring, what are the risk factors I should know about'),
+    # a conditional question in the first person; a subject naming a topic
+    ('es', 'me van a operar de la rodilla y tomo warfarina, si sangro mucho después, ¿qué hago?'),
+    # idioms
+    ('en', 'I will not breathe easy until the insurance approves the MRI, any news?'),
+    ('en', 'been hitting my head against the keyboard with this portal password lol'),
+    ('en', 'I snore like a train and my husband says I stop breathing at night, can I get a sleep study?'),
+    ('en', 'my plantar wart keeps coming back, can I see a podiatrist?'),
+    # a medicine or a form named by what it treats; advice to parents at large
+    ('en', 'how much of the infant fever reducer can I give a 12 lb baby before her shots?'),
+    ('es', '¿cuánto jarabe para la fiebre le doy a mi bebé de 5 meses antes de las vacunas?'),
+    ('en', 'the school needs the return-to-play form after his concussion signed'),
+    ('en', 'Thanks for the visit!\n\nWarmly,\nDana\nNewborn Care Class\nBaby under 2 months with a fever of 100.4? Call us right away.'),
+    # mailings
+    ('es', 'Curso de primeros auxilios: cómo parar una hemorragia. Plazas limitadas, 30 €. Para salir responder BAJA'),
+]
+
+SEVENTH_ROUND = [
+    # the same patterns must not hide a current emergency
+    ('es', 'se cayó de la escalera, se golpeó la cabeza y no ha vuelto en sí', 'head_injury'),
+    ('en', 'chest pain? yes, crushing, since 20 minutes ago', 'chest_pain'),
+    ('en', 'after his fall he hit his head and now he is vomiting and confused', 'head_injury'),
+    ('en', 'two years ago I had a stroke and now my face is drooping again', 'stroke'),
+    ('en', 'my son swallowed a button battery and we cannot find it anywhere', 'overdose_poisoning'),
+    ('es', 'mi hija de 3 meses tiene fiebre de 38.5 desde anoche', 'infant_fever'),
+    ('en', 'the bleeding from the cut on his arm has not stopped after 30 minutes of pressure', 'severe_bleeding'),
+    ('en', 'my roommate took a whole bottle of her sleeping pills an hour ago and is hard to wake', 'overdose_poisoning'),
+    ('es', 'está embarazada de 30 semanas y está sangrando mucho', 'pregnancy_emergency'),
+    ('en', 'her lips and tongue are swelling up after the shrimp, she says her throat feels tight', 'anaphylaxis'),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), SEVENTH_ROUND_TRAPS)
+def test_seventh_round_traps_are_set_aside(lang: str, body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), SEVENTH_ROUND)
+def test_seventh_round_patterns_keep_emergencies(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, (lang, body)
+
+
+def test_another_categorys_denied_words_do_not_silence_the_model() -> None:
+    """The lexicon sets aside "no chest pain"; that says nothing about the breathing the
+    statistical model reads in the rest of the message."""
+    body = ("no chest pain, but I feel like I am breathing through a straw and it has been "
+            "getting worse for an hour")
+    assert assess(body, channel="sms").red_flag == "breathing"

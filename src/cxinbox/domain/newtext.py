@@ -71,7 +71,7 @@ _FOOTER: Final = re.compile(
 )
 _SIGN_OFF: Final = re.compile(
     r"^\s*(?:thanks?(?: you)?(?: so much| again)?|thx|ty|regards|best(?: regards| wishes)?|"
-    r"kind regards|warm regards|sincerely(?: yours)?|cheers|respectfully|take care|"
+    r"kind regards|warm regards|warmly|warm wishes|sincerely(?: yours)?|cheers|respectfully|take care|"
     r"gracias(?: de antemano)?|muchas gracias|saludos(?: cordiales)?|un saludo|atentamente|"
     r"cordialmente|bendiciones|quedo atent[oa]|atte|att|sinceramente|all the best|"
     r"many thanks|best,? \w+)\s*[,.!]*\s*$",

@@ -49,6 +49,9 @@ Status = Literal["current", "negated", "historical", "hypothetical", "pseudo", "
 FORWARD_WORDS: Final = 6
 """Words a forward modifier reaches ("I don't have any fever, cough or chest pain")."""
 BACKWARD_WORDS: Final = 5
+SUBJECT_WORDS: Final = 10
+"""Words a backward negation reaches when the symptom opens its clause, as the subject of
+a verb of ending ("the hives from the bee sting on friday went away")."""
 CURRENT_WORDS: Final = 6
 """Words a "now" reaches: "preeclampsia in my first pregnancy, now pregnant *again*" dates
 the pregnancy, not the preeclampsia."""
@@ -299,6 +302,9 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
              c: _Compiled) -> tuple[Status, tuple[int, int] | None]:
     left, right = _clause(bounds, start, end, len(folded))
     found: dict[str, tuple[int, int]] = {}
+    answer = _ANSWERED_NO.match(folded, end)
+    if answer is not None:  # "bleeding? no", "chest pain - none": asked and denied
+        return "negated", (answer.start(1), answer.end(1))
     current = [(a, b) for kind, _d, a, b in mods if kind == "current" and left <= a < right]
     # "ahora tengo dolor de pecho, hace una semana ...": the symptom is dated now by its verb
     now_have = _NOW_HAVE.search(folded, max(left, start - 40), start)
@@ -311,8 +317,8 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
         if m_start < left or m_end > right:
             continue  # another clause
         within = m_start < end and start < m_end
-        if within and kind == "negated" and category in NEGATED_INSIDE \
-                and m_start > start and m_end < end:
+        if within and kind == "negated" and m_start > start and m_end < end and (
+                category in NEGATED_INSIDE or _denies_last_word(folded, start, m_start, m_end, end)):
             found.setdefault(kind, (m_start, m_end))  # "chest isn't hurting"
             continue
         if within and m_start < start and kind in ("question", "hypothetical", "historical"):
@@ -333,12 +339,21 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
             found.setdefault(kind, (m_start, m_end))
             continue
         if kind in ("historical", "assessed") and (
-                (m_end <= start and _now_before(folded, m_end, start)) or has_now):
+                (m_end <= start and _now_before(folded, m_end, start)) or has_now
+                or _NOW.search(folded, start, end)):
             continue  # "a positive test a week ago, and now bleeding": the "now" re-dates it
+            # (also a "now" inside a long target: "after his fall he hit his head and now ...")
         forward = m_start < start and direction in ("forward", "both")
         backward = m_start >= end and direction in ("backward", "both")
-        reaches = (forward and _forward_reaches(folded, kind, m_start, m_end, start, c)) or (
-            backward and _words(folded, end, m_start) <= BACKWARD_WORDS)
+        # A date that opens the sentence ("Two years ago, ...", "hace dos anos ...") frames
+        # all of it; a symptom that opens its clause is the subject of a verb of ending
+        # that may come after a long phrase ("the swelling from the sting on friday went
+        # away").
+        framed = forward and kind == "historical" and _words(folded, left, m_start) <= 1 \
+            and _DATE_FRAME.search(folded, m_start, m_end) is not None
+        subject = backward and kind == "negated" and _words(folded, left, start) <= 3
+        reaches = framed or (forward and _forward_reaches(folded, kind, m_start, m_end, start, c)) or (
+            backward and _words(folded, end, m_start) <= (SUBJECT_WORDS if subject else BACKWARD_WORDS))
         if reaches:
             found.setdefault(kind, (m_start, m_end))
     if "negated" in found:
@@ -352,6 +367,24 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
             if kind in found:
                 return kind, found[kind]  # type: ignore[return-value]
     return "current", None
+
+
+_DATE_FRAME: Final = re.compile(
+    r"\b(?:ago|hace|last|pasad[oa]|(?:19|20)\d\d|jan\w*|feb\w*|march|april|june|july|aug\w*|sept?\w*|"
+    r"oct\w*|nov\w*|dec\w*|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|"
+    r"noviembre|diciembre)\b")
+"""A historical modifier that gives a date (not "after his fall", "my dad had")."""
+_ANSWERED_NO: Final = re.compile(
+    r"[ \t]*(?:\?+|:|-+|\u2013|\u2014|=)[ \t]*(no|none|nope|nah|nada|ninguno|ninguna|negative|negativo|neg)\b"
+    r"(?=[ \t]*(?:[,.;!\n]|$|\b(?:and|y|just|solo)\b))")
+"""A symptom asked about and answered no right after it, as in a checklist."""
+
+
+def _denies_last_word(folded: str, start: int, m_start: int, m_end: int, end: int) -> bool:
+    """A negation right before the last word of a target that reaches back over a comma
+    ("se mueve mucho, no sangro"): the target's words were joined across two clauses and
+    the one that names the symptom is denied."""
+    return "," in folded[start:m_start] and _words(folded, m_end, end) == 1
 
 
 def _dated_between(mods: list[tuple[str, str, int, int]], a: int, b: int) -> bool:

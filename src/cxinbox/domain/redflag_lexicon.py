@@ -385,7 +385,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", (r"\b(?:pills|meds|tablets|pastillas|rope|gun|pistola|soga|razor|blades?|navaja)\b[^.!?\n]{0,20}\b(?:lined up|laid out|ready|saved up|stashed|counted out|"
                           r"listas|guardadas|juntadas|juntas|contadas|preparad[oa]s)\b|\b(?:stockpil\w+|hoard\w+) (?:up )?(?:all )?(?:of )?(?:my|his|her) (?!(?:money|cash|points|vacation|receipts|snacks|food|toilet|masks|diapers|formula|supplies|groceries|stuff)\b)\w+|\b(?:tengo|ya tengo|have|got|i'?ve got) (?:\w+ )?(?:guardadas|juntadas|juntas|listas|escondidas|saved|stashed|hidden) (?:las |mis |unas |the |my |some )?(?:pastillas|pills|meds|medicinas)\b|\b(?:saving|saved|stockpil\w+|hoard\w+|juntando|guardando) (?:up )?(?:my |the |mis |las )?(?:pills|meds|pastillas)\b")),
     # bleeding: pressure held for long, blood that keeps coming ("sale y sale sangre")
-    ("severe_bleeding", (r"\b(?:sale|brota|corre) y (?:sale|brota|corre)\b|\b(?:keeps|kept) (?:on )?(?:bleeding|coming)\b|"
+    ("severe_bleeding", (r"\b(?:sale|brota|corre) y (?:sale|brota|corre)\b|\b(?:keeps|kept) (?:on )?(?:bleeding|coming(?! back))\b|"
                         r"\b(?:holding|held|applying|apretando|presionando|haciendo presion)\b(?! (?:for|on (?:the )?(?:line|phone)|the line))[^.!?\n]{0,25}\b(?:\d+|veinte|treinta|twenty|thirty) ?min\w*|"
                         r"\b(?:ya )?(?:van|llevo|llevamos) (?:\d+|veinte|treinta|media) (?:min\w*|hora)\b[^.!?\n]{0,20}\b(?:apretando|presionando|sangr\w+)")),
     # stroke: a side that will not move; a collapse with one side still
@@ -1006,7 +1006,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"(?:epi ?pens?|epinephrine|epinefrina)\b"),
     (r"\bfood poison\w*|\bpoison (?:ivy|oak|sumac|control)\b|"
      r"\b(?:so|too|was|it'?s) (?:hot|humid|stuffy|crowded|funny|smoky)\b[^.!?]{0,30}\bbreathe?\b|"
-     r"\b(?:bang\w*|beat\w*) (?:my|his|her|our) heads? against (?:the|a|this) (?:brick )?wall\b(?= (?:with|over|about|trying))|"
+     r"\b(?:bang\w*|beat\w*|hit\w*) (?:my|his|her|our) heads? (?:against|on|into) (?:the|a|this|my|that) (?:brick )?(?:wall|desk|table|keyboard|screen)\b(?=[^.!?\n]{0,30}\b(?:with|over|about|trying|because|lol|lmao|haha|jaja))|"
     r"\bintoxicacion (?:alimentaria|por alimentos|por comida)\b"),
     # laughter, not a heart: "my chest is killing me from laughing"
     r"\b(?:chest|stomach|sides?|abs|cheeks|pecho|panza|estomago)\b[^.!?\n]{0,30}\b(?:from|of|de tanto|de la|de) (?:laugh\w*|reir\w*|risa)\b",
@@ -1056,6 +1056,16 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"\b(?:labs?|tests?|screen\w*|bloodwork|analisis|estudios|examenes|laboratorios?) (?:for|de|para) (?:la )?pre-?eclampsia\b"),
     (r"\b(?:hoja|formulario|forma|instrucciones|protocolo|politica|guia|folleto|carta) (?:\w+ ){0,3}(?:de|sobre|para) (?:la )?fiebre\b|"
      r"\bfever (?:policy|protocol|instructions?|form|sheet|guidelines?|handout|chart|log|plan)\b"),
+    # -- seventh pass (fifth blind set's false alarms, by pattern) --
+    # a medicine named by what it treats ("the fever reducer", "jarabe para la fiebre")
+    r"\bfever (?:reducers?|reducing \w+|medicine|meds|medication)\b|\b(?:medicina|medicamento|jarabe|gotas) para (?:la )?(?:fiebre|calentura)\b|\bantipiretic\w*",
+    # breathing again once an errand is done: "can't breathe until HR sends the form"
+    (r"\b(?:can'?t|cannot|won'?t) breathe (?:easy |easily |again )?until (?:\w+ ){0,3}(?:gets?|sends?|sent|approves?|approved|signs?|signed|pays?|paid|fax\w*|calls?|answers?|replies|is (?:done|over|paid|fixed|sorted|in))\b"),
+    # snoring with pauses at night: a sleep-study question, not a breathing emergency
+    r"\bsnor\w+\b[^.!?]{0,80}\bstop(?:s|ped)? breathing\b|\bstop(?:s|ped)? breathing\b(?=[^.!?]{0,40}\b(?:at night|while (?:i|he|she) sleeps?|in (?:my|his|her) sleep)\b[^.!?]{0,60}\b(?:snor\w+|sleep (?:study|apnea|test)))",
+    # paperwork named by a past condition ("the return-to-play form after his concussion")
+    (r"\b(?:forms?|notes?|letters?|clearance|paperwork|formularios?|cartas?|constancias?)\b (?:\w+ ){0,2}(?:after|for|following|post|despues de|por|para) "
+     r"(?:a |the |his |her |my |la |el |su |una |un )?(?:concussion|head injury|stroke|conmocion|derrame|golpe en la cabeza)\b"),
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------
@@ -1119,15 +1129,15 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("historical", "forward",
      (r"\b(?:(?:my|his|her|our|their) )?(?:late )?(?:dad|father|mom|mother|mum|grandma|grandmother|"
      r"grandpa|grandfather|granny|brother|sister|uncle|aunt|auntie|cousin|parents?|"
-     r"grandparents?|family|relatives?|friend|neighbou?r|coworker|co-worker|boss)\b"
-     r"(?:\W+\w+){0,2}\W+(?:had|has had|died|passed away|suffered|was hospitali[sz]ed|"
+     r"grandparents?|family|relatives?|friend|neighbou?r|coworker|co-worker|boss|roommate|room-mate|housemate|flatmate|classmate|teammate)\b"
+     r"(?:[^\w\n]+\w+){0,2}[^\w\n]+(?:had|has had|died|passed away|suffered|was hospitali[sz]ed|"
      r"survived|had had)\b")),
     ("historical", "forward",
      r"\b(?:family history|runs in (?:my|the|our) family|famil\w+ (?:hx|history))\b"),
     ("historical", "backward", r"\bruns in (?:my|the|our) family\b|\ben (?:mi|la) familia\b"),
     ("historical", "forward",
      (r"\b(?:mi|su|nuestr[oa]) (?:difunt[oa] )?(?:padre|papa|madre|mama|abuel[oa]|herman[oa]|"
-     r"ti[oa]|prim[oa]|familia|padres|abuelos|vecin[oa]|amig[oa])\b(?:\W+\w+){0,2}\W+"
+     r"ti[oa]|prim[oa]|familia|padres|abuelos|vecin[oa]|amig[oa])\b(?:[^\w\n]+\w+){0,2}[^\w\n]+"
      r"(?:tuvo|ha tenido|habia tenido|murio|fallecio|sufrio|se murio|le dio|le dieron|le pego|padecio)\b|"
      r"\ba (?:mi|su) (?:difunt[oa] )?(?:padre|papa|madre|mama|abuel[oa]|herman[oa]|ti[oa]|prim[oa]|vecin[oa]|amig[oa])\b"
      r"(?:\W+\w+){0,2}\W+(?:le dio|le dieron|le pego)\b")),
@@ -1171,7 +1181,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"(?:preocupar\w*|llamar|ir|llevar\w*)|que sintomas|cuales son (?:los|las) "
      r"(?:sintomas|senales|signos|causas|factores)|como (?:se|sabria|saber|reconocer|puedo saber))\b")),
     # a subject line that names a topic and asks about it ("concussion question")
-    ("hypothetical", "backward", r"\b(?:question|questions|q|pregunta|preguntas|duda|dudas|info|informacion)\b(?=[ \t]*\n\n)"),
+    ("hypothetical", "backward", r"\b(?:question|questions|q|pregunta|preguntas|duda|dudas|info|informacion|signs|symptoms|warning signs|sintomas|senales)\b(?=[ \t]*\n\n)"),
     # a question about what would count ("what kind of bleeding would be an emergency?"),
     # a conditional about someone or something ("si a mi hija le da ...", "si no para ...?")
     ("question", "forward",
@@ -1291,6 +1301,43 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # a night spent in the emergency room: seen to
     ("assessed", "both",
      r"\b(?:spent|spend) (?:the|last|all) (?:night|day|evening) (?:in|at) (?:the )?(?:er|e\.r\.|emergency room|hospital|urgent care)\b|\bpasamos (?:la noche|el dia) en (?:urgencias|emergencias|el hospital)\b"),
+    # -- seventh pass (fifth blind set's false alarms, by pattern) --
+    # it has not come back ("the tightness never came back", "no he vuelto a tener ...")
+    ("negated", "both",
+     (r"\b(?:never|hasn'?t|has not|haven'?t|have not|didn'?t|did not) (?:come|came) back\b(?! to\b)|\b(?:has not|hasn'?t|never) returned\b|"
+      r"\bno (?:ha|han|he) (?:vuelto|regresado)\b(?! a (?:tener|sentir|dar|pasar|presentar)| en si)|\bno (?:volvio|regreso)\b(?! en si)")),
+    ("negated", "forward",
+     (r"\bno (?:he|ha|hemos|han) vuelto a (?:tener|sentir|presentar)|\bno (?:le|me|nos) ha vuelto a (?:dar|pasar)|"
+      r"\b(?:haven'?t|hasn'?t|have not|has not) (?:had|felt) (?:any |it |that )?(?:more |again )?(?:since|again)\b")),
+    ("negated", "backward",
+     r"\b(?:symptom|pain|sintoma)s?[- ]free\b|\bsin (?:ningun )?sintomas?\b|\bhaven'?t had (?:it|any|one) (?:again|since)\b"),
+    # it was something else, said in Spanish ("fue ansiedad", "era un virus")
+    ("negated", "backward",
+     (r"\b(?:fue|era) (?:solo |solamente |nada mas |puro |pura )?(?:ansiedad|estres|un virus|viral|reflujo|gastritis|agruras|gases|nervios|un ataque de panico)\b|"
+      r"\bwas (?:just |only )?(?:a virus|viral|a panic attack|nothing serious)\b")),
+    # found after all: "thought he ate a pill but found it under the couch", "none missing"
+    ("resolved", "backward",
+     r"\b(?:(?:but|and) )?(?:then )?(?:i |we |she |he )?(?:found (?:it|them)|counted (?:it|them|all of them|the \w+|all the \w+))\b|\bnone (?:are |were |was )?missing\b|\ball (?:accounted for|still there)\b|\bno (?:falta|faltaba|faltan) ningun[oa]?\b"),
+    # seen to, said of one person ("lo vio la pediatra", "me llevaron a urgencias")
+    ("assessed", "both",
+     (r"\b(?:me|lo|la|le|nos) (?:vio|reviso|checo|atendio|examino) (?:el|la) (?:pediatra|doctora?|medic[oa]|enfermera|de guardia)\b|"
+      r"\b(?:me|lo|la|le|nos) llevaron a (?:urgencias|emergencias|el hospital|la clinica|la sala de emergencias?)\b")),
+    # episodes counted in the past ("overdosed twice before", "dos veces antes")
+    ("historical", "backward",
+     (r"\b(?:once|twice|(?:two|three|four|several|a few|many) times) (?:before|in the past|already|back then)\b|"
+      r"\bbefore (?:he|she|i|they|we) (?:went|got|entered|started|checked) (?:into |to |in )?(?:treatment|rehab|recovery|therapy|detox)\b|"
+      r"\b(?:una|dos|tres|varias) veces? (?:antes|en el pasado)\b")),
+    # a month and a past-tense verb ("en junio tuve", "in June I had")
+    ("historical", "forward",
+     (r"\b(?:in|en|back in|durante|during) (?:jan\w*|feb\w*|march|april|june|july|aug\w*|sept?\w*|oct\w*|nov\w*|dec\w*|"
+      r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\b"
+      r"(?=,? (?:\w+ ){0,1}(?:tuve|tuvo|tuvimos|sufri|sufrio|me dio|le dio|i had|he had|she had|we had|had|was|were)\b)")),
+    # advice to parents at large ("Baby under 3 months with 100.4°F or higher? Call ...")
+    ("hypothetical", "both",
+     r"\b(?:baby|babies|infants?|newborns?|bebes?) (?:under|younger than|less than|menor(?:es)? de) \d+ (?:months?|weeks?|meses|semanas) (?:with|con)\b"),
+    # a conditional question in the first person ("si sangro mucho despues, que hago?")
+    ("question", "forward",
+     r"\bsi\b(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|(?<!sure )(?<!know )(?<!wonder )(?<!wondering )\bif (?:i|we)\b(?= [^.!\n]*\?)"),
 )
 
 # Words between a negation and a target that show the negation is about something else
@@ -1313,7 +1360,7 @@ STRONG_BULK_CUES: Final = (
     r"\bthis (?:email|message) was sent to\b", r"\ball rights reserved\b",
     r"\bpara no recibir mas\b", r"\bto stop receiving\b",
     r"\b(?:de(?:se|nse)|date|darte|darse|dar(?:se)?) de baja\b", r"\bno desea recibir\b",
-    r"\b(?:resp|responda|responde|envie|envia|txt|text|reply) (?:baja|alto)\b|\bbaja (?:p/|para) (?:salir|cancelar)\b",
+    r"\b(?:resp|responda|responde|responder|envie|envia|txt|text|reply) (?:baja|alto)\b|\bbaja (?:p/|para) (?:salir|cancelar)\b",
 )
 BULK_CUES: Final = (
     r"\bjoin (?:us|our)\b", r"\bregister (?:at|on|for|here)\b", r"\bfree (?:class|event|screening|seminar|workshop)\b",
@@ -1334,6 +1381,7 @@ BULK_CUES: Final = (
     r"\blearn the (?:signs|symptoms|facts|warning signs)\b|\baprend[ae] (?:a reconocer|las senales)\b",
     r"\b(?:at|in) (?:any|all|participating) (?:of our )?(?:[\w-]+ ){0,2}(?:locations?|clinics?|stores?|pharmacies|offices)\b|\ben (?:cualquiera de )?nuestras (?:sucursales|clinicas|farmacias)\b",
     r"\b(?:book|get|schedule|reserve) (?:a|an|your) [^.!?\n]{0,30}\bfor (?:just |only )?\$\d+",
+    r"\bplazas limitadas\b|\bcupo limitado\b|\blimited (?:seats|spots|places)\b|\bpublicidad\b",
     r"\bshop (?:our|the)\b|\bcompre (?:nuestra|en nuestra)\b", r"\bweek by week\b|\bsemana a semana\b",
     r"\b(?:descargue|descarga|download) (?:nuestra|our|la|the) app\b|\b\d+ (?:dias|days) (?:gratis|free)\b",
 )

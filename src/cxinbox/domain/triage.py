@@ -108,13 +108,16 @@ def _statistical_flag(model: textmodel.TriageModel, read: str,
     frasco"); all three would be too many: "no puede mover el brazo" reads as a negation to a single
     word. A message whose red-flag words the lexicon found and set aside (the only
     findings that reach here) stays set aside: the model would be reading the same words
-    without their context. An infant fever needs an infant (the lexicon's age rules)."""
+    without their context; words of another category set aside say nothing about this one
+    ("no chest pain, just can't pull enough air"). An infant fever needs an infant (the
+    lexicon's age rules)."""
     folded, _ = redflag.fold(read)
     probs = model.redflag_probabilities(folded)
     if 1.0 - probs["none"] < model.threshold:
         return None
     category = max(CATEGORIES, key=lambda c: (probs[c], -CATEGORIES.index(c)))
-    if findings or (category == "infant_fever" and not redflag.has_infant(folded)):
+    if any(f.category == category for f in findings) or (
+            category == "infant_fever" and not redflag.has_infant(folded)):
         return None
     spans = textmodel.strongest_words(model.redflag, folded, category)
     if not spans:
