@@ -35,6 +35,9 @@ CHAIN_LOCK: Final = 0x6378_6576  # "cxev": the advisory lock key of the event ch
 """Advisory lock keys are one namespace per database (store/pg/migrate.py has "cxmi")."""
 CHANGE_CHANNEL: Final = "cxinbox_events"
 """PostgreSQL's notification channel: some transaction appended events and committed."""
+OUTBOX_CHANNEL: Final = "cxinbox_outbox"
+"""PostgreSQL's notification channel: an outbox item became (or stays) queued and the
+transaction committed; a trigger on the outbox sends it (store/pg/schema.py PG_TUNING)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -312,6 +312,15 @@ class PgStore:
 
         return CommitWatch(self.url, wake)
 
+    def watch_outbox(self, wake: Callable[[], object]) -> CommitWatch:
+        """A LISTEN on the outbox's channel, which a trigger notifies when an item is
+        queued (PG_TUNING in store/pg/schema.py): wakes this server's outbox worker for
+        replies queued, retried or requeued anywhere, and for nothing else."""
+        from cxinbox.store.dialect import OUTBOX_CHANNEL
+        from cxinbox.store.pg.listen import CommitWatch
+
+        return CommitWatch(self.url, wake, OUTBOX_CHANNEL)
+
     def share_presence(self, entries: Callable[[], Sequence[tuple[str, Presence]]],
                        on_others: Callable[[list[Presence]], None]) -> SharedPresence:
         """Presence through an UNLOGGED table and a notification (store/pg/presence.py)."""
