@@ -27,10 +27,8 @@ def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSp
     """
     if not events:
         return []
-    dialect_of(conn).lock_chain(conn)  # see db.append_event
+    seq, prev_hash = dialect_of(conn).chain_head(conn)  # see db.append_event
     at = now_ms() if at is None else at
-    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev_hash = (int(row[0]), str(row[1])) if row else (0, "")
     rows: list[tuple[int, int, str, str, str, str, str, str]] = []
     for action, target, details in events:
         seq += 1

@@ -77,6 +77,23 @@ class Dialect:
         if self.chain_lock_sql is not None:
             conn.execute(self.chain_lock_sql, (CHAIN_LOCK,))
 
+    def chain_head(self, conn: Any) -> tuple[int, str]:
+        """Lock the chain (`lock_chain`) and read its head: (seq, hash), (0, "") when empty.
+
+        On PostgreSQL every other appender waits from the lock until this transaction
+        commits, so the round trips in between are what bounds the whole store's rate of
+        staff actions. The connection pipelines from here to the commit: the lock goes
+        out with the head's read (a statement of its own, so its snapshot is taken after
+        the lock is granted and sees the previous holder's commit), and the event insert
+        goes out with the COMMIT: two round trips under the lock instead of four."""
+        if self.chain_lock_sql is not None:
+            hold = getattr(conn, "pipeline_until_commit", None)
+            if hold is not None:
+                hold()
+        self.lock_chain(conn)
+        row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        return (int(row[0]), str(row[1])) if row else (0, "")
+
 
 SQLITE: Final = Dialect(name="sqlite", greatest="max", least="min", strpos="instr",
                         fts_by_watermark=True, index_hints=True, chain_lock_sql=None,
