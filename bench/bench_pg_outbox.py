@@ -7,8 +7,8 @@ Dovecot (the mailbox, and the Sent folder the copies go to) and the aiosmtpd sin
 (implicit TLS, AUTH). `--count` patient messages are synced by the servers (setup, not
 timed). Then `--count` replies are queued through ReplyService (the path the socket
 server runs for the TUI and CLI) with a long undo window, and their windows are moved to
-end at one moment, announced on the store's notification channel: every server's outbox
-worker wakes to the whole queue at once, and they race for each reply.
+end at one moment (the update announces it on the outbox's notification channel): every
+server's outbox worker wakes to the whole queue at once, and they race for each reply.
 
 Prints: replies sent per second (the moment they came due -> the last "sent" commit),
 the share each server sent, the servers' CPU seconds beside the wall time (the machine
@@ -79,7 +79,6 @@ def run(servers: int, count: int) -> int:
     from cxinbox.service.inbox import InboxService
     from cxinbox.service.replies import ReplyService
     from cxinbox.store.db import walk_event_chain
-    from cxinbox.store.dialect import CHANGE_CHANNEL
     from cxinbox.store.pg.store import PgStore
 
     with tempfile.TemporaryDirectory(prefix="cxinbox-bench-pgoutbox-") as tmp_name, \
@@ -124,8 +123,7 @@ def run(servers: int, count: int) -> int:
             due_ms = int(time.time() * 1000) + 1000
             with store.write() as conn:
                 conn.execute("UPDATE outbox SET send_after_ms = ?, next_attempt_ms = ?"
-                             " WHERE state = 'queued'", (due_ms, due_ms))
-                conn.execute("SELECT pg_notify(?, '')", (CHANGE_CHANNEL,))
+                             " WHERE state = 'queued'", (due_ms, due_ms))  # notifies
             deadline = time.monotonic() + 900
             while time.monotonic() < deadline:
                 row = store.conn.execute(

@@ -19,12 +19,19 @@ run on it, each with its own config file and socket.
                its own: throughput (actions/s over the wall time) and per-action p50/p95;
                the pinger and watchers run meanwhile, as above
   afterwards   every action's event is in the log, the event chain verifies
+  bulk         with `--inbox N`: the store holds N generated conversations instead
+               (bench_pg_views.py's inbox, set-based; 100,000 give ~50,000 closed email
+               ones), and after the load `cxinbox tag 'status:closed -channel:sms' --add
+               ... --yes --json` runs through server 1 (the real CLI, process start
+               included), then the same bulk tag through one API call on server 2:
+               wall time (goal < 5 s) with that server's CPU beside it
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import pwd
 import random
@@ -45,6 +52,14 @@ sys.path.insert(0, str(ROOT))
 ME = pwd.getpwuid(os.getuid()).pw_name
 PING_CONV = 1
 PING_EVERY_S = 0.1
+BULK_QUERY = "status:closed -channel:sms"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def pct(values: list[float], q: float) -> float:
@@ -177,6 +192,41 @@ def line(name: str, values: list[float]) -> str:
             f" ms   max {max(ms) if ms else float('nan'):7.1f} ms")
 
 
+def bulk(config: Path, procs: list[subprocess.Popen[bytes]], socks: list[Path]) -> None:
+    """The bulk tag through server 1 (the CLI) and server 2 (one API call)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CXINBOX_LOCAL", "CXINBOX_CONFIG")}
+    env["PYTHONPATH"] = str(ROOT / "src")
+    cpu0 = cpu_s(procs[0].pid)
+    t0 = time.perf_counter()
+    cli = subprocess.run([sys.executable, "-m", "cxinbox", "tag", BULK_QUERY, "--add",
+                          "bulk-cli", "--yes", "--json", "--config", str(config)],
+                         capture_output=True, text=True, env=env, check=False)
+    cli_s = time.perf_counter() - t0
+    cli_cpu = cpu_s(procs[0].pid) - cpu0
+    if cli.returncode != 0:
+        print(f"bulk: the CLI failed: {cli.stderr.strip()}")
+        return
+    matched = json.loads(cli.stdout)["matched"]
+
+    async def one_call() -> float:
+        api = await connect(socks[1])
+        try:
+            started = time.perf_counter()
+            await api.bulk_tag(BULK_QUERY, ["bulk-api"], [])
+            return time.perf_counter() - started
+        finally:
+            await api.aclose()
+
+    cpu1 = cpu_s(procs[1].pid)
+    api_s = asyncio.run(one_call())
+    api_cpu = cpu_s(procs[1].pid) - cpu1
+    print(f"bulk tag over {matched:,} matches ({BULK_QUERY!r}), goal < 5 s:")
+    print(f"  CLI via server 1 (process start included) {cli_s:6.2f} s wall,"
+          f" server CPU {cli_cpu:5.2f} s")
+    print(f"  one API call on server 2                  {api_s:6.2f} s wall,"
+          f" server CPU {api_cpu:5.2f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--servers", type=int, default=3)
@@ -184,6 +234,9 @@ def main() -> None:
     ap.add_argument("--actions", type=int, default=100, help="per client")
     ap.add_argument("--conversations", type=int, default=600)
     ap.add_argument("--pings", type=int, default=100)
+    ap.add_argument("--inbox", type=int, default=0,
+                    help="generated conversations instead of --conversations, and the bulk"
+                         " tag after the load (100000: ~50,000 matches)")
     args = ap.parse_args()
     if args.servers < 2:
         raise SystemExit("--servers: at least 2 (the feed crosses servers)")
@@ -200,7 +253,15 @@ def main() -> None:
         url = cluster.url("bench")
         store = PgStore(url, max_size=2)
         started = time.perf_counter()
-        convs = fill(store, args.conversations)  # type: ignore[arg-type]
+        if args.inbox:
+            from bench.bench_pg_views import fill as generate
+
+            generate(url, args.inbox, int(time.time()))
+            with store.read() as conn:
+                convs = [int(r[0]) for r in conn.execute(
+                    "SELECT id FROM conversations ORDER BY id")]
+        else:
+            convs = fill(store, args.conversations)  # type: ignore[arg-type]
         print(f"{len(convs)} conversations stored in {time.perf_counter() - started:.1f} s;"
               f" {args.servers} servers x {args.clients} clients x {args.actions} actions")
         base = Path(scratch)
@@ -250,6 +311,8 @@ def main() -> None:
             print(f"cross-server propagation p95 (quiet / under load): "
                   f"{pct(quiet, 0.95) * 1000:.0f} / {pct(loaded, 0.95) * 1000:.0f} ms"
                   " (goal < 500 ms)")
+            if args.inbox:
+                bulk(base / "s0" / "config.toml", procs, socks)
         finally:
             for proc in procs:
                 if proc.poll() is None:

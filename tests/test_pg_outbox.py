@@ -38,7 +38,6 @@ from tests.synchelp import server_digests, store_digests
 from tests.test_serve_support import ME, Server, cx, socket_dir
 
 from cxinbox.store.db import walk_event_chain
-from cxinbox.store.dialect import CHANGE_CHANNEL
 from cxinbox.store.pg.store import PgStore
 
 pytestmark = pytest.mark.dovecot
@@ -199,12 +198,11 @@ def _sent_folder_ids(dovecot: Any) -> list[str]:
 
 def due_together(store: PgStore, at_ms: int) -> None:
     """Every queued reply's undo window ends at `at_ms`, and every server hears of it
-    (the notification their outbox workers listen for): they all wake at that moment to
-    a queue of due replies and race for each one."""
+    (the update itself sends the outbox's notification, which their workers listen for):
+    they all wake at that moment to a queue of due replies and race for each one."""
     with store.write() as conn:
         conn.execute("UPDATE outbox SET send_after_ms = ?, next_attempt_ms = ?"
                      " WHERE state = 'queued'", (at_ms, at_ms))
-        conn.execute("SELECT pg_notify(?, '')", (CHANGE_CHANNEL,))
 
 
 def test_replies_queued_at_three_servers_are_each_sent_once(

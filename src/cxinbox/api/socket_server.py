@@ -213,7 +213,8 @@ class InboxServer:
         share = self.db.share_presence(self.board.local, self.board.set_others)
         if share is not None:
             self.board.on_change = share.changed
-        poller = asyncio.create_task(self._poll_head(), name="change-feed")
+        poller = asyncio.create_task(self._poll_head(watched=watch is not None),
+                                     name="change-feed")
         if ready is not None:
             ready()
         try:
@@ -238,9 +239,15 @@ class InboxServer:
         if self._stopping is not None:
             self._stopping.set()
 
-    async def _poll_head(self) -> None:
+    async def _poll_head(self, *, watched: bool = False) -> None:
         """Keep the feed's head fresh: at once after a request, else every tick (mail sync
-        and other background threads write without telling anyone)."""
+        and other background threads write without telling anyone).
+
+        `watched`: the store signals every commit that appends events, this server's
+        own included, and the watch re-reads the head on each (`_watch_commits`); this
+        loop is then only the fallback poll, and a request's poke (every call, reads
+        too) costs no read of its own: under load that was one head read per request
+        and per commit on every server."""
         feed = self.feed
         while True:
             generation = feed.generation
@@ -248,7 +255,10 @@ class InboxServer:
                 await asyncio.to_thread(feed.read_head)
             except Exception:
                 log.exception("reading the newest event failed")
-            await feed.wait(generation, feed.poll_s)
+            if watched:
+                await asyncio.sleep(feed.poll_s)
+            else:
+                await feed.wait(generation, feed.poll_s)
 
     def _login(self, uid: int) -> str:
         """Roster members were looked up once at start; a connect needs no NSS lookup

@@ -19,8 +19,11 @@ the marker leaves "sending" + "data-started": the message may have gone out, so 
 One worker per process; a worker leaves alone items another live process is sending.
 
 Several servers on one database (PostgreSQL) each run a worker, and any of them may send
-any item: the claim (step 2) is a conditional update that one worker wins, its row locked
-with SKIP LOCKED so the others move on to the next item. A process id means nothing on
+any item: the claim (step 2) is one statement that picks the next due item and makes it
+this worker's, its row locked with SKIP LOCKED, so each worker takes an item no other
+holds and none spends a transaction on items the others took. A worker sleeps until a
+reply is queued somewhere (the store's outbox notification, `Store.watch_outbox`) or its
+next item is due: staff actions on other servers do not wake it. A process id means nothing on
 another host, so there a worker is known by a random sender token instead, held as a
 lease (`Store.try_lease("outbox-sender:TOKEN")`) for as long as its process lives: an
 item in "sending" whose token's lease can be taken belongs to a dead worker, and any
@@ -111,6 +114,8 @@ def backoff_s(attempts: int, cap: float) -> float:
     return float(min(cap, BASE_BACKOFF_S * 2 ** max(0, attempts - 1)))
 
 
+PASS_ITEMS: Final = 200
+"""Most items one pass of a worker on a shared store claims (then it looks again)."""
 PASS_GAP_S: Final = 0.25
 """Shortest time between two passes of a worker that other servers' commits wake."""
 SENDER_LEASE: Final = "outbox-sender:"
@@ -287,13 +292,22 @@ class OutboxWorker:
         if not self._recovered or self.shared:
             self.recover()
         now_ms = int((self.clock() if now is None else now) * 1000)
-        with self.store.reading() as tx:
-            ids = tx.outbox_due_ids(now_ms)
         sent = 0
         sessions: dict[str, SmtpSession] = {}
         try:
-            for item_id in ids:
-                sent += self._send_one(item_id, now_ms, sessions)
+            if self.shared:
+                # Take the next due item in one statement, send it, take the next: each
+                # worker claims only what it sends, never walks items others have.
+                for _ in range(PASS_ITEMS):
+                    row = self._claim(None, now_ms)
+                    if row is None:
+                        break
+                    sent += self._send_claimed(row, now_ms, sessions)
+            else:
+                with self.store.reading() as tx:
+                    ids = tx.outbox_due_ids(now_ms)
+                for item_id in ids:
+                    sent += self._send_one(item_id, now_ms, sessions)
         finally:
             for session in sessions.values():
                 session.close()
@@ -304,13 +318,28 @@ class OutboxWorker:
         return sent
 
     def _send_one(self, item_id: int, now_ms: int, sessions: dict[str, SmtpSession]) -> int:
+        row = self._claim(item_id, now_ms)
+        return 0 if row is None else self._send_claimed(row, now_ms, sessions)
+
+    def _claim(self, item_id: int | None, now_ms: int) -> OutboxItem | None:
+        """Claim `item_id`, or (None) the next due item; the claimed row, or None when
+        someone else has it (or nothing is due)."""
         with self.store.writing() as tx:
-            if not tx.claim_outbox_item(item_id, now_ms, self._sender.me()):
-                return 0
+            if item_id is None:
+                item_id = tx.claim_next_outbox_item(now_ms, self._sender.me())
+                if item_id is None:
+                    return None
+            elif not tx.claim_outbox_item(item_id, now_ms, self._sender.me()):
+                return None
             row = tx.outbox_item(item_id)
             assert row is not None
             tx.append_event(ACTOR, "outbox.sending", _target(row),
                             {"outbox": item_id, "author": row.author, "attempt": row.attempts})
+        return row
+
+    def _send_claimed(self, row: OutboxItem, now_ms: int,
+                      sessions: dict[str, SmtpSession]) -> int:
+        item_id = row.id
         crash_point("before-network")
         if row.channel == "sms":
             return self._send_sms(row, now_ms)
@@ -751,9 +780,10 @@ class OutboxWorker:
     def run(self, stop: threading.Event, *, max_wait_s: float = 5.0) -> None:
         """Process due items until `stop` is set; sleeps until the next one is due."""
         _RUNNING.add(self)
-        # Other servers queue, cancel and retry replies too: their commits wake this
-        # worker (a LISTEN where the store has one), at most every PASS_GAP_S.
-        watch = self.store.watch_commits(self.wake) if self.shared else None
+        # Other servers queue and retry replies too: a reply queued anywhere wakes this
+        # worker (a LISTEN on the outbox's own channel where the store has one), at most
+        # every PASS_GAP_S; staff actions and sends do not.
+        watch = self.store.watch_outbox(self.wake) if self.shared else None
         try:
             self._loop(stop, max_wait_s)
         finally:
@@ -764,7 +794,7 @@ class OutboxWorker:
 
     def _loop(self, stop: threading.Event, max_wait_s: float) -> None:
         while not stop.is_set():
-            if self.shared:  # woken by every commit on the store: not more often than this
+            if self.shared:  # woken by other servers' queued replies: not more often
                 stop.wait(PASS_GAP_S)
             try:
                 self.process_due()

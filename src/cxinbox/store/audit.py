@@ -27,10 +27,8 @@ def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSp
     """
     if not events:
         return []
-    dialect_of(conn).lock_chain(conn)  # see db.append_event
+    seq, prev_hash = dialect_of(conn).chain_head(conn)  # see db.append_event
     at = now_ms() if at is None else at
-    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev_hash = (int(row[0]), str(row[1])) if row else (0, "")
     rows: list[tuple[int, int, str, str, str, str, str, str]] = []
     for action, target, details in events:
         seq += 1
@@ -39,6 +37,14 @@ def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSp
         digest = event_hash(prev_hash, seq, at, actor, action, target, details_json)
         rows.append((seq, at, actor, action, target, details_json, prev_hash, digest))
         prev_hash = digest
+    if dialect_of(conn).name == "postgresql" and len(rows) > 1:
+        # One statement over one array per column: a bulk action's thousands of events
+        # are one insert, not thousands of statements under the chain's lock.
+        conn.execute(
+            "INSERT INTO events (seq, at, actor, action, target, details, prev_hash, hash)"
+            " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[],"
+            " ?::text[], ?::text[], ?::text[])", [list(column) for column in zip(*rows)])
+        return [r[0] for r in rows]
     conn.executemany(
         "INSERT INTO events (seq, at, actor, action, target, details, prev_hash, hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)

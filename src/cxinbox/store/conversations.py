@@ -434,11 +434,24 @@ def matching_tags(conn: sqlite3.Connection, where: str,
 
 
 def add_tag_pairs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, str]]) -> None:
+    if dialect_of(conn).name == "postgresql":  # one statement over two arrays (a bulk tag)
+        if pairs:
+            conn.execute("INSERT INTO conversation_tags (conversation_id, tag)"
+                         " SELECT * FROM unnest(?::bigint[], ?::text[]) ON CONFLICT DO NOTHING",
+                         ([int(c) for c, _ in pairs], [str(t) for _, t in pairs]))
+        return
     conn.executemany("INSERT INTO conversation_tags (conversation_id, tag)"
                      " VALUES (?, ?) ON CONFLICT DO NOTHING", pairs)
 
 
 def remove_tag_pairs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, str]]) -> None:
+    if dialect_of(conn).name == "postgresql":
+        if pairs:
+            conn.execute("DELETE FROM conversation_tags t USING unnest(?::bigint[], ?::text[])"
+                         " AS p(conversation_id, tag) WHERE t.conversation_id = p.conversation_id"
+                         " AND t.tag = p.tag",
+                         ([int(c) for c, _ in pairs], [str(t) for _, t in pairs]))
+        return
     conn.executemany("DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?", pairs)
 
 

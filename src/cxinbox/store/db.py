@@ -344,12 +344,10 @@ def append_event(conn: sqlite3.Connection, actor: str, action: str, target: str 
     The head is read under the chain's lock (store/dialect.py): on PostgreSQL, writers in
     other processes wait here until this transaction ends, so the chain keeps one order.
     The time is read after the lock, so `at` never goes back as `seq` grows."""
-    dialect_of(conn).lock_chain(conn)
+    prev_seq, prev_hash = dialect_of(conn).chain_head(conn)
     at = now_ms() if at is None else at
     details_json = json.dumps(details or {}, ensure_ascii=False, sort_keys=True,
                               separators=(",", ":"))
-    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-    prev_seq, prev_hash = (row[0], row[1]) if row else (0, "")
     seq = prev_seq + 1
     digest = event_hash(prev_hash, seq, at, actor, action, target, details_json)
     conn.execute(

@@ -35,6 +35,9 @@ CHAIN_LOCK: Final = 0x6378_6576  # "cxev": the advisory lock key of the event ch
 """Advisory lock keys are one namespace per database (store/pg/migrate.py has "cxmi")."""
 CHANGE_CHANNEL: Final = "cxinbox_events"
 """PostgreSQL's notification channel: some transaction appended events and committed."""
+OUTBOX_CHANNEL: Final = "cxinbox_outbox"
+"""PostgreSQL's notification channel: an outbox item became (or stays) queued and the
+transaction committed; a trigger on the outbox sends it (store/pg/schema.py PG_TUNING)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,23 @@ class Dialect:
         """Make this transaction the only one appending to the event chain until it ends."""
         if self.chain_lock_sql is not None:
             conn.execute(self.chain_lock_sql, (CHAIN_LOCK,))
+
+    def chain_head(self, conn: Any) -> tuple[int, str]:
+        """Lock the chain (`lock_chain`) and read its head: (seq, hash), (0, "") when empty.
+
+        On PostgreSQL every other appender waits from the lock until this transaction
+        commits, so the round trips in between are what bounds the whole store's rate of
+        staff actions. The connection pipelines from here to the commit: the lock goes
+        out with the head's read (a statement of its own, so its snapshot is taken after
+        the lock is granted and sees the previous holder's commit), and the event insert
+        goes out with the COMMIT: two round trips under the lock instead of four."""
+        if self.chain_lock_sql is not None:
+            hold = getattr(conn, "pipeline_until_commit", None)
+            if hold is not None:
+                hold()
+        self.lock_chain(conn)
+        row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        return (int(row[0]), str(row[1])) if row else (0, "")
 
 
 SQLITE: Final = Dialect(name="sqlite", greatest="max", least="min", strpos="instr",

@@ -433,6 +433,11 @@ class StoreTx(Protocol):
         """queued -> sending for this worker; False when someone else took it first."""
         ...
 
+    def claim_next_outbox_item(self, now_ms: int, pid: int) -> int | None:
+        """The next due item, queued -> sending for this worker, picked and claimed in
+        one statement (skipping rows other workers hold); None when none is left."""
+        ...
+
     def set_outbox_phase(self, item_id: int, phase: str, owner: int | None = None) -> bool:
         """The send's phase marker; with `owner`, only while that worker's claim on the
         item stands (False: it was settled by another worker; do not send)."""
@@ -984,6 +989,13 @@ class Store(Protocol):
         until the returned watch is closed: how a server's change feed hears of changes
         other servers on the same database made. None where the store has no such signal
         and callers poll the newest event instead (SQLite: one host, one server)."""
+        ...
+
+    def watch_outbox(self, wake: Callable[[], object]) -> Watch | None:
+        """Call `wake` (on a thread of the store's) soon after any process commits an
+        outbox item that is queued (new, requeued, retried, its undo window moved): how
+        the outbox workers of several servers on one store hear of work without polling.
+        None where the store has no such signal (SQLite: the one server wakes its own)."""
         ...
 
     def share_presence(self, entries: Callable[[], Sequence[tuple[str, Presence]]],

@@ -368,6 +368,24 @@ def claim(conn: sqlite3.Connection, item_id: int, now_ms: int, pid: int) -> bool
     return cur.rowcount == 1
 
 
+def claim_next(conn: sqlite3.Connection, now_ms: int, pid: int) -> int | None:
+    """The next due item (oldest due first), queued -> sending for one worker, in one
+    statement; its id, or None when nothing is left to take.
+
+    For several servers on one PostgreSQL store: the row is picked and locked with SKIP
+    LOCKED, so each worker takes the next item no other worker holds, and no worker
+    spends a transaction on an item another one took. None can also mean the picked
+    row changed under the lock (another worker claimed it that instant): the caller
+    looks at the queue again on its next pass."""
+    row = conn.execute(
+        "UPDATE outbox SET state = 'sending', phase = '', attempts = attempts + 1, owner_pid = ?"
+        " WHERE id = (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_ms <= ?"
+        "  AND send_after_ms <= ? ORDER BY next_attempt_ms, id LIMIT 1"
+        + _skip_locked(conn) + ") AND state = 'queued' RETURNING id",
+        (pid, now_ms, now_ms)).fetchall()
+    return int(row[0][0]) if row else None
+
+
 def _skip_locked(conn: sqlite3.Connection) -> str:
     return " FOR UPDATE SKIP LOCKED" if dialect_of(conn).name == "postgresql" else ""
 

@@ -81,6 +81,10 @@ class SqliteStoreOps:
         """No commit signal on SQLite: the one server on its host polls the newest event
         (see `Store.watch_commits`)."""
 
+    def watch_outbox(self, wake: Callable[[], object]) -> None:
+        """No commit signal on SQLite: its one server's outbox worker is woken in-process
+        (see `Store.watch_outbox`)."""
+
     def share_presence(self, entries: Callable[[], Sequence[tuple[str, Presence]]],
                        on_others: Callable[[list[Presence]], None]) -> None:
         """One server per SQLite file: its presence board is the whole desk's."""

@@ -467,6 +467,9 @@ class SqliteTx:
     def claim_outbox_item(self, item_id: int, now_ms: int, pid: int) -> bool:
         return outbox.claim(self.conn, item_id, now_ms, pid)
 
+    def claim_next_outbox_item(self, now_ms: int, pid: int) -> int | None:
+        return outbox.claim_next(self.conn, now_ms, pid)
+
     def set_outbox_phase(self, item_id: int, phase: str, owner: int | None = None) -> bool:
         return outbox.set_phase(self.conn, item_id, phase, owner)
 

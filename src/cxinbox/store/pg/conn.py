@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -193,12 +193,16 @@ class PgConnection:
     """The part of sqlite3.Connection the store's SQL modules use, over one psycopg
     connection (whose transaction the caller manages)."""
 
-    __slots__ = ("_pipe", "raw")
+    __slots__ = ("_pipe", "_to_commit", "raw")
     dialect = POSTGRESQL
 
-    def __init__(self, raw: psycopg.Connection[Any]) -> None:
+    def __init__(self, raw: psycopg.Connection[Any],
+                 to_commit: ExitStack | None = None) -> None:
+        """`to_commit`: closed by the store after its transaction's COMMIT is sent, so a
+        pipeline entered on it carries the COMMIT (`pipeline_until_commit`)."""
         self.raw = raw
         self._pipe: Pipeline | None = None
+        self._to_commit = to_commit
         raw.row_factory = _row_factory
 
     def execute(self, sql: str,
@@ -214,6 +218,13 @@ class PgConnection:
         if bound:
             cursor.executemany(bound[0][0], [values for _, values in bound])
         return PgCursor(cursor, self._pipe)
+
+    def pipeline_until_commit(self) -> None:
+        """From here to the end of the transaction, statements go out without waiting
+        (as in `pipeline`): the last of them leave with the COMMIT, in one round trip.
+        Nothing outside a store transaction (the connection then commits each statement)."""
+        if self._pipe is None and self._to_commit is not None:
+            self._pipe = self._to_commit.enter_context(self.raw.pipeline())
 
     @contextmanager
     def pipeline(self) -> Iterator[None]:

@@ -32,11 +32,14 @@ RETRY_MAX_S: Final = 10.0
 
 
 class CommitWatch:
-    """Calls `wake()` soon after any process commits events to the database at `url`."""
+    """Calls `wake()` soon after any process commits events to the database at `url`
+    (or whatever else notifies `channel`: the outbox's own channel, OUTBOX_CHANNEL)."""
 
-    def __init__(self, url: str, wake: Callable[[], object]) -> None:
+    def __init__(self, url: str, wake: Callable[[], object],
+                 channel: str = CHANGE_CHANNEL) -> None:
         self.url = url
         self.wake = wake
+        self.channel = channel
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pg-commit-watch",
                                         daemon=True)
@@ -54,7 +57,7 @@ class CommitWatch:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
-                    conn.execute(f"LISTEN {CHANGE_CHANNEL}")
+                    conn.execute(f"LISTEN {self.channel}")
                     if down:
                         log.info("change notifications from PostgreSQL are back")
                     down = False

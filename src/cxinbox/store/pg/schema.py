@@ -581,6 +581,20 @@ CREATE OR REPLACE FUNCTION cxinbox_search(terms text[], prefix boolean[], any_of
                 FROM unnest(terms, prefix) WITH ORDINALITY AS u (t, p, i)) AS w
           WHERE words <> '' $$;
 """,
+    # Several servers' outbox workers wake when an item is queued anywhere (a new reply,
+    # a retry, a requeue, an undo window moved), and only then: the worker LISTENs on
+    # this channel (store/pg/listen.py), not on every staff action's commit. One
+    # notification per transaction however many rows (PostgreSQL folds repeats), sent
+    # at commit. SQLite has one server, which wakes its worker in-process.
+    """
+CREATE FUNCTION cxinbox_outbox_queued() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('cxinbox_outbox', '');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER outbox_queued AFTER INSERT OR UPDATE OF state, send_after_ms, next_attempt_ms
+    ON outbox FOR EACH ROW WHEN (NEW.state = 'queued') EXECUTE FUNCTION cxinbox_outbox_queued();
+""",
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the
 numbered schema so the versions of the two backends stay in step: store/pg/migrate.py

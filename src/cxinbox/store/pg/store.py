@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
 from cxinbox.contract.errors import NotOnThisStoreYet, StoreError
@@ -78,6 +78,13 @@ for _name in NOT_YET:
     setattr(PgTx, _name, _not_yet(_name))
 
 
+def _durable_commits(raw: psycopg.Connection[Any]) -> None:
+    """Each pooled session commits durably (whatever the database's default), once when
+    it opens rather than a statement in every write; `recording()` turns it off for its
+    own transaction alone (SET LOCAL)."""
+    raw.execute("SET synchronous_commit = on")
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
@@ -107,7 +114,8 @@ class PgStore:
                 migrate(first)
             self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
                 url, min_size=min_size, max_size=max_size, timeout=timeout_s,
-                kwargs={"autocommit": True}, open=False, name="cxinbox")
+                kwargs={"autocommit": True}, open=False, name="cxinbox",
+                configure=_durable_commits)
             self._pool.open(wait=True, timeout=timeout_s)
         except (psycopg.Error, OSError) as exc:
             self._close_pool()
@@ -127,19 +135,20 @@ class PgStore:
         if current is not None:  # nested use joins the outer transaction
             yield current
             return
-        with self._pool.connection() as raw, raw.transaction():
-            if kind == "read":
-                raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            elif kind == "record":
-                raw.execute("SET LOCAL synchronous_commit = off")
-            else:
-                raw.execute("SET LOCAL synchronous_commit = on")
-            conn = PgConnection(raw)
-            self._local.conn = conn
-            try:
-                yield conn
-            finally:
-                self._local.conn = None
+        from psycopg import IsolationLevel
+
+        with self._pool.connection() as raw, ExitStack() as to_commit:
+            # The snapshot's level goes out with the BEGIN, not as a statement of its own.
+            raw.isolation_level = IsolationLevel.REPEATABLE_READ if kind == "read" else None
+            with raw.transaction():
+                if kind == "record":
+                    raw.execute("SET LOCAL synchronous_commit = off")
+                conn = PgConnection(raw, to_commit)
+                self._local.conn = conn
+                try:
+                    yield conn
+                finally:
+                    self._local.conn = None
 
     @contextmanager
     def write(self) -> Iterator[PgConnection]:
@@ -311,6 +320,15 @@ class PgStore:
         from cxinbox.store.pg.listen import CommitWatch
 
         return CommitWatch(self.url, wake)
+
+    def watch_outbox(self, wake: Callable[[], object]) -> CommitWatch:
+        """A LISTEN on the outbox's channel, which a trigger notifies when an item is
+        queued (PG_TUNING in store/pg/schema.py): wakes this server's outbox worker for
+        replies queued, retried or requeued anywhere, and for nothing else."""
+        from cxinbox.store.dialect import OUTBOX_CHANNEL
+        from cxinbox.store.pg.listen import CommitWatch
+
+        return CommitWatch(self.url, wake, OUTBOX_CHANNEL)
 
     def share_presence(self, entries: Callable[[], Sequence[tuple[str, Presence]]],
                        on_others: Callable[[list[Presence]], None]) -> SharedPresence:
