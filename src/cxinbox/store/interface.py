@@ -106,8 +106,10 @@ class StoreTx(Protocol):
     # -- conversations and lists --------------------------------------------------------------
 
     def list_page(self, selection: Selection, offset: int, limit: int,
-                  order: str = "newest") -> tuple[list[ConversationRecord], int]:
-        """One page of live conversations in `order` (a `sort:` value), and the count."""
+                  order: str = "newest", count_up_to: int | None = None
+                  ) -> tuple[list[ConversationRecord], int]:
+        """One page of live conversations in `order` (a `sort:` value), and the count
+        (at most `count_up_to`, when given: then "at least that many")."""
         ...
 
     def matching_ids(self, selection: Selection) -> list[int]: ...

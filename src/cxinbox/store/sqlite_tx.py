@@ -107,9 +107,11 @@ class SqliteTx:
     # -- conversations and lists
 
     def list_page(self, selection: Selection, offset: int, limit: int,
-                  order: str = "newest") -> tuple[list[ConversationRecord], int]:
+                  order: str = "newest", count_up_to: int | None = None
+                  ) -> tuple[list[ConversationRecord], int]:
         s = _of(selection)
-        return convs.list_page(self.conn, s.where, s.params, offset, limit, order)
+        return convs.list_page(self.conn, s.where, s.params, offset, limit, order,
+                               count_up_to)
 
     def matching_ids(self, selection: Selection) -> list[int]:
         s = _of(selection)
