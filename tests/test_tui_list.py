@@ -21,8 +21,8 @@ from tests.test_tui_support import (
 )
 
 from cxinbox.contract.types import ConversationSummary
-from cxinbox.tui.screens.bulk_confirm import BulkConfirmScreen
 from cxinbox.tui import views
+from cxinbox.tui.screens.bulk_confirm import BulkConfirmScreen
 from cxinbox.tui.screens.choice import ChoiceScreen
 
 SIZES = [(80, 24), (120, 40)]
