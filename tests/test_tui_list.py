@@ -6,6 +6,7 @@ Each waits for what it asserts.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from tests.test_tui_support import (
 )
 
 from cxinbox.contract.types import ConversationSummary
+from cxinbox.tui import views
 from cxinbox.tui.screens.bulk_confirm import BulkConfirmScreen
 from cxinbox.tui.screens.choice import ChoiceScreen
 
@@ -251,3 +253,64 @@ async def test_another_view_starts_unmarked(inbox: Inbox) -> None:
         await wait_rows(pilot, app)
         assert not app.conversation_list.marks
         assert "marked" not in screen_text(app).splitlines()[1]
+
+
+capped = re.compile(r"Everything \((\d+)\+\)")
+
+
+@pytest.mark.parametrize("ascii_only", [False, True])
+async def test_a_capped_count_grows_while_scrolling(inbox: Inbox, ascii_only: bool,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #16: the list counts up to a step (10,000 in use; 40 here, with 300
+    conversations) and says "40+" while counting stopped there, in words and in ASCII
+    alike; scrolled past the step it counts further, and every conversation is listed
+    once, in order, none lost or twice. `*` then marks the true number, not the cap."""
+    monkeypatch.setattr(views, "COUNT_STEP", 40)
+    exact = inbox.service.list_conversations("", 0, 500)
+    assert exact.total > 200
+    app = make_app(inbox, ascii_only=ascii_only)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.press("5")  # Everything
+        await wait_for(pilot, lambda: capped.search(screen_text(app)) is not None,
+                       what="the capped count in the header")
+        shown = capped.search(screen_text(app))
+        assert shown is not None
+        # Counted to the step that covers the rows the list asked for (its window).
+        assert int(shown[1]) % 40 == 0 and int(shown[1]) < exact.total
+        open_now = inbox.service.list_conversations("status:open", 0, 1).total
+        assert open_now > 40  # so the header's Open count stopped at the step too
+        await wait_for(pilot, lambda: "Open 40+" in screen_text(app), what="capped Open")
+        lst = app.conversation_list
+        seen: list[int] = []
+        while True:
+            await wait_for(pilot, lambda: lst.selected is not None, what="the row under"
+                           " the cursor")
+            assert lst.selected is not None
+            seen.append(lst.selected.id)
+            if lst.cursor == exact.total - 1:
+                break
+            await pilot.press("j")
+        assert seen == [s.id for s in exact.items]
+        await wait_for(pilot, lambda: f"Everything ({exact.total})" in screen_text(app),
+                       what="the exact count once every match was counted")
+        await pilot.press("g")  # the top again: the count stays where it got to
+        await wait_for(pilot, lambda: lst.cursor == 0 and lst.selected is not None,
+                       what="back at the top")
+        assert f"Everything ({exact.total})" in screen_text(app)
+        if ascii_only:
+            assert screen_text(app).isascii()
+
+
+async def test_mark_all_states_the_true_number_beyond_the_cap(
+        inbox: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(views, "COUNT_STEP", 40)
+    exact = inbox.service.list_conversations("", 0, 1).total
+    app = make_app(inbox)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.press("5")
+        await wait_for(pilot, lambda: capped.search(screen_text(app)) is not None,
+                       what="the capped count")
+        await pilot.press("asterisk")
+        await wait_for(pilot, lambda: f"{exact} marked" in screen_text(app),
+                       what="the true number marked")
+        assert app.conversation_list.marks.count == exact

@@ -67,10 +67,10 @@ class RecordingApi:
         self.clock = clock
         self.list_calls: list[tuple[str, int, int]] = []
 
-    async def list_conversations(self, query: str = "", offset: int = 0,
-                                 limit: int = 50) -> Page:
+    async def list_conversations(self, query: str = "", offset: int = 0, limit: int = 50,
+                                 count_up_to: int | None = None) -> Page:
         self.list_calls.append((query, offset, limit))
-        return await self.inner.list_conversations(query, offset, limit)
+        return await self.inner.list_conversations(query, offset, limit, count_up_to)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

@@ -283,3 +283,13 @@ def test_mail_sync_line() -> None:
     assert mail_sync_text([never], chicago) == ("", False)
     text, problem = mail_sync_text([synced, stuck], chicago)
     assert problem and text.startswith("1 folder quarantined")
+
+
+def test_count_caps_step_by_ten_thousand_and_never_shrink() -> None:
+    from cxinbox.tui.views import count_cap, count_text
+
+    assert count_cap(0, 100) == 10_000
+    assert count_cap(9_950, 100) == 20_000  # a page past the step counts to the next
+    assert count_cap(0, 100, 20_000) == 20_000  # back at the top: the count stays
+    assert count_text(10_000, 10_000) == "10,000+"
+    assert count_text(9_999, 10_000) == "9999" and count_text(12, None) == "12"

@@ -54,8 +54,8 @@ MAX_WAIT_S = 60.0
 class InboxAPI(Protocol):
     actor: str
 
-    async def list_conversations(self, query: str = "", offset: int = 0,
-                                 limit: int = 50) -> Page: ...
+    async def list_conversations(self, query: str = "", offset: int = 0, limit: int = 50,
+                                 count_up_to: int | None = None) -> Page: ...
 
     async def get_conversation(self, conv_id: int) -> ConversationDetail: ...
 
@@ -378,9 +378,10 @@ class InProcessAPI:
         finally:
             self._feed.notify()
 
-    async def list_conversations(self, query: str = "", offset: int = 0,
-                                 limit: int = 50) -> Page:
-        return await self._call(self.service.list_conversations, query, offset, limit)
+    async def list_conversations(self, query: str = "", offset: int = 0, limit: int = 50,
+                                 count_up_to: int | None = None) -> Page:
+        return await self._call(self.service.list_conversations, query, offset, limit,
+                                count_up_to)
 
     async def get_conversation(self, conv_id: int) -> ConversationDetail:
         return await self._call(self.service.get_conversation, conv_id)

@@ -379,6 +379,7 @@ RULES: Final[dict[str, Rule]] = {
     "presence_version": _int_range(-MAX_ID, MAX_ID),  # only compared; clients start at -1
     "count": _COUNT,
     "offset": _int_range(0, 10_000_000),
+    "count_up_to": _int_range(1, 10_000_000),
     "limit": _limit,
     "timeout_s": _timeout,
     # enums

@@ -342,13 +342,20 @@ class InboxService:
         with self.store.writing() as tx:
             return self.sla.refresh_dirty(tx, datetime.now(UTC))
 
-    def list_conversations(self, query: str = "", offset: int = 0, limit: int = 50) -> Page:
+    def list_conversations(self, query: str = "", offset: int = 0, limit: int = 50,
+                           count_up_to: int | None = None) -> Page:
+        """A page of the conversations `query` selects and how many it selects; with
+        `count_up_to`, counting stops there (a total of `count_up_to` is "at least that
+        many": what a list shows as "10,000+", which at a million conversations is quick
+        where an exact count is not)."""
         if offset < 0 or not 0 < limit <= MAX_PAGE:
             raise BadRequest(f"offset must be >= 0 and limit 1..{MAX_PAGE}")
+        if count_up_to is not None and count_up_to < 1:
+            raise BadRequest("count_up_to must be at least 1")
         selection, parsed = self._selection(query)
         self.refresh_sla()
         with self.store.reading() as tx:
-            rows, total = tx.list_page(selection, offset, limit, parsed.sort,
+            rows, total = tx.list_page(selection, offset, limit, parsed.sort, count_up_to,
                                        red_flags_first=parsed.red_flags_first)
             tags = tx.tags_for([r.id for r in rows])
         items = tuple(summary_from_row(r, tags[r.id]) for r in rows)

@@ -107,10 +107,11 @@ class StoreTx(Protocol):
     # -- conversations and lists --------------------------------------------------------------
 
     def list_page(self, selection: Selection, offset: int, limit: int,
-                  order: str = "newest", *, red_flags_first: bool = False,
-                  ) -> tuple[list[ConversationRecord], int]:
+                  order: str = "newest", count_up_to: int | None = None, *,
+                  red_flags_first: bool = False) -> tuple[list[ConversationRecord], int]:
         """One page of live conversations in `order` (a `sort:` value), those with an open
-        red flag before all others if `red_flags_first`, and the count."""
+        red flag before all others if `red_flags_first`, and the count (at most
+        `count_up_to`, when given: then "at least that many")."""
         ...
 
     def matching_ids(self, selection: Selection) -> list[int]: ...

@@ -108,11 +108,11 @@ class SqliteTx:
     # -- conversations and lists
 
     def list_page(self, selection: Selection, offset: int, limit: int,
-                  order: str = "newest", *, red_flags_first: bool = False,
-                  ) -> tuple[list[ConversationRecord], int]:
+                  order: str = "newest", count_up_to: int | None = None, *,
+                  red_flags_first: bool = False) -> tuple[list[ConversationRecord], int]:
         s = _of(selection)
         return convs.list_page(self.conn, s.where, s.params, offset, limit, order,
-                               red_flags_first=red_flags_first)
+                               count_up_to, red_flags_first=red_flags_first)
 
     def matching_ids(self, selection: Selection) -> list[int]:
         s = _of(selection)

@@ -172,6 +172,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._keymap: dict[str, str] = dict(config.ui.keymap)
         self._view = views.standard_view(views.DEFAULT_VIEW)
         self._generation = 0
+        # Where the list's count stops (views.count_cap): it only grows within a view.
+        self._list_cap = views.count_cap(0, 0)
         self._last_seq: int | None = None
         self._poll_running = False
         self._poll_again = False
@@ -324,13 +326,15 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     # -- views and the list ------------------------------------------------------------------
 
-    def _show_view(self, view: views.View, preloaded: Page | None = None) -> None:
+    def _show_view(self, view: views.View, preloaded: Page | None = None,
+                   cap: int | None = None) -> None:
         self._view = view
         self._generation += 1
+        self._list_cap = cap = views.count_cap(0, 0) if cap is None else cap
         self.header_bar.set_view(view.title, None)
         self.conversation_list.reset(self._generation, fetch=preloaded is None)
         if preloaded is not None:
-            self._accept_page(self._generation, preloaded)
+            self._accept_page(self._generation, preloaded, cap)
 
     def action_view(self, key: str) -> None:
         self.search_bar.close()
@@ -376,23 +380,30 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     def on_conversation_list_window_wanted(self, message: ConversationList.WindowWanted) -> None:
         message.stop()
-        self._fetch_window(message.generation, self._view.query, message.offset, message.limit)
+        self._list_cap = views.count_cap(message.offset, message.limit, self._list_cap)
+        self._fetch_window(message.generation, self._view.query, message.offset, message.limit,
+                           self._list_cap)
 
     @work(exclusive=True, exit_on_error=False, group="list-window")
-    async def _fetch_window(self, generation: int, query: str, offset: int, limit: int) -> None:
+    async def _fetch_window(self, generation: int, query: str, offset: int, limit: int,
+                            cap: int) -> None:
         try:
-            page = await self.api.list_conversations(query, offset, limit)
+            page = await self.api.list_conversations(query, offset, limit, cap)
         except BadQuery as exc:
             self.post_message(PageFailed(generation, str(exc), True))
         except Exception as exc:  # noqa: BLE001 - shown on the status line, never a crash
             self.post_message(PageFailed(generation, error_line(exc), False))
         else:
-            self.post_message(PageLoaded(generation, page))
+            self.post_message(PageLoaded(generation, page, cap))
 
     def on_page_loaded(self, message: PageLoaded) -> None:
-        self._accept_page(message.generation, message.page)
+        self._accept_page(message.generation, message.page, message.cap)
 
-    def _accept_page(self, generation: int, page: Page) -> None:
+    def _accept_page(self, generation: int, page: Page, cap: int) -> None:
+        """Show `page`, whose total was counted up to `cap` (a total of `cap` means "at
+        least": the list then ends there until a deeper page counts further)."""
+        if generation == self._generation and cap < self._list_cap and page.total >= cap:
+            return  # counted less far than a page already shown; a deeper one is on its way
         first_ever = not self._first_rows_shown
         if not self.conversation_list.apply_page(generation, page):
             return
@@ -403,7 +414,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             # they never compete with the first paint.
             self._refresh_counts_if_dirty()
             self._heap.start()
-        self.header_bar.set_view(self._view.title, page.total)
+        self.header_bar.set_view(self._view.title, page.total, cap)
         detail = self.thread.detail
         if detail is not None:
             fresh = next((s for s in page.items if s.id == detail.summary.id), None)
@@ -430,7 +441,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
     @work(exclusive=True, exit_on_error=False, group="search")
     async def _run_search(self, seq: int, query: str, offset: int, limit: int) -> None:
         try:
-            page = await self.api.list_conversations(query, offset, limit)
+            page = await self.api.list_conversations(query, offset, limit,
+                                                     views.count_cap(offset, limit))
         except BadQuery as exc:
             self.post_message(SearchDone(seq, query, None, str(exc)))
         except Exception as exc:  # noqa: BLE001 - shown under the query, never a crash
@@ -447,7 +459,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self.search_bar.close()
         view = views.search_view(message.query) if message.query else views.standard_view(
             "all")
-        self._show_view(view, preloaded=message.page)
+        self._show_view(view, preloaded=message.page,
+                        cap=views.count_cap(0, len(message.page.items)))
         # The keys move to the list once the results are drawn: the field's blur and the
         # list's focus restyle both widgets, and doing that first delayed every search's
         # results by a frame's worth of work. Keys typed meanwhile still land in the
@@ -656,7 +669,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         counts: dict[str, int | None] = {}
         for count in COUNTS:
             try:
-                page = await self.api.list_conversations(count.query, 0, 1)
+                page = await self.api.list_conversations(count.query, 0, 1, views.count_cap(0, 1))
             except Exception:  # noqa: BLE001 - a view the server cannot count shows no number
                 counts[count.key] = None
             else:
@@ -671,7 +684,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self.post_message(CountsLoaded(counts, mail, problem))
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
-        self.header_bar.set_counts(message.counts)
+        self.header_bar.set_counts(message.counts, views.count_cap(0, 1))
         self.status_line.set_mail(message.mail, problem=message.mail_problem)
 
     def _tick(self) -> None:

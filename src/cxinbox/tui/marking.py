@@ -134,9 +134,30 @@ class MarkingMixin:
             self: Any, message: ConversationList.MarkAllWanted) -> None:
         message.stop()
         lst = self.conversation_list
-        lst.mark_all(self._view.query)
-        self._say(f"All {lst.marks.count} matching conversations marked (the whole view,"
-                  " not just this page); X clears")
+        if lst.total < self._list_cap:
+            lst.mark_all(self._view.query)
+            self._said_marked_all()
+            return
+        # The list's count stopped at its cap ("10,000+"): the true number first, so the
+        # line and every bulk action after it state it.
+        self._count_then_mark_all(lst.generation, self._view.query)
+
+    @work(exclusive=True, exit_on_error=False, group="mark-all")
+    async def _count_then_mark_all(self: Any, generation: int, query: str) -> None:
+        try:
+            page = await self.api.list_conversations(query, 0, 1)
+        except Exception as exc:  # noqa: BLE001 - said on the status line; nothing marked
+            self._say(f"Could not count the matches to mark: {error_line(exc)}", "warning")
+            return
+        lst = self.conversation_list
+        if lst.generation != generation:
+            return  # another view or search is in front now
+        lst.mark_all(query, page.total)
+        self._said_marked_all()
+
+    def _said_marked_all(self: Any) -> None:
+        self._say(f"All {self.conversation_list.marks.count:,} matching conversations marked"
+                  " (the whole view, not just this page); X clears")
 
     def _marked_triage(self: Any, kind: str) -> bool:
         """Run triage key `kind` on the marked conversations; False when there are none

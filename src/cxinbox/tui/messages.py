@@ -23,10 +23,11 @@ def error_line(exc: BaseException) -> str:
 
 
 class PageLoaded(Message):
-    def __init__(self, generation: int, page: Page) -> None:
+    def __init__(self, generation: int, page: Page, cap: int) -> None:
         super().__init__()
         self.generation = generation
         self.page = page
+        self.cap = cap  # where its count stopped (a total of `cap` is "at least")
 
 
 class PageFailed(Message):

@@ -56,3 +56,22 @@ def _quote(value: str) -> str:
     if value and not any(ch.isspace() or ch in '()"' for ch in value):
         return value
     return '"' + value.replace('"', "") + '"'
+
+
+COUNT_STEP = 10_000
+"""A list counts its matches up to a multiple of this, never all of them: at a million
+conversations an exact count is slow where a page is quick (issue #16). A count that
+reached its cap is shown as "10,000+" (`count_text`)."""
+
+
+def count_cap(offset: int, limit: int, at_least: int = 0) -> int:
+    """The count cap for the page `offset`..`offset + limit`: the first multiple of
+    COUNT_STEP that covers it, and never below `at_least` (the cap the list already
+    uses, so the total changes only when scrolling passes another step)."""
+    step = COUNT_STEP
+    return max(-(-(offset + limit) // step) * step, at_least, step)
+
+
+def count_text(total: int, cap: int | None) -> str:
+    """A count as the header shows it: "10,000+" when counting stopped at `cap`."""
+    return f"{total:,}+" if cap is not None and total >= cap else str(total)

@@ -547,8 +547,10 @@ class ConversationList(ScrollView, can_focus=True):
     def action_mark_all(self) -> None:
         self.post_message(self.MarkAllWanted())
 
-    def mark_all(self, query: str) -> None:
-        self.marks.mark_all(query, self.total)
+    def mark_all(self, query: str, total: int | None = None) -> None:
+        """Mark every match of `query`: `total` of them (the list's own count when it
+        is exact; the app asks for the exact one when the list's count stopped short)."""
+        self.marks.mark_all(query, self.total if total is None else total)
         self._marks_changed()
         self.refresh()
 

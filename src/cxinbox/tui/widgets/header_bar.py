@@ -20,7 +20,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from cxinbox.tui.ascii import Glyphs
-from cxinbox.tui.views import standard_view
+from cxinbox.tui.views import count_text, standard_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,16 +61,22 @@ class HeaderBar(Widget):
         self._glyphs = glyphs
         self._view = ""
         self._total: int | None = None
+        self._total_cap: int | None = None
+        self._counts_cap: int | None = None
         self._counts: dict[str, int | None] = {}
         self._locked = False
 
-    def set_view(self, title: str, total: int | None) -> None:
-        self._view, self._total = title, total
+    def set_view(self, title: str, total: int | None, cap: int | None = None) -> None:
+        """The view's title and count; a `total` that reached `cap` (where counting
+        stopped) shows as "10,000+"."""
+        self._view, self._total, self._total_cap = title, total, cap
         self.refresh()
 
-    def set_counts(self, counts: Mapping[str, int | None]) -> None:
-        """Counts by `Count.key`; None (the server could not count) shows nothing."""
+    def set_counts(self, counts: Mapping[str, int | None], cap: int | None = None) -> None:
+        """Counts by `Count.key`; None (the server could not count) shows nothing, and
+        a count that reached `cap` shows as "10,000+"."""
         self._counts = dict(counts)
+        self._counts_cap = cap
         self.refresh()
 
     def set_locked(self, locked: bool) -> None:
@@ -90,11 +96,12 @@ class HeaderBar(Widget):
             return text
         shown = [(c, v) for c in COUNTS if (v := self._counts.get(c.key)) is not None
                  and not (c.only_when_any and v == 0)]
-        total = "" if self._total is None else f" ({self._total})"
+        total = "" if self._total is None else (
+            f" ({count_text(self._total, self._total_cap)})")
         title = f"{self._view}{total}"
         lefts = ((" cxinbox", self._clinic), ("", self._clinic), ("", ""))
         for short in (False, True):
-            right = self._counts_text(shown, short, sep)
+            right = self._counts_text(shown, short, sep, self._counts_cap)
             for brand, clinic in lefts:
                 left = self._left(brand, clinic, title, sep)
                 if left.cell_len + right.cell_len < width:  # one blank between them
@@ -102,14 +109,15 @@ class HeaderBar(Widget):
         # The whole view title before the least urgent counts (an open red flag adds one):
         # at 80 columns a search stays readable, and the urgent counts always stay.
         while shown and not shown[-1][0].urgent and (
-                self._counts_text(shown, True, sep).cell_len + cell_len(title) + 2 > width):
+                self._counts_text(shown, True, sep, self._counts_cap).cell_len
+                + cell_len(title) + 2 > width):
             shown = shown[:-1]
         while shown:
-            right = self._counts_text(shown, True, sep)
+            right = self._counts_text(shown, True, sep, self._counts_cap)
             if right.cell_len + _MIN_TITLE + 1 <= width or len(shown) == 1:
                 break
             shown = shown[:-1]
-        right = self._counts_text(shown, True, sep)
+        right = self._counts_text(shown, True, sep, self._counts_cap)
         room = max(0, width - right.cell_len - 1)
         cut = title if cell_len(title) + 1 <= room else (
             set_cell_size(title, max(0, room - 2)) + self._glyphs.ellipsis)
@@ -129,14 +137,15 @@ class HeaderBar(Widget):
         return text
 
     @staticmethod
-    def _counts_text(shown: list[tuple[Count, int]], short: bool, sep: str) -> Text:
+    def _counts_text(shown: list[tuple[Count, int]], short: bool, sep: str,
+                     cap: int | None) -> Text:
         text = Text(no_wrap=True)
         for i, (count, value) in enumerate(shown):
             if i:
                 text.append(sep.strip() and f" {sep.strip()} ")
             label = count.short if short else count.label
             style = "bold reverse" if count.urgent and value else ""
-            text.append(f"{label} {value}", style=style)
+            text.append(f"{label} {count_text(value, cap)}", style=style)
         if shown:
             text.append(" ")
         return text
