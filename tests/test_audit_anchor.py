@@ -47,7 +47,7 @@ def _events(db: Database, count: int) -> None:
             append_event(conn, ME, "conversation.view", f"conversation:{i}", {})
 
 
-def _wait_for(condition: object, timeout: float = 15.0) -> None:
+def _wait_for(condition: object, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if callable(condition) and condition():

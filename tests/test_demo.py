@@ -140,7 +140,7 @@ def test_arrivals_thread_trickles_and_stops(tmp_path: Path) -> None:
     demo = build_demo(db, seed=7, me="frontdesk", now=NOW, conversations=20, timezone="UTC")
     arrivals = DemoArrivals(demo, low_s=0.01, high_s=0.02)
     arrivals.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while demo.arrived < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
     arrivals.stop()
@@ -250,7 +250,7 @@ def test_the_demo_me_may_be_a_roster_member(tmp_path: Path) -> None:
     assert red.assignee == "maria"
 
 
-def _wait(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+def _wait(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
     wait_until(condition, what, timeout=timeout, interval=0.02)
 
 

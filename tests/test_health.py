@@ -17,7 +17,7 @@ from cxinbox.store import health as store
 from cxinbox.store.db import Database
 
 
-def _wait(what: Callable[[], bool], timeout: float = 10.0) -> bool:
+def _wait(what: Callable[[], bool], timeout: float = 30.0) -> bool:
     return poll_until(what, timeout=timeout, interval=0.02)
 
 

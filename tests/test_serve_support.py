@@ -97,7 +97,7 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def wait_log(self, text: str, timeout: float = 10.0) -> bool:
+    def wait_log(self, text: str, timeout: float = 60.0) -> bool:
         """Whether `text` shows up in the log within `timeout` (the server may log a
         refusal just after the client has read it)."""
         deadline = time.monotonic() + timeout
