@@ -232,7 +232,7 @@ def worker(tmp_path: Path) -> Iterator[tuple[Database, Config, threading.Event]]
     thread.start()
     yield db, config, stop
     stop.set()
-    thread.join(10)
+    thread.join(60)
     assert not thread.is_alive()
     db.close()
 
@@ -269,7 +269,7 @@ def test_worker_alerts_when_it_cannot_sign(tmp_path: Path) -> None:
         assert "[audit] key_file" in alert.message
     finally:
         stop.set()
-        thread.join(10)
+        thread.join(60)
         db.close()
 
 

@@ -277,7 +277,7 @@ def test_the_demo_background_wakes_snoozes_and_escalates(tmp_path: Path) -> None
     finally:
         stop.set()
         for thread in threads:
-            thread.join(timeout=5)
+            thread.join(timeout=60)
     assert not any(t.is_alive() for t in threads)
     events = service.events_since(seq, 5000)
     woken = [e for e in events if e.action == "conversation.status"

@@ -130,7 +130,7 @@ class Server:
 
 
 def answering(sock: Path) -> bool:
-    found = probe(sock, timeout=1.0)
+    found = probe(sock, timeout=30.0)  # a busy server answers late, not never
     if found is None:
         return False
     found[1].close()

@@ -146,7 +146,7 @@ def test_new_mail_is_announced_by_idle(dovecot: Any, tmp_path: Path,
         _wait_count(db, 6)
     finally:
         stop.set()
-        watcher.join(10)
+        watcher.join(60)
         engine.close()
         db.close()
     assert not watcher.is_alive()
@@ -186,7 +186,7 @@ def test_mail_dropped_between_sync_and_idle_is_fetched_at_once(dovecot: Any,
         assert held_at_idle[0] == 4, held_at_idle  # fetched before idling, not on renewal
     finally:
         stop.set()
-        watcher.join(10)
+        watcher.join(60)
         engine.close()
         db.close()
 
@@ -228,7 +228,7 @@ def test_mail_landing_between_the_last_noop_and_idle_arrives_on_renewal(
         assert delivered
     finally:
         stop.set()
-        watcher.join(10)
+        watcher.join(60)
         engine.close()
         db.close()
 
@@ -340,7 +340,7 @@ def test_watch_reconnects_after_cut(dovecot: Any, cutting_proxy: Any, tmp_path: 
         assert store_digests(db) == server_digests(dovecot)
     finally:
         stop.set()
-        watcher.join(10)
+        watcher.join(60)
         engine.close()
         db.close()
 
