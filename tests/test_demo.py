@@ -164,6 +164,7 @@ def test_open_demo_never_touches_the_real_db_and_cleans_up(
         seen["total"] = api.service.list_conversations("", 0, 1).total  # type: ignore[attr-defined]
 
     monkeypatch.setattr(launch, "_run", fake_run)
+    monkeypatch.setattr(launch, "need_terminal", lambda: None)  # pytest's stdin is no tty
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "real-data"))
     launch.open_demo()

@@ -45,7 +45,7 @@ def test_waiting_is_idle_and_stuck_elsewhere_is_hung() -> None:
     for t in threads:
         t.start()
     try:
-        started.wait(5)
+        started.wait(60)
         _until(lambda: "stuck-worker" in _names(pulse))
         assert _names(pulse) == ["stuck-worker"]
         release.set()

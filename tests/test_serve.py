@@ -68,6 +68,7 @@ def _strip_times(value: Any) -> Any:
 # -- the CLI through the server ---------------------------------------------------------------
 
 
+@pytest.mark.timeout(900)  # thirty CLI processes: each a Python start on a busy machine
 def test_cli_through_the_server_matches_in_process(tmp_path: Path, sockdir: Path) -> None:
     served = tmp_path / "served"
     local = tmp_path / "local"

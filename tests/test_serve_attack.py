@@ -581,12 +581,12 @@ def _small_server(desk: Desk, limits: Limits) -> Iterator[Path]:
 
     thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
     thread.start()
-    assert ready.wait(10)
+    assert ready.wait(60)
     try:
         yield desk.sock
     finally:
         loops[0].call_soon_threadsafe(server.stop)
-        thread.join(10)
+        thread.join(60)
         db.close()
         with contextlib.suppress(FileNotFoundError):
             desk.sock.unlink()

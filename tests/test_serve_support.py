@@ -61,7 +61,7 @@ def cx(*args: str, stdin: str | None = None,
        extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "cxinbox", *args], capture_output=True,
                           text=True, input=stdin, env={**env(), **(extra_env or {})},
-                          timeout=60, check=False)
+                          timeout=180, check=False)  # a start and a sync, on a busy machine
 
 
 class Server:

@@ -62,12 +62,12 @@ def server(inbox: Inbox) -> Iterator[Running]:
 
         thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
         thread.start()
-        assert ready.wait(10)
+        assert ready.wait(60)
         try:
             yield Running(config, sock)
         finally:
             loops[0].call_soon_threadsafe(srv.stop)
-            thread.join(10)
+            thread.join(60)
 
 
 def _app(inbox: Inbox, running: Running) -> CxInboxApp:

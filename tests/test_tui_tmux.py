@@ -84,11 +84,9 @@ def _rows(screen: str) -> list[str]:
 
 
 def test_navigate_search_open_quit(tmux: Tmux) -> None:
-    started = time.monotonic()
     tmux.start(COMMAND, env=_env())
+    # How soon: bench_tui measures it (a busy machine moves any pass mark here).
     screen = tmux.wait(lambda s: "online:" in s and len(_rows(s)) > 10, "first rows")
-    ready = time.monotonic() - started
-    assert ready < 10, ready  # generous under CI load; bench_tui measures the real figure
     assert "All open" in screen
 
     third = _rows(screen)[2]

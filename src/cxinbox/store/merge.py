@@ -96,12 +96,17 @@ def merge(conn: sqlite3.Connection, into_id: int, other_id: int) -> MergeCounts:
     later mail that names one of its messages threads into `into_id` (thread ids move too).
     """
     candidates = _participants(conn, into_id) + _participants(conn, other_id)
+    # In id order: the audit record must not depend on the store's row order (PostgreSQL
+    # returns rows in whatever order its heap holds them).
     undo: dict[str, Any] = {
-        "messages": _ids(conn, "SELECT id FROM messages WHERE conversation_id = ?", other_id),
-        "notes": _ids(conn, "SELECT id FROM notes WHERE conversation_id = ?", other_id),
+        "messages": _ids(conn, "SELECT id FROM messages WHERE conversation_id = ?"
+                         " ORDER BY id", other_id),
+        "notes": _ids(conn, "SELECT id FROM notes WHERE conversation_id = ? ORDER BY id",
+                      other_id),
         "thread_ids": [r[0] for r in conn.execute(
             "SELECT message_id FROM thread_ids WHERE conversation_id = ?", (other_id,))],
-        "forwarded": _ids(conn, "SELECT id FROM conversations WHERE merged_into = ?", other_id),
+        "forwarded": _ids(conn, "SELECT id FROM conversations WHERE merged_into = ?"
+                          " ORDER BY id", other_id),
         "participants": _participants(conn, other_id),
         # The contact `into` takes from `other` when it had none (None: nothing copied).
         "contact_copied": conn.execute(
