@@ -47,7 +47,7 @@ def _events(db: Database, count: int) -> None:
             append_event(conn, ME, "conversation.view", f"conversation:{i}", {})
 
 
-def _wait_for(condition: object, timeout: float = 15.0) -> None:
+def _wait_for(condition: object, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if callable(condition) and condition():
@@ -232,7 +232,7 @@ def worker(tmp_path: Path) -> Iterator[tuple[Database, Config, threading.Event]]
     thread.start()
     yield db, config, stop
     stop.set()
-    thread.join(10)
+    thread.join(60)
     assert not thread.is_alive()
     db.close()
 
@@ -269,7 +269,7 @@ def test_worker_alerts_when_it_cannot_sign(tmp_path: Path) -> None:
         assert "[audit] key_file" in alert.message
     finally:
         stop.set()
-        thread.join(10)
+        thread.join(60)
         db.close()
 
 

@@ -335,7 +335,7 @@ def test_the_server_schedule_makes_a_backup_and_records_it(tmp_path: Path) -> No
     thread = threading.Thread(target=worker.run, args=(stop,))
     thread.start()
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while read_last_backup(cfg.db_path) is None and time.monotonic() < deadline:
             time.sleep(0.05)
         record = read_last_backup(cfg.db_path)

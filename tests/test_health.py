@@ -17,7 +17,7 @@ from cxinbox.store import health as store
 from cxinbox.store.db import Database
 
 
-def _wait(what: Callable[[], bool], timeout: float = 10.0) -> bool:
+def _wait(what: Callable[[], bool], timeout: float = 30.0) -> bool:
     return poll_until(what, timeout=timeout, interval=0.02)
 
 
@@ -81,7 +81,7 @@ def test_a_dying_worker_is_restarted_and_shown_until_it_runs_steadily(tmp_path: 
         assert log.read_text().count("alert") == 1, "notified once per new problem"
     finally:
         stop.set()
-        thread.join(5)
+        thread.join(60)
         db.close()
     assert not thread.is_alive()
 
@@ -141,7 +141,7 @@ def test_a_crash_log_line_has_the_frames_but_not_the_patient_text(
             assert _wait(worker.running.is_set)
         finally:
             stop.set()
-            thread.join(5)
+            thread.join(60)
             db.close()
     text = caplog.text
     assert "ValueError" in text and "in run" in text

@@ -57,6 +57,7 @@ def test_the_tui_opens_the_inbox_as_the_real_user(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr("cxinbox.wiring.open_api", fake_open)
     monkeypatch.setattr(launch, "_run", lambda *a, **k: None)
+    monkeypatch.setattr(launch, "need_terminal", lambda: None)  # pytest's stdin is no tty
     launch.open_tui(SimpleNamespace(accounts=[]), local=True)  # type: ignore[arg-type]
     assert seen == [REAL]
 

@@ -41,9 +41,9 @@ def test_a_server_that_goes_away_during_idle_is_noticed_within_seconds(
     waiter.start()
     try:
         dovecot.stop()
-        waiter.join(30)
+        waiter.join(90)
         assert outcome.get("result") == "error", outcome
-        assert float(outcome["seconds"]) < 15  # type: ignore[arg-type]
+        assert float(outcome["seconds"]) < 60  # type: ignore[arg-type]  # not the 120 s asked
         assert cpu[0] < 5.0  # no busy loop on the dead socket meanwhile
     finally:
         session.close()

@@ -65,7 +65,7 @@ def _events(cfg: Path, action: str) -> list[tuple[str, str, dict[str, Any]]]:
         db.close()
 
 
-def _wait(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+def _wait(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
     wait_until(condition, what, timeout=timeout, interval=0.1)
 
 

@@ -61,7 +61,7 @@ def test_a_worker_the_store_lacks_says_so_once_and_idles(
     time.sleep(0.2)  # it must stay idle: no second line, no second try
     assert thread.is_alive() and worker.calls == 1
     stop.set()
-    thread.join(5)
+    thread.join(60)
     assert not thread.is_alive()
     lines = [r.getMessage() for r in caplog.records]
     said = ("satisfaction questions: not yet available on PostgreSQL (csat_due on"
@@ -94,13 +94,13 @@ def test_one_leader_runs_the_job_and_another_takes_it_over(pg: str) -> None:
         assert sum(job.running.is_set() for job in jobs) == 1  # never both
         first = 0 if jobs[0].running.is_set() else 1
         stops[first].set()  # that server stops: its lease goes with it
-        threads[first].join(10)
+        threads[first].join(60)
         assert not jobs[first].running.is_set()
         _wait(lambda: jobs[1 - first].running.is_set())
     finally:
         for stop in stops:
             stop.set()
         for thread in threads:
-            thread.join(10)
+            thread.join(60)
         for store in stores:
             store.close()

@@ -14,6 +14,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.support.waiting import poll_until
 from tests.synchelp import make_sync, write_config
 
@@ -144,13 +145,19 @@ def _server_flags(server: Any, folder: str = "INBOX") -> dict[int, set[bytes]]:
         client.logout()
 
 
-def _wait(what: Any, timeout: float = 15.0) -> bool:
+def _wait(what: Any, timeout: float = 60.0) -> bool:
     return poll_until(what, timeout=timeout)
 
 
-def test_reading_in_cxinbox_marks_the_mail_seen_on_the_server(dovecot: Any,
-                                                              tmp_path: Path) -> None:
+def test_reading_in_cxinbox_marks_the_mail_seen_on_the_server(
+        dovecot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
+
+    import cxinbox.service.sync as sync_module
+
+    # No IDLE is renewed during this test (idle_timeout_s is 1500), so a \Seen written
+    # back within the wait below was written while the folder thread was in IDLE.
+    monkeypatch.setattr(sync_module, "_SETTLE_IDLE_S", 3600.0)
 
     dovecot.deliver(_mail("Ana Ruiz <ana@patients.example>", CLINIC, "Lab results?",
                           "ask-3@patients.example"), "INBOX")
@@ -168,8 +175,7 @@ def test_reading_in_cxinbox_marks_the_mail_seen_on_the_server(dovecot: Any,
                     if c.subject == "Lab results?")
         assert inbox.mark_read(conv.id) == 1
         # Written back while the folder thread was in IDLE, not at the next renewal.
-        assert _wait(lambda: sum(b"\\Seen" in f for f in _server_flags(dovecot).values()) == 1,
-                     timeout=10)
+        assert _wait(lambda: sum(b"\\Seen" in f for f in _server_flags(dovecot).values()) == 1)
         # And it stays read here: the next flag sync does not take it back.
         assert _wait(lambda: db.conn.execute(
             "SELECT count(*) FROM locations WHERE instr(flags, '\\Seen') > 0").fetchone()[0] == 1)

@@ -339,12 +339,12 @@ def test_token_expiring_while_idle_reconnects_and_loses_nothing(auth: OAuthServe
             if n == 2:
                 first = auth.counts["introspections_active"]
                 wait(lambda first=first: auth.counts["introspections_active"] > first,
-                     timeout=15, what="a login with a renewed token")
+                     timeout=45, what="a login with a renewed token")
         logins_before = auth.counts["introspections_active"]
         issued_before = len(auth.token_requests())
-        wait(lambda: len(auth.token_requests()) >= issued_before + 1, timeout=15,
+        wait(lambda: len(auth.token_requests()) >= issued_before + 1, timeout=45,
              what="a renewal")
-        wait(lambda: auth.counts["introspections_active"] > logins_before, timeout=15,
+        wait(lambda: auth.counts["introspections_active"] > logins_before, timeout=45,
              what="a new login with the renewed token")
         # Exchange ends a session whose token expired: kick it; the next login gets a new one.
         mail.kick(BILLING)

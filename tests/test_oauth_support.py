@@ -247,7 +247,7 @@ def test_device_flow_then_silent_refresh_after_the_access_token_expired(
     assert_imap_login(mail, FRONTDESK, token, mechanism="OAUTHBEARER")
     assert_imap_refused(mail, BILLING, token)
 
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while auth.introspect(token)["active"] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert_imap_refused(mail, FRONTDESK, token)

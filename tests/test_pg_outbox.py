@@ -312,6 +312,7 @@ def test_three_servers_send_each_reply_once_through_kills_mid_send(
             store.close()
 
 
+@pytest.mark.timeout(900)  # its own waits add up to more than the suite's 300 s guard
 def test_the_syncing_server_killed_mid_fetch_another_takes_over(
         tmp_path: Path, dovecot: Any, sink: SmtpSink, pg_url: str) -> None:
     total = 1500

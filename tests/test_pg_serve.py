@@ -112,7 +112,7 @@ def test_servers_start_on_postgresql_with_their_workers(sites: list[Site]) -> No
     for site in sites:
         assert site.server.wait_log("outbox sender lease taken")
         assert "Traceback" not in site.server.log
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while not any(LEADS in s.server.log for s in sites) and time.monotonic() < deadline:
         time.sleep(0.05)
     (leader,) = [s for s in sites if LEADS in s.server.log]

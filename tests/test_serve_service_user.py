@@ -145,7 +145,7 @@ def _as_the_unit_runs_it(svc: OsUser, config: Path, log: Path) -> subprocess.Pop
 
 
 def _wait_for(path: Path, proc: subprocess.Popen[bytes], log: Path,
-              timeout: float = 30.0) -> None:
+              timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
         assert proc.poll() is None, f"serve exited: {log.read_text(errors='replace')}"
@@ -175,7 +175,7 @@ def test_the_service_user_serves_the_desk_group_only(users: OsUsers) -> None:
         proc = _as_the_unit_runs_it(svc, where.config, where.log)
         try:
             _wait_for(where.sock, proc, where.log)
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             while "listening on" not in where.log.read_text(errors="replace"):
                 assert time.monotonic() < deadline, where.log.read_text()
                 time.sleep(0.05)
@@ -189,7 +189,7 @@ def test_the_service_user_serves_the_desk_group_only(users: OsUsers) -> None:
             db = (where.state / "cxinbox.db").stat()
             assert (stat.S_IMODE(db.st_mode), db.st_uid) == (0o600, svc.uid)
             key = (where.base / "state-audit" / "audit-signing.key")
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             while not key.exists():  # the audit anchor worker writes where the unit lets it
                 assert time.monotonic() < deadline, where.log.read_text()
                 time.sleep(0.05)

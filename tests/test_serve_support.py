@@ -61,7 +61,7 @@ def cx(*args: str, stdin: str | None = None,
        extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "cxinbox", *args], capture_output=True,
                           text=True, input=stdin, env={**env(), **(extra_env or {})},
-                          timeout=60, check=False)
+                          timeout=180, check=False)  # a start and a sync, on a busy machine
 
 
 class Server:
@@ -97,7 +97,7 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def wait_log(self, text: str, timeout: float = 10.0) -> bool:
+    def wait_log(self, text: str, timeout: float = 60.0) -> bool:
         """Whether `text` shows up in the log within `timeout` (the server may log a
         refusal just after the client has read it)."""
         deadline = time.monotonic() + timeout
@@ -130,7 +130,7 @@ class Server:
 
 
 def answering(sock: Path) -> bool:
-    found = probe(sock, timeout=1.0)
+    found = probe(sock, timeout=30.0)  # a busy server answers late, not never
     if found is None:
         return False
     found[1].close()

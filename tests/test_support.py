@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from imapclient import IMAPClient
@@ -105,11 +106,17 @@ def test_cleartext_login_refused_from_a_non_local_ip(
 
 @needs_dovecot
 def test_wrong_password_fails_fast(dovecot: DovecotServer) -> None:
+    """A wrong password is refused without Dovecot's failure delay or its growing penalty:
+    the running server's settings say so (a stopwatch would tell 0.5 s from 2 s only on
+    an idle machine)."""
     client = dovecot.imap_client(login=False)
-    started = time.monotonic()
     with pytest.raises(LoginError):
         client.login(dovecot.user, "not-the-password")
-    assert time.monotonic() - started < 1.0
+    dump = subprocess.run([str(dovecot.binary), "-c", str(dovecot.config_file), "-a"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout
+    assert "\nauth_failure_delay = 0\n" in dump
+    penalty = dump.split("unix_listener anvil-auth-penalty {", 1)[1].split("}", 1)[0]
+    assert "  mode = 00\n" in penalty or "  mode = 0\n" in penalty, penalty
 
 
 @needs_dovecot
@@ -184,18 +191,23 @@ def test_deliver_many_keeps_order_and_dates(dovecot: DovecotServer) -> None:
 
 @needs_dovecot
 def test_idle_reports_delivery_quickly(dovecot: DovecotServer) -> None:
+    """IDLE announces a delivery; the server rechecks an idling mailbox every second (not
+    Dovecot's default 30 s), which is what keeps the IDLE tests quick."""
     client = dovecot.imap_client()
     client.select_folder("INBOX")
     client.idle()
+    responses: list[Any] = []
     try:
-        started = time.monotonic()
         dovecot.deliver(_message("New mail during IDLE"))
-        responses = client.idle_check(timeout=5)
-        latency = time.monotonic() - started
+        deadline = time.monotonic() + 60
+        while (1, b"EXISTS") not in responses and time.monotonic() < deadline:
+            responses += client.idle_check(timeout=1)
     finally:
         client.idle_done()
     assert (1, b"EXISTS") in responses
-    assert latency < 3.0
+    dump = subprocess.run([str(dovecot.binary), "-c", str(dovecot.config_file), "-a"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout
+    assert "\nmailbox_idle_check_interval = 1 secs\n" in dump
 
 
 # -------------------------------------------------------- UIDVALIDITY and renumbering
@@ -344,7 +356,7 @@ def test_stop_removes_processes_and_files() -> None:
         pytest.skip("dovecot is not installed")
     server = DovecotServer(users=("frontdesk", "billing"))
     server.start()
-    assert server.startup_seconds < 10.0  # a hang, not a speed check (bench/ measures speed)
+    assert server.startup_seconds < 60.0  # a hang, not a speed check (bench/ measures speed)
     pid = server.pid
     assert pid is not None
     root = server.root

@@ -37,6 +37,7 @@ def _stored(tmp_path: Path) -> int:
         db.close()
 
 
+@pytest.mark.timeout(1200)  # its own waits add up to more than the suite's 300 s guard
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(dovecot: Any,
                                                                  tmp_path: Path) -> None:
     dovecot.deliver_many(generate_corpus(3000, seed=3), "INBOX")

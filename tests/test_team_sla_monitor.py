@@ -154,7 +154,7 @@ def test_run_loop_escalates_and_wakes_snoozed(tmp_path: Path, any_store: object)
             stop.wait(0.05)
     finally:
         stop.set()
-        worker.join(5)
+        worker.join(60)
     assert not worker.is_alive()
     assert [e["conversation"] for e in events(db, "sla.at_risk")] == [a]
     woke = [e for e in events(db, "conversation.status") if e["actor"] == "system"]

@@ -153,7 +153,7 @@ def test_going_away_hands_back_and_colleagues_see_it(tmp_path: Path, sockdir: Pa
                     "you are away",
                     (f"  #{ids[0]} -> amy: handed back: {ME} went away; round-robin: first in"
                     f" order ({ME}); {ME} away -> amy")]
-                changes = await watcher.wait_events(head, timeout_s=10)
+                changes = await watcher.wait_events(head, timeout_s=60)
                 assert any(e.action == "staff.away" and e.details == {"user": ME, "away": True}
                            for e in changes.events)
                 roster = {s.os_user: s for s in await watcher.roster()}

@@ -48,7 +48,7 @@ class Terminal:
                     return
                 self.output.extend(chunk)
 
-    def wait_for(self, text: bytes, timeout: float = 20) -> None:
+    def wait_for(self, text: bytes, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         start = len(self.output)
         while text not in self.output[max(0, start - len(text)):]:
@@ -59,7 +59,7 @@ class Terminal:
     def send(self, data: bytes) -> None:
         os.write(self.fd, data)
 
-    def finish(self, timeout: float = 10) -> int:
+    def finish(self, timeout: float = 60) -> int:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.pump(0.1)

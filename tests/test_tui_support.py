@@ -129,7 +129,7 @@ def _export(app: App[Any], *, styles: bool) -> str:
     return console.export_text(styles=styles)
 
 
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10.0,
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 30.0,
                    what: str = "condition") -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -821,7 +821,7 @@ class OAuthServer:
 
     # ------------------------------------------------------------ device codes
 
-    def wait_for_device_code(self, timeout: float = 10.0, *, client_id: str | None = None) -> str:
+    def wait_for_device_code(self, timeout: float = 60.0, *, client_id: str | None = None) -> str:
         """The user code of the newest pending device code (waits for one to exist)."""
         deadline = time.monotonic() + timeout
         with self._changed:
@@ -936,7 +936,7 @@ class OAuthServer:
             self.counts[name] += n
             self._changed.notify_all()
 
-    def wait_for(self, name: str, at_least: int = 1, timeout: float = 10.0) -> bool:
+    def wait_for(self, name: str, at_least: int = 1, timeout: float = 60.0) -> bool:
         """Wait until counter `name` reaches `at_least`. Counters: requests, discovery,
         token_requests, tokens_issued, refreshes, token_errors, device_codes, device_polls,
         authorizations, introspections, introspections_active, faults."""

@@ -309,7 +309,7 @@ class SmtpSink:
             out.append(str(msg.get("Message-ID", "")).strip())
         return out
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> bool:
+    def wait_for(self, count: int, timeout: float = 60.0) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:

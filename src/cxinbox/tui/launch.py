@@ -76,6 +76,7 @@ def open_tui(config: Config, *, ascii: bool | None = None, mouse: bool | None = 
     from cxinbox.tui.unlock import current_user
     from cxinbox.wiring import open_api
 
+    need_terminal()  # before any work: the refusal comes at once
     opened = open_api(config, current_user(), local=local)
     try:
         _run(opened.api, config, ascii=ascii, mouse=mouse,
@@ -99,6 +100,7 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
     from cxinbox.tui.unlock import current_user
     from cxinbox.wiring import open_store
 
+    need_terminal()  # before building the demo inbox, which takes seconds of CPU
     directory = Path(tempfile.mkdtemp(prefix="cxinbox-demo-"))
     db: Database | None = None
     arrivals: DemoArrivals | None = None
