@@ -52,10 +52,14 @@ def test_claim_next_takes_due_items_oldest_first_and_none_when_none_is_due(
     assert _claim(any_store, NOW + 60_000) == later
 
 
+# PostgreSQL only: SQLite writers take turns, so no row is held by another writer, and
+# notifications are PostgreSQL's.
+ON_POSTGRESQL = pytest.mark.parametrize("store_backend", ["postgresql"], indirect=True)
+
+
+@ON_POSTGRESQL
 def test_claim_next_skips_a_row_another_worker_holds(store_backend: str,
                                                      any_store: Any) -> None:
-    if store_backend != "postgresql":
-        pytest.skip("SQLite writers take turns: no row is held by another writer")
     import psycopg
 
     held = _queue(any_store, "held", NOW - 5000)
@@ -71,10 +75,9 @@ def test_claim_next_skips_a_row_another_worker_holds(store_backend: str,
     assert _claim(any_store, NOW) == held
 
 
+@ON_POSTGRESQL
 def test_a_queued_reply_notifies_the_outbox_channel_and_a_sent_one_does_not(
         store_backend: str, any_store: Any) -> None:
-    if store_backend != "postgresql":
-        pytest.skip("notifications are PostgreSQL's")
     import psycopg
 
     heard: list[str] = []
