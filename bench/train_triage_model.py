@@ -45,7 +45,7 @@ from cxinbox.domain.redflag_lexicon import CATEGORIES
 from cxinbox.domain.sanitize import clean_text
 
 FLAG_CLASSES = ("none", *CATEGORIES)
-THRESHOLD = 0.75
+THRESHOLD = 0.9
 EPOCHS = 20
 RATE = 0.4
 RIDGE = 1e-5
