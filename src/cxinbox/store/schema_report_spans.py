@@ -28,6 +28,45 @@ from typing import Final
 _SPAN_ACTIONS: Final = ("('conversation.status', 'conversation.merged',"
                         " 'conversation.unmerged')")
 
+_BACKFILL: Final = """INSERT INTO report_spans (conversation_id, start_at, end_at, status, live)
+WITH ev AS (
+    SELECT id AS cid, {zero} AS seq, {zero} AS at, NULL AS st, NULL AS fr, NULL AS lv
+    FROM conversations
+    UNION ALL
+    SELECT {cid}, seq, at / 1000,
+        CASE WHEN action = 'conversation.status' THEN {to} END,
+        CASE WHEN action = 'conversation.status' THEN {from_} END,
+        CASE action WHEN 'conversation.merged' THEN 0 WHEN 'conversation.unmerged' THEN 1
+        END
+    FROM events WHERE action IN {actions} AND target LIKE 'conversation:%'
+    AND {cid} IN (SELECT id FROM conversations)
+), numbered AS (
+    SELECT ev.*, count(st) OVER w AS sg, count(lv) OVER w AS lg, lead(at) OVER w AS nxt,
+        first_value(fr) OVER (PARTITION BY cid ORDER BY fr IS NULL, seq) AS first_from
+    FROM ev WINDOW w AS (PARTITION BY cid ORDER BY seq)
+), filled AS (
+    SELECT cid, seq, at, nxt, sg, lg, first_from,
+        max(st) OVER (PARTITION BY cid, sg) AS st, max(lv) OVER (PARTITION BY cid, lg) AS lv
+    FROM numbered
+)
+SELECT f.cid, f.at, f.nxt,
+    CASE WHEN f.sg = 0 THEN coalesce(f.first_from, c.status) ELSE f.st END,
+    CASE WHEN f.lg = 0 THEN 1 ELSE f.lv END
+FROM filled f JOIN conversations c ON c.id = f.cid ORDER BY f.cid, f.seq;
+"""
+
+
+def _backfill(cid: str, field: str, zero: str) -> str:
+    """The backfill in one dialect: `cid` reads the conversation id out of an event's
+    target, `field` a key of its JSON details (`{}` stands for the key), `zero` a 0 typed
+    as the event columns are."""
+    return _BACKFILL.format(cid=cid, to=field.format("to"), from_=field.format("from"),
+                            zero=zero, actions=_SPAN_ACTIONS)
+
+
+_SQLITE_BACKFILL: Final = _backfill("CAST(substr(target, 14) AS INTEGER)",
+                                    "json_extract(details, '$.{}')", "0")
+
 MIGRATION_REPORT_SPANS: Final = f"""
 CREATE TABLE report_spans (
     id              INTEGER PRIMARY KEY,
@@ -66,60 +105,10 @@ CREATE TRIGGER report_span_changed AFTER INSERT ON events
                   WHERE conversation_id = CAST(substr(NEW.target, 14) AS INTEGER));
 END;
 
-INSERT INTO report_spans (conversation_id, start_at, end_at, status, live)
-WITH ev AS (
-    SELECT id AS cid, 0 AS seq, 0 AS at, NULL AS st, NULL AS fr, NULL AS lv
-    FROM conversations
-    UNION ALL
-    SELECT CAST(substr(target, 14) AS INTEGER), seq, at / 1000,
-        CASE WHEN action = 'conversation.status' THEN json_extract(details, '$.to') END,
-        CASE WHEN action = 'conversation.status' THEN json_extract(details, '$.from') END,
-        CASE action WHEN 'conversation.merged' THEN 0 WHEN 'conversation.unmerged' THEN 1
-        END
-    FROM events WHERE action IN {_SPAN_ACTIONS} AND target LIKE 'conversation:%'
-    AND CAST(substr(target, 14) AS INTEGER) IN (SELECT id FROM conversations)
-), numbered AS (
-    SELECT ev.*, count(st) OVER w AS sg, count(lv) OVER w AS lg, lead(at) OVER w AS nxt,
-        first_value(fr) OVER (PARTITION BY cid ORDER BY fr IS NULL, seq) AS first_from
-    FROM ev WINDOW w AS (PARTITION BY cid ORDER BY seq)
-), filled AS (
-    SELECT cid, seq, at, nxt, sg, lg, first_from,
-        max(st) OVER (PARTITION BY cid, sg) AS st, max(lv) OVER (PARTITION BY cid, lg) AS lv
-    FROM numbered
-)
-SELECT f.cid, f.at, f.nxt,
-    CASE WHEN f.sg = 0 THEN coalesce(f.first_from, c.status) ELSE f.st END,
-    CASE WHEN f.lg = 0 THEN 1 ELSE f.lv END
-FROM filled f JOIN conversations c ON c.id = f.cid ORDER BY f.cid, f.seq;
-"""
+{_SQLITE_BACKFILL}"""
 
-PG_BACKFILL_REPORT_SPANS: Final = f"""
-INSERT INTO report_spans (conversation_id, start_at, end_at, status, live)
-WITH ev AS (
-    SELECT id AS cid, 0::BIGINT AS seq, 0::BIGINT AS at, NULL AS st, NULL AS fr, NULL AS lv
-    FROM conversations
-    UNION ALL
-    SELECT substr(target, 14)::BIGINT, seq, at / 1000,
-        CASE WHEN action = 'conversation.status' THEN (details::jsonb) ->> 'to' END,
-        CASE WHEN action = 'conversation.status' THEN (details::jsonb) ->> 'from' END,
-        CASE action WHEN 'conversation.merged' THEN 0 WHEN 'conversation.unmerged' THEN 1
-        END
-    FROM events WHERE action IN {_SPAN_ACTIONS} AND target LIKE 'conversation:%'
-    AND substr(target, 14)::BIGINT IN (SELECT id FROM conversations)
-), numbered AS (
-    SELECT ev.*, count(st) OVER w AS sg, count(lv) OVER w AS lg, lead(at) OVER w AS nxt,
-        first_value(fr) OVER (PARTITION BY cid ORDER BY fr IS NULL, seq) AS first_from
-    FROM ev WINDOW w AS (PARTITION BY cid ORDER BY seq)
-), filled AS (
-    SELECT cid, seq, at, nxt, sg, lg, first_from,
-        max(st) OVER (PARTITION BY cid, sg) AS st, max(lv) OVER (PARTITION BY cid, lg) AS lv
-    FROM numbered
-)
-SELECT f.cid, f.at, f.nxt,
-    CASE WHEN f.sg = 0 THEN coalesce(f.first_from, c.status) ELSE f.st END,
-    CASE WHEN f.lg = 0 THEN 1 ELSE f.lv END
-FROM filled f JOIN conversations c ON c.id = f.cid ORDER BY f.cid, f.seq;
-"""
+PG_BACKFILL_REPORT_SPANS: Final = "\n" + _backfill("substr(target, 14)::BIGINT",
+                                                    "(details::jsonb) ->> '{}'", "0::BIGINT")
 """Every conversation's spans replayed from the trail on PostgreSQL: the twin migration's
 backfill, and what `cxinbox store copy` runs once the rows are in (the copied
 conversations and events fire the trigger in an order that is not the trail's)."""
