@@ -95,7 +95,9 @@ def _pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except (PermissionError, OverflowError):
+        # OverflowError: no process id at all but a shared store's sender token, whose
+        # owner this process cannot judge: taken as alive, its item is never stolen.
         return True
     return True
 
@@ -209,9 +211,13 @@ class OutboxWorker:
                  password_for: Callable[[AccountConfig], Credential] | None = None,
                  sms_client: Any = None, clock: Callable[[], float] = time.time,
                  session_factory: Callable[[AccountConfig], Any] | None = None,
-                 copy_to_sent_folder: bool = True, shared: bool = False) -> None:
+                 copy_to_sent_folder: bool = True, shared: bool | None = None) -> None:
         """`shared`: other servers run workers on the same store (PostgreSQL); senders
-        are then known by leased tokens and dead peers' items are settled every pass."""
+        are then known by leased tokens and dead peers' items are settled every pass.
+        By default it is whether the config names a PostgreSQL store: a command that
+        sends from its own process (`sync`, `reply`, `report digest`) is then one of them."""
+        if shared is None:
+            shared = config.store.url is not None
         self.store = store
         self.session_factory = session_factory  # the demo's: replies that go nowhere
         self.copy_to_sent_folder = copy_to_sent_folder

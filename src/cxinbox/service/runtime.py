@@ -223,7 +223,7 @@ def shared_workers(store: Store, config: Config, health: Health | None = None,
         workers.append(NotYetHere(MailWatch(store, config, health, rules)))  # type: ignore[arg-type]
     if config.sms.configured:  # one server per clinic number, by the number's lease
         workers.append(NotYetHere(SmsPoll(store, config, rules)))
-    workers.append(NotYetHere(_SharedOutbox(store, config)))
+    workers.append(NotYetHere(Outbox(store, config)))
     workers.append(Leader(NotYetHere(SlaWatch(store, config, rules=rules)), store))
     workers.append(Leader(NotYetHere(ReportFacts(store)), store))
     if config.audit.checkpoints:
@@ -236,15 +236,6 @@ def shared_workers(store: Store, config: Config, health: Health | None = None,
     if config.retention.configured:
         skipped.append("[retention]: scheduled retention is not yet available on PostgreSQL")
     return workers, skipped
-
-
-class _SharedOutbox(Outbox):
-    """The outbox on a shared store: senders known by leased tokens (service/outbox.py)."""
-
-    def __init__(self, db: Store, config: Config) -> None:
-        from cxinbox.service.outbox import OutboxWorker
-
-        self.worker = OutboxWorker(db, config, shared=True)
 
 
 RESTART_MIN_S = 1.0
