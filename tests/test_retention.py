@@ -179,7 +179,9 @@ def _finish(db: Database, conv: Conv, at: int, kind: str) -> None:
                 "INSERT INTO outbox (conversation_id, author, channel, account, sender,"
                 " recipients, raw, draft, state, next_attempt_ms, created_ms, send_after_ms)"
                 " VALUES (?, 'maria', 'email', 'desk', 'desk@clinic.example', '[]', x'00', ?,"
-                " ?, 0, ?, ?)", (conv.id, json.dumps({"attachments": [file_id]}),
+                " ?, 0, ?, ?)", (conv.id,
+                                 # as a reply keeps its draft: the draft's column, JSON text
+                                 json.dumps({"attachments": json.dumps([file_id])}),
                                  "queued" if kind == "closed-unsent" else "sent", at * 1000,
                                  at * 1000))
             draft_file = conn.execute(
@@ -311,7 +313,7 @@ def test_retention_purges_exactly_the_policy_and_keeps_the_rest(
         " messages)) + (SELECT count(*) FROM mentions WHERE note_id NOT IN (SELECT id FROM"
         " notes)) + (SELECT count(*) FROM reply_files WHERE id NOT IN (SELECT j.value FROM"
         " drafts, json_each(drafts.attachments) j UNION SELECT j.value FROM outbox,"
-        " json_each(outbox.draft, '$.attachments') j))"
+        " json_each(json_extract(outbox.draft, '$.attachments')) j))"
         " + (SELECT count(*) FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM conversations"
         " v WHERE v.contact_id = c.id))").fetchone()[0]
     assert orphans == 0

@@ -170,11 +170,12 @@ def _files_named_by_drafts(conn: sqlite3.Connection) -> set[int]:
     """The file ids some draft's attachments list names (few drafts carry files)."""
     named: set[int] = set()
     for (text,) in conn.execute("SELECT attachments FROM drafts WHERE attachments != '[]'"):
-        named.update(file_ids(_json_list(text)))
+        named.update(file_ids(json_list(text)))
     return named
 
 
-def _json_list(text: object) -> list[Any]:
+def json_list(text: object) -> list[Any]:
+    """A draft's `attachments` column (a JSON list in text); [] when damaged."""
     try:
         found = json.loads(str(text)) if text else []
     except ValueError:
@@ -182,20 +183,23 @@ def _json_list(text: object) -> list[Any]:
     return found if isinstance(found, list) else []
 
 
-def _item_attachments(conn: sqlite3.Connection, item_id: int) -> list[Any] | None:
-    """The attachments list in an outbox item's copy of its draft (`attachments`, the
-    draft's column: a list written as JSON text); None for no such item."""
-    row = conn.execute("SELECT draft FROM outbox WHERE id = ?", (item_id,)).fetchone()
-    if row is None:
-        return None
+def draft_attachments(text: object) -> list[Any]:
+    """The attachments list in an outbox item's copy of its draft (the `draft` column:
+    JSON holding the draft's `attachments` column, itself a JSON list in text)."""
     try:
-        draft = json.loads(row[0]) if row[0] else {}
+        draft = json.loads(str(text)) if text else {}
     except ValueError:
         return []
     found = draft.get("attachments") if isinstance(draft, dict) else None
     if isinstance(found, str):  # the draft's column, as it was: a JSON list in text
-        return _json_list(found)
+        return json_list(found)
     return found if isinstance(found, list) else []
+
+
+def _item_attachments(conn: sqlite3.Connection, item_id: int) -> list[Any] | None:
+    """The attachments list of an outbox item (`draft_attachments`); None for no such item."""
+    row = conn.execute("SELECT draft FROM outbox WHERE id = ?", (item_id,)).fetchone()
+    return None if row is None else draft_attachments(row[0])
 
 
 def item_files(conn: sqlite3.Connection, item_id: int) -> list[tuple[str, bytes]]:

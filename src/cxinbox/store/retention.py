@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from cxinbox.store.anchor import GUARD_TRIGGERS
 from cxinbox.store.dialect import dialect_of
+from cxinbox.store.outbox import draft_attachments, json_list
+from cxinbox.store.records import file_ids
 
 UNSENT_STATES = ("queued", "sending", "failed", "unconfirmed")
 """Outbox states that still need a person or the network: their conversation stays."""
@@ -185,13 +187,8 @@ def _attached_files(conn: sqlite3.Connection, conv: str) -> set[int]:
         f" UNION ALL SELECT NULL, draft FROM outbox WHERE conversation_id {_in(conn)}",
         (conv, conv)).fetchall()
     for attachments, draft in rows:
-        try:
-            value = json.loads(attachments) if attachments is not None else \
-                json.loads(draft).get("attachments") if draft else None
-        except (ValueError, AttributeError):
-            continue
-        if isinstance(value, list):
-            found.update(v for v in value if type(v) is int)
+        entries = json_list(attachments) if draft is None else draft_attachments(draft)
+        found.update(file_ids(entries))
     return found
 
 
