@@ -973,8 +973,9 @@ def audit_keys_cmd(
                      for k in keys])
         return
     for k in keys:
-        typer.echo(f"{k.key_id}  {_fmt_time(k.first_at // 1000, tz)}  #{k.first_seq:<7}"
-                   f"  {k.host}  {k.public_key}")
+        # The registry is the database's: text in it may not be ours (audit verify says so).
+        typer.echo(f"{clean_line(k.key_id)}  {_fmt_time(k.first_at // 1000, tz)}"
+                   f"  #{k.first_seq:<7}  {clean_line(k.host)}  {clean_line(k.public_key)}")
     if cfg.store.url is None:
         typer.echo("no registered keys: on SQLite one server signs, with [audit] key_file",
                    err=True)

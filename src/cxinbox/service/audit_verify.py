@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from cxinbox.config import Config
 from cxinbox.contract.errors import StoreError
+from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.checkpoints import (
     AnchorError,
     Checkpoint,
@@ -175,24 +176,26 @@ def _trusted_keys(report: TrailReport, reader: AuditReader, own: dict[str, _Trus
     registered later cannot vouch for the past."""
     trusted = dict(own)
     for row in reader.audit_keys():
+        # Shown in the report: the registry may have been written outside cxinbox.
+        host, kid = clean_line(row.host, 200), clean_line(row.key_id, 200)
         try:
             public = parse_public_key(row.public_key)
         except AnchorError:
             public = None
         if public is None or key_id(public) != row.key_id:
-            report.fail(f"registered key {row.key_id} ({row.host}) does not match its public"
+            report.fail(f"registered key {kid} ({host}) does not match its public"
                         " key: the key registry was written outside cxinbox")
             continue
         details = reader.registration(row.first_seq)
         released = details is None and row.first_seq < start_seq
         if not released and not _registers(details, row.key_id, row.public_key):
-            report.fail(f"key {row.key_id} ({row.host}) is registered as of event"
+            report.fail(f"key {kid} ({host}) is registered as of event"
                         f" #{row.first_seq}, but that event does not register it: the key"
                         " registry was written outside cxinbox")
             continue
         if row.key_id in trusted:
             continue  # this server's own key: trusted for the whole trail already
-        trusted[row.key_id] = _Trusted(public, row.first_seq, f"{row.host}'s key")
+        trusted[row.key_id] = _Trusted(public, row.first_seq, f"{host}'s key")
     return trusted
 
 
