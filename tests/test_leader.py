@@ -18,21 +18,42 @@ from cxinbox.store.pg.store import PgStore
 _names = iter(range(1, 1_000_000))
 
 
+class Together:
+    """How many jobs of one name run at once, and the most there ever were."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = 0
+        self.most = 0
+
+    def enter(self) -> None:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.now -= 1
+
+
 class Job:
     """A job that counts its rounds until stopped."""
 
-    def __init__(self, name: str = "sla monitor") -> None:
+    def __init__(self, name: str = "sla monitor", together: Together | None = None) -> None:
         self.name = name
         self.rounds = 0
         self.running = threading.Event()
+        self.together = together or Together()
 
     def run(self, stop: threading.Event) -> None:
+        self.together.enter()
         self.running.set()
         try:
             while not stop.wait(0.01):
                 self.rounds += 1
         finally:
             self.running.clear()
+            self.together.leave()
 
 
 class Unported:
@@ -81,7 +102,15 @@ def test_one_leader_runs_the_job_and_another_takes_it_over(pg: str) -> None:
     """Two servers' leaders (two stores, as two processes have) on one database: one
     runs the job; when it stops, the other takes the lease and runs it."""
     stores = [PgStore(pg, max_size=1), PgStore(pg, max_size=1)]
-    jobs = [Job(), Job()]
+    together = Together()
+    jobs = [Job(together=together), Job(together=together)]
+    tries = [0, 0]
+    for i, store in enumerate(stores):  # count each leader's tries for the lease
+        def counted(name: str, i: int = i, take: Callable[[str], object] = store.try_lease
+                    ) -> object:
+            tries[i] += 1
+            return take(name)
+        store.try_lease = counted  # type: ignore[method-assign]
     stops = [threading.Event(), threading.Event()]
     leaders = [Leader(job, store, retry_s=0.1) for job, store in zip(jobs, stores, strict=True)]
     threads = [threading.Thread(target=lead.run, args=(stop,))
@@ -90,9 +119,11 @@ def test_one_leader_runs_the_job_and_another_takes_it_over(pg: str) -> None:
         for thread in threads:
             thread.start()
         _wait(lambda: any(job.running.is_set() for job in jobs))
-        time.sleep(0.5)
-        assert sum(job.running.is_set() for job in jobs) == 1  # never both
         first = 0 if jobs[0].running.is_set() else 1
+        other = tries[1 - first]
+        # The other server keeps trying for the lease (every 0.1 s) while the job runs.
+        _wait(lambda: tries[1 - first] >= other + 5)
+        assert sum(job.running.is_set() for job in jobs) == 1  # never both
         stops[first].set()  # that server stops: its lease goes with it
         threads[first].join(60)
         assert not jobs[first].running.is_set()
@@ -104,3 +135,4 @@ def test_one_leader_runs_the_job_and_another_takes_it_over(pg: str) -> None:
             thread.join(60)
         for store in stores:
             store.close()
+    assert together.most == 1, "the job ran on both servers at once"
