@@ -13,6 +13,7 @@ import asyncio
 import json
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,11 @@ async def test_backup_while_ten_clients_write_and_mail_arrives(dovecot: Any, tmp
                        for i in range(CLIENTS)]
             try:
                 # everyone busy before the backup, and new mail already reaching the cache
+                busy_by = time.monotonic() + 120
                 while sum(done) < 200 or sent[0] < 5 or _stored(db_path) <= CONVERSATIONS:
+                    assert time.monotonic() < busy_by, (
+                        f"not busy yet: {sum(done)} actions, {sent[0]} mails sent,"
+                        f" {_stored(db_path)} conversations stored")
                     await asyncio.sleep(0.02)
                 before = (sum(done), sent[0])
                 made = await asyncio.to_thread(cx, "backup", "--json", "--config", str(cfg))

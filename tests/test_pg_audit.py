@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from tests.support.pgcluster import PgCluster
-from tests.support.waiting import poll_until
+from tests.support.waiting import poll_until, wait_until
 from tests.test_serve_support import cx
 
 from cxinbox.config import Config, load_config
@@ -177,10 +176,8 @@ def test_a_takeover_signs_with_the_new_hosts_key_and_verify_names_both(
             servers = [Server(cfg, sockdir / f"{label}.sock").start()
                        for cfg, label in zip(configs, ("a", "b"), strict=True)]
             logs = [cfg.parent / "checkpoints.jsonl" for cfg in configs]
-            deadline = time.monotonic() + 60
-            while not any(LEADS in s.log for s in servers):
-                assert time.monotonic() < deadline, "no server took the audit checkpoints"
-                time.sleep(0.05)
+            wait_until(lambda: any(LEADS in s.log for s in servers),
+                       "a server to take the audit checkpoints", timeout=60)
             first = 0 if LEADS in servers[0].log else 1
             other = 1 - first
             assert poll_until(lambda: _log_lines(logs[first]) >= 1, timeout=60)

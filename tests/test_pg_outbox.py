@@ -34,6 +34,7 @@ import pytest
 from tests.support.mailgen import generate_corpus
 from tests.support.pgcluster import PgCluster
 from tests.support.smtpsink import SmtpSink, patient_mail, write_reply_config
+from tests.support.waiting import wait_until
 from tests.synchelp import server_digests, store_digests
 from tests.test_serve_support import ME, Server, cx, socket_dir
 
@@ -98,11 +99,7 @@ def _start_sites(tmp_path: Path, dovecot: Any, sink: SmtpSink, url: str, sockdir
 
 
 def _wait(what: str, cond: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+    wait_until(cond, what, timeout=timeout)
 
 
 def _scalar(store: PgStore, sql: str, params: tuple[Any, ...] = ()) -> Any:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from tests.support.pgcluster import PgCluster
+from tests.support.waiting import wait_until
 from tests.test_bulk_cli import fill
 from tests.test_serve_support import ME, Server, answering, cx, socket_dir, write_config
 
@@ -112,9 +113,8 @@ def test_servers_start_on_postgresql_with_their_workers(sites: list[Site]) -> No
     for site in sites:
         assert site.server.wait_log("outbox sender lease taken")
         assert "Traceback" not in site.server.log
-    deadline = time.monotonic() + 60
-    while not any(LEADS in s.server.log for s in sites) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: any(LEADS in s.server.log for s in sites), "a server to lead",
+               timeout=60, detail=lambda: "\n".join(s.server.log[-2000:] for s in sites))
     (leader,) = [s for s in sites if LEADS in s.server.log]
     (other,) = [s for s in sites if s is not leader]
     leader.server.stop(signal.SIGKILL)

@@ -20,6 +20,7 @@ from unittest import mock
 
 import pytest
 from tests.support.smtpsink import Desk, make_desk, parsed, patient_mail
+from tests.support.waiting import wait_until
 
 from cxinbox.config import load_config
 from cxinbox.service.csat import CsatService
@@ -110,10 +111,8 @@ def test_the_server_catches_up_in_short_transactions_and_a_report_finds_nothing_
     with mock.patch.object(lead.store, "writing", counted):
         thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
         thread.start()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and db.conn.execute(
-                "SELECT 1 FROM report_dirty LIMIT 1").fetchone() is not None:
-            time.sleep(0.02)
+        wait_until(lambda: db.conn.execute("SELECT 1 FROM report_dirty LIMIT 1").fetchone()
+                   is None, "every stale conversation refreshed", timeout=60, interval=0.02)
         stop.set()
         thread.join(timeout=30)
     assert not thread.is_alive()
