@@ -186,9 +186,9 @@ def _plain_page(conn: sqlite3.Connection, where: str, params: Sequence[object], 
         hits = f"FROM conversations c{narrow}"
         # Open flags first: the few open flags of the whole inbox, read once from their
         # partial index, probed per match (the narrow index has no flag column).
-        first = (f"id IN (SELECT f.id FROM conversations f"
+        first = (f"id IN (SELECT c.id FROM conversations c"
                  f"{dialect.indexed_by('conversations_red_flag')}"
-                 f" WHERE f.red_flag IS NOT NULL) DESC, ") if red_flags_first else ""
+                 f" WHERE {OPEN_SQL}) DESC, ") if red_flags_first else ""
         found = conn.execute(
             f"WITH hits AS MATERIALIZED (SELECT {sort.hit_columns} {hits}"
             f" WHERE c.merged_into IS NULL AND ({where}))"
