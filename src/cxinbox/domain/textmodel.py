@@ -48,13 +48,25 @@ def features(folded: str, prefix: str = "") -> set[int]:
     """The hashed features of folded text: words, word pairs, and the 4-character pieces
     of each word padded with spaces. `prefix` keeps a subject's features apart."""
     words = [m.group() for m in itertools.islice(_WORD.finditer(folded), MAX_WORDS)]
-    names = {f"{prefix}w {w}" for w in words}
-    names.update(f"{prefix}b {a} {b}" for a, b in itertools.pairwise(words))
-    for w in words:
-        if 1 < len(w) <= LONG_WORD:
-            padded = f" {w} "
-            names.update(f"{prefix}c {padded[i:i + 4]}" for i in range(len(padded) - 3))
+    names: set[str] = set()
+    for i in range(len(words)):
+        names |= _word_names(words, i, prefix)
     return {zlib.crc32(name.encode()) & _MASK for name in names}
+
+
+def _word_names(words: list[str], i: int, prefix: str = "") -> set[str]:
+    """The feature names word `i` takes part in: itself, the pairs with its neighbours,
+    and its 4-character pieces."""
+    w = words[i]
+    names = {f"{prefix}w {w}"}
+    if i > 0:
+        names.add(f"{prefix}b {words[i - 1]} {w}")
+    if i + 1 < len(words):
+        names.add(f"{prefix}b {w} {words[i + 1]}")
+    if 1 < len(w) <= LONG_WORD:
+        padded = f" {w} "
+        names.update(f"{prefix}c {padded[j:j + 4]}" for j in range(len(padded) - 3))
+    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,16 +163,7 @@ def shipped() -> TriageModel:
 
 
 def _word_features(words: list[str], i: int) -> set[int]:
-    w = words[i]
-    names = {f"w {w}"}
-    if i > 0:
-        names.add(f"b {words[i - 1]} {w}")
-    if i + 1 < len(words):
-        names.add(f"b {w} {words[i + 1]}")
-    if 1 < len(w) <= LONG_WORD:
-        padded = f" {w} "
-        names.update(f"c {padded[j:j + 4]}" for j in range(len(padded) - 3))
-    return {zlib.crc32(name.encode()) & _MASK for name in names}
+    return {zlib.crc32(name.encode()) & _MASK for name in _word_names(words, i)}
 
 
 def strongest_words(model: LinearModel, folded: str, label: str, against: str = "none",
