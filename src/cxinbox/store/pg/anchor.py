@@ -24,7 +24,7 @@ from cxinbox.contract.errors import StoreError
 from cxinbox.store.anchor import chain_head, event_hash_at
 from cxinbox.store.audit_keys import audit_keys, kept_checkpoints, registration_details
 from cxinbox.store.db import ChainWalk, walk_event_chain
-from cxinbox.store.pg.conn import PgConnection
+from cxinbox.store.pg.conn import PgConnection, one_line
 from cxinbox.store.records import AuditKeyRecord, ChainHeadRecord
 
 GUARD_TRIGGERS: Final = ("events_no_update", "events_no_delete", "events_no_truncate")
@@ -38,10 +38,6 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
 class PgAuditReader:
     """A read-only look at the PostgreSQL store's audit trail (`store.interface.AuditReader`)."""
 
@@ -53,13 +49,13 @@ class PgAuditReader:
             self._raw: psycopg.Connection[Any] = psycopg.connect(url, autocommit=True,
                                                                  connect_timeout=30)
         except (psycopg.Error, OSError) as exc:
-            raise StoreError(f"{name}: cannot connect ({_one_line(exc)})") from None
+            raise StoreError(f"{name}: cannot connect ({one_line(exc)})") from None
         try:
             self._raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             found = self._raw.execute("SELECT to_regclass('events') IS NOT NULL").fetchone()
         except psycopg.Error as exc:
             self._raw.close()
-            raise StoreError(f"{name}: not a readable cxinbox database ({_one_line(exc)})"
+            raise StoreError(f"{name}: not a readable cxinbox database ({one_line(exc)})"
                              ) from None
         if not found or not found[0]:
             self._raw.close()
@@ -127,7 +123,7 @@ class PgAuditReader:
         try:
             yield
         except psycopg.Error as exc:
-            raise StoreError(f"{self.name}: the events table cannot be read ({_one_line(exc)})"
+            raise StoreError(f"{self.name}: the events table cannot be read ({one_line(exc)})"
                              ) from None
 
     def close(self) -> None:

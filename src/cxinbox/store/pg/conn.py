@@ -52,6 +52,11 @@ class PgRow(tuple[Any, ...]):
 
 
 @lru_cache(maxsize=64)
+def one_line(exc: BaseException) -> str:
+    """A database error as one line (PostgreSQL's messages span several)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def _row_class(names: tuple[str, ...]) -> type[PgRow]:
     return type("Row", (PgRow,), {"__slots__": (), "_names": names})
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 from cxinbox.contract.errors import NotOnThisStoreYet, StoreError
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.interface import Selection, StoreTx
-from cxinbox.store.pg.conn import PgConnection
+from cxinbox.store.pg.conn import PgConnection, one_line
 from cxinbox.store.pg.lease import PgLease, PgLeases
 from cxinbox.store.records import Diagnosis
 from cxinbox.store.sqlite import SqlSelection
@@ -85,10 +85,6 @@ def _durable_commits(raw: psycopg.Connection[Any]) -> None:
     raw.execute("SET synchronous_commit = on")
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
 class PgStore:
     """A PostgreSQL database the service runs on. One per process; thread-safe."""
 
@@ -119,11 +115,11 @@ class PgStore:
             self._pool.open(wait=True, timeout=timeout_s)
         except (psycopg.Error, OSError) as exc:
             self._close_pool()
-            raise StoreError(f"PostgreSQL store: {_one_line(exc)}") from None
+            raise StoreError(f"PostgreSQL store: {one_line(exc)}") from None
         except Exception as exc:  # the pool's own timeout (PoolTimeout) and friends
             self._close_pool()
             if type(exc).__module__.startswith("psycopg"):
-                raise StoreError(f"PostgreSQL store: cannot connect ({_one_line(exc)})"
+                raise StoreError(f"PostgreSQL store: cannot connect ({one_line(exc)})"
                                  ) from None
             raise
 
@@ -311,7 +307,7 @@ class PgStore:
                              if walk.bad_seq is None else
                              Diagnosis("fail", f"event chain: {walk.problem}"))
         except (psycopg.Error, OSError, ValueError) as exc:  # doctor reports, never raises
-            found.append(Diagnosis("fail", f"PostgreSQL: {_one_line(exc)}"))
+            found.append(Diagnosis("fail", f"PostgreSQL: {one_line(exc)}"))
         return found
 
     def watch_commits(self, wake: Callable[[], object]) -> CommitWatch:
