@@ -33,7 +33,7 @@ import contextlib
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -186,8 +186,14 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--count-up-to", type=int, default=None,
                         help="counts stop at N (default: exact counts)")
+    parser.add_argument("--search-count-up-to", type=int, default=None,
+                        help="the bench's searches count up to N (default: as the views)")
     parser.add_argument("--only", action="append", default=[],
                         help="measure this query alone (repeatable)")
+    parser.add_argument("--steps", action="store_true",
+                        help="also time each step of one call (parse, SLA check, the read"
+                             " transaction and its statements, tags, rows, the audited"
+                             " read) and count the round trips to the server")
     args = parser.parse_args()
 
     import bench_tui
@@ -211,23 +217,35 @@ def main() -> None:
                 SlaPolicyConfig(name="front desk", first_response_s=3600,
                                 next_response_s=3600),)))
             svc = InboxService(store, config, "maria")
+            views = {v.query for v in STANDARD_VIEWS}
+            searched = (args.count_up_to if args.search_count_up_to is None
+                        else args.search_count_up_to)
+
+            def cap_of(query: str) -> int | None:
+                return args.count_up_to if query in views else searched
+
             rows = []
             for query in queries:
-                svc.list_conversations(query, 0, PAGE, args.count_up_to)  # warm
+                cap = cap_of(query)
+                svc.list_conversations(query, 0, PAGE, cap)  # warm
                 times, cpus = [], []
                 total = 0
                 for _ in range(args.repeat):
                     started, cpu = time.perf_counter(), time.process_time()
-                    total = svc.list_conversations(query, 0, PAGE, args.count_up_to).total
+                    total = svc.list_conversations(query, 0, PAGE, cap).total
                     times.append(time.perf_counter() - started)
                     cpus.append(time.process_time() - cpu)
                 rows.append((query, total, times, cpus))
+            if args.steps:
+                steps(svc, queries, args.repeat, cap_of)
             if args.explain:
-                explain(store, svc, queries, args.count_up_to)
+                explain(store, svc, queries, cap_of)
         finally:
             store.close()
     ms = 1000.0
     capped = "" if args.count_up_to is None else f", count_up_to={args.count_up_to}"
+    if args.search_count_up_to is not None:
+        capped += f" (searches {args.search_count_up_to})"
     print(f"\n{args.conversations:,} conversations on PostgreSQL, list_conversations(query,"
           f" 0, {PAGE}{capped}) through the service, {args.repeat} runs each (ms; CPU of this"
           " process)")
@@ -242,7 +260,124 @@ def main() -> None:
     print(f"target p95 < 50 ms: {'met by every query' if not slow else 'missed by ' + ', '.join(slow)}")
 
 
-def explain(store: Any, svc: Any, queries: list[str], count_up_to: int | None) -> None:
+def steps(svc: Any, queries: list[str], repeat: int,
+          cap_of: Callable[[str], int | None]) -> None:
+    """Wall and CPU of each step of `list_conversations`, p50 over `repeat` calls per
+    query, and the round trips to the server each call made (a statement's answer or a
+    transaction's end waited for)."""
+    from psycopg import waiting
+
+    from cxinbox.service import inbox
+    from cxinbox.store import sqlite_tx
+    from cxinbox.store.pg import search as pgsearch
+    from cxinbox.store.pg import store as pgstore
+
+    spans: dict[str, list[tuple[float, float]]] = {}
+    trips = [0]
+
+    def timed_call(name: str, owner: Any, attr: str) -> Callable[[], None]:
+        original = getattr(owner, attr)
+
+        def run(*a: Any, **k: Any) -> Any:
+            started, cpu = time.perf_counter(), time.process_time()
+            try:
+                return original(*a, **k)
+            finally:
+                spans.setdefault(name, []).append(
+                    (time.perf_counter() - started, time.process_time() - cpu))
+
+        setattr(owner, attr, run)
+        return lambda: setattr(owner, attr, original)
+
+    def timed_context(name: str, owner: Any, attr: str) -> Callable[[], None]:
+        """A context manager's entry and exit timed apart (checkout and BEGIN; COMMIT)."""
+        original = getattr(owner, attr)
+
+        @contextlib.contextmanager
+        def run(*a: Any, **k: Any) -> Iterator[Any]:
+            started, cpu = time.perf_counter(), time.process_time()
+            manager = original(*a, **k)
+            value = manager.__enter__()
+            spans.setdefault(f"{name}: enter", []).append(
+                (time.perf_counter() - started, time.process_time() - cpu))
+            try:
+                yield value
+            except BaseException as exc:
+                if not manager.__exit__(type(exc), exc, exc.__traceback__):
+                    raise
+            else:
+                started, cpu = time.perf_counter(), time.process_time()
+                manager.__exit__(None, None, None)
+                spans.setdefault(f"{name}: exit", []).append(
+                    (time.perf_counter() - started, time.process_time() - cpu))
+
+        setattr(owner, attr, run)
+        return lambda: setattr(owner, attr, original)
+
+    def counting_trips() -> Callable[[], None]:
+        """Each wait on the socket for the server to answer (libpq's generators ask to
+        read, and the answer was not there yet): a round trip, however many statements it
+        carried. A read of an answer already there (a pipeline collecting what came back
+        meanwhile) takes microseconds and is not counted."""
+        original = waiting.wait
+
+        def counted(gen: Any) -> Any:
+            reads = False
+            try:
+                state = next(gen)
+                while True:
+                    asked = time.perf_counter()
+                    ready = yield state
+                    # Wait.R, and the poll had to wait for it
+                    reads = reads or bool(state & 1 and time.perf_counter() - asked > 8e-6)
+                    state = gen.send(ready)
+            except StopIteration as done:
+                trips[0] += reads
+                return done.value
+
+        def run(gen: Any, *a: Any, **k: Any) -> Any:
+            return original(counted(gen), *a, **k)
+
+        waiting.wait = run
+        return lambda: setattr(waiting, "wait", original)
+
+    undo = [
+        timed_call("parse and compile", inbox.InboxService, "_selection"),
+        timed_call("SLA check (refresh_sla)", inbox.InboxService, "refresh_sla"),
+        timed_context("transaction", pgstore.PgStore, "_transaction"),
+        timed_call("list_page", pgstore.PgTx, "list_page"),
+        timed_call("  search: planner's estimate", pgsearch, "estimated_matches"),
+        timed_call("  search: walk (flags apart)", pgsearch, "_walk"),
+        timed_call("tags_for", sqlite_tx.SqliteTx, "tags_for"),
+        timed_call("summaries", inbox, "summary_from_row"),
+        timed_call("audited read (record_read)", inbox.InboxService, "record_read"),
+        timed_call("whole call", inbox.InboxService, "list_conversations"),
+        counting_trips(),
+    ]
+    ms = 1000.0
+    try:
+        for query in queries:
+            svc.list_conversations(query, 0, PAGE, cap_of(query))  # warm
+            spans.clear()
+            trips[0] = 0
+            for _ in range(repeat):
+                svc.list_conversations(query, 0, PAGE, cap_of(query))
+            print(f"\n== steps of {query or '(everything)'}: {trips[0] / repeat:.1f} round"
+                  f" trips to the server per call")
+            print(f"{'step':<40} {'calls':>6} {'wall p50':>9} {'wall p95':>9} {'CPU p50':>8}")
+            for name, values in spans.items():
+                per_call = len(values) / repeat
+                walls = [w for w, _ in values]
+                cpus = [c for _, c in values]
+                print(f"{name:<40} {per_call:>6.1f} {statistics.median(walls) * ms:>9.2f}"
+                      f" {pct(walls, 0.95) * ms:>9.2f} {statistics.median(cpus) * ms:>8.2f}")
+    finally:
+        for restore in reversed(undo):
+            restore()
+
+
+def explain(store: Any, svc: Any, queries: list[str],
+            cap_of: Callable[[str], int | None]) -> None:
     """The plans of the statements behind each query (captured from the store's
     connection as the service runs it)."""
     from cxinbox.store.pg import conn as pgconn
@@ -250,16 +385,16 @@ def explain(store: Any, svc: Any, queries: list[str], count_up_to: int | None) -
     seen: list[tuple[str, Any]] = []
     original = pgconn.PgConnection.execute
 
-    def capture(self: Any, sql: str, params: Any = ()) -> Any:
+    def capture(self: Any, sql: str, params: Any = (), **kw: Any) -> Any:
         if "FROM conversations c" in sql and not sql.startswith("EXPLAIN"):
             seen.append((sql, params))
-        return original(self, sql, params)
+        return original(self, sql, params, **kw)
 
     pgconn.PgConnection.execute = capture  # type: ignore[method-assign]
     try:
         for query in queries:
             seen.clear()
-            svc.list_conversations(query, 0, PAGE, count_up_to)
+            svc.list_conversations(query, 0, PAGE, cap_of(query))
             print(f"\n== {query or '(everything)'}")
             for sql, params in seen:
                 with store.read() as conn:
