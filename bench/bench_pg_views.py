@@ -23,7 +23,13 @@ statement (EXPLAIN ANALYZE) after the figures. `--url` fills the empty database 
 instead of a throwaway cluster (tests/support/pgcluster.py, fsync off); `--keep` leaves a
 filled `--url` database as it is on the next run. `--count-up-to N` asks for counts that
 stop at N (`list_conversations(..., count_up_to=N)`, a list's "10,000+") instead of exact
-ones.
+ones; `--search-count-up-to M` gives the bench's searches their own cap (the TUI counts a
+search to 200: tui/views.py SEARCH_COUNT_STEP). `--steps` also prints the wall and CPU of
+each step of a call (parse, transaction entry and exit, the page, the tags, the rows, the
+audited read; with the walked search's estimate and walk where the code has them).
+
+    python bench/bench_pg_views.py --url URL --keep --repeat 10 --count-up-to 10000 \
+        --search-count-up-to 200          # as the TUI asks
 """
 
 from __future__ import annotations
@@ -193,7 +199,7 @@ def main() -> None:
     parser.add_argument("--steps", action="store_true",
                         help="also time each step of one call (parse, SLA check, the read"
                              " transaction and its statements, tags, rows, the audited"
-                             " read) and count the round trips to the server")
+                             " read)")
     args = parser.parse_args()
 
     import bench_tui
@@ -262,18 +268,19 @@ def main() -> None:
 
 def steps(svc: Any, queries: list[str], repeat: int,
           cap_of: Callable[[str], int | None]) -> None:
-    """Wall and CPU of each step of `list_conversations`, p50 over `repeat` calls per
-    query, and the round trips to the server each call made (a statement's answer or a
-    transaction's end waited for)."""
-    from psycopg import waiting
-
+    """Wall and CPU of each step of `list_conversations`, p50 and p95 over `repeat` calls
+    per query (a transaction's entry is the pool's checkout and the BEGIN, its exit the
+    COMMIT and the checkin)."""
     from cxinbox.service import inbox
     from cxinbox.store import sqlite_tx
-    from cxinbox.store.pg import search as pgsearch
     from cxinbox.store.pg import store as pgstore
 
+    try:  # the walked search (absent from older code this bench may run against)
+        from cxinbox.store.pg import search as pgsearch
+    except ImportError:
+        pgsearch = None
+
     spans: dict[str, list[tuple[float, float]]] = {}
-    trips = [0]
 
     def timed_call(name: str, owner: Any, attr: str) -> Callable[[], None]:
         original = getattr(owner, attr)
@@ -314,56 +321,26 @@ def steps(svc: Any, queries: list[str], repeat: int,
         setattr(owner, attr, run)
         return lambda: setattr(owner, attr, original)
 
-    def counting_trips() -> Callable[[], None]:
-        """Each wait on the socket for the server to answer (libpq's generators ask to
-        read, and the answer was not there yet): a round trip, however many statements it
-        carried. A read of an answer already there (a pipeline collecting what came back
-        meanwhile) takes microseconds and is not counted."""
-        original = waiting.wait
-
-        def counted(gen: Any) -> Any:
-            reads = False
-            try:
-                state = next(gen)
-                while True:
-                    asked = time.perf_counter()
-                    ready = yield state
-                    # Wait.R, and the poll had to wait for it
-                    reads = reads or bool(state & 1 and time.perf_counter() - asked > 8e-6)
-                    state = gen.send(ready)
-            except StopIteration as done:
-                trips[0] += reads
-                return done.value
-
-        def run(gen: Any, *a: Any, **k: Any) -> Any:
-            return original(counted(gen), *a, **k)
-
-        waiting.wait = run
-        return lambda: setattr(waiting, "wait", original)
-
     undo = [
         timed_call("parse and compile", inbox.InboxService, "_selection"),
         timed_call("SLA check (refresh_sla)", inbox.InboxService, "refresh_sla"),
         timed_context("transaction", pgstore.PgStore, "_transaction"),
         timed_call("list_page", pgstore.PgTx, "list_page"),
-        timed_call("  search: planner's estimate", pgsearch, "estimated_matches"),
-        timed_call("  search: walk (flags apart)", pgsearch, "_walk"),
+        *([timed_call("  search: planner's estimate", pgsearch, "estimated_matches"),
+           timed_call("  search: walk (flags apart)", pgsearch, "_walk")] if pgsearch else []),
         timed_call("tags_for", sqlite_tx.SqliteTx, "tags_for"),
         timed_call("summaries", inbox, "summary_from_row"),
         timed_call("audited read (record_read)", inbox.InboxService, "record_read"),
         timed_call("whole call", inbox.InboxService, "list_conversations"),
-        counting_trips(),
     ]
     ms = 1000.0
     try:
         for query in queries:
             svc.list_conversations(query, 0, PAGE, cap_of(query))  # warm
             spans.clear()
-            trips[0] = 0
             for _ in range(repeat):
                 svc.list_conversations(query, 0, PAGE, cap_of(query))
-            print(f"\n== steps of {query or '(everything)'}: {trips[0] / repeat:.1f} round"
-                  f" trips to the server per call")
+            print(f"\n== steps of {query or '(everything)'}")
             print(f"{'step':<40} {'calls':>6} {'wall p50':>9} {'wall p95':>9} {'CPU p50':>8}")
             for name, values in spans.items():
                 per_call = len(values) / repeat
