@@ -151,8 +151,9 @@ class PgStore:
         statement instead of waiting for an answer of their own, and the COMMIT with the
         last; the connection waits only where a result is read. For the service's
         `reading()` and `recording()`, whose statements are plain reads and the event
-        append: a list through the service made 16 round trips to the server, each a
-        wait for a busy machine to schedule the server and then this process again."""
+        append: a list through the service made 13 round trips to the server (the SLA
+        check's transaction 3, the read 6, the audited read 4; now 5 and 2), each a wait
+        for a busy machine to schedule the server and then this process again."""
         current: PgConnection | None = getattr(self._local, "conn", None)
         if current is not None:  # nested use joins the outer transaction
             yield current
