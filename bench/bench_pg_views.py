@@ -23,7 +23,13 @@ statement (EXPLAIN ANALYZE) after the figures. `--url` fills the empty database 
 instead of a throwaway cluster (tests/support/pgcluster.py, fsync off); `--keep` leaves a
 filled `--url` database as it is on the next run. `--count-up-to N` asks for counts that
 stop at N (`list_conversations(..., count_up_to=N)`, a list's "10,000+") instead of exact
-ones.
+ones; `--search-count-up-to M` gives the bench's searches their own cap (the TUI counts a
+search to 200: tui/views.py SEARCH_COUNT_STEP). `--steps` also prints the wall and CPU of
+each step of a call (parse, transaction entry and exit, the page, the tags, the rows, the
+audited read; with the walked search's estimate and walk where the code has them).
+
+    python bench/bench_pg_views.py --url URL --keep --repeat 10 --count-up-to 10000 \
+        --search-count-up-to 200          # as the TUI asks
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ import contextlib
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -186,8 +192,14 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--count-up-to", type=int, default=None,
                         help="counts stop at N (default: exact counts)")
+    parser.add_argument("--search-count-up-to", type=int, default=None,
+                        help="the bench's searches count up to N (default: as the views)")
     parser.add_argument("--only", action="append", default=[],
                         help="measure this query alone (repeatable)")
+    parser.add_argument("--steps", action="store_true",
+                        help="also time each step of one call (parse, SLA check, the read"
+                             " transaction and its statements, tags, rows, the audited"
+                             " read)")
     args = parser.parse_args()
 
     import bench_tui
@@ -211,23 +223,35 @@ def main() -> None:
                 SlaPolicyConfig(name="front desk", first_response_s=3600,
                                 next_response_s=3600),)))
             svc = InboxService(store, config, "maria")
+            views = {v.query for v in STANDARD_VIEWS}
+            searched = (args.count_up_to if args.search_count_up_to is None
+                        else args.search_count_up_to)
+
+            def cap_of(query: str) -> int | None:
+                return args.count_up_to if query in views else searched
+
             rows = []
             for query in queries:
-                svc.list_conversations(query, 0, PAGE, args.count_up_to)  # warm
+                cap = cap_of(query)
+                svc.list_conversations(query, 0, PAGE, cap)  # warm
                 times, cpus = [], []
                 total = 0
                 for _ in range(args.repeat):
                     started, cpu = time.perf_counter(), time.process_time()
-                    total = svc.list_conversations(query, 0, PAGE, args.count_up_to).total
+                    total = svc.list_conversations(query, 0, PAGE, cap).total
                     times.append(time.perf_counter() - started)
                     cpus.append(time.process_time() - cpu)
                 rows.append((query, total, times, cpus))
+            if args.steps:
+                steps(svc, queries, args.repeat, cap_of)
             if args.explain:
-                explain(store, svc, queries, args.count_up_to)
+                explain(store, svc, queries, cap_of)
         finally:
             store.close()
     ms = 1000.0
     capped = "" if args.count_up_to is None else f", count_up_to={args.count_up_to}"
+    if args.search_count_up_to is not None:
+        capped += f" (searches {args.search_count_up_to})"
     print(f"\n{args.conversations:,} conversations on PostgreSQL, list_conversations(query,"
           f" 0, {PAGE}{capped}) through the service, {args.repeat} runs each (ms; CPU of this"
           " process)")
@@ -242,7 +266,95 @@ def main() -> None:
     print(f"target p95 < 50 ms: {'met by every query' if not slow else 'missed by ' + ', '.join(slow)}")
 
 
-def explain(store: Any, svc: Any, queries: list[str], count_up_to: int | None) -> None:
+def steps(svc: Any, queries: list[str], repeat: int,
+          cap_of: Callable[[str], int | None]) -> None:
+    """Wall and CPU of each step of `list_conversations`, p50 and p95 over `repeat` calls
+    per query (a transaction's entry is the pool's checkout and the BEGIN, its exit the
+    COMMIT and the checkin)."""
+    from cxinbox.service import inbox
+    from cxinbox.store import sqlite_tx
+    from cxinbox.store.pg import store as pgstore
+
+    try:  # the walked search (absent from older code this bench may run against)
+        from cxinbox.store.pg import search as pgsearch
+    except ImportError:
+        pgsearch = None
+
+    spans: dict[str, list[tuple[float, float]]] = {}
+
+    def timed_call(name: str, owner: Any, attr: str) -> Callable[[], None]:
+        original = getattr(owner, attr)
+
+        def run(*a: Any, **k: Any) -> Any:
+            started, cpu = time.perf_counter(), time.process_time()
+            try:
+                return original(*a, **k)
+            finally:
+                spans.setdefault(name, []).append(
+                    (time.perf_counter() - started, time.process_time() - cpu))
+
+        setattr(owner, attr, run)
+        return lambda: setattr(owner, attr, original)
+
+    def timed_context(name: str, owner: Any, attr: str) -> Callable[[], None]:
+        """A context manager's entry and exit timed apart (checkout and BEGIN; COMMIT)."""
+        original = getattr(owner, attr)
+
+        @contextlib.contextmanager
+        def run(*a: Any, **k: Any) -> Iterator[Any]:
+            started, cpu = time.perf_counter(), time.process_time()
+            manager = original(*a, **k)
+            value = manager.__enter__()
+            spans.setdefault(f"{name}: enter", []).append(
+                (time.perf_counter() - started, time.process_time() - cpu))
+            try:
+                yield value
+            except BaseException as exc:
+                if not manager.__exit__(type(exc), exc, exc.__traceback__):
+                    raise
+            else:
+                started, cpu = time.perf_counter(), time.process_time()
+                manager.__exit__(None, None, None)
+                spans.setdefault(f"{name}: exit", []).append(
+                    (time.perf_counter() - started, time.process_time() - cpu))
+
+        setattr(owner, attr, run)
+        return lambda: setattr(owner, attr, original)
+
+    undo = [
+        timed_call("parse and compile", inbox.InboxService, "_selection"),
+        timed_call("SLA check (refresh_sla)", inbox.InboxService, "refresh_sla"),
+        timed_context("transaction", pgstore.PgStore, "_transaction"),
+        timed_call("list_page", pgstore.PgTx, "list_page"),
+        *([timed_call("  search: planner's estimate", pgsearch, "estimated_matches"),
+           timed_call("  search: walk (flags apart)", pgsearch, "_walk")] if pgsearch else []),
+        timed_call("tags_for", sqlite_tx.SqliteTx, "tags_for"),
+        timed_call("summaries", inbox, "summary_from_row"),
+        timed_call("audited read (record_read)", inbox.InboxService, "record_read"),
+        timed_call("whole call", inbox.InboxService, "list_conversations"),
+    ]
+    ms = 1000.0
+    try:
+        for query in queries:
+            svc.list_conversations(query, 0, PAGE, cap_of(query))  # warm
+            spans.clear()
+            for _ in range(repeat):
+                svc.list_conversations(query, 0, PAGE, cap_of(query))
+            print(f"\n== steps of {query or '(everything)'}")
+            print(f"{'step':<40} {'calls':>6} {'wall p50':>9} {'wall p95':>9} {'CPU p50':>8}")
+            for name, values in spans.items():
+                per_call = len(values) / repeat
+                walls = [w for w, _ in values]
+                cpus = [c for _, c in values]
+                print(f"{name:<40} {per_call:>6.1f} {statistics.median(walls) * ms:>9.2f}"
+                      f" {pct(walls, 0.95) * ms:>9.2f} {statistics.median(cpus) * ms:>8.2f}")
+    finally:
+        for restore in reversed(undo):
+            restore()
+
+
+def explain(store: Any, svc: Any, queries: list[str],
+            cap_of: Callable[[str], int | None]) -> None:
     """The plans of the statements behind each query (captured from the store's
     connection as the service runs it)."""
     from cxinbox.store.pg import conn as pgconn
@@ -250,16 +362,16 @@ def explain(store: Any, svc: Any, queries: list[str], count_up_to: int | None) -
     seen: list[tuple[str, Any]] = []
     original = pgconn.PgConnection.execute
 
-    def capture(self: Any, sql: str, params: Any = ()) -> Any:
+    def capture(self: Any, sql: str, params: Any = (), **kw: Any) -> Any:
         if "FROM conversations c" in sql and not sql.startswith("EXPLAIN"):
             seen.append((sql, params))
-        return original(self, sql, params)
+        return original(self, sql, params, **kw)
 
     pgconn.PgConnection.execute = capture  # type: ignore[method-assign]
     try:
         for query in queries:
             seen.clear()
-            svc.list_conversations(query, 0, PAGE, count_up_to)
+            svc.list_conversations(query, 0, PAGE, cap_of(query))
             print(f"\n== {query or '(everything)'}")
             for sql, params in seen:
                 with store.read() as conn:

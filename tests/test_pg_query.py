@@ -33,11 +33,14 @@ from cxinbox.domain.models import Address, Attachment, ParsedMessage
 from cxinbox.domain.query import QueryContext, parse_query
 from cxinbox.service.inbox import InboxService
 from cxinbox.store import fts, ingest
+from cxinbox.store.conversations import LIST_COLUMNS, list_page, read_rows
 from cxinbox.store.db import Database
+from cxinbox.store.pg import search as pg_search
 from cxinbox.store.pg.conn import PgConnection
 from cxinbox.store.pg.copy import copy_to_postgres, verify_copy
-from cxinbox.store.pg.query import compile_query_pg, sla_condition_pg
-from cxinbox.store.query_sql import compile_query, sla_condition
+from cxinbox.store.pg.query import compile_per_row_pg, compile_query_pg, sla_condition_pg
+from cxinbox.store.query_sql import compile_query, narrowed_by_subquery, sla_condition
+from cxinbox.store.records import ConversationRecord
 from cxinbox.store.sms import SmsRecord, insert_sms
 from teamhelp import DESK, T0, open_service
 
@@ -391,3 +394,85 @@ def test_a_failed_copy_leaves_no_row_behind_and_says_so_in_one_line(
         assert "\n" not in message and "call back" not in message
         for table in ("raw_messages", "conversations", "messages", "events", "notes"):
             assert pg.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
+
+
+def _narrowed(query: str) -> tuple[str, list[object], str, list[object]] | None:
+    """The query's condition and its per-row form, when a subquery narrows it."""
+    ctx = QueryContext(me="maria", now=NOW, tz=UTC)
+    where, params = compile_query_pg(parse_query(query), ctx, sla_condition_pg(NOW))
+    if not narrowed_by_subquery(where):
+        return None
+    per_row, per_row_params = compile_per_row_pg(parse_query(query), ctx,
+                                                 sla_condition_pg(NOW))
+    return where, list(params), per_row, list(per_row_params)
+
+
+def test_the_per_row_form_selects_the_same_conversations(
+        copied: tuple[Inbox, psycopg.Connection[Any]]) -> None:
+    """Issue #16: the form a walked search tests each conversation with (PerRowDialect)
+    means what the indexed form means, for every query form, negated ones too."""
+    _inbox, pg = copied
+    ctx = QueryContext(me="maria", now=NOW, tz=UTC)
+    differing = {}
+    for query in QUERIES:
+        per_row, params = compile_per_row_pg(parse_query(query), ctx, sla_condition_pg(NOW))
+        theirs = _ids(PgConnection(pg).execute(
+            f"SELECT c.id FROM conversations c WHERE {per_row}", params))
+        if theirs != _pg_ids(pg, query):
+            differing[query] = theirs
+    assert not differing, differing
+
+
+@pytest.mark.parametrize("flags_first", [False, True])
+def test_a_walked_search_lists_the_page_and_count_the_indexes_list(
+        copied: tuple[Inbox, psycopg.Connection[Any]], flags_first: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A narrowed search whose count may stop early is walked in list order
+    (store/pg/search.py): its page is the same rows, in the same order, as the page of
+    every match found and sorted, and its count is the exact one stopped at the cap; a walk
+    that finds fewer than the cap leaves the search to the indexes, which count exactly."""
+    _inbox, pg = copied
+    conn = PgConnection(pg)
+    walked: list[str] = []
+    walk = pg_search._walk
+
+    def counting_walk(*args: Any) -> Any:
+        found = walk(*args)
+        if found is not None:
+            walked.append(args[1])
+        return found
+
+    monkeypatch.setattr(pg_search, "_walk", counting_walk)
+    checked = 0
+    for query in QUERIES:
+        narrowed = _narrowed(query)
+        if narrowed is None:
+            continue
+        where, params, per_row, per_row_params = narrowed
+        for order in ("newest", "oldest", "due"):
+            exact, total = list_page(conn, where, params, 0, 500, order,
+                                     red_flags_first=flags_first)
+            for cap, offset, limit in ((1, 0, 1), (3, 1, 2), (4, 0, 4), (6, 2, 3),
+                                       (10_000, 0, 50)):
+                rows, counted = pg_search.list_page(
+                    conn, where, params, per_row, per_row_params, offset, limit, order,
+                    cap, red_flags_first=flags_first)
+                assert counted == min(total, cap), (query, order, cap)
+                assert [r.id for r in rows] == [r.id for r in exact[offset:offset + limit]], \
+                    (query, order, cap, offset)
+                assert rows == exact[offset:offset + limit]  # whole records, JSON-read
+                checked += 1
+    assert checked > 100
+    assert len(walked) > 50  # the walk answered most of them (the cap reached)
+
+
+def test_rows_read_as_json_are_the_rows_read_cell_by_cell(
+        copied: tuple[Inbox, psycopg.Connection[Any]]) -> None:
+    """A page's rows come back from PostgreSQL as one JSON value (conversations.read_rows):
+    every column, NULLs, accents and quotes included, reads back as psycopg reads it."""
+    _inbox, pg = copied
+    conn = PgConnection(pg)
+    sql = f"SELECT {LIST_COLUMNS} FROM conversations c ORDER BY c.id"
+    cell_by_cell = [ConversationRecord(*r) for r in conn.execute(sql).fetchall()]
+    assert len(cell_by_cell) > 10
+    assert [ConversationRecord(*r) for r in read_rows(conn, sql, [])] == cell_by_cell

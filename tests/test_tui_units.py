@@ -285,6 +285,23 @@ def test_mail_sync_line() -> None:
     assert problem and text.startswith("1 folder quarantined")
 
 
+def test_a_search_and_a_tag_count_in_smaller_steps_than_a_view() -> None:
+    from cxinbox.tui.views import (
+        SEARCH_COUNT_STEP,
+        count_cap,
+        count_step,
+        search_view,
+        standard_view,
+        tag_view,
+    )
+
+    assert count_step(standard_view("all")) == 10_000
+    assert count_step(search_view("refill")) == SEARCH_COUNT_STEP == 200
+    assert count_step(tag_view("lab-results")) == SEARCH_COUNT_STEP
+    assert count_cap(0, 100, step=SEARCH_COUNT_STEP) == 200
+    assert count_cap(150, 100, 200, SEARCH_COUNT_STEP) == 400  # scrolled past: counts on
+
+
 def test_count_caps_step_by_ten_thousand_and_never_shrink() -> None:
     from cxinbox.tui.views import count_cap, count_text
 

@@ -353,11 +353,24 @@ class InboxService:
         if count_up_to is not None and count_up_to < 1:
             raise BadRequest("count_up_to must be at least 1")
         selection, parsed = self._selection(query)
-        self.refresh_sla()
-        with self.store.reading() as tx:
+
+        def read(tx: StoreTx) -> tuple[list[ConversationRecord], int, dict[int, list[str]]]:
             rows, total = tx.list_page(selection, offset, limit, parsed.sort, count_up_to,
                                        red_flags_first=parsed.red_flags_first)
-            tags = tx.tags_for([r.id for r in rows])
+            return rows, total, tx.tags_for([r.id for r in rows])
+
+        # The SLA check is the first read of the list's own transaction: when no due time
+        # is stale in its snapshot, the list reads that snapshot as refresh_sla would have
+        # left it, with no transaction of its own for the check (on PostgreSQL that was
+        # three of a list's round trips to the server).
+        with self.store.reading() as tx:
+            stale = self.sla.enabled and tx.has_sla_dirty()
+            got = None if stale else read(tx)
+        if got is None:
+            self.refresh_sla()
+            with self.store.reading() as tx:
+                got = read(tx)
+        rows, total, tags = got
         items = tuple(summary_from_row(r, tags[r.id]) for r in rows)
         self.record_read("conversation.list", "", {
             "query": query, "offset": offset, "limit": limit, "count": total,

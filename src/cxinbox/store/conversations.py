@@ -6,6 +6,7 @@ import sqlite3
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cxinbox.store.db import append_event
 from cxinbox.store.dialect import dialect_of, inserted_id
@@ -34,6 +35,8 @@ _LIST_COLUMNS = (
     " c.sla_at_risk_at, c.sla_pause_end, c.contact_id, c.intent, c.red_flag,"
     " coalesce(c.red_flag_matched, '') AS red_flag_matched, c.language"
 )
+LIST_COLUMNS = _LIST_COLUMNS
+"""The columns of a ConversationRecord over `conversations c`, in its order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,10 +173,7 @@ def _plain_page(conn: sqlite3.Connection, where: str, params: Sequence[object], 
     if count_up_to is not None:
         if dialect.name == "postgresql" and not red_flags_first and (
                 not narrowed_by_subquery(where) or _FULL_TEXT_PG in where):
-            total = _count_up_to(conn, base, params, count_up_to)
-            more = total == count_up_to  # the page may lie beyond what was counted
-            return _page(conn, base, params, offset, limit, sort,
-                         offset + 1 if more else total), total
+            return _counted_page_pg(conn, base, params, offset, limit, sort, count_up_to)
         rows, total = _plain_page(conn, where, params, offset, limit, order,
                                   red_flags_first=red_flags_first)
         return rows, min(total, count_up_to)
@@ -189,12 +189,12 @@ def _plain_page(conn: sqlite3.Connection, where: str, params: Sequence[object], 
         first = (f"id IN (SELECT c.id FROM conversations c"
                  f"{dialect.indexed_by('conversations_red_flag')}"
                  f" WHERE {OPEN_SQL}) DESC, ") if red_flags_first else ""
-        found = conn.execute(
+        found = read_rows(conn,
             f"WITH hits AS MATERIALIZED (SELECT {sort.hit_columns} {hits}"
             f" WHERE c.merged_into IS NULL AND ({where}))"
             f" SELECT {_LIST_COLUMNS}, (SELECT count(*) FROM hits) AS total_matches"
             f" FROM (SELECT id FROM hits ORDER BY {first}{sort.hits} LIMIT ? OFFSET ?) p"
-            " JOIN conversations c ON c.id = p.id", [*params, limit, offset]).fetchall()
+            " JOIN conversations c ON c.id = p.id", [*params, limit, offset])
         if found:
             # The count rides along as the last column of every row.
             rows = [ConversationRecord(*r[:-1]) for r in found]
@@ -225,13 +225,43 @@ def _page(conn: sqlite3.Connection, base: str, params: Sequence[object], offset:
     `offset` is past the `total` matches)."""
     if offset >= total:
         return []
-    rows = [ConversationRecord(*r) for r in conn.execute(
-        f"SELECT {_LIST_COLUMNS} FROM conversations c WHERE c.id IN"
-        f" (SELECT c.id {base} ORDER BY {sort.table} LIMIT ? OFFSET ?)",
-        [*params, limit, offset])]
+    rows = [ConversationRecord(*r) for r in read_rows(conn, _page_sql(base, sort),
+                                                  [*params, limit, offset])]
     # The page's rows come back by id; put them in list order (a page, not the matches).
     rows.sort(key=sort.key, reverse=sort.reverse)
     return rows
+
+
+def _page_sql(base: str, sort: _Order) -> str:
+    return (f"SELECT {_LIST_COLUMNS} FROM conversations c WHERE c.id IN"
+            f" (SELECT c.id {base} ORDER BY {sort.table} LIMIT ? OFFSET ?)")
+
+
+def _counted_page_pg(conn: sqlite3.Connection, base: str, params: Sequence[object],
+                     offset: int, limit: int, sort: _Order, count_up_to: int,
+                     ) -> tuple[list[ConversationRecord], int]:
+    """PostgreSQL: the count stopped at `count_up_to` and the page walked in list order,
+    in one statement (one round trip to the server instead of two). The page is read
+    even when `offset` lies past the matches; it is then empty."""
+    found = conn.execute(
+        f"SELECT (SELECT count(*) FROM (SELECT 1 {base} LIMIT ?) AS n),"
+        f" (SELECT json_agg(r) FROM ({_page_sql(base, sort)}) AS r)",
+        [*params, count_up_to, *params, limit, offset]).fetchone()
+    rows = [ConversationRecord(*r.values()) for r in found[1] or ()]
+    rows.sort(key=sort.key, reverse=sort.reverse)
+    return rows, int(found[0])
+
+
+def read_rows(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> list[Sequence[Any]]:
+    """`conn.execute(sql, params).fetchall()`. On PostgreSQL the rows come back as one
+    JSON value (`json_agg`), read back in column order: the pure-Python build of psycopg
+    decodes each cell with its own call into libpq, about 2 microseconds, and the 3,000
+    cells of a page of 100 conversations were half of a list's CPU in the service. The
+    statement's column names must differ from each other (they are the JSON keys)."""
+    if dialect_of(conn).name != "postgresql":
+        return conn.execute(sql, list(params)).fetchall()
+    found = conn.execute(f"SELECT json_agg(r) FROM ({sql}) AS r", list(params)).fetchone()[0]
+    return [tuple(r.values()) for r in found or ()]
 
 
 def _live_where(where: str) -> str:

@@ -230,6 +230,13 @@ class Dialect:
     def recipient(self, node: Field) -> Sql:
         return _to(node)
 
+    def has_tag(self, tag: str) -> Sql:
+        return _HAS_TAG, [tag]
+
+    def either(self, parts: Sequence[str]) -> str:
+        """Conditions joined by OR (their parameters stay in order)."""
+        return "(" + " OR ".join(parts) + ")"
+
     def assignee(self, node: Field) -> Sql:
         return _assignee(node)
 
@@ -293,8 +300,11 @@ class _Compiler:
             elif texts:
                 parts.append(self._dialect.text_match(texts, any_of=op == "OR"))
                 texts = []
+        values = [param for _, part_params in parts for param in part_params]
+        if op == "OR":
+            return self._dialect.either([part_sql for part_sql, _ in parts]), values
         sql = f" {op} ".join(part_sql for part_sql, _ in parts)
-        return f"({sql})", [param for _, part_params in parts for param in part_params]
+        return f"({sql})", values
 
     def _field(self, node: Field) -> Sql:
         if node.name not in FIELD_NAMES:
@@ -338,8 +348,8 @@ def _date(_: Dialect, node: Field, ctx: QueryContext) -> Sql:
     return f"c.last_message_at {op} ?", [seconds]
 
 
-def _tag(_: Dialect, node: Field, __: QueryContext) -> Sql:
-    return _HAS_TAG, [node.value.lower()]
+def _tag(dialect: Dialect, node: Field, __: QueryContext) -> Sql:
+    return dialect.has_tag(node.value.lower())
 
 
 def _mailbox(node: Field) -> Sql:

@@ -127,6 +127,11 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _searched(query: str) -> views.View:
+    """The view a search box's `query` shows: Everything when it is empty."""
+    return views.search_view(query) if query else views.standard_view("all")
+
+
 def _touches(event: Event, conv_id: int) -> bool:
     if event.target == f"conversation:{conv_id}":
         return True
@@ -330,7 +335,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
                    cap: int | None = None) -> None:
         self._view = view
         self._generation += 1
-        self._list_cap = cap = views.count_cap(0, 0) if cap is None else cap
+        self._list_cap = cap = views.count_cap(0, 0, step=views.count_step(view)) \
+            if cap is None else cap
         self.header_bar.set_view(view.title, None)
         self.conversation_list.reset(self._generation, fetch=preloaded is None)
         if preloaded is not None:
@@ -380,7 +386,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     def on_conversation_list_window_wanted(self, message: ConversationList.WindowWanted) -> None:
         message.stop()
-        self._list_cap = views.count_cap(message.offset, message.limit, self._list_cap)
+        self._list_cap = views.count_cap(message.offset, message.limit, self._list_cap,
+                                         views.count_step(self._view))
         self._fetch_window(message.generation, self._view.query, message.offset, message.limit,
                            self._list_cap)
 
@@ -441,8 +448,9 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
     @work(exclusive=True, exit_on_error=False, group="search")
     async def _run_search(self, seq: int, query: str, offset: int, limit: int) -> None:
         try:
-            page = await self.api.list_conversations(query, offset, limit,
-                                                     views.count_cap(offset, limit))
+            page = await self.api.list_conversations(
+                query, offset, limit,
+                views.count_cap(offset, limit, step=views.count_step(_searched(query))))
         except BadQuery as exc:
             self.post_message(SearchDone(seq, query, None, str(exc)))
         except Exception as exc:  # noqa: BLE001 - shown under the query, never a crash
@@ -457,10 +465,10 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             self.search_bar.show_error(message.error)
             return
         self.search_bar.close()
-        view = views.search_view(message.query) if message.query else views.standard_view(
-            "all")
+        view = _searched(message.query)
         self._show_view(view, preloaded=message.page,
-                        cap=views.count_cap(0, len(message.page.items)))
+                        cap=views.count_cap(0, len(message.page.items),
+                                            step=views.count_step(view)))
         # The keys move to the list once the results are drawn: the field's blur and the
         # list's focus restyle both widgets, and doing that first delayed every search's
         # results by a frame's worth of work. Keys typed meanwhile still land in the

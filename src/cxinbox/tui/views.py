@@ -64,11 +64,25 @@ conversations an exact count is slow where a page is quick (issue #16). A count 
 reached its cap is shown as "10,000+" (`count_text`)."""
 
 
-def count_cap(offset: int, limit: int, at_least: int = 0) -> int:
+SEARCH_COUNT_STEP = 200
+"""The step of a search's count (and a tag's view): "200+". A view's count reads an index
+alone, but a search's walks the list testing each conversation (its words, its senders,
+its tags) and stops at the count; at a million conversations 10,000 matches of a common
+word took seconds to reach, 200 take milliseconds (store/pg/search.py)."""
+
+
+def count_step(view: View) -> int:
+    """How far `view`'s list counts at first: SEARCH_COUNT_STEP for a search or a tag."""
+    return SEARCH_COUNT_STEP if view.key == "search" or view.key.startswith("tag:") \
+        else COUNT_STEP
+
+
+def count_cap(offset: int, limit: int, at_least: int = 0, step: int | None = None) -> int:
     """The count cap for the page `offset`..`offset + limit`: the first multiple of
-    COUNT_STEP that covers it, and never below `at_least` (the cap the list already
-    uses, so the total changes only when scrolling passes another step)."""
-    step = COUNT_STEP
+    `step` (COUNT_STEP by default) that covers it, and never below `at_least` (the cap
+    the list already uses, so the total changes only when scrolling passes another
+    step)."""
+    step = COUNT_STEP if step is None else step
     return max(-(-(offset + limit) // step) * step, at_least, step)
 
 

@@ -202,18 +202,21 @@ class PgConnection:
     dialect = POSTGRESQL
 
     def __init__(self, raw: psycopg.Connection[Any],
-                 to_commit: ExitStack | None = None) -> None:
+                 to_commit: ExitStack | None = None, pipe: Pipeline | None = None) -> None:
         """`to_commit`: closed by the store after its transaction's COMMIT is sent, so a
-        pipeline entered on it carries the COMMIT (`pipeline_until_commit`)."""
+        pipeline entered on it carries the COMMIT (`pipeline_until_commit`). `pipe`: the
+        pipeline the whole transaction already runs in, if the store began it in one."""
         self.raw = raw
-        self._pipe: Pipeline | None = None
+        self._pipe: Pipeline | None = pipe
         self._to_commit = to_commit
         raw.row_factory = _row_factory
 
-    def execute(self, sql: str,
-                params: Sequence[Any] | Mapping[str, Any] = ()) -> PgCursor:
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = (), *,
+                prepare: bool | None = None) -> PgCursor:
+        """`prepare`: psycopg's (None: prepared once the text is seen again; False:
+        never, for a statement whose plan must be made with its values each time)."""
         cursor = self.raw.cursor()
-        cursor.execute(*_bind(sql, params))
+        cursor.execute(*_bind(sql, params), prepare=prepare)
         return PgCursor(cursor, self._pipe)
 
     def executemany(self, sql: str,

@@ -39,15 +39,15 @@ from cxinbox.store.query_sql import (
     sla_condition,
 )
 
-__all__ = ["POSTGRESQL", "compile_query_pg", "sla_condition_pg"]
+__all__ = ["PER_ROW", "POSTGRESQL", "compile_per_row_pg", "compile_query_pg",
+           "sla_condition_pg"]
 
 Sql = tuple[str, list[object]]
 
 _TRIGRAM = 3
 
-_SEARCH = ("c.id {op} (SELECT m.conversation_id FROM messages m"
-           " WHERE m.search @@ cxinbox_search(ARRAY[{terms}]::text[],"
-           " ARRAY[{prefixes}]::boolean[], {any_of}))")
+_SEARCH_TEST = ("m.search @@ cxinbox_search(ARRAY[{terms}]::text[],"
+                " ARRAY[{prefixes}]::boolean[], {any_of})")
 
 # Senders: the trigram index expression (store/pg/schema.py spells it the same, or the
 # planner would not use it), then the exact test (a substring of one column, not of both).
@@ -76,6 +76,9 @@ _MENTIONED_BY = (
 )
 
 
+_IN_SELECT = "c.id IN (SELECT "
+
+
 class PostgresDialect(Dialect):
     """PostgreSQL's spelling of the terms SQLite's dialect writes its own way."""
 
@@ -85,11 +88,8 @@ class PostgresDialect(Dialect):
         "status": "c.status", "priority": "c.priority", "channel": "c.channel"}
 
     def text_match(self, texts: Sequence[Text], any_of: bool, op: str = "IN") -> Sql:
-        sql = _SEARCH.format(op=op, terms=", ".join("?" * len(texts)),
-                             prefixes=", ".join("?" * len(texts)),
-                             any_of="TRUE" if any_of else "FALSE")
-        values: list[object] = [_nul_free(text.value) for text in texts]
-        return sql, [*values, *(not text.phrase for text in texts)]
+        test, params = _search_test(texts, any_of)
+        return f"c.id {op} (SELECT m.conversation_id FROM messages m WHERE {test})", params
 
     def sender(self, node: Field) -> Sql:
         pattern = _contains(node.value)
@@ -121,8 +121,62 @@ class PostgresDialect(Dialect):
     def sla(self, sql: str) -> str:
         return f"COALESCE(({sql}), FALSE)"
 
+    def either(self, parts: Sequence[str]) -> str:
+        """Terms that are each `c.id IN (SELECT ...)` as one list of their union: the
+        planner tests an OR of lists against every conversation of the inbox (a number,
+        which is its words OR its senders, read a million index entries to find none),
+        where it joins one list's few rows by id."""
+        if len(parts) > 1 and all(p.startswith(_IN_SELECT) and p.endswith(")") for p in parts):
+            return "c.id IN (" + " UNION ALL ".join(
+                p[len(_IN_SELECT) - len("SELECT "):-1] for p in parts) + ")"
+        return super().either(parts)
+
 
 POSTGRESQL: Final = PostgresDialect()
+
+
+def _some_message(condition: str) -> str:
+    """True when one of the conversation's own messages meets `condition` (over `m`):
+    a lookup in its messages by `messages_conversation` that stops at the first. A scalar
+    subquery with LIMIT, so that the planner keeps it a test per row: an `IN` or `EXISTS`
+    it turns into a hash of every match in the inbox first (a million messages read for
+    `from:garcia`), whatever few rows the list then needs."""
+    return (f"COALESCE((SELECT TRUE FROM messages m WHERE m.conversation_id = c.id"
+            f" AND ({condition}) LIMIT 1), FALSE)")
+
+
+_TAGGED = ("COALESCE((SELECT TRUE FROM conversation_tags t WHERE t.conversation_id = c.id"
+           " AND t.tag = ? LIMIT 1), FALSE)")
+
+
+class PerRowDialect(PostgresDialect):
+    """The narrowing terms (text, from:, a number, to:, tag:) as tests of one
+    conversation at a time, for a list walked in its order that stops after a few
+    hundred matches (store/pg/search.py): meaning the same as POSTGRESQL's, whose
+    subqueries find every match in the inbox through their indexes."""
+
+    def text_match(self, texts: Sequence[Text], any_of: bool, op: str = "IN") -> Sql:
+        test, params = _search_test(texts, any_of)
+        found = _some_message(test)
+        return (found if op == "IN" else f"NOT {found}"), params
+
+    def sender(self, node: Field) -> Sql:
+        return (f"({_SHORT_MATCH.format(t='c')} OR {_some_message(_SHORT_MATCH.format(t='m'))})",
+                [_contains(node.value)] * 4)
+
+    def phone(self, node: Phone) -> Sql:
+        suffix = f"%{node.digits}"
+        return f"(c.from_addr LIKE ? OR {_some_message('m.from_addr LIKE ?')})", [suffix] * 2
+
+    def recipient(self, node: Field) -> Sql:
+        return (_some_message("m.to_addrs ILIKE ? ESCAPE '\\' OR m.cc_addrs ILIKE ? ESCAPE '\\'"),
+                [_contains(node.value)] * 2)
+
+    def has_tag(self, tag: str) -> Sql:
+        return _TAGGED, [tag]
+
+
+PER_ROW: Final = PerRowDialect()
 
 
 def compile_query_pg(node: Node, ctx: QueryContext, sla_sql: SlaSql | None = None) -> Sql:
@@ -132,9 +186,24 @@ def compile_query_pg(node: Node, ctx: QueryContext, sla_sql: SlaSql | None = Non
     return compile_with(POSTGRESQL, node, ctx, sla_sql)
 
 
+def compile_per_row_pg(node: Node, ctx: QueryContext, sla_sql: SlaSql | None = None) -> Sql:
+    """`compile_query_pg`'s condition with each narrowing term tested per conversation
+    (PerRowDialect): the same conversations, for a list that walks its order."""
+    return compile_with(PER_ROW, node, ctx, sla_sql)
+
+
 def sla_condition_pg(now: datetime) -> SlaSql:
     """`sla:` terms at `now`, for `compile_query_pg`."""
     return sla_condition(now, POSTGRESQL)
+
+
+def _search_test(texts: Sequence[Text], any_of: bool) -> Sql:
+    """The full-text test of one message `m` and its parameters."""
+    test = _SEARCH_TEST.format(terms=", ".join("?" * len(texts)),
+                               prefixes=", ".join("?" * len(texts)),
+                               any_of="TRUE" if any_of else "FALSE")
+    values: list[object] = [_nul_free(text.value) for text in texts]
+    return test, [*values, *(not text.phrase for text in texts)]
 
 
 def _contains(value: str) -> str:

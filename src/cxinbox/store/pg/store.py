@@ -34,7 +34,7 @@ from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.interface import Selection, StoreTx
 from cxinbox.store.pg.conn import PgConnection, one_line
 from cxinbox.store.pg.lease import PgLease, PgLeases
-from cxinbox.store.records import Diagnosis
+from cxinbox.store.records import ConversationRecord, Diagnosis
 from cxinbox.store.sqlite import SqlSelection
 from cxinbox.store.sqlite_tx import SqliteTx
 
@@ -49,9 +49,16 @@ if TYPE_CHECKING:
 
 class PgSelection(SqlSelection):
     """A query compiled for PostgreSQL: a condition over `conversations c` and its
-    parameters (`?` placeholders, as the SQL modules write them)."""
+    parameters (`?` placeholders, as the SQL modules write them); for a narrowed search,
+    also the same condition tested per conversation (`per_row`, store/pg/search.py)."""
 
-    __slots__ = ()
+    __slots__ = ("per_row", "per_row_params")
+
+    def __init__(self, where: str, params: list[object], per_row: str | None = None,
+                 per_row_params: list[object] | None = None) -> None:
+        super().__init__(where, params)
+        self.per_row = per_row
+        self.per_row_params = per_row_params or []
 
 
 NOT_YET: Final[tuple[str, ...]] = ()
@@ -72,6 +79,18 @@ class PgTx(SqliteTx):
     """The SQL handle on a PostgreSQL connection (implements `StoreTx`)."""
 
     __slots__ = ()
+
+    def list_page(self, selection: Selection, offset: int, limit: int,
+                  order: str = "newest", count_up_to: int | None = None, *,
+                  red_flags_first: bool = False) -> tuple[list[ConversationRecord], int]:
+        from cxinbox.store.pg import search
+
+        s = SqlSelection.of(selection)
+        per_row = s.per_row if isinstance(s, PgSelection) else None
+        per_row_params = s.per_row_params if isinstance(s, PgSelection) else []
+        return search.list_page(self.conn, s.where, s.params, per_row, per_row_params,
+                                offset, limit, order, count_up_to,
+                                red_flags_first=red_flags_first)
 
 
 for _name in NOT_YET:
@@ -126,7 +145,15 @@ class PgStore:
     # -- transactions ------------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self, kind: str) -> Iterator[PgConnection]:
+    def _transaction(self, kind: str, *, pipelined: bool = False) -> Iterator[PgConnection]:
+        """With `pipelined`, the whole transaction runs in a pipeline (PgConnection's
+        `pipeline`): the BEGIN (and a recording's SET LOCAL) leave with the first
+        statement instead of waiting for an answer of their own, and the COMMIT with the
+        last; the connection waits only where a result is read. For the service's
+        `reading()` and `recording()`, whose statements are plain reads and the event
+        append: a list through the service made 13 round trips to the server (the SLA
+        check's transaction 3, the read 6, the audited read 4; now 5 and 2), each a wait
+        for a busy machine to schedule the server and then this process again."""
         current: PgConnection | None = getattr(self._local, "conn", None)
         if current is not None:  # nested use joins the outer transaction
             yield current
@@ -136,10 +163,11 @@ class PgStore:
         with self._pool.connection() as raw, ExitStack() as to_commit:
             # The snapshot's level goes out with the BEGIN, not as a statement of its own.
             raw.isolation_level = IsolationLevel.REPEATABLE_READ if kind == "read" else None
+            pipe = to_commit.enter_context(raw.pipeline()) if pipelined else None
             with raw.transaction():
                 if kind == "record":
                     raw.execute("SET LOCAL synchronous_commit = off")
-                conn = PgConnection(raw, to_commit)
+                conn = PgConnection(raw, to_commit, pipe)
                 self._local.conn = conn
                 try:
                     yield conn
@@ -160,7 +188,7 @@ class PgStore:
 
     @contextmanager
     def reading(self) -> Iterator[StoreTx]:
-        with self.read() as conn:
+        with self._transaction("read", pipelined=True) as conn:
             yield PgTx(conn)  # type: ignore[arg-type]
 
     @contextmanager
@@ -170,7 +198,7 @@ class PgStore:
 
     @contextmanager
     def recording(self) -> Iterator[StoreTx]:
-        with self._write_lock, self._transaction("record") as conn:
+        with self._write_lock, self._transaction("record", pipelined=True) as conn:
             yield PgTx(conn)  # type: ignore[arg-type]
 
     @contextmanager
@@ -208,7 +236,7 @@ class PgStore:
     # -- the rest of `Store` -----------------------------------------------------------
 
     def select(self, where: Node, ctx: QueryContext, *, sla: bool) -> Selection:
-        from cxinbox.store.query_sql import sla_condition
+        from cxinbox.store.query_sql import narrowed_by_subquery, sla_condition
 
         try:  # the full compiler (full-text, trigrams), where it has landed
             from cxinbox.store.pg.query import (  # type: ignore[import-not-found, unused-ignore]
@@ -220,7 +248,13 @@ class PgStore:
 
             sql, params = compile_portable(where, ctx, sla_condition(ctx.now) if sla else None)
         else:
-            sql, params = compile_query_pg(where, ctx, sla_condition_pg(ctx.now) if sla else None)
+            sla_sql = sla_condition_pg(ctx.now) if sla else None
+            sql, params = compile_query_pg(where, ctx, sla_sql)
+            if narrowed_by_subquery(sql):
+                from cxinbox.store.pg.query import compile_per_row_pg
+
+                per_row, per_row_params = compile_per_row_pg(where, ctx, sla_sql)
+                return PgSelection(sql, list(params), per_row, list(per_row_params))
         return PgSelection(sql, list(params))
 
     def now_ms(self) -> int:
