@@ -862,14 +862,19 @@ class Config:
         acting = self.role_of(os_user) if role is None else role
         return acting in RED_FLAG_CLEARING_ROLES or (member is not None and member.clinical)
 
+    def clinicians(self) -> str:
+        """The roster's clinical staff by name, three at most ("Priya Shah, Dr Lee +2");
+        "" when the roster names none."""
+        names = [m.name or m.os_user for m in self.staff if m.clinical]
+        return ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+
     def red_flag_clearers(self) -> str:
         """Who may clear a red flag, in words for a refusal or a hint: "a clinician (Priya
-        Shah), a supervisor or an admin", the roster's clinicians named (three at most)."""
-        names = [m.name or m.os_user for m in self.staff if m.clinical]
+        Shah), a supervisor or an admin"."""
+        names = self.clinicians()
         if not names:
             return "clinical staff, a supervisor or an admin"
-        shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
-        return f"a clinician ({shown}), a supervisor or an admin"
+        return f"a clinician ({names}), a supervisor or an admin"
 
     def team(self, name: str) -> TeamSpec | None:
         """The [[teams]] entry called `name`, or None."""

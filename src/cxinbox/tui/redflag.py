@@ -37,18 +37,21 @@ def intent_code(summary: ConversationSummary) -> str:
     return INTENT_CODES.get(summary.intent or "", "")
 
 
-def banner_text(summary: ConversationSummary, *, may_clear: bool = True) -> str:
-    """The line at the top of a flagged thread, quoting the patient's matched words. Its
-    last words say what the reader can do: `F` for those who may clear the flag; for a
-    receptionist, that a clinician clears it (F would only refuse them)."""
-    then = "F clears once handled." if may_clear else "A clinician clears it."
+def banner_text(summary: ConversationSummary, *, may_clear: bool = True,
+                clinicians: str = "") -> str:
+    """The line at the top of a flagged thread, quoting the patient's matched words. It
+    ends with what the reader can do: `F` for those who may clear the flag; a receptionist
+    (for whom F would only refuse) reads instead which clinicians to get."""
+    who = "a clinician must answer" + (f" ({clinicians})" if clinicians and not may_clear
+                                       else "")
+    then = " F clears once handled." if may_clear else ""
     if summary.red_flag_open and summary.red_flag is not None:
         words = clean_line(summary.red_flag_matched, max_len=80)
         quote = f': "{words}"' if words else ""
-        return (f"RED FLAG {category_words(summary.red_flag).upper()}{quote} - a clinician"
-                f" must answer; no canned replies. {then}")
+        return (f"RED FLAG {category_words(summary.red_flag).upper()}{quote} - {who};"
+                f" no canned replies.{then}")
     if flagged(summary):
-        return f"RED FLAG (tagged by staff) - a clinician must answer; {then}"
+        return f"RED FLAG (tagged by staff) - {who};{then or ' no canned replies.'}"
     return ""
 
 
