@@ -120,18 +120,24 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     want = limit - len(head)
     if not want:
         return head, total
-    if head or not offset:
-        flags = offset + len(head)  # the flagged part ends on this page (or there is none)
-    else:
+    # Every flagged match when there are few (the flagged part ends on this page, or a
+    # short walk of their index finds them all), else how many there are.
+    few: list[ConversationRecord] | None = head if not offset else None
+    flags = offset + len(head)
+    if offset and (flags <= FEW_FLAGS or not head):
+        found = _ordered(conn, flagged_from, params, 0, FEW_FLAGS + 1, sort)
+        few = found if len(found) <= FEW_FLAGS else None
+    if few is not None:
+        flags = len(few)
+    elif not head:  # a page wholly past many flags
         flags = _count(conn, f"FROM conversations c"
                              f"{dialect.indexed_by('conversations_red_flag')}"
                              f" WHERE {OPEN_SQL} AND c.merged_into IS NULL AND ({where})",
                        params)
     start = max(0, offset - flags)
     known = start + 1 if count_up_to is not None and total >= count_up_to else total
-    if flags <= FEW_FLAGS:
-        keys = sorted(sort.key(r) for r in _ordered(conn, flagged_from, params, 0, flags, sort)
-                      ) if flags else []
+    if few is not None and flags <= FEW_FLAGS:
+        keys = sorted(sort.key(r) for r in few)
         rest = _between_flags(conn, where, params, start, want, sort, keys, known)
     else:
         # The open flags' ids, read once from their partial index (ids only), and each entry
