@@ -83,6 +83,8 @@ async def test_a_kb_article_is_refused_on_a_red_flagged_conversation(
                 assert line == (f"cxinbox: conversation #{conv} has an open red flag: no"
                                 f" canned replies until {load_config(cfg).red_flag_clearers()}"
                                 f" clears it (cxinbox flag clear {conv} --reason TEXT, or F)")
+                assert _count(cfg, "SELECT count(*) FROM events WHERE action = 'canned.refused'"
+                              " AND target = ?", f"conversation:{conv}") == 1
                 # any client: the server refuses, audited
                 with pytest.raises(BadRequest, match="open red flag"):
                     await api.kb_insertion("parking", False, conv)

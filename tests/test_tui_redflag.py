@@ -201,5 +201,6 @@ async def test_a_receptionist_is_told_who_clears_and_offered_only_the_guidance(
                        what="the guidance inserted")
     assert not any("open red flag" in t for t in seen.toasts), seen.toasts
     rendered = inbox.db.conn.execute("SELECT count(*) FROM events WHERE action IN"
-                                     " ('canned.render', 'access.denied')").fetchone()[0]
+                                     " ('canned.render', 'canned.refused', 'access.denied')"
+                                     ).fetchone()[0]
     assert rendered == 0

@@ -423,6 +423,8 @@ class ReplyService:
                     raise NotFound(f"no conversation #{conv_id}")
                 flagged = red_flag_open(tx, conv_id)
             if flagged:
+                self.inbox.record_read("canned.refused", f"conversation:{conv_id}",
+                                       {"name": canned.name, "reason": "red flag"})
                 raise BadRequest(f"conversation #{conv_id} has an open red flag: no canned"
                                  f" replies until {self.config.red_flag_clearers()} clears it"
                                  f" (cxinbox flag clear {conv_id} --reason TEXT, or F)")
