@@ -109,6 +109,13 @@ def test_past_a_few_flags_the_rest_is_told_by_the_flags_ids(
                 for c in svc.list_conversations(AT_RISK, offset, size).items]
         assert seen == want, size
     assert svc.list_conversations(AT_RISK, 1, 50).total == len(want)
+    # a count stopped at a cap lists the same pages (issue #16's "10,000+")
+    for offset in (0, 1, 2, 4):
+        exact = svc.list_conversations(AT_RISK, offset, 3)
+        for cap in (offset + 1, 5, 50):
+            capped = svc.list_conversations(AT_RISK, offset, 3, cap)
+            assert [c.id for c in capped.items] == [c.id for c in exact.items], (offset, cap)
+            assert capped.total == min(exact.total, cap)
 
 
 def test_a_cleared_flag_goes_back_to_its_place(tmp_path: Path, any_store: object) -> None:

@@ -116,7 +116,11 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     flagged_from = (f"FROM conversations c{dialect.indexed_by(FLAGGED_INDEXES[order])}"
                     f" WHERE {OPEN_SQL} AND c.merged_into IS NULL AND ({where})")
     head = _ordered(conn, flagged_from, params, offset, limit, sort)
-    total = _count_up_to(conn, _live_where(where), params, count_up_to)
+    # The count as `_plain_page` makes it: stopped at `count_up_to` on PostgreSQL, exact
+    # then capped on SQLite (whose count reads a covering index either way).
+    total = (_count_up_to(conn, _live_where(where), params, count_up_to)
+             if dialect.name == "postgresql" or count_up_to is None else
+             min(_count(conn, _live_where(where), params), count_up_to))
     want = limit - len(head)
     if not want:
         return head, total
