@@ -3,6 +3,8 @@
     python bench/bench_tui.py [--conversations 100000] [--idle-seconds 40] [--rebuild]
     python bench/bench_tui.py --sql-only [--baseline-src DIR --baseline-db FILE]
     python bench/bench_tui.py --flags-ab
+    python bench/bench_tui.py --sql-only --storm 20   # 5,000 open red flags (one in 20)
+    python bench/bench_tui.py --pages-ab --baseline-src DIR --baseline-db FILE [--storm 20]
 
 The inbox is generated once through the store (ParsedMessage objects handed straight to
 `ingest_batch`, SMS through `insert_sms`, staff state through the store's conversation
@@ -427,13 +429,15 @@ def sql_case_times(db_path: Path) -> list[dict[str, object]]:
         except Exception:  # noqa: BLE001 - a baseline that does not know this query yet
             out.append({"query": query, "offset": offset, "total": -1, "p50": 0.0, "p95": 0.0})
             continue
-        times = []
+        times, cpu = [], []
         for _ in range(SQL_REPEAT):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             service.list_conversations(query, offset, SQL_PAGE)
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
         out.append({"query": query, "offset": offset, "total": page.total,
-                    "p50": statistics.median(times) * 1000, "p95": p95(times) * 1000})
+                    "p50": statistics.median(times) * 1000, "p95": p95(times) * 1000,
+                    "cpu": statistics.median(cpu) * 1000})
     db.close()
     return out
 
@@ -452,24 +456,24 @@ def sql_report(db_path: Path, baseline: tuple[Path, Path] | None) -> None:
     before = sql_run(*baseline) if baseline else None
     after = sql_run(ROOT / "src", db_path)
     print(f"\nlist queries through the service, page of {SQL_PAGE}, n={SQL_REPEAT}, ms"
-          f" (target p95 < 50)")
+          f" (target p95 < 50); cpu = median CPU time of the process per call")
     head = f"{'query':<44} {'offset':>6} {'matches':>7}"
     if before:
-        print(f"{head} {'p50 before':>10} {'p95 before':>10} {'p50 after':>9} {'p95 after':>9}"
-              f" {'p95 x':>6}")
+        print(f"{head} {'p50 before':>10} {'p95 before':>10} {'cpu before':>10}"
+              f" {'p50 after':>9} {'p95 after':>9} {'cpu after':>9} {'cpu x':>6}")
     else:
-        print(f"{head} {'p50':>7} {'p95':>7}")
+        print(f"{head} {'p50':>7} {'p95':>7} {'cpu':>7}")
     for i, row in enumerate(after):
         line = f"{str(row['query']) or '(everything)':<44} {row['offset']:>6} {row['total']:>7}"
         if before:
             old = before[i]
             if old["total"] != row["total"]:
                 line += f"  MATCHES DIFFER: before {old['total']}"
-            ratio = float(old["p95"]) / max(float(row["p95"]), 1e-6)  # type: ignore[arg-type]
-            print(f"{line} {old['p50']:>10.1f} {old['p95']:>10.1f} {row['p50']:>9.1f}"
-                  f" {row['p95']:>9.1f} {ratio:>5.1f}x")
+            ratio = float(old.get("cpu", 0.0)) / max(float(row["cpu"]), 1e-6)  # type: ignore[arg-type]
+            print(f"{line} {old['p50']:>10.1f} {old['p95']:>10.1f} {old.get('cpu', 0.0):>10.1f}"
+                  f" {row['p50']:>9.1f} {row['p95']:>9.1f} {row['cpu']:>9.1f} {ratio:>5.1f}x")
         else:
-            print(f"{line} {row['p50']:>7.1f} {row['p95']:>7.1f}")
+            print(f"{line} {row['p50']:>7.1f} {row['p95']:>7.1f} {row['cpu']:>7.1f}")
     worst = max(after, key=lambda r: float(r["p95"]))  # type: ignore[arg-type]
     print(f"worst p95 after: {worst['p95']:.1f} ms ({worst['query'] or '(everything)'})")
 
@@ -479,8 +483,9 @@ FLAG_CASES: tuple[tuple[str, int], ...] = (
     ("status:open (sla:at-risk OR sla:breached) sort:due", 0),
     ("status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due", 0),
     ("status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due", 2_000),
-    ("", 0), ("", 99_900), ('"fasting"', 0), ("from:garcia", 5_000),
-    ("status:open sort:priority", 0),
+    ("", 0), ("", 50_000), ("", 99_900), ('"fasting"', 0), ("from:garcia", 5_000),
+    ("status:open sort:priority", 0), ("status:open sort:priority", 5_000),
+    ("sort:due", 0), ("sort:due", 50_000),
 )
 
 
@@ -513,6 +518,81 @@ def flags_first_ab(db_path: Path, rounds: int = 15) -> None:
     db.close()
 
 
+def pages_ab(db_path: Path, baseline_src: Path, baseline_db: Path, rounds: int = 11) -> None:
+    """This tree's `list_page` against another checkout's, interleaved in one process (the
+    wall clock and the CPU time of two processes run minutes apart on a shared machine
+    differ more than the code does): the other checkout's store/conversations.py is loaded
+    beside ours (it must import against this tree's other store modules), each reads its
+    own copy of the inbox through a plain read-only connection, same queries, same clock."""
+    import importlib.util
+    import sqlite3
+
+    from cxinbox.domain.query import QueryContext, parse
+    from cxinbox.store import conversations as ours
+    from cxinbox.store.query_sql import compile_query, sla_condition
+
+    spec = importlib.util.spec_from_file_location(
+        "baseline_conversations", baseline_src / "cxinbox" / "store" / "conversations.py")
+    assert spec is not None and spec.loader is not None
+    theirs = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = theirs
+    spec.loader.exec_module(theirs)
+
+    def connect(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    sides = ((theirs, connect(baseline_db)), (ours, connect(db_path)))
+    now = datetime.now(UTC)
+    ctx = QueryContext(me="maria", now=now, tz=UTC)
+    print(f"\nlist_page, baseline vs this tree, page of {SQL_PAGE}, CPU ms, median of"
+          f" {rounds} interleaved runs")
+    print(f"{'query':<66} {'offset':>6} {'before':>7} {'after':>7} {'x':>6}")
+    for query, offset in FLAG_CASES:
+        parsed = parse(query)
+        where, params = compile_query(parsed.where, ctx, sla_condition(now))
+        times: list[list[float]] = [[], []]
+        pages: list[object] = [None, None]
+        for _ in range(rounds):
+            for k, (module, conn) in enumerate(sides):
+                started = time.process_time()
+                rows, total = module.list_page(conn, where, params, offset, SQL_PAGE,
+                                               parsed.sort,
+                                               red_flags_first=parsed.red_flags_first)
+                times[k].append(time.process_time() - started)
+                pages[k] = ([r.id for r in rows], total)
+        before, after = (statistics.median(t) * 1000 for t in times)
+        differ = "" if pages[0] == pages[1] else "  PAGES DIFFER"
+        print(f"{query or '(everything)':<66} {offset:>6} {before:>7.2f} {after:>7.2f}"
+              f" {before / max(after, 1e-6):>5.2f}x{differ}")
+    for _, conn in sides:
+        conn.close()
+
+
+def storm_copy(src: Path, every: int) -> Path:
+    """A copy of an inbox with an open red flag on one live conversation in `every` (of
+    every status), beside it: a desk that let flags pile up, for the lists' flagged part.
+    Written with plain SQL on the file, so the copy keeps the schema version of `src` and a
+    baseline checkout can open it."""
+    import shutil
+    import sqlite3
+
+    dst = src.with_name(f"{src.stem}-storm{every}.db")
+    if dst.exists():
+        return dst
+    part = dst.with_suffix(".part")
+    shutil.copyfile(src, part)
+    conn = sqlite3.connect(part)
+    with conn:
+        conn.execute("UPDATE conversations SET red_flag = 'chest_pain',"
+                     " red_flag_matched = 'chest pain' WHERE id % ? = 0"
+                     " AND merged_into IS NULL AND red_flag IS NULL", (every,))
+    conn.close()
+    part.rename(dst)
+    return dst
+
+
 def demo_first_rows() -> float:
     """`cxinbox demo` from spawn to its first rows (and their count) on the wire."""
     term = Pty([sys.executable, "-m", "cxinbox", "demo"])
@@ -533,8 +613,14 @@ def main() -> None:
                         help="with --sql-only: another checkout's src/ to compare against")
     parser.add_argument("--baseline-db", type=Path, metavar="FILE",
                         help="with --baseline-src: a copy of the inbox that code can open")
+    parser.add_argument("--pages-ab", action="store_true",
+                        help="with --baseline-src/--baseline-db: list pages, baseline vs this"
+                             " tree, interleaved in one process (CPU time)")
     parser.add_argument("--flags-ab", action="store_true",
                         help="time open red flags first against the plain order, no terminal")
+    parser.add_argument("--storm", type=int, metavar="EVERY",
+                        help="with --sql-only or --flags-ab: on a copy with an open red flag"
+                             " on one conversation in EVERY (the baseline's copy too)")
     parser.add_argument("--no-extras", action="store_true",
                         help="type only the original query mix (for code that lacks sort:)")
     parser.add_argument("--child", nargs=2, metavar=("DB", "GENERATED_AT"),
@@ -551,8 +637,17 @@ def main() -> None:
     if (args.baseline_src is None) != (args.baseline_db is None):
         parser.error("--baseline-src and --baseline-db go together")
     db_path, meta = ensure_inbox(args.conversations, args.rebuild)
+    if args.storm:
+        db_path = storm_copy(db_path, args.storm)
+        if args.baseline_db is not None:
+            args.baseline_db = storm_copy(args.baseline_db, args.storm)
     if args.flags_ab:
         flags_first_ab(db_path)
+        return
+    if args.pages_ab:
+        if args.baseline_src is None:
+            parser.error("--pages-ab needs --baseline-src and --baseline-db")
+        pages_ab(db_path, args.baseline_src, args.baseline_db)
         return
     if args.sql_only:
         print(f"inbox: {int(meta['conversations']):,} conversations ({db_path})")

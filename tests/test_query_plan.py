@@ -70,7 +70,7 @@ class Recording(sqlite3.Connection):
         return super().execute(sql, parameters)
 
 
-def build(n: int, analyze: bool) -> Recording:
+def build(n: int, analyze: bool, flag_every: int = 23) -> Recording:
     """`n` conversations in a spread of states, with ties on last_message_at, a few merged
     conversations, tags, messages and a full-text index."""
     db = sqlite3.connect(":memory:", factory=Recording)
@@ -110,10 +110,11 @@ def build(n: int, analyze: bool) -> Recording:
         for tag in rng.sample(("lab-results", "billing", "refill"), rng.randint(0, 2)):
             db.execute("INSERT INTO conversation_tags (conversation_id, tag) VALUES (?, ?)",
                        (i, tag))
-    # Open red flags on one in 23 (detector categories and flags a person raised, ''),
+    # Open red flags on one in 23 by default (detector categories and flags a person
+    # raised, ''),
     # spread over every status, so the flagged part of a list crosses page boundaries.
     db.execute("UPDATE conversations SET red_flag = CASE WHEN id % 2 = 0 THEN 'chest_pain'"
-               " ELSE '' END WHERE id % 23 = 0")
+               " ELSE '' END WHERE id % ? = 0", (flag_every,))
     index_pending(db, limit=n)
     if analyze:
         db.execute("ANALYZE")
@@ -416,3 +417,61 @@ def test_searches_with_red_flags_first_are_still_evaluated_once(db: Recording,
     steps = plan(db, *statements[0])
     assert sum("MATERIALIZE hits" in step for step in steps) == 1, steps
     assert any("INDEX conversations_red_flag" in step for step in steps), steps
+
+
+# A desk that let flags pile up: one conversation in three flagged, so the flagged part is
+# longer than a page in every view. Each page still reads a page: the flagged part walks
+# its partial index in list order and stops (no sort of every flag), the rest walks the
+# list's index, testing each entry against the flags' ids, never reading its row.
+
+FLAGGED_INDEX = {"newest": "conversations_red_flag_last", "oldest": "conversations_red_flag_last",
+                 "due": "conversations_red_flag_due",
+                 "priority": "conversations_red_flag_priority"}
+
+
+@pytest.fixture(scope="module")
+def crowded() -> Iterator[Recording]:
+    conn = build(600, analyze=False, flag_every=3)
+    yield conn
+    conn.close()
+
+
+@pytest.mark.parametrize("by", ["keys", "ids"])
+@pytest.mark.parametrize("order", list(REFERENCE_ORDERS))
+@pytest.mark.parametrize("query", FLAG_QUERIES[:4])
+def test_many_flags_page_like_the_reference_a_page_at_a_time(
+        crowded: Recording, query: str, order: str, by: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways of finding the rest (convs.FEW_FLAGS): among the plain page's rows by the
+    flags' sort keys, and by the flags' ids (as past a few hundred flags)."""
+    monkeypatch.setattr(convs, "FEW_FLAGS", 10**6 if by == "keys" else 8)
+    want = flagged_reference(crowded, query, order)
+    flags = [r.red_flag is not None for r in run_flagged(crowded, query, order, 0,
+                                                         len(want) or 1)[0]]
+    flagged = sum(flags)
+    assert flagged > 20, (query, flagged)  # longer than the first page below
+    for offset, limit in ((0, 20), (flagged - 3, 7), (flagged, 5), (flagged + 4, 20),
+                          (len(want) - 5, 50), (len(want), 10)):
+        rows, total, statements = run_flagged(crowded, query, order, offset, limit)
+        assert total == len(want)
+        assert [r.id for r in rows] == want[offset:offset + limit], (query, order, offset)
+        flagged_plan = plan(crowded, *statements[0])
+        assert any(f"INDEX {FLAGGED_INDEX[order]}" in step for step in flagged_plan), \
+            flagged_plan
+        assert not any("TEMP B-TREE" in step for step in flagged_plan), flagged_plan
+        rest = [s for s in statements if "c.id NOT IN (SELECT f.id" in s[0]]
+        assert not rest if by == "keys" else len(rest) <= 1
+        if offset + limit > flagged and offset < len(want):
+            sql, params = rest[0] if by == "ids" else statements[-1]
+            steps = plan(crowded, sql, params)
+            # The plain page's walk, as it is (the same index, covering where it was), and
+            # no sort it does not have (`sort:priority` alone sorts anyway).
+            plain = plan(crowded, *run_sorted(crowded, query, order, offset, limit)[2][-1])
+
+            def walk(steps: list[str]) -> list[str]:
+                return [step for step in steps if step.startswith(("SCAN c", "SEARCH c "))
+                        and "PRIMARY KEY" not in step or "TEMP B-TREE" in step]
+
+            assert walk(steps) == walk(plain), (steps, plain)
+            assert by == "keys" or any("COVERING INDEX conversations_red_flag " in f"{step} "
+                                       for step in steps), steps  # the flags' ids only

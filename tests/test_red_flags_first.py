@@ -14,10 +14,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from tests.teamhelp import deliver, open_service
 from tests.test_bulk_cli import ME, cx
 
 from cxinbox.service.inbox import InboxService
+from cxinbox.store import conversations as convs
 from cxinbox.store import triage
 from cxinbox.tui.views import standard_view
 
@@ -89,6 +91,31 @@ def test_the_inbox_puts_open_red_flags_first_and_typed_time_orders_stay_plain(
                                                            ids["flag_tagged"]]
     # Everything: a flag no clinician has cleared stays first, even on a closed conversation.
     assert order(svc, "")[:3] == [ids["flag_closed"], ids["flag_tagged"], ids["flag_detected"]]
+
+
+@pytest.mark.parametrize("few", [1, 0])
+def test_past_a_few_flags_the_rest_is_told_by_the_flags_ids(
+        tmp_path: Path, any_store: object, few: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A desk with more open flags than `FEW_FLAGS` (lowered here) lists the same order and
+    pages the same way, on both backends: the rest is the plain page less the flags' ids."""
+    svc, _, _ = build(tmp_path, any_store)
+    want = order(svc, AT_RISK)
+    everything = order(svc, "", limit=100)
+    monkeypatch.setattr(convs, "FEW_FLAGS", few)
+    assert order(svc, AT_RISK) == want
+    assert order(svc, "", limit=100) == everything
+    for size in (1, 2, 3):
+        seen = [c.id for offset in range(0, len(want), size)
+                for c in svc.list_conversations(AT_RISK, offset, size).items]
+        assert seen == want, size
+    assert svc.list_conversations(AT_RISK, 1, 50).total == len(want)
+    # a count stopped at a cap lists the same pages (issue #16's "10,000+")
+    for offset in (0, 1, 2, 4):
+        exact = svc.list_conversations(AT_RISK, offset, 3)
+        for cap in (offset + 1, 5, 50):
+            capped = svc.list_conversations(AT_RISK, offset, 3, cap)
+            assert [c.id for c in capped.items] == [c.id for c in exact.items], (offset, cap)
+            assert capped.total == min(exact.total, cap)
 
 
 def test_a_cleared_flag_goes_back_to_its_place(tmp_path: Path, any_store: object) -> None:

@@ -75,7 +75,7 @@ def test_one_alert_per_episode_and_again_after_clearing(db: Database) -> None:
     raised = db.conn.execute("SELECT count(*) FROM events WHERE action = 'redflag.raised'")
     assert raised.fetchone()[0] == 1
     # an agent may not clear it; a clinician may, with a reason
-    with pytest.raises(Exception, match="only clinical staff"):
+    with pytest.raises(Exception, match=r"only a clinician \(Dr Lee\), a supervisor or an admin"):
         InboxService(db, CONFIG, "ann").clear_red_flag(int(str(conv)), "fine")
     assert db.conn.execute("SELECT count(*) FROM events WHERE action = 'access.denied'"
                            ).fetchone()[0] == 1

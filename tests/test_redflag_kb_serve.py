@@ -74,10 +74,17 @@ async def test_a_kb_article_is_refused_on_a_red_flagged_conversation(
                     line = _one_line(cx("reply", str(conv), "--kb", "parking", *extra,
                                         "--send", "-c", c))
                     assert "open red flag" in line and "knowledge-base article" in line, line
-                # a canned reply is refused the same way
+                # a canned reply is refused the same way, saying who lifts the block
                 line = _one_line(cx("reply", str(conv), "--template", "thanks", "--kb",
                                     "parking", "--send", "-c", c))
                 assert "open red flag" in line
+                line = _one_line(cx("reply", str(conv), "--template", "thanks", "--send",
+                                    "-c", c))
+                assert line == (f"cxinbox: conversation #{conv} has an open red flag: no"
+                                f" canned replies until {load_config(cfg).red_flag_clearers()}"
+                                f" clears it (cxinbox flag clear {conv} --reason TEXT, or F)")
+                assert _count(cfg, "SELECT count(*) FROM events WHERE action = 'canned.refused'"
+                              " AND target = ?", f"conversation:{conv}") == 1
                 # any client: the server refuses, audited
                 with pytest.raises(BadRequest, match="open red flag"):
                     await api.kb_insertion("parking", False, conv)

@@ -107,7 +107,7 @@ def test_a_hand_tag_flags_until_a_clinician_clears_it(db: Database) -> None:
     # untagging is not clearing: a receptionist cannot lift the block by removing the tag
     ann.tag(conv, [], ["red-flag"])
     assert answers(db, conv) == flagged()
-    with pytest.raises(Exception, match="only clinical staff"):
+    with pytest.raises(Exception, match=r"only a clinician \(Dr Lee\), a supervisor or an admin"):
         ann.clear_red_flag(conv, "fine")
     drlee.clear_red_flag(conv, "called the patient")
     assert answers(db, conv) == not_flagged()

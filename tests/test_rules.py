@@ -423,6 +423,37 @@ actions = { acknowledge = true }
     assert "red-flag" in tags
 
 
+def test_an_acknowledgement_queued_before_a_red_flag_is_withheld_and_audited(
+        rig_factory: Any) -> None:
+    """The acknowledgement is queued with the calm message; a person flags the
+    conversation before the outbox sends it (the mail server was down, say): the outbox
+    cancels it instead of sending, with an audited reason, and never sends it later."""
+    rig = rig_factory('''
+[[rules]]
+name = "after hours"
+on = "arrival"
+actions = { acknowledge = true }
+''')
+    rig.dovecot.deliver(patient_mail("Refill", message_id="q1@p.example"))
+    rig.sync()
+    conv = rig.conv("q1@p.example")
+    ((actor, _, queued),) = rig.events("rule.acknowledged")
+    assert actor == "rule:after hours"
+    rig.desk().tag(conv, ["red-flag"])
+    assert rig.desk().get_conversation(conv, record_view=False).summary.red_flag_open
+    assert rig.worker.process_due() == 0
+    state = rig.db.conn.execute("SELECT state FROM outbox WHERE id = ?",
+                                (queued["outbox"],)).fetchone()[0]
+    assert state == "cancelled"
+    assert rig.events("outbox.cancelled") == [
+        ("outbox", f"conversation:{conv}", {"outbox": queued["outbox"],
+                                            "author": "rule:after hours", "draft": None,
+                                            "reason": "red flag"})]
+    assert rig.events("outbox.sending") != [] and rig.events("outbox.sent") == []
+    assert rig.worker.process_due() == 0  # and not later either
+    assert rig.sink.messages == []
+
+
 def test_a_rules_red_flag_tag_blocks_the_acknowledgement_until_cleared(
         rig_factory: Any) -> None:
     """A rule's `red-flag` tag raises the same flag a person's does: the acknowledgement

@@ -17,20 +17,26 @@ from tests.test_tui_support import (
     ME,
     NOW,
     Inbox,
+    RecordingApi,
     make_app,
     make_inbox,
     screen_text,
     wait_for,
     wait_rows,
 )
+from textual.widgets import OptionList, Static, TextArea
 
+from cxinbox.api.interface import InProcessAPI
 from cxinbox.config import Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.service import redflags
 from cxinbox.service.demo import MAILBOXES
+from cxinbox.service.inbox import InboxService
 from cxinbox.store.db import append_event
 from cxinbox.store.ingest import FetchedMessage, folder_state, ingest_batch
 from cxinbox.store.sqlite_tx import SqliteTx
+from cxinbox.tui.screens.compose import CannedPicker, ComposeScreen
+from cxinbox.tui.screens.prompt import PromptScreen
 
 BODY = ("Hi, I was charged twice for my visit, can you check the statement?\n"
         "Also I have had crushing chest pain since last night.\n")
@@ -138,3 +144,63 @@ async def test_an_agent_who_is_not_clinical_sees_no_bell(inbox: Inbox) -> None:
                                           for line in screen_text(app).splitlines()),
                        what="the row")
         assert not any(t.startswith("RED FLAG") for t in seen.toasts)
+
+
+async def test_a_receptionist_is_told_who_clears_and_offered_only_the_guidance(
+        inbox: Inbox) -> None:
+    """Maria, an agent (not clinical), on a flagged conversation: the banner names the
+    clinicians to get; F refuses at once in one line naming who may (no reason asked);
+    the composer starts with the emergency guidance and ^T lists only that, saying why
+    there are no canned replies and who lifts the block. Nothing is refused after a pick."""
+    conv = arrive(inbox, "Question about my bill", BODY, "pat@example.com")
+    service = InboxService(inbox.db, inbox.demo.config, "maria")
+    desk = dataclasses.replace(inbox, service=service,
+                               api=RecordingApi(InProcessAPI(service), inbox.clock))
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        app.query_one("ConversationList").focus()
+        await wait_for(pilot, lambda: app.conversation_list.selected is not None
+                       and app.conversation_list.selected.id == conv, what="cursor on it")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: 'RED FLAG CHEST PAIN: "crushing chest"' in
+                       screen_text(app), what="the banner")
+        banner = " ".join(screen_text(app).split())
+        assert "a clinician must answer (Priya Nair); no canned replies." in banner, banner
+        assert "F clears" not in banner
+
+        await pilot.press("F")
+        line = (f"Only a clinician (Priya Nair), a supervisor or an admin can clear the red"
+                f" flag of #{conv}.")
+        await wait_for(pilot, lambda: line in seen.toasts, what="the refusal")
+        assert not isinstance(app.screen, PromptScreen)
+        assert inbox.service.get_conversation(conv, record_view=False).summary.red_flag_open
+
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen)
+                       and "call 911" in app.screen.query_one(TextArea).text,
+                       what="the composer, starting with the guidance")
+        composer = app.screen
+        assert "^T guidance" in screen_text(app)
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: isinstance(app.screen, CannedPicker)
+                       and app.screen.query_one(OptionList).option_count == 1,
+                       what="the picker, listing the guidance alone")
+        why = str(app.screen.query_one("#canned-blocked", Static).content)
+        assert why == (f"No canned replies on #{conv} while its red flag is open: a clinician"
+                       " (Priya Nair), a supervisor or an admin clears it with F once the"
+                       " patient has been dealt with."), why
+        assert "No canned replies on" in screen_text(app)  # drawn, not only held
+        assert not app.screen.query("#canned-filter")
+        assert app.screen.query_one(OptionList).get_option_at_index(0).id == \
+            "emergency guidance"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is composer
+                       and composer.query_one(TextArea).text.count("call 911") == 2,
+                       what="the guidance inserted")
+    assert not any("open red flag" in t for t in seen.toasts), seen.toasts
+    rendered = inbox.db.conn.execute("SELECT count(*) FROM events WHERE action IN"
+                                     " ('canned.render', 'canned.refused', 'access.denied')"
+                                     ).fetchone()[0]
+    assert rendered == 0

@@ -59,6 +59,8 @@ BUILTIN_SOURCE: Final = Path("<built-in defaults>")
 
 TlsMode = Literal["implicit", "starttls"]
 Role = Literal["agent", "supervisor", "admin", "monitor"]
+RED_FLAG_CLEARING_ROLES: Final = frozenset({"supervisor", "admin"})
+"""Roles that may clear a red flag besides clinical staff (`clinical = true`)."""
 AsciiMode = Literal["auto", "on", "off"]
 
 AuthMode = Literal["password", "oauth2"]
@@ -839,6 +841,40 @@ class Config:
     def staff_member(self, os_user: str) -> StaffMember | None:
         """The roster entry for an OS user, or None for someone not on the roster."""
         return next((member for member in self.staff if member.os_user == os_user), None)
+
+    def role_of(self, os_user: str) -> Role:
+        """The role an OS user acts with.
+
+        With a roster, people on it have their listed role and anyone else is an agent (the
+        least privilege; the socket server refuses them outright). With no roster at all the
+        install is single-user, so whoever runs it is its admin.
+        """
+        if not self.staff:
+            return "admin"
+        member = self.staff_member(os_user)
+        return member.role if member is not None else "agent"
+
+    def may_clear_red_flag(self, os_user: str, role: str | None = None) -> bool:
+        """Whether `os_user` (acting with `role`, by default their role here) may clear a
+        red flag: clinical staff, supervisors and admins. The server decides with this; the
+        TUI asks it first so that a receptionist is told at once, not after typing a reason."""
+        member = self.staff_member(os_user)
+        acting = self.role_of(os_user) if role is None else role
+        return acting in RED_FLAG_CLEARING_ROLES or (member is not None and member.clinical)
+
+    def clinicians(self) -> str:
+        """The roster's clinical staff by name, three at most ("Priya Shah, Dr Lee +2");
+        "" when the roster names none."""
+        names = [m.name or m.os_user for m in self.staff if m.clinical]
+        return ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+
+    def red_flag_clearers(self) -> str:
+        """Who may clear a red flag, in words for a refusal or a hint: "a clinician (Priya
+        Shah), a supervisor or an admin"."""
+        names = self.clinicians()
+        if not names:
+            return "clinical staff, a supervisor or an admin"
+        return f"a clinician ({names}), a supervisor or an admin"
 
     def team(self, name: str) -> TeamSpec | None:
         """The [[teams]] entry called `name`, or None."""

@@ -76,18 +76,9 @@ SYSTEM_ACTOR: Final = "system"
 
 
 def role_of(config: Config, os_user: str) -> Role:
-    """The role an OS user acts with.
-
-    With a roster, people on it have their listed role and anyone else is an agent (the
-    least privilege; the socket server refuses them outright). With no roster at all the
-    install is single-user, so whoever runs it is its admin.
-    """
-    if not config.staff:
-        return "admin"
-    for member in config.staff:
-        if member.os_user == os_user:
-            return member.role
-    return "agent"
+    """The role an OS user acts with (`Config.role_of`: the roster's, else an agent; with
+    no roster, the single user is the admin)."""
+    return config.role_of(os_user)
 
 
 @dataclass(frozen=True, slots=True)

@@ -316,9 +316,10 @@ class KbService:
             self.inbox.record_read("kb.refused", target, {"slug": rec.slug,
                                                           "revision": rec.revision,
                                                           "reason": "red flag"})
-            raise BadRequest(f"conversation #{conversation_id} has an open red flag: answer it"
-                             " in person (clinical staff), not with a knowledge-base article,"
-                             " until a clinician clears it (cxinbox flag clear, or F)")
+            raise BadRequest(f"conversation #{conversation_id} has an open red flag: no"
+                             " knowledge-base articles until"
+                             f" {self.config.red_flag_clearers()} clears it (cxinbox flag"
+                             f" clear {conversation_id} --reason TEXT, or F)")
         if rec.audience != "patient-facing":
             self.inbox.record_read("kb.refused", target, {"slug": rec.slug,
                                                           "revision": rec.revision})

@@ -61,6 +61,7 @@ from cxinbox.config import AccountConfig, Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.logsafe import error_class, fields, log_failure
+from cxinbox.service.redflags import red_flag_open
 from cxinbox.store.interface import Store, StoreTx, SyncLease
 from cxinbox.store.records import OutboxItem, SmsRecord
 
@@ -346,6 +347,8 @@ class OutboxWorker:
     def _send_claimed(self, row: OutboxItem, now_ms: int,
                       sessions: dict[str, SmtpSession]) -> int:
         item_id = row.id
+        if self._withheld(row):
+            return 0
         crash_point("before-network")
         if row.channel == "sms":
             return self._send_sms(row, now_ms)
@@ -394,6 +397,25 @@ class OutboxWorker:
         crash_point("after-data")
         self._record_sent(row, raw)
         return 1
+
+    def _withheld(self, row: OutboxItem) -> bool:
+        """An acknowledgement the rules queued, on a conversation red-flagged since (a flag
+        raised by a later message or by a person while the mail server was down and the
+        item waited for a retry): it is cancelled, not sent, and the cancel is audited. A
+        patient describing an emergency gets a clinician, never the automatic answer."""
+        conv = row.conversation_id
+        if conv is None or not row.author.startswith("rule:"):
+            return False
+        with self.store.writing() as tx:
+            if not (tx.is_acknowledgement(conv, row.id) and red_flag_open(tx, conv)):
+                return False
+            tx.set_outbox_state(row.id, "cancelled", clear_phase=True)
+            tx.release_outbox_files(row.id)
+            tx.append_event(ACTOR, "outbox.cancelled", _target(row),
+                            {"outbox": row.id, "author": row.author, "draft": None,
+                             "reason": "red flag"})
+        log.info("acknowledgement withheld: red flag", extra=fields(outbox=row.id))
+        return True
 
     def _raw(self, item_id: int) -> bytes:
         with self.store.reading() as tx:

@@ -43,8 +43,6 @@ ACTOR: Final = "triage"
 RED_FLAG_TAG: Final = "red-flag"
 RAISED: Final = "redflag.raised"
 CLEARED: Final = "redflag.cleared"
-CLEARING_ROLES: Final = frozenset({"supervisor", "admin"})
-"""Roles that may clear a flag besides clinical staff (`clinical = true`)."""
 MAX_REASON_CHARS: Final = 500
 _BATCH: Final = 2000
 
@@ -262,8 +260,9 @@ def _notify_one(argv: list[str], hit: Raised) -> None:
 
 
 def may_clear(config: Config, os_user: str, role: str) -> bool:
-    member = config.staff_member(os_user)
-    return role in CLEARING_ROLES or (member is not None and member.clinical)
+    """Clinical staff, supervisors and admins (`Config.may_clear_red_flag`, which the TUI
+    asks too before it asks for a reason)."""
+    return config.may_clear_red_flag(os_user, role)
 
 
 def clear(tx: StoreTx, config: Config, actor: str, role: str, conv_id: int, reason: str,
@@ -274,8 +273,7 @@ def clear(tx: StoreTx, config: Config, actor: str, role: str, conv_id: int, reas
     The tags stay (reports count red-flag conversations); the block on canned replies
     lifts, and a NEW message with a red flag (or the tag added again) raises it again."""
     if not may_clear(config, actor, role):
-        raise Forbidden("flag clear: only clinical staff, supervisors and admins may clear"
-                        " a red flag")
+        raise Forbidden(f"flag clear: only {config.red_flag_clearers()} may clear a red flag")
     why = clean_line(reason, max_len=MAX_REASON_CHARS).strip()
     if not why:
         raise BadRequest("flag clear: give a reason (--reason TEXT): it goes in the audit"

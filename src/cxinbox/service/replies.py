@@ -423,9 +423,11 @@ class ReplyService:
                     raise NotFound(f"no conversation #{conv_id}")
                 flagged = red_flag_open(tx, conv_id)
             if flagged:
-                raise BadRequest(f"conversation #{conv_id} has an open red flag: answer it in"
-                                 " person (clinical staff), not with a canned reply, until a"
-                                 " clinician clears it (cxinbox flag clear, or F)")
+                self.inbox.record_read("canned.refused", f"conversation:{conv_id}",
+                                       {"name": canned.name, "reason": "red flag"})
+                raise BadRequest(f"conversation #{conv_id} has an open red flag: no canned"
+                                 f" replies until {self.config.red_flag_clearers()} clears it"
+                                 f" (cxinbox flag clear {conv_id} --reason TEXT, or F)")
             account = self._account(conv.mailbox)
             variables.update({
                 "patient_name": clean_line(conv.from_name),

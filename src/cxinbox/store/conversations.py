@@ -22,6 +22,7 @@ from cxinbox.store.records import (
     SlaFactsRecord,
     StaffState,
 )
+from cxinbox.store.schema_flag_order import FLAGGED_INDEXES
 from cxinbox.store.schema_search import DUE_KEY, PRIORITY_RANK
 from cxinbox.store.triage import OPEN_SQL
 
@@ -85,6 +86,12 @@ PORTABLE_ORDERS: dict[str, _Order] = {
 with it, so SQLite keeps the spelling its indexes match)."""
 
 
+FEW_FLAGS = 256
+"""Up to this many flagged matches, the rest of a flags-first page is found among the
+plain page's rows by the flags' sort keys (`_between_flags`); past it, by the flags' ids
+(`_unflagged`). Both read a page's worth of rows; the first tests no entry it skips."""
+
+
 def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], offset: int,
               limit: int, order: str = "newest", count_up_to: int | None = None, *,
               red_flags_first: bool = False,
@@ -93,52 +100,92 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     how many match. With `red_flags_first`, those with an open red flag come before all
     others, each part in `order` (domain/query.py says which lists do).
 
-    The flagged part is read whole from its own small index (`conversations_red_flag`,
-    partial: open flags only): a desk has a handful of open flags, not thousands. The rest
-    is the plain list with those rows taken out, so it keeps walking the indexes the plain
-    orders have (store/schema_search.py), with no new index and no sort of every match:
-    row `u` of the rest is plain row `u + b`, where `b` is how many flagged rows the plain
-    order puts before it (0 <= b <= F, F flagged), so the plain rows from `u` on, `limit +
-    F` of them, hold the page, and each one's place in the rest is found by counting the
-    flagged sort keys before its own. A narrowed search sorts its matches anyway, so it
-    puts the flagged ones first in that one statement (`_plain_page`).
+    The flagged part is read a page at a time, however many flags are open: it walks its
+    partial index in `order` (store/schema_flag_order.py: open flags only) and stops after
+    the page. The rest keeps walking the index the plain order has (store/schema_search.py),
+    with no sort of every match, from `offset` minus the number of flagged matches (known
+    from the flagged page when the page reaches into the rest; counted only for a page
+    wholly past the flags). The total is the plain count (index-only for every view). A
+    narrowed search sorts its matches anyway, so it puts the flagged ones first in that
+    one statement (`_plain_page`).
     """
     if not red_flags_first:
         return _plain_page(conn, where, params, offset, limit, order, count_up_to=count_up_to)
     if narrowed_by_subquery(where):
         return _plain_page(conn, where, params, offset, limit, order, red_flags_first=True,
                            count_up_to=count_up_to)
-    flagged = _flagged(conn, where, params, order)
-    head = flagged[offset:offset + limit]
+    dialect = dialect_of(conn)
+    sort = (ORDERS if dialect.index_hints else PORTABLE_ORDERS)[order]
+    flagged_from = (f"FROM conversations c{dialect.indexed_by(FLAGGED_INDEXES[order])}"
+                    f" WHERE {OPEN_SQL} AND c.merged_into IS NULL AND ({where})")
+    head = _ordered(conn, flagged_from, params, offset, limit, sort)
+    # The count as `_plain_page` makes it: stopped at `count_up_to` on PostgreSQL, exact
+    # then capped on SQLite (whose count reads a covering index either way).
+    total = (_count_up_to(conn, _live_where(where), params, count_up_to)
+             if dialect.name == "postgresql" or count_up_to is None else
+             min(_count(conn, _live_where(where), params), count_up_to))
     want = limit - len(head)
     if not want:
-        return head, _count_up_to(conn, _live_where(where), params, count_up_to)
-    start = max(0, offset - len(flagged))
-    window, total = _plain_page(conn, where, params, start, want + len(flagged), order,
-                                count_up_to=count_up_to)
-    sort = ORDERS[order]
-    flagged_ids = {r.id for r in flagged}
-    keys = sorted(sort.key(r) for r in flagged)
+        return head, total
+    # Every flagged match when there are few (the flagged part ends on this page, or a
+    # short walk of their index finds them all), else how many there are.
+    few: list[ConversationRecord] | None = head if not offset else None
+    flags = offset + len(head)
+    if offset and (flags <= FEW_FLAGS or not head):
+        found = _ordered(conn, flagged_from, params, 0, FEW_FLAGS + 1, sort)
+        few = found if len(found) <= FEW_FLAGS else None
+    if few is not None:
+        flags = len(few)
+    elif not head:  # a page wholly past many flags
+        flags = _count(conn, f"FROM conversations c"
+                             f"{dialect.indexed_by('conversations_red_flag')}"
+                             f" WHERE {OPEN_SQL} AND c.merged_into IS NULL AND ({where})",
+                       params)
+    start = max(0, offset - flags)
+    known = start + 1 if count_up_to is not None and total >= count_up_to else total
+    if few is not None and flags <= FEW_FLAGS:
+        keys = sorted(sort.key(r) for r in few)
+        rest = _between_flags(conn, where, params, start, want, sort, keys, known)
+    else:
+        # The open flags' ids, read once from their partial index (ids only), and each entry
+        # of the list's index tested against them by its id: testing `red_flag` itself
+        # would read the wide row of every entry walked, `offset` of them on a deep page.
+        unflagged = (f"c.id NOT IN (SELECT f.id FROM conversations f"
+                     f"{dialect.indexed_by('conversations_red_flag')}"
+                     f" WHERE {OPEN_SQL.replace('c.', 'f.')})")
+        rest = _page(conn, _live_where(f"({where}) AND {unflagged}"), params, start, want,
+                     sort, known)
+    return head + rest, total
+
+
+def _between_flags(conn: sqlite3.Connection, where: str, params: Sequence[object],
+                   start: int, want: int, sort: _Order, keys: list[tuple[int, ...]],
+                   known: int) -> list[ConversationRecord]:
+    """Rows `start` .. `start + want` of the unflagged matches, with few flags (their sort
+    `keys`, F of them): row `u` of the rest is plain row `u + b`, where `b` is how many
+    flagged rows the plain order puts before it (0 <= b <= F), so the plain rows from `u`
+    on, `want + F` of them, hold the page, and each one's place in the rest is found by
+    counting the flagged keys before its own. The plain page walks its index and skips
+    without reading a row."""
+    window = _page(conn, _live_where(where), params, start, want + len(keys), sort, known)
     rest: list[ConversationRecord] = []
     for place, row in enumerate(window, start=start):
-        if row.id in flagged_ids:
+        if row.red_flag is not None:  # a live match with an open flag: the flagged part's
             continue
         key = sort.key(row)
         before = len(keys) - bisect_right(keys, key) if sort.reverse else bisect_left(keys, key)
         if start <= place - before < start + want:
             rest.append(row)
-    return head + rest, total
+    return rest
 
 
-def _flagged(conn: sqlite3.Connection, where: str, params: Sequence[object],
-             order: str) -> list[ConversationRecord]:
-    """Every live match of `where` with an open red flag, in `order`."""
-    dialect = dialect_of(conn)
-    sort = ORDERS[order]
-    rows = [ConversationRecord(*r) for r in conn.execute(
-        f"SELECT {_LIST_COLUMNS} FROM conversations c"
-        f"{dialect.indexed_by('conversations_red_flag')}"
-        f" WHERE {OPEN_SQL} AND c.merged_into IS NULL AND ({where})", list(params))]
+def _ordered(conn: sqlite3.Connection, base: str, params: Sequence[object], offset: int,
+             limit: int, sort: _Order) -> list[ConversationRecord]:
+    """The rows at `offset` of `base` in `sort` order, `limit` of them at most: the ids
+    walked on an index in list order, then their full rows."""
+    rows = [ConversationRecord(*r) for r in read_rows(conn, _page_sql(base, sort),
+                                                  [*params, limit, offset])]
+    # The page's rows come back by id; put them in list order (a page, not the matches).
     rows.sort(key=sort.key, reverse=sort.reverse)
     return rows
 
@@ -225,11 +272,7 @@ def _page(conn: sqlite3.Connection, base: str, params: Sequence[object], offset:
     `offset` is past the `total` matches)."""
     if offset >= total:
         return []
-    rows = [ConversationRecord(*r) for r in read_rows(conn, _page_sql(base, sort),
-                                                  [*params, limit, offset])]
-    # The page's rows come back by id; put them in list order (a page, not the matches).
-    rows.sort(key=sort.key, reverse=sort.reverse)
-    return rows
+    return _ordered(conn, base, params, offset, limit, sort)
 
 
 def _page_sql(base: str, sort: _Order) -> str:

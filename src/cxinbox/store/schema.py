@@ -175,6 +175,7 @@ INSERT INTO durable_mark (id, n) VALUES (1, 0);
 """
 from cxinbox.store.schema_csat import MIGRATION_CSAT
 from cxinbox.store.schema_files import MIGRATION_6
+from cxinbox.store.schema_flag_order import MIGRATION_FLAG_ORDER
 from cxinbox.store.schema_kb import MIGRATION_KB
 from cxinbox.store.schema_outbox import MIGRATION_4
 from cxinbox.store.schema_perf import MIGRATION_7
@@ -206,4 +207,5 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_REPORT_FACTS,  # 19: kept report intervals
                          MIGRATION_REDFLAG,  # 20: one stored red-flag answer
                          MIGRATION_REPORT_BUSINESS,  # 21: kept business time of intervals
-                         MIGRATION_REPORT_SPANS]  # 22: kept status spans (backlog)
+                         MIGRATION_REPORT_SPANS,  # 22: kept status spans (backlog)
+                         MIGRATION_FLAG_ORDER]  # 23: open red flags first, a page at a time

@@ -203,7 +203,9 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
                                                   glyphs=self.glyphs, me=self.me, id="list")
         self.thread = ThreadView(tz=self.tz, glyphs=self.glyphs, me=self.me,
                                  sla_cell=self._sla_cell, id="thread",
-                                 own_number_name=lambda number: sms_sender_name(config, number))
+                                 own_number_name=lambda number: sms_sender_name(config, number),
+                                 may_clear=config.may_clear_red_flag(self.me),
+                                 clinicians=config.clinicians())
         self.notes = NotesPane(tz=self.tz, glyphs=self.glyphs, id="notes")
         self.search_bar = SearchBar(blink=not calm, id="search")
         self.status_line = StatusLine(me=self.me, glyphs=self.glyphs, id="status")

@@ -37,16 +37,42 @@ def intent_code(summary: ConversationSummary) -> str:
     return INTENT_CODES.get(summary.intent or "", "")
 
 
-def banner_text(summary: ConversationSummary) -> str:
-    """The line at the top of a flagged thread, quoting the patient's matched words."""
+def banner_text(summary: ConversationSummary, *, may_clear: bool = True,
+                clinicians: str = "") -> str:
+    """The line at the top of a flagged thread, quoting the patient's matched words. It
+    ends with what the reader can do: `F` for those who may clear the flag; a receptionist
+    (for whom F would only refuse) reads instead which clinicians to get."""
+    who = "a clinician must answer" + (f" ({clinicians})" if clinicians and not may_clear
+                                       else "")
+    then = " F clears once handled." if may_clear else ""
     if summary.red_flag_open and summary.red_flag is not None:
         words = clean_line(summary.red_flag_matched, max_len=80)
         quote = f': "{words}"' if words else ""
-        return (f"RED FLAG {category_words(summary.red_flag).upper()}{quote} - a clinician"
-                " must answer; no canned replies. F clears once handled.")
+        return (f"RED FLAG {category_words(summary.red_flag).upper()}{quote} - {who};"
+                f" no canned replies.{then}")
     if flagged(summary):
-        return "RED FLAG (tagged by staff) - a clinician must answer; F clears once handled."
+        return f"RED FLAG (tagged by staff) - {who};{then or ' no canned replies.'}"
     return ""
+
+
+def may_clear(config: Config, me: str) -> bool:
+    """Whether `me` may clear a red flag (the server's own rule, read from the config)."""
+    return config.may_clear_red_flag(me)
+
+
+def refusal_line(config: Config, summary: ConversationSummary) -> str:
+    """`F` pressed by someone who may not clear a flag: one line naming who may."""
+    return f"Only {config.red_flag_clearers()} can clear the red flag of #{summary.id}."
+
+
+def templates_blocked_line(config: Config, summary: ConversationSummary | None) -> str:
+    """Why the composer's ^T offers no canned replies on a flagged conversation, and who
+    lifts the block ("" when the conversation has no open flag)."""
+    if summary is None or not flagged(summary):
+        return ""
+    who = config.red_flag_clearers()
+    return (f"No canned replies on #{summary.id} while its red flag is open:"
+            f" {who} clears it with F once the patient has been dealt with.")
 
 
 def is_clinical(config: Config, me: str) -> bool:
@@ -102,7 +128,7 @@ def clear_flag(summary: ConversationSummary, reason: str) -> triage.Triage:
 
 
 class RedFlagMixin:
-    """`F` on the app: ask a reason, then clear (the server refuses non-clinicians)."""
+    """`F` on the app: ask a reason, then clear (the server checks who may again)."""
 
     def action_clear_red_flag(self: Any) -> None:
         from cxinbox.tui.screens.prompt import PromptScreen
@@ -112,6 +138,9 @@ class RedFlagMixin:
             return
         if not flagged(summary):
             self._say(f"#{summary.id} has no open red flag.")
+            return
+        if not may_clear(self.config, self.me):  # told now, not after typing a reason
+            self._say(refusal_line(self.config, summary), "error")
             return
 
         def answered(text: str | None) -> None:

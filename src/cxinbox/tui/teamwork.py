@@ -218,7 +218,8 @@ class TeamMixin:
                                if channel == "sms" else "",
                                tz=self.config.clinic.tzinfo, clock=self.clock,
                                ascii_only=self.ascii_only, detail=self.thread.detail,
-                               emergency=redflag.emergency_text(self.config, summary))
+                               emergency=redflag.emergency_text(self.config, summary),
+                               blocked=redflag.templates_blocked_line(self.config, summary))
         self.push_screen(screen, self._composer_closed)
 
     def _composer_closed(self: Any, result: ComposeResultValue | None) -> None:

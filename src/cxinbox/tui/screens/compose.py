@@ -127,7 +127,11 @@ def composer_title(draft: Any, summary: Any, channel: str, config: Any) -> str:
 
 
 class CannedPicker(ModalScreen[str | None]):
-    """Type to filter the canned replies, Enter to insert, Esc to cancel."""
+    """Type to filter the canned replies, Enter to insert, Esc to cancel.
+
+    With `blocked` (a red-flagged conversation) the list holds only what may go into such a
+    reply, the clinic's emergency guidance, and the line above it says why the canned
+    replies are not there and who lifts the block: nothing is offered only to be refused."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
@@ -136,24 +140,34 @@ class CannedPicker(ModalScreen[str | None]):
         width: 64; max-width: 100%; height: auto; max-height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
-    CannedPicker OptionList { height: auto; max-height: 12; border: none; }
+    CannedPicker OptionList, CannedPicker OptionList:focus {
+        height: auto; max-height: 12; border: none;
+    }
     CannedPicker #canned-hint { color: $text-muted; }
+    CannedPicker #canned-blocked { color: $error; text-style: bold; }
     """
 
-    def __init__(self, replies: Sequence[Any]) -> None:
+    def __init__(self, replies: Sequence[Any], *, blocked: str = "") -> None:
         super().__init__()
         self._replies = list(replies)
+        self._blocked = blocked
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Canned replies"
-            yield Input(placeholder="type to search", id="canned-filter")
+            box.border_title = "Emergency guidance" if self._blocked else "Canned replies"
+            if self._blocked:
+                yield Static(Text(self._blocked), id="canned-blocked", markup=False)
+            else:
+                yield Input(placeholder="type to search", id="canned-filter")
             yield OptionList(id="canned-list")
             yield Static(Text("Enter inserts, Esc cancels"), id="canned-hint", markup=False)
 
     def on_mount(self) -> None:
         self._fill("")
-        self.query_one(Input).focus()
+        if self._blocked:
+            self.query_one(OptionList).focus()
+        else:
+            self.query_one(Input).focus()
 
     def _fill(self, needle: str) -> None:
         wanted = needle.lower().split()
@@ -246,12 +260,14 @@ class ComposeScreen(Screen[ComposeResultValue]):
     def __init__(self, api: Any, draft: Any, *, title: str, channel: str, me: str,
                  editor: Sequence[str] | None = None, blink: bool = True, sender: str = "",
                  tz: tzinfo = UTC, clock: Any = None, ascii_only: bool = False,
-                 detail: Any = None, emergency: str = "") -> None:
+                 detail: Any = None, emergency: str = "", blocked: str = "") -> None:
         super().__init__()
         self._detail = detail
         self._emergency = emergency
         """The clinic's emergency guidance: set on a red-flagged conversation, where it is
-        offered first (in the empty body, and first among the canned replies)."""
+        offered first (in the empty body) and is all ^T offers (no canned replies)."""
+        self._blocked = blocked or (REDFLAG_LINE if emergency else "")
+        """Why ^T lists no canned replies here, and who lifts the block."""
         self._sender = sender
         self._tz = tz
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -306,9 +322,10 @@ class ComposeScreen(Screen[ComposeResultValue]):
         yield Static("", id="compose-others", markup=False)
         yield Static("", id="compose-files", markup=False)
         yield Static("", id="compose-status", markup=False)
-        yield Static(Text("^S send  ^T canned  ^N kb  ^G editor  ^O attach  S-Tab patient"
+        canned = "^T guidance" if self._emergency else "^T canned"
+        yield Static(Text(f"^S send  {canned}  ^N kb  ^G editor  ^O attach  S-Tab patient"
                           "  Esc close" if not sms else
-                          "^S send  ^T canned  ^N kb  ^G editor  ^R plain  S-Tab patient"
+                          f"^S send  {canned}  ^N kb  ^G editor  ^R plain  S-Tab patient"
                           "  Esc close"),
                      id="compose-keys", markup=False)
 
@@ -512,24 +529,26 @@ class ComposeScreen(Screen[ComposeResultValue]):
 
     @work(exclusive=True, group="compose-canned")
     async def _open_canned(self) -> None:
+        area = self.query_one(TextArea)
+        if self._emergency:
+            # A red-flagged conversation: the server refuses every canned reply, so none is
+            # listed; the guidance is, with the reason and who lifts the block.
+            guidance = [EmergencyGuidance(EMERGENCY_NAME, "", self._emergency)]
+            if await self.app.push_screen_wait(CannedPicker(guidance, blocked=self._blocked)):
+                area.insert(self._emergency)
+            area.focus()
+            return
         try:
             replies = await self._api.canned_replies()
         except Exception as exc:  # noqa: BLE001
             self.notify(error_line(exc), severity="error", markup=False)
             return
-        if self._emergency:
-            replies = [EmergencyGuidance(EMERGENCY_NAME, "", self._emergency), *replies]
         if not replies:
             self.notify("No canned replies are set up ([[compose.canned]] in the config).",
                         markup=False)
             return
         name = await self.app.push_screen_wait(CannedPicker(replies))
         if not name:
-            return
-        area = self.query_one(TextArea)
-        if self._emergency and name == EMERGENCY_NAME:
-            area.insert(self._emergency)
-            area.focus()
             return
         conv_id = getattr(self._draft, "conversation_id", None)
         fills: dict[str, str] = {}
@@ -542,7 +561,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
                 fills[blank] = answer or ""
             if rendered.blanks:
                 rendered = await self._api.render_canned(name, conv_id, fills)
-        except Exception as exc:  # noqa: BLE001 - e.g. refused on a red-flagged conversation
+        except Exception as exc:  # noqa: BLE001 - e.g. a flag raised since this opened
             self.notify(error_line(exc), severity="error", markup=False)
             return
         area.insert(rendered.body)

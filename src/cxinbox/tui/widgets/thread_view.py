@@ -35,9 +35,10 @@ OLDER_BATCH = 10
 
 def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
                 glyphs: Glyphs, presence: str = "", drafts: str = "",
-                tz: tzinfo | None = None, assigned_by: str = "") -> Text:
+                tz: tzinfo | None = None, assigned_by: str = "", may_clear: bool = True,
+                clinicians: str = "") -> Text:
     text = Text()
-    banner = banner_text(summary)
+    banner = banner_text(summary, may_clear=may_clear, clinicians=clinicians)
     if banner:  # first, above everything: a clinician must see it before anything else
         text.append(banner, style="bold reverse red")
         text.append("\n")
@@ -91,12 +92,16 @@ class ThreadView(VerticalScroll, can_focus=True):
             self.detail = detail
 
     def __init__(self, *, tz: tzinfo, glyphs: Glyphs, me: str, sla_cell: SlaCell,
-                 own_number_name: OwnNumberName | None = None, id: str | None = None) -> None:
+                 own_number_name: OwnNumberName | None = None, id: str | None = None,
+                 may_clear: bool = True, clinicians: str = "") -> None:
         super().__init__(id=id)
         self._tz = tz
         self._own_number_name = own_number_name
         self._glyphs = glyphs
         self._me = me
+        self._may_clear = may_clear
+        """Whether the reader may clear a red flag (the banner says F, or whom to get)."""
+        self._clinicians = clinicians
         self.presence_line = ""
         self.drafts_line = ""
         self._sla_cell = sla_cell
@@ -194,7 +199,8 @@ class ThreadView(VerticalScroll, can_focus=True):
     def _header(self, summary: ConversationSummary) -> Text:
         return header_text(summary, self._header_sla, self._me, self._glyphs,
                            self.presence_line, self.drafts_line, tz=self._tz,
-                           assigned_by=self.detail.assigned_by if self.detail else "")
+                           assigned_by=self.detail.assigned_by if self.detail else "",
+                           may_clear=self._may_clear, clinicians=self._clinicians)
 
     def set_side_lines(self, presence: str, drafts: str) -> None:
         """Who else is here and whose drafts wait on this conversation."""
