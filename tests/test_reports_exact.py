@@ -957,3 +957,80 @@ def test_spans_follow_changes_made_after_the_report_ran(history: History,
         assert actors == ["system", "rule:triage"]
     finally:
         db.close()
+
+
+# --------------------------------------------------------------------------- assignee spans
+
+
+def _replayed_holders(conn: sqlite3.Connection) -> dict[int, list[tuple[Any, ...]]]:
+    """Every conversation's (start, end, assignee) spans, replayed forward from its
+    assignment events (the first span's holder is the first event's `from`)."""
+    out: dict[int, list[tuple[Any, ...]]] = {}
+    state: dict[int, list[Any]] = {}
+    for cid, assignee in conn.execute("SELECT id, assignee FROM conversations ORDER BY id"):
+        first = conn.execute(
+            "SELECT details FROM events WHERE target = ? AND action = 'conversation.assign'"
+            " ORDER BY seq LIMIT 1", (f"conversation:{cid}",)).fetchone()
+        out[cid] = []
+        state[cid] = [0, json.loads(first[0])["from"] if first else assignee]
+    for at, target, details in conn.execute(
+            "SELECT at, target, details FROM events WHERE action = 'conversation.assign'"
+            " ORDER BY seq"):
+        cid = int(str(target).split(":")[1])
+        if cid not in state:
+            continue
+        start, who = state[cid]
+        out[cid].append((start, at // 1000, who))
+        state[cid] = [at // 1000, json.loads(details)["to"]]
+    for cid, (start, who) in state.items():
+        out[cid].append((start, None, who))
+    return out
+
+
+def _kept_holders(conn: sqlite3.Connection) -> dict[int, list[tuple[Any, ...]]]:
+    out: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for cid, *span in conn.execute("SELECT conversation_id, start_at, end_at, assignee"
+                                   " FROM report_assignees ORDER BY conversation_id, id"):
+        out[cid].append(tuple(span))
+    return dict(out)
+
+
+def test_kept_assignee_spans_are_the_assignments_replayed(history: History,
+                                                          tmp_path: Path) -> None:
+    """Migration 24's spans, kept by the trigger as each assignment was recorded, are a
+    forward replay of the trail (assigning, reassigning and unassigning), and its backfill
+    (a store upgraded with a trail already written) makes the same spans."""
+    from cxinbox.store.schema_report_assignees import MIGRATION_REPORT_ASSIGNEES
+
+    conn = history.db.conn
+    kept = _kept_holders(conn)
+    assert kept == _replayed_holders(conn)
+    assert any(len(spans) > 2 for spans in kept.values()), "some should change hands twice"
+    assert any(s[2] is None for spans in kept.values() for s in spans[1:]), \
+        "some conversation should be unassigned"
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    conn.backup(copy)
+    backfill = MIGRATION_REPORT_ASSIGNEES[MIGRATION_REPORT_ASSIGNEES.index(
+        "INSERT INTO report_assignees (conversation_id, start_at, end_at, assignee)\nWITH"):]
+    try:
+        with copy:
+            copy.execute("DELETE FROM report_assignees")
+            copy.execute(backfill)
+        assert _kept_holders(copy) == kept
+    finally:
+        copy.close()
+
+
+def test_backlog_by_staff_is_counted_from_spans_not_events(history: History) -> None:
+    """`report backlog --by staff` reads no event: it is the kept spans counted in SQL."""
+    statements: list[str] = []
+    conn = history.db.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        got = _run(history, "backlog", "", *WINDOWS[0], ["staff"])
+    finally:
+        conn.set_trace_callback(None)
+    reads = [s for s in statements if "report_assignees" in s]
+    assert reads, "the backlog by staff should read the assignee spans"
+    assert not [s for s in statements if " FROM events" in s and "conversation.assign" in s]
+    assert {r["group"] for r in _rows(got, "backlog")} - {"all", "-"} <= set(STAFF)

@@ -225,8 +225,6 @@ def _needs(report: str, opts: Options) -> Needs:
     if report == "volume":
         return Needs(volume_spans=())  # the service fills in the window's offsets
     if report == "backlog":
-        if opts.dimension == "staff":  # the assignee at each day's end: walk the events
-            return Needs(state_events=True, assignments=True)
         return Needs(spans=())  # the service fills in the window's offsets
     if report == "workload":
         return Needs(window_events=True, intervals=True, answered=True,

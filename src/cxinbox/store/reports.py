@@ -192,8 +192,29 @@ _SPAN_KEYS: dict[str | None, tuple[str, str]] = {
     "mailbox": ("c.mailbox", ""),
     "channel": ("c.channel", ""),
     "tag": ("t.tag", " LEFT JOIN conversation_tags t ON t.conversation_id = c.id"),
+    "staff": ("s.assignee", ""),
 }
-"""What `report backlog --by X` counts a conversation under (its attributes now)."""
+"""What `report backlog --by X` counts a conversation under (its attributes now; its
+assignee then, from `_held`)."""
+
+
+def _held(since: int, until: int, statuses: str) -> str:
+    """The status spans (migration 22) in the backlog's statuses that overlap the window,
+    each cut by the assignee spans (migration 24) of its conversation into the parts one
+    person (or nobody) held it: spans of the same shape, with the assignee beside."""
+    return ("(SELECT s.conversation_id, s.status, s.live, a.assignee,"
+            " CASE WHEN a.start_at > s.start_at THEN a.start_at ELSE s.start_at END"
+            " AS start_at,"
+            " CASE WHEN s.end_at IS NULL THEN a.end_at"
+            " WHEN a.end_at IS NULL OR s.end_at < a.end_at THEN s.end_at ELSE a.end_at END"
+            " AS end_at"
+            " FROM report_spans s JOIN report_assignees a"
+            " ON a.conversation_id = s.conversation_id"
+            " AND (s.end_at IS NULL OR a.start_at < s.end_at)"
+            " AND (a.end_at IS NULL OR a.end_at > s.start_at)"
+            f" WHERE s.live = 1 AND s.status IN ({statuses}) AND s.start_at < {int(until)}"
+            f" AND (s.end_at IS NULL OR s.end_at >= {int(since)})"
+            f" AND a.start_at < {int(until)} AND (a.end_at IS NULL OR a.end_at >= {int(since)}))")
 
 
 def _day_sql(column: str, pieces: Sequence[tuple[int, int, int]]) -> str:
@@ -208,15 +229,16 @@ def _day_sql(column: str, pieces: Sequence[tuple[int, int, int]]) -> str:
 def _spans(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,
            until: int, pieces: Sequence[tuple[int, int, int]],
            by: str | None) -> ReportData:
-    """Backlog: the kept status spans (migration 22) of the live conversations in scope
-    counted in one pass: each span open, pending or snoozed at the end of the local days
+    """Backlog: the kept status spans (migration 22; by staff, cut by the assignee spans of
+    migration 24) of the live conversations in scope counted in one pass: each span open, pending or snoozed at the end of the local days
     `first`..`last` (the state at an instant `b` is the span with start < b <= end, in a
     conversation created before `b`), and those at the window's end by age."""
     first = (since + pieces[0][2]) // 86400
     last = (until - 1 + pieces[-1][2]) // 86400
     began = "CASE WHEN s.start_at > c.created_at THEN s.start_at ELSE c.created_at END"
     statuses = ", ".join(f"'{s}'" for s in BACKLOG_STATUSES)
-    scope = (" FROM report_spans s JOIN conversations c ON c.id = s.conversation_id{join}"
+    source = _held(since, until, statuses) if by == "staff" else "report_spans"
+    scope = (f" FROM {source} s JOIN conversations c ON c.id = s.conversation_id{{join}}"
              " WHERE c.merged_into IS NULL AND c.created_at < ? AND s.start_at < ?"
              f" AND s.live = 1 AND s.status IN ({statuses}) AND ({where})")
     ages = " ".join(f"WHEN ? - c.created_at < {int(bound)} THEN {n}"
@@ -242,7 +264,8 @@ def _spans(conn: sqlite3.Connection, where: str, params: Sequence[object], since
             " GROUP BY 1, 2",
             [*(until for _label, bound in AGE_BUCKETS if bound is not None), until, until,
              *params, until, until]))
-    if by in ("mailbox", "channel"):  # one value per conversation: totals are the sums
+    if by in ("mailbox", "channel", "staff"):  # one value per conversation (at an instant):
+        # totals are the sums
         sums: dict[tuple[int, int, str], int] = {}
         for c in counts:
             sums[(c.first, c.last, c.status)] = sums.get((c.first, c.last, c.status),
