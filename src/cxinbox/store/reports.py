@@ -129,22 +129,37 @@ def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[obje
     return ReportData(tuple(convs), tuple(messages), tuple(changes), sent_by)
 
 
-_VOLUME_KEYS: dict[str | None, tuple[str, str, str]] = {
-    # breakdown: (the value, a join it needs, a condition it adds)
-    None: ("NULL", "", ""),
-    "mailbox": ("s.mailbox", "", ""),
-    "channel": ("s.channel", "", ""),
-    "tag": ("t.tag", " LEFT JOIN conversation_tags t ON t.conversation_id = s.id", ""),
-    "staff": ("a.author", " LEFT JOIN report_authors a ON a.message_pk = m.id",
-              " AND m.direction = 'out'"),
+_BREAKDOWN: dict[str | None, tuple[str, str]] = {
+    # breakdown: (the value, a join it needs), over the conversation `{c}`
+    None: ("NULL", ""),
+    "mailbox": ("{c}.mailbox", ""),
+    "channel": ("{c}.channel", ""),
+    "tag": ("t.tag", " LEFT JOIN conversation_tags t ON t.conversation_id = {c}.id"),
     "intent": (("CASE WHEN m.direction = 'in' THEN m.intent ELSE (SELECT p.intent FROM"
                 " messages p WHERE p.conversation_id = m.conversation_id"
                 " AND p.direction = 'in' AND p.intent IS NOT NULL AND p.date <= m.date"
-                " ORDER BY p.date DESC, p.id DESC LIMIT 1) END"), "", ""),
+                " ORDER BY p.date DESC, p.id DESC LIMIT 1) END"), ""),
 }
-"""What `report volume --by X` counts a message under. A message's intent is what triage
-read in it; a reply's, what it read in the patient's latest assessed message before the
-reply (the request it answered)."""
+"""What a report `--by X` counts a fact under: the conversation's attributes now, and for
+volume (the one report by intent) a message's intent: what triage read in it, or for a
+reply what it read in the patient's latest assessed message before it (the request it
+answered). Who counts `--by staff` is each report's own (`_breakdown`)."""
+
+
+def _breakdown(by: str | None, conv: str,
+               staff: tuple[str, str, str] = ("NULL", "", "")) -> tuple[str, str, str]:
+    """(the value, a join it needs, a condition it adds) for `--by by` in a query whose
+    conversation (or scope row with its id, mailbox and channel) is `conv`; `staff` is that
+    triple for `--by staff`."""
+    if by == "staff":
+        return staff
+    value, join = _BREAKDOWN[by]
+    return value.format(c=conv), join.format(c=conv), ""
+
+
+_AUTHOR: tuple[str, str, str] = ("a.author", " LEFT JOIN report_authors a ON a.message_pk = m.id",
+                                 " AND m.direction = 'out'")
+"""Volume by staff: who wrote each reply we sent (replies only)."""
 
 
 def _counted(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,
@@ -162,7 +177,7 @@ def _counted(conn: sqlite3.Connection, where: str, params: Sequence[object], sin
     keys = [by] if single else [None] if by is None else [None, by]
     for lo, hi, offset in needs.volume_spans or ():
         for key_of in keys:
-            value, join, extra = _VOLUME_KEYS[key_of]
+            value, join, extra = _breakdown(key_of, "s", _AUTHOR)
             out.extend(VolumeCount(int(day), str(direction), key_of,
                                    None if key is None else str(key), int(n))
                        for day, direction, key, n in conn.execute(
@@ -184,18 +199,6 @@ def _counted(conn: sqlite3.Connection, where: str, params: Sequence[object], sin
         out.extend(VolumeCount(day, direction, None, None, n)
                    for (day, direction), n in totals.items())
     return ReportData((), (), (), {}, volume=tuple(out), heat=tuple(sorted(heat.items())))
-
-
-_SPAN_KEYS: dict[str | None, tuple[str, str]] = {
-    # breakdown: (the value, a join it needs)
-    None: ("NULL", ""),
-    "mailbox": ("c.mailbox", ""),
-    "channel": ("c.channel", ""),
-    "tag": ("t.tag", " LEFT JOIN conversation_tags t ON t.conversation_id = c.id"),
-    "staff": ("s.assignee", ""),
-}
-"""What `report backlog --by X` counts a conversation under (its attributes now; its
-assignee then, from `_held`)."""
 
 
 def _held(since: int, until: int, statuses: str) -> str:
@@ -247,7 +250,7 @@ def _spans(conn: sqlite3.Connection, where: str, params: Sequence[object], since
     counts: list[SpanCount] = []
     aged: list[AgeCount] = []
     for key_of in keys:
-        value, join = _SPAN_KEYS[key_of]
+        value, join, _ = _breakdown(key_of, "c", ("s.assignee", "", ""))
         total = key_of is None
         counts.extend(SpanCount(int(a), int(z), str(status), total,
                                 None if key is None else str(key), int(n))
@@ -350,16 +353,6 @@ def _settled_sql(calendar_keys: tuple[tuple[str, str], ...], until: int, table: 
             f" AND {table}.calendar = {key_of}")
 
 
-_JUDGE_KEYS: dict[str | None, tuple[str, str]] = {
-    None: ("NULL", ""),
-    "mailbox": ("c.mailbox", ""),
-    "channel": ("c.channel", ""),
-    "staff": ("r.staff", ""),
-    "tag": ("t.tag", " LEFT JOIN conversation_tags t ON t.conversation_id = c.id"),
-}
-"""What `report sla --by X` counts an ended interval under (store side of `_values`)."""
-
-
 def _judge(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,
            until: int, needs: Needs) -> tuple[tuple[JudgedCount, ...], tuple[LateFact, ...]]:
     """SLA: the intervals of the conversations in scope that ended in the window with a
@@ -382,7 +375,7 @@ def _judge(conn: sqlite3.Connection, where: str, params: Sequence[object], since
         else [(by, "both")]
     counts: list[JudgedCount] = []
     for key_of, groups in runs:
-        value, join = _JUDGE_KEYS[key_of]
+        value, join, _ = _breakdown(key_of, "c", ("r.staff", "", ""))
         counts.extend(JudgedCount(str(policy), kind, bool(met),
                                   None if d is None else int(d),
                                   None if key is None else str(key), groups, int(n))
