@@ -2,15 +2,16 @@
 staff and status events of the trail. SQL only; the arithmetic is domain/reports.py.
 
 Each report reads only what it needs (`Needs`): volume the window's messages counted per
-local day (in SQL, not read one by one), backlog the status events since its start,
-response, SLA and workload the intervals kept per conversation (store/report_facts.py,
+local day (in SQL, not read one by one), backlog the kept status and assignee spans
+(migrations 22, 24) counted per local day, response, SLA and workload the intervals kept per conversation (store/report_facts.py,
 migration 19) that end in the window or still run at its end, red flags the whole history
 of the few flagged conversations. A time window is a range of the indexes of migration
 13 (store/schema_reports.py): `events_report` holds only the events reports count, keyed by
 time, so the views and lists that fill most of a trail are neither read nor indexed, and
 `messages_report` covers a message's date, conversation and direction. Every query here
-names the partial index's own condition (`action IN REPORT_ACTIONS`) so SQLite may use it;
-tests/test_reports_exact.py fails if a report query scans events or messages whole.
+that reads events names the partial index's own condition (`action IN REPORT_ACTIONS`)
+so SQLite may use it; tests/test_reports_exact.py fails if a report query scans events or
+messages whole.
 When many conversations are asked for, one range scan beats thousands of index probes.
 """
 
@@ -40,10 +41,8 @@ from cxinbox.store.schema_reports import (
     DETAIL_FROM,
     DETAIL_FROM_UNTIL,
     DETAIL_TO,
-    REPORT_ACTIONS_SQL,
 )
 
-STATE_ACTIONS = ("conversation.status", "conversation.merged", "conversation.unmerged")
 _CHUNK = 500
 _PROBE_MOST = 3000
 """Above this many conversations, scan instead of probing an index per conversation."""
@@ -54,15 +53,8 @@ _DETAIL_COLUMNS = (
     f" CASE WHEN action IN ('conversation.status', 'conversation.assign') THEN {DETAIL_TO} END,"
     f" CASE WHEN action = 'conversation.status' THEN {DETAIL_FROM_UNTIL} END")
 _EVENT_COLUMNS = f"seq, at, actor, action, target, {_DETAIL_COLUMNS}"
-"""The expressions migration 17's partial index covers: a backlog's year of status events is
-one walk of that index. (The one place report SQL still reads JSON; store/report_facts.py
-parses details itself.)"""
-_FACT_COLUMNS = ("seq, at / 1000, CAST(substr(target, 14) AS BIGINT), actor, substr(action, 14),"
-                 f" {_DETAIL_COLUMNS}")
-"""`_EVENT_COLUMNS` shaped as a ChangeFact by SQL itself (seconds, the conversation's id,
-the action without "conversation."): a backlog's year is ~250,000 of them."""
-
-
+"""The expressions migration 17's partial index covers (the one place report SQL still
+reads JSON; store/report_facts.py parses details itself)."""
 def _in_dialect(conn: sqlite3.Connection, columns: str) -> str:
     """`columns` (SQLite's JSON reads) in the connection's dialect (PostgreSQL's index
     spells the same)."""
@@ -86,18 +78,6 @@ def _changes(rows: Iterable[Any], wanted: set[int] | None = None) -> list[Change
     return out
 
 
-def _events_since(conn: sqlite3.Connection, since: int,
-                  actions: Sequence[str]) -> list[ChangeFact]:
-    """Events of `actions` at or after `since` (seconds), by the partial time index; every
-    one is on a conversation (`conversation.*`, whose targets are `conversation:ID`)."""
-    assert all(a.startswith("conversation.") for a in actions)
-    marks = ", ".join("?" for _ in actions)
-    return list(map(ChangeFact._make, conn.execute(
-        f"SELECT {_in_dialect(conn, _FACT_COLUMNS)} FROM events WHERE at >= ?"
-        f" AND action IN {REPORT_ACTIONS_SQL} AND action IN ({marks})"
-        " AND target LIKE 'conversation:%'", (since * 1000, *actions))))
-
-
 def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[object],
                      since: int, until: int, needs: Needs) -> ReportData:
     """The live conversations matching `where` (SQL over `c`, from the query compiler) that
@@ -110,23 +90,17 @@ def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[obje
         return _counted(conn, where, params, since, until, needs)
     if needs.spans is not None:
         return _spans(conn, where, params, since, until, needs.spans, needs.spans_by)
-    actions = ((*STATE_ACTIONS, "conversation.assign") if needs.assignments
-               else STATE_ACTIONS if needs.state_events else ())
-    recent = _events_since(conn, since, actions) if actions else []
     window_msgs: list[MessageFact] = []
     if needs.window_messages:
         window_msgs = [MessageFact._make(r) for r in conn.execute(
             "SELECT conversation_id, id, direction, date FROM messages"
             " WHERE date >= ? AND date < ?", (since, until))]
-    wanted = {m.conversation_id for m in window_msgs}
-    wanted.update(c.conversation_id for c in recent)
-    convs = _conversations(conn, where, params, until, wanted, needs.state_events, None)
+    convs = _conversations(conn, where, params, until,
+                           {m.conversation_id for m in window_msgs}, False, None)
     in_scope = {c.id for c in convs}
     messages = [m for m in window_msgs if m.conversation_id in in_scope]
-    changes = [c for c in recent if c.conversation_id in in_scope]
-    changes.sort()  # by seq: a ChangeFact's first field, and unique
     sent_by = _authors(conn, messages) if needs.authors else {}
-    return ReportData(tuple(convs), tuple(messages), tuple(changes), sent_by)
+    return ReportData(tuple(convs), tuple(messages), (), sent_by)
 
 
 _BREAKDOWN: dict[str | None, tuple[str, str]] = {
