@@ -176,7 +176,8 @@ def _counted(conn: sqlite3.Connection, where: str, params: Sequence[object], sin
 
 
 def _held(since: int, until: int, statuses: str) -> str:
-    """The status spans (migration 22) in the backlog's statuses that overlap the window,
+    """The status spans (migration 22) in the backlog's statuses that overlap `since` to
+    `until` (the window, or for the ages its end alone),
     each cut by the assignee spans (migration 24) of its conversation into the parts one
     person (or nobody) held it: spans of the same shape, with the assignee beside."""
     return ("(SELECT s.conversation_id, s.status, s.live, a.assignee,"
@@ -207,15 +208,14 @@ def _spans(conn: sqlite3.Connection, where: str, params: Sequence[object], since
            until: int, pieces: Sequence[tuple[int, int, int]],
            by: str | None) -> ReportData:
     """Backlog: the kept status spans (migration 22; by staff, cut by the assignee spans of
-    migration 24) of the live conversations in scope counted in one pass: each span open, pending or snoozed at the end of the local days
-    `first`..`last` (the state at an instant `b` is the span with start < b <= end, in a
+    migration 24) of the live conversations in scope counted in one pass: each span open,
+    pending or snoozed at the end of the local days `first`..`last` (the state at an instant `b` is the span with start < b <= end, in a
     conversation created before `b`), and those at the window's end by age."""
     first = (since + pieces[0][2]) // 86400
     last = (until - 1 + pieces[-1][2]) // 86400
     began = "CASE WHEN s.start_at > c.created_at THEN s.start_at ELSE c.created_at END"
     statuses = ", ".join(f"'{s}'" for s in BACKLOG_STATUSES)
-    source = _held(since, until, statuses) if by == "staff" else "report_spans"
-    scope = (f" FROM {source} s JOIN conversations c ON c.id = s.conversation_id{{join}}"
+    scope = (" FROM {source} s JOIN conversations c ON c.id = s.conversation_id{join}"
              " WHERE c.merged_into IS NULL AND c.created_at < ? AND s.start_at < ?"
              f" AND s.live = 1 AND s.status IN ({statuses}) AND ({where})")
     ages = " ".join(f"WHEN ? - c.created_at < {int(bound)} THEN {n}"
@@ -226,18 +226,21 @@ def _spans(conn: sqlite3.Connection, where: str, params: Sequence[object], since
     for key_of in keys:
         value, join, _ = _breakdown(key_of, "c", ("s.assignee", "", ""))
         total = key_of is None
+        source = _held(since, until, statuses) if key_of == "staff" else "report_spans"
+        at_end = _held(until, until, statuses) if key_of == "staff" else "report_spans"
         counts.extend(SpanCount(int(a), int(z), str(status), total,
                                 None if key is None else str(key), int(n))
                       for a, z, status, key, n in conn.execute(
             f"SELECT CASE WHEN {began} < ? THEN {first} ELSE {_day_sql(began, pieces)} END,"
             f" CASE WHEN s.end_at IS NULL OR s.end_at >= ? THEN {last}"
             f" ELSE {_day_sql('s.end_at', pieces)} - 1 END, s.status, {value}, count(*)"
-            f"{scope.format(join=join)} AND (s.end_at IS NULL OR s.end_at > ?)"
+            f"{scope.format(source=source, join=join)} AND (s.end_at IS NULL OR s.end_at > ?)"
             " GROUP BY 1, 2, 3, 4", [since, until, until, until, *params, since]))
         aged.extend(AgeCount(int(bucket), total, None if key is None else str(key), int(n))
                     for bucket, key, n in conn.execute(
             f"SELECT CASE {ages} ELSE {len(AGE_BUCKETS) - 1} END, {value}, count(*)"
-            f"{scope.format(join=join)} AND {began} < ? AND (s.end_at IS NULL OR s.end_at >= ?)"
+            f"{scope.format(source=at_end, join=join)} AND {began} < ?"
+            " AND (s.end_at IS NULL OR s.end_at >= ?)"
             " GROUP BY 1, 2",
             [*(until for _label, bound in AGE_BUCKETS if bound is not None), until, until,
              *params, until, until]))
