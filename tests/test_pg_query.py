@@ -281,9 +281,15 @@ def test_the_copy_is_complete_and_new_rows_follow_the_copied_ids(
         spans = ("SELECT conversation_id, start_at, end_at, status, live FROM report_spans"
                  " ORDER BY conversation_id, start_at, end_at IS NULL, end_at")
         lite_spans = lite.execute(spans).fetchall()
+        holders = ("SELECT conversation_id, start_at, end_at, assignee FROM report_assignees"
+                   " ORDER BY conversation_id, start_at, end_at IS NULL, end_at")
+        lite_holders = lite.execute(holders).fetchall()
     # the status spans (migration 22) are replayed from the copied trail, not copied
     assert lite_spans and [tuple(r) for r in pg.execute(spans)] == [
         tuple(r) for r in lite_spans]
+    # and so are the assignee spans (migration 24)
+    assert lite_holders and [tuple(r) for r in pg.execute(holders)] == [
+        tuple(r) for r in lite_holders]
     assert {int(k): bytes(v) for k, v in pg.execute(
         "SELECT id, data FROM raw_messages").fetchall()} == raw
     assert [tuple(r) for r in pg.execute("SELECT id, body FROM notes ORDER BY id")] == [

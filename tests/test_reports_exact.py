@@ -957,3 +957,226 @@ def test_spans_follow_changes_made_after_the_report_ran(history: History,
         assert actors == ["system", "rule:triage"]
     finally:
         db.close()
+
+
+# --------------------------------------------------------------------------- assignee spans
+
+
+def _replayed_holders(conn: sqlite3.Connection) -> dict[int, list[tuple[Any, ...]]]:
+    """Every conversation's (start, end, assignee) spans, replayed forward from its
+    assignment events (the first span's holder is the first event's `from`)."""
+    out: dict[int, list[tuple[Any, ...]]] = {}
+    state: dict[int, list[Any]] = {}
+    for cid, assignee in conn.execute("SELECT id, assignee FROM conversations ORDER BY id"):
+        first = conn.execute(
+            "SELECT details FROM events WHERE target = ? AND action = 'conversation.assign'"
+            " ORDER BY seq LIMIT 1", (f"conversation:{cid}",)).fetchone()
+        out[cid] = []
+        state[cid] = [0, json.loads(first[0])["from"] if first else assignee]
+    for at, target, details in conn.execute(
+            "SELECT at, target, details FROM events WHERE action = 'conversation.assign'"
+            " ORDER BY seq"):
+        cid = int(str(target).split(":")[1])
+        if cid not in state:
+            continue
+        start, who = state[cid]
+        out[cid].append((start, at // 1000, who))
+        state[cid] = [at // 1000, json.loads(details)["to"]]
+    for cid, (start, who) in state.items():
+        out[cid].append((start, None, who))
+    return out
+
+
+def _kept_holders(conn: sqlite3.Connection) -> dict[int, list[tuple[Any, ...]]]:
+    out: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for cid, *span in conn.execute("SELECT conversation_id, start_at, end_at, assignee"
+                                   " FROM report_assignees ORDER BY conversation_id, id"):
+        out[cid].append(tuple(span))
+    return dict(out)
+
+
+def test_kept_assignee_spans_are_the_assignments_replayed(history: History,
+                                                          tmp_path: Path) -> None:
+    """Migration 24's spans, kept by the trigger as each assignment was recorded, are a
+    forward replay of the trail (assigning, reassigning and unassigning), and its backfill
+    (a store upgraded with a trail already written) makes the same spans."""
+    from cxinbox.store.schema_report_assignees import MIGRATION_REPORT_ASSIGNEES
+
+    conn = history.db.conn
+    kept = _kept_holders(conn)
+    assert kept == _replayed_holders(conn)
+    assert any(len(spans) > 2 for spans in kept.values()), "some should change hands twice"
+    assert any(s[2] is None for spans in kept.values() for s in spans[1:]), \
+        "some conversation should be unassigned"
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    conn.backup(copy)
+    backfill = MIGRATION_REPORT_ASSIGNEES[MIGRATION_REPORT_ASSIGNEES.index(
+        "INSERT INTO report_assignees (conversation_id, start_at, end_at, assignee)\nWITH"):]
+    try:
+        with copy:
+            copy.execute("DELETE FROM report_assignees")
+            copy.execute(backfill)
+        assert _kept_holders(copy) == kept
+    finally:
+        copy.close()
+
+
+def test_backlog_by_staff_is_counted_from_spans_not_events(history: History) -> None:
+    """`report backlog --by staff` reads no event: it is the kept spans counted in SQL."""
+    statements: list[str] = []
+    conn = history.db.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        got = _run(history, "backlog", "", *WINDOWS[0], ["staff"])
+    finally:
+        conn.set_trace_callback(None)
+    reads = [s for s in statements if "report_assignees" in s]
+    assert reads, "the backlog by staff should read the assignee spans"
+    assert not [s for s in statements if " FROM events" in s and "conversation.assign" in s]
+    assert {r["group"] for r in _rows(got, "backlog")} - {"all", "-"} <= set(STAFF)
+
+
+# --------------------------------------------------------------------------- retention
+
+
+def _from_log(conn: sqlite3.Connection, naive: Naive, conv: int, instant: int
+              ) -> tuple[str | None, str]:
+    """Forward replay of what is left of the log: (the status just before `instant`, None
+    if not live then; who held it then, "-" for nobody). Before its first remaining event
+    a conversation had what that event changed it from, else what it has now."""
+    info = naive.convs[conv]
+    status, assignee = conn.execute("SELECT status, assignee FROM conversations WHERE id = ?",
+                                    (conv,)).fetchone()
+    events = naive.conv_events(conv)
+    first = {e["action"]: e for e in reversed(events)}  # each action's earliest
+    if "conversation.status" in first:
+        status = first["conversation.status"]["from"]
+    if "conversation.assign" in first:
+        assignee = first["conversation.assign"]["from"]
+    merging = [e for e in events if e["action"] in ("conversation.merged",
+                                                    "conversation.unmerged")]
+    live = not merging or merging[0]["action"] == "conversation.merged"
+    for e in events:
+        if e["at"] >= instant:
+            break
+        if e["action"] == "conversation.status":
+            status = e.get("to") or status
+        elif e["action"] == "conversation.assign":
+            assignee = e["to"]
+        elif e["action"] in ("conversation.merged", "conversation.unmerged"):
+            live = e["action"] == "conversation.unmerged"
+    held = assignee or "-"
+    return (status if live and info["created"] < instant else None), held
+
+
+def _backlog_from_log(conn: sqlite3.Connection, naive: Naive, by: str | None, since: int,
+                      until: int) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    ends: dict[str, int] = {}
+    for minute in range(since, until, 60):
+        ends[_day(minute)] = minute + 60
+    rows: dict[tuple[str, str], dict[str, int]] = defaultdict(
+        lambda: {"open": 0, "pending": 0, "snoozed": 0})
+    ages: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for period, end in ends.items():
+        rows[(period, "all")]
+        for conv, info in naive.convs.items():
+            state, held = _from_log(conn, naive, conv, end)
+            if state not in (None, "closed"):
+                for g in _groups(by, info, end, held):
+                    rows[(period, g)][str(state)] += 1
+    for conv, info in naive.convs.items():
+        state, held = _from_log(conn, naive, conv, until)
+        if state in (None, "closed"):
+            continue
+        age = until - info["created"]
+        bucket = next(lbl for lbl, bound in (("<1d", 1), ("1d-3d", 3), ("3d-7d", 7),
+                                             ("7d-30d", 30), (">=30d", 10**9))
+                      if age < bound * 86400)
+        for g in _groups(by, info, until, held):
+            ages[g][bucket] += 1
+    return dict(rows), {g: dict(v) for g, v in ages.items()}
+
+
+def _backlog_got(report: Report) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    return ({(r["period"], r["group"]): {"open": r["open"], "pending": r["pending"],
+                                         "snoozed": r["snoozed"]}
+             for r in _rows(report, "backlog")},
+            {r["group"]: {k: v for k, v in r.items() if k != "group" and v}
+             for r in _rows(report, "age")})
+
+
+def test_after_retention_the_backlog_is_what_the_remaining_log_says(
+        history: History, tmp_path: Path) -> None:
+    """Retention purges old closed conversations (their status and assignee spans go with
+    them; here those closed before the fortnight's last three days) and releases the audit
+    events before its cutoff (here its second Sunday morning). From the trail's new start on,
+    the backlog by every breakdown is a forward replay of the events that are left, and
+    the spans rebuilt from them (an upgrade's backfill, `store copy`) give the same
+    figures; a window before the trail's start is refused in one line (volume, which
+    counts messages, still answers)."""
+    from cxinbox.contract.errors import BadRequest
+    from cxinbox.service.retention import RetentionRunner
+    from cxinbox.store.db import Database as Db
+    from cxinbox.store.schema_report_assignees import MIGRATION_REPORT_ASSIGNEES
+    from cxinbox.store.schema_report_spans import MIGRATION_REPORT_SPANS
+
+    copy_path = tmp_path / "kept.db"
+    target = sqlite3.connect(copy_path)
+    history.db.conn.backup(target)
+    target.close()
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(CONFIG.format(db=copy_path)
+                   + '\n[retention]\nclosed_after = "360d"\naudit_keep = "365d"\n')
+    config = load_config(cfg)
+    middle = START + 6 * 86400 + 5 * 3600 + 17 * 60
+    db = Db(copy_path)
+    try:
+        conn = db.conn
+        convs_before = conn.execute("SELECT count(*) FROM conversations").fetchone()[0]
+        events_before = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        done = RetentionRunner(db, config, "admin", clock=lambda: middle + 365 * 86400).run()
+        assert done.counts["conversations"] > 0 and done.audit_released > 0
+        assert conn.execute("SELECT count(*) FROM conversations").fetchone()[0] < convs_before
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] < events_before
+        for table in ("report_spans", "report_assignees"):
+            assert conn.execute(
+                f"SELECT count(*) FROM {table} WHERE conversation_id NOT IN"
+                " (SELECT id FROM conversations)").fetchone()[0] == 0, table
+        first_at = conn.execute("SELECT min(at) FROM events").fetchone()[0]
+        assert first_at >= middle * 1000
+        trail = -(-first_at // 1000)
+        clock = Clock(END)
+        lead = InboxService(db, config, "lead", clock=clock)
+        windows = [(trail, END), (trail + 86400 - trail % 3600, END - 7 * 60)]
+
+        def run(since: int, until: int, by: str | None, name: str = "backlog") -> Report:
+            with mock.patch("cxinbox.store.db.now_ms", lambda: clock.now * 1000):
+                return ReportService(lead).run(name, "", since, until, [by] if by else None)
+
+        naive = Naive.load(db, "")
+        kept: dict[tuple[int, int, str | None], Any] = {}
+        for since, until in windows:
+            for by in (None, "staff", "mailbox", "tag", "channel"):
+                got = _backlog_got(run(since, until, by))
+                assert got == _backlog_from_log(conn, naive, by, since, until), (since, by)
+                kept[(since, until, by)] = got
+        assert any(g not in ("all", "-") for (_p, g) in kept[(trail, END, "staff")][0])
+        with conn:  # the spans as a store rebuilt from this log would have them
+            conn.execute("DELETE FROM report_spans")
+            conn.execute(MIGRATION_REPORT_SPANS[MIGRATION_REPORT_SPANS.index(
+                "INSERT INTO report_spans (conversation_id, start_at, end_at, status, live)"
+                "\nWITH"):])
+            conn.execute("DELETE FROM report_assignees")
+            conn.execute(MIGRATION_REPORT_ASSIGNEES[MIGRATION_REPORT_ASSIGNEES.index(
+                "INSERT INTO report_assignees (conversation_id, start_at, end_at, assignee)"
+                "\nWITH"):])
+        for (since, until, by), got in kept.items():
+            assert _backlog_got(run(since, until, by)) == got, (since, by)
+        for name in ("backlog", "workload", "response", "sla", "red-flags"):
+            with pytest.raises(BadRequest) as refused:
+                run(trail - 3600, END, None, name)
+            message = str(refused.value)
+            assert "released by retention" in message and "\n" not in message, message
+        assert run(trail - 3600, END, None, "volume").table("volume").rows
+    finally:
+        db.close()

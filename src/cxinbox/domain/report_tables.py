@@ -37,8 +37,6 @@ from cxinbox.domain.reports import (
     VolumeCount,
     Window,
     WorkCount,
-    backlog_counts,
-    bucket_of,
     business_between,
     day_label,
     day_of_number,
@@ -105,8 +103,7 @@ class Dataset:
     reads these instead of `messages`, and the heatmap `heat`."""
     heat: Sequence[tuple[int, int]] = ()
     spans: Sequence[SpanCount] | None = None
-    """The kept status spans already counted per local day (backlog): when given, the
-    backlog reads these and `ages` instead of walking `changes`."""
+    """The kept status spans already counted per local day (backlog), read with `ages`."""
     ages: Sequence[AgeCount] = ()
     judged: Sequence[JudgedCount] | None = None
     """SLA intervals already judged from their kept business time (store side): `raw`
@@ -447,48 +444,7 @@ def _backlog_from_spans(ds: Dataset, opts: Options, spans: Sequence[SpanCount]
 
 
 def backlog(ds: Dataset, opts: Options) -> list[ReportTable]:
-    if ds.spans is not None:
-        return _backlog_from_spans(ds, opts, ds.spans)
-    unit: Unit = opts.unit or "day"
-    ends = periods(ds.window, unit)
-    # newest first: seq is a ChangeFact's first field and unique, so the tuples' own order
-    changes = sorted((c for cs in ds.changes.values() for c in cs
-                      if c.at >= ds.window.since and c.action in ("status", "merged",
-                                                                  "unmerged")),
-                     reverse=True)
-    convs = list(ds.conversations.values())
-    dim = opts.dimension
-    groups = {c.id: (ALL, *(_values(c, dim, c.assignee) if dim is not None else ()))
-              for c in convs}
-    if dim == "staff":
-        changes = sorted((c for cs in ds.changes.values() for c in cs
-                          if c.at >= ds.window.since and c.action in ("status", "merged",
-                                                                      "unmerged", "assign")),
-                         reverse=True)
-    counts, last, last_groups = backlog_counts(
-        convs, changes, [end for _, end in ends] + [ds.window.until], groups,
-        by_assignee=dim == "staff")
-    rows: list[tuple[Cell, ...]] = []
-    for label, end in ends:
-        at_end = counts[end]
-        names = {ALL} | {g for g, s in at_end if s in BACKLOG_STATUSES}
-        for group in _order(names):
-            c = [at_end.get((group, s), 0) for s in BACKLOG_STATUSES]
-            rows.append((label, group, *c, sum(c)))
-    labels = [label for label, _ in AGE_BUCKETS]
-    ages: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(labels, 0))
-    ages[ALL]
-    for cid, status in last.items():
-        if status not in BACKLOG_STATUSES:
-            continue
-        bucket = bucket_of(ds.window.until - ds.conversations[cid].created_at, AGE_BUCKETS)
-        for group in last_groups[cid]:
-            ages[group][bucket] += 1
-    age_rows: tuple[tuple[Cell, ...], ...] = tuple((group, *ages[group].values())
-                                                   for group in _order(ages))
-    return [ReportTable("backlog", ("period", "group", "open", "pending", "snoozed", "total"),
-                        tuple(rows)),
-            ReportTable("age", ("group", *labels), age_rows)]
+    return _backlog_from_spans(ds, opts, ds.spans or ())
 
 
 # --------------------------------------------------------------------------- workload

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import replace
+from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -116,6 +117,8 @@ class ReportService:
             raise BadRequest("a report covers at most three years; narrow --since/--until")
         if report == "csat":
             return self._csat(query, since, until, opts, list(by or ())), []
+        if report != "volume":
+            self._trail_covers(report, since)
         selection = self.inbox.selection(query)
         self.inbox.refresh_sla()
         needs = _needs(report, opts)
@@ -166,6 +169,21 @@ class ReportService:
         listed = sorted({int(str(row[0])) for t in built if t.name in ("breaches", "red-flags")
                          for row in t.rows})
         return Report(report, since, until, self.tz.key, tuple(by or ()), tuple(built)), listed
+
+    def _trail_covers(self, report: str, since: int) -> None:
+        """Refuse a window that starts before the audit trail does. Every report but volume
+        and csat counts the trail's events (the backlog through the spans they wrote), and
+        once retention has released the oldest ones the log cannot say what happened before
+        its first event; the spans kept from then would answer where a store rebuilt from
+        the log (an upgrade's backfill, `store copy`) could not, so neither is read."""
+        with self.inbox.store.reading() as tx:
+            start = tx.trail_start()
+            first = tx.event_stamp(start.seq) if start.seq > 1 else None
+        if first is not None and since * 1000 < first.at:
+            day = datetime.fromtimestamp(-(-first.at // 60_000) * 60, self.tz)
+            raise BadRequest(f"report {report} cannot look before {day:%Y-%m-%d %H:%M}:"
+                             " older audit events were released by retention; use a later"
+                             " --since")
 
     def refresh_facts(self) -> int:
         """Bring the kept report facts up to date with the log (store/report_facts.py);
@@ -225,8 +243,6 @@ def _needs(report: str, opts: Options) -> Needs:
     if report == "volume":
         return Needs(volume_spans=())  # the service fills in the window's offsets
     if report == "backlog":
-        if opts.dimension == "staff":  # the assignee at each day's end: walk the events
-            return Needs(state_events=True, assignments=True)
         return Needs(spans=())  # the service fills in the window's offsets
     if report == "workload":
         return Needs(window_events=True, intervals=True, answered=True,

@@ -602,8 +602,6 @@ class Needs:
     window_messages: bool = False  # messages dated in the window (volume)
     window_events: bool = False  # staff events in the window (workload)
     conversation_tags: bool = True  # the conversations' tags (workload groups by none)
-    state_events: bool = False  # status/merge events since the window's start (backlog)
-    assignments: bool = False  # ... and assignment events (backlog by staff)
     intervals: bool = False  # the kept intervals that end in the window
     running: bool = False  # ... and those still running at its end (sla)
     answered: bool = False  # ... only response intervals a reply ended (workload)

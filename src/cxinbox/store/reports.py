@@ -2,15 +2,16 @@
 staff and status events of the trail. SQL only; the arithmetic is domain/reports.py.
 
 Each report reads only what it needs (`Needs`): volume the window's messages counted per
-local day (in SQL, not read one by one), backlog the status events since its start,
-response, SLA and workload the intervals kept per conversation (store/report_facts.py,
+local day (in SQL, not read one by one), backlog the kept status and assignee spans
+(migrations 22, 24) counted per local day, response, SLA and workload the intervals kept per conversation (store/report_facts.py,
 migration 19) that end in the window or still run at its end, red flags the whole history
 of the few flagged conversations. A time window is a range of the indexes of migration
 13 (store/schema_reports.py): `events_report` holds only the events reports count, keyed by
 time, so the views and lists that fill most of a trail are neither read nor indexed, and
 `messages_report` covers a message's date, conversation and direction. Every query here
-names the partial index's own condition (`action IN REPORT_ACTIONS`) so SQLite may use it;
-tests/test_reports_exact.py fails if a report query scans events or messages whole.
+that reads events names the partial index's own condition (`action IN REPORT_ACTIONS`)
+so SQLite may use it; tests/test_reports_exact.py fails if a report query scans events or
+messages whole.
 When many conversations are asked for, one range scan beats thousands of index probes.
 """
 
@@ -40,10 +41,8 @@ from cxinbox.store.schema_reports import (
     DETAIL_FROM,
     DETAIL_FROM_UNTIL,
     DETAIL_TO,
-    REPORT_ACTIONS_SQL,
 )
 
-STATE_ACTIONS = ("conversation.status", "conversation.merged", "conversation.unmerged")
 _CHUNK = 500
 _PROBE_MOST = 3000
 """Above this many conversations, scan instead of probing an index per conversation."""
@@ -54,15 +53,8 @@ _DETAIL_COLUMNS = (
     f" CASE WHEN action IN ('conversation.status', 'conversation.assign') THEN {DETAIL_TO} END,"
     f" CASE WHEN action = 'conversation.status' THEN {DETAIL_FROM_UNTIL} END")
 _EVENT_COLUMNS = f"seq, at, actor, action, target, {_DETAIL_COLUMNS}"
-"""The expressions migration 17's partial index covers: a backlog's year of status events is
-one walk of that index. (The one place report SQL still reads JSON; store/report_facts.py
-parses details itself.)"""
-_FACT_COLUMNS = ("seq, at / 1000, CAST(substr(target, 14) AS BIGINT), actor, substr(action, 14),"
-                 f" {_DETAIL_COLUMNS}")
-"""`_EVENT_COLUMNS` shaped as a ChangeFact by SQL itself (seconds, the conversation's id,
-the action without "conversation."): a backlog's year is ~250,000 of them."""
-
-
+"""The expressions migration 17's partial index covers (the one place report SQL still
+reads JSON; store/report_facts.py parses details itself)."""
 def _in_dialect(conn: sqlite3.Connection, columns: str) -> str:
     """`columns` (SQLite's JSON reads) in the connection's dialect (PostgreSQL's index
     spells the same)."""
@@ -86,18 +78,6 @@ def _changes(rows: Iterable[Any], wanted: set[int] | None = None) -> list[Change
     return out
 
 
-def _events_since(conn: sqlite3.Connection, since: int,
-                  actions: Sequence[str]) -> list[ChangeFact]:
-    """Events of `actions` at or after `since` (seconds), by the partial time index; every
-    one is on a conversation (`conversation.*`, whose targets are `conversation:ID`)."""
-    assert all(a.startswith("conversation.") for a in actions)
-    marks = ", ".join("?" for _ in actions)
-    return list(map(ChangeFact._make, conn.execute(
-        f"SELECT {_in_dialect(conn, _FACT_COLUMNS)} FROM events WHERE at >= ?"
-        f" AND action IN {REPORT_ACTIONS_SQL} AND action IN ({marks})"
-        " AND target LIKE 'conversation:%'", (since * 1000, *actions))))
-
-
 def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[object],
                      since: int, until: int, needs: Needs) -> ReportData:
     """The live conversations matching `where` (SQL over `c`, from the query compiler) that
@@ -110,41 +90,50 @@ def read_report_data(conn: sqlite3.Connection, where: str, params: Sequence[obje
         return _counted(conn, where, params, since, until, needs)
     if needs.spans is not None:
         return _spans(conn, where, params, since, until, needs.spans, needs.spans_by)
-    actions = ((*STATE_ACTIONS, "conversation.assign") if needs.assignments
-               else STATE_ACTIONS if needs.state_events else ())
-    recent = _events_since(conn, since, actions) if actions else []
     window_msgs: list[MessageFact] = []
     if needs.window_messages:
         window_msgs = [MessageFact._make(r) for r in conn.execute(
             "SELECT conversation_id, id, direction, date FROM messages"
             " WHERE date >= ? AND date < ?", (since, until))]
-    wanted = {m.conversation_id for m in window_msgs}
-    wanted.update(c.conversation_id for c in recent)
-    convs = _conversations(conn, where, params, until, wanted, needs.state_events, None)
+    convs = _conversations(conn, where, params, until,
+                           {m.conversation_id for m in window_msgs}, False, None)
     in_scope = {c.id for c in convs}
     messages = [m for m in window_msgs if m.conversation_id in in_scope]
-    changes = [c for c in recent if c.conversation_id in in_scope]
-    changes.sort()  # by seq: a ChangeFact's first field, and unique
     sent_by = _authors(conn, messages) if needs.authors else {}
-    return ReportData(tuple(convs), tuple(messages), tuple(changes), sent_by)
+    return ReportData(tuple(convs), tuple(messages), (), sent_by)
 
 
-_VOLUME_KEYS: dict[str | None, tuple[str, str, str]] = {
-    # breakdown: (the value, a join it needs, a condition it adds)
-    None: ("NULL", "", ""),
-    "mailbox": ("s.mailbox", "", ""),
-    "channel": ("s.channel", "", ""),
-    "tag": ("t.tag", " LEFT JOIN conversation_tags t ON t.conversation_id = s.id", ""),
-    "staff": ("a.author", " LEFT JOIN report_authors a ON a.message_pk = m.id",
-              " AND m.direction = 'out'"),
+_BREAKDOWN: dict[str | None, tuple[str, str]] = {
+    # breakdown: (the value, a join it needs), over the conversation `{c}`
+    None: ("NULL", ""),
+    "mailbox": ("{c}.mailbox", ""),
+    "channel": ("{c}.channel", ""),
+    "tag": ("t.tag", " LEFT JOIN conversation_tags t ON t.conversation_id = {c}.id"),
     "intent": (("CASE WHEN m.direction = 'in' THEN m.intent ELSE (SELECT p.intent FROM"
                 " messages p WHERE p.conversation_id = m.conversation_id"
                 " AND p.direction = 'in' AND p.intent IS NOT NULL AND p.date <= m.date"
-                " ORDER BY p.date DESC, p.id DESC LIMIT 1) END"), "", ""),
+                " ORDER BY p.date DESC, p.id DESC LIMIT 1) END"), ""),
 }
-"""What `report volume --by X` counts a message under. A message's intent is what triage
-read in it; a reply's, what it read in the patient's latest assessed message before the
-reply (the request it answered)."""
+"""What a report `--by X` counts a fact under: the conversation's attributes now, and for
+volume (the one report by intent) a message's intent: what triage read in it, or for a
+reply what it read in the patient's latest assessed message before it (the request it
+answered). Who counts `--by staff` is each report's own (`_breakdown`)."""
+
+
+def _breakdown(by: str | None, conv: str,
+               staff: tuple[str, str, str] = ("NULL", "", "")) -> tuple[str, str, str]:
+    """(the value, a join it needs, a condition it adds) for `--by by` in a query whose
+    conversation (or scope row with its id, mailbox and channel) is `conv`; `staff` is that
+    triple for `--by staff`."""
+    if by == "staff":
+        return staff
+    value, join = _BREAKDOWN[by]
+    return value.format(c=conv), join.format(c=conv), ""
+
+
+_AUTHOR: tuple[str, str, str] = ("a.author", " LEFT JOIN report_authors a ON a.message_pk = m.id",
+                                 " AND m.direction = 'out'")
+"""Volume by staff: who wrote each reply we sent (replies only)."""
 
 
 def _counted(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,
@@ -162,7 +151,7 @@ def _counted(conn: sqlite3.Connection, where: str, params: Sequence[object], sin
     keys = [by] if single else [None] if by is None else [None, by]
     for lo, hi, offset in needs.volume_spans or ():
         for key_of in keys:
-            value, join, extra = _VOLUME_KEYS[key_of]
+            value, join, extra = _breakdown(key_of, "s", _AUTHOR)
             out.extend(VolumeCount(int(day), str(direction), key_of,
                                    None if key is None else str(key), int(n))
                        for day, direction, key, n in conn.execute(
@@ -186,14 +175,24 @@ def _counted(conn: sqlite3.Connection, where: str, params: Sequence[object], sin
     return ReportData((), (), (), {}, volume=tuple(out), heat=tuple(sorted(heat.items())))
 
 
-_SPAN_KEYS: dict[str | None, tuple[str, str]] = {
-    # breakdown: (the value, a join it needs)
-    None: ("NULL", ""),
-    "mailbox": ("c.mailbox", ""),
-    "channel": ("c.channel", ""),
-    "tag": ("t.tag", " LEFT JOIN conversation_tags t ON t.conversation_id = c.id"),
-}
-"""What `report backlog --by X` counts a conversation under (its attributes now)."""
+def _held(since: int, until: int, statuses: str) -> str:
+    """The status spans (migration 22) in the backlog's statuses that overlap `since` to
+    `until` (the window, or for the ages its end alone),
+    each cut by the assignee spans (migration 24) of its conversation into the parts one
+    person (or nobody) held it: spans of the same shape, with the assignee beside."""
+    return ("(SELECT s.conversation_id, s.status, s.live, a.assignee,"
+            " CASE WHEN a.start_at > s.start_at THEN a.start_at ELSE s.start_at END"
+            " AS start_at,"
+            " CASE WHEN s.end_at IS NULL THEN a.end_at"
+            " WHEN a.end_at IS NULL OR s.end_at < a.end_at THEN s.end_at ELSE a.end_at END"
+            " AS end_at"
+            " FROM report_spans s JOIN report_assignees a"
+            " ON a.conversation_id = s.conversation_id"
+            " AND (s.end_at IS NULL OR a.start_at < s.end_at)"
+            " AND (a.end_at IS NULL OR a.end_at > s.start_at)"
+            f" WHERE s.live = 1 AND s.status IN ({statuses}) AND s.start_at < {int(until)}"
+            f" AND (s.end_at IS NULL OR s.end_at >= {int(since)})"
+            f" AND a.start_at < {int(until)} AND (a.end_at IS NULL OR a.end_at >= {int(since)}))")
 
 
 def _day_sql(column: str, pieces: Sequence[tuple[int, int, int]]) -> str:
@@ -208,15 +207,15 @@ def _day_sql(column: str, pieces: Sequence[tuple[int, int, int]]) -> str:
 def _spans(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,
            until: int, pieces: Sequence[tuple[int, int, int]],
            by: str | None) -> ReportData:
-    """Backlog: the kept status spans (migration 22) of the live conversations in scope
-    counted in one pass: each span open, pending or snoozed at the end of the local days
-    `first`..`last` (the state at an instant `b` is the span with start < b <= end, in a
+    """Backlog: the kept status spans (migration 22; by staff, cut by the assignee spans of
+    migration 24) of the live conversations in scope counted in one pass: each span open,
+    pending or snoozed at the end of the local days `first`..`last` (the state at an instant `b` is the span with start < b <= end, in a
     conversation created before `b`), and those at the window's end by age."""
     first = (since + pieces[0][2]) // 86400
     last = (until - 1 + pieces[-1][2]) // 86400
     began = "CASE WHEN s.start_at > c.created_at THEN s.start_at ELSE c.created_at END"
     statuses = ", ".join(f"'{s}'" for s in BACKLOG_STATUSES)
-    scope = (" FROM report_spans s JOIN conversations c ON c.id = s.conversation_id{join}"
+    scope = (" FROM {source} s JOIN conversations c ON c.id = s.conversation_id{join}"
              " WHERE c.merged_into IS NULL AND c.created_at < ? AND s.start_at < ?"
              f" AND s.live = 1 AND s.status IN ({statuses}) AND ({where})")
     ages = " ".join(f"WHEN ? - c.created_at < {int(bound)} THEN {n}"
@@ -225,24 +224,28 @@ def _spans(conn: sqlite3.Connection, where: str, params: Sequence[object], since
     counts: list[SpanCount] = []
     aged: list[AgeCount] = []
     for key_of in keys:
-        value, join = _SPAN_KEYS[key_of]
+        value, join, _ = _breakdown(key_of, "c", ("s.assignee", "", ""))
         total = key_of is None
+        source = _held(since, until, statuses) if key_of == "staff" else "report_spans"
+        at_end = _held(until, until, statuses) if key_of == "staff" else "report_spans"
         counts.extend(SpanCount(int(a), int(z), str(status), total,
                                 None if key is None else str(key), int(n))
                       for a, z, status, key, n in conn.execute(
             f"SELECT CASE WHEN {began} < ? THEN {first} ELSE {_day_sql(began, pieces)} END,"
             f" CASE WHEN s.end_at IS NULL OR s.end_at >= ? THEN {last}"
             f" ELSE {_day_sql('s.end_at', pieces)} - 1 END, s.status, {value}, count(*)"
-            f"{scope.format(join=join)} AND (s.end_at IS NULL OR s.end_at > ?)"
+            f"{scope.format(source=source, join=join)} AND (s.end_at IS NULL OR s.end_at > ?)"
             " GROUP BY 1, 2, 3, 4", [since, until, until, until, *params, since]))
         aged.extend(AgeCount(int(bucket), total, None if key is None else str(key), int(n))
                     for bucket, key, n in conn.execute(
             f"SELECT CASE {ages} ELSE {len(AGE_BUCKETS) - 1} END, {value}, count(*)"
-            f"{scope.format(join=join)} AND {began} < ? AND (s.end_at IS NULL OR s.end_at >= ?)"
+            f"{scope.format(source=at_end, join=join)} AND {began} < ?"
+            " AND (s.end_at IS NULL OR s.end_at >= ?)"
             " GROUP BY 1, 2",
             [*(until for _label, bound in AGE_BUCKETS if bound is not None), until, until,
              *params, until, until]))
-    if by in ("mailbox", "channel"):  # one value per conversation: totals are the sums
+    if by in ("mailbox", "channel", "staff"):  # one value per conversation (at an instant):
+        # totals are the sums
         sums: dict[tuple[int, int, str], int] = {}
         for c in counts:
             sums[(c.first, c.last, c.status)] = sums.get((c.first, c.last, c.status),
@@ -327,16 +330,6 @@ def _settled_sql(calendar_keys: tuple[tuple[str, str], ...], until: int, table: 
             f" AND {table}.calendar = {key_of}")
 
 
-_JUDGE_KEYS: dict[str | None, tuple[str, str]] = {
-    None: ("NULL", ""),
-    "mailbox": ("c.mailbox", ""),
-    "channel": ("c.channel", ""),
-    "staff": ("r.staff", ""),
-    "tag": ("t.tag", " LEFT JOIN conversation_tags t ON t.conversation_id = c.id"),
-}
-"""What `report sla --by X` counts an ended interval under (store side of `_values`)."""
-
-
 def _judge(conn: sqlite3.Connection, where: str, params: Sequence[object], since: int,
            until: int, needs: Needs) -> tuple[tuple[JudgedCount, ...], tuple[LateFact, ...]]:
     """SLA: the intervals of the conversations in scope that ended in the window with a
@@ -359,7 +352,7 @@ def _judge(conn: sqlite3.Connection, where: str, params: Sequence[object], since
         else [(by, "both")]
     counts: list[JudgedCount] = []
     for key_of, groups in runs:
-        value, join = _JUDGE_KEYS[key_of]
+        value, join, _ = _breakdown(key_of, "c", ("r.staff", "", ""))
         counts.extend(JudgedCount(str(policy), kind, bool(met),
                                   None if d is None else int(d),
                                   None if key is None else str(key), groups, int(n))

@@ -180,6 +180,7 @@ from cxinbox.store.schema_kb import MIGRATION_KB
 from cxinbox.store.schema_outbox import MIGRATION_4
 from cxinbox.store.schema_perf import MIGRATION_7
 from cxinbox.store.schema_redflag import MIGRATION_REDFLAG
+from cxinbox.store.schema_report_assignees import MIGRATION_REPORT_ASSIGNEES
 from cxinbox.store.schema_report_facts import MIGRATION_REPORT_BUSINESS, MIGRATION_REPORT_FACTS
 from cxinbox.store.schema_report_spans import MIGRATION_REPORT_SPANS
 from cxinbox.store.schema_reports import MIGRATION_REPORTS
@@ -208,4 +209,5 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_REDFLAG,  # 20: one stored red-flag answer
                          MIGRATION_REPORT_BUSINESS,  # 21: kept business time of intervals
                          MIGRATION_REPORT_SPANS,  # 22: kept status spans (backlog)
-                         MIGRATION_FLAG_ORDER]  # 23: open red flags first, a page at a time
+                         MIGRATION_FLAG_ORDER,  # 23: open red flags first, a page at a time
+                         MIGRATION_REPORT_ASSIGNEES]  # 24: kept assignee spans (backlog)

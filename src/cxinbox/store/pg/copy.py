@@ -36,6 +36,7 @@ from cxinbox.store.pg.schema import (
     SQLITE_ONLY_TABLES,
     pg_version_of,
 )
+from cxinbox.store.schema_report_assignees import PG_BACKFILL_REPORT_ASSIGNEES
 from cxinbox.store.schema_report_spans import PG_BACKFILL_REPORT_SPANS
 
 if TYPE_CHECKING:
@@ -50,8 +51,8 @@ _SEEDED = frozenset({"triage_cursor"})
 """Tables a migration fills with their one row; the copy replaces it with the cache's."""
 
 _DERIVED = frozenset({"report_intervals", "report_pauses", "report_authors", "report_dirty",
-                      "report_work", "report_spans"})
-"""The reports' stored facts (migrations 19, 22): kept by triggers from the rows copied (COPY fires
+                      "report_work", "report_spans", "report_assignees"})
+"""The reports' stored facts (migrations 19, 22, 24): kept by triggers from the rows copied (COPY fires
 them), and every copied conversation is marked for recomputing, so they are rebuilt on the
 PostgreSQL side rather than copied (copying them would count each fact twice)."""
 
@@ -101,6 +102,8 @@ def copy_to_postgres(source: sqlite3.Connection, target: psycopg.Connection[Any]
                        " ON CONFLICT DO NOTHING")
         target.execute("DELETE FROM report_spans")  # the status spans, replayed in order
         target.execute(PG_BACKFILL_REPORT_SPANS)
+        target.execute("DELETE FROM report_assignees")  # and the assignee spans (as 24's)
+        target.execute(PG_BACKFILL_REPORT_ASSIGNEES)
         _move_sequences(target, tables)
         problems = _differences(source, target, tables)
         if problems:

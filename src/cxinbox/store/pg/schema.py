@@ -33,6 +33,7 @@ from typing import Final
 from cxinbox.store.schema_csat import PG_MIGRATION_CSAT
 from cxinbox.store.schema_flag_order import PG_MIGRATION_FLAG_ORDER
 from cxinbox.store.schema_redflag import PG_MIGRATION_REDFLAG
+from cxinbox.store.schema_report_assignees import PG_MIGRATION_REPORT_ASSIGNEES
 from cxinbox.store.schema_report_facts import (
     PG_MIGRATION_REPORT_BUSINESS,
     PG_MIGRATION_REPORT_FACTS,
@@ -505,7 +506,8 @@ CREATE INDEX messages_report ON messages (date, conversation_id, direction);
 PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE, _TEAMS, _KB, _RULES, _TRIAGE, _reports(),
                                          PG_MIGRATION_CSAT, PG_MIGRATION_REPORT_FACTS,
                                          PG_MIGRATION_REDFLAG, PG_MIGRATION_REPORT_BUSINESS,
-                                         PG_MIGRATION_REPORT_SPANS, PG_MIGRATION_FLAG_ORDER)
+                                         PG_MIGRATION_REPORT_SPANS, PG_MIGRATION_FLAG_ORDER,  # 23
+                                         PG_MIGRATION_REPORT_ASSIGNEES)  # 24
 """PG_MIGRATIONS[k] brings a PostgreSQL store to SQLite's schema version PG_BASELINE + k."""
 
 
