@@ -1495,6 +1495,13 @@ EIGHTH_ROUND_TRAPS = [
     ('es', 'el domingo a mi esposa se le adormeció medio cuerpo unos minutos; en urgencias le hicieron resonancia y ya está bien. ¿le dan cita con neurología?'),
     ('en', 'our 4 month old ran a fever of 100.8 on Saturday, the after-hours nurse reassured us and it was gone by Sunday. She has been fine since. Okay to do her shots?'),
     ('en', 'heads up for her file: my toddler chewed one of my iron pills yesterday, poison control said that dose was safe, she is perfectly fine.'),
+    # a condition whose answer asks what to do, with no question mark; a test named by the
+    # condition; breath taken by too many of something; advice addressed to the reader
+    ('en', 'starting blood thinners monday, if i get a nosebleed that will not stop what do i do'),
+    ('es', 'voy a empezar con el anticoagulante, si me sangra la nariz y no para que hago'),
+    ('es', 'me toca la prueba de preeclampsia la otra semana, ¿necesito ayuno?'),
+    ('es', 'ay me dejaron sin aire con tantas preguntas en la cita, cuándo sale la receta'),
+    ("en", "my OB's sheet says call your provider for bleeding, a gush of fluid or fewer kicks. does that apply at 12 weeks?"),
 ]
 
 EIGHTH_ROUND = [
@@ -1516,6 +1523,11 @@ EIGHTH_ROUND = [
     ('en', 'our 6 week old had a fever on monday that broke, but tonight it is back up to 101', 'infant_fever'),
     ('es', 'el martes se le durmió la cara a mi papá y desde entonces no puede hablar bien', 'stroke'),
     ('en', 'my daughter drank some bleach on saturday, poison control said the amount was small, but she keeps vomiting', 'overdose_poisoning'),
+    # "whether it is happening" is not a condition; advice from someone else, then "now"
+    ('es', 'no sé si me está dando un infarto, me aprieta el pecho, qué hago', 'chest_pain'),
+    ('en', 'if this is a heart attack what do i do, my chest is crushing and my arm is numb', 'chest_pain'),
+    ('es', 'si mi hijo se está ahogando qué hago, no puede respirar', 'breathing'),
+    ('en', 'the nurse said to call the doctor for bleeding and now I am soaking a pad every 20 minutes at 30 weeks pregnant', 'pregnancy_emergency'),
 ]
 
 

@@ -9,7 +9,11 @@ sentence end or a terminator ("but", "pero"). Negated, historical (including fam
 history) and hypothetical targets are set aside unless the clause also says the symptom is
 current ("again", "right now", "desde anoche"); a question about a symptom ("how would I
 know if I'm having a stroke?") stays hypothetical. A mailing (by its headers or its
-unsubscribe lines) raises no flag.
+unsubscribe lines) raises no flag. Three checks read past the clause: a hedge ("figuratively
+speaking", "es un decir") makes its whole sentence a figure of speech; a symptom asked on
+its own after a question about which signs matter ("what should send me in? bleeding?") is
+hypothetical; and a later sentence that says the episode is over sets it aside when it was
+seen to or is days behind and nothing after it says it is still going or back.
 
 Why our own ConText and not medspaCy or negspacy (measured here, Dec 2026, in a scratch
 virtualenv; see the report of the change that added this module):

@@ -1053,7 +1053,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:work|job|school|deadlines?|boss|schedule|bills|debt|this week|relationship|marriage|rules|trabajo|chamba|escuela|deudas?|jefe|horario)\b (?:is |are |has been |was |keeps |me |nos )?"
      r"(?:(?:so|really|kind of|just|esta|tiene) )?(?:suffocating|smothering|asfixia\w*|ahoga\w*|sofoca\w*)\b"),
     (r"\bpre-?eclampsia (?:labs?|panel|bloodwork|screen\w*|tests?|workup|protocol|precautions|risk|prevention|labo\w*)\b|"
-     r"\b(?:labs?|tests?|screen\w*|bloodwork|analisis|estudios|examenes|laboratorios?) (?:for|de|para) (?:la )?pre-?eclampsia\b"),
+     r"\b(?:labs?|tests?|screen\w*|bloodwork|analisis|estudios|examenes|laboratorios?|tamiz\w*|pruebas?|perfil) (?:for|de|para) (?:la )?pre-?eclampsia\b"),
     (r"\b(?:hoja|formulario|forma|instrucciones|protocolo|politica|guia|folleto|carta) (?:\w+ ){0,3}(?:de|sobre|para) (?:la )?fiebre\b|"
      r"\bfever (?:policy|protocol|instructions?|form|sheet|guidelines?|handout|chart|log|plan)\b"),
     # -- seventh pass (fifth blind set's false alarms, by pattern) --
@@ -1086,7 +1086,8 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"\b(?:beautiful\w*|gorgeous|amazing|stunning|lovely|incredible|wonderful)\b[^.!?\n]{0,40}\b(?:left|leaves|leave|leaving) (?:me|us) breathless\b|\btook (?:my|our) breath away\b"),
     (r"\b(?:sin (?:aliento|aire)|breathless|out of breath) (?:de tanto|from all the|from so much|after all the|from) "
      r"(?:esperar\w*|hablar\w*|reir\w*|gritar\w*|llamar\w*|cantar\w*|explicar\w*|discutir\w*|waiting|talking|laughing|yelling|screaming|cheering|singing|explaining|arguing|being on hold|hold music)\b|"
-     r"\bde tanto (?:esperar|hablar|reir\w*|gritar|llamar|explicar|discutir)\b[^.!?\n]{0,20}\bsin (?:aliento|aire)\b"),
+     r"\bde tanto (?:esperar|hablar|reir\w*|gritar|llamar|explicar|discutir)\b[^.!?\n]{0,20}\bsin (?:aliento|aire)\b|"
+     r"\bsin (?:aliento|aire) con tant[oa]s? (?:papeleo|tramites?|llamadas?|espera|fila|formularios?|preguntas|correos|pendientes|trabajo|gente|ruido|emocion|risa)\b"),
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------
@@ -1359,7 +1360,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"\b(?:baby|babies|infants?|newborns?|bebes?) (?:under|younger than|less than|menor(?:es)? de) \d+ (?:months?|weeks?|meses|semanas) (?:with|con)\b"),
     # a conditional question in the first person ("si sangro mucho despues, que hago?")
     ("question", "forward",
-     r"\bsi\b(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|(?<!sure )(?<!know )(?<!wonder )(?<!wondering )\bif (?:i|we)\b(?= [^.!\n]*\?)"),
+     r"\bsi\b(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|\bif(?<!sure if)(?<!know if)(?<!wonder if)(?<!wondering if) (?:i|we)\b(?= [^.!\n]*\?)"),
     # -- eighth pass (sixth blind set's false alarms, by pattern) --
     # an event dated by what follows its noun ("el derrame del ano pasado", "el infarto de
     # 2020") or by a year before it ("the 2018 stroke")
@@ -1392,6 +1393,16 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("question", "forward",
      (r"\b(?:si|cuando) (?:despues|luego|manana|mas tarde|esta noche|en la noche|ya en casa|durante \w+)\b(?=[^.!\n]*\?)|"
       r"\b(?:if|when) (?:later|afterwards|after that|tomorrow|tonight|during \w+|at home)\b(?=[^.!\n]*\?)")),
+    # a condition whose answer asks what to do, without a question mark ("si me corto y no
+    # para de sangrar que hago"); never "no se si ..." (whether it is happening now)
+    ("question", "forward",
+     (r"\bsi(?<!no se si)(?<!ni se si)(?<!sabe si)(?<!saber si) (?!(?:\w+ ){0,3}(?:es|esta|estoy|estan|estamos|son|sera)\b)"
+      r"(?=[^.!?\n]{0,60}\b(?:que|a quien|a donde|adonde) (?:hago|hacemos|debo|debemos|llamo|llamamos|le doy|le damos)\b)|"
+      r"\bif(?<!know if)(?<!sure if)(?<!wonder if)(?<!wondering if) (?!(?:\w+ ){0,3}(?:is|are|was|'s|am|'m)\b)"
+      r"(?=[^.!?\n]{0,60}\b(?:what|who|where) (?:do|should|shall|can) (?:i|we)\b)")),
+    # advice to the reader ("call your provider for bleeding, fluid leaking ..."): generic
+    ("hypothetical", "forward",
+     r"\b(?:call|contact|notify|llame a|llame al|contacte a|avise a) (?:your|su) (?:provider|doctor|midwife|ob|clinic|office|care team|medico|doctora?|partera|clinica|proveedor) (?:for|if|about|por|si|en caso de)\b"),
     # seen to: reassured by a nurse; a scan done at the hospital; told the amount was safe
     ("assessed", "both",
      (r"\b(?:nurse|doctor|dr|pediatrician|er|hospital|urgent care|poison control|pharmacist)\b(?: [\w-]+){0,2} (?:reassured|cleared) (?:us|me|him|her|them)\b|"
