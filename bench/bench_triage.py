@@ -1,6 +1,6 @@
 """Red-flag and intent triage benchmark on the labelled triage sets.
 
-    python bench/bench_triage.py [--data FILE [FILE ...]] [--json] [--show-misses]
+    python bench/bench_triage.py [--data FILE [FILE ...]] [--json] [--show-misses] [--lexicon-only]
 
 Runs the real detector (`cxinbox.domain.triage.assess`) on every message of
 bench/data/triage_blind6.jsonl by default (the newest set written blind, scored once at first
