@@ -1469,6 +1469,7 @@ EIGHTH_ROUND_TRAPS = [
     ('en', 'the 2018 stroke left me with a weak grip, need the handicap placard form renewed'),
     # family history: a relative lost to it; a family statement that opens the sentence
     ('en', 'we lost my uncle to a heart attack at 50, should I get my cholesterol checked?'),
+    ('es', 'mi abuelo murió de un infarto a los 60, ¿me hacen un electro?'),
     ('es', 'perdimos a mi tía por una sobredosis y quiero tener naloxona en casa, ¿me la recetan?'),
     ('es', 'en mi familia hay problemas de coagulación, mis abuelas sangraban sin parar después de cualquier cirugía, ¿me mandan a hematología?'),
     # hypothetical: a form asking whether it ever happened; a condition set later in time;
@@ -1477,6 +1478,7 @@ EIGHTH_ROUND_TRAPS = [
     ('en', 'my son gets his tonsils out friday. who do we call if tonight he bleeds a lot and it will not stop?'),
     ('es', 'me sacan la muela del juicio el lunes y tomo anticoagulante. ¿a quién llamo si luego me sangra demasiado y no se detiene?'),
     ('en', 'long flight next week at 32 weeks pregnant. which signs mean I should find a hospital when we land? heavy bleeding? fluid gushing?'),
+    ('es', 'viajo a las 33 semanas de embarazo. ¿cuándo debo ir a urgencias? ¿sangrado? ¿contracciones?'),
     # idioms: a hedge that calls the sentence a figure of speech; money bleeding away; a
     # thing "giving me" a condition; breath taken by admiration or by a long wait
     ('en', 'reading my EOB I felt my chest tighten, figuratively speaking, what is this charge?'),
@@ -1523,6 +1525,15 @@ EIGHTH_ROUND = [
     ('en', 'our 6 week old had a fever on monday that broke, but tonight it is back up to 101', 'infant_fever'),
     ('es', 'el martes se le durmió la cara a mi papá y desde entonces no puede hablar bien', 'stroke'),
     ('en', 'my daughter drank some bleach on saturday, poison control said the amount was small, but she keeps vomiting', 'overdose_poisoning'),
+    # a relative lost to something else is not history of this; "anymore" is now
+    ('en', "I lost my husband to cancer last month and I don't want to live anymore", 'suicide_self_harm'),
+    ('es', 'perdí a mi esposo por el cáncer y ya no quiero vivir', 'suicide_self_harm'),
+    # symptoms asked one by one after a plea for help are the writer's own
+    ('en', 'help what do i do? chest pain? numb arm?', 'chest_pain'),
+    ('es', 'qué hago? dolor de pecho? sudor frío?', 'chest_pain'),
+    # a hedge never sets aside thoughts of ending one's life
+    ('en', 'figuratively speaking my life is over, I have the pills counted out and I am ready', 'suicide_self_harm'),
+    ('es', 'es un decir, pero ya no quiero vivir y tengo las pastillas juntas', 'suicide_self_harm'),
     # "whether it is happening" is not a condition; advice from someone else, then "now"
     ('es', 'no sé si me está dando un infarto, me aprieta el pecho, qué hago', 'chest_pain'),
     ('en', 'if this is a heart attack what do i do, my chest is crushing and my arm is numb', 'chest_pain'),

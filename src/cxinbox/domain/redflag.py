@@ -10,7 +10,8 @@ history) and hypothetical targets are set aside unless the clause also says the 
 current ("again", "right now", "desde anoche"); a question about a symptom ("how would I
 know if I'm having a stroke?") stays hypothetical. A mailing (by its headers or its
 unsubscribe lines) raises no flag. Three checks read past the clause: a hedge ("figuratively
-speaking", "es un decir") makes its whole sentence a figure of speech; a symptom asked on
+speaking", "es un decir") makes its whole sentence a figure of speech (never thoughts of
+ending one's life); a symptom asked on
 its own after a question about which signs matter ("what should send me in? bleeding?") is
 hypothetical; and a later sentence that says the episode is over sets it aside when it was
 seen to or is days behind and nothing after it says it is still going or back.
@@ -169,7 +170,8 @@ def find(text: str, *, bulk: bool | None = None, setting: str = "") -> list[Find
     spans = _targets(folded, c, fold(setting)[0] if setting else "")
     if not spans:
         return []
-    pseudo = _pseudo_spans(folded, c)
+    pseudo = [(m.start(), m.end()) for m in c.pseudo.finditer(folded)]
+    figures = _figure_spans(folded, c)
     bounds = _clause_bounds(text, folded, c)
     mods = [(kind, direction, m.start(), m.end())
             for kind, direction, pattern in c.modifiers for m in pattern.finditer(folded)]
@@ -179,7 +181,8 @@ def find(text: str, *, bulk: bool | None = None, setting: str = "") -> list[Find
         # A pseudo phrase rules a target out when it holds one of the target's ends (its
         # anchor words): "chest x-ray ... pain" is out, "swallowed my blood pressure pills"
         # is not.
-        cover = next(((a, b) for a, b in pseudo if a <= start < b or a < end <= b), None)
+        cover = next(((a, b) for a, b in (pseudo if category in NOT_A_FIGURE else pseudo + figures)
+                      if a <= start < b or a < end <= b), None)
         if bulk:
             findings.append(Finding(category, matched, start, end, "bulk"))
         elif cover is not None:
@@ -405,13 +408,17 @@ def _recurs_after(folded: str, end: int, m_start: int, m_end: int, c: _Compiled)
     return again is not None and _NOT_BEFORE.search(folded, m_end + turn.end(), again.start()) is None
 
 
-def _pseudo_spans(folded: str, c: _Compiled) -> list[tuple[int, int]]:
-    """The pseudo phrases, and each whole sentence that a hedge calls a figure of speech
-    ("this form is giving me a stroke, figuratively speaking")."""
-    spans = [(m.start(), m.end()) for m in c.pseudo.finditer(folded)]
-    for m in c.figurative.finditer(folded):
-        spans.append((_sentence_start(folded, m.start()), _sentence_end(folded, m.end())))
-    return spans
+NOT_A_FIGURE: Final = frozenset({"suicide_self_harm"})
+"""Categories a hedge never sets aside: "figuratively speaking my life is over, the pills
+are counted out" is read as it is written (the labelling guide: first-person thoughts of
+ending one's life are never an idiom)."""
+
+
+def _figure_spans(folded: str, c: _Compiled) -> list[tuple[int, int]]:
+    """Each whole sentence that a hedge calls a figure of speech ("this form is giving me a
+    stroke, figuratively speaking")."""
+    return [(_sentence_start(folded, m.start()), _sentence_end(folded, m.end()))
+            for m in c.figurative.finditer(folded)]
 
 
 def _sentence_start(folded: str, start: int) -> int:
@@ -442,7 +449,7 @@ def _asked_in_a_list(folded: str, start: int, end: int, c: _Compiled) -> tuple[i
     # walk back over the other one-symptom questions to the question that asks
     here = s_start
     for _ in range(6):
-        before = folded[:here].rstrip()
+        before = folded[:here].rstrip(" \t\n\u00bf\u00a1")
         if not before.endswith("?"):
             return None
         q_start = _sentence_start(folded, len(before) - 1)
@@ -584,7 +591,10 @@ def context_status(text: str, category: str, start: int, end: int) -> tuple[Stat
     while right > left and not folded[right - 1].isalnum():
         right -= 1
     quote = _original(text, where, left, right) if right > left else ""
-    if any(a <= start < b or a < end <= b for a, b in _pseudo_spans(folded, c)):
+    spans = [(m.start(), m.end()) for m in c.pseudo.finditer(folded)]
+    if category not in NOT_A_FIGURE:
+        spans += _figure_spans(folded, c)
+    if any(a <= start < b or a < end <= b for a, b in spans):
         return "pseudo", quote
     mods = [(kind, direction, m.start(), m.end())
             for kind, direction, pattern in c.modifiers for m in pattern.finditer(folded)]

@@ -1374,10 +1374,15 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\bdesde (?:el|la|aquel|aquella|ese|esa)(?= (?:infarto|derrame|ictus|ataque|embolia|sobredosis|intento|accidente cerebro\w*|trombosis)\b)")),
     # a relative lost to it ("we lost my uncle to a heart attack", "perdimos a mi tia por
     # una sobredosis"); someone who died of it
+    # (only when what took them is an emergency's own noun: "lost my husband to cancer and I
+    # don't want to live" stays a flag)
     ("historical", "forward",
-     (r"\b(?:lost|losing) (?:my|his|her|our|their|a|two) (?:[\w']+ ){0,2}(?:to|from)\b|"
-      r"\b(?:perdi|perdimos|perdio|perdieron) a (?:mi|su|nuestr[oa]|tu) (?:\w+ ){0,2}(?:por|a causa de|de|con)\b|"
-      r"\b(?:died|passed away|murio|fallecio|se murio|murieron|fallecieron) (?:of|from|after|de|por)\b")),
+     (r"\b(?:(?:lost|losing) (?:my|his|her|our|their|a|two) (?:[\w']+ ){0,2}(?:to|from)|"
+      r"(?:perdi|perdimos|perdio|perdieron) a (?:mi|su|nuestr[oa]|tu) (?:\w+ ){0,2}(?:por|a causa de|de|con)|"
+      r"(?:died|passed away|murio|fallecio|se murio|murieron|fallecieron) (?:of|from|after|de|por))\b"
+      r"(?= (?:an? |una? |el |la |los |las )?(?:\w+ )?(?:heart attacks?|strokes?|overdoses?|suicide|aneurysm|brain bleed|hemorrhage|bleed\w*|"
+      r"anaphyla\w+|allergic reaction|head injury|infartos?|ataques? al corazon|derrames?|ictus|sobredosis|suicidio|hemorragia|"
+      r"aneurisma|reaccion alergica|golpe en la cabeza|embolia)\b)")),
     # a family statement that opens the sentence frames it ("en mi familia hay hemofilia (mi
     # abuelo sangraba ...)", "bleeding disorders run in my family")
     ("historical", "forward",
@@ -1393,6 +1398,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("question", "forward",
      (r"\b(?:si|cuando) (?:despues|luego|manana|mas tarde|esta noche|en la noche|ya en casa|durante \w+)\b(?=[^.!\n]*\?)|"
       r"\b(?:if|when) (?:later|afterwards|after that|tomorrow|tonight|during \w+|at home)\b(?=[^.!\n]*\?)")),
+    # "anymore" says how things are now: a date in the clause before does not reach it
+    # ("my husband died last month and I don't want to live anymore")
+    ("current", "both", r"\b(?:anymore|any more)\b"),
     # a condition whose answer asks what to do, without a question mark ("si me corto y no
     # para de sangrar que hago"); never "no se si ..." (whether it is happening now)
     ("question", "forward",
@@ -1445,9 +1453,14 @@ DAYS_BEHIND: Final = (
     r"\b(?:for|since|desde hace|por) (?:\d+|two|three|four|five|six|a few|several|dos|tres|cuatro|cinco|unos|varios) (?:days|dias)\b")
 
 # A question that asks which signs call for care, before a list of symptoms asked one by
-# one ("what would send me to the ER? bleeding? fluid?").
+# one ("what would send me to the ER? bleeding? fluid?"); never a plea for help now ("what
+# do I do? chest pain? numb arm?" lists the writer's own symptoms).
 SIGN_QUESTION: Final = (
-    r"\b(?:what|which|when|how|should|would|que|cual|cuales|cuando|debo|deberia|debemos)\b")
+    r"\b(?:what|which) (?:signs?|symptoms?|counts?|means?|kind of|sort of)\b|"
+    r"\b(?:what|which) (?:should|would|could|things?)\b(?! (?:i|we|you) do\b)|"
+    r"\bwhen (?:should|would|do) (?:i|we)\b|\bhow (?:do|would|will) (?:i|we) know\b|"
+    r"\b(?:que|cuales?) (?:senales|sintomas|signos|cosas|seria|serian)\b|\bque (?:me )?(?:debe|deberia)\b(?! hacer\b)|"
+    r"\bcuando (?:debo|deberia|hay que|debemos|tengo que)\b")
 
 # Words between a negation and a target that show the negation is about something else
 # ("no puedo mas, quiero morir", "not sure if it is a heart attack").
