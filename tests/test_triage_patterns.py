@@ -1487,6 +1487,7 @@ EIGHTH_ROUND_TRAPS = [
     ('en', 'this phone tree is giving me a concussion, can I just email?'),
     ('en', 'the view from the new rooftop garden left us breathless, in a good way. thanks to the whole team'),
     ('es', 'me quedé sin aliento de tanto explicarle al seguro lo mismo'),
+    ('en', 'an hour in the phone queue left me breathless, can someone just call me back'),
     # clinical terms: a service or a form named by the condition, in Spanish
     ('es', '¿ya mandaron mi referencia a la clínica de ictus? nadie me ha llamado'),
     ('es', 'el formulario de la escuela sobre conmoción cerebral, ¿lo llena la doctora?'),

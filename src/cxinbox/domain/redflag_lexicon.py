@@ -1083,7 +1083,8 @@ PSEUDO: Final[tuple[str, ...]] = (
     # breath taken by admiration ("left me breathless, in a good way"), or by waiting,
     # talking or laughing too long ("sin aliento de tanto esperar")
     (r"\b(?:left|leaves|leave|leaving) (?:me|us) (?:completely |totally |utterly )?breathless\b(?=[^.!?\n]{0,40}\b(?:in (?:the|a) (?:best|good|great|nice) way|beautiful\w*|gorgeous|amazing|stunning|bravo|wow|lovely|incredible|wonderful)\b)|"
-     r"\b(?:beautiful\w*|gorgeous|amazing|stunning|lovely|incredible|wonderful)\b[^.!?\n]{0,40}\b(?:left|leaves|leave|leaving) (?:me|us) breathless\b|\btook (?:my|our) breath away\b"),
+     r"\b(?:beautiful\w*|gorgeous|amazing|stunning|lovely|incredible|wonderful)\b[^.!?\n]{0,40}\b(?:left|leaves|leave|leaving) (?:me|us) breathless\b|\btook (?:my|our) breath away\b|"
+     r"\b(?:wait\w*|on hold|hold music|queue|paperwork|forms?|bills?|phone tree)\b[^.!?\n]{0,25}\b(?:left|leaves|leave|leaving) (?:me|us) breathless\b"),
     (r"\b(?:sin (?:aliento|aire)|breathless|out of breath) (?:de tanto|from all the|from so much|after all the|from) "
      r"(?:esperar\w*|hablar\w*|reir\w*|gritar\w*|llamar\w*|cantar\w*|explicar\w*|discutir\w*|waiting|talking|laughing|yelling|screaming|cheering|singing|explaining|arguing|being on hold|hold music)\b|"
      r"\bde tanto (?:esperar|hablar|reir\w*|gritar|llamar|explicar|discutir)\b[^.!?\n]{0,20}\bsin (?:aliento|aire)\b|"
