@@ -1,6 +1,6 @@
 """Red-flag and intent triage benchmark on the labelled triage sets.
 
-    python bench/bench_triage.py [--data FILE [FILE ...]] [--json] [--show-misses]
+    python bench/bench_triage.py [--data FILE [FILE ...]] [--json] [--show-misses] [--lexicon-only]
 
 Runs the real detector (`cxinbox.domain.triage.assess`) on every message of
 bench/data/triage_blind6.jsonl by default (the newest set written blind, scored once at first
@@ -49,11 +49,17 @@ from bench.triage_metrics import (
 Assess = Callable[..., Any]
 
 
-def _load_assess() -> Assess:
-    """The detector's entry point, or a one-line exit when this tree does not have it yet."""
+def _load_assess(lexicon_only: bool = False) -> Assess:
+    """The detector's entry point, or a one-line exit when this tree does not have it yet.
+    `lexicon_only`: the lexicons and rules alone (`inspect(..., statistical=False)`)."""
     try:
         module = importlib.import_module("cxinbox.domain.triage")
         assess: Assess = module.assess
+        if lexicon_only:
+            inspect = module.inspect
+
+            def assess(body: str, **kwargs: Any) -> Any:
+                return inspect(body, statistical=False, **kwargs).assessment
     except (ImportError, AttributeError) as exc:
         raise SystemExit(f"bench_triage: cannot import cxinbox.domain.triage.assess ({exc})")
     return assess
@@ -278,6 +284,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="list missed red flags and false alarms with their first words",
     )
+    parser.add_argument(
+        "--lexicon-only", action="store_true",
+        help="the lexicon detector and intent rules alone, without the statistical model")
     args = parser.parse_args(argv)
     examples: list[Example] = []
     seen: set[str] = set()
@@ -296,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         examples.extend(loaded)
     if str(ROOT / "src") not in sys.path:  # this tree's detector, not an installed copy
         sys.path.insert(0, str(ROOT / "src"))
-    assess = _load_assess()
+    assess = _load_assess(args.lexicon_only)
     if args.fit_calibration:
         print_fit(examples)
         return 0

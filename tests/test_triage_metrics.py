@@ -306,3 +306,23 @@ def test_the_logistic_fit_rises_with_the_margin_when_wide_margins_are_right() ->
     points = [(0.9, True)] * 20 + [(0.2, False)] * 5 + [(0.2, True)] * 5
     slope, _bias = bench_triage.fit_logistic(points)
     assert slope > 0
+
+
+def test_lexicon_only_reads_without_the_statistical_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--lexicon-only` scores `inspect(..., statistical=False)`: the figures of the lexicon
+    and rules alone, the ones each round's lexicon changes are judged by."""
+    from cxinbox.domain import triage
+
+    seen: list[object] = []
+    real = triage.inspect
+
+    def recording(body: str, **kwargs: object) -> object:
+        seen.append(kwargs.get("statistical"))
+        return real(body, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(triage, "inspect", recording)
+    assess = bench_triage._load_assess(lexicon_only=True)
+    found = assess("crushing chest pain since an hour ago", subject="", channel="sms")
+    assert found.red_flag == "chest_pain"
+    assert seen == [False]
+    assert bench_triage._load_assess() is triage.assess

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from cxinbox.domain.intent import CALIBRATION, calibrated
 from cxinbox.domain.newtext import new_text
-from cxinbox.domain.triage import assess
+from cxinbox.domain.triage import assess, inspect
 
 # -- each category, said in ways the lexicon must generalise to ----------------------------
 
@@ -1458,3 +1458,101 @@ def test_another_categorys_denied_words_do_not_silence_the_model() -> None:
     body = ("no chest pain, but I feel like I am breathing through a straw and it has been "
             "getting worse for an hour")
     assert assess(body, channel="sms").red_flag == "breathing"
+
+
+# -- eighth round: the lexicon's scopes, by pattern (sentences of our own) -----------------
+EIGHTH_ROUND_TRAPS = [
+    # past history: an event dated right after its noun or by a year before it; an event
+    # as the start of a lasting state ("since the heart attack I take ...")
+    ('es', 'desde el infarto del 2019 tomo aspirina diaria, ¿me la pueden resurtir?'),
+    ('en', 'ever since the heart attack my cardiologist wants me on a statin, can you send the refill'),
+    ('en', 'the 2018 stroke left me with a weak grip, need the handicap placard form renewed'),
+    # family history: a relative lost to it; a family statement that opens the sentence
+    ('en', 'we lost my uncle to a heart attack at 50, should I get my cholesterol checked?'),
+    ('es', 'mi abuelo murió de un infarto a los 60, ¿me hacen un electro?'),
+    ('es', 'perdimos a mi tía por una sobredosis y quiero tener naloxona en casa, ¿me la recetan?'),
+    ('es', 'en mi familia hay problemas de coagulación, mis abuelas sangraban sin parar después de cualquier cirugía, ¿me mandan a hematología?'),
+    # hypothetical: a form asking whether it ever happened; a condition set later in time;
+    # symptoms asked one by one after a question about which signs matter
+    ('es', 'para la póliza me preguntan si he tenido intentos de suicidio o sobredosis, ¿lo contesta el doctor?'),
+    ('en', 'my son gets his tonsils out friday. who do we call if tonight he bleeds a lot and it will not stop?'),
+    ('es', 'me sacan la muela del juicio el lunes y tomo anticoagulante. ¿a quién llamo si luego me sangra demasiado y no se detiene?'),
+    ('en', 'long flight next week at 32 weeks pregnant. which signs mean I should find a hospital when we land? heavy bleeding? fluid gushing?'),
+    ('es', 'viajo a las 33 semanas de embarazo. ¿cuándo debo ir a urgencias? ¿sangrado? ¿contracciones?'),
+    # idioms: a hedge that calls the sentence a figure of speech; money bleeding away; a
+    # thing "giving me" a condition; breath taken by admiration or by a long wait
+    ('en', 'reading my EOB I felt my chest tighten, figuratively speaking, what is this charge?'),
+    ('es', 'con esta fila siento que me falta el aire, es un decir, ¿atienden sin cita?'),
+    ('en', 'my savings are hemorrhaging cash with all these specialist copays, is there financial aid?'),
+    ('en', 'this phone tree is giving me a concussion, can I just email?'),
+    ('en', 'the view from the new rooftop garden left us breathless, in a good way. thanks to the whole team'),
+    ('es', 'me quedé sin aliento de tanto explicarle al seguro lo mismo'),
+    ('en', 'an hour in the phone queue left me breathless, can someone just call me back'),
+    # clinical terms: a service or a form named by the condition, in Spanish
+    ('es', '¿ya mandaron mi referencia a la clínica de ictus? nadie me ha llamado'),
+    ('es', 'el formulario de la escuela sobre conmoción cerebral, ¿lo llena la doctora?'),
+    # a text with an opt-out keyword
+    ('es', 'Clínica Sol recuerda: cara caída, brazo débil = llame al 911. Txt STOP para salir'),
+    # resolved: a later sentence says it is over, and it was seen to or is days behind
+    ('en', 'Sunday my son broke out in hives and his lips swelled after a cashew. The ER gave him a shot and it all settled down. Could we get an allergy referral?'),
+    ('es', 'el domingo a mi esposa se le adormeció medio cuerpo unos minutos; en urgencias le hicieron resonancia y ya está bien. ¿le dan cita con neurología?'),
+    ('en', 'our 4 month old ran a fever of 100.8 on Saturday, the after-hours nurse reassured us and it was gone by Sunday. She has been fine since. Okay to do her shots?'),
+    ('en', 'heads up for her file: my toddler chewed one of my iron pills yesterday, poison control said that dose was safe, she is perfectly fine.'),
+    # a condition whose answer asks what to do, with no question mark; a test named by the
+    # condition; breath taken by too many of something; advice addressed to the reader
+    ('en', 'starting blood thinners monday, if i get a nosebleed that will not stop what do i do'),
+    ('es', 'voy a empezar con el anticoagulante, si me sangra la nariz y no para que hago'),
+    ('es', 'me toca la prueba de preeclampsia la otra semana, ¿necesito ayuno?'),
+    ('es', 'ay me dejaron sin aire con tantas preguntas en la cita, cuándo sale la receta'),
+    ("en", "my OB's sheet says call your provider for bleeding, a gush of fluid or fewer kicks. does that apply at 12 weeks?"),
+]
+
+EIGHTH_ROUND = [
+    # the same patterns must not hide a current emergency
+    ('en', 'my dad had a stroke in 2019 and now his face is drooping again', 'stroke'),
+    ('es', 'desde el infarto de 2021 estaba bien, pero ahora mismo tengo un dolor opresivo en el pecho', 'chest_pain'),
+    ('en', 'since the stroke last year she is on blood thinners and now her nose has been gushing blood for 40 minutes', 'severe_bleeding'),
+    ('en', 'we lost my cousin to an overdose last year and tonight my brother took way too many of his pain pills and is hard to wake', 'overdose_poisoning'),
+    ('es', 'en mi familia hay hemofilia y ahora mi hijo se cortó y sangra mucho y no para', 'severe_bleeding'),
+    ('en', "I had a tooth pulled this morning and it is still bleeding a lot and won't stop, what do I do?", 'severe_bleeding'),
+    ('en', 'pregnant 34 weeks and I am bleeding heavily right now, should I go to the hospital?', 'pregnancy_emergency'),
+    ('en', 'the fall gave me a concussion, I keep throwing up and the room is spinning', 'head_injury'),
+    ('en', 'I literally cannot breathe, my lips are turning blue', 'breathing'),
+    ('es', 'vengo de la unidad de ictus y a mi mamá se le volvió a caer la cara de un lado ahorita', 'stroke'),
+    ('en', 'my chest hurts so bad, please make it stop', 'chest_pain'),
+    # "seems fine" is how someone looks, not an ending; an ending then "but ... again"
+    ('en', 'my son swallowed a button battery an hour ago, he seems fine right now, what do we do?', 'overdose_poisoning'),
+    ('en', 'he hit his head on saturday and threw up, the ER said it was fine, but now he is throwing up again and very sleepy', 'head_injury'),
+    ('en', 'our 6 week old had a fever on monday that broke, but tonight it is back up to 101', 'infant_fever'),
+    ('es', 'el martes se le durmió la cara a mi papá y desde entonces no puede hablar bien', 'stroke'),
+    ('en', 'my daughter drank some bleach on saturday, poison control said the amount was small, but she keeps vomiting', 'overdose_poisoning'),
+    # a relative lost to something else is not history of this; "anymore" is now
+    ('en', "I lost my husband to cancer last month and I don't want to live anymore", 'suicide_self_harm'),
+    ('es', 'perdí a mi esposo por el cáncer y ya no quiero vivir', 'suicide_self_harm'),
+    # symptoms asked one by one after a plea for help are the writer's own
+    ('en', 'help what do i do? chest pain? numb arm?', 'chest_pain'),
+    ('es', 'qué hago? dolor de pecho? sudor frío?', 'chest_pain'),
+    # a hedge never sets aside thoughts of ending one's life
+    ('en', 'figuratively speaking my life is over, I have the pills counted out and I am ready', 'suicide_self_harm'),
+    ('es', 'es un decir, pero ya no quiero vivir y tengo las pastillas juntas', 'suicide_self_harm'),
+    # "whether it is happening" is not a condition; advice from someone else, then "now"
+    ('es', 'no sé si me está dando un infarto, me aprieta el pecho, qué hago', 'chest_pain'),
+    ('en', 'if this is a heart attack what do i do, my chest is crushing and my arm is numb', 'chest_pain'),
+    ('es', 'si mi hijo se está ahogando qué hago, no puede respirar', 'breathing'),
+    ('en', 'the nurse said to call the doctor for bleeding and now I am soaking a pad every 20 minutes at 30 weeks pregnant', 'pregnancy_emergency'),
+]
+
+
+def _lexicon_flag(body: str) -> str | None:
+    return inspect(body, channel="sms", statistical=False).assessment.red_flag
+
+
+@pytest.mark.parametrize(("lang", "body"), EIGHTH_ROUND_TRAPS)
+def test_eighth_round_traps_are_set_aside_by_the_lexicon(lang: str, body: str) -> None:
+    assert _lexicon_flag(body) is None, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), EIGHTH_ROUND)
+def test_eighth_round_patterns_keep_emergencies_in_the_lexicon(lang: str, body: str,
+                                                               category: str) -> None:
+    assert _lexicon_flag(body) == category, (lang, body)

@@ -9,7 +9,12 @@ sentence end or a terminator ("but", "pero"). Negated, historical (including fam
 history) and hypothetical targets are set aside unless the clause also says the symptom is
 current ("again", "right now", "desde anoche"); a question about a symptom ("how would I
 know if I'm having a stroke?") stays hypothetical. A mailing (by its headers or its
-unsubscribe lines) raises no flag.
+unsubscribe lines) raises no flag. Three checks read past the clause: a hedge ("figuratively
+speaking", "es un decir") makes its whole sentence a figure of speech (never thoughts of
+ending one's life); a symptom asked on
+its own after a question about which signs matter ("what should send me in? bleeding?") is
+hypothetical; and a later sentence that says the episode is over sets it aside when it was
+seen to or is days behind and nothing after it says it is still going or back.
 
 Why our own ConText and not medspaCy or negspacy (measured here, Dec 2026, in a scratch
 virtualenv; see the report of the change that added this module):
@@ -91,6 +96,10 @@ class _Compiled:
     bulk: tuple[WordPattern, ...]
     strong_bulk: tuple[WordPattern, ...]
     recategorise: tuple[tuple[str, str, WordPattern], ...]
+    figurative: WordPattern
+    ended: WordPattern
+    days_behind: WordPattern
+    sign_question: WordPattern
 
 
 @cache
@@ -108,6 +117,10 @@ def _compiled() -> _Compiled:
         bulk=tuple(WordPattern(p) for p in lex.BULK_CUES),
         strong_bulk=tuple(WordPattern(p) for p in lex.STRONG_BULK_CUES),
         recategorise=tuple((a, b, WordPattern(p)) for a, b, p in lex.RECATEGORISE),
+        figurative=WordPattern(lex.FIGURATIVE),
+        ended=WordPattern(lex.EPISODE_ENDED),
+        days_behind=WordPattern(lex.DAYS_BEHIND),
+        sign_question=WordPattern(lex.SIGN_QUESTION),
     )
 
 
@@ -158,6 +171,7 @@ def find(text: str, *, bulk: bool | None = None, setting: str = "") -> list[Find
     if not spans:
         return []
     pseudo = [(m.start(), m.end()) for m in c.pseudo.finditer(folded)]
+    figures = _figure_spans(folded, c)
     bounds = _clause_bounds(text, folded, c)
     mods = [(kind, direction, m.start(), m.end())
             for kind, direction, pattern in c.modifiers for m in pattern.finditer(folded)]
@@ -167,7 +181,8 @@ def find(text: str, *, bulk: bool | None = None, setting: str = "") -> list[Find
         # A pseudo phrase rules a target out when it holds one of the target's ends (its
         # anchor words): "chest x-ray ... pain" is out, "swallowed my blood pressure pills"
         # is not.
-        cover = next(((a, b) for a, b in pseudo if a <= start < b or a < end <= b), None)
+        cover = next(((a, b) for a, b in (pseudo if category in NOT_A_FIGURE else pseudo + figures)
+                      if a <= start < b or a < end <= b), None)
         if bulk:
             findings.append(Finding(category, matched, start, end, "bulk"))
         elif cover is not None:
@@ -262,7 +277,7 @@ _SENTENCE_END: Final = re.compile(r"[.!?;]+(?=\s|$)|[¡¿]|\n\s*\n")
 _WORD: Final = re.compile(r"[\w']+")
 _STRONG_NOW: Final = re.compile(
     r"\b(?:again|(?:it'?s|its|is|came|come|coming) back|still|right now|worse|ahorita|ahora mismo|"
-    r"otra vez|de nuevo|volvio|sigue|todavia)\b")
+    r"otra vez|de nuevo|volvio|sigue|todavia|keeps? (?:on )?[a-z]+ing|won'?t stop|no deja de|continua)\b")
 """Currency that outweighs "they saw me in the ER" (unlike "last night", which dates it)."""
 _NOW: Final = re.compile(r"\b(?:now|ahora|ahorita)\b")
 _NOW_HAVE: Final = re.compile(
@@ -356,7 +371,7 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
             backward and _words(folded, end, m_start) <= (SUBJECT_WORDS if subject else BACKWARD_WORDS))
         if reaches:
             found.setdefault(kind, (m_start, m_end))
-    if "negated" in found:
+    if "negated" in found and not _recurs_after(folded, end, *found["negated"], c):
         return "negated", found["negated"]
     if "assessed" in found and not _STRONG_NOW.search(folded, left, _sentence_end(folded, end)):
         return "historical", found["assessed"]  # unless the sentence says it is back
@@ -366,7 +381,124 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
         for kind in ("historical", "hypothetical"):
             if kind in found:
                 return kind, found[kind]  # type: ignore[return-value]
+        listed = _asked_in_a_list(folded, start, end, c)
+        if listed is not None:
+            return "hypothetical", listed
+        if category not in NEVER_OVER:
+            over = _episode_over(folded, start, end, mods, c)
+            if over is not None:
+                return "negated", over
     return "current", None
+
+
+_NOT_BEFORE: Final = re.compile(r"(?:\bnot|n't|\bno|\bnever|\bnunca)\s+(?:\w+\s+)?$")
+
+
+def _recurs_after(folded: str, end: int, m_start: int, m_end: int, c: _Compiled) -> bool:
+    """An ending said after the symptom, then "but" and a word that it is back or still
+    going in the same sentence ("the ER said it was fine, but now he is throwing up
+    again"): the ending is the earlier episode's."""
+    if m_start < end:
+        return False
+    stop = _sentence_end(folded, m_end)
+    turn = c.terminators.search(folded[m_end:stop])
+    if turn is None:
+        return False
+    again = _STRONG_NOW.search(folded, m_end + turn.end(), stop)
+    return again is not None and _NOT_BEFORE.search(folded, m_end + turn.end(), again.start()) is None
+
+
+NOT_A_FIGURE: Final = frozenset({"suicide_self_harm"})
+"""Categories a hedge never sets aside: "figuratively speaking my life is over, the pills
+are counted out" is read as it is written (the labelling guide: first-person thoughts of
+ending one's life are never an idiom)."""
+
+
+def _figure_spans(folded: str, c: _Compiled) -> list[tuple[int, int]]:
+    """Each whole sentence that a hedge calls a figure of speech ("this form is giving me a
+    stroke, figuratively speaking")."""
+    return [(_sentence_start(folded, m.start()), _sentence_end(folded, m.end()))
+            for m in c.figurative.finditer(folded)]
+
+
+def _sentence_start(folded: str, start: int) -> int:
+    """Where the sentence holding `start` begins (after its opening blanks)."""
+    last = None
+    for last in _SENTENCE_END.finditer(folded, 0, start):
+        pass
+    begin = last.end() if last is not None else 0
+    while begin < start and folded[begin].isspace():
+        begin += 1
+    return begin
+
+
+_FRAGMENT_WORDS: Final = 4
+"""Words a symptom asked on its own may carry ("heavy bleeding?", "my water breaking?")."""
+
+
+def _asked_in_a_list(folded: str, start: int, end: int, c: _Compiled) -> tuple[int, int] | None:
+    """A symptom asked on its own, one of a list of them after a question about which signs
+    call for care ("what should make me turn back? bleeding? fluid?"): the writer asks
+    what to watch for and has none of them. The span of that question, or None."""
+    s_start = _sentence_start(folded, start)
+    mark = _SENTENCE_END.search(folded, end)
+    if mark is None or not folded[mark.start():mark.end()].startswith("?"):
+        return None
+    if _words(folded, s_start, mark.start()) > _FRAGMENT_WORDS:
+        return None
+    # walk back over the other one-symptom questions to the question that asks
+    here = s_start
+    for _ in range(6):
+        before = folded[:here].rstrip(" \t\n\u00bf\u00a1")
+        if not before.endswith("?"):
+            return None
+        q_start = _sentence_start(folded, len(before) - 1)
+        sentence = folded[q_start:len(before)]
+        if _words(folded, q_start, len(before)) > _FRAGMENT_WORDS:
+            found = c.sign_question.search(sentence)
+            return (q_start, len(before)) if found else None
+        here = q_start
+    return None
+
+
+NEVER_OVER: Final = frozenset({"suicide_self_harm"})
+"""Categories a later "she is fine" never closes: thoughts of ending one's life are not an
+episode that passes."""
+EPISODE_REACH: Final = 400
+"""Characters after a symptom in which a sentence may say the episode is over."""
+
+
+def _episode_over(folded: str, start: int, end: int, mods: list[tuple[str, str, int, int]],
+                  c: _Compiled) -> tuple[int, int] | None:
+    """A later sentence says the episode is over ("... and it all went down", "she's been
+    fine for three days", "ya esta bien") and it was seen to (an ER, a nurse, poison control)
+    or is days behind ("last Friday", "el martes"), with no word after the symptom that it
+    is still going or back ("still", "again", "now I have"). The labelling guide's
+    `resolved`: over, and assessed or days behind with the writer well. The ending's span,
+    or None."""
+    ending = None
+    for m in c.ended.finditer(folded[:min(len(folded), end + EPISODE_REACH)]):
+        if m.start() < end:
+            continue
+        mark = _SENTENCE_END.search(folded, m.end())
+        if mark is not None and folded[mark.start():mark.end()].startswith("?"):
+            continue  # "is she ok?" asks
+        if c.terminators.search(folded[m.end():_sentence_end(folded, m.end())]):
+            continue  # "she's fine but ..."
+        ending = m
+        break
+    if ending is None:
+        return None
+    rest = folded[end:]
+    if _STRONG_NOW.search(rest) or _NOW_HAVE.search(rest) or any(
+            kind == "current" and a >= end for kind, _d, a, _b in mods):
+        return None
+    sentence = _sentence_start(folded, start)
+    seen_to = any(kind == "assessed" for kind, _d, _a, _b in mods)
+    behind = c.days_behind.search(folded[sentence:ending.end()]) is not None
+    if not (seen_to or behind):
+        return None
+    return ending.start(), ending.end()
 
 
 _DATE_FRAME: Final = re.compile(
@@ -459,8 +591,10 @@ def context_status(text: str, category: str, start: int, end: int) -> tuple[Stat
     while right > left and not folded[right - 1].isalnum():
         right -= 1
     quote = _original(text, where, left, right) if right > left else ""
-    if any(a <= start < b or a < end <= b for a, b in
-           ((m.start(), m.end()) for m in c.pseudo.finditer(folded))):
+    spans = [(m.start(), m.end()) for m in c.pseudo.finditer(folded)]
+    if category not in NOT_A_FIGURE:
+        spans += _figure_spans(folded, c)
+    if any(a <= start < b or a < end <= b for a, b in spans):
         return "pseudo", quote
     mods = [(kind, direction, m.start(), m.end())
             for kind, direction, pattern in c.modifiers for m in pattern.finditer(folded)]

@@ -1053,7 +1053,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:work|job|school|deadlines?|boss|schedule|bills|debt|this week|relationship|marriage|rules|trabajo|chamba|escuela|deudas?|jefe|horario)\b (?:is |are |has been |was |keeps |me |nos )?"
      r"(?:(?:so|really|kind of|just|esta|tiene) )?(?:suffocating|smothering|asfixia\w*|ahoga\w*|sofoca\w*)\b"),
     (r"\bpre-?eclampsia (?:labs?|panel|bloodwork|screen\w*|tests?|workup|protocol|precautions|risk|prevention|labo\w*)\b|"
-     r"\b(?:labs?|tests?|screen\w*|bloodwork|analisis|estudios|examenes|laboratorios?) (?:for|de|para) (?:la )?pre-?eclampsia\b"),
+     r"\b(?:labs?|tests?|screen\w*|bloodwork|analisis|estudios|examenes|laboratorios?|tamiz\w*|pruebas?|perfil) (?:for|de|para) (?:la )?pre-?eclampsia\b"),
     (r"\b(?:hoja|formulario|forma|instrucciones|protocolo|politica|guia|folleto|carta) (?:\w+ ){0,3}(?:de|sobre|para) (?:la )?fiebre\b|"
      r"\bfever (?:policy|protocol|instructions?|form|sheet|guidelines?|handout|chart|log|plan)\b"),
     # -- seventh pass (fifth blind set's false alarms, by pattern) --
@@ -1066,6 +1066,29 @@ PSEUDO: Final[tuple[str, ...]] = (
     # paperwork named by a past condition ("the return-to-play form after his concussion")
     (r"\b(?:forms?|notes?|letters?|clearance|paperwork|formularios?|cartas?|constancias?)\b (?:\w+ ){0,2}(?:after|for|following|post|despues de|por|para) "
      r"(?:a |the |his |her |my |la |el |su |una |un )?(?:concussion|head injury|stroke|conmocion|derrame|golpe en la cabeza)\b"),
+    # -- eighth pass (sixth blind set's false alarms, by pattern) --
+    # a service, a protocol or a form named by the condition, said in Spanish ("la unidad de
+    # ictus", "el protocolo de conmocion", "la clinica del infarto")
+    (r"\b(?:unidad|clinica|protocolo|programa|formulario|hoja|evaluacion|escala|taller|charla|curso|campana|centro|servicio|"
+     r"grupo|prevencion|dia|semana|mes|consulta|especialista|guia|folleto)s? (?:\w+ ){0,3}(?:de|del|sobre|contra|para) (?:la |el |los |las )?"
+     r"(?:conmocion(?:es)?(?: cerebral(?:es)?)?|ictus|derrames?(?: cerebral(?:es)?)?|infartos?|sobredosis|suicidio|accidentes? cerebrovascular(?:es)?|acv|anafilaxia)\b"),
+    # money bleeding away ("the account is hemorrhaging cash", "me estan desangrando con los
+    # cobros"): the verb's object or subject is money
+    (r"\b(?:hemorrhag\w*|bleed\w*|sangr\w+|desangr\w+) (?:\w+ )?(?:money|cash|dollars|funds|savings|red ink|dinero|plata|lana|ahorros)\b|"
+     r"\b(?:wallet|bank account|savings|budget|pocket|pocketbook|finances|cartera|bolsillo|presupuesto|ahorros|cuenta bancaria|billetera)\b (?:\w+ ){0,2}(?:hemorrhag\w*|bleed\w*|sangr\w+|desangr\w+)\b|"
+     r"\b(?:me|nos) (?:estan|esta) desangrando (?:con|en)\b"),
+    # an inanimate thing "giving me" a condition, in the progressive ("this portal is giving
+    # me a concussion"); "he gave me a concussion" is a blow and stays a flag
+    r"\b(?:is|are|'s|keeps|keep|been) giving (?:me|us) (?:a |an )?(?:concussion|aneurysm|seizure|coronary|brain bleed|hemorrhage)\b",
+    # breath taken by admiration ("left me breathless, in a good way"), or by waiting,
+    # talking or laughing too long ("sin aliento de tanto esperar")
+    (r"\b(?:left|leaves|leave|leaving) (?:me|us) (?:completely |totally |utterly )?breathless\b(?=[^.!?\n]{0,40}\b(?:in (?:the|a) (?:best|good|great|nice) way|beautiful\w*|gorgeous|amazing|stunning|bravo|wow|lovely|incredible|wonderful)\b)|"
+     r"\b(?:beautiful\w*|gorgeous|amazing|stunning|lovely|incredible|wonderful)\b[^.!?\n]{0,40}\b(?:left|leaves|leave|leaving) (?:me|us) breathless\b|\btook (?:my|our) breath away\b|"
+     r"\b(?:wait\w*|on hold|hold music|queue|paperwork|forms?|bills?|phone tree)\b[^.!?\n]{0,25}\b(?:left|leaves|leave|leaving) (?:me|us) breathless\b"),
+    (r"\b(?:sin (?:aliento|aire)|breathless|out of breath) (?:de tanto|from all the|from so much|after all the|from) "
+     r"(?:esperar\w*|hablar\w*|reir\w*|gritar\w*|llamar\w*|cantar\w*|explicar\w*|discutir\w*|waiting|talking|laughing|yelling|screaming|cheering|singing|explaining|arguing|being on hold|hold music)\b|"
+     r"\bde tanto (?:esperar|hablar|reir\w*|gritar|llamar|explicar|discutir)\b[^.!?\n]{0,20}\bsin (?:aliento|aire)\b|"
+     r"\bsin (?:aliento|aire) con tant[oa]s? (?:papeleo|tramites?|llamadas?|espera|fila|formularios?|preguntas|correos|pendientes|trabajo|gente|ruido|emocion|risa)\b"),
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------
@@ -1081,11 +1104,12 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("negated", "forward",
      (r"\b(?:no|ni|nunca|sin(?! querer| darme cuenta| darse cuenta| darnos cuenta| pensar| fijarme| fijarse| saber| casco| cinturon| silla| proteccion)|jamas|ya no|no tengo|no tiene|no he tenido|no ha tenido|"
      r"no hay|nada de|ningun|ninguna|ya no tengo|no siento|no presenta|tampoco)\b")),
-    # negated (backward): the symptom has passed
+    # negated (backward): the symptom has passed ("seems fine" and "looks fine" are how
+    # someone looks, not an ending: a child who swallowed a battery often seems fine)
     ("negated", "backward",
      (r"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:gone(?! (?:through|thru|into|over|out|up|down|by|to))|went away|"
      r"go away|resolved|disappeared|stopped|subsided|cleared up|is over|has passed|"
-     r"went down|(?:is|are|was|seems?|looks?) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)|"
+     r"went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)|"
      r"turned out to be|all better|resulto ser|fue (?:solo|nada mas)|"
      r"ok now|okay now|better now|is better|broke|"
      r"has broken|came down|bajo|se le bajo|cedio|passed|paro|se detuvo|ceso)\b")),
@@ -1337,8 +1361,107 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"\b(?:baby|babies|infants?|newborns?|bebes?) (?:under|younger than|less than|menor(?:es)? de) \d+ (?:months?|weeks?|meses|semanas) (?:with|con)\b"),
     # a conditional question in the first person ("si sangro mucho despues, que hago?")
     ("question", "forward",
-     r"\bsi\b(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|(?<!sure )(?<!know )(?<!wonder )(?<!wondering )\bif (?:i|we)\b(?= [^.!\n]*\?)"),
+     r"\bsi\b(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|\bif(?<!sure if)(?<!know if)(?<!wonder if)(?<!wondering if) (?:i|we)\b(?= [^.!\n]*\?)"),
+    # -- eighth pass (sixth blind set's false alarms, by pattern) --
+    # an event dated by what follows its noun ("el derrame del ano pasado", "el infarto de
+    # 2020") or by a year before it ("the 2018 stroke")
+    ("historical", "backward",
+     r"\b(?:del|de) (?:ano|mes|verano|invierno) pasado\b|\b(?:del|de la) (?:semana|temporada) pasada\b|\b(?:de|del) (?:19|20)\d\d\b"),
+    ("historical", "forward", r"\b(?:my|his|her|their|our|the|that) (?:19|20)\d\d\b"),
+    # the onset of a lasting state is a past event ("desde el infarto tomo ...", "ever since
+    # the heart attack"): an emergency's own noun after "since"
+    ("historical", "forward",
+     (r"\b(?:ever )?since (?:the|that)(?= (?:stroke|heart attack|overdose|attempt|suicide attempt|mini[- ]stroke|tia)\b)|"
+      r"\bdesde (?:el|la|aquel|aquella|ese|esa)(?= (?:infarto|derrame|ictus|ataque|embolia|sobredosis|intento|accidente cerebro\w*|trombosis)\b)")),
+    # a relative lost to it ("we lost my uncle to a heart attack", "perdimos a mi tia por
+    # una sobredosis"); someone who died of it
+    # (only when what took them is an emergency's own noun: "lost my husband to cancer and I
+    # don't want to live" stays a flag)
+    ("historical", "forward",
+     (r"\b(?:(?:lost|losing) (?:my|his|her|our|their|a|two) (?:[\w']+ ){0,2}(?:to|from)|"
+      r"(?:perdi|perdimos|perdio|perdieron) a (?:mi|su|nuestr[oa]|tu) (?:\w+ ){0,2}(?:por|a causa de|de|con)|"
+      r"(?:died|passed away|murio|fallecio|se murio|murieron|fallecieron) (?:of|from|after|de|por))\b"
+      r"(?= (?:an? |una? |el |la |los |las )?(?:\w+ )?(?:heart attacks?|strokes?|overdoses?|suicide|aneurysm|brain bleed|hemorrhage|bleed\w*|"
+      r"anaphyla\w+|allergic reaction|head injury|infartos?|ataques? al corazon|derrames?|ictus|sobredosis|suicidio|hemorragia|"
+      r"aneurisma|reaccion alergica|golpe en la cabeza|embolia)\b)")),
+    # a family statement that opens the sentence frames it ("en mi familia hay hemofilia (mi
+    # abuelo sangraba ...)", "bleeding disorders run in my family")
+    ("historical", "forward",
+     (r"\ben (?:mi|la|nuestra) familia (?:hay|tienen|han tenido|ha habido|padecen)\b|"
+      r"\bin (?:my|our) family(?:,)? (?:there (?:is|are|'s)|we have|we'?ve had)\b|\bruns? in (?:my|the|our) family\b")),
+    # a form or someone asking whether it ever happened ("me preguntan si he tenido ...",
+    # "the form asks if I have had ...")
+    ("hypothetical", "forward",
+     (r"\b(?:pregunta\w*|formulario|cuestionario|asks?|asking|asked|form|questionnaire)\b[^.!?\n]{0,25}\b(?:si|if|whether) "
+      r"(?:alguna vez )?(?:he|ha|han|hemos|i'?ve|i have|you'?ve|you have|he'?s|she'?s|he has|she has|has|have) (?:ever )?(?:tenido|sufrido|hecho|had|been|suffered|attempted)\b")),
+    # a condition set later in time, asked about ("que hago si despues me sangra ...?",
+    # "who do we call if later he bleeds ...?")
+    ("question", "forward",
+     (r"\b(?:si|cuando) (?:despues|luego|manana|mas tarde|esta noche|en la noche|ya en casa|durante \w+)\b(?=[^.!\n]*\?)|"
+      r"\b(?:if|when) (?:later|afterwards|after that|tomorrow|tonight|during \w+|at home)\b(?=[^.!\n]*\?)")),
+    # "anymore" says how things are now: a date in the clause before does not reach it
+    # ("my husband died last month and I don't want to live anymore")
+    ("current", "both", r"\b(?:anymore|any more)\b"),
+    # a condition whose answer asks what to do, without a question mark ("si me corto y no
+    # para de sangrar que hago"); never "no se si ..." (whether it is happening now)
+    ("question", "forward",
+     (r"\bsi(?<!no se si)(?<!ni se si)(?<!sabe si)(?<!saber si) (?!(?:\w+ ){0,3}(?:es|esta|estoy|estan|estamos|son|sera)\b)"
+      r"(?=[^.!?\n]{0,60}\b(?:que|a quien|a donde|adonde) (?:hago|hacemos|debo|debemos|llamo|llamamos|le doy|le damos)\b)|"
+      r"\bif(?<!know if)(?<!sure if)(?<!wonder if)(?<!wondering if) (?!(?:\w+ ){0,3}(?:is|are|was|'s|am|'m)\b)"
+      r"(?=[^.!?\n]{0,60}\b(?:what|who|where) (?:do|should|shall|can) (?:i|we)\b)")),
+    # advice to the reader ("call your provider for bleeding, fluid leaking ..."): generic
+    ("hypothetical", "forward",
+     r"\b(?:call|contact|notify|llame a|llame al|contacte a|avise a) (?:your|su) (?:provider|doctor|midwife|ob|clinic|office|care team|medico|doctora?|partera|clinica|proveedor) (?:for|if|about|por|si|en caso de)\b"),
+    # seen to: reassured by a nurse; a scan done at the hospital; told the amount was safe
+    ("assessed", "both",
+     (r"\b(?:nurse|doctor|dr|pediatrician|er|hospital|urgent care|poison control|pharmacist)\b(?: [\w-]+){0,2} (?:reassured|cleared) (?:us|me|him|her|them)\b|"
+      r"\b(?:nos|me) (?:tranquilizo|tranquilizaron)\b|"
+      r"\b(?:le|me|nos|les) (?:hicieron|tomaron|sacaron) (?:un |una |el |la |unos |unas )?(?:tac|tomografia|resonancia|scanner|escaner|estudios|pruebas|analisis|electro\w*|radiografia)\b|"
+      r"\b(?:they|the doctors?|the er|urgent care|the hospital|poison control|the nurse|the pharmacist) (?:said|told (?:me|us)|confirmed) (?:that )?(?:the|this|that|his|her) (?:amount|dose|dosage|level|reaction|one)\w* (?:was|is|were) (?:too |very |really )?(?:small|safe|harmless|fine|ok|okay|minimal|non-?toxic|nothing|not (?:dangerous|toxic|harmful|enough))\b|"
+      r"\b(?:dijeron|dijo|confirmo|confirmaron) que (?:(?:la cantidad|la dosis) (?:era|es|fue) (?:muy )?(?:poca|segura|inofensiva|minima)|no era nada|era poc[oa])\b")),
 )
+
+# -- eighth pass: patterns read across a sentence or a message ---------------------------
+
+# A hedge that says the sentence is a figure of speech: every target in that sentence is a
+# pseudo target ("this form is giving me a stroke, figuratively speaking"). "literally" is
+# an intensifier, not a hedge, and "jk"/"kidding" are left out: they follow real thoughts of
+# self-harm too often to set anything aside.
+FIGURATIVE: Final = (
+    r"\b(?:figuratively(?: speaking)?|metaphorically(?: speaking)?|not literally|so to speak|in a manner of speaking|"
+    r"en sentido figurado|hablando en sentido figurado|metaforicamente|no literalmente|es un decir|por asi decirlo|"
+    r"(?:es|fue) (?:una|solo una) (?:forma|manera) de hablar)\b")
+
+# The episode is over, said after it and about it ("it all went down", "she's been fine for
+# three days", "ya esta bien"). "seems fine" and "looks fine" are not: a child who seems fine
+# after a poison or a blow still needs a clinician.
+EPISODE_ENDED: Final = (
+    r"\b(?:it|it all|all|everything|the swelling|the fever|the rash|the hives|the bleeding|the pain|the numbness|that|"
+    r"todo|la fiebre|la hinchazon|el sangrado|el dolor|la ronchas|eso)\b (?:[\w']+ ){0,2}(?:went down|went away|broke|"
+    r"settled(?: down)?|calmed down|resolved|cleared(?: up)?|stopped|subsided|(?:is|was) gone|"
+    r"se (?:le |me |nos )?(?:quito|paso|bajo|calmo|desinflamo|fue)|bajo|cedio|desaparecio)\b|"
+    r"\b(?:he|she|i|they|we|the baby|baby|my \w+)(?:'s| is| has been|'ve been| have been| am|'m) "
+    r"(?:totally |completely |perfectly |absolutely |doing )?(?:fine|ok|okay|normal|back to normal|great|well)\b|"
+    r"\b(?:shes|hes|im) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)\b|"
+    r"\bya (?:esta|estoy|estan|anda) (?:bien|perfect\w+|normal|como si nada)\b|\b(?:esta|estoy|anda) (?:perfectamente|como si nada)\b")
+
+# Days behind: a weekday, a count of days ago, or fine for days.
+DAYS_BEHIND: Final = (
+    r"\b(?:on|last|this past) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?= (?:morning|night|afternoon|evening|my|our|his|her|i|we|he|she)\b)|"
+    r"\bel (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b|"
+    r"\b(?:\d+|two|three|four|five|six|a few|several) days ago\b|\bhace (?:\d+|dos|tres|cuatro|cinco|unos|varios) dias\b|"
+    r"\b(?:for|since|desde hace|por) (?:\d+|two|three|four|five|six|a few|several|dos|tres|cuatro|cinco|unos|varios) (?:days|dias)\b")
+
+# A question that asks which signs call for care, before a list of symptoms asked one by
+# one ("what would send me to the ER? bleeding? fluid?"); never a plea for help now ("what
+# do I do? chest pain? numb arm?" lists the writer's own symptoms).
+SIGN_QUESTION: Final = (
+    r"\b(?:what|which) (?:signs?|symptoms?|counts?|means?|kind of|sort of)\b|"
+    r"\b(?:what|which) (?:should|would|could|things?)\b(?! (?:i|we|you) do\b)|"
+    r"\bwhen (?:should|would|do) (?:i|we)\b|\bhow (?:do|would|will) (?:i|we) know\b|"
+    r"\b(?:que|cuales?) (?:senales|sintomas|signos|cosas|seria|serian)\b|\bque (?:me )?(?:debe|deberia)\b(?! hacer\b)|"
+    r"\bcuando (?:debo|deberia|hay que|debemos|tengo que)\b")
 
 # Words between a negation and a target that show the negation is about something else
 # ("no puedo mas, quiero morir", "not sure if it is a heart attack").
@@ -1361,6 +1484,8 @@ STRONG_BULK_CUES: Final = (
     r"\bpara no recibir mas\b", r"\bto stop receiving\b",
     r"\b(?:de(?:se|nse)|date|darte|darse|dar(?:se)?) de baja\b", r"\bno desea recibir\b",
     r"\b(?:resp|responda|responde|responder|envie|envia|txt|text|reply) (?:baja|alto)\b|\bbaja (?:p/|para) (?:salir|cancelar)\b",
+    # eighth pass: an opt-out keyword in a text ("Resp STOP para no recibir", "txt STOP to end")
+    r"\b(?:resp|responda|responde|responder|envie|envia|txt|text|reply|msg) stop (?:para|to|p/)\b|\bstop (?:para|p/) (?:no recibir|salir|cancelar)\b",
 )
 BULK_CUES: Final = (
     r"\bjoin (?:us|our)\b", r"\bregister (?:at|on|for|here)\b", r"\bfree (?:class|event|screening|seminar|workshop)\b",
