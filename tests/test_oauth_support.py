@@ -522,8 +522,8 @@ def test_hanging_token_endpoint_times_the_client_out_and_still_stops(
     assert auth.wait_for("faults", 2)
     started = time.monotonic()
     auth.stop()
-    waiting.join(timeout=10)
-    assert time.monotonic() - started < 2
+    waiting.join(timeout=30)
+    assert time.monotonic() - started < 20  # not the client's 60 s timeout
     assert len(outcome) == 1 and isinstance(outcome[0], requests.ConnectionError)
 
 

@@ -79,10 +79,10 @@ def test_terminal_escapes_and_control_characters_do_not_hide_a_symptom() -> None
 
 
 def test_a_pathological_body_is_cut_and_stays_fast() -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     assess("a" * 200_000)
     assess("word " * 40_000 + "chest pain")  # past the cut: not read
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
 
 
 def test_matched_words_keep_the_patients_spelling() -> None:
