@@ -70,7 +70,8 @@ ACTOR: Final = "outbox"
 """Actor of the events the worker writes itself (the author is in their details)."""
 
 CRASH_ENV: Final = "CXINBOX_TEST_CRASH_AT"
-"""Test hook: "before-network" or "after-data" kills the process (SIGKILL) at that point."""
+"""Test hook: "before-network" or "after-data" kills the process (SIGKILL) at that point
+(and "retention-batch", service/retention.py: after a purge batch commits)."""
 
 BASE_BACKOFF_S: Final = 15.0
 SENT_COPY_BACKOFF_S: Final = 60.0

@@ -30,6 +30,8 @@ UNSENT_STATES = ("queued", "sending", "failed", "unconfirmed")
 
 TRUNCATE_ACTION = "audit.truncate"
 TRAIL_TARGET = "audit:trail"
+RUN_ACTION = "retention.run"
+"""The event a finished run writes last (service/retention.py)."""
 
 KINDS = ("conversations", "messages", "raw_bytes", "locations", "sms_messages", "thread_ids",
          "tags", "notes", "mentions", "drafts", "outbox", "reply_files", "escalations",
@@ -334,6 +336,14 @@ def events_to_release(conn: sqlite3.Connection, before_ms: int, current: TrailSt
     count = _scalar(conn, "SELECT count(*) FROM events WHERE seq >= ? AND seq < ?",
                     current.seq, first)
     return Release(first, str(last[0]), count)
+
+
+def last_run_ms(conn: sqlite3.Connection, actor: str) -> int | None:
+    """When `actor` last finished a run (its `retention.run` event), epoch ms; None if never.
+    Walks the events back from the newest: a daily run is found within a day's events."""
+    row = conn.execute("SELECT at FROM events WHERE action = ? AND actor = ?"
+                       " ORDER BY seq DESC LIMIT 1", (RUN_ACTION, actor)).fetchone()
+    return None if row is None else int(row[0])
 
 
 def released_left(conn: sqlite3.Connection, start: TrailStart) -> int:
