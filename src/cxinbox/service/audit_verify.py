@@ -195,6 +195,12 @@ def _trusted_keys(report: TrailReport, reader: AuditReader, own: dict[str, _Trus
             continue
         if row.key_id in trusted:
             continue  # this server's own key: trusted for the whole trail already
+        if released:
+            # Nothing inside the trail vouches for the row any more: say so, do not fail.
+            report.warn(f"key {kid} ({host}) is trusted on the key registry alone: its"
+                        f" registration, event #{row.first_seq}, was released by retention;"
+                        " nothing in the trail vouches for that row now (a database writer"
+                        " could have put it there)")
         trusted[row.key_id] = _Trusted(public, row.first_seq, f"{host}'s key")
     return trusted
 

@@ -40,6 +40,7 @@ from cxinbox.service.feed import AUDIT_ONLY_ACTIONS
 from cxinbox.service.outbox import crash_point
 from cxinbox.store import retention as store
 from cxinbox.store.audit import append_events
+from cxinbox.store.audit_keys import prune_checkpoints
 from cxinbox.store.db import Database
 from cxinbox.store.interface import Store
 
@@ -92,6 +93,7 @@ class RetentionRunner:
         self._batches = 0
         self._longest_ms = 0.0
         self._notes: list[str] = []
+        self._pruned = 0
 
     def run(self, *, dry_run: bool = False) -> RetentionReport:
         started = time.monotonic()
@@ -134,8 +136,9 @@ class RetentionRunner:
         if not dry_run:
             summary = {k: v for k, v in counts.items() if v}
             with self.db.write() as conn:
+                pruned = {"checkpoints_pruned": self._pruned} if self._pruned else {}
                 append_events(conn, self.actor, [("retention.run", "server", {
-                    **summary, "audit_released": released, "pages_freed":
+                    **summary, **pruned, "audit_released": released, "pages_freed":
                     max(0, before.page_count - after.page_count),
                     "seconds": report.seconds})])
         log.info("retention %s: conversations=%d messages=%d audit_released=%d"
@@ -225,6 +228,9 @@ class RetentionRunner:
         elif left:
             self._notes.append(f"{left} released audit event(s) wait for a signed checkpoint"
                                " of the new trail start; the next run deletes them")
+        if not left and start.seq > 1 and self.config.store.url is not None:
+            with self.db.write() as conn:  # the shared store's copy of the checkpoints
+                self._pruned = prune_checkpoints(conn, start.seq)
         return released, left, start.seq
 
     def _signed(self, start_seq: int) -> bool:

@@ -59,6 +59,23 @@ def kept_checkpoints(conn: sqlite3.Connection) -> list[str]:
         "SELECT line FROM cxinbox_audit_checkpoints ORDER BY key_id, at, seq")]
 
 
+def prune_checkpoints(conn: sqlite3.Connection, before_seq: int) -> int:
+    """Delete the kept lines that signed only events before `before_seq` (the trail's
+    start, once retention deleted what it released), except each key's newest line; how
+    many went.
+
+    Verification has no use for them: a checkpoint of an event that is gone under a signed
+    start is skipped (service/audit_verify.py `_compare`), and the database's copy may
+    begin anywhere in a key's sequence. A key's newest line stays so the copy still shows
+    what each key signed last, and its successor still follows it. The server's own log
+    file keeps every line it wrote."""
+    cur = conn.execute(
+        "DELETE FROM cxinbox_audit_checkpoints AS c WHERE c.seq < ? AND EXISTS ("
+        "SELECT 1 FROM cxinbox_audit_checkpoints AS n WHERE n.key_id = c.key_id"
+        " AND (n.at > c.at OR (n.at = c.at AND n.seq > c.seq)))", (before_seq,))
+    return max(0, int(cur.rowcount))
+
+
 def registration_details(conn: sqlite3.Connection, seq: int) -> str | None:
     """The details of event `seq` when it is a key registration, else None."""
     row = conn.execute("SELECT details FROM events WHERE seq = ? AND action = ?",
