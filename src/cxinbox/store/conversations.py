@@ -168,7 +168,7 @@ def _plain_page(conn: sqlite3.Connection, where: str, params: Sequence[object], 
     sort = (ORDERS if dialect.index_hints else PORTABLE_ORDERS)[order]
     base = _live_where(where)
     if count_up_to is not None:
-        if dialect.name == "postgresql" and not red_flags_first and (
+        if dialect.bounded_counts and not red_flags_first and (
                 not narrowed_by_subquery(where) or _FULL_TEXT_PG in where):
             total = _count_up_to(conn, base, params, count_up_to)
             more = total == count_up_to  # the page may lie beyond what was counted
@@ -481,7 +481,7 @@ def matching_tags(conn: sqlite3.Connection, where: str,
 
 
 def add_tag_pairs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, str]]) -> None:
-    if dialect_of(conn).name == "postgresql":  # one statement over two arrays (a bulk tag)
+    if dialect_of(conn).array_binds:  # one statement over two arrays (a bulk tag)
         if pairs:
             conn.execute("INSERT INTO conversation_tags (conversation_id, tag)"
                          " SELECT * FROM unnest(?::bigint[], ?::text[]) ON CONFLICT DO NOTHING",
@@ -492,7 +492,7 @@ def add_tag_pairs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, str]]) ->
 
 
 def remove_tag_pairs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, str]]) -> None:
-    if dialect_of(conn).name == "postgresql":
+    if dialect_of(conn).array_binds:
         if pairs:
             conn.execute("DELETE FROM conversation_tags t USING unnest(?::bigint[], ?::text[])"
                          " AS p(conversation_id, tag) WHERE t.conversation_id = p.conversation_id"
