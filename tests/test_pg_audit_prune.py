@@ -4,9 +4,11 @@
   retention run, the lines that signed only events retention released and deleted, except
   each key's newest; `audit verify` passes after, from either config, reading that copy
   alone (each config's own log file left out), and still fails a forged line.
-- A key whose registration (`audit.key` event) retention released is still trusted from the
-  registry row, and verification says so in a warning naming the key; a key whose
-  registration is still in the trail gets no such line.
+- A key whose registration (`audit.key` event) retention releases has it carried into the
+  kept trail by the same run (a new `audit.key` event naming the first one's seq), and
+  verification checks the registry row against that. A row without a carry (a database
+  from before it) is trusted and verification says so in a warning naming the key; a row
+  whose start of trust was moved back, or whose carry names another key's event, fails.
 
 The trail's first part (with the first key's registration) is dated three years back, the
 rest is now: retention (`audit_keep = "2y"`) releases the first part.
@@ -128,15 +130,43 @@ def test_retention_prunes_the_kept_checkpoints_and_verify_names_a_released_regis
         code, out = _verify(config)
         assert code == 0, out
         assert "released by retention under a signed checkpoint" in out
-    # From a host without its own log: the database's (pruned) copy alone speaks.
+    # From a host without its own log: the database's (pruned) copy alone speaks. The
+    # first key's registration was released, and carried into the kept trail by the run.
     empty = tmp_path / "none.jsonl"
     empty.write_text("")
     code, out = _verify(second, "--checkpoints", str(empty))
     assert code == 0, out
-    # The first key's registration was released: trusted on its row, and said so.
-    assert f"key {ids[0]} (" in out and "is trusted on the key registry alone" in out
-    assert f"event #{registered_at}, was released by retention" in out
+    assert f"key {ids[0]} (desk-a's key, registered at event #{registered_at})" in out
+    assert "trusted on the key registry alone" not in out
+    carry = _scalar(dsn, "SELECT details FROM events WHERE action = 'audit.key'"
+                         f" AND target = 'key:{ids[0]}'")
+    assert json.loads(str(carry))["first_seq"] == registered_at
+    assert int(str(_scalar(dsn, "SELECT carried_seq FROM cxinbox_audit_keys WHERE key_id ="
+                                f" '{ids[0]}'"))) >= start
+
+    def registry(sql: str) -> tuple[int, str]:
+        """`audit verify` with the first key's registry row changed by `sql`, then put back."""
+        with psycopg.connect(dsn, autocommit=True) as pg:
+            was = pg.execute("SELECT first_seq, carried_seq FROM cxinbox_audit_keys"
+                             " WHERE key_id = %s", (ids[0],)).fetchone()
+            pg.execute(sql, (ids[0],))
+            try:
+                return _verify(second, "--checkpoints", str(empty))
+            finally:
+                pg.execute("UPDATE cxinbox_audit_keys SET first_seq = %s, carried_seq = %s"
+                           " WHERE key_id = %s", (*(was or ()), ids[0]))
+
+    # Without the carry (a database from before it was made): trusted, and said so.
+    code, out = registry("UPDATE cxinbox_audit_keys SET carried_seq = NULL WHERE key_id = %s")
+    assert code == 0, out
     assert out.count("is trusted on the key registry alone") == 1  # not the second key
+    assert f"key {ids[0]} (" in out and f"event #{registered_at}, was released" in out
+    # The row's trust moved back, or its carry pointed at another key's event: both fail.
+    code, out = registry("UPDATE cxinbox_audit_keys SET first_seq = 1 WHERE key_id = %s")
+    assert code != 0 and f"key {ids[0]}" in out, out
+    code, out = registry(f"UPDATE cxinbox_audit_keys SET carried_seq = (SELECT first_seq FROM"
+                         f" cxinbox_audit_keys WHERE key_id = '{ids[1]}') WHERE key_id = %s")
+    assert code != 0 and "does not register it" in out, out
 
     # The pruned copy still catches a line edited in the database.
     with psycopg.connect(dsn, autocommit=True) as pg:

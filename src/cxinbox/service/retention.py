@@ -14,7 +14,10 @@ Why it works this way:
   by the server's checkpoint worker, and only then are the rows deleted; `cxinbox audit
   verify` accepts missing old events only under such a signed start (service/anchor.py,
   service/audit_verify.py). Until the signature comes they stay, and the next run deletes
-  them.
+  them. On a shared store (PostgreSQL) the same transaction repeats, inside the kept
+  trail, the registration of each signing key whose `audit.key` event it releases, and
+  once the rows are gone the database's copy of the checkpoints loses the lines that
+  signed only them (store/audit_keys.py).
 - Afterwards the full-text indexes merge away their deleted entries and the file gives
   free pages back (`PRAGMA incremental_vacuum`), both in bounded steps.
 - `dry_run` counts with the very selections the purge deletes by, in read transactions,
@@ -40,7 +43,7 @@ from cxinbox.service.feed import AUDIT_ONLY_ACTIONS
 from cxinbox.service.outbox import crash_point
 from cxinbox.store import retention as store
 from cxinbox.store.audit import append_events
-from cxinbox.store.audit_keys import prune_checkpoints
+from cxinbox.store.audit_keys import carry_registrations, prune_checkpoints
 from cxinbox.store.db import Database
 from cxinbox.store.interface import Store
 
@@ -210,6 +213,8 @@ class RetentionRunner:
                     append_events(conn, self.actor, [(store.TRUNCATE_ACTION, store.TRAIL_TARGET, {
                         "first_seq": release.first_seq, "prev_hash": release.prev_hash,
                         "released": release.count, "older_than_ms": before_ms})])
+                    if self.config.store.url is not None:  # the shared store's key registry
+                        carry_registrations(conn, self.actor, release.first_seq)
                     released = release.count
                     start = store.trail_start(conn)
         with self.db.read() as conn:
