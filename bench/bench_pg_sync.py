@@ -105,15 +105,21 @@ def profile_summary(path: Path, top: int = 25) -> None:
             key = "psycopg (the PostgreSQL driver)"
         elif "imapclient" in filename or "imaplib" in filename:
             key = "imapclient / imaplib"
+        elif filename == "~" and ("poll" in name or "select" in name):
+            key = "waiting for the servers (poll)"
+        elif filename == "~" and ("acquire" in name or "wait" in name):
+            key = "waiting on locks and workers"
+        elif filename == "~" and ("SSLSocket" in name or "socket" in name):
+            key = "socket reads and writes"
         elif filename == "~":
-            key = f"built-ins ({name.split(' of ')[0].strip('<>')[:40]})" \
-                if "socket" in name or "select" in name or "acquire" in name or "wait" in name \
-                else "built-ins (other)"
+            key = "built-ins (other)"
         else:
             key = "python stdlib / other"
         areas[key] = areas.get(key, 0.0) + tt
     print("  own time by area:")
     for key, tt in sorted(areas.items(), key=lambda kv: -kv[1]):
+        if tt < total / 1000:
+            continue
         print(f"    {tt:7.2f}s {100 * tt / total:5.1f}%  {key}")
 
 
@@ -143,7 +149,8 @@ def stored_messages(cluster: PgCluster, name: str) -> int:
 
 def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
           profile: Path | None = None) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(src)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(  # and what the caller's path adds
+        p for p in (str(src), os.environ.get("PYTHONPATH", "")) if p)}
     sync = [sys.executable, "-m", "cxinbox", "sync", "--once", "--quiet", "--config"]
     engine = [sys.executable, str(Path(__file__).resolve()), "--child"]
     if profile is not None:
