@@ -1,6 +1,7 @@
 """Initial sync into PostgreSQL against mbsync: the same Dovecot mailbox, one process tree.
 
     python bench/bench_pg_sync.py [10000 100000 ...] [--batch 500] [--sqlite] [--src DIR]
+                                  [--profile FILE]
 
 For each N: start a private Dovecot, fill INBOX with N generated clinic messages (seed 42,
 as bench_sync.py), warm the server, then time
@@ -16,6 +17,10 @@ postmaster's and its children's, from /proc), since on one machine the server's 
 competes with the sync's. The ratio cxinbox / mbsync (<= 1.0 means cxinbox is at least
 as fast) is given in wall time and in CPU time; CPU is the steadier figure on a busy
 machine. `--src` runs the sync from another checkout's src/ (a before/after comparison).
+`--profile FILE` runs the PostgreSQL sync under cProfile (its main process: the parse
+workers are not in it), saves the stats to FILE and prints where the time went, by own
+time and by module group; the profiler slows the sync, so its wall and CPU figures are
+not the ones to quote.
 """
 
 from __future__ import annotations
@@ -77,6 +82,47 @@ def child_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def profile_summary(path: Path, top: int = 25) -> None:
+    """Where the profiled sync's time went: the functions with the most own time, and
+    own time summed by area (our layers, the PostgreSQL driver, IMAP, the rest)."""
+    import pstats
+
+    stats = pstats.Stats(str(path))
+    total = stats.total_tt  # type: ignore[attr-defined]
+    raw = stats.stats  # type: ignore[attr-defined]
+    rows = sorted(((tt, ct, nc, f) for f, (_cc, nc, tt, ct, _callers) in raw.items()),
+                  reverse=True)
+    print(f"  profile: {total:.1f}s of own time in the sync's main process; top {top}:")
+    for tt, ct, nc, (filename, line, name) in rows[:top]:
+        where = filename.rsplit("/site-packages/", 1)[-1].rsplit("/src/", 1)[-1]
+        print(f"    {tt:7.2f}s own {ct:7.2f}s cum {nc:>9} calls  {where}:{line} {name}")
+    areas: dict[str, float] = {}
+    for tt, _ct, _nc, (filename, _line, name) in rows:
+        if "cxinbox/" in filename:
+            key = "cxinbox/" + filename.split("cxinbox/", 1)[1].split("/", 1)[0]
+            key = key if not key.endswith(".py") else "cxinbox (top level)"
+        elif "psycopg" in filename:
+            key = "psycopg (the PostgreSQL driver)"
+        elif "imapclient" in filename or "imaplib" in filename:
+            key = "imapclient / imaplib"
+        elif filename == "~" and ("poll" in name or "select" in name):
+            key = "waiting for the servers (poll)"
+        elif filename == "~" and ("acquire" in name or "wait" in name):
+            key = "waiting on locks and workers"
+        elif filename == "~" and ("SSLSocket" in name or "socket" in name):
+            key = "socket reads and writes"
+        elif filename == "~":
+            key = "built-ins (other)"
+        else:
+            key = "python stdlib / other"
+        areas[key] = areas.get(key, 0.0) + tt
+    print("  own time by area:")
+    for key, tt in sorted(areas.items(), key=lambda kv: -kv[1]):
+        if tt < total / 1000:
+            continue
+        print(f"    {tt:7.2f}s {100 * tt / total:5.1f}%  {key}")
+
+
 def run_child(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the child and the workers it waited for)."""
     start = time.perf_counter()
@@ -101,11 +147,15 @@ def stored_messages(cluster: PgCluster, name: str) -> int:
     return int(cluster.psql("SELECT count(*) FROM messages", name).strip())
 
 
-def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path
-          ) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(src)}
+def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
+          profile: Path | None = None) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(  # and what the caller's path adds
+        p for p in (str(src), os.environ.get("PYTHONPATH", "")) if p)}
     sync = [sys.executable, "-m", "cxinbox", "sync", "--once", "--quiet", "--config"]
     engine = [sys.executable, str(Path(__file__).resolve()), "--child"]
+    if profile is not None:
+        engine = [sys.executable, "-m", "cProfile", "-o", str(profile),
+                  str(Path(__file__).resolve()), "--child"]
     out: dict[str, float] = {}
     with DovecotServer() as server, pg_cluster(durable=True) as cluster:
         t0 = time.perf_counter()
@@ -164,6 +214,8 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="also sync into SQLite")
     parser.add_argument("--src", type=Path, default=ROOT / "src",
                         help="the cxinbox sources the sync runs (default: this checkout's)")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="profile the PostgreSQL sync; cProfile stats go to this file")
     args = parser.parse_args()
     rows = []
     for n in args.sizes:
@@ -172,7 +224,7 @@ def main() -> None:
             workdir = Path(tmp)
             for sub in ("pg", "lite"):
                 (workdir / sub).mkdir()
-            r = bench(n, workdir, args.batch, args.sqlite, args.src.resolve())
+            r = bench(n, workdir, args.batch, args.sqlite, args.src.resolve(), args.profile)
         rows.append((n, r))
         print(f"  cxinbox → PostgreSQL {r['pg_wall']:.2f}s wall ({n / r['pg_wall']:.0f} msg/s),"
               f" {r['pg_cpu']:.2f}s CPU + server {r['pg_server_cpu']:.2f}s CPU", flush=True)
@@ -181,6 +233,8 @@ def main() -> None:
                   f" ({n / r['lite_wall']:.0f} msg/s), {r['lite_cpu']:.2f}s CPU", flush=True)
         print(f"  mbsync               {r['mb_wall']:.2f}s wall, {r['mb_cpu']:.2f}s CPU",
               flush=True)
+        if args.profile is not None:
+            profile_summary(args.profile)
     print()
     print(f"{'N':>8} {'pg/mbsync wall':>15} {'pg/mbsync CPU':>14} {'(CPU with server)':>18}"
           f" {'sqlite/mbsync wall':>19}")

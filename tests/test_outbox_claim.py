@@ -99,3 +99,31 @@ def test_a_queued_reply_notifies_the_outbox_channel_and_a_sent_one_does_not(
             conn.execute("SELECT pg_notify(?, 'marker')", (OUTBOX_CHANNEL,))
         got = list(listener.notifies(timeout=30, stop_after=1))
         assert [n.payload for n in got] == ["marker"]
+
+
+@ON_POSTGRESQL
+def test_a_shared_workers_look_for_dead_peers_items_is_on_a_timer(
+        store_backend: str, any_store: Any) -> None:
+    """A worker on a shared store settles items dead senders left in "sending" at its first
+    pass and then every `recover_every_s`, not on every pass (other servers' queued
+    replies wake it as often as every PASS_GAP_S)."""
+    from cxinbox.config import load_config_text
+    from cxinbox.service.outbox import _TOKEN_FLOOR, OutboxWorker
+
+    dead = _TOKEN_FLOOR + 17  # a sender token whose lease nobody holds
+    first = _queue(any_store, "first", NOW - 5000)
+    assert _claim(any_store, NOW, owner=dead) == first
+    worker = OutboxWorker(any_store, load_config_text('[clinic]\ntimezone = "UTC"\n'),
+                          shared=True, copy_to_sent_folder=False)
+    worker.recover_every_s = 3600.0
+    assert worker.process_due(now=0) == 0  # now=0: nothing is due, only recovery runs
+    assert _state(any_store, first)[0] == "queued"
+
+    second = _queue(any_store, "second", NOW - 5000)
+    with any_store.write() as conn:
+        assert outbox.claim(conn, second, NOW, dead + 1)
+    worker.process_due(now=0)
+    assert _state(any_store, second)[0] == "sending"  # not looked for again yet
+    worker.recover_every_s = 0.0
+    worker.process_due(now=0)
+    assert _state(any_store, second)[0] == "queued"

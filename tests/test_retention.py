@@ -82,13 +82,14 @@ def _config(tmp_path: Path, extra: str = "") -> Path:
     return path
 
 
-def make_history(db: Database, seed: int = 15) -> dict[int, Conv]:
-    """Sixty conversations over three years, built in time order (so the audit trail is in
-    time order too): messages, notes, tags, status changes, drafts with files, outbox rows."""
+def make_history(db: Database, seed: int = 15, count: int = 60) -> dict[int, Conv]:
+    """`count` (sixty) conversations over three years, built in time order (so the audit
+    trail is in time order too): messages, notes, tags, status changes, drafts with files,
+    outbox rows."""
     rng = random.Random(seed)
     plan: list[tuple[int, Callable[[], None]]] = []
     convs: dict[int, Conv] = {}
-    for n in range(60):
+    for n in range(count):
         start = NOW - 3 * YEAR + rng.randrange(0, 3 * YEAR - 20 * DAY)
         word = f"zq{n}word"
         sender = f"patient{n}@mail.example"

@@ -45,6 +45,7 @@ from cxinbox.service.checkpoints import (
     signature_ok,
 )
 from cxinbox.store.interface import AuditReader
+from cxinbox.store.records import AuditKeyRecord
 from cxinbox.store.records import ChainHeadRecord as ChainHead
 from cxinbox.store.records import ChainWalkRecord as ChainWalk
 
@@ -188,6 +189,13 @@ def _trusted_keys(report: TrailReport, reader: AuditReader, own: dict[str, _Trus
             continue
         details = reader.registration(row.first_seq)
         released = details is None and row.first_seq < start_seq
+        carried = released and _carried(reader, row, start_seq)
+        if released and not carried and row.carried_seq >= start_seq:
+            report.fail(f"key {kid} ({host}) names event #{row.carried_seq} as its"
+                        " registration carried past retention, but that event does not"
+                        f" register it as of event #{row.first_seq}: the key registry was"
+                        " written outside cxinbox")
+            continue
         if not released and not _registers(details, row.key_id, row.public_key):
             report.fail(f"key {kid} ({host}) is registered as of event"
                         f" #{row.first_seq}, but that event does not register it: the key"
@@ -195,21 +203,34 @@ def _trusted_keys(report: TrailReport, reader: AuditReader, own: dict[str, _Trus
             continue
         if row.key_id in trusted:
             continue  # this server's own key: trusted for the whole trail already
+        if released and not carried:
+            # Nothing inside the trail vouches for the row any more: say so, do not fail.
+            report.warn(f"key {kid} ({host}) is trusted on the key registry alone: its"
+                        f" registration, event #{row.first_seq}, was released by retention;"
+                        " nothing in the trail vouches for that row now (a database writer"
+                        " could have put it there)")
         trusted[row.key_id] = _Trusted(public, row.first_seq, f"{host}'s key")
     return trusted
 
 
 def _registers(details: str | None, key: str, public_key: str) -> bool:
+    from cxinbox.domain.audit_registry import registers
+
+    return registers(details, key, public_key)
+
+
+def _carried(reader: AuditReader, row: AuditKeyRecord, start_seq: int) -> bool:
+    """Whether retention carried the key's released registration into the kept trail: an
+    `audit.key` event there registers this very key, as first registered at `first_seq`."""
     import json
 
-    if details is None:
+    if not row.carried_seq or row.carried_seq < start_seq:
         return False
-    try:
-        data = json.loads(details)
-    except ValueError:
+    details = reader.registration(row.carried_seq)
+    if not _registers(details, row.key_id, row.public_key):
         return False
-    return isinstance(data, dict) and data.get("key") == key and \
-        data.get("public_key") == public_key
+    assert details is not None
+    return bool(json.loads(details).get("first_seq") == row.first_seq)
 
 
 def _merge(first: list[_Line], second: list[_Line]) -> list[_Line]:

@@ -71,7 +71,8 @@ ACTOR: Final = "outbox"
 """Actor of the events the worker writes itself (the author is in their details)."""
 
 CRASH_ENV: Final = "CXINBOX_TEST_CRASH_AT"
-"""Test hook: "before-network" or "after-data" kills the process (SIGKILL) at that point."""
+"""Test hook: "before-network" or "after-data" kills the process (SIGKILL) at that point
+(and "retention-batch", service/retention.py: after a purge batch commits)."""
 
 BASE_BACKOFF_S: Final = 15.0
 SENT_COPY_BACKOFF_S: Final = 60.0
@@ -121,6 +122,14 @@ PASS_ITEMS: Final = 200
 """Most items one pass of a worker on a shared store claims (then it looks again)."""
 PASS_GAP_S: Final = 0.25
 """Shortest time between two passes of a worker that other servers' commits wake."""
+RECOVER_EVERY_S: Final = 5.0
+"""On a shared store, how often a worker looks for items a dead peer left in "sending"
+(a read of those rows and a lease probe per owner): not every pass, which other servers'
+queued replies make as often as every PASS_GAP_S. A dead server's item waits this much
+longer, on top of the lease's own release (at once for a killed process)."""
+SENDER_CHECK_S: Final = 5.0
+"""How long a worker takes its own sender lease for held without asking the database again,
+except right before a message's data goes out (the marker always asks)."""
 SENDER_LEASE: Final = "outbox-sender:"
 """Lease name prefix of a worker's sender token (several servers on one store)."""
 _TOKEN_FLOOR: Final = 1 << 40
@@ -137,7 +146,7 @@ class _ProcessSender:
     def __init__(self) -> None:
         self.pid = os.getpid()
 
-    def me(self) -> int:
+    def me(self, *, fresh: bool = False) -> int:
         return self.pid
 
     def alive(self, owner: int) -> bool:
@@ -155,10 +164,16 @@ class _LeasedSender:
         self.store = store
         self.token = 0
         self.lease: SyncLease | None = None
+        self._checked = -SENDER_CHECK_S  # monotonic time the lease was last seen held
 
-    def me(self) -> int:
-        """This worker's token, taken afresh if its lease was lost."""
+    def me(self, *, fresh: bool = False) -> int:
+        """This worker's token, taken afresh if its lease was lost. The lease is asked
+        after at most every SENDER_CHECK_S, and always with `fresh`."""
+        if self.lease is not None and not fresh and \
+                time.monotonic() - self._checked < SENDER_CHECK_S:
+            return self.token
         if self.lease is not None and self.lease.held():
+            self._checked = time.monotonic()
             return self.token
         if self.lease is not None:
             self.lease.release()
@@ -169,6 +184,7 @@ class _LeasedSender:
             self.lease = self.store.try_lease(SENDER_LEASE + str(token))
             if self.lease is not None:
                 self.token = token
+                self._checked = time.monotonic()
                 # Which server sends an item: its owner column holds this token.
                 log.info("outbox sender lease taken",
                          extra=fields(worker=f"{SENDER_LEASE}{token}"))
@@ -214,7 +230,8 @@ class OutboxWorker:
                  session_factory: Callable[[AccountConfig], Any] | None = None,
                  copy_to_sent_folder: bool = True, shared: bool | None = None) -> None:
         """`shared`: other servers run workers on the same store (PostgreSQL); senders
-        are then known by leased tokens and dead peers' items are settled every pass.
+        are then known by leased tokens and dead peers' items are settled every
+        RECOVER_EVERY_S.
         By default it is whether the config names a PostgreSQL store: a command that
         sends from its own process (`sync`, `reply`, `report digest`) is then one of them."""
         if shared is None:
@@ -228,6 +245,8 @@ class OutboxWorker:
         self.sms_client = sms_client
         self.clock = clock
         self._recovered = False
+        self._recovery_at = 0.0  # monotonic: a shared store's last look for dead peers' items
+        self.recover_every_s = RECOVER_EVERY_S
         self._wake = threading.Event()
         self._sender: _ProcessSender | _LeasedSender = (
             _LeasedSender(store) if shared else _ProcessSender())
@@ -296,7 +315,9 @@ class OutboxWorker:
 
     def process_due(self, now: float | None = None) -> int:
         """Send everything due at `now` (epoch seconds); returns how many were sent."""
-        if not self._recovered or self.shared:
+        if not self._recovered or (
+                self.shared and time.monotonic() - self._recovery_at >= self.recover_every_s):
+            self._recovery_at = time.monotonic()
             self.recover()
         now_ms = int((self.clock() if now is None else now) * 1000)
         sent = 0
@@ -424,7 +445,7 @@ class OutboxWorker:
     def _mark_data_started(self, item_id: int) -> None:
         """The marker before the data goes out; raises ClaimLost (shared stores) when
         this worker's claim no longer stands."""
-        owner = self._sender.me() if self._sender.guards_marker() else None
+        owner = self._sender.me(fresh=True) if self._sender.guards_marker() else None
         with self.store.writing() as tx:
             if not tx.set_outbox_phase(item_id, "data-started", owner) and owner is not None:
                 raise ClaimLost(str(item_id))

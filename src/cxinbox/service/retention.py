@@ -14,7 +14,10 @@ Why it works this way:
   by the server's checkpoint worker, and only then are the rows deleted; `cxinbox audit
   verify` accepts missing old events only under such a signed start (service/anchor.py,
   service/audit_verify.py). Until the signature comes they stay, and the next run deletes
-  them.
+  them. On a shared store (PostgreSQL) the same transaction repeats, inside the kept
+  trail, the registration of each signing key whose `audit.key` event it releases, and
+  once the rows are gone the database's copy of the checkpoints loses the lines that
+  signed only them (store/audit_keys.py).
 - Afterwards the full-text indexes merge away their deleted entries and the file gives
   free pages back (`PRAGMA incremental_vacuum`), both in bounded steps.
 - `dry_run` counts with the very selections the purge deletes by, in read transactions,
@@ -28,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -37,8 +40,10 @@ from cxinbox.contract.errors import BadRequest, StoreError
 from cxinbox.contract.retention_types import RetentionReport
 from cxinbox.domain.retention import cutoff
 from cxinbox.service.feed import AUDIT_ONLY_ACTIONS
+from cxinbox.service.outbox import crash_point
 from cxinbox.store import retention as store
 from cxinbox.store.audit import append_events
+from cxinbox.store.audit_keys import carry_registrations, prune_checkpoints
 from cxinbox.store.db import Database
 from cxinbox.store.interface import Store
 
@@ -91,6 +96,7 @@ class RetentionRunner:
         self._batches = 0
         self._longest_ms = 0.0
         self._notes: list[str] = []
+        self._pruned = 0
 
     def run(self, *, dry_run: bool = False) -> RetentionReport:
         started = time.monotonic()
@@ -133,8 +139,9 @@ class RetentionRunner:
         if not dry_run:
             summary = {k: v for k, v in counts.items() if v}
             with self.db.write() as conn:
+                pruned = {"checkpoints_pruned": self._pruned} if self._pruned else {}
                 append_events(conn, self.actor, [("retention.run", "server", {
-                    **summary, "audit_released": released, "pages_freed":
+                    **summary, **pruned, "audit_released": released, "pages_freed":
                     max(0, before.page_count - after.page_count),
                     "seconds": report.seconds})])
         log.info("retention %s: conversations=%d messages=%d audit_released=%d"
@@ -168,6 +175,7 @@ class RetentionRunner:
                     if due:
                         append_events(conn, self.actor, [("retention.purge", "server", {
                             k: v for k, v in counts.items() if v})])
+                crash_point("retention-batch")  # the tests' runner dying mid-run
             self._timed(t0)
             for kind, n in counts.items():
                 totals[kind] += n
@@ -205,6 +213,8 @@ class RetentionRunner:
                     append_events(conn, self.actor, [(store.TRUNCATE_ACTION, store.TRAIL_TARGET, {
                         "first_seq": release.first_seq, "prev_hash": release.prev_hash,
                         "released": release.count, "older_than_ms": before_ms})])
+                    if self.config.store.url is not None:  # the shared store's key registry
+                        carry_registrations(conn, self.actor, release.first_seq)
                     released = release.count
                     start = store.trail_start(conn)
         with self.db.read() as conn:
@@ -223,6 +233,9 @@ class RetentionRunner:
         elif left:
             self._notes.append(f"{left} released audit event(s) wait for a signed checkpoint"
                                " of the new trail start; the next run deletes them")
+        if not left and start.seq > 1 and self.config.store.url is not None:
+            with self.db.write() as conn:  # the shared store's copy of the checkpoints
+                self._pruned = prune_checkpoints(conn, start.seq)
         return released, left, start.seq
 
     def _signed(self, start_seq: int) -> bool:
@@ -322,26 +335,66 @@ def run_for(inbox: object, dry_run: bool) -> RetentionReport:
 
 
 class RetentionSchedule:
-    """The server's daily run at `[retention] daily_at`, clinic time."""
+    """The server's daily run at `[retention] daily_at`, clinic time.
+
+    With `catch_up` (a store several servers share, where this runs under the leader lease
+    `job:retention`, service/leader.py) the schedule keeps no state of its own: the period
+    is done when a `retention.run` event of the scheduled actor is newer than its due
+    time. A server that takes the job over (its runner died, mid-run or before the hour)
+    therefore runs a period that has no such event yet, and one that has it never again;
+    a run cut short resumes from scratch, which purges only what is still due."""
 
     name = "retention"
 
-    def __init__(self, db: Database, config: Config, *,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: RetentionStore, config: Config, *,
+                 clock: Callable[[], float] = time.time, catch_up: bool = False) -> None:
         self.db = db
         self.config = config
         self.clock = clock
+        self.catch_up = catch_up
+
+    def _at(self, local: datetime) -> datetime:
+        hour, minute = (int(x) for x in self.config.retention.daily_at.split(":"))
+        return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
 
     def next_run(self, now: float) -> float:
-        tz = ZoneInfo(self.config.clinic.timezone)
-        hour, minute = (int(x) for x in self.config.retention.daily_at.split(":"))
-        local = datetime.fromtimestamp(now, tz)
-        at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        local = datetime.fromtimestamp(now, ZoneInfo(self.config.clinic.timezone))
+        at = self._at(local)
         if at.timestamp() <= now:
-            at = (local + timedelta(days=1)).replace(hour=hour, minute=minute, second=0,
-                                                     microsecond=0)
+            at = self._at(local + timedelta(days=1))
+        return at.timestamp()
+
+    def last_due(self, now: float) -> float:
+        """The latest due time at or before `now`: the period `now` falls in."""
+        local = datetime.fromtimestamp(now, ZoneInfo(self.config.clinic.timezone))
+        at = self._at(local)
+        if at.timestamp() > now:
+            at = self._at(local - timedelta(days=1))
         return at.timestamp()
 
     def run(self, stop: threading.Event) -> None:
+        if self.catch_up:
+            self._run_periods(stop)
+            return
         while not stop.wait(max(1.0, self.next_run(self.clock()) - self.clock())):
             RetentionRunner(self.db, self.config, clock=self.clock).run()
+
+    def _run_periods(self, stop: threading.Event) -> None:
+        done_due = 0.0  # the newest due time known done (asked of the store once a period)
+        while not stop.is_set():
+            now = self.clock()
+            due = self.last_due(now)
+            if due > done_due:
+                with self.db.read() as conn:
+                    last_ms = store.last_run_ms(conn, ACTOR)
+                if last_ms is None or last_ms < due * 1000:
+                    log.info("retention: the run due %s starts now",
+                             datetime.fromtimestamp(due, UTC).strftime("%Y-%m-%dT%H:%MZ"))
+                    RetentionRunner(self.db, self.config, clock=self.clock).run()
+                    continue  # read back its own event: a run never repeats in one period
+                done_due = due
+                log.info("retention: the run due %s is done; the next is due %s",
+                         datetime.fromtimestamp(due, UTC).strftime("%Y-%m-%dT%H:%MZ"),
+                         datetime.fromtimestamp(self.next_run(now), UTC)
+                         .strftime("%Y-%m-%dT%H:%MZ"))
+            stop.wait(min(300.0, max(1.0, self.next_run(now) - now)))

@@ -213,7 +213,8 @@ def shared_workers(store: Store, config: Config, health: Health | None = None,
     the SMS poll (one server per clinic number, by the number's lease) and the outbox (any
     server sends any reply; the claim makes it once). One server at a time, under a leader
     lease (service/leader.py): the SLA monitor (with snooze wake-ups and the satisfaction
-    questions), the reports' stored facts and the audit checkpoints. A worker whose store
+    questions), the reports' stored facts, the audit checkpoints and the daily retention
+    run. A worker whose store
     operations are not there yet says so once and idles (`NotYetHere`)."""
     from cxinbox.service.leader import Leader, NotYetHere
 
@@ -233,8 +234,11 @@ def shared_workers(store: Store, config: Config, health: Health | None = None,
     if config.backup.every is not None:
         skipped.append("[backup] every: scheduled backups are the SQLite file's; back up"
                        " PostgreSQL with its own tools (pg_dump, pg_basebackup)")
-    if config.retention.configured:
-        skipped.append("[retention]: scheduled retention is not yet available on PostgreSQL")
+    if config.retention.configured:  # once per period, whichever server runs it
+        from cxinbox.service.retention import RetentionSchedule, retention_store
+
+        workers.append(Leader(NotYetHere(RetentionSchedule(
+            retention_store(store), config, catch_up=True)), store))
     return workers, skipped
 
 

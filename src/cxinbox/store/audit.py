@@ -37,7 +37,7 @@ def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSp
         digest = event_hash(prev_hash, seq, at, actor, action, target, details_json)
         rows.append((seq, at, actor, action, target, details_json, prev_hash, digest))
         prev_hash = digest
-    if dialect_of(conn).name == "postgresql" and len(rows) > 1:
+    if dialect_of(conn).array_binds and len(rows) > 1:
         # One statement over one array per column: a bulk action's thousands of events
         # are one insert, not thousands of statements under the chain's lock.
         conn.execute(

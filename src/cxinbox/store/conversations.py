@@ -218,7 +218,7 @@ def _plain_page(conn: sqlite3.Connection, where: str, params: Sequence[object], 
     sort = (ORDERS if dialect.index_hints else PORTABLE_ORDERS)[order]
     base = _live_where(where)
     if count_up_to is not None:
-        if dialect.name == "postgresql" and not red_flags_first and (
+        if dialect.bounded_counts and not red_flags_first and (
                 not narrowed_by_subquery(where) or _FULL_TEXT_PG in where):
             return _counted_page_pg(conn, base, params, offset, limit, sort, count_up_to)
         rows, total = _plain_page(conn, where, params, offset, limit, order,
@@ -554,7 +554,7 @@ def matching_tags(conn: sqlite3.Connection, where: str,
 
 
 def add_tag_pairs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, str]]) -> None:
-    if dialect_of(conn).name == "postgresql":  # one statement over two arrays (a bulk tag)
+    if dialect_of(conn).array_binds:  # one statement over two arrays (a bulk tag)
         if pairs:
             conn.execute("INSERT INTO conversation_tags (conversation_id, tag)"
                          " SELECT * FROM unnest(?::bigint[], ?::text[]) ON CONFLICT DO NOTHING",
@@ -565,7 +565,7 @@ def add_tag_pairs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, str]]) ->
 
 
 def remove_tag_pairs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, str]]) -> None:
-    if dialect_of(conn).name == "postgresql":
+    if dialect_of(conn).array_binds:
         if pairs:
             conn.execute("DELETE FROM conversation_tags t USING unnest(?::bigint[], ?::text[])"
                          " AS p(conversation_id, tag) WHERE t.conversation_id = p.conversation_id"

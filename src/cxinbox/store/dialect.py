@@ -14,6 +14,19 @@ common spelling are asked of the connection's `Dialect`:
   PostgreSQL with `jsonb_array_elements_text`; a value out of a JSON column likewise
   (`json_extract` / `->>`, spelled as the PostgreSQL expression indexes spell it);
 - ordering without case: SQLite's `COLLATE NOCASE` (ASCII letters), PostgreSQL's `lower()`;
+- strings bound as one JSON array (`json_texts`), like `json_ids` for ids;
+- rows a claim must not share with other servers' claims: PostgreSQL locks them `FOR UPDATE
+  SKIP LOCKED` (another server's locked row is passed over, not waited for); SQLite's one
+  writer at a time needs nothing;
+- many small rows in one statement: PostgreSQL binds them as one array per column
+  (`unnest`), each statement being a round trip; SQLite runs `executemany`, in-process;
+- counting a list: SQLite's covering indexes count a whole view at once, PostgreSQL visits
+  rows, so there a list's count stops at the number shown ("at least N");
+- the database's size: SQLite's file pages (`PRAGMA page_count`, a free list that
+  `incremental_vacuum` gives back); PostgreSQL's `pg_database_size` in its blocks, its own
+  autovacuum giving space back;
+- lifting a trigger inside one transaction: SQLite drops it and creates it again,
+  PostgreSQL disables and enables it (`ALTER TABLE ... DISABLE TRIGGER`);
 - the event chain's head: SQLite writers are serialised by the store's write lock and
   `BEGIN IMMEDIATE`; PostgreSQL writers in several processes and servers run at once,
   so appending takes a transaction-scoped advisory lock on the chain first. The same
@@ -51,6 +64,19 @@ class Dialect:
     chain_lock_sql: str | None
     json_ids: str
     """A subquery of the ids in one bound JSON array: `c.id IN ({json_ids})`."""
+    json_texts: str
+    """A subquery of the strings in one bound JSON array: `x IN ({json_texts})`."""
+    skip_locked: str
+    """Appended to a claim's row selection: the rows are locked, and rows another
+    transaction holds are skipped (empty where writers take turns)."""
+    array_binds: bool
+    """Many rows go in (or out) as one statement over one bound array per column."""
+    bounded_counts: bool
+    """A list's count stops at the number asked for (`count_up_to`)."""
+    file_pages: bool
+    """The database is one file of pages the store accounts for and gives back itself."""
+    disables_triggers: bool
+    """A trigger is lifted by disabling it (else by dropping and re-creating it)."""
 
     def json_text(self, column: str, key: str) -> str:
         """The value of `key` in the JSON object held in `column` (text; NULL if absent)."""
@@ -97,13 +123,19 @@ class Dialect:
 
 SQLITE: Final = Dialect(name="sqlite", greatest="max", least="min", strpos="instr",
                         fts_by_watermark=True, index_hints=True, chain_lock_sql=None,
-                        json_ids="SELECT value FROM json_each(?)")
+                        json_ids="SELECT value FROM json_each(?)",
+                        json_texts="SELECT value FROM json_each(?)", skip_locked="",
+                        array_binds=False, bounded_counts=False, file_pages=True,
+                        disables_triggers=False)
 POSTGRESQL: Final = Dialect(name="postgresql", greatest="GREATEST", least="LEAST",
                             strpos="strpos", fts_by_watermark=False, index_hints=False,
                             chain_lock_sql="SELECT pg_advisory_xact_lock(?),"
                             f" pg_notify('{CHANGE_CHANNEL}', '')",
                             json_ids="SELECT value::bigint"
-                            " FROM jsonb_array_elements_text(CAST(? AS jsonb))")
+                            " FROM jsonb_array_elements_text(CAST(? AS jsonb))",
+                            json_texts="SELECT jsonb_array_elements_text(CAST(? AS jsonb))",
+                            skip_locked=" FOR UPDATE SKIP LOCKED", array_binds=True,
+                            bounded_counts=True, file_pages=False, disables_triggers=True)
 
 
 def dialect_of(conn: Any) -> Dialect:

@@ -349,7 +349,7 @@ def _arrays(conn: sqlite3.Connection) -> bool:
     """PostgreSQL, where a statement is a round trip: a batch's small rows go in as arrays,
     and statements whose answers are read later are sent together (store/pg/conn.py's
     pipeline)."""
-    return dialect_of(conn).name == "postgresql"
+    return dialect_of(conn).array_binds
 
 
 def _insert_raw(conn: sqlite3.Connection, messages: Sequence[FetchedMessage]

@@ -391,7 +391,7 @@ def claim_next(conn: sqlite3.Connection, now_ms: int, pid: int) -> int | None:
 
 
 def _skip_locked(conn: sqlite3.Connection) -> str:
-    return " FOR UPDATE SKIP LOCKED" if dialect_of(conn).name == "postgresql" else ""
+    return dialect_of(conn).skip_locked
 
 
 def set_phase(conn: sqlite3.Connection, item_id: int, phase: str,

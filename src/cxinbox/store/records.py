@@ -365,13 +365,16 @@ class EscalationCandidate:
 @dataclass(frozen=True, slots=True)
 class AuditKeyRecord:
     """An audit signing key registered in a shared store (store/audit_keys.py): trusted
-    for checkpoints of events from `first_seq` (its `audit.key` event) on."""
+    for checkpoints of events from `first_seq` (its `audit.key` event) on. `carried_seq`:
+    the `audit.key` event that repeats the registration once retention released the
+    first (0: none)."""
 
     key_id: str
     public_key: str
     host: str
     first_at: int
     first_seq: int
+    carried_seq: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,10 +57,8 @@ _EVENT_COLUMNS = f"seq, at, actor, action, target, {_DETAIL_COLUMNS}"
 reads JSON; store/report_facts.py parses details itself)."""
 def _in_dialect(conn: sqlite3.Connection, columns: str) -> str:
     """`columns` (SQLite's JSON reads) in the connection's dialect (PostgreSQL's index
-    spells the same)."""
+    spells the same; SQLite's spelling is these columns' own)."""
     d = dialect_of(conn)
-    if d.name == "sqlite":
-        return columns
     return columns.replace(DETAIL_FROM_UNTIL, d.json_int("details", "from_until")
                            ).replace(DETAIL_FROM, d.json_text("details", "from")
                                      ).replace(DETAIL_TO, d.json_text("details", "to"))

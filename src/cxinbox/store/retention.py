@@ -30,6 +30,8 @@ UNSENT_STATES = ("queued", "sending", "failed", "unconfirmed")
 
 TRUNCATE_ACTION = "audit.truncate"
 TRAIL_TARGET = "audit:trail"
+RUN_ACTION = "retention.run"
+"""The event a finished run writes last (service/retention.py)."""
 
 KINDS = ("conversations", "messages", "raw_bytes", "locations", "sms_messages", "thread_ids",
          "tags", "notes", "mentions", "drafts", "outbox", "reply_files", "escalations",
@@ -48,9 +50,7 @@ def _in(conn: sqlite3.Connection) -> str:
 
 def _in_text(conn: sqlite3.Connection) -> str:
     """`IN` the strings of one bound JSON array."""
-    if dialect_of(conn).name == "sqlite":
-        return "IN (SELECT value FROM json_each(?))"
-    return "IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))"
+    return f"IN ({dialect_of(conn).json_texts})"
 
 
 def due_conversations(conn: sqlite3.Connection, *, before_s: int, after_id: int, limit: int,
@@ -249,7 +249,7 @@ class FileSize:
 def file_size(conn: sqlite3.Connection) -> FileSize:
     """The SQLite file's pages; on PostgreSQL the database's size in its blocks, and no
     free list of ours (`auto_vacuum` -1: its own autovacuum gives space back)."""
-    if dialect_of(conn).name != "sqlite":
+    if not dialect_of(conn).file_pages:
         block = _scalar(conn, "SELECT current_setting('block_size')::int")
         size = _scalar(conn, "SELECT pg_database_size(current_database())")
         return FileSize(size // block, 0, block, -1)
@@ -260,7 +260,7 @@ def file_size(conn: sqlite3.Connection) -> FileSize:
 def vacuum_step(conn: sqlite3.Connection, pages: int) -> int:
     """Give up to `pages` free pages back to the file system, in the caller's write
     transaction; returns how many free pages are left."""
-    if dialect_of(conn).name != "sqlite":
+    if not dialect_of(conn).file_pages:
         return 0
     # Each step of the pragma frees one page, and Python's sqlite3 steps a statement that
     # has no result columns only once: so one page per execute, `pages` times.
@@ -336,6 +336,14 @@ def events_to_release(conn: sqlite3.Connection, before_ms: int, current: TrailSt
     return Release(first, str(last[0]), count)
 
 
+def last_run_ms(conn: sqlite3.Connection, actor: str) -> int | None:
+    """When `actor` last finished a run (its `retention.run` event), epoch ms; None if never.
+    Walks the events back from the newest: a daily run is found within a day's events."""
+    row = conn.execute("SELECT at FROM events WHERE action = ? AND actor = ?"
+                       " ORDER BY seq DESC LIMIT 1", (RUN_ACTION, actor)).fetchone()
+    return None if row is None else int(row[0])
+
+
 def released_left(conn: sqlite3.Connection, start: TrailStart) -> int:
     """Events before the trail's start still in the table."""
     return _scalar(conn, "SELECT count(*) FROM events WHERE seq < ?", start.seq)
@@ -348,11 +356,11 @@ def delete_released(conn: sqlite3.Connection, start: TrailStart, limit: int) -> 
     sees the table without it. (On PostgreSQL the trigger is disabled and enabled again,
     which holds the table's exclusive lock to the commit and needs the table's owner,
     the role that created the schema.)"""
-    sqlite = dialect_of(conn).name == "sqlite"
-    conn.execute("DROP TRIGGER events_no_delete" if sqlite else
+    drops = not dialect_of(conn).disables_triggers
+    conn.execute("DROP TRIGGER events_no_delete" if drops else
                  "ALTER TABLE events DISABLE TRIGGER events_no_delete")
     cur = conn.execute("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq < ?"
                        " ORDER BY seq LIMIT ?)", (start.seq, limit))
-    conn.execute(GUARD_TRIGGERS["events_no_delete"] if sqlite else
+    conn.execute(GUARD_TRIGGERS["events_no_delete"] if drops else
                  "ALTER TABLE events ENABLE TRIGGER events_no_delete")
     return int(cur.rowcount)

@@ -96,7 +96,11 @@ class PgAuditReader:
         if not self._has("cxinbox_audit_keys"):
             return []
         with self._damage():
-            return audit_keys(self._conn)  # type: ignore[arg-type]
+            row = self._conn.execute(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name ="
+                " 'cxinbox_audit_keys' AND column_name = 'carried_seq'"
+                " AND table_schema = current_schema()").fetchone()
+            return audit_keys(self._conn, carried=bool(row and row[0]))  # type: ignore[arg-type]
 
     def kept_checkpoints(self) -> list[str]:
         if not self._has("cxinbox_audit_checkpoints"):

@@ -622,6 +622,13 @@ CREATE INDEX conversations_by_status_assignee_folded ON conversations
     (status, lower(assignee), last_message_at, id) INCLUDE (assignee)
     WHERE merged_into IS NULL;
 """,
+    # A key's registration carried past retention (store/audit_keys.py
+    # `carry_registrations`): the newest `audit.key` event repeating it inside the kept
+    # trail, once the event that first registered it is released. PostgreSQL only, like
+    # the table (no SQLite migration: a single SQLite server has no key registry).
+    """
+ALTER TABLE cxinbox_audit_keys ADD COLUMN IF NOT EXISTS carried_seq BIGINT;
+""",
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the
 numbered schema so the versions of the two backends stay in step: store/pg/migrate.py
