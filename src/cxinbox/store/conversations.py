@@ -122,7 +122,7 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     # The count as `_plain_page` makes it: stopped at `count_up_to` on PostgreSQL, exact
     # then capped on SQLite (whose count reads a covering index either way).
     total = (_count_up_to(conn, _live_where(where), params, count_up_to)
-             if dialect.name == "postgresql" or count_up_to is None else
+             if dialect.bounded_counts or count_up_to is None else
              min(_count(conn, _live_where(where), params), count_up_to))
     want = limit - len(head)
     if not want:
@@ -301,7 +301,7 @@ def read_rows(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> l
     decodes each cell with its own call into libpq, about 2 microseconds, and the 3,000
     cells of a page of 100 conversations were half of a list's CPU in the service. The
     statement's column names must differ from each other (they are the JSON keys)."""
-    if dialect_of(conn).name != "postgresql":
+    if not dialect_of(conn).rows_as_json:
         return conn.execute(sql, list(params)).fetchall()
     found = conn.execute(f"SELECT json_agg(r) FROM ({sql}) AS r", list(params)).fetchone()[0]
     return [tuple(r.values()) for r in found or ()]

@@ -77,6 +77,9 @@ class Dialect:
     """The database is one file of pages the store accounts for and gives back itself."""
     disables_triggers: bool
     """A trigger is lifted by disabling it (else by dropping and re-creating it)."""
+    rows_as_json: bool
+    """Many rows are cheaper read back as one JSON value than cell by cell (the driver's
+    per-cell decoding costs more than the server's `json_agg`)."""
 
     def json_text(self, column: str, key: str) -> str:
         """The value of `key` in the JSON object held in `column` (text; NULL if absent)."""
@@ -126,7 +129,7 @@ SQLITE: Final = Dialect(name="sqlite", greatest="max", least="min", strpos="inst
                         json_ids="SELECT value FROM json_each(?)",
                         json_texts="SELECT value FROM json_each(?)", skip_locked="",
                         array_binds=False, bounded_counts=False, file_pages=True,
-                        disables_triggers=False)
+                        disables_triggers=False, rows_as_json=False)
 POSTGRESQL: Final = Dialect(name="postgresql", greatest="GREATEST", least="LEAST",
                             strpos="strpos", fts_by_watermark=False, index_hints=False,
                             chain_lock_sql="SELECT pg_advisory_xact_lock(?),"
@@ -135,7 +138,8 @@ POSTGRESQL: Final = Dialect(name="postgresql", greatest="GREATEST", least="LEAST
                             " FROM jsonb_array_elements_text(CAST(? AS jsonb))",
                             json_texts="SELECT jsonb_array_elements_text(CAST(? AS jsonb))",
                             skip_locked=" FOR UPDATE SKIP LOCKED", array_binds=True,
-                            bounded_counts=True, file_pages=False, disables_triggers=True)
+                            bounded_counts=True, file_pages=False, disables_triggers=True,
+                            rows_as_json=True)
 
 
 def dialect_of(conn: Any) -> Dialect:
