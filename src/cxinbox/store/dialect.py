@@ -111,6 +111,14 @@ def dialect_of(conn: Any) -> Dialect:
     return found if isinstance(found, Dialect) else SQLITE
 
 
+def many_rows(conn: Any, sql: str, params: Any = ()) -> list[Any]:
+    """Every row of a SELECT of numbers, text and NULLs, in its order: on PostgreSQL read
+    as one JSON value (`PgConnection.fetch_rows`: the pure-Python driver pays for each
+    cell it decodes, a second for a bulk action's 50,000 rows), elsewhere as they come."""
+    fetch = getattr(conn, "fetch_rows", None)
+    return list(fetch(sql, params)) if fetch is not None else conn.execute(sql, params).fetchall()
+
+
 def returned_id(cursor: Any) -> int | None:
     """The id an `INSERT ... RETURNING id` gave (None when ON CONFLICT DO NOTHING skipped
     the row). Reads every row: SQLite finishes the statement only when it is drained."""
