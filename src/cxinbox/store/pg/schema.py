@@ -609,6 +609,22 @@ END $$;
 ALTER TABLE kb_articles ALTER COLUMN search SET STORAGE MAIN;
 UPDATE kb_articles SET title = title;
 """,
+    # The reports' triggers on events (PG_MIGRATION_REPORT_FACTS, _SPANS) act on a few
+    # actions and returned at once for the rest, but each event still paid a call of each
+    # PL/pgSQL function: a bulk tag of 50,000 conversations, 0.37 s of its insert for
+    # nothing. The same triggers, each with a WHEN that the server tests without calling
+    # the function (the functions test the action again, so they mean the same).
+    """
+DROP TRIGGER report_event_added ON events;
+CREATE TRIGGER report_event_added AFTER INSERT ON events FOR EACH ROW
+    WHEN (NEW.action IN ('conversation.assign', 'conversation.status', 'conversation.note',
+                         'send', 'outbox.sent'))
+    EXECUTE FUNCTION cxinbox_report_event();
+DROP TRIGGER report_span_changed ON events;
+CREATE TRIGGER report_span_changed AFTER INSERT ON events FOR EACH ROW
+    WHEN (NEW.action IN ('conversation.status', 'conversation.merged', 'conversation.unmerged'))
+    EXECUTE FUNCTION cxinbox_report_span();
+""",
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the
 numbered schema so the versions of the two backends stay in step: store/pg/migrate.py
