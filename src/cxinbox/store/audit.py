@@ -42,6 +42,7 @@ def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSp
     conn.executemany(
         "INSERT INTO events (seq, at, actor, action, target, details, prev_hash, hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    dialect_of(conn).announce(conn, seq)
     return [r[0] for r in rows]
 
 
