@@ -62,10 +62,15 @@ def test_set_based_shapes() -> None:
     assert "unnest(" in insert.text and insert.text.endswith(" ON CONFLICT DO NOTHING")
     delete = set_based("DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?")
     assert delete is not None and delete.table == "conversation_tags"
-    # row by row: an upsert (one statement may not update a row twice), an UPDATE, a
-    # value that is not a placeholder, a literal
+    update = set_based("UPDATE conversations SET status = ?, sla_dirty = ? WHERE id = ?")
+    assert update is not None and update.columns == ("status", "sla_dirty", "id")
+    assert update.key == 2
+    # row by row: an upsert (one statement may not update a row twice), an update by an
+    # expression or by more than a key, a value that is not a placeholder, a literal
     for sql in ("INSERT INTO t (a) VALUES (?) ON CONFLICT (a) DO UPDATE SET a = excluded.a",
-                "UPDATE t SET a = ? WHERE id = ?", "INSERT INTO t (a, b) VALUES (?, 1)",
+                "UPDATE t SET a = trim(a || ?) WHERE id = ?",
+                "UPDATE t SET a = ? WHERE id = ? AND b = ?",
+                "INSERT INTO t (a, b) VALUES (?, 1)",
                 "INSERT INTO t (a, b) VALUES (?, ?) ON CONFLICT DO NOTHING -- '?'",
                 "DELETE FROM t WHERE a = ? OR b = ?"):
         assert set_based(sql) is None, sql
@@ -87,6 +92,16 @@ def test_many_rows_as_one_statement_agree_with_row_by_row(pg: PgConnection) -> N
                              [(2, 3), (2, 3), (1, 5), (10**12, 1)])
     assert deleted.rowcount == 2
     assert [tuple(r) for r in pg.execute("SELECT a FROM many_check")] == [(1,)]
+    pg.executemany("INSERT INTO many_check (a) VALUES (?)", [(7,), (8,)])
+    updated = pg.executemany("UPDATE many_check SET b = ?, c = ? WHERE a = ?",
+                             [("seven", 7, 7), (None, 1, 1), ("none", 0, 99)])
+    assert updated.rowcount == 2
+    # a key twice: row by row, so the last row's values stand, as on SQLite
+    pg.executemany("UPDATE many_check SET b = ?, c = ? WHERE a = ?",
+                   [("first", 1, 8), ("last", 2, 8)])
+    assert pg.execute("SELECT a, b, c FROM many_check ORDER BY a").fetchall() == [
+        (1, None, 1), (7, "seven", 7), (8, "last", 2)]
+    pg.execute("DELETE FROM many_check WHERE a <> 1")
     # many rows read as one value keep their order, types and NULLs
     pg.executemany("INSERT INTO many_check (a, b) VALUES (?, ?)",
                    [(n, f"row {n}" if n % 2 else None) for n in range(2, 2002)])

@@ -179,6 +179,9 @@ def _bind(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, Any
 _INSERT_VALUES = re.compile(
     r"\s*INSERT\s+INTO\s+(\w+)\s*\(([\w\s,]+)\)\s*VALUES\s*\((\s*\?\s*(?:,\s*\?\s*)*)\)"
     r"(.*)", re.IGNORECASE | re.DOTALL)
+_UPDATE_BY_KEY = re.compile(
+    r"\s*UPDATE\s+(\w+)\s+SET\s+(\w+\s*=\s*\?(?:\s*,\s*\w+\s*=\s*\?)*)\s+WHERE\s+(\w+)\s*=\s*\?\s*",
+    re.IGNORECASE | re.DOTALL)
 _DELETE_EQUAL = re.compile(
     r"\s*DELETE\s+FROM\s+(\w+)\s+WHERE\s+(\w+\s*=\s*\?(?:\s+AND\s+\w+\s*=\s*\?)*)\s*$",
     re.IGNORECASE | re.DOTALL)
@@ -186,11 +189,14 @@ _DELETE_EQUAL = re.compile(
 
 class SetBased(NamedTuple):
     """A statement run once per row, rewritten to run once over arrays: its text (with a
-    `{}` for each array's element type, in column order), its table, its columns."""
+    `{}` for each array's element type, in column order), its table, its columns; for an
+    UPDATE by key, the key's position (the rows' keys must differ: row by row, a repeated
+    key takes the last row's values, set-based any one of them)."""
 
     text: str
     table: str
     columns: tuple[str, ...]
+    key: int | None = None
 
     @property
     def width(self) -> int:
@@ -201,11 +207,13 @@ class SetBased(NamedTuple):
 def set_based(sql: str) -> SetBased | None:
     """`INSERT INTO t (a, b) VALUES (?, ?) [ON CONFLICT ... DO NOTHING]` as
     `INSERT INTO t (a, b) SELECT * FROM unnest(%b::{}[], %b::{}[]) ...`, and
-    `DELETE FROM t WHERE a = ? AND b = ?` as a DELETE ... USING unnest(...); None for any
-    other statement, which then runs once per row. Row by row and set-based agree for
-    these: an insert's rows go in in order (its triggers fire in that order too) and a
-    conflict skips the row either way; a delete removes each matching row once. An upsert
-    (`DO UPDATE`) is left row by row: one statement may not update a row twice."""
+    `DELETE FROM t WHERE a = ? AND b = ?` as a DELETE ... USING unnest(...), and
+    `UPDATE t SET a = ?, b = ? WHERE k = ?` as an UPDATE ... FROM unnest(...) (used only
+    when the rows' keys differ); None for any other statement, which then runs once per
+    row. Row by row and set-based agree for these: an insert's rows go in in order (its
+    triggers fire in that order too) and a conflict skips the row either way; a delete
+    removes each matching row once; an update by distinct keys sets each row once. An
+    upsert (`DO UPDATE`) is left row by row: one statement may not update a row twice."""
     if "'" in sql or '"' in sql:
         return None
     found = _INSERT_VALUES.fullmatch(sql)
@@ -218,6 +226,18 @@ def set_based(sql: str) -> SetBased | None:
         text = (f"INSERT INTO {table} ({', '.join(columns)})"
                 f" SELECT * FROM unnest({arrays}){_literal(rest)}")
         return SetBased(text, table, columns)
+    found = _UPDATE_BY_KEY.fullmatch(sql)
+    if found is not None:
+        table, sets, key = found.groups()
+        columns = tuple(part.split("=")[0].strip() for part in sets.split(","))
+        if key in columns or len(set(columns)) != len(columns):
+            return None
+        arrays = ", ".join("%b::{}[]" for _ in range(len(columns) + 1))
+        assign = ", ".join(f"{c} = p.{c}" for c in columns)
+        names = ", ".join((*columns, key))
+        text = (f"UPDATE {table} AS t SET {assign} FROM unnest({arrays}) AS p ({names})"
+                f" WHERE t.{key} = p.{key}")
+        return SetBased(text, table, (*columns, key), len(columns))
     found = _DELETE_EQUAL.fullmatch(sql)
     if found is not None:
         table, condition = found.groups()
@@ -325,17 +345,20 @@ class PgConnection:
     def executemany(self, sql: str,
                     rows: Iterable[Sequence[Any] | Mapping[str, Any]]) -> PgCursor:
         """`sql` once per row, as sqlite3 does; the row counts are summed. Several rows of
-        an insert or of a delete by equalities go as one statement (`set_based`)."""
+        an insert, of a delete by equalities or of an update by key go as one statement
+        (`set_based`)."""
         cursor = self.raw.cursor()
         rows = list(rows)
-        if len(rows) > 1 and not any(isinstance(r, Mapping) for r in rows):
+        plain = [r for r in rows if not isinstance(r, Mapping)]
+        if len(rows) > 1 and len(plain) == len(rows):
             shape = set_based(sql)
-            if shape is not None and all(len(r) == shape.width for r in rows):
+            if shape is not None and all(len(r) == shape.width for r in plain) and (
+                    shape.key is None or len({r[shape.key] for r in plain}) == len(plain)):
                 text, table = shape.text, shape.table
                 types = _column_types(self.raw, table)
                 casts = [types.get(name) for name in shape.columns]
                 if None not in casts:
-                    columns = [list(c) for c in zip(*rows, strict=True)]
+                    columns = [list(c) for c in zip(*plain, strict=True)]
                     cursor.execute(text.format(*casts), columns)
                     return PgCursor(cursor, self._pipe)
         bound = [_bind(sql, r) for r in rows]
