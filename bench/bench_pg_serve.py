@@ -16,7 +16,9 @@ run on it, each with its own config file and socket.
                feed had it first): what the feed adds to the action itself
   under load   `--clients` client processes per server, each its own connection doing
                `--actions` staff actions (tag, status, priority, note) on conversations of
-               its own: throughput (actions/s over the wall time) and per-action p50/p95;
+               its own: throughput (actions/s over the wall time), the servers' CPU
+               meanwhile (a busy machine stretches the wall, less the CPU) and per-action
+               p50/p95;
                the pinger and watchers run meanwhile, as above
   afterwards   every action's event is in the log, the event chain verifies
   bulk         with `--inbox N`: the store holds N generated conversations instead
@@ -287,6 +289,7 @@ def main() -> None:
             ctx = get_context("spawn")
             with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
                 pool.submit(pct, [1.0], 0.5).result()  # the pool's processes are up
+                cpu0 = sum(cpu_s(p.pid) for p in procs)
                 t0 = time.perf_counter()
                 futures = [pool.submit(client_run, str(socks[i % args.servers]), i,
                                        args.actions, slices[i]) for i in range(workers)]
@@ -294,9 +297,11 @@ def main() -> None:
                     socks, None, until=lambda: all(f.done() for f in futures), label="load"))
                 took = [t for f in futures for t in f.result()]
                 wall = time.perf_counter() - t0
+                cpu = sum(cpu_s(p.pid) for p in procs) - cpu0
             print(f"under load ({workers} clients):")
             print(f"  throughput                   {len(took) / wall:7.0f} actions/s"
-                  f" ({len(took)} in {wall:.1f} s)")
+                  f" ({len(took)} in {wall:.1f} s; the servers' CPU {cpu:.1f} s,"
+                  f" {cpu * 1000 / len(took):.1f} ms an action)")
             print(line("action", took))
             print(line("propagation", loaded))
             print(line("  after the commit's answer", loaded_ack))
