@@ -101,6 +101,10 @@ def test_many_rows_as_one_statement_agree_with_row_by_row(pg: PgConnection) -> N
                    [("first", 1, 8), ("last", 2, 8)])
     assert pg.execute("SELECT a, b, c FROM many_check ORDER BY a").fetchall() == [
         (1, None, 1), (7, "seven", 7), (8, "last", 2)]
+    # values of mixed types in a column: row by row, each cast where it goes
+    pg.executemany("UPDATE many_check SET b = ? WHERE a = ?", [(7, 7), ("eight", 8)])
+    assert pg.execute("SELECT b FROM many_check WHERE a > 1 ORDER BY a").fetchall() == [
+        ("7",), ("eight",)]
     pg.execute("DELETE FROM many_check WHERE a <> 1")
     # many rows read as one value keep their order, types and NULLs
     pg.executemany("INSERT INTO many_check (a, b) VALUES (?, ?)",

@@ -276,6 +276,15 @@ def _column_types(raw: psycopg.Connection[Any], table: str) -> dict[str, str]:
     return known
 
 
+def _one_kind(values: list[Any]) -> bool:
+    """Whether a column's values make one binary array: one Python type besides None
+    (the driver refuses a list of mixed types), ints within 64 bits."""
+    kinds = {type(v) for v in values if v is not None}
+    if kinds == {int}:
+        return all(-(2**63) <= v < 2**63 for v in values if v is not None)
+    return len(kinds) <= 1
+
+
 def _select_width(sql: str) -> int:
     """How many columns a store SELECT names (its list up to the first top-level FROM)."""
     depth, count, i = 0, 1, 0
@@ -357,8 +366,8 @@ class PgConnection:
                 text, table = shape.text, shape.table
                 types = _column_types(self.raw, table)
                 casts = [types.get(name) for name in shape.columns]
-                if None not in casts:
-                    columns = [list(c) for c in zip(*plain, strict=True)]
+                columns = [list(c) for c in zip(*plain, strict=True)]
+                if None not in casts and all(_one_kind(c) for c in columns):
                     cursor.execute(text.format(*casts), columns)
                     return PgCursor(cursor, self._pipe)
         bound = [_bind(sql, r) for r in rows]
