@@ -66,6 +66,25 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def cluster_cpu_s(datadir: Path) -> float:
+    """CPU seconds of a cluster's postmaster and its children (the backends), live ones."""
+    try:
+        master = int((datadir / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == master or int(fields[1]) == master:
+            total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -196,17 +215,25 @@ def line(name: str, values: list[float]) -> str:
             f" ms   max {max(ms) if ms else float('nan'):7.1f} ms")
 
 
-def bulk(config: Path, procs: list[subprocess.Popen[bytes]], socks: list[Path]) -> None:
-    """The bulk tag through server 1 (the CLI) and server 2 (one API call)."""
+def bulk(config: Path, procs: list[subprocess.Popen[bytes]], socks: list[Path],
+         datadir: Path) -> None:
+    """The bulk tag through server 1 (the CLI) and server 2 (one API call), with the CPU
+    of the server, of PostgreSQL (its backends; the other servers idle meanwhile) and of
+    the caller (the CLI process, or this one decoding the answer)."""
     env = {k: v for k, v in os.environ.items() if k not in ("CXINBOX_LOCAL", "CXINBOX_CONFIG")}
     env["PYTHONPATH"] = str(ROOT / "src")
-    cpu0 = cpu_s(procs[0].pid)
+    cpu0, pg0 = cpu_s(procs[0].pid), cluster_cpu_s(datadir)
+    kids0 = os.times()
     t0 = time.perf_counter()
     cli = subprocess.run([sys.executable, "-m", "cxinbox", "tag", BULK_QUERY, "--add",
                           "bulk-cli", "--yes", "--json", "--config", str(config)],
                          capture_output=True, text=True, env=env, check=False)
     cli_s = time.perf_counter() - t0
     cli_cpu = cpu_s(procs[0].pid) - cpu0
+    cli_pg = cluster_cpu_s(datadir) - pg0
+    kids = os.times()
+    cli_own = (kids.children_user - kids0.children_user) + (
+        kids.children_system - kids0.children_system)
     if cli.returncode != 0:
         print(f"bulk: the CLI failed: {cli.stderr.strip()}")
         return
@@ -221,14 +248,17 @@ def bulk(config: Path, procs: list[subprocess.Popen[bytes]], socks: list[Path]) 
         finally:
             await api.aclose()
 
-    cpu1 = cpu_s(procs[1].pid)
+    cpu1, pg1, own1 = cpu_s(procs[1].pid), cluster_cpu_s(datadir), time.process_time()
     api_s = asyncio.run(one_call())
     api_cpu = cpu_s(procs[1].pid) - cpu1
+    api_pg = cluster_cpu_s(datadir) - pg1
+    api_own = time.process_time() - own1
     print(f"bulk tag over {matched:,} matches ({BULK_QUERY!r}), goal < 5 s:")
     print(f"  CLI via server 1 (process start included) {cli_s:6.2f} s wall,"
-          f" server CPU {cli_cpu:5.2f} s")
+          f" CPU: server {cli_cpu:5.2f} s, PostgreSQL {cli_pg:5.2f} s, CLI {cli_own:5.2f} s")
     print(f"  one API call on server 2                  {api_s:6.2f} s wall,"
-          f" server CPU {api_cpu:5.2f} s")
+          f" CPU: server {api_cpu:5.2f} s, PostgreSQL {api_pg:5.2f} s, caller"
+          f" {api_own:5.2f} s")
 
 
 def main() -> None:
@@ -331,7 +361,7 @@ def main() -> None:
                   f"{pct(quiet, 0.95) * 1000:.0f} / {pct(loaded, 0.95) * 1000:.0f} ms"
                   " (goal < 500 ms)")
             if args.inbox:
-                bulk(base / "s0" / "config.toml", procs, socks)
+                bulk(base / "s0" / "config.toml", procs, socks, cluster.datadir)
         finally:
             for proc in procs:
                 if proc.poll() is None:
