@@ -171,9 +171,11 @@ async def propagation(socks: list[Path], pings: int | None, until: Any = None,
     arrived: list[tuple[str, float]] = []
     seen: list[float] = []
     done = asyncio.Event()
+    ready: list[asyncio.Event] = []
 
-    async def watch(api: Any) -> None:
+    async def watch(api: Any, started: asyncio.Event) -> None:
         seq = await api.last_event_seq()
+        started.set()
         while not done.is_set():
             changes = await api.wait_events(seq, 2.0)
             now = time.monotonic()
@@ -185,8 +187,15 @@ async def propagation(socks: list[Path], pings: int | None, until: Any = None,
                         arrived.append((tag, now))
             seq = changes.head
 
-    tasks = [asyncio.create_task(watch(w)) for w in watchers]
-    await asyncio.sleep(0.3)  # every watcher is waiting on its feed
+    for _ in watchers:
+        ready.append(asyncio.Event())
+    tasks = [asyncio.create_task(watch(w, r)) for w, r in zip(watchers, ready, strict=True)]
+    # Every watcher has read where its feed starts before the first ping (a ping before
+    # that read would be behind it, never seen: on a busy machine the read can take
+    # longer than any fixed pause).
+    for started in ready:
+        await started.wait()
+    await asyncio.sleep(0.3)  # and is waiting on its feed
     n = 0
     while (pings is not None and n < pings) or (pings is None and not until()):
         tag = f"{label}-{n}"
@@ -205,7 +214,12 @@ async def propagation(socks: list[Path], pings: int | None, until: Any = None,
         await api.aclose()
     missing = n * len(watchers) - len(seen)
     if missing:
-        print(f"  !! {missing} of {n * len(watchers)} pings never arrived")
+        counts: dict[str, int] = {}
+        for tag, _ in arrived:
+            counts[tag] = counts.get(tag, 0) + 1
+        which = [tag for tag in sent if counts.get(tag, 0) < len(watchers)]
+        print(f"  !! {missing} of {n * len(watchers)} pings never arrived"
+              f" ({', '.join(which[:8])})")
     return seen, [max(0.0, at - acked[tag]) for tag, at in arrived], n
 
 
