@@ -16,12 +16,16 @@ run on it, each with its own config file and socket.
                feed had it first): what the feed adds to the action itself
   under load   `--clients` client processes per server, each its own connection doing
                `--actions` staff actions (tag, status, priority, note) on conversations of
-               its own: throughput (actions/s over the wall time) and per-action p50/p95;
+               its own: throughput (actions/s over the wall time), the servers' CPU
+               meanwhile (a busy machine stretches the wall, less the CPU) and per-action
+               p50/p95;
                the pinger and watchers run meanwhile, as above
   afterwards   every action's event is in the log, the event chain verifies
   bulk         with `--inbox N`: the store holds N generated conversations instead
                (bench_pg_views.py's inbox, set-based; 100,000 give ~50,000 closed email
-               ones), and after the load `cxinbox tag 'status:closed -channel:sms' --add
+               ones; their report facts computed first unless `--stale-facts`: the
+               leader server then catches up on all of them during the run), and after
+               the load `cxinbox tag 'status:closed -channel:sms' --add
                ... --yes --json` runs through server 1 (the real CLI, process start
                included), then the same bulk tag through one API call on server 2:
                wall time (goal < 5 s) with that server's CPU beside it
@@ -60,6 +64,25 @@ def cpu_s(pid: int) -> float:
     """User + system CPU seconds of a live process (its threads included)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def cluster_cpu_s(datadir: Path) -> float:
+    """CPU seconds of a cluster's postmaster and its children (the backends), live ones."""
+    try:
+        master = int((datadir / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == master or int(fields[1]) == master:
+            total += int(fields[11]) + int(fields[12])
+    return total / TICKS
 
 
 def pct(values: list[float], q: float) -> float:
@@ -148,9 +171,11 @@ async def propagation(socks: list[Path], pings: int | None, until: Any = None,
     arrived: list[tuple[str, float]] = []
     seen: list[float] = []
     done = asyncio.Event()
+    ready: list[asyncio.Event] = []
 
-    async def watch(api: Any) -> None:
+    async def watch(api: Any, started: asyncio.Event) -> None:
         seq = await api.last_event_seq()
+        started.set()
         while not done.is_set():
             changes = await api.wait_events(seq, 2.0)
             now = time.monotonic()
@@ -162,8 +187,15 @@ async def propagation(socks: list[Path], pings: int | None, until: Any = None,
                         arrived.append((tag, now))
             seq = changes.head
 
-    tasks = [asyncio.create_task(watch(w)) for w in watchers]
-    await asyncio.sleep(0.3)  # every watcher is waiting on its feed
+    for _ in watchers:
+        ready.append(asyncio.Event())
+    tasks = [asyncio.create_task(watch(w, r)) for w, r in zip(watchers, ready, strict=True)]
+    # Every watcher has read where its feed starts before the first ping (a ping before
+    # that read would be behind it, never seen: on a busy machine the read can take
+    # longer than any fixed pause).
+    for started in ready:
+        await started.wait()
+    await asyncio.sleep(0.3)  # and is waiting on its feed
     n = 0
     while (pings is not None and n < pings) or (pings is None and not until()):
         tag = f"{label}-{n}"
@@ -182,7 +214,12 @@ async def propagation(socks: list[Path], pings: int | None, until: Any = None,
         await api.aclose()
     missing = n * len(watchers) - len(seen)
     if missing:
-        print(f"  !! {missing} of {n * len(watchers)} pings never arrived")
+        counts: dict[str, int] = {}
+        for tag, _ in arrived:
+            counts[tag] = counts.get(tag, 0) + 1
+        which = [tag for tag in sent if counts.get(tag, 0) < len(watchers)]
+        print(f"  !! {missing} of {n * len(watchers)} pings never arrived"
+              f" ({', '.join(which[:8])})")
     return seen, [max(0.0, at - acked[tag]) for tag, at in arrived], n
 
 
@@ -192,17 +229,25 @@ def line(name: str, values: list[float]) -> str:
             f" ms   max {max(ms) if ms else float('nan'):7.1f} ms")
 
 
-def bulk(config: Path, procs: list[subprocess.Popen[bytes]], socks: list[Path]) -> None:
-    """The bulk tag through server 1 (the CLI) and server 2 (one API call)."""
+def bulk(config: Path, procs: list[subprocess.Popen[bytes]], socks: list[Path],
+         datadir: Path) -> None:
+    """The bulk tag through server 1 (the CLI) and server 2 (one API call), with the CPU
+    of the server, of PostgreSQL (its backends; the other servers idle meanwhile) and of
+    the caller (the CLI process, or this one decoding the answer)."""
     env = {k: v for k, v in os.environ.items() if k not in ("CXINBOX_LOCAL", "CXINBOX_CONFIG")}
     env["PYTHONPATH"] = str(ROOT / "src")
-    cpu0 = cpu_s(procs[0].pid)
+    cpu0, pg0 = cpu_s(procs[0].pid), cluster_cpu_s(datadir)
+    kids0 = os.times()
     t0 = time.perf_counter()
     cli = subprocess.run([sys.executable, "-m", "cxinbox", "tag", BULK_QUERY, "--add",
                           "bulk-cli", "--yes", "--json", "--config", str(config)],
                          capture_output=True, text=True, env=env, check=False)
     cli_s = time.perf_counter() - t0
     cli_cpu = cpu_s(procs[0].pid) - cpu0
+    cli_pg = cluster_cpu_s(datadir) - pg0
+    kids = os.times()
+    cli_own = (kids.children_user - kids0.children_user) + (
+        kids.children_system - kids0.children_system)
     if cli.returncode != 0:
         print(f"bulk: the CLI failed: {cli.stderr.strip()}")
         return
@@ -217,14 +262,17 @@ def bulk(config: Path, procs: list[subprocess.Popen[bytes]], socks: list[Path]) 
         finally:
             await api.aclose()
 
-    cpu1 = cpu_s(procs[1].pid)
+    cpu1, pg1, own1 = cpu_s(procs[1].pid), cluster_cpu_s(datadir), time.process_time()
     api_s = asyncio.run(one_call())
     api_cpu = cpu_s(procs[1].pid) - cpu1
+    api_pg = cluster_cpu_s(datadir) - pg1
+    api_own = time.process_time() - own1
     print(f"bulk tag over {matched:,} matches ({BULK_QUERY!r}), goal < 5 s:")
     print(f"  CLI via server 1 (process start included) {cli_s:6.2f} s wall,"
-          f" server CPU {cli_cpu:5.2f} s")
+          f" CPU: server {cli_cpu:5.2f} s, PostgreSQL {cli_pg:5.2f} s, CLI {cli_own:5.2f} s")
     print(f"  one API call on server 2                  {api_s:6.2f} s wall,"
-          f" server CPU {api_cpu:5.2f} s")
+          f" CPU: server {api_cpu:5.2f} s, PostgreSQL {api_pg:5.2f} s, caller"
+          f" {api_own:5.2f} s")
 
 
 def main() -> None:
@@ -237,6 +285,9 @@ def main() -> None:
     ap.add_argument("--inbox", type=int, default=0,
                     help="generated conversations instead of --conversations, and the bulk"
                          " tag after the load (100000: ~50,000 matches)")
+    ap.add_argument("--stale-facts", action="store_true",
+                    help="with --inbox: leave the reports' facts stale, so the leader server"
+                         " catches up during the measurement (as after an upgrade)")
     args = ap.parse_args()
     if args.servers < 2:
         raise SystemExit("--servers: at least 2 (the feed crosses servers)")
@@ -257,6 +308,15 @@ def main() -> None:
             from bench.bench_pg_views import fill as generate
 
             generate(url, args.inbox, int(time.time()))
+            # A desk's steady state: the reports' facts are up to date (the generated
+            # rows marked every conversation stale), so the servers' background
+            # catch-up does not run through the measurement; --stale-facts leaves it.
+            if not args.stale_facts:
+                facts = time.perf_counter()
+                with store.writing() as tx:
+                    tx.refresh_report_facts()
+                print(f"report facts of {args.inbox:,} conversations computed in"
+                      f" {time.perf_counter() - facts:.1f} s", flush=True)
             with store.read() as conn:
                 convs = [int(r[0]) for r in conn.execute(
                     "SELECT id FROM conversations ORDER BY id")]
@@ -287,6 +347,7 @@ def main() -> None:
             ctx = get_context("spawn")
             with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
                 pool.submit(pct, [1.0], 0.5).result()  # the pool's processes are up
+                cpu0 = sum(cpu_s(p.pid) for p in procs)
                 t0 = time.perf_counter()
                 futures = [pool.submit(client_run, str(socks[i % args.servers]), i,
                                        args.actions, slices[i]) for i in range(workers)]
@@ -294,9 +355,11 @@ def main() -> None:
                     socks, None, until=lambda: all(f.done() for f in futures), label="load"))
                 took = [t for f in futures for t in f.result()]
                 wall = time.perf_counter() - t0
+                cpu = sum(cpu_s(p.pid) for p in procs) - cpu0
             print(f"under load ({workers} clients):")
             print(f"  throughput                   {len(took) / wall:7.0f} actions/s"
-                  f" ({len(took)} in {wall:.1f} s)")
+                  f" ({len(took)} in {wall:.1f} s; the servers' CPU {cpu:.1f} s,"
+                  f" {cpu * 1000 / len(took):.1f} ms an action)")
             print(line("action", took))
             print(line("propagation", loaded))
             print(line("  after the commit's answer", loaded_ack))
@@ -312,7 +375,7 @@ def main() -> None:
                   f"{pct(quiet, 0.95) * 1000:.0f} / {pct(loaded, 0.95) * 1000:.0f} ms"
                   " (goal < 500 ms)")
             if args.inbox:
-                bulk(base / "s0" / "config.toml", procs, socks)
+                bulk(base / "s0" / "config.toml", procs, socks, cluster.datadir)
         finally:
             for proc in procs:
                 if proc.poll() is None:

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from cxinbox.store import health
-from cxinbox.store.pg.conn import PgConnection, translate
+from cxinbox.store.pg.conn import PgConnection, set_based, translate
 from cxinbox.store.pg.migrate import migrate
 from tests.support.pgcluster import PgCluster
 
@@ -53,3 +53,63 @@ def test_a_store_sql_module_runs_unchanged_on_postgresql(pg: PgConnection) -> No
     assert health.clear(pg, "worker:sms poll") is True  # type: ignore[arg-type]
     assert health.clear(pg, "worker:sms poll") is False  # type: ignore[arg-type]
     assert health.clear_all(pg) == ["account:billing"]  # type: ignore[arg-type]
+
+
+def test_set_based_shapes() -> None:
+    insert = set_based("INSERT INTO conversation_tags (conversation_id, tag) VALUES (?, ?)"
+                       " ON CONFLICT DO NOTHING")
+    assert insert is not None and insert.columns == ("conversation_id", "tag")
+    assert "unnest(" in insert.text and insert.text.endswith(" ON CONFLICT DO NOTHING")
+    delete = set_based("DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?")
+    assert delete is not None and delete.table == "conversation_tags"
+    update = set_based("UPDATE conversations SET status = ?, sla_dirty = ? WHERE id = ?")
+    assert update is not None and update.columns == ("status", "sla_dirty", "id")
+    assert update.key == 2
+    # row by row: an upsert (one statement may not update a row twice), an update by an
+    # expression or by more than a key, a value that is not a placeholder, a literal
+    for sql in ("INSERT INTO t (a) VALUES (?) ON CONFLICT (a) DO UPDATE SET a = excluded.a",
+                "UPDATE t SET a = trim(a || ?) WHERE id = ?",
+                "UPDATE t SET a = ? WHERE id = ? AND b = ?",
+                "INSERT INTO t (a, b) VALUES (?, 1)",
+                "INSERT INTO t (a, b) VALUES (?, ?) ON CONFLICT DO NOTHING -- '?'",
+                "DELETE FROM t WHERE a = ? OR b = ?"):
+        assert set_based(sql) is None, sql
+
+
+def test_many_rows_as_one_statement_agree_with_row_by_row(pg: PgConnection) -> None:
+    pg.execute("CREATE TABLE many_check (a BIGINT PRIMARY KEY, b TEXT, c INTEGER,"
+               " d DOUBLE PRECISION, e BYTEA, f TEXT)")
+    inserted = pg.executemany(
+        "INSERT INTO many_check (a, b, c, d, e, f) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        [(1, "50% {off}", None, 0.5, b"\x00\x01", None), (2, None, 3, None, None, None),
+         (2, "a repeat is skipped", 3, None, None, None), (10**12, "ü", 1, 1.0, b"", None)])
+    assert inserted.rowcount == 3
+    assert pg.execute("SELECT * FROM many_check ORDER BY a").fetchall() == [
+        (1, "50% {off}", None, 0.5, b"\x00\x01", None), (2, None, 3, None, None, None),
+        (10**12, "ü", 1, 1.0, b"", None)]
+    deleted = pg.executemany("DELETE FROM many_check WHERE a = ? AND c = ?",
+                             [(2, 3), (2, 3), (1, 5), (10**12, 1)])
+    assert deleted.rowcount == 2
+    assert [tuple(r) for r in pg.execute("SELECT a FROM many_check")] == [(1,)]
+    pg.executemany("INSERT INTO many_check (a) VALUES (?)", [(7,), (8,)])
+    updated = pg.executemany("UPDATE many_check SET b = ?, c = ? WHERE a = ?",
+                             [("seven", 7, 7), (None, 1, 1), ("none", 0, 99)])
+    assert updated.rowcount == 2
+    # a key twice: row by row, so the last row's values stand, as on SQLite
+    pg.executemany("UPDATE many_check SET b = ?, c = ? WHERE a = ?",
+                   [("first", 1, 8), ("last", 2, 8)])
+    assert pg.execute("SELECT a, b, c FROM many_check ORDER BY a").fetchall() == [
+        (1, None, 1), (7, "seven", 7), (8, "last", 2)]
+    # values of mixed types in a column: row by row, each cast where it goes
+    pg.executemany("UPDATE many_check SET b = ? WHERE a = ?", [(7, 7), ("eight", 8)])
+    assert pg.execute("SELECT b FROM many_check WHERE a > 1 ORDER BY a").fetchall() == [
+        ("7",), ("eight",)]
+    pg.execute("DELETE FROM many_check WHERE a <> 1")
+    # many rows read as one value keep their order, types and NULLs
+    pg.executemany("INSERT INTO many_check (a, b) VALUES (?, ?)",
+                   [(n, f"row {n}" if n % 2 else None) for n in range(2, 2002)])
+    rows = pg.fetch_rows("SELECT a, b, coalesce(c, ?) FROM many_check WHERE a > ?"
+                         " ORDER BY a DESC", (-1, 1))
+    assert rows == [(n, f"row {n}" if n % 2 else None, -1) for n in range(2001, 1, -1)]
+    assert pg.fetch_rows("SELECT a, b FROM many_check WHERE a < ?", (0,)) == []

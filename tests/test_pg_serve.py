@@ -283,3 +283,40 @@ def test_commit_watch_wakes_on_commits_only(pg_url: str) -> None:
     finally:
         watch.close()
         store.close()
+
+
+def test_commit_watch_names_the_new_head(pg_url: str) -> None:
+    """Each commit's notification names the seq of its last event: a watch with `advance`
+    is given the new head (several events, a bulk of them, one at a time), not a bare
+    wake-up that would cost it a read of its own."""
+    import queue
+
+    from cxinbox.store.pg.listen import CommitWatch
+
+    heads: queue.Queue[int] = queue.Queue()
+    woken: queue.Queue[bool] = queue.Queue()
+    store = PgStore(pg_url, max_size=1)
+    watch = CommitWatch(pg_url, lambda: woken.put(True), advance=heads.put)
+    try:
+        assert woken.get(timeout=DEADLINE_S)  # the first call, once listening, reads
+        with store.writing() as tx:
+            tx.append_event(ME, "test.one")
+            tx.append_event(ME, "test.two")
+        with store.reading() as tx:
+            first = tx.last_event_seq()
+
+        def heads_until(seq: int) -> list[int]:
+            """Heads given until `seq` (a transaction's notifications may come apart)."""
+            got = [heads.get(timeout=DEADLINE_S)]
+            while got[-1] < seq:
+                got.append(heads.get(timeout=DEADLINE_S))
+            return got
+
+        assert heads_until(first) in ([first], [first - 1, first])
+        with store.writing() as tx:
+            last = tx.append_events(ME, [("test.bulk", f"n:{n}", {}) for n in range(50)])[-1]
+        assert heads_until(last) == [last]  # one notification for the whole bulk
+        assert woken.empty()
+    finally:
+        watch.close()
+        store.close()

@@ -55,8 +55,12 @@ class ChangeFeed:
         return self.head
 
     def advance(self, head: int) -> None:
-        if head > self.head:
-            self.head = head
+        """The newest seq is at least `head` (from any thread)."""
+        with self._lock:
+            moved = head > self.head
+            if moved:
+                self.head = head
+        if moved:
             self.notify()
 
     def bump_presence(self) -> None:

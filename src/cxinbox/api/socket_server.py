@@ -187,9 +187,10 @@ class InboxServer:
 
     def _watch_commits(self) -> Watch | None:
         """Other servers on the same database commit without poking our feed: where the
-        store signals commits (PostgreSQL), re-read the head on each signal and slow the
-        poll to a fallback; elsewhere the poll alone keeps the feed fresh."""
-        watch = self.db.watch_commits(self.feed.read_head)
+        store signals commits (PostgreSQL), take the head each signal names (or re-read it
+        when one names none) and slow the poll to a fallback; elsewhere the poll alone
+        keeps the feed fresh."""
+        watch = self.db.watch_commits(self.feed.read_head, self.feed.advance)
         if watch is not None:
             from cxinbox.store.pg.listen import FALLBACK_S
 
@@ -244,7 +245,7 @@ class InboxServer:
         and other background threads write without telling anyone).
 
         `watched`: the store signals every commit that appends events, this server's
-        own included, and the watch re-reads the head on each (`_watch_commits`); this
+        own included, and the watch moves the head on each (`_watch_commits`); this
         loop is then only the fallback poll, and a request's poke (every call, reads
         too) costs no read of its own: under load that was one head read per request
         and per commit on every server."""

@@ -37,17 +37,12 @@ def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSp
         digest = event_hash(prev_hash, seq, at, actor, action, target, details_json)
         rows.append((seq, at, actor, action, target, details_json, prev_hash, digest))
         prev_hash = digest
-    if dialect_of(conn).array_binds and len(rows) > 1:
-        # One statement over one array per column: a bulk action's thousands of events
-        # are one insert, not thousands of statements under the chain's lock.
-        conn.execute(
-            "INSERT INTO events (seq, at, actor, action, target, details, prev_hash, hash)"
-            " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[],"
-            " ?::text[], ?::text[], ?::text[])", [list(column) for column in zip(*rows)])
-        return [r[0] for r in rows]
+    # On PostgreSQL one statement over one array per column (store/pg/conn.py): a bulk
+    # action's thousands of events are one insert, not thousands under the chain's lock.
     conn.executemany(
         "INSERT INTO events (seq, at, actor, action, target, details, prev_hash, hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    dialect_of(conn).announce(conn, seq)
     return [r[0] for r in rows]
 
 

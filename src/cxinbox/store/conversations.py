@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cxinbox.store.db import append_event
-from cxinbox.store.dialect import dialect_of, inserted_id
+from cxinbox.store.dialect import dialect_of, inserted_id, many_rows
 from cxinbox.store.query_sql import narrowed_by_subquery, reads_ids_only, reads_status_and_ids
 from cxinbox.store.records import (
     ConversationRecord,
@@ -534,8 +534,8 @@ def store_sla(conn: sqlite3.Connection,
 def matching_states(conn: sqlite3.Connection, where: str,
                     params: Sequence[object]) -> list[StaffState]:
     """Staff state of every conversation a query matches, in one statement (bulk actions)."""
-    return [StaffState(*r) for r in conn.execute(
-        "SELECT c.id, c.subject, c.status, c.snoozed_until, c.assignee, c.priority,"
+    return [StaffState(*r) for r in many_rows(
+        conn, "SELECT c.id, c.subject, c.status, c.snoozed_until, c.assignee, c.priority,"
         " c.sla_policy, c.sla_paused_s, c.sla_paused_since, c.sla_pause_end"
         " FROM conversations c"
         f" WHERE c.merged_into IS NULL AND ({where}) ORDER BY c.id", list(params))]
@@ -545,8 +545,8 @@ def matching_tags(conn: sqlite3.Connection, where: str,
                   params: Sequence[object]) -> dict[int, set[str]]:
     """Tags of every conversation a query matches (those without tags are absent)."""
     out: dict[int, set[str]] = {}
-    for conv, tag in conn.execute(
-            "SELECT t.conversation_id, t.tag FROM conversation_tags t"
+    for conv, tag in many_rows(
+            conn, "SELECT t.conversation_id, t.tag FROM conversation_tags t"
             " JOIN conversations c ON c.id = t.conversation_id"
             f" WHERE c.merged_into IS NULL AND ({where})", list(params)):
         out.setdefault(conv, set()).add(tag)
@@ -554,24 +554,12 @@ def matching_tags(conn: sqlite3.Connection, where: str,
 
 
 def add_tag_pairs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, str]]) -> None:
-    if dialect_of(conn).array_binds:  # one statement over two arrays (a bulk tag)
-        if pairs:
-            conn.execute("INSERT INTO conversation_tags (conversation_id, tag)"
-                         " SELECT * FROM unnest(?::bigint[], ?::text[]) ON CONFLICT DO NOTHING",
-                         ([int(c) for c, _ in pairs], [str(t) for _, t in pairs]))
-        return
+    # On PostgreSQL one statement over two arrays (store/pg/conn.py), as is the removal.
     conn.executemany("INSERT INTO conversation_tags (conversation_id, tag)"
                      " VALUES (?, ?) ON CONFLICT DO NOTHING", pairs)
 
 
 def remove_tag_pairs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, str]]) -> None:
-    if dialect_of(conn).array_binds:
-        if pairs:
-            conn.execute("DELETE FROM conversation_tags t USING unnest(?::bigint[], ?::text[])"
-                         " AS p(conversation_id, tag) WHERE t.conversation_id = p.conversation_id"
-                         " AND t.tag = p.tag",
-                         ([int(c) for c, _ in pairs], [str(t) for _, t in pairs]))
-        return
     conn.executemany("DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?", pairs)
 
 

@@ -355,6 +355,7 @@ def append_event(conn: sqlite3.Connection, actor: str, action: str, target: str 
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (seq, at, actor, action, target, details_json, prev_hash, digest),
     )
+    dialect_of(conn).announce(conn, seq)
     return seq
 
 

@@ -324,12 +324,9 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
          int(bool(p.attachments)), "; ".join(p.problems), int(seen)),
     ))
     ids = chain + ([p.message_id] if p.message_id else [])
-    if _arrays(conn):  # one statement, one text (prepared once), whatever the count
-        conn.execute("INSERT INTO thread_ids (message_id, conversation_id)"
-                     " SELECT unnest(?::text[]), ? ON CONFLICT DO NOTHING", (ids, conv))
-    else:
-        conn.executemany("INSERT INTO thread_ids (message_id, conversation_id) VALUES (?, ?)"
-                         " ON CONFLICT DO NOTHING", [(mid, conv) for mid in ids])
+    # On PostgreSQL one statement over arrays when there are several (store/pg/conn.py).
+    conn.executemany("INSERT INTO thread_ids (message_id, conversation_id) VALUES (?, ?)"
+                     " ON CONFLICT DO NOTHING", [(mid, conv) for mid in ids])
     status, contact = _touch_conversation(conn, conv, p, at, direction, unread,
                                           addresses, own, created)
     if patient and not is_new:
@@ -388,15 +385,9 @@ def _first_of_each(messages: Sequence[FetchedMessage]) -> list[FetchedMessage]:
 
 def _insert_locations(conn: sqlite3.Connection,
                       rows: Sequence[tuple[int, int, int, str, int | None]]) -> None:
-    sql = ("INSERT INTO locations (folder_id, uid, message_pk, flags, modseq)"
-           " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
-    if not _arrays(conn):
-        conn.executemany(sql, rows)
-    elif rows:
-        columns = list(zip(*rows, strict=True))
-        conn.execute("INSERT INTO locations (folder_id, uid, message_pk, flags, modseq)"
-                     " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::text[],"
-                     " ?::bigint[]) ON CONFLICT DO NOTHING", [list(c) for c in columns])
+    # On PostgreSQL the batch's rows are one statement over arrays (store/pg/conn.py).
+    conn.executemany("INSERT INTO locations (folder_id, uid, message_pk, flags, modseq)"
+                     " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
 
 
 def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[FetchedMessage],

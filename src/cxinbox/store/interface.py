@@ -985,11 +985,14 @@ class Store(Protocol):
         that is a "fail" finding."""
         ...
 
-    def watch_commits(self, wake: Callable[[], object]) -> Watch | None:
+    def watch_commits(self, wake: Callable[[], object],
+                      advance: Callable[[int], object] | None = None) -> Watch | None:
         """Call `wake` (on a thread of the store's) soon after any process commits events,
         until the returned watch is closed: how a server's change feed hears of changes
-        other servers on the same database made. None where the store has no such signal
-        and callers poll the newest event instead (SQLite: one host, one server)."""
+        other servers on the same database made. With `advance`, a signal that names the
+        newest committed event's seq is passed to it instead, and the caller need not read
+        the head. None where the store has no such signal and callers poll the newest
+        event instead (SQLite: one host, one server)."""
         ...
 
     def watch_outbox(self, wake: Callable[[], object]) -> Watch | None:

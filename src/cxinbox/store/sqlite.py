@@ -77,7 +77,8 @@ class SqliteStoreOps:
 
         def checkpoint_passive(self) -> None: ...
 
-    def watch_commits(self, wake: Callable[[], object]) -> None:
+    def watch_commits(self, wake: Callable[[], object],
+                      advance: Callable[[int], object] | None = None) -> None:
         """No commit signal on SQLite: the one server on its host polls the newest event
         (see `Store.watch_commits`)."""
 

@@ -629,6 +629,26 @@ CREATE INDEX conversations_by_status_assignee_folded ON conversations
     """
 ALTER TABLE cxinbox_audit_keys ADD COLUMN IF NOT EXISTS carried_seq BIGINT;
 """,
+    # The reports' triggers on events (PG_MIGRATION_REPORT_FACTS, _SPANS, _ASSIGNEES) act
+    # on a few actions and returned at once for the rest, but each event still paid a call of each
+    # PL/pgSQL function: a bulk tag of 50,000 conversations, 0.37 s of its insert for
+    # nothing. The same triggers, each with a WHEN that the server tests without calling
+    # the function (the functions test the action again, so they mean the same).
+    """
+DROP TRIGGER report_event_added ON events;
+CREATE TRIGGER report_event_added AFTER INSERT ON events FOR EACH ROW
+    WHEN (NEW.action IN ('conversation.assign', 'conversation.status', 'conversation.note',
+                         'send', 'outbox.sent'))
+    EXECUTE FUNCTION cxinbox_report_event();
+DROP TRIGGER report_span_changed ON events;
+CREATE TRIGGER report_span_changed AFTER INSERT ON events FOR EACH ROW
+    WHEN (NEW.action IN ('conversation.status', 'conversation.merged', 'conversation.unmerged'))
+    EXECUTE FUNCTION cxinbox_report_span();
+DROP TRIGGER report_assignee_changed ON events;
+CREATE TRIGGER report_assignee_changed AFTER INSERT ON events FOR EACH ROW
+    WHEN (NEW.action = 'conversation.assign')
+    EXECUTE FUNCTION cxinbox_report_assignee();
+""",
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the
 numbered schema so the versions of the two backends stay in step: store/pg/migrate.py

@@ -344,12 +344,14 @@ class PgStore:
             found.append(Diagnosis("fail", f"PostgreSQL: {one_line(exc)}"))
         return found
 
-    def watch_commits(self, wake: Callable[[], object]) -> CommitWatch:
+    def watch_commits(self, wake: Callable[[], object],
+                      advance: Callable[[int], object] | None = None) -> CommitWatch:
         """A LISTEN on the channel every event-appending transaction notifies at commit
-        (store/pg/listen.py): wakes this server's feed for other servers' changes."""
+        (store/pg/listen.py): wakes this server's feed for other servers' changes; each
+        notification names the seq of the transaction's last event, given to `advance`."""
         from cxinbox.store.pg.listen import CommitWatch
 
-        return CommitWatch(self.url, wake)
+        return CommitWatch(self.url, wake, advance=advance)
 
     def watch_outbox(self, wake: Callable[[], object]) -> CommitWatch:
         """A LISTEN on the outbox's channel, which a trigger notifies when an item is
