@@ -110,3 +110,26 @@ def test_the_model_reads_only_the_new_text() -> None:
     old = MODEL_ONLY[0][0]
     body = f"Thanks, see you Friday.\n\nOn Mon, Nov 2 Front Desk wrote:\n> {old}"
     assert assess(body).red_flag is None
+
+
+def test_an_emergency_spread_thin_over_the_categories_is_not_a_flag() -> None:
+    """A model that gives most of its probability to "some emergency" but no category more
+    than a tenth of it (what it did on text it has no evidence about) flags nothing, though
+    the same words flag once the threshold is out of the way; everyday follow-ups of our
+    service tests stay unflagged with the shipped model."""
+    classes = ("none", *CATEGORIES)
+    push = {f: (0.0,) + (3.0,) * len(CATEGORIES) for f in textmodel.features("thing")}
+    linear = textmodel.LinearModel(classes, (0.0,) + (-1.0,) * len(CATEGORIES), push)
+    read = "and another thing\n\nalso my lab results please"
+    probs = linear.probabilities(textmodel.features(read))
+    assert 1.0 - probs["none"] >= 0.6 and max(probs[c] for c in CATEGORIES) < 0.3, probs
+    intent = textmodel.shipped().intent
+    for threshold, flagged in ((0.6, False), (0.0, True)):
+        spread = textmodel.TriageModel(linear, intent, threshold)
+        found = inspect("Also my lab results please", subject="And another thing",
+                        model=spread).assessment.red_flag
+        assert (found is not None) is flagged, (threshold, found)
+    for subject, body in (("And another thing", "Also my lab results please"),
+                          ("Another thing", "Also, my address changed."),
+                          ("", "Line 1 of my question"), ("", "ok thanks")):
+        assert assess(body, subject=subject).red_flag is None, body

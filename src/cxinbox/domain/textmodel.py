@@ -118,8 +118,14 @@ class LinearModel:
 @dataclass(frozen=True, slots=True)
 class TriageModel:
     """The red-flag model (classes: "none" and the categories), the intent model, and the
-    red-flag threshold: the least probability of any emergency at which the model flags,
-    chosen on held-out traps (see TRIAGE_EVAL.md, round 6)."""
+    red-flag threshold: the least probability of any emergency (1 - P(none)) at which the
+    model flags, provided one category holds at least half the threshold (triage.py);
+    chosen by leaving each labelled set out (TRIAGE_EVAL.md, round 8).
+
+    Why the half: on a text the model has no evidence about, what probability "none" does
+    not take is spread thin over all ten categories ("And another thing": 0.93 for some
+    emergency, none of them over 0.25); an emergency puts its weight on one, or on two
+    near ones (an overdose taken on purpose), which the half still lets through."""
 
     redflag: LinearModel
     intent: LinearModel

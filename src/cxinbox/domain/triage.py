@@ -101,23 +101,29 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
 def _statistical_flag(model: textmodel.TriageModel, read: str,
                       findings: list[redflag.Finding]) -> tuple[str, str] | None:
     """The model's red flag when the lexicon found none: its probability of an emergency
-    at or over the model's threshold, and the three words it leans on hardest each read as
-    a target by the ConText checks: the strongest and most of them must read current (not
+    at or over the model's threshold, and at least half the threshold on one category the
+    lexicon did not set aside (on text it knows nothing about, what "none" leaves is spread
+    thin over all ten), and the three words it leans on hardest for that category each read
+    as a target by the ConText checks: the strongest and most of them must read current (not
     negated, past, hypothetical, asked about or inside a pseudo phrase). One is not enough:
     a negation may reach the second and third and not the first ("no se tomó nada del
     frasco"); all three would be too many: "no puede mover el brazo" reads as a negation to a single
-    word. A message whose red-flag words the lexicon found and set aside (the only
+    word. A category whose red-flag words the lexicon found and set aside (the only
     findings that reach here) stays set aside: the model would be reading the same words
-    without their context; words of another category set aside say nothing about this one
-    ("no chest pain, just can't pull enough air"). An infant fever needs an infant (the
+    without their context; the model's next category is read instead, since words of
+    another category set aside say nothing about it ("no chest pain, just can't pull
+    enough air"). An infant fever needs an infant (the
     lexicon's age rules)."""
     folded, _ = redflag.fold(read)
     probs = model.redflag_probabilities(folded)
-    if 1.0 - probs["none"] < model.threshold:
+    aside = {f.category for f in findings}
+    open_ = [c for c in CATEGORIES if c not in aside]
+    if not open_:
         return None
-    category = max(CATEGORIES, key=lambda c: (probs[c], -CATEGORIES.index(c)))
-    if any(f.category == category for f in findings) or (
-            category == "infant_fever" and not redflag.has_infant(folded)):
+    category = max(open_, key=lambda c: (probs[c], -CATEGORIES.index(c)))
+    if 1.0 - probs["none"] < model.threshold or probs[category] < model.threshold / 2:
+        return None
+    if category == "infant_fever" and not redflag.has_infant(folded):
         return None
     spans = textmodel.strongest_words(model.redflag, folded, category)
     if not spans:
