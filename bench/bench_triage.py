@@ -3,10 +3,10 @@
     python bench/bench_triage.py [--data FILE [FILE ...]] [--json] [--show-misses] [--lexicon-only]
 
 Runs the real detector (`cxinbox.domain.triage.assess`) on every message of
-bench/data/triage_blind6.jsonl by default (the newest set written blind, scored once at first
-contact; blind4 and blind5 are now in the model's training data; --data picks others:
-triage_blind5.jsonl, triage_holdout.jsonl, triage_eval.jsonl and
-triage_dev_extra.jsonl, all tuned on since; guide and composition in
+bench/data/triage_blind7.jsonl by default (the newest set written blind, scored once at first
+contact; every earlier set is in the model's training data and was read while tuning the
+lexicon; --data picks others: triage_blind6.jsonl ... triage_blind2.jsonl,
+triage_holdout.jsonl, triage_eval.jsonl, triage_dev_extra.jsonl; guide and composition in
 bench/data/TRIAGE_EVAL.md) and prints, next to the issue's targets with PASS/MISS:
 per category positives, recall, precision, misses and false alarms; overall recall and
 precision of the flag decision; the trap false-positive rate per trap kind and overall;
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SET = ROOT / "bench" / "data" / "triage_blind6.jsonl"
+DEFAULT_SET = ROOT / "bench" / "data" / "triage_blind7.jsonl"
 
 if str(ROOT) not in sys.path:  # run as a script: make `bench.triage_metrics` importable
     sys.path.insert(0, str(ROOT))
@@ -274,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", type=Path, nargs="+", action="extend",
                         help="labelled JSONL sets, scored together (default: "
-                             "bench/data/triage_blind6.jsonl); repeat or list several")
+                             "bench/data/triage_blind7.jsonl); repeat or list several")
     parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     parser.add_argument(
         "--fit-calibration", action="store_true",
