@@ -6,6 +6,7 @@ import sqlite3
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cxinbox.store.db import append_event
 from cxinbox.store.dialect import dialect_of, inserted_id
@@ -285,13 +286,25 @@ def _counted_page_pg(conn: sqlite3.Connection, base: str, params: Sequence[objec
     """PostgreSQL: the count stopped at `count_up_to` and the page walked in list order,
     in one statement (one round trip to the server instead of two). The page is read
     even when `offset` lies past the matches; it is then empty."""
-    found = conn.execute(
-        f"SELECT (SELECT count(*) FROM (SELECT 1 {base} LIMIT ?) AS n),"
-        f" (SELECT json_agg(r) FROM ({_page_sql(base, sort)}) AS r)",
-        [*params, count_up_to, *params, limit, offset]).fetchone()
-    rows = [ConversationRecord(*r.values()) for r in found[1] or ()]
+    rows, total = counted_records(conn.execute(
+        with_count(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT ?) AS n", _page_sql(base, sort)),
+        [*params, count_up_to, *params, limit, offset]).fetchall())
     rows.sort(key=sort.key, reverse=sort.reverse)
-    return rows, int(found[0])
+    return rows, total
+
+
+def with_count(count_sql: str, page_sql: str) -> str:
+    """A count and a page of list rows in one statement (PostgreSQL): each row is the
+    count, then the page's columns; an empty page gives one row, the count beside NULLs.
+    Read its rows with `counted_records`."""
+    return (f"SELECT n.total, page.* FROM ({count_sql}) AS n (total)"
+            f" LEFT JOIN ({page_sql}) AS page ON true")
+
+
+def counted_records(found: Sequence[Sequence[Any]]) -> tuple[list[ConversationRecord], int]:
+    """The page's records (in the statement's order) and the count of a `with_count` read."""
+    return ([ConversationRecord(*r[1:]) for r in found if r[1] is not None],
+            int(found[0][0]))
 
 
 def _live_where(where: str) -> str:
