@@ -7,6 +7,8 @@ Two reads, on an inbox bench_pg_views.py filled (`--url` of its database, kept):
 - a list page: the 100 full rows of the newest open conversations (the store's page
   statement, `conversations._page_sql`), as `ConversationRecord`s; JSON as an array of
   objects (`json_agg` of the rows);
+- the same page with its count stopped at 10,000, in one statement (what a view reads:
+  `conversations.with_count`), against the count beside the page's `json_agg`;
 - a bulk action's reads: the staff state (`matching_states`) and the tags
   (`matching_tags`) of `--bulk` pending conversations; JSON as an array of arrays.
 Each form runs `--repeat` times, the two alternating; printed per call: wall p50, this
@@ -93,6 +95,20 @@ def main() -> None:
     def page_json() -> int:
         return len([ConversationRecord(*r) for r in as_json(conn, page_sql, page_params)])
 
+    count_sql = f"SELECT count(*) FROM (SELECT 1 {convs._live_where('c.status = ?')} LIMIT ?) AS n"
+    counted_params: list[Any] = ["open", 10_000, *page_params]
+
+    def counted_plain() -> int:
+        rows, total = convs.counted_records(conn.execute(
+            convs.with_count(count_sql, page_sql), counted_params).fetchall())
+        return len(rows) if total == 10_000 else -1
+
+    def counted_json() -> int:
+        found = conn.execute(f"SELECT ({count_sql}), (SELECT json_agg(r) FROM ({page_sql}) AS r)",
+                             counted_params).fetchone()
+        rows = [ConversationRecord(*r.values()) for r in found[1] or ()]
+        return len(rows) if int(found[0]) == 10_000 else -1
+
     def bulk(read: Callable[[str, list[Any], int], Any]) -> int:
         states = [StaffState(*r) for r in read(states_sql, params, 10)]
         tags: dict[int, set[str]] = {}
@@ -107,6 +123,8 @@ def main() -> None:
         return bulk(lambda sql, p, w: as_json_arrays(conn, sql, p, w))
 
     pairs = [("list page (100 rows)", page_plain, page_json, args.repeat * 10),
+             ("list page and its count to 10,000", counted_plain, counted_json,
+              args.repeat * 10),
              (f"bulk reads ({args.bulk:,} states + tags)", bulk_plain, bulk_json,
               args.repeat)]
     print(f"psycopg {psycopg.__version__} ({psycopg.pq.__impl__});"
