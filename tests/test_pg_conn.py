@@ -105,11 +105,3 @@ def test_many_rows_as_one_statement_agree_with_row_by_row(pg: PgConnection) -> N
     pg.executemany("UPDATE many_check SET b = ? WHERE a = ?", [(7, 7), ("eight", 8)])
     assert pg.execute("SELECT b FROM many_check WHERE a > 1 ORDER BY a").fetchall() == [
         ("7",), ("eight",)]
-    pg.execute("DELETE FROM many_check WHERE a <> 1")
-    # many rows read as one value keep their order, types and NULLs
-    pg.executemany("INSERT INTO many_check (a, b) VALUES (?, ?)",
-                   [(n, f"row {n}" if n % 2 else None) for n in range(2, 2002)])
-    rows = pg.fetch_rows("SELECT a, b, coalesce(c, ?) FROM many_check WHERE a > ?"
-                         " ORDER BY a DESC", (-1, 1))
-    assert rows == [(n, f"row {n}" if n % 2 else None, -1) for n in range(2001, 1, -1)]
-    assert pg.fetch_rows("SELECT a, b FROM many_check WHERE a < ?", (0,)) == []

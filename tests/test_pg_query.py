@@ -33,14 +33,13 @@ from cxinbox.domain.models import Address, Attachment, ParsedMessage
 from cxinbox.domain.query import QueryContext, parse_query
 from cxinbox.service.inbox import InboxService
 from cxinbox.store import fts, ingest
-from cxinbox.store.conversations import LIST_COLUMNS, list_page, read_rows
+from cxinbox.store.conversations import list_page
 from cxinbox.store.db import Database
 from cxinbox.store.pg import search as pg_search
 from cxinbox.store.pg.conn import PgConnection
 from cxinbox.store.pg.copy import copy_to_postgres, verify_copy
 from cxinbox.store.pg.query import compile_per_row_pg, compile_query_pg, sla_condition_pg
 from cxinbox.store.query_sql import compile_query, narrowed_by_subquery, sla_condition
-from cxinbox.store.records import ConversationRecord
 from cxinbox.store.sms import SmsRecord, insert_sms
 from teamhelp import DESK, T0, open_service
 
@@ -472,13 +471,3 @@ def test_a_walked_search_lists_the_page_and_count_the_indexes_list(
     assert len(walked) > 50  # the walk answered most of them (the cap reached)
 
 
-def test_rows_read_as_json_are_the_rows_read_cell_by_cell(
-        copied: tuple[Inbox, psycopg.Connection[Any]]) -> None:
-    """A page's rows come back from PostgreSQL as one JSON value (conversations.read_rows):
-    every column, NULLs, accents and quotes included, reads back as psycopg reads it."""
-    _inbox, pg = copied
-    conn = PgConnection(pg)
-    sql = f"SELECT {LIST_COLUMNS} FROM conversations c ORDER BY c.id"
-    cell_by_cell = [ConversationRecord(*r) for r in conn.execute(sql).fetchall()]
-    assert len(cell_by_cell) > 10
-    assert [ConversationRecord(*r) for r in read_rows(conn, sql, [])] == cell_by_cell

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cxinbox.store.db import append_event
-from cxinbox.store.dialect import dialect_of, inserted_id, many_rows
+from cxinbox.store.dialect import dialect_of, inserted_id
 from cxinbox.store.query_sql import narrowed_by_subquery, reads_ids_only, reads_status_and_ids
 from cxinbox.store.records import (
     ConversationRecord,
@@ -183,8 +183,8 @@ def _ordered(conn: sqlite3.Connection, base: str, params: Sequence[object], offs
              limit: int, sort: _Order) -> list[ConversationRecord]:
     """The rows at `offset` of `base` in `sort` order, `limit` of them at most: the ids
     walked on an index in list order, then their full rows."""
-    rows = [ConversationRecord(*r) for r in read_rows(conn, _page_sql(base, sort),
-                                                  [*params, limit, offset])]
+    rows = [ConversationRecord(*r) for r in conn.execute(_page_sql(base, sort),
+                                                         [*params, limit, offset])]
     # The page's rows come back by id; put them in list order (a page, not the matches).
     rows.sort(key=sort.key, reverse=sort.reverse)
     return rows
@@ -236,12 +236,12 @@ def _plain_page(conn: sqlite3.Connection, where: str, params: Sequence[object], 
         first = (f"id IN (SELECT c.id FROM conversations c"
                  f"{dialect.indexed_by('conversations_red_flag')}"
                  f" WHERE {OPEN_SQL}) DESC, ") if red_flags_first else ""
-        found = read_rows(conn,
+        found = conn.execute(
             f"WITH hits AS MATERIALIZED (SELECT {sort.hit_columns} {hits}"
             f" WHERE c.merged_into IS NULL AND ({where}))"
             f" SELECT {_LIST_COLUMNS}, (SELECT count(*) FROM hits) AS total_matches"
             f" FROM (SELECT id FROM hits ORDER BY {first}{sort.hits} LIMIT ? OFFSET ?) p"
-            " JOIN conversations c ON c.id = p.id", [*params, limit, offset])
+            " JOIN conversations c ON c.id = p.id", [*params, limit, offset]).fetchall()
         if found:
             # The count rides along as the last column of every row.
             rows = [ConversationRecord(*r[:-1]) for r in found]
@@ -286,25 +286,25 @@ def _counted_page_pg(conn: sqlite3.Connection, base: str, params: Sequence[objec
     """PostgreSQL: the count stopped at `count_up_to` and the page walked in list order,
     in one statement (one round trip to the server instead of two). The page is read
     even when `offset` lies past the matches; it is then empty."""
-    found = conn.execute(
-        f"SELECT (SELECT count(*) FROM (SELECT 1 {base} LIMIT ?) AS n),"
-        f" (SELECT json_agg(r) FROM ({_page_sql(base, sort)}) AS r)",
-        [*params, count_up_to, *params, limit, offset]).fetchone()
-    rows = [ConversationRecord(*r.values()) for r in found[1] or ()]
+    rows, total = counted_records(conn.execute(
+        with_count(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT ?) AS n", _page_sql(base, sort)),
+        [*params, count_up_to, *params, limit, offset]).fetchall())
     rows.sort(key=sort.key, reverse=sort.reverse)
-    return rows, int(found[0])
+    return rows, total
 
 
-def read_rows(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> list[Sequence[Any]]:
-    """`conn.execute(sql, params).fetchall()`. On PostgreSQL the rows come back as one
-    JSON value (`json_agg`), read back in column order: the pure-Python build of psycopg
-    decodes each cell with its own call into libpq, about 2 microseconds, and the 3,000
-    cells of a page of 100 conversations were half of a list's CPU in the service. The
-    statement's column names must differ from each other (they are the JSON keys)."""
-    if not dialect_of(conn).rows_as_json:
-        return conn.execute(sql, list(params)).fetchall()
-    found = conn.execute(f"SELECT json_agg(r) FROM ({sql}) AS r", list(params)).fetchone()[0]
-    return [tuple(r.values()) for r in found or ()]
+def with_count(count_sql: str, page_sql: str) -> str:
+    """A count and a page of list rows in one statement (PostgreSQL): each row is the
+    count, then the page's columns; an empty page gives one row, the count beside NULLs.
+    Read its rows with `counted_records`."""
+    return (f"SELECT n.total, page.* FROM ({count_sql}) AS n (total)"
+            f" LEFT JOIN ({page_sql}) AS page ON true")
+
+
+def counted_records(found: Sequence[Sequence[Any]]) -> tuple[list[ConversationRecord], int]:
+    """The page's records (in the statement's order) and the count of a `with_count` read."""
+    return ([ConversationRecord(*r[1:]) for r in found if r[1] is not None],
+            int(found[0][0]))
 
 
 def _live_where(where: str) -> str:
@@ -534,8 +534,8 @@ def store_sla(conn: sqlite3.Connection,
 def matching_states(conn: sqlite3.Connection, where: str,
                     params: Sequence[object]) -> list[StaffState]:
     """Staff state of every conversation a query matches, in one statement (bulk actions)."""
-    return [StaffState(*r) for r in many_rows(
-        conn, "SELECT c.id, c.subject, c.status, c.snoozed_until, c.assignee, c.priority,"
+    return [StaffState(*r) for r in conn.execute(
+        "SELECT c.id, c.subject, c.status, c.snoozed_until, c.assignee, c.priority,"
         " c.sla_policy, c.sla_paused_s, c.sla_paused_since, c.sla_pause_end"
         " FROM conversations c"
         f" WHERE c.merged_into IS NULL AND ({where}) ORDER BY c.id", list(params))]
@@ -545,8 +545,8 @@ def matching_tags(conn: sqlite3.Connection, where: str,
                   params: Sequence[object]) -> dict[int, set[str]]:
     """Tags of every conversation a query matches (those without tags are absent)."""
     out: dict[int, set[str]] = {}
-    for conv, tag in many_rows(
-            conn, "SELECT t.conversation_id, t.tag FROM conversation_tags t"
+    for conv, tag in conn.execute(
+            "SELECT t.conversation_id, t.tag FROM conversation_tags t"
             " JOIN conversations c ON c.id = t.conversation_id"
             f" WHERE c.merged_into IS NULL AND ({where})", list(params)):
         out.setdefault(conv, set()).add(tag)

@@ -43,7 +43,6 @@ a sqlite3 connection does not and means SQLite.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -80,9 +79,6 @@ class Dialect:
     """The database is one file of pages the store accounts for and gives back itself."""
     disables_triggers: bool
     """A trigger is lifted by disabling it (else by dropping and re-creating it)."""
-    rows_as_json: bool
-    """Many rows are cheaper read back as one JSON value than cell by cell (the driver's
-    per-cell decoding costs more than the server's `json_agg`)."""
 
     def json_text(self, column: str, key: str) -> str:
         """The value of `key` in the JSON object held in `column` (text; NULL if absent)."""
@@ -137,7 +133,7 @@ SQLITE: Final = Dialect(name="sqlite", greatest="max", least="min", strpos="inst
                         json_ids="SELECT value FROM json_each(?)",
                         json_texts="SELECT value FROM json_each(?)", skip_locked="",
                         array_binds=False, bounded_counts=False, file_pages=True,
-                        disables_triggers=False, rows_as_json=False)
+                        disables_triggers=False)
 POSTGRESQL: Final = Dialect(name="postgresql", greatest="GREATEST", least="LEAST",
                             strpos="strpos", fts_by_watermark=False, index_hints=False,
                             chain_lock_sql="SELECT pg_advisory_xact_lock(?)",
@@ -145,24 +141,12 @@ POSTGRESQL: Final = Dialect(name="postgresql", greatest="GREATEST", least="LEAST
                             " FROM jsonb_array_elements_text(CAST(? AS jsonb))",
                             json_texts="SELECT jsonb_array_elements_text(CAST(? AS jsonb))",
                             skip_locked=" FOR UPDATE SKIP LOCKED", array_binds=True,
-                            bounded_counts=True, file_pages=False, disables_triggers=True,
-                            rows_as_json=True)
+                            bounded_counts=True, file_pages=False, disables_triggers=True)
 
 
 def dialect_of(conn: Any) -> Dialect:
     found = getattr(conn, "dialect", SQLITE)
     return found if isinstance(found, Dialect) else SQLITE
-
-
-def many_rows(conn: Any, sql: str, params: Any = ()) -> Iterable[Any]:
-    """Every row of a SELECT of numbers, text and NULLs, in its order, to be walked once:
-    on PostgreSQL read as one JSON value (`PgConnection.fetch_rows`: the pure-Python
-    driver pays for each cell it decodes, a second for a bulk action's 50,000 rows);
-    on SQLite the cursor itself (rows made one at a time, as before: holding them all at
-    once cost a dry run of 30,000 conversations ~17% more CPU)."""
-    fetch = getattr(conn, "fetch_rows", None)
-    rows: Iterable[Any] = fetch(sql, params) if fetch is not None else conn.execute(sql, params)
-    return rows
 
 
 def returned_id(cursor: Any) -> int | None:

@@ -19,10 +19,7 @@ COALESCE, RETURNING, `?` placeholders). What differs at the driver is bridged he
   WHERE a = ? AND b = ?` of several rows becomes one statement over one array per column
   (`unnest`), the arrays sent in PostgreSQL's binary format (`set_based`): a bulk action's
   50,000 events or tag pairs are one statement, not 50,000 under the chain's lock, and
-  binary arrays cost the server a fraction of what parsing quoted text arrays does;
-- many rows read (`fetch_rows`): a large result comes back as one JSON value, which the
-  driver (pure Python where no C build is installed) decodes in one call instead of cell by
-  cell.
+  binary arrays cost the server a fraction of what parsing quoted text arrays does.
 """
 
 from __future__ import annotations
@@ -285,24 +282,6 @@ def _one_kind(values: list[Any]) -> bool:
     return len(kinds) <= 1
 
 
-def _select_width(sql: str) -> int:
-    """How many columns a store SELECT names (its list up to the first top-level FROM)."""
-    depth, count, i = 0, 1, 0
-    upper = sql.upper()
-    start = upper.index("SELECT") + 6
-    for i in range(start, len(sql)):
-        char = sql[i]
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif depth == 0 and char == ",":
-            count += 1
-        elif depth == 0 and upper.startswith(" FROM ", i):
-            return count
-    raise ValueError("not a SELECT with a FROM")
-
-
 class PgCursor:
     """The part of sqlite3.Cursor the store uses."""
 
@@ -377,22 +356,6 @@ class PgConnection:
         if bound:
             cursor.executemany(bound[0][0], [values for _, values in bound])
         return PgCursor(cursor, self._pipe)
-
-    def fetch_rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Every row of a SELECT whose columns are numbers, text or NULL, as tuples, read
-        as one JSON value (what a bulk action reads: tens of thousands of rows). The
-        select's row order is kept."""
-        import json
-
-        names = [f"c{i}" for i in range(_select_width(sql))]
-        # An aggregate over a subquery takes its rows in the subquery's order.
-        wrapped = (f"SELECT coalesce(json_agg(json_build_array({', '.join(names)})), '[]')"
-                   f" FROM ({sql}) AS s ({', '.join(names)})")
-        cursor = self.raw.cursor()
-        cursor.execute(*_bind(wrapped, params))
-        row = cursor.fetchone()
-        value = row[0] if row else "[]"
-        return [tuple(r) for r in (json.loads(value) if isinstance(value, str) else value)]
 
     def pipeline_until_commit(self) -> None:
         """From here to the end of the transaction, statements go out without waiting

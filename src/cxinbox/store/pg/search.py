@@ -113,17 +113,17 @@ def _walk(conn: Any, per_row: str, params: Sequence[object], offset: int, limit:
     conversations, and the page's rows, in one statement; None when fewer matched there
     (the count could then not say "at least count_up_to")."""
     sort = convs.PORTABLE_ORDERS[order]
-    found = conn.execute(
+    rows, found = convs.counted_records(conn.execute(
         f"WITH hits AS MATERIALIZED (SELECT {sort.hit_columns}"
         f" FROM (SELECT * FROM conversations c WHERE c.merged_into IS NULL"
         f" ORDER BY {sort.table} LIMIT ?) AS c"
-        f" WHERE ({per_row}) ORDER BY {sort.table} LIMIT ?)"
-        " SELECT (SELECT count(*) FROM hits),"
-        f" (SELECT json_agg(r) FROM (SELECT {convs.LIST_COLUMNS} FROM (SELECT id FROM hits"
-        f" ORDER BY {sort.hits} LIMIT ? OFFSET ?) AS p JOIN conversations c ON c.id = p.id)"
-        " AS r)", [window, *params, count_up_to, limit, offset]).fetchone()
-    if int(found[0]) < count_up_to:
+        f" WHERE ({per_row}) ORDER BY {sort.table} LIMIT ?) "
+        + convs.with_count("SELECT count(*) FROM hits",
+                           f"SELECT {convs.LIST_COLUMNS} FROM (SELECT id FROM hits"
+                           f" ORDER BY {sort.hits} LIMIT ? OFFSET ?) AS p"
+                           " JOIN conversations c ON c.id = p.id"),
+        [window, *params, count_up_to, limit, offset]).fetchall())
+    if found < count_up_to:
         return None
-    rows = [ConversationRecord(*r.values()) for r in found[1] or ()]
     rows.sort(key=sort.key, reverse=sort.reverse)
     return rows, count_up_to
