@@ -239,9 +239,9 @@ def test_2000_deep_nested_multipart_is_fast_and_noted() -> None:
     chunks.append(b"--b%d\r\nContent-Type: text/plain\r\n\r\ninnermost\r\n" % (depth - 1))
     chunks.extend(b"--b%d--\r\n" % level for level in reversed(range(depth)))
     raw = b"".join(chunks)
-    started = time.process_time()
+    started = time.thread_time()
     parsed = parse_message(raw)
-    assert time.process_time() - started < 2
+    assert time.thread_time() - started < 2
     assert parsed.subject == "deep"
     assert any("nesting" in problem for problem in parsed.problems)
 
@@ -249,9 +249,9 @@ def test_2000_deep_nested_multipart_is_fast_and_noted() -> None:
 def test_20000_flat_parts_hit_the_part_limit_quickly() -> None:
     parts = [b"Content-Type: text/plain\r\n\r\npart %d" % i for i in range(20000)]
     raw = multipart("x", *parts, headers=b"Subject: flat\r\n")
-    started = time.process_time()
+    started = time.thread_time()
     parsed = parse_message(raw)
-    assert time.process_time() - started < 5
+    assert time.thread_time() - started < 5
     assert any("MIME parts" in problem for problem in parsed.problems)
     assert parsed.body_text.startswith("part 0\n\npart 1\n\n")
     assert "part 600" not in parsed.body_text
@@ -260,9 +260,9 @@ def test_20000_flat_parts_hit_the_part_limit_quickly() -> None:
 def test_8000_addresses_in_one_header() -> None:
     addresses = b", ".join(b"Patient %d <patient%d@example.org>" % (i, i) for i in range(8000))
     raw = b"From: a@example.org\r\nTo: " + addresses + b"\r\nSubject: many\r\n\r\nbody\r\n"
-    started = time.process_time()
+    started = time.thread_time()
     parsed = parse_message(raw)
-    assert time.process_time() - started < 2
+    assert time.thread_time() - started < 2
     assert len(parsed.to) > 100
     assert parsed.to[0] == Address("Patient 0", "patient0@example.org")
     assert all(address.email.endswith("@example.org") for address in parsed.to)
@@ -279,9 +279,9 @@ def test_20mb_base64_attachment_size_and_extraction() -> None:
         + base64.encodebytes(payload).replace(b"\n", b"\r\n"),
         headers=b"From: a@example.org\r\nSubject: big\r\n",
     )
-    started = time.process_time()
+    started = time.thread_time()
     parsed = parse_message(raw)
-    assert time.process_time() - started < 1
+    assert time.thread_time() - started < 1
     [attachment] = parsed.attachments
     assert attachment.filename == "big.pdf"
     assert abs(attachment.size - len(payload)) <= 3
@@ -585,10 +585,10 @@ def test_typical_message_parse_time_regression_guard() -> None:
         + b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
         + body
     )
-    started = time.process_time()
+    started = time.thread_time()
     for _ in range(200):
         parse_message(raw)
-    assert (time.process_time() - started) / 200 < 0.005
+    assert (time.thread_time() - started) / 200 < 0.005
 
 
 # --------------------------------------------------------------------------- html_to_text
@@ -695,9 +695,9 @@ def test_html_unterminated_constructs_swallow_the_rest_like_a_browser() -> None:
 )
 def test_html_pathological_input_is_linear(pattern: str) -> None:
     html = pattern * (200_000 // len(pattern))
-    started = time.process_time()
+    started = time.thread_time()
     html_to_text(html)
-    assert time.process_time() - started < 2
+    assert time.thread_time() - started < 2
 
 
 def test_html_empty_and_text_only() -> None:

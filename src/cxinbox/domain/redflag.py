@@ -280,6 +280,13 @@ _STRONG_NOW: Final = re.compile(
     r"otra vez|de nuevo|volvio|sigue|todavia|keeps? (?:on )?[a-z]+ing|won'?t stop|no deja de|continua)\b")
 """Currency that outweighs "they saw me in the ER" (unlike "last night", which dates it)."""
 _NOW: Final = re.compile(r"\b(?:now|ahora|ahorita)\b")
+_DANGER_NOW: Final = re.compile(
+    r"\b(?:floppy|limp|lethargic|listless|unresponsive|(?:not|isn'?t|won'?t|can'?t|cannot|hard to)"
+    r" (?:be )?(?:wak(?:e|ing)|feed(?:ing)?|nurs(?:e|ing)|eat(?:ing)?|drink(?:ing)?)|turning blue|"
+    r"no (?:quiere )?(?:come|comer|despierta|reacciona|responde)|no se despierta|"
+    r"(?:muy|bien) decaid[oa]|sin fuerza)\b")
+"""A sign of being gravely unwell now (floppy, not feeding, will not wake): after "he's ok
+now" it says the episode is not over, whatever that sentence said."""
 _NOW_HAVE: Final = re.compile(
     r"\b(?:now|ahora|ahorita) (?:i(?:'?m| am)? (?:have|having|got)|i have|(?:he|she)(?:'s| is)? (?:has|having)|"
     r"tengo|tiene|estoy|esta|me duele|le duele|siento)\b")
@@ -490,7 +497,8 @@ def _episode_over(folded: str, start: int, end: int, mods: list[tuple[str, str, 
     if ending is None:
         return None
     rest = folded[end:]
-    if _STRONG_NOW.search(rest) or _NOW_HAVE.search(rest) or any(
+    if _STRONG_NOW.search(rest) or _NOW_HAVE.search(rest) or _DANGER_NOW.search(
+            folded, ending.end()) or any(
             kind == "current" and a >= end for kind, _d, a, _b in mods):
         return None
     sentence = _sentence_start(folded, start)
