@@ -179,19 +179,19 @@ async def test_a_receptionist_is_told_who_clears_and_offered_only_the_guidance(
 
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen)
-                       and "call 911" in app.screen.query_one(TextArea).text,
-                       what="the composer, starting with the guidance")
+                       and "call 911" in app.screen.query_one(TextArea).text
+                       and "^T guidance" in screen_text(app),
+                       what="the composer, starting with the guidance, its keys drawn")
         composer = app.screen
-        assert "^T guidance" in screen_text(app)
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: isinstance(app.screen, CannedPicker)
-                       and app.screen.query_one(OptionList).option_count == 1,
-                       what="the picker, listing the guidance alone")
+                       and app.screen.query_one(OptionList).option_count == 1
+                       and "No canned replies on" in screen_text(app),
+                       what="the picker, listing the guidance alone, drawn")
         why = str(app.screen.query_one("#canned-blocked", Static).content)
         assert why == (f"No canned replies on #{conv} while its red flag is open: a clinician"
                        " (Priya Nair), a supervisor or an admin clears it with F once the"
                        " patient has been dealt with."), why
-        assert "No canned replies on" in screen_text(app)  # drawn, not only held
         assert not app.screen.query("#canned-filter")
         assert app.screen.query_one(OptionList).get_option_at_index(0).id == \
             "emergency guidance"

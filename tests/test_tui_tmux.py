@@ -187,6 +187,20 @@ def test_ctrl_l_redraws_and_f12_locks(tmux: Tmux) -> None:
     tmux.keys("C-q")
 
 
+def _settled(tmux: Tmux) -> str:
+    """The screen once a key's repaint is over: the same in two captures in a row."""
+    last = [tmux.screen()]
+
+    def same() -> bool:
+        now = tmux.screen()
+        if now == last[0]:
+            return True
+        last[0] = now
+        return False
+
+    return tmux.wait(lambda _s: same(), "the screen to settle")
+
+
 def _line(screen: str, index: int) -> str:
     lines = screen.splitlines()
     return lines[index] if index < len(lines) else ""
@@ -230,7 +244,7 @@ def test_thread_header_stays_at_80x24_while_notes_are_added(tmux: Tmux) -> None:
                   f"note {word!r} under a header that stayed in place")
     for key in ("g", "G", "k", "k"):
         tmux.keys(key)
-        screen = tmux.screen()
-        assert screen.splitlines()[top].startswith(f" {conv} "), screen
+        screen = _settled(tmux)
+        assert _line(screen, top).startswith(f" {conv} "), screen
     tmux.keys("q")
     tmux.wait_text("EXITED:0")
