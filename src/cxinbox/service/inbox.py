@@ -341,8 +341,8 @@ class InboxService:
         where an exact count is not)."""
         if offset < 0 or not 0 < limit <= MAX_PAGE:
             raise BadRequest(f"offset must be >= 0 and limit 1..{MAX_PAGE}")
-        if count_up_to is not None and count_up_to < 1:
-            raise BadRequest("count_up_to must be at least 1")
+        if count_up_to is not None and not 1 <= count_up_to <= 10_000_000:
+            raise BadRequest("count_up_to must be 1..10000000")
         selection, parsed = self._selection(query)
 
         def read(tx: StoreTx) -> tuple[list[ConversationRecord], int, dict[int, list[str]]]:
