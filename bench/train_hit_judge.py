@@ -131,16 +131,23 @@ def _row(name: str, examples: Sequence[Example], flags: Sequence[str | None]) ->
             f"{cats} | {kinds}")
 
 
-def loso(sweep: Sequence[float], pick_from: Sequence[str], cache: Path | None) -> None:
-    model = textmodel.shipped()
-    sets = {name: load(name) for name in JUDGE_SETS}
+def _reads(sets: dict[str, list[Example]], cache: Path | None) -> dict[str, list[Read]]:
+    """Every set as the lexicon and the shipped model read it (`cache`: a file of our own
+    writing to keep it in between runs; delete it when the lexicon or the model change)."""
     if cache is not None and cache.exists():
-        reads = pickle.loads(cache.read_bytes())
-    else:
-        reads = {name: [read_message(e.body, e.subject, e.channel, model) for e in es]
-                 for name, es in sets.items()}
-        if cache is not None:
-            cache.write_bytes(pickle.dumps(reads))
+        found: dict[str, list[Read]] = pickle.loads(cache.read_bytes())
+        return found
+    model = textmodel.shipped()
+    reads = {name: [read_message(e.body, e.subject, e.channel, model) for e in es]
+             for name, es in sets.items()}
+    if cache is not None:
+        cache.write_bytes(pickle.dumps(reads))
+    return reads
+
+
+def loso(sweep: Sequence[float], pick_from: Sequence[str], cache: Path | None) -> None:
+    sets = {name: load(name) for name in JUDGE_SETS}
+    reads = _reads(sets, cache)
     pairs = {name: [p for e, r in zip(sets[name], rs, strict=True)
                     for p in hits(r, e.red_flag or "none")] for name, rs in reads.items()}
     mine = own_pairs()
@@ -181,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pick-from", nargs="*", default=list(JUDGE_SETS[:-1]),
                         choices=JUDGE_SETS)
     parser.add_argument("--cache", type=Path,
-                        help="loso: keep the lexicon's reading of every set here and reuse it")
+                        help="keep the lexicon's reading of every set here and reuse it")
     parser.add_argument("--threshold", type=float, help="write: the veto threshold")
     parser.add_argument("--out", type=Path, help="write: here instead of the package")
     args = parser.parse_args(argv)
@@ -190,10 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.threshold is None:
         parser.error("write needs --threshold")
-    model = textmodel.shipped()
-    pairs = [p for name in JUDGE_SETS for e in load(name)
-             for p in hits(read_message(e.body, e.subject, e.channel, model),
-                           e.red_flag or "none")] + own_pairs()
+    sets = {name: load(name) for name in JUDGE_SETS}
+    reads = _reads(sets, args.cache)
+    pairs = [p for name, es in sets.items() for e, r in zip(es, reads[name], strict=True)
+             for p in hits(r, e.red_flag or "none")] + own_pairs()
     judge = fit(pairs, args.threshold)
     out = args.out or ROOT / "src" / "cxinbox" / "domain" / hitjudge.MODEL_FILE
     out.write_bytes(judge.to_bytes())

@@ -74,3 +74,13 @@ def test_the_file_round_trips_and_a_damaged_one_is_refused() -> None:
     bad = judge.as_dict() | {"bits": 7}
     with pytest.raises(ValueError, match="hit judge"):
         hitjudge.HitJudge.from_dict(bad)
+
+
+def test_the_shipped_judge_loads_and_triage_keeps_a_plain_emergency() -> None:
+    from cxinbox.domain.triage import assess
+
+    judge = hitjudge.shipped()
+    assert judge is not None and judge.model.classes == hitjudge.CLASSES
+    assert 0.5 < judge.threshold < 1.0
+    assert assess("I have crushing chest pain right now").red_flag == "chest_pain"
+    assert assess("quiero matarme esta noche").red_flag == "suicide_self_harm"
