@@ -607,3 +607,21 @@ def context_status(text: str, category: str, start: int, end: int) -> tuple[Stat
     mods = [(kind, direction, m.start(), m.end())
             for kind, direction, pattern in c.modifiers for m in pattern.finditer(folded)]
     return _context(folded, category, start, end, bounds, mods, c)[0], quote
+
+
+def scope_cues(folded: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    """The lexicon's scope cues inside folded `text[start:end]` (a sentence): each
+    ConText modifier by its kind ("negated", "historical", ...), a figure of speech
+    ("figurative"), an episode's end ("ended"), days behind ("days_behind") and a
+    question about which signs matter ("sign_question"), with their spans. Features for
+    the hit judge (hitjudge.py): the cues as evidence, without the scopes' hand-written
+    reach."""
+    c = _compiled()
+    part = folded[start:end]
+    found = [(kind, m.start() + start, m.end() + start)
+             for kind, _direction, pattern in c.modifiers for m in pattern.finditer(part)]
+    for kind, pattern in (("figurative", c.figurative), ("ended", c.ended),
+                          ("days_behind", c.days_behind), ("sign_question", c.sign_question),
+                          ("pseudo", c.pseudo)):
+        found.extend((kind, m.start() + start, m.end() + start) for m in pattern.finditer(part))
+    return found

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from cxinbox.domain import hitjudge, redflag, textmodel
 from cxinbox.domain import intent as intent_mod
-from cxinbox.domain import redflag, textmodel
 from cxinbox.domain.newtext import new_text
 from cxinbox.domain.redflag_lexicon import CATEGORIES
 from cxinbox.domain.sanitize import clean_text
@@ -61,10 +61,11 @@ def language(folded: str) -> str:
 
 def inspect(body: str, *, subject: str = "", channel: str = "email",
             bulk: bool = False, model: textmodel.TriageModel | None = None,
-            statistical: bool = True) -> Detail:
+            statistical: bool = True, judge: hitjudge.HitJudge | None = None) -> Detail:
     """Assess one message and keep what led there. `bulk`: the headers mark a mailing.
-    `model`: the statistical model (None: the one shipped); `statistical=False` reads with
-    the lexicons and rules alone."""
+    `model`: the statistical model (None: the one shipped); `judge`: the judge of each
+    lexicon hit (None: the one shipped); `statistical=False` reads with the lexicons and
+    rules alone (no model, no judge)."""
     text = new_text(clean_text(body), channel)  # escape sequences out: "\x1b[31mchest"
     folded, _ = redflag.fold(text)
     folded_subject, _ = redflag.fold(subject)
@@ -74,8 +75,8 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
     read = f"{subject}\n\n{text}" if subject.strip() and not _REPLY.match(subject) else text
     setting = subject if read is text else ""
     findings = redflag.find(read, bulk=is_bulk, setting=setting)
-    hit = redflag.first_current(findings)
     chosen = (model or textmodel.shipped()) if statistical else None
+    hit = judged(read, findings, (judge or hitjudge.shipped()) if statistical else None)
     flag = (hit.category, hit.matched) if hit else None
     if flag is None and chosen is not None and not is_bulk:
         flag = _statistical_flag(chosen, read, findings)
@@ -96,6 +97,20 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
         language=language(f"{folded_subject} {folded}"),
     )
     return Detail(assessment, text, tuple(findings), is_bulk, found.evidence)
+
+
+def judged(read: str, findings: list[redflag.Finding],
+           judge: hitjudge.HitJudge | None) -> redflag.Finding | None:
+    """The lexicon's current hit that names the message, after the judge removed the
+    ones it is confident are traps (hitjudge.py). A removed hit's category stays set aside
+    for the model: it would read the same words without their context."""
+    if judge is None:
+        return redflag.first_current(findings)
+    current = [f for f in findings if f.status == "current"]
+    if not current:
+        return None
+    folded, _ = redflag.fold(read)
+    return redflag.first_current([f for f in current if not judge.vetoes(folded, f, findings)])
 
 
 def _statistical_flag(model: textmodel.TriageModel, read: str,

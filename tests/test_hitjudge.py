@@ -1,0 +1,86 @@
+"""The judge of each lexicon hit (domain/hitjudge.py): its features see the hit's context
+and the lexicon's cues, a judge trained on a few hits tells a history from a current one,
+its file round-trips, and it never removes a hit of suicide or self-harm."""
+
+from __future__ import annotations
+
+import pytest
+from bench import train_hit_judge as training
+
+from cxinbox.domain import hitjudge, redflag
+
+
+def _current(text: str, current_only: bool = True) -> tuple[str, redflag.Finding, list[redflag.Finding]]:
+    findings = redflag.find(text)
+    hit = next(f for f in findings if f.status == "current" or not current_only)
+    return redflag.fold(text)[0], hit, findings
+
+
+def test_features_read_the_words_around_the_hit_and_the_lexicons_cues() -> None:
+    folded, hit, findings = _current("Back in 2019. I had chest pain, they said.\nAll good now")
+    names = hitjudge.feature_names(folded, hit, findings)
+    assert f"cat {hit.category}" in names
+    assert "h chest" in names
+    assert "l0 had" in names and "r0 they" in names
+    assert "p 2019" in names and "n good" in names
+    folded2, hit2, findings2 = _current("I have chest pain right now")
+    assert "l0 have" in hitjudge.feature_names(folded2, hit2, findings2)
+    assert any(n.startswith("m current") for n in hitjudge.feature_names(folded2, hit2, findings2))
+
+
+def test_features_are_the_same_in_every_call() -> None:
+    folded, hit, findings = _current("my dad has chest pain and is sweating")
+    assert hitjudge.features(folded, hit, findings) == hitjudge.features(folded, hit, findings)
+
+
+CURRENT = ["I have chest pain right now", "my chest pain started an hour ago",
+           "she has chest pain and is sweating", "tengo dolor de pecho ahora mismo"]
+TRAPS = ["my grandfather used to get chest pain", "grandpa always had chest pain back then",
+         "my grandfather died of chest pain years ago", "mi abuelo tenia dolor de pecho"]
+
+
+def _trained(threshold: float) -> hitjudge.HitJudge:
+    pairs = []
+    for texts, label in ((CURRENT, "chest_pain"), (TRAPS, "none")):
+        for text in texts:
+            read = training.Read(redflag.fold(text)[0], redflag.find(text), False, None)
+            pairs += training.hits(read, label)
+    assert {y for _f, y in pairs} == {0, 1}
+    return training.fit(pairs * 5, threshold)
+
+
+def test_a_judge_trained_on_a_few_hits_tells_the_grandfathers_from_the_writers() -> None:
+    judge = _trained(0.5)
+    folded, hit, findings = _current("my grandfather had chest pain", current_only=False)
+    assert judge.trap_probability(folded, hit, findings) > 0.5
+    folded, hit, findings = _current("I have chest pain now")
+    assert judge.trap_probability(folded, hit, findings) < 0.5
+
+
+def test_suicide_and_self_harm_are_never_vetoed() -> None:
+    judge = hitjudge.HitJudge(_trained(0.5).model, 0.0)  # vetoes every other hit
+    folded, hit, findings = _current("I want to kill myself")
+    assert hit.category == "suicide_self_harm"
+    assert not judge.vetoes(folded, hit, findings)
+    folded, hit, findings = _current("I have chest pain now")
+    assert judge.vetoes(folded, hit, findings)
+
+
+def test_the_file_round_trips_and_a_damaged_one_is_refused() -> None:
+    judge = _trained(0.9)
+    again = hitjudge.HitJudge.from_bytes(judge.to_bytes())
+    assert again.threshold == 0.9
+    assert again.to_bytes() == hitjudge.HitJudge.from_bytes(again.to_bytes()).to_bytes()
+    bad = judge.as_dict() | {"bits": 7}
+    with pytest.raises(ValueError, match="hit judge"):
+        hitjudge.HitJudge.from_dict(bad)
+
+
+def test_the_shipped_judge_loads_and_triage_keeps_a_plain_emergency() -> None:
+    from cxinbox.domain.triage import assess
+
+    judge = hitjudge.shipped()
+    assert judge is not None and judge.model.classes == hitjudge.CLASSES
+    assert 0.5 < judge.threshold < 1.0
+    assert assess("I have crushing chest pain right now").red_flag == "chest_pain"
+    assert assess("quiero matarme esta noche").red_flag == "suicide_self_harm"
