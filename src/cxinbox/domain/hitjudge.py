@@ -63,8 +63,11 @@ class HitJudge:
 
     def vetoes(self, folded: str, hit: redflag.Finding,
                findings: list[redflag.Finding]) -> bool:
-        """Whether the judge removes this current hit."""
-        if hit.category in NEVER_VETOED or hit.status != "current":
+        """Whether the judge removes this current hit. Never one of NEVER_VETOED, and never
+        one followed by a sign of being gravely unwell now (floppy, not feeding, will not
+        wake): whatever its sentence reads like, the writer says it is not over."""
+        if hit.category in NEVER_VETOED or hit.status != "current" \
+                or redflag.grave_sign_after(folded, hit.end):
             return False
         return self.trap_probability(folded, hit, findings) >= self.threshold
 

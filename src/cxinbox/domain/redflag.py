@@ -287,6 +287,11 @@ _DANGER_NOW: Final = re.compile(
     r"(?:muy|bien) decaid[oa]|sin fuerza)\b")
 """A sign of being gravely unwell now (floppy, not feeding, will not wake): after "he's ok
 now" it says the episode is not over, whatever that sentence said."""
+
+
+def grave_sign_after(folded: str, end: int) -> bool:
+    """A sign of being gravely unwell now (`_DANGER_NOW`) after position `end` of `folded`."""
+    return _DANGER_NOW.search(folded, end) is not None
 _NOW_HAVE: Final = re.compile(
     r"\b(?:now|ahora|ahorita) (?:i(?:'?m| am)? (?:have|having|got)|i have|(?:he|she)(?:'s| is)? (?:has|having)|"
     r"tengo|tiene|estoy|esta|me duele|le duele|siento)\b")
