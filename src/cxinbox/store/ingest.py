@@ -334,14 +334,18 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
     status, contact = _touch_conversation(conn, conv, p, at, direction, unread,
                                           addresses, own, created)
     if patient and not is_new:
-        if batch is not None:
-            batch.flush(conn)  # what follows reads (and points at) the stored message
         # A patient wrote (auto-replies and bounces do not count: an out-of-office is not
         # the patient answering): reopen what staff had set aside, and tie a conversation
         # staff started to the patient's contact.
         # The answer to a satisfaction question that is only a rating leaves it closed.
-        rating_only = csat.take_answer(conn, conv, message_pk, p.body_text, "email", at)
+        rating_only = False
+        if batch is None or batch.asked(conv):
+            if batch is not None:
+                batch.flush(conn)  # the answer points at the stored message
+            rating_only = csat.take_answer(conn, conv, message_pk, p.body_text, "email", at)
         if status != "open" and not rating_only:
+            if batch is not None:
+                batch.flush(conn)  # reopening reads the conversation's messages
             reopen_on_inbound(conn, conv, at)
         if contact is None:
             contacts.link_conversation(conn, conv, from_email, from_name)
@@ -361,12 +365,13 @@ class _PgBatch:
     - Thread ids: every id the batch's messages name is read in one statement up front;
       the ones the batch itself stores are added as they go in (the first conversation
       to claim an id keeps it, as ON CONFLICT DO NOTHING does).
+    - Satisfaction questions: which conversations have one out, read once.
     - Message rows: their ids are drawn from the table's sequence a batch at a time, and
       the rows wait here to go in as one statement over arrays. They are written before
       anything reads the messages table (or points at a row), and before the locations.
     """
 
-    __slots__ = ("_ids", "_pending", "_threads")
+    __slots__ = ("_asked", "_ids", "_pending", "_threads")
 
     def __init__(self, conn: sqlite3.Connection, messages: Sequence[FetchedMessage],
                  expected: int) -> None:
@@ -378,6 +383,10 @@ class _PgBatch:
             if p.message_id:
                 lookup[p.message_id] = None
         self._threads = _known_thread_ids(conn, list(lookup))
+        # Conversations with a satisfaction question out: only a reply in one of them can
+        # be an answer (the ingest sends none), so only those are asked about.
+        self._asked = {int(r[0]) for r in conn.execute(
+            "SELECT DISTINCT conversation_id FROM csat_requests WHERE state = 'sent'")}
         self._ids: list[int] = []
         self._pending: list[tuple[Any, ...]] = []
         self._draw(conn, expected)
@@ -388,6 +397,9 @@ class _PgBatch:
             self._ids[:0] = [int(r[0]) for r in conn.execute(
                 "SELECT nextval(pg_get_serial_sequence('messages', 'id'))"
                 " FROM generate_series(1, ?) ORDER BY 1 DESC", (count,)).fetchall()]
+
+    def asked(self, conv: int) -> bool:
+        return conv in self._asked
 
     def known(self, lookup: Sequence[str]) -> dict[str, int]:
         return {mid: self._threads[mid] for mid in lookup if mid in self._threads}
