@@ -18,6 +18,7 @@ from tests.synchelp import server_digests, store_digests, write_config
 from cxinbox.channels.credentials import resolve_password
 from cxinbox.config import load_config
 from cxinbox.service.sync import MailSync
+from cxinbox.store.db import Database
 from cxinbox.store.pg.store import PgStore
 
 pytestmark = pytest.mark.dovecot
@@ -116,3 +117,76 @@ def test_sync_into_postgresql_equals_the_server(dovecot: Any, tmp_path: Path,
         assert _live(pg_store) == len(expected) == 405
     finally:
         engine.close()
+
+
+_SAME_ROWS = (
+    ("SELECT id, raw_id, conversation_id, direction, coalesce(message_id, ''),"
+    " coalesce(in_reply_to, ''), refs, subject, from_name, from_addr, sender, to_addrs,"
+    " cc_addrs, date, body_text, attachments, has_attachment, problems, seen FROM messages"
+    " ORDER BY id"),
+    ("SELECT id, subject, norm_subject, from_name, from_addr, participants, created_at,"
+    " last_message_at, coalesce(last_inbound_at, 0), coalesce(first_response_at, 0),"
+    " message_count, unread_count, has_attachment, status, coalesce(contact_id, 0)"
+    " FROM conversations ORDER BY id"),
+    "SELECT message_id, conversation_id FROM thread_ids ORDER BY message_id",
+    "SELECT uid, message_pk, flags FROM locations ORDER BY uid",
+    "SELECT address, contact_id, kind, name FROM contact_addresses ORDER BY address",
+)
+
+
+def _mail(message_id: str, subject: str, sender: str, reply_to: str = "") -> bytes:
+    thread = f"In-Reply-To: <{reply_to}>\r\nReferences: <{reply_to}>\r\n" if reply_to else ""
+    return (f"From: {sender}\r\nTo: appointments@clinic.example\r\nSubject: {subject}\r\n"
+            f"Date: Tue, 01 Dec 2026 09:00:00 +0000\r\nMessage-ID: <{message_id}>\r\n"
+            f"{thread}\r\nHello\r\n").encode()
+
+
+def _threads_by_reference() -> list[bytes]:
+    """Replies whose subjects share nothing with their parents' (only the references
+    thread them) and a reply that comes before its parent, all in one batch."""
+    return [
+        _mail("p1@pg.example", "Knee", "Ann Lee <ann@patient.example>"),
+        _mail("r1@pg.example", "Tuesday instead", "Ann Lee <ann@patient.example>",
+              "p1@pg.example"),
+        _mail("r2@pg.example", "Also the forms", "Bo Kim <bo@patient.example>",
+              "r1@pg.example"),
+        _mail("r3@pg.example", "Late answer", "Cy Dunn <cy@patient.example>",
+              "p3@pg.example"),
+        _mail("p3@pg.example", "Prescription", "Cy Dunn <cy@patient.example>"),
+        _mail("r4@pg.example", "Thanks", "Cy Dunn <cy@patient.example>", "p3@pg.example"),
+    ]
+
+
+def test_batched_postgresql_ingest_stores_the_rows_sqlite_stores(
+        dovecot: Any, tmp_path: Path, pg_store: PgStore) -> None:
+    """A batch's messages go into PostgreSQL together (ids drawn ahead, thread ids read
+    once, rows sent as arrays); what lands is row for row what SQLite's one-at-a-time
+    ingest stores from the same mailbox: threads, replies whose parent comes later in the
+    batch, conversations' counts and participants, contacts."""
+    dovecot.deliver_many(generate_corpus(600, seed=11), "INBOX")
+    dovecot.deliver_many(_threads_by_reference(), "INBOX")
+    client = dovecot.imap_client()
+    client.select_folder("INBOX")
+    uids = sorted(client.search("ALL"))
+    client.add_flags(uids[::3], [b"\\Seen"])
+    # The same bytes twice (one message, two locations) and a reply delivered before
+    # the message it answers are in the corpus's nature; a copy makes the first certain.
+    client.copy(uids[10:20], "INBOX")
+    client.logout()
+    config = load_config(write_config(tmp_path, dovecot))
+    sqlite = Database(config.db_path)
+    engines = [MailSync(store, config, lambda a: resolve_password(a.name, a.credentials))
+               for store in (pg_store, sqlite)]
+    try:
+        for engine in engines:
+            (first,) = engine.sync_once()
+            assert first.new == 616
+        for sql in _SAME_ROWS:
+            pg_rows = [tuple(r) for r in pg_store.conn.execute(sql).fetchall()]
+            sqlite_rows = [tuple(r) for r in sqlite.conn.execute(sql).fetchall()]
+            assert pg_rows, sql
+            assert pg_rows == sqlite_rows, sql
+    finally:
+        for engine in engines:
+            engine.close()
+        sqlite.close()

@@ -207,14 +207,17 @@ def _subject_candidates(conn: sqlite3.Connection, norm: str, at: int) -> list[Su
 
 
 def _choose_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, at: int,
-                         addresses: list[str]) -> tuple[int | None, list[str]]:
+                         addresses: list[str], batch: _PgBatch | None = None
+                         ) -> tuple[int | None, list[str]]:
     chain = reference_chain(p.message_id, p.in_reply_to, p.references)
     lookup = chain + ([p.message_id] if p.message_id else [])
-    known = _known_thread_ids(conn, lookup)
+    known = _known_thread_ids(conn, lookup) if batch is None else batch.known(lookup)
     conv = pick_by_references(chain, known)
     if conv is None and p.message_id and p.message_id in known:
         # A reply arrived first and named this message; or a duplicate Message-ID. Trust it
         # only when no stored message already carries the id (duplicates are not threads).
+        if batch is not None:
+            batch.flush(conn)
         dup = conn.execute("SELECT 1 FROM messages WHERE message_id = ? LIMIT 1",
                            (p.message_id,)).fetchone()
         if dup is None:
@@ -289,7 +292,8 @@ def _our_sent_copy(conn: sqlite3.Connection, message_id: str) -> int | None:
 
 
 def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, mailbox: str,
-                    own: frozenset[str], now: int, *, outbound: bool = False) -> tuple[int, int]:
+                    own: frozenset[str], now: int, *, outbound: bool = False,
+                    batch: _PgBatch | None = None) -> tuple[int, int]:
     p = m.parsed
     at = _epoch(p, m.internal_date, now)
     from_email = p.from_addr.email if p.from_addr else ""
@@ -297,7 +301,7 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
     direction = "out" if outbound or (from_email and from_email in own) else "in"
     addresses = [from_email] + [a.email for a in p.to] + [a.email for a in p.cc]
     norm = normalize_subject(p.subject)
-    conv, chain = _choose_conversation(conn, p, norm, at, addresses)
+    conv, chain = _choose_conversation(conn, p, norm, at, addresses, batch)
     patient = direction == "in" and bool(from_email) and not p.auto_submitted
     is_new = conv is None
     created: tuple[str, int, str, str, int | None] | None = None
@@ -313,20 +317,20 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         created = ("", at, patient_addr, "open", contact)
     seen = "\\Seen" in m.flags.split()
     unread = int(direction == "in" and not seen)
-    message_pk = inserted_id(conn.execute(
-        "INSERT INTO messages (raw_id, conversation_id, channel, direction, message_id,"
-        " in_reply_to, refs, subject, from_name, from_addr, sender, to_addrs, cc_addrs, date,"
-        " body_text, attachments, has_attachment, problems, seen)"
-        " VALUES (?, ?, 'email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (raw_id, conv, direction, p.message_id, p.in_reply_to, " ".join(p.references),
-         p.subject, from_name, from_email, f"{from_name} {from_email}".strip(),
-         _addr_json(p.to), _addr_json(p.cc), at, p.body_text, _attachments_json(p),
-         int(bool(p.attachments)), "; ".join(p.problems), int(seen)),
-    ))
+    values = (raw_id, conv, direction, p.message_id, p.in_reply_to, " ".join(p.references),
+              p.subject, from_name, from_email, f"{from_name} {from_email}".strip(),
+              _addr_json(p.to), _addr_json(p.cc), at, p.body_text, _attachments_json(p),
+              int(bool(p.attachments)), "; ".join(p.problems), int(seen))
+    if batch is None:
+        message_pk = inserted_id(conn.execute(_MESSAGE_INSERT + " RETURNING id", values))
+    else:
+        message_pk = batch.add_message(conn, values)
     ids = chain + ([p.message_id] if p.message_id else [])
     # On PostgreSQL one statement over arrays when there are several (store/pg/conn.py).
     conn.executemany("INSERT INTO thread_ids (message_id, conversation_id) VALUES (?, ?)"
                      " ON CONFLICT DO NOTHING", [(mid, conv) for mid in ids])
+    if batch is not None:
+        batch.threaded(ids, conv)
     status, contact = _touch_conversation(conn, conv, p, at, direction, unread,
                                           addresses, own, created)
     if patient and not is_new:
@@ -334,12 +338,89 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         # the patient answering): reopen what staff had set aside, and tie a conversation
         # staff started to the patient's contact.
         # The answer to a satisfaction question that is only a rating leaves it closed.
-        rating_only = csat.take_answer(conn, conv, message_pk, p.body_text, "email", at)
+        rating_only = False
+        if batch is None or batch.asked(conv):
+            if batch is not None:
+                batch.flush(conn)  # the answer points at the stored message
+            rating_only = csat.take_answer(conn, conv, message_pk, p.body_text, "email", at)
         if status != "open" and not rating_only:
+            if batch is not None:
+                batch.flush(conn)  # reopening reads the conversation's messages
             reopen_on_inbound(conn, conv, at)
         if contact is None:
             contacts.link_conversation(conn, conv, from_email, from_name)
     return message_pk, conv
+
+
+_MESSAGE_COLUMNS = ("raw_id, conversation_id, channel, direction, message_id, in_reply_to,"
+                    " refs, subject, from_name, from_addr, sender, to_addrs, cc_addrs, date,"
+                    " body_text, attachments, has_attachment, problems, seen")
+_MESSAGE_INSERT = (f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES"
+                   " (?, ?, 'email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+class _PgBatch:
+    """What a PostgreSQL batch keeps in hand so a message costs no wait of its own.
+
+    - Thread ids: every id the batch's messages name is read in one statement up front;
+      the ones the batch itself stores are added as they go in (the first conversation
+      to claim an id keeps it, as ON CONFLICT DO NOTHING does).
+    - Satisfaction questions: which conversations have one out, read once.
+    - Message rows: their ids are drawn from the table's sequence a batch at a time, and
+      the rows wait here to go in as one statement over arrays. They are written before
+      anything reads the messages table (or points at a row), and before the locations.
+    """
+
+    __slots__ = ("_asked", "_ids", "_pending", "_threads")
+
+    def __init__(self, conn: sqlite3.Connection, messages: Sequence[FetchedMessage],
+                 expected: int) -> None:
+        lookup: dict[str, None] = {}
+        for m in messages:
+            p = m.parsed
+            for mid in reference_chain(p.message_id, p.in_reply_to, p.references):
+                lookup[mid] = None
+            if p.message_id:
+                lookup[p.message_id] = None
+        self._threads = _known_thread_ids(conn, list(lookup))
+        # Conversations with a satisfaction question out: only a reply in one of them can
+        # be an answer (the ingest sends none), so only those are asked about.
+        self._asked = {int(r[0]) for r in conn.execute(
+            "SELECT DISTINCT conversation_id FROM csat_requests WHERE state = 'sent'")}
+        self._ids: list[int] = []
+        self._pending: list[tuple[Any, ...]] = []
+        self._draw(conn, expected)
+
+    def _draw(self, conn: sqlite3.Connection, count: int) -> None:
+        if count > 0:
+            # Kept highest first: the next id is the list's last.
+            self._ids[:0] = [int(r[0]) for r in conn.execute(
+                "SELECT nextval(pg_get_serial_sequence('messages', 'id'))"
+                " FROM generate_series(1, ?) ORDER BY 1 DESC", (count,)).fetchall()]
+
+    def asked(self, conv: int) -> bool:
+        return conv in self._asked
+
+    def known(self, lookup: Sequence[str]) -> dict[str, int]:
+        return {mid: self._threads[mid] for mid in lookup if mid in self._threads}
+
+    def threaded(self, ids: Sequence[str], conv: int) -> None:
+        for mid in ids:
+            self._threads.setdefault(mid, conv)
+
+    def add_message(self, conn: sqlite3.Connection, values: tuple[Any, ...]) -> int:
+        if not self._ids:
+            self._draw(conn, 1)
+        message_pk = self._ids.pop()
+        self._pending.append((message_pk, *values[:2], "email", *values[2:]))
+        return message_pk
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        if self._pending:
+            conn.executemany(f"INSERT INTO messages (id, {_MESSAGE_COLUMNS}) VALUES"
+                             f" ({', '.join('?' * 20)})",
+                             self._pending)
+            self._pending = []
 
 
 def _arrays(conn: sqlite3.Connection) -> bool:
@@ -415,6 +496,7 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
     touched: set[int] = set()
     revived: list[int] = []
     fresh = _insert_raw(conn, messages)
+    batch = _PgBatch(conn, messages, len(fresh)) if _arrays(conn) else None
     located: list[tuple[int, int, int, str, int | None]] = []
     for m in messages:
         # The first message of the batch with these bytes, if the bytes were new, has none
@@ -424,6 +506,8 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
         if new_raw is not None:
             raw_id = new_raw
         else:
+            if batch is not None:
+                batch.flush(conn)
             raw_id = conn.execute("SELECT id FROM raw_messages WHERE sha256 = ?",
                                   (m.sha256,)).fetchone()[0]
             row = conn.execute("SELECT id, conversation_id, gone_at, seen FROM messages"
@@ -437,12 +521,16 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
                     revived.append(row[0])
                     touched.add(row[1])
         if msg_pk is None and outbound and m.parsed.message_id:
+            if batch is not None:
+                batch.flush(conn)
             msg_pk = _our_sent_copy(conn, m.parsed.message_id)
         if msg_pk is None:
             msg_pk, conv = _insert_message(conn, raw_id, m, folder.account, own_addresses, now,
-                                           outbound=outbound)
+                                           outbound=outbound, batch=batch)
             touched.add(conv)
         located.append((folder.id, m.uid, msg_pk, m.flags, m.modseq))
+    if batch is not None:
+        batch.flush(conn)
     # Nothing above reads locations: they go in together, in the same transaction.
     _insert_locations(conn, located)
     if revived:
