@@ -20,18 +20,15 @@ Input is folded text (redflag.fold) and the lexicon's findings on it.
 
 from __future__ import annotations
 
-import gzip
 import itertools
-import json
 import re
-import zlib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Final
 
 from cxinbox.domain import redflag
-from cxinbox.domain.textmodel import LinearModel
+from cxinbox.domain.textmodel import LinearModel, hashed, pack, unpack
 
 MODEL_FILE: Final = "hitjudge_model.json.gz"
 BITS: Final = 18
@@ -85,12 +82,11 @@ class HitJudge:
         return cls(model, float(data["threshold"]))  # type: ignore[arg-type]
 
     def to_bytes(self) -> bytes:
-        text = json.dumps(self.as_dict(), separators=(",", ":"), sort_keys=True)
-        return gzip.compress(text.encode(), compresslevel=9, mtime=0)
+        return pack(self.as_dict())
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> HitJudge:
-        return cls.from_dict(json.loads(gzip.decompress(blob)))
+        return cls.from_dict(unpack(blob))
 
 
 @cache
@@ -167,5 +163,4 @@ def feature_names(folded: str, hit: redflag.Finding,
 
 
 def features(folded: str, hit: redflag.Finding, findings: list[redflag.Finding]) -> set[int]:
-    return {zlib.crc32(name.encode()) & _MASK
-            for name in feature_names(folded, hit, findings)}
+    return hashed(feature_names(folded, hit, findings), _MASK)

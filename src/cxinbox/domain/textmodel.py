@@ -27,6 +27,7 @@ import json
 import math
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -44,6 +45,23 @@ LONG_WORD: Final = 30
 _WORD: Final = re.compile(r"[a-z0-9']+|[\u00bf\u00a1?!]")
 
 
+def hashed(names: Iterable[str], mask: int) -> set[int]:
+    """Feature names hashed into `mask + 1` buckets (the models' feature space)."""
+    return {zlib.crc32(name.encode()) & mask for name in names}
+
+
+def pack(data: dict[str, object]) -> bytes:
+    """A model's dict as its shipped file: compact JSON, gzip, no timestamp (the same model
+    gives the same bytes)."""
+    text = json.dumps(data, separators=(",", ":"), sort_keys=True)
+    return gzip.compress(text.encode(), compresslevel=9, mtime=0)
+
+
+def unpack(blob: bytes) -> dict[str, object]:
+    """`pack` undone."""
+    data: dict[str, object] = json.loads(gzip.decompress(blob))
+    return data
+
 def features(folded: str, prefix: str = "") -> set[int]:
     """The hashed features of folded text: words, word pairs, and the 4-character pieces
     of each word padded with spaces. `prefix` keeps a subject's features apart."""
@@ -51,7 +69,7 @@ def features(folded: str, prefix: str = "") -> set[int]:
     names: set[str] = set()
     for i in range(len(words)):
         names |= _word_names(words, i, prefix)
-    return {zlib.crc32(name.encode()) & _MASK for name in names}
+    return hashed(names, _MASK)
 
 
 def _word_names(words: list[str], i: int, prefix: str = "") -> set[str]:
@@ -153,12 +171,11 @@ class TriageModel:
                    float(data["threshold"]))  # type: ignore[arg-type]
 
     def to_bytes(self) -> bytes:
-        text = json.dumps(self.as_dict(), separators=(",", ":"), sort_keys=True)
-        return gzip.compress(text.encode(), compresslevel=9, mtime=0)
+        return pack(self.as_dict())
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> TriageModel:
-        return cls.from_dict(json.loads(gzip.decompress(blob)))
+        return cls.from_dict(unpack(blob))
 
 
 @cache
@@ -169,7 +186,7 @@ def shipped() -> TriageModel:
 
 
 def _word_features(words: list[str], i: int) -> set[int]:
-    return {zlib.crc32(name.encode()) & _MASK for name in _word_names(words, i)}
+    return hashed(_word_names(words, i), _MASK)
 
 
 def strongest_words(model: LinearModel, folded: str, label: str, against: str = "none",
