@@ -55,11 +55,6 @@ def banner_text(summary: ConversationSummary, *, may_clear: bool = True,
     return ""
 
 
-def may_clear(config: Config, me: str) -> bool:
-    """Whether `me` may clear a red flag (the server's own rule, read from the config)."""
-    return config.may_clear_red_flag(me)
-
-
 def refusal_line(config: Config, summary: ConversationSummary) -> str:
     """`F` pressed by someone who may not clear a flag: one line naming who may."""
     return f"Only {config.red_flag_clearers()} can clear the red flag of #{summary.id}."
@@ -139,7 +134,7 @@ class RedFlagMixin:
         if not flagged(summary):
             self._say(f"#{summary.id} has no open red flag.")
             return
-        if not may_clear(self.config, self.me):  # told now, not after typing a reason
+        if not self.config.may_clear_red_flag(self.me):  # told now, not after typing a reason
             self._say(refusal_line(self.config, summary), "error")
             return
 
