@@ -55,6 +55,24 @@ def banner_text(summary: ConversationSummary, *, may_clear: bool = True,
     return ""
 
 
+def composer_line(config: Config, summary: ConversationSummary | None, *,
+                  raised_now: bool = False) -> str:
+    """The red line under the composer's title while the conversation's flag is open ("" when
+    none is): what the patient wrote that raised it, that no canned reply may go out, who
+    clears it, and where the guidance is. `raised_now`: it was raised while the composer
+    was open (the person may have put a canned reply in already)."""
+    if summary is None or not flagged(summary):
+        return ""
+    what = "RED FLAG (tagged by staff)"
+    if summary.red_flag is not None:
+        words = clean_line(summary.red_flag_matched, max_len=60)
+        what = f"RED FLAG {category_words(summary.red_flag).upper()}" + \
+            (f': "{words}"' if words else "")
+    when = " raised while you wrote" if raised_now else ""
+    return (f"{what}{when} - no canned replies until {config.red_flag_clearers()} clears"
+            " it. ^T: the clinic's emergency guidance.")
+
+
 def refusal_line(config: Config, summary: ConversationSummary) -> str:
     """`F` pressed by someone who may not clear a flag: one line naming who may."""
     return f"Only {config.red_flag_clearers()} can clear the red flag of #{summary.id}."
