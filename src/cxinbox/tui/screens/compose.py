@@ -687,7 +687,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
             self.notify(error_line(exc), severity="error", markup=False)
             return
         area.insert(rendered.body)
-        self._prepared.append((name, rendered.body))
+        self._prepared.append((clean_line(name, max_len=40), rendered.body))
         if rendered.subject and self._channel != "sms":
             subject = self.query_one("#compose-subject", Input)
             if not subject.value.strip():
