@@ -1,8 +1,9 @@
 """The daily retention run on PostgreSQL with several servers: once per period, whoever runs it.
 
 Real `cxinbox serve` processes share one database holding the generated three-year history
-of tests/test_retention.py (copied in with `store copy`'s own code). `[retention] daily_at`
-is a minute that has already passed today, so the period is due as the servers start.
+of tests/test_retention.py (copied in with `store copy`'s own code) and a scheduled run
+recorded a day ago. `[retention] daily_at` is a minute that has already passed today, so a
+period is missed and due as the servers start.
 
 - The first server runs it and dies (SIGKILL, the crash hook) right after its first purge
   batch commits: some conversations are purged, the run's closing `retention.run` event is
@@ -32,6 +33,7 @@ from tests.test_serve_support import ME, Server, cx, socket_dir, write_config
 
 from cxinbox.config import load_config
 from cxinbox.service.retention import ACTOR, FIRST_BATCH
+from cxinbox.store.audit import append_events
 from cxinbox.store.db import Database
 from cxinbox.store.fts import index_pending
 from cxinbox.store.pg.copy import copy_to_postgres
@@ -67,6 +69,11 @@ def history(pg_cluster: PgCluster, tmp_path: Path) -> Iterator[tuple[str, str, s
         convs = make_history(db, count=200)  # purges in more than one batch
         with db.write() as conn:
             index_pending(conn, 100_000)
+            # Yesterday's scheduled run, as it records itself: the schedule is under way
+            # (with none on record the first run would wait for tomorrow's daily_at).
+            append_events(conn, ACTOR, [("retention.run", "server", {
+                "audit_released": 0, "pages_freed": 0, "seconds": 0.1})],
+                at=int((time.time() - 86400) * 1000))
         pg_cluster.create_database(name)
         with psycopg.connect(pg_cluster.dsn(name), autocommit=True) as target, \
                 db.read() as conn:
@@ -81,10 +88,13 @@ def history(pg_cluster: PgCluster, tmp_path: Path) -> Iterator[tuple[str, str, s
 
 
 def _runs(dsn: str) -> list[tuple[str, dict[str, int]]]:
+    """What the schedule did after the run recorded yesterday."""
     with psycopg.connect(dsn, autocommit=True) as pg:
-        return [(str(r[0]), json.loads(str(r[1]))) for r in pg.execute(
+        done = [(str(r[0]), json.loads(str(r[1]))) for r in pg.execute(
             "SELECT action, details FROM events WHERE actor = %s AND action IN"
             " ('retention.run', 'retention.purge') ORDER BY seq", (ACTOR,))]
+    assert done[0][0] == "retention.run", done[:1]
+    return done[1:]
 
 
 def _live(dsn: str) -> set[int]:

@@ -218,3 +218,13 @@ def test_the_cli_shows_the_same_answer(tmp_path: Path) -> None:
     assert "RED FLAG" not in cx("show", str(hand)).stdout
     assert [c["id"] for c in json.loads(cx("list", "is:red-flag", "--json").stdout)["conversations"]] \
         == [chest]
+
+
+def test_who_may_clear_is_asked_of_the_config_alone() -> None:
+    """The server's refusal and the TUI's `F` both ask `Config.may_clear_red_flag`; no
+    wrapper of the rule is left beside it to drift from it."""
+    from cxinbox.tui import redflag as tui_redflag
+
+    assert not hasattr(redflags, "may_clear") and not hasattr(tui_redflag, "may_clear")
+    assert CONFIG.may_clear_red_flag("drlee") and not CONFIG.may_clear_red_flag("ann")
+    assert CONFIG.may_clear_red_flag("ann", "supervisor")

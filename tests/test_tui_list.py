@@ -116,7 +116,9 @@ async def test_list_width_follows_the_split(inbox: Inbox, size: tuple[int, int],
     app = make_app(inbox)
     async with app.run_test(size=size, notifications=True) as pilot:
         await wait_rows(pilot, app)
-        assert app.conversation_list.scrollable_content_region.width == width
+        # The scrollbar takes its column once the first page's count has been laid out.
+        await wait_for(pilot, lambda: app.conversation_list.scrollable_content_region.width
+                       == width, what=f"the list {width} cells wide")
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -318,3 +320,38 @@ async def test_mark_all_states_the_true_number_beyond_the_cap(
         await wait_for(pilot, lambda: f"{exact} marked" in screen_text(app),
                        what="the true number marked")
         assert app.conversation_list.marks.count == exact
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_end_goes_to_the_true_last_row_beyond_the_cap(
+        inbox: Inbox, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`G` on a list whose count stopped at its cap ("40+" here, "10,000+" in use) counts
+    the matches once and goes to the real last row, not to the cap's; the header then
+    states the exact count, and stays exact back at the top."""
+    monkeypatch.setattr(views, "COUNT_STEP", 40)
+    exact = inbox.service.list_conversations("", 0, 500)
+    assert exact.total > 200 and len(exact.items) == exact.total
+    last = exact.items[-1]
+    app = make_app(inbox)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await pilot.press("5")  # Everything
+        await wait_for(pilot, lambda: capped.search(screen_text(app)) is not None,
+                       what="the capped count in the header")
+        lst = app.conversation_list
+        await pilot.press("G")
+        await wait_for(pilot, lambda: lst.cursor == exact.total - 1
+                       and lst.selected is not None and lst.selected.id == last.id,
+                       what="the true last row selected")
+        await wait_for(pilot, lambda: line_of(app, last.id) != "",
+                       what="the last row on screen")
+        await wait_for(pilot, lambda: f"Everything ({exact.total})" in screen_text(app),
+                       what="the exact count in the header")
+        assert capped.search(screen_text(app)) is None
+        await pilot.press("g")
+        await wait_for(pilot, lambda: line_of(app, exact.items[0].id) != "",
+                       what="the first row on screen again")
+        assert f"Everything ({exact.total})" in screen_text(app)
+        await pilot.press("G")  # exact now: straight there, no second count
+        await wait_for(pilot, lambda: line_of(app, last.id) != ""
+                       and lst.selected is not None and lst.selected.id == last.id,
+                       what="the last row again")

@@ -42,12 +42,20 @@ BODY = ("Hi, I was charged twice for my visit, can you check the statement?\n"
         "Also I have had crushing chest pain since last night.\n")
 
 
-def arrive(inbox: Inbox, subject: str, body: str, address: str, minutes: int = 0) -> int:
-    """One patient email through ingest and detection in one transaction, as sync does."""
+def _message_id(subject: str) -> str:
+    return f"<rf-{hashlib.sha1(subject.encode()).hexdigest()}@example.com>"
+
+
+def arrive(inbox: Inbox, subject: str, body: str, address: str, minutes: int = 0,
+           reply_to: str | None = None) -> int:
+    """One patient email through ingest and detection in one transaction, as sync does
+    (`reply_to`: the subject of the earlier message it answers, in its thread)."""
     at = NOW + timedelta(minutes=minutes)
+    thread = "" if reply_to is None else \
+        f"In-Reply-To: {_message_id(reply_to)}\r\nReferences: {_message_id(reply_to)}\r\n"
     raw = (f'From: "Pat Doe" <{address}>\r\nTo: {MAILBOXES["billing"]}\r\n'
            f"Subject: {subject}\r\nDate: {at.strftime('%a, %d %b %Y %H:%M:%S +0000')}\r\n"
-           f"Message-ID: <rf-{hashlib.sha1(subject.encode()).hexdigest()}@example.com>\r\n"
+           f"Message-ID: {_message_id(subject)}\r\n{thread}"
            f"\r\n{body}").encode()
     with inbox.db.write() as conn:
         state = folder_state(conn, "billing", "INBOX")
@@ -204,3 +212,79 @@ async def test_a_receptionist_is_told_who_clears_and_offered_only_the_guidance(
                                      " ('canned.render', 'canned.refused', 'access.denied')"
                                      ).fetchone()[0]
     assert rendered == 0
+
+
+def _outbox(inbox: Inbox, conv: int) -> int:
+    return int(inbox.db.conn.execute("SELECT count(*) FROM outbox WHERE conversation_id = ?",
+                                     (conv,)).fetchone()[0])
+
+
+async def test_a_flag_raised_while_writing_reaches_the_composer_and_stops_canned_text(
+        inbox: Inbox) -> None:
+    """Issue #13: a receptionist is answering a bill with a canned reply when the patient
+    writes again, in the same thread, of crushing chest pain. The composer learns of it
+    from the change feed: at once a red line quoting the patient's words and naming who
+    clears the flag, ^T offering the guidance alone; a send holding the canned text is
+    refused in one line with nothing queued, and what she writes herself goes out."""
+    subject = "Question about my bill"
+    conv = arrive(inbox, subject, "Can I pay the bill in two parts?\n", "pat@example.com")
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        await pilot.press("slash", "ctrl+u", *f"id:{conv}", "enter")
+        await wait_for(pilot, lambda: app.conversation_list.selected is not None
+                       and app.conversation_list.selected.id == conv, what="cursor on it")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen)
+                       and "^T canned" in screen_text(app), what="the composer")
+        composer = app.screen
+        assert isinstance(composer, ComposeScreen) and "RED FLAG" not in screen_text(app)
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: isinstance(app.screen, CannedPicker),
+                       what="the canned replies")
+        await pilot.press(*"results-ready", "enter")
+        body = composer.query_one(TextArea)
+        await wait_for(pilot, lambda: app.screen is composer and "nurse line" in body.text,
+                       what="the canned reply in the body")
+
+        # Another actor: the patient's new message, flagged by the server's detector.
+        again = arrive(inbox, f"Re: {subject}", "Now I have crushing chest pain.\n",
+                       "pat@example.com", minutes=1, reply_to=subject)
+        assert again == conv
+        clearers = inbox.demo.config.red_flag_clearers()
+
+        def flat() -> str:
+            return " ".join(screen_text(app).split())
+
+        await wait_for(pilot, lambda: 'RED FLAG CHEST PAIN: "crushing chest" raised while you'
+                       " wrote" in flat() and "^T guidance" in flat(),
+                       what="the red line and the guidance key in the composer")
+        assert f"no canned replies until {clearers} clears it" in flat(), flat()
+        await wait_for(pilot, lambda: "Now I have crushing chest pain" in screen_text(app),
+                       what="the message that raised it quoted above the editor")
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: isinstance(app.screen, CannedPicker)
+                       and app.screen.query_one(OptionList).option_count == 1
+                       and "No canned replies on" in screen_text(app),
+                       what="the picker, the guidance alone")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is composer, what="back in the composer")
+
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any(t.startswith(f"Not sent: #{conv} has an open red"
+                                                       " flag") for t in seen.toasts),
+                       what="the refusal")
+        refusal = next(t for t in seen.toasts if t.startswith("Not sent:"))
+        assert "results-ready" in refusal and "\n" not in refusal
+        assert app.screen is composer and _outbox(inbox, conv) == 0
+
+        body.load_text("Pat, if the pain is crushing call 911 now. Dr Nair is calling you.")
+        await pilot.press("ctrl+s")
+        # The send guard, as for any reply: the patient wrote since the draft was started.
+        await wait_for(pilot, lambda: "New since you started" in screen_text(app),
+                       what="the send guard")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: _outbox(inbox, conv) == 1
+                       and not isinstance(app.screen, ComposeScreen),
+                       what="her own words queued")

@@ -1,12 +1,15 @@
 """The composer's Ctrl+N on a red-flagged conversation: the server refuses the article as it
-refuses a canned reply, the toast says why, and the emergency guidance stays the reply."""
+refuses a canned reply, the toast says why, and the emergency guidance stays the reply; an
+article put in before the flag was raised is not sent either."""
 
 from __future__ import annotations
 
+from tests.test_tui_escalations import Recorder
 from tests.test_tui_redflag import arrive, clinical, inbox  # noqa: F401 - the fixture
 from tests.test_tui_support import Inbox, make_app, screen_text, wait_for, wait_rows
 from textual.widgets import TextArea
 
+from cxinbox.service.inbox import InboxService
 from cxinbox.tui.screens.compose import ComposeScreen
 from cxinbox.tui.screens.kb import KbScreen
 
@@ -38,3 +41,38 @@ async def test_ctrl_n_is_refused_and_the_guidance_stays(inbox: Inbox) -> None:  
     assert [tuple(r) for r in refused] == [(f"conversation:{conv}",)]
     assert inbox.db.conn.execute(
         "SELECT count(*) FROM events WHERE action = 'kb.insert'").fetchone()[0] == 0
+
+
+async def test_an_article_put_in_before_a_colleague_flags_it_is_not_sent(
+        inbox: Inbox) -> None:  # noqa: F811
+    """An article inserted while the conversation had no flag, then a colleague (another
+    actor) tags it `red-flag`: the composer shows the hand-raised flag at once, and a send
+    still holding the article is refused in one line with nothing queued."""
+    conv = arrive(inbox, "Parking", "Where do I park for my visit?\n", "pat@example.com",
+                  minutes=1)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        await pilot.press("slash", "ctrl+u", *f"id:{conv}", "enter")
+        await wait_for(pilot, lambda: app.conversation_list.selected is not None
+                       and app.conversation_list.selected.id == conv, what="cursor on it")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen), what="composer")
+        composer = app.screen
+        area = composer.query_one(TextArea)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, KbScreen), what="kb search")
+        await pilot.press("p", "a", "enter")
+        await wait_for(pilot, lambda: app.screen is composer and "Birch Lane" in area.text,
+                       what="the article in the body")
+
+        InboxService(inbox.db, inbox.demo.config, "maria").tag(conv, ["red-flag"])
+        await wait_for(pilot, lambda: "RED FLAG (tagged by staff) raised while you wrote"
+                       in " ".join(screen_text(app).split()), what="the red line")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any(t.startswith(f"Not sent: #{conv} has an open red")
+                                          for t in seen.toasts), what="the refusal")
+        assert app.screen is composer
+    assert inbox.db.conn.execute("SELECT count(*) FROM outbox WHERE conversation_id = ?",
+                                 (conv,)).fetchone()[0] == 0

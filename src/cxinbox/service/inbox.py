@@ -630,7 +630,7 @@ class InboxService:
         the audit trail; canned replies are allowed again. Rules: service/redflags.py."""
         from cxinbox.service import redflags
 
-        if not redflags.may_clear(self.config, self.actor, self.role):
+        if not self.config.may_clear_red_flag(self.actor, self.role):
             with self.store.writing() as tx:
                 tx.append_event(self.actor, "access.denied", f"conversation:{conv_id}",
                                 {"what": "flag clear", "role": self.role})

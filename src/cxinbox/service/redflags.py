@@ -259,12 +259,6 @@ def _notify_one(argv: list[str], hit: Raised) -> None:
 # -- a clinician clears the flag -------------------------------------------------------------
 
 
-def may_clear(config: Config, os_user: str, role: str) -> bool:
-    """Clinical staff, supervisors and admins (`Config.may_clear_red_flag`, which the TUI
-    asks too before it asks for a reason)."""
-    return config.may_clear_red_flag(os_user, role)
-
-
 def clear(tx: StoreTx, config: Config, actor: str, role: str, conv_id: int, reason: str,
           now: int) -> int:
     """Clear the open flag of `conv_id`, a detector's or a person's (audited with the
@@ -272,7 +266,7 @@ def clear(tx: StoreTx, config: Config, actor: str, role: str, conv_id: int, reas
 
     The tags stay (reports count red-flag conversations); the block on canned replies
     lifts, and a NEW message with a red flag (or the tag added again) raises it again."""
-    if not may_clear(config, actor, role):
+    if not config.may_clear_red_flag(actor, role):
         raise Forbidden(f"flag clear: only {config.red_flag_clearers()} may clear a red flag")
     why = clean_line(reason, max_len=MAX_REASON_CHARS).strip()
     if not why:

@@ -143,7 +143,7 @@ class RetentionRunner:
                 append_events(conn, self.actor, [("retention.run", "server", {
                     **summary, **pruned, "audit_released": released, "pages_freed":
                     max(0, before.page_count - after.page_count),
-                    "seconds": report.seconds})])
+                    "seconds": report.seconds})], at=int(self.clock() * 1000))
         log.info("retention %s: conversations=%d messages=%d audit_released=%d"
                  " pages %d->%d batches=%d longest_batch_ms=%.0f duration_s=%.1f %s",
                  "dry run" if dry_run else "run", counts["conversations"], counts["messages"],
@@ -335,23 +335,28 @@ def run_for(inbox: object, dry_run: bool) -> RetentionReport:
 
 
 class RetentionSchedule:
-    """The server's daily run at `[retention] daily_at`, clinic time.
+    """The server's daily run at `[retention] daily_at`, clinic time: the same schedule on
+    one SQLite server and on a store several servers share (PostgreSQL, where it runs under
+    the leader lease `job:retention`, service/leader.py).
 
-    With `catch_up` (a store several servers share, where this runs under the leader lease
-    `job:retention`, service/leader.py) the schedule keeps no state of its own: the period
-    is done when a `retention.run` event of the scheduled actor is newer than its due
-    time. A server that takes the job over (its runner died, mid-run or before the hour)
-    therefore runs a period that has no such event yet, and one that has it never again;
-    a run cut short resumes from scratch, which purges only what is still due."""
+    It keeps no state of its own: a period (from one `daily_at` to the next) is done when a
+    `retention.run` event of the scheduled actor is at or after its due time. So a server
+    that starts, or takes the job over, after a period's run was missed (down at the hour,
+    its runner died mid-run) runs that period at once, and a period with its event never
+    again; a run cut short resumes from scratch, which purges only what is still due.
+
+    With no scheduled run on record at all nothing is owed yet: the first run waits for the
+    next `daily_at`, never the moment the server starts. A first run works through years
+    of backlog and releases most of the audit trail, which must not happen in the clinic's
+    day because a server was started then (`cxinbox retention run` does one by hand)."""
 
     name = "retention"
 
     def __init__(self, db: RetentionStore, config: Config, *,
-                 clock: Callable[[], float] = time.time, catch_up: bool = False) -> None:
+                 clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self.config = config
         self.clock = clock
-        self.catch_up = catch_up
 
     def _at(self, local: datetime) -> datetime:
         hour, minute = (int(x) for x in self.config.retention.daily_at.split(":"))
@@ -373,13 +378,7 @@ class RetentionSchedule:
         return at.timestamp()
 
     def run(self, stop: threading.Event) -> None:
-        if self.catch_up:
-            self._run_periods(stop)
-            return
-        while not stop.wait(max(1.0, self.next_run(self.clock()) - self.clock())):
-            RetentionRunner(self.db, self.config, clock=self.clock).run()
-
-    def _run_periods(self, stop: threading.Event) -> None:
+        started_due = self.last_due(self.clock())  # owed only once a run is on record
         done_due = 0.0  # the newest due time known done (asked of the store once a period)
         while not stop.is_set():
             now = self.clock()
@@ -387,14 +386,20 @@ class RetentionSchedule:
             if due > done_due:
                 with self.db.read() as conn:
                     last_ms = store.last_run_ms(conn, ACTOR)
-                if last_ms is None or last_ms < due * 1000:
-                    log.info("retention: the run due %s starts now",
-                             datetime.fromtimestamp(due, UTC).strftime("%Y-%m-%dT%H:%MZ"))
+                owed = due > started_due if last_ms is None else last_ms < due * 1000
+                if owed:
+                    log.info("retention: the run due %s starts now", _utc(due))
                     RetentionRunner(self.db, self.config, clock=self.clock).run()
                     continue  # read back its own event: a run never repeats in one period
                 done_due = due
-                log.info("retention: the run due %s is done; the next is due %s",
-                         datetime.fromtimestamp(due, UTC).strftime("%Y-%m-%dT%H:%MZ"),
-                         datetime.fromtimestamp(self.next_run(now), UTC)
-                         .strftime("%Y-%m-%dT%H:%MZ"))
+                if last_ms is None:
+                    log.info("retention: no scheduled run on record; the first is due %s",
+                             _utc(self.next_run(now)))
+                else:
+                    log.info("retention: the run due %s is done; the next is due %s",
+                             _utc(due), _utc(self.next_run(now)))
             stop.wait(min(300.0, max(1.0, self.next_run(now) - now)))
+
+
+def _utc(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%MZ")

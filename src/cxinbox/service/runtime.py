@@ -245,8 +245,8 @@ def shared_workers(store: Store, config: Config, health: Health | None = None,
     if config.retention.configured:  # once per period, whichever server runs it
         from cxinbox.service.retention import RetentionSchedule, retention_store
 
-        workers.append(Leader(NotYetHere(RetentionSchedule(
-            retention_store(store), config, catch_up=True)), store))
+        workers.append(Leader(NotYetHere(RetentionSchedule(retention_store(store), config)),
+                              store))
     return workers, skipped
 
 

@@ -62,6 +62,7 @@ from cxinbox.tui.messages import (
     CountsLoaded,
     DetailFailed,
     DetailLoaded,
+    EndCounted,
     EventsPolled,
     PageFailed,
     PageLoaded,
@@ -392,6 +393,36 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
                                          views.count_step(self._view))
         self._fetch_window(message.generation, self._view.query, message.offset, message.limit,
                            self._list_cap)
+
+    def on_conversation_list_end_wanted(self, message: ConversationList.EndWanted) -> None:
+        """`G`: the last row. When the list's count stopped at its cap ("10,000+") the
+        end is not known: one exact count first, then the list goes there and the header
+        states the count."""
+        message.stop()
+        lst = self.conversation_list
+        if lst.total < self._list_cap:
+            lst.move_to_end(message.generation)
+        else:
+            self._count_to_end(message.generation, self._view.query)
+
+    @work(exclusive=True, exit_on_error=False, group="list-end")
+    async def _count_to_end(self, generation: int, query: str) -> None:
+        try:
+            page = await self.api.list_conversations(query, 0, 1)
+        except Exception as exc:  # noqa: BLE001 - said in a toast; the cursor stays
+            self._say(f"Could not count to the end of the list: {error_line(exc)}",
+                      "warning")
+            return
+        self.post_message(EndCounted(generation, page.total))
+
+    def on_end_counted(self, message: EndCounted) -> None:
+        if message.generation != self._generation:
+            return  # another view or search is in front now
+        # Counting on past the true end from now on, so every page states it exactly.
+        self._list_cap = views.count_cap(message.total + 1, 0, self._list_cap,
+                                         views.count_step(self._view))
+        self.header_bar.set_view(self._view.title, message.total, self._list_cap)
+        self.conversation_list.move_to_end(message.generation, message.total)
 
     @work(exclusive=True, exit_on_error=False, group="list-window")
     async def _fetch_window(self, generation: int, query: str, offset: int, limit: int,

@@ -30,6 +30,15 @@ class PageLoaded(Message):
         self.cap = cap  # where its count stopped (a total of `cap` is "at least")
 
 
+class EndCounted(Message):
+    """`G` on a list whose count stopped at its cap: the exact number of matches."""
+
+    def __init__(self, generation: int, total: int) -> None:
+        super().__init__()
+        self.generation = generation
+        self.total = total
+
+
 class PageFailed(Message):
     def __init__(self, generation: int, error: str, bad_query: bool) -> None:
         super().__init__()

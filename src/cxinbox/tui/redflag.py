@@ -55,9 +55,22 @@ def banner_text(summary: ConversationSummary, *, may_clear: bool = True,
     return ""
 
 
-def may_clear(config: Config, me: str) -> bool:
-    """Whether `me` may clear a red flag (the server's own rule, read from the config)."""
-    return config.may_clear_red_flag(me)
+def composer_line(config: Config, summary: ConversationSummary | None, *,
+                  raised_now: bool = False) -> str:
+    """The red line under the composer's title while the conversation's flag is open ("" when
+    none is): what the patient wrote that raised it, that no canned reply may go out, who
+    clears it, and where the guidance is. `raised_now`: it was raised while the composer
+    was open (the person may have put a canned reply in already)."""
+    if summary is None or not flagged(summary):
+        return ""
+    what = "RED FLAG (tagged by staff)"
+    if summary.red_flag is not None:
+        words = clean_line(summary.red_flag_matched, max_len=60)
+        what = f"RED FLAG {category_words(summary.red_flag).upper()}" + \
+            (f': "{words}"' if words else "")
+    when = " raised while you wrote" if raised_now else ""
+    return (f"{what}{when} - no canned replies until {config.red_flag_clearers()} clears"
+            " it. ^T: the clinic's emergency guidance.")
 
 
 def refusal_line(config: Config, summary: ConversationSummary) -> str:
@@ -139,7 +152,7 @@ class RedFlagMixin:
         if not flagged(summary):
             self._say(f"#{summary.id} has no open red flag.")
             return
-        if not may_clear(self.config, self.me):  # told now, not after typing a reason
+        if not self.config.may_clear_red_flag(self.me):  # told now, not after typing a reason
             self._say(refusal_line(self.config, summary), "error")
             return
 

@@ -30,6 +30,7 @@ from cxinbox.tui.screens.choice import Choice, ChoiceScreen
 from cxinbox.tui.screens.compose import (
     ComposeResultValue,
     ComposeScreen,
+    FlagWords,
     composer_title,
     sms_sender_name,
 )
@@ -212,14 +213,22 @@ class TeamMixin:
         title = composer_title(draft, summary, channel, self.config)
         if conv_id is not None:
             self._tell_presence(conv_id, composing=True)
+        config = self.config
+
+        def flag_words(fresh: ConversationSummary | None, raised_now: bool) -> FlagWords:
+            return FlagWords(redflag.composer_line(config, fresh, raised_now=raised_now),
+                             redflag.emergency_text(config, fresh),
+                             redflag.templates_blocked_line(config, fresh))
+
+        start = flag_words(summary, False)
         screen = ComposeScreen(self.api, draft, title=title, channel=channel, me=self.me,
-                               editor=self.config.compose.editor, blink=not self.calm,
-                               sender=sms_sender_name(self.config, draft.account)
+                               editor=config.compose.editor, blink=not self.calm,
+                               sender=sms_sender_name(config, draft.account)
                                if channel == "sms" else "",
-                               tz=self.config.clinic.tzinfo, clock=self.clock,
+                               tz=config.clinic.tzinfo, clock=self.clock,
                                ascii_only=self.ascii_only, detail=self.thread.detail,
-                               emergency=redflag.emergency_text(self.config, summary),
-                               blocked=redflag.templates_blocked_line(self.config, summary))
+                               emergency=start.emergency, blocked=start.blocked,
+                               flag_line=start.line, flag_words=flag_words)
         self.push_screen(screen, self._composer_closed)
 
     def _composer_closed(self: Any, result: ComposeResultValue | None) -> None:
@@ -355,7 +364,8 @@ class TeamMixin:
             self._load_detail(conv_id, True)
 
     def _screen_news(self: Any, events: Iterable[Event]) -> None:
-        """Reload an open outbox or contact screen when the change feed concerns it."""
+        """Reload an open outbox or contact screen when the change feed concerns it, and
+        have an open composer look again at its conversation's red flag."""
         batch = list(events)
         for screen in self.screen_stack:
             if isinstance(screen, OutboxScreen):
@@ -363,6 +373,8 @@ class TeamMixin:
                     screen.reload()
             elif isinstance(screen, ContactScreen) and screen.wants(batch):
                 screen.reload()
+            elif isinstance(screen, ComposeScreen) and screen.wants_flag_check(batch):
+                screen.check_flag()  # a red flag raised (or cleared) while writing
 
 
 def _cancel_call(outbox_id: int) -> triage.ApiCall:

@@ -17,7 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -44,7 +44,27 @@ SAVE_DELAY_S = 1.0
 EMERGENCY_NAME = "emergency guidance"
 REDFLAG_LINE = ("RED FLAG: no canned replies until a clinician clears the flag."
                 " ^T: the clinic's emergency guidance.")
-"""Over the composer of a red-flagged conversation, for as long as it is open."""
+"""Over the composer of a red-flagged conversation, for as long as it is open (when the
+app gives no line of its own, quoting the patient's words)."""
+FLAG_NEWS = frozenset({"redflag.raised", "redflag.cleared", "conversation.tag",
+                       "mail.received", "sms.received", "conversation.merge"})
+"""Change-feed events after which the composer's conversation may have a red flag it did
+not have (or no longer have one)."""
+PREPARED_LINE_MIN = 12
+"""A line of a canned reply this long or longer, left in the body, is canned text still
+there (shorter ones, "Thanks,", are what people type themselves too)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlagWords:
+    """What the composer says about its conversation's red flag; all "" when none is open.
+
+    `line`: the red line under the title; `emergency`: the clinic's guidance, all that ^T
+    offers then; `blocked`: why ^T lists no canned replies and who lifts the block."""
+
+    line: str = ""
+    emergency: str = ""
+    blocked: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +250,9 @@ class ComposeScreen(Screen[ComposeResultValue]):
     ComposeScreen #compose-title { height: 1; background: $primary; color: $text; padding: 0 1; }
     ComposeScreen #compose-redflag {
         height: auto; background: $error; color: $text; text-style: bold; padding: 0 1;
+        display: none;
     }
+    ComposeScreen #compose-redflag.-shown { display: block; }
     ComposeScreen .compose-row { height: 1; }
     ComposeScreen .compose-row > Static { width: 9; color: $text-muted; }
     ComposeScreen .compose-row > Input { width: 1fr; height: 1; border: none; padding: 0; }
@@ -260,7 +282,9 @@ class ComposeScreen(Screen[ComposeResultValue]):
     def __init__(self, api: Any, draft: Any, *, title: str, channel: str, me: str,
                  editor: Sequence[str] | None = None, blink: bool = True, sender: str = "",
                  tz: tzinfo = UTC, clock: Any = None, ascii_only: bool = False,
-                 detail: Any = None, emergency: str = "", blocked: str = "") -> None:
+                 detail: Any = None, emergency: str = "", blocked: str = "",
+                 flag_line: str = "",
+                 flag_words: Callable[[Any, bool], FlagWords] | None = None) -> None:
         super().__init__()
         self._detail = detail
         self._emergency = emergency
@@ -268,6 +292,13 @@ class ComposeScreen(Screen[ComposeResultValue]):
         offered first (in the empty body) and is all ^T offers (no canned replies)."""
         self._blocked = blocked or (REDFLAG_LINE if emergency else "")
         """Why ^T lists no canned replies here, and who lifts the block."""
+        self._flag_line = flag_line or (REDFLAG_LINE if emergency else "")
+        self._flag_words = flag_words
+        """The app's words for a flag that is raised (or cleared) while this is open:
+        (the conversation's fresh summary, raised while writing) -> FlagWords."""
+        self._prepared: list[tuple[str, str]] = []
+        """(name, text) of each canned reply or article put into the body here: text that
+        may not go to a patient whose conversation has a red flag open."""
         self._sender = sender
         self._tz = tz
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -289,10 +320,11 @@ class ComposeScreen(Screen[ComposeResultValue]):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Static(Text(self._title), id="compose-title", markup=False)
-        if self._emergency:
-            # A line of the screen, not a toast: over this screen toasts sit top right, on
-            # the recipients a person checks before writing to a patient in danger.
-            yield Static(REDFLAG_LINE, id="compose-redflag", markup=False)
+        # A line of the screen, not a toast: over this screen toasts sit top right, on the
+        # recipients a person checks before writing to a patient in danger. Shown while
+        # the flag is open, from the start or from the moment the change feed tells of it.
+        yield Static(Text(self._flag_line), id="compose-redflag", markup=False,
+                     classes="-shown" if self._flag_line else "")
         sms = self._channel == "sms"
         if sms and self._sender:
             with Horizontal(classes="compose-row"):
@@ -322,12 +354,15 @@ class ComposeScreen(Screen[ComposeResultValue]):
         yield Static("", id="compose-others", markup=False)
         yield Static("", id="compose-files", markup=False)
         yield Static("", id="compose-status", markup=False)
+        yield Static(self._keys_text(), id="compose-keys", markup=False)
+
+    def _keys_text(self) -> Text:
         canned = "^T guidance" if self._emergency else "^T canned"
-        yield Static(Text(f"^S send  {canned}  ^N kb  ^G editor  ^O attach  S-Tab patient"
-                          "  Esc close" if not sms else
-                          f"^S send  {canned}  ^N kb  ^G editor  ^R plain  S-Tab patient"
-                          "  Esc close"),
-                     id="compose-keys", markup=False)
+        if self._channel == "sms":
+            return Text(f"^S send  {canned}  ^N kb  ^G editor  ^R plain  S-Tab patient"
+                        "  Esc close")
+        return Text(f"^S send  {canned}  ^N kb  ^G editor  ^O attach  S-Tab patient"
+                    "  Esc close")
 
     def on_mount(self) -> None:
         for field in self.query(Input):
@@ -460,6 +495,74 @@ class ComposeScreen(Screen[ComposeResultValue]):
         self.query_one("#compose-quote-text", Static).update(text)
         self.query_one("#compose-quote", VerticalScroll).add_class("-shown")
 
+    # ------------------------------------------------------------------ the red flag
+    @property
+    def conversation_id(self) -> int | None:
+        return getattr(self._draft, "conversation_id", None)
+
+    def wants_flag_check(self, events: Iterable[Any]) -> bool:
+        """Whether the change feed's `events` may have raised (or cleared) a red flag on
+        this composer's conversation: then the app has it look again (`check_flag`)."""
+        conv = self.conversation_id
+        if conv is None or self._flag_words is None:
+            return False
+        for event in events:
+            if event.action not in FLAG_NEWS:
+                continue
+            details = event.details if isinstance(event.details, dict) else {}
+            touched = details.get("conversations")
+            if event.target == f"conversation:{conv}" or details.get("conversation") == conv \
+                    or (isinstance(touched, list) and conv in touched):
+                return True
+        return False
+
+    @work(exclusive=True, group="compose-flag")
+    async def check_flag(self) -> None:
+        await self._look_at_flag()
+
+    async def _look_at_flag(self) -> None:
+        """Ask the server whether the conversation's flag is open now, and say so."""
+        conv = self.conversation_id
+        if conv is None or self._flag_words is None:
+            return
+        try:
+            page = await self._api.list_conversations(f"id:{conv}", 0, 1)
+        except Exception:  # noqa: BLE001 - the next change, or the send, asks again
+            return
+        if page.items:
+            self._flag_news(page.items[0])
+
+    def _flag_news(self, summary: Any) -> None:
+        assert self._flag_words is not None
+        words = self._flag_words(summary, not self._emergency)
+        if words.emergency and self._emergency and self._flag_line:
+            words = FlagWords(self._flag_line, words.emergency, words.blocked)  # as said
+        if (words.line, words.emergency) == (self._flag_line, self._emergency):
+            return
+        raised = bool(words.emergency) and not self._emergency
+        self._emergency, self._blocked, self._flag_line = \
+            words.emergency, words.blocked, words.line
+        if raised:  # the message that raised it, above the editor, in place of the older
+            self._detail = None
+            self._load_quote()
+        line = self.query_one("#compose-redflag", Static)
+        line.update(Text(words.line))
+        line.set_class(bool(words.line), "-shown")
+        self.query_one("#compose-keys", Static).update(self._keys_text())
+
+    def _prepared_left(self) -> list[str]:
+        """Names of the canned replies and articles whose text is still in the body."""
+        body = " ".join(self.query_one(TextArea).text.split())
+        left: list[str] = []
+        for name, text in self._prepared:
+            lines = [" ".join(line.split()) for line in text.splitlines()]
+            long_lines = [line for line in lines if len(line) >= PREPARED_LINE_MIN]
+            whole = " ".join(text.split())
+            if any(line in body for line in long_lines) or \
+                    (not long_lines and whole and whole in body):
+                left.append(name)
+        return list(dict.fromkeys(left))
+
     # ------------------------------------------------------------------ actions
     def action_plain(self) -> None:
         """Ctrl+R: typographic quotes, dashes, ellipses and odd spaces become their plain
@@ -490,12 +593,31 @@ class ComposeScreen(Screen[ComposeResultValue]):
             return
         self._busy = True
         try:
+            if await self._canned_refused():
+                return
             self._dirty = True  # always push the latest text before sending
             if not await self._save_now():
                 return
             await self._send(force=False)
         finally:
             self._busy = False
+
+    async def _canned_refused(self) -> bool:
+        """A red flag is open and canned text (or an article) put in before it was raised
+        is still in the body: refuse in one line, queue nothing. The server is asked
+        afresh, so a flag raised a moment ago counts before the change feed tells of it.
+        What the person wrote themselves goes out as on any flagged conversation."""
+        left = self._prepared_left()
+        if not left:
+            return False
+        await self._look_at_flag()
+        if not self._emergency:
+            return False
+        self.notify(f"Not sent: #{self.conversation_id} has an open red flag and the reply"
+                    f" still holds canned text ({', '.join(left)}). Take it out and write"
+                    " to the patient yourself; ^T has the emergency guidance.",
+                    severity="error", markup=False)
+        return True
 
     async def _send(self, *, force: bool) -> None:
         try:
@@ -565,6 +687,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
             self.notify(error_line(exc), severity="error", markup=False)
             return
         area.insert(rendered.body)
+        self._prepared.append((clean_line(name, max_len=40), rendered.body))
         if rendered.subject and self._channel != "sms":
             subject = self.query_one("#compose-subject", Input)
             if not subject.value.strip():
@@ -593,6 +716,7 @@ class ComposeScreen(Screen[ComposeResultValue]):
             self.notify(error_line(exc), severity="error", markup=False)
             return
         area.insert(found.text)
+        self._prepared.append((clean_line(found.title, max_len=40) or pick.slug, found.text))
         self.notify(f"Inserted {found.title}" + (" (link)" if pick.link_only else ""),
                     markup=False)
 

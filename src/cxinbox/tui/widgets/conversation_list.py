@@ -115,6 +115,14 @@ class ConversationList(ScrollView, can_focus=True):
     class MarkAllWanted(Message):
         """`*`: mark every match of the view's query (the app knows the query)."""
 
+    class EndWanted(Message):
+        """`G`: the last row is wanted. The app knows whether the list's count is the
+        true one or stopped at its cap ("10,000+"), and counts to the end first then."""
+
+        def __init__(self, generation: int) -> None:
+            super().__init__()
+            self.generation = generation
+
     class HeldWanted(Message):
         """Held rows may have left the view: their fresh state is wanted by id."""
 
@@ -597,6 +605,19 @@ class ConversationList(ScrollView, can_focus=True):
         self.move_to(0)
 
     def action_cursor_bottom(self) -> None:
+        self.post_message(self.EndWanted(self.generation))
+
+    def move_to_end(self, generation: int, total: int | None = None) -> None:
+        """Go to the last row; `total` is the exact number of rows when the app had to
+        count it (the list's own count stopped at its cap). The rows there are fetched
+        as for any scroll."""
+        if generation != self.generation:
+            return
+        if total is not None and total != self.total:
+            self.total = total
+            self._stale = True  # every row held was placed under the old count
+            self.virtual_size = Size(self.size.width, total + 1)
+            self.refresh()
         self.move_to(self.total - 1)
 
     def action_page_down(self) -> None:
