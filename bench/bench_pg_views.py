@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import statistics
 import sys
 import time
@@ -176,6 +177,41 @@ def fill(url: str, n: int, now: int) -> None:
               f" in {time.perf_counter() - started - filled:.0f} s", flush=True)
 
 
+class Backends:
+    """The server's side of each call: the CPU time and the waits for the client of the
+    store's pooled backends (read from /proc: the bench must run on the database's
+    machine, as the same or a privileged user; otherwise both read as 0). A backend
+    blocks once for each round trip it serves, so its voluntary context switches count
+    round trips (a lock wait would add one; a read's plan has none)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.pids: list[int] = []
+
+    def refresh(self) -> None:
+        with self.store.read() as conn:
+            mine = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+            self.pids = [int(r[0]) for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND backend_type = 'client backend' AND pid <> ?", (mine,))]
+            self.pids.append(int(mine))
+
+    def sample(self) -> tuple[float, int]:
+        """(CPU seconds, voluntary context switches) summed over the backends."""
+        tick = float(os.sysconf("SC_CLK_TCK"))
+        cpu, waits = 0.0, 0
+        for pid in self.pids:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                cpu += (int(stat[11]) + int(stat[12])) / tick
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        waits += int(line.split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+        return cpu, waits
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -223,6 +259,7 @@ def main() -> None:
                 SlaPolicyConfig(name="front desk", first_response_s=3600,
                                 next_response_s=3600),)))
             svc = InboxService(store, config, "maria")
+            backends = Backends(store)
             views = {v.query for v in STANDARD_VIEWS}
             searched = (args.count_up_to if args.search_count_up_to is None
                         else args.search_count_up_to)
@@ -234,14 +271,19 @@ def main() -> None:
             for query in queries:
                 cap = cap_of(query)
                 svc.list_conversations(query, 0, PAGE, cap)  # warm
+                backends.refresh()
                 times, cpus = [], []
                 total = 0
+                server_before = backends.sample()
                 for _ in range(args.repeat):
                     started, cpu = time.perf_counter(), time.process_time()
                     total = svc.list_conversations(query, 0, PAGE, cap).total
                     times.append(time.perf_counter() - started)
                     cpus.append(time.process_time() - cpu)
-                rows.append((query, total, times, cpus))
+                server_after = backends.sample()
+                server = ((server_after[0] - server_before[0]) / args.repeat,
+                          (server_after[1] - server_before[1]) / args.repeat)
+                rows.append((query, total, times, cpus, server))
             if args.steps:
                 steps(svc, queries, args.repeat, cap_of)
             if args.explain:
@@ -254,15 +296,20 @@ def main() -> None:
         capped += f" (searches {args.search_count_up_to})"
     print(f"\n{args.conversations:,} conversations on PostgreSQL, list_conversations(query,"
           f" 0, {PAGE}{capped}) through the service, {args.repeat} runs each (ms; CPU of this"
-          " process)")
-    print(f"{'query':<58} {'matches':>9} {'p50':>7} {'p95':>7} {'CPU p50':>8}")
-    for query, total, times, cpus in rows:
-        print(f"{(query or '(everything)')[:58]:<58} {total:>9,} {statistics.median(times) * ms:>7.1f}"
-              f" {pct(times, 0.95) * ms:>7.1f} {statistics.median(cpus) * ms:>8.1f}")
+          " process, the server backends' CPU per call (mean, /proc: 10 ms ticks), and the"
+          " round trips per call)")
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    print(f"load average at the end: {load}")
+    print(f"{'query':<50} {'matches':>9} {'p50':>7} {'p95':>7} {'CPU p50':>8}"
+          f" {'srv CPU':>8} {'trips':>6}")
+    for query, total, times, cpus, (server_cpu, trips) in rows:
+        print(f"{(query or '(everything)')[:50]:<50} {total:>9,} {statistics.median(times) * ms:>7.1f}"
+              f" {pct(times, 0.95) * ms:>7.1f} {statistics.median(cpus) * ms:>8.1f}"
+              f" {server_cpu * ms:>8.1f} {trips:>6.1f}")
     every = [t for row in rows for t in row[2]]
-    print(f"{'all':<58} {'':>9} {statistics.median(every) * ms:>7.1f}"
+    print(f"{'all':<50} {'':>9} {statistics.median(every) * ms:>7.1f}"
           f" {pct(every, 0.95) * ms:>7.1f}")
-    slow = [q or "(everything)" for q, _t, times, _c in rows if pct(times, 0.95) * ms >= 50]
+    slow = [q or "(everything)" for q, _t, times, _c, _s in rows if pct(times, 0.95) * ms >= 50]
     print(f"target p95 < 50 ms: {'met by every query' if not slow else 'missed by ' + ', '.join(slow)}")
 
 

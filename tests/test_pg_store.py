@@ -10,6 +10,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -137,6 +138,42 @@ def test_recorded_reads_and_durable_marks(pg: PgStore) -> None:
         assert tx.event_at(1) is not None
     assert pg.conn.execute("SELECT value FROM cxinbox_meta WHERE key = 'durable_mark'"
                            ).fetchone()[0] == "2"
+
+
+def _append(store: PgStore, action: str) -> None:
+    with store.writing() as tx:
+        tx.append_event("maria", action)
+
+
+def test_a_pipelined_transaction_that_fails_is_rolled_back_and_its_connection_reused(
+        pg: PgStore) -> None:
+    """reading() and recording() send their BEGIN and COMMIT in the pipeline themselves: a
+    failed statement, or an exception in the block, leaves nothing written and the pooled
+    connection idle for the next transaction."""
+    import psycopg
+
+    with pytest.raises(psycopg.errors.UndefinedTable), pg.recording() as tx:
+        tx.append_event("maria", "test.lost")
+        pg.conn.execute("SELECT * FROM no_such_table").fetchall()
+    with pytest.raises(RuntimeError), pg.recording() as tx:
+        tx.append_event("maria", "test.lost")
+        raise RuntimeError("abandon")
+    with pytest.raises(psycopg.errors.UndefinedTable), pg.reading():
+        pg.conn.execute("SELECT * FROM no_such_table").fetchall()
+    with pg.recording() as tx:
+        assert tx.append_event("maria", "test.kept") == 1
+    with pg.reading() as tx:
+        head = tx.chain_head()
+        # One snapshot for the whole read: a commit made meanwhile (by another thread,
+        # on a connection of its own) is not seen in it.
+        writer = threading.Thread(target=lambda: _append(pg, "test.meanwhile"))
+        writer.start()
+        writer.join(timeout=60)
+        assert not writer.is_alive()
+        assert tx.chain_head() == head and head.count == 1
+    with pg.read() as conn:
+        assert walk_event_chain(conn).count == 2
+        assert conn.raw.info.transaction_status == 2  # INTRANS: this block's own
 
 
 # -- the service on PostgreSQL -------------------------------------------------------------

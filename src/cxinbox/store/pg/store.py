@@ -23,6 +23,7 @@ The connection string is `[store] url`; libpq reads the password from `PGPASSWOR
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -60,6 +61,9 @@ class PgSelection(SqlSelection):
         self.per_row = per_row
         self.per_row_params = per_row_params or []
 
+
+_IDLE: Final = 0
+"""psycopg's TransactionStatus.IDLE: no transaction open on the connection."""
 
 NOT_YET: Final[tuple[str, ...]] = ()
 """Handle operations PostgreSQL does not run yet. Every one runs there today; a new
@@ -160,18 +164,51 @@ class PgStore:
             return
         from psycopg import IsolationLevel
 
+        if pipelined:
+            with self._pipelined(kind) as conn:
+                yield conn
+            return
         with self._pool.connection() as raw, ExitStack() as to_commit:
             # The snapshot's level goes out with the BEGIN, not as a statement of its own.
             raw.isolation_level = IsolationLevel.REPEATABLE_READ if kind == "read" else None
-            pipe = to_commit.enter_context(raw.pipeline()) if pipelined else None
             with raw.transaction():
-                if kind == "record":
-                    raw.execute("SET LOCAL synchronous_commit = off")
-                conn = PgConnection(raw, to_commit, pipe)
+                conn = PgConnection(raw, to_commit)
                 self._local.conn = conn
                 try:
                     yield conn
                 finally:
+                    self._local.conn = None
+
+    @contextmanager
+    def _pipelined(self, kind: str) -> Iterator[PgConnection]:
+        """A transaction whose BEGIN, statements and COMMIT are all sent in one pipeline,
+        the BEGIN and COMMIT as plain statements of it: psycopg's own transaction block
+        syncs the pipeline when it opens and again when it closes, three round trips of
+        their own. Here the BEGIN leaves with the first statement whose result is read,
+        and the COMMIT with the last statements, in the pipeline's closing sync: a
+        transaction that reads nothing before its end is one round trip. On any error the
+        pipeline is closed and the transaction rolled back before the connection returns
+        to the pool."""
+        with self._pool.connection() as raw:
+            conn: PgConnection | None = None
+            try:
+                with ExitStack() as to_commit:
+                    pipe = to_commit.enter_context(raw.pipeline())
+                    raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ" if kind == "read"
+                                else "BEGIN", prepare=False)
+                    if kind == "record":
+                        raw.execute("SET LOCAL synchronous_commit = off", prepare=False)
+                    conn = PgConnection(raw, to_commit, pipe)
+                    self._local.conn = conn
+                    yield conn
+                    raw.execute("COMMIT", prepare=False)
+            except BaseException:
+                if not raw.closed and raw.info.transaction_status != _IDLE:
+                    with contextlib.suppress(Exception):
+                        raw.rollback()
+                raise
+            finally:
+                if conn is not None:
                     self._local.conn = None
 
     @contextmanager
