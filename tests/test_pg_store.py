@@ -140,6 +140,31 @@ def test_recorded_reads_and_durable_marks(pg: PgStore) -> None:
                            ).fetchone()[0] == "2"
 
 
+def test_events_recorded_by_the_server_hash_as_the_chain_walk_expects(pg: PgStore) -> None:
+    """record_event appends through the server's cxinbox_record_event, which hashes the
+    event itself: its JSON text must be the one store/db.py event_hash hashes, for any
+    text (quotes, backslashes, control characters, non-ASCII), or the walk breaks."""
+    awkward = ['plain', 'quote " and \\ backslash', "tab\tnew\nline\rcr\bbs\ffeed",
+               "\x01\x1f\x7f controls", "é ü ñ 中文 😀 \u2028 \u2029", "</script>", ""]
+    with pg.writing() as tx:
+        tx.append_event("maria", "test.before", "conversation:1", {"k": "v"})
+    for i, text in enumerate(awkward):
+        pg.record_event(text or "maria", "conversation.view", f"conversation:{text}",
+                        {"query": text, "n": i, "shown": [1, 2], "é": None})
+        with pg.writing() as tx:  # the client's appends go on from the server's
+            tx.append_event("maria", "test.between", "", {"i": i})
+    with pg.writing() as tx:  # and one joined to the transaction this thread has open
+        tx.append_event("maria", "test.joined")
+        pg.record_event("maria", "conversation.view", "conversation:2")
+    with pg.read() as conn:
+        walk = walk_event_chain(conn)
+        assert walk.bad_seq is None and walk.count == 3 + 2 * len(awkward)
+        rows = conn.execute("SELECT seq, at, actor, details FROM events ORDER BY seq").fetchall()
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+    assert all(a[1] <= b[1] for a, b in pairwise(rows))
+    assert rows[1][2] == "plain" and '"query":"quote' in rows[3][3]
+
+
 def _append(store: PgStore, action: str) -> None:
     with store.writing() as tx:
         tx.append_event("maria", action)

@@ -101,6 +101,10 @@ class Selection:
     __slots__ = ()
 
 
+ListView = tuple[list[ConversationRecord], int, Callable[[], dict[int, list[str]]]]
+"""A list's page, its count and its tags (`StoreTx.list_view`)."""
+
+
 class StoreTx(Protocol):
     """One transaction (a read snapshot or a write) and the operations inside it."""
 
@@ -112,6 +116,17 @@ class StoreTx(Protocol):
         """One page of live conversations in `order` (a `sort:` value), those with an open
         red flag before all others if `red_flags_first`, and the count (at most
         `count_up_to`, when given: then "at least that many")."""
+        ...
+
+    def list_view(self, selection: Selection, offset: int, limit: int,
+                  order: str = "newest", count_up_to: int | None = None, *,
+                  red_flags_first: bool = False, unless_sla_dirty: bool = False,
+                  ) -> ListView | None:
+        """`list_page` and the page's tags, read together: what a list shows. None, with
+        nothing else read, when `unless_sla_dirty` and a due time is stale in this
+        snapshot (the caller refreshes them, then reads again). The tags come from
+        `tags()`, to be called after the `reading()` block: on PostgreSQL the whole read
+        is then two round trips (the check and the page, then the tags with the COMMIT)."""
         ...
 
     def matching_ids(self, selection: Selection) -> list[int]: ...
@@ -925,6 +940,12 @@ class Store(Protocol):
     def recording(self) -> AbstractContextManager[StoreTx]:
         """A write that records a read (an audit event): it commits without waiting for
         the disk where the backend allows, since it sits on the path of every list."""
+        ...
+
+    def record_event(self, actor: str, action: str, target: str = "",
+                     details: dict[str, Any] | None = None) -> None:
+        """Append one audit event in a `recording()` of its own (or in the transaction
+        this thread has open): on PostgreSQL one statement, one round trip."""
         ...
 
     def select(self, where: Node, ctx: QueryContext, *, sla: bool) -> Selection:

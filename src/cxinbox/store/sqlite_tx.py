@@ -33,7 +33,7 @@ from cxinbox.store import (
 )
 from cxinbox.store import conversations as convs
 from cxinbox.store.db import append_event
-from cxinbox.store.interface import Selection, SlaRow
+from cxinbox.store.interface import ListView, Selection, SlaRow
 from cxinbox.store.records import (
     AlertRecord,
     ArrivalRecord,
@@ -113,6 +113,17 @@ class SqliteTx:
         s = _of(selection)
         return convs.list_page(self.conn, s.where, s.params, offset, limit, order,
                                count_up_to, red_flags_first=red_flags_first)
+
+    def list_view(self, selection: Selection, offset: int, limit: int,
+                  order: str = "newest", count_up_to: int | None = None, *,
+                  red_flags_first: bool = False, unless_sla_dirty: bool = False,
+                  ) -> ListView | None:
+        if unless_sla_dirty and self.has_sla_dirty():
+            return None
+        rows, total = self.list_page(selection, offset, limit, order, count_up_to,
+                                     red_flags_first=red_flags_first)
+        tags = self.tags_for([r.id for r in rows])
+        return rows, total, lambda: tags
 
     def matching_ids(self, selection: Selection) -> list[int]:
         s = _of(selection)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cxinbox.contract.errors import NotOnThisStoreYet, StoreError
 from cxinbox.domain.query import Node, QueryContext
-from cxinbox.store.interface import Selection, StoreTx
+from cxinbox.store.interface import ListView, Selection, StoreTx
 from cxinbox.store.pg.conn import PgConnection, one_line
 from cxinbox.store.pg.lease import PgLease, PgLeases
 from cxinbox.store.records import ConversationRecord, Diagnosis
@@ -95,6 +95,36 @@ class PgTx(SqliteTx):
         return search.list_page(self.conn, s.where, s.params, per_row, per_row_params,
                                 offset, limit, order, count_up_to,
                                 red_flags_first=red_flags_first)
+
+
+    def list_view(self, selection: Selection, offset: int, limit: int,
+                  order: str = "newest", count_up_to: int | None = None, *,
+                  red_flags_first: bool = False, unless_sla_dirty: bool = False,
+                  ) -> ListView | None:
+        """The SLA check goes out with the page's statements (in the service's pipelined
+        read, one round trip; when the check finds a stale due time the page was read for
+        nothing, once), and the tags' statement is sent but not waited for: its rows come
+        with the COMMIT, read by `tags()` after the transaction."""
+        from cxinbox.store import conversations as convs
+
+        check = self.conn.execute(convs.SLA_DIRTY_SQL) if unless_sla_dirty else None
+        rows, total = self.list_page(selection, offset, limit, order, count_up_to,
+                                     red_flags_first=red_flags_first)
+        if check is not None and check.fetchone() is not None:
+            return None
+        ids = [r.id for r in rows]
+        if not ids:
+            return rows, total, dict
+        pending = self.conn.execute("SELECT conversation_id, tag FROM conversation_tags"
+                                    " WHERE conversation_id = ANY(?) ORDER BY tag", (ids,))
+
+        def tags() -> dict[int, list[str]]:
+            out: dict[int, list[str]] = {i: [] for i in ids}
+            for conv, tag in pending.fetchall():
+                out[conv].append(tag)
+            return out
+
+        return rows, total, tags
 
 
 for _name in NOT_YET:
@@ -293,6 +323,21 @@ class PgStore:
                 per_row, per_row_params = compile_per_row_pg(where, ctx, sla_sql)
                 return PgSelection(sql, list(params), per_row, list(per_row_params))
         return PgSelection(sql, list(params))
+
+    def record_event(self, actor: str, action: str, target: str = "",
+                     details: dict[str, Any] | None = None) -> None:
+        """One statement on a pooled connection, committed on its own: the server's
+        `cxinbox_record_event` (PG_TUNING) locks the chain, reads its head, hashes and
+        appends, where `recording()` waits for the head before it can send the insert."""
+        from cxinbox.store import db
+
+        if getattr(self._local, "conn", None) is not None:  # join this thread's transaction
+            with self.recording() as tx:
+                tx.append_event(actor, action, target, details)
+            return
+        with self._pool.connection() as raw:
+            raw.execute("SELECT cxinbox_record_event(%s, %s, %s, %s, %s)",
+                        (actor, action, target, db.event_details(details), db.now_ms()))
 
     def now_ms(self) -> int:
         from cxinbox.store import db
