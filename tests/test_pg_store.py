@@ -165,6 +165,29 @@ def test_events_recorded_by_the_server_hash_as_the_chain_walk_expects(pg: PgStor
     assert rows[1][2] == "plain" and '"query":"quote' in rows[3][3]
 
 
+def test_an_event_recorded_after_a_read_is_appended_once_it_commits(pg: PgStore) -> None:
+    """record_after: the audit event of a read goes in its own transaction right after the
+    read's COMMIT (in the same round trip), in a read or a write block alike, and not at
+    all when the block fails."""
+    import psycopg
+
+    with pg.reading() as tx:
+        tx.record_after("maria", "conversation.list", "", {"count": 3, "shown": [1, 2]})
+        assert tx.chain_head().count == 0
+    with pytest.raises(psycopg.errors.UndefinedTable), pg.reading() as tx:
+        tx.record_after("maria", "conversation.list", "", {"lost": True})
+        pg.conn.execute("SELECT * FROM no_such_table").fetchall()
+    with pg.writing() as tx:
+        tx.append_event("maria", "test.write")
+        tx.record_after("maria", "conversation.view", "conversation:1")
+    with pg.read() as conn:
+        assert walk_event_chain(conn).bad_seq is None
+        got = [tuple(r) for r in conn.execute(
+            "SELECT seq, action, details FROM events ORDER BY seq").fetchall()]
+    assert got == [(1, "conversation.list", '{"count":3,"shown":[1,2]}'),
+                   (2, "test.write", "{}"), (3, "conversation.view", "{}")]
+
+
 def _append(store: PgStore, action: str) -> None:
     with store.writing() as tx:
         tx.append_event("maria", action)

@@ -129,6 +129,15 @@ class StoreTx(Protocol):
         is then two round trips (the check and the page, then the tags with the COMMIT)."""
         ...
 
+    def record_after(self, actor: str, action: str, target: str = "",
+                     details: dict[str, Any] | None = None) -> None:
+        """Append an audit event (as `Store.record_event`) in a transaction of its own
+        right after this one commits, before the `reading()` or `writing()` block that
+        made this handle returns (its exit raises if the append fails: the caller then
+        shows nothing). On PostgreSQL the append leaves with the COMMIT, in the same
+        round trip."""
+        ...
+
     def matching_ids(self, selection: Selection) -> list[int]: ...
 
     def matching_states(self, selection: Selection) -> list[StaffState]: ...

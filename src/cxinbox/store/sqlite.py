@@ -119,14 +119,20 @@ class SqliteStoreOps:
         from cxinbox.store.sqlite_tx import SqliteTx
 
         with self.read() as conn:
-            yield SqliteTx(conn)
+            tx = SqliteTx(conn)
+            yield tx
+        for event in tx.after:
+            self.record_event(*event)
 
     @contextmanager
     def writing(self) -> Iterator[StoreTx]:
         from cxinbox.store.sqlite_tx import SqliteTx
 
         with self.write() as conn:
-            yield SqliteTx(conn)
+            tx = SqliteTx(conn)
+            yield tx
+        for event in tx.after:
+            self.record_event(*event)
 
     @contextmanager
     def rehearsing(self) -> Iterator[StoreTx]:

@@ -100,10 +100,13 @@ if TYPE_CHECKING:
 class SqliteTx:
     """One transaction's operations (implements `store.interface.StoreTx`)."""
 
-    __slots__ = ("conn",)
+    __slots__ = ("after", "conn")
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.after: list[tuple[str, str, str, dict[str, Any] | None]] = []
+        """Audit events to append once this transaction has committed (`record_after`):
+        the store that made the handle appends them."""
 
     # -- conversations and lists
 
@@ -124,6 +127,10 @@ class SqliteTx:
                                      red_flags_first=red_flags_first)
         tags = self.tags_for([r.id for r in rows])
         return rows, total, lambda: tags
+
+    def record_after(self, actor: str, action: str, target: str = "",
+                     details: dict[str, Any] | None = None) -> None:
+        self.after.append((actor, action, target, details))
 
     def matching_ids(self, selection: Selection) -> list[int]:
         s = _of(selection)

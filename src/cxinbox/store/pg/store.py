@@ -62,6 +62,9 @@ class PgSelection(SqlSelection):
         self.per_row_params = per_row_params or []
 
 
+_RECORD_EVENT: Final = "SELECT cxinbox_record_event(%s, %s, %s, %s, %s)"
+"""One audit event appended by the server (PG_TUNING in store/pg/schema.py)."""
+
 _IDLE: Final = 0
 """psycopg's TransactionStatus.IDLE: no transaction open on the connection."""
 
@@ -96,6 +99,13 @@ class PgTx(SqliteTx):
                                 offset, limit, order, count_up_to,
                                 red_flags_first=red_flags_first)
 
+
+    def record_after(self, actor: str, action: str, target: str = "",
+                     details: dict[str, Any] | None = None) -> None:
+        from cxinbox.store import db
+
+        self.conn.after_commit.append(  # type: ignore[attr-defined]
+            (actor, action, target, db.event_details(details), db.now_ms()))
 
     def list_view(self, selection: Selection, offset: int, limit: int,
                   order: str = "newest", count_up_to: int | None = None, *,
@@ -198,16 +208,20 @@ class PgStore:
             with self._pipelined(kind) as conn:
                 yield conn
             return
-        with self._pool.connection() as raw, ExitStack() as to_commit:
-            # The snapshot's level goes out with the BEGIN, not as a statement of its own.
-            raw.isolation_level = IsolationLevel.REPEATABLE_READ if kind == "read" else None
-            with raw.transaction():
-                conn = PgConnection(raw, to_commit)
-                self._local.conn = conn
-                try:
-                    yield conn
-                finally:
-                    self._local.conn = None
+        with self._pool.connection() as raw:
+            with ExitStack() as to_commit:
+                # The snapshot's level goes out with the BEGIN, not as a statement of its own.
+                raw.isolation_level = (IsolationLevel.REPEATABLE_READ if kind == "read"
+                                       else None)
+                with raw.transaction():
+                    conn = PgConnection(raw, to_commit)
+                    self._local.conn = conn
+                    try:
+                        yield conn
+                    finally:
+                        self._local.conn = None
+            for event in conn.after_commit:
+                raw.execute(_RECORD_EVENT, event)
 
     @contextmanager
     def _pipelined(self, kind: str) -> Iterator[PgConnection]:
@@ -232,6 +246,8 @@ class PgStore:
                     self._local.conn = conn
                     yield conn
                     raw.execute("COMMIT", prepare=False)
+                    for event in conn.after_commit:  # each its own transaction, same trip
+                        raw.execute(_RECORD_EVENT, event)
             except BaseException:
                 if not raw.closed and raw.info.transaction_status != _IDLE:
                     with contextlib.suppress(Exception):
@@ -336,7 +352,7 @@ class PgStore:
                 tx.append_event(actor, action, target, details)
             return
         with self._pool.connection() as raw:
-            raw.execute("SELECT cxinbox_record_event(%s, %s, %s, %s, %s)",
+            raw.execute(_RECORD_EVENT,
                         (actor, action, target, db.event_details(details), db.now_ms()))
 
     def now_ms(self) -> int:
