@@ -26,7 +26,8 @@ stop at N (`list_conversations(..., count_up_to=N)`, a list's "10,000+") instead
 ones; `--search-count-up-to M` gives the bench's searches their own cap (the TUI counts a
 search to 200: tui/views.py SEARCH_COUNT_STEP). `--steps` also prints the wall and CPU of
 each step of a call (parse, transaction entry and exit, the page, the tags, the rows, the
-audited read; with the walked search's estimate and walk where the code has them).
+audited read; with the walked search's estimate and walk where the code has them; where
+the audited read and the tags leave with the read's COMMIT, they are in its exit).
 
     python bench/bench_pg_views.py --url URL --keep --repeat 10 --count-up-to 10000 \
         --search-count-up-to 200          # as the TUI asks
@@ -372,11 +373,15 @@ def steps(svc: Any, queries: list[str], repeat: int,
         timed_call("parse and compile", inbox.InboxService, "_selection"),
         timed_call("SLA check (refresh_sla)", inbox.InboxService, "refresh_sla"),
         timed_context("transaction", pgstore.PgStore, "_transaction"),
+        *([timed_call("list_view (check, page, tags sent)", pgstore.PgTx, "list_view")]
+          if hasattr(pgstore.PgTx, "list_view") else []),
         timed_call("list_page", pgstore.PgTx, "list_page"),
         *([timed_call("  search: planner's estimate", pgsearch, "estimated_matches"),
            timed_call("  search: walk (flags apart)", pgsearch, "_walk")] if pgsearch else []),
         timed_call("tags_for", sqlite_tx.SqliteTx, "tags_for"),
         timed_call("summaries", inbox, "summary_from_row"),
+        # Older code: the audited read in a transaction of its own after the read. Now it
+        # leaves with the read's COMMIT (StoreTx.record_after), inside "transaction: exit".
         timed_call("audited read (record_read)", inbox.InboxService, "record_read"),
         timed_call("whole call", inbox.InboxService, "list_conversations"),
     ]
