@@ -118,11 +118,12 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     sort = (ORDERS if dialect.index_hints else PORTABLE_ORDERS)[order]
     flagged_from = (f"FROM conversations c{dialect.indexed_by(FLAGGED_INDEXES[order])}"
                     f" WHERE {OPEN_SQL} AND c.merged_into IS NULL AND ({where})")
-    # The flagged page, the count and (for a first page, on PostgreSQL) the plain rows the
-    # rest is taken from are all sent before any is read: in PostgreSQL's pipelined reads,
-    # one round trip. A first page's rest is always the plain page itself less its flagged
-    # rows (`_between_flags` from 0: want + F = limit rows), wasted only when the flags
-    # fill the page; SQLite, with no round trips to save, reads it only when needed.
+    # The flagged page, the count and, for a first page where reads are pipelined
+    # (`pipelined_reads`: PostgreSQL), the plain rows the rest is taken from are all sent
+    # before any is read: one round trip. A first page's rest is always the plain page
+    # itself less its flagged rows (`_between_flags` from 0: want + F = limit rows), wasted
+    # only when the flags fill the page; SQLite, with no round trips to save, reads it
+    # only when needed.
     head_rows = conn.execute(_page_sql(flagged_from, sort), [*params, limit, offset])
     # The count as `_plain_page` makes it: stopped at `count_up_to` on PostgreSQL, exact
     # then capped on SQLite (whose count reads a covering index either way).
@@ -130,7 +131,7 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
                if dialect.bounded_counts or count_up_to is None else
                _count_sent(conn, _live_where(where), params))
     first_rest = (conn.execute(_page_sql(_live_where(where), sort), [*params, limit, 0])
-                  if not offset and dialect.name == "postgresql" else None)
+                  if not offset and dialect.pipelined_reads else None)
     head = _in_order([ConversationRecord(*r) for r in head_rows], sort)
     total = int(counted.fetchone()[0])
     if count_up_to is not None:
