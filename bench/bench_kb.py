@@ -2,6 +2,7 @@
 CLI with process start (in-process, and through a running `cxinbox serve`).
 
     python bench/bench_kb.py [--articles 2000] [--queries 300] [--cli-runs 30] [--pg]
+                             [--pg-url URL]
 
 Articles are built from a clinic vocabulary (English and Spanish, accents included): a
 title of 3 to 6 words, 2 to 4 tags, a Markdown body of 80 to 400 words; one in five is
@@ -14,6 +15,8 @@ moves with its load; the CPU time of each search is printed beside it.
 tests', tests/support/pgcluster.py) and runs the same searches through the service there:
 its figures, the ratio of the p95s, and for how many queries both backends found the
 same articles (the order inside the title group and the rest is each engine's own rank).
+`--pg-url URL` runs them in that database instead (built there once, then kept), with the
+server backend's CPU and the round trips per search (bench_pg_views.py `Backends`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -130,7 +134,7 @@ def line(name: str, ms: list[float]) -> str:
             f"  p95 {pct(ms, 0.95):7.2f} ms  max {max(ms):7.2f} ms")
 
 
-def measure(service: object, asked: list[str]
+def measure(service: object, asked: list[str], timed_end: Any = None,
             ) -> tuple[list[float], list[float], list[int], list[set[str]]]:
     """Each query through `service.search` (the first 20, as the TUI asks): wall and CPU
     ms and hit counts; then, untimed, the ids of every article each matches (read from
@@ -143,6 +147,8 @@ def measure(service: object, asked: list[str]
         took.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.thread_time() - c0) * 1000)
         found.append(len(hits))
+    if timed_end is not None:
+        timed_end()
     from cxinbox.domain.kb import search_words
     from cxinbox.store import kb
     from cxinbox.store.dialect import dialect_of
@@ -166,29 +172,48 @@ def measure(service: object, asked: list[str]
 
 
 def on_pg(count: int, config: object, me: str, asked: list[str], lite_took: list[float],
-          lite_slugs: list[set[str]]) -> None:
+          lite_slugs: list[set[str]], url: str | None = None) -> None:
+    """The same searches on PostgreSQL: in a throwaway cluster, or in the database at `url`
+    (the articles are built there once, when it has none; then kept for the next run)."""
+    import contextlib
+
     sys.path.insert(0, str(ROOT))
+    from bench_pg_views import Backends
     from tests.support.pgcluster import pg_cluster
 
     from cxinbox.service.inbox import InboxService
     from cxinbox.service.kb import KbService
     from cxinbox.store.pg.store import PgStore
 
-    with pg_cluster() as cluster:
-        cluster.create_database("bench_kb")
-        store = PgStore(cluster.url("bench_kb"))
+    with contextlib.ExitStack() as stack:
+        if url is None:
+            cluster = stack.enter_context(pg_cluster())
+            cluster.create_database("bench_kb")
+            url = cluster.url("bench_kb")
+        store = PgStore(url)
         try:
-            started = time.perf_counter()
-            fill(store, count)
-            store.conn.execute("VACUUM ANALYZE kb_articles")
-            print(f"PostgreSQL: built {count} articles in"
-                  f" {time.perf_counter() - started:.1f} s")
-            took, cpu, _, slugs = measure(
-                KbService(InboxService(store, config, me)), asked)  # type: ignore[arg-type]
+            if not store.conn.execute("SELECT count(*) FROM kb_articles").fetchone()[0]:
+                started = time.perf_counter()
+                fill(store, count)
+                store.conn.execute("VACUUM ANALYZE kb_articles")
+                print(f"PostgreSQL: built {count} articles in"
+                      f" {time.perf_counter() - started:.1f} s")
+            service = KbService(InboxService(store, config, me))  # type: ignore[arg-type]
+            service.search("warm up")
+            backends = Backends(store)
+            backends.refresh()
+            before = backends.sample()
+            ended: list[tuple[float, int]] = []
+            took, cpu, _, slugs = measure(service, asked,
+                                          lambda: ended.append(backends.sample()))
+            after = ended[0]
         finally:
             store.close()
     print(line("PostgreSQL KbService.search", took))
     print(line("  the same, CPU time", cpu))
+    print(f"{'  server backend, per search':<34} CPU {(after[0] - before[0]) * 1000 / len(asked):.2f}"
+          f" ms (mean; /proc, 10 ms ticks), round trips {(after[1] - before[1]) / len(asked):.2f}"
+          f"; load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     same = sum(1 for a, b in zip(slugs, lite_slugs, strict=True) if a == b)
     print(f"{'':<34} p95 PostgreSQL / SQLite: {pct(took, 0.95) / pct(lite_took, 0.95):.2f};"
           f" every match the same for {same} of {len(asked)} queries")
@@ -201,6 +226,9 @@ def main() -> None:
     parser.add_argument("--cli-runs", type=int, default=30)
     parser.add_argument("--pg", action="store_true",
                         help="the same searches on PostgreSQL too, after SQLite's")
+    parser.add_argument("--pg-url", default=None,
+                        help="with --pg: this database instead of a throwaway cluster (the"
+                             " articles are built there when it has none, and kept)")
     args = parser.parse_args()
 
     from cxinbox.config import load_config
@@ -234,7 +262,7 @@ def main() -> None:
     print(f"{'':<34} hits per query: median {statistics.median(found):.0f},"
           f" none for {sum(1 for f in found if f == 0)} of {len(found)}")
     if args.pg:
-        on_pg(args.articles, config, me, asked, took, slugs)
+        on_pg(args.articles, config, me, asked, took, slugs, args.pg_url)
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     env.pop("CXINBOX_CONFIG", None)

@@ -26,7 +26,8 @@ stop at N (`list_conversations(..., count_up_to=N)`, a list's "10,000+") instead
 ones; `--search-count-up-to M` gives the bench's searches their own cap (the TUI counts a
 search to 200: tui/views.py SEARCH_COUNT_STEP). `--steps` also prints the wall and CPU of
 each step of a call (parse, transaction entry and exit, the page, the tags, the rows, the
-audited read; with the walked search's estimate and walk where the code has them).
+audited read; with the walked search's estimate and walk where the code has them; where
+the audited read and the tags leave with the read's COMMIT, they are in its exit).
 
     python bench/bench_pg_views.py --url URL --keep --repeat 10 --count-up-to 10000 \
         --search-count-up-to 200          # as the TUI asks
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import statistics
 import sys
 import time
@@ -176,6 +178,41 @@ def fill(url: str, n: int, now: int) -> None:
               f" in {time.perf_counter() - started - filled:.0f} s", flush=True)
 
 
+class Backends:
+    """The server's side of each call: the CPU time and the waits for the client of the
+    store's pooled backends (read from /proc: the bench must run on the database's
+    machine, as the same or a privileged user; otherwise both read as 0). A backend
+    blocks once for each round trip it serves, so its voluntary context switches count
+    round trips (a lock wait would add one; a read's plan has none)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.pids: list[int] = []
+
+    def refresh(self) -> None:
+        with self.store.read() as conn:
+            mine = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+            self.pids = [int(r[0]) for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND backend_type = 'client backend' AND pid <> ?", (mine,))]
+            self.pids.append(int(mine))
+
+    def sample(self) -> tuple[float, int]:
+        """(CPU seconds, voluntary context switches) summed over the backends."""
+        tick = float(os.sysconf("SC_CLK_TCK"))
+        cpu, waits = 0.0, 0
+        for pid in self.pids:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                cpu += (int(stat[11]) + int(stat[12])) / tick
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        waits += int(line.split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+        return cpu, waits
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -223,6 +260,7 @@ def main() -> None:
                 SlaPolicyConfig(name="front desk", first_response_s=3600,
                                 next_response_s=3600),)))
             svc = InboxService(store, config, "maria")
+            backends = Backends(store)
             views = {v.query for v in STANDARD_VIEWS}
             searched = (args.count_up_to if args.search_count_up_to is None
                         else args.search_count_up_to)
@@ -234,14 +272,19 @@ def main() -> None:
             for query in queries:
                 cap = cap_of(query)
                 svc.list_conversations(query, 0, PAGE, cap)  # warm
+                backends.refresh()
                 times, cpus = [], []
                 total = 0
+                server_before = backends.sample()
                 for _ in range(args.repeat):
                     started, cpu = time.perf_counter(), time.process_time()
                     total = svc.list_conversations(query, 0, PAGE, cap).total
                     times.append(time.perf_counter() - started)
                     cpus.append(time.process_time() - cpu)
-                rows.append((query, total, times, cpus))
+                server_after = backends.sample()
+                server = ((server_after[0] - server_before[0]) / args.repeat,
+                          (server_after[1] - server_before[1]) / args.repeat)
+                rows.append((query, total, times, cpus, server))
             if args.steps:
                 steps(svc, queries, args.repeat, cap_of)
             if args.explain:
@@ -254,15 +297,20 @@ def main() -> None:
         capped += f" (searches {args.search_count_up_to})"
     print(f"\n{args.conversations:,} conversations on PostgreSQL, list_conversations(query,"
           f" 0, {PAGE}{capped}) through the service, {args.repeat} runs each (ms; CPU of this"
-          " process)")
-    print(f"{'query':<58} {'matches':>9} {'p50':>7} {'p95':>7} {'CPU p50':>8}")
-    for query, total, times, cpus in rows:
-        print(f"{(query or '(everything)')[:58]:<58} {total:>9,} {statistics.median(times) * ms:>7.1f}"
-              f" {pct(times, 0.95) * ms:>7.1f} {statistics.median(cpus) * ms:>8.1f}")
+          " process, the server backends' CPU per call (mean, /proc: 10 ms ticks), and the"
+          " round trips per call)")
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    print(f"load average at the end: {load}")
+    print(f"{'query':<50} {'matches':>9} {'p50':>7} {'p95':>7} {'CPU p50':>8}"
+          f" {'srv CPU':>8} {'trips':>6}")
+    for query, total, times, cpus, (server_cpu, trips) in rows:
+        print(f"{(query or '(everything)')[:50]:<50} {total:>9,} {statistics.median(times) * ms:>7.1f}"
+              f" {pct(times, 0.95) * ms:>7.1f} {statistics.median(cpus) * ms:>8.1f}"
+              f" {server_cpu * ms:>8.1f} {trips:>6.1f}")
     every = [t for row in rows for t in row[2]]
-    print(f"{'all':<58} {'':>9} {statistics.median(every) * ms:>7.1f}"
+    print(f"{'all':<50} {'':>9} {statistics.median(every) * ms:>7.1f}"
           f" {pct(every, 0.95) * ms:>7.1f}")
-    slow = [q or "(everything)" for q, _t, times, _c in rows if pct(times, 0.95) * ms >= 50]
+    slow = [q or "(everything)" for q, _t, times, _c, _s in rows if pct(times, 0.95) * ms >= 50]
     print(f"target p95 < 50 ms: {'met by every query' if not slow else 'missed by ' + ', '.join(slow)}")
 
 
@@ -325,11 +373,15 @@ def steps(svc: Any, queries: list[str], repeat: int,
         timed_call("parse and compile", inbox.InboxService, "_selection"),
         timed_call("SLA check (refresh_sla)", inbox.InboxService, "refresh_sla"),
         timed_context("transaction", pgstore.PgStore, "_transaction"),
+        *([timed_call("list_view (check, page, tags sent)", pgstore.PgTx, "list_view")]
+          if hasattr(pgstore.PgTx, "list_view") else []),
         timed_call("list_page", pgstore.PgTx, "list_page"),
         *([timed_call("  search: planner's estimate", pgsearch, "estimated_matches"),
            timed_call("  search: walk (flags apart)", pgsearch, "_walk")] if pgsearch else []),
         timed_call("tags_for", sqlite_tx.SqliteTx, "tags_for"),
         timed_call("summaries", inbox, "summary_from_row"),
+        # Older code: the audited read in a transaction of its own after the read. Now it
+        # leaves with the read's COMMIT (StoreTx.record_after), inside "transaction: exit".
         timed_call("audited read (record_read)", inbox.InboxService, "record_read"),
         timed_call("whole call", inbox.InboxService, "list_conversations"),
     ]

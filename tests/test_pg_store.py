@@ -10,6 +10,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -137,6 +138,90 @@ def test_recorded_reads_and_durable_marks(pg: PgStore) -> None:
         assert tx.event_at(1) is not None
     assert pg.conn.execute("SELECT value FROM cxinbox_meta WHERE key = 'durable_mark'"
                            ).fetchone()[0] == "2"
+
+
+def test_events_recorded_by_the_server_hash_as_the_chain_walk_expects(pg: PgStore) -> None:
+    """record_event appends through the server's cxinbox_record_event, which hashes the
+    event itself: its JSON text must be the one store/db.py event_hash hashes, for any
+    text (quotes, backslashes, control characters, non-ASCII), or the walk breaks."""
+    awkward = ['plain', 'quote " and \\ backslash', "tab\tnew\nline\rcr\bbs\ffeed",
+               "\x01\x1f\x7f controls", "é ü ñ 中文 😀 \u2028 \u2029", "</script>", ""]
+    with pg.writing() as tx:
+        tx.append_event("maria", "test.before", "conversation:1", {"k": "v"})
+    for i, text in enumerate(awkward):
+        pg.record_event(text or "maria", "conversation.view", f"conversation:{text}",
+                        {"query": text, "n": i, "shown": [1, 2], "é": None})
+        with pg.writing() as tx:  # the client's appends go on from the server's
+            tx.append_event("maria", "test.between", "", {"i": i})
+    with pg.writing() as tx:  # and one joined to the transaction this thread has open
+        tx.append_event("maria", "test.joined")
+        pg.record_event("maria", "conversation.view", "conversation:2")
+    with pg.read() as conn:
+        walk = walk_event_chain(conn)
+        assert walk.bad_seq is None and walk.count == 3 + 2 * len(awkward)
+        rows = conn.execute("SELECT seq, at, actor, details FROM events ORDER BY seq").fetchall()
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+    assert all(a[1] <= b[1] for a, b in pairwise(rows))
+    assert rows[1][2] == "plain" and '"query":"quote' in rows[3][3]
+
+
+def test_an_event_recorded_after_a_read_is_appended_once_it_commits(pg: PgStore) -> None:
+    """record_after: the audit event of a read goes in its own transaction right after the
+    read's COMMIT (in the same round trip), in a read or a write block alike, and not at
+    all when the block fails."""
+    import psycopg
+
+    with pg.reading() as tx:
+        tx.record_after("maria", "conversation.list", "", {"count": 3, "shown": [1, 2]})
+        assert tx.chain_head().count == 0
+    with pytest.raises(psycopg.errors.UndefinedTable), pg.reading() as tx:
+        tx.record_after("maria", "conversation.list", "", {"lost": True})
+        pg.conn.execute("SELECT * FROM no_such_table").fetchall()
+    with pg.writing() as tx:
+        tx.append_event("maria", "test.write")
+        tx.record_after("maria", "conversation.view", "conversation:1")
+    with pg.read() as conn:
+        assert walk_event_chain(conn).bad_seq is None
+        got = [tuple(r) for r in conn.execute(
+            "SELECT seq, action, details FROM events ORDER BY seq").fetchall()]
+    assert got == [(1, "conversation.list", '{"count":3,"shown":[1,2]}'),
+                   (2, "test.write", "{}"), (3, "conversation.view", "{}")]
+
+
+def _append(store: PgStore, action: str) -> None:
+    with store.writing() as tx:
+        tx.append_event("maria", action)
+
+
+def test_a_pipelined_transaction_that_fails_is_rolled_back_and_its_connection_reused(
+        pg: PgStore) -> None:
+    """reading() and recording() send their BEGIN and COMMIT in the pipeline themselves: a
+    failed statement, or an exception in the block, leaves nothing written and the pooled
+    connection idle for the next transaction."""
+    import psycopg
+
+    with pytest.raises(psycopg.errors.UndefinedTable), pg.recording() as tx:
+        tx.append_event("maria", "test.lost")
+        pg.conn.execute("SELECT * FROM no_such_table").fetchall()
+    with pytest.raises(RuntimeError), pg.recording() as tx:
+        tx.append_event("maria", "test.lost")
+        raise RuntimeError("abandon")
+    with pytest.raises(psycopg.errors.UndefinedTable), pg.reading():
+        pg.conn.execute("SELECT * FROM no_such_table").fetchall()
+    with pg.recording() as tx:
+        assert tx.append_event("maria", "test.kept") == 1
+    with pg.reading() as tx:
+        head = tx.chain_head()
+        # One snapshot for the whole read: a commit made meanwhile (by another thread,
+        # on a connection of its own) is not seen in it.
+        writer = threading.Thread(target=lambda: _append(pg, "test.meanwhile"))
+        writer.start()
+        writer.join(timeout=60)
+        assert not writer.is_alive()
+        assert tx.chain_head() == head and head.count == 1
+    with pg.read() as conn:
+        assert walk_event_chain(conn).count == 2
+        assert conn.raw.info.transaction_status == 2  # INTRANS: this block's own
 
 
 # -- the service on PostgreSQL -------------------------------------------------------------

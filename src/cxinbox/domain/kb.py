@@ -78,6 +78,8 @@ def check_slug(value: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case without accents ("Sábado" -> "sabado"), as the search index folds."""
+    if text.isascii():  # nothing to decompose: most words (a snippet folds every one)
+        return text.lower()
     import unicodedata
 
     folded = unicodedata.normalize("NFKD", text)

@@ -33,7 +33,7 @@ from cxinbox.domain.threading import normalize_subject
 from cxinbox.service import undo
 from cxinbox.service.mentions import mentioned_users
 from cxinbox.service.sla import SlaService
-from cxinbox.store.interface import Selection, Store, StoreTx
+from cxinbox.store.interface import ListView, Selection, Store, StoreTx
 from cxinbox.store.records import (
     ContactRecord,
     ConversationRecord,
@@ -268,8 +268,7 @@ class InboxService:
         one. They are audit records, not changes: the change feed never carries them
         (service/feed.py).
         """
-        with self.store.recording() as tx:
-            tx.append_event(self.actor, action, target, details)
+        self.store.record_event(self.actor, action, target, details)
 
     # -- the per-person change limit ---------------------------------------------------------
 
@@ -345,27 +344,33 @@ class InboxService:
             raise BadRequest("count_up_to must be 1..10000000")
         selection, parsed = self._selection(query)
 
-        def read(tx: StoreTx) -> tuple[list[ConversationRecord], int, dict[int, list[str]]]:
-            rows, total = tx.list_page(selection, offset, limit, parsed.sort, count_up_to,
-                                       red_flags_first=parsed.red_flags_first)
-            return rows, total, tx.tags_for([r.id for r in rows])
-
         # The SLA check is the first read of the list's own transaction: when no due time
         # is stale in its snapshot, the list reads that snapshot as refresh_sla would have
-        # left it, with no transaction of its own for the check (on PostgreSQL that was
-        # three of a list's round trips to the server).
+        # left it, with no transaction of its own for the check (on PostgreSQL the check,
+        # the page and its count go out together, and the tags come with the COMMIT).
+        # The audited read is appended right after the read commits, before anything is
+        # returned (on PostgreSQL in the same round trip as the COMMIT and the tags).
+        def audited(tx: StoreTx, got: ListView | None) -> ListView | None:
+            if got is not None:
+                tx.record_after(self.actor, "conversation.list", "", {
+                    "query": query, "offset": offset, "limit": limit, "count": got[1],
+                    "shown": [r.id for r in got[0]]})
+            return got
+
         with self.store.reading() as tx:
-            stale = self.sla.enabled and tx.has_sla_dirty()
-            got = None if stale else read(tx)
+            got = audited(tx, tx.list_view(selection, offset, limit, parsed.sort, count_up_to,
+                                           red_flags_first=parsed.red_flags_first,
+                                           unless_sla_dirty=self.sla.enabled))
         if got is None:
             self.refresh_sla()
             with self.store.reading() as tx:
-                got = read(tx)
-        rows, total, tags = got
+                got = audited(tx, tx.list_view(selection, offset, limit, parsed.sort,
+                                               count_up_to,
+                                               red_flags_first=parsed.red_flags_first))
+        assert got is not None
+        rows, total, tags_of = got
+        tags = tags_of()
         items = tuple(summary_from_row(r, tags[r.id]) for r in rows)
-        self.record_read("conversation.list", "", {
-            "query": query, "offset": offset, "limit": limit, "count": total,
-            "shown": [r.id for r in rows]})
         return Page(items=items, total=total, offset=offset, limit=limit)
 
     def matching_ids(self, query: str) -> list[int]:

@@ -118,12 +118,24 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     sort = (ORDERS if dialect.index_hints else PORTABLE_ORDERS)[order]
     flagged_from = (f"FROM conversations c{dialect.indexed_by(FLAGGED_INDEXES[order])}"
                     f" WHERE {OPEN_SQL} AND c.merged_into IS NULL AND ({where})")
-    head = _ordered(conn, flagged_from, params, offset, limit, sort)
+    # The flagged page, the count and, for a first page where reads are pipelined
+    # (`pipelined_reads`: PostgreSQL), the plain rows the rest is taken from are all sent
+    # before any is read: one round trip. A first page's rest is always the plain page
+    # itself less its flagged rows (`_between_flags` from 0: want + F = limit rows), wasted
+    # only when the flags fill the page; SQLite, with no round trips to save, reads it
+    # only when needed.
+    head_rows = conn.execute(_page_sql(flagged_from, sort), [*params, limit, offset])
     # The count as `_plain_page` makes it: stopped at `count_up_to` on PostgreSQL, exact
     # then capped on SQLite (whose count reads a covering index either way).
-    total = (_count_up_to(conn, _live_where(where), params, count_up_to)
-             if dialect.bounded_counts or count_up_to is None else
-             min(_count(conn, _live_where(where), params), count_up_to))
+    counted = (_count_up_to_sent(conn, _live_where(where), params, count_up_to)
+               if dialect.bounded_counts or count_up_to is None else
+               _count_sent(conn, _live_where(where), params))
+    first_rest = (conn.execute(_page_sql(_live_where(where), sort), [*params, limit, 0])
+                  if not offset and dialect.pipelined_reads else None)
+    head = _in_order([ConversationRecord(*r) for r in head_rows], sort)
+    total = int(counted.fetchone()[0])
+    if count_up_to is not None:
+        total = min(total, count_up_to)
     want = limit - len(head)
     if not want:
         return head, total
@@ -145,7 +157,11 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     known = start + 1 if count_up_to is not None and total >= count_up_to else total
     if few is not None and flags <= FEW_FLAGS:
         keys = sorted(sort.key(r) for r in few)
-        rest = _between_flags(conn, where, params, start, want, sort, keys, known)
+        window = None
+        if first_rest is not None and start == 0 and want + len(keys) == limit:
+            window = (_in_order([ConversationRecord(*r) for r in first_rest], sort)
+                      if known > 0 else [])
+        rest = _between_flags(conn, where, params, start, want, sort, keys, known, window)
     else:
         # The open flags' ids, read once from their partial index (ids only), and each entry
         # of the list's index tested against them by its id: testing `red_flag` itself
@@ -160,14 +176,16 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
 
 def _between_flags(conn: sqlite3.Connection, where: str, params: Sequence[object],
                    start: int, want: int, sort: _Order, keys: list[tuple[int, ...]],
-                   known: int) -> list[ConversationRecord]:
+                   known: int, window: list[ConversationRecord] | None = None,
+                   ) -> list[ConversationRecord]:
     """Rows `start` .. `start + want` of the unflagged matches, with few flags (their sort
     `keys`, F of them): row `u` of the rest is plain row `u + b`, where `b` is how many
     flagged rows the plain order puts before it (0 <= b <= F), so the plain rows from `u`
     on, `want + F` of them, hold the page, and each one's place in the rest is found by
     counting the flagged keys before its own. The plain page walks its index and skips
     without reading a row."""
-    window = _page(conn, _live_where(where), params, start, want + len(keys), sort, known)
+    if window is None:  # else: those plain rows, already read
+        window = _page(conn, _live_where(where), params, start, want + len(keys), sort, known)
     rest: list[ConversationRecord] = []
     for place, row in enumerate(window, start=start):
         if row.red_flag is not None:  # a live match with an open flag: the flagged part's
@@ -183,9 +201,12 @@ def _ordered(conn: sqlite3.Connection, base: str, params: Sequence[object], offs
              limit: int, sort: _Order) -> list[ConversationRecord]:
     """The rows at `offset` of `base` in `sort` order, `limit` of them at most: the ids
     walked on an index in list order, then their full rows."""
-    rows = [ConversationRecord(*r) for r in conn.execute(_page_sql(base, sort),
-                                                         [*params, limit, offset])]
-    # The page's rows come back by id; put them in list order (a page, not the matches).
+    return _in_order([ConversationRecord(*r) for r in conn.execute(
+        _page_sql(base, sort), [*params, limit, offset])], sort)
+
+
+def _in_order(rows: list[ConversationRecord], sort: _Order) -> list[ConversationRecord]:
+    """A page's rows (read back by id) put in list order (a page, not the matches)."""
     rows.sort(key=sort.key, reverse=sort.reverse)
     return rows
 
@@ -313,6 +334,20 @@ def _live_where(where: str) -> str:
 
 def _count(conn: sqlite3.Connection, base: str, params: Sequence[object]) -> int:
     return int(conn.execute(f"SELECT count(*) {base}", list(params)).fetchone()[0])
+
+
+def _count_sent(conn: sqlite3.Connection, base: str, params: Sequence[object]) -> Any:
+    """`_count`'s statement sent, its one row read later from the cursor returned."""
+    return conn.execute(f"SELECT count(*) {base}", list(params))
+
+
+def _count_up_to_sent(conn: sqlite3.Connection, base: str, params: Sequence[object],
+                      count_up_to: int | None) -> Any:
+    """`_count_up_to`'s statement sent, its one row read later from the cursor returned."""
+    if count_up_to is None:
+        return _count_sent(conn, base, params)
+    return conn.execute(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT ?) AS n",
+                        [*params, count_up_to])
 
 
 def _count_up_to(conn: sqlite3.Connection, base: str, params: Sequence[object],
@@ -500,9 +535,11 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
             "flagged_messages": row[3]}
 
 
+SLA_DIRTY_SQL = "SELECT 1 FROM conversations WHERE sla_dirty = 1 LIMIT 1"
+
+
 def has_sla_dirty(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM conversations WHERE sla_dirty = 1 LIMIT 1").fetchone() \
-        is not None
+    return conn.execute(SLA_DIRTY_SQL).fetchone() is not None
 
 
 def sla_dirty_rows(conn: sqlite3.Connection, limit: int) -> list[SlaFactsRecord]:

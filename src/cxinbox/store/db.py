@@ -52,6 +52,11 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def event_details(details: dict[str, Any] | None) -> str:
+    """An event's details as stored (and hashed): compact JSON, keys sorted."""
+    return json.dumps(details or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def event_hash(prev_hash: str, seq: int, at: int, actor: str, action: str, target: str,
                 details: str) -> str:
     payload = json.dumps([prev_hash, seq, at, actor, action, target, details],
@@ -346,8 +351,7 @@ def append_event(conn: sqlite3.Connection, actor: str, action: str, target: str 
     The time is read after the lock, so `at` never goes back as `seq` grows."""
     prev_seq, prev_hash = dialect_of(conn).chain_head(conn)
     at = now_ms() if at is None else at
-    details_json = json.dumps(details or {}, ensure_ascii=False, sort_keys=True,
-                              separators=(",", ":"))
+    details_json = event_details(details)
     seq = prev_seq + 1
     digest = event_hash(prev_hash, seq, at, actor, action, target, details_json)
     conn.execute(

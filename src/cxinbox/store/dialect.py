@@ -79,6 +79,9 @@ class Dialect:
     """The database is one file of pages the store accounts for and gives back itself."""
     disables_triggers: bool
     """A trigger is lifted by disabling it (else by dropping and re-creating it)."""
+    pipelined_reads: bool = False
+    """A read's statements go out without waiting for each answer, so one sent early on
+    the chance it is needed costs no round trip of its own (PostgreSQL's service reads)."""
 
     def json_text(self, column: str, key: str) -> str:
         """The value of `key` in the JSON object held in `column` (text; NULL if absent)."""
@@ -141,7 +144,8 @@ POSTGRESQL: Final = Dialect(name="postgresql", greatest="GREATEST", least="LEAST
                             " FROM jsonb_array_elements_text(CAST(? AS jsonb))",
                             json_texts="SELECT jsonb_array_elements_text(CAST(? AS jsonb))",
                             skip_locked=" FOR UPDATE SKIP LOCKED", array_binds=True,
-                            bounded_counts=True, file_pages=False, disables_triggers=True)
+                            bounded_counts=True, file_pages=False, disables_triggers=True,
+                            pipelined_reads=True)
 
 
 def dialect_of(conn: Any) -> Dialect:

@@ -101,6 +101,10 @@ class Selection:
     __slots__ = ()
 
 
+ListView = tuple[list[ConversationRecord], int, Callable[[], dict[int, list[str]]]]
+"""A list's page, its count and its tags (`StoreTx.list_view`)."""
+
+
 class StoreTx(Protocol):
     """One transaction (a read snapshot or a write) and the operations inside it."""
 
@@ -112,6 +116,26 @@ class StoreTx(Protocol):
         """One page of live conversations in `order` (a `sort:` value), those with an open
         red flag before all others if `red_flags_first`, and the count (at most
         `count_up_to`, when given: then "at least that many")."""
+        ...
+
+    def list_view(self, selection: Selection, offset: int, limit: int,
+                  order: str = "newest", count_up_to: int | None = None, *,
+                  red_flags_first: bool = False, unless_sla_dirty: bool = False,
+                  ) -> ListView | None:
+        """`list_page` and the page's tags, read together: what a list shows. None, with
+        nothing else read, when `unless_sla_dirty` and a due time is stale in this
+        snapshot (the caller refreshes them, then reads again). The tags come from
+        `tags()`, to be called after the `reading()` block: on PostgreSQL the whole read
+        is then two round trips (the check and the page, then the tags with the COMMIT)."""
+        ...
+
+    def record_after(self, actor: str, action: str, target: str = "",
+                     details: dict[str, Any] | None = None) -> None:
+        """Append an audit event (as `Store.record_event`) in a transaction of its own
+        right after this one commits, before the `reading()` or `writing()` block that
+        made this handle returns (its exit raises if the append fails: the caller then
+        shows nothing). On PostgreSQL the append leaves with the COMMIT, in the same
+        round trip."""
         ...
 
     def matching_ids(self, selection: Selection) -> list[int]: ...
@@ -925,6 +949,12 @@ class Store(Protocol):
     def recording(self) -> AbstractContextManager[StoreTx]:
         """A write that records a read (an audit event): it commits without waiting for
         the disk where the backend allows, since it sits on the path of every list."""
+        ...
+
+    def record_event(self, actor: str, action: str, target: str = "",
+                     details: dict[str, Any] | None = None) -> None:
+        """Append one audit event in a `recording()` of its own (or in the transaction
+        this thread has open): on PostgreSQL one statement, one round trip."""
         ...
 
     def select(self, where: Node, ctx: QueryContext, *, sla: bool) -> Selection:

@@ -16,6 +16,7 @@ cut here from the body as FTS5 cuts its own (`_snippet`).
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -107,11 +108,14 @@ def search(conn: sqlite3.Connection, words: Sequence[tuple[str, bool]],
 _PG_QUERY = ("cxinbox_search(CAST(? AS text[]), CAST(? AS boolean[]), FALSE)")
 _PG_SEARCH = (
     "SELECT a.slug, a.title, a.tags, a.audience, a.link, a.revision, a.updated_at, a.body"
-    f" FROM kb_articles a, {_PG_QUERY} AS q WHERE a.retired = 0 AND a.search @@ q"
-    " ORDER BY ts_filter(a.search, '{a}') @@ q DESC,"
+    f" FROM kb_articles a, {_PG_QUERY} AS q,"
+    " cxinbox_search_title(CAST(? AS text[]), CAST(? AS boolean[])) AS t"
+    " WHERE a.retired = 0 AND a.search @@ q"
+    " ORDER BY a.search @@ t DESC,"
     " ts_rank('{0.1, 0, 0.5, 1}', a.search, q, 1) DESC, a.id LIMIT ?")
-"""PostgreSQL's search: title matches first, then by rank (weights D, C, B, A: body 1,
-tags 5, title 10 as FTS5's bm25 weighs them; normalised by the log of the length)."""
+"""PostgreSQL's search: title matches first (`t`, the query on the title's lexemes alone:
+weight A), then by rank (weights D, C, B, A: body 1, tags 5, title 10 as FTS5's bm25
+weighs them; normalised by the log of the length)."""
 
 
 def _search_pg(conn: sqlite3.Connection, words: Sequence[tuple[str, bool]],
@@ -120,11 +124,16 @@ def _search_pg(conn: sqlite3.Connection, words: Sequence[tuple[str, bool]],
     prefixes = [not phrase for _, phrase in words]
     return [KbHitRecord(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), int(r[5]),
                         int(r[6]), _snippet(str(r[7]), words))
-            for r in conn.execute(_PG_SEARCH, (terms, prefixes, limit))]
+            for r in conn.execute(_PG_SEARCH, (terms, prefixes, terms, prefixes, limit))]
 
 
 _TOKEN = re.compile(r"[^\W_]+")
 """A word as FTS5's unicode61 and `cxinbox_words` cut them: a run of letters and digits."""
+
+
+_fold_word = functools.lru_cache(maxsize=8192)(fold)
+"""`fold` of one word of an article, remembered: the articles' words repeat, and a snippet
+folds every word of every body it cuts."""
 
 
 def _snippet(body: str, words: Sequence[tuple[str, bool]],
@@ -132,13 +141,20 @@ def _snippet(body: str, words: Sequence[tuple[str, bool]],
     """FTS5's `snippet()` of `body` for these words, made without FTS5: `size` words where
     the most different typed words match (a window that starts a sentence wins a tie),
     each matched word between \\x02 and \\x03, '…' where the body is cut."""
-    tokens = [(m.start(), m.end(), fold(m.group())) for m in _TOKEN.finditer(body)]
+    folded = body.lower() if body.isascii() else None  # as fold() makes each ASCII word
+    tokens = [(m.start(), m.end(), _fold_word(m.group()) if folded is None
+               else folded[m.start():m.end()]) for m in _TOKEN.finditer(body)]
     if not tokens:
         return body
     hits: list[tuple[int, int, int]] = []  # (first token, last token, which word)
     for n, (word, phrase) in enumerate(words):
         parts = _TOKEN.findall(fold(word))
         if not parts:
+            continue
+        if len(parts) == 1:  # one word (what is typed, mostly): each token against it
+            part = parts[0]
+            hits += [(i, i, n) for i, (_, _, token) in enumerate(tokens)
+                     if token == part or (not phrase and token.startswith(part))]
             continue
         for i in range(len(tokens) - len(parts) + 1):
             if all(tokens[i + j][2] == part for j, part in enumerate(parts[:-1])):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.interface import Selection, StoreTx
@@ -119,14 +119,20 @@ class SqliteStoreOps:
         from cxinbox.store.sqlite_tx import SqliteTx
 
         with self.read() as conn:
-            yield SqliteTx(conn)
+            tx = SqliteTx(conn)
+            yield tx
+        for event in tx.after:
+            self.record_event(*event)
 
     @contextmanager
     def writing(self) -> Iterator[StoreTx]:
         from cxinbox.store.sqlite_tx import SqliteTx
 
         with self.write() as conn:
-            yield SqliteTx(conn)
+            tx = SqliteTx(conn)
+            yield tx
+        for event in tx.after:
+            self.record_event(*event)
 
     @contextmanager
     def rehearsing(self) -> Iterator[StoreTx]:
@@ -146,6 +152,11 @@ class SqliteStoreOps:
         assert isinstance(self, Database)
         with read_record_write(self) as conn:
             yield SqliteTx(conn)
+
+    def record_event(self, actor: str, action: str, target: str = "",
+                     details: dict[str, Any] | None = None) -> None:
+        with self.recording() as tx:
+            tx.append_event(actor, action, target, details)
 
     @contextmanager
     def bulk_writes(self) -> Iterator[None]:

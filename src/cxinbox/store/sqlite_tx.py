@@ -33,7 +33,7 @@ from cxinbox.store import (
 )
 from cxinbox.store import conversations as convs
 from cxinbox.store.db import append_event
-from cxinbox.store.interface import Selection, SlaRow
+from cxinbox.store.interface import ListView, Selection, SlaRow
 from cxinbox.store.records import (
     AlertRecord,
     ArrivalRecord,
@@ -100,10 +100,13 @@ if TYPE_CHECKING:
 class SqliteTx:
     """One transaction's operations (implements `store.interface.StoreTx`)."""
 
-    __slots__ = ("conn",)
+    __slots__ = ("after", "conn")
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.after: list[tuple[str, str, str, dict[str, Any] | None]] = []
+        """Audit events to append once this transaction has committed (`record_after`):
+        the store that made the handle appends them."""
 
     # -- conversations and lists
 
@@ -113,6 +116,21 @@ class SqliteTx:
         s = _of(selection)
         return convs.list_page(self.conn, s.where, s.params, offset, limit, order,
                                count_up_to, red_flags_first=red_flags_first)
+
+    def list_view(self, selection: Selection, offset: int, limit: int,
+                  order: str = "newest", count_up_to: int | None = None, *,
+                  red_flags_first: bool = False, unless_sla_dirty: bool = False,
+                  ) -> ListView | None:
+        if unless_sla_dirty and self.has_sla_dirty():
+            return None
+        rows, total = self.list_page(selection, offset, limit, order, count_up_to,
+                                     red_flags_first=red_flags_first)
+        tags = self.tags_for([r.id for r in rows])
+        return rows, total, lambda: tags
+
+    def record_after(self, actor: str, action: str, target: str = "",
+                     details: dict[str, Any] | None = None) -> None:
+        self.after.append((actor, action, target, details))
 
     def matching_ids(self, selection: Selection) -> list[int]:
         s = _of(selection)

@@ -312,7 +312,7 @@ class PgConnection:
     """The part of sqlite3.Connection the store's SQL modules use, over one psycopg
     connection (whose transaction the caller manages)."""
 
-    __slots__ = ("_pipe", "_to_commit", "raw")
+    __slots__ = ("_pipe", "_to_commit", "after_commit", "raw")
     dialect = POSTGRESQL
 
     def __init__(self, raw: psycopg.Connection[Any],
@@ -323,6 +323,9 @@ class PgConnection:
         self.raw = raw
         self._pipe: Pipeline | None = pipe
         self._to_commit = to_commit
+        self.after_commit: list[tuple[object, ...]] = []
+        """Audit events (`cxinbox_record_event`'s arguments) the store appends right after
+        this transaction's COMMIT, each in a transaction of its own (PgTx.record_after)."""
         raw.row_factory = _row_factory
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = (), *,

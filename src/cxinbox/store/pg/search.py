@@ -70,12 +70,17 @@ def list_page(conn: Any, where: str, params: Sequence[object], per_row: str | No
         return convs.list_page(conn, where, params, offset, limit, order, count_up_to,
                                red_flags_first=red_flags_first)
     assert per_row is not None and count_up_to is not None
+    # The open flags' matches (few, from their own index) go out with the estimate's
+    # statements: one round trip for both in the service's pipelined reads.
+    flagged = _flagged_sent(conn, per_row, per_row_params) if red_flags_first else None
     matches, everything = estimated_matches(conn, where, params)
     expected = count_up_to * max(everything, 1.0) / max(matches, 1.0)
     if expected <= _WALK_AT_MOST:
         window = int(min(_WINDOW * expected, _WINDOW * _WALK_AT_MOST)) + count_up_to
-        found = (_walk_flags_first if red_flags_first else _walk)(
-            conn, per_row, per_row_params, offset, limit, order, count_up_to, window)
+        found = (_walk(conn, per_row, per_row_params, offset, limit, order, count_up_to, window)
+                 if flagged is None else
+                 _walk_flags_first(conn, flagged, per_row, per_row_params, offset, limit,
+                                   order, count_up_to, window))
         if found is not None:
             return found
     # Few matches (or a walk that found fewer than count_up_to): all of them, sorted.
@@ -84,16 +89,20 @@ def list_page(conn: Any, where: str, params: Sequence[object], per_row: str | No
     return rows, min(total, count_up_to)
 
 
-def _walk_flags_first(conn: Any, per_row: str, params: Sequence[object], offset: int,
-                      limit: int, order: str, count_up_to: int, window: int,
+def _flagged_sent(conn: Any, per_row: str, params: Sequence[object]) -> Any:
+    """The statement reading the matches with an open red flag, sent; the cursor."""
+    return conn.execute(f"SELECT {convs.LIST_COLUMNS} FROM conversations c WHERE {OPEN_SQL}"
+                        f" AND c.merged_into IS NULL AND ({per_row})", list(params))
+
+
+def _walk_flags_first(conn: Any, sent: Any, per_row: str, params: Sequence[object],
+                      offset: int, limit: int, order: str, count_up_to: int, window: int,
                       ) -> tuple[list[ConversationRecord], int] | None:
     """`_walk` with the matches that have an open red flag first (each part in `order`):
-    the few open flags of the inbox, tested per row from their own index, then the walk
-    over the others."""
+    the few open flags of the inbox, tested per row from their own index (`sent`, the
+    cursor of `_flagged_sent`), then the walk over the others."""
     sort = convs.PORTABLE_ORDERS[order]
-    flagged = [ConversationRecord(*r) for r in conn.execute(
-        f"SELECT {convs.LIST_COLUMNS} FROM conversations c WHERE {OPEN_SQL}"
-        f" AND c.merged_into IS NULL AND ({per_row})", list(params))]
+    flagged = [ConversationRecord(*r) for r in sent.fetchall()]
     flagged.sort(key=sort.key, reverse=sort.reverse)
     if len(flagged) >= count_up_to:
         return None  # a rare inbox: left to the indexes

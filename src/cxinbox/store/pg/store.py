@@ -23,6 +23,7 @@ The connection string is `[store] url`; libpq reads the password from `PGPASSWOR
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cxinbox.contract.errors import NotOnThisStoreYet, StoreError
 from cxinbox.domain.query import Node, QueryContext
-from cxinbox.store.interface import Selection, StoreTx
+from cxinbox.store.interface import ListView, Selection, StoreTx
 from cxinbox.store.pg.conn import PgConnection, one_line
 from cxinbox.store.pg.lease import PgLease, PgLeases
 from cxinbox.store.records import ConversationRecord, Diagnosis
@@ -60,6 +61,12 @@ class PgSelection(SqlSelection):
         self.per_row = per_row
         self.per_row_params = per_row_params or []
 
+
+_RECORD_EVENT: Final = "SELECT cxinbox_record_event(%s, %s, %s, %s, %s)"
+"""One audit event appended by the server (PG_TUNING in store/pg/schema.py)."""
+
+_IDLE: Final = 0
+"""psycopg's TransactionStatus.IDLE: no transaction open on the connection."""
 
 NOT_YET: Final[tuple[str, ...]] = ()
 """Handle operations PostgreSQL does not run yet. Every one runs there today; a new
@@ -91,6 +98,43 @@ class PgTx(SqliteTx):
         return search.list_page(self.conn, s.where, s.params, per_row, per_row_params,
                                 offset, limit, order, count_up_to,
                                 red_flags_first=red_flags_first)
+
+
+    def record_after(self, actor: str, action: str, target: str = "",
+                     details: dict[str, Any] | None = None) -> None:
+        from cxinbox.store import db
+
+        self.conn.after_commit.append(  # type: ignore[attr-defined]
+            (actor, action, target, db.event_details(details), db.now_ms()))
+
+    def list_view(self, selection: Selection, offset: int, limit: int,
+                  order: str = "newest", count_up_to: int | None = None, *,
+                  red_flags_first: bool = False, unless_sla_dirty: bool = False,
+                  ) -> ListView | None:
+        """The SLA check goes out with the page's statements (in the service's pipelined
+        read, one round trip; when the check finds a stale due time the page was read for
+        nothing, once), and the tags' statement is sent but not waited for: its rows come
+        with the COMMIT, read by `tags()` after the transaction."""
+        from cxinbox.store import conversations as convs
+
+        check = self.conn.execute(convs.SLA_DIRTY_SQL) if unless_sla_dirty else None
+        rows, total = self.list_page(selection, offset, limit, order, count_up_to,
+                                     red_flags_first=red_flags_first)
+        if check is not None and check.fetchone() is not None:
+            return None
+        ids = [r.id for r in rows]
+        if not ids:
+            return rows, total, dict
+        pending = self.conn.execute("SELECT conversation_id, tag FROM conversation_tags"
+                                    " WHERE conversation_id = ANY(?) ORDER BY tag", (ids,))
+
+        def tags() -> dict[int, list[str]]:
+            out: dict[int, list[str]] = {i: [] for i in ids}
+            for conv, tag in pending.fetchall():
+                out[conv].append(tag)
+            return out
+
+        return rows, total, tags
 
 
 for _name in NOT_YET:
@@ -160,18 +204,57 @@ class PgStore:
             return
         from psycopg import IsolationLevel
 
-        with self._pool.connection() as raw, ExitStack() as to_commit:
-            # The snapshot's level goes out with the BEGIN, not as a statement of its own.
-            raw.isolation_level = IsolationLevel.REPEATABLE_READ if kind == "read" else None
-            pipe = to_commit.enter_context(raw.pipeline()) if pipelined else None
-            with raw.transaction():
-                if kind == "record":
-                    raw.execute("SET LOCAL synchronous_commit = off")
-                conn = PgConnection(raw, to_commit, pipe)
-                self._local.conn = conn
-                try:
+        if pipelined:
+            with self._pipelined(kind) as conn:
+                yield conn
+            return
+        with self._pool.connection() as raw:
+            with ExitStack() as to_commit:
+                # The snapshot's level goes out with the BEGIN, not as a statement of its own.
+                raw.isolation_level = (IsolationLevel.REPEATABLE_READ if kind == "read"
+                                       else None)
+                with raw.transaction():
+                    conn = PgConnection(raw, to_commit)
+                    self._local.conn = conn
+                    try:
+                        yield conn
+                    finally:
+                        self._local.conn = None
+            for event in conn.after_commit:
+                raw.execute(_RECORD_EVENT, event)
+
+    @contextmanager
+    def _pipelined(self, kind: str) -> Iterator[PgConnection]:
+        """A transaction whose BEGIN, statements and COMMIT are all sent in one pipeline,
+        the BEGIN and COMMIT as plain statements of it: psycopg's own transaction block
+        syncs the pipeline when it opens and again when it closes, three round trips of
+        their own. Here the BEGIN leaves with the first statement whose result is read,
+        and the COMMIT with the last statements, in the pipeline's closing sync: a
+        transaction that reads nothing before its end is one round trip. On any error the
+        pipeline is closed and the transaction rolled back before the connection returns
+        to the pool."""
+        with self._pool.connection() as raw:
+            conn: PgConnection | None = None
+            try:
+                with ExitStack() as to_commit:
+                    pipe = to_commit.enter_context(raw.pipeline())
+                    raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ" if kind == "read"
+                                else "BEGIN", prepare=False)
+                    if kind == "record":
+                        raw.execute("SET LOCAL synchronous_commit = off", prepare=False)
+                    conn = PgConnection(raw, to_commit, pipe)
+                    self._local.conn = conn
                     yield conn
-                finally:
+                    raw.execute("COMMIT", prepare=False)
+                    for event in conn.after_commit:  # each its own transaction, same trip
+                        raw.execute(_RECORD_EVENT, event)
+            except BaseException:
+                if not raw.closed and raw.info.transaction_status != _IDLE:
+                    with contextlib.suppress(Exception):
+                        raw.rollback()
+                raise
+            finally:
+                if conn is not None:
                     self._local.conn = None
 
     @contextmanager
@@ -256,6 +339,21 @@ class PgStore:
                 per_row, per_row_params = compile_per_row_pg(where, ctx, sla_sql)
                 return PgSelection(sql, list(params), per_row, list(per_row_params))
         return PgSelection(sql, list(params))
+
+    def record_event(self, actor: str, action: str, target: str = "",
+                     details: dict[str, Any] | None = None) -> None:
+        """One statement on a pooled connection, committed on its own: the server's
+        `cxinbox_record_event` (PG_TUNING) locks the chain, reads its head, hashes and
+        appends, where `recording()` waits for the head before it can send the insert."""
+        from cxinbox.store import db
+
+        if getattr(self._local, "conn", None) is not None:  # join this thread's transaction
+            with self.recording() as tx:
+                tx.append_event(actor, action, target, details)
+            return
+        with self._pool.connection() as raw:
+            raw.execute(_RECORD_EVENT,
+                        (actor, action, target, db.event_details(details), db.now_ms()))
 
     def now_ms(self) -> int:
         from cxinbox.store import db
