@@ -570,7 +570,12 @@ class _PgBatch:
             (norm is None and conv is None) or c.norm == norm or cid == conv)]
         if not rows:
             return
-        conn.execute(_CONVERSATION_WRITE, [list(column) for column in zip(*rows, strict=True)])
+        # Planned with its arrays each time (never prepared): a plan made once, for the
+        # array's length guessed and an inbox still small, keeps scanning the whole table
+        # for its join as the inbox grows; planned with the values, it reads each row by
+        # its key.
+        conn.execute(_CONVERSATION_WRITE,  # type: ignore[call-arg]
+                     [list(column) for column in zip(*rows, strict=True)], prepare=False)
         for row in rows:
             self._convs[row[0]]._clean()
 
