@@ -319,9 +319,14 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         else:
             patient_name, patient_addr = from_name, from_email
         # The first inbound sender is the patient: their contact, found or created now.
-        contact = _ensure_contact(conn, from_email, from_name, batch) if patient else None
-        conv = _new_conversation(conn, p, norm, at, mailbox, patient_name, patient_addr,
-                                 "email", contact)
+        if batch is None:
+            contact = contacts.ensure_contact(conn, from_email, from_name) if patient else None
+            conv = _new_conversation(conn, p, norm, at, mailbox, patient_name, patient_addr,
+                                     "email", contact)
+        else:
+            conv, contact = batch.new_conversation(
+                conn, p, norm, at, mailbox, patient_name, patient_addr,
+                (from_email, from_name) if patient else None)
         created = ("", at, patient_addr, "open", contact)
         if batch is not None:
             batch.created(conv, norm, created)
@@ -400,6 +405,10 @@ _CONVERSATION_WRITE = (
     " ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[],"
     " ?::text[]) AS p (id, n, last_at, in_at, first_out, last_out, unread, att, participants,"
     " from_name, from_addr, created_at, subject) WHERE c.id = p.id")
+
+
+_MADE_CONTACT = "currval(pg_get_serial_sequence('contacts', 'id'))"
+"""The id of the contact this session inserted last."""
 
 
 class _Conversation:
@@ -584,6 +593,37 @@ class _PgBatch:
         next changes it in ways the batch does not follow."""
         self.write_conversations(conn, conv=conv)
         self._convs.pop(conv, None)
+
+    def new_conversation(self, conn: sqlite3.Connection, p: ParsedMessage, norm: str, at: int,
+                         mailbox: str, patient_name: str, patient_addr: str,
+                         patient: tuple[str, str] | None) -> tuple[int, int | None]:
+        """`_new_conversation` with the patient's contact (`ensure_contact` of the
+        (address, name) `patient`, when given): a contact made for it goes in ahead of the
+        conversation without a wait, the conversation naming it by its sequence's value in
+        this session; one wait for both ids."""
+        contact: int | None = None
+        made = ""
+        if patient is not None:
+            canon, kind = canonical_address(patient[0])
+            if canon in self._looked and canon not in self._contacts:
+                conn.execute("INSERT INTO contacts (name, first_address) VALUES (?, ?)",
+                             (patient[1], canon))
+                conn.execute("INSERT INTO contact_addresses (address, contact_id, kind, name)"
+                             f" VALUES (?, {_MADE_CONTACT}, ?, ?)", (canon, kind, patient[1]))
+                made = canon
+            else:
+                contact = self.contact(conn, *patient)
+        row = conn.execute(
+            "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name,"
+            " from_addr, participants, created_at, last_message_at, contact_id)"
+            f" VALUES (?, ?, 'email', ?, ?, ?, '', ?, ?, {_MADE_CONTACT if made else '?'})"
+            " RETURNING id, contact_id",
+            (p.subject, norm, mailbox, patient_name, patient_addr, at, at,
+             *(() if made else (contact,)))).fetchone()
+        if made:
+            contact = int(row[1])
+            self._contacts[made] = (contact, patient[1] if patient else "")
+        return int(row[0]), contact
 
     def contact(self, conn: sqlite3.Connection, address: str, name: str) -> int:
         """`contacts.ensure_contact`, the address's row read with the batch's."""
