@@ -1,7 +1,7 @@
 """Initial sync into PostgreSQL against mbsync: the same Dovecot mailbox, one process tree.
 
     python bench/bench_pg_sync.py [10000 100000 ...] [--batch 500] [--sqlite] [--src DIR]
-                                  [--profile FILE]
+                                  [--profile FILE] [--statements N]
 
 For each N: start a private Dovecot, fill INBOX with N generated clinic messages (seed 42,
 as bench_sync.py), warm the server, then time
@@ -20,7 +20,10 @@ machine. `--src` runs the sync from another checkout's src/ (a before/after comp
 `--profile FILE` runs the PostgreSQL sync under cProfile (its main process: the parse
 workers are not in it), saves the stats to FILE and prints where the time went, by own
 time and by module group; the profiler slows the sync, so its wall and CPU figures are
-not the ones to quote.
+not the ones to quote. `--statements N` loads pg_stat_statements into the throwaway
+cluster and prints the N statements the server spent the most time on during the sync
+(calls, total and mean ms, buffers touched per call: a count that grows with the inbox
+names a read whose cost grows with it); the extension costs the server a little.
 """
 
 from __future__ import annotations
@@ -123,6 +126,23 @@ def profile_summary(path: Path, top: int = 25) -> None:
         print(f"    {tt:7.2f}s {100 * tt / total:5.1f}%  {key}")
 
 
+def top_statements(cluster: PgCluster, name: str, top: int) -> None:
+    """The statements the server spent the most time on since the last reset."""
+    rows = cluster.psql(
+        "SELECT calls, round(total_exec_time::numeric, 1), round(mean_exec_time::numeric, 3),"
+        " round((shared_blks_hit + shared_blks_read)::numeric / greatest(calls, 1), 1),"
+        " rows, regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements"
+        f" ORDER BY total_exec_time DESC LIMIT {int(top)}", name)
+    total = cluster.psql("SELECT round(sum(total_exec_time)::numeric, 1), sum(calls)"
+                         " FROM pg_stat_statements", name)
+    ms, calls = total.split("|")
+    print(f"  server: {float(ms) / 1000:.1f}s executing {calls} statements; top {top}:")
+    print(f"    {'calls':>8} {'total ms':>10} {'mean ms':>8} {'bufs/call':>9} {'rows':>8}  query")
+    for line in rows.splitlines():
+        calls, total_ms, mean, bufs, nrows, query = line.split("|", 5)
+        print(f"    {calls:>8} {total_ms:>10} {mean:>8} {bufs:>9} {nrows:>8}  {query[:150]}")
+
+
 def run_child(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the child and the workers it waited for)."""
     start = time.perf_counter()
@@ -148,7 +168,7 @@ def stored_messages(cluster: PgCluster, name: str) -> int:
 
 
 def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
-          profile: Path | None = None) -> dict[str, float]:
+          profile: Path | None = None, statements: int = 0) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(  # and what the caller's path adds
         p for p in (str(src), os.environ.get("PYTHONPATH", "")) if p)}
     sync = [sys.executable, "-m", "cxinbox", "sync", "--once", "--quiet", "--config"]
@@ -157,7 +177,9 @@ def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
         engine = [sys.executable, "-m", "cProfile", "-o", str(profile),
                   str(Path(__file__).resolve()), "--child"]
     out: dict[str, float] = {}
-    with DovecotServer() as server, pg_cluster(durable=True) as cluster:
+    settings = ({"shared_preload_libraries": "pg_stat_statements",
+                 "pg_stat_statements.max": "1000"} if statements else {})
+    with DovecotServer() as server, pg_cluster(durable=True, settings=settings) as cluster:
         t0 = time.perf_counter()
         server.deliver_many(generate_corpus(n, seed=42), "INBOX")
         print(f"  filled {n} messages in {time.perf_counter() - t0:.1f}s", flush=True)
@@ -168,10 +190,15 @@ def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
         shutil.rmtree(workdir / "warm-maildir", ignore_errors=True)
 
         cluster.create_database("bench")
+        if statements:
+            cluster.psql("CREATE EXTENSION pg_stat_statements; SELECT pg_stat_statements_reset()",
+                         "bench")
         cfg = pg_config(workdir / "pg", server, cluster.url("bench"), batch)
         before = server_cpu(cluster)
         out["pg_wall"], out["pg_cpu"] = run_child([*engine, str(cfg)], env)
         out["pg_server_cpu"] = server_cpu(cluster) - before
+        if statements:
+            top_statements(cluster, "bench", statements)
         stored = stored_messages(cluster, "bench")
         if stored != n:
             raise SystemExit(f"PostgreSQL holds {stored} messages after the sync, not {n}")
@@ -216,6 +243,8 @@ def main() -> None:
                         help="the cxinbox sources the sync runs (default: this checkout's)")
     parser.add_argument("--profile", type=Path, default=None,
                         help="profile the PostgreSQL sync; cProfile stats go to this file")
+    parser.add_argument("--statements", type=int, default=0, metavar="N",
+                        help="print the server's N costliest statements (pg_stat_statements)")
     args = parser.parse_args()
     rows = []
     for n in args.sizes:
@@ -224,7 +253,8 @@ def main() -> None:
             workdir = Path(tmp)
             for sub in ("pg", "lite"):
                 (workdir / sub).mkdir()
-            r = bench(n, workdir, args.batch, args.sqlite, args.src.resolve(), args.profile)
+            r = bench(n, workdir, args.batch, args.sqlite, args.src.resolve(), args.profile,
+                      args.statements)
         rows.append((n, r))
         print(f"  cxinbox → PostgreSQL {r['pg_wall']:.2f}s wall ({n / r['pg_wall']:.0f} msg/s),"
               f" {r['pg_cpu']:.2f}s CPU + server {r['pg_server_cpu']:.2f}s CPU", flush=True)

@@ -120,25 +120,58 @@ def test_sync_into_postgresql_equals_the_server(dovecot: Any, tmp_path: Path,
 
 
 _SAME_ROWS = (
-    ("SELECT id, raw_id, conversation_id, direction, coalesce(message_id, ''),"
+    # The raw bytes by their hash: a conflict on insert spends a sequence value on
+    # PostgreSQL (the batch's repeated bytes), so raw ids part after the first sync.
+    ("SELECT id, (SELECT sha256 FROM raw_messages r WHERE r.id = raw_id), conversation_id, direction, coalesce(message_id, ''),"
     " coalesce(in_reply_to, ''), refs, subject, from_name, from_addr, sender, to_addrs,"
     " cc_addrs, date, body_text, attachments, has_attachment, problems, seen FROM messages"
     " ORDER BY id"),
     ("SELECT id, subject, norm_subject, from_name, from_addr, participants, created_at,"
     " last_message_at, coalesce(last_inbound_at, 0), coalesce(first_response_at, 0),"
-    " message_count, unread_count, has_attachment, status, coalesce(contact_id, 0)"
-    " FROM conversations ORDER BY id"),
+    " coalesce(last_response_at, 0), message_count, unread_count, has_attachment, status,"
+    " coalesce(contact_id, 0), sla_dirty FROM conversations ORDER BY id"),
+    "SELECT id, name FROM contacts ORDER BY id",
+    "SELECT conversation_id, state, rating, rating_message FROM csat_requests ORDER BY id",
+    "SELECT message_pk, request_id, rating, rating_only FROM csat_answers ORDER BY message_pk",
     "SELECT message_id, conversation_id FROM thread_ids ORDER BY message_id",
     "SELECT uid, message_pk, flags FROM locations ORDER BY uid",
     "SELECT address, contact_id, kind, name FROM contact_addresses ORDER BY address",
 )
 
 
-def _mail(message_id: str, subject: str, sender: str, reply_to: str = "") -> bytes:
+def _mail(message_id: str, subject: str, sender: str, reply_to: str = "", *,
+          to: str = "appointments@clinic.example", hour: int = 9, body: str = "Hello"
+          ) -> bytes:
     thread = f"In-Reply-To: <{reply_to}>\r\nReferences: <{reply_to}>\r\n" if reply_to else ""
-    return (f"From: {sender}\r\nTo: appointments@clinic.example\r\nSubject: {subject}\r\n"
-            f"Date: Tue, 01 Dec 2026 09:00:00 +0000\r\nMessage-ID: <{message_id}>\r\n"
-            f"{thread}\r\nHello\r\n").encode()
+    return (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n"
+            f"Date: Tue, 01 Dec 2026 {hour:02}:00:00 +0000\r\nMessage-ID: <{message_id}>\r\n"
+            f"{thread}\r\n{body}\r\n").encode()
+
+
+_CLINIC = "Front Desk <appointments@riverside-clinic.example>"
+
+
+def _second_round() -> list[bytes]:
+    """Mail into conversations the first sync stored and staff closed since, in one
+    batch: a reply that reopens, a rating that answers a satisfaction question (and leaves
+    the conversation closed), the clinic's own reply, a reply found by its subject alone
+    after another message of the batch moved that conversation on, and a patient's
+    message dated before the staff-started thread it answers (it becomes the start)."""
+    return [
+        _mail("r5@pg.example", "Re: Knee", "Ann Lee <ann@patient.example>", "p1@pg.example",
+              hour=11),
+        _mail("r6@pg.example", "Re: Prescription", "Cy Dunn <cy@patient.example>",
+              "p3@pg.example", hour=11, body="4"),
+        _mail("s1@pg.example", "Re: Also the forms", _CLINIC, "r2@pg.example",
+              to="Bo Kim <bo@patient.example>", hour=12),
+        _mail("r7@pg.example", "Re: Knee", "Ann Lee <ann@patient.example>", hour=13),
+        _mail("s2@pg.example", "Your results", _CLINIC, to="Dee Fox <dee@patient.example>",
+              hour=14),
+        _mail("d1@pg.example", "Question about results", "Dee Fox <dee@patient.example>",
+              "s2@pg.example", hour=10),
+        _mail("d2@pg.example", "Re: Your results", "Dee Fox <dee@patient.example>",
+              "s2@pg.example", hour=15),
+    ]
 
 
 def _threads_by_reference() -> list[bytes]:
@@ -181,12 +214,37 @@ def test_batched_postgresql_ingest_stores_the_rows_sqlite_stores(
         for engine in engines:
             (first,) = engine.sync_once()
             assert first.new == 616
-        for sql in _SAME_ROWS:
-            pg_rows = [tuple(r) for r in pg_store.conn.execute(sql).fetchall()]
-            sqlite_rows = [tuple(r) for r in sqlite.conn.execute(sql).fetchall()]
-            assert pg_rows, sql
-            assert pg_rows == sqlite_rows, sql
+        _assert_same_rows(pg_store, sqlite)
+
+        # Staff close everything and one question goes out; then the second round.
+        for conn in (pg_store.conn, sqlite.conn):
+            conn.execute("UPDATE conversations SET status = 'closed'")
+            conn.execute(
+                "INSERT INTO csat_requests (conversation_id, state, closed_at, due_at, lang,"
+                " asked_at, answer_until) SELECT conversation_id, 'sent', 0, 0, 'en', 0,"
+                " 1900000000 FROM thread_ids WHERE message_id = 'p3@pg.example'")
+        sqlite.conn.commit()
+        dovecot.deliver_many(_second_round(), "INBOX")
+        for engine in engines:
+            (second,) = engine.sync_once()
+            assert second.new == 7
+        _assert_same_rows(pg_store, sqlite)
+        rows = {r[0]: (r[1], r[2]) for r in pg_store.conn.execute(
+            "SELECT t.message_id, c.status, c.from_addr FROM thread_ids t JOIN conversations c"
+            " ON c.id = t.conversation_id WHERE t.message_id IN ('r5@pg.example',"
+            " 'r6@pg.example', 'r7@pg.example', 'd1@pg.example')")}
+        assert rows == {"r5@pg.example": ("open", "ann@patient.example"),
+                        "r6@pg.example": ("closed", "cy@patient.example"),
+                        "r7@pg.example": ("open", "ann@patient.example"),
+                        "d1@pg.example": ("open", "dee@patient.example")}
     finally:
         for engine in engines:
             engine.close()
         sqlite.close()
+
+
+def _assert_same_rows(pg_store: PgStore, sqlite: Database) -> None:
+    for sql in _SAME_ROWS:
+        pg_rows = [tuple(r) for r in pg_store.conn.execute(sql).fetchall()]
+        sqlite_rows = [tuple(r) for r in sqlite.conn.execute(sql).fetchall()]
+        assert pg_rows == sqlite_rows, sql

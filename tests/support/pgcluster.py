@@ -147,7 +147,10 @@ def _step(argv: list[str], ids: tuple[int, int] | None, what: str, cwd: Path) ->
 
 
 @contextlib.contextmanager
-def pg_cluster(*, durable: bool = False) -> Iterator[PgCluster]:
+def pg_cluster(*, durable: bool = False,
+               settings: dict[str, str] | None = None) -> Iterator[PgCluster]:
+    """`settings`: more server settings (`-c name=value`), e.g. a bench's
+    `shared_preload_libraries`."""
     bindir = find_bindir()
     if bindir is None:
         raise PgClusterError("PostgreSQL server binaries not found (apt-get install"
@@ -172,6 +175,7 @@ def pg_cluster(*, durable: bool = False) -> Iterator[PgCluster]:
         if not durable:
             options += ["-c fsync=off", "-c synchronous_commit=off",
                         "-c full_page_writes=off"]
+        options += [f"-c {name}={value}" for name, value in (settings or {}).items()]
         _step([str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(root / "server.log"),
                "-o", " ".join(options), "-w", "-t", "60", "start"], ids, "pg_ctl start", root)
         started = True

@@ -80,6 +80,13 @@ def pick_by_references(chain: Sequence[str], known: dict[str, int]) -> int | Non
     return None
 
 
+def subject_matchable(norm_subject: str, addresses: Iterable[str]) -> bool:
+    """Whether `pick_by_subject` can match at all: a subject that is not generic and
+    someone to share. When not, the store need not read the candidates."""
+    return (norm_subject not in _GENERIC and len(norm_subject) >= 4
+            and any(a for a in addresses))
+
+
 def pick_by_subject(norm_subject: str, message_time: int, addresses: Iterable[str],
                     candidates: Sequence[SubjectCandidate],
                     window_s: int = SUBJECT_WINDOW_S) -> int | None:
@@ -89,11 +96,9 @@ def pick_by_subject(norm_subject: str, message_time: int, addresses: Iterable[st
     window around the message. Generic subjects never match. The most recently active
     candidate wins.
     """
-    if norm_subject in _GENERIC or len(norm_subject) < 4:
+    if not subject_matchable(norm_subject, addresses):
         return None
     people = {a.lower() for a in addresses if a}
-    if not people:
-        return None
     best: SubjectCandidate | None = None
     for cand in candidates:
         if abs(message_time - cand.last_message_at) > window_s:

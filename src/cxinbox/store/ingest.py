@@ -15,6 +15,7 @@ from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
+from cxinbox.domain.addresses import canonical_address
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.threading import (
     SUBJECT_WINDOW_S,
@@ -24,6 +25,7 @@ from cxinbox.domain.threading import (
     pick_by_references,
     pick_by_subject,
     reference_chain,
+    subject_matchable,
 )
 from cxinbox.store import contacts, csat, fts
 from cxinbox.store.conversations import reopen_on_inbound
@@ -225,9 +227,12 @@ def _choose_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, 
     if conv is not None:
         # Thread ids of a merged conversation move with it, but a message that named only
         # the merged one must still land where its messages went.
-        conv = live_conversation(conn, conv)
+        conv = live_conversation(conn, conv) if batch is None else batch.live(conn, conv)
     if conv is None and not p.auto_submitted and (chain or is_reply_subject(p.subject)
-                                                  or addresses):
+                                                  or addresses) and subject_matchable(
+                                                      norm, addresses):
+        if batch is not None:
+            batch.write_conversations(conn, norm)  # the candidates' rows as they are now
         conv = pick_by_subject(norm, at, addresses, _subject_candidates(conn, norm, at))
     return conv, chain
 
@@ -245,11 +250,14 @@ def _new_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, at:
 
 def _touch_conversation(conn: sqlite3.Connection, conv: int, p: ParsedMessage, at: int,
                         direction: str, unread: int, addresses: list[str],
-                        own: frozenset[str], row: Any = None
-                        ) -> tuple[str, int | None]:
+                        own: frozenset[str], row: Any = None,
+                        batch: _PgBatch | None = None) -> tuple[str, int | None]:
     """Count a new message in; returns (status, contact_id) as they were before it, for
     reopening and contact linking. `row`: those columns of a conversation just created
-    (participants, created_at, from_addr, status, contact_id), which need not be read."""
+    (participants, created_at, from_addr, status, contact_id), which need not be read.
+    With a PostgreSQL `batch`, the change waits in it (`_PgBatch.touch`)."""
+    if batch is not None:
+        return batch.touch(conn, conv, p, at, direction, unread, addresses, own)
     if row is None:
         row = conn.execute("SELECT participants, created_at, from_addr, status, contact_id"
                            " FROM conversations WHERE id = ?", (conv,)).fetchone()
@@ -311,10 +319,17 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         else:
             patient_name, patient_addr = from_name, from_email
         # The first inbound sender is the patient: their contact, found or created now.
-        contact = contacts.ensure_contact(conn, from_email, from_name) if patient else None
-        conv = _new_conversation(conn, p, norm, at, mailbox, patient_name, patient_addr,
-                                 "email", contact)
+        if batch is None:
+            contact = contacts.ensure_contact(conn, from_email, from_name) if patient else None
+            conv = _new_conversation(conn, p, norm, at, mailbox, patient_name, patient_addr,
+                                     "email", contact)
+        else:
+            conv, contact = batch.new_conversation(
+                conn, p, norm, at, mailbox, patient_name, patient_addr,
+                (from_email, from_name) if patient else None)
         created = ("", at, patient_addr, "open", contact)
+        if batch is not None:
+            batch.created(conv, norm, created)
     seen = "\\Seen" in m.flags.split()
     unread = int(direction == "in" and not seen)
     values = (raw_id, conv, direction, p.message_id, p.in_reply_to, " ".join(p.references),
@@ -326,13 +341,12 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
     else:
         message_pk = batch.add_message(conn, values)
     ids = chain + ([p.message_id] if p.message_id else [])
-    # On PostgreSQL one statement over arrays when there are several (store/pg/conn.py).
-    conn.executemany("INSERT INTO thread_ids (message_id, conversation_id) VALUES (?, ?)"
-                     " ON CONFLICT DO NOTHING", [(mid, conv) for mid in ids])
-    if batch is not None:
+    if batch is None:
+        conn.executemany(_THREAD_INSERT, [(mid, conv) for mid in ids])
+    else:
         batch.threaded(ids, conv)
     status, contact = _touch_conversation(conn, conv, p, at, direction, unread,
-                                          addresses, own, created)
+                                          addresses, own, created, batch)
     if patient and not is_new:
         # A patient wrote (auto-replies and bounces do not count: an out-of-office is not
         # the patient answering): reopen what staff had set aside, and tie a conversation
@@ -342,13 +356,19 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         if batch is None or batch.asked(conv):
             if batch is not None:
                 batch.flush(conn)  # the answer points at the stored message
+                batch.release(conn, conv)  # and writes in the conversation
             rating_only = csat.take_answer(conn, conv, message_pk, p.body_text, "email", at)
         if status != "open" and not rating_only:
             if batch is not None:
                 batch.flush(conn)  # reopening reads the conversation's messages
+                batch.release(conn, conv)  # and its row, and changes its status
             reopen_on_inbound(conn, conv, at)
         if contact is None:
-            contacts.link_conversation(conn, conv, from_email, from_name)
+            contact = _ensure_contact(conn, from_email, from_name, batch)
+            conn.execute("UPDATE conversations SET contact_id = ? WHERE id = ?",
+                         (contact, conv))  # contacts.link_conversation, its contact known
+            if batch is not None:
+                batch.linked(conv, contact)
     return message_pk, conv
 
 
@@ -359,34 +379,127 @@ _MESSAGE_INSERT = (f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES"
                    " (?, ?, 'email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
+_THREAD_INSERT = ("INSERT INTO thread_ids (message_id, conversation_id) VALUES (?, ?)"
+                  " ON CONFLICT DO NOTHING")
+
+_CONVERSATION_ROW = ("SELECT id, norm_subject, merged_into, participants, created_at, from_addr,"
+                     " status, contact_id FROM conversations")
+
+# The changes of a batch's messages to their conversations, one row per conversation, in
+# one statement: what `_touch_conversation`'s UPDATEs make of the row, message by message.
+_CONVERSATION_WRITE = (
+    "UPDATE conversations AS c SET message_count = c.message_count + p.n,"
+    " last_message_at = GREATEST(c.last_message_at, p.last_at),"
+    " last_inbound_at = CASE WHEN p.in_at IS NULL THEN c.last_inbound_at"
+    "   ELSE GREATEST(coalesce(c.last_inbound_at, 0), p.in_at) END,"
+    " first_response_at = CASE WHEN p.first_out IS NOT NULL AND (c.first_response_at IS NULL"
+    "   OR c.first_response_at > p.first_out) THEN p.first_out ELSE c.first_response_at END,"
+    " last_response_at = CASE WHEN p.last_out IS NULL THEN c.last_response_at"
+    "   ELSE GREATEST(coalesce(c.last_response_at, 0), p.last_out) END,"
+    " unread_count = c.unread_count + p.unread, has_attachment = GREATEST(c.has_attachment,"
+    " p.att), participants = p.participants, sla_dirty = 1,"
+    " from_name = coalesce(p.from_name, c.from_name), from_addr = coalesce(p.from_addr,"
+    " c.from_addr), created_at = LEAST(c.created_at, p.created_at),"
+    " subject = coalesce(p.subject, c.subject)"
+    " FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],"
+    " ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[],"
+    " ?::text[]) AS p (id, n, last_at, in_at, first_out, last_out, unread, att, participants,"
+    " from_name, from_addr, created_at, subject) WHERE c.id = p.id")
+
+
+_MADE_CONTACT = "currval(pg_get_serial_sequence('contacts', 'id'))"
+"""The id of the contact this session inserted last."""
+
+
+class _Conversation:
+    """A conversation as the batch's messages leave it: the columns the ingest reads
+    (as they are in the database once the batch's changes are written), and those
+    changes not written yet."""
+
+    __slots__ = ("att", "contact_id", "created_at", "first_out", "from_addr", "in_at",
+                 "last_at", "last_out", "merged_into", "n", "new_from", "new_subject",
+                 "norm", "participants", "status", "unread")
+
+    def __init__(self, norm: str, merged_into: int | None, participants: str,
+                 created_at: int, from_addr: str, status: str,
+                 contact_id: int | None) -> None:
+        self.norm, self.merged_into, self.participants = norm, merged_into, participants
+        self.created_at, self.from_addr, self.status = created_at, from_addr, status
+        self.contact_id = contact_id
+        self._clean()
+
+    def _clean(self) -> None:
+        self.n = self.unread = self.att = 0
+        self.last_at: int | None = None
+        self.in_at: int | None = None
+        self.first_out: int | None = None
+        self.last_out: int | None = None
+        self.new_from: tuple[str, str] | None = None
+        self.new_subject: str | None = None
+
+    def row(self, conv: int) -> tuple[Any, ...]:
+        names = self.new_from or (None, None)
+        return (conv, self.n, self.last_at, self.in_at, self.first_out, self.last_out,
+                self.unread, self.att, self.participants, names[0], names[1],
+                self.created_at, self.new_subject)
+
+
 class _PgBatch:
     """What a PostgreSQL batch keeps in hand so a message costs no wait of its own.
 
     - Thread ids: every id the batch's messages name is read in one statement up front;
       the ones the batch itself stores are added as they go in (the first conversation
-      to claim an id keeps it, as ON CONFLICT DO NOTHING does).
-    - Satisfaction questions: which conversations have one out, read once.
+      to claim an id keeps it, as ON CONFLICT DO NOTHING does), and written together.
+    - Conversations: the rows those thread ids point at are read with them (one
+      statement), a row the batch creates is known from its insert; each message's change
+      to its conversation is made here, and a conversation's changes go out as one row of
+      one UPDATE over arrays: before anything reads it (the subject match reads the rows
+      of its subject; an answer or a reopening writes the rows it reads), or at the end.
+    - Contacts: the senders' addresses are looked up in one statement.
+    - Satisfaction questions: which conversations have one out and open to an answer in
+      the batch's time span, read once.
     - Message rows: their ids are drawn from the table's sequence a batch at a time, and
       the rows wait here to go in as one statement over arrays. They are written before
       anything reads the messages table (or points at a row), and before the locations.
     """
 
-    __slots__ = ("_asked", "_ids", "_pending", "_threads")
+    __slots__ = ("_asked", "_contacts", "_convs", "_ids", "_looked", "_pending",
+                 "_thread_rows", "_threads")
 
     def __init__(self, conn: sqlite3.Connection, messages: Sequence[FetchedMessage],
-                 expected: int) -> None:
+                 expected: int, now: int) -> None:
         lookup: dict[str, None] = {}
+        senders: dict[str, None] = {}
+        earliest = now
         for m in messages:
             p = m.parsed
             for mid in reference_chain(p.message_id, p.in_reply_to, p.references):
                 lookup[mid] = None
             if p.message_id:
                 lookup[p.message_id] = None
+            if p.from_addr is not None and p.from_addr.email:
+                senders[canonical_address(p.from_addr.email)[0]] = None
+            earliest = min(earliest, _epoch(p, m.internal_date, now))
         self._threads = _known_thread_ids(conn, list(lookup))
+        self._thread_rows: list[tuple[str, int]] = []
+        self._convs: dict[int, _Conversation] = {}
+        if self._threads:
+            for row in conn.execute(_CONVERSATION_ROW + " WHERE id = ANY(?::bigint[])",
+                                    (sorted(set(self._threads.values())),)):
+                self._convs[int(row[0])] = _Conversation(*row[1:])
+        self._looked = set(senders)
+        self._contacts: dict[str, tuple[int, str]] = {}
+        if senders:
+            for address, contact_id, name in conn.execute(
+                    "SELECT address, contact_id, name FROM contact_addresses"
+                    " WHERE address = ANY(?::text[])", (list(senders),)):
+                self._contacts[str(address)] = (int(contact_id), str(name))
         # Conversations with a satisfaction question out: only a reply in one of them can
-        # be an answer (the ingest sends none), so only those are asked about.
+        # be an answer (the ingest sends none), so only those are asked about; a question
+        # whose answer window closed before the batch's oldest message cannot be answered.
         self._asked = {int(r[0]) for r in conn.execute(
-            "SELECT DISTINCT conversation_id FROM csat_requests WHERE state = 'sent'")}
+            "SELECT DISTINCT conversation_id FROM csat_requests WHERE state = 'sent'"
+            " AND answer_until >= ?", (earliest,))}
         self._ids: list[int] = []
         self._pending: list[tuple[Any, ...]] = []
         self._draw(conn, expected)
@@ -407,6 +520,130 @@ class _PgBatch:
     def threaded(self, ids: Sequence[str], conv: int) -> None:
         for mid in ids:
             self._threads.setdefault(mid, conv)
+        self._thread_rows += [(mid, conv) for mid in ids]
+
+    def live(self, conn: sqlite3.Connection, conv: int) -> int:
+        """`merge.live_conversation`, answered from the rows in hand when it can be."""
+        known = self._convs.get(conv)
+        if known is not None and known.merged_into is None:
+            return conv
+        return live_conversation(conn, conv)
+
+    def created(self, conv: int, norm: str, row: tuple[str, int, str, str, int | None]
+                ) -> None:
+        self._convs[conv] = _Conversation(norm, None, *row)
+
+    def linked(self, conv: int, contact_id: int) -> None:
+        known = self._convs.get(conv)
+        if known is not None:
+            known.contact_id = contact_id
+
+    def touch(self, conn: sqlite3.Connection, conv: int, p: ParsedMessage, at: int,
+              direction: str, unread: int, addresses: list[str], own: frozenset[str]
+              ) -> tuple[str, int | None]:
+        """`_touch_conversation`'s change, kept for the conversation's next write."""
+        c = self._convs.get(conv)
+        if c is None:
+            row = conn.execute(_CONVERSATION_ROW + " WHERE id = ?", (conv,)).fetchone()
+            c = self._convs[conv] = _Conversation(*row[1:])
+        before = (str(c.status), c.contact_id)
+        people = c.participants.split()
+        for a in addresses:
+            if a and a not in own and a not in people:
+                people.append(a)
+        c.participants = " ".join(people[:50])
+        c.n += 1
+        c.unread += unread
+        c.att = max(c.att, int(bool(p.attachments)))
+        c.last_at = at if c.last_at is None else max(c.last_at, at)
+        if direction == "in":
+            c.in_at = at if c.in_at is None else max(c.in_at, at)
+        elif direction == "out":
+            c.first_out = at if c.first_out is None else min(c.first_out, at)
+            c.last_out = at if c.last_out is None else max(c.last_out, at)
+        sender = p.from_addr
+        if direction == "in" and sender is not None and (
+                at < c.created_at or c.from_addr in own or not c.from_addr):
+            c.new_from = (sender.name, sender.email)
+            c.from_addr = sender.email
+            if at < c.created_at:
+                c.new_subject = p.subject
+                c.created_at = at
+        return before
+
+    def write_conversations(self, conn: sqlite3.Connection, norm: str | None = None,
+                            conv: int | None = None) -> None:
+        """Write the changes kept for the conversations of subject `norm` (or `conv`
+        alone; or all of them)."""
+        rows = [c.row(cid) for cid, c in self._convs.items() if c.n and (
+            (norm is None and conv is None) or c.norm == norm or cid == conv)]
+        if not rows:
+            return
+        # Planned with its arrays each time (never prepared): a plan made once, for the
+        # array's length guessed and an inbox still small, keeps scanning the whole table
+        # for its join as the inbox grows; planned with the values, it reads each row by
+        # its key.
+        conn.execute(_CONVERSATION_WRITE,  # type: ignore[call-arg]
+                     [list(column) for column in zip(*rows, strict=True)], prepare=False)
+        for row in rows:
+            self._convs[row[0]]._clean()
+
+    def release(self, conn: sqlite3.Connection, conv: int) -> None:
+        """Write `conv`'s changes and read its row again when next needed: what comes
+        next changes it in ways the batch does not follow."""
+        self.write_conversations(conn, conv=conv)
+        self._convs.pop(conv, None)
+
+    def new_conversation(self, conn: sqlite3.Connection, p: ParsedMessage, norm: str, at: int,
+                         mailbox: str, patient_name: str, patient_addr: str,
+                         patient: tuple[str, str] | None) -> tuple[int, int | None]:
+        """`_new_conversation` with the patient's contact (`ensure_contact` of the
+        (address, name) `patient`, when given): a contact made for it goes in ahead of the
+        conversation without a wait, the conversation naming it by its sequence's value in
+        this session; one wait for both ids."""
+        contact: int | None = None
+        made = ""
+        if patient is not None:
+            canon, kind = canonical_address(patient[0])
+            if canon in self._looked and canon not in self._contacts:
+                conn.execute("INSERT INTO contacts (name, first_address) VALUES (?, ?)",
+                             (patient[1], canon))
+                conn.execute("INSERT INTO contact_addresses (address, contact_id, kind, name)"
+                             f" VALUES (?, {_MADE_CONTACT}, ?, ?)", (canon, kind, patient[1]))
+                made = canon
+            else:
+                contact = self.contact(conn, *patient)
+        row = conn.execute(
+            "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name,"
+            " from_addr, participants, created_at, last_message_at, contact_id)"
+            f" VALUES (?, ?, 'email', ?, ?, ?, '', ?, ?, {_MADE_CONTACT if made else '?'})"
+            " RETURNING id, contact_id",
+            (p.subject, norm, mailbox, patient_name, patient_addr, at, at,
+             *(() if made else (contact,)))).fetchone()
+        if made:
+            contact = int(row[1])
+            self._contacts[made] = (contact, patient[1] if patient else "")
+        return int(row[0]), contact
+
+    def contact(self, conn: sqlite3.Connection, address: str, name: str) -> int:
+        """`contacts.ensure_contact`, the address's row read with the batch's."""
+        canon, kind = canonical_address(address)
+        if canon not in self._looked:
+            return contacts.ensure_contact(conn, address, name)
+        known = self._contacts.get(canon)
+        if known is None:
+            contact_id = contacts.create_contact(conn, name, canon)
+            conn.execute("INSERT INTO contact_addresses (address, contact_id, kind, name)"
+                         " VALUES (?, ?, ?, ?)", (canon, contact_id, kind, name))
+            self._contacts[canon] = (contact_id, name)
+            return contact_id
+        contact_id, had = known
+        if name and not had:
+            conn.execute("UPDATE contact_addresses SET name = ? WHERE address = ?", (name, canon))
+            conn.execute("UPDATE contacts SET name = ? WHERE id = ? AND name = ''",
+                         (name, contact_id))
+            self._contacts[canon] = (contact_id, name)
+        return contact_id
 
     def add_message(self, conn: sqlite3.Connection, values: tuple[Any, ...]) -> int:
         if not self._ids:
@@ -421,6 +658,21 @@ class _PgBatch:
                              f" ({', '.join('?' * 20)})",
                              self._pending)
             self._pending = []
+
+    def finish(self, conn: sqlite3.Connection) -> None:
+        """Everything kept goes out: the message rows, thread ids, conversation changes."""
+        self.flush(conn)
+        if self._thread_rows:
+            conn.executemany(_THREAD_INSERT, self._thread_rows)
+            self._thread_rows = []
+        self.write_conversations(conn)
+
+
+def _ensure_contact(conn: sqlite3.Connection, address: str, name: str,
+                    batch: _PgBatch | None) -> int:
+    if batch is None:
+        return contacts.ensure_contact(conn, address, name)
+    return batch.contact(conn, address, name)
 
 
 def _arrays(conn: sqlite3.Connection) -> bool:
@@ -496,7 +748,7 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
     touched: set[int] = set()
     revived: list[int] = []
     fresh = _insert_raw(conn, messages)
-    batch = _PgBatch(conn, messages, len(fresh)) if _arrays(conn) else None
+    batch = _PgBatch(conn, messages, len(fresh), now) if _arrays(conn) else None
     located: list[tuple[int, int, int, str, int | None]] = []
     for m in messages:
         # The first message of the batch with these bytes, if the bytes were new, has none
@@ -530,7 +782,7 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
             touched.add(conv)
         located.append((folder.id, m.uid, msg_pk, m.flags, m.modseq))
     if batch is not None:
-        batch.flush(conn)
+        batch.finish(conn)
     # Nothing above reads locations: they go in together, in the same transaction.
     _insert_locations(conn, located)
     if revived:

@@ -700,6 +700,18 @@ CREATE OR REPLACE FUNCTION cxinbox_search_title(terms text[], prefix boolean[])
                 FROM unnest(terms, prefix) WITH ORDINALITY AS u (t, p, i)) AS w
           WHERE words <> '' $$;
 """,
+    # The ingest's subject match (store/ingest.py `_subject_candidates`) asks for e-mail
+    # conversations of one subject active around a date. As a prepared statement its plan
+    # does not know the subject, and it walked the (channel, last_message_at) index over
+    # every e-mail conversation of the four weeks around, keeping the few of that subject:
+    # a read that grew with the inbox (258 rows read for 11 kept at 5,000 messages). The
+    # subject's index now holds only the rows that statement asks for, so every plan
+    # starts from the subject (nothing else looks conversations up by subject alone).
+    """
+DROP INDEX conversations_subject;
+CREATE INDEX conversations_subject ON conversations (norm_subject, last_message_at)
+    WHERE channel = 'email' AND merged_into IS NULL;
+""",
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the
 numbered schema so the versions of the two backends stay in step: store/pg/migrate.py
