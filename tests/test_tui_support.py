@@ -9,9 +9,14 @@ are the same on every run.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import copy
 import dataclasses
 import hashlib
 import io
+import random
+import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -86,7 +91,34 @@ class Inbox:
 
 
 def make_inbox(tmp_path: Path, *, seed: int = 7, conversations: int = 300) -> Inbox:
-    db = Database(tmp_path / "inbox.db", synchronous="OFF")
+    """The demo clinic in `tmp_path/inbox.db`, fresh for the test. The clinic is built once
+    per process for each (seed, size) and each call gets a copy of that database file and of
+    the builder's state (its random generator included), which is exactly what building it
+    again gives: the build is deterministic, and it costs about a second of CPU a test."""
+    path = tmp_path / "inbox.db"
+    template = _DEMO_TEMPLATES.get((seed, conversations))
+    if template is None:
+        template = _build_template(seed, conversations)
+        _DEMO_TEMPLATES[(seed, conversations)] = template
+    built, handle = template
+    shutil.copyfile(built, path)
+    db = Database(path, synchronous="OFF")
+    demo = _fresh_handle(handle, db)
+    service = InboxService(db, demo.config, ME)
+    clock = FrozenClock()
+    return Inbox(db, demo, service, RecordingApi(InProcessAPI(service), clock), clock)
+
+
+_DEMO_TEMPLATES: dict[tuple[int, int], tuple[Path, DemoInbox]] = {}
+
+
+def _build_template(seed: int, conversations: int) -> tuple[Path, DemoInbox]:
+    """Build the demo clinic into a private directory (removed when the process ends); the
+    closed database file and the builder's state without its database."""
+    directory = Path(tempfile.mkdtemp(prefix=f"cxinbox-demo-{seed}-{conversations}-"))
+    atexit.register(shutil.rmtree, directory, True)
+    path = directory / "inbox.db"
+    db = Database(path, synchronous="OFF")
     # Notes and events take their time from the store's clock: pin it too, so note times on
     # screen (and so snapshots) do not depend on the day the tests run.
     ticks = iter(range(10**9))
@@ -97,9 +129,19 @@ def make_inbox(tmp_path: Path, *, seed: int = 7, conversations: int = 300) -> In
     with mock.patch("cxinbox.store.db.now_ms", fixed_ms):
         demo = build_demo(db, seed=seed, me=ME, now=NOW.timestamp(),
                           conversations=conversations, timezone="UTC")
-    service = InboxService(db, demo.config, ME)
-    clock = FrozenClock()
-    return Inbox(db, demo, service, RecordingApi(InProcessAPI(service), clock), clock)
+    db.close()  # checkpoints the WAL: the one file is the whole database
+    return path, _fresh_handle(demo, None)
+
+
+def _fresh_handle(demo: DemoInbox, db: Database | None) -> DemoInbox:
+    """A copy of the builder's state on `db`: what a test may change (the random
+    generator, the threads it follows up on, the counters) is its own; the config and
+    topics are frozen and shared."""
+    rng = random.Random()
+    rng.setstate(demo.rng.getstate())
+    return dataclasses.replace(demo, db=db, rng=rng,  # type: ignore[arg-type]
+                               threads=[copy.copy(t) for t in demo.threads],
+                               sms_numbers=list(demo.sms_numbers))
 
 
 def make_app(inbox: Inbox, *, config: Config | None = None, **kwargs: Any) -> CxInboxApp:
