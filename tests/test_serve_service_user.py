@@ -54,7 +54,9 @@ class Layout:
 def service_user(users: OsUsers) -> Iterator[OsUser]:
     """The unit's User=cxinbox with Group=frontdesk (sysusers makes the user; the unit
     makes the group its primary one)."""
-    name = f"cxs{os.getpid() % 100000}"
+    name = f"cxs{os.getpid()}"
+    # Left behind by a killed run whose pid this process now has: removed first.
+    subprocess.run(["userdel", name], capture_output=True, timeout=30, check=False)
     subprocess.run(["useradd", "-M", "-N", "-g", users.group, "-s", "/usr/sbin/nologin", name],
                    check=True, capture_output=True, timeout=30)
     try:

@@ -53,9 +53,15 @@ def _run(*argv: str) -> None:
 
 @contextlib.contextmanager
 def os_users() -> Iterator[OsUsers]:
-    tag = f"cxt{os.getpid() % 100000}"
+    # The whole pid: names are unique among live processes. Users and a group left with
+    # these names by a run that was killed (its process gone, the pid reused) are removed
+    # first, or useradd would refuse them.
+    tag = f"cxt{os.getpid()}"
     group = f"{tag}desk"
     names = {role: f"{tag}{role[0]}" for role in ("outsider", "member", "agent", "xagent")}
+    for name in names.values():
+        subprocess.run(["userdel", name], capture_output=True, timeout=30, check=False)
+    subprocess.run(["groupdel", group], capture_output=True, timeout=30, check=False)
     made: list[str] = []
     try:
         _run("groupadd", group)
