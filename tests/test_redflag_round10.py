@@ -89,6 +89,11 @@ FOUND = [
     ("en", "positive pregnancy test on monday, now sharp one-sided pain on the left", "pregnancy_emergency"),
     ("en", "I'm 6 weeks pregnant with one sided cramping that won't let up", "pregnancy_emergency"),
     ("es", "embarazada de 7 semanas y tengo un dolor fuerte de un solo lado", "pregnancy_emergency"),
+    # "for the past hour" dates the symptom now, whatever history follows
+    ("en", "for the past hour my chest has felt tight, I had a stent put in years ago", "chest_pain"),
+    ("en", "over the past few hours his chest pain keeps building", "chest_pain"),
+    ("es", "desde hace una hora siento el pecho apretado, hace tres años me pusieron un stent", "chest_pain"),
+    ("es", "en las últimas horas el dolor de pecho no me deja, ya tuve un infarto antes", "chest_pain"),
 ]
 
 QUIET = [
@@ -105,6 +110,7 @@ QUIET = [
     ("en", "I used to have to stop to catch my breath on stairs years ago, now I jog daily"),
     ("es", "hace dos años me tomé 6 juntas, ya estoy estable, necesito el formulario"),
     ("en", "it's time to hit the road, thanks for squeezing me in"),
+    ("en", "past history of chest pain, need my cardiology records sent over"),
 ]
 
 

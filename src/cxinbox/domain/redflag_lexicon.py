@@ -1175,7 +1175,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:last|previous|prior|other|first|earlier) (?:pregnancy|pregnancies|baby|birth)\b|"
      r"\b(?:embarazo (?:anterior|pasado)|ultimo embarazo|otro embarazo|primer embarazo)\b")),
     ("historical", "forward",
-     (r"\b(?:history of|hx of|h/o|past|previous|prior|after (?:my|his|her)|since (?:my|his|"
+     (r"\b(?:history of|hx of|h/o|past(?! (?:\w+ ){0,2}(?:hours?|hrs?|minutes?|mins?|days?|nights?|while|weeks?)\b)|previous|prior|after (?:my|his|her)|since (?:my|his|"
      r"her)|following (?:my|his|her)|post|recovered from|recovering from|survived|survivor of|"
      r"antecedentes? de|historial de|despues de (?:mi|su)|desde (?:mi|su)|"
      r"se recupero del?|me recupere del?|recuperandos?e? del?)\b")),
