@@ -12,8 +12,12 @@ self-harm (a missed one is the worst miss).
 
 Features of one hit: its category, the words of the hit, the words just before and after
 it by distance, the words of its sentence and of the sentences either side, the lexicon's
-own scope cues (ConText modifiers) in its sentence by side, and what the lexicon made of
-the message's other hits. Pure; scoring is a few hundred hashed lookups.
+own scope cues (ConText modifiers) in its sentence by side, what the lexicon made of the
+message's other hits, and, over the whole message, the nearest time and setting cue of
+each kind on each side with its distance (a date, "years ago", "since then", "kept
+overnight", "home now": what makes a history or an episode over often lies a paragraph
+away) and the tense of the hit's paragraph and of the message. Pure; scoring is a few
+hundred hashed lookups.
 
 Input is folded text (redflag.fold) and the lexicon's findings on it.
 """
