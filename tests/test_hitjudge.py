@@ -84,3 +84,34 @@ def test_the_shipped_judge_loads_and_triage_keeps_a_plain_emergency() -> None:
     assert 0.5 < judge.threshold < 1.0
     assert assess("I have crushing chest pain right now").red_flag == "chest_pain"
     assert assess("quiero matarme esta noche").red_flag == "suicide_self_harm"
+
+
+def _reach(text: str) -> set[str]:
+    folded, hit, findings = _current(text, current_only=False)
+    return {n for n in hitjudge.feature_names(folded, hit, findings)
+            if n.split(" ", 1)[0] in ("t", "tp", "tm", "para", "pos")}
+
+
+def test_the_judge_reads_time_cues_paragraphs_away_by_side_and_distance() -> None:
+    text = ("Form for work\n\nBack in 2019 I went to the ER. Crushing chest pain, the ambulance, "
+            "three stents and a long rehab, the works, every bit of it.\n\nI was kept overnight "
+            "and I have been fine since then, walking daily. Could the doctor sign the form?")
+    names = _reach(text)
+    assert "t date<" in names and "t date<a" in names  # the year, just before the hit
+    assert "t kept>" in names and "t since_then>" in names  # the ending, a paragraph after
+    assert any(n.startswith("t since_then>") and n[-1] in "bc" for n in names)
+    assert "t admin>" in names
+    assert "para 1 of 3" in names
+
+
+def test_the_judge_reads_the_tense_of_the_paragraph_and_of_the_message() -> None:
+    past = _reach("Years ago my chest pain was bad. I went in, they said it was fine, I walked home.")
+    now = _reach("I have chest pain right now, it is crushing and I am sweating, help")
+    assert "tp 4" in past and "tm 4" in past
+    assert "tp 0" in now and "t now>" in now and "t ask_now>" in now
+
+
+def test_spanish_time_cues_are_read_too() -> None:
+    names = _reach("Hace cinco años tuve dolor de pecho.\n\nMe dejaron internado y desde "
+                   "entonces estoy bien. Necesito el formulario.")
+    assert {"t years_ago<", "t kept>", "t since_then>", "t admin>"} <= names

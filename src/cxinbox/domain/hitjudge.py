@@ -12,8 +12,12 @@ self-harm (a missed one is the worst miss).
 
 Features of one hit: its category, the words of the hit, the words just before and after
 it by distance, the words of its sentence and of the sentences either side, the lexicon's
-own scope cues (ConText modifiers) in its sentence by side, and what the lexicon made of
-the message's other hits. Pure; scoring is a few hundred hashed lookups.
+own scope cues (ConText modifiers) in its sentence by side, what the lexicon made of the
+message's other hits, and, over the whole message, the nearest time and setting cue of
+each kind on each side with its distance (a date, "years ago", "since then", "kept
+overnight", "home now": what makes a history or an episode over often lies a paragraph
+away) and the tense of the hit's paragraph and of the message. Pure; scoring is a few
+hundred hashed lookups.
 
 Input is folded text (redflag.fold) and the lexicon's findings on it.
 """
@@ -23,7 +27,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Final
 
@@ -43,6 +47,66 @@ WINDOW: Final = 8
 SENTENCE_WORDS: Final = 80
 """Words of a sentence read (a run-on message without stops must not cost seconds)."""
 _WORD: Final = re.compile(r"[a-z0-9']+|[\u00bf\u00a1?!]")
+REACH: Final = 20_000
+"""Characters of a message read for its time cues (a pasted record must not cost seconds)."""
+_MONTH: Final = (r"(?:jan\w*|feb\w*|march|april|june|july|aug\w*|sept?\w*|oct\w*|nov\w*|dec\w*|enero|febrero|"
+                 r"marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)")
+_DAY: Final = (r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|lunes|martes|"
+               r"miercoles|jueves|viernes|sabado|domingo)")
+TIME_CUES: Final = tuple((name, re.compile(pattern)) for name, pattern in (
+    ("date", (rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b|\b{_MONTH}\.? \d{{1,2}}\b|"
+             rf"\b\d{{1,2}} (?:de )?{_MONTH}\b|\b(?:in|en|since|desde|back in) {_MONTH}\b")),
+    ("years_ago", (r"\b(?:years?|yrs?|months?|decades?) ago\b|\bhace (?:\w+ ){0,2}(?:anos?|meses|mes|decadas?)\b|"
+                  r"\bwhen (?:i|he|she|we|they) (?:was|were)\b|\bcuando (?:era|tenia|eramos)\b|"
+                  r"\bas a (?:child|kid|teen\w*|baby)\b|\bde (?:nin[oa]|chic[oa]|joven)\b|\byears back\b")),
+    ("days_ago", (rf"\b(?:days?|weeks?|wks?) ago\b|\bhace (?:\w+ ){{0,2}}(?:dias|semanas?)\b|\blast {_DAY}\b|"
+                 rf"\b(?:el|este) {_DAY} pasado\b|\bon {_DAY}\b|\bel {_DAY}\b")),
+    ("last_period", (r"\blast (?:year|month|week|summer|spring|fall|winter|time|season)\b|"
+                    r"\b(?:el ano|el mes|la semana|el verano|el invierno|la vez|la temporada) pasad[oa]\b|"
+                    r"\bprevious(?:ly)?\b|\bback then\b|\bused to\b|\bsolia\b|\bonce before\b|\bin the past\b")),
+    ("since_then", (r"\bsince then\b|\bever since\b|\bdesde entonces\b|\bnot since\b|\bnunca mas\b|"
+                   r"\b(?:haven'?t|hasn'?t|have not|has not|no (?:he|ha|hemos)) (?:had|tenido|vuelto|been back)\b|"
+                   r"\bno (?:more|other) (?:episodes?|attacks?|problems?|issues?)\b|\bni una vez mas\b|"
+                    r"\b(?:well|fine|good|great|ok|okay|stable|healthy|normal|no problems|nothing) since\b|"
+                    r"\bsince (?:that|the) (?:day|time|episode|attack|event|night)\b|\b(?:bien|estable|nada) desde\b")),
+    ("diagnosed", (r"\bturned out (?:to be)?\b|\bit was (?:a|an|just|only)\b|\bresulto (?:ser)?\b|\bfue (?:un|una|solo)\b|"
+                   r"\bdiagnos\w+\b|\b(?:dijeron|said) (?:que )?(?:era|fue|it was)\b")),
+    ("grown", (r"\b(?:is|he'?s|she'?s|they'?re) now (?:\d+|a|an|in)\b|\bnow (?:\d+|three|four|five|six|seven|eight|nine|ten)\b|"
+               r"\bahora tiene \d+\b|\bya tiene \d+\b|\bthriving\b")),
+    ("fyi", (r"\b(?:just )?letting (?:you|dr\.? \w+|the doctor) know\b|\bfor (?:his|her|my|the|their) (?:chart|file|records)\b|"
+             r"\bfyi\b|\bheads up\b|\bpara (?:su|el|mi) (?:expediente|historial)\b|\bsolo para (?:avisar|informar)\b")),
+    ("kept", (r"\bkept (?:\w+ )?(?:overnight|for observation|in)\b|\b(?:was|were|got|been) admitted\b|\bdischarged\b|"
+             r"\bstayed (?:in|at) the hospital\b|\binternad[oa]\b|\bdad[oa]s? de alta\b|\ben observacion\b|"
+             r"\b(?:me|lo|la|nos) dejaron\b|\bfollow[- ]?up\b|\bseguimiento\b|\bcontrol\b")),
+    ("seen", (r"\b(?:er|e\.r\.|hospital|urgencias|emergencias|urgent care|poison control|toxicologia|ambulance|"
+             r"ambulancia|paramedics?|paramedicos|the doctor|el doctor|la doctora|nurse line|enfermera)\b")),
+    ("home", (r"\b(?:home now|back home|sent (?:us|me|him|her|them) home|came home|got home|at home now|"
+             r"ya en casa|en casa ya|de vuelta en casa|regres\w+ a casa|volvimos a casa|nos mandaron a casa)\b")),
+    ("fine", (r"\b(?:fine|all good|doing (?:well|great|better|fine)|recovered|better now|back to normal|stable|"
+             r"no problems|ya esta bien|esta bien|estoy bien|mejor|estable|recuperad[oa]|normal)\b")),
+    ("now", (r"\b(?:right now|now|currently|at the moment|still|again|ahora|ahorita|ahora mismo|en este momento|"
+            r"todavia|sigue|aun|otra vez|de nuevo)\b")),
+    ("recent", (r"\b(?:tonight|this (?:morning|afternoon|evening)|today|an hour ago|(?:minutes|hours) ago|just now|"
+               r"yesterday|last night|since (?:this|last night|yesterday)|hoy|anoche|ayer|esta (?:manana|tarde|noche)|"
+               r"hace (?:un rato|una hora|\w+ (?:horas|minutos)))\b")),
+    ("ask_now", (r"\b(?:what (?:should|do|can) (?:i|we) do|help|please call|call me|is this an emergency|"
+                r"should (?:i|we) (?:go|call)|que hago|que (?:debo|puedo|hacemos) hacer|ayuda|llamen|urgente)\b")),
+    ("admin", (r"\b(?:forms?|records?|letter|refill|renew\w*|appointment|referral|insurance|bill\w*|paperwork|"
+              r"formulario|expediente|carta|receta|cita|seguro|factura|papeles|constancia)\b")),
+    ("family", (r"\b(?:dad|father|mom|mother|mum|grand\w+|brother|sister|uncle|aunt|cousin|papa|mama|padre|"
+               r"madre|abuel[oa]|herman[oa]|ti[oa]|prim[oa]|late|difunt[oa])\b")),
+))
+"""The whole message's time and setting cues, read by their side of the hit and their
+distance from it: a date, "years ago", "since then", "was kept overnight", "home now" that
+lie sentences away from the words that name the emergency."""
+_PAST: Final = re.compile(
+    r"\b(?:was|were|had|did|went|got|took|came|said|told|gave|felt|seemed|happened|used to|"
+    r"[a-z]{3,}ed|fue|fui|fuimos|estuvo|estuve|tuvo|tuve|habia|hizo|dijeron|dijo|paso|"
+    r"[a-z]{3,}aron|[a-z]{3,}ieron|era|estaba|tenia)\b")
+_PRESENT: Final = re.compile(
+    r"\b(?:is|are|am|i'm|im|he's|she's|it's|has|have|can't|cant|cannot|won't|keeps?|"
+    r"[a-z]{3,}ing|esta|estoy|estan|tiene|tengo|tienen|sigue|puede|puedo|[a-z]{3,}ando|[a-z]{3,}iendo)\b")
+_PARAGRAPH: Final = re.compile(r"\n[ \t]*\n")
 _STOP: Final = re.compile(r"[.!?\n;]+")
 
 
@@ -154,6 +218,7 @@ def feature_names(folded: str, hit: redflag.Finding,
         where = "<" if c_end <= hit.start else ">" if c_start >= hit.end else "="
         names.add(f"m {kind}{where}")
         names.add(f"m {kind}{where} {cat}")
+    names |= _reach_names(folded, hit.start, hit.end)
     for f in findings:
         if f is not hit:
             names.add(f"o {f.status}")
@@ -164,3 +229,56 @@ def feature_names(folded: str, hit: redflag.Finding,
 
 def features(folded: str, hit: redflag.Finding, findings: list[redflag.Finding]) -> set[int]:
     return hashed(feature_names(folded, hit, findings), _MASK)
+
+
+def _distance(chars: int) -> str:
+    return "a" if chars < 40 else "b" if chars < 150 else "c" if chars < 400 else "d"
+
+
+def _tense(text: str) -> str:
+    """Past, present or mixed by the share of past-tense verb forms (or "none")."""
+    past = sum(1 for _m in _PAST.finditer(text))
+    present = sum(1 for _m in _PRESENT.finditer(text))
+    if past + present == 0:
+        return "none"
+    return str(round(4 * past / (past + present)))
+
+
+@lru_cache(maxsize=16)
+def _message_cues(folded: str) -> tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]]:
+    """Each time cue of the message (name, start, end) and where its paragraphs begin."""
+    text = folded[:REACH]
+    cues = tuple(sorted((name, m.start(), m.end()) for name, pattern in TIME_CUES
+                        for m in pattern.finditer(text)))
+    starts = (0, *(m.end() for m in _PARAGRAPH.finditer(text)))
+    return cues, starts
+
+
+def _reach_names(folded: str, start: int, end: int) -> set[str]:
+    """Features beyond the hit's neighbouring sentences: the nearest of each time cue on
+    each side with its distance, the tense of the hit's paragraph and of the message, and
+    where in the message the hit sits."""
+    cues, starts = _message_cues(folded)
+    names: set[str] = set()
+    nearest: dict[tuple[str, str], int] = {}
+    for name, c_start, c_end in cues:
+        if c_end <= start:
+            key, gap = (name, "<"), start - c_end
+        elif c_start >= end:
+            key, gap = (name, ">"), c_start - end
+        else:
+            continue
+        if gap < nearest.get(key, REACH + 1):
+            nearest[key] = gap
+    for (name, side), gap in nearest.items():
+        names.add(f"t {name}{side}")
+        names.add(f"t {name}{side}{_distance(gap)}")
+        names.add(f"t {name}")
+    k = max(i for i, s in enumerate(starts) if s <= start) if start < REACH else len(starts) - 1
+    p_end = starts[k + 1] if k + 1 < len(starts) else min(len(folded), REACH)
+    names.add(f"tp {_tense(folded[starts[k]:p_end])}")
+    names.add(f"tm {_tense(folded[:REACH])}")
+    names.add(f"para {min(k, 3)} of {min(len(starts), 4)}")
+    share = start / max(1, len(folded))
+    names.add(f"pos {min(3, int(4 * share))}")
+    return names

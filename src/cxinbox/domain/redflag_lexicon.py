@@ -163,7 +163,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\b(?:droop\w*|crooked|uneven) (?:face|smile|mouth)\b"),
     ("stroke", r"\bslurr?(?:ed|ing|s)? (?:speech|words|talking|his words|her words|my words)\b"),
     ("stroke", r"\b(?:speech|talking|words) (?:is |are |sound )?(?:slurred|slurring|garbled|jumbled)\b"),
-    ("stroke", r"\b(?:can'?t|cannot|unable to|trouble|struggling to) (?!(?:speak|talk) (?:in )?(?:full|whole|complete) sentences)(?:speak|talk|get (?:the|his|her|my) words out|find (?:the|his|her|my) words|move (?:my|his|her) (?:left|right)|lift (?:my|his|her) (?:left |right )?arm)"),
+    ("stroke", r"\b(?:can'?t|cannot|unable to|trouble|struggling to) (?!(?:speak|talk) (?:in )?(?:full|whole|complete|long) (?:sentences|words))(?:speak|talk|get (?:the|his|her|my) words out|find (?:the|his|her|my) words|move (?:my|his|her) (?:left|right)|lift (?:my|his|her) (?:left |right )?arm)"),
     ("stroke", r"\b(?:numb(?:ness|ed|ing)?|weak\w*|tingl\w*|paraly\w*)\W+(?:[\w']+\W+){0,3}(?:one side|left side|right side|half of (?:my|his|her) (?:body|face))"),
     ("stroke", r"\b(?:one|left|right) side of (?:my|his|her) (?:body|face)\W+(?:[\w']+\W+){0,3}(?:numb|weak|droop\w*|dead|heavy|tingl\w*)"),
     ("stroke", r"\bworst headache (?:of|in) (?:my|his|her) life\b"),
@@ -178,8 +178,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                     r"(?<!la )(?<!una )(?<!esa )(?<!su )(?<!tras )caid[oa]|cae|torcid[oa]|chuec[oa]|ladead[oa]|dormid[oa]|entumi\w*|"
                     r"adormecid[oa]|paralizad[oa]", 30)),
     ("stroke", near(r"words?|speech|speaking|talking|palabras|habla|hablar",
-                    r"wrong|garbled|jumbled|slurr?\w*|mixed up|gibberish|no sense|weird|strange|mumbl\w*|"
-                    r"raro|rara|arrastr\w+|enredad\w+|trabad\w+|no (?:se le )?entiende|no puede|"
+                    r"wrong|garbled|jumbled|slurr?\w*|mixed up|gibberish|no sense|weird|strange|mumbl\w*|mush\w*|slush\w*|"
+                    r"rar[oa]s?|arrastr\w+|enredad\w+|trabad\w+|no (?:se le )?entiende|no puede|"
                     r"can'?t|cannot", 30)),
     ("stroke", near(r"sudden\w*|all of a sudden|de repente|de pronto|repentin\w+",
                     r"numb(?:ness|ed|ing)?|weak\w*|tingl\w*|can'?t (?:move|feel|see|hold|lift|walk|speak|talk|understand|stand)|"
@@ -475,7 +475,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", near(r"ate|eaten|eating|chew\w*|swallow\w*|bit|bite|lick\w*|comio|mastic\w+|trago|mordio|mordisque\w+|lamio",
                                 r"plants?|houseplants?|leaves|leaf|flowers?|plantas?|hojas?|flor|flores|dieffenbachia|oleander|lil(?:y|ies)|pothos|philodendron|foxglove|"
                                 r"poinsettia|nochebuena|adelfa|lirios?|venenos[oa]s?|poisonous|toxic[oa]?s?", 40)),
-    ("overdose_poisoning", r"\b(?:se (?:metio|tomo|metieron)|tomo|took|used|snorted|smoked|se fumo|fumo) (?:algo|something|some\w*|unas? \w+)\b[^.!?\n]{0,25}\b(?:party|fiesta|antro|club|bar|concert|concierto)\b"),
+    ("overdose_poisoning", r"\b(?:se (?:metio|tomo|metieron)|tomo|took|used|snorted|smoked|se fumo|fumo) (?:algo|something|some\w*|unas? \w+)\b[^.!?\n]{0,25}\b(?:party|fiesta|antro|club|bar|concert|concierto|festival|fest|rave|show|gig|disco|after ?party|boda|wedding|feria|tocada|carnaval)\b"),
     # chest: "pian"; head: a bumped forehead; stroke: "de golpe" is "suddenly"
     ("chest_pain", near(r"chest|chst|pecho", r"pian|pein|painn", 15)),
     ("head_injury", r"\b(?:hit|hits|hitting|bang\w*|bump\w*|smack\w*|knock\w*|struck|whack\w*|slam\w*|crack\w*) (?:\w+ ){0,2}forehead\b"),
@@ -717,6 +717,26 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", (r"\b(?:better|happier|mejor)\b (?:off )?if i (?:ended it|end it|killed myself|was dead|were dead|died)\b|\bif i ended (?:it|my life|things)\b|"
                            r"\b(?:se|me|te) (?:iba|va|voy|vas|quiere|quiero|queria) a (?:dar|pegar) un (?:tiro|balazo|plomazo)\b|\b(?:darme|darse|pegarme|pegarse) un (?:tiro|balazo)\b|"
                            r"\bshoot (?:my|him|her|them)(?:self|selves)\b|\bblow (?:my|his|her) (?:brains|head) out\b")),
+    # tenth pass (blind7's misses, by pattern): breath lost walking a few steps; unable to
+    # breathe said as "sin poder"; air that will not go in; talk in short bursts
+    ("breathing", (r"\b(?:stop\w*|paus\w*|rest\w*|sit\w* down)\b(?:\W+[\w']+){0,3}\W+to (?:catch|get) (?:my|his|her|their|our|a) breath\b|"
+                   r"\b(?:parar\w*|detener\w*|descansar|sentar\w*)\b(?: \w+){0,2} (?:a|para) (?:tomar|agarrar|jalar|recuperar) (?:el )?(?:aire|aliento)\b")),
+    ("breathing", (r"\bsin poder (?:respirar|jalar aire|tomar aire|agarrar aire)\b|\bpara que (?:me|le|nos) (?:entre|pase) (?:el )?aire\b|"
+                   r"\b(?:can'?t|cannot|can not|unable to) take (?:the |enough |in )?air\b|"
+                   r"\b(?:have|has|had|having) to (?:sit|stand) up (?:in bed )?to (?:breathe|breath|get air|catch)\b")),
+    ("breathing", (r"\b(?:can'?t|cannot|can not|unable to) (?:speak|talk|say) (?:in )?(?:long|whole|full|complete) (?:words|sentences|phrases)\b|"
+                   r"\b(?:only|just) (?:say|get out|speak|manage) (?:one|two|three|a few|one or two|two or three|\d) words\b|"
+                   r"\bno (?:puede|puedo|podia) (?:hablar|decir) (?:frases|oraciones) (?:completas|largas|enteras)\b|"
+                   r"\bsolo (?:dice|puede decir|digo|puedo decir) (?:una|dos|tres|unas|pocas) palabras\b")),
+    # a handful taken together ("me tome 6 juntas", "took 8 at once")
+    ("overdose_poisoning", (r"\b(?:took|taken|swallowed|tome|tomo|me tome|se tomo|se trago|me trague)\b (?:like |como |unas? |unos )?"
+                            r"(?:[5-9]|\d\d|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|cinco|seis|siete|ocho|nueve|diez|doce|quince|veinte)\b"
+                            r"(?: [\w']+){0,3} (?:juntas|juntos|de golpe|de un jalon|de una vez|at once|all at once|at the same time|together)\b")),
+    # a blow in a fight, then vomiting or lost memory (the head is not named)
+    ("head_injury", near(r"punch\w*|got hit|was hit|got jumped|was jumped|beaten up|beat up|assaulted|mugged|knocked (?:down|out)|"
+                         r"me pegaron|le pegaron|me golpearon|lo golpearon|la golpearon|golpiza|asaltaron|madrearon",
+                         r"throw\w* up|threw up|vomit\w*|can'?t remember|don'?t remember|doesn'?t remember|didn'?t remember|"
+                         r"memory|blacked out|no (?:me |se )?acuerd\w*|no recuerd\w*|vomitando|vomita\w*", 60)),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -727,13 +747,13 @@ CUES: Final[dict[str, str]] = {
     "trauma": (r"\b(?:car accident|crash\w*|collision|rear-?ended|fell (?:off|down|from|on)|"
                r"fall (?:off|down|from)|tackled|hit by|accidente|choque|chocamos|se cayo|me cai)\b"),
     "substance": (r"\b(?:party|fiesta|rave|antro|se metio algo|tomo algo|took something|pills?|meds|medication|alcohol|drunk|drinking|oxy\w*|opioids?|opiates?|"
-                  r"fentanyl|heroin|xanax|percocet|vicodin|norco|methadone|drugs?|"
+                  r"fentanyl|fentanilo|heroin|heroina|narcan|naloxon\w*|xanax|percocet|vicodin|norco|methadone|drugs?|"
                   r"baggie|bag of (?:powder|pills|white \w+)|white powder|powder|syringe|needles?|bolsita|polvo blanco|jeringa|"
                   r"pastillas|medicamentos?|droga\w*|borracho|tomado)\b"),
     "fall": (r"\b(?:fell|fall\w*|slipped|tripped|accident|crash\w*|hit|struck|punch\w*|kicked|assault\w*|"
              r"fight|rolled off|beaten|jumped|se rodo|pelea|me pegaron|le pegaron|collaps\w+|se desplomo|se desmayo|se cayo|me cai|"
              r"cayo|caida|resbal\w+|accidente|choque|golpe\w*|escalera|ladder|stairs)\b"),
-    "allergen": (r"\b(?:allerg\w*|hives|itch\w*|sting|stung|bee|wasp|peanuts?|nuts?|shellfish|"
+    "allergen": (r"\b(?:new pills?|pastilla nueva|nueva pastilla|allerg\w*|hives|itch\w*|sting|stung|bee|wasp|peanuts?|nuts?|shellfish|"
                  r"shrimp|medication|medicine|antibiotic|penicillin|amoxicillin|sulfa|shot|"
                  r"vaccine|ate|eating|alergi\w*|ronchas|pica|picazon|comezon|picadura|abeja|"
                  r"cacahuate|mani|nueces|mariscos|camarones|medicamento|medicina|inyeccion|"
@@ -852,8 +872,10 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("head_injury", (r"\b(?:rolled|fell|fallen|tumbled|dropped|slipped)\b[^.!?\n]{0,30}\b(?:off|from|out of|down)\b[^.!?\n]{0,20}"
                      r"\b(?:bed|couch|sofa|changing table|table|crib|chair|stroller|high ?chair|stairs|counter|cama|sillon|cambiador|mesa|cuna|silla|carriola|escaleras?)\b|"
                      r"\b(?:se (?:cayo|rodo|resbalo)|se me cayo)\b[^.!?\n]{0,30}\b(?:de la|del|de)\b[^.!?\n]{0,10}\b(?:cama|sillon|sofa|cambiador|mesa|cuna|silla|carriola|escaleras?)\b"), "infant"),
+    ("anaphylaxis", (r"\b(?:can'?t|cannot|can not|unable to) swallow (?:(?:my|his|her|their) )?(?:own )?(?:spit|saliva)\b|"
+                     r"\bno (?:me|le) pasa (?:ni )?(?:la )?saliva\b|\bno (?:puede|puedo) tragar (?:ni )?(?:la |su |mi )?saliva\b"), "allergen"),
     ("anaphylaxis", near(r"lips?|tongue|face|eyes?|mouth|labios?|lengua|cara|ojos?|boca",
-                         r"huge|enormous|puffy|puffed|fat|ballooned|grandes?|gigantes?|enormes?|inflad[oa]s?", 15), "allergen"),
+                         r"huge|enormous|puffy|puffed|fat|ballooned|grandes?|gigantes?|enormes?|inflad[oa]s?|like a balloon|como (?:un )?globo", 15), "allergen"),
     # third pass: a slip or a landing on the belly; tightening at intervals; a high reading;
     # a puffy face or hands; pain on one side; nearly fainting
     ("pregnancy_emergency", (r"\b(?:cai sentada|cayo sentada)\b|\bhit (?:my|her) (?:belly|stomach|tummy|abdomen)\b|\b(?:se|me) (?:pego|golpeo|pegue|golpee) (?:en )?(?:la panza|el vientre|la barriga)\b|"
@@ -863,7 +885,7 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                              r"\b(?:1[4-9]\d|2[0-4]\d) ?/ ?(?:9\d|1[0-4]\d)\b|"
                              r"\b(?:face|hands|fingers|cara|manos|dedos)\b[^.!?\n]{0,20}\b(?:swell\w*|swollen|puff\w*|hinchad\w+|inflamad\w+)\b|\b(?:swell\w*|swollen|puffy|hinchazon) (?:in |of |en )?(?:my |her |the |la |las )?(?:face|hands|cara|manos)\b|"
                              r"\b(?:me|le) duele (?:mucho |muchisimo )?(?:del|el|en el) (?:lado|costado)\b|\bdolor (?:fuerte )?(?:en el|del) (?:lado|costado) (?:izquierdo|derecho)\b|"
-                             r"\b(?:pain|hurt\w*)\b[^.!?\n]{0,25}\b(?:right|left|one) side\b|\b(?:passing out|pass out|about to faint)\b"), "pregnancy"),
+                             r"\b(?:pain|hurt\w*)\b[^.!?\n]{0,25}\b(?:right|left|one) side\b|\bone[- ]sided (?:\w+ )?(?:pain|cramp\w*|ache)\b|\bdolor\b[^.!?\n]{0,25}\bde un (?:solo )?lado\b|\b(?:passing out|pass out|about to faint)\b"), "pregnancy"),
     ("overdose_poisoning", near(r"pills?|meds|medicine|tablets?|gummies|vitamins|pastillas|medicinas?|gomitas|vitaminas",
                                 r"missing|(?:are|is) gone|can'?t account|faltan|falta(?:n)? (?:unas|algunas|varias)|no (?:estan|las encuentro)", 40), "child"),
     ("pregnancy_emergency", (r"\bleak\w* (?:\w+ ){0,2}(?:fluid|water|liquid)\b|\b(?:underwear|panties|pants|pad|sheets)\b[^.!?\n]{0,25}\b(?:wet|soaked)\b|"
@@ -906,6 +928,10 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
     # bleeding in a pregnancy is a pregnancy emergency (the labelling guide), however said
     ("severe_bleeding", "pregnancy_emergency",
      r"\b(?<!not )(?<!never been )(?:pregnant|embarazada|(?:[4-9]|[1-3]\d|4[0-2]) ?(?:weeks?|wks?|semanas) (?:pregnant|along|de embarazo))\b"),
+    # tenth pass: slow or stopped breathing with an opioid or its antidote named
+    ("breathing", "overdose_poisoning",
+     (r"\b(?:fentanyl|fentanilo|heroin|heroina|opioids?|opiates?|opioides?|oxycodone|oxycontin|oxy|percocet|vicodin|"
+      r"methadone|metadona|morphine|morfina|narcan|naloxon\w*|overdos\w*|sobredosis|nodding off)\b")),
     ("breathing", "anaphylaxis",
      (r"\b(?:allerg\w*|anaphyla\w*|hives|sting|stung|epi ?pen|epi|peanuts?|nuts|almonds?|cashews?|walnuts?|pecans?|sesame|shellfish|shrimp|alergi\w*|nueces|"
      r"ronchas|picadura|cacahuate|mariscos|flu shot|vaccine|vacuna|new (?:medication|medicine|"
@@ -973,7 +999,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:breath of fresh air|breathtaking|take a breather|breathing down (?:my|our) neck|"
     r"hold (?:my|your) breath|waiting with bated breath|breathing room)\b"),
     r"\bbleeding (?:me|us) dry\b|\bbloody (?:hell|annoying|ridiculous)\b",
-    r"\bhead(?:ache)? over heels\b|\bhit the (?:nail|road|hay|books)\b|\bhit (?:a|the) wall\b",
+    r"\bhead(?:ache)? over heels\b|(?<!head )\bhit the (?:nail|road|hay|books)\b|(?<!head )\bhit (?:a|the) wall\b",
     (r"\bstroke of (?:luck|genius|midnight|the pen)\b|\bbrush ?stroke\b|\bkeystrokes?\b|"
     r"\bswim(?:ming)? strokes?\b|\bbackstroke\b|\bheat ?stroke\b"),
     r"\bchok(?:e|ed|ing) (?:up|on (?:my|the) words)\b",
@@ -1093,21 +1119,33 @@ PSEUDO: Final[tuple[str, ...]] = (
 
 # -- ConText modifiers ---------------------------------------------------------------------
 
+_BECAME: Final = (r" (?:(?:rather|very|really|so|all|completely|totally|a bit|a little|kind of|kinda|quite|pretty) )?"
+                  r"(?:weak|numb|dead|limp|floppy|pale|white|grey|gray|blue|purple|cold|clammy|stiff|quiet|"
+                  r"funny|weird|strange|blurry|blurred|black|dark|fuzzy|crooked|droopy|slack|red|yellow|"
+                  r"heavy|tingly|wobbly|slurred|hoarse|tight|rigid|sweaty|confused)\b")
+"""After "gone", a state the symptom became ("her arm has gone weak", "lips gone blue"): not
+an ending, unlike "the pain has gone"."""
+_INTENSE: Final = (r"(?! (?:mal[oa]?|palid[oa]s?|amarill[oa]s?|blanc[oa]s?|gris|azul|fri[oa]s?|caliente|"
+                   r"debil|rar[oa]s?|fe[oa]s?|grave|roj[oa]s?|pesad[oa]|mal(?:ita|ito)|\w+(?:ad|id)[oa]s?)\b)")
+"""After Spanish "bien", an adjective it intensifies ("está bien pálido", "bien mareada",
+"bien caliente"): "very", not "fine"."""
+
+
 MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # negated (forward)
     ("negated", "forward",
-     (r"\b(?:no(?! (?:helmet|seat ?belt|car ?seat)\b)|not|never|without(?! (?:a |his |her |my |their |any )?(?:helmet|seat ?belt|car ?seat|knowing|realizing|realising|thinking|meaning to))|denies|deny|denied|free of|nor|negative for|ruled out|"
+     (r"\b(?:no(?! (?:helmet|seat ?belt|car ?seat|casco|cinturon)\b| (?:llevaba|traia|tenia|usaba|se puso|trae|lleva) (?:puesto )?(?:el |su )?(?:casco|cinturon)\b| (?:me |se |te |le )?(?:acuerd\w*|recuerd\w*)\b)|not|never|without(?! (?:stopping|resting|pausing|sitting down|a break)\b| (?:a |his |her |my |their |any )?(?:helmet|seat ?belt|car ?seat|knowing|realizing|realising|thinking|meaning to))|denies|deny|denied|free of|nor|negative for|ruled out|"
      r"don'?t have|dont have|do not have|doesn'?t have|does not have|haven'?t had|havent had|"
      r"have not had|hasn'?t had|didn'?t have|did not have|not having|not experiencing|"
      r"no longer (?:have|having|feel|feeling)|no more|not any|never had|haven'?t been|"
      r"isn'?t|is not|wasn'?t|was not|aren'?t|no signs? of|no sign of)\b")),
     ("negated", "forward",
-     (r"\b(?:no|ni|nunca|sin(?! querer| darme cuenta| darse cuenta| darnos cuenta| pensar| fijarme| fijarse| saber| casco| cinturon| silla| proteccion)|jamas|ya no|no tengo|no tiene|no he tenido|no ha tenido|"
+     (r"\b(?:no(?! (?:helmet|seat ?belt|car ?seat|casco|cinturon)\b| (?:llevaba|traia|tenia|usaba|se puso|trae|lleva) (?:puesto )?(?:el |su )?(?:casco|cinturon)\b| (?:me |se |te |le )?(?:acuerd\w*|recuerd\w*)\b)|ni|nunca|sin(?! poder| parar\w*| detener\w*| descansar| querer| darme cuenta| darse cuenta| darnos cuenta| pensar| fijarme| fijarse| saber| casco| cinturon| silla| proteccion)|jamas|ya no|no tengo|no tiene|no he tenido|no ha tenido|"
      r"no hay|nada de|ningun|ninguna|ya no tengo|no siento|no presenta|tampoco)\b")),
     # negated (backward): the symptom has passed ("seems fine" and "looks fine" are how
     # someone looks, not an ending: a child who swallowed a battery often seems fine)
     ("negated", "backward",
-     (r"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:gone(?! (?:through|thru|into|over|out|up|down|by|to))|went away|"
+     (rf"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:gone(?! (?:through|thru|into|over|out|up|down|by|to|from|missing)\b|{_BECAME})|went away|"
      r"go away|resolved|disappeared|stopped|subsided|cleared up|is over|has passed|"
      r"went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)|"
      r"turned out to be|all better|resulto ser|fue (?:solo|nada mas)|"
@@ -1137,7 +1175,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:last|previous|prior|other|first|earlier) (?:pregnancy|pregnancies|baby|birth)\b|"
      r"\b(?:embarazo (?:anterior|pasado)|ultimo embarazo|otro embarazo|primer embarazo)\b")),
     ("historical", "forward",
-     (r"\b(?:history of|hx of|h/o|past|previous|prior|after (?:my|his|her)|since (?:my|his|"
+     (r"\b(?:history of|hx of|h/o|past(?! (?:\w+ ){0,2}(?:hours?|hrs?|minutes?|mins?|days?|nights?|while|weeks?)\b)|previous|prior|after (?:my|his|her)|since (?:my|his|"
      r"her)|following (?:my|his|her)|post|recovered from|recovering from|survived|survivor of|"
      r"antecedentes? de|historial de|despues de (?:mi|su)|desde (?:mi|su)|"
      r"se recupero del?|me recupere del?|recuperandos?e? del?)\b")),
@@ -1149,7 +1187,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\bel (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo) pasado\b")),
     ("negated", "backward",
      (r"\b(?:ekg|ecg|electro\w*|tests?|labs?|scans?|everything|todo|ct|x-?ray) (?:was |were |came back |all |salio |salieron )?(?:normal|fine|negative|bien)\b|"
-      r"\b(?:has been|he'?s been|she'?s been|i'?ve been|ha estado) (?:totally |completely |perfectly )?(?:normal|fine|bien)\b")),
+      rf"\b(?:has been|he'?s been|she'?s been|i'?ve been|ha estado) (?:totally |completely |perfectly )?(?:normal|fine|bien{_INTENSE})\b")),
     ("historical", "forward",
      (r"\b(?:(?:my|his|her|our|their) )?(?:late )?(?:dad|father|mom|mother|mum|grandma|grandmother|"
      r"grandpa|grandfather|granny|brother|sister|uncle|aunt|auntie|cousin|parents?|"
@@ -1226,9 +1264,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # resolved: "..., but he's fine", "pero está bien" (reaches back over its own "but")
     ("resolved", "backward",
      (r"\b(?:but|pero|y|and) (?:now )?(?:he'?s|she'?s|it'?s|he is|she is|it is|they'?re|ya) "
-      r"(?:totally |completely |perfectly |all )?(?:fine|ok|okay|better|bien|mejor)\b"
+      rf"(?:totally |completely |perfectly |all )?(?:fine|ok|okay|better|bien{_INTENSE}|mejor)\b"
       r"|\b(?:but|and) (?:i'?m|i am) (?:totally |completely )?(?:fine|better) now\b"
-      r"|\b(?:pero|y) (?:ya (?:esta|estoy|estan)|esta|estan) (?:bien|mejor)\b"
+      rf"|\b(?:pero|y) (?:ya (?:esta|estoy|estan)|esta|estan) (?:bien{_INTENSE}|mejor)\b"
       r"|\b(?:but|and) (?:it|the fever|the pain|the bleeding|that) (?:went away|is gone|passed|resolved|broke|stopped)\b"
       r"|\b(?:pero|y) (?:ya )?se (?:le |me )?(?:quito|paso|fue|bajo)\b"
       # fourth pass: fine and only a small thing; someone who knows said so
@@ -1242,12 +1280,12 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("negated", "backward",
      (r"\b(?:era|fue) (?:por|de) (?:la )?(?:ansiedad|estres|gastritis|reflujo|agruras|gases|nervios)\b|"
       r"\bwas (?:just |only )?(?:from |due to |because of )?(?:anxiety|stress|reflux|heartburn|gas|"
-      r"a pulled muscle|muscle strain)\b|\bya (?:estoy|esta) bien\b|\bi'?m (?:fine|ok|okay|better) now\b")),
+      rf"a pulled muscle|muscle strain)\b|\bya (?:estoy|esta) bien\b{_INTENSE}|\bi'?m (?:fine|ok|okay|better) now\b")),
     ("hypothetical", "forward", r"\bwill (?:i|it|he|she|there be|my [\w']+|the baby)\b"),
     # persistent: a symptom that will not pass (overrides a negation inside these words)
     ("current", "both",
      (r"\b(?:won'?t|wont|doesn'?t|does not|will not|isn'?t|is not|not|hasn'?t|has not|never)"
-     r" (?:going |gone |go |went )?(?:go(?:ing)? away|gone away|stop(?:ping|ped)?|get(?:ting)? better|"
+     r"(?: (?:really|fully|completely|totally|entirely|quite|yet|even|actually))? (?:going |gone |go |went )?(?:go(?:ing)? away|gone away|stop(?:ping|ped)?|get(?:ting)? better|"
      r"improv\w+|pass\w*)\b|\bno se (?:me |le )?(?:quita|va|pasa|detiene|calma|para|paro)\b|"
      r"\bno (?:ha parado|para|paro|se detuvo|se ha detenido|cede|ha cedido)\b")),
     # already assessed by someone: the episode was seen to; set aside like history, unless
@@ -1443,7 +1481,7 @@ EPISODE_ENDED: Final = (
     r"\b(?:he|she|i|they|we|the baby|baby|my \w+)(?:'s| is| has been|'ve been| have been| am|'m) "
     r"(?:totally |completely |perfectly |absolutely |doing )?(?:fine|ok|okay|normal|back to normal|great|well)\b|"
     r"\b(?:shes|hes|im) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)\b|"
-    r"\bya (?:esta|estoy|estan|anda) (?:bien|perfect\w+|normal|como si nada)\b|\b(?:esta|estoy|anda) (?:perfectamente|como si nada)\b")
+    rf"\bya (?:esta|estoy|estan|anda) (?:bien{_INTENSE}|perfect\w+|normal|como si nada)\b|\b(?:esta|estoy|anda) (?:perfectamente|como si nada)\b")
 
 # Days behind: a weekday, a count of days ago, or fine for days.
 DAYS_BEHIND: Final = (
