@@ -94,8 +94,7 @@ def own_docs(everyday: bool = True) -> list[Doc]:
     10's sentences (to measure what they change)."""
     import tests.test_triage_patterns as patterns
     import tests.triage_devset as devset
-    from bench.triage_hard_negatives import (ASKED, EVERYDAY, HARD_NEGATIVES, SUBJECTED,
-                                             TOLD_PLAINLY)
+    from bench.triage_hard_negatives import ASKED, EVERYDAY, HARD_NEGATIVES, SUBJECTED, TOLD_PLAINLY
 
     docs: list[Doc] = [as_doc(body, "", "sms", "none", intent or None) for _lang, body, intent
                        in HARD_NEGATIVES + (EVERYDAY + ASKED if everyday else ())]
