@@ -26,6 +26,7 @@ read by hand for false alarms before a threshold ships.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import random
 import sys
@@ -36,7 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 TRAIN_SETS = ("triage_eval", "triage_dev_extra", "triage_holdout", "triage_blind2",
-              "triage_blind3", "triage_blind4", "triage_blind5", "triage_blind6")
+              "triage_blind3", "triage_blind4", "triage_blind5", "triage_blind6",
+              "triage_blind7")
 for path in (ROOT, ROOT / "src"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
@@ -55,6 +57,8 @@ EPOCHS = 20
 RATE = 0.4
 RIDGE = 1e-5
 OWN_WEIGHT = 3
+MISSES: Path | None = None
+"""loso: append each held-out message the detector got wrong (flag or intent) here."""
 """Our own sentences (traps, hard negatives, everyday messages) repeat this many times in
 training: one short text among thousands of long ones is underfit."""
 
@@ -84,18 +88,21 @@ def example_doc(e: Example) -> Doc:
 
 
 def own_docs(everyday: bool = True) -> list[Doc]:
-    """Our own labelled sentences from the tests (red flags, traps and intents) and our
-    hard negatives (no emergency, with their intent); `everyday=False` leaves out round
-    8's everyday messages (to measure what they change)."""
+    """Our own labelled sentences from the tests (red flags, traps and intents), our hard
+    negatives (no emergency, with their intent), and round 10's red flags told plainly and
+    ordinary requests; `everyday=False` leaves out round 8's everyday messages and round
+    10's sentences (to measure what they change)."""
     import tests.test_triage_patterns as patterns
     import tests.triage_devset as devset
-    from bench.triage_hard_negatives import EVERYDAY, HARD_NEGATIVES, SUBJECTED
+    from bench.triage_hard_negatives import ASKED, EVERYDAY, HARD_NEGATIVES, SUBJECTED, TOLD_PLAINLY
 
     docs: list[Doc] = [as_doc(body, "", "sms", "none", intent or None) for _lang, body, intent
-                       in HARD_NEGATIVES + (EVERYDAY if everyday else ())]
+                       in HARD_NEGATIVES + (EVERYDAY + ASKED if everyday else ())]
     if everyday:
         docs += [as_doc(body, subject, "email", "none", intent or None)
                  for _lang, subject, body, intent in SUBJECTED]
+        docs += [as_doc(body, "", "sms", category, intent)
+                 for _lang, body, category, intent in TOLD_PLAINLY]
     for module in (devset, patterns):
         for name, value in sorted(vars(module).items()):
             if not (name.isupper() and isinstance(value, list)):
@@ -225,6 +232,23 @@ def _report(held: str, examples: Sequence[Example], model: textmodel.TriageModel
         a = triage.inspect(e.body, subject=e.subject, channel=e.channel, model=model).assessment
         predictions.append(Prediction(a.red_flag, a.intent, confidence=a.confidence))
     report = score(examples, predictions)
+    never = textmodel.TriageModel(model.redflag, model.intent, 2.0)
+    judged = [triage.inspect(e.body, subject=e.subject, channel=e.channel,
+                             model=never).assessment.red_flag for e in examples]
+    added = [e for e, p, j in zip(examples, predictions, judged, strict=True)
+             if p.red_flag and not j]
+    traps = sum(1 for e in examples if e.trap)
+    model_traps = [e.id for e in added if not e.red_flag and e.trap]
+    print(f"{held}: the model adds {sum(1 for e in added if e.red_flag)} red flags, "
+          f"{len(model_traps)} of {traps} trap false alarms {model_traps}, "
+          f"{sum(1 for e in added if not e.red_flag and not e.trap)} on ordinary mail")
+    if MISSES is not None:
+        with MISSES.open("a") as out:
+            for e, p in zip(examples, predictions, strict=True):
+                if (e.red_flag or None) != (p.red_flag or None) or e.intent != p.intent:
+                    out.write(json.dumps({"set": held, "id": e.id, "flag": e.red_flag,
+                                          "got": p.red_flag, "intent": e.intent,
+                                          "read": p.intent}) + "\n")
     lexicon = [triage.inspect(e.body, subject=e.subject, channel=e.channel,
                               statistical=False).assessment for e in examples]
     base = score(examples, [Prediction(a.red_flag, a.intent) for a in lexicon])
@@ -291,9 +315,15 @@ def _print(name: str, report: Report, base: Report, alone: Report) -> None:
           f"model alone: recall {alone.overall.recall:.3f} precision "
           f"{alone.overall.precision:.3f} trap FPR {alone.overall.trap_fpr:.3f}")
     print(f"    per category: {cats}")
+    intents = " ".join(f"{name} {float(report.intents.row(name)['f1']):.3f}"
+                       for name in SHOWN_INTENTS)
+    print(f"    intent F1: {intents}")
     flagged = {k: v for k, v in report.trap_flagged_ids.items() if v}
     if flagged:
         print(f"    traps flagged: {flagged}")
+
+
+SHOWN_INTENTS = ("other", "appointment_book", "records_forms", "clinical_question")
 
 
 def suite(model: textmodel.TriageModel) -> None:
@@ -346,10 +376,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="leave round 8's everyday negatives out of training")
     parser.add_argument("--flag-only", action="store_true",
                         help="train only the red-flag model (intent: the shipped one)")
+    parser.add_argument("--misses", type=Path,
+                        help="loso: append every held-out error here (JSON lines, ids only)")
     parser.add_argument("--cache", type=Path,
                         help="keep each fold's model here and reuse it (same data only)")
     args = parser.parse_args(argv)
-    globals().update(EPOCHS=args.epochs, OWN_WEIGHT=args.own_weight)
+    globals().update(EPOCHS=args.epochs, OWN_WEIGHT=args.own_weight, MISSES=args.misses)
     if args.takes:
         none, concrete = args.takes
         triage.MODEL_TAKES.update({"none": none, "fallback": none, "concrete": concrete})

@@ -133,3 +133,35 @@ def test_an_emergency_spread_thin_over_the_categories_is_not_a_flag() -> None:
                           ("Another thing", "Also, my address changed."),
                           ("", "Line 1 of my question"), ("", "ok thanks")):
         assert assess(body, subject=subject).red_flag is None, body
+
+
+def test_our_own_training_sentences_copy_no_labelled_message() -> None:
+    """The sentences written for training (bench/triage_hard_negatives.py) are our own:
+    none repeats a labelled set's message or keeps most of its words (the sets are
+    training data only as whole sets, and their scores must stay theirs)."""
+    import bisect
+    import json
+    import re
+
+    from bench import triage_hard_negatives as own
+
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"\w+", text.lower()))
+
+    labelled = sorted((words(json.loads(line)["body"])
+                       for path in sorted((ROOT / "bench" / "data").glob("triage_*.jsonl"))
+                       for line in path.read_text().splitlines() if line.strip()), key=len)
+    sizes = [len(theirs) for theirs in labelled]
+    bodies = [item[-3] if len(item) == 4 and item[-2] in CATEGORIES else item[-2]
+              for name in ("HARD_NEGATIVES", "EVERYDAY", "SUBJECTED", "TOLD_PLAINLY", "ASKED")
+              for item in getattr(own, name)]
+    assert len(bodies) > 400
+    for body in bodies:
+        mine = words(body)
+        if len(mine) < 3:  # "ok", "C", "👍": everyone's
+            continue
+        # an overlap of 0.75 needs sizes within that ratio of each other
+        near = labelled[bisect.bisect_left(sizes, 0.75 * len(mine)):
+                        bisect.bisect_right(sizes, len(mine) / 0.75)]
+        closest = max((len(mine & theirs) / len(mine | theirs) for theirs in near), default=0.0)
+        assert closest < 0.75, body

@@ -1415,7 +1415,7 @@ INTENTS: list[tuple[str, str, str]] = [
     ('', 'Is it safe to take Tylenol and Advil together?', 'clinical_question'),
     ('', 'tengo una roncha en el brazo que me pica mucho, es normal?', 'clinical_question'),
     ('', 'how long should I keep the bandage on after the procedure?', 'clinical_question'),
-    ('', "My address changed, it's now 12 Elm St", 'other'),
+    ('', "My address changed, it's now 12 Elm St", 'records_forms'),
     ('', 'Do you take walk-ins on Saturday?', 'other'),
     ('', 'gracias, ya recibí la información', 'other'),
     ('', 'Just confirming I got your message', 'other'),

@@ -60,7 +60,14 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (3.0, rf"\b(?:needs?|necesita) (?:\w+ ){{0,2}}(?:an? |new )?{_APPT}\b"),
         (3.0, r"\b(?:hacer|sacar|pedir|agendar|programar|necesito|quiero|quisiera|solicitar|apartar) (?:\w+ ){0,2}(?:una |otra |la |el |un )?(?:cita|consulta|chequeo|revision|examen)\b"),
         (3.5, r"\b(?:tienen|hay) (?:espacio|lugar|disponibilidad|citas?|turnos?)\b|\b(?:que )?(?:revisen|revisaran|chequen|vean) a (?:mi|mis)\b"),
-        (2.0, (r"\b(?:me|nos|la|lo|le) (?:pueden|puede|podrian) (?:atender|ver|recibir)\b|\b(?:citas?|turnos?|espacios?|horarios?) disponibles?\b|\bsacar turno\b|"
+        # being seen, new patients, which days are free, a turno asked for
+        (3.5, (r"\b(?:me|nos|la|lo|le|los|las) (?:pueden|puede|podrian|podria) (?:atender|ver|recibir)\b(?! (?:los|mis|sus|el|la) (?:resultados|estudios|analisis|papeles))|"
+               r"\b(?:aceptan|reciben|toman|atienden) (?:pacientes )?(?:nuevos|nuevas)(?: pacientes)?\b|\b(?:accepting|taking) (?:any )?new patients\b|"
+               r"\b(?:que|cuales|what|which) (?:dias|days|horarios) (?:hay|tienen|tiene|do you have|are (?:open|free|available))\b|"
+               r"\b(?:me|nos|le|les) (?:dan|da|pueden dar|podrian dar) (?:una )?(?:cita|turno|consulta)\b|"
+               r"\b(?:pedir|sacar|solicitar|quiero|quisiera|necesito) (?:un )?turno\b|"
+               r"\b(?:can|could) (?:someone|somebody|a nurse|the (?:doctor|nurse)|dr\.? \w+) (?:please )?(?:check|look at|take a look at|see) (?!(?:my|the|his|her) (?:results?|labs?|forms?|bill|chart|records?|portal|message)\b)")),
+        (2.0, (r"\b(?:citas?|turnos?|espacios?|horarios?) disponibles?\b|\bsacar turno\b|"
               r"\b(?:ver|vea|consultar) (?:al|a la|a un|a una) (?:doctor|doctora|medic[oa])\b|\bpaciente nuevo\b|\bhay (?:espacio|lugar|disponibilidad)\b")),
     ),
     "appointment_change_cancel": (
@@ -69,7 +76,7 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
                r"\b(?:can'?t|cannot|won'?t|will not|not going to|not gonna) (?:make|come to|make it to|get to) (?:my|the|our|his|her|today'?s|tomorrow'?s) (?:appointment|appt|visit)\b|"
                r"\bme la (?:pueden|puede|podrian|podria) (?:pasar|cambiar|mover)\b|\b(?:move|change|switch) (?:this|it|that) to (?:the )?(?:afternoon|morning|evening)\b")),
         (4.0, r"\btake (?:me|him|her|us|them) off (?:the |your )?(?:schedule|calendar|books|list)\b|\b(?:sacame|saquenme|quitenme) de (?:la )?(?:agenda|lista)\b"),
-        (4.0, (rf"\b(?:re-?sched\w*|cancel\w*|postpone\w*|push|bump|shift|move|change|switch)\b(?:\W+\w+){{0,4}}\W+(?:{_APPT}|time|slot|"
+        (4.0, (rf"\b(?:re-?sched\w*|cancel\w*|postpone\w*|push|bump|shift|move|moving|change|changing|switch)\b(?:\W+\w+){{0,4}}\W+(?:{_APPT}|time|slot|"
                r"\d{1,2}(?::\d\d)? ?(?:am|pm)|\d{1,2}:\d\d|(?:to|for) (?:monday|tuesday|wednesday|thursday|friday|saturday|next week|tomorrow))")),
         (4.0, rf"\b{_APPT}\b(?:\W+[\w']+){{0,3}}\W+(?:be )?(?:moved|changed|rescheduled|cancel\w*|pushed|switched)\b"),
         (3.5, r"\b(?:re-?sched\w*|postpone\w*)\b"),
@@ -77,7 +84,8 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
         (4.0, (rf"\b(?:confirm\w*|confirmo|confirmar|confirmamos)\b[^.!?\n]{{0,40}}\b(?:{_APPT}|monday|tuesday|wednesday|thursday|friday|saturday|tomorrow|"
                r"lunes|martes|miercoles|jueves|viernes|sabado|manana|\d{1,2}(?::\d\d)? ?(?:am|pm)|\d{1,2}:\d\d|a las \d)\b|"
                r"\b(?:is|was|when'?s|when is|what time is|where is) (?:my|our|his|her|the) (?:\w+ )?(?:appointment|appt|apt|visit|follow[- ]?up|physical)\b|"
-               r"\b(?:running|run|be|am|i'?m|llego|llegar\w*|voy a llegar) (?:\w+ ){0,3}(?:late|tarde)\b|"
+               r"\b(?:running|run|be|am|i'?m|llego|llegar\w*|voy a llegar|voy|vamos|va) (?:\w+ ){0,3}(?:late|tarde)\b|"
+               r"\b(?:appointment|appt|visit|cita|consulta)\b[^.!?\n]{0,40}\b(?:still (?:ok|okay|on|good|happening)|sigue (?:en pie|igual))\b|"
                r"\b(?:should|do|can) (?:i|we) still (?:come|come in|go|make it)\b|\bis (?:it|my \w+) still on\b|\bsigue en pie\b|\btodavia (?:voy|vengo|tengo que ir)\b|"
                r"\b(?:ahi|alli|alla) (?:estare|estaremos|nos vemos) (?:el|a las|manana|hoy|sin falta)\b|\bsee you (?:on|at) \w+ (?:at|\d)|"
                r"\bworks for (?:the|my|our) (?:follow[- ]?up|appointment|appt|visit|physical)\b|"
@@ -166,6 +174,9 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
                r"\b(?:help|ayud\w+|fill|llenar|llenen|completar)\b[^.!?\n]{0,20}\b(?:forms?|formularios?|formas?|paperwork|papeles)\b|"
                r"\b(?:change|update|updated|changed|correct) (?:my|of|our|the|his|her) (?:\w+ )?(?:address|phone|number|email|contact|name|insurance info)\b|"
                r"\bnew (?:address|phone|number|cell)\b|\bmoved to (?:a new|\d)|"
+               r"\b(?:my|our|his|her) (?:\w+ )?(?:address|phone|number|cell|email|e-mail|last name) (?:has )?(?:changed|is (?:new|different))\b|\b(?:we|i) (?:just )?moved\b(?! (?:my|the|it|this|that|to the)\b)|"
+               r"\b(?:me mude|nos mudamos|se mudo|se mudaron|cambie de (?:domicilio|direccion|casa|numero|celular|telefono|correo))\b|"
+               r"\b(?:en|a) (?:mi|el|su) (?:historial|expediente|ficha)\b|\b(?:add|put|note|record|update|write)\w*\b[^.!?\n]{0,30}\b(?:on|to|in) (?:my|his|her|the) (?:chart|file|record)\b|"
                r"\b(?:cambie|cambio|cambiamos|nuevo|nueva|actualizar|actualicen|actualice) (?:\w+ ){0,2}(?:numero|telefono|celular|direccion|domicilio|correo)\b|"
                r"\b(?:visit summary|after[- ]visit summary|summary of (?:my|the) visit|resumen (?:de (?:la|mi) consulta|clinico|medico))\b|"
                r"\b(?:send|fax|mandar|enviar) (?:\w+ ){0,2}(?:report|reporte|informe|notes|notas)\b|"
@@ -240,6 +251,11 @@ RULES: Final[dict[str, tuple[tuple[float, str], ...]]] = {
                r"no (?:me |le )?funciona (?:la |el |mi )?(?:contrasena|usuario|portal|app|aplicacion)|(?:olvide|perdi) (?:mi |la )?contrasena)\b|"
                r"^\W*(?:got it|ok|okay|thanks|thank you|gracias|muchas gracias|perfecto|listo)\W+(?:[\w ]{0,15}\W+)?(?:i'?ll|will|we'?ll|i will|voy a|paso a|ya) (?:pick|come|stop|swing|drop|recog\w+|pasar|pase)\b")),
         (2.0, r"\b(?:hours|open on|closed on|holiday|directions|parking|fax number|numero de fax|lost and found|horario|estacionamiento)\b"),
+        (3.5, (r"\b(?:abren|cierran)\b(?: \w+)? (?:a las|hasta|los|el|hoy|manana)\b|\b(?:do|are|will) you (?:open|close)\b|\bwhat are your hours\b|"
+               r"\b(?:is there|do you have|where (?:do|can) (?:i|we)) park\w*\b|\bhay (?:estacionamiento|donde estacionar)\b|\b(?:the|el) (?:parking|estacionamiento)\b[^.!?\n]{0,30}\b(?:sirve|validate|free|gratis|cost)|"
+               r"\b(?:where is|where'?s|how do (?:i|we) get to|how to get to) (?:the|your) (?:\w+ )?(?:lab|office|clinic|building|entrance|parking|lot|garage|elevator|pharmacy|x-?ray|radiology|suite|department|front desk|restroom|bathroom|location)\b|"
+               r"\bwhich (?:door|floor|entrance|building)\b|\bis (?:that|it) the (?:building|office|one) on\b|"
+               r"\b(?:donde|en que piso) (?:queda|esta|estan)\b|\bcomo llego\b")),
         (3.5, (r"\b(?:left|forgot|lost|dropped) (?:my|a|an|his|her|our) (?:\w+ )?(?:glasses|sunglasses|phone|keys|wallet|jacket|coat|umbrella|bag|purse|card|scarf|hat|sweater|charger|book|toy|stroller|water bottle)\b|"
                r"\b(?:deje|olvide|perdi|se me cayo|se me olvido) (?:mis|mi|un|una|su|sus|el|la|los|las) (?:lentes|anteojos|gafas|celular|telefono|llaves|cartera|chamarra|chaqueta|bolsa|paraguas|gorra|tarjeta(?! de vacun)|sueter|cargador|libro|juguete)\b|"
                r"\b(?:complaint|complain\w* (?:about|to)|(?:una|mi|poner una|presentar una) queja|quejarme (?:de|del) (?:servicio|la atencion|trato)|rude|unprofessional|disappointed|mal servicio|mala atencion|groser\w+)\b|"
