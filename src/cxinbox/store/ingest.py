@@ -484,7 +484,12 @@ class _PgBatch:
         self._thread_rows: list[tuple[str, int]] = []
         self._convs: dict[int, _Conversation] = {}
         if self._threads:
-            for row in conn.execute(_CONVERSATION_ROW + " WHERE id = ANY(?::bigint[])",
+            # Locked until the batch commits (in id order, as every batch takes them):
+            # a change by staff or by another server's batch to one of these rows
+            # waits, so what the batch decides from the row it holds (reopen a closed
+            # conversation, add a participant) is never decided from a stale copy.
+            for row in conn.execute(_CONVERSATION_ROW + " WHERE id = ANY(?::bigint[])"
+                                    " ORDER BY id FOR UPDATE",
                                     (sorted(set(self._threads.values())),)):
                 self._convs[int(row[0])] = _Conversation(*row[1:])
         self._looked = set(senders)
@@ -544,7 +549,8 @@ class _PgBatch:
         """`_touch_conversation`'s change, kept for the conversation's next write."""
         c = self._convs.get(conv)
         if c is None:
-            row = conn.execute(_CONVERSATION_ROW + " WHERE id = ?", (conv,)).fetchone()
+            row = conn.execute(_CONVERSATION_ROW + " WHERE id = ? FOR UPDATE",
+                               (conv,)).fetchone()
             c = self._convs[conv] = _Conversation(*row[1:])
         before = (str(c.status), c.contact_id)
         people = c.participants.split()
@@ -575,7 +581,7 @@ class _PgBatch:
                             conv: int | None = None) -> None:
         """Write the changes kept for the conversations of subject `norm` (or `conv`
         alone; or all of them)."""
-        rows = [c.row(cid) for cid, c in self._convs.items() if c.n and (
+        rows = [c.row(cid) for cid, c in sorted(self._convs.items()) if c.n and (
             (norm is None and conv is None) or c.norm == norm or cid == conv)]
         if not rows:
             return
