@@ -238,6 +238,16 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\bno (?:reason|point) (?:to|in) (?:live|living|going on)\b"),
     ("suicide_self_harm", r"\b(?:hurt(?:ing|s)?|harm(?:ed|ing|s)?|cut(?:ting|s)?|burn(?:ed|t|ing|s)?) (?:my ?self|myslef)\b"),
     ("suicide_self_harm", r"\bself[- ]?harm\w*"),
+    # round 11: not waking up "would be fine"; a death wish said of oneself in Spanish in
+    # any tense; a rope kept and looked at; pills gathered up; "ready to go" beside the means
+    ("suicide_self_harm", near(r"if (?:i|he|she) (?:didn'?t|didnt|did not|never|wouldn'?t|wouldnt) (?:wake|woke) up|si no (?:me )?(?:despertara|despertaba|amaneciera)",
+                               r"fine|ok|okay|alright|better|relief|mind|care|matter|bien|importaria|mejor|descanso", 40)),
+    ("suicide_self_harm", r"\b(?:se|me|te) (?:quiere|queria|quiero|quieres|quisiera|querria) morir\b|\bno tengo ganas de (?:seguir|vivir)\b(?! (?:con|en|tomando|yendo|haciendo|pagando|esperando|viniendo|usando|asistiendo|trabajando))"),
+    ("suicide_self_harm", r"\b(?:i'?ve had|i have had|i'?ve kept|i have kept|i'?ve hidden|i have hidden|i hid|i'?ve been keeping|tengo guardada|tengo escondida|escondi) (?:a|the|una|la) (?:rope|noose|soga)\b"),
+    ("suicide_self_harm", (r"\b(?:stockpil\w+|hoard\w+|been saving up|saved up) (?:all )?(?:my|his|her|the|of my) (?:pills|tablets|meds|medications?)\b"
+                           r"|\b(?:junte|he juntado|estoy juntando|he guardado|estoy guardando|acumule|he acumulado|estoy acumulando) todas (?:las|mis) (?:pastillas|pildoras)\b(?!\W+(?:[\w']+\W+){0,4}(?:para|a la) (?:devolver\w*|llevar\w*|tirar\w*|desechar\w*|entregar\w*|farmacia))")),
+    ("suicide_self_harm", near(r"ready to (?:die|go)(?! (?:home|back|to|out|in|shopping|for|with|now)\b)|list[oa] para (?:irme|irse|morir\w*)(?! (?:a|al|de|del|para|con|ya|ahora|en|por)\b)",
+                               r"pills|pastillas|stopped eating|dejo de comer|gun|pistola|rope|soga", 100)),
     ("suicide_self_harm", r"\b(?:kms|unalive)\b"),
     ("suicide_self_harm", r"\b(?:suicid\w+|quitarme la vida|quitarse la vida|matarme|me voy a matar|me quiero matar)\b"),
     ("suicide_self_harm", r"\b(?:quiero|(?:se )?quieres?|se quiere) (?:morir\w*|estar muert[oa]|desaparecer)\b"),
