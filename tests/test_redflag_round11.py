@@ -1,6 +1,7 @@
-"""The lexicon's eleventh pass: the patterns behind the eighth blind set's missed suicide
-and self-harm messages, each in sentences written for this file (never a message of the
-set), in English and Spanish, and the words of each pattern in senses that must stay quiet.
+"""The lexicon's eleventh pass: the patterns behind the eighth blind set's misses (suicide and
+self-harm first, then stroke, infant fever and poisoning), each in sentences written for
+this file (never a message of the set), in English and Spanish, and the words of each
+pattern in senses that must stay quiet.
 
 Read with the lexicon and rules alone (no statistical model, no judge), so each case says
 what the lexicon itself makes of the pattern.
@@ -41,6 +42,26 @@ FOUND = [
     ("en", "my father keeps saying he is ready to die and he asked for his gun", "suicide_self_harm"),
     ("en", "grandma says she's 'ready to go' and has stopped eating and wants the pills", "suicide_self_harm"),
     ("es", "mi abuelo dice que está listo para irse y me pidió las pastillas de mi abuela", "suicide_self_harm"),
+    # one side's arm and leg numb or heavy together
+    ("en", "since lunch my right arm and leg feel heavy and numb", "stroke"),
+    ("en", "his left leg and arm went weak a few minutes ago", "stroke"),
+    ("es", "de repente tengo el brazo y la pierna derecha dormidos", "stroke"),
+    ("es", "a mi papá se le pusieron la mano y la pierna izquierda débiles", "stroke"),
+    # half the field of vision gone
+    ("en", "all of a sudden I can only see the left half of things", "stroke"),
+    ("en", "she says the right half of everything is missing since this morning", "stroke"),
+    ("es", "de golpe solo veo la mitad de las cosas", "stroke"),
+    # "sin sentido" is nonsense, not a negation of what follows
+    ("es", "mi papá dice cosas sin sentido y no puede mover el brazo", "stroke"),
+    ("es", "habla sin sentido y tiene la cara torcida", "stroke"),
+    # a curtain that came down over one eye is the symptom, not its end
+    ("en", "my left eye went black like a curtain came down over it", "stroke"),
+    # "was fine this morning" says when it began, not that it ended
+    ("en", "my 3 week old has a fever of 100.8, he was fine this morning", "infant_fever"),
+    ("en", "the baby is 5 weeks old, 38.3 rectal, she was fine yesterday", "infant_fever"),
+    # drain cleaner and caustic soda swallowed
+    ("es", "mi hija se tomó un trago de líquido para destapar caños", "overdose_poisoning"),
+    ("es", "el niño bebió sosa cáustica del garaje", "overdose_poisoning"),
 ]
 
 QUIET = [
@@ -57,6 +78,11 @@ QUIET = [
     ("en", "I'm ready to go home, can someone sign the discharge papers and send my pills"),
     ("en", "ready to go to the pharmacy for the pills, is the script in"),
     ("es", "estoy lista para irme a la farmacia por las pastillas"),
+    ("en", "my right arm and leg are fine now after the physio, just need the invoice"),
+    ("en", "I can only see half of the portal page, the layout is broken"),
+    ("es", "el formulario no tiene sentido, ¿me lo explican?"),
+    ("en", "the curtain came down on the play and we all went home, anyway a refill please"),
+    ("es", "necesito comprar líquido para destapar la pileta, ¿lo venden en la farmacia?"),
 ]
 
 
