@@ -62,6 +62,9 @@ FOUND = [
     # drain cleaner and caustic soda swallowed
     ("es", "mi hija se tomó un trago de líquido para destapar caños", "overdose_poisoning"),
     ("es", "el niño bebió sosa cáustica del garaje", "overdose_poisoning"),
+    # the quiet senses above leave the real ones alone
+    ("es", "mi hija está intoxicada, se tomó las pastillas de la abuela", "overdose_poisoning"),
+    ("en", "I'm 30 weeks pregnant with a pounding headache and my vision is blurry", "pregnancy_emergency"),
 ]
 
 QUIET = [
@@ -83,6 +86,12 @@ QUIET = [
     ("es", "el formulario no tiene sentido, ¿me lo explican?"),
     ("en", "the curtain came down on the play and we all went home, anyway a refill please"),
     ("es", "necesito comprar líquido para destapar la pileta, ¿lo venden en la farmacia?"),
+    # a form or scale named for suicide risk; "intoxicated" by work; pregnant with a feeling
+    ("es", "¿dónde recojo el cuestionario de riesgo suicida que pidió la universidad?"),
+    ("en", "the school wants a suicide risk screening form filled in before the program starts"),
+    ("es", "estoy intoxicado de tanto papeleo, ¿me mandan el recibo?"),
+    ("es", "ando intoxicada de trabajo, cámbienme la cita por favor"),
+    ("en", "the whole office is pregnant with anticipation about the new building, any news on parking?"),
 ]
 
 

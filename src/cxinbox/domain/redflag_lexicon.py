@@ -1129,7 +1129,12 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:sin (?:aliento|aire)|breathless|out of breath) (?:de tanto|from all the|from so much|after all the|from) "
      r"(?:esperar\w*|hablar\w*|reir\w*|gritar\w*|llamar\w*|cantar\w*|explicar\w*|discutir\w*|waiting|talking|laughing|yelling|screaming|cheering|singing|explaining|arguing|being on hold|hold music)\b|"
      r"\bde tanto (?:esperar|hablar|reir\w*|gritar|llamar|explicar|discutir)\b[^.!?\n]{0,20}\bsin (?:aliento|aire)\b|"
-     r"\bsin (?:aliento|aire) con tant[oa]s? (?:papeleo|tramites?|llamadas?|espera|fila|formularios?|preguntas|correos|pendientes|trabajo|gente|ruido|emocion|risa)\b"),
+     r"\bsin (?:aliento|aire) con tant[oa]s? (?:papeleo|tramites?|llamadas?|espera|fila|formularios?|preguntas|correos|pendientes|trabajo|gente|ruido|emocion|risa)\b"),    # round 11: a form or scale named for suicide risk; "intoxicated" by work; pregnant
+    # with a feeling
+    (r"\b(?:evaluacion|escala|formulario|cuestionario|tamizaje|valoracion|prueba|encuesta|evaluation|form|scale|questionnaire|screening) "
+     r"(?:\w+ ){0,2}(?:riesgo suicida|suicide risk|suicidal risk|suicidal ideation)\b"),
+    (r"\bintoxicad[oa]s? de (?:tanto|tanta|tantos|tantas|trabajo|estres|informacion|noticias|redes|series|tareas|pendientes)\b|"
+     r"\bpregnant with (?:anticipation|excitement|worry|nerves|curiosity|suspense|possibility|meaning|ideas)\b"),
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------
