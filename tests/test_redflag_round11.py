@@ -65,6 +65,7 @@ FOUND = [
     # the quiet senses above leave the real ones alone
     ("es", "mi hija está intoxicada, se tomó las pastillas de la abuela", "overdose_poisoning"),
     ("en", "I'm 30 weeks pregnant with a pounding headache and my vision is blurry", "pregnancy_emergency"),
+    ("en", "I'm 12 weeks pregnant and there is blood in my underwear with cramps", "pregnancy_emergency"),
 ]
 
 QUIET = [
@@ -92,6 +93,9 @@ QUIET = [
     ("es", "estoy intoxicado de tanto papeleo, ¿me mandan el recibo?"),
     ("es", "ando intoxicada de trabajo, cámbienme la cita por favor"),
     ("en", "the whole office is pregnant with anticipation about the new building, any news on parking?"),
+    # "blood drawn" is a lab visit like "blood draw"
+    ("en", "I'm 20 weeks pregnant and had blood drawn on friday, are the results back?"),
+    ("en", "she is pregnant, blood drawing is booked for tuesday morning"),
 ]
 
 

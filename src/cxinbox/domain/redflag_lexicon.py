@@ -1065,7 +1065,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\bhead (?:lice|cold|ct|mri|scan|start)\b|\b(?:ct|mri|scan) of (?:my|his|her|the) head\b"),
     r"\bhit (?:my|his|her|the) head (?:count|of)\b|\bhead count\b",
     r"\bbleeding gums?\b|\bsangrado de encias\b",
-    (r"\b(?:blood|sangre) (?:test|tests|work|draw|pressure|sugar|panel|count|bank|donation|"
+    (r"\b(?:blood|sangre) (?:test|tests|work|draw|drawn|draws|drawing|pressure|sugar|panel|count|bank|donation|"
     r"drive|type|results|analisis|presion)\b|\b(?:analisis|examen|prueba)\w* de sangre\b"),
     r"\bsuicide (?:hotline|line|prevention|watch)\b|\b988\b",
     r"\bface ?(?:mask|wash|cream)\b",
