@@ -204,6 +204,11 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\bno (?:puede|puedo|podia) (?:hablar(?! (?:de|por) (?:la )?falta de aire)|mover (?:el|la|un|mi|su) (?:brazo|pierna|lado)|levantar (?:el|mi|su) brazo)"),
     ("stroke", r"\b(?:entumid\w+|entumecid\w+|adormecid\w+|dormid\w+|debil\w*|paralizad\w+)\W+(?:[\w']+\W+){0,3}(?:un lado|medio cuerpo|lado (?:izquierdo|derecho)|mitad)"),
     ("stroke", r"\bpeor dolor de cabeza de (?:mi|su) vida\b"),
+    # round 11: an arm and a leg of one side numb or heavy together; half the field of
+    # vision gone ("can only see half of everything", "solo veo la mitad")
+    ("stroke", near(r"(?:left|right) (?:arm|hand) and (?:my |his |her )?(?:leg|foot)|(?:left|right) (?:leg|foot) and (?:my |his |her )?(?:arm|hand)|(?:brazo|mano) y (?:la )?pierna (?:izquierd[oa]s?|derech[oa]s?)",
+                    r"numb|heavy|weak|dead|tingl\w+|belong to someone else|dormid[oa]s?|entumid[oa]s?|pesad[oa]s?|debil(?:es)?|adormecid[oa]s?", 70)),
+    ("stroke", r"\b(?:can|could) only see (?:half|the (?:left|right) (?:side|half)) of (?:everything|things|the world|(?:my|his|her) (?:vision|sight)|faces|people|the room|what (?:i|he|she) look\w*)\b|\b(?:lost|losing) (?:half|the (?:left|right) (?:side|half)) of (?:my|his|her|the) (?:vision|sight|field)\b|\bsolo (?:veo|ve|puedo ver|puede ver) la mitad\b|\b(?:left|right) (?:side|half) of (?:the world|everything|my vision|his vision|her vision|the room|the page) (?:is|was|has) (?:gone|missing|black|dark|disappeared)\b"),
     # suicide and self-harm
     ("suicide_self_harm", r"\bsuicid\w*"),
     ("suicide_self_harm", r"\b(?:decided|going|ready|want) to end (?:things|everything|it all)\b|\bthis is (?:my )?goodbye\b|\best[ae] es mi despedida\b"),
@@ -219,7 +224,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\b(?:jump\w*|throw\w* myself) (?:off|from|in front of) (?:a|the|my)\b|\b(?:tirarme|aventarme|lanzarme|tirarse|aventarse) (?:de|del|al|desde|frente)\b|\bmatarse\b"),
     ("suicide_self_harm", r"\b(?:not|isn'?t|no longer|ain'?t) worth (?:living|it anymore)\b|\bno vale la pena (?:la vida|vivir)\b|\b(?:acabar|terminar) con (?:mi|su) vida\b|\b(?:hacerme|hacerse) algo\b|\bsentido (?:a la vida|de (?:la )?vida|de vivir|a vivir)\b"),
     ("suicide_self_harm", r"\bif i (?:was|were) dead\b|\bplan and (?:the )?means\b|\bhave a plan to (?:end|kill|hurt|die|do it)\b|\bsi (?:yo )?(?:estuviera|me muriera) muert[oa]\b"),
-    ("suicide_self_harm", r"\b(?:cut|slit|slash\w*|cortarme|corto|corte|cortado) (?:\w+ )?(?:wrists?|munecas|venas)\b|\b(?:nobody|no one|no-one|nadie) (?:would|will|va a|me) (?:miss|care|extranar\w*)\b|\bif i (?:was|were) gone\b|\bnot safe (?:right now|with myself|alone)\b|\bhave a plan to\b"),
+    ("suicide_self_harm", r"\b(?:cut|slit|slash\w*|cortarme|corto|corte|cortado) (?:\w+ )?(?:wrists?|munecas|venas)\b(?!\W+(?:\w+\W+){0,1}(?:by accident|accidentally|por accidente|sin querer))|\b(?:nobody|no one|no-one|nadie) (?:would|will|va a|me) (?:miss|care|extranar\w*)\b|\bif i (?:was|were) gone\b|\bnot safe (?:right now|with myself|alone)\b|\bhave a plan to\b"),
     ("suicide_self_harm", r"\b(?:hurt\w*|harm\w*|cut\w*|burn\w*) (?:her|him|them)sel(?:f|ves)\b|\bon purpose\b|\bpurposely\b|\ba proposito\b"),
     ("suicide_self_harm", r"\b(?:not|never|no) (?:to )?(?:wake up|despertar)\b|\b(?:don'?t|do not) want to be here\b|\bwrote (?:\w+ ){0,2}(?:letters?|notes?) (?:to|for) (?:my|the)\b(?! (?:\w+ )?(?:insurance|insurer|employer|boss|landlord|bank|lawyer|school|job|work|doctor|dr|pharmacy|hr|manager|teacher|office|company|clinic|senator|representative))|\bgoodbye (?:letters?|notes?)\b"),
     ("suicide_self_harm", r"\b(?:quitarme|quitarse) la vida|\bdejar de existir\b|\bno (?:quiero|quiere) (?:seguir|estar)\b(?! (?:con|en (?:la|el|esa|ese|lista)|tomando|yendo|haciendo|pagando|esperando|viniendo|usando|asistiendo))"),
@@ -238,6 +243,16 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\bno (?:reason|point) (?:to|in) (?:live|living|going on)\b"),
     ("suicide_self_harm", r"\b(?:hurt(?:ing|s)?|harm(?:ed|ing|s)?|cut(?:ting|s)?|burn(?:ed|t|ing|s)?) (?:my ?self|myslef)\b"),
     ("suicide_self_harm", r"\bself[- ]?harm\w*"),
+    # round 11: not waking up "would be fine"; a death wish said of oneself in Spanish in
+    # any tense; a rope kept and looked at; pills gathered up; "ready to go" beside the means
+    ("suicide_self_harm", near(r"if (?:i|he|she) (?:didn'?t|didnt|did not|never|wouldn'?t|wouldnt) (?:wake|woke) up|si no (?:me )?(?:despertara|despertaba|amaneciera)",
+                               r"fine|ok|okay|alright|better|relief|mind|care|matter|bien|importaria|mejor|descanso", 40)),
+    ("suicide_self_harm", r"\b(?:se|me|te) (?:quiere|queria|quiero|quieres|quisiera|querria) morir\b|\bno tengo ganas de (?:seguir|vivir)\b(?! (?:con|en|tomando|yendo|haciendo|pagando|esperando|viniendo|usando|asistiendo|trabajando))"),
+    ("suicide_self_harm", r"\b(?:i'?ve had|i have had|i'?ve kept|i have kept|i'?ve hidden|i have hidden|i hid|i'?ve been keeping|tengo guardada|tengo escondida|escondi) (?:a|the|una|la) (?:rope|noose|soga)\b"),
+    ("suicide_self_harm", (r"\b(?:stockpil\w+|hoard\w+|been saving up|saved up) (?:all )?(?:my|his|her|the|of my) (?:pills|tablets|meds|medications?)\b"
+                           r"|\b(?:junte|he juntado|estoy juntando|he guardado|estoy guardando|acumule|he acumulado|estoy acumulando) todas (?:las|mis) (?:pastillas|pildoras)\b(?!\W+(?:[\w']+\W+){0,4}(?:para|a la) (?:devolver\w*|llevar\w*|tirar\w*|desechar\w*|entregar\w*|farmacia))")),
+    ("suicide_self_harm", near(r"ready to (?:die|go)(?! (?:home|back|to|out|in|shopping|for|with|now)\b)|list[oa] para (?:irme|irse|morir\w*)(?! (?:a|al|de|del|para|con|ya|ahora|en|por)\b)",
+                               r"pills|pastillas|stopped eating|dejo de comer|gun|pistola|rope|soga", 100)),
     ("suicide_self_harm", r"\b(?:kms|unalive)\b"),
     ("suicide_self_harm", r"\b(?:suicid\w+|quitarme la vida|quitarse la vida|matarme|me voy a matar|me quiero matar)\b"),
     ("suicide_self_harm", r"\b(?:quiero|(?:se )?quieres?|se quiere) (?:morir\w*|estar muert[oa]|desaparecer)\b"),
@@ -580,7 +595,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                            r"(?:pills|meds|medicine|syrup|nyquil|dayquil|robitussin|tylenol|advil|motrin|benadryl|ibuprofen|acetaminophen|melatonin|xanax|adderall|tablets|capsules|gummies|edibles|jarabe|pastillas|medicinas?|tabletas|gomitas)\b")),
     ("overdose_poisoning", near(r"ate|eaten|drank|drink\w*|swallow\w*|sip\w*|swig\w*|gulp\w*|mouthful|bebio|tomo|trago|probo|sorbo|bocado|se comio|comio",
                                 r"washer fluid|wiper fluid|windshield|coolant|cleaning (?:fluid|product|spray|solution)|drain cleaner|oven cleaner|pool (?:chemicals?|chlorine|shock)|chlorine|"
-                                r"glue|nail polish remover|acetone|fabric softener|lysol|clorox|windex|lejia|lavandina|limpiaparabrisas|liquido (?:para|de|del) (?:el )?parabrisas|quitaesmalte|pegamento|cloro|"
+                                r"glue|nail polish remover|acetone|fabric softener|lysol|clorox|windex|lejia|lavandina|limpiaparabrisas|liquido (?:para|de) destapar \w+|destapa(?:canos|canerias|dor)|desatascador|sosa caustica|soda caustica|liquido (?:para|de|del) (?:el )?parabrisas|quitaesmalte|pegamento|cloro|"
                                 r"paint|pintura|thinner|anticongelante|gasolina|queroseno|aguarras", 40)),
     # head injury: a ball, a punch or a beam to the head said as a noun; a head-first fall;
     # the forehead or the back of the head in Spanish; a child sleepy after a fall; walking
@@ -1050,7 +1065,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\bhead (?:lice|cold|ct|mri|scan|start)\b|\b(?:ct|mri|scan) of (?:my|his|her|the) head\b"),
     r"\bhit (?:my|his|her|the) head (?:count|of)\b|\bhead count\b",
     r"\bbleeding gums?\b|\bsangrado de encias\b",
-    (r"\b(?:blood|sangre) (?:test|tests|work|draw|pressure|sugar|panel|count|bank|donation|"
+    (r"\b(?:blood|sangre) (?:test|tests|work|draw|drawn|draws|drawing|pressure|sugar|panel|count|bank|donation|"
     r"drive|type|results|analisis|presion)\b|\b(?:analisis|examen|prueba)\w* de sangre\b"),
     r"\bsuicide (?:hotline|line|prevention|watch)\b|\b988\b",
     r"\bface ?(?:mask|wash|cream)\b",
@@ -1114,7 +1129,12 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:sin (?:aliento|aire)|breathless|out of breath) (?:de tanto|from all the|from so much|after all the|from) "
      r"(?:esperar\w*|hablar\w*|reir\w*|gritar\w*|llamar\w*|cantar\w*|explicar\w*|discutir\w*|waiting|talking|laughing|yelling|screaming|cheering|singing|explaining|arguing|being on hold|hold music)\b|"
      r"\bde tanto (?:esperar|hablar|reir\w*|gritar|llamar|explicar|discutir)\b[^.!?\n]{0,20}\bsin (?:aliento|aire)\b|"
-     r"\bsin (?:aliento|aire) con tant[oa]s? (?:papeleo|tramites?|llamadas?|espera|fila|formularios?|preguntas|correos|pendientes|trabajo|gente|ruido|emocion|risa)\b"),
+     r"\bsin (?:aliento|aire) con tant[oa]s? (?:papeleo|tramites?|llamadas?|espera|fila|formularios?|preguntas|correos|pendientes|trabajo|gente|ruido|emocion|risa)\b"),    # round 11: a form or scale named for suicide risk; "intoxicated" by work; pregnant
+    # with a feeling
+    (r"\b(?:evaluacion|escala|formulario|cuestionario|tamizaje|valoracion|prueba|encuesta|evaluation|form|scale|questionnaire|screening) "
+     r"(?:\w+ ){0,2}(?:riesgo suicida|suicide risk|suicidal risk|suicidal ideation)\b"),
+    (r"\bintoxicad[oa]s? de (?:tanto|tanta|tantos|tantas|trabajo|estres|informacion|noticias|redes|series|tareas|pendientes)\b|"
+     r"\bpregnant with (?:anticipation|excitement|worry|nerves|curiosity|suspense|possibility|meaning|ideas)\b"),
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------
@@ -1140,17 +1160,17 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"no longer (?:have|having|feel|feeling)|no more|not any|never had|haven'?t been|"
      r"isn'?t|is not|wasn'?t|was not|aren'?t|no signs? of|no sign of)\b")),
     ("negated", "forward",
-     (r"\b(?:no(?! (?:helmet|seat ?belt|car ?seat|casco|cinturon)\b| (?:llevaba|traia|tenia|usaba|se puso|trae|lleva) (?:puesto )?(?:el |su )?(?:casco|cinturon)\b| (?:me |se |te |le )?(?:acuerd\w*|recuerd\w*)\b)|ni|nunca|sin(?! poder| parar\w*| detener\w*| descansar| querer| darme cuenta| darse cuenta| darnos cuenta| pensar| fijarme| fijarse| saber| casco| cinturon| silla| proteccion)|jamas|ya no|no tengo|no tiene|no he tenido|no ha tenido|"
+     (r"\b(?:no(?! (?:helmet|seat ?belt|car ?seat|casco|cinturon)\b| (?:llevaba|traia|tenia|usaba|se puso|trae|lleva) (?:puesto )?(?:el |su )?(?:casco|cinturon)\b| (?:me |se |te |le )?(?:acuerd\w*|recuerd\w*)\b)|ni|nunca|sin(?! sentido| poder| parar\w*| detener\w*| descansar| querer| darme cuenta| darse cuenta| darnos cuenta| pensar| fijarme| fijarse| saber| casco| cinturon| silla| proteccion)|jamas|ya no|no tengo|no tiene|no he tenido|no ha tenido|"
      r"no hay|nada de|ningun|ninguna|ya no tengo|no siento|no presenta|tampoco)\b")),
     # negated (backward): the symptom has passed ("seems fine" and "looks fine" are how
     # someone looks, not an ending: a child who swallowed a battery often seems fine)
     ("negated", "backward",
      (rf"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:gone(?! (?:through|thru|into|over|out|up|down|by|to|from|missing)\b|{_BECAME})|went away|"
      r"go away|resolved|disappeared|stopped|subsided|cleared up|is over|has passed|"
-     r"went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)|"
+     r"went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)(?! (?:this morning|yesterday|earlier|until|before|last night|an hour ago|a (?:few )?(?:hours?|minutes?) ago)\b)|"
      r"turned out to be|all better|resulto ser|fue (?:solo|nada mas)|"
      r"ok now|okay now|better now|is better|broke|"
-     r"has broken|came down|bajo|se le bajo|cedio|passed|paro|se detuvo|ceso)\b")),
+     r"has broken|(?<!curtain )(?<!shade )(?<!blind )(?<!veil )came down|bajo|se le bajo|cedio|passed|paro|se detuvo|ceso)\b")),
     ("negated", "both",
      (r"\b(?:ya )?(?:se (?:me |le )?(?:quito|paso|fue|detuvo|calmo)|ya (?:se )?(?:paso|paro|quito|"
      r"termino|desaparecio)|desaparecio)\b")),
