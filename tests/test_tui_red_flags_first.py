@@ -174,7 +174,9 @@ async def test_the_composer_says_red_flag_on_a_line_of_its_own_leaving_the_recip
         guidance = inbox.demo.config.triage.emergency_text.strip().splitlines()[0]
         await wait_for(pilot, lambda: guidance[:40] in screen_text(app), what="the guidance")
         lines = screen_text(app).splitlines()
-        assert lines[1].startswith(" RED FLAG: no canned replies"), lines[:3]
+        # The flag's own line: its category and the patient's words, then the block.
+        assert lines[1].startswith(' RED FLAG CHEST PAIN: "crushing chest"'), lines[:3]
+        assert "no canned replies" in lines[1], lines[:3]
         to_line = next(line for line in lines if line.startswith("To "))
         assert "pat.long.address@example.com" in to_line  # no toast over the recipient
         body_start = next(i for i, line in enumerate(lines) if guidance[:40] in line)
