@@ -131,3 +131,21 @@ def test_the_cli_cannot_send_canned_text_on_a_flagged_conversation(tmp_path: Pat
     free = cx("reply", str(conv), "--body-file", "-", "--send", "--no-wait",
               stdin="Hi Pat, please call 911 if the pain comes back.\n")
     assert free.returncode == 0, free.stderr
+
+
+def test_a_cancelled_canned_reply_is_not_put_back_once_the_flag_is_raised(
+        any_store: Database, tmp_path: Path) -> None:
+    db = any_store
+    config: Config = load_config_text(_config_text(tmp_path, tmp_path / "unused.db"))
+    ann = InboxService(db, config, "ann")
+    replies = ReplyService(ann)
+    conv, _ = arrive(db, 1, "Can I move my appointment to Friday?")
+    draft = replies.start_draft(conv, "reply")
+    replies.save_draft(draft.id, replies.render_canned("callback", conv, {}).body)
+    item = replies.send(draft.id)
+    replies.cancel(item.id)
+    ann.tag(conv, ["red-flag"])
+    with pytest.raises(BadRequest, match="open red flag"):
+        replies.requeue(item.id)
+    assert _count(db, "SELECT count(*) FROM outbox WHERE state = 'queued'") == 0
+    assert _count(db, "SELECT count(*) FROM events WHERE action = 'canned.refused'") == 1
