@@ -643,7 +643,7 @@ class ReplyService:
                 raise BadRequest(f"outbox item {outbox_id} is {item.state}; only queued or"
                                  " failed replies can be cancelled")
             tx.set_outbox_state(outbox_id, "cancelled", clear_phase=True)
-            restored = _restore_draft(tx, item, self.store.now_ms())
+            restored = restore_draft(tx, item, self.store.now_ms())
             if restored is None:  # the author has another draft: these files are unwanted
                 tx.release_outbox_files(outbox_id)
             tx.append_event(self.actor, "outbox.cancelled", _item_target(item),
@@ -810,7 +810,7 @@ def _draft_snapshot(draft: DraftRecord) -> dict[str, Any]:
     return {k: getattr(draft, k) for k in _SNAPSHOT_FIELDS}
 
 
-def _restore_draft(tx: StoreTx, item: OutboxItem, now: int) -> int | None:
+def restore_draft(tx: StoreTx, item: OutboxItem, now: int) -> int | None:
     """Turn a cancelled reply back into its author's draft (unless they started another)."""
     snap = json.loads(item.draft or "{}")
     if not snap:
