@@ -301,3 +301,30 @@ def test_sent_copy_failure_is_retried_and_never_resends(desk: Desk) -> None:
     desk.worker.process_due(time.time() + 7200)
     assert desk.replies.outbox_item(item_id).sent_copy == "done"
     assert len(desk.sink.messages) == 1
+
+
+def test_canned_reply_flagged_in_its_undo_window_is_withheld(tmp_path: Path,
+                                                              dovecot: Any) -> None:
+    """A canned reply queued before a red flag and still in its undo window when a
+    colleague raises one is cancelled by the worker, not sent; the author gets the draft
+    back, and the server refuses to send it again while the flag is open."""
+    desk = make_desk(tmp_path, dovecot, undo_seconds=30)
+    try:
+        desk.server.deliver(patient_mail())
+        desk.sync()
+        conv = desk.conv_id()
+        rendered = desk.replies.render_canned("results-ready", conv, {"test_name": "bloods"})
+        draft = desk.replies.start_draft(conv)
+        desk.replies.save_draft(draft.id, rendered.body)
+        item_id = desk.replies.send(draft.id).id
+        InboxService(desk.db, desk.config, "colleague").tag(conv, ["red-flag"])
+        assert desk.worker.process_due(time.time() + 120) == 0
+        assert desk.sink.messages == []
+        assert desk.replies.outbox_item(item_id).state == "cancelled"
+        back = desk.replies.drafts_for(conv)
+        assert [d.body for d in back] == [rendered.body]
+        with pytest.raises(BadRequest, match="open red flag"):
+            desk.replies.send(back[0].id)
+    finally:
+        desk.sink.stop()
+        desk.db.close()

@@ -102,6 +102,16 @@ async def test_a_kb_article_is_refused_on_a_red_flagged_conversation(
                 drafted = cx("reply", str(conv), "--kb", "parking", "-c", c)
                 assert drafted.returncode == 0, drafted.stderr
                 assert "Free parking behind the building." in drafted.stdout
+                # canned text rendered now, kept in the draft, flagged again by hand: any
+                # client's send (forced too) is refused by the server, nothing queued
+                rendered = await api.render_canned("thanks", conv, {})
+                draft = await api.start_draft(conv, "reply")
+                await api.save_draft(draft.id, rendered.body)
+                await api.tag(conv, ["red-flag"], [])
+                for force in (False, True):
+                    with pytest.raises(BadRequest, match="open red flag.*canned"):
+                        await api.send_draft(draft.id, force)
+                assert _count(cfg, "SELECT count(*) FROM outbox") == 0
             finally:
                 await api.aclose()
         assert "crushing" not in server.log.lower()

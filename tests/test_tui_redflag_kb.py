@@ -76,3 +76,85 @@ async def test_an_article_put_in_before_a_colleague_flags_it_is_not_sent(
         assert app.screen is composer
     assert inbox.db.conn.execute("SELECT count(*) FROM outbox WHERE conversation_id = ?",
                                  (conv,)).fetchone()[0] == 0
+
+
+async def test_an_article_kept_in_a_reopened_draft_is_refused_by_the_server(
+        inbox: Inbox) -> None:  # noqa: F811
+    """The article goes in, Esc keeps the draft, a colleague flags the conversation, the
+    draft is opened again (a new composer that never saw the article put in) and ^S: the
+    server refuses it, the toast is its line, nothing is queued."""
+    conv = arrive(inbox, "Parking", "Where do I park for my visit?\n", "pat@example.com",
+                  minutes=1)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        await pilot.press("slash", "ctrl+u", *f"id:{conv}", "enter")
+        await wait_for(pilot, lambda: app.conversation_list.selected is not None
+                       and app.conversation_list.selected.id == conv, what="cursor on it")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen), what="composer")
+        first = app.screen
+        area = first.query_one(TextArea)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, KbScreen), what="kb search")
+        await pilot.press("p", "a", "enter")
+        await wait_for(pilot, lambda: app.screen is first and "Birch Lane" in area.text,
+                       what="the article in the body")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "Keep the draft" in screen_text(app), what="the choice")
+        await pilot.press("k")
+        await wait_for(pilot, lambda: app.screen is app.screen_stack[0], what="closed")
+        await wait_for(pilot, lambda: inbox.db.conn.execute(
+            "SELECT count(*) FROM drafts WHERE conversation_id = ? AND body LIKE ?",
+            (conv, "%Birch Lane%")).fetchone()[0] == 1, what="the draft kept")
+
+        InboxService(inbox.db, inbox.demo.config, "maria").tag(conv, ["red-flag"])
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen)
+                       and app.screen is not first
+                       and "Birch Lane" in app.screen.query_one(TextArea).text,
+                       what="the draft reopened")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any("open red flag" in t and "canned" in t
+                                          for t in seen.toasts), what="the refusal")
+        assert isinstance(app.screen, ComposeScreen)
+    assert inbox.db.conn.execute("SELECT count(*) FROM outbox WHERE conversation_id = ?",
+                                 (conv,)).fetchone()[0] == 0
+    assert inbox.db.conn.execute("SELECT count(*) FROM events WHERE action = 'canned.refused'"
+                                 " AND target = ?", (f"conversation:{conv}",)).fetchone()[0] == 1
+
+
+async def test_canned_text_is_not_sent_when_the_flag_cannot_be_looked_up(
+        inbox: Inbox) -> None:  # noqa: F811
+    """The composer fails closed: with an article in the body and the server's answer on
+    the flag unavailable, ^S refuses in one line and queues nothing."""
+    conv = arrive(inbox, "Parking", "Where do I park for my visit?\n", "pat@example.com",
+                  minutes=1)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        await pilot.press("slash", "ctrl+u", *f"id:{conv}", "enter")
+        await wait_for(pilot, lambda: app.conversation_list.selected is not None
+                       and app.conversation_list.selected.id == conv, what="cursor on it")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen), what="composer")
+        composer = app.screen
+        area = composer.query_one(TextArea)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, KbScreen), what="kb search")
+        await pilot.press("p", "a", "enter")
+        await wait_for(pilot, lambda: app.screen is composer and "Birch Lane" in area.text,
+                       what="the article in the body")
+
+        async def unreachable(*_: object) -> object:
+            raise ConnectionError("the server went away")
+
+        composer._api.list_conversations = unreachable  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any(t.startswith(f"Not sent: could not check #{conv}")
+                                          for t in seen.toasts), what="the refusal")
+        assert app.screen is composer
+    assert inbox.db.conn.execute("SELECT count(*) FROM outbox WHERE conversation_id = ?",
+                                 (conv,)).fetchone()[0] == 0

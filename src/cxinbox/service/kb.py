@@ -17,7 +17,7 @@ from __future__ import annotations
 import builtins
 import logging
 import re
-from typing import Final
+from typing import Any, Final
 
 from cxinbox.contract.errors import BadRequest, Forbidden, NotFound
 from cxinbox.contract.kb_types import KbArticle, KbHit, KbInsertion, KbRevision, KbSyncReport
@@ -40,7 +40,7 @@ from cxinbox.domain.kb import (
 from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.service import kb_folder
 from cxinbox.service.inbox import InboxService
-from cxinbox.service.redflags import red_flag_open
+from cxinbox.service.redflags import handed_lines, red_flag_open
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import KbArticleRecord, KbHitRecord
 
@@ -326,9 +326,12 @@ class KbService:
             raise Forbidden(f"{rec.slug} is staff-only: it cannot go into a reply to a patient")
         if mode == "link" and not rec.link:
             raise BadRequest(f"{rec.slug} has no link; insert its text instead")
-        self.inbox.record_read("kb.insert", target, {"slug": rec.slug,
-                                                     "revision": rec.revision, "mode": mode})
         view = _view(rec)
+        text = insertion_text(view.title, view.body, view.link, mode)
+        details: dict[str, Any] = {"slug": rec.slug, "revision": rec.revision, "mode": mode}
+        if conversation_id:  # what a send checks while a red flag is open (no text kept)
+            details["lines"] = handed_lines(text)
+        self.inbox.record_read("kb.insert", target, details)
         return KbInsertion(slug=rec.slug, title=view.title, revision=rec.revision, mode=mode,
-                           text=insertion_text(view.title, view.body, view.link, mode))
+                           text=text)
 

@@ -34,6 +34,7 @@ its lease and had its item settled by another never sends that item's DATA.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -61,7 +62,7 @@ from cxinbox.config import AccountConfig, Config
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.logsafe import error_class, fields, log_failure
-from cxinbox.service.redflags import red_flag_open
+from cxinbox.service.redflags import canned_left, red_flag_open
 from cxinbox.store.interface import Store, StoreTx, SyncLease
 from cxinbox.store.records import OutboxItem, SmsRecord
 
@@ -425,8 +426,10 @@ class OutboxWorker:
         item waited for a retry): it is cancelled, not sent, and the cancel is audited. A
         patient describing an emergency gets a clinician, never the automatic answer."""
         conv = row.conversation_id
-        if conv is None or not row.author.startswith("rule:"):
+        if conv is None:
             return False
+        if not row.author.startswith("rule:"):
+            return self._canned_withheld(row, conv)
         with self.store.writing() as tx:
             if not (tx.is_acknowledgement(conv, row.id) and red_flag_open(tx, conv)):
                 return False
@@ -436,6 +439,33 @@ class OutboxWorker:
                             {"outbox": row.id, "author": row.author, "draft": None,
                              "reason": "red flag"})
         log.info("acknowledgement withheld: red flag", extra=fields(outbox=row.id))
+        return True
+
+    def _canned_withheld(self, row: OutboxItem, conv: int) -> bool:
+        """A person's reply holding canned or knowledge-base text, on a conversation
+        red-flagged after it was queued (in the undo window, or while it waited for a
+        retry): cancelled, not sent, its draft given back to the author, audited. What
+        `ReplyService.send` would refuse now is not sent either."""
+        try:
+            body = str(json.loads(row.draft or "{}").get("body") or "")
+        except (ValueError, AttributeError):
+            return False
+        with self.store.reading() as tx:
+            if not body or not canned_left(tx, conv, body):
+                return False
+        from cxinbox.service.replies import restore_draft
+
+        with self.store.writing() as tx:
+            if not canned_left(tx, conv, body):
+                return False
+            tx.set_outbox_state(row.id, "cancelled", clear_phase=True)
+            restored = restore_draft(tx, row, self.store.now_ms())
+            if restored is None:
+                tx.release_outbox_files(row.id)
+            tx.append_event(ACTOR, "outbox.cancelled", _target(row),
+                            {"outbox": row.id, "author": row.author, "draft": restored,
+                             "reason": "red flag"})
+        log.info("reply withheld: canned text on a red flag", extra=fields(outbox=row.id))
         return True
 
     def _raw(self, item_id: int) -> bytes:

@@ -19,6 +19,7 @@ a red flag raises it again.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -81,6 +82,54 @@ def red_flag_open(tx: StoreTx, conversation_id: int) -> bool:
     refuse when it is True."""
     state = tx.red_flag_state(conversation_id)
     return state is not None and state.is_open
+
+
+# Canned text handed out for a conversation (a canned reply rendered for it, a knowledge-base
+# article inserted into its reply) is remembered on the server as hashes of its distinctive
+# lines, in the details of the audit event that handed it out: `send` then refuses a body
+# that still carries such a line while the conversation's red flag is open, whatever client
+# asks and however long the draft waited. Only hashes are kept, never the text.
+HANDED_OUT: Final = ("canned.render", "kb.insert")
+MIN_HANDED_LINE: Final = 12
+"""Lines shorter than this once folded ("Kind regards,", "Hi Ana,") are too common to
+tell canned text from free text, so they are neither recorded nor checked."""
+
+
+def handed_lines(text: str) -> list[str]:
+    """The hashes of `text`'s distinctive lines: whitespace folded, lowercased, at least
+    MIN_HANDED_LINE characters; each distinct line once, in order."""
+    out: list[str] = []
+    for line in text.splitlines():
+        folded = " ".join(line.split()).lower()
+        if len(folded) < MIN_HANDED_LINE:
+            continue
+        digest = hashlib.sha256(folded.encode("utf-8")).hexdigest()[:20]
+        if digest not in out:
+            out.append(digest)
+    return out
+
+
+def canned_left(tx: StoreTx, conversation_id: int, body: str) -> bool:
+    """True when the conversation's red flag is open and `body` still holds a line that
+    was handed out for it as canned text (send must then refuse)."""
+    if not red_flag_open(tx, conversation_id):
+        return False
+    wanted = set(handed_lines(body))
+    if not wanted:
+        return False
+    for event in tx.later_on_target(f"conversation:{conversation_id}", 0, HANDED_OUT):
+        lines = event.details.get("lines")
+        if isinstance(lines, list) and wanted.intersection(str(x) for x in lines):
+            return True
+    return False
+
+
+def canned_refusal(config: Config, conversation_id: int) -> str:
+    """The one line a send refused by `canned_left` shows."""
+    return (f"conversation #{conversation_id} has an open red flag: this reply still holds"
+            f" canned or knowledge-base text; take it out, or have"
+            f" {config.red_flag_clearers()} clear the flag first (cxinbox flag clear"
+            f" {conversation_id} --reason TEXT, or F)")
 
 
 def tagged(tx: StoreTx, conv_ids: Sequence[int], now: int) -> list[int]:

@@ -35,7 +35,7 @@ from cxinbox.domain.mime import parse_message
 from cxinbox.domain.recipient import Recipient, RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line, clean_text, header_safe
 from cxinbox.service.inbox import PRIVILEGED_ROLES, InboxService
-from cxinbox.service.redflags import red_flag_open
+from cxinbox.service.redflags import canned_left, canned_refusal, handed_lines, red_flag_open
 from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.records import DraftRecord, OutboxItem, file_ids
 
@@ -440,9 +440,12 @@ class ReplyService:
         body = compose.render_template(canned.body, variables)
         subject = compose.render_template(canned.subject, variables)
         blanks = list(body.blanks) + [b for b in subject.blanks if b not in body.blanks]
+        details: dict[str, Any] = {"name": canned.name, "filled": sorted(fills or {})}
+        if conv_id is not None:  # what send checks while a red flag is open (no text kept)
+            details["lines"] = handed_lines(body.text)
         self.inbox.record_read("canned.render",
                                f"conversation:{conv_id}" if conv_id is not None else "",
-                               {"name": canned.name, "filled": sorted(fills or {})})
+                               details)
         return RenderedCanned(canned.name, header_safe(subject.text), body.text, tuple(blanks))
 
     # -- sending ---------------------------------------------------------------------------
@@ -471,6 +474,10 @@ class ReplyService:
         with self.store.reading() as tx:
             draft = self._own_draft(tx, draft_id)
             guard = self._guard_items(tx, draft)
+            refused = draft.conversation_id is not None and canned_left(
+                tx, draft.conversation_id, draft.body)
+        if refused:  # before the guard: forcing past the guard must not get around it
+            raise self._canned_refused(draft)
         if guard and not force:
             with self.store.writing() as tx:
                 tx.append_event(self.actor, "outbox.guard_stopped", _draft_target(draft),
@@ -483,12 +490,31 @@ class ReplyService:
         else:
             item = self._email_item(draft)
         undo_ms = self.config.outbox.undo_seconds * 1000
+        try:
+            fresh = self._queue(draft, item, guard, undo_ms)
+        except _CannedLeft:
+            raise self._canned_refused(draft) from None
+        self._wake_worker()
+        return self.item_view(fresh)
+
+    def _canned_refused(self, draft: DraftRecord) -> BadRequest:
+        """Audit a send refused for canned text on a red-flagged conversation; its line."""
+        conv_id = int(draft.conversation_id or 0)
+        self.inbox.record_read("canned.refused", f"conversation:{conv_id}",
+                               {"draft": draft.id, "reason": "red flag", "on": "send"})
+        return BadRequest(canned_refusal(self.config, conv_id))
+
+    def _queue(self, draft: DraftRecord, item: dict[str, Any], guard: list[GuardItem],
+               undo_ms: int) -> OutboxItem:
+        draft_id = draft.id
         with self.store.writing() as tx:
             current = tx.draft(draft_id)
             if current is None or current.updated_ms != draft.updated_ms:
                 raise BadRequest(f"draft {draft_id} changed or was sent meanwhile; send again")
             if draft.conversation_id is not None:
                 _require_conversation(tx, draft.conversation_id)
+                if canned_left(tx, draft.conversation_id, draft.body):  # flagged meanwhile
+                    raise _CannedLeft(draft)
             now = self.store.now_ms()
             item_id = tx.insert_outbox_item(**item, author=self.actor,
                                             conversation_id=draft.conversation_id, now_ms=now,
@@ -501,8 +527,7 @@ class ReplyService:
                              "forced_over": [[g.kind, g.id] for g in guard]})
             fresh = tx.outbox_item(item_id)
         assert fresh is not None
-        self._wake_worker()
-        return self.item_view(fresh)
+        return fresh
 
     def _email_item(self, draft: DraftRecord) -> dict[str, Any]:
         account = self._account(draft.account)
@@ -618,7 +643,7 @@ class ReplyService:
                 raise BadRequest(f"outbox item {outbox_id} is {item.state}; only queued or"
                                  " failed replies can be cancelled")
             tx.set_outbox_state(outbox_id, "cancelled", clear_phase=True)
-            restored = _restore_draft(tx, item, self.store.now_ms())
+            restored = restore_draft(tx, item, self.store.now_ms())
             if restored is None:  # the author has another draft: these files are unwanted
                 tx.release_outbox_files(outbox_id)
             tx.append_event(self.actor, "outbox.cancelled", _item_target(item),
@@ -637,6 +662,12 @@ class ReplyService:
         colleague added something to the conversation since (the send guard, as for a
         first send). The event is `outbox.queued` with `undo_of` naming the cancel."""
         self._may_manage(self._item_or_404(outbox_id), "re-queueing")
+        try:
+            return self._requeue(outbox_id)
+        except _CannedLeft as left:
+            raise self._canned_refused(left.draft) from None
+
+    def _requeue(self, outbox_id: int) -> OutboxItemView:
         with self.store.writing() as tx:
             item = self._locked_item(tx, outbox_id)
             if item.state != "cancelled":
@@ -660,6 +691,9 @@ class ReplyService:
                                  " conversation since; read it, then send the draft (r)")
             if item.channel == "sms" and tx.is_opted_out(item.to[0]):
                 raise BadRequest("the patient has opted out of texts (STOP) since")
+            if item.conversation_id is not None and canned_left(tx, item.conversation_id,
+                                                                draft.body):
+                raise _CannedLeft(draft)
             send_after = self.store.now_ms() + self.config.outbox.undo_seconds * 1000
             tx.requeue_outbox_item(outbox_id, send_after)
             tx.delete_draft(draft.id)
@@ -724,6 +758,15 @@ class ReplyService:
 # -- module helpers ------------------------------------------------------------------------
 
 
+class _CannedLeft(Exception):
+    """Inside a write: the draft still holds canned text and the conversation is
+    red-flagged; the caller audits the refusal once the transaction is rolled back."""
+
+    def __init__(self, draft: DraftRecord) -> None:
+        super().__init__("canned text on a red-flagged conversation")
+        self.draft = draft
+
+
 def _parent_of(raw: bytes) -> compose.Parent:
     p = parse_message(raw)
     return compose.Parent(
@@ -767,7 +810,7 @@ def _draft_snapshot(draft: DraftRecord) -> dict[str, Any]:
     return {k: getattr(draft, k) for k in _SNAPSHOT_FIELDS}
 
 
-def _restore_draft(tx: StoreTx, item: OutboxItem, now: int) -> int | None:
+def restore_draft(tx: StoreTx, item: OutboxItem, now: int) -> int | None:
     """Turn a cancelled reply back into its author's draft (unless they started another)."""
     snap = json.loads(item.draft or "{}")
     if not snap:

@@ -520,17 +520,19 @@ class ComposeScreen(Screen[ComposeResultValue]):
     async def check_flag(self) -> None:
         await self._look_at_flag()
 
-    async def _look_at_flag(self) -> None:
-        """Ask the server whether the conversation's flag is open now, and say so."""
+    async def _look_at_flag(self) -> bool:
+        """Ask the server whether the conversation's flag is open now, and say so; False
+        when the server could not be asked (the caller decides what that means)."""
         conv = self.conversation_id
         if conv is None or self._flag_words is None:
-            return
+            return True
         try:
             page = await self._api.list_conversations(f"id:{conv}", 0, 1)
         except Exception:  # noqa: BLE001 - the next change, or the send, asks again
-            return
+            return False
         if page.items:
             self._flag_news(page.items[0])
+        return True
 
     def _flag_news(self, summary: Any) -> None:
         assert self._flag_words is not None
@@ -606,11 +608,18 @@ class ComposeScreen(Screen[ComposeResultValue]):
         """A red flag is open and canned text (or an article) put in before it was raised
         is still in the body: refuse in one line, queue nothing. The server is asked
         afresh, so a flag raised a moment ago counts before the change feed tells of it.
-        What the person wrote themselves goes out as on any flagged conversation."""
+        What the person wrote themselves goes out as on any flagged conversation.
+
+        Fails closed: when the flag cannot be looked up, canned text is not sent either
+        (the server checks again on every send, for a draft reopened later too)."""
         left = self._prepared_left()
         if not left:
             return False
-        await self._look_at_flag()
+        if not await self._look_at_flag():
+            self.notify(f"Not sent: could not check #{self.conversation_id} for a red flag"
+                        f" and the reply holds canned text ({', '.join(left)}). Try ^S"
+                        " again in a moment.", severity="error", markup=False)
+            return True
         if not self._emergency:
             return False
         self.notify(f"Not sent: #{self.conversation_id} has an open red flag and the reply"
