@@ -175,9 +175,12 @@ def _one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
 
 
 def _days() -> tuple[str, str, str]:
-    """A window from 7 days ago to tomorrow (UTC, the config's clock) and its last day."""
+    """A window from 8 days ago to tomorrow (UTC, the config's clock) and its last day.
+
+    Eight, not seven: the window ends at the moment the report runs, so a window opened seven
+    days back would be a week long (a "weekly digest") within an hour after midnight."""
     today = datetime.now(UTC).date()
-    return (f"{today - timedelta(days=7)}", f"{today + timedelta(days=1)}", f"{today}")
+    return (f"{today - timedelta(days=8)}", f"{today + timedelta(days=1)}", f"{today}")
 
 
 def _report(cfg: Path, name: str, since: str, until: str) -> dict[str, Any]:
