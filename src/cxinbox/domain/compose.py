@@ -341,3 +341,22 @@ def parse_canned_file(text: str) -> tuple[str, str]:
 def first_name(full_name: str) -> str:
     parts = header_safe(full_name).split()
     return parts[0] if parts else ""
+
+
+CANNED_LINE_MIN: Final = 12
+"""A line of canned text (a canned reply, an article) this long or longer once folded is
+distinctive: left in a reply's body, it is canned text still there. Shorter lines ("Hi
+Ana,", "Kind regards,") are what people type themselves too."""
+
+
+def canned_lines(text: str) -> list[str]:
+    """`text`'s distinctive lines: whitespace folded, lowercased, at least CANNED_LINE_MIN
+    characters; each distinct line once, in order. The server remembers them (hashed) for
+    what it hands out and checks a send against them (service/redflags.py); the composer
+    checks its body against them before it asks."""
+    out: dict[str, None] = {}
+    for line in text.splitlines():
+        folded = " ".join(line.split()).lower()
+        if len(folded) >= CANNED_LINE_MIN:
+            out[folded] = None
+    return list(out)

@@ -29,6 +29,7 @@ from typing import Final
 
 from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, Forbidden, NotFound
+from cxinbox.domain.compose import canned_lines
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment, inspect
@@ -90,23 +91,11 @@ def red_flag_open(tx: StoreTx, conversation_id: int) -> bool:
 # that still carries such a line while the conversation's red flag is open, whatever client
 # asks and however long the draft waited. Only hashes are kept, never the text.
 HANDED_OUT: Final = ("canned.render", "kb.insert")
-MIN_HANDED_LINE: Final = 12
-"""Lines shorter than this once folded ("Kind regards,", "Hi Ana,") are too common to
-tell canned text from free text, so they are neither recorded nor checked."""
 
 
 def handed_lines(text: str) -> list[str]:
-    """The hashes of `text`'s distinctive lines: whitespace folded, lowercased, at least
-    MIN_HANDED_LINE characters; each distinct line once, in order."""
-    out: list[str] = []
-    for line in text.splitlines():
-        folded = " ".join(line.split()).lower()
-        if len(folded) < MIN_HANDED_LINE:
-            continue
-        digest = hashlib.sha256(folded.encode("utf-8")).hexdigest()[:20]
-        if digest not in out:
-            out.append(digest)
-    return out
+    """The hashes of `text`'s distinctive lines (`domain.compose.canned_lines`)."""
+    return [hashlib.sha256(line.encode("utf-8")).hexdigest()[:20] for line in canned_lines(text)]
 
 
 def canned_left(tx: StoreTx, conversation_id: int, body: str) -> bool:

@@ -33,6 +33,7 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from cxinbox.domain.compose import canned_lines
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import segments, to_gsm7, ucs2_causes
 from cxinbox.tui.messages import error_line
@@ -50,9 +51,6 @@ FLAG_NEWS = frozenset({"redflag.raised", "redflag.cleared", "conversation.tag",
                        "mail.received", "sms.received", "conversation.merge"})
 """Change-feed events after which the composer's conversation may have a red flag it did
 not have (or no longer have one)."""
-PREPARED_LINE_MIN = 12
-"""A line of a canned reply this long or longer, left in the body, is canned text still
-there (shorter ones, "Thanks,", are what people type themselves too)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,12 +552,11 @@ class ComposeScreen(Screen[ComposeResultValue]):
 
     def _prepared_left(self) -> list[str]:
         """Names of the canned replies and articles whose text is still in the body."""
-        body = " ".join(self.query_one(TextArea).text.split())
+        body = " ".join(self.query_one(TextArea).text.split()).lower()
         left: list[str] = []
         for name, text in self._prepared:
-            lines = [" ".join(line.split()) for line in text.splitlines()]
-            long_lines = [line for line in lines if len(line) >= PREPARED_LINE_MIN]
-            whole = " ".join(text.split())
+            long_lines = canned_lines(text)
+            whole = " ".join(text.split()).lower()
             if any(line in body for line in long_lines) or \
                     (not long_lines and whole and whole in body):
                 left.append(name)
