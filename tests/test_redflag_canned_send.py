@@ -24,6 +24,19 @@ from cxinbox.store.db import Database
 
 CANNED = "Thank you for writing to us, we will call you back within two working days."
 ARTICLE = "Free parking is behind the building, enter from Elm Street."
+LONG_EN = ("Hi {patient_name},\n\nThank you for writing to us. A member of our team will call"
+           " you back\nwithin two working days to arrange a time that suits you.\n\nIf your"
+           " symptoms get worse before then, please call the clinic\nor, in an emergency,"
+           " call 911.\n\nThe front desk\n")
+LONG_ES = ("Hola {patient_name}:\n\nGracias por escribirnos. Una persona de nuestro equipo le"
+           " llamará\nen un plazo de dos días hábiles para acordar una hora que le convenga."
+           "\n\nSi sus síntomas empeoran antes, llame a la clínica\no, en caso de emergencia,"
+           " al 911.\n\nRecepción\n")
+
+
+def _toml(text: str) -> str:
+    """`text` inside a TOML basic string."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _config_text(tmp: Path, db_path: Path, me: str = "ann") -> str:
@@ -33,6 +46,8 @@ def _config_text(tmp: Path, db_path: Path, me: str = "ann") -> str:
             '[[staff]]\nos_user = "drlee"\nname = "Dr Lee"\nclinical = true\n'
             f'[[staff]]\nos_user = "{me}"\nname = "Ann"\nrole = "admin"\n'
             f'[[compose.canned]]\nname = "callback"\nbody = "Hi {{patient_name}},\\n\\n{CANNED}\\n"\n'
+            f'[[compose.canned]]\nname = "callback-long"\nbody = "{_toml(LONG_EN)}"\n'
+            f'[[compose.canned]]\nname = "llamada"\nbody = "{_toml(LONG_ES)}"\n'
             '[[accounts]]\nname = "desk"\nhost = "127.0.0.1"\nusername = "u"\n'
             f'address = "desk@clinic.example"\nsmtp_host = "127.0.0.1"\n'
             f'password_file = "{tmp / "pw"}"\n')
@@ -70,7 +85,7 @@ def test_canned_text_kept_in_a_draft_is_refused_once_the_flag_is_raised(
     # the hashes are kept, never the text
     details = [r[0] for r in db.conn.execute(
         "SELECT details FROM events WHERE action IN ('canned.render', 'kb.insert')")]
-    assert len(details) == 2 and all('"lines"' in d for d in details)
+    assert len(details) == 2 and all('"shingles"' in d for d in details)
     assert not any("call you back" in d or "Elm Street" in d for d in details)
 
     # only the article left (the canned reply taken out, whitespace changed): still refused
@@ -149,3 +164,146 @@ def test_a_cancelled_canned_reply_is_not_put_back_once_the_flag_is_raised(
         replies.requeue(item.id)
     assert _count(db, "SELECT count(*) FROM outbox WHERE state = 'queued'") == 0
     assert _count(db, "SELECT count(*) FROM events WHERE action = 'canned.refused'") == 1
+
+
+# Edited the way staff edit a canned reply: a name added, words changed, the lines re-wrapped
+# into one paragraph, a sentence dropped. Each is still the canned reply.
+EDITED = {
+    "callback-long": [
+        ("Dear Pat Jones, thank you for writing to us. A member of our team will call you back"
+         " within two working days to arrange a time that suits you. If your symptoms get worse"
+         " before then, please call the clinic or, in an emergency, call 911. Ann"),
+        ("Hi Pat,\n\nThanks for writing to us. Someone from our team will call you\nback within"
+         " two working days to arrange a time that works for you.\nIf your symptoms get worse"
+         " before then please phone the clinic.\n"),
+    ],
+    "llamada": [
+        ("Estimada Sra. Pat Jones: gracias por escribirnos. Una persona de nuestro equipo le"
+         " llamará en un plazo de dos días hábiles para acordar una hora que le convenga. Si sus"
+         " sintomas empeoran antes, llame a la clinica. Un saludo, Ana"),
+        ("Hola Pat:\nAlguien de nuestro equipo le llamará en un plazo de dos días hábiles\npara"
+         " acordar una hora que le venga bien. Si sus síntomas empeoran antes, llame\na la"
+         " clínica o, en caso de urgencia, al 911.\n"),
+    ],
+}
+# Written by the person, sharing the common phrases a canned reply has too.
+FREE = [
+    ("Hi Pat,\n\nThank you for writing to us. Dr Lee would like to speak to you today, so"
+     " please call us on 555 0100 as soon as you can. If the pain gets worse, call 911.\n\nAnn"),
+    ("Hola Pat:\n\nGracias por escribirnos. La doctora quiere hablar con usted hoy; llámenos al"
+     " 555 0100 en cuanto pueda. Si el dolor empeora, llame a la clínica o al 911.\n\nAna"),
+]
+
+
+def test_an_edited_canned_reply_is_refused_and_a_persons_own_words_are_not(
+        any_store: Database, tmp_path: Path) -> None:
+    db = any_store
+    config = load_config_text(_config_text(tmp_path, tmp_path / "unused.db"))
+    replies = ReplyService(InboxService(db, config, "ann"))
+    conv, _ = arrive(db, 1, "Can I move my appointment to Friday?")
+    for name in EDITED:
+        replies.render_canned(name, conv, {})
+    InboxService(db, config, "ann").tag(conv, ["red-flag"])
+    draft = replies.start_draft(conv, "reply")
+    for name, bodies in EDITED.items():
+        for body in bodies:
+            replies.save_draft(draft.id, body)
+            with pytest.raises(BadRequest, match="open red flag"):
+                replies.send(draft.id)
+    assert _count(db, "SELECT count(*) FROM outbox") == 0
+    for body in FREE:
+        free = replies.start_draft(conv, "reply")
+        replies.save_draft(free.id, body)
+        assert replies.send(free.id).state == "queued", body
+    assert _count(db, "SELECT count(*) FROM outbox") == len(FREE)
+
+
+def test_the_hashes_are_keyed_so_the_trail_reveals_nothing(any_store: Database,
+                                                           tmp_path: Path) -> None:
+    """Neither a line nor a run of words of what was handed out can be found in its event
+    by hashing guesses: the hashes are keyed with the store's own secret, which no event
+    holds, and every user of the store (another server, an admin's --local) has the same."""
+    import base64
+    import hashlib
+    import re
+
+    db = any_store
+    config = load_config_text(_config_text(tmp_path, tmp_path / "unused.db"))
+    replies = ReplyService(InboxService(db, config, "ann"))
+    conv, _ = arrive(db, 1, "Can I move my appointment to Friday?")
+    body = replies.render_canned("callback-long", conv, {}).body
+    details = "".join(r[0] for r in db.conn.execute(
+        "SELECT details FROM events WHERE action = 'canned.render'"))
+    guesses = [" ".join(line.split()).lower() for line in body.splitlines() if line.strip()]
+    words = re.findall(r"\w+", body.lower())
+    guesses += [" ".join(words[i:i + size]) for size in (3, 4, 5)
+                for i in range(len(words) - size + 1)]
+    for guess in guesses:
+        digest = hashlib.sha256(guess.encode("utf-8")).digest()
+        for form in (digest.hex(), digest.hex()[:20], digest.hex()[:16],
+                     base64.b64encode(digest[:8]).decode()[:10]):
+            assert form not in details, guess
+    assert '"shingles"' in details
+    key = db.text_key()
+    assert len(key) == 32 and key.hex() not in details
+    all_details = "".join(str(r[0]) for r in db.conn.execute("SELECT details FROM events"))
+    assert key.hex() not in all_details
+    if isinstance(db, Database):  # beside the SQLite file, for its owner alone
+        path = Path(f"{db.path}-textkey")
+        assert path.stat().st_mode & 0o777 == 0o600
+        again = Database(db.path)
+        try:
+            assert again.text_key() == key
+        finally:
+            again.close()
+    else:  # every server on the PostgreSQL database keys alike
+        from cxinbox.store.pg.store import PgStore
+
+        other = PgStore(db.url, max_size=1)  # type: ignore[attr-defined]
+        try:
+            assert other.text_key() == key
+        finally:
+            other.close()
+
+
+def test_retention_keeps_what_the_guard_needs_while_it_can_matter(
+        any_store: Database, tmp_path: Path) -> None:
+    """The audit trail's oldest events go after `audit_keep`, those that remember canned
+    text with them. While a conversation's red flag is open, or a draft of it waits, their
+    hashes are repeated inside the kept trail (`canned.carried`): canned text rendered into
+    a draft long ago is still refused once the conversation is flagged."""
+    from cxinbox.service.retention import RetentionRunner
+    from cxinbox.store.db import append_event
+
+    db = any_store
+    config = load_config_text(_config_text(tmp_path, tmp_path / "unused.db")
+                              + '[retention]\nclosed_after = "1y"\naudit_keep = "2y"\n'
+                              + "[audit]\ncheckpoints = false\n")
+    ann = InboxService(db, config, "ann")
+    replies = ReplyService(ann)
+    drafted, _ = arrive(db, 1, "Can I move my appointment to Friday?")
+    flagged, _ = arrive(db, 2, "Where do I park?")
+    neither, _ = arrive(db, 3, "What are your opening hours?")
+    rendered = replies.render_canned("callback-long", drafted, {})
+    draft = replies.start_draft(drafted, "reply")
+    replies.save_draft(draft.id, rendered.body)
+    replies.render_canned("callback-long", flagged, {})
+    replies.render_canned("callback-long", neither, {})
+    ann.tag(flagged, ["red-flag"])
+    # three years on: everything so far is past audit_keep but one event a year old
+    later = int(db.now_ms() / 1000) + 3 * 365 * 86400
+    with db.write() as conn:
+        append_event(conn, "ann", "conversation.view", f"conversation:{neither}", {},
+                     at=(later - 365 * 86400) * 1000)
+    report = RetentionRunner(db, config, "admin", clock=lambda: later).run()
+    assert report.audit_released > 0
+    assert _count(db, "SELECT count(*) FROM events WHERE action = 'canned.render'") == 0
+
+    ann.tag(drafted, ["red-flag"])
+    with pytest.raises(BadRequest, match="open red flag"):
+        replies.send(draft.id)
+    assert _count(db, "SELECT count(*) FROM outbox") == 0
+    # only where it can matter: not for a conversation with neither a flag nor a draft
+    carried = {str(r[0]) for r in db.conn.execute(
+        "SELECT target FROM events WHERE action = 'canned.carried'")}
+    assert carried == {f"conversation:{drafted}", f"conversation:{flagged}"}

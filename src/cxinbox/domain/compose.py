@@ -15,7 +15,7 @@ import mimetypes
 import re
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy as email_policy
@@ -343,20 +343,70 @@ def first_name(full_name: str) -> str:
     return parts[0] if parts else ""
 
 
-CANNED_LINE_MIN: Final = 12
-"""A line of canned text (a canned reply, an article) this long or longer once folded is
-distinctive: left in a reply's body, it is canned text still there. Shorter lines ("Hi
-Ana,", "Kind regards,") are what people type themselves too."""
+# What is left of canned text in a reply is judged on word shingles (runs of SHINGLE_WORDS
+# words of the whole text, folded), not on lines: a name added, a word changed or lines
+# re-wrapped into one paragraph break a line but leave most shingles standing, while a
+# person's own reply shares only the odd common phrase ("please call us", "thank you for
+# your message") with any one canned text. The server keeps the shingles of what it handed
+# out only as keyed hashes (service/redflags.py); the composer compares them in the clear.
+# bench/canned_match.py measures the rule on a labelled set of edited and free replies.
+
+SHINGLE_WORDS: Final = 4
+"""Words per shingle: three let common phrases through, five break on every edit."""
+CANNED_MIN_WORDS: Final = 6
+"""A canned text shorter than this ("Kind regards,") is what people type themselves too:
+nothing of it is remembered."""
+CANNED_SHARE: Final = 0.35
+"""A reply still holds a canned text when this share of the text's shingles is in it..."""
+CANNED_MIN_KEPT: Final = 3
+"""...and at least this many of them (a short text's one common phrase is not enough)..."""
+CANNED_RUN_KEPT: Final = 12
+"""...or, whatever the share, this many (a paragraph kept from a long article)."""
+MAX_SHINGLES: Final = 2000
+"""Shingles remembered of one text (about 2,000 words); a longer article is judged on its
+first part."""
+
+_WORD: Final = re.compile(r"[^\W_]+")
 
 
-def canned_lines(text: str) -> list[str]:
-    """`text`'s distinctive lines: whitespace folded, lowercased, at least CANNED_LINE_MIN
-    characters; each distinct line once, in order. The server remembers them (hashed) for
-    what it hands out and checks a send against them (service/redflags.py); the composer
-    checks its body against them before it asks."""
-    out: dict[str, None] = {}
-    for line in text.splitlines():
-        folded = " ".join(line.split()).lower()
-        if len(folded) >= CANNED_LINE_MIN:
-            out[folded] = None
-    return list(out)
+def fold_words(text: str) -> list[str]:
+    """`text`'s words: case folded, accents taken off (an accent added or dropped is not a
+    new word), punctuation, line breaks and template braces gone."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return _WORD.findall(plain)
+
+
+def canned_shingles(text: str, *, size: int = SHINGLE_WORDS) -> list[str]:
+    """`text`'s distinct shingles (`size` folded words each), in order, at most
+    MAX_SHINGLES; none for a text under CANNED_MIN_WORDS words. What the server remembers
+    (hashed) of canned text it hands out."""
+    if len(fold_words(text)) < CANNED_MIN_WORDS:
+        return []
+    return body_shingles(text, size=size)[:MAX_SHINGLES]
+
+
+def body_shingles(text: str, *, size: int = SHINGLE_WORDS) -> list[str]:
+    """Every distinct shingle of a reply's body, however short: where `canned_still_there`
+    looks for a handed-out text's shingles."""
+    words = fold_words(text)
+    return list(dict.fromkeys(" ".join(words[i:i + size])
+                              for i in range(len(words) - size + 1)))
+
+
+def canned_kept(handed: Collection[object], present: Container[object]) -> int:
+    """How many of a handed-out text's shingles (`handed`) are still in a body."""
+    return sum(1 for item in handed if item in present)
+
+
+def canned_still_there(handed: Collection[object], present: Container[object]) -> bool:
+    """The one rule: a body (its shingles, or their hashes, `present`) still holds the
+    canned text whose shingles (or hashes) are `handed`."""
+    if not handed:
+        return False
+    kept = canned_kept(handed, present)
+    if kept >= CANNED_RUN_KEPT:
+        return True
+    return kept >= CANNED_MIN_KEPT and kept >= CANNED_SHARE * len(handed)

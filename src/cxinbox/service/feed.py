@@ -24,7 +24,7 @@ AUDIT_ONLY_ACTIONS: Final = frozenset({
     "attachment.export", "drafts.view", "outbox.view", "canned.render", "mentions.view",
     "audit.read", "access.denied", "export", "sms.rejected", "backup.made", "backup.failed",
     "backup.restored", "retention.purge", "audit.truncate", "audit.key", "store.copy",
-    "kb.insert", "kb.refused", "canned.refused",
+    "kb.insert", "kb.refused", "canned.refused", "canned.carried",
     "rule.applied", "rule.failed", "rules.test",
 })
 """Who saw what, refusals, provider input turned away: the audit trail's own records,

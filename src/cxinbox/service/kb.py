@@ -40,7 +40,7 @@ from cxinbox.domain.kb import (
 from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.service import kb_folder
 from cxinbox.service.inbox import InboxService
-from cxinbox.service.redflags import handed_lines, red_flag_open
+from cxinbox.service.redflags import handed_hashes, red_flag_open
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import KbArticleRecord, KbHitRecord
 
@@ -330,7 +330,7 @@ class KbService:
         text = insertion_text(view.title, view.body, view.link, mode)
         details: dict[str, Any] = {"slug": rec.slug, "revision": rec.revision, "mode": mode}
         if conversation_id:  # what a send checks while a red flag is open (no text kept)
-            details["lines"] = handed_lines(text)
+            details["shingles"] = handed_hashes(self.store.text_key(), text)
         self.inbox.record_read("kb.insert", target, details)
         return KbInsertion(slug=rec.slug, title=view.title, revision=rec.revision, mode=mode,
                            text=text)

@@ -421,51 +421,55 @@ class OutboxWorker:
         return 1
 
     def _withheld(self, row: OutboxItem) -> bool:
-        """An acknowledgement the rules queued, on a conversation red-flagged since (a flag
-        raised by a later message or by a person while the mail server was down and the
-        item waited for a retry): it is cancelled, not sent, and the cancel is audited. A
-        patient describing an emergency gets a clinician, never the automatic answer."""
+        """A reply that must not go out now that its conversation is red-flagged (a flag
+        raised by a later message or by a person in the undo window, or while the mail
+        server was down and the item waited for a retry): cancelled, not sent, audited.
+        A patient describing an emergency gets a clinician, never the automatic answer
+        nor a canned one.
+
+        Two kinds: an acknowledgement the rules queued, and a person's reply still holding
+        canned or knowledge-base text (what `ReplyService.send` would refuse now; its
+        draft is given back to its author)."""
         conv = row.conversation_id
         if conv is None:
             return False
-        if not row.author.startswith("rule:"):
-            return self._canned_withheld(row, conv)
-        with self.store.writing() as tx:
-            if not (tx.is_acknowledgement(conv, row.id) and red_flag_open(tx, conv)):
-                return False
-            tx.set_outbox_state(row.id, "cancelled", clear_phase=True)
-            tx.release_outbox_files(row.id)
-            tx.append_event(ACTOR, "outbox.cancelled", _target(row),
-                            {"outbox": row.id, "author": row.author, "draft": None,
-                             "reason": "red flag"})
-        log.info("acknowledgement withheld: red flag", extra=fields(outbox=row.id))
-        return True
-
-    def _canned_withheld(self, row: OutboxItem, conv: int) -> bool:
-        """A person's reply holding canned or knowledge-base text, on a conversation
-        red-flagged after it was queued (in the undo window, or while it waited for a
-        retry): cancelled, not sent, its draft given back to the author, audited. What
-        `ReplyService.send` would refuse now is not sent either."""
+        if row.author.startswith("rule:"):
+            def due(tx: StoreTx) -> bool:
+                return tx.is_acknowledgement(conv, row.id) and red_flag_open(tx, conv)
+            return self._cancel_withheld(row, due, give_back=False,
+                                         what="acknowledgement withheld: red flag")
         try:
             body = str(json.loads(row.draft or "{}").get("body") or "")
         except (ValueError, AttributeError):
             return False
+        if not body:
+            return False
+        key = self.store.text_key()
+        return self._cancel_withheld(row, lambda tx: canned_left(tx, key, conv, body),
+                                     give_back=True,
+                                     what="reply withheld: canned text on a red flag")
+
+    def _cancel_withheld(self, row: OutboxItem, due: Callable[[StoreTx], bool], *,
+                         give_back: bool, what: str) -> bool:
+        """Cancel `row` when `due` holds: asked first in a read (the common answer is
+        no, and costs no write lock), then again inside the write that cancels it. With
+        `give_back` its draft returns to its author (else its files are released)."""
         with self.store.reading() as tx:
-            if not body or not canned_left(tx, conv, body):
+            if not due(tx):
                 return False
         from cxinbox.service.replies import restore_draft
 
         with self.store.writing() as tx:
-            if not canned_left(tx, conv, body):
+            if not due(tx):
                 return False
             tx.set_outbox_state(row.id, "cancelled", clear_phase=True)
-            restored = restore_draft(tx, row, self.store.now_ms())
+            restored = restore_draft(tx, row, self.store.now_ms()) if give_back else None
             if restored is None:
                 tx.release_outbox_files(row.id)
             tx.append_event(ACTOR, "outbox.cancelled", _target(row),
                             {"outbox": row.id, "author": row.author, "draft": restored,
                              "reason": "red flag"})
-        log.info("reply withheld: canned text on a red flag", extra=fields(outbox=row.id))
+        log.info(what, extra=fields(outbox=row.id))
         return True
 
     def _raw(self, item_id: int) -> bytes:

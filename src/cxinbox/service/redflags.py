@@ -19,7 +19,10 @@ a red flag raises it again.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import hmac
 import logging
 import re
 import threading
@@ -29,7 +32,7 @@ from typing import Final
 
 from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, Forbidden, NotFound
-from cxinbox.domain.compose import canned_lines
+from cxinbox.domain.compose import body_shingles, canned_shingles, canned_still_there
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment, inspect
@@ -86,31 +89,79 @@ def red_flag_open(tx: StoreTx, conversation_id: int) -> bool:
 
 
 # Canned text handed out for a conversation (a canned reply rendered for it, a knowledge-base
-# article inserted into its reply) is remembered on the server as hashes of its distinctive
-# lines, in the details of the audit event that handed it out: `send` then refuses a body
-# that still carries such a line while the conversation's red flag is open, whatever client
-# asks and however long the draft waited. Only hashes are kept, never the text.
+# article inserted into its reply) is remembered on the server, in the details of the audit
+# event that handed it out, as the keyed hashes of its word shingles
+# (`domain.compose.canned_shingles`): `send` then refuses a body that still holds enough of
+# one such text (`domain.compose.canned_still_there`) while the conversation's red flag is
+# open, whatever client asks, however long the draft waited and however the text was
+# edited, re-wrapped or added to. The hashes are an HMAC under the store's text key
+# (store/textkey.py), never the text and never a plain hash: a short phrase or a patient's
+# name cannot be found again by hashing guesses. Retention carries them forward
+# (`CARRIED`) while they can still matter (store/retention.py `carry_handed_out`).
 HANDED_OUT: Final = ("canned.render", "kb.insert")
+CARRIED: Final = "canned.carried"
+"""The event that repeats, inside the kept audit trail, the hashes of handed-out texts
+whose own events retention releases."""
+HASH_BYTES: Final = 8
+"""Of each HMAC-SHA256: 64 bits, so two thousand shingles never meet by chance."""
 
 
-def handed_lines(text: str) -> list[str]:
-    """The hashes of `text`'s distinctive lines (`domain.compose.canned_lines`)."""
-    return [hashlib.sha256(line.encode("utf-8")).hexdigest()[:20] for line in canned_lines(text)]
+def _hashes(key: bytes, shingles: Sequence[str]) -> list[bytes]:
+    return [hmac.new(key, item.encode("utf-8"), hashlib.sha256).digest()[:HASH_BYTES]
+            for item in shingles]
 
 
-def canned_left(tx: StoreTx, conversation_id: int, body: str) -> bool:
-    """True when the conversation's red flag is open and `body` still holds a line that
-    was handed out for it as canned text (send must then refuse)."""
+def handed_hashes(key: bytes, text: str) -> str:
+    """What an event keeps of a handed-out `text`: its shingles' keyed hashes, packed in
+    one base64 string ("" when the text is too short to tell from a person's own)."""
+    return base64.b64encode(b"".join(_hashes(key, canned_shingles(text)))).decode("ascii")
+
+
+def _unpack(packed: object) -> list[bytes]:
+    if not isinstance(packed, str) or not packed:
+        return []
+    try:
+        raw = base64.b64decode(packed, validate=True)
+    except (ValueError, binascii.Error):
+        return []
+    return [raw[i:i + HASH_BYTES] for i in range(0, len(raw) - HASH_BYTES + 1, HASH_BYTES)]
+
+
+def handed_texts(details: Mapping[str, object]) -> list[str]:
+    """The packed texts an event holds: one for a hand-out, several for a carry."""
+    texts = details.get("texts")
+    one = details.get("shingles")
+    out = [str(x) for x in texts if isinstance(x, str)] if isinstance(texts, list) else []
+    return out + [one] if isinstance(one, str) and one else out
+
+
+def canned_left(tx: StoreTx, key: bytes, conversation_id: int, body: str) -> bool:
+    """True when the conversation's red flag is open and `body` still holds enough of a
+    text handed out for it as canned text (send must then refuse). `key`: the store's
+    text key (`Store.text_key`)."""
     if not red_flag_open(tx, conversation_id):
         return False
-    wanted = set(handed_lines(body))
-    if not wanted:
-        return False
-    for event in tx.later_on_target(f"conversation:{conversation_id}", 0, HANDED_OUT):
-        lines = event.details.get("lines")
-        if isinstance(lines, list) and wanted.intersection(str(x) for x in lines):
-            return True
+    present = set(_hashes(key, body_shingles(body)))
+    lines: set[str] | None = None
+    for event in tx.later_on_target(f"conversation:{conversation_id}", 0,
+                                    (*HANDED_OUT, CARRIED)):
+        for packed in handed_texts(event.details):
+            if canned_still_there(_unpack(packed), present):
+                return True
+        legacy = event.details.get("lines")
+        if isinstance(legacy, list) and legacy:
+            lines = _legacy_lines(body) if lines is None else lines
+            if lines.intersection(str(x) for x in legacy):
+                return True
     return False
+
+
+def _legacy_lines(body: str) -> set[str]:
+    """Events written before shingles kept plain hashes of whole lines (12 characters or
+    more, folded): still honoured for the texts they describe."""
+    folded = (" ".join(line.split()).lower() for line in body.splitlines())
+    return {hashlib.sha256(line.encode("utf-8")).hexdigest()[:20]
+            for line in folded if len(line) >= 12}
 
 
 def canned_refusal(config: Config, conversation_id: int) -> str:

@@ -35,7 +35,7 @@ from cxinbox.domain.mime import parse_message
 from cxinbox.domain.recipient import Recipient, RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line, clean_text, header_safe
 from cxinbox.service.inbox import PRIVILEGED_ROLES, InboxService
-from cxinbox.service.redflags import canned_left, canned_refusal, handed_lines, red_flag_open
+from cxinbox.service.redflags import canned_left, canned_refusal, handed_hashes, red_flag_open
 from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.records import DraftRecord, OutboxItem, file_ids
 
@@ -442,7 +442,7 @@ class ReplyService:
         blanks = list(body.blanks) + [b for b in subject.blanks if b not in body.blanks]
         details: dict[str, Any] = {"name": canned.name, "filled": sorted(fills or {})}
         if conv_id is not None:  # what send checks while a red flag is open (no text kept)
-            details["lines"] = handed_lines(body.text)
+            details["shingles"] = handed_hashes(self.store.text_key(), body.text)
         self.inbox.record_read("canned.render",
                                f"conversation:{conv_id}" if conv_id is not None else "",
                                details)
@@ -471,11 +471,12 @@ class ReplyService:
         The worker sends it after `outbox.undo_seconds`; until then `cancel` takes it back.
         Raises SendGuardTripped when the conversation moved on, unless `force`.
         """
+        key = self.store.text_key()  # before any transaction: made on first use
         with self.store.reading() as tx:
             draft = self._own_draft(tx, draft_id)
             guard = self._guard_items(tx, draft)
             refused = draft.conversation_id is not None and canned_left(
-                tx, draft.conversation_id, draft.body)
+                tx, key, draft.conversation_id, draft.body)
         if refused:  # before the guard: forcing past the guard must not get around it
             raise self._canned_refused(draft)
         if guard and not force:
@@ -507,13 +508,14 @@ class ReplyService:
     def _queue(self, draft: DraftRecord, item: dict[str, Any], guard: list[GuardItem],
                undo_ms: int) -> OutboxItem:
         draft_id = draft.id
+        key = self.store.text_key()
         with self.store.writing() as tx:
             current = tx.draft(draft_id)
             if current is None or current.updated_ms != draft.updated_ms:
                 raise BadRequest(f"draft {draft_id} changed or was sent meanwhile; send again")
             if draft.conversation_id is not None:
                 _require_conversation(tx, draft.conversation_id)
-                if canned_left(tx, draft.conversation_id, draft.body):  # flagged meanwhile
+                if canned_left(tx, key, draft.conversation_id, draft.body):  # flagged meanwhile
                     raise _CannedLeft(draft)
             now = self.store.now_ms()
             item_id = tx.insert_outbox_item(**item, author=self.actor,
@@ -668,6 +670,7 @@ class ReplyService:
             raise self._canned_refused(left.draft) from None
 
     def _requeue(self, outbox_id: int) -> OutboxItemView:
+        key = self.store.text_key()
         with self.store.writing() as tx:
             item = self._locked_item(tx, outbox_id)
             if item.state != "cancelled":
@@ -691,7 +694,8 @@ class ReplyService:
                                  " conversation since; read it, then send the draft (r)")
             if item.channel == "sms" and tx.is_opted_out(item.to[0]):
                 raise BadRequest("the patient has opted out of texts (STOP) since")
-            if item.conversation_id is not None and canned_left(tx, item.conversation_id,
+            if item.conversation_id is not None and canned_left(tx, key,
+                                                                item.conversation_id,
                                                                 draft.body):
                 raise _CannedLeft(draft)
             send_after = self.store.now_ms() + self.config.outbox.undo_seconds * 1000

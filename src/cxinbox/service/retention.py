@@ -10,7 +10,10 @@ Why it works this way:
   one batch. Each batch is re-checked inside its transaction (a conversation reopened a
   moment ago stays) and writes its own `retention.purge` event with counts, never text.
 - The audit trail keeps its own period. Releasing its oldest events is recorded first, in
-  the chain (`audit.truncate`: the new first event and the hash it links to), then signed
+  the chain (`audit.truncate`: the new first event and the hash it links to; in the same
+  transaction the keyed hashes of canned text handed out for a conversation whose red
+  flag is open or whose draft waits are repeated in a `canned.carried` event, so the
+  guard on sending canned text never loses them), then signed
   by the server's checkpoint worker, and only then are the rows deleted; `cxinbox audit
   verify` accepts missing old events only under such a signed start (service/anchor.py,
   service/audit_verify.py). Until the signature comes they stay, and the next run deletes
@@ -41,6 +44,7 @@ from cxinbox.contract.retention_types import RetentionReport
 from cxinbox.domain.retention import cutoff
 from cxinbox.service.feed import AUDIT_ONLY_ACTIONS
 from cxinbox.service.outbox import crash_point
+from cxinbox.service.redflags import CARRIED, HANDED_OUT
 from cxinbox.store import retention as store
 from cxinbox.store.audit import append_events
 from cxinbox.store.audit_keys import carry_registrations, prune_checkpoints
@@ -213,6 +217,9 @@ class RetentionRunner:
                     append_events(conn, self.actor, [(store.TRUNCATE_ACTION, store.TRAIL_TARGET, {
                         "first_seq": release.first_seq, "prev_hash": release.prev_hash,
                         "released": release.count, "older_than_ms": before_ms})])
+                    # what the canned-text guard still needs of the released events
+                    store.carry_handed_out(conn, self.actor, start.seq, release.first_seq,
+                                           (*HANDED_OUT, CARRIED), CARRIED)
                     if self.config.store.url is not None:  # the shared store's key registry
                         carry_registrations(conn, self.actor, release.first_seq)
                     released = release.count

@@ -78,6 +78,7 @@ class Database(SqliteStoreOps):
         self._write_lock = threading.RLock()
         self._all_connections: list[sqlite3.Connection] = []
         self._conn_lock = threading.Lock()
+        self._text_key: bytes | None = None
         self._prepare_files()
         self._migrate()
 
@@ -94,6 +95,15 @@ class Database(SqliteStoreOps):
             raise StoreError(f"{self.path}: cannot create the database: {exc.strerror}") from None
         # SQLite gives the -wal and -shm files the main file's mode, so 0600 here covers them.
         os.chmod(self.path, 0o600)
+
+    def text_key(self) -> bytes:
+        """The store's text key, in a file of its own beside the database
+        (store/textkey.py): read once, made on first use."""
+        if self._text_key is None:
+            from cxinbox.store.textkey import file_key
+
+            self._text_key = file_key(Path(f"{self.path}-textkey"))
+        return self._text_key
 
     def file_modes(self) -> dict[str, int]:
         modes = {str(self.path.parent): stat.S_IMODE(self.path.parent.stat().st_mode)}

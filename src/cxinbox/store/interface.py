@@ -1009,6 +1009,11 @@ class Store(Protocol):
         (PostgreSQL); None where the database is known by its path (SQLite)."""
         ...
 
+    def text_key(self) -> bytes:
+        """The store's secret for keyed hashes of canned text (store/textkey.py): the same
+        for every process and server on this database, made on first use."""
+        ...
+
     def diagnose(self) -> list[Diagnosis]:
         """The backend's own checks for `cxinbox doctor`: the engine's version and what it
         is known for, and the stored data's integrity. Never raises for a damaged store:

@@ -364,3 +364,59 @@ def delete_released(conn: sqlite3.Connection, start: TrailStart, limit: int) -> 
     conn.execute(GUARD_TRIGGERS["events_no_delete"] if drops else
                  "ALTER TABLE events ENABLE TRIGGER events_no_delete")
     return int(cur.rowcount)
+
+
+def carry_handed_out(conn: sqlite3.Connection, actor: str, start_seq: int, before_seq: int,
+                     actions: Sequence[str], carried_action: str) -> int:
+    """Repeat, inside the kept trail, what the events about to be released (from
+    `start_seq` up to `before_seq`, the trail's new start) remember of canned text handed
+    out for a conversation (`actions`: their keyed hashes, service/redflags.py), for each
+    conversation where it can still matter: its red flag is open, or a draft of it waits
+    (the text may be in it, and a flag may come). One `carried_action` event per such
+    conversation, in the caller's write transaction, the one recording the new start;
+    returns how many. The hashes are copied as they are: nothing here can read them."""
+    by_conv: dict[int, tuple[list[str], list[str], list[int]]] = {}
+    for seq, target, stored in conn.execute(
+            f"SELECT seq, target, details FROM events WHERE seq >= ? AND seq < ?"
+            f" AND action {_in_text(conn)} ORDER BY seq",
+            (start_seq, before_seq, json.dumps(list(actions)))):
+        kind, _sep, ident = str(target).partition(":")
+        if kind != "conversation" or not ident.isdigit():
+            continue
+        try:
+            found = json.loads(stored or "{}")
+        except ValueError:
+            continue
+        if not isinstance(found, dict):
+            continue
+        texts, lines, seqs = by_conv.setdefault(int(ident), ([], [], []))
+        packed = found.get("texts")
+        if isinstance(packed, list):
+            texts.extend(str(x) for x in packed if isinstance(x, str) and x)
+        one = found.get("shingles")
+        if isinstance(one, str) and one:
+            texts.append(one)
+        legacy = found.get("lines")
+        if isinstance(legacy, list):
+            lines.extend(str(x) for x in legacy)
+        seqs.append(int(seq))
+    if not by_conv:
+        return 0
+    keep = {int(r[0]) for r in conn.execute(
+        f"SELECT c.id FROM conversations c WHERE c.id {_in(conn)} AND (c.red_flag IS NOT NULL"
+        " OR EXISTS (SELECT 1 FROM drafts d WHERE d.conversation_id = c.id))",
+        (_ids(by_conv),))}
+    from cxinbox.store.db import append_event
+
+    carried = 0
+    for conv_id in sorted(keep):
+        texts, lines, seqs = by_conv[conv_id]
+        if not texts and not lines:
+            continue
+        details: dict[str, object] = {"texts": list(dict.fromkeys(texts)),
+                                      "first_seq": seqs[0], "events": len(seqs)}
+        if lines:
+            details["lines"] = list(dict.fromkeys(lines))
+        append_event(conn, actor, carried_action, f"conversation:{conv_id}", details)
+        carried += 1
+    return carried

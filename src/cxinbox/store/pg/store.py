@@ -165,6 +165,7 @@ class PgStore:
         self._loose_lock = threading.Lock()
         self._leases = PgLeases(url)
         self._store_id: str | None = None
+        self._text_key: bytes | None = None
         try:
             # One plain connection first: a database that cannot be reached (or does not
             # exist) is said at once in the server's words, not after the pool's retries.
@@ -382,6 +383,20 @@ class PgStore:
                                    ).fetchone()
             self._store_id = str(row[0])
         return self._store_id
+
+    def text_key(self) -> bytes:
+        """The store's text key (store/textkey.py) in cxinbox_meta, made by the first
+        server or command that needed it: every server on the database hashes alike."""
+        if self._text_key is None:
+            from cxinbox.store.textkey import new_key_text, parse_key
+
+            with self.write() as conn:
+                conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES ('text_key', ?)"
+                             " ON CONFLICT (key) DO NOTHING", (new_key_text(),))
+                row = conn.execute("SELECT value FROM cxinbox_meta WHERE key = 'text_key'"
+                                   ).fetchone()
+            self._text_key = parse_key(str(row[0]), "cxinbox_meta text_key")
+        return self._text_key
 
     def try_lease(self, name: str) -> PgLease | None:
         """A session-scoped advisory lock on its own connection (store/pg/lease.py)."""

@@ -33,7 +33,12 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from cxinbox.domain.compose import canned_lines
+from cxinbox.domain.compose import (
+    body_shingles,
+    canned_shingles,
+    canned_still_there,
+    fold_words,
+)
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import segments, to_gsm7, ucs2_causes
 from cxinbox.tui.messages import error_line
@@ -551,14 +556,17 @@ class ComposeScreen(Screen[ComposeResultValue]):
         self.query_one("#compose-keys", Static).update(self._keys_text())
 
     def _prepared_left(self) -> list[str]:
-        """Names of the canned replies and articles whose text is still in the body."""
-        body = " ".join(self.query_one(TextArea).text.split()).lower()
+        """Names of the canned replies and articles whose text is still in the body, by
+        the server's own rule (domain/compose.py `canned_still_there`)."""
+        text_now = self.query_one(TextArea).text
+        present = set(body_shingles(text_now))
+        words = f" {' '.join(fold_words(text_now))} "
         left: list[str] = []
         for name, text in self._prepared:
-            long_lines = canned_lines(text)
-            whole = " ".join(text.split()).lower()
-            if any(line in body for line in long_lines) or \
-                    (not long_lines and whole and whole in body):
+            handed = canned_shingles(text)
+            whole = " ".join(fold_words(text))
+            if canned_still_there(handed, present) or \
+                    (not handed and whole and f" {whole} " in words):
                 left.append(name)
         return list(dict.fromkeys(left))
 
