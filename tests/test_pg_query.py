@@ -377,6 +377,11 @@ def test_store_copy_command_is_for_admins_audited_and_verified(
         with db.read() as lite:
             head = lite.execute("SELECT action FROM events ORDER BY seq DESC LIMIT 1")
             assert cast(sqlite3.Row, head.fetchone())[0] == "store.copy"
+        # the cache's text key goes along: the copied trail's canned-text hashes still match
+        with psycopg.connect(url) as pg:
+            kept = pg.execute("SELECT value FROM cxinbox_meta WHERE key = 'text_key'"
+                              ).fetchone()
+        assert kept == (db.text_key().hex(),)
     finally:
         db.close()
     bad = _cx("store", "copy", "--to", "mysql://x/y", "-c", admin)

@@ -200,8 +200,10 @@ def copy_store(config: Config, url: str, actor: str,
                 check_target(conn, target)  # a refused copy leaves no event behind
             with db.write() as conn:
                 append_event(conn, actor, "store.copy", "store", {"to": shown_url(url)})
+            key = db.text_key()
             with db.read() as conn:
-                return copy_to_postgres(conn, target, progress=progress, url=url)
+                return copy_to_postgres(conn, target, progress=progress, url=url,
+                                        text_key=key)
         finally:
             db.close()
     finally:

@@ -80,11 +80,14 @@ class CopyReport:
 
 def copy_to_postgres(source: sqlite3.Connection, target: psycopg.Connection[Any], *,
                      batch: int = BATCH, progress: Progress | None = None,
-                     url: str = "") -> CopyReport:
+                     url: str = "", text_key: bytes | None = None) -> CopyReport:
     """Copy every table of `source` (a cache at this cxinbox's schema, not written to
     meanwhile) into `target` (an autocommit connection: the copy is its own transaction),
     migrating it first; verify; commit; vacuum. Raises StoreError in one
-    line when the target holds data or the copy does not verify (nothing is kept then)."""
+    line when the target holds data or the copy does not verify (nothing is kept then).
+
+    `text_key`: the cache's text key (store/textkey.py), kept by the copy too, so the
+    hashes of canned text in the copied trail still match what is sent from it."""
     started = time.monotonic()
     tables = check_target(source, target)
     with target.transaction():
@@ -105,6 +108,10 @@ def copy_to_postgres(source: sqlite3.Connection, target: psycopg.Connection[Any]
         target.execute("DELETE FROM report_assignees")  # and the assignee spans (as 24's)
         target.execute(PG_BACKFILL_REPORT_ASSIGNEES)
         _move_sequences(target, tables)
+        if text_key is not None:
+            target.execute("INSERT INTO cxinbox_meta (key, value) VALUES ('text_key', %s)"
+                           " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                           (text_key.hex(),))
         problems = _differences(source, target, tables)
         if problems:
             raise StoreError(f"the copy does not verify, nothing was kept: {problems[0]}")
