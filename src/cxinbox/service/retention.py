@@ -98,6 +98,9 @@ class RetentionRunner:
         self._notes: list[str] = []
         self._pruned = 0
 
+    def _clock_ms(self) -> int:
+        return int(self.clock() * 1000)
+
     def run(self, *, dry_run: bool = False) -> RetentionReport:
         started = time.monotonic()
         policy = self.config.retention
@@ -143,7 +146,7 @@ class RetentionRunner:
                 append_events(conn, self.actor, [("retention.run", "server", {
                     **summary, **pruned, "audit_released": released, "pages_freed":
                     max(0, before.page_count - after.page_count),
-                    "seconds": report.seconds})], at=int(self.clock() * 1000))
+                    "seconds": report.seconds})], at=self._clock_ms)
         log.info("retention %s: conversations=%d messages=%d audit_released=%d"
                  " pages %d->%d batches=%d longest_batch_ms=%.0f duration_s=%.1f %s",
                  "dry run" if dry_run else "run", counts["conversations"], counts["messages"],
