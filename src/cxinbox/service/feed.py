@@ -23,7 +23,7 @@ AUDIT_ONLY_ACTIONS: Final = frozenset({
     "conversation.list", "conversation.view", "bulk.preview", "contact.view",
     "attachment.export", "drafts.view", "outbox.view", "canned.render", "mentions.view",
     "audit.read", "access.denied", "export", "sms.rejected", "backup.made", "backup.failed",
-    "backup.restored", "retention.purge", "audit.truncate", "audit.key", "store.copy",
+    "backup.restored", "retention.purge", "retention.scheduled", "audit.truncate", "audit.key", "store.copy",
     "kb.insert", "kb.refused", "canned.refused",
     "rule.applied", "rule.failed", "rules.test",
 })
