@@ -552,7 +552,8 @@ async def test_polls_never_pile_up(inbox: Inbox) -> None:
     """One poll at a time and one timer: actions that poll early must not add timers.
 
     Polls are long polls (`wait_events`): one waits while nothing changes. After six
-    actions in a row (each asks for a poll at once) the app takes their changes in, then
+    steps in a row (assign, undo: each asks for a poll at once, while one is waiting) the
+    app takes their changes in, then
     a colleague's one change wakes it once more: never two polls at the same time, and
     for that one change a couple of polls, not a pile of them."""
     inflight = 0
@@ -575,13 +576,25 @@ async def test_polls_never_pile_up(inbox: Inbox) -> None:
     app = make_app(inbox, poll_interval=0.1)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_rows(pilot, app)
-        for _ in range(3):
-            await pilot.press("A")
-            await pilot.press("u")
         changes = sorted(feed.change_actions())
-        mine = int(inbox.db.conn.execute(
-            f"SELECT max(seq) FROM events WHERE actor = ? AND action IN"
-            f" ({','.join('?' * len(changes))})", (ME, *changes)).fetchone()[0])
+
+        def my_changes() -> list[int]:
+            return [int(r[0]) for r in inbox.db.conn.execute(
+                f"SELECT seq FROM events WHERE actor = ? AND action IN"
+                f" ({','.join('?' * len(changes))}) ORDER BY seq", (ME, *changes))]
+
+        await pilot.press("2")  # Unassigned: `m` assigns the row to me, `u` takes it back
+        await wait_for(pilot, lambda: app.conversation_list.loaded
+                       and app.conversation_list.selected is not None
+                       and app.conversation_list.selected.assignee is None, what="Unassigned")
+        done = len(my_changes())
+        for _ in range(3):  # each step done asks for a poll at once, while one waits
+            for key in ("m", "u"):
+                await pilot.press(key)
+                done += 1
+                await wait_for(pilot, lambda done=done: len(my_changes()) >= done,
+                               what=f"the step of {key!r} done")
+        mine = my_changes()[-1]
         await wait_for(pilot, lambda: (app._last_seq or 0) >= mine and inflight == 1,
                        what="the actions' changes taken in, one poll waiting")
         before = calls
