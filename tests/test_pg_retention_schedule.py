@@ -73,7 +73,7 @@ def history(pg_cluster: PgCluster, tmp_path: Path) -> Iterator[tuple[str, str, s
             # (with none on record the first run would wait for tomorrow's daily_at).
             append_events(conn, ACTOR, [("retention.run", "server", {
                 "audit_released": 0, "pages_freed": 0, "seconds": 0.1})],
-                at=int((time.time() - 86400) * 1000))
+                at=lambda: int((time.time() - 86400) * 1000))
         pg_cluster.create_database(name)
         with psycopg.connect(pg_cluster.dsn(name), autocommit=True) as target, \
                 db.read() as conn:

@@ -7,6 +7,7 @@ test_team_contacts, test_team_reopen, test_pg_store's own service test)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.support.pgcluster import PgCluster
@@ -28,7 +30,7 @@ from cxinbox.domain.query import QueryContext, QueryError, parse_query
 from cxinbox.store.db import walk_event_chain
 from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.pg.select import compile_portable
-from cxinbox.store.pg.store import NOT_YET, PgStore, PgTx, _not_yet
+from cxinbox.store.pg.store import _IDLE, NOT_YET, PgStore, PgTx, _not_yet
 
 _names = iter(range(1, 1_000_000))
 
@@ -194,22 +196,62 @@ def _append(store: PgStore, action: str) -> None:
 
 
 def test_a_pipelined_transaction_that_fails_is_rolled_back_and_its_connection_reused(
-        pg: PgStore) -> None:
+        pg: PgStore, pg_url: str, caplog: pytest.LogCaptureFixture) -> None:
     """reading() and recording() send their BEGIN and COMMIT in the pipeline themselves: a
     failed statement, or an exception in the block, leaves nothing written and the pooled
-    connection idle for the next transaction."""
+    connection idle for the next transaction.
+
+    Idle by our own rollback, seen from outside: the server shows the connection's session
+    idle with no transaction open, the pool neither had to roll it back (it warns when it
+    must) nor threw it away, and the next transaction runs on that same session. The
+    event appended before the failure is in no table another session can read."""
     import psycopg
 
-    with pytest.raises(psycopg.errors.UndefinedTable), pg.recording() as tx:
-        tx.append_event("maria", "test.lost")
-        pg.conn.execute("SELECT * FROM no_such_table").fetchall()
-    with pytest.raises(RuntimeError), pg.recording() as tx:
-        tx.append_event("maria", "test.lost")
-        raise RuntimeError("abandon")
-    with pytest.raises(psycopg.errors.UndefinedTable), pg.reading():
-        pg.conn.execute("SELECT * FROM no_such_table").fetchall()
-    with pg.recording() as tx:
-        assert tx.append_event("maria", "test.kept") == 1
+    caplog.set_level(logging.WARNING, logger="psycopg.pool")
+    observer = psycopg.connect(pg_url, autocommit=True)
+
+    def session(raw: psycopg.Connection[Any]) -> tuple[object, ...]:
+        row = observer.execute("SELECT state, xact_start, backend_xid FROM pg_stat_activity"
+                               " WHERE pid = %s", (raw.info.backend_pid,)).fetchone()
+        assert row is not None, "the pooled connection's session is gone"
+        return tuple(row)
+
+    def left_clean(raw: psycopg.Connection[Any]) -> None:
+        assert not raw.closed and raw.info.transaction_status == _IDLE
+        assert session(raw) == ("idle", None, None)
+        stuck = observer.execute(
+            "SELECT pid, state FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            " AND (state <> 'idle' OR xact_start IS NOT NULL)").fetchall()
+        assert stuck == [], "a session of the database is left in a transaction"
+        lost = observer.execute("SELECT count(*) FROM events WHERE action = 'test.lost'"
+                                ).fetchone()
+        assert lost is not None and lost[0] == 0
+        assert [r.getMessage() for r in caplog.records if r.name.startswith("psycopg")] == []
+
+    used: list[psycopg.Connection[Any]] = []
+    try:
+        with pytest.raises(psycopg.errors.UndefinedTable), pg.recording() as tx:
+            tx.append_event("maria", "test.lost")
+            used.append(pg.conn.raw)
+            pg.conn.execute("SELECT * FROM no_such_table").fetchall()
+        left_clean(used[-1])
+        with pytest.raises(RuntimeError), pg.recording() as tx:
+            tx.append_event("maria", "test.lost")
+            used.append(pg.conn.raw)
+            raise RuntimeError("abandon")
+        left_clean(used[-1])
+        with pytest.raises(psycopg.errors.UndefinedTable), pg.reading():
+            used.append(pg.conn.raw)
+            pg.conn.execute("SELECT * FROM no_such_table").fetchall()
+        left_clean(used[-1])
+        with pg.recording() as tx:
+            assert pg.conn.raw is used[0]  # the same pooled connection, not a new one
+            assert tx.append_event("maria", "test.kept") == 1
+        assert {raw.info.backend_pid for raw in used} == {used[0].info.backend_pid}
+        left_clean(used[0])
+    finally:
+        observer.close()
     with pg.reading() as tx:
         head = tx.chain_head()
         # One snapshot for the whole read: a commit made meanwhile (by another thread,

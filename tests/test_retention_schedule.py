@@ -7,6 +7,10 @@ event) with the clock time it happened at.
 - With no scheduled run on record, a server started after today's `daily_at` runs nothing
   then: the first run is at tomorrow's `daily_at` (a first run works through the backlog
   and must not land in the clinic's day).
+- A leader change right at `daily_at` does not slip the day's run: leader A held the job
+  from before the hour (with no run on record yet) and loses it as the hour strikes;
+  leader B takes it a minute later and runs the day's then, not the next day. What is
+  owed is read from the store, never from when a process started or took the job.
 - With a run on record and today's missed (the server was down at the hour), the server
   runs the missed period as it starts, then at each `daily_at`.
 """
@@ -70,6 +74,18 @@ def test_with_no_run_on_record_the_first_waits_for_daily_at(any_store: Any) -> N
     RetentionSchedule(any_store, config, clock=clock.time).run(clock)
     got = _runs(any_store)
     assert _close(got, [_at(11, 2, 15), _at(12, 2, 15)]), \
+        [datetime.fromtimestamp(t, TZ).isoformat() for t in got]
+
+
+def test_a_leader_taking_the_job_after_daily_at_runs_the_day(any_store: Any) -> None:
+    config = load_config_text(CONFIG)
+    a = TestClock(_at(10, 1), until=_at(10, 2, 15))  # leader from 01:00 until 02:15
+    RetentionSchedule(any_store, config, clock=a.time).run(a)
+    assert _runs(any_store) == []  # no run on record: the first is today's 02:15
+    b = TestClock(_at(10, 2, 16), until=_at(11, 3))  # takes the job over at 02:16
+    RetentionSchedule(any_store, config, clock=b.time).run(b)
+    got = _runs(any_store)
+    assert _close(got, [_at(10, 2, 16), _at(11, 2, 15)]), \
         [datetime.fromtimestamp(t, TZ).isoformat() for t in got]
 
 

@@ -6,7 +6,6 @@ app reads a frozen clock, so what is on screen is the same on every run.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 from pathlib import Path
@@ -26,6 +25,8 @@ from tests.test_tui_support import (
 )
 from textual.widgets import Input
 
+from cxinbox.service import feed
+from cxinbox.service.inbox import InboxService
 from cxinbox.tui import actions
 from cxinbox.tui.screens.choice import ChoiceScreen
 from cxinbox.tui.screens.help import HelpScreen
@@ -478,8 +479,10 @@ async def test_idle_lock_hides_everything_and_unlocks_for_the_same_person(
         names = [s.from_name for s in app.conversation_list.loaded_summaries() if s.from_name]
         app.notify("something happened")
         timer.value += 59
-        await pilot.pause(0.2)
-        assert not app.locked
+        # The idle check itself, with a minute less a second gone: it must not lock (its
+        # timer runs every 5 s here; waiting for one tick would prove no more).
+        app._check_idle()
+        assert not app.locked and not isinstance(app.screen, LockScreen)
         timer.value += 2
         await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), what="lock")
         await wait_for(pilot, lambda: "locked" in screen_text(app), what="lock drawn")
@@ -546,25 +549,62 @@ async def test_save_attachment_to_a_chosen_folder(inbox: Inbox, tmp_path: Path) 
 
 
 async def test_polls_never_pile_up(inbox: Inbox) -> None:
-    """One poll at a time and one timer: actions that poll early must not add timers."""
-    calls: list[float] = []
-    original = inbox.api.inner.events_since
+    """One poll at a time and one timer: actions that poll early must not add timers.
 
-    async def counting(seq: int, limit: int = 500):  # type: ignore[no-untyped-def]
-        calls.append(asyncio.get_running_loop().time())
-        return await original(seq, limit)
+    Polls are long polls (`wait_events`): one waits while nothing changes. After six
+    steps in a row (assign, undo: each asks for a poll at once, while one is waiting) the
+    app takes their changes in, then
+    a colleague's one change wakes it once more: never two polls at the same time, and
+    for that one change a couple of polls, not a pile of them."""
+    inflight = 0
+    most = 0
+    calls = 0
+    original = inbox.api.inner.wait_events
 
-    inbox.api.inner.events_since = counting  # type: ignore[method-assign]
+    async def counting(seq: int, timeout_s: float = 25.0,  # type: ignore[no-untyped-def]
+                       presence_version: int | None = None):
+        nonlocal inflight, most, calls
+        calls += 1
+        inflight += 1
+        most = max(most, inflight)
+        try:
+            return await original(seq, timeout_s, presence_version)
+        finally:
+            inflight -= 1
+
+    inbox.api.inner.wait_events = counting  # type: ignore[method-assign]
     app = make_app(inbox, poll_interval=0.1)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_rows(pilot, app)
-        for _ in range(3):
-            await pilot.press("A")
-            await pilot.press("u")
-        await pilot.pause(0.5)
-        calls.clear()
-        await pilot.pause(1.0)
-        assert len(calls) <= 13, len(calls)  # ~10 at 0.1 s; chained timers would be 7x that
+        changes = sorted(feed.change_actions())
+
+        def my_changes() -> list[int]:
+            return [int(r[0]) for r in inbox.db.conn.execute(
+                f"SELECT seq FROM events WHERE actor = ? AND action IN"
+                f" ({','.join('?' * len(changes))}) ORDER BY seq", (ME, *changes))]
+
+        await pilot.press("2")  # Unassigned: `m` assigns the row to me, `u` takes it back
+        await wait_for(pilot, lambda: app.conversation_list.loaded
+                       and app.conversation_list.selected is not None
+                       and app.conversation_list.selected.assignee is None, what="Unassigned")
+        done = len(my_changes())
+        for _ in range(3):  # each step done asks for a poll at once, while one waits
+            for key in ("m", "u"):
+                await pilot.press(key)
+                done += 1
+                await wait_for(pilot, lambda done=done: len(my_changes()) >= done,
+                               what=f"the step of {key!r} done")
+        mine = my_changes()[-1]
+        await wait_for(pilot, lambda: (app._last_seq or 0) >= mine and inflight == 1,
+                       what="the actions' changes taken in, one poll waiting")
+        before = calls
+        other = next(s.id for s in app.conversation_list.loaded_summaries())
+        seq = InboxService(inbox.db, inbox.demo.config, "maria").tag(other, add=["x"],
+                                                                      remove=[])
+        await wait_for(pilot, lambda: (app._last_seq or 0) >= seq and inflight == 1,
+                       what="the colleague's change taken in, one poll waiting")
+        assert most == 1
+        assert calls - before <= 3, calls - before  # woken once, then waiting again
 
 
 async def test_empty_view_says_so(inbox: Inbox) -> None:

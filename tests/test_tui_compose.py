@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from tests.test_tui_support import ME, make_app, make_inbox, screen_text, wait_for, wait_rows
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 from cxinbox.api.interface import InProcessAPI
 from cxinbox.service.inbox import InboxService
 from cxinbox.tui.screens.choice import ChoiceScreen
-from cxinbox.tui.screens.compose import ComposeScreen, sms_meter
+from cxinbox.tui.screens.compose import CannedPicker, ComposeScreen, sms_meter
+from cxinbox.tui.screens.prompt import PromptScreen
 
 
 async def _open_first_email(pilot: Any, app: Any) -> int:
@@ -71,9 +72,10 @@ async def test_send_guard_stops_when_a_colleague_wrote_meanwhile(tmp_path: Path)
     app = make_app(inbox)
     async with app.run_test(size=(80, 24)) as pilot:
         conv = await _open_first_email(pilot, app)
-        await _composer(pilot, app)
+        screen = await _composer(pilot, app)
         await pilot.press(*"We have booked you in.")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "We have booked you in." in
+                       screen.query_one(TextArea).text, what="the reply typed")
         InboxService(inbox.db, inbox.demo.config, "maria").add_note(
             conv, "I already called her back and booked Tuesday")
         await pilot.press("ctrl+s")
@@ -95,15 +97,17 @@ async def test_canned_reply_asks_for_its_blanks(tmp_path: Path) -> None:
         await _open_first_email(pilot, app)
         screen = await _composer(pilot, app)
         await pilot.press("ctrl+t")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(app.screen, CannedPicker)
+                       and isinstance(app.focused, Input), what="the canned picker")
         await pilot.press(*"confirmed")
         await pilot.press("enter")
-        # {day} and {time} are not known: the composer asks for each
-        for answer in ("Monday", "9:30"):
-            await wait_for(pilot, lambda: "Fill in" in screen_text(app), what="blank prompt")
+        # {day} and {time} are not known: the composer asks for each, in turn
+        for blank, answer in (("day", "Monday"), ("time", "9:30")):
+            await wait_for(pilot, lambda blank=blank: isinstance(app.screen, PromptScreen)
+                           and f"Fill in: {blank}" in screen_text(app),
+                           what=f"the prompt for {{{blank}}}")
             await pilot.press(*answer)
             await pilot.press("enter")
-            await pilot.pause(0.1)
         body = screen.query_one(TextArea)
         await wait_for(pilot, lambda: "Monday at 9:30" in body.text, what="filled template")
         assert "{" not in body.text
@@ -151,7 +155,7 @@ async def test_note_undo_retracts_it(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         conv = await _open_first_email(pilot, app)
         await pilot.press("n")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: isinstance(app.focused, Input), what="the note prompt")
         await pilot.press(*"wrong patient, sorry")
         await pilot.press("enter")
         await wait_for(pilot, lambda: "note added" in screen_text(app), what="note")

@@ -26,6 +26,7 @@ from textual.widgets import Input
 
 from cxinbox.contract.team_types import ContactView
 from cxinbox.service.demo import MAILBOXES
+from cxinbox.service.inbox import InboxService
 from cxinbox.tui.screens import contact as contact_screen
 from cxinbox.tui.screens.choice import ChoiceScreen
 from cxinbox.tui.screens.contact import ContactScreen
@@ -353,14 +354,25 @@ async def test_looking_at_a_contact_is_audited_once(tmp_path: Path) -> None:
         before = len(_events(inbox, "contact.view"))
         await _open_contact(pilot, app, convs["knee"])
         ana = await _contact_id(inbox, convs["knee"])  # (itself one more view, by the test)
-        await pilot.pause(0.5)  # ten polls: the screen must not reload on its own views
+        await wait_for(pilot, lambda: any(d.get("conversation") == convs["knee"]
+                                          for _, _, d in _events(inbox, "contact.view")[before:]),
+                       what="the screen's own view recorded")
         views = _events(inbox, "contact.view")[before:]
         assert views and all((a, t) == (ME, f"contact:{ana}") for a, t, _ in views)
         shown = [d for _, _, d in views if d.get("conversation") == convs["knee"]]
         assert shown and shown[-1]["shown"] == [convs["parking"]]
         count = len(views)
-        await pilot.pause(0.5)
-        assert len(_events(inbox, "contact.view")[before:]) == count
+        # The screen must not reload on its own views: twice, a colleague's change to
+        # another patient's conversation comes through the feed after them, and once the
+        # app has taken it in, it has taken in every view before it, and read no more.
+        maria = InboxService(inbox.db, inbox.demo.config, "maria")
+        other = next(c.id for c in inbox.service.list_conversations("", 0, 50).items
+                     if c.id not in convs.values())
+        for tag in ("seen-1", "seen-2"):
+            seq = maria.tag(other, add=[tag], remove=[])
+            await wait_for(pilot, lambda seq=seq: (app._last_seq or 0) >= seq,
+                           what="the colleague's change taken in")
+            assert len(_events(inbox, "contact.view")[before:]) == count
 
 
 @pytest.mark.parametrize("typed", ["555-350-4006", "(555) 350-4006", "1-555-350-4006"])

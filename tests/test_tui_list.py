@@ -6,6 +6,7 @@ Each waits for what it asserts.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -355,3 +356,65 @@ async def test_end_goes_to_the_true_last_row_beyond_the_cap(
         await wait_for(pilot, lambda: line_of(app, last.id) != ""
                        and lst.selected is not None and lst.selected.id == last.id,
                        what="the last row again")
+
+
+class _HeldCount:
+    """The API with its exact counts (no cap) held at a gate while `armed`: the test
+    sees the screen while `G` counts, then lets the count through."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.armed = False
+        self.waiting = 0
+        self.gate = asyncio.Event()
+
+    async def list_conversations(self, query: str = "", offset: int = 0, limit: int = 50,
+                                 count_up_to: int | None = None) -> object:
+        if self.armed and count_up_to is None:
+            self.waiting += 1
+            await self.gate.wait()
+        return await self.inner.list_conversations(  # type: ignore[attr-defined]
+            query, offset, limit, count_up_to)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+async def test_end_on_a_capped_search_says_counting_and_keeps_the_keys(
+        inbox: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`G` on a search whose count stopped at its cap ("200+" in use, "40+" here): the
+    list's header says "counting…" while the exact count runs, a key pressed meanwhile
+    acts at once, and once counted the cursor lands on the true last row."""
+    monkeypatch.setattr(views, "SEARCH_COUNT_STEP", 40)
+    query = "-status:closed"
+    exact = inbox.service.list_conversations(query, 0, 500)
+    assert len(exact.items) == exact.total
+    held = _HeldCount(inbox.api)
+    inbox.api = held  # type: ignore[assignment]
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("slash", *query, "enter")
+        search_capped = re.compile(rf"Search: {query} \((\d+)\+\)")
+        await wait_for(pilot, lambda: search_capped.search(screen_text(app)) is not None,
+                       what="the search's capped count")
+        shown = search_capped.search(screen_text(app))
+        assert shown is not None and int(shown[1]) < exact.total
+        lst = app.conversation_list
+        await wait_for(pilot, lambda: lst.selected is not None, what="the first row")
+        held.armed = True
+        await pilot.press("G")
+        await wait_for(pilot, lambda: held.waiting == 1 and "counting…" in screen_text(app),
+                       what='"counting…" in the list header while the count runs')
+        await pilot.press("j")  # the keys work while it counts
+        await wait_for(pilot, lambda: lst.cursor == 1 and lst.selected is not None
+                       and lst.selected.id == exact.items[1].id
+                       and "counting…" in screen_text(app),
+                       what="the cursor on the second row, still counting")
+        held.gate.set()
+        await wait_for(pilot, lambda: lst.cursor == exact.total - 1 and lst.selected
+                       is not None and lst.selected.id == exact.items[-1].id,
+                       what="the true last row selected")
+        await wait_for(pilot, lambda: line_of(app, exact.items[-1].id) != ""
+                       and "counting" not in screen_text(app)
+                       and f"({exact.total})" in screen_text(app),
+                       what="the last row drawn, the exact count, no more counting")

@@ -64,7 +64,9 @@ async def test_split_then_undo_merges_it_back(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_rows(pilot, app)
         await pilot.press("5")  # Everything: the conversation may be closed
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: "Everything (" in screen_text(app)
+                       and app.conversation_list.loaded
+                       and app.conversation_list.selected is not None, what="Everything")
         for _ in range(80):
             selected = app.conversation_list.selected
             if selected is not None and selected.id == conv:

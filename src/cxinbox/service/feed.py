@@ -23,8 +23,8 @@ AUDIT_ONLY_ACTIONS: Final = frozenset({
     "conversation.list", "conversation.view", "bulk.preview", "contact.view",
     "attachment.export", "drafts.view", "outbox.view", "canned.render", "mentions.view",
     "audit.read", "access.denied", "export", "sms.rejected", "backup.made", "backup.failed",
-    "backup.restored", "retention.purge", "audit.truncate", "audit.key", "store.copy",
-    "kb.insert", "kb.refused", "canned.refused", "canned.carried",
+    "backup.restored", "retention.purge", "retention.scheduled", "audit.truncate", "audit.key",
+    "store.copy", "kb.insert", "kb.refused", "canned.refused", "canned.carried",
     "rule.applied", "rule.failed", "rules.test",
 })
 """Who saw what, refusals, provider input turned away: the audit trail's own records,

@@ -102,6 +102,9 @@ class RetentionRunner:
         self._notes: list[str] = []
         self._pruned = 0
 
+    def _clock_ms(self) -> int:
+        return int(self.clock() * 1000)
+
     def run(self, *, dry_run: bool = False) -> RetentionReport:
         started = time.monotonic()
         policy = self.config.retention
@@ -147,7 +150,7 @@ class RetentionRunner:
                 append_events(conn, self.actor, [("retention.run", "server", {
                     **summary, **pruned, "audit_released": released, "pages_freed":
                     max(0, before.page_count - after.page_count),
-                    "seconds": report.seconds})], at=int(self.clock() * 1000))
+                    "seconds": report.seconds})], at=self._clock_ms)
         log.info("retention %s: conversations=%d messages=%d audit_released=%d"
                  " pages %d->%d batches=%d longest_batch_ms=%.0f duration_s=%.1f %s",
                  "dry run" if dry_run else "run", counts["conversations"], counts["messages"],
@@ -346,16 +349,21 @@ class RetentionSchedule:
     one SQLite server and on a store several servers share (PostgreSQL, where it runs under
     the leader lease `job:retention`, service/leader.py).
 
-    It keeps no state of its own: a period (from one `daily_at` to the next) is done when a
-    `retention.run` event of the scheduled actor is at or after its due time. So a server
-    that starts, or takes the job over, after a period's run was missed (down at the hour,
-    its runner died mid-run) runs that period at once, and a period with its event never
-    again; a run cut short resumes from scratch, which purges only what is still due.
+    It keeps no state of its own: everything it goes by is in the store, so it does not
+    matter which server holds the job or since when. A period (from one `daily_at` to the
+    next) is due once its `daily_at` has passed, and done when a `retention.run` event of
+    the scheduled actor is at or after that time. So a server that takes the job over
+    after `daily_at` (a leader change right at the hour) or after a period's run was
+    missed (every server down at the hour, its runner died mid-run) runs that period at
+    once, and a period with its event never again; a run cut short resumes from scratch,
+    which purges only what is still due.
 
-    With no scheduled run on record at all nothing is owed yet: the first run waits for the
-    next `daily_at`, never the moment the server starts. A first run works through years
-    of backlog and releases most of the audit trail, which must not happen in the clinic's
-    day because a server was started then (`cxinbox retention run` does one by hand)."""
+    Before the first run, periods are owed from when the schedule was first taken up, on
+    any server: the first server to hold the job with no run on record writes a
+    `retention.scheduled` event, and only a `daily_at` after it is due. So the first run,
+    which works through years of backlog and releases most of the audit trail, is at a
+    `daily_at`, never the moment retention was configured and a server started in the
+    clinic's day (`cxinbox retention run` does one by hand)."""
 
     name = "retention"
 
@@ -385,7 +393,6 @@ class RetentionSchedule:
         return at.timestamp()
 
     def run(self, stop: threading.Event) -> None:
-        started_due = self.last_due(self.clock())  # owed only once a run is on record
         done_due = 0.0  # the newest due time known done (asked of the store once a period)
         while not stop.is_set():
             now = self.clock()
@@ -393,7 +400,14 @@ class RetentionSchedule:
             if due > done_due:
                 with self.db.read() as conn:
                     last_ms = store.last_run_ms(conn, ACTOR)
-                owed = due > started_due if last_ms is None else last_ms < due * 1000
+                    # With no run on record yet: when the schedule was first taken up.
+                    mark_ms = last_ms if last_ms is not None else (
+                        store.schedule_start_ms(conn, ACTOR))
+                if mark_ms is None:
+                    mark_ms = self._take_up()
+                # Owed once a daily_at has passed since then, whichever server holds the
+                # job now and whenever it took it.
+                owed = mark_ms < due * 1000
                 if owed:
                     log.info("retention: the run due %s starts now", _utc(due))
                     RetentionRunner(self.db, self.config, clock=self.clock).run()
@@ -406,6 +420,17 @@ class RetentionSchedule:
                     log.info("retention: the run due %s is done; the next is due %s",
                              _utc(due), _utc(self.next_run(now)))
             stop.wait(min(300.0, max(1.0, self.next_run(now) - now)))
+
+    def _take_up(self) -> int:
+        """Record that the schedule starts now; when it was first taken up, epoch ms (the
+        first such event counts, should two servers ever both write one)."""
+        with self.db.write() as conn:
+            append_events(conn, ACTOR, [(store.SCHEDULE_ACTION, store.SCHEDULE_TARGET, {
+                "daily_at": self.config.retention.daily_at})],
+                at=lambda: int(self.clock() * 1000))
+            since = store.schedule_start_ms(conn, ACTOR)
+        assert since is not None
+        return since
 
 
 def _utc(at: float) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cxinbox.store.db import event_hash, now_ms
 from cxinbox.store.dialect import dialect_of
@@ -19,23 +19,28 @@ from cxinbox.store.records import EventRecord, EventSpec
 
 
 def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSpec], *,
-                  at: int | None = None) -> list[int]:
+                  at: Callable[[], int] | None = None) -> list[int]:
     """Append hash-chained events in order inside the caller's write transaction.
 
     Must run inside `Database.write()`: the chain head read here stays the head only while
     the write lock and transaction are held. Returns the new sequence numbers.
+
+    The time is read once the chain is locked, as `append_event` reads it, so `at` never
+    goes back as `seq` grows. `at` is a clock (epoch ms) for a caller that keeps its own
+    (retention's schedule); it is called then too, never before the lock: a time read
+    before it can be older than an event another server appends while this one waits.
     """
     if not events:
         return []
     seq, prev_hash = dialect_of(conn).chain_head(conn)  # see db.append_event
-    at = now_ms() if at is None else at
+    stamp = now_ms() if at is None else at()
     rows: list[tuple[int, int, str, str, str, str, str, str]] = []
     for action, target, details in events:
         seq += 1
         details_json = json.dumps(details, ensure_ascii=False, sort_keys=True,
                                   separators=(",", ":"))
-        digest = event_hash(prev_hash, seq, at, actor, action, target, details_json)
-        rows.append((seq, at, actor, action, target, details_json, prev_hash, digest))
+        digest = event_hash(prev_hash, seq, stamp, actor, action, target, details_json)
+        rows.append((seq, stamp, actor, action, target, details_json, prev_hash, digest))
         prev_hash = digest
     # On PostgreSQL one statement over one array per column (store/pg/conn.py): a bulk
     # action's thousands of events are one insert, not thousands under the chain's lock.

@@ -32,6 +32,10 @@ TRUNCATE_ACTION = "audit.truncate"
 TRAIL_TARGET = "audit:trail"
 RUN_ACTION = "retention.run"
 """The event a finished run writes last (service/retention.py)."""
+SCHEDULE_ACTION = "retention.scheduled"
+SCHEDULE_TARGET = "retention:schedule"
+"""The event the daily schedule writes when it first finds no run on record: days whose
+`daily_at` comes after it are owed, whichever server holds the job (service/retention.py)."""
 
 KINDS = ("conversations", "messages", "raw_bytes", "locations", "sms_messages", "thread_ids",
          "tags", "notes", "mentions", "drafts", "outbox", "reply_files", "escalations",
@@ -341,6 +345,15 @@ def last_run_ms(conn: sqlite3.Connection, actor: str) -> int | None:
     Walks the events back from the newest: a daily run is found within a day's events."""
     row = conn.execute("SELECT at FROM events WHERE action = ? AND actor = ?"
                        " ORDER BY seq DESC LIMIT 1", (RUN_ACTION, actor)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def schedule_start_ms(conn: sqlite3.Connection, actor: str) -> int | None:
+    """When `actor`'s daily schedule was first taken up (its `retention.scheduled` event),
+    epoch ms; None if never. By the event's own target: one lookup in the target index."""
+    row = conn.execute("SELECT at FROM events WHERE target = ? AND action = ? AND actor = ?"
+                       " ORDER BY seq LIMIT 1",
+                       (SCHEDULE_TARGET, SCHEDULE_ACTION, actor)).fetchone()
     return None if row is None else int(row[0])
 
 

@@ -396,13 +396,15 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     def on_conversation_list_end_wanted(self, message: ConversationList.EndWanted) -> None:
         """`G`: the last row. When the list's count stopped at its cap ("10,000+") the
-        end is not known: one exact count first, then the list goes there and the header
-        states the count."""
+        end is not known: one exact count first (the list's header says "counting…" and
+        the keys keep working), then the list goes there and the header states the
+        count."""
         message.stop()
         lst = self.conversation_list
         if lst.total < self._list_cap:
             lst.move_to_end(message.generation)
         else:
+            lst.set_counting(True)
             self._count_to_end(message.generation, self._view.query)
 
     @work(exclusive=True, exit_on_error=False, group="list-end")
@@ -412,12 +414,16 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         except Exception as exc:  # noqa: BLE001 - said in a toast; the cursor stays
             self._say(f"Could not count to the end of the list: {error_line(exc)}",
                       "warning")
+            self.post_message(EndCounted(generation, None))
             return
         self.post_message(EndCounted(generation, page.total))
 
     def on_end_counted(self, message: EndCounted) -> None:
         if message.generation != self._generation:
-            return  # another view or search is in front now
+            return  # another view or search is in front now (its reset ended "counting")
+        self.conversation_list.set_counting(False)
+        if message.total is None:
+            return  # the count failed: said in a toast, the cursor stays
         # Counting on past the true end from now on, so every page states it exactly.
         self._list_cap = views.count_cap(message.total + 1, 0, self._list_cap,
                                          views.count_step(self._view))

@@ -31,9 +31,10 @@ class PageLoaded(Message):
 
 
 class EndCounted(Message):
-    """`G` on a list whose count stopped at its cap: the exact number of matches."""
+    """`G` on a list whose count stopped at its cap: the exact number of matches (None:
+    counting failed, and the toast said so)."""
 
-    def __init__(self, generation: int, total: int) -> None:
+    def __init__(self, generation: int, total: int | None) -> None:
         super().__init__()
         self.generation = generation
         self.total = total

@@ -301,8 +301,9 @@ def _subject_cell(summary: ConversationSummary, cols: Columns, styles: RowStyles
 
 
 def header_row(cols: Columns, styles: RowStyles, glyphs: Glyphs,
-               marked: int = 0) -> list[Segment]:
-    """The column labels over the list; with marks, their count at the right end.
+               marked: int = 0, counting: bool = False) -> list[Segment]:
+    """The column labels over the list; at the right end, the count of marked rows and,
+    while the list counts its matches to the end (`G` past a capped count), "counting…".
 
     The two times on a row are the SLA-or-status cell and the age: unlabelled they read
     as the same thing twice.
@@ -321,11 +322,12 @@ def header_row(cols: Columns, styles: RowStyles, glyphs: Glyphs,
         parts += [" ", fit("Tags", cols.tags, ell)]
     parts += [" ", fit("Assigned" if cols.assignee >= 8 else "Who", cols.assignee, ell)]
     text = "".join(parts)
-    if not marked:
+    notes = ([Segment(f" counting{ell} ", styles.loading)] if counting else []) + (
+        [Segment(f" {marked} marked ", styles.marked)] if marked else [])
+    if not notes:
         return [Segment(text, style)]
-    note = f" {marked} marked "
-    keep = max(0, cell_len(text) - cell_len(note))
-    return [Segment(set_cell_size(text, keep), style), Segment(note, styles.marked)]
+    keep = max(0, cell_len(text) - sum(cell_len(n.text) for n in notes))
+    return [Segment(set_cell_size(text, keep), style), *notes]
 
 
 def loading_row(cols: Columns, styles: RowStyles, glyphs: Glyphs) -> list[Segment]:

@@ -168,6 +168,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._cols: Columns | None = None
         self._locked = False
         self._presence: dict[int, str] = {}
+        self._counting = False
 
     # -- state from the app ------------------------------------------------------------
 
@@ -196,6 +197,7 @@ class ConversationList(ScrollView, can_focus=True):
         self.cursor = 0
         self._selected_id = None
         self._drop_hold()
+        self.set_counting(False)
         if self.marks:  # marks are for rows seen in this view: none act unseen elsewhere
             self.marks.clear()
             self._header = None
@@ -498,7 +500,7 @@ class ConversationList(ScrollView, can_focus=True):
     def _header_strip(self, width: int, base: Style) -> Strip:
         if self._header is None or self._header.cell_length != width:
             segments = header_row(self._columns(), self._row_styles(), self._glyphs,
-                                  self.marks.count)
+                                  self.marks.count, self._counting)
             self._header = Strip(segments).adjust_cell_length(width).apply_style(base)
         return self._header
 
@@ -606,6 +608,14 @@ class ConversationList(ScrollView, can_focus=True):
 
     def action_cursor_bottom(self) -> None:
         self.post_message(self.EndWanted(self.generation))
+
+    def set_counting(self, counting: bool) -> None:
+        """Say in the header that the matches are being counted to the end (`G` past a
+        capped count): the keys keep working meanwhile, and the count can take a while."""
+        if counting != self._counting:
+            self._counting = counting
+            self._header = None
+            self.refresh_lines(0)
 
     def move_to_end(self, generation: int, total: int | None = None) -> None:
         """Go to the last row; `total` is the exact number of rows when the app had to
