@@ -135,10 +135,10 @@ def test_stores_on_one_file_agree_on_the_key_however_they_race(tmp_path: Path) -
     assert _stored(path) == [("text_key", keys[0].hex())]
     assert not Path(f"{path}-textkey").exists()
     # another process, later, reads the same
-    other = subprocess.run(
-        [sys.executable, "-c", "import sys, pathlib; from cxinbox.store.db import Database;"
-         " print(Database(pathlib.Path(sys.argv[1])).text_key().hex())", str(path)],
-        capture_output=True, text=True, timeout=120, check=False)
+    script = ("import sys, pathlib; from cxinbox.store.db import Database;"
+              " print(Database(pathlib.Path(sys.argv[1])).text_key().hex())")
+    other = subprocess.run([sys.executable, "-c", script, str(path)],
+                           capture_output=True, text=True, timeout=120, check=False)
     assert other.returncode == 0, other.stderr
     assert other.stdout.strip() == keys[0].hex()
 
@@ -201,5 +201,8 @@ def test_postgresql_keeps_its_key_in_store_secrets_too(pg_cluster: PgCluster) ->
     store = PgStore(pg_cluster.dsn(name), max_size=1)
     try:
         assert store.text_key().hex() == old
+        said = [d.text for d in store.diagnose()]
+        assert "PostgreSQL role may read and write the store" in said
+        assert all(old not in line for line in said)
     finally:
         store.close()

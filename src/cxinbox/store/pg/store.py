@@ -514,5 +514,6 @@ _NEEDED_GRANTS: Final = (
     ("conversations", "SELECT"), ("conversations", "INSERT"), ("conversations", "UPDATE"),
     ("messages", "INSERT"), ("raw_messages", "INSERT"), ("notes", "INSERT"),
     ("events", "SELECT"), ("events", "INSERT"),
+    ("store_secrets", "SELECT"), ("store_secrets", "INSERT"),  # the text key, made on first use
 )
 """What the server's role must be allowed on the store's central tables (`doctor`)."""
