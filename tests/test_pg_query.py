@@ -357,6 +357,14 @@ def test_store_copy_command_is_for_admins_audited_and_verified(
     assert agent.stderr.strip().count("\n") == 0 and "for admins" in agent.stderr
     assert "Traceback" not in agent.stderr
 
+    # a server that opened the new database first made a key of its own: the cache's wins
+    from cxinbox.store.pg.store import PgStore
+
+    early = PgStore(url, max_size=1)
+    try:
+        early_key = early.text_key()
+    finally:
+        early.close()
     admin = str(_write_config(tmp_path, inbox, "admin"))
     done = _cx("store", "copy", "--to", url, "-c", admin)
     assert done.returncode == 0, done.stderr
@@ -379,9 +387,12 @@ def test_store_copy_command_is_for_admins_audited_and_verified(
             assert cast(sqlite3.Row, head.fetchone())[0] == "store.copy"
         # the cache's text key goes along: the copied trail's canned-text hashes still match
         with psycopg.connect(url) as pg:
-            kept = pg.execute("SELECT value FROM cxinbox_meta WHERE key = 'text_key'"
+            kept = pg.execute("SELECT value FROM store_secrets WHERE name = 'text_key'"
                               ).fetchone()
-        assert kept == (db.text_key().hex(),)
+            assert pg.execute("SELECT count(*) FROM cxinbox_meta WHERE key = 'text_key'"
+                              ).fetchone() == (0,)
+        assert kept == (db.text_key().hex(),) and db.text_key() != early_key
+        assert db.text_key().hex() not in done.stdout + done.stderr
     finally:
         db.close()
     bad = _cx("store", "copy", "--to", "mysql://x/y", "-c", admin)

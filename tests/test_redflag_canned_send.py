@@ -248,9 +248,11 @@ def test_the_hashes_are_keyed_so_the_trail_reveals_nothing(any_store: Database,
     assert len(key) == 32 and key.hex() not in details
     all_details = "".join(str(r[0]) for r in db.conn.execute("SELECT details FROM events"))
     assert key.hex() not in all_details
-    if isinstance(db, Database):  # beside the SQLite file, for its owner alone
-        path = Path(f"{db.path}-textkey")
-        assert path.stat().st_mode & 0o777 == 0o600
+    kept = db.conn.execute("SELECT value FROM store_secrets WHERE name = 'text_key'"
+                           ).fetchone()
+    assert kept is not None and kept[0] == key.hex()  # inside the database, on either
+    if isinstance(db, Database):  # every process on the SQLite file keys alike
+        assert not Path(f"{db.path}-textkey").exists()
         again = Database(db.path)
         try:
             assert again.text_key() == key

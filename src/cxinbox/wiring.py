@@ -200,10 +200,9 @@ def copy_store(config: Config, url: str, actor: str,
                 check_target(conn, target)  # a refused copy leaves no event behind
             with db.write() as conn:
                 append_event(conn, actor, "store.copy", "store", {"to": shown_url(url)})
-            key = db.text_key()
+            db.text_key()  # made (or taken in from an earlier build's file) to go along
             with db.read() as conn:
-                return copy_to_postgres(conn, target, progress=progress, url=url,
-                                        text_key=key)
+                return copy_to_postgres(conn, target, progress=progress, url=url)
         finally:
             db.close()
     finally:

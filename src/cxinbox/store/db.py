@@ -97,12 +97,35 @@ class Database(SqliteStoreOps):
         os.chmod(self.path, 0o600)
 
     def text_key(self) -> bytes:
-        """The store's text key, in a file of its own beside the database
-        (store/textkey.py): read once, made on first use."""
+        """The store's text key, inside the database (store/textkey.py): read once, made
+        on first use; a key an earlier build kept beside the file is taken in once."""
         if self._text_key is None:
-            from cxinbox.store.textkey import file_key
+            from cxinbox.store.textkey import (
+                LEGACY_SUFFIX,
+                legacy_key_text,
+                new_key_text,
+                read_key,
+                take_key,
+            )
 
-            self._text_key = file_key(Path(f"{self.path}-textkey"))
+            with self.read() as conn:
+                key = read_key(conn)
+            if key is None:
+                legacy = Path(f"{self.path}{LEGACY_SUFFIX}")
+                offered = legacy_key_text(legacy)
+                with self.write() as conn:
+                    key = take_key(conn, offered or new_key_text())
+                if offered is not None:
+                    # in the database now (whichever process took it in); the copy
+                    # beside it would only outlive the database's own
+                    try:
+                        legacy.unlink()
+                    except FileNotFoundError:
+                        pass
+                    except OSError as exc:
+                        raise StoreError(f"{legacy}: cannot remove the text key taken into"
+                                         f" the database ({exc.strerror})") from None
+            self._text_key = key
         return self._text_key
 
     def file_modes(self) -> dict[str, int]:

@@ -6,10 +6,18 @@ no longer undoes them).
 Why a key of the store's own, not the audit signing key: that key belongs to one server
 (on PostgreSQL each server signs with its own) and in-process use never holds it, while a
 text handed out by one server must be recognised when another server, or an admin's
-`--local` command, sends the reply. So the key goes where every user of the store already
-reaches and a copy of the audit trail does not: beside a SQLite file, in a file of its own
-(mode 0600, owned by the store's user, like the database; `<db>-textkey`), and in the
-PostgreSQL database's `cxinbox_meta` (key `text_key`), made by the first to need it.
+`--local` command, sends the reply.
+
+Where it lives, on either backend: inside the database, in `store_secrets` (migration 27,
+store/schema_secrets.py), row `text_key`, made by the first process that needs it. So
+whatever carries the database carries the key with it: a backup and its restore on another
+host (a canned text handed out before is still recognised after), `store copy` to
+PostgreSQL, every server on one PostgreSQL database. The key is read by the store alone
+and never written to an event, a log line, the change feed or a command's output.
+
+A build before migration 27 kept a SQLite store's key in a file beside the database
+(`<db>-textkey`): when one is there and the database has no key yet, its key is taken into
+the table once and the file removed, so nothing handed out under it is forgotten.
 """
 
 from __future__ import annotations
@@ -19,15 +27,32 @@ import os
 import secrets
 import stat
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 from cxinbox.contract.errors import StoreError
 
 KEY_BYTES: Final = 32
 
+LEGACY_SUFFIX: Final = "-textkey"
+"""The file beside a SQLite database that held its key before migration 27."""
+
+READ_KEY: Final = "SELECT value FROM store_secrets WHERE name = 'text_key'"
+TAKE_KEY: Final = ("INSERT INTO store_secrets (name, value) VALUES ('text_key', ?)"
+                   " ON CONFLICT (name) DO NOTHING")
+"""Offer a key; one already there wins (two processes racing agree on the one that
+landed). The same statements on SQLite and PostgreSQL."""
+
+
+class _Cursor(Protocol):
+    def fetchone(self) -> object: ...
+
+
+class _Conn(Protocol):
+    def execute(self, sql: str, params: tuple[object, ...] = ..., /) -> _Cursor: ...
+
 
 def new_key_text() -> str:
-    """A fresh key as the hex text both stores keep."""
+    """A fresh key as the hex text the store keeps."""
     return secrets.token_hex(KEY_BYTES)
 
 
@@ -41,45 +66,31 @@ def parse_key(text: str, where: str) -> bytes:
     return key
 
 
-def file_key(path: Path) -> bytes:
-    """The key in `path`, made there on first use (atomically: two processes that race
-    both end up reading the one that landed)."""
-    try:
-        return _read(path)
-    except FileNotFoundError:
-        pass
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        try:
-            os.write(fd, (new_key_text() + "\n").encode("ascii"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot make the text key ({exc.strerror})") from None
-    finally:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-    return _read(path)
+def read_key(conn: _Conn) -> bytes | None:
+    """The key the database holds, or None before its first use."""
+    row = conn.execute(READ_KEY).fetchone()
+    if row is None:
+        return None
+    return parse_key(str(row[0]), "the store's text key (store_secrets)")  # type: ignore[index]
 
 
-def _read(path: Path) -> bytes:
+def take_key(conn: _Conn, offered: str) -> bytes:
+    """Inside a write transaction: the key the database holds, `offered` (hex text) kept
+    first when it holds none."""
+    conn.execute(TAKE_KEY, (offered,))
+    key = read_key(conn)
+    if key is None:  # pragma: no cover - the insert above leaves a row
+        raise StoreError("the store's text key could not be kept")
+    return key
+
+
+def legacy_key_text(path: Path) -> str | None:
+    """The key an earlier build kept in `path` (hex text, checked), or None when there
+    is no such file. A file that is not ours alone is refused in one line, not used."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NOCTTY)
     except FileNotFoundError:
-        raise
+        return None
     except OSError as exc:
         raise StoreError(f"{path}: cannot read the text key ({exc.strerror})") from None
     try:
@@ -95,4 +106,4 @@ def _read(path: Path) -> bytes:
         data = os.read(fd, 256).decode("ascii", "replace")
     finally:
         os.close(fd)
-    return parse_key(data, str(path))
+    return parse_key(data, str(path)).hex()

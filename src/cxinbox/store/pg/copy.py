@@ -47,8 +47,11 @@ __all__ = ["CopyReport", "check_target", "connect", "copy_to_postgres", "shown_u
 BATCH = 1000
 """Rows read from SQLite and written to COPY at a time (raw messages can be large)."""
 
-_SEEDED = frozenset({"triage_cursor"})
-"""Tables a migration fills with their one row; the copy replaces it with the cache's."""
+_SEEDED = frozenset({"triage_cursor", "store_secrets"})
+"""Tables the target may hold a row of before any data (a migration fills triage_cursor's
+one row; a server that opened the new database made its text key in store_secrets): the
+copy replaces them with the cache's, so the copied trail's canned-text hashes, keyed with
+the cache's text key (store/textkey.py), still match what is sent from PostgreSQL."""
 
 _DERIVED = frozenset({"report_intervals", "report_pauses", "report_authors", "report_dirty",
                       "report_work", "report_spans", "report_assignees"})
@@ -80,14 +83,12 @@ class CopyReport:
 
 def copy_to_postgres(source: sqlite3.Connection, target: psycopg.Connection[Any], *,
                      batch: int = BATCH, progress: Progress | None = None,
-                     url: str = "", text_key: bytes | None = None) -> CopyReport:
+                     url: str = "") -> CopyReport:
     """Copy every table of `source` (a cache at this cxinbox's schema, not written to
     meanwhile) into `target` (an autocommit connection: the copy is its own transaction),
     migrating it first; verify; commit; vacuum. Raises StoreError in one
     line when the target holds data or the copy does not verify (nothing is kept then).
-
-    `text_key`: the cache's text key (store/textkey.py), kept by the copy too, so the
-    hashes of canned text in the copied trail still match what is sent from it."""
+    The store's secrets (`store_secrets`: its text key) go along like any table."""
     started = time.monotonic()
     tables = check_target(source, target)
     with target.transaction():
@@ -108,10 +109,6 @@ def copy_to_postgres(source: sqlite3.Connection, target: psycopg.Connection[Any]
         target.execute("DELETE FROM report_assignees")  # and the assignee spans (as 24's)
         target.execute(PG_BACKFILL_REPORT_ASSIGNEES)
         _move_sequences(target, tables)
-        if text_key is not None:
-            target.execute("INSERT INTO cxinbox_meta (key, value) VALUES ('text_key', %s)"
-                           " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-                           (text_key.hex(),))
         problems = _differences(source, target, tables)
         if problems:
             raise StoreError(f"the copy does not verify, nothing was kept: {problems[0]}")

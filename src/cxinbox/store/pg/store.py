@@ -385,17 +385,14 @@ class PgStore:
         return self._store_id
 
     def text_key(self) -> bytes:
-        """The store's text key (store/textkey.py) in cxinbox_meta, made by the first
-        server or command that needed it: every server on the database hashes alike."""
+        """The store's text key (store/textkey.py) in `store_secrets`, as on SQLite, made
+        by the first server or command that needed it: every server on the database
+        hashes alike."""
         if self._text_key is None:
-            from cxinbox.store.textkey import new_key_text, parse_key
+            from cxinbox.store.textkey import new_key_text, take_key
 
             with self.write() as conn:
-                conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES ('text_key', ?)"
-                             " ON CONFLICT (key) DO NOTHING", (new_key_text(),))
-                row = conn.execute("SELECT value FROM cxinbox_meta WHERE key = 'text_key'"
-                                   ).fetchone()
-            self._text_key = parse_key(str(row[0]), "cxinbox_meta text_key")
+                self._text_key = take_key(conn, new_key_text())
         return self._text_key
 
     def try_lease(self, name: str) -> PgLease | None:
@@ -517,5 +514,6 @@ _NEEDED_GRANTS: Final = (
     ("conversations", "SELECT"), ("conversations", "INSERT"), ("conversations", "UPDATE"),
     ("messages", "INSERT"), ("raw_messages", "INSERT"), ("notes", "INSERT"),
     ("events", "SELECT"), ("events", "INSERT"),
+    ("store_secrets", "SELECT"), ("store_secrets", "INSERT"),  # the text key, made on first use
 )
 """What the server's role must be allowed on the store's central tables (`doctor`)."""
