@@ -28,7 +28,15 @@ run on it, each with its own config file and socket.
                the load `cxinbox tag 'status:closed -channel:sms' --add
                ... --yes --json` runs through server 1 (the real CLI, process start
                included), then the same bulk tag through one API call on server 2:
-               wall time (goal < 5 s) with that server's CPU beside it
+               wall time (goal < 5 s) with that server's CPU beside it; then a bulk
+               status change of the closed SMS conversations (~16,600 of 100,000) to
+               pending through one API call on the last server (every one a status
+               event: the reports' spans and staff work are kept for each)
+
+`--statements N` loads pg_stat_statements (nested statements too: those of triggers and
+functions) into the throwaway cluster and, after each bulk tag, prints the N statements
+the server spent the most time on, and the time of each PL/pgSQL function (triggers
+included, `track_functions`); the extension costs the server a little.
 """
 
 from __future__ import annotations
@@ -57,6 +65,7 @@ ME = pwd.getpwuid(os.getuid()).pw_name
 PING_CONV = 1
 PING_EVERY_S = 0.1
 BULK_QUERY = "status:closed -channel:sms"
+STATUS_QUERY = "status:closed channel:sms"
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -229,13 +238,39 @@ def line(name: str, values: list[float]) -> str:
             f" ms   max {max(ms) if ms else float('nan'):7.1f} ms")
 
 
+def top_statements(cluster: Any, top: int) -> None:
+    """The server's `top` costliest statements since the last reset, and its functions."""
+    if not top:
+        return
+    rows = cluster.psql(
+        "SELECT calls, round(total_exec_time::numeric, 1), round(mean_exec_time::numeric, 3),"
+        " rows, regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements"
+        f" ORDER BY total_exec_time DESC LIMIT {int(top)}", "bench")
+    print(f"    {'calls':>8} {'total ms':>10} {'mean ms':>8} {'rows':>8}  statement")
+    for row in rows.splitlines():
+        calls, total_ms, mean, nrows, query = row.split("|", 4)
+        print(f"    {calls:>8} {total_ms:>10} {mean:>8} {nrows:>8}  {query[:140]}")
+    funcs = cluster.psql(
+        "SELECT funcname, calls, round(total_time::numeric, 1), round(self_time::numeric, 1)"
+        " FROM pg_stat_user_functions ORDER BY total_time DESC LIMIT 8", "bench")
+    for row in funcs.splitlines():
+        name, calls, total_ms, self_ms = row.split("|")
+        print(f"    function {name}: {calls} calls, {total_ms} ms ({self_ms} ms own)")
+
+
+def reset_statements(cluster: Any, top: int) -> None:
+    if top:
+        cluster.psql("SELECT pg_stat_statements_reset(); SELECT pg_stat_reset()", "bench")
+
+
 def bulk(config: Path, procs: list[subprocess.Popen[bytes]], socks: list[Path],
-         datadir: Path) -> None:
+         datadir: Path, cluster: Any = None, statements: int = 0) -> None:
     """The bulk tag through server 1 (the CLI) and server 2 (one API call), with the CPU
     of the server, of PostgreSQL (its backends; the other servers idle meanwhile) and of
     the caller (the CLI process, or this one decoding the answer)."""
     env = {k: v for k, v in os.environ.items() if k not in ("CXINBOX_LOCAL", "CXINBOX_CONFIG")}
     env["PYTHONPATH"] = str(ROOT / "src")
+    reset_statements(cluster, statements)
     cpu0, pg0 = cpu_s(procs[0].pid), cluster_cpu_s(datadir)
     kids0 = os.times()
     t0 = time.perf_counter()
@@ -252,6 +287,10 @@ def bulk(config: Path, procs: list[subprocess.Popen[bytes]], socks: list[Path],
         print(f"bulk: the CLI failed: {cli.stderr.strip()}")
         return
     matched = json.loads(cli.stdout)["matched"]
+    if statements:
+        print("  the server's statements during the CLI's bulk tag:")
+        top_statements(cluster, statements)
+        reset_statements(cluster, statements)
 
     async def one_call() -> float:
         api = await connect(socks[1])
@@ -273,6 +312,29 @@ def bulk(config: Path, procs: list[subprocess.Popen[bytes]], socks: list[Path],
     print(f"  one API call on server 2                  {api_s:6.2f} s wall,"
           f" CPU: server {api_cpu:5.2f} s, PostgreSQL {api_pg:5.2f} s, caller"
           f" {api_own:5.2f} s")
+    if statements:
+        print("  the server's statements during the API's bulk tag:")
+        top_statements(cluster, statements)
+
+    async def status_call() -> tuple[float, int]:
+        api = await connect(socks[-1])
+        try:
+            started = time.perf_counter()
+            done = await api.bulk_status(STATUS_QUERY, "pending")
+            return time.perf_counter() - started, len(done.changed)
+        finally:
+            await api.aclose()
+
+    reset_statements(cluster, statements)
+    cpu2, pg2 = cpu_s(procs[-1].pid), cluster_cpu_s(datadir)
+    status_s, changed = asyncio.run(status_call())
+    print(f"bulk status of {changed:,} conversations ({STATUS_QUERY!r} -> pending),"
+          f" one API call on server {len(procs)}: {status_s:6.2f} s wall, CPU: server"
+          f" {cpu_s(procs[-1].pid) - cpu2:5.2f} s, PostgreSQL"
+          f" {cluster_cpu_s(datadir) - pg2:5.2f} s")
+    if statements:
+        print("  the server's statements during the bulk status:")
+        top_statements(cluster, statements)
 
 
 def main() -> None:
@@ -288,6 +350,9 @@ def main() -> None:
     ap.add_argument("--stale-facts", action="store_true",
                     help="with --inbox: leave the reports' facts stale, so the leader server"
                          " catches up during the measurement (as after an upgrade)")
+    ap.add_argument("--statements", type=int, default=0, metavar="N",
+                    help="with --inbox: the server's N costliest statements during each bulk"
+                         " tag (pg_stat_statements)")
     args = ap.parse_args()
     if args.servers < 2:
         raise SystemExit("--servers: at least 2 (the feed crosses servers)")
@@ -298,9 +363,14 @@ def main() -> None:
     from cxinbox.store.db import walk_event_chain
     from cxinbox.store.pg.store import PgStore
 
-    with pg_cluster(durable=True) as cluster, tempfile.TemporaryDirectory(
+    settings = ({"shared_preload_libraries": "pg_stat_statements",
+                 "pg_stat_statements.max": "1000", "pg_stat_statements.track": "all",
+                 "track_functions": "pl"} if args.statements else {})
+    with pg_cluster(durable=True, settings=settings) as cluster, tempfile.TemporaryDirectory(
             prefix="cxpb-", dir="/tmp") as scratch:
         cluster.create_database("bench")
+        if args.statements:
+            cluster.psql("CREATE EXTENSION pg_stat_statements", "bench")
         url = cluster.url("bench")
         store = PgStore(url, max_size=2)
         started = time.perf_counter()
@@ -375,7 +445,8 @@ def main() -> None:
                   f"{pct(quiet, 0.95) * 1000:.0f} / {pct(loaded, 0.95) * 1000:.0f} ms"
                   " (goal < 500 ms)")
             if args.inbox:
-                bulk(base / "s0" / "config.toml", procs, socks, cluster.datadir)
+                bulk(base / "s0" / "config.toml", procs, socks, cluster.datadir, cluster,
+                     args.statements)
         finally:
             for proc in procs:
                 if proc.poll() is None:

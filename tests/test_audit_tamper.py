@@ -311,3 +311,32 @@ def test_a_dropped_or_mangled_events_table_is_one_line_not_a_crash(
     assert code == 1
     assert any(says in line for line in _fails(lines)), lines
     assert err.endswith("cannot be trusted from event #1 on")
+
+
+def test_an_event_hashes_as_the_compact_json_array_of_its_fields() -> None:
+    """`event_hash` spells the array itself; the chains already stored (and PostgreSQL's
+    `cxinbox_record_event`) hash `json.dumps` of it: quotes, backslashes, control
+    characters, line separators and astral characters must come out the same."""
+    import hashlib
+    import random
+
+    def by_json(*fields: object) -> str:
+        text = json.dumps(list(fields), ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    rng = random.Random(16)
+    alphabet = ['"', "\\", "\n", "\x00", "\x1f", "\x7f", "é", "\u2028", "\U0001f600", "a",
+                " ", "/", "\t", "\x85", "{", ":"]
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+
+    for _ in range(2000):
+        fields = (text(), rng.randint(1, 2**62), rng.randint(0, 2**50), text(), text(),
+                  text(), text())
+        assert event_hash(*fields) == by_json(*fields)
+    assert event_hash("", 1, 0, "maria", "conversation.tag", "conversation:1",
+                      '{"add":["x"]}') == by_json("", 1, 0, "maria", "conversation.tag",
+                                                  "conversation:1", '{"add":["x"]}')
+    with pytest.raises(TypeError):
+        event_hash("", 1.0, 0, "a", "b", "c", "{}")  # type: ignore[arg-type]

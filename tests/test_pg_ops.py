@@ -413,3 +413,79 @@ def test_rebuild_search_index_keeps_search_working(tmp_path: Path, any_store: An
         tx.rebuild_search_index()
     assert [c.id for c in maria.list_conversations("brace").items] == [conv]
     assert not maria.list_conversations("elbow").items
+
+
+def test_report_facts_kept_per_insert_statement_match_sqlite_row_by_row(
+        tmp_path: Path, pg_cluster: PgCluster) -> None:
+    """PostgreSQL keeps the reports' facts with one trigger per INSERT statement on events
+    (PG_TUNING); SQLite's triggers run row by row. The same events, appended as bulk
+    actions append them (many in one statement: one conversation once, or several times
+    as a merge does) and one at a time, leave the same staff work, spans, assignees,
+    reply authors and conversations to recompute on both."""
+    from tests.test_bulk_cli import fill
+
+    from cxinbox.store.audit import append_events
+
+    lite = Database(tmp_path / "lite.db", synchronous="OFF")
+    pg = _pg(pg_cluster, "facts")
+    tables = {
+        "report_work": "SELECT at, conversation_id, actor, action, after FROM report_work",
+        "report_spans": "SELECT conversation_id, start_at, end_at, status, live"
+                        " FROM report_spans",
+        "report_assignees": "SELECT conversation_id, start_at, end_at, assignee"
+                            " FROM report_assignees",
+        "report_authors": "SELECT message_pk, author FROM report_authors",
+        "report_dirty": "SELECT conversation_id FROM report_dirty"}
+    try:
+        found = []
+        for store in (lite, pg):
+            convs = fill(store, 6)  # type: ignore[arg-type]
+            a, b, c, d, e, f = convs
+            with store.write() as conn:
+                message = int(conn.execute("SELECT min(id) FROM messages WHERE"
+                                           " conversation_id = ?", (f,)).fetchone()[0])
+                conn.execute("DELETE FROM report_dirty")
+
+            def status(conv: int, old: str, new: str) -> tuple[str, str, dict[str, Any]]:
+                return ("conversation.status", f"conversation:{conv}",
+                        {"from": old, "to": new, "until": None, "from_until": None})
+
+            def assign(conv: int, old: str | None, new: str | None
+                       ) -> tuple[str, str, dict[str, Any]]:
+                return ("conversation.assign", f"conversation:{conv}", {"from": old, "to": new})
+
+            batches: list[list[tuple[str, str, dict[str, Any]]]] = [
+                # a bulk: each conversation once
+                [status(a, "open", "pending"), status(b, "open", "closed"),
+                 assign(a, None, "maria"), assign(c, None, "jo"),
+                 ("conversation.tag", f"conversation:{a}", {"add": ["x"], "remove": []})],
+                # several events of one conversation in one statement, reads among them
+                [status(a, "pending", "closed"), ("conversation.merged", f"conversation:{d}",
+                                                  {"into": e}),
+                 status(a, "closed", "open"), assign(c, "jo", "maria"), assign(c, "maria", None),
+                 ("conversation.view", f"conversation:{c}", {}),
+                 ("conversation.unmerged", f"conversation:{d}", {"from": e}),
+                 ("conversation.note", f"conversation:{b}", {"note": 1}),
+                 ("outbox.sent", "outbox:1", {"message": message, "author": "maria"}),
+                 ("outbox.sent", "outbox:2", {"message": message, "author": "jo"}),
+                 ("send", f"conversation:{f}", {})],
+                # one at a time, and a statement with nothing for the reports
+                [status(d, "open", "snoozed")], [assign(a, "maria", "jo")],
+                [("conversation.view", f"conversation:{a}", {})],
+            ]
+            at = 1_733_000_000_000
+            for events in batches:
+                at += 60_000
+                with store.write() as conn:
+                    append_events(conn, "maria", events, at=at)  # type: ignore[arg-type]
+            with store.read() as conn:
+                found.append({name: sorted((tuple(r) for r in conn.execute(sql)), key=repr)
+                              for name, sql in tables.items()})
+        on_lite, on_pg = found
+        assert on_lite["report_spans"] and on_lite["report_assignees"]
+        assert [author for _, author in on_lite["report_authors"]] == ["jo"]  # the newest
+        for name in tables:
+            assert on_pg[name] == on_lite[name], name
+    finally:
+        lite.close()
+        pg.close()

@@ -9,11 +9,10 @@ with one `executemany`.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Sequence
 
-from cxinbox.store.db import event_hash, now_ms
+from cxinbox.store.db import encode_event_details, event_hash, now_ms
 from cxinbox.store.dialect import dialect_of
 from cxinbox.store.records import EventRecord, EventSpec
 
@@ -37,8 +36,7 @@ def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSp
     rows: list[tuple[int, int, str, str, str, str, str, str]] = []
     for action, target, details in events:
         seq += 1
-        details_json = json.dumps(details, ensure_ascii=False, sort_keys=True,
-                                  separators=(",", ":"))
+        details_json = encode_event_details(details)
         digest = event_hash(prev_hash, seq, stamp, actor, action, target, details_json)
         rows.append((seq, stamp, actor, action, target, details_json, prev_hash, digest))
         prev_hash = digest

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import Any
 
@@ -52,15 +53,30 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+_DETAILS_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+"""One encoder for every event's details: `json.dumps` with these options builds a new
+encoder per call, a sixth of a bulk action's 50,000 details."""
+
+
 def event_details(details: dict[str, Any] | None) -> str:
     """An event's details as stored (and hashed): compact JSON, keys sorted."""
-    return json.dumps(details or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _DETAILS_JSON.encode(details or {})
+
+
+def encode_event_details(details: dict[str, Any]) -> str:
+    """`details` (a dict) as `event_details` writes it."""
+    return _DETAILS_JSON.encode(details)
 
 
 def event_hash(prev_hash: str, seq: int, at: int, actor: str, action: str, target: str,
                 details: str) -> str:
-    payload = json.dumps([prev_hash, seq, at, actor, action, target, details],
-                         ensure_ascii=False, separators=(",", ":"))
+    """SHA-256 of the event as the compact JSON array `[prev_hash, seq, at, actor, action,
+    target, details]` (not ASCII-escaped). The array is spelled here as `json.dumps` spells
+    it (strings by the json module's own quoting, integers by `int.__repr__`, which also
+    refuses anything but an int), without building a list and an encoder per event: the
+    hashing was a fifth of a bulk action's work in the server."""
+    payload = (f"[{_quote(prev_hash)},{int.__repr__(seq)},{int.__repr__(at)},{_quote(actor)},"
+               f"{_quote(action)},{_quote(target)},{_quote(details)}]")
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
