@@ -477,7 +477,8 @@ def test_report_facts_kept_per_insert_statement_match_sqlite_row_by_row(
             for events in batches:
                 at += 60_000
                 with store.write() as conn:
-                    append_events(conn, "maria", events, at=at)  # type: ignore[arg-type]
+                    append_events(conn, "maria", events,  # type: ignore[arg-type]
+                                  at=lambda stamp=at: stamp)
             with store.read() as conn:
                 found.append({name: sorted((tuple(r) for r in conn.execute(sql)), key=repr)
                               for name, sql in tables.items()})
