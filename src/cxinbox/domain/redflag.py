@@ -239,7 +239,7 @@ _NUMBER_WORDS: Final = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "s
                         "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "un": 1,
                         "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6}
 _STRONG_INFANT: Final = re.compile(r"\b(?:newborn|new born|infant|recien nacid|neonat|"
-                                   r"\d+ ?-?(?:days?|weeks?|wks?|dias|semanas)\b)")
+                                   r"\d+ ?-?(?:days?|weeks?|wks?|dias|diitas|semanas|semanitas)\b)")
 
 
 def _has_cue(folded: str, cue: str, c: _Compiled) -> bool:
@@ -254,7 +254,7 @@ def _has_cue(folded: str, cue: str, c: _Compiled) -> bool:
 
 
 _AGE_NUMBER: Final = re.compile(r"(\d+|[a-z]+)[ -]?(?:days?|weeks?|wks?|months?|mos?|dias|"
-                                r"semanas|mes|meses)\b")
+                                r"diitas|semanas|semanitas|mes|meses|mesecitos|mesesitos)\b")
 
 
 def _infant_age(phrase: str) -> bool:
@@ -266,9 +266,9 @@ def _infant_age(phrase: str) -> bool:
         return True
     if re.search(r"month|mos?\b|mes", phrase):
         return number <= 12
-    if re.search(r"week|wk|semana", phrase):
+    if re.search(r"week|wk|seman", phrase):
         return number <= 52
-    return bool(re.search(r"day|dia", phrase))
+    return bool(re.search(r"day|dia|diit", phrase))
 
 
 # -- context -------------------------------------------------------------------------------
