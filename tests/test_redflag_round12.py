@@ -174,6 +174,7 @@ POLICIES = [
     ("es", "mi bebé de 5 meses tiene manchitas que no se quitan al apretar el vaso", "infant_fever"),
     ("en", "my 6 month old had 38.5 on the forehead thermometer", "infant_fever"),
     ("en", "my 3 month old read 101 on the ear thing twice", "infant_fever"),
+    ("en", "my 2 month old has a fever of 38.5, the leaflet called it serious", "infant_fever"),
     ("en", "I'm 32 weeks pregnant and I think I had a fit, my partner says I was jerking on the floor", "pregnancy_emergency"),
     ("es", "mi nuera tiene 7 meses de embarazo y le dio un ataque, quedó tiesa y temblando en el piso", "pregnancy_emergency"),
 ]
@@ -225,6 +226,8 @@ QUIET = [
     ("es", "mi hijo de 2 años tiene 38 en el termómetro de frente, ¿le doy paracetamol?"),
     ("en", "my words come out jumbled when I'm tired, been like that forever, can I book a hearing test"),
     ("es", "hablo enredado desde siempre, ¿me dan cita con el fonoaudiólogo?"),
+    ("es", "nos dieron un folleto que se llamaba 'Fiebre en menores de 3 meses', ¿me mandan otro?"),
+    ("en", 'we got a leaflet called "Chest pain: when to call 911", can you send another copy'),
 ]
 
 

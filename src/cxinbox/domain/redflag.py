@@ -223,8 +223,9 @@ def _targets(folded: str, c: _Compiled, setting: str = "") -> list[tuple[str, in
     for category, pattern, cue in c.cued:
         if _has_cue(cue_text, cue, c):
             found.extend((category, m.start(), m.end()) for m in pattern.finditer(folded))
-    found = [(category, start, _word_end(folded, end)) for category, start, end in found]
-    found.sort(key=lambda t: (t[1], -t[2]))
+    # two patterns that match the same words make one target, not two
+    found = sorted({(category, start, _word_end(folded, end)) for category, start, end in found},
+                   key=lambda t: (t[1], -t[2], t[0]))
     return found
 
 

@@ -1204,6 +1204,9 @@ PSEUDO: Final[tuple[str, ...]] = (
     # twelfth pass: "can't find the words to thank you"; "se le cayó la cara de vergüenza"
     r"\b(?:can'?t|cannot|can not|couldn'?t|could not) find the (?:right )?words to (?:thank|say|express|tell|describe|explain)\b",
     r"\bse (?:le|me|nos|les) (?:cayo|caia|cae) la cara de (?:verguenza|pena)\b",
+    # a title in quotes after "called" ("un folleto que se llamaba 'Fiebre en menores de 3
+    # meses'", "a leaflet called "Chest pain: when to worry"")
+    r"\b(?:se llamaba|se llama|llamad[oa]|titulad[oa]|called|titled|entitled) [\"'][^\"'\n]{1,80}[\"']",
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------
