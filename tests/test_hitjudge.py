@@ -143,3 +143,15 @@ def test_new_time_cues_name_how_stories_are_told() -> None:
                       ("En mi embarazo anterior tuve dolor de pecho", "t last_period<"),
                       ("I had chest pain, no episodes since", "t since_then>")):
         assert cue in _reach(text), (text, cue)
+
+
+def test_a_hit_said_to_be_back_now_or_set_against_a_denial_is_never_vetoed() -> None:
+    always = hitjudge.HitJudge(_trained(0.5).model, 0.0)  # would veto every other hit
+    for text in ("went to the ER Sunday for chest pain, they sent me home, but it's back right now",
+                 "No fever, but my chest hurts really bad",
+                 "tengo dolor de pecho otra vez, ya me habían visto en urgencias"):
+        folded, hit, findings = _current(text)
+        assert not always.vetoes(folded, hit, findings), text
+    folded, hit, findings = _current("my grandfather had chest pain, it never came back after 1990",
+                                     current_only=False)
+    assert hitjudge.back_now_after(folded, hit.start, hit.end) is False

@@ -172,7 +172,7 @@ class HitJudge:
 
 
 _BACK_NOW: Final = re.compile(
-    r"\b(?:right now|ahora mismo|ahorita|en este momento|(?:it'?s|its|is|it has) (?:come )?back|came back|"
+    r"(?<!never )(?<!not )(?<!no )\b(?:right now|ahora mismo|ahorita|en este momento|(?:it'?s|its|is|it has) (?:come )?back|came back|"
     r"coming back|volvio|ha vuelto|otra vez|de nuevo)\b")
 
 
