@@ -115,3 +115,43 @@ def test_spanish_time_cues_are_read_too() -> None:
     names = _reach("Hace cinco años tuve dolor de pecho.\n\nMe dejaron internado y desde "
                    "entonces estoy bien. Necesito el formulario.")
     assert {"t years_ago<", "t kept>", "t since_then>", "t admin>"} <= names
+
+
+def _story(text: str) -> set[str]:
+    folded, hit, findings = _current(text, current_only=False)
+    return {n for n in hitjudge.feature_names(folded, hit, findings)
+            if n.split(" ", 1)[0] in ("x", "ts")}
+
+
+def test_the_judge_reads_a_story_told_before_the_request_that_is_its_point() -> None:
+    story = _story("Hello,\n\nTwo winters ago I had a bad asthma attack, could not breathe at all, "
+                   "and they kept me three nights in the ICU. No flares since.\n\n"
+                   "Could you renew my inhaler and sign the school form?")
+    assert "x anchor years_ago" in story and "x anchor past a" in story
+    assert "x resolved after" in story and "x request later" in story
+    assert "x story" in story and "x present near False" in story
+    now = _story("I can't breathe right now and my lips look blue, what should I do")
+    assert "x anchor none" in now and "x present near True" in now
+    assert not {"x story", "x resolved after", "x request later"} & now
+
+
+def test_new_time_cues_name_how_stories_are_told() -> None:
+    for text, cue in (("Back in the spring I had chest pain, it went away", "t last_period<"),
+                      ("When Ava was two she had chest pain, a long time", "t years_ago<"),
+                      ("I had chest pain. The ER said it was reflux.", "t diagnosed>"),
+                      ("I had chest pain and they kept him two nights", "t kept>"),
+                      ("En mi embarazo anterior tuve dolor de pecho", "t last_period<"),
+                      ("I had chest pain, no episodes since", "t since_then>")):
+        assert cue in _reach(text), (text, cue)
+
+
+def test_a_hit_said_to_be_back_now_or_set_against_a_denial_is_never_vetoed() -> None:
+    always = hitjudge.HitJudge(_trained(0.5).model, 0.0)  # would veto every other hit
+    for text in ("went to the ER Sunday for chest pain, they sent me home, but it's back right now",
+                 "No fever, but my chest hurts really bad",
+                 "tengo dolor de pecho otra vez, ya me habían visto en urgencias"):
+        folded, hit, findings = _current(text)
+        assert not always.vetoes(folded, hit, findings), text
+    folded, hit, findings = _current("my grandfather had chest pain, it never came back after 1990",
+                                     current_only=False)
+    assert hitjudge.back_now_after(folded, hit.start, hit.end) is False

@@ -58,25 +58,40 @@ TIME_CUES: Final = tuple((name, re.compile(pattern)) for name, pattern in (
              rf"\b\d{{1,2}} (?:de )?{_MONTH}\b|\b(?:in|en|since|desde|back in) {_MONTH}\b")),
     ("years_ago", (r"\b(?:years?|yrs?|months?|decades?) ago\b|\bhace (?:\w+ ){0,2}(?:anos?|meses|mes|decadas?)\b|"
                   r"\bwhen (?:i|he|she|we|they) (?:was|were)\b|\bcuando (?:era|tenia|eramos)\b|"
-                  r"\bas a (?:child|kid|teen\w*|baby)\b|\bde (?:nin[oa]|chic[oa]|joven)\b|\byears back\b")),
+                  r"\bas a (?:child|kid|teen\w*|baby)\b|\bde (?:nin[oa]|chic[oa]|joven)\b|\byears back\b|"
+                  r"\b(?:winters?|summers?|christmases|birthdays|pregnancies) ago\b|"
+                  r"\bwhen (?:\w+ )?(?:was|were) (?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a baby|a toddler|little|small|younger|in (?:college|school|high school))\b|"
+                  r"\bcuando (?:\w+ )?(?:era|tenia|estaba) (?:\w+ )?(?:chiquit[oa]|pequen[oa]|bebe|nin[oa]|\d{1,2})\b|\bde (?:chiquit[oa]|pequen[oa]|bebe)\b|"
+                  r"\ba los (?:\d{1,2}|dos|tres|cuatro|cinco) (?:anos|meses)\b|\bat (?:age )?(?:\d{1,2}|two|three|four|five)(?: years old)?\b(?! (?:am|pm|o'?clock|weeks|wks))")),
     ("days_ago", (rf"\b(?:days?|weeks?|wks?) ago\b|\bhace (?:\w+ ){{0,2}}(?:dias|semanas?)\b|\blast {_DAY}\b|"
                  rf"\b(?:el|este) {_DAY} pasado\b|\bon {_DAY}\b|\bel {_DAY}\b")),
     ("last_period", (r"\blast (?:year|month|week|summer|spring|fall|winter|time|season)\b|"
                     r"\b(?:el ano|el mes|la semana|el verano|el invierno|la vez|la temporada) pasad[oa]\b|"
-                    r"\bprevious(?:ly)?\b|\bback then\b|\bused to\b|\bsolia\b|\bonce before\b|\bin the past\b")),
+                    r"\bprevious(?:ly)?\b|\bback then\b|\bused to\b|\bsolia\b|\bonce before\b|\bin the past\b|"
+                    r"\bback in\b|\bthat (?:time|day|night|episode)\b|\bat the time\b|\b(?:my|her|his|the) (?:last|previous|first|other) (?:pregnancy|baby|delivery)\b|"
+                    r"\b(?:embarazo|parto) (?:anterior|pasado)\b|\b(?:la otra vez|aquella vez|esa vez|en ese entonces|en aquel entonces|aquel dia|esa noche)\b")),
     ("since_then", (r"\bsince then\b|\bever since\b|\bdesde entonces\b|\bnot since\b|\bnunca mas\b|"
                    r"\b(?:haven'?t|hasn'?t|have not|has not|no (?:he|ha|hemos)) (?:had|tenido|vuelto|been back)\b|"
                    r"\bno (?:more|other) (?:episodes?|attacks?|problems?|issues?)\b|\bni una vez mas\b|"
                     r"\b(?:well|fine|good|great|ok|okay|stable|healthy|normal|no problems|nothing) since\b|"
-                    r"\bsince (?:that|the) (?:day|time|episode|attack|event|night)\b|\b(?:bien|estable|nada) desde\b")),
+                    r"\bsince (?:that|the) (?:day|time|episode|attack|event|night)\b|\b(?:bien|estable|nada) desde\b|"
+                    r"\bno (?:\w+ )?(?:reactions?|flares?|seizures?|episodes?|problems?|issues?|attacks?|symptoms?|recurrences?) since\b|"
+                    r"\b(?:haven'?t|hasn'?t|have not|has not) (?:had|been) (?:a single|any|another|one)\b|"
+                    r"\bno (?:he|ha|hemos|han) (?:vuelto a|tenido (?:ni|ningun|otr))\w*\b|\bnunca (?:mas|volvio|volvi)\b")),
     ("diagnosed", (r"\bturned out (?:to be)?\b|\bit was (?:a|an|just|only)\b|\bresulto (?:ser)?\b|\bfue (?:un|una|solo)\b|"
-                   r"\bdiagnos\w+\b|\b(?:dijeron|said) (?:que )?(?:era|fue|it was)\b")),
+                   r"\bdiagnos\w+\b|\b(?:dijeron|said) (?:que )?(?:era|fue|it was)\b|"
+                   r"\b(?:the|el|la|los) (?:er|doctors?|hospital|allergist|neurologist|cardiologist|specialist|medicos?|doctora?|alergolog[oa]|neurolog[oa]|cardiolog[oa])\b (?:\w+ )?(?:said|told|thought|called it|confirmed|dijo|dijeron|confirmo|penso)\b")),
     ("grown", (r"\b(?:is|he'?s|she'?s|they'?re) now (?:\d+|a|an|in)\b|\bnow (?:\d+|three|four|five|six|seven|eight|nine|ten)\b|"
                r"\bahora tiene \d+\b|\bya tiene \d+\b|\bthriving\b")),
     ("fyi", (r"\b(?:just )?letting (?:you|dr\.? \w+|the doctor) know\b|\bfor (?:his|her|my|the|their) (?:chart|file|records)\b|"
              r"\bfyi\b|\bheads up\b|\bpara (?:su|el|mi) (?:expediente|historial)\b|\bsolo para (?:avisar|informar)\b")),
+    ("request", (r"\b(?:could|can|would|will) (?:you|dr\.? \w+|the doctor|someone|we|i) (?:please )?(?:fill|sign|send|complete|write|renew|book|get|schedule|forward|fax|update|have|see)\b|"
+                 r"\bplease (?:send|fill|sign|complete|book|renew|forward|fax|update)\b|\b(?:i|we) need (?:a|an|the|my|her|his) (?:form|letter|note|clearance|referral|certificate|copy|signature|renewal|appointment)\b|"
+                 r"\b(?:me|nos|le) (?:pueden|puede|podrian|podria) (?:hacer|dar|mandar|enviar|llenar|firmar|agendar|renovar)\b|\bnecesito (?:que|un|una|el|la|mi)\b|\bquisiera (?:una|un|pedir|saber)\b")),
     ("kept", (r"\bkept (?:\w+ )?(?:overnight|for observation|in)\b|\b(?:was|were|got|been) admitted\b|\bdischarged\b|"
              r"\bstayed (?:in|at) the hospital\b|\binternad[oa]\b|\bdad[oa]s? de alta\b|\ben observacion\b|"
+             r"\bkept (?:\w+ )?(?:\w+ )?nights?\b|\bspent (?:the|a|two|three|\d) (?:night|nights|days) (?:in|at)\b|\b(?:icu|uci|rehab|terapia intensiva|rehabilitacion)\b|"
+             r"\bstent\b|\bsurgery\b|\bcesarea\b|\bcirugia\b|\bme operaron\b|"
              r"\b(?:me|lo|la|nos) dejaron\b|\bfollow[- ]?up\b|\bseguimiento\b|\bcontrol\b")),
     ("seen", (r"\b(?:er|e\.r\.|hospital|urgencias|emergencias|urgent care|poison control|toxicologia|ambulance|"
              r"ambulancia|paramedics?|paramedicos|the doctor|el doctor|la doctora|nurse line|enfermera)\b")),
@@ -126,9 +141,12 @@ class HitJudge:
                findings: list[redflag.Finding]) -> bool:
         """Whether the judge removes this current hit. Never one of NEVER_VETOED, and never
         one followed by a sign of being gravely unwell now (floppy, not feeding, will not
-        wake): whatever its sentence reads like, the writer says it is not over."""
+        wake), nor one whose own sentence goes on to say it is back or happening right now
+        ("went to the ER Sunday for chest pain, they sent me home, but it's back right now"),
+        nor one set against a denial with "but" ("No fever, but my chest hurts really bad"):
+        whatever its sentence reads like, the writer says it is not over."""
         if hit.category in NEVER_VETOED or hit.status != "current" \
-                or redflag.grave_sign_after(folded, hit.end):
+                or redflag.grave_sign_after(folded, hit.end) or back_now_after(folded, hit.start, hit.end):
             return False
         return self.trap_probability(folded, hit, findings) >= self.threshold
 
@@ -151,6 +169,24 @@ class HitJudge:
     @classmethod
     def from_bytes(cls, blob: bytes) -> HitJudge:
         return cls.from_dict(unpack(blob))
+
+
+_BACK_NOW: Final = re.compile(
+    r"(?<!never )(?<!not )(?<!no )\b(?:right now|ahora mismo|ahorita|en este momento|(?:it'?s|its|is|it has) (?:come )?back|came back|"
+    r"coming back|volvio|ha vuelto|otra vez|de nuevo)\b")
+
+
+_DENIED_THEN_BUT: Final = re.compile(
+    r"\b(?:no|not|never|nunca|sin)\b[^.!?\n]{0,60}\b(?:but|pero|however|sin embargo)\b[^.!?\n]{0,40}$")
+
+
+def back_now_after(folded: str, start: int, end: int) -> bool:
+    """Whether the hit's sentence says the symptom is back or happening right now after it,
+    or sets a denial against it with "but" before it ("No fever, but my chest hurts")."""
+    stop = _STOP.search(folded, end)
+    if _BACK_NOW.search(folded, end, stop.start() if stop else len(folded)) is not None:
+        return True
+    return _DENIED_THEN_BUT.search(folded[max(0, start - 100):start]) is not None
 
 
 @cache
@@ -281,4 +317,74 @@ def _reach_names(folded: str, start: int, end: int) -> set[str]:
     names.add(f"para {min(k, 3)} of {min(len(starts), 4)}")
     share = start / max(1, len(folded))
     names.add(f"pos {min(3, int(4 * share))}")
+    names |= _story_names(folded, start, end, cues, starts[k], p_end)
+    return names
+
+
+_PAST_ANCHORS: Final = frozenset({"date", "years_ago", "days_ago", "last_period"})
+_PRESENT_ANCHORS: Final = frozenset({"now", "recent", "ask_now"})
+_RESOLUTION: Final = frozenset({"since_then", "home", "kept", "diagnosed", "grown", "fine"})
+_REQUEST: Final = frozenset({"request", "admin"})
+_NEAR_CHARS: Final = 60
+
+
+def _story_names(folded: str, start: int, end: int, cues: tuple[tuple[str, int, int], ...],
+                 p_start: int, p_end: int) -> set[str]:
+    """How a story told at length reads around the hit, as conjunctions a linear model
+    cannot make of the single cues: the time anchor nearest before the hit in its own
+    paragraph (a date, "back in", "years ago" against "tonight", "now"); an ending told
+    after it (home, "since then", a diagnosis); a request in a later paragraph (the story
+    told as background to a form or a booking); a present-time cue close to the hit; the
+    tense of the hit's own sentence and how many kinds of past anchor the message has."""
+    names: set[str] = set()
+    anchor, anchor_gap = "none", REACH + 1
+    resolved = request_later = request_here = present_near = False
+    past_before = False
+    past_kinds = set()
+    for name, c_start, c_end in cues:
+        if name in _PAST_ANCHORS:
+            past_kinds.add(name)
+        if c_end <= start:
+            if name in _PAST_ANCHORS:
+                past_before = True
+            if (name in _PAST_ANCHORS or name in _PRESENT_ANCHORS) and c_start >= p_start \
+                    and start - c_end < anchor_gap:
+                anchor, anchor_gap = name, start - c_end
+        elif c_start >= end:
+            if name in _RESOLUTION:
+                resolved = True
+            if name in _REQUEST:
+                if c_start >= p_end:
+                    request_later = True
+                else:
+                    request_here = True
+        if name in _PRESENT_ANCHORS and (abs(c_start - end) < _NEAR_CHARS
+                                         or abs(start - c_end) < _NEAR_CHARS):
+            present_near = True
+    kind = "past" if anchor in _PAST_ANCHORS else "present" if anchor != "none" else "none"
+    names.add(f"x anchor {anchor}")
+    names.add(f"x anchor {kind} {_distance(anchor_gap) if anchor != 'none' else '-'}")
+    s_start = max(0, max((m.end() for m in _STOP.finditer(folded, max(0, start - 400), start)),
+                         default=max(0, start - 400)))
+    stop = _STOP.search(folded, end, end + 400)
+    s_end = stop.start() if stop else min(len(folded), end + 400)
+    sentence = _tense(folded[s_start:s_end])
+    names.add(f"ts {sentence}")
+    paragraph = _tense(folded[p_start:p_end])
+    names.add(f"x past kinds {min(len(past_kinds), 3)}")
+    names.add(f"x present near {present_near}")
+    names.add(f"x present near {present_near} anchor {kind}")
+    if resolved:
+        names.add("x resolved after")
+        names.add(f"x resolved after ts {sentence}")
+        names.add(f"x resolved after anchor {kind}")
+    if request_later:
+        names.add("x request later")
+        names.add(f"x request later tp {paragraph}")
+        names.add(f"x request later past before {past_before}")
+    if request_here:
+        names.add(f"x request here anchor {kind}")
+    if past_before and (resolved or request_later):
+        names.add("x story")
+        names.add(f"x story present near {present_near}")
     return names

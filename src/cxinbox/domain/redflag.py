@@ -223,8 +223,9 @@ def _targets(folded: str, c: _Compiled, setting: str = "") -> list[tuple[str, in
     for category, pattern, cue in c.cued:
         if _has_cue(cue_text, cue, c):
             found.extend((category, m.start(), m.end()) for m in pattern.finditer(folded))
-    found = [(category, start, _word_end(folded, end)) for category, start, end in found]
-    found.sort(key=lambda t: (t[1], -t[2]))
+    # two patterns that match the same words make one target, not two
+    found = sorted({(category, start, _word_end(folded, end)) for category, start, end in found},
+                   key=lambda t: (t[1], -t[2], t[0]))
     return found
 
 
@@ -239,7 +240,7 @@ _NUMBER_WORDS: Final = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "s
                         "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "un": 1,
                         "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6}
 _STRONG_INFANT: Final = re.compile(r"\b(?:newborn|new born|infant|recien nacid|neonat|"
-                                   r"\d+ ?-?(?:days?|weeks?|wks?|dias|semanas)\b)")
+                                   r"\d+ ?-?(?:days?|weeks?|wks?|dias|diitas|semanas|semanitas)\b)")
 
 
 def _has_cue(folded: str, cue: str, c: _Compiled) -> bool:
@@ -254,7 +255,7 @@ def _has_cue(folded: str, cue: str, c: _Compiled) -> bool:
 
 
 _AGE_NUMBER: Final = re.compile(r"(\d+|[a-z]+)[ -]?(?:days?|weeks?|wks?|months?|mos?|dias|"
-                                r"semanas|mes|meses)\b")
+                                r"diitas|semanas|semanitas|mes|meses|mesecitos|mesesitos)\b")
 
 
 def _infant_age(phrase: str) -> bool:
@@ -266,9 +267,9 @@ def _infant_age(phrase: str) -> bool:
         return True
     if re.search(r"month|mos?\b|mes", phrase):
         return number <= 12
-    if re.search(r"week|wk|semana", phrase):
+    if re.search(r"week|wk|seman", phrase):
         return number <= 52
-    return bool(re.search(r"day|dia", phrase))
+    return bool(re.search(r"day|dia|diit", phrase))
 
 
 # -- context -------------------------------------------------------------------------------

@@ -752,11 +752,58 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                          r"me pegaron|le pegaron|me golpearon|lo golpearon|la golpearon|golpiza|asaltaron|madrearon",
                          r"throw\w* up|threw up|vomit\w*|can'?t remember|don'?t remember|doesn'?t remember|didn'?t remember|"
                          r"memory|blacked out|no (?:me |se )?acuerd\w*|no recuerd\w*|vomitando|vomita\w*", 60)),
+    # twelfth pass (our own first-contact batch, tests/test_redflag_round12.py): what is
+    # felt, seen or done, without the textbook word
+    # chest: a squeeze or weight behind the ribs or breastbone that travels; rubbing the
+    # breastbone; a heart "in a vice"; an elephant or a brick sat on someone
+    ("chest_pain", (r"\b(?:squeez\w*|tight\w*|heav\w+|weight|crush\w*|ache|aching|burn\w*|peso|opresion|presion|ardor)\b[^.!?\n]{0,40}"
+                    r"\b(?:ribs|breastbone|sternum|chest|heart|pecho|esternon|corazon|middle|centre|center)\b[^.!?\n]{0,40}"
+                    r"\b(?:spread\w*|radiat\w*|going|goes|went|moves|travel\w*|shoot\w*|se corre|se va|se me va|se le va|baja|sube)\b[^.!?\n]{0,25}"
+                    r"\b(?:arm|jaw|neck|shoulder|brazo|mandibula|quijada|cuello|hombro)\b")),
+    ("chest_pain", (r"\b(?:squeez\w*|tight\w*|pressure|weight|crush\w*|heav\w+|ache|aching|pain)\b (?:\w+ ){0,2}(?:behind|under|beneath) (?:my|his|her|the) (?:ribs|breastbone|sternum)\b|"
+                    r"\brubb\w* (?:at )?(?:my|his|her|their|the) (?:breastbone|sternum)\b|\bse (?:soba|frota) el pecho\b|"
+                    r"\b(?:keeps?|kept|keep on|started|starts|won'?t stop|can'?t stop) rubbing (?:at )?(?:his|her|my|their) chest\b|"
+                    r"\b(?:heart|chest)\b (?:\w+ ){0,4}(?:in|like) a (?:vice|vise|clamp)\b|"
+                    r"\b(?:elephant|brick|anvil|truck|ton of bricks)\b (?:is |was |had |has )?(?:sat|sitting|standing|stood|parked|sits|stands|on)\b (?:on )?(?:me|him|her|my chest|his chest|her chest)\b")),
+    ("chest_pain", (r"\b(?:peso|piedra|ladrillo|losa|yunque|elefante|algo pesado)\b (?:\w+ )?(?:encima|sobre|en) (?:del|de mi|de su|el|mi|su|medio del) pecho\b|"
+                    r"\b(?:band|belt|vise|vice|strap|cinturon|banda|faja)\b[^.!?\n]{0,30}\b(?:around|across|round|alrededor del?) (?:my|his|her|the|el|mi|su) (?:upper body|torso|body|cuerpo|tronco)\b")),
+    ("chest_pain", near(r"esternon|breastbone|sternum", r"presion|opresion|peso|ardor|aprieta\w*|oprime|quema|pesa", 25)),
+    # breathing: choking or gulping for air; a child's belly or ribs pulled in
+    ("breathing", (r"\b(?:chok\w+|gulp\w*|gasp\w*|fight\w*|struggl\w+) (?:for|at) (?:air|breath)\b|"
+                   r"\b(?:stop|stopping|pause|pausing) (?:\w+ )?(?:and|to) gulp (?:for |at |down )?(?:air|breath)\b|"
+                   r"\bse le (?:mete|meten|hunde|hunden|sume|sumen) (?:\w+ )?(?:la barriga|la panza|el estomago|las costillas|el pecho|la pancita)\b|"
+                   r"\brespira\w* como (?:un )?(?:perrito|perro|pescado|pez)\b")),
+    # stroke: one side's face dropped or gone to one side; half the face numb; words lost
+    ("stroke", (r"\b(?:face|mouth|smile)\b (?:\w+ ){0,2}(?:dropped|drooped|slipped|slid|fallen|gone (?:down|crooked|lopsided)) (?:on|down|to) (?:one|the left|the right|his left|his right|her left|her right|the|his|her|my) ?(?:side|left|right)?\b|"
+                r"\b(?:one|left|right) side of (?:his|her|my|the) (?:face|mouth) (?:has |had |is |just )?(?:dropped|drooped|slipped|fallen|gone)\b|"
+                r"\bse (?:le|me) (?:fue|torcio|chueco) (?:la|el|media) (?:boca|cara|labio)\b|"
+                r"\b(?:boca|cara|labio)\b (?:(?:se (?:le|me) )?(?:fue|va|jalo|jala|jalada|torcio|chueca|ladeada)\w* )?(?:para|hacia|pa) un lado\b|"
+                r"\b(?:media cara|medio lado|un lado de la (?:cara|boca)|la mitad de la cara)\b (?:\w+ ){0,3}(?:dormid\w+|entumid\w+|no (?:se )?(?:mueve|siento|sient\w+)|caid\w+|tiesa|sin fuerza)\b|"
+                r"\b(?:se (?:me|le) )?durmi\w+ (?:la )?(?:media cara|mitad de la cara|medio lado)\b|"
+                r"\bsolo (?:se )?(?:le |me )?(?:levanta|mueve|sube) (?:un|el un) lado de (?:la|su) (?:boca|cara)\b|"
+                r"\b(?:can'?t|couldn'?t|cant|couldnt|cannot|could not) find (?:his|her|my) words\b|"
+                r"\b(?:suddenly|all of a sudden|out of nowhere)\b (?:\w+ ){0,2}(?:can'?t|couldn'?t|cant|couldnt|cannot|could not) find (?:any|the|his|her|my) words\b|"
+                r"\b(?:left|right) side\b (?:of (?:his|her|my|the) body )?(?:is |went |has gone |feels |got )(?:\w+ )?(?:clumsy|useless|dead|floppy)\b")),
+    # suicide: goodbyes said and belongings given away
+    ("suicide_self_harm", near(r"(?:said|saying|says|sent|texted) (?:his |her |their |my )?goodbyes? to (?:all|everyone|everybody|(?:all )?(?:his|her|my|their) friends|friends|the family|(?:his|her|my) family)|"
+                               r"se (?:despidio|despidieron) de (?:todos|todo el mundo|sus amigos|la familia)",
+                               r"(?:gave|giving|given) away (?:all )?(?:of )?(?:his|her|my|their)|regalo (?:todas )?(?:sus|mis) cosas|regalando (?:sus|mis) cosas", 80)),
+    # bleeding: coffee-ground vomit and black stool in Spanish
+    ("severe_bleeding", (r"\b(?:borra|posos|cuncho) de cafe\b|"
+                         r"\b(?:heces|caca|popo|excremento|deposiciones?|evacuaciones?)\b (?:\w+ ){0,2}(?:negr\w+|como alquitran|con sangre)\b")),
+    # anaphylaxis: wheals with trouble swallowing
+    ("anaphylaxis", near(r"ronchas|habones|hives|welts",
+                         r"(?:le|me) cuesta tragar|no (?:puede|puedo) tragar|dificultad para tragar|trouble swallowing|can'?t swallow|hard to swallow", 60)),
+    # overdose: a whole strip, box or bottle taken; pinpoint pupils
+    ("overdose_poisoning", (r"\b(?:took|taken|swallowed|ate|had|downed|se tomo|me tome|se trago|me trague|se comio)\b (?:a |an |una |un )?(?:whole|entire|full|half a|media|toda la|todo el|un|una) "
+                            r"(?:strip|blister|packet|pack|box|bottle|jar|caja|tira|frasco|paquete|sobre)\b (?:of |de )?(?:[\w']+ ){0,3}"
+                            r"(?:pills|tablets|meds|medicine|capsules|pastillas|tabletas|capsulas|paracetamol|ibuprofeno|tylenol|advil|aspirin\w*|sleeping tablets|sleeping pills|\w+ pills|\w+ tablets)\b|"
+                            r"\b(?:pinpoint|tiny|pin-?prick) pupils\b|\bpupils (?:are |look )?(?:like pin\w*|pinpoint|tiny)\b|\bpupilas (?:\w+ )?(?:chiquitas|chiquititas|muy pequenas|como (?:un )?alfiler\w*|puntiformes)\b")),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
                r"dos|tres|cuatro|cinco|seis)[ -]?(?:days?|weeks?|wks?|months?|mos?|dias|semanas|"
-               r"mes|meses)")
+               r"semanitas|diitas|mes|meses|mesecitos|mesesitos)")
 
 CUES: Final[dict[str, str]] = {
     "trauma": (r"\b(?:car accident|crash\w*|collision|rear-?ended|fell (?:off|down|from|on)|"
@@ -792,8 +839,11 @@ CUES: Final[dict[str, str]] = {
                r"(?:(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|baby|bebe|nina|nino|hija|hijo|"
                r"son|daughter|girl|boy)\W+)?" + _AGE + r"[ -]?(?:old|de nacid[oa]|de edad)|"
                r"(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|he'?s|she'?s|baby|bebe|nina|nino|hija|hijo|son|"
-               r"daughter|girl|boy)\W+" + _AGE + r"|(?<=\()" + _AGE + r"(?=\s*(?:old\s*)?\))|"
-               + _AGE + r" (?:well|check\w*|visit|shots|vaccines?|appointment|appt|cita|consulta|vacunas))\b"
+               r"daughter|girl|boy)\W+(?:(?:only|just|barely|apenas|solo|nada mas) )?" + _AGE + r"|(?<=\()" + _AGE + r"(?=\s*(?:old\s*)?\))|"
+               + _AGE + r" (?:well|check\w*|visit|shots|vaccines?|appointment|appt|cita|consulta|vacunas)|"
+               # a visit named for the age it is given at ("la vacuna de los 6 meses"):
+               # a child due for it is that age (twelfth pass, a policy in TRIAGE_EVAL.md)
+               r"(?:vacunas?|cita|consulta|control|revision|chequeo) de (?:los |las )?" + _AGE + r")\b"
                r"(?! (?:de embarazo|pregnant|along|of pregnancy))"),
     # a child named anywhere ("found my son with the pills, some are missing")
     "child": (r"\b(?:toddler|baby|kid|child|son|daughter|grandson|granddaughter|boy|girl|"
@@ -865,7 +915,7 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("pregnancy_emergency", near(r"baby|bebe", r"no (?:se )?(?:mueve|mueva|siento)|not moving|stopped moving|"
                                                r"(?:isn'?t|hasn'?t|not) (?:moving|kicking|moved)|dej\w+ de mover\w*", 30),
      "pregnancy"),
-    ("pregnancy_emergency", (r"\b(?:bleed\w*|spotting|blood|gush\w* (?:of )?(?:fluid|water|liquid|clear fluid)|water (?:running|ran|dripping|trickling) down (?:my |her )?legs|leak\w* fluid|"
+    ("pregnancy_emergency", (r"\b(?:bleed\w*|spotting|blood|gush\w* (?:of )?(?:fluid|water|liquid|clear fluid)|(?:water|fluid|liquid) (?:running|ran|dripping|trickling|leaking|pouring) down (?:my |her |the )?legs?|leak\w* fluid|"
                             r"(?:sali\w+|sale|salio|perdiendo|perdi|escurr\w+) (?:\w+ )?liquido|liquido (?:que sale|saliendo)|"
                             r"dolor (?:muy |bien )?(?:fuerte|horrible|intenso|terrible|insoportable)|"
                             r"(?:severe|bad|horrible|terrible|awful|intense) (?:[\w-]+ ){0,2}(?:pain|cramp\w*)|"
@@ -930,6 +980,22 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     # infant fever: a bare reading after "had", "running", "hit" ("had 103 all night")
     ("infant_fever", (r"\b(?:had|has|having|running|ran|hit|hitting|reached|spiked(?: to)?|spiking|up to|tuvo|tiene|tenia|marco|marca|llego a|subio a)\b (?:a |an |de )?(?:10[0-5]|3[89]|4[01])(?:[.,]\d)?\b"
                       r"(?! ?(?:years?|yrs?|anos|lbs?|kg|dollars|mg|ml|mls|oz|ounces|grams|g\b|%|percent|minutes?|mins?|times|diapers|pounds|calls|pages|days|dias|weeks?|semanas|veces|pesos))"), "infant"),
+    # twelfth pass: a reading given by the device it came from ("103 on the temporal thing");
+    # a rash that does not fade under a pressed glass, in a baby (a policy in TRIAGE_EVAL.md:
+    # with a baby under a year named it is an infant fever's companion, even unmeasured)
+    ("infant_fever", (r"\b(?:10[0-5]|3[89]|4[01])(?:[.,]\d)? (?:on|by|with|from|en|con|por) (?:the|his|her|a|el|la|su) (?:\w+ )?"
+                      r"(?:thermometer|temporal|forehead|ear|rectal|armpit|thing|gun|termometro|frente|oido|axila)\b|"
+                      r"\b(?:rash|spots?|marks?|dots?|manchas?|manchitas|puntitos?|sarpullido|ronchas?)\b[^.!?\n]{0,60}"
+                      r"\b(?:(?:doesn'?t|does not|don'?t|didn'?t|won'?t|not|never) (?:go away|fade|disappear|blanch|go white|turn white)|"
+                      r"no (?:se )?(?:quita|quitan|desaparece\w*|borra\w*|aclara\w*|blanquea\w*|va\b|van\b))[^.!?\n]{0,40}"
+                      r"\b(?:glass|tumbler|press\w*|push\w*|vaso|vidrio|apret\w+|presion\w*)\b|"
+                      r"\bnon-?blanching\b|\b(?:glass|tumbler) test\b|\bprueba del vaso\b"), "infant"),
+    # "had a fit" told with a convulsion's signs (shaking, on the floor, confused after) is a
+    # seizure; alone it is anger (a policy in TRIAGE_EVAL.md)
+    ("pregnancy_emergency", near(r"(?:had|having|has had|threw) a fit|(?:tuvo|le dio|le agarro) un ataque",
+                                 r"shak\w+|jerk\w*|twitch\w*|on the floor|convuls\w*|eyes rolled|stiff\w*|foam\w*|"
+                                 r"confused|unresponsive|temblando|sacudi\w+|en el (?:piso|suelo)|ojos (?:en blanco|para atras)|"
+                                 r"rigid\w+|tiesa|espuma|confundid\w+|no responde", 60), "pregnancy"),
 )
 
 # A current finding of the first category becomes the second when the message has the cue:
@@ -1135,6 +1201,12 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"(?:\w+ ){0,2}(?:riesgo suicida|suicide risk|suicidal risk|suicidal ideation)\b"),
     (r"\bintoxicad[oa]s? de (?:tanto|tanta|tantos|tantas|trabajo|estres|informacion|noticias|redes|series|tareas|pendientes)\b|"
      r"\bpregnant with (?:anticipation|excitement|worry|nerves|curiosity|suspense|possibility|meaning|ideas)\b"),
+    # twelfth pass: "can't find the words to thank you"; "se le cayó la cara de vergüenza"
+    r"\b(?:can'?t|cannot|can not|couldn'?t|could not) find the (?:right )?words to (?:thank|say|express|tell|describe|explain)\b",
+    r"\bse (?:le|me|nos|les) (?:cayo|caia|cae) la cara de (?:verguenza|pena)\b",
+    # a title in quotes after "called" ("un folleto que se llamaba 'Fiebre en menores de 3
+    # meses'", "a leaflet called "Chest pain: when to worry"")
+    r"\b(?:se llamaba|se llama|llamad[oa]|titulad[oa]|called|titled|entitled) [\"'][^\"'\n]{1,80}[\"']",
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------
@@ -1477,6 +1549,11 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\b(?:le|me|nos|les) (?:hicieron|tomaron|sacaron) (?:un |una |el |la |unos |unas )?(?:tac|tomografia|resonancia|scanner|escaner|estudios|pruebas|analisis|electro\w*|radiografia)\b|"
       r"\b(?:they|the doctors?|the er|urgent care|the hospital|poison control|the nurse|the pharmacist) (?:said|told (?:me|us)|confirmed) (?:that )?(?:the|this|that|his|her) (?:amount|dose|dosage|level|reaction|one)\w* (?:was|is|were) (?:too |very |really )?(?:small|safe|harmless|fine|ok|okay|minimal|non-?toxic|nothing|not (?:dangerous|toxic|harmful|enough))\b|"
       r"\b(?:dijeron|dijo|confirmo|confirmaron) que (?:(?:la cantidad|la dosis) (?:era|es|fue) (?:muy )?(?:poca|segura|inofensiva|minima)|no era nada|era poc[oa])\b")),
+    # twelfth pass: a lifelong trait, not an episode ("my words come out jumbled when I'm
+    # tired, been like that forever"; "siempre he hablado así")
+    ("historical", "backward",
+     (r"\b(?:(?:has|have|i'?ve|he'?s|she'?s|it'?s|always) )?been (?:like (?:that|this) )?(?:forever|all (?:my|his|her) life|since (?:i was|he was|she was) (?:a )?(?:kid|child|little|small|born|baby))\b|"
+      r"\balways been like (?:that|this)\b|\b(?:desde siempre|de toda la vida|toda (?:mi|su) vida|desde (?:que naci|que nacio|chiquit[oa]|pequen[oa]))\b")),
 )
 
 # -- eighth pass: patterns read across a sentence or a message ---------------------------
