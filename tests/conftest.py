@@ -33,6 +33,25 @@ settings.register_profile("cxinbox", deadline=None,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cxinbox"))
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a pytest-xdist worker, the costliest test files first (tests/file_costs.txt;
+    tests/support/filecosts.py says why): with `--no-loadscope-reorder` (scripts/test) the
+    workers are handed whole files in this order, so a slow file of few tests is not left
+    to run alone at the end. Tests keep their order within a file; a run in one process
+    keeps pytest's own order. Every worker sorts the same collection the same way, as
+    xdist requires."""
+    if not hasattr(config, "workerinput"):
+        return
+    from tests.support.filecosts import costliest_first, read_table
+
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    order = costliest_first(list(files), {name: len(group) for name, group in files.items()},
+                            read_table())
+    items[:] = [item for name in order for item in files[name]]
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """`cxinbox list` remembers config facts under $XDG_CACHE_HOME; the commands tests run

@@ -6,7 +6,6 @@ config's `sms_es` for texts), an English writer the English one."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 from tests.support.smsprovider import SmsProvider
 from tests.support.smtpsink import SmtpSink
-from tests.test_rules import TZ, patient_mail
+from tests.test_rules import OPEN_DAY, patient_mail
 from tests.test_rules_serve import CLINIC, _config, _rows, _wait
 from tests.test_serve_support import Server, socket_dir
 
@@ -61,7 +60,7 @@ def test_acknowledgement_speaks_the_patients_language(dovecot: Any, tmp_path: Pa
         assert SMS_EN.replace("{{", "{").replace("}}", "}") in text
         cfg.write_text(text.replace("[acknowledge]\n", f'[acknowledge]\nsms_es = "{SMS_ES}"\n',
                                     1))
-        opens = DAYS_ES[(datetime.now(TZ) + timedelta(days=3)).weekday()]
+        opens = DAYS_ES[OPEN_DAY]  # the one day the config's hours open
         dovecot.deliver(patient_mail("", message_id="es1@patients.example",
                                      sender="Ana Ruiz <ana@patients.example>",
                                      body="Hola, necesito una cita para mi hija, por favor."

@@ -35,9 +35,11 @@ from cxinbox.store.db import Database, verify_event_chain
 ME = pwd.getpwuid(os.getuid()).pw_name
 
 
-def fill(db: Database, count: int, mailbox: str = "desk", start: int = 1) -> list[int]:
-    """`count` one-message conversations on `mailbox`, stored through ingest (no IMAP)."""
-    base = datetime.now(UTC) - timedelta(days=1)
+def fill(db: Database, count: int, mailbox: str = "desk", start: int = 1,
+         at: datetime | None = None) -> list[int]:
+    """`count` one-message conversations on `mailbox`, stored through ingest (no IMAP),
+    written at `at` (default: a day ago)."""
+    base = datetime.now(UTC) - timedelta(days=1) if at is None else at
     own = f"{mailbox}@clinic.example"
     ids: set[int] = set()
     for first in range(start, start + count, 1000):

@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,10 @@ def sockdir() -> Iterator[Path]:
         yield path
 
 
-def _make(directory: Path, sock: Path) -> Path:
+def _make(directory: Path, sock: Path, at: datetime | None = None) -> Path:
     cfg = write_config(directory, sock, {ME: "admin", "jo": "agent"})
     db = Database(load_config(cfg).db_path)
-    fill(db, 12)
+    fill(db, 12, at=at)
     db.close()
     return cfg
 
@@ -114,10 +115,13 @@ def test_volume_columns_and_formats(tmp_path: Path, sockdir: Path) -> None:
 
 
 def test_a_bare_date_as_until_includes_that_whole_day(tmp_path: Path, sockdir: Path) -> None:
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, timedelta
 
-    cfg = _make(tmp_path, sockdir / "none.sock")  # clinic time UTC; all mail came a day ago
+    # Clinic time UTC; all mail came at noon yesterday, the day read once here (a mail
+    # dated a day before "now" would fall on the day before `day` if a midnight passed).
     day = (datetime.now(UTC) - timedelta(days=1)).date()
+    cfg = _make(tmp_path, sockdir / "none.sock",
+                at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
     for since in (day, day - timedelta(days=2)):
         out = cx("report", "volume", "--json", "--since", since.isoformat(), "--until",
                  day.isoformat(), "--config", str(cfg))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -36,10 +36,17 @@ def patient_mail(subject: str = "Reschedule", **kwargs: Any) -> bytes:
     return dated_mail(subject, **kwargs)
 
 
+OPEN_DAY = (datetime.now(TZ).weekday() + 3) % 7
+"""The one weekday the clinic of `closed_now_hours` opens (0 = Monday), read once: three days
+from the day this module was imported, so it is not today, nor tomorrow after a midnight
+passes during the run, and an acknowledgement names it whenever it is sent."""
+OPEN_DAY_NAME = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                 "Sunday")[OPEN_DAY]
+
+
 def closed_now_hours() -> str:
-    """[sla.calendars.clinic.hours] open only on a weekday three days away: closed now."""
-    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[
-        (datetime.now(TZ).weekday() + 3) % 7]
+    """[sla.calendars.clinic.hours] open only on OPEN_DAY, 09:00-17:00: closed now."""
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[OPEN_DAY]
     return f'{day} = ["09:00-17:00"]'
 
 
@@ -370,8 +377,7 @@ actions = { acknowledge = true }
     assert got.rcpt_tos == ["jane.doe@patients.example"]
     text = got.data.decode()
     assert "Auto-Submitted: auto-replied" in text
-    opens = (datetime.now(TZ) + timedelta(days=3)).strftime("%A")
-    assert f"We will answer by {opens} 9:00." in text
+    assert f"We will answer by {OPEN_DAY_NAME} 9:00." in text
     skipped = [d["skipped"] for _, _, d in rig.events("rule.applied")]
     assert sorted(s for entry in skipped for s in entry) == [
         "acknowledge: mailing list", "acknowledge: sender acknowledged today"]
