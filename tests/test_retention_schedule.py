@@ -97,3 +97,21 @@ def test_a_missed_period_runs_at_start_once_a_run_is_on_record(any_store: Any) -
     got = _runs(any_store)
     assert _close(got, [_at(9, 2, 15), _at(10, 10), _at(11, 2, 15)]), \
         [datetime.fromtimestamp(t, TZ).isoformat() for t in got]
+
+
+def test_a_daily_at_in_the_repeated_autumn_hour_is_due_once() -> None:
+    """2026-11-01 in Chicago repeats 01:00-01:59. A `daily_at` of 01:30 is that day's first
+    01:30 only: the period's due time never goes back, and the day has one due time."""
+    config = load_config_text(CONFIG.replace('"02:15"', '"01:30"'))
+    schedule = RetentionSchedule(None, config)  # type: ignore[arg-type]  # no store needed
+    start = datetime(2026, 10, 31, 12, 0, tzinfo=TZ).timestamp()
+    dues = [schedule.last_due(start + step * 300) for step in range(12 * 48)]
+    assert dues == sorted(dues), "a due time went back"
+    nov_1 = {due for due in dues
+             if datetime.fromtimestamp(due, TZ).date() == datetime(2026, 11, 1).date()}
+    assert nov_1 == {datetime(2026, 11, 1, 1, 30, tzinfo=TZ, fold=0).timestamp()}
+    assert datetime(2026, 11, 1, 1, 30, tzinfo=TZ, fold=0).timestamp() == \
+        datetime(2026, 11, 1, 6, 30, tzinfo=ZoneInfo("UTC")).timestamp()
+    nexts = {schedule.next_run(start + step * 300) for step in range(12 * 48)}
+    assert len([t for t in nexts
+                if datetime.fromtimestamp(t, TZ).date() == datetime(2026, 11, 1).date()]) == 1

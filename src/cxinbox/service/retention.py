@@ -374,8 +374,11 @@ class RetentionSchedule:
         self.clock = clock
 
     def _at(self, local: datetime) -> datetime:
+        """The day's `daily_at` in the clinic's zone. fold=0 always: on the autumn day a
+        `daily_at` inside the repeated hour is its first instance, never both (the fold of
+        `local` would give two due times that day, and the run twice)."""
         hour, minute = (int(x) for x in self.config.retention.daily_at.split(":"))
-        return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        return local.replace(hour=hour, minute=minute, second=0, microsecond=0, fold=0)
 
     def next_run(self, now: float) -> float:
         local = datetime.fromtimestamp(now, ZoneInfo(self.config.clinic.timezone))
