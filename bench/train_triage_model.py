@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 TRAIN_SETS = ("triage_eval", "triage_dev_extra", "triage_holdout", "triage_blind2",
               "triage_blind3", "triage_blind4", "triage_blind5", "triage_blind6",
-              "triage_blind7")
+              "triage_blind7", "triage_blind8")
 for path in (ROOT, ROOT / "src"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
@@ -61,6 +61,11 @@ MISSES: Path | None = None
 """loso: append each held-out message the detector got wrong (flag or intent) here."""
 """Our own sentences (traps, hard negatives, everyday messages) repeat this many times in
 training: one short text among thousands of long ones is underfit."""
+ROUND12 = True
+FLAG_WEIGHT = 1.0
+"""How much a red-flag example's step counts against a "none" one's (recall over false
+alarms when above 1)."""
+"""Train on round 12's sentences (bench/triage_told_otherwise.py); off: the round-10 recipe."""
 
 
 @dataclass(frozen=True)
@@ -95,14 +100,17 @@ def own_docs(everyday: bool = True) -> list[Doc]:
     import tests.test_triage_patterns as patterns
     import tests.triage_devset as devset
     from bench.triage_hard_negatives import ASKED, EVERYDAY, HARD_NEGATIVES, SUBJECTED, TOLD_PLAINLY
+    from bench.triage_told_otherwise import NOT_NOW, TOLD_OTHERWISE
 
+    told = TOLD_PLAINLY + (TOLD_OTHERWISE if ROUND12 else ())
     docs: list[Doc] = [as_doc(body, "", "sms", "none", intent or None) for _lang, body, intent
-                       in HARD_NEGATIVES + (EVERYDAY + ASKED if everyday else ())]
+                       in HARD_NEGATIVES + (EVERYDAY + ASKED if everyday else ())
+                       + (NOT_NOW if everyday and ROUND12 else ())]
     if everyday:
         docs += [as_doc(body, subject, "email", "none", intent or None)
                  for _lang, subject, body, intent in SUBJECTED]
         docs += [as_doc(body, "", "sms", category, intent)
-                 for _lang, body, category, intent in TOLD_PLAINLY]
+                 for _lang, body, category, intent in told]
     for module in (devset, patterns):
         for name, value in sorted(vars(module).items()):
             if not (name.isupper() and isinstance(value, list)):
@@ -125,21 +133,24 @@ def own_docs(everyday: bool = True) -> list[Doc]:
 
 
 def train(pairs: Sequence[tuple[set[int], int]], classes: Sequence[str],
-          seed: int = 7) -> textmodel.LinearModel:
+          seed: int = 7, weights: Sequence[float] = ()) -> textmodel.LinearModel:
     """Softmax regression by plain SGD with a falling rate and a small ridge; a fixed
-    shuffle seed, so the same data give the same weights."""
+    shuffle seed, so the same data give the same weights. `weights`: how much each pair's
+    step counts (1 each when empty)."""
     k = len(classes)
     rows: dict[int, list[float]] = {}
     bias = [0.0] * k
     order = list(range(len(pairs)))
     rng = random.Random(seed)
     data = [(sorted(f), y, 1.0 / math.sqrt(len(f)) if f else 0.0) for f, y in pairs]
+    counts = list(weights) or [1.0] * len(pairs)
     for epoch in range(EPOCHS):
         rng.shuffle(order)
         rate = RATE / math.sqrt(1.0 + epoch)
         keep = 1.0 - rate * RIDGE
         for i in order:
             feats, y, scale = data[i]
+            weight = counts[i]
             sums = [0.0] * k
             for f in feats:
                 row = rows.get(f)
@@ -151,6 +162,8 @@ def train(pairs: Sequence[tuple[set[int], int]], classes: Sequence[str],
             total = sum(exps)
             grad = [e / total for e in exps]
             grad[y] -= 1.0
+            if weight != 1.0:
+                grad = [g * weight for g in grad]
             step = [rate * g * scale for g in grad]
             for f in feats:
                 row = rows.get(f)
@@ -169,13 +182,13 @@ def fit(docs: Sequence[Doc], threshold: float, flag_only: bool = False,
     when only red-flag figures are wanted: its intent figures are then not left out)."""
     flags = [(textmodel.features(d.read), FLAG_CLASSES.index(d.flag))
              for d in docs if d.flag is not None]
+    weights = [1.0 if y == 0 else FLAG_WEIGHT for _f, y in flags]
+    redflag = train(flags, FLAG_CLASSES, weights=weights)
     if flag_only:
-        return textmodel.TriageModel(train(flags, FLAG_CLASSES),
-                                     textmodel.shipped().intent, threshold)
+        return textmodel.TriageModel(redflag, textmodel.shipped().intent, threshold)
     intents = [(_intent_features(d), INTENTS.index(d.intent))
                for d in docs if d.intent is not None]
-    return textmodel.TriageModel(train(flags, FLAG_CLASSES), train(intents, INTENTS),
-                                 threshold)
+    return textmodel.TriageModel(redflag, train(intents, INTENTS), threshold)
 
 
 def _intent_features(d: Doc) -> set[int]:
@@ -374,6 +387,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="each of our own sentences counts this many times")
     parser.add_argument("--no-everyday", action="store_true",
                         help="leave round 8's everyday negatives out of training")
+    parser.add_argument("--no-round12", action="store_true",
+                        help="leave round 12's sentences out (the round-10 recipe)")
+    parser.add_argument("--flag-weight", type=float, default=FLAG_WEIGHT,
+                        help="a red-flag example's step counts this much ('none': 1)")
     parser.add_argument("--flag-only", action="store_true",
                         help="train only the red-flag model (intent: the shipped one)")
     parser.add_argument("--misses", type=Path,
@@ -381,7 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path,
                         help="keep each fold's model here and reuse it (same data only)")
     args = parser.parse_args(argv)
-    globals().update(EPOCHS=args.epochs, OWN_WEIGHT=args.own_weight, MISSES=args.misses)
+    globals().update(EPOCHS=args.epochs, OWN_WEIGHT=args.own_weight, MISSES=args.misses,
+                     ROUND12=not args.no_round12, FLAG_WEIGHT=args.flag_weight)
     if args.takes:
         none, concrete = args.takes
         triage.MODEL_TAKES.update({"none": none, "fallback": none, "concrete": concrete})
