@@ -37,6 +37,38 @@ def test_the_default_period_is_the_last_seven_whole_clinic_days() -> None:
         "cxinbox digest: 2026-11-01 to 2026-11-30"
 
 
+def test_only_a_clinic_week_is_a_weekly_digest() -> None:
+    # `--since` a bare date seven days back, run ten minutes after midnight: 7 days and 10
+    # minutes, eight calendar days. A digest named by the days it covers, not a weekly one.
+    since, until = _at("2026-11-28T00:00"), _at("2026-12-05T00:10")
+    assert dg.subject(since, until, NY) == "cxinbox digest: 2026-11-28 to 2026-12-05"
+    # Seven days from a time of day that is not midnight: not a clinic week either.
+    assert dg.subject(_at("2026-11-23T09:00"), _at("2026-11-30T09:00"), NY) == \
+        "cxinbox digest: 2026-11-23 to 2026-11-30"
+    # Midnight to midnight but six or eight days: a digest.
+    assert dg.subject(_at("2026-11-23T00:00"), _at("2026-11-29T00:00"), NY) == \
+        "cxinbox digest: 2026-11-23 to 2026-11-28"
+    assert dg.subject(_at("2026-11-22T00:00"), _at("2026-11-30T00:00"), NY) == \
+        "cxinbox digest: 2026-11-22 to 2026-11-29"
+    # Midnights in another zone are not the clinic's.
+    utc = ZoneInfo("UTC")
+    assert dg.subject(_at("2026-11-23T00:00", utc), _at("2026-11-30T00:00", utc), NY) == \
+        "cxinbox digest: 2026-11-22 to 2026-11-29"
+    # What the schedule produces stays weekly whenever it runs, across both DST changes
+    # (167 hours in spring, 169 in autumn) and in the hour after midnight.
+    for run_at in ("2026-03-09T00:10", "2026-03-09T07:00", "2026-11-02T00:10",
+                   "2026-11-30T23:59", "2026-12-07T00:00"):
+        since, until = dg.default_period(_at(run_at), NY)
+        assert dg.is_weekly(since, until, NY), run_at
+        assert dg.subject(since, until, NY).startswith("cxinbox weekly digest: "), run_at
+    since, until = dg.default_period(_at("2026-03-09T00:10"), NY)
+    assert until - since == 7 * 86400 - 3600
+    assert dg.subject(since, until, NY) == "cxinbox weekly digest: 2026-03-02 to 2026-03-08"
+    # The same explicit window given as --since/--until is weekly too.
+    assert dg.subject(_at("2026-10-26T00:00"), _at("2026-11-02T00:00"), NY) == \
+        "cxinbox weekly digest: 2026-10-26 to 2026-11-01"
+
+
 def _tables(messages_in: int, first_median: int | None) -> dict[str, list[ReportTable]]:
     return {
         "volume": [ReportTable("volume", ("period", "in", "out"),

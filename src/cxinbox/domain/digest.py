@@ -99,10 +99,18 @@ def day_label(since: int, until: int, tz: ZoneInfo) -> tuple[str, str]:
     return f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"
 
 
+def is_weekly(since: int, until: int, tz: ZoneInfo) -> bool:
+    """Whether [since, until) is a clinic week: both ends the clinic's midnights, seven
+    calendar days apart (what `default_period` gives, 167 or 169 hours across a DST change).
+    A window that merely lasts about a week (a bare date seven days back to now) is not."""
+    return (since, until) == default_period(until, tz)
+
+
 def subject(since: int, until: int, tz: ZoneInfo) -> str:
+    """The mail's subject: a clinic week is a weekly digest; any other window is a digest
+    named by the first and the last clinic day it touches."""
     first, last = day_label(since, until, tz)
-    kind = "weekly digest" if until - since in range(7 * 86400 - 3600, 7 * 86400 + 3601) \
-        else "digest"
+    kind = "weekly digest" if is_weekly(since, until, tz) else "digest"
     return f"cxinbox {kind}: {first} to {last}"
 
 
