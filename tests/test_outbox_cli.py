@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import pwd
+import subprocess
+import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import typer
@@ -73,6 +79,34 @@ def test_reply_body_file_and_outbox_list(desk: Desk, tmp_path: Path) -> None:
     # ApiErrors reach cli.main(), which prints one line and exits with their code.
     assert isinstance(_run(desk, "outbox", "cancel", str(items[0]["id"])).exception, BadRequest)
     assert isinstance(_run(desk, "outbox", "retry", "999").exception, NotFound)
+
+
+def test_outbox_times_are_the_clinics_whatever_the_machines_zone(desk: Desk,
+                                                                  tmp_path: Path) -> None:
+    """The machine runs in Kolkata (+05:30), the clinic in New York: `cxinbox outbox` shows
+    the clinic's time of the item and says which zone that is."""
+    text = tmp_path / "reply.txt"
+    text.write_text("Friday is fine.\n")
+    sent = _run(desk, "reply", str(desk.conv_id()), "--body-file", str(text), "--send")
+    assert sent.exit_code == 0, sent.output
+    (item,) = json.loads(_run(desk, "outbox", "--json").stdout)
+    at = datetime.fromtimestamp(item["created_at"], UTC)
+    clinic = f"{at.astimezone(ZoneInfo('America/New_York')):%Y-%m-%d %H:%M}"
+    machine = f"{at.astimezone(ZoneInfo('Asia/Kolkata')):%Y-%m-%d %H:%M}"
+    me = pwd.getpwuid(os.getuid()).pw_name
+    with desk.config_path.open("a") as f:  # the test's own login may read the outbox
+        f.write(f'\n[[staff]]\nos_user = "{me}"\nname = "Test Desk"\nrole = "supervisor"\n')
+    env = {**{k: v for k, v in os.environ.items() if k != "CXINBOX_CONFIG"},
+           "TZ": "Asia/Kolkata", "CXINBOX_LOCAL": "1",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.run([sys.executable, "-m", "cxinbox", "outbox", "--config",
+                           str(desk.config_path)], capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    (line,) = proc.stdout.splitlines()
+    assert f" sent        {clinic}  #" in line, (line, clinic)
+    assert machine not in line
+    assert "1 item(s); times in America/New_York" in proc.stderr
 
 
 def test_guard_exit_code_lists_what_arrived(desk: Desk, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ itself is covered against a real SMTP server in test_outbox_*).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,22 @@ async def _composer(pilot: Any, app: Any, key: str = "r") -> ComposeScreen:
     screen = app.screen
     assert isinstance(screen, ComposeScreen)
     return screen
+
+
+async def test_draft_saved_time_is_the_clinics(tmp_path: Path) -> None:
+    """The clinic is in Kolkata (+05:30) and the app's clock says 15:00 UTC: the composer's
+    "Draft saved" reads 20:30:00, whatever the zone or the time of the machine running it."""
+    inbox = make_inbox(tmp_path)
+    config = inbox.demo.config
+    config = dataclasses.replace(config, clinic=dataclasses.replace(
+        config.clinic, timezone="Asia/Kolkata"))
+    app = make_app(inbox, config=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_first_email(pilot, app)
+        await _composer(pilot, app)
+        await pilot.press(*"See you Friday.")
+        await wait_for(pilot, lambda: "Draft saved" in screen_text(app), what="autosave")
+        assert "Draft saved 20:30:00" in screen_text(app)
 
 
 async def test_reply_is_queued_and_u_takes_it_back(tmp_path: Path) -> None:

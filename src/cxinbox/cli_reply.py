@@ -83,8 +83,12 @@ def _draft_lines(d: DraftView) -> list[str]:
     return lines
 
 
-def _item_line(item: OutboxItemView) -> str:
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.created_at))
+def _item_line(item: OutboxItemView, cfg: Config) -> str:
+    """One outbox row; its time in the clinic's zone (`[clinic] timezone`), as everywhere
+    else in the CLI, whatever zone the machine running the command is set to."""
+    from cxinbox.cli_app import _fmt_time
+
+    when = _fmt_time(int(item.created_at), cfg.clinic.tzinfo)
     error = f"  ({item.last_error})" if item.last_error and item.state != "sent" else ""
     conv = f"#{item.conversation_id}" if item.conversation_id else \
         "-" if item.channel == "staff" else "new"  # staff: the digest, in no conversation
@@ -256,10 +260,10 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         """
         cfg = _config(config)
         with _replies(cfg) as replies:
-            _outbox(replies, action, item, state, limit, as_json)
+            _outbox(replies, cfg, action, item, state, limit, as_json)
 
-    def _outbox(replies: SyncAPI, action: str, item: str | None, state: list[str] | None,
-                limit: int, as_json: bool) -> None:
+    def _outbox(replies: SyncAPI, cfg: Config, action: str, item: str | None,
+                state: list[str] | None, limit: int, as_json: bool) -> None:
         if action == "list":
             if item is not None:
                 raise _fail("outbox list takes no ID")
@@ -268,8 +272,8 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
                 _echo_json([i.to_dict() for i in items])
             else:
                 for i in items:
-                    typer.echo(_item_line(i))
-                typer.echo(f"{len(items)} item(s)", err=True)
+                    typer.echo(_item_line(i, cfg))
+                typer.echo(f"{len(items)} item(s); times in {cfg.clinic.timezone}", err=True)
             return
         actions = {"retry": replies.retry_outbox, "cancel": replies.cancel_outbox,
                    "confirm": replies.confirm_outbox}
@@ -282,7 +286,7 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         if as_json:
             _echo_json(result.to_dict())
         else:
-            typer.echo(_item_line(result))
+            typer.echo(_item_line(result, cfg))
 
 
 def _send(replies: SyncAPI, cfg: Config, draft_id: int, *, force: bool, wait: bool,
@@ -309,7 +313,7 @@ def _send(replies: SyncAPI, cfg: Config, draft_id: int, *, force: bool, wait: bo
     if as_json:
         _echo_json({"outbox": item.to_dict()})
     else:
-        typer.echo(_item_line(item))
+        typer.echo(_item_line(item, cfg))
     if item.state in ("failed", "unconfirmed", "cancelled"):
         raise typer.Exit(EXIT_SEND_FAILED)
 

@@ -441,9 +441,8 @@ class ComposeScreen(Screen[ComposeResultValue]):
             self._saved_text = f"Not saved: {error_line(exc)}"
             self._update_status()
             return False
-        from datetime import datetime
-
-        self._saved_text = f"Draft saved {datetime.now().strftime('%H:%M:%S')}"
+        saved = self._clock().astimezone(self._tz)  # the clinic's time, as everywhere
+        self._saved_text = f"Draft saved {saved:%H:%M:%S}"
         self._update_status()
         return True
 
