@@ -10,8 +10,11 @@ import asyncio
 import json
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from tests.support.dovecot import DovecotServer
@@ -202,6 +205,13 @@ def test_a_mail_server_that_went_away_is_a_warning_naming_the_account(
         assert done, _status(cfg).stdout + server.log
         assert done.stdout.startswith("CXINBOX WARNING - appointments/INBOX: mail server"
                                       " unreachable since ")
+        # the clinic's clock (New York here), not the host's, whatever zone the host runs in
+        since = done.stdout.split("unreachable since ", 1)[1][:5]
+        ny = ZoneInfo("America/New_York")
+        stamp = datetime.combine(datetime.now(ny).date(), dt_time.fromisoformat(since), ny)
+        gap = min(abs((datetime.now(ny) - (stamp + timedelta(days=d))).total_seconds())
+                  for d in (-1, 0, 1))
+        assert gap < 1800, (since, datetime.now(ny).strftime("%H:%M"))
         [account] = json.loads(_status(cfg, "--json").stdout)["accounts"]
         assert (account["problem"], account["signin"], account["level"]) == \
             ("unreachable", "ok", "warning")

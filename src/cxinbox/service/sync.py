@@ -25,6 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Protocol
 
@@ -175,6 +176,11 @@ class MailSync:
         self._indexer = _Indexer(db)
 
     # -- lifecycle -------------------------------------------------------------------------
+
+
+    def _clinic_hhmm(self) -> str:
+        """Now as HH:MM on the clinic's clock (the health line staff read), not the host's."""
+        return datetime.now(self.config.clinic.tzinfo).strftime("%H:%M")
 
     def open_session(self, account: AccountConfig) -> ImapSession:
         """A logged-in session. A token the server refuses is renewed once and tried again
@@ -554,7 +560,7 @@ class MailSync:
             except (ImapError, CredentialError) as exc:
                 self._trouble(account, "", exc, backoff)
                 failures += 1
-                down_since = down_since or time.strftime("%H:%M")
+                down_since = down_since or self._clinic_hhmm()
                 if (failures >= _FAILURES_BEFORE_ALERT and self.health is not None
                         and type(exc) is ImapError):
                     self.health.problem(key, f"{account.name}: mail server unreachable since "
@@ -700,7 +706,7 @@ class MailSync:
             except ImapError as exc:
                 self._trouble(account, folder, exc, backoff)
                 failures += 1
-                down_since = down_since or time.strftime("%H:%M")
+                down_since = down_since or self._clinic_hhmm()
                 if failures >= _FAILURES_BEFORE_ALERT and self.health is not None:
                     # A mailbox that cannot be reached for a while must not be silent.
                     self.health.problem(key, f"{account.name}/{folder}: mail server unreachable "
