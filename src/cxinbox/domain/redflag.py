@@ -167,7 +167,7 @@ def find(text: str, *, bulk: bool | None = None, setting: str = "") -> list[Find
     folded, where = fold(text)
     if bulk is None:
         bulk = is_bulk(folded)
-    spans = _targets(folded, c, fold(setting)[0] if setting else "")
+    spans = _capped(_targets(folded, c, fold(setting)[0] if setting else ""))
     if not spans:
         return []
     pseudo = [(m.start(), m.end()) for m in c.pseudo.finditer(folded)]
@@ -227,6 +227,24 @@ def _targets(folded: str, c: _Compiled, setting: str = "") -> list[tuple[str, in
     found = sorted({(category, start, _word_end(folded, end)) for category, start, end in found},
                    key=lambda t: (t[1], -t[2], t[0]))
     return found
+
+
+TARGETS_PER_CATEGORY: Final = 10
+"""At most this many targets of one category are read, the first in the text: every
+target's context reads its whole clause and paragraph, so a text repeating one symptom
+thousands of times ("chest pain chest pain ...", pasted logs) would cost time growing
+with the square of its length and stall ingest; ten mentions of one category tell the
+story of any message a patient writes."""
+
+
+def _capped(spans: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    seen: dict[str, int] = {}
+    kept = []
+    for span in spans:
+        seen[span[0]] = seen.get(span[0], 0) + 1
+        if seen[span[0]] <= TARGETS_PER_CATEGORY:
+            kept.append(span)
+    return kept
 
 
 def _word_end(folded: str, end: int) -> int:

@@ -774,7 +774,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                    r"\bse le (?:mete|meten|hunde|hunden|sume|sumen) (?:\w+ )?(?:la barriga|la panza|el estomago|las costillas|el pecho|la pancita)\b|"
                    r"\brespira\w* como (?:un )?(?:perrito|perro|pescado|pez)\b")),
     # stroke: one side's face dropped or gone to one side; half the face numb; words lost
-    ("stroke", (r"\b(?:face|mouth|smile)\b (?:\w+ ){0,2}(?:dropped|drooped|slipped|slid|fallen|gone (?:down|crooked|lopsided)) (?:on|down|to) (?:one|the left|the right|his left|his right|her left|her right|the|his|her|my) ?(?:side|left|right)?\b|"
+    ("stroke", (r"\b(?:face|mouth|smile)\b (?:\w+ ){0,2}(?:dropped|drooped|slipped|slid|fallen|gone (?:down|crooked|lopsided)) (?:(?:down )?(?:on|to) |down )(?:one side|(?:the|his|her|my|their) (?:left |right )?side|(?:the |his |her |my )?(?:left|right))\b|"
                 r"\b(?:one|left|right) side of (?:his|her|my|the) (?:face|mouth) (?:has |had |is |just )?(?:dropped|drooped|slipped|fallen|gone)\b|"
                 r"\bse (?:le|me) (?:fue|torcio|chueco) (?:la|el|media) (?:boca|cara|labio)\b|"
                 r"\b(?:boca|cara|labio)\b (?:(?:se (?:le|me) )?(?:fue|va|jalo|jala|jalada|torcio|chueca|ladeada)\w* )?(?:para|hacia|pa) un lado\b|"
@@ -797,7 +797,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # overdose: a whole strip, box or bottle taken; pinpoint pupils
     ("overdose_poisoning", (r"\b(?:took|taken|swallowed|ate|had|downed|se tomo|me tome|se trago|me trague|se comio)\b (?:a |an |una |un )?(?:whole|entire|full|half a|media|toda la|todo el|un|una) "
                             r"(?:strip|blister|packet|pack|box|bottle|jar|caja|tira|frasco|paquete|sobre)\b (?:of |de )?(?:[\w']+ ){0,3}"
-                            r"(?:pills|tablets|meds|medicine|capsules|pastillas|tabletas|capsulas|paracetamol|ibuprofeno|tylenol|advil|aspirin\w*|sleeping tablets|sleeping pills|\w+ pills|\w+ tablets)\b|"
+                            r"(?:pills|tablets|meds|medicine|capsules|pastillas|tabletas|capsulas|paracetamol|ibuprofeno|tylenol|advil|aspirin\w*|sleeping tablets|sleeping pills|\w+ pills|\w+ tablets)\b"
+                            # not a box carried back or kept: "took a whole box of tablets back to the pharmacy"
+                            r"(?! (?:back|left|leftover|expired|that (?:had |were |was )?expired|to (?:the |a )?(?:pharmacy|store|drugstore|chemist|clinic|office)|for disposal|a (?:la )?farmacia|de vuelta|para (?:tirar|devolver)))|"
                             r"\b(?:pinpoint|tiny|pin-?prick) pupils\b|\bpupils (?:are |look )?(?:like pin\w*|pinpoint|tiny)\b|\bpupilas (?:\w+ )?(?:chiquitas|chiquititas|muy pequenas|como (?:un )?alfiler\w*|puntiformes)\b")),
 )
 
@@ -1206,7 +1208,11 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\bse (?:le|me|nos|les) (?:cayo|caia|cae) la cara de (?:verguenza|pena)\b",
     # a title in quotes after "called" ("un folleto que se llamaba 'Fiebre en menores de 3
     # meses'", "a leaflet called "Chest pain: when to worry"")
-    r"\b(?:se llamaba|se llama|llamad[oa]|titulad[oa]|called|titled|entitled) [\"'][^\"'\n]{1,80}[\"']",
+    # A real title only: the same quote closes it, after a non-space and before no letter, so
+    # the apostrophes of "called 'cause ... can't" or "called 'em ... doesn't" never close one
+    # (that text would otherwise be read as a title and its symptoms set aside).
+    r"\b(?:se llamaba|se llama|llamad[oa]|titulad[oa]|called|titled|entitled) "
+    r"(?P<title_quote>[\"'])(?=\S)[^\"'\n]{1,80}(?<=\S)(?P=title_quote)(?!\w)",
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------

@@ -66,7 +66,7 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
     `model`: the statistical model (None: the one shipped); `judge`: the judge of each
     lexicon hit (None: the one shipped); `statistical=False` reads with the lexicons and
     rules alone (no model, no judge)."""
-    text = new_text(clean_text(body), channel)  # escape sequences out: "\x1b[31mchest"
+    text = _bounded(new_text(clean_text(body), channel))  # escapes out: "\x1b[31mchest"
     folded, _ = redflag.fold(text)
     folded_subject, _ = redflag.fold(subject)
     is_bulk = bulk or redflag.is_bulk(f"{folded_subject}\n{folded}")
@@ -97,6 +97,20 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
         language=language(f"{folded_subject} {folded}"),
     )
     return Detail(assessment, text, tuple(findings), is_bulk, found.evidence)
+
+
+READ_HEAD: Final = 8000
+READ_TAIL: Final = 4000
+
+
+def _bounded(text: str) -> str:
+    """The patient's new text, or its first 8,000 and last 4,000 characters when longer (a
+    pasted log, a document in the body): the detectors' cost grows faster than the length,
+    and a message that long is not a patient typing; an emergency told at its start or
+    its end is still read."""
+    if len(text) <= READ_HEAD + READ_TAIL:
+        return text
+    return f"{text[:READ_HEAD]}\n\n{text[-READ_TAIL:]}"
 
 
 def judged(read: str, findings: list[redflag.Finding],
