@@ -59,6 +59,19 @@ MUST_FLAG = [
     ("es", "mi hermano me escribió 'cuida a mis perros'. Tiene una pistola en casa", "suicide_self_harm"),
 ]
 
+# Wrong categories: the right category's words were missing, so another category's words named
+# the message; with them present PRIORITY picks the right one.
+RIGHT_CATEGORY = [
+    ("en", "there's a weight on my chest since dinner and my left hand feels tingly", "chest_pain"),
+    ("en", "he keeps rubbing at the centre of his chest and he's breathing fast", "chest_pain"),
+    ("es", "siento un peso sobre el pecho y me hormiguea el brazo izquierdo", "chest_pain"),
+    ("en", "the baby's chest is heaving and she grunts with each breath", "breathing"),
+    ("en", "my wife's head slammed against the dashboard and now she sees double", "head_injury"),
+    ("es", "en el choque la cabeza rebotó contra la ventanilla y ahora ve doble", "head_injury"),
+    ("en", "mum slid off her chair, her left arm and leg aren't moving and she didn't hit her head", "stroke"),
+    ("es", "a mi abuelo el brazo y la pierna derechos no se le mueven desde hace un rato", "stroke"),
+]
+
 MUST_STAY_QUIET = [
     # a pouring nose alone is a cold
     ("en", "my nose has been pouring all week with this cold, can I get a sick note?"),
@@ -82,6 +95,9 @@ MUST_STAY_QUIET = [
     # Spain's perfect tense without the head
     ("es", "mi hijo se ha dado un golpe en el dedo con la puerta"),
     ("es", "se ha dado cuenta de que perdió la tarjeta sanitaria"),
+    # a heaving chest word in other senses; a head and a knock denied
+    ("en", "the bag was heavy and I was heaving it up the stairs, my arms ache"),
+    ("en", "he fell on the grass but didn't hit his head and got straight up, he is fine"),
     # "done" and pets without a weapon, or a weapon without a farewell
     ("en", "I'm done with my paperwork, can I drop it off tomorrow?"),
     ("en", "please take care of the dog while I'm in hospital, says my neighbour"),
@@ -97,3 +113,8 @@ def test_flags(lang: str, body: str, category: str) -> None:
 @pytest.mark.parametrize(("lang", "body"), MUST_STAY_QUIET)
 def test_stays_quiet(lang: str, body: str) -> None:
     assert _lexicon_flag(body) is None, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), RIGHT_CATEGORY)
+def test_right_category(lang: str, body: str, category: str) -> None:
+    assert _lexicon_flag(body) == category, (lang, body)

@@ -95,7 +95,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("chest_pain", near(r"left breast|breastbone|sternum|under my (?:left )?(?:breast|boob)|seno izquierdo|esternon", r"pain\w*|hurt\w*|pressure|dolor\w*|duele|squeez\w*|tight\w*|crush\w*|heav\w+", 25)),
     ("chest_pain", r"\bchest (?:feels|felt|is|has been|keeps)\b[^.!?]{0,30}\b(?:fire|burn\w*|weird|funny|strange|wrong|off|heavy|tight|like)\b"),
     ("chest_pain", near(r"chest|chst|pecho|torax",
-                        r"pain\w*|hurt\w*|ach\w+|tight\w*|pressure|heav\w+|squeez\w*|crush\w*|"
+                        r"pain\w*|hurt\w*|ach\w+|tight\w*|pressure|heav(?!ing\b|es\b|ed\b)\w+|squeez\w*|crush\w*|"
                         r"discomfort|burn\w*|stab\w*|dolor\w*|duele\w*|aprieta\w*|oprim\w*|"
                         r"opresion|presion|ardor|arde|quema|pesadez|punzada\w*|apretad\w+|killing|"
                         r"pesa|punza\w*|molest\w+", 25)),
@@ -825,6 +825,16 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # overdose: several tablets at once by a misread label or by mistake
     ("overdose_poisoning", near(r"(?:[3-9]|three|four|five|six|tres|cuatro|cinco|seis) (?:tabs|tablets|pills|capsules|pastillas|comprimidos|capsulas) (?:at once|at a time|a la vez|de golpe|juntas|juntos|together)",
                                 r"misread|misunderstood|by mistake|wrong|instead of|por error|se confundio|leyo mal|en vez de|en lugar de", 60)),
+    # the right category where another's words were the only ones found: a weight on the
+    # breastbone; rubbing the middle of the chest; a chest heaving for breath; a head that
+    # bounced off something; one side's arm and leg not moving
+    ("chest_pain", (r"\b(?:weight|pressure|something heavy|peso|presion)\b (?:\w+ ){0,3}(?:on|onto|upon|sobre|en) (?:my|his|her|the|mi|su|el) (?:breastbone|sternum|chest|esternon|pecho)\b|"
+                    r"\brubb\w* (?:at )?(?:the (?:middle|centre|center) of )(?:my|his|her|their) chest\b")),
+    ("breathing", r"\b(?:chest|belly|tummy|stomach) (?:is |was )?heaving\b|\bheaving (?:chest|for (?:air|breath))\b"),
+    ("head_injury", r"\b(?:head|cabeza|frente)\b (?:\w+ ){0,1}(?:bounced|slammed|smashed|banged|cracked|rebot\w+|estrell\w+) (?:off|on|against|into|contra|en)\b"),
+    ("stroke", (r"\b(?:his|her|my|the|their) (?:right|left) (?:arm and leg|leg and arm)\b (?:\w+ ){0,2}(?:aren'?t|arent|are not|won'?t|wont|can'?t|cant|don'?t|dont|not) (?:mov\w*|work\w*)\b|"
+                r"\bno (?:puede|puedo) mover (?:el|la) (?:brazo|pierna) y (?:el|la) (?:brazo|pierna) (?:derech[oa]s?|izquierd[oa]s?)\b|"
+                r"\b(?:el brazo y la pierna|la pierna y el brazo) (?:derech[oa]s?|izquierd[oa]s?) no (?:se )?(?:le |me )?(?:mueve\w*|responde\w*)\b")),
     # head: Spain's perfect tense ("se ha dado con la frente")
     ("head_injury", r"\b(?:se|me|le|nos) (?:ha|he|han|hemos) (?:dado|pegado|golpeado)\b (?:\w+ ){0,3}(?:en|con|contra) (?:la|su|mi) (?:cabeza|frente|nuca|sien)\b"),
 )
@@ -1263,6 +1273,8 @@ _INTENSE: Final = (r"(?! (?:mal[oa]?|palid[oa]s?|amarill[oa]s?|blanc[oa]s?|gris|
 
 
 MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
+    # "didn't" before a knock ("he didn't hit his head that we saw")
+    ("negated", "forward", r"\b(?:didn'?t|didnt)\b(?= (?:hit|bang|bump|knock|strike|smack|whack)\b)"),
     # negated (forward)
     ("negated", "forward",
      (r"\b(?:no(?! (?:helmet|seat ?belt|car ?seat|casco|cinturon)\b| (?:llevaba|traia|tenia|usaba|se puso|trae|lleva) (?:puesto )?(?:el |su )?(?:casco|cinturon)\b| (?:me |se |te |le )?(?:acuerd\w*|recuerd\w*)\b)|not|never|without(?! (?:stopping|resting|pausing|sitting down|a break)\b| (?:a |his |her |my |their |any )?(?:helmet|seat ?belt|car ?seat|knowing|realizing|realising|thinking|meaning to))|denies|deny|denied|free of|nor|negative for|ruled out|"
