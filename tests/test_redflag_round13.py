@@ -70,6 +70,17 @@ RIGHT_CATEGORY = [
     ("es", "en el choque la cabeza rebotó contra la ventanilla y ahora ve doble", "head_injury"),
     ("en", "mum slid off her chair, her left arm and leg aren't moving and she didn't hit her head", "stroke"),
     ("es", "a mi abuelo el brazo y la pierna derechos no se le mueven desde hace un rato", "stroke"),
+    # a tight chest that wheezes is an airway; an inhaler given twice is a rescue dose
+    ("en", "my chest is tight and I'm wheezing, the puffer isn't helping", "breathing"),
+    ("es", "mi hija tiene el pecho apretado y le silba al respirar", "breathing"),
+    ("es", "le di el inhalador tres veces y sigue sin poder respirar bien", "breathing"),
+    # breathing trouble after a pill from someone else or fumes of mixed cleaners
+    ("en", "my daughter took a pill a stranger gave her at the club and she is barely breathing", "overdose_poisoning"),
+    ("en", "I mixed bleach and ammonia cleaning the shower and now I can't breathe", "overdose_poisoning"),
+    ("es", "limpié con lejía y amoniaco y ahora no puedo respirar", "overdose_poisoning"),
+    # pills taken to make it all stop
+    ("en", "he swallowed his whole bottle of sleeping pills because he wanted everything to end", "suicide_self_harm"),
+    ("es", "mi hermana se tomó todas las pastillas, dice que quería matarse", "suicide_self_harm"),
 ]
 
 MUST_STAY_QUIET = [
@@ -98,6 +109,9 @@ MUST_STAY_QUIET = [
     # a heaving chest word in other senses; a head and a knock denied
     ("en", "the bag was heavy and I was heaving it up the stairs, my arms ache"),
     ("en", "he fell on the grass but didn't hit his head and got straight up, he is fine"),
+    # wanting something to stop that is a symptom; bleach used alone
+    ("en", "I just wanted it all to stop hurting, is it ok to take ibuprofen with my tea?"),
+    ("en", "I cleaned the bathroom with bleach today, can I book a flu shot for Monday?"),
     # "done" and pets without a weapon, or a weapon without a farewell
     ("en", "I'm done with my paperwork, can I drop it off tomorrow?"),
     ("en", "please take care of the dog while I'm in hospital, says my neighbour"),

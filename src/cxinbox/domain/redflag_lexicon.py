@@ -835,6 +835,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", (r"\b(?:his|her|my|the|their) (?:right|left) (?:arm and leg|leg and arm)\b (?:\w+ ){0,2}(?:aren'?t|arent|are not|won'?t|wont|can'?t|cant|don'?t|dont|not) (?:mov\w*|work\w*)\b|"
                 r"\bno (?:puede|puedo) mover (?:el|la) (?:brazo|pierna) y (?:el|la) (?:brazo|pierna) (?:derech[oa]s?|izquierd[oa]s?)\b|"
                 r"\b(?:el brazo y la pierna|la pierna y el brazo) (?:derech[oa]s?|izquierd[oa]s?) no (?:se )?(?:le |me )?(?:mueve\w*|responde\w*)\b")),
+    # self-harm: pills taken because the writer "wanted it all to stop" or "quería morirse"
+    ("suicide_self_harm", r"\bwant(?:ed|s)? (?:it all|everything|all of it) to (?:stop|end|be over)\b(?! (?:hurting|aching|itching|ringing|spinning))|\bquer[ií]a (?:morirse|morirme|matarse|matarme|suicidarse|desaparecer)\b"),
     # head: Spain's perfect tense ("se ha dado con la frente")
     ("head_injury", r"\b(?:se|me|le|nos) (?:ha|he|han|hemos) (?:dado|pegado|golpeado)\b (?:\w+ ){0,3}(?:en|con|contra) (?:la|su|mi) (?:cabeza|frente|nuca|sien)\b"),
 )
@@ -1061,11 +1063,16 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
     # tenth pass: slow or stopped breathing with an opioid or its antidote named
     ("breathing", "overdose_poisoning",
      (r"\b(?:fentanyl|fentanilo|heroin|heroina|opioids?|opiates?|opioides?|oxycodone|oxycontin|oxy|percocet|vicodin|"
-      r"methadone|metadona|morphine|morfina|narcan|naloxon\w*|overdos\w*|sobredosis|nodding off)\b")),
+      r"methadone|metadona|morphine|morfina|narcan|naloxon\w*|overdos\w*|sobredosis|nodding off)\b|"
+      # thirteenth pass: a pill from someone else; fumes of bleach mixed with ammonia or acid
+      r"\b(?:took|taken|swallowed|tomo|se tomo)\b (?:a|an|some|the|una|un|unas) (?:pills?|tablets?|pastillas?) (?:that )?(?:someone|somebody|a (?:friend|stranger|guy)|(?:his|her) friends?|alguien|un amigo|le dieron)\b|"
+      r"\b(?:bleach|cloro|lejia)\b[^.!?\n]{0,30}\b(?:ammonia|amoniaco|vinegar|vinagre|acid\w*|acido)\b|\b(?:ammonia|amoniaco)\b[^.!?\n]{0,30}\b(?:bleach|cloro|lejia)\b")),
     ("breathing", "anaphylaxis",
      (r"\b(?:allerg\w*|anaphyla\w*|hives|sting|stung|epi ?pen|epi|peanuts?|nuts|almonds?|cashews?|walnuts?|pecans?|sesame|shellfish|shrimp|alergi\w*|nueces|"
      r"ronchas|picadura|cacahuate|mariscos|flu shot|vaccine|vacuna|new (?:medication|medicine|"
      r"antibiotic|pills?))\b")),
+    # thirteenth pass: a tight chest that wheezes or whistles is an airway, not a heart
+    ("chest_pain", "breathing", r"\b(?:wheez\w*|silb\w+|whistl\w*|sibilan\w*)\b"),
     # fifth pass: a tight throat with the allergy ruled out by the writer is a breathing problem
     ("anaphylaxis", "breathing",
      r"\b(?:no|not|isn'?t|nothing) (?:an? )?(?:allergy|allergic|allergies) (?:stuff|thing|related|reaction)\b|\bno (?:es|fue|parece) (?:una )?(?:alergia|reaccion alergica)\b"),
@@ -1080,6 +1087,8 @@ _IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derram
                        r"aneurysm|coronary|conniption|sin aire|breathless)")
 
 PSEUDO: Final[tuple[str, ...]] = (
+    # thirteenth pass: an inhaler given two or three times is a rescue dose, not an overdose
+    r"\b(?:inhalador|inhaler|puffer|ventolin|salbutamol|albuterol)\b (?:\w+ ){0,2}(?:dos|tres|two|three|2|3) (?:veces|times)\b",
     # fourth pass: a crisis-line sentence ("if you are thinking about suicide, call 988")
     (r"\bsuicid\w*[^.!?\n]{0,50}\b(?:call|text|dial|llam\w+|marqu?\w+|escrib\w+)\b[^.!?\n]{0,25}\b(?:988|911|crisis|lifeline|hotline|linea|helpline)\b|"
      r"\b(?:call|text|dial|llam\w+|marqu?\w+)\b[^.!?\n]{0,25}\b(?:988|crisis line|lifeline|hotline|linea de crisis)\b[^.!?\n]{0,50}\bsuicid\w*"),
