@@ -81,6 +81,11 @@ RIGHT_CATEGORY = [
     # pills taken to make it all stop
     ("en", "he swallowed his whole bottle of sleeping pills because he wanted everything to end", "suicide_self_harm"),
     ("es", "mi hermana se tomó todas las pastillas, dice que quería matarse", "suicide_self_harm"),
+    # pre-eclampsia's signs told loosely in a pregnancy; a week count written "33w"
+    ("en", "I'm 35 weeks, my vision has these tiny black spots and my rings don't fit", "pregnancy_emergency"),
+    ("en", "my wife is 34w and has the worst headache she has ever had", "pregnancy_emergency"),
+    ("es", "estoy de 36 semanas, los anillos ya no me entran y veo borroso", "pregnancy_emergency"),
+    ("en", "partner is 31w, just had a seizure on the sofa", "pregnancy_emergency"),
 ]
 
 MUST_STAY_QUIET = [
@@ -112,6 +117,9 @@ MUST_STAY_QUIET = [
     # wanting something to stop that is a symptom; bleach used alone
     ("en", "I just wanted it all to stop hurting, is it ok to take ibuprofen with my tea?"),
     ("en", "I cleaned the bathroom with bleach today, can I book a flu shot for Monday?"),
+    # the same signs without a pregnancy; a wattage
+    ("en", "my rings don't fit since I gained weight, can I get a dietitian referral?"),
+    ("en", "is a 40w bulb enough for the waiting room lamp?"),
     # "done" and pets without a weapon, or a weapon without a farewell
     ("en", "I'm done with my paperwork, can I drop it off tomorrow?"),
     ("en", "please take care of the dog while I'm in hospital, says my neighbour"),

@@ -906,8 +906,8 @@ CUES: Final[dict[str, str]] = {
                   r"embarazada|embarazo|semanas de embarazo|encinta|trimestre)|"
                   # a week count the way pregnant writers give it: "38 wks, pain...",
                   # "my wife is 36 wks", "tengo solo 24 semanas" (not "for 2 weeks")
-                  r"(?:^|[,.;:]\s*|\b(?:is|am|at|now|only|just|estoy|esta|tengo|tiene|solo|apenas|ya)\s+)"
-                  r"(?:[4-9]|[1-3]\d|4[0-2]) ?(?:wks?|weeks?|semanas)\b(?! (?:old|ago|de nacid|de edad))"),
+                  r"(?:^|[,.;:]\s*|\b(?:is|am|at|now|only|just|estoy de|esta de|voy de|va de|estoy|esta|tengo|tiene|solo|apenas|ya)\s+)"
+                  r"(?:[4-9]|[1-3]\d|4[0-2]) ?(?:wks?|weeks?|semanas|w)\b(?! (?:old|ago|de nacid|de edad))"),
 }
 # An explicit age past infancy rules the infant cue out ("my 3 year old has a fever").
 OLDER_AGE: Final = (r"\b(?:cumple|cumplio|cumplira|turns|turned|turning) (?:\d{1,2}|un|una|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|dieci\w+|veinte)\b(?! (?:days?|weeks?|months?|mos?|meses|mes|semanas|dias))|"
@@ -1040,6 +1040,11 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                                  r"shak\w+|jerk\w*|twitch\w*|on the floor|convuls\w*|eyes rolled|stiff\w*|foam\w*|"
                                  r"confused|unresponsive|temblando|sacudi\w+|en el (?:piso|suelo)|ojos (?:en blanco|para atras)|"
                                  r"rigid\w+|tiesa|espuma|confundid\w+|no responde", 60), "pregnancy"),
+    # thirteenth pass: pre-eclampsia's signs told loosely in a pregnancy (spots a few words
+    # after "vision", the worst headache ever, rings or shoes that no longer fit)
+    ("pregnancy_emergency", (r"\b(?:vision|vista)\b[^.!?\n]{0,25}\b(?:blurr\w*|borros\w+|spots|manchas|puntos|lucecitas)\b|"
+                             r"\bworst headache\b|\bpeor dolor de cabeza\b|"
+                             r"\b(?:rings?|anillos?|shoes|zapatos)\b[^.!?\n]{0,15}\b(?:don'?t|doesn'?t|won'?t|no longer|no (?:me |le )?(?:ya )?)(?:fit|cabe\w*|entra\w*|quedan?)\b"), "pregnancy"),
     # thirteenth pass: a nose "pouring" or "gushing" is a nosebleed when pinching, blood or a
     # blood thinner is said (alone it is a cold); "I'm done" or a pet handed over is a farewell
     # when a gun or a rope is at hand
