@@ -221,3 +221,32 @@ def test_store_secrets_is_migration_25_on_both_backends_with_no_placeholder() ->
     assert PG_MIGRATIONS[-1] == PG_MIGRATION_STORE_SECRETS
     for statement in (*MIGRATIONS, *PG_MIGRATIONS):
         assert statement.strip().rstrip(";").strip().upper() != "SELECT 1"
+
+
+def test_a_role_that_cannot_make_the_key_gets_one_line(pg_cluster: PgCluster) -> None:
+    """A PostgreSQL role without INSERT on store_secrets, on a database with no key yet:
+    the store says so in one StoreError line, not a database error."""
+    from cxinbox.store.pg.store import PgStore
+
+    name = "store_secrets_no_insert"
+    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}"')
+    pg_cluster.psql(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''
+                    " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
+    with psycopg.connect(pg_cluster.dsn(name), autocommit=True) as conn:
+        migrate(conn)
+    pg_cluster.psql("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname ="
+                    " 'keyless') THEN CREATE ROLE keyless LOGIN; END IF; END $$")
+    pg_cluster.psql("GRANT USAGE ON SCHEMA public TO keyless;"
+                    " GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public"
+                    " TO keyless; GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public"
+                    " TO keyless; REVOKE INSERT ON store_secrets FROM keyless", name)
+    dsn = pg_cluster.dsn(name).replace(" user=", " user=keyless ignored=")
+    dsn = " ".join(p for p in dsn.split() if not p.startswith("ignored="))
+    store = PgStore(dsn, max_size=1)
+    try:
+        with pytest.raises(StoreError) as said:
+            store.text_key()
+        line = str(said.value)
+        assert "\n" not in line and "text key" in line and "store_secrets" in line, line
+    finally:
+        store.close()

@@ -389,6 +389,8 @@ class PgStore:
         by the first server or command that needed it: every server on the database
         hashes alike."""
         if self._text_key is None:
+            import psycopg
+
             from cxinbox.store.textkey import new_key_text, take_key
 
             try:
