@@ -328,3 +328,40 @@ def test_canned_reply_flagged_in_its_undo_window_is_withheld(tmp_path: Path,
     finally:
         desk.sink.stop()
         desk.db.close()
+
+
+def test_a_text_key_the_store_cannot_give_leaves_replies_queued(desk: Desk,
+                                                                caplog: Any) -> None:
+    """The worker cannot read the store's text key (here a damaged row; on PostgreSQL a
+    role without INSERT on store_secrets): one line in the log, nothing claimed, nothing
+    sent, the reply still queued for the next pass once the key is back."""
+    import logging
+
+    from cxinbox.contract.errors import StoreError
+    from cxinbox.service.outbox import OutboxWorker
+    from cxinbox.store.db import Database
+
+    body = "Friday at 10:00 works. See you then."
+    item_id = _first_reply(desk, body)
+    good = desk.db.conn.execute("SELECT value FROM store_secrets WHERE name = 'text_key'"
+                                ).fetchone()[0]
+    with desk.db.write() as conn:
+        conn.execute("UPDATE store_secrets SET value = 'damaged' WHERE name = 'text_key'")
+    fresh = Database(desk.config.db_path)  # a worker started after the damage
+    try:
+        worker = OutboxWorker(fresh, desk.config)
+        with caplog.at_level(logging.ERROR):
+            assert worker.process_due(time.time() + 120) == 0
+        assert desk.sink.messages == []
+        assert desk.replies.outbox_item(item_id).state == "queued"
+        lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(lines) == 1 and "text key" in lines[0] and "\n" not in lines[0], lines
+        assert body not in lines[0] and "Traceback" not in caplog.text
+        with pytest.raises(StoreError, match="text key"):
+            fresh.text_key()
+        with desk.db.write() as conn:
+            conn.execute("UPDATE store_secrets SET value = ? WHERE name = 'text_key'", (good,))
+        assert worker.process_due(time.time() + 120) == 1
+        assert desk.replies.outbox_item(item_id).state == "sent"
+    finally:
+        fresh.close()

@@ -309,3 +309,94 @@ def test_retention_keeps_what_the_guard_needs_while_it_can_matter(
     carried = {str(r[0]) for r in db.conn.execute(
         "SELECT target FROM events WHERE action = 'canned.carried'")}
     assert carried == {f"conversation:{drafted}", f"conversation:{flagged}"}
+
+
+def test_canned_text_handed_out_before_a_merge_or_split_is_refused_after_it(
+        any_store: Database, tmp_path: Path) -> None:
+    """A hand-out counts for the conversation it went to wherever that conversation's
+    messages go: merged into a red-flagged one, or split off from it."""
+    db = any_store
+    config = load_config_text(_config_text(tmp_path, tmp_path / "unused.db"))
+    ann = InboxService(db, config, "ann")
+    replies = ReplyService(ann)
+    # merged: rendered on #a, #a merged into #b, #b flagged, #a's text sent from #b
+    a, _ = arrive(db, 1, "Can I move my appointment to Friday?")
+    b, _ = arrive(db, 2, "Where do I park?")
+    assert a != b
+    body = replies.render_canned("callback-long", a, {}).body
+    ann.merge(b, a)
+    ann.tag(b, ["red-flag"])
+    draft = replies.start_draft(b, "reply")
+    replies.save_draft(draft.id, body)
+    with pytest.raises(BadRequest, match="open red flag"):
+        replies.send(draft.id)
+    # split: rendered on the parent, the reply split off, flagged, sent from there
+    parent, _ = arrive(db, 3, "Can I get a copy of my invoice?")
+    child_msg = arrive(db, 4, "The one from March, please.", reply_to=3)[0]
+    assert child_msg == parent
+    body = replies.render_canned("callback", parent, {}).body
+    pk = _count(db, "SELECT max(id) FROM messages WHERE conversation_id = ?", parent)
+    child = ann.split(pk)
+    ann.tag(child, ["red-flag"])
+    draft = replies.start_draft(child, "reply")
+    replies.save_draft(draft.id, body)
+    with pytest.raises(BadRequest, match="open red flag"):
+        replies.send(draft.id)
+    assert _count(db, "SELECT count(*) FROM outbox") == 0
+    # a person's own words still go from both
+    for conv in (b, child):
+        own = replies.start_draft(conv, "reply")
+        replies.save_draft(own.id, "Hi, please call 911 now if the pain is back.\nAnn\n")
+        assert replies.send(own.id).state == "queued"
+
+
+def test_retention_carries_hand_outs_for_merged_split_and_queued_conversations(
+        any_store: Database, tmp_path: Path) -> None:
+    """The carry follows the guard: a hand-out on a conversation merged into one with a
+    draft, on the parent of a split whose child has a draft, and on a conversation whose
+    reply waits in the outbox (its draft gone) is repeated inside the kept trail."""
+    from cxinbox.service.retention import RetentionRunner
+    from cxinbox.store.db import append_event
+
+    db = any_store
+    config = load_config_text(_config_text(tmp_path, tmp_path / "unused.db")
+                              + '[retention]\nclosed_after = "1y"\naudit_keep = "2y"\n'
+                              + "[audit]\ncheckpoints = false\n")
+    ann = InboxService(db, config, "ann")
+    replies = ReplyService(ann)
+    merged, _ = arrive(db, 1, "Can I move my appointment to Friday?")
+    into, _ = arrive(db, 2, "Where do I park?")
+    parent, _ = arrive(db, 3, "Can I get a copy of my invoice?")
+    arrive(db, 4, "The one from March, please.", reply_to=3)
+    queued, _ = arrive(db, 5, "What are your opening hours?")
+    neither, _ = arrive(db, 6, "Do you take new patients?")
+    for conv in (merged, parent, queued, neither):
+        replies.render_canned("callback-long", conv, {})
+    ann.merge(into, merged)
+    child = ann.split(_count(db, "SELECT max(id) FROM messages WHERE conversation_id = ?",
+                             parent))
+    replies.save_draft(replies.start_draft(into, "reply").id, "Hi,\nAnn\n")
+    replies.save_draft(replies.start_draft(child, "reply").id, "Hi,\nAnn\n")
+    waiting = replies.start_draft(queued, "reply")
+    replies.save_draft(waiting.id, "Hi, we open at eight.\nAnn\n")
+    assert replies.send(waiting.id).state == "queued"
+    assert _count(db, "SELECT count(*) FROM drafts WHERE conversation_id = ?", queued) == 0
+    later = int(db.now_ms() / 1000) + 3 * 365 * 86400
+    with db.write() as conn:
+        append_event(conn, "ann", "conversation.view", f"conversation:{neither}", {},
+                     at=(later - 365 * 86400) * 1000)
+    report = RetentionRunner(db, config, "admin", clock=lambda: later).run()
+    assert report.audit_released > 0
+    assert _count(db, "SELECT count(*) FROM events WHERE action = 'canned.render'") == 0
+    carried = {str(r[0]) for r in db.conn.execute(
+        "SELECT target FROM events WHERE action = 'canned.carried'")}
+    assert {f"conversation:{merged}", f"conversation:{parent}",
+            f"conversation:{queued}"} <= carried
+    assert f"conversation:{neither}" not in carried
+    # and the guard still finds them: the split child flagged, the parent's text refused
+    ann.tag(child, ["red-flag"])
+    body = replies.render_canned("callback-long", neither, {}).body
+    again = replies.start_draft(child, "reply")
+    replies.save_draft(again.id, body.replace("{patient_name}", "Pat"))
+    with pytest.raises(BadRequest, match="open red flag"):
+        replies.send(again.id)

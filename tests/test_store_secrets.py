@@ -1,5 +1,5 @@
 """The store's text key (store/textkey.py) lives inside the database on SQLite as on
-PostgreSQL (`store_secrets`, migration 27): a backup restored on a new host still
+PostgreSQL (`store_secrets`, migration 25): a backup restored on a new host still
 recognises canned text handed out before it; every process on one file agrees on the key,
 however they race to make it; a key an earlier build kept in `<db>-textkey` is taken in
 once; and the key shows in no event, command output or file but the database itself."""
@@ -175,7 +175,7 @@ def test_a_key_kept_beside_the_file_by_an_earlier_build_is_taken_in_once(
 
 
 def test_postgresql_keeps_its_key_in_store_secrets_too(pg_cluster: PgCluster) -> None:
-    """Migration 27's twin moves a key kept in cxinbox_meta (the build before it) into
+    """Migration 25's twin moves a key kept in cxinbox_meta (the build before it) into
     store_secrets, so both backends keep it by one rule."""
     name = "store_secrets_move"
     pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}"')
@@ -184,7 +184,7 @@ def test_postgresql_keeps_its_key_in_store_secrets_too(pg_cluster: PgCluster) ->
     old = new_key_text()
     with psycopg.connect(pg_cluster.dsn(name), autocommit=True) as conn:
         migrate(conn)
-        # back to the schema before 27, holding its key where that build kept it
+        # back to the schema before 25, holding its key where that build kept it
         conn.execute("DROP TABLE store_secrets")
         conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES ('text_key', %s)", (old,))
         before = PG_BASELINE + len(PG_MIGRATIONS) - 2
@@ -204,5 +204,49 @@ def test_postgresql_keeps_its_key_in_store_secrets_too(pg_cluster: PgCluster) ->
         said = [d.text for d in store.diagnose()]
         assert "PostgreSQL role may read and write the store" in said
         assert all(old not in line for line in said)
+    finally:
+        store.close()
+
+
+def test_store_secrets_is_migration_25_on_both_backends_with_no_placeholder() -> None:
+    """Nothing past 24 shipped before it: the table is 25 on either backend, and no
+    migration is a statement that does nothing."""
+    from cxinbox.store.schema_secrets import (
+        MIGRATION_STORE_SECRETS,
+        PG_MIGRATION_STORE_SECRETS,
+    )
+
+    assert len(MIGRATIONS) == 25 and MIGRATIONS[24] == MIGRATION_STORE_SECRETS
+    assert PG_BASELINE + len(PG_MIGRATIONS) - 1 == 25
+    assert PG_MIGRATIONS[-1] == PG_MIGRATION_STORE_SECRETS
+    for statement in (*MIGRATIONS, *PG_MIGRATIONS):
+        assert statement.strip().rstrip(";").strip().upper() != "SELECT 1"
+
+
+def test_a_role_that_cannot_make_the_key_gets_one_line(pg_cluster: PgCluster) -> None:
+    """A PostgreSQL role without INSERT on store_secrets, on a database with no key yet:
+    the store says so in one StoreError line, not a database error."""
+    from cxinbox.store.pg.store import PgStore
+
+    name = "store_secrets_no_insert"
+    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}"')
+    pg_cluster.psql(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''
+                    " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
+    with psycopg.connect(pg_cluster.dsn(name), autocommit=True) as conn:
+        migrate(conn)
+    pg_cluster.psql("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname ="
+                    " 'keyless') THEN CREATE ROLE keyless LOGIN; END IF; END $$")
+    pg_cluster.psql("GRANT USAGE ON SCHEMA public TO keyless;"
+                    " GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public"
+                    " TO keyless; GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public"
+                    " TO keyless; REVOKE INSERT ON store_secrets FROM keyless", name)
+    dsn = pg_cluster.dsn(name).replace(" user=", " user=keyless ignored=")
+    dsn = " ".join(p for p in dsn.split() if not p.startswith("ignored="))
+    store = PgStore(dsn, max_size=1)
+    try:
+        with pytest.raises(StoreError) as said:
+            store.text_key()
+        line = str(said.value)
+        assert "\n" not in line and "text key" in line and "store_secrets" in line, line
     finally:
         store.close()

@@ -59,6 +59,7 @@ from cxinbox.channels.smtp import (
     SmtpUncertain,
 )
 from cxinbox.config import AccountConfig, Config
+from cxinbox.contract.errors import StoreError
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.logsafe import error_class, fields, log_failure
@@ -321,6 +322,13 @@ class OutboxWorker:
             self._recovery_at = time.monotonic()
             self.recover()
         now_ms = int((self.clock() if now is None else now) * 1000)
+        try:
+            # the red-flag check on every reply needs it: fetched before anything is
+            # claimed, so a store that cannot give it leaves every item queued
+            self.store.text_key()
+        except StoreError as exc:
+            log.error("outbox pass skipped, replies stay queued: %s", clean_line(str(exc)))
+            return 0
         sent = 0
         sessions: dict[str, SmtpSession] = {}
         try:

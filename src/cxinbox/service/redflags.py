@@ -137,14 +137,17 @@ def handed_texts(details: Mapping[str, object]) -> list[str]:
 
 def canned_left(tx: StoreTx, key: bytes, conversation_id: int, body: str) -> bool:
     """True when the conversation's red flag is open and `body` still holds enough of a
-    text handed out for it as canned text (send must then refuse). `key`: the store's
-    text key (`Store.text_key`)."""
+    text handed out for it as canned text (send must then refuse): handed out for it, or
+    for a conversation merged into it or split from (`StoreTx.handout_sources`). `key`:
+    the store's text key (`Store.text_key`)."""
     if not red_flag_open(tx, conversation_id):
         return False
     present = set(_hashes(key, body_shingles(body)))
     lines: set[str] | None = None
-    for event in tx.later_on_target(f"conversation:{conversation_id}", 0,
-                                    (*HANDED_OUT, CARRIED)):
+    events = [event for source in tx.handout_sources(conversation_id)
+              for event in tx.later_on_target(f"conversation:{source}", 0,
+                                              (*HANDED_OUT, CARRIED))]
+    for event in events:
         for packed in handed_texts(event.details):
             if canned_still_there(_unpack(packed), present):
                 return True

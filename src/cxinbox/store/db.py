@@ -124,23 +124,27 @@ class Database(SqliteStoreOps):
                 take_key,
             )
 
-            with self.read() as conn:
-                key = read_key(conn)
-            if key is None:
+            try:
+                with self.read() as conn:
+                    key = read_key(conn)
                 legacy = Path(f"{self.path}{LEGACY_SUFFIX}")
-                offered = legacy_key_text(legacy)
-                with self.write() as conn:
-                    key = take_key(conn, offered or new_key_text())
-                if offered is not None:
-                    # in the database now (whichever process took it in); the copy
-                    # beside it would only outlive the database's own
-                    try:
-                        legacy.unlink()
-                    except FileNotFoundError:
-                        pass
-                    except OSError as exc:
-                        raise StoreError(f"{legacy}: cannot remove the text key taken into"
-                                         f" the database ({exc.strerror})") from None
+                offered = legacy_key_text(legacy) if key is None else None
+                if key is None:
+                    with self.write() as conn:
+                        key = take_key(conn, offered or new_key_text())
+            except sqlite3.Error as exc:
+                raise StoreError(f"the store's text key (store_secrets) cannot be read or"
+                                 f" made: {exc}") from None
+            if offered is not None:
+                # in the database now (whichever process took it in); the copy
+                # beside it would only outlive the database's own
+                try:
+                    legacy.unlink()
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    raise StoreError(f"{legacy}: cannot remove the text key taken into"
+                                     f" the database ({exc.strerror})") from None
             self._text_key = key
         return self._text_key
 

@@ -384,9 +384,11 @@ def carry_handed_out(conn: sqlite3.Connection, actor: str, start_seq: int, befor
     """Repeat, inside the kept trail, what the events about to be released (from
     `start_seq` up to `before_seq`, the trail's new start) remember of canned text handed
     out for a conversation (`actions`: their keyed hashes, service/redflags.py), for each
-    conversation where it can still matter: its red flag is open, or a draft of it waits
-    (the text may be in it, and a flag may come). One `carried_action` event per such
-    conversation, in the caller's write transaction, the one recording the new start;
+    conversation where it can still matter: its red flag is open, a draft of it waits or a
+    reply of it waits in the outbox (the text may be in it, and a flag may come), on it or
+    on a conversation it was merged into or split off into (store/merge.py
+    `handout_readers`). One `carried_action` event on each such conversation and on those
+    that read it, in the caller's write transaction, the one recording the new start;
     returns how many. The hashes are copied as they are: nothing here can read them."""
     by_conv: dict[int, tuple[list[str], list[str], list[int]]] = {}
     for seq, target, stored in conn.execute(
@@ -415,17 +417,32 @@ def carry_handed_out(conn: sqlite3.Connection, actor: str, start_seq: int, befor
         seqs.append(int(seq))
     if not by_conv:
         return 0
-    keep = {int(r[0]) for r in conn.execute(
-        f"SELECT c.id FROM conversations c WHERE c.id {_in(conn)} AND (c.red_flag IS NOT NULL"
-        " OR EXISTS (SELECT 1 FROM drafts d WHERE d.conversation_id = c.id))",
-        (_ids(by_conv),))}
     from cxinbox.store.db import append_event
+    from cxinbox.store.merge import handout_readers
 
-    carried = 0
-    for conv_id in sorted(keep):
+    readers = {conv_id: handout_readers(conn, conv_id) for conv_id in by_conv}
+    matters = {int(r[0]) for r in conn.execute(
+        f"SELECT c.id FROM conversations c WHERE c.id {_in(conn)} AND (c.red_flag IS NOT NULL"
+        " OR EXISTS (SELECT 1 FROM drafts d WHERE d.conversation_id = c.id)"
+        " OR EXISTS (SELECT 1 FROM outbox o WHERE o.conversation_id = c.id"
+        " AND o.state NOT IN ('sent', 'failed', 'cancelled')))",
+        (_ids(r for ids in readers.values() for r in ids),))}
+    # carried onto the conversation itself and onto every one that reads it (a split's
+    # link lives in events that may be released with these)
+    onto: dict[int, tuple[list[str], list[str], list[int]]] = {}
+    for conv_id in sorted(by_conv):
         texts, lines, seqs = by_conv[conv_id]
-        if not texts and not lines:
+        if (not texts and not lines) or matters.isdisjoint(readers[conv_id]):
             continue
+        for target in readers[conv_id]:
+            into = onto.setdefault(target, ([], [], []))
+            into[0].extend(texts)
+            into[1].extend(lines)
+            into[2].extend(seqs)
+    carried = 0
+    for conv_id in sorted(onto):
+        texts, lines, seqs = onto[conv_id]
+        seqs = sorted(seqs)
         details: dict[str, object] = {"texts": list(dict.fromkeys(texts)),
                                       "first_seq": seqs[0], "events": len(seqs)}
         if lines:

@@ -186,7 +186,7 @@ from cxinbox.store.schema_report_spans import MIGRATION_REPORT_SPANS
 from cxinbox.store.schema_reports import MIGRATION_REPORTS
 from cxinbox.store.schema_rules import MIGRATION_RULES
 from cxinbox.store.schema_search import MIGRATION_11
-from cxinbox.store.schema_secrets import MIGRATION_HELD, MIGRATION_STORE_SECRETS
+from cxinbox.store.schema_secrets import MIGRATION_STORE_SECRETS
 from cxinbox.store.schema_sms import MIGRATION_5
 from cxinbox.store.schema_sms2 import MIGRATION_8
 from cxinbox.store.schema_team import MIGRATION_3
@@ -212,6 +212,4 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_REPORT_SPANS,  # 22: kept status spans (backlog)
                          MIGRATION_FLAG_ORDER,  # 23: open red flags first, a page at a time
                          MIGRATION_REPORT_ASSIGNEES,  # 24: kept assignee spans (backlog)
-                         MIGRATION_HELD,  # 25: held for another change
-                         MIGRATION_HELD,  # 26: held for another change
-                         MIGRATION_STORE_SECRETS]  # 27: the store's secrets (text key)
+                         MIGRATION_STORE_SECRETS]  # 25: the store's secrets (text key)

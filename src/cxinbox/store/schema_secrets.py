@@ -1,4 +1,4 @@
-"""Migration 27: the store's own secrets, inside the database (SQLite and PostgreSQL alike).
+"""Migration 25: the store's own secrets, inside the database (SQLite and PostgreSQL alike).
 
 One row a secret (`text_key`: store/textkey.py), made by the first process that needs it
 with an insert that yields to a row already there, then read back: two processes racing
@@ -14,10 +14,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["MIGRATION_HELD", "MIGRATION_STORE_SECRETS", "PG_MIGRATION_STORE_SECRETS"]
-
-MIGRATION_HELD: Final = "SELECT 1;"
-"""Migrations 25 and 26: slots other changes fill (the same statement on either backend)."""
+__all__ = ["MIGRATION_STORE_SECRETS", "PG_MIGRATION_STORE_SECRETS"]
 
 MIGRATION_STORE_SECRETS: Final = """
 CREATE TABLE store_secrets (

@@ -382,6 +382,9 @@ class SqliteTx:
     def unmerge(self, into_id: int, other_id: int, record: dict[str, Any]) -> int:
         return merge.unmerge(self.conn, into_id, other_id, record)
 
+    def handout_sources(self, conv_id: int) -> list[int]:
+        return merge.handout_sources(self.conn, conv_id)
+
     def plan_split(self, message_pk: int) -> SplitPlan | None:
         return merge.plan_split(self.conn, message_pk)
 

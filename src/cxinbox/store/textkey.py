@@ -8,14 +8,14 @@ Why a key of the store's own, not the audit signing key: that key belongs to one
 text handed out by one server must be recognised when another server, or an admin's
 `--local` command, sends the reply.
 
-Where it lives, on either backend: inside the database, in `store_secrets` (migration 27,
+Where it lives, on either backend: inside the database, in `store_secrets` (migration 25,
 store/schema_secrets.py), row `text_key`, made by the first process that needs it. So
 whatever carries the database carries the key with it: a backup and its restore on another
 host (a canned text handed out before is still recognised after), `store copy` to
 PostgreSQL, every server on one PostgreSQL database. The key is read by the store alone
 and never written to an event, a log line, the change feed or a command's output.
 
-A build before migration 27 kept a SQLite store's key in a file beside the database
+A build before migration 25 kept a SQLite store's key in a file beside the database
 (`<db>-textkey`): when one is there and the database has no key yet, its key is taken into
 the table once and the file removed, so nothing handed out under it is forgotten.
 """
@@ -34,7 +34,7 @@ from cxinbox.contract.errors import StoreError
 KEY_BYTES: Final = 32
 
 LEGACY_SUFFIX: Final = "-textkey"
-"""The file beside a SQLite database that held its key before migration 27."""
+"""The file beside a SQLite database that held its key before migration 25."""
 
 READ_KEY: Final = "SELECT value FROM store_secrets WHERE name = 'text_key'"
 TAKE_KEY: Final = ("INSERT INTO store_secrets (name, value) VALUES ('text_key', ?)"

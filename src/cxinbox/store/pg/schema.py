@@ -40,7 +40,7 @@ from cxinbox.store.schema_report_facts import (
     PG_MIGRATION_REPORT_FACTS,
 )
 from cxinbox.store.schema_report_spans import PG_MIGRATION_REPORT_SPANS
-from cxinbox.store.schema_secrets import MIGRATION_HELD, PG_MIGRATION_STORE_SECRETS
+from cxinbox.store.schema_secrets import PG_MIGRATION_STORE_SECRETS
 
 PG_BASELINE: Final = 12
 """The SQLite schema version PG_MIGRATIONS[0] corresponds to."""
@@ -516,8 +516,7 @@ PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE, _TEAMS, _KB, _RULES, _TRIAGE
                                          PG_MIGRATION_REDFLAG, PG_MIGRATION_REPORT_BUSINESS,
                                          PG_MIGRATION_REPORT_SPANS, PG_MIGRATION_FLAG_ORDER,  # 23
                                          PG_MIGRATION_REPORT_ASSIGNEES,  # 24
-                                         MIGRATION_HELD, MIGRATION_HELD,  # 25, 26: held
-                                         PG_MIGRATION_STORE_SECRETS)  # 27
+                                         PG_MIGRATION_STORE_SECRETS)  # 25
 """PG_MIGRATIONS[k] brings a PostgreSQL store to SQLite's schema version PG_BASELINE + k."""
 
 

@@ -389,10 +389,16 @@ class PgStore:
         by the first server or command that needed it: every server on the database
         hashes alike."""
         if self._text_key is None:
+            import psycopg
+
             from cxinbox.store.textkey import new_key_text, take_key
 
-            with self.write() as conn:
-                self._text_key = take_key(conn, new_key_text())
+            try:
+                with self.write() as conn:
+                    self._text_key = take_key(conn, new_key_text())
+            except psycopg.Error as exc:  # e.g. a role without INSERT on store_secrets
+                raise StoreError(f"the store's text key (store_secrets) cannot be read or"
+                                 f" made: {one_line(exc)}") from None
         return self._text_key
 
     def try_lease(self, name: str) -> PgLease | None:
