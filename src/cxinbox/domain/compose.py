@@ -15,6 +15,7 @@ import mimetypes
 import re
 import secrets
 import time
+import unicodedata
 from collections.abc import Collection, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -372,8 +373,6 @@ _WORD: Final = re.compile(r"[^\W_]+")
 def fold_words(text: str) -> list[str]:
     """`text`'s words: case folded, accents taken off (an accent added or dropped is not a
     new word), punctuation, line breaks and template braces gone."""
-    import unicodedata
-
     plain = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
     return _WORD.findall(plain)
@@ -383,15 +382,19 @@ def canned_shingles(text: str, *, size: int = SHINGLE_WORDS) -> list[str]:
     """`text`'s distinct shingles (`size` folded words each), in order, at most
     MAX_SHINGLES; none for a text under CANNED_MIN_WORDS words. What the server remembers
     (hashed) of canned text it hands out."""
-    if len(fold_words(text)) < CANNED_MIN_WORDS:
+    words = fold_words(text)
+    if len(words) < CANNED_MIN_WORDS:
         return []
-    return body_shingles(text, size=size)[:MAX_SHINGLES]
+    return _shingles(words, size)[:MAX_SHINGLES]
 
 
 def body_shingles(text: str, *, size: int = SHINGLE_WORDS) -> list[str]:
     """Every distinct shingle of a reply's body, however short: where `canned_still_there`
     looks for a handed-out text's shingles."""
-    words = fold_words(text)
+    return _shingles(fold_words(text), size)
+
+
+def _shingles(words: Sequence[str], size: int) -> list[str]:
     return list(dict.fromkeys(" ".join(words[i:i + size])
                               for i in range(len(words) - size + 1)))
 
