@@ -413,3 +413,13 @@ def canned_still_there(handed: Collection[object], present: Container[object]) -
     if kept >= CANNED_RUN_KEPT:
         return True
     return kept >= CANNED_MIN_KEPT and kept >= CANNED_SHARE * len(handed)
+
+
+def handed_out_texts(details: Mapping[str, object]) -> list[str]:
+    """The packed keyed hashes of handed-out texts an audit event's details hold: one for a
+    hand-out (`shingles`), several for retention's carry (`texts`). Read by the send's
+    check (service/redflags.py) and by the carry itself (store/retention.py)."""
+    texts = details.get("texts")
+    one = details.get("shingles")
+    out = [x for x in texts if isinstance(x, str) and x] if isinstance(texts, list) else []
+    return out + [one] if isinstance(one, str) and one else out

@@ -32,7 +32,12 @@ from typing import Final
 
 from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, Forbidden, NotFound
-from cxinbox.domain.compose import body_shingles, canned_shingles, canned_still_there
+from cxinbox.domain.compose import (
+    body_shingles,
+    canned_shingles,
+    canned_still_there,
+    handed_out_texts,
+)
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment, inspect
@@ -127,14 +132,6 @@ def _unpack(packed: object) -> list[bytes]:
     return [raw[i:i + HASH_BYTES] for i in range(0, len(raw) - HASH_BYTES + 1, HASH_BYTES)]
 
 
-def handed_texts(details: Mapping[str, object]) -> list[str]:
-    """The packed texts an event holds: one for a hand-out, several for a carry."""
-    texts = details.get("texts")
-    one = details.get("shingles")
-    out = [str(x) for x in texts if isinstance(x, str)] if isinstance(texts, list) else []
-    return out + [one] if isinstance(one, str) and one else out
-
-
 def canned_left(tx: StoreTx, key: bytes, conversation_id: int, body: str) -> bool:
     """True when the conversation's red flag is open and `body` still holds enough of a
     text handed out for it as canned text (send must then refuse): handed out for it, or
@@ -148,7 +145,7 @@ def canned_left(tx: StoreTx, key: bytes, conversation_id: int, body: str) -> boo
               for event in tx.later_on_target(f"conversation:{source}", 0,
                                               (*HANDED_OUT, CARRIED))]
     for event in events:
-        for packed in handed_texts(event.details):
+        for packed in handed_out_texts(event.details):
             if canned_still_there(_unpack(packed), present):
                 return True
         legacy = event.details.get("lines")

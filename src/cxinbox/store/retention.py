@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cxinbox.domain.compose import handed_out_texts
 from cxinbox.store.anchor import GUARD_TRIGGERS
 from cxinbox.store.dialect import dialect_of
 from cxinbox.store.outbox import draft_attachments, json_list
@@ -405,12 +406,7 @@ def carry_handed_out(conn: sqlite3.Connection, actor: str, start_seq: int, befor
         if not isinstance(found, dict):
             continue
         texts, lines, seqs = by_conv.setdefault(int(ident), ([], [], []))
-        packed = found.get("texts")
-        if isinstance(packed, list):
-            texts.extend(str(x) for x in packed if isinstance(x, str) and x)
-        one = found.get("shingles")
-        if isinstance(one, str) and one:
-            texts.append(one)
+        texts.extend(handed_out_texts(found))
         legacy = found.get("lines")
         if isinstance(legacy, list):
             lines.extend(str(x) for x in legacy)
