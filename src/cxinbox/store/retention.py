@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cxinbox.domain.compose import handed_out_texts
+from cxinbox.domain.compose import HandedOut, carried_details, handed_out_texts
 from cxinbox.store.anchor import GUARD_TRIGGERS
 from cxinbox.store.dialect import dialect_of
 from cxinbox.store.outbox import draft_attachments, json_list
@@ -387,11 +387,12 @@ def carry_handed_out(conn: sqlite3.Connection, actor: str, start_seq: int, befor
     out for a conversation (`actions`: their keyed hashes, service/redflags.py), for each
     conversation where it can still matter: its red flag is open, a draft of it waits or a
     reply of it waits in the outbox (the text may be in it, and a flag may come), on it or
-    on a conversation it was merged into or split off into (store/merge.py
-    `handout_readers`). One `carried_action` event on each such conversation and on those
-    that read it, in the caller's write transaction, the one recording the new start;
-    returns how many. The hashes are copied as they are: nothing here can read them."""
-    by_conv: dict[int, tuple[list[str], list[str], list[int]]] = {}
+    on the conversation it is merged into (store/merge.py `handout_readers`; a split child
+    holds its own copy since the split). One `carried_action` event on each such
+    conversation and on those that read it, in the caller's write transaction, the one
+    recording the new start; returns how many. The hashes are copied as they are: nothing
+    here can read them."""
+    by_conv: dict[int, tuple[list[HandedOut], list[str], list[int]]] = {}
     for seq, target, stored in conn.execute(
             f"SELECT seq, target, details FROM events WHERE seq >= ? AND seq < ?"
             f" AND action {_in_text(conn)} ORDER BY seq",
@@ -423,9 +424,8 @@ def carry_handed_out(conn: sqlite3.Connection, actor: str, start_seq: int, befor
         " OR EXISTS (SELECT 1 FROM outbox o WHERE o.conversation_id = c.id"
         " AND o.state NOT IN ('sent', 'failed', 'cancelled')))",
         (_ids(r for ids in readers.values() for r in ids),))}
-    # carried onto the conversation itself and onto every one that reads it (a split's
-    # link lives in events that may be released with these)
-    onto: dict[int, tuple[list[str], list[str], list[int]]] = {}
+    # carried onto the conversation itself and onto the one it is merged into
+    onto: dict[int, tuple[list[HandedOut], list[str], list[int]]] = {}
     for conv_id in sorted(by_conv):
         texts, lines, seqs = by_conv[conv_id]
         if (not texts and not lines) or matters.isdisjoint(readers[conv_id]):
@@ -439,10 +439,8 @@ def carry_handed_out(conn: sqlite3.Connection, actor: str, start_seq: int, befor
     for conv_id in sorted(onto):
         texts, lines, seqs = onto[conv_id]
         seqs = sorted(seqs)
-        details: dict[str, object] = {"texts": list(dict.fromkeys(texts)),
-                                      "first_seq": seqs[0], "events": len(seqs)}
-        if lines:
-            details["lines"] = list(dict.fromkeys(lines))
+        details = {**carried_details(texts, lines), "first_seq": seqs[0],
+                   "events": len(seqs)}
         append_event(conn, actor, carried_action, f"conversation:{conv_id}", details)
         carried += 1
     return carried
