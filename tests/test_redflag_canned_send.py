@@ -252,7 +252,6 @@ def test_the_hashes_are_keyed_so_the_trail_reveals_nothing(any_store: Database,
                            ).fetchone()
     assert kept is not None and kept[0] == key.hex()  # inside the database, on either
     if isinstance(db, Database):  # every process on the SQLite file keys alike
-        assert not Path(f"{db.path}-textkey").exists()
         again = Database(db.path)
         try:
             assert again.text_key() == key
