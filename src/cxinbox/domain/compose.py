@@ -485,7 +485,7 @@ def handout_label(details: Mapping[str, object]) -> str:
 
 def carried_details(texts: Sequence[HandedOut], lines: Sequence[str]) -> dict[str, object]:
     """A `canned.carried` event's details: each text once (its first label kept), in the
-    shape `domain.compose.handed_out_texts` reads."""
+    shape `handed_out_texts` reads."""
     kept: dict[str, str] = {}
     for text in texts:
         kept.setdefault(text.packed, text.label)
