@@ -144,7 +144,7 @@ def _split(canned: dict[str, dict[str, str]], replies: list[dict[str, str]]) -> 
         print(f"  {lang}: each alone {cells[0]}, with the earlier ones {cells[1]}")
     # the hardest case for a person's own reply: it follows the longest opening of a
     # canned text that the rule lets through alone
-    hit = cases = 0
+    hit = alone = cases = 0
     for text in canned.values():
         handed = canned_shingles(text["canned"])
         words = text["canned"].split()
@@ -154,9 +154,11 @@ def _split(canned: dict[str, dict[str, str]], replies: list[dict[str, str]]) -> 
         for reply in replies:
             if reply["label"] == "free" and canned[reply["of"]]["lang"] == text["lang"]:
                 cases += 1
-                hit += _refused(handed, [" ".join(words[:cut])], reply["reply"], joined=True)
+                opening = [" ".join(words[:cut])]
+                hit += _refused(handed, opening, reply["reply"], joined=True)
+                alone += _refused(handed, opening, reply["reply"], joined=False)
     print(f"  after the longest opening of a canned text the rule lets through alone:"
-          f" {hit}/{cases}")
+          f" each alone {alone}/{cases}, with the opening {hit}/{cases}")
 
 def _cost(canned: dict[str, dict[str, str]], replies: list[dict[str, str]]) -> None:
     """What the server's check costs a send: the body's shingles hashed with the key and
