@@ -241,7 +241,7 @@ def _legacy_lines(body: str) -> set[str]:
 
 def canned_refusal(config: Config, conversation_id: int, found: CannedLeft) -> str:
     """The one line a send refused by `canned_left` shows, naming the text it holds."""
-    what = found.label or "canned or knowledge-base text"
+    what = f"canned text: {found.label}" if found.label else "canned or knowledge-base text"
     earlier = (", with what the replies sent since the flag was raised already hold of it"
                if found.with_earlier else "")
     return (f"conversation #{conversation_id} has an open red flag: this reply still holds"
