@@ -8,6 +8,13 @@ the canned text it came from; a free reply against every canned text of the set 
 is a false refusal). Figures for the shingle sizes around the one in use, and for the
 whole-line rule the guard used before, as its peer.
 
+Then the same texts sent a piece at a time on one red-flagged conversation: every canned
+text and every edited reply cut into 2, 3 and 4 replies of even length, judged each alone
+(the rule before: a piece under the rule went) and judged with what the earlier pieces
+held (`canned_still_there`'s `before`, the rule in use); and, for false refusals, every
+free reply of a language sent one after another on one conversation (in the set's order
+and reversed), each judged with all the earlier ones against every canned text.
+
     PYTHONPATH=src python bench/canned_match.py
 """
 
@@ -23,6 +30,7 @@ from cxinbox.domain.compose import (
     canned_kept,
     canned_shingles,
     canned_still_there,
+    replies_shingles,
 )
 
 DATA = Path(__file__).parent / "data" / "canned_match.jsonl"
@@ -85,9 +93,72 @@ def main() -> int:
             else:
                 worst_free = max(worst_free, share)
     print(f"  lowest among edited replies: {worst_edit:.2f}; highest among free: {worst_free:.2f}")
+    _split(canned, replies)
     _cost(canned, replies)
     return 0
 
+
+def _pieces(text: str, parts: int) -> list[str]:
+    """`text` cut into `parts` replies of about as many words each."""
+    words = text.split()
+    step = -(-len(words) // parts)
+    return [" ".join(words[i:i + step]) for i in range(0, len(words), step)]
+
+
+def _refused(handed: list[str], earlier: list[str], body: str, *, joined: bool) -> bool:
+    """`body`, sent after `earlier` on one conversation, is refused for `handed`: judged
+    alone (the rule before), or with what the earlier replies held (the rule in use)."""
+    before = set(replies_shingles(earlier, body)) if joined and earlier else set()
+    return canned_still_there(handed, set(body_shingles(body)), before)
+
+
+def _sent_in_turn(handed: list[str], bodies: list[str], *, joined: bool) -> bool:
+    """Whether any of `bodies`, sent one after another, is refused for `handed`."""
+    return any(_refused(handed, bodies[:i], body, joined=joined)
+               for i, body in enumerate(bodies))
+
+
+def _split(canned: dict[str, dict[str, str]], replies: list[dict[str, str]]) -> None:
+    print("\na text sent a piece at a time (refused / cases):")
+    print(f"{'cut into':<22}{'canned before':>15}{'after':>8}{'edited before':>15}{'after':>8}")
+    edited = [r for r in replies if r["label"] == "canned"]
+    for parts in (2, 3, 4, 6):
+        cells = []
+        for cases in ([(c["canned"], c["canned"]) for c in canned.values()],
+                      [(canned[r["of"]]["canned"], r["reply"]) for r in edited]):
+            for joined in (False, True):
+                hit = sum(_sent_in_turn(canned_shingles(text), _pieces(body, parts),
+                                        joined=joined) for text, body in cases)
+                cells.append(f"{hit}/{len(cases)}")
+        print(f"{f'{parts} replies':<22}{cells[0]:>15}{cells[1]:>8}{cells[2]:>15}{cells[3]:>8}")
+    print("free replies one after another on one conversation (falsely refused / sent):")
+    for lang in ("en", "es"):
+        free = [r["reply"] for r in replies if r["label"] == "free"
+                and canned[r["of"]]["lang"] == lang]
+        texts = [canned_shingles(c["canned"]) for c in canned.values()]
+        cells = []
+        for joined in (False, True):
+            hit = sum(any(_refused(handed, order[:i], body, joined=joined) for handed in texts)
+                      for order in (free, free[::-1]) for i, body in enumerate(order))
+            cells.append(f"{hit}/{2 * len(free)}")
+        print(f"  {lang}: each alone {cells[0]}, with the earlier ones {cells[1]}")
+    # the hardest case for a person's own reply: it follows the longest opening of a
+    # canned text that the rule lets through alone
+    hit = alone = cases = 0
+    for text in canned.values():
+        handed = canned_shingles(text["canned"])
+        words = text["canned"].split()
+        cut = len(words)
+        while cut and canned_still_there(handed, set(body_shingles(" ".join(words[:cut])))):
+            cut -= 1
+        for reply in replies:
+            if reply["label"] == "free" and canned[reply["of"]]["lang"] == text["lang"]:
+                cases += 1
+                opening = [" ".join(words[:cut])]
+                hit += _refused(handed, opening, reply["reply"], joined=True)
+                alone += _refused(handed, opening, reply["reply"], joined=False)
+    print(f"  after the longest opening of a canned text the rule lets through alone:"
+          f" each alone {alone}/{cases}, with the opening {hit}/{cases}")
 
 def _cost(canned: dict[str, dict[str, str]], replies: list[dict[str, str]]) -> None:
     """What the server's check costs a send: the body's shingles hashed with the key and

@@ -330,6 +330,55 @@ def test_canned_reply_flagged_in_its_undo_window_is_withheld(tmp_path: Path,
         desk.db.close()
 
 
+def test_an_article_queued_in_pieces_is_withheld_as_a_whole_once_flagged(
+        tmp_path: Path, dovecot: Any) -> None:
+    """An article cut into four short replies, each under the rule alone, all queued in
+    their undo window before a red flag: the worker judges each with the others still to
+    go, so only what alone is no longer the article leaves (the last piece), and the first
+    piece, given back, is refused on send because of what was sent since the flag."""
+    from cxinbox.domain.compose import body_shingles, canned_shingles, canned_still_there
+    from cxinbox.service.kb import KbService
+
+    article = ("Free parking is behind the building, enter from Elm Street. The car park"
+               " closes at seven in the evening and there are four disabled bays next to"
+               " the main entrance, with a ramp up to the front desk and a lift to the"
+               " first floor clinics.")
+    desk = make_desk(tmp_path, dovecot, undo_seconds=30)
+    try:
+        desk.server.deliver(patient_mail())
+        desk.sync()
+        conv = desk.conv_id()
+        kb = KbService(desk.inbox)
+        kb.add("Parking", article, "patient-facing", slug="parking")
+        text = kb.insertion("parking", "text", conv).text
+        words = text.split()
+        step = -(-len(words) // 4)
+        pieces = [" ".join(words[i:i + step]) for i in range(0, len(words), step)]
+        handed = canned_shingles(text)
+        assert len(pieces) == 4
+        assert not any(canned_still_there(handed, set(body_shingles(p))) for p in pieces)
+        items = []
+        for piece in pieces:
+            draft = desk.replies.start_draft(conv)
+            desk.replies.save_draft(draft.id, piece)
+            items.append(desk.replies.send(draft.id).id)
+        InboxService(desk.db, desk.config, "colleague").tag(conv, ["red-flag"])
+        assert desk.worker.process_due(time.time() + 120) == 1
+        assert [desk.replies.outbox_item(i).state for i in items] == \
+            ["cancelled", "cancelled", "cancelled", "sent"]
+        assert len(desk.sink.messages) == 1
+        sent = parsed(desk.sink.messages[0].data).get_body(("plain",))
+        assert sent is not None and pieces[3] in " ".join(sent.get_content().split())
+        back = desk.replies.drafts_for(conv)
+        assert [d.body for d in back] == [pieces[0]]
+        with pytest.raises(BadRequest, match="knowledge-base article 'parking'.*since the"
+                                             " flag was raised"):
+            desk.replies.send(back[0].id)
+    finally:
+        desk.sink.stop()
+        desk.db.close()
+
+
 def test_a_text_key_the_store_cannot_give_leaves_replies_queued(desk: Desk,
                                                                 caplog: Any) -> None:
     """The worker cannot read the store's text key (here a damaged row; on PostgreSQL a

@@ -252,7 +252,6 @@ def test_the_hashes_are_keyed_so_the_trail_reveals_nothing(any_store: Database,
                            ).fetchone()
     assert kept is not None and kept[0] == key.hex()  # inside the database, on either
     if isinstance(db, Database):  # every process on the SQLite file keys alike
-        assert not Path(f"{db.path}-textkey").exists()
         again = Database(db.path)
         try:
             assert again.text_key() == key
@@ -353,8 +352,10 @@ def test_canned_text_handed_out_before_a_merge_or_split_is_refused_after_it(
 def test_retention_carries_hand_outs_for_merged_split_and_queued_conversations(
         any_store: Database, tmp_path: Path) -> None:
     """The carry follows the guard: a hand-out on a conversation merged into one with a
-    draft, on the parent of a split whose child has a draft, and on a conversation whose
-    reply waits in the outbox (its draft gone) is repeated inside the kept trail."""
+    draft, the copy a split child took of its parent's (its draft waits), and a hand-out
+    on a conversation whose reply waits in the outbox (its draft gone) are repeated inside
+    the kept trail; the split's parent, with neither, needs nothing kept: its child holds
+    a copy, not a link into the released events."""
     from cxinbox.service.retention import RetentionRunner
     from cxinbox.store.db import append_event
 
@@ -390,9 +391,10 @@ def test_retention_carries_hand_outs_for_merged_split_and_queued_conversations(
     assert _count(db, "SELECT count(*) FROM events WHERE action = 'canned.render'") == 0
     carried = {str(r[0]) for r in db.conn.execute(
         "SELECT target FROM events WHERE action = 'canned.carried'")}
-    assert {f"conversation:{merged}", f"conversation:{parent}",
+    assert {f"conversation:{merged}", f"conversation:{child}",
             f"conversation:{queued}"} <= carried
-    assert f"conversation:{neither}" not in carried
+    assert f"conversation:{neither}" not in carried and f"conversation:{parent}" not in carried
+    assert _count(db, "SELECT count(*) FROM events WHERE action LIKE 'conversation.split%'") == 0
     # and the guard still finds them: the split child flagged, the parent's text refused
     ann.tag(child, ["red-flag"])
     body = replies.render_canned("callback-long", neither, {}).body
@@ -400,3 +402,113 @@ def test_retention_carries_hand_outs_for_merged_split_and_queued_conversations(
     replies.save_draft(again.id, body.replace("{patient_name}", "Pat"))
     with pytest.raises(BadRequest, match="open red flag"):
         replies.send(again.id)
+
+
+def _pieces(text: str, parts: int) -> list[str]:
+    words = text.split()
+    step = -(-len(words) // parts)
+    return [" ".join(words[i:i + step]) for i in range(0, len(words), step)]
+
+
+def test_a_canned_text_sent_a_piece_at_a_time_is_refused_and_named(
+        any_store: Database, tmp_path: Path) -> None:
+    """Cut into short replies, each under the rule on its own, a canned text is still the
+    text: the reply that completes enough of it is refused, naming it, because of what the
+    conversation's replies since the flag (queued or sent) already hold of it. A cancelled
+    reply holds nothing; a person's own words still go."""
+    from cxinbox.domain.compose import body_shingles, canned_shingles, canned_still_there
+
+    db = any_store
+    config = load_config_text(_config_text(tmp_path, tmp_path / "unused.db"))
+    ann = InboxService(db, config, "ann")
+    replies = ReplyService(ann)
+    conv, _ = arrive(db, 1, "Can I move my appointment to Friday?")
+    body = replies.render_canned("callback-long", conv, {}).body
+    ann.tag(conv, ["red-flag"])
+    pieces = _pieces(body, 4)
+    handed = canned_shingles(body)
+    assert not any(canned_still_there(handed, set(body_shingles(p))) for p in pieces)
+
+    def send(text: str) -> int:
+        draft = replies.start_draft(conv, "reply")
+        replies.save_draft(draft.id, text)
+        return replies.send(draft.id).id
+
+    first = send(pieces[0])
+    with pytest.raises(BadRequest) as refused:
+        send(pieces[1])
+    line = str(refused.value)
+    assert "\n" not in line and "canned reply 'callback-long'" in line, line
+    assert "since the flag was raised" in line and "Dr Lee" in line, line
+    assert _count(db, "SELECT count(*) FROM outbox") == 1
+    found = [r[0] for r in db.conn.execute(
+        "SELECT details FROM events WHERE action = 'canned.refused'")]
+    assert len(found) == 1 and "callback-long" in found[0]
+    # the first piece taken back: the second, alone, is under the rule and goes
+    replies.cancel(first)
+    for draft in replies.drafts_for(conv):
+        replies.discard_draft(draft.id)
+    second = send(pieces[1])
+    # the third joins the second (queued, in the outbox): refused again
+    with pytest.raises(BadRequest, match="canned reply 'callback-long'"):
+        send(pieces[2])
+    # a person's own words on the same conversation still go
+    for draft in replies.drafts_for(conv):
+        replies.discard_draft(draft.id)
+    assert send("Hi, please ring 911 now if the pain is back.\nAnn\n") > second
+    assert _count(db, "SELECT count(*) FROM outbox WHERE state = 'queued'") == 2
+
+
+def test_an_unmerge_and_a_split_leave_a_copy_that_outlives_retention(
+        any_store: Database, tmp_path: Path) -> None:
+    """A split child and both sides of an unmerge each keep a copy of the hand-outs they
+    read (`canned.carried`), not a link in the audit trail: once retention has released
+    the split's and the merge's events, text handed out before them is still refused."""
+    from cxinbox.service.retention import RetentionRunner
+    from cxinbox.store.db import append_event
+
+    db = any_store
+    config = load_config_text(_config_text(tmp_path, tmp_path / "unused.db")
+                              + '[retention]\nclosed_after = "1y"\naudit_keep = "2y"\n'
+                              + "[audit]\ncheckpoints = false\n")
+    ann = InboxService(db, config, "ann")
+    replies = ReplyService(ann)
+    a, _ = arrive(db, 1, "Can I move my appointment to Friday?")
+    b, _ = arrive(db, 2, "Where do I park?")
+    parent, _ = arrive(db, 3, "Can I get a copy of my invoice?")
+    arrive(db, 4, "The one from March, please.", reply_to=3)
+    on_a = replies.render_canned("callback-long", a, {}).body
+    on_parent = replies.render_canned("llamada", parent, {}).body
+    ann.merge(b, a)
+    kb = KbService(ann)
+    kb.add("Parking", ARTICLE, "patient-facing", slug="parking")
+    on_b = kb.insertion("parking", "text", b).text  # while merged: about both
+    ann.unmerge(b, a)
+    child = ann.split(_count(db, "SELECT max(id) FROM messages WHERE conversation_id = ?",
+                             parent))
+    copies = {str(r[0]): str(r[1]) for r in db.conn.execute(
+        "SELECT target, details FROM events WHERE action = 'canned.carried'")}
+    assert set(copies) == {f"conversation:{a}", f"conversation:{b}", f"conversation:{child}"}
+    assert not any(word in text for text in copies.values()
+                   for word in ("call you back", "llamará", "Elm Street"))
+    drafts = {}
+    for conv, text in ((b, on_a), (a, on_b), (child, on_parent)):
+        draft = replies.start_draft(conv, "reply")
+        replies.save_draft(draft.id, text)
+        drafts[conv] = draft.id
+    later = int(db.now_ms() / 1000) + 3 * 365 * 86400
+    with db.write() as conn:
+        append_event(conn, "ann", "conversation.view", f"conversation:{parent}", {},
+                     at=(later - 365 * 86400) * 1000)
+    report = RetentionRunner(db, config, "admin", clock=lambda: later).run()
+    assert report.audit_released > 0
+    assert _count(db, "SELECT count(*) FROM events WHERE action IN ('canned.render',"
+                      " 'conversation.split_from', 'conversation.merge',"
+                      " 'conversation.unmerge')") == 0
+    for conv, name in ((b, "canned reply 'callback-long'"),
+                       (a, "knowledge-base article 'parking'"),
+                       (child, "canned reply 'llamada'")):
+        ann.tag(conv, ["red-flag"])
+        with pytest.raises(BadRequest, match=name):
+            replies.send(drafts[conv])
+    assert _count(db, "SELECT count(*) FROM outbox") == 0

@@ -1,8 +1,8 @@
 """The store's text key (store/textkey.py) lives inside the database on SQLite as on
 PostgreSQL (`store_secrets`, migration 25): a backup restored on a new host still
 recognises canned text handed out before it; every process on one file agrees on the key,
-however they race to make it; a key an earlier build kept in `<db>-textkey` is taken in
-once; and the key shows in no event, command output or file but the database itself."""
+however they race to make it; and the key shows in no event, command output or file but
+the database itself."""
 
 from __future__ import annotations
 
@@ -100,7 +100,6 @@ def test_a_restore_on_a_new_host_still_refuses_canned_text_handed_out_before(
     # the key is in the database and nowhere else: no event, output, log or file beside it
     assert key not in events
     assert all(key not in text for text in said)
-    assert not list(tmp_path.rglob("*-textkey"))
     for path in tmp_path.rglob("*"):
         if path.is_file() and not path.name.startswith("c.db"):
             assert key.encode() not in path.read_bytes(), path
@@ -133,7 +132,6 @@ def test_stores_on_one_file_agree_on_the_key_however_they_race(tmp_path: Path) -
     assert not errors, errors
     assert len(keys) == 4 and len(set(keys)) == 1
     assert _stored(path) == [("text_key", keys[0].hex())]
-    assert not Path(f"{path}-textkey").exists()
     # another process, later, reads the same
     script = ("import sys, pathlib; from cxinbox.store.db import Database;"
               " print(Database(pathlib.Path(sys.argv[1])).text_key().hex())")
@@ -141,37 +139,6 @@ def test_stores_on_one_file_agree_on_the_key_however_they_race(tmp_path: Path) -
                            capture_output=True, text=True, timeout=120, check=False)
     assert other.returncode == 0, other.stderr
     assert other.stdout.strip() == keys[0].hex()
-
-
-def test_a_key_kept_beside_the_file_by_an_earlier_build_is_taken_in_once(
-        tmp_path: Path) -> None:
-    path = tmp_path / "c.db"
-    Database(path).close()
-    legacy = Path(f"{path}-textkey")
-    old = new_key_text()
-    legacy.write_text(old + "\n")
-    legacy.chmod(0o644)
-    db = Database(path)
-    try:  # not ours alone: refused in one line, nothing taken or lost
-        with pytest.raises(StoreError, match="may be read by others") as caught:
-            db.text_key()
-        assert "\n" not in str(caught.value)
-    finally:
-        db.close()
-    assert legacy.exists() and _stored(path) == []
-    legacy.chmod(0o600)
-    db = Database(path)
-    try:
-        assert db.text_key().hex() == old
-    finally:
-        db.close()
-    assert not legacy.exists()
-    assert _stored(path) == [("text_key", old)]
-    db = Database(path)
-    try:
-        assert db.text_key().hex() == old
-    finally:
-        db.close()
 
 
 def test_postgresql_keeps_its_key_in_store_secrets_too(pg_cluster: PgCluster) -> None:

@@ -200,7 +200,7 @@ def copy_store(config: Config, url: str, actor: str,
                 check_target(conn, target)  # a refused copy leaves no event behind
             with db.write() as conn:
                 append_event(conn, actor, "store.copy", "store", {"to": shown_url(url)})
-            db.text_key()  # made (or taken in from an earlier build's file) to go along
+            db.text_key()  # made now if it was not yet, to go along
             with db.read() as conn:
                 return copy_to_postgres(conn, target, progress=progress, url=url)
         finally:

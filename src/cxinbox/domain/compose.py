@@ -363,6 +363,10 @@ CANNED_MIN_KEPT: Final = 3
 """...and at least this many of them (a short text's one common phrase is not enough)..."""
 CANNED_RUN_KEPT: Final = 12
 """...or, whatever the share, this many (a paragraph kept from a long article)."""
+CANNED_PIECE_KEPT: Final = 2
+"""A reply holding at least this many of a text's shingles is judged together with what
+the conversation's earlier replies (since the red flag) held of it: a text split across
+short replies is still the text. One is the odd common phrase, which adds nothing."""
 MAX_SHINGLES: Final = 2000
 """Shingles remembered of one text (about 2,000 words); a longer article is judged on its
 first part."""
@@ -394,6 +398,14 @@ def body_shingles(text: str, *, size: int = SHINGLE_WORDS) -> list[str]:
     return _shingles(fold_words(text), size)
 
 
+def replies_shingles(earlier: Sequence[str], body: str, *,
+                     size: int = SHINGLE_WORDS) -> list[str]:
+    """The shingles of `earlier` replies and `body` read in turn as one text: a canned
+    text cut between two replies keeps the shingles across the cut."""
+    words = [w for text in (*earlier, body) for w in fold_words(text)]
+    return _shingles(words, size)
+
+
 def _shingles(words: Sequence[str], size: int) -> list[str]:
     return list(dict.fromkeys(" ".join(words[i:i + size])
                               for i in range(len(words) - size + 1)))
@@ -404,22 +416,80 @@ def canned_kept(handed: Collection[object], present: Container[object]) -> int:
     return sum(1 for item in handed if item in present)
 
 
-def canned_still_there(handed: Collection[object], present: Container[object]) -> bool:
+def canned_still_there(handed: Collection[object], present: Container[object],
+                       before: Container[object] = frozenset()) -> bool:
     """The one rule: a body (its shingles, or their hashes, `present`) still holds the
-    canned text whose shingles (or hashes) are `handed`."""
+    canned text whose shingles (or hashes) are `handed`.
+
+    `before`: the shingles of the conversation's earlier replies (since its red flag was
+    raised) and this body read one after another as one text (`replies_shingles`), so a
+    text sent a piece at a time, each piece under the rule, is judged whole: a body that
+    itself holds at least CANNED_PIECE_KEPT of the text's shingles is judged on what of
+    the text all of them hold together."""
     if not handed:
         return False
     kept = canned_kept(handed, present)
+    if _holds(kept, len(handed)):
+        return True
+    if kept < CANNED_PIECE_KEPT:
+        return False
+    joined = sum(1 for item in handed if item in present or item in before)
+    return _holds(joined, len(handed))
+
+
+def _holds(kept: int, size: int) -> bool:
     if kept >= CANNED_RUN_KEPT:
         return True
-    return kept >= CANNED_MIN_KEPT and kept >= CANNED_SHARE * len(handed)
+    return kept >= CANNED_MIN_KEPT and kept >= CANNED_SHARE * size
 
 
-def handed_out_texts(details: Mapping[str, object]) -> list[str]:
-    """The packed keyed hashes of handed-out texts an audit event's details hold: one for a
-    hand-out (`shingles`), several for retention's carry (`texts`). Read by the send's
-    check (service/redflags.py) and by the carry itself (store/retention.py)."""
+@dataclass(frozen=True, slots=True)
+class HandedOut:
+    """One handed-out text as an audit event remembers it: its packed keyed hashes and
+    what it was, for the refusal to name ("canned reply 'callback'"; "" when the event
+    does not say)."""
+
+    packed: str
+    label: str
+
+
+def handed_out_texts(details: Mapping[str, object]) -> list[HandedOut]:
+    """The handed-out texts an audit event's details hold: one for a hand-out (`shingles`,
+    named by the canned reply's `name` or the article's `slug`), several for a carry
+    (`texts`, named by `labels` in the same order). Read by the send's check
+    (service/redflags.py) and by the carries (store/retention.py, service/redflags.py)."""
     texts = details.get("texts")
+    labels = details.get("labels")
+    named = labels if isinstance(labels, list) else []
+    out: list[HandedOut] = []
+    if isinstance(texts, list):
+        for i, text in enumerate(texts):
+            if isinstance(text, str) and text:
+                label = named[i] if i < len(named) and isinstance(named[i], str) else ""
+                out.append(HandedOut(text, label))
     one = details.get("shingles")
-    out = [x for x in texts if isinstance(x, str) and x] if isinstance(texts, list) else []
-    return out + [one] if isinstance(one, str) and one else out
+    if isinstance(one, str) and one:
+        out.append(HandedOut(one, handout_label(details)))
+    return out
+
+
+def handout_label(details: Mapping[str, object]) -> str:
+    """What a hand-out event's details say was handed out, as a refusal names it."""
+    name, slug = details.get("name"), details.get("slug")
+    if isinstance(name, str) and name:
+        return f"canned reply {name!r}"
+    if isinstance(slug, str) and slug:
+        return f"knowledge-base article {slug!r}"
+    return ""
+
+
+def carried_details(texts: Sequence[HandedOut], lines: Sequence[str]) -> dict[str, object]:
+    """A `canned.carried` event's details: each text once (its first label kept), in the
+    shape `handed_out_texts` reads."""
+    kept: dict[str, str] = {}
+    for text in texts:
+        kept.setdefault(text.packed, text.label)
+    details: dict[str, object] = {"texts": list(kept), "labels": list(kept.values())}
+    if lines:
+        details["lines"] = list(dict.fromkeys(lines))
+    return details

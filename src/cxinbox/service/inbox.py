@@ -896,7 +896,11 @@ class InboxService:
             if record is None:
                 raise BadRequest(f"the merge of #{other_id} into #{into_id} kept no undo record;"
                                  " split its messages out instead")
+            from cxinbox.service import redflags
+
+            sources = tx.handout_sources(into_id)
             moved = tx.unmerge(into_id, other_id, record)
+            redflags.carry_at_unmerge(tx, self.actor, into_id, other_id, sources)
             tx.append_event(self.actor, "conversation.unmerge", f"conversation:{into_id}",
                             _undoing({"other": other_id, "messages": moved}, undo_of))
             tx.append_event(self.actor, "conversation.unmerged", f"conversation:{other_id}",
@@ -926,6 +930,9 @@ class InboxService:
             tx.append_event(self.actor, "conversation.split_from", f"conversation:{new_id}",
                             {"from": plan.source, "message": message_id,
                              "messages": list(plan.message_ids)})
+            from cxinbox.service import redflags
+
+            redflags.carry_at_split(tx, self.actor, plan.source, new_id)
         return new_id
 
     # -- notes: mentions and retraction ------------------------------------------------------

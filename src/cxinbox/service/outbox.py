@@ -34,7 +34,6 @@ its lease and had its item settled by another never sends that item's DATA.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import secrets
@@ -446,15 +445,14 @@ class OutboxWorker:
                 return tx.is_acknowledgement(conv, row.id) and red_flag_open(tx, conv)
             return self._cancel_withheld(row, due, give_back=False,
                                          what="acknowledgement withheld: red flag")
-        try:
-            body = str(json.loads(row.draft or "{}").get("body") or "")
-        except (ValueError, AttributeError):
-            return False
+        body = str(row.snapshot.get("body") or "")
         if not body:
             return False
         key = self.store.text_key()
-        return self._cancel_withheld(row, lambda tx: canned_left(tx, key, conv, body),
-                                     give_back=True,
+
+        def holds(tx: StoreTx) -> bool:
+            return canned_left(tx, key, conv, body, outbox_id=row.id) is not None
+        return self._cancel_withheld(row, holds, give_back=True,
                                      what="reply withheld: canned text on a red flag")
 
     def _cancel_withheld(self, row: OutboxItem, due: Callable[[StoreTx], bool], *,

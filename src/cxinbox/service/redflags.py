@@ -33,10 +33,15 @@ from typing import Final
 from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, Forbidden, NotFound
 from cxinbox.domain.compose import (
+    CANNED_PIECE_KEPT,
+    HandedOut,
     body_shingles,
+    canned_kept,
     canned_shingles,
     canned_still_there,
+    carried_details,
     handed_out_texts,
+    replies_shingles,
 )
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.sanitize import clean_line
@@ -132,28 +137,98 @@ def _unpack(packed: object) -> list[bytes]:
     return [raw[i:i + HASH_BYTES] for i in range(0, len(raw) - HASH_BYTES + 1, HASH_BYTES)]
 
 
-def canned_left(tx: StoreTx, key: bytes, conversation_id: int, body: str) -> bool:
-    """True when the conversation's red flag is open and `body` still holds enough of a
-    text handed out for it as canned text (send must then refuse): handed out for it, or
-    for a conversation merged into it or split from (`StoreTx.handout_sources`). `key`:
-    the store's text key (`Store.text_key`)."""
-    if not red_flag_open(tx, conversation_id):
-        return False
+@dataclass(frozen=True, slots=True)
+class CannedLeft:
+    """What `canned_left` found: the text (`label`, "" when its event does not say) and
+    whether the body holds it only together with the conversation's earlier replies."""
+
+    label: str
+    with_earlier: bool = False
+
+
+def canned_left(tx: StoreTx, key: bytes, conversation_id: int, body: str, *,
+                outbox_id: int | None = None) -> CannedLeft | None:
+    """What of a text handed out for the conversation as canned text `body` still holds
+    while its red flag is open (send must then refuse); None when nothing, or no flag.
+
+    Handed out for it, or for a conversation merged into it (`StoreTx.handout_sources`;
+    a split child and an unmerged conversation hold carried copies, `carry_at_split`).
+    Judged with what the conversation's replies since the flag was raised (and those still
+    waiting) already held of the same text: a text sent a piece at a time is the text
+    (`domain.compose.canned_still_there`). `outbox_id`: the queued reply being judged, left
+    out of those. `key`: the store's text key (`Store.text_key`)."""
+    state = tx.red_flag_state(conversation_id)
+    if state is None or not state.is_open:
+        return None
     present = set(_hashes(key, body_shingles(body)))
+    sources = tx.handout_sources(conversation_id)
+    earlier: set[bytes] | None = None
     lines: set[str] | None = None
-    events = [event for source in tx.handout_sources(conversation_id)
+    events = [event for source in sources
               for event in tx.later_on_target(f"conversation:{source}", 0,
                                               (*HANDED_OUT, CARRIED))]
     for event in events:
-        for packed in handed_out_texts(event.details):
-            if canned_still_there(_unpack(packed), present):
-                return True
+        for text in handed_out_texts(event.details):
+            handed = _unpack(text.packed)
+            if canned_still_there(handed, present):
+                return CannedLeft(text.label)
+            if canned_kept(handed, present) < CANNED_PIECE_KEPT:
+                continue
+            if earlier is None:
+                since_ms = int(state.raised_at or 0) * 1000
+                bodies = [str(item.snapshot.get("body") or "") for item in
+                          tx.replies_since(sources, since_ms, outbox_id)]
+                earlier = set(_hashes(key, replies_shingles(bodies, body))) if bodies else set()
+            if canned_still_there(handed, present, earlier):
+                return CannedLeft(text.label, with_earlier=True)
         legacy = event.details.get("lines")
         if isinstance(legacy, list) and legacy:
             lines = _legacy_lines(body) if lines is None else lines
             if lines.intersection(str(x) for x in legacy):
-                return True
-    return False
+                return CannedLeft("")
+    return None
+
+
+def _handed_out_on(tx: StoreTx, conv_ids: Sequence[int]) -> tuple[list[HandedOut], list[str]]:
+    """Every text handed out (or carried) for these conversations, and legacy line hashes."""
+    texts: list[HandedOut] = []
+    lines: list[str] = []
+    for conv_id in conv_ids:
+        for event in tx.later_on_target(f"conversation:{conv_id}", 0, (*HANDED_OUT, CARRIED)):
+            texts.extend(handed_out_texts(event.details))
+            legacy = event.details.get("lines")
+            if isinstance(legacy, list):
+                lines.extend(str(x) for x in legacy)
+    return texts, lines
+
+
+def carry_at_split(tx: StoreTx, actor: str, parent: int, child: int) -> bool:
+    """A split's child takes a copy of what was handed out for its parent (and what was
+    merged into it) up to the split, in the split's transaction: its messages came from
+    there, and so may a draft's text. A copy, not a link, so nothing later (retention
+    releasing the split's events, the parent merged elsewhere) can take it away; what is
+    handed out for the parent after the split is the parent's alone. True when any."""
+    texts, lines = _handed_out_on(tx, tx.handout_sources(parent))
+    if not texts and not lines:
+        return False
+    tx.append_event(actor, CARRIED, f"conversation:{child}",
+                    {**carried_details(texts, lines), "from": parent, "on": "split"})
+    return True
+
+
+def carry_at_unmerge(tx: StoreTx, actor: str, into: int, other: int,
+                     sources_before: Sequence[int]) -> None:
+    """After an unmerge, in its transaction: each of the two keeps a copy of what was
+    handed out for the conversations it read while they were merged (`sources_before`,
+    `into`'s sources then) and no longer reads: a draft written while merged may hold
+    either's text."""
+    for conv_id, from_id in ((into, other), (other, into)):
+        now = set(tx.handout_sources(conv_id))
+        texts, lines = _handed_out_on(tx, [c for c in sources_before if c not in now])
+        if texts or lines:
+            tx.append_event(actor, CARRIED, f"conversation:{conv_id}",
+                            {**carried_details(texts, lines), "from": from_id,
+                             "on": "unmerge"})
 
 
 def _legacy_lines(body: str) -> set[str]:
@@ -164,12 +239,14 @@ def _legacy_lines(body: str) -> set[str]:
             for line in folded if len(line) >= 12}
 
 
-def canned_refusal(config: Config, conversation_id: int) -> str:
-    """The one line a send refused by `canned_left` shows."""
+def canned_refusal(config: Config, conversation_id: int, found: CannedLeft) -> str:
+    """The one line a send refused by `canned_left` shows, naming the text it holds."""
+    what = f"canned text: {found.label}" if found.label else "canned or knowledge-base text"
+    earlier = (", with what the replies sent since the flag was raised already hold of it"
+               if found.with_earlier else "")
     return (f"conversation #{conversation_id} has an open red flag: this reply still holds"
-            f" canned or knowledge-base text; take it out, or have"
-            f" {config.red_flag_clearers()} clear the flag first (cxinbox flag clear"
-            f" {conversation_id} --reason TEXT, or F)")
+            f" {what}{earlier}; take it out, or have {config.red_flag_clearers()} clear the"
+            f" flag first (cxinbox flag clear {conversation_id} --reason TEXT, or F)")
 
 
 def tagged(tx: StoreTx, conv_ids: Sequence[int], now: int) -> list[int]:

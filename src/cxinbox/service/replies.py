@@ -35,7 +35,13 @@ from cxinbox.domain.mime import parse_message
 from cxinbox.domain.recipient import Recipient, RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line, clean_text, header_safe
 from cxinbox.service.inbox import PRIVILEGED_ROLES, InboxService
-from cxinbox.service.redflags import canned_left, canned_refusal, handed_hashes, red_flag_open
+from cxinbox.service.redflags import (
+    CannedLeft,
+    canned_left,
+    canned_refusal,
+    handed_hashes,
+    red_flag_open,
+)
 from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.records import DraftRecord, OutboxItem, file_ids
 
@@ -475,10 +481,10 @@ class ReplyService:
         with self.store.reading() as tx:
             draft = self._own_draft(tx, draft_id)
             guard = self._guard_items(tx, draft)
-            refused = draft.conversation_id is not None and canned_left(
+            refused = None if draft.conversation_id is None else canned_left(
                 tx, key, draft.conversation_id, draft.body)
-        if refused:  # before the guard: forcing past the guard must not get around it
-            raise self._canned_refused(draft)
+        if refused is not None:  # before the guard: forcing past it must not get around it
+            raise self._canned_refused(draft, refused)
         if guard and not force:
             with self.store.writing() as tx:
                 tx.append_event(self.actor, "outbox.guard_stopped", _draft_target(draft),
@@ -493,17 +499,18 @@ class ReplyService:
         undo_ms = self.config.outbox.undo_seconds * 1000
         try:
             fresh = self._queue(draft, item, guard, undo_ms)
-        except _CannedLeft:
-            raise self._canned_refused(draft) from None
+        except _CannedLeft as left:
+            raise self._canned_refused(draft, left.found) from None
         self._wake_worker()
         return self.item_view(fresh)
 
-    def _canned_refused(self, draft: DraftRecord) -> BadRequest:
+    def _canned_refused(self, draft: DraftRecord, found: CannedLeft) -> BadRequest:
         """Audit a send refused for canned text on a red-flagged conversation; its line."""
         conv_id = int(draft.conversation_id or 0)
         self.inbox.record_read("canned.refused", f"conversation:{conv_id}",
-                               {"draft": draft.id, "reason": "red flag", "on": "send"})
-        return BadRequest(canned_refusal(self.config, conv_id))
+                               {"draft": draft.id, "reason": "red flag", "on": "send",
+                                "text": found.label, "with_earlier": found.with_earlier})
+        return BadRequest(canned_refusal(self.config, conv_id, found))
 
     def _queue(self, draft: DraftRecord, item: dict[str, Any], guard: list[GuardItem],
                undo_ms: int) -> OutboxItem:
@@ -515,8 +522,9 @@ class ReplyService:
                 raise BadRequest(f"draft {draft_id} changed or was sent meanwhile; send again")
             if draft.conversation_id is not None:
                 _require_conversation(tx, draft.conversation_id)
-                if canned_left(tx, key, draft.conversation_id, draft.body):  # flagged meanwhile
-                    raise _CannedLeft(draft)
+                found = canned_left(tx, key, draft.conversation_id, draft.body)
+                if found is not None:  # flagged (or another reply queued) meanwhile
+                    raise _CannedLeft(draft, found)
             now = self.store.now_ms()
             item_id = tx.insert_outbox_item(**item, author=self.actor,
                                             conversation_id=draft.conversation_id, now_ms=now,
@@ -667,7 +675,7 @@ class ReplyService:
         try:
             return self._requeue(outbox_id)
         except _CannedLeft as left:
-            raise self._canned_refused(left.draft) from None
+            raise self._canned_refused(left.draft, left.found) from None
 
     def _requeue(self, outbox_id: int) -> OutboxItemView:
         key = self.store.text_key()
@@ -684,7 +692,7 @@ class ReplyService:
             if draft is None:
                 raise BadRequest(f"outbox item {outbox_id}: its text is no longer a draft"
                                  " (sent or discarded since); nothing to put back")
-            snap = json.loads(item.draft or "{}")
+            snap = item.snapshot
             if any(getattr(draft, k) != snap.get(k) for k in ("to_addrs", "cc_addrs", "subject",
                                                               "body", "attachments")):
                 raise BadRequest(f"outbox item {outbox_id}: its draft was edited since;"
@@ -694,10 +702,10 @@ class ReplyService:
                                  " conversation since; read it, then send the draft (r)")
             if item.channel == "sms" and tx.is_opted_out(item.to[0]):
                 raise BadRequest("the patient has opted out of texts (STOP) since")
-            if item.conversation_id is not None and canned_left(tx, key,
-                                                                item.conversation_id,
-                                                                draft.body):
-                raise _CannedLeft(draft)
+            found = None if item.conversation_id is None else canned_left(
+                tx, key, item.conversation_id, draft.body, outbox_id=outbox_id)
+            if found is not None:
+                raise _CannedLeft(draft, found)
             send_after = self.store.now_ms() + self.config.outbox.undo_seconds * 1000
             tx.requeue_outbox_item(outbox_id, send_after)
             tx.delete_draft(draft.id)
@@ -766,9 +774,10 @@ class _CannedLeft(Exception):
     """Inside a write: the draft still holds canned text and the conversation is
     red-flagged; the caller audits the refusal once the transaction is rolled back."""
 
-    def __init__(self, draft: DraftRecord) -> None:
+    def __init__(self, draft: DraftRecord, found: CannedLeft) -> None:
         super().__init__("canned text on a red-flagged conversation")
         self.draft = draft
+        self.found = found
 
 
 def _parent_of(raw: bytes) -> compose.Parent:
@@ -816,7 +825,7 @@ def _draft_snapshot(draft: DraftRecord) -> dict[str, Any]:
 
 def restore_draft(tx: StoreTx, item: OutboxItem, now: int) -> int | None:
     """Turn a cancelled reply back into its author's draft (unless they started another)."""
-    snap = json.loads(item.draft or "{}")
+    snap = item.snapshot
     if not snap:
         return None
     conv = snap.get("conversation_id")

@@ -114,37 +114,19 @@ class Database(SqliteStoreOps):
 
     def text_key(self) -> bytes:
         """The store's text key, inside the database (store/textkey.py): read once, made
-        on first use; a key an earlier build kept beside the file is taken in once."""
+        on first use."""
         if self._text_key is None:
-            from cxinbox.store.textkey import (
-                LEGACY_SUFFIX,
-                legacy_key_text,
-                new_key_text,
-                read_key,
-                take_key,
-            )
+            from cxinbox.store.textkey import new_key_text, read_key, take_key
 
             try:
                 with self.read() as conn:
                     key = read_key(conn)
-                legacy = Path(f"{self.path}{LEGACY_SUFFIX}")
-                offered = legacy_key_text(legacy) if key is None else None
                 if key is None:
                     with self.write() as conn:
-                        key = take_key(conn, offered or new_key_text())
+                        key = take_key(conn, new_key_text())
             except sqlite3.Error as exc:
                 raise StoreError(f"the store's text key (store_secrets) cannot be read or"
                                  f" made: {exc}") from None
-            if offered is not None:
-                # in the database now (whichever process took it in); the copy
-                # beside it would only outlive the database's own
-                try:
-                    legacy.unlink()
-                except FileNotFoundError:
-                    pass
-                except OSError as exc:
-                    raise StoreError(f"{legacy}: cannot remove the text key taken into"
-                                     f" the database ({exc.strerror})") from None
             self._text_key = key
         return self._text_key
 

@@ -347,7 +347,7 @@ class StoreTx(Protocol):
 
     def handout_sources(self, conv_id: int) -> list[int]:
         """The conversations whose canned-text hand-outs count for a reply on `conv_id`
-        (itself, those merged into it, the parent it was split from, and theirs)."""
+        (itself and those merged into it; a split child holds a copy of its parent's)."""
         ...
 
     def plan_split(self, message_pk: int) -> SplitPlan | None: ...
@@ -423,6 +423,13 @@ class StoreTx(Protocol):
     # -- the outbox ------------------------------------------------------------------------------
 
     def outbox_item(self, item_id: int) -> OutboxItem | None: ...
+
+    def replies_since(self, conv_ids: Sequence[int], since_ms: int,
+                      exclude: int | None = None) -> list[OutboxItem]:
+        """Replies of these conversations queued or sent since `since_ms`, or still
+        waiting to go, oldest first, without `exclude` (the red-flag check's earlier
+        replies, service/redflags.py `canned_left`)."""
+        ...
 
     def insert_outbox_item(self, *, conversation_id: int | None, author: str, channel: str,
                            account: str, sender: str, recipients: Sequence[str], subject: str,

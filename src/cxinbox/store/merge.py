@@ -231,27 +231,9 @@ def live_conversation(conn: sqlite3.Connection, conv_id: int) -> int:
 
 
 
-SPLIT_FROM = "conversation.split_from"
-SPLIT = "conversation.split"
 _LINKS_MAX = 64
-"""Conversations one hand-out can reach through merges and splits, at most (a bound, not
-a rule: real chains are a hop or two)."""
-
-
-def _split_links(conn: sqlite3.Connection, conv_id: int, action: str, key: str) -> list[int]:
-    """The conversations named by `key` in `action` events on `conv_id` (a split records
-    its parent and its child only in the audit trail)."""
-    out: list[int] = []
-    for (stored,) in conn.execute("SELECT details FROM events WHERE target = ? AND action = ?"
-                                  " ORDER BY seq", (f"conversation:{conv_id}", action)):
-        try:
-            found = json.loads(stored or "{}")
-        except ValueError:
-            continue
-        value = found.get(key) if isinstance(found, dict) else None
-        if isinstance(value, int) and not isinstance(value, bool):
-            out.append(value)
-    return out
+"""Conversations one hand-out can reach through merges, at most (a bound, not a rule:
+real chains are a hop or two)."""
 
 
 def _reach(conv_id: int, step: Any) -> list[int]:
@@ -266,24 +248,23 @@ def _reach(conv_id: int, step: Any) -> list[int]:
 
 
 def handout_sources(conn: sqlite3.Connection, conv_id: int) -> list[int]:
-    """The conversations whose canned-text hand-outs count for a reply on `conv_id`: itself,
-    every conversation merged into it, the parent a split took it from, and theirs in turn
-    (their messages, and the drafts written from them, are now here)."""
+    """The conversations whose canned-text hand-outs count for a reply on `conv_id`: itself
+    and every conversation merged into it (their messages, and the drafts written from
+    them, are now here). A split child and an unmerged conversation need no link: each
+    holds a copy of what it read (service/redflags.py `carry_at_split`)."""
     def step(cid: int) -> list[int]:
-        merged = [int(r[0]) for r in conn.execute(
+        return [int(r[0]) for r in conn.execute(
             "SELECT id FROM conversations WHERE merged_into = ? ORDER BY id", (cid,))]
-        return merged + _split_links(conn, cid, SPLIT_FROM, "from")
     return _reach(conv_id, step)
 
 
 def handout_readers(conn: sqlite3.Connection, conv_id: int) -> list[int]:
-    """The converse of `handout_sources`: `conv_id` itself, the conversation it is merged
-    into, the children split off it, and theirs in turn."""
+    """The converse of `handout_sources`: `conv_id` itself and the conversation it is
+    merged into."""
     def step(cid: int) -> list[int]:
         row = conn.execute("SELECT merged_into FROM conversations WHERE id = ?",
                            (cid,)).fetchone()
-        into = [int(row[0])] if row is not None and row[0] is not None else []
-        return into + _split_links(conn, cid, SPLIT, "new")
+        return [int(row[0])] if row is not None and row[0] is not None else []
     return _reach(conv_id, step)
 
 

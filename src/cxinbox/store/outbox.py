@@ -30,6 +30,7 @@ from cxinbox.store.records import (
     ReplyFile,
     ReplyFileInfo,
     ReplyParent,
+    draft_snapshot,
     file_ids,
 )
 
@@ -186,11 +187,7 @@ def json_list(text: object) -> list[Any]:
 def draft_attachments(text: object) -> list[Any]:
     """The attachments list in an outbox item's copy of its draft (the `draft` column:
     JSON holding the draft's `attachments` column, itself a JSON list in text)."""
-    try:
-        draft = json.loads(str(text)) if text else {}
-    except ValueError:
-        return []
-    found = draft.get("attachments") if isinstance(draft, dict) else None
+    found = draft_snapshot(text).get("attachments")
     if isinstance(found, str):  # the draft's column, as it was: a JSON list in text
         return json_list(found)
     return found if isinstance(found, list) else []
@@ -287,6 +284,23 @@ def insert_item(conn: sqlite3.Connection, *, conversation_id: int | None, author
          subject, message_id, raw, body, json.dumps(draft, ensure_ascii=False), send_after_ms,
          now_ms, send_after_ms))
     return inserted_id(cur)
+
+
+def replies_since(conn: sqlite3.Connection, conv_ids: Sequence[int], since_ms: int,
+                  exclude: int | None = None) -> list[OutboxItem]:
+    """The replies of these conversations that reached, or may still reach, the patient
+    since `since_ms`: queued or sent since then, or still waiting to go whenever they
+    were queued (cancelled ones are not replies), oldest first; `exclude`: an item left
+    out (the one being judged)."""
+    if not conv_ids:
+        return []
+    return [OutboxItem(*r) for r in conn.execute(
+        f"SELECT {_OUTBOX_COLUMNS} FROM outbox"
+        f" WHERE conversation_id IN ({dialect_of(conn).json_ids}) AND id != ?"
+        " AND state != 'cancelled' AND (created_ms >= ? OR sent_ms >= ?"
+        "  OR state IN ('queued', 'sending', 'unconfirmed', 'failed')) ORDER BY id",
+        (json.dumps(sorted(set(conv_ids))), -1 if exclude is None else exclude, since_ms,
+         since_ms))]
 
 
 def item(conn: sqlite3.Connection, item_id: int) -> OutboxItem | None:

@@ -506,6 +506,23 @@ class OutboxItem:
         value = json.loads(self.recipients or "[]")
         return [str(v) for v in value]
 
+    @property
+    def snapshot(self) -> dict[str, Any]:
+        """The copy of its draft the item keeps (`draft_snapshot`)."""
+        return draft_snapshot(self.draft)
+
+
+def draft_snapshot(text: object) -> dict[str, Any]:
+    """An outbox item's copy of the draft it was sent from (the `draft` column: JSON of
+    the draft's columns, service/replies.py `_draft_snapshot`); {} when empty or damaged.
+    The one reader of that column: a cancel gives the draft back from it, the red-flag
+    checks read its body, retention and file clean-up its attachments."""
+    try:
+        found = json.loads(str(text)) if text else {}
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
 
 @dataclass(frozen=True, slots=True)
 class Bases:

@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cxinbox.domain.compose import handed_out_texts
+from cxinbox.domain.compose import HandedOut, carried_details, handed_out_texts
 from cxinbox.store.anchor import GUARD_TRIGGERS
 from cxinbox.store.dialect import dialect_of
 from cxinbox.store.outbox import draft_attachments, json_list
@@ -387,48 +387,63 @@ def carry_handed_out(conn: sqlite3.Connection, actor: str, start_seq: int, befor
     out for a conversation (`actions`: their keyed hashes, service/redflags.py), for each
     conversation where it can still matter: its red flag is open, a draft of it waits or a
     reply of it waits in the outbox (the text may be in it, and a flag may come), on it or
-    on a conversation it was merged into or split off into (store/merge.py
-    `handout_readers`). One `carried_action` event on each such conversation and on those
-    that read it, in the caller's write transaction, the one recording the new start;
-    returns how many. The hashes are copied as they are: nothing here can read them."""
-    by_conv: dict[int, tuple[list[str], list[str], list[int]]] = {}
-    for seq, target, stored in conn.execute(
-            f"SELECT seq, target, details FROM events WHERE seq >= ? AND seq < ?"
-            f" AND action {_in_text(conn)} ORDER BY seq",
-            (start_seq, before_seq, json.dumps(list(actions)))):
+    on the conversation it is merged into (store/merge.py `handout_readers`; a split child
+    holds its own copy since the split). One `carried_action` event on each such
+    conversation and on those that read it, in the caller's write transaction, the one
+    recording the new start; returns how many. The hashes are copied as they are: nothing
+    here can read them."""
+    released = f"seq >= ? AND seq < ? AND action {_in_text(conn)}"
+    window = (start_seq, before_seq, json.dumps(list(actions)))
+    # first which conversations the released hand-outs are on (no details read), then the
+    # details of those where they matter only: most released hand-outs matter nowhere
+    convs: set[int] = set()
+    for (target,) in conn.execute(f"SELECT DISTINCT target FROM events WHERE {released}",
+                                  window):
         kind, _sep, ident = str(target).partition(":")
-        if kind != "conversation" or not ident.isdigit():
-            continue
-        try:
-            found = json.loads(stored or "{}")
-        except ValueError:
-            continue
-        if not isinstance(found, dict):
-            continue
-        texts, lines, seqs = by_conv.setdefault(int(ident), ([], [], []))
-        texts.extend(handed_out_texts(found))
-        legacy = found.get("lines")
-        if isinstance(legacy, list):
-            lines.extend(str(x) for x in legacy)
-        seqs.append(int(seq))
-    if not by_conv:
+        if kind == "conversation" and ident.isdigit():
+            convs.add(int(ident))
+    if not convs:
         return 0
     from cxinbox.store.db import append_event
     from cxinbox.store.merge import handout_readers
 
-    readers = {conv_id: handout_readers(conn, conv_id) for conv_id in by_conv}
+    merged = {int(r[0]) for r in conn.execute(
+        f"SELECT id FROM conversations WHERE id {_in(conn)} AND merged_into IS NOT NULL",
+        (_ids(convs),))}
+    readers = {conv_id: handout_readers(conn, conv_id) if conv_id in merged else [conv_id]
+               for conv_id in convs}
     matters = {int(r[0]) for r in conn.execute(
         f"SELECT c.id FROM conversations c WHERE c.id {_in(conn)} AND (c.red_flag IS NOT NULL"
         " OR EXISTS (SELECT 1 FROM drafts d WHERE d.conversation_id = c.id)"
         " OR EXISTS (SELECT 1 FROM outbox o WHERE o.conversation_id = c.id"
         " AND o.state NOT IN ('sent', 'failed', 'cancelled')))",
         (_ids(r for ids in readers.values() for r in ids),))}
-    # carried onto the conversation itself and onto every one that reads it (a split's
-    # link lives in events that may be released with these)
-    onto: dict[int, tuple[list[str], list[str], list[int]]] = {}
+    wanted = sorted(c for c in convs if not matters.isdisjoint(readers[c]))
+    if not wanted:
+        return 0
+    by_conv: dict[int, tuple[list[HandedOut], list[str], list[int]]] = {}
+    for seq, target, stored in conn.execute(
+            f"SELECT seq, target, details FROM events WHERE {released}"
+            f" AND target {_in_text(conn)} ORDER BY seq",
+            (*window, json.dumps([f"conversation:{c}" for c in wanted]))):
+        try:
+            found = json.loads(stored or "{}")
+        except ValueError:
+            continue
+        if not isinstance(found, dict):
+            continue
+        texts, lines, seqs = by_conv.setdefault(int(str(target).partition(":")[2]),
+                                                ([], [], []))
+        texts.extend(handed_out_texts(found))
+        legacy = found.get("lines")
+        if isinstance(legacy, list):
+            lines.extend(str(x) for x in legacy)
+        seqs.append(int(seq))
+    # carried onto the conversation itself and onto the one it is merged into
+    onto: dict[int, tuple[list[HandedOut], list[str], list[int]]] = {}
     for conv_id in sorted(by_conv):
         texts, lines, seqs = by_conv[conv_id]
-        if (not texts and not lines) or matters.isdisjoint(readers[conv_id]):
+        if not texts and not lines:
             continue
         for target in readers[conv_id]:
             into = onto.setdefault(target, ([], [], []))
@@ -439,10 +454,8 @@ def carry_handed_out(conn: sqlite3.Connection, actor: str, start_seq: int, befor
     for conv_id in sorted(onto):
         texts, lines, seqs = onto[conv_id]
         seqs = sorted(seqs)
-        details: dict[str, object] = {"texts": list(dict.fromkeys(texts)),
-                                      "first_seq": seqs[0], "events": len(seqs)}
-        if lines:
-            details["lines"] = list(dict.fromkeys(lines))
+        details = {**carried_details(texts, lines), "first_seq": seqs[0],
+                   "events": len(seqs)}
         append_event(conn, actor, carried_action, f"conversation:{conv_id}", details)
         carried += 1
     return carried

@@ -455,6 +455,10 @@ class SqliteTx:
     def outbox_item(self, item_id: int) -> OutboxItem | None:
         return outbox.item(self.conn, item_id)
 
+    def replies_since(self, conv_ids: Sequence[int], since_ms: int,
+                      exclude: int | None = None) -> list[OutboxItem]:
+        return outbox.replies_since(self.conn, conv_ids, since_ms, exclude)
+
     def insert_outbox_item(self, *, conversation_id: int | None, author: str, channel: str,
                            account: str, sender: str, recipients: Sequence[str], subject: str,
                            message_id: str | None, raw: bytes | None, body: str,

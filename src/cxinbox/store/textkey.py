@@ -14,27 +14,17 @@ whatever carries the database carries the key with it: a backup and its restore 
 host (a canned text handed out before is still recognised after), `store copy` to
 PostgreSQL, every server on one PostgreSQL database. The key is read by the store alone
 and never written to an event, a log line, the change feed or a command's output.
-
-A build before migration 25 kept a SQLite store's key in a file beside the database
-(`<db>-textkey`): when one is there and the database has no key yet, its key is taken into
-the table once and the file removed, so nothing handed out under it is forgotten.
 """
 
 from __future__ import annotations
 
 import binascii
-import os
 import secrets
-import stat
-from pathlib import Path
 from typing import Final, Protocol
 
 from cxinbox.contract.errors import StoreError
 
 KEY_BYTES: Final = 32
-
-LEGACY_SUFFIX: Final = "-textkey"
-"""The file beside a SQLite database that held its key before migration 25."""
 
 READ_KEY: Final = "SELECT value FROM store_secrets WHERE name = 'text_key'"
 TAKE_KEY: Final = ("INSERT INTO store_secrets (name, value) VALUES ('text_key', ?)"
@@ -82,28 +72,3 @@ def take_key(conn: _Conn, offered: str) -> bytes:
     if key is None:  # pragma: no cover - the insert above leaves a row
         raise StoreError("the store's text key could not be kept")
     return key
-
-
-def legacy_key_text(path: Path) -> str | None:
-    """The key an earlier build kept in `path` (hex text, checked), or None when there
-    is no such file. A file that is not ours alone is refused in one line, not used."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NOCTTY)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot read the text key ({exc.strerror})") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise StoreError(f"{path}: the text key is not a regular file")
-        if info.st_uid != os.geteuid():
-            raise StoreError(f"{path}: the text key belongs to uid {info.st_uid}, not to"
-                             f" this user (uid {os.geteuid()})")
-        if stat.S_IMODE(info.st_mode) & 0o077:
-            raise StoreError(f"{path}: the text key may be read by others"
-                             f" (mode {stat.S_IMODE(info.st_mode):o}); chmod 600 it")
-        data = os.read(fd, 256).decode("ascii", "replace")
-    finally:
-        os.close(fd)
-    return parse_key(data, str(path)).hex()
