@@ -111,14 +111,26 @@ def test_bad_jsonl_lines_are_answered_in_place_and_named(tmp_path: Path) -> None
     errors = proc.stderr.splitlines()
     assert [e.split(":")[1].strip() for e in errors[:-1]] == \
         ["line 3", "line 4", "line 5", "line 6", "line 7", "line 8"]
-    assert errors[-1] == "cxinbox: 6 line(s) not assessed (answered with an error)"
+    assert errors[-1] == ('cxinbox: 6 line(s) not assessed (answered with an error);'
+                          ' 1 blank line(s) answered {"error": "blank line"}')
 
 
 def test_jsonl_of_only_good_and_blank_lines_exits_0(tmp_path: Path) -> None:
-    proc = run("triage", "--jsonl", home=tmp_path, stdin='{"body": "hi"}\n\n{"body": "x"}\n')
+    proc = run("triage", "--jsonl", home=tmp_path,
+               stdin='{"body": "hi"}\n\n{"body": "x", "subject": null, "channel": null}\n')
     assert proc.returncode == 0, proc.stderr
     out = [json.loads(x) for x in proc.stdout.splitlines()]
     assert len(out) == 3 and out[1] == {"error": "blank line"} and "intent" in out[2]
+    assert proc.stderr == 'cxinbox: 1 blank line(s) answered {"error": "blank line"}\n'
+
+
+def test_a_message_with_nothing_new_says_so(tmp_path: Path) -> None:
+    quoted = tmp_path / "quoted.eml"
+    quoted.write_bytes(RAW.split(b"\r\n\r\n")[0] + b"\r\n\r\n> old chest pain\r\n")
+    proc = run("triage", str(quoted), home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "new text: 0 word(s)" in proc.stdout and "red flag: none" in proc.stdout
+    assert "nothing new to read" in proc.stderr
 
 
 def test_usage_errors_are_one_line(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ a real SMTP sink and SQLite on disk (the server-level tests are in test_rules_se
 
 from __future__ import annotations
 
+import email
 import json
 import time
 from collections.abc import Iterator
@@ -376,7 +377,9 @@ actions = { acknowledge = true }
     (got,) = rig.sink.messages
     assert got.rcpt_tos == ["jane.doe@patients.example"]
     text = got.data.decode()
-    assert "Auto-Submitted: auto-replied" in text
+    # One Auto-Submitted header, and it says auto-replied: a second "no" would tell the
+    # patient's auto-responder this is a person's mail and invite a reply loop.
+    assert email.message_from_string(text).get_all("Auto-Submitted") == ["auto-replied"]
     assert f"We will answer by {OPEN_DAY_NAME} 9:00." in text
     skipped = [d["skipped"] for _, _, d in rig.events("rule.applied")]
     assert sorted(s for entry in skipped for s in entry) == [

@@ -95,7 +95,7 @@ def print_page(page: Page, timezone: str, offset: int, as_json: bool) -> None:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from cxinbox.domain.intent_words import INTENT_CODES
+    from cxinbox.domain.intent_words import intent_word
 
     tz = ZoneInfo(timezone)
     lines = []
@@ -105,7 +105,7 @@ def print_page(page: Page, timezone: str, offset: int, as_json: bool) -> None:
         unread = "*" if c.unread_count else " "
         # Words, not colour: the open red flag as the TUI's RED!, the intent as its word.
         flag = "RED!" if c.red_flag_open else ""
-        code = INTENT_CODES.get(c.intent or "", "")
+        code = intent_word(c.intent, c.subject)
         intent = f"{code}: " if code else ""
         when = datetime.fromtimestamp(c.last_message_at, UTC).astimezone(tz).strftime(
             "%Y-%m-%d %H:%M") if c.last_message_at else "-"

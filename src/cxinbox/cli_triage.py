@@ -11,7 +11,8 @@ output line N always answers input line N. A line that is not a JSON object with
 with {"error": REASON} (the reason names what is wrong, never the line's text), one line
 on stderr names its number and the reason, the rest are still assessed, and the exit code
 is 1 at the end. A blank line is answered {"error": "blank line"} and does not change the
-exit code. Other keys in an input object are allowed and ignored.
+exit code (the closing stderr line counts them apart). A "subject" or "channel" of null
+counts as absent. Other keys in an input object are allowed and ignored.
 """
 
 from __future__ import annotations
@@ -75,9 +76,14 @@ def register(app: typer.Typer) -> None:
                   " --subject and --channel", EXIT_USAGE)
         if jsonl:
             with _opened(source) as stream:
-                bad = _triage_lines(stream)
+                bad, blank = _triage_lines(stream)
+            blanks = f"; {blank} blank line(s) answered {{\"error\": \"blank line\"}}" \
+                if blank else ""
             if bad:
-                _fail(f"{bad} line(s) not assessed (answered with an error)", EXIT_BAD_INPUT)
+                _fail(f"{bad} line(s) not assessed (answered with an error){blanks}",
+                      EXIT_BAD_INPUT)
+            if blank:
+                sys.stderr.write(f"cxinbox: {blanks[2:]}\n")
             return
         with _opened(source) as stream:
             data = stream.read()
@@ -118,15 +124,16 @@ class _opened:
             self.stream.close()
 
 
-def _triage_lines(stream: BinaryIO) -> int:
-    """Assess each JSON line, one output line per input line; returns the number of bad
-    lines (answered with {"error": ...})."""
+def _triage_lines(stream: BinaryIO) -> tuple[int, int]:
+    """Assess each JSON line, one output line per input line; returns the numbers of bad
+    lines and of blank lines (both answered with {"error": ...})."""
     from cxinbox.domain.triage import assess
 
-    bad = 0
+    bad = blank = 0
     out = sys.stdout
     for number, raw in enumerate(stream, start=1):
         if not raw.strip():
+            blank += 1
             out.write(json.dumps({"error": "blank line"}) + "\n")
             continue
         try:
@@ -141,7 +148,7 @@ def _triage_lines(stream: BinaryIO) -> int:
                               "intent": found.intent, "confidence": found.confidence},
                              ensure_ascii=False) + "\n")
     out.flush()
-    return bad
+    return bad, blank
 
 
 def _parse_line(raw: bytes) -> tuple[str, str, str]:
@@ -158,10 +165,10 @@ def _parse_line(raw: bytes) -> tuple[str, str, str]:
     body = item.get("body")
     if not isinstance(body, str):
         raise _BadLine('"body" must be a string')
-    subject = item.get("subject", "")
+    subject = item.get("subject") or ""
     if not isinstance(subject, str):
         raise _BadLine('"subject" must be a string')
-    channel = item.get("channel", "email")
+    channel = item.get("channel") or "email"
     if channel not in CHANNELS:
         raise _BadLine('"channel" must be "email" or "sms"')
     return body, subject, channel
@@ -171,6 +178,9 @@ def _print_detail(detail: Detail) -> None:
     found = detail.assessment
     words = len(detail.new_text.split())
     typer.echo(f"new text: {words} word(s) (quoted history, signature and footers left out)")
+    if not words:
+        typer.echo("note:     nothing new to read (an empty body, or only quoted history,"
+                   " a signature or footers): no red flag can be found in it", err=True)
     typer.echo(f"language: {found.language}")
     if detail.bulk:
         typer.echo("mailing:  yes (newsletter or marketing; never a red flag)")

@@ -93,6 +93,7 @@ class Outgoing:
     signature: str = ""
     quote: str = ""  # already formatted quoted block ("On ..., X wrote:\n> ...")
     attachments: tuple[AttachmentFile, ...] = field(default_factory=tuple)
+    auto_submitted: str = "no"  # RFC 3834: "auto-replied" for an acknowledgement
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -276,7 +277,7 @@ def build_email(out: Outgoing) -> bytes:
     if refs:
         msg["References"] = " ".join(f"<{r}>" for r in refs)
     msg["MIME-Version"] = "1.0"
-    msg["Auto-Submitted"] = "no"
+    msg["Auto-Submitted"] = out.auto_submitted
     msg.set_content(body_text(out), charset="utf-8", cte="quoted-printable")
     total = 0
     for att in out.attachments:

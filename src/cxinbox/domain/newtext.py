@@ -24,7 +24,13 @@ Cut at (and after) the first of:
   Taglines and crisis-line footers in such blocks ("If you are thinking about suicide, call
   988") are the sender's organisation talking, not the patient.
 
-Lines starting with ">" are dropped wherever they are.
+Lines starting with ">" are dropped wherever they are. An attribution line followed by a
+quoted block (">" lines) and then more text is a reply written below the quote (bottom
+posting, or answers between the quoted questions): the text after the quote is new and is
+read, each part with its own sign-off and signature cut.
+
+A body longer than MAX_CHARS is read as its head and its tail: the end of a long message
+(an emergency added after a pasted bill) is never dropped unread.
 """
 
 from __future__ import annotations
@@ -33,9 +39,12 @@ import re
 from typing import Final
 
 MAX_CHARS: Final = 20_000
-"""Past this, a body is cut before it is read: detection stays fast on a pathological
-message (about 8 microseconds a character), and no patient writes 20,000 characters of
-new text above the quoted history."""
+"""Past this, only a body's first HEAD_CHARS and last TAIL_CHARS are read: detection stays
+fast on a pathological message (about 8 microseconds a character) and the end of a long
+message is still read (triage reads the first 8,000 and last 4,000 characters of the new
+text)."""
+HEAD_CHARS: Final = 16_000
+TAIL_CHARS: Final = 4_000
 
 LONGEST_WORD: Final = 64
 """A run of letters longer than this is no word a patient typed (a base64 blob, a held
@@ -96,29 +105,66 @@ _NAME_LINE: Final = re.compile(
 def new_text(body: str, channel: str = "email") -> str:
     """The part of `body` the sender wrote now. Texts (`channel` "sms") keep their sign-off
     lines: "thanks\nchest hurts rly bad" is one message there, not a signature."""
-    lines = body[:MAX_CHARS].replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    end = _history_start(lines)
-    kept = [line for line in lines[:end] if not line.lstrip().startswith(">")]
-    if channel != "sms":
-        kept = _cut_trailing_signature(_cut_sign_off(kept))
-    text = "\n".join(kept).strip()
+    if len(body) > MAX_CHARS:
+        tail = body[-TAIL_CHARS:]
+        cut = tail.find("\n")  # start the tail on a whole line: a "> " must stay with its text
+        body = f"{body[:HEAD_CHARS]}\n\n{tail[cut + 1:] if 0 <= cut < len(tail) - 1 else tail}"
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    parts: list[str] = []
+    start = 0
+    while start < len(lines):
+        end = _history_start(lines, start)
+        kept = [line for line in lines[start:end] if not line.lstrip().startswith(">")]
+        if channel != "sms":
+            kept = _cut_trailing_signature(_cut_sign_off(kept))
+        part = "\n".join(kept).strip()
+        if part:
+            parts.append(part)
+        start = _after_quote(lines, end)
+    text = "\n\n".join(parts)
     return _LONG_RUN.sub(lambda m: m.group()[:LONGEST_WORD], text) if len(text) > LONGEST_WORD else text
 
 
-def _history_start(lines: list[str]) -> int:
-    """Index of the first line that belongs to history, a signature or a footer."""
-    for i, line in enumerate(lines):
+def _attribution_lines(lines: list[str], i: int) -> int:
+    """How many lines the attribution at `i` spans (1 or 2), or 0 when there is none."""
+    if _ATTRIBUTION.match(lines[i]):
+        return 1
+    if _ATTRIBUTION_START.match(lines[i]) and i + 1 < len(lines) \
+            and _ATTRIBUTION.match(f"{lines[i]} {lines[i + 1]}"):
+        return 2
+    return 0
+
+
+def _after_quote(lines: list[str], at: int) -> int:
+    """Where new text resumes after the history that starts at `at`: past an attribution
+    and the ">" block under it when something follows; else the end (the rest is history)."""
+    if at >= len(lines):
+        return len(lines)
+    span = _attribution_lines(lines, at)
+    if not span:
+        return len(lines)
+    i = at + span
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i == len(lines) or not lines[i].lstrip().startswith(">"):
+        return len(lines)  # history without quote marks: all of the rest is history
+    while i < len(lines) and (not lines[i].strip() or lines[i].lstrip().startswith(">")):
+        i += 1
+    return i
+
+
+def _history_start(lines: list[str], start: int = 0) -> int:
+    """Index of the first line from `start` that belongs to history, a signature or a footer."""
+    for i in range(start, len(lines)):
+        line = lines[i]
         if not line.strip():
             continue
-        if _ATTRIBUTION.match(line) or _SEPARATOR.match(line) or _SIG_DASHES.match(line):
-            return i
-        if _ATTRIBUTION_START.match(line) and i + 1 < len(lines) \
-                and _ATTRIBUTION.match(f"{line} {lines[i + 1]}"):
+        if _SEPARATOR.match(line) or _SIG_DASHES.match(line) or _attribution_lines(lines, i):
             return i
         if _DEVICE_LINE.match(line):
             return i
         if _FROM_FIELD.match(line) and any(_SENT_FIELD.match(n) for n in lines[i + 1:i + 5]):
-            return i - 1 if i and _RULE.match(lines[i - 1]) else i
+            return i - 1 if i > start and _RULE.match(lines[i - 1]) else i
         if _RULE.match(line) and any(_FROM_FIELD.match(n) for n in lines[i + 1:i + 3]):
             return i
         footer = _FOOTER.search(" ".join(lines[i:i + 3]))  # a notice wraps over lines

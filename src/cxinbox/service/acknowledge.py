@@ -41,7 +41,7 @@ from cxinbox.service.redflags import red_flag_open
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import ConversationRecord, MessageRecord
 
-AUTO_HEADER: Final = b"Auto-Submitted: auto-replied\r\n"
+AUTO_SUBMITTED: Final = "auto-replied"
 _DAYS_EN: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
                    "Sunday")
 _DAYS_ES: Final = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
@@ -173,9 +173,10 @@ class Acknowledger:
             to=(plan.sender_key,), cc=(), subject=subject, body=plan.text,
             message_id=message_id, date=datetime.now(UTC),
             in_reply_to=parent.message_id if parent else None,
-            references=compose.reply_references(parent) if parent else ())
+            references=compose.reply_references(parent) if parent else (),
+            auto_submitted=AUTO_SUBMITTED)
         try:
-            raw = AUTO_HEADER + compose.build_email(outgoing)
+            raw = compose.build_email(outgoing)
         except compose.ComposeError as exc:
             raise AckRefused(f"cannot write the mail: {type(exc).__name__}") from None
         return {"channel": "email", "account": account.name, "sender": account.address,

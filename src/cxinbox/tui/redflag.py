@@ -23,9 +23,15 @@ from cxinbox.tui import triage
 RAISED: Final = "redflag.raised"
 
 
+CATEGORY_WORDS: Final[dict[str, str]] = {
+    "suicide_self_harm": "suicide / self-harm", "overdose_poisoning": "overdose / poisoning",
+    "infant_fever": "fever in an infant",
+}
+
+
 def category_words(category: str) -> str:
-    """`chest_pain` -> `chest pain`."""
-    return category.replace("_", " ")
+    """`chest_pain` -> `chest pain`; `suicide_self_harm` -> `suicide / self-harm`."""
+    return CATEGORY_WORDS.get(category) or category.replace("_", " ")
 
 
 def flagged(summary: ConversationSummary) -> bool:

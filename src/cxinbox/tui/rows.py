@@ -25,7 +25,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from cxinbox.contract.types import ConversationSummary
-from cxinbox.domain.intent_words import INTENT_CODES
+from cxinbox.domain.intent_words import intent_word
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.timefmt import age_text
 
@@ -279,7 +279,7 @@ def _subject_cell(summary: ConversationSummary, cols: Columns, styles: RowStyles
             out.append(Segment(marker, style))
             out.append(Segment(" "))
             width = max(0, width - cell_len(marker) - 1)
-    code = INTENT_CODES.get(summary.intent or "", "")
+    code = intent_word(summary.intent, subject)
     if code and width >= 2 * (len(code) + 1):
         out.append(Segment(code + ":", styles.dim))  # the intent, as a word
         out.append(Segment(" "))
