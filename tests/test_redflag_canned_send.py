@@ -512,3 +512,33 @@ def test_an_unmerge_and_a_split_leave_a_copy_that_outlives_retention(
         with pytest.raises(BadRequest, match=name):
             replies.send(drafts[conv])
     assert _count(db, "SELECT count(*) FROM outbox") == 0
+
+
+def test_a_canned_reply_pasted_from_elsewhere_is_refused_too(
+        any_store: Database, tmp_path: Path) -> None:
+    """Rendered for another conversation and pasted, or copied from the configured text by
+    hand: the send check reads the clinic's canned replies themselves, not only what was
+    handed out for this conversation."""
+    db = any_store
+    config: Config = load_config_text(_config_text(tmp_path, tmp_path / "unused.db"))
+    ann = InboxService(db, config, "ann")
+    replies = ReplyService(ann)
+    other, _ = arrive(db, 1, "When are my results ready?")
+    flagged, _ = arrive(db, 2, "Billing question, and my chest is crushing right now")
+    ann.tag(flagged, ["red-flag"])
+    pasted = replies.render_canned("callback-long", other, {}).body
+    by_hand = LONG_ES.replace("{patient_name}", "Rosa").replace("\n", " ")
+    for body in (pasted, by_hand):
+        draft = replies.start_draft(flagged, "reply")
+        replies.save_draft(draft.id, body)
+        with pytest.raises(BadRequest) as refused:
+            replies.send(draft.id)
+        line = str(refused.value)
+        assert "open red flag" in line and "canned reply" in line, line
+        replies.discard_draft(draft.id)
+    assert _count(db, "SELECT count(*) FROM outbox") == 0
+    # the person's own words about the same thing still go
+    draft = replies.start_draft(flagged, "reply")
+    replies.save_draft(draft.id, "Please call 911 now if the pain is crushing. A nurse will"
+                                 " call you back within minutes.\nAnn\n")
+    assert replies.send(draft.id).state == "queued"

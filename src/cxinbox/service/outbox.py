@@ -62,7 +62,7 @@ from cxinbox.contract.errors import StoreError
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.logsafe import error_class, fields, log_failure
-from cxinbox.service.redflags import canned_left, red_flag_open
+from cxinbox.service.redflags import canned_left, library_handouts, red_flag_open
 from cxinbox.store.interface import Store, StoreTx, SyncLease
 from cxinbox.store.records import OutboxItem, SmsRecord
 
@@ -451,7 +451,8 @@ class OutboxWorker:
         key = self.store.text_key()
 
         def holds(tx: StoreTx) -> bool:
-            return canned_left(tx, key, conv, body, outbox_id=row.id) is not None
+            return canned_left(tx, key, conv, body, outbox_id=row.id,
+                               library=lambda: library_handouts(self.config, key)) is not None
         return self._cancel_withheld(row, holds, give_back=True,
                                      what="reply withheld: canned text on a red flag")
 

@@ -26,7 +26,7 @@ import hmac
 import logging
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -46,6 +46,7 @@ from cxinbox.domain.compose import (
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment, inspect
+from cxinbox.service.canned_library import canned_views
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
 from cxinbox.store.interface import StoreTx
@@ -147,46 +148,67 @@ class CannedLeft:
 
 
 def canned_left(tx: StoreTx, key: bytes, conversation_id: int, body: str, *,
-                outbox_id: int | None = None) -> CannedLeft | None:
+                outbox_id: int | None = None,
+                library: Callable[[], Sequence[HandedOut]] | None = None) -> CannedLeft | None:
     """What of a text handed out for the conversation as canned text `body` still holds
     while its red flag is open (send must then refuse); None when nothing, or no flag.
 
     Handed out for it, or for a conversation merged into it (`StoreTx.handout_sources`;
-    a split child and an unmerged conversation hold carried copies, `carry_at_split`).
-    Judged with what the conversation's replies since the flag was raised (and those still
-    waiting) already held of the same text: a text sent a piece at a time is the text
-    (`domain.compose.canned_still_there`). `outbox_id`: the queued reply being judged, left
-    out of those. `key`: the store's text key (`Store.text_key`)."""
+    a split child and an unmerged conversation hold carried copies, `carry_at_split`);
+    and, with `library` (`library_handouts`), any of the clinic's canned replies, however
+    the text got into the body (rendered for another conversation and pasted, copied from
+    the files). Judged with what the conversation's replies since the flag was raised (and
+    those still waiting) already held of the same text: a text sent a piece at a time is
+    the text (`domain.compose.canned_still_there`). `outbox_id`: the queued reply being
+    judged, left out of those. `key`: the store's text key (`Store.text_key`)."""
     state = tx.red_flag_state(conversation_id)
     if state is None or not state.is_open:
         return None
     present = set(_hashes(key, body_shingles(body)))
     sources = tx.handout_sources(conversation_id)
     earlier: set[bytes] | None = None
+
+    def holds(text: HandedOut) -> CannedLeft | None:
+        nonlocal earlier
+        handed = _unpack(text.packed)
+        if canned_still_there(handed, present):
+            return CannedLeft(text.label)
+        if canned_kept(handed, present) < CANNED_PIECE_KEPT:
+            return None
+        if earlier is None:
+            since_ms = int(state.raised_at or 0) * 1000
+            bodies = [str(item.snapshot.get("body") or "") for item in
+                      tx.replies_since(sources, since_ms, outbox_id)]
+            earlier = set(_hashes(key, replies_shingles(bodies, body))) if bodies else set()
+        return CannedLeft(text.label, with_earlier=True) \
+            if canned_still_there(handed, present, earlier) else None
+
     lines: set[str] | None = None
     events = [event for source in sources
               for event in tx.later_on_target(f"conversation:{source}", 0,
                                               (*HANDED_OUT, CARRIED))]
     for event in events:
         for text in handed_out_texts(event.details):
-            handed = _unpack(text.packed)
-            if canned_still_there(handed, present):
-                return CannedLeft(text.label)
-            if canned_kept(handed, present) < CANNED_PIECE_KEPT:
-                continue
-            if earlier is None:
-                since_ms = int(state.raised_at or 0) * 1000
-                bodies = [str(item.snapshot.get("body") or "") for item in
-                          tx.replies_since(sources, since_ms, outbox_id)]
-                earlier = set(_hashes(key, replies_shingles(bodies, body))) if bodies else set()
-            if canned_still_there(handed, present, earlier):
-                return CannedLeft(text.label, with_earlier=True)
+            found = holds(text)
+            if found is not None:
+                return found
         legacy = event.details.get("lines")
         if isinstance(legacy, list) and legacy:
             lines = _legacy_lines(body) if lines is None else lines
             if lines.intersection(str(x) for x in legacy):
                 return CannedLeft("")
+    for text in library() if library is not None else ():
+        found = holds(text)
+        if found is not None:
+            return found
     return None
+
+
+def library_handouts(config: Config, key: bytes) -> list[HandedOut]:
+    """The clinic's canned replies (service/canned_library.py) as `canned_left` judges
+    them: every one, as if handed out for the conversation."""
+    return [HandedOut(handed_hashes(key, view.body), f"canned reply {view.name!r}")
+            for view in canned_views(config)]
 
 
 def _handed_out_on(tx: StoreTx, conv_ids: Sequence[int]) -> tuple[list[HandedOut], list[str]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -31,15 +31,18 @@ from cxinbox.contract.reply_types import (
     SendGuardTripped,
 )
 from cxinbox.domain import compose
+from cxinbox.domain.compose import HandedOut
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.recipient import Recipient, RecipientError, parse_recipient
 from cxinbox.domain.sanitize import clean_line, clean_text, header_safe
+from cxinbox.service.canned_library import canned_views
 from cxinbox.service.inbox import PRIVILEGED_ROLES, InboxService
 from cxinbox.service.redflags import (
     CannedLeft,
     canned_left,
     canned_refusal,
     handed_hashes,
+    library_handouts,
     red_flag_open,
 )
 from cxinbox.store.interface import Store, StoreTx
@@ -47,7 +50,6 @@ from cxinbox.store.records import DraftRecord, OutboxItem, file_ids
 
 MODES: Final = ("reply", "reply_all", "new", "sms")
 STATES: Final = ("queued", "sending", "sent", "failed", "cancelled", "unconfirmed")
-MAX_CANNED_FILE_BYTES: Final = 64 * 1024
 MAX_BODY_CHARS: Final = 200_000
 SMS_MAX_CHARS: Final = 1600  # ten segments; providers refuse longer texts
 MAX_ATTACHMENTS: Final = 20
@@ -391,26 +393,11 @@ class ReplyService:
     def canned_replies(self) -> list[CannedView]:
         """Canned replies from the config, then *.txt files in canned_dir (config wins a
         name clash). Unreadable files are skipped, never fatal."""
-        out = [CannedView(clean_line(c.name), clean_line(c.subject), clean_text(c.body), "config")
-               for c in self.config.compose.canned]
-        names = {c.name for c in out}
-        directory = self.config.compose.canned_dir
-        if directory is not None and directory.is_dir():
-            for path in sorted(directory.glob("*.txt")):
-                name = clean_line(path.stem)
-                if name in names:
-                    continue
-                try:
-                    if path.stat().st_size > MAX_CANNED_FILE_BYTES:
-                        continue
-                    text = path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    continue
-                subject, body = compose.parse_canned_file(text)
-                names.add(name)
-                out.append(CannedView(name, clean_line(subject), clean_text(body).strip("\n")
-                                      + "\n", str(path)))
-        return out
+        return canned_views(self.config)
+
+    def _library(self, key: bytes) -> Callable[[], list[HandedOut]]:
+        """The canned replies as the red-flag send check reads them (only when a flag is open)."""
+        return lambda: library_handouts(self.config, key)
 
     def render_canned(self, name: str, conv_id: int | None,
                       fills: dict[str, str] | None = None) -> RenderedCanned:
@@ -482,7 +469,7 @@ class ReplyService:
             draft = self._own_draft(tx, draft_id)
             guard = self._guard_items(tx, draft)
             refused = None if draft.conversation_id is None else canned_left(
-                tx, key, draft.conversation_id, draft.body)
+                tx, key, draft.conversation_id, draft.body, library=self._library(key))
         if refused is not None:  # before the guard: forcing past it must not get around it
             raise self._canned_refused(draft, refused)
         if guard and not force:
@@ -522,7 +509,8 @@ class ReplyService:
                 raise BadRequest(f"draft {draft_id} changed or was sent meanwhile; send again")
             if draft.conversation_id is not None:
                 _require_conversation(tx, draft.conversation_id)
-                found = canned_left(tx, key, draft.conversation_id, draft.body)
+                found = canned_left(tx, key, draft.conversation_id, draft.body,
+                                    library=self._library(key))
                 if found is not None:  # flagged (or another reply queued) meanwhile
                     raise _CannedLeft(draft, found)
             now = self.store.now_ms()
@@ -703,7 +691,8 @@ class ReplyService:
             if item.channel == "sms" and tx.is_opted_out(item.to[0]):
                 raise BadRequest("the patient has opted out of texts (STOP) since")
             found = None if item.conversation_id is None else canned_left(
-                tx, key, item.conversation_id, draft.body, outbox_id=outbox_id)
+                tx, key, item.conversation_id, draft.body, outbox_id=outbox_id,
+                library=self._library(key))
             if found is not None:
                 raise _CannedLeft(draft, found)
             send_after = self.store.now_ms() + self.config.outbox.undo_seconds * 1000
