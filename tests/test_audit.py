@@ -15,7 +15,7 @@ from cxinbox.config import load_config
 from cxinbox.contract.errors import Forbidden
 from cxinbox.service.audit import AuditService
 from cxinbox.service.inbox import InboxService
-from cxinbox.store.db import verify_event_chain
+from cxinbox.store.db import append_event, verify_event_chain
 
 
 @pytest.fixture
@@ -89,6 +89,15 @@ def test_json_human_and_usage_errors(cfg_path: Path) -> None:
     assert json.loads(future.stdout) == []
     human = cx("audit", "--actor", "jo", "--config", str(cfg_path))
     assert human.returncode == 0 and "conversation.note" in human.stdout
+    # a rule's name is read whole in the actor column (up to 28 characters, then "~")
+    db = _db(cfg_path)
+    with db.conn:
+        append_event(db.conn, "rule:sla breached to team", "conversation.assign", "x")
+        append_event(db.conn, "rule:" + "n" * 40, "conversation.assign", "x")
+    db.close()
+    rules = cx("audit", "--limit", "2", "--config", str(cfg_path)).stdout.splitlines()
+    assert any("  rule:sla breached to team  " in line for line in rules), rules
+    assert any(f"  rule:{'n' * 22}~  " in line for line in rules), rules
     one_line_error(cx("audit", "--json", "--csv", "--config", str(cfg_path)), 2)
     one_line_error(cx("audit", "--since", "last blue moon", "--config", str(cfg_path)), 2)
     one_line_error(cx("audit", "stauts:open", "--config", str(cfg_path)), 4)

@@ -97,14 +97,15 @@ def test_notify_command_gets_env_and_json(tmp_path: Path, any_store: object,
                    subject="Knee \x1b]52;c;aGk=\x07pain\u202e")
     SlaMonitor(db, config).check(T0 + 2700)
     (call,) = [json.loads(line) for line in log.read_text().splitlines()]
+    # never the patient's words (the subject is theirs): the number to open instead
     assert call["stdin"] == {"conversation_id": conv, "state": "at-risk",
-                             "subject": "Knee pain", "assignee": "", "policy": "front desk",
+                             "assignee": "", "policy": "front desk",
                              "target": "first-response", "due_at": T0 + HOUR}
+    assert "Knee" not in json.dumps(call)
     assert call["env"]["CXINBOX_CONVERSATION"] == str(conv)
     assert call["env"]["CXINBOX_STATE"] == "at-risk"
     assert call["env"]["CXINBOX_ASSIGNEE"] == ""
     assert call["env"]["CXINBOX_DUE"] == str(T0 + HOUR)
-    assert call["env"]["CXINBOX_SUBJECT"] == "Knee pain"
     assert events(db, "sla.at_risk")[0]["subject"] == "Knee pain"
 
 

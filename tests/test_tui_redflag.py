@@ -35,6 +35,7 @@ from cxinbox.service.inbox import InboxService
 from cxinbox.store.db import append_event
 from cxinbox.store.ingest import FetchedMessage, folder_state, ingest_batch
 from cxinbox.store.sqlite_tx import SqliteTx
+from cxinbox.tui.redflag import TOAST_WIDTH
 from cxinbox.tui.screens.compose import CannedPicker, ComposeScreen
 from cxinbox.tui.screens.prompt import PromptScreen
 
@@ -130,6 +131,10 @@ async def test_a_clinician_hears_a_new_flag_and_the_composer_offers_guidance(
                                           seen.toasts), what="the toast")
         assert seen.bells >= 1
         assert not any("dolor" in t for t in seen.toasts)  # the patient's words stay inside
+        # whole on an 80-column screen: category, number and patient, nothing cut off
+        toast = next(t for t in seen.toasts if t.startswith("RED FLAG"))
+        assert toast == f"RED FLAG chest pain: #{conv} Pat Doe", toast
+        assert len(toast) <= TOAST_WIDTH
         app.query_one("ConversationList").focus()
         await wait_for(pilot, lambda: f"#{conv}" in screen_text(app), what="the new row")
         await pilot.press("g")

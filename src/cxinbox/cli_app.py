@@ -908,12 +908,16 @@ def audit_cmd(
                              _csv_cell(e.action), _csv_cell(e.target),
                              json.dumps(e.details, ensure_ascii=False, sort_keys=True)])
     else:
+        # The actor column as wide as this page's longest (a rule's name, "rule:sla
+        # breached to team"), up to 28; a longer one ends in "~" as details do.
+        width = min(28, max((len(e.actor) for e in events), default=5))
         for e in events:
             details = json.dumps(e.details, ensure_ascii=False, sort_keys=True,
                                  separators=(",", ":"))
             if len(details) > 60:
                 details = details[:59] + "~"
-            typer.echo(f"{e.seq:>7}  {_event_time(e, tz):%Y-%m-%d %H:%M:%S}  {e.actor[:12]:<12}"
+            actor = e.actor if len(e.actor) <= width else e.actor[:width - 1] + "~"
+            typer.echo(f"{e.seq:>7}  {_event_time(e, tz):%Y-%m-%d %H:%M:%S}  {actor:<{width}}"
                        f"  {e.action[:22]:<22}  {e.target[:20]:<20}  {details}")
         typer.echo(f"{len(events)} event(s)", err=True)
 

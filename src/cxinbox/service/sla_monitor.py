@@ -115,12 +115,14 @@ class SlaMonitor:
         """Run `sla.notify_command` for one escalation; False (and a log line) on failure.
 
         argv without a shell; details in CXINBOX_* variables and as one JSON line on stdin.
+        Never the patient's words: the subject is the patient's text (a pager or chat
+        relay is no place for it), so the hook gets the conversation's number to open.
         """
         env = {"CXINBOX_CONVERSATION": str(esc.conversation_id), "CXINBOX_STATE": esc.state,
                "CXINBOX_ASSIGNEE": esc.assignee, "CXINBOX_DUE": str(esc.due_at),
-               "CXINBOX_SUBJECT": esc.subject, "CXINBOX_POLICY": esc.policy,
-               "CXINBOX_TARGET": esc.target}
-        return run_notify(self.config.sla.notify_command, env=env, details=esc.to_dict(),
+               "CXINBOX_POLICY": esc.policy, "CXINBOX_TARGET": esc.target}
+        details = {k: v for k, v in esc.to_dict().items() if k != "subject"}
+        return run_notify(self.config.sla.notify_command, env=env, details=details,
                           log=log, what="sla notify_command", conversation=esc.conversation_id,
                           timeout_s=self.notify_timeout_s)
 

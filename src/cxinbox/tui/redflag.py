@@ -21,6 +21,9 @@ from cxinbox.domain.teams import member_on_shift
 from cxinbox.tui import triage
 
 RAISED: Final = "redflag.raised"
+TOAST_WIDTH: Final = 54
+"""A toast's text on an 80-column screen (app.tcss: 70% wide, a cell of padding each
+side): a red flag's toast fits in it whole, the patient's name clipped last."""
 
 
 CATEGORY_WORDS: Final[dict[str, str]] = {
@@ -118,9 +121,9 @@ def raised_lines(events: Iterable[Event], names: dict[int, str]) -> list[str]:
         category = event.details.get("category")
         if not isinstance(conv, int) or not isinstance(category, str):
             continue
-        name = names.get(conv, "")
-        lines.append(f"RED FLAG {clean_line(category_words(category), max_len=40)}:"
-                     f" #{conv}{' ' + name if name else ''} - open it now")
+        head = f"RED FLAG {clean_line(category_words(category), max_len=24)}: #{conv}"
+        name = clean_line(names.get(conv, ""), max_len=max(12, TOAST_WIDTH - len(head) - 1))
+        lines.append(f"{head} {name}" if name else head)
     return lines
 
 
@@ -175,16 +178,37 @@ class RedFlagMixin:
         """Toast each new red flag for a clinician; True when the bell should ring."""
         if not alerts_me(self.config, self.me, datetime.now(UTC)):
             return False
+        raised = [e for e in batch if e.action == RAISED]
+        if not raised:
+            return False
         names: dict[int, str] = {}
-        for event in batch:
+        missing: list[int] = []
+        for event in raised:
             conv = event.details.get("conversation") if isinstance(event.details, dict) \
                 else None
             if isinstance(conv, int):
                 summary = self.conversation_list.summary_for(conv)
                 if summary is not None:
-                    names[conv] = clean_line(summary.from_name or summary.from_addr,
-                                             max_len=32)
-        lines = raised_lines(batch, names)
-        for line in lines:
-            self._say(line, "error")
-        return bool(lines)
+                    names[conv] = summary.from_name or summary.from_addr
+                else:
+                    missing.append(conv)
+
+        async def named() -> None:
+            # A flag raised by new mail comes before the list shows its row: the patient's
+            # name is asked for (a list query, as the list itself asks; no thread is read).
+            for conv in missing:
+                try:
+                    page = await self.api.list_conversations(f"id:{conv}", 0, 1)
+                except Exception:  # noqa: BLE001,S112 - the toast goes without the name
+                    continue
+                for found in page.items:
+                    names[found.id] = found.from_name or found.from_addr
+            for line in raised_lines(raised, names):
+                self._say(line, "error")
+
+        if missing:
+            self.run_worker(named(), group="red-flag-toasts", exit_on_error=False)
+        else:
+            for line in raised_lines(raised, names):
+                self._say(line, "error")
+        return any(raised_lines(raised, {}))
