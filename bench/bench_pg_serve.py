@@ -20,6 +20,14 @@ run on it, each with its own config file and socket.
                meanwhile (a busy machine stretches the wall, less the CPU) and per-action
                p50/p95;
                the pinger and watchers run meanwhile, as above
+  legs         for both: where each ping's time went, by wall clock (one machine): the
+               call to the event's time (`at`, the server's clock as it appended), to
+               PostgreSQL's commit timestamp (track_commit_timestamp), to the pinger's
+               answer; the commit to its NOTIFY reaching a listener of the bench's own,
+               and to the event in the other servers' feeds (p50/p95 of each); under
+               load also what the servers' backends were doing (pg_stat_activity
+               sampled every 20 ms: waiting on the chain's lock, on the WAL flush, on
+               their server process, or running), and the load average
   afterwards   every action's event is in the log, the event chain verifies
   bulk         with `--inbox N`: the store holds N generated conversations instead
                (bench_pg_views.py's inbox, set-based; 100,000 give ~50,000 closed email
@@ -168,8 +176,140 @@ async def _client(sock: Path, seed: int, actions: int, convs: list[int]) -> list
 # ------------------------------------------------------------------------- propagation
 
 
+class Legs:
+    """Where each ping's time went, by wall clock (one machine, so the server's event
+    time, PostgreSQL's commit timestamp and this process's stamps share a clock): the
+    pinger's call (start, answer) and every watcher's arrival by seq; the seqs' NOTIFY
+    as a listener of our own got it (`Listener`)."""
+
+    def __init__(self) -> None:
+        self.pings: dict[int, tuple[float, float]] = {}
+        self.arrived: dict[int, list[float]] = {}
+        self.notified: dict[int, float] = {}
+
+    def report(self, url: str) -> None:
+        import psycopg
+
+        if not self.pings:
+            return
+        with psycopg.connect(url, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT seq, at, extract(epoch FROM pg_xact_commit_timestamp(xmin))"
+                " FROM events WHERE seq = ANY(%s)", (list(self.pings),)).fetchall()
+        # A NOTIFY names the last seq of its transaction; a ping's seq is the last of its
+        # own (one event), so each ping has its own notification.
+        legs: dict[str, list[float]] = {}
+
+        def add(name: str, value: float) -> None:
+            legs.setdefault(name, []).append(value)
+
+        for seq, at_ms, committed in rows:
+            start, answer = self.pings[seq]
+            at = at_ms / 1000
+            add("call -> event time (lock granted)", at - start)
+            if committed is not None:
+                committed = float(committed)
+                add("event time -> commit", committed - at)
+                add("commit -> pinger's answer", answer - committed)
+                if seq in self.notified:
+                    add("commit -> NOTIFY heard", self.notified[seq] - committed)
+                for got in self.arrived.get(seq, []):
+                    add("commit -> other feed", got - committed)
+                    if seq in self.notified:
+                        add("NOTIFY -> other feed", got - self.notified[seq])
+            add("call -> answer", answer - start)
+            for got in self.arrived.get(seq, []):
+                add("call -> other feed", got - start)
+        print("  where a ping's time went (wall clock; commit = PostgreSQL's timestamp):")
+        for name, values in legs.items():
+            print(line("  " + name, values))
+
+
+class Listener:
+    """A LISTEN of our own on the change channel, on a thread: when each seq's NOTIFY
+    reached a client process (what a server's commit watch hears, less its own wake)."""
+
+    def __init__(self, url: str, legs: Legs) -> None:
+        import threading
+
+        self.url, self.legs = url, legs
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+
+    def _run(self) -> None:
+        import psycopg
+
+        from cxinbox.store.dialect import CHANGE_CHANNEL
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f"LISTEN {CHANGE_CHANNEL}")
+            self._ready.set()
+            while not self._stop.is_set():
+                for note in conn.notifies(timeout=0.2):
+                    # the seq alone, or the event as a JSON array that starts with it
+                    head = note.payload.lstrip("[").split(",", 1)[0].rstrip("]")
+                    if head.isdigit():
+                        self.legs.notified.setdefault(int(head), time.time())
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+class WaitSampler:
+    """pg_stat_activity every `every_s` on a thread: what the bench database's backends
+    (those of the servers) were doing, counted by state and wait event."""
+
+    def __init__(self, url: str, every_s: float = 0.02) -> None:
+        import threading
+
+        self.url, self.every_s = url, every_s
+        self.counts: dict[str, int] = {}
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._stop.wait(self.every_s):
+                rows = conn.execute(
+                    "SELECT state, wait_event_type, wait_event, left(query, 40)"
+                    " FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                    " AND state IS DISTINCT FROM 'idle'").fetchall()
+                self.samples += 1
+                for state, kind, event, query in rows:
+                    if state == "active" and kind is None:
+                        key = "active, on CPU: " + " ".join(query.split())[:30]
+                    elif kind == "Client":
+                        key = f"{state}: waiting for its client ({event})"
+                    else:
+                        key = f"{state}: {kind}/{event}"
+                    self.counts[key] = self.counts.get(key, 0) + 1
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def report(self) -> None:
+        if not self.samples:
+            return
+        print(f"  the servers' backends, not idle, mean count over {self.samples} samples of"
+              " pg_stat_activity:")
+        for key, count in sorted(self.counts.items(), key=lambda kv: -kv[1])[:12]:
+            print(f"    {count / self.samples:6.2f}  {key}")
+
+
+
 async def propagation(socks: list[Path], pings: int | None, until: Any = None,
-                      label: str = "p") -> tuple[list[float], list[float], int]:
+                      label: str = "p", legs: Legs | None = None,
+                      ) -> tuple[list[float], list[float], int]:
     """Ping on socks[0], watch on the others; seconds from each tag call's start to its
     arrival in every other server's feed, and from the pinger's answer (the commit is
     done) to that arrival. Runs `pings` times, or while `until()` is false."""
@@ -178,6 +318,7 @@ async def propagation(socks: list[Path], pings: int | None, until: Any = None,
     sent: dict[str, float] = {}
     acked: dict[str, float] = {}
     arrived: list[tuple[str, float]] = []
+    walls = legs if legs is not None else Legs()
     seen: list[float] = []
     done = asyncio.Event()
     ready: list[asyncio.Event] = []
@@ -194,6 +335,7 @@ async def propagation(socks: list[Path], pings: int | None, until: Any = None,
                     if tag in sent:
                         seen.append(now - sent[tag])
                         arrived.append((tag, now))
+                        walls.arrived.setdefault(event.seq, []).append(time.time())
             seq = changes.head
 
     for _ in watchers:
@@ -209,8 +351,10 @@ async def propagation(socks: list[Path], pings: int | None, until: Any = None,
     while (pings is not None and n < pings) or (pings is None and not until()):
         tag = f"{label}-{n}"
         sent[tag] = time.monotonic()
-        await pinger.tag(PING_CONV, [tag], [])
+        wall_sent = time.time()
+        seq = await pinger.tag(PING_CONV, [tag], [])
         acked[tag] = time.monotonic()
+        walls.pings[seq] = (wall_sent, time.time())
         n += 1
         await asyncio.sleep(PING_EVERY_S)
     deadline = time.monotonic() + 5.0
@@ -366,6 +510,7 @@ def main() -> None:
     settings = ({"shared_preload_libraries": "pg_stat_statements",
                  "pg_stat_statements.max": "1000", "pg_stat_statements.track": "all",
                  "track_functions": "pl"} if args.statements else {})
+    settings["track_commit_timestamp"] = "on"  # the legs' commit time
     with pg_cluster(durable=True, settings=settings) as cluster, tempfile.TemporaryDirectory(
             prefix="cxpb-", dir="/tmp") as scratch:
         cluster.create_database("bench")
@@ -392,7 +537,8 @@ def main() -> None:
                     "SELECT id FROM conversations ORDER BY id")]
         else:
             convs = fill(store, args.conversations)  # type: ignore[arg-type]
-        print(f"{len(convs)} conversations stored in {time.perf_counter() - started:.1f} s;"
+        print(f"load average {os.getloadavg()[0]:.1f}; "
+              f"{len(convs)} conversations stored in {time.perf_counter() - started:.1f} s;"
               f" {args.servers} servers x {args.clients} clients x {args.actions} actions")
         base = Path(scratch)
         socks, procs = [], []
@@ -406,10 +552,14 @@ def main() -> None:
                 head_before = int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
 
             print("quiet (only the pinger):")
+            quiet_legs = Legs()
+            listener = Listener(url, quiet_legs)
             quiet, quiet_ack, pinged = asyncio.run(
-                propagation(socks, args.pings, label="quiet"))
+                propagation(socks, args.pings, label="quiet", legs=quiet_legs))
+            listener.close()
             print(line("propagation", quiet))
             print(line("  after the commit's answer", quiet_ack))
+            quiet_legs.report(url)
 
             workers = args.servers * args.clients
             mine = [c for c in convs if c != PING_CONV]
@@ -417,15 +567,21 @@ def main() -> None:
             ctx = get_context("spawn")
             with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
                 pool.submit(pct, [1.0], 0.5).result()  # the pool's processes are up
+                load_legs = Legs()
+                listener = Listener(url, load_legs)
+                sampler = WaitSampler(url)
                 cpu0 = sum(cpu_s(p.pid) for p in procs)
                 t0 = time.perf_counter()
                 futures = [pool.submit(client_run, str(socks[i % args.servers]), i,
                                        args.actions, slices[i]) for i in range(workers)]
                 loaded, loaded_ack, more = asyncio.run(propagation(
-                    socks, None, until=lambda: all(f.done() for f in futures), label="load"))
+                    socks, None, until=lambda: all(f.done() for f in futures), label="load",
+                    legs=load_legs))
                 took = [t for f in futures for t in f.result()]
                 wall = time.perf_counter() - t0
                 cpu = sum(cpu_s(p.pid) for p in procs) - cpu0
+                sampler.close()
+                listener.close()
             print(f"under load ({workers} clients):")
             print(f"  throughput                   {len(took) / wall:7.0f} actions/s"
                   f" ({len(took)} in {wall:.1f} s; the servers' CPU {cpu:.1f} s,"
@@ -433,6 +589,9 @@ def main() -> None:
             print(line("action", took))
             print(line("propagation", loaded))
             print(line("  after the commit's answer", loaded_ack))
+            load_legs.report(url)
+            sampler.report()
+            print(f"  load average {os.getloadavg()[0]:.1f}")
 
             with store.read() as conn:
                 head = int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])

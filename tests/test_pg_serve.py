@@ -320,3 +320,39 @@ def test_commit_watch_names_the_new_head(pg_url: str) -> None:
     finally:
         watch.close()
         store.close()
+
+
+def test_commit_watch_hands_over_a_staff_actions_event(pg_url: str) -> None:
+    """A staff action's event (appended with its COMMIT) comes whole with its notification,
+    exactly as stored, so other servers' feeds need not read it back; one too long for a
+    notification names its seq alone, and the feed then reads it."""
+    import queue
+
+    from cxinbox.store.pg.listen import CommitWatch
+    from cxinbox.store.records import EventRecord
+
+    heads: queue.Queue[int] = queue.Queue()
+    heard: queue.Queue[list[EventRecord]] = queue.Queue()
+    woken: queue.Queue[bool] = queue.Queue()
+    store = PgStore(pg_url, max_size=1)
+    watch = CommitWatch(pg_url, lambda: woken.put(True), advance=heads.put, heard=heard.put)
+    try:
+        assert woken.get(timeout=DEADLINE_S)  # the first call, once listening
+        awkward = 'quote " \\ tab\t é 中文 😀 \u2028 \x01'
+        with store.writing() as tx:
+            seq = tx.append_event_at_commit(awkward, "conversation.tag", "conversation:3",
+                                            {"add": [awkward], "remove": []})
+        assert heads.get(timeout=DEADLINE_S) == seq()
+        [event] = heard.get(timeout=DEADLINE_S)
+        with store.read() as conn:
+            row = conn.execute("SELECT seq, at, actor, action, target, details FROM events"
+                               " WHERE seq = ?", (seq(),)).fetchone()
+        assert event == EventRecord(*row)
+        with store.writing() as tx:
+            long = tx.append_event_at_commit(ME, "conversation.note", "conversation:3",
+                                             {"mentions": ["x" * 40] * 400})
+        assert heads.get(timeout=DEADLINE_S) == long()
+        assert heard.empty() and woken.empty()
+    finally:
+        watch.close()
+        store.close()

@@ -59,27 +59,46 @@ def test_the_postgresql_store_and_handle_offer_the_whole_interface() -> None:
 
 _WRITER = """
 import sys
+import threading
 from cxinbox.store.pg.store import PgStore
 
 url, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-store = PgStore(url, max_size=1)
+store = PgStore(url, max_size=3)  # two writers at once, a connection for the reads
+wrong = []
+
+def write(me):
+    for i in range(count):
+        with store.writing() as tx:
+            if i % 4 == 3:  # a batch, as bulk actions append them
+                tx.append_events(me, [("test.batch", f"{me}:{i}", {"n": i}),
+                                      ("test.batch", f"{me}:{i}b", {"n": i})])
+            elif i % 4 == 1:  # a staff action's event, sent with the COMMIT
+                seq = tx.append_event_at_commit(me, "test.append", f"{me}:{i}", {"n": i})
+            else:
+                tx.append_event(me, "test.append", f"{me}:{i}", {"n": i})
+        if i % 4 == 1:
+            with store.reading() as tx:
+                event = tx.event_at(seq())
+            if event is None or event.target != f"{me}:{i}":
+                wrong.append((me, i))
+
 sys.stdout.write("ready\\n")
 sys.stdout.flush()
 sys.stdin.readline()  # every writer starts appending at the same moment
-for i in range(count):
-    with store.writing() as tx:
-        if i % 4 == 3:  # a batch, as bulk actions append them
-            tx.append_events(name, [("test.batch", f"{name}:{i}", {"n": i}),
-                                    ("test.batch", f"{name}:{i}b", {"n": i})])
-        else:
-            tx.append_event(name, "test.append", f"{name}:{i}", {"n": i})
+# two threads of one process write at once too, as a server's staff actions do
+threads = [threading.Thread(target=write, args=(f"{name}t{j}",)) for j in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
 store.close()
+sys.exit(f"at-commit seqs that named another event: {wrong}" if wrong else 0)
 """
 
 
 def test_four_processes_appending_at_once_keep_one_unbroken_chain(pg: PgStore,
                                                                     pg_url: str) -> None:
-    writers, count = 4, 200
+    writers, count = 4, 100  # each process: two threads of `count` transactions
     procs = [subprocess.Popen([sys.executable, "-c", _WRITER, pg_url, f"w{k}", str(count)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for k in range(writers)]
@@ -98,16 +117,17 @@ def test_four_processes_appending_at_once_keep_one_unbroken_chain(pg: PgStore,
     assert [p.returncode for p in procs] == [0] * writers, [err for _, err in results]
 
     per_writer = count + count // 4  # every fourth transaction appends two events
+    names = [f"w{k}t{j}" for k in range(writers) for j in range(2)]
     with pg.read() as conn:
         walk = walk_event_chain(conn)
         rows = conn.execute("SELECT seq, at, actor, target FROM events ORDER BY seq").fetchall()
     assert walk.bad_seq is None, walk.problem
-    assert walk.count == writers * per_writer
-    assert [r[0] for r in rows] == list(range(1, writers * per_writer + 1))  # dense, ordered
+    assert walk.count == len(names) * per_writer
+    assert [r[0] for r in rows] == list(range(1, len(names) * per_writer + 1))  # dense
     assert all(a[1] <= b[1] for a, b in pairwise(rows))  # time never back
-    for k in range(writers):
+    for name in names:
         # each writer's own events keep the order it appended them in
-        mine = [r[3] for r in rows if r[2] == f"w{k}"]
+        mine = [r[3] for r in rows if r[2] == name]
         assert len(mine) == per_writer
         numbers = [int(t.split(":")[1].rstrip("b")) for t in mine]
         assert numbers == sorted(numbers)
@@ -124,8 +144,14 @@ def test_a_rolled_back_append_leaves_no_hole(pg: PgStore) -> None:
         raise RuntimeError("abandon")
     with pg.writing() as tx:
         assert tx.append_event("maria", "test.two") == 2
+    with pytest.raises(RuntimeError), pg.writing() as tx:
+        tx.append_event_at_commit("maria", "test.lost")
+        raise RuntimeError("abandon")
+    with pg.writing() as tx:
+        third = tx.append_event_at_commit("maria", "test.three")
+    assert third() == 3
     with pg.reading() as tx:
-        assert tx.chain_head().count == 2
+        assert tx.chain_head().count == 3
     with pg.read() as conn:
         assert walk_event_chain(conn).bad_seq is None
 
@@ -155,16 +181,19 @@ def test_events_recorded_by_the_server_hash_as_the_chain_walk_expects(pg: PgStor
                         {"query": text, "n": i, "shown": [1, 2], "é": None})
         with pg.writing() as tx:  # the client's appends go on from the server's
             tx.append_event("maria", "test.between", "", {"i": i})
+        with pg.writing() as tx:  # and the server's append sent with the COMMIT
+            tx.append_event_at_commit(text or "maria", "test.at_commit", text,
+                                      {"query": text, "é": [text]})
     with pg.writing() as tx:  # and one joined to the transaction this thread has open
         tx.append_event("maria", "test.joined")
         pg.record_event("maria", "conversation.view", "conversation:2")
     with pg.read() as conn:
         walk = walk_event_chain(conn)
-        assert walk.bad_seq is None and walk.count == 3 + 2 * len(awkward)
+        assert walk.bad_seq is None and walk.count == 3 + 3 * len(awkward)
         rows = conn.execute("SELECT seq, at, actor, details FROM events ORDER BY seq").fetchall()
     assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
     assert all(a[1] <= b[1] for a, b in pairwise(rows))
-    assert rows[1][2] == "plain" and '"query":"quote' in rows[3][3]
+    assert rows[1][2] == "plain" and '"query":"quote' in rows[4][3]
 
 
 def test_an_event_recorded_after_a_read_is_appended_once_it_commits(pg: PgStore) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import inspect
 from collections.abc import Callable, Hashable
 from datetime import datetime
@@ -49,6 +50,8 @@ T = TypeVar("T")
 
 MAX_WAIT_S = 60.0
 """Longest a `wait_events` call may block; clients simply ask again."""
+FEED_PAGE = 500
+"""Changes one `wait_events` answer carries at most (`InboxService.feed_since`'s page)."""
 
 
 class InboxAPI(Protocol):
@@ -413,14 +416,18 @@ class InProcessAPI:
         deadline = loop.time() + min(max(0.0, timeout_s), MAX_WAIT_S)
         while True:
             generation = feed.generation
-            head = feed.head if feed.polled_elsewhere else await asyncio.to_thread(
-                feed.read_head)
+            head = feed.head if feed.polled_elsewhere else await feed.run(feed.read_head)
             moved = head > seq
             seen = feed.presence_version
             now = loop.time()
             events: list[Event] = []
             if moved:  # audit records alone (someone read something) wake nobody
-                events, seq = await asyncio.to_thread(self.service.feed_since, seq)
+                heard = feed.heard_between(seq, head, FEED_PAGE)
+                if heard is not None:
+                    events, seq = self.service.feed_of(heard, seq, head)
+                else:
+                    events, seq = await feed.run(functools.partial(
+                        self.service.feed_since, seq, upto=head))
             if events or (presence_version is not None and presence_version != seen) \
                     or now >= deadline:
                 return Changes(tuple(events), seq, seen)

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
 
 from cxinbox.contract.types import Presence
+
+T = TypeVar("T")
 
 POLL_S = 0.15
 """How often the feed re-reads the newest event sequence number when nobody pokes it.
@@ -26,12 +31,36 @@ cost of one indexed `max(seq)` a tick.
 """
 
 
+class Numbered(Protocol):
+    """An event as the store hands it up (its record), known here by its seq alone."""
+
+    @property
+    def seq(self) -> int: ...
+
+
+FEED_THREADS = 2
+"""Threads of a feed's own for the long-pollers' reads (`ChangeFeed.run`)."""
+HEARD_KEPT = 2000
+"""Events heard from the store's commit signal that a feed keeps (`ChangeFeed.heard`)."""
+
+
 class ChangeFeed:
     """A generation counter that long-pollers sleep on; any change bumps it.
 
     The pattern for a waiter: read `generation`, check what it waits for, then
     `await wait(generation, timeout)`: a change that lands between the check and the wait
     has already moved the generation, so it is never slept through.
+
+    The waiters' reads of what changed run on threads of the feed's own (`run`), not in
+    the loop's default executor beside the staff actions: on a busy server every one of
+    those threads can be taken by a write waiting its turn, and a change made through
+    another server then reached this server's clients only after a write here ended.
+
+    Where the store's commit signal carries the events themselves (a staff action's on
+    PostgreSQL), the feed keeps the latest (`heard`) and a waiter whose every missing
+    event is among them is answered from them (`heard_between`), without a read: the
+    hops between threads and to the database that a read costs are each a wait for a
+    busy machine to schedule someone again.
     """
 
     def __init__(self, head_of: Callable[[], int], *, poll_s: float = POLL_S) -> None:
@@ -44,6 +73,35 @@ class ChangeFeed:
         self._generation = 0
         self._lock = threading.Lock()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._readers: ThreadPoolExecutor | None = None
+        self._heard: dict[int, Any] = {}
+
+    def heard(self, events: Sequence[Numbered]) -> None:
+        """Events as committed, from the store's commit signal (before it advances the
+        head past them)."""
+        with self._lock:
+            for event in events:
+                self._heard[event.seq] = event
+            while len(self._heard) > HEARD_KEPT:
+                del self._heard[next(iter(self._heard))]
+
+    def heard_between(self, after: int, upto: int, most: int) -> list[Any] | None:
+        """Every event after `after` up to `upto` if all were heard and they are at most
+        `most`, else None."""
+        if upto - after > min(most, HEARD_KEPT):
+            return None
+        with self._lock:
+            found = [self._heard.get(seq) for seq in range(after + 1, upto + 1)]
+        return None if None in found else found
+
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
+        """`fn(*args)` on the feed's own threads (blocking reads of the store)."""
+        with self._lock:
+            if self._readers is None:
+                self._readers = ThreadPoolExecutor(FEED_THREADS, "cxinbox-feed")
+            readers = self._readers
+        return await asyncio.get_running_loop().run_in_executor(
+            readers, functools.partial(fn, *args))
 
     @property
     def generation(self) -> int:

@@ -190,7 +190,8 @@ class InboxServer:
         store signals commits (PostgreSQL), take the head each signal names (or re-read it
         when one names none) and slow the poll to a fallback; elsewhere the poll alone
         keeps the feed fresh."""
-        watch = self.db.watch_commits(self.feed.read_head, self.feed.advance)
+        watch = self.db.watch_commits(self.feed.read_head, self.feed.advance,
+                                      self.feed.heard)
         if watch is not None:
             from cxinbox.store.pg.listen import FALLBACK_S
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +37,7 @@ from cxinbox.store.interface import ListView, Selection, Store, StoreTx
 from cxinbox.store.records import (
     ContactRecord,
     ConversationRecord,
+    EventRecord,
     EventSpec,
     MessageRecord,
     StaffState,
@@ -451,13 +452,19 @@ class InboxService:
         """The change feed after `seq` as this caller may see it (service/feed.py)."""
         return self.feed_since(seq, limit)[0]
 
-    def feed_since(self, seq: int, limit: int = 500) -> tuple[list[Event], int]:
+    def feed_since(self, seq: int, limit: int = 500, *,
+                   upto: int | None = None) -> tuple[list[Event], int]:
         """Up to `limit` visible changes after `seq`, and the sequence number read up to.
 
         Reads and other audit-only events are skipped in the query, so a client is never
         handed an empty page while changes wait behind a run of audit records. The second
         value is where the client continues from: every event up to it was either returned
         or is not for this caller.
+
+        `upto`: a head the caller already knows to be committed, with every event before
+        it (a change feed's, from the commit's notification): read up to it, without a
+        read of the head of its own first (a round trip fewer between a commit on another
+        server and this server's clients).
         """
         from cxinbox.service.feed import change_actions, for_client
 
@@ -465,7 +472,7 @@ class InboxService:
             raise BadRequest("limit must be at least 1")
         limit = min(limit, MAX_FEED_PAGE)
         with self.store.reading() as tx:
-            head = tx.last_event_seq()
+            head = tx.last_event_seq() if upto is None else upto
             rows = tx.events_of_kinds(seq, head, sorted(change_actions()), limit)
         visible = [seen for r in rows
                    if (seen := for_client(Event(r.seq, r.at, r.actor, r.action,
@@ -473,6 +480,19 @@ class InboxService:
                                           self.actor)) is not None]
         # A full page may stop short of the head; otherwise everything up to it was seen.
         return visible, (rows[-1].seq if len(rows) == limit else max(seq, head))
+
+    def feed_of(self, events: Sequence[EventRecord], seq: int, head: int
+                ) -> tuple[list[Event], int]:
+        """`feed_since` over events the caller holds already (every one after `seq` up to
+        `head`, as stored): no read."""
+        from cxinbox.service.feed import change_actions, for_client
+
+        kinds = change_actions()
+        visible = [seen for r in events if r.action in kinds
+                   if (seen := for_client(Event(r.seq, r.at, r.actor, r.action, r.target,
+                                                json.loads(r.details)),
+                                          self.actor)) is not None]
+        return visible, max(seq, head)
 
     def last_event_seq(self) -> int:
         with self.store.reading() as tx:
@@ -504,14 +524,17 @@ class InboxService:
                 undo.check(tx, self.actor, undo_of, conv_id, "conversation.tag", row,
                            tx.tags_for([conv_id]).get(conv_id, []))
             self._spend(tx, [conv_id])
-            tx.add_tags([conv_id], add_n)
-            tx.remove_tags([conv_id], remove_n)
+            tx.pipeline_to_commit()  # the writes need no answer before the COMMIT
+            tx.add_tag_pairs([(conv_id, t) for t in add_n])
+            tx.remove_tag_pairs([(conv_id, t) for t in remove_n])
             if RED_FLAG_TAG in add_n:
                 _raise_by_tag(tx, [conv_id], self._now())
             if self.sla.enabled:  # a tag can select another SLA policy (red-flag: 15 min)
                 tx.update_state(conv_id, sla_dirty=1)
-            return tx.append_event(self.actor, "conversation.tag", f"conversation:{conv_id}",
-                                   _undoing({"add": add_n, "remove": remove_n}, undo_of))
+            seq = tx.append_event_at_commit(
+                self.actor, "conversation.tag", f"conversation:{conv_id}",
+                _undoing({"add": add_n, "remove": remove_n}, undo_of))
+        return seq()
 
     STATUSES = ("open", "pending", "snoozed", "closed")
     PRIORITIES = ("urgent", "high", "normal", "low")
@@ -531,19 +554,20 @@ class InboxService:
                 undo.check(tx, self.actor, undo_of, conv_id, "conversation.status", row)
             self._spend(tx, [conv_id])
             paused_s, paused_since = self._sla_pause(row, status, now)
+            tx.pipeline_to_commit()
             tx.update_state(conv_id, status=status,
                             snoozed_until=until if status == "snoozed" else None,
                             sla_paused_s=paused_s, sla_paused_since=paused_since,
                             sla_pause_end=None, sla_dirty=1)
             # from_until lets an undo put a snooze back exactly as it was.
-            seq = tx.append_event(self.actor, "conversation.status",
-                                  f"conversation:{conv_id}",
-                                  _undoing({"from": row.status, "to": status, "until": until,
-                                            "from_until": row.snoozed_until}, undo_of))
+            seq = tx.append_event_at_commit(
+                self.actor, "conversation.status", f"conversation:{conv_id}",
+                _undoing({"from": row.status, "to": status, "until": until,
+                          "from_until": row.snoozed_until}, undo_of))
             closing = status == "closed" and row.status != "closed"
             firing = self._fire_closed(tx, [conv_id] if closing else [], now)
         self._after_rules(firing)
-        return seq
+        return seq()
 
     def _fire_closed(self, tx: StoreTx, closed: list[int], now: int) -> Firing | None:
         """Run the `closed` rules in the transaction that closed `closed`, at its `now`."""
@@ -595,9 +619,12 @@ class InboxService:
             changes: dict[str, object] = {column: value}
             if self.sla.enabled:  # policies may select by priority or assignee too
                 changes["sla_dirty"] = 1
+            tx.pipeline_to_commit()
             tx.update_state(conv_id, **changes)
-            return tx.append_event(self.actor, action, f"conversation:{conv_id}",
-                                   _undoing({"from": getattr(row, column), "to": value}, undo_of))
+            seq = tx.append_event_at_commit(
+                self.actor, action, f"conversation:{conv_id}",
+                _undoing({"from": getattr(row, column), "to": value}, undo_of))
+        return seq()
 
     def mark_read(self, conv_id: int) -> int:
         """Mark the patient's messages read for the whole desk (a shared inbox has one
@@ -625,9 +652,11 @@ class InboxService:
         with self.store.writing() as tx:
             self._require(tx, conv_id)
             note_id = tx.insert_note(conv_id, self.actor, body, at)
+            tx.pipeline_to_commit()
             tx.insert_mentions(note_id, mentioned)
-            tx.append_event(self.actor, "conversation.note", f"conversation:{conv_id}",
-                            {"note": note_id, "mentions": mentioned})
+            tx.append_event_at_commit(self.actor, "conversation.note",
+                                      f"conversation:{conv_id}",
+                                      {"note": note_id, "mentions": mentioned})
         return note_id
 
     def clear_red_flag(self, conv_id: int, reason: str) -> int:

@@ -36,6 +36,9 @@ common spelling are asked of the connection's `Dialect`:
   without a read of their own (seqs commit in order: appenders hold the chain lock until
   they commit). A bulk action's thousands of events send one. (PostgreSQL serialises
   the commits of transactions that notify; the chain lock already serialises these.)
+  A staff action's one event is appended by the server instead (`cxinbox_append_event`,
+  StoreTx.append_event_at_commit), sent with the COMMIT: the lock is then held for that
+  statement and the commit's flush, not across a round trip to our process as well.
 
 `dialect_of(conn)` reads the dialect from the connection: `PgConnection` carries one,
 a sqlite3 connection does not and means SQLite.

@@ -244,6 +244,23 @@ class StoreTx(Protocol):
         """Append one hash-chained event in this (write) transaction; returns its seq."""
         ...
 
+    def pipeline_to_commit(self) -> None:
+        """From here to the end of this write transaction, statements whose results are
+        not read go out without waiting for their answers (PostgreSQL: they leave with
+        the COMMIT; a result read still waits for its own): for a change's writes after
+        its checks. An error among them comes out at the commit and undoes the whole
+        transaction, as any error does. Nothing to do where the store is in-process."""
+        ...
+
+    def append_event_at_commit(self, actor: str, action: str, target: str = "",
+                               details: dict[str, Any] | None = None) -> Callable[[], int]:
+        """`append_event` as the transaction's last statement: where writers in other
+        processes wait on the chain (PostgreSQL), the append goes out with the COMMIT and
+        the chain is locked for that statement and the commit alone. The seq comes from
+        the returned callable, once the transaction has ended (called earlier, it waits
+        for the append; a statement after it still runs, the chain locked meanwhile)."""
+        ...
+
     def append_events(self, actor: str, events: Sequence[EventSpec]) -> list[int]: ...
 
     def last_event_seq(self) -> int: ...
@@ -1033,12 +1050,15 @@ class Store(Protocol):
         ...
 
     def watch_commits(self, wake: Callable[[], object],
-                      advance: Callable[[int], object] | None = None) -> Watch | None:
+                      advance: Callable[[int], object] | None = None,
+                      heard: Callable[[list[EventRecord]], object] | None = None,
+                      ) -> Watch | None:
         """Call `wake` (on a thread of the store's) soon after any process commits events,
         until the returned watch is closed: how a server's change feed hears of changes
         other servers on the same database made. With `advance`, a signal that names the
         newest committed event's seq is passed to it instead, and the caller need not read
-        the head. None where the store has no such signal and callers poll the newest
+        the head; with `heard`, the events a signal carries are passed to it first (each
+        as stored: the caller need not read those back). None where the store has no such signal and callers poll the newest
         event instead (SQLite: one host, one server)."""
         ...
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.interface import Selection, StoreTx
 from cxinbox.store.query_sql import compile_query, sla_condition
-from cxinbox.store.records import Diagnosis
+from cxinbox.store.records import Diagnosis, EventRecord
 
 if TYPE_CHECKING:
     from cxinbox.contract.types import Presence
@@ -78,7 +78,8 @@ class SqliteStoreOps:
         def checkpoint_passive(self) -> None: ...
 
     def watch_commits(self, wake: Callable[[], object],
-                      advance: Callable[[int], object] | None = None) -> None:
+                      advance: Callable[[int], object] | None = None,
+                      heard: Callable[[list[EventRecord]], object] | None = None) -> None:
         """No commit signal on SQLite: the one server on its host polls the newest event
         (see `Store.watch_commits`)."""
 

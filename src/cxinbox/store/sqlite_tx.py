@@ -6,7 +6,7 @@ connection-free face the service calls."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -257,6 +257,16 @@ class SqliteTx:
     def append_event(self, actor: str, action: str, target: str = "",
                      details: dict[str, Any] | None = None) -> int:
         return append_event(self.conn, actor, action, target, details)
+
+    def pipeline_to_commit(self) -> None:
+        pipeline = getattr(self.conn, "pipeline_until_commit", None)
+        if pipeline is not None:
+            pipeline()
+
+    def append_event_at_commit(self, actor: str, action: str, target: str = "",
+                               details: dict[str, Any] | None = None) -> Callable[[], int]:
+        seq = append_event(self.conn, actor, action, target, details)
+        return lambda: seq
 
     def append_events(self, actor: str, events: Sequence[EventSpec]) -> list[int]:
         return audit.append_events(self.conn, actor, events)

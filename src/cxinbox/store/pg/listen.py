@@ -10,6 +10,10 @@ or `wake` where there is no `advance` or a notification names none: the caller t
 re-reads the head. Under load that is one database read fewer per commit on every server,
 and a hop fewer between a commit and the other servers' feeds.
 
+A notification may carry its transaction's one event whole (`cxinbox_append_event`, a
+staff action's): a JSON array of the event's columns, handed to `heard` as an
+EventRecord before `advance`, so the feed can serve it without reading it back.
+
 Notifications can be missed (the connection drops, the database restarts), so the
 caller keeps a slow poll of its own (the server's is `FALLBACK_S`); `wake` is also called
 at once after reconnecting. A watch whose database is unreachable keeps trying with
@@ -18,12 +22,14 @@ backoff and logs one line per outage.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
 from typing import Final
 
 from cxinbox.store.dialect import CHANGE_CHANNEL
+from cxinbox.store.records import EventRecord
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +45,12 @@ class CommitWatch:
 
     def __init__(self, url: str, wake: Callable[[], object],
                  channel: str = CHANGE_CHANNEL, *,
-                 advance: Callable[[int], object] | None = None) -> None:
+                 advance: Callable[[int], object] | None = None,
+                 heard: Callable[[list[EventRecord]], object] | None = None) -> None:
         self.url = url
         self.wake = wake
         self.advance = advance
+        self.heard = heard
         self.channel = channel
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pg-commit-watch",
@@ -86,9 +94,32 @@ class CommitWatch:
 
     def _call(self, payloads: list[str] | None = None) -> None:
         try:
-            if self.advance is not None and payloads and all(p.isdigit() for p in payloads):
-                self.advance(max(int(p) for p in payloads))
+            seqs, events = _read(payloads or [])
+            if self.advance is not None and seqs:
+                if events and self.heard is not None:
+                    self.heard(events)
+                self.advance(max(seqs))
             else:
                 self.wake()
         except Exception:  # one bad wake must not stop the watch
             log.exception("a change-feed wake-up failed")
+
+
+def _read(payloads: list[str]) -> tuple[list[int], list[EventRecord]]:
+    """The seqs the notifications name and the events they carry; no seqs at all when
+    one of them is neither (the caller then re-reads the head)."""
+    seqs: list[int] = []
+    events: list[EventRecord] = []
+    for payload in payloads:
+        if payload.isdigit():
+            seqs.append(int(payload))
+            continue
+        try:
+            seq, at, actor, action, target, details = json.loads(payload)
+            event = EventRecord(int(seq), int(at), str(actor), str(action), str(target),
+                                str(details))
+        except (ValueError, TypeError):
+            return [], []
+        seqs.append(event.seq)
+        events.append(event)
+    return seqs, events

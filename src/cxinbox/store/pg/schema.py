@@ -850,6 +850,48 @@ DROP TRIGGER report_assignee_changed ON events;
 CREATE TRIGGER report_events_added AFTER INSERT ON events REFERENCING NEW TABLE AS new_events
     FOR EACH STATEMENT EXECUTE FUNCTION cxinbox_report_events();
 """,
+    # A staff action's event appended as its transaction's last statement, sent with the
+    # COMMIT (StoreTx.append_event_at_commit, PgTx): the chain's lock, its head, the hash,
+    # the insert and the notification on the server, as cxinbox_record_event does, but
+    # with the transaction's own durable commit. The lock is then held for the
+    # statement and the commit's flush alone: the round trip to the server process that
+    # read the head and sent the insert (a wait for a busy machine to schedule that
+    # process again, with every other appender queued behind it) is gone. Its
+    # notification carries the event itself (a JSON array: seq, at, actor, action, target,
+    # details), so the other servers' feeds hand it to their clients without reading it
+    # back (store/pg/listen.py); an event too long for a notification names its seq
+    # alone, as every other append does.
+    f"""
+CREATE OR REPLACE FUNCTION cxinbox_append_event(p_actor text, p_action text, p_target text,
+                                                p_details text, p_at bigint)
+    RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    head_seq bigint;
+    head_hash text;
+    head_at bigint;
+    new_seq bigint;
+    new_at bigint;
+    payload text;
+BEGIN
+    PERFORM pg_advisory_xact_lock({CHAIN_LOCK});
+    SELECT seq, hash, at INTO head_seq, head_hash, head_at FROM events ORDER BY seq DESC LIMIT 1;
+    new_seq := COALESCE(head_seq, 0) + 1;
+    head_hash := COALESCE(head_hash, '');
+    new_at := GREATEST(p_at, COALESCE(head_at, p_at));
+    INSERT INTO events (seq, at, actor, action, target, details, prev_hash, hash)
+    VALUES (new_seq, new_at, p_actor, p_action, p_target, p_details, head_hash,
+            encode(sha256(convert_to('[' || to_json(head_hash)::text || ',' || new_seq
+                || ',' || new_at || ',' || to_json(p_actor)::text || ','
+                || to_json(p_action)::text || ',' || to_json(p_target)::text || ','
+                || to_json(p_details)::text || ']', 'UTF8')), 'hex'));
+    payload := json_build_array(new_seq, new_at, p_actor, p_action, p_target, p_details)::text;
+    IF octet_length(payload) > 7000 THEN  -- a notification holds less than 8000 bytes
+        payload := new_seq::text;
+    END IF;
+    PERFORM pg_notify('{CHANGE_CHANNEL}', payload);
+    RETURN new_seq;
+END $$;
+""",
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the
 numbered schema so the versions of the two backends stay in step: store/pg/migrate.py

@@ -8,10 +8,10 @@ the engines spell differently the modules ask of the connection's dialect
 modules have not been made portable yet (NOT_YET below).
 
 Transactions, as on SQLite:
-- `writing()` is one transaction; writers of this process take turns (a process-wide
-  lock, like the SQLite store's), and a nested `writing()` joins the outer one. Writers in
-  other processes run beside them; the one thing they must not interleave, appending to
-  the hash-chained event log, is serialised by an advisory lock (see db.append_event).
+- `writing()` is one transaction; up to WRITERS of this process run at once, and a nested
+  `writing()` joins the outer one. Writers in other processes run beside them; the one
+  thing they must not interleave, appending to the hash-chained event log, is
+  serialised by an advisory lock (see db.append_event).
 - `reading()` is a REPEATABLE READ transaction: one snapshot for all its reads.
 - `recording()` is a write whose commit does not wait for the WAL flush
   (`synchronous_commit = off` for that transaction); `make_durable()` commits once with
@@ -35,7 +35,7 @@ from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.interface import ListView, Selection, StoreTx
 from cxinbox.store.pg.conn import PgConnection, one_line
 from cxinbox.store.pg.lease import PgLease, PgLeases
-from cxinbox.store.records import ConversationRecord, Diagnosis
+from cxinbox.store.records import ConversationRecord, Diagnosis, EventRecord
 from cxinbox.store.sqlite import SqlSelection
 from cxinbox.store.sqlite_tx import SqliteTx
 
@@ -64,8 +64,19 @@ class PgSelection(SqlSelection):
 
 _RECORD_EVENT: Final = "SELECT cxinbox_record_event(%s, %s, %s, %s, %s)"
 """One audit event appended by the server (PG_TUNING in store/pg/schema.py)."""
+_APPEND_EVENT: Final = "SELECT cxinbox_append_event(?, ?, ?, ?, ?)"
+"""A staff action's event appended by the server with its transaction's durable commit."""
 
 _IDLE: Final = 0
+
+WRITERS: Final = 4
+"""Write transactions of one process at once (of the pool's 8 connections; fewer in a
+smaller pool, which keeps one for the reads). Writers in
+several processes already run side by side and append to the event chain in turn under
+its lock (store/dialect.py); those of one server do the same, so a server's staff
+actions overlap their reads and round trips instead of queueing for one at a time (a
+queue that is not first-come-first-served: under load a few actions waited long), and
+a long write (a sync's batch) does not hold up every staff action of its server."""
 """psycopg's TransactionStatus.IDLE: no transaction open on the connection."""
 
 NOT_YET: Final[tuple[str, ...]] = ()
@@ -99,6 +110,26 @@ class PgTx(SqliteTx):
                                 offset, limit, order, count_up_to,
                                 red_flags_first=red_flags_first)
 
+
+    def append_event_at_commit(self, actor: str, action: str, target: str = "",
+                               details: dict[str, Any] | None = None) -> Callable[[], int]:
+        """The server's `cxinbox_append_event` (PG_TUNING) sent in the pipeline that
+        carries the COMMIT: nothing waits for its answer before the commit, so the chain's
+        lock is not held across a round trip to this process."""
+        from cxinbox.store import db
+
+        conn = self.conn
+        self.pipeline_to_commit()
+        pending = conn.execute(_APPEND_EVENT, (actor, action, target,
+                                               db.event_details(details), db.now_ms()))
+        found: list[int] = []
+
+        def seq() -> int:
+            if not found:  # the row is read once; the seq is asked for any number of times
+                found.append(int(pending.fetchone()[0]))
+            return found[0]
+
+        return seq
 
     def record_after(self, actor: str, action: str, target: str = "",
                      details: dict[str, Any] | None = None) -> None:
@@ -160,7 +191,8 @@ class PgStore:
 
         self.url = url
         self._local = threading.local()
-        self._write_lock = threading.RLock()
+        # a pool's last connection is left to the reads (a pool of one: one at a time)
+        self._writers = threading.BoundedSemaphore(max(1, min(WRITERS, max_size - 1)))
         self._loose: list[psycopg.Connection[Any]] = []
         self._loose_lock = threading.Lock()
         self._leases = PgLeases(url)
@@ -261,8 +293,18 @@ class PgStore:
     @contextmanager
     def write(self) -> Iterator[PgConnection]:
         """One write transaction on the connection itself (the store's own modules, tests)."""
-        with self._write_lock, self._transaction("write") as conn:
+        with self._writer_turn(), self._transaction("write") as conn:
             yield conn
+
+    @contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        """One of this process's WRITERS places, for a transaction that does not join
+        another of this thread (a nested one needs none)."""
+        if getattr(self._local, "conn", None) is not None:
+            yield
+            return
+        with self._writers:
+            yield
 
     @contextmanager
     def read(self) -> Iterator[PgConnection]:
@@ -282,7 +324,7 @@ class PgStore:
 
     @contextmanager
     def recording(self) -> Iterator[StoreTx]:
-        with self._write_lock, self._transaction("record", pipelined=True) as conn:
+        with self._writer_turn(), self._transaction("record", pipelined=True) as conn:
             yield PgTx(conn)  # type: ignore[arg-type]
 
     @contextmanager
@@ -461,13 +503,16 @@ class PgStore:
         return found
 
     def watch_commits(self, wake: Callable[[], object],
-                      advance: Callable[[int], object] | None = None) -> CommitWatch:
+                      advance: Callable[[int], object] | None = None,
+                      heard: Callable[[list[EventRecord]], object] | None = None,
+                      ) -> CommitWatch:
         """A LISTEN on the channel every event-appending transaction notifies at commit
         (store/pg/listen.py): wakes this server's feed for other servers' changes; each
-        notification names the seq of the transaction's last event, given to `advance`."""
+        notification names the seq of the transaction's last event, given to `advance`,
+        and a staff action's carries its event, given to `heard` first."""
         from cxinbox.store.pg.listen import CommitWatch
 
-        return CommitWatch(self.url, wake, advance=advance)
+        return CommitWatch(self.url, wake, advance=advance, heard=heard)
 
     def watch_outbox(self, wake: Callable[[], object]) -> CommitWatch:
         """A LISTEN on the outbox's channel, which a trigger notifies when an item is
