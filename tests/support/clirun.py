@@ -1,0 +1,80 @@
+"""The `cxinbox` command run inside the test's own process: `cx_here(*args)` answers like
+`tests.test_serve_support.cx(*args)` (a `python -m cxinbox` child) without starting a
+Python interpreter and importing the app again for every call.
+
+Each child costs 0.5 to 3 s (the interpreter, typer, the API's dataclasses), and the
+server tests make hundreds of them; in-process the same call costs milliseconds once the
+modules are loaded. It runs the very entry point `python -m cxinbox` runs
+(`cxinbox.cli.main`: the fast paths, the typer app, the one-line errors and their exit
+codes), with the child's environment (`env()`: no CXINBOX_LOCAL or CXINBOX_CONFIG), a
+stdin that is not a terminal (`stdin` or empty, as a child with its input piped), and its
+own stdout and stderr. An exception that escapes the entry point is a bug: it comes back
+as the child's would, the traceback on stderr and exit 1, so a test's "no Traceback"
+check still fails on it.
+
+What a child alone proves stays with `cx`: the process's exit status and streams as a
+shell sees them, start-up without the test's modules loaded, signals. The server tests
+keep at least one real child per command family for that and use this for the rest.
+Not for async tests (the CLI runs its own event loop) nor for `serve`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tests.test_serve_support import env
+
+
+def _text(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    raw = stream.buffer.getvalue()  # type: ignore[attr-defined]
+    # A child's pipes read with text=True: UTF-8 with universal newlines.
+    return raw.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
+@contextmanager
+def _child_environment(extra_env: dict[str, str] | None) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update({**env(), **(extra_env or {})})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def cx_here(*args: str, stdin: str | None = None,
+            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`cxinbox *args` in this process; a CompletedProcess as `cx` returns it."""
+    from cxinbox.cli import main
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    fake_in = io.TextIOWrapper(io.BytesIO((stdin or "").encode("utf-8")), encoding="utf-8")
+    saved = sys.stdin, sys.stdout, sys.stderr
+    code = 0
+    with _child_environment(extra_env):
+        sys.stdin, sys.stdout, sys.stderr = fake_in, out, err
+        try:
+            main(list(args))
+        except SystemExit as stop:
+            if stop.code is None:
+                code = 0
+            elif isinstance(stop.code, int):
+                code = stop.code
+            else:
+                err.write(f"{stop.code}\n")
+                code = 1
+        except Exception:  # noqa: BLE001 - a child would print it and exit 1
+            err.write(traceback.format_exc())
+            code = 1
+        finally:
+            sys.stdin, sys.stdout, sys.stderr = saved
+    return subprocess.CompletedProcess(["cxinbox", *args], code, _text(out), _text(err))
