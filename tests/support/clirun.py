@@ -8,11 +8,12 @@ modules are loaded. It runs the very entry point `python -m cxinbox` runs
 (`cxinbox.cli.main`: the fast paths, the typer app, the one-line errors and their exit
 codes), with the child's environment (`env()`: no CXINBOX_LOCAL or CXINBOX_CONFIG), a
 stdin that is not a terminal (`stdin` or empty, as a child with its input piped), and its
-own stdout and stderr. A child configures no logging outside `serve`, so a warning reaches
-its stderr as the bare message (logging's last resort); here it does too, beside pytest's
-own capture, so a check that no patient text reaches stderr still sees log lines. An exception that escapes the entry point is a bug: it comes back
-as the child's would, the traceback on stderr and exit 1, so a test's "no Traceback"
-check still fails on it.
+own stdout and stderr. A child configures no logging outside `serve`, so a warning
+reaches its stderr as the bare message (logging's last resort); here it does too, beside
+pytest's own capture, so a check that no patient text reaches stderr still sees log
+lines. An exception that escapes the entry point is a bug: it comes back as the child's
+would, the traceback on stderr and exit 1, so a test's "no Traceback" check still fails
+on it.
 
 What a child alone proves stays with `cx`: the process's exit status and streams as a
 shell sees them, start-up without the test's modules loaded, signals. The server tests
@@ -32,14 +33,17 @@ import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from tests.test_serve_support import cx, env
+from tests.test_serve_support import env
+
+
+def _decoded(raw: bytes) -> str:
+    # A child's pipes read with text=True: UTF-8 with universal newlines.
+    return raw.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _text(stream: io.TextIOWrapper) -> str:
     stream.flush()
-    raw = stream.buffer.getvalue()  # type: ignore[attr-defined]
-    # A child's pipes read with text=True: UTF-8 with universal newlines.
-    return raw.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    return _decoded(stream.buffer.getvalue())  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -70,8 +74,13 @@ def cx_here(*args: str, stdin: str | bytes | None = None,
     (a word of `args`) always runs in a child: in here, one that failed to refuse would
     never return. So does a call from inside a running event loop (an async test): the
     CLI runs its own loop, which cannot start there."""
+    child_env = dict(environ) if environ is not None else {**env(), **(extra_env or {})}
     if "serve" in args or _in_event_loop():
-        return cx(*args, stdin=stdin if isinstance(stdin, str) else None, extra_env=extra_env)
+        done = subprocess.run([sys.executable, "-m", "cxinbox", *args], capture_output=True,
+                              input=stdin.encode("utf-8") if isinstance(stdin, str) else stdin,
+                              env=child_env, timeout=180, check=False)
+        return subprocess.CompletedProcess(done.args, done.returncode, _decoded(done.stdout),
+                                           _decoded(done.stderr))
     from cxinbox.cli import main
 
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
@@ -83,7 +92,7 @@ def cx_here(*args: str, stdin: str | bytes | None = None,
     last_resort.setLevel(logging.WARNING)
     root = logging.getLogger()
     code = 0
-    with _child_environment(environ if environ is not None else {**env(), **(extra_env or {})}):
+    with _child_environment(child_env):
         sys.stdin, sys.stdout, sys.stderr = fake_in, out, err
         root.addHandler(last_resort)
         try:
