@@ -12,7 +12,6 @@ does, the server's peak RSS stays under its idle RSS plus `CEILING_MB`.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import base64
 import contextlib
 import hashlib
@@ -22,7 +21,6 @@ import pty
 import select
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -118,35 +116,6 @@ def _store_big_message(db: Database) -> tuple[int, str]:
     return int(row[0]), parsed.attachments[0].part_path
 
 
-_DESK_TEMPLATE: list[tuple[Path, int, str]] = []
-
-
-def _desk_database(db_path: Path) -> tuple[int, str]:
-    """The desk's database at `db_path`, twenty conversations and the scan (its message id
-    and part). Making and parsing the 5 MB scan takes seconds, so the process builds the
-    database once and each test gets a copy of its own (SQLite's backup)."""
-    if not _DESK_TEMPLATE:
-        directory = Path(tempfile.mkdtemp(prefix="cxa-template-"))
-        atexit.register(shutil.rmtree, directory, True)
-        db = Database(directory / "desk.db")
-        try:
-            fill(db, 20)
-            message_id, part = _store_big_message(db)
-        finally:
-            db.close()
-        _DESK_TEMPLATE.append((directory / "desk.db", message_id, part))
-    template, message_id, part = _DESK_TEMPLATE[0]
-    db_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    source, target = sqlite3.connect(template), sqlite3.connect(db_path)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    db_path.chmod(0o600)
-    return message_id, part
-
-
 @pytest.fixture
 def desk(users: OsUsers) -> Iterator[Desk]:
     with _desk_dir(users) as (base, sock):
@@ -154,7 +123,12 @@ def desk(users: OsUsers) -> Iterator[Desk]:
                                         users.other_agent.name: "agent"})
         cfg.chmod(0o644)
         db_path = load_config(cfg).db_path
-        message_id, part = _desk_database(db_path)
+        db = Database(db_path)
+        try:
+            fill(db, 20)
+            message_id, part = _store_big_message(db)
+        finally:
+            db.close()
         yield Desk(base, sock, cfg, db_path, users, message_id, part)
 
 
