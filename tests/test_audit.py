@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.support.clirun import cx_here
 from tests.test_bulk_cli import ME, _db, cx, fill, one_line_error, write_config
 
 from cxinbox.config import load_config
@@ -80,14 +81,14 @@ def test_agent_may_not_read_the_audit_log(cfg_path: Path, tmp_path: Path) -> Non
 
 def test_json_human_and_usage_errors(cfg_path: Path) -> None:
     _seed(cfg_path)
-    as_json = cx("audit", "mailbox:desk", "--json", "--since", "1h", "--config", str(cfg_path))
+    as_json = cx_here("audit", "mailbox:desk", "--json", "--since", "1h", "--config", str(cfg_path))
     assert as_json.returncode == 0, as_json.stderr
     events = json.loads(as_json.stdout)
     assert [e["action"] for e in events] == ["conversation.tag", "conversation.note"]
     assert {"seq", "at", "time", "actor", "action", "target", "details"} <= set(events[0])
-    future = cx("audit", "--json", "--since", "tomorrow", "--config", str(cfg_path))
+    future = cx_here("audit", "--json", "--since", "tomorrow", "--config", str(cfg_path))
     assert json.loads(future.stdout) == []
-    human = cx("audit", "--actor", "jo", "--config", str(cfg_path))
+    human = cx_here("audit", "--actor", "jo", "--config", str(cfg_path))
     assert human.returncode == 0 and "conversation.note" in human.stdout
     # a rule's name is read whole in the actor column (up to 28 characters, then "~")
     db = _db(cfg_path)
@@ -99,5 +100,5 @@ def test_json_human_and_usage_errors(cfg_path: Path) -> None:
     assert any("  rule:sla breached to team  " in line for line in rules), rules
     assert any(f"  rule:{'n' * 22}~  " in line for line in rules), rules
     one_line_error(cx("audit", "--json", "--csv", "--config", str(cfg_path)), 2)
-    one_line_error(cx("audit", "--since", "last blue moon", "--config", str(cfg_path)), 2)
-    one_line_error(cx("audit", "stauts:open", "--config", str(cfg_path)), 4)
+    one_line_error(cx_here("audit", "--since", "last blue moon", "--config", str(cfg_path)), 2)
+    one_line_error(cx_here("audit", "stauts:open", "--config", str(cfg_path)), 4)

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from tests.backuphelp import backup_section, decrypt_to_db, dump, leftovers, new_identity
+from tests.support.clirun import cx_here
 from tests.test_bulk_cli import fill
 from tests.test_serve_support import ME, cx
 
@@ -76,8 +77,11 @@ class Instance:
         finally:
             db.close()
 
-    def cx(self, *args: str) -> Any:
-        return cx(*args, "--config", str(self.config_path))
+    def cx(self, *args: str, real: bool = False) -> Any:
+        """`cxinbox ARGS --config ...`: in this process (tests/support/clirun.py), or with
+        `real` in a child of its own (its exit status and streams as a script sees them;
+        and a database lock this process holds is another process's there)."""
+        return (cx if real else cx_here)(*args, "--config", str(self.config_path))
 
     def only_backup(self) -> Path:
         files = sorted(self.backups.glob("*.age"))
@@ -156,7 +160,7 @@ def test_recipient_checks_and_names_are_pure_functions() -> None:
 def test_backup_then_restore_gives_back_the_same_inbox(tmp_path: Path) -> None:
     inst = Instance(tmp_path)
     before = dump(inst.db_path)
-    done = inst.cx("backup", "--json")
+    done = inst.cx("backup", "--json", real=True)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     backup = inst.only_backup()
@@ -177,7 +181,7 @@ def test_backup_then_restore_gives_back_the_same_inbox(tmp_path: Path) -> None:
     assert dump(by_hand) == before
 
     restored = inst.cx("restore", str(backup), "--identity", str(inst.key_file), "--to",
-                       str(tmp_path / "drill"))
+                       str(tmp_path / "drill"), real=True)
     assert restored.returncode == 0, restored.stderr
     target = tmp_path / "drill" / "cxinbox.db"
     copy = dump(target)
@@ -229,7 +233,8 @@ def test_a_restore_that_cannot_succeed_says_why_in_one_line(tmp_path: Path,
         key = tmp_path / "key.txt"
         key.write_text("age1 is a public key, not a private one\n")
     target = tmp_path / "drill"
-    done = inst.cx("restore", str(backup), "--identity", str(key), "--to", str(target))
+    done = inst.cx("restore", str(backup), "--identity", str(key), "--to", str(target),
+                   real=damage == "wrong key")
     assert done.returncode != 0
     line = _one_line(done.stderr)
     expected = {"wrong key": "not one of the keys", "flipped byte": "damaged",
@@ -266,7 +271,8 @@ def test_restore_is_refused_while_the_database_is_open(tmp_path: Path) -> None:
     try:
         holder.conn.execute("SELECT count(*) FROM conversations").fetchone()
         before = dump(inst.db_path)
-        done = inst.cx("restore", str(inst.only_backup()), "--identity", str(inst.key_file))
+        done = inst.cx("restore", str(inst.only_backup()), "--identity", str(inst.key_file),
+                       real=True)
         assert done.returncode != 0
         assert "open in another process" in _one_line(done.stderr)
         assert dump(inst.db_path) == before

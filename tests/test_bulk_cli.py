@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from tests.audithelp import trail
+from tests.support.clirun import cx_here
 from typer.testing import CliRunner
 
 from cxinbox import cli_app as cli
@@ -276,14 +277,14 @@ def test_cli_end_to_end_tag_dry_run_then_yes(cfg_path: Path) -> None:
     assert "--yes" in one_line_error(refused, 2)
     assert [e.action for e in trail(db, before)] == ["bulk.preview"] * 2
     before = event_count(db)
-    done = cx("tag", "mailbox:desk", "--add", "recall", "--remove", "new", "--yes", "--json",
-              "--config", str(cfg_path))
+    done = cx_here("tag", "mailbox:desk", "--add", "recall", "--remove", "new", "--yes",
+                   "--json", "--config", str(cfg_path))
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["matched"] == 30 and [c["id"] for c in out["changed"]] == ids
     assert out["changed"][0]["to"] == ["recall"]
     assert event_count(db) == before + 30
-    small = cx("priority", "mailbox:billing", "urgent", "--config", str(cfg_path))
+    small = cx_here("priority", "mailbox:billing", "urgent", "--config", str(cfg_path))
     assert small.returncode == 0 and "changed 3 of 3" in small.stdout
     db.close()
 
@@ -293,12 +294,12 @@ def test_cli_errors_are_one_line_with_exit_codes(cfg_path: Path, tmp_path: Path)
     fill(db, 3)
     line = one_line_error(cx("tag", "stauts:open", "--add", "x", "--config", str(cfg_path)), 4)
     assert "status" in line
-    line = one_line_error(cx("assign", "", "--to", "nobody", "--config", str(cfg_path)), 2)
+    line = one_line_error(cx_here("assign", "", "--to", "nobody", "--config", str(cfg_path)), 2)
     assert "unknown user 'nobody'" in line and "jo" in line
-    one_line_error(cx("assign", "", "--config", str(cfg_path)), 2)
-    one_line_error(cx("status", "", "snoozed", "--until", "someday", "--config",
-                      str(cfg_path)), 2)
-    one_line_error(cx("note", "999", "hi", "--config", str(cfg_path)), 3)
+    one_line_error(cx_here("assign", "", "--config", str(cfg_path)), 2)
+    one_line_error(cx_here("status", "", "snoozed", "--until", "someday", "--config",
+                           str(cfg_path)), 2)
+    one_line_error(cx_here("note", "999", "hi", "--config", str(cfg_path)), 3)
     agent_cfg = write_config(tmp_path, {ME: "agent"})
     fill(db, BULK_LIMIT, start=100)
     line = one_line_error(cx("tag", "", "--add", "x", "--yes", "--config", str(agent_cfg)), 6)
@@ -309,8 +310,8 @@ def test_cli_errors_are_one_line_with_exit_codes(cfg_path: Path, tmp_path: Path)
 def test_cli_note_reads_stdin(cfg_path: Path) -> None:
     db = _db(cfg_path)
     (conv,) = fill(db, 1)
-    proc = cx("note", f"#{conv}", "-", "--json", "--config", str(cfg_path),
-              stdin="Called back,\nleft a voicemail.\n")
+    proc = cx_here("note", f"#{conv}", "-", "--json", "--config", str(cfg_path),
+                   stdin="Called back,\nleft a voicemail.\n")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["conversation"] == conv
     body = db.conn.execute("SELECT body FROM notes").fetchone()[0]

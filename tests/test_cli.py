@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from tests.doctorhelp import unwrap
+from tests.support.clirun import cx_here
 from tests.support.mailgen import generate_corpus
 from tests.synchelp import write_config
 
@@ -123,7 +124,7 @@ def test_doctor_reports_bad_file_modes(tmp_path: Path) -> None:
     db_dir = tmp_path / "data"
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[store]\npath = "{db_dir / "cxinbox.db"}"\n')
-    first = cx("doctor", "--config", str(cfg))
+    first = cx_here("doctor", "--config", str(cfg))  # in this process: the output alone
     assert first.returncode == 0, first.stdout + first.stderr
     (db_dir / "cxinbox.db").chmod(0o644)
     second = cx("doctor", "--config", str(cfg))
@@ -145,7 +146,7 @@ def test_reindex_rebuilds_derived_fields_from_raw(dovecot: Any, tmp_path: Path) 
     conn.execute("UPDATE messages SET subject = 'garbled', body_text = 'garbled'")
     conn.commit()
     conn.close()
-    out = cx("reindex", "--config", str(cfg))
+    out = cx_here("reindex", "--config", str(cfg))
     assert out.returncode == 0 and "reindexed 30 message(s)" in out.stdout
     conn = sqlite3.connect(db_path)
     after = conn.execute("SELECT id, subject, body_text FROM messages ORDER BY id").fetchall()
@@ -164,18 +165,21 @@ def test_attachment_command_saves_exact_bytes_safely(dovecot: Any, tmp_path: Pat
     dovecot.deliver_many(corpus, "INBOX")
     cfg = write_config(tmp_path, dovecot)
     assert cx("sync", "--once", "--config", str(cfg)).returncode == 0
-    listed = json.loads(cx("list", "has:attachment", "--json", "--config", str(cfg)).stdout)
+    # In this process (tests/support/clirun.py) but for the refusals, whose exit status
+    # and stderr line a child shows as a script sees them.
+    listed = json.loads(cx_here("list", "has:attachment", "--json", "--config",
+                                str(cfg)).stdout)
     conv = listed["conversations"][0]["id"]
-    human = cx("show", str(conv), "--config", str(cfg)).stdout
-    detail = json.loads(cx("show", str(conv), "--json", "--config", str(cfg)).stdout)
+    human = cx_here("show", str(conv), "--config", str(cfg)).stdout
+    detail = json.loads(cx_here("show", str(conv), "--json", "--config", str(cfg)).stdout)
     message = next(m for m in detail["messages"] if m["attachments"])
     att = message["attachments"][0]
     hint = f"save: cxinbox attachment {message['id']} {att['part_path']}"
     assert hint in human
     out = tmp_path / "saved"
     out.mkdir()
-    first = cx("attachment", str(message["id"]), att["part_path"], "--out", str(out),
-               "--json", "--config", str(cfg))
+    first = cx_here("attachment", str(message["id"]), att["part_path"], "--out", str(out),
+                    "--json", "--config", str(cfg))
     assert first.returncode == 0, first.stderr
     saved = Path(json.loads(first.stdout)["path"])
     assert saved.parent == out and (saved.stat().st_mode & 0o777) == 0o600
@@ -183,8 +187,8 @@ def test_attachment_command_saves_exact_bytes_safely(dovecot: Any, tmp_path: Pat
                  for part in email.message_from_bytes(raw, policy=policy.default).walk()
                  if part.get_filename() == att["filename"]]
     assert saved.read_bytes() in originals
-    second = cx("attachment", str(message["id"]), att["part_path"], "-o", str(out),
-                "--config", str(cfg))
+    second = cx_here("attachment", str(message["id"]), att["part_path"], "-o", str(out),
+                     "--config", str(cfg))
     assert second.returncode == 0 and "(2)" in second.stdout  # never overwrites
     assert len(list(out.iterdir())) == 2
     missing = cx("attachment", str(message["id"]), "9.9", "-o", str(out), "--config", str(cfg))
@@ -192,5 +196,5 @@ def test_attachment_command_saves_exact_bytes_safely(dovecot: Any, tmp_path: Pat
     nowhere = cx("attachment", str(message["id"]), att["part_path"], "-o",
                  str(tmp_path / "nope"), "--config", str(cfg))
     assert "no such folder" in assert_one_line_error(nowhere, 2)
-    audit = cx("audit", "--json", "--config", str(cfg))
+    audit = cx_here("audit", "--json", "--config", str(cfg))
     assert sum(e["action"] == "attachment.export" for e in json.loads(audit.stdout)) == 2

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.doctorhelp import unwrap
+from tests.support.clirun import cx_here
 from tests.test_bulk_cli import fill
 from tests.test_cli import assert_one_line_error
 from tests.test_serve_support import ME, SRC, Server, socket_dir, write_config
@@ -30,10 +31,15 @@ def home(tmp_path: Path) -> Path:
 
 
 def run(*args: str, home: Path, env: dict[str, str] | None = None,
-        code: str | None = None) -> subprocess.CompletedProcess[str]:
+        code: str | None = None, real: bool = True) -> subprocess.CompletedProcess[str]:
+    """`cxinbox ARGS` with a home of its own, in a fresh interpreter (this file is about
+    start-up, fast paths and what a terminal gets); with `real=False` in this process
+    (tests/support/clirun.py), where only the output is in question."""
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("CXINBOX_", "XDG_", "_CXINBOX_")) and k != "COLUMNS"}
     full = {**clean, "HOME": str(home), "PYTHONPATH": SRC, **(env or {})}
+    if not real and code is None:
+        return cx_here(*args, environ=full)
     argv = [sys.executable, "-c", code, *args] if code else [sys.executable, "-m", "cxinbox",
                                                              *args]
     return subprocess.run(argv, capture_output=True, text=True, env=full, timeout=60,
@@ -103,7 +109,7 @@ def test_completion_script_and_completions(home: Path) -> None:
     (["list", "a", "b"], "got unexpected extra argument (b)"),
 ])
 def test_usage_errors_are_one_line(home: Path, args: list[str], says: str) -> None:
-    proc = run(*args, home=home)
+    proc = run(*args, home=home, real=args == ["list", "--frob"])  # one child: exit, stderr
     line = assert_one_line_error(proc, 2)
     assert says in line, line
     assert proc.stdout == "" and "Usage:" not in proc.stderr and "\u256d" not in proc.stderr
@@ -136,15 +142,16 @@ def test_templates_are_listed(home: Path, tmp_path: Path) -> None:
                    'subject = "Your results are ready"\nbody = "Dear {patient_name},\\n'
                    'your results from {date} are in."\n\n[[compose.canned]]\n'
                    'name = "callback"\nbody = "We tried to call you."\n')
-    listed = run("templates", "--config", str(cfg), home=home)
+    listed = run("templates", "--config", str(cfg), home=home, real=False)
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.splitlines() == [
         "results-ready  Your results are ready - Dear {patient_name},",
         "callback       We tried to call you."]
     assert "2 template(s)" in listed.stderr
-    asked = run("reply", "--template", "?", "--config", str(cfg), home=home)
+    asked = run("reply", "--template", "?", "--config", str(cfg), home=home, real=False)
     assert (asked.returncode, asked.stdout) == (0, listed.stdout)
-    as_json = json.loads(run("templates", "--json", "--config", str(cfg), home=home).stdout)
+    as_json = json.loads(run("templates", "--json", "--config", str(cfg), home=home,
+                             real=False).stdout)
     assert [t["name"] for t in as_json] == ["results-ready", "callback"]
 
 
@@ -217,10 +224,11 @@ def test_list_through_the_server_skips_typer_and_the_service_layer(
 def test_fast_list_prints_what_the_app_prints(served: tuple[Path, Server], home: Path) -> None:
     cfg, _server = served
     for extra in ([], ["--json"], ["--limit", "5", "--offset=7"]):
-        fast = run("list", "status:open", *extra, "--config", str(cfg), home=home)
+        real = extra == []  # children for the first pair, this process for the others
+        fast = run("list", "status:open", *extra, "--config", str(cfg), home=home, real=real)
         # `--no-mouse` is a root option the fast path leaves to the app: the same listing
         typed = run("--no-mouse", "list", "status:open", *extra, "--config", str(cfg),
-                    home=home)
+                    home=home, real=real)
         assert fast.returncode == typed.returncode == 0, (fast.stderr, typed.stderr)
         assert (fast.stdout, fast.stderr) == (typed.stdout, typed.stderr), extra
     bad = run("list", "stauts:open", "--config", str(cfg), home=home)
@@ -229,7 +237,7 @@ def test_fast_list_prints_what_the_app_prints(served: tuple[Path, Server], home:
 
 def test_a_changed_config_is_validated_again(served: tuple[Path, Server], home: Path) -> None:
     cfg, _server = served
-    assert run("list", "--config", str(cfg), home=home).returncode == 0
+    assert run("list", "--config", str(cfg), home=home, real=False).returncode == 0
     assert list((home / ".cache" / "cxinbox").iterdir())  # remembered
     cfg.write_text(cfg.read_text() + "\n[sync]\nbatch_sise = 5\n")
     line = assert_one_line_error(run("list", "--config", str(cfg), home=home), 2)

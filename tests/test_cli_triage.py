@@ -9,16 +9,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.clirun import cx_here
 from tests.test_cli import assert_one_line_error
 
 SRC = str(Path(__file__).resolve().parent.parent / "src")
 
 
-def run(*args: str, home: Path, stdin: str | bytes = "",
-        code: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, home: Path, stdin: str | bytes = "", code: str | None = None,
+        real: bool = False) -> subprocess.CompletedProcess[str]:
+    """`cxinbox triage ...` with no config and a HOME of its own: in this process
+    (tests/support/clirun.py), or in a child with `real` (its exit status and stderr as a
+    script sees them) or `code` (what a fresh interpreter loads)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("CXINBOX_", "XDG_", "_CXINBOX_"))}
     env.update(HOME=str(home), PYTHONPATH=SRC)
+    if not real and code is None:
+        return cx_here(*args, stdin=stdin, environ=env)
     argv = [sys.executable, "-c", code, *args] if code else [sys.executable, "-m", "cxinbox",
                                                              *args]
     data = stdin.encode() if isinstance(stdin, str) else stdin
@@ -39,7 +45,7 @@ RAW = (b"From: Pat <pat@example.org>\r\nTo: front@clinic.example\r\nSubject: Re:
 def test_a_raw_message_shows_the_flag_the_words_and_the_intent(tmp_path: Path) -> None:
     path = tmp_path / "m.eml"
     path.write_bytes(RAW)
-    proc = run("triage", str(path), home=tmp_path)
+    proc = run("triage", str(path), home=tmp_path, real=True)
     assert proc.returncode == 0, proc.stderr
     assert 'red flag: chest_pain  "chest has been hurting"' in proc.stdout
     assert "stroke" not in proc.stdout  # quoted history is not read
@@ -134,7 +140,7 @@ def test_a_message_with_nothing_new_says_so(tmp_path: Path) -> None:
 
 
 def test_usage_errors_are_one_line(tmp_path: Path) -> None:
-    missing = run("triage", str(tmp_path / "none.eml"), home=tmp_path)
+    missing = run("triage", str(tmp_path / "none.eml"), home=tmp_path, real=True)
     assert "cannot read" in assert_one_line_error(missing, 2)
     assert "standard input" not in missing.stderr
     # words given where FILE goes: the line says how to give words

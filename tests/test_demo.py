@@ -4,15 +4,17 @@ paths, and kept alive by a trickle of new patient messages."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from tests.support.waiting import wait_until
 
+from cxinbox.config import Config
 from cxinbox.service.demo import (
     NURSE_REASON,
     RED_FLAG_AGE_S,
@@ -29,10 +31,43 @@ from cxinbox.store.db import Database
 NOW = 1_741_100_400.0  # Tue 4 Mar 2025 15:00 UTC
 
 
-def _build(tmp_path: Path, name: str, seed: int = 7) -> tuple[Database, InboxService]:
+_built: dict[int, tuple[Path, Config]] = {}
+"""seed -> a demo clinic built once in this module (at NOW, for "frontdesk") and its config."""
+_built_dir: list[Path] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _demo_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    _built.clear()
+    _built_dir.append(tmp_path_factory.mktemp("demo-templates"))
+    yield
+    _built.clear()
+    _built_dir.clear()
+
+
+def _build(tmp_path: Path, name: str, seed: int = 7,
+           fresh: bool = False) -> tuple[Database, InboxService]:
+    """The demo clinic in a database of the test's own. Building one takes seconds, so
+    the module builds each seed once and every test gets a copy (SQLite's backup) of it;
+    `fresh` builds it anew."""
+    if fresh or seed not in _built:
+        path = _built_dir[0] / f"seed{seed}.db" if not fresh else tmp_path / name
+        db = Database(path, synchronous="OFF")
+        demo = build_demo(db, seed=seed, me="frontdesk", now=NOW, timezone="UTC")
+        if fresh:
+            return db, InboxService(db, demo.config, "frontdesk")
+        db.close()
+        _built[seed] = (path, demo.config)
+    template, config = _built[seed]
+    source = sqlite3.connect(template)
+    target = sqlite3.connect(tmp_path / name)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
     db = Database(tmp_path / name, synchronous="OFF")
-    demo = build_demo(db, seed=seed, me="frontdesk", now=NOW, timezone="UTC")
-    return db, InboxService(db, demo.config, "frontdesk")
+    return db, InboxService(db, config, "frontdesk")
 
 
 def _all(service: InboxService, query: str = "") -> list:  # type: ignore[type-arg]
@@ -41,9 +76,9 @@ def _all(service: InboxService, query: str = "") -> list:  # type: ignore[type-a
 
 
 def test_same_seed_same_clinic(tmp_path: Path) -> None:
-    _, a = _build(tmp_path, "a.db")
-    _, b = _build(tmp_path, "b.db")
-    _, c = _build(tmp_path, "c.db", seed=8)
+    _, a = _build(tmp_path, "a.db")  # the module's build
+    _, b = _build(tmp_path, "b.db", fresh=True)
+    _, c = _build(tmp_path, "c.db", seed=8, fresh=True)
 
     def shape(service: InboxService) -> list[tuple[object, ...]]:
         return [(s.id, s.subject, s.from_name, s.status, s.assignee, s.priority, s.tags,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.clirun import cx_here
 from tests.support.smtpsink import SmtpSink, parsed
 from tests.test_serve_support import ME, Server, cx, socket_dir, write_config
 
@@ -184,7 +185,7 @@ def _days() -> tuple[str, str, str]:
 
 
 def _report(cfg: Path, name: str, since: str, until: str) -> dict[str, Any]:
-    out = cx("report", name, "--json", "--since", since, "--until", until,
+    out = cx_here("report", name, "--json", "--since", since, "--until", until,
              "--config", str(cfg))
     assert out.returncode == 0, out.stderr
     tables: dict[str, Any] = json.loads(out.stdout)["tables"]
@@ -302,7 +303,7 @@ def test_digest_is_mailed_once_with_the_reports_figures_and_no_patient_text(desk
     assert audited[0]["to"] == [BOSS, "a@staff.example", "b@staff.example"]
     assert audited[0]["outbox"] == items[0][0] and audited[0]["filtered"] is False
 
-    listing = cx("outbox", "--config", str(desk.cfg))
+    listing = cx_here("outbox", "--config", str(desk.cfg))
     assert listing.returncode == 0, listing.stderr
     assert "sent" in listing.stdout and " staff " in listing.stdout
     assert BOSS in listing.stdout
@@ -310,7 +311,7 @@ def test_digest_is_mailed_once_with_the_reports_figures_and_no_patient_text(desk
 
 def test_dry_run_prints_the_weekly_message_and_queues_nothing(desk: Desk) -> None:
     before = datetime.now(UTC).date()
-    run = cx("report", "digest", "--mail-to", BOSS, "--dry-run", "--config", str(desk.cfg))
+    run = cx_here("report", "digest", "--mail-to", BOSS, "--dry-run", "--config", str(desk.cfg))
     assert run.returncode == 0, run.stderr
     # The seven whole days before the day it ran (either side of a midnight passing by).
     lines = run.stdout.splitlines()
@@ -333,7 +334,7 @@ def test_a_query_narrows_the_digest_and_is_not_written_down(desk: Desk) -> None:
     since, until, _last = _days()
     figures = {}
     for query in ("", "tag:red-flag"):
-        run = cx("report", "digest", *([query] if query else []), "--mail-to", BOSS,
+        run = cx_here("report", "digest", *([query] if query else []), "--mail-to", BOSS,
                  "--dry-run", "--json", "--since", since, "--until", until,
                  "--config", str(desk.cfg))
         assert run.returncode == 0, run.stderr
@@ -364,7 +365,7 @@ def test_a_query_narrows_the_digest_and_is_not_written_down(desk: Desk) -> None:
 ])
 def test_bad_input_is_one_line_and_nothing_is_sent(desk: Desk, args: list[str],
                                                    expected: str) -> None:
-    run = cx("report", "digest", *args, "--config", str(desk.cfg))
+    run = cx_here("report", "digest", *args, "--config", str(desk.cfg))
     assert expected in _one_line_error(run)
     assert desk.outbox() == [] and desk.sink.messages == []
 
@@ -377,7 +378,7 @@ def test_mail_to_is_for_the_digest_only(desk: Desk) -> None:
 def test_an_agent_may_not_send_the_digest(tmp_path: Path, sockdir: Path) -> None:
     d = _desk(tmp_path, sockdir / "none.sock", role="agent")
     try:
-        run = cx("report", "digest", "--mail-to", BOSS, "--config", str(d.cfg))
+        run = cx_here("report", "digest", "--mail-to", BOSS, "--config", str(d.cfg))
         line = _one_line_error(run)
         assert "sending the digest needs role admin or supervisor" in line
         assert d.outbox() == [] and d.sink.messages == []
@@ -422,7 +423,7 @@ def test_killed_after_the_data_is_not_sent_again(desk: Desk) -> None:
     assert _worker(desk.cfg).returncode == 0
     assert [(i[1], i[2]) for i in desk.outbox()] == [("staff", "unconfirmed")]
     assert len(desk.sink.messages) == 1
-    confirm = cx("outbox", "confirm", str(desk.outbox()[0][0]), "--config", str(desk.cfg))
+    confirm = cx_here("outbox", "confirm", str(desk.outbox()[0][0]), "--config", str(desk.cfg))
     assert confirm.returncode == 0, confirm.stderr
     assert [(i[1], i[2], i[3]) for i in desk.outbox()] == [("staff", "sent", None)]
     assert len(desk.sink.messages) == 1
@@ -458,7 +459,7 @@ def test_through_the_server_the_server_sends_it(tmp_path: Path, sockdir: Path) -
                 time.sleep(0.05)
             assert [(i[1], i[2]) for i in d.outbox()] == [("staff", "sent")]
             since, until, _last = _days()
-            dry = cx("report", "digest", "--mail-to", BOSS, "--dry-run", "--json",
+            dry = cx_here("report", "digest", "--mail-to", BOSS, "--dry-run", "--json",
                      "--since", since, "--until", until, "--config", str(d.cfg))
             assert dry.returncode == 0, dry.stderr
             assert json.loads(dry.stdout)["figures"]["messages_in"]["value"] == 8
@@ -471,17 +472,17 @@ def test_a_period_goes_to_each_address_once_unless_again(desk: Desk) -> None:
     """A retried cron job (or a second admin) sends nobody the same week twice: the second
     run leaves out whoever had it, says so in one line and exits 0; a new address still
     gets it; `--again` sends it anyway; a failed send does not count as sent."""
-    first = cx("report", "digest", "--mail-to", BOSS, "--config", str(desk.cfg))
+    first = cx_here("report", "digest", "--mail-to", BOSS, "--config", str(desk.cfg))
     assert first.returncode == 0, first.stderr
     assert len(desk.sink.messages) == 1
 
-    second = cx("report", "digest", "--mail-to", BOSS, "--config", str(desk.cfg))
+    second = cx_here("report", "digest", "--mail-to", BOSS, "--config", str(desk.cfg))
     assert second.returncode == 0, second.stderr
     assert second.stderr.strip() == (f"digest for this period already sent to {BOSS}"
                                      " (outbox 1); --again sends it again")
     assert len(desk.sink.messages) == 1 and len(desk.outbox()) == 1
 
-    both = cx("report", "digest", "--mail-to", f"{BOSS.upper()}, new@staff.example", "--json",
+    both = cx_here("report", "digest", "--mail-to", f"{BOSS.upper()}, new@staff.example", "--json",
               "--config", str(desk.cfg))
     assert both.returncode == 0, both.stderr
     result = json.loads(both.stdout)
@@ -489,15 +490,15 @@ def test_a_period_goes_to_each_address_once_unless_again(desk: Desk) -> None:
     assert result["already_sent"] == [{"to": BOSS.upper(), "outbox": 1}]
     assert [m.rcpt_tos for m in desk.sink.messages] == [[BOSS], ["new@staff.example"]]
 
-    nothing = cx("report", "digest", "--mail-to", BOSS, "--json", "--config", str(desk.cfg))
+    nothing = cx_here("report", "digest", "--mail-to", BOSS, "--json", "--config", str(desk.cfg))
     assert nothing.returncode == 0 and json.loads(nothing.stdout)["state"] == "already-sent"
-    again = cx("report", "digest", "--mail-to", BOSS, "--again", "--config", str(desk.cfg))
+    again = cx_here("report", "digest", "--mail-to", BOSS, "--again", "--config", str(desk.cfg))
     assert again.returncode == 0, again.stderr
     assert len(desk.sink.messages) == 3 and desk.sink.messages[2].rcpt_tos == [BOSS]
 
     # another period is another digest
     since, until, _last = _days()
-    other = cx("report", "digest", "--mail-to", BOSS, "--since", since, "--until", until,
+    other = cx_here("report", "digest", "--mail-to", BOSS, "--since", since, "--until", until,
                "--config", str(desk.cfg))
     assert other.returncode == 0, other.stderr
     assert len(desk.sink.messages) == 4
@@ -510,7 +511,7 @@ def test_a_period_goes_to_each_address_once_unless_again(desk: Desk) -> None:
         db.close()
     assert [(a["outbox"], a.get("already_sent")) for a in audited] == [
         (1, None), (None, [1]), (2, [1]), (None, [1]), (3, None), (4, None)]
-    misused = cx("report", "volume", "--again", "--config", str(desk.cfg))
+    misused = cx_here("report", "volume", "--again", "--config", str(desk.cfg))
     assert misused.returncode == 2 and "--again is for report digest" in _one_line_error(misused)
 
 
@@ -522,9 +523,9 @@ def test_differently_filtered_digests_of_one_period_are_two_and_every_item_count
     today = datetime.now(UTC).date()  # whole past days: the same bounds every run
     window = ("--since", f"{today - timedelta(days=9)}", "--until",
               f"{today - timedelta(days=3)}", "--config", str(desk.cfg))
-    red = cx("report", "digest", "tag:red-flag", "--mail-to", BOSS, *window)
+    red = cx_here("report", "digest", "tag:red-flag", "--mail-to", BOSS, *window)
     assert red.returncode == 0, red.stderr
-    billing = cx("report", "digest", "mailbox:billing", "--mail-to", BOSS, *window)
+    billing = cx_here("report", "digest", "mailbox:billing", "--mail-to", BOSS, *window)
     assert billing.returncode == 0, billing.stderr
     assert len(desk.sink.messages) == 2
     db = desk.db()
@@ -542,7 +543,7 @@ def test_differently_filtered_digests_of_one_period_are_two_and_every_item_count
         db.conn.execute("UPDATE outbox SET state = 'sent' WHERE id > 2")
     finally:
         db.close()
-    again = cx("report", "digest", "tag:red-flag", "--mail-to", BOSS, "--json", *window)
+    again = cx_here("report", "digest", "tag:red-flag", "--mail-to", BOSS, "--json", *window)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["state"] == "already-sent"
     assert json.loads(again.stdout)["already_sent"] == [{"to": BOSS, "outbox": 1}]
@@ -551,8 +552,8 @@ def test_differently_filtered_digests_of_one_period_are_two_and_every_item_count
 
 def test_a_failed_digest_is_sent_again_without_asking(desk: Desk) -> None:
     desk.sink.script_rcpt.append("550 5.1.1 no such user")
-    run = cx("report", "digest", "--mail-to", BOSS, "--config", str(desk.cfg))
+    run = cx_here("report", "digest", "--mail-to", BOSS, "--config", str(desk.cfg))
     assert run.returncode == 8 and desk.outbox()[0][2] == "failed"
-    retry = cx("report", "digest", "--mail-to", BOSS, "--config", str(desk.cfg))
+    retry = cx_here("report", "digest", "--mail-to", BOSS, "--config", str(desk.cfg))
     assert retry.returncode == 0, retry.stderr
     assert len(desk.sink.messages) == 1 and [i[2] for i in desk.outbox()] == ["failed", "sent"]

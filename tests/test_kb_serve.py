@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.clirun import cx_here
 from tests.support.waiting import wait_until
 from tests.test_bulk_cli import fill
 from tests.test_serve_support import ME, Server, cx, socket_dir, write_config
@@ -74,19 +75,19 @@ def test_reply_inserts_a_patient_facing_article_and_refuses_staff_only(
     cfg = _desk(tmp_path, sockdir / "s.sock")
     c = str(cfg)
     with Server(cfg, sockdir / "s.sock") as server:
-        _ok(cx("kb", "add", "-c", c, "--title", "Parking and directions", "--slug", "parking",
+        _ok(cx_here("kb", "add", "-c", c, "--title", "Parking and directions", "--slug", "parking",
                "--audience", "patient-facing", "--tags", "parking", "--link", "https://clinic.example/p",
                "--body", "Free **parking** behind the building.\n\n- Bus 12 stops outside."))
-        _ok(cx("kb", "add", "-c", c, "--title", "Records policy", "--slug", "records",
+        _ok(cx_here("kb", "add", "-c", c, "--title", "Records policy", "--slug", "records",
                "--audience", "staff-only", "--body", "Never email records."))
-        out = json.loads(_ok(cx("reply", "1", "--kb", "parking", "--json", "-c", c)).stdout)
+        out = json.loads(_ok(cx_here("reply", "1", "--kb", "parking", "--json", "-c", c)).stdout)
         body = out["draft"]["body"]
         assert "Free parking behind the building." in body and "- Bus 12" in body
         assert "https://clinic.example/p" in body and "**" not in body
         # after the person's own text, from a file
         text = tmp_path / "reply.txt"
         text.write_text("Hello Pat,\n\nHere is how to find us:\n")
-        out = json.loads(_ok(cx("reply", "2", "--body-file", str(text), "--kb", "parking",
+        out = json.loads(_ok(cx_here("reply", "2", "--body-file", str(text), "--kb", "parking",
                                 "--kb-link", "--json", "-c", c)).stdout)
         assert out["draft"]["body"] == ("Hello Pat,\n\nHere is how to find us:\n\n"
                                         "Parking and directions: https://clinic.example/p\n")
@@ -94,7 +95,7 @@ def test_reply_inserts_a_patient_facing_article_and_refuses_staff_only(
         line = _one_line_error(cx("reply", "3", "--kb", "records", "-c", c), 6)
         assert line == ("cxinbox: records is staff-only: it cannot go into a reply to a"
                         " patient")
-        line = _one_line_error(cx("reply", "1", "--kb", "records", "--body-file", str(text),
+        line = _one_line_error(cx_here("reply", "1", "--kb", "records", "--body-file", str(text),
                                   "-c", c), 6)
         assert "staff-only" in line
         assert server.connections() >= 5
@@ -139,31 +140,31 @@ def test_the_folder_loads_skips_a_bad_file_and_follows_changes(tmp_path: Path,
     cfg = _desk(tmp_path, sockdir / "s.sock", kb=f'folder = "{folder}"')
     c = str(cfg)
     with Server(cfg, sockdir / "s.sock") as server:
-        proc = cx("kb", "sync", "--json", "-c", c)
+        proc = cx_here("kb", "sync", "--json", "-c", c)
         assert proc.returncode == 1 and "Traceback" not in proc.stderr
         report = json.loads(proc.stdout)
         assert sorted(report["added"]) == ["hours", "parking"]
         assert report["errors"] == [
             "kb/bad.md:3: unknown key 'owner' (known: audience, link, slug, tags, title)"]
-        people = cx("kb", "sync", "-c", c)
+        people = cx_here("kb", "sync", "-c", c)
         assert people.returncode == 1
         assert people.stdout.strip() == f"{folder}: 0 added, 0 changed, 2 unchanged, 0 retired"
         assert people.stderr.splitlines() == [("cxinbox: kb/bad.md:3: unknown key 'owner'"
                                               " (known: audience, link, slug, tags, title)")]
         assert server.wait_log("kb/bad.md:3")
-        listed = json.loads(_ok(cx("kb", "list", "--json", "-c", c)).stdout)
+        listed = json.loads(_ok(cx_here("kb", "list", "--json", "-c", c)).stdout)
         assert [a["slug"] for a in listed] == ["hours", "parking"]
         # edited on disk: the server re-reads it by itself, as a new revision
         _write(folder, "parking.md", PARKING.replace("Free parking", "Paid parking ($2)"))
 
         def shown() -> dict[str, Any]:
-            return dict(json.loads(_ok(cx("kb", "show", "parking", "--json", "-c", c)).stdout))
+            return dict(json.loads(_ok(cx_here("kb", "show", "parking", "--json", "-c", c)).stdout))
 
         _wait(lambda: shown()["revision"] == 2, "the edited file")
         article = shown()
         assert article["body"] == "Paid parking ($2) behind the building.\n"
         assert article["source"] == "folder:parking.md"
-        history = json.loads(_ok(cx("kb", "history", "parking", "--json", "-c", c)).stdout)
+        history = json.loads(_ok(cx_here("kb", "history", "parking", "--json", "-c", c)).stdout)
         assert [(h["revision"], h["author"], h["changed"]) for h in history] == [
             (2, "kb:folder", ["body"]), (1, "kb:folder",
                                          ["title", "tags", "audience", "body", "link"])]
@@ -174,21 +175,21 @@ def test_the_folder_loads_skips_a_bad_file_and_follows_changes(tmp_path: Path,
         # a broken edit keeps the last good version; a removed file retires its article
         _write(folder, "hours.md", "---\ntitle: Hours\n---\nno audience\n")
         (folder / "parking.md").unlink()
-        report = json.loads(cx("kb", "sync", "--json", "-c", c).stdout)
+        report = json.loads(cx_here("kb", "sync", "--json", "-c", c).stdout)
         assert report["retired"] == ["parking"]
         assert "kb/hours.md:3: missing 'audience: patient-facing' or 'audience: staff-only'" \
             in report["errors"]
-        assert json.loads(_ok(cx("kb", "show", "hours", "--json", "-c", c)).stdout)[
+        assert json.loads(_ok(cx_here("kb", "show", "hours", "--json", "-c", c)).stdout)[
             "body"] == "8 to 18.\n"
-        assert _one_line_error(cx("kb", "show", "parking", "-c", c), 3) == (
+        assert _one_line_error(cx_here("kb", "show", "parking", "-c", c), 3) == (
             "cxinbox: no knowledge-base article 'parking' (cxinbox kb list shows them)")
-        assert json.loads(_ok(cx("kb", "search", "parking", "--json", "-c", c)).stdout) == []
+        assert json.loads(_ok(cx_here("kb", "search", "parking", "--json", "-c", c)).stdout) == []
         # the fixed file loads; nothing else was lost
         _write(folder, "bad.md", "---\ntitle: Records\naudience: staff-only\n---\nx\n")
         _write(folder, "parking.md", PARKING)
-        report = json.loads(cx("kb", "sync", "--json", "-c", c).stdout)
+        report = json.loads(cx_here("kb", "sync", "--json", "-c", c).stdout)
         assert report["added"] == ["bad", "parking@3"]  # back, as a new revision
-        found = json.loads(_ok(cx("kb", "search", "parking", "--json", "-c", c)).stdout)
+        found = json.loads(_ok(cx_here("kb", "search", "parking", "--json", "-c", c)).stdout)
         assert [(h["slug"], h["revision"]) for h in found] == [("parking", 3)]
         assert "Free parking" not in server.log and "Paid parking" not in server.log
 
@@ -200,26 +201,26 @@ def test_revision_history_keeps_every_version(tmp_path: Path, sockdir: Path) -> 
     article.write_text("---\ntitle: Fasting before blood work\ntags: labs\n"
                        "audience: patient-facing\n---\nNo food for 8 hours.\n")
     with Server(cfg, sockdir / "s.sock"):
-        added = json.loads(_ok(cx("kb", "add", "--file", str(article), "--json",
+        added = json.loads(_ok(cx_here("kb", "add", "--file", str(article), "--json",
                                   "-c", c)).stdout)
         assert (added["slug"], added["revision"]) == ("fasting", 1)
-        _ok(cx("kb", "edit", "fasting", "--body", "No food for 12 hours.", "-m",
+        _ok(cx_here("kb", "edit", "fasting", "--body", "No food for 12 hours.", "-m",
                "lab asked for 12", "-c", c))
-        _ok(cx("kb", "edit", "fasting", "--tags", "labs,blood-test", "--link",
+        _ok(cx_here("kb", "edit", "fasting", "--tags", "labs,blood-test", "--link",
                "https://clinic.example/labs", "-c", c))
-        line = _one_line_error(cx("kb", "edit", "fasting", "--tags", "labs,blood-test",
+        line = _one_line_error(cx_here("kb", "edit", "fasting", "--tags", "labs,blood-test",
                                   "-c", c), 2)
         assert line == "cxinbox: nothing to change: fasting is already like that"
-        history = json.loads(_ok(cx("kb", "history", "fasting", "--json", "-c", c)).stdout)
+        history = json.loads(_ok(cx_here("kb", "history", "fasting", "--json", "-c", c)).stdout)
         assert [(h["revision"], h["author"], h["changed"], h["note"]) for h in history] == [
             (3, ME, ["tags", "link"], ""), (2, ME, ["body"], "lab asked for 12"),
             (1, ME, ["title", "tags", "audience", "body", "link"], "")]
         assert all(isinstance(h["at"], int) for h in history)
-        first = json.loads(_ok(cx("kb", "show", "fasting", "-r", "1", "--json",
+        first = json.loads(_ok(cx_here("kb", "show", "fasting", "-r", "1", "--json",
                                   "-c", c)).stdout)
         assert (first["body"], first["revision"], first["latest"], first["tags"]) == (
             "No food for 8 hours.\n", 1, 3, ["labs"])
-        people = _ok(cx("kb", "history", "fasting", "-c", c)).stdout.splitlines()
+        people = _ok(cx_here("kb", "history", "fasting", "-c", c)).stdout.splitlines()
         assert people[1].split()[-4:] == ["-", "lab", "asked", "for", "12"][-4:]
         assert _one_line_error(cx("kb", "show", "fasting", "-r", "9", "-c", c), 3) == (
             "cxinbox: fasting has no revision 9 (it has 1 to 3)")
@@ -238,11 +239,11 @@ def test_search_ranks_titles_first_and_folds_accents(tmp_path: Path, sockdir: Pa
     ]
     with Server(cfg, sockdir / "s.sock"):
         for title, body in articles:
-            _ok(cx("kb", "add", "-c", c, "--title", title, "--audience", "patient-facing",
+            _ok(cx_here("kb", "add", "-c", c, "--title", title, "--audience", "patient-facing",
                    "--body", body))
 
         def found(*words: str) -> list[str]:
-            out = _ok(cx("kb", "search", *words, "--json", "-c", c)).stdout
+            out = _ok(cx_here("kb", "search", *words, "--json", "-c", c)).stdout
             return [h["slug"] for h in json.loads(out)]
 
         assert found("parking") == ["parking-and-directions", "hours"]
@@ -253,12 +254,12 @@ def test_search_ranks_titles_first_and_folds_accents(tmp_path: Path, sockdir: Pa
         assert found("ano", "nuevo") == ["cafe-opening"]
         assert found('"calle mayor"') == ["parking-and-directions"]
         assert found('"mayor calle"') == []
-        hits = json.loads(_ok(cx("kb", "search", "calle", "--json", "-c", c)).stdout)
+        hits = json.loads(_ok(cx_here("kb", "search", "calle", "--json", "-c", c)).stdout)
         assert hits[0]["matched"] == ["Calle"] and "Calle Mayor" in hits[0]["snippet"]
         for hostile in ('foo"', "NEAR(", "a AND", "-x", "*", "title:x", "^"):
-            proc = cx("kb", "search", "--json", "-c", c, "--", hostile)
+            proc = cx_here("kb", "search", "--json", "-c", c, "--", hostile)
             assert proc.returncode == 0, (hostile, proc.stderr)
-        people = _ok(cx("kb", "search", "parking", "-c", c)).stdout.splitlines()
+        people = _ok(cx_here("kb", "search", "parking", "-c", c)).stdout.splitlines()
         assert people[0].startswith("parking-and-directions  Parking and directions")
         assert all(len(line) <= 80 for line in people)
 
@@ -283,14 +284,14 @@ def test_who_may_edit(tmp_path: Path, sockdir: Path) -> None:
         assert line == (f"cxinbox: adding a knowledge-base article needs role admin or"
                         f" supervisor; {ME} is agent")
         assert "needs role" in _one_line_error(
-            cx("kb", "edit", "hours", "--body", "y", "-c", c), 6)
-        assert _ok(cx("kb", "search", "hours", "--json", "-c", c)).stdout.count('"hours"') == 1
-        assert "Open 8 to 18." in _ok(cx("reply", "1", "--kb", "hours", "-c", c)).stdout
+            cx_here("kb", "edit", "hours", "--body", "y", "-c", c), 6)
+        assert _ok(cx_here("kb", "search", "hours", "--json", "-c", c)).stdout.count('"hours"') == 1
+        assert "Open 8 to 18." in _ok(cx_here("reply", "1", "--kb", "hours", "-c", c)).stdout
     assert [d["what"] for _, _, d in _events(cfg, "access.denied")] == [
         "adding a knowledge-base article", "editing a knowledge-base article"]
     cfg.write_text(cfg.read_text() + '\n[kb]\neditors = ["agent", "admin"]\n')
     with Server(cfg, sockdir / "s.sock"):
-        _ok(cx("kb", "edit", "hours", "--body", "Open 8 to 17.", "-c", c))
+        _ok(cx_here("kb", "edit", "hours", "--body", "Open 8 to 17.", "-c", c))
 
 
 def test_every_field_is_checked_by_the_server(tmp_path: Path) -> None:

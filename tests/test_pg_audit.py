@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from tests.support.clirun import cx_here
 from tests.support.pgcluster import PgCluster
 from tests.support.waiting import poll_until, wait_until
 from tests.test_serve_support import cx
@@ -63,8 +64,11 @@ class PgTrail:
         """As the database's owner, with psql: no cxinbox code in the way."""
         return self.cluster.psql(statement, dbname=self.dbname)
 
-    def verify(self, *extra: str) -> tuple[int, list[str], str]:
-        proc = cx("audit", "verify", "--config", str(self.cfg_path), *extra)
+    def verify(self, *extra: str, real: bool = False) -> tuple[int, list[str], str]:
+        """`cxinbox audit verify`: in this process (tests/support/clirun.py), or with
+        `real` in a child of its own (its exit status and stderr as a script sees them)."""
+        run = cx if real else cx_here
+        proc = run("audit", "verify", "--config", str(self.cfg_path), *extra)
         assert "Traceback" not in proc.stderr, proc.stderr
         return proc.returncode, proc.stdout.splitlines(), proc.stderr.strip()
 
@@ -98,7 +102,7 @@ def test_a_row_edited_by_the_owner_is_named(pg_trail: PgTrail) -> None:
     pg_trail.sql("ALTER TABLE events DISABLE TRIGGER events_no_update;"
                  " UPDATE events SET details = '{\"why\":\"edited\"}' WHERE seq = 12;"
                  " ALTER TABLE events ENABLE TRIGGER events_no_update")
-    code, lines, err = pg_trail.verify()
+    code, lines, err = pg_trail.verify(real=True)
     assert code == 1
     (only,) = _fails(lines)
     assert "event #12 was changed after it was written" in only
@@ -191,8 +195,9 @@ def test_a_takeover_signs_with_the_new_hosts_key_and_verify_names_both(
             servers[other].stop(signal.SIGTERM)  # its last checkpoint at shutdown too
 
         ids = [key_id(load_public(cfg.parent / "audit.key")) for cfg in configs]
-        for cfg in configs:
-            proc = cx("audit", "verify", "--config", str(cfg))
+        for cfg in configs:  # the first in a real child, the second in this process
+            proc = (cx if cfg is configs[0] else cx_here)("audit", "verify", "--config",
+                                                          str(cfg))
             assert proc.returncode == 0, proc.stdout + proc.stderr
             out = proc.stdout
             assert "Traceback" not in proc.stderr
@@ -200,7 +205,7 @@ def test_a_takeover_signs_with_the_new_hosts_key_and_verify_names_both(
             assert out.count(" signed ") >= 2 and "signed no checkpoint" not in out
             assert out.splitlines()[-1] == "audit trail verified"
 
-        listed = cx("audit", "keys", "--config", str(configs[other]), "--json")
+        listed = cx_here("audit", "keys", "--config", str(configs[other]), "--json")
         assert listed.returncode == 0, listed.stderr
         assert [k["key_id"] for k in json.loads(listed.stdout)] == [ids[first], ids[other]]
 
@@ -214,7 +219,7 @@ def test_a_takeover_signs_with_the_new_hosts_key_and_verify_names_both(
             pg_cluster.psql("INSERT INTO cxinbox_audit_checkpoints (key_id, seq, at, line)"
                             f" VALUES ('{forged.key}', {forged.seq}, {forged.at},"
                             f" '{forged.line()}')", dbname=name)
-            proc = cx("audit", "verify", "--config", str(configs[0]))
+            proc = cx_here("audit", "verify", "--config", str(configs[0]))
             assert proc.returncode == 1
             assert f"signed by key {forged.key}, which is not registered (forged?)" \
                 in proc.stdout

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.support.clirun import cx_here
 from tests.support.pgcluster import PgCluster
 from tests.support.smsprovider import SmsProvider, write_sms_config
 from tests.test_bulk_cli import fill
@@ -57,9 +58,9 @@ def test_list_show_change_and_audit_without_a_server(config: Path, pg_url: str) 
     assert listed.returncode == 0, listed.stderr
     items = json.loads(listed.stdout)["conversations"]
     assert sorted(i["id"] for i in items) == [1, 2, 3, 4, 5]
-    shown = cx("show", "1", "-c", str(config))
+    shown = cx_here("show", "1", "-c", str(config))  # the rest in this process
     assert shown.returncode == 0 and "Question 1 about my visit" in shown.stdout, shown.stderr
-    tagged = cx("tag", "id:2", "--add", "labs", "-y", "-c", str(config))
+    tagged = cx_here("tag", "id:2", "--add", "labs", "-y", "-c", str(config))
     assert tagged.returncode == 0, tagged.stderr
     store = PgStore(pg_url, max_size=1)
     try:
@@ -71,7 +72,7 @@ def test_list_show_change_and_audit_without_a_server(config: Path, pg_url: str) 
         assert actors == {ME}
     finally:
         store.close()
-    audit = cx("audit", "id:2", "--json", "-c", str(config))
+    audit = cx_here("audit", "id:2", "--json", "-c", str(config))
     assert audit.returncode == 0, audit.stderr
     assert any(e["action"] == "conversation.tag" for e in json.loads(audit.stdout)), audit.stdout
 
@@ -107,8 +108,8 @@ def test_what_postgresql_does_not_run_yet_is_one_line(config: Path) -> None:
     # reindex runs (PostgreSQL's search columns follow each row; the messages are re-parsed)
     done = cx("reindex", "-c", str(config))
     assert done.returncode == 0 and "reindexed" in done.stdout, (done.stdout, done.stderr)
-    _one_line_failure(cx("backup", "-c", str(config)), "on PostgreSQL", "pg_dump -Fc")
-    _one_line_failure(cx("restore", "x.db.gz.age", "--identity", "key.txt", "-c", str(config)),
+    _one_line_failure(cx_here("backup", "-c", str(config)), "on PostgreSQL", "pg_dump -Fc")
+    _one_line_failure(cx_here("restore", "x.db.gz.age", "--identity", "key.txt", "-c", str(config)),
                       "on PostgreSQL", "pg_restore --no-owner")
 
 

@@ -10,6 +10,7 @@ copy changed afterwards (one audit event, one row) must be caught.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
@@ -25,6 +26,7 @@ from typing import Any, cast
 
 import psycopg
 import pytest
+from tests.support.clirun import cx_here
 from tests.support.pgcluster import PgCluster
 
 from cxinbox.config import Config
@@ -177,16 +179,36 @@ def fresh_database(cluster: PgCluster) -> str:
     return name
 
 
-@pytest.fixture
-def copied(inbox: Inbox, pg_cluster: PgCluster) -> Iterator[tuple[Inbox, psycopg.Connection[Any]]]:
-    name = fresh_database(pg_cluster)
-    conn = psycopg.connect(pg_cluster.dsn(name), autocommit=True)
+@contextlib.contextmanager
+def _copy_of(inbox: Inbox, cluster: PgCluster) -> Iterator[tuple[Inbox, psycopg.Connection[Any]]]:
+    name = fresh_database(cluster)
+    conn = psycopg.connect(cluster.dsn(name), autocommit=True)
     try:
         with inbox.db.read() as lite:
             copy_to_postgres(lite, conn, batch=3)  # small batches: several per table
         yield inbox, conn
     finally:
         conn.close()
+
+
+@pytest.fixture
+def copied(inbox: Inbox, pg_cluster: PgCluster) -> Iterator[tuple[Inbox, psycopg.Connection[Any]]]:
+    """A copy of its own, for a test that changes either side."""
+    with _copy_of(inbox, pg_cluster) as found:
+        yield found
+
+
+@pytest.fixture(scope="module")
+def read_only_copy(tmp_path_factory: pytest.TempPathFactory,
+                   pg_cluster: PgCluster) -> Iterator[tuple[Inbox, psycopg.Connection[Any]]]:
+    """One inbox and its copy for the module's tests that only read them (built once:
+    the queries, accents, per-row and walked-search tests change neither side)."""
+    built = build_inbox(tmp_path_factory.mktemp("pgquery"))
+    try:
+        with _copy_of(built, pg_cluster) as found:
+            yield found
+    finally:
+        built.db.close()
 
 
 QUERIES = [
@@ -234,8 +256,8 @@ def _pg_ids(conn: psycopg.Connection[Any], query: str) -> set[int]:
 
 
 def test_every_query_selects_the_same_conversations_on_both(
-        copied: tuple[Inbox, psycopg.Connection[Any]]) -> None:
-    inbox, pg = copied
+        read_only_copy: tuple[Inbox, psycopg.Connection[Any]]) -> None:
+    inbox, pg = read_only_copy
     everyone = set(inbox.ids.values())
     differing: dict[str, tuple[set[int], set[int]]] = {}
     found: dict[str, set[int]] = {}
@@ -252,8 +274,8 @@ def test_every_query_selects_the_same_conversations_on_both(
 
 
 def test_accents_and_case_are_folded_in_text_but_from_is_as_sqlite_has_it(
-        copied: tuple[Inbox, psycopg.Connection[Any]]) -> None:
-    inbox, pg = copied
+        read_only_copy: tuple[Inbox, psycopg.Connection[Any]]) -> None:
+    inbox, pg = read_only_copy
     ids = inbox.ids
     for typed in ("medico", "médico", "MEDICO", '"medico de cabecera"'):
         assert _pg_ids(pg, typed) == {ids["medico"]}, typed
@@ -370,11 +392,11 @@ def test_store_copy_command_is_for_admins_audited_and_verified(
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("copied ")
     assert "verified: every table's row count, and the audit chain of" in done.stdout
-    again = _cx("store", "copy", "--to", url, "-c", admin)
+    again = cx_here("store", "copy", "--to", url, "-c", admin)
     assert again.returncode != 0
     assert again.stderr.strip().startswith("cxinbox: the PostgreSQL database already holds data")
     assert again.stderr.strip().count("\n") == 0
-    check = _cx("store", "verify", "--to", url, "-c", admin)
+    check = cx_here("store", "verify", "--to", url, "-c", admin)
     assert check.returncode == 0, check.stderr
     with psycopg.connect(url) as pg:
         last = pg.execute("SELECT actor, action, details FROM events ORDER BY seq DESC"
@@ -395,7 +417,7 @@ def test_store_copy_command_is_for_admins_audited_and_verified(
         assert db.text_key().hex() not in done.stdout + done.stderr
     finally:
         db.close()
-    bad = _cx("store", "copy", "--to", "mysql://x/y", "-c", admin)
+    bad = cx_here("store", "copy", "--to", "mysql://x/y", "-c", admin)
     assert bad.returncode != 0 and "postgresql:// URL" in bad.stderr
     assert bad.stderr.strip().count("\n") == 0
 
@@ -429,10 +451,10 @@ def _narrowed(query: str) -> tuple[str, list[object], str, list[object]] | None:
 
 
 def test_the_per_row_form_selects_the_same_conversations(
-        copied: tuple[Inbox, psycopg.Connection[Any]]) -> None:
+        read_only_copy: tuple[Inbox, psycopg.Connection[Any]]) -> None:
     """Issue #16: the form a walked search tests each conversation with (PerRowDialect)
     means what the indexed form means, for every query form, negated ones too."""
-    _inbox, pg = copied
+    _inbox, pg = read_only_copy
     ctx = QueryContext(me="maria", now=NOW, tz=UTC)
     differing = {}
     for query in QUERIES:
@@ -446,13 +468,13 @@ def test_the_per_row_form_selects_the_same_conversations(
 
 @pytest.mark.parametrize("flags_first", [False, True])
 def test_a_walked_search_lists_the_page_and_count_the_indexes_list(
-        copied: tuple[Inbox, psycopg.Connection[Any]], flags_first: bool,
+        read_only_copy: tuple[Inbox, psycopg.Connection[Any]], flags_first: bool,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A narrowed search whose count may stop early is walked in list order
     (store/pg/search.py): its page is the same rows, in the same order, as the page of
     every match found and sorted, and its count is the exact one stopped at the cap; a walk
     that finds fewer than the cap leaves the search to the indexes, which count exactly."""
-    _inbox, pg = copied
+    _inbox, pg = read_only_copy
     conn = PgConnection(pg)
     walked: list[str] = []
     walk = pg_search._walk

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.clirun import cx_here
 from tests.support.pgcluster import PgCluster
 from tests.support.waiting import wait_until
 from tests.test_bulk_cli import fill
@@ -50,34 +51,57 @@ class Site:
     server: Server
 
 
-@pytest.fixture
-def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
+@contextlib.contextmanager
+def _filled_database(cluster: PgCluster) -> Iterator[str]:
     name = f"serve_{next(_names)}"
-    pg_cluster.create_database(name)
-    url = pg_cluster.url(name)
+    cluster.create_database(name)
+    url = cluster.url(name)
     store = PgStore(url, max_size=2)
     try:
         fill(store, 12)  # type: ignore[arg-type]  # the ingest module runs on both
     finally:
         store.close()
-    yield url
-    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield url
+    finally:
+        cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
-def sites(tmp_path: Path, pg_url: str) -> Iterator[list[Site]]:
-    """Two servers, A and B, on the one database."""
-    with socket_dir() as sockdir:
+def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
+    with _filled_database(pg_cluster) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory,
+           pg_cluster: PgCluster) -> Iterator[tuple[str, list[Site]]]:
+    """The module's database and its two servers' sites, A and B (started by `sites`).
+    Each test's changes touch conversations and tags of their own, so the servers and
+    the database are shared: two server starts per module, not per test."""
+    tmp = tmp_path_factory.mktemp("pgserve")
+    with _filled_database(pg_cluster) as url, socket_dir() as sockdir:
         found: list[Site] = []
+        for label in ("a", "b"):
+            sock = sockdir / f"{label}.sock"
+            cfg = pg_config(tmp / label, sock, url, {ME: "admin"})
+            found.append(Site(cfg, sock, Server(cfg, sock)))
         try:
-            for label in ("a", "b"):
-                sock = sockdir / f"{label}.sock"
-                cfg = pg_config(tmp_path / label, sock, pg_url, {ME: "admin"})
-                found.append(Site(cfg, sock, Server(cfg, sock).start()))
-            yield found
+            yield url, found
         finally:
             for site in found:
                 site.server.__exit__()
+
+
+@pytest.fixture
+def sites(served: tuple[str, list[Site]]) -> list[Site]:
+    """Two servers, A and B, on the one database: the module's, each started (again, with
+    a log of its own) where it is not running, as after a test that stopped it."""
+    _, found = served
+    for site in found:
+        if site.server.proc is None or site.server.proc.poll() is not None:
+            site.server = Server(site.config, site.sock).start()
+    return found
 
 
 async def _client(sock: Path) -> SocketAPI:
@@ -148,13 +172,13 @@ def test_cli_works_through_each_server(sites: list[Site]) -> None:
     a_site, b_site = sites
     tagged = cx("tag", "id:4", "--add", "front-desk", "--json", "--config", str(a_site.config))
     assert tagged.returncode == 0, tagged.stderr
-    assigned = cx("assign", "id:5", "--to", "me", "--json", "--config", str(b_site.config))
+    assigned = cx_here("assign", "id:5", "--to", "me", "--json", "--config", str(b_site.config))
     assert assigned.returncode == 0, assigned.stderr
     for site in sites:
-        listed = cx("list", "tag:front-desk", "--json", "--config", str(site.config))
+        listed = cx_here("list", "tag:front-desk", "--json", "--config", str(site.config))
         assert listed.returncode == 0, listed.stderr
         assert [row["id"] for row in json.loads(listed.stdout)["conversations"]] == [4]
-        shown = cx("show", "5", "--json", "--config", str(site.config))
+        shown = cx_here("show", "5", "--json", "--config", str(site.config))
         assert shown.returncode == 0, shown.stderr
         assert json.loads(shown.stdout)["conversation"]["assignee"] == ME
     assert a_site.server.connections() >= 2 and b_site.server.connections() >= 2
@@ -216,7 +240,7 @@ async def test_presence_and_writing_a_reply_cross_servers(sites: list[Site]) -> 
 
 
 async def test_killing_one_server_leaves_the_others_feed_working(
-        sites: list[Site], pg_url: str) -> None:
+        sites: list[Site], served: tuple[str, list[Site]]) -> None:
     from cxinbox.store.pg.presence import BEAT_S, STALE_S
 
     a_site, b_site = sites
@@ -242,7 +266,7 @@ async def test_killing_one_server_leaves_the_others_feed_working(
         # reaches B's feed: its notification, not B's own request, wakes it.
         head = await b2.last_event_seq()
         waiting = asyncio.create_task(_arrival(b2, head, _tagged(8, "from-elsewhere")))
-        other = PgStore(pg_url, max_size=1)
+        other = PgStore(served[0], max_size=1)
         try:
             from cxinbox.config import load_config
             from cxinbox.service.inbox import InboxService

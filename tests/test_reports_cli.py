@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.clirun import cx_here
 from tests.test_bulk_cli import fill
 from tests.test_serve_support import ME, Server, cx, socket_dir, write_config
 from tests.test_serve_validate import refusal
@@ -67,8 +68,10 @@ def test_reports_through_the_server_match_in_process(tmp_path: Path, sockdir: Pa
             ["red-flags", "--json", "--since", "3d"]]
     with Server(cfg_s, sockdir / "s.sock") as server:
         for args in runs:
-            via_socket = cx("report", *args, "--config", str(cfg_s))
-            in_process = cx("report", *args, "--config", str(cfg_l))
+            # The first through a real child, the rest in this process (tests/support/clirun.py).
+            via_socket = (cx if args is runs[0] else cx_here)("report", *args, "--config",
+                                                              str(cfg_s))
+            in_process = cx_here("report", *args, "--config", str(cfg_l))
             assert via_socket.returncode == in_process.returncode == 0, via_socket.stderr
             if "--json" in args:
                 a, b = json.loads(via_socket.stdout), json.loads(in_process.stdout)
@@ -89,23 +92,23 @@ def test_reports_through_the_server_match_in_process(tmp_path: Path, sockdir: Pa
 
 def test_volume_columns_and_formats(tmp_path: Path, sockdir: Path) -> None:
     cfg = _make(tmp_path, sockdir / "none.sock")
-    out = cx("report", "volume", "--csv", "--since", "2d", "--config", str(cfg))
+    out = cx_here("report", "volume", "--csv", "--since", "2d", "--config", str(cfg))
     rows = list(csv.reader(io.StringIO(out.stdout)))
     assert rows[0] == ["period", "in", "out"]
     assert sum(int(r[1]) for r in rows[1:]) == 12
-    out = cx("report", "volume", "--csv", "--by", "week", "--by", "channel", "--since", "2d",
+    out = cx_here("report", "volume", "--csv", "--by", "week", "--by", "channel", "--since", "2d",
              "--config", str(cfg))
     rows = list(csv.reader(io.StringIO(out.stdout)))
     assert rows[0][:3] == ["period", "in", "out"] and "in:email" in rows[0]
     assert all(r[0].count("-W") == 1 for r in rows[1:])
-    data: dict[str, Any] = json.loads(cx("report", "response", "--json", "--since", "2d",
+    data: dict[str, Any] = json.loads(cx_here("report", "response", "--json", "--since", "2d",
                                          "--config", str(cfg)).stdout)
     assert set(data["tables"]) == {"response", "distribution"}
     assert data["tables"]["response"][0] == {
         "group": "all", "metric": "first-response", "count": 0, "business_median_s": None,
         "business_p90_s": None, "wall_median_s": None, "wall_p90_s": None}
     for ascii_only in ("--ascii", "--unicode"):
-        people = cx("report", "volume", ascii_only, "--since", "2d", "--config", str(cfg))
+        people = cx_here("report", "volume", ascii_only, "--since", "2d", "--config", str(cfg))
         lines = people.stdout.splitlines()
         assert people.returncode == 0 and all(len(line) <= 80 for line in lines), lines
         bars = [line for line in lines if line.rstrip().endswith(("#", "\u2588", "\u258c"))]
@@ -123,7 +126,7 @@ def test_a_bare_date_as_until_includes_that_whole_day(tmp_path: Path, sockdir: P
     cfg = _make(tmp_path, sockdir / "none.sock",
                 at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
     for since in (day, day - timedelta(days=2)):
-        out = cx("report", "volume", "--json", "--since", since.isoformat(), "--until",
+        out = cx_here("report", "volume", "--json", "--since", since.isoformat(), "--until",
                  day.isoformat(), "--config", str(cfg))
         assert out.returncode == 0, out.stderr
         data = json.loads(out.stdout)
@@ -133,30 +136,30 @@ def test_a_bare_date_as_until_includes_that_whole_day(tmp_path: Path, sockdir: P
         assert sum(r["in"] for r in rows) == 12  # the day's mail, all of it
     # today: as much of it as has passed (a report never reaches into the future)
     before = datetime.now(UTC)
-    out = cx("report", "volume", "--json", "--since", day.isoformat(), "--until",
+    out = cx_here("report", "volume", "--json", "--since", day.isoformat(), "--until",
              (day + timedelta(days=1)).isoformat(), "--config", str(cfg))
     assert out.returncode == 0, out.stderr
     until = datetime.fromisoformat(json.loads(out.stdout)["until"])
     second = timedelta(seconds=1)  # up to now means up to the end of its second
     assert before - second <= until <= datetime.now(UTC) + second
     # a time of day stays that instant
-    out = cx("report", "volume", "--json", "--since", (day - timedelta(days=2)).isoformat(),
+    out = cx_here("report", "volume", "--json", "--since", (day - timedelta(days=2)).isoformat(),
              "--until", f"{day}T00:00", "--config", str(cfg))
     assert json.loads(out.stdout)["until"] == f"{day}T00:00:00+00:00"
 
 
 def test_volume_heatmap_in_csv_json_and_for_people(tmp_path: Path, sockdir: Path) -> None:
     cfg = _make(tmp_path, sockdir / "none.sock")
-    out = cx("report", "volume", "--heatmap", "--csv", "--since", "2d", "--config", str(cfg))
+    out = cx_here("report", "volume", "--heatmap", "--csv", "--since", "2d", "--config", str(cfg))
     rows = list(csv.reader(io.StringIO(out.stdout)))
     assert rows[0] == ["day", *(f"{h:02d}" for h in range(24))]
     assert [r[0] for r in rows[1:]] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     assert sum(int(v) for r in rows[1:] for v in r[1:]) == 12  # every message in, once
-    data = json.loads(cx("report", "volume", "--heatmap", "--json", "--since", "2d",
+    data = json.loads(cx_here("report", "volume", "--heatmap", "--json", "--since", "2d",
                          "--config", str(cfg)).stdout)
     assert set(data["tables"]) == {"heatmap", "volume"}
     for flag in ("--ascii", "--unicode"):
-        people = cx("report", "volume", "--heatmap", flag, "--since", "2d",
+        people = cx_here("report", "volume", "--heatmap", flag, "--since", "2d",
                     "--config", str(cfg)).stdout
         lines = people.splitlines()
         assert all(len(line) <= 80 for line in lines), lines
@@ -186,7 +189,8 @@ def test_volume_heatmap_in_csv_json_and_for_people(tmp_path: Path, sockdir: Path
 def test_bad_input_is_one_line(tmp_path: Path, sockdir: Path, args: list[str],
                                expected: str) -> None:
     cfg = _make(tmp_path, sockdir / "none.sock")
-    line = _one_line_error(cx("report", *args, "--config", str(cfg)))
+    run = cx if args == ["nonsense"] else cx_here  # one real child: its exit and stderr
+    line = _one_line_error(run("report", *args, "--config", str(cfg)))
     assert expected in line, line
 
 

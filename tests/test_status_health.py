@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.support.clirun import cx_here
 from tests.support.dovecot import DovecotServer
 from tests.support.smsprovider import SmsProvider
 from tests.synchelp import write_config as account_config
@@ -52,8 +53,10 @@ def _until(what: Callable[[], Any], timeout: float = 30.0) -> Any:
         time.sleep(0.2)
 
 
-def _status(cfg: Path, *extra: str) -> Any:
-    return cx("status", *extra, "--config", str(cfg))
+def _status(cfg: Path, *extra: str, real: bool = False) -> Any:
+    """`cxinbox status`: in this process (tests/support/clirun.py), or with `real` in a
+    child of its own, as a monitoring system runs it (its exit status is the verdict)."""
+    return (cx if real else cx_here)("status", *extra, "--config", str(cfg))
 
 
 def _with_server_section(cfg: Path, sock: Path, roster: dict[str, str] | None = None) -> Path:
@@ -146,7 +149,7 @@ def test_all_well_is_ok_and_exit_0_with_a_stable_json_shape(
         first = done.stdout.splitlines()[0]
         assert first.startswith("CXINBOX OK - ") and " | sync_lag=0s;900;3600;0" in first
         assert "  OK       appointments: in sync" in done.stdout and done.stderr == ""
-        as_json = _status(cfg, "--json")
+        as_json = _status(cfg, "--json", real=True)
         assert as_json.returncode == 0
         data = json.loads(as_json.stdout)
         assert set(data) == TOP_KEYS and data["schema"] == 1 and data["exit_code"] == 0
@@ -235,7 +238,7 @@ def test_failed_and_unconfirmed_replies_are_a_warning(tmp_path: Path, sockdir: P
     finally:
         db.close()
     with Server(cfg, sock):
-        proc = _status(cfg)
+        proc = _status(cfg, real=True)
         data = json.loads(_status(cfg, "--json").stdout)
     assert proc.returncode == 1, proc.stdout
     assert proc.stdout.startswith("CXINBOX WARNING - outbox: 0 queued, 0 sending, 1 failed (a"
@@ -247,7 +250,7 @@ def test_failed_and_unconfirmed_replies_are_a_warning(tmp_path: Path, sockdir: P
 def test_a_server_that_is_down_is_critical_in_one_line(tmp_path: Path, sockdir: Path) -> None:
     sock = sockdir / "nobody.sock"
     cfg = write_config(tmp_path, sock, {ME: "admin"})
-    proc = _status(cfg)
+    proc = _status(cfg, real=True)
     assert proc.returncode == 2
     assert proc.stdout == ("CXINBOX CRITICAL - the cxinbox server is not running (nothing"
                            f" answers on {sock})\n")
@@ -287,7 +290,7 @@ def test_a_monitoring_login_is_nobody_to_assign(tmp_path: Path, sockdir: Path) -
     with Server(cfg, sock):
         refused = cx("assign", "id:1", "--to", "nagios", "--config", str(cfg))
         assert refused.returncode == 2 and "unknown user 'nagios'" in refused.stderr
-        assert cx("assign", "id:1", "--to", "jo", "--config", str(cfg)).returncode == 0
+        assert cx_here("assign", "id:1", "--to", "jo", "--config", str(cfg)).returncode == 0
 
         async def roster() -> list[str]:
             found = probe(sock)

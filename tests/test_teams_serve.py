@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.support.clirun import cx_here
 from tests.support.osusers import OsUsers, cli_as, os_users, run_as
 from tests.test_bulk_cli import fill
 from tests.test_serve_attack import _desk_dir
@@ -71,8 +72,9 @@ def _desk(tmp_path: Path, sock: Path, my_role: str = "supervisor") -> tuple[Path
     return cfg, ids
 
 
-def _run(cfg: Path, *args: str) -> str:
-    proc = cx("--config", str(cfg), *args)
+def _run(cfg: Path, *args: str, real: bool = False) -> str:
+    """In this process (tests/support/clirun.py), or with `real` in a child of its own."""
+    proc = (cx if real else cx_here)("--config", str(cfg), *args)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -102,7 +104,8 @@ def test_each_strategy_caps_and_the_audited_reason(tmp_path: Path, sockdir: Path
     cfg, ids = _desk(tmp_path, sock)
     with Server(cfg, sock):
         # round-robin, one id at a time: in turn, with the reason printed.
-        lines = [_run(cfg, "assign", f"#{conv}", "team:desk").strip() for conv in ids[:3]]
+        lines = [_run(cfg, "assign", f"#{conv}", "team:desk", real=conv == ids[0]).strip()
+                 for conv in ids[:3]]
         assert lines == [f"#{ids[0]} -> {ME}: round-robin: first in order ({ME}) -> {ME}",
                          f"#{ids[1]} -> amy: round-robin: next after {ME} -> amy",
                          f"#{ids[2]} -> bo: round-robin: next after amy -> bo"]
@@ -312,7 +315,7 @@ return_on_away = true
                 try:
                     before = await asyncio.to_thread(run_as, other, _presence_of, str(sock), ME)
                     assert before == (False, False)
-                    await asyncio.to_thread(_run, cfg, "away", "on")
+                    await asyncio.to_thread(_run, cfg, "away", "on", real=True)
                     seen = await asyncio.to_thread(run_as, other, _presence_of, str(sock), ME)
                     assert seen == (True, True)
                 finally:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.support.clirun import cx_here
 from tests.test_bulk_cli import fill
 from tests.test_serve_support import ME, Server, cx, socket_dir, write_config
 
@@ -60,9 +61,11 @@ def test_a_server_on_another_database_is_refused(tmp_path: Path, sockdir: Path) 
         assert _status(stray, 1) == "open"
         # a change, a read through the fast path, and a read through the full CLI
         _refused(cx("status", "id:1", "closed", "-y", "-c", str(mine)), my_db, stray_db, sock)
-        _refused(cx("list", "-c", str(mine)), my_db, stray_db, sock)
-        _refused(cx("list", "--json", "-c", str(mine)), my_db, stray_db, sock)
-        _refused(cx("tag", "id:1", "--add", "x", "-y", "-c", str(mine)), my_db, stray_db, sock)
+        # the first in a child (exit status, stderr), the others in this process
+        _refused(cx_here("list", "-c", str(mine)), my_db, stray_db, sock)
+        _refused(cx_here("list", "--json", "-c", str(mine)), my_db, stray_db, sock)
+        _refused(cx_here("tag", "id:1", "--add", "x", "-y", "-c", str(mine)), my_db, stray_db,
+                 sock)
         assert _status(stray, 1) == "open" and _status(mine, 1) == "open"
         # the config that names the stray server's own database works
         done = cx("status", "id:1", "closed", "-y", "-c", str(stray))
