@@ -398,7 +398,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                           r"\b(?:go to sleep|sleep|fall asleep) and (?:just )?(?:not|never) wake up\b|\b(?:dormirme|dormir) y no despertar\b")),
     # suicide: the means made ready
     ("suicide_self_harm", (r"\b(?:pills|meds|tablets|pastillas|rope|gun|pistola|soga|razor|blades?|navaja)\b[^.!?\n]{0,20}\b(?:lined up|laid out|ready|saved up|stashed|counted out|"
-                          r"listas|guardadas|juntadas|juntas|contadas|preparad[oa]s)\b|\b(?:stockpil\w+|hoard\w+) (?:up )?(?:all )?(?:of )?(?:my|his|her) (?!(?:money|cash|points|vacation|receipts|snacks|food|toilet|masks|diapers|formula|supplies|groceries|stuff)\b)\w+|\b(?:tengo|ya tengo|have|got|i'?ve got) (?:\w+ )?(?:guardadas|juntadas|juntas|listas|escondidas|saved|stashed|hidden) (?:las |mis |unas |the |my |some )?(?:pastillas|pills|meds|medicinas)\b|\b(?:saving|saved|stockpil\w+|hoard\w+|juntando|guardando) (?:up )?(?:my |the |mis |las )?(?:pills|meds|pastillas)\b")),
+                          r"listas?|listos?|guardadas|juntadas|juntas|contadas|preparad[oa]s?)\b|\b(?:stockpil\w+|hoard\w+) (?:up )?(?:all )?(?:of )?(?:my|his|her) (?!(?:money|cash|points|vacation|receipts|snacks|food|toilet|masks|diapers|formula|supplies|groceries|stuff)\b)\w+|\b(?:tengo|ya tengo|have|got|i'?ve got) (?:\w+ )?(?:guardadas|juntadas|juntas|listas|escondidas|saved|stashed|hidden) (?:las |mis |unas |the |my |some )?(?:pastillas|pills|meds|medicinas)\b|\b(?:saving|saved|stockpil\w+|hoard\w+|juntando|guardando) (?:up )?(?:my |the |mis |las )?(?:pills|meds|pastillas)\b")),
     # bleeding: pressure held for long, blood that keeps coming ("sale y sale sangre")
     ("severe_bleeding", (r"\b(?:sale|brota|corre) y (?:sale|brota|corre)\b|\b(?:keeps|kept) (?:on )?(?:bleeding|coming(?! back))\b|"
                         r"\b(?:holding|held|applying|apretando|presionando|haciendo presion)\b(?! (?:for|on (?:the )?(?:line|phone)|the line))[^.!?\n]{0,25}\b(?:\d+|veinte|treinta|twenty|thirty) ?min\w*|"
@@ -718,7 +718,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # bleeding: a surgical wound pouring; pads full within the half hour; blood with
     # lightheadedness; blood that jumps out; a scalp bleeding is a head injury
     ("severe_bleeding", near(r"incision|stitches|sutures|surgical site|wound|cut|gash|herida|puntos|cicatriz|cortada", r"pouring (?:out|blood)|still pouring|gushing|spurting|brinca|chorreando|sale a chorros", 40)),
-    ("severe_bleeding", r"\b(?:pads?|tampons?|toallas?|compresas?)\b[^.!?\n]{0,25}\b(?:full|soaked|llen[ao]s?|empapad[ao]s?)\b[^.!?\n]{0,15}\b(?:after|in|within|en|despues de|a los) (?:\d+|half an|an|one|una|media) ?(?:min\w*|hour|hora)"),
+    ("severe_bleeding", r"\b(?:pads?|tampons?|toallas?|compresas?)\b[^.!?\n]{0,25}\b(?:full|soaked|llen[ao]s?|empapad[ao]s?)\b[^.!?\n]{0,15}\b(?:after|in|within|en|despues de|a los) (?:like |about |around |maybe |just |only |como |unos |apenas |solo )?(?:\d+|half an|an|one|una|media) ?(?:min\w*|hour|hora)"),
     ("severe_bleeding", near(r"blood|bleed\w*|bled|sangr\w+", r"lightheaded|light-headed|light headed|about to pass out|feel faint|weak and shaky|mareo|mareada|mareado|aturdid[oa]", 60)),
     ("severe_bleeding", r"\b(?:sangre|sangra)\b (?:le |me )?(?:brinca|salta|sale disparada|sale a presion)\b"),
     # overdose: a month of pills at once; an opioid taken twice; seeds from the garden
@@ -862,6 +862,11 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # bleeding: a dressing, a towel or the floor dripping or soaked red
     ("severe_bleeding", (r"\b(?:dressing|bandage|gauze|towel|towels|cloth|shirt|sheets?|sock)\b[^.!?\n]{0,25}\b(?:dripping|soaked|soaking|drenched|pouring|running) (?:bright |dark )?(?:red|crimson)\b(?! (?:from|with|in) (?:the |my |his |her )?(?:hair )?(?:dye|paint|wine|juice|sauce|ketchup|beets?|kool))|"
                          r"\b(?:toallas?|gasas?|vendas?|vendajes?|trapos?|camisa|sabanas?|curitas?)\b (?:ya )?(?:esta |estan |quedo |quedaron )?(?:toda |todas |todo |todos )?(?:empapad[oa]s?|llen[oa]s?|chorreando|goteando) (?:de )?(?:rojo|sangre)\b(?! (?:de|por|con) (?:el |la )?(?:tinte|pintura|vino|jugo|salsa|remolacha|betabel))")),
+    # second batch of our own (written after the first was fixed): a reliever that does
+    # nothing; a noise breathing in with drooling (the airway closing)
+    ("breathing", near(r"(?:inhaler|puffer|nebuli[sz]er|neb|albuterol|ventolin|salbutamol|inhalador|bombita|nebulizador) (?:\w+ ){0,2}(?:isn'?t|is not|isnt|not|no longer|doesn'?t|does not|aren'?t|ya no|no)(?: really)? (?:doing anything|doing a thing|working|helping|touching it|making a difference|me hace nada|le hace nada|hace nada|funciona|sirve|ayuda)",
+                       r"(?:can|could)(?:'?t|not| barely| hardly) (?:talk|speak|breathe|get (?:a )?breath|catch (?:my|his|her) breath|finish|walk)|barely (?:talk|speak|breath\w*)|wheez\w*|gasp\w*|struggl\w*|ribs|lips|blue|sucking in|no (?:puedo|puede) (?:hablar|respirar)|me ahogo|se ahoga|ahogand\w*|silb\w*|costillas|labios|morad\w*|azul\w*", 80)),
+    ("breathing", (r"\b(?:squeak\w*|whistl\w*|crowing|honking|high[- ]pitched|stridor|ruido|silbido|chillido)\b (?:\w+ ){0,4}(?:when|as|while|cuando|al) (?:he |she |they |i |the baby |el bebe |la bebe )?(?:breathes?|breathing|respira|respirar|inhala|toma aire) ?(?:in|adentro)?\b(?=[^.!?\n]{0,80}\b(?:drool\w*|can'?t swallow|babea\w*|no puede tragar|blue|azul|struggl\w*|retract\w*|sucking in|se le hunde\w*)\b)")),
     # overdose: nobody knows how many were taken; a drink with sedatives; several times the dose
     ("overdose_poisoning", near(r"(?:don'?t|do not|dont|doesn'?t|no one|nobody|not sure|no idea|unsure) (?:\w+ ){0,2}how (?:many|much) (?:\w+ ){0,3}(?:he|she|they|it|the baby|the kid|my son|my daughter|he'?s|she'?s) (?:ate|took|swallowed|had|drank|got)|"
                                 r"no (?:se|sabemos|sabe|sabia|sabiamos) (?:\w+ ){0,1}cuant[oa]s (?:\w+ ){0,2}(?:se )?(?:comio|tomo|trago|bebio|se comio|se tomo|se trago)",
@@ -1801,6 +1806,13 @@ RESPELL_EN: Final[dict[str, str]] = {
     "shakin": "shaking", "seizin": "seizing", "squeezin": "squeezing", "burnin": "burning",
     "talkin": "talking", "tawking": "talking", "bangd": "banged", "hitt": "hit",
     "dizzey": "dizzy", "dizy": "dizzy", "dissy": "dizzy", "confuzed": "confused",
+    "tounge": "tongue", "toung": "tongue", "tung": "tongue", "throte": "throat", "thoat": "throat",
+    "blod": "blood", "bloood": "blood", "stroak": "stroke", "strok": "stroke", "pian": "pain",
+    "preggo": "pregnant", "preggers": "pregnant", "prego": "pregnant", "oded": "overdosed",
+    "xanny": "xanax", "xannies": "xanax", "xanex": "xanax", "percs": "percocet",
+    "tylenal": "tylenol", "tyenol": "tylenol", "tylanol": "tylenol", "ibuprofin": "ibuprofen",
+    "asprin": "aspirin", "anaphalactic": "anaphylactic", "anafilactic": "anaphylactic",
+    "epipin": "epipen", "eppipen": "epipen",
     
 }
 
@@ -1808,6 +1820,7 @@ RESPELL_EN_AFTER: Final[tuple[tuple[str, str, str], ...]] = (
     # (word, said after one of these words, spelt) for misspellings that are words elsewhere
     ("chess", "pain pains hurts hurt hurting tight tightness pressure", "chest"),
     ("hed", "", "head"),
+    ("hart", "attack attacks", "heart"),
 )
 """Only when followed by one of the words (`chess pain`), or, with no words given, preceded
 by a possessive or article (`her hed`): "chess" is a game, "hed" a "he'd" without its
@@ -1847,4 +1860,9 @@ RESPELL_ES: Final[dict[str, str]] = {
     # the Caribbean's dropped endings, said of the words a pattern needs whole
     "embaraza": "embarazada", "embarazaa": "embarazada", "mese": "meses",
     "estoi": "estoy", "ke": "que", "xq": "porque", "pq": "porque",
+    # words run together or an h dropped mid-word in texting
+    "derrepente": "de repente", "derepente": "de repente", "depronto": "de pronto",
+    "aora": "ahora", "aorita": "ahorita", "orita": "ahorita", "ase": "hace", "asta": "hasta",
+    "ospital": "hospital", "precion": "presion", "prezion": "presion", "enpezo": "empezo",
+    "empeso": "empezo", "enpeso": "empezo",
 }
