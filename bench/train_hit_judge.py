@@ -101,11 +101,48 @@ def fit(pairs: Sequence[tuple[set[int], int]], threshold: float) -> hitjudge.Hit
     return hitjudge.HitJudge(train(pairs, hitjudge.CLASSES), threshold)
 
 
-def own_pairs() -> list[tuple[set[int], int]]:
+ROUND_TESTS = ("tests.test_redflag_round10", "tests.test_redflag_round11",
+               "tests.test_redflag_round12", "tests.test_redflag_round13",
+               "tests.test_redflag_round14")
+QUIET_LISTS = ("QUIET", "MUST_STAY_QUIET", "TRAPS", "QUIET_NEW")
+
+
+def round_sentences() -> list[tuple[str, str]]:
+    """The lexicon rounds' own test sentences (rounds 10-14) with their labels as the tests
+    state them: a case with a category is a red flag of it, a case of a quiet list "none"
+    (round 14's traps the lexicon still reads are traps all the same)."""
+    import importlib
+
+    found: dict[str, str] = {}
+    for name in ROUND_TESTS:
+        module = importlib.import_module(name)
+        for list_name, value in sorted(vars(module).items()):
+            if not (list_name.isupper() and isinstance(value, list)):
+                continue
+            for item in value:
+                if not isinstance(item, tuple):
+                    continue
+                texts = [v for v in item if isinstance(v, str) and v not in CATEGORIES]
+                category = next((v for v in item if v in CATEGORIES), None)
+                body = max(texts, key=len)
+                if category is not None:
+                    found.setdefault(body, category)
+                elif list_name in QUIET_LISTS:
+                    found.setdefault(body, "none")
+    return sorted(found.items())
+
+
+def own_pairs(rounds: bool = False) -> list[tuple[set[int], int]]:
+    """Our own sentences' hits (x OWN_WEIGHT); `rounds`: with the lexicon rounds' test
+    sentences (round_sentences) beside tests/test_triage_patterns.py's."""
     pairs: list[tuple[set[int], int]] = []
     for d in own_docs():
         if d.flag is not None:
             pairs += hits(Read(d.read, redflag.find(d.read), False, None), d.flag)
+    if rounds:
+        for body, label in round_sentences():
+            read = redflag.fold(body)[0]
+            pairs += hits(Read(read, redflag.find(read), False, None), label)
     return pairs * OWN_WEIGHT
 
 
@@ -147,13 +184,13 @@ def _reads(sets: dict[str, list[Example]], cache: Path | None) -> dict[str, list
 
 
 def loso(sweep: Sequence[float], pick_from: Sequence[str], cache: Path | None,
-         only: Sequence[str] = ()) -> None:
+         only: Sequence[str] = (), rounds: bool = False) -> None:
     """`only`: hold out these sets alone, in this order (default: every set)."""
     sets = {name: load(name) for name in JUDGE_SETS}
     reads = _reads(sets, cache)
     pairs = {name: [p for e, r in zip(sets[name], rs, strict=True)
                     for p in hits(r, e.red_flag or "none")] for name, rs in reads.items()}
-    mine = own_pairs()
+    mine = own_pairs(rounds)
     print(f"hits: {sum(len(p) for p in pairs.values())} in the sets, {len(mine)} of ours "
           f"(x{OWN_WEIGHT}); categories: chest .. head, as CATEGORIES")
     losses: dict[float, float] = {t: 0.0 for t in sweep}
@@ -197,16 +234,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="keep the lexicon's reading of every set here and reuse it")
     parser.add_argument("--threshold", type=float, help="write: the veto threshold")
     parser.add_argument("--out", type=Path, help="write: here instead of the package")
+    parser.add_argument("--round-tests", action="store_true",
+                        help="train on the lexicon rounds' test sentences (rounds 10-14) too")
     args = parser.parse_args(argv)
     if args.mode == "loso":
-        loso(args.sweep, args.pick_from, args.cache, args.only)
+        loso(args.sweep, args.pick_from, args.cache, args.only, args.round_tests)
         return 0
     if args.threshold is None:
         parser.error("write needs --threshold")
     sets = {name: load(name) for name in JUDGE_SETS}
     reads = _reads(sets, args.cache)
     pairs = [p for name, es in sets.items() for e, r in zip(es, reads[name], strict=True)
-             for p in hits(r, e.red_flag or "none")] + own_pairs()
+             for p in hits(r, e.red_flag or "none")] + own_pairs(args.round_tests)
     judge = fit(pairs, args.threshold)
     out = args.out or ROOT / "src" / "cxinbox" / "domain" / hitjudge.MODEL_FILE
     out.write_bytes(judge.to_bytes())

@@ -125,8 +125,13 @@ def _compiled() -> _Compiled:
 
 
 def fold(text: str) -> tuple[str, list[int] | None]:
-    """Lower case without accents, apostrophes made plain, and for each folded character
-    the index of the original one (None: the same index, for plain ASCII text)."""
+    """Lower case without accents, apostrophes made plain, key words spelt as they sound
+    put back in their spelling (`respell`), and for each folded character the index of the
+    original one (None: the same index)."""
+    return respell(*_fold_letters(text))
+
+
+def _fold_letters(text: str) -> tuple[str, list[int] | None]:
     if text.isascii():
         return text.lower().replace("`", "'"), None
     out: list[str] = []
@@ -141,6 +146,71 @@ def fold(text: str) -> tuple[str, list[int] | None]:
                 out.append(low)
                 where.append(i)
     return "".join(out), where
+
+
+@cache
+def _respellings() -> tuple[dict[str, str], dict[str, tuple[frozenset[str], str]]]:
+    """Sound-alike spelling -> spelling (lex.RESPELL_*), and the words respelt only beside
+    others (lex.RESPELL_EN_AFTER)."""
+    canon = set(lex.RESPELL_ES_WORDS.split())
+    table: dict[str, str] = {}
+    for word in sorted(canon):
+        frontier = {word}
+        for _round in range(2):
+            grown = set()
+            for w in frontier:
+                for pattern, spelt in lex.RESPELL_ES_RULES:
+                    for m in re.finditer(pattern, w):
+                        grown.add(w[:m.start()] + spelt + w[m.end():])
+            for v in sorted(grown):
+                if v not in canon and v not in lex.RESPELL_NOT and len(v) > 2:
+                    table.setdefault(v, word)
+            frontier = grown
+    table.update(lex.RESPELL_ES)
+    table.update(lex.RESPELL_EN)
+    beside = {w: (frozenset(after.split()), spelt) for w, after, spelt in lex.RESPELL_EN_AFTER}
+    return table, beside
+
+
+_SPELT_WORD: Final = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_ARTICLE_BEFORE: Final = re.compile(r"\b(?:my|his|her|their|the|your|our|a|on|in|to) $")
+
+
+def respell(folded: str, where: list[int] | None) -> tuple[str, list[int] | None]:
+    """Folded text with its sound-alike spellings of key words put right ("bleding",
+    "chess pain", "se golpio la caveza"), and the map to the original characters kept: a
+    respelt word's letters all point into the word the patient wrote."""
+    table, beside = _respellings()
+    words = list(_SPELT_WORD.finditer(folded))
+    changes: list[tuple[int, int, str]] = []
+    for i, m in enumerate(words):
+        word = m.group()
+        spelt = table.get(word)
+        if spelt is None and word in beside:
+            after, candidate = beside[word]
+            if after:
+                nxt = words[i + 1] if i + 1 < len(words) else None
+                if nxt is not None and nxt.start() == m.end() + 1 and nxt.group() in after:
+                    spelt = candidate
+            elif _ARTICLE_BEFORE.search(folded, max(0, m.start() - 8), m.start()):
+                spelt = candidate
+        if spelt is not None:
+            changes.append((m.start(), m.end(), spelt))
+    if not changes:
+        return folded, where
+    index = where if where is not None else list(range(len(folded)))
+    out: list[str] = []
+    mapped: list[int] = []
+    last = 0
+    for start, end, spelt in changes:
+        out.append(folded[last:start])
+        mapped.extend(index[last:start])
+        out.append(spelt)
+        mapped.extend(index[min(start + k, end - 1)] for k in range(len(spelt)))
+        last = end
+    out.append(folded[last:])
+    mapped.extend(index[last:])
+    return "".join(out), mapped
 
 
 def is_bulk(folded: str) -> bool:
