@@ -293,6 +293,9 @@ def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
         out["pg_server_cpu"] = server_cpu(cluster) - before
         kinds = sampler.stop()
         out["load"] = (load + os.getloadavg()[0]) / 2
+        print(f"  cxinbox → PostgreSQL {out['pg_wall']:.2f}s wall ({n / out['pg_wall']:.0f}"
+              f" msg/s), {out['pg_cpu']:.2f}s CPU + server {out['pg_server_cpu']:.2f}s CPU"
+              f" (load average {out['load']:.1f})", flush=True)
         print("  server CPU by process: " + ", ".join(
             f"{kind} {cpu:.2f}s" for kind, cpu in sorted(kinds.items(), key=lambda kv: -kv[1])
             if cpu >= 0.01), flush=True)
@@ -381,9 +384,6 @@ def main() -> None:
                       args.statements, args.tables, not args.no_mbsync,
                       args.sql, args.after)
         rows.append((n, r))
-        print(f"  cxinbox → PostgreSQL {r['pg_wall']:.2f}s wall ({n / r['pg_wall']:.0f} msg/s),"
-              f" {r['pg_cpu']:.2f}s CPU + server {r['pg_server_cpu']:.2f}s CPU"
-              f" (load average {r['load']:.1f})", flush=True)
         if "lite_wall" in r:
             print(f"  cxinbox → SQLite     {r['lite_wall']:.2f}s wall"
                   f" ({n / r['lite_wall']:.0f} msg/s), {r['lite_cpu']:.2f}s CPU", flush=True)
