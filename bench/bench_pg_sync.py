@@ -1,7 +1,8 @@
 """Initial sync into PostgreSQL against mbsync: the same Dovecot mailbox, one process tree.
 
     python bench/bench_pg_sync.py [10000 100000 ...] [--batch 500] [--sqlite] [--src DIR]
-                                  [--profile FILE] [--statements N]
+                                  [--profile FILE] [--statements N] [--tables]
+                                  [--no-mbsync] [--sql SQL] [--after SQL]
 
 For each N: start a private Dovecot, fill INBOX with N generated clinic messages (seed 42,
 as bench_sync.py), warm the server, then time
@@ -24,6 +25,14 @@ not the ones to quote. `--statements N` loads pg_stat_statements into the throwa
 cluster and prints the N statements the server spent the most time on during the sync
 (calls, total and mean ms, buffers touched per call: a count that grows with the inbox
 names a read whose cost grows with it); the extension costs the server a little.
+The server's CPU is also printed by kind of process (its backends, autovacuum, the WAL
+and background writers), with the load average while the sync ran. `--tables` prints,
+per table, the rows inserted and updated, how many updates were HOT (no index touched)
+and how often autovacuum and autoanalyze ran. `--sql SQL` runs SQL on the migrated, still
+empty database before the sync (a setting or schema change tried without editing the
+store), and `--after SQL` runs SQL once the sync is done, with its own wall time and its
+backend's CPU (work a try leaves for later, such as search vectors filled afterwards).
+`--no-mbsync` skips mbsync (an A/B of the PostgreSQL side alone; no ratios).
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -78,6 +88,79 @@ def server_cpu(cluster: PgCluster) -> float:
         if parent == postmaster:
             total += cpu
     return total
+
+
+def _kind(pid: int) -> str:
+    """What a server process is, from the title PostgreSQL gives it."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "gone"
+    for kind in ("autovacuum", "walwriter", "checkpointer", "background writer"):
+        if kind in title:
+            return kind
+    return "backends" if "postgres:" in title else "other"
+
+
+class ServerSampler:
+    """The server's CPU by kind of process (the sync's backend and other connections,
+    autovacuum workers, the WAL and background writers): every child of the postmaster
+    read from /proc a few times a second, each process counted at the last figure seen
+    (a short-lived worker that comes and goes between two looks is missed)."""
+
+    def __init__(self, cluster: PgCluster) -> None:
+        self._postmaster = int((cluster.datadir / "postmaster.pid").read_text().split()[0])
+        self._seen: dict[tuple[int, int], tuple[str, float]] = {}
+        self._base: dict[tuple[int, int], float] = {}
+        self._stop = threading.Event()
+        self._look(base=True)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _look(self, base: bool = False) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                parent, start, cpu = _proc_times(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent != self._postmaster:
+                continue
+            key = (int(entry.name), start)
+            if base:
+                self._base[key] = cpu
+            elif key not in self._seen:
+                self._seen[key] = (_kind(key[0]), cpu)
+            else:
+                self._seen[key] = (self._seen[key][0], cpu)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self._look()
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        self._look()
+        out: dict[str, float] = {}
+        for key, (kind, cpu) in self._seen.items():
+            out[kind] = out.get(kind, 0.0) + cpu - self._base.get(key, 0.0)
+        return out
+
+
+def table_stats(cluster: PgCluster, name: str) -> None:
+    """Per table: rows updated (HOT: without touching the indexes), autovacuum and
+    autoanalyze runs during the sync."""
+    rows = cluster.psql(
+        "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, autovacuum_count,"
+        " autoanalyze_count FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd > 0"
+        " ORDER BY n_tup_ins + n_tup_upd DESC LIMIT 10", name)
+    print(f"    {'table':<20} {'inserted':>9} {'updated':>8} {'HOT':>8} {'vacuums':>8}"
+          f" {'analyzes':>8}")
+    for line in rows.splitlines():
+        rel, ins, upd, hot, vac, ana = line.split("|")
+        print(f"    {rel:<20} {ins:>9} {upd:>8} {hot:>8} {vac:>8} {ana:>8}")
 
 
 def child_cpu() -> float:
@@ -168,7 +251,9 @@ def stored_messages(cluster: PgCluster, name: str) -> int:
 
 
 def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
-          profile: Path | None = None, statements: int = 0) -> dict[str, float]:
+          profile: Path | None = None, statements: int = 0,
+          tables: bool = False, peer: bool = True, sql: str = "",
+          after: str = "") -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(  # and what the caller's path adds
         p for p in (str(src), os.environ.get("PYTHONPATH", "")) if p)}
     sync = [sys.executable, "-m", "cxinbox", "sync", "--once", "--quiet", "--config"]
@@ -186,17 +271,50 @@ def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
         client = server.imap_client()  # warm the server's index and the page cache
         client.select_folder("INBOX", readonly=True)
         client.logout()
-        run_mbsync(server, workdir / "warm-maildir")
-        shutil.rmtree(workdir / "warm-maildir", ignore_errors=True)
+        if peer:
+            run_mbsync(server, workdir / "warm-maildir")
+            shutil.rmtree(workdir / "warm-maildir", ignore_errors=True)
 
         cluster.create_database("bench")
         if statements:
             cluster.psql("CREATE EXTENSION pg_stat_statements; SELECT pg_stat_statements_reset()",
                          "bench")
         cfg = pg_config(workdir / "pg", server, cluster.url("bench"), batch)
+        if sql:  # a setting tried on the migrated, still empty database
+            migrate = ("import sys; from cxinbox.store.pg.store import PgStore;"
+                       " PgStore(sys.argv[1]).close()")
+            subprocess.run([sys.executable, "-c", migrate,
+                            cluster.url("bench")], env=env, check=True)
+            cluster.psql(sql, "bench")
         before = server_cpu(cluster)
+        sampler = ServerSampler(cluster)
+        load = os.getloadavg()[0]
         out["pg_wall"], out["pg_cpu"] = run_child([*engine, str(cfg)], env)
         out["pg_server_cpu"] = server_cpu(cluster) - before
+        kinds = sampler.stop()
+        out["load"] = (load + os.getloadavg()[0]) / 2
+        print(f"  cxinbox → PostgreSQL {out['pg_wall']:.2f}s wall ({n / out['pg_wall']:.0f}"
+              f" msg/s), {out['pg_cpu']:.2f}s CPU + server {out['pg_server_cpu']:.2f}s CPU"
+              f" (load average {out['load']:.1f})", flush=True)
+        print("  server CPU by process: " + ", ".join(
+            f"{kind} {cpu:.2f}s" for kind, cpu in sorted(kinds.items(), key=lambda kv: -kv[1])
+            if cpu >= 0.01), flush=True)
+        if after:  # work a try leaves for later, timed as its own step
+            import psycopg
+
+            sampler = ServerSampler(cluster)
+            with psycopg.connect(cluster.dsn("bench"), autocommit=True) as conn:
+                pid = int(conn.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
+                cpu0, t0 = _proc_times(pid)[2], time.perf_counter()
+                conn.execute(after)  # type: ignore[arg-type]
+                out["after_wall"] = time.perf_counter() - t0
+                out["after_server_cpu"] = _proc_times(pid)[2] - cpu0
+            others = sampler.stop()
+            print(f"  then --after: {out['after_wall']:.2f}s wall, its backend"
+                  f" {out['after_server_cpu']:.2f}s CPU (autovacuum meanwhile"
+                  f" {others.get('autovacuum', 0.0):.2f}s)", flush=True)
+        if tables:
+            table_stats(cluster, "bench")
         if statements:
             top_statements(cluster, "bench", statements)
         stored = stored_messages(cluster, "bench")
@@ -207,9 +325,10 @@ def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
             cfg = write_config(workdir / "lite", server, batch_size=batch)
             out["lite_wall"], out["lite_cpu"] = run_child([*sync, str(cfg)], env)
 
-        used = child_cpu()
-        out["mb_wall"] = run_mbsync(server, workdir / "maildir")
-        out["mb_cpu"] = child_cpu() - used
+        if peer:
+            used = child_cpu()
+            out["mb_wall"] = run_mbsync(server, workdir / "maildir")
+            out["mb_cpu"] = child_cpu() - used
     return out
 
 
@@ -245,6 +364,14 @@ def main() -> None:
                         help="profile the PostgreSQL sync; cProfile stats go to this file")
     parser.add_argument("--statements", type=int, default=0, metavar="N",
                         help="print the server's N costliest statements (pg_stat_statements)")
+    parser.add_argument("--sql", default="",
+                        help="SQL run on the migrated empty database before the sync (a try)")
+    parser.add_argument("--after", default="",
+                        help="SQL run after the sync, timed apart (work a try defers)")
+    parser.add_argument("--no-mbsync", action="store_true",
+                        help="skip mbsync (an A/B of the PostgreSQL side alone: no ratios)")
+    parser.add_argument("--tables", action="store_true",
+                        help="print each table's inserts, updates (HOT), autovacuum runs")
     args = parser.parse_args()
     rows = []
     for n in args.sizes:
@@ -254,21 +381,23 @@ def main() -> None:
             for sub in ("pg", "lite"):
                 (workdir / sub).mkdir()
             r = bench(n, workdir, args.batch, args.sqlite, args.src.resolve(), args.profile,
-                      args.statements)
+                      args.statements, args.tables, not args.no_mbsync,
+                      args.sql, args.after)
         rows.append((n, r))
-        print(f"  cxinbox → PostgreSQL {r['pg_wall']:.2f}s wall ({n / r['pg_wall']:.0f} msg/s),"
-              f" {r['pg_cpu']:.2f}s CPU + server {r['pg_server_cpu']:.2f}s CPU", flush=True)
         if "lite_wall" in r:
             print(f"  cxinbox → SQLite     {r['lite_wall']:.2f}s wall"
                   f" ({n / r['lite_wall']:.0f} msg/s), {r['lite_cpu']:.2f}s CPU", flush=True)
-        print(f"  mbsync               {r['mb_wall']:.2f}s wall, {r['mb_cpu']:.2f}s CPU",
-              flush=True)
+        if "mb_wall" in r:
+            print(f"  mbsync               {r['mb_wall']:.2f}s wall, {r['mb_cpu']:.2f}s CPU",
+                  flush=True)
         if args.profile is not None:
             profile_summary(args.profile)
     print()
     print(f"{'N':>8} {'pg/mbsync wall':>15} {'pg/mbsync CPU':>14} {'(CPU with server)':>18}"
           f" {'sqlite/mbsync wall':>19}")
     for n, r in rows:
+        if "mb_wall" not in r:
+            continue
         lite = f"{r['lite_wall'] / r['mb_wall']:>19.2f}" if "lite_wall" in r else f"{'-':>19}"
         print(f"{n:>8} {r['pg_wall'] / r['mb_wall']:>15.2f} {r['pg_cpu'] / r['mb_cpu']:>14.2f}"
               f" {(r['pg_cpu'] + r['pg_server_cpu']) / r['mb_cpu']:>18.2f} {lite}")

@@ -62,11 +62,23 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+@lru_cache(maxsize=1024)
 def _row_class(names: tuple[str, ...]) -> type[PgRow]:
+    # One class per list of column names, made once: making a class is ~40 us, and a
+    # first sync reads ~1.8 results a message (bench_pg_sync.py --profile).
     return type("Row", (PgRow,), {"__slots__": (), "_names": names})
 
 
 def _row_factory(cursor: BaseCursor[Any, Any]) -> Any:
+    result = cursor.pgresult
+    if result is not None and result.nfields:
+        # The names straight from the result: `description` makes a Column object of
+        # each (its type looked up too), for every statement that returns rows.
+        encoding = cursor.connection.info.encoding
+        row_class = _row_class(tuple(
+            (name.decode(encoding) if (name := result.fname(i)) else f"column_{i + 1}")
+            for i in range(result.nfields)))
+        return lambda values: row_class(values)
     description = cursor.description
     if description is None:
         return lambda values: tuple(values)
