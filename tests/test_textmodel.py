@@ -14,6 +14,7 @@ from bench import train_triage_model as training
 
 from cxinbox.domain import textmodel
 from cxinbox.domain.intent import INTENTS
+from cxinbox.domain.redflag import fold
 from cxinbox.domain.redflag_lexicon import CATEGORIES
 from cxinbox.domain.triage import assess, inspect
 
@@ -47,9 +48,46 @@ def test_the_file_round_trips_to_the_same_bytes() -> None:
     assert again.redflag_probabilities(text) == model.redflag_probabilities(text)
 
 
+def test_the_binary_file_scores_every_labelled_message_as_the_json_layout_did() -> None:
+    """The shipped layout (format 2, read in milliseconds) against the JSON layout it
+    replaced (format 1, `as_dict` through gzip and json, as earlier rounds shipped it):
+    the same rows to the bit (every feature: which makes every probability the same, the
+    arithmetic being shared), and the same red-flag and intent probabilities on every third
+    message of every labelled set, subjects included (all of them: 7 CPU-seconds)."""
+    import json
+
+    from bench.triage_metrics import load_set
+
+    blob = (ROOT / "src" / "cxinbox" / "domain" / textmodel.MODEL_FILE).read_bytes()
+    assert blob.startswith(textmodel.MAGIC)
+    binary = textmodel.TriageModel.from_bytes(blob)
+    as_json = textmodel.TriageModel.from_dict(json.loads(json.dumps(binary.as_dict())))
+    assert not isinstance(as_json.redflag.rows, textmodel.PackedRows)
+    for mine, theirs in ((binary.redflag, as_json.redflag), (binary.intent, as_json.intent)):
+        assert mine.classes == theirs.classes and mine.bias == theirs.bias
+        assert sorted(mine.rows) == sorted(theirs.rows)
+        assert all(mine.rows[f] == row for f, row in theirs.rows.items())
+    assert binary.threshold == as_json.threshold
+    seen = 0
+    for path in sorted((ROOT / "bench" / "data").glob("triage_*.jsonl")):
+        for e in load_set(path)[::3]:
+            body, subject = fold(e.body)[0], fold(e.subject)[0]
+            assert binary.redflag_probabilities(body) == as_json.redflag_probabilities(body)
+            assert binary.intent_probabilities(body, subject) == \
+                as_json.intent_probabilities(body, subject), e.id
+            seen += 1
+    assert seen > 1700
+    assert json.loads(json.dumps(binary.as_dict())) == as_json.as_dict()
+
+
 def test_a_damaged_file_is_refused_with_a_reason() -> None:
     with pytest.raises(ValueError, match="format"):
         textmodel.TriageModel.from_dict({"format": 2})
+    blob = textmodel.shipped().to_bytes()
+    with pytest.raises(ValueError, match="damaged"):
+        textmodel.TriageModel.from_bytes(blob[:-100])
+    with pytest.raises(ValueError, match="format"):
+        textmodel.TriageModel.from_bytes(textmodel.pack({"format": 3}))
     data = textmodel.shipped().as_dict()
     data["redflag"]["bias"] = [0.0]  # type: ignore[index]
     with pytest.raises(ValueError, match="length"):
