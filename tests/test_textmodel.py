@@ -138,6 +138,37 @@ def test_the_models_hits_pass_the_same_context_checks(body: str) -> None:
     assert assess(body).red_flag is None, body
 
 
+# Medicines handled, not taken (returned, thrown out, counted, collected): written for this
+# test and kept out of training (bench/triage_hard_negatives.py HANDLED is the training
+# family), so this is the model reading text it has not seen.
+HANDLED_UNSEEN = [
+    "I took a whole box of tablets back to the pharmacy",
+    "took every last one of mum's old tablets to the chemist for disposal",
+    "we handed two full bottles of pills back at the pharmacy counter, they were recalled",
+    "I just binned a whole strip of expired paracetamol, can I get a fresh prescription?",
+    "counted out 30 pills for the month and put the rest back in the cabinet",
+    "grabbed the whole bag of refills from the drive-through this morning, thanks",
+    "my daughter is collecting my tablets from the chemist for me today",
+    "I returned all of the sleeping pills unopened, I'd rather not take them",
+    "Devolví la caja completa de pastillas a la farmacia",
+    "llevé todas las pastillas viejas de mi papá al contenedor de la farmacia",
+    "tiré el frasco entero de jarabe vencido, ¿me dan otra receta?",
+    "conté todas las pastillas del mes y las guardé en el pastillero",
+    "mi hija va a recoger la caja de pastillas a la farmacia hoy",
+    "entregué el frasco de pastillas completo en la farmacia porque lo retiraron del mercado",
+]
+
+
+@pytest.mark.parametrize("body", HANDLED_UNSEEN)
+def test_medicines_returned_counted_or_collected_are_not_an_overdose_to_the_model(
+        body: str) -> None:
+    """The model alone (no lexicon, no judge, no context checks) stays under its threshold
+    on medicines that were handled and not taken."""
+    model = textmodel.shipped()
+    probs = model.redflag_probabilities(fold(body)[0])
+    assert 1.0 - probs["none"] < model.threshold, (body, probs)
+
+
 def test_a_mailing_never_gets_a_flag_from_the_model() -> None:
     body = ("Safety newsletter: kids drink the stuff under the sink and start drooling?"
             " Unsubscribe here. View in browser.")
@@ -196,6 +227,9 @@ def test_our_own_training_sentences_copy_no_labelled_message() -> None:
                                 (triage_hard_negatives, "SUBJECTED"),
                                 (triage_hard_negatives, "TOLD_PLAINLY"),
                                 (triage_hard_negatives, "ASKED"),
+                                (triage_hard_negatives, "HANDLED"),
+                                (triage_hard_negatives, "OTHERWISE"),
+                                (triage_hard_negatives, "BESIDE_OTHER"),
                                 (triage_told_otherwise, "TOLD_OTHERWISE"),
                                 (triage_told_otherwise, "NOT_NOW"))
               for item in getattr(own, name)]
