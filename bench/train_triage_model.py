@@ -110,6 +110,7 @@ def own_docs(everyday: bool = True) -> list[Doc]:
         ASKED,
         BESIDE_OTHER,
         EVERYDAY,
+        FOLLOW_UPS,
         HANDLED,
         HARD_NEGATIVES,
         OTHERWISE,
@@ -118,7 +119,7 @@ def own_docs(everyday: bool = True) -> list[Doc]:
     )
     from bench.triage_told_otherwise import NOT_NOW, TOLD_OTHERWISE
 
-    told = TOLD_PLAINLY + (TOLD_OTHERWISE if ROUND12 else ()) + (BESIDE_OTHER if ROUND14 else ())
+    told = TOLD_PLAINLY + (TOLD_OTHERWISE if ROUND12 else ())
     docs: list[Doc] = [as_doc(body, "", "sms", "none", intent or None) for _lang, body, intent
                        in HARD_NEGATIVES + (EVERYDAY + ASKED if everyday else ())
                        + (NOT_NOW if everyday and ROUND12 else ())
@@ -126,8 +127,14 @@ def own_docs(everyday: bool = True) -> list[Doc]:
     if everyday:
         docs += [as_doc(body, subject, "email", "none", intent or None)
                  for _lang, subject, body, intent in SUBJECTED]
+        docs += [as_doc(body, subject, "email", "none", None)
+                 for _lang, subject, body in (FOLLOW_UPS if ROUND14 else ())]
         docs += [as_doc(body, "", "sms", category, intent)
                  for _lang, body, category, intent in told]
+        # intent only: as red flags they taught the model that "also my ... lab" after a
+        # question is an emergency ("And another thing / Also my lab results please")
+        docs += [as_doc(body, "", "sms", None, intent)
+                 for _lang, body, _category, intent in (BESIDE_OTHER if ROUND14 else ())]
     for module in (devset, patterns):
         for name, value in sorted(vars(module).items()):
             if not (name.isupper() and isinstance(value, list)):

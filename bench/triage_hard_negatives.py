@@ -682,3 +682,27 @@ BESIDE_OTHER: Final[tuple[tuple[str, str, str, str], ...]] = (
     ("es", "¿tienen número de guardia? mi abuelo se cayó, se pegó en la cabeza y está vomitando", "head_injury", "other"),
     ("es", "¿cómo llego a la clínica? mi hijo se tomó medio frasco del jarabe de la abuela y está muy dormido", "overdose_poisoning", "other"),
 )
+
+# Round 14. A second message that only opens with "one more thing" and asks something
+# ordinary: a subject with no evidence reads as "some emergency" spread thin over the
+# categories, and with blind9 in training one category came near the half rule's line.
+# Red-flag model only (no intent label: the intent data stay as they were). Written for
+# this file. (lang, subject, body)
+FOLLOW_UPS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("en", "One more thing", "also could you send my last lab numbers to the portal"),
+    ("en", "And one more question", "do I need to fast before the blood draw on Monday"),
+    ("en", "Another question", "also, is my flu shot on file?"),
+    ("en", "Forgot to ask", "my new insurance card is attached"),
+    ("en", "PS", "also my email changed to dana@example.org"),
+    ("en", "And another thing", "when will the x-ray report be ready"),
+    ("en", "Also", "please add my daughter as a contact on my file"),
+    ("en", "one last thing", "can the results go to my other doctor too"),
+    ("en", "Oh and", "the parking validation machine was broken again"),
+    ("en", "Follow up", "also my cholesterol results, are they in yet?"),
+    ("es", "Otra cosa", "también quería saber si ya están mis análisis"),
+    ("es", "Una pregunta más", "¿tengo que ir en ayunas al laboratorio?"),
+    ("es", "Se me olvidó", "les mando foto de mi tarjeta del seguro nueva"),
+    ("es", "Y otra cosa", "¿me pueden mandar los resultados por correo?"),
+    ("es", "Ah y", "cambié de correo electrónico, es luis@example.org"),
+    ("es", "Una última cosa", "¿los estudios de sangre ya llegaron?"),
+)
