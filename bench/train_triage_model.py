@@ -19,7 +19,7 @@ false-positive rate at several thresholds, for choosing the shipped one.
 its probability: the suite's own sentences (service tests feed ordinary patient text), to
 read by hand for false alarms before a threshold ships.
 
-`write`: train on everything and write src/cxinbox/domain/triage_model.json.gz
+`write`: train on everything and write src/cxinbox/domain/triage_model.bin
 (deterministic: the same data and code give the same bytes).
 """
 
@@ -32,13 +32,15 @@ import random
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import add, mul, sub
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 TRAIN_SETS = ("triage_eval", "triage_dev_extra", "triage_holdout", "triage_blind2",
               "triage_blind3", "triage_blind4", "triage_blind5", "triage_blind6",
-              "triage_blind7", "triage_blind8")
+              "triage_blind7", "triage_blind8", "triage_blind9")
 for path in (ROOT, ROOT / "src"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
@@ -66,6 +68,11 @@ FLAG_WEIGHT = 1.0
 """How much a red-flag example's step counts against a "none" one's (recall over false
 alarms when above 1)."""
 """Train on round 12's sentences (bench/triage_told_otherwise.py); off: the round-10 recipe."""
+ROUND14 = True
+"""Train on round 14's sentences (medicines handled, not taken; everyday `other`; emergencies
+beside an `other` question: bench/triage_hard_negatives.py); off: round 12's recipe."""
+FLAG_FROM: Path | None = None
+"""loso: take each fold's red-flag model from this cache (train only the intent model)."""
 
 
 @dataclass(frozen=True)
@@ -99,18 +106,35 @@ def own_docs(everyday: bool = True) -> list[Doc]:
     10's sentences (to measure what they change)."""
     import tests.test_triage_patterns as patterns
     import tests.triage_devset as devset
-    from bench.triage_hard_negatives import ASKED, EVERYDAY, HARD_NEGATIVES, SUBJECTED, TOLD_PLAINLY
+    from bench.triage_hard_negatives import (
+        ASKED,
+        BESIDE_OTHER,
+        EVERYDAY,
+        FOLLOW_UPS,
+        HANDLED,
+        HARD_NEGATIVES,
+        OTHERWISE,
+        SUBJECTED,
+        TOLD_PLAINLY,
+    )
     from bench.triage_told_otherwise import NOT_NOW, TOLD_OTHERWISE
 
     told = TOLD_PLAINLY + (TOLD_OTHERWISE if ROUND12 else ())
     docs: list[Doc] = [as_doc(body, "", "sms", "none", intent or None) for _lang, body, intent
                        in HARD_NEGATIVES + (EVERYDAY + ASKED if everyday else ())
-                       + (NOT_NOW if everyday and ROUND12 else ())]
+                       + (NOT_NOW if everyday and ROUND12 else ())
+                       + (HANDLED + OTHERWISE if everyday and ROUND14 else ())]
     if everyday:
         docs += [as_doc(body, subject, "email", "none", intent or None)
                  for _lang, subject, body, intent in SUBJECTED]
+        docs += [as_doc(body, subject, "email", "none", None)
+                 for _lang, subject, body in (FOLLOW_UPS if ROUND14 else ())]
         docs += [as_doc(body, "", "sms", category, intent)
                  for _lang, body, category, intent in told]
+        # intent only: as red flags they taught the model that "also my ... lab" after a
+        # question is an emergency ("And another thing / Also my lab results please")
+        docs += [as_doc(body, "", "sms", None, intent)
+                 for _lang, body, _category, intent in (BESIDE_OTHER if ROUND14 else ())]
     for module in (devset, patterns):
         for name, value in sorted(vars(module).items()):
             if not (name.isupper() and isinstance(value, list)):
@@ -155,7 +179,7 @@ def train(pairs: Sequence[tuple[set[int], int]], classes: Sequence[str],
             for f in feats:
                 row = rows.get(f)
                 if row is not None:
-                    sums = [s + w for s, w in zip(sums, row, strict=True)]
+                    sums = list(map(add, sums, row))  # s + w, in C: the same floats
             logits = [b + s * scale for b, s in zip(bias, sums, strict=True)]
             top = max(logits)
             exps = [math.exp(v - top) for v in logits]
@@ -165,25 +189,30 @@ def train(pairs: Sequence[tuple[set[int], int]], classes: Sequence[str],
             if weight != 1.0:
                 grad = [g * weight for g in grad]
             step = [rate * g * scale for g in grad]
+            negative = [-s for s in step]
             for f in feats:
                 row = rows.get(f)
                 if row is None:
-                    rows[f] = [-s for s in step]
-                else:
-                    rows[f] = [w * keep - s for w, s in zip(row, step, strict=True)]
+                    rows[f] = negative.copy()
+                else:  # w * keep - s
+                    rows[f] = list(map(sub, map(mul, row, repeat(keep, k)), step))
             bias = [b - rate * g for b, g in zip(bias, grad, strict=True)]
     return textmodel.LinearModel(tuple(classes), tuple(bias),
                                  {f: tuple(row) for f, row in rows.items()})
 
 
 def fit(docs: Sequence[Doc], threshold: float, flag_only: bool = False,
-        ) -> textmodel.TriageModel:
+        flag_model: textmodel.LinearModel | None = None) -> textmodel.TriageModel:
     """Both models on `docs`; `flag_only` keeps the shipped intent model (a quicker fold
-    when only red-flag figures are wanted: its intent figures are then not left out)."""
-    flags = [(textmodel.features(d.read), FLAG_CLASSES.index(d.flag))
-             for d in docs if d.flag is not None]
-    weights = [1.0 if y == 0 else FLAG_WEIGHT for _f, y in flags]
-    redflag = train(flags, FLAG_CLASSES, weights=weights)
+    when only red-flag figures are wanted: its intent figures are then not left out);
+    `flag_model`: this red-flag model instead of training one (intent recipes)."""
+    if flag_model is None:
+        flags = [(textmodel.features(d.read), FLAG_CLASSES.index(d.flag))
+                 for d in docs if d.flag is not None]
+        weights = [1.0 if y == 0 else FLAG_WEIGHT for _f, y in flags]
+        redflag = train(flags, FLAG_CLASSES, weights=weights)
+    else:
+        redflag = flag_model
     if flag_only:
         return textmodel.TriageModel(redflag, textmodel.shipped().intent, threshold)
     intents = [(_intent_features(d), INTENTS.index(d.intent))
@@ -225,7 +254,12 @@ def loso(threshold: float, own: bool, sweep: Sequence[float], cache: Path | None
         else:
             train_docs = [example_doc(e) for name, es in sets.items() if name != held
                           for e in es] + mine
-            model = fit(train_docs, threshold, flag_only)
+            reuse = FLAG_FROM / f"{held}{'' if own else '-no-own'}.json.gz" if FLAG_FROM else None
+            if reuse is not None:
+                flags = textmodel.TriageModel.from_bytes(reuse.read_bytes()).redflag
+                model = fit(train_docs, threshold, flag_model=flags)
+            else:
+                model = fit(train_docs, threshold, flag_only)
             if saved is not None:
                 saved.write_bytes(model.to_bytes())
         pooled += _report(held, examples, model, sweep)
@@ -391,6 +425,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="leave round 12's sentences out (the round-10 recipe)")
     parser.add_argument("--flag-weight", type=float, default=FLAG_WEIGHT,
                         help="a red-flag example's step counts this much ('none': 1)")
+    parser.add_argument("--no-round14", action="store_true",
+                        help="leave round 14's sentences out (round 12's recipe)")
+    parser.add_argument("--flag-from", type=Path,
+                        help="loso: each fold's red-flag model from this cache (intent only)")
     parser.add_argument("--flag-only", action="store_true",
                         help="train only the red-flag model (intent: the shipped one)")
     parser.add_argument("--misses", type=Path,
@@ -399,7 +437,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="keep each fold's model here and reuse it (same data only)")
     args = parser.parse_args(argv)
     globals().update(EPOCHS=args.epochs, OWN_WEIGHT=args.own_weight, MISSES=args.misses,
-                     ROUND12=not args.no_round12, FLAG_WEIGHT=args.flag_weight)
+                     ROUND12=not args.no_round12, ROUND14=not args.no_round14,
+                     FLAG_WEIGHT=args.flag_weight, FLAG_FROM=args.flag_from)
     if args.takes:
         none, concrete = args.takes
         triage.MODEL_TAKES.update({"none": none, "fallback": none, "concrete": concrete})

@@ -14,6 +14,7 @@ from bench import train_triage_model as training
 
 from cxinbox.domain import textmodel
 from cxinbox.domain.intent import INTENTS
+from cxinbox.domain.redflag import fold
 from cxinbox.domain.redflag_lexicon import CATEGORIES
 from cxinbox.domain.triage import assess, inspect
 
@@ -47,9 +48,46 @@ def test_the_file_round_trips_to_the_same_bytes() -> None:
     assert again.redflag_probabilities(text) == model.redflag_probabilities(text)
 
 
+def test_the_binary_file_scores_every_labelled_message_as_the_json_layout_did() -> None:
+    """The shipped layout (format 2, read in milliseconds) against the JSON layout it
+    replaced (format 1, `as_dict` through gzip and json, as earlier rounds shipped it):
+    the same rows to the bit (every feature: which makes every probability the same, the
+    arithmetic being shared), and the same red-flag and intent probabilities on every third
+    message of every labelled set, subjects included (all of them: 7 CPU-seconds)."""
+    import json
+
+    from bench.triage_metrics import load_set
+
+    blob = (ROOT / "src" / "cxinbox" / "domain" / textmodel.MODEL_FILE).read_bytes()
+    assert blob.startswith(textmodel.MAGIC)
+    binary = textmodel.TriageModel.from_bytes(blob)
+    as_json = textmodel.TriageModel.from_dict(json.loads(json.dumps(binary.as_dict())))
+    assert not isinstance(as_json.redflag.rows, textmodel.PackedRows)
+    for mine, theirs in ((binary.redflag, as_json.redflag), (binary.intent, as_json.intent)):
+        assert mine.classes == theirs.classes and mine.bias == theirs.bias
+        assert sorted(mine.rows) == sorted(theirs.rows)
+        assert all(mine.rows[f] == row for f, row in theirs.rows.items())
+    assert binary.threshold == as_json.threshold
+    seen = 0
+    for path in sorted((ROOT / "bench" / "data").glob("triage_*.jsonl")):
+        for e in load_set(path)[::3]:
+            body, subject = fold(e.body)[0], fold(e.subject)[0]
+            assert binary.redflag_probabilities(body) == as_json.redflag_probabilities(body)
+            assert binary.intent_probabilities(body, subject) == \
+                as_json.intent_probabilities(body, subject), e.id
+            seen += 1
+    assert seen > 1700
+    assert json.loads(json.dumps(binary.as_dict())) == as_json.as_dict()
+
+
 def test_a_damaged_file_is_refused_with_a_reason() -> None:
     with pytest.raises(ValueError, match="format"):
         textmodel.TriageModel.from_dict({"format": 2})
+    blob = textmodel.shipped().to_bytes()
+    with pytest.raises(ValueError, match="damaged"):
+        textmodel.TriageModel.from_bytes(blob[:-100])
+    with pytest.raises(ValueError, match="format"):
+        textmodel.TriageModel.from_bytes(textmodel.pack({"format": 3}))
     data = textmodel.shipped().as_dict()
     data["redflag"]["bias"] = [0.0]  # type: ignore[index]
     with pytest.raises(ValueError, match="length"):
@@ -98,6 +136,37 @@ def test_the_model_adds_what_the_lexicon_misses(body: str, category: str) -> Non
 ])
 def test_the_models_hits_pass_the_same_context_checks(body: str) -> None:
     assert assess(body).red_flag is None, body
+
+
+# Medicines handled, not taken (returned, thrown out, counted, collected): written for this
+# test and kept out of training (bench/triage_hard_negatives.py HANDLED is the training
+# family), so this is the model reading text it has not seen.
+HANDLED_UNSEEN = [
+    "I took a whole box of tablets back to the pharmacy",
+    "took every last one of mum's old tablets to the chemist for disposal",
+    "we handed two full bottles of pills back at the pharmacy counter, they were recalled",
+    "I just binned a whole strip of expired paracetamol, can I get a fresh prescription?",
+    "counted out 30 pills for the month and put the rest back in the cabinet",
+    "grabbed the whole bag of refills from the drive-through this morning, thanks",
+    "my daughter is collecting my tablets from the chemist for me today",
+    "I returned all of the sleeping pills unopened, I'd rather not take them",
+    "Devolví la caja completa de pastillas a la farmacia",
+    "llevé todas las pastillas viejas de mi papá al contenedor de la farmacia",
+    "tiré el frasco entero de jarabe vencido, ¿me dan otra receta?",
+    "conté todas las pastillas del mes y las guardé en el pastillero",
+    "mi hija va a recoger la caja de pastillas a la farmacia hoy",
+    "entregué el frasco de pastillas completo en la farmacia porque lo retiraron del mercado",
+]
+
+
+@pytest.mark.parametrize("body", HANDLED_UNSEEN)
+def test_medicines_returned_counted_or_collected_are_not_an_overdose_to_the_model(
+        body: str) -> None:
+    """The model alone (no lexicon, no judge, no context checks) stays under its threshold
+    on medicines that were handled and not taken."""
+    model = textmodel.shipped()
+    probs = model.redflag_probabilities(fold(body)[0])
+    assert 1.0 - probs["none"] < model.threshold, (body, probs)
 
 
 def test_a_mailing_never_gets_a_flag_from_the_model() -> None:
@@ -158,6 +227,9 @@ def test_our_own_training_sentences_copy_no_labelled_message() -> None:
                                 (triage_hard_negatives, "SUBJECTED"),
                                 (triage_hard_negatives, "TOLD_PLAINLY"),
                                 (triage_hard_negatives, "ASKED"),
+                                (triage_hard_negatives, "HANDLED"),
+                                (triage_hard_negatives, "OTHERWISE"),
+                                (triage_hard_negatives, "BESIDE_OTHER"),
                                 (triage_told_otherwise, "TOLD_OTHERWISE"),
                                 (triage_told_otherwise, "NOT_NOW"))
               for item in getattr(own, name)]

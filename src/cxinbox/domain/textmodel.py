@@ -26,14 +26,21 @@ import itertools
 import json
 import math
 import re
+import struct
+import sys
 import zlib
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
+from operator import add
 from typing import Final
 
-MODEL_FILE: Final = "triage_model.json.gz"
+MODEL_FILE: Final = "triage_model.bin"
+MAGIC: Final = b"CXTM2\n"
+"""The shipped file's first bytes: format 2, a compact binary layout (below)."""
 BITS: Final = 20
 SCALE: Final = 0.005
 _MASK: Final = (1 << BITS) - 1
@@ -72,6 +79,14 @@ def features(folded: str, prefix: str = "") -> set[int]:
     return hashed(names, _MASK)
 
 
+@lru_cache(maxsize=4)
+def _recent_features(folded: str) -> frozenset[int]:
+    """`features(folded)` of the last few texts: triage reads a message's new text with
+    both models (the red-flag model and, when there is no subject, the intent model read
+    the same string)."""
+    return frozenset(features(folded))
+
+
 def _word_names(words: list[str], i: int, prefix: str = "") -> set[str]:
     """The feature names word `i` takes part in: itself, the pairs with its neighbours,
     and its 4-character pieces."""
@@ -93,15 +108,16 @@ class LinearModel:
 
     classes: tuple[str, ...]
     bias: tuple[float, ...]
-    rows: dict[int, tuple[float, ...]]
+    rows: Mapping[int, tuple[float, ...]]
 
-    def probabilities(self, found: set[int]) -> dict[str, float]:
+    def probabilities(self, found: AbstractSet[int]) -> dict[str, float]:
         scale = 1.0 / math.sqrt(len(found)) if found else 0.0
         sums = [0.0] * len(self.classes)
+        get = self.rows.get
         for feature in sorted(found):  # one order in every process: the same float sums
-            row = self.rows.get(feature)
+            row = get(feature)
             if row is not None:
-                sums = [s + w for s, w in zip(sums, row, strict=True)]
+                sums = list(map(add, sums, row))  # s + w per class, in C
         logits = [b + s * scale for b, s in zip(self.bias, sums, strict=True)]
         top = max(logits)
         exps = [math.exp(v - top) for v in logits]
@@ -112,12 +128,21 @@ class LinearModel:
         """Weights as whole multiples of SCALE (a fifth of a percent moves no decision we
         measured), rows that round to nothing left out: a small file that loads fast."""
         rows: dict[str, list[int]] = {}
+        for feature, ints in self.steps():
+            rows[str(feature)] = ints
+        return {"classes": list(self.classes), "bias": [round(b, 4) for b in self.bias],
+                "scale": SCALE, "rows": rows}
+
+    def steps(self) -> Iterator[tuple[int, list[int]]]:
+        """Each feature's row as whole multiples of SCALE, by feature, rows that round to
+        nothing left out (what both file layouts store)."""
+        if isinstance(self.rows, PackedRows) and self.rows.scale == SCALE:
+            yield from self.rows.steps()
+            return
         for feature, row in sorted(self.rows.items()):
             ints = [round(w / SCALE) for w in row]
             if any(ints):
-                rows[str(feature)] = ints
-        return {"classes": list(self.classes), "bias": [round(b, 4) for b in self.bias],
-                "scale": SCALE, "rows": rows}
+                yield feature, ints
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> LinearModel:
@@ -150,12 +175,12 @@ class TriageModel:
     threshold: float
 
     def redflag_probabilities(self, folded: str) -> dict[str, float]:
-        return self.redflag.probabilities(features(folded))
+        return self.redflag.probabilities(_recent_features(folded))
 
     def intent_probabilities(self, folded: str, folded_subject: str = "") -> dict[str, float]:
-        found = features(folded)
+        found = _recent_features(folded)
         if folded_subject:
-            found |= features(folded_subject, "s")
+            found = found | features(folded_subject, "s")
         return self.intent.probabilities(found)
 
     def as_dict(self) -> dict[str, object]:
@@ -171,11 +196,114 @@ class TriageModel:
                    float(data["threshold"]))  # type: ignore[arg-type]
 
     def to_bytes(self) -> bytes:
-        return pack(self.as_dict())
+        """The shipped layout (format 2): MAGIC, then zlib of a JSON header's length (4
+        bytes, little-endian), the header (threshold, bits, scale, each model's classes,
+        bias and row count), and per model its features (uint32, ascending) and their rows
+        (int16 multiples of SCALE, class by class), little-endian. Deterministic."""
+        header: dict[str, object] = {"format": 2, "bits": BITS, "threshold": self.threshold,
+                                     "scale": SCALE}
+        parts: list[bytes] = []
+        for name, model in (("redflag", self.redflag), ("intent", self.intent)):
+            keys, weights = array("I"), array("h")
+            for feature, ints in model.steps():
+                keys.append(feature)
+                weights.extend(ints)
+            header[name] = {"classes": list(model.classes),
+                            "bias": [round(b, 4) for b in model.bias], "rows": len(keys)}
+            if sys.byteorder != "little":
+                keys.byteswap()
+                weights.byteswap()
+            parts += [keys.tobytes(), weights.tobytes()]
+        head = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
+        payload = b"".join([struct.pack("<I", len(head)), head, *parts])
+        return MAGIC + zlib.compress(payload, 9)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> TriageModel:
-        return cls.from_dict(unpack(blob))
+        """Either layout: format 2 (`to_bytes`) or format 1 (gzip of `as_dict`'s JSON, the
+        files of earlier rounds and of the training caches)."""
+        if not blob.startswith(MAGIC):
+            return cls.from_dict(unpack(blob))
+        try:
+            payload = memoryview(zlib.decompress(blob[len(MAGIC):]))
+        except zlib.error as exc:
+            raise ValueError(f"triage model: the file is damaged ({exc})") from None
+        (size,) = struct.unpack_from("<I", payload)
+        header = json.loads(bytes(payload[4:4 + size]))
+        if header.get("format") != 2 or header.get("bits") != BITS:
+            raise ValueError("triage model: unknown format or feature size")
+        scale = float(header["scale"])
+        at = 4 + size
+        models = []
+        for name in ("redflag", "intent"):
+            part = header[name]
+            classes = tuple(str(c) for c in part["classes"])
+            bias = tuple(float(b) for b in part["bias"])
+            count, width = int(part["rows"]), len(classes)
+            if len(bias) != width:
+                raise ValueError("triage model: a row's length differs from its classes")
+            keys, weights = array("I"), array("h")
+            keys.frombytes(payload[at:at + 4 * count])
+            at += 4 * count
+            weights.frombytes(payload[at:at + 2 * count * width])
+            at += 2 * count * width
+            if len(keys) != count or len(weights) != count * width:
+                raise ValueError("triage model: the file is cut short")
+            if sys.byteorder != "little":
+                keys.byteswap()
+                weights.byteswap()
+            models.append(LinearModel(classes, bias, PackedRows(keys, weights, width, scale)))
+        if at != len(payload):
+            raise ValueError("triage model: unexpected bytes after the rows")
+        return cls(models[0], models[1], float(header["threshold"]))
+
+
+class PackedRows(Mapping[int, tuple[float, ...]]):
+    """A model's rows as the shipped file stores them: one array of features and one of
+    whole-number weights, read in a few milliseconds; a row's floats are made the first time
+    a message asks for it (and kept), with the same arithmetic as the JSON layout's loader
+    (int * scale), so the probabilities are the same to the bit."""
+
+    __slots__ = ("_at", "_made", "_weights", "_width", "keys_", "scale")
+
+    def __init__(self, keys: array[int], weights: array[int], width: int,
+                 scale: float) -> None:
+        self.keys_ = keys
+        self._weights = weights
+        self._width = width
+        self.scale = scale
+        self._at = dict(zip(keys, range(0, len(weights), width)))
+        self._made: dict[int, tuple[float, ...]] = {}
+
+    def get(self, feature: int, default: None = None) -> tuple[float, ...] | None:  # type: ignore[override]
+        row = self._made.get(feature)
+        if row is None:
+            at = self._at.get(feature)
+            if at is None:
+                return default
+            row = tuple(map(self.scale.__mul__, self._weights[at:at + self._width]))
+            self._made[feature] = row  # the same floats whoever makes them first
+        return row
+
+    def __getitem__(self, feature: int) -> tuple[float, ...]:
+        row = self.get(feature)
+        if row is None:
+            raise KeyError(feature)
+        return row
+
+    def __contains__(self, feature: object) -> bool:
+        return feature in self._at
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.keys_)
+
+    def __len__(self) -> int:
+        return len(self.keys_)
+
+    def steps(self) -> Iterator[tuple[int, list[int]]]:
+        width = self._width
+        for i, feature in enumerate(self.keys_):
+            yield feature, self._weights[i * width:(i + 1) * width].tolist()
 
 
 @cache
