@@ -100,3 +100,20 @@ def test_a_long_bottom_posted_reply_is_read_past_the_quote() -> None:
     body = f"{ATTRIBUTIONS[0]}\n{old}\n\nmy baby is 6 weeks old and has a fever of 38.5"
     assert len(body) > HEAD_CHARS
     assert assess(body).red_flag == "infant_fever"
+
+
+def test_a_quoted_line_rewrapped_without_its_mark_stays_quoted() -> None:
+    # The clinic's own safety advice, quoted back with one line re-wrapped by the
+    # patient's mail program: still quote, never the patient's words.
+    body = (f"Thanks, see you then.\n\n{ATTRIBUTIONS[0]}\n"
+            "> Your results are normal. If you develop chest pain or\n"
+            "shortness of breath, call 911 straight away.\n"
+            "> Kind regards\n")
+    assert new_text(body) == "Thanks, see you then."
+    assert assess(body).red_flag is None
+    at_end = (f"{ATTRIBUTIONS[0]}\n> Your results are normal. If you develop chest pain or\n"
+              "shortness of breath, call 911 straight away.\n")
+    assert assess(f"See you Monday.\n\n{at_end}").red_flag is None
+    # an answer under a quoted question is the patient's, re-wrap or not
+    answer = f"{ATTRIBUTIONS[0]}\n> How are you feeling today?\nmy chest is crushing me\n"
+    assert assess(answer).red_flag == "chest_pain"

@@ -457,6 +457,13 @@ def test_a_canned_text_sent_a_piece_at_a_time_is_refused_and_named(
         replies.discard_draft(draft.id)
     assert send("Hi, please ring 911 now if the pain is back.\nAnn\n") > second
     assert _count(db, "SELECT count(*) FROM outbox WHERE state = 'queued'") == 2
+    # a piece that failed never reached the patient: it holds nothing either
+    db.conn.execute("UPDATE outbox SET state = 'failed' WHERE id = ?", (second,))
+    if isinstance(db, Database):
+        db.conn.commit()
+    for draft in replies.drafts_for(conv):
+        replies.discard_draft(draft.id)
+    send(pieces[2])
 
 
 def test_an_unmerge_and_a_split_leave_a_copy_that_outlives_retention(

@@ -148,9 +148,26 @@ def _after_quote(lines: list[str], at: int) -> int:
         i += 1
     if i == len(lines) or not lines[i].lstrip().startswith(">"):
         return len(lines)  # history without quote marks: all of the rest is history
-    while i < len(lines) and (not lines[i].strip() or lines[i].lstrip().startswith(">")):
+    while i < len(lines):
+        line = lines[i]
+        if line.strip() and not line.lstrip().startswith(">") \
+                and not _rewrapped(lines[i - 1], line):
+            break
         i += 1
     return i
+
+
+_SENTENCE_END: Final = re.compile(r"[.?!:;)\]\"'”»]\s*$")
+
+
+def _rewrapped(before: str, line: str) -> bool:
+    """`line` continues the quoted line `before` that a mail program re-wrapped without
+    its ">": right under it, `before` stopping mid-sentence, `line` starting in lower case
+    ("> If you develop chest pain or" / "shortness of breath, call 911"). Not an answer
+    written under a question ("> Which day suits you?" / "Tuesday")."""
+    body = line.lstrip()
+    return (before.lstrip().startswith(">") and bool(before.strip(" >\t"))
+            and not _SENTENCE_END.search(before) and body[:1].islower())
 
 
 def _history_start(lines: list[str], start: int = 0) -> int:

@@ -176,9 +176,12 @@ def canned_left(tx: StoreTx, key: bytes, conversation_id: int, body: str, *,
         if canned_kept(handed, present) < CANNED_PIECE_KEPT:
             return None
         if earlier is None:
-            since_ms = int(state.raised_at or 0) * 1000
-            bodies = [str(item.snapshot.get("body") or "") for item in
-                      tx.replies_since(sources, since_ms, outbox_id)]
+            # A flag whose raise time is unknown (older data) has no "since": no reply is
+            # judged with this one rather than every reply ever sent.
+            since_ms = int(state.raised_at) * 1000 if state.raised_at else None
+            bodies = [] if since_ms is None else [
+                str(item.snapshot.get("body") or "") for item in
+                tx.replies_since(sources, since_ms, outbox_id)]
             earlier = set(_hashes(key, replies_shingles(bodies, body))) if bodies else set()
         return CannedLeft(text.label, with_earlier=True) \
             if canned_still_there(handed, present, earlier) else None

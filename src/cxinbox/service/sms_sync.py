@@ -354,6 +354,7 @@ class SmsPoller:
         rules = self.rules
         firing = None
         with self.db.writing() as tx:
+            tx.hold_intake()
             before = tx.max_message_pk()
             known = tx.known_sids(list(unique))  # the outbox may have added some
             for m in sorted(unique.values(), key=lambda x: _epoch(x.at, now_s)):
@@ -503,6 +504,7 @@ class SmsPoller:
                  if m.inbound and m.status != "receiving" and m.num_media > 0}
         convs: set[int] = set()
         with self.db.writing() as tx:
+            tx.hold_intake()
             known = tx.known_sids([m.sid for m in fetched])
             for m in fetched:
                 have = known.get(m.sid)

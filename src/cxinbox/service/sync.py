@@ -456,6 +456,7 @@ class MailSync:
         rules = None if sent or not messages else self.rules
         firing = None
         with self.db.writing() as tx:
+            tx.hold_intake()
             before = tx.max_message_pk() if messages and not sent else 0
             touched = tx.ingest_batch(state, messages, own_addresses=own,
                                       watermark=watermark, now=now,

@@ -719,6 +719,14 @@ class StoreTx(Protocol):
         (and propagates); the rest of the transaction stays. A failing rule is one."""
         ...
 
+    def hold_intake(self) -> None:
+        """Take the intake's turn for the rest of this transaction, as its first statement:
+        storing new mail or texts, triaging what came after the last triaged message and
+        firing arrival rules on the ids it stored rely on no other intake (of this server
+        or another on the same database) committing ids in between. SQLite's single writer
+        gives that already; PostgreSQL takes a transaction-scoped advisory lock."""
+        ...
+
     def max_message_pk(self) -> int: ...
 
     def arrivals_after(self, message_pk: int) -> list[ArrivalRecord]:

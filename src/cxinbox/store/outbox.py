@@ -290,15 +290,15 @@ def replies_since(conn: sqlite3.Connection, conv_ids: Sequence[int], since_ms: i
                   exclude: int | None = None) -> list[OutboxItem]:
     """The replies of these conversations that reached, or may still reach, the patient
     since `since_ms`: queued or sent since then, or still waiting to go whenever they
-    were queued (cancelled ones are not replies), oldest first; `exclude`: an item left
-    out (the one being judged)."""
+    were queued (cancelled and failed ones never reached the patient: not replies),
+    oldest first; `exclude`: an item left out (the one being judged)."""
     if not conv_ids:
         return []
     return [OutboxItem(*r) for r in conn.execute(
         f"SELECT {_OUTBOX_COLUMNS} FROM outbox"
         f" WHERE conversation_id IN ({dialect_of(conn).json_ids}) AND id != ?"
-        " AND state != 'cancelled' AND (created_ms >= ? OR sent_ms >= ?"
-        "  OR state IN ('queued', 'sending', 'unconfirmed', 'failed')) ORDER BY id",
+        " AND state NOT IN ('cancelled', 'failed') AND (created_ms >= ? OR sent_ms >= ?"
+        "  OR state IN ('queued', 'sending', 'unconfirmed')) ORDER BY id",
         (json.dumps(sorted(set(conv_ids))), -1 if exclude is None else exclude, since_ms,
          since_ms))]
 

@@ -730,6 +730,9 @@ class SqliteTx:
             raise
         self.conn.execute("RELEASE rule_step")
 
+    def hold_intake(self) -> None:
+        """SQLite has one writer at a time: the turn is the transaction itself."""
+
     def max_message_pk(self) -> int:
         return rules.max_message_pk(self.conn)
 

@@ -93,6 +93,9 @@ def _not_yet(name: str) -> Any:
     return refuse
 
 
+INTAKE_LOCK: Final = 0x6378_696E  # "cxin": the advisory lock key intakes take (`hold_intake`)
+
+
 class PgTx(SqliteTx):
     """The SQL handle on a PostgreSQL connection (implements `StoreTx`)."""
 
@@ -110,6 +113,14 @@ class PgTx(SqliteTx):
                                 offset, limit, order, count_up_to,
                                 red_flags_first=red_flags_first)
 
+
+    def hold_intake(self) -> None:
+        """A transaction-scoped advisory lock (INTAKE_LOCK) every intake takes first: up to
+        WRITERS transactions of a server, and any number of servers, write at once, and two
+        intakes overlapping would commit message ids out of order (a message stored first
+        and committed last falls behind the triage position and is never assessed; an
+        arrival rule fires for another intake's message)."""
+        self.conn.execute("SELECT pg_advisory_xact_lock(?)", (INTAKE_LOCK,)).fetchone()
 
     def append_event_at_commit(self, actor: str, action: str, target: str = "",
                                details: dict[str, Any] | None = None) -> Callable[[], int]:
