@@ -511,6 +511,122 @@ actions = { acknowledge = true }
     assert "rule:pharmacy emergency line again" in [a for a, _, _ in rig.events("rule.applied")]
 
 
+def test_an_open_red_flag_is_never_put_away_by_a_rule_or_an_agent(rig_factory: Any) -> None:
+    """A rule's actions that would pend, snooze, close or lower the priority of an open red
+    flag are skipped, its other actions run (the skip and why in `rule.applied`, and in
+    `rules test`), on arrival and on a patient's reply alike."""
+    from cxinbox.service.rules_preview import preview
+
+    rig = rig_factory('''
+[[rules]]
+name = "billing"
+on = "arrival"
+match = 'insurance'
+actions = { tag = ["billing"], priority = "low", status = "pending" }
+
+[[rules]]
+name = "follow up"
+on = "patient-reply"
+actions = { priority = "high" }
+
+[[rules]]
+name = "quiet"
+on = "patient-reply"
+actions = { snooze = "2h" }
+enabled = false
+''', policies=True)
+    rig.dovecot.deliver(patient_mail("insurance claim", message_id="h1@p.example",
+                                     body="My insurance claim was denied. Also I have crushing"
+                                          " chest pain right now."))
+    rig.dovecot.deliver(patient_mail("insurance card", message_id="h2@p.example",
+                                     sender="Ann <ann@patients.example>",
+                                     body="Do you have my new insurance card?"))
+    rig.sync()
+    flagged, calm = rig.conv("h1@p.example"), rig.conv("h2@p.example")
+
+    def state(conv: int) -> tuple[str, str]:
+        row = rig.db.conn.execute("SELECT status, priority FROM conversations WHERE id = ?",
+                                  (conv,)).fetchone()
+        return str(row[0]), str(row[1])
+
+    assert state(flagged) == ("open", "urgent")
+    assert state(calm) == ("pending", "low")  # the rule itself works
+    applied = {t: d for _, t, d in rig.events("rule.applied")}
+    assert applied[f"conversation:{flagged}"]["done"] == ["tag +billing"]
+    assert applied[f"conversation:{flagged}"]["skipped"] == [
+        "priority low: open red flag", "status pending: open red flag"]
+    assert applied[f"conversation:{calm}"]["skipped"] == []
+    # The patient writes again: the reply rule's downgrade is skipped too.
+    rig.dovecot.deliver(patient_mail("Re: insurance claim", message_id="h3@p.example",
+                                     body="It is getting worse.",
+                                     extra="In-Reply-To: <h1@p.example>\r\n"))
+    rig.sync()
+    assert state(flagged) == ("open", "urgent")
+    assert rig.events("rule.applied")[-1][2]["skipped"] == ["priority high: open red flag"]
+    # `rules test` says so of the switched-off snooze rule.
+    engine = rules_engine(rig.db, rig.config, replaying="quiet")
+    assert engine is not None
+    result = preview(rig.desk(), engine, "quiet", int(time.time()) - 3600)
+    assert [(r.conversation_id, r.would) for r in result.rows] == [
+        (flagged, ("snooze 120m would be skipped: open red flag",))]
+
+
+def test_an_agent_cannot_put_an_open_red_flag_away(rig_factory: Any) -> None:
+    """An agent pending, snoozing or closing an open red flag is refused in one line by the
+    service, whoever asks (the CLI exits 6; a bare number in `status` is that id, not a
+    search), and a supervisor may: the flag then stays in view 3 and the RedF count."""
+    from tests.test_serve_support import cx
+
+    from cxinbox.contract.errors import Forbidden
+    from cxinbox.tui.views import standard_view
+    from cxinbox.tui.widgets.header_bar import COUNTS
+
+    rig = rig_factory("", policies=True)
+    rig.dovecot.deliver(patient_mail("swelling", message_id="a1@p.example",
+                                     body="My throat is closing up after the peanut."))
+    rig.dovecot.deliver(patient_mail("insurance card", message_id="a2@p.example",
+                                     sender="Ann <ann@patients.example>",
+                                     body="Do you have my new insurance card?"))
+    rig.sync()
+    flagged, calm = rig.conv("a1@p.example"), rig.conv("a2@p.example")
+
+    def state(conv: int) -> tuple[str, str]:
+        row = rig.db.conn.execute("SELECT status, priority FROM conversations WHERE id = ?",
+                                  (conv,)).fetchone()
+        return str(row[0]), str(row[1])
+
+    assert state(flagged) == ("open", "urgent")
+    # An agent may not put it away: one line, nothing changed, the refusal audited.
+    line = (f"#{flagged} has an open red flag (anaphylaxis): a clinician clears it first:"
+            f" cxinbox flag clear {flagged} --reason ...")
+    agent = InboxService(rig.db, rig.config, "tnguyen")
+    for status, until in (("closed", None), ("pending", None),
+                          ("snoozed", int(time.time()) + 7200)):
+        with pytest.raises(Forbidden) as refused:
+            agent.set_status(flagged, status, until)
+        assert str(refused.value) == line
+    with pytest.raises(Forbidden) as refused:
+        agent.bulk_status(f"id:{flagged} OR id:{calm}", "closed", dry_run=True)
+    assert str(refused.value) == line
+    assert state(flagged) == ("open", "urgent") and state(calm) == ("open", "normal")
+    assert [d["reason"] for a, _, d in rig.events("access.denied") if a == "tnguyen"] == [
+        "open red flag"] * 4
+    agent.set_status(calm, "closed")  # no flag: as before
+    agent.set_priority(flagged, "high")  # an agent may still set the priority by hand
+    # The command line, as an agent (the test's login is not on the roster): a bare number
+    # is that conversation, not a search for the digits.
+    shown = cx("status", f"#{flagged}", "closed", "--yes", "--config", str(rig.path))
+    assert shown.returncode == 6, shown.stderr
+    assert shown.stderr.strip().splitlines() == [f"cxinbox: {line}"]
+    assert state(calm)[0] == "closed"
+    assert state(flagged) == ("open", "high")
+    # A supervisor may; the flag stays in view 3 and in the RedF count.
+    rig.desk().set_status(flagged, "pending")
+    red_count = next(c.query for c in COUNTS if c.key == "red-flag")
+    for query in (standard_view("at-risk").query, red_count):
+        assert rig.desk().matching_ids(query) == [flagged], query
+
+
 def test_sla_policy_action_pins_the_policy(rig_factory: Any) -> None:
     rig = rig_factory('''
 [[rules]]

@@ -59,7 +59,7 @@ from zoneinfo import ZoneInfo
 from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.domain.query import Node, Phone, QueryContext, Text, parse_query
-from cxinbox.domain.rules import Rule, RuleAction
+from cxinbox.domain.rules import Rule, RuleAction, describe
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service import redflags
 from cxinbox.service.acknowledge import Acknowledger, AckRefused
@@ -248,6 +248,27 @@ def _acknowledge(step: Step) -> str | None:
     return f"acknowledge by {plan.channel} (outbox {item})"
 
 
+FLAG_SKIP: Final = "open red flag"
+"""Why an action that would hide an open red flag is skipped (`hides_red_flag`)."""
+
+
+def hides_red_flag(step: Step) -> bool:
+    """Whether the action would pend, snooze or close the conversation, or lower its
+    priority below urgent, while its red flag is open: such an action is skipped (the
+    skip and FLAG_SKIP go in `rule.applied`), whatever the rule says. An emergency stays
+    open, urgent and on its clock until a clinician clears the flag."""
+    action, conv = step.action, step.conv
+    if action.kind == "snooze":
+        hides = True
+    elif action.kind == "status":
+        hides = action.value in ("pending", "closed") and conv.status != action.value
+    elif action.kind == "priority":
+        hides = action.value != "urgent" and conv.priority != action.value
+    else:
+        return False
+    return hides and redflags.red_flag_open(step.tx, conv.id)
+
+
 Handler = Callable[[Step], str | None]
 
 ACTION_HANDLERS: dict[str, Handler] = {
@@ -384,6 +405,9 @@ class RuleEngine:
             if conv is None or conv.merged_into:
                 raise RuleFailed(f"conversation #{conv_id} is gone")
             step = Step(tx, rule, action, conv, trigger, now, inbox, firing, skipped)
+            if hides_red_flag(step):
+                skipped.append(f"{describe(action)}: {FLAG_SKIP}")
+                continue
             line = ACTION_HANDLERS[action.kind](step)
             if line:
                 done.append(line)

@@ -51,7 +51,7 @@ from cxinbox.domain.rules import Rule
 from cxinbox.domain.rules import find_rule as find_named
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.inbox import InboxService
-from cxinbox.service.rules import Applied, RuleEngine
+from cxinbox.service.rules import FLAG_SKIP, Applied, RuleEngine
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import ConversationRecord, PastState, PastTrigger, StoredEvent
 
@@ -203,6 +203,8 @@ def _would(applied: Applied) -> tuple[str, ...]:
         return (f"would fail: {applied.failed}",)
     done = tuple(_OUTBOX_ID.sub("", line) for line in applied.done)
     skipped = tuple(f"no acknowledgement ({line.removeprefix('acknowledge: ')})"
-                    if line.startswith("acknowledge: ") else f"skip {line}"
+                    if line.startswith("acknowledge: ") else
+                    f"{line.removesuffix(FLAG_SKIP).removesuffix(': ')} would be skipped:"
+                    f" {FLAG_SKIP}" if line.endswith(f": {FLAG_SKIP}") else f"skip {line}"
                     for line in applied.skipped)
     return done + skipped or ("(no change)",)
