@@ -781,6 +781,58 @@ actions = { priority = "urgent", assign = "mgarcia", tag = ["breached"] }
     assert [a for a, _, _ in rig.events("rule.applied")] == ["rule:at risk", "rule:breached"]
 
 
+def test_the_red_flag_clock_runs_from_the_raise(rig_factory: Any) -> None:
+    """A red flag raised by a patient's reply starts the red-flag policy's clock then: due at
+    the raise plus its 15 minutes, on a conversation waiting half an hour (not breached at
+    once) and on one already answered (not without a clock), and it escalates."""
+    from datetime import timedelta
+
+    from cxinbox.service.replies import ReplyService
+    from cxinbox.service.sla_monitor import SlaMonitor
+
+    rig = rig_factory('''
+[[sla.policies]]
+name = "red flags"
+first_response = "15m"
+
+[triage]
+red_flag_policy = "red flags"
+''', hours="\n".join(f'{d} = ["00:00-24:00"]' for d in
+                     ("mon", "tue", "wed", "thu", "fri", "sat", "sun")), policies=True)
+    earlier = format_datetime(datetime.now(UTC) - timedelta(minutes=30))
+    rig.dovecot.deliver(patient_mail("Refill", message_id="c1@p.example", date=earlier))
+    rig.dovecot.deliver(patient_mail("Parking", message_id="c2@p.example", date=earlier,
+                                     sender="Ann <ann@patients.example>"))
+    rig.sync()
+    answered, waiting = rig.conv("c1@p.example"), rig.conv("c2@p.example")
+    replies = ReplyService(rig.desk(), worker=rig.worker)
+    draft = replies.start_draft(answered)
+    replies.save_draft(draft.id, "Your refill is ready.")
+    replies.send(draft.id)
+    assert rig.worker.process_due() == 1
+    for conv, mid, sender in ((answered, "c1", "Jane Doe <jane.doe@patients.example>"),
+                              (waiting, "c2", "Ann <ann@patients.example>")):
+        rig.dovecot.deliver(patient_mail("Re: it", message_id=f"{mid}r@p.example",
+                                         sender=sender, extra=f"In-Reply-To: <{mid}@p.example>\r\n",
+                                         body="I have crushing chest pain right now."))
+    rig.sync()
+    monitor = SlaMonitor(rig.db, rig.config)
+
+    def clock(conv: int) -> tuple[Any, ...]:
+        return tuple(rig.db.conn.execute(
+            "SELECT sla_policy, sla_target, sla_due_at - red_flag_at, red_flag_at FROM"
+            " conversations WHERE id = ?", (conv,)).fetchone())
+
+    raised = max(clock(c)[3] for c in (answered, waiting))
+    assert monitor.check(raised) == []  # neither is late the moment it is raised
+    assert [clock(c)[:3] for c in (answered, waiting)] == [
+        ("red flags", "first-response", 900)] * 2
+    assert sorted((e.conversation_id, e.state) for e in monitor.check(raised + 700)) == [
+        (answered, "at-risk"), (waiting, "at-risk")]
+    assert sorted((e.conversation_id, e.state) for e in monitor.check(raised + 901)) == [
+        (answered, "breached"), (waiting, "breached")]
+
+
 def test_team_rule_judges_shifts_at_the_triggers_time(rig_factory: Any) -> None:
     """A shift-aware team picks by who works at the moment of the trigger (here a person's
     close at a fixed time), never by the wall clock: the same rule gives the morning close
