@@ -999,6 +999,60 @@ enabled = false
     assert snapshot() == before
 
 
+def test_rules_test_assesses_old_mail_the_ingest_never_did(
+        rig_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mail older than [triage] backlog_hours when stored has no intent and no red flag;
+    `rules test` of a rule reading them assesses its messages for the replay (nothing
+    stored) and says how many it did, and how many it left past its limit."""
+    from datetime import timedelta
+
+    from tests.test_serve_support import cx
+
+    from cxinbox.service.rules_preview import preview
+
+    rig = rig_factory('''
+[[rules]]
+name = "billing desk"
+on = "arrival"
+match = "intent:billing_insurance OR is:red-flag"
+actions = { tag = ["billing-desk"] }
+enabled = false
+''')
+    old = format_datetime(datetime.now(UTC) - timedelta(days=5))
+    rig.dovecot.deliver(patient_mail("my bill", message_id="o1@p.example", date=old,
+                                     body="I was charged twice on my bill, my insurance"
+                                          " already paid the copay. Please refund it."))
+    rig.dovecot.deliver(patient_mail("hello", message_id="o2@p.example", date=old,
+                                     sender="Ann <ann@patients.example>",
+                                     body="I have crushing chest pain."))
+    rig.dovecot.deliver(patient_mail("parking", message_id="o3@p.example", date=old,
+                                     sender="Bo <bo@patients.example>",
+                                     body="Where do I park for my appointment?"))
+    rig.sync()
+    bill, chest = rig.conv("o1@p.example"), rig.conv("o2@p.example")
+    assert rig.db.conn.execute("SELECT count(*) FROM conversations WHERE intent IS NOT NULL"
+                               " OR red_flag IS NOT NULL").fetchone()[0] == 0
+    engine = rules_engine(rig.db, rig.config, replaying="billing desk")
+    assert engine is not None
+    result = preview(rig.desk(), engine, "billing desk", int(time.time()) - 7 * 86400)
+    assert (result.triggered, result.matched, result.assessed) == (3, 2, 3)
+    assert sorted(r.conversation_id for r in result.rows) == sorted([bill, chest])
+    assert rig.db.conn.execute("SELECT count(*) FROM conversations WHERE intent IS NOT NULL"
+                               " OR red_flag IS NOT NULL").fetchone()[0] == 0  # none stored
+    from cxinbox.service import rules_preview
+
+    monkeypatch.setattr(rules_preview, "MAX_ASSESSED", 1)
+    capped = preview(rig.desk(), engine, "billing desk", int(time.time()) - 7 * 86400)
+    assert (capped.triggered, capped.assessed, capped.unassessed) == (3, 1, 2)
+    assert capped.matched == 1
+    shown = cx("rules", "test", "billing desk", "--since", "7d", "--config", str(rig.path))
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[-1] == (
+        "3 of them came with mail older than [triage] backlog_hours when stored, never"
+        " assessed at ingest: assessed for this replay (nothing stored), so intent: and"
+        " red-flag: could match")
+
+
 def test_state_before_undoes_recorded_changes_newest_first() -> None:
     from cxinbox.service.rules_preview import state_before
     from cxinbox.store.records import StoredEvent

@@ -58,7 +58,7 @@ from zoneinfo import ZoneInfo
 
 from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, NotFound
-from cxinbox.domain.query import Node, Phone, QueryContext, Text, parse_query
+from cxinbox.domain.query import Field, Node, Phone, QueryContext, Text, parse_query
 from cxinbox.domain.rules import Rule, RuleAction, describe
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service import redflags
@@ -285,6 +285,17 @@ def _reads_text(node: Node) -> bool:
     return any(_reads_text(child) for child in children)
 
 
+TRIAGE_FIELDS: Final = frozenset({"intent", "red-flag"})
+
+
+def _reads_triage(node: Node) -> bool:
+    """Whether a query reads what the detectors record (intent:, red-flag:, is:red-flag)."""
+    if isinstance(node, Field):
+        return node.name in TRIAGE_FIELDS or (node.name, node.value) == ("is", "red-flag")
+    children = getattr(node, "nodes", None) or ((node.node,) if hasattr(node, "node") else ())
+    return any(_reads_triage(child) for child in children)
+
+
 class RuleEngine:
     """The configured rules, ready to fire."""
 
@@ -323,6 +334,12 @@ class RuleEngine:
         """Whether an arrival rule's query searches text (the ingest must index it first)."""
         return any(_reads_text(self._where[r.name]) for r in self.rules
                    if r.on in ("arrival", "patient-reply"))
+
+    @property
+    def reads_triage(self) -> bool:
+        """Whether a rule's query reads the detectors' intent or red flag (a replay then
+        assesses old mail the ingest never did, service/rules_preview.py)."""
+        return any(_reads_triage(self._where[r.name]) for r in self.rules)
 
     # -- firing ----------------------------------------------------------------------------
 
