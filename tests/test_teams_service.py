@@ -167,14 +167,3 @@ def test_the_service_function_runs_in_the_callers_transaction(tmp_path: Path, an
     assert row(db, conv)["assignee"] == "maria"  # rolled back with the caller's transaction
     assert len(events(db, "conversation.assign")) == 1
 
-
-def test_away_for_an_unknown_colleague_is_one_usage_line(tmp_path: Path) -> None:
-    """The command line names its own option, not the server method behind it."""
-    from tests.test_serve_support import cx
-
-    path = write_config(tmp_path)
-    path.write_text(path.read_text() + TEAMS)
-    done = cx("away", "on", "--user", "nosuch", "--config", str(path))
-    assert done.returncode == 2
-    assert done.stderr.splitlines() == [
-        "cxinbox: away --user: unknown user 'nosuch'; known users: jsmith, lead, maria"]
