@@ -185,10 +185,11 @@ class SlaService:
         """An open red flag's clock runs from when it was RAISED, not from the conversation's
         first message: a reply that raises it (even on a conversation answered long ago)
         starts a fresh first-response target, due at the raise plus the policy's target, and
-        only a staff reply sent since the raise answers it. Pauses before the raise do not
+        only a staff reply sent after the raise answers it. Pauses before the raise do not
         stretch it (an open flag is not paused by agents or rules, service/inbox.py)."""
+        # strictly after: a reply stamped in the raise's own second was written before it
         answered = row.last_response_at if row.last_response_at and \
-            row.last_response_at >= raised else None
+            row.last_response_at > raised else None
         since = row.sla_paused_since
         return SlaFacts(
             created_at=datetime.fromtimestamp(raised, UTC),
