@@ -24,6 +24,10 @@ writes on that conversation only, is logged without patient text (rule name from
 config, conversation id, error class) and audited as `rule.failed`, and the next rule runs.
 A rule that fails never blocks the ingest that triggered it.
 
+An open red flag is never put away by a rule: an action that would pend, snooze or close
+the conversation, or lower its priority below urgent, is skipped while its flag is open
+(`hides_red_flag`), listed in `rule.applied` with FLAG_SKIP; the rule's other actions run.
+
 Audit. Every change is the same event a person's change writes (conversation.tag,
 conversation.assign ...), with actor `rule:NAME`, plus one `rule.applied` event (rule,
 trigger, what was done, what was skipped and why: an acknowledgement outside its

@@ -29,6 +29,12 @@ what they were too (the first change of each recorded after the trigger undone),
 open counts it compares are those of that moment; that reads the window's assignment and
 status events once per trigger, which is why it is done only then.
 
+Old mail: a message older than `[triage] backlog_hours` when stored was never assessed, so
+it has no intent and raised no red flag. When a replayed rule reads those (intent:,
+red-flag:, is:red-flag), each such trigger's message is assessed for the replay, outside
+the rehearsal's write lock and never stored, up to MAX_ASSESSED; the rest are counted
+(`Preview.unassessed`) and `rules test` says intent: and red-flag: cannot match them.
+
 Not rewound (the README lists these for people): pause time an SLA gathered after the
 trigger, whether a message had been read yet (`is:unread`), and, for mail stored by an
 older cxinbox (its ingest event names no message ids), which messages had arrived: those
