@@ -399,6 +399,10 @@ SQL_CASES: tuple[tuple[str, int], ...] = (
     ("status:open (sla:at-risk OR sla:breached) sort:due", 0),  # At risk / breached, before
     ("status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due", 0),  # and now
     ("status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due", 2_000),
+    # view 3 since open red flags stay in it whatever their status
+    ("(is:red-flag OR status:open (sla:at-risk OR sla:breached)) sort:due", 0),
+    ("(is:red-flag OR status:open (sla:at-risk OR sla:breached)) sort:due", 2_000),
+    ("is:red-flag", 0),                                   # the RedF count's query
     ("", 0),                                              # Everything
     ("status:open mailbox:results", 0),                   # a mailbox view
     ("status:open tag:lab-results", 0),                   # a tag view
@@ -483,6 +487,10 @@ FLAG_CASES: tuple[tuple[str, int], ...] = (
     ("status:open (sla:at-risk OR sla:breached) sort:due", 0),
     ("status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due", 0),
     ("status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due", 2_000),
+    # view 3 since open red flags stay in it whatever their status
+    ("(is:red-flag OR status:open (sla:at-risk OR sla:breached)) sort:due", 0),
+    ("(is:red-flag OR status:open (sla:at-risk OR sla:breached)) sort:due", 2_000),
+    ("is:red-flag", 0),                                   # the RedF count's query
     ("", 0), ("", 50_000), ("", 99_900), ('"fasting"', 0), ("from:garcia", 5_000),
     ("status:open sort:priority", 0), ("status:open sort:priority", 5_000),
     ("sort:due", 0), ("sort:due", 50_000),

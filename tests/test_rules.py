@@ -514,6 +514,122 @@ actions = { acknowledge = true }
     assert "rule:pharmacy emergency line again" in [a for a, _, _ in rig.events("rule.applied")]
 
 
+def test_an_open_red_flag_is_never_put_away_by_a_rule_or_an_agent(rig_factory: Any) -> None:
+    """A rule's actions that would pend, snooze, close or lower the priority of an open red
+    flag are skipped, its other actions run (the skip and why in `rule.applied`, and in
+    `rules test`), on arrival and on a patient's reply alike."""
+    from cxinbox.service.rules_preview import preview
+
+    rig = rig_factory('''
+[[rules]]
+name = "billing"
+on = "arrival"
+match = 'insurance'
+actions = { tag = ["billing"], priority = "low", status = "pending" }
+
+[[rules]]
+name = "follow up"
+on = "patient-reply"
+actions = { priority = "high" }
+
+[[rules]]
+name = "quiet"
+on = "patient-reply"
+actions = { snooze = "2h" }
+enabled = false
+''', policies=True)
+    rig.dovecot.deliver(patient_mail("insurance claim", message_id="h1@p.example",
+                                     body="My insurance claim was denied. Also I have crushing"
+                                          " chest pain right now."))
+    rig.dovecot.deliver(patient_mail("insurance card", message_id="h2@p.example",
+                                     sender="Ann <ann@patients.example>",
+                                     body="Do you have my new insurance card?"))
+    rig.sync()
+    flagged, calm = rig.conv("h1@p.example"), rig.conv("h2@p.example")
+
+    def state(conv: int) -> tuple[str, str]:
+        row = rig.db.conn.execute("SELECT status, priority FROM conversations WHERE id = ?",
+                                  (conv,)).fetchone()
+        return str(row[0]), str(row[1])
+
+    assert state(flagged) == ("open", "urgent")
+    assert state(calm) == ("pending", "low")  # the rule itself works
+    applied = {t: d for _, t, d in rig.events("rule.applied")}
+    assert applied[f"conversation:{flagged}"]["done"] == ["tag +billing"]
+    assert applied[f"conversation:{flagged}"]["skipped"] == [
+        "priority low: open red flag", "status pending: open red flag"]
+    assert applied[f"conversation:{calm}"]["skipped"] == []
+    # The patient writes again: the reply rule's downgrade is skipped too.
+    rig.dovecot.deliver(patient_mail("Re: insurance claim", message_id="h3@p.example",
+                                     body="It is getting worse.",
+                                     extra="In-Reply-To: <h1@p.example>\r\n"))
+    rig.sync()
+    assert state(flagged) == ("open", "urgent")
+    assert rig.events("rule.applied")[-1][2]["skipped"] == ["priority high: open red flag"]
+    # `rules test` says so of the switched-off snooze rule.
+    engine = rules_engine(rig.db, rig.config, replaying="quiet")
+    assert engine is not None
+    result = preview(rig.desk(), engine, "quiet", int(time.time()) - 3600)
+    assert [(r.conversation_id, r.would) for r in result.rows] == [
+        (flagged, ("snooze 120m would be skipped: open red flag",))]
+
+
+def test_an_agent_cannot_put_an_open_red_flag_away(rig_factory: Any) -> None:
+    """An agent pending, snoozing or closing an open red flag is refused in one line by the
+    service, whoever asks (the CLI exits 6; a bare number in `status` is that id, not a
+    search), and a supervisor may: the flag then stays in view 3 and the RedF count."""
+    from tests.test_serve_support import cx
+
+    from cxinbox.contract.errors import Forbidden
+    from cxinbox.tui.views import standard_view
+    from cxinbox.tui.widgets.header_bar import COUNTS
+
+    rig = rig_factory("", policies=True)
+    rig.dovecot.deliver(patient_mail("swelling", message_id="a1@p.example",
+                                     body="My throat is closing up after the peanut."))
+    rig.dovecot.deliver(patient_mail("insurance card", message_id="a2@p.example",
+                                     sender="Ann <ann@patients.example>",
+                                     body="Do you have my new insurance card?"))
+    rig.sync()
+    flagged, calm = rig.conv("a1@p.example"), rig.conv("a2@p.example")
+
+    def state(conv: int) -> tuple[str, str]:
+        row = rig.db.conn.execute("SELECT status, priority FROM conversations WHERE id = ?",
+                                  (conv,)).fetchone()
+        return str(row[0]), str(row[1])
+
+    assert state(flagged) == ("open", "urgent")
+    # An agent may not put it away: one line, nothing changed, the refusal audited.
+    line = (f"#{flagged} has an open red flag (anaphylaxis): a clinician clears it first:"
+            f" cxinbox flag clear {flagged} --reason ...")
+    agent = InboxService(rig.db, rig.config, "tnguyen")
+    for status, until in (("closed", None), ("pending", None),
+                          ("snoozed", int(time.time()) + 7200)):
+        with pytest.raises(Forbidden) as refused:
+            agent.set_status(flagged, status, until)
+        assert str(refused.value) == line
+    with pytest.raises(Forbidden) as refused:
+        agent.bulk_status(f"id:{flagged} OR id:{calm}", "closed", dry_run=True)
+    assert str(refused.value) == line
+    assert state(flagged) == ("open", "urgent") and state(calm) == ("open", "normal")
+    assert [d["reason"] for a, _, d in rig.events("access.denied") if a == "tnguyen"] == [
+        "open red flag"] * 4
+    agent.set_status(calm, "closed")  # no flag: as before
+    agent.set_priority(flagged, "high")  # an agent may still set the priority by hand
+    # The command line, as an agent (the test's login is not on the roster): a bare number
+    # is that conversation, not a search for the digits.
+    shown = cx("status", f"#{flagged}", "closed", "--yes", "--config", str(rig.path))
+    assert shown.returncode == 6, shown.stderr
+    assert shown.stderr.strip().splitlines() == [f"cxinbox: {line}"]
+    assert state(calm)[0] == "closed"
+    assert state(flagged) == ("open", "high")
+    # A supervisor may; the flag stays in view 3 and in the RedF count.
+    rig.desk().set_status(flagged, "pending")
+    red_count = next(c.query for c in COUNTS if c.key == "red-flag")
+    for query in (standard_view("at-risk").query, red_count):
+        assert rig.desk().matching_ids(query) == [flagged], query
+
+
 def test_sla_policy_action_pins_the_policy(rig_factory: Any) -> None:
     rig = rig_factory('''
 [[rules]]
@@ -666,6 +782,58 @@ actions = { priority = "urgent", assign = "mgarcia", tag = ["breached"] }
                               (conv,)).fetchone()
     assert tuple(row) == ("urgent", "mgarcia")
     assert [a for a, _, _ in rig.events("rule.applied")] == ["rule:at risk", "rule:breached"]
+
+
+def test_the_red_flag_clock_runs_from_the_raise(rig_factory: Any) -> None:
+    """A red flag raised by a patient's reply starts the red-flag policy's clock then: due at
+    the raise plus its 15 minutes, on a conversation waiting half an hour (not breached at
+    once) and on one already answered (not without a clock), and it escalates."""
+    from datetime import timedelta
+
+    from cxinbox.service.replies import ReplyService
+    from cxinbox.service.sla_monitor import SlaMonitor
+
+    rig = rig_factory('''
+[[sla.policies]]
+name = "red flags"
+first_response = "15m"
+
+[triage]
+red_flag_policy = "red flags"
+''', hours="\n".join(f'{d} = ["00:00-24:00"]' for d in
+                     ("mon", "tue", "wed", "thu", "fri", "sat", "sun")), policies=True)
+    earlier = format_datetime(datetime.now(UTC) - timedelta(minutes=30))
+    rig.dovecot.deliver(patient_mail("Refill", message_id="c1@p.example", date=earlier))
+    rig.dovecot.deliver(patient_mail("Parking", message_id="c2@p.example", date=earlier,
+                                     sender="Ann <ann@patients.example>"))
+    rig.sync()
+    answered, waiting = rig.conv("c1@p.example"), rig.conv("c2@p.example")
+    replies = ReplyService(rig.desk(), worker=rig.worker)
+    draft = replies.start_draft(answered)
+    replies.save_draft(draft.id, "Your refill is ready.")
+    replies.send(draft.id)
+    assert rig.worker.process_due() == 1
+    for conv, mid, sender in ((answered, "c1", "Jane Doe <jane.doe@patients.example>"),
+                              (waiting, "c2", "Ann <ann@patients.example>")):
+        rig.dovecot.deliver(patient_mail("Re: it", message_id=f"{mid}r@p.example",
+                                         sender=sender, extra=f"In-Reply-To: <{mid}@p.example>\r\n",
+                                         body="I have crushing chest pain right now."))
+    rig.sync()
+    monitor = SlaMonitor(rig.db, rig.config)
+
+    def clock(conv: int) -> tuple[Any, ...]:
+        return tuple(rig.db.conn.execute(
+            "SELECT sla_policy, sla_target, sla_due_at - red_flag_at, red_flag_at FROM"
+            " conversations WHERE id = ?", (conv,)).fetchone())
+
+    raised = max(clock(c)[3] for c in (answered, waiting))
+    assert monitor.check(raised) == []  # neither is late the moment it is raised
+    assert [clock(c)[:3] for c in (answered, waiting)] == [
+        ("red flags", "first-response", 900)] * 2
+    assert sorted((e.conversation_id, e.state) for e in monitor.check(raised + 700)) == [
+        (answered, "at-risk"), (waiting, "at-risk")]
+    assert sorted((e.conversation_id, e.state) for e in monitor.check(raised + 901)) == [
+        (answered, "breached"), (waiting, "breached")]
 
 
 def test_team_rule_judges_shifts_at_the_triggers_time(rig_factory: Any) -> None:
@@ -832,6 +1000,60 @@ enabled = false
                             str(rig.path)).stdout)
     assert [c["would"] for c in as_json["conversations"]] == [["tag +triage", "priority high"]] * 2
     assert snapshot() == before
+
+
+def test_rules_test_assesses_old_mail_the_ingest_never_did(
+        rig_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mail older than [triage] backlog_hours when stored has no intent and no red flag;
+    `rules test` of a rule reading them assesses its messages for the replay (nothing
+    stored) and says how many it did, and how many it left past its limit."""
+    from datetime import timedelta
+
+    from tests.test_serve_support import cx
+
+    from cxinbox.service.rules_preview import preview
+
+    rig = rig_factory('''
+[[rules]]
+name = "billing desk"
+on = "arrival"
+match = "intent:billing_insurance OR is:red-flag"
+actions = { tag = ["billing-desk"] }
+enabled = false
+''')
+    old = format_datetime(datetime.now(UTC) - timedelta(days=5))
+    rig.dovecot.deliver(patient_mail("my bill", message_id="o1@p.example", date=old,
+                                     body="I was charged twice on my bill, my insurance"
+                                          " already paid the copay. Please refund it."))
+    rig.dovecot.deliver(patient_mail("hello", message_id="o2@p.example", date=old,
+                                     sender="Ann <ann@patients.example>",
+                                     body="I have crushing chest pain."))
+    rig.dovecot.deliver(patient_mail("parking", message_id="o3@p.example", date=old,
+                                     sender="Bo <bo@patients.example>",
+                                     body="Where do I park for my appointment?"))
+    rig.sync()
+    bill, chest = rig.conv("o1@p.example"), rig.conv("o2@p.example")
+    assert rig.db.conn.execute("SELECT count(*) FROM conversations WHERE intent IS NOT NULL"
+                               " OR red_flag IS NOT NULL").fetchone()[0] == 0
+    engine = rules_engine(rig.db, rig.config, replaying="billing desk")
+    assert engine is not None
+    result = preview(rig.desk(), engine, "billing desk", int(time.time()) - 7 * 86400)
+    assert (result.triggered, result.matched, result.assessed) == (3, 2, 3)
+    assert sorted(r.conversation_id for r in result.rows) == sorted([bill, chest])
+    assert rig.db.conn.execute("SELECT count(*) FROM conversations WHERE intent IS NOT NULL"
+                               " OR red_flag IS NOT NULL").fetchone()[0] == 0  # none stored
+    from cxinbox.service import rules_preview
+
+    monkeypatch.setattr(rules_preview, "MAX_ASSESSED", 1)
+    capped = preview(rig.desk(), engine, "billing desk", int(time.time()) - 7 * 86400)
+    assert (capped.triggered, capped.assessed, capped.unassessed) == (3, 1, 2)
+    assert capped.matched == 1
+    shown = cx("rules", "test", "billing desk", "--since", "7d", "--config", str(rig.path))
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[-1] == (
+        "3 of them came with mail older than [triage] backlog_hours when stored, never"
+        " assessed at ingest: assessed for this replay (nothing stored), so intent: and"
+        " red-flag: could match")
 
 
 def test_state_before_undoes_recorded_changes_newest_first() -> None:

@@ -54,8 +54,14 @@ def test_least_open_picks_the_lightest_load_and_breaks_ties_in_turn() -> None:
     counts = {"mgarcia": 4, "tnguyen": 1, "pnair": 1, "jsmith": 7}
     choice = choose(team, away={"mgarcia"}, open_counts=counts, cursor="tnguyen", now=NOW)
     assert choice.member == "pnair"  # tied with tnguyen, but pnair comes after the cursor
-    assert choice.explanation.startswith("least-open: pnair has 1 open (fewest)")
+    assert choice.explanation.startswith("least-open: pnair has 1 open (fewest); tied with"
+                                         " tnguyen, ties go next after tnguyen")
     assert "mgarcia away" in choice.explanation
+    # No tie, no word of one.
+    alone = choose(team, away=set(), open_counts={**counts, "pnair": 2}, cursor="tnguyen",
+                   now=NOW)
+    assert alone.member == "tnguyen"
+    assert alone.explanation == "least-open: tnguyen has 1 open (fewest) -> tnguyen"
 
 
 def test_shift_aware_skips_whoever_is_off_shift() -> None:

@@ -199,8 +199,8 @@ def test_the_server_refuses_bad_fields_in_one_line(tmp_path: Path, sockdir: Path
             " phones")
         assert _fails(cfg, 2, "assign", "", "--to", "team:nurses", "--yes").startswith(
             "cxinbox: bulk_assign_team: team: unknown team 'nurses'")
-        assert _fails(cfg, 2, "away", "on", "--user", "nobody") == (
-            f"cxinbox: set_away: user: unknown user 'nobody'; known users: amy, bo, {ME}")
+        assert _fails(cfg, 2, "away", "on", "--user", "nobody") == (  # the option, by name
+            f"cxinbox: away --user: unknown user 'nobody'; known users: amy, bo, {ME}")
         assert _fails(cfg, 6, "away", "on", "--user", "amy") == (
             f"cxinbox: marking amy away needs role admin or supervisor; {ME} is agent")
         assert _fails(cfg, 2, "away", "maybe").startswith("cxinbox: ")

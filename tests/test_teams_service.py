@@ -72,6 +72,11 @@ def test_caps_and_nobody_available(tmp_path: Path, any_store: object) -> None:
     assert full.explanation == ("round-robin: nobody available; maria at cap 2;"
                                 " jsmith at cap 2; lead at cap 2; left unassigned")
     assert row(db, ids[6])["assignee"] is None
+    # `cxinbox teams` says why each is not a pick now.
+    desk = next(v for v in teams.teams() if v.name == "desk")
+    assert desk.available == ()
+    assert desk.unavailable == (("maria", "at cap 2"), ("jsmith", "at cap 2"),
+                                ("lead", "at cap 2"))
     # Closing one frees its holder's place.
     teams.inbox.set_status(ids[0], "closed")
     assert teams.assign(ids[6], "desk").member == members[0]
@@ -161,3 +166,4 @@ def test_the_service_function_runs_in_the_callers_transaction(tmp_path: Path, an
         raise Boom
     assert row(db, conv)["assignee"] == "maria"  # rolled back with the caller's transaction
     assert len(events(db, "conversation.assign")) == 1
+

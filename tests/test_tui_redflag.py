@@ -163,6 +163,7 @@ async def test_a_receptionist_is_told_who_clears_and_offered_only_the_guidance(
         inbox: Inbox) -> None:
     """Maria, an agent (not clinical), on a flagged conversation: the banner names the
     clinicians to get; F refuses at once in one line naming who may (no reason asked);
+    closing it (`s` `c`) is refused by the server, the toast saying who clears it and how;
     the composer starts with the emergency guidance and ^T lists only that, saying why
     there are no canned replies and who lifts the block. Nothing is refused after a pick."""
     conv = arrive(inbox, "Question about my bill", BODY, "pat@example.com")
@@ -190,6 +191,18 @@ async def test_a_receptionist_is_told_who_clears_and_offered_only_the_guidance(
         assert not isinstance(app.screen, PromptScreen)
         assert inbox.service.get_conversation(conv, record_view=False).summary.red_flag_open
 
+        # Nor may she close it: the server refuses, the toast says who clears it and how.
+        await pilot.press("s")
+        await wait_for(pilot, lambda: f"Status of #{conv}" in screen_text(app),
+                       what="the status choice")
+        await pilot.press("c")
+        refusal = (f"#{conv} has an open red flag (chest pain): a clinician clears it first:"
+                   f" cxinbox flag clear {conv} --reason ...")
+        await wait_for(pilot, lambda: any(t.endswith(refusal) for t in seen.toasts),
+                       what="the refusal to close")
+        assert inbox.service.get_conversation(conv, record_view=False).summary.status == \
+            "open"
+
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen)
                        and "call 911" in app.screen.query_one(TextArea).text
@@ -212,10 +225,11 @@ async def test_a_receptionist_is_told_who_clears_and_offered_only_the_guidance(
         await wait_for(pilot, lambda: app.screen is composer
                        and composer.query_one(TextArea).text.count("call 911") == 2,
                        what="the guidance inserted")
-    assert not any("open red flag" in t for t in seen.toasts), seen.toasts
+    assert not any("open red flag" in t and not t.endswith(refusal)
+                   for t in seen.toasts), seen.toasts
     rendered = inbox.db.conn.execute("SELECT count(*) FROM events WHERE action IN"
                                      " ('canned.render', 'canned.refused', 'access.denied')"
-                                     ).fetchone()[0]
+                                     " AND details NOT LIKE '%open red flag%'").fetchone()[0]
     assert rendered == 0
 
 

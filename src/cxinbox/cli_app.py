@@ -476,7 +476,22 @@ CONFIRM_THRESHOLD = 25
 _PREVIEW_LINES = 50
 
 QueryArg = Annotated[str, typer.Argument(
-    metavar="QUERY", help="Conversations to act on, e.g. 'status:open tag:billing'; '' = all.")]
+    metavar="QUERY", help="Conversations to act on, e.g. 'status:open tag:billing' ('' ="
+                          " all), or one id: 1024 or #1024.")]
+
+
+def _one_id(query: str) -> int | None:
+    """The conversation a bulk command's QUERY names when it is a bare number (1024 or
+    #1024), else None: a number means that id in every command that acts on conversations
+    (a text search for digits needs the query syntax: '"1024"')."""
+    one = query.strip().removeprefix("#")
+    return int(one) if one.isascii() and one.isdigit() and int(one) > 0 else None
+
+
+def _selector(query: str) -> str:
+    """QUERY as the server takes it: `id:N` for a bare number (`_one_id`)."""
+    conv_id = _one_id(query)
+    return query if conv_id is None else f"id:{conv_id}"
 DryRunOpt = Annotated[bool, typer.Option(
     "--dry-run", help="Show what would change and change nothing.")]
 YesOpt = Annotated[bool, typer.Option(
@@ -559,6 +574,7 @@ def tag_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Add and remove tags on every conversation matching QUERY."""
+    query = _selector(query)
     with open_api(_load_config(config)) as api:
         _run_bulk(lambda dry: api.bulk_tag(query, add or [], remove or [], dry_run=dry),
                   dry_run=dry_run, yes=yes, as_json=as_json)
@@ -584,10 +600,8 @@ def assign_cmd(
     to = to if to is not None else target
     if (to is None) == (not unassign):
         fail("give exactly one of --to USER (or team:NAME) or --unassign", EXIT_USAGE)
-    one = query.strip().lstrip("#")
-    conv_id = int(one) if one.isdigit() and int(one) > 0 else None
-    if conv_id is not None:
-        query = f"id:{conv_id}"  # a bare number is the conversation, not a text search
+    conv_id = _one_id(query)
+    query = _selector(query)  # a bare number is the conversation, not a text search
     with open_api(_load_config(config)) as api:
         if to is not None and to.startswith("team:"):
             from cxinbox import cli_teams
@@ -612,8 +626,9 @@ The health report comes from the running server (admins and the monitor role).""
 @app.command("status", epilog=STATUS_HELP)
 def status_cmd(
     query: Annotated[str | None, typer.Argument(
-        metavar="QUERY", help="Conversations to act on, e.g. 'status:open tag:billing';"
-                              " '' = all. Without QUERY and STATE: the server's health.")
+        metavar="QUERY", help="Conversations to act on, e.g. 'status:open tag:billing'"
+                              " ('' = all), or one id: 1024 or #1024. Without QUERY and"
+                              " STATE: the server's health.")
     ] = None,
     status: Annotated[str | None, typer.Argument(
         metavar="STATE", help="open, pending, snoozed or closed.")] = None,
@@ -637,6 +652,7 @@ def status_cmd(
              " with no arguments reports the server's health", EXIT_USAGE)
     cfg = _load_config(config)
     until_s = None if until is None else int(_parse_when(until, cfg, "future").timestamp())
+    query = _selector(query)
     with open_api(cfg) as api:
         _run_bulk(lambda dry: api.bulk_status(query, status, until_s, dry_run=dry),
                   dry_run=dry_run, yes=yes, as_json=as_json)
@@ -650,6 +666,7 @@ def priority_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Set the priority of every conversation matching QUERY."""
+    query = _selector(query)
     with open_api(_load_config(config)) as api:
         _run_bulk(lambda dry: api.bulk_priority(query, priority, dry_run=dry),
                   dry_run=dry_run, yes=yes, as_json=as_json)

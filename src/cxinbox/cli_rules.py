@@ -116,6 +116,14 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
         typer.echo(f"rule {result.rule!r}{state} on {result.trigger} since"
                    f" {start.astimezone(tz):%Y-%m-%d %H:%M}: {result.triggered} trigger(s),"
                    f" would have fired {result.matched} time(s){shown}; nothing was changed")
+        if result.assessed:
+            typer.echo(f"{result.assessed} of them came with mail older than [triage]"
+                       f" backlog_hours when stored, never assessed at ingest: assessed for"
+                       f" this replay (nothing stored), so intent: and red-flag: could match")
+        if result.unassessed:
+            typer.echo(f"{result.unassessed} more message(s) were never assessed (past the"
+                       f" replay's limit): intent: and red-flag: cannot match them;"
+                       f" try a shorter --since")
 
 
 def _enabled(config: Config, name: str) -> bool:

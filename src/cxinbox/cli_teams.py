@@ -68,7 +68,13 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         config: ConfigOpt = None, as_json: JsonOpt = False,
     ) -> None:
         """Mark yourself (or, for supervisors and admins, a colleague) away or back."""
-        with open_api(load_config(config)) as api:
+        cfg = load_config(config)
+        roster = sorted(m.os_user for m in cfg.staff)
+        if user is not None and roster and user not in roster:
+            typer.echo(f"cxinbox: away --user: unknown user {user!r}; known users:"
+                       f" {', '.join(roster)}", err=True)
+            raise typer.Exit(2)
+        with open_api(cfg) as api:
             result = api.set_away(state == "on", user)
         if as_json:
             _print_json(result.to_dict())
@@ -93,5 +99,8 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             cap = f", cap {view.cap}" if view.cap is not None else ""
             back = ", takes work back from who goes away" if view.return_on_away else ""
             typer.echo(f"{view.name}: {view.strategy}{cap}{back}")
+            why = dict(view.unavailable)
             for member in view.members:
-                typer.echo(f"  {member}{'' if member in view.available else '  (not now)'}")
+                not_now = "" if member in view.available else \
+                    f"  (not now: {why[member]})" if member in why else "  (not now)"
+                typer.echo(f"  {member}{not_now}")

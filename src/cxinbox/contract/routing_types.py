@@ -52,6 +52,9 @@ class TeamView:
     available: tuple[str, ...]
     cap: int | None
     return_on_away: bool
+    unavailable: tuple[tuple[str, str], ...] = ()
+    """(member, why) for each member the next pick would pass over now: "away", "at cap 25",
+    "off shift"."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

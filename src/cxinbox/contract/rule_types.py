@@ -24,7 +24,11 @@ class PreviewRow:
 @dataclass(frozen=True, slots=True)
 class Preview:
     """`triggered`: how often the rule's trigger happened in the window; `matched`: how
-    often the rule would have fired (`rows` lists the first of those)."""
+    often the rule would have fired (`rows` lists the first of those); `assessed`: how many
+    of the triggers' messages the detectors had never assessed (older than `[triage]
+    backlog_hours` when stored) and the replay assessed for itself (nothing stored);
+    `unassessed`: how many more such messages it left (past its limit), on which intent:
+    and red-flag: terms cannot match."""
 
     rule: str
     trigger: str
@@ -32,8 +36,11 @@ class Preview:
     triggered: int
     matched: int
     rows: tuple[PreviewRow, ...]
+    assessed: int = 0
+    unassessed: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return {"rule": self.rule, "trigger": self.trigger, "since": self.since,
                 "triggered": self.triggered, "matched": self.matched,
+                "assessed": self.assessed, "unassessed": self.unassessed,
                 "conversations": [r.to_dict() for r in self.rows]}

@@ -112,8 +112,11 @@ def choose(team: TeamSpec, *, away: frozenset[str] | set[str],
     picked: str | None = None
     if team.strategy == "least-open" and eligible:
         fewest = min(open_counts.get(m, 0) for m in eligible)
-        picked = next(m for m in eligible if open_counts.get(m, 0) == fewest)
-        head = f"least-open: {picked} has {fewest} open (fewest); ties go {start}"
+        tied = [m for m in eligible if open_counts.get(m, 0) == fewest]
+        picked = tied[0]
+        head = f"least-open: {picked} has {fewest} open (fewest)"
+        if len(tied) > 1:  # only a real tie is settled by the turn
+            head += f"; tied with {', '.join(tied[1:])}, ties go {start}"
     elif eligible:
         picked = eligible[0]
         among = " among those on shift" if team.strategy == "shift-aware" else ""

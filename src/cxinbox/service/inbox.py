@@ -138,6 +138,28 @@ class _OverBudget(Exception):
         self.asked, self.recent, self.limit = asked, recent, limit
 
 
+class _FlagHidden(Exception):
+    """Raised inside a write transaction (so it rolls back) when someone who may not clear
+    a red flag would pend, snooze or close a conversation whose flag is open; the public
+    method turns it into an audited Forbidden naming the conversation."""
+
+    def __init__(self, conv_id: int, category: str | None, others: int) -> None:
+        super().__init__(conv_id, category, others)
+        self.conv_id, self.category, self.others = conv_id, category, others
+
+
+HIDING_STATUSES: Final = ("pending", "snoozed", "closed")
+"""Statuses that take a conversation out of the open lists and stop its SLA clock: an open
+red flag is not put there by anyone who may not clear it (service/redflags.py)."""
+
+
+def flag_hidden_line(conv_id: int, category: str | None) -> str:
+    """The one line a refused pend, snooze or close of a red-flagged conversation shows."""
+    what = f" ({category.replace('_', ' ')})" if category else ""
+    return (f"#{conv_id} has an open red flag{what}: a clinician clears it first:"
+            f" cxinbox flag clear {conv_id} --reason ...")
+
+
 def _undoing(details: dict[str, Any], undo_of: int | None) -> dict[str, Any]:
     """An event's details, saying which earlier event it undoes (when it does)."""
     return details if undo_of is None else {**details, "undo_of": undo_of}
@@ -299,12 +321,34 @@ class InboxService:
 
     @contextmanager
     def _budgeted(self, what: str) -> Iterator[None]:
-        """Around a change's write transaction: an _OverBudget raised inside rolls it back
-        and comes out as an audited Forbidden."""
+        """Around a change's write transaction: an _OverBudget or _FlagHidden raised inside
+        rolls it back and comes out as an audited Forbidden."""
         try:
             yield
         except _OverBudget as over:
             raise self._refuse_over_budget(over, what) from None
+        except _FlagHidden as hidden:
+            with self.store.writing() as tx:
+                tx.append_event(self.actor, "access.denied", f"conversation:{hidden.conv_id}",
+                                {"what": what, "role": self.role, "reason": "open red flag",
+                                 "conversations": 1 + hidden.others})
+            line = flag_hidden_line(hidden.conv_id, hidden.category)
+            if hidden.others:
+                line += f" (and {hidden.others} more matching conversation(s) with one)"
+            raise Forbidden(line) from None
+
+    def _guard_red_flags(self, tx: StoreTx, conv_ids: list[int]) -> None:
+        """Inside the write (or dry-run) transaction that would pend, snooze or close
+        `conv_ids`: raise _FlagHidden when one has an open red flag and the actor may not
+        clear it (an agent; a rule's actions are skipped before they get here,
+        service/rules.py). Clinical staff, supervisors and admins may."""
+        if not conv_ids or self.config.may_clear_red_flag(self.actor, self.role):
+            return
+        flagged = [(c, state) for c in conv_ids
+                   if (state := tx.red_flag_state(c)) is not None and state.is_open]
+        if flagged:
+            conv_id, state = flagged[0]
+            raise _FlagHidden(conv_id, state.category, len(flagged) - 1)
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -553,6 +597,8 @@ class InboxService:
             if undo_of is not None:
                 undo.check(tx, self.actor, undo_of, conv_id, "conversation.status", row)
             self._spend(tx, [conv_id])
+            if status in HIDING_STATUSES:
+                self._guard_red_flags(tx, [conv_id])
             paused_s, paused_since = self._sla_pause(row, status, now)
             tx.pipeline_to_commit()
             tx.update_state(conv_id, status=status,
@@ -854,6 +900,8 @@ class InboxService:
                 events.append(("conversation.status", f"conversation:{conv_id}",
                                {"from": row.status, "to": status, "until": until,
                                 "from_until": row.snoozed_until, "bulk": query}))
+            if status in HIDING_STATUSES:  # a dry run refuses as the change would
+                self._guard_red_flags(tx, [c.id for c in changes])
 
             def apply(w: StoreTx) -> None:
                 w.update_state_many(["status", "snoozed_until", "sla_paused_s",

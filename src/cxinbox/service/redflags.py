@@ -367,6 +367,14 @@ def _raise(tx: StoreTx, cand: TriageCandidate, category: str, matched: str,
     return Raised(cand.conversation_id, category, cand.id)
 
 
+def assess_stored(cand: TriageCandidate) -> Assessment | None:
+    """What ingest would have found for a stored message it never assessed (older than
+    `[triage] backlog_hours` when stored), read-only: `rules test` replays intent: and
+    red-flag: terms on old mail with it (service/rules_preview.py). None: not the patient
+    speaking (an automatic reply) or a detector failure (logged without text)."""
+    return _assess(cand)
+
+
 def assess_parsed(raw: bytes, parsed: ParsedMessage, *, own: frozenset[str],
                   oldest: int) -> Assessment | None:
     """What `triage_arrivals` would find for one fetched email, computed where it was

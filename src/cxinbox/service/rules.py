@@ -24,6 +24,10 @@ writes on that conversation only, is logged without patient text (rule name from
 config, conversation id, error class) and audited as `rule.failed`, and the next rule runs.
 A rule that fails never blocks the ingest that triggered it.
 
+An open red flag is never put away by a rule: an action that would pend, snooze or close
+the conversation, or lower its priority below urgent, is skipped while its flag is open
+(`hides_red_flag`), listed in `rule.applied` with FLAG_SKIP; the rule's other actions run.
+
 Audit. Every change is the same event a person's change writes (conversation.tag,
 conversation.assign ...), with actor `rule:NAME`, plus one `rule.applied` event (rule,
 trigger, what was done, what was skipped and why: an acknowledgement outside its
@@ -58,8 +62,8 @@ from zoneinfo import ZoneInfo
 
 from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, NotFound
-from cxinbox.domain.query import Node, Phone, QueryContext, Text, parse_query
-from cxinbox.domain.rules import Rule, RuleAction
+from cxinbox.domain.query import Field, Node, Phone, QueryContext, Text, parse_query
+from cxinbox.domain.rules import Rule, RuleAction, describe
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service import redflags
 from cxinbox.service.acknowledge import Acknowledger, AckRefused
@@ -248,6 +252,27 @@ def _acknowledge(step: Step) -> str | None:
     return f"acknowledge by {plan.channel} (outbox {item})"
 
 
+FLAG_SKIP: Final = "open red flag"
+"""Why an action that would hide an open red flag is skipped (`hides_red_flag`)."""
+
+
+def hides_red_flag(step: Step) -> bool:
+    """Whether the action would pend, snooze or close the conversation, or lower its
+    priority below urgent, while its red flag is open: such an action is skipped (the
+    skip and FLAG_SKIP go in `rule.applied`), whatever the rule says. An emergency stays
+    open, urgent and on its clock until a clinician clears the flag."""
+    action, conv = step.action, step.conv
+    if action.kind == "snooze":
+        hides = True
+    elif action.kind == "status":
+        hides = action.value in ("pending", "closed") and conv.status != action.value
+    elif action.kind == "priority":
+        hides = action.value != "urgent" and conv.priority != action.value
+    else:
+        return False
+    return hides and redflags.red_flag_open(step.tx, conv.id)
+
+
 Handler = Callable[[Step], str | None]
 
 ACTION_HANDLERS: dict[str, Handler] = {
@@ -262,6 +287,17 @@ def _reads_text(node: Node) -> bool:
         return True
     children = getattr(node, "nodes", None) or ((node.node,) if hasattr(node, "node") else ())
     return any(_reads_text(child) for child in children)
+
+
+TRIAGE_FIELDS: Final = frozenset({"intent", "red-flag"})
+
+
+def _reads_triage(node: Node) -> bool:
+    """Whether a query reads what the detectors record (intent:, red-flag:, is:red-flag)."""
+    if isinstance(node, Field):
+        return node.name in TRIAGE_FIELDS or (node.name, node.value) == ("is", "red-flag")
+    children = getattr(node, "nodes", None) or ((node.node,) if hasattr(node, "node") else ())
+    return any(_reads_triage(child) for child in children)
 
 
 class RuleEngine:
@@ -302,6 +338,12 @@ class RuleEngine:
         """Whether an arrival rule's query searches text (the ingest must index it first)."""
         return any(_reads_text(self._where[r.name]) for r in self.rules
                    if r.on in ("arrival", "patient-reply"))
+
+    @property
+    def reads_triage(self) -> bool:
+        """Whether a rule's query reads the detectors' intent or red flag (a replay then
+        assesses old mail the ingest never did, service/rules_preview.py)."""
+        return any(_reads_triage(self._where[r.name]) for r in self.rules)
 
     # -- firing ----------------------------------------------------------------------------
 
@@ -384,6 +426,9 @@ class RuleEngine:
             if conv is None or conv.merged_into:
                 raise RuleFailed(f"conversation #{conv_id} is gone")
             step = Step(tx, rule, action, conv, trigger, now, inbox, firing, skipped)
+            if hides_red_flag(step):
+                skipped.append(f"{describe(action)}: {FLAG_SKIP}")
+                continue
             line = ACTION_HANDLERS[action.kind](step)
             if line:
                 done.append(line)

@@ -29,6 +29,12 @@ what they were too (the first change of each recorded after the trigger undone),
 open counts it compares are those of that moment; that reads the window's assignment and
 status events once per trigger, which is why it is done only then.
 
+Old mail: a message older than `[triage] backlog_hours` when stored was never assessed, so
+it has no intent and raised no red flag. When a replayed rule reads those (intent:,
+red-flag:, is:red-flag), each such trigger's message is assessed for the replay, outside
+the rehearsal's write lock and never stored, up to MAX_ASSESSED; the rest are counted
+(`Preview.unassessed`) and `rules test` says intent: and red-flag: cannot match them.
+
 Not rewound (the README lists these for people): pause time an SLA gathered after the
 trigger, whether a message had been read yet (`is:unread`), and, for mail stored by an
 older cxinbox (its ingest event names no message ids), which messages had arrived: those
@@ -41,6 +47,7 @@ rule, the window and the ids shown), by the person who asked.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -50,13 +57,26 @@ from cxinbox.contract.rule_types import Preview, PreviewRow
 from cxinbox.domain.rules import Rule
 from cxinbox.domain.rules import find_rule as find_named
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.triage import Assessment
+from cxinbox.service import redflags
 from cxinbox.service.inbox import InboxService
-from cxinbox.service.rules import Applied, RuleEngine
+from cxinbox.service.rules import FLAG_SKIP, Applied, RuleEngine
 from cxinbox.store.interface import StoreTx
-from cxinbox.store.records import ConversationRecord, PastState, PastTrigger, StoredEvent
+from cxinbox.store.records import (
+    ConversationRecord,
+    PastState,
+    PastTrigger,
+    StoredEvent,
+    TriageCandidate,
+)
 
 MAX_SHOWN = 500
 """Firings listed at most (the counts are always complete)."""
+
+MAX_ASSESSED = 2000
+"""Old messages (never assessed at ingest) a replay assesses at most: about 6 ms of CPU
+each (bench/bench_rules_test.py), so some 12 s at most; beyond it they are counted, and `rules
+test` says intent: and red-flag: cannot match them."""
 
 REWOUND: tuple[str, ...] = ("conversation.tag", "conversation.status", "conversation.assign",
                             "conversation.priority", "redflag.raised", "redflag.cleared")
@@ -92,8 +112,9 @@ def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> P
         moments = tx.past_triggers(rule.on, since)
     rows: list[PreviewRow] = []
     fired = 0
+    budget = _Assessing(MAX_ASSESSED if engine.reads_triage else 0)
     for together in _batches(moments):
-        for moment, applied, subject in _rehearse(inbox, engine, rule, together):
+        for moment, applied, subject in _rehearse(inbox, engine, rule, together, budget):
             fired += 1
             if len(rows) < MAX_SHOWN:
                 rows.append(PreviewRow(moment.conversation_id, moment.at, subject,
@@ -101,7 +122,17 @@ def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> P
     inbox.record_read("rules.test", "", {"rule": rule.name, "since": since,
                                          "count": fired,
                                          "shown": sorted({r.conversation_id for r in rows})})
-    return Preview(rule.name, rule.on, since, len(moments), fired, tuple(rows))
+    return Preview(rule.name, rule.on, since, len(moments), fired, tuple(rows),
+                   budget.assessed, budget.unassessed)
+
+
+@dataclasses.dataclass(slots=True)
+class _Assessing:
+    """How many old messages a replay may still assess, did, and had to leave."""
+
+    left: int
+    assessed: int = 0
+    unassessed: int = 0
 
 
 def _batches(moments: Sequence[PastTrigger]) -> list[list[PastTrigger]]:
@@ -116,11 +147,14 @@ def _batches(moments: Sequence[PastTrigger]) -> list[list[PastTrigger]]:
 
 
 def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
-              together: list[PastTrigger]) -> list[tuple[PastTrigger, Applied, str]]:
+              together: list[PastTrigger], budget: _Assessing,
+              ) -> list[tuple[PastTrigger, Applied, str]]:
     """The tested rule's firings at one moment (with each conversation's subject); all
-    the rehearsal wrote is rolled back."""
+    the rehearsal wrote is rolled back. Old messages are assessed first (`_assess_old`),
+    outside the rehearsal's write lock."""
     seq, at = together[0].seq, together[0].at
     subjects: dict[int, str] = {}
+    found = _assess_moment(inbox, together, budget) if engine.reads_triage else {}
     least_open = any(t.strategy == "least-open" for t in inbox.config.teams)
     with inbox.store.rehearsing() as tx:
         bounds = tx.message_bounds(seq)
@@ -133,8 +167,11 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
                 continue
             tags = frozenset(tx.tags_for([conv_id]).get(conv_id, []))
             later = tx.later_on_target(f"conversation:{conv_id}", seq, REWOUND)
-            tx.rewind(conv_id, state_before(conv, tags, moment.intent, later))
             tx.hide_later_messages(conv_id, bounds[1] if bounds else None, at)
+            past = state_before(conv, tags, moment.intent, later)
+            if conv_id in found:
+                past = _as_assessed(past, found[conv_id])
+            tx.rewind(conv_id, past)
             subjects[conv_id] = clean_line(conv.subject, max_len=60)
         tx.forget_acks_after(seq)
         tx.rewind_teams([t.name for t in inbox.config.teams], seq)
@@ -143,6 +180,54 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
     by_id = {m.conversation_id: m for m in together}
     return [(by_id[a.conversation_id], a, subjects[a.conversation_id])
             for a in firing.applied if a.rule == rule.name]
+
+
+def _assess_moment(inbox: InboxService, together: list[PastTrigger],
+                   budget: _Assessing) -> dict[int, Assessment]:
+    """What the detectors find in each conversation's message of this moment that no
+    ingest assessed (no intent recorded by then: mail older than `[triage] backlog_hours`
+    when first stored), while `budget` lasts; paid only when a replayed rule reads
+    intent: or red-flag: terms. Read-only."""
+    todo = [m for m in together if m.intent is None]
+    if not todo:
+        return {}
+    found: dict[int, Assessment] = {}
+    with inbox.store.reading() as tx:
+        bounds = tx.message_bounds(together[0].seq)
+        for moment in todo:
+            if budget.left <= 0:
+                budget.unassessed += 1
+                continue
+            got = _assess_old(tx, moment.conversation_id, bounds[1] if bounds else None,
+                              moment.at)
+            if got is not None:
+                found[moment.conversation_id] = got
+                budget.left -= 1
+                budget.assessed += 1
+    return found
+
+
+def _assess_old(tx: StoreTx, conv_id: int, upto: int | None, at: int) -> Assessment | None:
+    """The detectors' answer for the conversation's latest patient message stored by the
+    moment (message id at most `upto`, or dated by `at` when the ingest named no ids)."""
+    inbound = [m for m in tx.messages_of(conv_id) if m.direction == "in"
+               and (m.id <= upto if upto is not None else m.date <= at)]
+    if not inbound:
+        return None
+    last = max(inbound, key=lambda m: m.id)
+    head = (tx.raw_of_message(last.id) or b"")[:16_384] if last.channel == "email" else b""
+    return redflags.assess_stored(TriageCandidate(last.id, conv_id, last.channel, last.date,
+                                                  last.subject, last.body_text, head, b""))
+
+
+def _as_assessed(past: PastState, found: Assessment) -> PastState:
+    """The moment's state with what ingest would have recorded had it assessed the
+    message: its intent, and a red flag (tags and urgent priority) if none was open."""
+    if found.red_flag is None or past.red_flag is not None:
+        return dataclasses.replace(past, intent=found.intent)
+    return dataclasses.replace(
+        past, intent=found.intent, red_flag=found.red_flag, priority="urgent",
+        tags=past.tags | {redflags.RED_FLAG_TAG, redflags.category_tag(found.red_flag)})
 
 
 def _sla_as_then(inbox: InboxService, tx: StoreTx, trigger: str, conv_ids: list[int],
@@ -203,6 +288,8 @@ def _would(applied: Applied) -> tuple[str, ...]:
         return (f"would fail: {applied.failed}",)
     done = tuple(_OUTBOX_ID.sub("", line) for line in applied.done)
     skipped = tuple(f"no acknowledgement ({line.removeprefix('acknowledge: ')})"
-                    if line.startswith("acknowledge: ") else f"skip {line}"
+                    if line.startswith("acknowledge: ") else
+                    f"{line.removesuffix(FLAG_SKIP).removesuffix(': ')} would be skipped:"
+                    f" {FLAG_SKIP}" if line.endswith(f": {FLAG_SKIP}") else f"skip {line}"
                     for line in applied.skipped)
     return done + skipped or ("(no change)",)

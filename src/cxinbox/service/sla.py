@@ -93,6 +93,7 @@ class SlaService:
             for pc in config.sla.policies
         ]
         self._by_name = {p.config.name: p for p in self.policies}
+        self._flag_policy = config.triage.red_flag_policy
         urgent = self._by_name.get(config.triage.red_flag_policy)
         if urgent is not None:
             # [triage] red_flag_policy covers an open red flag before any other policy's match.
@@ -155,7 +156,7 @@ class SlaService:
             pinned = self._by_name.get(name)
             if pinned is not None:
                 row = remaining.pop(conv_id)
-                status = evaluate(pinned.policy, self._facts(row), now)
+                status = evaluate(pinned.policy, self._facts_under(tx, name, row), now)
                 out.append((name, status.target, _epoch(status.due_at),
                             _epoch(status.at_risk_at), conv_id))
         for p in self.policies:
@@ -164,11 +165,41 @@ class SlaService:
             selection = self.store.select(parse_query(p.config.match), ctx, sla=False)
             for conv_id in tx.ids_matching(list(remaining), selection):
                 row = remaining.pop(conv_id)
-                status = evaluate(p.policy, self._facts(row), now)
+                status = evaluate(p.policy, self._facts_under(tx, p.config.name, row), now)
                 out.append((p.config.name, status.target, _epoch(status.due_at),
                             _epoch(status.at_risk_at), conv_id))
         out.extend((None, None, None, None, conv_id) for conv_id in remaining)
         return out
+
+    def _facts_under(self, tx: StoreTx, policy: str, row: SlaFactsRecord) -> SlaFacts:
+        """The facts `policy` is evaluated on: the conversation's own, except for the red-flag
+        policy while a flag is open (`_flag_facts`)."""
+        if policy == self._flag_policy:
+            state = tx.red_flag_state(row.id)
+            if state is not None and state.is_open and state.raised_at:
+                return self._flag_facts(row, int(state.raised_at))
+        return self._facts(row)
+
+    @staticmethod
+    def _flag_facts(row: SlaFactsRecord, raised: int) -> SlaFacts:
+        """An open red flag's clock runs from when it was RAISED, not from the conversation's
+        first message: a reply that raises it (even on a conversation answered long ago)
+        starts a fresh first-response target, due at the raise plus the policy's target, and
+        only a staff reply sent after the raise answers it. Pauses before the raise do not
+        stretch it (an open flag is not paused by agents or rules, service/inbox.py)."""
+        # strictly after: a reply stamped in the raise's own second was written before it
+        answered = row.last_response_at if row.last_response_at and \
+            row.last_response_at > raised else None
+        since = row.sla_paused_since
+        return SlaFacts(
+            created_at=datetime.fromtimestamp(raised, UTC),
+            last_inbound_at=_dt(row.last_inbound_at),
+            first_response_at=_dt(answered),
+            last_response_at=_dt(answered),
+            status=row.status,
+            paused_business_s=0,
+            paused_since=_dt(max(since, raised)) if since else None,
+        )
 
     @staticmethod
     def _facts(row: SlaFactsRecord) -> SlaFacts:

@@ -131,7 +131,7 @@ def team_views(tx: StoreTx, config: Config, now: int) -> list[TeamView]:
         skipped = {m for m, _why in choice.skipped}
         views.append(TeamView(spec.name, spec.strategy, spec.members,
                               tuple(m for m in spec.members if m not in skipped), spec.cap,
-                              spec.return_on_away))
+                              spec.return_on_away, tuple(choice.skipped)))
     return views
 
 

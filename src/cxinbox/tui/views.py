@@ -21,9 +21,10 @@ STANDARD_VIEWS: tuple[View, ...] = (
     View("mine", "My open", "status:open assignee:me"),
     View("unassigned", "Unassigned", "status:open assignee:none"),
     # About urgency, so the deepest breach comes first, not the newest message.
-    # Open red flags too, and first: sort:due is an urgency order (domain/query.py).
+    # Open red flags too, whatever their status (a flag somebody pended or closed is still
+    # an emergency nobody cleared), and first: sort:due is an urgency order (domain/query.py).
     View("at-risk", "At risk / breached",
-         "status:open (is:red-flag OR sla:at-risk OR sla:breached) sort:due"),
+         "(is:red-flag OR status:open (sla:at-risk OR sla:breached)) sort:due"),
     View("open", "All open", "status:open"),
     View("all", "Everything", ""),
     View("mentions", "Mentions of me", "mentions:me"),

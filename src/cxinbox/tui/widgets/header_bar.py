@@ -35,7 +35,7 @@ class Count:
 
 # Most urgent first: that is the order shown and the reverse of the order dropped.
 COUNTS: tuple[Count, ...] = (
-    Count("red-flag", "Red flag", "RedF", "status:open is:red-flag", urgent=True,
+    Count("red-flag", "Red flag", "RedF", "is:red-flag", urgent=True,
           only_when_any=True),
     Count("breached", "Breached", "Breach", "status:open sla:breached", urgent=True),
     Count("at-risk", "At risk", "Risk", "status:open sla:at-risk", urgent=True),
