@@ -169,6 +169,18 @@ QUIET = [
     ("en", "I clean with bleach every week, can I get the allergy form?"),
     ("es", "mezclé el cloro con agua para limpiar el piso, ¿a qué hora abren?"),
     ("en", "her face was swollen last year after the bee sting, she's fine now"),
+    # a day that has not come (the tenth set's hypothetical traps)
+    ("es", "mi papá tiene la presión alta, si algún día se le tuerce la boca o no puede hablar q hago?"),
+    ("es", "tengo 20 semanas, ¿qué hago si un día no siento al bebé moverse?"),
+    ("es", "si alguna vez a mi mamá le duele el pecho así de fuerte, ¿la llevo o llamo?"),
+    ("es", "si un día mi hijo no puede respirar por el asma, ¿lo llevo a urgencias o llamo?"),
+    ("en", "if one day my dad's face droops, do I call 911 or drive him?"),
+    ("en", "if someday she gets chest pain like that again, which ER should we use?"),
+    ("en", "if some day my mom starts slurring her words, is that a 911 call?"),
+    # screening forms named after the condition
+    ("en", "the school sent the Columbia suicide severity screening form, do we fill it out before?"),
+    ("en", "can you send the stroke risk screening results to my cardiologist?"),
+    ("es", "me mandaron el formulario de evaluación de riesgo de suicidio para la cita de mi hija"),
 ]
 
 
@@ -181,6 +193,15 @@ def test_the_fifteenth_pass_red_flags_are_found_in_their_category(lang: str, bod
 @pytest.mark.parametrize(("lang", "body"), QUIET, ids=[f"{t[0]}-{i}" for i, t in enumerate(QUIET)])
 def test_the_fifteenth_pass_near_misses_stay_quiet(lang: str, body: str) -> None:
     assert _lexicon_flag(body) is None
+
+
+@pytest.mark.parametrize("body", [
+    "one day he said he wanted to kill himself, today he has a gun",
+    "si un dia se le tuerce la boca le llamo, y hoy se le torcio la boca y no puede hablar",
+    "if one day it comes back I'll call, well today I have crushing chest pain",
+])
+def test_a_day_to_come_does_not_reach_a_day_that_has_come(body: str) -> None:
+    assert _lexicon_flag(body) is not None
 
 
 def test_each_family_has_three_sentences_per_language() -> None:

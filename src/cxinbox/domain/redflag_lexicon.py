@@ -1245,7 +1245,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\b(?:radiografia|placa|tomografia|rayos x) (?:\w+ ){0,2}(?:torax|pecho)\b",
     r"\b(?:overdose|od) (?:reversal|kits?|antidote|medication|training)\b|\bnarcan\b|\bnaloxone\b",
     (r"\b(?:stroke|heart attack|suicide|overdose|concussion|head injury|bleeding|poison\w*)"
-    r" (?:risk|prevention|awareness|screening|clinic|unit|center|centre|program|programme|"
+    r"(?: (?:severity|risk|rating|severity rating|ideation|symptom|symptoms))? (?:risk|prevention|awareness|screening|clinic|unit|center|centre|program|programme|"
     r"protocol|education|class|support group|survivors?|loss|rehab\w*|hotline|lifeline|helpline|"
     r"evaluation|eval|report|notes|paperwork|"
     r"scale|assessment|test|testing|panel|study|research|seminar|webinar|month|week|day|"
@@ -1456,6 +1456,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"(?:\W+\w+){0,2}\W+(?:le dio|le dieron|le pego)\b")),
     ("historical", "forward", r"\bantecedentes familiares\b"),
     # hypothetical, generic, educational
+    # fifteenth pass: "si algun dia ...", "que hago si un dia ...", "if one day ...": a day
+    # that has not come
+    ("hypothetical", "forward", r"\b(?:si|que hago si|que hacemos si) (?:algun dia|un dia|alguna vez|algun momento|en algun momento|en el futuro|mas adelante)\b|\bif (?:one day|someday|some day|ever|in the future|down the road)\b"),
     ("hypothetical", "forward",
      (r"\b(?:what if|what happens if|if (?:i|you|he|she|they|we|my \w+|your \w+) (?:ever )?"
      r"(?:get|gets|got|have|has|start|starts|develop|develops|experience|experiences|notice|"
