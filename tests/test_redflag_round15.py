@@ -177,6 +177,13 @@ QUIET = [
     ("en", "if one day my dad's face droops, do I call 911 or drive him?"),
     ("en", "if someday she gets chest pain like that again, which ER should we use?"),
     ("en", "if some day my mom starts slurring her words, is that a 911 call?"),
+    # an episode seen to and over: better now, himself again, doing well at home, recovered
+    ("en", "my son hit his head at soccer on Saturday and threw up, the ER did a scan, he's been totally himself since"),
+    ("en", "I went to urgent care last night because I couldn't breathe, they gave me a neb and I'm way better now"),
+    ("en", "she had chest pain on Monday, the ER ran tests, she's doing well at home"),
+    ("es", "mi hijo se golpeó la cabeza el sábado y vomitó, lo vieron en urgencias y ya está en casa jugando"),
+    ("es", "a mi papá le dolía el pecho el lunes, lo internaron y se recuperó por completo"),
+    ("es", "mi hija no podía respirar el domingo, la atendieron en la guardia y ya está en casa"),
     # screening forms named after the condition
     ("en", "the school sent the Columbia suicide severity screening form, do we fill it out before?"),
     ("en", "can you send the stroke risk screening results to my cardiologist?"),
@@ -199,8 +206,11 @@ def test_the_fifteenth_pass_near_misses_stay_quiet(lang: str, body: str) -> None
     "one day he said he wanted to kill himself, today he has a gun",
     "si un dia se le tuerce la boca le llamo, y hoy se le torcio la boca y no puede hablar",
     "if one day it comes back I'll call, well today I have crushing chest pain",
+    "I went to the ER yesterday because I couldn't breathe and I'm way better now but it's back tonight and worse",
+    "mi hijo se golpeó la cabeza el sábado, lo vieron en urgencias y ya está en casa, pero hoy vomitó otra vez y está muy dormido",
+    "he was admitted for chest pain last week and he's doing well at home, but tonight the chest pain is back and crushing",
 ])
-def test_a_day_to_come_does_not_reach_a_day_that_has_come(body: str) -> None:
+def test_a_day_to_come_or_an_episode_over_does_not_hide_one_now(body: str) -> None:
     assert _lexicon_flag(body) is not None
 
 

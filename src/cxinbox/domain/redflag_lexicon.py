@@ -1740,7 +1740,12 @@ EPISODE_ENDED: Final = (
     r"\b(?:he|she|i|they|we|the baby|baby|my \w+)(?:'s| is| has been|'ve been| have been| am|'m) "
     r"(?:totally |completely |perfectly |absolutely |doing )?(?:fine|ok|okay|normal|back to normal|great|well)\b|"
     r"\b(?:shes|hes|im) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)\b|"
-    rf"\bya (?:esta|estoy|estan|anda) (?:bien{_INTENSE}|perfect\w+|normal|como si nada)\b|\b(?:esta|estoy|anda) (?:perfectamente|como si nada)\b")
+    rf"\bya (?:esta|estoy|estan|anda) (?:bien{_INTENSE}|perfect\w+|normal|como si nada)\b|\b(?:esta|estoy|anda) (?:perfectamente|como si nada)\b|"
+    # fifteenth pass: better, himself again, doing well at home, recovered and home
+    r"\b(?:i'?m|im|i am|he'?s|she'?s|hes|shes|he is|she is) (?:way|much|a lot|so much|lots) better(?: now)?\b|"
+    r"\b(?:he'?s|she'?s|hes|shes|he has|she has) been (?:totally |completely |just |back to )?(?:himself|herself)\b|"
+    r"\b(?:he'?s|she'?s|hes|shes|he is|she is|i'?m|im|i am) doing (?:well|great|fine|ok|okay) (?:at home|since|now)\b|"
+    r"\bse recupero (?:casi )?(?:del todo|bien|por completo|completamente)\b|\bya (?:esta|estoy|estan) en (?:casa|la casa)\b")
 
 # Days behind: a weekday, a count of days ago, or fine for days.
 DAYS_BEHIND: Final = (
