@@ -209,6 +209,8 @@ def test_the_fifteenth_pass_near_misses_stay_quiet(lang: str, body: str) -> None
     "I went to the ER yesterday because I couldn't breathe and I'm way better now but it's back tonight and worse",
     "mi hijo se golpeó la cabeza el sábado, lo vieron en urgencias y ya está en casa, pero hoy vomitó otra vez y está muy dormido",
     "he was admitted for chest pain last week and he's doing well at home, but tonight the chest pain is back and crushing",
+    "i didnt want to die but now i keep thinking about killing myself",
+    "no quería morir pero ahora pienso en matarme todos los días",
 ])
 def test_a_day_to_come_or_an_episode_over_does_not_hide_one_now(body: str) -> None:
     assert _lexicon_flag(body) is not None
