@@ -15,7 +15,10 @@ languages rather than as the one sentence the set had, with sentences of our own
 - named in the wrong category before: a child who cannot talk while breathing fast is short
   of breath; a face swelling with the breath short is a reaction; a chest burning in the
   fumes of bleach mixed with a cleaner is a poisoning; pills taken "to sleep, I didn't want
-  to die" are an overdose.
+  to die" are an overdose;
+- trap false alarms: "si algún día / if one day" as a day to come; a screening form named by
+  its scale; an episode seen to and told as over ("I'm way better now", "ya está en casa"),
+  none of which may hide a symptom said to be back.
 
 Each family has at least three sentences per language and near misses that must stay quiet.
 Read with the lexicon and rules alone (no statistical model, no judge), so each case says
