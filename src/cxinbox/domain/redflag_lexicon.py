@@ -232,7 +232,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\b(?:end|ending|take|taking) (?:my|it|his|her|their) (?:own )?(?:life|lives|all(?! (?:at once|in one go|in|off|back|with|out|home|away|on|together|to)\b))\b"),
     ("suicide_self_harm", r"\b(?:going to|gonna|will|want to|wanna|plan(?:ning)? to|about to|ready to)\W+(?:[\w']+\W+){0,2}(?:take|swallow|overdose on) (?:them all|it all|all (?:of )?(?:them|my|the)|the whole bottle|every (?:pill|last))"),
     ("suicide_self_harm", r"\b(?:no|don'?t see (?:the|any)|what'?s the|lost the) (?:point|reason|will) (?:in |of |to )?(?:living|life|live|going on|keep going)\b"),
-    ("suicide_self_harm", r"\b(?:me (?:quiero|voy a)|se (?:quiere|va a)|te (?:quieres|vas a)) (?:matar|suicidar|quitar la vida)\b|\bquieres? (?:matarse|suicidarse|morirse)\b"),
+    ("suicide_self_harm", r"\b(?:me (?:quiero|voy a|iba a)|se (?:quiere|va a|iba a)|te (?:quieres|vas a|ibas a)) (?:matar|suicidar|quitar la vida)\b|\bquieres? (?:matarse|suicidarse|morirse)\b"),
     ("suicide_self_harm", r"\b(?:thinking (?:about|of)|thoughts? of|think about|considering|want to|wanna) (?:just )?ending (?:it|things|everything|my life)\b|\bganas de (?:morir\w*|matarme|no vivir|desaparecer)\b"),
     ("suicide_self_harm", r"\b(?:se|me) (?:esta|estoy|estaba) (?:haciendo dano|lastimando|cortando)\b|\b(?:cortadas|cortes|heridas) en (?:los|las|sus|mis) (?:brazos|piernas|munecas|muslos)\b|\bcuts on (?:her|his|my|their) (?:arms|legs|wrists|thighs)\b"),
     ("suicide_self_harm", r"\bend it all\b|\b(?:want|wanna|going|plan\w*|ready) to end it\b"),
@@ -277,7 +277,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", r"\bdeep (?:cut|gash|wound)\b"),
     ("severe_bleeding", r"\b(?:sangrado|sangre) (?:abundante|fuerte|mucho|mucha|que no (?:para|se detiene))\b"),
     ("severe_bleeding", r"\b(?:sangra|sangrando|estoy sangrando|esta sangrando)\W+(?:[\w']+\W+){0,1}(?:mucho|muchisimo|demasiado|sin parar|bastante)\b"),
-    ("severe_bleeding", r"\bno (?:para|paro|deja|dejo|puedo parar|podemos parar) de sangrar\b"),
+    ("severe_bleeding", r"\bno (?:(?:me|le|te|se|les|nos) )?(?:para|paro|deja|dejo|puedo parar|podemos parar) de sangrar\b"),
     ("severe_bleeding", r"\bmucha sangre\b|\bsangre por todas partes\b"),
     ("severe_bleeding", r"\b(?:vomit\w*|tos\w*|escup\w*) (?:con )?sangre\b|\bvomito con sangre\b"),
     ("severe_bleeding", r"\bhemorragia\b"),
@@ -554,7 +554,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                     r"hang\w* (?:down|low|lower|on one side|to one side)|dropp\w* (?:down|on one side|to one side)|sagg\w*|slid\w* down|pulled down|cuelga\w*|colgad[oa]|(?<!la )(?<!una )(?<!esa )(?<!su )(?<!tras )caid[oa]|se (?:le |me )cae|(?<!que )(?<!cuando )se cae|se (?:le |me )cayo|(?<!que )(?<!cuando )se cayo", 25)),
     ("stroke", r"\b(?:hand|fingers|arm|mano|dedos|brazo)\b[^.!?\n]{0,20}\b(?:won'?t|can'?t|cannot|doesn'?t|does not|will not|no (?:puede|puedo|quiere)) (?:grip|grasp|squeeze|hold (?:on|anything|onto)|close|agarrar|apretar|sostener|cerrar)\b"),
     ("stroke", near(r"(?:can'?t|cannot|won'?t|unable to) (?:grip|grasp|hold|squeeze)|no (?:puede|puedo) (?:agarrar|sostener|apretar)",
-                    r"(?:left|right) hand|mano (?:derecha|izquierda)", 40)),
+                    # not a hand in a cast or healing from a fracture (fifteenth pass)
+                    r"(?:left|right) hand(?![^.!?\n]{0,40}\b(?:cast|fractur\w+|broke\w*|sprain\w*|splint|surgery)\b)|"
+                    r"mano (?:derecha|izquierda)(?![^.!?\n]{0,40}\b(?:yeso|fractura\w*|quebr\w+|esguince|ferula|cirugia|operaci\w+)\b)", 40)),
     ("stroke", r"\b(?:dragg\w*|drags|dragged|arrastr\w+) (?:his|her|my|one|a|the|un|una|el|la|su) (?:left |right )?(?:foot|leg|pie|pierna)\b"),
     ("stroke", near(r"woke up|got up|se levanto|me levante|se desperto|amanecio",
                     r"doesn'?t know where|does not know where|didn'?t know where|no sabe (?:donde|quien|que dia)|no (?:me |nos )?reconoc\w+|confus\w*(?! (?:about|as to|over|by|with|on|if|whether))|confundid[oa](?! (?:con|sobre|de|por))|desorientad[oa]|disoriented", 40)),
@@ -874,6 +876,33 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                                 r"pastillas?|tabletas?|medicinas?|medicamentos?|gomitas|vitaminas|capsulas|frasco|blister|pilas?|lejia|cloro|detergente|jarabe", 60)),
     ("overdose_poisoning", (r"\b(?:gave|given|took|taken|had|swallowed|drank|dio|di|dimos|dieron|tomo|trago|bebio)\b (?:\w+ ){0,4}(?:\d+|two|three|four|five|ten|dos|tres|cuatro|cinco|diez) ?(?:times|x|veces) (?:the|his|her|my|la|su|mi|el) (?:\w+ )?(?:dose|dosis|amount|cantidad)\b|"
                             r"\b(?:drank|drinking|had|downed|bebio|tomo)\b[^.!?\n]{0,40}\b(?:vodka|whisk\w*|tequila|rum|gin|liquor|booze|wine|beers|alcohol|ron|licor|aguardiente)\b[^.!?\n]{0,30}\b(?:took|taken|swallowed|popped|se tomo|tomo|se trago)\b (?:\w+ ){0,3}(?:xanax|valium|klonopin|ativan|benzo\w*|oxy\w*|percocet|vicodin|sleeping pills|sleeping tablets|pastillas para dormir|clonazepam|alprazolam|diazepam|lorazepam|rivotril|tramadol|fentan\w*|pills|pastillas)\b")),
+    # fifteenth pass (the tenth blind set's misses, tests/test_redflag_round15.py)
+    # suicide: shut in alone with the means (a rope, a gun, pills, a knife)
+    ("suicide_self_harm", (r"\b(?:se encerr\w+|se (?:metio|fue) sol[oa]|locked (?:himself|herself|themselves|myself)|shut (?:himself|herself|themselves|myself)|(?:is|has been|he'?s|she'?s) locked)\b"
+                           r"[^.!?\n]{0,50}\b(?:with|con) (?:a|an|the|his|her|my|some|una|un|la|el|las|los|su|sus|mi|mis|unas) (?:rope|noose|gun|pistol|rifle|shotgun|knife|razor|belt|cord|pills|bottle of pills|"
+                           r"soga|cuerda|mecate|lazo|pistola|arma|escopeta|rifle|cuchillo|navaja|cinturon|cable|pastillas|frasco de pastillas)\b")),
+    # suicide: goodbye letters written or left, "ya decidio" / "has made up her mind"
+    ("suicide_self_harm", (r"(?:\b(?:cartas?|notas?|mensajes?) de despedida\b|\bgoodbye (?:letters?|notes?|texts?|messages?|videos?)\b|\bsuicide (?:note|letter)s?\b)(?! (?:from|to|for|of|del|de la|de los|para|a) (?:(?:the|our|la|el|los|las|nuestr[oa]s?) )?(?:dr|doctor\w*|nurse\w*|enfermer\w+|staff|team|equipo|clinic\w*|office|oficina|patients?|pacientes?|practice|consultorio|personal)\b)")),
+    # stroke: cannot manage to speak or to hold a glass in one hand ("no atina a hablar")
+    ("stroke", (r"\bno (?:atina|atino|atinaba|acierta|acertaba|le salen las palabras|encuentra las palabras|logra|consigue|conseguia|lograba) (?:a )?(?:hablar|decir nada|decir las cosas|articular|contestar|responder|formar frases)\b(?! (?:en publico|delante|frente|de (?:los )?nervios|por (?:los )?nervios|de (?:la )?verguenza|cuando (?:esta|se pone) nervios\w+))|"
+                r"\b(?:no|ni) (?:puede|pudo|podia|alcanza a) (?:sujetar|agarrar|sostener|coger|tomar|levantar) (?:el|la|un|una|su) \w+ con la (?:mano )?(?:derecha|izquierda)\b(?![^.!?\n]{0,40}\b(?:yeso|fractura\w*|quebr\w+|esguince|ferula|cirugia|operaci\w+|torcedura|todavia|aun)\b)|"
+                r"\b(?:can'?t|cannot|couldn'?t|could not|unable to|isn'?t able to) (?:hold|grip|pick up|lift) (?:a|the|his|her|my) \w+ (?:in|with) (?:his|her|my|the) (?:right|left)(?: hand)?\b(?![^.!?\n]{0,40}\b(?:cast|fractur\w+|broke\w*|sprain\w*|splint|surgery|yet)\b)|"
+                r"\b(?:can'?t|cannot|couldn'?t) (?:seem to |quite )?(?:get (?:the |his |her |any )?words out(?! of)|find (?:the|his|her) words|form (?:a )?words?)\b(?! (?:about|for|in|on|to|of|that|which|from)\b)")),
+    # chest: nitroglycerin (or a pill under the tongue) taken for the chest now
+    ("chest_pain", near(r"(?:tome|me tome|se tomo|tomo|took|taken|used|use|had to take|had to use|usado|use|puse|me puse|se puso) (?:\w+ ){0,3}(?:nitro\w*|nitroglicerina|pastill\w* (?:debajo de|bajo) la lengua|(?:pills?|tablets?|sprays?|puffs?) under (?:my|his|her|the) tongue)",
+                        r"pecho|chest|angina|apreton|opresion|presion|pressure|tight\w*|heav\w+|squeez\w*|dolor\w*|pain", 80)),
+    ("chest_pain", near(r"chest|pecho", r"apreton\w*|apretujon\w*|apachurr\w+", 25)),
+    # bleeding: a tooth out, a dialysis access or fistula bleeding without stopping
+    ("severe_bleeding", near(r"(?:fistula|dialysis (?:access|graft|site|line|catheter)|access site|acceso (?:de|para) (?:la )?dialisis|injerto de dialisis|fistula de dialisis)",
+                             r"(?<!no )(?<!not )(?<!sin )(?<!without )(?:bleed\w*|squirt\w*|spurt\w*|spray\w*|pulsing|sangr\w+|chorr\w+|brota\w*)", 60)),
+    ("severe_bleeding", near(r"(?:sacaron|saco|sacar|extrajeron|extraccion de|pulled|extracted|extraction|took out) (?:\w+ ){0,2}(?:muela|diente|molar|tooth|teeth|wisdom tooth|muelas|dientes)|"
+                             r"(?:tooth|teeth|molar) (?:\w+ )?(?:pulled|extracted|out)|tooth extraction|extraccion dental",
+                             r"(?:no|won'?t|wont|will not|doesn'?t|hasn'?t) (?:\w+ ){0,1}(?:para|paro|deja|dejado|stop|stopped|quit) (?:de )?(?:sangrar|bleeding)|(?:still|keeps?|kept) bleeding|sigue sangrando|"
+                             r"(?:soak\w*|empap\w+|llen\w+) (?:\w+ ){0,3}(?:gauze|gasas?)|(?:gauze|gasas?) (?:\w+ ){0,4}(?:soak\w*|empap\w+|llen\w+)|for hours|horas sangrando", 160)),
+    # overdose: lithium (or digoxin) taken double with the signs of too much
+    ("overdose_poisoning", near(r"lithium|litio|digoxin|digoxina|lanoxin",
+                                (r"doubled(?: up)?|(?:took|taken|taking|had|swallowed|been taking) (?:\w+ ){0,3}(?:twice|double|two doses|extra|too much|too many)|"
+                                 r"(?:tome|tomo|tomado|tomando|se tomo|me tome|ha tomado|he tomado) (?:\w+ ){0,3}(?:el doble|doble|dos veces|de mas|dosis extra|dos dosis)"), 60)),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -1082,6 +1111,10 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                              r"\b(?:rings?|anillos?|shoes|zapatos)\b[^.!?\n]{0,15}\b(?:don'?t|doesn'?t|won'?t|no longer|no (?:me |le )?(?:ya )?)(?:fit|cabe\w*|entra\w*|quedan?)\b"), "pregnancy"),
     # thirteenth pass: a nose "pouring" or "gushing" is a nosebleed when pinching, blood or a
     # blood thinner is said (alone it is a cold); "I'm done" or a pet handed over is a farewell
+    # fifteenth pass: a child who ate iron tablets or prenatal vitamins (an adult taking
+    # them is a prescription, not a poisoning)
+    ("overdose_poisoning", near(r"iron|hierro|ferrous|sulfato ferroso|prenatal vitamins|prenatales|vitaminas prenatales",
+                                r"ate|eaten|swallowed|chewed|got into|se comio|comio|se trago|trago|se tomo|mastico|agarro|encontramos el frasco|found the bottle|open bottle|frasco abierto", 80), "child"),
     # when a gun or a rope is at hand
     ("severe_bleeding", r"\b(?:nose|nariz)\b (?:\w+ ){0,3}(?:pouring|gushing|streaming|pumping|a chorros|chorreando)\b", "nosebleed"),
     ("suicide_self_harm", (r"\b(?:i'?m|im|i am|he'?s|she'?s|he is|she is) (?:just )?done\b(?! (?:with|for|at|by|in|on|now|soon|yet|eating|here|there|working|paying|waiting|talking)\b)|"
@@ -1111,6 +1144,19 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:allerg\w*|anaphyla\w*|hives|sting|stung|epi ?pen|epi|peanuts?|nuts|almonds?|cashews?|walnuts?|pecans?|sesame|shellfish|shrimp|alergi\w*|nueces|"
      r"ronchas|picadura|cacahuate|mariscos|flu shot|vaccine|vacuna|new (?:medication|medicine|"
      r"antibiotic|pills?))\b")),
+    # fifteenth pass: a child who cannot talk while breathing fast with the ribs pulling in
+    # is short of breath, not aphasic; a face and eyes swelling with the breath short after
+    # a pill is a reaction; a chest burning in the fumes of bleach mixed with a cleaner is
+    # a poisoning
+    ("stroke", "breathing",
+     (r"\b(?:respir\w+|breath\w*) (?:\w+ ){0,2}(?:rapido|rapidito|muy rapido|agitad\w+|fast|rapid\w*|hard)\b|"
+      r"\b(?:se le|le) (?:marcan|marquen|hunden|hunde|meten) (?:\w+ ){0,3}costillas\b|\bentre las costillas\b|"
+      r"\bribs (?:are |keep )?(?:showing|sucking in|pulling in|caving)\b|\bretractions?\b|\bsucking in (?:at|under|between) (?:the|his|her) (?:ribs|neck)\b")),
+    ("breathing", "anaphylaxis",
+     (r"\b(?:face|eyes|eyelids|lips|tongue|cara|ojos|parpados|labios|lengua)\b (?:\w+ ){0,4}(?:swollen|swelling|swell\w*|puffy|puffed up|hinchad\w+|inflamad\w+|se (?:le )?(?:hincho|inflamo|esta hinchando))\b")),
+    ("chest_pain", "overdose_poisoning",
+     (r"\b(?:bleach|cloro|lejia|clorox|ammonia|amoniaco)\b[^.!?\n]{0,40}\b(?:mix\w*|mezcl\w+|toilet (?:bowl )?cleaner|cleaner|limpiador\w*|fumes|vapou?rs?|vapores|gases|ammonia|amoniaco|vinegar|vinagre|acid\w*|acido)\b|"
+      r"\b(?:mix\w*|mezcl\w+) (?:\w+ ){0,3}(?:bleach|cloro|lejia|clorox|ammonia|amoniaco)\b")),
     # thirteenth pass: a tight chest that wheezes or whistles is an airway, not a heart
     ("chest_pain", "breathing", r"\b(?:wheez\w*|silb\w+|whistl\w*|sibilan\w*)\b"),
     # fifth pass: a tight throat with the allergy ruled out by the writer is a breathing problem
@@ -1127,6 +1173,9 @@ _IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derram
                        r"aneurysm|coronary|conniption|sin aire|breathless)")
 
 PSEUDO: Final[tuple[str, ...]] = (
+    # fifteenth pass: "I didn't want to die, I just wanted to sleep": a death not wished
+    r"\b(?:didn'?t|didnt|did not|never) (?:really )?(?:want|wanted|mean|meant|try|tried|trying) to (?:die|kill (?:my|him|her)self|end (?:it|my life))\b(?=[ ,.;]+(?:i |he |she |just|only|lol)|\s*$)",
+    r"\bno (?:queria|quise|quisimos|intentaba|buscaba|era para) (?:morir\w*|matar\w*|quitarme la vida|quitarse la vida|hacerme dano)\b(?=[ ,.;]+(?:solo|nomas|nada mas|sino|quer\w+)\b)",
     # thirteenth pass: an inhaler given two or three times is a rescue dose, not an overdose
     r"\b(?:inhalador|inhaler|puffer|ventolin|salbutamol|albuterol)\b (?:\w+ ){0,2}(?:dos|tres|two|three|2|3) (?:veces|times)\b",
     # fourth pass: a crisis-line sentence ("if you are thinking about suicide, call 988")
@@ -1147,7 +1196,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     # a blood test for something else ("prueba de embarazo de sangre", "blood pregnancy test")
     r"\b(?:prueba|analisis|examen|estudio|test)s? (?:\w+ ){1,2}(?:de|en) sangre\b|\bblood (?:\w+ )?tests?\b|\b(?:hcg|beta) (?:en|de) sangre\b",
     # a goodbye from a doctor or a staff member leaving the practice, or to the patients
-    (r"\b(?:farewell|goodbye|despedida)\b[^.!?\n]{0,30}\b(?:patients|pacientes|staff|team|equipo|personal|colleagues|colegas|clients|clientes|customers)\b|"
+    (r"\b(?:farewell|goodbye|despedida)\b(?:[^.!?\n]|(?<=\bdr)\.|(?<=\bdra)\.){0,30}\b(?:patients|pacientes|staff|team|equipo|personal|colleagues|colegas|clients|clientes|customers)\b|"
      r"\b(?:patients|pacientes|staff|team|equipo|colleagues|colegas)\b[^.!?\n]{0,30}\b(?:farewell|goodbye|despedida)\b"),
     r"\b(?:retir\w+|jubil\w+|last day|ultimo dia)\b[^.!?\n]{0,60}\b(?:goodbye|farewell|despedida|despid\w+)\b|\b(?:goodbye|farewell|despedida|despid\w+)\b[^.!?\n]{0,60}\b(?:retir\w+|jubil\w+|last day|ultimo dia)\b",
     # leaving the practice, not life: moving away, a new clinic, a trip (third pass)
@@ -1196,7 +1245,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\b(?:radiografia|placa|tomografia|rayos x) (?:\w+ ){0,2}(?:torax|pecho)\b",
     r"\b(?:overdose|od) (?:reversal|kits?|antidote|medication|training)\b|\bnarcan\b|\bnaloxone\b",
     (r"\b(?:stroke|heart attack|suicide|overdose|concussion|head injury|bleeding|poison\w*)"
-    r" (?:risk|prevention|awareness|screening|clinic|unit|center|centre|program|programme|"
+    r"(?: (?:severity|risk|rating|severity rating|ideation|symptom|symptoms))? (?:risk|prevention|awareness|screening|clinic|unit|center|centre|program|programme|"
     r"protocol|education|class|support group|survivors?|loss|rehab\w*|hotline|lifeline|helpline|"
     r"evaluation|eval|report|notes|paperwork|"
     r"scale|assessment|test|testing|panel|study|research|seminar|webinar|month|week|day|"
@@ -1350,11 +1399,11 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (rf"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:gone(?! (?:through|thru|into|over|out|up|down|by|to|from|missing)\b|{_BECAME})|went away|"
      r"go away|resolved|disappeared|stopped|subsided|cleared up|is over|has passed|"
      r"went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)(?! (?:this morning|yesterday|earlier|until|before|last night|an hour ago|a (?:few )?(?:hours?|minutes?) ago)\b)|"
-     r"turned out to be|all better|resulto ser|fue (?:solo|nada mas)|"
+     r"turned out to be|all better|resulto ser|(?<!se )fue (?:solo|nada mas)|"
      r"ok now|okay now|better now|is better|broke|"
      r"has broken|(?<!curtain )(?<!shade )(?<!blind )(?<!veil )came down|bajo|se le bajo|cedio|passed|paro|se detuvo|ceso)\b")),
     ("negated", "both",
-     (r"\b(?:ya )?(?:se (?:me |le )?(?:quito|paso|fue|detuvo|calmo)|ya (?:se )?(?:paso|paro|quito|"
+     (r"\b(?:ya )?(?:se (?:me |le )?(?:quito|paso|fue(?! (?:en|a|al|con|para|hacia|sin|solo|sola|manejando|corriendo|de la|del|de su)\b)|detuvo|calmo)|ya (?:se )?(?:paso|paro|quito|"
      r"termino|desaparecio)|desaparecio)\b")),
     # historical, family history
     ("historical", "both",
@@ -1362,8 +1411,8 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"(?:years?|yrs?|decades?|months?|weeks?|wks?) ago\b|\bhace (?:\d+|dos|tres|cuatro|varias) semanas\b|\blast (?:year|summer|spring|fall|winter)\b|"
      r"\bin (?:19|20)\d\d\b|\bas a (?:child|kid|teen\w*|baby)\b|"
      r"\b(?:in|en|back in) (?:(?:early|late|mid) )?(?:jan\w*|feb\w*|march|april|may|june|july|aug\w*|sept?\w*|oct\w*|nov\w*|dec\w*|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\.?,? (?:of |de |del )?(?:19|20)\d\d\b|"
-     r"\b(?:in|during|back in) (?:college|high school|school|my twenties|my teens|the army|the past)\b|"
-     r"\ben la (?:prepa|preparatoria|universidad|secundaria)\b|\bwhen i was (?:young|little|"
+     r"(?<!roommate )(?<!friend )\b(?:in|during|back in) (?:college|high school|school|my twenties|my teens|the army|the past)\b|"
+     r"(?<!cuarto )(?<!companera )(?<!companero )(?<!estudia )(?<!trabaja )\ben la (?:prepa|preparatoria|universidad|secundaria)\b|\bwhen i was (?:young|little|"
      r"a kid|a child|a teen\w*|\d+|pregnant with)\b|\bback in\b|\byears back\b|\blong time ago\b|"
      r"\blast (?:season|month|time|semester|school year|week)\b|\bla semana pasada\b|\bla (?:temporada|vez) pasada\b|\b(?:el|del) mes pasado\b|"
      r"\bwhen (?:he|she|they|we|i) (?:was|were) (?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|little|young|small|tiny|born)\b|"
@@ -1407,6 +1456,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"(?:\W+\w+){0,2}\W+(?:le dio|le dieron|le pego)\b")),
     ("historical", "forward", r"\bantecedentes familiares\b"),
     # hypothetical, generic, educational
+    # fifteenth pass: "si algun dia ...", "que hago si un dia ...", "if one day ...": a day
+    # that has not come
+    ("hypothetical", "forward", r"\b(?:si|que hago si|que hacemos si) (?:algun dia|un dia|alguna vez|algun momento|en algun momento|en el futuro|mas adelante)\b|\bif (?:one day|someday|some day|ever|in the future|down the road)\b"),
     ("hypothetical", "forward",
      (r"\b(?:what if|what happens if|if (?:i|you|he|she|they|we|my \w+|your \w+) (?:ever )?"
      r"(?:get|gets|got|have|has|start|starts|develop|develops|experience|experiences|notice|"
@@ -1470,7 +1522,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"|\b(?:but|and) (?:i'?m|i am) (?:totally |completely )?(?:fine|better) now\b"
       rf"|\b(?:pero|y) (?:ya (?:esta|estoy|estan)|esta|estan) (?:bien{_INTENSE}|mejor)\b"
       r"|\b(?:but|and) (?:it|the fever|the pain|the bleeding|that) (?:went away|is gone|passed|resolved|broke|stopped)\b"
-      r"|\b(?:pero|y) (?:ya )?se (?:le |me )?(?:quito|paso|fue|bajo)\b"
+      r"|\b(?:pero|y) (?:ya )?se (?:le |me )?(?:quito|paso|fue(?! (?:en|a|al|con|para|hacia|sin|solo|sola|manejando|corriendo|de la|del|de su)\b)|bajo)\b"
       # fourth pass: fine and only a small thing; someone who knows said so
       r"|\b(?:but|pero) (?:i'?m|i am|he'?s|she'?s|he is|she is|esta|estoy|anda) (?:totally |completely |perfectly )?(?:fine|ok|okay|bien|perfectamente|perfecto)\b(?=[,.;!]?\s*(?:just|only|solo|nomas|nada mas|no other|nothing))"
       r"|\b(?:pero|y) (?:esta|anda|estoy) perfectamente\b"
@@ -1688,7 +1740,12 @@ EPISODE_ENDED: Final = (
     r"\b(?:he|she|i|they|we|the baby|baby|my \w+)(?:'s| is| has been|'ve been| have been| am|'m) "
     r"(?:totally |completely |perfectly |absolutely |doing )?(?:fine|ok|okay|normal|back to normal|great|well)\b|"
     r"\b(?:shes|hes|im) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)\b|"
-    rf"\bya (?:esta|estoy|estan|anda) (?:bien{_INTENSE}|perfect\w+|normal|como si nada)\b|\b(?:esta|estoy|anda) (?:perfectamente|como si nada)\b")
+    rf"\bya (?:esta|estoy|estan|anda) (?:bien{_INTENSE}|perfect\w+|normal|como si nada)\b|\b(?:esta|estoy|anda) (?:perfectamente|como si nada)\b|"
+    # fifteenth pass: better, himself again, doing well at home, recovered and home
+    r"\b(?:i'?m|im|i am|he'?s|she'?s|hes|shes|he is|she is) (?:way|much|a lot|so much|lots) better(?: now)?\b|"
+    r"\b(?:he'?s|she'?s|hes|shes|he has|she has) been (?:totally |completely |just |back to )?(?:himself|herself)\b|"
+    r"\b(?:he'?s|she'?s|hes|shes|he is|she is|i'?m|im|i am) doing (?:well|great|fine|ok|okay) (?:at home|since|now)\b|"
+    r"\bse recupero (?:casi )?(?:del todo|bien|por completo|completamente)\b|\bya (?:esta|estoy|estan) en (?:casa|la casa)\b")
 
 # Days behind: a weekday, a count of days ago, or fine for days.
 DAYS_BEHIND: Final = (
