@@ -215,8 +215,12 @@ def test_csat_schedules_cancels_skips_and_takes_a_rating(tmp_path: Path,
     csat = CsatService(db, config, clock=clock)
     asked = _patient_mail(db, uid=1, at=T0, body="Can I come at 3?")
     tagged = _patient_mail(db, uid=2, at=T0 + 5, body="Billing question")
-    maria.tag(tagged, ["billing-dispute"])
     with mock.patch("cxinbox.store.db.now_ms", lambda: clock.now * 1000):
+        # on the test's clock too: the trail's times never go back (PostgreSQL's append
+        # takes the later of its time and the head's), so an event at the real time
+        # would carry every later one past the test's instants
+        clock.now = T0 + 30
+        maria.tag(tagged, ["billing-dispute"])
         clock.now = T0 + 60
         maria.set_status(asked, "closed")
         maria.set_status(tagged, "closed")

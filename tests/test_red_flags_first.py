@@ -51,7 +51,8 @@ def build(tmp_path: Path, store: object = None) -> tuple[InboxService, dict[str,
         triage.open_flag(conn, ids["flag_detected"], "chest_pain", "chest pain", 0, now)
     svc.tag(ids["flag_tagged"], add=["red-flag"])  # a person raises one
     svc.tag(ids["flag_closed"], add=["red-flag"])
-    svc.set_status(ids["flag_closed"], "closed")
+    # an agent may not put an open red flag away: the supervisor closes it
+    InboxService(db, config, "lead").set_status(ids["flag_closed"], "closed")
     return svc, ids, config
 
 
@@ -62,18 +63,20 @@ def order(svc: InboxService, query: str, limit: int = 50) -> list[int]:
 def test_the_at_risk_view_puts_open_red_flags_above_every_breach(tmp_path: Path,
                                                                  any_store: object) -> None:
     svc, ids, _ = build(tmp_path, any_store)
-    want = [ids["flag_detected"], ids["flag_tagged"],  # by due time among the flags
+    # by due time among the flags; an open flag stays in the view whatever its status
+    # (the supervisor closed one: no clinician has cleared it)
+    want = [ids["flag_detected"], ids["flag_tagged"], ids["flag_closed"],
             *(ids[f"breached{k}"] for k in range(5)), ids["at_risk"]]
     assert order(svc, AT_RISK) == want
     page = svc.list_conversations(AT_RISK, 0, 50)
-    assert [c.red_flag_open for c in page.items] == [True, True] + [False] * 6
+    assert [c.red_flag_open for c in page.items] == [True, True, True] + [False] * 6
     # Paged one, two and three at a time across the boundary: nothing lost, nothing twice.
     for size in (1, 2, 3):
         seen = [c.id for offset in range(0, len(want), size)
                 for c in svc.list_conversations(AT_RISK, offset, size).items]
         assert seen == want, size
     # The same order with the deepest breach first is what the view showed before:
-    assert order(svc, "status:open (sla:at-risk OR sla:breached) sort:due") == want[2:]
+    assert order(svc, "status:open (sla:at-risk OR sla:breached) sort:due") == want[3:]
 
 
 def test_the_inbox_puts_open_red_flags_first_and_typed_time_orders_stay_plain(
@@ -122,7 +125,7 @@ def test_a_cleared_flag_goes_back_to_its_place(tmp_path: Path, any_store: object
     svc, ids, _ = build(tmp_path, any_store)
     lead = InboxService(svc.store, svc.config, "lead")  # a supervisor may clear
     lead.clear_red_flag(ids["flag_detected"], "called the patient: heartburn, seen today")
-    assert order(svc, AT_RISK) == [ids["flag_tagged"],
+    assert order(svc, AT_RISK) == [ids["flag_tagged"], ids["flag_closed"],
                                    *(ids[f"breached{k}"] for k in range(5)), ids["at_risk"]]
     assert order(svc, ALL_OPEN)[:3] == [ids["flag_tagged"], ids["fresh1"], ids["fresh0"]]
 
@@ -137,9 +140,9 @@ def test_cxinbox_list_shows_the_view_in_the_same_order(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     listed = [int(line.split()[0].lstrip("*#")) for line in proc.stdout.splitlines()]
     assert listed == order(svc, AT_RISK)
-    assert [line.split()[1] for line in proc.stdout.splitlines()][:3] == ["RED!", "RED!",
-                                                                          "open"]
-    assert "1-8 of 8 conversation(s)" in proc.stderr
+    assert [line.split()[1] for line in proc.stdout.splitlines()][:4] == ["RED!", "RED!",
+                                                                          "RED!", "open"]
+    assert "1-9 of 9 conversation(s)" in proc.stderr
     second = cx("list", AT_RISK, "--config", str(config), "--offset", "1", "--limit", "2")
     assert [int(line.split()[0].lstrip("*#")) for line in second.stdout.splitlines()] == \
         listed[1:3]

@@ -103,6 +103,14 @@ class ChangeFeed:
         return await asyncio.get_running_loop().run_in_executor(
             readers, functools.partial(fn, *args))
 
+    def close(self) -> None:
+        """Let the feed's threads go (the server stopping): reads still queued are dropped,
+        one running finishes on its own; a later `run` starts them again."""
+        with self._lock:
+            readers, self._readers = self._readers, None
+        if readers is not None:
+            readers.shutdown(wait=False, cancel_futures=True)
+
     @property
     def generation(self) -> int:
         return self._generation

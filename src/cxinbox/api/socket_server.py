@@ -235,6 +235,7 @@ class InboxServer:
                     writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
+            self.feed.close()
 
     def stop(self) -> None:
         """Ask `run` to finish (from the loop's thread, e.g. a signal handler)."""

@@ -208,6 +208,8 @@ class ImapSession:
                 client.login(username, password)
         except LoginError as exc:
             _quiet_logout(client)
+            if _UNAVAILABLE.search(str(exc)):  # the server, not the credentials: try again
+                raise ImapError(f"{where}: {_login_reply(exc, username, password)}") from None
             hint = _login_hint(exc, password)
             raise ImapAuthError(f"{where}: login refused for {username}"
                                 f" ({_login_reply(exc, username, password)}){hint}") from None
@@ -616,6 +618,12 @@ def _login_hint(exc: BaseException, credential: Credential) -> str:
     return ("; the sign-in service issued a token but the mailbox refused it: for Microsoft"
             " app-only check the Exchange service principal (New-ServicePrincipal) and"
             " Add-MailboxPermission for this mailbox; for Google check domain-wide delegation")
+
+
+_UNAVAILABLE = re.compile(r"\[UNAVAILABLE\]|shutting down", re.IGNORECASE)
+"""A login refused for the server's own state (RFC 5530's UNAVAILABLE code, a server
+stopping), not for the credentials: the account is unreachable for now, its sign-in is
+not broken."""
 
 
 def _quiet_logout(client: IMAPClient) -> None:
