@@ -77,13 +77,12 @@ def register(app: typer.Typer) -> None:
         if jsonl:
             with _opened(source) as stream:
                 bad, blank = _triage_lines(stream)
-            blanks = f"; {blank} blank line(s) answered {{\"error\": \"blank line\"}}" \
-                if blank else ""
+            blanks = f'{blank} blank line(s) answered {{"error": "blank line"}}' if blank else ""
             if bad:
-                _fail(f"{bad} line(s) not assessed (answered with an error){blanks}",
-                      EXIT_BAD_INPUT)
-            if blank:
-                sys.stderr.write(f"cxinbox: {blanks[2:]}\n")
+                _fail(f"{bad} line(s) not assessed (answered with an error)"
+                      + (f"; {blanks}" if blanks else ""), EXIT_BAD_INPUT)
+            if blanks:
+                sys.stderr.write(f"cxinbox: {blanks}\n")
             return
         with _opened(source) as stream:
             data = stream.read()

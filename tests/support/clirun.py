@@ -91,6 +91,10 @@ def cx_here(*args: str, stdin: str | bytes | None = None,
     last_resort = logging.StreamHandler(err)
     last_resort.setLevel(logging.WARNING)
     root = logging.getLogger()
+    # what a command may set up on the way (a NullHandler, a level) is undone after it, as
+    # a child's exit would: the next run starts with logging as this one found it
+    ours = logging.getLogger("cxinbox")
+    kept = [(lg, lg.level, list(lg.handlers), lg.propagate) for lg in (root, ours)]
     code = 0
     with _child_environment(child_env):
         sys.stdin, sys.stdout, sys.stderr = fake_in, out, err
@@ -110,5 +114,9 @@ def cx_here(*args: str, stdin: str | bytes | None = None,
             code = 1
         finally:
             root.removeHandler(last_resort)
+            for lg, level, handlers, propagate in kept:
+                lg.setLevel(level)
+                lg.handlers[:] = handlers
+                lg.propagate = propagate
             sys.stdin, sys.stdout, sys.stderr = saved
     return subprocess.CompletedProcess(["cxinbox", *args], code, _text(out), _text(err))

@@ -282,11 +282,14 @@ ACTION_HANDLERS: dict[str, Handler] = {
 }
 
 
-def _reads_text(node: Node) -> bool:
-    if isinstance(node, Text | Phone):
-        return True
+def _any_leaf(node: Node, test: Callable[[Node], bool]) -> bool:
+    """Whether `test` holds for a leaf of the query tree under `node`."""
     children = getattr(node, "nodes", None) or ((node.node,) if hasattr(node, "node") else ())
-    return any(_reads_text(child) for child in children)
+    return any(_any_leaf(child, test) for child in children) if children else test(node)
+
+
+def _reads_text(node: Node) -> bool:
+    return _any_leaf(node, lambda n: isinstance(n, Text | Phone))
 
 
 TRIAGE_FIELDS: Final = frozenset({"intent", "red-flag"})
@@ -294,10 +297,8 @@ TRIAGE_FIELDS: Final = frozenset({"intent", "red-flag"})
 
 def _reads_triage(node: Node) -> bool:
     """Whether a query reads what the detectors record (intent:, red-flag:, is:red-flag)."""
-    if isinstance(node, Field):
-        return node.name in TRIAGE_FIELDS or (node.name, node.value) == ("is", "red-flag")
-    children = getattr(node, "nodes", None) or ((node.node,) if hasattr(node, "node") else ())
-    return any(_reads_triage(child) for child in children)
+    return _any_leaf(node, lambda n: isinstance(n, Field) and (
+        n.name in TRIAGE_FIELDS or (n.name, n.value) == ("is", "red-flag")))
 
 
 class RuleEngine:
