@@ -119,6 +119,8 @@ def run_as(user: OsUser, fn: Callable[..., T], *args: Any, timeout: float = 60.0
         finally:
             os._exit(status)
     chunks: list[bytes] = []
+    poller = select.poll()
+    poller.register(read_end, select.POLLIN)
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -126,7 +128,8 @@ def run_as(user: OsUser, fn: Callable[..., T], *args: Any, timeout: float = 60.0
             if left <= 0:
                 os.kill(pid, 9)
                 raise TimeoutError(f"the child running as {user.name} took over {timeout} s")
-            ready, _, _ = select.select([read_end], [], [], left)
+            # poll, not select: a long test process may hold more than 1,024 descriptors
+            ready = poller.poll(left * 1000)
             if not ready:
                 continue
             chunk = os.read(read_end, 1 << 16)
