@@ -44,6 +44,10 @@ def _plain_no(tag: bytes, rest: bytes) -> bytes:
     return tag + b" NO [AUTHENTICATIONFAILED] Authentication failed."
 
 
+def _hang_up(tag: bytes, rest: bytes) -> bytes:
+    raise ConnectionAbortedError("the server goes away in the middle of the sign-in")
+
+
 class EchoServer:
     """Implicit TLS; CAPABILITY, then a LOGIN or AUTHENTICATE answered by `reply`."""
 
@@ -148,3 +152,14 @@ def test_an_ordinary_refusal_is_still_shown(serve: Callable[[Reply], Endpoint]) 
         ImapSession(serve(_plain_no), "frontdesk@clinic.example", PASSWORD)
     assert "login refused for frontdesk@clinic.example" in str(caught.value)
     assert "Authentication failed" in str(caught.value)
+
+
+def test_a_server_that_hangs_up_during_the_sign_in_is_unreachable_not_refused(
+        serve: Callable[[Reply], Endpoint]) -> None:
+    """A server stopping between our LOGIN and its answer: the account is unreachable for
+    now (sync tries again), not an account whose password IT must fix."""
+    with pytest.raises(ImapError) as caught:
+        ImapSession(serve(_hang_up), "frontdesk@clinic.example", PASSWORD)
+    assert not isinstance(caught.value, ImapAuthError), str(caught.value)
+    assert "127.0.0.1" in str(caught.value) and "login refused" not in str(caught.value)
+    assert "wob" not in str(caught.value)

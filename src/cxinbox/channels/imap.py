@@ -620,10 +620,11 @@ def _login_hint(exc: BaseException, credential: Credential) -> str:
             " Add-MailboxPermission for this mailbox; for Google check domain-wide delegation")
 
 
-_UNAVAILABLE = re.compile(r"\[UNAVAILABLE\]|shutting down", re.IGNORECASE)
+_UNAVAILABLE = re.compile(r"\[UNAVAILABLE\]|shutting down|socket error", re.IGNORECASE)
 """A login refused for the server's own state (RFC 5530's UNAVAILABLE code, a server
-stopping), not for the credentials: the account is unreachable for now, its sign-in is
-not broken."""
+stopping, the connection dropped mid-LOGIN: imaplib reports that as "socket error: EOF"
+and imapclient passes it on as a LoginError), not for the credentials: the account is
+unreachable for now, its sign-in is not broken."""
 
 
 def _quiet_logout(client: IMAPClient) -> None:
