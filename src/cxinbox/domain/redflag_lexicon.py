@@ -903,6 +903,31 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", near(r"lithium|litio|digoxin|digoxina|lanoxin",
                                 (r"doubled(?: up)?|(?:took|taken|taking|had|swallowed|been taking) (?:\w+ ){0,3}(?:twice|double|two doses|extra|too much|too many)|"
                                  r"(?:tome|tomo|tomado|tomando|se tomo|me tome|ha tomado|he tomado) (?:\w+ ){0,3}(?:el doble|doble|dos veces|de mas|dosis extra|dos dosis)"), 60)),
+    # -- sixteenth pass (our own first-contact batch, bench/data/triage_dev16.jsonl) --
+    # chest: "una puntada en el pecho" (the Southern Cone's stab); an ache or a weight "in the
+    # middle of me" that reaches the jaw, the left arm or the neck
+    ("chest_pain", r"\b(?:me|le|les) (?:dolio|dolia|empezo a doler|comenzo a doler) (?:mucho |bastante |fuerte )?el pecho\b"),
+    ("chest_pain", r"\bpuntadas? (?:\w+ ){0,2}(?:en|al|del) (?:el |mi |su )?(?:pecho|corazon|esternon)\b"),
+    ("chest_pain", near(r"(?:middle|center|centre) of (?:me|him|her|my chest|his chest|her chest)",
+                        r"jaw|left arm|left shoulder|both arms|neck", 80)),
+    # stroke, told in the third person: "se le durmió todo el lado izquierdo", "no le salen
+    # las palabras" (not from nerves, shame or thanks); a face felt on one side only; a leg
+    # that drags on one side (not after a knee, a hip or surgery)
+    ("stroke", (r"\bse (?:me|le|nos) (?:durmio|adormecio|entumecio|paralizo|cayo|aflojo) (?:todo |toda |completo )?(?:el|un|la|su|mi|medio) (?:lado|mitad|costado|cuerpo)(?: (?:izquierd[oa]|derech[oa]|del cuerpo|de la cara))?\b|"
+                r"\bno (?:me |le |les )?(?:salen|sale|salian) (?:las |ni las |bien las )?palabras\b(?! (?:para|de (?:la )?(?:emocion|alegria|gratitud|verguenza)|por (?:los )?nervios|en (?:publico|la entrevista|el examen)))|"
+                r"\b(?:can'?t|cannot|couldn'?t|can not) feel (?:the )?(?:right|left|one) side of (?:my|his|her|the) (?:face|body|mouth|tongue)\b|"
+                r"\b(?:(?:my|his|her) )?(?:right|left) (?:leg|foot) (?:is |keeps )?drag(?:s|ging|ged)?\b(?![^.!?\n]{0,40}\b(?:surgery|knee|hip|sciatica|replacement|cast|sprain\w*|fractur\w*|broke\w*)\b)|"
+                r"\bdrag(?:s|ging|ged)? (?:his|her|my) (?:right|left) (?:leg|foot)\b(?![^.!?\n]{0,40}\b(?:surgery|knee|hip|sciatica|replacement|cast|sprain\w*|fractur\w*|broke\w*)\b)|"
+                r"\barrastra (?:la pierna|el pie|las palabras)\b")),
+    # suicide: a wish to be dead reported in the third person ("he said he wishes he was dead")
+    ("suicide_self_harm", r"\bwish(?:es|ed)? (?:i|he|she|they) (?:was|were) dead\b|\b(?:quisiera|quiere|desearia|ojala) (?:estar|estuviera) muert[oa]s?\b"),
+    # bleeding: gums or a wound that "no le paran de sangrar"; a cut still going after minutes
+    # of pressure
+    ("severe_bleeding", r"\bno (?:me |le |les |nos )?(?:paran|dejan) de sangrar\b"),
+    ("severe_bleeding", near(r"cut|cuts|sliced|gash\w*|wound|laceration|blood|bleed\w*",
+                             r"(?:still going|still coming|not stopping|won'?t stop|keeps going) (?:even )?(?:after|despite|with) (?:\w+ ){0,3}(?:pressure|pressing|holding it|towels?)", 80)),
+    # breathing: a saturation told with whose it is ("la saturación de mi papá está en 85")
+    ("breathing", r"\b(?:saturacion|oxigeno|saturation|oxygen|sats?|o2) (?:de|of) (?:mi|su|my|his|her) \w+ (?:\w+ )?(?:esta|is|es|was|reads?|dio|marca|salio|da|es de) (?:en |at |de )?(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -1177,7 +1202,13 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\b(?:didn'?t|didnt|did not|never) (?:really )?(?:want|wanted|mean|meant|try|tried|trying) to (?:die|kill (?:my|him|her)self|end (?:it|my life))\b(?=[ ,.;]+(?:i |he |she |just|only|lol)|\s*$)",
     r"\bno (?:queria|quise|quisimos|intentaba|buscaba|era para) (?:morir\w*|matar\w*|quitarme la vida|quitarse la vida|hacerme dano)\b(?=[ ,.;]+(?:solo|nomas|nada mas|sino|quer\w+)\b)",
     # thirteenth pass: an inhaler given two or three times is a rescue dose, not an overdose
-    r"\b(?:inhalador|inhaler|puffer|ventolin|salbutamol|albuterol)\b (?:\w+ ){0,2}(?:dos|tres|two|three|2|3) (?:veces|times)\b",
+    r"\b(?:inhalador|inhaler|puffer|ventolin|salbutamol|albuterol|bomba|bombita|pompa|nebulizador|nebulizer|neb)\b (?:\w+ ){0,2}(?:dos|tres|two|three|2|3) (?:veces|times)\b",
+    # sixteenth pass: a school's or a camp's plan named after the reaction
+    (r"\b(?:anaphylaxis|anaphylactic|allergy|allergic reaction|food allergy) (?:action |emergency |care |treatment )?(?:plan|form|protocol)s?\b|"
+     r"\bplan (?:de )?(?:accion|emergencia|cuidado)s? (?:para|de|por|contra) (?:la )?(?:anafilaxia|alergia\w*|reaccion\w* alergica\w*)\b"),
+    # sixteenth pass: breathless from laughing ("me quedé sin aire de la risa")
+    (r"\bsin aire de (?:la |tanta |tanto )?(?:risa|reir\w*|carcajada\w*)\b|"
+     r"\b(?:de (?:la |tanta )?risa|riendo(?:me|nos)?|de tanto reir\w*)\b[^.!?\n]{0,15}\bsin aire\b"),
     # fourth pass: a crisis-line sentence ("if you are thinking about suicide, call 988")
     (r"\bsuicid\w*[^.!?\n]{0,50}\b(?:call|text|dial|llam\w+|marqu?\w+|escrib\w+)\b[^.!?\n]{0,25}\b(?:988|911|crisis|lifeline|hotline|linea|helpline)\b|"
      r"\b(?:call|text|dial|llam\w+|marqu?\w+)\b[^.!?\n]{0,25}\b(?:988|crisis line|lifeline|hotline|linea de crisis)\b[^.!?\n]{0,50}\bsuicid\w*"),
@@ -1488,7 +1519,10 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # questions about a symptom: hypothetical even when they say "I'm having"
     ("question", "forward",
      (r"\b(?:if|when|si|cuando) (?:i|you|he|she|they|we|my [\w']+|your [\w']+|our [\w']+|the baby|"
-     r"mi [\w']+|el [\w']+|la [\w']+|me|le|te|tengo|tiene)\b(?=[^.!\n]*\?)")),
+     r"mi [\w']+|el [\w']+|la [\w']+|me|le|te|tengo|tiene)\b(?=[^.!\n]*\?)"
+     # sixteenth pass: not a state said to be now ("if his lips are turning blue right now
+     # should I call 911?")
+     r"(?![^.!?\n]*\b(?:right now|ahora mismo|ahorita|en este momento|as we speak|as i type|as i write)\b)")),
     ("question", "forward",
      (r"\b(?:how (?:would|do|can|will|should|could) (?:i|you|we|one|someone) (?:know|tell|recogni[sz]e)|"
      r"what (?:are|is) (?:the )?(?:signs|symptoms|warning signs|risk factors?|causes?|treatments?)|"
@@ -1553,7 +1587,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # current: keeps a historical or hypothetical clause a flag
     ("current", "both",
      (r"\b(?:right now|rn|currently|at the moment|last night|yesterday|(?:happening|started|starting|hurts?|hurting|"
-     r"having (?:it|them)|feel(?:ing)? it) again|(?:is|it'?s|its|are|they'?re) back|came back|coming back|"
+     r"having (?:it|them)|feel(?:ing)? it) again|(?:is|it'?s|its|are|they'?re) back|came back(?! (?:\w+ ){0,3}(?:in|en) (?:19|20)\d\d\b)|coming back|"
      r"since (?:last|this|yesterday|today|\d|monday|tuesday|wednesday|thursday|friday|saturday|"
      r"sunday|the morning|morning|noon|lunch|an hour|a few hours|two hours)|started|starting|"
      r"i'?m having|i am having|i'?ve been having|been having|tonight|this morning|"
@@ -1562,7 +1596,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("current", "both",
      (r"\b(?:ahorita|ahora mismo|en este momento|anoche|ayer|desde (?:ayer|anoche|hoy|esta|el lunes|"
      r"hace (?:una|dos|tres|unas) horas?)|hoy|esta manana|esta tarde|esta noche|otra vez|"
-     r"de nuevo|volvio|empezo|comenzo|estoy teniendo|esta teniendo|le esta dando|"
+     r"de nuevo|volvio(?! (?:\w+ ){0,3}(?:in|en) (?:19|20)\d\d\b)|empezo|comenzo|estoy teniendo|esta teniendo|le esta dando|"
      r"me esta dando)\b")),
     # -- fourth pass (second blind set's misses and false alarms, by pattern) --
     # a form or a questionnaire asking whether it ever happened; a generic "if you are ..."
@@ -1716,6 +1750,19 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("historical", "backward",
      (r"\b(?:(?:has|have|i'?ve|he'?s|she'?s|it'?s|always) )?been (?:like (?:that|this) )?(?:forever|all (?:my|his|her) life|since (?:i was|he was|she was) (?:a )?(?:kid|child|little|small|born|baby))\b|"
       r"\balways been like (?:that|this)\b|\b(?:desde siempre|de toda la vida|toda (?:mi|su) vida|desde (?:que naci|que nacio|chiquit[oa]|pequen[oa]))\b")),
+    # sixteenth pass: seen to, told by the scan that came back clear or by thanks for the visit
+    ("assessed", "both",
+     (r"\b(?:ct|cat scan|scan|mri|x-?rays?|tac|tomografia|resonancia|radiografia) (?:came back |was |were |salio |salieron |dio )(?:all )?(?:clear|normal|fine|negative|bien|limpi[oa]|normal(?:es)?)\b|"
+      r"\b(?:urgent care|the er|the doctor|the pediatrician|the nurse|they|pediatric urgent care|the clinic) (?:\w+ ){0,2}(?:checked|examined|looked at) (?:her|him|me|them|us|the baby)\b|"
+      r"\bthanks? (?:you )?(?:so much )?for (?:seeing|checking|fitting in|squeezing in) (?:me|him|her|us|them|my \w+|our \w+)\b|"
+      r"\bgracias por (?:atender|atenderl[oa]|atenderme|revisar|revisarl[oa]|ver)(?:l[oa]s?|me)? (?:a )?(?:mi|mis|nuestr[oa]) ?\w*\b")),
+    # "if one day he can't talk and his face droops, what do we do?": a conditional about
+    # someone else that a question ends spans its whole clause (both symptoms), not the first
+    # six words; first-person conditionals keep the six-word reach (a plan said as "if I
+    # ever ..." is no hypothetical)
+    ("hypothetical", "forward",
+     (r"\b(?:what )?if (?:one day |someday |some day |ever )?(?:my \w+|our \w+|he|she|they|the baby|the kids?|your \w+)(?: ever)?\b(?!(?:'s|s)? (?:\w+ ){0,2}(?:is|are|was|am|has been|have been|keeps?)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)|"
+      r"\b(?:que (?:hago|hacemos) )?si (?:algun dia|un dia|alguna vez|en algun momento) (?:a )?(?:mi|mis|su|sus|nuestr[oa]s?|el|la) \w+\b(?! (?:\w+ ){0,2}(?:esta|estan|sigue|tiene)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)")),
 )
 
 # -- eighth pass: patterns read across a sentence or a message ---------------------------
@@ -1745,7 +1792,10 @@ EPISODE_ENDED: Final = (
     r"\b(?:i'?m|im|i am|he'?s|she'?s|hes|shes|he is|she is) (?:way|much|a lot|so much|lots) better(?: now)?\b|"
     r"\b(?:he'?s|she'?s|hes|shes|he has|she has) been (?:totally |completely |just |back to )?(?:himself|herself)\b|"
     r"\b(?:he'?s|she'?s|hes|shes|he is|she is|i'?m|im|i am) doing (?:well|great|fine|ok|okay) (?:at home|since|now)\b|"
-    r"\bse recupero (?:casi )?(?:del todo|bien|por completo|completamente)\b|\bya (?:esta|estoy|estan) en (?:casa|la casa)\b")
+    r"\bse recupero (?:casi )?(?:del todo|bien|por completo|completamente)\b|\bya (?:esta|estoy|estan) en (?:casa|la casa)\b|"
+    # sixteenth pass: the scan came back clear; no symptoms since; it's been gone since
+    r"\b(?:ct|cat scan|scan|mri|x-?rays?|tac|tomografia|resonancia|radiografia) (?:came back |was |were |is |salio |salieron |dio )(?:all )?(?:clear|normal|fine|negative|ok|okay|bien|limpi[oa]|normal(?:es)?)\b|"
+    r"\b(?:it'?s|it has|its|they'?ve|they have) been gone (?:since|for)\b|\bno (?:more )?symptoms (?:since|at all since)\b|\bsin (?:ningun )?sintomas? desde\b")
 
 # Days behind: a weekday, a count of days ago, or fine for days.
 DAYS_BEHIND: Final = (

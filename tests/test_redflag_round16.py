@@ -1,0 +1,167 @@
+"""The lexicon's sixteenth pass: the kinds of wording our own first-contact batch
+(bench/data/triage_dev16.jsonl, TRIAGE_EVAL.md "Round 16") found unread, each fixed as a
+family of phrasings in both languages, with sentences of our own here (none is a line of the
+batch):
+
+- an episode set aside (over, seen to, dated, a relative's) that a later clause or sentence
+  says came back now ("It came back tonight", "pero ahora le volvió el dolor", "hoy le
+  regresó"), or that is still bleeding; the hit judge never vetoes such a hit either;
+- stroke told in the third person in Spanish ("se le durmió todo el lado izquierdo", "no le
+  salen las palabras") and in English ("can't feel the right side of my face", "his left leg
+  drags");
+- chest pain as "una puntada en el pecho" or "le dolió el pecho", and an ache "in the middle
+  of me" that reaches the jaw or the left arm;
+- a wish to be dead reported by someone else ("he said he wishes he was dead");
+- bleeding that "no le paran de sangrar", a cut still going after minutes of pressure;
+- a saturation told with whose it is ("la saturación de mi papá está en 85");
+- trap false alarms: "if one day my dad can't talk and his face droops, what do we do?"
+  (a conditional about someone else, ended by a question, spans both symptoms); breathless
+  from laughing; an inhaler ("la bomba") given twice; a head knock whose scan came back clear
+  with no symptoms since.
+
+Read with the lexicon and rules alone (no statistical model, no judge), so each case says
+what the lexicon itself makes of the pattern; the judge's guard has its own test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cxinbox.domain import hitjudge, redflag
+from cxinbox.domain.triage import inspect
+
+
+def _lexicon_flag(body: str) -> str | None:
+    return inspect(body, channel="sms", statistical=False).assessment.red_flag
+
+
+FLAGS = [
+    # an episode over or dated, then back now
+    ("en", "Had some chest tightness Sunday, it eased off by itself. It's back this afternoon and it's heavier", "chest_pain"),
+    ("en", "my mom had chest pain on Tuesday and it went away, but now it came back and she's clammy", "chest_pain"),
+    ("en", "I had chest pressure last week that stopped after an hour. It started again tonight, going into my jaw", "chest_pain"),
+    ("es", "mi papá tuvo dolor de pecho el lunes, pero ahora le volvió el dolor y está sudando", "chest_pain"),
+    ("es", "Tuve dolor en el pecho la semana pasada y se me quitó. Hoy me volvió, más fuerte que antes.", "chest_pain"),
+    ("es", "A mi abuela le dolió el pecho el sábado y se le pasó, pero esta tarde le regresó el dolor", "chest_pain"),
+    ("en", "my husband had a tooth pulled this morning and it's still bleeding through the gauze", "severe_bleeding"),
+    # stroke in the third person
+    ("es", "A mi mamá se le durmió todo el lado derecho hace una hora", "stroke"),
+    ("es", "mi tío no le salen las palabras desde el almuerzo y tiene la mano torpe", "stroke"),
+    ("es", "a mi abuelo se le adormeció el lado izquierdo del cuerpo de golpe", "stroke"),
+    ("en", "since lunch I can't feel the left side of my face and my words are slow", "stroke"),
+    ("en", "my dad's right leg is dragging all of a sudden and he looks confused", "stroke"),
+    ("en", "she's dragging her left foot since she woke up and her smile is off", "stroke"),
+    # chest said otherwise
+    ("es", "mi papá anda con una puntada en el pecho que no se le pasa", "chest_pain"),
+    ("es", "tengo una puntada fuerte en el pecho desde hace media hora", "chest_pain"),
+    ("es", "A mi esposo le dolió el pecho toda la mañana y ahora le sube a la quijada", "chest_pain"),
+    ("en", "there's a pressure in the middle of me that's going up into my jaw", "chest_pain"),
+    ("en", "ache in the center of my chest, and now my left arm feels heavy", "chest_pain"),
+    ("en", "dull ache right in the middle of me and my left shoulder since I carried the boxes", "chest_pain"),
+    # a wish to be dead, reported
+    ("en", "my son told his teacher he wishes he was dead", "suicide_self_harm"),
+    ("en", "she said tonight she wished she were dead and went to her room", "suicide_self_harm"),
+    ("en", "my brother keeps saying he wishes he was dead, he won't eat", "suicide_self_harm"),
+    ("es", "mi hija dice que quisiera estar muerta", "suicide_self_harm"),
+    ("es", "mi papá repite que ojalá estuviera muerto, ya no come", "suicide_self_harm"),
+    ("es", "mi novio me escribió que quiere estar muerto", "suicide_self_harm"),
+    # bleeding
+    ("es", "a mi abuela no le paran de sangrar las encías y toma anticoagulante", "severe_bleeding"),
+    ("es", "a mi hijo no le dejan de sangrar las rodillas desde que se cayó, ya van tres toallas", "severe_bleeding"),
+    ("es", "no me paran de sangrar los puntos de la cirugía del brazo, ya cambié la venda dos veces", "severe_bleeding"),
+    ("en", "sliced my finger on a can, it's still going after 20 minutes of pressure", "severe_bleeding"),
+    ("en", "his cut won't stop even after ten minutes of pressing on it", "severe_bleeding"),
+    ("en", "the wound is still coming despite holding pressure with two towels", "severe_bleeding"),
+    # a saturation with whose it is
+    ("es", "la saturación de mi papá está en 85 y respira rápido", "breathing"),
+    ("es", "el oxígeno de mi abuela marca 86", "breathing"),
+    ("es", "la saturacion de mi hijo salio de 88 en el oximetro", "breathing"),
+    ("en", "the oxygen of my grandpa is at 84 on the finger thing", "breathing"),
+    ("en", "sats of my mom read 87 and she's gasping", "breathing"),
+    ("en", "oxygen of my husband was 85 a minute ago", "breathing"),
+]
+
+QUIET = [
+    # the episode did not come back, or came back long ago, or a result "came back"
+    ("en", "I had chest pain in 2019, it was reflux, and it hasn't come back. Can I renew my omeprazole?"),
+    ("en", "My dad had a stroke in 2015 and it came back in 2017; he needs his disability forms"),
+    ("en", "I had chest pain last week, the ER said it was a muscle strain, and the results came back normal"),
+    ("es", "Tuve dolor de pecho hace dos años y no me ha vuelto. ¿Me renuevan el omeprazol?"),
+    ("es", "A mi mamá le dio un derrame en 2016 y le volvió a dar en 2018; necesito sus papeles"),
+    ("es", "Mi papá tuvo dolor de pecho el domingo, en urgencias dijeron que era gastritis y nunca volvió"),
+    # words not come, a leg that drags from the knee
+    ("es", "no me salen las palabras para agradecerles todo lo que hicieron por mi mamá"),
+    ("es", "en la entrevista no me salen las palabras por los nervios, ¿me dan algo?"),
+    ("en", "my left leg drags a bit since my knee replacement, can I get more PT visits?"),
+    ("en", "his right foot is dragging since the ankle fracture, is the boot still needed?"),
+    # a conditional about someone else, ended by a question
+    ("en", "If one day my dad can't talk and his face droops, what do we do?"),
+    ("en", "if one day my mom gets chest pain and her arm goes numb, should we call you first?"),
+    ("en", "What if my son ever swallows a battery and starts vomiting, where do we go?"),
+    ("es", "Si algún día a mi papá se le tuerce la boca y no puede hablar, ¿qué hacemos?"),
+    ("es", "Si un día mi hija se traga una pila y vomita, ¿adónde la llevo?"),
+    ("es", "si algún día a mi mamá le falta el aire y se pone morada, ¿llamamos al 911?"),
+    # laughing, an inhaler twice, a scan clear
+    ("es", "Me quedé sin aire de la risa con el video, gracias jaja"),
+    ("es", "de tanto reírnos nos quedamos sin aire en la sala de espera, qué buen equipo"),
+    ("es", "le di la bomba dos veces como dijo el doctor y ya respira tranquilo, ¿la cita sigue el jueves?"),
+    ("en", "Thanks for seeing my son Friday after he hit his head at hockey. CT was clear, no symptoms since. Can he skate Monday?"),
+    ("en", "My daughter bumped her head at gym on Monday, the scan came back clear and she has had no symptoms since. Note for school?"),
+    ("es", "Gracias por atender a mi hijo el viernes después del golpe en la cabeza. La tomografía salió normal, sin síntomas desde entonces."),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), FLAGS, ids=[f"{t[0]}-{i}" for i, t in enumerate(FLAGS)])
+def test_the_sixteenth_pass_red_flags_are_found_in_their_category(lang: str, body: str,
+                                                                  category: str) -> None:
+    assert _lexicon_flag(body) == category
+
+
+@pytest.mark.parametrize(("lang", "body"), QUIET, ids=[f"{t[0]}-{i}" for i, t in enumerate(QUIET)])
+def test_the_sixteenth_pass_near_misses_stay_quiet(lang: str, body: str) -> None:
+    assert _lexicon_flag(body) is None
+
+
+@pytest.mark.parametrize("body", [
+    "if my son's lips are turning blue right now should I call 911?",
+    "if my dad is slurring his words right now and can't lift his arm, do I call 911?",
+    "si mi papá tiene la boca torcida ahorita y no puede hablar, ¿llamo al 911?",
+    "si a mi bebé de 2 meses le está dando 38.5 en este momento, ¿lo llevo a urgencias?",
+    "I had chest pain in 2019, it went away, but it's back right now and crushing",
+])
+def test_a_conditional_about_now_or_a_return_stays_a_flag(body: str) -> None:
+    assert _lexicon_flag(body) is not None
+
+
+@pytest.mark.parametrize(("body", "back"), [
+    ("I had chest pain last week that went away. It came back tonight.", True),
+    ("mi papá tuvo dolor de pecho el martes, pero ahora le volvió", True),
+    ("I had chest pain last week that went away and it hasn't come back", False),
+    ("I had chest pain in March; the test came back negative", False),
+    ("tuve dolor de pecho y me volvió hace dos años", False),
+])
+def test_comes_back_reads_a_return_now_only(body: str, back: bool) -> None:
+    folded = redflag.fold(body)[0]
+    start = folded.index("chest pain") if "chest" in folded else folded.index("dolor")
+    assert redflag.comes_back(folded, start) is back
+
+
+def test_the_judge_never_vetoes_a_hit_said_to_be_back() -> None:
+    judge = hitjudge.shipped()
+    assert judge is not None
+    body = ("Two years ago I went to the ER for chest pain, they said it was reflux and sent me "
+            "home. I had chest pain last week that went away on its own. It came back tonight.")
+    folded = redflag.fold(body)[0]
+    findings = redflag.find(body)
+    current = [f for f in findings if f.status == "current" and f.category == "chest_pain"]
+    assert current, findings
+    assert not any(judge.vetoes(folded, f, findings) for f in current)
+    assert inspect(body, channel="sms").assessment.red_flag == "chest_pain"
+
+
+def test_each_family_has_three_sentences_per_language() -> None:
+    per_category: dict[tuple[str, str], int] = {}
+    for lang, _body, category in FLAGS:
+        per_category[(lang, category)] = per_category.get((lang, category), 0) + 1
+    assert all(count >= 3 for count in per_category.values()), per_category
+    assert {lang for lang, _category in per_category} == {"en", "es"}
