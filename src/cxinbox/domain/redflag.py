@@ -206,7 +206,10 @@ def respell(folded: str, where: list[int] | None) -> tuple[str, list[int] | None
         out.append(folded[last:start])
         mapped.extend(index[last:start])
         out.append(spelt)
-        mapped.extend(index[min(start + k, end - 1)] for k in range(len(spelt)))
+        # the last letter points at the written word's last (a shorter spelling, "carita"
+        # read as "cara", still quotes the whole word)
+        mapped.extend(index[min(start + k, end - 1) if k < len(spelt) - 1 else end - 1]
+                      for k in range(len(spelt)))
         last = end
     out.append(folded[last:])
     mapped.extend(index[last:])
