@@ -72,6 +72,29 @@ FLAGS = [
     ("en", "sliced my finger on a can, it's still going after 20 minutes of pressure", "severe_bleeding"),
     ("en", "his cut won't stop even after ten minutes of pressing on it", "severe_bleeding"),
     ("en", "the wound is still coming despite holding pressure with two towels", "severe_bleeding"),
+    # a relative's episode dated minutes or hours ago, or told with a sign of now
+    ("en", "my dad had chest pain about an hour ago and he's sweating", "chest_pain"),
+    ("en", "my mom had a bad pressure in her chest 20 minutes ago and she's clammy", "chest_pain"),
+    ("en", "grandpa had crushing chest pain like half an hour ago, he's grey", "chest_pain"),
+    ("es", "a mi papá le dio un dolor en el pecho hace rato y está sudando", "chest_pain"),
+    ("es", "mi mamá tuvo un dolor de pecho muy fuerte hace 20 minutos", "chest_pain"),
+    ("es", "a mi abuelo le dio un dolor de pecho hace media hora y le sigue", "chest_pain"),
+    ("es", "mi esposo siente como que le están apretando el pecho con una mano", "chest_pain"),
+    # hanging said in Spanish
+    ("es", "mi hijo dice que ya no aguanta más y que se va a colgar", "suicide_self_harm"),
+    ("es", "me escribió que se va a ahorcar en el patio", "suicide_self_harm"),
+    ("es", "ya no puedo, me voy a colgar esta noche", "suicide_self_harm"),
+    # a child's face, lips and eyes said with diminutives
+    ("es", "a mi nena se le hinchó la boquita después de comer fresas y tiene ronchas", "anaphylaxis"),
+    ("es", "al bebé se le está hinchando la carita después del antibiótico", "anaphylaxis"),
+    ("es", "tiene los labiecitos hinchados después de probar el huevo", "anaphylaxis"),
+    # an infant's reading said of the age or as where the baby is
+    ("en", "my daughter's 11 month old is 102 and won't nurse", "infant_fever"),
+    ("en", "our 3 month old is at 38.6 tonight", "infant_fever"),
+    ("en", "the 8 week old was 100.9 when I checked just now", "infant_fever"),
+    ("es", "mi bebé de 3 meses está en 38.5", "infant_fever"),
+    ("es", "la niña de 7 meses anda con 39, no la puedo bajar", "infant_fever"),
+    ("es", "mi bebito de 5 semanas sigue en 38.2", "infant_fever"),
     # a saturation with whose it is
     ("es", "la saturación de mi papá está en 85 y respira rápido", "breathing"),
     ("es", "el oxígeno de mi abuela marca 86", "breathing"),
@@ -101,6 +124,11 @@ QUIET = [
     ("es", "Si algún día a mi papá se le tuerce la boca y no puede hablar, ¿qué hacemos?"),
     ("es", "Si un día mi hija se traga una pila y vomita, ¿adónde la llevo?"),
     ("es", "si algún día a mi mamá le falta el aire y se pone morada, ¿llamamos al 911?"),
+    # a relative's episode dated long ago; hanging a medal; a baby's weight
+    ("en", "My mom had a heart attack in 2015 and she's doing well, I'm due for my own checkup"),
+    ("es", "a mi abuelo le dio un infarto a los 60, ¿cada cuánto me reviso el corazón?"),
+    ("es", "mi hijo se va a colgar la medalla el sábado, ¿le dan permiso de faltar a la cita?"),
+    ("en", "my 2 month old was 7 pounds at birth, is her weight gain ok?"),
     # laughing, an inhaler twice, a scan clear
     ("es", "Me quedé sin aire de la risa con el video, gracias jaja"),
     ("es", "de tanto reírnos nos quedamos sin aire en la sala de espera, qué buen equipo"),

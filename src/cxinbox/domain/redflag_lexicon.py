@@ -926,6 +926,12 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", r"\bno (?:me |le |les |nos )?(?:paran|dejan) de sangrar\b"),
     ("severe_bleeding", near(r"cut|cuts|sliced|gash\w*|wound|laceration|blood|bleed\w*",
                              r"(?:still going|still coming|not stopping|won'?t stop|keeps going) (?:even )?(?:after|despite|with) (?:\w+ ){0,3}(?:pressure|pressing|holding it|towels?)", 80)),
+    # chest: "le están apretando el pecho"; suicide: "se va a colgar / ahorcar" (not the
+    # phone, not the washing)
+    ("chest_pain", r"\b(?:le|me|les) (?:esta|estan) (?:apretando|estrujando|oprimiendo|aplastando|exprimiendo) (?:el|su|mi) pecho\b"),
+    ("suicide_self_harm", (r"\b(?:se (?:va|iba|quiere|queria) a (?:colgar|ahorcar)|me (?:voy|iba|quiero|queria) a (?:colgar|ahorcar)|"
+                           r"(?:va|iba|quiere|queria) a (?:colgarse|ahorcarse)|(?:voy|iba|quiero|queria) a (?:colgarme|ahorcarme))\b"
+                           r"(?! (?:el|la|los|las|un|una|del|de la|al)\b)")),
     # breathing: a saturation told with whose it is ("la saturación de mi papá está en 85")
     ("breathing", r"\b(?:saturacion|oxigeno|saturation|oxygen|sats?|o2) (?:de|of) (?:mi|su|my|his|her) \w+ (?:\w+ )?(?:esta|is|es|was|reads?|dio|marca|salio|da|es de) (?:en |at |de )?(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),
 )
@@ -1113,6 +1119,12 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     # infant fever: a bare reading after "had", "running", "hit" ("had 103 all night")
     ("infant_fever", (r"\b(?:had|has|having|running|ran|hit|hitting|reached|spiked(?: to)?|spiking|up to|tuvo|tiene|tenia|marco|marca|llego a|subio a)\b (?:a |an |de )?(?:10[0-5]|3[89]|4[01])(?:[.,]\d)?\b"
                       r"(?! ?(?:years?|yrs?|anos|lbs?|kg|dollars|mg|ml|mls|oz|ounces|grams|g\b|%|percent|minutes?|mins?|times|diapers|pounds|calls|pages|days|dias|weeks?|semanas|veces|pesos))"), "infant"),
+    # sixteenth pass: a reading said of the baby's age ("my 11 month old is 102") or as where
+    # the baby is ("está en 38.5", "anda con 39")
+    ("infant_fever", (r"\b(?:(?:months?|mos?|weeks?|wks?|days?) old|(?:meses|semanas|dias)(?: de (?:nacid[oa]|edad))?) (?:\w+ )?(?:is|was|'s|s|esta|anda|estaba|sigue) (?:at |now |already |up to |en |con |a )?(?:10[0-5]|3[89]|4[01])(?:[.,]\d)?\b"
+                      r"(?! ?(?:years?|yrs?|anos|lbs?|kg|dollars|mg|ml|mls|oz|ounces|grams|g\b|%|percent|minutes?|mins?|times|diapers|pounds|calls|pages|days|dias|weeks?|semanas|veces|pesos|cm|inches|in\b))|"
+                      r"\b(?:esta|anda|estaba|sigue) (?:en|con) (?:10[0-5]|3[89]|4[01])(?:[.,]\d)?(?: (?:grados|de (?:fiebre|temperatura|calentura)))?\b"
+                      r"(?! ?(?:years?|anos|lbs?|kg|dollars|mg|ml|%|minutes?|mins?|dias|semanas|veces|pesos|cm|kilos|libras))"), "infant"),
     # twelfth pass: a reading given by the device it came from ("103 on the temporal thing");
     # a rash that does not fade under a pressed glass, in a baby (a policy in TRIAGE_EVAL.md:
     # with a baby under a year named it is an infant fever's companion, even unmeasured)
@@ -1756,6 +1768,16 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\b(?:urgent care|the er|the doctor|the pediatrician|the nurse|they|pediatric urgent care|the clinic) (?:\w+ ){0,2}(?:checked|examined|looked at) (?:her|him|me|them|us|the baby)\b|"
       r"\bthanks? (?:you )?(?:so much )?for (?:seeing|checking|fitting in|squeezing in) (?:me|him|her|us|them|my \w+|our \w+)\b|"
       r"\bgracias por (?:atender|atenderl[oa]|atenderme|revisar|revisarl[oa]|ver)(?:l[oa]s?|me)? (?:a )?(?:mi|mis|nuestr[oa]) ?\w*\b")),
+    # a relative's "had", "tuvo" or "le dio" dated minutes or hours ago, or told with a sign
+    # of now (sweating, grey, "y sigue"): today's episode, not a family history ("my dad had
+    # chest pain about an hour ago and he's sweating", "a mi papá le dio un dolor en el pecho
+    # hace rato")
+    ("current", "both",
+     (r"\b(?:(?:about|like|around|maybe|only|just|less than|not even) )?(?:an?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|\d+|a few|a couple(?: of)?|half an?) (?:minutes?|mins?|hours?|hrs?|hr) ago\b|"
+      r"\bhace (?:(?:como|unos|unas|apenas|solo|menos de) )?(?:un|una|unos|unas|dos|tres|cuatro|cinco|diez|quince|veinte|treinta|cuarenta|media|\d+) (?:minutos?|mins?|horas?|hora|ratito)\b|"
+      r"\bhace (?:un )?(?:rato|ratito|ratico|momentito|momento)\b|"
+      r"\b(?:he'?s|she'?s|hes|shes|he is|she is|i'?m|im|i am) (?:all |really |so |very )?(?:sweating|sweaty|clammy|grey|gray|ashen)\b|"
+      r"\b(?:esta|se puso|se ve|anda|estoy) (?:tod[oa] |muy |bien )?(?:sudando|sudad[oa]|palid[oa]|gris|helad[oa])\b|\bsudor frio\b|\by (?:le |me )?sigue\b")),
     # "if one day he can't talk and his face droops, what do we do?": a conditional about
     # someone else that a question ends spans its whole clause (both symptoms), not the first
     # six words; first-person conditionals keep the six-word reach (a plan said as "if I
@@ -1972,4 +1994,9 @@ RESPELL_ES: Final[dict[str, str]] = {
     "aora": "ahora", "aorita": "ahorita", "orita": "ahorita", "ase": "hace", "asta": "hasta",
     "ospital": "hospital", "precion": "presion", "prezion": "presion", "enpezo": "empezo",
     "empeso": "empezo", "enpeso": "empezo",
+    # sixteenth pass: the diminutives said of a child's body ("se le hinchó la boquita")
+    "boquita": "boca", "boquitas": "boca", "carita": "cara", "caritas": "cara", "ojitos": "ojos",
+    "ojito": "ojo", "labiecitos": "labios", "labiecito": "labio", "labitos": "labios",
+    "lenguita": "lengua", "gargantita": "garganta", "cabecita": "cabeza", "pechito": "pecho",
+    "bracito": "brazo", "bracitos": "brazos", "pancita": "panza",
 }
