@@ -129,6 +129,9 @@ QUIET = [
     ("es", "a mi abuelo le dio un infarto a los 60, ¿cada cuánto me reviso el corazón?"),
     ("es", "mi hijo se va a colgar la medalla el sábado, ¿le dan permiso de faltar a la cita?"),
     ("en", "my 2 month old was 7 pounds at birth, is her weight gain ok?"),
+    # a return to come, as instructions put it
+    ("es", "el cardiólogo dijo que si me vuelve la puntada en el pecho me ponga la pastilla, ¿cuántas puedo usar?"),
+    ("es", "si le regresa el dolor de pecho al caminar, ¿le damos la nitro o lo llevamos?"),
     # laughing, an inhaler twice, a scan clear
     ("es", "Me quedé sin aire de la risa con el video, gracias jaja"),
     ("es", "de tanto reírnos nos quedamos sin aire en la sala de espera, qué buen equipo"),

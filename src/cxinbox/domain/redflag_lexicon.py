@@ -1778,6 +1778,10 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\bhace (?:un )?(?:rato|ratito|ratico|momentito|momento)\b|"
       r"\b(?:he'?s|she'?s|hes|shes|he is|she is|i'?m|im|i am) (?:all |really |so |very )?(?:sweating|sweaty|clammy|grey|gray|ashen)\b|"
       r"\b(?:esta|se puso|se ve|anda|estoy) (?:tod[oa] |muy |bien )?(?:sudando|sudad[oa]|palid[oa]|gris|helad[oa])\b|\bsudor frio\b|\by (?:le |me )?sigue\b")),
+    # "si me vuelve la puntada en el pecho, me pongo la pastilla": a return to come, as the
+    # doctor's instructions put it
+    ("hypothetical", "forward",
+     r"\bsi(?<!no se si)(?<!ni se si)(?<!sabe si)(?<!saber si) (?:me |le |te |les |nos )?(?:vuelve|vuelven|regresa|regresan|repite|vuelve a (?:dar|pasar|doler))\b"),
     # "if one day he can't talk and his face droops, what do we do?": a conditional about
     # someone else that a question ends spans its whole clause (both symptoms), not the first
     # six words; first-person conditionals keep the six-word reach (a plan said as "if I
