@@ -210,6 +210,13 @@ def loso(sweep: Sequence[float], pick_from: Sequence[str], cache: Path | None,
         print(f"  P(trap) of current hits: traps/ordinary {trap_p}; red flags' top "
               f"{flag_p[-12:]}")
         print(_row(f"{held} no judge", examples, base))
+        shipped = hitjudge.shipped()
+        if shipped is not None:  # the judge as merged, at its own threshold, beside the fold's
+            sp = [{i: shipped.trap_probability(r.folded, f, r.findings)
+                   for i, f in enumerate(r.findings) if f.status == "current"} for r in rs]
+            print("   " + _row(f"shipped judge t {shipped.threshold:.2f}", examples,
+                               [predict(r, shipped, p, shipped.threshold)
+                                for r, p in zip(rs, sp, strict=True)]))
         base_recall = score(examples, [Prediction(f, "other") for f in base]).overall.recall
         for t in sweep:
             flags = [predict(r, judge, p, t) for r, p in zip(rs, probs, strict=True)]
