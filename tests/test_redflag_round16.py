@@ -129,6 +129,10 @@ QUIET = [
     ("es", "a mi abuelo le dio un infarto a los 60, ¿cada cuánto me reviso el corazón?"),
     ("es", "mi hijo se va a colgar la medalla el sábado, ¿le dan permiso de faltar a la cita?"),
     ("en", "my 2 month old was 7 pounds at birth, is her weight gain ok?"),
+    # an hour ago said of a call, not of the old episode
+    ("en", "I had a stroke in 2019 and called an hour ago about my PT forms, nobody answered"),
+    ("es", "a mi papá le dio un derrame hace años, hace rato llamé para pedir la cita"),
+    ("es", "mi mamá tuvo preeclampsia en su embarazo, y hace rato me dijeron que yo también tengo la presión alta"),
     # a return to come, as instructions put it
     ("es", "el cardiólogo dijo que si me vuelve la puntada en el pecho me ponga la pastilla, ¿cuántas puedo usar?"),
     ("es", "si le regresa el dolor de pecho al caminar, ¿le damos la nitro o lo llevamos?"),

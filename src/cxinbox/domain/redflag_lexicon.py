@@ -1487,16 +1487,19 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"grandpa|grandfather|granny|brother|sister|uncle|aunt|auntie|cousin|parents?|"
      r"grandparents?|family|relatives?|friend|neighbou?r|coworker|co-worker|boss|roommate|room-mate|housemate|flatmate|classmate|teammate)\b"
      r"(?:[^\w\n]+\w+){0,2}[^\w\n]+(?:had|has had|died|passed away|suffered|was hospitali[sz]ed|"
-     r"survived|had had)\b")),
+     r"survived|had had)\b"
+     # sixteenth pass: not an episode of today ("my dad had chest pain about an hour ago and
+     # he's sweating", "a mi papá le dio un dolor en el pecho hace rato")
+     r"(?![^,.!?;\n]{0,60}\b(?:(?:an?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|\d+|a few|a couple(?: of)?|half an?) (?:minutes?|mins?|hours?|hrs?|hr) ago|hace (?:(?:como|unos|unas|apenas|solo|menos de) )?(?:un|una|unos|unas|dos|tres|cuatro|cinco|diez|quince|veinte|treinta|cuarenta|media|\d+) (?:minutos?|mins?|horas?|hora|ratito)|hace (?:un )?(?:rato|ratito|ratico|momentito|momento)|and (?:he'?s|she'?s|hes|shes|he is|she is) (?:all |really |so |very )?(?:sweating|sweaty|clammy|grey|gray|ashen)|y (?:esta|se puso|se ve|anda) (?:tod[oa] |muy |bien )?(?:sudando|sudad[oa]|palid[oa]|gris|helad[oa])|sudor frio|y (?:le )?sigue)\b)")),
     ("historical", "forward",
      r"\b(?:family history|runs in (?:my|the|our) family|famil\w+ (?:hx|history))\b"),
     ("historical", "backward", r"\bruns in (?:my|the|our) family\b|\ben (?:mi|la) familia\b"),
     ("historical", "forward",
      (r"\b(?:mi|su|nuestr[oa]) (?:difunt[oa] )?(?:padre|papa|madre|mama|abuel[oa]|herman[oa]|"
      r"ti[oa]|prim[oa]|familia|padres|abuelos|vecin[oa]|amig[oa])\b(?:[^\w\n]+\w+){0,2}[^\w\n]+"
-     r"(?:tuvo|ha tenido|habia tenido|murio|fallecio|sufrio|se murio|le dio|le dieron|le pego|padecio)\b|"
+     r"(?:tuvo|ha tenido|habia tenido|murio|fallecio|sufrio|se murio|le dio|le dieron|le pego|padecio)\b(?![^,.!?;\n]{0,60}\b(?:(?:an?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|\d+|a few|a couple(?: of)?|half an?) (?:minutes?|mins?|hours?|hrs?|hr) ago|hace (?:(?:como|unos|unas|apenas|solo|menos de) )?(?:un|una|unos|unas|dos|tres|cuatro|cinco|diez|quince|veinte|treinta|cuarenta|media|\d+) (?:minutos?|mins?|horas?|hora|ratito)|hace (?:un )?(?:rato|ratito|ratico|momentito|momento)|and (?:he'?s|she'?s|hes|shes|he is|she is) (?:all |really |so |very )?(?:sweating|sweaty|clammy|grey|gray|ashen)|y (?:esta|se puso|se ve|anda) (?:tod[oa] |muy |bien )?(?:sudando|sudad[oa]|palid[oa]|gris|helad[oa])|sudor frio|y (?:le )?sigue)\b)|"
      r"\ba (?:mi|su) (?:difunt[oa] )?(?:padre|papa|madre|mama|abuel[oa]|herman[oa]|ti[oa]|prim[oa]|vecin[oa]|amig[oa])\b"
-     r"(?:\W+\w+){0,2}\W+(?:le dio|le dieron|le pego)\b")),
+     r"(?:\W+\w+){0,2}\W+(?:le dio|le dieron|le pego)\b(?![^,.!?;\n]{0,60}\b(?:(?:an?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|\d+|a few|a couple(?: of)?|half an?) (?:minutes?|mins?|hours?|hrs?|hr) ago|hace (?:(?:como|unos|unas|apenas|solo|menos de) )?(?:un|una|unos|unas|dos|tres|cuatro|cinco|diez|quince|veinte|treinta|cuarenta|media|\d+) (?:minutos?|mins?|horas?|hora|ratito)|hace (?:un )?(?:rato|ratito|ratico|momentito|momento)|and (?:he'?s|she'?s|hes|shes|he is|she is) (?:all |really |so |very )?(?:sweating|sweaty|clammy|grey|gray|ashen)|y (?:esta|se puso|se ve|anda) (?:tod[oa] |muy |bien )?(?:sudando|sudad[oa]|palid[oa]|gris|helad[oa])|sudor frio|y (?:le )?sigue)\b)")),
     ("historical", "forward", r"\bantecedentes familiares\b"),
     # hypothetical, generic, educational
     # fifteenth pass: "si algun dia ...", "que hago si un dia ...", "if one day ...": a day
@@ -1768,16 +1771,6 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\b(?:urgent care|the er|the doctor|the pediatrician|the nurse|they|pediatric urgent care|the clinic) (?:\w+ ){0,2}(?:checked|examined|looked at) (?:her|him|me|them|us|the baby)\b|"
       r"\bthanks? (?:you )?(?:so much )?for (?:seeing|checking|fitting in|squeezing in) (?:me|him|her|us|them|my \w+|our \w+)\b|"
       r"\bgracias por (?:atender|atenderl[oa]|atenderme|revisar|revisarl[oa]|ver)(?:l[oa]s?|me)? (?:a )?(?:mi|mis|nuestr[oa]) ?\w*\b")),
-    # a relative's "had", "tuvo" or "le dio" dated minutes or hours ago, or told with a sign
-    # of now (sweating, grey, "y sigue"): today's episode, not a family history ("my dad had
-    # chest pain about an hour ago and he's sweating", "a mi papá le dio un dolor en el pecho
-    # hace rato")
-    ("current", "both",
-     (r"\b(?:(?:about|like|around|maybe|only|just|less than|not even) )?(?:an?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|\d+|a few|a couple(?: of)?|half an?) (?:minutes?|mins?|hours?|hrs?|hr) ago\b|"
-      r"\bhace (?:(?:como|unos|unas|apenas|solo|menos de) )?(?:un|una|unos|unas|dos|tres|cuatro|cinco|diez|quince|veinte|treinta|cuarenta|media|\d+) (?:minutos?|mins?|horas?|hora|ratito)\b|"
-      r"\bhace (?:un )?(?:rato|ratito|ratico|momentito|momento)\b|"
-      r"\b(?:he'?s|she'?s|hes|shes|he is|she is|i'?m|im|i am) (?:all |really |so |very )?(?:sweating|sweaty|clammy|grey|gray|ashen)\b|"
-      r"\b(?:esta|se puso|se ve|anda|estoy) (?:tod[oa] |muy |bien )?(?:sudando|sudad[oa]|palid[oa]|gris|helad[oa])\b|\bsudor frio\b|\by (?:le |me )?sigue\b")),
     # "si me vuelve la puntada en el pecho, me pongo la pastilla": a return to come, as the
     # doctor's instructions put it
     ("hypothetical", "forward",
