@@ -475,24 +475,24 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
             backward and _words(folded, end, m_start) <= (SUBJECT_WORDS if subject else BACKWARD_WORDS))
         if reaches:
             found.setdefault(kind, (m_start, m_end))
-    back = comes_back(folded, start)
-    if "negated" in found and not _recurs_after(folded, end, *found["negated"], c) and not back:
+    if "negated" in found and not _recurs_after(folded, end, *found["negated"], c) \
+            and not comes_back(folded, start):
         return "negated", found["negated"]
-    if "assessed" in found and not back and not _STRONG_NOW.search(
-            folded, left, _sentence_end(folded, end)):
+    if "assessed" in found and not _STRONG_NOW.search(folded, left, _sentence_end(folded, end)) \
+            and not comes_back(folded, start):
         return "historical", found["assessed"]  # unless the sentence says it is back
     if "question" in found:
         return "hypothetical", found["question"]
     if "current" not in found:
         for kind in ("historical", "hypothetical"):
-            if kind in found and not (back and kind == "historical"):
+            if kind in found and not (kind == "historical" and comes_back(folded, start)):
                 return kind, found[kind]  # type: ignore[return-value]
         listed = _asked_in_a_list(folded, start, end, c)
         if listed is not None:
             return "hypothetical", listed
-        if category not in NEVER_OVER and not back:
+        if category not in NEVER_OVER:
             over = _episode_over(folded, start, end, mods, c)
-            if over is not None:
+            if over is not None and not comes_back(folded, start):
                 return "negated", over
     return "current", None
 
