@@ -437,7 +437,8 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
             continue  # another clause
         within = m_start < end and start < m_end
         if within and kind == "negated" and m_start > start and m_end < end and (
-                category in NEGATED_INSIDE or _denies_last_word(folded, start, m_start, m_end, end)):
+                category in NEGATED_INSIDE or _denies_last_word(folded, start, m_start, m_end, end)) \
+                and not any(a <= m_start and m_end <= b for a, b in current):  # "... y no para"
             found.setdefault(kind, (m_start, m_end))  # "chest isn't hurting"
             continue
         if within and m_start < start and kind in ("question", "hypothetical", "historical"):
