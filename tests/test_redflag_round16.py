@@ -95,6 +95,30 @@ FLAGS = [
     ("es", "mi bebé de 3 meses está en 38.5", "infant_fever"),
     ("es", "la niña de 7 meses anda con 39, no la puedo bajar", "infant_fever"),
     ("es", "mi bebito de 5 semanas sigue en 38.2", "infant_fever"),
+    # (from the second and third batches) strength gone from a limb; speech nobody follows
+    ("es", "A mi mamá se le fue la fuerza de la mano derecha de repente", "stroke"),
+    ("es", "a mi abuelo no le entendemos nada de lo que dice desde hace una hora", "stroke"),
+    ("es", "se le está yendo la fuerza del brazo izquierdo y arrastra las palabras", "stroke"),
+    ("en", "all the strength went out of his left arm about 20 minutes ago", "stroke"),
+    ("en", "the power has gone from her right leg and her face looks off", "stroke"),
+    ("en", "strength drained out of my left hand all at once, I can't hold the mug", "stroke"),
+    # "mejor se mata"; a nose bleeding for more than half an hour; waters as water
+    ("es", "mi papá dice que mejor se mata para no ser una carga", "suicide_self_harm"),
+    ("es", "ya no puedo más, mejor me mato", "suicide_self_harm"),
+    ("es", "mi hermano repite que mejor se quita la vida", "suicide_self_harm"),
+    ("es", "mi hija está echando sangre por la nariz desde hace 40 minutos y no para", "severe_bleeding"),
+    ("es", "le sangra la nariz desde hace más de 35 minutos", "severe_bleeding"),
+    ("es", "la herida sigue sangrando por más de 45 minutos", "severe_bleeding"),
+    ("es", "tengo 33 semanas y me bajó un chorro de agua, no paro de mojarme", "pregnancy_emergency"),
+    ("es", "estoy embarazada de 5 meses y estoy botando líquido como agua", "pregnancy_emergency"),
+    ("es", "mi esposa tiene 30 semanas y le salió mucha agua de repente", "pregnancy_emergency"),
+    ("en", "I'm 32 weeks pregnant and there was a gush of water when I stood up", "pregnancy_emergency"),
+    ("en", "30 weeks and I keep leaking clear fluid into my pad", "pregnancy_emergency"),
+    ("en", "pregnant, 34 weeks, a trickle of clear fluid won't stop", "pregnancy_emergency"),
+    # a header into a goalpost; double vision is no double dose
+    ("en", "coach here, a kid took a header into the goalpost and has double vision", "head_injury"),
+    ("en", "my son took a header off the top bunk and threw up", "head_injury"),
+    ("en", "she took a header down the stairs and is drowsy now", "head_injury"),
     # a saturation with whose it is
     ("es", "la saturación de mi papá está en 85 y respira rápido", "breathing"),
     ("es", "el oxígeno de mi abuela marca 86", "breathing"),
@@ -133,6 +157,11 @@ QUIET = [
     ("en", "I had a stroke in 2019 and called an hour ago about my PT forms, nobody answered"),
     ("es", "a mi papá le dio un derrame hace años, hace rato llamé para pedir la cita"),
     ("es", "mi mamá tuvo preeclampsia en su embarazo, y hace rato me dijeron que yo también tengo la presión alta"),
+    # crying that won't stop beside a scrape; a voice not understood on the phone
+    ("es", "se cayó, se raspó la rodilla, un poco de sangre, no para de llorar"),
+    ("es", "no le entiendo lo que dice por teléfono, ¿me pueden llamar?"),
+    ("es", "estoy embarazada y tomo mucha agua, ¿está bien?"),
+    ("es", "mejor me muero de risa con ese video jaja"),
     # a return to come, as instructions put it
     ("es", "el cardiólogo dijo que si me vuelve la puntada en el pecho me ponga la pastilla, ¿cuántas puedo usar?"),
     ("es", "si le regresa el dolor de pecho al caminar, ¿le damos la nitro o lo llevamos?"),

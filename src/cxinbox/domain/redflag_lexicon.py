@@ -288,12 +288,12 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", r"\bsangr\w+ (?:por|de) (?:la |el |los )?(?:boca|nariz|oidos|recto)\b[^.!?]{0,20}\b(?:y|and) (?:por )?(?:la |el |los )?(?:boca|nariz|oidos)\b|\bbleed\w* from (?:his|her|my|the) (?:mouth|ears?) and (?:nose|mouth)\b|\bperdiendo (?:mucha )?sangre\b|\blosing blood\b"),
     ("severe_bleeding", near(r"wound|cut|gash|laceration|herida|cortada|corte",
                              r"gush\w*|pouring|spurting|squirting|won'?t stop|can'?t (?:get it to|make it) stop|"
-                             r"keeps bleeding|no para|no deja|chorros|a lot of blood|mucha sangre", 25)),
+                             r"keeps bleeding|no para(?! de (?!sangrar|salir|chorrear|brotar)\w)|no deja(?! de (?!sangrar|salir|chorrear|brotar)\w)|chorros|a lot of blood|mucha sangre", 25)),
     ("severe_bleeding", r"\bcoffee grounds?\b|\bposo de cafe\b|\b(?:sangrado|sangra\w*|regla|menstruacion) (?:\w+ )?(?:muy |bien |demasiado )?(?:fuerte|abundante|intens[oa])|\b(?:sangrado|sangre|sangrando)\b[^.!?]{0,30}\b(?:parto|cesarea)\b|\bsale mucha sangre\b"),
     ("severe_bleeding", near(r"bleed\w*|blood|sangr\w+",
                              r"a lot|lots|so much|heavy|heavily|badly|pouring|gushing|won'?t stop|"
                              r"can'?t stop|not stopping|faint\w*|dizzy|mucho|mucha|muchisim[oa]|"
-                             r"no para|no deja|no se detiene|a chorros|mare\w+|desmay\w+", 20)),
+                             r"no para(?! de (?!sangrar|salir|chorrear|brotar)\w)|no deja(?! de (?!sangrar|salir|chorrear|brotar)\w)|no se detiene|a chorros|mare\w+|desmay\w+", 20)),
     ("severe_bleeding", r"\bempap\w+ (?:\w+ ){0,2}(?:toallas?|compresas?|vendas?|gasas?)\b"),
     # anaphylaxis
     ("anaphylaxis", r"\banaphyla\w*"),
@@ -353,7 +353,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                                 r"limpiador|quimico|veneno|insecticida|amoniaco|destapacanos", 40)),
     ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:antifreeze|anticongelante|pesticid\w*|insecticid\w*|veneno|raticida|gasolina|thinner|solvente|acetona|mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|perfume|aceite)\b"),
     ("overdose_poisoning", near(r"took|taken|take|given|gave|tomo|tome|tomado|se tomo|dio|le di",
-                                r"twice by mistake|two times by mistake|by mistake|double|extra dose|"
+                                r"twice by mistake|two times by mistake|by mistake|double(?! (?:vision|checked|check|checking))|extra dose|"
                                 r"dos veces(?! (?:al|por|cada) (?:dia|semana|noche))|por error|por equivocacion|doble|de mas", 40)),
     ("overdose_poisoning", r"\b(?:como|unas?|like|about|around) (?:[5-9]|\d\d+|diez|veinte|ten|twenty)\b[^.!?]{0,20}\b(?:pills|pastillas|tablets|gummies|gomitas)\b|\b(?:gomitas|gummies|pastillas|pills)\b[^.!?]{0,20}\b(?:como|unas?|like|about|around) (?:[5-9]|\d\d+|diez|veinte|ten|twenty)\b"),
     ("overdose_poisoning", r"\b(?:se tomo|me tome|tome|tomo|se trago|me trague|trago|se comio|comio|bebio|se bebio) (?:\w+ ){0,3}(?:todas las|muchas|demasiad[oa]s?|un frasco|el frasco|la botella|cloro|pastillas de|pastillas|medicinas|veneno|detergente|pilas?|bateria)"),
@@ -417,7 +417,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                          r"(?:can'?t|cannot|hard to|trouble|struggling to) swallow\w*|(?:le|me) cuesta tragar|no (?:puede|puedo) tragar|dificultad para tragar", 60)),
     # bleeding: a nosebleed or wound that runs on for a long time or on blood thinners
     ("severe_bleeding", near(r"bleed\w*|blood|sangr\w+|nosebleed",
-                             r"nonstop|non-stop|without stopping|sin parar|no para|no deja de|for (?:over |more than |almost |about )?(?:an hour|\d\d+ ?(?:min\w*|mins)|\d+ hours?|half an hour|30 min\w*)|"
+                             r"nonstop|non-stop|without stopping|sin parar|no para(?! de (?!sangrar|salir|chorrear|brotar)\w)|no deja de(?! (?!sangrar|salir|chorrear|brotar)\w)|for (?:over |more than |almost |about )?(?:an hour|\d\d+ ?(?:min\w*|mins)|\d+ hours?|half an hour|30 min\w*)|"
                              r"no se (?:le |me )?(?:para|detiene|quita)|desde hace (?:una|media|\d+) (?:hora|horas)|(?:mas|more) (?:de|than) (?:media|una|\d+) (?:hora|hour)",
                              40)),
     ("severe_bleeding", r"\b(?:ooz\w*|seep\w*|soak\w*|bleed\w*) (?:right )?(?:through|thru) (?:every|each|the|his|her|my|all the|two|three|several) (?:\w+ )?(?:bandages?|gauze|dressings?|towels?|pads?)\b"),
@@ -932,6 +932,20 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", (r"\b(?:se (?:va|iba|quiere|queria) a (?:colgar|ahorcar)|me (?:voy|iba|quiero|queria) a (?:colgar|ahorcar)|"
                            r"(?:va|iba|quiere|queria) a (?:colgarse|ahorcarse)|(?:voy|iba|quiero|queria) a (?:colgarme|ahorcarme))\b"
                            r"(?! (?:el|la|los|las|un|una|del|de la|al)\b)")),
+    # stroke: the strength gone from one arm or leg ("se le fue la fuerza del brazo izquierdo",
+    # "all the strength went out of his left arm"); speech nobody can follow, said by those
+    # listening ("no le entendemos lo que dice")
+    ("stroke", (r"\bse (?:me|le) (?:fue|ha ido|esta yendo) la fuerza (?:del|de la|de su|de mi|en el|en la) (?:brazo|pierna|mano|lado|pie)\b|"
+                r"\b(?:strength|power) (?:went|has gone|is going|drained) (?:out of|from) (?:his|her|my) (?:left |right )?(?:arm|leg|hand|side)\b|"
+                r"\bno (?:le|se le) (?:entendemos|entiendo|entienden|entiende) (?:nada )?(?:de )?(?:lo que (?:dice|habla|quiere decir)|cuando habla|nada)\b"
+                r"(?![^.!?\n]{0,30}\b(?:ingles|english|acento|accent|idioma|telefono|phone|ruido|letra)\b)")),
+    # head: "took a header into the goalpost" (a fall or a run head first)
+    ("head_injury", r"\b(?:took|take|taken|did) a header (?:into|onto|off|on|against|down)\b"),
+    # suicide: "mejor se mata / me mato" (better dead, said of oneself or reported)
+    ("suicide_self_harm", r"\bmejor (?:me mato|se mata|me muero|se muere|me quito la vida|se quita la vida|matarme|matarse)\b"),
+    # bleeding: a nose bleeding for more than half an hour, in Spanish minutes
+    ("severe_bleeding", near(r"sangr\w+|sangre|hemorragia",
+                             r"desde hace (?:(?:mas de|como|unos) )?(?:[3-9]\d|\d{3}) min\w*|(?:mas de|por) (?:[3-9]\d|\d{3}) min\w*", 50)),
     # breathing: a saturation told with whose it is ("la saturación de mi papá está en 85")
     ("breathing", r"\b(?:saturacion|oxigeno|saturation|oxygen|sats?|o2) (?:de|of) (?:mi|su|my|his|her) \w+ (?:\w+ )?(?:esta|is|es|was|reads?|dio|marca|salio|da|es de) (?:en |at |de )?(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),
 )
@@ -1157,6 +1171,12 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("suicide_self_harm", (r"\b(?:i'?m|im|i am|he'?s|she'?s|he is|she is) (?:just )?done\b(?! (?:with|for|at|by|in|on|now|soon|yet|eating|here|there|working|paying|waiting|talking)\b)|"
                            r"\btake care of (?:the|my|his|her) (?:dog|dogs|cat|cats|pets?|kids|children)\b(?! (?:while|when|until|for|this|next|during)\b)|"
                            r"\b(?:ya )?(?:termine|acabe|me rindo)\b(?! (?:de|con|el|la|los|las|mi|tu|su)\b)|\bcuid(?:a|en|ad) (?:a|al|de) (?:mi|mis|el|los) (?:perr\w+|gat\w+|hijos|ninos)\b(?! (?:mientras|cuando|hasta|esta|la semana)\b)"), "means"),
+    # sixteenth pass: waters told as water or fluid coming out ("me bajó un chorro de agua",
+    # "estoy botando líquido", "no paro de mojarme", "a gush of water")
+    ("pregnancy_emergency", (r"\b(?:me|le) (?:bajo|salio|sale|baja|esta bajando|esta saliendo|vino) (?:un chorro de |un chorrito de |mucha |much[oa] |como )?(?:agua|liquido)\b|"
+                             r"\b(?:estoy|esta|estaba) (?:botando|perdiendo|soltando|echando|chorreando) (?:agua|liquido)\b|\bno (?:paro|para) de mojar(?:me|se)\b|"
+                             r"\b(?:a )?(?:gush|trickle|stream) of (?:water|fluid|clear (?:fluid|liquid))\b|\b(?:leaking|leaked|dripping) (?:clear )?(?:water|fluid)\b"),
+     "pregnancy"),
 )
 
 # A current finding of the first category becomes the second when the message has the cue:
