@@ -119,6 +119,17 @@ FLAGS = [
     ("en", "coach here, a kid took a header into the goalpost and has double vision", "head_injury"),
     ("en", "my son took a header off the top bunk and threw up", "head_injury"),
     ("en", "she took a header down the stairs and is drowsy now", "head_injury"),
+    # the left arm and the jaw aching together; words hard to get out; a hand gone to sleep
+    ("en", "my left arm and jaw have been aching since I mowed the lawn and I'm sweaty", "chest_pain"),
+    ("en", "jaw and left arm hurt when I walk to the mailbox, stops when I sit", "chest_pain"),
+    ("en", "his left arm and his jaw feel heavy and sore since lunch", "chest_pain"),
+    ("es", "me duelen el brazo izquierdo y la quijada desde que subí la escalera", "chest_pain"),
+    ("es", "a mi papá le duelen la mandíbula y el brazo izquierdo y está sudando", "chest_pain"),
+    ("es", "le duele el brazo izquierdo y la quijada desde hace media hora", "chest_pain"),
+    ("en", "I'm having trouble getting my words out since lunch", "stroke"),
+    ("en", "she's struggling to get her words out and her face looks off", "stroke"),
+    ("en", "my right hand feels asleep and my speech is a bit slow since 2pm", "stroke"),
+    ("en", "dad's on warfarin, cut his arm on the fence, it's still bleeding after an hour of pressure", "severe_bleeding"),
     # a saturation with whose it is
     ("es", "la saturación de mi papá está en 85 y respira rápido", "breathing"),
     ("es", "el oxígeno de mi abuela marca 86", "breathing"),
@@ -162,6 +173,10 @@ QUIET = [
     ("es", "no le entiendo lo que dice por teléfono, ¿me pueden llamar?"),
     ("es", "estoy embarazada y tomo mucha agua, ¿está bien?"),
     ("es", "mejor me muero de risa con ese video jaja"),
+    # an arm asleep from the couch; jaw and arm after an accident; words hard in public
+    ("en", "my left arm fell asleep on the couch and my jaw clicks, can I see the dentist?"),
+    ("en", "my jaw and left arm hurt since the car accident, need the PT referral"),
+    ("en", "I have trouble getting my words out in front of people, is there speech therapy?"),
     # a return to come, as instructions put it
     ("es", "el cardiólogo dijo que si me vuelve la puntada en el pecho me ponga la pastilla, ¿cuántas puedo usar?"),
     ("es", "si le regresa el dolor de pecho al caminar, ¿le damos la nitro o lo llevamos?"),

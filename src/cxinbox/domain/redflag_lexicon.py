@@ -385,7 +385,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", near(r"(?:left|right) (?:arm|leg|hand|foot|side)(?: and (?:the )?(?:left |right )?(?:arm|leg|hand|foot|face))?|"
                     r"(?:brazo|pierna|mano|pie|lado)s? (?:izquierd[oa]s?|derech[oa]s?)|(?:brazo|pierna) y (?:la |el )?(?:pierna|brazo)",
                     r"numb(?:ness|ed|ing)?|weak\w*|tingl\w*|heavy|dead|limp|paraly\w*|droop\w*|no strength|"
-                    r"sin fuerza|debil\w*|entumi\w*|adormec\w+|dormid[oa]|hormigue\w+|no (?:puede|puedo) mover(?:lo|la)?", 30)),
+                    r"sin fuerza|debil\w*|entumi\w*|adormec\w+|dormid[oa]|hormigue\w+|no (?:puede|puedo) mover(?:lo|la)?|"
+                    r"(?:feels?|is|went|gone|fell) asleep(?! (?:on|at|in|during|after|while|when|before))", 30)),
     ("stroke", (r"\b(?:vision|sight|eye|vista)\b[^.!?\n]{0,15}\b(?:went|goes|going|turned|se (?:puso|fue|nublo))\b[^.!?\n]{0,10}\b(?:black|dark|dim|gray|grey|out|negr[oa]|oscur[oa])\b|"
                r"\b(?:lost|losing|perdi|perdio) (?:the |my |his |her |la )?(?:vision|sight|vista) (?:in|of|en|del?) (?:my |his |her |one |the |un |el |mi |su )?(?:left |right )?(?:eye|ojo)\b")),
     ("stroke", r"\b(?:double vision|seeing double|sees double|veo doble|ve doble|vision doble)\b"),
@@ -925,7 +926,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # of pressure
     ("severe_bleeding", r"\bno (?:me |le |les |nos )?(?:paran|dejan) de sangrar\b"),
     ("severe_bleeding", near(r"cut|cuts|sliced|gash\w*|wound|laceration|blood|bleed\w*",
-                             r"(?:still going|still coming|not stopping|won'?t stop|keeps going) (?:even )?(?:after|despite|with) (?:\w+ ){0,3}(?:pressure|pressing|holding it|towels?)", 80)),
+                             r"(?:still going|still coming|still bleeding|not stopping|won'?t stop|keeps going|keeps bleeding) (?:even )?(?:after|despite|with) (?:\w+ ){0,3}(?:pressure|pressing|holding it|towels?)", 80)),
     # chest: "le están apretando el pecho"; suicide: "se va a colgar / ahorcar" (not the
     # phone, not the washing)
     ("chest_pain", r"\b(?:le|me|les) (?:esta|estan) (?:apretando|estrujando|oprimiendo|aplastando|exprimiendo) (?:el|su|mi) pecho\b"),
@@ -946,6 +947,13 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # bleeding: a nose bleeding for more than half an hour, in Spanish minutes
     ("severe_bleeding", near(r"sangr\w+|sangre|hemorragia",
                              r"desde hace (?:(?:mas de|como|unos) )?(?:[3-9]\d|\d{3}) min\w*|(?:mas de|por) (?:[3-9]\d|\d{3}) min\w*", 50)),
+    # chest, unnamed: the left arm and the jaw aching together (not after a fall, an accident,
+    # the dentist)
+    ("chest_pain", r"(?:\b(?:left arm and (?:my |his |her |the )?jaw|jaw and (?:my |his |her |the )?left arm)\b (?:\w+ ){0,3}(?:ach\w*|hurt\w*|pain\w*|sore|heavy|tight)\b|"
+                   r"\b(?:me|le) duel(?:e|en) (?:el brazo izquierdo y la (?:quijada|mandibula)|la (?:quijada|mandibula) y el brazo izquierdo)\b)"
+                   r"(?![^.!?\n]{0,60}\b(?:accident|crash|fell|fall|surgery|dentist|tooth|teeth|tmj|accidente|caida|cirugia|dentista|muela|diente)\w*\b)"),
+    # stroke: "trouble getting my words out"
+    ("stroke", r"\b(?:trouble|difficulty|struggling|struggle|a hard time|problems?) (?:getting|to get) (?:my|his|her|the) words out\b(?! (?:about|for|in|on|to|of|when|at|in front)\b)"),
     # breathing: a saturation told with whose it is ("la saturación de mi papá está en 85")
     ("breathing", r"\b(?:saturacion|oxigeno|saturation|oxygen|sats?|o2) (?:de|of) (?:mi|su|my|his|her) \w+ (?:\w+ )?(?:esta|is|es|was|reads?|dio|marca|salio|da|es de) (?:en |at |de )?(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),
 )
