@@ -130,6 +130,15 @@ FLAGS = [
     ("en", "she's struggling to get her words out and her face looks off", "stroke"),
     ("en", "my right hand feels asleep and my speech is a bit slow since 2pm", "stroke"),
     ("en", "dad's on warfarin, cut his arm on the fence, it's still bleeding after an hour of pressure", "severe_bleeding"),
+    # a relative's "le dio" told with a sign of now; speech lost; a whole jar; a baby not felt
+    ("es", "a mi abuelo le dio un ACV, no puede hablar", "stroke"),
+    ("es", "a mi mamá le dio una embolia y está medio ida, no responde", "stroke"),
+    ("es", "a mi mamá le agarró un ataque cerebral hace media hora", "stroke"),
+    ("es", "mi tía se quedó sin habla de repente y no mueve el brazo", "stroke"),
+    ("es", "mi hijo se echó todo el pomo de pastillas de la abuela", "overdose_poisoning"),
+    ("es", "el chamo se tomó un poco de creolina del patio", "overdose_poisoning"),
+    ("es", "mi papá se tragó medio frasco de pastillas para dormir", "overdose_poisoning"),
+    ("es", "mi hermana está embarazada de 7 meses y no siente al bebé desde ayer", "pregnancy_emergency"),
     # a saturation with whose it is
     ("es", "la saturación de mi papá está en 85 y respira rápido", "breathing"),
     ("es", "el oxígeno de mi abuela marca 86", "breathing"),
@@ -177,6 +186,9 @@ QUIET = [
     ("en", "my left arm fell asleep on the couch and my jaw clicks, can I see the dentist?"),
     ("en", "my jaw and left arm hurt since the car accident, need the PT referral"),
     ("en", "I have trouble getting my words out in front of people, is there speech therapy?"),
+    # a relative's stroke that left its mark, dated or not
+    ("es", "a mi abuela le dio un derrame en 2010 y no puede hablar bien desde entonces"),
+    ("es", "a mi abuelo le dio un derrame y quedó que no puede caminar, necesito la silla de ruedas"),
     # a return to come, as instructions put it
     ("es", "el cardiólogo dijo que si me vuelve la puntada en el pecho me ponga la pastilla, ¿cuántas puedo usar?"),
     ("es", "si le regresa el dolor de pecho al caminar, ¿le damos la nitro o lo llevamos?"),

@@ -196,7 +196,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\b(?:lost|losing|can'?t see out of) (?:\w+ )?(?:vision|sight)? ?(?:in|out of) one eye\b|\barm drift\b"),
     ("stroke", r"\bse le (?:cayo|torcio|durmio) (?:un lado de )?(?:la cara|la boca)\b|\b(?:de repente|de pronto)\b[^.!?]{0,40}\b(?:no puedo|no puede) (?:hablar|mover|ver)\b"),
     ("stroke", r"\bsudden(?:ly)? (?:lost|loss of|can'?t see|blind|confus\w*|dizzy)"),
-    ("stroke", r"\b(?:derrame cerebral|derrame|embolia|ictus|accidente cerebrovascular|acv)\b"),
+    ("stroke", r"\b(?:derrame cerebral|derrame|embolia|ictus|accidente cerebrovascular|acv|ataque cerebral|ataque cerebrovascular)\b"),
     ("stroke", r"\b(?:cara|boca|sonrisa)\W+(?:[\w']+\W+){0,3}(?:caida|torcida|chueca|ladeada|dormida|paralizada)\b"),
     ("stroke", r"\b(?:se le|se me) (?:cayo|torcio|durmio|paralizo) (?:la cara|la boca|medio cuerpo|un lado|el lado)\b"),
     ("stroke", r"\b(?:habla|hablando|palabras) (?:arrastrad\w+|rar[oa]s?|enredad\w+|trabad\w+)\b"),
@@ -325,7 +325,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("pregnancy_emergency", r"\b(?:preterm|premature|early) labou?r\b|\bparto (?:prematuro|adelantado)\b|\blabou?r at \d\d weeks\b|\bamniotic fluid\b|\bliquido amniotico\b"),
     ("pregnancy_emergency", r"\bbaby\b[^.!?]{0,40}\b(?:really quiet|very quiet|barely (?:any )?mov\w*|not (?:as )?active|less (?:movement|active))\b|\bmiscarr\w+|\bectopic\b|\bplacenta\w* (?:abruption|previa)\b|\bpre-?eclampsia\b"),
     ("pregnancy_emergency", r"\b(?:se me|se le) (?:rompio|reventó|revento) la (?:fuente|bolsa)\b|\brompi (?:la )?fuente\b"),
-    ("pregnancy_emergency", r"\b(?:el|mi) bebe (?:casi |apenas )?no se (?:mueve|ha movido|esta moviendo)\b|\bbaby (?:has )?(?:barely|hardly) (?:moved|moving|kicked)\b|\bno (?:siento|he sentido) (?:al|a mi) bebe\b"),
+    ("pregnancy_emergency", r"\b(?:el|mi) bebe (?:casi |apenas )?no se (?:mueve|ha movido|esta moviendo)\b|\bbaby (?:has )?(?:barely|hardly) (?:moved|moving|kicked)\b|\bno (?:siento|siente|he sentido|ha sentido|sentimos) (?:al|a mi|a su|a la) (?:bebe|bebita|bebito|nena|nene)\b"),
     ("pregnancy_emergency", r"\b(?:aborto espontaneo|perdiendo (?:al|a mi) bebe|perdi (?:al|a mi) bebe|embarazo ectopico|preeclampsia)\b"),
     # overdose and poisoning
     ("overdose_poisoning", r"\bover ?dos\w*|\bod'?(?:ed|d)\b"),
@@ -349,7 +349,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                                 r"dishwasher|dish soap|soap|lavatrastes|lavavajillas|jabon|suavizante|fabuloso|pinol|"
                                 r"morphine|oxycodone|methadone|fentanyl|opioids?|morfina|metadona|liquid medicine|"
                                 r"mothballs?|naftalina|nicotin\w*|e-?liquid|vape (?:juice|liquid)|liquido del vape|colillas?|cigarette butts?|"
-                                r"lamp oil|kerosene|turpentine|lighter fluid|paint thinner|queroseno|aguarras|petroleo|gasolina|"
+                                r"lamp oil|kerosene|turpentine|lighter fluid|paint thinner|creolina|creolin|queroseno|aguarras|petroleo|gasolina|"
                                 r"limpiador|quimico|veneno|insecticida|amoniaco|destapacanos", 40)),
     ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:antifreeze|anticongelante|pesticid\w*|insecticid\w*|veneno|raticida|gasolina|thinner|solvente|acetona|mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|perfume|aceite)\b"),
     ("overdose_poisoning", near(r"took|taken|take|given|gave|tomo|tome|tomado|se tomo|dio|le di",
@@ -954,6 +954,10 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                    r"(?![^.!?\n]{0,60}\b(?:accident|crash|fell|fall|surgery|dentist|tooth|teeth|tmj|accidente|caida|cirugia|dentista|muela|diente)\w*\b)"),
     # stroke: "trouble getting my words out"
     ("stroke", r"\b(?:trouble|difficulty|struggling|struggle|a hard time|problems?) (?:getting|to get) (?:my|his|her|the) words out\b(?! (?:about|for|in|on|to|of|when|at|in front)\b)"),
+    # stroke: speech lost all at once ("se quedó sin habla de repente")
+    ("stroke", r"\b(?:se (?:quedo|ha quedado|queda) sin (?:habla|poder hablar|voz de repente)|perdio el habla|ha perdido el habla)\b"),
+    # overdose: a whole jar ("se echó todo el pomo de pastillas"), the Caribbean's word and verb
+    ("overdose_poisoning", r"\b(?:se echo|se tomo|se trago|tomo|trago|se bebio)\b (?:\w+ ){0,2}(?:todo el|toda la|el|la|un|una|medio) (?:pomo|pomito|tarro|tarrito|pote|potecito|bote|botecito|frasco|frasquito|blister|tira) (?:de|con) (?:pastillas|pildoras|tabletas|capsulas|medicinas?|remedios?)\b"),
     # breathing: a saturation told with whose it is ("la saturación de mi papá está en 85")
     ("breathing", r"\b(?:saturacion|oxigeno|saturation|oxygen|sats?|o2) (?:de|of) (?:mi|su|my|his|her) \w+ (?:\w+ )?(?:esta|is|es|was|reads?|dio|marca|salio|da|es de) (?:en |at |de )?(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),
 )
@@ -1525,9 +1529,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("historical", "forward",
      (r"\b(?:mi|su|nuestr[oa]) (?:difunt[oa] )?(?:padre|papa|madre|mama|abuel[oa]|herman[oa]|"
      r"ti[oa]|prim[oa]|familia|padres|abuelos|vecin[oa]|amig[oa])\b(?:[^\w\n]+\w+){0,2}[^\w\n]+"
-     r"(?:tuvo|ha tenido|habia tenido|murio|fallecio|sufrio|se murio|le dio|le dieron|le pego|padecio)\b(?![^,.!?;\n]{0,60}\b(?:(?:an?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|\d+|a few|a couple(?: of)?|half an?) (?:minutes?|mins?|hours?|hrs?|hr) ago|hace (?:(?:como|unos|unas|apenas|solo|menos de) )?(?:un|una|unos|unas|dos|tres|cuatro|cinco|diez|quince|veinte|treinta|cuarenta|media|\d+) (?:minutos?|mins?|horas?|hora|ratito)|hace (?:un )?(?:rato|ratito|ratico|momentito|momento)|and (?:he'?s|she'?s|hes|shes|he is|she is) (?:all |really |so |very )?(?:sweating|sweaty|clammy|grey|gray|ashen)|y (?:esta|se puso|se ve|anda) (?:tod[oa] |muy |bien )?(?:sudando|sudad[oa]|palid[oa]|gris|helad[oa])|sudor frio|y (?:le )?sigue)\b)|"
+     r"(?:tuvo|ha tenido|habia tenido|murio|fallecio|sufrio|se murio|le dio|le dieron|le pego|padecio)\b(?![^,.!?;\n]{0,60}\b(?:(?:an?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|\d+|a few|a couple(?: of)?|half an?) (?:minutes?|mins?|hours?|hrs?|hr) ago|hace (?:(?:como|unos|unas|apenas|solo|menos de) )?(?:un|una|unos|unas|dos|tres|cuatro|cinco|diez|quince|veinte|treinta|cuarenta|media|\d+) (?:minutos?|mins?|horas?|hora|ratito)|hace (?:un )?(?:rato|ratito|ratico|momentito|momento)|and (?:he'?s|she'?s|hes|shes|he is|she is) (?:all |really |so |very )?(?:sweating|sweaty|clammy|grey|gray|ashen)|y (?:esta|se puso|se ve|anda) (?:tod[oa] |muy |bien )?(?:sudando|sudad[oa]|palid[oa]|gris|helad[oa])|sudor frio|y (?:le )?sigue)\b)(?!(?:(?!\b(?:quedo|quedado|secuelas?)\b)[^.!?;\n]){0,80}\b(?:no (?:puede|puedo|podia) (?:hablar|mover\w*|caminar|respirar|levantar\w*)|no (?:se )?(?:mueve|responde|reacciona|despierta)|(?:esta|anda) (?:medio )?(?:confundid[oa]|inconsciente|desmayad[oa]|morad[oa]|privad[oa]|id[oa])|ahorita|ahora mismo|en este momento)\b(?![^.!?;\n]{0,40}\b(?:desde (?:entonces|eso|ese|aquel)|quedo|de por vida)\b))|"
      r"\ba (?:mi|su) (?:difunt[oa] )?(?:padre|papa|madre|mama|abuel[oa]|herman[oa]|ti[oa]|prim[oa]|vecin[oa]|amig[oa])\b"
-     r"(?:\W+\w+){0,2}\W+(?:le dio|le dieron|le pego)\b(?![^,.!?;\n]{0,60}\b(?:(?:an?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|\d+|a few|a couple(?: of)?|half an?) (?:minutes?|mins?|hours?|hrs?|hr) ago|hace (?:(?:como|unos|unas|apenas|solo|menos de) )?(?:un|una|unos|unas|dos|tres|cuatro|cinco|diez|quince|veinte|treinta|cuarenta|media|\d+) (?:minutos?|mins?|horas?|hora|ratito)|hace (?:un )?(?:rato|ratito|ratico|momentito|momento)|and (?:he'?s|she'?s|hes|shes|he is|she is) (?:all |really |so |very )?(?:sweating|sweaty|clammy|grey|gray|ashen)|y (?:esta|se puso|se ve|anda) (?:tod[oa] |muy |bien )?(?:sudando|sudad[oa]|palid[oa]|gris|helad[oa])|sudor frio|y (?:le )?sigue)\b)")),
+     r"(?:\W+\w+){0,2}\W+(?:le dio|le dieron|le pego)\b(?![^,.!?;\n]{0,60}\b(?:(?:an?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|\d+|a few|a couple(?: of)?|half an?) (?:minutes?|mins?|hours?|hrs?|hr) ago|hace (?:(?:como|unos|unas|apenas|solo|menos de) )?(?:un|una|unos|unas|dos|tres|cuatro|cinco|diez|quince|veinte|treinta|cuarenta|media|\d+) (?:minutos?|mins?|horas?|hora|ratito)|hace (?:un )?(?:rato|ratito|ratico|momentito|momento)|and (?:he'?s|she'?s|hes|shes|he is|she is) (?:all |really |so |very )?(?:sweating|sweaty|clammy|grey|gray|ashen)|y (?:esta|se puso|se ve|anda) (?:tod[oa] |muy |bien )?(?:sudando|sudad[oa]|palid[oa]|gris|helad[oa])|sudor frio|y (?:le )?sigue)\b)(?!(?:(?!\b(?:quedo|quedado|secuelas?)\b)[^.!?;\n]){0,80}\b(?:no (?:puede|puedo|podia) (?:hablar|mover\w*|caminar|respirar|levantar\w*)|no (?:se )?(?:mueve|responde|reacciona|despierta)|(?:esta|anda) (?:medio )?(?:confundid[oa]|inconsciente|desmayad[oa]|morad[oa]|privad[oa]|id[oa])|ahorita|ahora mismo|en este momento)\b(?![^.!?;\n]{0,40}\b(?:desde (?:entonces|eso|ese|aquel)|quedo|de por vida)\b))")),
     ("historical", "forward", r"\bantecedentes familiares\b"),
     # hypothetical, generic, educational
     # fifteenth pass: "si algun dia ...", "que hago si un dia ...", "if one day ...": a day
