@@ -949,9 +949,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                              r"desde hace (?:(?:mas de|como|unos) )?(?:[3-9]\d|\d{3}) min\w*|(?:mas de|por) (?:[3-9]\d|\d{3}) min\w*", 50)),
     # chest, unnamed: the left arm and the jaw aching together (not after a fall, an accident,
     # the dentist)
-    ("chest_pain", r"(?:\b(?:left arm and (?:my |his |her |the )?jaw|jaw and (?:my |his |her |the )?left arm)\b (?:\w+ ){0,3}(?:ach\w*|hurt\w*|pain\w*|sore|heavy|tight)\b|"
+    ("chest_pain", (r"(?:\b(?:left arm and (?:my |his |her |the )?jaw|jaw and (?:my |his |her |the )?left arm)\b (?:\w+ ){0,3}(?:ach\w*|hurt\w*|pain\w*|sore|heavy|tight)\b|"
                    r"\b(?:me|le) duel(?:e|en) (?:el brazo izquierdo y la (?:quijada|mandibula)|la (?:quijada|mandibula) y el brazo izquierdo)\b)"
-                   r"(?![^.!?\n]{0,60}\b(?:accident|crash|fell|fall|surgery|dentist|tooth|teeth|tmj|accidente|caida|cirugia|dentista|muela|diente)\w*\b)"),
+                   r"(?![^.!?\n]{0,60}\b(?:accident|crash|fell|fall|surgery|dentist|tooth|teeth|tmj|accidente|caida|cirugia|dentista|muela|diente)\w*\b)")),
     # stroke: "trouble getting my words out"
     ("stroke", r"\b(?:trouble|difficulty|struggling|struggle|a hard time|problems?) (?:getting|to get) (?:my|his|her|the) words out\b(?! (?:about|for|in|on|to|of|when|at|in front)\b)"),
     # stroke: speech lost all at once ("se quedó sin habla de repente")
