@@ -46,7 +46,8 @@ from cxinbox.domain.sanitize import clean_text
 
 JUDGE_SETS = ("triage_eval", "triage_dev_extra", "triage_holdout", "triage_blind2",
               "triage_blind3", "triage_blind4", "triage_blind5", "triage_blind6",
-              "triage_blind7", "triage_blind8")
+              "triage_blind7", "triage_blind8", "triage_blind9", "triage_blind10",
+              "triage_dev16")
 SWEEP = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.01)
 MAX_LOSS = 0.005
 """Recall a fold may lose to the judge (0.5 pp): a missed red flag is worse than a false
@@ -103,7 +104,8 @@ def fit(pairs: Sequence[tuple[set[int], int]], threshold: float) -> hitjudge.Hit
 
 ROUND_TESTS = ("tests.test_redflag_round10", "tests.test_redflag_round11",
                "tests.test_redflag_round12", "tests.test_redflag_round13",
-               "tests.test_redflag_round14")
+               "tests.test_redflag_round14", "tests.test_redflag_round15",
+               "tests.test_redflag_round16")
 QUIET_LISTS = ("QUIET", "MUST_STAY_QUIET", "TRAPS", "QUIET_NEW")
 
 
@@ -208,6 +210,13 @@ def loso(sweep: Sequence[float], pick_from: Sequence[str], cache: Path | None,
         print(f"  P(trap) of current hits: traps/ordinary {trap_p}; red flags' top "
               f"{flag_p[-12:]}")
         print(_row(f"{held} no judge", examples, base))
+        shipped = hitjudge.shipped()
+        if shipped is not None:  # the judge as merged, at its own threshold, beside the fold's
+            sp = [{i: shipped.trap_probability(r.folded, f, r.findings)
+                   for i, f in enumerate(r.findings) if f.status == "current"} for r in rs]
+            print("   " + _row(f"shipped judge t {shipped.threshold:.2f}", examples,
+                               [predict(r, shipped, p, shipped.threshold)
+                                for r, p in zip(rs, sp, strict=True)]))
         base_recall = score(examples, [Prediction(f, "other") for f in base]).overall.recall
         for t in sweep:
             flags = [predict(r, judge, p, t) for r, p in zip(rs, probs, strict=True)]

@@ -143,10 +143,13 @@ class HitJudge:
         one followed by a sign of being gravely unwell now (floppy, not feeding, will not
         wake), nor one whose own sentence goes on to say it is back or happening right now
         ("went to the ER Sunday for chest pain, they sent me home, but it's back right now"),
-        nor one set against a denial with "but" ("No fever, but my chest hurts really bad"):
+        nor one set against a denial with "but" ("No fever, but my chest hurts really bad"),
+        nor one a later clause says came back (`redflag.comes_back`: "... went away. It came
+        back tonight"):
         whatever its sentence reads like, the writer says it is not over."""
         if hit.category in NEVER_VETOED or hit.status != "current" \
-                or redflag.grave_sign_after(folded, hit.end) or back_now_after(folded, hit.start, hit.end):
+                or redflag.grave_sign_after(folded, hit.end) or back_now_after(folded, hit.start, hit.end) \
+                or redflag.comes_back(folded, hit.start):
             return False
         return self.trap_probability(folded, hit, findings) >= self.threshold
 

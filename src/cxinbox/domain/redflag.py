@@ -206,7 +206,10 @@ def respell(folded: str, where: list[int] | None) -> tuple[str, list[int] | None
         out.append(folded[last:start])
         mapped.extend(index[last:start])
         out.append(spelt)
-        mapped.extend(index[min(start + k, end - 1)] for k in range(len(spelt)))
+        # the last letter points at the written word's last (a shorter spelling, "carita"
+        # read as "cara", still quotes the whole word)
+        mapped.extend(index[min(start + k, end - 1) if k < len(spelt) - 1 else end - 1]
+                      for k in range(len(spelt)))
         last = end
     out.append(folded[last:])
     mapped.extend(index[last:])
@@ -365,7 +368,7 @@ def _infant_age(phrase: str) -> bool:
 _SENTENCE_END: Final = re.compile(r"[.!?;]+(?=\s|$)|[¡¿]|\n\s*\n")
 _WORD: Final = re.compile(r"[\w']+")
 _STRONG_NOW: Final = re.compile(
-    r"\b(?:again|(?:it'?s|its|is|came|come|coming) back|still|right now|worse|ahorita|ahora mismo|"
+    r"\b(?:again|(?:it'?s|its|is|came|come|coming) back(?! (?:all )?(?:clear|normal|negative|fine)\b)|still|right now|worse|ahorita|ahora mismo|"
     r"otra vez|de nuevo|volvio|sigue|todavia|keeps? (?:on )?[a-z]+ing|won'?t stop|no deja de|continua)\b")
 """Currency that outweighs "they saw me in the ER" (unlike "last night", which dates it)."""
 _NOW: Final = re.compile(r"\b(?:now|ahora|ahorita)\b")
@@ -434,7 +437,8 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
             continue  # another clause
         within = m_start < end and start < m_end
         if within and kind == "negated" and m_start > start and m_end < end and (
-                category in NEGATED_INSIDE or _denies_last_word(folded, start, m_start, m_end, end)):
+                category in NEGATED_INSIDE or _denies_last_word(folded, start, m_start, m_end, end)) \
+                and not any(a <= m_start and m_end <= b for a, b in current):  # "... y no para"
             found.setdefault(kind, (m_start, m_end))  # "chest isn't hurting"
             continue
         if within and m_start < start and kind in ("question", "hypothetical", "historical"):
@@ -472,24 +476,53 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
             backward and _words(folded, end, m_start) <= (SUBJECT_WORDS if subject else BACKWARD_WORDS))
         if reaches:
             found.setdefault(kind, (m_start, m_end))
-    if "negated" in found and not _recurs_after(folded, end, *found["negated"], c):
+    if "negated" in found and not _recurs_after(folded, end, *found["negated"], c) \
+            and not comes_back(folded, start):
         return "negated", found["negated"]
-    if "assessed" in found and not _STRONG_NOW.search(folded, left, _sentence_end(folded, end)):
+    if "assessed" in found and not _STRONG_NOW.search(folded, left, _sentence_end(folded, end)) \
+            and not comes_back(folded, start):
         return "historical", found["assessed"]  # unless the sentence says it is back
     if "question" in found:
         return "hypothetical", found["question"]
     if "current" not in found:
         for kind in ("historical", "hypothetical"):
-            if kind in found:
+            if kind in found and not (kind == "historical" and comes_back(folded, start)):
                 return kind, found[kind]  # type: ignore[return-value]
         listed = _asked_in_a_list(folded, start, end, c)
         if listed is not None:
             return "hypothetical", listed
         if category not in NEVER_OVER:
             over = _episode_over(folded, start, end, mods, c)
-            if over is not None:
+            if over is not None and not comes_back(folded, start):
                 return "negated", over
     return "current", None
+
+
+_COMES_BACK: Final = re.compile(
+    r"\b(?:(?:it|they|it all|the same(?: thing| pain)?)(?:'s| is| has| have|s)? (?:(?:all |just )?(?:come|came|coming) back|"
+    r"back|started (?:up )?again|starting (?:up )?again|happening again)|"
+    r"(?:me|le|les|nos) (?:volvio|regreso|volvieron|regresaron|vino otra vez|dio otra vez|esta dando otra vez)|"
+    r"volvio (?:a (?:dar|doler|sangrar|pasar|salir|empezar|hinchar|torcer|dormir)\w*|el dolor|la fiebre|el sangrado|la presion|la hinchazon)|"
+    r"(?:it|they|he|she)(?:'s| is| are|s) still (?:bleeding|oozing|gushing|pouring)|sigue sangrando|todavia (?:le |me )?sangra)\b"
+    r"(?! (?:negative|normal|clear|fine|ok|okay|positive|home|from|to|with|in (?:the|a) (?:mail|letter|portal))\b)")
+"""A later clause or sentence that says the episode set aside before came back now ("I had
+chest pain last week that went away. It came back tonight", "mi papá tuvo dolor de pecho el
+martes, pero ahora le volvió"): the ending or the date was the earlier episode's."""
+_OLD_DATE: Final = re.compile(
+    r"\b(?:(?:days?|weeks?|months?|years?) ago|hace (?:\w+ )?(?:dias|semanas|meses|anos)|years?|anos|last (?:week|month|year|spring|summer|fall|winter)|"
+    r"(?:la semana|el mes|el ano) pasad[oa]|(?:in|en) (?:19|20)\d\d)\b")
+BACK_REACH: Final = 300
+"""Characters from the start of a symptom within which "it came back" speaks of it."""
+
+
+def comes_back(folded: str, start: int) -> bool:
+    """The episode is said to be back (or still going), in the next clauses, undated and
+    not denied ("it hasn't come back", "no le ha vuelto" are not). The hit judge never
+    vetoes such a hit either."""
+    found = _COMES_BACK.search(folded, start, start + BACK_REACH)
+    if found is None or _NOT_BEFORE.search(folded, max(0, found.start() - 30), found.start()):
+        return False
+    return _OLD_DATE.search(folded, found.end(), _sentence_end(folded, found.end())) is None
 
 
 _NOT_BEFORE: Final = re.compile(r"(?:\bnot|n't|\bno|\bnever|\bnunca)\s+(?:\w+\s+)?$")

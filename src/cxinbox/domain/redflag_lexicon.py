@@ -196,7 +196,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", r"\b(?:lost|losing|can'?t see out of) (?:\w+ )?(?:vision|sight)? ?(?:in|out of) one eye\b|\barm drift\b"),
     ("stroke", r"\bse le (?:cayo|torcio|durmio) (?:un lado de )?(?:la cara|la boca)\b|\b(?:de repente|de pronto)\b[^.!?]{0,40}\b(?:no puedo|no puede) (?:hablar|mover|ver)\b"),
     ("stroke", r"\bsudden(?:ly)? (?:lost|loss of|can'?t see|blind|confus\w*|dizzy)"),
-    ("stroke", r"\b(?:derrame cerebral|derrame|embolia|ictus|accidente cerebrovascular|acv)\b"),
+    ("stroke", r"\b(?:derrame cerebral|derrame|embolia|ictus|accidente cerebrovascular|acv|ataque cerebral|ataque cerebrovascular)\b"),
     ("stroke", r"\b(?:cara|boca|sonrisa)\W+(?:[\w']+\W+){0,3}(?:caida|torcida|chueca|ladeada|dormida|paralizada)\b"),
     ("stroke", r"\b(?:se le|se me) (?:cayo|torcio|durmio|paralizo) (?:la cara|la boca|medio cuerpo|un lado|el lado)\b"),
     ("stroke", r"\b(?:habla|hablando|palabras) (?:arrastrad\w+|rar[oa]s?|enredad\w+|trabad\w+)\b"),
@@ -288,12 +288,12 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", r"\bsangr\w+ (?:por|de) (?:la |el |los )?(?:boca|nariz|oidos|recto)\b[^.!?]{0,20}\b(?:y|and) (?:por )?(?:la |el |los )?(?:boca|nariz|oidos)\b|\bbleed\w* from (?:his|her|my|the) (?:mouth|ears?) and (?:nose|mouth)\b|\bperdiendo (?:mucha )?sangre\b|\blosing blood\b"),
     ("severe_bleeding", near(r"wound|cut|gash|laceration|herida|cortada|corte",
                              r"gush\w*|pouring|spurting|squirting|won'?t stop|can'?t (?:get it to|make it) stop|"
-                             r"keeps bleeding|no para|no deja|chorros|a lot of blood|mucha sangre", 25)),
+                             r"keeps bleeding|no para(?! de (?!sangrar|salir|chorrear|brotar)\w)|no deja(?! de (?!sangrar|salir|chorrear|brotar)\w)|chorros|a lot of blood|mucha sangre", 25)),
     ("severe_bleeding", r"\bcoffee grounds?\b|\bposo de cafe\b|\b(?:sangrado|sangra\w*|regla|menstruacion) (?:\w+ )?(?:muy |bien |demasiado )?(?:fuerte|abundante|intens[oa])|\b(?:sangrado|sangre|sangrando)\b[^.!?]{0,30}\b(?:parto|cesarea)\b|\bsale mucha sangre\b"),
     ("severe_bleeding", near(r"bleed\w*|blood|sangr\w+",
                              r"a lot|lots|so much|heavy|heavily|badly|pouring|gushing|won'?t stop|"
                              r"can'?t stop|not stopping|faint\w*|dizzy|mucho|mucha|muchisim[oa]|"
-                             r"no para|no deja|no se detiene|a chorros|mare\w+|desmay\w+", 20)),
+                             r"no para(?! de (?!sangrar|salir|chorrear|brotar)\w)|no deja(?! de (?!sangrar|salir|chorrear|brotar)\w)|no se detiene|a chorros|mare\w+|desmay\w+", 20)),
     ("severe_bleeding", r"\bempap\w+ (?:\w+ ){0,2}(?:toallas?|compresas?|vendas?|gasas?)\b"),
     # anaphylaxis
     ("anaphylaxis", r"\banaphyla\w*"),
@@ -325,7 +325,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("pregnancy_emergency", r"\b(?:preterm|premature|early) labou?r\b|\bparto (?:prematuro|adelantado)\b|\blabou?r at \d\d weeks\b|\bamniotic fluid\b|\bliquido amniotico\b"),
     ("pregnancy_emergency", r"\bbaby\b[^.!?]{0,40}\b(?:really quiet|very quiet|barely (?:any )?mov\w*|not (?:as )?active|less (?:movement|active))\b|\bmiscarr\w+|\bectopic\b|\bplacenta\w* (?:abruption|previa)\b|\bpre-?eclampsia\b"),
     ("pregnancy_emergency", r"\b(?:se me|se le) (?:rompio|reventó|revento) la (?:fuente|bolsa)\b|\brompi (?:la )?fuente\b"),
-    ("pregnancy_emergency", r"\b(?:el|mi) bebe (?:casi |apenas )?no se (?:mueve|ha movido|esta moviendo)\b|\bbaby (?:has )?(?:barely|hardly) (?:moved|moving|kicked)\b|\bno (?:siento|he sentido) (?:al|a mi) bebe\b"),
+    ("pregnancy_emergency", r"\b(?:el|mi) bebe (?:casi |apenas )?no se (?:mueve|ha movido|esta moviendo)\b|\bbaby (?:has )?(?:barely|hardly) (?:moved|moving|kicked)\b|\bno (?:siento|siente|he sentido|ha sentido|sentimos) (?:al|a mi|a su|a la) (?:bebe|bebita|bebito|nena|nene)\b"),
     ("pregnancy_emergency", r"\b(?:aborto espontaneo|perdiendo (?:al|a mi) bebe|perdi (?:al|a mi) bebe|embarazo ectopico|preeclampsia)\b"),
     # overdose and poisoning
     ("overdose_poisoning", r"\bover ?dos\w*|\bod'?(?:ed|d)\b"),
@@ -349,11 +349,11 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                                 r"dishwasher|dish soap|soap|lavatrastes|lavavajillas|jabon|suavizante|fabuloso|pinol|"
                                 r"morphine|oxycodone|methadone|fentanyl|opioids?|morfina|metadona|liquid medicine|"
                                 r"mothballs?|naftalina|nicotin\w*|e-?liquid|vape (?:juice|liquid)|liquido del vape|colillas?|cigarette butts?|"
-                                r"lamp oil|kerosene|turpentine|lighter fluid|paint thinner|queroseno|aguarras|petroleo|gasolina|"
+                                r"lamp oil|kerosene|turpentine|lighter fluid|paint thinner|creolina|creolin|queroseno|aguarras|petroleo|gasolina|"
                                 r"limpiador|quimico|veneno|insecticida|amoniaco|destapacanos", 40)),
     ("overdose_poisoning", r"\b(?:drank|drink\w*|swallow\w*|ate|bebio|se tomo|tomo|se trago|se comio|comio)\b[^.!?]{0,30}\b(?:antifreeze|anticongelante|pesticid\w*|insecticid\w*|veneno|raticida|gasolina|thinner|solvente|acetona|mouthwash|hand sanitizer|sanitizer|nail polish|perfume|cologne|alcohol|rubbing alcohol|essential oil|bleach|cleaner|enjuague|desinfectante|alcohol|gel antibacterial|limpiador|cloro|gomitas|perfume|aceite)\b"),
     ("overdose_poisoning", near(r"took|taken|take|given|gave|tomo|tome|tomado|se tomo|dio|le di",
-                                r"twice by mistake|two times by mistake|by mistake|double|extra dose|"
+                                r"twice by mistake|two times by mistake|by mistake|double(?! (?:vision|checked|check|checking))|extra dose|"
                                 r"dos veces(?! (?:al|por|cada) (?:dia|semana|noche))|por error|por equivocacion|doble|de mas", 40)),
     ("overdose_poisoning", r"\b(?:como|unas?|like|about|around) (?:[5-9]|\d\d+|diez|veinte|ten|twenty)\b[^.!?]{0,20}\b(?:pills|pastillas|tablets|gummies|gomitas)\b|\b(?:gomitas|gummies|pastillas|pills)\b[^.!?]{0,20}\b(?:como|unas?|like|about|around) (?:[5-9]|\d\d+|diez|veinte|ten|twenty)\b"),
     ("overdose_poisoning", r"\b(?:se tomo|me tome|tome|tomo|se trago|me trague|trago|se comio|comio|bebio|se bebio) (?:\w+ ){0,3}(?:todas las|muchas|demasiad[oa]s?|un frasco|el frasco|la botella|cloro|pastillas de|pastillas|medicinas|veneno|detergente|pilas?|bateria)"),
@@ -385,7 +385,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("stroke", near(r"(?:left|right) (?:arm|leg|hand|foot|side)(?: and (?:the )?(?:left |right )?(?:arm|leg|hand|foot|face))?|"
                     r"(?:brazo|pierna|mano|pie|lado)s? (?:izquierd[oa]s?|derech[oa]s?)|(?:brazo|pierna) y (?:la |el )?(?:pierna|brazo)",
                     r"numb(?:ness|ed|ing)?|weak\w*|tingl\w*|heavy|dead|limp|paraly\w*|droop\w*|no strength|"
-                    r"sin fuerza|debil\w*|entumi\w*|adormec\w+|dormid[oa]|hormigue\w+|no (?:puede|puedo) mover(?:lo|la)?", 30)),
+                    r"sin fuerza|debil\w*|entumi\w*|adormec\w+|dormid[oa]|hormigue\w+|no (?:puede|puedo) mover(?:lo|la)?|"
+                    r"(?:feels?|is|went|gone|fell) asleep(?! (?:on|at|in|during|after|while|when|before))", 30)),
     ("stroke", (r"\b(?:vision|sight|eye|vista)\b[^.!?\n]{0,15}\b(?:went|goes|going|turned|se (?:puso|fue|nublo))\b[^.!?\n]{0,10}\b(?:black|dark|dim|gray|grey|out|negr[oa]|oscur[oa])\b|"
                r"\b(?:lost|losing|perdi|perdio) (?:the |my |his |her |la )?(?:vision|sight|vista) (?:in|of|en|del?) (?:my |his |her |one |the |un |el |mi |su )?(?:left |right )?(?:eye|ojo)\b")),
     ("stroke", r"\b(?:double vision|seeing double|sees double|veo doble|ve doble|vision doble)\b"),
@@ -417,7 +418,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                          r"(?:can'?t|cannot|hard to|trouble|struggling to) swallow\w*|(?:le|me) cuesta tragar|no (?:puede|puedo) tragar|dificultad para tragar", 60)),
     # bleeding: a nosebleed or wound that runs on for a long time or on blood thinners
     ("severe_bleeding", near(r"bleed\w*|blood|sangr\w+|nosebleed",
-                             r"nonstop|non-stop|without stopping|sin parar|no para|no deja de|for (?:over |more than |almost |about )?(?:an hour|\d\d+ ?(?:min\w*|mins)|\d+ hours?|half an hour|30 min\w*)|"
+                             r"nonstop|non-stop|without stopping|sin parar|no para(?! de (?!sangrar|salir|chorrear|brotar)\w)|no deja de(?! (?!sangrar|salir|chorrear|brotar)\w)|for (?:over |more than |almost |about )?(?:an hour|\d\d+ ?(?:min\w*|mins)|\d+ hours?|half an hour|30 min\w*)|"
                              r"no se (?:le |me )?(?:para|detiene|quita)|desde hace (?:una|media|\d+) (?:hora|horas)|(?:mas|more) (?:de|than) (?:media|una|\d+) (?:hora|hour)",
                              40)),
     ("severe_bleeding", r"\b(?:ooz\w*|seep\w*|soak\w*|bleed\w*) (?:right )?(?:through|thru) (?:every|each|the|his|her|my|all the|two|three|several) (?:\w+ )?(?:bandages?|gauze|dressings?|towels?|pads?)\b"),
@@ -903,6 +904,62 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", near(r"lithium|litio|digoxin|digoxina|lanoxin",
                                 (r"doubled(?: up)?|(?:took|taken|taking|had|swallowed|been taking) (?:\w+ ){0,3}(?:twice|double|two doses|extra|too much|too many)|"
                                  r"(?:tome|tomo|tomado|tomando|se tomo|me tome|ha tomado|he tomado) (?:\w+ ){0,3}(?:el doble|doble|dos veces|de mas|dosis extra|dos dosis)"), 60)),
+    # -- sixteenth pass (our own first-contact batch, bench/data/triage_dev16.jsonl) --
+    # chest: "una puntada en el pecho" (the Southern Cone's stab); an ache or a weight "in the
+    # middle of me" that reaches the jaw, the left arm or the neck
+    ("chest_pain", r"\b(?:me|le|les) (?:dolio|dolia|empezo a doler|comenzo a doler) (?:mucho |bastante |fuerte )?el pecho\b"),
+    ("chest_pain", r"\bpuntadas? (?:\w+ ){0,2}(?:en|al|del) (?:el |mi |su )?(?:pecho|corazon|esternon)\b"),
+    ("chest_pain", near(r"(?:middle|center|centre) of (?:me|him|her|my chest|his chest|her chest)",
+                        r"jaw|left arm|left shoulder|both arms|neck", 80)),
+    # stroke, told in the third person: "se le durmió todo el lado izquierdo", "no le salen
+    # las palabras" (not from nerves, shame or thanks); a face felt on one side only; a leg
+    # that drags on one side (not after a knee, a hip or surgery)
+    ("stroke", (r"\bse (?:me|le|nos) (?:durmio|adormecio|entumecio|paralizo|cayo|aflojo) (?:todo |toda |completo )?(?:el|un|la|su|mi|medio) (?:lado|mitad|costado|cuerpo)(?: (?:izquierd[oa]|derech[oa]|del cuerpo|de la cara))?\b|"
+                r"\bno (?:me |le |les )?(?:salen|sale|salian) (?:las |ni las |bien las )?palabras\b(?! (?:para|de (?:la )?(?:emocion|alegria|gratitud|verguenza)|por (?:los )?nervios|en (?:publico|la entrevista|el examen)))|"
+                r"\b(?:can'?t|cannot|couldn'?t|can not) feel (?:the )?(?:right|left|one) side of (?:my|his|her|the) (?:face|body|mouth|tongue)\b|"
+                r"\b(?:(?:my|his|her) )?(?:right|left) (?:leg|foot) (?:is |keeps )?drag(?:s|ging|ged)?\b(?![^.!?\n]{0,40}\b(?:surgery|knee|hip|sciatica|replacement|cast|sprain\w*|fractur\w*|broke\w*)\b)|"
+                r"\bdrag(?:s|ging|ged)? (?:his|her|my) (?:right|left) (?:leg|foot)\b(?![^.!?\n]{0,40}\b(?:surgery|knee|hip|sciatica|replacement|cast|sprain\w*|fractur\w*|broke\w*)\b)|"
+                r"\barrastra (?:la pierna|el pie|las palabras)\b")),
+    # suicide: a wish to be dead reported in the third person ("he said he wishes he was dead")
+    ("suicide_self_harm", r"\bwish(?:es|ed)? (?:i|he|she|they) (?:was|were) dead\b|\b(?:quisiera|quiere|desearia|ojala) (?:estar|estuviera) muert[oa]s?\b"),
+    # bleeding: gums or a wound that "no le paran de sangrar"; a cut still going after minutes
+    # of pressure
+    ("severe_bleeding", r"\bno (?:me |le |les |nos )?(?:paran|dejan) de sangrar\b"),
+    ("severe_bleeding", near(r"cut|cuts|sliced|gash\w*|wound|laceration|blood|bleed\w*",
+                             r"(?:still going|still coming|still bleeding|not stopping|won'?t stop|keeps going|keeps bleeding) (?:even )?(?:after|despite|with) (?:\w+ ){0,3}(?:pressure|pressing|holding it|towels?)", 80)),
+    # chest: "le están apretando el pecho"; suicide: "se va a colgar / ahorcar" (not the
+    # phone, not the washing)
+    ("chest_pain", r"\b(?:le|me|les) (?:esta|estan) (?:apretando|estrujando|oprimiendo|aplastando|exprimiendo) (?:el|su|mi) pecho\b"),
+    ("suicide_self_harm", (r"\b(?:se (?:va|iba|quiere|queria) a (?:colgar|ahorcar)|me (?:voy|iba|quiero|queria) a (?:colgar|ahorcar)|"
+                           r"(?:va|iba|quiere|queria) a (?:colgarse|ahorcarse)|(?:voy|iba|quiero|queria) a (?:colgarme|ahorcarme))\b"
+                           r"(?! (?:el|la|los|las|un|una|del|de la|al)\b)")),
+    # stroke: the strength gone from one arm or leg ("se le fue la fuerza del brazo izquierdo",
+    # "all the strength went out of his left arm"); speech nobody can follow, said by those
+    # listening ("no le entendemos lo que dice")
+    ("stroke", (r"\bse (?:me|le) (?:fue|ha ido|esta yendo) la fuerza (?:del|de la|de su|de mi|en el|en la) (?:brazo|pierna|mano|lado|pie)\b|"
+                r"\b(?:strength|power) (?:went|has gone|is going|drained) (?:out of|from) (?:his|her|my) (?:left |right )?(?:arm|leg|hand|side)\b|"
+                r"\bno (?:le|se le) (?:entendemos|entiendo|entienden|entiende) (?:nada )?(?:de )?(?:lo que (?:dice|habla|quiere decir)|cuando habla|nada)\b"
+                r"(?![^.!?\n]{0,30}\b(?:ingles|english|acento|accent|idioma|telefono|phone|ruido|letra)\b)")),
+    # head: "took a header into the goalpost" (a fall or a run head first)
+    ("head_injury", r"\b(?:took|take|taken|did) a header (?:into|onto|off|on|against|down)\b"),
+    # suicide: "mejor se mata / me mato" (better dead, said of oneself or reported)
+    ("suicide_self_harm", r"\bmejor (?:me mato|se mata|me muero|se muere|me quito la vida|se quita la vida|matarme|matarse)\b"),
+    # bleeding: a nose bleeding for more than half an hour, in Spanish minutes
+    ("severe_bleeding", near(r"sangr\w+|sangre|hemorragia",
+                             r"desde hace (?:(?:mas de|como|unos) )?(?:[3-9]\d|\d{3}) min\w*|(?:mas de|por) (?:[3-9]\d|\d{3}) min\w*", 50)),
+    # chest, unnamed: the left arm and the jaw aching together (not after a fall, an accident,
+    # the dentist)
+    ("chest_pain", (r"(?:\b(?:left arm and (?:my |his |her |the )?jaw|jaw and (?:my |his |her |the )?left arm)\b (?:\w+ ){0,3}(?:ach\w*|hurt\w*|pain\w*|sore|heavy|tight)\b|"
+                   r"\b(?:me|le) duel(?:e|en) (?:el brazo izquierdo y la (?:quijada|mandibula)|la (?:quijada|mandibula) y el brazo izquierdo)\b)"
+                   r"(?![^.!?\n]{0,60}\b(?:accident|crash|fell|fall|surgery|dentist|tooth|teeth|tmj|accidente|caida|cirugia|dentista|muela|diente)\w*\b)")),
+    # stroke: "trouble getting my words out"
+    ("stroke", r"\b(?:trouble|difficulty|struggling|struggle|a hard time|problems?) (?:getting|to get) (?:my|his|her|the) words out\b(?! (?:about|for|in|on|to|of|when|at|in front)\b)"),
+    # stroke: speech lost all at once ("se quedó sin habla de repente")
+    ("stroke", r"\b(?:se (?:quedo|ha quedado|queda) sin (?:habla|poder hablar|voz de repente)|perdio el habla|ha perdido el habla)\b"),
+    # overdose: a whole jar ("se echó todo el pomo de pastillas"), the Caribbean's word and verb
+    ("overdose_poisoning", r"\b(?:se echo|se tomo|se trago|tomo|trago|se bebio)\b (?:\w+ ){0,2}(?:todo el|toda la|el|la|un|una|medio) (?:pomo|pomito|tarro|tarrito|pote|potecito|bote|botecito|frasco|frasquito|blister|tira) (?:de|con) (?:pastillas|pildoras|tabletas|capsulas|medicinas?|remedios?)\b"),
+    # breathing: a saturation told with whose it is ("la saturación de mi papá está en 85")
+    ("breathing", r"\b(?:saturacion|oxigeno|saturation|oxygen|sats?|o2) (?:de|of) (?:mi|su|my|his|her) \w+ (?:\w+ )?(?:esta|is|es|was|reads?|dio|marca|salio|da|es de) (?:en |at |de )?(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -1088,6 +1145,12 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     # infant fever: a bare reading after "had", "running", "hit" ("had 103 all night")
     ("infant_fever", (r"\b(?:had|has|having|running|ran|hit|hitting|reached|spiked(?: to)?|spiking|up to|tuvo|tiene|tenia|marco|marca|llego a|subio a)\b (?:a |an |de )?(?:10[0-5]|3[89]|4[01])(?:[.,]\d)?\b"
                       r"(?! ?(?:years?|yrs?|anos|lbs?|kg|dollars|mg|ml|mls|oz|ounces|grams|g\b|%|percent|minutes?|mins?|times|diapers|pounds|calls|pages|days|dias|weeks?|semanas|veces|pesos))"), "infant"),
+    # sixteenth pass: a reading said of the baby's age ("my 11 month old is 102") or as where
+    # the baby is ("está en 38.5", "anda con 39")
+    ("infant_fever", (r"\b(?:(?:months?|mos?|weeks?|wks?|days?) old|(?:meses|semanas|dias)(?: de (?:nacid[oa]|edad))?) (?:\w+ )?(?:is|was|'s|s|esta|anda|estaba|sigue) (?:at |now |already |up to |en |con |a )?(?:10[0-5]|3[89]|4[01])(?:[.,]\d)?\b"
+                      r"(?! ?(?:years?|yrs?|anos|lbs?|kg|dollars|mg|ml|mls|oz|ounces|grams|g\b|%|percent|minutes?|mins?|times|diapers|pounds|calls|pages|days|dias|weeks?|semanas|veces|pesos|cm|inches|in\b))|"
+                      r"\b(?:esta|anda|estaba|sigue) (?:en|con) (?:10[0-5]|3[89]|4[01])(?:[.,]\d)?(?: (?:grados|de (?:fiebre|temperatura|calentura)))?\b"
+                      r"(?! ?(?:years?|anos|lbs?|kg|dollars|mg|ml|%|minutes?|mins?|dias|semanas|veces|pesos|cm|kilos|libras))"), "infant"),
     # twelfth pass: a reading given by the device it came from ("103 on the temporal thing");
     # a rash that does not fade under a pressed glass, in a baby (a policy in TRIAGE_EVAL.md:
     # with a baby under a year named it is an infant fever's companion, even unmeasured)
@@ -1120,6 +1183,12 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("suicide_self_harm", (r"\b(?:i'?m|im|i am|he'?s|she'?s|he is|she is) (?:just )?done\b(?! (?:with|for|at|by|in|on|now|soon|yet|eating|here|there|working|paying|waiting|talking)\b)|"
                            r"\btake care of (?:the|my|his|her) (?:dog|dogs|cat|cats|pets?|kids|children)\b(?! (?:while|when|until|for|this|next|during)\b)|"
                            r"\b(?:ya )?(?:termine|acabe|me rindo)\b(?! (?:de|con|el|la|los|las|mi|tu|su)\b)|\bcuid(?:a|en|ad) (?:a|al|de) (?:mi|mis|el|los) (?:perr\w+|gat\w+|hijos|ninos)\b(?! (?:mientras|cuando|hasta|esta|la semana)\b)"), "means"),
+    # sixteenth pass: waters told as water or fluid coming out ("me bajó un chorro de agua",
+    # "estoy botando líquido", "no paro de mojarme", "a gush of water")
+    ("pregnancy_emergency", (r"\b(?:me|le) (?:bajo|salio|sale|baja|esta bajando|esta saliendo|vino) (?:un chorro de |un chorrito de |mucha |much[oa] |como )?(?:agua|liquido)\b|"
+                             r"\b(?:estoy|esta|estaba) (?:botando|perdiendo|soltando|echando|chorreando) (?:agua|liquido)\b|\bno (?:paro|para) de mojar(?:me|se)\b|"
+                             r"\b(?:a )?(?:gush|trickle|stream) of (?:water|fluid|clear (?:fluid|liquid))\b|\b(?:leaking|leaked|dripping) (?:clear )?(?:water|fluid)\b"),
+     "pregnancy"),
 )
 
 # A current finding of the first category becomes the second when the message has the cue:
@@ -1177,7 +1246,13 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\b(?:didn'?t|didnt|did not|never) (?:really )?(?:want|wanted|mean|meant|try|tried|trying) to (?:die|kill (?:my|him|her)self|end (?:it|my life))\b(?=[ ,.;]+(?:i |he |she |just|only|lol)|\s*$)",
     r"\bno (?:queria|quise|quisimos|intentaba|buscaba|era para) (?:morir\w*|matar\w*|quitarme la vida|quitarse la vida|hacerme dano)\b(?=[ ,.;]+(?:solo|nomas|nada mas|sino|quer\w+)\b)",
     # thirteenth pass: an inhaler given two or three times is a rescue dose, not an overdose
-    r"\b(?:inhalador|inhaler|puffer|ventolin|salbutamol|albuterol)\b (?:\w+ ){0,2}(?:dos|tres|two|three|2|3) (?:veces|times)\b",
+    r"\b(?:inhalador|inhaler|puffer|ventolin|salbutamol|albuterol|bomba|bombita|pompa|nebulizador|nebulizer|neb)\b (?:\w+ ){0,2}(?:dos|tres|two|three|2|3) (?:veces|times)\b",
+    # sixteenth pass: a school's or a camp's plan named after the reaction
+    (r"\b(?:anaphylaxis|anaphylactic|allergy|allergic reaction|food allergy) (?:action |emergency |care |treatment )?(?:plan|form|protocol)s?\b|"
+     r"\bplan (?:de )?(?:accion|emergencia|cuidado)s? (?:para|de|por|contra) (?:la )?(?:anafilaxia|alergia\w*|reaccion\w* alergica\w*)\b"),
+    # sixteenth pass: breathless from laughing ("me quedé sin aire de la risa")
+    (r"\bsin aire de (?:la |tanta |tanto )?(?:risa|reir\w*|carcajada\w*)\b|"
+     r"\b(?:de (?:la |tanta )?risa|riendo(?:me|nos)?|de tanto reir\w*)\b[^.!?\n]{0,15}\bsin aire\b"),
     # fourth pass: a crisis-line sentence ("if you are thinking about suicide, call 988")
     (r"\bsuicid\w*[^.!?\n]{0,50}\b(?:call|text|dial|llam\w+|marqu?\w+|escrib\w+)\b[^.!?\n]{0,25}\b(?:988|911|crisis|lifeline|hotline|linea|helpline)\b|"
      r"\b(?:call|text|dial|llam\w+|marqu?\w+)\b[^.!?\n]{0,25}\b(?:988|crisis line|lifeline|hotline|linea de crisis)\b[^.!?\n]{0,50}\bsuicid\w*"),
@@ -1444,16 +1519,19 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"grandpa|grandfather|granny|brother|sister|uncle|aunt|auntie|cousin|parents?|"
      r"grandparents?|family|relatives?|friend|neighbou?r|coworker|co-worker|boss|roommate|room-mate|housemate|flatmate|classmate|teammate)\b"
      r"(?:[^\w\n]+\w+){0,2}[^\w\n]+(?:had|has had|died|passed away|suffered|was hospitali[sz]ed|"
-     r"survived|had had)\b")),
+     r"survived|had had)\b"
+     # sixteenth pass: not an episode of today ("my dad had chest pain about an hour ago and
+     # he's sweating", "a mi papá le dio un dolor en el pecho hace rato")
+     r"(?![^,.!?;\n]{0,60}\b(?:(?:an?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|\d+|a few|a couple(?: of)?|half an?) (?:minutes?|mins?|hours?|hrs?|hr) ago|hace (?:(?:como|unos|unas|apenas|solo|menos de) )?(?:un|una|unos|unas|dos|tres|cuatro|cinco|diez|quince|veinte|treinta|cuarenta|media|\d+) (?:minutos?|mins?|horas?|hora|ratito)|hace (?:un )?(?:rato|ratito|ratico|momentito|momento)|and (?:he'?s|she'?s|hes|shes|he is|she is) (?:all |really |so |very )?(?:sweating|sweaty|clammy|grey|gray|ashen)|y (?:esta|se puso|se ve|anda) (?:tod[oa] |muy |bien )?(?:sudando|sudad[oa]|palid[oa]|gris|helad[oa])|sudor frio|y (?:le )?sigue)\b)")),
     ("historical", "forward",
      r"\b(?:family history|runs in (?:my|the|our) family|famil\w+ (?:hx|history))\b"),
     ("historical", "backward", r"\bruns in (?:my|the|our) family\b|\ben (?:mi|la) familia\b"),
     ("historical", "forward",
      (r"\b(?:mi|su|nuestr[oa]) (?:difunt[oa] )?(?:padre|papa|madre|mama|abuel[oa]|herman[oa]|"
      r"ti[oa]|prim[oa]|familia|padres|abuelos|vecin[oa]|amig[oa])\b(?:[^\w\n]+\w+){0,2}[^\w\n]+"
-     r"(?:tuvo|ha tenido|habia tenido|murio|fallecio|sufrio|se murio|le dio|le dieron|le pego|padecio)\b|"
+     r"(?:tuvo|ha tenido|habia tenido|murio|fallecio|sufrio|se murio|le dio|le dieron|le pego|padecio)\b(?![^,.!?;\n]{0,60}\b(?:(?:an?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|\d+|a few|a couple(?: of)?|half an?) (?:minutes?|mins?|hours?|hrs?|hr) ago|hace (?:(?:como|unos|unas|apenas|solo|menos de) )?(?:un|una|unos|unas|dos|tres|cuatro|cinco|diez|quince|veinte|treinta|cuarenta|media|\d+) (?:minutos?|mins?|horas?|hora|ratito)|hace (?:un )?(?:rato|ratito|ratico|momentito|momento)|and (?:he'?s|she'?s|hes|shes|he is|she is) (?:all |really |so |very )?(?:sweating|sweaty|clammy|grey|gray|ashen)|y (?:esta|se puso|se ve|anda) (?:tod[oa] |muy |bien )?(?:sudando|sudad[oa]|palid[oa]|gris|helad[oa])|sudor frio|y (?:le )?sigue)\b)(?!(?:(?!\b(?:quedo|quedado|secuelas?)\b)[^.!?;\n]){0,80}\b(?:no (?:puede|puedo|podia) (?:hablar|mover\w*|caminar|respirar|levantar\w*)|no (?:se )?(?:mueve|responde|reacciona|despierta)|(?:esta|anda) (?:medio )?(?:confundid[oa]|inconsciente|desmayad[oa]|morad[oa]|privad[oa]|id[oa])|ahorita|ahora mismo|en este momento)\b(?![^.!?;\n]{0,40}\b(?:desde (?:entonces|eso|ese|aquel)|quedo|de por vida)\b))|"
      r"\ba (?:mi|su) (?:difunt[oa] )?(?:padre|papa|madre|mama|abuel[oa]|herman[oa]|ti[oa]|prim[oa]|vecin[oa]|amig[oa])\b"
-     r"(?:\W+\w+){0,2}\W+(?:le dio|le dieron|le pego)\b")),
+     r"(?:\W+\w+){0,2}\W+(?:le dio|le dieron|le pego)\b(?![^,.!?;\n]{0,60}\b(?:(?:an?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|\d+|a few|a couple(?: of)?|half an?) (?:minutes?|mins?|hours?|hrs?|hr) ago|hace (?:(?:como|unos|unas|apenas|solo|menos de) )?(?:un|una|unos|unas|dos|tres|cuatro|cinco|diez|quince|veinte|treinta|cuarenta|media|\d+) (?:minutos?|mins?|horas?|hora|ratito)|hace (?:un )?(?:rato|ratito|ratico|momentito|momento)|and (?:he'?s|she'?s|hes|shes|he is|she is) (?:all |really |so |very )?(?:sweating|sweaty|clammy|grey|gray|ashen)|y (?:esta|se puso|se ve|anda) (?:tod[oa] |muy |bien )?(?:sudando|sudad[oa]|palid[oa]|gris|helad[oa])|sudor frio|y (?:le )?sigue)\b)(?!(?:(?!\b(?:quedo|quedado|secuelas?)\b)[^.!?;\n]){0,80}\b(?:no (?:puede|puedo|podia) (?:hablar|mover\w*|caminar|respirar|levantar\w*)|no (?:se )?(?:mueve|responde|reacciona|despierta)|(?:esta|anda) (?:medio )?(?:confundid[oa]|inconsciente|desmayad[oa]|morad[oa]|privad[oa]|id[oa])|ahorita|ahora mismo|en este momento)\b(?![^.!?;\n]{0,40}\b(?:desde (?:entonces|eso|ese|aquel)|quedo|de por vida)\b))")),
     ("historical", "forward", r"\bantecedentes familiares\b"),
     # hypothetical, generic, educational
     # fifteenth pass: "si algun dia ...", "que hago si un dia ...", "if one day ...": a day
@@ -1488,7 +1566,10 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # questions about a symptom: hypothetical even when they say "I'm having"
     ("question", "forward",
      (r"\b(?:if|when|si|cuando) (?:i|you|he|she|they|we|my [\w']+|your [\w']+|our [\w']+|the baby|"
-     r"mi [\w']+|el [\w']+|la [\w']+|me|le|te|tengo|tiene)\b(?=[^.!\n]*\?)")),
+     r"mi [\w']+|el [\w']+|la [\w']+|me|le|te|tengo|tiene)\b(?=[^.!\n]*\?)"
+     # sixteenth pass: not a state said to be now ("if his lips are turning blue right now
+     # should I call 911?")
+     r"(?![^.!?\n]*\b(?:right now|ahora mismo|ahorita|en este momento|as we speak|as i type|as i write)\b)")),
     ("question", "forward",
      (r"\b(?:how (?:would|do|can|will|should|could) (?:i|you|we|one|someone) (?:know|tell|recogni[sz]e)|"
      r"what (?:are|is) (?:the )?(?:signs|symptoms|warning signs|risk factors?|causes?|treatments?)|"
@@ -1553,7 +1634,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # current: keeps a historical or hypothetical clause a flag
     ("current", "both",
      (r"\b(?:right now|rn|currently|at the moment|last night|yesterday|(?:happening|started|starting|hurts?|hurting|"
-     r"having (?:it|them)|feel(?:ing)? it) again|(?:is|it'?s|its|are|they'?re) back|came back|coming back|"
+     r"having (?:it|them)|feel(?:ing)? it) again|(?:is|it'?s|its|are|they'?re) back|came back(?! (?:\w+ ){0,3}(?:in|en) (?:19|20)\d\d\b)|coming back|"
      r"since (?:last|this|yesterday|today|\d|monday|tuesday|wednesday|thursday|friday|saturday|"
      r"sunday|the morning|morning|noon|lunch|an hour|a few hours|two hours)|started|starting|"
      r"i'?m having|i am having|i'?ve been having|been having|tonight|this morning|"
@@ -1562,7 +1643,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("current", "both",
      (r"\b(?:ahorita|ahora mismo|en este momento|anoche|ayer|desde (?:ayer|anoche|hoy|esta|el lunes|"
      r"hace (?:una|dos|tres|unas) horas?)|hoy|esta manana|esta tarde|esta noche|otra vez|"
-     r"de nuevo|volvio|empezo|comenzo|estoy teniendo|esta teniendo|le esta dando|"
+     r"de nuevo|volvio(?! (?:\w+ ){0,3}(?:in|en) (?:19|20)\d\d\b)|empezo|comenzo|estoy teniendo|esta teniendo|le esta dando|"
      r"me esta dando)\b")),
     # -- fourth pass (second blind set's misses and false alarms, by pattern) --
     # a form or a questionnaire asking whether it ever happened; a generic "if you are ..."
@@ -1716,6 +1797,23 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("historical", "backward",
      (r"\b(?:(?:has|have|i'?ve|he'?s|she'?s|it'?s|always) )?been (?:like (?:that|this) )?(?:forever|all (?:my|his|her) life|since (?:i was|he was|she was) (?:a )?(?:kid|child|little|small|born|baby))\b|"
       r"\balways been like (?:that|this)\b|\b(?:desde siempre|de toda la vida|toda (?:mi|su) vida|desde (?:que naci|que nacio|chiquit[oa]|pequen[oa]))\b")),
+    # sixteenth pass: seen to, told by the scan that came back clear or by thanks for the visit
+    ("assessed", "both",
+     (r"\b(?:ct|cat scan|scan|mri|x-?rays?|tac|tomografia|resonancia|radiografia) (?:came back |was |were |salio |salieron |dio )(?:all )?(?:clear|normal|fine|negative|bien|limpi[oa]|normal(?:es)?)\b|"
+      r"\b(?:urgent care|the er|the doctor|the pediatrician|the nurse|they|pediatric urgent care|the clinic) (?:\w+ ){0,2}(?:checked|examined|looked at) (?:her|him|me|them|us|the baby)\b|"
+      r"\bthanks? (?:you )?(?:so much )?for (?:seeing|checking|fitting in|squeezing in) (?:me|him|her|us|them|my \w+|our \w+)\b|"
+      r"\bgracias por (?:atender|atenderl[oa]|atenderme|revisar|revisarl[oa]|ver)(?:l[oa]s?|me)? (?:a )?(?:mi|mis|nuestr[oa]) ?\w*\b")),
+    # "si me vuelve la puntada en el pecho, me pongo la pastilla": a return to come, as the
+    # doctor's instructions put it
+    ("hypothetical", "forward",
+     r"\bsi(?<!no se si)(?<!ni se si)(?<!sabe si)(?<!saber si) (?:me |le |te |les |nos )?(?:vuelve|vuelven|regresa|regresan|repite|vuelve a (?:dar|pasar|doler))\b"),
+    # "if one day he can't talk and his face droops, what do we do?": a conditional about
+    # someone else that a question ends spans its whole clause (both symptoms), not the first
+    # six words; first-person conditionals keep the six-word reach (a plan said as "if I
+    # ever ..." is no hypothetical)
+    ("hypothetical", "forward",
+     (r"\b(?:what )?if (?:one day |someday |some day |ever )?(?:my \w+|our \w+|he|she|they|the baby|the kids?|your \w+)(?: ever)?\b(?!(?:'s|s)? (?:\w+ ){0,2}(?:is|are|was|am|has been|have been|keeps?)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)|"
+      r"\b(?:que (?:hago|hacemos) )?si (?:algun dia|un dia|alguna vez|en algun momento) (?:a )?(?:mi|mis|su|sus|nuestr[oa]s?|el|la) \w+\b(?! (?:\w+ ){0,2}(?:esta|estan|sigue|tiene)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)")),
 )
 
 # -- eighth pass: patterns read across a sentence or a message ---------------------------
@@ -1745,7 +1843,10 @@ EPISODE_ENDED: Final = (
     r"\b(?:i'?m|im|i am|he'?s|she'?s|hes|shes|he is|she is) (?:way|much|a lot|so much|lots) better(?: now)?\b|"
     r"\b(?:he'?s|she'?s|hes|shes|he has|she has) been (?:totally |completely |just |back to )?(?:himself|herself)\b|"
     r"\b(?:he'?s|she'?s|hes|shes|he is|she is|i'?m|im|i am) doing (?:well|great|fine|ok|okay) (?:at home|since|now)\b|"
-    r"\bse recupero (?:casi )?(?:del todo|bien|por completo|completamente)\b|\bya (?:esta|estoy|estan) en (?:casa|la casa)\b")
+    r"\bse recupero (?:casi )?(?:del todo|bien|por completo|completamente)\b|\bya (?:esta|estoy|estan) en (?:casa|la casa)\b|"
+    # sixteenth pass: the scan came back clear; no symptoms since; it's been gone since
+    r"\b(?:ct|cat scan|scan|mri|x-?rays?|tac|tomografia|resonancia|radiografia) (?:came back |was |were |is |salio |salieron |dio )(?:all )?(?:clear|normal|fine|negative|ok|okay|bien|limpi[oa]|normal(?:es)?)\b|"
+    r"\b(?:it'?s|it has|its|they'?ve|they have) been gone (?:since|for)\b|\bno (?:more )?symptoms (?:since|at all since)\b|\bsin (?:ningun )?sintomas? desde\b")
 
 # Days behind: a weekday, a count of days ago, or fine for days.
 DAYS_BEHIND: Final = (
@@ -1922,4 +2023,9 @@ RESPELL_ES: Final[dict[str, str]] = {
     "aora": "ahora", "aorita": "ahorita", "orita": "ahorita", "ase": "hace", "asta": "hasta",
     "ospital": "hospital", "precion": "presion", "prezion": "presion", "enpezo": "empezo",
     "empeso": "empezo", "enpeso": "empezo",
+    # sixteenth pass: the diminutives said of a child's body ("se le hinchó la boquita")
+    "boquita": "boca", "boquitas": "boca", "carita": "cara", "caritas": "cara", "ojitos": "ojos",
+    "ojito": "ojo", "labiecitos": "labios", "labiecito": "labio", "labitos": "labios",
+    "lenguita": "lengua", "gargantita": "garganta", "cabecita": "cabeza", "pechito": "pecho",
+    "bracito": "brazo", "bracitos": "brazos", "pancita": "panza",
 }
