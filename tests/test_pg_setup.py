@@ -215,6 +215,9 @@ def test_a_database_left_to_the_superuser_names_the_fix(
         made = cx_here("list", "-c", str(pg_config(tmp_path / "su", sockdir / "none.sock",
                                                   pg_cluster.url(target), {})))
         assert made.returncode == 0, made.stderr
+        third = cx("store", "copy", "--to", url, "-c", str(site))
+        _one_line(third, f"the role {role} lacks privileges on cxinbox_meta",
+                  f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role};")
         doctor = cx("doctor", "--json", "-c", str(pg_config(tmp_path / "role",
                                                             sockdir / "none.sock", url, {})))
         assert doctor.returncode != 0 and "Traceback" not in doctor.stderr

@@ -243,8 +243,9 @@ def sync(
             fail(f"{release}: not quarantined", EXIT_USAGE)
     reporter = _ProgressReporter(enabled=not quiet and sys.stderr.isatty())
     db_path = cfg.db_path
-    from cxinbox.wiring import rules_engine
+    from cxinbox.wiring import reap_parse_workers, rules_engine
 
+    reap_parse_workers()  # a killed `cxinbox sync` leaves no parse workers either
     rules = rules_engine(db, cfg)
     engine = MailSync(db, cfg, lambda a: credential_for(a, db_path), reporter,
                       health=None if once else Health(db, cfg),

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cxinbox.contract.errors import Forbidden, StoreError
 
@@ -162,7 +163,7 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
     _warm_detectors()
     from cxinbox.api.socket_server import serve as run_server
 
-    _reap_workers_with_server()
+    reap_parse_workers()
     if config.store.url is not None:
         from cxinbox.config import url_password_warning
 
@@ -187,9 +188,11 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
                workers=workers, rules=lambda store: rules_engine(store, config))
 
 
-def _reap_workers_with_server() -> None:
-    """The mail sync's parse workers (a forkserver pool) end when this server process
-    ends, however it ends (service/reaper.py, loaded into the forkserver)."""
+def reap_parse_workers() -> None:
+    """The mail sync's parse workers (a forkserver pool) end when this process (the server,
+    or `cxinbox sync`) ends, however it ends (service/reaper.py, loaded into the
+    forkserver). Before the pool's first use: a forkserver already running keeps its
+    preloads."""
     from multiprocessing import get_context
 
     from cxinbox.service.reaper import MODULE
@@ -221,17 +224,36 @@ def copy_store(config: Config, url: str, actor: str,
     try:
         db = open_store(config.db_path)
         try:
-            with db.read() as conn:
-                check_target(conn, target)  # a refused copy leaves no event behind
-            with db.write() as conn:
-                append_event(conn, actor, "store.copy", "store", {"to": shown_url(url)})
-            db.text_key()  # made now if it was not yet, to go along
-            with db.read() as conn:
-                return copy_to_postgres(conn, target, progress=progress, url=url)
+            with _pg_errors_in_one_line(target):
+                with db.read() as conn:
+                    check_target(conn, target)  # a refused copy leaves no event behind
+                with db.write() as conn:
+                    append_event(conn, actor, "store.copy", "store", {"to": shown_url(url)})
+                db.text_key()  # made now if it was not yet, to go along
+                with db.read() as conn:
+                    return copy_to_postgres(conn, target, progress=progress, url=url)
         finally:
             db.close()
     finally:
         target.close()
+
+
+@contextmanager
+def _pg_errors_in_one_line(target: Any) -> Iterator[None]:
+    """A PostgreSQL error met while copying or checking a copy, as one line (StoreError):
+    a missing privilege with its fix, anything else by its kind alone (the server's words
+    may quote a row's values, patient text)."""
+    import psycopg
+
+    from cxinbox.store.pg.migrate import INSUFFICIENT_PRIVILEGE, privilege_fix
+
+    try:
+        yield
+    except psycopg.Error as exc:
+        code = getattr(exc, "sqlstate", None)
+        if code == INSUFFICIENT_PRIVILEGE:
+            raise StoreError(privilege_fix(exc, target.info.user, target.info.dbname)) from None
+        raise StoreError(f"PostgreSQL store: {type(exc).__name__} ({code})") from None
 
 
 def verify_store_copy(config: Config, url: str, actor: str) -> VerifyReport:
@@ -243,7 +265,7 @@ def verify_store_copy(config: Config, url: str, actor: str) -> VerifyReport:
     try:
         db = open_store(config.db_path)
         try:
-            with db.read() as conn:
+            with _pg_errors_in_one_line(target), db.read() as conn:
                 return check_copy(conn, target)
         finally:
             db.close()
