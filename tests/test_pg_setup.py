@@ -305,3 +305,43 @@ def test_an_address_that_never_answers_is_said_in_seconds(
         # 2 s per address tried, plus the interpreter's start on a busy machine; the old
         # wait was 30 s
         assert took < 20, took
+
+
+def _config_with(tmp_path: Path, url: str, mode: int) -> Path:
+    path = tmp_path / f"c{next(_names)}.toml"
+    path.write_text(f'[clinic]\ntimezone = "UTC"\n\n[store]\nurl = "{url}"\n')
+    os.chmod(path, mode)
+    return path
+
+
+def test_a_password_in_the_url_is_warned_of_where_others_read_the_file(tmp_path: Path) -> None:
+    from cxinbox.config import load_config, url_password_warning
+
+    plain = "postgresql://cxinbox@db.example/cxinbox"
+    for url, mode, warned in (
+            ("postgresql://cxinbox:pw@db.example/cxinbox", 0o644, True),
+            ("postgresql://cxinbox:pw@db.example/cxinbox", 0o640, True),
+            ("postgresql://cxinbox@db.example/cxinbox?password=pw", 0o604, True),
+            ("postgresql://cxinbox:pw@db.example/cxinbox", 0o600, False),
+            (plain, 0o644, False)):
+        config = load_config(_config_with(tmp_path, url, mode))
+        line = url_password_warning(config)
+        assert (line is not None) == warned, (url, oct(mode), line)
+        if line is not None:
+            assert "pw" not in line.replace("password", "") and "\n" not in line
+            assert f"mode {mode:04o}" in line and "PGPASSWORD" in line and ".pgpass" in line
+
+
+def test_connect_timeout_goes_into_the_url_unless_it_has_its_own(tmp_path: Path) -> None:
+    from cxinbox.config import load_config
+
+    plain = load_config(_config_with(tmp_path, "postgresql://c@db/x", 0o600))
+    assert plain.store.connect_url == "postgresql://c@db/x?connect_timeout=5"
+    query = load_config(_config_with(tmp_path, "postgresql://c@/x?host=/run/pg", 0o600))
+    assert query.store.connect_url == "postgresql://c@/x?host=/run/pg&connect_timeout=5"
+    own = load_config(_config_with(tmp_path, "postgresql://c@db/x?connect_timeout=9", 0o600))
+    assert own.store.connect_url == "postgresql://c@db/x?connect_timeout=9"
+    path = _config_with(tmp_path, "postgresql://c@db/x", 0o600)
+    path.write_text(path.read_text() + "connect_timeout_s = 0\n")
+    bad = cx_here("list", "-c", str(path))
+    _one_line(bad, "connect_timeout_s")
