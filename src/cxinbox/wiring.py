@@ -72,9 +72,19 @@ def open_pg_store(config: Config) -> PgStore:
     if config.store.url is None:
         raise StoreError("[store] url is not set: the store is the SQLite file")
     require_driver()
+    from urllib.parse import parse_qs, urlsplit
+
     from cxinbox.store.pg.store import PgStore
 
-    return PgStore(config.store.connect_url or config.store.url)
+    url = config.store.connect_url or config.store.url
+    try:
+        return PgStore(url)
+    except StoreError as exc:
+        if "timeout expired" not in str(exc):
+            raise
+        seconds = parse_qs(urlsplit(url).query).get("connect_timeout", ["?"])[-1]
+        raise StoreError(f"{exc} (no answer within {seconds} s; [store] connect_timeout_s"
+                         " sets the wait)") from None
 
 
 def rules_engine(store: Store, config: Config, *,
