@@ -101,6 +101,24 @@ def test_wheel_and_sdist_carry_the_package_data(installed: Installed) -> None:
     assert "pyproject.toml" in members
 
 
+def test_the_wheel_offers_postgresql_support_as_the_readme_installs_it(
+        installed: Installed) -> None:
+    """README, Install: `pipx install '.[postgresql]'`; the extra must exist under that
+    name and bring the driver and its pool (and the plain install must not)."""
+    wheel = zipfile.ZipFile(installed.wheel)
+    (metadata,) = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
+    lines = wheel.read(metadata).decode().splitlines()
+    assert "Provides-Extra: postgresql" in lines
+    needs = [line for line in lines if line.startswith("Requires-Dist: psycopg")]
+    assert needs and all('extra == "postgresql"' in line or 'extra == "test"' in line
+                         for line in needs), needs
+    assert any(line.startswith("Requires-Dist: psycopg-pool") and "postgresql" in line
+               for line in needs), needs
+    readme = (REPO / "README.md").read_text()
+    assert "pipx install '.[postgresql]'" in readme
+    assert "[postgresql]'" in readme.split("## Running a clinic install", 1)[1]
+
+
 def test_the_installed_command_runs_from_the_wheel(installed: Installed) -> None:
     version = re.match(r"cxinbox-([^-]+)-", installed.wheel.name)
     assert version is not None

@@ -156,12 +156,67 @@ class StoreConfig:
     """A PostgreSQL database (`postgresql://user@host/db?...`) instead of the SQLite file.
     The password is best left out of the URL: libpq reads `PGPASSWORD`, `~/.pgpass`
     (or `PGPASSFILE`) and its other environment variables as usual."""
+    connect_timeout_s: int = 5
+    """Seconds to wait for the PostgreSQL server to answer a new connection (1..300), unless
+    the URL sets libpq's own `connect_timeout`: an address that never answers is said in
+    this long, not after the operating system gives up (half a minute or more)."""
+
+    @property
+    def connect_url(self) -> str | None:
+        """`url` with libpq's `connect_timeout` added when it does not set one itself: what
+        every connection to the database uses."""
+        if self.url is None:
+            return None
+        return with_connect_timeout(self.url, self.connect_timeout_s)
 
     @property
     def database(self) -> str | None:
         """The PostgreSQL database `url` names, as servers and clients name it to each
         other (`pg_database_name`); None for the SQLite file."""
         return None if self.url is None else pg_database_name(self.url)
+
+
+def with_connect_timeout(url: str, seconds: int) -> str:
+    """A postgresql:// URL with `connect_timeout=seconds` among its parameters, unless it
+    has one already (the URL's own value wins)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    if "connect_timeout" in parse_qs(urlsplit(url).query):
+        return url
+    base, _, fragment = url.partition("#")
+    joiner = "&" if "?" in base else "?"
+    return f"{base}{joiner}connect_timeout={seconds}" + (f"#{fragment}" if fragment else "")
+
+
+def url_password(url: str | None) -> bool:
+    """Whether a postgresql:// URL carries a password (user:password@ or ?password=)."""
+    if url is None:
+        return False
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    try:
+        in_netloc = parts.password is not None
+    except ValueError:
+        in_netloc = False
+    return in_netloc or "password" in parse_qs(parts.query)
+
+
+def url_password_warning(config: Config) -> str | None:
+    """One line when `[store] url` carries the database password and the config file is
+    readable by others (staff read the server's config); None otherwise."""
+    if not url_password(config.store.url) or config.source_path == BUILTIN_SOURCE:
+        return None
+    try:
+        mode = stat.S_IMODE(config.source_path.stat().st_mode)
+    except OSError:
+        return None
+    if not mode & (stat.S_IRGRP | stat.S_IROTH):
+        return None
+    return (f"[store] url in {config.source_path} holds the database password, and the file"
+            f" (mode {mode:04o}) is readable by others: take the password out of the URL and"
+            " give it to the server through PGPASSWORD (systemd EnvironmentFile=, root, 0600)"
+            " or the service user's ~/.pgpass (0600); see README, PostgreSQL")
 
 
 def pg_database_name(url: str) -> str:
@@ -1503,7 +1558,8 @@ def _parse_store(table: _Table) -> StoreConfig:
         table.fail("url", "expected a postgresql:// URL (the SQLite file is `path`)")
     if url is not None and table.raw("path") is not None:
         table.fail("url", "give either `path` (SQLite) or `url` (PostgreSQL), not both")
-    return StoreConfig(path=table.path("path"), url=url)
+    return StoreConfig(path=table.path("path"), url=url,
+                       connect_timeout_s=table.integer("connect_timeout_s", 5, 1, 300))
 
 
 def _parse_sync(table: _Table) -> SyncConfig:

@@ -47,3 +47,15 @@ def resolve_config_path(cli_path: str | os.PathLike[str] | None) -> Path:
     if from_env:
         return Path(from_env).expanduser()
     return default_config_path()
+
+
+def run_as_owner(uid: int) -> str:
+    """For a file that belongs to another user (the server's key or password file read by
+    root or an admin): how to run the command as its owner."""
+    import pwd
+
+    try:
+        name = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"run the command as uid {uid}, the server's user"
+    return f"run the command as {name}, the server's user: runuser -u {name} -- cxinbox ..."

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cxinbox.contract.errors import Forbidden, StoreError
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from cxinbox.service.runtime import Worker
     from cxinbox.store.db import Database
     from cxinbox.store.interface import AuditReader, Store
-    from cxinbox.store.pg.copy import CopyReport
+    from cxinbox.store.pg.copy import CopyReport, VerifyReport
     from cxinbox.store.pg.store import PgStore
 
 
@@ -66,11 +67,24 @@ def open_local_store(config: Config) -> Store:
 
 def open_pg_store(config: Config) -> PgStore:
     """The PostgreSQL store `[store] url` names (migrated to this cxinbox's schema)."""
-    from cxinbox.store.pg.store import PgStore
+    from cxinbox.store.pg import require_driver
 
     if config.store.url is None:
         raise StoreError("[store] url is not set: the store is the SQLite file")
-    return PgStore(config.store.url)
+    require_driver()
+    from urllib.parse import parse_qs, urlsplit
+
+    from cxinbox.store.pg.store import PgStore
+
+    url = config.store.connect_url or config.store.url
+    try:
+        return PgStore(url)
+    except StoreError as exc:
+        if "timeout expired" not in str(exc):
+            raise
+        seconds = parse_qs(urlsplit(url).query).get("connect_timeout", ["?"])[-1]
+        raise StoreError(f"{exc} (no answer within {seconds} s; [store] connect_timeout_s"
+                         " sets the wait)") from None
 
 
 def rules_engine(store: Store, config: Config, *,
@@ -100,9 +114,12 @@ def open_audit_reader(config: Config) -> AuditReader:
     and `doctor`, which may run beside the servers): the SQLite file, or the PostgreSQL
     database `[store] url` names, on a read-only connection of its own."""
     if config.store.url is not None:
+        from cxinbox.store.pg import require_driver
+
+        require_driver()
         from cxinbox.store.pg.anchor import PgAuditReader
 
-        return PgAuditReader(config.store.url, config.store.database or "PostgreSQL store")
+        return PgAuditReader(config.store.connect_url or config.store.url, config.store.database or "PostgreSQL store")
     from cxinbox.store.anchor import AuditReader as SqliteAuditReader
 
     return SqliteAuditReader(config.db_path)
@@ -117,9 +134,12 @@ def same_store_as(config: Config) -> Callable[[str], bool] | None:
         return None
 
     def same(store_id: str) -> bool:
-        from cxinbox.store.pg.store import read_store_id
+        try:
+            from cxinbox.store.pg.store import read_store_id
 
-        return read_store_id(url) == store_id
+            return read_store_id(url) == store_id
+        except ImportError:  # no driver here: the names alone, as without credentials
+            return False
 
     return same
 
@@ -153,7 +173,13 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
     _warm_detectors()
     from cxinbox.api.socket_server import serve as run_server
 
+    reap_parse_workers()
     if config.store.url is not None:
+        from cxinbox.config import url_password_warning
+
+        if (warning := url_password_warning(config)) is not None:
+            logging.getLogger(__name__).warning("%s", warning)
+
         def pg_workers(store: Store, health: Health, engine: RuleEngine | None
                        ) -> Sequence[Worker]:
             from cxinbox.service.runtime import shared_workers
@@ -170,6 +196,18 @@ def serve(config: Config, *, on_ready: Callable[[Path], None] | None = None,
     path = config.db_path
     run_server(config, lambda: open_store(path), on_ready=on_ready,
                workers=workers, rules=lambda store: rules_engine(store, config))
+
+
+def reap_parse_workers() -> None:
+    """The mail sync's parse workers (a forkserver pool) end when this process (the server,
+    or `cxinbox sync`) ends, however it ends (service/reaper.py, loaded into the
+    forkserver). Before the pool's first use: a forkserver already running keeps its
+    preloads."""
+    from multiprocessing import get_context
+
+    from cxinbox.service.reaper import MODULE
+
+    get_context("forkserver").set_forkserver_preload(["__main__", MODULE])
 
 
 def _warm_detectors() -> None:
@@ -192,34 +230,53 @@ def copy_store(config: Config, url: str, actor: str,
     from cxinbox.store.pg.copy import check_target, connect, copy_to_postgres, shown_url
 
     _admin_only(config, actor, "copying the store")
-    target = connect(url)
+    target = connect(url, config.store.connect_timeout_s)
     try:
         db = open_store(config.db_path)
         try:
-            with db.read() as conn:
-                check_target(conn, target)  # a refused copy leaves no event behind
-            with db.write() as conn:
-                append_event(conn, actor, "store.copy", "store", {"to": shown_url(url)})
-            db.text_key()  # made now if it was not yet, to go along
-            with db.read() as conn:
-                return copy_to_postgres(conn, target, progress=progress, url=url)
+            with _pg_errors_in_one_line(target):
+                with db.read() as conn:
+                    check_target(conn, target)  # a refused copy leaves no event behind
+                with db.write() as conn:
+                    append_event(conn, actor, "store.copy", "store", {"to": shown_url(url)})
+                db.text_key()  # made now if it was not yet, to go along
+                with db.read() as conn:
+                    return copy_to_postgres(conn, target, progress=progress, url=url)
         finally:
             db.close()
     finally:
         target.close()
 
 
-def verify_store_copy(config: Config, url: str, actor: str) -> list[str]:
+@contextmanager
+def _pg_errors_in_one_line(target: Any) -> Iterator[None]:
+    """A PostgreSQL error met while copying or checking a copy, as one line (StoreError):
+    a missing privilege with its fix, anything else by its kind alone (the server's words
+    may quote a row's values, patient text)."""
+    import psycopg
+
+    from cxinbox.store.pg.migrate import INSUFFICIENT_PRIVILEGE, privilege_fix
+
+    try:
+        yield
+    except psycopg.Error as exc:
+        code = getattr(exc, "sqlstate", None)
+        if code == INSUFFICIENT_PRIVILEGE:
+            raise StoreError(privilege_fix(exc, target.info.user, target.info.dbname)) from None
+        raise StoreError(f"PostgreSQL store: {type(exc).__name__} ({code})") from None
+
+
+def verify_store_copy(config: Config, url: str, actor: str) -> VerifyReport:
     """`cxinbox store verify`: what differs between the cache and its copy at `url`."""
-    from cxinbox.store.pg.copy import connect, verify_copy
+    from cxinbox.store.pg.copy import check_copy, connect
 
     _admin_only(config, actor, "checking a copy of the store")
-    target = connect(url)
+    target = connect(url, config.store.connect_timeout_s)
     try:
         db = open_store(config.db_path)
         try:
-            with db.read() as conn:
-                return verify_copy(conn, target)
+            with _pg_errors_in_one_line(target), db.read() as conn:
+                return check_copy(conn, target)
         finally:
             db.close()
     finally:
@@ -227,7 +284,22 @@ def verify_store_copy(config: Config, url: str, actor: str) -> list[str]:
 
 
 def _admin_only(config: Config, actor: str, what: str) -> None:
+    """Admins on the roster; and the server's own user, who is on no roster and owns the
+    cache (the one account that can read it, and so the one the copy runs as)."""
     from cxinbox.service.inbox import role_of
 
-    if role_of(config, actor) != "admin":
-        raise Forbidden(f"{actor}: permission denied: {what} is for admins")
+    if role_of(config, actor) == "admin" or _service_user(config, actor):
+        return
+    raise Forbidden(f"{actor}: permission denied: {what} is for admins (or the server's own"
+                    " user, which owns the cache: sudo -u cxinbox cxinbox ...)")
+
+
+def _service_user(config: Config, actor: str) -> bool:
+    """Whether `actor` is the server's user: not on the staff roster, and the owner of
+    the SQLite cache this process would read."""
+    if any(member.os_user == actor for member in config.staff):
+        return False
+    try:
+        return config.db_path.stat().st_uid == os.geteuid()
+    except OSError:
+        return False

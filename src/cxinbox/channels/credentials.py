@@ -294,9 +294,11 @@ def _require_private(path: Path, info: os.stat_result, what: str) -> None:
     if not stat.S_ISREG(info.st_mode):
         raise CredentialError(f"{what}: not a regular file")
     if info.st_uid != os.geteuid():
+        from cxinbox.paths import run_as_owner
+
         raise CredentialError(
             f"{what}: owned by uid {info.st_uid}, must be owned by the user running cxinbox "
-            f"(uid {os.geteuid()})"
+            f"(uid {os.geteuid()}); {run_as_owner(info.st_uid)}"
         )
     mode = stat.S_IMODE(info.st_mode)
     if mode not in _PRIVATE_MODES:

@@ -99,8 +99,11 @@ def _check_private(path: Path, info: os.stat_result, what: str, *, mask: int = 0
     if not stat.S_ISREG(info.st_mode):
         raise AnchorError(f"{path}: {what} is not a regular file")
     if info.st_uid != os.geteuid():
+        from cxinbox.paths import run_as_owner
+
         raise AnchorError(f"{path}: {what} belongs to uid {info.st_uid}, not to this user"
-                          f" (uid {os.geteuid()}); chown it to the server's user")
+                          f" (uid {os.geteuid()}); {run_as_owner(info.st_uid)}"
+                          " (or chown it to the server's user)")
     mode = stat.S_IMODE(info.st_mode)
     if mode & mask:
         fix = "chmod 600" if mask & 0o044 else "chmod go-w"

@@ -14,7 +14,13 @@ from cxinbox.channels.oauth import BearerToken, Credential
 from cxinbox.channels.oauth_providers import secret_expiry
 from cxinbox.channels.oauth_store import TokenStore, token_dir
 from cxinbox.channels.signin import credential_for
-from cxinbox.config import AccountConfig, Config, ConfigError, load_config
+from cxinbox.config import (
+    AccountConfig,
+    Config,
+    ConfigError,
+    load_config,
+    url_password_warning,
+)
 from cxinbox.contract.errors import Forbidden, StoreError
 from cxinbox.paths import resolve_config_path
 from cxinbox.store.interface import Store
@@ -121,6 +127,8 @@ def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
         return False
     report.ok(f"valid: {len(config.accounts)} account(s), {len(config.staff)} staff member(s)")
     if config.store.url is not None:
+        if (exposed := url_password_warning(config)) is not None:
+            report.fail(exposed)
         if _check_pg_store(report, config, open_pg):
             _check_audit_trail(report, config, open_audit)
     else:

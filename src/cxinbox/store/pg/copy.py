@@ -33,6 +33,7 @@ from cxinbox.store.pg.migrate import migrate
 from cxinbox.store.pg.schema import (
     PG_MIGRATIONS,
     PG_ONLY_TABLES,
+    RUNTIME_TABLES,
     SQLITE_ONLY_TABLES,
     pg_version_of,
 )
@@ -42,7 +43,8 @@ from cxinbox.store.schema_report_spans import PG_BACKFILL_REPORT_SPANS
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["CopyReport", "check_target", "connect", "copy_to_postgres", "shown_url", "verify_copy"]
+__all__ = ["CopyReport", "VerifyReport", "check_copy", "check_target", "connect",
+           "copy_to_postgres", "shown_url", "verify_copy"]
 
 BATCH = 1000
 """Rows read from SQLite and written to COPY at a time (raw messages can be large)."""
@@ -132,15 +134,20 @@ def shown_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
-def connect(url: str) -> psycopg.Connection[Any]:
-    """An autocommit connection to the database at `url` (postgresql://…); StoreError in
-    one line when it cannot be had (the password never in it)."""
+def connect(url: str, timeout_s: int = 5) -> psycopg.Connection[Any]:
+    """An autocommit connection to the database at `url` (postgresql://…), waiting up to
+    `timeout_s` for the server to answer unless the URL sets libpq's `connect_timeout`;
+    StoreError in one line when it cannot be had (the password never in it)."""
     if not url.startswith(("postgresql://", "postgres://")):
         raise StoreError(f"--to must be a postgresql:// URL, not {shown_url(url)!r}")
+    from cxinbox.config import with_connect_timeout
+    from cxinbox.store.pg import require_driver
+
+    require_driver()
     import psycopg
 
     try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=15)
+        return psycopg.connect(with_connect_timeout(url, timeout_s), autocommit=True)
     except psycopg.Error as exc:
         lines = str(exc).strip().splitlines()
         first = lines[0] if lines else type(exc).__name__
@@ -151,6 +158,8 @@ def check_target(source: sqlite3.Connection, target: psycopg.Connection[Any]) ->
     """Migrate `target` and make sure a copy of `source` may go there (same schema, no data
     yet); the tables to copy. StoreError in one line otherwise."""
     _check_versions(source, target)
+    # Data first: a database in use is refused for that, whatever else differs there.
+    _refuse_data(target, _shared_tables(source, target, strict=False))
     tables = _shared_tables(source, target)
     _refuse_data(target, tables)
     return tables
@@ -164,29 +173,59 @@ def _refuse_data(target: psycopg.Connection[Any], tables: list[str]) -> None:
                          " database")
 
 
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """What `check_copy` found: the differences (none when the copy holds), and, for a
+    database the servers have written to since the copy, how many events it has after
+    the cache's newest (`cache_head`); row counts are not compared then."""
+
+    problems: list[str]
+    later_events: int = 0
+    cache_head: int = 0
+
+
 def verify_copy(source: sqlite3.Connection, target: psycopg.Connection[Any]) -> list[str]:
     """What differs between the cache and its PostgreSQL copy: each table's row count, and
     the audit chain (walked on PostgreSQL, ending at the cache's head). Empty when they
     agree."""
+    return check_copy(source, target).problems
+
+
+def check_copy(source: sqlite3.Connection, target: psycopg.Connection[Any]) -> VerifyReport:
+    """`verify_copy`, also for a copy the servers have used since: when PostgreSQL's chain
+    holds and goes on past the cache's newest event, the copy holds if that event is in
+    it unchanged (same seq, same hash: every earlier event is vouched for by the links);
+    the row counts have moved on with the servers' work and are not compared."""
     with target.transaction():
-        return _differences(source, target, _shared_tables(source, target))
+        tables = _shared_tables(source, target)
+        theirs = walk_event_chain(cast(sqlite3.Connection, PgConnection(target)))
+        ours = walk_event_chain(source)
+        if not theirs.problem and not ours.problem and theirs.head_seq > ours.head_seq:
+            row = target.execute("SELECT hash FROM events WHERE seq = %s",
+                                 (ours.head_seq,)).fetchone()
+            problems = [] if row is not None and str(row[0]) == ours.head_hash else [
+                (f"audit chain on PostgreSQL: event #{ours.head_seq} is not the cache's newest"
+                 " event (missing, or another hash); the database is not a copy of this cache")]
+            return VerifyReport(problems, theirs.head_seq - ours.head_seq, ours.head_seq)
+        return VerifyReport(_differences(source, target, tables, (theirs, ours)))
 
 
 def _differences(source: sqlite3.Connection, target: psycopg.Connection[Any],
-                 tables: list[str]) -> list[str]:
+                 tables: list[str], walks: tuple[Any, Any] | None = None) -> list[str]:
+    """The audit chain's difference first (a changed event says more than the counts)."""
     problems: list[str] = []
-    for table in tables:
-        have = _count(target, table)
-        want = int(source.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
-        if have != want:
-            problems.append(f"{table} has {have} rows on PostgreSQL, {want} in the cache")
-    theirs = walk_event_chain(cast(sqlite3.Connection, PgConnection(target)))
-    ours = walk_event_chain(source)
+    theirs, ours = walks or (walk_event_chain(cast(sqlite3.Connection, PgConnection(target))),
+                             walk_event_chain(source))
     if theirs.problem:
         problems.append(f"audit chain on PostgreSQL: {theirs.problem}")
     elif (theirs.head_seq, theirs.head_hash) != (ours.head_seq, ours.head_hash):
         problems.append(f"audit chain on PostgreSQL ends at event #{theirs.head_seq}, the"
                         f" cache's at #{ours.head_seq} (or with another hash)")
+    for table in tables:
+        have = _count(target, table)
+        want = int(source.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+        if have != want:
+            problems.append(f"{table} has {have} rows on PostgreSQL, {want} in the cache")
     return problems
 
 
@@ -199,15 +238,20 @@ def _check_versions(source: sqlite3.Connection, target: psycopg.Connection[Any])
     migrate(target)
 
 
-def _shared_tables(source: sqlite3.Connection, target: psycopg.Connection[Any]) -> list[str]:
+def _shared_tables(source: sqlite3.Connection, target: psycopg.Connection[Any], *,
+                   strict: bool = True) -> list[str]:
+    """The tables both hold, to copy or compare; StoreError in one line when one side has
+    a table the other lacks (with `strict`; without, the tables both have)."""
     ours = {str(r[0]) for r in source.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
     ours = {t for t in ours if t not in SQLITE_ONLY_TABLES and not t.endswith(_FTS_SUFFIXES)}
     theirs = {str(r[0]) for r in target.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema ="
-        " current_schema() AND table_type = 'BASE TABLE'")} - PG_ONLY_TABLES
+        " current_schema() AND table_type = 'BASE TABLE'")} - PG_ONLY_TABLES - RUNTIME_TABLES
     ours -= _DERIVED
     theirs -= _DERIVED
+    if not strict:
+        return sorted(ours & theirs)
     if ours != theirs:
         odd = sorted(ours ^ theirs)
         raise StoreError(f"the cache and the PostgreSQL schema have different tables"

@@ -8,10 +8,17 @@ do. The version lives in `cxinbox_meta` (key `schema_version`), counted like SQL
 this cxinbox is refused in one line, as on SQLite. PostgreSQL-only changes (PG_TUNING:
 storage settings, planner aids) have no number of their own: under the same lock, the
 ones a database lacks are applied after the migrations, counted under `pg_tuning`.
+
+Only a database that is ours (it has `cxinbox_meta`) or empty (no table, view or other
+relation in the schema we would write to) is migrated: a URL that names another
+application's database by mistake is refused in one line, and nothing is written there.
+A role that may not create what the schema needs (the extensions, tables in the schema)
+gets one line naming the grant or step that fixes it, not PostgreSQL's bare refusal.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Final
 
 from cxinbox.contract.errors import StoreError
@@ -42,11 +49,66 @@ def schema_version(conn: psycopg.Connection[tuple[object, ...]]) -> int:
 
 def migrate(conn: psycopg.Connection[tuple[object, ...]]) -> int:
     """Apply every missing migration (in one transaction, under the advisory lock); the
-    version the database has afterwards."""
+    version the database has afterwards. StoreError in one line for a database that is
+    not ours and not empty, or a role that lacks a privilege the schema needs."""
+    import psycopg
+
+    try:
+        return _migrate(conn)
+    except psycopg.Error as exc:
+        if getattr(exc, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        raise StoreError(privilege_fix(exc, conn.info.user, conn.info.dbname)) from None
+
+
+INSUFFICIENT_PRIVILEGE: Final = "42501"
+
+
+def privilege_fix(exc: BaseException, user: str, dbname: str) -> str:
+    """PostgreSQL's refusal as one line that names what to grant or do, and who can."""
+    text = " ".join(str(exc).split("\n")[0].split())
+    extension = re.search(r'permission denied to create extension "?(\w+)', text)
+    if extension:
+        needed = " ".join(f"CREATE EXTENSION IF NOT EXISTS {n};" for n in EXTENSIONS)
+        return (f"PostgreSQL store: the role {user} may not create the extension"
+                f" {extension.group(1)} in database {dbname}: make the database the role's"
+                f" own (createdb -O {user} ...), or have a superuser run `{needed}` in it")
+    schema = re.search(r'permission denied for schema "?(\w+)', text)
+    if schema:
+        return (f"PostgreSQL store: the role {user} may not create tables in schema"
+                f" {schema.group(1)} of database {dbname}: make the database the role's own"
+                f" (createdb -O {user} ...), or have its owner run"
+                f" `GRANT CREATE, USAGE ON SCHEMA {schema.group(1)} TO {user};`")
+    table = re.search(r'permission denied for (?:table|relation|sequence) "?(\w+)', text)
+    if table:
+        return (f"PostgreSQL store: the role {user} lacks privileges on {table.group(1)}"
+                f" ({text}): the store's tables must belong to the role the servers use"
+                f" (ALTER TABLE ... OWNER TO {user}), or have their owner run"
+                f" `GRANT ALL ON ALL TABLES IN SCHEMA public TO {user};"
+                f" GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {user};`")
+    return (f"PostgreSQL store: {text}: the role {user} lacks a privilege the store needs"
+            f" in database {dbname}; create the database owned by it (createdb -O {user} ...)")
+
+
+def _foreign_tables(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
+    """The relations (tables, views, ...) in the schema our tables would go to."""
+    return [str(r[0]) for r in conn.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+        " ORDER BY c.relname LIMIT 4")]
+
+
+def _migrate(conn: psycopg.Connection[tuple[object, ...]]) -> int:
     newest = pg_version_of(len(PG_MIGRATIONS) - 1)
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK,))
         version = schema_version(conn)
+        if version == 0 and (other := _foreign_tables(conn)):
+            shown = ", ".join(other[:3]) + (", ..." if len(other) > 3 else "")
+            raise StoreError(f"PostgreSQL store: database {conn.info.dbname} holds another"
+                             f" application's tables ({shown}) and no cxinbox schema"
+                             " (cxinbox_meta); check [store] url, or give cxinbox an empty"
+                             " database of its own (createdb -O ROLE ...)")
         if version > newest:
             raise StoreError(f"the database has schema version {version}, newer than this"
                              f" cxinbox knows (up to {newest}); upgrade cxinbox")

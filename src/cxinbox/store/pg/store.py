@@ -212,8 +212,11 @@ class PgStore:
         try:
             # One plain connection first: a database that cannot be reached (or does not
             # exist) is said at once in the server's words, not after the pool's retries.
+            # (libpq's connect_timeout from the URL when it has one: `[store]
+            # connect_timeout_s`, config.StoreConfig.connect_url)
             with psycopg.connect(url, autocommit=True,
-                                 connect_timeout=max(2, int(timeout_s))) as first:
+                                 connect_timeout=_connect_timeout(url, max(2, int(timeout_s)))
+                                 ) as first:
                 migrate(first)
             self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
                 url, min_size=min_size, max_size=max_size, timeout=timeout_s,
@@ -491,7 +494,9 @@ class PgStore:
                     "SELECT extname FROM pg_extension")}
                 missing = [name for name in EXTENSIONS if name not in present]
                 found.append(Diagnosis("fail", "PostgreSQL extensions missing: "
-                                       + ", ".join(missing)) if missing else
+                                       + ", ".join(missing) + "; as a superuser run `"
+                                       + " ".join(f"CREATE EXTENSION {n};" for n in missing)
+                                       + "` in the database") if missing else
                              Diagnosis("ok", "PostgreSQL extensions: " + ", ".join(EXTENSIONS)))
                 have = schema_version(conn.raw)
                 newest = pg_version_of(len(PG_MIGRATIONS) - 1)
@@ -502,16 +507,36 @@ class PgStore:
                 lacking = [f"{table} ({privilege})" for table, privilege in _NEEDED_GRANTS
                            if not conn.execute("SELECT has_table_privilege(?, ?)",
                                                (table, privilege)).fetchone()[0]]
+                user = conn.raw.info.user
                 found.append(Diagnosis("fail", "PostgreSQL role lacks privileges on: "
-                                       + ", ".join(lacking)) if lacking else
+                                       + ", ".join(lacking) + "; the tables' owner runs"
+                                       f" `GRANT ALL ON ALL TABLES IN SCHEMA public TO {user};"
+                                       f" GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO"
+                                       f" {user};`") if lacking else
                              Diagnosis("ok", "PostgreSQL role may read and write the store"))
                 walk = walk_event_chain(conn)  # type: ignore[arg-type]
                 found.append(Diagnosis("ok", f"event chain intact ({walk.count} events)")
                              if walk.bad_seq is None else
                              Diagnosis("fail", f"event chain: {walk.problem}"))
-        except (psycopg.Error, OSError, ValueError) as exc:  # doctor reports, never raises
+        except psycopg.Error as exc:  # doctor reports, never raises
+            from cxinbox.store.pg.migrate import INSUFFICIENT_PRIVILEGE, privilege_fix
+
+            found.append(Diagnosis("fail", privilege_fix(exc, self._user(), self._dbname())
+                                   if getattr(exc, "sqlstate", None) == INSUFFICIENT_PRIVILEGE
+                                   else f"PostgreSQL: {one_line(exc)}"))
+        except (OSError, ValueError) as exc:
             found.append(Diagnosis("fail", f"PostgreSQL: {one_line(exc)}"))
         return found
+
+    def _user(self) -> str:
+        from psycopg.conninfo import conninfo_to_dict
+
+        return str(conninfo_to_dict(self.url).get("user") or "the server's role")
+
+    def _dbname(self) -> str:
+        from psycopg.conninfo import conninfo_to_dict
+
+        return str(conninfo_to_dict(self.url).get("dbname") or "the store")
 
     def watch_commits(self, wake: Callable[[], object],
                       advance: Callable[[int], object] | None = None,
@@ -556,6 +581,18 @@ class PgStore:
         pool = getattr(self, "_pool", None)
         if pool is not None:
             pool.close(timeout=5.0)
+
+
+def _connect_timeout(url: str, default: int) -> int:
+    """libpq's connect_timeout for a connection to `url`: the URL's own when it sets one
+    (a keyword argument would override it), else `default`."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    own = conninfo_to_dict(url).get("connect_timeout")
+    try:
+        return int(str(own)) if own is not None else default
+    except ValueError:
+        return default
 
 
 def read_store_id(url: str, *, timeout_s: int = 5) -> str | None:
