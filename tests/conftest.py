@@ -52,6 +52,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = [item for name in order for item in files[name]]
 
 
+@pytest.fixture(autouse=True)
+def _close_test_inboxes() -> Iterator[None]:
+    """The demo inboxes a TUI test opened (tests/test_tui_support.py) are closed after it."""
+    yield
+    support = sys.modules.get("tests.test_tui_support")
+    if support is not None:
+        support.close_inboxes()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """`cxinbox list` remembers config facts under $XDG_CACHE_HOME; the commands tests run

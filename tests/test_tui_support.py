@@ -106,7 +106,19 @@ def make_inbox(tmp_path: Path, *, seed: int = 7, conversations: int = 300) -> In
     demo = _fresh_handle(handle, db)
     service = InboxService(db, demo.config, ME)
     clock = FrozenClock()
+    _OPEN.append(db)
     return Inbox(db, demo, service, RecordingApi(InProcessAPI(service), clock), clock)
+
+
+_OPEN: list[Database] = []
+"""Every database make_inbox opened, for `close_inboxes` after the test. Each test's event
+loop has its own worker threads, each with its own SQLite connection; left open, a long
+test process piles up thousands of descriptors (an xdist worker passed 1,024)."""
+
+
+def close_inboxes() -> None:
+    while _OPEN:
+        _OPEN.pop().close()
 
 
 _DEMO_TEMPLATES: dict[tuple[int, int], tuple[Path, DemoInbox]] = {}
