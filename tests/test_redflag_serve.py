@@ -328,3 +328,82 @@ def test_an_agent_cannot_clear_and_bad_calls_get_one_line(desk: Desk) -> None:  
         assert denied == 1
     finally:
         db.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to create OS users")
+def test_an_agent_cannot_lower_an_open_flags_priority_or_untag_it(
+        desk: Desk) -> None:  # noqa: F811
+    """Through the server, as another OS user on the roster as an agent: lowering a
+    red-flagged conversation's priority (`cxinbox priority`, a raw set_priority call) or
+    taking its red-flag tag off is refused in one line, exit 6; a bulk priority changes the
+    others, skips the flagged ones, says how many and exits 9. An admin may."""
+    from cxinbox.store.db import Database
+
+    db = Database(desk.db_path)
+    try:
+        with db.writing() as tx:
+            for conv in (1, 2):
+                tx.open_red_flag(conv, "chest_pain", "chest pain", conv, int(time.time()))
+                tx.add_tags([conv], ["red-flag", "red-flag:chest-pain"])
+                tx.update_state(conv, priority="urgent")
+    finally:
+        db.close()
+    agent = desk.users.agent
+    cfg = str(desk.config)
+    line = ("#1 has an open red flag (chest pain): a clinician clears it first:"
+            " cxinbox flag clear 1 --reason ...")
+
+    def priorities() -> dict[int, str]:
+        conn = sqlite3.connect(f"file:{desk.db_path}?mode=ro", uri=True)
+        try:
+            return dict(conn.execute("SELECT id, priority FROM conversations WHERE id <= 6"))
+        finally:
+            conn.close()
+
+    with Server(desk.config, desk.sock):
+        for args in (("priority", "1", "low"), ("priority", "#1", "high", "--yes"),
+                     ("tag", "1", "--remove", "red-flag", "--yes")):
+            code, out, err = cli_as(agent, *args, "--config", cfg)
+            assert (code, out, err) == (6, "", f"cxinbox: {line}\n"), args
+        answers = run_as(agent, _session, str(desk.sock),
+                         [_frame(1, "set_priority", 1, "normal")])
+        error = answers[1]["error"]
+        assert error["exit_code"] == 6 and error["message"] == line, error
+        assert priorities()[1] == "urgent"
+        before = priorities()
+        # A bulk priority over six: the four without a flag change, the two are skipped.
+        code, out, err = cli_as(agent, "priority", "id:1,2,3,4,5,6", "low", "--yes", "--config", cfg)
+        assert code == 9, (out, err)
+        assert out == "changed 4 of 6 matching conversation(s); 0 already so\n"
+        assert err == ("cxinbox: skipped 2 with an open red flag (#1, #2): only a clinician,"
+                       " supervisor or admin changes that there; cxinbox flag clear ID"
+                       " --reason ...\n")
+        after = priorities()
+        assert after == {**before, 3: "low", 4: "low", 5: "low", 6: "low"}
+        # --json says the same, skipped ids included, with the same exit code
+        code, out, err = cli_as(agent, "priority", "id:1,2,3,4,5,6", "high", "--yes", "--json",
+                                "--config", cfg)
+        assert code == 9 and json.loads(out)["skipped"] == [1, 2], (out, err)
+        # a dry run tells without refusing or changing
+        code, out, err = cli_as(agent, "priority", "id:1,2,3,4,5,6", "normal", "--dry-run",
+                                "--config", cfg)
+        assert code == 0 and out.startswith("would change 4 of 6"), (out, err)
+        assert "would skip 2 with an open red flag (#1, #2)" in err
+        # an admin (this process's user) may lower it
+        done = cx("priority", "1", "normal", "--yes", "--config", cfg)
+        assert done.returncode == 0, done.stderr
+    assert priorities()[1] == "normal" and priorities()[2] == "urgent"
+    db = Database(desk.db_path)
+    try:
+        denied = [json.loads(d) for (d,) in db.conn.execute(
+            "SELECT details FROM events WHERE action = 'access.denied'"
+            " AND details LIKE '%open red flag%' ORDER BY seq")]
+        assert [d["what"] for d in denied] == [
+            "a bulk priority", "a bulk priority", "a bulk tag", "a change of priority",
+            "a bulk priority", "a bulk priority"], denied
+        assert denied[-1]["skipped"] == [1, 2]
+        tags = {t for (t,) in db.conn.execute(
+            "SELECT tag FROM conversation_tags WHERE conversation_id = 1")}
+        assert {"red-flag", "red-flag:chest-pain"} <= tags
+    finally:
+        db.close()

@@ -15,7 +15,7 @@ import pytest
 from tests.test_rules import automation
 
 from cxinbox.config import Config, load_config_text
-from cxinbox.contract.errors import BadRequest
+from cxinbox.contract.errors import BadRequest, Forbidden
 from cxinbox.domain.mime import parse_message
 from cxinbox.service import redflags
 from cxinbox.service.acknowledge import Acknowledger, AckRefused
@@ -104,9 +104,15 @@ def test_a_hand_tag_flags_until_a_clinician_clears_it(db: Database) -> None:
     ann, drlee = InboxService(db, CONFIG, "ann"), InboxService(db, CONFIG, "drlee")
     ann.tag(conv, ["red-flag"])
     assert answers(db, conv) == flagged()
-    # untagging is not clearing: a receptionist cannot lift the block by removing the tag
-    ann.tag(conv, [], ["red-flag"])
+    # untagging is not clearing: a receptionist may not take the tag off an open flag, and
+    # one who may (a clinician) does not lift the block by removing the tag either
+    with pytest.raises(Forbidden, match="has an open red flag"):
+        ann.tag(conv, [], ["red-flag"])
     assert answers(db, conv) == flagged()
+    assert "red-flag" in ann.get_conversation(conv, record_view=False).summary.tags
+    drlee.tag(conv, [], ["red-flag"])
+    assert answers(db, conv) == flagged()
+    drlee.tag(conv, ["red-flag"])  # (the tag back, the flag still the same one)
     with pytest.raises(Exception, match=r"only a clinician \(Dr Lee\), a supervisor or an admin"):
         ann.clear_red_flag(conv, "fine")
     drlee.clear_red_flag(conv, "called the patient")

@@ -25,7 +25,7 @@ config, conversation id, error class) and audited as `rule.failed`, and the next
 A rule that fails never blocks the ingest that triggered it.
 
 An open red flag is never put away by a rule: an action that would pend, snooze or close
-the conversation, or lower its priority below urgent, is skipped while its flag is open
+the conversation, lower its priority or untag `red-flag`, is skipped while its flag is open
 (`hides_red_flag`), listed in `rule.applied` with FLAG_SKIP; the rule's other actions run.
 
 Audit. Every change is the same event a person's change writes (conversation.tag,
@@ -67,7 +67,7 @@ from cxinbox.domain.rules import Rule, RuleAction, describe
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service import redflags
 from cxinbox.service.acknowledge import Acknowledger, AckRefused
-from cxinbox.service.inbox import InboxService
+from cxinbox.service.inbox import InboxService, flag_tags, lowers_priority
 from cxinbox.service.logsafe import error_class, fields
 from cxinbox.service.notify import run_notify
 from cxinbox.store.interface import Store, StoreTx
@@ -257,8 +257,8 @@ FLAG_SKIP: Final = "open red flag"
 
 
 def hides_red_flag(step: Step) -> bool:
-    """Whether the action would pend, snooze or close the conversation, or lower its
-    priority below urgent, while its red flag is open: such an action is skipped (the
+    """Whether the action would pend, snooze or close the conversation, lower its priority
+    or take its `red-flag` tags off, while its red flag is open: such an action is skipped (the
     skip and FLAG_SKIP go in `rule.applied`), whatever the rule says. An emergency stays
     open, urgent and on its clock until a clinician clears the flag."""
     action, conv = step.action, step.conv
@@ -267,7 +267,12 @@ def hides_red_flag(step: Step) -> bool:
     elif action.kind == "status":
         hides = action.value in ("pending", "closed") and conv.status != action.value
     elif action.kind == "priority":
-        hides = action.value != "urgent" and conv.priority != action.value
+        hides = lowers_priority(conv.priority, str(action.value))
+    elif action.kind == "untag":
+        wanted = action.value if isinstance(action.value, tuple) else ()
+        gone = flag_tags([str(t) for t in wanted])
+        hides = bool(gone) and bool(
+            set(gone) & set(step.tx.tags_for([conv.id]).get(conv.id, [])))
     else:
         return False
     return hides and redflags.red_flag_open(step.tx, conv.id)
