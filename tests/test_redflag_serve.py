@@ -55,7 +55,8 @@ def sockdir() -> Iterator[Path]:
         yield path
 
 
-def _config(tmp: Path, dovecot: Any, provider: SmsProvider, sock: Path) -> Path:
+def _config(tmp: Path, dovecot: Any, provider: SmsProvider, sock: Path,
+            flag_target: str = "15m") -> Path:
     cfg = sync_config(tmp, dovecot)
     token = tmp / "sms.token"
     token.write_text(provider.token + "\n")
@@ -94,7 +95,7 @@ first_response = "8h"
 [[sla.policies]]
 name = "red flags"
 match = "tag:never-used"
-first_response = "15m"
+first_response = "{flag_target}"
 
 [[compose.canned]]
 name = "thanks"
@@ -407,3 +408,70 @@ def test_an_agent_cannot_lower_an_open_flags_priority_or_untag_it(
         assert {"red-flag", "red-flag:chest-pain"} <= tags
     finally:
         db.close()
+
+
+async def test_every_raise_by_a_tag_reaches_a_colleagues_feed_and_escalates(
+        dovecot: Any, tmp_path: Path, sockdir: Path) -> None:
+    """A staff member tags a conversation `red-flag` from the command line; a second staff
+    client, watching the server's change feed, sees the raise (no category: a person's) and,
+    when the red-flag SLA runs out, its escalation. A clinician clears it and someone tags
+    it again with no new message: the new raise reaches the feed and escalates again, once
+    (it used to be silent: the same target and message were escalated before). The notify
+    hook runs once per raise, with no patient words."""
+    sock = sockdir / "s.sock"
+    with SmsProvider(numbers=[CLINIC]) as provider:
+        cfg = _config(tmp_path, dovecot, provider, sock, flag_target="2s")
+        with Server(cfg, sock) as server:
+            found = probe(sock)
+            assert found is not None, server.log
+            watcher = SocketAPI(sock, *found)
+            try:
+                dovecot.deliver(IDIOM)  # no red flag of its own
+
+                async def arrived() -> int:
+                    page = await watcher.list_conversations('"heart attack"')
+                    return page.items[0].id if page.items else 0
+
+                conv = await _wait_until(arrived)
+                assert not (await watcher.get_conversation(conv)).summary.red_flag_open
+
+                async def raise_and_escalate(head: int) -> tuple[list[Any], int]:
+                    tagged = cx("tag", str(conv), "--add", "red-flag", "--yes",
+                                "--config", str(cfg))
+                    assert tagged.returncode == 0, tagged.stderr
+                    seen: list[Any] = []
+                    deadline = time.monotonic() + 90  # the SLA monitor's rounds: 15 s
+                    while time.monotonic() < deadline and not any(
+                            e.action == "sla.breached" for e in seen):
+                        changes = await watcher.wait_events(head, 5.0)
+                        head = changes.head
+                        seen += [e for e in changes.events
+                                 if e.target == f"conversation:{conv}"
+                                 and e.action in ("redflag.raised", "sla.at_risk",
+                                                  "sla.breached")]
+                    return seen, head
+
+                for round_ in (1, 2):
+                    seen, head = await raise_and_escalate(await watcher.last_event_seq())
+                    raised = [e for e in seen if e.action == "redflag.raised"]
+                    assert [(e.actor, e.details) for e in raised] == [
+                        (ME, {"conversation": conv, "category": ""})], (round_, server.log)
+                    states = [e.details["state"] for e in seen if e.action != "redflag.raised"]
+                    assert states in (["breached"], ["at-risk", "breached"]), (round_, states)
+                    assert (await watcher.get_conversation(conv)).summary.red_flag_open
+                    if round_ == 1:
+                        cleared = cx("flag", "clear", str(conv), "--reason", "called her",
+                                     "--config", str(cfg))
+                        assert cleared.returncode == 0, cleared.stderr
+                notified = tmp_path / "notified.txt"
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline and (
+                        not notified.exists() or len(notified.read_text().splitlines()) < 2):
+                    await asyncio.sleep(0.05)
+                lines = notified.read_text().splitlines()
+                assert [json.loads(line.rsplit("}", 1)[0] + "}") for line in lines] == [
+                    {"event": "red_flag", "category": "", "conversation": conv,
+                     "raised_by": "tag"}] * 2, lines
+                assert not any(w in notified.read_text().lower() for w in SECRET_WORDS)
+            finally:
+                await watcher.aclose()

@@ -6,6 +6,7 @@ clear), and an upgrade keeps the flags the server already honoured."""
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -127,9 +128,12 @@ def test_a_hand_tag_flags_until_a_clinician_clears_it(db: Database) -> None:
     result = ann.bulk_tag(f"id:{conv}", ["red-flag"])
     assert [c.id for c in result.changed] == [conv]
     assert answers(db, conv) == flagged()
-    # a hand flag raises no alert (the person saw it); the tag events are the audit record
-    assert db.conn.execute("SELECT count(*) FROM events WHERE action = 'redflag.raised'"
-                           ).fetchone()[0] == 0
+    # each raise by hand is a redflag.raised of its own (the clinicians on shift hear it;
+    # the person who tagged it already knows), with no category; a tag on a flag already
+    # open (drlee's above) raises nothing
+    assert [(r[0], json.loads(r[1])) for r in db.conn.execute(
+        "SELECT actor, details FROM events WHERE action = 'redflag.raised' ORDER BY seq")] == [
+        ("ann", {"conversation": conv, "category": "", "raised_by": "tag"})] * 3
     cleared = db.conn.execute("SELECT count(*) FROM events WHERE action = 'redflag.cleared'")
     assert cleared.fetchone()[0] == 2
 

@@ -146,6 +146,27 @@ async def test_a_clinician_hears_a_new_flag_and_the_composer_offers_guidance(
         assert "llame al 911" in text and "call 911" in text
 
 
+async def test_a_clinician_hears_a_flag_a_colleague_raised_by_its_tag(inbox: Inbox) -> None:
+    """A receptionist tags a conversation `red-flag`: the clinician's TUI rings and toasts
+    it like a detector's flag, naming it as tagged by staff; one the clinician tags
+    themself is not toasted back to them."""
+    app = make_app(inbox, config=clinical(inbox.demo.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        await wait_for(pilot, lambda: app._last_seq is not None, what="change feed followed")
+        calm = [s for s in app.conversation_list.loaded_summaries() if not s.red_flag_open]
+        mine, theirs = calm[0], calm[1]
+        InboxService(inbox.db, inbox.demo.config, ME).tag(mine.id, add=["red-flag"])
+        bells = seen.bells
+        InboxService(inbox.db, inbox.demo.config, "maria").tag(theirs.id, add=["red-flag"])
+        name = theirs.from_name or theirs.from_addr
+        await wait_for(pilot, lambda: f"RED FLAG tagged by staff: #{theirs.id} {name}"
+                       in seen.toasts, what="the colleague's raise toasted")
+        assert seen.bells > bells
+        assert not any(f"#{mine.id}" in t for t in seen.toasts), seen.toasts
+
+
 async def test_an_agent_who_is_not_clinical_sees_no_bell(inbox: Inbox) -> None:
     app = make_app(inbox)  # the demo's roster: nobody is clinical
     async with app.run_test(size=(80, 24)) as pilot:

@@ -207,10 +207,10 @@ RED_FLAG_TAG = "red-flag"
 detectors)."""
 
 
-def _raise_by_tag(tx: StoreTx, conv_ids: list[int], now: int) -> None:
+def _raise_by_tag(tx: StoreTx, conv_ids: list[int], now: int, actor: str) -> list[int]:
     from cxinbox.service import redflags
 
-    redflags.tagged(tx, conv_ids, now)
+    return redflags.tagged(tx, conv_ids, now, actor)
 
 
 def _flag_open(tx: StoreTx, conv_id: int) -> bool:
@@ -609,14 +609,24 @@ class InboxService:
             tx.pipeline_to_commit()  # the writes need no answer before the COMMIT
             tx.add_tag_pairs([(conv_id, t) for t in add_n])
             tx.remove_tag_pairs([(conv_id, t) for t in remove_n])
+            raised: list[int] = []
             if RED_FLAG_TAG in add_n:
-                _raise_by_tag(tx, [conv_id], self._now())
+                raised = _raise_by_tag(tx, [conv_id], self._now(), self.actor)
             if self.sla.enabled:  # a tag can select another SLA policy (red-flag: 15 min)
                 tx.update_state(conv_id, sla_dirty=1)
             seq = tx.append_event_at_commit(
                 self.actor, "conversation.tag", f"conversation:{conv_id}",
                 _undoing({"add": add_n, "remove": remove_n}, undo_of))
+        self._flags_raised(raised)
         return seq()
+
+    def _flags_raised(self, conv_ids: list[int]) -> None:
+        """After the commit that raised red flags by a tag: the notify hook, once each (a
+        rule's raises wait for the commit of what triggered it: service/rules.py)."""
+        if conv_ids:
+            from cxinbox.service import redflags
+
+            redflags.notify_tagged(self.config, conv_ids)
 
     STATUSES = ("open", "pending", "snoozed", "closed")
     PRIORITIES = ("urgent", "high", "normal", "low")
@@ -877,13 +887,16 @@ class InboxService:
                 w.remove_tag_pairs(to_remove)
                 flagged = [conv for conv, tag in to_add if tag == RED_FLAG_TAG]
                 if flagged:
-                    _raise_by_tag(w, flagged, self._now())
+                    raised.extend(_raise_by_tag(w, flagged, self._now(), self.actor))
                 if self.sla.enabled:  # tags can select a different SLA policy
                     w.update_state_many(["sla_dirty"], [(1, c.id) for c in changes])
 
             return _Plan(changes, unchanged, events, apply, skipped)
 
-        return self._bulk("tag", query, dry_run, plan)
+        raised: list[int] = []
+        result = self._bulk("tag", query, dry_run, plan)
+        self._flags_raised(raised)  # committed by now (a dry run raises none)
+        return result
 
     def known_users(self) -> list[str]:
         return sorted(m.os_user for m in self.config.staff)

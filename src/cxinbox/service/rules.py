@@ -119,11 +119,14 @@ class Firing:
     applied: list[Applied] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     queued: int = 0
+    raised: list[int] = field(default_factory=list)
+    """Conversations whose red flag a rule's tag raised (their notify hook, after commit)."""
 
     def extend(self, other: Firing) -> None:
         self.applied += other.applied
         self.notices += other.notices
         self.queued += other.queued
+        self.raised += other.raised
 
 
 @dataclass(slots=True)
@@ -149,9 +152,16 @@ class RuleInbox(InboxService):
 
     team_assign: TeamAssign | None = None
     acknowledger: Acknowledger | None = None
+    raised: list[int] | None = None
+    """Red flags this rule raised with a tag on the conversation it acts on now; its
+    firing's `after_commit` runs their notify hook (`_apply_one` collects them)."""
 
     def _spend(self, tx: StoreTx, conv_ids: list[int]) -> None:
         return None
+
+    def _flags_raised(self, conv_ids: list[int]) -> None:
+        if self.raised is not None:  # not committed yet: the firing's after_commit
+            self.raised.extend(conv_ids)
 
 
 def _details(step: Step, extra: dict[str, object]) -> dict[str, object]:
@@ -404,6 +414,7 @@ class RuleEngine:
                    trigger: str, now: int, firing: Firing) -> Applied:
         target = f"conversation:{conv_id}"
         sub = Firing()
+        inbox.raised = sub.raised  # kept only if this rule's savepoint holds
         try:
             with tx.savepoint():
                 done, skipped = self._run_actions(tx, rule, inbox, conv_id, trigger, now, sub)
@@ -421,6 +432,7 @@ class RuleEngine:
             return Applied(rule.name, conv_id, trigger, failed=reason)
         firing.notices += sub.notices
         firing.queued += sub.queued
+        firing.raised += sub.raised
         return Applied(rule.name, conv_id, trigger, tuple(done), tuple(skipped))
 
     def _run_actions(self, tx: StoreTx, rule: Rule, inbox: RuleInbox, conv_id: int,
@@ -450,6 +462,8 @@ class RuleEngine:
             from cxinbox.service.outbox import wake_running
 
             wake_running()
+        if firing.raised:
+            redflags.notify_tagged(self.config, firing.raised)
         argv = self.config.sla.notify_command
         if firing.notices and argv:
             threading.Thread(target=self._notify_all, args=(list(argv), firing.notices),
