@@ -13,6 +13,7 @@ a second variant is ANALYZEd, so statistics cannot talk the planner out of the i
 from __future__ import annotations
 
 import random
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -29,8 +30,9 @@ from cxinbox.store.query_sql import (
     compile_query,
     narrowed_by_subquery,
     reads_ids_only,
-    sla_condition,
+    reads_red_flags,
     reads_status_and_ids,
+    sla_condition,
 )
 from cxinbox.store.records import ConversationRecord
 from cxinbox.store.schema import MIGRATIONS
@@ -340,9 +342,21 @@ def test_only_status_with_subquery_terms_walk_the_status_index() -> None:
 
 # --------------------------------------------------------------------------- red flags first
 
+VIEW3 = "(is:red-flag OR status:open (sla:at-risk OR sla:breached))"
+"""View 3 (tui/views.py): open red flags whatever their status, and the open at risk."""
 FLAG_QUERIES = ("", "status:open", "status:open (is:red-flag OR sla:at-risk OR sla:breached)",
-                "status:open assignee:none", "fasting", "from:garcia", "-tag:billing",
-                "is:red-flag", "status:closed tag:refill")
+                VIEW3, "status:open assignee:none", "fasting", "from:garcia", "-tag:billing",
+                "is:red-flag", "status:closed tag:refill", "-is:red-flag status:open",
+                "red-flag:none OR tag:refill")
+
+
+def unflagged_of(query: str) -> tuple[str, list[object]] | None:
+    """What the SQLite store hands list_page beside the condition (store/sqlite.py)."""
+    node = parse_query(query)
+    if not reads_red_flags(node):
+        return None
+    found = compile_query(node, CTX, SLA, unflagged=True)
+    return None if found[0] == where_of(query)[0] else found
 
 
 def run_flagged(db: Recording, query: str, order: str, offset: int, limit: int,
@@ -350,8 +364,45 @@ def run_flagged(db: Recording, query: str, order: str, offset: int, limit: int,
     where, params = where_of(query)
     db.statements.clear()
     rows, total = convs.list_page(db, where, params, offset, limit, order,
-                                  red_flags_first=True)
+                                  red_flags_first=True, unflagged=unflagged_of(query))
     return rows, total, list(db.statements)
+
+
+@pytest.mark.parametrize(("query", "unflagged"), [
+    (VIEW3, "(c.status = ? AND (IFNULL((AT_RISK), 0) OR IFNULL((BREACHED), 0)))"),
+    ("is:red-flag", "0"), ("-is:red-flag status:open", "c.status = ?"),
+    ("red-flag:none OR tag:refill", "1"), ("red-flag:chest-pain tag:refill", "0"),
+    ("status:open (is:red-flag OR tag:refill)", "(c.status = ? AND TAG)"),
+    ("status:open -(is:red-flag tag:refill)", "c.status = ?"),
+])
+def test_a_query_with_red_flag_terms_reads_without_them_on_unflagged_rows(
+        query: str, unflagged: str) -> None:
+    """The condition list_page counts the unflagged matches with: the red-flag terms
+    decided as on a conversation with no open flag, and the constants folded away, so
+    view 3's count walks the open conversations on their index, not every one."""
+    sla = dict(zip(("at-risk", "breached"), (SLA("at-risk")[0], SLA("breached")[0]),
+                   strict=True))
+    tag = "c.id IN (SELECT t.conversation_id FROM conversation_tags t WHERE t.tag = ?)"
+    got = unflagged_of(query)
+    assert got is not None
+    bare = re.sub(r"/\* [a-z ]+ \*/ ", "", got[0])  # the NARROWED markers, comments
+    assert bare == unflagged.replace("AT_RISK", sla["at-risk"]).replace(
+        "BREACHED", sla["breached"]).replace("TAG", tag), got
+
+
+@pytest.mark.parametrize("order", list(REFERENCE_ORDERS))
+def test_view3_counts_open_flags_and_the_open_at_risk_each_on_an_index(
+        db: Recording, order: str) -> None:
+    """View 3's count in two parts: the open flags on their partial index, the rest on the
+    status index (`status=?`), never a walk of every conversation; the sum is the count."""
+    _, total, statements = run_flagged(db, VIEW3, order, 0, 5)
+    assert total == len(flagged_reference(db, VIEW3, order))
+    counts = [(sql, params) for sql, params in statements if sql.startswith("SELECT count(*)")]
+    assert len(counts) == 2, counts
+    flags, rest = (plan(db, *c) for c in counts)
+    assert any("INDEX conversations_red_flag" in step for step in flags), flags
+    assert any("conversations_by_status" in step and "(status=?)" in step for step in rest), rest
+    assert not any(step.startswith("SCAN") for step in rest), rest
 
 
 def flagged_reference(db: Recording, query: str, order: str) -> list[int]:
