@@ -138,6 +138,35 @@ def test_a_hand_tag_flags_until_a_clinician_clears_it(db: Database) -> None:
     assert cleared.fetchone()[0] == 2
 
 
+def test_an_agents_bulk_untag_and_priority_skip_the_open_flags_alone(db: Database) -> None:
+    """Over one flagged and one cleared conversation, an agent's bulk tag removal and bulk
+    lowering of priority change the cleared one and skip the flagged one (named in the
+    result and in the audited refusal); a dry run says the same and changes nothing; over
+    the flagged one alone it is refused outright."""
+    open_one, _ = arrive(db, 21, "I have crushing chest pain since last night.")
+    cleared, _ = arrive(db, 22, "I have crushing chest pain since last night.",
+                        sender="sam@patient.example")
+    ann, drlee = InboxService(db, CONFIG, "ann"), InboxService(db, CONFIG, "drlee")
+    drlee.clear_red_flag(cleared, "seen in clinic")
+    both = f"id:{open_one},{cleared}"
+    for dry_run in (True, False):
+        result = ann.bulk_tag(both, remove=["red-flag", "red-flag:chest-pain"],
+                              dry_run=dry_run)
+        assert ([c.id for c in result.changed], result.skipped) == ([cleared], (open_one,))
+        result = ann.bulk_priority(both, "low", dry_run=dry_run)
+        assert ([c.id for c in result.changed], result.skipped) == ([cleared], (open_one,))
+        assert result.matched == 2 and result.to_dict()["skipped"] == [open_one]
+    with pytest.raises(Forbidden, match=f"#{open_one} has an open red flag"):
+        ann.bulk_priority(f"id:{open_one}", "normal")
+    tags = ann.get_conversation(open_one, record_view=False).summary.tags
+    assert {"red-flag", "red-flag:chest-pain"} <= set(tags)
+    assert ann.get_conversation(open_one, record_view=False).summary.priority == "urgent"
+    assert ann.get_conversation(cleared, record_view=False).summary.priority == "low"
+    assert answers(db, open_one) == flagged("chest_pain")
+    drlee.bulk_priority(both, "normal")  # a clinician may
+    assert ann.get_conversation(open_one, record_view=False).summary.priority == "normal"
+
+
 def test_the_detector_flags_clears_and_flags_again_on_a_new_message(db: Database) -> None:
     conv, raised = arrive(db, 1, "I have crushing chest pain since last night.")
     assert [r.category for r in raised] == ["chest_pain"]
