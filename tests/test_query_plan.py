@@ -26,6 +26,7 @@ from cxinbox.domain.query import QueryContext, parse_query
 from cxinbox.store import conversations as convs
 from cxinbox.store.fts import index_pending
 from cxinbox.store.query_sql import (
+    ALERTING,
     NARROWED,
     compile_query,
     narrowed_by_subquery,
@@ -369,7 +370,7 @@ def run_flagged(db: Recording, query: str, order: str, offset: int, limit: int,
 
 
 @pytest.mark.parametrize(("query", "unflagged"), [
-    (VIEW3, "(c.status = ? AND (IFNULL((AT_RISK), 0) OR IFNULL((BREACHED), 0)))"),
+    (VIEW3, "(c.status = ? AND IFNULL((ALERTING), 0))"),
     ("is:red-flag", "0"), ("-is:red-flag status:open", "c.status = ?"),
     ("red-flag:none OR tag:refill", "1"), ("red-flag:chest-pain tag:refill", "0"),
     ("status:open (is:red-flag OR tag:refill)", "(c.status = ? AND TAG)"),
@@ -380,14 +381,12 @@ def test_a_query_with_red_flag_terms_reads_without_them_on_unflagged_rows(
     """The condition list_page counts the unflagged matches with: the red-flag terms
     decided as on a conversation with no open flag, and the constants folded away, so
     view 3's count walks the open conversations on their index, not every one."""
-    sla = dict(zip(("at-risk", "breached"), (SLA("at-risk")[0], SLA("breached")[0]),
-                   strict=True))
+    alerting = SLA(ALERTING)[0]  # sla:at-risk OR sla:breached, one test
     tag = "c.id IN (SELECT t.conversation_id FROM conversation_tags t WHERE t.tag = ?)"
     got = unflagged_of(query)
     assert got is not None
     bare = re.sub(r"/\* [a-z ]+ \*/ ", "", got[0])  # the NARROWED markers, comments
-    assert bare == unflagged.replace("AT_RISK", sla["at-risk"]).replace(
-        "BREACHED", sla["breached"]).replace("TAG", tag), got
+    assert bare == unflagged.replace("ALERTING", alerting).replace("TAG", tag), got
 
 
 @pytest.mark.parametrize("order", list(REFERENCE_ORDERS))
@@ -526,3 +525,33 @@ def test_many_flags_page_like_the_reference_a_page_at_a_time(
             assert walk(steps) == walk(plain), (steps, plain)
             assert by == "keys" or any("COVERING INDEX conversations_red_flag " in f"{step} "
                                        for step in steps), steps  # the flags' ids only
+
+
+def test_at_risk_or_breached_in_one_test_matches_the_two_terms_apart(db: Recording) -> None:
+    """`sla:at-risk OR sla:breached` compiles as one test of the due instants (ALERTING):
+    it selects exactly the union of the two terms compiled alone, negated too."""
+    # a minute past the at-risk instant of an open conversation in mid-inbox: some are at
+    # risk then, older ones breached
+    risky = sorted(r[0] for r in sqlite3.Connection.execute(
+        db, "SELECT sla_at_risk_at FROM conversations WHERE status = 'open'"
+        " AND sla_at_risk_at IS NOT NULL AND merged_into IS NULL"))
+    then = datetime.fromtimestamp(risky[len(risky) // 2] + 60, UTC)
+
+    def ids(query: str) -> set[int]:
+        ctx = QueryContext(me="maria", now=then, tz=ZoneInfo("UTC"))
+        where, params = compile_query(parse_query(query), ctx, sla_condition(then))
+        return {r[0] for r in sqlite3.Connection.execute(
+            db, f"SELECT c.id FROM conversations c WHERE c.merged_into IS NULL AND ({where})",
+            params)}
+
+    at_risk, breached = ids("sla:at-risk"), ids("sla:breached")
+    everything = ids("")
+    assert at_risk and breached and not at_risk & breached
+    assert "c.sla_due_at <= ? OR" in where_of("sla:breached OR sla:at-risk")[0]
+    for query, want in (("sla:at-risk OR sla:breached", at_risk | breached),
+                        ("sla:breached OR tag:refill OR sla:at-risk",
+                         at_risk | breached | ids("tag:refill")),
+                        ("-(sla:at-risk OR sla:breached)", everything - at_risk - breached),
+                        ("status:open (sla:at-risk OR sla:breached)",
+                         (at_risk | breached) & ids("status:open"))):
+        assert ids(query) == want, query

@@ -318,6 +318,8 @@ class _Compiler:
         """
         if not nodes:
             return (self._dialect.true if op == "AND" else self._dialect.false), []
+        if op == "OR":
+            nodes = _alerting_merged(nodes)
         texts = [n for n in nodes if isinstance(n, Text)]
         parts: list[Sql] = []
         for child in nodes:
@@ -379,6 +381,19 @@ class _Compiler:
             )
         sql, params = self._sla_sql(node.value)
         return self._dialect.sla(sql), list(params)
+
+
+def _alerting_merged(nodes: Sequence[Node]) -> Sequence[Node]:
+    """`sla:at-risk OR sla:breached` (view 3's words) as one `sla:` term, ALERTING: one
+    test of the due instants where the two were two, on every conversation a view counts."""
+    terms = [n for n in nodes if isinstance(n, Field) and n.name == "sla"
+             and n.value.lower() in ("at-risk", "breached")]
+    if len({n.value.lower() for n in terms}) < 2:
+        return nodes
+    first = terms[0]
+    merged = Field("sla", ALERTING, first.position, first.length)
+    return [merged if n is first else n for n in nodes
+            if not (isinstance(n, Field) and n in terms and n is not first)]
 
 
 def _assignee(node: Field) -> Sql:
@@ -470,6 +485,10 @@ def _fts_phrase(value: str) -> str:
     return '"' + value.replace("\x00", " ").replace('"', '""') + '"'
 
 
+ALERTING: Final = "at-risk|breached"
+"""The `sla:` value `sla:at-risk OR sla:breached` compiles as (`_alerting_merged`); no one
+can type it (the parser knows the four values alone)."""
+
 _RUNNING = "c.status = 'open' AND c.sla_due_at IS NOT NULL"
 """A running SLA clock: not pending, snoozed or closed (open is the one status left: the
 service sets no other), with a due time. One comparison, not a list: view 3 tests it twice
@@ -484,6 +503,9 @@ def sla_condition(now: datetime, dialect: Dialect | None = None) -> SlaSql:
     ts = int(now.timestamp())
 
     def compile_value(value: str) -> Sql:
+        if value == ALERTING:  # at risk or breached: due, or past its at-risk instant
+            return (f"({_RUNNING} AND (c.sla_due_at <= ? OR c.sla_at_risk_at <= ?))"
+                    ), [ts, ts]
         if value == "breached":
             return f"({_RUNNING} AND c.sla_due_at <= ?)", [ts]
         if value == "at-risk":
