@@ -509,9 +509,9 @@ def sql_serve(db_path: Path) -> None:
 def sql_ab(db_path: Path, baseline_src: Path, baseline_db: Path, rounds: int = 5,
            runs: int = 5) -> None:
     """Every SQL case, a baseline checkout against this tree, interleaved: two children
-    (one per tree, each on its own copy of the inbox) asked in turn, A B A B ..., `runs`
-    calls at a time, `rounds` times per case, so a busy machine's bursts fall on both
-    alike. p50 and p95 of the wall time and the median CPU time per side."""
+    (one per tree, each on its own copy of the inbox) asked in turn, A B B A A B ...,
+    `runs` calls at a time, `rounds` times per case, so a busy machine's bursts fall on
+    both alike. p50 and p95 of the wall time and the median CPU time per side."""
     import os
     import subprocess
 
@@ -521,7 +521,7 @@ def sql_ab(db_path: Path, baseline_src: Path, baseline_db: Path, rounds: int = 5
                                 stdout=subprocess.PIPE, text=True)
 
     sides = (child(baseline_src, baseline_db), child(ROOT / "src", db_path))
-    print(f"\nlist queries, baseline vs this tree interleaved (A B A B, {runs} calls a turn,"
+    print(f"\nlist queries, baseline vs this tree interleaved (A B B A ..., {runs} calls a turn,"
           f" {rounds} turns), page of {SQL_PAGE}, ms; load average at start"
           f" {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'query':<66} {'offset':>6} {'p50 A':>6} {'p95 A':>6} {'cpu A':>6}"
@@ -532,8 +532,9 @@ def sql_ab(db_path: Path, baseline_src: Path, baseline_db: Path, rounds: int = 5
             wall: list[list[float]] = [[], []]
             cpu: list[list[float]] = [[], []]
             totals = [0, 0]
-            for _ in range(rounds):
-                for k, proc in enumerate(sides):
+            for turn in range(rounds):
+                for k in ((0, 1) if turn % 2 == 0 else (1, 0)):  # neither always second
+                    proc = sides[k]
                     assert proc.stdin is not None and proc.stdout is not None
                     proc.stdin.write(json.dumps({"case": case, "runs": runs}) + "\n")
                     proc.stdin.flush()
