@@ -435,7 +435,7 @@ async def test_every_raise_by_a_tag_reaches_a_colleagues_feed_and_escalates(
                 conv = await _wait_until(arrived)
                 assert not (await watcher.get_conversation(conv)).summary.red_flag_open
 
-                async def raise_and_escalate(head: int) -> tuple[list[Any], int]:
+                async def raise_and_escalate(head: int) -> list[Any]:
                     tagged = cx("tag", str(conv), "--add", "red-flag", "--yes",
                                 "--config", str(cfg))
                     assert tagged.returncode == 0, tagged.stderr
@@ -449,10 +449,10 @@ async def test_every_raise_by_a_tag_reaches_a_colleagues_feed_and_escalates(
                                  if e.target == f"conversation:{conv}"
                                  and e.action in ("redflag.raised", "sla.at_risk",
                                                   "sla.breached")]
-                    return seen, head
+                    return seen
 
                 for round_ in (1, 2):
-                    seen, head = await raise_and_escalate(await watcher.last_event_seq())
+                    seen = await raise_and_escalate(await watcher.last_event_seq())
                     raised = [e for e in seen if e.action == "redflag.raised"]
                     assert [(e.actor, e.details) for e in raised] == [
                         (ME, {"conversation": conv, "category": ""})], (round_, server.log)
