@@ -5,6 +5,7 @@
     python bench/bench_tui.py --flags-ab
     python bench/bench_tui.py --sql-only --storm 20   # 5,000 open red flags (one in 20)
     python bench/bench_tui.py --pages-ab --baseline-src DIR --baseline-db FILE [--storm 20]
+    python bench/bench_tui.py --sql-ab --baseline-src DIR --baseline-db FILE [--storm 20]
 
 The inbox is generated once through the store (ParsedMessage objects handed straight to
 `ingest_batch`, SMS through `insert_sms`, staff state through the store's conversation
@@ -482,6 +483,81 @@ def sql_report(db_path: Path, baseline: tuple[Path, Path] | None) -> None:
     print(f"worst p95 after: {worst['p95']:.1f} ms ({worst['query'] or '(everything)'})")
 
 
+def sql_serve(db_path: Path) -> None:
+    """A child of `sql_ab`: times the SQL case it is asked for (one JSON line on stdin:
+    the case's index and how many runs), warm, and answers with the wall and CPU times."""
+    from cxinbox.service.inbox import InboxService
+    from cxinbox.store.db import Database
+
+    config = bench_config(db_path)
+    db = Database(config.db_path)
+    service = InboxService(db, config, "maria")
+    for line in sys.stdin:
+        ask = json.loads(line)
+        query, offset = SQL_CASES[int(ask["case"])]
+        total = service.list_conversations(query, offset, SQL_PAGE).total  # warm
+        wall, cpu = [], []
+        for _ in range(int(ask["runs"])):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            service.list_conversations(query, offset, SQL_PAGE)
+            wall.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
+        print(json.dumps({"total": total, "wall": wall, "cpu": cpu}), flush=True)
+    db.close()
+
+
+def sql_ab(db_path: Path, baseline_src: Path, baseline_db: Path, rounds: int = 5,
+           runs: int = 5) -> None:
+    """Every SQL case, a baseline checkout against this tree, interleaved: two children
+    (one per tree, each on its own copy of the inbox) asked in turn, A B B A A B ...,
+    `runs` calls at a time, `rounds` times per case, so a busy machine's bursts fall on
+    both alike. p50 and p95 of the wall time and the median CPU time per side."""
+    import os
+    import subprocess
+
+    def child(src: Path, db: Path) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--sql-serve",
+                                 str(src), str(db)], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+
+    sides = (child(baseline_src, baseline_db), child(ROOT / "src", db_path))
+    print(f"\nlist queries, baseline vs this tree interleaved (A B B A ..., {runs} calls a turn,"
+          f" {rounds} turns), page of {SQL_PAGE}, ms; load average at start"
+          f" {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{'query':<66} {'offset':>6} {'p50 A':>6} {'p95 A':>6} {'cpu A':>6}"
+          f" {'p50 B':>6} {'p95 B':>6} {'cpu B':>6}")
+    worst = [0.0, 0.0]
+    try:
+        for case, (query, offset) in enumerate(SQL_CASES):
+            wall: list[list[float]] = [[], []]
+            cpu: list[list[float]] = [[], []]
+            totals = [0, 0]
+            for turn in range(rounds):
+                for k in ((0, 1) if turn % 2 == 0 else (1, 0)):  # neither always second
+                    proc = sides[k]
+                    assert proc.stdin is not None and proc.stdout is not None
+                    proc.stdin.write(json.dumps({"case": case, "runs": runs}) + "\n")
+                    proc.stdin.flush()
+                    got = json.loads(proc.stdout.readline())
+                    wall[k] += got["wall"]
+                    cpu[k] += got["cpu"]
+                    totals[k] = got["total"]
+            cells = []
+            for k in (0, 1):
+                worst[k] = max(worst[k], p95(wall[k]) * 1000)
+                cells.append(f"{statistics.median(wall[k]) * 1000:>6.1f}"
+                             f" {p95(wall[k]) * 1000:>6.1f} {statistics.median(cpu[k]) * 1000:>6.1f}")
+            differ = "" if abs(totals[0] - totals[1]) <= 5 else f"  MATCHES {totals[0]} vs {totals[1]}"
+            print(f"{query or '(everything)':<66} {offset:>6} {cells[0]} {cells[1]}{differ}")
+    finally:
+        for proc in sides:
+            assert proc.stdin is not None
+            proc.stdin.close()
+            proc.wait(60)
+    print(f"worst p95: A {worst[0]:.1f} ms, B {worst[1]:.1f} ms; load average at end"
+          f" {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 FLAG_CASES: tuple[tuple[str, int], ...] = (
     ("status:open", 0), ("status:open", 5_000), ("status:open assignee:none", 0),
     ("status:open (sla:at-risk OR sla:breached) sort:due", 0),
@@ -634,6 +710,10 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, metavar=("DB", "GENERATED_AT"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--sql-child", nargs=2, metavar=("SRC", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument("--sql-serve", nargs=2, metavar=("SRC", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument("--sql-ab", action="store_true",
+                        help="with --baseline-src/--baseline-db: the --sql-only cases,"
+                             " baseline (A) and this tree (B) interleaved")
     args = parser.parse_args()
     if args.child:
         run_child(args.child[0], float(args.child[1]))
@@ -641,6 +721,10 @@ def main() -> None:
     if args.sql_child:
         sys.path.insert(0, args.sql_child[0])
         print(json.dumps(sql_case_times(Path(args.sql_child[1]))))
+        return
+    if args.sql_serve:
+        sys.path.insert(0, args.sql_serve[0])
+        sql_serve(Path(args.sql_serve[1]))
         return
     if (args.baseline_src is None) != (args.baseline_db is None):
         parser.error("--baseline-src and --baseline-db go together")
@@ -651,6 +735,11 @@ def main() -> None:
             args.baseline_db = storm_copy(args.baseline_db, args.storm)
     if args.flags_ab:
         flags_first_ab(db_path)
+        return
+    if args.sql_ab:
+        if args.baseline_src is None:
+            parser.error("--sql-ab needs --baseline-src and --baseline-db")
+        sql_ab(db_path, args.baseline_src, args.baseline_db)
         return
     if args.pages_ab:
         if args.baseline_src is None:

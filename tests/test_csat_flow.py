@@ -178,7 +178,9 @@ def test_a_conversation_that_ever_had_a_red_flag_is_never_asked(flag_env: Env,
     if "cleared" in story:
         drlee.clear_red_flag(conv, "called the patient back")
     if "untagged" in story or story == "tag removed":
-        env.inbox.tag(conv, remove=["red-flag", "red-flag:chest-pain"])
+        # (an open flag's tags come off only by someone who may clear it, who need not)
+        (env.inbox if "cleared" in story else drlee).tag(
+            conv, remove=["red-flag", "red-flag:chest-pain"])
     flagged_now = "cleared" not in story
     state, reason, _ = _closed_and_asked(env, conv)
     assert env.questions() == []

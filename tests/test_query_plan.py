@@ -13,6 +13,7 @@ a second variant is ANALYZEd, so statistics cannot talk the planner out of the i
 from __future__ import annotations
 
 import random
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -25,12 +26,14 @@ from cxinbox.domain.query import QueryContext, parse_query
 from cxinbox.store import conversations as convs
 from cxinbox.store.fts import index_pending
 from cxinbox.store.query_sql import (
+    ALERTING,
     NARROWED,
     compile_query,
     narrowed_by_subquery,
     reads_ids_only,
-    sla_condition,
+    reads_red_flags,
     reads_status_and_ids,
+    sla_condition,
 )
 from cxinbox.store.records import ConversationRecord
 from cxinbox.store.schema import MIGRATIONS
@@ -340,9 +343,21 @@ def test_only_status_with_subquery_terms_walk_the_status_index() -> None:
 
 # --------------------------------------------------------------------------- red flags first
 
+VIEW3 = "(is:red-flag OR status:open (sla:at-risk OR sla:breached))"
+"""View 3 (tui/views.py): open red flags whatever their status, and the open at risk."""
 FLAG_QUERIES = ("", "status:open", "status:open (is:red-flag OR sla:at-risk OR sla:breached)",
-                "status:open assignee:none", "fasting", "from:garcia", "-tag:billing",
-                "is:red-flag", "status:closed tag:refill")
+                VIEW3, "status:open assignee:none", "fasting", "from:garcia", "-tag:billing",
+                "is:red-flag", "status:closed tag:refill", "-is:red-flag status:open",
+                "red-flag:none OR tag:refill")
+
+
+def unflagged_of(query: str) -> tuple[str, list[object]] | None:
+    """What the SQLite store hands list_page beside the condition (store/sqlite.py)."""
+    node = parse_query(query)
+    if not reads_red_flags(node):
+        return None
+    found = compile_query(node, CTX, SLA, unflagged=True)
+    return None if found[0] == where_of(query)[0] else found
 
 
 def run_flagged(db: Recording, query: str, order: str, offset: int, limit: int,
@@ -350,8 +365,43 @@ def run_flagged(db: Recording, query: str, order: str, offset: int, limit: int,
     where, params = where_of(query)
     db.statements.clear()
     rows, total = convs.list_page(db, where, params, offset, limit, order,
-                                  red_flags_first=True)
+                                  red_flags_first=True, unflagged=unflagged_of(query))
     return rows, total, list(db.statements)
+
+
+@pytest.mark.parametrize(("query", "unflagged"), [
+    (VIEW3, "(c.status = ? AND IFNULL((ALERTING), 0))"),
+    ("is:red-flag", "0"), ("-is:red-flag status:open", "c.status = ?"),
+    ("red-flag:none OR tag:refill", "1"), ("red-flag:chest-pain tag:refill", "0"),
+    ("status:open (is:red-flag OR tag:refill)", "(c.status = ? AND TAG)"),
+    ("status:open -(is:red-flag tag:refill)", "c.status = ?"),
+])
+def test_a_query_with_red_flag_terms_reads_without_them_on_unflagged_rows(
+        query: str, unflagged: str) -> None:
+    """The condition list_page counts the unflagged matches with: the red-flag terms
+    decided as on a conversation with no open flag, and the constants folded away, so
+    view 3's count walks the open conversations on their index, not every one."""
+    alerting = SLA(ALERTING)[0]  # sla:at-risk OR sla:breached, one test
+    tag = "c.id IN (SELECT t.conversation_id FROM conversation_tags t WHERE t.tag = ?)"
+    got = unflagged_of(query)
+    assert got is not None
+    bare = re.sub(r"/\* [a-z ]+ \*/ ", "", got[0])  # the NARROWED markers, comments
+    assert bare == unflagged.replace("ALERTING", alerting).replace("TAG", tag), got
+
+
+@pytest.mark.parametrize("order", list(REFERENCE_ORDERS))
+def test_view3_counts_open_flags_and_the_open_at_risk_each_on_an_index(
+        db: Recording, order: str) -> None:
+    """View 3's count in two parts: the open flags on their partial index, the rest on the
+    status index (`status=?`), never a walk of every conversation; the sum is the count."""
+    _, total, statements = run_flagged(db, VIEW3, order, 0, 5)
+    assert total == len(flagged_reference(db, VIEW3, order))
+    counts = [(sql, params) for sql, params in statements if sql.startswith("SELECT count(*)")]
+    assert len(counts) == 2, counts
+    flags, rest = (plan(db, *c) for c in counts)
+    assert any("INDEX conversations_red_flag" in step for step in flags), flags
+    assert any("conversations_by_status" in step and "(status=?)" in step for step in rest), rest
+    assert not any(step.startswith("SCAN") for step in rest), rest
 
 
 def flagged_reference(db: Recording, query: str, order: str) -> list[int]:
@@ -475,3 +525,33 @@ def test_many_flags_page_like_the_reference_a_page_at_a_time(
             assert walk(steps) == walk(plain), (steps, plain)
             assert by == "keys" or any("COVERING INDEX conversations_red_flag " in f"{step} "
                                        for step in steps), steps  # the flags' ids only
+
+
+def test_at_risk_or_breached_in_one_test_matches_the_two_terms_apart(db: Recording) -> None:
+    """`sla:at-risk OR sla:breached` compiles as one test of the due instants (ALERTING):
+    it selects exactly the union of the two terms compiled alone, negated too."""
+    # a minute past the at-risk instant of an open conversation in mid-inbox: some are at
+    # risk then, older ones breached
+    risky = sorted(r[0] for r in sqlite3.Connection.execute(
+        db, "SELECT sla_at_risk_at FROM conversations WHERE status = 'open'"
+        " AND sla_at_risk_at IS NOT NULL AND merged_into IS NULL"))
+    then = datetime.fromtimestamp(risky[len(risky) // 2] + 60, UTC)
+
+    def ids(query: str) -> set[int]:
+        ctx = QueryContext(me="maria", now=then, tz=ZoneInfo("UTC"))
+        where, params = compile_query(parse_query(query), ctx, sla_condition(then))
+        return {r[0] for r in sqlite3.Connection.execute(
+            db, f"SELECT c.id FROM conversations c WHERE c.merged_into IS NULL AND ({where})",
+            params)}
+
+    at_risk, breached = ids("sla:at-risk"), ids("sla:breached")
+    everything = ids("")
+    assert at_risk and breached and not at_risk & breached
+    assert "c.sla_due_at <= ? OR" in where_of("sla:breached OR sla:at-risk")[0]
+    for query, want in (("sla:at-risk OR sla:breached", at_risk | breached),
+                        ("sla:breached OR tag:refill OR sla:at-risk",
+                         at_risk | breached | ids("tag:refill")),
+                        ("-(sla:at-risk OR sla:breached)", everything - at_risk - breached),
+                        ("status:open (sla:at-risk OR sla:breached)",
+                         (at_risk | breached) & ids("status:open"))):
+        assert ids(query) == want, query

@@ -18,6 +18,7 @@ import pytest
 from tests.teamhelp import deliver, open_service
 from tests.test_bulk_cli import ME, cx
 
+from cxinbox.contract.errors import Forbidden
 from cxinbox.service.inbox import InboxService
 from cxinbox.store import conversations as convs
 from cxinbox.store import triage
@@ -88,8 +89,11 @@ def test_the_inbox_puts_open_red_flags_first_and_typed_time_orders_stay_plain(
     plain = order(svc, f"{ALL_OPEN} sort:newest")
     assert plain == sorted(plain, reverse=True)  # delivered in id order, newest last
     assert order(svc, f"{ALL_OPEN} sort:oldest") == list(reversed(plain))
-    # Priority is an urgency order too (a flag is urgent, but a person may lower it).
-    svc.set_priority(ids["flag_tagged"], "low")
+    # Priority is an urgency order too (a flag is urgent, but a supervisor may lower it;
+    # an agent may not).
+    with pytest.raises(Forbidden):
+        svc.set_priority(ids["flag_tagged"], "low")
+    InboxService(svc.store, svc.config, "lead").set_priority(ids["flag_tagged"], "low")
     assert order(svc, f"{ALL_OPEN} sort:priority")[:2] == [ids["flag_detected"],
                                                            ids["flag_tagged"]]
     # Everything: a flag no clinician has cleared stays first, even on a closed conversation.

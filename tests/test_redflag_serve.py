@@ -55,7 +55,8 @@ def sockdir() -> Iterator[Path]:
         yield path
 
 
-def _config(tmp: Path, dovecot: Any, provider: SmsProvider, sock: Path) -> Path:
+def _config(tmp: Path, dovecot: Any, provider: SmsProvider, sock: Path,
+            flag_target: str = "15m") -> Path:
     cfg = sync_config(tmp, dovecot)
     token = tmp / "sms.token"
     token.write_text(provider.token + "\n")
@@ -94,7 +95,7 @@ first_response = "8h"
 [[sla.policies]]
 name = "red flags"
 match = "tag:never-used"
-first_response = "15m"
+first_response = "{flag_target}"
 
 [[compose.canned]]
 name = "thanks"
@@ -328,3 +329,149 @@ def test_an_agent_cannot_clear_and_bad_calls_get_one_line(desk: Desk) -> None:  
         assert denied == 1
     finally:
         db.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to create OS users")
+def test_an_agent_cannot_lower_an_open_flags_priority_or_untag_it(
+        desk: Desk) -> None:  # noqa: F811
+    """Through the server, as another OS user on the roster as an agent: lowering a
+    red-flagged conversation's priority (`cxinbox priority`, a raw set_priority call) or
+    taking its red-flag tag off is refused in one line, exit 6; a bulk priority changes the
+    others, skips the flagged ones, says how many and exits 9. An admin may."""
+    from cxinbox.store.db import Database
+
+    db = Database(desk.db_path)
+    try:
+        with db.writing() as tx:
+            for conv in (1, 2):
+                tx.open_red_flag(conv, "chest_pain", "chest pain", conv, int(time.time()))
+                tx.add_tags([conv], ["red-flag", "red-flag:chest-pain"])
+                tx.update_state(conv, priority="urgent")
+    finally:
+        db.close()
+    agent = desk.users.agent
+    cfg = str(desk.config)
+    line = ("#1 has an open red flag (chest pain): a clinician clears it first:"
+            " cxinbox flag clear 1 --reason ...")
+
+    def priorities() -> dict[int, str]:
+        conn = sqlite3.connect(f"file:{desk.db_path}?mode=ro", uri=True)
+        try:
+            return dict(conn.execute("SELECT id, priority FROM conversations WHERE id <= 6"))
+        finally:
+            conn.close()
+
+    with Server(desk.config, desk.sock):
+        for args in (("priority", "1", "low"), ("priority", "#1", "high", "--yes"),
+                     ("tag", "1", "--remove", "red-flag", "--yes")):
+            code, out, err = cli_as(agent, *args, "--config", cfg)
+            assert (code, out, err) == (6, "", f"cxinbox: {line}\n"), args
+        answers = run_as(agent, _session, str(desk.sock),
+                         [_frame(1, "set_priority", 1, "normal")])
+        error = answers[1]["error"]
+        assert error["exit_code"] == 6 and error["message"] == line, error
+        assert priorities()[1] == "urgent"
+        before = priorities()
+        # A bulk priority over six: the four without a flag change, the two are skipped.
+        code, out, err = cli_as(agent, "priority", "id:1,2,3,4,5,6", "low", "--yes", "--config", cfg)
+        assert code == 9, (out, err)
+        assert out == "changed 4 of 6 matching conversation(s); 0 already so\n"
+        assert err == ("cxinbox: skipped 2 with an open red flag (#1, #2): only a clinician,"
+                       " supervisor or admin changes that there; cxinbox flag clear ID"
+                       " --reason ...\n")
+        after = priorities()
+        assert after == {**before, 3: "low", 4: "low", 5: "low", 6: "low"}
+        # --json says the same, skipped ids included, with the same exit code
+        code, out, err = cli_as(agent, "priority", "id:1,2,3,4,5,6", "high", "--yes", "--json",
+                                "--config", cfg)
+        assert code == 9 and json.loads(out)["skipped"] == [1, 2], (out, err)
+        # a dry run tells without refusing or changing
+        code, out, err = cli_as(agent, "priority", "id:1,2,3,4,5,6", "normal", "--dry-run",
+                                "--config", cfg)
+        assert code == 0 and out.startswith("would change 4 of 6"), (out, err)
+        assert "would skip 2 with an open red flag (#1, #2)" in err
+        # an admin (this process's user) may lower it
+        done = cx("priority", "1", "normal", "--yes", "--config", cfg)
+        assert done.returncode == 0, done.stderr
+    assert priorities()[1] == "normal" and priorities()[2] == "urgent"
+    db = Database(desk.db_path)
+    try:
+        denied = [json.loads(d) for (d,) in db.conn.execute(
+            "SELECT details FROM events WHERE action = 'access.denied'"
+            " AND details LIKE '%open red flag%' ORDER BY seq")]
+        assert [d["what"] for d in denied] == [
+            "a bulk priority", "a bulk priority", "a bulk tag", "a change of priority",
+            "a bulk priority", "a bulk priority"], denied
+        assert denied[-1]["skipped"] == [1, 2]
+        tags = {t for (t,) in db.conn.execute(
+            "SELECT tag FROM conversation_tags WHERE conversation_id = 1")}
+        assert {"red-flag", "red-flag:chest-pain"} <= tags
+    finally:
+        db.close()
+
+
+async def test_every_raise_by_a_tag_reaches_a_colleagues_feed_and_escalates(
+        dovecot: Any, tmp_path: Path, sockdir: Path) -> None:
+    """A staff member tags a conversation `red-flag` from the command line; a second staff
+    client, watching the server's change feed, sees the raise (no category: a person's) and,
+    when the red-flag SLA runs out, its escalation. A clinician clears it and someone tags
+    it again with no new message: the new raise reaches the feed and escalates again, once
+    (it used to be silent: the same target and message were escalated before). The notify
+    hook runs once per raise, with no patient words."""
+    sock = sockdir / "s.sock"
+    with SmsProvider(numbers=[CLINIC]) as provider:
+        cfg = _config(tmp_path, dovecot, provider, sock, flag_target="2s")
+        with Server(cfg, sock) as server:
+            found = probe(sock)
+            assert found is not None, server.log
+            watcher = SocketAPI(sock, *found)
+            try:
+                dovecot.deliver(IDIOM)  # no red flag of its own
+
+                async def arrived() -> int:
+                    page = await watcher.list_conversations('"heart attack"')
+                    return page.items[0].id if page.items else 0
+
+                conv = await _wait_until(arrived)
+                assert not (await watcher.get_conversation(conv)).summary.red_flag_open
+
+                async def raise_and_escalate(head: int) -> list[Any]:
+                    tagged = cx("tag", str(conv), "--add", "red-flag", "--yes",
+                                "--config", str(cfg))
+                    assert tagged.returncode == 0, tagged.stderr
+                    seen: list[Any] = []
+                    deadline = time.monotonic() + 90  # the SLA monitor's rounds: 15 s
+                    while time.monotonic() < deadline and not any(
+                            e.action == "sla.breached" for e in seen):
+                        changes = await watcher.wait_events(head, 5.0)
+                        head = changes.head
+                        seen += [e for e in changes.events
+                                 if e.target == f"conversation:{conv}"
+                                 and e.action in ("redflag.raised", "sla.at_risk",
+                                                  "sla.breached")]
+                    return seen
+
+                for round_ in (1, 2):
+                    seen = await raise_and_escalate(await watcher.last_event_seq())
+                    raised = [e for e in seen if e.action == "redflag.raised"]
+                    assert [(e.actor, e.details) for e in raised] == [
+                        (ME, {"conversation": conv, "category": ""})], (round_, server.log)
+                    states = [e.details["state"] for e in seen if e.action != "redflag.raised"]
+                    assert states in (["breached"], ["at-risk", "breached"]), (round_, states)
+                    assert (await watcher.get_conversation(conv)).summary.red_flag_open
+                    if round_ == 1:
+                        cleared = cx("flag", "clear", str(conv), "--reason", "called her",
+                                     "--config", str(cfg))
+                        assert cleared.returncode == 0, cleared.stderr
+                notified = tmp_path / "notified.txt"
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline and (
+                        not notified.exists() or len(notified.read_text().splitlines()) < 2):
+                    await asyncio.sleep(0.05)
+                lines = notified.read_text().splitlines()
+                assert [json.loads(line.rsplit("}", 1)[0] + "}") for line in lines] == [
+                    {"event": "red_flag", "category": "", "conversation": conv,
+                     "raised_by": "tag"}] * 2, lines
+                assert not any(w in notified.read_text().lower() for w in SECRET_WORDS)
+            finally:
+                await watcher.aclose()

@@ -6,6 +6,7 @@ clear), and an upgrade keeps the flags the server already honoured."""
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ import pytest
 from tests.test_rules import automation
 
 from cxinbox.config import Config, load_config_text
-from cxinbox.contract.errors import BadRequest
+from cxinbox.contract.errors import BadRequest, Forbidden
 from cxinbox.domain.mime import parse_message
 from cxinbox.service import redflags
 from cxinbox.service.acknowledge import Acknowledger, AckRefused
@@ -104,9 +105,15 @@ def test_a_hand_tag_flags_until_a_clinician_clears_it(db: Database) -> None:
     ann, drlee = InboxService(db, CONFIG, "ann"), InboxService(db, CONFIG, "drlee")
     ann.tag(conv, ["red-flag"])
     assert answers(db, conv) == flagged()
-    # untagging is not clearing: a receptionist cannot lift the block by removing the tag
-    ann.tag(conv, [], ["red-flag"])
+    # untagging is not clearing: a receptionist may not take the tag off an open flag, and
+    # one who may (a clinician) does not lift the block by removing the tag either
+    with pytest.raises(Forbidden, match="has an open red flag"):
+        ann.tag(conv, [], ["red-flag"])
     assert answers(db, conv) == flagged()
+    assert "red-flag" in ann.get_conversation(conv, record_view=False).summary.tags
+    drlee.tag(conv, [], ["red-flag"])
+    assert answers(db, conv) == flagged()
+    drlee.tag(conv, ["red-flag"])  # (the tag back, the flag still the same one)
     with pytest.raises(Exception, match=r"only a clinician \(Dr Lee\), a supervisor or an admin"):
         ann.clear_red_flag(conv, "fine")
     drlee.clear_red_flag(conv, "called the patient")
@@ -121,11 +128,43 @@ def test_a_hand_tag_flags_until_a_clinician_clears_it(db: Database) -> None:
     result = ann.bulk_tag(f"id:{conv}", ["red-flag"])
     assert [c.id for c in result.changed] == [conv]
     assert answers(db, conv) == flagged()
-    # a hand flag raises no alert (the person saw it); the tag events are the audit record
-    assert db.conn.execute("SELECT count(*) FROM events WHERE action = 'redflag.raised'"
-                           ).fetchone()[0] == 0
+    # each raise by hand is a redflag.raised of its own (the clinicians on shift hear it;
+    # the person who tagged it already knows), with no category; a tag on a flag already
+    # open (drlee's above) raises nothing
+    assert [(r[0], json.loads(r[1])) for r in db.conn.execute(
+        "SELECT actor, details FROM events WHERE action = 'redflag.raised' ORDER BY seq")] == [
+        ("ann", {"conversation": conv, "category": "", "raised_by": "tag"})] * 3
     cleared = db.conn.execute("SELECT count(*) FROM events WHERE action = 'redflag.cleared'")
     assert cleared.fetchone()[0] == 2
+
+
+def test_an_agents_bulk_untag_and_priority_skip_the_open_flags_alone(db: Database) -> None:
+    """Over one flagged and one cleared conversation, an agent's bulk tag removal and bulk
+    lowering of priority change the cleared one and skip the flagged one (named in the
+    result and in the audited refusal); a dry run says the same and changes nothing; over
+    the flagged one alone it is refused outright."""
+    open_one, _ = arrive(db, 21, "I have crushing chest pain since last night.")
+    cleared, _ = arrive(db, 22, "I have crushing chest pain since last night.",
+                        sender="sam@patient.example")
+    ann, drlee = InboxService(db, CONFIG, "ann"), InboxService(db, CONFIG, "drlee")
+    drlee.clear_red_flag(cleared, "seen in clinic")
+    both = f"id:{open_one},{cleared}"
+    for dry_run in (True, False):
+        result = ann.bulk_tag(both, remove=["red-flag", "red-flag:chest-pain"],
+                              dry_run=dry_run)
+        assert ([c.id for c in result.changed], result.skipped) == ([cleared], (open_one,))
+        result = ann.bulk_priority(both, "low", dry_run=dry_run)
+        assert ([c.id for c in result.changed], result.skipped) == ([cleared], (open_one,))
+        assert result.matched == 2 and result.to_dict()["skipped"] == [open_one]
+    with pytest.raises(Forbidden, match=f"#{open_one} has an open red flag"):
+        ann.bulk_priority(f"id:{open_one}", "normal")
+    tags = ann.get_conversation(open_one, record_view=False).summary.tags
+    assert {"red-flag", "red-flag:chest-pain"} <= set(tags)
+    assert ann.get_conversation(open_one, record_view=False).summary.priority == "urgent"
+    assert ann.get_conversation(cleared, record_view=False).summary.priority == "low"
+    assert answers(db, open_one) == flagged("chest_pain")
+    drlee.bulk_priority(both, "normal")  # a clinician may
+    assert ann.get_conversation(open_one, record_view=False).summary.priority == "normal"
 
 
 def test_the_detector_flags_clears_and_flags_again_on_a_new_message(db: Database) -> None:

@@ -199,7 +199,11 @@ def _generate(rng: random.Random, db: Database, svc: dict[str, InboxService],
         elif roll < 0.95:
             svc[actor].tag(conv, add=[rng.choice(("billing", "results", "red-flag"))])
         elif roll < 0.975:
-            svc[actor].set_priority(conv, rng.choice(("urgent", "high", "normal")))
+            priority = rng.choice(("urgent", "high", "normal"))
+            try:
+                svc[actor].set_priority(conv, priority)
+            except Forbidden:  # nor lower an open red flag's priority: the lead does
+                svc["lead"].set_priority(conv, priority)
         else:
             others = [c for c in live if c != conv]
             other = rng.choice(others)

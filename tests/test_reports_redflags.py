@@ -63,7 +63,7 @@ def test_only_people_act_on_a_red_flag_and_clinicians_are_shown_apart(db: Databa
         clock.now = T0 + 90
         rule = InboxService(db, CONFIG, "rule:escalate", clock=clock)
         rule.tag(by_rule, add=["escalated"])
-        rule.set_priority(by_rule, "high")
+        rule.assign(by_rule, "ann")  # (lowering its priority is for clinicians alone)
         clock.now = T0 + 120
         handled = _arrive(db, CONFIG, 3, T0 + 120)
         clock.now = T0 + 120 + 300

@@ -537,6 +537,12 @@ name = "quiet"
 on = "patient-reply"
 actions = { snooze = "2h" }
 enabled = false
+
+[[rules]]
+name = "tidy"
+on = "patient-reply"
+actions = { untag = ["red-flag", "lab"] }
+enabled = false
 ''', policies=True)
     rig.dovecot.deliver(patient_mail("insurance claim", message_id="h1@p.example",
                                      body="My insurance claim was denied. Also I have crushing"
@@ -572,6 +578,14 @@ enabled = false
     result = preview(rig.desk(), engine, "quiet", int(time.time()) - 3600)
     assert [(r.conversation_id, r.would) for r in result.rows] == [
         (flagged, ("snooze 120m would be skipped: open red flag",))]
+    # and of the reply rule's downgrade, and of a rule taking the red-flag tag off
+    for name, would in (("follow up", "priority high would be skipped: open red flag"),
+                        ("tidy", "tag -red-flag -lab would be skipped: open red flag")):
+        engine = rules_engine(rig.db, rig.config, replaying=name)
+        assert engine is not None
+        result = preview(rig.desk(), engine, name, int(time.time()) - 3600)
+        assert [(r.conversation_id, r.would) for r in result.rows] == [(flagged, (would,))]
+    assert "red-flag" in rig.desk().get_conversation(flagged).summary.tags
 
 
 def test_an_agent_cannot_put_an_open_red_flag_away(rig_factory: Any) -> None:
@@ -615,15 +629,23 @@ def test_an_agent_cannot_put_an_open_red_flag_away(rig_factory: Any) -> None:
     assert [d["reason"] for a, _, d in rig.events("access.denied") if a == "tnguyen"] == [
         "open red flag"] * 4
     agent.set_status(calm, "closed")  # no flag: as before
-    agent.set_priority(flagged, "high")  # an agent may still set the priority by hand
+    with pytest.raises(Forbidden) as refused:  # nor lower its priority below urgent
+        agent.set_priority(flagged, "high")
+    assert str(refused.value) == line
+    with pytest.raises(Forbidden) as refused:  # nor take its red-flag tag off
+        agent.tag(flagged, remove=["red-flag"])
+    assert str(refused.value) == line
+    agent.set_priority(calm, "high")  # no flag: as before
     # The command line, as an agent (the test's login is not on the roster): a bare number
     # is that conversation, not a search for the digits.
     shown = cx("status", f"#{flagged}", "closed", "--yes", "--config", str(rig.path))
     assert shown.returncode == 6, shown.stderr
     assert shown.stderr.strip().splitlines() == [f"cxinbox: {line}"]
     assert state(calm)[0] == "closed"
-    assert state(flagged) == ("open", "high")
+    assert state(flagged) == ("open", "urgent")
+    assert "red-flag" in rig.desk().get_conversation(flagged).summary.tags
     # A supervisor may; the flag stays in view 3 and in the RedF count.
+    rig.desk().set_priority(flagged, "high")
     rig.desk().set_status(flagged, "pending")
     red_count = next(c.query for c in COUNTS if c.key == "red-flag")
     for query in (standard_view("at-risk").query, red_count):

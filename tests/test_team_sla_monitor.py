@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from tests.support.waiting import wait_until
 from tests.teamhelp import DESK, T0, deliver, events, open_service
 
 from cxinbox.service.sla_monitor import SlaMonitor
@@ -160,3 +161,61 @@ def test_run_loop_escalates_and_wakes_snoozed(tmp_path: Path, any_store: object)
     assert [e["conversation"] for e in events(db, "sla.at_risk")] == [a]
     woke = [e for e in events(db, "conversation.status") if e["actor"] == "system"]
     assert [(e["target"], e["reason"]) for e in woke] == [(f"conversation:{b}", "snooze ended")]
+
+
+def test_every_raise_of_a_red_flag_by_a_tag_escalates_once(
+        tmp_path: Path, any_store: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A red flag a person raises with the `red-flag` tag runs the red-flag SLA from the
+    raise, and its escalation comes once per level for EACH raise: on a conversation whose
+    same target (first response, the same patient message) was escalated before under the
+    desk's policy, and again after a clinician cleared it and someone tagged it again (no new
+    message, so the old arm was the same and the second raise was silent). The raise itself
+    is a `redflag.raised` event and runs the notify hook once."""
+    from cxinbox.config import SlaPolicyConfig, TriageConfig
+
+    log = tmp_path / "notify.log"
+    monkeypatch.setenv("NOTIFY_LOG", str(log))
+    config, db, maria, clock = open_service(tmp_path, store=any_store)
+    config = replace(config, sla=replace(config.sla, policies=(
+        *config.sla.policies, SlaPolicyConfig(name="red flags", match="tag:never-used",
+                                              first_response_s=900))),
+        triage=TriageConfig(red_flag_policy="red flags",
+                            notify_command=tuple(_script(tmp_path, RECORDER))))
+    from cxinbox.service.inbox import InboxService
+
+    maria = InboxService(db, config, "maria", clock=clock)
+    lead = InboxService(db, config, "lead", clock=clock)
+    monitor = SlaMonitor(db, config)
+    conv = deliver(db, sender="ana@patient.example", at=T0, subject="Dizzy")
+    (desk_breach,) = monitor.check(T0 + 2 * HOUR)  # the desk's hour ran out unanswered
+    assert (desk_breach.policy, desk_breach.target, desk_breach.state) == (
+        "front desk", "first-response", "breached")
+
+    def raise_and_escalate(at: int) -> list[tuple[str, str, int]]:
+        clock.now = at
+        maria.tag(conv, add=["red-flag"])
+        found = []
+        for later in (at + 60, at + 700, at + 720, at + 901, at + 1000, at + 3000):
+            found += [(e.policy, e.state, e.due_at) for e in monitor.check(later)]
+        return found
+
+    first = T0 + 3 * HOUR
+    assert raise_and_escalate(first) == [("red flags", "at-risk", first + 900),
+                                         ("red flags", "breached", first + 900)]
+    clock.now = first + 4000
+    lead.clear_red_flag(conv, "called the patient")
+    assert monitor.check(first + 4100) == []  # back on the desk's breach: told already
+    again = T0 + 5 * HOUR
+    assert raise_and_escalate(again) == [("red flags", "at-risk", again + 900),
+                                         ("red flags", "breached", again + 900)]
+    assert monitor.check(again + 5000) == [] and SlaMonitor(db, config).check(again + 6000) == []
+    raised = events(db, "redflag.raised")
+    assert [(e["actor"], e["category"], e["raised_by"]) for e in raised] == [
+        ("maria", "", "tag"), ("maria", "", "tag")]
+    wait_until(lambda: log.exists() and sum(
+        '"red_flag"' in line for line in log.read_text().splitlines()) == 2,
+        what="the notify hook run once per raise")
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    hooks = [c["stdin"] for c in calls if c["stdin"].get("event") == "red_flag"]
+    assert hooks == [{"event": "red_flag", "category": "", "conversation": conv,
+                      "raised_by": "tag"}] * 2

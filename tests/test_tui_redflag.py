@@ -146,6 +146,27 @@ async def test_a_clinician_hears_a_new_flag_and_the_composer_offers_guidance(
         assert "llame al 911" in text and "call 911" in text
 
 
+async def test_a_clinician_hears_a_flag_a_colleague_raised_by_its_tag(inbox: Inbox) -> None:
+    """A receptionist tags a conversation `red-flag`: the clinician's TUI rings and toasts
+    it like a detector's flag, naming it as tagged by staff; one the clinician tags
+    themself is not toasted back to them."""
+    app = make_app(inbox, config=clinical(inbox.demo.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        await wait_for(pilot, lambda: app._last_seq is not None, what="change feed followed")
+        calm = [s for s in app.conversation_list.loaded_summaries() if not s.red_flag_open]
+        mine, theirs = calm[0], calm[1]
+        InboxService(inbox.db, inbox.demo.config, ME).tag(mine.id, add=["red-flag"])
+        bells = seen.bells
+        InboxService(inbox.db, inbox.demo.config, "maria").tag(theirs.id, add=["red-flag"])
+        name = theirs.from_name or theirs.from_addr
+        await wait_for(pilot, lambda: f"RED FLAG tagged by staff: #{theirs.id} {name}"
+                       in seen.toasts, what="the colleague's raise toasted")
+        assert seen.bells > bells
+        assert not any(f"#{mine.id}" in t for t in seen.toasts), seen.toasts
+
+
 async def test_an_agent_who_is_not_clinical_sees_no_bell(inbox: Inbox) -> None:
     app = make_app(inbox)  # the demo's roster: nobody is clinical
     async with app.run_test(size=(80, 24)) as pilot:
@@ -202,6 +223,16 @@ async def test_a_receptionist_is_told_who_clears_and_offered_only_the_guidance(
                        what="the refusal to close")
         assert inbox.service.get_conversation(conv, record_view=False).summary.status == \
             "open"
+        # Nor lower its priority: the same refusal, the priority stays urgent.
+        seen.toasts.clear()
+        await pilot.press("p")
+        await wait_for(pilot, lambda: f"Priority of #{conv}" in screen_text(app),
+                       what="the priority choice")
+        await pilot.press("l")
+        await wait_for(pilot, lambda: any(t.endswith(refusal) for t in seen.toasts),
+                       what="the refusal to lower the priority")
+        assert inbox.service.get_conversation(conv, record_view=False).summary.priority == \
+            "urgent"
 
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen)
@@ -307,3 +338,40 @@ async def test_a_flag_raised_while_writing_reaches_the_composer_and_stops_canned
         await wait_for(pilot, lambda: _outbox(inbox, conv) == 1
                        and not isinstance(app.screen, ComposeScreen),
                        what="her own words queued")
+
+
+async def test_a_receptionists_marked_priority_skips_the_open_flag(inbox: Inbox) -> None:
+    """Maria marks a flagged conversation and one without a flag and sets both low: the
+    one without changes, the flagged one keeps urgent, and the toast says one was kept and
+    why (the server decides; the TUI only says what it answered)."""
+    conv = arrive(inbox, "Question about my bill", BODY, "pat@example.com")
+    service = InboxService(inbox.db, inbox.demo.config, "maria")
+    desk = dataclasses.replace(inbox, service=service,
+                               api=RecordingApi(InProcessAPI(service), inbox.clock))
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        lst = app.conversation_list
+        lst.focus()
+        await wait_for(pilot, lambda: lst.selected is not None and lst.selected.id == conv,
+                       what="cursor on the flag (listed first)")
+        other = next(s for s in lst.loaded_summaries()
+                     if not s.red_flag_open and s.priority != "low")
+        await pilot.press("space")
+        while lst.selected is not None and lst.selected.id != other.id:
+            await pilot.press("j")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: "2 marked" in screen_text(app), what="two marked")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: "Priority of 2 marked" in screen_text(app),
+                       what="the priority choice")
+        await pilot.press("l")
+        done = ("1 conversation priority low; 1 kept as it was: open red flag, a clinician"
+                " clears it first")
+        await wait_for(pilot, lambda: f"{done} (u to undo)" in seen.toasts, what="the toast")
+
+    def priority(c: int) -> str:
+        return service.get_conversation(c, record_view=False).summary.priority
+
+    assert (priority(conv), priority(other.id)) == ("urgent", "low")

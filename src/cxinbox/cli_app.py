@@ -23,6 +23,7 @@ from typer.core import TyperGroup
 
 from cxinbox.cli import (
     EXIT_ERROR,
+    EXIT_PARTIAL,
     EXIT_SERVER,
     EXIT_USAGE,
     LIST_LIMIT_DEFAULT,
@@ -505,6 +506,10 @@ def _stdin_is_tty() -> bool:
     return sys.stdin.isatty()
 
 
+_SKIPPED_SHOWN = 5
+"""Conversations named in the line saying what an open red flag kept out of a bulk change."""
+
+
 def _show_value(value: Any) -> str:
     if value is None:
         return "-"
@@ -522,18 +527,36 @@ def _preview(result: BulkResult, *, err: bool) -> None:
                    " (--json lists them all)", err=err)
 
 
+def _skipped_line(result: BulkResult) -> str:
+    """The matches an open red flag kept out of the change, in one line ("" when none)."""
+    ids = result.skipped
+    if not ids:
+        return ""
+    shown = ", ".join(f"#{i}" for i in ids[:_SKIPPED_SHOWN])
+    more = f" and {len(ids) - _SKIPPED_SHOWN} more" if len(ids) > _SKIPPED_SHOWN else ""
+    verb = "would skip" if result.dry_run else "skipped"
+    return (f"{verb} {len(ids)} with an open red flag ({shown}{more}): only a clinician,"
+            " supervisor or admin changes that there; cxinbox flag clear ID --reason ...")
+
+
 def _report_bulk(result: BulkResult, as_json: bool) -> None:
+    """Print what a bulk change did; one done except where an open red flag kept a match
+    out says so (stderr) and exits EXIT_PARTIAL, after everything else was changed."""
     if as_json:
         _print_json(result.to_dict())
-        return
-    same = len(result.unchanged)
-    if result.dry_run:
-        typer.echo(f"would change {len(result.changed)} of {result.matched} matching"
-                   f" conversation(s); {same} already so")
-        _preview(result, err=False)
     else:
-        typer.echo(f"changed {len(result.changed)} of {result.matched} matching"
-                   f" conversation(s); {same} already so")
+        same = len(result.unchanged)
+        if result.dry_run:
+            typer.echo(f"would change {len(result.changed)} of {result.matched} matching"
+                       f" conversation(s); {same} already so")
+            _preview(result, err=False)
+        else:
+            typer.echo(f"changed {len(result.changed)} of {result.matched} matching"
+                       f" conversation(s); {same} already so")
+    if result.skipped:
+        typer.echo(f"cxinbox: {_skipped_line(result)}", err=True)
+        if not result.dry_run:
+            raise typer.Exit(EXIT_PARTIAL)
 
 
 def _run_bulk(run: Callable[[bool], BulkResult], *, dry_run: bool, yes: bool,
@@ -559,6 +582,8 @@ def _run_bulk(run: Callable[[bool], BulkResult], *, dry_run: bool, yes: bool,
         typer.echo(f"{preview.matched} conversation(s) match; {len(preview.changed)}"
                    " would change:", err=True)
         _preview(preview, err=True)
+        if preview.skipped:
+            typer.echo(_skipped_line(preview), err=True)
         if not typer.confirm("Go ahead?", default=False, err=True):
             fail("cancelled; nothing changed", EXIT_ERROR)
     _report_bulk(run(False), as_json)

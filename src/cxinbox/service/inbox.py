@@ -104,10 +104,14 @@ class BulkResult:
     dry_run: bool
     changed: tuple[BulkChange, ...]
     unchanged: tuple[int, ...]
+    skipped: tuple[int, ...] = ()
+    """Matches left as they were because their open red flag protects them from this
+    change and the actor may not clear it (an agent lowering a flagged conversation's
+    priority or taking its `red-flag` tags off): the rest of the change is done."""
 
     @property
     def matched(self) -> int:
-        return len(self.changed) + len(self.unchanged)
+        return len(self.changed) + len(self.unchanged) + len(self.skipped)
 
     @property
     def changed_ids(self) -> list[int]:
@@ -116,7 +120,7 @@ class BulkResult:
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "query": self.query, "dry_run": self.dry_run,
                 "matched": self.matched, "changed": [c.to_dict() for c in self.changed],
-                "unchanged": list(self.unchanged)}
+                "unchanged": list(self.unchanged), "skipped": list(self.skipped)}
 
 
 @dataclass(slots=True)
@@ -127,6 +131,8 @@ class _Plan:
     unchanged: list[int]
     events: list[EventSpec]
     apply: Callable[[StoreTx], None]
+    skipped: list[int] = dataclasses.field(default_factory=list)
+    """Matches an open red flag kept out of the change (`BulkResult.skipped`)."""
 
 
 class _OverBudget(Exception):
@@ -152,9 +158,29 @@ HIDING_STATUSES: Final = ("pending", "snoozed", "closed")
 """Statuses that take a conversation out of the open lists and stop its SLA clock: an open
 red flag is not put there by anyone who may not clear it (service/redflags.py)."""
 
+SKIPPED_LISTED: Final = 200
+"""Conversations named in the `access.denied` event of a bulk change done in part."""
+
+PRIORITY_RANK: Final = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+def lowers_priority(before: str, after: str) -> bool:
+    """Whether setting `after` on a conversation at `before` lowers its priority: on an
+    open red flag only those who may clear it do that (a person through the service, a
+    rule never: service/rules.py `hides_red_flag`). Raising it is anyone's to do."""
+    return PRIORITY_RANK.get(after, len(PRIORITY_RANK)) > \
+        PRIORITY_RANK.get(before, len(PRIORITY_RANK))
+
+
+def flag_tags(tags: Sequence[str]) -> list[str]:
+    """The tags among `tags` that mark a red flag (`red-flag`, `red-flag:CATEGORY`): taking
+    them off an open flag is kept for those who may clear it, like the flag itself."""
+    return [t for t in tags if t == RED_FLAG_TAG or t.startswith(RED_FLAG_TAG + ":")]
+
 
 def flag_hidden_line(conv_id: int, category: str | None) -> str:
-    """The one line a refused pend, snooze or close of a red-flagged conversation shows."""
+    """The one line a refused pend, snooze, close, lowered priority or untagging of a
+    red-flagged conversation shows."""
     what = f" ({category.replace('_', ' ')})" if category else ""
     return (f"#{conv_id} has an open red flag{what}: a clinician clears it first:"
             f" cxinbox flag clear {conv_id} --reason ...")
@@ -181,10 +207,10 @@ RED_FLAG_TAG = "red-flag"
 detectors)."""
 
 
-def _raise_by_tag(tx: StoreTx, conv_ids: list[int], now: int) -> None:
+def _raise_by_tag(tx: StoreTx, conv_ids: list[int], now: int, actor: str) -> list[int]:
     from cxinbox.service import redflags
 
-    redflags.tagged(tx, conv_ids, now)
+    return redflags.tagged(tx, conv_ids, now, actor)
 
 
 def _flag_open(tx: StoreTx, conv_id: int) -> bool:
@@ -339,9 +365,10 @@ class InboxService:
 
     def _guard_red_flags(self, tx: StoreTx, conv_ids: list[int]) -> None:
         """Inside the write (or dry-run) transaction that would pend, snooze or close
-        `conv_ids`: raise _FlagHidden when one has an open red flag and the actor may not
-        clear it (an agent; a rule's actions are skipped before they get here,
-        service/rules.py). Clinical staff, supervisors and admins may."""
+        `conv_ids` (or lower the priority of one, or take its `red-flag` tags off): raise
+        _FlagHidden when one has an open red flag and the actor may not clear it (an
+        agent; a rule's actions are skipped before they get here, service/rules.py).
+        Clinical staff, supervisors and admins may."""
         if not conv_ids or self.config.may_clear_red_flag(self.actor, self.role):
             return
         flagged = [(c, state) for c in conv_ids
@@ -349,6 +376,15 @@ class InboxService:
         if flagged:
             conv_id, state = flagged[0]
             raise _FlagHidden(conv_id, state.category, len(flagged) - 1)
+
+    def _flag_protected(self, tx: StoreTx, conv_ids: list[int]) -> list[int]:
+        """Those of `conv_ids` (candidates for a lowered priority or an untagged flag in a
+        bulk change) whose open red flag keeps them as they are for this actor, in one
+        query per 500: none for those who may clear a flag."""
+        if not conv_ids or self.config.may_clear_red_flag(self.actor, self.role):
+            return []
+        found = tx.ids_matching(conv_ids, self.selection("is:red-flag"))
+        return [c for c in conv_ids if c in found]
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -568,17 +604,29 @@ class InboxService:
                 undo.check(tx, self.actor, undo_of, conv_id, "conversation.tag", row,
                            tx.tags_for([conv_id]).get(conv_id, []))
             self._spend(tx, [conv_id])
+            if flag_tags(remove_n):
+                self._guard_red_flags(tx, [conv_id])
             tx.pipeline_to_commit()  # the writes need no answer before the COMMIT
             tx.add_tag_pairs([(conv_id, t) for t in add_n])
             tx.remove_tag_pairs([(conv_id, t) for t in remove_n])
+            raised: list[int] = []
             if RED_FLAG_TAG in add_n:
-                _raise_by_tag(tx, [conv_id], self._now())
+                raised = _raise_by_tag(tx, [conv_id], self._now(), self.actor)
             if self.sla.enabled:  # a tag can select another SLA policy (red-flag: 15 min)
                 tx.update_state(conv_id, sla_dirty=1)
             seq = tx.append_event_at_commit(
                 self.actor, "conversation.tag", f"conversation:{conv_id}",
                 _undoing({"add": add_n, "remove": remove_n}, undo_of))
+        self._flags_raised(raised)
         return seq()
+
+    def _flags_raised(self, conv_ids: list[int]) -> None:
+        """After the commit that raised red flags by a tag: the notify hook, once each (a
+        rule's raises wait for the commit of what triggered it: service/rules.py)."""
+        if conv_ids:
+            from cxinbox.service import redflags
+
+            redflags.notify_tagged(self.config, conv_ids)
 
     STATUSES = ("open", "pending", "snoozed", "closed")
     PRIORITIES = ("urgent", "high", "normal", "low")
@@ -648,6 +696,8 @@ class InboxService:
         return self._set_column(conv_id, "assignee", user, "conversation.assign", undo_of)
 
     def set_priority(self, conv_id: int, priority: str, undo_of: int | None = None) -> int:
+        """An open red flag keeps its priority against anyone who may not clear it: lowering
+        it is refused like a close (`_guard_red_flags`); raising it is not."""
         if priority not in self.PRIORITIES:
             raise BadRequest(f"priority must be one of {', '.join(self.PRIORITIES)}")
         return self._set_column(conv_id, "priority", priority, "conversation.priority",
@@ -662,6 +712,9 @@ class InboxService:
             if undo_of is not None:
                 undo.check(tx, self.actor, undo_of, conv_id, action, row)
             self._spend(tx, [conv_id])
+            if column == "priority" and value is not None and \
+                    lowers_priority(row.priority, value):
+                self._guard_red_flags(tx, [conv_id])
             changes: dict[str, object] = {column: value}
             if self.sla.enabled:  # policies may select by priority or assignee too
                 changes["sla_dirty"] = 1
@@ -738,10 +791,17 @@ class InboxService:
             rows = tx.matching_states(selection)
             if len(rows) <= self.config.server.bulk_limit or self.role in PRIVILEGED_ROLES:
                 worked = plan(rows, tx, selection)
+                if worked.skipped and not worked.changes:  # nothing left to do: refused
+                    self._refuse_flagged(tx, worked.skipped)
                 if not dry_run:
                     self._spend(tx, [c.id for c in worked.changes])
                     worked.apply(tx)
                     tx.append_events(self.actor, worked.events)
+                    if worked.skipped:  # the rest is done; what was kept out is audited
+                        tx.append_event(self.actor, "access.denied", "", {
+                            "what": f"a bulk {action}", "role": self.role,
+                            "reason": "open red flag", "conversations": len(worked.skipped),
+                            "skipped": worked.skipped[:SKIPPED_LISTED]})
                     if action == "status":
                         firing = self._fire_closed(tx, [c.id for c in worked.changes
                                                         if c.after == "closed"], self._now())
@@ -755,7 +815,14 @@ class InboxService:
                 "action": action, "query": query, "count": len(rows),
                 "shown": [c.id for c in worked.changes]})
         return BulkResult(action, query, dry_run, tuple(worked.changes),
-                          tuple(worked.unchanged))
+                          tuple(worked.unchanged), tuple(worked.skipped))
+
+    @staticmethod
+    def _refuse_flagged(tx: StoreTx, skipped: list[int]) -> None:
+        """Every change a bulk call asked for is kept out by an open red flag: refuse it as
+        a single change would be (_FlagHidden, an audited Forbidden naming the first)."""
+        state = tx.red_flag_state(skipped[0])
+        raise _FlagHidden(skipped[0], state.category if state else None, len(skipped) - 1)
 
     @staticmethod
     def _normal_tags(tags: list[str]) -> list[str]:
@@ -789,6 +856,10 @@ class InboxService:
             to_add: list[tuple[int, str]] = []
             to_remove: list[tuple[int, str]] = []
             reflag = RED_FLAG_TAG in add_n
+            unflagging = flag_tags(remove_n)
+            protected = set(self._flag_protected(tx, [
+                r.id for r in rows if any(t in current.get(r.id, ()) for t in unflagging)]))
+            skipped: list[int] = []
             for row in rows:
                 conv_id = row.id
                 before = current.get(conv_id, set())
@@ -796,6 +867,9 @@ class InboxService:
                 added = [t for t in add_n if t not in before or (
                     reflag and t == RED_FLAG_TAG and not _flag_open(tx, conv_id))]
                 removed = [t for t in remove_n if t in before]
+                if conv_id in protected:
+                    skipped.append(conv_id)  # all or nothing per conversation, as asked
+                    continue
                 if not added and not removed:
                     unchanged.append(conv_id)
                     continue
@@ -813,13 +887,16 @@ class InboxService:
                 w.remove_tag_pairs(to_remove)
                 flagged = [conv for conv, tag in to_add if tag == RED_FLAG_TAG]
                 if flagged:
-                    _raise_by_tag(w, flagged, self._now())
+                    raised.extend(_raise_by_tag(w, flagged, self._now(), self.actor))
                 if self.sla.enabled:  # tags can select a different SLA policy
                     w.update_state_many(["sla_dirty"], [(1, c.id) for c in changes])
 
-            return _Plan(changes, unchanged, events, apply)
+            return _Plan(changes, unchanged, events, apply, skipped)
 
-        return self._bulk("tag", query, dry_run, plan)
+        raised: list[int] = []
+        result = self._bulk("tag", query, dry_run, plan)
+        self._flags_raised(raised)  # committed by now (a dry run raises none)
+        return result
 
     def known_users(self) -> list[str]:
         return sorted(m.os_user for m in self.config.staff)
@@ -851,7 +928,15 @@ class InboxService:
             changes: list[BulkChange] = []
             unchanged: list[int] = []
             events: list[EventSpec] = []
+            protected: set[int] = set()
+            if column == "priority" and value is not None:  # an open flag stays urgent
+                protected = set(self._flag_protected(tx, [
+                    r.id for r in rows if lowers_priority(r.priority, value)]))
+            skipped: list[int] = []
             for row in rows:
+                if row.id in protected:
+                    skipped.append(row.id)
+                    continue
                 if getattr(row, column) == value:
                     unchanged.append(row.id)
                     continue
@@ -865,7 +950,7 @@ class InboxService:
                 if self.sla.enabled:  # policies may select by priority or assignee too
                     w.update_state_many(["sla_dirty"], [(1, c.id) for c in changes])
 
-            return _Plan(changes, unchanged, events, apply)
+            return _Plan(changes, unchanged, events, apply, skipped)
 
         return self._bulk(action, query, dry_run, plan)
 

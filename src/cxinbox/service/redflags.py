@@ -274,11 +274,29 @@ def canned_refusal(config: Config, conversation_id: int, found: CannedLeft) -> s
             f" flag first (cxinbox flag clear {conversation_id} --reason TEXT, or F)")
 
 
-def tagged(tx: StoreTx, conv_ids: Sequence[int], now: int) -> list[int]:
+BY_TAG: Final = "tag"
+"""`raised_by` of a flag a person or a rule raised with the `red-flag` tag (the detector's
+own raises say `detector`)."""
+
+
+def tagged(tx: StoreTx, conv_ids: Sequence[int], now: int, actor: str) -> list[int]:
     """A person (or a rule) added the `red-flag` tag to `conv_ids`: open a flag on each that
-    has none open, in the caller's transaction; returns those it opened. The tag change's
-    own event is the audit record; no alert rings (a person already saw it)."""
-    return tx.open_staff_red_flags(list(conv_ids), now) if conv_ids else []
+    has none open, in the caller's transaction; returns those it opened. Each raise is a
+    `redflag.raised` event like the detector's (no category, `raised_by` tag), so the
+    clinicians on shift hear it and see it toasted (all but the person who raised it) and
+    its red-flag SLA escalates afresh (store/escalations.py); the caller runs the notify
+    hook after its commit (`notify_tagged`)."""
+    opened = tx.open_staff_red_flags(list(conv_ids), now) if conv_ids else []
+    for conv_id in opened:
+        tx.append_event(actor, RAISED, f"conversation:{conv_id}",
+                        {"conversation": conv_id, "category": "", "raised_by": BY_TAG})
+    return opened
+
+
+def notify_tagged(config: Config, conv_ids: Sequence[int]) -> threading.Thread | None:
+    """The notify hook for flags raised by a tag (`tagged`), after the commit that raised
+    them: once each, with an empty category."""
+    return notify_raised(config, [Raised(c, "", 0) for c in conv_ids])
 
 
 # -- ingest ----------------------------------------------------------------------------------
@@ -363,7 +381,8 @@ def _raise(tx: StoreTx, cand: TriageCandidate, category: str, matched: str,
         tx.append_event(ACTOR, "conversation.priority", target,
                         {"from": before, "to": "urgent"})
     tx.append_event(ACTOR, RAISED, target, {"conversation": cand.conversation_id,
-                                            "category": category, "message": cand.id})
+                                            "category": category, "message": cand.id,
+                                            "raised_by": "detector"})
     return Raised(cand.conversation_id, category, cand.id)
 
 
@@ -447,11 +466,12 @@ def notify_raised(config: Config, raised: Sequence[Raised]) -> threading.Thread 
 
 
 def _notify_one(argv: list[str], hit: Raised) -> None:
+    by = "detector" if hit.category else BY_TAG
     run_notify(argv, env={"CXINBOX_EVENT": "red_flag", "CXINBOX_STATE": "red-flag",
-                          "CXINBOX_CATEGORY": hit.category,
+                          "CXINBOX_CATEGORY": hit.category, "CXINBOX_RAISED_BY": by,
                           "CXINBOX_CONVERSATION": str(hit.conversation_id)},
                details={"event": "red_flag", "category": hit.category,
-                        "conversation": hit.conversation_id},
+                        "conversation": hit.conversation_id, "raised_by": by},
                log=log, what="red-flag notify_command", conversation=hit.conversation_id)
 
 

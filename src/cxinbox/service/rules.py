@@ -25,7 +25,7 @@ config, conversation id, error class) and audited as `rule.failed`, and the next
 A rule that fails never blocks the ingest that triggered it.
 
 An open red flag is never put away by a rule: an action that would pend, snooze or close
-the conversation, or lower its priority below urgent, is skipped while its flag is open
+the conversation, lower its priority or untag `red-flag`, is skipped while its flag is open
 (`hides_red_flag`), listed in `rule.applied` with FLAG_SKIP; the rule's other actions run.
 
 Audit. Every change is the same event a person's change writes (conversation.tag,
@@ -67,7 +67,7 @@ from cxinbox.domain.rules import Rule, RuleAction, describe
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service import redflags
 from cxinbox.service.acknowledge import Acknowledger, AckRefused
-from cxinbox.service.inbox import InboxService
+from cxinbox.service.inbox import InboxService, flag_tags, lowers_priority
 from cxinbox.service.logsafe import error_class, fields
 from cxinbox.service.notify import run_notify
 from cxinbox.store.interface import Store, StoreTx
@@ -119,11 +119,14 @@ class Firing:
     applied: list[Applied] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     queued: int = 0
+    raised: list[int] = field(default_factory=list)
+    """Conversations whose red flag a rule's tag raised (their notify hook, after commit)."""
 
     def extend(self, other: Firing) -> None:
         self.applied += other.applied
         self.notices += other.notices
         self.queued += other.queued
+        self.raised += other.raised
 
 
 @dataclass(slots=True)
@@ -149,9 +152,16 @@ class RuleInbox(InboxService):
 
     team_assign: TeamAssign | None = None
     acknowledger: Acknowledger | None = None
+    raised: list[int] | None = None
+    """Red flags this rule raised with a tag on the conversation it acts on now; its
+    firing's `after_commit` runs their notify hook (`_apply_one` collects them)."""
 
     def _spend(self, tx: StoreTx, conv_ids: list[int]) -> None:
         return None
+
+    def _flags_raised(self, conv_ids: list[int]) -> None:
+        if self.raised is not None:  # not committed yet: the firing's after_commit
+            self.raised.extend(conv_ids)
 
 
 def _details(step: Step, extra: dict[str, object]) -> dict[str, object]:
@@ -257,8 +267,8 @@ FLAG_SKIP: Final = "open red flag"
 
 
 def hides_red_flag(step: Step) -> bool:
-    """Whether the action would pend, snooze or close the conversation, or lower its
-    priority below urgent, while its red flag is open: such an action is skipped (the
+    """Whether the action would pend, snooze or close the conversation, lower its priority
+    or take its `red-flag` tags off, while its red flag is open: such an action is skipped (the
     skip and FLAG_SKIP go in `rule.applied`), whatever the rule says. An emergency stays
     open, urgent and on its clock until a clinician clears the flag."""
     action, conv = step.action, step.conv
@@ -267,7 +277,12 @@ def hides_red_flag(step: Step) -> bool:
     elif action.kind == "status":
         hides = action.value in ("pending", "closed") and conv.status != action.value
     elif action.kind == "priority":
-        hides = action.value != "urgent" and conv.priority != action.value
+        hides = lowers_priority(conv.priority, str(action.value))
+    elif action.kind == "untag":
+        wanted = action.value if isinstance(action.value, tuple) else ()
+        gone = flag_tags([str(t) for t in wanted])
+        hides = bool(gone) and bool(
+            set(gone) & set(step.tx.tags_for([conv.id]).get(conv.id, [])))
     else:
         return False
     return hides and redflags.red_flag_open(step.tx, conv.id)
@@ -399,6 +414,7 @@ class RuleEngine:
                    trigger: str, now: int, firing: Firing) -> Applied:
         target = f"conversation:{conv_id}"
         sub = Firing()
+        inbox.raised = sub.raised  # kept only if this rule's savepoint holds
         try:
             with tx.savepoint():
                 done, skipped = self._run_actions(tx, rule, inbox, conv_id, trigger, now, sub)
@@ -416,6 +432,7 @@ class RuleEngine:
             return Applied(rule.name, conv_id, trigger, failed=reason)
         firing.notices += sub.notices
         firing.queued += sub.queued
+        firing.raised += sub.raised
         return Applied(rule.name, conv_id, trigger, tuple(done), tuple(skipped))
 
     def _run_actions(self, tx: StoreTx, rule: Rule, inbox: RuleInbox, conv_id: int,
@@ -445,6 +462,8 @@ class RuleEngine:
             from cxinbox.service.outbox import wake_running
 
             wake_running()
+        if firing.raised:
+            redflags.notify_tagged(self.config, firing.raised)
         argv = self.config.sla.notify_command
         if firing.notices and argv:
             threading.Thread(target=self._notify_all, args=(list(argv), firing.notices),

@@ -9,9 +9,11 @@ escalation and a crash never loses one. The event (actor "system", action "sla.a
 config runs afterwards for pagers, chat hooks and the like.
 
 Re-arming: the running target is identified by its name and the patient message that
-started it (`last_inbound_at`), so a new patient message or a change of target (first
-response answered, resolution now running) escalates afresh, while a pause and resume of
-the same target does not.
+started it (`last_inbound_at`) and, while a red flag is open, when the flag was raised
+(store/escalations.py `arm_of`), so a new patient message, a change of target (first
+response answered, resolution now running) or a new raise of a red flag (by the detector
+or by a tag, after a clear too) escalates afresh, while a pause and resume of the same
+target does not, nor does a clear bring back what was told before it.
 """
 
 from __future__ import annotations
@@ -84,8 +86,7 @@ class SlaMonitor:
             self.sla.refresh_dirty(tx, datetime.fromtimestamp(now, UTC))
             for row in tx.escalation_candidates(now):
                 level = 2 if row.sla_due_at <= now else 1
-                done = row.last_level if row.last_arm == row.arm else 0
-                if level <= (done or 0):
+                if level <= row.escalated_level:
                     continue
                 esc = Escalation(
                     conversation_id=row.id, state=_LEVELS[level],

@@ -95,6 +95,7 @@ plain page's rows by the flags' sort keys (`_between_flags`); past it, by the fl
 def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], offset: int,
               limit: int, order: str = "newest", count_up_to: int | None = None, *,
               red_flags_first: bool = False,
+              unflagged: tuple[str, Sequence[object]] | None = None,
               ) -> tuple[list[ConversationRecord], int]:
     """One page of live conversations matching `where`, in `order` (a key of ORDERS), and
     how many match. With `red_flags_first`, those with an open red flag come before all
@@ -108,6 +109,12 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     wholly past the flags). The total is the plain count (index-only for every view). A
     narrowed search sorts its matches anyway, so it puts the flagged ones first in that
     one statement (`_plain_page`).
+
+    `unflagged`: `where` as it reads with no open red flag (SQLite, for a query with
+    red-flag terms: store/query_sql.py `compile_query`). The count is then the flagged
+    matches (their partial index) plus the unflagged ones by that condition: view 3's
+    `(is:red-flag OR status:open (...))` has no index of its own, and counted whole it
+    walked every live conversation, where `status:open (...)` walks the open ones.
     """
     if not red_flags_first:
         return _plain_page(conn, where, params, offset, limit, order, count_up_to=count_up_to)
@@ -128,8 +135,11 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
     # The count as `_plain_page` makes it: stopped at `count_up_to` on PostgreSQL, exact
     # then capped on SQLite (whose count reads a covering index either way).
     counted = (_count_up_to_sent(conn, _live_where(where), params, count_up_to)
-               if dialect.bounded_counts or count_up_to is None else
-               _count_sent(conn, _live_where(where), params))
+               if dialect.bounded_counts or (count_up_to is None and unflagged is None) else
+               _count_sent(conn, _live_where(where), params) if unflagged is None else
+               _Counted(_count(conn, flagged_from, params) + _count(
+                   conn, f"FROM conversations c WHERE c.merged_into IS NULL"
+                         f" AND NOT ({OPEN_SQL}) AND ({unflagged[0]})", unflagged[1])))
     first_rest = (conn.execute(_page_sql(_live_where(where), sort), [*params, limit, 0])
                   if not offset and dialect.pipelined_reads else None)
     head = _in_order([ConversationRecord(*r) for r in head_rows], sort)
@@ -166,12 +176,24 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
         # The open flags' ids, read once from their partial index (ids only), and each entry
         # of the list's index tested against them by its id: testing `red_flag` itself
         # would read the wide row of every entry walked, `offset` of them on a deep page.
-        unflagged = (f"c.id NOT IN (SELECT f.id FROM conversations f"
-                     f"{dialect.indexed_by('conversations_red_flag')}"
-                     f" WHERE {OPEN_SQL.replace('c.', 'f.')})")
-        rest = _page(conn, _live_where(f"({where}) AND {unflagged}"), params, start, want,
+        not_flagged = (f"c.id NOT IN (SELECT f.id FROM conversations f"
+                       f"{dialect.indexed_by('conversations_red_flag')}"
+                       f" WHERE {OPEN_SQL.replace('c.', 'f.')})")
+        rest = _page(conn, _live_where(f"({where}) AND {not_flagged}"), params, start, want,
                      sort, known)
     return head + rest, total
+
+
+class _Counted:
+    """A count already read, answering as the cursor of a count statement would."""
+
+    __slots__ = ("_total",)
+
+    def __init__(self, total: int) -> None:
+        self._total = total
+
+    def fetchone(self) -> tuple[int]:
+        return (self._total,)
 
 
 def _between_flags(conn: sqlite3.Connection, where: str, params: Sequence[object],

@@ -18,25 +18,38 @@ def candidates(conn: sqlite3.Connection, now: int) -> list[EscalationCandidate]:
     Due times are stored (see service/sla.py), so this is a scan of the running ones only.
     """
     return [EscalationCandidate(
-        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], arm_of(r[4], r[7])) for r in conn.execute(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+        arm_of(r[4], r[7], (r[10] or 0) if r[11] else None)) for r in conn.execute(
         "SELECT c.id, c.subject, c.assignee, c.sla_policy, c.sla_target, c.sla_due_at,"
-        " c.sla_at_risk_at, c.last_inbound_at, e.arm AS last_arm, e.level AS last_level"
+        " c.sla_at_risk_at, c.last_inbound_at, e.arm AS last_arm, e.level AS last_level,"
+        " c.red_flag_at, c.red_flag IS NOT NULL AS flag_open"
         f" FROM conversations c{dialect_of(conn).indexed_by('conversations_sla_due')}"
         " LEFT JOIN sla_escalations e ON e.conversation_id = c.id"
         " WHERE c.sla_due_at IS NOT NULL AND c.merged_into IS NULL"
         " AND c.status NOT IN ('pending', 'snoozed', 'closed')"
         " AND (c.sla_due_at <= ? OR (c.sla_at_risk_at IS NOT NULL AND c.sla_at_risk_at <= ?))"
         # Leave out what was already escalated at this level for this same arm (see arm_of).
-        " AND NOT (e.arm IS NOT NULL AND e.arm = (coalesce(c.sla_target, '') || '@'"
-        "   || coalesce(c.last_inbound_at, 0))"
+        f" AND NOT (e.arm IS NOT NULL AND (e.arm = {ARM_SQL} OR (c.red_flag IS NULL"
+        f"   AND substr(e.arm, 1, length({_BASE_SQL}) + 1) = {_BASE_SQL} || '!'))"
         "   AND e.level >= CASE WHEN c.sla_due_at <= ? THEN 2 ELSE 1 END)"
         " ORDER BY c.sla_due_at, c.id", (now, now, now))]
 
 
-def arm_of(target: str | None, last_inbound_at: int | None) -> str:
-    """The running target's identity: its name and the patient message that started it.
-    Must match the expression in `candidates`."""
-    return f"{target or ''}@{last_inbound_at or 0}"
+_BASE_SQL = "(coalesce(c.sla_target, '') || '@' || coalesce(c.last_inbound_at, 0))"
+ARM_SQL = (f"({_BASE_SQL} || CASE WHEN c.red_flag IS NOT NULL"
+           " THEN '!' || coalesce(c.red_flag_at, 0) ELSE '' END)")
+"""`arm_of` in SQL, on `conversations c`."""
+
+
+def arm_of(target: str | None, last_inbound_at: int | None,
+           flag_raised_at: int | None = None) -> str:
+    """The running target's identity: its name, the patient message that started it and,
+    while a red flag is open, when that flag was raised. A raise is an arm of its own: a
+    flag cleared and raised again (by a person's tag: no new message), or raised by a tag on
+    a conversation whose same target was escalated before, escalates afresh, once per
+    level. Must match ARM_SQL."""
+    flag = f"!{flag_raised_at or 0}" if flag_raised_at is not None else ""
+    return f"{target or ''}@{last_inbound_at or 0}{flag}"
 
 
 def record(conn: sqlite3.Connection, conv_id: int, arm: str, level: int, at: int) -> None:

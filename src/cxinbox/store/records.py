@@ -346,8 +346,9 @@ class SmsMessageMedia:
 @dataclass(frozen=True, slots=True)
 class EscalationCandidate:
     """A running SLA at risk or breached, with what was last escalated for it. `arm` names
-    the running target (its name and the patient message that started it): a new arm
-    escalates afresh, the same arm paused and resumed does not."""
+    the running target (its name, the patient message that started it and an open red
+    flag's raise: store/escalations.py `arm_of`): a new arm escalates afresh, the same arm
+    paused and resumed does not."""
 
     id: int
     subject: str
@@ -360,6 +361,17 @@ class EscalationCandidate:
     last_arm: str | None
     last_level: int | None
     arm: str
+
+    @property
+    def escalated_level(self) -> int:
+        """The level already escalated for the running arm (0: none). What was escalated
+        while a red flag was open counts for the same target and message once the flag is
+        cleared (the arm has no flag part then), so a clear does not announce the desk's own
+        target again. Must match the condition in store/escalations.py `candidates`."""
+        last, arm = self.last_arm, self.arm
+        if last is None or not (last == arm or ("!" not in arm and last.startswith(arm + "!"))):
+            return 0
+        return self.last_level or 0
 
 
 @dataclass(frozen=True, slots=True)

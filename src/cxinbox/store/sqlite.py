@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.interface import Selection, StoreTx
-from cxinbox.store.query_sql import compile_query, sla_condition
+from cxinbox.store.query_sql import compile_query, reads_red_flags, sla_condition
 from cxinbox.store.records import Diagnosis, EventRecord
 
 if TYPE_CHECKING:
@@ -38,13 +38,17 @@ class SoleLease:
 
 
 class SqlSelection(Selection):
-    """A query compiled for SQLite: a condition over `conversations c` and its parameters."""
+    """A query compiled for SQLite: a condition over `conversations c` and its parameters;
+    for a query with red-flag terms, also the condition as it reads on conversations with
+    no open flag (`unflagged`, store/query_sql.py `compile_query`; None: the same)."""
 
-    __slots__ = ("params", "where")
+    __slots__ = ("params", "unflagged", "where")
 
-    def __init__(self, where: str, params: list[object]) -> None:
+    def __init__(self, where: str, params: list[object],
+                 unflagged: tuple[str, list[object]] | None = None) -> None:
         self.where = where
         self.params = params
+        self.unflagged = unflagged
 
     @staticmethod
     def of(selection: Selection) -> SqlSelection:
@@ -190,8 +194,14 @@ class SqliteStoreOps:
         return SoleLease()
 
     def select(self, where: Node, ctx: QueryContext, *, sla: bool) -> Selection:
-        sql, params = compile_query(where, ctx, sla_condition(ctx.now) if sla else None)
-        return SqlSelection(sql, params)
+        sla_sql = sla_condition(ctx.now) if sla else None
+        sql, params = compile_query(where, ctx, sla_sql)
+        unflagged = None
+        if reads_red_flags(where):  # view 3: its count in two parts, each on an index
+            unflagged = compile_query(where, ctx, sla_sql, unflagged=True)
+            if unflagged[0] == sql:
+                unflagged = None
+        return SqlSelection(sql, params, unflagged)
 
     def now_ms(self) -> int:
         """`store.db.now_ms`, the clock `append_event` stamps events with (one clock, one

@@ -115,7 +115,8 @@ class SqliteTx:
                   red_flags_first: bool = False) -> tuple[list[ConversationRecord], int]:
         s = _of(selection)
         return convs.list_page(self.conn, s.where, s.params, offset, limit, order,
-                               count_up_to, red_flags_first=red_flags_first)
+                               count_up_to, red_flags_first=red_flags_first,
+                               unflagged=s.unflagged)
 
     def list_view(self, selection: Selection, offset: int, limit: int,
                   order: str = "newest", count_up_to: int | None = None, *,

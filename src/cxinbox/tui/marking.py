@@ -101,6 +101,15 @@ def inverse_of(kind: str, result: Any) -> triage.ApiCall | None:
     return back
 
 
+def _kept_words(result: Any) -> str:
+    """What an open red flag kept out of a bulk change, for its toast ("" when nothing)."""
+    kept = len(getattr(result, "skipped", ()))
+    if not kept:
+        return ""
+    return (f"; {kept} kept as they were: open red flag, a clinician clears it first"
+            if kept > 1 else "; 1 kept as it was: open red flag, a clinician clears it first")
+
+
 class MarkingMixin:
     """Methods mixed into CxInboxApp (see module docstring)."""
 
@@ -298,7 +307,7 @@ class MarkingMixin:
     def on_bulk_previewed(self: Any, message: BulkPreviewed) -> None:
         result = message.result
         summary = (f"{result.matched} conversations match; {len(result.changed)} would"
-                   f" change, {len(result.unchanged)} already so.")
+                   f" change, {len(result.unchanged)} already so{_kept_words(result)}.")
 
         def answered(go: bool | None) -> None:
             if go:
@@ -337,7 +346,8 @@ class MarkingMixin:
         back = inverse_of(message.kind, result)
         noun = "conversation" if len(ids) == 1 else "conversations"
         done = (f"{len(ids)} {noun} {message.what}"
-                + (f" ({len(result.unchanged)} already so)" if result.unchanged else ""))
+                + (f" ({len(result.unchanged)} already so)" if result.unchanged else "")
+                + _kept_words(result))
         inverse = None if back is None else triage.Triage(
             ids[0], f"{len(ids)} conversations put back", back)
 

@@ -121,7 +121,9 @@ def raised_lines(events: Iterable[Event], names: dict[int, str]) -> list[str]:
         category = event.details.get("category")
         if not isinstance(conv, int) or not isinstance(category, str):
             continue
-        head = f"RED FLAG {clean_line(category_words(category), max_len=24)}: #{conv}"
+        what = clean_line(category_words(category), max_len=24) if category else \
+            "tagged by staff"  # a person or a rule raised it with the red-flag tag
+        head = f"RED FLAG {what}: #{conv}"
         name = clean_line(names.get(conv, ""), max_len=max(12, TOAST_WIDTH - len(head) - 1))
         lines.append(f"{head} {name}" if name else head)
     return lines
@@ -178,7 +180,8 @@ class RedFlagMixin:
         """Toast each new red flag for a clinician; True when the bell should ring."""
         if not alerts_me(self.config, self.me, datetime.now(UTC)):
             return False
-        raised = [e for e in batch if e.action == RAISED]
+        # the person who raised one by its tag already knows
+        raised = [e for e in batch if e.action == RAISED and e.actor != self.me]
         if not raised:
             return False
         names: dict[int, str] = {}
