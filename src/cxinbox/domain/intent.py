@@ -314,6 +314,11 @@ def _rules() -> dict[str, tuple[tuple[float, WordPattern], ...]]:
     return {name: tuple((w, WordPattern(p)) for w, p in rules) for name, rules in RULES.items()}
 
 
+def prepare() -> None:
+    """Compile the rules now rather than on the first message (triage.prepare_detectors)."""
+    _rules()
+
+
 def scores(body: str, subject: str = "") -> dict[str, float]:
     """Evidence per intent (folded body and subject)."""
     return evidence(body, subject)[0]

@@ -152,10 +152,10 @@ class LinearModel:
         rows_in = data["rows"]
         if not isinstance(rows_in, dict):
             raise TypeError("triage model: rows must be an object")
-        rows = {int(k): tuple(w * scale for w in row) for k, row in rows_in.items()}
-        if len(bias) != len(classes) or any(len(r) != len(classes) for r in rows.values()):
+        width = len(classes)
+        if len(bias) != width or any(len(r) != width for r in rows_in.values()):
             raise ValueError("triage model: a row's length differs from its classes")
-        return cls(classes, bias, rows)
+        return cls(classes, bias, LazyRows({int(k): row for k, row in rows_in.items()}, scale))
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +304,45 @@ class PackedRows(Mapping[int, tuple[float, ...]]):
         width = self._width
         for i, feature in enumerate(self.keys_):
             yield feature, self._weights[i * width:(i + 1) * width].tolist()
+
+
+class LazyRows(Mapping[int, tuple[float, ...]]):
+    """A model's rows as its JSON layout gives them (whole numbers, by feature), each made
+    into floats (weight * scale, as the loader always did: the same floats to the bit) the
+    first time a message asks for it and kept: the hit judge has tens of thousands of rows
+    and a message reads a few hundred, so loading it no longer makes them all."""
+
+    __slots__ = ("_made", "_raw", "scale")
+
+    def __init__(self, raw: dict[int, list[float]], scale: float) -> None:
+        self._raw = raw
+        self.scale = scale
+        self._made: dict[int, tuple[float, ...]] = {}
+
+    def get(self, feature: int, default: None = None) -> tuple[float, ...] | None:  # type: ignore[override]
+        row = self._made.get(feature)
+        if row is None:
+            raw = self._raw.get(feature)
+            if raw is None:
+                return default
+            row = tuple(w * self.scale for w in raw)
+            self._made[feature] = row
+        return row
+
+    def __getitem__(self, feature: int) -> tuple[float, ...]:
+        row = self.get(feature)
+        if row is None:
+            raise KeyError(feature)
+        return row
+
+    def __contains__(self, feature: object) -> bool:
+        return feature in self._raw
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 @cache
