@@ -305,7 +305,8 @@ def _triage(tx: StoreTx, config: Config, now: int,
     raised: list[Raised] = []
     oldest = now - config.triage.backlog_hours * 3600
     while True:
-        candidates, upto = tx.triage_pending(_BATCH)
+        # Old mail and mail assessed beside parsing are not read again (store/triage.py).
+        candidates, upto = tx.triage_pending(_BATCH, since=oldest, known=ready.keys())
         if not candidates:
             tx.advance_triage(upto)
             return raised
