@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Final
 
+from cxinbox.domain.regexneed import NeedIndex
 from cxinbox.domain.wordscan import WordPattern, possible
 
 INTENTS: Final = (
@@ -309,9 +310,14 @@ class Intent:
     margin: float = 0.0  # the winner's share against the runner-up, before calibration
 
 
+_INDEX: Final = NeedIndex()
+"""The rules' own prefilter index (wordscan.py): one answer per text for them."""
+
+
 @cache
 def _rules() -> dict[str, tuple[tuple[float, WordPattern], ...]]:
-    return {name: tuple((w, WordPattern(p)) for w, p in rules) for name, rules in RULES.items()}
+    return {name: tuple((w, WordPattern(p, _INDEX)) for w, p in rules)
+            for name, rules in RULES.items()}
 
 
 def prepare() -> None:
@@ -340,8 +346,8 @@ def _evidence(body: str, subject: str) -> tuple[dict[str, float], dict[str, floa
     totals: dict[str, float] = {}
     strongest: dict[str, float] = {}
     first: dict[str, int] = {}
-    in_body = possible(body)  # which patterns could match at all (wordscan.py)
-    in_subject = possible(subject) if subject else None
+    in_body = possible(body, _INDEX)  # which patterns could match at all (wordscan.py)
+    in_subject = possible(subject, _INDEX) if subject else None
     for name, rules in _rules().items():
         total = best = 0.0
         where = len(body)

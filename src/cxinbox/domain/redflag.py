@@ -47,6 +47,7 @@ from functools import cache, lru_cache
 from typing import Final, Literal
 
 from cxinbox.domain import redflag_lexicon as lex
+from cxinbox.domain.regexneed import NeedIndex
 from cxinbox.domain.wordscan import WordPattern, possible
 
 Status = Literal["current", "negated", "historical", "hypothetical", "pseudo", "bulk"]
@@ -102,11 +103,15 @@ class _Compiled:
     sign_question: WordPattern
 
 
+_TARGETS: Final = NeedIndex()
+"""The target patterns' own prefilter index (wordscan.py): one answer per text for them."""
+
+
 @cache
 def _compiled() -> _Compiled:
     return _Compiled(
-        targets=tuple((c, WordPattern(p)) for c, p in lex.TARGETS),
-        cued=tuple((c, WordPattern(p), cue) for c, p, cue in lex.CUED_TARGETS),
+        targets=tuple((c, WordPattern(p, _TARGETS)) for c, p in lex.TARGETS),
+        cued=tuple((c, WordPattern(p, _TARGETS), cue) for c, p, cue in lex.CUED_TARGETS),
         cues={name: WordPattern(p) for name, p in lex.CUES.items()},
         older_age=WordPattern(lex.OLDER_AGE),
         not_pregnant=WordPattern(lex.NOT_PREGNANT),
@@ -114,8 +119,9 @@ def _compiled() -> _Compiled:
         modifiers=tuple((k, d, WordPattern(p)) for k, d, p in lex.MODIFIERS),
         terminators=WordPattern(lex.TERMINATORS),
         breakers=WordPattern(lex.NEGATION_BREAKERS),
-        bulk=tuple(WordPattern(p) for p in lex.BULK_CUES),
-        strong_bulk=tuple(WordPattern(p) for p in lex.STRONG_BULK_CUES),
+        # read over a text nothing else reads (subject and body together): scanned
+        bulk=tuple(WordPattern(p, None) for p in lex.BULK_CUES),
+        strong_bulk=tuple(WordPattern(p, None) for p in lex.STRONG_BULK_CUES),
         recategorise=tuple((a, b, WordPattern(p)) for a, b, p in lex.RECATEGORISE),
         figurative=WordPattern(lex.FIGURATIVE),
         ended=WordPattern(lex.EPISODE_ENDED),
@@ -289,7 +295,7 @@ def first_current(findings: list[Finding]) -> Finding | None:
 
 def _targets(folded: str, c: _Compiled, setting: str = "") -> list[tuple[str, int, int]]:
     found: list[tuple[str, int, int]] = []
-    answer = possible(folded)  # the patterns that cannot match are not run
+    answer = possible(folded, _TARGETS)  # the patterns that cannot match are not run
     for category, pattern in c.targets:
         if not pattern.ruled_out(answer):
             found.extend((category, m.start(), m.end()) for m in pattern.scan(folded))

@@ -238,14 +238,19 @@ def _rarity(gram: str) -> tuple[int, str]:
 
 
 class Answer(NamedTuple):
-    """Which filed patterns could match one text: `ids` among the first `filed`."""
+    """Which patterns filed in `index` could match one text: `ids` among the first
+    `filed`."""
 
+    index: NeedIndex
     filed: int
     ids: frozenset[int]
 
-    def rules_out(self, number: int | None) -> bool:
-        """True only when pattern `number` cannot match the text (it was filed when this
-        answer was made and none of its needed strings is in the text)."""
+    def rules_out(self, number: int | None, index: NeedIndex | None = None) -> bool:
+        """True only when pattern `number` of `index` (None: this answer's) cannot match
+        the text: it was filed there before this answer was made and none of its needed
+        strings is in the text. An answer of another index rules nothing out."""
+        if index is not None and index is not self.index:
+            return False
         return number is not None and number < self.filed and number not in self.ids
 
 
@@ -291,7 +296,7 @@ class NeedIndex:
                 for grams, number in by_key[key]:
                     if number not in hits and grams <= have:
                         hits.add(number)
-            found = Answer(self._count, frozenset(hits))
+            found = Answer(self, self._count, frozenset(hits))
             if len(self._answers) >= self.KEEP:
                 del self._answers[next(iter(self._answers))]
             self._answers[text] = found
@@ -299,4 +304,6 @@ class NeedIndex:
 
 
 INDEX: Final = NeedIndex()
-"""The one index the word patterns (wordscan.py) file their needs in."""
+"""Where word patterns (wordscan.py) file their needs unless given an index of their own
+(a family of patterns read together over the same texts: the red-flag targets, the intent
+rules), so that answering for a text looks only at the family asked about."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from cxinbox.domain.regexneed import INDEX, Answer, compile_with_needs
+from cxinbox.domain.regexneed import INDEX, Answer, NeedIndex, compile_with_needs
 
 
 def _top_level(pattern: str) -> list[str]:
@@ -56,27 +56,32 @@ def _is_word(ch: str) -> bool:
 class WordPattern:
     """A compiled pattern with `finditer` and `search` that behave like the original's."""
 
-    __slots__ = ("anchored", "need_id", "regex")
+    __slots__ = ("anchored", "index", "need_id", "regex")
 
-    def __init__(self, pattern: str) -> None:
+    def __init__(self, pattern: str, index: NeedIndex | None = INDEX) -> None:
+        """`index`: where the pattern files what every match must hold (regexneed.py), so
+        a text without any of it is not scanned at all (nothing that could match is
+        skipped); None for a pattern read over texts few others read, where asking costs
+        more than scanning."""
         parts = _top_level(pattern)
         self.anchored = all(p.startswith(r"\b") for p in parts)
         source = "|".join(p[2:] for p in parts) if self.anchored else pattern
-        # What every match must hold (regexneed.py): a text without any of it is not
-        # scanned at all. Nothing that could match is skipped.
         self.regex, needed = compile_with_needs(source)
-        self.need_id = INDEX.add(needed) if needed is not None else None
+        self.index = index
+        self.need_id = index.add(needed) if needed is not None and index is not None else None
 
     @property
     def pattern(self) -> str:
         return self.regex.pattern
 
     def ruled_out(self, answer: Answer) -> bool:
-        """True when `answer` (`possible(text)`) says this pattern cannot match the text."""
-        return answer.rules_out(self.need_id)
+        """True when `answer` (`possible(text, index)` of this pattern's index) says this
+        pattern cannot match the text."""
+        return answer.rules_out(self.need_id, self.index)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if self.need_id is not None and INDEX.possible(text).rules_out(self.need_id):
+        if self.need_id is not None and self.index is not None and \
+                self.index.possible(text).rules_out(self.need_id):
             return
         yield from self.scan(text)
 
@@ -108,12 +113,13 @@ class WordPattern:
 
     def search_with(self, text: str, answer: Answer) -> re.Match[str] | None:
         """`search`, with `answer` = `possible(text)` asked once for many patterns."""
-        if answer.rules_out(self.need_id):
+        if answer.rules_out(self.need_id, self.index):
             return None
         return next(self.scan(text), None)
 
 
-def possible(text: str) -> Answer:
-    """Which word patterns could match `text`, for a caller about to run many of them on
-    it: `pattern.ruled_out(answer)` then skips the rest, `pattern.scan` runs the others."""
-    return INDEX.possible(text)
+def possible(text: str, index: NeedIndex = INDEX) -> Answer:
+    """Which word patterns filed in `index` could match `text`, for a caller about to run
+    many of them on it: `pattern.ruled_out(answer)` then skips the rest, `pattern.scan`
+    runs the others."""
+    return index.possible(text)
