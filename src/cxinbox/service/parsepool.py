@@ -63,10 +63,12 @@ def assess_parsed(raw: bytes, parsed: ParsedMessage, *, own: frozenset[str],
     sender = parsed.from_addr.email if parsed.from_addr else ""
     if not sender or sender in own or parsed.auto_submitted:
         return None
+    # Old mail first: it is most of a first sync, and the header checks below cost more
+    # than the parsing did.
+    if parsed.date is not None and parsed.date.timestamp() < oldest:
+        return None
     head = raw[:16_384]
     if _automatic(head):
-        return None
-    if parsed.date is not None and parsed.date.timestamp() < oldest:
         return None
     return inspect(parsed.body_text, subject=parsed.subject, channel="email",
                    bulk=_mailing(head)).assessment
