@@ -238,10 +238,10 @@ def _rarity(gram: str) -> tuple[int, str]:
 
 
 class Answer(NamedTuple):
-    """Which patterns filed in `index` could match one text: `ids` among the first
-    `filed`."""
+    """Which patterns filed in `owner` (a NeedIndex) could match one text: `ids` among the
+    first `filed`."""
 
-    index: NeedIndex
+    owner: NeedIndex
     filed: int
     ids: frozenset[int]
 
@@ -249,7 +249,7 @@ class Answer(NamedTuple):
         """True only when pattern `number` of `index` (None: this answer's) cannot match
         the text: it was filed there before this answer was made and none of its needed
         strings is in the text. An answer of another index rules nothing out."""
-        if index is not None and index is not self.index:
+        if index is not None and index is not self.owner:
             return False
         return number is not None and number < self.filed and number not in self.ids
 
