@@ -229,7 +229,6 @@ def sync(
 ) -> None:
     """Sync the configured IMAP folders into the local cache."""
     from cxinbox.channels.signin import credential_for
-    from cxinbox.service.health import Health
     from cxinbox.service.sync import MailSync
     cfg = _load_config(config)
     if not cfg.accounts and not cfg.sms.configured:
@@ -248,8 +247,13 @@ def sync(
 
     reap_parse_workers()  # a killed `cxinbox sync` leaves no parse workers either
     rules = rules_engine(db, cfg)
+    health = None
+    if not once:  # a one-shot sync tells nobody's status line (and skips the import)
+        from cxinbox.service.health import Health
+
+        health = Health(db, cfg)
     engine = MailSync(db, cfg, lambda a: credential_for(a, db_path), reporter,
-                      health=None if once else Health(db, cfg),
+                      health=health,
                       force_token=lambda a: credential_for(a, db_path, force=True),
                       rules=rules)
     try:

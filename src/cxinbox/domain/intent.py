@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Final
 
-from cxinbox.domain.wordscan import WordPattern
+from cxinbox.domain.regexneed import NeedIndex
+from cxinbox.domain.wordscan import WordPattern, possible
 
 INTENTS: Final = (
     "appointment_book", "appointment_change_cancel", "prescription_refill", "test_results",
@@ -309,9 +310,19 @@ class Intent:
     margin: float = 0.0  # the winner's share against the runner-up, before calibration
 
 
+_INDEX: Final = NeedIndex()
+"""The rules' own prefilter index (wordscan.py): one answer per text for them."""
+
+
 @cache
 def _rules() -> dict[str, tuple[tuple[float, WordPattern], ...]]:
-    return {name: tuple((w, WordPattern(p)) for w, p in rules) for name, rules in RULES.items()}
+    return {name: tuple((w, WordPattern(p, _INDEX)) for w, p in rules)
+            for name, rules in RULES.items()}
+
+
+def prepare() -> None:
+    """Compile the rules now rather than on the first message (triage.prepare_detectors)."""
+    _rules()
 
 
 def scores(body: str, subject: str = "") -> dict[str, float]:
@@ -335,17 +346,19 @@ def _evidence(body: str, subject: str) -> tuple[dict[str, float], dict[str, floa
     totals: dict[str, float] = {}
     strongest: dict[str, float] = {}
     first: dict[str, int] = {}
+    in_body = possible(body, _INDEX)  # which patterns could match at all (wordscan.py)
+    in_subject = possible(subject, _INDEX) if subject else None
     for name, rules in _rules().items():
         total = best = 0.0
         where = len(body)
         for weight, pattern in rules:
-            found = pattern.search(body)
+            found = pattern.search_with(body, in_body)
             if found:
                 total += weight
                 best = max(best, weight)
                 if weight >= REQUEST:
                     where = min(where, found.start())
-            if subject and pattern.search(subject):
+            if in_subject is not None and pattern.search_with(subject, in_subject):
                 total += weight * subject_weight
                 best = max(best, weight * min(1.0, subject_weight))
                 if weight >= REQUEST and not reply:

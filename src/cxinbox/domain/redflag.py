@@ -43,11 +43,12 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final, Literal
 
 from cxinbox.domain import redflag_lexicon as lex
-from cxinbox.domain.wordscan import WordPattern
+from cxinbox.domain.regexneed import NeedIndex
+from cxinbox.domain.wordscan import WordPattern, possible
 
 Status = Literal["current", "negated", "historical", "hypothetical", "pseudo", "bulk"]
 
@@ -102,11 +103,15 @@ class _Compiled:
     sign_question: WordPattern
 
 
+_TARGETS: Final = NeedIndex()
+"""The target patterns' own prefilter index (wordscan.py): one answer per text for them."""
+
+
 @cache
 def _compiled() -> _Compiled:
     return _Compiled(
-        targets=tuple((c, WordPattern(p)) for c, p in lex.TARGETS),
-        cued=tuple((c, WordPattern(p), cue) for c, p, cue in lex.CUED_TARGETS),
+        targets=tuple((c, WordPattern(p, _TARGETS)) for c, p in lex.TARGETS),
+        cued=tuple((c, WordPattern(p, _TARGETS), cue) for c, p, cue in lex.CUED_TARGETS),
         cues={name: WordPattern(p) for name, p in lex.CUES.items()},
         older_age=WordPattern(lex.OLDER_AGE),
         not_pregnant=WordPattern(lex.NOT_PREGNANT),
@@ -114,8 +119,9 @@ def _compiled() -> _Compiled:
         modifiers=tuple((k, d, WordPattern(p)) for k, d, p in lex.MODIFIERS),
         terminators=WordPattern(lex.TERMINATORS),
         breakers=WordPattern(lex.NEGATION_BREAKERS),
-        bulk=tuple(WordPattern(p) for p in lex.BULK_CUES),
-        strong_bulk=tuple(WordPattern(p) for p in lex.STRONG_BULK_CUES),
+        # read over a text nothing else reads (subject and body together): scanned
+        bulk=tuple(WordPattern(p, None) for p in lex.BULK_CUES),
+        strong_bulk=tuple(WordPattern(p, None) for p in lex.STRONG_BULK_CUES),
         recategorise=tuple((a, b, WordPattern(p)) for a, b, p in lex.RECATEGORISE),
         figurative=WordPattern(lex.FIGURATIVE),
         ended=WordPattern(lex.EPISODE_ENDED),
@@ -124,10 +130,12 @@ def _compiled() -> _Compiled:
     )
 
 
+@lru_cache(maxsize=8)
 def fold(text: str) -> tuple[str, list[int] | None]:
     """Lower case without accents, apostrophes made plain, key words spelt as they sound
     put back in their spelling (`respell`), and for each folded character the index of the
-    original one (None: the same index)."""
+    original one (None: the same index). The last few answers are kept (triage folds one
+    message's text in several places): callers must not change the list."""
     return respell(*_fold_letters(text))
 
 
@@ -290,12 +298,19 @@ def first_current(findings: list[Finding]) -> Finding | None:
 
 def _targets(folded: str, c: _Compiled, setting: str = "") -> list[tuple[str, int, int]]:
     found: list[tuple[str, int, int]] = []
+    answer = possible(folded, _TARGETS)  # the patterns that cannot match are not run
     for category, pattern in c.targets:
-        found.extend((category, m.start(), m.end()) for m in pattern.finditer(folded))
+        if not pattern.ruled_out(answer):
+            found.extend((category, m.start(), m.end()) for m in pattern.scan(folded))
     cue_text = f"{setting}\n{folded}" if setting else folded
+    cued: dict[str, bool] = {}  # each cue read once per text, however many targets share it
     for category, pattern, cue in c.cued:
-        if _has_cue(cue_text, cue, c):
-            found.extend((category, m.start(), m.end()) for m in pattern.finditer(folded))
+        if pattern.ruled_out(answer):
+            continue
+        if cue not in cued:
+            cued[cue] = _has_cue(cue_text, cue, c)
+        if cued[cue]:
+            found.extend((category, m.start(), m.end()) for m in pattern.scan(folded))
     # two patterns that match the same words make one target, not two
     found = sorted({(category, start, _word_end(folded, end)) for category, start, end in found},
                    key=lambda t: (t[1], -t[2], t[0]))

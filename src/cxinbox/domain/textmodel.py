@@ -73,10 +73,23 @@ def features(folded: str, prefix: str = "") -> set[int]:
     """The hashed features of folded text: words, word pairs, and the 4-character pieces
     of each word padded with spaces. `prefix` keeps a subject's features apart."""
     words = [m.group() for m in itertools.islice(_WORD.finditer(folded), MAX_WORDS)]
-    names: set[str] = set()
-    for i in range(len(words)):
-        names |= _word_names(words, i, prefix)
-    return hashed(names, _MASK)
+    # The names of `_word_names`, hashed: each word's own (remembered per word: mail
+    # repeats its words) and each pair of neighbours.
+    found: set[int] = set().union(*(_own_features(w, prefix) for w in words))
+    found.update(zlib.crc32(f"{prefix}b {a} {b}".encode()) & _MASK
+                 for a, b in itertools.pairwise(words))
+    return found
+
+
+@lru_cache(maxsize=8192)
+def _own_features(word: str, prefix: str) -> frozenset[int]:
+    """The hashed names a word has on its own: itself and its 4-character pieces. About 1 KB
+    a word: the 8,192 most recent words stay under 10 MB in a server that runs for months."""
+    names = {f"{prefix}w {word}"}
+    if 1 < len(word) <= LONG_WORD:
+        padded = f" {word} "
+        names.update(f"{prefix}c {padded[j:j + 4]}" for j in range(len(padded) - 3))
+    return frozenset(hashed(names, _MASK))
 
 
 @lru_cache(maxsize=4)
@@ -114,8 +127,12 @@ class LinearModel:
         scale = 1.0 / math.sqrt(len(found)) if found else 0.0
         sums = [0.0] * len(self.classes)
         get = self.rows.get
+        # rows already made, read without a call (the same rows `get` returns)
+        made = self.rows.made if isinstance(self.rows, (PackedRows, LazyRows)) else {}
         for feature in sorted(found):  # one order in every process: the same float sums
-            row = get(feature)
+            row = made.get(feature)
+            if row is None:
+                row = get(feature)
             if row is not None:
                 sums = list(map(add, sums, row))  # s + w per class, in C
         logits = [b + s * scale for b, s in zip(self.bias, sums, strict=True)]
@@ -152,10 +169,10 @@ class LinearModel:
         rows_in = data["rows"]
         if not isinstance(rows_in, dict):
             raise TypeError("triage model: rows must be an object")
-        rows = {int(k): tuple(w * scale for w in row) for k, row in rows_in.items()}
-        if len(bias) != len(classes) or any(len(r) != len(classes) for r in rows.values()):
+        width = len(classes)
+        if len(bias) != width or any(len(r) != width for r in rows_in.values()):
             raise ValueError("triage model: a row's length differs from its classes")
-        return cls(classes, bias, rows)
+        return cls(classes, bias, LazyRows({int(k): row for k, row in rows_in.items()}, scale))
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +281,7 @@ class PackedRows(Mapping[int, tuple[float, ...]]):
     a message asks for it (and kept), with the same arithmetic as the JSON layout's loader
     (int * scale), so the probabilities are the same to the bit."""
 
-    __slots__ = ("_at", "_made", "_weights", "_width", "keys_", "scale")
+    __slots__ = ("_at", "_weights", "_width", "keys_", "made", "scale")
 
     def __init__(self, keys: array[int], weights: array[int], width: int,
                  scale: float) -> None:
@@ -273,16 +290,16 @@ class PackedRows(Mapping[int, tuple[float, ...]]):
         self._width = width
         self.scale = scale
         self._at = dict(zip(keys, range(0, len(weights), width)))
-        self._made: dict[int, tuple[float, ...]] = {}
+        self.made: dict[int, tuple[float, ...]] = {}
 
     def get(self, feature: int, default: None = None) -> tuple[float, ...] | None:  # type: ignore[override]
-        row = self._made.get(feature)
+        row = self.made.get(feature)
         if row is None:
             at = self._at.get(feature)
             if at is None:
                 return default
             row = tuple(map(self.scale.__mul__, self._weights[at:at + self._width]))
-            self._made[feature] = row  # the same floats whoever makes them first
+            self.made[feature] = row  # the same floats whoever makes them first
         return row
 
     def __getitem__(self, feature: int) -> tuple[float, ...]:
@@ -304,6 +321,45 @@ class PackedRows(Mapping[int, tuple[float, ...]]):
         width = self._width
         for i, feature in enumerate(self.keys_):
             yield feature, self._weights[i * width:(i + 1) * width].tolist()
+
+
+class LazyRows(Mapping[int, tuple[float, ...]]):
+    """A model's rows as its JSON layout gives them (whole numbers, by feature), each made
+    into floats (weight * scale, as the loader always did: the same floats to the bit) the
+    first time a message asks for it and kept: the hit judge has tens of thousands of rows
+    and a message reads a few hundred, so loading it no longer makes them all."""
+
+    __slots__ = ("_raw", "made", "scale")
+
+    def __init__(self, raw: dict[int, list[float]], scale: float) -> None:
+        self._raw = raw
+        self.scale = scale
+        self.made: dict[int, tuple[float, ...]] = {}
+
+    def get(self, feature: int, default: None = None) -> tuple[float, ...] | None:  # type: ignore[override]
+        row = self.made.get(feature)
+        if row is None:
+            raw = self._raw.get(feature)
+            if raw is None:
+                return default
+            row = tuple(w * self.scale for w in raw)
+            self.made[feature] = row
+        return row
+
+    def __getitem__(self, feature: int) -> tuple[float, ...]:
+        row = self.get(feature)
+        if row is None:
+            raise KeyError(feature)
+        return row
+
+    def __contains__(self, feature: object) -> bool:
+        return feature in self._raw
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 @cache

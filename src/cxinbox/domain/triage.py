@@ -19,7 +19,7 @@ from cxinbox.domain.redflag_lexicon import CATEGORIES
 from cxinbox.domain.sanitize import clean_text
 
 __all__ = ["CATEGORIES", "INTENTS", "Assessment", "Detail", "assess", "assess_message",
-           "inspect", "inspect_message", "language"]
+           "inspect", "inspect_message", "language", "prepare_detectors"]
 INTENTS: Final = intent_mod.INTENTS
 
 
@@ -183,6 +183,16 @@ def _blend_intent(model: textmodel.TriageModel, found: intent_mod.Intent, folded
         return found
     confidence = round(min(0.99, max(0.05, 0.5 + intent_mod.SHRINK * (probs[best] - 0.5))), 2)
     return intent_mod.Intent(best, confidence, found.evidence, "model", round(probs[best], 3))
+
+
+def prepare_detectors() -> None:
+    """Compile the lexicons and load the model and the judge now (each is otherwise made on
+    first use, by the first message assessed): for a process that knows messages are on
+    their way and has a moment before they come."""
+    redflag._compiled()
+    intent_mod.prepare()
+    textmodel.shipped()
+    hitjudge.shipped()
 
 
 def assess(body: str, *, subject: str = "", channel: str = "email") -> Assessment:

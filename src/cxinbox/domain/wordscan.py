@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from cxinbox.domain.regexneed import INDEX, Answer, NeedIndex, compile_with_needs
+
 
 def _top_level(pattern: str) -> list[str]:
     """The pattern's alternatives at the outermost level (outside groups and sets)."""
@@ -54,19 +56,37 @@ def _is_word(ch: str) -> bool:
 class WordPattern:
     """A compiled pattern with `finditer` and `search` that behave like the original's."""
 
-    __slots__ = ("anchored", "regex")
+    __slots__ = ("anchored", "index", "need_id", "regex")
 
-    def __init__(self, pattern: str) -> None:
+    def __init__(self, pattern: str, index: NeedIndex | None = INDEX) -> None:
+        """`index`: where the pattern files what every match must hold (regexneed.py), so
+        a text without any of it is not scanned at all (nothing that could match is
+        skipped); None for a pattern read over texts few others read, where asking costs
+        more than scanning."""
         parts = _top_level(pattern)
         self.anchored = all(p.startswith(r"\b") for p in parts)
         source = "|".join(p[2:] for p in parts) if self.anchored else pattern
-        self.regex = re.compile(source)
+        self.regex, needed = compile_with_needs(source)
+        self.index = index
+        self.need_id = index.add(needed) if needed is not None and index is not None else None
 
     @property
     def pattern(self) -> str:
         return self.regex.pattern
 
+    def ruled_out(self, answer: Answer) -> bool:
+        """True when `answer` (`possible(text, index)` of this pattern's index) says this
+        pattern cannot match the text."""
+        return answer.rules_out(self.need_id, self.index)
+
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if self.need_id is not None and self.index is not None and \
+                self.index.possible(text).rules_out(self.need_id):
+            return
+        yield from self.scan(text)
+
+    def scan(self, text: str) -> Iterator[re.Match[str]]:
+        """`finditer` without asking the index first (the caller did, see `possible`)."""
         if not self.anchored:
             yield from self.regex.finditer(text)
             return
@@ -90,3 +110,16 @@ class WordPattern:
 
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.finditer(text), None)
+
+    def search_with(self, text: str, answer: Answer) -> re.Match[str] | None:
+        """`search`, with `answer` = `possible(text)` asked once for many patterns."""
+        if answer.rules_out(self.need_id, self.index):
+            return None
+        return next(self.scan(text), None)
+
+
+def possible(text: str, index: NeedIndex = INDEX) -> Answer:
+    """Which word patterns filed in `index` could match `text`, for a caller about to run
+    many of them on it: `pattern.ruled_out(answer)` then skips the rest, `pattern.scan`
+    runs the others."""
+    return index.possible(text)

@@ -24,7 +24,6 @@ import binascii
 import hashlib
 import hmac
 import logging
-import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,12 +42,13 @@ from cxinbox.domain.compose import (
     handed_out_texts,
     replies_shingles,
 )
-from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment, inspect
 from cxinbox.service.canned_library import canned_views
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
+from cxinbox.service.parsepool import _automatic, _mailing
+from cxinbox.service.parsepool import assess_parsed as assess_parsed  # noqa: PLC0414
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import TriageCandidate
 
@@ -323,7 +323,8 @@ def _triage(tx: StoreTx, config: Config, now: int,
     raised: list[Raised] = []
     oldest = now - config.triage.backlog_hours * 3600
     while True:
-        candidates, upto = tx.triage_pending(_BATCH)
+        # Old mail and mail assessed beside parsing are not read again (store/triage.py).
+        candidates, upto = tx.triage_pending(_BATCH, since=oldest, known=ready.keys())
         if not candidates:
             tx.advance_triage(upto)
             return raised
@@ -394,53 +395,11 @@ def assess_stored(cand: TriageCandidate) -> Assessment | None:
     return _assess(cand)
 
 
-def assess_parsed(raw: bytes, parsed: ParsedMessage, *, own: frozenset[str],
-                  oldest: int) -> Assessment | None:
-    """What `triage_arrivals` would find for one fetched email, computed where it was
-    parsed (a parse-pool worker: no store, no logging). None: not the patient speaking
-    now (our own mail, an automatic reply, old mail). A detector exception propagates: the
-    caller leaves the message out, and the ingest thread assesses (and logs) it again."""
-    sender = parsed.from_addr.email if parsed.from_addr else ""
-    if not sender or sender in own or parsed.auto_submitted:
-        return None
-    head = raw[:16_384]
-    if _automatic(head):
-        return None
-    if parsed.date is not None and parsed.date.timestamp() < oldest:
-        return None
-    return inspect(parsed.body_text, subject=parsed.subject, channel="email",
-                   bulk=_mailing(head)).assessment
-
-
 def assess_text(body: str) -> Assessment:
     """What `triage_arrivals` finds in a patient's text message (stored with no subject),
     computed before the poller's write transaction. A detector exception propagates: the
     caller leaves the text out, and the ingest thread assesses (and logs) it again."""
     return inspect(body, subject="", channel="sms", bulk=False).assessment
-
-
-_HEADER_END: Final = re.compile(rb"\r?\n\r?\n")
-_LIST_HEADER: Final = re.compile(
-    rb"^(?:list-id|list-unsubscribe|list-post)\s*:|^precedence\s*:\s*(?:bulk|list|junk)",
-    re.IGNORECASE | re.MULTILINE)
-_AUTO_HEADER: Final = re.compile(
-    rb"^auto-submitted\s*:\s*(?!no\b)\S|^x-autoreply\s*:|^x-autorespond\s*:",
-    re.IGNORECASE | re.MULTILINE)
-
-
-def _header_block(head: bytes) -> bytes:
-    end = _HEADER_END.search(head)
-    return head[:end.start()] if end else head
-
-
-def _mailing(head: bytes) -> bool:
-    """A mailing list or bulk sender by its headers (RFC 2369, RFC 2919, Precedence)."""
-    return bool(_LIST_HEADER.search(_header_block(head)))
-
-
-def _automatic(head: bytes) -> bool:
-    """Mail a machine sent on its own (RFC 3834 Auto-Submitted, common auto-reply headers)."""
-    return bool(_AUTO_HEADER.search(_header_block(head)))
 
 
 # -- after the commit: the notify hook -------------------------------------------------------

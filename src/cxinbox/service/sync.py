@@ -14,13 +14,12 @@ response parser, so parsing wants the other core rather than another thread.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
@@ -40,12 +39,12 @@ from cxinbox.channels.imap import (
 )
 from cxinbox.channels.oauth import Credential, OAuthError
 from cxinbox.config import AccountConfig, Config
-from cxinbox.domain.mime import parse_message
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.triage import Assessment
 from cxinbox.service import redflags, signals
 from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import fields, log_failure
+from cxinbox.service.parsepool import Parsed, parse_and_assess, prepare
 from cxinbox.service.rules import RuleEngine
 from cxinbox.store.interface import Store, SyncLease
 from cxinbox.store.records import FetchedMessage, FolderState
@@ -102,33 +101,6 @@ class FolderResult:
     identity_reset: bool = False
     quarantine: str | None = None
     conversations: set[int] = field(default_factory=set)
-
-
-def parse_batch(raws: Sequence[bytes]) -> list[tuple[bytes, ParsedMessage]]:
-    """Worker entry point: hash and parse; parse_message never raises."""
-    return [(hashlib.sha256(r).digest(), parse_message(r)) for r in raws]
-
-
-Parsed = tuple[list[tuple[bytes, ParsedMessage]], dict[bytes, "Assessment | None"]]
-"""A pool batch: (sha, parsed) per message, and the red-flag/intent assessments made beside
-the parsing (see `parse_and_assess`)."""
-
-
-def parse_and_assess(raws: Sequence[bytes], own: frozenset[str], oldest: int,
-                     sent: bool) -> Parsed:
-    """Worker entry point for bulk fetches: `parse_batch`, plus the detectors on each
-    patient message. Detection costs ~20 times the parsing, so a bulk sync runs it on the
-    pool's core instead of the ingest thread; `triage_arrivals` applies the results in the
-    ingest transaction (and assesses there whatever failed here)."""
-    parsed = parse_batch(raws)
-    ready: dict[bytes, Assessment | None] = {}
-    if not sent:
-        for raw, (sha, message) in zip(raws, parsed, strict=True):
-            try:
-                ready[sha] = redflags.assess_parsed(raw, message, own=own, oldest=oldest)
-            except Exception:  # noqa: BLE001,S112 - the ingest thread retries and logs it
-                continue
-    return parsed, ready
 
 
 def endpoint_for(account: AccountConfig, config: Config) -> Endpoint:
@@ -397,6 +369,10 @@ class MailSync:
         depth = self._workers() + 1
         pending: deque[tuple[int, list[FetchedRaw], Future[Parsed] | None]]
         pending = deque()
+        if use_pool and not sent:
+            # The pool's worker readies the detectors while the first batch is fetched
+            # (service/parsepool.py), not when the newest mail comes at the end.
+            self._get_pool().submit(prepare)
         # Bulk mode: the engine defers its housekeeping (the indexer thread does it off the
         # critical path, see _Indexer) and caches more.
         with self.db.bulk_writes() if use_pool else nullcontext():

@@ -20,7 +20,7 @@ in a query (`QueryError`) come out of `select`, before anything is read or writt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
@@ -788,9 +788,12 @@ class StoreTx(Protocol):
         ...
     # -- triage at ingest: red flags and intent (store/triage.py)
 
-    def triage_pending(self, limit: int) -> tuple[list[TriageCandidate], int]:
+    def triage_pending(self, limit: int, *, since: int | None = None,
+                       known: Container[bytes] = frozenset()
+                       ) -> tuple[list[TriageCandidate], int]:
         """Inbound messages not yet offered to the detectors, oldest first, and where the
-        cursor goes once they are done."""
+        cursor goes once they are done. `since`: those dated before it are passed over;
+        `known`: raw SHA-256s already assessed, returned without their text."""
         ...
 
     def advance_triage(self, upto: int) -> None: ...

@@ -6,7 +6,7 @@ connection-free face the service calls."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -781,8 +781,10 @@ class SqliteTx:
         rules.rewind_teams(self.conn, teams, seq)
     # -- triage at ingest
 
-    def triage_pending(self, limit: int) -> tuple[list[TriageCandidate], int]:
-        return triage.pending(self.conn, limit)
+    def triage_pending(self, limit: int, *, since: int | None = None,
+                       known: Container[bytes] = frozenset()
+                       ) -> tuple[list[TriageCandidate], int]:
+        return triage.pending(self.conn, limit, since=since, known=known)
 
     def advance_triage(self, upto: int) -> None:
         triage.advance(self.conn, upto)

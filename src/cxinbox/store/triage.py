@@ -14,7 +14,7 @@ batch is never assessed (or alerted on) twice.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import Final
 
 from cxinbox.store.dialect import dialect_of
@@ -26,23 +26,40 @@ OPEN_SQL: Final = "c.red_flag IS NOT NULL"
 """An open red flag, as a condition on `conversations c` (see the module docstring)."""
 
 
-def pending(conn: sqlite3.Connection, limit: int) -> tuple[list[TriageCandidate], int]:
+def pending(conn: sqlite3.Connection, limit: int, *, since: int | None = None,
+            known: Container[bytes] = frozenset()) -> tuple[list[TriageCandidate], int]:
     """Inbound messages stored since the cursor (oldest first), and the newest message id
-    there is (where the cursor goes once these are done)."""
+    there is (where the cursor goes once these are done). `since`: messages dated before
+    it are passed over (the cursor still moves past them). `known`: raw SHA-256s whose
+    assessment the caller has (made beside parsing): those come without their text
+    (subject, body and head empty), which is then not read at all; a first sync's
+    thousands of old messages cost the cursor an index walk, not their bodies."""
     upto = int(conn.execute("SELECT upto FROM triage_cursor WHERE id = 1").fetchone()[0])
     newest = int(conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0])
     if newest <= upto:
         return [], upto
+    dated = "" if since is None else " AND m.date >= ?"
     rows = conn.execute(
-        "SELECT m.id, m.conversation_id, m.channel, m.date, m.subject, m.body_text,"
-        " CASE WHEN m.channel = 'email' THEN substr(r.data, 1, ?) END, r.sha256"
+        "SELECT m.id, m.conversation_id, m.channel, m.date, r.sha256"
         " FROM messages m JOIN raw_messages r ON r.id = m.raw_id"
-        " WHERE m.id > ? AND m.direction = 'in' ORDER BY m.id LIMIT ?",
-        (_HEADER_BYTES, upto, limit)).fetchall()
+        f" WHERE m.id > ? AND m.direction = 'in'{dated} ORDER BY m.id LIMIT ?",
+        (upto, *(() if since is None else (since,)), limit)).fetchall()
     if len(rows) == limit:
         newest = int(rows[-1][0])
-    return [TriageCandidate(int(r[0]), int(r[1]), str(r[2]), int(r[3]), str(r[4]), str(r[5]),
-                            bytes(r[6] or b""), bytes(r[7])) for r in rows], newest
+    texts: dict[int, tuple[str, str, bytes]] = {}
+    wanted = [int(r[0]) for r in rows if bytes(r[4]) not in known]
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for pk, subject, body, head in conn.execute(
+                "SELECT m.id, m.subject, m.body_text,"
+                " CASE WHEN m.channel = 'email' THEN substr(r.data, 1, ?) END"
+                " FROM messages m JOIN raw_messages r ON r.id = m.raw_id"
+                f" WHERE m.id IN ({marks})", (_HEADER_BYTES, *chunk)):
+            texts[int(pk)] = (str(subject), str(body), bytes(head or b""))
+    return [TriageCandidate(int(r[0]), int(r[1]), str(r[2]), int(r[3]),
+                            *texts.get(int(r[0]), ("", "", b"")), bytes(r[4]))
+            for r in rows], newest
 
 
 def advance(conn: sqlite3.Connection, upto: int) -> None:
