@@ -103,8 +103,14 @@ def test_a_hand_tag_flags_until_a_clinician_clears_it(db: Database) -> None:
     conv, raised = arrive(db, 1, "Can I move my appointment to Friday?")
     assert raised == [] and answers(db, conv) == not_flagged()
     ann, drlee = InboxService(db, CONFIG, "ann"), InboxService(db, CONFIG, "drlee")
+    assert ann.get_conversation(conv, record_view=False).summary.priority == "normal"
     ann.tag(conv, ["red-flag"])
     assert answers(db, conv) == flagged()
+    # the raise by hand makes it urgent as the detector's does, by `triage`, audited
+    assert ann.get_conversation(conv, record_view=False).summary.priority == "urgent"
+    assert [(r[0], json.loads(r[1])) for r in db.conn.execute(
+        "SELECT actor, details FROM events WHERE action = 'conversation.priority'")] == [
+        ("triage", {"from": "normal", "to": "urgent"})]
     # untagging is not clearing: a receptionist may not take the tag off an open flag, and
     # one who may (a clinician) does not lift the block by removing the tag either
     with pytest.raises(Forbidden, match="has an open red flag"):

@@ -282,13 +282,20 @@ own raises say `detector`)."""
 def tagged(tx: StoreTx, conv_ids: Sequence[int], now: int, actor: str) -> list[int]:
     """A person (or a rule) added the `red-flag` tag to `conv_ids`: open a flag on each that
     has none open, in the caller's transaction; returns those it opened. Each raise is a
-    `redflag.raised` event like the detector's (no category, `raised_by` tag), so the
+    `redflag.raised` event like the detector's (no category, `raised_by` tag), the
+    conversation goes to urgent as at the detector's raise (by `triage`, audited), so the
     clinicians on shift hear it and see it toasted (all but the person who raised it) and
     its red-flag SLA escalates afresh (store/escalations.py); the caller runs the notify
     hook after its commit (`notify_tagged`)."""
     opened = tx.open_staff_red_flags(list(conv_ids), now) if conv_ids else []
     for conv_id in opened:
-        tx.append_event(actor, RAISED, f"conversation:{conv_id}",
+        target = f"conversation:{conv_id}"
+        conv = tx.conversation(conv_id)
+        if conv is not None and conv.priority != "urgent":  # as the detector's raise does
+            tx.update_state(conv_id, priority="urgent")
+            tx.append_event(ACTOR, "conversation.priority", target,
+                            {"from": conv.priority, "to": "urgent"})
+        tx.append_event(actor, RAISED, target,
                         {"conversation": conv_id, "category": "", "raised_by": BY_TAG})
     return opened
 
