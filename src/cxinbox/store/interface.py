@@ -948,6 +948,12 @@ class SyncLease(Protocol):
 
     def release(self) -> None: ...
 
+    def fencing(self) -> AbstractContextManager[None]:
+        """Within it, every write transaction this thread begins commits only while the
+        lease is still this one (a holder that was paused and lost it meanwhile gets
+        LeaseLost, and nothing of that transaction is kept)."""
+        ...
+
 
 class Watch(Protocol):
     """Something a store runs for its caller until closed."""

@@ -36,6 +36,10 @@ class SoleLease:
     def release(self) -> None:
         pass
 
+    @contextmanager
+    def fencing(self) -> Iterator[None]:
+        yield
+
 
 class SqlSelection(Selection):
     """A query compiled for SQLite: a condition over `conversations c` and its parameters."""

@@ -14,13 +14,57 @@ are re-entrant per session, so this module keeps its own set of held names.
 
 Liveness (`held`) is a round trip on the lease's session: if that connection broke, every
 lease on it is lost, and the holder must stop syncing and try again (a new connection).
+
+A holder that is alive but stuck (a SIGSTOPped or paused process, a frozen VM) keeps its
+TCP session, so its death alone would never free the lock. The session therefore needs
+proof of life: it runs with `idle_session_timeout = IDLE_LIMIT_S`, and a heartbeat thread
+of this process sends a round trip on it every `BEAT_S` while it holds any lease. A process
+that stops beating has its lease session closed by the database itself, so its locks free
+and another server's next try (every 5 s) takes them: no peer has to judge it.
+
+Such a holder may wake up afterwards in the middle of its work. Fencing keeps it from
+committing: each take of a lease writes a new random token for the lease's name
+(`cxinbox_lease`), and a thread that works under a lease (`PgLease.fencing()`) has every
+write transaction of its own check, first, that the row still holds its token, locking
+that row FOR SHARE until it commits. A new holder's token write waits for such a
+transaction, and such a transaction that comes after the token write finds another token
+and is rolled back (`LeaseLost`). A fenced transaction also sets a short
+`idle_in_transaction_session_timeout`, so a holder paused inside one has it ended by the
+database and does not hold the new holder's token write for long.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
+import secrets
 import threading
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Final
+
+from cxinbox.contract.errors import LeaseLost
+
+log = logging.getLogger(__name__)
+
+BEAT_S: Final = 3.0
+"""How often a process that holds leases proves it is alive on the leases' session."""
+IDLE_LIMIT_S: Final = 15
+"""Seconds without a beat after which the database closes a lease session (and frees its
+locks): five beats missed. Takeover of a stuck holder: this, plus a peer's 5 s retry."""
+FENCE_IDLE_S: Final = 15
+"""A fenced transaction left idle this long (its process paused inside it) is ended by
+the database, so it cannot hold back a new holder's token write."""
+TOKEN_WAIT_S: Final = 25
+"""How long a new holder waits to write its token behind a fenced transaction."""
+
+_TABLE: Final = """
+CREATE UNLOGGED TABLE IF NOT EXISTS cxinbox_lease (
+    name TEXT PRIMARY KEY,
+    token BIGINT NOT NULL
+)"""
+# UNLOGGED: a database crash ends every session (and frees every lock) along with the
+# rows; tokens are random, so a token from before a crash never matches a later one.
 
 _KEEPALIVE_SQL = (
     # Seconds: a dead peer is noticed within idle + interval * count (about 25 s), inside
@@ -45,6 +89,9 @@ class PgLeases:
         self._lock = threading.Lock()
         self._conn: Any = None
         self._held: dict[str, int] = {}
+        self._beating = threading.Event()
+        self._closed = threading.Event()
+        self._beat_thread: threading.Thread | None = None
 
     def _session(self) -> Any:
         import psycopg
@@ -56,8 +103,51 @@ class PgLeases:
                                keepalives_interval=5, keepalives_count=3)
         for statement in _KEEPALIVE_SQL:
             conn.execute(statement)
+        conn.execute(f"SET idle_session_timeout = '{IDLE_LIMIT_S}s'")
+        _make_table(conn)
         self._conn = conn
         return conn
+
+    def _start_beat(self) -> None:
+        """The heartbeat thread, started with the first lease taken (under `_lock`)."""
+        self._beating.set()
+        if self._beat_thread is None or not self._beat_thread.is_alive():
+            self._beat_thread = threading.Thread(target=self._beat, name="pg-lease-beat",
+                                                 daemon=True)
+            self._beat_thread.start()
+
+    def _beat(self) -> None:
+        import psycopg
+
+        while not self._closed.wait(BEAT_S):
+            if not self._beating.is_set():
+                continue
+            with self._lock:
+                conn = self._conn
+                if not self._held or conn is None or conn.closed or conn.broken:
+                    continue
+                try:
+                    conn.execute("SELECT 1").fetchone()
+                except psycopg.Error:
+                    self._held.clear()  # the session is gone, and every lease with it
+
+    def _write_token(self, conn: Any, name: str, key: int) -> int | None:
+        """This take's new token for `name`, or None (the lock given back) when a
+        fenced transaction of the old holder still held the row after TOKEN_WAIT_S."""
+        import psycopg
+
+        token = secrets.randbits(63)
+        try:
+            with conn.transaction():
+                conn.execute(f"SET LOCAL lock_timeout = '{TOKEN_WAIT_S}s'")
+                conn.execute("INSERT INTO cxinbox_lease (name, token) VALUES (%s, %s)"
+                             " ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token",
+                             (name, token))
+        except psycopg.Error:  # LockNotAvailable, or the session broke (and the lock too)
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,)).fetchone()
+            return None
+        return token
 
     def try_take(self, name: str) -> PgLease | None:
         """The lease on `name`, or None while another session (or this process) holds it."""
@@ -70,12 +160,16 @@ class PgLeases:
                 if name in self._held:
                     return None
                 row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+                if not row or not row[0]:
+                    return None
+                token = self._write_token(conn, name, key)
             except psycopg.Error:
                 return None
-            if not row or not row[0]:
+            if token is None:
                 return None
             self._held[name] = key
-            return PgLease(self, name, conn)
+            self._start_beat()
+            return PgLease(self, name, conn, token)
 
     def alive(self, name: str, conn: Any) -> bool:
         import psycopg
@@ -103,6 +197,7 @@ class PgLeases:
                 pass  # the session is gone, and the lock with it
 
     def close(self) -> None:
+        self._closed.set()
         with self._lock:
             self._held.clear()
             if self._conn is not None:
@@ -113,15 +208,62 @@ class PgLeases:
 class PgLease:
     """One held lease (implements `store.interface.SyncLease`)."""
 
-    __slots__ = ("_conn", "_leases", "name")
+    __slots__ = ("_conn", "_leases", "name", "token")
 
-    def __init__(self, leases: PgLeases, name: str, conn: Any) -> None:
+    def __init__(self, leases: PgLeases, name: str, conn: Any, token: int) -> None:
         self._leases = leases
         self.name = name
         self._conn = conn
+        self.token = token
 
     def held(self) -> bool:
         return self._leases.alive(self.name, self._conn)
 
     def release(self) -> None:
         self._leases.give_back(self.name, self._conn)
+
+    @contextlib.contextmanager
+    def fencing(self) -> Iterator[None]:
+        """Every write transaction this thread begins inside commits only while this
+        lease is still the one taken last (else LeaseLost, and nothing is committed)."""
+        fences = _FENCES.__dict__.setdefault("stack", [])
+        fences.append((self.name, self.token))
+        try:
+            yield
+        finally:
+            fences.pop()
+
+
+_FENCES = threading.local()
+
+
+def current_fence() -> tuple[str, int] | None:
+    """The (lease name, token) this thread's write transactions are fenced by, if any."""
+    stack: list[tuple[str, int]] = getattr(_FENCES, "stack", [])
+    return stack[-1] if stack else None
+
+
+def check_fence(raw: Any, fence: tuple[str, int]) -> None:
+    """In a write transaction: go on only while the lease's row holds our token, and keep
+    it so (FOR SHARE) until this transaction ends. Raises LeaseLost."""
+    name, token = fence
+    raw.execute(f"SET LOCAL idle_in_transaction_session_timeout = '{FENCE_IDLE_S}s'",
+                prepare=False)
+    row = raw.execute("SELECT 1 FROM cxinbox_lease WHERE name = %s AND token = %s FOR SHARE",
+                      (name, token)).fetchone()
+    if row is None:
+        log.warning("lease %s lost to another server; a write under it was not committed",
+                    name)
+        raise LeaseLost(f"the lease {name} was taken by another server")
+
+
+def _make_table(conn: Any) -> None:
+    """Create the token table once; two servers starting together may both try."""
+    import psycopg
+
+    for _ in range(3):
+        try:
+            conn.execute(_TABLE)
+            return
+        except psycopg.errors.UniqueViolation:  # the other one's CREATE won the race
+            continue

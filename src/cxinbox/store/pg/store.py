@@ -34,7 +34,7 @@ from cxinbox.contract.errors import NotOnThisStoreYet, StoreError
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.interface import ListView, Selection, StoreTx
 from cxinbox.store.pg.conn import PgConnection, one_line
-from cxinbox.store.pg.lease import PgLease, PgLeases
+from cxinbox.store.pg.lease import PgLease, PgLeases, check_fence, current_fence
 from cxinbox.store.records import ConversationRecord, Diagnosis, EventRecord
 from cxinbox.store.sqlite import SqlSelection
 from cxinbox.store.sqlite_tx import SqliteTx
@@ -259,6 +259,9 @@ class PgStore:
                                        else None)
                 with raw.transaction():
                     conn = PgConnection(raw, to_commit)
+                    fence = current_fence() if kind != "read" else None
+                    if fence is not None:
+                        check_fence(raw, fence)
                     self._local.conn = conn
                     try:
                         yield conn
@@ -286,6 +289,9 @@ class PgStore:
                                 else "BEGIN", prepare=False)
                     if kind == "record":
                         raw.execute("SET LOCAL synchronous_commit = off", prepare=False)
+                    fence = current_fence() if kind != "read" else None
+                    if fence is not None:
+                        check_fence(raw, fence)
                     conn = PgConnection(raw, to_commit, pipe)
                     self._local.conn = conn
                     yield conn
