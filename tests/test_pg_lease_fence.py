@@ -47,7 +47,7 @@ def _marks(store: PgStore) -> set[str]:
 
 
 def _lease_pid(store: PgStore) -> int:
-    return int(store._leases._conn.info.backend_pid)  # noqa: SLF001 - the session under test
+    return int(store._leases._conn.info.backend_pid)
 
 
 def _take(store: PgStore, timeout: float = 10.0) -> PgLease:
@@ -139,7 +139,7 @@ def test_a_holder_that_stops_beating_loses_its_lease_to_the_database(pg_url: str
                    timeout=10, interval=0.2)
         # The beat stops, as in a SIGSTOPped process.
         stopped = time.monotonic()
-        first._leases._closed.set()  # noqa: SLF001 - the heartbeat thread ends
+        first._leases._closed.set()
         _take(second, IDLE_LIMIT_S + 20)
         took = time.monotonic() - stopped
         assert took < IDLE_LIMIT_S + 10, took

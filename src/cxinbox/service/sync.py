@@ -724,6 +724,13 @@ class MailSync:
                                         f"since {down_since} - retrying ({exc})",
                                         severity="warning")
             except Exception as exc:  # noqa: BLE001 - logged (safely), shown, retried
+                if not lease.held():
+                    # The database ended this server's sessions (it was paused, cut off):
+                    # another server may hold the folder now.
+                    self.reporter.warn(f"{account.name}/{folder}: lost the sync lease"
+                                       f" ({type(exc).__name__}); syncing again once it is"
+                                       " ours")
+                    return backoff
                 # The traceback goes to the server log; screens get the kind of error only
                 # (an exception's text can carry a patient's words).
                 log_failure(log, f"sync of {account.name}/{folder} failed", exc)

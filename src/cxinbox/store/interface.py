@@ -1047,6 +1047,22 @@ class Store(Protocol):
         thread here) holds it. A store only one server uses grants it always."""
         ...
 
+    def note_round(self, loop: str) -> None:
+        """A leader job (`loop`, e.g. the SLA monitor) finished a round now: recorded where
+        every server on the database can read it (`last_round`). Nothing where one
+        server has the store (its own memory, service/heartbeat.py, is the truth)."""
+        ...
+
+    def last_round(self, loop: str) -> float | None:
+        """When any server on the database last noted a round of `loop` (epoch seconds,
+        the database's clock); None where rounds are not shared, or none was noted."""
+        ...
+
+    def database_bytes(self) -> int | None:
+        """The database's size as its server counts it (PostgreSQL); None where the
+        database is a file this process measures itself (SQLite)."""
+        ...
+
     def store_id(self) -> str | None:
         """A stable id the database keeps of itself, the same for every server on it
         (PostgreSQL); None where the database is known by its path (SQLite)."""

@@ -193,6 +193,15 @@ class SqliteStoreOps:
     def try_lease(self, name: str) -> SoleLease:
         return SoleLease()
 
+    def note_round(self, loop: str) -> None:
+        """Nothing: one server has this store, and its memory is the truth."""
+
+    def last_round(self, loop: str) -> float | None:
+        return None
+
+    def database_bytes(self) -> int | None:
+        return None
+
     def select(self, where: Node, ctx: QueryContext, *, sla: bool) -> Selection:
         sql, params = compile_query(where, ctx, sla_condition(ctx.now) if sla else None)
         return SqlSelection(sql, params)

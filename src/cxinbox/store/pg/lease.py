@@ -28,9 +28,10 @@ committing: each take of a lease writes a new random token for the lease's name
 write transaction of its own check, first, that the row still holds its token, locking
 that row FOR SHARE until it commits. A new holder's token write waits for such a
 transaction, and such a transaction that comes after the token write finds another token
-and is rolled back (`LeaseLost`). A fenced transaction also sets a short
-`idle_in_transaction_session_timeout`, so a holder paused inside one has it ended by the
-database and does not hold the new holder's token write for long.
+and is rolled back (`LeaseLost`). A holder paused inside a fenced transaction would hold
+the new holder's token write for ever, so the new holder ends that transaction's session
+after `REAP_AFTER_S` (`_write_token`); a fenced transaction also sets a short
+`idle_in_transaction_session_timeout`, so the database ends one left idle by itself.
 """
 
 from __future__ import annotations
@@ -40,10 +41,10 @@ import hashlib
 import logging
 import secrets
 import threading
-from collections.abc import Iterator
 from typing import Any, Final
 
 from cxinbox.contract.errors import LeaseLost
+from cxinbox.store.fence import fenced
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,9 @@ FENCE_IDLE_S: Final = 15
 the database, so it cannot hold back a new holder's token write."""
 TOKEN_WAIT_S: Final = 25
 """How long a new holder waits to write its token behind a fenced transaction."""
+REAP_AFTER_S: Final = 2.0
+"""How long a fenced transaction of a lost holder may hold a new holder's token write
+before the new holder ends it."""
 
 _TABLE: Final = """
 CREATE UNLOGGED TABLE IF NOT EXISTS cxinbox_lease (
@@ -132,12 +136,22 @@ class PgLeases:
                     self._held.clear()  # the session is gone, and every lease with it
 
     def _write_token(self, conn: Any, name: str, key: int) -> int | None:
-        """This take's new token for `name`, or None (the lock given back) when a
-        fenced transaction of the old holder still held the row after TOKEN_WAIT_S."""
+        """This take's new token for `name`, or None (the lock given back) when the row
+        could not be written within TOKEN_WAIT_S. What can hold the row is a fenced
+        transaction of the old holder, who lost its lease session: when that transaction
+        still holds it after REAP_AFTER_S (its process is paused inside it; a pipelined
+        one is not "idle in transaction" to the database, so no timeout ends it), it is
+        ended here. It would have committed under a lease that is no longer its own;
+        ended, it commits nothing, and the new holder fetches that batch again."""
         import psycopg
 
         token = secrets.randbits(63)
+        waiting = threading.Event()
+        reaper = threading.Thread(target=self._reap_blockers,
+                                  args=(conn.info.backend_pid, name, waiting),
+                                  name="pg-lease-reaper", daemon=True)
         try:
+            reaper.start()
             with conn.transaction():
                 conn.execute(f"SET LOCAL lock_timeout = '{TOKEN_WAIT_S}s'")
                 conn.execute("INSERT INTO cxinbox_lease (name, token) VALUES (%s, %s)"
@@ -147,7 +161,29 @@ class PgLeases:
             with contextlib.suppress(psycopg.Error):
                 conn.execute("SELECT pg_advisory_unlock(%s)", (key,)).fetchone()
             return None
+        finally:
+            waiting.set()
+            reaper.join(REAP_AFTER_S + 10)
         return token
+
+    def _reap_blockers(self, waiter: int, name: str, done: threading.Event) -> None:
+        """While the backend `waiter` waits to write a token, end the sessions it waits
+        on (same role: allowed without privileges), every REAP_AFTER_S."""
+        import psycopg
+
+        while not done.wait(REAP_AFTER_S):
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as other:
+                    ended = other.execute(
+                        "SELECT count(*) FILTER (WHERE pg_terminate_backend(b, 5000))"
+                        " FROM unnest(pg_blocking_pids(%s)) AS b", (waiter,)).fetchone()
+            except psycopg.Error as exc:
+                log.warning("lease %s: could not end the transaction holding it back (%s)",
+                            name, type(exc).__name__)
+                continue
+            if ended and ended[0]:
+                log.warning("lease %s: ended %d transaction(s) of its previous holder, which"
+                            " stopped answering inside them", name, ended[0])
 
     def try_take(self, name: str) -> PgLease | None:
         """The lease on `name`, or None while another session (or this process) holds it."""
@@ -222,25 +258,10 @@ class PgLease:
     def release(self) -> None:
         self._leases.give_back(self.name, self._conn)
 
-    @contextlib.contextmanager
-    def fencing(self) -> Iterator[None]:
+    def fencing(self) -> contextlib.AbstractContextManager[None]:
         """Every write transaction this thread begins inside commits only while this
         lease is still the one taken last (else LeaseLost, and nothing is committed)."""
-        fences = _FENCES.__dict__.setdefault("stack", [])
-        fences.append((self.name, self.token))
-        try:
-            yield
-        finally:
-            fences.pop()
-
-
-_FENCES = threading.local()
-
-
-def current_fence() -> tuple[str, int] | None:
-    """The (lease name, token) this thread's write transactions are fenced by, if any."""
-    stack: list[tuple[str, int]] = getattr(_FENCES, "stack", [])
-    return stack[-1] if stack else None
+        return fenced(self.name, self.token)
 
 
 def check_fence(raw: Any, fence: tuple[str, int]) -> None:

@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cxinbox.contract.errors import NotOnThisStoreYet, StoreError
 from cxinbox.domain.query import Node, QueryContext
+from cxinbox.store.fence import current_fence
 from cxinbox.store.interface import ListView, Selection, StoreTx
 from cxinbox.store.pg.conn import PgConnection, one_line
-from cxinbox.store.pg.lease import PgLease, PgLeases, check_fence, current_fence
+from cxinbox.store.pg.lease import PgLease, PgLeases, check_fence
 from cxinbox.store.records import ConversationRecord, Diagnosis, EventRecord
 from cxinbox.store.sqlite import SqlSelection
 from cxinbox.store.sqlite_tx import SqliteTx
@@ -208,6 +209,7 @@ class PgStore:
         self._loose_lock = threading.Lock()
         self._leases = PgLeases(url)
         self._store_id: str | None = None
+        self._rounds_made = False
         self._text_key: bytes | None = None
         try:
             # One plain connection first: a database that cannot be reached (or does not
@@ -460,6 +462,40 @@ class PgStore:
                                  f" made: {one_line(exc)}") from None
         return self._text_key
 
+    def note_round(self, loop: str) -> None:
+        """One upsert into an UNLOGGED table made on first use (like cxinbox_presence: the
+        moment's state, nothing a crash of the database must keep), stamped by the
+        database's clock so hosts' clocks need not agree. A failure is not the job's:
+        the round happened; status then reads an older one."""
+        import psycopg
+
+        try:
+            with self._pool.connection(timeout=5.0) as raw:
+                if not self._rounds_made:
+                    raw.execute(_ROUNDS_TABLE)
+                    self._rounds_made = True
+                raw.execute("INSERT INTO cxinbox_rounds (loop, at) VALUES"
+                            " (%s, extract(epoch FROM now())) ON CONFLICT (loop) DO UPDATE"
+                            " SET at = EXCLUDED.at", (loop,))
+        except (psycopg.Error, OSError):
+            pass  # e.g. the database is away: status reads the round before
+        except Exception as exc:  # the pool's timeout
+            if not type(exc).__module__.startswith("psycopg"):
+                raise
+
+    def last_round(self, loop: str) -> float | None:
+        with self.read() as conn:
+            if conn.execute("SELECT to_regclass('cxinbox_rounds')").fetchone()[0] is None:
+                return None
+            row = conn.execute("SELECT at FROM cxinbox_rounds WHERE loop = ?",
+                               (loop,)).fetchone()
+        return None if row is None else float(row[0])
+
+    def database_bytes(self) -> int | None:
+        with self.read() as conn:
+            return int(conn.execute("SELECT pg_database_size(current_database())"
+                                    ).fetchone()[0])
+
     def try_lease(self, name: str) -> PgLease | None:
         """A session-scoped advisory lock on its own connection (store/pg/lease.py)."""
         return self._leases.try_take(name)
@@ -577,6 +613,10 @@ def read_store_id(url: str, *, timeout_s: int = 5) -> str | None:
         return None
     return None if row is None else str(row[0])
 
+
+_ROUNDS_TABLE: Final = ("CREATE UNLOGGED TABLE IF NOT EXISTS cxinbox_rounds"
+                         " (loop TEXT PRIMARY KEY, at DOUBLE PRECISION NOT NULL)")
+"""When a leader job last finished a round, on any server (`PgStore.note_round`)."""
 
 _NEEDED_GRANTS: Final = (
     ("conversations", "SELECT"), ("conversations", "INSERT"), ("conversations", "UPDATE"),
