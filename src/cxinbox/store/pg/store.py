@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
-from cxinbox.contract.errors import NotOnThisStoreYet, StoreError
+from cxinbox.contract.errors import DatabaseDown, NotOnThisStoreYet, StoreError
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.fence import current_fence
 from cxinbox.store.interface import ListView, Selection, StoreTx
@@ -39,6 +40,8 @@ from cxinbox.store.pg.lease import PgLease, PgLeases, check_fence
 from cxinbox.store.records import ConversationRecord, Diagnosis, EventRecord
 from cxinbox.store.sqlite import SqlSelection
 from cxinbox.store.sqlite_tx import SqliteTx
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import psycopg
@@ -197,9 +200,9 @@ class PgStore:
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8,
                  timeout_s: float = 30.0) -> None:
         import psycopg
-        from psycopg_pool import ConnectionPool
 
         from cxinbox.store.pg.migrate import migrate
+        from cxinbox.store.pg.pool import make_pool
 
         self.url = url
         self._local = threading.local()
@@ -210,6 +213,9 @@ class PgStore:
         self._leases = PgLeases(url)
         self._store_id: str | None = None
         self._rounds_made = False
+        self._timeout_s = timeout_s
+        self._down_lock = threading.Lock()
+        self._down = False
         self._text_key: bytes | None = None
         try:
             # One plain connection first: a database that cannot be reached (or does not
@@ -217,9 +223,8 @@ class PgStore:
             with psycopg.connect(url, autocommit=True,
                                  connect_timeout=max(2, int(timeout_s))) as first:
                 migrate(first)
-            self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            self._pool: ConnectionPool[psycopg.Connection[Any]] = make_pool(
                 url, min_size=min_size, max_size=max_size, timeout=timeout_s,
-                kwargs={"autocommit": True}, open=False, name="cxinbox",
                 configure=_durable_commits)
             self._pool.open(wait=True, timeout=timeout_s)
         except (psycopg.Error, OSError) as exc:
@@ -231,6 +236,69 @@ class PgStore:
                 raise StoreError(f"PostgreSQL store: cannot connect ({one_line(exc)})"
                                  ) from None
             raise
+
+    # -- connections: the database's outages, said once each and at once -------------
+
+    def _went_down(self, exc: BaseException) -> None:
+        with self._down_lock:
+            if self._down:
+                return
+            self._down = True
+        log.warning("PostgreSQL database not answering (%s); staff are told so until it is"
+                    " back", type(exc).__name__)
+
+    def _came_back(self) -> None:
+        if not self._down:
+            return
+        with self._down_lock:
+            if not self._down:
+                return
+            self._down = False
+        log.info("PostgreSQL database answering again")
+
+    def _answers(self) -> bool:
+        """Whether a new session can be opened now (a short connect of its own)."""
+        import psycopg
+
+        try:
+            with psycopg.connect(self.url, autocommit=True, connect_timeout=2):
+                return True
+        except (psycopg.Error, OSError):
+            return False
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection. The pool waits `timeout_s` for one when all are busy; but
+        when none comes within FIRST_WAIT_S (DOWN_WAIT_S once the database is known to
+        be away) and a new session cannot be opened either, the database is away: the
+        caller hears so at once (DatabaseDown), not after the whole wait."""
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        first = min(DOWN_WAIT_S if self._down else FIRST_WAIT_S, self._timeout_s)
+        try:
+            conn = self._pool.getconn(timeout=first)
+        except PoolTimeout as exc:
+            if not self._answers():
+                self._went_down(exc)
+                raise DatabaseDown(_DOWN) from None
+            try:
+                conn = self._pool.getconn(timeout=max(0.1, self._timeout_s - first))
+            except PoolTimeout as again:
+                if not self._answers():
+                    self._went_down(again)
+                    raise DatabaseDown(_DOWN) from None
+                raise
+        try:
+            yield conn
+        except psycopg.OperationalError as exc:
+            if conn.broken or conn.closed:
+                self._went_down(exc)
+                raise DatabaseDown(_DOWN) from exc
+            raise
+        finally:
+            self._pool.putconn(conn)
+        self._came_back()
 
     # -- transactions ------------------------------------------------------------------
 
@@ -254,7 +322,7 @@ class PgStore:
             with self._pipelined(kind) as conn:
                 yield conn
             return
-        with self._pool.connection() as raw:
+        with self._connection() as raw:
             with ExitStack() as to_commit:
                 # The snapshot's level goes out with the BEGIN, not as a statement of its own.
                 raw.isolation_level = (IsolationLevel.REPEATABLE_READ if kind == "read"
@@ -282,7 +350,7 @@ class PgStore:
         transaction that reads nothing before its end is one round trip. On any error the
         pipeline is closed and the transaction rolled back before the connection returns
         to the pool."""
-        with self._pool.connection() as raw:
+        with self._connection() as raw:
             conn: PgConnection | None = None
             try:
                 with ExitStack() as to_commit:
@@ -413,7 +481,7 @@ class PgStore:
             with self.recording() as tx:
                 tx.append_event(actor, action, target, details)
             return
-        with self._pool.connection() as raw:
+        with self._connection() as raw:
             raw.execute(_RECORD_EVENT,
                         (actor, action, target, db.event_details(details), db.now_ms()))
 
@@ -613,6 +681,14 @@ def read_store_id(url: str, *, timeout_s: int = 5) -> str | None:
         return None
     return None if row is None else str(row[0])
 
+
+FIRST_WAIT_S: Final = 3.0
+"""How long a request waits for a pooled connection before asking whether the database
+answers at all (a busy pool: the rest of the wait follows)."""
+DOWN_WAIT_S: Final = 1.0
+"""The same while the database is known to be away."""
+_DOWN: Final = ("the PostgreSQL database is not answering (restarting or unreachable);"
+                " try again in a minute - IT: see the server log")
 
 _ROUNDS_TABLE: Final = ("CREATE UNLOGGED TABLE IF NOT EXISTS cxinbox_rounds"
                          " (loop TEXT PRIMARY KEY, at DOUBLE PRECISION NOT NULL)")
