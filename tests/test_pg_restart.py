@@ -63,11 +63,13 @@ def test_staff_hear_at_once_while_the_database_is_away_and_work_as_soon_as_it_is
                                                 " (restarting or unreachable); try again in"
                                                 " a minute - IT: see the server log"), err
                     assert len(err.splitlines()) == 1, err
+                    print(f"database away: the staff line came after {took:.1f} s")
                     assert took < 12, f"{took:.1f} s to say the database is away"
             finally:
                 own_cluster.start_server()
             # The first command after the database's return works.
             took, code, out, err = _timed_list(cfg)
+            print(f"database back: the first list took {took:.1f} s")
             assert code == 0, err
             assert len(json.loads(out)["conversations"]) == 5
             assert server.wait_log("PostgreSQL database answering again", 30)

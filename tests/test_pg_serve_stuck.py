@@ -106,6 +106,7 @@ def test_a_paused_syncing_server_is_taken_over_and_commits_nothing_after(
                        "another server to take the inbox over", timeout=60, interval=0.1,
                        detail=lambda: _activity(store) + "\n" + others[0].log[-4000:])
             took = time.monotonic() - paused_at
+            print(f"takeover {took:.1f} s after the pause; {at_stop} of {TOTAL} committed then")
             assert took < 30, f"takeover after {took:.1f} s"
             wait_until(lambda: committed() > at_stop, "the new holder to fetch",
                        timeout=60, interval=0.1)

@@ -17,10 +17,15 @@ __all__ = ["FIELD_NAMES", "database_away", "error_class", "fields", "log_failure
 
 
 def log_failure(log: logging.Logger, what: str, exc: BaseException) -> None:
+    from cxinbox.contract.errors import LeaseLost
+
     if database_away(exc):
         # The store logs the outage once, as it begins and ends: each worker that met it
         # adds one line, no traceback (nothing in it is a bug of ours).
         log.warning("%s: the database is not answering (%s)", what, type(exc).__name__)
+        return
+    if isinstance(exc, LeaseLost):  # this server was paused or cut off; another took over
+        log.warning("%s: %s", what, exc)
         return
     frames = "".join(traceback.format_tb(exc.__traceback__))
     log.error("%s: %s (message withheld: it may hold patient text)\n%s", what,

@@ -96,6 +96,7 @@ class PgLeases:
         self._beating = threading.Event()
         self._closed = threading.Event()
         self._beat_thread: threading.Thread | None = None
+        self._warned_old = False
 
     def _session(self) -> Any:
         import psycopg
@@ -107,7 +108,12 @@ class PgLeases:
                                keepalives_interval=5, keepalives_count=3)
         for statement in _KEEPALIVE_SQL:
             conn.execute(statement)
-        conn.execute(f"SET idle_session_timeout = '{IDLE_LIMIT_S}s'")
+        if conn.info.server_version >= 140000:
+            conn.execute(f"SET idle_session_timeout = '{IDLE_LIMIT_S}s'")
+        elif not self._warned_old:
+            self._warned_old = True
+            log.warning("PostgreSQL before 14 has no idle_session_timeout: a server that"
+                        " hangs keeps its leases until its connection ends")
         _make_table(conn)
         self._conn = conn
         return conn
@@ -268,10 +274,9 @@ def check_fence(raw: Any, fence: tuple[str, int]) -> None:
     """In a write transaction: go on only while the lease's row holds our token, and keep
     it so (FOR SHARE) until this transaction ends. Raises LeaseLost."""
     name, token = fence
-    raw.execute(f"SET LOCAL idle_in_transaction_session_timeout = '{FENCE_IDLE_S}s'",
-                prepare=False)
-    row = raw.execute("SELECT 1 FROM cxinbox_lease WHERE name = %s AND token = %s FOR SHARE",
-                      (name, token)).fetchone()
+    row = raw.execute("SELECT set_config('idle_in_transaction_session_timeout', %s, true)"
+                      " FROM cxinbox_lease WHERE name = %s AND token = %s FOR SHARE",
+                      (f"{FENCE_IDLE_S}s", name, token)).fetchone()
     if row is None:
         log.warning("lease %s lost to another server; a write under it was not committed",
                     name)
