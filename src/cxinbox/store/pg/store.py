@@ -292,7 +292,9 @@ class PgStore:
         try:
             yield conn
         except psycopg.OperationalError as exc:
-            if conn.broken or conn.closed:
+            # A session lost while the database still answers was ended on its own (an
+            # admin, or a peer ending a stuck lease holder's write): not an outage.
+            if (conn.broken or conn.closed) and not self._answers():
                 self._went_down(exc)
                 raise DatabaseDown(_DOWN) from exc
             raise
