@@ -22,7 +22,7 @@ def log_failure(log: logging.Logger, what: str, exc: BaseException) -> None:
     if database_away(exc):
         # The store logs the outage once, as it begins and ends: each worker that met it
         # adds one line, no traceback (nothing in it is a bug of ours).
-        log.warning("%s: the database is not answering (%s)", what, type(exc).__name__)
+        log.warning("%s: the database connection was lost (%s)", what, type(exc).__name__)
         return
     if isinstance(exc, LeaseLost):  # this server was paused or cut off; another took over
         log.warning("%s: %s", what, exc)

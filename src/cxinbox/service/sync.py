@@ -726,10 +726,9 @@ class MailSync:
             except Exception as exc:  # noqa: BLE001 - logged (safely), shown, retried
                 if not lease.held():
                     # The database ended this server's sessions (it was paused, cut off):
-                    # another server may hold the folder now.
-                    self.reporter.warn(f"{account.name}/{folder}: lost the sync lease"
-                                       f" ({type(exc).__name__}); syncing again once it is"
-                                       " ours")
+                    # another server may hold the folder now (said by _lease_folder).
+                    log.debug("sync of %s/%s ended with its lease (%s)", account.name,
+                              folder, type(exc).__name__)
                     return backoff
                 # The traceback goes to the server log; screens get the kind of error only
                 # (an exception's text can carry a patient's words).
