@@ -226,13 +226,24 @@ class PgLeases:
                 return False
             return True
 
-    def give_back(self, name: str, conn: Any) -> None:
+    def give_back(self, name: str, conn: Any, token: int | None = None) -> None:
+        """Release the lease; its token row goes first, while the lock is still ours (a
+        lease given back leaves no row behind: probes of dead outbox senders' tokens would
+        pile them up)."""
         import psycopg
 
         with self._lock:
             key = self._held.pop(name, None)
             if key is None or conn is not self._conn:
                 return
+            try:
+                if token is not None:
+                    with conn.transaction():
+                        conn.execute("SET LOCAL lock_timeout = '2s'")
+                        conn.execute("DELETE FROM cxinbox_lease WHERE name = %s AND token = %s",
+                                     (name, token))
+            except psycopg.Error:
+                pass  # left for the next take to overwrite
             try:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (key,)).fetchone()
             except psycopg.Error:
@@ -262,7 +273,7 @@ class PgLease:
         return self._leases.alive(self.name, self._conn)
 
     def release(self) -> None:
-        self._leases.give_back(self.name, self._conn)
+        self._leases.give_back(self.name, self._conn, self.token)
 
     def fencing(self) -> contextlib.AbstractContextManager[None]:
         """Every write transaction this thread begins inside commits only while this
