@@ -47,12 +47,14 @@ def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
 
 
 def _site(tmp: Path, dovecot: Any, url: str, sock: Path) -> Path:
-    """A server config: the Dovecot account, the shared database, a socket, a roster."""
+    """A server config: the Dovecot account, the shared database, a socket, a roster and a
+    checkpoint log of its own (not the session's shared default)."""
     tmp.mkdir(parents=True, exist_ok=True)
     path = account_config(tmp, dovecot, batch_size=50)
     text = re.sub(r'(?m)^path = .*$', f'url = "{url}"', path.read_text())
-    text += (f'\n[server]\nsocket = "{sock}"\n\n[[staff]]\nos_user = "{ME}"\n'
-             f'name = "Admin Desk"\nrole = "admin"\n')
+    text += (f'\n[server]\nsocket = "{sock}"\n\n[audit]\n'
+             f'checkpoint_log = "{tmp / "audit-checkpoints.jsonl"}"\n\n[[staff]]\n'
+             f'os_user = "{ME}"\nname = "Admin Desk"\nrole = "admin"\n')
     path.write_text(text)
     return path
 
