@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.support.clirun import cx_here
-from tests.support.pgcluster import PgCluster
+from tests.support.pgcluster import SUPERUSER, PgCluster
 from tests.support.smsprovider import SmsProvider, write_sms_config
 from tests.test_bulk_cli import fill
 from tests.test_pg_serve import pg_config
@@ -111,6 +111,21 @@ def test_what_postgresql_does_not_run_yet_is_one_line(config: Path) -> None:
     _one_line_failure(cx_here("backup", "-c", str(config)), "on PostgreSQL", "pg_dump -Fc")
     _one_line_failure(cx_here("restore", "x.db.gz.age", "--identity", "key.txt", "-c", str(config)),
                       "on PostgreSQL", "pg_restore --no-owner")
+
+
+def test_staff_without_database_credentials_hear_that_the_server_is_down(
+        tmp_path: Path, pg_url: str) -> None:
+    """Staff reach the database only through the server: with none running, the command
+    says so (as `status` words it), not the database's refusal of their login alone."""
+    no_role = pg_url.replace(f"postgresql://{SUPERUSER}@", "postgresql://front_desk_tom@", 1)
+    assert "front_desk_tom" in no_role  # a login the database does not know
+    with socket_dir() as sockdir:
+        cfg = pg_config(tmp_path / "desk", sockdir / "none.sock", no_role, {ME: "admin"})
+        for args in (("list",), ("show", "1")):
+            done = cx(*args, "-c", str(cfg))
+            _one_line_failure(done, "the cxinbox server is not running", "ask IT to start it")
+            assert done.returncode == 5, done.stderr
+            assert done.stderr.index("not running") < done.stderr.index("front_desk_tom")
 
 
 def test_a_bad_url_is_one_line(tmp_path: Path, pg_cluster: PgCluster) -> None:

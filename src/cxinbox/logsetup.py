@@ -188,6 +188,10 @@ def configure(level: str | None = None, *, stream: TextIO | None = None) -> logg
     ours = _level(level)
     root.setLevel(min(ours, THIRD_PARTY_LEVEL))
     logging.getLogger(OURS).setLevel(ours)
+    # psycopg's pool warns at every failed reconnection (every second or two while the
+    # database is away, its libpq text over two lines); the store says when the database
+    # goes away and comes back, once each.
+    logging.getLogger("psycopg").setLevel(logging.ERROR)
     return handler
 
 

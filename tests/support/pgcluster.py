@@ -62,6 +62,19 @@ class PgCluster:
     socket_dir: Path
     port: int
     version: int
+    options: str = ""
+    """The server's `pg_ctl -o` options (`start_server` starts it with them again)."""
+
+    def stop_server(self) -> None:
+        """Stop the server as an admin's `pg_ctl stop` does (fast: sessions are ended)."""
+        _step([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w",
+               "stop"], _service_user(), "pg_ctl stop", self.datadir.parent)
+
+    def start_server(self) -> None:
+        """Start the stopped server again, as it was started."""
+        _step([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l",
+               str(self.datadir.parent / "server.log"), "-o", self.options, "-w", "-t", "60",
+               "start"], _service_user(), "pg_ctl start", self.datadir.parent)
 
     def dsn(self, dbname: str = "postgres") -> str:
         """A libpq connection string over the cluster's Unix socket."""
@@ -180,7 +193,7 @@ def pg_cluster(*, durable: bool = False,
                "-o", " ".join(options), "-w", "-t", "60", "start"], ids, "pg_ctl start", root)
         started = True
         version = int((datadir / "PG_VERSION").read_text().strip().split(".")[0])
-        yield PgCluster(bindir, datadir, socket_dir, port, version)
+        yield PgCluster(bindir, datadir, socket_dir, port, version, " ".join(options))
     finally:
         if started:
             with contextlib.suppress(PgClusterError, subprocess.TimeoutExpired):

@@ -107,10 +107,13 @@ class _HealthCollector:
         yield gauge("cxinbox_staff_online", "Staff connected now", len(r.staff_online))
         yield gauge("cxinbox_database_size_bytes", "The database file and its WAL",
                     r.db_bytes)
+        # Not measured on PostgreSQL (the database's disk is on its own server): left out,
+        # not given as 0 bytes free.
+        measured = r.disk_total_bytes > 0
         yield gauge("cxinbox_disk_free_bytes", "Free space where the database lives",
-                    r.disk_free_bytes)
+                    r.disk_free_bytes if measured else None)
         yield gauge("cxinbox_disk_total_bytes", "Size of that file system",
-                    r.disk_total_bytes)
+                    r.disk_total_bytes if measured else None)
         b = r.backup
         yield gauge("cxinbox_backup_last_success_timestamp_seconds", "The newest verified"
                     " backup", b.last_ok_at)

@@ -64,12 +64,19 @@ from cxinbox.api.role_door import MONITOR_ROLE, refusal
 from cxinbox.api.socket_probe import store_names
 from cxinbox.api.validate import Validator
 from cxinbox.config import Config
-from cxinbox.contract.errors import ApiError, BadRequest, Forbidden, TooManyConnections
+from cxinbox.contract.errors import (
+    ApiError,
+    BadRequest,
+    DatabaseDown,
+    DatabaseUnavailable,
+    Forbidden,
+    TooManyConnections,
+)
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.access import RefusalLog
 from cxinbox.service.health import Health
 from cxinbox.service.inbox import InboxService, role_of
-from cxinbox.service.logsafe import fields, log_failure
+from cxinbox.service.logsafe import database_away, fields, log_failure
 from cxinbox.service.rules import RuleEngine
 from cxinbox.service.runtime import Worker, background_workers, supervise
 from cxinbox.service.watchdog import Watchdog
@@ -256,8 +263,9 @@ class InboxServer:
             generation = feed.generation
             try:
                 await asyncio.to_thread(feed.read_head)
-            except Exception:
-                log.exception("reading the newest event failed")
+            except Exception as exc:
+                if not database_away(exc):  # an outage is the store's to log, once
+                    log.exception("reading the newest event failed")
             if watched:
                 await asyncio.sleep(feed.poll_s)
             else:
@@ -498,6 +506,9 @@ class InboxServer:
         except asyncio.CancelledError:
             outcome = "cancelled"
             raise
+        except DatabaseDown as exc:  # the store logs the outage once, when it begins
+            outcome = "database down"
+            return _error_line(request_id, DatabaseUnavailable(str(exc)))
         except NotImplementedError as exc:  # a store operation this backend lacks so far
             outcome = "not available"
             log.warning("request %s: %s", method, clean_line(str(exc), max_len=200))

@@ -54,3 +54,19 @@ class NotOnThisStoreYet(NotImplementedError):
 class StoreError(Exception):
     """A problem with the store (the database file, its server) a person can act on, in one
     line. Raised by the store, so it lives below it: the CLI and `doctor` say it and exit."""
+
+
+class LeaseLost(StoreError):
+    """A write made under a lease (`SyncLease.fencing`) found the lease taken by another
+    server meanwhile (this one was paused or cut off): nothing of it was committed."""
+
+
+class DatabaseDown(StoreError):
+    """The PostgreSQL database does not answer (restarting, unreachable): said at once,
+    not after the pool's full wait."""
+
+
+class DatabaseUnavailable(ApiError):
+    """The server is up but its database does not answer (a DatabaseDown, for clients)."""
+
+    exit_code = 5

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from cxinbox.config import Config
+from cxinbox.contract.errors import DatabaseDown
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.notify import run_notify
-from cxinbox.store.interface import Store
+from cxinbox.store.fence import unfenced
+from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.records import AlertRecord
 
 log = logging.getLogger("cxinbox.health")
@@ -38,11 +42,18 @@ class Health:
 
     def start_fresh(self) -> None:
         """Forget problems a previous server recorded: its workers are gone, ours will say."""
-        with self._lock, self.store.writing() as tx:
+        with self._lock, self._writing() as tx:
             for key in tx.clear_alerts():
                 tx.append_event(ACTOR, "health.ok", key, {"reason": "server restarted"})
             self._known.clear()
             self._clear.clear()
+
+    @contextmanager
+    def _writing(self) -> Iterator[StoreTx]:
+        """A write of the desk's health: never fenced by a lease the calling worker holds
+        (a worker that has just lost its lease still says what happened to it)."""
+        with unfenced(), self.store.writing() as tx:
+            yield tx
 
     def problem(self, key: str, message: str, *, severity: str = "error") -> None:
         line = clean_line(message, max_len=300)
@@ -50,14 +61,21 @@ class Health:
             if self._known.get(key) == (severity, line):
                 return
             self._clear.discard(key)
-            with self.store.writing() as tx:
-                before = tx.alert(key)
-                if before is not None and (before.severity, before.message) == (severity, line):
-                    self._known[key] = (severity, line)
-                    return
-                tx.put_alert(key, severity, line, self.store.now_ms())
-                tx.append_event(ACTOR, "health.alert", key,
-                                {"severity": severity, "message": line})
+            try:
+                with self._writing() as tx:
+                    before = tx.alert(key)
+                    if before is not None and (before.severity, before.message) == (
+                            severity, line):
+                        self._known[key] = (severity, line)
+                        return
+                    tx.put_alert(key, severity, line, self.store.now_ms())
+                    tx.append_event(ACTOR, "health.alert", key,
+                                    {"severity": severity, "message": line})
+            except DatabaseDown:
+                # Not recorded (the store said the outage once); said here, and recorded
+                # when the problem is raised again with the database back.
+                log.warning("%s: %s", key, line)
+                return
             self._known[key] = (severity, line)
         log.warning("%s: %s", key, line)
         if before is None:
@@ -69,12 +87,17 @@ class Health:
             # predecessor left must not stay on everyone's status line.
             if key in self._clear and key not in self._known:
                 return
+            try:
+                with self._writing() as tx:
+                    if not tx.clear_alert(key):
+                        self._known.pop(key, None)
+                        self._clear.add(key)
+                        return
+                    tx.append_event(ACTOR, "health.ok", key, {})
+            except DatabaseDown:
+                return  # cleared on a later success, with the database back
             self._known.pop(key, None)
             self._clear.add(key)
-            with self.store.writing() as tx:
-                if not tx.clear_alert(key):
-                    return
-                tx.append_event(ACTOR, "health.ok", key, {})
         log.info("%s: back to normal", key)
 
     def current(self) -> list[AlertRecord]:

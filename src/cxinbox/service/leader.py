@@ -18,6 +18,7 @@ import logging
 import threading
 from typing import Final
 
+from cxinbox.contract.errors import LeaseLost
 from cxinbox.service.runtime import Worker
 from cxinbox.store.interface import Store, SyncLease
 
@@ -75,10 +76,14 @@ class Leader:
         raised here (for `supervise` to log and restart)."""
         inner_stop = threading.Event()
         failed: list[BaseException] = []
+        lost: list[LeaseLost] = []
 
         def job() -> None:
             try:
-                self.inner.run(inner_stop)
+                with lease.fencing():  # a paused leader that lost the lease commits nothing
+                    self.inner.run(inner_stop)
+            except LeaseLost as exc:
+                lost.append(exc)
             except BaseException as exc:  # noqa: BLE001 - handed to the leader's thread
                 failed.append(exc)
 
@@ -98,4 +103,7 @@ class Leader:
             thread.join()
         if failed:
             raise failed[0]
-        return stop.is_set() or ended_by_lease
+        if lost and not ended_by_lease:
+            log.warning("%s: another server took the leader lease while this one was not"
+                        " answering; stopping it here", self.name)
+        return stop.is_set() or ended_by_lease or bool(lost)

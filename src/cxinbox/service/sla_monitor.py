@@ -146,6 +146,7 @@ class SlaMonitor:
                 escalated = self.check(now)
                 asker.round(now)
                 heartbeat.note(HEARTBEAT)
+                self.store.note_round(HEARTBEAT)  # for the servers that do not run it
                 log.debug("sla round", extra=fields(
                     woken=woken, escalated=len(escalated),
                     duration_ms=round((time.monotonic() - started) * 1000, 1)))

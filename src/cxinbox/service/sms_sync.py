@@ -298,7 +298,8 @@ class SmsPoller:
         client = self.client()
         listed: set[str] = set()
         for number in numbers:
-            self._poll_number(client, number, now_s, result, listed)
+            with self._leases[number].fencing():  # nothing kept once another took it
+                self._poll_number(client, number, now_s, result, listed)
         self._poll_statuses(client, numbers, now_s, result, listed)
         return result
 

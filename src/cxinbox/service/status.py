@@ -36,6 +36,7 @@ from cxinbox.service import heartbeat
 from cxinbox.service.inbox import InboxService, role_of
 from cxinbox.service.sla_monitor import HEARTBEAT as SLA_HEARTBEAT
 from cxinbox.store.interface import Store
+from cxinbox.store.outbox import OUTBOUND_FOLDER
 
 HEALTH_ROLES: Final = frozenset({"admin", "monitor"})
 """Who may read the report: IT, and the monitoring system's own login."""
@@ -55,11 +56,13 @@ def health_report(service: InboxService, online: Iterable[str]) -> HealthReport:
     return build_report(service.store, service.config, online)
 
 
-def build_report(store: Store, config: Config, online: Iterable[str]) -> HealthReport:
+def build_report(store: Store, config: Config, online: Iterable[str], *,
+                 now: int | None = None, started: int | None = None) -> HealthReport:
     """The report itself, for the server's own use (the metrics endpoint) and the call
-    above; nothing in it is patient data, so reading it is not audited."""
-    now = int(time.time())
-    started = process_started_at()
+    above; nothing in it is patient data, so reading it is not audited. `now` and
+    `started` (epoch seconds) are the clock's and the process's, unless given."""
+    now = int(time.time()) if now is None else now
+    started = process_started_at() if started is None else started
     with store.reading() as tx:
         checkpoints = tx.folder_checkpoints()
         queue = tx.outbox_counts(now * 1000)
@@ -70,7 +73,10 @@ def build_report(store: Store, config: Config, online: Iterable[str]) -> HealthR
     accounts: list[AccountHealth] = []
     used_alerts: set[str] = set()
     for account in config.accounts:
-        mine = [c for c in checkpoints if c.account == account.name]
+        # The outbox's own folder row (where sent replies are filed) is never synced:
+        # it must not make an account look "not synced yet" for ever.
+        mine = [c for c in checkpoints if c.account == account.name
+                and c.folder != OUTBOUND_FOLDER]
         times = [c.last_sync_at for c in mine]
         last = None if not times or None in times else min(t for t in times if t is not None)
         lag = grade.past_due(now, last, config.sync.idle_timeout_s, started)
@@ -125,25 +131,40 @@ def build_report(store: Store, config: Config, online: Iterable[str]) -> HealthR
                                 f"SMS {number.number}: {when}"
                                 + (f" ({duration(lag)} overdue)" if lag else "")))
 
-    sla_at = heartbeat.last(SLA_HEARTBEAT)
-    sla_run = None if sla_at is None else int(sla_at)
+    # The monitor runs on one server of those sharing a database: the others read its
+    # newest round from the database (this server's own, when it runs it, is as new).
+    own = heartbeat.last(SLA_HEARTBEAT)
+    shared = store.last_round(SLA_HEARTBEAT)
+    found = [t for t in (own, shared) if t is not None]
+    sla_run = int(max(found)) if found else None
     sla_idle = None if sla_run is None else max(0, now - sla_run)
+    where = "" if shared is None or (own is not None and own >= shared) else \
+        " (on another server)"
     # A server that just started has had no round yet: that is not a problem for a minute.
     sla_level = "ok" if sla_idle is None and now - started < 60 else grade.sla_level(sla_idle)
     checks.append(Check("sla monitor", sla_level,
                         "SLA monitor: no round yet" if sla_idle is None
-                        else f"SLA monitor: last round {duration(sla_idle)} ago"))
+                        else f"SLA monitor: last round {duration(sla_idle)} ago{where}"))
 
-    db_bytes = _size(config.db_path) + _size(Path(f"{config.db_path}-wal"))
-    try:
-        usage = shutil.disk_usage(config.db_path.parent)
-        free, total = usage.free, usage.total
-    except OSError:
-        free = total = 0
-    disk = grade.disk_level(free, total)
-    pct = 100.0 * free / total if total else 0.0
-    checks.append(Check("disk", disk, f"disk: {free / 2**30:.1f} GiB free ({pct:.0f} %) where"
-                        f" the database lives; database {db_bytes / 2**20:.0f} MiB"))
+    pg_bytes = store.database_bytes()
+    if pg_bytes is not None:
+        # PostgreSQL: the data lives on the database server, whose disk this host cannot
+        # see; its size is what the database says. Its free space is the DBA's to watch.
+        db_bytes, free, total = pg_bytes, 0, 0
+        checks.append(Check("disk", "ok", f"database on PostgreSQL ({config.store.database}):"
+                            f" {db_bytes / 2**20:.0f} MiB; its disk is watched on the"
+                            " database server"))
+    else:
+        db_bytes = _size(config.db_path) + _size(Path(f"{config.db_path}-wal"))
+        try:
+            usage = shutil.disk_usage(config.db_path.parent)
+            free, total = usage.free, usage.total
+        except OSError:
+            free = total = 0
+        disk = grade.disk_level(free, total)
+        pct = 100.0 * free / total if total else 0.0
+        checks.append(Check("disk", disk, f"disk: {free / 2**30:.1f} GiB free ({pct:.0f} %)"
+                            f" where the database lives; database {db_bytes / 2**20:.0f} MiB"))
 
     backup = last_backup_record(config.db_path, now)
     checks.append(Check("backup", backup.level, f"backup: {backup.summary}"))

@@ -39,6 +39,7 @@ from cxinbox.channels.imap import (
 )
 from cxinbox.channels.oauth import Credential, OAuthError
 from cxinbox.config import AccountConfig, Config
+from cxinbox.contract.errors import LeaseLost
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.triage import Assessment
 from cxinbox.service import redflags, signals
@@ -237,7 +238,9 @@ class MailSync:
                                            " syncing this folder; skipped")
                         continue
                     try:
-                        results.append(self.sync_folder(session, account, folder, sent=sent))
+                        with lease.fencing():
+                            results.append(self.sync_folder(session, account, folder,
+                                                            sent=sent))
                     finally:
                         lease.release()
             finally:
@@ -599,8 +602,9 @@ class MailSync:
                 if lease is None:
                     stop.wait(_LEASE_RETRY_S)  # another server syncs it: try again soon
                     continue
-                backoff = self._watch_leased(account, folder, sent, stop, on_change, lease,
-                                             backoff)
+                with lease.fencing():
+                    backoff = self._watch_leased(account, folder, sent, stop, on_change,
+                                                 lease, backoff)
         finally:
             if lease is not None:
                 lease.release()
@@ -673,6 +677,12 @@ class MailSync:
                     if left is not None:
                         cap_s = left if cap_s is None else min(cap_s, left)
                     settle = self._idle(session, stop, cap_s, _moved_from(seen_gen))
+            except LeaseLost:
+                # This server was paused or cut off long enough for another to take the
+                # folder: what it fetched meanwhile was not committed; the new holder has it.
+                self.reporter.warn(f"{account.name}/{folder}: another server took over the"
+                                   " sync while this one was not answering")
+                return backoff
             except ImapAuthError as exc:
                 self._trouble(account, folder, exc, backoff)
                 backoff = cap
@@ -690,6 +700,12 @@ class MailSync:
                                         f"since {down_since} - retrying ({exc})",
                                         severity="warning")
             except Exception as exc:  # noqa: BLE001 - logged (safely), shown, retried
+                if not lease.held():
+                    # The database ended this server's sessions (it was paused, cut off):
+                    # another server may hold the folder now (said by _lease_folder).
+                    log.debug("sync of %s/%s ended with its lease (%s)", account.name,
+                              folder, type(exc).__name__)
+                    return backoff
                 # The traceback goes to the server log; screens get the kind of error only
                 # (an exception's text can carry a patient's words).
                 log_failure(log, f"sync of {account.name}/{folder} failed", exc)

@@ -951,6 +951,12 @@ class SyncLease(Protocol):
 
     def release(self) -> None: ...
 
+    def fencing(self) -> AbstractContextManager[None]:
+        """Within it, every write transaction this thread begins commits only while the
+        lease is still this one (a holder that was paused and lost it meanwhile gets
+        LeaseLost, and nothing of that transaction is kept)."""
+        ...
+
 
 class Watch(Protocol):
     """Something a store runs for its caller until closed."""
@@ -1042,6 +1048,22 @@ class Store(Protocol):
         """Claim `name` (e.g. "mail:account/folder") for this server until it is released,
         the store is closed or the process ends; None while another server (or another
         thread here) holds it. A store only one server uses grants it always."""
+        ...
+
+    def note_round(self, loop: str) -> None:
+        """A leader job (`loop`, e.g. the SLA monitor) finished a round now: recorded where
+        every server on the database can read it (`last_round`). Nothing where one
+        server has the store (its own memory, service/heartbeat.py, is the truth)."""
+        ...
+
+    def last_round(self, loop: str) -> float | None:
+        """When any server on the database last noted a round of `loop` (epoch seconds,
+        the database's clock); None where rounds are not shared, or none was noted."""
+        ...
+
+    def database_bytes(self) -> int | None:
+        """The database's size as its server counts it (PostgreSQL); None where the
+        database is a file this process measures itself (SQLite)."""
         ...
 
     def store_id(self) -> str | None:

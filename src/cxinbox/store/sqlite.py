@@ -36,6 +36,10 @@ class SoleLease:
     def release(self) -> None:
         pass
 
+    @contextmanager
+    def fencing(self) -> Iterator[None]:
+        yield
+
 
 class SqlSelection(Selection):
     """A query compiled for SQLite: a condition over `conversations c` and its parameters;
@@ -192,6 +196,15 @@ class SqliteStoreOps:
 
     def try_lease(self, name: str) -> SoleLease:
         return SoleLease()
+
+    def note_round(self, loop: str) -> None:
+        """Nothing: one server has this store, and its memory is the truth."""
+
+    def last_round(self, loop: str) -> float | None:
+        return None
+
+    def database_bytes(self) -> int | None:
+        return None
 
     def select(self, where: Node, ctx: QueryContext, *, sla: bool) -> Selection:
         sla_sql = sla_condition(ctx.now) if sla else None

@@ -14,13 +14,61 @@ are re-entrant per session, so this module keeps its own set of held names.
 
 Liveness (`held`) is a round trip on the lease's session: if that connection broke, every
 lease on it is lost, and the holder must stop syncing and try again (a new connection).
+
+A holder that is alive but stuck (a SIGSTOPped or paused process, a frozen VM) keeps its
+TCP session, so its death alone would never free the lock. The session therefore needs
+proof of life: it runs with `idle_session_timeout = IDLE_LIMIT_S`, and a heartbeat thread
+of this process sends a round trip on it every `BEAT_S` while it holds any lease. A process
+that stops beating has its lease session closed by the database itself, so its locks free
+and another server's next try (every 5 s) takes them: no peer has to judge it.
+
+Such a holder may wake up afterwards in the middle of its work. Fencing keeps it from
+committing: each take of a lease writes a new random token for the lease's name
+(`cxinbox_lease`), and a thread that works under a lease (`PgLease.fencing()`) has every
+write transaction of its own check, first, that the row still holds its token, locking
+that row FOR SHARE until it commits. A new holder's token write waits for such a
+transaction, and such a transaction that comes after the token write finds another token
+and is rolled back (`LeaseLost`). A holder paused inside a fenced transaction would hold
+the new holder's token write for ever, so the new holder ends that transaction's session
+after `REAP_AFTER_S` (`_write_token`); a fenced transaction also sets a short
+`idle_in_transaction_session_timeout`, so the database ends one left idle by itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
+import secrets
 import threading
-from typing import Any
+from typing import Any, Final
+
+from cxinbox.contract.errors import LeaseLost
+from cxinbox.store.fence import fenced
+
+log = logging.getLogger(__name__)
+
+BEAT_S: Final = 3.0
+"""How often a process that holds leases proves it is alive on the leases' session."""
+IDLE_LIMIT_S: Final = 15
+"""Seconds without a beat after which the database closes a lease session (and frees its
+locks): five beats missed. Takeover of a stuck holder: this, plus a peer's 5 s retry."""
+FENCE_IDLE_S: Final = 15
+"""A fenced transaction left idle this long (its process paused inside it) is ended by
+the database, so it cannot hold back a new holder's token write."""
+TOKEN_WAIT_S: Final = 25
+"""How long a new holder waits to write its token behind a fenced transaction."""
+REAP_AFTER_S: Final = 2.0
+"""How long a fenced transaction of a lost holder may hold a new holder's token write
+before the new holder ends it."""
+
+_TABLE: Final = """
+CREATE UNLOGGED TABLE IF NOT EXISTS cxinbox_lease (
+    name TEXT PRIMARY KEY,
+    token BIGINT NOT NULL
+)"""
+# UNLOGGED: a database crash ends every session (and frees every lock) along with the
+# rows; tokens are random, so a token from before a crash never matches a later one.
 
 _KEEPALIVE_SQL = (
     # Seconds: a dead peer is noticed within idle + interval * count (about 25 s), inside
@@ -45,6 +93,10 @@ class PgLeases:
         self._lock = threading.Lock()
         self._conn: Any = None
         self._held: dict[str, int] = {}
+        self._beating = threading.Event()
+        self._closed = threading.Event()
+        self._beat_thread: threading.Thread | None = None
+        self._warned_old = False
 
     def _session(self) -> Any:
         import psycopg
@@ -56,8 +108,88 @@ class PgLeases:
                                keepalives_interval=5, keepalives_count=3)
         for statement in _KEEPALIVE_SQL:
             conn.execute(statement)
+        if conn.info.server_version >= 140000:
+            conn.execute(f"SET idle_session_timeout = '{IDLE_LIMIT_S}s'")
+        elif not self._warned_old:
+            self._warned_old = True
+            log.warning("PostgreSQL before 14 has no idle_session_timeout: a server that"
+                        " hangs keeps its leases until its connection ends")
+        _make_table(conn)
         self._conn = conn
         return conn
+
+    def _start_beat(self) -> None:
+        """The heartbeat thread, started with the first lease taken (under `_lock`)."""
+        self._beating.set()
+        if self._beat_thread is None or not self._beat_thread.is_alive():
+            self._beat_thread = threading.Thread(target=self._beat, name="pg-lease-beat",
+                                                 daemon=True)
+            self._beat_thread.start()
+
+    def _beat(self) -> None:
+        import psycopg
+
+        while not self._closed.wait(BEAT_S):
+            if not self._beating.is_set():
+                continue
+            with self._lock:
+                conn = self._conn
+                if not self._held or conn is None or conn.closed or conn.broken:
+                    continue
+                try:
+                    conn.execute("SELECT 1").fetchone()
+                except psycopg.Error:
+                    self._held.clear()  # the session is gone, and every lease with it
+
+    def _write_token(self, conn: Any, name: str, key: int) -> int | None:
+        """This take's new token for `name`, or None (the lock given back) when the row
+        could not be written within TOKEN_WAIT_S. What can hold the row is a fenced
+        transaction of the old holder, who lost its lease session: when that transaction
+        still holds it after REAP_AFTER_S (its process is paused inside it; a pipelined
+        one is not "idle in transaction" to the database, so no timeout ends it), it is
+        ended here. It would have committed under a lease that is no longer its own;
+        ended, it commits nothing, and the new holder fetches that batch again."""
+        import psycopg
+
+        token = secrets.randbits(63)
+        waiting = threading.Event()
+        reaper = threading.Thread(target=self._reap_blockers,
+                                  args=(conn.info.backend_pid, name, waiting),
+                                  name="pg-lease-reaper", daemon=True)
+        try:
+            reaper.start()
+            with conn.transaction():
+                conn.execute(f"SET LOCAL lock_timeout = '{TOKEN_WAIT_S}s'")
+                conn.execute("INSERT INTO cxinbox_lease (name, token) VALUES (%s, %s)"
+                             " ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token",
+                             (name, token))
+        except psycopg.Error:  # LockNotAvailable, or the session broke (and the lock too)
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,)).fetchone()
+            return None
+        finally:
+            waiting.set()
+            reaper.join(REAP_AFTER_S + 10)
+        return token
+
+    def _reap_blockers(self, waiter: int, name: str, done: threading.Event) -> None:
+        """While the backend `waiter` waits to write a token, end the sessions it waits
+        on (same role: allowed without privileges), every REAP_AFTER_S."""
+        import psycopg
+
+        while not done.wait(REAP_AFTER_S):
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as other:
+                    ended = other.execute(
+                        "SELECT count(*) FILTER (WHERE pg_terminate_backend(b, 5000))"
+                        " FROM unnest(pg_blocking_pids(%s)) AS b", (waiter,)).fetchone()
+            except psycopg.Error as exc:
+                log.warning("lease %s: could not end the transaction holding it back (%s)",
+                            name, type(exc).__name__)
+                continue
+            if ended and ended[0]:
+                log.warning("lease %s: ended %d transaction(s) of its previous holder, which"
+                            " stopped answering inside them", name, ended[0])
 
     def try_take(self, name: str) -> PgLease | None:
         """The lease on `name`, or None while another session (or this process) holds it."""
@@ -70,12 +202,16 @@ class PgLeases:
                 if name in self._held:
                     return None
                 row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+                if not row or not row[0]:
+                    return None
+                token = self._write_token(conn, name, key)
             except psycopg.Error:
                 return None
-            if not row or not row[0]:
+            if token is None:
                 return None
             self._held[name] = key
-            return PgLease(self, name, conn)
+            self._start_beat()
+            return PgLease(self, name, conn, token)
 
     def alive(self, name: str, conn: Any) -> bool:
         import psycopg
@@ -90,7 +226,10 @@ class PgLeases:
                 return False
             return True
 
-    def give_back(self, name: str, conn: Any) -> None:
+    def give_back(self, name: str, conn: Any, token: int | None = None) -> None:
+        """Release the lease; its token row goes first, while the lock is still ours (a
+        lease given back leaves no row behind: probes of dead outbox senders' tokens would
+        pile them up)."""
         import psycopg
 
         with self._lock:
@@ -98,11 +237,20 @@ class PgLeases:
             if key is None or conn is not self._conn:
                 return
             try:
+                if token is not None:
+                    with conn.transaction():
+                        conn.execute("SET LOCAL lock_timeout = '2s'")
+                        conn.execute("DELETE FROM cxinbox_lease WHERE name = %s AND token = %s",
+                                     (name, token))
+            except psycopg.Error:
+                pass  # left for the next take to overwrite
+            try:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (key,)).fetchone()
             except psycopg.Error:
                 pass  # the session is gone, and the lock with it
 
     def close(self) -> None:
+        self._closed.set()
         with self._lock:
             self._held.clear()
             if self._conn is not None:
@@ -113,15 +261,46 @@ class PgLeases:
 class PgLease:
     """One held lease (implements `store.interface.SyncLease`)."""
 
-    __slots__ = ("_conn", "_leases", "name")
+    __slots__ = ("_conn", "_leases", "name", "token")
 
-    def __init__(self, leases: PgLeases, name: str, conn: Any) -> None:
+    def __init__(self, leases: PgLeases, name: str, conn: Any, token: int) -> None:
         self._leases = leases
         self.name = name
         self._conn = conn
+        self.token = token
 
     def held(self) -> bool:
         return self._leases.alive(self.name, self._conn)
 
     def release(self) -> None:
-        self._leases.give_back(self.name, self._conn)
+        self._leases.give_back(self.name, self._conn, self.token)
+
+    def fencing(self) -> contextlib.AbstractContextManager[None]:
+        """Every write transaction this thread begins inside commits only while this
+        lease is still the one taken last (else LeaseLost, and nothing is committed)."""
+        return fenced(self.name, self.token)
+
+
+def check_fence(raw: Any, fence: tuple[str, int]) -> None:
+    """In a write transaction: go on only while the lease's row holds our token, and keep
+    it so (FOR SHARE) until this transaction ends. Raises LeaseLost."""
+    name, token = fence
+    row = raw.execute("SELECT set_config('idle_in_transaction_session_timeout', %s, true)"
+                      " FROM cxinbox_lease WHERE name = %s AND token = %s FOR SHARE",
+                      (f"{FENCE_IDLE_S}s", name, token)).fetchone()
+    if row is None:
+        log.warning("lease %s lost to another server; a write under it was not committed",
+                    name)
+        raise LeaseLost(f"the lease {name} was taken by another server")
+
+
+def _make_table(conn: Any) -> None:
+    """Create the token table once; two servers starting together may both try."""
+    import psycopg
+
+    for _ in range(3):
+        try:
+            conn.execute(_TABLE)
+            return
+        except psycopg.errors.UniqueViolation:  # the other one's CREATE won the race
+            continue

@@ -54,10 +54,11 @@ PG_ONLY_TABLES: Final = frozenset({"cxinbox_meta", "cxinbox_audit_keys",
 """PostgreSQL tables with no SQLite twin (made by store/pg/migrate.py and PG_TUNING): the
 database's own id and tuning state, and the audit keys of several servers."""
 
-RUNTIME_TABLES: Final = frozenset({"cxinbox_presence"})
+RUNTIME_TABLES: Final = frozenset({"cxinbox_presence", "cxinbox_lease", "cxinbox_rounds"})
 """PostgreSQL tables the servers make for themselves while they run, outside the
-migrations (store/pg/presence.py: who is online, UNLOGGED): ours, never copied or
-compared, and present in any database a server has used."""
+migrations, all UNLOGGED (store/pg/presence.py: who is online; store/pg/lease.py: each
+lease's fencing token; store/pg/store.py: the SLA monitor's last round): ours, never
+copied or compared, and present in any database a server has used."""
 
 EXTENSIONS: Final = ("pg_trgm", "unaccent")
 

@@ -25,19 +25,23 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
-from cxinbox.contract.errors import NotOnThisStoreYet, StoreError
+from cxinbox.contract.errors import DatabaseDown, NotOnThisStoreYet, StoreError
 from cxinbox.domain.query import Node, QueryContext
+from cxinbox.store.fence import current_fence
 from cxinbox.store.interface import ListView, Selection, StoreTx
 from cxinbox.store.pg.conn import PgConnection, one_line
-from cxinbox.store.pg.lease import PgLease, PgLeases
+from cxinbox.store.pg.lease import PgLease, PgLeases, check_fence
 from cxinbox.store.records import ConversationRecord, Diagnosis, EventRecord
 from cxinbox.store.sqlite import SqlSelection
 from cxinbox.store.sqlite_tx import SqliteTx
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import psycopg
@@ -196,9 +200,9 @@ class PgStore:
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8,
                  timeout_s: float = 30.0) -> None:
         import psycopg
-        from psycopg_pool import ConnectionPool
 
         from cxinbox.store.pg.migrate import migrate
+        from cxinbox.store.pg.pool import make_pool
 
         self.url = url
         self._local = threading.local()
@@ -208,6 +212,10 @@ class PgStore:
         self._loose_lock = threading.Lock()
         self._leases = PgLeases(url)
         self._store_id: str | None = None
+        self._rounds_made = False
+        self._timeout_s = timeout_s
+        self._down_lock = threading.Lock()
+        self._down = False
         self._text_key: bytes | None = None
         try:
             # One plain connection first: a database that cannot be reached (or does not
@@ -218,9 +226,8 @@ class PgStore:
                                  connect_timeout=_connect_timeout(url, max(2, int(timeout_s)))
                                  ) as first:
                 migrate(first)
-            self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            self._pool: ConnectionPool[psycopg.Connection[Any]] = make_pool(
                 url, min_size=min_size, max_size=max_size, timeout=timeout_s,
-                kwargs={"autocommit": True}, open=False, name="cxinbox",
                 configure=_durable_commits)
             self._pool.open(wait=True, timeout=timeout_s)
         except (psycopg.Error, OSError) as exc:
@@ -232,6 +239,71 @@ class PgStore:
                 raise StoreError(f"PostgreSQL store: cannot connect ({one_line(exc)})"
                                  ) from None
             raise
+
+    # -- connections: the database's outages, said once each and at once -------------
+
+    def _went_down(self, exc: BaseException) -> None:
+        with self._down_lock:
+            if self._down:
+                return
+            self._down = True
+        log.warning("PostgreSQL database not answering (%s); staff are told so until it is"
+                    " back", type(exc).__name__)
+
+    def _came_back(self) -> None:
+        if not self._down:
+            return
+        with self._down_lock:
+            if not self._down:
+                return
+            self._down = False
+        log.info("PostgreSQL database answering again")
+
+    def _answers(self) -> bool:
+        """Whether a new session can be opened now (a short connect of its own)."""
+        import psycopg
+
+        try:
+            with psycopg.connect(self.url, autocommit=True, connect_timeout=2):
+                return True
+        except (psycopg.Error, OSError):
+            return False
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection. The pool waits `timeout_s` for one when all are busy; but
+        when none comes within FIRST_WAIT_S (DOWN_WAIT_S once the database is known to
+        be away) and a new session cannot be opened either, the database is away: the
+        caller hears so at once (DatabaseDown), not after the whole wait."""
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        first = min(DOWN_WAIT_S if self._down else FIRST_WAIT_S, self._timeout_s)
+        try:
+            conn = self._pool.getconn(timeout=first)
+        except PoolTimeout as exc:
+            if not self._answers():
+                self._went_down(exc)
+                raise DatabaseDown(_DOWN) from None
+            try:
+                conn = self._pool.getconn(timeout=max(0.1, self._timeout_s - first))
+            except PoolTimeout as again:
+                if not self._answers():
+                    self._went_down(again)
+                    raise DatabaseDown(_DOWN) from None
+                raise
+        try:
+            yield conn
+        except psycopg.OperationalError as exc:
+            # A session lost while the database still answers was ended on its own (an
+            # admin, or a peer ending a stuck lease holder's write): not an outage.
+            if (conn.broken or conn.closed) and not self._answers():
+                self._went_down(exc)
+                raise DatabaseDown(_DOWN) from exc
+            raise
+        finally:
+            self._pool.putconn(conn)
+        self._came_back()
 
     # -- transactions ------------------------------------------------------------------
 
@@ -255,13 +327,16 @@ class PgStore:
             with self._pipelined(kind) as conn:
                 yield conn
             return
-        with self._pool.connection() as raw:
+        with self._connection() as raw:
             with ExitStack() as to_commit:
                 # The snapshot's level goes out with the BEGIN, not as a statement of its own.
                 raw.isolation_level = (IsolationLevel.REPEATABLE_READ if kind == "read"
                                        else None)
                 with raw.transaction():
                     conn = PgConnection(raw, to_commit)
+                    fence = current_fence() if kind != "read" else None
+                    if fence is not None:
+                        check_fence(raw, fence)
                     self._local.conn = conn
                     try:
                         yield conn
@@ -280,7 +355,7 @@ class PgStore:
         transaction that reads nothing before its end is one round trip. On any error the
         pipeline is closed and the transaction rolled back before the connection returns
         to the pool."""
-        with self._pool.connection() as raw:
+        with self._connection() as raw:
             conn: PgConnection | None = None
             try:
                 with ExitStack() as to_commit:
@@ -289,6 +364,9 @@ class PgStore:
                                 else "BEGIN", prepare=False)
                     if kind == "record":
                         raw.execute("SET LOCAL synchronous_commit = off", prepare=False)
+                    fence = current_fence() if kind != "read" else None
+                    if fence is not None:
+                        check_fence(raw, fence)
                     conn = PgConnection(raw, to_commit, pipe)
                     self._local.conn = conn
                     yield conn
@@ -408,7 +486,7 @@ class PgStore:
             with self.recording() as tx:
                 tx.append_event(actor, action, target, details)
             return
-        with self._pool.connection() as raw:
+        with self._connection() as raw:
             raw.execute(_RECORD_EVENT,
                         (actor, action, target, db.event_details(details), db.now_ms()))
 
@@ -456,6 +534,40 @@ class PgStore:
                 raise StoreError(f"the store's text key (store_secrets) cannot be read or"
                                  f" made: {one_line(exc)}") from None
         return self._text_key
+
+    def note_round(self, loop: str) -> None:
+        """One upsert into an UNLOGGED table made on first use (like cxinbox_presence: the
+        moment's state, nothing a crash of the database must keep), stamped by the
+        database's clock so hosts' clocks need not agree. A failure is not the job's:
+        the round happened; status then reads an older one."""
+        import psycopg
+
+        try:
+            with self._pool.connection(timeout=5.0) as raw:
+                if not self._rounds_made:
+                    raw.execute(_ROUNDS_TABLE)
+                    self._rounds_made = True
+                raw.execute("INSERT INTO cxinbox_rounds (loop, at) VALUES"
+                            " (%s, extract(epoch FROM now())) ON CONFLICT (loop) DO UPDATE"
+                            " SET at = EXCLUDED.at", (loop,))
+        except (psycopg.Error, OSError):
+            pass  # e.g. the database is away: status reads the round before
+        except Exception as exc:  # the pool's timeout
+            if not type(exc).__module__.startswith("psycopg"):
+                raise
+
+    def last_round(self, loop: str) -> float | None:
+        with self.read() as conn:
+            if conn.execute("SELECT to_regclass('cxinbox_rounds')").fetchone()[0] is None:
+                return None
+            row = conn.execute("SELECT at FROM cxinbox_rounds WHERE loop = ?",
+                               (loop,)).fetchone()
+        return None if row is None else float(row[0])
+
+    def database_bytes(self) -> int | None:
+        with self.read() as conn:
+            return int(conn.execute("SELECT pg_database_size(current_database())"
+                                    ).fetchone()[0])
 
     def try_lease(self, name: str) -> PgLease | None:
         """A session-scoped advisory lock on its own connection (store/pg/lease.py)."""
@@ -608,6 +720,18 @@ def read_store_id(url: str, *, timeout_s: int = 5) -> str | None:
         return None
     return None if row is None else str(row[0])
 
+
+FIRST_WAIT_S: Final = 3.0
+"""How long a request waits for a pooled connection before asking whether the database
+answers at all (a busy pool: the rest of the wait follows)."""
+DOWN_WAIT_S: Final = 1.0
+"""The same while the database is known to be away."""
+_DOWN: Final = ("the PostgreSQL database is not answering (restarting or unreachable);"
+                " try again in a minute - IT: see the server log")
+
+_ROUNDS_TABLE: Final = ("CREATE UNLOGGED TABLE IF NOT EXISTS cxinbox_rounds"
+                         " (loop TEXT PRIMARY KEY, at DOUBLE PRECISION NOT NULL)")
+"""When a leader job last finished a round, on any server (`PgStore.note_round`)."""
 
 _NEEDED_GRANTS: Final = (
     ("conversations", "SELECT"), ("conversations", "INSERT"), ("conversations", "UPDATE"),

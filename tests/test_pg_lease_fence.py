@@ -1,0 +1,172 @@
+"""Leases on PostgreSQL that a live but stuck holder loses, and fencing of its writes.
+
+A holder proves it is alive by a round trip on its lease session every few seconds; the
+database closes a session idle for `IDLE_LIMIT_S`, which frees the holder's locks. A holder
+that wakes up after that must not commit anything under the lease: each write transaction
+it makes under `fencing()` checks the lease's token and is refused (LeaseLost) once another
+server has taken the lease, or holds the new holder back until it has committed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from tests.support.pgcluster import PgCluster
+from tests.support.waiting import wait_until
+
+from cxinbox.contract.errors import LeaseLost
+from cxinbox.store.pg.lease import IDLE_LIMIT_S, PgLease
+from cxinbox.store.pg.store import PgStore
+
+_names = itertools.count(1)
+NAME = "mail:appointments/INBOX"
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
+    name = f"pgfence_{os.getpid()}_{next(_names)}"
+    pg_cluster.create_database(name)
+    PgStore(pg_cluster.url(name)).close()
+    yield pg_cluster.url(name)
+    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _mark(store: PgStore, key: str) -> None:
+    with store.write() as conn:
+        conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES (?, '1')", (key,))
+
+
+def _marks(store: PgStore) -> set[str]:
+    return {str(r[0]) for r in store.conn.execute(
+        "SELECT key FROM cxinbox_meta WHERE key LIKE 'fence-%'")}
+
+
+def _lease_pid(store: PgStore) -> int:
+    return int(store._leases._conn.info.backend_pid)
+
+
+def _take(store: PgStore, timeout: float = 10.0) -> PgLease:
+    taken: list[PgLease] = []
+
+    def got() -> bool:
+        lease = store.try_lease(NAME)
+        if lease is not None:
+            taken.append(lease)
+        return bool(taken)
+
+    wait_until(got, "the lease to be taken", timeout=timeout, interval=0.2)
+    return taken[0]
+
+
+def test_a_holder_that_lost_its_lease_commits_nothing_under_it(pg_url: str) -> None:
+    first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
+    try:
+        lease = _take(first)
+        assert second.try_lease(NAME) is None
+        with lease.fencing():
+            _mark(first, "fence-before")  # ours: committed
+        # The holder's lease session ends (as the database ends a silent one) and the
+        # other server takes the lease.
+        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (_lease_pid(first),))
+        _take(second)
+        with lease.fencing(), pytest.raises(LeaseLost):
+            _mark(first, "fence-after")  # the old holder wakes up and tries to commit
+        assert not lease.held()
+        assert _marks(second) == {"fence-before"}
+        _mark(first, "fence-unfenced")  # writes outside a lease's work are not affected
+        assert _marks(second) == {"fence-before", "fence-unfenced"}
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_new_holder_waits_for_the_old_holders_open_write(pg_url: str) -> None:
+    """The old holder checked its token and is inside a write when it loses the lease:
+    that write commits before the new holder's lease is granted, never after."""
+    first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
+    inside, go_on = threading.Event(), threading.Event()
+    try:
+        lease = _take(first)
+
+        def old_holder() -> None:
+            with lease.fencing(), first.write() as conn:
+                conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES ('fence-open', '1')")
+                inside.set()
+                go_on.wait(30)
+
+        writer = threading.Thread(target=old_holder)
+        writer.start()
+        assert inside.wait(30)
+        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (_lease_pid(first),))
+        granted: list[float] = []
+        taker = threading.Thread(target=lambda: (_take(second, 30), granted.append(
+            time.monotonic())))
+        taker.start()
+        wait_until(lambda: _waiting_on_lock(second), "the new holder to wait on the token",
+                   timeout=20, interval=0.1)
+        assert not granted
+        released = time.monotonic()
+        go_on.set()
+        writer.join(30)
+        taker.join(40)
+        assert granted and granted[0] >= released
+        assert _marks(second) == {"fence-open"}
+    finally:
+        go_on.set()
+        first.close()
+        second.close()
+
+
+def _waiting_on_lock(store: PgStore) -> bool:
+    row = store.conn.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO cxinbox_lease%'").fetchone()
+    return bool(row and row[0])
+
+
+def test_a_holder_that_stops_beating_loses_its_lease_to_the_database(pg_url: str) -> None:
+    """No peer has to act: the database closes the silent lease session by itself."""
+    first, second = PgStore(pg_url, max_size=2), PgStore(pg_url, max_size=2)
+    try:
+        lease = _take(first)
+        pid = _lease_pid(first)
+        wait_until(lambda: _session_idle_for(second, pid) is not None, "the lease session",
+                   timeout=10, interval=0.2)
+        # The beat stops, as in a SIGSTOPped process.
+        stopped = time.monotonic()
+        first._leases._closed.set()
+        _take(second, IDLE_LIMIT_S + 20)
+        took = time.monotonic() - stopped
+        assert took < IDLE_LIMIT_S + 10, took
+        assert not lease.held()
+    finally:
+        first.close()
+        second.close()
+
+
+def _session_idle_for(store: PgStore, pid: int) -> float | None:
+    row = store.conn.execute("SELECT extract(epoch FROM now() - state_change)"
+                             " FROM pg_stat_activity WHERE pid = ?", (pid,)).fetchone()
+    return None if row is None else float(row[0])
+
+
+def test_a_beating_holder_keeps_its_lease_past_the_idle_limit(pg_url: str) -> None:
+    first, second = PgStore(pg_url, max_size=2), PgStore(pg_url, max_size=2)
+    try:
+        lease = _take(first)
+        pid = _lease_pid(first)
+        deadline = time.monotonic() + IDLE_LIMIT_S + 5
+        while time.monotonic() < deadline:  # a condition held for a span, checked often
+            assert second.try_lease(NAME) is None
+            idle = _session_idle_for(second, pid)
+            assert idle is not None and idle < IDLE_LIMIT_S
+            threading.Event().wait(1.0)
+        assert lease.held()
+    finally:
+        first.close()
+        second.close()
