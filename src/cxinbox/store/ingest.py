@@ -231,9 +231,9 @@ def _choose_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, 
     if conv is None and not p.auto_submitted and (chain or is_reply_subject(p.subject)
                                                   or addresses) and subject_matchable(
                                                       norm, addresses):
-        if batch is not None:
-            batch.write_conversations(conn, norm)  # the candidates' rows as they are now
-        conv = pick_by_subject(norm, at, addresses, _subject_candidates(conn, norm, at))
+        conv = pick_by_subject(norm, at, addresses,
+                               _subject_candidates(conn, norm, at) if batch is None
+                               else batch.subject_candidates(conn, norm, at))
     return conv, chain
 
 
@@ -383,7 +383,7 @@ _THREAD_INSERT = ("INSERT INTO thread_ids (message_id, conversation_id) VALUES (
                   " ON CONFLICT DO NOTHING")
 
 _CONVERSATION_ROW = ("SELECT id, norm_subject, merged_into, participants, created_at, from_addr,"
-                     " status, contact_id FROM conversations")
+                     " status, contact_id, channel, last_message_at FROM conversations")
 
 # The changes of a batch's messages to their conversations, one row per conversation, in
 # one statement: what `_touch_conversation`'s UPDATEs make of the row, message by message.
@@ -407,6 +407,9 @@ _CONVERSATION_WRITE = (
     " from_name, from_addr, created_at, subject) WHERE c.id = p.id")
 
 
+_SUBJECT_ROWS = 200
+"""Candidate rows of one subject a batch reads up front, at most (`_PgBatch._read_subjects`)."""
+
 _MADE_CONTACT = "currval(pg_get_serial_sequence('contacts', 'id'))"
 """The id of the contact this session inserted last."""
 
@@ -416,17 +419,23 @@ class _Conversation:
     (as they are in the database once the batch's changes are written), and those
     changes not written yet."""
 
-    __slots__ = ("att", "contact_id", "created_at", "first_out", "from_addr", "in_at",
-                 "last_at", "last_out", "merged_into", "n", "new_from", "new_subject",
-                 "norm", "participants", "status", "unread")
+    __slots__ = ("att", "channel", "contact_id", "created_at", "first_out", "from_addr",
+                 "in_at", "last_at", "last_out", "merged_into", "n", "new_from",
+                 "new_subject", "norm", "participants", "status", "stored_last", "unread")
 
     def __init__(self, norm: str, merged_into: int | None, participants: str,
                  created_at: int, from_addr: str, status: str,
-                 contact_id: int | None) -> None:
+                 contact_id: int | None, channel: str, stored_last: int) -> None:
         self.norm, self.merged_into, self.participants = norm, merged_into, participants
         self.created_at, self.from_addr, self.status = created_at, from_addr, status
-        self.contact_id = contact_id
+        self.contact_id, self.channel = contact_id, channel
+        self.stored_last = stored_last  # last_message_at as the database has it
         self._clean()
+
+    def last_message_at(self) -> int:
+        """last_message_at once the changes kept are written."""
+        return self.stored_last if self.last_at is None else max(self.stored_last,
+                                                                   self.last_at)
 
     def _clean(self) -> None:
         self.n = self.unread = self.att = 0
@@ -464,13 +473,14 @@ class _PgBatch:
     """
 
     __slots__ = ("_asked", "_contacts", "_convs", "_ids", "_looked", "_pending",
-                 "_thread_rows", "_threads")
+                 "_released", "_subjects", "_thread_rows", "_threads")
 
     def __init__(self, conn: sqlite3.Connection, messages: Sequence[FetchedMessage],
                  expected: int, now: int) -> None:
         lookup: dict[str, None] = {}
         senders: dict[str, None] = {}
-        earliest = now
+        norms: dict[str, None] = {}
+        earliest = latest = now
         for m in messages:
             p = m.parsed
             for mid in reference_chain(p.message_id, p.in_reply_to, p.references):
@@ -479,7 +489,13 @@ class _PgBatch:
                 lookup[p.message_id] = None
             if p.from_addr is not None and p.from_addr.email:
                 senders[canonical_address(p.from_addr.email)[0]] = None
-            earliest = min(earliest, _epoch(p, m.internal_date, now))
+            at = _epoch(p, m.internal_date, now)
+            earliest, latest = min(earliest, at), max(latest, at)
+            norm = normalize_subject(p.subject)
+            if not p.auto_submitted and subject_matchable(norm, [
+                    p.from_addr.email if p.from_addr else "",
+                    *(a.email for a in p.to), *(a.email for a in p.cc)]):
+                norms[norm] = None
         self._threads = _known_thread_ids(conn, list(lookup))
         self._thread_rows: list[tuple[str, int]] = []
         self._convs: dict[int, _Conversation] = {}
@@ -505,9 +521,33 @@ class _PgBatch:
         self._asked = {int(r[0]) for r in conn.execute(
             "SELECT DISTINCT conversation_id FROM csat_requests WHERE state = 'sent'"
             " AND answer_until >= ?", (earliest,))}
+        self._subjects = self._read_subjects(conn, list(norms), earliest - SUBJECT_WINDOW_S,
+                                             latest + SUBJECT_WINDOW_S)
+        self._released: dict[int, _Conversation] = {}
         self._ids: list[int] = []
         self._pending: list[tuple[Any, ...]] = []
         self._draw(conn, expected)
+
+    @staticmethod
+    def _read_subjects(conn: sqlite3.Connection, norms: list[str], low: int, high: int
+                       ) -> dict[str, list[SubjectCandidate]]:
+        """The subject match's candidates for every subject the batch may match by, in one
+        statement: each subject's e-mail conversations active within the window around
+        any of the batch's messages, newest first. A subject with more than
+        _SUBJECT_ROWS of them is left out (its matches read their own candidates)."""
+        found: dict[str, list[SubjectCandidate]] = {norm: [] for norm in norms}
+        if not norms:
+            return found
+        for norm, cid, last, participants in conn.execute(
+                "SELECT n.norm, c.id, c.last_message_at, c.participants FROM"
+                " unnest(?::text[]) AS n (norm) CROSS JOIN LATERAL (SELECT id,"
+                " last_message_at, participants FROM conversations WHERE norm_subject ="
+                " n.norm AND channel = 'email' AND merged_into IS NULL AND last_message_at"
+                " BETWEEN ? AND ? ORDER BY last_message_at DESC LIMIT ?) AS c",
+                (norms, low, high, _SUBJECT_ROWS + 1)):
+            found[str(norm)].append(SubjectCandidate(int(cid), int(last),
+                                                     frozenset(str(participants).split())))
+        return {norm: rows for norm, rows in found.items() if len(rows) <= _SUBJECT_ROWS}
 
     def _draw(self, conn: sqlite3.Connection, count: int) -> None:
         if count > 0:
@@ -536,7 +576,41 @@ class _PgBatch:
 
     def created(self, conv: int, norm: str, row: tuple[str, int, str, str, int | None]
                 ) -> None:
-        self._convs[conv] = _Conversation(norm, None, *row)
+        self._convs[conv] = _Conversation(norm, None, *row, "email", row[1])
+
+    def subject_candidates(self, conn: sqlite3.Connection, norm: str, at: int
+                           ) -> list[SubjectCandidate]:
+        """`_subject_candidates` as they would be read with the batch's kept changes
+        written, without writing them: the rows of the subject the batch holds are taken
+        as it holds them (their participants and last message as the batch leaves them),
+        the others as stored. The stored rows are read k more deep (k: the subject's rows
+        in hand), since a row in hand may rank among the first 20 by its stored time and
+        not by its new one (its newest message past the window); each row the batch does
+        not hold ranks the same either way, so the first 20 of the merged list are the 20
+        the read after a write would return (rows of equal time in any order, as SQL's
+        ORDER BY leaves them). A conversation's row is then written once per batch, at
+        the end, instead of once more before each match of its subject."""
+        mine = {cid: c for cid, c in self._released.items() if c.norm == norm}
+        mine.update((cid, c) for cid, c in self._convs.items() if c.norm == norm)
+        low, high = at - SUBJECT_WINDOW_S, at + SUBJECT_WINDOW_S
+        known = self._subjects.get(norm)
+        if known is not None:  # read with the batch: every row of the window is there
+            found = [cand for cand in known if low <= cand.last_message_at <= high
+                     and cand.conversation_id not in mine]
+        else:
+            found = [SubjectCandidate(int(r[0]), int(r[1]), frozenset(r[2].split()))
+                     for r in conn.execute(
+                         "SELECT id, last_message_at, participants FROM conversations"
+                         " WHERE norm_subject = ? AND channel = 'email' AND merged_into IS"
+                         " NULL AND last_message_at BETWEEN ? AND ? ORDER BY"
+                         " last_message_at DESC LIMIT ?", (norm, low, high, 20 + len(mine)))
+                     if int(r[0]) not in mine]
+        for cid, c in mine.items():
+            last = c.last_message_at()
+            if c.channel == "email" and c.merged_into is None and low <= last <= high:
+                found.append(SubjectCandidate(cid, last, frozenset(c.participants.split())))
+        found.sort(key=lambda cand: -cand.last_message_at)
+        return found[:20]
 
     def linked(self, conv: int, contact_id: int) -> None:
         known = self._convs.get(conv)
@@ -592,13 +666,17 @@ class _PgBatch:
         conn.execute(_CONVERSATION_WRITE,  # type: ignore[call-arg]
                      [list(column) for column in zip(*rows, strict=True)], prepare=False)
         for row in rows:
-            self._convs[row[0]]._clean()
+            written = self._convs[row[0]]
+            written.stored_last = written.last_message_at()
+            written._clean()
 
     def release(self, conn: sqlite3.Connection, conv: int) -> None:
         """Write `conv`'s changes and read its row again when next needed: what comes
         next changes it in ways the batch does not follow."""
         self.write_conversations(conn, conv=conv)
-        self._convs.pop(conv, None)
+        left = self._convs.pop(conv, None)
+        if left is not None:  # the subject match still needs its time and participants
+            self._released[conv] = left
 
     def new_conversation(self, conn: sqlite3.Connection, p: ParsedMessage, norm: str, at: int,
                          mailbox: str, patient_name: str, patient_addr: str,
