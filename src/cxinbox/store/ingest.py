@@ -313,6 +313,8 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
     patient = direction == "in" and bool(from_email) and not p.auto_submitted
     is_new = conv is None
     created: tuple[str, int, str, str, int | None] | None = None
+    seen = "\\Seen" in m.flags.split()
+    unread = int(direction == "in" and not seen)
     if conv is None:
         if direction == "out" and p.to:
             patient_name, patient_addr = p.to[0].name, p.to[0].email
@@ -324,14 +326,12 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
             conv = _new_conversation(conn, p, norm, at, mailbox, patient_name, patient_addr,
                                      "email", contact)
         else:
+            # The row goes in as this message leaves it: no write of its own to follow.
             conv, contact = batch.new_conversation(
                 conn, p, norm, at, mailbox, patient_name, patient_addr,
-                (from_email, from_name) if patient else None)
+                (from_email, from_name) if patient else None,
+                (direction, unread, addresses, own))
         created = ("", at, patient_addr, "open", contact)
-        if batch is not None:
-            batch.created(conv, norm, created)
-    seen = "\\Seen" in m.flags.split()
-    unread = int(direction == "in" and not seen)
     values = (raw_id, conv, direction, p.message_id, p.in_reply_to, " ".join(p.references),
               p.subject, from_name, from_email, f"{from_name} {from_email}".strip(),
               _addr_json(p.to), _addr_json(p.cc), at, p.body_text, _attachments_json(p),
@@ -345,8 +345,11 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         conn.executemany(_THREAD_INSERT, [(mid, conv) for mid in ids])
     else:
         batch.threaded(ids, conv)
-    status, contact = _touch_conversation(conn, conv, p, at, direction, unread,
-                                          addresses, own, created, batch)
+    if batch is not None and is_new:
+        status = "open"
+    else:
+        status, contact = _touch_conversation(conn, conv, p, at, direction, unread,
+                                              addresses, own, created, batch)
     if patient and not is_new:
         # A patient wrote (auto-replies and bounces do not count: an out-of-office is not
         # the patient answering): reopen what staff had set aside, and tie a conversation
@@ -574,10 +577,6 @@ class _PgBatch:
             return conv
         return live_conversation(conn, conv)
 
-    def created(self, conv: int, norm: str, row: tuple[str, int, str, str, int | None]
-                ) -> None:
-        self._convs[conv] = _Conversation(norm, None, *row, "email", row[1])
-
     def subject_candidates(self, conn: sqlite3.Connection, norm: str, at: int
                            ) -> list[SubjectCandidate]:
         """`_subject_candidates` as they would be read with the batch's kept changes
@@ -627,6 +626,13 @@ class _PgBatch:
                                (conv,)).fetchone()
             c = self._convs[conv] = _Conversation(*row[1:])
         before = (str(c.status), c.contact_id)
+        self._apply(c, p, at, direction, unread, addresses, own)
+        return before
+
+    @staticmethod
+    def _apply(c: _Conversation, p: ParsedMessage, at: int, direction: str, unread: int,
+               addresses: list[str], own: frozenset[str]) -> None:
+        """One message's change to conversation `c` (`_touch_conversation`'s UPDATEs)."""
         people = c.participants.split()
         for a in addresses:
             if a and a not in own and a not in people:
@@ -649,7 +655,6 @@ class _PgBatch:
             if at < c.created_at:
                 c.new_subject = p.subject
                 c.created_at = at
-        return before
 
     def write_conversations(self, conn: sqlite3.Connection, norm: str | None = None,
                             conv: int | None = None) -> None:
@@ -680,11 +685,16 @@ class _PgBatch:
 
     def new_conversation(self, conn: sqlite3.Connection, p: ParsedMessage, norm: str, at: int,
                          mailbox: str, patient_name: str, patient_addr: str,
-                         patient: tuple[str, str] | None) -> tuple[int, int | None]:
+                         patient: tuple[str, str] | None,
+                         first: tuple[str, int, list[str], frozenset[str]]
+                         ) -> tuple[int, int | None]:
         """`_new_conversation` with the patient's contact (`ensure_contact` of the
         (address, name) `patient`, when given): a contact made for it goes in ahead of the
         conversation without a wait, the conversation naming it by its sequence's value in
-        this session; one wait for both ids."""
+        this session; one wait for both ids. The row is inserted as its first message
+        (`first`: direction, unread, addresses, own addresses) leaves it, which
+        `_touch_conversation` would otherwise write as an UPDATE of its own: a
+        conversation no other message of the batch touches is written once."""
         contact: int | None = None
         made = ""
         if patient is not None:
@@ -697,16 +707,26 @@ class _PgBatch:
                 made = canon
             else:
                 contact = self.contact(conn, *patient)
+        c = _Conversation(norm, None, "", at, patient_addr, "open", None, "email", at)
+        self._apply(c, p, at, *first)
+        from_name = c.new_from[0] if c.new_from else patient_name
         row = conn.execute(
             "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name,"
-            " from_addr, participants, created_at, last_message_at, contact_id)"
-            f" VALUES (?, ?, 'email', ?, ?, ?, '', ?, ?, {_MADE_CONTACT if made else '?'})"
+            " from_addr, participants, created_at, last_message_at, last_inbound_at,"
+            " first_response_at, last_response_at, message_count, unread_count,"
+            " has_attachment, sla_dirty, contact_id) VALUES (?, ?, 'email', ?, ?, ?, ?, ?,"
+            f" ?, ?, ?, ?, ?, ?, ?, 1, {_MADE_CONTACT if made else '?'})"
             " RETURNING id, contact_id",
-            (p.subject, norm, mailbox, patient_name, patient_addr, at, at,
-             *(() if made else (contact,)))).fetchone()
+            (c.new_subject or p.subject, norm, mailbox, from_name, c.from_addr,
+             c.participants, c.created_at, c.last_message_at(), c.in_at, c.first_out,
+             c.last_out, c.n, c.unread, c.att, *(() if made else (contact,)))).fetchone()
         if made:
             contact = int(row[1])
             self._contacts[made] = (contact, patient[1] if patient else "")
+        c.contact_id = contact
+        c.stored_last = c.last_message_at()
+        c._clean()
+        self._convs[int(row[0])] = c
         return int(row[0]), contact
 
     def contact(self, conn: sqlite3.Connection, address: str, name: str) -> int:
