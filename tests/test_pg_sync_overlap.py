@@ -183,3 +183,40 @@ def test_a_kill_while_the_writer_is_busy_loses_and_repeats_nothing(
         ).fetchone()[0] == 0
     finally:
         store.close()
+
+
+def test_the_writer_stores_in_order_and_a_failure_stops_it_and_reaches_the_fetch() -> None:
+    """Batches are written one at a time in the order handed over; a failed write stops
+    the writer (nothing after it is written) and is raised where the fetch hands over the
+    next batch, or where it finishes."""
+    import threading
+
+    from cxinbox.service.sync import _BatchWriter
+
+    written: list[int] = []
+    release = threading.Event()
+
+    def store(item: Any) -> None:
+        release.wait(30)
+        if item[0] == 3:
+            raise RuntimeError("the database went away")
+        written.append(item[0])
+
+    writer = _BatchWriter(store, "test-writer")
+    writer.put((1, [], None))
+    writer.put((2, [], None))  # waits beside the first
+    release.set()
+    writer.put((3, [], None))
+    with pytest.raises(RuntimeError, match="went away"):
+        for watermark in range(4, 100):
+            writer.put((watermark, [], None))
+    with pytest.raises(RuntimeError, match="went away"):
+        writer.finish()
+    assert written == [1, 2]
+
+    done: list[int] = []
+    writer = _BatchWriter(lambda item: done.append(item[0]), "test-writer")
+    for watermark in range(1, 30):
+        writer.put((watermark, [], None))
+    writer.finish()
+    assert done == list(range(1, 30))

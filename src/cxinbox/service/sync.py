@@ -430,8 +430,8 @@ class MailSync:
         try:
             self._fetch_loop(session, account, folder, state, uids, own, result, pending,
                              batch, True, depth, sent, store=writer.put)
-        except BaseException:
-            writer.abandon()  # the batch being written commits or not; the rest waits
+        except BaseException as exc:
+            writer.abandon(exc)  # the batch being written commits or not; the rest waits
             raise
         writer.finish()
 
@@ -932,15 +932,16 @@ class _BatchWriter:
         if self._failed is not None:
             raise self._failed
 
-    def abandon(self) -> None:
-        """The caller failed: drop the batch waiting, let the one being written end
-        (commit or roll back on its own), and wait for the writer to stop."""
+    def abandon(self, cause: BaseException) -> None:
+        """The caller failed (`cause`): drop the batch waiting, let the one being written
+        end (commit or roll back on its own), and wait for the writer to stop. A failure
+        of the writer's own that is not `cause` goes to the log."""
         with self._cond:
             self._waiting = None
             self._closed = True
             self._cond.notify_all()
         self._thread.join()
-        if self._failed is not None:
+        if self._failed is not None and self._failed is not cause:
             log_failure(log, "sync batch write failed beside a failed fetch", self._failed)
 
 
