@@ -382,17 +382,49 @@ class MailSync:
             if use_pool:
                 self._indexer.bulk = True
             try:
-                self._fetch_loop(session, account, folder, state, uids, own, result, pending,
-                                 batch, use_pool, depth, sent)
+                if use_pool and self.db.writes_beside_fetch():
+                    self._fetch_beside_writer(session, account, folder, state, uids, own,
+                                              result, pending, batch, depth, sent)
+                else:
+                    self._fetch_loop(session, account, folder, state, uids, own, result,
+                                     pending, batch, use_pool, depth, sent)
             finally:
                 self._indexer.bulk = False
         self._indexer.finish()
+
+    def _fetch_beside_writer(self, session: ImapSession, account: AccountConfig,
+                             folder: str, state: FolderState, uids: list[int],
+                             own: frozenset[str], result: FolderResult,
+                             pending: deque[tuple[int, list[FetchedRaw],
+                                                  Future[Parsed] | None]],
+                             batch: int, depth: int, sent: bool) -> None:
+        """`_fetch_loop` with the batches stored by a thread of their own (`_BatchWriter`):
+        while the database writes one batch, this thread fetches the next. The writer
+        stores them one at a time, in order, each with its watermark, exactly as the loop
+        would; it is done (or stopped) before this returns."""
+        def store(item: tuple[int, list[FetchedRaw], Future[Parsed] | None]) -> None:
+            self._store_batch(account, folder, state, own, *item, result=result, sent=sent)
+
+        writer = _BatchWriter(store, f"sync-writer-{account.name}-{folder}")
+        try:
+            self._fetch_loop(session, account, folder, state, uids, own, result, pending,
+                             batch, True, depth, sent, store=writer.put)
+        except BaseException as exc:
+            writer.abandon(exc)  # the batch being written commits or not; the rest waits
+            raise
+        writer.finish()
 
     def _fetch_loop(self, session: ImapSession, account: AccountConfig, folder: str,
                     state: FolderState, uids: list[int], own: frozenset[str],
                     result: FolderResult,
                     pending: deque[tuple[int, list[FetchedRaw], Future[Parsed] | None]],
-                    batch: int, use_pool: bool, depth: int, sent: bool = False) -> None:
+                    batch: int, use_pool: bool, depth: int, sent: bool = False, *,
+                    store: Callable[[tuple[int, list[FetchedRaw], Future[Parsed] | None]],
+                                    None] | None = None) -> None:
+        def inline(item: tuple[int, list[FetchedRaw], Future[Parsed] | None]) -> None:
+            self._store_batch(account, folder, state, own, *item, result=result, sent=sent)
+
+        put = inline if store is None else store
         for start in range(0, len(uids), batch):
             chunk = uids[start:start + batch]
             fetched = session.fetch_bodies(chunk)
@@ -403,11 +435,9 @@ class MailSync:
                 if use_pool and fetched else None
             pending.append((watermark, fetched, future))
             while len(pending) > (depth if use_pool else 0):
-                self._store_batch(account, folder, state, own, *pending.popleft(), result=result,
-                                  sent=sent)
+                put(pending.popleft())
         while pending:
-            self._store_batch(account, folder, state, own, *pending.popleft(), result=result,
-                              sent=sent)
+            put(pending.popleft())
 
     def _store_batch(self, account: AccountConfig, folder: str, state: FolderState,
                      own: frozenset[str], watermark: int, fetched: list[FetchedRaw],
@@ -833,6 +863,78 @@ def utc_now() -> int:
 def _moved_from(generation: int) -> Callable[[], bool]:
     """True once someone read something after `generation` (IDLE then ends early)."""
     return lambda: signals.seen_generation() != generation
+
+
+_Batch = tuple[int, list[FetchedRaw], "Future[Parsed] | None"]
+
+
+class _BatchWriter:
+    """Stores a bulk sync's batches on a thread of its own, one at a time and in the order
+    given, while the caller fetches the next: the two halves of a sync into a store whose
+    writes wait on a server (`Store.writes_beside_fetch`) run at once instead of in turn.
+
+    One batch waits at most beside the one being written (`put` blocks until the writer
+    takes the last one): memory stays bounded and the fetch never runs far ahead. Each
+    batch commits with its own watermark in its own transaction (`MailSync._store_batch`),
+    so whatever the writer committed before a crash is exactly what the next sync skips.
+    A failure in the writer stops it and is raised to the caller by its next `put` or by
+    `finish`; nothing after the failed batch is written."""
+
+    def __init__(self, store: Callable[[_Batch], None], name: str) -> None:
+        self._store = store
+        self._cond = threading.Condition()
+        self._waiting: _Batch | None = None
+        self._closed = False
+        self._failed: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def put(self, item: _Batch) -> None:
+        """Hand over the next batch (after the writer took the one before)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._waiting is None or self._failed is not None)
+            if self._failed is not None:
+                raise self._failed
+            self._waiting = item
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._waiting is not None or self._closed)
+                item = self._waiting
+                if item is None:
+                    return
+                self._waiting = None
+                self._cond.notify_all()
+            try:
+                self._store(item)
+            except BaseException as exc:  # noqa: BLE001 - handed to the fetching thread
+                with self._cond:
+                    self._failed = exc
+                    self._cond.notify_all()
+                return
+
+    def finish(self) -> None:
+        """Write what was handed over, wait for it, and raise the writer's failure."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._thread.join()
+        if self._failed is not None:
+            raise self._failed
+
+    def abandon(self, cause: BaseException) -> None:
+        """The caller failed (`cause`): drop the batch waiting, let the one being written
+        end (commit or roll back on its own), and wait for the writer to stop. A failure
+        of the writer's own that is not `cause` goes to the log."""
+        with self._cond:
+            self._waiting = None
+            self._closed = True
+            self._cond.notify_all()
+        self._thread.join()
+        if self._failed is not None and self._failed is not cause:
+            log_failure(log, "sync batch write failed beside a failed fetch", self._failed)
 
 
 class _Indexer:

@@ -231,9 +231,9 @@ def _choose_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, 
     if conv is None and not p.auto_submitted and (chain or is_reply_subject(p.subject)
                                                   or addresses) and subject_matchable(
                                                       norm, addresses):
-        if batch is not None:
-            batch.write_conversations(conn, norm)  # the candidates' rows as they are now
-        conv = pick_by_subject(norm, at, addresses, _subject_candidates(conn, norm, at))
+        conv = pick_by_subject(norm, at, addresses,
+                               _subject_candidates(conn, norm, at) if batch is None
+                               else batch.subject_candidates(conn, norm, at))
     return conv, chain
 
 
@@ -313,6 +313,8 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
     patient = direction == "in" and bool(from_email) and not p.auto_submitted
     is_new = conv is None
     created: tuple[str, int, str, str, int | None] | None = None
+    seen = "\\Seen" in m.flags.split()
+    unread = int(direction == "in" and not seen)
     if conv is None:
         if direction == "out" and p.to:
             patient_name, patient_addr = p.to[0].name, p.to[0].email
@@ -324,14 +326,12 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
             conv = _new_conversation(conn, p, norm, at, mailbox, patient_name, patient_addr,
                                      "email", contact)
         else:
+            # The row goes in as this message leaves it: no write of its own to follow.
             conv, contact = batch.new_conversation(
                 conn, p, norm, at, mailbox, patient_name, patient_addr,
-                (from_email, from_name) if patient else None)
+                (from_email, from_name) if patient else None,
+                (direction, unread, addresses, own))
         created = ("", at, patient_addr, "open", contact)
-        if batch is not None:
-            batch.created(conv, norm, created)
-    seen = "\\Seen" in m.flags.split()
-    unread = int(direction == "in" and not seen)
     values = (raw_id, conv, direction, p.message_id, p.in_reply_to, " ".join(p.references),
               p.subject, from_name, from_email, f"{from_name} {from_email}".strip(),
               _addr_json(p.to), _addr_json(p.cc), at, p.body_text, _attachments_json(p),
@@ -345,8 +345,11 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         conn.executemany(_THREAD_INSERT, [(mid, conv) for mid in ids])
     else:
         batch.threaded(ids, conv)
-    status, contact = _touch_conversation(conn, conv, p, at, direction, unread,
-                                          addresses, own, created, batch)
+    if batch is not None and is_new:
+        status = "open"
+    else:
+        status, contact = _touch_conversation(conn, conv, p, at, direction, unread,
+                                              addresses, own, created, batch)
     if patient and not is_new:
         # A patient wrote (auto-replies and bounces do not count: an out-of-office is not
         # the patient answering): reopen what staff had set aside, and tie a conversation
@@ -383,7 +386,7 @@ _THREAD_INSERT = ("INSERT INTO thread_ids (message_id, conversation_id) VALUES (
                   " ON CONFLICT DO NOTHING")
 
 _CONVERSATION_ROW = ("SELECT id, norm_subject, merged_into, participants, created_at, from_addr,"
-                     " status, contact_id FROM conversations")
+                     " status, contact_id, channel, last_message_at FROM conversations")
 
 # The changes of a batch's messages to their conversations, one row per conversation, in
 # one statement: what `_touch_conversation`'s UPDATEs make of the row, message by message.
@@ -407,6 +410,9 @@ _CONVERSATION_WRITE = (
     " from_name, from_addr, created_at, subject) WHERE c.id = p.id")
 
 
+_SUBJECT_ROWS = 200
+"""Candidate rows of one subject a batch reads up front, at most (`_PgBatch._read_subjects`)."""
+
 _MADE_CONTACT = "currval(pg_get_serial_sequence('contacts', 'id'))"
 """The id of the contact this session inserted last."""
 
@@ -416,17 +422,23 @@ class _Conversation:
     (as they are in the database once the batch's changes are written), and those
     changes not written yet."""
 
-    __slots__ = ("att", "contact_id", "created_at", "first_out", "from_addr", "in_at",
-                 "last_at", "last_out", "merged_into", "n", "new_from", "new_subject",
-                 "norm", "participants", "status", "unread")
+    __slots__ = ("att", "channel", "contact_id", "created_at", "first_out", "from_addr",
+                 "in_at", "last_at", "last_out", "merged_into", "n", "new_from",
+                 "new_subject", "norm", "participants", "status", "stored_last", "unread")
 
     def __init__(self, norm: str, merged_into: int | None, participants: str,
                  created_at: int, from_addr: str, status: str,
-                 contact_id: int | None) -> None:
+                 contact_id: int | None, channel: str, stored_last: int) -> None:
         self.norm, self.merged_into, self.participants = norm, merged_into, participants
         self.created_at, self.from_addr, self.status = created_at, from_addr, status
-        self.contact_id = contact_id
+        self.contact_id, self.channel = contact_id, channel
+        self.stored_last = stored_last  # last_message_at as the database has it
         self._clean()
+
+    def last_message_at(self) -> int:
+        """last_message_at once the changes kept are written."""
+        return self.stored_last if self.last_at is None else max(self.stored_last,
+                                                                   self.last_at)
 
     def _clean(self) -> None:
         self.n = self.unread = self.att = 0
@@ -464,13 +476,14 @@ class _PgBatch:
     """
 
     __slots__ = ("_asked", "_contacts", "_convs", "_ids", "_looked", "_pending",
-                 "_thread_rows", "_threads")
+                 "_released", "_subjects", "_thread_rows", "_threads")
 
     def __init__(self, conn: sqlite3.Connection, messages: Sequence[FetchedMessage],
                  expected: int, now: int) -> None:
         lookup: dict[str, None] = {}
         senders: dict[str, None] = {}
-        earliest = now
+        norms: dict[str, None] = {}
+        earliest = latest = now
         for m in messages:
             p = m.parsed
             for mid in reference_chain(p.message_id, p.in_reply_to, p.references):
@@ -479,7 +492,13 @@ class _PgBatch:
                 lookup[p.message_id] = None
             if p.from_addr is not None and p.from_addr.email:
                 senders[canonical_address(p.from_addr.email)[0]] = None
-            earliest = min(earliest, _epoch(p, m.internal_date, now))
+            at = _epoch(p, m.internal_date, now)
+            earliest, latest = min(earliest, at), max(latest, at)
+            norm = normalize_subject(p.subject)
+            if not p.auto_submitted and subject_matchable(norm, [
+                    p.from_addr.email if p.from_addr else "",
+                    *(a.email for a in p.to), *(a.email for a in p.cc)]):
+                norms[norm] = None
         self._threads = _known_thread_ids(conn, list(lookup))
         self._thread_rows: list[tuple[str, int]] = []
         self._convs: dict[int, _Conversation] = {}
@@ -505,9 +524,33 @@ class _PgBatch:
         self._asked = {int(r[0]) for r in conn.execute(
             "SELECT DISTINCT conversation_id FROM csat_requests WHERE state = 'sent'"
             " AND answer_until >= ?", (earliest,))}
+        self._subjects = self._read_subjects(conn, list(norms), earliest - SUBJECT_WINDOW_S,
+                                             latest + SUBJECT_WINDOW_S)
+        self._released: dict[int, _Conversation] = {}
         self._ids: list[int] = []
         self._pending: list[tuple[Any, ...]] = []
         self._draw(conn, expected)
+
+    @staticmethod
+    def _read_subjects(conn: sqlite3.Connection, norms: list[str], low: int, high: int
+                       ) -> dict[str, list[SubjectCandidate]]:
+        """The subject match's candidates for every subject the batch may match by, in one
+        statement: each subject's e-mail conversations active within the window around
+        any of the batch's messages, newest first. A subject with more than
+        _SUBJECT_ROWS of them is left out (its matches read their own candidates)."""
+        found: dict[str, list[SubjectCandidate]] = {norm: [] for norm in norms}
+        if not norms:
+            return found
+        for norm, cid, last, participants in conn.execute(
+                "SELECT n.norm, c.id, c.last_message_at, c.participants FROM"
+                " unnest(?::text[]) AS n (norm) CROSS JOIN LATERAL (SELECT id,"
+                " last_message_at, participants FROM conversations WHERE norm_subject ="
+                " n.norm AND channel = 'email' AND merged_into IS NULL AND last_message_at"
+                " BETWEEN ? AND ? ORDER BY last_message_at DESC LIMIT ?) AS c",
+                (norms, low, high, _SUBJECT_ROWS + 1)):
+            found[str(norm)].append(SubjectCandidate(int(cid), int(last),
+                                                     frozenset(str(participants).split())))
+        return {norm: rows for norm, rows in found.items() if len(rows) <= _SUBJECT_ROWS}
 
     def _draw(self, conn: sqlite3.Connection, count: int) -> None:
         if count > 0:
@@ -534,9 +577,39 @@ class _PgBatch:
             return conv
         return live_conversation(conn, conv)
 
-    def created(self, conv: int, norm: str, row: tuple[str, int, str, str, int | None]
-                ) -> None:
-        self._convs[conv] = _Conversation(norm, None, *row)
+    def subject_candidates(self, conn: sqlite3.Connection, norm: str, at: int
+                           ) -> list[SubjectCandidate]:
+        """`_subject_candidates` as they would be read with the batch's kept changes
+        written, without writing them: the rows of the subject the batch holds are taken
+        as it holds them (their participants and last message as the batch leaves them),
+        the others as stored. The stored rows are read k more deep (k: the subject's rows
+        in hand), since a row in hand may rank among the first 20 by its stored time and
+        not by its new one (its newest message past the window); each row the batch does
+        not hold ranks the same either way, so the first 20 of the merged list are the 20
+        the read after a write would return (rows of equal time in any order, as SQL's
+        ORDER BY leaves them). A conversation's row is then written once per batch, at
+        the end, instead of once more before each match of its subject."""
+        mine = {cid: c for cid, c in self._released.items() if c.norm == norm}
+        mine.update((cid, c) for cid, c in self._convs.items() if c.norm == norm)
+        low, high = at - SUBJECT_WINDOW_S, at + SUBJECT_WINDOW_S
+        known = self._subjects.get(norm)
+        if known is not None:  # read with the batch: every row of the window is there
+            found = [cand for cand in known if low <= cand.last_message_at <= high
+                     and cand.conversation_id not in mine]
+        else:
+            found = [SubjectCandidate(int(r[0]), int(r[1]), frozenset(r[2].split()))
+                     for r in conn.execute(
+                         "SELECT id, last_message_at, participants FROM conversations"
+                         " WHERE norm_subject = ? AND channel = 'email' AND merged_into IS"
+                         " NULL AND last_message_at BETWEEN ? AND ? ORDER BY"
+                         " last_message_at DESC LIMIT ?", (norm, low, high, 20 + len(mine)))
+                     if int(r[0]) not in mine]
+        for cid, c in mine.items():
+            last = c.last_message_at()
+            if c.channel == "email" and c.merged_into is None and low <= last <= high:
+                found.append(SubjectCandidate(cid, last, frozenset(c.participants.split())))
+        found.sort(key=lambda cand: -cand.last_message_at)
+        return found[:20]
 
     def linked(self, conv: int, contact_id: int) -> None:
         known = self._convs.get(conv)
@@ -553,6 +626,13 @@ class _PgBatch:
                                (conv,)).fetchone()
             c = self._convs[conv] = _Conversation(*row[1:])
         before = (str(c.status), c.contact_id)
+        self._apply(c, p, at, direction, unread, addresses, own)
+        return before
+
+    @staticmethod
+    def _apply(c: _Conversation, p: ParsedMessage, at: int, direction: str, unread: int,
+               addresses: list[str], own: frozenset[str]) -> None:
+        """One message's change to conversation `c` (`_touch_conversation`'s UPDATEs)."""
         people = c.participants.split()
         for a in addresses:
             if a and a not in own and a not in people:
@@ -575,7 +655,6 @@ class _PgBatch:
             if at < c.created_at:
                 c.new_subject = p.subject
                 c.created_at = at
-        return before
 
     def write_conversations(self, conn: sqlite3.Connection, norm: str | None = None,
                             conv: int | None = None) -> None:
@@ -592,21 +671,30 @@ class _PgBatch:
         conn.execute(_CONVERSATION_WRITE,  # type: ignore[call-arg]
                      [list(column) for column in zip(*rows, strict=True)], prepare=False)
         for row in rows:
-            self._convs[row[0]]._clean()
+            written = self._convs[row[0]]
+            written.stored_last = written.last_message_at()
+            written._clean()
 
     def release(self, conn: sqlite3.Connection, conv: int) -> None:
         """Write `conv`'s changes and read its row again when next needed: what comes
         next changes it in ways the batch does not follow."""
         self.write_conversations(conn, conv=conv)
-        self._convs.pop(conv, None)
+        left = self._convs.pop(conv, None)
+        if left is not None:  # the subject match still needs its time and participants
+            self._released[conv] = left
 
     def new_conversation(self, conn: sqlite3.Connection, p: ParsedMessage, norm: str, at: int,
                          mailbox: str, patient_name: str, patient_addr: str,
-                         patient: tuple[str, str] | None) -> tuple[int, int | None]:
+                         patient: tuple[str, str] | None,
+                         first: tuple[str, int, list[str], frozenset[str]]
+                         ) -> tuple[int, int | None]:
         """`_new_conversation` with the patient's contact (`ensure_contact` of the
         (address, name) `patient`, when given): a contact made for it goes in ahead of the
         conversation without a wait, the conversation naming it by its sequence's value in
-        this session; one wait for both ids."""
+        this session; one wait for both ids. The row is inserted as its first message
+        (`first`: direction, unread, addresses, own addresses) leaves it, which
+        `_touch_conversation` would otherwise write as an UPDATE of its own: a
+        conversation no other message of the batch touches is written once."""
         contact: int | None = None
         made = ""
         if patient is not None:
@@ -619,16 +707,26 @@ class _PgBatch:
                 made = canon
             else:
                 contact = self.contact(conn, *patient)
+        c = _Conversation(norm, None, "", at, patient_addr, "open", None, "email", at)
+        self._apply(c, p, at, *first)
+        from_name = c.new_from[0] if c.new_from else patient_name
         row = conn.execute(
             "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name,"
-            " from_addr, participants, created_at, last_message_at, contact_id)"
-            f" VALUES (?, ?, 'email', ?, ?, ?, '', ?, ?, {_MADE_CONTACT if made else '?'})"
+            " from_addr, participants, created_at, last_message_at, last_inbound_at,"
+            " first_response_at, last_response_at, message_count, unread_count,"
+            " has_attachment, sla_dirty, contact_id) VALUES (?, ?, 'email', ?, ?, ?, ?, ?,"
+            f" ?, ?, ?, ?, ?, ?, ?, 1, {_MADE_CONTACT if made else '?'})"
             " RETURNING id, contact_id",
-            (p.subject, norm, mailbox, patient_name, patient_addr, at, at,
-             *(() if made else (contact,)))).fetchone()
+            (c.new_subject or p.subject, norm, mailbox, from_name, c.from_addr,
+             c.participants, c.created_at, c.last_message_at(), c.in_at, c.first_out,
+             c.last_out, c.n, c.unread, c.att, *(() if made else (contact,)))).fetchone()
         if made:
             contact = int(row[1])
             self._contacts[made] = (contact, patient[1] if patient else "")
+        c.contact_id = contact
+        c.stored_last = c.last_message_at()
+        c._clean()
+        self._convs[int(row[0])] = c
         return int(row[0]), contact
 
     def contact(self, conn: sqlite3.Connection, address: str, name: str) -> int:

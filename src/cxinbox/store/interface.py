@@ -1039,6 +1039,12 @@ class Store(Protocol):
         replayable commits, and the engine's housekeeping left to `checkpoint_if_over`."""
         ...
 
+    def writes_beside_fetch(self) -> bool:
+        """Whether a bulk sync should store each batch on a thread of its own while the
+        next is fetched and parsed: True where a write mostly waits for another process
+        (PostgreSQL's server), False where it runs in this one (SQLite)."""
+        ...
+
     def checkpoint_if_over(self, nbytes: int) -> None:
         """Do the engine's deferred housekeeping now if it has grown past `nbytes`
         (SQLite: a passive WAL checkpoint); without blocking writers."""

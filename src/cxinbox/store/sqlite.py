@@ -190,6 +190,11 @@ class SqliteStoreOps:
         finally:
             self.set_autocheckpoint(1000)
 
+    def writes_beside_fetch(self) -> bool:
+        """No: SQLite writes in this process, holding the interpreter between its steps,
+        so a writer thread would take turns with the fetch rather than run beside it."""
+        return False
+
     def checkpoint_if_over(self, nbytes: int) -> None:
         if self.wal_bytes() > nbytes:
             self.checkpoint_passive()

@@ -587,6 +587,11 @@ class PgStore:
     def background_writes(self) -> Iterator[None]:
         yield
 
+    def writes_beside_fetch(self) -> bool:
+        """Yes: a batch's write is mostly the server's work, during which the sync's
+        process waits on the socket (the interpreter free) and can fetch the next."""
+        return True
+
     def checkpoint_if_over(self, nbytes: int) -> None:
         """Nothing: the server checkpoints on its own."""
 
