@@ -170,3 +170,28 @@ def test_a_beating_holder_keeps_its_lease_past_the_idle_limit(pg_url: str) -> No
     finally:
         first.close()
         second.close()
+
+
+def test_a_sync_writer_thread_is_fenced_by_its_callers_lease(pg_url: str) -> None:
+    """A bulk sync into PostgreSQL stores its batches on a thread of its own
+    (service/sync.py `_BatchWriter`); the fence is per thread, so the writer carries the
+    caller's: once the lease is lost, the writer's next batch is refused and the fetch
+    hears of it."""
+    from cxinbox.service.sync import _BatchWriter
+
+    first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
+    try:
+        lease = _take(first)
+        with lease.fencing():
+            writer = _BatchWriter(lambda item: _mark(first, str(item)), "fence-writer")
+        writer.put("fence-1")  # type: ignore[arg-type]
+        wait_until(lambda: "fence-1" in _marks(second), "the first batch", timeout=10)
+        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (_lease_pid(first),))
+        _take(second)
+        with pytest.raises(LeaseLost):
+            writer.put("fence-2")  # type: ignore[arg-type]
+            writer.finish()
+        assert _marks(second) == {"fence-1"}
+    finally:
+        first.close()
+        second.close()

@@ -47,6 +47,7 @@ from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.parsepool import Parsed, parse_and_assess, prepare
 from cxinbox.service.rules import RuleEngine
+from cxinbox.store.fence import current_fence, fenced
 from cxinbox.store.interface import Store, SyncLease
 from cxinbox.store.records import FetchedMessage, FolderState
 
@@ -882,6 +883,10 @@ class _BatchWriter:
 
     def __init__(self, store: Callable[[_Batch], None], name: str) -> None:
         self._store = store
+        # The lease the caller's writes are fenced by (store/fence.py is per thread): the
+        # writer's batches are the lease's work too, so a server that lost the lease while
+        # paused commits none of them.
+        self._fence = current_fence()
         self._cond = threading.Condition()
         self._waiting: _Batch | None = None
         self._closed = False
@@ -899,6 +904,13 @@ class _BatchWriter:
             self._cond.notify_all()
 
     def _run(self) -> None:
+        if self._fence is None:
+            self._write_all()
+        else:
+            with fenced(*self._fence):
+                self._write_all()
+
+    def _write_all(self) -> None:
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._waiting is not None or self._closed)
