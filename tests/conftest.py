@@ -21,8 +21,8 @@ if _REPO_ROOT not in sys.path:
     sys.path.insert(0, _REPO_ROOT)
 
 from tests.support.dovecot import DovecotServer, find_dovecot
-from tests.support.tcpproxy import CuttingProxy
 from tests.support.pgcluster import PgCluster
+from tests.support.tcpproxy import CuttingProxy
 
 # Property tests keep every example count their @settings ask for, but measure no time: on a
 # loaded machine (CI beside other jobs, parallel workers, busy loops) one slow example must

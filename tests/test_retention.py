@@ -22,13 +22,13 @@ from tests.test_serve_support import write_config as serve_config
 from cxinbox.config import ConfigError, load_config, load_config_text
 from cxinbox.service.anchor import checkpoint_now
 from cxinbox.service.audit_verify import verify_trail
-from cxinbox.wiring import open_audit_reader
 from cxinbox.service.retention import RetentionRunner
 from cxinbox.store import conversations as conv_store
 from cxinbox.store import escalations
 from cxinbox.store import merge as merge_store
 from cxinbox.store import sms as sms_store
 from cxinbox.store.db import Database, append_event, walk_event_chain
+from cxinbox.wiring import open_audit_reader
 
 DAY = 86400
 YEAR = 365 * DAY

@@ -4,7 +4,10 @@ Checks: JSON per line, exact field set, vocabulary (categories, trap kinds, inte
 lang, channel), ids b11-NNNN unique and consecutive, label consistency (a trap has
 red_flag null and a trap_category; an ordinary line has neither), sms has empty subject,
 no duplicate bodies, phones only 555-01xx, e-mail addresses only on example.* domains."""
-import json, re, sys, collections as C
+import collections as C
+import json
+import re
+import sys
 
 PATH = sys.argv[1] if len(sys.argv) > 1 else "/work/notes/blind11/triage_blind11.jsonl"
 CATS = ["chest_pain", "breathing", "stroke", "suicide_self_harm", "severe_bleeding",
