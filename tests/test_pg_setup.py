@@ -30,6 +30,7 @@ from tests.test_pg_serve import pg_config
 from tests.test_serve_support import Server, cx, env, socket_dir
 
 from cxinbox.store.db import Database
+from cxinbox.store.pg.store import PgStore
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text()
@@ -345,3 +346,41 @@ def test_connect_timeout_goes_into_the_url_unless_it_has_its_own(tmp_path: Path)
     path.write_text(path.read_text() + "connect_timeout_s = 0\n")
     bad = cx_here("list", "-c", str(path))
     _one_line(bad, "connect_timeout_s")
+
+
+def test_a_role_with_table_grants_only_takes_leases_and_records_rounds(
+        pg_cluster: PgCluster, role: str) -> None:
+    """The setup doctor proposes (the owner migrates, then GRANT ALL ON ALL TABLES): the
+    servers' shared runtime tables were made by the migration, so a role without CREATE on
+    the schema still takes leases (a server that could not would skip every folder)."""
+    target = _db_name("granted")
+    subprocess.run([*_client(pg_cluster, "createdb"), "-E", "UTF8", "-T", "template0", target],
+                   check=True, capture_output=True, timeout=60)
+    pg_cluster.psql("CREATE EXTENSION pg_trgm; CREATE EXTENSION unaccent", target)
+    PgStore(pg_cluster.url(target)).close()  # the owner migrates
+    pg_cluster.psql(f"GRANT USAGE ON SCHEMA public TO {role};"
+                    f" GRANT ALL ON ALL TABLES IN SCHEMA public TO {role};"
+                    f" GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}", target)
+    store = PgStore(_url(pg_cluster, target, role))
+    try:
+        lease = store.try_lease("mail:appointments/INBOX")
+        assert lease is not None
+        lease.release()
+        store.note_round("sla")
+        assert store.last_round("sla") is not None
+    finally:
+        store.close()
+        pg_cluster.psql(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+
+
+def test_a_fresh_database_with_an_extensions_tables_is_made_ours(
+        pg_cluster: PgCluster, role: str) -> None:
+    """Relations an extension owns (pg_stat_statements' views here; PostGIS's tables, or
+    whatever template1 carries) are not another application's data."""
+    target = _db_name("ext")
+    subprocess.run([*_client(pg_cluster, "createdb"), "-O", role, target], check=True,
+                   capture_output=True, timeout=60)
+    pg_cluster.psql("CREATE EXTENSION pg_stat_statements", target)
+    store = PgStore(_url(pg_cluster, target, role))
+    store.close()
+    assert "cxinbox_meta" in _tables(pg_cluster, target)

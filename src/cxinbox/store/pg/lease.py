@@ -45,6 +45,7 @@ from typing import Any, Final
 
 from cxinbox.contract.errors import LeaseLost
 from cxinbox.store.fence import fenced
+from cxinbox.store.pg.runtime_tables import ensure_runtime_table
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +62,6 @@ TOKEN_WAIT_S: Final = 25
 REAP_AFTER_S: Final = 2.0
 """How long a fenced transaction of a lost holder may hold a new holder's token write
 before the new holder ends it."""
-
-_TABLE: Final = """
-CREATE UNLOGGED TABLE IF NOT EXISTS cxinbox_lease (
-    name TEXT PRIMARY KEY,
-    token BIGINT NOT NULL
-)"""
-# UNLOGGED: a database crash ends every session (and frees every lock) along with the
-# rows; tokens are random, so a token from before a crash never matches a later one.
 
 _KEEPALIVE_SQL = (
     # Seconds: a dead peer is noticed within idle + interval * count (about 25 s), inside
@@ -97,6 +90,7 @@ class PgLeases:
         self._closed = threading.Event()
         self._beat_thread: threading.Thread | None = None
         self._warned_old = False
+        self._last_problem = ""
 
     def _session(self) -> Any:
         import psycopg
@@ -114,7 +108,7 @@ class PgLeases:
             self._warned_old = True
             log.warning("PostgreSQL before 14 has no idle_session_timeout: a server that"
                         " hangs keeps its leases until its connection ends")
-        _make_table(conn)
+        ensure_runtime_table(conn, "cxinbox_lease")
         self._conn = conn
         return conn
 
@@ -205,7 +199,14 @@ class PgLeases:
                 if not row or not row[0]:
                     return None
                 token = self._write_token(conn, name, key)
-            except psycopg.Error:
+            except psycopg.Error as exc:
+                # Not "another server holds it": say why, once per kind, or a role without
+                # a grant would leave every folder "skipped" with nothing in the log.
+                problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                if problem != self._last_problem:
+                    self._last_problem = problem
+                    log.warning("lease %s cannot be taken (%s); IT: cxinbox doctor", name,
+                                problem)
                 return None
             if token is None:
                 return None
@@ -292,15 +293,3 @@ def check_fence(raw: Any, fence: tuple[str, int]) -> None:
         log.warning("lease %s lost to another server; a write under it was not committed",
                     name)
         raise LeaseLost(f"the lease {name} was taken by another server")
-
-
-def _make_table(conn: Any) -> None:
-    """Create the token table once; two servers starting together may both try."""
-    import psycopg
-
-    for _ in range(3):
-        try:
-            conn.execute(_TABLE)
-            return
-        except psycopg.errors.UniqueViolation:  # the other one's CREATE won the race
-            continue

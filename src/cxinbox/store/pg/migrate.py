@@ -27,6 +27,7 @@ from cxinbox.store.pg.schema import (
     PG_BASELINE,
     PG_MIGRATIONS,
     PG_TUNING,
+    RUNTIME_TABLES,
     pg_version_of,
 )
 
@@ -91,11 +92,15 @@ def privilege_fix(exc: BaseException, user: str, dbname: str) -> str:
 
 
 def _foreign_tables(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
-    """The relations (tables, views, ...) in the schema our tables would go to."""
+    """The relations (tables, views, ...) in the schema our tables would go to, but those
+    an extension owns (pg_stat_statements' views, PostGIS's spatial_ref_sys: a fresh
+    database may carry them from template1) and our own runtime tables."""
     return [str(r[0]) for r in conn.execute(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
-        " ORDER BY c.relname LIMIT 4")]
+        " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
+        " AND d.objid = c.oid AND d.deptype = 'e') AND c.relname <> ALL(%s)"
+        " ORDER BY c.relname LIMIT 4", (sorted(RUNTIME_TABLES),))]
 
 
 def _migrate(conn: psycopg.Connection[tuple[object, ...]]) -> int:

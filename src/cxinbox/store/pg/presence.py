@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from cxinbox.contract.types import Presence
+from cxinbox.store.pg.runtime_tables import ensure_runtime_table
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +32,6 @@ PRESENCE_CHANNEL: Final = "cxinbox_presence"
 BEAT_S: Final = 5.0
 STALE_S: Final = 15.0
 TICK_S: Final = 0.25
-
-_TABLE: Final = """
-CREATE UNLOGGED TABLE IF NOT EXISTS cxinbox_presence (
-    server TEXT NOT NULL,
-    session TEXT NOT NULL,
-    os_user TEXT NOT NULL,
-    name TEXT NOT NULL,
-    conv_id BIGINT,
-    composing BOOLEAN NOT NULL,
-    since BIGINT NOT NULL,
-    beat_at DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (server, session)
-)"""
-
 
 class SharedPresence:
     """This server's presence entries copied to the database, and everyone else's read
@@ -79,7 +66,7 @@ class SharedPresence:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
-                    _make_table(conn)
+                    ensure_runtime_table(conn, "cxinbox_presence")
                     conn.execute(f"LISTEN {PRESENCE_CHANNEL}")
                     down = False
                     self._serve(conn)
@@ -142,15 +129,3 @@ class SharedPresence:
         with conn.transaction():
             conn.execute("DELETE FROM cxinbox_presence WHERE server = %s", (self.server,))
             conn.execute(f"NOTIFY {PRESENCE_CHANNEL}")
-
-
-def _make_table(conn: Any) -> None:
-    """Create the table once; two servers starting together may both try."""
-    import psycopg
-
-    for _ in range(3):
-        try:
-            conn.execute(_TABLE)
-            return
-        except psycopg.errors.UniqueViolation:  # the other one's CREATE won the race
-            continue

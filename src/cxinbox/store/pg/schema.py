@@ -54,11 +54,34 @@ PG_ONLY_TABLES: Final = frozenset({"cxinbox_meta", "cxinbox_audit_keys",
 """PostgreSQL tables with no SQLite twin (made by store/pg/migrate.py and PG_TUNING): the
 database's own id and tuning state, and the audit keys of several servers."""
 
-RUNTIME_TABLES: Final = frozenset({"cxinbox_presence", "cxinbox_lease", "cxinbox_rounds"})
-"""PostgreSQL tables the servers make for themselves while they run, outside the
-migrations, all UNLOGGED (store/pg/presence.py: who is online; store/pg/lease.py: each
-lease's fencing token; store/pg/store.py: the SLA monitor's last round): ours, never
-copied or compared, and present in any database a server has used."""
+RUNTIME_TABLE_SQL: Final = {
+    "cxinbox_presence": """
+CREATE UNLOGGED TABLE IF NOT EXISTS cxinbox_presence (
+    server TEXT NOT NULL,
+    session TEXT NOT NULL,
+    os_user TEXT NOT NULL,
+    name TEXT NOT NULL,
+    conv_id BIGINT,
+    composing BOOLEAN NOT NULL,
+    since BIGINT NOT NULL,
+    beat_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (server, session)
+)""",
+    # UNLOGGED: a database crash ends every session (and frees every lock) along with the
+    # rows; tokens are random, so a token from before a crash never matches a later one.
+    "cxinbox_lease": """
+CREATE UNLOGGED TABLE IF NOT EXISTS cxinbox_lease (
+    name TEXT PRIMARY KEY,
+    token BIGINT NOT NULL
+)""",
+    "cxinbox_rounds": ("CREATE UNLOGGED TABLE IF NOT EXISTS cxinbox_rounds"
+                       " (loop TEXT PRIMARY KEY, at DOUBLE PRECISION NOT NULL)"),
+}
+RUNTIME_TABLES: Final = frozenset(RUNTIME_TABLE_SQL)
+"""PostgreSQL tables the servers share while they run, all UNLOGGED (store/pg/presence.py:
+who is online; store/pg/lease.py: each lease's fencing token; store/pg/store.py: the leader
+jobs' last rounds): ours, never copied or compared. PG_TUNING makes them (the schema's
+owner), and a server makes one still missing (store/pg/runtime_tables.py)."""
 
 EXTENSIONS: Final = ("pg_trgm", "unaccent")
 
@@ -898,6 +921,11 @@ BEGIN
     RETURN new_seq;
 END $$;
 """,
+    # The servers' shared runtime tables, made here by the schema's owner so that a server
+    # whose role has table grants only (no CREATE on the schema) can use them.
+    RUNTIME_TABLE_SQL["cxinbox_presence"],
+    RUNTIME_TABLE_SQL["cxinbox_lease"],
+    RUNTIME_TABLE_SQL["cxinbox_rounds"],
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the
 numbered schema so the versions of the two backends stay in step: store/pg/migrate.py

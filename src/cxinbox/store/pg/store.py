@@ -545,7 +545,9 @@ class PgStore:
         try:
             with self._pool.connection(timeout=5.0) as raw:
                 if not self._rounds_made:
-                    raw.execute(_ROUNDS_TABLE)
+                    from cxinbox.store.pg.runtime_tables import ensure_runtime_table
+
+                    ensure_runtime_table(raw, "cxinbox_rounds")
                     self._rounds_made = True
                 raw.execute("INSERT INTO cxinbox_rounds (loop, at) VALUES"
                             " (%s, extract(epoch FROM now())) ON CONFLICT (loop) DO UPDATE"
@@ -734,14 +736,14 @@ DOWN_WAIT_S: Final = 1.0
 _DOWN: Final = ("the PostgreSQL database is not answering (restarting or unreachable);"
                 " try again in a minute - IT: see the server log")
 
-_ROUNDS_TABLE: Final = ("CREATE UNLOGGED TABLE IF NOT EXISTS cxinbox_rounds"
-                         " (loop TEXT PRIMARY KEY, at DOUBLE PRECISION NOT NULL)")
-"""When a leader job last finished a round, on any server (`PgStore.note_round`)."""
-
 _NEEDED_GRANTS: Final = (
     ("conversations", "SELECT"), ("conversations", "INSERT"), ("conversations", "UPDATE"),
     ("messages", "INSERT"), ("raw_messages", "INSERT"), ("notes", "INSERT"),
     ("events", "SELECT"), ("events", "INSERT"),
     ("store_secrets", "SELECT"), ("store_secrets", "INSERT"),  # the text key, made on first use
+    # the servers' shared runtime tables (leases, presence, leader rounds)
+    ("cxinbox_lease", "INSERT"), ("cxinbox_lease", "UPDATE"), ("cxinbox_lease", "DELETE"),
+    ("cxinbox_presence", "INSERT"), ("cxinbox_presence", "DELETE"),
+    ("cxinbox_rounds", "INSERT"), ("cxinbox_rounds", "UPDATE"),
 )
 """What the server's role must be allowed on the store's central tables (`doctor`)."""
