@@ -31,12 +31,12 @@ for _path in (ROOT, ROOT / "src"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from bench.triage_metrics import load_set  # noqa: E402
+from bench.triage_metrics import load_set
 
-from cxinbox.domain import hitjudge, redflag, textmodel, triage  # noqa: E402
-from cxinbox.domain.newtext import new_text  # noqa: E402
-from cxinbox.domain.redflag_lexicon import CATEGORIES  # noqa: E402
-from cxinbox.domain.sanitize import clean_text  # noqa: E402
+from cxinbox.domain import hitjudge, redflag, textmodel, triage
+from cxinbox.domain.newtext import new_text
+from cxinbox.domain.redflag_lexicon import CATEGORIES
+from cxinbox.domain.sanitize import clean_text
 
 DATA = ROOT / "bench" / "data"
 SETS = ("triage_eval", "triage_dev_extra", "triage_holdout", "triage_blind2", "triage_blind3",
@@ -203,11 +203,11 @@ def cmd_loso(args: argparse.Namespace) -> int:
     print("| left out | chosen veto / model / share | recall shipped → chosen | precision shipped → "
           "chosen | trap FPR shipped → chosen |")
     print("|---|---|---|---|---|")
-    for name in sets:
+    for name, rows in sets.items():
         others = [n for n in sets if n != name]
         veto, model_t, share = choose(sets, others, args.max_fpr, args.min_precision)
-        a = figures(sets[name], *shipped)
-        b = figures(sets[name], veto, model_t, share)
+        a = figures(rows, *shipped)
+        b = figures(rows, veto, model_t, share)
         print(f"| {name.removeprefix('triage_')} | {veto:.2f} / {model_t:.2f} / {share:.2f} | "
               f"{a['recall']:.3f} → {b['recall']:.3f} ({a['tp']} → {b['tp']} of {a['pos']}) | "
               f"{a['precision']:.3f} → {b['precision']:.3f} | "
