@@ -98,7 +98,7 @@ def decide(entry: dict[str, Any], veto: float, model_t: float, share: float = 0.
 
     kept = [(lex.PRIORITY.index(c), start, c) for c, start, p in entry["hits"] if p < veto]
     if kept:
-        return min(kept)[2]
+        return str(min(kept)[2])
     m = entry["model"]
     if m is None:
         return None
