@@ -13,7 +13,9 @@ with sentences of our own here (none is a line of the set):
 - a hand that stopped obeying, a corner of the mouth lower;
 - categories: "no embarazada" is no pregnancy; double vision after a knock on the head is a
   head injury (not when the knock is denied);
-- trap false alarms: a week "poisoned", "me envenena la sangre"; a decision about a plan.
+- trap false alarms: a week "poisoned", "me envenena la sangre"; a decision about a plan; an
+  event followed by a stay told as finished ("... and was hospitalized for a week", "y estuvo
+  internada dos semanas") is history.
 
 Positives are read with the lexicon and rules alone (no model, no judge), so each case says
 what the lexicon itself makes of the pattern; traps with the lexicon alone and the whole
@@ -76,6 +78,9 @@ FLAGS = [
     ("es", "se pegó en la cabeza con la puerta y ahora ve doble", "head_injury"),
     ("es", "No se pegó en la cabeza, pero ve doble desde esta mañana y arrastra las palabras", "stroke"),
     ("en", "he didn't hit his head, but now he sees double and his words are slurred", "stroke"),
+    # a stay not over, or not told as finished, is no history
+    ("en", "my brother overdosed an hour ago and is in the ICU", "overdose_poisoning"),
+    ("en", "my brother overdosed an hour ago and was in the ICU waiting room when I called", "overdose_poisoning"),
 ]
 
 TRAPS = [
@@ -100,6 +105,10 @@ TRAPS = [
     ("en", "No, he didn't hit his head. Small cut on the knee, it stopped after 5 minutes of pressure"),
     ("es", "mi hijo salta la cuerda en el recreo, ¿necesita permiso médico?"),
     ("es", "Hace 10 años vi doble después de un golpe en la cabeza, ¿me pueden mandar el expediente?"),
+    # a stay told as finished after the event
+    ("en", "Back in 2009 I overdosed on pills and was hospitalized for a week. Can you send my records?"),
+    ("en", "For the new therapist: I made a suicide attempt in college and was hospitalized for ten days."),
+    ("es", "En 2012 me tomé un frasco de pastillas y estuve internada dos semanas, ¿me dan mi expediente?"),
 ]
 
 

@@ -1711,6 +1711,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("negated", "forward", r"\b(?:the )?(?:bleeding|it) (?:has |finally )?stopped (?:after|when|once)\b|\b(?:el sangrado|la sangre) (?:se detuvo|paro|dejo de salir) (?:despues de|cuando|al)\b"),
     # recovery since a past event ("in recovery since", "sober for 6 years")
     ("historical", "both", r"\b(?:in recovery|sober|clean) (?:since|for)\b|\ben recuperacion (?:desde|hace)\b|\blimpi[oa] desde hace\b"),
+    # seventeenth pass: a stay told as finished after the event ("... and was hospitalized for a
+    # week", "... and was in the ICU", "y estuvo internado dos semanas")
+    ("historical", "backward", r"\band (?:i |he |she )?(?:was|got) (?:hospitali[sz]ed|admitted|in (?:the )?(?:icu|hospital)) for (?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few|a couple of|\d+) (?:days?|weeks?|months?|nights?)\b|\band (?:i |he |she )?was in (?:the )?icu(?=\s*(?:[.;]|$| for ))|\by (?:estuve|estuvo) (?:internad[oa]|hospitalizad[oa]|en (?:la )?(?:uci|terapia intensiva)) (?:una|dos|tres|\d+|varios|varias) (?:dias|semanas|meses|noches)\b"),
     # seen to: treated by the ER or the paramedics ("ER gave me epi"); kept under observation
     ("assessed", "both",
      (r"\b(?:the )?(?:er|e\.r\.|ed|hospital|urgent care|paramedics|ems|ambulance crew|emts?)\b(?= (?:gave|treated|put|started|administered|used) )|"
