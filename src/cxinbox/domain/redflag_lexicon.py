@@ -960,6 +960,27 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:se echo|se tomo|se trago|tomo|trago|se bebio)\b (?:\w+ ){0,2}(?:todo el|toda la|el|la|un|una|medio) (?:pomo|pomito|tarro|tarrito|pote|potecito|bote|botecito|frasco|frasquito|blister|tira) (?:de|con) (?:pastillas|pildoras|tabletas|capsulas|medicinas?|remedios?)\b"),
     # breathing: a saturation told with whose it is ("la saturación de mi papá está en 85")
     ("breathing", r"\b(?:saturacion|oxigeno|saturation|oxygen|sats?|o2) (?:de|of) (?:mi|su|my|his|her) \w+ (?:\w+ )?(?:esta|is|es|was|reads?|dio|marca|salio|da|es de) (?:en |at |de )?(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),
+    # seventeenth pass: a decision told calmly, with a pet or belongings given away ("i've made
+    # up my mind and gave the cat to my sister", "ya lo decidí. le regalé mi perro"); a
+    # decision alone ("I've decided to switch plans", "won't need the appointment") is not one
+    ("suicide_self_harm", (r"(?:\b(?:made up (?:my|her|his) mind|(?:my|her|his) mind is made up|made (?:my|her|his) (?:decision|choice)|(?:i'?ve|ive|i have|she'?s|he'?s) decided)(?=\s*(?:[.,;:!\n]|and\b|&))|\bya lo decidi\b|\bya decidi(?=\s*(?:[.,;:!\n]|y\b))|\blo tengo decidido\b|\bya tome (?:la|mi) decision(?=\s*(?:[.,;:!\n]|y\b)))"
+                           r"[^\n]{0,90}?(?:\b(?:given|gave|giving|give) (?:away )?(?:\w+ ){0,2}(?:dog|dogs|cat|cats|pets?|puppy|kitten|things|stuff|belongings|guns?) (?:to|away)\b|\bfound (?:a )?(?:new )?homes? for (?:my|the|her|his) (?:dog|cat|pets?|puppy|kitten)\b|"
+                           r"\b(?:le |les )?regale (?:a )?(?:mi|mis) (?:perr\w+|gat\w+|mascotas?|cosas)\b|\b(?:le |les )?di (?:a )?(?:mi|mis) (?:perr\w+|gat\w+|mascotas?) a\b)")),
+    # seventeenth pass: pills put by "to end it", told by someone else ("stocking up to end it")
+    ("suicide_self_harm", r"\b(?:stock\w* up|stockpil\w+|hoard\w*|saving (?:up )?|stashing|collecting|juntando|guardando|acumulando|ahorrando)\b[^.!?\n]{0,35}\b(?:to|para) (?:end it|end it all|end things|end (?:my|her|his|their) life|kill (?:my|her|him|them)sel(?:f|ves)|acabar con todo|terminar con todo|matarse|quitarse la vida)\b"),
+    # seventeenth pass: blood that jumps or pours ("salta la sangre", "sangra harto")
+    ("severe_bleeding", r"\b(?:le |me |te |se )?salta (?:la )?sangre\b|\bsangre (?:le |me )?salta\b|\bsale (?:la )?sangre a chorros\b|\bsangr(?:a|ando) (?:harto|un monton|muchisimo|a chorros|a borbotones)\b"),
+    # seventeenth pass: minutes of pressure told first ("40 min of pressure"), a mouth filling
+    ("severe_bleeding", r"\b(?:[1-9]\d|ten|fifteen|twenty|thirty|forty|forty-five|an|half an) ?(?:min\w*|hours?|hrs?) of (?:direct |firm |constant |hard |steady )?pressure\b(?! (?:and|&) (?:it )?(?:stopped|slowed)\b)|\bmouth (?:keeps|kept|is|keeps on) filling(?: up)?(?: with blood)?\b|\bse le llena la boca de sangre\b"),
+    # seventeenth pass: a hand that stopped obeying; a corner of the mouth lower
+    ("stroke", (r"\b(?:hand|arm|leg|fingers?)\b (?:\w+ ){0,2}(?:stopped|quit|wouldn'?t|won'?t|wouldnt|wont|didn'?t|would not|will not) (?:\w+ )?(?:do(?:ing)? what (?:i|he|she) (?:told|tell|tells|wanted|want|wants)\b|listen\w*|obey\w*)|"
+               r"\b(?:la mano|el brazo|la pierna|los dedos)\b (?:\w+ ){0,2}no (?:me |le )?(?:hac\w+ caso|obedec\w+)\b|"
+               r"\b(?:corner|side) of (?:my|his|her|the|their) (?:mouth|lips?) (?:is |looks |seems |was |went |has gone |hangs |got )?(?:\w+ )?(?:lower|droop\w*|dropp\w*|sagg\w*|crooked|uneven)\b|"
+               r"\b(?:comisura|esquina) (?:de (?:la|su|mi) boca|del labio)\b (?:\w+ ){0,4}(?:mas abajo|mas baja|caida|chueca|torcida)\b|\bcaida la (?:comisura|esquina) de la boca\b")),
+    # seventeenth pass: pads counted by the hour ("3rd super pad this hour, soaked")
+    ("severe_bleeding", r"\b(?:\d+(?:st|nd|rd|th)?|second|third|fourth|fifth) (?:\w+ ){0,2}(?:pads?|tampons?)\b (?:\w+ ){0,2}(?:(?:this|in (?:an?|the last|one)|per|an?|within (?:an?|one)) (?:hour|hr)|(?:in|within) (?:\d+|half an?) ?min\w*)\b"),
+    # seventeenth pass: a pregnancy and blood told with emoji ("🤰32wk + 🩸🩸")
+    ("pregnancy_emergency", r"(?:🤰|\b(?:[4-9]|[1-3]\d|4[0-2]) ?(?:wks?|weeks?|sem|semanas)\b)[^.!?\n]{0,25}🩸|🤰[^.!?\n]{0,25}\b(?:bleed\w*|sangr\w+)\b"),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -999,7 +1020,7 @@ CUES: Final[dict[str, str]] = {
                 r"new (?:\w+ )?(?:medication|medicine|pills?|meds?|prescription|drug)|(?:pastilla|medicina|medicamento)s? nuev[oa]s?|shot|vaccine|injection|antibiotico|penicilina|amoxicilina|vacuna|inyeccion|medicamento nuevo)\b"),
     # An age counts when it is said as one ("6 weeks old", "my 2 month", "de 3 semanas"),
     # not as a duration ("a fever for two days").
-    "infant": (r"\b(?:baby|babies|infant|newborn|new born|bebe|bebito|bebita|recien nacid[oa]|"
+    "infant": (r"👶|\b(?:baby|babies|infant|newborn|new born|bebe|bebito|bebita|recien nacid[oa]|"
                r"neonat\w*|"
                r"(?:(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|baby|bebe|nina|nino|hija|hijo|"
                r"son|daughter|girl|boy)\W+)?" + _AGE + r"[ -]?(?:old|de nacid[oa]|de edad)|"
@@ -1036,7 +1057,7 @@ OLDER_AGE: Final = (r"\b(?:cumple|cumplio|cumplira|turns|turned|turning) (?:\d{1
                     r"tres|cuatro|cinco) ?(?:-)?(?:years?|yrs?|yo|y/o|anos)\b|\btoddler\b|"
                     r"\b(?:1[3-9]|[2-9]\d) ?(?:-)?(?:months?|mos?|meses)\b")
 NOT_PREGNANT: Final = (
-    r"\b(?:not|never been|no longer) pregnant\b|\bno (?:estoy|esta) embarazada\b|"
+    r"\b(?:not|never been|no longer) pregnant\b|\bno (?:estoy |esta )?embarazada\b|"
     # trying or planning to conceive: not pregnant now
     r"\b(?:trying|try|planning|plan|hoping|want|wanting|wanna) (?:to )?(?:get pregnant|conceive|have (?:a|another) baby)\b|"
     r"\b(?:buscando|intentando|tratando de|quiero|queremos|planeando) (?:embarazarme|embarazarse|quedar embarazada|tener (?:un|otro) bebe)\b|"
@@ -1189,6 +1210,10 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                              r"\b(?:estoy|esta|estaba) (?:botando|perdiendo|soltando|echando|chorreando) (?:agua|liquido)\b|\bno (?:paro|para) de mojar(?:me|se)\b|"
                              r"\b(?:a )?(?:gush|trickle|stream) of (?:water|fluid|clear (?:fluid|liquid))\b|\b(?:leaking|leaked|dripping) (?:clear )?(?:water|fluid)\b"),
      "pregnancy"),
+    # seventeenth pass: a baby's age beside a reading ("👶 5 mo 🌡️ 38.9", "6 meses 🌡️ 38.5")
+    ("infant_fever", r"\b\d{1,2} ?(?:mo|mos|months?|meses|wks?|weeks?|semanas)\b[\s,:;()+=\-\ufe0f🌡🥵🔥🤒]{1,8}(?:(?:temp|fever|fiebre|calentura|temperatura)\W{1,3})?(?:3[89]|4[01])[.,]\d\b|🌡\ufe0f?\s*(?:3[89][.,]\d|4[01](?:[.,]\d)?|10[0-5](?:[.,]\d)?)\b", "infant"),
+    # seventeenth pass: a pill count that fell, with a child named ("was 24 this morning, now 11")
+    ("overdose_poisoning", r"\b(?:pill|pills|tablets?|meds|pastillas?|frasco|bottle|conteo|count)\b[^.!?\n]{0,40}?\b(?:had|has|was|were|tenia|habia|habian|eran) (?:\w+ ){0,2}\d{1,3}\b[^.!?\n]{0,40}?\b(?:now|ahora)\b (?:\w+ ){0,3}\d{1,3}\b", "child"),
 )
 
 # A current finding of the first category becomes the second when the message has the cue:
@@ -1201,7 +1226,7 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
       r"nochebuena|adelfa|batter(?:y|ies)|pilas?)\b")),
     # bleeding in a pregnancy is a pregnancy emergency (the labelling guide), however said
     ("severe_bleeding", "pregnancy_emergency",
-     r"\b(?<!not )(?<!never been )(?:pregnant|embarazada|(?:[4-9]|[1-3]\d|4[0-2]) ?(?:weeks?|wks?|semanas) (?:pregnant|along|de embarazo))\b"),
+     r"\b(?<!not )(?<!never been )(?<!no )(?:pregnant|embarazada|(?:[4-9]|[1-3]\d|4[0-2]) ?(?:weeks?|wks?|semanas) (?:pregnant|along|de embarazo))\b"),
     # tenth pass: slow or stopped breathing with an opioid or its antidote named
     ("breathing", "overdose_poisoning",
      (r"\b(?:fentanyl|fentanilo|heroin|heroina|opioids?|opiates?|opioides?|oxycodone|oxycontin|oxy|percocet|vicodin|"
@@ -1231,6 +1256,13 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
     # fifth pass: a tight throat with the allergy ruled out by the writer is a breathing problem
     ("anaphylaxis", "breathing",
      r"\b(?:no|not|isn'?t|nothing) (?:an? )?(?:allergy|allergic|allergies) (?:stuff|thing|related|reaction)\b|\bno (?:es|fue|parece) (?:una )?(?:alergia|reaccion alergica)\b"),
+    # seventeenth pass: double vision after a knock on the head is a head injury; all the pills
+    # taken on a date decided is a suicide attempt
+    ("stroke", "head_injury",
+     (r"\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )(?:hit|bumped|banged|knocked|smacked|whacked|hitting|bumping|banging) (?:\w+ ){0,2}(?:his|her|my|their|the) head\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )head (?:injury|knock|bump)\b|"
+      r"\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )(?:se (?:dio|pego|golpeo)|me (?:di|pegue|golpee)|le (?:dieron|pegaron))\b[^.!?\n]{0,40}\bcabeza\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )golpe (?:\w+ ){0,2}(?:en )?la cabeza\b|\bcabezazo\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )concussion\b|\bconmocion\b")),
+    ("overdose_poisoning", "suicide_self_harm",
+     r"\b(?:decided|decidi|made up my mind|mind is made up|my plan is)\b[^.!?\n]{0,40}\b(?:take|tomar|tomo|tomarme|me tomo|swallow)\b (?:\w+ ){0,1}(?:all|todas|todos|every)\b"),
 )
 
 # -- pseudo-targets: idioms, clinical terms, other conditions ------------------------------
@@ -1439,6 +1471,8 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\bse (?:me|le|nos|les) (?:trabo|trababa|traba|trabaron) la lengua\b(?=[^.!?\n]{0,40}\b(?:entrevista|presentacion|examen|exposicion|reunion|junta|discurso|llamada|clase|cita|boda|brindis|nervios|verguenza|jaja\w*|risa)\b)|"
      r"\b(?:nervios|verguenza|entrevista|presentacion|examen|exposicion|discurso)\b[^.!?\n]{0,30}\bse (?:me|le|nos|les) (?:trabo|trababa|traba|trabaron) la lengua\b"),
     r"\b(?:ganas|antojo|envidia|deseo) de (?:tener )?(?:un |otro )?(?:bebe|hijo|nene|nena)\b[^.!?\n]{0,30}\bfiebre\b|\bfiebre (?:de|por) (?:tener )?(?:un |otro )?bebe\b",
+    # seventeenth pass: a week poisoned, blood made to boil by someone ("me envenena la sangre")
+    r"\b(?:is|are|was|were|been|keeps?) poisoning (?:my|the|our|his|her) (?:week|day|mood|life|morning|weekend|vibe|team|office|family)\b|\bme (?:envenena|esta envenenando) (?:la sangre|el dia|la vida|la semana)\b",
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------
@@ -1450,7 +1484,8 @@ _BECAME: Final = (r" (?:(?:rather|very|really|so|all|completely|totally|a bit|a 
 """After "gone", a state the symptom became ("her arm has gone weak", "lips gone blue"): not
 an ending, unlike "the pain has gone"."""
 _INTENSE: Final = (r"(?! (?:mal[oa]?|palid[oa]s?|amarill[oa]s?|blanc[oa]s?|gris|azul|fri[oa]s?|caliente|"
-                   r"debil|rar[oa]s?|fe[oa]s?|grave|roj[oa]s?|pesad[oa]|mal(?:ita|ito)|\w+(?:ad|id)[oa]s?)\b)")
+                   r"debil|rar[oa]s?|fe[oa]s?|grave|roj[oa]s?|pesad[oa]|mal(?:ita|ito)|\w+(?:ad|id)[oa]s?|"
+                   r"llor[oa]n[a]?|lloron(?:cit[oa])?|chillon[a]?|inquiet[oa]|molest[oa]|irritable|quejos[oa]|calenturient[oa])\b)")
 """After Spanish "bien", an adjective it intensifies ("está bien pálido", "bien mareada",
 "bien caliente"): "very", not "fine"."""
 
@@ -1471,7 +1506,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # negated (backward): the symptom has passed ("seems fine" and "looks fine" are how
     # someone looks, not an ending: a child who swallowed a battery often seems fine)
     ("negated", "backward",
-     (rf"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:gone(?! (?:through|thru|into|over|out|up|down|by|to|from|missing)\b|{_BECAME})|went away|"
+     (rf"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:(?<!bottle )(?<!jar )(?<!pack )(?<!box )(?<!pills )(?<!tablets )(?<!gummies )gone(?! (?:through|thru|into|over|out|up|down|by|to|from|missing)\b|{_BECAME})|went away|"
      r"go away|resolved|disappeared|stopped|subsided|cleared up|is over|has passed|"
      r"went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)(?! (?:this morning|yesterday|earlier|until|before|last night|an hour ago|a (?:few )?(?:hours?|minutes?) ago)\b)|"
      r"turned out to be|all better|resulto ser|(?<!se )fue (?:solo|nada mas)|"
@@ -1676,6 +1711,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("negated", "forward", r"\b(?:the )?(?:bleeding|it) (?:has |finally )?stopped (?:after|when|once)\b|\b(?:el sangrado|la sangre) (?:se detuvo|paro|dejo de salir) (?:despues de|cuando|al)\b"),
     # recovery since a past event ("in recovery since", "sober for 6 years")
     ("historical", "both", r"\b(?:in recovery|sober|clean) (?:since|for)\b|\ben recuperacion (?:desde|hace)\b|\blimpi[oa] desde hace\b"),
+    # seventeenth pass: a stay told as finished after the event ("... and was hospitalized for a
+    # week", "... and was in the ICU", "y estuvo internado dos semanas")
+    ("historical", "backward", r"\band (?:i |he |she )?(?:was|got) (?:hospitali[sz]ed|admitted|in (?:the )?(?:icu|hospital)) for (?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few|a couple of|\d+) (?:days?|weeks?|months?|nights?)\b|\band (?:i |he |she )?was in (?:the )?icu(?=\s*(?:[.;]|$| for ))|\by (?:estuve|estuvo) (?:internad[oa]|hospitalizad[oa]|en (?:la )?(?:uci|terapia intensiva)) (?:una|dos|tres|\d+|varios|varias) (?:dias|semanas|meses|noches)\b"),
     # seen to: treated by the ER or the paramedics ("ER gave me epi"); kept under observation
     ("assessed", "both",
      (r"\b(?:the )?(?:er|e\.r\.|ed|hospital|urgent care|paramedics|ems|ambulance crew|emts?)\b(?= (?:gave|treated|put|started|administered|used) )|"
