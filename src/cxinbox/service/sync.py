@@ -40,7 +40,6 @@ from cxinbox.channels.imap import (
 from cxinbox.channels.oauth import Credential, OAuthError
 from cxinbox.config import AccountConfig, Config
 from cxinbox.domain.models import ParsedMessage
-from cxinbox.domain.triage import Assessment
 from cxinbox.service import redflags, signals
 from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import fields, log_failure
@@ -50,6 +49,7 @@ from cxinbox.store.interface import Store, SyncLease
 from cxinbox.store.records import FetchedMessage, FolderState
 
 if TYPE_CHECKING:
+    from cxinbox.domain.triage import Assessment
     from cxinbox.service.health import Health
 
 log = logging.getLogger("cxinbox.sync")
