@@ -1,11 +1,13 @@
 """CPU seconds of the modules `cxinbox sync` imports before it syncs, for two source trees,
 interleaved (A, B, A, B ...) so both see the same machine load.
 
-    python bench/bench_sync_imports.py BEFORE_SRC AFTER_SRC [RUNS]
+    python bench/bench_sync_imports.py BEFORE_SRC AFTER_SRC [RUNS] [--bytecode]
 
 Each run is a fresh interpreter (bytecode cached) that imports what the sync command does
-(cli_app, the sign-in, the sync service, the wiring) and prints its own process CPU time
+(cli, cli_app, the sign-in, the sync service, the wiring) and prints its own process CPU time
 for that; the figure is the median per tree, and which detector modules got loaded.
+--bytecode: each tree is copied and compiled first, as bench_sync_ab.py --bytecode does
+(otherwise a PYTHONDONTWRITEBYTECODE environment compiles the sources on every run).
 """
 
 from __future__ import annotations
@@ -14,12 +16,19 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 _PROBE = """
-import sys, time
+import importlib, sys, time
 t = time.process_time()
-import cxinbox.cli_app, cxinbox.channels.signin, cxinbox.service.sync, cxinbox.wiring
-from cxinbox.wiring import reap_parse_workers, rules_engine
+import cxinbox.cli, cxinbox.service.sync
+# the typer app (cli.py in older trees), the sign-in and the wiring: an older tree may lack one
+for name in ("cxinbox.cli_app", "cxinbox.channels.signin", "cxinbox.wiring"):
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
 spent = time.process_time() - t
 detectors = sum(m in sys.modules for m in ("cxinbox.domain.triage", "cxinbox.domain.redflag",
                                            "cxinbox.domain.hitjudge", "cxinbox.domain.intent"))
@@ -34,6 +43,23 @@ def _run(src: str) -> tuple[float, int, int]:
 
 
 def main(argv: list[str]) -> None:
+    bytecode = "--bytecode" in argv
+    argv = [a for a in argv if a != "--bytecode"]
+    if not bytecode:
+        _measure(argv)
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_sync_ab import _compiled_copy
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copies = []
+        for i, src in enumerate(argv[:2]):
+            (Path(tmp) / str(i)).mkdir()
+            copies.append(_compiled_copy(src, Path(tmp) / str(i)))
+        _measure(copies + argv[2:])
+
+
+def _measure(argv: list[str]) -> None:
     if len(argv) < 2:
         raise SystemExit("usage: bench_sync_imports.py BEFORE_SRC AFTER_SRC [RUNS]")
     trees = {"before": argv[0], "after": argv[1]}
