@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from cxinbox.config import Config, load_config_text
+from cxinbox.domain import triage
 from cxinbox.domain.mime import parse_message
 from cxinbox.service import redflags
 from cxinbox.service.inbox import InboxService
@@ -110,7 +111,7 @@ def test_a_detector_failure_stores_the_message_and_logs_no_text(
     def broken(body: str, **_kw: object) -> object:
         raise ValueError(f"cannot read {body!r}")  # a message that quotes the patient
 
-    monkeypatch.setattr(redflags, "inspect", broken)
+    monkeypatch.setattr(triage, "inspect", broken)  # where the ingest reads it, when it runs
     with caplog.at_level(logging.DEBUG):
         assert _arrive(db, CONFIG, 1, _raw(1, "Zorblatt crushing chest pain")) == []
     assert db.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 1

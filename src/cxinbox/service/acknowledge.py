@@ -36,7 +36,6 @@ from cxinbox.domain import autoreply, compose
 from cxinbox.domain.csat import guess_language
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sla import BusinessCalendar
-from cxinbox.domain.triage import assess
 from cxinbox.service.redflags import red_flag_open
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import ConversationRecord, MessageRecord
@@ -129,6 +128,8 @@ class Acknowledger:
         refused = tx.ack_refusal(conv.id, sender, day)
         if refused:
             raise AckRefused(refused)
+        from cxinbox.domain.triage import assess  # loaded on first use (service/redflags.py)
+
         if assess(message.body_text, subject=message.subject, channel=conv.channel).red_flag:
             raise AckRefused("red flag in message")
         # The patient's language, read as the satisfaction question reads it (domain/csat.py)

@@ -14,11 +14,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.models import ParsedMessage
-from cxinbox.domain.triage import Assessment, inspect, prepare_detectors
+
+if TYPE_CHECKING:
+    from cxinbox.domain.triage import Assessment
 
 
 def parse_batch(raws: Sequence[bytes]) -> list[tuple[bytes, ParsedMessage]]:
@@ -51,6 +53,8 @@ def parse_and_assess(raws: Sequence[bytes], own: frozenset[str], oldest: int,
 
 def prepare() -> None:
     """Worker task: the detectors ready to read (see the module docstring)."""
+    from cxinbox.domain.triage import prepare_detectors
+
     prepare_detectors()
 
 
@@ -70,6 +74,8 @@ def assess_parsed(raw: bytes, parsed: ParsedMessage, *, own: frozenset[str],
     head = raw[:16_384]
     if _automatic(head):
         return None
+    from cxinbox.domain.triage import inspect  # here: the sync's own process need not load it
+
     return inspect(parsed.body_text, subject=parsed.subject, channel="email",
                    bulk=_mailing(head)).assessment
 

@@ -27,7 +27,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, Forbidden, NotFound
@@ -43,7 +43,6 @@ from cxinbox.domain.compose import (
     replies_shingles,
 )
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.domain.triage import Assessment, inspect
 from cxinbox.service.canned_library import canned_views
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
@@ -51,6 +50,10 @@ from cxinbox.service.parsepool import _automatic, _mailing
 from cxinbox.service.parsepool import assess_parsed as assess_parsed  # noqa: PLC0414
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import TriageCandidate
+
+if TYPE_CHECKING:  # the detectors are imported where they run: a bulk sync runs them in
+    # its parse pool (service/parsepool.py), and its own process need not load them
+    from cxinbox.domain.triage import Assessment
 
 log = logging.getLogger("cxinbox.triage")
 
@@ -360,6 +363,8 @@ def _assess(cand: TriageCandidate) -> Assessment | None:
     try:
         if cand.channel == "sms":
             return assess_text(cand.body_text)
+        from cxinbox.domain.triage import inspect
+
         return inspect(cand.body_text, subject=cand.subject, channel="email",
                        bulk=_mailing(cand.head)).assessment
     except Exception as exc:  # noqa: BLE001 - one odd message must not stop the batch
@@ -406,6 +411,8 @@ def assess_text(body: str) -> Assessment:
     """What `triage_arrivals` finds in a patient's text message (stored with no subject),
     computed before the poller's write transaction. A detector exception propagates: the
     caller leaves the text out, and the ingest thread assesses (and logs) it again."""
+    from cxinbox.domain.triage import inspect
+
     return inspect(body, subject="", channel="sms", bulk=False).assessment
 
 

@@ -41,7 +41,6 @@ from cxinbox.channels.oauth import Credential, OAuthError
 from cxinbox.config import AccountConfig, Config
 from cxinbox.contract.errors import LeaseLost
 from cxinbox.domain.models import ParsedMessage
-from cxinbox.domain.triage import Assessment
 from cxinbox.service import redflags, signals
 from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import fields, log_failure
@@ -52,6 +51,7 @@ from cxinbox.store.interface import Store, SyncLease
 from cxinbox.store.records import FetchedMessage, FolderState
 
 if TYPE_CHECKING:
+    from cxinbox.domain.triage import Assessment
     from cxinbox.service.health import Health
 
 log = logging.getLogger("cxinbox.sync")
