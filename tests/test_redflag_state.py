@@ -273,3 +273,29 @@ def test_who_may_clear_is_asked_of_the_config_alone() -> None:
     assert not hasattr(redflags, "may_clear") and not hasattr(tui_redflag, "may_clear")
     assert CONFIG.may_clear_red_flag("drlee") and not CONFIG.may_clear_red_flag("ann")
     assert CONFIG.may_clear_red_flag("ann", "supervisor")
+
+
+def test_a_merge_cannot_put_an_open_flag_away(db: Database) -> None:
+    """An agent may not lower a flagged conversation's priority or pend it; merging it into
+    a low, pending conversation must not do that in two steps: the conversation the flag
+    lands on becomes open and urgent, by `triage`, audited."""
+    flagged, raised = arrive(db, 1, "Crushing chest pain since an hour, going down my left arm",
+                             sender="pat@patient.example")
+    assert raised and answers(db, flagged)["is:red-flag"] is True
+    other, _ = arrive(db, 2, "Can I move my appointment to Friday?",
+                      sender="pat2@patient.example")
+    ann = InboxService(db, CONFIG, "ann")
+    with pytest.raises(Forbidden):
+        ann.set_priority(flagged, "low")
+    ann.set_priority(other, "low")
+    ann.set_status(other, "pending")
+    ann.merge(other, flagged)
+    summary = ann.get_conversation(other, record_view=False).summary
+    assert (summary.status, summary.priority) == ("open", "urgent")
+    assert answers(db, other)["is:red-flag"] is True
+    assert redflags.ACTOR == "triage"
+    changed = [(r[0], r[1], json.loads(r[2])) for r in db.conn.execute(
+        "SELECT actor, action, details FROM events WHERE target = ? AND actor = 'triage'"
+        " ORDER BY seq", (f"conversation:{other}",))]
+    assert [(a, act, d.get("to")) for a, act, d in changed] == [
+        ("triage", "conversation.priority", "urgent"), ("triage", "conversation.status", "open")]

@@ -202,6 +202,9 @@ def _addr_list(raw: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+TRIAGE_ACTOR = "triage"
+"""The actor of what an open red flag itself changes (service/redflags.py ACTOR)."""
+
 RED_FLAG_TAG = "red-flag"
 """Adding it raises a red flag (service/redflags.py, imported only then: it loads the
 detectors)."""
@@ -1032,6 +1035,7 @@ class InboxService:
             if into.channel != other.channel:
                 raise BadRequest(f"#{other_id} is {other.channel} and #{into_id} is"
                                  f" {into.channel}: link their contact instead of merging")
+            flag_moves = _flag_open(tx, other_id) and not _flag_open(tx, into_id)
             moved = tx.merge(into_id, other_id)
             seq = tx.append_event(self.actor, "conversation.merge", f"conversation:{into_id}",
                                   {"other": other_id, "messages": moved.messages,
@@ -1039,7 +1043,27 @@ class InboxService:
                                    "undo": moved.undo})
             tx.append_event(self.actor, "conversation.merged", f"conversation:{other_id}",
                             {"into": into_id})
+            if flag_moves:
+                self._flag_merged_in(tx, into)
         return seq
+
+    def _flag_merged_in(self, tx: StoreTx, into: ConversationRecord) -> None:
+        """An open red flag came in with a merge: the conversation it is now on is open and
+        urgent, as at a raise (by `triage`, audited), whatever it was before. A merge into
+        a pending, snoozed or low conversation must not put the flag away, which a person
+        who may not do that directly could otherwise do in two steps."""
+        target = f"conversation:{into.id}"
+        if into.priority != "urgent":
+            tx.update_state(into.id, priority="urgent")
+            tx.append_event(TRIAGE_ACTOR, "conversation.priority", target,
+                            {"from": into.priority, "to": "urgent"})
+        if into.status != "open":
+            paused_s, _ = self._sla_pause(into, "open", self._now())
+            tx.update_state(into.id, status="open", snoozed_until=None, sla_paused_s=paused_s,
+                            sla_paused_since=None, sla_pause_end=None, sla_dirty=1)
+            tx.append_event(TRIAGE_ACTOR, "conversation.status", target,
+                            {"from": into.status, "to": "open", "until": None,
+                             "reason": "open red flag merged in"})
 
     def unmerge(self, into_id: int, other_id: int, undo_of: int | None = None) -> None:
         """Undo `merge(into_id, other_id)`: `other_id` comes back with the messages, notes,
