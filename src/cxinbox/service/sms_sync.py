@@ -58,7 +58,7 @@ from cxinbox.channels.sms import (
     raw_json,
 )
 from cxinbox.config import Config, SmsConfig
-from cxinbox.contract.errors import StoreError
+from cxinbox.contract.errors import LeaseLost, StoreError
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import (
     SPANISH_START,
@@ -297,10 +297,18 @@ class SmsPoller:
             return result
         client = self.client()
         listed: set[str] = set()
+        kept: list[str] = []
         for number in numbers:
-            with self._leases[number].fencing():  # nothing kept once another took it
-                self._poll_number(client, number, now_s, result, listed)
-        self._poll_statuses(client, numbers, now_s, result, listed)
+            try:
+                with self._leases[number].fencing():  # nothing kept once another took it
+                    self._poll_number(client, number, now_s, result, listed)
+            except LeaseLost:  # this number is another server's now; the others go on
+                lost = self._leases.pop(number, None)
+                if lost is not None:
+                    lost.release()
+                continue
+            kept.append(number)
+        self._poll_statuses(client, kept, now_s, result, listed)
         return result
 
     def _poll_number(self, client: SmsClient, number: str, now_s: int, result: PollResult,
