@@ -37,8 +37,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "ui": frozenset({"ui", "wiring", "api", "contract", "domain", "config"}),
 }
 
-BOUNDARY = frozenset({"cxinbox.store.interface", "cxinbox.store.records"})
-"""The only store modules code above the store may import."""
+BOUNDARY = frozenset({"cxinbox.store.interface", "cxinbox.store.records",
+                      "cxinbox.store.fence"})
+"""The only store modules code above the store may import (store.fence: which lease this
+thread's writes are fenced by, knowing no backend)."""
 
 ABOVE_STORE = frozenset({"service", "api", "wiring", "ui", "channels", "config"})
 """Layers that must not know which store runs (wiring chooses it, so it may)."""

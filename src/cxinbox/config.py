@@ -34,6 +34,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, Literal, NoReturn, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cxinbox.domain.dburl import with_connect_timeout
 from cxinbox.domain.retention import Span, parse_span
 from cxinbox.domain.rules import Rule
 from cxinbox.domain.teams import STRATEGIES, TeamSpec
@@ -174,18 +175,6 @@ class StoreConfig:
         """The PostgreSQL database `url` names, as servers and clients name it to each
         other (`pg_database_name`); None for the SQLite file."""
         return None if self.url is None else pg_database_name(self.url)
-
-
-def with_connect_timeout(url: str, seconds: int) -> str:
-    """A postgresql:// URL with `connect_timeout=seconds` among its parameters, unless it
-    has one already (the URL's own value wins)."""
-    from urllib.parse import parse_qs, urlsplit
-
-    if "connect_timeout" in parse_qs(urlsplit(url).query):
-        return url
-    base, _, fragment = url.partition("#")
-    joiner = "&" if "?" in base else "?"
-    return f"{base}{joiner}connect_timeout={seconds}" + (f"#{fragment}" if fragment else "")
 
 
 def url_password(url: str | None) -> bool:

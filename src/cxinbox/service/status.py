@@ -36,7 +36,7 @@ from cxinbox.service import heartbeat
 from cxinbox.service.inbox import InboxService, role_of
 from cxinbox.service.sla_monitor import HEARTBEAT as SLA_HEARTBEAT
 from cxinbox.store.interface import Store
-from cxinbox.store.outbox import OUTBOUND_FOLDER
+from cxinbox.store.records import OUTBOUND_FOLDER
 
 HEALTH_ROLES: Final = frozenset({"admin", "monitor"})
 """Who may read the report: IT, and the monitoring system's own login."""

@@ -17,12 +17,13 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any
 
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.store import ingest
 from cxinbox.store.dialect import dialect_of, inserted_id
 from cxinbox.store.records import (
+    OUTBOUND_FOLDER,
     Bases,
     DraftRecord,
     GuardChange,
@@ -33,14 +34,6 @@ from cxinbox.store.records import (
     draft_snapshot,
     file_ids,
 )
-
-OUTBOUND_FOLDER: Final = "\\cxinbox-sent"
-"""Pseudo folder (per account) holding the location of mail we sent ourselves.
-
-A message with no location is treated as expunged by the sync's sweep; this location keeps
-our reply alive until the Sent-folder copy is synced, and its `uid` is the outbox id, so
-recording the same send twice inserts nothing. The backslash keeps it apart from any real
-IMAP folder name we would sync."""
 
 _DRAFT_COLUMNS = (
     "id, conversation_id, author, mode, account, to_addrs, cc_addrs, subject, body, attachments,"

@@ -32,6 +32,15 @@ STAFF_FLAG: Final = ""
 """`conversations.red_flag` of an open flag a person raised with the `red-flag` tag (a
 detector's flag stores its category; none open: NULL)."""
 
+OUTBOUND_FOLDER: Final = "\\cxinbox-sent"
+"""Pseudo folder (per account) holding the location of mail we sent ourselves.
+
+A message with no location is treated as expunged by the sync's sweep; this location keeps
+our reply alive until the Sent-folder copy is synced, and its `uid` is the outbox id, so
+recording the same send twice inserts nothing. The backslash keeps it apart from any real
+IMAP folder name we would sync."""
+
+
 
 @dataclass(frozen=True, slots=True)
 class ConversationRecord:

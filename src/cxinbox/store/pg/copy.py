@@ -140,7 +140,7 @@ def connect(url: str, timeout_s: int = 5) -> psycopg.Connection[Any]:
     StoreError in one line when it cannot be had (the password never in it)."""
     if not url.startswith(("postgresql://", "postgres://")):
         raise StoreError(f"--to must be a postgresql:// URL, not {shown_url(url)!r}")
-    from cxinbox.config import with_connect_timeout
+    from cxinbox.domain.dburl import with_connect_timeout
     from cxinbox.store.pg import require_driver
 
     require_driver()
