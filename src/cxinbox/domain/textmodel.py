@@ -275,7 +275,34 @@ class TriageModel:
         return cls(models[0], models[1], float(header["threshold"]))
 
 
-class PackedRows(Mapping[int, tuple[float, ...]]):
+class _MadeRows(Mapping[int, tuple[float, ...]]):
+    """A model's rows, each made into floats the first time a message asks for it and kept
+    in `made` (the same floats whoever makes them first); `_make` reads one row from the
+    layout the subclass holds, None where it has no such feature."""
+
+    __slots__ = ()
+    made: dict[int, tuple[float, ...]]
+
+    def _make(self, feature: int) -> tuple[float, ...] | None:
+        raise NotImplementedError
+
+    def get(self, feature: int, default: None = None) -> tuple[float, ...] | None:  # type: ignore[override]
+        row = self.made.get(feature)
+        if row is None:
+            row = self._make(feature)
+            if row is None:
+                return default
+            self.made[feature] = row
+        return row
+
+    def __getitem__(self, feature: int) -> tuple[float, ...]:
+        row = self.get(feature)
+        if row is None:
+            raise KeyError(feature)
+        return row
+
+
+class PackedRows(_MadeRows):
     """A model's rows as the shipped file stores them: one array of features and one of
     whole-number weights, read in a few milliseconds; a row's floats are made the first time
     a message asks for it (and kept), with the same arithmetic as the JSON layout's loader
@@ -292,21 +319,11 @@ class PackedRows(Mapping[int, tuple[float, ...]]):
         self._at = dict(zip(keys, range(0, len(weights), width)))
         self.made: dict[int, tuple[float, ...]] = {}
 
-    def get(self, feature: int, default: None = None) -> tuple[float, ...] | None:  # type: ignore[override]
-        row = self.made.get(feature)
-        if row is None:
-            at = self._at.get(feature)
-            if at is None:
-                return default
-            row = tuple(map(self.scale.__mul__, self._weights[at:at + self._width]))
-            self.made[feature] = row  # the same floats whoever makes them first
-        return row
-
-    def __getitem__(self, feature: int) -> tuple[float, ...]:
-        row = self.get(feature)
-        if row is None:
-            raise KeyError(feature)
-        return row
+    def _make(self, feature: int) -> tuple[float, ...] | None:
+        at = self._at.get(feature)
+        if at is None:
+            return None
+        return tuple(map(self.scale.__mul__, self._weights[at:at + self._width]))
 
     def __contains__(self, feature: object) -> bool:
         return feature in self._at
@@ -323,7 +340,7 @@ class PackedRows(Mapping[int, tuple[float, ...]]):
             yield feature, self._weights[i * width:(i + 1) * width].tolist()
 
 
-class LazyRows(Mapping[int, tuple[float, ...]]):
+class LazyRows(_MadeRows):
     """A model's rows as its JSON layout gives them (whole numbers, by feature), each made
     into floats (weight * scale, as the loader always did: the same floats to the bit) the
     first time a message asks for it and kept: the hit judge has tens of thousands of rows
@@ -336,21 +353,9 @@ class LazyRows(Mapping[int, tuple[float, ...]]):
         self.scale = scale
         self.made: dict[int, tuple[float, ...]] = {}
 
-    def get(self, feature: int, default: None = None) -> tuple[float, ...] | None:  # type: ignore[override]
-        row = self.made.get(feature)
-        if row is None:
-            raw = self._raw.get(feature)
-            if raw is None:
-                return default
-            row = tuple(w * self.scale for w in raw)
-            self.made[feature] = row
-        return row
-
-    def __getitem__(self, feature: int) -> tuple[float, ...]:
-        row = self.get(feature)
-        if row is None:
-            raise KeyError(feature)
-        return row
+    def _make(self, feature: int) -> tuple[float, ...] | None:
+        raw = self._raw.get(feature)
+        return None if raw is None else tuple(w * self.scale for w in raw)
 
     def __contains__(self, feature: object) -> bool:
         return feature in self._raw
