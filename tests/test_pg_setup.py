@@ -25,6 +25,7 @@ from urllib.parse import quote
 import pytest
 from tests.support.clirun import cx_here
 from tests.support.pgcluster import SUPERUSER, PgCluster
+from tests.support.waiting import wait_until
 from tests.test_bulk_cli import fill
 from tests.test_pg_serve import pg_config
 from tests.test_serve_support import Server, cx, env, socket_dir
@@ -143,10 +144,9 @@ def test_the_readme_steps_copy_serve_verify_and_restore(
                             _url(pg_cluster, target, role, "not-a-secret"), {ADMIN: "admin"})
         os.chmod(pg_site, 0o644)
         with Server(pg_site, sockdir / "pg.sock") as server:
-            deadline = time.monotonic() + 60
-            while "cxinbox_presence" not in _tables(pg_cluster, target):
-                assert time.monotonic() < deadline, server.log[-2000:]
-                time.sleep(0.1)
+            wait_until(lambda: "cxinbox_presence" in _tables(pg_cluster, target),
+                       "the server's presence table", timeout=60, interval=0.1,
+                       detail=lambda: server.log[-2000:])
             assert server.wait_log("holds the database password", 10), server.log[-2000:]
             assert "not-a-secret" not in server.log
             # README step 5: doctor as the service user, who is on no roster

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.support.mailgen import generate_corpus
+from tests.support.waiting import wait_until
 from tests.synchelp import write_config as sync_config
 from tests.test_serve_support import ME, Server, socket_dir
 
@@ -84,16 +84,15 @@ def test_a_killed_server_leaves_no_parse_workers(dovecot: Any, tmp_path: Path) -
             assert server.proc is not None
             serve_pid = server.proc.pid
             # the forkserver (the server's child) and a pool worker (the forkserver's)
-            deadline = time.monotonic() + 120
-            while not any(_forkserver(p) and _forkserver(_parent(p))
-                          for p in _descendants(serve_pid)):
-                assert time.monotonic() < deadline, ("no parse pool", server.log[-2000:])
-                time.sleep(0.1)
+            wait_until(lambda: any(_forkserver(p) and _forkserver(_parent(p))
+                                   for p in _descendants(serve_pid)),
+                       "the parse pool", timeout=120, interval=0.1,
+                       detail=lambda: server.log[-2000:])
             spawned = [p for p in _descendants(serve_pid) if "multiprocessing" in _cmdline(p)]
             assert any("resource_tracker" in _cmdline(p) for p in spawned), spawned
             server.proc.send_signal(signal.SIGKILL)
             server.proc.wait(timeout=30)
-            deadline = time.monotonic() + 30
-            while left := [p for p in spawned if _running(p)]:
-                assert time.monotonic() < deadline, [(p, _cmdline(p)[:80]) for p in left]
-                time.sleep(0.1)
+            wait_until(lambda: not any(_running(p) for p in spawned),
+                       "the parse workers to end with the server", timeout=30, interval=0.1,
+                       detail=lambda: str([(p, _cmdline(p)[:80]) for p in spawned
+                                           if _running(p)]))
