@@ -106,11 +106,12 @@ def make_inbox(tmp_path: Path, *, seed: int = 7, conversations: int = 300) -> In
     demo = _fresh_handle(handle, db)
     service = InboxService(db, demo.config, ME)
     clock = FrozenClock()
-    _OPEN.append(db)
-    return Inbox(db, demo, service, RecordingApi(InProcessAPI(service), clock), clock)
+    api = InProcessAPI(service)
+    _OPEN.append((api, db))
+    return Inbox(db, demo, service, RecordingApi(api, clock), clock)
 
 
-_OPEN: list[Database] = []
+_OPEN: list[tuple[InProcessAPI, Database]] = []
 """Every database make_inbox opened, for `close_inboxes` after the test. Each test's event
 loop has its own worker threads, each with its own SQLite connection; left open, a long
 test process piles up thousands of descriptors (an xdist worker passed 1,024)."""
@@ -118,7 +119,9 @@ test process piles up thousands of descriptors (an xdist worker passed 1,024).""
 
 def close_inboxes() -> None:
     while _OPEN:
-        _OPEN.pop().close()
+        api, db = _OPEN.pop()
+        api.close_feed()  # a long-poll's read may still be running on its thread
+        db.close()
 
 
 _DEMO_TEMPLATES: dict[tuple[int, int], tuple[Path, DemoInbox]] = {}

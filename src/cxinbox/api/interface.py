@@ -365,6 +365,7 @@ class InProcessAPI:
                  display_name: str | None = None) -> None:
         self.service = service
         self.actor = service.actor
+        self._own_feed = feed is None
         self._feed = feed or ChangeFeed(service.last_event_seq)
         self._session: Hashable = session if session is not None else id(self)
         if board is None:
@@ -373,6 +374,12 @@ class InProcessAPI:
             board.join(self._session, service.actor,
                        display_name or (member.name if member else service.actor))
         self._board = board
+
+    def close_feed(self) -> bool:
+        """Stop the change feed's reader threads this API made (waiting for a read still
+        running), before its store is closed; a feed shared with a server is the server's
+        to stop. True when no read is left running."""
+        return self._feed.close() if self._own_feed else True
 
     async def _call(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run one service call off the loop, then wake anyone waiting for changes."""

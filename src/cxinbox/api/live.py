@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from typing import Any, Protocol, TypeVar
 
 from cxinbox.contract.types import Presence
@@ -40,6 +40,8 @@ class Numbered(Protocol):
 
 FEED_THREADS = 2
 """Threads of a feed's own for the long-pollers' reads (`ChangeFeed.run`)."""
+CLOSE_WAIT_S = 5.0
+"""How long `ChangeFeed.close` waits for a read already running (one indexed read)."""
 HEARD_KEPT = 2000
 """Events heard from the store's commit signal that a feed keeps (`ChangeFeed.heard`)."""
 
@@ -74,6 +76,7 @@ class ChangeFeed:
         self._lock = threading.Lock()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._readers: ThreadPoolExecutor | None = None
+        self._running: set[Future[Any]] = set()
         self._heard: dict[int, Any] = {}
 
     def heard(self, events: Sequence[Numbered]) -> None:
@@ -99,17 +102,29 @@ class ChangeFeed:
         with self._lock:
             if self._readers is None:
                 self._readers = ThreadPoolExecutor(FEED_THREADS, "cxinbox-feed")
-            readers = self._readers
-        return await asyncio.get_running_loop().run_in_executor(
-            readers, functools.partial(fn, *args))
+            future = self._readers.submit(fn, *args)
+            self._running.add(future)
+        future.add_done_callback(self._ran)
+        return await asyncio.wrap_future(future)
 
-    def close(self) -> None:
-        """Let the feed's threads go (the server stopping): reads still queued are dropped,
-        one running finishes on its own; a later `run` starts them again."""
+    def _ran(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._running.discard(future)
+
+    def close(self, wait_s: float = CLOSE_WAIT_S) -> bool:
+        """Let the feed's threads go (the server or the TUI stopping): reads still queued
+        are dropped, and those running are waited for up to `wait_s`, so that the store
+        can be closed after. True when none is left running; a later `run` starts the
+        threads again."""
         with self._lock:
             readers, self._readers = self._readers, None
+            running = list(self._running)
         if readers is not None:
             readers.shutdown(wait=False, cancel_futures=True)
+        if not running:
+            return True
+        _, left = futures_wait(running, timeout=wait_s)
+        return not left
 
     @property
     def generation(self) -> int:

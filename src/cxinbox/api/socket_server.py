@@ -242,7 +242,7 @@ class InboxServer:
                     writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
-            self.feed.close()
+            await asyncio.to_thread(self.feed.close)  # a read running is waited for
 
     def stop(self) -> None:
         """Ask `run` to finish (from the loop's thread, e.g. a signal handler)."""

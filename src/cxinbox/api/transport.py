@@ -45,6 +45,9 @@ class OpenedAPI:
         if not self._closed:
             self._closed = True
             if self.db is not None:
+                close_feed = getattr(self.api, "close_feed", None)
+                if close_feed is not None:  # its readers first: they read the store
+                    close_feed()
                 self.db.close()
 
 

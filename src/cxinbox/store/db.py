@@ -8,6 +8,7 @@ and a read-then-write transaction never fails with "database is locked".
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -92,7 +93,7 @@ class Database(SqliteStoreOps):
         self._synchronous = synchronous
         self._local = threading.local()
         self._write_lock = threading.RLock()
-        self._all_connections: list[sqlite3.Connection] = []
+        self._all_connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._conn_lock = threading.Lock()
         self._text_key: bytes | None = None
         self._prepare_files()
@@ -155,7 +156,7 @@ class Database(SqliteStoreOps):
         conn.execute("PRAGMA journal_size_limit=67108864")  # shrink the WAL back after bulk work
         conn.row_factory = sqlite3.Row
         with self._conn_lock:
-            self._all_connections.append(conn)
+            self._all_connections.append((threading.current_thread(), conn))
         return conn
 
     @property
@@ -218,14 +219,24 @@ class Database(SqliteStoreOps):
         self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def close(self) -> None:
+        """Close this thread's connection and those of threads that have ended; let go of
+        the rest, which close when their thread lets go too.
+
+        Another thread may be inside a statement on its connection right now (a reader
+        of the change feed when the TUI quits, a worker that outlived its join): closing
+        a connection under a running statement crashes the process (a segfault in a CI
+        run). A thread using its connection holds a reference to it (the cursor does), so
+        dropping ours closes it once that use ends, on whichever thread lets go last.
+        """
+        me = threading.current_thread()
         with self._conn_lock:
-            for conn in self._all_connections:
-                try:
-                    conn.close()
-                except sqlite3.ProgrammingError:
-                    pass
-            self._all_connections.clear()
+            owned, self._all_connections = self._all_connections, []
         self._local = threading.local()
+        for owner, conn in owned:
+            if owner is me or not owner.is_alive():
+                with contextlib.suppress(sqlite3.ProgrammingError):
+                    conn.close()
+        del owned
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

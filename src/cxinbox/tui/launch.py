@@ -104,6 +104,7 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
     directory = Path(tempfile.mkdtemp(prefix="cxinbox-demo-"))
     db: Database | None = None
     arrivals: DemoArrivals | None = None
+    opened_api: InProcessAPI | None = None
     stop_background = threading.Event()
     background: list[threading.Thread] = []
     _exit_on_hangup()
@@ -115,6 +116,7 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
         arrivals.start()
         background = start_background(demo, stop_background)
         api = InProcessAPI(InboxService(db, demo.config, me))
+        opened_api = api
         _run(api, demo.config, ascii=ascii, mouse=mouse, mailboxes=demo.mailboxes,
              status_note="demo inbox: a new patient message every 20-30 s")
     finally:
@@ -123,6 +125,8 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
             thread.join(timeout=5)
         if arrivals is not None:
             arrivals.stop()
+        if opened_api is not None:
+            opened_api.close_feed()
         if db is not None:
             db.close()
         shutil.rmtree(directory, ignore_errors=True)
