@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from cxinbox.config import Config, load_config
 from cxinbox.service.anchor import Anchor, AuditAnchor
 from cxinbox.service.audit_verify import verify_trail
-from cxinbox.wiring import open_audit_reader
 from cxinbox.store.audit import append_events
 from cxinbox.store.db import Database, append_event
+from cxinbox.wiring import open_audit_reader
 
 
 def pct(values: list[float], q: float) -> float:

@@ -30,11 +30,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from bench_sync import timed_child  # noqa: E402
-from mbsync_peer import run_mbsync  # noqa: E402
-from support.dovecot import EXCHANGE_ONLINE_CAPABILITY, DovecotServer  # noqa: E402
-from support.mailgen import generate_corpus  # noqa: E402
-from support.oauthserver import OAuthServer  # noqa: E402
+from bench_sync import timed_child
+from mbsync_peer import run_mbsync
+
+from support.dovecot import EXCHANGE_ONLINE_CAPABILITY, DovecotServer
+from support.mailgen import generate_corpus
+from support.oauthserver import OAuthServer
 
 MAILBOX = "billing@riverside-clinic.example"
 TENANT = "riverside-clinic.onmicrosoft.com"

@@ -33,14 +33,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from cxinbox.config import load_config  # noqa: E402
-from cxinbox.domain.mime import parse_message  # noqa: E402
-from cxinbox.service.inbox import InboxService  # noqa: E402
-from cxinbox.store import ingest  # noqa: E402
-from cxinbox.store.db import Database  # noqa: E402
-from cxinbox.store.pg.store import PgStore  # noqa: E402
-from tests.support.mailgen import generate_corpus  # noqa: E402
-from tests.support.pgcluster import pg_cluster  # noqa: E402
+from tests.support.mailgen import generate_corpus
+from tests.support.pgcluster import pg_cluster
+
+from cxinbox.config import load_config
+from cxinbox.domain.mime import parse_message
+from cxinbox.service.inbox import InboxService
+from cxinbox.store import ingest
+from cxinbox.store.db import Database
+from cxinbox.store.pg.store import PgStore
 
 OWN = frozenset({"appointments@clinic.example", "billing@clinic.example",
                  "results@clinic.example"})

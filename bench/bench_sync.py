@@ -28,10 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from mbsync_peer import run_mbsync  # noqa: E402
-from support.dovecot import DovecotServer  # noqa: E402
-from support.mailgen import generate_corpus  # noqa: E402
-from synchelp import write_config  # noqa: E402
+from mbsync_peer import run_mbsync
+
+from support.dovecot import DovecotServer
+from support.mailgen import generate_corpus
+from synchelp import write_config
 
 
 def timed_child(argv: list[str]) -> tuple[float, int, str]:

@@ -23,8 +23,8 @@ _REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(_REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(_REPO_ROOT))
 
-from tests.support.dovecot import DovecotServer  # noqa: E402
-from tests.support.mailgen import generate_corpus  # noqa: E402
+from tests.support.dovecot import DovecotServer
+from tests.support.mailgen import generate_corpus
 
 __all__ = ["count_messages", "mbsync_config", "run_mbsync", "warm_up"]
 
@@ -126,6 +126,7 @@ def run_mbsync(
             capture_output=True,
             text=True,
             timeout=3600,
+            check=False,
         )
         elapsed = time.perf_counter() - started
     if result.returncode != 0:

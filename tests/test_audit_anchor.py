@@ -22,7 +22,6 @@ from tests.test_serve_support import write_config as write_serve_config
 from cxinbox.config import Config, load_config
 from cxinbox.service.anchor import Anchor, AuditAnchor, checkpoint_now
 from cxinbox.service.audit_verify import verify_trail
-from cxinbox.wiring import open_audit_reader
 from cxinbox.service.checkpoints import (
     AnchorError,
     CheckpointLog,
@@ -32,6 +31,7 @@ from cxinbox.service.checkpoints import (
 )
 from cxinbox.service.health import Health
 from cxinbox.store.db import Database, append_event
+from cxinbox.wiring import open_audit_reader
 
 
 def _config(tmp_path: Path, audit: str = "") -> Config:

@@ -20,9 +20,9 @@ from tests.test_bulk_cli import ME, cx, write_config
 from cxinbox.config import Config, load_config
 from cxinbox.service.anchor import Anchor, checkpoint_now
 from cxinbox.service.doctor import run_doctor
-from cxinbox.wiring import open_audit_reader, open_store
 from cxinbox.service.inbox import InboxService
 from cxinbox.store.db import Database, append_event, event_hash
+from cxinbox.wiring import open_audit_reader, open_store
 
 EVERY = 10
 """A checkpoint after each ten events: #10, #20, #30."""

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from tests.support.pgcluster import PgCluster
 
 from cxinbox.store import health
 from cxinbox.store.pg.conn import PgConnection, set_based, translate
 from cxinbox.store.pg.migrate import migrate
-from tests.support.pgcluster import PgCluster
 
 
 def test_placeholders_outside_literals_only_and_percent_doubled() -> None:

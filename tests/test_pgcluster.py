@@ -9,7 +9,6 @@ import stat
 import time
 
 import psycopg
-
 from tests.support.pgcluster import PgCluster
 
 

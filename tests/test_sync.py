@@ -32,7 +32,7 @@ def _fill(server: Any, n: int, seed: int = 1, folder: str = "INBOX") -> None:
 
 def test_initial_sync_matches_server_exactly(dovecot: Any, tmp_path: Path) -> None:
     _fill(dovecot, 400)  # above the process-pool threshold: the parallel path runs
-    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    _config, db, engine = make_sync(write_config(tmp_path, dovecot))
     try:
         (result,) = engine.sync_once()
         expected = server_digests(dovecot)
@@ -55,7 +55,7 @@ def test_initial_sync_matches_server_exactly(dovecot: Any, tmp_path: Path) -> No
 
 def test_second_sync_changes_nothing(dovecot: Any, tmp_path: Path) -> None:
     _fill(dovecot, 120)
-    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    _config, db, engine = make_sync(write_config(tmp_path, dovecot))
     try:
         engine.sync_once()
         before = db.conn.execute("SELECT max(seq) FROM events").fetchone()[0]
@@ -71,7 +71,7 @@ def test_second_sync_changes_nothing(dovecot: Any, tmp_path: Path) -> None:
 
 def test_flags_and_expunges_are_reflected(dovecot: Any, tmp_path: Path) -> None:
     _fill(dovecot, 60)
-    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    _config, db, engine = make_sync(write_config(tmp_path, dovecot))
     try:
         engine.sync_once()
         client = dovecot.imap_client()
@@ -120,7 +120,7 @@ def test_new_mail_is_announced_by_idle(dovecot: Any, tmp_path: Path,
 
     monkeypatch.setattr(sync_module, "_SETTLE_IDLE_S", 3600.0)  # idle_timeout_s is 1500
     _fill(dovecot, 5)
-    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    _config, db, engine = make_sync(write_config(tmp_path, dovecot))
     opened = engine.open_session
     idling = threading.Event()
 
@@ -158,7 +158,7 @@ def test_mail_dropped_between_sync_and_idle_is_fetched_at_once(dovecot: Any,
     lands after the sync's last command and before IDLE is never announced during that
     IDLE. The watcher must notice it before idling, not at the next IDLE renewal."""
     _fill(dovecot, 3)
-    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    _config, db, engine = make_sync(write_config(tmp_path, dovecot))
     original = engine.sync_folder
     delivered: list[float] = []
 
@@ -307,7 +307,7 @@ def test_connection_cut_mid_fetch_recovers(dovecot: Any, cutting_proxy: Any,
                                            tmp_path: Path) -> None:
     _fill(dovecot, 300)
     proxy = cutting_proxy("127.0.0.1", dovecot.imaps_port)
-    config, db, engine = make_sync(write_config(tmp_path, dovecot, port=proxy.address[1]))
+    _config, db, engine = make_sync(write_config(tmp_path, dovecot, port=proxy.address[1]))
     try:
         proxy.cut_after_bytes(600_000)  # well inside the first UID FETCH
         with pytest.raises(ImapError):
@@ -327,7 +327,7 @@ def test_connection_cut_mid_fetch_recovers(dovecot: Any, cutting_proxy: Any,
 def test_watch_reconnects_after_cut(dovecot: Any, cutting_proxy: Any, tmp_path: Path) -> None:
     _fill(dovecot, 200)
     proxy = cutting_proxy("127.0.0.1", dovecot.imaps_port)
-    config, db, engine = make_sync(write_config(tmp_path, dovecot, port=proxy.address[1]))
+    _config, db, engine = make_sync(write_config(tmp_path, dovecot, port=proxy.address[1]))
     stop = threading.Event()
     watcher = threading.Thread(target=engine.watch, args=(stop,), daemon=True)
     try:
@@ -349,7 +349,7 @@ def test_mass_disappearance_quarantines_instead_of_deleting(dovecot: Any,
                                                             tmp_path: Path) -> None:
     _fill(dovecot, 100)
     path = write_config(tmp_path, dovecot, extra_sync="mass_delete_min = 10")
-    config, db, engine = make_sync(path)
+    _config, db, engine = make_sync(path)
     try:
         engine.sync_once()
         client = dovecot.imap_client()
@@ -379,7 +379,7 @@ def test_several_folders_and_a_duplicate_across_them(dovecot: Any, tmp_path: Pat
     corpus = list(generate_corpus(30, seed=5))
     dovecot.deliver_many(corpus, "INBOX")
     dovecot.deliver_many(corpus[:10], "Results")  # the same bytes filed twice
-    config, db, engine = make_sync(write_config(tmp_path, dovecot, folders=("INBOX", "Results")))
+    _config, db, engine = make_sync(write_config(tmp_path, dovecot, folders=("INBOX", "Results")))
     try:
         results = engine.sync_once()
         assert [r.new for r in results] == [30, 10]
@@ -397,7 +397,7 @@ def test_renumbered_uids_under_same_uidvalidity_are_detected(dovecot: Any,
     """An index rebuild renumbers UIDs but keeps UIDVALIDITY: only HIGHESTMODSEQ going
     backwards shows it. Flags must stay with their own message, not the one now at the UID."""
     _fill(dovecot, 60)
-    config, db, engine = make_sync(write_config(tmp_path, dovecot))
+    _config, db, engine = make_sync(write_config(tmp_path, dovecot))
     try:
         engine.sync_once()
         client = dovecot.imap_client()

@@ -331,10 +331,10 @@ def test_assess_message_reads_the_raw_mail_and_its_list_headers() -> None:
 
 
 @pytest.mark.parametrize(("body", "category"), [
-    ("My baby had a fever of 39 on Monday, the nurse saw him, he's ok now. He is very floppy"
-     " and not feeding.", "infant_fever"),
-    ("Mi bebé de 2 meses tuvo fiebre el lunes, la enfermera lo vio y ya está bien. Pero hoy no"
-     " quiere comer y está muy decaído.", "infant_fever"),
+    (("My baby had a fever of 39 on Monday, the nurse saw him, he's ok now. He is very floppy"
+      " and not feeding."), "infant_fever"),
+    (("Mi bebé de 2 meses tuvo fiebre el lunes, la enfermera lo vio y ya está bien. Pero hoy no"
+      " quiere comer y está muy decaído."), "infant_fever"),
 ])
 def test_a_grave_sign_after_the_episode_ended_keeps_it_open(body: str, category: str) -> None:
     assert assess(body).red_flag == category

@@ -32,7 +32,7 @@ with open(PATH, encoding="utf-8") as f:
             err(n, "blank line"); continue
         try:
             r = json.loads(line)
-        except Exception as e:
+        except ValueError as e:  # json.JSONDecodeError, and a bad UTF-8 surrogate
             err(n, f"bad JSON: {e}"); continue
         if not isinstance(r, dict) or set(r) != FIELDS:
             err(n, f"fields {sorted(r) if isinstance(r, dict) else type(r)}"); continue
@@ -73,8 +73,8 @@ for n, r in rows:
     bodies[re.sub(r"\s+", " ", r["body"].strip().lower())].append(r["id"])
 
 if len(set(ids)) != len(ids): err(0, "duplicate ids")
-if sorted(ids) != ["b11-%04d" % i for i in range(1, len(ids) + 1)]: err(0, "ids not b11-0001..N")
-for b, l in bodies.items():
+if sorted(ids) != [f"b11-{i:04d}" for i in range(1, len(ids) + 1)]: err(0, "ids not b11-0001..N")
+for l in bodies.values():
     if len(l) > 1: err(0, f"duplicate body: {l}")
 
 R = [r for _, r in rows]

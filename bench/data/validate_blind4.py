@@ -3,7 +3,9 @@
 Standalone (reads only the data file); never runs a detector.
 Usage: python bench/data/validate_blind4.py [path]
 """
-import json, re, sys
+import json
+import re
+import sys
 from collections import Counter
 from pathlib import Path
 

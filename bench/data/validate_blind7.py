@@ -107,7 +107,7 @@ for n, r in rows:
 for i, c in ids.items():
     if c > 1:
         errors.append(f"duplicate id {i}")
-for b, ns in bodies.items():
+for ns in bodies.values():
     if len(ns) > 1:
         errors.append(f"duplicate body on lines {ns}")
 

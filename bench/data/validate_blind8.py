@@ -26,7 +26,7 @@ def table(title, counter, keys=None):
     keys = keys if keys is not None else sorted(counter, key=str)
     print(f"\n{title}")
     for k in keys:
-        print(f"  {str(k):28s} {counter.get(k, 0):4d}")
+        print(f"  {k!s:28s} {counter.get(k, 0):4d}")
     print(f"  {'total':28s} {sum(counter.values()):4d}")
 
 

@@ -7,7 +7,11 @@ minimum counts; and counts how many messages of each category avoid the category
 textbook word (the brief asks for at least a third).  Exit status 1 on any failure.
 Usage: python3 bench/data/validate_blind9.py [path]
 """
-import collections, json, re, sys, unicodedata
+import collections
+import json
+import re
+import sys
+import unicodedata
 from pathlib import Path
 
 PATH = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("triage_blind9.jsonl")
@@ -85,7 +89,7 @@ def main():
     def table(title, counter, keys):
         print(f"\n{title}")
         for k in keys:
-            print(f"  {str(k):28} {counter.get(k, 0):4}")
+            print(f"  {k!s:28} {counter.get(k, 0):4}")
         print(f"  {'total':28} {sum(counter.values()):4}")
 
     N = len(recs)

@@ -798,22 +798,22 @@ class _CorpusBuilder:
         lines = [
             f"Return-Path: <{envelope}>",
             f"Delivered-To: {recipient}",
-            f"Received: from {_MX}\r\n\tby {_MX} with LMTP\r\n\tid {lmtp_id}\r\n"
-            f"\t(envelope-from <{envelope}>)\r\n\tfor <{recipient}>; {arrival}",
-            f"Received: from {relay} ({relay} [{relay_ip}])\r\n"
-            "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\r\n"
-            "\t key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)\r\n"
-            f"\t(No client certificate requested)\r\n\tby {_MX} (Postfix) with ESMTPS id "
-            f"{queue_id}\r\n\tfor <{recipient}>; {arrival}",
-            f"Authentication-Results: {_MX};\r\n\tdkim=pass (2048-bit key; unprotected) "
-            f"header.d={domain} header.i=@{domain} header.a=rsa-sha256 header.s={selector} "
-            f"header.b={dkim_b[:8]};\r\n\tspf=pass (sender SPF authorized) smtp.mailfrom={domain};"
-            f"\r\n\tdmarc=pass (p=none dis=none) header.from={domain}",
-            f"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;\r\n\td={domain}; "
-            f"s={selector}; t={int(ts)}; x={int(ts) + 604800};\r\n"
-            "\th=to:subject:message-id:date:from:in-reply-to:references:mime-version\r\n"
-            f"\t :from:to:cc:subject:date:message-id:reply-to;\r\n\tbh={body_hash};\r\n"
-            f"\tb={dkim_b}",
+            (f"Received: from {_MX}\r\n\tby {_MX} with LMTP\r\n\tid {lmtp_id}\r\n"
+             f"\t(envelope-from <{envelope}>)\r\n\tfor <{recipient}>; {arrival}"),
+            (f"Received: from {relay} ({relay} [{relay_ip}])\r\n"
+             "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\r\n"
+             "\t key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)\r\n"
+             f"\t(No client certificate requested)\r\n\tby {_MX} (Postfix) with ESMTPS id "
+             f"{queue_id}\r\n\tfor <{recipient}>; {arrival}"),
+            (f"Authentication-Results: {_MX};\r\n\tdkim=pass (2048-bit key; unprotected) "
+             f"header.d={domain} header.i=@{domain} header.a=rsa-sha256 header.s={selector} "
+             f"header.b={dkim_b[:8]};\r\n\tspf=pass (sender SPF authorized) smtp.mailfrom={domain};"
+             f"\r\n\tdmarc=pass (p=none dis=none) header.from={domain}"),
+            (f"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;\r\n\td={domain}; "
+             f"s={selector}; t={int(ts)}; x={int(ts) + 604800};\r\n"
+             "\th=to:subject:message-id:date:from:in-reply-to:references:mime-version\r\n"
+             f"\t :from:to:cc:subject:date:message-id:reply-to;\r\n\tbh={body_hash};\r\n"
+             f"\tb={dkim_b}"),
         ]
         if profile == "gmail":
             lines.append(
@@ -1119,7 +1119,7 @@ class _CorpusBuilder:
             headers.append("Accept-Language: en-US")
             headers.append("Content-Language: en-US")
             headers.append("X-MS-Has-Attach: ")
-            headers.append("X-Originating-IP: [203.0.113.%d]" % rng.randint(2, 254))
+            headers.append(f"X-Originating-IP: [203.0.113.{rng.randint(2, 254)}]")
         elif profile == "apple":
             headers.append("X-Mailer: iPhone Mail (21E236)")
         elif profile == "webmail":

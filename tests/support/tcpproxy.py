@@ -13,6 +13,7 @@ import socket
 import struct
 import threading
 from dataclasses import dataclass, field
+from typing import Self
 
 __all__ = ["CuttingProxy"]
 
@@ -67,7 +68,7 @@ class CuttingProxy:
 
     # ----------------------------------------------------------------- lifecycle
 
-    def __enter__(self) -> CuttingProxy:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
