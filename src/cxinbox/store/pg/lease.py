@@ -85,7 +85,12 @@ class PgLeases:
         self.url = url
         self._lock = threading.Lock()
         self._conn: Any = None
-        self._held: dict[str, int] = {}
+        self._held: dict[str, tuple[int, int]] = {}
+        """Name -> (advisory key, token) of each lease this session holds."""
+        self._releasing: dict[str, int] = {}
+        """Name -> key of leases given back whose unlock failed on a session that lives
+        on: the lock is still ours in the database, so the name is not taken again and
+        the beat retries the unlock."""
         self._beating = threading.Event()
         self._closed = threading.Event()
         self._beat_thread: threading.Thread | None = None
@@ -98,6 +103,7 @@ class PgLeases:
         if self._conn is not None and not self._conn.closed and not self._conn.broken:
             return self._conn
         self._held.clear()  # a new session holds nothing the old one did
+        self._releasing.clear()
         conn = psycopg.connect(self.url, autocommit=True, keepalives=1, keepalives_idle=10,
                                keepalives_interval=5, keepalives_count=3)
         for statement in _KEEPALIVE_SQL:
@@ -128,12 +134,18 @@ class PgLeases:
                 continue
             with self._lock:
                 conn = self._conn
-                if not self._held or conn is None or conn.closed or conn.broken:
+                if not (self._held or self._releasing) or conn is None or conn.closed \
+                        or conn.broken:
                     continue
                 try:
                     conn.execute("SELECT 1").fetchone()
+                    for name, key in list(self._releasing.items()):
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (key,)).fetchone()
+                        del self._releasing[name]
                 except psycopg.Error:
-                    self._held.clear()  # the session is gone, and every lease with it
+                    if conn.closed or conn.broken:
+                        self._held.clear()  # the session is gone, and every lease with it
+                        self._releasing.clear()
 
     def _write_token(self, conn: Any, name: str, key: int) -> int | None:
         """This take's new token for `name`, or None (the lock given back) when the row
@@ -193,7 +205,7 @@ class PgLeases:
         with self._lock:
             try:
                 conn = self._session()
-                if name in self._held:
+                if name in self._held or name in self._releasing:
                     return None
                 row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
                 if not row or not row[0]:
@@ -210,7 +222,7 @@ class PgLeases:
                 return None
             if token is None:
                 return None
-            self._held[name] = key
+            self._held[name] = (key, token)
             self._start_beat()
             return PgLease(self, name, conn, token)
 
@@ -224,36 +236,65 @@ class PgLeases:
                 conn.execute("SELECT 1").fetchone()
             except psycopg.Error:
                 self._held.clear()
+                self._releasing.clear()
                 return False
             return True
 
     def give_back(self, name: str, conn: Any, token: int | None = None) -> None:
-        """Release the lease; its token row goes first, while the lock is still ours (a
-        lease given back leaves no row behind: probes of dead outbox senders' tokens would
-        pile them up)."""
+        """Release the lease `name` taken on `conn` with `token`.
+
+        In an order that is safe whatever fails:
+        - a lease that is not the one this session holds under the name (its session
+          ended, and the name may have been taken again since on a new one) touches
+          nothing of the current take: only its own token is revoked;
+        - the token row goes first, while the lock is still ours (a lease given back
+          leaves no row behind: probes of dead outbox senders' tokens would pile them
+          up); when it cannot go (the session broke, or a write under the lease still
+          holds it), the token is revoked in this process (`check_fence`), so nothing
+          this process writes under it commits after the release;
+        - the name is forgotten only once the database has let go of the lock: the
+          unlock said so, or the session is gone (and the lock with it). An unlock that
+          fails on a session that lives on keeps the name as being released, retried by
+          the beat, and never taken again meanwhile (the lock is reentrant: a second take
+          on the same session would hold it twice and a single unlock would leave it
+          held for ever)."""
         import psycopg
 
         with self._lock:
-            key = self._held.pop(name, None)
-            if key is None or conn is not self._conn:
-                return
-            try:
+            held = self._held.get(name)
+            if held is None or conn is not self._conn or \
+                    (token is not None and held[1] != token):
                 if token is not None:
+                    _revoke(name, token)
+                return
+            key = held[0]
+            if token is not None:
+                try:
                     with conn.transaction():
                         conn.execute("SET LOCAL lock_timeout = '2s'")
                         conn.execute("DELETE FROM cxinbox_lease WHERE name = %s AND token = %s",
                                      (name, token))
-            except psycopg.Error:
-                pass  # left for the next take to overwrite
+                except psycopg.Error:
+                    _revoke(name, token)  # the row stays, for the next take to overwrite
             try:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (key,)).fetchone()
-            except psycopg.Error:
-                pass  # the session is gone, and the lock with it
+            except psycopg.Error as exc:
+                if conn.closed or conn.broken:  # the database freed it with the session
+                    self._held.clear()
+                    self._releasing.clear()
+                    return
+                del self._held[name]
+                self._releasing[name] = key
+                log.warning("lease %s: its lock could not be given back yet (%s); retried",
+                            name, type(exc).__name__)
+                return
+            del self._held[name]
 
     def close(self) -> None:
         self._closed.set()
         with self._lock:
             self._held.clear()
+            self._releasing.clear()
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
@@ -282,10 +323,29 @@ class PgLease:
         return fenced(self.name, self.token)
 
 
+_REVOKED_KEPT: Final = 4096
+_revoked: dict[tuple[str, int], None] = {}
+_revoked_lock = threading.Lock()
+
+
+def _revoke(name: str, token: int) -> None:
+    """Refuse, in this process, every later write under the lease `name` taken with
+    `token`: it was given back, but its token row may still be in the database (the
+    release could not delete it). The most recent few thousand are kept; a token is 63
+    random bits, so an old one is never taken again."""
+    with _revoked_lock:
+        _revoked[(name, token)] = None
+        while len(_revoked) > _REVOKED_KEPT:
+            del _revoked[next(iter(_revoked))]
+
+
 def check_fence(raw: Any, fence: tuple[str, int]) -> None:
     """In a write transaction: go on only while the lease's row holds our token, and keep
     it so (FOR SHARE) until this transaction ends. Raises LeaseLost."""
     name, token = fence
+    if fence in _revoked:
+        log.warning("lease %s was given back; a write under it was not committed", name)
+        raise LeaseLost(f"the lease {name} was given back")
     row = raw.execute("SELECT set_config('idle_in_transaction_session_timeout', %s, true)"
                       " FROM cxinbox_lease WHERE name = %s AND token = %s FOR SHARE",
                       (f"{FENCE_IDLE_S}s", name, token)).fetchone()

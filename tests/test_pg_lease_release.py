@@ -1,0 +1,141 @@
+"""Giving a PostgreSQL lease back when something has gone wrong (store/pg/lease.py
+`give_back`): a release whose session died must still fence the lease's writes, and a
+stale lease object must not release the lease its name was taken again under."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+
+import pytest
+from tests.support.pgcluster import PgCluster
+from tests.support.waiting import wait_until
+
+from cxinbox.contract.errors import LeaseLost
+from cxinbox.store.pg.lease import PgLease
+from cxinbox.store.pg.store import PgStore
+
+_names = itertools.count(1)
+NAME = "sms:+15550100"
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
+    name = f"pgrelease_{os.getpid()}_{next(_names)}"
+    pg_cluster.create_database(name)
+    PgStore(pg_cluster.url(name)).close()
+    yield pg_cluster.url(name)
+    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _mark(store: PgStore, key: str) -> None:
+    with store.write() as conn:
+        conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES (?, '1')", (key,))
+
+
+def _marks(store: PgStore) -> set[str]:
+    return {str(r[0]) for r in store.conn.execute(
+        "SELECT key FROM cxinbox_meta WHERE key LIKE 'release-%'")}
+
+
+def _lease_pid(store: PgStore) -> int:
+    return int(store._leases._conn.info.backend_pid)
+
+
+def _tokens(store: PgStore) -> dict[str, int]:
+    return {str(r[0]): int(r[1]) for r in store.conn.execute(
+        "SELECT name, token FROM cxinbox_lease")}
+
+
+def _take(store: PgStore, timeout: float = 10.0) -> PgLease:
+    taken: list[PgLease] = []
+
+    def got() -> bool:
+        lease = store.try_lease(NAME)
+        if lease is not None:
+            taken.append(lease)
+        return bool(taken)
+
+    wait_until(got, "the lease to be taken", timeout=timeout, interval=0.2)
+    return taken[0]
+
+
+def test_a_release_on_a_killed_session_still_fences_the_lease(pg_url: str) -> None:
+    """The lease session is killed, then the lease is given back: the token row cannot be
+    deleted (its session is gone), yet nothing this process writes under the lease
+    commits afterwards, and the lease is free for another server and for this one."""
+    first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
+    try:
+        lease = _take(first)
+        with lease.fencing():
+            _mark(first, "release-before")
+        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (_lease_pid(first),))
+        lease.release()  # no error: the release is not the caller's to handle
+        # The row still holds the old token (no one took the lease over yet): the
+        # database alone would let a late write under it commit.
+        assert _tokens(second).get(NAME) == lease.token
+        with lease.fencing(), pytest.raises(LeaseLost):
+            _mark(first, "release-after")
+        assert _marks(second) == {"release-before"}
+        assert not lease.held()
+        # Free for this process again (on a new session), with a new token.
+        again = _take(first)
+        assert again.token != lease.token and again.held()
+        assert second.try_lease(NAME) is None
+        with again.fencing():
+            _mark(first, "release-again")
+        again.release()
+        taken = _take(second)
+        assert taken.held()
+        assert _marks(second) == {"release-before", "release-again"}
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_stale_lease_released_late_leaves_the_new_take_alone(pg_url: str) -> None:
+    """A lease lost with its session is taken again by the same process on a new session;
+    the old lease object released afterwards must not forget or unlock the new one."""
+    first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
+    try:
+        old = _take(first)
+        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (_lease_pid(first),))
+        wait_until(lambda: not old.held(), "the old lease to be seen lost", timeout=10)
+        new = _take(first)
+        old.release()
+        assert new.held()
+        assert second.try_lease(NAME) is None  # still ours in the database
+        with new.fencing():
+            _mark(first, "release-new")  # the new take's fence stands
+        with old.fencing(), pytest.raises(LeaseLost):
+            _mark(first, "release-old")
+        new.release()
+        assert _take(second).held()
+        assert _marks(second) == {"release-new"}
+        assert NAME not in first._leases._held
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_lease_released_twice_releases_its_successor_never(pg_url: str) -> None:
+    """The same session takes the name again after a release; releasing the first lease
+    object a second time leaves the second take held (one advisory lock, not freed)."""
+    first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
+    try:
+        one = _take(first)
+        one.release()
+        assert NAME not in _tokens(second)  # a release leaves no row behind
+        two = _take(first)
+        one.release()
+        assert two.held()
+        assert second.try_lease(NAME) is None
+        with two.fencing():
+            _mark(first, "release-two")
+        two.release()
+        assert _take(second).held()
+        assert _marks(second) == {"release-two"}
+    finally:
+        first.close()
+        second.close()
