@@ -80,7 +80,7 @@ log = logging.getLogger("cxinbox.sms")
 
 INITIAL_BACKFILL_S = 7 * 86400  # first poll of a number: this far back
 STATUS_WINDOW_S = 3 * 86400  # delivery status is followed this long after sending
-STATUS_FETCH_LIMIT = 100  # per poll
+STATUS_FETCH_LIMIT = 100  # per clinic number and poll
 AUTH_RETRY_S = 300.0  # after a 401: try again this often (and re-read the token)
 MAX_BACKOFF_S = 900.0
 MAX_RETRY_AFTER_S = 3600.0
@@ -297,19 +297,32 @@ class SmsPoller:
             return result
         client = self.client()
         listed: set[str] = set()
-        kept: list[str] = []
-        for number in numbers:
-            try:
-                with self._leases[number].fencing():  # nothing kept once another took it
-                    self._poll_number(client, number, now_s, result, listed)
-            except LeaseLost:  # this number is another server's now; the others go on
-                lost = self._leases.pop(number, None)
-                if lost is not None:
-                    lost.release()
-                continue
-            kept.append(number)
-        self._poll_statuses(client, kept, now_s, result, listed)
+        kept = [number for number in numbers
+                if self._fenced(number, self._poll_number, client, number, now_s, result,
+                                listed)]
+        # The status follow-up writes under each number's lease too: a holder that paused
+        # after its listing and lost the number meanwhile must not write a status (nor
+        # reopen a conversation for an undelivered text) the new holder also writes.
+        for number in kept:
+            self._fenced(number, self._poll_statuses, client, [number], now_s, result, listed)
         return result
+
+    def _fenced(self, number: str, work: Callable[..., None], *args: object) -> bool:
+        """`work(*args)` with every write it makes fenced by `number`'s lease; False when
+        the lease was lost (nothing of that write kept; the lease is given up, and this
+        number is another server's now), the other numbers going on."""
+        lease = self._leases.get(number)
+        if lease is None:
+            return False
+        try:
+            with lease.fencing():  # nothing kept once another took it
+                work(*args)
+        except LeaseLost:
+            lost = self._leases.pop(number, None)
+            if lost is not None:
+                lost.release()
+            return False
+        return True
 
     def _poll_number(self, client: SmsClient, number: str, now_s: int, result: PollResult,
                      listed: set[str]) -> None:
@@ -493,6 +506,9 @@ class SmsPoller:
 
     def _poll_statuses(self, client: SmsClient, numbers: Sequence[str], now_s: int,
                        result: PollResult, listed: set[str]) -> None:
+        """Fetch, one by one, our texts not final yet and patients' MMS still arriving
+        that the listing did not show (`listed`), and store what moved. Called with one
+        clinic number at a time, inside its lease's fence (`_fenced`)."""
         with self.db.reading() as tx:
             sids = tx.open_outbound_sms(numbers, now_s - STATUS_WINDOW_S, STATUS_FETCH_LIMIT)
             sids += tx.receiving_sms(numbers, now_s - STATUS_WINDOW_S, STATUS_FETCH_LIMIT)
