@@ -265,9 +265,31 @@ async def test_an_emergency_at_the_end_of_a_billing_email_reaches_clinicians(
                 assert cleared[0].actor == ME
                 with pytest.raises(BadRequest, match="no open red flag"):
                     await api.clear_red_flag(bill.id, "again")
-                assert (await api.get_conversation(bill.id)).summary.red_flag is None
-                # cleared: the tags stay for the reports, the list's mark goes
-                assert _list_rows(cfg)[bill.id].split()[1] != "RED!"
+                shown = await api.get_conversation(bill.id)
+                assert shown.summary.red_flag is None
+                # cleared: the tags stay for the reports, the list's mark goes calm, and who
+                # cleared it, when and why is where staff look
+                assert shown.summary.red_flag_cleared and not shown.summary.red_flag_open
+                done = shown.red_flag_cleared
+                assert done is not None
+                assert (done.by, done.reason, done.category) == (
+                    ME, "called patient, sent to ER", "chest_pain")
+                assert abs(done.at - time.time()) < 120
+                assert _list_rows(cfg)[bill.id].split()[1] == "RFok"
+                text = cx("show", str(bill.id), "--config", str(cfg))
+                assert text.returncode == 0, text.stderr
+                said = [line for line in text.stdout.splitlines() if "cleared by" in line]
+                assert len(said) == 1 and said[0].startswith(
+                    f"red flag (chest pain) cleared by {ME} ")
+                assert said[0].endswith(': "called patient, sent to ER"')
+                assert "RED FLAG open" not in text.stdout
+                as_json = cx("show", str(bill.id), "--json", "--config", str(cfg))
+                assert as_json.returncode == 0, as_json.stderr
+                data = json.loads(as_json.stdout)
+                assert data["red_flag_cleared"] == {
+                    "by": ME, "at": done.at, "reason": "called patient, sent to ER",
+                    "category": "chest_pain"}
+                assert data["conversation"]["red_flag_cleared"] is True
 
                 # a NEW message with a red flag raises it again
                 dovecot.deliver(AGAIN)
@@ -275,6 +297,13 @@ async def test_an_emergency_at_the_end_of_a_billing_email_reaches_clinicians(
                 assert [r["conversation"] for r in again] == [bill.id]
                 with pytest.raises(ApiError):
                     await api.render_canned("thanks", bill.id, {})
+                # open again: the old clear is history, the flag shouts again
+                reopened = await api.get_conversation(bill.id)
+                assert reopened.red_flag_cleared is None
+                assert reopened.summary.red_flag_open and not reopened.summary.red_flag_cleared
+                assert _list_rows(cfg)[bill.id].split()[1] == "RED!"
+                text = cx("show", str(bill.id), "--config", str(cfg))
+                assert "cleared by" not in text.stdout and "RED FLAG open" in text.stdout
             finally:
                 await api.aclose()
         log = server.log.lower()

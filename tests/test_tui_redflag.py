@@ -111,6 +111,22 @@ async def test_list_marks_banner_and_f_at_80x24(inbox: Inbox, ascii_only: bool) 
             conv, record_view=False).summary.red_flag is None, what="the flag cleared")
         await wait_for(pilot, lambda: "RED FLAG CHEST" not in screen_text(app),
                        what="the banner gone")
+        # In its place (the tags stay): who cleared it, when and why, learnt without
+        # reopening the thread.
+        said = f'red flag (chest pain) cleared by {ME} '
+        await wait_for(pilot, lambda: said in " ".join(screen_text(app).split()),
+                       what="who cleared it, in the thread's header")
+        header = " ".join(screen_text(app).split())
+        # (the time as the list's: the app's clock is the demo's, the clear's the real one)
+        assert re.search(re.escape(said) + r'(\w{3} |\d\d \w{3} (\d{4} )?)?\d\d:\d\d:'
+                         r' "called patient, sent to ER"', header), header
+        await pilot.press("escape")
+        mark = "RFok" if ascii_only else "RF\u2713"
+        await wait_for(pilot, lambda: any(f"#{conv}" in line and mark in line
+                                          for line in screen_text(app).splitlines()),
+                       what="the list's calm mark for a cleared flag")
+        row = next(line for line in screen_text(app).splitlines() if f"#{conv}" in line)
+        assert "RED!" not in row and "URG!" not in row, row
     cleared = [e for e in inbox.service.events_since(0, 100_000)
                if e.action == "redflag.cleared" and e.target == f"conversation:{conv}"]
     assert len(cleared) == 1 and cleared[0].actor == ME

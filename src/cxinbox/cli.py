@@ -104,8 +104,9 @@ def print_page(page: Page, timezone: str, offset: int, as_json: bool) -> None:
         who = c.from_name or c.from_addr
         tags = f" [{', '.join(c.tags)}]" if c.tags else ""
         unread = "*" if c.unread_count else " "
-        # Words, not colour: the open red flag as the TUI's RED!, the intent as its word.
-        flag = "RED!" if c.red_flag_open else ""
+        # Words, not colour: the open red flag as the TUI's RED!, a cleared one as its
+        # ASCII RFok, the intent as its word.
+        flag = "RED!" if c.red_flag_open else "RFok" if c.red_flag_cleared else ""
         code = intent_word(c.intent, c.subject)
         intent = f"{code}: " if code else ""
         when = datetime.fromtimestamp(c.last_message_at, UTC).astimezone(tz).strftime(

@@ -442,6 +442,11 @@ def show(
         what = s.red_flag.replace("_", " ") if s.red_flag else "tagged by staff"
         typer.echo(f"RED FLAG open ({what}): a clinician answers; no canned replies until"
                    f" `cxinbox flag clear {s.id} --reason TEXT`")
+    elif detail.red_flag_cleared is not None:  # the tags stay: say whose word lifted it
+        done = detail.red_flag_cleared
+        what = f" ({done.category.replace('_', ' ')})" if done.category else ""
+        typer.echo(f"red flag{what} cleared by {done.by or 'staff'}"
+                   f" {_fmt_time(done.at, tz)}: \"{done.reason}\"")
     for m in detail.messages:
         typer.echo("")
         arrow = "->" if m.direction in ("out", "auto") else "<-"

@@ -43,6 +43,8 @@ class ConversationSummary:
     red_flag_open: bool = False  # THE answer to "red-flagged?": a detector's or a person's
     # flag (the `red-flag` tag), open until a clinician clears it (service/redflags.py)
     language: str | None = None  # "en" | "es": what the patient last wrote in
+    red_flag_cleared: bool = False  # a flag was raised and cleared, none is open now (its
+    # tags stay): the list's calm mark; who, when and why: ConversationDetail.red_flag_cleared
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -92,18 +94,37 @@ class NoteView:
 
 
 @dataclass(frozen=True, slots=True)
+class RedFlagCleared:
+    """The clear of a conversation's last red flag (its `redflag.cleared` event): who
+    cleared it, when, and the reason they gave."""
+
+    by: str
+    at: int  # epoch seconds
+    reason: str
+    category: str = ""  # the detector's category of the flag cleared; "" for a tag's
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationDetail:
     summary: ConversationSummary
     messages: tuple[MessageView, ...]
     notes: tuple[NoteView, ...]
     assigned_by: str = ""
     """The rule whose action made the current assignment ("" when a person did)."""
+    red_flag_cleared: RedFlagCleared | None = None
+    """While no flag is open: the clear of the last one (None when none was ever raised,
+    or one is open again)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"conversation": self.summary.to_dict(),
                 "messages": [m.to_dict() for m in self.messages],
                 "notes": [n.to_dict() for n in self.notes],
-                "assigned_by_rule": self.assigned_by or None}
+                "assigned_by_rule": self.assigned_by or None,
+                "red_flag_cleared": (self.red_flag_cleared.to_dict()
+                                     if self.red_flag_cleared else None)}
 
 
 @dataclass(frozen=True, slots=True)

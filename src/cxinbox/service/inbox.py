@@ -24,6 +24,7 @@ from cxinbox.contract.types import (
     MessageView,
     NoteView,
     Page,
+    RedFlagCleared,
 )
 from cxinbox.domain.addresses import AddressError, normalize_address, stored_address
 from cxinbox.domain.query import ParsedQuery, QueryContext, QueryError, parse
@@ -222,6 +223,23 @@ def _flag_open(tx: StoreTx, conv_id: int) -> bool:
     return redflags.red_flag_open(tx, conv_id)
 
 
+def _last_clear(tx: StoreTx, conv_id: int) -> RedFlagCleared | None:
+    """Who cleared the conversation's last red flag, when and why (its `redflag.cleared`
+    event); None when no flag was ever cleared (or retention released that event)."""
+    from cxinbox.service import redflags
+
+    events = tx.later_on_target(f"conversation:{conv_id}", 0, [redflags.CLEARED])
+    if not events:
+        return None
+    last = events[-1]
+    stamp = tx.event_stamp(last.seq)
+    return RedFlagCleared(
+        by=clean_line(last.actor), at=stamp.at // 1000 if stamp is not None else 0,
+        reason=clean_line(str(last.details.get("reason") or ""),
+                          max_len=redflags.MAX_REASON_CHARS),
+        category=clean_line(str(last.details.get("category") or "")))
+
+
 def summary_from_row(row: ConversationRecord, tags: list[str],
                      now: datetime | None = None) -> ConversationSummary:
     sla = SlaService.status_of(row, now or datetime.now(UTC))
@@ -241,6 +259,7 @@ def summary_from_row(row: ConversationRecord, tags: list[str],
         intent=row.intent, red_flag=row.red_flag_category,
         red_flag_matched=clean_line(row.red_flag_matched, max_len=200), language=row.language,
         red_flag_open=row.red_flag_open,
+        red_flag_cleared=not row.red_flag_open and RED_FLAG_TAG in tags,
     )
 
 
@@ -477,11 +496,13 @@ class InboxService:
             notes = tuple(NoteView(n.id, clean_line(n.author), clean_text(n.body),
                                    n.created_at) for n in tx.notes_of(conv_id))
             assigns = tx.later_on_target(f"conversation:{conv_id}", 0, ["conversation.assign"])
+            cleared = None if row.red_flag_open else _last_clear(tx, conv_id)
         by = assigns[-1].actor if assigns and row.assignee else ""
         if record_view:
             self.record_read("conversation.view", f"conversation:{conv_id}", {})
         return ConversationDetail(summary_from_row(row, tags), messages, notes,
-                                  clean_line(by[5:]) if by.startswith("rule:") else "")
+                                  clean_line(by[5:]) if by.startswith("rule:") else "",
+                                  cleared)
 
     def attachment(self, message_pk: int, part_path: str) -> tuple[str, str, bytes]:
         """An attachment's bytes, audited as an export.

@@ -465,7 +465,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         if detail is not None:
             fresh = next((s for s in page.items if s.id == detail.summary.id), None)
             if fresh is not None and fresh != detail.summary:
-                self.thread.update_summary(fresh, self.clock())
+                self._update_open_summary(fresh)
 
     def on_page_failed(self, message: PageFailed) -> None:
         if message.generation != self.conversation_list.generation:
@@ -558,7 +558,26 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         except Exception:  # noqa: BLE001 - the next page or reload brings it
             return
         if page.items and not self._locked:
-            self.thread.update_summary(page.items[0], self.clock())
+            self._update_open_summary(page.items[0])
+
+    def _update_open_summary(self, fresh: ConversationSummary) -> None:
+        """New staff state for the open thread's header. A red flag cleared meanwhile
+        (by `F` here, or by a clinician elsewhere) also brings who cleared it and why."""
+        detail = self.thread.detail
+        learn = detail is not None and fresh.red_flag_cleared and \
+            detail.red_flag_cleared is None
+        self.thread.update_summary(fresh, self.clock())
+        if learn:
+            self._learn_clear(fresh.id)
+
+    @work(exclusive=True, exit_on_error=False, group="open-cleared")
+    async def _learn_clear(self, conv_id: int) -> None:
+        try:
+            detail = await self.api.get_conversation(conv_id)
+        except Exception:  # noqa: BLE001 - the next open shows it
+            return
+        if not self._locked:
+            self.thread.set_cleared(conv_id, detail.red_flag_cleared)
 
     def on_detail_failed(self, message: DetailFailed) -> None:
         self._say(f"#{message.conv_id}: {message.error}", "error")

@@ -164,6 +164,7 @@ class Glyphs:
     folded: str
     older: str
     writing: str = "\u270e"  # before a colleague's name: they are writing a reply here
+    cleared: str = "RF\u2713"  # the list's urgency cell once a clinician cleared a red flag
 
     @staticmethod
     def for_mode(ascii_only: bool) -> Glyphs:
@@ -177,4 +178,4 @@ UNICODE_GLYPHS = Glyphs(unread="\u25cf", read=" ", ellipsis="\u2026", separator=
 # draws it as "..." without moving a cell.
 ASCII_GLYPHS = Glyphs(unread="*", read=" ", ellipsis=ELLIPSIS, separator=" | ", note="NOTE",
                       attachment="+", arrow_in="<", arrow_out=">", folded=">", older="^",
-                      writing="~")
+                      writing="~", cleared="RFok")

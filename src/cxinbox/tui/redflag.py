@@ -9,16 +9,17 @@ decides what is flagged (service/redflags.py); this module only shows it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Final
 
 from cxinbox.api.interface import InboxAPI
 from cxinbox.config import Config
-from cxinbox.contract.types import ConversationSummary, Event
+from cxinbox.contract.types import ConversationSummary, Event, RedFlagCleared
 from cxinbox.domain.intent_words import INTENT_CODES
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.teams import member_on_shift
 from cxinbox.tui import triage
+from cxinbox.tui.timefmt import clinic_datetime
 
 RAISED: Final = "redflag.raised"
 TOAST_WIDTH: Final = 54
@@ -62,6 +63,25 @@ def banner_text(summary: ConversationSummary, *, may_clear: bool = True,
     if flagged(summary):
         return f"RED FLAG (tagged by staff) - {who};{then or ' no canned replies.'}"
     return ""
+
+
+CLEAR_REASON_CHARS: Final = 120
+"""Of a clear's reason in the thread's header (the whole reason is in `cxinbox show` and
+the audit trail)."""
+
+
+def cleared_text(summary: ConversationSummary, cleared: RedFlagCleared | None,
+                 tz: tzinfo, now: datetime) -> str:
+    """The line at the top of a thread whose red flag was cleared and none is open again:
+    who cleared it, when, and why (`red flag cleared by dr.patel 10:42: "spoke to
+    patient"`); "" otherwise. The tags stay after a clear; this says they are history."""
+    if cleared is None or summary.red_flag_open:
+        return ""
+    what = f" ({category_words(cleared.category)})" if cleared.category else ""
+    when = f" {clinic_datetime(cleared.at, tz, now)}" if cleared.at else ""
+    reason = clean_line(cleared.reason, max_len=CLEAR_REASON_CHARS)
+    why = f': "{reason}"' if reason else ""
+    return f"red flag{what} cleared by {cleared.by or 'staff'}{when}{why}"
 
 
 def composer_line(config: Config, summary: ConversationSummary | None, *,

@@ -26,6 +26,7 @@ from rich.style import Style
 
 from cxinbox.contract.types import ConversationSummary
 from cxinbox.domain.intent_words import intent_word
+from cxinbox.tui.ascii import UNICODE_GLYPHS as _UNICODE
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.timefmt import age_text
 
@@ -151,6 +152,7 @@ class RowStyles:
     red_flag: Style = _RED_FLAG
     marked: Style = _BOLD
     header: Style = _BOLD
+    red_flag_cleared: Style = _BOLD
 
 
 _PRIORITY_TEXT = {"urgent": "URG!", "high": "high", "normal": "", "low": "low"}
@@ -171,11 +173,15 @@ def mark_glyph(glyphs: Glyphs) -> str:
     return "x" if glyphs.unread.isascii() else "\u2713"
 
 
-def urgency(summary: ConversationSummary) -> tuple[str, str]:
-    """(cell text, kind) of the urgency cell: an open red flag beats any priority (a
-    cleared one keeps its tag for reports, but no longer shouts)."""
+def urgency(summary: ConversationSummary, glyphs: Glyphs | None = None) -> tuple[str, str]:
+    """(cell text, kind) of the urgency cell: an open red flag beats any priority. A
+    cleared one keeps its tags for reports and no longer shouts: `RF✓` (`RFok` in ASCII),
+    bold without the flag's reverse red, in place of the `URG!` the flag left behind (the
+    thread says who cleared it, when and why)."""
     if summary.red_flag_open:
         return "RED!", "red-flag"
+    if summary.red_flag_cleared:
+        return (glyphs or _UNICODE).cleared, "red-flag-cleared"
     return _PRIORITY_TEXT.get(summary.priority, summary.priority), summary.priority
 
 
@@ -228,9 +234,10 @@ def render_row(summary: ConversationSummary, cols: Columns, styles: RowStyles,
     ell = glyphs.ellipsis
     out = [Segment(mark_glyph(glyphs) if marked else " ", styles.marked),
            Segment(glyphs.unread if unread else glyphs.read, styles.unread), Segment(" ")]
-    flag, kind = urgency(summary)
+    flag, kind = urgency(summary, glyphs)
     pri_style = {"red-flag": styles.red_flag, "urgent": styles.urgent,
-                 "high": styles.high}.get(kind, styles.dim)
+                 "high": styles.high, "red-flag-cleared": styles.red_flag_cleared,
+                 }.get(kind, styles.dim)
     out.append(Segment(fit(flag, cols.priority, ell), pri_style))
     out.append(Segment(" "))
     text, state = state_cell(summary, sla_text, sla_state, cols.sla)

@@ -11,7 +11,8 @@ and older ones are mounted on request (`o`), a batch at a time, above the others
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+import dataclasses
+from datetime import UTC, datetime, tzinfo
 from typing import ClassVar
 
 from rich.text import Text
@@ -21,10 +22,15 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from cxinbox.contract.types import ConversationDetail, ConversationSummary, MessageView
+from cxinbox.contract.types import (
+    ConversationDetail,
+    ConversationSummary,
+    MessageView,
+    RedFlagCleared,
+)
 from cxinbox.tui import actions
 from cxinbox.tui.ascii import Glyphs
-from cxinbox.tui.redflag import banner_text
+from cxinbox.tui.redflag import banner_text, cleared_text
 from cxinbox.tui.rows import SlaCell
 from cxinbox.tui.snoozetext import status_fact
 from cxinbox.tui.widgets.message_block import MessageBlock, OwnNumberName
@@ -36,12 +42,18 @@ OLDER_BATCH = 10
 def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
                 glyphs: Glyphs, presence: str = "", drafts: str = "",
                 tz: tzinfo | None = None, assigned_by: str = "", may_clear: bool = True,
-                clinicians: str = "") -> Text:
+                clinicians: str = "", cleared: RedFlagCleared | None = None,
+                now: datetime | None = None) -> Text:
     text = Text()
     banner = banner_text(summary, may_clear=may_clear, clinicians=clinicians)
     if banner:  # first, above everything: a clinician must see it before anything else
         text.append(banner, style="bold reverse red")
         text.append("\n")
+    else:  # a cleared flag: its tags stay, so say whose word lifted it (no reverse red)
+        line = cleared_text(summary, cleared, tz or UTC, now or datetime.now(UTC))
+        if line:
+            text.append(line, style="bold")
+            text.append("\n")
     text.append(f"#{summary.id} ", style="bold")
     text.append(summary.subject, style="bold")
     text.append("\n")
@@ -192,15 +204,28 @@ class ThreadView(VerticalScroll, can_focus=True):
         if self.detail is None or self.detail.summary.id != summary.id:
             return
         by = self.detail.assigned_by if summary.assignee == self.detail.summary.assignee else ""
-        self.detail = ConversationDetail(summary, self.detail.messages, self.detail.notes, by)
+        cleared = None if summary.red_flag_open else self.detail.red_flag_cleared
+        self.detail = ConversationDetail(summary, self.detail.messages, self.detail.notes, by,
+                                         cleared)
         self._header_sla = self._sla_cell(summary, now)
         self.query_one("#thread-header", Static).update(self._header(summary))
+
+    def set_cleared(self, conv_id: int, cleared: RedFlagCleared | None) -> None:
+        """Who cleared the open conversation's red flag, learnt after it was shown (the
+        flag was cleared while it was open here): the header says so, nothing remounts."""
+        if self.detail is None or self.detail.summary.id != conv_id \
+                or self.detail.red_flag_cleared == cleared:
+            return
+        self.detail = dataclasses.replace(self.detail, red_flag_cleared=cleared)
+        self.query_one("#thread-header", Static).update(self._header(self.detail.summary))
 
     def _header(self, summary: ConversationSummary) -> Text:
         return header_text(summary, self._header_sla, self._me, self._glyphs,
                            self.presence_line, self.drafts_line, tz=self._tz,
                            assigned_by=self.detail.assigned_by if self.detail else "",
-                           may_clear=self._may_clear, clinicians=self._clinicians)
+                           may_clear=self._may_clear, clinicians=self._clinicians,
+                           cleared=self.detail.red_flag_cleared if self.detail else None,
+                           now=self._now)
 
     def set_side_lines(self, presence: str, drafts: str) -> None:
         """Who else is here and whose drafts wait on this conversation."""
