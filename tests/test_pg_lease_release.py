@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -137,5 +138,41 @@ def test_a_lease_released_twice_releases_its_successor_never(pg_url: str) -> Non
         assert _take(second).held()
         assert _marks(second) == {"release-two"}
     finally:
+        first.close()
+        second.close()
+
+
+def test_a_release_whose_row_is_held_still_fences_and_frees_the_lease(pg_url: str) -> None:
+    """A write under the lease is still open when the lease is given back: the token row
+    it holds cannot be deleted (the delete gives up after 2 s), yet the lease is free for
+    another server at once, the open write (checked before the release) commits, and
+    nothing written under the lease after the release does."""
+    first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
+    inside, go_on = threading.Event(), threading.Event()
+    try:
+        lease = _take(first)
+
+        def open_write() -> None:
+            with lease.fencing(), first.write() as conn:
+                conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES"
+                             " ('release-open', '1')")
+                inside.set()
+                go_on.wait(30)
+
+        writer = threading.Thread(target=open_write)
+        writer.start()
+        assert inside.wait(30)
+        lease.release()
+        assert _tokens(second).get(NAME) == lease.token  # the row could not go
+        go_on.set()
+        writer.join(30)
+        assert not writer.is_alive()
+        with lease.fencing(), pytest.raises(LeaseLost):
+            _mark(first, "release-after")
+        taken = _take(second)
+        assert taken.held() and _tokens(second).get(NAME) == taken.token
+        assert _marks(second) == {"release-open"}
+    finally:
+        go_on.set()
         first.close()
         second.close()
