@@ -299,3 +299,45 @@ def test_a_merge_cannot_put_an_open_flag_away(db: Database) -> None:
         " ORDER BY seq", (f"conversation:{other}",))]
     assert [(a, act, d.get("to")) for a, act, d in changed] == [
         ("triage", "conversation.priority", "urgent"), ("triage", "conversation.status", "open")]
+
+
+def test_a_cleared_flag_says_who_cleared_it_when_and_why(db: Database) -> None:
+    """The clear's who, when and why travel with the conversation while no flag is open
+    (the thread's header and `show` read them), on both stores; a flag open again hides
+    the old clear; a later clear replaces it."""
+    from cxinbox.contract.types import RedFlagCleared
+
+    ann, drlee = InboxService(db, CONFIG, "ann"), InboxService(db, CONFIG, "drlee")
+
+    def seen(conv: int) -> tuple[RedFlagCleared | None, bool, bool]:
+        detail = ann.get_conversation(conv, record_view=False)
+        (listed,) = ann.list_conversations(f"id:{conv}").items
+        assert listed.red_flag_cleared == detail.summary.red_flag_cleared
+        return detail.red_flag_cleared, detail.summary.red_flag_cleared, \
+            detail.summary.red_flag_open
+
+    calm, _ = arrive(db, 31, "Can I move my appointment to Friday?")
+    assert seen(calm) == (None, False, False)
+    conv, _ = arrive(db, 32, "I have crushing chest pain since last night.",
+                     sender="sam@patient.example")
+    assert seen(conv) == (None, False, True)
+    before = int(time.time())
+    drlee.clear_red_flag(conv, "sent to the ER")
+    done, cleared, still_open = seen(conv)
+    assert (cleared, still_open) == (True, False)
+    assert done is not None and (done.by, done.reason, done.category) == (
+        "drlee", "sent to the ER", "chest_pain")
+    assert before - 1 <= done.at <= int(time.time()) + 1
+    assert ann.get_conversation(conv, record_view=False).to_dict()["red_flag_cleared"] == {
+        "by": "drlee", "at": done.at, "reason": "sent to the ER", "category": "chest_pain"}
+    # raised again by a tag: the old clear is not shown; cleared again: the new one is
+    ann.tag(conv, ["red-flag"])
+    assert seen(conv) == (None, False, True)
+    drlee.clear_red_flag(conv, "called again, all well")
+    done, cleared, _ = seen(conv)
+    assert cleared and done is not None
+    assert (done.by, done.reason, done.category) == ("drlee", "called again, all well", "")
+    # a new message's red flag: open again, nothing cleared to show
+    arrive(db, 33, "The crushing chest pain came back.", sender="sam@patient.example",
+           reply_to=32)
+    assert seen(conv) == (None, False, True)
