@@ -62,22 +62,25 @@ def assess_parsed(raw: bytes, parsed: ParsedMessage, *, own: frozenset[str],
                   oldest: int) -> Assessment | None:
     """What `triage_arrivals` would find for one fetched email, computed where it was
     parsed (a parse-pool worker: no store, no logging). None: not the patient speaking
-    now (our own mail, an automatic reply, old mail). A detector exception propagates: the
+    now (our own mail, an automatic reply or a bounce, old mail). Mail to a list or in
+    bulk is assessed as a mailing: it gets its intent (a newsletter is spam/marketing,
+    so `intent:` rules see it) and never a red flag. A detector exception propagates: the
     caller leaves the message out, and the ingest thread assesses (and logs) it again."""
     sender = parsed.from_addr.email if parsed.from_addr else ""
-    if not sender or sender in own or parsed.auto_submitted:
+    if not sender or sender in own:
         return None
     # Old mail first: it is most of a first sync, and the header checks below cost more
     # than the parsing did.
     if parsed.date is not None and parsed.date.timestamp() < oldest:
         return None
     head = raw[:16_384]
-    if _automatic(head):
+    mailing = _mailing(head)
+    if _automatic(head) or parsed.auto_submitted and not mailing:
         return None
     from cxinbox.domain.triage import inspect  # here: the sync's own process need not load it
 
     return inspect(parsed.body_text, subject=parsed.subject, channel="email",
-                   bulk=_mailing(head)).assessment
+                   bulk=mailing).assessment
 
 
 _HEADER_END: Final = re.compile(rb"\r?\n\r?\n")
