@@ -11,6 +11,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
+from cxinbox.domain.intent_kept import conversation_intent
 from cxinbox.store.dialect import inserted_id
 from cxinbox.store.merge import recompute
 from cxinbox.store.records import ArrivalRecord, PastState, PastTrigger
@@ -215,11 +216,15 @@ def _live(conn: sqlite3.Connection, conv_id: int) -> bool:
 
 
 def _intent_by(conn: sqlite3.Connection, conv_id: int, at: int) -> str | None:
-    """The intent recorded for the conversation's latest assessed patient message at `at`."""
-    row = conn.execute("SELECT intent FROM messages WHERE conversation_id = ?"
-                       " AND direction = 'in' AND intent IS NOT NULL AND date <= ?"
-                       " ORDER BY date DESC, id DESC LIMIT 1", (conv_id, at)).fetchone()
-    return None if row is None else str(row[0])
+    """The conversation's intent at `at`: its assessed patient messages of then, taken in
+    the order ingest assessed them, as ingest files them (`store.triage.set_intent`)."""
+    held: tuple[str, float] | None = None
+    for intent, confidence in conn.execute(
+            "SELECT intent, intent_confidence FROM messages WHERE conversation_id = ?"
+            " AND direction = 'in' AND intent IS NOT NULL AND date <= ? ORDER BY id",
+            (conv_id, at)):
+        held = conversation_intent(held, (str(intent), float(confidence or 0.0)))
+    return None if held is None else held[0]
 
 
 def rewind(conn: sqlite3.Connection, conv_id: int, state: PastState) -> None:

@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Container, Sequence
 from typing import Final
 
+from cxinbox.domain.intent_kept import conversation_intent
 from cxinbox.store.dialect import dialect_of
 from cxinbox.store.records import STAFF_FLAG, RedFlagState, TriageCandidate
 
@@ -76,6 +77,13 @@ def record_message(conn: sqlite3.Connection, message_pk: int, intent: str, confi
 
 def set_intent(conn: sqlite3.Connection, conv_id: int, intent: str, confidence: float,
                language: str) -> None:
+    """A newly assessed patient message's intent, as the conversation takes it
+    (`domain.intent_kept.conversation_intent`: a content-free follow-up keeps the request the
+    conversation is filed under); its language is the newest message's."""
+    row = conn.execute("SELECT intent, intent_confidence FROM conversations WHERE id = ?",
+                       (conv_id,)).fetchone()
+    current = (str(row[0]), float(row[1] or 0.0)) if row is not None and row[0] else None
+    intent, confidence = conversation_intent(current, (intent, confidence))
     conn.execute("UPDATE conversations SET intent = ?, intent_confidence = ?, language = ?"
                  " WHERE id = ?", (intent, confidence, language, conv_id))
 
