@@ -438,6 +438,13 @@ def show(
     typer.echo(f"#{s.id}  {s.subject}")
     typer.echo(f"status {s.status} · priority {s.priority} · assignee {s.assignee or '-'}"
                f" · {s.channel} · {s.mailbox}" + (f" · tags {', '.join(s.tags)}" if s.tags else ""))
+    triage = [f"intent {s.intent}" + (f" ({s.intent_confidence:.2f})"
+                                      if s.intent_confidence is not None else "")
+              ] if s.intent else []
+    if detail.assigned_by:
+        triage.append(f"assigned by rule: {detail.assigned_by}")
+    if triage:
+        typer.echo(" · ".join(triage))
     if s.red_flag_open:  # the server's answer, the same the TUI's RED! shows
         what = s.red_flag.replace("_", " ") if s.red_flag else "tagged by staff"
         typer.echo(f"RED FLAG open ({what}): a clinician answers; no canned replies until"

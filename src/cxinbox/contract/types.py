@@ -45,6 +45,7 @@ class ConversationSummary:
     language: str | None = None  # "en" | "es": what the patient last wrote in
     red_flag_cleared: bool = False  # a flag was raised and cleared, none is open now (its
     # tags stay): the list's calm mark; who, when and why: ConversationDetail.red_flag_cleared
+    intent_confidence: float | None = None  # how sure the detector was of `intent`, 0.0-1.0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -260,6 +260,8 @@ def summary_from_row(row: ConversationRecord, tags: list[str],
         red_flag_matched=clean_line(row.red_flag_matched, max_len=200), language=row.language,
         red_flag_open=row.red_flag_open,
         red_flag_cleared=not row.red_flag_open and RED_FLAG_TAG in tags,
+        intent_confidence=(None if row.intent_confidence is None
+                           else round(float(row.intent_confidence), 2)),
     )
 
 

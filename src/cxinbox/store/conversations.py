@@ -33,7 +33,8 @@ _LIST_COLUMNS = (
     " c.from_name, c.from_addr, c.created_at, c.last_message_at, c.last_inbound_at,"
     " c.first_response_at, c.last_response_at, c.message_count, c.unread_count, c.has_attachment,"
     " c.sla_paused_s, c.sla_paused_since, c.sla_policy, c.sla_target, c.sla_due_at,"
-    " c.sla_at_risk_at, c.sla_pause_end, c.contact_id, c.intent, c.red_flag,"
+    " c.sla_at_risk_at, c.sla_pause_end, c.contact_id, c.intent, c.intent_confidence,"
+    " c.red_flag,"
     " coalesce(c.red_flag_matched, '') AS red_flag_matched, c.language"
 )
 LIST_COLUMNS = _LIST_COLUMNS

@@ -72,7 +72,8 @@ class ConversationRecord:
     sla_at_risk_at: int | None
     sla_pause_end: int | None
     contact_id: int | None
-    intent: str | None = None  # of the latest assessed patient message (schema_triage.py)
+    intent: str | None = None  # the request it is filed under (domain/intent_kept.py)
+    intent_confidence: float | None = None  # of `intent`, 0.0-1.0
     red_flag: str | None = None  # the stored column: see `red_flag_open`, `red_flag_category`
     red_flag_matched: str = ""
     language: str | None = None  # "en" | "es" of the latest assessed patient message
