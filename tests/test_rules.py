@@ -130,6 +130,19 @@ def test_a_bad_rule_is_one_line_naming_the_rule_and_field(rule: str, expected: s
     assert "\n" not in text
 
 
+def test_an_sla_term_without_sla_policies_is_refused_when_the_config_loads() -> None:
+    """Without [[sla.policies]] an `sla:` term can never be evaluated: one line at load,
+    not a rule that fails on every arrival."""
+    rule = ('[[rules]]\nname = "late"\non = "arrival"\nmatch = "tag:vip -sla:breached"\n'
+            'actions = { tag = "x" }')
+    with pytest.raises(ConfigError) as caught:
+        load_config_text('[[staff]]\nos_user = "mgarcia"\nname = "Maria Garcia"\n' + rule,
+                         Path("c.toml"))
+    assert str(caught.value) == ('c.toml: rules[0] ("late").match: sla:breached needs an SLA'
+                                 ' policy, and no [[sla.policies]] is configured')
+    assert _load(rule).rules[0].match == "tag:vip -sla:breached"  # with a policy it loads
+
+
 def test_the_issue_rule_loads_with_actions_in_their_fixed_order() -> None:
     config = _load('''
 [[rules]]
@@ -319,6 +332,36 @@ actions = { tag = ["seen-by-rules"] }
          {"rule": "breaks", "trigger": "arrival", "error": "RuntimeError"})]
     assert "rule 'breaks' failed on conversation" in caplog.text
     assert "secret" not in caplog.text and "Jane" not in caplog.text
+
+
+def test_a_rule_whose_query_cannot_run_names_the_conversations_it_skipped(
+        rig_factory: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """A query the store cannot run (here `sla:` in a rule handed to an engine whose config
+    has no SLA policy, which the config check refuses) skips the rule for the batch: the
+    log line and the audit event name the conversations, the next rule runs, ingest goes
+    on, and no patient text is logged."""
+    from cxinbox.domain.rules import Rule, Vocabulary, parse_actions
+    from cxinbox.service.rules import RuleEngine
+
+    rig = rig_factory("")
+    vocab = Vocabulary(users=None, policies=frozenset(), acknowledge=False, teams=None)
+    rig.rules = RuleEngine(rig.db, rig.config, rules=[
+        Rule("late", "arrival", "sla:breached", parse_actions({"tag": ["late"]}, vocab)),
+        Rule("still runs", "arrival", "", parse_actions({"tag": ["seen"]}, vocab))])
+    rig.dovecot.deliver(patient_mail("Reschedule", message_id="q1@p.example",
+                                     body="Brunhilde here, please move my visit."))
+    rig.dovecot.deliver(patient_mail("Refill", message_id="q2@p.example",
+                                     sender="Ann <ann@patients.example>"))
+    with caplog.at_level("WARNING", logger="cxinbox.rules"):
+        rig.sync()
+    first, second = sorted((rig.conv("q1@p.example"), rig.conv("q2@p.example")))
+    assert rig.events("rule.failed") == [
+        ("rule:late", "", {"rule": "late", "trigger": "arrival", "error": "QueryError",
+                           "conversations": 2, "ids": [first, second]})]
+    assert (f"rule 'late' could not match conversations #{first}, #{second}: QueryError"
+            in caplog.text)
+    assert "Brunhilde" not in caplog.text
+    assert {r[0] for r in rig.db.conn.execute("SELECT tag FROM conversation_tags")} == {"seen"}
 
 
 def test_rule_actions_never_trigger_rules(rig_factory: Any) -> None:

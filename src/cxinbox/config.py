@@ -1402,7 +1402,7 @@ def _parse_automation(top: _Table, staff: tuple[StaffMember, ...], teams: tuple[
             name = check_name(rt.raw("name"))
             label = f'rules[{index}] ("{name}")'
             rule = Rule(name=name, on=check_trigger(rt.raw("on")),
-                        match=check_match(rt.raw("match")),
+                        match=check_match(rt.raw("match"), sla=bool(policies - {""})),
                         actions=parse_actions(rt.raw("actions"), vocab),
                         stop=rt.boolean("stop", False),
                         enabled=rt.boolean("enabled", True))

@@ -126,7 +126,10 @@ def check_trigger(value: object) -> str:
     return value
 
 
-def check_match(value: object) -> str:
+def check_match(value: object, *, sla: bool = True) -> str:
+    """The rule's query, checked when the config loads. `sla`: SLA policies are configured
+    (without any, an `sla:` term could never be evaluated: refused here rather than failing
+    on every arrival)."""
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -138,7 +141,21 @@ def check_match(value: object) -> str:
     if _names_me(tree):
         raise RuleSpecError("match", "a rule acts for nobody in particular: assignee:me and"
                                      " is:mine mean nothing here; name the user")
+    term = None if sla else _sla_term(tree)
+    if term is not None:
+        raise RuleSpecError("match", f"sla:{term.value} needs an SLA policy, and no"
+                                     " [[sla.policies]] is configured")
     return value
+
+
+def _sla_term(node: Node) -> Field | None:
+    if isinstance(node, Field):
+        return node if node.name == "sla" else None
+    if isinstance(node, Not):
+        return _sla_term(node.node)
+    if isinstance(node, And | Or):
+        return next((f for f in map(_sla_term, node.nodes) if f is not None), None)
+    return None
 
 
 def _names_me(node: Node) -> bool:

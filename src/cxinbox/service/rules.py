@@ -84,6 +84,19 @@ trigger's time). It assigns and audits inside the transaction it is
 given, and raises to fail the rule (e.g. everyone away)."""
 
 
+FAILED_IDS: Final = 500
+"""Conversation ids a `rule.failed` event of a rule that could not match names at most."""
+_LOGGED_IDS: Final = 20
+
+
+def named_conversations(ids: Sequence[int]) -> str:
+    """`conversation #4`, `conversations #4, #9`, `conversations #1, ... #20 and 5 more`:
+    which conversations a log line is about (numbers only, never what they hold)."""
+    shown = ", ".join(f"#{i}" for i in ids[:_LOGGED_IDS])
+    more = f" and {len(ids) - _LOGGED_IDS} more" if len(ids) > _LOGGED_IDS else ""
+    return f"conversation{'s' if len(ids) > 1 else ''} {shown}{more}"
+
+
 class RuleFailed(Exception):
     """An action that cannot be done; the rule is skipped on this conversation."""
 
@@ -393,11 +406,16 @@ class RuleEngine:
                 selection = self.store.select(self._where[rule.name], ctx, sla=self._sla)
                 matched = sorted(tx.ids_matching(remaining, selection))
             except Exception as exc:  # noqa: BLE001 - a query the store cannot run: skip the rule
-                log.warning("rule %r could not match: %s", rule.name, error_class(exc),
-                            extra=fields(outcome="skipped", error=error_class(exc)))
-                tx.append_event(rule.actor, "rule.failed", "",
+                log.warning("rule %r could not match %s: %s", rule.name,
+                            named_conversations(remaining), error_class(exc),
+                            extra=fields(outcome="skipped", error=error_class(exc),
+                                         conversation=remaining[0],
+                                         conversations=len(remaining)))
+                tx.append_event(rule.actor, "rule.failed",
+                                f"conversation:{remaining[0]}" if len(remaining) == 1 else "",
                                 {"rule": rule.name, "trigger": trigger,
-                                 "error": error_class(exc), "conversations": len(remaining)})
+                                 "error": error_class(exc), "conversations": len(remaining),
+                                 "ids": remaining[:FAILED_IDS]})
                 continue
             stopped: set[int] = set()
             inbox = self._inbox(rule, now) if matched else None
