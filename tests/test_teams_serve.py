@@ -247,8 +247,10 @@ def test_the_server_refuses_bad_fields_in_one_line(tmp_path: Path, sockdir: Path
 
         asyncio.run(raw())
         teams = _run(cfg, "teams").splitlines()
-        assert teams[:4] == ["desk: round-robin, cap 2, takes work back from who goes away",
-                             f"  {ME}", "  amy", "  bo"]
+        # and whom the next pick lands on, from the team's turn (the README's promise)
+        assert teams[:5] == ["desk: round-robin, cap 2, takes work back from who goes away",
+                             f"  {ME}", "  amy", "  bo",
+                             f"  next pick: amy  (round-robin: next after {ME} -> amy)"]
         unassigned = json.loads(_run(cfg, "list", "is:unassigned", "--json"))
         assert ids[0] not in [c["id"] for c in unassigned["conversations"]]
 

@@ -77,6 +77,7 @@ def test_caps_and_nobody_available(tmp_path: Path, any_store: object) -> None:
     assert desk.available == ()
     assert desk.unavailable == (("maria", "at cap 2"), ("jsmith", "at cap 2"),
                                 ("lead", "at cap 2"))
+    assert (desk.next_pick, desk.next_why) == (None, full.explanation)
     # Closing one frees its holder's place.
     teams.inbox.set_status(ids[0], "closed")
     assert teams.assign(ids[6], "desk").member == members[0]

@@ -104,3 +104,6 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
                 not_now = "" if member in view.available else \
                     f"  (not now: {why[member]})" if member in why else "  (not now)"
                 typer.echo(f"  {member}{not_now}")
+            pick = view.next_pick or "nobody available now (left unassigned)"
+            typer.echo(f"  next pick: {pick}  ({view.next_why})" if view.next_why
+                       else f"  next pick: {pick}")

@@ -55,6 +55,11 @@ class TeamView:
     unavailable: tuple[tuple[str, str], ...] = ()
     """(member, why) for each member the next pick would pass over now: "away", "at cap 25",
     "off shift"."""
+    next_pick: str | None = None
+    """Whom the team's strategy would give a new conversation now (None: nobody available)."""
+    next_why: str = ""
+    """The strategy's reason for `next_pick`, as an assignment's audit event would give it
+    ("round-robin: next after mgarcia; tnguyen away -> cy")."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -121,17 +121,22 @@ def hand_back(tx: StoreTx, config: Config, os_user: str, actor: str, *,
 
 
 def team_views(tx: StoreTx, config: Config, now: int) -> list[TeamView]:
-    """Every team with who of its members the next pick could land on now."""
+    """Every team with who of its members the next pick could land on now, and whom it
+    would pick for a new conversation (from the team's turn, as `assign_to_team` does)."""
     away = frozenset(a.os_user for a in tx.away_staff())
     at = datetime.fromtimestamp(now, UTC)
     views = []
     for spec in config.teams:
         counts = tx.open_counts(list(spec.members))
-        choice = choose(spec, away=away, open_counts=counts, cursor=None, now=at)
+        choice = choose(spec, away=away, open_counts=counts, cursor=tx.team_cursor(spec.name),
+                        now=at)
         skipped = {m for m, _why in choice.skipped}
         views.append(TeamView(spec.name, spec.strategy, spec.members,
                               tuple(m for m in spec.members if m not in skipped), spec.cap,
-                              spec.return_on_away, tuple(choice.skipped)))
+                              spec.return_on_away,
+                              tuple(sorted(choice.skipped,  # in the members' order
+                                           key=lambda s: spec.members.index(s[0]))),
+                              choice.member, choice.explanation))
     return views
 
 
