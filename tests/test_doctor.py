@@ -58,6 +58,27 @@ def test_doctor_checks_smtp_sent_folder_and_sms(desk: Desk) -> None:
     client.logout()
 
 
+def test_doctor_says_no_copy_is_filed_when_append_sent_is_never(desk: Desk) -> None:
+    """With `append_sent = "never"` cxinbox appends nothing, so nothing creates the Sent
+    folder: the doctor says replies are not copied, not that the first one creates it."""
+    cfg = desk.tmp / "never.toml"
+    text = desk.config_path.read_text()
+    assert text.count('smtp_tls = "') == 1
+    cfg.write_text(text.replace('smtp_tls = "', 'append_sent = "never"\nsmtp_tls = "', 1))
+    result = cx("doctor", "--config", str(cfg))
+    out = unwrap(result.stdout)
+    assert result.returncode == 0, out + result.stderr
+    assert 'appointments: replies are not copied to Sent (append_sent = "never")' in out
+    assert "creates it" not in out
+    # With the folder there, it says the desk's own sent mail is still read from it.
+    client = desk.server.imap_client()
+    client.create_folder("Sent")
+    client.logout()
+    again = unwrap(cx("doctor", "--config", str(cfg)).stdout)
+    assert ('appointments: replies are not copied to Sent (append_sent = "never"); sent'
+            " mail is read from 'Sent'") in again
+
+
 def test_doctor_fails_on_a_wrong_sms_token_and_wrong_smtp_password(desk: Desk) -> None:
     desk.sink.password = "changed-on-the-server"  # the SMTP server no longer takes ours
     with SmsProvider() as provider:

@@ -255,7 +255,15 @@ def _check_sent_folder(report: _Report, session: ImapSession, account: AccountCo
         return
     except LookupError:
         sent = "Sent"
-    if sent in folders:
+    files_itself = account.append_sent == "auto" and "X-GM-EXT-1" in session.capabilities
+    if account.append_sent == "never" or files_itself:
+        # cxinbox appends nothing, so it creates nothing: say who files copies, if anyone
+        who = ("the provider files copies of replies itself" if files_itself
+               else 'replies are not copied to Sent (append_sent = "never")')
+        where = f"; sent mail is read from {sent!r}" if sent in folders and \
+            account.follow_sent else ""
+        report.ok(f"{name}: {who}{where}")
+    elif sent in folders:
         report.ok(f"{name}: copies of replies go to {sent!r}")
     else:
         report.warn(f"{name}: no {sent!r} folder yet; the first reply creates it")
