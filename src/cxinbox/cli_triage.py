@@ -58,7 +58,8 @@ def register(app: typer.Typer) -> None:
         jsonl: Annotated[bool, typer.Option(
             "--jsonl", help='One {"channel", "subject", "body"} object per line in, one'
                             ' {"red_flag", "matched", "intent", "confidence"} per line'
-                            ' out; bad lines are skipped and named on stderr (exit 1).')]
+                            ' out; bad lines are answered with an error and named on'
+                            ' stderr (exit 1).')]
         = False,
     ) -> None:
         """Show what the red-flag and intent detectors find in a message (stores nothing).
@@ -76,13 +77,17 @@ def register(app: typer.Typer) -> None:
                   " --subject and --channel", EXIT_USAGE)
         if jsonl:
             with _opened(source) as stream:
-                bad, blank = _triage_lines(stream)
-            blanks = f'{blank} blank line(s) answered {{"error": "blank line"}}' if blank else ""
-            if bad:
-                _fail(f"{bad} line(s) not assessed (answered with an error)"
-                      + (f"; {blanks}" if blanks else ""), EXIT_BAD_INPUT)
-            if blanks:
-                sys.stderr.write(f"cxinbox: {blanks}\n")
+                bad, blank, repaired = _triage_lines(stream)
+            notes = [f'{blank} blank line(s) answered {{"error": "blank line"}}'] if blank \
+                else []
+            if repaired:
+                notes.append(f"{repaired} line(s) not UTF-8, assessed with the bad bytes"
+                             " read as U+FFFD")
+            if bad or repaired:
+                head = [f"{bad} line(s) not assessed (answered with an error)"] if bad else []
+                _fail("; ".join(head + notes), EXIT_BAD_INPUT)
+            if notes:
+                sys.stderr.write(f"cxinbox: {'; '.join(notes)}\n")
             return
         with _opened(source) as stream:
             data = stream.read()
@@ -123,12 +128,14 @@ class _opened:
             self.stream.close()
 
 
-def _triage_lines(stream: BinaryIO) -> tuple[int, int]:
+def _triage_lines(stream: BinaryIO) -> tuple[int, int, int]:
     """Assess each JSON line, one output line per input line; returns the numbers of bad
-    lines and of blank lines (both answered with {"error": ...})."""
+    lines and of blank lines (both answered with {"error": ...}), and of lines assessed
+    with bytes that were not UTF-8 read as U+FFFD (each named on stderr): one stray byte
+    in a message must not keep "chest pain" beside it from being read."""
     from cxinbox.domain.triage import assess
 
-    bad = blank = 0
+    bad = blank = repaired = 0
     out = sys.stdout
     for number, raw in enumerate(stream, start=1):
         if not raw.strip():
@@ -136,25 +143,37 @@ def _triage_lines(stream: BinaryIO) -> tuple[int, int]:
             out.write(json.dumps({"error": "blank line"}) + "\n")
             continue
         try:
-            body, subject, channel = _parse_line(raw)
+            body, subject, channel, replaced = _parse_line(raw)
         except _BadLine as exc:
             bad += 1
             out.write(json.dumps({"error": str(exc)}) + "\n")
             sys.stderr.write(f"cxinbox: line {number}: {exc}\n")
             continue
+        if replaced:
+            repaired += 1
+            sys.stderr.write(f"cxinbox: line {number}: not UTF-8: {replaced} byte(s) read as"
+                             " U+FFFD; assessed as read\n")
         found = assess(body, subject=subject, channel=channel)
         out.write(json.dumps({"red_flag": found.red_flag, "matched": found.matched,
                               "intent": found.intent, "confidence": found.confidence},
                              ensure_ascii=False) + "\n")
     out.flush()
-    return bad, blank
+    return bad, blank, repaired
 
 
-def _parse_line(raw: bytes) -> tuple[str, str, str]:
+def _decoded(raw: bytes) -> tuple[str, int]:
+    """The line as text, and how many of its bytes were not UTF-8 (each read as U+FFFD)."""
     try:
-        item = json.loads(raw.decode("utf-8"))
+        return raw.decode("utf-8"), 0
     except UnicodeDecodeError:
-        raise _BadLine("not UTF-8") from None
+        text = raw.decode("utf-8", "replace")
+        return text, text.count("\ufffd") - raw.decode("utf-8", "ignore").count("\ufffd")
+
+
+def _parse_line(raw: bytes) -> tuple[str, str, str, int]:
+    text, replaced = _decoded(raw)
+    try:
+        item = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _BadLine(f"not JSON ({exc.msg} at column {exc.colno})") from None
     except RecursionError:
@@ -170,7 +189,7 @@ def _parse_line(raw: bytes) -> tuple[str, str, str]:
     channel = item.get("channel") or "email"
     if channel not in CHANNELS:
         raise _BadLine('"channel" must be "email" or "sms"')
-    return body, subject, channel
+    return body, subject, channel, replaced
 
 
 def _print_detail(detail: Detail) -> None:
