@@ -120,6 +120,11 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
             typer.echo(f"{result.assessed} of them came with mail older than [triage]"
                        f" backlog_hours when stored, never assessed at ingest: assessed for"
                        f" this replay (nothing stored), so intent: and red-flag: could match")
+        if result.stored_unassessed:
+            typer.echo(f"{result.stored_unassessed} of them came with a message live ingest"
+                       f" read and stored no intent for (an automatic reply, a bounce, or a"
+                       f" detector failure, logged then): replayed as live saw it, so"
+                       f" intent: and red-flag: did not match it live and do not here")
         if result.unassessed:
             typer.echo(f"{result.unassessed} more message(s) were never assessed (past the"
                        f" replay's limit): intent: and red-flag: cannot match them;"

@@ -38,9 +38,14 @@ class Preview:
     rows: tuple[PreviewRow, ...]
     assessed: int = 0
     unassessed: int = 0
+    stored_unassessed: int = 0
+    """Triggers whose message live ingest read and stored no finding for (an automatic
+    reply, a bounce, a detector failure): replayed as live saw them, without intent and
+    red flag."""
 
     def to_dict(self) -> dict[str, object]:
         return {"rule": self.rule, "trigger": self.trigger, "since": self.since,
                 "triggered": self.triggered, "matched": self.matched,
                 "assessed": self.assessed, "unassessed": self.unassessed,
+                "stored_unassessed": self.stored_unassessed,
                 "conversations": [r.to_dict() for r in self.rows]}

@@ -13,7 +13,8 @@ everything is undone.
 snooze, assignee, priority and red flag with every change recorded after the trigger
 undone, newest first (a person adding a tag the next morning, a rule's own changes, a
 red flag cleared), the intent the detectors had recorded by then, and the acknowledgement
-ledger without what was queued later. The messages stored after the trigger are taken out
+ledger without what was queued later, and each patient number's STOP / START as it was
+(a STOP texted after the acknowledgement does not make it "opted out"). The messages stored after the trigger are taken out
 of the conversation (the ingest events name the message ids each ingest stored between),
 so a text, `from:` or date query, the counts and the SLA facts see only what had arrived.
 Each team's round-robin turn is the member its last assignment before the trigger picked,
@@ -30,7 +31,11 @@ open counts it compares are those of that moment; that reads the window's assign
 status events once per trigger, which is why it is done only then.
 
 Old mail: a message older than `[triage] backlog_hours` when stored was never assessed, so
-it has no intent and raised no red flag. When a replayed rule reads those (intent:,
+it has no intent and raised no red flag. A message without an intent that was newer than
+that when stored (dated within backlog_hours of the trigger, which came no earlier than
+its storing) was read live and left unassessed on purpose (an automatic reply, a bounce,
+a detector failure): the replay leaves it so too, and counts it
+(`Preview.stored_unassessed`). When a replayed rule reads those (intent:,
 red-flag:, is:red-flag), each such trigger's message is assessed for the replay, outside
 the rehearsal's write lock and never stored, up to MAX_ASSESSED; the rest are counted
 (`Preview.unassessed`) and `rules test` says intent: and red-flag: cannot match them.
@@ -64,6 +69,7 @@ from cxinbox.service.rules import FLAG_SKIP, Applied, RuleEngine
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import (
     ConversationRecord,
+    MessageRecord,
     PastState,
     PastTrigger,
     StoredEvent,
@@ -123,7 +129,7 @@ def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> P
                                          "count": fired,
                                          "shown": sorted({r.conversation_id for r in rows})})
     return Preview(rule.name, rule.on, since, len(moments), fired, tuple(rows),
-                   budget.assessed, budget.unassessed)
+                   budget.assessed, budget.unassessed, budget.left_alone)
 
 
 @dataclasses.dataclass(slots=True)
@@ -133,6 +139,7 @@ class _Assessing:
     left: int
     assessed: int = 0
     unassessed: int = 0
+    left_alone: int = 0
 
 
 def _batches(moments: Sequence[PastTrigger]) -> list[list[PastTrigger]]:
@@ -154,7 +161,8 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
     outside the rehearsal's write lock."""
     seq, at = together[0].seq, together[0].at
     subjects: dict[int, str] = {}
-    found = _assess_moment(inbox, together, budget) if engine.reads_triage else {}
+    found = _assess_moment(inbox, together, budget, inbox.config.triage.backlog_hours) \
+        if engine.reads_triage else {}
     least_open = any(t.strategy == "least-open" for t in inbox.config.teams)
     with inbox.store.rehearsing() as tx:
         bounds = tx.message_bounds(seq)
@@ -174,6 +182,7 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
             tx.rewind(conv_id, past)
             subjects[conv_id] = clean_line(conv.subject, max_len=60)
         tx.forget_acks_after(seq)
+        tx.rewind_opt_outs(seq)
         tx.rewind_teams([t.name for t in inbox.config.teams], seq)
         _sla_as_then(inbox, tx, rule.on, list(subjects), at, bounds)
         firing = engine.fire(tx, rule.on, list(subjects), now=at)
@@ -183,11 +192,13 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
 
 
 def _assess_moment(inbox: InboxService, together: list[PastTrigger],
-                   budget: _Assessing) -> dict[int, Assessment]:
+                   budget: _Assessing, backlog_hours: int) -> dict[int, Assessment]:
     """What the detectors find in each conversation's message of this moment that no
-    ingest assessed (no intent recorded by then: mail older than `[triage] backlog_hours`
-    when first stored), while `budget` lasts; paid only when a replayed rule reads
-    intent: or red-flag: terms. Read-only."""
+    ingest assessed because it was older than `[triage] backlog_hours` when first stored,
+    while `budget` lasts; paid only when a replayed rule reads intent: or red-flag: terms.
+    A message recent enough that ingest did read it and stored no finding (an automatic
+    reply, a bounce, a detector failure) is left as live left it, and counted
+    (`left_alone`): the replay must not match what live could not. Read-only."""
     todo = [m for m in together if m.intent is None]
     if not todo:
         return {}
@@ -195,11 +206,19 @@ def _assess_moment(inbox: InboxService, together: list[PastTrigger],
     with inbox.store.reading() as tx:
         bounds = tx.message_bounds(together[0].seq)
         for moment in todo:
+            last = _latest_inbound(tx, moment.conversation_id,
+                                   bounds[1] if bounds else None, moment.at)
+            if last is None:
+                continue
+            # Stored by the trigger at the latest: dated within backlog_hours of it, it was
+            # within them when stored too, so ingest read it.
+            if last.date >= moment.at - backlog_hours * 3600:
+                budget.left_alone += 1
+                continue
             if budget.left <= 0:
                 budget.unassessed += 1
                 continue
-            got = _assess_old(tx, moment.conversation_id, bounds[1] if bounds else None,
-                              moment.at)
+            got = _assess_old(tx, moment.conversation_id, last)
             if got is not None:
                 found[moment.conversation_id] = got
                 budget.left -= 1
@@ -207,14 +226,17 @@ def _assess_moment(inbox: InboxService, together: list[PastTrigger],
     return found
 
 
-def _assess_old(tx: StoreTx, conv_id: int, upto: int | None, at: int) -> Assessment | None:
-    """The detectors' answer for the conversation's latest patient message stored by the
-    moment (message id at most `upto`, or dated by `at` when the ingest named no ids)."""
+def _latest_inbound(tx: StoreTx, conv_id: int, upto: int | None,
+                    at: int) -> MessageRecord | None:
+    """The conversation's latest patient message stored by the moment (message id at most
+    `upto`, or dated by `at` when the ingest named no ids)."""
     inbound = [m for m in tx.messages_of(conv_id) if m.direction == "in"
                and (m.id <= upto if upto is not None else m.date <= at)]
-    if not inbound:
-        return None
-    last = max(inbound, key=lambda m: m.id)
+    return max(inbound, key=lambda m: m.id) if inbound else None
+
+
+def _assess_old(tx: StoreTx, conv_id: int, last: MessageRecord) -> Assessment | None:
+    """The detectors' answer for `last`, a patient message ingest never assessed."""
     head = (tx.raw_of_message(last.id) or b"")[:16_384] if last.channel == "email" else b""
     return redflags.assess_stored(TriageCandidate(last.id, conv_id, last.channel, last.date,
                                                   last.subject, last.body_text, head, b""))

@@ -763,6 +763,11 @@ class StoreTx(Protocol):
         `Store.rehearsing` only)."""
         ...
 
+    def rewind_opt_outs(self, seq: int) -> None:
+        """Put each patient number's STOP / START state back as it was at event `seq`
+        (inside `Store.rehearsing` only)."""
+        ...
+
     def message_bounds(self, seq: int) -> tuple[int, int] | None:
         """(newest message id before, after) the last ingest at or before event `seq`;
         None when its event does not say."""

@@ -251,6 +251,34 @@ def forget_acks_after(conn: sqlite3.Connection, seq: int) -> None:
                      [(i,) for i in items if isinstance(i, int)])
 
 
+_OPT_EVENTS = ("sms.opt_out", "sms.opt_in")
+
+
+def rewind_opt_outs(conn: sqlite3.Connection, seq: int) -> None:
+    """Put back, for each number that texted STOP or START after event `seq`, the state its
+    last such event at or before `seq` recorded (none: the number had not opted out), so
+    a replayed acknowledgement sees the opt-outs of its moment (only inside a rehearsal)."""
+    marks = ",".join("?" * len(_OPT_EVENTS))
+    later = {str(n) for (d,) in conn.execute(
+        f"SELECT details FROM events WHERE action IN ({marks}) AND seq > ?",
+        (*_OPT_EVENTS, seq)) if (n := json.loads(d or "{}").get("number"))}
+    if not later:
+        return
+    before: dict[str, str] = {}
+    for action, details in conn.execute(
+            f"SELECT action, details FROM events WHERE action IN ({marks}) AND seq <= ?"
+            " ORDER BY seq", (*_OPT_EVENTS, seq)):
+        number = json.loads(details or "{}").get("number")
+        if number in later:
+            before[str(number)] = "out" if action == "sms.opt_out" else "in"
+    for number in sorted(later):
+        if number in before:
+            conn.execute("UPDATE sms_opt_outs SET state = ? WHERE number = ?",
+                         (before[number], number))
+        else:
+            conn.execute("DELETE FROM sms_opt_outs WHERE number = ?", (number,))
+
+
 _SCRATCH = "\x01rehearsal"  # a control character no normalised subject keeps (PostgreSQL text takes no NUL)
 """The norm_subject of the scratch conversations a rehearsal moves messages into."""
 

@@ -765,6 +765,9 @@ class SqliteTx:
     def forget_acks_after(self, seq: int) -> None:
         rules.forget_acks_after(self.conn, seq)
 
+    def rewind_opt_outs(self, seq: int) -> None:
+        rules.rewind_opt_outs(self.conn, seq)
+
     def message_bounds(self, seq: int) -> tuple[int, int] | None:
         return rules.message_bounds(self.conn, seq)
 
