@@ -36,6 +36,11 @@ def test_a_follow_up_replaces_the_request_only_with_a_request(
     assert conversation_intent(current, new) == kept
 
 
+BILL_TEXT = ("I was charged twice for my chest x-ray, my insurance already paid."
+             " Please refund it.")
+REFILL_TEXT = ("Also, could you send a refill of my lisinopril to the pharmacy?"
+               " I am almost out.")
+
 RULES = '''
 [[rules]]
 name = "billing replies"
@@ -91,3 +96,22 @@ def test_thanks_keeps_the_conversation_under_its_request(rig_factory: Any) -> No
     gone = json.loads(cx("list", "--json", "intent:billing_insurance", "--config",
                          str(rig.path)).stdout)["conversations"]
     assert gone == []
+
+
+def test_the_store_files_follow_ups_alike_on_sqlite_and_postgresql(any_store: Any) -> None:
+    """The same rule where ingest applies it (store/triage.py), on both backends."""
+    from tests.test_redflag_ingest import CONFIG, _arrive, _raw
+
+    _arrive(any_store, CONFIG, 1, _raw(1, BILL_TEXT, subject="Charge for chest x-ray"))
+    _arrive(any_store, CONFIG, 2, _raw(2, "Thank you, I will wait for Monday.",
+                                        subject="Re: Charge for chest x-ray", reply_to=1))
+    rows = any_store.conn.execute(
+        "SELECT c.intent, c.intent_confidence, m.intent FROM messages m"
+        " JOIN conversations c ON c.id = m.conversation_id ORDER BY m.id").fetchall()
+    assert [(r[0], r[2]) for r in rows] == [("billing_insurance", "billing_insurance"),
+                                           ("billing_insurance", "other")]
+    assert rows[0][1] >= FOLLOW_UP_FLOOR
+    _arrive(any_store, CONFIG, 3, _raw(3, REFILL_TEXT, subject="Re: Charge for chest x-ray",
+                                       reply_to=1))
+    assert tuple(any_store.conn.execute("SELECT intent FROM conversations").fetchone()) == (
+        "prescription_refill",)
