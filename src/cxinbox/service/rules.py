@@ -404,7 +404,10 @@ class RuleEngine:
                 break
             try:
                 selection = self.store.select(self._where[rule.name], ctx, sla=self._sla)
-                matched = sorted(tx.ids_matching(remaining, selection))
+                # In a savepoint: on PostgreSQL a statement that fails aborts the whole
+                # transaction, and with it the ingest this rule must never block.
+                with tx.savepoint():
+                    matched = sorted(tx.ids_matching(remaining, selection))
             except Exception as exc:  # noqa: BLE001 - a query the store cannot run: skip the rule
                 log.warning("rule %r could not match %s: %s", rule.name,
                             named_conversations(remaining), error_class(exc),
