@@ -74,6 +74,10 @@ def read_message(body: str, subject: str, channel: str,
     if is_bulk:
         return out
     probs = model.redflag_probabilities(rfolded)
+    overruled = triage.negation_overruled(model, read, rfolded, findings, probs)
+    if overruled is not None:  # a negation the model overrules (round 18)
+        out["model"] = [overruled[0], 1.0 - probs["none"], probs[overruled[0]], True]
+        return out
     aside = {f.category for f in findings}
     open_ = [c for c in CATEGORIES if c not in aside]
     if not open_:

@@ -137,3 +137,30 @@ def test_both_languages_are_covered() -> None:
         assert langs == {"en", "es"}
     categories = {category for _lang, _body, category in FLAGS}
     assert len(categories) >= 6
+
+
+# The model overrules a negation the lexicon misread (triage.negation_overruled): the lexicon
+# alone sets the head injury aside ("not acting like herself", "went down"), the whole
+# detector names it; a real denial of every sign stays quiet.
+OVERRULED = [
+    ("my daughter fell off the monkey bars and hit her head, now she's not acting like herself and keeps throwing up", "head_injury"),
+    ("my boy took a baseball to the head at practice, went down for a bit and now he keeps repeating himself", "head_injury"),
+]
+DENIED = [
+    "my son hit his head yesterday, he's not dizzy, not vomiting, acting normal",
+    "no chest pain, no shortness of breath, just a cough",
+    "no tiene dolor de pecho ni le falta el aire, solo tos y mocos",
+]
+
+
+@pytest.mark.parametrize(("body", "category"), OVERRULED)
+def test_the_model_overrules_a_misread_negation(body: str, category: str) -> None:
+    detail = inspect(body, channel="sms")
+    assert _lexicon_flag(body) is None
+    assert {f.status for f in detail.findings if f.category == category} == {"negated"}
+    assert detail.assessment.red_flag == category
+
+
+@pytest.mark.parametrize("body", DENIED)
+def test_a_denial_of_every_sign_is_not_overruled(body: str) -> None:
+    assert assess(body, channel="sms").red_flag is None
