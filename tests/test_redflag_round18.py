@@ -76,6 +76,24 @@ FLAGS = [
     ("en", "she took her evening meds, forgot, and took them again, then a third time", "overdose_poisoning"),
     ("es", "mi tío se puso la insulina dos veces y está temblando y sudando", "overdose_poisoning"),
     ("es", "mi mamá se tomó dos veces las pastillas de la noche y está muy dormida", "overdose_poisoning"),
+    # the lexicon's own misses of the batch (the model read them): suicide told by acts, a
+    # cut dripping through towels, shorthand for rectal blood, pills eaten by a child, a pill
+    # organizer emptied with signs, sight lost in one eye at once
+    ("en", "my roommate says she's going to take all her dad's sleeping pills tonight", "suicide_self_harm"),
+    ("en", "keep thinking my family would be better off. I've been sorting out my affairs", "suicide_self_harm"),
+    ("en", "been writing goodbye notes to everyone and I'm just tired of being here", "suicide_self_harm"),
+    ("en", "I keep thinking about jumping off the parking garage on my way home", "suicide_self_harm"),
+    ("es", "pienso en tirarme del puente cada vez que paso", "suicide_self_harm"),
+    ("en", "gave away my bike and my records, honestly just sick of being around", "suicide_self_harm"),
+    ("en", "keep thinking about walking into traffic after my shift", "suicide_self_harm"),
+    ("en", "I'm on plavix, gashed my shin, and it's seeping through two dish towels", "severe_bleeding"),
+    ("en", "on warfarin, sliced my palm an hour ago and it's bled through 4 towels", "severe_bleeding"),
+    ("es", "toma Eliquis, se cortó el dedo y ya empapó tres trapos, no para", "severe_bleeding"),
+    ("en", "brbpr since noon, a lot, lightheaded", "severe_bleeding"),
+    ("es", "mi niña de 2 años se ha comido unas pastillas de mi suegra, no sé cuántas", "overdose_poisoning"),
+    ("en", "grandpa's pill organizer is empty, the whole week's doses gone, and he's confused and drowsy", "overdose_poisoning"),
+    ("en", "my mom has been taking four of her lithium pills a day instead of one and she's shaky", "overdose_poisoning"),
+    ("es", "de repente mi abuelo no ve nada del ojo izquierdo y se le afloja el brazo", "stroke"),
     # a youth and a now
     ("es", "de joven ya lo intenté y ahora otra vez quiero quitarme la vida", "suicide_self_harm"),
     ("en", "when I was a teenager I tried once, and tonight I want to kill myself again", "suicide_self_harm"),
@@ -110,6 +128,17 @@ TRAPS = [
     ("en", "I take my blood pressure pills twice a day, can I get a refill?"),
     ("es", "se pone la insulina dos veces al día, necesita la receta"),
     ("en", "the doctor said to take two tablets instead of one starting Monday"),
+    # the batch's own near misses: the lexicon's alarms on them
+    ("en", "at what point would shortness of breath mean I should stop running and call?"),
+    ("en", "Invoice attached.\n\nAna Ruiz | Chest Pain Unit Scheduler | Valley Hospital"),
+    ("en", "My 8 month old had a fever of 102 on Saturday, urgent care said a virus, fever's been gone 3 days. Need a follow up."),
+    ("en", "my pill organizer is empty, can you send the refill to CVS?"),
+    ("en", "I gave my guitar to my brother for his birthday, he loves it"),
+    ("en", "the kids would be better off at the other school, can you send their records?"),
+    ("es", "mi hija se ha tomado sus pastillas de la tiroides, ¿le hago los análisis en ayunas?"),
+    ("en", "the nurse said I'm tired of being here too often, lol, can I get fewer visits?"),
+    ("en", "honestly I'm tired of being here at the clinic every week for shots, can we space them out?"),
+    ("en", "I keep thinking about driving off to the coast for a week, do I need any travel shots?"),
     # a youth told as the time of an attempt
     ("es", "De joven intenté quitarme la vida, ahora estoy bien y sigo con mi psicóloga."),
     ("es", "De adolescente me cortaba los brazos, hoy estoy tranquila, necesito la referencia."),
