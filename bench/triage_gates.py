@@ -13,6 +13,14 @@ thresholds must give back `triage.assess`'s answer (`read --check`).
 
     PYTHONPATH=src python bench/triage_gates.py read --check --out /tmp/gates.json
     PYTHONPATH=src python bench/triage_gates.py loso --cache /tmp/gates.json
+    TRIAGE_TREE=/tmp/at-blind11 PYTHONPATH=src python bench/triage_gates.py read --out /tmp/fc11.json
+    PYTHONPATH=src python bench/triage_gates.py fc --fitted /tmp/gates.json \
+        --first-contact blind11=/tmp/fc11.json:triage_blind11 ...
+
+`TRIAGE_TREE` reads with an archived tree's detector (`git archive` of the commit that was
+shipped when a blind set was first scored), so each blind set can be read at its first
+contact again: fitting a set removes its misses, and a leave-one-set-out over fitted sets
+cannot see what a change would have found in mail nobody had read yet.
 
 Only labels, ids and figures are printed: never a message's text.
 """
@@ -292,6 +300,83 @@ def cmd_loso(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fc(args: argparse.Namespace) -> int:
+    """Each blind set at its own first contact (a cache read on the tree that was shipped when
+    it was first scored): what each variant and each model threshold would have found, and
+    the thresholds chosen on the other first-contact sets and on every set of the fitted tree
+    (leave one first-contact set out)."""
+    fc: dict[str, tuple[dict[str, Any], str]] = {}
+    for spec in args.first_contact:
+        label, rest = spec.split("=", 1)
+        path, name = rest.rsplit(":", 1)
+        fc[label] = (json.loads(Path(path).read_text(encoding="utf-8")), name)
+    fitted = json.loads(Path(args.fitted).read_text(encoding="utf-8"))
+
+    def at(label: str, *setting: Any) -> dict[str, Any]:
+        cache, name = fc[label]
+        return figures(cache["sets"][name], cache["veto"], *setting)
+
+    def pooled(*setting: Any) -> tuple[int, int]:
+        per = [figures(rows, fitted["veto"], *setting) for rows in fitted["sets"].values()]
+        return sum(f["tp"] for f in per), sum(f["trap_fp"] for f in per)
+
+    print("variants at the shipped thresholds (model 0.6, share 0.5): red flags found that the "
+          "shipped detector missed at first contact / trap alarms added; every fitted set pooled")
+    print("| variant | " + " | ".join(fc) + " | fitted sets: found, trap alarms |")
+    print("|---|" + "---|" * (len(fc) + 1))
+    variants = [(g, "keep") for g in GATES] + [("shipped", a) for a in ASIDE[1:]]
+    for gate, aside in variants:
+        cells = []
+        for label in fc:
+            base, v = at(label, 0.6, 0.5, "shipped", "keep"), at(label, 0.6, 0.5, gate, aside)
+            cells.append(f"+{v['tp'] - base['tp']} of {len(base['missed'])} / "
+                         f"+{v['trap_fp'] - base['trap_fp']}")
+        found, traps = pooled(0.6, 0.5, gate, aside)
+        print(f"| {gate} / {aside} | " + " | ".join(cells) + f" | {found}, {traps} |")
+    print(f"\nmodel thresholds (gate shipped, aside {args.aside}): recall (found), trap alarms")
+    print("| model / share | " + " | ".join(fc) + " | fitted sets: found, trap alarms |")
+    print("|---|" + "---|" * (len(fc) + 1))
+    grid = [(m, sh) for m in (0.6, 0.55, 0.5, 0.45, 0.4, 0.35, 0.3) for sh in (0.5, 0.3)]
+    for m, sh in grid:
+        cells = []
+        for label in fc:
+            f = at(label, m, sh, "shipped", args.aside)
+            cells.append(f"{f['recall']:.3f} ({f['tp']}/{f['pos']}), {f['trap_fp']}/{f['traps']}")
+        found, traps = pooled(m, sh, "shipped", args.aside)
+        print(f"| {m} / {sh} | " + " | ".join(cells) + f" | {found}, {traps} |")
+    print(f"\nleave one first-contact set out: model and share chosen on the other first-contact "
+          f"sets (most found; trap FPR <= max({args.max_fpr}, its shipped FPR) and precision >= "
+          f"{args.min_precision} on each) and on every fitted set but the one left out (trap FPR "
+          f"<= {args.max_fpr}, precision >= {args.min_precision}); ties to fewer trap alarms, "
+          "then the higher thresholds")
+    print("| left out | chosen model / share | recall shipped → chosen | trap alarms | all alarms |")
+    print("|---|---|---|---|---|")
+    for out in fc:
+        best: tuple[Any, ...] | None = None
+        for m, sh in grid:
+            if args.share is not None and sh != args.share:
+                continue
+            fit = [figures(rows, fitted["veto"], m, sh, "shipped", args.aside)
+                   for name, rows in fitted["sets"].items() if name != fc[out][1]]
+            if any(f["trap_fpr"] > args.max_fpr or f["precision"] < args.min_precision for f in fit):
+                continue
+            others = {k: at(k, m, sh, "shipped", args.aside) for k in fc if k != out}
+            if any(f["trap_fpr"] > max(args.max_fpr, at(k, 0.6, 0.5, "shipped", args.aside)["trap_fpr"])
+                   or f["precision"] < args.min_precision for k, f in others.items()):
+                continue
+            key = (sum(f["tp"] for f in others.values()),
+                   -sum(f["trap_fp"] for f in others.values()) - sum(f["trap_fp"] for f in fit),
+                   m, sh)
+            if best is None or key > best[0]:
+                best = (key, (m, sh))
+        m, sh = best[1] if best else (0.6, 0.5)
+        a, b = at(out, 0.6, 0.5, "shipped", args.aside), at(out, m, sh, "shipped", args.aside)
+        print(f"| {out} | {m} / {sh} | {a['recall']:.3f} → {b['recall']:.3f} ({a['tp']} → "
+              f"{b['tp']} of {a['pos']}) | {a['trap_fp']} → {b['trap_fp']} of {a['traps']} | "
+              f"{a['fp']} → {b['fp']} |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -309,8 +394,18 @@ def main(argv: list[str] | None = None) -> int:
     lo.add_argument("--fixed", action="store_true", help="the shipped thresholds only")
     lo.add_argument("--shipped-aside", default="keep", choices=list(ASIDE),
                     help="what the compared tree ships (negated_0.95 since round 18)")
+    f = sub.add_parser("fc", help="each blind set at its own first contact")
+    f.add_argument("--first-contact", nargs="+", required=True,
+                   metavar="LABEL=CACHE:SET", help="a cache read on the tree shipped at that set's "
+                   "first contact, and the set")
+    f.add_argument("--fitted", required=True, help="a cache of every set on the compared tree")
+    f.add_argument("--aside", default="negated_0.95", choices=list(ASIDE))
+    f.add_argument("--share", type=float, default=None, help="fix the category share")
+    f.add_argument("--max-fpr", type=float, default=0.06)
+    f.add_argument("--min-precision", type=float, default=0.92)
     args = parser.parse_args(argv)
-    return int(cmd_read(args) if args.cmd == "read" else cmd_loso(args))
+    commands = {"read": cmd_read, "loso": cmd_loso, "fc": cmd_fc}
+    return int(commands[args.cmd](args))
 
 
 if __name__ == "__main__":
