@@ -79,9 +79,12 @@ def read_message(body: str, subject: str, channel: str, model: textmodel.TriageM
     for f in findings:
         if f.status != "current":
             continue
-        never = f.category in hitjudge.NEVER_VETOED or redflag.grave_sign_after(rfolded, f.end) \
-            or getattr(hitjudge, "back_now_after", _no)(rfolded, f.start, f.end) \
-            or getattr(redflag, "comes_back", _no)(rfolded, f.start)
+        if hasattr(hitjudge, "guarded"):
+            never = hitjudge.guarded(rfolded, f)
+        else:  # an older tree
+            never = f.category in hitjudge.NEVER_VETOED or redflag.grave_sign_after(rfolded, f.end) \
+                or getattr(hitjudge, "back_now_after", _no)(rfolded, f.start, f.end) \
+                or getattr(redflag, "comes_back", _no)(rfolded, f.start)
         p = NEVER if never else judge.trap_probability(rfolded, f, findings)
         hits.append([f.category, f.start, p])
     out: dict[str, Any] = {"hits": hits, "bulk": is_bulk, "model": None}

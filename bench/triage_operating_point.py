@@ -65,9 +65,7 @@ def read_message(body: str, subject: str, channel: str,
     for f in findings:
         if f.status != "current":
             continue
-        never = f.category in hitjudge.NEVER_VETOED or redflag.grave_sign_after(rfolded, f.end) \
-            or hitjudge.back_now_after(rfolded, f.start, f.end) \
-            or redflag.comes_back(rfolded, f.start)
+        never = hitjudge.guarded(rfolded, f)
         p = NEVER if never else judge.trap_probability(rfolded, f, findings)
         hits.append([f.category, f.start, p])
     out: dict[str, Any] = {"hits": hits, "bulk": is_bulk, "model": None}

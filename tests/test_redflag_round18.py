@@ -193,3 +193,25 @@ def test_the_model_overrules_a_misread_negation(body: str, category: str) -> Non
 @pytest.mark.parametrize("body", DENIED)
 def test_a_denial_of_every_sign_is_not_overruled(body: str) -> None:
     assert assess(body, channel="sms").red_flag is None
+
+
+# A hit counted by the clock is never vetoed by the hit judge (hitjudge.by_the_clock): a rate
+# is happening now; a time past is no rate.
+@pytest.mark.parametrize(("body", "expected"), [
+    ("2nd overnight pad this hour, soaked, lightheaded, not pregnant", True),
+    ("changing a tampon every 30 min since noon", True),
+    ("empapo una toalla cada hora y estoy mareada", True),
+    ("soaked through 3 pads in an hour, BP 90/50", True),
+    ("I changed my pad an hour ago and it was light", False),
+    ("the nosebleed lasted for an hour last week", False),
+])
+def test_a_rate_by_the_clock_is_never_vetoed(body: str, expected: bool) -> None:
+    from cxinbox.domain import hitjudge, redflag
+
+    folded, _ = redflag.fold(body)
+    assert hitjudge.by_the_clock(folded, 0, min(len(folded), 20)) is expected
+
+
+def test_a_heavy_period_counted_by_the_hour_with_its_numbers_is_a_flag() -> None:
+    body = "BP 90/52, HR 124. 2nd super pad this hour, soaked through. dizzy. 38F, not pregnant"
+    assert assess(body, channel="sms").red_flag == "severe_bleeding"
