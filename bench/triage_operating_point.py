@@ -42,7 +42,7 @@ DATA = ROOT / "bench" / "data"
 SETS = ("triage_eval", "triage_dev_extra", "triage_holdout", "triage_blind2", "triage_blind3",
         "triage_blind4", "triage_blind5", "triage_blind6", "triage_blind7", "triage_blind8",
         "triage_blind9", "triage_blind10", "triage_blind11", "triage_dev16", "triage_dev16b",
-        "triage_dev16c")
+        "triage_dev16c", "triage_dev18")
 LATER = ("triage_blind8", "triage_blind9", "triage_blind10", "triage_blind11")
 VETO_GRID = (0.75, 0.8, 0.85, 0.9, 0.95, 1.01)
 MODEL_GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
@@ -65,15 +65,17 @@ def read_message(body: str, subject: str, channel: str,
     for f in findings:
         if f.status != "current":
             continue
-        never = f.category in hitjudge.NEVER_VETOED or redflag.grave_sign_after(rfolded, f.end) \
-            or hitjudge.back_now_after(rfolded, f.start, f.end) \
-            or redflag.comes_back(rfolded, f.start)
+        never = hitjudge.guarded(rfolded, f)
         p = NEVER if never else judge.trap_probability(rfolded, f, findings)
         hits.append([f.category, f.start, p])
     out: dict[str, Any] = {"hits": hits, "bulk": is_bulk, "model": None}
     if is_bulk:
         return out
     probs = model.redflag_probabilities(rfolded)
+    overruled = triage.negation_overruled(model, read, rfolded, findings, probs)
+    if overruled is not None:  # a negation the model overrules (round 18)
+        out["model"] = [overruled[0], 1.0 - probs["none"], probs[overruled[0]], True]
+        return out
     aside = {f.category for f in findings}
     open_ = [c for c in CATEGORIES if c not in aside]
     if not open_:

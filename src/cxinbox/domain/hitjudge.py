@@ -145,11 +145,9 @@ class HitJudge:
         ("went to the ER Sunday for chest pain, they sent me home, but it's back right now"),
         nor one set against a denial with "but" ("No fever, but my chest hurts really bad"),
         nor one a later clause says came back (`redflag.comes_back`: "... went away. It came
-        back tonight"):
+        back tonight"), nor one counted by the clock (`by_the_clock`: "3rd pad this hour"):
         whatever its sentence reads like, the writer says it is not over."""
-        if hit.category in NEVER_VETOED or hit.status != "current" \
-                or redflag.grave_sign_after(folded, hit.end) or back_now_after(folded, hit.start, hit.end) \
-                or redflag.comes_back(folded, hit.start):
+        if hit.status != "current" or guarded(folded, hit):
             return False
         return self.trap_probability(folded, hit, findings) >= self.threshold
 
@@ -190,6 +188,27 @@ def back_now_after(folded: str, start: int, end: int) -> bool:
     if _BACK_NOW.search(folded, end, stop.start() if stop else len(folded)) is not None:
         return True
     return _DENIED_THEN_BUT.search(folded[max(0, start - 100):start]) is not None
+
+
+_BY_THE_CLOCK: Final = re.compile(
+    r"\b(?:this|per|every|each) (?:hour|hr)\b|\bevery \d+ ?min\w*|\bcada (?:hora|media hora|\d+ ?min\w*)\b|"
+    r"\b(?:pads?|tampons?|toallas?|towels?)\b[^.!?\n]{0,30}\b(?:an?|in (?:an?|the last|one|half an?)|en (?:una|la ultima|media)) "
+    r"(?:hour|hr|hora)\b(?! ago)")
+
+
+def by_the_clock(folded: str, start: int, end: int) -> bool:
+    """Whether the hit, or the few words after it, counts by the clock ("3rd pad this hour",
+    "a pad every 30 min", "una toalla cada hora"): a rate is happening now."""
+    stop = _STOP.search(folded, end)
+    return _BY_THE_CLOCK.search(folded, start, min(end + 40, stop.start() if stop else len(folded))) \
+        is not None
+
+
+def guarded(folded: str, hit: redflag.Finding) -> bool:
+    """Whether a current hit is one the judge may never veto (see `HitJudge.vetoes`)."""
+    return hit.category in NEVER_VETOED or redflag.grave_sign_after(folded, hit.end) \
+        or back_now_after(folded, hit.start, hit.end) or redflag.comes_back(folded, hit.start) \
+        or by_the_clock(folded, hit.start, hit.end)
 
 
 @cache

@@ -569,7 +569,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                                r"sorry|goodbye|forgive|love you|i'?m gone|took|lo siento|perdon\w*|adios|te quiero|los quiero|ya no estoy", 40)),
     ("suicide_self_harm", r"\b(?:giving|gave|given|give|gives) away (?:all )?(?:of )?(?:his|her|my|their) (?:stuff|things|belongings|possessions|games|clothes|prized)\b|\b(?:regalando|regalo|regala|regale) (?:todas )?(?:sus|mis) cosas\b"),
     ("suicide_self_harm", r"\b(?:has|have|had|got|made|tiene|tengo|hizo|hice) (?:a |un )?plan (?:and|y|with) (?:a |the |una |la |un |el )?(?:date|day|time|method|way|fecha|dia|hora|metodo|forma)\b(?! (?:for|para|to (?:move|travel|visit|start))\b)"),
-    ("suicide_self_harm", r"\b(?:picturing|imagin\w+|(?:think\w*|thought) (?:about|of)|fantasi\w+|urges? to|tempted to|pensando en|me imagino|ganas de)\b[^.!?\n]{0,20}\b(?:driv\w+|crash\w*|swerv\w+|steer\w*|estrell\w+|chocar|chocando|aventar el (?:carro|coche)|manejar) (?:\w+ ){0,3}(?:into|off|in front of|contra|de frente)\b"),
+    ("suicide_self_harm", r"\b(?:picturing|imagin\w+|(?:think\w*|thought) (?:about|of)|fantasi\w+|urges? to|tempted to|pensando en|me imagino|ganas de)\b[^.!?\n]{0,20}\b(?:driv\w+|crash\w*|swerv\w+|steer\w*|estrell\w+|chocar|chocando|aventar el (?:carro|coche)|manejar) (?:\w+ ){0,3}(?:into|off(?! to\b| for\b| on (?:a |my |our )?(?:trip|vacation|holiday)\b)|in front of|contra|de frente)\b"),
     ("suicide_self_harm", (r"\b(?:scared|afraid|frightened|terrified) of (?:myself|what i (?:might|could|will|would|'?ll) do)\b|\b(?:don'?t|do not|can'?t) trust myself\b(?! (?:with|to) (?:cook|drive|bake|choose|pick|decide|remember))|"
                           r"\bmiedo (?:de|a) (?:mi mism[oa]|lo que (?:pueda|puedo|voy a|podria) hacer(?:me)?)\b|\bno confio en mi mism[oa]\b|"
                           r"\b(?:keep|keeps|kept|can'?t stop|been) (?:looking|staring|thinking) (?:at|about) (?:the |my |his |her )?(?:knife|knives|knife drawer|razors?|blades?|rope|gun|bridge|train tracks|pills)\b(?! (?:schedule|list|chart|organi[sz]er|calendar|box|label|instructions|set|block|sharpener|on sale|deals?|sale))|"
@@ -981,6 +981,61 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", r"\b(?:\d+(?:st|nd|rd|th)?|second|third|fourth|fifth) (?:\w+ ){0,2}(?:pads?|tampons?)\b (?:\w+ ){0,2}(?:(?:this|in (?:an?|the last|one)|per|an?|within (?:an?|one)) (?:hour|hr)|(?:in|within) (?:\d+|half an?) ?min\w*)\b"),
     # seventeenth pass: a pregnancy and blood told with emoji ("🤰32wk + 🩸🩸")
     ("pregnancy_emergency", r"(?:🤰|\b(?:[4-9]|[1-3]\d|4[0-2]) ?(?:wks?|weeks?|sem|semanas)\b)[^.!?\n]{0,25}🩸|🤰[^.!?\n]{0,25}\b(?:bleed\w*|sangr\w+)\b"),
+    # -- eighteenth pass (our own first-contact batch, bench/data/triage_dev18.jsonl) --
+    # chest: the clinical shorthand "CP" with a duration, a spread, a "since" or a "now" ("c/o
+    # CP x 1hr", "CP and SOB since 6am", "con CP desde hace 2 horas"); never cerebral palsy
+    # ("w/ CP needs his wheelchair form"), a CP clinic, or "no CP"
+    ("chest_pain", (r"\bc/o cp\b|\bcp\b(?= (?:x ?\d|since\b|desde\b|hace\b|for (?:\d+|an?|the last|over an?) ?(?:h|hrs?|hours?|min\w*)\b|"
+                    r"radiat\w*|spread\w*|going (?:to|down|into)\b|(?:le |me )?(?:corre|baja|pasa|va) (?:al|hacia el|por el) (?:brazo|cuello|hombro|quijada|mandibula)\b|"
+                    r"(?:and|&|y|\+|w/|with|con) (?:sob|diaphore\w*|sweat\w*|sudor\w*)\b|now\b|getting worse\b|worse\b|started\b|empezo\b|"
+                    r"on and off since\b))")),
+    # a function told as lost ("half her smile is gone", "his voice is just gone", "the feeling
+    # in my left arm is gone", "vision in her right eye is gone"), sudden or with a sign
+    ("stroke", (r"\b(?:half (?:of )?(?:his|her|my|their|the) (?:smile|face|mouth)|(?:his|her|my|their) voice|(?:his|her|my|their) speech|"
+                r"(?:the )?(?:feeling|sensation|strength|power) (?:in|of|from) (?:his|her|my|their|the) (?:left|right) (?:arm|leg|hand|side|foot|face)(?: and (?:\w+ )?(?:arm|leg|hand|foot|face))?|"
+                r"(?:the )?(?:vision|sight) (?:in|of|from) (?:his|her|my|their|the) (?:left|right|one) eye) "
+                r"(?:is|are|has|just|is just|went|has just|was) (?:(?:all|completely|totally|suddenly) )?gone\b")),
+    ("stroke", r"\bde (?:repente|golpe|un momento a otro) (?:se (?:me|le) fue|perdio|perdi) (?:la vista|la vision|el habla|la voz) (?:de|del|en) (?:un|el|su|mi) ojo|\bde (?:repente|golpe) se (?:me|le) fue (?:la vista|la voz|el habla)\b"),
+    # suicide: a wish not to wake up, the pronoun told ("mejor ... no despertarme más", "it
+    # would be better if I just didn't wake up"); not an alarm clock
+    ("suicide_self_harm", (r"\b(?:mejor|ojala|quisiera|prefiero|preferiria|desearia|quiero|ganas de)\b[^.!?\n]{0,40}\bno (?:volver a )?despertar(?:me|se|nos)?\b(?! (?:tarde|temprano|a tiempo))|"
+                           r"\b(?:better|easier|best|happier)\b[^.!?\n]{0,25}\bif (?:i|he|she) (?:just )?(?:didn'?t|didnt|did not|never|wouldn'?t|don'?t) (?:wake|woke) up\b")),
+    # suicide: poison or all the pills announced for oneself, often told by someone else ("dice
+    # que se va a tomar veneno", "amenaza con tomarse todas las pastillas", "says she's going to
+    # swallow all her pills", "gonna drink the bleach"); not a dose taken on schedule
+    ("suicide_self_harm", (r"\b(?:se va a|se iba a|me voy a|va a|amenaza con|amenazo con|quiere|queria|dice que se va a)\s?(?:tomar|beber|tragar)(?:se|me)? (?:\w+ ){0,1}(?:veneno|cloro|lejia|creolina|raticida|"
+                           r"todas (?:las|sus|mis) (?:pastillas|pildoras|medicinas|tabletas)|todo el (?:frasco|pomo|bote)|el frasco entero)\b|"
+                           r"\b(?:going to|gonna|gon na|is going to|threaten\w* to|wants to|will|'?ll) (?:swallow|take|drink|down|chug) (?:all (?:of )?(?:her|his|my|their|the)(?: \w+'s)? (?:pills|meds|tablets|medication|sleeping pills|sleeping meds)|"
+                           r"(?:the )?(?:whole|entire) (?:bottle|jar|box) (?:of )?(?:pills|meds|tablets)?|(?:the |some |a bottle of )?(?:bleach|poison|antifreeze|rat poison|drain cleaner))\b")),
+    # suicide: the family "better off", with nothing after it ("my family would be better off.",
+    # "everyone'd be better off"); not better off at a school, with a plan, if we wait
+    ("suicide_self_harm", r"\b(?:everyone|everybody|they|my (?:family|kids|wife|husband|children|parents|mom|dad)|the (?:kids|family))(?:'d| would| will| are gonna| would all)? be (?:so much |much |a lot )?better off\b(?=\s*(?:[.!;\n]|$|,? (?:honestly|really|anyway|i think)\b))"),
+    # bleeding: the shorthand for blood from below ("brbpr"), with a volume, a count or dizziness
+    ("severe_bleeding", near(r"brbpr", r"a lot|lots|large|x ?\d|clots?|dizzy|lightheaded|faint\w*|soak\w*|toilet (?:bowl )?(?:full|red)", 40)),
+    # overdose: a pill organizer emptied, with signs ("pill organizer is empty ... confused")
+    ("overdose_poisoning", near(r"(?:pill (?:organizer|box|case)|pillbox|pastillero)\b[^.!?\n]{0,20}\b(?:empty|emptied|gone|vacio)",
+                                r"confus\w*|drows\w*|sleepy|vomit\w*|throwing up|won'?t wake|unresponsive|confundid[oa]|dormid[oa]|vomit\w*|no despierta", 80)),
+    # stroke: sight gone from one eye all at once ("de repente no ve nada del ojo izquierdo"); a
+    # hand or an arm gone slack ("se le afloja el brazo")
+    ("stroke", r"\b(?:de (?:golpe|repente)|subitamente|de un momento a otro)\b[^.!?\n]{0,25}\bno (?:ve|veo|puede ver|podia ver|veia) (?:nada )?(?:del|de un|de su|de mi|por el|con el) ojo\b|\bse (?:me|le) (?:afloja|aflojo|aflojan) (?:la mano|el brazo|la pierna|la cara|el lado)\b"),
+    # suicide: "tired of being here / around" said of living (not of a waiting room, a job or a
+    # town); a step or a drive off a height or into traffic being thought about
+    ("suicide_self_harm", r"\b(?:so |really |just |very )?(?:tired|sick|exhausted) of being (?:here|around)\b(?! (?:at|in|on|for|every|each|too|so|all day|waiting|with)\b)"),
+    ("suicide_self_harm", (r"\b(?:think\w*|thought|keep thinking) (?:about|of) (?:just )?(?:(?:stepping|walking|driving|rolling|falling) (?:into traffic|in front of|into the (?:river|lake|water))\b|"
+                           r"(?:stepping|walking|driving|rolling|falling|jumping) off(?: (?:the|a|that|this) (?:roof|ledge|bridge|building|cliff|overpass|edge|platform|balcony|pier|garage|tower))?(?=\s*(?:[.,!?;\n]|$|and\b|i\b)))")),
+    # bleeding: towels, rags or shirts dripped or soaked through, counted ("still dripping through
+    # 3 towels")
+    ("severe_bleeding", r"\b(?:dripp\w*|seep\w*|leak\w*|soak\w*|bled|bleeding|going|gone|went) (?:through|thru) (?:\d|two|three|four|five|six|several|a few|multiple) (?:\w+ )?(?:towels?|rags?|shirts?|t-shirts?|bandages?|gauze(?: pads)?|dish ?towels?|paper towels)\b"),
+    # overdose: a medicine taken twice or three times by mistake ("took her night pills twice",
+    # "se puso la insulina dos veces", "3 tablets instead of 1", "took them again, then a third
+    # time"); a dose twice a day, or a dose changed by the doctor, is not
+    ("overdose_poisoning", (r"\b(?:took|taken|had|has taken|se tomo|me tome|tomo|se puso|me puse|puso|se inyecto|me inyecte|le dimos|le di|gave (?:him|her))\b (?:\w+ ){0,4}"
+                            r"(?:pills?|meds|medications?|medicines?|doses?|insulin|humalog|novolog|lantus|tablets?|pastillas|medicinas?|medicamentos?|insulina|dosis|tabletas)\b (?:\w+ ){0,3}"
+                            r"(?:twice|two times|2x|double|dos veces|doble)\b(?! (?:a|per|each|every) (?:day|night|week)| (?:al|por|cada) (?:dia|noche|semana)| daily| diari\w+)|"
+                            r"\b(?:se tomo|me tome|tomo|took|se puso|me puse|puso|has taken|ha tomado|se ha tomado) (?:\w+ ){0,1}(?:dos veces|twice|double|doble) (?:\w+ ){0,2}"
+                            r"(?:pastillas|insulina|medicinas?|pills|meds|medicine|dose|dosis|insulin|tabletas|tablets)\b(?! (?:a|per|each|every) (?:day|night)| (?:al|por|cada) (?:dia|noche)| daily| diari\w+)|"
+                            r"\b(?:taking|took|been taking|has taken|tomando|se tomo|se ha tomado|ha estado tomando|estaba tomando|tomaba) (?:\w+ ){0,2}(?:[2-9]|two|three|four|five|dos|tres|cuatro|cinco) "
+                            r"(?:(?:of (?:his|her|my|their|the)|de (?:sus|mis|las)) )?(?:\w+ )?(?:tablets|pills|pastillas|tabletas|doses|dosis|capsules|capsulas)\b[^.!?\n]{0,30}\b(?:instead of|en vez de|en lugar de) (?:1|one|una|uno)\b")),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -1025,7 +1080,7 @@ CUES: Final[dict[str, str]] = {
                r"(?:(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|baby|bebe|nina|nino|hija|hijo|"
                r"son|daughter|girl|boy)\W+)?" + _AGE + r"[ -]?(?:old|de nacid[oa]|de edad)|"
                r"(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|he'?s|she'?s|baby|bebe|nina|nino|hija|hijo|son|"
-               r"daughter|girl|boy)\W+(?:(?:only|just|barely|apenas|solo|nada mas) )?" + _AGE + r"|(?<=\()" + _AGE + r"(?=\s*(?:old\s*)?\))|"
+               r"daughter|girl|boy|ds|dd)\W+(?:(?:only|just|barely|apenas|solo|nada mas) )?" + _AGE + r"|(?<=\()" + _AGE + r"(?=\s*(?:old\s*)?\))|"
                + _AGE + r" (?:well|check\w*|visit|shots|vaccines?|appointment|appt|cita|consulta|vacunas)|"
                # a visit named for the age it is given at ("la vacuna de los 6 meses"):
                # a child due for it is that age (twelfth pass, a policy in TRIAGE_EVAL.md)
@@ -1214,6 +1269,17 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("infant_fever", r"\b\d{1,2} ?(?:mo|mos|months?|meses|wks?|weeks?|semanas)\b[\s,:;()+=\-\ufe0f🌡🥵🔥🤒]{1,8}(?:(?:temp|fever|fiebre|calentura|temperatura)\W{1,3})?(?:3[89]|4[01])[.,]\d\b|🌡\ufe0f?\s*(?:3[89][.,]\d|4[01](?:[.,]\d)?|10[0-5](?:[.,]\d)?)\b", "infant"),
     # seventeenth pass: a pill count that fell, with a child named ("was 24 this morning, now 11")
     ("overdose_poisoning", r"\b(?:pill|pills|tablets?|meds|pastillas?|frasco|bottle|conteo|count)\b[^.!?\n]{0,40}?\b(?:had|has|was|were|tenia|habia|habian|eran) (?:\w+ ){0,2}\d{1,3}\b[^.!?\n]{0,40}?\b(?:now|ahora)\b (?:\w+ ){0,3}\d{1,3}\b", "child"),
+    # eighteenth pass: pills eaten by a child ("se ha comido unas pastillas de la abuela")
+    ("overdose_poisoning", r"\bse (?:ha |han |habia )?comid[oa] (?:\w+ ){0,2}(?:pastillas|pildoras|tabletas|capsulas|grageas)\b", "child"),
+    # eighteenth pass: waters told in shorthand ("LOF since this morning", "LOF desde anoche")
+    # in a pregnancy; not a test
+    ("pregnancy_emergency", r"\blof\b(?! (?:test\w*|results?|swab|check\w*|prueba\w*))(?=[^.!?\n]{0,30}\b(?:since|desde|hace|x ?\d|soak\w*|still|sigue|now|ahora|this (?:morning|am|afternoon|evening)|tonight|last night|anoche|esta (?:manana|tarde|noche))\b)", "pregnancy"),
+    # eighteenth pass: a baby's age, then a reading in Fahrenheit ("5mo temp 101.3", "4 mo fever 102")
+    ("infant_fever", r"\b\d{1,2} ?(?:mo|mos|months?|meses|wks?|weeks?|semanas)\b[\s,:;()+=\-]{1,4}(?:temp|fever|t|fiebre|temperatura)\W{1,3}10[0-5](?:[.,]\d)?\b", "infant"),
+    # eighteenth pass: a medicine taken again and again ("took them again, then a third time",
+    # "three doses ... within two hours")
+    ("overdose_poisoning", near(r"took|taken|had taken|se (?:las|los|la|lo) tomo|tomo|se tomo|ha tomado",
+                                r"(?:a |la )?(?:third|3rd|tercera) (?:time|vez)|three doses|tres dosis|again and again|otra vez y otra vez", 60), "medicine"),
 )
 
 # A current finding of the first category becomes the second when the message has the cue:
@@ -1417,6 +1483,13 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"\b(?:labs?|tests?|screen\w*|bloodwork|analisis|estudios|examenes|laboratorios?|tamiz\w*|pruebas?|perfil) (?:for|de|para) (?:la )?pre-?eclampsia\b"),
     (r"\b(?:hoja|formulario|forma|instrucciones|protocolo|politica|guia|folleto|carta) (?:\w+ ){0,3}(?:de|sobre|para) (?:la )?fiebre\b|"
      r"\bfever (?:policy|protocol|instructions?|form|sheet|guidelines?|handout|chart|log|plan)\b"),
+    # eighteenth pass: a unit, a service or a role named after chest pain ("Chest Pain Unit
+    # Scheduler", "unidad de dolor torácico")
+    r"\bchest pain (?:center|centre|unit|clinic|program|programme|service|coordinator|scheduler|nurse|team|pathway|protocol|accreditation)s?\b|\bunidad de dolor (?:toracico|de pecho)\b",
+    # eighteenth pass: a poison or a chemical told as stored, kept or locked away ("el veneno para
+    # ratas lo guardamos arriba", "we keep the bleach locked up"): no one took it
+    (r"\b(?:veneno|raticida|cloro|lejia|rat poison|poison|bleach|antifreeze|pesticide|chemicals)\b(?: (?:para|for) (?:ratas|ratones|cucarachas|hormigas|rats|mice|roaches|ants))?[^.!?\n]{0,20}\b(?:lo|la|los|las|it|we|i) (?:guardamos|guardo|tenemos|tengo|keep|store|kept|stored|lock|locked) (?:\w+ )?(?:arriba|bajo llave|en alto|guardad[oa]s?|up high|locked|away|in the garage|en el garaje)\b|"
+     r"\b(?:keep|store|stored|kept|lock|locked|guardamos|guardo|tenemos guardad[oa]) (?:the |our |my |el |la )?(?:rat poison|poison|bleach|chemicals|antifreeze|veneno|cloro|lejia|raticida)\b(?: \w+){0,2} (?:up high|locked|away|in the garage|arriba|bajo llave|en alto)\b"),
     # -- seventh pass (fifth blind set's false alarms, by pattern) --
     # a medicine named by what it treats ("the fever reducer", "jarabe para la fiebre")
     r"\bfever (?:reducers?|reducing \w+|medicine|meds|medication)\b|\b(?:medicina|medicamento|jarabe|gotas) para (?:la )?(?:fiebre|calentura)\b|\bantipiretic\w*",
@@ -1485,7 +1558,9 @@ _BECAME: Final = (r" (?:(?:rather|very|really|so|all|completely|totally|a bit|a 
 an ending, unlike "the pain has gone"."""
 _INTENSE: Final = (r"(?! (?:mal[oa]?|palid[oa]s?|amarill[oa]s?|blanc[oa]s?|gris|azul|fri[oa]s?|caliente|"
                    r"debil|rar[oa]s?|fe[oa]s?|grave|roj[oa]s?|pesad[oa]|mal(?:ita|ito)|\w+(?:ad|id)[oa]s?|"
-                   r"llor[oa]n[a]?|lloron(?:cit[oa])?|chillon[a]?|inquiet[oa]|molest[oa]|irritable|quejos[oa]|calenturient[oa])\b)")
+                   r"llor[oa]n[a]?|lloron(?:cit[oa])?|chillon[a]?|inquiet[oa]|molest[oa]|irritable|quejos[oa]|calenturient[oa]|"
+                   r"dormilon[a]?|floj[oa]s?|tembloros[oa]s?|agitad[oa]|"
+                   r"(?!(?:tranquil|content|alegr|juguet|activ|bonit|lind|sanit|despiert|risuen|gordit|comelon|preciosit|chiquit|grandecit|bien)\w*)\w+c?it[oa]s?)\b)")
 """After Spanish "bien", an adjective it intensifies ("está bien pálido", "bien mareada",
 "bien caliente"): "very", not "fine"."""
 
@@ -1516,6 +1591,12 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:ya )?(?:se (?:me |le )?(?:quito|paso|fue(?! (?:en|a|al|con|para|hacia|sin|solo|sola|manejando|corriendo|de la|del|de su)\b)|detuvo|calmo)|ya (?:se )?(?:paso|paro|quito|"
      r"termino|desaparecio)|desaparecio)\b")),
     # historical, family history
+    # eighteenth pass: a youth as the time of the event, at the head of a clause ("De joven
+    # intenté ...", "de adolescente me cortaba", "en mi adolescencia", "as a teenager")
+    ("historical", "both",
+     (r"(?:(?<![\w ,;:])|(?<=[,.;:!?] )|(?<=\n)|(?<=\by )|(?<=\byo )|(?<=\bque ))de (?:joven|nin[oa]|chic[oa]|pequen[oa]|adolescente|muchach[oa]|chaval[a]?|jovencit[oa])\b|"
+      r"\ben mi (?:juventud|adolescencia|ninez|infancia)\b|\bcuando (?:era|estaba) (?:joven|adolescente|jovencit[oa]|muchach[oa])\b|"
+      r"\bas a (?:teenager|young (?:man|woman|adult)|youth|young teen)\b|\bwhen i was (?:younger|in (?:college|high school|middle school|my (?:teens|twenties)))\b")),
     ("historical", "both",
      (r"\b(?:(?:\d+|a|an|one|two|three|four|five|six|few|several|many|couple of|some) )?"
      r"(?:years?|yrs?|decades?|months?|weeks?|wks?) ago\b|\bhace (?:\d+|dos|tres|cuatro|varias) semanas\b|\blast (?:year|summer|spring|fall|winter)\b|"
@@ -1673,11 +1754,11 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"since (?:last|this|yesterday|today|\d|monday|tuesday|wednesday|thursday|friday|saturday|"
      r"sunday|the morning|morning|noon|lunch|an hour|a few hours|two hours)|started|starting|"
      r"i'?m having|i am having|i'?ve been having|been having|tonight|this morning|"
-     r"this afternoon|this evening|today|all day|just now|currently having|is having|"
+     r"this afternoon|this evening|today(?!,? (?:i'?m|i am|he'?s|she'?s|he is|she is) (?:\w+ )?(?:stable|fine|well|sober|clean|good|okay|ok|healthy)\b)|all day|just now|currently having|is having|"
      r"are having)\b")),
     ("current", "both",
      (r"\b(?:ahorita|ahora mismo|en este momento|anoche|ayer|desde (?:ayer|anoche|hoy|esta|el lunes|"
-     r"hace (?:una|dos|tres|unas) horas?)|hoy|esta manana|esta tarde|esta noche|otra vez|"
+     r"hace (?:una|dos|tres|unas) horas?)|hoy(?: en dia)?(?! (?:en dia )?(?:estoy|esta|me siento|se siente|ando|anda|vivo|vive) (?:\w+ )?(?:estable|bien|mejor|tranquil[oa]|sobri[oa]|limpi[oa]|san[oa]|content[oa]|feliz)\b)|esta manana|esta tarde|esta noche|otra vez|"
      r"de nuevo|volvio(?! (?:\w+ ){0,3}(?:in|en) (?:19|20)\d\d\b)|empezo|comenzo|estoy teniendo|esta teniendo|le esta dando|"
      r"me esta dando)\b")),
     # -- fourth pass (second blind set's misses and false alarms, by pattern) --
@@ -1841,6 +1922,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\b(?:urgent care|the er|the doctor|the pediatrician|the nurse|they|pediatric urgent care|the clinic) (?:\w+ ){0,2}(?:checked|examined|looked at) (?:her|him|me|them|us|the baby)\b|"
       r"\bthanks? (?:you )?(?:so much )?for (?:seeing|checking|fitting in|squeezing in) (?:me|him|her|us|them|my \w+|our \w+)\b|"
       r"\bgracias por (?:atender|atenderl[oa]|atenderme|revisar|revisarl[oa]|ver)(?:l[oa]s?|me)? (?:a )?(?:mi|mis|nuestr[oa]) ?\w*\b")),
+    # eighteenth pass: "at what point would shortness of breath mean ...", "¿en qué momento
+    # debo ...?": the signs asked about
+    ("hypothetical", "forward", r"\bat what point (?:would|should|does|do|is|are)\b|\ben que momento (?:debo|deberia|debemos|hay que|es)\b"),
     # "si me vuelve la puntada en el pecho, me pongo la pastilla": a return to come, as the
     # doctor's instructions put it
     ("hypothetical", "forward",
@@ -1884,7 +1968,7 @@ EPISODE_ENDED: Final = (
     r"\bse recupero (?:casi )?(?:del todo|bien|por completo|completamente)\b|\bya (?:esta|estoy|estan) en (?:casa|la casa)\b|"
     # sixteenth pass: the scan came back clear; no symptoms since; it's been gone since
     r"\b(?:ct|cat scan|scan|mri|x-?rays?|tac|tomografia|resonancia|radiografia) (?:came back |was |were |is |salio |salieron |dio )(?:all )?(?:clear|normal|fine|negative|ok|okay|bien|limpi[oa]|normal(?:es)?)\b|"
-    r"\b(?:it'?s|it has|its|they'?ve|they have) been gone (?:since|for)\b|\bno (?:more )?symptoms (?:since|at all since)\b|\bsin (?:ningun )?sintomas? desde\b")
+    r"\b(?:it'?s|it has|its|they'?ve|they have) been gone (?:since|for)\b|\b(?:the )?(?:fever|temp|swelling|hives|rash|bleeding|pain)(?:'s| has| is) (?:been )?gone (?:for )?(?:\d+|two|three|four|five|a couple of|several|a few) (?:days?|dias)\b|\bno (?:more )?symptoms (?:since|at all since)\b|\bsin (?:ningun )?sintomas? desde\b")
 
 # Days behind: a weekday, a count of days ago, or fine for days.
 DAYS_BEHIND: Final = (

@@ -146,6 +146,10 @@ def _statistical_flag(model: textmodel.TriageModel, read: str,
     folded, _ = redflag.fold(read)
     probs = model.redflag_probabilities(folded)
     aside = {f.category for f in findings}
+    if 1.0 - probs["none"] >= model.threshold:
+        overruled = negation_overruled(model, read, folded, findings, probs)
+        if overruled is not None:
+            return overruled
     open_ = [c for c in CATEGORIES if c not in aside]
     if not open_:
         return None
@@ -162,6 +166,31 @@ def _statistical_flag(model: textmodel.TriageModel, read: str,
     if checked[0][0] != "current" or 2 * current <= len(checked):
         return None
     return category, checked[0][1]
+
+
+NEGATION_OVERRULED: Final = 0.95
+"""The model's probability on a category at which it overrules the lexicon's negation of
+that category (TRIAGE_EVAL.md, round 18: over the 17 labelled sets the red flags it finds read
+0.97-0.997, the nearest negation trap 0.86)."""
+
+
+def negation_overruled(model: textmodel.TriageModel, read: str, folded: str,
+                        findings: list[redflag.Finding],
+                        probs: dict[str, float]) -> tuple[str, str] | None:
+    """The model's best category when the lexicon found it only negated and the model reads
+    it at NEGATION_OVERRULED or more, with one of its three strongest words read current: a
+    negation the lexicon misread ("half his smile is gone", "he's not acting like himself",
+    "está bien aguadito"). History, hypotheticals, questions and pseudo phrases stay set aside.
+    The caller checks the model's threshold first."""
+    top = max(CATEGORIES, key=lambda c: (probs[c], -CATEGORIES.index(c)))
+    statuses = {f.status for f in findings if f.category == top}
+    if statuses != {"negated"} or probs[top] < NEGATION_OVERRULED:
+        return None
+    if top == "infant_fever" and not redflag.has_infant(folded):
+        return None
+    spans = textmodel.strongest_words(model.redflag, folded, top)
+    checked = [redflag.context_status(read, top, start, end) for start, end in spans]
+    return next(((top, quote) for status, quote in checked if status == "current"), None)
 
 
 MODEL_TAKES: Final = {"none": 0.4, "fallback": 0.4, "concrete": 0.8}
