@@ -55,7 +55,8 @@ from cxinbox.domain.sanitize import clean_text
 
 MODEL_GRID = (0.3, 0.4, 0.5, 0.6)
 SHARE_GRID = (0.5, 0.3)
-BLIND = ("triage_blind8", "triage_blind9", "triage_blind10", "triage_blind11", "triage_dev18")
+BLIND = ("triage_blind8", "triage_blind9", "triage_blind10", "triage_blind11", "triage_dev18",
+         "triage_blind12", "triage_blind13")
 
 
 def _statuses(model: textmodel.TriageModel, read: str, rfolded: str,
