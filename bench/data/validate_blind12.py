@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Validate bench/data/triage_blind12.jsonl and print count tables."""
-import json, re, sys, os
+import json
+import os
+import re
+import sys
 from collections import Counter, defaultdict
 
 PATH = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "triage_blind12.jsonl")
@@ -26,9 +29,8 @@ with open(PATH, encoding="utf-8") as f:
             err(n, f"bad JSON: {e}"); continue
         if not isinstance(r, dict):
             err(n, "not an object"); continue
-        if list(r.keys()) != KEYS:
-            if set(r.keys()) != set(KEYS):
-                err(n, f"keys {sorted(r.keys())} != {sorted(KEYS)}"); continue
+        if list(r.keys()) != KEYS and set(r.keys()) != set(KEYS):
+            err(n, f"keys {sorted(r.keys())} != {sorted(KEYS)}"); continue
         rows.append((n, r))
         if not re.fullmatch(r"b12-\d{4}", str(r["id"])): err(n, f"bad id {r['id']!r}")
         if r["id"] in ids: err(n, f"duplicate id {r['id']}")
@@ -60,7 +62,7 @@ with open(PATH, encoding="utf-8") as f:
             dom = m.group(1).lower()
             if not re.fullmatch(r"example\.[a-z]{2,}", dom):
                 err(n, f"e-mail not example.*: {m.group(0)!r}")
-        for m in re.finditer(r"\b(?:https?://)?((?:[\w-]+\.)+[a-z]{2,})(?:/\S*)?", text, re.I):
+        for m in re.finditer(r"\b(?:https?://)?((?:[\w-]+\.)+[a-z]{2,})(?:/\S*)?", text, re.IGNORECASE):
             dom = m.group(1).lower()
             if "@" in text[max(0, m.start()-1):m.start()+1]:
                 continue

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Validate triage_blind13.jsonl: JSON, fields, vocabulary, ids, duplicate bodies,
 phones (555-01xx only) and e-mail addresses (example.* only); print count tables."""
-import json, re, sys, os, collections
+import collections
+import json
+import os
+import re
+import sys
 
 PATH = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), 'triage_blind13.jsonl')
 CATS = ['chest_pain', 'breathing', 'stroke', 'suicide_self_harm', 'severe_bleeding',
@@ -15,7 +19,7 @@ FIELDS = ['id', 'lang', 'channel', 'subject', 'body', 'red_flag', 'trap', 'trap_
 PHONE = re.compile(r'(?<![\d-])(?:\(?\d{3}\)?[ .-]?)?\d{3}[ .-]\d{4}(?![\d-])')
 OK_PHONE = re.compile(r'^(?:\(?\d{3}\)?[ .-]?)?555[ .-]01\d\d$')
 EMAIL = re.compile(r'[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)')
-OK_DOMAIN = re.compile(r'^(?:[A-Za-z0-9-]+\.)*example\.(?:com|org|net|edu)$', re.I)
+OK_DOMAIN = re.compile(r'^(?:[A-Za-z0-9-]+\.)*example\.(?:com|org|net|edu)$', re.IGNORECASE)
 
 errors = []
 def err(n, msg):
@@ -62,7 +66,7 @@ with open(PATH, encoding='utf-8') as fh:
         rows.append(r)
 
 expected = [f'b13-{i:04d}' for i in range(1, len(rows) + 1)]
-if sorted(ids) != expected: errors.append('ids are not b13-0001..b13-%04d without gaps' % len(rows))
+if sorted(ids) != expected: errors.append(f'ids are not b13-0001..b13-{len(rows):04d} without gaps')
 
 C = collections.Counter
 rf = C((r['red_flag'], r['lang']) for r in rows if r['red_flag'])
