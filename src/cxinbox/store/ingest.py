@@ -28,6 +28,7 @@ from cxinbox.domain.threading import (
     subject_matchable,
 )
 from cxinbox.store import contacts, csat, fts
+from cxinbox.store import schema_ingest_hold as ingest_hold
 from cxinbox.store.conversations import reopen_on_inbound
 from cxinbox.store.dialect import dialect_of, returned_id
 from cxinbox.store.merge import live_conversation
@@ -866,6 +867,38 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
     revived: list[int] = []
     fresh = _insert_raw(conn, messages)
     batch = _PgBatch(conn, messages, len(fresh), now) if _arrays(conn) else None
+    held = batch is None and bool(fresh)
+    if held:  # SQLite: the per-row report triggers wait for the batch (migration 26)
+        conn.execute(ingest_hold.HOLD)
+    try:
+        located = _store_each(conn, folder, messages, fresh, batch, touched, revived,
+                              own_addresses=own_addresses, now=now, outbound=outbound)
+    except BaseException:
+        if held:  # a caller that commits what was stored keeps every row's facts
+            _release(conn)
+        raise
+    if batch is not None:
+        batch.finish(conn)
+    if held:
+        _release(conn)
+    # Nothing above reads locations: they go in together, in the same transaction.
+    _insert_locations(conn, located)
+    if revived:
+        conn.executemany("UPDATE messages SET gone_at = NULL WHERE id = ?", [(i,) for i in revived])
+        refresh_conversation_counts(conn, touched)
+    conn.execute(f"UPDATE folders SET last_uid = {dialect_of(conn).greatest}(last_uid, ?)"
+                 " WHERE id = ?", (watermark, folder.id))
+    if index_text and dialect_of(conn).fts_by_watermark:
+        fts.index_pending(conn)
+    return touched
+
+
+def _store_each(conn: sqlite3.Connection, folder: FolderState,
+                messages: Sequence[FetchedMessage], fresh: dict[bytes, int],
+                batch: _PgBatch | None, touched: set[int], revived: list[int], *,
+                own_addresses: frozenset[str], now: int, outbound: bool
+                ) -> list[tuple[int, int, int, str, int | None]]:
+    """`_ingest`'s messages one by one; their locations, for one insert."""
     located: list[tuple[int, int, int, str, int | None]] = []
     for m in messages:
         # The first message of the batch with these bytes, if the bytes were new, has none
@@ -898,18 +931,13 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
                                            outbound=outbound, batch=batch)
             touched.add(conv)
         located.append((folder.id, m.uid, msg_pk, m.flags, m.modseq))
-    if batch is not None:
-        batch.finish(conn)
-    # Nothing above reads locations: they go in together, in the same transaction.
-    _insert_locations(conn, located)
-    if revived:
-        conn.executemany("UPDATE messages SET gone_at = NULL WHERE id = ?", [(i,) for i in revived])
-        refresh_conversation_counts(conn, touched)
-    conn.execute(f"UPDATE folders SET last_uid = {dialect_of(conn).greatest}(last_uid, ?)"
-                 " WHERE id = ?", (watermark, folder.id))
-    if index_text and dialect_of(conn).fts_by_watermark:
-        fts.index_pending(conn)
-    return touched
+    return located
+
+
+def _release(conn: sqlite3.Connection) -> None:
+    """The held triggers' rows for the whole batch, and the hold let go (migration 26)."""
+    for statement in ingest_hold.RELEASE:
+        conn.execute(statement)
 
 
 # -- flags and expunges --------------------------------------------------------------------
