@@ -22,6 +22,7 @@ import re
 import threading
 from array import array
 from collections.abc import Iterable
+from functools import cache
 from typing import Any, Final, NamedTuple
 
 try:  # Python 3.11+: the parser and compiler behind `re`
@@ -296,6 +297,7 @@ indexed under its rarest piece, so few texts wake it."""
 _RANK: Final = {ch: i for i, ch in enumerate(_LETTERS_BY_USE)}
 
 
+@cache  # the lexicons' needed strings share most of their pieces
 def _rarity(gram: str) -> tuple[int, str]:
     return sum(_RANK.get(ch, len(_RANK)) for ch in gram), gram
 
