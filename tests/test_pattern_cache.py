@@ -106,6 +106,7 @@ def test_a_file_that_is_not_the_users_own_or_this_codes_is_not_read(tmp_path: Pa
     key = pattern_cache._key()
     assert key is not None
     path = pattern_cache._path()
+    assert path is not None
     regexneed.keep_made({})
     compile_with_needs("chest pain")
     made = regexneed.made()
@@ -120,3 +121,12 @@ def test_a_file_that_is_not_the_users_own_or_this_codes_is_not_read(tmp_path: Pa
     path.unlink()
     path.symlink_to(tmp_path / "elsewhere")
     assert pattern_cache._load(path, key) == {}
+
+
+def test_no_file_without_an_absolute_cache_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # ignored, as the spec says
+    monkeypatch.setenv("HOME", "/home/desk")
+    assert pattern_cache._path() == Path("/home/desk/.cache/cxinbox") / \
+        f"patterns-{sys.implementation.cache_tag}.marshal"
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # a user with no home
+    assert pattern_cache._path() is None

@@ -30,9 +30,15 @@ _LIMIT: Final = 32 * 1024 * 1024
 _FORMAT: Final = 1
 
 
-def _path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "cxinbox" / f"patterns-{sys.implementation.cache_tag}.marshal"
+def _path() -> Path | None:
+    """None without an absolute cache directory (a relative $XDG_CACHE_HOME is ignored, as
+    the XDG spec says; no home directory, as a service user may have none): no file."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or "")
+    if not base.is_absolute():
+        base = Path(os.path.expanduser("~")) / ".cache"
+    if not base.is_absolute():
+        return None
+    return base / "cxinbox" / f"patterns-{sys.implementation.cache_tag}.marshal"
 
 
 def _key() -> list[Any] | None:
@@ -87,11 +93,10 @@ def ready_detectors() -> None:
     there (a new lexicon, a first run)."""
     from cxinbox.domain.triage import prepare_detectors
 
-    key = _key()
-    if key is None:
+    key, path = _key(), _path()
+    if key is None or path is None:
         prepare_detectors()
         return
-    path = _path()
     given = _load(path, key)
     regexneed.keep_made(given)
     prepare_detectors()
