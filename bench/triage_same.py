@@ -1,8 +1,12 @@
 """Do two source trees' detectors give the same answers? Proof for a change to the engine
 that must not change what it finds.
 
-    python bench/triage_same.py BEFORE_SRC AFTER_SRC [--corpus N]
+    python bench/triage_same.py BEFORE_SRC AFTER_SRC [--corpus N] [--prepared]
     python bench/triage_same.py /work/main/src src --corpus 3000
+
+--prepared: each child first readies the detectors as a sync's parse worker does
+(`parsepool.prepare`, which in later trees builds the lexicon patterns from the file
+service/pattern_cache.py keeps, when there is one) instead of on first use.
 
 Each tree runs in a child process of its own (PYTHONPATH=tree) over every labelled set in
 bench/data (triage_*.jsonl) and the patient mail of a generated clinic corpus (tests/support
@@ -28,8 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 
 
-def _dump(out: Path, corpus: int) -> None:
+def _dump(out: Path, corpus: int, prepared: bool) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
+    if prepared:
+        from cxinbox.service import parsepool
+
+        parsepool.prepare()
     from cxinbox.domain.mime import parse_message
     from cxinbox.domain.triage import inspect
     from support.mailgen import generate_corpus
@@ -62,21 +70,25 @@ def _dump(out: Path, corpus: int) -> None:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--dump"]:
-        _dump(Path(argv[1]), int(argv[2]))
+        _dump(Path(argv[1]), int(argv[2]), argv[3:] == ["--prepared"])
         return 0
+    prepared = "--prepared" in argv
+    argv = [a for a in argv if a != "--prepared"]
     corpus = 2000
     if "--corpus" in argv:
         at = argv.index("--corpus")
         corpus = int(argv[at + 1])
         argv = argv[:at] + argv[at + 2:]
     if len(argv) != 2:
-        print("usage: triage_same.py BEFORE_SRC AFTER_SRC [--corpus N]", file=sys.stderr)
+        print("usage: triage_same.py BEFORE_SRC AFTER_SRC [--corpus N] [--prepared]",
+              file=sys.stderr)
         return 2
     trees = [str(Path(p).resolve()) for p in argv]
     with tempfile.TemporaryDirectory() as tmp:
         outs = [Path(tmp) / f"{i}.jsonl" for i in range(2)]
         for tree, out in zip(trees, outs, strict=True):
-            subprocess.run([sys.executable, __file__, "--dump", str(out), str(corpus)],
+            subprocess.run([sys.executable, __file__, "--dump", str(out), str(corpus),
+                            *(["--prepared"] if prepared else [])],
                            env=dict(os.environ, PYTHONPATH=tree), check=True)
         before, after = (o.read_text(encoding="utf-8").splitlines() for o in outs)
     if len(before) != len(after):

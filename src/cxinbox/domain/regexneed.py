@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import re
 import threading
+from array import array
 from collections.abc import Iterable
+from functools import cache
 from typing import Any, Final, NamedTuple
 
 try:  # Python 3.11+: the parser and compiler behind `re`
@@ -53,6 +55,53 @@ def needs(pattern: str) -> frozenset[str] | None:
     return compile_with_needs(pattern)[1]
 
 
+Made = tuple[int, bytes, int, dict[str, int], tuple[str | None, ...], frozenset[str] | None]
+"""What `compile_with_needs` derives from one pattern's syntax: the flags, program (its
+code words as machine-order bytes), group count, group names and group index the `_sre`
+engine is built from, and the needs."""
+
+_WORD: Final = "I" if array("I").itemsize == getattr(_sre, "CODESIZE", 4) else "L"
+
+_made: dict[str, Made] | None = None
+"""While a caller keeps them (`keep_made`): what was derived, by pattern source."""
+_given: dict[str, Made] = {}
+_made_lock: Final = threading.Lock()
+
+
+def keep_made(given: dict[str, Made] | None) -> None:
+    """From now on, build the patterns in `given` (a former `made()`, for this same Python)
+    from it instead of parsing them again, and keep what every pattern compiled here was
+    built from (`made()`). Reading the lexicons' syntax is most of the cost of readying the
+    detectors; a process that readies them often (each sync's parse worker) can keep it.
+    `given` must come from `made()` under this same module and Python (its needs are taken
+    as they are: service/pattern_cache.py keys its file by both); an entry the engine
+    refuses is parsed again. None: stop (nothing given, nothing kept)."""
+    global _made, _given
+    with _made_lock:
+        _given = given or {}
+        _made = None if given is None else {}
+
+
+def made() -> dict[str, Made]:
+    """What the patterns compiled since `keep_made` were built from, by source."""
+    with _made_lock:
+        return dict(_made or {})
+
+
+def _from_made(source: str, entry: Made) -> re.Pattern[str] | None:
+    try:
+        flags, packed, groups, groupdict, indexgroup, need = entry
+        code = array(_WORD, packed).tolist()
+        if need is not None and not (isinstance(need, frozenset)
+                                     and all(isinstance(s, str) and s for s in need)):
+            return None
+        regex: re.Pattern[str] = _sre.compile(source, flags, code, groups - 1, groupdict,
+                                              indexgroup)
+    except Exception:  # noqa: BLE001 - not a program this engine takes: parse instead
+        return None
+    return regex
+
+
 def compile_with_needs(source: str) -> tuple[re.Pattern[str], frozenset[str] | None]:
     """`re.compile(source)` and `needs(source)` from one parse of the pattern (parsing is
     most of the cost of either, and the lexicons are several hundred patterns). The
@@ -60,6 +109,15 @@ def compile_with_needs(source: str) -> tuple[re.Pattern[str], frozenset[str] | N
     them); where the standard library's insides differ, `re.compile` is used."""
     if _p is None:
         return re.compile(source), None
+    keep = _made is not None
+    entry = _given.get(source) if keep else None
+    if entry is not None:
+        ready = _from_made(source, entry)
+        if ready is not None:
+            with _made_lock:
+                if _made is not None:
+                    _made[source] = entry
+            return ready, entry[5]
     try:
         tree = _p.parse(source, 0)
     except re.error:
@@ -74,7 +132,13 @@ def compile_with_needs(source: str) -> tuple[re.Pattern[str], frozenset[str] | N
         regex: re.Pattern[str] = _sre.compile(source, state.flags, code, state.groups - 1,
                                               state.groupdict, tuple(indexgroup))
     except Exception:  # noqa: BLE001 - another layout of re's insides: the public way
-        regex = re.compile(source)
+        return re.compile(source), need
+    if keep:
+        with _made_lock:
+            if _made is not None:
+                _made[source] = (int(state.flags), array(_WORD, code).tobytes(), int(state.groups),
+                                 {str(k): int(v) for k, v in state.groupdict.items()},
+                                 tuple(indexgroup), need)
     return regex, need
 
 
@@ -233,6 +297,7 @@ indexed under its rarest piece, so few texts wake it."""
 _RANK: Final = {ch: i for i, ch in enumerate(_LETTERS_BY_USE)}
 
 
+@cache  # the lexicons' needed strings share most of their pieces
 def _rarity(gram: str) -> tuple[int, str]:
     return sum(_RANK.get(ch, len(_RANK)) for ch in gram), gram
 

@@ -52,10 +52,11 @@ def parse_and_assess(raws: Sequence[bytes], own: frozenset[str], oldest: int,
 
 
 def prepare() -> None:
-    """Worker task: the detectors ready to read (see the module docstring)."""
-    from cxinbox.domain.triage import prepare_detectors
+    """Worker task: the detectors ready to read (see the module docstring), their lexicon
+    patterns kept from one sync to the next (service/pattern_cache.py)."""
+    from cxinbox.service.pattern_cache import ready_detectors
 
-    prepare_detectors()
+    ready_detectors()
 
 
 def assess_parsed(raw: bytes, parsed: ParsedMessage, *, own: frozenset[str],

@@ -45,14 +45,14 @@ from cxinbox.service import redflags, signals
 from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.parsepool import Parsed, parse_and_assess, prepare
-from cxinbox.service.rules import RuleEngine
 from cxinbox.store.fence import current_fence, fenced
 from cxinbox.store.interface import Store, SyncLease
 from cxinbox.store.records import FetchedMessage, FolderState
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rules engine only when a rule is enabled (wiring.rules_engine)
     from cxinbox.domain.triage import Assessment
     from cxinbox.service.health import Health
+    from cxinbox.service.rules import RuleEngine
 
 log = logging.getLogger("cxinbox.sync")
 

@@ -28,8 +28,9 @@ from cxinbox.domain.threading import (
     subject_matchable,
 )
 from cxinbox.store import contacts, csat, fts
+from cxinbox.store import schema_ingest_hold as ingest_hold
 from cxinbox.store.conversations import reopen_on_inbound
-from cxinbox.store.dialect import dialect_of, inserted_id, returned_id
+from cxinbox.store.dialect import dialect_of, returned_id
 from cxinbox.store.merge import live_conversation
 
 # Their home is store/records.py (the service reads them); named here for the SQL callers.
@@ -240,12 +241,21 @@ def _choose_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, 
 def _new_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, at: int,
                       mailbox: str, patient_name: str, patient_addr: str, channel: str,
                       contact_id: int | None) -> int:
-    return inserted_id(conn.execute(
+    """SQLite only (PostgreSQL's rows go in through `_PgBatch`): the id is the cursor's
+    rowid (see `_insert_raw`)."""
+    return _rowid(conn.execute(
         "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name,"
         " from_addr, participants, created_at, last_message_at, contact_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?) RETURNING id",
+        " VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?)",
         (p.subject, norm, channel, mailbox, patient_name, patient_addr, at, at, contact_id),
     ))
+
+
+def _rowid(cursor: sqlite3.Cursor) -> int:
+    """The id of the row a SQLite INSERT just made (not a trigger's)."""
+    if cursor.rowcount != 1 or not cursor.lastrowid:
+        raise RuntimeError("the insert made no row")
+    return int(cursor.lastrowid)
 
 
 def _touch_conversation(conn: sqlite3.Connection, conv: int, p: ParsedMessage, at: int,
@@ -337,7 +347,7 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
               _addr_json(p.to), _addr_json(p.cc), at, p.body_text, _attachments_json(p),
               int(bool(p.attachments)), "; ".join(p.problems), int(seen))
     if batch is None:
-        message_pk = inserted_id(conn.execute(_MESSAGE_INSERT + " RETURNING id", values))
+        message_pk = _rowid(conn.execute(_MESSAGE_INSERT, values))
     else:
         message_pk = batch.add_message(conn, values)
     ids = chain + ([p.message_id] if p.message_id else [])
@@ -802,10 +812,14 @@ def _insert_raw(conn: sqlite3.Connection, messages: Sequence[FetchedMessage]
             if new_raw is not None:
                 fresh[sha] = new_raw
         return fresh
+    # SQLite: the row's id without RETURNING, whose rows cost a read of their own per
+    # insert (a tenth of the store's CPU in a first sync). `rowcount` counts this
+    # statement's own row only, never a trigger's.
+    plain = sql.removesuffix(" RETURNING id")
     for m in _first_of_each(messages):
-        new_raw = returned_id(conn.execute(sql, (m.sha256, len(m.raw), m.raw)))
-        if new_raw is not None:
-            fresh[m.sha256] = new_raw
+        cursor = conn.execute(plain, (m.sha256, len(m.raw), m.raw))
+        if cursor.rowcount == 1 and cursor.lastrowid:
+            fresh[m.sha256] = int(cursor.lastrowid)
     return fresh
 
 
@@ -853,6 +867,38 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
     revived: list[int] = []
     fresh = _insert_raw(conn, messages)
     batch = _PgBatch(conn, messages, len(fresh), now) if _arrays(conn) else None
+    held = batch is None and bool(fresh)
+    if held:  # SQLite: the per-row report triggers wait for the batch (migration 26)
+        conn.execute(ingest_hold.HOLD)
+    try:
+        located = _store_each(conn, folder, messages, fresh, batch, touched, revived,
+                              own_addresses=own_addresses, now=now, outbound=outbound)
+    except BaseException:
+        if held:  # a caller that commits what was stored keeps every row's facts
+            _release(conn)
+        raise
+    if batch is not None:
+        batch.finish(conn)
+    if held:
+        _release(conn)
+    # Nothing above reads locations: they go in together, in the same transaction.
+    _insert_locations(conn, located)
+    if revived:
+        conn.executemany("UPDATE messages SET gone_at = NULL WHERE id = ?", [(i,) for i in revived])
+        refresh_conversation_counts(conn, touched)
+    conn.execute(f"UPDATE folders SET last_uid = {dialect_of(conn).greatest}(last_uid, ?)"
+                 " WHERE id = ?", (watermark, folder.id))
+    if index_text and dialect_of(conn).fts_by_watermark:
+        fts.index_pending(conn)
+    return touched
+
+
+def _store_each(conn: sqlite3.Connection, folder: FolderState,
+                messages: Sequence[FetchedMessage], fresh: dict[bytes, int],
+                batch: _PgBatch | None, touched: set[int], revived: list[int], *,
+                own_addresses: frozenset[str], now: int, outbound: bool
+                ) -> list[tuple[int, int, int, str, int | None]]:
+    """`_ingest`'s messages one by one; their locations, for one insert."""
     located: list[tuple[int, int, int, str, int | None]] = []
     for m in messages:
         # The first message of the batch with these bytes, if the bytes were new, has none
@@ -885,18 +931,13 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
                                            outbound=outbound, batch=batch)
             touched.add(conv)
         located.append((folder.id, m.uid, msg_pk, m.flags, m.modseq))
-    if batch is not None:
-        batch.finish(conn)
-    # Nothing above reads locations: they go in together, in the same transaction.
-    _insert_locations(conn, located)
-    if revived:
-        conn.executemany("UPDATE messages SET gone_at = NULL WHERE id = ?", [(i,) for i in revived])
-        refresh_conversation_counts(conn, touched)
-    conn.execute(f"UPDATE folders SET last_uid = {dialect_of(conn).greatest}(last_uid, ?)"
-                 " WHERE id = ?", (watermark, folder.id))
-    if index_text and dialect_of(conn).fts_by_watermark:
-        fts.index_pending(conn)
-    return touched
+    return located
+
+
+def _release(conn: sqlite3.Connection) -> None:
+    """The held triggers' rows for the whole batch, and the hold let go (migration 26)."""
+    for statement in ingest_hold.RELEASE:
+        conn.execute(statement)
 
 
 # -- flags and expunges --------------------------------------------------------------------

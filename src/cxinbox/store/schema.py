@@ -176,6 +176,7 @@ INSERT INTO durable_mark (id, n) VALUES (1, 0);
 from cxinbox.store.schema_csat import MIGRATION_CSAT
 from cxinbox.store.schema_files import MIGRATION_6
 from cxinbox.store.schema_flag_order import MIGRATION_FLAG_ORDER
+from cxinbox.store.schema_ingest_hold import MIGRATION_INGEST_HOLD
 from cxinbox.store.schema_kb import MIGRATION_KB
 from cxinbox.store.schema_outbox import MIGRATION_4
 from cxinbox.store.schema_perf import MIGRATION_7
@@ -212,4 +213,5 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_REPORT_SPANS,  # 22: kept status spans (backlog)
                          MIGRATION_FLAG_ORDER,  # 23: open red flags first, a page at a time
                          MIGRATION_REPORT_ASSIGNEES,  # 24: kept assignee spans (backlog)
-                         MIGRATION_STORE_SECRETS]  # 25: the store's secrets (text key)
+                         MIGRATION_STORE_SECRETS,  # 25: the store's secrets (text key)
+                         MIGRATION_INGEST_HOLD]  # 26: report facts once per ingest batch

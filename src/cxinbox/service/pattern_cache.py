@@ -1,0 +1,105 @@
+"""The detectors' compiled lexicon patterns, kept between processes (under
+$XDG_CACHE_HOME/cxinbox, like the command line's config facts).
+
+Every sync's parse worker readies the red-flag and intent detectors, and most of that is
+reading the syntax of several hundred lexicon patterns (domain/regexneed.py). What that
+reading gives for each pattern (its program for the regular-expression engine and its
+needed strings) depends only on the pattern, the code that reads it and the Python that
+runs it, so it is kept in one file per Python, and the file says which code made it: a
+changed lexicon pattern is simply read again, a changed reader or another Python makes
+the file useless, and it is written again.
+
+The file is read only when it is this user's own, not writable by others, and not larger
+than a lexicon can need; the engine checks each program it is given. Patterns are the
+lexicon's, never a patient's text. Nothing here raises: without the file the patterns are
+read as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+from pathlib import Path
+from typing import Any, Final
+
+from cxinbox.domain import regexneed
+
+_LIMIT: Final = 32 * 1024 * 1024
+_FORMAT: Final = 1
+
+
+def _path() -> Path | None:
+    """None without an absolute cache directory (a relative $XDG_CACHE_HOME is ignored, as
+    the XDG spec says; no home directory, as a service user may have none): no file."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or "")
+    if not base.is_absolute():
+        base = Path(os.path.expanduser("~")) / ".cache"
+    if not base.is_absolute():
+        return None
+    return base / "cxinbox" / f"patterns-{sys.implementation.cache_tag}.marshal"
+
+
+def _key() -> list[Any] | None:
+    """What, changed, could change what reading a pattern gives."""
+    try:
+        reader = Path(regexneed.__file__).read_bytes()
+    except OSError:
+        return None
+    return [_FORMAT, sys.hexversion, sys.implementation.cache_tag,
+            hashlib.sha256(reader).hexdigest()]
+
+
+def _load(path: Path, key: list[Any]) -> dict[str, regexneed.Made]:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return {}
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.getuid() or st.st_mode & 0o022 or st.st_size > _LIMIT:
+            return {}
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = marshal.load(handle)
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    finally:
+        os.close(fd)
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == key
+            and isinstance(data[1], dict)):
+        return {}
+    return data[1]
+
+
+def _store(path: Path, key: list[Any], made: dict[str, regexneed.Made]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            marshal.dump((key, made), handle)
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def ready_detectors() -> None:
+    """The detectors made ready (domain/triage.py `prepare_detectors`), their patterns
+    taken from the file where it has them, and the file written again when some were not
+    there (a new lexicon, a first run)."""
+    from cxinbox.domain.triage import prepare_detectors
+
+    key, path = _key(), _path()
+    if key is None or path is None:
+        prepare_detectors()
+        return
+    given = _load(path, key)
+    regexneed.keep_made(given)
+    prepare_detectors()
+    made = regexneed.made()
+    if made.keys() - given.keys():
+        _store(path, key, made)

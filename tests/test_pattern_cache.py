@@ -1,0 +1,132 @@
+"""The detectors' lexicon patterns kept between processes (service/pattern_cache.py,
+domain/regexneed.py `keep_made`): a pattern built from what was kept is the one
+`re.compile` makes, with the same needs; a file that is not this user's own, or not this
+code's, is not read; a program the engine refuses is parsed again."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.test_regexneed import _lexicon_patterns
+
+from cxinbox.domain import regexneed
+from cxinbox.domain.regexneed import compile_with_needs
+from cxinbox.service import pattern_cache
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def keeping() -> Iterator[None]:
+    yield
+    regexneed.keep_made(None)
+
+
+def _sources() -> list[str]:
+    return sorted({p.regex.pattern for p in _lexicon_patterns()})
+
+
+def test_patterns_built_from_what_was_kept_are_re_compiles(keeping: None) -> None:
+    sources = _sources()
+    cold = {s: compile_with_needs(s)[1] for s in sources}
+    regexneed.keep_made({})
+    for s in sources:
+        compile_with_needs(s)
+    kept = regexneed.made()
+    assert set(kept) == set(sources)
+    regexneed.keep_made(kept)
+    for s in sources:
+        regex, need = compile_with_needs(s)
+        assert regex == re.compile(s)
+        assert need == cold[s]
+    assert regexneed.made() == kept  # every one came from what was kept
+
+
+def test_a_program_the_engine_refuses_is_parsed_again(keeping: None) -> None:
+    source = r"\bchest (?:pain|pressure)"
+    regexneed.keep_made({})
+    compile_with_needs(source)
+    flags, _code, groups, groupdict, indexgroup, need = regexneed.made()[source]
+    broken = (flags, b"\xff" * 16, groups, groupdict, indexgroup, need)
+    odd_need = (flags, _code, groups, groupdict, indexgroup, frozenset({""}))
+    for entry in (broken, odd_need, ("not", "an", "entry")):
+        regexneed.keep_made({source: entry})  # type: ignore[dict-item]
+        regex, found = compile_with_needs(source)
+        assert regex == re.compile(source)
+        assert found == need
+        assert regexneed.made()[source] != entry
+
+
+def _ready_and_assess(cache: Path) -> dict[str, object]:
+    """A fresh process: ready the detectors as a parse worker does, assess some texts."""
+    code = (
+        "import json, sys\n"
+        "from cxinbox.service import parsepool\n"
+        "from cxinbox.domain import regexneed\n"
+        "from cxinbox.domain.triage import inspect\n"
+        "parsepool.prepare()\n"
+        "texts = json.load(sys.stdin)\n"
+        "out = [inspect(t, subject='', channel='email').assessment for t in texts]\n"
+        "print(json.dumps({'made': len(regexneed.made()),"
+        " 'answers': [[a.red_flag, a.matched, a.intent, a.confidence, a.language]"
+        " for a in out]}))\n")
+    texts = [json.loads(line)["body"] for line in
+             (ROOT / "bench" / "data" / "triage_eval.jsonl").read_text().splitlines()[:120]]
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache),
+               PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, "-c", code], input=json.dumps(texts), env=env,
+                          capture_output=True, text=True, check=True, timeout=120)
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+def test_a_second_worker_reads_the_file_and_answers_the_same(tmp_path: Path) -> None:
+    first = _ready_and_assess(tmp_path)
+    files = list((tmp_path / "cxinbox").glob("patterns-*.marshal"))
+    assert len(files) == 1
+    assert files[0].stat().st_mode & 0o777 == 0o600
+    written = files[0].stat().st_mtime_ns
+    second = _ready_and_assess(tmp_path)
+    assert second == first
+    assert first["made"] == second["made"] and int(str(first["made"])) > 500
+    assert files[0].stat().st_mtime_ns == written  # nothing new: not written again
+
+
+def test_a_file_that_is_not_the_users_own_or_this_codes_is_not_read(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   keeping: None) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    key = pattern_cache._key()
+    assert key is not None
+    path = pattern_cache._path()
+    assert path is not None
+    regexneed.keep_made({})
+    compile_with_needs("chest pain")
+    made = regexneed.made()
+    pattern_cache._store(path, key, made)
+    assert pattern_cache._load(path, key) == made
+    assert pattern_cache._load(path, [*key[:-1], "another reader"]) == {}
+    path.chmod(0o666)
+    assert pattern_cache._load(path, key) == {}
+    path.chmod(0o600)
+    path.write_bytes(b"\x00garbage")
+    assert pattern_cache._load(path, key) == {}
+    path.unlink()
+    path.symlink_to(tmp_path / "elsewhere")
+    assert pattern_cache._load(path, key) == {}
+
+
+def test_no_file_without_an_absolute_cache_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # ignored, as the spec says
+    monkeypatch.setenv("HOME", "/home/desk")
+    assert pattern_cache._path() == Path("/home/desk/.cache/cxinbox") / \
+        f"patterns-{sys.implementation.cache_tag}.marshal"
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # a user with no home
+    assert pattern_cache._path() is None
