@@ -22,7 +22,7 @@ from tests.test_serve_support import ME, Server, cx, socket_dir
 
 from cxinbox.api.socket_client import SocketAPI, probe
 from cxinbox.config import load_config
-from cxinbox.contract.errors import ApiError, BadQuery, BadRequest, NotFound
+from cxinbox.contract.errors import ApiError, BadQuery, BadRequest, CannedRefused, NotFound
 
 CLINIC = "+15550100100"
 PATIENT = "+15557654321"
@@ -218,7 +218,7 @@ async def test_an_emergency_at_the_end_of_a_billing_email_reaches_clinicians(
                 assert not any(w in notified.read_text().lower() for w in SECRET_WORDS)
 
                 # canned replies refused while the flag is open
-                with pytest.raises(BadRequest, match="open red flag"):
+                with pytest.raises(CannedRefused, match="open red flag"):
                     await api.render_canned("thanks", bill.id, {})
 
                 # a reply repeating the symptom does not alert twice
