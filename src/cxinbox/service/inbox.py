@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -177,6 +178,19 @@ def flag_tags(tags: Sequence[str]) -> list[str]:
     """The tags among `tags` that mark a red flag (`red-flag`, `red-flag:CATEGORY`): taking
     them off an open flag is kept for those who may clear it, like the flag itself."""
     return [t for t in tags if t == RED_FLAG_TAG or t.startswith(RED_FLAG_TAG + ":")]
+
+
+SINGLE_WHAT: Final = {"status": "a status change", "tag": "a tag change",
+                      "assign": "a change of assignee", "priority": "a change of priority"}
+"""What a bulk action on one conversation named by its id (`cxinbox status 3 closed`) is
+called in its audit events: the same as the single change it is, not "a bulk status"."""
+
+
+def _single_id(query: str) -> int | None:
+    """The conversation `query` names when it is exactly one id (`id:3`, what the CLI sends
+    for a bare number): such a change is audited as a single change, with no `bulk`."""
+    found = re.fullmatch(r"id:([1-9][0-9]*)", query.strip())
+    return int(found.group(1)) if found else None
 
 
 def flag_hidden_line(conv_id: int, category: str | None) -> str:
@@ -808,7 +822,9 @@ class InboxService:
             self.refresh_sla()
         worked: _Plan | None = None
         firing: Firing | None = None
-        with self._budgeted(f"a bulk {action}"), \
+        single = _single_id(query)
+        what = SINGLE_WHAT[action] if single else f"a bulk {action}"
+        with self._budgeted(what), \
                 self.store.reading() if dry_run else self.store.writing() as tx:
             if not dry_run and self.sla.enabled:
                 self.sla.refresh_dirty(tx, datetime.now(UTC))
@@ -820,10 +836,12 @@ class InboxService:
                 if not dry_run:
                     self._spend(tx, [c.id for c in worked.changes])
                     worked.apply(tx)
-                    tx.append_events(self.actor, worked.events)
+                    tx.append_events(self.actor, worked.events if not single else [
+                        (name, target, {k: v for k, v in details.items() if k != "bulk"})
+                        for name, target, details in worked.events])
                     if worked.skipped:  # the rest is done; what was kept out is audited
                         tx.append_event(self.actor, "access.denied", "", {
-                            "what": f"a bulk {action}", "role": self.role,
+                            "what": what, "role": self.role,
                             "reason": "open red flag", "conversations": len(worked.skipped),
                             "skipped": worked.skipped[:SKIPPED_LISTED]})
                     if action == "status":
