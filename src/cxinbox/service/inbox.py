@@ -110,6 +110,9 @@ class BulkResult:
     """Matches left as they were because their open red flag protects them from this
     change and the actor may not clear it (an agent lowering a flagged conversation's
     priority or taking its `red-flag` tags off): the rest of the change is done."""
+    moved_by_rules: tuple[tuple[int, str, str], ...] = ()
+    """(id, rule, status) of changed conversations a `closed` rule then moved on in the same
+    transaction (a reopen-on-close rule): closed, yet open again, and the person is told."""
 
     @property
     def matched(self) -> int:
@@ -122,7 +125,9 @@ class BulkResult:
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "query": self.query, "dry_run": self.dry_run,
                 "matched": self.matched, "changed": [c.to_dict() for c in self.changed],
-                "unchanged": list(self.unchanged), "skipped": list(self.skipped)}
+                "unchanged": list(self.unchanged), "skipped": list(self.skipped),
+                "moved_by_rules": [{"id": i, "rule": r, "status": st}
+                                   for i, r, st in self.moved_by_rules]}
 
 
 @dataclass(slots=True)
@@ -184,6 +189,20 @@ SINGLE_WHAT: Final = {"status": "a status change", "tag": "a tag change",
                       "assign": "a change of assignee", "priority": "a change of priority"}
 """What a bulk action on one conversation named by its id (`cxinbox status 3 closed`) is
 called in its audit events: the same as the single change it is, not "a bulk status"."""
+
+
+def moved_by_rules(firing: Firing | None) -> tuple[tuple[int, str, str], ...]:
+    """(id, rule, status) for each conversation whose status a rule of `firing` set last,
+    as that rule left it (`service/rules.py` says `status open` or `snooze 30m`)."""
+    last: dict[int, tuple[str, str]] = {}
+    for applied in firing.applied if firing is not None else ():
+        for done in applied.done:
+            word, _, value = done.partition(" ")
+            if word == "status" and value:
+                last[applied.conversation_id] = (applied.rule, value)
+            elif word == "snooze":
+                last[applied.conversation_id] = (applied.rule, "snoozed")
+    return tuple((conv, rule, status) for conv, (rule, status) in sorted(last.items()))
 
 
 def _single_id(query: str) -> int | None:
@@ -857,7 +876,8 @@ class InboxService:
                 "action": action, "query": query, "count": len(rows),
                 "shown": [c.id for c in worked.changes]})
         return BulkResult(action, query, dry_run, tuple(worked.changes),
-                          tuple(worked.unchanged), tuple(worked.skipped))
+                          tuple(worked.unchanged), tuple(worked.skipped),
+                          moved_by_rules(firing))
 
     @staticmethod
     def _refuse_flagged(tx: StoreTx, skipped: list[int]) -> None:
