@@ -1066,8 +1066,13 @@ def serve(config: ConfigOpt = None) -> None:
     configure()  # $CXINBOX_LOG_LEVEL (debug, info, ...); journald fields under systemd
 
     def ready(path: Any) -> None:
+        from cxinbox.api.socket_server import socket_access_line
+
+        who = socket_access_line(Path(path))
+        if who and not cfg.server.group:
+            who += " (the server's own group: [server] group names the staff's)"
         typer.echo(f"cxinbox serve: listening on {path} (pid {os.getpid()});"
-                   " Ctrl-C or SIGTERM to stop", err=True)
+                   f" {who + '; ' if who else ''}Ctrl-C or SIGTERM to stop", err=True)
 
     run_server(cfg, on_ready=ready)
     typer.echo("cxinbox serve: stopped", err=True)
