@@ -690,8 +690,10 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             self._poll_timer = self.set_timer(delay or self._poll_interval, self._start_poll)
 
     def _recheck_sla(self) -> None:
-        """Counts and SLA views go stale by the clock alone (ok -> at risk -> breached)."""
+        """Counts and SLA views go stale by the clock alone (ok -> at risk -> breached);
+        so does whether a clinician is on shift."""
         self._counts_dirty = True
+        self._check_clinicians()
         if "sla:" in self._view.query and not self._locked:
             self.conversation_list.mark_stale()
 
