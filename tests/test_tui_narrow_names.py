@@ -73,3 +73,7 @@ def test_the_status_line_keeps_who_is_away_at_80() -> None:
     right = line._right(78).plain
     assert right.startswith(" NO CLINICIAN ON SHIFT "), right
     assert "Nurse (away)" in right and len(right) <= 78, right
+    # a mailbox in trouble is never what gives way: the names do
+    line.set_mail("billing: sign-in expired - cxinbox auth login billing", problem=True)
+    right = line._right(78).plain
+    assert "cxinbox auth login billing" in right and "NO CLINICIAN ON SHIFT" in right, right

@@ -71,9 +71,9 @@ class StatusLine(Widget):
 
     def _right(self, room: int) -> Text:
         """The state on the right, in the first of ever shorter forms that fits `room`:
-        the alert and the sync state always; then who is away before who is not (a
-        colleague's "(away)" matters more than her name beside the others'), the mail
-        time last of all."""
+        the alert, the sync state and a mail problem always; then who is away before who
+        is not (a colleague's "(away)" matters more than her name beside the others'), the
+        mail time last of all."""
         sep = self._glyphs.separator
         others = [u for u in self._online if u != self._me]
         away = [u for u in others if u.endswith(" (away)")]
@@ -90,7 +90,8 @@ class StatusLine(Widget):
             f"{me_short} +{len(others)}" + (f" ({len(away)} away)" if away else ""),
         ]
         forms: list[tuple[bool, str]] = [(True, p) for p in people]
-        forms += [(False, p) for p in people]
+        if not self._mail_problem:  # a mailbox in trouble stays said, whatever it costs
+            forms += [(False, p) for p in people]
         best = Text(no_wrap=True)
         for with_mail, who in forms:
             right = Text(no_wrap=True)
