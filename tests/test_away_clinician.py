@@ -159,3 +159,34 @@ async def test_the_tui_warns_shows_it_to_everyone_and_brings_her_back_to_the_fla
         count = len(nobodys | mine)
         assert waiting == [(f"{count} red flag{'' if count == 1 else 's'} waiting: the list is"
                             " back at the top (3 shows only red flags)")], waiting
+
+
+def test_the_service_warns_and_counts_on_either_store(any_store: Database) -> None:
+    """The same on SQLite and PostgreSQL: the warning only when the last clinician goes,
+    and what waits counted for her (nobody's, and hers; not a colleague's)."""
+    from cxinbox.config import load_config_text
+    from cxinbox.service.teams import TeamService
+
+    config = load_config_text(
+        '[[staff]]\nos_user = "nora"\nname = "Nurse Nora"\nclinical = true\n'
+        '[[staff]]\nos_user = "lee"\nname = "Dr Lee"\nclinical = true\n'
+        '[[staff]]\nos_user = "ana"\nname = "Ana Desk"\n')
+    nora = TeamService(InboxService(any_store, config, "nora"))
+    lee = TeamService(InboxService(any_store, config, "lee"))
+    ana = TeamService(InboxService(any_store, config, "ana"))
+    assert ana.set_away(True).warning == ""  # no clinician
+    assert lee.set_away(True).warning == ""  # Nora is still there
+    gone = nora.set_away(True)
+    assert gone.warning.startswith("no clinician is available for red flags now (you were"
+                                   " the last on shift)"), gone
+    mine, _ = arrive_mail(any_store, 1, "I have crushing chest pain since last night.")
+    arrive_mail(any_store, 2, "My chest pain is crushing, I can't breathe.",
+                sender="pat2@patient.example")
+    theirs, _ = arrive_mail(any_store, 3, "Crushing chest pain again today.",
+                            sender="pat3@patient.example")
+    inbox = InboxService(any_store, config, "nora")
+    inbox.assign(mine, "nora")
+    inbox.assign(theirs, "ana")
+    back = nora.set_away(False)
+    assert (back.warning, back.red_flags_waiting) == ("", 2), back
+    assert ana.set_away(False).red_flags_waiting == 0  # no clinician: not counted for her
