@@ -219,9 +219,10 @@ class TeamMixin:
         config = self.config
 
         def flag_words(fresh: ConversationSummary | None, raised_now: bool) -> FlagWords:
-            return FlagWords(redflag.composer_line(config, fresh, raised_now=raised_now),
+            return FlagWords(redflag.composer_line(config, fresh, raised_now=raised_now,
+                                                   me=self.me),
                              redflag.emergency_text(config, fresh),
-                             redflag.templates_blocked_line(config, fresh))
+                             redflag.templates_blocked_line(config, fresh, self.me))
 
         start = flag_words(summary, False)
         screen = ComposeScreen(self.api, draft, title=title, channel=channel, me=self.me,
