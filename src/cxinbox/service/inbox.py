@@ -842,7 +842,7 @@ class InboxService:
         worked: _Plan | None = None
         firing: Firing | None = None
         single = _single_id(query)
-        what = SINGLE_WHAT[action] if single else f"a bulk {action}"
+        what = SINGLE_WHAT[action.split(" ")[0]] if single else f"a bulk {action}"
         with self._budgeted(what), \
                 self.store.reading() if dry_run else self.store.writing() as tx:
             if not dry_run and self.sla.enabled:
