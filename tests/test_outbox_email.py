@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from tests.support.smtpsink import OWN, PATIENT, Desk, make_desk, parsed, patient_mail
 
-from cxinbox.contract.errors import BadRequest, Forbidden
+from cxinbox.contract.errors import BadRequest, CannedRefused, Forbidden
 from cxinbox.contract.reply_types import SendGuardTripped
 from cxinbox.service.inbox import InboxService
 
@@ -323,7 +323,7 @@ def test_canned_reply_flagged_in_its_undo_window_is_withheld(tmp_path: Path,
         assert desk.replies.outbox_item(item_id).state == "cancelled"
         back = desk.replies.drafts_for(conv)
         assert [d.body for d in back] == [rendered.body]
-        with pytest.raises(BadRequest, match="open red flag"):
+        with pytest.raises(CannedRefused, match="open red flag"):
             desk.replies.send(back[0].id)
     finally:
         desk.sink.stop()
@@ -371,7 +371,7 @@ def test_an_article_queued_in_pieces_is_withheld_as_a_whole_once_flagged(
         assert sent is not None and pieces[3] in " ".join(sent.get_content().split())
         back = desk.replies.drafts_for(conv)
         assert [d.body for d in back] == [pieces[0]]
-        with pytest.raises(BadRequest, match="knowledge-base article 'parking'.*since the"
+        with pytest.raises(CannedRefused, match="knowledge-base article 'parking'.*since the"
                                              " flag was raised"):
             desk.replies.send(back[0].id)
     finally:

@@ -16,7 +16,7 @@ import pytest
 from tests.test_redflag_state import arrive
 
 from cxinbox.config import Config, load_config_text
-from cxinbox.contract.errors import BadRequest
+from cxinbox.contract.errors import CannedRefused
 from cxinbox.service.inbox import InboxService
 from cxinbox.service.kb import KbService
 from cxinbox.service.replies import ReplyService
@@ -45,6 +45,7 @@ def _config_text(tmp: Path, db_path: Path, me: str = "ann") -> str:
     return (f'[store]\npath = "{db_path}"\n'
             '[[staff]]\nos_user = "drlee"\nname = "Dr Lee"\nclinical = true\n'
             f'[[staff]]\nos_user = "{me}"\nname = "Ann"\nrole = "admin"\n'
+            '[[staff]]\nos_user = "bea"\nname = "Bea"\n'
             f'[[compose.canned]]\nname = "callback"\nbody = "Hi {{patient_name}},\\n\\n{CANNED}\\n"\n'
             f'[[compose.canned]]\nname = "callback-long"\nbody = "{_toml(LONG_EN)}"\n'
             f'[[compose.canned]]\nname = "llamada"\nbody = "{_toml(LONG_ES)}"\n'
@@ -75,13 +76,22 @@ def test_canned_text_kept_in_a_draft_is_refused_once_the_flag_is_raised(
     ann.tag(conv, ["red-flag"])
     clearers = config.red_flag_clearers()
     for force in (False, True):
-        with pytest.raises(BadRequest) as refused:
+        with pytest.raises(CannedRefused) as refused:
             replies.send(draft.id, force=force)
         line = str(refused.value)
-        assert "\n" not in line and "open red flag" in line and clearers in line, line
+        assert "\n" not in line and "open red flag" in line, line
+        # Ann may clear it herself (an admin): told to, never to wait for someone else
+        assert line.endswith("; take it out, or clear the flag first if it is safe"
+                             f" (cxinbox flag clear {conv} --reason TEXT, or F)"), line
+    # an agent is told who may clear it
+    with pytest.raises(CannedRefused) as refused:
+        ReplyService(InboxService(db, config, "bea")).render_canned("callback", conv, {})
+    assert str(refused.value).endswith(f"write your own words, or have {clearers} clear the"
+                                       f" flag first (cxinbox flag clear {conv} --reason"
+                                       " TEXT, or F)"), refused.value
     assert _count(db, "SELECT count(*) FROM outbox") == 0
     assert _count(db, "SELECT count(*) FROM events WHERE action = 'canned.refused'"
-                      " AND target = ?", f"conversation:{conv}") == 2
+                      " AND target = ?", f"conversation:{conv}") == 3
     # the hashes are kept, never the text
     details = [r[0] for r in db.conn.execute(
         "SELECT details FROM events WHERE action IN ('canned.render', 'kb.insert')")]
@@ -90,7 +100,7 @@ def test_canned_text_kept_in_a_draft_is_refused_once_the_flag_is_raised(
 
     # only the article left (the canned reply taken out, whitespace changed): still refused
     replies.save_draft(draft.id, "Hi,\n\n" + "  ".join(ARTICLE.upper().split(" ")) + "\n")
-    with pytest.raises(BadRequest, match="open red flag"):
+    with pytest.raises(CannedRefused, match="open red flag"):
         replies.send(draft.id)
 
     # free text on the flagged conversation goes out, as before
@@ -124,22 +134,58 @@ def test_the_cli_cannot_send_canned_text_on_a_flagged_conversation(tmp_path: Pat
                               capture_output=True, text=True, timeout=120, input=stdin,
                               check=False)
 
+    def drafts() -> list[str]:
+        db = Database(db_path)
+        try:
+            return [r[0] for r in db.conn.execute(
+                "SELECT body FROM drafts WHERE conversation_id = ?", (conv,))]
+        finally:
+            db.close()
+
     # the template rendered into a draft (not sent); then a red flag is raised
     drafted = cx("reply", str(conv), "--template", "callback")
     assert drafted.returncode == 0, drafted.stderr
     assert CANNED in drafted.stdout
     tagged = cx("tag", f"id:{conv}", "--add", "red-flag", "--yes")
     assert tagged.returncode == 0, tagged.stderr
-    # the same text sent from a file later: one line, non-zero, nothing queued
+    # the same text sent from a file later: one line, exit 6 as every red-flag refusal,
+    # nothing queued; the draft is what it was before this command, not the pasted text
+    before = drafts()
+    refused = cx("reply", str(conv), "--body-file", "-", "--send", "--no-wait",
+                 stdin=f"Hi Pat,\n\n{CANNED} Pasted.\n")
+    assert refused.returncode == 6 and "Traceback" not in refused.stderr, refused.stderr
+    lines = [line for line in refused.stderr.splitlines() if line.strip()]
+    # addressed to someone who may clear the flag (an admin): she is told to, not to wait
+    assert lines == [(f"cxinbox: conversation #{conv} has an open red flag: this reply still"
+                      " holds canned text: canned reply 'callback'; take it out, or clear the"
+                      f" flag first if it is safe (cxinbox flag clear {conv} --reason TEXT,"
+                      " or F)")], lines
+    assert drafts() == before and not any("Pasted" in d for d in drafts())
+    # the template asked for outright: refused the same way, before any draft is touched
+    again = cx("reply", str(conv), "--template", "callback", "--send")
+    assert again.returncode == 6 and again.stdout == "", again
+    assert again.stderr == (f"cxinbox: conversation #{conv} has an open red flag: no canned"
+                            " replies while it is open; write your own words, or clear the"
+                            f" flag first if it is safe (cxinbox flag clear {conv} --reason"
+                            " TEXT, or F)\n")
+    # with no draft before, the refused one is not kept: the composer starts afresh, on
+    # the emergency guidance
+    db = Database(db_path)
+    try:
+        replies = ReplyService(InboxService(db, load_config_text(cfg.read_text()), me))
+        for draft in replies.drafts_for(conv):
+            replies.discard_draft(draft.id)
+    finally:
+        db.close()
     refused = cx("reply", str(conv), "--body-file", "-", "--send", "--no-wait",
                  stdin=f"Hi Pat,\n\n{CANNED}\n")
-    assert refused.returncode != 0 and "Traceback" not in refused.stderr, refused.stderr
-    lines = [line for line in refused.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "open red flag" in lines[0] and "Dr Lee" in lines[0], lines
+    assert refused.returncode == 6, refused.stderr
+    assert drafts() == []
     db = Database(db_path)
     try:
         assert _count(db, "SELECT count(*) FROM outbox") == 0
-        assert _count(db, "SELECT count(*) FROM events WHERE action = 'canned.refused'") == 1
+        assert _count(db, "SELECT count(*) FROM events WHERE action = 'canned.refused'") == 3
+        assert _count(db, "SELECT count(*) FROM events WHERE action = 'draft.discarded'") == 2
     finally:
         db.close()
     # written by the person: it goes
@@ -160,7 +206,7 @@ def test_a_cancelled_canned_reply_is_not_put_back_once_the_flag_is_raised(
     item = replies.send(draft.id)
     replies.cancel(item.id)
     ann.tag(conv, ["red-flag"])
-    with pytest.raises(BadRequest, match="open red flag"):
+    with pytest.raises(CannedRefused, match="open red flag"):
         replies.requeue(item.id)
     assert _count(db, "SELECT count(*) FROM outbox WHERE state = 'queued'") == 0
     assert _count(db, "SELECT count(*) FROM events WHERE action = 'canned.refused'") == 1
@@ -208,7 +254,7 @@ def test_an_edited_canned_reply_is_refused_and_a_persons_own_words_are_not(
     for name, bodies in EDITED.items():
         for body in bodies:
             replies.save_draft(draft.id, body)
-            with pytest.raises(BadRequest, match="open red flag"):
+            with pytest.raises(CannedRefused, match="open red flag"):
                 replies.send(draft.id)
     assert _count(db, "SELECT count(*) FROM outbox") == 0
     for body in FREE:
@@ -301,7 +347,7 @@ def test_retention_keeps_what_the_guard_needs_while_it_can_matter(
     assert _count(db, "SELECT count(*) FROM events WHERE action = 'canned.render'") == 0
 
     ann.tag(drafted, ["red-flag"])
-    with pytest.raises(BadRequest, match="open red flag"):
+    with pytest.raises(CannedRefused, match="open red flag"):
         replies.send(draft.id)
     assert _count(db, "SELECT count(*) FROM outbox") == 0
     # only where it can matter: not for a conversation with neither a flag nor a draft
@@ -327,7 +373,7 @@ def test_canned_text_handed_out_before_a_merge_or_split_is_refused_after_it(
     ann.tag(b, ["red-flag"])
     draft = replies.start_draft(b, "reply")
     replies.save_draft(draft.id, body)
-    with pytest.raises(BadRequest, match="open red flag"):
+    with pytest.raises(CannedRefused, match="open red flag"):
         replies.send(draft.id)
     # split: rendered on the parent, the reply split off, flagged, sent from there
     parent, _ = arrive(db, 3, "Can I get a copy of my invoice?")
@@ -339,7 +385,7 @@ def test_canned_text_handed_out_before_a_merge_or_split_is_refused_after_it(
     ann.tag(child, ["red-flag"])
     draft = replies.start_draft(child, "reply")
     replies.save_draft(draft.id, body)
-    with pytest.raises(BadRequest, match="open red flag"):
+    with pytest.raises(CannedRefused, match="open red flag"):
         replies.send(draft.id)
     assert _count(db, "SELECT count(*) FROM outbox") == 0
     # a person's own words still go from both
@@ -400,7 +446,7 @@ def test_retention_carries_hand_outs_for_merged_split_and_queued_conversations(
     body = replies.render_canned("callback-long", neither, {}).body
     again = replies.start_draft(child, "reply")
     replies.save_draft(again.id, body.replace("{patient_name}", "Pat"))
-    with pytest.raises(BadRequest, match="open red flag"):
+    with pytest.raises(CannedRefused, match="open red flag"):
         replies.send(again.id)
 
 
@@ -435,11 +481,11 @@ def test_a_canned_text_sent_a_piece_at_a_time_is_refused_and_named(
         return replies.send(draft.id).id
 
     first = send(pieces[0])
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(CannedRefused) as refused:
         send(pieces[1])
     line = str(refused.value)
     assert "\n" not in line and "canned reply 'callback-long'" in line, line
-    assert "since the flag was raised" in line and "Dr Lee" in line, line
+    assert "since the flag was raised" in line and "cxinbox flag clear" in line, line
     assert _count(db, "SELECT count(*) FROM outbox") == 1
     found = [r[0] for r in db.conn.execute(
         "SELECT details FROM events WHERE action = 'canned.refused'")]
@@ -450,7 +496,7 @@ def test_a_canned_text_sent_a_piece_at_a_time_is_refused_and_named(
         replies.discard_draft(draft.id)
     second = send(pieces[1])
     # the third joins the second (queued, in the outbox): refused again
-    with pytest.raises(BadRequest, match="canned reply 'callback-long'"):
+    with pytest.raises(CannedRefused, match="canned reply 'callback-long'"):
         send(pieces[2])
     # a person's own words on the same conversation still go
     for draft in replies.drafts_for(conv):
@@ -516,7 +562,7 @@ def test_an_unmerge_and_a_split_leave_a_copy_that_outlives_retention(
                        (a, "knowledge-base article 'parking'"),
                        (child, "canned reply 'llamada'")):
         ann.tag(conv, ["red-flag"])
-        with pytest.raises(BadRequest, match=name):
+        with pytest.raises(CannedRefused, match=name):
             replies.send(drafts[conv])
     assert _count(db, "SELECT count(*) FROM outbox") == 0
 
@@ -538,7 +584,7 @@ def test_a_canned_reply_pasted_from_elsewhere_is_refused_too(
     for body in (pasted, by_hand):
         draft = replies.start_draft(flagged, "reply")
         replies.save_draft(draft.id, body)
-        with pytest.raises(BadRequest) as refused:
+        with pytest.raises(CannedRefused) as refused:
             replies.send(draft.id)
         line = str(refused.value)
         assert "open red flag" in line and "canned reply" in line, line

@@ -17,7 +17,7 @@ from tests.test_serve_support import Server, cx, socket_dir
 
 from cxinbox.api.socket_client import SocketAPI, probe
 from cxinbox.config import load_config
-from cxinbox.contract.errors import BadRequest
+from cxinbox.contract.errors import CannedRefused
 
 PAIN = "crushing chest pain since an hour and my left arm is numb"
 
@@ -37,7 +37,7 @@ def _count(cfg: Path, sql: str, *args: object) -> int:
 
 
 def _one_line(proc: Any) -> str:
-    assert proc.returncode != 0 and proc.stdout == "", (proc.stdout, proc.stderr)
+    assert proc.returncode == 6 and proc.stdout == "", (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr
@@ -81,12 +81,13 @@ async def test_a_kb_article_is_refused_on_a_red_flagged_conversation(
                 line = _one_line(cx("reply", str(conv), "--template", "thanks", "--send",
                                     "-c", c))
                 assert line == (f"cxinbox: conversation #{conv} has an open red flag: no"
-                                f" canned replies until {load_config(cfg).red_flag_clearers()}"
-                                f" clears it (cxinbox flag clear {conv} --reason TEXT, or F)")
+                                " canned replies while it is open; write your own words, or"
+                                " clear the flag first if it is safe (cxinbox flag clear"
+                                f" {conv} --reason TEXT, or F)")  # said to an admin
                 assert _count(cfg, "SELECT count(*) FROM events WHERE action = 'canned.refused'"
                               " AND target = ?", f"conversation:{conv}") == 1
                 # any client: the server refuses, audited
-                with pytest.raises(BadRequest, match="open red flag"):
+                with pytest.raises(CannedRefused, match="open red flag"):
                     await api.kb_insertion("parking", False, conv)
                 assert _count(cfg, "SELECT count(*) FROM outbox") == 0
                 assert _count(cfg, "SELECT count(*) FROM drafts WHERE conversation_id = ?",
@@ -109,7 +110,7 @@ async def test_a_kb_article_is_refused_on_a_red_flagged_conversation(
                 await api.save_draft(draft.id, rendered.body)
                 await api.tag(conv, ["red-flag"], [])
                 for force in (False, True):
-                    with pytest.raises(BadRequest, match="open red flag.*canned"):
+                    with pytest.raises(CannedRefused, match="open red flag.*canned"):
                         await api.send_draft(draft.id, force)
                 assert _count(cfg, "SELECT count(*) FROM outbox") == 0
             finally:

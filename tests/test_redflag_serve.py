@@ -22,7 +22,7 @@ from tests.test_serve_support import ME, Server, cx, socket_dir
 
 from cxinbox.api.socket_client import SocketAPI, probe
 from cxinbox.config import load_config
-from cxinbox.contract.errors import ApiError, BadQuery, BadRequest, NotFound
+from cxinbox.contract.errors import ApiError, BadQuery, BadRequest, CannedRefused, NotFound
 
 CLINIC = "+15550100100"
 PATIENT = "+15557654321"
@@ -218,7 +218,7 @@ async def test_an_emergency_at_the_end_of_a_billing_email_reaches_clinicians(
                 assert not any(w in notified.read_text().lower() for w in SECRET_WORDS)
 
                 # canned replies refused while the flag is open
-                with pytest.raises(BadRequest, match="open red flag"):
+                with pytest.raises(CannedRefused, match="open red flag"):
                     await api.render_canned("thanks", bill.id, {})
 
                 # a reply repeating the symptom does not alert twice
@@ -392,7 +392,7 @@ def test_an_agent_cannot_lower_an_open_flags_priority_or_untag_it(
 
     with Server(desk.config, desk.sock):
         for args in (("priority", "1", "low"), ("priority", "#1", "high", "--yes"),
-                     ("tag", "1", "--remove", "red-flag", "--yes")):
+                     ("tag", "1", "--remove", "red-flag", "--yes"), ("status", "1", "closed")):
             code, out, err = cli_as(agent, *args, "--config", cfg)
             assert (code, out, err) == (6, "", f"cxinbox: {line}\n"), args
         answers = run_as(agent, _session, str(desk.sock),
@@ -428,10 +428,17 @@ def test_an_agent_cannot_lower_an_open_flags_priority_or_untag_it(
         denied = [json.loads(d) for (d,) in db.conn.execute(
             "SELECT details FROM events WHERE action = 'access.denied'"
             " AND details LIKE '%open red flag%' ORDER BY seq")]
+        # one conversation named by its id is audited as the single change it is
         assert [d["what"] for d in denied] == [
-            "a bulk priority", "a bulk priority", "a bulk tag", "a change of priority",
-            "a bulk priority", "a bulk priority"], denied
+            "a change of priority", "a change of priority", "a tag change", "a status change",
+            "a change of priority", "a bulk priority", "a bulk priority"], denied
         assert denied[-1]["skipped"] == [1, 2]
+        changed = [json.loads(d) for (d,) in db.conn.execute(
+            "SELECT details FROM events WHERE action = 'conversation.priority'"
+            " AND actor != 'triage' ORDER BY seq")]
+        # the bulk ones say their query; the admin's `priority 1 normal` is a single change
+        assert [d.get("bulk") for d in changed] == ["id:1,2,3,4,5,6"] * 8 + [None], changed
+        assert changed[-1] == {"from": "urgent", "to": "normal"}, changed
         tags = {t for (t,) in db.conn.execute(
             "SELECT tag FROM conversation_tags WHERE conversation_id = 1")}
         assert {"red-flag", "red-flag:chest-pain"} <= tags

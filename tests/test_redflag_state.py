@@ -16,7 +16,7 @@ import pytest
 from tests.test_rules import automation
 
 from cxinbox.config import Config, load_config_text
-from cxinbox.contract.errors import BadRequest, Forbidden
+from cxinbox.contract.errors import CannedRefused, Forbidden
 from cxinbox.domain.mime import parse_message
 from cxinbox.service import redflags
 from cxinbox.service.acknowledge import Acknowledger, AckRefused
@@ -72,7 +72,7 @@ def answers(db: Database, conv: int) -> dict[str, object]:
     try:
         ReplyService(desk).render_canned("thanks", conv, {})
         canned = "allowed"
-    except BadRequest:
+    except CannedRefused:
         canned = "refused"
     with db.reading() as tx:
         record = tx.conversation(conv)

@@ -99,6 +99,10 @@ def test_least_open_and_bulk_spreading(tmp_path: Path, any_store: object) -> Non
                                                           "jsmith"]
     whys = [e["why"] for e in events(db, "conversation.assign") if e.get("team")]
     assert whys[0].startswith("least-open: jsmith has 0 open (fewest)")
+    # one conversation by its id (`cxinbox assign 1024 team:billing --dry-run`): a preview
+    # like any other, named as the single change it is
+    single = teams.bulk_assign(f"id:{ids[2]}", "billing", dry_run=True)
+    assert single.dry_run and single.matched == 1
 
 
 def test_going_away_hands_open_conversations_back(tmp_path: Path, any_store: object) -> None:

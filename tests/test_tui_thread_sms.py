@@ -33,3 +33,23 @@ async def test_a_text_the_clinic_sent_names_the_clinic_not_its_number(tmp_path: 
         for line in sent:
             assert "Front desk" in line
             assert CLINIC_SMS not in line
+
+
+async def test_the_thread_header_names_the_sms_line_at_80x24(tmp_path: Path) -> None:
+    """The header's facts said `SMS · +15550100100`: the line staff know as "Front desk"."""
+    inbox = make_inbox(tmp_path)
+    conv = inbox.service.list_conversations("channel:sms", 0, 1).items[0]
+    assert conv.mailbox == CLINIC_SMS  # what is stored: the number
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        await pilot.press("slash", "ctrl+u", *f"id:{conv.id}", "enter")
+        await wait_for(pilot, lambda: app.conversation_list.selected is not None
+                       and app.conversation_list.selected.id == conv.id, what="search result")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.thread.detail is not None
+                       and app.thread.detail.summary.id == conv.id, what="thread")
+        await wait_for(pilot, lambda: "SMS · Front desk" in " ".join(screen_text(app).split()),
+                       what="the line's name in the header")
+        header = " ".join(screen_text(app).split())
+        assert f"SMS · {CLINIC_SMS}" not in header, header

@@ -555,6 +555,21 @@ def _skipped_line(result: BulkResult) -> str:
             " supervisor or admin changes that there; cxinbox flag clear ID --reason ...")
 
 
+def _moved_lines(result: BulkResult) -> list[str]:
+    """A rule that ran on the change (a `closed` rule) and left a conversation otherwise
+    than asked, one line each: "changed 1 of 1" alone would hide that #3 is open again."""
+    asked = {c.id: c.after for c in result.changed}
+    moved = [(conv, rule, status) for conv, rule, status in result.moved_by_rules
+             if asked.get(conv) != status]
+    lines = [f"  #{conv} is open again: rule {rule!r} reopened it" if status == "open" else
+             f"  #{conv} is {status} now: rule {rule!r} set it so"
+             for conv, rule, status in moved[:_PREVIEW_LINES]]
+    if len(moved) > _PREVIEW_LINES:
+        lines.append(f"  ... and {len(moved) - _PREVIEW_LINES} more a rule moved on"
+                     " (--json lists them all)")
+    return lines
+
+
 def _report_bulk(result: BulkResult, as_json: bool) -> None:
     """Print what a bulk change did; one done except where an open red flag kept a match
     out says so (stderr) and exits EXIT_PARTIAL, after everything else was changed."""
@@ -569,6 +584,8 @@ def _report_bulk(result: BulkResult, as_json: bool) -> None:
         else:
             typer.echo(f"changed {len(result.changed)} of {result.matched} matching"
                        f" conversation(s); {same} already so")
+            for line in _moved_lines(result):
+                typer.echo(line)
     if result.skipped:
         typer.echo(f"cxinbox: {_skipped_line(result)}", err=True)
         if not result.dry_run:
@@ -1056,8 +1073,13 @@ def serve(config: ConfigOpt = None) -> None:
     configure()  # $CXINBOX_LOG_LEVEL (debug, info, ...); journald fields under systemd
 
     def ready(path: Any) -> None:
+        from cxinbox.api.socket_server import socket_access_line
+
+        who = socket_access_line(Path(path))
+        if who and not cfg.server.group:
+            who += " (the server's own group: [server] group names the staff's)"
         typer.echo(f"cxinbox serve: listening on {path} (pid {os.getpid()});"
-                   " Ctrl-C or SIGTERM to stop", err=True)
+                   f" {who + '; ' if who else ''}Ctrl-C or SIGTERM to stop", err=True)
 
     run_server(cfg, on_ready=ready)
     typer.echo("cxinbox serve: stopped", err=True)

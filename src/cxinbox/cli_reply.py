@@ -19,7 +19,7 @@ import click
 import typer
 
 from cxinbox.cli_input import read_text_input
-from cxinbox.contract.errors import ApiError, BadRequest
+from cxinbox.contract.errors import ApiError, BadRequest, CannedRefused
 
 if TYPE_CHECKING:
     from cxinbox.api.interface import InProcessAPI
@@ -212,6 +212,7 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         if not body.strip():
             raise _fail("the reply is empty")
         draft = replies.start_draft(conv_id, "reply_all" if reply_all else "reply")
+        before = draft.body
         draft = replies.save_draft(draft.id, body)
         if files:  # the reply carries exactly these (an older draft's files come off)
             for old in draft.attachments:
@@ -226,7 +227,11 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
                 typer.echo("\n".join(_draft_lines(draft)))
                 typer.echo(f"saved as draft {draft.id}; send with --send", err=True)
             return
-        _send(replies, cfg, draft.id, force=force, wait=not no_wait, as_json=as_json)
+        try:
+            _send(replies, cfg, draft.id, force=force, wait=not no_wait, as_json=as_json)
+        except CannedRefused:
+            _take_back(replies, draft.id, before)
+            raise
 
     @app.command("templates")
     def templates(
@@ -287,6 +292,16 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             _echo_json(result.to_dict())
         else:
             typer.echo(_item_line(result, cfg))
+
+
+def _take_back(replies: SyncAPI, draft_id: int, before: str) -> None:
+    """A send refused for canned text on a red-flagged conversation: the text this command
+    put in the draft only to send it is taken out again, so the composer (`r`) opens on
+    the emergency guidance, or on what the draft held before, never on the refused text."""
+    if before.strip():
+        replies.save_draft(draft_id, before)
+    else:
+        replies.discard_draft(draft_id)
 
 
 def _send(replies: SyncAPI, cfg: Config, draft_id: int, *, force: bool, wait: bool,

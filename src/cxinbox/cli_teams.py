@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
+from cxinbox.contract.routing_types import red_flags_waiting_line
+from cxinbox.domain.sanitize import clean_line
+
 if TYPE_CHECKING:
     from cxinbox.api.transport import SyncAPI
     from cxinbox.config import Config
@@ -84,6 +87,11 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         typer.echo(f"{who} {word}" + ("" if result.changed else " (already)"))
         for done in result.handed_back:
             typer.echo("  " + assignment_line(done))
+        if result.warning:  # done all the same: the person may have to go
+            typer.echo(f"cxinbox: warning: {clean_line(result.warning)}", err=True)
+        if result.red_flags_waiting:
+            typer.echo(f"{red_flags_waiting_line(result.red_flags_waiting)}:"
+                       " cxinbox list is:red-flag")
 
     @app.command("teams")
     def teams_cmd(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:

@@ -494,6 +494,11 @@ class ServerConfig:
     metrics_listen: str = ""
     """Serve the health report as Prometheus metrics on this loopback HOST:PORT (e.g.
     "127.0.0.1:9464"); "" serves none. Other addresses are refused."""
+    group: str = ""
+    """The OS group whose members may connect (the socket is 0660): `cxinbox serve` gives
+    the socket this group, so staff can reach a server started by hand (as root, say)
+    and not only one the systemd unit starts with `Group=`. "" keeps the server's own
+    primary group, which the startup line names."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1905,7 +1910,17 @@ def _parse_server(table: _Table) -> ServerConfig:
         bulk_limit=table.integer("bulk_limit", ServerConfig().bulk_limit, 1, None),
         stall_seconds=table.integer("stall_seconds", ServerConfig().stall_seconds, 0, 86400),
         metrics_listen=_metrics_listen(table),
+        group=_group_name(table),
     )
+
+
+def _group_name(table: _Table) -> str:
+    """A plain group name (existence is checked when `cxinbox serve` starts: the config
+    is read on every client too, where the server's groups need not matter)."""
+    value = table.string("group", "")
+    if value and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?", value):
+        table.fail("group", f"{_quote(value)} is not a group name")
+    return value
 
 
 def _metrics_listen(table: _Table) -> str:

@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import fcntl
 import functools
+import grp
 import logging
 import os
 import pwd
@@ -218,6 +219,7 @@ class InboxServer:
         finally:
             os.umask(old_umask)
         os.chmod(self.path, SOCKET_MODE)
+        give_socket_group(self.path, self.config.server.group)
         watch = await asyncio.to_thread(self._watch_commits)
         share = self.db.share_presence(self.board.local, self.board.set_others)
         if share is not None:
@@ -579,6 +581,43 @@ def _roster_uids(config: Config) -> dict[int, str]:
 # -- the whole process -------------------------------------------------------------------------
 
 
+def socket_group_gid(name: str) -> int:
+    """The gid of `[server] group`; ServeError (one line) when there is no such group."""
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        raise ServeError(f"[server] group: no such group {name!r}; create it (groupadd"
+                         f" {name}) and add the staff to it, or set the group that exists"
+                         ) from None
+
+
+def give_socket_group(path: Path, name: str) -> None:
+    """Hand the socket to `[server] group` (nothing when unset). The server may do that
+    as root, or as a member of the group; otherwise it says so and does not serve."""
+    if not name:
+        return
+    gid = socket_group_gid(name)
+    try:
+        os.chown(path, -1, gid)
+    except PermissionError:
+        raise ServeError(f"[server] group: cannot give {path} to group {name!r}: the"
+                         " server runs as a user outside it; run it as root or as a member"
+                         ) from None
+
+
+def socket_access_line(path: Path) -> str:
+    """Who may connect, for the startup line: the socket's group, by name."""
+    try:
+        gid = os.stat(path).st_gid
+    except OSError:
+        return ""
+    try:
+        name = grp.getgrgid(gid).gr_name
+    except KeyError:
+        name = str(gid)
+    return f"members of group {name} may connect"
+
+
 def refuse_open_data_dir(directory: Path) -> None:
     """The database's directory must be the server user's alone (0700): with group or
     other access anyone can list, and where writable replace, the database's files."""
@@ -626,6 +665,8 @@ def serve(config: Config, open_store: Callable[[], Store], *,
     import signal
 
     path = config.socket_path
+    if config.server.group:  # before anything is opened: a typo is one line, not a crash
+        socket_group_gid(config.server.group)
     if config.store.url is None:  # the SQLite file's directory (PostgreSQL keeps its own)
         refuse_open_data_dir(config.db_path.parent)
     _tame_malloc()

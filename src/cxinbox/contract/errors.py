@@ -31,6 +31,12 @@ class Forbidden(ApiError):
     exit_code = 6
 
 
+class CannedRefused(Forbidden):
+    """Canned or knowledge-base text refused on a conversation whose red flag is open: the
+    same exit code as every other red-flag refusal. A client that wrote the draft only to
+    send it at once takes it back, so the refused text is not what the composer opens."""
+
+
 class ServerUnavailable(ApiError):
     """The front-desk server is gone, restarting too long, or dropped us mid-request."""
 

@@ -35,10 +35,20 @@ class AwayResult:
     away: bool
     changed: bool
     handed_back: tuple[TeamAssignment, ...] = ()
+    warning: str = ""
+    """Going away left no clinician available for red flags (still done): one line."""
+    red_flags_waiting: int = 0
+    """Coming back, for a clinician: open red flags nobody holds, or held by her."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"user": self.os_user, "away": self.away, "changed": self.changed,
-                "handed_back": [h.to_dict() for h in self.handed_back]}
+                "handed_back": [h.to_dict() for h in self.handed_back],
+                "warning": self.warning, "red_flags_waiting": self.red_flags_waiting}
+
+
+def red_flags_waiting_line(count: int) -> str:
+    """What a clinician coming back is told first ("2 red flags waiting")."""
+    return f"{count} red flag{'' if count == 1 else 's'} waiting"
 
 
 @dataclass(frozen=True, slots=True)

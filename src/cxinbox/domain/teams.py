@@ -87,6 +87,15 @@ def member_on_shift(os_user: str, teams: Sequence[TeamSpec], now: datetime) -> b
     return not rotas or any(rota.is_open(now) for rota in rotas)
 
 
+def clinicians_available(clinical: Sequence[str], teams: Sequence[TeamSpec],
+                         away: frozenset[str] | set[str], now: datetime) -> list[str]:
+    """The clinical staff who can take a red flag now: not marked away and on shift by
+    their rotas (as the red-flag toast and a shift-aware team judge it). Empty when the
+    roster names clinicians but none is available: new red flags then wait unassigned,
+    and everyone is told so (the TUI's status line, `away on`)."""
+    return [u for u in clinical if u not in away and member_on_shift(u, teams, now)]
+
+
 def _rotation(members: Sequence[str], cursor: str | None) -> list[str]:
     """The members in the order a round starting after `cursor` visits them."""
     if cursor in members:

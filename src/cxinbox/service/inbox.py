@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -109,6 +110,9 @@ class BulkResult:
     """Matches left as they were because their open red flag protects them from this
     change and the actor may not clear it (an agent lowering a flagged conversation's
     priority or taking its `red-flag` tags off): the rest of the change is done."""
+    moved_by_rules: tuple[tuple[int, str, str], ...] = ()
+    """(id, rule, status) of changed conversations a `closed` rule then moved on in the same
+    transaction (a reopen-on-close rule): closed, yet open again, and the person is told."""
 
     @property
     def matched(self) -> int:
@@ -121,7 +125,9 @@ class BulkResult:
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "query": self.query, "dry_run": self.dry_run,
                 "matched": self.matched, "changed": [c.to_dict() for c in self.changed],
-                "unchanged": list(self.unchanged), "skipped": list(self.skipped)}
+                "unchanged": list(self.unchanged), "skipped": list(self.skipped),
+                "moved_by_rules": [{"id": i, "rule": r, "status": st}
+                                   for i, r, st in self.moved_by_rules]}
 
 
 @dataclass(slots=True)
@@ -177,6 +183,33 @@ def flag_tags(tags: Sequence[str]) -> list[str]:
     """The tags among `tags` that mark a red flag (`red-flag`, `red-flag:CATEGORY`): taking
     them off an open flag is kept for those who may clear it, like the flag itself."""
     return [t for t in tags if t == RED_FLAG_TAG or t.startswith(RED_FLAG_TAG + ":")]
+
+
+SINGLE_WHAT: Final = {"status": "a status change", "tag": "a tag change",
+                      "assign": "a change of assignee", "priority": "a change of priority"}
+"""What a bulk action on one conversation named by its id (`cxinbox status 3 closed`) is
+called in its audit events: the same as the single change it is, not "a bulk status"."""
+
+
+def moved_by_rules(firing: Firing | None) -> tuple[tuple[int, str, str], ...]:
+    """(id, rule, status) for each conversation whose status a rule of `firing` set last,
+    as that rule left it (`service/rules.py` says `status open` or `snooze 30m`)."""
+    last: dict[int, tuple[str, str]] = {}
+    for applied in firing.applied if firing is not None else ():
+        for done in applied.done:
+            word, _, value = done.partition(" ")
+            if word == "status" and value:
+                last[applied.conversation_id] = (applied.rule, value)
+            elif word == "snooze":
+                last[applied.conversation_id] = (applied.rule, "snoozed")
+    return tuple((conv, rule, status) for conv, (rule, status) in sorted(last.items()))
+
+
+def _single_id(query: str) -> int | None:
+    """The conversation `query` names when it is exactly one id (`id:3`, what the CLI sends
+    for a bare number): such a change is audited as a single change, with no `bulk`."""
+    found = re.fullmatch(r"id:([1-9][0-9]*)", query.strip())
+    return int(found.group(1)) if found else None
 
 
 def flag_hidden_line(conv_id: int, category: str | None) -> str:
@@ -810,7 +843,9 @@ class InboxService:
             self.refresh_sla()
         worked: _Plan | None = None
         firing: Firing | None = None
-        with self._budgeted(f"a bulk {action}"), \
+        single = _single_id(query)
+        what = SINGLE_WHAT[action.split(" ")[0]] if single else f"a bulk {action}"
+        with self._budgeted(what), \
                 self.store.reading() if dry_run else self.store.writing() as tx:
             if not dry_run and self.sla.enabled:
                 self.sla.refresh_dirty(tx, datetime.now(UTC))
@@ -822,10 +857,12 @@ class InboxService:
                 if not dry_run:
                     self._spend(tx, [c.id for c in worked.changes])
                     worked.apply(tx)
-                    tx.append_events(self.actor, worked.events)
+                    tx.append_events(self.actor, worked.events if not single else [
+                        (name, target, {k: v for k, v in details.items() if k != "bulk"})
+                        for name, target, details in worked.events])
                     if worked.skipped:  # the rest is done; what was kept out is audited
                         tx.append_event(self.actor, "access.denied", "", {
-                            "what": f"a bulk {action}", "role": self.role,
+                            "what": what, "role": self.role,
                             "reason": "open red flag", "conversations": len(worked.skipped),
                             "skipped": worked.skipped[:SKIPPED_LISTED]})
                     if action == "status":
@@ -841,7 +878,8 @@ class InboxService:
                 "action": action, "query": query, "count": len(rows),
                 "shown": [c.id for c in worked.changes]})
         return BulkResult(action, query, dry_run, tuple(worked.changes),
-                          tuple(worked.unchanged), tuple(worked.skipped))
+                          tuple(worked.unchanged), tuple(worked.skipped),
+                          moved_by_rules(firing))
 
     @staticmethod
     def _refuse_flagged(tx: StoreTx, skipped: list[int]) -> None:

@@ -19,7 +19,7 @@ import logging
 import re
 from typing import Any, Final
 
-from cxinbox.contract.errors import BadRequest, Forbidden, NotFound
+from cxinbox.contract.errors import BadRequest, CannedRefused, Forbidden, NotFound
 from cxinbox.contract.kb_types import KbArticle, KbHit, KbInsertion, KbRevision, KbSyncReport
 from cxinbox.domain.kb import (
     ArticleText,
@@ -40,7 +40,7 @@ from cxinbox.domain.kb import (
 from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.service import kb_folder
 from cxinbox.service.inbox import InboxService
-from cxinbox.service.redflags import handed_hashes, red_flag_open
+from cxinbox.service.redflags import clear_it_first, handed_hashes, red_flag_open
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import KbArticleRecord, KbHitRecord
 
@@ -316,10 +316,11 @@ class KbService:
             self.inbox.record_read("kb.refused", target, {"slug": rec.slug,
                                                           "revision": rec.revision,
                                                           "reason": "red flag"})
-            raise BadRequest(f"conversation #{conversation_id} has an open red flag: no"
-                             " knowledge-base articles until"
-                             f" {self.config.red_flag_clearers()} clears it (cxinbox flag"
-                             f" clear {conversation_id} --reason TEXT, or F)")
+            then = clear_it_first(self.config, int(conversation_id or 0), self.inbox.actor,
+                                  self.inbox.role)
+            raise CannedRefused(f"conversation #{conversation_id} has an open red flag: no"
+                                " knowledge-base articles while it is open; write your own"
+                                f" words, or {then}")
         if rec.audience != "patient-facing":
             self.inbox.record_read("kb.refused", target, {"slug": rec.slug,
                                                           "revision": rec.revision})

@@ -267,14 +267,25 @@ def _legacy_lines(body: str) -> set[str]:
             for line in folded if len(line) >= 12}
 
 
-def canned_refusal(config: Config, conversation_id: int, found: CannedLeft) -> str:
+def clear_it_first(config: Config, conversation_id: int, actor: str, role: str) -> str:
+    """The end of a canned-reply refusal: what the person refused can do about the flag.
+    Whoever may clear it is told to (never to wait for a clinician when she is one);
+    anyone else is told who may."""
+    how = f"cxinbox flag clear {conversation_id} --reason TEXT, or F"
+    if config.may_clear_red_flag(actor, role):
+        return f"clear the flag first if it is safe ({how})"
+    return f"have {config.red_flag_clearers()} clear the flag first ({how})"
+
+
+def canned_refusal(config: Config, conversation_id: int, found: CannedLeft, actor: str,
+                   role: str) -> str:
     """The one line a send refused by `canned_left` shows, naming the text it holds."""
     what = f"canned text: {found.label}" if found.label else "canned or knowledge-base text"
     earlier = (", with what the replies sent since the flag was raised already hold of it"
                if found.with_earlier else "")
     return (f"conversation #{conversation_id} has an open red flag: this reply still holds"
-            f" {what}{earlier}; take it out, or have {config.red_flag_clearers()} clear the"
-            f" flag first (cxinbox flag clear {conversation_id} --reason TEXT, or F)")
+            f" {what}{earlier}; take it out, or"
+            f" {clear_it_first(config, conversation_id, actor, role)}")
 
 
 BY_TAG: Final = "tag"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from cxinbox.config import AccountConfig
-from cxinbox.contract.errors import BadRequest, NotFound
+from cxinbox.contract.errors import BadRequest, CannedRefused, NotFound
 from cxinbox.contract.reply_types import (
     CannedView,
     DraftFile,
@@ -41,6 +41,7 @@ from cxinbox.service.redflags import (
     CannedLeft,
     canned_left,
     canned_refusal,
+    clear_it_first,
     handed_hashes,
     library_handouts,
     red_flag_open,
@@ -418,9 +419,10 @@ class ReplyService:
             if flagged:
                 self.inbox.record_read("canned.refused", f"conversation:{conv_id}",
                                        {"name": canned.name, "reason": "red flag"})
-                raise BadRequest(f"conversation #{conv_id} has an open red flag: no canned"
-                                 f" replies until {self.config.red_flag_clearers()} clears it"
-                                 f" (cxinbox flag clear {conv_id} --reason TEXT, or F)")
+                raise CannedRefused(
+                    f"conversation #{conv_id} has an open red flag: no canned replies while"
+                    f" it is open; write your own words, or"
+                    f" {clear_it_first(self.config, conv_id, self.actor, self.inbox.role)}")
             account = self._account(conv.mailbox)
             variables.update({
                 "patient_name": clean_line(conv.from_name),
@@ -491,13 +493,14 @@ class ReplyService:
         self._wake_worker()
         return self.item_view(fresh)
 
-    def _canned_refused(self, draft: DraftRecord, found: CannedLeft) -> BadRequest:
+    def _canned_refused(self, draft: DraftRecord, found: CannedLeft) -> CannedRefused:
         """Audit a send refused for canned text on a red-flagged conversation; its line."""
         conv_id = int(draft.conversation_id or 0)
         self.inbox.record_read("canned.refused", f"conversation:{conv_id}",
                                {"draft": draft.id, "reason": "red flag", "on": "send",
                                 "text": found.label, "with_earlier": found.with_earlier})
-        return BadRequest(canned_refusal(self.config, conv_id, found))
+        return CannedRefused(canned_refusal(self.config, conv_id, found, self.actor,
+                                            self.inbox.role))
 
     def _queue(self, draft: DraftRecord, item: dict[str, Any], guard: list[GuardItem],
                undo_ms: int) -> OutboxItem:

@@ -21,7 +21,7 @@ from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.contract.routing_types import AwayResult, TeamAssignment, TeamView
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.domain.teams import TeamChoice, TeamSpec, choose
+from cxinbox.domain.teams import TeamChoice, TeamSpec, choose, clinicians_available
 from cxinbox.service.inbox import BulkChange, BulkResult, InboxService, _Plan
 from cxinbox.store.interface import Selection, StoreTx
 from cxinbox.store.records import StaffState
@@ -120,6 +120,16 @@ def hand_back(tx: StoreTx, config: Config, os_user: str, actor: str, *,
     return out
 
 
+def _last_clinician_line(config: Config, target: str, myself: bool, last: bool) -> str:
+    """The warning when a clinician going away leaves none available for red flags."""
+    member = config.staff_member(target)
+    name = (member.name if member is not None and member.name else target)
+    who = "you were" if myself else f"{name} was"
+    why = f" ({who} the last on shift)" if last else " (none is on shift)"
+    return (f"no clinician is available for red flags now{why}: new red flags stay"
+            " unassigned until one is back; the notify hook still runs")
+
+
 def team_views(tx: StoreTx, config: Config, now: int) -> list[TeamView]:
     """Every team with who of its members the next pick could land on now, and whom it
     would pick for a new conversation (from the team's turn, as `assign_to_team` does)."""
@@ -197,7 +207,13 @@ class TeamService:
         if target != inbox.actor:
             inbox.require_role(f"marking {target} {'away' if away else 'back'}")
         now = inbox._now()
+        config = inbox.config
+        clinical = [m.os_user for m in config.staff if m.clinical]
+        at = datetime.fromtimestamp(now, UTC)
+        warning = ""
         with inbox.store.writing() as tx:
+            before = clinicians_available(clinical, config.teams,
+                                          {a.os_user for a in tx.away_staff()}, at)
             changed = tx.set_away(target, away, now, inbox.actor)
             handed: list[TeamAssignment] = []
             if changed:
@@ -205,7 +221,22 @@ class TeamService:
                                 {"user": target, "away": away})
                 if away:
                     handed = hand_back(tx, inbox.config, target, inbox.actor, now=now)
-        return AwayResult(target, away, changed, tuple(handed))
+            if away and target in clinical and not clinicians_available(
+                    clinical, config.teams, {a.os_user for a in tx.away_staff()}, at):
+                warning = _last_clinician_line(config, target, target == inbox.actor,
+                                               target in before)
+        waiting = 0
+        if not away and target in clinical:
+            waiting = self._red_flags_waiting(target)
+        return AwayResult(target, away, changed, tuple(handed), warning, waiting)
+
+    def _red_flags_waiting(self, os_user: str) -> int:
+        """Open red flags nobody holds or `os_user` holds: what a clinician coming back
+        must see first (no audited read: counts, no patient text)."""
+        inbox = self.inbox
+        with inbox.store.reading() as tx:
+            return sum(len(tx.matching_ids(inbox.selection(query))) for query in (
+                "is:red-flag assignee:none", f"is:red-flag assignee:{os_user}"))
 
     def away_users(self) -> list[str]:
         with self.inbox.store.reading() as tx:

@@ -77,7 +77,7 @@ from cxinbox.tui.pickers import PickersMixin
 from cxinbox.tui.preview import CursorPreview
 from cxinbox.tui.redflag import RedFlagMixin
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
-from cxinbox.tui.screens.compose import sms_sender_name
+from cxinbox.tui.screens.compose import sms_line_name, sms_sender_name
 from cxinbox.tui.screens.help import HelpScreen
 from cxinbox.tui.screens.lock import LockScreen
 from cxinbox.tui.screens.prompt import PromptScreen
@@ -202,9 +202,11 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self.header_bar = HeaderBar(clinic=config.clinic.name, glyphs=self.glyphs, id="header")
         self.conversation_list = ConversationList(clock=self.clock, sla_cell=self._sla_cell,
                                                   glyphs=self.glyphs, me=self.me, id="list")
+        self.conversation_list.set_staff(tuple((m.os_user, m.name) for m in config.staff))
         self.thread = ThreadView(tz=self.tz, glyphs=self.glyphs, me=self.me,
                                  sla_cell=self._sla_cell, id="thread",
                                  own_number_name=lambda number: sms_sender_name(config, number),
+                                 line_name=lambda number: sms_line_name(config, number),
                                  may_clear=config.may_clear_red_flag(self.me),
                                  clinicians=config.clinicians())
         self.notes = NotesPane(tz=self.tz, glyphs=self.glyphs, id="notes")
@@ -690,8 +692,10 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             self._poll_timer = self.set_timer(delay or self._poll_interval, self._start_poll)
 
     def _recheck_sla(self) -> None:
-        """Counts and SLA views go stale by the clock alone (ok -> at risk -> breached)."""
+        """Counts and SLA views go stale by the clock alone (ok -> at risk -> breached);
+        so does whether a clinician is on shift."""
         self._counts_dirty = True
+        self._check_clinicians()
         if "sla:" in self._view.query and not self._locked:
             self.conversation_list.mark_stale()
 

@@ -10,12 +10,30 @@ change feed (`staff.away`) and the presence version, and redraws its status line
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
+from cxinbox.config import Config
 from cxinbox.contract.errors import ApiError
-from cxinbox.contract.routing_types import AwayResult
+from cxinbox.contract.routing_types import AwayResult, red_flags_waiting_line
+from cxinbox.contract.team_types import StaffView
 from cxinbox.contract.types import Event
+from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.teams import clinicians_available
 from cxinbox.tui.messages import error_line
+
+NO_CLINICIAN = "no clinician on shift"
+"""The status line's words, for everyone, while no clinician can take a red flag."""
+
+
+def no_clinician(config: Config, roster: list[StaffView], now: datetime) -> bool:
+    """Whether the roster names clinicians and none is available now (all away or off
+    shift): new red flags then wait unassigned. False until the roster has been read."""
+    clinical = [m.os_user for m in config.staff if m.clinical]
+    if not clinical or not roster:
+        return False
+    away = {s.os_user for s in roster if s.away}
+    return not clinicians_available(clinical, config.teams, away, now)
 
 
 def away_line(result: AwayResult) -> str:
@@ -47,6 +65,13 @@ class AwayMixin:
         if mine is not None:
             self._am_away = mine.away
             self.status_line.set_away(mine.away)
+        self._check_clinicians()
+
+    def _check_clinicians(self: Any) -> None:
+        """The status line says "no clinician on shift" while that holds (a clinician
+        away, or a shift ending: also re-checked on the SLA clock's timer)."""
+        self.status_line.set_alert(
+            NO_CLINICIAN if no_clinician(self.config, self._roster, datetime.now(UTC)) else "")
 
     def _away_events(self: Any, events: Iterable[Event]) -> None:
         """Someone went away or came back: refresh the roster (the picker's AWAY marks,
@@ -75,7 +100,18 @@ class AwayMixin:
             self._am_away = result.away
             self.status_line.set_away(result.away)
             self._say(away_line(result))
+            if result.warning:  # still away: she may have to go; everyone sees the line
+                self._say(f"Warning: {clean_line(result.warning)}", "warning")
+            if result.red_flags_waiting:
+                self._red_flags_waiting(result.red_flags_waiting)
             self._fetch_roster()
             self._start_poll()
 
         self.run_worker(go(), group="away", exclusive=True, exit_on_error=False)
+
+    def _red_flags_waiting(self: Any, count: int) -> None:
+        """Back, with red flags nobody (or I) hold: say so, and put the list at its top,
+        where they are (red flags sort first), not wherever it was scrolled."""
+        self._say(f"{red_flags_waiting_line(count)}: the list is back at the top"
+                  " (3 shows only red flags)", "warning")
+        self.conversation_list.action_cursor_top()

@@ -85,7 +85,7 @@ def cleared_text(summary: ConversationSummary, cleared: RedFlagCleared | None,
 
 
 def composer_line(config: Config, summary: ConversationSummary | None, *,
-                  raised_now: bool = False) -> str:
+                  raised_now: bool = False, me: str = "") -> str:
     """The red line under the composer's title while the conversation's flag is open ("" when
     none is): what the patient wrote that raised it, that no canned reply may go out, who
     clears it, and where the guidance is. `raised_now`: it was raised while the composer
@@ -98,6 +98,9 @@ def composer_line(config: Config, summary: ConversationSummary | None, *,
         what = f"RED FLAG {category_words(summary.red_flag).upper()}" + \
             (f': "{words}"' if words else "")
     when = " raised while you wrote" if raised_now else ""
+    if me and config.may_clear_red_flag(me):  # never "wait for a clinician" to one
+        return (f"{what}{when} - no canned replies until you clear it (F, once the patient"
+                " has been dealt with). ^T: the clinic's emergency guidance.")
     return (f"{what}{when} - no canned replies until {config.red_flag_clearers()} clears"
             " it. ^T: the clinic's emergency guidance.")
 
@@ -107,14 +110,16 @@ def refusal_line(config: Config, summary: ConversationSummary) -> str:
     return f"Only {config.red_flag_clearers()} can clear the red flag of #{summary.id}."
 
 
-def templates_blocked_line(config: Config, summary: ConversationSummary | None) -> str:
+def templates_blocked_line(config: Config, summary: ConversationSummary | None,
+                           me: str = "") -> str:
     """Why the composer's ^T offers no canned replies on a flagged conversation, and who
-    lifts the block ("" when the conversation has no open flag)."""
+    lifts the block ("" when the conversation has no open flag): `me` when she may."""
     if summary is None or not flagged(summary):
         return ""
-    who = config.red_flag_clearers()
+    who = "you clear" if me and config.may_clear_red_flag(me) else \
+        f"{config.red_flag_clearers()} clears"
     return (f"No canned replies on #{summary.id} while its red flag is open:"
-            f" {who} clears it with F once the patient has been dealt with.")
+            f" {who} it with F once the patient has been dealt with.")
 
 
 def is_clinical(config: Config, me: str) -> bool:

@@ -16,7 +16,7 @@ longer names and tags.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -224,7 +224,8 @@ def time_cells(summary: ConversationSummary, now: datetime,
 
 def render_row(summary: ConversationSummary, cols: Columns, styles: RowStyles,
                glyphs: Glyphs, times: tuple[str, str, str], me: str,
-               presence: str = "", marked: bool = False) -> list[Segment]:
+               presence: str = "", marked: bool = False,
+               names: Mapping[str, str] | None = None) -> list[Segment]:
     """One row. `presence` names a colleague who has it open ("Maria", or "✎Maria" while
     they write a reply): it goes in front of the subject, in the at-risk style when they
     are writing, so two people do not answer the same patient."""
@@ -262,6 +263,8 @@ def render_row(summary: ConversationSummary, cols: Columns, styles: RowStyles,
     who = summary.assignee or "-"
     if who == me:
         who = "me"
+    elif names:  # a label that tells colleagues apart in a narrow column (shortnames.py)
+        who = names.get(who, who)
     out.append(Segment(" "))
     out.append(Segment(fit(who, cols.assignee, ell), styles.dim))
     return out

@@ -26,6 +26,7 @@ from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, escalations, redflag, triage
 from cxinbox.tui.messages import error_line
 from cxinbox.tui.presence import PresenceBoard, first_name
+from cxinbox.tui.rulemoves import moved_after_my_close
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
 from cxinbox.tui.screens.compose import (
     ComposeResultValue,
@@ -165,6 +166,8 @@ class TeamMixin:
             elif event.action.startswith("draft.") and self.thread.detail is not None \
                     and event.target == f"conversation:{self.thread.detail.summary.id}":
                 self._load_side_info(self.thread.detail.summary.id)
+        for line in moved_after_my_close(batch, self.me):
+            self._say(line, "warning")
         escalated = escalations.escalations_for(batch, self.me)
         escalations.announce(self, escalated)
         ring = self._announce_red_flags(batch) or ring
@@ -216,9 +219,10 @@ class TeamMixin:
         config = self.config
 
         def flag_words(fresh: ConversationSummary | None, raised_now: bool) -> FlagWords:
-            return FlagWords(redflag.composer_line(config, fresh, raised_now=raised_now),
+            return FlagWords(redflag.composer_line(config, fresh, raised_now=raised_now,
+                                                   me=self.me),
                              redflag.emergency_text(config, fresh),
-                             redflag.templates_blocked_line(config, fresh))
+                             redflag.templates_blocked_line(config, fresh, self.me))
 
         start = flag_words(summary, False)
         screen = ComposeScreen(self.api, draft, title=title, channel=channel, me=self.me,

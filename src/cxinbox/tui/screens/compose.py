@@ -134,6 +134,13 @@ def sms_sender_name(config: Any, number: str) -> str:
     return " · ".join(parts) if parts else number
 
 
+def sms_line_name(config: Any, number: str) -> str:
+    """A clinic SMS number by its configured name alone ("Front desk"), or the number."""
+    numbers = getattr(getattr(config, "sms", None), "numbers", ()) or ()
+    name = next((n.name for n in numbers if n.number == number and n.name), "")
+    return clean_line(name) or number
+
+
 def composer_title(draft: Any, summary: Any, channel: str, config: Any) -> str:
     """ "Reply to Jane Doe · #301 · appointments", "Text to Robert Smith · #298"."""
     mode = getattr(draft, "mode", "reply")

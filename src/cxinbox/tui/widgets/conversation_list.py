@@ -23,7 +23,7 @@ Moving the cursor lets the list settle, keeping the conversation moved to select
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import ClassVar
 
@@ -53,6 +53,7 @@ from cxinbox.tui.rows import (
     render_row,
     time_cells,
 )
+from cxinbox.tui.shortnames import short_names
 
 WINDOW_MARGIN = 60  # rows fetched beyond each edge of the viewport
 MAX_CACHED_ROWS = 3000
@@ -143,6 +144,8 @@ class ConversationList(ScrollView, can_focus=True):
         self._sla_cell = sla_cell
         self._glyphs = glyphs
         self._me = me
+        self._staff: tuple[tuple[str, str], ...] = ()
+        self._names: dict[int, Mapping[str, str]] = {}  # Who column width -> labels
         self.generation = 0
         self.total = 0
         self.loaded = False  # a first page of this generation has arrived
@@ -487,7 +490,7 @@ class ConversationList(ScrollView, can_focus=True):
         strip = self._strips.get(key)
         if strip is None:
             segments = render_row(summary, cols, styles, self._glyphs, times, self._me, marker,
-                                  marked)
+                                  marked, self._who_names(cols.assignee))
             if held:
                 segments = list(Segment.apply_style(segments, post_style=self._held_style))
             if is_cursor:
@@ -602,6 +605,20 @@ class ConversationList(ScrollView, can_focus=True):
 
     def action_cursor_up(self) -> None:
         self.move_to(self.cursor - 1)
+
+    def set_staff(self, staff: tuple[tuple[str, str], ...]) -> None:
+        """The roster as (login, name): the Who column labels colleagues from it."""
+        if staff != self._staff:
+            self._staff = staff
+            self._names.clear()
+            self._strips.clear()
+            self.refresh()
+
+    def _who_names(self, width: int) -> Mapping[str, str]:
+        names = self._names.get(width)
+        if names is None:
+            names = self._names[width] = short_names(self._staff, width, self._me)
+        return names
 
     def action_cursor_top(self) -> None:
         self.move_to(0)

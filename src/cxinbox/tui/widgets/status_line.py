@@ -33,6 +33,7 @@ class StatusLine(Widget):
         self._mail = ""
         self._mail_problem = False
         self._away = False
+        self._alert = ""
 
     def set_sync(self, text: str, *, problem: bool = False) -> None:
         if (text, problem) != (self._sync, self._problem):
@@ -51,6 +52,13 @@ class StatusLine(Widget):
             self._away = away
             self.refresh()
 
+    def set_alert(self, text: str) -> None:
+        """What everyone must see while it holds ("no clinician on shift"): shown first
+        on the right, in reverse, and never cut off."""
+        if text != self._alert:
+            self._alert = text
+            self.refresh()
+
     def set_online(self, users: tuple[str, ...]) -> None:
         if users != self._online:
             self._online = users
@@ -61,17 +69,48 @@ class StatusLine(Widget):
             self._message = text
             self.refresh()
 
-    def render(self) -> Text:
-        """The last message on the left (it matters most right now), state on the right."""
+    def _right(self, room: int) -> Text:
+        """The state on the right, in the first of ever shorter forms that fits `room`:
+        the alert, the sync state and a mail problem always; then who is away before who
+        is not (a colleague's "(away)" matters more than her name beside the others'), the
+        mail time last of all."""
         sep = self._glyphs.separator
         others = [u for u in self._online if u != self._me]
-        right = Text(no_wrap=True)
-        right.append(self._sync, style="bold reverse" if self._problem else "")
-        if self._mail:
-            right.append(sep)
-            right.append(self._mail, style="bold reverse" if self._mail_problem else "")
-        you = f"you ({self._me}, AWAY)" if self._away else f"you ({self._me})"
-        right.append(f"{sep}online: " + ", ".join([you, *others]) + " ")
+        away = [u for u in others if u.endswith(" (away)")]
+        present = [u for u in others if not u.endswith(" (away)")]
+        me_long = f"you ({self._me}, AWAY)" if self._away else f"you ({self._me})"
+        me_short = "you (AWAY)" if self._away else "you"
+        more = f" +{len(present)}" if present else ""
+        tail = f" +{len(others) - 1}" if len(others) > 1 else ""
+        people = [
+            ", ".join([me_long, *away, *present]),
+            ", ".join([me_short, *away, *present]),
+            ", ".join([me_short, *away]) + more,
+            ", ".join([me_short, *away[:1]]) + tail,
+            f"{me_short} +{len(others)}" + (f" ({len(away)} away)" if away else ""),
+        ]
+        forms: list[tuple[bool, str]] = [(True, p) for p in people]
+        if not self._mail_problem:  # a mailbox in trouble stays said, whatever it costs
+            forms += [(False, p) for p in people]
+        best = Text(no_wrap=True)
+        for with_mail, who in forms:
+            right = Text(no_wrap=True)
+            if self._alert:
+                right.append(f" {self._alert.upper()} ", style="bold reverse")
+                right.append(sep)
+            right.append(self._sync, style="bold reverse" if self._problem else "")
+            if self._mail and with_mail:
+                right.append(sep)
+                right.append(self._mail, style="bold reverse" if self._mail_problem else "")
+            right.append(f"{sep}online: {who} ")
+            best = right
+            if right.cell_len <= room:
+                return right
+        return best
+
+    def render(self) -> Text:
+        """The last message on the left (it matters most right now), state on the right."""
+        right = self._right(max(0, self.size.width - 2))
         room = max(0, self.size.width - right.cell_len - 2)
         text = Text(no_wrap=True, overflow="ellipsis")
         message = self._message

@@ -43,7 +43,9 @@ def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
                 glyphs: Glyphs, presence: str = "", drafts: str = "",
                 tz: tzinfo | None = None, assigned_by: str = "", may_clear: bool = True,
                 clinicians: str = "", cleared: RedFlagCleared | None = None,
-                now: datetime | None = None) -> Text:
+                now: datetime | None = None, mailbox: str = "") -> Text:
+    """The thread's header; `mailbox`: what staff call the mailbox or SMS line ("Front
+    desk" for +15550102000), the stored one when empty."""
     text = Text()
     banner = banner_text(summary, may_clear=may_clear, clinicians=clinicians)
     if banner:  # first, above everything: a clinician must see it before anything else
@@ -63,7 +65,7 @@ def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
     if assigned_by and summary.assignee:
         assignee = f"{assignee}, assigned by rule: {assigned_by}"
     facts = [status_fact(summary, tz), f"priority {summary.priority}", assignee,
-             "SMS" if summary.channel == "sms" else "email", summary.mailbox]
+             "SMS" if summary.channel == "sms" else "email", mailbox or summary.mailbox]
     text.append(glyphs.separator.strip().join(f" {f} " for f in facts).strip(), style="dim")
     sla_text, _state = sla
     if sla_text.strip():
@@ -105,10 +107,13 @@ class ThreadView(VerticalScroll, can_focus=True):
 
     def __init__(self, *, tz: tzinfo, glyphs: Glyphs, me: str, sla_cell: SlaCell,
                  own_number_name: OwnNumberName | None = None, id: str | None = None,
-                 may_clear: bool = True, clinicians: str = "") -> None:
+                 may_clear: bool = True, clinicians: str = "",
+                 line_name: OwnNumberName | None = None) -> None:
         super().__init__(id=id)
         self._tz = tz
         self._own_number_name = own_number_name
+        self._line_name = line_name
+        """A clinic SMS number as the config names it ("Front desk"), for the header."""
         self._glyphs = glyphs
         self._me = me
         self._may_clear = may_clear
@@ -225,7 +230,9 @@ class ThreadView(VerticalScroll, can_focus=True):
                            assigned_by=self.detail.assigned_by if self.detail else "",
                            may_clear=self._may_clear, clinicians=self._clinicians,
                            cleared=self.detail.red_flag_cleared if self.detail else None,
-                           now=self._now)
+                           now=self._now, mailbox=self._line_name(summary.mailbox)
+                           if self._line_name is not None and summary.channel == "sms"
+                           else "")
 
     def set_side_lines(self, presence: str, drafts: str) -> None:
         """Who else is here and whose drafts wait on this conversation."""

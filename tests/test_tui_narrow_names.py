@@ -1,0 +1,79 @@
+"""At 80 columns (issue #13, F11): the Who column tells colleagues apart, and the status
+line keeps a colleague's "(away)" (and any alert) rather than cutting it off."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from tests.test_serve_support import ME
+from tests.test_tui_support import make_app, make_inbox, screen_text, wait_for, wait_rows
+
+from cxinbox.api.interface import InProcessAPI
+from cxinbox.config import StaffMember
+from cxinbox.service.inbox import InboxService
+from cxinbox.tui.ascii import UNICODE_GLYPHS
+from cxinbox.tui.shortnames import short_names
+from cxinbox.tui.widgets.status_line import StatusLine
+
+
+def test_logins_sharing_a_prefix_get_labels_that_differ() -> None:
+    staff = [("qa13ana", "qa13ana"), ("qa13ben", "qa13ben"), ("qa13cy", "qa13cy"),
+             ("qa13nurse", "Nurse Nora"), ("root", "Desk Admin")]
+    names = short_names(staff, 5, me="root")
+    assert names == {"qa13ana": "ana", "qa13ben": "ben", "qa13cy": "cy",
+                     "qa13nurse": "Nurse"}
+    # first names when the roster has them; initials when they clash; never the same label
+    both = short_names([("mgarcia", "Maria Garcia"), ("mgarrett", "Mark Garrett")], 5)
+    assert both == {"mgarcia": "Maria", "mgarrett": "Mark"}
+    twins = short_names([("mgarcia", "Maria Garcia"), ("mgarrett", "Maria Garrett")], 5)
+    assert twins == {"mgarcia": "cia", "mgarrett": "rett"}
+    assert len(set(twins.values())) == 2
+
+
+async def test_the_who_column_tells_colleagues_apart_at_80x24(tmp_path: Path) -> None:
+    inbox = make_inbox(tmp_path, conversations=60)
+    config = inbox.demo.config
+    logins = {m.os_user: f"qa13{m.os_user}" for m in config.staff}
+    staff = tuple(dataclasses.replace(m, os_user=logins[m.os_user], name=logins[m.os_user])
+                  for m in config.staff)
+    config = dataclasses.replace(config, staff=(*staff, StaffMember(os_user=ME, name="Me",
+                                                                    role="admin")),
+                                 teams=())
+    for old, new in logins.items():
+        inbox.db.conn.execute("UPDATE conversations SET assignee = ? WHERE assignee = ?",
+                              (new, old))
+    service = InboxService(inbox.db, config, ME)
+    app = make_app(dataclasses.replace(inbox, service=service, api=InProcessAPI(service)),
+                   config=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+
+        def rows() -> list[str]:
+            return screen_text(app).splitlines()[2:-3]
+
+        await wait_for(pilot, lambda: any(line.rstrip().endswith((" dev", " maria", " sam"))
+                                          for line in rows()), what="assigned rows drawn")
+        drawn = rows()
+        who = {line.rstrip().rsplit(" ", 1)[-1] for line in drawn if line.strip()}
+        assert "qa13…" not in who, drawn
+        assert {"dev", "maria", "priya", "sam"} & who, who
+        assert len({w for w in who if w not in ("-", "me")}) >= 2, who
+
+
+def test_the_status_line_keeps_who_is_away_at_80() -> None:
+    line = StatusLine(me="qa13ana", glyphs=UNICODE_GLYPHS)
+    line.set_sync("live")
+    line.set_mail("mail 12:03")
+    line.set_online(("qa13ana", "Nurse (away)", "Ben (away)", "Cy"))
+    right = line._right(78).plain
+    assert len(right) <= 78
+    assert "Nurse (away)" in right and "Ben (away)" in right, right
+    line.set_alert("no clinician on shift")
+    right = line._right(78).plain
+    assert right.startswith(" NO CLINICIAN ON SHIFT "), right
+    assert "Nurse (away)" in right and len(right) <= 78, right
+    # a mailbox in trouble is never what gives way: the names do
+    line.set_mail("billing: sign-in expired - cxinbox auth login billing", problem=True)
+    right = line._right(78).plain
+    assert "cxinbox auth login billing" in right and "NO CLINICIAN ON SHIFT" in right, right
