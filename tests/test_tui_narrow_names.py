@@ -77,3 +77,10 @@ def test_the_status_line_keeps_who_is_away_at_80() -> None:
     line.set_mail("billing: sign-in expired - cxinbox auth login billing", problem=True)
     right = line._right(78).plain
     assert "cxinbox auth login billing" in right and "NO CLINICIAN ON SHIFT" in right, right
+
+
+def test_a_title_before_the_name_is_not_the_label() -> None:
+    """"Nurse Nora" is Nora, "Dra. Ruiz" is Ruiz: a title would call every nurse alike."""
+    names = short_names([("nnoble", "Nurse Nora Noble"), ("pruiz", "Dra. Paula Ruiz"),
+                         ("npatel", "Nurse Nikhil Patel")], 5)
+    assert names == {"nnoble": "Nora", "pruiz": "Paula", "npatel": "NP"}  # Nikhil: 6 cells

@@ -13,13 +13,26 @@ import os
 from collections.abc import Mapping, Sequence
 
 
+TITLES = frozenset({"dr", "dra", "doctor", "nurse", "np", "rn", "pa", "md", "mr", "mrs", "ms",
+                    "miss", "sr", "sra", "srta", "enf", "lic", "prof"})
+"""Words before a name that name a role, not the person ("Nurse Nora", "Dra. Ruiz"): a
+label of "Nurse" would call every nurse the same."""
+
+
+def _words(name: str) -> list[str]:
+    words = name.split()
+    while len(words) > 1 and words[0].rstrip(".").lower() in TITLES:
+        words = words[1:]
+    return words
+
+
 def _first(name: str) -> str:
-    parts = name.split()
+    parts = _words(name)
     return parts[0] if parts else ""
 
 
 def _initials(name: str) -> str:
-    return "".join(p[0] for p in name.split() if p[:1].isalpha()).upper()
+    return "".join(p[0] for p in _words(name) if p[:1].isalpha()).upper()
 
 
 def short_names(staff: Sequence[tuple[str, str]], width: int,
