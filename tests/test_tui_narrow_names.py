@@ -22,7 +22,7 @@ def test_logins_sharing_a_prefix_get_labels_that_differ() -> None:
              ("qa13nurse", "Nurse Nora"), ("root", "Desk Admin")]
     names = short_names(staff, 5, me="root")
     assert names == {"qa13ana": "ana", "qa13ben": "ben", "qa13cy": "cy",
-                     "qa13nurse": "Nurse"}
+                     "qa13nurse": "Nora"}
     # first names when the roster has them; initials when they clash; never the same label
     both = short_names([("mgarcia", "Maria Garcia"), ("mgarrett", "Mark Garrett")], 5)
     assert both == {"mgarcia": "Maria", "mgarrett": "Mark"}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
-
 TITLES = frozenset({"dr", "dra", "doctor", "nurse", "np", "rn", "pa", "md", "mr", "mrs", "ms",
                     "miss", "sr", "sra", "srta", "enf", "lic", "prof"})
 """Words before a name that name a role, not the person ("Nurse Nora", "Dra. Ruiz"): a
