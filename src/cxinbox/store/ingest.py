@@ -838,7 +838,8 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
     files its own copy), is the message already stored under that Message-ID.
 
     `index_text=False` leaves full-text indexing to a later `fts.index_pending` (the bulk
-    sync does it on another thread). Returns the ids of the conversations that changed.
+    sync does it on another thread; on PostgreSQL, after the sync). Returns the ids of the
+    conversations that changed.
     """
     pipeline = getattr(conn, "pipeline", None)  # PostgreSQL: writes need not wait
     with pipeline() if pipeline is not None else nullcontext():
@@ -853,6 +854,11 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
     revived: list[int] = []
     fresh = _insert_raw(conn, messages)
     batch = _PgBatch(conn, messages, len(fresh), now) if _arrays(conn) else None
+    deferred = batch is not None and not index_text and bool(fresh)
+    if deferred:
+        # PostgreSQL: the batch's message rows go in without their search vectors, made
+        # after the bulk sync (store/fts.py); a search meanwhile reads their text.
+        fts.defer_search(conn, True)
     located: list[tuple[int, int, int, str, int | None]] = []
     for m in messages:
         # The first message of the batch with these bytes, if the bytes were new, has none
@@ -887,6 +893,8 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
         located.append((folder.id, m.uid, msg_pk, m.flags, m.modseq))
     if batch is not None:
         batch.finish(conn)
+    if deferred:
+        fts.defer_search(conn, False)  # only the sync's own rows
     # Nothing above reads locations: they go in together, in the same transaction.
     _insert_locations(conn, located)
     if revived:
