@@ -2,7 +2,7 @@
 
     python bench/bench_pg_sync.py [10000 100000 ...] [--batch 500] [--sqlite] [--src DIR]
                                   [--profile FILE] [--statements N] [--tables]
-                                  [--no-mbsync] [--sql SQL] [--after SQL]
+                                  [--no-mbsync] [--sql SQL] [--after SQL] [--dump DIR]
 
 For each N: start a private Dovecot, fill INBOX with N generated clinic messages (seed 42,
 as bench_sync.py), warm the server, then time
@@ -250,6 +250,24 @@ def pg_config(workdir: Path, server: DovecotServer, url: str, batch: int) -> Pat
     return cfg
 
 
+_DUMPED = {  # what the sync stores, each row whole (the raw bytes by their digest)
+    "messages": "SELECT * FROM messages ORDER BY id",
+    "conversations": "SELECT * FROM conversations ORDER BY id",
+    "thread_ids": "SELECT * FROM thread_ids ORDER BY message_id",
+    "locations": "SELECT * FROM locations ORDER BY folder_id, uid",
+    "raw_messages": "SELECT id, sha256, size, md5(data) FROM raw_messages ORDER BY id",
+    "contacts": "SELECT * FROM contacts ORDER BY id",
+    "contact_addresses": "SELECT * FROM contact_addresses ORDER BY address",
+}
+
+
+def dump_tables(cluster: PgCluster, name: str, into: Path) -> None:
+    """The synced tables' rows, one file a table (`--dump DIR`: compare two runs)."""
+    into.mkdir(parents=True, exist_ok=True)
+    for table, select in _DUMPED.items():
+        (into / f"{table}.tsv").write_text(cluster.psql(f"COPY ({select}) TO STDOUT", name))
+
+
 def stored_messages(cluster: PgCluster, name: str) -> int:
     return int(cluster.psql("SELECT count(*) FROM messages", name).strip())
 
@@ -257,7 +275,7 @@ def stored_messages(cluster: PgCluster, name: str) -> int:
 def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
           profile: Path | None = None, statements: int = 0,
           tables: bool = False, peer: bool = True, sql: str = "",
-          after: str = "") -> dict[str, float]:
+          after: str = "", dump: Path | None = None) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(  # and what the caller's path adds
         p for p in (str(src), os.environ.get("PYTHONPATH", "")) if p)}
     sync = [sys.executable, "-m", "cxinbox", "sync", "--once", "--quiet", "--config"]
@@ -335,6 +353,8 @@ def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
             table_stats(cluster, "bench")
         if statements:
             top_statements(cluster, "bench", statements)
+        if dump is not None:
+            dump_tables(cluster, "bench", dump)
         stored = stored_messages(cluster, "bench")
         if stored != n:
             raise SystemExit(f"PostgreSQL holds {stored} messages after the sync, not {n}")
@@ -413,6 +433,9 @@ def main() -> None:
                         help="skip mbsync (an A/B of the PostgreSQL side alone: no ratios)")
     parser.add_argument("--tables", action="store_true",
                         help="print each table's inserts, updates (HOT), autovacuum runs")
+    parser.add_argument("--dump", type=Path, default=None, metavar="DIR",
+                        help="write the synced tables' rows to DIR/N/TABLE.tsv (after the"
+                             " search index step): two runs' rows compared with diff")
     args = parser.parse_args()
     rows = []
     for n in args.sizes:
@@ -423,7 +446,8 @@ def main() -> None:
                 (workdir / sub).mkdir()
             r = bench(n, workdir, args.batch, args.sqlite, args.src.resolve(), args.profile,
                       args.statements, args.tables, not args.no_mbsync,
-                      args.sql, args.after)
+                      args.sql, args.after,
+                      None if args.dump is None else args.dump / str(n))
         rows.append((n, r))
         if "lite_wall" in r:
             print(f"  cxinbox → SQLite     {r['lite_wall']:.2f}s wall"

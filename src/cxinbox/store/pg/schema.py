@@ -19,7 +19,9 @@ Where the engines differ, the PostgreSQL way is taken:
   text is cut into words as FTS5's unicode61 does (`cxinbox_words`: every run of letters and
   digits, so an address yields its parts; the knowledge base's articles alike), and
   `cxinbox_search` builds the matching
-  `tsquery` from the typed terms (store/pg/query.py);
+  `tsquery` from the typed terms (store/pg/query.py). The messages' vector is a plain
+  column kept by a trigger since PG_TUNING's wt-pgsync23 entry, so that a bulk sync can
+  leave it for after (NULL until then, and a search tests those rows' text);
 - the append-only guard on `events` is a trigger as in SQLite; the service role is also
   refused UPDATE and DELETE by grants (store/pg/grants.py, with the several-servers step);
 - `durable_mark` (SQLite's power-cut fence for signed checkpoints) has no twin: a
