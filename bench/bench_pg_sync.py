@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if sys.argv[1:2] != ["--child"]:  # the child runs the sources PYTHONPATH names (--src)
+if sys.argv[1:2] not in (["--child"], ["--index-child"]):  # children run PYTHONPATH's (--src)
     sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
