@@ -2,7 +2,7 @@
 
     python bench/bench_pg_sync.py [10000 100000 ...] [--batch 500] [--sqlite] [--src DIR]
                                   [--profile FILE] [--statements N] [--tables]
-                                  [--no-mbsync] [--sql SQL] [--after SQL]
+                                  [--no-mbsync] [--sql SQL] [--after SQL] [--dump DIR]
 
 For each N: start a private Dovecot, fill INBOX with N generated clinic messages (seed 42,
 as bench_sync.py), warm the server, then time
@@ -33,6 +33,10 @@ empty database before the sync (a setting or schema change tried without editing
 store), and `--after SQL` runs SQL once the sync is done, with its own wall time and its
 backend's CPU (work a try leaves for later, such as search vectors filled afterwards).
 `--no-mbsync` skips mbsync (an A/B of the PostgreSQL side alone; no ratios).
+After the sync, the search vectors it left for later (PostgreSQL makes a bulk sync's
+after it, see service/sync.py `_Indexer`) are made as that pass makes them and timed as a
+step of their own ("then the search index"; nothing to do for sources that make them with
+the rows); the last column adds that step's wall time to the sync's.
 """
 
 from __future__ import annotations
@@ -47,9 +51,10 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if sys.argv[1:2] != ["--child"]:  # the child runs the sources PYTHONPATH names (--src)
+if sys.argv[1:2] not in (["--child"], ["--index-child"]):  # children run PYTHONPATH's (--src)
     sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -235,6 +240,9 @@ def run_child(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     err = proc.stderr.read().decode() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"cxinbox sync failed: {err.strip()}")
+    for line in err.splitlines():
+        if line.startswith("overlap:"):
+            print(f"  {line}", flush=True)
     return elapsed, usage.ru_utime + usage.ru_stime
 
 
@@ -246,6 +254,24 @@ def pg_config(workdir: Path, server: DovecotServer, url: str, batch: int) -> Pat
     return cfg
 
 
+_DUMPED = {  # what the sync stores, each row whole (the raw bytes by their digest)
+    "messages": "SELECT * FROM messages ORDER BY id",
+    "conversations": "SELECT * FROM conversations ORDER BY id",
+    "thread_ids": "SELECT * FROM thread_ids ORDER BY message_id",
+    "locations": "SELECT * FROM locations ORDER BY folder_id, uid",
+    "raw_messages": "SELECT id, sha256, size, md5(data) FROM raw_messages ORDER BY id",
+    "contacts": "SELECT * FROM contacts ORDER BY id",
+    "contact_addresses": "SELECT * FROM contact_addresses ORDER BY address",
+}
+
+
+def dump_tables(cluster: PgCluster, name: str, into: Path) -> None:
+    """The synced tables' rows, one file a table (`--dump DIR`: compare two runs)."""
+    into.mkdir(parents=True, exist_ok=True)
+    for table, select in _DUMPED.items():
+        (into / f"{table}.tsv").write_text(cluster.psql(f"COPY ({select}) TO STDOUT", name))
+
+
 def stored_messages(cluster: PgCluster, name: str) -> int:
     return int(cluster.psql("SELECT count(*) FROM messages", name).strip())
 
@@ -253,7 +279,7 @@ def stored_messages(cluster: PgCluster, name: str) -> int:
 def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
           profile: Path | None = None, statements: int = 0,
           tables: bool = False, peer: bool = True, sql: str = "",
-          after: str = "") -> dict[str, float]:
+          after: str = "", dump: Path | None = None) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(  # and what the caller's path adds
         p for p in (str(src), os.environ.get("PYTHONPATH", "")) if p)}
     sync = [sys.executable, "-m", "cxinbox", "sync", "--once", "--quiet", "--config"]
@@ -299,6 +325,20 @@ def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
         print("  server CPU by process: " + ", ".join(
             f"{kind} {cpu:.2f}s" for kind, cpu in sorted(kinds.items(), key=lambda kv: -kv[1])
             if cpu >= 0.01), flush=True)
+        # The search vectors a bulk sync leaves for after it (PostgreSQL's pass after
+        # the sync, service/sync.py _Indexer): made here as that pass makes them, timed
+        # as a step of its own. Nothing to do for a store that makes them with the rows.
+        before = server_cpu(cluster)
+        sampler = ServerSampler(cluster)
+        out["index_wall"], out["index_cpu"] = run_child(
+            [sys.executable, str(Path(__file__).resolve()), "--index-child",
+             cluster.url("bench")], env)
+        out["index_server_cpu"] = server_cpu(cluster) - before
+        kinds = sampler.stop()
+        print(f"  then the search index: {out['index_wall']:.2f}s wall, {out['index_cpu']:.2f}s"
+              f" CPU + server {out['index_server_cpu']:.2f}s CPU (backends"
+              f" {kinds.get('backends', 0.0):.2f}s, autovacuum"
+              f" {kinds.get('autovacuum', 0.0):.2f}s)", flush=True)
         if after:  # work a try leaves for later, timed as its own step
             import psycopg
 
@@ -317,6 +357,8 @@ def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
             table_stats(cluster, "bench")
         if statements:
             top_statements(cluster, "bench", statements)
+        if dump is not None:
+            dump_tables(cluster, "bench", dump)
         stored = stored_messages(cluster, "bench")
         if stored != n:
             raise SystemExit(f"PostgreSQL holds {stored} messages after the sync, not {n}")
@@ -336,23 +378,74 @@ def child(config_path: Path) -> None:
     """One initial sync into the config's PostgreSQL database (the measured process)."""
     from cxinbox.channels.credentials import resolve_password
     from cxinbox.config import load_config
+    from cxinbox.service import sync
     from cxinbox.service.sync import MailSync
     from cxinbox.store.pg.store import PgStore
 
+    # Which half of the overlapped sync sets its wall time: the writer's time storing
+    # batches, and the fetching thread's time waiting to hand one over (two clock reads
+    # a batch).
+    spent = {"writing": 0.0, "handing": 0.0}
+    store_batch, put = sync.MailSync._store_batch, sync._BatchWriter.put
+
+    def timed_store(self: Any, *args: Any, **kwargs: Any) -> None:
+        start = time.perf_counter()
+        try:
+            store_batch(self, *args, **kwargs)
+        finally:
+            spent["writing"] += time.perf_counter() - start
+
+    def timed_put(self: Any, item: Any) -> None:
+        start = time.perf_counter()
+        try:
+            put(self, item)
+        finally:
+            spent["handing"] += time.perf_counter() - start
+
+    sync.MailSync._store_batch = timed_store  # type: ignore[method-assign]
+    sync._BatchWriter.put = timed_put  # type: ignore[method-assign]
     config = load_config(config_path)
     assert config.store.url is not None
     store = PgStore(config.store.url)
     engine = MailSync(store, config, lambda a: resolve_password(a.name, a.credentials))
     try:
+        start = time.perf_counter()
         engine.sync_once()
+        wall = time.perf_counter() - start
     finally:
         engine.close()
+        store.close()
+    print(f"overlap: of the sync's {wall:.1f}s the writer stored batches"
+          f" {spent['writing']:.1f}s, the fetching thread waited to hand one over"
+          f" {spent['handing']:.1f}s", file=sys.stderr)
+
+
+def index_child(url: str) -> None:
+    """The search vectors the sync left for later, made as the sync's pass after it makes
+    them (transactions of 500; none where the store makes them with the rows)."""
+    from cxinbox.store.pg.store import PgStore
+
+    store = PgStore(url)
+    try:
+        while True:
+            with store.writing() as tx:
+                if tx.index_pending(500) == 0:
+                    break
+        with store.reading() as tx:
+            left = tx.conn.execute("SELECT count(*) FROM messages WHERE search IS NULL"
+                                   ).fetchone()[0]  # type: ignore[attr-defined]
+        if left:
+            raise SystemExit(f"{left} messages left without a search vector")
+    finally:
         store.close()
 
 
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
         child(Path(sys.argv[2]))
+        return
+    if sys.argv[1:2] == ["--index-child"]:
+        index_child(sys.argv[2])
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000])
@@ -372,6 +465,9 @@ def main() -> None:
                         help="skip mbsync (an A/B of the PostgreSQL side alone: no ratios)")
     parser.add_argument("--tables", action="store_true",
                         help="print each table's inserts, updates (HOT), autovacuum runs")
+    parser.add_argument("--dump", type=Path, default=None, metavar="DIR",
+                        help="write the synced tables' rows to DIR/N/TABLE.tsv (after the"
+                             " search index step): two runs' rows compared with diff")
     args = parser.parse_args()
     rows = []
     for n in args.sizes:
@@ -382,7 +478,8 @@ def main() -> None:
                 (workdir / sub).mkdir()
             r = bench(n, workdir, args.batch, args.sqlite, args.src.resolve(), args.profile,
                       args.statements, args.tables, not args.no_mbsync,
-                      args.sql, args.after)
+                      args.sql, args.after,
+                      None if args.dump is None else args.dump / str(n))
         rows.append((n, r))
         if "lite_wall" in r:
             print(f"  cxinbox → SQLite     {r['lite_wall']:.2f}s wall"
@@ -394,13 +491,14 @@ def main() -> None:
             profile_summary(args.profile)
     print()
     print(f"{'N':>8} {'pg/mbsync wall':>15} {'pg/mbsync CPU':>14} {'(CPU with server)':>18}"
-          f" {'sqlite/mbsync wall':>19}")
+          f" {'sqlite/mbsync wall':>19} {'(pg + index)/mbsync wall':>25}")
     for n, r in rows:
         if "mb_wall" not in r:
             continue
         lite = f"{r['lite_wall'] / r['mb_wall']:>19.2f}" if "lite_wall" in r else f"{'-':>19}"
         print(f"{n:>8} {r['pg_wall'] / r['mb_wall']:>15.2f} {r['pg_cpu'] / r['mb_cpu']:>14.2f}"
-              f" {(r['pg_cpu'] + r['pg_server_cpu']) / r['mb_cpu']:>18.2f} {lite}")
+              f" {(r['pg_cpu'] + r['pg_server_cpu']) / r['mb_cpu']:>18.2f} {lite}"
+              f" {(r['pg_wall'] + r['index_wall']) / r['mb_wall']:>25.2f}")
     print("target: initial sync ratio <= 1.0 (issue #16)")
 
 

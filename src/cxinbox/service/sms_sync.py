@@ -416,7 +416,8 @@ class SmsPoller:
                 received.add(stored.conversation_id)
                 if m.inbound:
                     result.opt_changes += self._keyword(tx, m, number, stored, now_s)
-            tx.index_pending()
+            if not self.db.indexes_text_after_sync():  # PostgreSQL indexes a text with its
+                tx.index_pending()  # row (what it leaves is the mail sync's pass after it)
             # Red flags and intent: the one place texts are assessed (service/redflags.py).
             raised = redflags.triage_arrivals(tx, self.config, now_s, ready) \
                 if new_count else []

@@ -206,8 +206,14 @@ class MailSync:
         self._sent_folders[account.name] = found
         return found
 
+    def wait_for_search_index(self) -> None:
+        """Return once the messages the syncs stored are all in the full-text index (on
+        PostgreSQL it is made after a bulk sync, see `_Indexer`; a search finds them
+        before as after)."""
+        self._indexer.wait()
+
     def close(self) -> None:
-        self._indexer.finish()
+        self._indexer.stop()
         with self._pool_lock:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
@@ -950,12 +956,23 @@ class _BatchWriter:
 
 
 class _Indexer:
-    """Full-text indexing on its own thread during bulk fetches.
+    """Full-text indexing on its own thread.
 
-    SQLite tokenises without holding the GIL, so this overlaps with parsing IMAP replies
-    on the main thread. `finish()` drains and stops it; the watermark in the store makes
-    a crash at any point harmless (see store/fts.py).
+    SQLite: during bulk fetches. It tokenises without holding the GIL, so this overlaps
+    with parsing IMAP replies on the main thread; `finish()` drains and stops it, so the
+    sync ends indexed. PostgreSQL (`Store.indexes_text_after_sync`): after them. Making
+    the vectors is the server's work, which would compete with the sync's own writes on
+    the same server, so a bulk sync stores its messages without them and `finish()` starts
+    a thread that makes them once the sync's writes are done, and returns; a search finds
+    the messages meanwhile all the same (store/pg/query.py). Either way the store's marker
+    (SQLite's watermark, PostgreSQL's NULL vectors, each committed with what it marks)
+    makes a crash at any point harmless (see store/fts.py): what is left is indexed by
+    the next pass.
     """
+
+    _AFTER_CHUNK = 500
+    """Messages a transaction of the pass after the sync indexes (their rows locked
+    meanwhile: a staff change to one waits for at most that transaction)."""
 
     def __init__(self, db: Store) -> None:
         self.db = db
@@ -963,8 +980,15 @@ class _Indexer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.bulk = False
+        self.after = db.indexes_text_after_sync()
+        self._lock = threading.Lock()
+        self._again = False
+        self._after_thread: threading.Thread | None = None
+        self._looked = False
 
     def wake(self) -> None:
+        if self.after:
+            return  # nothing beside the sync's writes: finish() starts the pass after them
         if self._thread is None:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="fts-indexer", daemon=True)
@@ -982,12 +1006,23 @@ class _Indexer:
                     return
 
     def catch_up(self, limit: int = 5000) -> None:
+        if self.after:
+            if not self._looked:  # what a stopped or killed pass left, without a wait
+                self._looked = True
+                self._start_after()
+            return
+        self._drain(limit)
+
+    def _drain(self, limit: int) -> None:
         while True:
             with self.db.writing() as tx:
                 if tx.index_pending(limit) == 0:
                     return
 
     def finish(self) -> None:
+        if self.after:
+            self._start_after()
+            return
         thread = self._thread
         if thread is not None:
             self._stop.set()
@@ -995,3 +1030,55 @@ class _Indexer:
             thread.join()
             self._thread = None
         self.catch_up()
+
+    def _start_after(self) -> None:
+        """Start the pass after the sync (PostgreSQL), or have the running one look again
+        when it is done: rows committed after its last look are not left behind."""
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self._again = True
+            if self._after_thread is None:
+                self._after_thread = threading.Thread(target=self._run_after,
+                                                      name="search-indexer", daemon=True)
+                self._after_thread.start()
+
+    def _run_after(self) -> None:
+        try:
+            with self.db.background_writes():
+                while not self._stop.is_set():
+                    with self._lock:
+                        if not self._again:
+                            self._after_thread = None
+                            return
+                        self._again = False
+                    while not self._stop.is_set():
+                        with self.db.writing() as tx:
+                            if tx.index_pending(self._AFTER_CHUNK) == 0:
+                                break
+        except Exception as exc:  # noqa: BLE001 - logged; the rows stay marked for the next pass
+            log_failure(log, "search indexing after the sync failed", exc)
+        with self._lock:
+            if self._after_thread is threading.current_thread():
+                self._after_thread = None
+
+    def wait(self) -> None:
+        """Wait for the pass after the sync to end (PostgreSQL; nothing on SQLite)."""
+        while True:
+            with self._lock:
+                thread = self._after_thread
+            if thread is None:
+                return
+            thread.join()
+
+    def stop(self) -> None:
+        """Stop every indexing thread (at the end of the current transaction): SQLite's
+        drains first, PostgreSQL's pass after the sync leaves the rest to the next one."""
+        if not self.after:
+            self.finish()
+            return
+        with self._lock:
+            self._stop.set()
+            thread = self._after_thread
+        if thread is not None:
+            thread.join()

@@ -14,6 +14,9 @@ from cxinbox.store.dialect import dialect_of
 
 
 def pending(conn: sqlite3.Connection) -> int:
+    if not dialect_of(conn).fts_by_watermark:
+        return int(conn.execute("SELECT count(*) FROM messages WHERE search IS NULL"
+                                ).fetchone()[0])
     row = conn.execute("SELECT (SELECT coalesce(max(id), 0) FROM messages)"
                        " - (SELECT upto FROM fts_progress)").fetchone()
     return max(0, int(row[0]))
@@ -22,9 +25,15 @@ def pending(conn: sqlite3.Connection) -> int:
 def index_pending(conn: sqlite3.Connection, limit: int = 5000) -> int:
     """Index up to `limit` unindexed messages in the caller's write transaction.
 
-    Nothing trails on PostgreSQL (its `tsvector` is computed with the row): 0 there."""
+    On PostgreSQL a message's `tsvector` is made with its row, except for the rows a bulk
+    sync stored without it (`defer_search`): their NULL vectors are the marker, made here
+    oldest first, in the same transaction that clears it. Rows another transaction holds
+    (a staff change, another server's indexer) are left for a later call."""
     if not dialect_of(conn).fts_by_watermark:
-        return 0
+        return conn.execute(
+            "UPDATE messages SET search = cxinbox_message_search(subject, sender, body_text)"
+            " WHERE id IN (SELECT id FROM messages WHERE search IS NULL ORDER BY id LIMIT ?"
+            " FOR UPDATE SKIP LOCKED)", (limit,)).rowcount
     upto = int(conn.execute("SELECT upto FROM fts_progress").fetchone()[0])
     last = conn.execute("SELECT max(id) FROM (SELECT id FROM messages WHERE id > ?"
                         " ORDER BY id LIMIT ?)", (upto, limit)).fetchone()[0]
@@ -42,3 +51,12 @@ def index_pending(conn: sqlite3.Connection, limit: int = 5000) -> int:
         (upto, last))
     conn.execute("UPDATE fts_progress SET upto = ?", (last,))
     return cur.rowcount
+
+
+def defer_search(conn: sqlite3.Connection, on: bool) -> None:
+    """PostgreSQL: the messages this transaction inserts from now on (`on`) go in without
+    their search vector, for `index_pending` to make later; SQLite's index always trails
+    its watermark, so nothing to do there."""
+    if not dialect_of(conn).fts_by_watermark:
+        conn.execute("SELECT set_config('cxinbox.defer_search', ?, true)",
+                     ("on" if on else "off",))

@@ -852,7 +852,8 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
     files its own copy), is the message already stored under that Message-ID.
 
     `index_text=False` leaves full-text indexing to a later `fts.index_pending` (the bulk
-    sync does it on another thread). Returns the ids of the conversations that changed.
+    sync does it on another thread; on PostgreSQL, after the sync). Returns the ids of the
+    conversations that changed.
     """
     pipeline = getattr(conn, "pipeline", None)  # PostgreSQL: writes need not wait
     with pipeline() if pipeline is not None else nullcontext():
@@ -870,6 +871,11 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
     held = batch is None and bool(fresh)
     if held:  # SQLite: the per-row report triggers wait for the batch (migration 26)
         conn.execute(ingest_hold.HOLD)
+    deferred = batch is not None and not index_text and bool(fresh)
+    if deferred:
+        # PostgreSQL: the batch's message rows go in without their search vectors, made
+        # after the bulk sync (store/fts.py); a search meanwhile reads their text.
+        fts.defer_search(conn, True)
     try:
         located = _store_each(conn, folder, messages, fresh, batch, touched, revived,
                               own_addresses=own_addresses, now=now, outbound=outbound)
@@ -879,6 +885,8 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
         raise
     if batch is not None:
         batch.finish(conn)
+    if deferred:
+        fts.defer_search(conn, False)  # only the sync's own rows
     if held:
         _release(conn)
     # Nothing above reads locations: they go in together, in the same transaction.

@@ -942,7 +942,8 @@ class StoreTx(Protocol):
 
     def index_pending(self, limit: int = 5000) -> int:
         """Full-text index up to `limit` messages that trail ingest; how many it indexed
-        (always 0 where the index is kept with the row)."""
+        (SQLite: those past the index's watermark; PostgreSQL: those a bulk sync stored
+        without their search vector, which a search meanwhile tests on their text)."""
         ...
 
 
@@ -1048,6 +1049,14 @@ class Store(Protocol):
         """Whether a bulk sync should store each batch on a thread of its own while the
         next is fetched and parsed: True where a write mostly waits for another process
         (PostgreSQL's server), False where it runs in this one (SQLite)."""
+        ...
+
+    def indexes_text_after_sync(self) -> bool:
+        """Whether a bulk sync's messages get their full-text index after the sync, on a
+        thread of their own, instead of beside it: True where making it is the server's
+        work competing with the sync's writes (PostgreSQL), False where it runs beside the
+        fetch in this process and is done when the sync is (SQLite). Either way a search
+        finds a message not indexed yet (see `StoreTx.index_pending`)."""
         ...
 
     def checkpoint_if_over(self, nbytes: int) -> None:

@@ -36,7 +36,8 @@ def update_parsed(conn: sqlite3.Connection, rows: Sequence[tuple[int, ParsedMess
 
 def rebuild_fts(conn: sqlite3.Connection) -> None:
     """Rebuild SQLite's full-text tables from the messages. Nothing to do on PostgreSQL:
-    its `search` column is generated from the row, so `update_parsed` already renewed it."""
+    its `search` column is made by the row's trigger when the text changes, so
+    `update_parsed` already renewed it."""
     if not dialect_of(conn).fts_by_watermark:
         return
     conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")

@@ -195,6 +195,9 @@ class SqliteStoreOps:
         so a writer thread would take turns with the fetch rather than run beside it."""
         return False
 
+    def indexes_text_after_sync(self) -> bool:
+        return False
+
     def checkpoint_if_over(self, nbytes: int) -> None:
         if self.wal_bytes() > nbytes:
             self.checkpoint_passive()

@@ -303,10 +303,12 @@ def _parent_first(target: psycopg.Connection[Any], tables: list[str]) -> list[st
 
 
 def _columns(target: psycopg.Connection[Any], table: str) -> list[str]:
-    """The columns a row is written with: all but generated ones (`search`)."""
+    """The columns a row is written with: all but the search vectors (generated, or made
+    by the row's trigger: SQLite has no such column)."""
     return [str(r[0]) for r in target.execute(
         "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
-        " AND NOT attisdropped AND attgenerated = '' ORDER BY attnum", (f'"{table}"',))]
+        " AND NOT attisdropped AND attgenerated = '' AND atttypid <> 'tsvector'::regtype"
+        " ORDER BY attnum", (f'"{table}"',))]
 
 
 def _batches(cursor: sqlite3.Cursor, size: int) -> Iterator[list[Any]]:

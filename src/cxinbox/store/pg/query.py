@@ -46,8 +46,13 @@ Sql = tuple[str, list[object]]
 
 _TRIGRAM = 3
 
-_SEARCH_TEST = ("m.search @@ cxinbox_search(ARRAY[{terms}]::text[],"
-                " ARRAY[{prefixes}]::boolean[], {any_of})")
+_QUERY = "cxinbox_search(ARRAY[{terms}]::text[], ARRAY[{prefixes}]::boolean[], {any_of})"
+_SEARCH_TEST = "m.search @@ " + _QUERY
+# A message whose vector is not made yet (NULL: stored by a bulk sync, indexed after it;
+# store/pg/schema.py PG_TUNING) is tested on its text, as its vector will be made. Such
+# rows are few and have their own index (messages_unindexed).
+_UNINDEXED_TEST = ("m.search IS NULL AND cxinbox_message_search(m.subject, m.sender,"
+                   " m.body_text) @@ " + _QUERY)
 
 # Senders: the trigram index expression (store/pg/schema.py spells it the same, or the
 # planner would not use it), then the exact test (a substring of one column, not of both).
@@ -89,7 +94,12 @@ class PostgresDialect(Dialect):
 
     def text_match(self, texts: Sequence[Text], any_of: bool, op: str = "IN") -> Sql:
         test, params = _search_test(texts, any_of)
-        return f"c.id {op} (SELECT m.conversation_id FROM messages m WHERE {test})", params
+        # The indexed messages through the vectors' GIN, the others (if any) through their
+        # own index: two lists, each found by its index (an OR of both would be one).
+        later, _ = _search_test(texts, any_of, _UNINDEXED_TEST)
+        both = (f"c.id {op} (SELECT m.conversation_id FROM messages m WHERE {test}"
+                f" UNION ALL SELECT m.conversation_id FROM messages m WHERE {later})")
+        return both, [*params, *params]
 
     def sender(self, node: Field) -> Sql:
         pattern = _contains(node.value)
@@ -157,8 +167,9 @@ class PerRowDialect(PostgresDialect):
 
     def text_match(self, texts: Sequence[Text], any_of: bool, op: str = "IN") -> Sql:
         test, params = _search_test(texts, any_of)
-        found = _some_message(test)
-        return (found if op == "IN" else f"NOT {found}"), params
+        later, _ = _search_test(texts, any_of, _UNINDEXED_TEST)
+        found = _some_message(f"{test} OR ({later})")
+        return (found if op == "IN" else f"NOT {found}"), [*params, *params]
 
     def sender(self, node: Field) -> Sql:
         return (f"({_SHORT_MATCH.format(t='c')} OR {_some_message(_SHORT_MATCH.format(t='m'))})",
@@ -197,9 +208,10 @@ def sla_condition_pg(now: datetime) -> SlaSql:
     return sla_condition(now, POSTGRESQL)
 
 
-def _search_test(texts: Sequence[Text], any_of: bool) -> Sql:
-    """The full-text test of one message `m` and its parameters."""
-    test = _SEARCH_TEST.format(terms=", ".join("?" * len(texts)),
+def _search_test(texts: Sequence[Text], any_of: bool, form: str = _SEARCH_TEST) -> Sql:
+    """The full-text test of one message `m` and its parameters (`form`: of an indexed
+    message, or `_UNINDEXED_TEST` of one not indexed yet)."""
+    test = form.format(terms=", ".join("?" * len(texts)),
                                prefixes=", ".join("?" * len(texts)),
                                any_of="TRUE" if any_of else "FALSE")
     values: list[object] = [_nul_free(text.value) for text in texts]

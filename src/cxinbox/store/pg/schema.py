@@ -19,7 +19,9 @@ Where the engines differ, the PostgreSQL way is taken:
   text is cut into words as FTS5's unicode61 does (`cxinbox_words`: every run of letters and
   digits, so an address yields its parts; the knowledge base's articles alike), and
   `cxinbox_search` builds the matching
-  `tsquery` from the typed terms (store/pg/query.py);
+  `tsquery` from the typed terms (store/pg/query.py). The messages' vector is a plain
+  column kept by a trigger since PG_TUNING's wt-pgsync23 entry, so that a bulk sync can
+  leave it for after (NULL until then, and a search tests those rows' text);
 - the append-only guard on `events` is a trigger as in SQLite; the service role is also
   refused UPDATE and DELETE by grants (store/pg/grants.py, with the several-servers step);
 - `durable_mark` (SQLite's power-cut fence for signed checkpoints) has no twin: a
@@ -928,6 +930,36 @@ END $$;
     RUNTIME_TABLE_SQL["cxinbox_presence"],
     RUNTIME_TABLE_SQL["cxinbox_lease"],
     RUNTIME_TABLE_SQL["cxinbox_rounds"],
+    # -- wt-pgsync23: a message's search vector made after a bulk sync (issue #16) ------
+    # Making each message's `search` vector (folding its words, to_tsvector, its GIN
+    # entries) was half the server's CPU of a first sync. It is now a plain column kept by
+    # a trigger, computed as the generated column was, except while a transaction has set
+    # `cxinbox.defer_search` (a bulk sync's batches, store/ingest.py): those rows go in
+    # with no vector, and the sync's indexer fills them in after the sync, in
+    # transactions of their own (store/fts.py `index_pending`). A NULL vector means "not
+    # indexed yet" (a message's vector is never NULL otherwise: its columns are NOT NULL);
+    # the search tests those rows' text directly (store/pg/query.py), found through their
+    # own small index, so a search finds the same messages before and after indexing.
+    """
+CREATE FUNCTION cxinbox_message_search(subject text, sender text, body text)
+    RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT setweight(to_tsvector('simple', public.cxinbox_words($1)), 'A')
+              || setweight(to_tsvector('simple', public.cxinbox_words($2)), 'B')
+              || to_tsvector('simple', public.cxinbox_words(left($3, 500000))) $$;
+CREATE FUNCTION cxinbox_messages_search() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' AND current_setting('cxinbox.defer_search', true) = 'on' THEN
+        NEW.search := NULL;
+    ELSE
+        NEW.search := public.cxinbox_message_search(NEW.subject, NEW.sender, NEW.body_text);
+    END IF;
+    RETURN NEW;
+END $$;
+ALTER TABLE messages ALTER COLUMN search DROP EXPRESSION;
+CREATE TRIGGER messages_search BEFORE INSERT OR UPDATE OF subject, sender, body_text
+    ON messages FOR EACH ROW EXECUTE FUNCTION cxinbox_messages_search();
+CREATE INDEX messages_unindexed ON messages (id) WHERE search IS NULL;
+""",
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the
 numbered schema so the versions of the two backends stay in step: store/pg/migrate.py

@@ -594,6 +594,11 @@ class PgStore:
         process waits on the socket (the interpreter free) and can fetch the next."""
         return True
 
+    def indexes_text_after_sync(self) -> bool:
+        """Yes: a message's search vector and its GIN entries were half the server's
+        work of a first sync; its batches store the rows without them (store/fts.py)."""
+        return True
+
     def checkpoint_if_over(self, nbytes: int) -> None:
         """Nothing: the server checkpoints on its own."""
 
