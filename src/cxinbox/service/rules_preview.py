@@ -12,7 +12,9 @@ everything is undone.
 "As it was" is rebuilt from the audit trail: the conversation's current tags, status,
 snooze, assignee, priority and red flag with every change recorded after the trigger
 undone, newest first (a person adding a tag the next morning, a rule's own changes, a
-red flag cleared), the intent the detectors had recorded by then, and the acknowledgement
+red flag cleared), the intent the detectors had recorded by then (and whether the moment's
+own messages brought it: a follow-up that asked nothing new fires no `intent:` term, as
+live), and the acknowledgement
 ledger without what was queued later, and each patient number's STOP / START as it was
 (a STOP texted after the acknowledgement does not make it "opted out"). The messages stored after the trigger are taken out
 of the conversation (the ingest events name the message ids each ingest stored between),
@@ -65,7 +67,7 @@ from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment
 from cxinbox.service import redflags
 from cxinbox.service.inbox import InboxService
-from cxinbox.service.rules import FLAG_SKIP, Applied, RuleEngine
+from cxinbox.service.rules import ARRIVALS, FLAG_SKIP, Applied, RuleEngine, kept_intents
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import (
     ConversationRecord,
@@ -181,11 +183,14 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
                 past = _as_assessed(past, found[conv_id])
             tx.rewind(conv_id, past)
             subjects[conv_id] = clean_line(conv.subject, max_len=60)
+        kept: frozenset[int] = frozenset()
+        if rule.on in ARRIVALS and bounds is not None:  # as live read them (fire_arrivals)
+            kept = kept_intents(tx.arrivals_after(bounds[0])) - set(found)
         tx.forget_acks_after(seq)
         tx.rewind_opt_outs(seq)
         tx.rewind_teams([t.name for t in inbox.config.teams], seq)
         _sla_as_then(inbox, tx, rule.on, list(subjects), at, bounds)
-        firing = engine.fire(tx, rule.on, list(subjects), now=at)
+        firing = engine.fire(tx, rule.on, list(subjects), now=at, kept=kept)
     by_id = {m.conversation_id: m for m in together}
     return [(by_id[a.conversation_id], a, subjects[a.conversation_id])
             for a in firing.applied if a.rule == rule.name]

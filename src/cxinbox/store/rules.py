@@ -22,15 +22,21 @@ def max_message_pk(conn: sqlite3.Connection) -> int:
 
 
 def arrivals_after(conn: sqlite3.Connection, message_pk: int) -> list[ArrivalRecord]:
-    """Per conversation, the inbound messages stored after `message_pk`: the newest one, and
-    whether the conversation itself is new (none of its messages is older)."""
+    """Per conversation, the inbound messages stored after `message_pk`: the newest one,
+    whether the conversation itself is new (none of its messages is older), and whether one
+    of them was read as asking what the conversation is filed under (or it has no intent)."""
     rows = conn.execute(
         "SELECT m.conversation_id, max(m.id), min(m.channel),"
-        " (SELECT min(x.id) FROM messages x WHERE x.conversation_id = m.conversation_id)"
+        " (SELECT min(x.id) FROM messages x WHERE x.conversation_id = m.conversation_id),"
+        " (SELECT CASE WHEN c.intent IS NULL OR EXISTS (SELECT 1 FROM messages y"
+        "  WHERE y.conversation_id = c.id AND y.id > ? AND y.direction = 'in'"
+        "  AND y.gone_at IS NULL AND y.intent = c.intent) THEN 1 ELSE 0 END"
+        "  FROM conversations c WHERE c.id = m.conversation_id)"
         " FROM messages m WHERE m.id > ? AND m.direction = 'in' AND m.gone_at IS NULL"
-        " GROUP BY m.conversation_id ORDER BY m.conversation_id", (message_pk,)).fetchall()
-    return [ArrivalRecord(int(r[0]), int(r[1]), str(r[2]), int(r[3]) > message_pk)
-            for r in rows]
+        " GROUP BY m.conversation_id ORDER BY m.conversation_id",
+        (message_pk, message_pk)).fetchall()
+    return [ArrivalRecord(int(r[0]), int(r[1]), str(r[2]), int(r[3]) > message_pk,
+                          r[4] is None or bool(r[4])) for r in rows]
 
 
 def ack_refusal(conn: sqlite3.Connection, conv_id: int, sender: str, day: str) -> str | None:
