@@ -143,6 +143,41 @@ def test_an_sla_term_without_sla_policies_is_refused_when_the_config_loads() -> 
     assert _load(rule).rules[0].match == "tag:vip -sla:breached"  # with a policy it loads
 
 
+def test_a_switched_off_rule_with_an_sla_term_loads_without_policies(rig_factory: Any) -> None:
+    """Only a rule that runs is refused: one kept with `enabled = false` does not stop the
+    whole config (and the rules beside it) from loading; `rules test` of it says in one
+    line why it cannot replay, and the enabled rules still run."""
+    from tests.test_serve_support import cx
+
+    rig = rig_factory('''
+[[rules]]
+name = "late"
+on = "arrival"
+match = "tag:vip -sla:breached"
+actions = { tag = ["x"] }
+enabled = false
+
+[[rules]]
+name = "everything"
+on = "arrival"
+actions = { tag = ["seen"] }
+''')
+    assert [(r.name, r.enabled) for r in rig.config.rules] == [("late", False),
+                                                               ("everything", True)]
+    rig.dovecot.deliver(patient_mail("Flu shot", message_id="f1@p.example", body="When?"))
+    rig.sync()
+    conv = rig.conv("f1@p.example")
+    assert [r[0] for r in rig.db.conn.execute(
+        "SELECT tag FROM conversation_tags WHERE conversation_id = ?", (conv,))] == ["seen"]
+    tested = cx("rules", "test", "late", "--since", "1d", "--config", str(rig.path))
+    assert tested.returncode != 0
+    assert "Traceback" not in tested.stderr
+    assert tested.stderr.strip().splitlines() == [
+        tested.stderr.strip().splitlines()[0]]
+    assert ("rule 'late' cannot be replayed: sla:breached needs an SLA policy, and no"
+            " [[sla.policies]] is configured") in tested.stderr
+
+
 def test_the_issue_rule_loads_with_actions_in_their_fixed_order() -> None:
     config = _load('''
 [[rules]]

@@ -61,7 +61,7 @@ from datetime import UTC, datetime
 
 from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.contract.rule_types import Preview, PreviewRow
-from cxinbox.domain.rules import Rule
+from cxinbox.domain.rules import Rule, no_sla_policy, sla_term
 from cxinbox.domain.rules import find_rule as find_named
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment
@@ -114,6 +114,9 @@ def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> P
     rule = find_rule(config.rules, name)
     if all(r.name != rule.name for r in engine.rules):
         raise BadRequest(f"rule {rule.name!r} is not in the engine given to replay it")
+    term = None if config.sla.policies else sla_term(rule.match)
+    if term is not None:  # only a rule with enabled = false loads so (config.py)
+        raise BadRequest(f"rule {rule.name!r} cannot be replayed: {no_sla_policy(term)}")
     if since > inbox.store.now_ms() // 1000:
         raise BadRequest("--since must be in the past")
     with inbox.store.reading() as tx:
