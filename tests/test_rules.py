@@ -1156,6 +1156,47 @@ enabled = false
         " red-flag: could match")
 
 
+def test_rules_test_reads_only_the_text_it_assesses(
+        rig_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding each moment's latest patient message reads its id and date, not the
+    conversation's messages and their bodies: with room to assess one old message of a
+    long thread and three moments, one message's text is read."""
+    from datetime import timedelta
+
+    from cxinbox.service import rules_preview
+    from cxinbox.service.rules_preview import preview
+
+    rig = rig_factory('''
+[[rules]]
+name = "billing desk"
+on = "arrival"
+match = "intent:billing_insurance"
+actions = { tag = ["billing-desk"] }
+enabled = false
+''')
+    old = format_datetime(datetime.now(UTC) - timedelta(days=5))
+    for n, sender in enumerate(("Jo <jo@patients.example>", "Ann <ann@patients.example>",
+                                "Bo <bo@patients.example>")):
+        rig.dovecot.deliver(patient_mail(f"my bill {n}", message_id=f"o{n}@p.example",
+                                         date=old, sender=sender,
+                                         body="I was charged twice on my bill, my insurance"
+                                              " already paid the copay. Please refund it."))
+    rig.sync()
+    monkeypatch.setattr(rules_preview, "MAX_ASSESSED", 1)
+    engine = rules_engine(rig.db, rig.config, replaying="billing desk")
+    assert engine is not None
+    statements: list[str] = []
+    rig.db.conn.set_trace_callback(statements.append)
+    try:
+        result = preview(rig.desk(), engine, "billing desk", int(time.time()) - 7 * 86400)
+    finally:
+        rig.db.conn.set_trace_callback(None)
+    assert (result.triggered, result.matched, result.assessed, result.unassessed) == (
+        3, 1, 1, 2)
+    texts = [s for s in statements if "body_text" in s and "FROM messages" in s]
+    assert len(texts) == 1, texts
+
+
 def test_state_before_undoes_recorded_changes_newest_first() -> None:
     from cxinbox.service.rules_preview import state_before
     from cxinbox.store.records import StoredEvent

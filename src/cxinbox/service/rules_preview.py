@@ -214,17 +214,20 @@ def _assess_moment(inbox: InboxService, together: list[PastTrigger],
     with inbox.store.reading() as tx:
         bounds = tx.message_bounds(together[0].seq)
         for moment in todo:
-            last = _latest_inbound(tx, moment.conversation_id,
-                                   bounds[1] if bounds else None, moment.at)
-            if last is None:
+            latest = tx.latest_inbound(moment.conversation_id,
+                                       bounds[1] if bounds else None, moment.at)
+            if latest is None:
                 continue
             # Stored by the trigger at the latest: dated within backlog_hours of it, it was
             # within them when stored too, so ingest read it.
-            if last.date >= moment.at - backlog_hours * 3600:
+            if latest[1] >= moment.at - backlog_hours * 3600:
                 budget.left_alone += 1
                 continue
             if budget.left <= 0:
                 budget.unassessed += 1
+                continue
+            last = tx.message_record(latest[0])  # its text: only for one to assess
+            if last is None:
                 continue
             got = _assess_old(tx, moment.conversation_id, last)
             if got is not None:
@@ -232,15 +235,6 @@ def _assess_moment(inbox: InboxService, together: list[PastTrigger],
                 budget.left -= 1
                 budget.assessed += 1
     return found
-
-
-def _latest_inbound(tx: StoreTx, conv_id: int, upto: int | None,
-                    at: int) -> MessageRecord | None:
-    """The conversation's latest patient message stored by the moment (message id at most
-    `upto`, or dated by `at` when the ingest named no ids)."""
-    inbound = [m for m in tx.messages_of(conv_id) if m.direction == "in"
-               and (m.id <= upto if upto is not None else m.date <= at)]
-    return max(inbound, key=lambda m: m.id) if inbound else None
 
 
 def _assess_old(tx: StoreTx, conv_id: int, last: MessageRecord) -> Assessment | None:

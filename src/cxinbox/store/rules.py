@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from cxinbox.domain.intent_kept import conversation_intent
 from cxinbox.store.dialect import inserted_id
 from cxinbox.store.merge import recompute
-from cxinbox.store.records import ArrivalRecord, PastState, PastTrigger
+from cxinbox.store.records import ArrivalRecord, MessageRecord, PastState, PastTrigger
 
 
 def max_message_pk(conn: sqlite3.Connection) -> int:
@@ -231,6 +231,27 @@ def _intent_by(conn: sqlite3.Connection, conv_id: int, at: int) -> str | None:
             (conv_id, at)):
         held = conversation_intent(held, (str(intent), float(confidence or 0.0)))
     return None if held is None else held[0]
+
+
+def latest_inbound(conn: sqlite3.Connection, conv_id: int, upto: int | None,
+                   at: int) -> tuple[int, int] | None:
+    """(id, date) of the conversation's latest patient message stored by a past moment
+    (message id at most `upto`, or dated by `at` when the ingest named no ids)."""
+    bound = "id <= ?" if upto is not None else "date <= ?"
+    row = conn.execute(f"SELECT id, date FROM messages WHERE conversation_id = ?"
+                       f" AND direction = 'in' AND gone_at IS NULL AND {bound}"
+                       f" ORDER BY id DESC LIMIT 1",
+                       (conv_id, upto if upto is not None else at)).fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+def message_record(conn: sqlite3.Connection, message_pk: int) -> MessageRecord | None:
+    """One message, as `messages_of` lists it (None: gone)."""
+    row = conn.execute(
+        "SELECT id, channel, direction, message_id, subject, from_name, from_addr, to_addrs,"
+        " cc_addrs, date, body_text, attachments, problems, seen FROM messages"
+        " WHERE id = ? AND gone_at IS NULL", (message_pk,)).fetchone()
+    return MessageRecord(*row) if row else None
 
 
 def rewind(conn: sqlite3.Connection, conv_id: int, state: PastState) -> None:
