@@ -282,23 +282,31 @@ _OPT_EVENTS = ("sms.opt_out", "sms.opt_in")
 
 
 def rewind_opt_outs(conn: sqlite3.Connection, seq: int) -> None:
-    """Put back, for each number that texted STOP or START after event `seq`, the state its
-    last such event at or before `seq` recorded (none: the number had not opted out), so
-    a replayed acknowledgement sees the opt-outs of its moment (only inside a rehearsal)."""
+    """Put back, for each number that texted STOP or START after event `seq`, its state at
+    `seq` (only inside a rehearsal), so a replayed acknowledgement sees the opt-outs of its
+    moment: the state its last such event at or before `seq` recorded; without one (none
+    was texted, or retention has released the event since), the state its first later
+    event changed: an `sms.opt_in` is recorded only when a START ends an opt-out, so the
+    number was opted out then; after an `sms.opt_out` it had not been."""
     marks = ",".join("?" * len(_OPT_EVENTS))
-    later = {str(n) for (d,) in conn.execute(
-        f"SELECT details FROM events WHERE action IN ({marks}) AND seq > ?",
-        (*_OPT_EVENTS, seq)) if (n := json.loads(d or "{}").get("number"))}
-    if not later:
+    first_later: dict[str, str] = {}
+    for action, d in conn.execute(
+            f"SELECT action, details FROM events WHERE action IN ({marks}) AND seq > ?"
+            " ORDER BY seq", (*_OPT_EVENTS, seq)):
+        if number := json.loads(d or "{}").get("number"):
+            first_later.setdefault(str(number), str(action))
+    if not first_later:
         return
     before: dict[str, str] = {}
     for action, details in conn.execute(
             f"SELECT action, details FROM events WHERE action IN ({marks}) AND seq <= ?"
             " ORDER BY seq", (*_OPT_EVENTS, seq)):
         number = json.loads(details or "{}").get("number")
-        if number in later:
+        if number in first_later:
             before[str(number)] = "out" if action == "sms.opt_out" else "in"
-    for number in sorted(later):
+    for number in sorted(first_later):
+        if number not in before and first_later[number] == "sms.opt_in":
+            before[number] = "out"
         if number in before:
             conn.execute("UPDATE sms_opt_outs SET state = ? WHERE number = ?",
                          (before[number], number))
