@@ -77,14 +77,15 @@ def test_thanks_keeps_the_conversation_under_its_request(rig_factory: Any) -> No
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)["conversations"]
     assert [(r["id"], r["intent"]) for r in rows] == [(conv, "billing_insurance")]
-    # the live rule saw the thanks under the billing request, and its replay agrees
+    # the thanks asked nothing: an intent: rule of the reply does not fire on it (the
+    # conversation stays filed under the request, as listed above), and its replay agrees
     applied = [a for a, _ in rig.db.conn.execute(
         "SELECT actor, target FROM events WHERE action = 'rule.applied'")]
-    assert applied == ["rule:billing replies"]
+    assert applied == []
     engine = rules_engine(rig.db, rig.config, replaying="billing replies")
     assert engine is not None
     replay = preview(rig.desk(), engine, "billing replies", int(time.time()) - 86400)
-    assert [(r.conversation_id, r.would) for r in replay.rows] == [(conv, ("tag +billing-reply",))]
+    assert replay.triggered == 1 and replay.rows == ()
 
     # A new request on the thread replaces it.
     rig.dovecot.deliver(patient_mail(
@@ -115,3 +116,57 @@ def test_the_store_files_follow_ups_alike_on_sqlite_and_postgresql(any_store: An
                                        reply_to=1))
     assert tuple(any_store.conn.execute("SELECT intent FROM conversations").fetchone()) == (
         "prescription_refill",)
+
+
+REFILL_RULE = '''
+[[rules]]
+name = "refills to the nurse"
+on = "patient-reply"
+match = "intent:prescription_refill"
+actions = { assign = "tnguyen" }
+'''
+
+
+def test_ok_thx_does_not_take_a_refill_back_from_whom_a_person_gave_it(
+        rig_factory: Any) -> None:  # noqa: F811
+    """An assign rule on intent: fires when the patient asks for the refill, and not again
+    on every content-free reply after a person handed the conversation on; a request
+    asked again fires it again. `rules test` says the same."""
+    rig = rig_factory(REFILL_RULE)
+    rig.dovecot.deliver(patient_mail(
+        "Charge for chest x-ray", message_id="b1@patients.example", body=BILL_TEXT))
+    rig.sync()
+    conv = rig.conv("b1@patients.example")
+    rig.dovecot.deliver(patient_mail("Re: Charge for chest x-ray",
+                                     message_id="b2@patients.example", extra=_thread(),
+                                     body=REFILL_TEXT))
+    rig.sync()
+
+    def assignee() -> str | None:
+        row = rig.db.conn.execute("SELECT assignee, intent FROM conversations WHERE id = ?",
+                                  (conv,)).fetchone()
+        assert row[1] == "prescription_refill"
+        return row[0]  # type: ignore[no-any-return]
+
+    assert assignee() == "tnguyen"
+    rig.desk().assign(conv, "mgarcia")  # a person hands it on
+    rig.dovecot.deliver(patient_mail("Re: Charge for chest x-ray",
+                                     message_id="b3@patients.example", extra=_thread(),
+                                     body="ok thx"))
+    rig.sync()
+    assert rig.conv("b3@patients.example") == conv
+    assert assignee() == "mgarcia"
+    assigned = [(a, d["to"]) for a, _, d in rig.events("conversation.assign")]
+    assert assigned == [("rule:refills to the nurse", "tnguyen"), ("mgarcia", "mgarcia")]
+    engine = rules_engine(rig.db, rig.config, replaying="refills to the nurse")
+    assert engine is not None
+    replay = preview(rig.desk(), engine, "refills to the nurse", int(time.time()) - 86400)
+    assert replay.triggered == 2
+    assert [(r.conversation_id, r.would) for r in replay.rows] == [(conv, ("assign tnguyen",))]
+
+    # The patient asks for the refill again: that message brought it, the rule fires.
+    rig.dovecot.deliver(patient_mail(
+        "Re: Charge for chest x-ray", message_id="b4@patients.example", extra=_thread(),
+        body="Could you please send the refill of my lisinopril to the pharmacy? I am out."))
+    rig.sync()
+    assert assignee() == "tnguyen"

@@ -130,3 +130,72 @@ def test_no_file_without_an_absolute_cache_directory(monkeypatch: pytest.MonkeyP
         f"patterns-{sys.implementation.cache_tag}.marshal"
     monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # a user with no home
     assert pattern_cache._path() is None
+
+
+def test_a_fifo_in_place_of_the_file_does_not_hold_the_reader(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    import threading
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    key, path = pattern_cache._key(), pattern_cache._path()
+    assert key is not None and path is not None
+    path.parent.mkdir(mode=0o700)
+    os.mkfifo(path, 0o600)
+    got: list[object] = []
+    reader = threading.Thread(target=lambda: got.append(pattern_cache._load(path, key)),
+                              daemon=True)
+    reader.start()
+    reader.join(20)
+    assert not reader.is_alive(), "opening the FIFO blocked"
+    assert got == [{}]
+
+
+def test_a_cache_directory_that_is_not_the_users_own_is_neither_read_nor_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keeping: None) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    key, path = pattern_cache._key(), pattern_cache._path()
+    assert key is not None and path is not None
+    regexneed.keep_made({})
+    compile_with_needs("chest pain")
+    made = regexneed.made()
+    pattern_cache._store(path, key, made)
+    assert pattern_cache._load(path, key) == made
+    path.parent.chmod(0o777)  # anyone may swap the file in it
+    assert pattern_cache._load(path, key) == {}
+    path.unlink()
+    pattern_cache._store(path, key, made)
+    assert not path.exists()
+    path.parent.chmod(0o700)
+    pattern_cache._store(path, key, made)
+    assert pattern_cache._load(path, key) == made
+    if os.getuid() == 0:  # another owner (only root can give the directory away)
+        os.chown(path.parent, 65534, 65534)
+        assert pattern_cache._load(path, key) == {}
+        os.chown(path.parent, 0, 0)
+    moved = tmp_path / "real"
+    path.parent.rename(moved)
+    (tmp_path / "cxinbox").symlink_to(moved)  # a link, not the directory itself
+    assert pattern_cache._load(path, key) == {}
+
+
+def test_a_refused_entry_is_written_again_once(tmp_path: Path) -> None:
+    import marshal
+
+    first = _ready_and_assess(tmp_path)
+    (path,) = (tmp_path / "cxinbox").glob("patterns-*.marshal")
+    key, made = marshal.loads(path.read_bytes())
+    source = min(made)
+    good = made[source]
+    made[source] = (good[0], b"\xff" * 16, *good[2:])  # a program the engine refuses
+    path.write_bytes(marshal.dumps((key, made)))
+    path.chmod(0o600)
+    broken_at = path.stat().st_mtime_ns
+    second = _ready_and_assess(tmp_path)
+    assert second == first
+    repaired = marshal.loads(path.read_bytes())[1]
+    assert repaired[source] == good
+    assert path.stat().st_mtime_ns != broken_at
+    written = path.stat().st_mtime_ns
+    assert _ready_and_assess(tmp_path) == first
+    assert path.stat().st_mtime_ns == written  # repaired: not written again

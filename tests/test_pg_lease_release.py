@@ -176,3 +176,48 @@ def test_a_release_whose_row_is_held_still_fences_and_frees_the_lease(pg_url: st
         go_on.set()
         first.close()
         second.close()
+
+
+def test_a_released_lease_object_is_not_held_by_the_next_take(pg_url: str) -> None:
+    """The same session takes the name again after a release: the first lease object is
+    not reported held (its token is not the one taken last), the second one is."""
+    first = PgStore(pg_url, max_size=3)
+    try:
+        one = _take(first)
+        one.release()
+        two = _take(first)
+        assert two.held()
+        assert not one.held()
+    finally:
+        first.close()
+
+
+def test_a_liveness_probe_that_fails_on_a_live_session_keeps_the_lease(pg_url: str) -> None:
+    """The round trip of `held` fails while the lease's session lives on (here: an aborted
+    transaction on it). The lease is not reported held then, but it is not forgotten:
+    the name is not taken a second time on that session (the lock is reentrant, and one
+    release would leave it held for ever), and once the session answers again the lease
+    is held and its release frees it for another server."""
+    import psycopg
+
+    first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
+    try:
+        lease = _take(first)
+        raw = first._leases._conn
+        with first._leases._lock:
+            raw.execute("BEGIN")
+            with pytest.raises(psycopg.Error):
+                raw.execute("SELECT 1 / 0")
+        assert not lease.held()  # the probe failed
+        assert not raw.closed and not raw.broken
+        assert first.try_lease(NAME) is None  # still ours: never taken twice
+        with first._leases._lock:
+            raw.execute("ROLLBACK")
+        assert first.try_lease(NAME) is None  # the session answers: still not a second take
+        assert lease.held()
+        assert second.try_lease(NAME) is None
+        lease.release()
+        assert _take(second).held()
+    finally:
+        first.close()
+        second.close()

@@ -143,6 +143,41 @@ def test_an_sla_term_without_sla_policies_is_refused_when_the_config_loads() -> 
     assert _load(rule).rules[0].match == "tag:vip -sla:breached"  # with a policy it loads
 
 
+def test_a_switched_off_rule_with_an_sla_term_loads_without_policies(rig_factory: Any) -> None:
+    """Only a rule that runs is refused: one kept with `enabled = false` does not stop the
+    whole config (and the rules beside it) from loading; `rules test` of it says in one
+    line why it cannot replay, and the enabled rules still run."""
+    from tests.test_serve_support import cx
+
+    rig = rig_factory('''
+[[rules]]
+name = "late"
+on = "arrival"
+match = "tag:vip -sla:breached"
+actions = { tag = ["x"] }
+enabled = false
+
+[[rules]]
+name = "everything"
+on = "arrival"
+actions = { tag = ["seen"] }
+''')
+    assert [(r.name, r.enabled) for r in rig.config.rules] == [("late", False),
+                                                               ("everything", True)]
+    rig.dovecot.deliver(patient_mail("Flu shot", message_id="f1@p.example", body="When?"))
+    rig.sync()
+    conv = rig.conv("f1@p.example")
+    assert [r[0] for r in rig.db.conn.execute(
+        "SELECT tag FROM conversation_tags WHERE conversation_id = ?", (conv,))] == ["seen"]
+    tested = cx("rules", "test", "late", "--since", "1d", "--config", str(rig.path))
+    assert tested.returncode != 0
+    assert "Traceback" not in tested.stderr
+    assert tested.stderr.strip().splitlines() == [
+        tested.stderr.strip().splitlines()[0]]
+    assert ("rule 'late' cannot be replayed: sla:breached needs an SLA policy, and no"
+            " [[sla.policies]] is configured") in tested.stderr
+
+
 def test_the_issue_rule_loads_with_actions_in_their_fixed_order() -> None:
     config = _load('''
 [[rules]]
@@ -1119,6 +1154,47 @@ enabled = false
         "3 of them came with mail older than [triage] backlog_hours when stored, never"
         " assessed at ingest: assessed for this replay (nothing stored), so intent: and"
         " red-flag: could match")
+
+
+def test_rules_test_reads_only_the_text_it_assesses(
+        rig_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding each moment's latest patient message reads its id and date, not the
+    conversation's messages and their bodies: with room to assess one old message of a
+    long thread and three moments, one message's text is read."""
+    from datetime import timedelta
+
+    from cxinbox.service import rules_preview
+    from cxinbox.service.rules_preview import preview
+
+    rig = rig_factory('''
+[[rules]]
+name = "billing desk"
+on = "arrival"
+match = "intent:billing_insurance"
+actions = { tag = ["billing-desk"] }
+enabled = false
+''')
+    old = format_datetime(datetime.now(UTC) - timedelta(days=5))
+    for n, sender in enumerate(("Jo <jo@patients.example>", "Ann <ann@patients.example>",
+                                "Bo <bo@patients.example>")):
+        rig.dovecot.deliver(patient_mail(f"my bill {n}", message_id=f"o{n}@p.example",
+                                         date=old, sender=sender,
+                                         body="I was charged twice on my bill, my insurance"
+                                              " already paid the copay. Please refund it."))
+    rig.sync()
+    monkeypatch.setattr(rules_preview, "MAX_ASSESSED", 1)
+    engine = rules_engine(rig.db, rig.config, replaying="billing desk")
+    assert engine is not None
+    statements: list[str] = []
+    rig.db.conn.set_trace_callback(statements.append)
+    try:
+        result = preview(rig.desk(), engine, "billing desk", int(time.time()) - 7 * 86400)
+    finally:
+        rig.db.conn.set_trace_callback(None)
+    assert (result.triggered, result.matched, result.assessed, result.unassessed) == (
+        3, 1, 1, 2)
+    texts = [s for s in statements if "body_text" in s and "FROM messages" in s]
+    assert len(texts) == 1, texts
 
 
 def test_state_before_undoes_recorded_changes_newest_first() -> None:

@@ -1406,11 +1406,14 @@ def _parse_automation(top: _Table, staff: tuple[StaffMember, ...], teams: tuple[
         try:
             name = check_name(rt.raw("name"))
             label = f'rules[{index}] ("{name}")'
+            enabled = rt.boolean("enabled", True)
+            # an sla: term without policies can never be evaluated: refused on a rule that
+            # runs; a switched-off one loads (`rules test` of it says why it cannot replay)
             rule = Rule(name=name, on=check_trigger(rt.raw("on")),
-                        match=check_match(rt.raw("match"), sla=bool(policies - {""})),
+                        match=check_match(rt.raw("match"),
+                                          sla=bool(policies - {""}) or not enabled),
                         actions=parse_actions(rt.raw("actions"), vocab),
-                        stop=rt.boolean("stop", False),
-                        enabled=rt.boolean("enabled", True))
+                        stop=rt.boolean("stop", False), enabled=enabled)
         except RuleSpecError as exc:
             raise ConfigError(top.source, exc.problem, key=f"{label}.{exc.key}") from None
         if any(r.name == rule.name for r in rules):

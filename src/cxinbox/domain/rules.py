@@ -143,9 +143,17 @@ def check_match(value: object, *, sla: bool = True) -> str:
                                      " is:mine mean nothing here; name the user")
     term = None if sla else _sla_term(tree)
     if term is not None:
-        raise RuleSpecError("match", f"sla:{term.value} needs an SLA policy, and no"
-                                     " [[sla.policies]] is configured")
+        raise RuleSpecError("match", no_sla_policy(term))
     return value
+
+
+def no_sla_policy(term: Field) -> str:
+    return f"sla:{term.value} needs an SLA policy, and no [[sla.policies]] is configured"
+
+
+def sla_term(match: str) -> Field | None:
+    """The first `sla:` term of a rule's (already checked) query, or None."""
+    return _sla_term(parse_query(match)) if match else None
 
 
 def _sla_term(node: Node) -> Field | None:

@@ -9,8 +9,11 @@ runs it, so it is kept in one file per Python, and the file says which code made
 changed lexicon pattern is simply read again, a changed reader or another Python makes
 the file useless, and it is written again.
 
-The file is read only when it is this user's own, not writable by others, and not larger
-than a lexicon can need; the engine checks each program it is given. Patterns are the
+The file is read only when it is a regular file (a FIFO planted in a shared cache directory
+does not hold the reader up), this user's own, not writable by others, and not larger than
+a lexicon can need, in a `cxinbox` directory that is this user's own and not writable by
+others (nor written in one that is not); the engine checks each program it is given, and
+a file holding one it refused is written again. Patterns are the
 lexicon's, never a patient's text. Nothing here raises: without the file the patterns are
 read as before.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any, Final
@@ -51,14 +55,31 @@ def _key() -> list[Any] | None:
             hashlib.sha256(reader).hexdigest()]
 
 
-def _load(path: Path, key: list[Any]) -> dict[str, regexneed.Made]:
+def _ours(st: os.stat_result) -> bool:
+    """Owned by this user and writable by nobody else."""
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def _dir_ours(directory: Path) -> bool:
+    """The cache's own directory is a directory (not a link) of this user's, that nobody
+    else can write in (else another user could swap the file between check and use)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        st = os.lstat(directory)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and _ours(st)
+
+
+def _load(path: Path, key: list[Any]) -> dict[str, regexneed.Made]:
+    if not _dir_ours(path.parent):
+        return {}
+    try:  # O_NONBLOCK: opening a FIFO put there must not wait for a writer
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return {}
     try:
         st = os.fstat(fd)
-        if st.st_uid != os.getuid() or st.st_mode & 0o022 or st.st_size > _LIMIT:
+        if not stat.S_ISREG(st.st_mode) or not _ours(st) or st.st_size > _LIMIT:
             return {}
         with os.fdopen(os.dup(fd), "rb") as handle:
             data = marshal.load(handle)
@@ -76,6 +97,8 @@ def _store(path: Path, key: list[Any], made: dict[str, regexneed.Made]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _dir_ours(path.parent):
+            return
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as handle:
             marshal.dump((key, made), handle)
@@ -90,7 +113,8 @@ def _store(path: Path, key: list[Any], made: dict[str, regexneed.Made]) -> None:
 def ready_detectors() -> None:
     """The detectors made ready (domain/triage.py `prepare_detectors`), their patterns
     taken from the file where it has them, and the file written again when some were not
-    there (a new lexicon, a first run)."""
+    there (a new lexicon, a first run) or were refused by the engine (parsed again here:
+    the file is repaired rather than read in vain at every sync)."""
     from cxinbox.domain.triage import prepare_detectors
 
     key, path = _key(), _path()
@@ -101,5 +125,5 @@ def ready_detectors() -> None:
     regexneed.keep_made(given)
     prepare_detectors()
     made = regexneed.made()
-    if made.keys() - given.keys():
+    if made.keys() - given.keys() or any(made[s] != given[s] for s in made.keys() & given.keys()):
         _store(path, key, made)

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
@@ -62,7 +62,18 @@ from zoneinfo import ZoneInfo
 
 from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, NotFound
-from cxinbox.domain.query import Field, Node, Phone, QueryContext, Text, parse_query
+from cxinbox.domain.query import (
+    And,
+    Everything,
+    Field,
+    Node,
+    Not,
+    Or,
+    Phone,
+    QueryContext,
+    Text,
+    parse_query,
+)
 from cxinbox.domain.rules import Rule, RuleAction, describe
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service import redflags
@@ -71,7 +82,7 @@ from cxinbox.service.inbox import InboxService, flag_tags, lowers_priority
 from cxinbox.service.logsafe import error_class, fields
 from cxinbox.service.notify import run_notify
 from cxinbox.store.interface import Store, StoreTx
-from cxinbox.store.records import ConversationRecord
+from cxinbox.store.records import ArrivalRecord, ConversationRecord
 
 log = logging.getLogger(__name__)
 
@@ -322,11 +333,39 @@ def _reads_text(node: Node) -> bool:
 
 TRIAGE_FIELDS: Final = frozenset({"intent", "red-flag"})
 
+ARRIVALS: Final = ("arrival", "patient-reply")
+"""The triggers of arriving messages, whose `intent:` terms read what they brought."""
+
+
+def kept_intents(arrivals: Sequence[ArrivalRecord]) -> frozenset[int]:
+    """The conversations whose arriving messages did not bring the intent they are filed
+    under (a follow-up that asked nothing new)."""
+    return frozenset(a.conversation_id for a in arrivals if not a.brought_intent)
+
 
 def _reads_triage(node: Node) -> bool:
     """Whether a query reads what the detectors record (intent:, red-flag:, is:red-flag)."""
     return _any_leaf(node, lambda n: isinstance(n, Field) and (
         n.name in TRIAGE_FIELDS or (n.name, n.value) == ("is", "red-flag")))
+
+
+def _reads_intent(node: Node) -> bool:
+    return _any_leaf(node, lambda n: isinstance(n, Field) and n.name == "intent")
+
+
+def without_intent(node: Node) -> Node:
+    """`node` with each `intent:` term matching nothing: how an arrival rule reads a
+    conversation whose arriving messages asked nothing new (its intent was kept from an
+    earlier request, domain/intent_kept.py), so "ok thx" does not fire it again."""
+    if isinstance(node, Field) and node.name == "intent":
+        return Not(Everything())
+    if isinstance(node, Not):
+        return Not(without_intent(node.node))
+    if isinstance(node, And):
+        return And(tuple(without_intent(n) for n in node.nodes))
+    if isinstance(node, Or):
+        return Or(tuple(without_intent(n) for n in node.nodes))
+    return node
 
 
 class RuleEngine:
@@ -345,6 +384,8 @@ class RuleEngine:
         self.notify_timeout_s = notify_timeout_s
         self.team_assign = team_assign
         self._where = {r.name: parse_query(r.match) for r in self.rules}
+        self._kept_where = {r.name: without_intent(self._where[r.name]) for r in self.rules
+                            if r.on in ARRIVALS and _reads_intent(self._where[r.name])}
         self._sla = bool(config.sla.policies)
         self.acknowledger = Acknowledger(config) if config.acknowledge.configured else None
 
@@ -386,13 +427,17 @@ class RuleEngine:
         arrivals = tx.arrivals_after(after_message_pk)
         new = [a.conversation_id for a in arrivals if a.new_conversation]
         again = [a.conversation_id for a in arrivals if not a.new_conversation]
-        firing.extend(self.fire(tx, "arrival", new, now=now))
-        firing.extend(self.fire(tx, "patient-reply", again, now=now))
+        kept = kept_intents(arrivals)
+        firing.extend(self.fire(tx, "arrival", new, now=now, kept=kept))
+        firing.extend(self.fire(tx, "patient-reply", again, now=now, kept=kept))
         return firing
 
-    def fire(self, tx: StoreTx, trigger: str, conv_ids: Sequence[int], *, now: int) -> Firing:
+    def fire(self, tx: StoreTx, trigger: str, conv_ids: Sequence[int], *, now: int,
+             kept: Collection[int] = ()) -> Firing:
         """Run the rules of `trigger` on these conversations, in order, inside `tx`, at `now`
-        (epoch seconds: when the trigger happened)."""
+        (epoch seconds: when the trigger happened). `kept`: conversations (of an arrival or
+        patient-reply) whose arriving messages did not bring their intent: their `intent:`
+        terms match nothing (`without_intent`)."""
         firing = Firing()
         rules = [r for r in self.rules if r.on == trigger]
         remaining = sorted(set(conv_ids))
@@ -406,8 +451,15 @@ class RuleEngine:
                 selection = self.store.select(self._where[rule.name], ctx, sla=self._sla)
                 # In a savepoint: on PostgreSQL a statement that fails aborts the whole
                 # transaction, and with it the ingest this rule must never block.
+                held = [c for c in remaining if c in kept] \
+                    if rule.name in self._kept_where else []
                 with tx.savepoint():
-                    matched = sorted(tx.ids_matching(remaining, selection))
+                    fresh = [c for c in remaining if c not in held] if held else remaining
+                    found = set(tx.ids_matching(fresh, selection)) if fresh else set()
+                    if held:
+                        found |= set(tx.ids_matching(held, self.store.select(
+                            self._kept_where[rule.name], ctx, sla=self._sla)))
+                    matched = sorted(found)
             except Exception as exc:  # noqa: BLE001 - a query the store cannot run: skip the rule
                 log.warning("rule %r could not match %s: %s", rule.name,
                             named_conversations(remaining), error_class(exc),

@@ -12,7 +12,9 @@ everything is undone.
 "As it was" is rebuilt from the audit trail: the conversation's current tags, status,
 snooze, assignee, priority and red flag with every change recorded after the trigger
 undone, newest first (a person adding a tag the next morning, a rule's own changes, a
-red flag cleared), the intent the detectors had recorded by then, and the acknowledgement
+red flag cleared), the intent the detectors had recorded by then (and whether the moment's
+own messages brought it: a follow-up that asked nothing new fires no `intent:` term, as
+live), and the acknowledgement
 ledger without what was queued later, and each patient number's STOP / START as it was
 (a STOP texted after the acknowledgement does not make it "opted out"). The messages stored after the trigger are taken out
 of the conversation (the ingest events name the message ids each ingest stored between),
@@ -59,13 +61,13 @@ from datetime import UTC, datetime
 
 from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.contract.rule_types import Preview, PreviewRow
-from cxinbox.domain.rules import Rule
+from cxinbox.domain.rules import Rule, no_sla_policy, sla_term
 from cxinbox.domain.rules import find_rule as find_named
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment
 from cxinbox.service import redflags
 from cxinbox.service.inbox import InboxService
-from cxinbox.service.rules import FLAG_SKIP, Applied, RuleEngine
+from cxinbox.service.rules import ARRIVALS, FLAG_SKIP, Applied, RuleEngine, kept_intents
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import (
     ConversationRecord,
@@ -112,6 +114,9 @@ def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> P
     rule = find_rule(config.rules, name)
     if all(r.name != rule.name for r in engine.rules):
         raise BadRequest(f"rule {rule.name!r} is not in the engine given to replay it")
+    term = None if config.sla.policies else sla_term(rule.match)
+    if term is not None:  # only a rule with enabled = false loads so (config.py)
+        raise BadRequest(f"rule {rule.name!r} cannot be replayed: {no_sla_policy(term)}")
     if since > inbox.store.now_ms() // 1000:
         raise BadRequest("--since must be in the past")
     with inbox.store.reading() as tx:
@@ -181,11 +186,14 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
                 past = _as_assessed(past, found[conv_id])
             tx.rewind(conv_id, past)
             subjects[conv_id] = clean_line(conv.subject, max_len=60)
+        kept: frozenset[int] = frozenset()
+        if rule.on in ARRIVALS and bounds is not None:  # as live read them (fire_arrivals)
+            kept = kept_intents(tx.arrivals_after(bounds[0])) - set(found)
         tx.forget_acks_after(seq)
         tx.rewind_opt_outs(seq)
         tx.rewind_teams([t.name for t in inbox.config.teams], seq)
         _sla_as_then(inbox, tx, rule.on, list(subjects), at, bounds)
-        firing = engine.fire(tx, rule.on, list(subjects), now=at)
+        firing = engine.fire(tx, rule.on, list(subjects), now=at, kept=kept)
     by_id = {m.conversation_id: m for m in together}
     return [(by_id[a.conversation_id], a, subjects[a.conversation_id])
             for a in firing.applied if a.rule == rule.name]
@@ -206,17 +214,20 @@ def _assess_moment(inbox: InboxService, together: list[PastTrigger],
     with inbox.store.reading() as tx:
         bounds = tx.message_bounds(together[0].seq)
         for moment in todo:
-            last = _latest_inbound(tx, moment.conversation_id,
-                                   bounds[1] if bounds else None, moment.at)
-            if last is None:
+            latest = tx.latest_inbound(moment.conversation_id,
+                                       bounds[1] if bounds else None, moment.at)
+            if latest is None:
                 continue
             # Stored by the trigger at the latest: dated within backlog_hours of it, it was
             # within them when stored too, so ingest read it.
-            if last.date >= moment.at - backlog_hours * 3600:
+            if latest[1] >= moment.at - backlog_hours * 3600:
                 budget.left_alone += 1
                 continue
             if budget.left <= 0:
                 budget.unassessed += 1
+                continue
+            last = tx.message_record(latest[0])  # its text: only for one to assess
+            if last is None:
                 continue
             got = _assess_old(tx, moment.conversation_id, last)
             if got is not None:
@@ -224,15 +235,6 @@ def _assess_moment(inbox: InboxService, together: list[PastTrigger],
                 budget.left -= 1
                 budget.assessed += 1
     return found
-
-
-def _latest_inbound(tx: StoreTx, conv_id: int, upto: int | None,
-                    at: int) -> MessageRecord | None:
-    """The conversation's latest patient message stored by the moment (message id at most
-    `upto`, or dated by `at` when the ingest named no ids)."""
-    inbound = [m for m in tx.messages_of(conv_id) if m.direction == "in"
-               and (m.id <= upto if upto is not None else m.date <= at)]
-    return max(inbound, key=lambda m: m.id) if inbound else None
 
 
 def _assess_old(tx: StoreTx, conv_id: int, last: MessageRecord) -> Assessment | None:

@@ -768,6 +768,15 @@ class StoreTx(Protocol):
         (inside `Store.rehearsing` only)."""
         ...
 
+    def latest_inbound(self, conv_id: int, upto: int | None, at: int) -> tuple[int, int] | None:
+        """(id, date) of the conversation's latest patient message stored by a past moment
+        (id at most `upto`; unknown: dated by `at`)."""
+        ...
+
+    def message_record(self, message_pk: int) -> MessageRecord | None:
+        """One message (None: gone)."""
+        ...
+
     def message_bounds(self, seq: int) -> tuple[int, int] | None:
         """(newest message id before, after) the last ingest at or before event `seq`;
         None when its event does not say."""

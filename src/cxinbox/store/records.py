@@ -795,6 +795,10 @@ class ArrivalRecord:
     message_pk: int
     channel: str
     new_conversation: bool
+    brought_intent: bool = True
+    """Whether these messages brought the conversation's intent (one of them was read as
+    asking it): False when a content-free follow-up ("ok thx") left it filed under a request
+    made before, which `intent:` terms of the arrival rules then do not match."""
 
 
 @dataclass(frozen=True, slots=True)

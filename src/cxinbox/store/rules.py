@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from cxinbox.domain.intent_kept import conversation_intent
 from cxinbox.store.dialect import inserted_id
 from cxinbox.store.merge import recompute
-from cxinbox.store.records import ArrivalRecord, PastState, PastTrigger
+from cxinbox.store.records import ArrivalRecord, MessageRecord, PastState, PastTrigger
 
 
 def max_message_pk(conn: sqlite3.Connection) -> int:
@@ -22,15 +22,21 @@ def max_message_pk(conn: sqlite3.Connection) -> int:
 
 
 def arrivals_after(conn: sqlite3.Connection, message_pk: int) -> list[ArrivalRecord]:
-    """Per conversation, the inbound messages stored after `message_pk`: the newest one, and
-    whether the conversation itself is new (none of its messages is older)."""
+    """Per conversation, the inbound messages stored after `message_pk`: the newest one,
+    whether the conversation itself is new (none of its messages is older), and whether one
+    of them was read as asking what the conversation is filed under (or it has no intent)."""
     rows = conn.execute(
         "SELECT m.conversation_id, max(m.id), min(m.channel),"
-        " (SELECT min(x.id) FROM messages x WHERE x.conversation_id = m.conversation_id)"
+        " (SELECT min(x.id) FROM messages x WHERE x.conversation_id = m.conversation_id),"
+        " (SELECT CASE WHEN c.intent IS NULL OR EXISTS (SELECT 1 FROM messages y"
+        "  WHERE y.conversation_id = c.id AND y.id > ? AND y.direction = 'in'"
+        "  AND y.gone_at IS NULL AND y.intent = c.intent) THEN 1 ELSE 0 END"
+        "  FROM conversations c WHERE c.id = m.conversation_id)"
         " FROM messages m WHERE m.id > ? AND m.direction = 'in' AND m.gone_at IS NULL"
-        " GROUP BY m.conversation_id ORDER BY m.conversation_id", (message_pk,)).fetchall()
-    return [ArrivalRecord(int(r[0]), int(r[1]), str(r[2]), int(r[3]) > message_pk)
-            for r in rows]
+        " GROUP BY m.conversation_id ORDER BY m.conversation_id",
+        (message_pk, message_pk)).fetchall()
+    return [ArrivalRecord(int(r[0]), int(r[1]), str(r[2]), int(r[3]) > message_pk,
+                          r[4] is None or bool(r[4])) for r in rows]
 
 
 def ack_refusal(conn: sqlite3.Connection, conv_id: int, sender: str, day: str) -> str | None:
@@ -227,6 +233,27 @@ def _intent_by(conn: sqlite3.Connection, conv_id: int, at: int) -> str | None:
     return None if held is None else held[0]
 
 
+def latest_inbound(conn: sqlite3.Connection, conv_id: int, upto: int | None,
+                   at: int) -> tuple[int, int] | None:
+    """(id, date) of the conversation's latest patient message stored by a past moment
+    (message id at most `upto`, or dated by `at` when the ingest named no ids)."""
+    bound = "id <= ?" if upto is not None else "date <= ?"
+    row = conn.execute(f"SELECT id, date FROM messages WHERE conversation_id = ?"
+                       f" AND direction = 'in' AND gone_at IS NULL AND {bound}"
+                       f" ORDER BY id DESC LIMIT 1",
+                       (conv_id, upto if upto is not None else at)).fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+def message_record(conn: sqlite3.Connection, message_pk: int) -> MessageRecord | None:
+    """One message, as `messages_of` lists it (None: gone)."""
+    row = conn.execute(
+        "SELECT id, channel, direction, message_id, subject, from_name, from_addr, to_addrs,"
+        " cc_addrs, date, body_text, attachments, problems, seen FROM messages"
+        " WHERE id = ? AND gone_at IS NULL", (message_pk,)).fetchone()
+    return MessageRecord(*row) if row else None
+
+
 def rewind(conn: sqlite3.Connection, conv_id: int, state: PastState) -> None:
     """Put a conversation's staff and triage state back as it was (only ever inside a
     rehearsal, a transaction that is rolled back: see `Database.rehearsal`). A pause that
@@ -255,23 +282,31 @@ _OPT_EVENTS = ("sms.opt_out", "sms.opt_in")
 
 
 def rewind_opt_outs(conn: sqlite3.Connection, seq: int) -> None:
-    """Put back, for each number that texted STOP or START after event `seq`, the state its
-    last such event at or before `seq` recorded (none: the number had not opted out), so
-    a replayed acknowledgement sees the opt-outs of its moment (only inside a rehearsal)."""
+    """Put back, for each number that texted STOP or START after event `seq`, its state at
+    `seq` (only inside a rehearsal), so a replayed acknowledgement sees the opt-outs of its
+    moment: the state its last such event at or before `seq` recorded; without one (none
+    was texted, or retention has released the event since), the state its first later
+    event changed: an `sms.opt_in` is recorded only when a START ends an opt-out, so the
+    number was opted out then; after an `sms.opt_out` it had not been."""
     marks = ",".join("?" * len(_OPT_EVENTS))
-    later = {str(n) for (d,) in conn.execute(
-        f"SELECT details FROM events WHERE action IN ({marks}) AND seq > ?",
-        (*_OPT_EVENTS, seq)) if (n := json.loads(d or "{}").get("number"))}
-    if not later:
+    first_later: dict[str, str] = {}
+    for action, d in conn.execute(
+            f"SELECT action, details FROM events WHERE action IN ({marks}) AND seq > ?"
+            " ORDER BY seq", (*_OPT_EVENTS, seq)):
+        if number := json.loads(d or "{}").get("number"):
+            first_later.setdefault(str(number), str(action))
+    if not first_later:
         return
     before: dict[str, str] = {}
     for action, details in conn.execute(
             f"SELECT action, details FROM events WHERE action IN ({marks}) AND seq <= ?"
             " ORDER BY seq", (*_OPT_EVENTS, seq)):
         number = json.loads(details or "{}").get("number")
-        if number in later:
+        if number in first_later:
             before[str(number)] = "out" if action == "sms.opt_out" else "in"
-    for number in sorted(later):
+    for number in sorted(first_later):
+        if number not in before and first_later[number] == "sms.opt_in":
+            before[number] = "out"
         if number in before:
             conn.execute("UPDATE sms_opt_outs SET state = ? WHERE number = ?",
                          (before[number], number))

@@ -771,6 +771,12 @@ class SqliteTx:
     def message_bounds(self, seq: int) -> tuple[int, int] | None:
         return rules.message_bounds(self.conn, seq)
 
+    def latest_inbound(self, conv_id: int, upto: int | None, at: int) -> tuple[int, int] | None:
+        return rules.latest_inbound(self.conn, conv_id, upto, at)
+
+    def message_record(self, message_pk: int) -> MessageRecord | None:
+        return rules.message_record(self.conn, message_pk)
+
     def hide_later_messages(self, conv_id: int, upto: int | None, at: int) -> int:
         return rules.hide_later_messages(self.conn, conv_id, upto, at)
 

@@ -226,17 +226,24 @@ class PgLeases:
             self._start_beat()
             return PgLease(self, name, conn, token)
 
-    def alive(self, name: str, conn: Any) -> bool:
+    def alive(self, name: str, conn: Any, token: int | None = None) -> bool:
+        """Whether the lease `name` taken on `conn` (with `token`: that take, not an earlier
+        one given back since) is held: its session answers a round trip. A round trip that
+        fails on a session that lives on says "not now" and forgets nothing (the lock is
+        still ours in the database; taking the name again would hold it twice)."""
         import psycopg
 
         with self._lock:
-            if conn is not self._conn or self._held.get(name) is None:
+            held = self._held.get(name)
+            if conn is not self._conn or held is None or \
+                    (token is not None and held[1] != token):
                 return False
             try:
                 conn.execute("SELECT 1").fetchone()
             except psycopg.Error:
-                self._held.clear()
-                self._releasing.clear()
+                if conn.closed or conn.broken:  # the session is gone, and every lease with it
+                    self._held.clear()
+                    self._releasing.clear()
                 return False
             return True
 
@@ -312,7 +319,7 @@ class PgLease:
         self.token = token
 
     def held(self) -> bool:
-        return self._leases.alive(self.name, self._conn)
+        return self._leases.alive(self.name, self._conn, self.token)
 
     def release(self) -> None:
         self._leases.give_back(self.name, self._conn, self.token)
