@@ -111,6 +111,8 @@ TRAPS = [
     ('en', "we won't be around for christmas, traveling to Ohio, can I get my refill early?"),
     ('es', 'ya dejé todo arreglado con el seguro, gracias'),
     ('en', "my mom is giving away her stuff because she's moving to assisted living"),
+    ("en", "I'm giving away my stuff before the move, we won't be around for christmas"),
+    ("es", "estoy regalando mis cosas por la mudanza, no vamos a estar para navidad porque viajamos"),
     ('es', 'cancelen mi cita, ya no la voy a necesitar, ya me siento mejor'),
     ('en', 'I wrote a letter to my family about the reunion plans'),
     ('en', "my 11 month old had a fever of 39 last month, now she's well, can we get her shots?"),

@@ -82,14 +82,16 @@ _HURT: Final = (r"(?:pain|pains|painful|hurts?|hurting|ache|aches|aching|tight|t
 
 # nineteenth pass: arrangements and farewells, read in pairs (one alone is a move, a will, a
 # trip or a cancellation)
-_FAREWELL_A: Final = (r"\b(?:giving|gave|given|give|gives) away (?:all )?(?:of )?(?:his|her|my|their) (?:stuff|things|belongings|possessions|clothes|games|guitar|tools)\b|"
+_FAREWELL_A: Final = (r"\b(?:giving|gave|given|give|gives) away (?:all )?(?:of )?(?:his|her|my|their) (?:stuff|things|belongings|possessions|clothes|games|guitar|tools)\b"
+                      r"(?![^.!?\n]{0,60}\b(?:mov\w+|downsiz\w+|declutter\w*|assisted living|nursing home|garage sale|yard sale|charity|donat\w+|mudanza|se muda\w*|nos mudamos)\b)|"
                       r"\b(?:regalando|regalo|regala|regale) (?:todas )?(?:sus|mis) cosas\b|\b(?:ya )?(?:deje|dejo|tengo|tiene|dejamos) todo (?:arreglado|listo|en orden|resuelto)\b|"
-                      r"\b(?:got|put|have|getting|putting) (?:all )?(?:my|his|her) (?:affairs|things) in order\b|\b(?:escribi|deje|wrote|left|writing|escribiendo|escribio|dejo) (?:una |un |a |the |la )?(?:carta|nota|letter|note) (?:para|a|to|for) (?:mi|mis|su|sus|my|his|her|the) (?:familia|hijos|esposa|esposo|mama|papa|family|kids|children|wife|husband|mom|dad|parents)\b")
-_FAREWELL_B: Final = (r"\b(?:won'?t|wont|will not|not going to|isn'?t going to|ain'?t gonna) be (?:around|here) (?:for|by|at|to see|on)\b|"
-                      r"\b(?:ya )?no (?:voy|va) a estar (?:aqui )?(?:para|en) (?:navidad|el ano nuevo|su cumple\w*|mi cumple\w*|las fiestas|diciembre)\b|"
+                      r"\b(?:got|put|have|getting|putting) (?:all )?(?:my|his|her) (?:affairs|things) in order\b")
+_FAREWELL_B: Final = (r"\b(?:won'?t|wont|will not|not going to|isn'?t going to|ain'?t gonna) be (?:around|here) (?:for|by|at|to see|on)\b"
+                      r"(?![^.!?\n]{0,50}\b(?:travel\w*|trip|visit\w*|flying|fly|vacation|cruise|out of town|away|deployed|deployment|moving|move)\b)|"
+                      r"\b(?:ya )?no (?:voy|va) a estar (?:aqui )?(?:para|en) (?:navidad|el ano nuevo|su cumple\w*|mi cumple\w*|las fiestas|diciembre)\b(?![^.!?\n]{0,50}\b(?:viaj\w+|vacaciones|visit\w+|fuera|nos mudamos|mudanza)\b)|"
                       r"\bya no (?:la|lo|las|los) (?:voy|va) a necesitar\b|\b(?:won'?t|wont|will not) (?:be needing|need) (?:it|them|the (?:appointment|appt|refill|meds)) (?:anymore|any more)\b|"
                       r"\b(?:he'?s|she'?s|i'?m|im|hes|shes) \W?done\W?(?=\s*(?:and|[.,;!\n]|$))|"
-                      r"\b(?:carta|nota|letter|note) (?:para|a|to|for) (?:mi|mis|su|sus|my|his|her|the) (?:familia|hijos|family|kids|children)\b|"
+                      r"\b(?:escribi|deje|wrote|left|writing|escribiendo|escribio|dejo) (?:una |un |a |the |la )?(?:carta|nota|letter|note) (?:para|a|to|for) (?:mi|mis|su|sus|my|his|her|the) (?:familia|hijos|esposa|esposo|mama|papa|family|kids|children|wife|husband|mom|dad|parents)\b|"
                       r"\b(?:hunting )?(?:rifle|gun|pistol|shotgun|pistola|arma|escopeta)\b")
 
 TARGETS: Final[tuple[tuple[str, str], ...]] = (
@@ -1082,7 +1084,6 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # suicide: arrangements and farewells in pairs: belongings given away, "won't be around for
     # christmas", "dejé todo arreglado", a letter to the family, care cancelled "ya no la voy a
     # necesitar", "he's done" (one alone is a move, a trip, a will or a cancellation)
-    ("suicide_self_harm", (r"(?:" + _FAREWELL_A + r")[^\n]{0,160}?(?:" + _FAREWELL_B + r")|(?:" + _FAREWELL_B + r")[^\n]{0,160}?(?:" + _FAREWELL_A + r")")),
     # overdose: iron tablets bitten or swallowed by a child; an organophosphate or pesticide on
     # the skin with drooling, twitching or sweating; paracetamol every hour or two
     ("overdose_poisoning", near(r"organophosphates?|organofosforad\w+|pesticid\w*|insecticid\w*|plaguicid\w*|malathion|malation|chlorpyrifos|clorpirifos|diazinon|paraquat|bug spray|crop spray|fumigant\w*|veneno para (?:plagas|bichos|cucarachas)",
@@ -1151,6 +1152,9 @@ CUES: Final[dict[str, str]] = {
                # a child due for it is that age (twelfth pass, a policy in TRIAGE_EVAL.md)
                r"(?:vacunas?|cita|consulta|control|revision|chequeo) de (?:los |las )?" + _AGE + r")\b"
                r"(?! (?:de embarazo|pregnant|along|of pregnancy))"),
+    # nineteenth pass: the two halves of an arrangement or a farewell (see CUED_TARGETS)
+    "farewell_a": _FAREWELL_A,
+    "farewell_b": _FAREWELL_B,
     # nineteenth pass: paracetamol by its names
     "acetaminophen": r"\b(?:tylenol|paracetamol|acetaminophen|acetaminofen|acetaminofeno|panadol|tempra|excedrin|mapap|apap)\b",
     # a child named anywhere ("found my son with the pills, some are missing")
@@ -1359,6 +1363,11 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     # nineteenth pass: iron tablets bitten or swallowed by a child
     ("overdose_poisoning", near(r"bit|bite|bit into|biting|chewed|chewing|swallowed|ate|eaten|got into|se comio|comio|mordio|mordisqueo|se trago|trago|mastico",
                                 r"iron (?:tablets?|pills?|supplements?|vitamins?)|(?:tablets?|pills?|pastillas?|tabletas?|vitaminas?) de hierro|ferrous sulfate|sulfato ferroso|prenatal vitamins?|vitaminas prenatales", 50), "child"),
+    # nineteenth pass: arrangements and farewells, one read with another anywhere in the
+    # message (belongings given away, "won't be around for christmas", "dejé todo arreglado",
+    # a letter to the family, care cancelled "ya no la voy a necesitar", "he's done")
+    ("suicide_self_harm", _FAREWELL_A, "farewell_b"),
+    ("suicide_self_harm", _FAREWELL_B, "farewell_a"),
 )
 
 # A current finding of the first category becomes the second when the message has the cue:
@@ -1676,12 +1685,12 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # if throat swells"); a symptom told as done ("bleeding is basically done")
     ("current", "both", r"\b(?:is|are|'s|'re) (?:\w+ing) (?:right )?now\b|\b(?:se )?(?:me |le )?esta \w+(?:ando|iendo) ahora\b"),
     ("hypothetical", "forward", r"\b(?:doctor|dr|allergist|nurse|pediatrician|doctora|medico|alergologo) (?:says|said|told (?:me|us|him|her)|dice|dijo|me dijo) (?:to )?(?:use|give|call|usar|usa|use|ponerme|llamar)\b"),
-    ("negated", "backward", r"(?:(?<=bleeding )|(?<=fever )|(?<=pain )|(?<=sangrado )|(?<=fiebre ))(?:is|has|ya) (?:basically |mostly |pretty much |almost |all |casi )?(?:done|over|finished|termino|se acabo)\b"),
+    ("negated", "backward", r"\b(?:is|has|ya)(?:(?<=bleeding is)|(?<=bleeding has)|(?<=fever is)|(?<=fever has)|(?<=pain is)|(?<=pain has)|(?<=sangrado ya)|(?<=fiebre ya)) (?:basically |mostly |pretty much |almost |all |casi )?(?:done|over|finished|termino|se acabo)\b"),
     # nineteenth pass: seasons counted back ("two summers ago"), a season of a year ("in the
     # summer of 2017"), a parent's childhood ("when my mom was a kid"), a relative who died of
     # it ("mi abuela murió de enfisema, ya no podía respirar"), a past month with a past verb
     ("historical", "both",
-     (r"\b(?:\d+|a|one|two|three|four|five|a few|few|several|a couple of) (?:summers?|winters?|springs?|falls?|autumns?|christmases|seasons) ago\b|"
+     (r"\b(?:summers|winters|springs|falls|autumns|christmases|seasons|(?<=a )(?:summer|winter|spring|fall|autumn)|(?<=one )(?:summer|winter|spring|fall|autumn)) ago\b|"
       r"\b(?:in|during|back in) the (?:summer|winter|spring|fall|autumn) of (?:19|20)\d\d\b|\ben el (?:verano|invierno|otono) (?:de|del) (?:19|20)\d\d\b|"
       r"\bwhen (?:my|his|her|our) (?:mom|mother|dad|father|parents|grandma|grandpa|aunt|uncle) (?:was|were) (?:a kid|a child|little|young|a teen\w*|a baby|\d+)\b|"
       r"\bcuando (?:mi|su) (?:mama|madre|papa|padre|abuela|abuelo|tia|tio) (?:era|estaba) (?:nin[oa]|chic[oa]|joven|pequen[oa])\b|"
