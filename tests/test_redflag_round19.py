@@ -95,6 +95,7 @@ FLAGS = [
     ("en", "my 3 month old had a fever in october, now she has a fever of 38.6 again", "infant_fever"),
     ("en", "the doctor said to use the EpiPen if her throat swells and her throat is swelling now", "anaphylaxis"),
     ("en", "bleeding is basically done but now I'm soaking a pad every hour again", "severe_bleeding"),
+    ("es", "casi me da un infarto, me duele el pecho y el brazo izquierdo desde hace una hora", "chest_pain"),
 ]
 
 TRAPS = [
@@ -146,6 +147,11 @@ TRAPS = [
     ("en", "the boy stung by a wasp at camp got epi from EMS, he was discharged yesterday and he's back at school today"),
     ("en", "my pediatrician says give the inhaler if she wheezes. how do I know when it's bad enough to call?"),
     ("en", "6 weeks postpartum and the bleeding is basically done. how much would be too much if it came back?"),
+    # blind13's idioms and a relative's death told from one's own childhood
+    ("en", "the copay has me suffocating this month, can we do a payment plan?"),
+    ("es", "casi me da un infarto cuando vi la cuenta del hospital jaja"),
+    ("en", "nearly had a heart attack when I saw the parking fee lol"),
+    ("es", "mi tía se quitó la vida cuando yo era chica; quiero hablar con alguien de eso"),
 ]
 
 

@@ -1431,6 +1431,10 @@ _IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derram
                        r"aneurysm|coronary|conniption|sin aire|breathless)")
 
 PSEUDO: Final[tuple[str, ...]] = (
+    # nineteenth pass: a fright told as a near heart attack at a sight ("casi me da un infarto
+    # cuando vi la fila", "almost had a heart attack when I saw the bill")
+    (r"\b(?:casi|por poco|nomas falto que) me (?:da|dio|daba) (?:un )?(?:infarto|ataque(?: al corazon)?|patatus|soponcio)\b(?= (?:cuando|al ver|al leer|al oir|de la risa|del susto|con (?:la|el|los|las))\b)|"
+     r"\b(?:almost|nearly) (?:had|have|gave me) (?:a )?(?:heart attack|stroke)\b(?= (?:when|at|seeing|reading|after seeing|from the (?:bill|price|news))\b)"),
     # fifteenth pass: "I didn't want to die, I just wanted to sleep": a death not wished
     r"\b(?:didn'?t|didnt|did not|never) (?:really )?(?:want|wanted|mean|meant|try|tried|trying) to (?:die|kill (?:my|him|her)self|end (?:it|my life))\b(?=[ ,.;]+(?:i |he |she |just|only|lol)|\s*$)",
     r"\bno (?:queria|quise|quisimos|intentaba|buscaba|era para) (?:morir\w*|matar\w*|quitarme la vida|quitarse la vida|hacerme dano)\b(?=[ ,.;]+(?:solo|nomas|nada mas|sino|quer\w+)\b)",
@@ -1568,7 +1572,9 @@ PSEUDO: Final[tuple[str, ...]] = (
     # fifth pass: "OD'd on candy", work "suffocating" someone, a lab or a form named by a condition
     (r"\b(?:od'?d|od'?ed|overdos\w+) on (?:\w+ )?(?:candy|sugar|chocolate|pizza|netflix|tv|shows?|coffee|cookies|sweets|treats|cake|pie|turkey|carbs|junk food|food|fun|memes|"
      r"dulces|chocolates?|pan|cafe|series|tacos|tamales)\b"),
-    (r"\b(?:work|job|school|deadlines?|boss|schedule|bills|debt|this week|relationship|marriage|rules|trabajo|chamba|escuela|deudas?|jefe|horario)\b (?:is |are |has been |was |keeps |me |nos )?"
+    # nineteenth pass: money that "has me suffocating" (a deductible, rent, a copay)
+    (r"\b(?:work|job|school|deadlines?|boss|schedule|bills?|debt|this week|relationship|marriage|rules|trabajo|chamba|escuela|deudas?|jefe|horario|"
+     r"deductible|copays?|rent|loans?|taxes|mortgage|premiums?|balance|invoice|deducible|renta|cuentas|pagos)\b (?:is |are |has been |was |keeps |me |nos |has me |have me |tiene(?:n)? (?:me )?)?"
      r"(?:(?:so|really|kind of|just|esta|tiene) )?(?:suffocating|smothering|asfixia\w*|ahoga\w*|sofoca\w*)\b"),
     (r"\bpre-?eclampsia (?:labs?|panel|bloodwork|screen\w*|tests?|workup|protocol|precautions|risk|prevention|labo\w*)\b|"
      r"\b(?:labs?|tests?|screen\w*|bloodwork|analisis|estudios|examenes|laboratorios?|tamiz\w*|pruebas?|perfil) (?:for|de|para) (?:la )?pre-?eclampsia\b"),
@@ -1717,7 +1723,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("historical", "both",
      (r"\bhace (?:\d+|un|una|unos|unas|dos|tres|cuatro|cinco|varios|muchos|algunos) "
      r"(?:anos|ano|meses|decadas)\b|\bel ano pasado\b|\ben (?:19|20)\d\d\b|\bde (?:bebe|recien nacid[oa]|chiquit[oa]|nino|nina|"
-     r"joven|chic[oa])\b|\bcuando (?:era|estaba) (?:nin[oa]|joven|chic[oa]|embarazada de)\b|"
+     r"joven|chic[oa])\b|\bcuando (?:yo )?(?:era|estaba) (?:nin[oa]|joven|chic[oa]|embarazada de)\b|"
      r"\bhace (?:mucho(?: tiempo)?|anos|tiempo)\b")),
     ("historical", "both",
      (r"\b(?:last|previous|prior|other|first|earlier) (?:pregnancy|pregnancies|baby|birth)\b|"
