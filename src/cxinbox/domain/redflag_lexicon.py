@@ -1861,15 +1861,15 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\bdischarged\b|\bwas admitted\b|\bdado de alta\b|\bdada de alta\b")),
     # current: keeps a historical or hypothetical clause a flag
     ("current", "both",
-     (r"\b(?:right now|rn|currently|at the moment|(?<!discharged )(?<!sent home )last night|(?<!discharged )(?<!sent home )yesterday|(?:happening|started|starting|hurts?|hurting|"
+     (r"\b(?:right now|rn|currently|at the moment|last night(?<!discharged last night)(?<!sent home last night)|yesterday(?<!discharged yesterday)(?<!sent home yesterday)|(?:happening|started|starting|hurts?|hurting|"
      r"having (?:it|them)|feel(?:ing)? it) again|(?:is|it'?s|its|are|they'?re) back|came back(?! (?:\w+ ){0,3}(?:in|en) (?:19|20)\d\d\b)|coming back|"
      r"since (?:last|this|yesterday|today|\d|monday|tuesday|wednesday|thursday|friday|saturday|"
      r"sunday|the morning|morning|noon|lunch|an hour|a few hours|two hours)|started(?! (?:him|her|me|us|them|you) on\b)|starting(?! (?:him|her|me|us|them|you) on\b)|"
      r"i'?m having|i am having|i'?ve been having|been having|tonight|this morning|"
-     r"this afternoon|this evening|(?<!back at school )(?<!back at work )(?<!back to school )(?<!back to work )today(?!,? (?:i'?m|i am|he'?s|she'?s|he is|she is) (?:\w+ )?(?:stable|fine|well|sober|clean|good|okay|ok|healthy)\b)|all day|just now|currently having|is having|"
+     r"this afternoon|this evening|today(?<!back at school today)(?<!back at work today)(?<!back to school today)(?<!back to work today)(?!,? (?:i'?m|i am|he'?s|she'?s|he is|she is) (?:\w+ )?(?:stable|fine|well|sober|clean|good|okay|ok|healthy)\b)|all day|just now|currently having|is having|"
      r"are having)\b")),
     ("current", "both",
-     (r"\b(?:ahorita|ahora mismo|en este momento|(?<!de alta )anoche|(?<!de alta )ayer|desde (?:ayer|anoche|hoy|esta|el lunes|"
+     (r"\b(?:ahorita|ahora mismo|en este momento|anoche(?<!de alta anoche)|ayer(?<!de alta ayer)|desde (?:ayer|anoche|hoy|esta|el lunes|"
      r"hace (?:una|dos|tres|unas) horas?)|hoy(?: en dia)?(?! (?:habla|camina|come|anda)\b)(?! (?:en dia )?(?:estoy|esta|me siento|se siente|ando|anda|vivo|vive) (?:\w+ )?(?:estable|bien|mejor|tranquil[oa]|sobri[oa]|limpi[oa]|san[oa]|content[oa]|feliz)\b)|esta manana|esta tarde|esta noche|otra vez|"
      r"de nuevo|volvio(?! (?:\w+ ){0,3}(?:in|en) (?:19|20)\d\d\b)|empezo|comenzo|estoy teniendo|esta teniendo|le esta dando|"
      r"me esta dando)\b")),
