@@ -535,12 +535,15 @@ def comes_back(folded: str, start: int) -> bool:
     not denied ("it hasn't come back", "no le ha vuelto" are not). The hit judge never
     vetoes such a hit either."""
     found = _COMES_BACK.search(folded, start, start + BACK_REACH)
-    if found is None or _NOT_BEFORE.search(folded, max(0, found.start() - 30), found.start()):
+    if found is None or _NOT_BEFORE.search(folded, max(0, found.start() - 30), found.start()) \
+            or _IF_BEFORE.search(folded, max(0, found.start() - 30), found.start()):
         return False
     return _OLD_DATE.search(folded, found.end(), _sentence_end(folded, found.end())) is None
 
 
 _NOT_BEFORE: Final = re.compile(r"(?:\bnot|n't|\bno|\bnever|\bnunca)\s+(?:\w+\s+)?$")
+_IF_BEFORE: Final = re.compile(r"\b(?:if|in case|si|en caso de que)\s+(?:\w+\s+)?$")
+"""A return asked about ("how much would be too much if it came back?") is no return."""
 
 
 def _recurs_after(folded: str, end: int, m_start: int, m_end: int, c: _Compiled) -> bool:

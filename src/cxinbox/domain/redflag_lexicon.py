@@ -80,6 +80,20 @@ _HURT: Final = (r"(?:pain|pains|painful|hurts?|hurting|ache|aches|aching|tight|t
 
 # -- targets -------------------------------------------------------------------------------
 
+# nineteenth pass: arrangements and farewells, read in pairs (one alone is a move, a will, a
+# trip or a cancellation)
+_FAREWELL_A: Final = (r"\b(?:giving|gave|given|give|gives) away (?:all )?(?:of )?(?:his|her|my|their) (?:stuff|things|belongings|possessions|clothes|games|guitar|tools)\b"
+                      r"(?![^.!?\n]{0,60}\b(?:mov\w+|downsiz\w+|declutter\w*|assisted living|nursing home|garage sale|yard sale|charity|donat\w+|mudanza|se muda\w*|nos mudamos)\b)|"
+                      r"\b(?:regalando|regalo|regala|regale) (?:todas )?(?:sus|mis) cosas\b|\b(?:ya )?(?:deje|dejo|tengo|tiene|dejamos) todo (?:arreglado|listo|en orden|resuelto)\b|"
+                      r"\b(?:got|put|have|getting|putting) (?:all )?(?:my|his|her) (?:affairs|things) in order\b")
+_FAREWELL_B: Final = (r"\b(?:won'?t|wont|will not|not going to|isn'?t going to|ain'?t gonna) be (?:around|here) (?:for|by|at|to see|on)\b"
+                      r"(?![^.!?\n]{0,50}\b(?:travel\w*|trip|visit\w*|flying|fly|vacation|cruise|out of town|away|deployed|deployment|moving|move)\b)|"
+                      r"\b(?:ya )?no (?:voy|va) a estar (?:aqui )?(?:para|en) (?:navidad|el ano nuevo|su cumple\w*|mi cumple\w*|las fiestas|diciembre)\b(?![^.!?\n]{0,50}\b(?:viaj\w+|vacaciones|visit\w+|fuera|nos mudamos|mudanza)\b)|"
+                      r"\bya no (?:la|lo|las|los) (?:voy|va) a necesitar\b|\b(?:won'?t|wont|will not) (?:be needing|need) (?:it|them|the (?:appointment|appt|refill|meds)) (?:anymore|any more)\b|"
+                      r"\b(?:he'?s|she'?s|i'?m|im|hes|shes) \W?done\W?(?=\s*(?:and|[.,;!\n]|$))|"
+                      r"\b(?:escribi|deje|wrote|left|writing|escribiendo|escribio|dejo) (?:una |un |a |the |la )?(?:carta|nota|letter|note) (?:para|a|to|for) (?:mi|mis|su|sus|my|his|her|the) (?:familia|hijos|esposa|esposo|mama|papa|family|kids|children|wife|husband|mom|dad|parents)\b|"
+                      r"\b(?:hunting )?(?:rifle|gun|pistol|shotgun|pistola|arma|escopeta)\b")
+
 TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # chest pain
     ("chest_pain", rf"\b(?:chest|chst|chesst)\W+(?:[\w']+\W+){{0,3}}?{_HURT}"),
@@ -226,7 +240,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\bif i (?:was|were) dead\b|\bplan and (?:the )?means\b|\bhave a plan to (?:end|kill|hurt|die|do it)\b|\bsi (?:yo )?(?:estuviera|me muriera) muert[oa]\b"),
     ("suicide_self_harm", r"\b(?:cut|slit|slash\w*|cortarme|corto|corte|cortado) (?:\w+ )?(?:wrists?|munecas|venas)\b(?!\W+(?:\w+\W+){0,1}(?:by accident|accidentally|por accidente|sin querer))|\b(?:nobody|no one|no-one|nadie) (?:would|will|va a|me) (?:miss|care|extranar\w*)\b|\bif i (?:was|were) gone\b|\bnot safe (?:right now|with myself|alone)\b|\bhave a plan to\b"),
     ("suicide_self_harm", r"\b(?:hurt\w*|harm\w*|cut\w*|burn\w*) (?:her|him|them)sel(?:f|ves)\b|\bon purpose\b|\bpurposely\b|\ba proposito\b"),
-    ("suicide_self_harm", r"\b(?:not|never|no) (?:to )?(?:wake up|despertar)\b|\b(?:don'?t|do not) want to be here\b|\bwrote (?:\w+ ){0,2}(?:letters?|notes?) (?:to|for) (?:my|the)\b(?! (?:\w+ )?(?:insurance|insurer|employer|boss|landlord|bank|lawyer|school|job|work|doctor|dr|pharmacy|hr|manager|teacher|office|company|clinic|senator|representative))|\bgoodbye (?:letters?|notes?)\b"),
+    ("suicide_self_harm", r"\b(?:not|never|no) (?:to )?(?:wake up|despertar)\b|\b(?:don'?t|do not) want to be here\b|\bwrote (?:\w+ ){0,2}(?:letters?|notes?) (?:to|for) (?:my|the)\b(?! (?:\w+ )?(?:insurance|insurer|employer|boss|landlord|bank|lawyer|school|job|work|doctor|dr|pharmacy|hr|manager|teacher|office|company|clinic|senator|representative))(?![^.!?\n]{0,40}\babout (?:the |our |my |their )?(?:reunion|party|wedding|trip|vacation|holidays?|plans?|move|news|birthday|anniversary|recipe|visit|christmas|thanksgiving)\b)|\bgoodbye (?:letters?|notes?)\b"),
     ("suicide_self_harm", r"\b(?:quitarme|quitarse) la vida|\bdejar de existir\b|\bno (?:quiero|quiere) (?:seguir|estar)\b(?! (?:con|en (?:la|el|esa|ese|lista)|tomando|yendo|haciendo|pagando|esperando|viniendo|usando|asistiendo))"),
     ("suicide_self_harm", r"\bkill(?:ing|ed|s)? (?:my ?self|myslef|meself|him ?self|her ?self|them ?sel(?:f|ves))\b|\b(?:i'?ll|i will|i'?m gonna|im gonna|i'?m going to|i am going to|gonna) end it(?: all)?(?: (?:tonight|today|now|soon))?\b(?! with| for)"),
     ("suicide_self_harm", r"\b(?:end|ending|take|taking) (?:my|it|his|her|their) (?:own )?(?:life|lives|all(?! (?:at once|in one go|in|off|back|with|out|home|away|on|together|to)\b))\b"),
@@ -328,7 +342,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("pregnancy_emergency", r"\b(?:el|mi) bebe (?:casi |apenas )?no se (?:mueve|ha movido|esta moviendo)\b|\bbaby (?:has )?(?:barely|hardly) (?:moved|moving|kicked)\b|\bno (?:siento|siente|he sentido|ha sentido|sentimos) (?:al|a mi|a su|a la) (?:bebe|bebita|bebito|nena|nene)\b"),
     ("pregnancy_emergency", r"\b(?:aborto espontaneo|perdiendo (?:al|a mi) bebe|perdi (?:al|a mi) bebe|embarazo ectopico|preeclampsia)\b"),
     # overdose and poisoning
-    ("overdose_poisoning", r"\bover ?dos\w*|\bod'?(?:ed|d)\b"),
+    ("overdose_poisoning", r"\bover ?dos\w*|\bod'(?:ed|d)\b|\boded\b"),  # not "odd"
     ("overdose_poisoning", r"\b(?:took|taken|swallowed|ate|drank|had|take) (?:\w+ ){0,3}(?:too many|too much|a whole bottle|the whole bottle|all (?:of )?(?:my|his|her|the) (?:pills|meds|medication|tablets)|handful of|bottle of (?:pills|tylenol|advil))"),
     ("overdose_poisoning", r"\b(?:took|taken|given|gave|had) (?:\w+ ){0,2}(?:double|twice|triple|extra) (?:the |my |his |her )?(?:dose|dosis|amount)"),
     ("overdose_poisoning", r"\b(?:swallow\w*|drank|drink\w*|ate|eaten|ingest\w*|got into) (?:\w+ ){0,3}(?:bleach|antifreeze|detergent|laundry pods?|tide pods?|button batter\w*|batter(?:y|ies)|rat poison|pesticide|cleaning|chemicals?|lighter fluid|gasoline|windshield fluid|my pills|his pills|her pills|grandma'?s pills|the pills|pills)"),
@@ -520,6 +534,14 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # speech gone funny or slushy
     ("stroke", r"\b(?:face|smile|mouth|cara|boca|sonrisa)\b[^.!?\n]{0,30}\b(?:on one side|on the (?:left|right) side|de un lado|del lado (?:izquierdo|derecho))\b"),
     ("stroke", r"\b(?:can'?t|cannot|unable to|won'?t|no (?:puede|puedo)) (?:raise|lift|levantar|subir) (?:up )?(?:my|his|her|the|el|su|mi) (?:left |right )?(?:arm|brazo)\b"),
+    # nineteenth pass: a hand or a side that stopped working, speech that sounds odd to the
+    # speaker ("my left hand stopped working properly", "mi voz suena rara", "se me traba")
+    ("stroke", (r"(?:\b(?:left|right) (?:hand|arm|leg|side|foot) (?:just |suddenly |has )?(?:stopped|stops|quit|quits) working\b|\b(?:mano|brazo|pierna|lado) (?:izquierd[oa]|derech[oa]) (?:\w+ )?(?:dejo de funcionar|ya no (?:me |le )?(?:funciona|responde))\b|"
+                r"\b(?:my|his|her) (?:speech|words) (?:sounds?|sounded|is sounding|are coming out|came out|is coming out) (?:\w+ )?(?:odd|weird|strange|funny|wrong|off|garbled|slurred|drunk)\b|\b(?:mi|su) habla (?:me |le )?(?:suena|sonaba|se oye|se escucha) (?:\w+ )?(?:rara|extrana|arrastrada|como borrach[oa])\b)"
+                r"(?![^.!?\n]{0,50}\b(?:after|when|from|because|since (?:my|the|his|her)|slept|sleeping|funny bone|cut|injur\w*|surgery|cast|for a (?:second|sec|moment)|(?:it'?s|is) (?:fine|ok|okay|better) now|despues de|cuando|por (?:el|la)|dormi\w*|se (?:me|le) paso)\b)")),
+    # nineteenth pass: the same found on arrival, in the past ("he couldn't lift his right arm",
+    # "no podía levantar el brazo derecho"), with a side named
+    ("stroke", r"\b(?:couldn'?t|could not|wasn'?t able to|was unable to|no (?:podia|pudo|podia ni)) (?:raise|lift|levantar|subir|mover|move) (?:up )?(?:my|his|her|the|el|su|mi) (?:left|right) (?:arm|hand|leg)\b|\b(?:no (?:podia|pudo)) (?:levantar|subir|mover) (?:el|su|la) (?:brazo|mano|pierna) (?:izquierd[oa]|derech[oa])\b"),
     ("stroke", r"\b(?:leg|arm|side|knee|pierna|brazo|lado)\b (?:\w+ ){0,2}(?:gave out|gave way|gives out|buckled|no (?:le |me )?responde)\b"),
     ("stroke", near(r"talk\w*|speech|speaking|voice|habla\w*|voz", r"funny|slushy|thick|drunk|off|gracioso|chistoso|como borracho|pastosa|rara", 15)),
     # bleeding: a wound bleeding really bad
@@ -1036,6 +1058,47 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                             r"(?:pastillas|insulina|medicinas?|pills|meds|medicine|dose|dosis|insulin|tabletas|tablets)\b(?! (?:a|per|each|every) (?:day|night)| (?:al|por|cada) (?:dia|noche)| daily| diari\w+)|"
                             r"\b(?:taking|took|been taking|has taken|tomando|se tomo|se ha tomado|ha estado tomando|estaba tomando|tomaba) (?:\w+ ){0,2}(?:[2-9]|two|three|four|five|dos|tres|cuatro|cinco) "
                             r"(?:(?:of (?:his|her|my|their|the)|de (?:sus|mis|las)) )?(?:\w+ )?(?:tablets|pills|pastillas|tabletas|doses|dosis|capsules|capsulas)\b[^.!?\n]{0,30}\b(?:instead of|en vez de|en lugar de) (?:1|one|una|uno)\b")),
+    # nineteenth pass (blind12, blind13 read as development sets)
+    # infant fever: a baby's age in months and its reading in one phrase, whatever older child
+    # the message also asks about ("el bebé de 2 meses está con 38.4", "my 3 month old is at 38.6")
+    ("infant_fever", (r"\b(?:bebe|bebit[oa]|baby|nen[ea]|infant) (?:de |of )?(?:[1-9]|1[01]|un|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|one|two|three|four|five|six|seven|eight|nine|ten|eleven) ?(?:mes|meses|months?|mos?)\b"
+                      r"[^.!?\n]{0,30}?\b(?:esta con|anda con|tiene|tuvo|con|has|had|is at|is running|running|at|hit|reached|de)\b (?:a |an |una |un )?(?:fever of |temp of |fiebre de |calentura de |temperatura de )?(?:3[89][.,]\d|40[.,]\d|10[0-5](?:[.,]\d)?)\b|"
+                      r"\b(?:[1-9]|1[01]) ?-?(?:months?|mos?|meses)[ -]old\b (?:\w+ ){0,2}(?:has|had|is at|is running|running|hit|reached|spiked to) (?:a )?(?:fever of |temp of |temperature of )?(?:3[89][.,]\d|40[.,]\d|10[0-5](?:[.,]\d)?)\b")),
+    # breathing through a straw ("like I'm breathing through a straw", "como respirar por un popote")
+    ("breathing", r"\bbreath\w* (?:through|thru) a (?:straw|coffee stirrer|stirrer)\b|\brespir\w+ (?:por|con|a traves de) (?:un|una) (?:popote|pajita|pitillo|sorbete|bombilla|calimete)\b"),
+    # breathing: "SOB" in shorthand with a time, a rest or a worsening; breath short lying
+    # flat (orthopnoea); "no agarra aire" (Mexican Spanish: cannot get air in); a chest that
+    # closes ("se me cierra el pecho") with the air not going in
+    ("breathing", (r"\bsob\b(?= (?:at rest|@ ?rest|since|x ?\d|for (?:\d|the last|an? |hours|days)|worse|getting worse|all (?:day|night)|now|with (?:any|minimal|little|minor)|lying|when lying|on exertion|walking|even))|"
+                   r"\bsob\b(?=[^.!?\n]{0,40}\b(?:worse lying|lying (?:down|flat)|orthopn\w+|pnd|can'?t lie (?:down|flat)))")),
+    ("breathing", near(r"short of breath|out of breath|breathless|can'?t (?:breathe|catch my breath|get (?:my )?breath)|falta de aire|me falta el aire|le falta el aire|me ahogo|se ahoga|no puedo respirar|no puede respirar",
+                       r"lying (?:down|flat)|lie (?:down|flat)|on my back|acostad[oa]|acostarme|acostarse|boca arriba|(?:\d|two|three|dos|tres) pillows|(?:\d|dos|tres) almohadas", 40)),
+    ("breathing", r"\bno (?:agarra|agarro|agarraba|jala|jalo|jalaba|puede agarrar|puede jalar|alcanza a agarrar|alcanzo a agarrar) (?:el |nada de )?aire\b(?! acondicionado)|\bse (?:me|le) (?:cierra|cerro|esta cerrando) el pecho\b"),
+    # suicide: told as a place ("estoy en la terraza ... no sé si quiero bajar") or as a means
+    # at hand ("got my dad's gun out on the table")
+    ("suicide_self_harm", near(r"terraza|azotea|techo|puente|cornisa|balcon|barandal|roof|rooftop|bridge|ledge|balcony|railing|top floor|ultimo piso|parking (?:garage|deck)|overpass",
+                               r"no se si quiero bajar|ya no quiero bajar|no quiero bajar|(?:don'?t|dont|do not) know if i (?:want to|wanna) (?:come|get|climb|go) (?:back )?down|(?:don'?t|dont|do not) (?:want to|wanna) (?:come|get|climb) (?:back )?down|no se si (?:me )?(?:voy a )?(?:saltar|tirar(?:me)?|aventar(?:me)?)|(?:don'?t|dont) know if i(?:'ll| will)? jump", 80)),
+    ("suicide_self_harm", (r"\b(?:got|have|taken|took|holding|i'?m holding|sitting with|tengo|saque|sacado|estoy con|agarre)\b (?:[\w']+ ){0,3}(?:gun|pistol|revolver|rifle|shotgun|firearm|pistola|arma|revolver|escopeta)\b"
+                           r"(?! (?:safe|case|cabinet|cleaning|range|permit|license|class|show)\b)(?: (?:\w+ ){0,3})?(?:out (?:on|in|next)|on the (?:table|bed|desk|counter|nightstand)|in my (?:hand|hands|lap|mouth)|next to me|loaded|cargad[oa]|en la (?:mesa|mano|cama)|en las manos|junto a mi|al lado mio)\b"
+                           r"(?![^.!?\n]{0,40}\b(?:to clean|cleaning|limpiar\w*|limpiando|the range|hunting trip|de caceria|campo de tiro|para vender|to sell)\b)")),
+    # suicide: arrangements and farewells in pairs: belongings given away, "won't be around for
+    # christmas", "dejé todo arreglado", a letter to the family, care cancelled "ya no la voy a
+    # necesitar", "he's done" (one alone is a move, a trip, a will or a cancellation)
+    # overdose: iron tablets bitten or swallowed by a child; an organophosphate or pesticide on
+    # the skin with drooling, twitching or sweating; paracetamol every hour or two
+    ("overdose_poisoning", near(r"organophosphates?|organofosforad\w+|pesticid\w*|insecticid\w*|plaguicid\w*|malathion|malation|chlorpyrifos|clorpirifos|diazinon|paraquat|bug spray|crop spray|fumigant\w*|veneno para (?:plagas|bichos|cucarachas)",
+                                r"drool\w*|salivat\w*|babe\w*|twitch\w*|jerk\w*|espasm\w*|sweating|sweaty|sudando|sudor\w*|pinpoint|pupil\w*|blurry|borros\w*|can'?t breathe|vomit\w*|throwing up|cramp\w*|calambres|temblor\w*|tiembl\w*|brinc\w+ los musculos", 120)),
+    # chest: pressure on exertion that spreads to the jaw or arms; a squeezing told to the nurse
+    # that is back and now in both arms (no "chest" in its sentence)
+    ("chest_pain", (r"\b(?:squeez\w*|crushing|tightness|heaviness|opresion|apreton|presion en el pecho|chest pressure|chest pain|chest tightness|dolor de pecho|dolor en el pecho)\b[^\n]{0,140}?\b"
+                    r"(?:now it'?s in|it'?s in|went into|goes into|going into|spread\w* (?:to|into)|moved (?:to|into)|radiat\w* (?:to|into)|shoot\w* (?:to|into|down)|down) (?:both|my|his|her|the) (?:arms|jaw|left arm|shoulders|neck)\b|"
+                    r"\b(?:opresion|apreton|presion|dolor)\b[^\n]{0,100}?\b(?:se (?:me|le) (?:fue|va|corre|corrio|paso|pasa) a|me baja a|le baja a|ya (?:esta|lo siento) en) (?:la|los|ambos|el) (?:mandibula|quijada|dos brazos|brazos|brazo izquierdo|cuello)\b")),
+    ("chest_pain", (r"\b(?:chest pressure|chest pain|chest tightness|pressure in my chest|tightness in my chest|dolor de pecho|presion en el pecho|dolor en el pecho|opresion en el pecho)\b[^\n]{0,160}?"
+                    r"\b(?:comes on|starts|kicks in|hits me|came on|me da|me empieza|me viene)\b[^.!?\n]{0,20}\b(?:every|each|with|whenever|cada vez|con|when i)\b (?:\w+ ){0,2}(?:workout|exercise|walk\w*|run|running|stairs|climb\w*|treadmill|camino|caminar|subo|escaleras|ejercicio|corro)\b")),
+    # head injury: a weight, a bar or a fall onto the forehead, then a headache, nausea or
+    # vomiting (the blood is the wound, not the emergency's name)
+    ("head_injury", near(r"(?:dropped|fell|landed|came down|slipped|hit|smacked|banged|slammed|bashed)\b (?:\w+ ){0,3}(?:on|onto|into|against|off) (?:my|his|her|the) (?:forehead|head|temple|skull)|(?:se|me|le) (?:cayo|golpeo|pego|dio|estrello) (?:\w+ ){0,3}(?:en )?(?:la )?(?:frente|cabeza|sien)",
+                         r"(?:bad |terrible |really bad |worst |splitting )?headache|nause\w*|vomit\w*|throw\w* up|threw up|dizz\w*|confus\w*|dolor de cabeza|mare\w*|ganas de vomitar|confundid\w*", 110)),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -1082,13 +1145,21 @@ CUES: Final[dict[str, str]] = {
                r"(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|he'?s|she'?s|baby|bebe|nina|nino|hija|hijo|son|"
                r"daughter|girl|boy|ds|dd)\W+(?:(?:only|just|barely|apenas|solo|nada mas) )?" + _AGE + r"|(?<=\()" + _AGE + r"(?=\s*(?:old\s*)?\))|"
                + _AGE + r" (?:well|check\w*|visit|shots|vaccines?|appointment|appt|cita|consulta|vacunas)|"
+               # nineteenth pass: an age alone at the head of a clause, set off by a comma
+               # ("11 mo, fever 39.1", "el gemelo mayor, 8 meses, tiene calentura")
+               r"(?:(?<=^)|(?<=[,.;:\n] )|(?<=[,.;:\n]))" + _AGE + r"(?=\s*,)|"
                # a visit named for the age it is given at ("la vacuna de los 6 meses"):
                # a child due for it is that age (twelfth pass, a policy in TRIAGE_EVAL.md)
                r"(?:vacunas?|cita|consulta|control|revision|chequeo) de (?:los |las )?" + _AGE + r")\b"
                r"(?! (?:de embarazo|pregnant|along|of pregnancy))"),
+    # nineteenth pass: the two halves of an arrangement or a farewell (see CUED_TARGETS)
+    "farewell_a": _FAREWELL_A,
+    "farewell_b": _FAREWELL_B,
+    # nineteenth pass: paracetamol by its names
+    "acetaminophen": r"\b(?:tylenol|paracetamol|acetaminophen|acetaminofen|acetaminofeno|panadol|tempra|excedrin|mapap|apap)\b",
     # a child named anywhere ("found my son with the pills, some are missing")
     "child": (r"\b(?:toddler|baby|kid|child|son|daughter|grandson|granddaughter|boy|girl|"
-              r"\d ?(?:yr|year)s? old|\d{1,2} ?(?:yo|y/o|yrs?)|nino|nina|hijo|hija|bebe|nene|nena|nieto|nieta)\b"),
+              r"\d{1,2} ?(?:mo|mos|months? old|meses)(?=\s*\))|\d ?(?:yr|year)s? old|\d{1,2} ?(?:yo|y/o|yrs?)|nino|nina|hijo|hija|bebe|nene|nena|nieto|nieta)\b"),
     "pregnancy": (r"\b(?<!covid )(?<!flu )(?<!strep )(?:positive (?:pregnancy |home )?test|pos(?:itive)? (?:preg(?:nancy)?|hpt) test|"
                   r"preg(?:nancy)? test (?:was |came back |is |said )?pos(?:itive)?|positiv[oa] (?:la|mi|el) (?:prueba|test)|"
                   r"(?:prueba|test) (?:de embarazo )?(?:me )?(?:salio |dio )?positiv[oa]|(?:pregnancy )?test (?:was|came back|is) positive|"
@@ -1280,6 +1351,23 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     # "three doses ... within two hours")
     ("overdose_poisoning", near(r"took|taken|had taken|se (?:las|los|la|lo) tomo|tomo|se tomo|ha tomado",
                                 r"(?:a |la )?(?:third|3rd|tercera) (?:time|vez)|three doses|tres dosis|again and again|otra vez y otra vez", 60), "medicine"),
+    # nineteenth pass: early pregnancy with a severe pain on one side (ectopic), not a stroke
+    ("pregnancy_emergency", (r"\b(?:worst|severe|terrible|horrible|sharp|stabbing|really bad|unbearable|awful|fuerte|muy fuerte|insoportable|horrible|peor)\b (?:\w+ ){0,3}(?:cramps?|pain|ache|dolor|colicos?|retorcijon\w*|punzada)\b[^.!?\n]{0,30}?"
+                             r"\b(?:on (?:the|my|her) (?:left|right)(?: side)?|(?:left|right) side|one side|lower (?:left|right)|del lado (?:izquierdo|derecho)|de un (?:solo )?lado|en un (?:solo )?lado|lado (?:izquierdo|derecho))\b|"
+                             r"\b(?:cramps?|pain|dolor|colicos?)\b (?:\w+ ){0,2}(?:on (?:the|my|her) (?:left|right)(?: side)?|(?:left|right) side|del lado (?:izquierdo|derecho)|de un (?:solo )?lado)\b[^.!?\n]{0,40}?"
+                             r"\b(?:can'?t stand|cannot stand|doubled over|can'?t walk|no puedo (?:pararme|caminar|enderezarme)|no me puedo (?:parar|enderezar)|worst|peor|insoportable)\b"),
+     "pregnancy"),
+    # nineteenth pass: paracetamol taken every hour or two ("2 every 2 hours since yesterday")
+    ("overdose_poisoning", r"\b(?:taking|taken|took|been taking|has taken|tomando|se toma|se tomo|se ha tomado|ha estado tomando|tomaba)\b (?:\w+ ){0,2}(?:\d|one|two|three|una|dos|tres) (?:\w+ ){0,1}(?:every|cada) (?:hour|1 hours?|2 hours|two hours|hora|1 hora|2 horas|dos horas|hr|1 hr|2 hrs?)\b",
+     "acetaminophen"),
+    # nineteenth pass: iron tablets bitten or swallowed by a child
+    ("overdose_poisoning", near(r"bit|bite|bit into|biting|chewed|chewing|swallowed|ate|eaten|got into|se comio|comio|mordio|mordisqueo|se trago|trago|mastico",
+                                r"iron (?:tablets?|pills?|supplements?|vitamins?)|(?:tablets?|pills?|pastillas?|tabletas?|vitaminas?) de hierro|ferrous sulfate|sulfato ferroso|prenatal vitamins?|vitaminas prenatales", 50), "child"),
+    # nineteenth pass: arrangements and farewells, one read with another anywhere in the
+    # message (belongings given away, "won't be around for christmas", "dejé todo arreglado",
+    # a letter to the family, care cancelled "ya no la voy a necesitar", "he's done")
+    ("suicide_self_harm", _FAREWELL_A, "farewell_b"),
+    ("suicide_self_harm", _FAREWELL_B, "farewell_a"),
 )
 
 # A current finding of the first category becomes the second when the message has the cue:
@@ -1300,10 +1388,13 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
       # thirteenth pass: a pill from someone else; fumes of bleach mixed with ammonia or acid
       r"\b(?:took|taken|swallowed|tomo|se tomo)\b (?:a|an|some|the|una|un|unas) (?:pills?|tablets?|pastillas?) (?:that )?(?:someone|somebody|a (?:friend|stranger|guy)|(?:his|her) friends?|alguien|un amigo|le dieron)\b|"
       r"\b(?:bleach|cloro|lejia)\b[^.!?\n]{0,30}\b(?:ammonia|amoniaco|vinegar|vinagre|acid\w*|acido)\b|\b(?:ammonia|amoniaco)\b[^.!?\n]{0,30}\b(?:bleach|cloro|lejia)\b")),
+    # nineteenth pass: an allergist (a referral, a doctor) or a vaccine as an appointment
+    # ("skip the flu shot clinic", "no puedo ir a la vacuna mañana") is no trigger
     ("breathing", "anaphylaxis",
-     (r"\b(?:allerg\w*|anaphyla\w*|hives|sting|stung|epi ?pen|epi|peanuts?|nuts|almonds?|cashews?|walnuts?|pecans?|sesame|shellfish|shrimp|alergi\w*|nueces|"
-     r"ronchas|picadura|cacahuate|mariscos|flu shot|vaccine|vacuna|new (?:medication|medicine|"
-     r"antibiotic|pills?))\b")),
+     (r"\b(?:allerg(?!ist|olog)\w*(?! (?:referral|doctor|dr|clinic|office|appointment|appt|specialist|testing))|anaphyla\w*|hives|sting|stung|epi ?pen|epi|peanuts?|nuts|almonds?|cashews?|walnuts?|pecans?|sesame|shellfish|shrimp|alergi(?!st|olog)\w*|nueces|"
+     r"ronchas|picadura|cacahuate|mariscos|new (?:medication|medicine|"
+     r"antibiotic|pills?))\b|"
+     r"\b(?:flu shot|vaccine|vacuna)\b(?! (?:clinic|appointment|appt|reminder|campaign|drive|event|day|manana|tomorrow|next|on (?:mon|tues|wednes|thurs|fri|satur|sun)day|saturday|sunday|sabado|domingo|el (?:lunes|martes|miercoles|jueves|viernes))\b)(?<!skip the flu shot)(?<!ir a la vacuna)")),
     # fifteenth pass: a child who cannot talk while breathing fast with the ribs pulling in
     # is short of breath, not aphasic; a face and eyes swelling with the breath short after
     # a pill is a reaction; a chest burning in the fumes of bleach mixed with a cleaner is
@@ -1340,6 +1431,10 @@ _IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derram
                        r"aneurysm|coronary|conniption|sin aire|breathless)")
 
 PSEUDO: Final[tuple[str, ...]] = (
+    # nineteenth pass: a fright told as a near heart attack at a sight ("casi me da un infarto
+    # cuando vi la fila", "almost had a heart attack when I saw the bill")
+    (r"\b(?:casi|por poco|nomas falto que) me (?:da|dio|daba) (?:un )?(?:infarto|ataque(?: al corazon)?|patatus|soponcio)\b(?= (?:cuando|al ver|al leer|al oir|de la risa|del susto|con (?:la|el|los|las))\b)|"
+     r"\b(?:almost|nearly) (?:had|have|gave me) (?:a )?(?:heart attack|stroke)\b(?= (?:when|at|seeing|reading|after seeing|from the (?:bill|price|news))\b)"),
     # fifteenth pass: "I didn't want to die, I just wanted to sleep": a death not wished
     r"\b(?:didn'?t|didnt|did not|never) (?:really )?(?:want|wanted|mean|meant|try|tried|trying) to (?:die|kill (?:my|him|her)self|end (?:it|my life))\b(?=[ ,.;]+(?:i |he |she |just|only|lol)|\s*$)",
     r"\bno (?:queria|quise|quisimos|intentaba|buscaba|era para) (?:morir\w*|matar\w*|quitarme la vida|quitarse la vida|hacerme dano)\b(?=[ ,.;]+(?:solo|nomas|nada mas|sino|quer\w+)\b)",
@@ -1356,7 +1451,7 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"\b(?:call|text|dial|llam\w+|marqu?\w+)\b[^.!?\n]{0,25}\b(?:988|crisis line|lifeline|hotline|linea de crisis)\b[^.!?\n]{0,50}\bsuicid\w*"),
     # giving things away for a move or a clear-out
     (r"\b(?:giving|gave|give|gives|regalando|regalo|regala) (?:away )?(?:all )?(?:of )?(?:his|her|my|their|sus|mis) (?:stuff|things|belongings|possessions|clothes|cosas)\b[^.!?\n]{0,60}"
-     r"\b(?:mov\w+|downsiz\w+|declutter\w*|assisted living|nursing home|donat\w+|charity|garage sale|yard sale|mudanza|se muda\w*|nos mudamos|asilo|residencia|don\w+)\b|"
+     r"\b(?:mov\w+|downsiz\w+|declutter\w*|assisted living|nursing home|donat\w+|charity|garage sale|yard sale|mudanza|se muda\w*|nos mudamos|asilo|residencia|don(?:ar|o|a|amos|ando|acion|aciones|ara|aron|ado|ada))\b|"
      r"\b(?:mov\w+|downsiz\w+|declutter\w*|mudanza|se muda\w*|nos mudamos)\b[^.!?\n]{0,60}\b(?:giving|gave|give|gives|regalando|regalo|regala) (?:away )?(?:all )?(?:of )?(?:his|her|my|their|sus|mis) (?:stuff|things|belongings|possessions|clothes|cosas)\b"),
     # numb from a dental or other anaesthetic
     (r"\b(?:numb\w*|dormid[oa]|adormecid[oa]|anestesiad[oa])\b[^.!?\n]{0,30}\b(?:from|after|since|por|de|desde) (?:the |my |el |la )?(?:dentist|dental|novocaine|lidocaine|anesthe\w+|anaesthe\w+|numbing|filling|root canal|extraction|dentista|anestesia|muela|endodoncia)\b|"
@@ -1477,7 +1572,9 @@ PSEUDO: Final[tuple[str, ...]] = (
     # fifth pass: "OD'd on candy", work "suffocating" someone, a lab or a form named by a condition
     (r"\b(?:od'?d|od'?ed|overdos\w+) on (?:\w+ )?(?:candy|sugar|chocolate|pizza|netflix|tv|shows?|coffee|cookies|sweets|treats|cake|pie|turkey|carbs|junk food|food|fun|memes|"
      r"dulces|chocolates?|pan|cafe|series|tacos|tamales)\b"),
-    (r"\b(?:work|job|school|deadlines?|boss|schedule|bills|debt|this week|relationship|marriage|rules|trabajo|chamba|escuela|deudas?|jefe|horario)\b (?:is |are |has been |was |keeps |me |nos )?"
+    # nineteenth pass: money that "has me suffocating" (a deductible, rent, a copay)
+    (r"\b(?:work|job|school|deadlines?|boss|schedule|bills?|debt|this week|relationship|marriage|rules|trabajo|chamba|escuela|deudas?|jefe|horario|"
+     r"deductible|copays?|rent|loans?|taxes|mortgage|premiums?|balance|invoice|deducible|renta|cuentas|pagos)\b (?:is |are |has been |was |keeps |me |nos |has me |have me |tiene(?:n)? (?:me )?)?"
      r"(?:(?:so|really|kind of|just|esta|tiene) )?(?:suffocating|smothering|asfixia\w*|ahoga\w*|sofoca\w*)\b"),
     (r"\bpre-?eclampsia (?:labs?|panel|bloodwork|screen\w*|tests?|workup|protocol|precautions|risk|prevention|labo\w*)\b|"
      r"\b(?:labs?|tests?|screen\w*|bloodwork|analisis|estudios|examenes|laboratorios?|tamiz\w*|pruebas?|perfil) (?:for|de|para) (?:la )?pre-?eclampsia\b"),
@@ -1586,11 +1683,26 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)(?! (?:this morning|yesterday|earlier|until|before|last night|an hour ago|a (?:few )?(?:hours?|minutes?) ago)\b)|"
      r"turned out to be|all better|resulto ser|(?<!se )fue (?:solo|nada mas)|"
      r"ok now|okay now|better now|is better|broke|"
-     r"has broken|(?<!curtain )(?<!shade )(?<!blind )(?<!veil )came down|bajo|se le bajo|cedio|passed|paro|se detuvo|ceso)\b")),
+     r"has broken|(?<!curtain )(?<!shade )(?<!blind )(?<!veil )came down|bajo|se le bajo|cedio|passed(?! out)|paro|se detuvo|ceso)\b")),
     ("negated", "both",
      (r"\b(?:ya )?(?:se (?:me |le )?(?:quito|paso|fue(?! (?:en|a|al|con|para|hacia|sin|solo|sola|manejando|corriendo|de la|del|de su)\b)|detuvo|calmo)|ya (?:se )?(?:paso|paro|quito|"
      r"termino|desaparecio)|desaparecio)\b")),
-    # historical, family history
+    # nineteenth pass: a standing instruction from a doctor ("my allergy doctor says use EpiPen
+    # if throat swells"); a symptom told as done ("bleeding is basically done")
+    ("current", "both", r"\b(?:is|are|'s|'re) (?:\w+ing) (?:right )?now\b|\b(?:se )?(?:me |le )?esta \w+(?:ando|iendo) ahora\b"),
+    ("hypothetical", "forward", r"\b(?:doctor|dr|allergist|nurse|pediatrician|doctora|medico|alergologo) (?:says|said|told (?:me|us|him|her)|dice|dijo|me dijo) (?:to )?(?:use|give|call|usar|usa|use|ponerme|llamar)\b"),
+    ("negated", "backward", r"\b(?:is|has|ya)(?:(?<=bleeding is)|(?<=bleeding has)|(?<=fever is)|(?<=fever has)|(?<=pain is)|(?<=pain has)|(?<=sangrado ya)|(?<=fiebre ya)) (?:basically |mostly |pretty much |almost |all |casi )?(?:done|over|finished|termino|se acabo)\b"),
+    # nineteenth pass: seasons counted back ("two summers ago"), a season of a year ("in the
+    # summer of 2017"), a parent's childhood ("when my mom was a kid"), a relative who died of
+    # it ("mi abuela murió de enfisema, ya no podía respirar"), a past month with a past verb
+    ("historical", "both",
+     (r"\b(?:summers|winters|springs|falls|autumns|christmases|seasons|(?<=a )(?:summer|winter|spring|fall|autumn)|(?<=one )(?:summer|winter|spring|fall|autumn)) ago\b|"
+      r"\b(?:in|during|back in) the (?:summer|winter|spring|fall|autumn) of (?:19|20)\d\d\b|\ben el (?:verano|invierno|otono) (?:de|del) (?:19|20)\d\d\b|"
+      r"\bwhen (?:my|his|her|our) (?:mom|mother|dad|father|parents|grandma|grandpa|aunt|uncle) (?:was|were) (?:a kid|a child|little|young|a teen\w*|a baby|\d+)\b|"
+      r"\bcuando (?:mi|su) (?:mama|madre|papa|padre|abuela|abuelo|tia|tio) (?:era|estaba) (?:nin[oa]|chic[oa]|joven|pequen[oa])\b|"
+      r"\b(?:murio|fallecio|se murio|died|passed away) (?:de|of|from)\b|"
+      r"\b(?:tuvo|tuve|had|was|fue|estuvo)\b[^.!?\n]{0,30}\b(?:en|in|back in) (?:january|february|march|april|june|july|august|september|october|november|"
+      r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre)\b")),
     # eighteenth pass: a youth as the time of the event, at the head of a clause ("De joven
     # intenté ...", "de adolescente me cortaba", "en mi adolescencia", "as a teenager")
     ("historical", "both",
@@ -1611,7 +1723,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("historical", "both",
      (r"\bhace (?:\d+|un|una|unos|unas|dos|tres|cuatro|cinco|varios|muchos|algunos) "
      r"(?:anos|ano|meses|decadas)\b|\bel ano pasado\b|\ben (?:19|20)\d\d\b|\bde (?:bebe|recien nacid[oa]|chiquit[oa]|nino|nina|"
-     r"joven|chic[oa])\b|\bcuando (?:era|estaba) (?:nin[oa]|joven|chic[oa]|embarazada de)\b|"
+     r"joven|chic[oa])\b|\bcuando (?:yo )?(?:era|estaba) (?:nin[oa]|joven|chic[oa]|embarazada de)\b|"
      r"\bhace (?:mucho(?: tiempo)?|anos|tiempo)\b")),
     ("historical", "both",
      (r"\b(?:last|previous|prior|other|first|earlier) (?:pregnancy|pregnancies|baby|birth)\b|"
@@ -1749,16 +1861,16 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\bdischarged\b|\bwas admitted\b|\bdado de alta\b|\bdada de alta\b")),
     # current: keeps a historical or hypothetical clause a flag
     ("current", "both",
-     (r"\b(?:right now|rn|currently|at the moment|last night|yesterday|(?:happening|started|starting|hurts?|hurting|"
+     (r"\b(?:right now|rn|currently|at the moment|last night(?<!discharged last night)(?<!sent home last night)|yesterday(?<!discharged yesterday)(?<!sent home yesterday)|(?:happening|started|starting|hurts?|hurting|"
      r"having (?:it|them)|feel(?:ing)? it) again|(?:is|it'?s|its|are|they'?re) back|came back(?! (?:\w+ ){0,3}(?:in|en) (?:19|20)\d\d\b)|coming back|"
      r"since (?:last|this|yesterday|today|\d|monday|tuesday|wednesday|thursday|friday|saturday|"
-     r"sunday|the morning|morning|noon|lunch|an hour|a few hours|two hours)|started|starting|"
+     r"sunday|the morning|morning|noon|lunch|an hour|a few hours|two hours)|started(?! (?:him|her|me|us|them|you) on\b)|starting(?! (?:him|her|me|us|them|you) on\b)|"
      r"i'?m having|i am having|i'?ve been having|been having|tonight|this morning|"
-     r"this afternoon|this evening|today(?!,? (?:i'?m|i am|he'?s|she'?s|he is|she is) (?:\w+ )?(?:stable|fine|well|sober|clean|good|okay|ok|healthy)\b)|all day|just now|currently having|is having|"
+     r"this afternoon|this evening|today(?<!back at school today)(?<!back at work today)(?<!back to school today)(?<!back to work today)(?!,? (?:i'?m|i am|he'?s|she'?s|he is|she is) (?:\w+ )?(?:stable|fine|well|sober|clean|good|okay|ok|healthy)\b)|all day|just now|currently having|is having|"
      r"are having)\b")),
     ("current", "both",
-     (r"\b(?:ahorita|ahora mismo|en este momento|anoche|ayer|desde (?:ayer|anoche|hoy|esta|el lunes|"
-     r"hace (?:una|dos|tres|unas) horas?)|hoy(?: en dia)?(?! (?:en dia )?(?:estoy|esta|me siento|se siente|ando|anda|vivo|vive) (?:\w+ )?(?:estable|bien|mejor|tranquil[oa]|sobri[oa]|limpi[oa]|san[oa]|content[oa]|feliz)\b)|esta manana|esta tarde|esta noche|otra vez|"
+     (r"\b(?:ahorita|ahora mismo|en este momento|anoche(?<!de alta anoche)|ayer(?<!de alta ayer)|desde (?:ayer|anoche|hoy|esta|el lunes|"
+     r"hace (?:una|dos|tres|unas) horas?)|hoy(?: en dia)?(?! (?:habla|camina|come|anda)\b)(?! (?:en dia )?(?:estoy|esta|me siento|se siente|ando|anda|vivo|vive) (?:\w+ )?(?:estable|bien|mejor|tranquil[oa]|sobri[oa]|limpi[oa]|san[oa]|content[oa]|feliz)\b)|esta manana|esta tarde|esta noche|otra vez|"
      r"de nuevo|volvio(?! (?:\w+ ){0,3}(?:in|en) (?:19|20)\d\d\b)|empezo|comenzo|estoy teniendo|esta teniendo|le esta dando|"
      r"me esta dando)\b")),
     # -- fourth pass (second blind set's misses and false alarms, by pattern) --
@@ -1953,6 +2065,11 @@ FIGURATIVE: Final = (
 # three days", "ya esta bien"). "seems fine" and "looks fine" are not: a child who seems fine
 # after a poison or a blow still needs a clinician.
 EPISODE_ENDED: Final = (
+    # nineteenth pass: sent home from the hospital; talking and walking normally again; it has
+    # not come back since; back at school or work
+    r"\b(?:(?:le|la|lo|me|nos|les) dieron de alta|(?:was|were|got|been) discharged|(?:he|she|i) (?:was|got) sent home)\b|"
+    r"\b(?:ya |hoy )?(?:habla|camina|come) (?:y (?:habla|camina|come) )?(?:normal|bien|normalmente)\b|\bya no (?:me|le|nos) ha vuelto a (?:sangrar|doler|dar|pasar)\b|"
+    r"\b(?:he'?s|she'?s|hes|shes|i'?m|im) back (?:at|to) (?:school|work|practice|daycare|la escuela|el trabajo)\b|"
     r"\b(?:it|it all|all|everything|the swelling|the fever|the rash|the hives|the bleeding|the pain|the numbness|that|"
     r"todo|la fiebre|la hinchazon|el sangrado|el dolor|la ronchas|eso)\b (?:[\w']+ ){0,2}(?:went down|went away|broke|"
     r"settled(?: down)?|calmed down|resolved|cleared(?: up)?|stopped|subsided|(?:is|was) gone|"
@@ -1996,7 +2113,11 @@ NEGATION_BREAKERS: Final = (r"\b(?:puedo|puede|aguanto|aguanta|se (?:que|si|como
 
 # Words that end a modifier's scope (ConText's terminators), besides sentence ends.
 TERMINATORS: Final = (r"\b(?:but|however|although|though|except|yet|whereas|pero|aunque|"
-                      r"sin embargo|excepto|salvo|mas bien)\b")
+                      r"sin embargo|excepto|salvo|mas bien)\b|"
+                      # nineteenth pass: another child well after a comma ("Rosie 101.2 since 5,
+                      # Jade is fine", "el otro está bien"): the ending is not the first child's
+                      r"(?<=[,;] )(?:the other (?:one|twin|baby|kid)|(?:his|her) (?:twin|brother|sister)|el otro|la otra|(?:su|el|la) (?:gemel[oa]|herman[oa]|hermanit[oa])|"
+                      r"(?!(?:he|she|it|baby|bebe|i|we|they|everything|all|otherwise|but|and|now|today|temp|temperature|fever|breathing|bleeding|pain|that|this|mine|mom|dad)\b)[a-z]{3,})(?= (?:is|esta) (?:fine|ok|okay|good|bien)\b)")
 
 # Newsletters, marketing and public-health mailings: a message that reads like one is not a
 # patient describing symptoms (stroke-awareness mailings list every sign of a stroke).
