@@ -3,7 +3,7 @@
     python bench/bench_pg_sync.py [10000 100000 ...] [--batch 500] [--sqlite] [--src DIR]
                                   [--profile FILE] [--statements N] [--tables]
                                   [--no-mbsync] [--sql SQL] [--after SQL] [--dump DIR]
-                                  [--activity]
+                                  [--activity] [--switch-interval S]
 
 For each N: start a private Dovecot, fill INBOX with N generated clinic messages (seed 42,
 as bench_sync.py), warm the server, then time
@@ -41,6 +41,8 @@ the writer thread's own CPU, and what is left (ready to run but not running: the
 the shared cores). `--activity` samples pg_stat_activity every 50 ms during the sync and
 prints each busy backend's share of states and wait events (IO:WALSync is a commit's
 flush, Lock:advisory the intake lock, "idle in transaction" the server waiting for us).
+`--switch-interval S` sets the sync child's `sys.setswitchinterval` (how long a thread
+that wants the GIL waits before the running one must hand it over; 5 ms by default).
 After the sync, the search vectors it left for later (PostgreSQL makes a bulk sync's
 after it, see service/sync.py `_Indexer`) are made as that pass makes them and timed as a
 step of their own ("then the search index"; nothing to do for sources that make them with
@@ -207,8 +209,8 @@ class WriterWaits:
                     self.turn += time.perf_counter() - start
                 yield
 
-        psycopg.Connection.wait = timed_wait  # type: ignore[method-assign]
-        PgStore._writer_turn = timed_turn  # type: ignore[method-assign]
+        psycopg.Connection.wait = timed_wait  # type: ignore[method-assign, assignment]
+        PgStore._writer_turn = timed_turn  # type: ignore[method-assign, assignment]
 
     @contextmanager
     def in_writer(self) -> Iterator[None]:
@@ -559,6 +561,8 @@ def child(config_path: Path) -> None:
 
     sync.MailSync._store_batch = timed_store  # type: ignore[method-assign]
     sync._BatchWriter.put = timed_put  # type: ignore[method-assign]
+    if os.environ.get("BENCH_SWITCH_INTERVAL"):  # --switch-interval: the GIL's hand-over
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
     config = load_config(config_path)
     assert config.store.url is not None
     store = PgStore(config.store.url)
@@ -621,12 +625,16 @@ def main() -> None:
                         help="skip mbsync (an A/B of the PostgreSQL side alone: no ratios)")
     parser.add_argument("--tables", action="store_true",
                         help="print each table's inserts, updates (HOT), autovacuum runs")
+    parser.add_argument("--switch-interval", type=float, default=None, metavar="S",
+                        help="the sync child's sys.setswitchinterval (Python's is 0.005 s)")
     parser.add_argument("--activity", action="store_true",
                         help="sample the sync's backends in pg_stat_activity every 50 ms")
     parser.add_argument("--dump", type=Path, default=None, metavar="DIR",
                         help="write the synced tables' rows to DIR/N/TABLE.tsv (after the"
                              " search index step): two runs' rows compared with diff")
     args = parser.parse_args()
+    if args.switch_interval is not None:
+        os.environ["BENCH_SWITCH_INTERVAL"] = str(args.switch_interval)
     rows = []
     for n in args.sizes:
         print(f"N = {n}", flush=True)
