@@ -3,7 +3,7 @@
     python bench/bench_pg_sync.py [10000 100000 ...] [--batch 500] [--sqlite] [--src DIR]
                                   [--profile FILE] [--statements N] [--tables]
                                   [--no-mbsync] [--sql SQL] [--after SQL] [--dump DIR]
-                                  [--activity] [--switch-interval S]
+                                  [--split] [--activity] [--switch-interval S]
 
 For each N: start a private Dovecot, fill INBOX with N generated clinic messages (seed 42,
 as bench_sync.py), warm the server, then time
@@ -34,13 +34,15 @@ empty database before the sync (a setting or schema change tried without editing
 store), and `--after SQL` runs SQL once the sync is done, with its own wall time and its
 backend's CPU (work a try leaves for later, such as search vectors filled afterwards).
 `--no-mbsync` skips mbsync (an A/B of the PostgreSQL side alone; no ratios).
-The child also splits the writer thread's wall time (lines "overlap: writer split"): the
-wait for the parse workers' batch, for the store's writer place, the round trips to the
-server (each psycopg wait, counted and timed by the function of ours that asked for it),
-the writer thread's own CPU, and what is left (ready to run but not running: the GIL or
-the shared cores). `--activity` samples pg_stat_activity every 50 ms during the sync and
-prints each busy backend's share of states and wait events (IO:WALSync is a commit's
-flush, Lock:advisory the intake lock, "idle in transaction" the server waiting for us).
+`--split` has the child split the writer thread's wall time ("overlap: writer split"): the
+wait for the parse workers' batch, for the store's writer place, every psycopg wait for
+the server (counted and timed by its kind and the function of ours that asked for it; in
+a pipeline a send is a wait too), the writer thread's own CPU inside and outside those
+waits, and what is left (ready to run but not running: the GIL or the shared cores); it
+costs a few microseconds a wait, so it is off unless asked. `--activity` samples
+pg_stat_activity every 50 ms during the sync and prints each busy backend's share of
+states and wait events (IO:WALSync is a commit's flush, Lock:advisory the intake lock,
+active Client:ClientRead and "idle in transaction" the server waiting for the client).
 `--switch-interval S` sets the sync child's `sys.setswitchinterval` (how long a thread
 that wants the GIL waits before the running one must hand it over; 5 ms by default).
 After the sync, the search vectors it left for later (PostgreSQL makes a bulk sync's
@@ -536,7 +538,7 @@ def child(config_path: Path) -> None:
     # a batch).
     spent = {"writing": 0.0, "handing": 0.0, "parse": 0.0, "cpu": 0.0}
     store_batch, put = sync.MailSync._store_batch, sync._BatchWriter.put
-    waits = WriterWaits()
+    waits = WriterWaits() if os.environ.get("BENCH_SPLIT") else None
 
     def timed_store(self: Any, *args: Any, **kwargs: Any) -> None:
         start, cpu = time.perf_counter(), time.thread_time()
@@ -546,8 +548,11 @@ def child(config_path: Path) -> None:
                 with suppress(Exception):  # _store_batch handles it as it does
                     future.result()
                 spent["parse"] += time.perf_counter() - start
-            with waits.in_writer():
+            if waits is None:
                 store_batch(self, *args, **kwargs)
+            else:
+                with waits.in_writer():
+                    store_batch(self, *args, **kwargs)
         finally:
             spent["writing"] += time.perf_counter() - start
             spent["cpu"] += time.thread_time() - cpu
@@ -577,7 +582,8 @@ def child(config_path: Path) -> None:
     print(f"overlap: of the sync's {wall:.1f}s the writer stored batches"
           f" {spent['writing']:.1f}s, the fetching thread waited to hand one over"
           f" {spent['handing']:.1f}s", file=sys.stderr)
-    waits.report(spent, file=sys.stderr)
+    if waits is not None:
+        waits.report(spent, file=sys.stderr)
 
 
 def index_child(url: str) -> None:
@@ -625,6 +631,8 @@ def main() -> None:
                         help="skip mbsync (an A/B of the PostgreSQL side alone: no ratios)")
     parser.add_argument("--tables", action="store_true",
                         help="print each table's inserts, updates (HOT), autovacuum runs")
+    parser.add_argument("--split", action="store_true",
+                        help="split the writer's wall time (psycopg waits by caller, CPU)")
     parser.add_argument("--switch-interval", type=float, default=None, metavar="S",
                         help="the sync child's sys.setswitchinterval (Python's is 0.005 s)")
     parser.add_argument("--activity", action="store_true",
@@ -633,6 +641,8 @@ def main() -> None:
                         help="write the synced tables' rows to DIR/N/TABLE.tsv (after the"
                              " search index step): two runs' rows compared with diff")
     args = parser.parse_args()
+    if args.split:
+        os.environ["BENCH_SPLIT"] = "1"
     if args.switch_interval is not None:
         os.environ["BENCH_SWITCH_INTERVAL"] = str(args.switch_interval)
     rows = []
