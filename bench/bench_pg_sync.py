@@ -38,7 +38,8 @@ backend's CPU (work a try leaves for later, such as search vectors filled afterw
 wait for the parse workers' batch, for the store's writer place, every psycopg wait for
 the server (counted and timed by its kind and the function of ours that asked for it; in
 a pipeline a send is a wait too), the writer thread's own CPU inside and outside those
-waits, and what is left (ready to run but not running: the GIL or the shared cores); it
+waits (those of 1 ms or more apart: the server's work or the cores, not the wait itself),
+and what is left (ready to run but not running: the GIL or the shared cores); it
 costs a few microseconds a wait, so it is off unless asked. `--activity` samples
 pg_stat_activity every 50 ms during the sync and prints each busy backend's share of
 states and wait events (IO:WALSync is a commit's flush, Lock:advisory the intake lock,
@@ -183,7 +184,8 @@ class WriterWaits:
         from cxinbox.store.pg.store import PgStore
 
         self._local = threading.local()
-        self.by_caller: dict[str, list[float]] = {}  # caller: [waits, seconds]
+        # caller: [waits, seconds, waits of 1 ms or more, their seconds]
+        self.by_caller: dict[str, list[float]] = {}
         self.turn = 0.0
         self.cpu = 0.0  # the writer's CPU inside psycopg's waits (sending, reading)
         wait = psycopg.Connection.wait
@@ -199,9 +201,12 @@ class WriterWaits:
                 took = time.perf_counter() - start
                 self.cpu += time.thread_time() - cpu
                 gen = getattr(args[0], "__name__", "?") if args else "?"
-                entry = self.by_caller.setdefault(f"{gen} for {_our_caller()}", [0, 0.0])
+                entry = self.by_caller.setdefault(f"{gen} for {_our_caller()}", [0, 0.0, 0, 0.0])
                 entry[0] += 1
                 entry[1] += took
+                if took >= 0.001:  # a wait of 1 ms or more: the server, or the cores, not us
+                    entry[2] += 1
+                    entry[3] += took
 
         @contextmanager
         def timed_turn(store: Any) -> Iterator[None]:
@@ -223,8 +228,8 @@ class WriterWaits:
             self._local.on = False
 
     def report(self, spent: dict[str, float], file: Any) -> None:
-        waited = sum(seconds for _n, seconds in self.by_caller.values())
-        trips = sum(int(n) for n, _s in self.by_caller.values())
+        waited = sum(entry[1] for entry in self.by_caller.values())
+        trips = sum(int(entry[0]) for entry in self.by_caller.values())
         outside = spent["cpu"] - self.cpu
         rest = spent["writing"] - spent["parse"] - self.turn - waited - outside
         print(f"overlap: writer split: {spent['writing']:.2f}s ="
@@ -232,11 +237,13 @@ class WriterWaits:
               f" + psycopg waits {waited:.2f}s ({trips} waits, of which the writer's CPU"
               f" {self.cpu:.2f}s) + writer CPU outside them {outside:.2f}s"
               f" + ready but not running {rest:.2f}s", file=file)
-        for caller, (n, seconds) in sorted(self.by_caller.items(), key=lambda kv: -kv[1][1]):
+        for caller, (n, seconds, slow, slow_s) in sorted(self.by_caller.items(),
+                                                         key=lambda kv: -kv[1][1]):
             if seconds < 0.02 and n < 100:
                 continue
             print(f"overlap:   {seconds:7.2f}s {int(n):>7} waits"
-                  f" {1000 * seconds / max(n, 1):6.2f} ms  {caller}", file=file)
+                  f" {1000 * seconds / max(n, 1):6.2f} ms ({int(slow)} of 1 ms or more:"
+                  f" {slow_s:.2f}s)  {caller}", file=file)
 
 
 def _our_caller() -> str:
