@@ -3,6 +3,7 @@
     python bench/bench_pg_sync.py [10000 100000 ...] [--batch 500] [--sqlite] [--src DIR]
                                   [--profile FILE] [--statements N] [--tables]
                                   [--no-mbsync] [--sql SQL] [--after SQL] [--dump DIR]
+                                  [--split] [--activity] [--switch-interval S]
 
 For each N: start a private Dovecot, fill INBOX with N generated clinic messages (seed 42,
 as bench_sync.py), warm the server, then time
@@ -33,6 +34,18 @@ empty database before the sync (a setting or schema change tried without editing
 store), and `--after SQL` runs SQL once the sync is done, with its own wall time and its
 backend's CPU (work a try leaves for later, such as search vectors filled afterwards).
 `--no-mbsync` skips mbsync (an A/B of the PostgreSQL side alone; no ratios).
+`--split` has the child split the writer thread's wall time ("overlap: writer split"): the
+wait for the parse workers' batch, for the store's writer place, every psycopg wait for
+the server (counted and timed by its kind and the function of ours that asked for it; in
+a pipeline a send is a wait too), the writer thread's own CPU inside and outside those
+waits (those of 1 ms or more apart: the server's work or the cores, not the wait itself),
+and what is left (ready to run but not running: the GIL or the shared cores); it
+costs a few microseconds a wait, so it is off unless asked. `--activity` samples
+pg_stat_activity every 50 ms during the sync and prints each busy backend's share of
+states and wait events (IO:WALSync is a commit's flush, Lock:advisory the intake lock,
+active Client:ClientRead and "idle in transaction" the server waiting for the client).
+`--switch-interval S` sets the sync child's `sys.setswitchinterval` (how long a thread
+that wants the GIL waits before the running one must hand it over; 5 ms by default).
 After the sync, the search vectors it left for later (PostgreSQL makes a bulk sync's
 after it, see service/sync.py `_Indexer`) are made as that pass makes them and timed as a
 step of their own ("then the search index"; nothing to do for sources that make them with
@@ -50,6 +63,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +167,145 @@ class ServerSampler:
         for key, (kind, cpu) in self._seen.items():
             out[kind] = out.get(kind, 0.0) + cpu - self._base.get(key, 0.0)
         return out
+
+
+class WriterWaits:
+    """Where the writer thread's wall time goes, measured in the sync's process: every
+    time psycopg blocks for the server on the writer's behalf (`Connection.wait`: one
+    wait is one round trip, statements sent and results read) is counted and timed by
+    the function of ours that asked for it, and the wait for the store's writer place
+    (`PgStore._writer_turn`) apart. What is left of the writer's wall once its waits and
+    its thread's own CPU are taken out is time it was ready to run but not running (the
+    GIL held by the fetching thread, or the cores busy with other processes)."""
+
+    def __init__(self) -> None:
+        import psycopg
+
+        from cxinbox.store.pg.store import PgStore
+
+        self._local = threading.local()
+        # caller: [waits, seconds, waits of 1 ms or more, their seconds]
+        self.by_caller: dict[str, list[float]] = {}
+        self.turn = 0.0
+        self.cpu = 0.0  # the writer's CPU inside psycopg's waits (sending, reading)
+        wait = psycopg.Connection.wait
+        turn = PgStore._writer_turn
+
+        def timed_wait(conn: Any, *args: Any, **kwargs: Any) -> Any:
+            if not getattr(self._local, "on", False):
+                return wait(conn, *args, **kwargs)
+            start, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return wait(conn, *args, **kwargs)
+            finally:
+                took = time.perf_counter() - start
+                self.cpu += time.thread_time() - cpu
+                gen = getattr(args[0], "__name__", "?") if args else "?"
+                entry = self.by_caller.setdefault(f"{gen} for {_our_caller()}", [0, 0.0, 0, 0.0])
+                entry[0] += 1
+                entry[1] += took
+                if took >= 0.001:  # a wait of 1 ms or more: the server, or the cores, not us
+                    entry[2] += 1
+                    entry[3] += took
+
+        @contextmanager
+        def timed_turn(store: Any) -> Iterator[None]:
+            start = time.perf_counter()
+            with turn(store):
+                if getattr(self._local, "on", False):
+                    self.turn += time.perf_counter() - start
+                yield
+
+        psycopg.Connection.wait = timed_wait  # type: ignore[method-assign, assignment]
+        PgStore._writer_turn = timed_turn  # type: ignore[method-assign, assignment]
+
+    @contextmanager
+    def in_writer(self) -> Iterator[None]:
+        self._local.on = True
+        try:
+            yield
+        finally:
+            self._local.on = False
+
+    def report(self, spent: dict[str, float], file: Any) -> None:
+        waited = sum(entry[1] for entry in self.by_caller.values())
+        trips = sum(int(entry[0]) for entry in self.by_caller.values())
+        outside = spent["cpu"] - self.cpu
+        rest = spent["writing"] - spent["parse"] - self.turn - waited - outside
+        print(f"overlap: writer split: {spent['writing']:.2f}s ="
+              f" parse workers {spent['parse']:.2f}s + writer place {self.turn:.2f}s"
+              f" + psycopg waits {waited:.2f}s ({trips} waits, of which the writer's CPU"
+              f" {self.cpu:.2f}s) + writer CPU outside them {outside:.2f}s"
+              f" + ready but not running {rest:.2f}s", file=file)
+        for caller, (n, seconds, slow, slow_s) in sorted(self.by_caller.items(),
+                                                         key=lambda kv: -kv[1][1]):
+            if seconds < 0.02 and n < 100:
+                continue
+            print(f"overlap:   {seconds:7.2f}s {int(n):>7} waits"
+                  f" {1000 * seconds / max(n, 1):6.2f} ms ({int(slow)} of 1 ms or more:"
+                  f" {slow_s:.2f}s)  {caller}", file=file)
+
+
+def _our_caller() -> str:
+    """The innermost function of cxinbox's own (not the connection wrapper) on the stack."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if "/cxinbox/" in name and not name.endswith("store/pg/conn.py"):
+            where = name.rsplit("/cxinbox/", 1)[1]
+            return f"{where}:{frame.f_code.co_name}"
+        frame = frame.f_back  # type: ignore[assignment]
+    return "(outside cxinbox)"
+
+
+class ActivitySampler:
+    """What the sync's connections to the server were doing, sampled from
+    pg_stat_activity every 50 ms (`--activity`): for each backend of the bench database,
+    its state and wait event (active with none: running or queued for a core; idle in
+    transaction: waiting for the client's next statement; IO:WALSync and the like: a
+    commit's flush; Lock:advisory: the intake lock)."""
+
+    def __init__(self, cluster: PgCluster, name: str, every: float = 0.05) -> None:
+        import psycopg
+
+        self._conn = psycopg.connect(cluster.dsn(name), autocommit=True)
+        self._every = every
+        self.samples: dict[int, dict[str, int]] = {}
+        self.looks = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        query = ("SELECT pid, state, coalesce(wait_event_type || ':' || wait_event, '')"
+                 " FROM pg_stat_activity WHERE datname = current_database()"
+                 " AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        while not self._stop.wait(self._every):
+            self.looks += 1
+            for pid, state, event in self._conn.execute(query).fetchall():
+                what = state if not event or state != "active" else f"active {event}"
+                if state == "active" and not event:
+                    what = "active (running or ready)"
+                elif event and state != "active":
+                    what = f"{state}"
+                per = self.samples.setdefault(int(pid), {})
+                per[what] = per.get(what, 0) + 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._conn.close()
+        print(f"  server activity ({self.looks} looks, {self._every * 1000:.0f} ms apart),"
+              " per backend of the sync that was ever not idle:")
+        for pid, per in sorted(self.samples.items(), key=lambda kv: -sum(
+                n for what, n in kv[1].items() if what != "idle")):
+            busy = sum(n for what, n in per.items() if what != "idle")
+            if not busy:
+                continue
+            total = sum(per.values())
+            print(f"    pid {pid}: " + ", ".join(
+                f"{what} {100 * n / total:.0f}%" for what, n in
+                sorted(per.items(), key=lambda kv: -kv[1])))
 
 
 def table_stats(cluster: PgCluster, name: str) -> None:
@@ -279,7 +433,8 @@ def stored_messages(cluster: PgCluster, name: str) -> int:
 def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
           profile: Path | None = None, statements: int = 0,
           tables: bool = False, peer: bool = True, sql: str = "",
-          after: str = "", dump: Path | None = None) -> dict[str, float]:
+          after: str = "", dump: Path | None = None,
+          activity: bool = False) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(  # and what the caller's path adds
         p for p in (str(src), os.environ.get("PYTHONPATH", "")) if p)}
     sync = [sys.executable, "-m", "cxinbox", "sync", "--once", "--quiet", "--config"]
@@ -315,7 +470,10 @@ def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
         before = server_cpu(cluster)
         sampler = ServerSampler(cluster)
         load = os.getloadavg()[0]
+        watch = ActivitySampler(cluster, "bench") if activity else None
         out["pg_wall"], out["pg_cpu"] = run_child([*engine, str(cfg)], env)
+        if watch is not None:
+            watch.stop()
         out["pg_server_cpu"] = server_cpu(cluster) - before
         kinds = sampler.stop()
         out["load"] = (load + os.getloadavg()[0]) / 2
@@ -385,15 +543,26 @@ def child(config_path: Path) -> None:
     # Which half of the overlapped sync sets its wall time: the writer's time storing
     # batches, and the fetching thread's time waiting to hand one over (two clock reads
     # a batch).
-    spent = {"writing": 0.0, "handing": 0.0}
+    spent = {"writing": 0.0, "handing": 0.0, "parse": 0.0, "cpu": 0.0}
     store_batch, put = sync.MailSync._store_batch, sync._BatchWriter.put
+    waits = WriterWaits() if os.environ.get("BENCH_SPLIT") else None
 
     def timed_store(self: Any, *args: Any, **kwargs: Any) -> None:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         try:
-            store_batch(self, *args, **kwargs)
+            future = kwargs.get("future", args[6] if len(args) > 6 else None)
+            if future is not None:  # the parse workers' batch, waited for here (cached)
+                with suppress(Exception):  # _store_batch handles it as it does
+                    future.result()
+                spent["parse"] += time.perf_counter() - start
+            if waits is None:
+                store_batch(self, *args, **kwargs)
+            else:
+                with waits.in_writer():
+                    store_batch(self, *args, **kwargs)
         finally:
             spent["writing"] += time.perf_counter() - start
+            spent["cpu"] += time.thread_time() - cpu
 
     def timed_put(self: Any, item: Any) -> None:
         start = time.perf_counter()
@@ -404,6 +573,8 @@ def child(config_path: Path) -> None:
 
     sync.MailSync._store_batch = timed_store  # type: ignore[method-assign]
     sync._BatchWriter.put = timed_put  # type: ignore[method-assign]
+    if os.environ.get("BENCH_SWITCH_INTERVAL"):  # --switch-interval: the GIL's hand-over
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
     config = load_config(config_path)
     assert config.store.url is not None
     store = PgStore(config.store.url)
@@ -418,6 +589,8 @@ def child(config_path: Path) -> None:
     print(f"overlap: of the sync's {wall:.1f}s the writer stored batches"
           f" {spent['writing']:.1f}s, the fetching thread waited to hand one over"
           f" {spent['handing']:.1f}s", file=sys.stderr)
+    if waits is not None:
+        waits.report(spent, file=sys.stderr)
 
 
 def index_child(url: str) -> None:
@@ -465,10 +638,20 @@ def main() -> None:
                         help="skip mbsync (an A/B of the PostgreSQL side alone: no ratios)")
     parser.add_argument("--tables", action="store_true",
                         help="print each table's inserts, updates (HOT), autovacuum runs")
+    parser.add_argument("--split", action="store_true",
+                        help="split the writer's wall time (psycopg waits by caller, CPU)")
+    parser.add_argument("--switch-interval", type=float, default=None, metavar="S",
+                        help="the sync child's sys.setswitchinterval (Python's is 0.005 s)")
+    parser.add_argument("--activity", action="store_true",
+                        help="sample the sync's backends in pg_stat_activity every 50 ms")
     parser.add_argument("--dump", type=Path, default=None, metavar="DIR",
                         help="write the synced tables' rows to DIR/N/TABLE.tsv (after the"
                              " search index step): two runs' rows compared with diff")
     args = parser.parse_args()
+    if args.split:
+        os.environ["BENCH_SPLIT"] = "1"
+    if args.switch_interval is not None:
+        os.environ["BENCH_SWITCH_INTERVAL"] = str(args.switch_interval)
     rows = []
     for n in args.sizes:
         print(f"N = {n}", flush=True)
@@ -479,7 +662,7 @@ def main() -> None:
             r = bench(n, workdir, args.batch, args.sqlite, args.src.resolve(), args.profile,
                       args.statements, args.tables, not args.no_mbsync,
                       args.sql, args.after,
-                      None if args.dump is None else args.dump / str(n))
+                      None if args.dump is None else args.dump / str(n), args.activity)
         rows.append((n, r))
         if "lite_wall" in r:
             print(f"  cxinbox → SQLite     {r['lite_wall']:.2f}s wall"
