@@ -110,9 +110,17 @@ def _compiled_copy(src: str, into: Path) -> str:
 def main(argv: list[str]) -> None:
     bytecode = "--bytecode" in argv
     argv = [a for a in argv if a != "--bytecode"]
+    usage = "usage: bench_sync_ab.py BEFORE_SRC AFTER_SRC [N] [ROUNDS] [--bytecode]"
+    if len(argv) < 2 or len(argv) > 4 or any(a.startswith("-") for a in argv):
+        sys.exit(usage)
     before, after = (str(Path(p).resolve()) for p in argv[:2])
-    n = int(argv[2]) if len(argv) > 2 else 10_000
-    rounds = int(argv[3]) if len(argv) > 3 else 5
+    if not all(Path(p, "cxinbox").is_dir() for p in (before, after)):
+        sys.exit(f"bench_sync_ab.py: BEFORE_SRC and AFTER_SRC must each hold cxinbox/\n{usage}")
+    try:
+        n = int(argv[2]) if len(argv) > 2 else 10_000
+        rounds = int(argv[3]) if len(argv) > 3 else 5
+    except ValueError:
+        sys.exit(usage)
     trees = {"before": before, "after": after}
     wall: dict[str, list[float]] = {k: [] for k in trees}
     cpu: dict[str, list[float]] = {k: [] for k in trees}
