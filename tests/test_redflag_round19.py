@@ -189,3 +189,22 @@ def test_one_arrangement_alone_is_no_flag_but_a_pair_is() -> None:
     assert _lexicon_flag("dejé todo arreglado con el banco") is None
     assert _lexicon_flag("we won't be around for christmas, visiting family") is None
     assert _lexicon_flag("dejé todo arreglado y ya no voy a estar para navidad") == "suicide_self_harm"
+
+
+@pytest.mark.parametrize("text", [
+    "El año pasado tuve un dolor de pecho horrible. Pensé que ya no, pero sí me volvió el dolor",
+    "Le dio dolor de pecho el lunes, lo vieron en urgencias y ya está bien. Si me volvió ayer?",
+    "pense que ya no pero si me volvio el dolor de pecho, el año pasado fue horrible",
+    "Had crushing chest pain in March, the ER said it was fine. Not sure if it's back but it"
+    " feels the same",
+])
+def test_a_return_said_with_si_or_doubted_is_still_a_return(text: str) -> None:
+    """Folded, the emphatic "sí me volvió" (yes, it came back) reads "si" (if): a question
+    about a return ("... if it came back?") must not swallow it, nor "not sure if it's back"."""
+    assert assess(text).red_flag == "chest_pain", text
+
+
+def test_a_return_only_asked_about_stays_an_old_episode() -> None:
+    text = ("I had chest pain in 2019 and the cardiologist cleared me. How much aspirin would be"
+            " too much if it came back?")
+    assert assess(text).red_flag is None

@@ -542,8 +542,13 @@ def comes_back(folded: str, start: int) -> bool:
 
 
 _NOT_BEFORE: Final = re.compile(r"(?:\bnot|n't|\bno|\bnever|\bnunca)\s+(?:\w+\s+)?$")
-_IF_BEFORE: Final = re.compile(r"\b(?:if|in case|si|en caso de que)\s+(?:\w+\s+)?$")
-"""A return asked about ("how much would be too much if it came back?") is no return."""
+_IF_BEFORE: Final = re.compile(
+    r"(?<!\bsure )(?<!\bknow )(?<!\bwonder )(?<!\bwondering )\b(?:if|in case|en caso de que)"
+    r"\s+(?:\w+\s+)?$")
+"""A return asked about ("how much would be too much if it came back?") is no return. Not
+Spanish "si": folded, the emphatic "sí me volvió" (yes, it came back) reads "si", and before
+the past tense that is what it nearly always is; nor a doubt that it is back ("not sure if
+it's back"), which a desk must read as a return."""
 
 
 def _recurs_after(folded: str, end: int, m_start: int, m_end: int, c: _Compiled) -> bool:
