@@ -195,8 +195,8 @@ def test_one_arrangement_alone_is_no_flag_but_a_pair_is() -> None:
     "El año pasado tuve un dolor de pecho horrible. Pensé que ya no, pero sí me volvió el dolor",
     "Le dio dolor de pecho el lunes, lo vieron en urgencias y ya está bien. Si me volvió ayer?",
     "pense que ya no pero si me volvio el dolor de pecho, el año pasado fue horrible",
-    "Had crushing chest pain in March, the ER said it was fine. Not sure if it's back but it"
-    " feels the same",
+    ("Had crushing chest pain in March, the ER said it was fine. Not sure if it's back but"
+     " it feels the same"),
 ])
 def test_a_return_said_with_si_or_doubted_is_still_a_return(text: str) -> None:
     """Folded, the emphatic "sí me volvió" (yes, it came back) reads "si" (if): a question
