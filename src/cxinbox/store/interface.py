@@ -277,6 +277,12 @@ class StoreTx(Protocol):
     def later_on_target(self, target: str, after: int,
                         actions: Sequence[str]) -> list[StoredEvent]: ...
 
+    def newest_on_targets(self, targets: Sequence[str],
+                          action: str) -> dict[str, tuple[StoredEvent, int]]:
+        """The newest `action` event on each of `targets` that has one, with its time
+        (epoch ms)."""
+        ...
+
     def note_event_seq(self, target: str, note_id: int) -> int | None: ...
 
     def chain_head(self) -> ChainHeadRecord:

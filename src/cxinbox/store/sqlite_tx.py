@@ -289,6 +289,10 @@ class SqliteTx:
                         actions: Sequence[str]) -> list[StoredEvent]:
         return undo.later_on_target(self.conn, target, after, actions)
 
+    def newest_on_targets(self, targets: Sequence[str],
+                          action: str) -> dict[str, tuple[StoredEvent, int]]:
+        return undo.newest_on_targets(self.conn, targets, action)
+
     def note_event_seq(self, target: str, note_id: int) -> int | None:
         return undo.note_event_seq(self.conn, target, note_id)
 

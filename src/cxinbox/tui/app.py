@@ -564,22 +564,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     def _update_open_summary(self, fresh: ConversationSummary) -> None:
         """New staff state for the open thread's header. A red flag cleared meanwhile
-        (by `F` here, or by a clinician elsewhere) also brings who cleared it and why."""
-        detail = self.thread.detail
-        learn = detail is not None and fresh.red_flag_cleared and \
-            detail.red_flag_cleared is None
+        (by `F` here, or by a clinician elsewhere) comes with who cleared it and why."""
         self.thread.update_summary(fresh, self.clock())
-        if learn:
-            self._learn_clear(fresh.id)
-
-    @work(exclusive=True, exit_on_error=False, group="open-cleared")
-    async def _learn_clear(self, conv_id: int) -> None:
-        try:
-            detail = await self.api.get_conversation(conv_id)
-        except Exception:  # noqa: BLE001 - the next open shows it
-            return
-        if not self._locked:
-            self.thread.set_cleared(conv_id, detail.red_flag_cleared)
 
     def on_detail_failed(self, message: DetailFailed) -> None:
         self._say(f"#{message.conv_id}: {message.error}", "error")
