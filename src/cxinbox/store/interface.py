@@ -694,6 +694,10 @@ class StoreTx(Protocol):
         """The team the conversation was assigned through (None: not through a team)."""
         ...
 
+    def teams_of(self, conv_ids: Sequence[int]) -> dict[int, str]:
+        """The team each conversation was last given to (those given to none left out)."""
+        ...
+
     def open_held_by(self, os_user: str) -> list[tuple[int, str | None]]:
         """(conversation, its team or None) for each open conversation the person holds."""
     # -- the knowledge base (store/kb.py) -----------------------------------------------------

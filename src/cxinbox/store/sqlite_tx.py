@@ -697,6 +697,9 @@ class SqliteTx:
     def set_conversation_team(self, conv_id: int, team: str | None, at: int) -> None:
         teams.set_conversation_team(self.conn, conv_id, team, at)
 
+    def teams_of(self, conv_ids: Sequence[int]) -> dict[int, str]:
+        return teams.teams_of(self.conn, conv_ids)
+
     def open_held_by(self, os_user: str) -> list[tuple[int, str | None]]:
         return teams.open_held_by(self.conn, os_user)
     # -- the knowledge base
