@@ -215,8 +215,12 @@ class Changes:
     `head` is the newest sequence number the server knew of when answering, and
     `presence_version` moves whenever anyone's presence changes, so a client that sees it
     move re-reads `presence()` instead of being sent everyone's state on every poll.
+    `more`: the page was full and stopped short of the events committed when it was read
+    (ask again at once); False: everything committed then was read, so one transaction's
+    events are all in hand (a close and what a rule did about it, say).
     """
 
     events: tuple[Event, ...]
     head: int
     presence_version: int
+    more: bool = False

@@ -639,7 +639,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
                                                      self._presence_version)
                 self.post_message(EventsPolled(list(changes.events),
                                                presence_version=changes.presence_version,
-                                               read_up_to=changes.head))
+                                               read_up_to=changes.head, more=changes.more))
         except Exception as exc:  # noqa: BLE001 - the poll keeps trying; the line says why
             self.post_message(PollFailed(error_line(exc)))
 
@@ -657,12 +657,12 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             self._last_seq = max(self._last_seq or 0, last)
         if message.events:
             self._apply_events(message.events)
-            self._personal_news(message.events)
+            self._personal_news(message.events, more=message.more)
             self._screen_news(message.events)
         if message.presence_version is not None:
             self._presence_moved(message.presence_version)
         self.status_line.set_sync("live", problem=False)
-        self._rearm_poll(immediately=len(message.events) >= 500,
+        self._rearm_poll(immediately=message.more or len(message.events) >= 500,
                          delay=min(self._poll_interval, LONG_POLL_GAP_S))
 
     def on_poll_failed(self, message: PollFailed) -> None:
