@@ -246,3 +246,41 @@ async def test_the_tui_names_the_team_and_z_back_takes_up_the_flag(inbox: Inbox)
         await wait_for(pilot, lambda: "NOBODY ON SHIFT" not in str(status.render()),
                        what="the alert gone")
         assert service.get_conversation(conv, record_view=False).summary.assignee == ME
+
+
+def test_the_team_is_asked_and_takes_up_on_either_store(any_store: Any) -> None:
+    """The same on SQLite and PostgreSQL, in the service: the warning for the team's last
+    member (none for a clinician outside it), the rule leaving the flag unassigned, and the
+    member back taking it up; a colleague outside the team takes up nothing."""
+    from tests.test_redflag_state import arrive as arrive_mail
+
+    from cxinbox.service.teams import TeamService
+
+    config = load_config_text(
+        '[[staff]]\nos_user = "nora"\nname = "Nurse Nora"\n'
+        '[[staff]]\nos_user = "lee"\nname = "Dr Lee"\nclinical = true\n'
+        '[[staff]]\nos_user = "ana"\nname = "Ana Desk"\n'
+        '[[teams]]\nname = "nurses"\nmembers = ["nora"]\n' + _rules())
+    nora = TeamService(InboxService(any_store, config, "nora"))
+    lee = TeamService(InboxService(any_store, config, "lee"))
+    ana = TeamService(InboxService(any_store, config, "ana"))
+    assert lee.set_away(True).warning == ""  # the clinical role is not who red flags go to
+    gone = nora.set_away(True)
+    assert gone.warning.startswith("nobody on team nurses, where the rules send red flags, is"
+                                   " available now (you were the last on shift)"), gone
+    ana.set_away(True)
+    conv, _ = arrive_mail(any_store, 1, "I have crushing chest pain since last night.")
+    engine = rules_engine(any_store, config)
+    assert engine is not None
+    with any_store.writing() as tx:
+        engine.fire(tx, "arrival", [conv], now=int(time.time()))
+    desk = InboxService(any_store, config, "ana")
+    assert desk.get_conversation(conv, record_view=False).summary.assignee is None
+    assert ana.set_away(False).red_flags_taken_up == ()  # not on the team
+    back = nora.set_away(False)
+    assert [(t.conversation_id, t.team, t.member) for t in back.red_flags_taken_up] == [
+        (conv, "nurses", "nora")]
+    assert back.red_flags_waiting == 1  # now hers
+    detail = desk.get_conversation(conv, record_view=False)
+    assert (detail.summary.assignee, detail.assigned_by) == ("nora", RULE)
+    assert nora.set_away(False).red_flags_taken_up == ()  # already back: nothing again
