@@ -22,6 +22,9 @@ shipped when a blind set was first scored), so each blind set can be read at its
 contact again: fitting a set removes its misses, and a leave-one-set-out over fitted sets
 cannot see what a change would have found in mail nobody had read yet.
 
+Reading, scoring and leaving a set out are bench/triage_harness.py's (shared with
+bench/triage_operating_point.py); the gate variants and the first-contact table are here.
+
 Only labels, ids and figures are printed: never a message's text.
 """
 
@@ -29,10 +32,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,14 +45,11 @@ for _path in (ROOT, ROOT / "src"):
 if os.environ.get("TRIAGE_TREE"):  # an archived tree's detector: a set at its first contact
     sys.path.insert(0, os.path.join(os.environ["TRIAGE_TREE"], "src"))
 
-from bench.triage_metrics import load_set
-from bench.triage_operating_point import DATA, NEVER, SETS
+from bench import triage_harness as harness
+from bench.triage_harness import SETS
 
 from cxinbox.domain import hitjudge, redflag, textmodel, triage
-from cxinbox.domain import redflag_lexicon as lex
-from cxinbox.domain.newtext import new_text
 from cxinbox.domain.redflag_lexicon import CATEGORIES
-from cxinbox.domain.sanitize import clean_text
 
 MODEL_GRID = (0.3, 0.4, 0.5, 0.6)
 SHARE_GRID = (0.5, 0.3)
@@ -68,28 +66,10 @@ def _statuses(model: textmodel.TriageModel, read: str, rfolded: str,
 def read_message(body: str, subject: str, channel: str, model: textmodel.TriageModel,
                  judge: hitjudge.HitJudge) -> dict[str, Any]:
     """What every gate variant needs (mirrors triage.inspect up to the model's gate)."""
-    text = getattr(triage, "_bounded", lambda t: t)(new_text(clean_text(body), channel))
-    folded, _ = redflag.fold(text)
-    folded_subject, _ = redflag.fold(subject)
-    is_bulk = redflag.is_bulk(f"{folded_subject}\n{folded}")
-    read = f"{subject}\n\n{text}" if subject.strip() and not triage._REPLY.match(subject) else text
-    setting = subject if read is text else ""
-    findings = redflag.find(read, bulk=is_bulk, setting=setting)
-    rfolded, _ = redflag.fold(read)
-    hits = []
-    for f in findings:
-        if f.status != "current":
-            continue
-        if hasattr(hitjudge, "guarded"):
-            never = hitjudge.guarded(rfolded, f)
-        else:  # an older tree
-            never = f.category in hitjudge.NEVER_VETOED or redflag.grave_sign_after(rfolded, f.end) \
-                or getattr(hitjudge, "back_now_after", _no)(rfolded, f.start, f.end) \
-                or getattr(redflag, "comes_back", _no)(rfolded, f.start)
-        p = NEVER if never else judge.trap_probability(rfolded, f, findings)
-        hits.append([f.category, f.start, p])
-    out: dict[str, Any] = {"hits": hits, "bulk": is_bulk, "model": None}
-    if is_bulk:
+    lexicon = harness.read_lexicon(body, subject, channel, judge)
+    read, rfolded, findings = lexicon.read, lexicon.rfolded, lexicon.findings
+    out: dict[str, Any] = {"hits": lexicon.hits, "bulk": lexicon.bulk, "model": None}
+    if lexicon.bulk:
         return out
     probs = model.redflag_probabilities(rfolded)
     aside: dict[str, list[str]] = {}
@@ -107,11 +87,6 @@ def read_message(body: str, subject: str, channel: str, model: textmodel.TriageM
         m["top"] = [top, _statuses(model, read, rfolded, top)]
     out["model"] = m
     return out
-
-
-def _no(*_args: Any) -> bool:
-    """A guard an older tree does not have."""
-    return False
 
 
 Gate = Callable[[list[str], float, float], bool]
@@ -156,9 +131,9 @@ gone", "está bien aguadito")."""
 
 def decide(entry: dict[str, Any], veto: float, model_t: float, share: float, gate: str,
            aside: str = "keep") -> str | None:
-    kept = [(lex.PRIORITY.index(c), start, c) for c, start, p in entry["hits"] if p < veto]
-    if kept:
-        return str(min(kept)[2])
+    kept = harness.kept_hit(entry, veto)
+    if kept is not None:
+        return kept
     m = entry["model"]
     if m is None:
         return None
@@ -183,26 +158,7 @@ def decide(entry: dict[str, Any], veto: float, model_t: float, share: float, gat
 
 
 def figures(rows: list[dict[str, Any]], *setting: Any) -> dict[str, Any]:
-    pos = tp = exact = fp = traps = trap_fp = 0
-    missed: list[str] = []
-    for r in rows:
-        flag = decide(r, *setting)
-        if r["label"]:
-            pos += 1
-            if flag:
-                tp += 1
-                exact += flag == r["label"]
-            else:
-                missed.append(r["id"])
-        elif flag:
-            fp += 1
-        if r["trap"]:
-            traps += 1
-            trap_fp += flag is not None
-    return {"pos": pos, "tp": tp, "exact": exact, "fp": fp, "traps": traps, "trap_fp": trap_fp,
-            "missed": missed, "recall": tp / pos if pos else 1.0,
-            "precision": tp / (tp + fp) if tp + fp else 1.0,
-            "trap_fpr": trap_fp / traps if traps else 0.0}
+    return harness.figures(rows, lambda r: decide(r, *setting))
 
 
 def settings(veto: float, gates: list[str], asides: list[str]) -> list[tuple[Any, ...]]:
@@ -227,35 +183,16 @@ def choose(sets: dict[str, list[dict[str, Any]]], names: list[str], grid: list[t
 
 
 def cmd_read(args: argparse.Namespace) -> int:
-    model = textmodel.shipped()
-    judge = hitjudge.shipped()
-    assert model is not None and judge is not None
-    cache: dict[str, Any] = {"veto": judge.threshold, "model_t": model.threshold, "sets": {}}
-    mismatches = 0
-    for name in args.sets:
-        started = time.monotonic()
-        rows = []
-        for ex in load_set(DATA / f"{name}.jsonl"):
-            entry = read_message(ex.body, ex.subject, ex.channel, model, judge)
-            entry.update(id=ex.id, label=ex.red_flag, trap=ex.trap)
-            if args.check:
-                shipped = triage.assess(ex.body, subject=ex.subject, channel=ex.channel).red_flag
-                aside = f"negated_{triage.NEGATION_OVERRULED}" \
-                    if hasattr(triage, "negation_overruled") else "keep"
-                if shipped != decide(entry, judge.threshold, model.threshold, 0.5, "shipped", aside):
-                    mismatches += 1
-                    print(f"  mismatch {ex.id}: assess {shipped}", file=sys.stderr)
-            rows.append(entry)
-        cache["sets"][name] = rows
-        print(f"{name}: {len(rows)} read in {time.monotonic() - started:.0f} s", file=sys.stderr)
-    Path(args.out).write_text(json.dumps(cache), encoding="utf-8")
-    if args.check:
-        print(f"mismatches with triage.assess (shipped gate and thresholds): {mismatches}")
-    return 1 if mismatches else 0
+    aside = f"negated_{triage.NEGATION_OVERRULED}" \
+        if hasattr(triage, "negation_overruled") else "keep"
+    return harness.read_sets(
+        args, read_message,
+        lambda entry, veto, model_t: decide(entry, veto, model_t, 0.5, "shipped", aside),
+        "(shipped gate and thresholds)")
 
 
 def cmd_loso(args: argparse.Namespace) -> int:
-    cache = json.loads(Path(args.cache).read_text(encoding="utf-8"))
+    cache = harness.load_cache(args.cache)
     sets: dict[str, list[dict[str, Any]]] = cache["sets"]
     veto, model_t = cache["veto"], cache["model_t"]
     shipped = (veto, model_t, 0.5, "shipped", args.shipped_aside)
@@ -289,18 +226,11 @@ def cmd_loso(args: argparse.Namespace) -> int:
     print("| left out | chosen model / share / gate / aside | recall shipped → chosen | "
           "precision shipped → chosen | trap FPR shipped → chosen |")
     print("|---|---|---|---|---|")
-    for name, rows in sets.items():
-        others = [n for n in sets if n != name]
-        chosen = choose(sets, others, grid, args.max_fpr, args.min_precision, shipped)
-        a, b = figures(rows, *shipped), figures(rows, *chosen)
-        print(f"| {name.removeprefix('triage_')} | {chosen[1]:.2f} / {chosen[2]:.2f} / "
-              f"{chosen[3]} / {chosen[4]} | {a['recall']:.3f} → {b['recall']:.3f} ({a['tp']} → "
-              f"{b['tp']} of {a['pos']}) | {a['precision']:.3f} → {b['precision']:.3f} | "
-              f"{a['trap_fpr']:.3f} → {b['trap_fpr']:.3f} ({a['trap_fp']} → {b['trap_fp']} of "
-              f"{a['traps']}) |")
-        if args.ids and set(a["missed"]) ^ set(b["missed"]):
-            print(f"    found now: {sorted(set(a['missed']) - set(b['missed']))}; "
-                  f"lost: {sorted(set(b['missed']) - set(a['missed']))}")
+    harness.leave_one_out(
+        sets, shipped,
+        lambda others: choose(sets, others, grid, args.max_fpr, args.min_precision, shipped),
+        lambda rows, setting: figures(rows, *setting),
+        lambda c: f"{c[1]:.2f} / {c[2]:.2f} / {c[3]} / {c[4]}", args.ids)
     return 0
 
 
@@ -313,8 +243,8 @@ def cmd_fc(args: argparse.Namespace) -> int:
     for spec in args.first_contact:
         label, rest = spec.split("=", 1)
         path, name = rest.rsplit(":", 1)
-        fc[label] = (json.loads(Path(path).read_text(encoding="utf-8")), name)
-    fitted = json.loads(Path(args.fitted).read_text(encoding="utf-8"))
+        fc[label] = (harness.load_cache(path), name)
+    fitted = harness.load_cache(args.fitted)
 
     def at(label: str, *setting: Any) -> dict[str, Any]:
         cache, name = fc[label]

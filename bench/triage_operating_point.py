@@ -8,7 +8,8 @@ when none is left, the model flags when 1 - P(none) >= its threshold, its best o
 holds at least half of it, and its three strongest words read current. Everything except the
 two thresholds is read once per message (`read`), so any pair of thresholds is scored
 without running the detector again; `read` checks that the shipped pair gives back
-`triage.assess`'s answer on every message.
+`triage.assess`'s answer on every message. Reading, scoring and leaving a set out are
+bench/triage_harness.py's (shared with bench/triage_gates.py).
 
     PYTHONPATH=src python bench/triage_operating_point.py read --out /tmp/op.json
     PYTHONPATH=src python bench/triage_operating_point.py loso --cache /tmp/op.json
@@ -20,9 +21,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,46 +30,27 @@ for _path in (ROOT, ROOT / "src"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from bench.triage_metrics import load_set
+from bench import triage_harness as harness
+from bench.triage_harness import DATA, NEVER, SETS
 
 from cxinbox.domain import hitjudge, redflag, textmodel, triage
-from cxinbox.domain.newtext import new_text
 from cxinbox.domain.redflag_lexicon import CATEGORIES
-from cxinbox.domain.sanitize import clean_text
 
-DATA = ROOT / "bench" / "data"
-SETS = ("triage_eval", "triage_dev_extra", "triage_holdout", "triage_blind2", "triage_blind3",
-        "triage_blind4", "triage_blind5", "triage_blind6", "triage_blind7", "triage_blind8",
-        "triage_blind9", "triage_blind10", "triage_blind11", "triage_dev16", "triage_dev16b",
-        "triage_dev16c", "triage_dev18", "triage_blind12", "triage_blind13",
-        "triage_blind14")
+__all__ = ["DATA", "NEVER", "SETS", "decide", "figures", "read_message"]
+
 LATER = ("triage_blind8", "triage_blind9", "triage_blind10", "triage_blind11")
 VETO_GRID = (0.75, 0.8, 0.85, 0.9, 0.95, 1.01)
 MODEL_GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 SHARE_GRID = (0.5, 0.4, 0.3, 0.2)  # the least share of the threshold on one category
-NEVER = -1.0  # a hit the judge may not veto: kept at any threshold
 
 
 def read_message(body: str, subject: str, channel: str,
                  model: textmodel.TriageModel, judge: hitjudge.HitJudge) -> dict[str, Any]:
     """What the decision needs, threshold aside (mirrors triage.inspect)."""
-    text = triage._bounded(new_text(clean_text(body), channel))
-    folded, _ = redflag.fold(text)
-    folded_subject, _ = redflag.fold(subject)
-    is_bulk = redflag.is_bulk(f"{folded_subject}\n{folded}")
-    read = f"{subject}\n\n{text}" if subject.strip() and not triage._REPLY.match(subject) else text
-    setting = subject if read is text else ""
-    findings = redflag.find(read, bulk=is_bulk, setting=setting)
-    rfolded, _ = redflag.fold(read)
-    hits = []
-    for f in findings:
-        if f.status != "current":
-            continue
-        never = hitjudge.guarded(rfolded, f)
-        p = NEVER if never else judge.trap_probability(rfolded, f, findings)
-        hits.append([f.category, f.start, p])
-    out: dict[str, Any] = {"hits": hits, "bulk": is_bulk, "model": None}
-    if is_bulk:
+    lexicon = harness.read_lexicon(body, subject, channel, judge)
+    read, rfolded, findings = lexicon.read, lexicon.rfolded, lexicon.findings
+    out: dict[str, Any] = {"hits": lexicon.hits, "bulk": lexicon.bulk, "model": None}
+    if lexicon.bulk:
         return out
     probs = model.redflag_probabilities(rfolded)
     overruled = triage.negation_overruled(model, read, rfolded, findings, probs)
@@ -97,11 +77,9 @@ def read_message(body: str, subject: str, channel: str,
 
 def decide(entry: dict[str, Any], veto: float, model_t: float, share: float = 0.5) -> str | None:
     """The red flag the two thresholds give for one message read by `read_message`."""
-    from cxinbox.domain import redflag_lexicon as lex
-
-    kept = [(lex.PRIORITY.index(c), start, c) for c, start, p in entry["hits"] if p < veto]
-    if kept:
-        return str(min(kept)[2])
+    kept = harness.kept_hit(entry, veto)
+    if kept is not None:
+        return kept
     m = entry["model"]
     if m is None:
         return None
@@ -112,54 +90,12 @@ def decide(entry: dict[str, Any], veto: float, model_t: float, share: float = 0.
 
 
 def cmd_read(args: argparse.Namespace) -> int:
-    model = textmodel.shipped()
-    judge = hitjudge.shipped()
-    assert model is not None and judge is not None
-    cache: dict[str, Any] = {"veto": judge.threshold, "model_t": model.threshold, "sets": {}}
-    mismatches = 0
-    for name in args.sets:
-        started = time.monotonic()
-        rows = []
-        for ex in load_set(DATA / f"{name}.jsonl"):
-            entry = read_message(ex.body, ex.subject, ex.channel, model, judge)
-            entry.update(id=ex.id, label=ex.red_flag, trap=ex.trap)
-            if args.check:
-                shipped = triage.assess(ex.body, subject=ex.subject, channel=ex.channel).red_flag
-                if shipped != decide(entry, judge.threshold, model.threshold):
-                    mismatches += 1
-                    print(f"  mismatch {ex.id}: assess {shipped}", file=sys.stderr)
-            rows.append(entry)
-        cache["sets"][name] = rows
-        print(f"{name}: {len(rows)} read in {time.monotonic() - started:.0f} s", file=sys.stderr)
-    Path(args.out).write_text(json.dumps(cache), encoding="utf-8")
-    if args.check:
-        print(f"mismatches with triage.assess at the shipped thresholds: {mismatches}")
-    return 1 if mismatches else 0
+    return harness.read_sets(args, read_message, decide, "at the shipped thresholds")
 
 
 def figures(rows: list[dict[str, Any]], veto: float, model_t: float,
             share: float = 0.5) -> dict[str, Any]:
-    pos = flagged_pos = alarms = traps = trap_alarms = exact = 0
-    missed: list[str] = []
-    for r in rows:
-        flag = decide(r, veto, model_t, share)
-        if r["label"]:
-            pos += 1
-            if flag:
-                flagged_pos += 1
-                exact += flag == r["label"]
-            else:
-                missed.append(r["id"])
-        elif flag:
-            alarms += 1
-        if r["trap"]:
-            traps += 1
-            trap_alarms += flag is not None
-    return {"pos": pos, "tp": flagged_pos, "exact": exact, "fp": alarms, "traps": traps,
-            "trap_fp": trap_alarms, "missed": missed,
-            "recall": flagged_pos / pos if pos else 1.0,
-            "precision": flagged_pos / (flagged_pos + alarms) if flagged_pos + alarms else 1.0,
-            "trap_fpr": trap_alarms / traps if traps else 0.0}
+    return harness.figures(rows, lambda r: decide(r, veto, model_t, share))
 
 
 def choose(sets: dict[str, list[dict[str, Any]]], names: list[str], max_fpr: float,
@@ -182,7 +118,7 @@ def choose(sets: dict[str, list[dict[str, Any]]], names: list[str], max_fpr: flo
 
 
 def cmd_loso(args: argparse.Namespace) -> int:
-    cache = json.loads(Path(args.cache).read_text(encoding="utf-8"))
+    cache = harness.load_cache(args.cache)
     sets: dict[str, list[dict[str, Any]]] = cache["sets"]
     shipped = (cache["veto"], cache["model_t"])
     print(f"shipped thresholds: veto {shipped[0]}, model {shipped[1]}")
@@ -206,19 +142,10 @@ def cmd_loso(args: argparse.Namespace) -> int:
     print("| left out | chosen veto / model / share | recall shipped → chosen | precision shipped → "
           "chosen | trap FPR shipped → chosen |")
     print("|---|---|---|---|---|")
-    for name, rows in sets.items():
-        others = [n for n in sets if n != name]
-        veto, model_t, share = choose(sets, others, args.max_fpr, args.min_precision)
-        a = figures(rows, *shipped)
-        b = figures(rows, veto, model_t, share)
-        print(f"| {name.removeprefix('triage_')} | {veto:.2f} / {model_t:.2f} / {share:.2f} | "
-              f"{a['recall']:.3f} → {b['recall']:.3f} ({a['tp']} → {b['tp']} of {a['pos']}) | "
-              f"{a['precision']:.3f} → {b['precision']:.3f} | "
-              f"{a['trap_fpr']:.3f} → {b['trap_fpr']:.3f} ({a['trap_fp']} → {b['trap_fp']} "
-              f"of {a['traps']}) |")
-        if args.ids and (set(b["missed"]) ^ set(a["missed"])):
-            print(f"    found now: {sorted(set(a['missed']) - set(b['missed']))}; "
-                  f"lost: {sorted(set(b['missed']) - set(a['missed']))}")
+    harness.leave_one_out(
+        sets, shipped, lambda others: choose(sets, others, args.max_fpr, args.min_precision),
+        lambda rows, setting: figures(rows, *setting),
+        lambda c: f"{c[0]:.2f} / {c[1]:.2f} / {c[2]:.2f}", args.ids)
     return 0
 
 

@@ -159,6 +159,21 @@ def store_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def pg_url(pg_cluster: PgCluster, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a fresh database of the session's cluster, named after the test's module,
+    migrated by the store itself (a `PgStore` opened and closed on it) before the test's
+    stores, servers or workers race to it; dropped after the test."""
+    from cxinbox.store.pg.store import PgStore
+
+    module = str(request.module.__name__).rsplit(".", 1)[-1].removeprefix("test_")
+    name = f"{module}_{os.getpid()}_{next(_pg_databases)}"
+    pg_cluster.create_database(name)
+    PgStore(pg_cluster.url(name), max_size=1).close()
+    yield pg_cluster.url(name)
+    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
 def any_store(store_backend: str, tmp_path: Path,
               request: pytest.FixtureRequest) -> Iterator[object]:
     """A fresh, migrated store on `store_backend`: the SQLite `Database` (a file under

@@ -20,22 +20,18 @@ from tests.test_serve_support import ME, cx, socket_dir
 
 from cxinbox.store.pg.store import PgStore
 
-_names = iter(range(1, 1_000_000))
 CLINIC = "+15550100100"
 
 
 @pytest.fixture
-def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
-    name = f"clilocal_{next(_names)}"
-    pg_cluster.create_database(name)
-    url = pg_cluster.url(name)
-    store = PgStore(url, max_size=2)
+def pg_url(pg_url: str) -> str:
+    """The fresh database of conftest.py, with five conversations in it."""
+    store = PgStore(pg_url, max_size=2)
     try:
         fill(store, 5)  # type: ignore[arg-type]  # the ingest module runs on both
     finally:
         store.close()
-    yield url
-    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return pg_url
 
 
 @pytest.fixture

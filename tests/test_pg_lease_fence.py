@@ -9,77 +9,37 @@ server has taken the lease, or holds the new holder back until it has committed.
 
 from __future__ import annotations
 
-import itertools
-import os
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
-from tests.support.pgcluster import PgCluster
+from tests.support.pglease import lease_pid, mark, marks, take
 from tests.support.waiting import wait_until
 
 from cxinbox.contract.errors import LeaseLost
-from cxinbox.store.pg.lease import IDLE_LIMIT_S, PgLease
+from cxinbox.store.pg.lease import IDLE_LIMIT_S
 from cxinbox.store.pg.store import PgStore
 
-_names = itertools.count(1)
 NAME = "mail:appointments/INBOX"
-
-
-@pytest.fixture
-def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
-    name = f"pgfence_{os.getpid()}_{next(_names)}"
-    pg_cluster.create_database(name)
-    PgStore(pg_cluster.url(name)).close()
-    yield pg_cluster.url(name)
-    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _mark(store: PgStore, key: str) -> None:
-    with store.write() as conn:
-        conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES (?, '1')", (key,))
-
-
-def _marks(store: PgStore) -> set[str]:
-    return {str(r[0]) for r in store.conn.execute(
-        "SELECT key FROM cxinbox_meta WHERE key LIKE 'fence-%'")}
-
-
-def _lease_pid(store: PgStore) -> int:
-    return int(store._leases._conn.info.backend_pid)
-
-
-def _take(store: PgStore, timeout: float = 10.0) -> PgLease:
-    taken: list[PgLease] = []
-
-    def got() -> bool:
-        lease = store.try_lease(NAME)
-        if lease is not None:
-            taken.append(lease)
-        return bool(taken)
-
-    wait_until(got, "the lease to be taken", timeout=timeout, interval=0.2)
-    return taken[0]
 
 
 def test_a_holder_that_lost_its_lease_commits_nothing_under_it(pg_url: str) -> None:
     first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
     try:
-        lease = _take(first)
+        lease = take(first, NAME)
         assert second.try_lease(NAME) is None
         with lease.fencing():
-            _mark(first, "fence-before")  # ours: committed
+            mark(first, "fence-before")  # ours: committed
         # The holder's lease session ends (as the database ends a silent one) and the
         # other server takes the lease.
-        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (_lease_pid(first),))
-        _take(second)
+        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (lease_pid(first),))
+        take(second, NAME)
         with lease.fencing(), pytest.raises(LeaseLost):
-            _mark(first, "fence-after")  # the old holder wakes up and tries to commit
+            mark(first, "fence-after")  # the old holder wakes up and tries to commit
         assert not lease.held()
-        assert _marks(second) == {"fence-before"}
-        _mark(first, "fence-unfenced")  # writes outside a lease's work are not affected
-        assert _marks(second) == {"fence-before", "fence-unfenced"}
+        assert marks(second, "fence-") == {"fence-before"}
+        mark(first, "fence-unfenced")  # writes outside a lease's work are not affected
+        assert marks(second, "fence-") == {"fence-before", "fence-unfenced"}
     finally:
         first.close()
         second.close()
@@ -91,7 +51,7 @@ def test_a_new_holder_waits_for_the_old_holders_open_write(pg_url: str) -> None:
     first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
     inside, go_on = threading.Event(), threading.Event()
     try:
-        lease = _take(first)
+        lease = take(first, NAME)
 
         def old_holder() -> None:
             with lease.fencing(), first.write() as conn:
@@ -102,9 +62,9 @@ def test_a_new_holder_waits_for_the_old_holders_open_write(pg_url: str) -> None:
         writer = threading.Thread(target=old_holder)
         writer.start()
         assert inside.wait(30)
-        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (_lease_pid(first),))
+        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (lease_pid(first),))
         granted: list[float] = []
-        taker = threading.Thread(target=lambda: (_take(second, 30), granted.append(
+        taker = threading.Thread(target=lambda: (take(second, NAME, 30), granted.append(
             time.monotonic())))
         taker.start()
         wait_until(lambda: _waiting_on_lock(second), "the new holder to wait on the token",
@@ -115,7 +75,7 @@ def test_a_new_holder_waits_for_the_old_holders_open_write(pg_url: str) -> None:
         writer.join(30)
         taker.join(40)
         assert granted and granted[0] >= released
-        assert _marks(second) == {"fence-open"}
+        assert marks(second, "fence-") == {"fence-open"}
     finally:
         go_on.set()
         first.close()
@@ -133,14 +93,14 @@ def test_a_holder_that_stops_beating_loses_its_lease_to_the_database(pg_url: str
     """No peer has to act: the database closes the silent lease session by itself."""
     first, second = PgStore(pg_url, max_size=2), PgStore(pg_url, max_size=2)
     try:
-        lease = _take(first)
-        pid = _lease_pid(first)
+        lease = take(first, NAME)
+        pid = lease_pid(first)
         wait_until(lambda: _session_idle_for(second, pid) is not None, "the lease session",
                    timeout=10, interval=0.2)
         # The beat stops, as in a SIGSTOPped process.
         stopped = time.monotonic()
         first._leases._closed.set()
-        _take(second, IDLE_LIMIT_S + 20)
+        take(second, NAME, IDLE_LIMIT_S + 20)
         took = time.monotonic() - stopped
         assert took < IDLE_LIMIT_S + 10, took
         assert not lease.held()
@@ -158,8 +118,8 @@ def _session_idle_for(store: PgStore, pid: int) -> float | None:
 def test_a_beating_holder_keeps_its_lease_past_the_idle_limit(pg_url: str) -> None:
     first, second = PgStore(pg_url, max_size=2), PgStore(pg_url, max_size=2)
     try:
-        lease = _take(first)
-        pid = _lease_pid(first)
+        lease = take(first, NAME)
+        pid = lease_pid(first)
         deadline = time.monotonic() + IDLE_LIMIT_S + 5
         while time.monotonic() < deadline:  # a condition held for a span, checked often
             assert second.try_lease(NAME) is None
@@ -181,17 +141,17 @@ def test_a_sync_writer_thread_is_fenced_by_its_callers_lease(pg_url: str) -> Non
 
     first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
     try:
-        lease = _take(first)
+        lease = take(first, NAME)
         with lease.fencing():
-            writer = _BatchWriter(lambda item: _mark(first, str(item)), "fence-writer")
+            writer = _BatchWriter(lambda item: mark(first, str(item)), "fence-writer")
         writer.put("fence-1")  # type: ignore[arg-type]
-        wait_until(lambda: "fence-1" in _marks(second), "the first batch", timeout=10)
-        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (_lease_pid(first),))
-        _take(second)
+        wait_until(lambda: "fence-1" in marks(second, "fence-"), "the first batch", timeout=10)
+        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (lease_pid(first),))
+        take(second, NAME)
         with pytest.raises(LeaseLost):
             writer.put("fence-2")  # type: ignore[arg-type]
             writer.finish()
-        assert _marks(second) == {"fence-1"}
+        assert marks(second, "fence-") == {"fence-1"}
     finally:
         first.close()
         second.close()

@@ -4,62 +4,21 @@ stale lease object must not release the lease its name was taken again under."""
 
 from __future__ import annotations
 
-import itertools
-import os
 import threading
-from collections.abc import Iterator
 
 import pytest
-from tests.support.pgcluster import PgCluster
+from tests.support.pglease import lease_pid, mark, marks, take
 from tests.support.waiting import wait_until
 
 from cxinbox.contract.errors import LeaseLost
-from cxinbox.store.pg.lease import PgLease
 from cxinbox.store.pg.store import PgStore
 
-_names = itertools.count(1)
 NAME = "sms:+15550100"
-
-
-@pytest.fixture
-def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
-    name = f"pgrelease_{os.getpid()}_{next(_names)}"
-    pg_cluster.create_database(name)
-    PgStore(pg_cluster.url(name)).close()
-    yield pg_cluster.url(name)
-    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _mark(store: PgStore, key: str) -> None:
-    with store.write() as conn:
-        conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES (?, '1')", (key,))
-
-
-def _marks(store: PgStore) -> set[str]:
-    return {str(r[0]) for r in store.conn.execute(
-        "SELECT key FROM cxinbox_meta WHERE key LIKE 'release-%'")}
-
-
-def _lease_pid(store: PgStore) -> int:
-    return int(store._leases._conn.info.backend_pid)
 
 
 def _tokens(store: PgStore) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in store.conn.execute(
         "SELECT name, token FROM cxinbox_lease")}
-
-
-def _take(store: PgStore, timeout: float = 10.0) -> PgLease:
-    taken: list[PgLease] = []
-
-    def got() -> bool:
-        lease = store.try_lease(NAME)
-        if lease is not None:
-            taken.append(lease)
-        return bool(taken)
-
-    wait_until(got, "the lease to be taken", timeout=timeout, interval=0.2)
-    return taken[0]
 
 
 def test_a_release_on_a_killed_session_still_fences_the_lease(pg_url: str) -> None:
@@ -68,28 +27,28 @@ def test_a_release_on_a_killed_session_still_fences_the_lease(pg_url: str) -> No
     commits afterwards, and the lease is free for another server and for this one."""
     first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
     try:
-        lease = _take(first)
+        lease = take(first, NAME)
         with lease.fencing():
-            _mark(first, "release-before")
-        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (_lease_pid(first),))
+            mark(first, "release-before")
+        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (lease_pid(first),))
         lease.release()  # no error: the release is not the caller's to handle
         # The row still holds the old token (no one took the lease over yet): the
         # database alone would let a late write under it commit.
         assert _tokens(second).get(NAME) == lease.token
         with lease.fencing(), pytest.raises(LeaseLost):
-            _mark(first, "release-after")
-        assert _marks(second) == {"release-before"}
+            mark(first, "release-after")
+        assert marks(second, "release-") == {"release-before"}
         assert not lease.held()
         # Free for this process again (on a new session), with a new token.
-        again = _take(first)
+        again = take(first, NAME)
         assert again.token != lease.token and again.held()
         assert second.try_lease(NAME) is None
         with again.fencing():
-            _mark(first, "release-again")
+            mark(first, "release-again")
         again.release()
-        taken = _take(second)
+        taken = take(second, NAME)
         assert taken.held()
-        assert _marks(second) == {"release-before", "release-again"}
+        assert marks(second, "release-") == {"release-before", "release-again"}
     finally:
         first.close()
         second.close()
@@ -100,20 +59,20 @@ def test_a_stale_lease_released_late_leaves_the_new_take_alone(pg_url: str) -> N
     the old lease object released afterwards must not forget or unlock the new one."""
     first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
     try:
-        old = _take(first)
-        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (_lease_pid(first),))
+        old = take(first, NAME)
+        second.conn.execute("SELECT pg_terminate_backend(?, 5000)", (lease_pid(first),))
         wait_until(lambda: not old.held(), "the old lease to be seen lost", timeout=10)
-        new = _take(first)
+        new = take(first, NAME)
         old.release()
         assert new.held()
         assert second.try_lease(NAME) is None  # still ours in the database
         with new.fencing():
-            _mark(first, "release-new")  # the new take's fence stands
+            mark(first, "release-new")  # the new take's fence stands
         with old.fencing(), pytest.raises(LeaseLost):
-            _mark(first, "release-old")
+            mark(first, "release-old")
         new.release()
-        assert _take(second).held()
-        assert _marks(second) == {"release-new"}
+        assert take(second, NAME).held()
+        assert marks(second, "release-") == {"release-new"}
         assert NAME not in first._leases._held
     finally:
         first.close()
@@ -125,18 +84,18 @@ def test_a_lease_released_twice_releases_its_successor_never(pg_url: str) -> Non
     object a second time leaves the second take held (one advisory lock, not freed)."""
     first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
     try:
-        one = _take(first)
+        one = take(first, NAME)
         one.release()
         assert NAME not in _tokens(second)  # a release leaves no row behind
-        two = _take(first)
+        two = take(first, NAME)
         one.release()
         assert two.held()
         assert second.try_lease(NAME) is None
         with two.fencing():
-            _mark(first, "release-two")
+            mark(first, "release-two")
         two.release()
-        assert _take(second).held()
-        assert _marks(second) == {"release-two"}
+        assert take(second, NAME).held()
+        assert marks(second, "release-") == {"release-two"}
     finally:
         first.close()
         second.close()
@@ -150,7 +109,7 @@ def test_a_release_whose_row_is_held_still_fences_and_frees_the_lease(pg_url: st
     first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
     inside, go_on = threading.Event(), threading.Event()
     try:
-        lease = _take(first)
+        lease = take(first, NAME)
 
         def open_write() -> None:
             with lease.fencing(), first.write() as conn:
@@ -168,10 +127,10 @@ def test_a_release_whose_row_is_held_still_fences_and_frees_the_lease(pg_url: st
         writer.join(30)
         assert not writer.is_alive()
         with lease.fencing(), pytest.raises(LeaseLost):
-            _mark(first, "release-after")
-        taken = _take(second)
+            mark(first, "release-after")
+        taken = take(second, NAME)
         assert taken.held() and _tokens(second).get(NAME) == taken.token
-        assert _marks(second) == {"release-open"}
+        assert marks(second, "release-") == {"release-open"}
     finally:
         go_on.set()
         first.close()
@@ -183,9 +142,9 @@ def test_a_released_lease_object_is_not_held_by_the_next_take(pg_url: str) -> No
     not reported held (its token is not the one taken last), the second one is."""
     first = PgStore(pg_url, max_size=3)
     try:
-        one = _take(first)
+        one = take(first, NAME)
         one.release()
-        two = _take(first)
+        two = take(first, NAME)
         assert two.held()
         assert not one.held()
     finally:
@@ -202,7 +161,7 @@ def test_a_liveness_probe_that_fails_on_a_live_session_keeps_the_lease(pg_url: s
 
     first, second = PgStore(pg_url, max_size=3), PgStore(pg_url, max_size=3)
     try:
-        lease = _take(first)
+        lease = take(first, NAME)
         raw = first._leases._conn
         with first._leases._lock:
             raw.execute("BEGIN")
@@ -217,7 +176,7 @@ def test_a_liveness_probe_that_fails_on_a_live_session_keeps_the_lease(pg_url: s
         assert lease.held()
         assert second.try_lease(NAME) is None
         lease.release()
-        assert _take(second).held()
+        assert take(second, NAME).held()
     finally:
         first.close()
         second.close()

@@ -33,7 +33,6 @@ from typing import Any
 import pytest
 from tests.support.clirun import cx_here
 from tests.support.mailgen import generate_corpus
-from tests.support.pgcluster import PgCluster
 from tests.support.smtpsink import SmtpSink, patient_mail, write_reply_config
 from tests.support.waiting import wait_until
 from tests.synchelp import server_digests, store_digests
@@ -44,16 +43,6 @@ from cxinbox.store.pg.store import PgStore
 
 pytestmark = pytest.mark.dovecot
 
-_names = iter(range(1, 1_000_000))
-
-
-@pytest.fixture
-def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
-    name = f"pgoutbox_{os.getpid()}_{next(_names)}"
-    pg_cluster.create_database(name)
-    PgStore(pg_cluster.url(name), max_size=1).close()  # migrated before the servers race
-    yield pg_cluster.url(name)
-    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

@@ -15,13 +15,11 @@ import os
 import re
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.support.mailgen import generate_corpus
-from tests.support.pgcluster import PgCluster
 from tests.support.waiting import wait_until
 from tests.synchelp import server_digests, store_digests
 from tests.synchelp import write_config as account_config
@@ -35,15 +33,6 @@ TOTAL = 3000
 LOST = re.compile(r"appointments/INBOX: lost the sync lease|another server took over the"
                   r" sync|lease mail:appointments/INBOX lost to another server")
 TAKEN = re.compile(r'msg="sync lease taken" account=appointments folder=INBOX')
-
-
-@pytest.fixture
-def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
-    name = f"pgstuck_{os.getpid()}"
-    pg_cluster.create_database(name)
-    PgStore(pg_cluster.url(name)).close()
-    yield pg_cluster.url(name)
-    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _site(tmp: Path, dovecot: Any, url: str, sock: Path) -> Path:

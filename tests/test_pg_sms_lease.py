@@ -9,16 +9,12 @@ cursor: every text is stored once and counted once in the `sms.received` events.
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-from tests.support.pgcluster import PgCluster
 from tests.support.scriptproc import ScriptProcess
 from tests.support.smsprovider import SmsProvider, write_sms_config
 from tests.support.waiting import wait_until
@@ -26,7 +22,6 @@ from tests.support.waiting import wait_until
 from cxinbox.store.pg.store import PgStore
 
 CLINIC = "+15550100100"
-_names = itertools.count(1)
 
 WORKER = """
 import sys, threading
@@ -56,15 +51,6 @@ def _worker(config: Path, url: str) -> ScriptProcess:
 
 def _wait(what: str, cond: Callable[[], bool], timeout: float, step: float = 0.05) -> None:
     wait_until(cond, what, timeout=timeout, interval=step)
-
-
-@pytest.fixture
-def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
-    name = f"pgsms_{os.getpid()}_{next(_names)}"
-    pg_cluster.create_database(name)
-    PgStore(pg_cluster.url(name)).close()  # migrated before the workers race to it
-    yield pg_cluster.url(name)
-    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_one_server_polls_a_number_and_another_takes_over(tmp_path: Path, pg_url: str) -> None:

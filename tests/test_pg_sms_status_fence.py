@@ -9,16 +9,11 @@ nor reopens the conversation; the new holder writes that once: nothing lost, not
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-from tests.support.pgcluster import PgCluster
 from tests.support.smsprovider import SmsProvider, write_sms_config
 from tests.support.waiting import wait_until
 
@@ -30,16 +25,6 @@ from cxinbox.store.records import SmsRecord
 
 CLINIC = "+15550100100"
 PATIENT = "+15557654321"
-_names = itertools.count(1)
-
-
-@pytest.fixture
-def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
-    name = f"pgsmsfence_{os.getpid()}_{next(_names)}"
-    pg_cluster.create_database(name)
-    PgStore(pg_cluster.url(name)).close()
-    yield pg_cluster.url(name)
-    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class PausingClient(SmsClient):

@@ -8,16 +8,13 @@ and the cache ends equal to the server with nothing stored or counted twice.
 
 from __future__ import annotations
 
-import itertools
-import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.support.mailgen import generate_corpus
-from tests.support.pgcluster import PgCluster
 from tests.support.scriptproc import ScriptProcess
 from tests.support.waiting import wait_until
 from tests.synchelp import server_digests, store_digests, write_config
@@ -26,7 +23,6 @@ from cxinbox.store.pg.store import PgStore
 
 pytestmark = pytest.mark.dovecot
 
-_names = itertools.count(1)
 
 WORKER = """
 import sys, threading
@@ -58,15 +54,6 @@ def _worker(config: Path, url: str) -> ScriptProcess:
 
 def _wait(what: str, cond: Callable[[], bool], timeout: float, step: float = 0.05) -> None:
     wait_until(cond, what, timeout=timeout, interval=step)
-
-
-@pytest.fixture
-def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
-    name = f"pglease_{os.getpid()}_{next(_names)}"
-    pg_cluster.create_database(name)
-    PgStore(pg_cluster.url(name)).close()  # migrated before the workers race to it
-    yield pg_cluster.url(name)
-    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_one_worker_syncs_a_folder_and_the_other_takes_over(dovecot: Any, tmp_path: Path,

@@ -341,3 +341,51 @@ def test_a_cleared_flag_says_who_cleared_it_when_and_why(db: Database) -> None:
     arrive(db, 33, "The crushing chest pain came back.", sender="sam@patient.example",
            reply_to=32)
     assert seen(conv) == (None, False, True)
+
+
+def test_a_clear_released_by_retention_keeps_the_calm_mark(tmp_path: Path) -> None:
+    """Retention may release a clear's `redflag.cleared` event while its conversation stays
+    (open conversations are kept): the flag is still cleared, so the list keeps RF✓ (never
+    RED! again, never a plain row that hides that a flag was raised) and the thread and
+    `show` say the record is past the audit retention, rather than naming nobody."""
+    from cxinbox.config import load_config
+    from cxinbox.service.retention import RetentionRunner
+    from cxinbox.store.db import append_event
+    from cxinbox.tui.ascii import ASCII_GLYPHS
+    from cxinbox.tui.redflag import RETENTION_CLEAR_LINE, cleared_text
+    from cxinbox.tui.rows import urgency
+
+    path = tmp_path / "config.toml"
+    path.write_text(f'[clinic]\ntimezone = "UTC"\n[store]\npath = "{tmp_path / "c.db"}"\n'
+                    '[audit]\ncheckpoints = false\n'  # (signing: test_retention.py)
+                    '[retention]\nclosed_after = "1y"\naudit_keep = "2y"\n'
+                    '[[staff]]\nos_user = "drlee"\nname = "Dr Lee"\nclinical = true\n'
+                    '[[staff]]\nos_user = "ann"\nname = "Ann"\n')
+    config = load_config(path)
+    db = Database(config.db_path)
+    try:
+        conv, _ = arrive(db, 51, "I have crushing chest pain since last night.")
+        InboxService(db, config, "drlee").clear_red_flag(conv, "sent to the ER")
+        ann = InboxService(db, config, "ann")
+        (fresh,) = ann.list_conversations(f"id:{conv}").items
+        assert fresh.red_flag_clear is not None and fresh.red_flag_clear.by == "drlee"
+        later = int(time.time()) + 3 * 365 * 86400
+        with db.write() as conn:  # the desk went on working for years after the clear
+            append_event(conn, "sync", "mail.received", "desk/INBOX", {"count": 0},
+                         at=(later - 365 * 86400) * 1000)
+        report = RetentionRunner(db, config, "admin", clock=lambda: later).run()
+        assert report.audit_released > 0
+        with db.reading() as tx:
+            assert tx.later_on_target(f"conversation:{conv}", 0, [redflags.CLEARED]) == []
+        (listed,) = ann.list_conversations(f"id:{conv}").items
+        assert (listed.red_flag_open, listed.red_flag_cleared, listed.red_flag_clear) == (
+            False, True, None)
+        assert urgency(listed, ASCII_GLYPHS) == ("RFok", "red-flag-cleared")
+        assert urgency(listed) == ("RF\u2713", "red-flag-cleared")
+        detail = ann.get_conversation(conv, record_view=False)
+        assert detail.red_flag_cleared is None
+        assert cleared_text(detail.summary, None, UTC, datetime.now(UTC)) == \
+            RETENTION_CLEAR_LINE
+        assert detail.to_dict()["red_flag_cleared"] is None
+    finally:
+        db.close()

@@ -121,3 +121,65 @@ async def test_the_tui_toasts_which_rule_reopened_what_i_closed(tmp_path: Path) 
         line = f"#{conv} is open again: rule 'reopen unanswered' reopened it"
         await wait_for(pilot, lambda: line in seen.toasts, what="the rule's toast")
         assert service.get_conversation(conv, record_view=False).summary.status == "open"
+
+
+def test_rule_moves_wait_for_the_feed_to_catch_up() -> None:
+    """Pages before the feed is caught up say nothing; the page that catches up judges the
+    whole run (a close on one page, the rule's reopen on the next); many moves are one
+    line."""
+    from cxinbox.contract.types import Event
+    from cxinbox.tui.rulemoves import RuleMoves
+
+    def status(seq: int, actor: str, conv: int, to: str) -> Event:
+        return Event(seq=seq, at=0, actor=actor, action="conversation.status",
+                     target=f"conversation:{conv}", details={"from": "x", "to": to})
+
+    moves = RuleMoves("ann")
+    assert moves.read([status(1, "ann", 3, "closed")], more=True) == []
+    assert moves.read([status(2, "rule:reopen", 3, "open")], more=False) == [
+        "#3 is open again: rule 'reopen' reopened it"]
+    assert moves.read([status(3, "rule:reopen", 3, "open")], more=False) == []  # said once
+    many = [e for n in range(4, 9) for e in (status(2 * n, "ann", n, "closed"),
+                                              status(2 * n + 1, "rule:reopen", n, "open"))]
+    assert moves.read(many, more=False) == [
+        "5 conversations you closed were moved back by rules (#4, #5, #6 ...)"]
+
+
+async def test_the_tui_toast_reads_past_a_full_feed_page(tmp_path: Path) -> None:
+    """More than 500 changes land at once and the page boundary falls between my close and
+    the rule's reopen (they commit together): the toast still names the rule."""
+    inbox = make_inbox(tmp_path, conversations=30)
+    rules = load_config_text(RULES).rules
+    config = dataclasses.replace(inbox.demo.config, rules=rules, staff=(
+        *inbox.demo.config.staff, StaffMember(os_user=ME, name="Front Desk", role="admin")))
+    service = InboxService(inbox.db, config, ME, rules=rules_engine(inbox.db, config))
+    desk = dataclasses.replace(inbox, service=service, api=InProcessAPI(service))
+    app = make_app(desk, config=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        await wait_for(pilot, lambda: app._last_seq is not None, what="change feed followed")
+        ids = [s.id for s in app.conversation_list.loaded_summaries()]
+        conv, others = ids[0], ids[1:]
+        service.tag(conv, ["callback"])
+        await wait_for(pilot, lambda: app._last_seq == service.last_event_seq(),
+                       what="the feed read up to the tag")
+        # From here to the end of the test's turn the app cannot poll (this holds its event
+        # loop): 499 changes, then my close and the rule's reopen, all committed at once.
+        start = service.last_event_seq()
+        for n in range(499):
+            other = others[n % len(others)]
+            if (n // len(others)) % 2 == 0:
+                service.tag(other, ["busy"])
+            else:
+                service.tag(other, [], ["busy"])
+        service.set_status(conv, "closed")
+        first, upto = service.feed_since(start, 500)
+        assert len(first) == 500 and upto < service.last_event_seq()
+        assert (first[-1].action, first[-1].target, first[-1].details.get("to")) == (
+            "conversation.status", f"conversation:{conv}", "closed")
+        rest, _ = service.feed_since(upto, 500)
+        assert any(e.actor == "rule:reopen unanswered" for e in rest)
+        line = f"#{conv} is open again: rule 'reopen unanswered' reopened it"
+        await wait_for(pilot, lambda: line in seen.toasts, what="the rule's toast")
+        assert sum(1 for t in seen.toasts if "open again" in t) == 1

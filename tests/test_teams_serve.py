@@ -179,7 +179,7 @@ def test_going_away_hands_back_and_colleagues_see_it(tmp_path: Path, sockdir: Pa
             f"#{ids[3]} -> amy: round-robin: next after bo; {ME} away -> amy"
         assert json.loads(_run(cfg, "away", "off", "--json")) == {
             "user": ME, "away": False, "changed": True, "handed_back": [], "warning": "",
-            "red_flags_waiting": 0}
+            "red_flags_waiting": 0, "red_flags_taken_up": []}
         assert _run(cfg, "away", "on", "--user", "bo").splitlines() == [
             "bo is away",
             (f"  #{ids[2]} -> {ME}: handed back: bo went away; round-robin: next after amy;"

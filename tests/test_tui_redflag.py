@@ -403,3 +403,36 @@ async def test_a_receptionists_marked_priority_skips_the_open_flag(inbox: Inbox)
         return service.get_conversation(c, record_view=False).summary.priority
 
     assert (priority(conv), priority(other.id)) == ("urgent", "low")
+
+
+async def test_a_clear_made_elsewhere_reaches_the_open_thread_in_one_view(inbox: Inbox) -> None:
+    """The open thread learns who cleared its flag from the summary it refreshes: one open
+    is one `conversation.view` in the audit, and when a flag is cleared, raised and cleared
+    again between two refreshes, the header names the newest clear."""
+    conv = arrive(inbox, "Chest", "Crushing chest pain since this morning.\n",
+                  "cp@example.com", minutes=3)
+    nurse = InboxService(inbox.db, inbox.demo.config, "priya")
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        await wait_for(pilot, lambda: app._last_seq is not None, what="change feed followed")
+        app.query_one("ConversationList").focus()
+        await wait_for(pilot, lambda: app.conversation_list.selected is not None
+                       and app.conversation_list.selected.id == conv, what="cursor on it")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "RED FLAG CHEST PAIN" in screen_text(app),
+                       what="the banner")
+        nurse.clear_red_flag(conv, "first call: resting, will ring back")
+        await wait_for(pilot, lambda: "first call: resting" in " ".join(
+            screen_text(app).split()), what="the first clear in the header")
+        # Raised and cleared again before the thread hears of either (the test holds the
+        # event loop): the refresh that follows must bring the second clear.
+        InboxService(inbox.db, inbox.demo.config, "maria").tag(conv, add=["red-flag"])
+        nurse.clear_red_flag(conv, "second call: ambulance on its way")
+        await wait_for(pilot, lambda: "second call: ambulance" in " ".join(
+            screen_text(app).split()), what="the newest clear in the header")
+        assert "first call" not in " ".join(screen_text(app).split())
+    views = inbox.db.conn.execute(
+        "SELECT count(*) FROM events WHERE action = 'conversation.view' AND target = ?",
+        (f"conversation:{conv}",)).fetchone()[0]
+    assert views == 1

@@ -454,6 +454,8 @@ def show(
         what = f" ({done.category.replace('_', ' ')})" if done.category else ""
         typer.echo(f"red flag{what} cleared by {done.by or 'staff'}"
                    f" {_fmt_time(done.at, tz)}: \"{done.reason}\"")
+    elif s.red_flag_cleared:  # retention released the clear's event; the tags stay
+        typer.echo("red flag cleared (who and when: past the audit retention)")
     for m in detail.messages:
         typer.echo("")
         arrow = "->" if m.direction in ("out", "auto") else "<-"

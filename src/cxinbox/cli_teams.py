@@ -85,7 +85,7 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
         who = "you are" if result.os_user == api.actor else f"{result.os_user} is"
         word = "away" if result.away else "back"
         typer.echo(f"{who} {word}" + ("" if result.changed else " (already)"))
-        for done in result.handed_back:
+        for done in (*result.handed_back, *result.red_flags_taken_up):
             typer.echo("  " + assignment_line(done))
         if result.warning:  # done all the same: the person may have to go
             typer.echo(f"cxinbox: warning: {clean_line(result.warning)}", err=True)

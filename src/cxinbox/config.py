@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxinbox.domain.dburl import with_connect_timeout
 from cxinbox.domain.retention import Span, parse_span
-from cxinbox.domain.rules import Rule
+from cxinbox.domain.rules import Rule, red_flag_teams
 from cxinbox.domain.teams import STRATEGIES, TeamSpec
 from cxinbox.paths import (  # noqa: F401 - the names this module always offered
     APP_NAME,
@@ -928,6 +928,15 @@ class Config:
     def team(self, name: str) -> TeamSpec | None:
         """The [[teams]] entry called `name`, or None."""
         return next((team for team in self.teams if team.name == name), None)
+
+    def red_flag_teams(self) -> tuple[TeamSpec, ...]:
+        """The teams the rules route red flags to (domain/rules.red_flag_teams); empty when
+        none does, and red flags wait for the clinical role."""
+        return tuple(t for t in map(self.team, red_flag_teams(self.rules)) if t is not None)
+
+    def clinical_staff(self) -> tuple[str, ...]:
+        """The logins of the roster's clinical staff (`clinical = true`)."""
+        return tuple(m.os_user for m in self.staff if m.clinical)
 
 
 def load_config_text(text: str, source: Path = BUILTIN_SOURCE) -> Config:

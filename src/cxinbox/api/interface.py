@@ -437,7 +437,7 @@ class InProcessAPI:
                         self.service.feed_since, seq, upto=head))
             if events or (presence_version is not None and presence_version != seen) \
                     or now >= deadline:
-                return Changes(tuple(events), seq, seen)
+                return Changes(tuple(events), seq, seen, more=seq < head)
             pause = deadline - now if feed.polled_elsewhere else min(deadline - now,
                                                                       feed.poll_s)
             await feed.wait(generation, pause)

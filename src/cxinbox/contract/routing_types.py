@@ -36,14 +36,20 @@ class AwayResult:
     changed: bool
     handed_back: tuple[TeamAssignment, ...] = ()
     warning: str = ""
-    """Going away left no clinician available for red flags (still done): one line."""
+    """Going away left red flags nobody available (no clinician, or nobody on the team
+    the rules send them to; still done): one line."""
     red_flags_waiting: int = 0
-    """Coming back, for a clinician: open red flags nobody holds, or held by her."""
+    """Coming back, for whom red flags wait (a member of a team the rules route them to,
+    else a clinician): open red flags nobody holds, or held by her."""
+    red_flags_taken_up: tuple[TeamAssignment, ...] = ()
+    """Coming back to a team the rules route red flags to: the red flags left unassigned
+    there for want of anyone, given to the team again by its strategy."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"user": self.os_user, "away": self.away, "changed": self.changed,
                 "handed_back": [h.to_dict() for h in self.handed_back],
-                "warning": self.warning, "red_flags_waiting": self.red_flags_waiting}
+                "warning": self.warning, "red_flags_waiting": self.red_flags_waiting,
+                "red_flags_taken_up": [t.to_dict() for t in self.red_flags_taken_up]}
 
 
 def red_flags_waiting_line(count: int) -> str:

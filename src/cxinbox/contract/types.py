@@ -13,6 +13,20 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
+class RedFlagCleared:
+    """The clear of a conversation's last red flag (its `redflag.cleared` event): who
+    cleared it, when, and the reason they gave."""
+
+    by: str
+    at: int  # epoch seconds
+    reason: str
+    category: str = ""  # the detector's category of the flag cleared; "" for a tag's
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationSummary:
     id: int
     subject: str
@@ -44,8 +58,11 @@ class ConversationSummary:
     # flag (the `red-flag` tag), open until a clinician clears it (service/redflags.py)
     language: str | None = None  # "en" | "es": what the patient last wrote in
     red_flag_cleared: bool = False  # a flag was raised and cleared, none is open now (its
-    # tags stay): the list's calm mark; who, when and why: ConversationDetail.red_flag_cleared
+    # tags stay): the list's calm mark; who, when and why: `red_flag_clear`
     intent_confidence: float | None = None  # how sure the detector was of `intent`, 0.0-1.0
+    red_flag_clear: RedFlagCleared | None = None  # while `red_flag_cleared`: the newest
+    # clear's who, when and why, read with the row (a thread's header refreshed from its
+    # summary needs no second, audited open); None also when retention released its event
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -95,29 +112,18 @@ class NoteView:
 
 
 @dataclass(frozen=True, slots=True)
-class RedFlagCleared:
-    """The clear of a conversation's last red flag (its `redflag.cleared` event): who
-    cleared it, when, and the reason they gave."""
-
-    by: str
-    at: int  # epoch seconds
-    reason: str
-    category: str = ""  # the detector's category of the flag cleared; "" for a tag's
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True, slots=True)
 class ConversationDetail:
     summary: ConversationSummary
     messages: tuple[MessageView, ...]
     notes: tuple[NoteView, ...]
     assigned_by: str = ""
     """The rule whose action made the current assignment ("" when a person did)."""
-    red_flag_cleared: RedFlagCleared | None = None
-    """While no flag is open: the clear of the last one (None when none was ever raised,
-    or one is open again)."""
+
+    @property
+    def red_flag_cleared(self) -> RedFlagCleared | None:
+        """While no flag is open: the clear of the last one (None when none was ever raised,
+        one is open again, or retention released the clear's event)."""
+        return self.summary.red_flag_clear
 
     def to_dict(self) -> dict[str, Any]:
         return {"conversation": self.summary.to_dict(),
@@ -209,8 +215,12 @@ class Changes:
     `head` is the newest sequence number the server knew of when answering, and
     `presence_version` moves whenever anyone's presence changes, so a client that sees it
     move re-reads `presence()` instead of being sent everyone's state on every poll.
+    `more`: the page was full and stopped short of the events committed when it was read
+    (ask again at once); False: everything committed then was read, so one transaction's
+    events are all in hand (a close and what a rule did about it, say).
     """
 
     events: tuple[Event, ...]
     head: int
     presence_version: int
+    more: bool = False

@@ -315,3 +315,40 @@ def describe(action: RuleAction) -> str:
 
 def find_rule(rules: Sequence[Rule], name: str) -> Rule | None:
     return next((r for r in rules if r.name == name), None)
+
+
+RED_FLAG_TRIGGERS: Final = ("arrival", "patient-reply")
+"""Where a new red flag meets the rules: the message that raised it."""
+
+
+def red_flag_teams(rules: Sequence[Rule]) -> tuple[str, ...]:
+    """The teams red flags are routed to: each enabled rule that runs when a patient
+    writes, matches only red-flagged conversations (`is:red-flag`, `red-flag:CATEGORY`,
+    `tag:red-flag`, with anything ANDed) and assigns to `team:NAME`; in rule order, once
+    each. Empty: no rule routes red flags, and the clinical role answers for them."""
+    teams: list[str] = []
+    for rule in rules:
+        routed = rule.action("assign_team")
+        if not rule.enabled or routed is None or rule.on not in RED_FLAG_TRIGGERS:
+            continue
+        try:
+            needs = _needs_red_flag(parse_query(rule.match)) if rule.match.strip() else False
+        except QueryError:
+            needs = False
+        if needs and str(routed.value) not in teams:
+            teams.append(str(routed.value))
+    return tuple(teams)
+
+
+def _needs_red_flag(node: Node) -> bool:
+    """Whether every conversation `node` selects has a red flag."""
+    if isinstance(node, Field):
+        value = node.value.lower()
+        return ((node.name, value) == ("is", "red-flag")
+                or (node.name == "red-flag" and value != "none")
+                or (node.name == "tag" and value.startswith("red-flag")))
+    if isinstance(node, And):
+        return any(_needs_red_flag(n) for n in node.nodes)
+    if isinstance(node, Or):
+        return all(_needs_red_flag(n) for n in node.nodes)
+    return False

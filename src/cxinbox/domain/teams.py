@@ -151,3 +151,32 @@ def _unavailable(team: TeamSpec, member: str, away: frozenset[str] | set[str],
     if team.strategy == "shift-aware" and not on_shift(team.shifts.get(member), now):
         return "off shift"
     return ""
+
+
+def team_available(team: TeamSpec, away: frozenset[str] | set[str],
+                   now: datetime) -> list[str]:
+    """The members a new conversation for `team` could land on now, caps aside: not away
+    and, on a shift-aware team, on shift (as `choose` judges them)."""
+    return [m for m in team.members if not _unavailable(team, m, away, {}, now)]
+
+
+def red_flag_gaps(red_teams: Sequence[TeamSpec], clinical: Sequence[str],
+                  teams: Sequence[TeamSpec], away: frozenset[str] | set[str],
+                  now: datetime) -> list[str | None]:
+    """Where a new red flag would find nobody now. With rules that route red flags to
+    teams (`red_teams`), each such team with no member available (its name); without,
+    None when the roster names clinicians and none is available. Empty: covered."""
+    if red_teams:
+        return [t.name for t in red_teams if not team_available(t, away, now)]
+    if clinical and not clinicians_available(clinical, teams, away, now):
+        return [None]
+    return []
+
+
+def answers_red_flags(os_user: str, red_teams: Sequence[TeamSpec],
+                      clinical: Sequence[str]) -> bool:
+    """Whether red flags wait for `os_user`: a member of a team red flags are routed to,
+    or, when no rule routes them, clinical staff."""
+    if red_teams:
+        return any(os_user in t.members for t in red_teams)
+    return os_user in clinical

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -256,25 +256,34 @@ def _flag_open(tx: StoreTx, conv_id: int) -> bool:
     return redflags.red_flag_open(tx, conv_id)
 
 
-def _last_clear(tx: StoreTx, conv_id: int) -> RedFlagCleared | None:
-    """Who cleared the conversation's last red flag, when and why (its `redflag.cleared`
-    event); None when no flag was ever cleared (or retention released that event)."""
+def _last_clears(tx: StoreTx, rows: Sequence[ConversationRecord],
+                 tags: Mapping[int, list[str]]) -> dict[int, RedFlagCleared]:
+    """Who cleared the last red flag of each of `rows` whose flag is cleared, when and why
+    (its newest `redflag.cleared` event), read with the rows; a row is left out when
+    retention released that event."""
     from cxinbox.service import redflags
 
-    events = tx.later_on_target(f"conversation:{conv_id}", 0, [redflags.CLEARED])
-    if not events:
-        return None
-    last = events[-1]
-    stamp = tx.event_stamp(last.seq)
-    return RedFlagCleared(
-        by=clean_line(last.actor), at=stamp.at // 1000 if stamp is not None else 0,
-        reason=clean_line(str(last.details.get("reason") or ""),
-                          max_len=redflags.MAX_REASON_CHARS),
-        category=clean_line(str(last.details.get("category") or "")))
+    wanted = [r.id for r in rows if not r.red_flag_open and RED_FLAG_TAG in tags[r.id]]
+    if not wanted:
+        return {}
+    found = tx.newest_on_targets([f"conversation:{i}" for i in wanted], redflags.CLEARED)
+    clears: dict[int, RedFlagCleared] = {}
+    for conv_id in wanted:
+        got = found.get(f"conversation:{conv_id}")
+        if got is None:
+            continue
+        event, at_ms = got
+        clears[conv_id] = RedFlagCleared(
+            by=clean_line(event.actor), at=at_ms // 1000,
+            reason=clean_line(str(event.details.get("reason") or ""),
+                              max_len=redflags.MAX_REASON_CHARS),
+            category=clean_line(str(event.details.get("category") or "")))
+    return clears
 
 
 def summary_from_row(row: ConversationRecord, tags: list[str],
-                     now: datetime | None = None) -> ConversationSummary:
+                     now: datetime | None = None,
+                     clear: RedFlagCleared | None = None) -> ConversationSummary:
     sla = SlaService.status_of(row, now or datetime.now(UTC))
     return ConversationSummary(
         id=row.id, subject=clean_line(row.subject) or "(no subject)",
@@ -295,6 +304,7 @@ def summary_from_row(row: ConversationRecord, tags: list[str],
         red_flag_cleared=not row.red_flag_open and RED_FLAG_TAG in tags,
         intent_confidence=(None if row.intent_confidence is None
                            else round(float(row.intent_confidence), 2)),
+        red_flag_clear=clear,
     )
 
 
@@ -508,7 +518,11 @@ class InboxService:
         assert got is not None
         rows, total, tags_of = got
         tags = tags_of()
-        items = tuple(summary_from_row(r, tags[r.id]) for r in rows)
+        clears: dict[int, RedFlagCleared] = {}
+        if any(not r.red_flag_open and RED_FLAG_TAG in tags[r.id] for r in rows):
+            with self.store.reading() as tx:  # only a page that shows a cleared flag
+                clears = _last_clears(tx, rows, tags)
+        items = tuple(summary_from_row(r, tags[r.id], clear=clears.get(r.id)) for r in rows)
         return Page(items=items, total=total, offset=offset, limit=limit)
 
     def matching_ids(self, query: str) -> list[int]:
@@ -531,13 +545,12 @@ class InboxService:
             notes = tuple(NoteView(n.id, clean_line(n.author), clean_text(n.body),
                                    n.created_at) for n in tx.notes_of(conv_id))
             assigns = tx.later_on_target(f"conversation:{conv_id}", 0, ["conversation.assign"])
-            cleared = None if row.red_flag_open else _last_clear(tx, conv_id)
+            cleared = _last_clears(tx, [row], {conv_id: tags}).get(conv_id)
         by = assigns[-1].actor if assigns and row.assignee else ""
         if record_view:
             self.record_read("conversation.view", f"conversation:{conv_id}", {})
-        return ConversationDetail(summary_from_row(row, tags), messages, notes,
-                                  clean_line(by[5:]) if by.startswith("rule:") else "",
-                                  cleared)
+        return ConversationDetail(summary_from_row(row, tags, clear=cleared), messages, notes,
+                                  clean_line(by[5:]) if by.startswith("rule:") else "")
 
     def attachment(self, message_pk: int, part_path: str) -> tuple[str, str, bytes]:
         """An attachment's bytes, audited as an export.

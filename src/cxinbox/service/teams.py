@@ -20,8 +20,17 @@ from datetime import UTC, datetime
 from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.contract.routing_types import AwayResult, TeamAssignment, TeamView
+from cxinbox.domain.rules import red_flag_teams
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.domain.teams import TeamChoice, TeamSpec, choose, clinicians_available
+from cxinbox.domain.teams import (
+    TeamChoice,
+    TeamSpec,
+    answers_red_flags,
+    choose,
+    clinicians_available,
+    red_flag_gaps,
+    team_available,
+)
 from cxinbox.service.inbox import BulkChange, BulkResult, InboxService, _Plan
 from cxinbox.store.interface import Selection, StoreTx
 from cxinbox.store.records import StaffState
@@ -120,14 +129,46 @@ def hand_back(tx: StoreTx, config: Config, os_user: str, actor: str, *,
     return out
 
 
-def _last_clinician_line(config: Config, target: str, myself: bool, last: bool) -> str:
-    """The warning when a clinician going away leaves none available for red flags."""
+def _uncovered_line(config: Config, target: str, myself: bool, last: bool,
+                    team: str | None) -> str:
+    """The warning when someone going away leaves red flags nobody to go to: the clinical
+    role (`team` None), or a team the rules route red flags to."""
     member = config.staff_member(target)
     name = (member.name if member is not None and member.name else target)
     who = "you were" if myself else f"{name} was"
     why = f" ({who} the last on shift)" if last else " (none is on shift)"
-    return (f"no clinician is available for red flags now{why}: new red flags stay"
-            " unassigned until one is back; the notify hook still runs")
+    if team is None:
+        return (f"no clinician is available for red flags now{why}: new red flags stay"
+                " unassigned until one is back; the notify hook still runs")
+    return (f"nobody on team {team}, where the rules send red flags, is available now{why}:"
+            " new red flags stay unassigned until one is back; the notify hook still runs")
+
+
+def _rule_routing(config: Config, team: str) -> str:
+    """The actor of a red flag's late routing: the first rule that routes red flags to
+    `team` (its routing is what is carried out)."""
+    for rule in config.rules:
+        if red_flag_teams([rule]) == (team,):
+            return rule.actor
+    return f"rule:{team}"
+
+
+def take_up_red_flags(tx: StoreTx, config: Config, os_user: str, ids: list[int], *,
+                      now: int) -> list[TeamAssignment]:
+    """`os_user` is back: each open red flag in `ids` (unassigned, not closed) that was
+    routed to a team of theirs and left unassigned for want of anyone is given to that
+    team again, by its strategy, as the routing rule (its actor), with the reason."""
+    mine = {t.name for t in config.red_flag_teams() if os_user in t.members}
+    if not mine or not ids:
+        return []
+    routed = tx.teams_of(ids)
+    out = []
+    for conv_id in ids:
+        team = routed.get(conv_id)
+        if team is not None and team in mine:
+            out.append(assign_to_team(tx, config, conv_id, team, _rule_routing(config, team),
+                                      now=now, why=f"red flag waited: {os_user} back"))
+    return out
 
 
 def team_views(tx: StoreTx, config: Config, now: int) -> list[TeamView]:
@@ -208,12 +249,13 @@ class TeamService:
             inbox.require_role(f"marking {target} {'away' if away else 'back'}")
         now = inbox._now()
         config = inbox.config
-        clinical = [m.os_user for m in config.staff if m.clinical]
+        clinical = config.clinical_staff()
+        red_teams = config.red_flag_teams()
         at = datetime.fromtimestamp(now, UTC)
         warning = ""
+        taken: list[TeamAssignment] = []
         with inbox.store.writing() as tx:
-            before = clinicians_available(clinical, config.teams,
-                                          {a.os_user for a in tx.away_staff()}, at)
+            before_away = {a.os_user for a in tx.away_staff()}
             changed = tx.set_away(target, away, now, inbox.actor)
             handed: list[TeamAssignment] = []
             if changed:
@@ -221,14 +263,35 @@ class TeamService:
                                 {"user": target, "away": away})
                 if away:
                     handed = hand_back(tx, inbox.config, target, inbox.actor, now=now)
-            if away and target in clinical and not clinicians_available(
-                    clinical, config.teams, {a.os_user for a in tx.away_staff()}, at):
-                warning = _last_clinician_line(config, target, target == inbox.actor,
-                                               target in before)
-        waiting = 0
-        if not away and target in clinical:
-            waiting = self._red_flags_waiting(target)
-        return AwayResult(target, away, changed, tuple(handed), warning, waiting)
+            after_away = {a.os_user for a in tx.away_staff()}
+            if away and answers_red_flags(target, red_teams, clinical):
+                warning = self._gap_warning(target, before_away, after_away, at)
+            if not away and changed and red_teams:
+                waiting = tx.matching_ids(inbox.selection(
+                    "is:red-flag assignee:none -status:closed"))
+                taken = take_up_red_flags(tx, config, target, waiting, now=now)
+        count = 0
+        if not away and answers_red_flags(target, red_teams, clinical):
+            count = self._red_flags_waiting(target)
+        return AwayResult(target, away, changed, tuple(handed), warning, count, tuple(taken))
+
+    def _gap_warning(self, target: str, before: set[str], after: set[str],
+                     at: datetime) -> str:
+        """The line for `target` going away when that leaves red flags with nobody: the
+        first team of theirs the rules route red flags to (or the clinical role) that had
+        someone available before and has nobody now, or has nobody at all."""
+        config = self.inbox.config
+        clinical, red_teams = config.clinical_staff(), config.red_flag_teams()
+        gaps = red_flag_gaps(red_teams, clinical, config.teams, after, at)
+        for gap in gaps:
+            team = config.team(gap) if gap is not None else None
+            if team is not None and target not in team.members:
+                continue
+            was = (team_available(team, before, at) if team is not None
+                   else clinicians_available(clinical, config.teams, before, at))
+            return _uncovered_line(config, target, target == self.inbox.actor,
+                                   target in was, gap)
+        return ""
 
     def _red_flags_waiting(self, os_user: str) -> int:
         """Open red flags nobody holds or `os_user` holds: what a clinician coming back

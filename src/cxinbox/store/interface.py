@@ -277,6 +277,12 @@ class StoreTx(Protocol):
     def later_on_target(self, target: str, after: int,
                         actions: Sequence[str]) -> list[StoredEvent]: ...
 
+    def newest_on_targets(self, targets: Sequence[str],
+                          action: str) -> dict[str, tuple[StoredEvent, int]]:
+        """The newest `action` event on each of `targets` that has one, with its time
+        (epoch ms)."""
+        ...
+
     def note_event_seq(self, target: str, note_id: int) -> int | None: ...
 
     def chain_head(self) -> ChainHeadRecord:
@@ -686,6 +692,10 @@ class StoreTx(Protocol):
 
     def set_conversation_team(self, conv_id: int, team: str | None, at: int) -> None:
         """The team the conversation was assigned through (None: not through a team)."""
+        ...
+
+    def teams_of(self, conv_ids: Sequence[int]) -> dict[int, str]:
+        """The team each conversation was last given to (those given to none left out)."""
         ...
 
     def open_held_by(self, os_user: str) -> list[tuple[int, str | None]]:

@@ -289,6 +289,10 @@ class SqliteTx:
                         actions: Sequence[str]) -> list[StoredEvent]:
         return undo.later_on_target(self.conn, target, after, actions)
 
+    def newest_on_targets(self, targets: Sequence[str],
+                          action: str) -> dict[str, tuple[StoredEvent, int]]:
+        return undo.newest_on_targets(self.conn, targets, action)
+
     def note_event_seq(self, target: str, note_id: int) -> int | None:
         return undo.note_event_seq(self.conn, target, note_id)
 
@@ -692,6 +696,9 @@ class SqliteTx:
 
     def set_conversation_team(self, conv_id: int, team: str | None, at: int) -> None:
         teams.set_conversation_team(self.conn, conv_id, team, at)
+
+    def teams_of(self, conv_ids: Sequence[int]) -> dict[int, str]:
+        return teams.teams_of(self.conn, conv_ids)
 
     def open_held_by(self, os_user: str) -> list[tuple[int, str | None]]:
         return teams.open_held_by(self.conn, os_user)

@@ -60,6 +60,18 @@ def set_conversation_team(conn: sqlite3.Connection, conv_id: int, team: str | No
                  " at = excluded.at", (conv_id, team, at))
 
 
+def teams_of(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> dict[int, str]:
+    """The team each of `conv_ids` was last given to (those given to none are left out)."""
+    found: dict[int, str] = {}
+    for at in range(0, len(conv_ids), 500):
+        chunk = list(conv_ids[at:at + 500])
+        marks = ", ".join("?" for _ in chunk)
+        found.update((int(r[0]), str(r[1])) for r in conn.execute(
+            "SELECT conversation_id, team FROM conversation_teams"
+            f" WHERE conversation_id IN ({marks})", chunk))
+    return found
+
+
 def open_held_by(conn: sqlite3.Connection, os_user: str) -> list[tuple[int, str | None]]:
     """(conversation, the team it came through or None) for each open conversation the
     person holds, oldest first: what going away hands back."""

@@ -37,6 +37,22 @@ def later_on_target(conn: sqlite3.Connection, target: str, after: int,
     return [_event(r) for r in rows]
 
 
+def newest_on_targets(conn: sqlite3.Connection, targets: Sequence[str],
+                      action: str) -> dict[str, tuple[StoredEvent, int]]:
+    """The newest `action` event on each of `targets` that has one, with its time (epoch
+    ms): one read for a page of conversations."""
+    found: dict[str, tuple[StoredEvent, int]] = {}
+    for at in range(0, len(targets), 500):
+        chunk = targets[at:at + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = conn.execute("SELECT seq, actor, action, target, details, at FROM events"
+                            f" WHERE target IN ({marks}) AND action = ? ORDER BY seq",
+                            (*chunk, action)).fetchall()
+        for row in rows:  # oldest first: the newest of each target is kept
+            found[str(row[3])] = (_event(row), int(row[5]))
+    return found
+
+
 def note_event_seq(conn: sqlite3.Connection, target: str, note_id: int) -> int | None:
     """The seq of the event that added note `note_id` to the conversation `target`."""
     rows = conn.execute("SELECT seq, details FROM events WHERE target = ?"

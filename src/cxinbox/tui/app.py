@@ -564,22 +564,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     def _update_open_summary(self, fresh: ConversationSummary) -> None:
         """New staff state for the open thread's header. A red flag cleared meanwhile
-        (by `F` here, or by a clinician elsewhere) also brings who cleared it and why."""
-        detail = self.thread.detail
-        learn = detail is not None and fresh.red_flag_cleared and \
-            detail.red_flag_cleared is None
+        (by `F` here, or by a clinician elsewhere) comes with who cleared it and why."""
         self.thread.update_summary(fresh, self.clock())
-        if learn:
-            self._learn_clear(fresh.id)
-
-    @work(exclusive=True, exit_on_error=False, group="open-cleared")
-    async def _learn_clear(self, conv_id: int) -> None:
-        try:
-            detail = await self.api.get_conversation(conv_id)
-        except Exception:  # noqa: BLE001 - the next open shows it
-            return
-        if not self._locked:
-            self.thread.set_cleared(conv_id, detail.red_flag_cleared)
 
     def on_detail_failed(self, message: DetailFailed) -> None:
         self._say(f"#{message.conv_id}: {message.error}", "error")
@@ -653,7 +639,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
                                                      self._presence_version)
                 self.post_message(EventsPolled(list(changes.events),
                                                presence_version=changes.presence_version,
-                                               read_up_to=changes.head))
+                                               read_up_to=changes.head, more=changes.more))
         except Exception as exc:  # noqa: BLE001 - the poll keeps trying; the line says why
             self.post_message(PollFailed(error_line(exc)))
 
@@ -671,12 +657,12 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             self._last_seq = max(self._last_seq or 0, last)
         if message.events:
             self._apply_events(message.events)
-            self._personal_news(message.events)
+            self._personal_news(message.events, more=message.more)
             self._screen_news(message.events)
         if message.presence_version is not None:
             self._presence_moved(message.presence_version)
         self.status_line.set_sync("live", problem=False)
-        self._rearm_poll(immediately=len(message.events) >= 500,
+        self._rearm_poll(immediately=message.more or len(message.events) >= 500,
                          delay=min(self._poll_interval, LONG_POLL_GAP_S))
 
     def on_poll_failed(self, message: PollFailed) -> None:

@@ -19,28 +19,45 @@ from cxinbox.contract.routing_types import AwayResult, red_flags_waiting_line
 from cxinbox.contract.team_types import StaffView
 from cxinbox.contract.types import Event
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.domain.teams import clinicians_available
+from cxinbox.domain.teams import red_flag_gaps
 from cxinbox.tui.messages import error_line
 
 NO_CLINICIAN = "no clinician on shift"
 """The status line's words, for everyone, while no clinician can take a red flag."""
+NO_ONE_IN = "nobody on shift in team "
+"""... and while nobody of a team the rules send red flags to can (the team's name follows)."""
 
 
-def no_clinician(config: Config, roster: list[StaffView], now: datetime) -> bool:
-    """Whether the roster names clinicians and none is available now (all away or off
-    shift): new red flags then wait unassigned. False until the roster has been read."""
-    clinical = [m.os_user for m in config.staff if m.clinical]
-    if not clinical or not roster:
-        return False
+def no_clinician(config: Config, roster: list[StaffView], now: datetime) -> str:
+    """The status line's alert while new red flags would wait unassigned ("" while they
+    would not, and until the roster has been read): with rules that route red flags to a
+    team, nobody of that team available (away, or off its shifts); without, the roster's
+    clinicians all away or off shift."""
+    if not roster:
+        return ""
     away = {s.os_user for s in roster if s.away}
-    return not clinicians_available(clinical, config.teams, away, now)
+    gaps = red_flag_gaps(config.red_flag_teams(), config.clinical_staff(), config.teams,
+                         away, now)
+    if not gaps:
+        return ""
+    if gaps[0] is None:
+        return NO_CLINICIAN
+    more = f" +{len(gaps) - 1}" if len(gaps) > 1 else ""
+    return f"{NO_ONE_IN}{gaps[0]}{more}"
 
 
 def away_line(result: AwayResult) -> str:
     """The toast: what changed and what it did with my conversations."""
     if not result.away:
-        return ("You are back: teams include you again" if result.changed
-                else "You were not away")
+        if not result.changed:
+            return "You were not away"
+        taken = result.red_flags_taken_up
+        if not taken:
+            return "You are back: teams include you again"
+        mine = sum(1 for t in taken if t.member == result.os_user)
+        given = sum(1 for t in taken if t.member is not None)
+        return (f"You are back: {given} waiting red flag(s) assigned by team"
+                f" ({mine} to you)")
     if not result.changed:
         return "You were already away"
     handed = result.handed_back
@@ -71,7 +88,7 @@ class AwayMixin:
         """The status line says "no clinician on shift" while that holds (a clinician
         away, or a shift ending: also re-checked on the SLA clock's timer)."""
         self.status_line.set_alert(
-            NO_CLINICIAN if no_clinician(self.config, self._roster, datetime.now(UTC)) else "")
+            no_clinician(self.config, self._roster, datetime.now(UTC)))
 
     def _away_events(self: Any, events: Iterable[Event]) -> None:
         """Someone went away or came back: refresh the roster (the picker's AWAY marks,

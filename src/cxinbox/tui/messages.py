@@ -81,12 +81,15 @@ class EventsPolled(Message):
     """
 
     def __init__(self, events: list[Event], head: int | None = None,
-                 presence_version: int | None = None, read_up_to: int | None = None) -> None:
+                 presence_version: int | None = None, read_up_to: int | None = None,
+                 more: bool = False) -> None:
         super().__init__()
         self.events = events
         self.head = head
         self.presence_version = presence_version
         self.read_up_to = read_up_to
+        self.more = more
+        """The server has more committed after `read_up_to` (a full page)."""
 
 
 class PollFailed(Message):

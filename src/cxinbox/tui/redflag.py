@@ -70,13 +70,22 @@ CLEAR_REASON_CHARS: Final = 120
 the audit trail)."""
 
 
+RETENTION_CLEAR_LINE: Final = "red flag cleared (who and when: past the audit retention)"
+"""A cleared flag whose `redflag.cleared` event retention released."""
+
+
 def cleared_text(summary: ConversationSummary, cleared: RedFlagCleared | None,
                  tz: tzinfo, now: datetime) -> str:
     """The line at the top of a thread whose red flag was cleared and none is open again:
     who cleared it, when, and why (`red flag cleared by dr.patel 10:42: "spoke to
-    patient"`); "" otherwise. The tags stay after a clear; this says they are history."""
-    if cleared is None or summary.red_flag_open:
+    patient"`); "" otherwise. The tags stay after a clear; this says they are history.
+    Retention may have released the clear's event while the conversation stays: the flag
+    is still cleared (the list keeps its RF mark), and the line says the record is gone
+    rather than nothing, which would read as a flag nobody looked at."""
+    if summary.red_flag_open or not summary.red_flag_cleared:
         return ""
+    if cleared is None:
+        return RETENTION_CLEAR_LINE
     what = f" ({category_words(cleared.category)})" if cleared.category else ""
     when = f" {clinic_datetime(cleared.at, tz, now)}" if cleared.at else ""
     reason = clean_line(cleared.reason, max_len=CLEAR_REASON_CHARS)

@@ -26,7 +26,7 @@ from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, escalations, redflag, triage
 from cxinbox.tui.messages import error_line
 from cxinbox.tui.presence import PresenceBoard, first_name
-from cxinbox.tui.rulemoves import moved_after_my_close
+from cxinbox.tui.rulemoves import RuleMoves
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
 from cxinbox.tui.screens.compose import (
     ComposeResultValue,
@@ -141,8 +141,9 @@ class TeamMixin:
 
     # -- what the change feed brings for this person -----------------------------------------
 
-    def _personal_news(self: Any, events: Iterable[Event]) -> None:
-        """Toasts (and a bell) for what concerns *me*: mentions, escalations, my replies."""
+    def _personal_news(self: Any, events: Iterable[Event], *, more: bool = False) -> None:
+        """Toasts (and a bell) for what concerns *me*: mentions, escalations, my replies.
+        `more`: the feed has more pages waiting (what spans them is said once read)."""
         ring = False
         batch = list(events)
         for event in batch:
@@ -166,7 +167,9 @@ class TeamMixin:
             elif event.action.startswith("draft.") and self.thread.detail is not None \
                     and event.target == f"conversation:{self.thread.detail.summary.id}":
                 self._load_side_info(self.thread.detail.summary.id)
-        for line in moved_after_my_close(batch, self.me):
+        if getattr(self, "_rule_moves", None) is None:
+            self._rule_moves = RuleMoves(self.me)
+        for line in self._rule_moves.read(batch, more=more):
             self._say(line, "warning")
         escalated = escalations.escalations_for(batch, self.me)
         escalations.announce(self, escalated)

@@ -11,7 +11,6 @@ and older ones are mounted on request (`o`), a batch at a time, above the others
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, tzinfo
 from typing import ClassVar
 
@@ -26,7 +25,6 @@ from cxinbox.contract.types import (
     ConversationDetail,
     ConversationSummary,
     MessageView,
-    RedFlagCleared,
 )
 from cxinbox.tui import actions
 from cxinbox.tui.ascii import Glyphs
@@ -42,8 +40,7 @@ OLDER_BATCH = 10
 def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
                 glyphs: Glyphs, presence: str = "", drafts: str = "",
                 tz: tzinfo | None = None, assigned_by: str = "", may_clear: bool = True,
-                clinicians: str = "", cleared: RedFlagCleared | None = None,
-                now: datetime | None = None, mailbox: str = "") -> Text:
+                clinicians: str = "", now: datetime | None = None, mailbox: str = "") -> Text:
     """The thread's header; `mailbox`: what staff call the mailbox or SMS line ("Front
     desk" for +15550102000), the stored one when empty."""
     text = Text()
@@ -52,7 +49,7 @@ def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
         text.append(banner, style="bold reverse red")
         text.append("\n")
     else:  # a cleared flag: its tags stay, so say whose word lifted it (no reverse red)
-        line = cleared_text(summary, cleared, tz or UTC, now or datetime.now(UTC))
+        line = cleared_text(summary, summary.red_flag_clear, tz or UTC, now or datetime.now(UTC))
         if line:
             text.append(line, style="bold")
             text.append("\n")
@@ -209,27 +206,15 @@ class ThreadView(VerticalScroll, can_focus=True):
         if self.detail is None or self.detail.summary.id != summary.id:
             return
         by = self.detail.assigned_by if summary.assignee == self.detail.summary.assignee else ""
-        cleared = None if summary.red_flag_open else self.detail.red_flag_cleared
-        self.detail = ConversationDetail(summary, self.detail.messages, self.detail.notes, by,
-                                         cleared)
+        self.detail = ConversationDetail(summary, self.detail.messages, self.detail.notes, by)
         self._header_sla = self._sla_cell(summary, now)
         self.query_one("#thread-header", Static).update(self._header(summary))
-
-    def set_cleared(self, conv_id: int, cleared: RedFlagCleared | None) -> None:
-        """Who cleared the open conversation's red flag, learnt after it was shown (the
-        flag was cleared while it was open here): the header says so, nothing remounts."""
-        if self.detail is None or self.detail.summary.id != conv_id \
-                or self.detail.red_flag_cleared == cleared:
-            return
-        self.detail = dataclasses.replace(self.detail, red_flag_cleared=cleared)
-        self.query_one("#thread-header", Static).update(self._header(self.detail.summary))
 
     def _header(self, summary: ConversationSummary) -> Text:
         return header_text(summary, self._header_sla, self._me, self._glyphs,
                            self.presence_line, self.drafts_line, tz=self._tz,
                            assigned_by=self.detail.assigned_by if self.detail else "",
                            may_clear=self._may_clear, clinicians=self._clinicians,
-                           cleared=self.detail.red_flag_cleared if self.detail else None,
                            now=self._now, mailbox=self._line_name(summary.mailbox)
                            if self._line_name is not None and summary.channel == "sms"
                            else "")
