@@ -10,30 +10,42 @@ change feed (`staff.away`) and the presence version, and redraws its status line
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
-from cxinbox.config import Config
 from cxinbox.contract.errors import ApiError
 from cxinbox.contract.routing_types import AwayResult, red_flags_waiting_line
 from cxinbox.contract.team_types import StaffView
 from cxinbox.contract.types import Event
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.domain.teams import clinicians_available
 from cxinbox.tui.messages import error_line
 
 NO_CLINICIAN = "no clinician on shift"
 """The status line's words, for everyone, while no clinician can take a red flag."""
 
 
-def no_clinician(config: Config, roster: list[StaffView], now: datetime) -> bool:
+def no_clinician(roster: list[StaffView]) -> bool:
     """Whether the roster names clinicians and none is available now (all away or off
-    shift): new red flags then wait unassigned. False until the roster has been read."""
-    clinical = [m.os_user for m in config.staff if m.clinical]
-    if not clinical or not roster:
-        return False
-    away = {s.os_user for s in roster if s.away}
-    return not clinicians_available(clinical, config.teams, away, now)
+    shift): new red flags then wait unassigned. False until the roster has been read.
+
+    The server's roster says who is clinical and on shift, by the server's config: this
+    TUI's own copy may predate a rota change and a restart of the server."""
+    clinical = [s for s in roster if s.clinical]
+    return bool(clinical) and not on_shift_names(roster)
+
+
+def on_shift_names(roster: list[StaffView]) -> list[str]:
+    """The clinicians who can take a red flag now (on shift, not away), by name."""
+    return [s.name or s.os_user for s in roster if s.clinical and s.on_shift and not s.away]
+
+
+def banner_clinicians(roster: list[StaffView]) -> str:
+    """Who the red-flag banner says to get: those on shift, three at most ("Cy Park, Dr
+    Lee +2"); "none on shift now" when the roster has clinicians but none can come; ""
+    when it has none (or has not been read)."""
+    names = on_shift_names(roster)
+    if not names:
+        return "none on shift now" if any(s.clinical for s in roster) else ""
+    return ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
 
 
 def away_line(result: AwayResult) -> str:
@@ -69,9 +81,11 @@ class AwayMixin:
 
     def _check_clinicians(self: Any) -> None:
         """The status line says "no clinician on shift" while that holds (a clinician
-        away, or a shift ending: also re-checked on the SLA clock's timer)."""
-        self.status_line.set_alert(
-            NO_CLINICIAN if no_clinician(self.config, self._roster, datetime.now(UTC)) else "")
+        away, or a shift ending: the roster is read again on the SLA clock's timer and
+        when the server is back after a restart), and the red-flag banner names who is
+        on shift."""
+        self.status_line.set_alert(NO_CLINICIAN if no_clinician(self._roster) else "")
+        self.thread.set_clinicians(banner_clinicians(self._roster))
 
     def _away_events(self: Any, events: Iterable[Event]) -> None:
         """Someone went away or came back: refresh the roster (the picker's AWAY marks,

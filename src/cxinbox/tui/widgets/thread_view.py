@@ -215,6 +215,15 @@ class ThreadView(VerticalScroll, can_focus=True):
         self._header_sla = self._sla_cell(summary, now)
         self.query_one("#thread-header", Static).update(self._header(summary))
 
+    def set_clinicians(self, clinicians: str) -> None:
+        """The server's roster, read again: who the red-flag banner says is on shift. The
+        header is redrawn only when that changes."""
+        if clinicians == self._clinicians:
+            return
+        self._clinicians = clinicians
+        if self.detail is not None:
+            self.query_one("#thread-header", Static).update(self._header(self.detail.summary))
+
     def set_cleared(self, conv_id: int, cleared: RedFlagCleared | None) -> None:
         """Who cleared the open conversation's red flag, learnt after it was shown (the
         flag was cleared while it was open here): the header says so, nothing remounts."""
