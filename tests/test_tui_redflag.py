@@ -113,7 +113,8 @@ async def test_list_marks_banner_and_f_at_80x24(inbox: Inbox, ascii_only: bool) 
                        what="the banner gone")
         # In its place (the tags stay): who cleared it, when and why, learnt without
         # reopening the thread.
-        said = f'red flag (chest pain) cleared by {ME} '
+        # by the name the roster gives her ("Frontdesk"), not her login
+        said = f'red flag (chest pain) cleared by {ME.title()} '
         await wait_for(pilot, lambda: said in " ".join(screen_text(app).split()),
                        what="who cleared it, in the thread's header")
         header = " ".join(screen_text(app).split())

@@ -209,7 +209,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
                                  sla_cell=self._sla_cell, id="thread",
                                  own_number_name=lambda number: sms_sender_name(config, number),
                                  line_name=lambda number: sms_line_name(config, number),
-                                 may_clear=config.may_clear_red_flag(self.me))
+                                 may_clear=config.may_clear_red_flag(self.me),
+                                 names={m.os_user: m.name for m in config.staff if m.name})
         self.notes = NotesPane(tz=self.tz, glyphs=self.glyphs, id="notes")
         self.search_bar = SearchBar(blink=not calm, id="search")
         self.status_line = StatusLine(me=self.me, glyphs=self.glyphs, id="status")

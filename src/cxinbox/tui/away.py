@@ -85,7 +85,8 @@ class AwayMixin:
         when the server is back after a restart), and the red-flag banner names who is
         on shift."""
         self.status_line.set_alert(NO_CLINICIAN if no_clinician(self._roster) else "")
-        self.thread.set_clinicians(banner_clinicians(self._roster))
+        self.thread.set_staff(banner_clinicians(self._roster),
+                              {s.os_user: s.name for s in self._roster if s.name})
 
     def _away_events(self: Any, events: Iterable[Event]) -> None:
         """Someone went away or came back: refresh the roster (the picker's AWAY marks,

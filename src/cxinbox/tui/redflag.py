@@ -8,7 +8,7 @@ decides what is flagged (service/redflags.py); this module only shows it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Final
 
@@ -71,17 +71,20 @@ the audit trail)."""
 
 
 def cleared_text(summary: ConversationSummary, cleared: RedFlagCleared | None,
-                 tz: tzinfo, now: datetime) -> str:
+                 tz: tzinfo, now: datetime, names: Mapping[str, str] | None = None) -> str:
     """The line at the top of a thread whose red flag was cleared and none is open again:
-    who cleared it, when, and why (`red flag cleared by dr.patel 10:42: "spoke to
-    patient"`); "" otherwise. The tags stay after a clear; this says they are history."""
+    who cleared it, when, and why (`red flag cleared by Dr Patel 10:42: "spoke to
+    patient"`); "" otherwise. The tags stay after a clear; this says they are history.
+    `names`: display names by login (the roster's), as the banner names people; a login
+    not on it is shown as it is."""
     if cleared is None or summary.red_flag_open:
         return ""
     what = f" ({category_words(cleared.category)})" if cleared.category else ""
     when = f" {clinic_datetime(cleared.at, tz, now)}" if cleared.at else ""
     reason = clean_line(cleared.reason, max_len=CLEAR_REASON_CHARS)
     why = f': "{reason}"' if reason else ""
-    return f"red flag{what} cleared by {cleared.by or 'staff'}{when}{why}"
+    who = clean_line((names or {}).get(cleared.by, "")) or cleared.by or "staff"
+    return f"red flag{what} cleared by {who}{when}{why}"
 
 
 def composer_line(config: Config, summary: ConversationSummary | None, *,
