@@ -14,6 +14,7 @@ import pytest
 from cxinbox.config import ConfigError, load_config, load_config_text
 from cxinbox.domain.query import Field, QueryError, parse_query
 from cxinbox.service.inbox import InboxService
+from cxinbox.service.rules_preview import preview
 from cxinbox.wiring import rules_engine
 from teamhelp import T0, Clock, deliver, write_config
 
@@ -132,3 +133,19 @@ def test_a_list_without_the_clinics_calendar_says_so(tmp_path: Path, any_store: 
         service.list_conversations("status:open hours:closed", 0, 10)
     assert str(caught.value).startswith("query error at column 13: hours: needs the clinic's"
                                         " opening hours, and no [acknowledge] calendar")
+
+
+def test_rules_test_replays_hours_at_each_arrivals_own_instant(
+        tmp_path: Path, any_store: Any) -> None:
+    """Stored a year and more ago, one at 15:01 on a Tuesday, one at 20:01: whatever the
+    clinic's hours are today, the replay judges each at its arrival."""
+    config = _config(tmp_path, WEEKDAYS)
+    day = deliver(any_store, sender="ana@patient.example", at=OPEN_AT)  # stored 60 s later
+    night = deliver(any_store, sender="bo@patient.example", at=CLOSED_AT)
+    desk = InboxService(any_store, config, "maria", clock=Clock(CLOSED_AT + 3600))
+    for name, fired_on in (("after hours", night), ("day desk", day)):
+        engine = rules_engine(any_store, config, replaying=name)
+        assert engine is not None
+        replay = preview(desk, engine, name, OPEN_AT - 3600)
+        assert replay.triggered == 2
+        assert [r.conversation_id for r in replay.rows] == [fired_on], (name, replay.rows)
