@@ -90,6 +90,27 @@ def test_jsonl_in_and_out_with_exactly_these_names(tmp_path: Path) -> None:
         proc.stdout.splitlines(keepends=True)[0]
 
 
+def test_a_bad_line_says_what_is_wrong_in_plain_words(tmp_path: Path) -> None:
+    stdin = (b'{"body": "chest pain since this morning, "channel": "sms"}\n'
+             b'{"body": "hi", "channel": "sms\n'
+             b'{"body": 5}\n'
+             b'{"body": null, "subject": "x"}\n'
+             b'{"channel": "sms"}\n'
+             b'{"body": "hi')  # the last line, cut short with no newline
+    proc = run("triage", "--jsonl", "-", home=tmp_path, stdin=stdin)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    out = [json.loads(x)["error"] for x in proc.stdout.splitlines()]
+    assert out == [
+        "not JSON (Expecting ',' delimiter at column 43)",
+        "not JSON (Invalid control character at column 31)",
+        '"body" must be a string',
+        '"body" is missing (the text to assess)',
+        '"body" is missing (the text to assess)',
+        "not JSON (Unterminated string starting at column 10)",
+    ]
+    assert "at at" not in proc.stderr and "chest" not in proc.stdout + proc.stderr
+
+
 def test_bad_jsonl_lines_are_answered_in_place_and_named(tmp_path: Path) -> None:
     stdin = (b'{"body": "no puedo respirar", "channel": "sms"}\n'
              b"\n"
@@ -110,7 +131,7 @@ def test_bad_jsonl_lines_are_answered_in_place_and_named(tmp_path: Path) -> None
     assert [list(o) for o in out[2:6] + out[7:8]] == [["error"]] * 5
     assert out[2]["error"].startswith("not JSON") and "chest" not in proc.stdout
     assert out[3]["error"] == "not a JSON object"
-    assert out[4]["error"] == '"body" must be a string'
+    assert out[4]["error"] == '"body" is missing (the text to assess)'
     assert out[5]["error"] == '"channel" must be "email" or "sms"'
     # bytes that are not UTF-8 are read as U+FFFD and the line is still assessed
     assert list(out[6]) == ["red_flag", "matched", "intent", "confidence"]

@@ -42,7 +42,7 @@ from cxinbox.store.schema import MIGRATIONS
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2024, 5, 10, 12, 0, tzinfo=UTC)  # 08:00 at the clinic
-CTX = QueryContext(me="alice", now=NOW, tz=NEW_YORK)
+CTX = QueryContext(me="alice", now=NOW, tz=NEW_YORK, clinic_open=False)
 LIVE = {1, 2, 3, 4, 6}  # conversation 5 is merged into 1
 
 

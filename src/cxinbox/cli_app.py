@@ -383,6 +383,7 @@ Fields:
   is:unread|unassigned|mine|red-flag    has:attachment    id:1,2,3
   intent:NAME (billing_insurance, prescription_refill ...)
   red-flag:any|none|CATEGORY (chest-pain, breathing ...)
+  hours:open|closed  (the clinic's [acknowledge] calendar, now)
   before:DATE   after:DATE  (2026-11-01, 7d, today)
   sort:newest|oldest|due|priority  (orders instead of filtering)
 Bare words and "quoted phrases" search the text; a phone number in any

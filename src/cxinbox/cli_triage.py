@@ -175,12 +175,16 @@ def _parse_line(raw: bytes) -> tuple[str, str, str, int]:
     try:
         item = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _BadLine(f"not JSON ({exc.msg} at column {exc.colno})") from None
+        # "Unterminated string starting at" already ends with the "at" the column needs
+        where = "column" if exc.msg.endswith(" at") else "at column"
+        raise _BadLine(f"not JSON ({exc.msg} {where} {exc.colno})") from None
     except RecursionError:
         raise _BadLine("not JSON (nested too deeply)") from None
     if not isinstance(item, dict):
         raise _BadLine("not a JSON object")
-    body = item.get("body")
+    if "body" not in item or item["body"] is None:
+        raise _BadLine('"body" is missing (the text to assess)')
+    body = item["body"]
     if not isinstance(body, str):
         raise _BadLine('"body" must be a string')
     subject = item.get("subject") or ""

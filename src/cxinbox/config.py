@@ -1420,7 +1420,8 @@ def _parse_automation(top: _Table, staff: tuple[StaffMember, ...], teams: tuple[
             # runs; a switched-off one loads (`rules test` of it says why it cannot replay)
             rule = Rule(name=name, on=check_trigger(rt.raw("on")),
                         match=check_match(rt.raw("match"),
-                                          sla=bool(policies - {""}) or not enabled),
+                                          sla=bool(policies - {""}) or not enabled,
+                                          hours=bool(ack.calendar)),
                         actions=parse_actions(rt.raw("actions"), vocab),
                         stop=rt.boolean("stop", False), enabled=enabled)
         except RuleSpecError as exc:
@@ -1473,7 +1474,7 @@ def _duration(table: _Table, key: str) -> int | None:
 
 
 def _parse_sla(table: _Table, clinic_tz: str) -> SlaConfig:
-    from cxinbox.domain.query import QueryError, parse_query
+    from cxinbox.domain.query import QueryError, find_field, parse_query
     from cxinbox.domain.sla import BusinessCalendar, SlaSpecError
 
     table.allow_only({"calendars", "policies", "notify_command"})
@@ -1495,9 +1496,12 @@ def _parse_sla(table: _Table, clinic_tz: str) -> SlaConfig:
                        "resolution", "at_risk_fraction"})
         match = pt.string("match", "")
         try:
-            parse_query(match)
+            tree = parse_query(match)
         except QueryError as exc:
             pt.fail("match", exc.render(match))
+        if find_field(tree, "hours") is not None:  # a clock that follows the time of day
+            pt.fail("match", "hours: is for rules and lists; the policy's calendar says"
+                             " when its clock runs")
         calendar = pt.string("calendar", "")
         if calendar and calendar not in calendars:
             pt.fail("calendar", f"no [sla.calendars.{calendar}] table"

@@ -14,7 +14,7 @@ import dataclasses
 import functools
 import inspect
 from collections.abc import Callable, Hashable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -36,6 +36,7 @@ from cxinbox.contract.types import (
     Presence,
 )
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.teams import member_on_shift
 
 if TYPE_CHECKING:
     # Annotations only: the socket client imports this module for `api_methods`, and the
@@ -158,7 +159,8 @@ class InboxAPI(Protocol):
 
     async def roster(self) -> list[StaffView]:
         """Everyone on the config roster, in roster order, with whether each is connected
-        now: who a conversation can be assigned to and who an @mention can reach."""
+        now: who a conversation can be assigned to and who an @mention can reach; and,
+        by the server's config, who is a clinician and on shift now."""
         ...
 
     async def known_tags(self, limit: int = 1000) -> list[TagView]:
@@ -537,9 +539,11 @@ class InProcessAPI:
     async def roster(self) -> list[StaffView]:
         here = {p.os_user for p in self._board.snapshot()}
         away = set(await asyncio.to_thread(self.routing.away_users))
+        config, now = self.service.config, datetime.now(UTC)
         return [StaffView(m.os_user, clean_line(m.name) or m.os_user, m.role,
-                          m.os_user in here, m.os_user in away)
-                for m in self.service.config.staff
+                          m.os_user in here, m.os_user in away, clinical=m.clinical,
+                          on_shift=member_on_shift(m.os_user, config.teams, now))
+                for m in config.staff
                 if m.role != "monitor"]  # a monitoring login is nobody to assign or mention
 
     async def known_tags(self, limit: int = 1000) -> list[TagView]:

@@ -89,6 +89,12 @@ class StaffView:
     online: bool
     away: bool = False
     """Marked away: teams pass them over; the picker says so."""
+    clinical: bool = False
+    """A clinician (`clinical = true` in the server's roster): may take a red flag."""
+    on_shift: bool = True
+    """On shift when the roster was read, by the server's own rotas (`[[teams]] shifts`;
+    always for someone with none): a client's copy of the config may be older than the
+    server's, so the "no clinician on shift" line and the red-flag banner read this."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

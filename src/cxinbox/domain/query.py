@@ -15,6 +15,11 @@ Grammar (NOT binds tighter than AND, and AND tighter than OR)::
 `sort:` (newest, oldest, due, priority) is a field in the grammar but not a filter: it orders
 the whole list, so it may only stand among the top-level ANDed terms, at most once.
 
+`hours:open` / `hours:closed` asks whether the clinic is open by its opening-hours calendar
+at the query's instant (`QueryContext.now`), not at any conversation's own time: in a rule,
+the instant the rule runs (an arrival, a reply, an escalation; `rules test` replays each at
+its own instant); in a list or a view, now, so there it selects everything or nothing.
+
 Lexical choices, each made for how front-desk staff actually type:
 
 * Whitespace, "(" and ")" end a word; everything else belongs to it. A '"' opens a quoted phrase
@@ -62,6 +67,7 @@ __all__ = [
     "QueryError",
     "Text",
     "conversation_ids",
+    "find_field",
     "parse",
     "parse_query",
     "resolve_date",
@@ -94,6 +100,7 @@ FIELD_NAMES: tuple[str, ...] = (
     "contact",
     "intent",
     "red-flag",
+    "hours",
     "sort",
 )
 
@@ -119,6 +126,7 @@ ENUMERATED_VALUES: dict[str, tuple[str, ...]] = {
     "intent": INTENT_NAMES,
     "red-flag": (*RED_FLAG_NAMES, "any", "none"),
     "has": ("attachment",),
+    "hours": ("open", "closed"),
     "sort": ("newest", "oldest", "due", "priority"),
 }
 
@@ -141,6 +149,7 @@ _FIELD_HINTS: dict[str, str] = {
     "patient": "contact",
     "order": "sort",
     "orderby": "sort",
+    "hour": "hours",
 }
 
 _DATE_HELP = "use YYYY-MM-DD, today, yesterday, or an age such as 7d, 12h, 30m"
@@ -294,11 +303,16 @@ class ParsedQuery:
 
 @dataclass(frozen=True, slots=True)
 class QueryContext:
-    """Who is asking and when: what `me`, `today` and `7d` mean for this query."""
+    """Who is asking and when: what `me`, `today`, `7d` and `hours:` mean for this query.
+
+    `clinic_open`: whether the clinic's opening-hours calendar (`[acknowledge] calendar`)
+    is open at `now`; None when no such calendar is configured, and then `hours:` is
+    refused rather than quietly matching nothing (or everything)."""
 
     me: str
     now: datetime
     tz: tzinfo
+    clinic_open: bool | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None or self.now.utcoffset() is None:
@@ -522,13 +536,18 @@ def _split_sort(tree: Node) -> ParsedQuery:
 
 
 def _find_sort(node: Node) -> Field | None:
+    return find_field(node, "sort")
+
+
+def find_field(node: Node, name: str) -> Field | None:
+    """The first `name:` term anywhere in `node` (negated or grouped too), or None."""
     if isinstance(node, Field):
-        return node if node.name == "sort" else None
+        return node if node.name == name else None
     if isinstance(node, Not):
-        return _find_sort(node.node)
+        return find_field(node.node, name)
     if isinstance(node, And | Or):
         for child in node.nodes:
-            found = _find_sort(child)
+            found = find_field(child, name)
             if found is not None:
                 return found
     return None

@@ -20,7 +20,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from cxinbox.domain.query import And, Field, Node, Not, Or, QueryError, parse_query
+from cxinbox.domain.query import And, Field, Node, Not, Or, QueryError, find_field, parse_query
 from cxinbox.domain.sanitize import clean_line
 
 TRIGGERS: Final = ("arrival", "patient-reply", "sla-at-risk", "sla-breached", "closed")
@@ -126,10 +126,11 @@ def check_trigger(value: object) -> str:
     return value
 
 
-def check_match(value: object, *, sla: bool = True) -> str:
+def check_match(value: object, *, sla: bool = True, hours: bool = True) -> str:
     """The rule's query, checked when the config loads. `sla`: SLA policies are configured
     (without any, an `sla:` term could never be evaluated: refused here rather than failing
-    on every arrival)."""
+    on every arrival). `hours`: the clinic's opening hours are configured (`[acknowledge]
+    calendar`), which an `hours:` term reads."""
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -144,6 +145,11 @@ def check_match(value: object, *, sla: bool = True) -> str:
     term = None if sla else _sla_term(tree)
     if term is not None:
         raise RuleSpecError("match", no_sla_policy(term))
+    hours_term = None if hours else find_field(tree, "hours")
+    if hours_term is not None:
+        raise RuleSpecError("match", f"hours:{hours_term.value} needs the clinic's opening"
+                                     " hours: set [acknowledge] calendar to a"
+                                     " [sla.calendars] name")
     return value
 
 

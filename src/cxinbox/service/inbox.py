@@ -33,6 +33,7 @@ from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.domain.sla import PAUSING_STATUSES
 from cxinbox.domain.threading import normalize_subject
 from cxinbox.service import undo
+from cxinbox.service.hours import clinic_open, opening_hours, reads_hours
 from cxinbox.service.mentions import mentioned_users
 from cxinbox.service.sla import SlaService
 from cxinbox.store.interface import ListView, Selection, Store, StoreTx
@@ -458,9 +459,13 @@ class InboxService:
     def _selection(self, query: str) -> tuple[Selection, ParsedQuery]:
         """`query` prepared by the store for this caller now, and the parsed query (its list
         order). Raises BadQuery (one line and a caret) before anything is read or written."""
-        ctx = QueryContext(me=self.actor, now=datetime.now(UTC), tz=self.tz)
+        now = datetime.now(UTC)
         try:
             parsed = parse(query)
+            # hours: is the clinic open now (a list reads the present, see domain/query.py)
+            hours = clinic_open(opening_hours(self.config), now) \
+                if reads_hours(parsed.where) else None
+            ctx = QueryContext(me=self.actor, now=now, tz=self.tz, clinic_open=hours)
             selection = self.store.select(parsed.where, ctx, sla=self.sla.enabled)
         except QueryError as exc:
             raise BadQuery(exc.render(query), exc.caret_line(query)) from None

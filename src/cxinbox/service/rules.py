@@ -78,6 +78,7 @@ from cxinbox.domain.rules import Rule, RuleAction, describe
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service import redflags
 from cxinbox.service.acknowledge import Acknowledger, AckRefused
+from cxinbox.service.hours import clinic_open, opening_hours
 from cxinbox.service.inbox import InboxService, flag_tags, lowers_priority
 from cxinbox.service.logsafe import error_class, fields
 from cxinbox.service.notify import run_notify
@@ -388,6 +389,7 @@ class RuleEngine:
                             if r.on in ARRIVALS and _reads_intent(self._where[r.name])}
         self._sla = bool(config.sla.policies)
         self.acknowledger = Acknowledger(config) if config.acknowledge.configured else None
+        self._hours = opening_hours(config)  # hours: at the instant a rule runs
 
     def _inbox(self, rule: Rule, now: int) -> RuleInbox:
         """The rule's hands for one firing: its clock is the trigger's `now`."""
@@ -443,7 +445,8 @@ class RuleEngine:
         remaining = sorted(set(conv_ids))
         if not rules or not remaining:
             return firing
-        ctx = QueryContext(me="", now=datetime.fromtimestamp(now, UTC), tz=self.tz)
+        at = datetime.fromtimestamp(now, UTC)
+        ctx = QueryContext(me="", now=at, tz=self.tz, clinic_open=clinic_open(self._hours, at))
         for rule in rules:
             if not remaining:
                 break

@@ -8,9 +8,12 @@ instants with `state_at` in O(1).
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Protocol, cast
+from typing import Final, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from cxinbox.config import Config, SlaPolicyConfig
@@ -29,6 +32,29 @@ from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.records import SlaFactsRecord
 
 _BATCH = 2000
+
+CONFIG_TARGET: Final = "sla:config"
+"""The audit target of `sla.recomputed` events, whose details keep the key of the SLA config
+the stored due times were computed with (SlaService.recompute_if_changed)."""
+
+
+def sla_config_key(config: Config) -> str:
+    """A short digest of everything a stored due time depends on in the config: calendars,
+    policies, the red-flag policy and the clinic's time zone (the calendars' default)."""
+    spec = {"calendars": {name: dict(c) for name, c in config.sla.calendars.items()},
+            "policies": [dataclasses.asdict(p) for p in config.sla.policies],
+            "red_flag_policy": config.triage.red_flag_policy,
+            "timezone": config.clinic.timezone}
+    text = json.dumps(spec, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _key_of(details: str) -> str | None:
+    try:
+        found = json.loads(details).get("key")
+    except (ValueError, AttributeError):
+        return None
+    return found if isinstance(found, str) else None
 
 
 def _dt(epoch: int | None) -> datetime | None:
@@ -92,6 +118,7 @@ class SlaService:
                 at_risk_fraction=pc.at_risk_fraction))
             for pc in config.sla.policies
         ]
+        self._config = config
         self._by_name = {p.config.name: p for p in self.policies}
         self._flag_policy = config.triage.red_flag_policy
         urgent = self._by_name.get(config.triage.red_flag_policy)
@@ -103,6 +130,26 @@ class SlaService:
     @property
     def enabled(self) -> bool:
         return bool(self.policies)
+
+    def recompute_if_changed(self, tx: StoreTx) -> int | None:
+        """After a change of calendars or policies (found by their key, kept in the audit
+        trail under CONFIG_TARGET): mark every conversation that is not closed for a fresh
+        evaluation (the next refresh stores its due times under today's config), audit it
+        as `sla.recomputed`, and return how many; None when nothing changed. Due times are
+        stored (module docstring), so without this an edited calendar would only move a
+        conversation's due time at its next change of facts."""
+        key = sla_config_key(self._config)
+        last = tx.find_events(target=CONFIG_TARGET, limit=1)
+        before = _key_of(last[0].details) if last else None
+        if before == key:
+            return None
+        ctx = QueryContext(me="", now=datetime.now(UTC), tz=self.tz)
+        ids = tx.matching_ids(self.store.select(parse_query("-status:closed"), ctx, sla=False))
+        if ids:
+            tx.update_state_many(["sla_dirty"], [(1, conv_id) for conv_id in ids])
+        tx.append_event("system", "sla.recomputed", CONFIG_TARGET,
+                        {"key": key, "previous": before, "conversations": len(ids)})
+        return len(ids)
 
     def calendar_for(self, policy_name: str | None) -> BusinessCalendar | None:
         p = self._by_name.get(policy_name or "")

@@ -127,6 +127,24 @@ class SlaMonitor:
                           log=log, what="sla notify_command", conversation=esc.conversation_id,
                           timeout_s=self.notify_timeout_s)
 
+    def recompute_if_changed(self) -> int | None:
+        """At start: if calendars or policies changed since the due times were stored, have
+        every conversation that is not closed evaluated again (its first round does it);
+        how many, or None. A failure is logged: the old due times stay, nothing is lost."""
+        if not self.sla.enabled:
+            return None
+        try:
+            with self.store.writing() as tx:
+                marked = self.sla.recompute_if_changed(tx)
+        except Exception as exc:  # noqa: BLE001 - the monitor runs on with the stored times
+            log_failure(log, "SLA recompute after a config change failed", exc)
+            return None
+        if marked is not None:
+            log.info("SLA calendars or policies changed: due times of %d conversation(s)"
+                     " not closed are computed again", marked,
+                     extra=fields(conversations=marked))
+        return marked
+
     def run(self, stop: threading.Event, interval_s: float = 15) -> None:
         """Until `stop` is set: escalate, wake snoozed conversations whose time came, and ask
         the satisfaction questions that are due (service/csat.py).
@@ -138,6 +156,7 @@ class SlaMonitor:
 
         waker = InboxService(self.store, self.config, SYSTEM_ACTOR, clock=self.clock)
         asker = CsatService(self.store, self.config, clock=self.clock)
+        self.recompute_if_changed()
         while not stop.is_set():
             now = int(self.clock())
             try:

@@ -34,7 +34,7 @@ from cxinbox.domain.query import (
 )
 from cxinbox.store import triage
 
-__all__ = ["NARROWED", "SQLITE", "Dialect", "SlaSql", "compile_query", "compile_with",
+__all__ = ["NARROWED", "NO_HOURS", "SQLITE", "Dialect", "SlaSql", "compile_query", "compile_with",
            "narrowed_by_subquery", "reads_ids_only", "reads_status_and_ids", "sla_condition"]
 
 Sql = tuple[str, list[object]]
@@ -100,6 +100,11 @@ _FIXED_SQL: dict[tuple[str, str], str] = {
 _COLUMN_FIELDS = {"status": "c.status", "priority": "c.priority", "channel": "+c.channel"}
 # Terms meaning "assigned to the person asking"; exact match so the assignee index is used.
 _ME_FIELDS = {"assignee": "me", "is": "mine"}
+
+
+NO_HOURS: Final = ("hours: needs the clinic's opening hours, and no [acknowledge] calendar"
+                   " is configured")
+"""Why an `hours:` term cannot be answered (the config refuses it in a rule up front)."""
 
 
 NARROWED = "/* narrowed by a subquery */ "
@@ -272,6 +277,12 @@ class Dialect:
     def sla(self, sql: str) -> str:
         return f"IFNULL(({sql}), 0)"
 
+    def settled(self, holds: bool) -> Sql:
+        """A condition that every conversation meets, or none, decided before the query
+        runs (`hours:`). Bound, not a literal: SQLite folds a literal false and then
+        refuses a list's INDEXED BY ("no query solution")."""
+        return "? = 1", [1 if holds else 0]
+
 
 class _Compiler:
     def __init__(self, dialect: Dialect, ctx: QueryContext, sla_sql: SlaSql | None,
@@ -359,6 +370,8 @@ class _Compiler:
         if node.name == "sort":  # domain.query.parse takes it out of the filter
             raise QueryError("'sort:' orders the list and selects nothing",
                              node.position, node.length)
+        if node.name == "hours":
+            return self._hours(node)
         dialect = self._dialect
         fixed = dialect.fixed_sql.get((node.name, node.value.lower()))
         if fixed is not None:
@@ -373,6 +386,14 @@ class _Compiler:
                 f"invalid value for '{node.name}:': {node.value}", node.position, node.length
             )
         return handler(dialect, node, self._ctx)
+
+    def _hours(self, node: Field) -> Sql:
+        """One constant for the whole query: the clinic is open or closed at `ctx.now`
+        whatever the conversation (see domain/query.py)."""
+        is_open = self._ctx.clinic_open
+        if is_open is None:
+            raise QueryError(NO_HOURS, node.position, node.length)
+        return self._dialect.settled(is_open == (node.value.lower() == "open"))
 
     def _sla(self, node: Field) -> Sql:
         if self._sla_sql is None:

@@ -183,6 +183,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._last_seq: int | None = None
         self._poll_running = False
         self._poll_again = False
+        self._reconnecting = False
+        """A poll failed: when one succeeds again, read the roster again."""
         self._poll_timer: Timer | None = None
         self._counts_dirty = True
         self._first_rows_shown = False
@@ -208,7 +210,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
                                  own_number_name=lambda number: sms_sender_name(config, number),
                                  line_name=lambda number: sms_line_name(config, number),
                                  may_clear=config.may_clear_red_flag(self.me),
-                                 clinicians=config.clinicians())
+                                 names={m.os_user: m.name for m in config.staff if m.name})
         self.notes = NotesPane(tz=self.tz, glyphs=self.glyphs, id="notes")
         self.search_bar = SearchBar(blink=not calm, id="search")
         self.status_line = StatusLine(me=self.me, glyphs=self.glyphs, id="status")
@@ -661,11 +663,15 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             self._screen_news(message.events)
         if message.presence_version is not None:
             self._presence_moved(message.presence_version)
+        if self._reconnecting:  # a restarted server may run another config (rotas, staff)
+            self._reconnecting = False
+            self._fetch_roster()
         self.status_line.set_sync("live", problem=False)
         self._rearm_poll(immediately=message.more or len(message.events) >= 500,
                          delay=min(self._poll_interval, LONG_POLL_GAP_S))
 
     def on_poll_failed(self, message: PollFailed) -> None:
+        self._reconnecting = True
         self.status_line.set_sync(f"offline, retrying: {message.error}", problem=True)
         self._rearm_poll(immediately=False, delay=max(self._poll_interval, 3.0))
 
@@ -681,7 +687,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         """Counts and SLA views go stale by the clock alone (ok -> at risk -> breached);
         so does whether a clinician is on shift."""
         self._counts_dirty = True
-        self._check_clinicians()
+        self._fetch_roster()  # the server says who is on shift now (then _check_clinicians)
         if "sla:" in self._view.query and not self._locked:
             self.conversation_list.mark_stale()
 

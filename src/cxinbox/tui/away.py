@@ -28,22 +28,48 @@ NO_ONE_IN = "nobody on shift in team "
 """... and while nobody of a team the rules send red flags to can (the team's name follows)."""
 
 
-def no_clinician(config: Config, roster: list[StaffView], now: datetime) -> str:
+def red_flag_alert(config: Config, roster: list[StaffView], now: datetime) -> str:
     """The status line's alert while new red flags would wait unassigned ("" while they
     would not, and until the roster has been read): with rules that route red flags to a
-    team, nobody of that team available (away, or off its shifts); without, the roster's
-    clinicians all away or off shift."""
+    team, nobody of that team available (away, or off its shifts by the config's team
+    rotas); without, the server's roster names clinicians and none is on shift and here
+    (the server's answer: this TUI's copy of the config may predate a rota change)."""
     if not roster:
         return ""
+    red_teams = config.red_flag_teams()
+    if not red_teams:
+        return NO_CLINICIAN if no_clinician(roster) else ""
     away = {s.os_user for s in roster if s.away}
-    gaps = red_flag_gaps(config.red_flag_teams(), config.clinical_staff(), config.teams,
-                         away, now)
+    gaps = [g for g in red_flag_gaps(red_teams, (), config.teams, away, now) if g]
     if not gaps:
         return ""
-    if gaps[0] is None:
-        return NO_CLINICIAN
     more = f" +{len(gaps) - 1}" if len(gaps) > 1 else ""
     return f"{NO_ONE_IN}{gaps[0]}{more}"
+
+
+def no_clinician(roster: list[StaffView]) -> bool:
+    """Whether the roster names clinicians and none is available now (all away or off
+    shift): new red flags then wait unassigned. False until the roster has been read.
+
+    The server's roster says who is clinical and on shift, by the server's config: this
+    TUI's own copy may predate a rota change and a restart of the server."""
+    clinical = [s for s in roster if s.clinical]
+    return bool(clinical) and not on_shift_names(roster)
+
+
+def on_shift_names(roster: list[StaffView]) -> list[str]:
+    """The clinicians who can take a red flag now (on shift, not away), by name."""
+    return [s.name or s.os_user for s in roster if s.clinical and s.on_shift and not s.away]
+
+
+def banner_clinicians(roster: list[StaffView]) -> str:
+    """Who the red-flag banner says to get: those on shift, three at most ("Cy Park, Dr
+    Lee +2"); "none on shift now" when the roster has clinicians but none can come; ""
+    when it has none (or has not been read)."""
+    names = on_shift_names(roster)
+    if not names:
+        return "none on shift now" if any(s.clinical for s in roster) else ""
+    return ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
 
 
 def away_line(result: AwayResult) -> str:
@@ -86,9 +112,13 @@ class AwayMixin:
 
     def _check_clinicians(self: Any) -> None:
         """The status line says "no clinician on shift" while that holds (a clinician
-        away, or a shift ending: also re-checked on the SLA clock's timer)."""
+        away, or a shift ending: the roster is read again on the SLA clock's timer and
+        when the server is back after a restart), and the red-flag banner names who is
+        on shift."""
         self.status_line.set_alert(
-            no_clinician(self.config, self._roster, datetime.now(UTC)))
+            red_flag_alert(self.config, self._roster, datetime.now(UTC)))
+        self.thread.set_staff(banner_clinicians(self._roster),
+                              {s.os_user: s.name for s in self._roster if s.name})
 
     def _away_events(self: Any, events: Iterable[Event]) -> None:
         """Someone went away or came back: refresh the roster (the picker's AWAY marks,

@@ -8,7 +8,7 @@ decides what is flagged (service/redflags.py); this module only shows it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Final
 
@@ -75,13 +75,15 @@ RETENTION_CLEAR_LINE: Final = "red flag cleared (who and when: past the audit re
 
 
 def cleared_text(summary: ConversationSummary, cleared: RedFlagCleared | None,
-                 tz: tzinfo, now: datetime) -> str:
+                 tz: tzinfo, now: datetime, names: Mapping[str, str] | None = None) -> str:
     """The line at the top of a thread whose red flag was cleared and none is open again:
-    who cleared it, when, and why (`red flag cleared by dr.patel 10:42: "spoke to
+    who cleared it, when, and why (`red flag cleared by Dr Patel 10:42: "spoke to
     patient"`); "" otherwise. The tags stay after a clear; this says they are history.
-    Retention may have released the clear's event while the conversation stays: the flag
-    is still cleared (the list keeps its RF mark), and the line says the record is gone
-    rather than nothing, which would read as a flag nobody looked at."""
+    `names`: display names by login (the roster's), as the banner names people; a login
+    not on it is shown as it is. Retention may have released the clear's event while the
+    conversation stays: the flag is still cleared (the list keeps its RF mark), and the
+    line says the record is gone rather than nothing, which would read as a flag nobody
+    looked at."""
     if summary.red_flag_open or not summary.red_flag_cleared:
         return ""
     if cleared is None:
@@ -90,7 +92,8 @@ def cleared_text(summary: ConversationSummary, cleared: RedFlagCleared | None,
     when = f" {clinic_datetime(cleared.at, tz, now)}" if cleared.at else ""
     reason = clean_line(cleared.reason, max_len=CLEAR_REASON_CHARS)
     why = f': "{reason}"' if reason else ""
-    return f"red flag{what} cleared by {cleared.by or 'staff'}{when}{why}"
+    who = clean_line((names or {}).get(cleared.by, "")) or cleared.by or "staff"
+    return f"red flag{what} cleared by {who}{when}{why}"
 
 
 def composer_line(config: Config, summary: ConversationSummary | None, *,

@@ -131,6 +131,9 @@ class PostgresDialect(Dialect):
     def sla(self, sql: str) -> str:
         return f"COALESCE(({sql}), FALSE)"
 
+    def settled(self, holds: bool) -> Sql:
+        return ("TRUE" if holds else "FALSE"), []
+
     def either(self, parts: Sequence[str]) -> str:
         """Terms that are each `c.id IN (SELECT ...)` as one list of their union: the
         planner tests an OR of lists against every conversation of the inbox (a number,

@@ -27,7 +27,7 @@ from cxinbox.domain.query import (
     conversation_ids,
     resolve_date,
 )
-from cxinbox.store.query_sql import SlaSql
+from cxinbox.store.query_sql import NO_HOURS, SlaSql
 
 Sql = tuple[str, list[object]]
 
@@ -97,6 +97,10 @@ def compile_portable(node: Node, ctx: QueryContext, sla_sql: SlaSql | None) -> S
                                  n.position, n.length)
             sql, params = sla_sql(n.value)
             return f"coalesce(({'FALSE' if sql == '0' else sql}), FALSE)", list(params)
+        if n.name == "hours":
+            if ctx.clinic_open is None:
+                raise QueryError(NO_HOURS, n.position, n.length)
+            return ("TRUE" if ctx.clinic_open == (value == "open") else "FALSE"), []
         fixed = _FIXED.get((n.name, value))
         if fixed is not None:
             return fixed, []

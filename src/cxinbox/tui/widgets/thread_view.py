@@ -11,6 +11,7 @@ and older ones are mounted on request (`o`), a batch at a time, above the others
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import ClassVar
 
@@ -40,16 +41,19 @@ OLDER_BATCH = 10
 def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
                 glyphs: Glyphs, presence: str = "", drafts: str = "",
                 tz: tzinfo | None = None, assigned_by: str = "", may_clear: bool = True,
-                clinicians: str = "", now: datetime | None = None, mailbox: str = "") -> Text:
+                clinicians: str = "", now: datetime | None = None, mailbox: str = "",
+                names: Mapping[str, str] | None = None) -> Text:
     """The thread's header; `mailbox`: what staff call the mailbox or SMS line ("Front
-    desk" for +15550102000), the stored one when empty."""
+    desk" for +15550102000), the stored one when empty; `names`: staff display names by
+    login (who cleared a red flag)."""
     text = Text()
     banner = banner_text(summary, may_clear=may_clear, clinicians=clinicians)
     if banner:  # first, above everything: a clinician must see it before anything else
         text.append(banner, style="bold reverse red")
         text.append("\n")
     else:  # a cleared flag: its tags stay, so say whose word lifted it (no reverse red)
-        line = cleared_text(summary, summary.red_flag_clear, tz or UTC, now or datetime.now(UTC))
+        line = cleared_text(summary, summary.red_flag_clear, tz or UTC, now or datetime.now(UTC),
+                            names)
         if line:
             text.append(line, style="bold")
             text.append("\n")
@@ -105,7 +109,8 @@ class ThreadView(VerticalScroll, can_focus=True):
     def __init__(self, *, tz: tzinfo, glyphs: Glyphs, me: str, sla_cell: SlaCell,
                  own_number_name: OwnNumberName | None = None, id: str | None = None,
                  may_clear: bool = True, clinicians: str = "",
-                 line_name: OwnNumberName | None = None) -> None:
+                 line_name: OwnNumberName | None = None,
+                 names: Mapping[str, str] | None = None) -> None:
         super().__init__(id=id)
         self._tz = tz
         self._own_number_name = own_number_name
@@ -116,6 +121,8 @@ class ThreadView(VerticalScroll, can_focus=True):
         self._may_clear = may_clear
         """Whether the reader may clear a red flag (the banner says F, or whom to get)."""
         self._clinicians = clinicians
+        self._names: Mapping[str, str] = names or {}
+        """Staff display names by login, for who cleared a red flag."""
         self.presence_line = ""
         self.drafts_line = ""
         self._sla_cell = sla_cell
@@ -210,6 +217,15 @@ class ThreadView(VerticalScroll, can_focus=True):
         self._header_sla = self._sla_cell(summary, now)
         self.query_one("#thread-header", Static).update(self._header(summary))
 
+    def set_staff(self, clinicians: str, names: Mapping[str, str]) -> None:
+        """The server's roster, read again: who the red-flag banner says is on shift, and
+        the names people are shown by. The header is redrawn only when they change."""
+        if (clinicians, names) == (self._clinicians, self._names):
+            return
+        self._clinicians, self._names = clinicians, dict(names)
+        if self.detail is not None:
+            self.query_one("#thread-header", Static).update(self._header(self.detail.summary))
+
     def _header(self, summary: ConversationSummary) -> Text:
         return header_text(summary, self._header_sla, self._me, self._glyphs,
                            self.presence_line, self.drafts_line, tz=self._tz,
@@ -217,7 +233,7 @@ class ThreadView(VerticalScroll, can_focus=True):
                            may_clear=self._may_clear, clinicians=self._clinicians,
                            now=self._now, mailbox=self._line_name(summary.mailbox)
                            if self._line_name is not None and summary.channel == "sms"
-                           else "")
+                           else "", names=self._names)
 
     def set_side_lines(self, presence: str, drafts: str) -> None:
         """Who else is here and whose drafts wait on this conversation."""
