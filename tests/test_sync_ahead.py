@@ -1,0 +1,159 @@
+"""A bulk sync fetches its recent mail ahead and assesses it while the pool would wait
+(service/fetchahead.py): the stored messages and findings must be exactly those of a sync
+that fetches in order and assesses on the ingest thread, and the pool's task order is
+what the ingest needs first."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.support.mailgen import generate_corpus
+from tests.synchelp import make_sync, server_digests, store_digests, write_config
+
+from cxinbox.channels.imap import FetchedRaw, ImapSession
+from cxinbox.domain import triage
+from cxinbox.service import sync
+from cxinbox.service.fetchahead import IdleFeeder, Joined
+from cxinbox.service.parsepool import Parsed
+
+pytestmark = [pytest.mark.dovecot]
+
+_WORDS = ("I have had crushing chest pain for an hour, it goes into my left arm and I am"
+          " sweating and short of breath.")
+
+
+def _odd_one() -> bytes:
+    """Recent by its Date header, old by the INTERNALDATE it is delivered with: the search
+    for recent mail does not find it, the detectors must still read it in its batch."""
+    when = format_datetime(datetime.now(UTC) - timedelta(hours=2))
+    return (f"From: Lee Park <lee.park@patient.example>\r\nTo: appointments@riverside-"
+            f"clinic.example\r\nSubject: help\r\nDate: {when}\r\n"
+            f"Message-ID: <odd-one@patient.example>\r\n\r\n{_WORDS}\r\n").encode()
+
+
+def _rows(db: Any) -> list[tuple[object, ...]]:
+    return list(db.conn.execute(
+        "SELECT message_id, intent, intent_confidence, red_flag, red_flag_matched"
+        " FROM messages ORDER BY message_id").fetchall())
+
+
+@pytest.mark.parametrize("dated", [True, False], ids=["by-header", "all-arrived-now"])
+def test_fetched_ahead_stores_and_assesses_as_in_order(
+        dovecot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dated: bool) -> None:
+    assert triage.assess(_WORDS).red_flag == "chest_pain"
+    corpus = list(generate_corpus(400, seed=3))
+    dovecot.deliver_many(corpus[:200], "INBOX", date_from_header=dated)
+    dovecot.deliver(_odd_one(), "INBOX", flags="S",
+                    internaldate=datetime.now(UTC) - timedelta(days=40))
+    dovecot.deliver_many(corpus[200:], "INBOX", date_from_header=dated)
+
+    searched: list[list[int]] = []
+    real_search = ImapSession.uids_arrived_since
+
+    def spy(self: ImapSession, last_uid: int, day: Any) -> list[int]:
+        found = real_search(self, last_uid, day)
+        searched.append(found)
+        return found
+
+    monkeypatch.setattr(ImapSession, "uids_arrived_since", spy)
+    found = {}
+    for name, threshold in (("pool", 300), ("inline", 10**9)):
+        monkeypatch.setattr(sync, "_POOL_THRESHOLD", threshold)
+        (tmp_path / name).mkdir()
+        _config, db, engine = make_sync(write_config(tmp_path / name, dovecot))
+        try:
+            engine.sync_once()
+            found[name] = _rows(db)
+            assert store_digests(db) == server_digests(dovecot)
+        finally:
+            engine.close()
+            db.close()
+    assert len(searched) == 1  # the pool's sync looked for recent mail; the inline one not
+    recent = searched[0]
+    assert recent and 201 not in recent  # the odd one (UID 201) is not found by SEARCH
+    if not dated:
+        assert len(recent) == 400  # every message but the odd one arrived "now"
+    assert found["pool"] == found["inline"]
+    flagged = {row[0]: row[3] for row in found["pool"] if row[3]}
+    assert flagged["odd-one@patient.example"] == "chest_pain"
+    assert "chest_pain" in {v for k, v in flagged.items() if k != "odd-one@patient.example"}
+
+
+def _wait(future: Future[Any]) -> Any:
+    return future.result(timeout=30)
+
+
+def test_the_feeder_waits_for_the_first_batch_and_for_no_batch_in_flight() -> None:
+    ran: list[str] = []
+    hold = threading.Event()
+    started = threading.Event()
+
+    def batch() -> Parsed:
+        started.set()
+        assert hold.wait(30)
+        ran.append("batch")
+        return [], {}
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        feeder = IdleFeeder(lambda: pool)
+        first = feeder.later(ran.append, "prepare")
+        second = feeder.later(ran.append, "assess")
+        # (a task handed over is marked running before it goes to the pool)
+        assert ran == [] and not first.running() and not first.done()
+        running = feeder.now(batch)
+        assert started.wait(30)
+        assert not first.running() and not first.done()  # a batch is in flight
+        hold.set()
+        _wait(running)
+        _wait(first)
+        _wait(second)
+    assert ran == ["batch", "prepare", "assess"]
+
+
+def test_force_hands_everything_over_and_failures_reach_the_caller() -> None:
+    hold = threading.Event()
+
+    def batch() -> Parsed:
+        assert hold.wait(30)
+        return [], {}
+
+    def broken() -> None:
+        raise BrokenProcessPool("worker died")
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        feeder = IdleFeeder(lambda: pool)
+        running = feeder.now(batch)
+        waiting = feeder.later(broken)
+        assert not waiting.running()
+        feeder.force()  # the batch still runs: the task goes anyway
+        with pytest.raises(BrokenProcessPool):
+            _wait(waiting)
+        hold.set()
+        _wait(running)
+
+
+def test_joined_reads_back_in_uid_order_and_raises_a_broken_pool() -> None:
+    def raw(uid: int) -> FetchedRaw:
+        return FetchedRaw(uid, "", None, None, f"m{uid}".encode())
+
+    own: Future[Parsed] = Future()
+    own.set_result(([(b"s3", "p3"), (b"s5", "p5")], {b"s3": None}))  # type: ignore[list-item]
+    ahead: Future[Parsed] = Future()
+    ahead.set_result(([(b"s9", "p9"), (b"s4", "p4")], {b"s4": "a4", b"s9": "a9"}))  # type: ignore[list-item,dict-item]
+    both = [raw(3), raw(4), raw(5)]
+    joined = Joined([raw(3), raw(5)], own, both, {4: (ahead, 1)})
+    parsed, ready = joined.result()
+    assert parsed == [(b"s3", "p3"), (b"s4", "p4"), (b"s5", "p5")]
+    assert ready == {b"s3": None, b"s4": "a4"}  # only this batch's messages
+
+    broken: Future[Parsed] = Future()
+    broken.set_exception(BrokenProcessPool("worker died"))
+    with pytest.raises(BrokenProcessPool):
+        Joined([raw(3), raw(5)], own, both, {4: (broken, 1)}).result()
