@@ -240,14 +240,27 @@ def _choose_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, 
 
 def _new_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, at: int,
                       mailbox: str, patient_name: str, patient_addr: str, channel: str,
-                      contact_id: int | None) -> int:
+                      contact_id: int | None, first: tuple[str, int, list[str],
+                                                           frozenset[str]]) -> int:
     """SQLite only (PostgreSQL's rows go in through `_PgBatch`): the id is the cursor's
-    rowid (see `_insert_raw`)."""
+    rowid (see `_insert_raw`). The row goes in as its `first` message (direction, unread,
+    addresses, own) leaves it, the values `_touch_conversation` would give a row just
+    made: no UPDATE of its own to follow, which would rewrite its entries in every list
+    index (migration 7) a second time."""
+    direction, unread, addresses, own = first
+    people: list[str] = []
+    for a in addresses:
+        if a and a not in own and a not in people:
+            people.append(a)
+    inbound, outbound = direction == "in", direction == "out"
     return _rowid(conn.execute(
         "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name,"
-        " from_addr, participants, created_at, last_message_at, contact_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?)",
-        (p.subject, norm, channel, mailbox, patient_name, patient_addr, at, at, contact_id),
+        " from_addr, participants, created_at, last_message_at, contact_id, message_count,"
+        " last_inbound_at, first_response_at, last_response_at, unread_count,"
+        " has_attachment, sla_dirty) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 1)",
+        (p.subject, norm, channel, mailbox, patient_name, patient_addr, " ".join(people[:50]),
+         at, at, contact_id, max(0, at) if inbound else None, at if outbound else None,
+         max(0, at) if outbound else None, unread, int(bool(p.attachments))),
     ))
 
 
@@ -322,7 +335,6 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
     conv, chain = _choose_conversation(conn, p, norm, at, addresses, batch)
     patient = direction == "in" and bool(from_email) and not p.auto_submitted
     is_new = conv is None
-    created: tuple[str, int, str, str, int | None] | None = None
     seen = "\\Seen" in m.flags.split()
     unread = int(direction == "in" and not seen)
     if conv is None:
@@ -334,14 +346,13 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         if batch is None:
             contact = contacts.ensure_contact(conn, from_email, from_name) if patient else None
             conv = _new_conversation(conn, p, norm, at, mailbox, patient_name, patient_addr,
-                                     "email", contact)
+                                     "email", contact, (direction, unread, addresses, own))
         else:
             # The row goes in as this message leaves it: no write of its own to follow.
             conv, contact = batch.new_conversation(
                 conn, p, norm, at, mailbox, patient_name, patient_addr,
                 (from_email, from_name) if patient else None,
                 (direction, unread, addresses, own))
-        created = ("", at, patient_addr, "open", contact)
     values = (raw_id, conv, direction, p.message_id, p.in_reply_to, " ".join(p.references),
               p.subject, from_name, from_email, f"{from_name} {from_email}".strip(),
               _addr_json(p.to), _addr_json(p.cc), at, p.body_text, _attachments_json(p),
@@ -355,11 +366,11 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         conn.executemany(_THREAD_INSERT, [(mid, conv) for mid in ids])
     else:
         batch.threaded(ids, conv)
-    if batch is not None and is_new:
-        status = "open"
+    if is_new:
+        status = "open"  # the row went in complete (`_new_conversation`, `_PgBatch`)
     else:
         status, contact = _touch_conversation(conn, conv, p, at, direction, unread,
-                                              addresses, own, created, batch)
+                                              addresses, own, batch=batch)
     if patient and not is_new:
         # A patient wrote (auto-replies and bounces do not count: an out-of-office is not
         # the patient answering): reopen what staff had set aside, and tie a conversation
