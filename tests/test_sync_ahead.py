@@ -90,31 +90,41 @@ def _wait(future: Future[Any]) -> Any:
     return future.result(timeout=30)
 
 
-def test_the_feeder_waits_for_the_first_batch_and_for_no_batch_in_flight() -> None:
+def test_the_feeder_waits_for_the_first_batch_and_for_fewer_batches_in_flight() -> None:
+    """Nothing goes before the first batch; a waiting task goes beside one batch in
+    flight (the newest, stored two fetches later), not beside two."""
     ran: list[str] = []
-    hold = threading.Event()
-    started = threading.Event()
+    holds = [threading.Event(), threading.Event()]
+    started = [threading.Event(), threading.Event()]
 
-    def batch() -> Parsed:
-        started.set()
-        assert hold.wait(30)
-        ran.append("batch")
+    def batch(k: int) -> Parsed:
+        started[k].set()
+        assert holds[k].wait(30)
+        ran.append(f"batch{k}")
         return [], {}
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         feeder = IdleFeeder(lambda: pool)
         first = feeder.later(ran.append, "prepare")
         second = feeder.later(ran.append, "assess")
         # (a task handed over is marked running before it goes to the pool)
         assert ran == [] and not first.running() and not first.done()
-        running = feeder.now(batch)
-        assert started.wait(30)
-        assert not first.running() and not first.done()  # a batch is in flight
-        hold.set()
-        _wait(running)
-        _wait(first)
+        running = [feeder.now(batch, 0)]
+        assert started[0].wait(30)
+        _wait(first)  # beside one batch
         _wait(second)
-    assert ran == ["batch", "prepare", "assess"]
+        running.append(feeder.now(batch, 1))
+        assert started[1].wait(30)
+        third = feeder.later(ran.append, "more")
+        fourth = feeder.later(ran.append, "last")
+        assert not third.running() and not fourth.running()  # two batches in flight...
+        holds[0].set()
+        _wait(running[0])
+        _wait(third)  # ...then one
+        _wait(fourth)
+        holds[1].set()
+        _wait(running[1])
+    assert ran == ["prepare", "assess", "batch0", "more", "last", "batch1"]
 
 
 def test_force_hands_everything_over_and_failures_reach_the_caller() -> None:

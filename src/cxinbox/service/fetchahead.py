@@ -30,6 +30,12 @@ _TASK: Final = 20
 """Messages one task assesses: what a batch that becomes ready meanwhile can wait for
 (~60 ms), against the cost of a pool task (a millisecond)."""
 
+_BESIDE: Final = 1
+"""Batch tasks in flight beside which a task of `IdleFeeder.later` may still go to the
+pool. The sync stores a batch only after fetching the two after it (`MailSync._fetch_loop`'s
+depth), so the newest batch's parsing can wait for one such task; waiting for no batch in
+flight at all found too few moments on a busy machine, and the rest went at the end."""
+
 
 class Parsing(Protocol):
     """A batch's parse-pool result to come (a Future, or `Joined`)."""
@@ -39,7 +45,8 @@ class Parsing(Protocol):
 
 class IdleFeeder:
     """Runs a bulk sync's pool tasks: a batch's parsing at once (`now`), the rest (`later`)
-    one task at a time and only while no batch task is in flight, in the order given;
+    one task at a time and only while at most `_BESIDE` batch tasks are in flight, in the
+    order given;
     `force` hands everything still waiting to the pool. Nothing is given before the first
     batch: the pool's first work is the first batch, which the ingest waits for.
 
@@ -63,6 +70,7 @@ class IdleFeeder:
             self._batch_done(None)
             raise
         future.add_done_callback(self._batch_done)
+        self._kick()
         return future
 
     def later(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
@@ -89,7 +97,8 @@ class IdleFeeder:
 
     def _kick(self) -> None:
         with self._lock:
-            if not self._started or self._batches or self._running or not self._waiting:
+            if (not self._started or self._batches > _BESIDE or self._running
+                    or not self._waiting):
                 return
             item = self._waiting.popleft()
             self._running = True
