@@ -167,3 +167,41 @@ def test_joined_reads_back_in_uid_order_and_raises_a_broken_pool() -> None:
     broken.set_exception(BrokenProcessPool("worker died"))
     with pytest.raises(BrokenProcessPool):
         Joined([raw(3), raw(5)], own, both, {4: (broken, 1)}).result()
+
+
+def test_a_parse_worker_killed_mid_sync_loses_nothing(
+        dovecot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool's worker dies after the first batch is stored, with the recent mail's
+    tasks waiting or running: every batch after it is parsed and assessed on the ingest
+    thread (a new pool or none), and the cache ends as exact as an in-order sync's."""
+    import os
+    import signal
+
+    dovecot.deliver_many(generate_corpus(400, seed=3), "INBOX")
+    real_store = sync.MailSync._store_batch
+    killed: list[int] = []
+
+    def store_then_kill(self: sync.MailSync, *args: Any, **kwargs: Any) -> None:
+        real_store(self, *args, **kwargs)
+        if not killed and self._pool is not None:
+            for pid in list(self._pool._processes):  # type: ignore[attr-defined]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+    found = {}
+    for name, threshold in (("inline", 10**9), ("killed", 300)):
+        monkeypatch.setattr(sync, "_POOL_THRESHOLD", threshold)
+        if name == "killed":
+            monkeypatch.setattr(sync.MailSync, "_store_batch", store_then_kill)
+        (tmp_path / name).mkdir()
+        _config, db, engine = make_sync(write_config(tmp_path / name, dovecot))
+        try:
+            engine.sync_once()
+            found[name] = _rows(db)
+            assert store_digests(db) == server_digests(dovecot)
+        finally:
+            engine.close()
+            db.close()
+    assert killed
+    assert found["killed"] == found["inline"]
+    assert [row[3] for row in found["killed"] if row[3]] == ["chest_pain"]

@@ -21,6 +21,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Final, Protocol
 
 from cxinbox.channels.imap import FetchedRaw
@@ -66,6 +67,11 @@ class IdleFeeder:
             self._started = True
         try:
             future = self._pool().submit(fn, *args)
+        except BrokenProcessPool as exc:  # a worker died: the batch is parsed in-process
+            self._batch_done(None)
+            failed: Future[Parsed] = Future()
+            failed.set_exception(exc)
+            return failed
         except BaseException:
             self._batch_done(None)
             raise
@@ -112,6 +118,10 @@ class IdleFeeder:
             return
         try:
             theirs = self._pool().submit(fn, *args)
+        except RuntimeError:  # shut down (see `_relay`)
+            mine.set_exception(BrokenProcessPool("the parse pool was shut down"))
+            self._done(idle)
+            return
         except BaseException as exc:  # noqa: BLE001 - the waiting caller gets it
             mine.set_exception(exc)
             self._done(idle)
@@ -119,8 +129,9 @@ class IdleFeeder:
         theirs.add_done_callback(lambda f: self._relay(f, mine, idle))
 
     def _relay(self, theirs: Future[Any], mine: Future[Any], idle: bool) -> None:
-        if theirs.cancelled():
-            mine.set_exception(RuntimeError("the parse pool was shut down"))
+        if theirs.cancelled():  # the sync shut a broken pool down before the task ran:
+            # its batch is parsed on the ingest thread, as after a worker's death
+            mine.set_exception(BrokenProcessPool("the parse pool was shut down"))
         elif (exc := theirs.exception()) is not None:
             mine.set_exception(exc)
         else:
