@@ -88,9 +88,8 @@ def main(argv: list[str]) -> None:
         sys.exit(usage)
     sys.path.insert(0, str(ROOT / "tests"))
     sys.path.insert(0, trees["after"])
-    from support.mailgen import generate_corpus
-
     from cxinbox.domain.mime import parse_message
+    from support.mailgen import generate_corpus
 
     now = 1_767_000_000
     with tempfile.TemporaryDirectory() as tmp:
