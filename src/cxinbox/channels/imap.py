@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -245,6 +245,13 @@ class ImapSession:
         with self._guard("UID SEARCH"):
             found = self._client.search(["UID", f"{last_uid + 1}:*"])
         # "n:*" always matches the highest UID even when it is below n.
+        return sorted(int(u) for u in found if int(u) > last_uid)
+
+    def uids_arrived_since(self, last_uid: int, day: date) -> list[int]:
+        """UIDs above `last_uid` whose INTERNALDATE is on `day` or later (IMAP's SINCE
+        compares calendar days, in the server's zone: callers leave a day's margin)."""
+        with self._guard("UID SEARCH SINCE"):
+            found = self._client.search(["UID", f"{last_uid + 1}:*", "SINCE", day])
         return sorted(int(u) for u in found if int(u) > last_uid)
 
     def all_uids(self) -> set[int]:

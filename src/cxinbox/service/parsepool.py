@@ -3,10 +3,10 @@ intent detectors beside it), in a module of its own so a worker imports only tha
 parsing, the detectors and nothing of the store or the service around them (a worker
 that unpickled its task from service/sync.py imported the whole service, twice the time).
 
-`prepare` is the pool's first task on a bulk fetch of inbound mail: the detectors' lexicons,
-model and judge are made ready while the first batch is still being fetched, instead of
-in the last batch (where the newest mail, the mail that is assessed, comes), whose
-parsing the ingest waits for.
+`prepare` makes the detectors' lexicons, model and judge ready in a worker before the
+recent mail comes (service/fetchahead.py gives it to the pool when the pool has no batch
+to parse); a worker that meets a message to assess before that readies them then, the
+same way (`mark_worker`, the pool's initializer), from the pattern file.
 """
 
 from __future__ import annotations
@@ -51,12 +51,27 @@ def parse_and_assess(raws: Sequence[bytes], own: frozenset[str], oldest: int,
     return parsed, ready
 
 
+_worker = False
+_ready = False
+
+
+def mark_worker() -> None:
+    """The pool's initializer: this process is a parse worker, whose first assessment
+    readies the detectors with `prepare` if no task did it before."""
+    global _worker
+    _worker = True
+
+
 def prepare() -> None:
     """Worker task: the detectors ready to read (see the module docstring), their lexicon
-    patterns kept from one sync to the next (service/pattern_cache.py)."""
+    patterns kept from one sync to the next (service/pattern_cache.py). Once a process."""
+    global _ready
+    if _ready:
+        return
     from cxinbox.service.pattern_cache import ready_detectors
 
     ready_detectors()
+    _ready = True
 
 
 def assess_parsed(raw: bytes, parsed: ParsedMessage, *, own: frozenset[str],
@@ -78,6 +93,8 @@ def assess_parsed(raw: bytes, parsed: ParsedMessage, *, own: frozenset[str],
     mailing = _mailing(head)
     if _automatic(head) or parsed.auto_submitted and not mailing:
         return None
+    if _worker and not _ready:
+        prepare()
     from cxinbox.domain.triage import inspect  # here: the sync's own process need not load it
 
     return inspect(parsed.body_text, subject=parsed.subject, channel="email",

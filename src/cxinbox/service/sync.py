@@ -20,11 +20,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Protocol
 
@@ -42,9 +42,10 @@ from cxinbox.config import AccountConfig, Config
 from cxinbox.contract.errors import LeaseLost
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.service import redflags, signals
+from cxinbox.service.fetchahead import Ahead, IdleFeeder, Parsing
 from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import fields, log_failure
-from cxinbox.service.parsepool import Parsed, parse_and_assess, prepare
+from cxinbox.service.parsepool import mark_worker, parse_and_assess, prepare
 from cxinbox.store.fence import current_fence, fenced
 from cxinbox.store.interface import Store, SyncLease
 from cxinbox.store.records import FetchedMessage, FolderState
@@ -227,7 +228,8 @@ class MailSync:
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=self._workers(),
-                                                 mp_context=get_context("forkserver"))
+                                                 mp_context=get_context("forkserver"),
+                                                 initializer=mark_worker)
             return self._pool
 
     # -- one pass --------------------------------------------------------------------------
@@ -377,12 +379,12 @@ class MailSync:
         batch = self.config.sync.batch_size
         use_pool = len(uids) >= _POOL_THRESHOLD
         depth = self._workers() + 1
-        pending: deque[tuple[int, list[FetchedRaw], Future[Parsed] | None]]
-        pending = deque()
-        if use_pool and not sent:
-            # The pool's worker readies the detectors while the first batch is fetched
-            # (service/parsepool.py), not when the newest mail comes at the end.
-            self._get_pool().submit(prepare)
+        pending: deque[_Batch] = deque()
+        feeder = IdleFeeder(self._get_pool) if use_pool else None
+        if feeder is not None and not sent:
+            # The pool's worker readies the detectors when it first has no batch to parse
+            # (service/fetchahead.py), before the recent mail is assessed.
+            feeder.later(prepare)
         # Bulk mode: the engine defers its housekeeping (the indexer thread does it off the
         # critical path, see _Indexer) and caches more.
         with self.db.bulk_writes() if use_pool else nullcontext():
@@ -391,10 +393,10 @@ class MailSync:
             try:
                 if use_pool and self.db.writes_beside_fetch():
                     self._fetch_beside_writer(session, account, folder, state, uids, own,
-                                              result, pending, batch, depth, sent)
+                                              result, pending, batch, depth, sent, feeder)
                 else:
                     self._fetch_loop(session, account, folder, state, uids, own, result,
-                                     pending, batch, use_pool, depth, sent)
+                                     pending, batch, depth, sent, feeder=feeder)
             finally:
                 self._indexer.bulk = False
         self._indexer.finish()
@@ -402,20 +404,19 @@ class MailSync:
     def _fetch_beside_writer(self, session: ImapSession, account: AccountConfig,
                              folder: str, state: FolderState, uids: list[int],
                              own: frozenset[str], result: FolderResult,
-                             pending: deque[tuple[int, list[FetchedRaw],
-                                                  Future[Parsed] | None]],
-                             batch: int, depth: int, sent: bool) -> None:
+                             pending: deque[_Batch], batch: int, depth: int, sent: bool,
+                             feeder: IdleFeeder | None) -> None:
         """`_fetch_loop` with the batches stored by a thread of their own (`_BatchWriter`):
         while the database writes one batch, this thread fetches the next. The writer
         stores them one at a time, in order, each with its watermark, exactly as the loop
         would; it is done (or stopped) before this returns."""
-        def store(item: tuple[int, list[FetchedRaw], Future[Parsed] | None]) -> None:
+        def store(item: _Batch) -> None:
             self._store_batch(account, folder, state, own, *item, result=result, sent=sent)
 
         writer = _BatchWriter(store, f"sync-writer-{account.name}-{folder}")
         try:
             self._fetch_loop(session, account, folder, state, uids, own, result, pending,
-                             batch, True, depth, sent, store=writer.put)
+                             batch, depth, sent, feeder=feeder, store=writer.put)
         except BaseException as exc:
             writer.abandon(exc)  # the batch being written commits or not; the rest waits
             raise
@@ -423,32 +424,57 @@ class MailSync:
 
     def _fetch_loop(self, session: ImapSession, account: AccountConfig, folder: str,
                     state: FolderState, uids: list[int], own: frozenset[str],
-                    result: FolderResult,
-                    pending: deque[tuple[int, list[FetchedRaw], Future[Parsed] | None]],
-                    batch: int, use_pool: bool, depth: int, sent: bool = False, *,
-                    store: Callable[[tuple[int, list[FetchedRaw], Future[Parsed] | None]],
-                                    None] | None = None) -> None:
-        def inline(item: tuple[int, list[FetchedRaw], Future[Parsed] | None]) -> None:
+                    result: FolderResult, pending: deque[_Batch], batch: int, depth: int,
+                    sent: bool = False, *, feeder: IdleFeeder | None = None,
+                    store: Callable[[_Batch], None] | None = None) -> None:
+        """Fetch `uids` in batches and store each (`store`, or here in turn). With a pool
+        (`feeder`), each batch is parsed there while the next is fetched, and for inbound
+        mail the recent mail is fetched after the first batch (service/fetchahead.py)."""
+        def inline(item: _Batch) -> None:
             self._store_batch(account, folder, state, own, *item, result=result, sent=sent)
 
         put = inline if store is None else store
+        ahead: Ahead | None = None
         for start in range(0, len(uids), batch):
             chunk = uids[start:start + batch]
-            fetched = session.fetch_bodies(chunk)
-            watermark = chunk[-1]
             oldest = int(time.time()) - self.config.triage.backlog_hours * 3600
-            future = self._get_pool().submit(parse_and_assess, [f.raw for f in fetched], own,
-                                             oldest, sent) \
-                if use_pool and fetched else None
-            pending.append((watermark, fetched, future))
-            while len(pending) > (depth if use_pool else 0):
+            wanted = chunk if ahead is None else [u for u in chunk if u not in ahead]
+            fetched = session.fetch_bodies(wanted) if wanted else []
+            watermark = chunk[-1]
+            future = feeder.now(parse_and_assess, [f.raw for f in fetched], own, oldest,
+                                sent) if feeder is not None and fetched else None
+            parsing: Parsing | None = future
+            if ahead is not None:
+                fetched, parsing = ahead.join(chunk, fetched, future)
+            pending.append((watermark, fetched, parsing))
+            if start == 0 and feeder is not None and not sent:
+                ahead = self._fetch_ahead(session, state, uids[batch:], own, oldest, feeder,
+                                          batch)
+            while len(pending) > (depth if feeder is not None else 0):
                 put(pending.popleft())
         while pending:
             put(pending.popleft())
 
+    def _fetch_ahead(self, session: ImapSession, state: FolderState, later: list[int],
+                     own: frozenset[str], oldest: int, feeder: IdleFeeder,
+                     most: int) -> Ahead | None:
+        """The recent mail among `later` (at most `most` messages, the newest), fetched
+        now and given to the pool to assess while it would wait (service/fetchahead.py).
+        A day's margin below `oldest`: SEARCH SINCE counts whole days in the server's zone,
+        and what the search misses is only assessed later, in its batch."""
+        if not later:
+            return None
+        since = datetime.fromtimestamp(oldest - 86_400, UTC).date()
+        wanted = set(later)
+        recent = [u for u in session.uids_arrived_since(state.last_uid, since)
+                  if u in wanted][-most:]
+        if not recent:
+            return None
+        return Ahead(session.fetch_bodies(recent), feeder, own, oldest)
+
     def _store_batch(self, account: AccountConfig, folder: str, state: FolderState,
                      own: frozenset[str], watermark: int, fetched: list[FetchedRaw],
-                     future: Future[Parsed] | None,
+                     future: Parsing | None,
                      *, result: FolderResult, sent: bool = False) -> None:
         parsed: list[tuple[bytes, ParsedMessage]]
         ready: dict[bytes, Assessment | None]
@@ -872,7 +898,7 @@ def _moved_from(generation: int) -> Callable[[], bool]:
     return lambda: signals.seen_generation() != generation
 
 
-_Batch = tuple[int, list[FetchedRaw], "Future[Parsed] | None"]
+_Batch = tuple[int, list[FetchedRaw], "Parsing | None"]
 
 
 class _BatchWriter:

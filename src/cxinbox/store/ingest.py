@@ -210,8 +210,8 @@ def _subject_candidates(conn: sqlite3.Connection, norm: str, at: int) -> list[Su
 
 
 def _choose_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, at: int,
-                         addresses: list[str], batch: _PgBatch | None = None
-                         ) -> tuple[int | None, list[str]]:
+                         addresses: list[str], batch: _PgBatch | None = None,
+                         touches: _Touches | None = None) -> tuple[int | None, list[str]]:
     chain = reference_chain(p.message_id, p.in_reply_to, p.references)
     lookup = chain + ([p.message_id] if p.message_id else [])
     known = _known_thread_ids(conn, lookup) if batch is None else batch.known(lookup)
@@ -232,6 +232,8 @@ def _choose_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, 
     if conv is None and not p.auto_submitted and (chain or is_reply_subject(p.subject)
                                                   or addresses) and subject_matchable(
                                                       norm, addresses):
+        if touches is not None:
+            touches.flush(conn, norm=norm)  # the candidates are read as they now are
         conv = pick_by_subject(norm, at, addresses,
                                _subject_candidates(conn, norm, at) if batch is None
                                else batch.subject_candidates(conn, norm, at))
@@ -240,14 +242,27 @@ def _choose_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, 
 
 def _new_conversation(conn: sqlite3.Connection, p: ParsedMessage, norm: str, at: int,
                       mailbox: str, patient_name: str, patient_addr: str, channel: str,
-                      contact_id: int | None) -> int:
+                      contact_id: int | None, first: tuple[str, int, list[str],
+                                                           frozenset[str]]) -> int:
     """SQLite only (PostgreSQL's rows go in through `_PgBatch`): the id is the cursor's
-    rowid (see `_insert_raw`)."""
+    rowid (see `_insert_raw`). The row goes in as its `first` message (direction, unread,
+    addresses, own) leaves it, the values `_touch_conversation` would give a row just
+    made: no UPDATE of its own to follow, which would rewrite its entries in every list
+    index (migration 7) a second time."""
+    direction, unread, addresses, own = first
+    people: list[str] = []
+    for a in addresses:
+        if a and a not in own and a not in people:
+            people.append(a)
+    inbound, outbound = direction == "in", direction == "out"
     return _rowid(conn.execute(
         "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name,"
-        " from_addr, participants, created_at, last_message_at, contact_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?)",
-        (p.subject, norm, channel, mailbox, patient_name, patient_addr, at, at, contact_id),
+        " from_addr, participants, created_at, last_message_at, contact_id, message_count,"
+        " last_inbound_at, first_response_at, last_response_at, unread_count,"
+        " has_attachment, sla_dirty) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 1)",
+        (p.subject, norm, channel, mailbox, patient_name, patient_addr, " ".join(people[:50]),
+         at, at, contact_id, max(0, at) if inbound else None, at if outbound else None,
+         max(0, at) if outbound else None, unread, int(bool(p.attachments))),
     ))
 
 
@@ -260,47 +275,104 @@ def _rowid(cursor: sqlite3.Cursor) -> int:
 
 def _touch_conversation(conn: sqlite3.Connection, conv: int, p: ParsedMessage, at: int,
                         direction: str, unread: int, addresses: list[str],
-                        own: frozenset[str], row: Any = None,
+                        own: frozenset[str], touches: _Touches | None,
                         batch: _PgBatch | None = None) -> tuple[str, int | None]:
     """Count a new message in; returns (status, contact_id) as they were before it, for
-    reopening and contact linking. `row`: those columns of a conversation just created
-    (participants, created_at, from_addr, status, contact_id), which need not be read.
-    With a PostgreSQL `batch`, the change waits in it (`_PgBatch.touch`)."""
+    reopening and contact linking. The change waits, to be written once per conversation
+    and batch: in `touches` on SQLite, in the PostgreSQL `batch` (`_PgBatch.touch`)."""
     if batch is not None:
         return batch.touch(conn, conv, p, at, direction, unread, addresses, own)
-    if row is None:
-        row = conn.execute("SELECT participants, created_at, from_addr, status, contact_id"
-                           " FROM conversations WHERE id = ?", (conv,)).fetchone()
-    people = row[0].split()
-    for a in addresses:
-        if a and a not in own and a not in people:
-            people.append(a)
-    most, least = dialect_of(conn).greatest, dialect_of(conn).least
-    conn.execute(
-        "UPDATE conversations SET message_count = message_count + 1,"
-        f" last_message_at = {most}(last_message_at, ?),"
-        f" last_inbound_at = CASE WHEN ? = 'in' THEN {most}(coalesce(last_inbound_at, 0), ?)"
-        "   ELSE last_inbound_at END,"
-        " first_response_at = CASE WHEN ? = 'out' AND (first_response_at IS NULL"
-        "   OR first_response_at > ?) THEN ? ELSE first_response_at END,"
-        f" last_response_at = CASE WHEN ? = 'out' THEN {most}(coalesce(last_response_at, 0), ?)"
-        "   ELSE last_response_at END,"
-        f" unread_count = unread_count + ?, has_attachment = {most}(has_attachment, ?),"
-        " participants = ?, sla_dirty = 1 WHERE id = ?",
-        (at, direction, at, direction, at, at, direction, at, unread, int(bool(p.attachments)),
-         " ".join(people[:50]), conv),
-    )
-    sender = p.from_addr
-    if direction == "in" and sender is not None and (at < row[1] or row[2] in own or not row[2]):
-        # An earlier message (or the first patient message after a staff-started thread)
-        # decides who the conversation is "from" and what it is called.
-        conn.execute(
-            "UPDATE conversations SET from_name = ?, from_addr = ?,"
-            f" created_at = {least}(created_at, ?),"
-            " subject = CASE WHEN ? < created_at THEN ? ELSE subject END WHERE id = ?",
-            (sender.name, sender.email, at, at, p.subject, conv),
-        )
-    return str(row[3]), row[4]
+    assert touches is not None
+    return touches.touch(conn, conv, p, at, direction, unread, addresses, own)
+
+
+_TOUCHED = ("participants", "created_at", "from_addr", "status", "contact_id", "norm_subject",
+            "message_count", "last_message_at", "last_inbound_at", "first_response_at",
+            "last_response_at", "unread_count", "has_attachment", "from_name", "subject")
+
+
+class _Touches:
+    """SQLite: a batch's changes to conversations it did not create, one message at a
+    time as the per-message UPDATEs made them (`touch`), kept per conversation and written
+    in one UPDATE each (`flush`): each UPDATE rewrote the row's entries in every list
+    index (migration 7), and a thread's messages mostly come in one batch (a 10k first
+    sync: 7,089 updates of 2,637 conversation-batches). A kept row is written before
+    anything reads it: the subject match reads the rows of its subject, a reopening reads
+    and writes its row, and the batch's end writes them all, before the held triggers'
+    rows (migration 26) and anything else of the transaction."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self) -> None:
+        self._rows: dict[int, dict[str, Any]] = {}
+
+    def touch(self, conn: sqlite3.Connection, conv: int, p: ParsedMessage, at: int,
+              direction: str, unread: int, addresses: list[str], own: frozenset[str]
+              ) -> tuple[str, int | None]:
+        r = self._rows.get(conv)
+        if r is None:
+            row = conn.execute(f"SELECT {', '.join(_TOUCHED)} FROM conversations WHERE id = ?",
+                               (conv,)).fetchone()
+            r = self._rows[conv] = dict(zip(_TOUCHED, row, strict=True))
+            r["named"] = False
+        before = (str(r["status"]), r["contact_id"])
+        people = str(r["participants"]).split()
+        for a in addresses:
+            if a and a not in own and a not in people:
+                people.append(a)
+        # What `UPDATE conversations SET message_count = message_count + 1, last_message_at =
+        # max(last_message_at, at), ...` made of the row (SQLite's max of two integers).
+        r["message_count"] += 1
+        r["last_message_at"] = max(r["last_message_at"], at)
+        if direction == "in":
+            r["last_inbound_at"] = max(r["last_inbound_at"] or 0, at)
+        if direction == "out":
+            if r["first_response_at"] is None or r["first_response_at"] > at:
+                r["first_response_at"] = at
+            r["last_response_at"] = max(r["last_response_at"] or 0, at)
+        r["unread_count"] += unread
+        r["has_attachment"] = max(r["has_attachment"], int(bool(p.attachments)))
+        r["participants"] = " ".join(people[:50])
+        sender = p.from_addr
+        if direction == "in" and sender is not None and (
+                at < r["created_at"] or r["from_addr"] in own or not r["from_addr"]):
+            # An earlier message (or the first patient message after a staff-started
+            # thread) decides who the conversation is "from" and what it is called.
+            if at < r["created_at"]:
+                r["subject"] = p.subject
+            r["from_name"], r["from_addr"] = sender.name, sender.email
+            r["created_at"] = min(r["created_at"], at)
+            r["named"] = True
+        return before
+
+    def linked(self, conv: int, contact_id: int) -> None:
+        """The conversation's contact was written (not one of the kept columns)."""
+        if conv in self._rows:
+            self._rows[conv]["contact_id"] = contact_id
+
+    def flush(self, conn: sqlite3.Connection, *, conv: int | None = None,
+              norm: str | None = None) -> None:
+        """Write the kept rows: conversation `conv`'s, those of subject `norm`, or all."""
+        if conv is not None:
+            ids = [conv] if conv in self._rows else []
+        elif norm is not None:
+            ids = [c for c, r in self._rows.items() if r["norm_subject"] == norm]
+        else:
+            ids = list(self._rows)
+        for c in ids:
+            r = self._rows.pop(c)
+            named = (", from_name = ?, from_addr = ?, created_at = ?, subject = ?"
+                     if r["named"] else "")
+            conn.execute(
+                "UPDATE conversations SET message_count = ?, last_message_at = ?,"
+                " last_inbound_at = ?, first_response_at = ?, last_response_at = ?,"
+                f" unread_count = ?, has_attachment = ?, participants = ?, sla_dirty = 1{named}"
+                " WHERE id = ?",
+                (r["message_count"], r["last_message_at"], r["last_inbound_at"],
+                 r["first_response_at"], r["last_response_at"], r["unread_count"],
+                 r["has_attachment"], r["participants"],
+                 *((r["from_name"], r["from_addr"], r["created_at"], r["subject"])
+                   if r["named"] else ()), c))
 
 
 def _our_sent_copy(conn: sqlite3.Connection, message_id: str) -> int | None:
@@ -311,7 +383,8 @@ def _our_sent_copy(conn: sqlite3.Connection, message_id: str) -> int | None:
 
 def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, mailbox: str,
                     own: frozenset[str], now: int, *, outbound: bool = False,
-                    batch: _PgBatch | None = None) -> tuple[int, int]:
+                    batch: _PgBatch | None = None, touches: _Touches | None = None
+                    ) -> tuple[int, int]:
     p = m.parsed
     at = _epoch(p, m.internal_date, now)
     from_email = p.from_addr.email if p.from_addr else ""
@@ -319,10 +392,9 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
     direction = "out" if outbound or (from_email and from_email in own) else "in"
     addresses = [from_email] + [a.email for a in p.to] + [a.email for a in p.cc]
     norm = normalize_subject(p.subject)
-    conv, chain = _choose_conversation(conn, p, norm, at, addresses, batch)
+    conv, chain = _choose_conversation(conn, p, norm, at, addresses, batch, touches)
     patient = direction == "in" and bool(from_email) and not p.auto_submitted
     is_new = conv is None
-    created: tuple[str, int, str, str, int | None] | None = None
     seen = "\\Seen" in m.flags.split()
     unread = int(direction == "in" and not seen)
     if conv is None:
@@ -334,14 +406,13 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         if batch is None:
             contact = contacts.ensure_contact(conn, from_email, from_name) if patient else None
             conv = _new_conversation(conn, p, norm, at, mailbox, patient_name, patient_addr,
-                                     "email", contact)
+                                     "email", contact, (direction, unread, addresses, own))
         else:
             # The row goes in as this message leaves it: no write of its own to follow.
             conv, contact = batch.new_conversation(
                 conn, p, norm, at, mailbox, patient_name, patient_addr,
                 (from_email, from_name) if patient else None,
                 (direction, unread, addresses, own))
-        created = ("", at, patient_addr, "open", contact)
     values = (raw_id, conv, direction, p.message_id, p.in_reply_to, " ".join(p.references),
               p.subject, from_name, from_email, f"{from_name} {from_email}".strip(),
               _addr_json(p.to), _addr_json(p.cc), at, p.body_text, _attachments_json(p),
@@ -355,11 +426,11 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         conn.executemany(_THREAD_INSERT, [(mid, conv) for mid in ids])
     else:
         batch.threaded(ids, conv)
-    if batch is not None and is_new:
-        status = "open"
+    if is_new:
+        status = "open"  # the row went in complete (`_new_conversation`, `_PgBatch`)
     else:
         status, contact = _touch_conversation(conn, conv, p, at, direction, unread,
-                                              addresses, own, created, batch)
+                                              addresses, own, touches, batch)
     if patient and not is_new:
         # A patient wrote (auto-replies and bounces do not count: an out-of-office is not
         # the patient answering): reopen what staff had set aside, and tie a conversation
@@ -375,6 +446,8 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
             if batch is not None:
                 batch.flush(conn)  # reopening reads the conversation's messages
                 batch.release(conn, conv)  # and its row, and changes its status
+            if touches is not None:
+                touches.flush(conn, conv=conv)  # its row, read and written
             reopen_on_inbound(conn, conv, at)
         if contact is None:
             contact = _ensure_contact(conn, from_email, from_name, batch)
@@ -382,6 +455,8 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
                          (contact, conv))  # contacts.link_conversation, its contact known
             if batch is not None:
                 batch.linked(conv, contact)
+            if touches is not None:
+                touches.linked(conv, contact)
     return message_pk, conv
 
 
@@ -908,6 +983,7 @@ def _store_each(conn: sqlite3.Connection, folder: FolderState,
                 ) -> list[tuple[int, int, int, str, int | None]]:
     """`_ingest`'s messages one by one; their locations, for one insert."""
     located: list[tuple[int, int, int, str, int | None]] = []
+    touches = _Touches() if batch is None else None
     for m in messages:
         # The first message of the batch with these bytes, if the bytes were new, has none
         # stored yet; any other finds what the bytes' first arrival stored.
@@ -936,9 +1012,11 @@ def _store_each(conn: sqlite3.Connection, folder: FolderState,
             msg_pk = _our_sent_copy(conn, m.parsed.message_id)
         if msg_pk is None:
             msg_pk, conv = _insert_message(conn, raw_id, m, folder.account, own_addresses, now,
-                                           outbound=outbound, batch=batch)
+                                           outbound=outbound, batch=batch, touches=touches)
             touched.add(conv)
         located.append((folder.id, m.uid, msg_pk, m.flags, m.modseq))
+    if touches is not None:
+        touches.flush(conn)
     return located
 
 
