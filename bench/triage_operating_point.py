@@ -43,7 +43,7 @@ SETS = ("triage_eval", "triage_dev_extra", "triage_holdout", "triage_blind2", "t
         "triage_blind4", "triage_blind5", "triage_blind6", "triage_blind7", "triage_blind8",
         "triage_blind9", "triage_blind10", "triage_blind11", "triage_dev16", "triage_dev16b",
         "triage_dev16c", "triage_dev18", "triage_blind12", "triage_blind13",
-        "triage_blind14")
+        "triage_blind14", "triage_blind15", "triage_blind16")
 LATER = ("triage_blind8", "triage_blind9", "triage_blind10", "triage_blind11")
 VETO_GRID = (0.75, 0.8, 0.85, 0.9, 0.95, 1.01)
 MODEL_GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
