@@ -1126,7 +1126,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # overdose: a chemical drunk from a drink's bottle ("drank from a gatorade bottle that had
     # degreaser in it", "se tomó de una botella de refresco que tenía thinner")
     ("overdose_poisoning", (r"\b(?:drank|drunk|drink|drinks|sipped|swallowed|took a (?:swig|sip|drink|gulp)|chugged|tomo|se tomo|bebio|se bebio|trago|le dio un trago|me tome|tome)\b (?:[\w']+ ){0,5}?(?:bottle|jug|cup|can|container|thermos|botella|botellita|bote|vaso|envase|garrafa|jarra|termo)\b"
-                            r"[^.!?\n]{0,40}?\b(?:degreaser|solvent|thinner|paint thinner|antifreeze|anticongelante|gasoline|gasolina|kerosene|queroseno|bleach|cloro|lejia|cleaner|limpiador|desengrasante|acid|acido|pesticide|pesticida|insecticida|herbicida|weed killer|roundup|chemicals?|quimicos?|brake fluid|aguarras|solvente|diesel|lye|sosa caustica|drain cleaner|destapacanos|windshield fluid)\b")),
+                            r"(?: (?:\w+ ){0,2}?(?:that|which|que) (?:had|has|contained|was full of|tenia|tiene|contenia|estaba llena de)(?: \w+)?| (?:full of|filled with|llena de|lleno de|of|de|with)) (?:degreaser|solvent|thinner|paint thinner|antifreeze|anticongelante|gasoline|gasolina|kerosene|queroseno|bleach|cloro|lejia|cleaner|limpiador|desengrasante|acid|acido|pesticide|pesticida|insecticida|herbicida|weed killer|roundup|chemicals?|quimicos?|brake fluid|aguarras|solvente|diesel|lye|sosa caustica|drain cleaner|destapacanos|windshield fluid)\b")),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -2158,12 +2158,12 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"fyi|once|for (?:\w+'?s? ){0,3}(?:paperwork|form|forms|physical|records?|file|chart|application|letter)|para que (?:lo )?(?:sepan|sepa|tengan en cuenta)|para que conste|para su informacion|como antecedente|de antecedente|antecedentes?|por si acaso|una vez)\s*[:,;]\s*"
       r"(?=(?:back |way back |allá )?(?:in |en |during |durante |on |el |la |the |at |a los |when |cuando |hace )?[^.!?\n]{0,30}?\b(?:(?:19|20)\d\d|ago|hace|years?|anos|grade|grado|winter|summer|spring|autumn|fall|invierno|verano|primavera|otono|"
       r"(?:was|were|tenia|era) (?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a baby|a kid|little|small|un bebe|\w+ (?:weeks?|months?|semanas|meses) old)|(?:weeks?|months?|semanas|meses) (?:old|de nacid[oa])|(?:vivia|trabajaba|estudiaba) en|i was (?:still )?(?:living|working|at|in))\b)"
-      r"(?:(?!\b(?:but|pero|however|aunque|though|now|ahora|today|hoy|tonight|esta (?:manana|noche|tarde)|this (?:morning|afternoon|evening|week)|again|otra vez|de nuevo|right now|currently|still|todavia|sigue|since then|desde entonces)\b)[^.!?\n])*")),
+      r"(?:(?!\b(?:but|pero|however|aunque|though|now|ahora|today|hoy|tonight|esta (?:manana|noche|tarde)|this (?:morning|afternoon|evening|week)|again|otra vez|de nuevo|right now|currently|still|todavia|sigue|since then|desde entonces)\b)[^.!?;\n])*")),
     # a year, then what happened "when" it did ("una factura del año 2021, cuando me dio la
     # crisis de asma ..."): the when-clause is that year's, to the sentence's end
     ("historical", "forward",
      (r"\b(?:del|de|en el|en|in|from|back in|since|of) (?:(?:el |the )?ano |the year )?(?:19|20)\d\d,? (?:cuando|when)\b"
-      r"(?:(?!\b(?:but|pero|however|aunque|though|now|ahora|today|hoy|tonight|again|otra vez|de nuevo|right now|currently|still|todavia|sigue)\b)[^.!?\n])*")),
+      r"(?:(?!\b(?:but|pero|however|aunque|though|now|ahora|today|hoy|tonight|again|otra vez|de nuevo|right now|currently|still|todavia|sigue)\b)[^.!?;\n])*")),
     # a relative's past told by its verb ("mi mamá sangraba mucho con la regla", "my mom and aunt
     # both hemorrhaged after childbirth")
     ("historical", "forward",
@@ -2172,7 +2172,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # an illness at an age ("my mum had a stroke at 60, face drooped and slurred speech"): the
     # signs that follow it are that event's
     ("historical", "forward",
-     r"\b(?:stroke|heart attack|attack|seizure|aneurysm|bleed|infarto|derrame|ataque|embolia)\b (?:at (?:age )?|a los )[2-9]\d\b(?! ?%)(?: (?:anos|years? old))?"),
+     r"\b(?:(?:had|suffered|tuvo|sufrio|le dio) (?:a |an |un |una )?(?:\w+ )?)?(?:stroke|heart attack|attack|seizure|aneurysm|bleed|infarto|derrame|ataque|embolia)\b (?:at (?:age )?|a los )[2-9]\d\b(?! ?%)(?: (?:anos|years? old))?"),
     # a leaflet or a doctor saying what to watch for ("el papel dice que vigilemos pensamientos
     # suicidas", "watch for suicidal thoughts"): signs to come
     ("hypothetical", "forward",
