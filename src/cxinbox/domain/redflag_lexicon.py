@@ -2186,9 +2186,10 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("negated", "backward",
      (r"\b(?:didn'?t|did not|never|no|not|hasn'?t|has not) (?:been )?(?:any )?" + _DANGER_SIGN + r"\b(?:,| and| or|;) (?:(?:he |she |i )?(?:didn'?t|did not|no|not|hasn'?t|never) )?(?:any )?" + _DANGER_SIGN + r"\b|"
       r"\bno (?:me |se |le )?" + _SENAL + r"(?:,| y| ni) (?:no )?(?:me |se |le )?" + _SENAL + r"\b")),
-    # a reading dated by a bare weekday after it ("had 38.3 friday"); "since friday" is not
+    # a reading dated by a bare weekday right after it ("had 38.3 friday"); "since friday" is
+    # not, and "39 on Monday" is left to the episode's ending and what follows it
     ("historical", "backward",
-     r"(?<=\d )(?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b"),
+     r"(?<=\d )(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b"),
     # a wound that opened and is bleeding now, after a dated operation ("my incision from the
     # c-section 3 wks ago opened up and it's bleeding a lot"): the present verb dates the bleeding
     ("current", "forward",
