@@ -126,6 +126,10 @@ TRAPS = [
     ("en", "For the camp paperwork: in 3rd grade, at the lake, she got stung, her throat swelled and she couldn't breathe. She carries an EpiPen."),
     ("es", "Para que conste en el expediente: en el 2017, cuando trabajaba en la fábrica, me dio un dolor de pecho fuerte y me pusieron un stent."),
     ("es", "Le escribo por una factura del año 2020, cuando tuve la crisis y no podía respirar; ya la pagó el seguro."),
+    ("en", "Hi, I need my FMLA form filled. For context: in March 2020, while I was working nights at the plant, I had a seizure and hit my head, and I was in the ICU for a week."),
+    ("en", "my water broke!! just kidding, it's the fish tank lol. running late"),
+    ("es", "mi perra está sangrando mucho de la pata, ¿atienden animales?"),
+    ("en", "Nurse Manager, Stroke Unit | BE FAST: Balance, Eyes, Face drooping, Arm weakness, Speech, Time"),
     # signs to watch for, asked ahead
     ("en", "the leaflet says to watch for suicidal thoughts when she starts the new medication"),
     ("es", "el folleto dice que vigilemos si tiene ideas suicidas con la pastilla nueva"),

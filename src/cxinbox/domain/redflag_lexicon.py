@@ -1700,7 +1700,7 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"\b(?:suicide|suicidio) (?:drills?|sprints?|runs?|lines?|ejercicios?|carreras?)\b|\b(?:ejercicios?|carreras?) (?:de|llamad[oa]s?) suicidios?\b"),
     # the waters that broke are a heater's, a pipe's or a fountain's ("my water broke... the
     # water heater lol"; "se rompió la fuente del jardín")
-    (r"\b(?:my |our |the )?water broke\W{1,6}(?:(?:i mean|lol|lmao|jk|haha\w*|jaja\w*|well|ok|okay|like|as in) ){0,3}(?:the |our |my |el |la )?(?:hot )?(?:water heater|heater|boiler|pipes?|water main|main|tank|cooler|dispenser|filter|fountain|softener|calentador|boiler|tuberia|cano|tinaco)\b|"
+    (r"\b(?:my |our |the )?water broke\W{1,6}(?:(?:i mean|lol|lmao|jk|just kidding|kidding|haha\w*|jaja\w*|well|ok|okay|like|as in|it'?s|it was)\W{1,3}){0,3}(?:the |our |my |el |la )?(?:hot )?(?:water heater|heater|boiler|pipes?|water main|main|fish tank|aquarium|tank|cooler|dispenser|filter|fountain|softener|water bottle|pitcher|vase|calentador|boiler|tuberia|cano|tinaco|pecera)\b|"
      r"\bla fuente (?:del (?:jardin|patio|parque|pasillo|lobby|edificio|centro comercial)|de (?:la sala|la oficina|agua|chocolate|sodas?|la plaza)|decorativa)\b|"
      r"\bwater (?:heater|main|pipe|line|tank) (?:broke|burst|busted)\b"),
     # chest pains given by a game, a shot, a finish ("that last-second three gave me chest
