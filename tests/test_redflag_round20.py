@@ -90,6 +90,7 @@ FLAGS = [
     ("en", "For the record: in 2019 I had a stroke, and since this morning my left arm is weak again", "stroke"),
     ("en", "my dad had a stroke at 60 and now at 75 his face is drooping again", "stroke"),
     ("es", "mi papá, 80, se cayó y se pegó en la cabeza, no se desmayó pero tiene una herida que sangra", "head_injury"),
+    ("en", "the baby (4 months) had 38.5 on monday, fever gone since tuesday, but today she is 39.4 and floppy", "infant_fever"),
 ]
 
 TRAPS = [
@@ -138,6 +139,8 @@ TRAPS = [
     ("en", "smacked my head on the car door, didn't pass out, no vomiting, just a lump. ice?"),
     ("es", "me pegué en la cabeza con la alacena, no me desmayé ni vomité, solo un chichón"),
     ("en", "our 4 month old had 38.6 sunday, urgent care checked her, fever gone since monday, follow-up?"),
+    ("en", "update: the baby (5 mo) had 38.4 on sunday, seen at urgent care, fever gone since tues. can we move her shots?"),
+    ("es", "mi bebé (3 meses) tuvo 38.7 el viernes, lo vieron en urgencias, sin fiebre desde el sábado, ¿cuándo es su cita?"),
     # a drill's name; a nurse off shift; a bottle and bleach apart
     ("en", "my daughter ran suicides at practice and she's fine, just sore, can she get a sports physical?"),
     ("en", "I drank from my water bottle after cleaning the tub with bleach, is my skin ok to touch the baby?"),

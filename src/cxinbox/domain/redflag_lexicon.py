@@ -2231,7 +2231,11 @@ EPISODE_ENDED: Final = (
     r"\bse recupero (?:casi )?(?:del todo|bien|por completo|completamente)\b|\bya (?:esta|estoy|estan) en (?:casa|la casa)\b|"
     # sixteenth pass: the scan came back clear; no symptoms since; it's been gone since
     r"\b(?:ct|cat scan|scan|mri|x-?rays?|tac|tomografia|resonancia|radiografia) (?:came back |was |were |is |salio |salieron |dio )(?:all )?(?:clear|normal|fine|negative|ok|okay|bien|limpi[oa]|normal(?:es)?)\b|"
-    r"\b(?:it'?s|it has|its|they'?ve|they have) been gone (?:since|for)\b|\b(?:the )?(?:fever|temp|swelling|hives|rash|bleeding|pain)(?:'s| has| is) (?:been )?gone (?:for )?(?:\d+|two|three|four|five|a couple of|several|a few) (?:days?|dias)\b|\bno (?:more )?symptoms (?:since|at all since)\b|\bsin (?:ningun )?sintomas? desde\b")
+    r"\b(?:it'?s|it has|its|they'?ve|they have) been gone (?:since|for)\b|\b(?:the )?(?:fever|temp|swelling|hives|rash|bleeding|pain)(?:'s| has| is) (?:been )?gone (?:for )?(?:\d+|two|three|four|five|a couple of|several|a few) (?:days?|dias)\b|\bno (?:more )?symptoms (?:since|at all since)\b|\bsin (?:ningun )?sintomas? desde\b|"
+    # twentieth pass: the fever gone since a day, said in shorthand ("fever gone since tues",
+    # "la fiebre se le quitó desde el martes", "sin fiebre desde el sábado")
+    r"\b(?:the )?(?:fever|temp|temperature)(?:'s| has| is)? (?:been )?(?:gone|down|normal|broke|resolved) since (?:mon|tues?|wed|thurs?|fri|sat|sun|yesterday|last night|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\w*\b|"
+    r"\b(?:la fiebre|la calentura) (?:se (?:le |me )?(?:quito|fue|bajo)|ya no (?:volvio|regreso)) desde (?:el |ayer|anoche)|\bsin (?:fiebre|calentura) desde (?:el |ayer|anoche|hace)")
 
 # Days behind: a weekday, a count of days ago, or fine for days.
 DAYS_BEHIND: Final = (
