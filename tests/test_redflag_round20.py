@@ -90,6 +90,12 @@ FLAGS = [
     ("en", "For the record: in 2019 I had a stroke, and since this morning my left arm is weak again", "stroke"),
     ("en", "my dad had a stroke at 60 and now at 75 his face is drooping again", "stroke"),
     ("es", "mi papá, 80, se cayó y se pegó en la cabeza, no se desmayó pero tiene una herida que sangra", "head_injury"),
+    # a preamble before a recent time, a dose, a baby's age now: no history
+    ("en", "FYI: 2 hours ago my dad collapsed and can't move his right side", "stroke"),
+    ("es", "Para que sepan: hace una hora mi papá se desplomó y no mueve el lado derecho", "stroke"),
+    ("en", "FYI: my 5 weeks old baby has 38.9 and won't feed", "infant_fever"),
+    ("en", "FYI: I was at work when the crushing chest pain started 20 min ago", "chest_pain"),
+    ("en", "FYI, high grade fever in my 2 month old, 39.1", "infant_fever"),
     ("en", "the baby (4 months) had 38.5 on monday, fever gone since tuesday, but today she is 39.4 and floppy", "infant_fever"),
 ]
 

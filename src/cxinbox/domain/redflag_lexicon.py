@@ -2156,8 +2156,14 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("historical", "forward",
      (r"\b(?:(?:some |a little |a bit of |the |for )?(?:background|history|context)\b[^.!?\n:]{0,40}|(?:just )?so (?:it'?s|its|it is) (?:on (?:the )?record|in one place|on file|documented|clear)|for the record|to be (?:upfront|up front|honest|transparent|clear)|full disclosure|"
       r"fyi|once|for (?:\w+'?s? ){0,3}(?:paperwork|form|forms|physical|records?|file|chart|application|letter)|para que (?:lo )?(?:sepan|sepa|tengan en cuenta)|para que conste|para su informacion|como antecedente|de antecedente|antecedentes?|por si acaso|una vez)\s*[:,;]\s*"
-      r"(?=(?:back |way back |allá )?(?:in |en |during |durante |on |el |la |the |at |a los |when |cuando |hace )?[^.!?\n]{0,30}?\b(?:(?:19|20)\d\d|ago|hace|years?|anos|grade|grado|winter|summer|spring|autumn|fall|invierno|verano|primavera|otono|"
-      r"(?:was|were|tenia|era) (?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a baby|a kid|little|small|un bebe|\w+ (?:weeks?|months?|semanas|meses) old)|(?:weeks?|months?|semanas|meses) (?:old|de nacid[oa])|(?:vivia|trabajaba|estudiaba) en|i was (?:still )?(?:living|working|at|in))\b)"
+      r"(?=(?:back |way back |alla )?(?:in |en |during |durante |on |el |la |the |at |a los |when |cuando |hace )?[^.!?\n]{0,30}?"
+      # a past long behind: a year (not a dose), years or months ago, a school grade, a season
+      # of a year or an age, an age one was (not "2 hours ago", "a fall", "high grade", "was 2
+      # hours into", "5 weeks old" of a baby now)
+      r"(?:(?<![\d.,])(?:19[5-9]\d|20[0-2]\d)\b(?! ?(?:mg|mcg|ml|mls|units?|unidades|cc|calories|kcal|steps|pasos|dollars|pesos|lbs?|kg|g|iu|ui|mm)\b)|"
+      r"\b(?:years?|months?|decades?) ago\b|\bhace (?:\w+ )?(?:anos|meses|decadas|mucho)\b|\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|kindergarten) grade\b|"
+      r"\b(?:\d{1,2}|primer|segundo|tercer|cuarto|quinto|sexto)(?:o|er|ro|to)? (?:grado|de primaria|de secundaria)\b|\b(?:the |that |el |ese |aquel )(?:winter|summer|spring|autumn|invierno|verano|primavera|otono)\b|"
+      r"\b(?:was|were|tenia|era) (?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a baby|a kid|a toddler|little|small|un bebe|chiquit[oa]|nin[oa])\b(?! ?(?:hours?|hrs?|minutes?|mins?|days?|horas|minutos|dias|times|veces|%))))"
       r"(?:(?!\b(?:but|pero|however|aunque|though|now|ahora|today|hoy|tonight|esta (?:manana|noche|tarde)|this (?:morning|afternoon|evening|week)|again|otra vez|de nuevo|right now|currently|still|todavia|sigue|since then|desde entonces)\b)[^.!?;\n])*")),
     # a year, then what happened "when" it did ("una factura del año 2021, cuando me dio la
     # crisis de asma ..."): the when-clause is that year's, to the sentence's end
