@@ -84,6 +84,7 @@ FLAGS = [
     ("es", "nos pusieron a correr suicidios y ahora tengo un dolor de pecho que no se quita", "chest_pain"),
     # a trap family's words, with the emergency still now: these stay flags
     ("en", "can't breathe lol not joking, my lips are going blue", "breathing"),
+    ("en", "cant breathe lol help, lips going blue", "breathing"),
     ("en", "my dog bit me on the hand and I'm bleeding a lot, it won't stop", "severe_bleeding"),
     ("en", "the new pill gave me chest pains and my arm is numb", "chest_pain"),
     ("en", "I cut myself on purpose again last night and it's deep", "suicide_self_harm"),
@@ -152,6 +153,8 @@ TRAPS = [
     ("en", "I drank from my water bottle after cleaning the tub with bleach, is my skin ok to touch the baby?"),
     ("en", "I'm 24 weeks and saw a spot on my ultrasound picture, can the doctor explain it at my visit?"),
     ("en", "my oxygen was 97% at the visit, the form needs it"),
+    ("en", "sat in traffic for an hour, phone at 85%, running late"),
+    ("en", "oxygen tank at 80%, need a refill order"),
 ]
 
 

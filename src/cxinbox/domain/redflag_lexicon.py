@@ -1110,8 +1110,8 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                            r"\b(?:it )?(?:would|'d|will) be better (?:for (?:everyone|everybody|them|all of them|my family) )?(?:if i (?:wasn'?t|weren'?t|was not|were not) (?:alive|around anymore)|if i (?:didn'?t|did not|don'?t) wake up|if i (?:just )?died|if i (?:was|were) dead|not to (?:be alive|exist|wake up))\b")),
     # breathing: an oxygen reading under 92 on a home oximeter ("sat on home oximeter 88%", "O2
     # 87%", "saturando 86")
-    ("breathing", (r"\b(?:sats?|spo2|o2|o2 sats?|oxygen(?: level| sat\w*)?|pulse ox\w*|oximeter|oximetro|saturacion|saturando|satura|oxigeno)\b[^.!?\n]{0,25}?\b(?:[5-8]\d|9[01]) ?%|"
-                   r"\b(?:sats?|spo2|o2 sats?|saturacion|saturando|satura) (?:is |of |at |was |a |de |en |esta en )?(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|lbs?|kg|mg|min\w*|bpm|/))")),
+    ("breathing", (r"\b(?:sats|spo2|o2|o2 sats?|oxygen(?: level| sat\w*)?|pulse ox\w*|oximeter|oximetro|saturacion|saturando|satura|oxigeno)\b(?! (?:tank|tanks|concentrator|bottle|cylinder|tanque|concentrador))[^.!?\n]{0,25}?\b(?:[5-8]\d|9[01]) ?%|"
+                   r"\b(?:sats|spo2|o2 sats?|saturacion|saturando|satura) (?:is |of |at |was |a |de |en |esta en )?(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|lbs?|kg|mg|min\w*|bpm|/))")),
     # head injury: a head struck, told as shorthand or plainly, then vomiting, a headache that
     # worsens, fainting or confusion ("struck occiput on counter, vomited x2, worsening HA")
     ("head_injury", near(r"(?:struck|hit|bumped|banged|smacked|cracked|whacked) (?:(?:my|his|her|the) )?(?:occiput|occipital|back of (?:my|his|her|the) head|head|forehead|temple|skull)|se (?:golpeo|pego|dio) (?:en )?(?:la )?(?:nuca|cabeza|frente|sien)|me (?:golpee|pegue|di) (?:en )?(?:la )?(?:nuca|cabeza|frente|sien)",
@@ -1709,8 +1709,8 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"[^.!?\n]{0,40}\b(?:gave|gives|giving|give|almost gave|nearly gave|me dio|me da|casi me da|me dieron) (?:me )?(?:chest pains?|a heart attack|palpitations|dolor de pecho|un infarto|un paro)\b"),
     # breath lost to laughing ("can't breathe lol", "no puedo respirar jajaja"), unless it is
     # said not to be a joke; a song's line ("I can't breathe is the only line he sings")
-    (r"\b(?:can'?t|cannot|cant|cnt) (?:even )?breathe\W{0,3}(?:lol|lmao|lmfao|rofl|haha\w*|jaja\w*|😂|🤣|💀)(?!\W{0,3}(?:(?:i'?m |im )?(?:not|no) (?:joking|kidding|lying)|for real|fr\b|seriously|srsly|en serio|no es broma|de verdad))|"
-     r"\bno puedo (?:ni )?respirar\W{0,3}(?:jaja\w*|jeje\w*|😂|🤣|💀)(?!\W{0,3}(?:en serio|no es broma|de verdad))|"
+    (r"\b(?:can'?t|cannot|cant|cnt) (?:even )?breathe\W{0,3}(?:lol|lmao|lmfao|rofl|haha\w*|jaja\w*|😂|🤣|💀)(?!\W{0,3}(?:(?:i'?m |im )?(?:not|no) (?:joking|kidding|lying)|for real|fr\b|seriously|srsly|en serio|no es broma|de verdad|help|ayuda|please|pls|plz|911))|"
+     r"\bno puedo (?:ni )?respirar\W{0,3}(?:jaja\w*|jeje\w*|😂|🤣|💀)(?!\W{0,3}(?:en serio|no es broma|de verdad|ayuda|help|911))|"
      r"\b(?:can'?t|cannot|cant) breathe(?:\W{1,3}i (?:can'?t|cannot|cant) breathe)?\W{1,3}(?:is|was|are) (?:the |a )?(?:only |one |first |last )?(?:line|lyric|lyrics|song|chorus|part|bit)\b|"
      r"\bno puedo respirar(?:\W{1,3}no puedo respirar)?\W{1,3}(?:es|era) (?:la |una )?(?:unica |primera |ultima )?(?:linea|frase|parte|cancion|letra)\b"),
     # a pet's symptoms ("our cat is wheezing again", "mi perro está sangrando de la pata")
