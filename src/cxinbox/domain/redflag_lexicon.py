@@ -144,7 +144,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\bruid\w* (?:\w+ )?al respirar\b|\bse (?:ve|esta poniendo|puso) morad[oa]\b|\bjade\w+\b|\bpanting\b"),
     ("breathing", near(r"aliento|respiracion", r"no (?:puede|puedo|podia)|recuper\w+|cuesta|sin|falta|perdi\w*|agitad\w+", 25)),
     ("breathing", r"\bstridor\b|\bhigh[- ]pitched (?:noise|sound|squeak|whistl\w*|breath\w*)|\bno (?:respira|esta respirando)\b"),
-    ("breathing", r"\b(?:o2|oxygen|ox|spo2|sats?|saturation|pulse ox\w*|oxigeno|saturacion|oximetro)\b\D{0,15}\b(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),
+    ("breathing", r"\b(?:o2|oxygen|ox|spo2|sats?|saturation|pulse ox\w*|oxigeno|saturacion|oximetro)\b(?! (?:tank|tanks|concentrator|bottle|cylinder|tanque|tanques|concentrador))\D{0,15}\b(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),  # twentieth pass: a tank's level is no reading
     ("breathing", r"\bgrunt\w*|\bretraction\w*|\bnostrils? flar\w*|\b(?:looks?|looking|turn\w*|is|going|gone) (?:\w+ )?blue\b|\bblue (?:around|in) (?:the |his |her )?(?:mouth|lips|face)\b"),
     ("breathing", r"\bse le hunde\w* (?:el pecho|las costillas)\b|\brespir\w+ (?:muy )?(?:raro|extrano|feo|con ruido)\b|\bse (?:esta )?poniendo azul\b"),
     ("breathing", near(r"inhaler|inhalador|nebuli\w+|neb|albuterol|rescue meds?",
