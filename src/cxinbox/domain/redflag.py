@@ -391,9 +391,16 @@ _DANGER_NOW: Final = re.compile(
     r"\b(?:floppy|limp|lethargic|listless|unresponsive|(?:not|isn'?t|won'?t|can'?t|cannot|hard to)"
     r" (?:be )?(?:wak(?:e|ing)|feed(?:ing)?|nurs(?:e|ing)|eat(?:ing)?|drink(?:ing)?)|turning blue|"
     r"no (?:quiere )?(?:come|comer|despierta|reacciona|responde)|no se despierta|"
-    r"(?:muy|bien) decaid[oa]|sin fuerza)\b")
-"""A sign of being gravely unwell now (floppy, not feeding, will not wake): after "he's ok
-now" it says the episode is not over, whatever that sentence said."""
+    r"(?:muy|bien) decaid[oa]|sin fuerza|"
+    # breath too short to walk a few steps ("I have to stop after a few steps", "no puede dar
+    # ni dos pasos")
+    r"(?:have|has|having) to stop (?:after|every) (?:a few|a couple(?: of)?|two|2|three|3|few) steps|"
+    r"(?:can'?t|cannot|can not) (?:walk|take|go|make it) (?:more than )?(?:a few|two|2|three|3|ten|10) (?:steps|feet)|"
+    r"no (?:puedo|puede) (?:caminar|dar) (?:ni )?(?:dos|tres|unos|pocos|cinco|diez) pasos|"
+    r"(?:tengo|tiene) que (?:parar|detenerme|detenerse|pararme|pararse) cada (?:dos|tres|pocos|cinco) pasos)\b")
+"""A sign of being gravely unwell now (floppy, not feeding, will not wake, too short of breath
+to walk a few steps): after "he's ok now" it says the episode is not over, whatever that
+sentence said; the hit judge never vetoes a hit it follows."""
 
 
 def grave_sign_after(folded: str, end: int) -> bool:

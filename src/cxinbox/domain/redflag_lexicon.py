@@ -144,7 +144,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("breathing", r"\bruid\w* (?:\w+ )?al respirar\b|\bse (?:ve|esta poniendo|puso) morad[oa]\b|\bjade\w+\b|\bpanting\b"),
     ("breathing", near(r"aliento|respiracion", r"no (?:puede|puedo|podia)|recuper\w+|cuesta|sin|falta|perdi\w*|agitad\w+", 25)),
     ("breathing", r"\bstridor\b|\bhigh[- ]pitched (?:noise|sound|squeak|whistl\w*|breath\w*)|\bno (?:respira|esta respirando)\b"),
-    ("breathing", r"\b(?:o2|oxygen|ox|spo2|sats?|saturation|pulse ox\w*|oxigeno|saturacion|oximetro)\b\D{0,15}\b(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),
+    ("breathing", r"\b(?:o2|oxygen|ox|spo2|sats?|saturation|pulse ox\w*|oxigeno|saturacion|oximetro)\b(?! (?:tank|tanks|concentrator|bottle|cylinder|tanque|tanques|concentrador))\D{0,15}\b(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),  # twentieth pass: a tank's level is no reading
     ("breathing", r"\bgrunt\w*|\bretraction\w*|\bnostrils? flar\w*|\b(?:looks?|looking|turn\w*|is|going|gone) (?:\w+ )?blue\b|\bblue (?:around|in) (?:the |his |her )?(?:mouth|lips|face)\b"),
     ("breathing", r"\bse le hunde\w* (?:el pecho|las costillas)\b|\brespir\w+ (?:muy )?(?:raro|extrano|feo|con ruido)\b|\bse (?:esta )?poniendo azul\b"),
     ("breathing", near(r"inhaler|inhalador|nebuli\w+|neb|albuterol|rescue meds?",
@@ -1099,6 +1099,34 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # vomiting (the blood is the wound, not the emergency's name)
     ("head_injury", near(r"(?:dropped|fell|landed|came down|slipped|hit|smacked|banged|slammed|bashed)\b (?:\w+ ){0,3}(?:on|onto|into|against|off) (?:my|his|her|the) (?:forehead|head|temple|skull)|(?:se|me|le) (?:cayo|golpeo|pego|dio|estrello) (?:\w+ ){0,3}(?:en )?(?:la )?(?:frente|cabeza|sien)",
                          r"(?:bad |terrible |really bad |worst |splitting )?headache|nause\w*|vomit\w*|throw\w* up|threw up|dizz\w*|confus\w*|dolor de cabeza|mare\w*|ganas de vomitar|confundid\w*", 110)),
+    # twentieth pass (blind15, blind16 read as development sets)
+    # stroke: one side of the body that does not move, said of someone else ("no mueve el lado
+    # derecho", "no mueve un lado del cuerpo", "isn't moving her right side")
+    ("stroke", (r"\bno (?:mueve|movia|puede mover|podia mover|logra mover|mueve nada d?el|siente) (?:(?:el|un|su|todo el|nada del) )?(?:lado|costado)(?: (?:derecho|izquierdo|del cuerpo))?\b|"
+                r"\b(?:isn'?t|is not|wasn'?t|not|stopped) moving (?:his|her|their|the|one) (?:right|left|whole right|whole left|one)? ?side\b")),
+    # suicide: passive ideation, that it would be better not to be alive ("sería mejor no estar
+    # viva", "mejor estar muerto", "it would be better if I wasn't alive")
+    ("suicide_self_harm", (r"\b(?:seria|sera|estaria|era|es) mejor (?:no (?:estar viv[oa]|seguir viv[oa]|existir|despertar(?:me)?|haber nacido)|estar muert[oa]|morir(?:me)?|que me muera|que no (?:despierte|despertara|existiera|estuviera viv[oa]))\b|"
+                           r"\b(?:it )?(?:would|'d|will) be better (?:for (?:everyone|everybody|them|all of them|my family) )?(?:if i (?:wasn'?t|weren'?t|was not|were not) (?:alive|around anymore)|if i (?:didn'?t|did not|don'?t) wake up|if i (?:just )?died|if i (?:was|were) dead|not to (?:be alive|exist|wake up))\b")),
+    # breathing: an oxygen reading under 92 on a home oximeter ("sat on home oximeter 88%", "O2
+    # 87%", "saturando 86")
+    ("breathing", (r"\b(?:sats|spo2|o2|o2 sats?|oxygen(?: level| sat\w*)?|pulse ox\w*|oximeter|oximetro|saturacion|saturando|satura|oxigeno)\b(?! (?:tank|tanks|concentrator|bottle|cylinder|tanque|concentrador))[^.!?\n]{0,25}?\b(?:[5-8]\d|9[01]) ?%|"
+                   r"\b(?:sats|spo2|o2 sats?|saturacion|saturando|satura) (?:is |of |at |was |a |de |en |esta en )?(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|lbs?|kg|mg|min\w*|bpm|/))")),
+    # head injury: a head struck, told as shorthand or plainly, then vomiting, a headache that
+    # worsens, fainting or confusion ("struck occiput on counter, vomited x2, worsening HA")
+    ("head_injury", near(r"(?:struck|hit|bumped|banged|smacked|cracked|whacked) (?:(?:my|his|her|the) )?(?:occiput|occipital|back of (?:my|his|her|the) head|head|forehead|temple|skull)|se (?:golpeo|pego|dio) (?:en )?(?:la )?(?:nuca|cabeza|frente|sien)|me (?:golpee|pegue|di) (?:en )?(?:la )?(?:nuca|cabeza|frente|sien)",
+                         r"vomit\w*|emesis|threw up|throwing up|(?:worsening|worse|worst|severe|bad) (?:ha|headache)|confus\w*|syncope|amnesia|vomito\w*|vomita\w*|confundid\w*|no se acuerda", 80)),
+    # head injury: a blow from a thing to the head told the Spanish way ("me di con la puerta
+    # del barco en la cabeza"), then bleeding or a pain that keeps growing
+    ("head_injury", near(r"(?:me|se|le) (?:di|dio|pegue|pego|golpee|golpeo) (?:un golpe )?con (?:\w+ ){1,5}en (?:la )?(?:cabeza|frente|sien|nuca)|(?:hit|smacked|banged|cracked|whacked) (?:my|his|her) head (?:on|against|with) (?:\w+ ){1,4}",
+                         r"sangr\w+ mucho|sangra y sangra|cada vez (?:mas|peor)|no (?:para|deja) de sangrar|bleeding a lot|won'?t stop bleeding|worse and worse|getting worse|hurts more and more", 60)),
+    # overdose: a double dose told as a count against one ("I've had 4 tabs today instead of 1")
+    ("overdose_poisoning", (r"\b(?:had|'ve had|have had|i'?ve taken|has had|took|taken|swallowed|me he tomado|me tome|se tomo|se ha tomado|llevo|lleva) (?:\w+ ){0,1}(?:[2-9]|two|three|four|five|six|dos|tres|cuatro|cinco|seis) (?:\w+ )?(?:tabs|tablets|pills|doses|capsules|caps|pastillas|tabletas|dosis|capsulas)\b"
+                            r"[^.!?\n]{0,25}\b(?:instead of|rather than|en vez de|en lugar de) (?:1|one|una|uno)\b")),
+    # overdose: a chemical drunk from a drink's bottle ("drank from a gatorade bottle that had
+    # degreaser in it", "se tomó de una botella de refresco que tenía thinner")
+    ("overdose_poisoning", (r"\b(?:drank|drunk|drink|drinks|sipped|swallowed|took a (?:swig|sip|drink|gulp)|chugged|tomo|se tomo|bebio|se bebio|trago|le dio un trago|me tome|tome)\b (?:[\w']+ ){0,5}?(?:bottle|jug|cup|can|container|thermos|botella|botellita|bote|vaso|envase|garrafa|jarra|termo)\b"
+                            r"(?: (?:\w+ ){0,2}?(?:that|which|que) (?:had|has|contained|was full of|tenia|tiene|contenia|estaba llena de)(?: \w+)?| (?:full of|filled with|llena de|lleno de|of|de|with)) (?:degreaser|solvent|thinner|paint thinner|antifreeze|anticongelante|gasoline|gasolina|kerosene|queroseno|bleach|cloro|lejia|cleaner|limpiador|desengrasante|acid|acido|pesticide|pesticida|insecticida|herbicida|weed killer|roundup|chemicals?|quimicos?|brake fluid|aguarras|solvente|diesel|lye|sosa caustica|drain cleaner|destapacanos|windshield fluid)\b")),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -1145,6 +1173,8 @@ CUES: Final[dict[str, str]] = {
                r"(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|he'?s|she'?s|baby|bebe|nina|nino|hija|hijo|son|"
                r"daughter|girl|boy|ds|dd)\W+(?:(?:only|just|barely|apenas|solo|nada mas) )?" + _AGE + r"|(?<=\()" + _AGE + r"(?=\s*(?:old\s*)?\))|"
                + _AGE + r" (?:well|check\w*|visit|shots|vaccines?|appointment|appt|cita|consulta|vacunas)|"
+               # twentieth pass: an age before the children it names ("11 mo twins", "8 meses gemelos")
+               + _AGE + r" (?:old )?(?:twins?|triplets|gemel[oa]s?|cuates|mellizos?|baby|babies|bebes?|boy|girl|nin[oa]|hij[oa])\b|"
                # nineteenth pass: an age alone at the head of a clause, set off by a comma
                # ("11 mo, fever 39.1", "el gemelo mayor, 8 meses, tiene calentura")
                r"(?:(?<=^)|(?<=[,.;:\n] )|(?<=[,.;:\n]))" + _AGE + r"(?=\s*,)|"
@@ -1175,7 +1205,9 @@ CUES: Final[dict[str, str]] = {
                   # a week count the way pregnant writers give it: "38 wks, pain...",
                   # "my wife is 36 wks", "tengo solo 24 semanas" (not "for 2 weeks")
                   r"(?:^|[,.;:]\s*|\b(?:is|am|at|now|only|just|estoy de|esta de|voy de|va de|estoy|esta|tengo|tiene|solo|apenas|ya)\s+)"
-                  r"(?:[4-9]|[1-3]\d|4[0-2]) ?(?:wks?|weeks?|semanas|w)\b(?! (?:old|ago|de nacid|de edad))"),
+                  r"(?:[4-9]|[1-3]\d|4[0-2]) ?(?:wks?|weeks?|semanas|w)\b(?! (?:old|ago|de nacid|de edad))|"
+                  # twentieth pass: obstetric shorthand ("G2P1 @ 31w", "@ 28 wks", "G3 P2")
+                  r"@ ?(?:[4-9]|[1-3]\d|4[0-2]) ?(?:wks?|weeks?|semanas|w)\b|\bg\d{1,2} ?p\d{1,2}\b"),
 }
 # An explicit age past infancy rules the infant cue out ("my 3 year old has a fever").
 OLDER_AGE: Final = (r"\b(?:cumple|cumplio|cumplira|turns|turned|turning) (?:\d{1,2}|un|una|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|dieci\w+|veinte)\b(?! (?:days?|weeks?|months?|mos?|meses|mes|semanas|dias))|"
@@ -1368,6 +1400,23 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     # a letter to the family, care cancelled "ya no la voy a necesitar", "he's done")
     ("suicide_self_harm", _FAREWELL_A, "farewell_b"),
     ("suicide_self_harm", _FAREWELL_B, "farewell_a"),
+    # twentieth pass: pre-eclampsia's sight signs in a pregnancy, in lay words or shorthand
+    # ("ve lucecitas", "seeing spots", "scotomata") with or without the headache
+    ("pregnancy_emergency", (r"\b(?:scotomata|scotomas?|escotomas?)\b|"
+                             r"\b(?:ve|veo|vio|viendo|esta viendo|estoy viendo|empezo a ver|seeing|sees|see|saw|started seeing)\b (?:\w+ ){0,1}(?:lucecitas|lucesitas|luces|puntitos|puntos (?:negros|brillantes|de luz)|estrellitas|chispitas|manchitas|spots|stars|sparkles|flashing lights|flashes|zigzags?|zig-zags?)\b"),
+     "pregnancy"),
+    # twentieth pass: heavy bleeding said to be now, in a pregnancy whose test is dated ("positive
+    # test last week and bleeding a lot now"): the date is the test's
+    ("pregnancy_emergency", r"\b(?:bleeding|sangrando) (?:a lot|heavily|so much|really bad|like crazy|mucho|muchisimo|bastante|un monton) (?:right )?(?:now|ahora|ahorita)\b", "pregnancy"),
+    # twentieth pass: infant fever, an age in months and a reading a few words on, or an age in
+    # brackets before the reading
+    ("infant_fever", (r"\b(?:[1-9]|1[01]) ?(?:mo|mos|months?|meses|wks?|weeks?|semanas)\b(?: old)?[^.!?\n]{0,25}?\b(?:fever|temp|fiebre|calentura|temperatura)\b (?:of |de |is |was |at |en |a |con )?(?:3[89](?:[.,]\d)?|4[01](?:[.,]\d)?|10[0-5](?:[.,]\d)?)\b(?! ?(?:years?|anos|days?|dias|lbs?|kg|%))|"
+                      r"\((?:[1-9]|1[01]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once) ?(?:months?|mos?|weeks?|wks?|meses|semanas)(?: old)?\) (?:is|was|'s|has|had|is at|esta|estaba|anda|tiene|tuvo)(?: (?:at|now|already|en|con|a|de))? (?:3[89](?:[.,]\d)?|4[01](?:[.,]\d)?|10[0-5](?:[.,]\d)?)\b"),
+     "infant"),
+    # twentieth pass: a double dose, "doubled up" on a medicine (not "doubled up in pain"); the
+    # dose repeated ("dupliqué la dosis", "repetí la pastilla")
+    ("overdose_poisoning", (r"\b(?:i|he|she|we|they|mom|dad) (?:think i |think (?:he|she) |may have |might have |accidentally |by mistake |must have |probably )?doubled(?: up)?(?: on)? (?:(?:my|his|her|the|a|this|today'?s) )?(?:dose|doses|dosage|meds|pills|tablets|tabs|insulin|warfarin|coumadin|eliquis|xarelto|lithium|metformin|blood thinner|this morning|today|again)\b|"
+                            r"\b(?:duplique|duplico|dupliqu[eo] sin querer|repeti|repitio) (?:la|mi|su|el) (?:dosis|pastilla|toma|insulina|medicina|medicamento)\b"), "medicine"),
 )
 
 # A current finding of the first category becomes the second when the message has the cue:
@@ -1393,7 +1442,7 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
     ("breathing", "anaphylaxis",
      (r"\b(?:allerg(?!ist|olog)\w*(?! (?:referral|doctor|dr|clinic|office|appointment|appt|specialist|testing))|anaphyla\w*|hives|sting|stung|epi ?pen|epi|peanuts?|nuts|almonds?|cashews?|walnuts?|pecans?|sesame|shellfish|shrimp|alergi(?!st|olog)\w*|nueces|"
      r"ronchas|picadura|cacahuate|mariscos|new (?:medication|medicine|"
-     r"antibiotic|pills?))\b|"
+     r"antibiotic|pills?)|new (?:\w+ ){1,2}(?:medication|medicine|pills?|meds|tablets?|prescription)|(?:pastilla|medicina|medicamento)s? (?:nuev[oa]s?|que me (?:dieron|recetaron) ayer))\b|"
      r"\b(?:flu shot|vaccine|vacuna)\b(?! (?:clinic|appointment|appt|reminder|campaign|drive|event|day|manana|tomorrow|next|on (?:mon|tues|wednes|thurs|fri|satur|sun)day|saturday|sunday|sabado|domingo|el (?:lunes|martes|miercoles|jueves|viernes))\b)(?<!skip the flu shot)(?<!ir a la vacuna)")),
     # fifteenth pass: a child who cannot talk while breathing fast with the ribs pulling in
     # is short of breath, not aphasic; a face and eyes swelling with the breath short after
@@ -1641,8 +1690,51 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\bse (?:me|le|nos|les) (?:trabo|trababa|traba|trabaron) la lengua\b(?=[^.!?\n]{0,40}\b(?:entrevista|presentacion|examen|exposicion|reunion|junta|discurso|llamada|clase|cita|boda|brindis|nervios|verguenza|jaja\w*|risa)\b)|"
      r"\b(?:nervios|verguenza|entrevista|presentacion|examen|exposicion|discurso)\b[^.!?\n]{0,30}\bse (?:me|le|nos|les) (?:trabo|trababa|traba|trabaron) la lengua\b"),
     r"\b(?:ganas|antojo|envidia|deseo) de (?:tener )?(?:un |otro )?(?:bebe|hijo|nene|nena)\b[^.!?\n]{0,30}\bfiebre\b|\bfiebre (?:de|por) (?:tener )?(?:un |otro )?bebe\b",
+    # twentieth pass: "la fiebre del bebé" as longing, when the writer says someone wants one
+    r"\bfiebre del (?:bebe|bebito|nene)\b(?=[^.!?\n]{0,40}\b(?:quiere|quiero|queremos|quieren) (?:uno|una|otro|otra|tener|ser)\b|\W{0,3}(?:jaja\w*|jeje\w*|😂|🤣))",
     # seventeenth pass: a week poisoned, blood made to boil by someone ("me envenena la sangre")
     r"\b(?:is|are|was|were|been|keeps?) poisoning (?:my|the|our|his|her) (?:week|day|mood|life|morning|weekend|vibe|team|office|family)\b|\bme (?:envenena|esta envenenando) (?:la sangre|el dia|la vida|la semana)\b",
+    # twentieth pass (blind15, blind16): "suicides" as a running drill ("coach made us run
+    # suicides", "nos pusieron a correr suicidios")
+    (r"\b(?:run|runs|ran|running|do|did|doing|made us (?:run|do)|correr|corrimos|corriendo|hacer|hicimos|haciendo) (?:\w+ )?(?:suicides|suicidios)\b|"
+     r"\b(?:suicide|suicidio) (?:drills?|sprints?|runs?|lines?|ejercicios?|carreras?)\b|\b(?:ejercicios?|carreras?) (?:de|llamad[oa]s?) suicidios?\b"),
+    # the waters that broke are a heater's, a pipe's or a fountain's ("my water broke... the
+    # water heater lol"; "se rompió la fuente del jardín")
+    (r"\b(?:my |our |the )?water broke\W{1,6}(?:(?:i mean|lol|lmao|jk|just kidding|kidding|haha\w*|jaja\w*|well|ok|okay|like|as in|it'?s|it was)\W{1,3}){0,3}(?:the |our |my |el |la )?(?:hot )?(?:water heater|heater|boiler|pipes?|water main|main|fish tank|aquarium|tank|cooler|dispenser|filter|fountain|softener|water bottle|pitcher|vase|calentador|boiler|tuberia|cano|tinaco|pecera)\b|"
+     r"\bla fuente (?:del (?:jardin|patio|parque|pasillo|lobby|edificio|centro comercial)|de (?:la sala|la oficina|agua|chocolate|sodas?|la plaza)|decorativa)\b|"
+     r"\bwater (?:heater|main|pipe|line|tank) (?:broke|burst|busted)\b"),
+    # chest pains given by a game, a shot, a finish ("that last-second three gave me chest
+    # pains", "el penal me dio un infarto"): a thrill; "the new pill gave me chest pains" is not
+    (r"\b(?:game|match|shot|three|three-pointer|buzzer[- ]beater|overtime|finish|final|finals|ending|finale|season|episode|series|team|penalty|penalties|goal|play|touchdown|inning|partido|juego|final|penal|penales|gol|tiro|serie|capitulo|temporada|equipo)\b"
+     r"[^.!?\n]{0,40}\b(?:gave|gives|giving|give|almost gave|nearly gave|me dio|me da|casi me da|me dieron) (?:me )?(?:chest pains?|a heart attack|palpitations|dolor de pecho|un infarto|un paro)\b"),
+    # breath lost to laughing ("can't breathe lol", "no puedo respirar jajaja"), unless it is
+    # said not to be a joke; a song's line ("I can't breathe is the only line he sings")
+    (r"\b(?:can'?t|cannot|cant|cnt) (?:even )?breathe\W{0,3}(?:lol|lmao|lmfao|rofl|haha\w*|jaja\w*|😂|🤣|💀)(?!\W{0,3}(?:(?:i'?m |im )?(?:not|no) (?:joking|kidding|lying)|for real|fr\b|seriously|srsly|en serio|no es broma|de verdad|help|ayuda|please|pls|plz|911))|"
+     r"\bno puedo (?:ni )?respirar\W{0,3}(?:jaja\w*|jeje\w*|😂|🤣|💀)(?!\W{0,3}(?:en serio|no es broma|de verdad|ayuda|help|911))|"
+     r"\b(?:can'?t|cannot|cant) breathe(?:\W{1,3}i (?:can'?t|cannot|cant) breathe)?\W{1,3}(?:is|was|are) (?:the |a )?(?:only |one |first |last )?(?:line|lyric|lyrics|song|chorus|part|bit)\b|"
+     r"\bno puedo respirar(?:\W{1,3}no puedo respirar)?\W{1,3}(?:es|era) (?:la |una )?(?:unica |primera |ultima )?(?:linea|frase|parte|cancion|letra)\b"),
+    # a pet's symptoms ("our cat is wheezing again", "mi perro está sangrando de la pata")
+    (r"\b(?:our|my|the|his|her|mi|nuestro|nuestra|el|la) (?:cat|dog|puppy|pup|kitten|kitty|bird|parrot|hamster|rabbit|bunny|horse|pony|goat|gato|gata|gatito|gatita|perro|perra|perrito|perrita|cachorro|cachorra|pajaro|perico|loro|conejo|caballo)"
+     r"(?:'s| is| was| has been| keeps| esta| estaba| anda| sigue)? (?:still |again |now |todavia |otra vez )?(?:wheez\w*|cough\w*|bleed\w*|breath\w*|pant\w*|seiz\w*|having (?:a )?seizures?|vomit\w*|throwing up|sangr\w+|tos\w*|jadea\w*|ahog\w+|convuls\w+)"),
+    # a stroke-warning slogan in a signature or a poster ("Face droop? Arm weakness? Speech?
+    # Time to call 911"; "¿Cara caída? ¿Brazo débil?")
+    (r"\bface droop\w*\W{1,5}arm weak\w*(?:\W{1,5}speech(?: difficulty| slurred| trouble)?)?|\b(?:be )?fast\W{1,4}(?:balance\W{1,4})?(?:eyes\W{1,4})?face droop\w*|"
+     r"\bcara (?:caida|torcida|paralizada)\W{1,5}brazo (?:debil|caido|dormido)(?:\W{1,5}(?:habla|dificultad para hablar)(?: arrastrada)?)?"),
+    # a questionnaire's item named ("PHQ-9 question 9 about self-harm", "la pregunta 9 del PHQ")
+    r"\b(?:phq-?9|phq|question (?:#|no\.? )?(?:9|nine)|item (?:#|no\.? )?(?:9|nine)|pregunta (?:#|no\.? |numero )?(?:9|nueve))\b[^.!?\n]{0,25}?\b(?:self-?harm\w*|suicid\w*|hurting (?:yourself|himself|herself)|autolesion\w*|hacerse dano|lastimarse)\b",
+    # a clinic or a programme named for a brain injury ("the TBI clinic sent an intake packet")
+    r"\btbi (?:clinic|program|programme|unit|center|centre|intake|support|rehab|team|specialist|service|follow-?up|clinica|programa)\b|\b(?:clinica|programa|unidad|consulta) (?:de )?tbi\b",
+    # a diagnosis quoted from a bill, a statement or a chart ("my bill lists "ectopic pregnancy"")
+    (r"\b(?:bill|statement|eob|invoice|claim|chart|record|records|code|codes|factura|cuenta|estado de cuenta|expediente|reclamo)\b[^.!?\n]{0,40}?"
+     r"\b(?:lists?|listed|says|said|shows|showed|reads|coded(?: as)?|billed (?:as|for)|labell?ed(?: as)?|dice|decia|aparece|pone|figura)\W{1,3}[\"“'«][^\"”'»\n]{1,50}[\"”'»]"),
+    # a cut on the job or in the kitchen is an accident ("if I cut myself on the job site",
+    # "me corté cocinando")
+    (r"\bcut (?:myself|himself|herself|yourself)\b (?:(?:\w+ )?(?:shaving|cooking|chopping|slicing|gardening|at work|on the job|in the kitchen|at the shop)\b|"
+     r"on (?:the |a |my |some )?(?:job site|jobsite|site|job|glass|broken glass|a can|can|lid|metal|sheet metal|fence|nail|saw|blade|mandoline|box cutter|tin)\b)"),
+    # a relative's allergy told as a habit ("his dad's throat closes with shellfish"; "a su
+    # papá se le cierra la garganta con los mariscos")
+    (r"\bthroats? (?:closes|swells|close|swell)(?: up)? (?:with|around|whenever|from|if (?:he|she|they) (?:eats?|has|touch\w*)|when (?:he|she|they) (?:eats?|has|touch\w*))\b|"
+     r"\bse (?:le|les) (?:cierra|hincha) la garganta (?:con|cuando (?:come|comen|toca|prueba)|si (?:come|comen|toca|prueba))\b"),
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------
@@ -1660,6 +1752,14 @@ _INTENSE: Final = (r"(?! (?:mal[oa]?|palid[oa]s?|amarill[oa]s?|blanc[oa]s?|gris|
                    r"(?!(?:tranquil|content|alegr|juguet|activ|bonit|lind|sanit|despiert|risuen|gordit|comelon|preciosit|chiquit|grandecit|bien)\w*)\w+c?it[oa]s?)\b)")
 """After Spanish "bien", an adjective it intensifies ("está bien pálido", "bien mareada",
 "bien caliente"): "very", not "fine"."""
+
+
+_DANGER_SIGN: Final = (r"(?:pass(?:ed)? out|black(?:ed)? out|los[et] consciousness|knocked out|vomit\w*|throw(?:ing)? up|threw up|"
+                       r"(?:blurry|blurred|double) vision|dizz\w*|confus\w*|headache)")
+"""Danger signs after a blow to the head, as a list denies them (twentieth pass)."""
+_SENAL: Final = (r"(?:desmay\w+|perdi\w* el conocimiento|vomit\w+|ha vomitado|he vomitado|vision borrosa|ve doble|veo doble|"
+                 r"mare\w+|confundid\w+|dolor de cabeza)")
+"""The same signs in Spanish."""
 
 
 MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
@@ -1730,7 +1830,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"\b(?:embarazo (?:anterior|pasado)|ultimo embarazo|otro embarazo|primer embarazo)\b")),
     ("historical", "forward",
      (r"\b(?:history of|hx of|h/o|past(?! (?:\w+ ){0,2}(?:hours?|hrs?|minutes?|mins?|days?|nights?|while|weeks?)\b)|previous|prior|after (?:my|his|her)|since (?:my|his|"
-     r"her)|following (?:my|his|her)|post|recovered from|recovering from|survived|survivor of|"
+     r"her)|following (?:my|his|her)|post(?!-? ?(?:shift|work|call|nights?|run|workout|game|practice|lunch|dinner|meal)\b)|recovered from|recovering from|survived|survivor of|"
      r"antecedentes? de|historial de|despues de (?:mi|su)|desde (?:mi|su)|"
      r"se recupero del?|me recupere del?|recuperandos?e? del?)\b")),
     # already seen by someone ("was checked in the ER last night"): not an alarm for the desk
@@ -2048,6 +2148,58 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("hypothetical", "forward",
      (r"\b(?:what )?if (?:one day |someday |some day |ever )?(?:my \w+|our \w+|he|she|they|the baby|the kids?|your \w+)(?: ever)?\b(?!(?:'s|s)? (?:\w+ ){0,2}(?:is|are|was|am|has been|have been|keeps?)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)|"
       r"\b(?:que (?:hago|hacemos) )?si (?:algun dia|un dia|alguna vez|en algun momento) (?:a )?(?:mi|mis|su|sus|nuestr[oa]s?|el|la) \w+\b(?! (?:\w+ ){0,2}(?:esta|estan|sigue|tiene)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)")),
+    # twentieth pass (blind15, blind16): history told for a form, a letter or a records request,
+    # opened by a preamble and a time long past ("Some background for whoever fills it in: back
+    # in the spring of 2019 ...", "Just so it's on record: the winter she was four, ...", "Para
+    # que sepan: en el 2015, cuando ..."): the whole sentence is the history, however long,
+    # up to a "but", a "now", "today" or "again"
+    ("historical", "forward",
+     (r"\b(?:(?:some |a little |a bit of |the |for )?(?:background|history|context)\b[^.!?\n:]{0,40}|(?:just )?so (?:it'?s|its|it is) (?:on (?:the )?record|in one place|on file|documented|clear)|for the record|to be (?:upfront|up front|honest|transparent|clear)|full disclosure|"
+      r"fyi|once|for (?:\w+'?s? ){0,3}(?:paperwork|form|forms|physical|records?|file|chart|application|letter)|para que (?:lo )?(?:sepan|sepa|tengan en cuenta)|para que conste|para su informacion|como antecedente|de antecedente|antecedentes?|por si acaso|una vez)\s*[:,;]\s*"
+      r"(?=(?:back |way back |alla )?(?:in |en |during |durante |on |el |la |the |at |a los |when |cuando |hace )?[^.!?\n]{0,30}?"
+      # a past long behind: a year (not a dose), years or months ago, a school grade, a season
+      # of a year or an age, an age one was (not "2 hours ago", "a fall", "high grade", "was 2
+      # hours into", "5 weeks old" of a baby now)
+      r"(?:(?<![\d.,])(?:19[5-9]\d|20[0-2]\d)\b(?! ?(?:mg|mcg|ml|mls|units?|unidades|cc|calories|kcal|steps|pasos|dollars|pesos|lbs?|kg|g|iu|ui|mm)\b)|"
+      r"\b(?:years?|months?|decades?) ago\b|\bhace (?:\w+ )?(?:anos|meses|decadas|mucho)\b|\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|kindergarten) grade\b|"
+      r"\b(?:\d{1,2}|primer|segundo|tercer|cuarto|quinto|sexto)(?:o|er|ro|to)? (?:grado|de primaria|de secundaria)\b|\b(?:the |that |el |ese |aquel )(?:winter|summer|spring|autumn|invierno|verano|primavera|otono)\b|"
+      r"\b(?:was|were|tenia|era) (?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a baby|a kid|a toddler|little|small|un bebe|chiquit[oa]|nin[oa])\b(?! ?(?:hours?|hrs?|minutes?|mins?|days?|horas|minutos|dias|times|veces|%))))"
+      r"(?:(?!\b(?:but|pero|however|aunque|though|now|ahora|today|hoy|tonight|esta (?:manana|noche|tarde)|this (?:morning|afternoon|evening|week)|again|otra vez|de nuevo|right now|currently|still|todavia|sigue|since then|desde entonces)\b)[^.!?;\n])*")),
+    # a year, then what happened "when" it did ("una factura del año 2021, cuando me dio la
+    # crisis de asma ..."): the when-clause is that year's, to the sentence's end
+    ("historical", "forward",
+     (r"\b(?:del|de|en el|en|in|from|back in|since|of) (?:(?:el |the )?ano |the year )?(?:19|20)\d\d,? (?:cuando|when)\b"
+      r"(?:(?!\b(?:but|pero|however|aunque|though|now|ahora|today|hoy|tonight|again|otra vez|de nuevo|right now|currently|still|todavia|sigue)\b)[^.!?;\n])*")),
+    # a relative's past told by its verb ("mi mamá sangraba mucho con la regla", "my mom and aunt
+    # both hemorrhaged after childbirth")
+    ("historical", "forward",
+     (r"\b(?:mi|su|tu) (?:mama|madre|papa|padre|abuel[oa]|tia|tio|herman[oa]|prim[oa]|bisabuel[oa])s?\b(?= (?:\w+ )?(?:sangraba|tenia|sufria|padecia|le daba|le daban|se desangraba|murio|fallecio)\b)|"
+      r"\b(?:my|his|her|our|their) (?:mom|mum|mother|dad|father|aunts?|sisters?|grandma|grandmother|grandpa|grandfather|uncles?|brothers?|cousins?|mom's side|dad's side)(?: and (?:my |her |his )?\w+)?(?: both| all)?(?= (?:hemorrhaged|haemorrhaged|bled|bled out|died|passed away|suffered)\b)")),
+    # an illness at an age ("my mum had a stroke at 60, face drooped and slurred speech"): the
+    # signs that follow it are that event's
+    ("historical", "forward",
+     r"\b(?:(?:had|suffered|tuvo|sufrio|le dio) (?:a |an |un |una )?(?:\w+ )?)?(?:stroke|heart attack|attack|seizure|aneurysm|bleed|infarto|derrame|ataque|embolia)\b (?:at (?:age )?|a los )[2-9]\d\b(?! ?%)(?: (?:anos|years? old))?"),
+    # a leaflet or a doctor saying what to watch for ("el papel dice que vigilemos pensamientos
+    # suicidas", "watch for suicidal thoughts"): signs to come
+    ("hypothetical", "forward",
+     r"\b(?:vigil(?:ar|emos|en|e)|estar atent[oa]s? a|fijarse (?:en|si)|watch (?:out )?for|monitor (?:him |her |them )?for|look out for|keep an eye out for|be alert (?:to|for)|warns? (?:about|of))\b"),
+    # "qué hacer si ...", "what to do if ...": signs asked about
+    ("hypothetical", "forward",
+     r"\b(?:que hacer|que (?:hago|hacemos|debo hacer|debemos hacer)|what to do|what do (?:i|we) do|what should (?:i|we) do) (?:si|if|cuando|when|en caso de que)\b"),
+    # the signs of danger denied, two or more in a list, after a bump to the head ("bumped my
+    # head, didn't pass out, no vomiting"; "me pegué en la cabeza, no me desmayé ni vomité");
+    # one denial alone ("no se desmayó pero tiene un corte") leaves the blow a flag
+    ("negated", "backward",
+     (r"\b(?:didn'?t|did not|never|no|not|hasn'?t|has not) (?:been )?(?:any )?" + _DANGER_SIGN + r"\b(?:,| and| or|;) (?:(?:he |she |i )?(?:didn'?t|did not|no|not|hasn'?t|never) )?(?:any )?" + _DANGER_SIGN + r"\b|"
+      r"\bno (?:me |se |le )?" + _SENAL + r"(?:,| y| ni) (?:no )?(?:me |se |le )?" + _SENAL + r"\b")),
+    # a reading dated by a bare weekday right after it ("had 38.3 friday"); "since friday" is
+    # not, and "39 on Monday" is left to the episode's ending and what follows it
+    ("historical", "backward",
+     r"(?<=\d )(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b"),
+    # a wound that opened and is bleeding now, after a dated operation ("my incision from the
+    # c-section 3 wks ago opened up and it's bleeding a lot"): the present verb dates the bleeding
+    ("current", "forward",
+     r"\b(?:and|y) (?:now )?(?:it'?s|its|it is|she'?s|he'?s|i'?m|im|esta|estoy|me esta|se esta)(?= (?:now |still |ahora )?(?:bleeding|sangrando|pouring|gushing|oozing)\b)"),
 )
 
 # -- eighth pass: patterns read across a sentence or a message ---------------------------
@@ -2085,7 +2237,11 @@ EPISODE_ENDED: Final = (
     r"\bse recupero (?:casi )?(?:del todo|bien|por completo|completamente)\b|\bya (?:esta|estoy|estan) en (?:casa|la casa)\b|"
     # sixteenth pass: the scan came back clear; no symptoms since; it's been gone since
     r"\b(?:ct|cat scan|scan|mri|x-?rays?|tac|tomografia|resonancia|radiografia) (?:came back |was |were |is |salio |salieron |dio )(?:all )?(?:clear|normal|fine|negative|ok|okay|bien|limpi[oa]|normal(?:es)?)\b|"
-    r"\b(?:it'?s|it has|its|they'?ve|they have) been gone (?:since|for)\b|\b(?:the )?(?:fever|temp|swelling|hives|rash|bleeding|pain)(?:'s| has| is) (?:been )?gone (?:for )?(?:\d+|two|three|four|five|a couple of|several|a few) (?:days?|dias)\b|\bno (?:more )?symptoms (?:since|at all since)\b|\bsin (?:ningun )?sintomas? desde\b")
+    r"\b(?:it'?s|it has|its|they'?ve|they have) been gone (?:since|for)\b|\b(?:the )?(?:fever|temp|swelling|hives|rash|bleeding|pain)(?:'s| has| is) (?:been )?gone (?:for )?(?:\d+|two|three|four|five|a couple of|several|a few) (?:days?|dias)\b|\bno (?:more )?symptoms (?:since|at all since)\b|\bsin (?:ningun )?sintomas? desde\b|"
+    # twentieth pass: the fever gone since a day, said in shorthand ("fever gone since tues",
+    # "la fiebre se le quitó desde el martes", "sin fiebre desde el sábado")
+    r"\b(?:the )?(?:fever|temp|temperature)(?:'s| has| is)? (?:been )?(?:gone|down|normal|broke|resolved) since (?:mon|tues?|wed|thurs?|fri|sat|sun|yesterday|last night|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\w*\b|"
+    r"\b(?:la fiebre|la calentura) (?:se (?:le |me )?(?:quito|fue|bajo)|ya no (?:volvio|regreso)) desde (?:el |ayer|anoche)|\bsin (?:fiebre|calentura) desde (?:el |ayer|anoche|hace)")
 
 # Days behind: a weekday, a count of days ago, or fine for days.
 DAYS_BEHIND: Final = (
@@ -2107,7 +2263,7 @@ SIGN_QUESTION: Final = (
 
 # Words between a negation and a target that show the negation is about something else
 # ("no puedo mas, quiero morir", "not sure if it is a heart attack").
-NEGATION_BREAKERS: Final = (r"\b(?:puedo|puede|aguanto|aguanta|se (?:que|si|como|por que|porque|cuanto)|entiendo|know|sure|"
+NEGATION_BREAKERS: Final = (r"\b(?:work|trabajo|turno|shift|puedo|puede|aguanto|aguanta|se (?:que|si|como|por que|porque|cuanto)|entiendo|know|sure|"
                             r"understand|idea|care|want|quiero|wanna|stop|sleep|dormir|"
                             r"anymore|mas|more than|tell|remember|recuerdo|think|creo|just|only|solo|nomas|nada mas que)\b")
 
