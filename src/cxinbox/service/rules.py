@@ -112,6 +112,12 @@ class RuleFailed(Exception):
     """An action that cannot be done; the rule is skipped on this conversation."""
 
 
+class ActionSkipped(Exception):
+    """An action that would change nothing, with why (a team with nobody available for a
+    conversation nobody holds): listed under `skipped`, no event; the rule's other actions
+    run."""
+
+
 @dataclass(frozen=True, slots=True)
 class Applied:
     """One rule on one conversation: what it did (or would do), or why it failed."""
@@ -520,7 +526,11 @@ class RuleEngine:
             if hides_red_flag(step):
                 skipped.append(f"{describe(action)}: {FLAG_SKIP}")
                 continue
-            line = ACTION_HANDLERS[action.kind](step)
+            try:
+                line = ACTION_HANDLERS[action.kind](step)
+            except ActionSkipped as why:
+                skipped.append(f"{describe(action)}: {why}")
+                continue
             if line:
                 done.append(line)
                 conv = tx.conversation(conv_id)  # the next action sees this one's change
@@ -565,14 +575,18 @@ def team_strategy(config: Config) -> TeamAssign:
     """`assign = "team:NAME"` by the team's own strategy (service/teams.py), audited there
     with its explanation, shifts judged at the trigger's `now`; a team with nobody available
     leaves the conversation unassigned and says why (that is the team's answer, not a
-    failed rule)."""
+    failed rule); a pick that changes nothing (nobody available for a conversation nobody
+    holds, or its own holder again) writes no event and is listed as skipped, with why."""
     from cxinbox.service.teams import assign_to_team
 
     def assign(tx: StoreTx, conversation_id: int, team: str, actor: str, now: int) -> str:
         try:
-            choice = assign_to_team(tx, config, conversation_id, team, actor, now=now)
+            choice = assign_to_team(tx, config, conversation_id, team, actor, now=now,
+                                    unchanged_ok=True)
         except (BadRequest, NotFound) as exc:
             raise RuleFailed(str(exc)) from None
+        if choice.member == choice.previous:  # nothing written: not done, said why
+            raise ActionSkipped(choice.explanation)
         return choice.explanation
 
     return assign

@@ -1,0 +1,99 @@
+"""A clinic's tester's findings on rules, SMS keywords, notify and the first sync, end to
+end: `cxinbox serve` with mail delivered into Dovecot, texts from the SMS test provider,
+the notify hook a real executable, and the real CLI (`rules test`, `assign`, `show`,
+`audit`, `doctor`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.support.smsprovider import SmsProvider
+from tests.support.smtpsink import SmtpSink
+from tests.test_rules import patient_mail
+from tests.test_rules_serve import CLINIC, _config, _rows, _wait
+from tests.test_serve_support import ME, Server, cx, socket_dir
+
+TEAM = '''
+[[staff]]
+os_user = "amy"
+name = "Amy Ames"
+role = "agent"
+
+[[staff]]
+os_user = "bo"
+name = "Bo Berg"
+role = "agent"
+
+[[teams]]
+name = "front"
+members = ["amy", "bo"]
+cap = 1
+'''
+
+ROUTE = '''
+[[rules]]
+name = "front route"
+on = "arrival"
+actions = { assign = "team:front" }
+'''
+
+
+@pytest.fixture
+def sockdir() -> Iterator[Path]:
+    with socket_dir() as path:
+        yield path
+
+
+@pytest.fixture
+def desk(dovecot: Any, tmp_path: Path) -> Iterator[tuple[SmtpSink, SmsProvider]]:
+    sink = SmtpSink(tmp_path, user=dovecot.user, password=dovecot.password,
+                    tls_dir=dovecot.root / "tls").start()
+    provider = SmsProvider(numbers=[CLINIC]).start()
+    try:
+        yield sink, provider
+    finally:
+        sink.stop()
+        provider.stop()
+
+
+def _events(db: Path, action: str, actor: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+    sql = "SELECT target, details FROM events WHERE action = ?"
+    args: tuple[Any, ...] = (action,)
+    if actor is not None:
+        sql += " AND actor = ?"
+        args += (actor,)
+    return [(t, json.loads(d or "{}")) for t, d in _rows(db, sql + " ORDER BY seq", args)]
+
+
+def _conv_of(db: Path, message_id: str) -> int:
+    return int(_rows(db, "SELECT conversation_id FROM messages WHERE message_id = ?",
+                     (message_id,))[0][0])
+
+
+def test_a_team_pick_that_changes_nothing_is_skipped_not_done(
+        dovecot: Any, tmp_path: Path, sockdir: Path,
+        desk: tuple[SmtpSink, SmsProvider]) -> None:
+    """N10: nobody available for a conversation nobody holds writes no conversation.assign
+    and is listed under skipped, with the team's reason."""
+    sink, provider = desk
+    sock, db = sockdir / "s.sock", tmp_path / "data" / "cxinbox.db"
+    cfg = _config(tmp_path, dovecot, sink, provider, sock, ROUTE)
+    cfg.write_text(cfg.read_text() + TEAM)
+    for n in (1, 2, 3):
+        dovecot.deliver(patient_mail(f"Question {n}", message_id=f"t{n}@patients.example",
+                                     sender=f"P{n} <p{n}@patients.example>"))
+    with Server(cfg, sock) as server:
+        _wait("the route ran on all three", lambda: len(
+            _events(db, "rule.applied", "rule:front route")) == 3, server)
+        applied = {t: d for t, d in _events(db, "rule.applied", "rule:front route")}
+        third = f"conversation:{_conv_of(db, 't3@patients.example')}"
+        assert applied[third]["done"] == []
+        [skip] = applied[third]["skipped"]
+        assert skip.startswith("assign team:front: round-robin: nobody available")
+        assigned = [(t, d["to"]) for t, d in _events(db, "conversation.assign")]
+        assert sorted(to for _, to in assigned) == ["amy", "bo"]
+        assert third not in [t for t, _ in assigned]
