@@ -97,3 +97,46 @@ def test_a_team_pick_that_changes_nothing_is_skipped_not_done(
         assigned = [(t, d["to"]) for t, d in _events(db, "conversation.assign")]
         assert sorted(to for _, to in assigned) == ["amy", "bo"]
         assert third not in [t for t, _ in assigned]
+
+
+def test_rules_test_judges_a_cap_with_the_open_counts_of_then(
+        dovecot: Any, tmp_path: Path, sockdir: Path,
+        desk: tuple[SmtpSink, SmsProvider]) -> None:
+    """N2: after the members' conversations were taken off them, `rules test` of a
+    round-robin team with a cap says what live said then (nobody available), not whom
+    today's counts would pick; and it says what it cannot know."""
+    sink, provider = desk
+    sock, db = sockdir / "s.sock", tmp_path / "data" / "cxinbox.db"
+    cfg = _config(tmp_path, dovecot, sink, provider, sock, ROUTE)
+    cfg.write_text(cfg.read_text() + TEAM)
+    for n in (1, 2):
+        dovecot.deliver(patient_mail(f"Question {n}", message_id=f"t{n}@patients.example",
+                                     sender=f"P{n} <p{n}@patients.example>"))
+    with Server(cfg, sock) as server:
+        _wait("the route ran on the first two", lambda: len(
+            _events(db, "rule.applied", "rule:front route")) == 2, server)
+        # The third comes in an ingest of its own: its replay is a moment of its own.
+        dovecot.deliver(patient_mail("Question 3", message_id="t3@patients.example",
+                                     sender="P3 <p3@patients.example>"))
+        _wait("the route ran on the third", lambda: len(
+            _events(db, "rule.applied", "rule:front route")) == 3, server)
+        held = [c for (c,) in _rows(db, "SELECT id FROM conversations"
+                                        " WHERE assignee IS NOT NULL")]
+        assert len(held) == 2
+        for conv in held:  # today nobody holds anything: both are under their cap
+            done = cx("assign", str(conv), "--unassign", "--yes", "--config", str(cfg))
+            assert done.returncode == 0, done.stderr
+        tested = cx("rules", "test", "front route", "--since", "1d", "--json",
+                    "--config", str(cfg))
+        assert tested.returncode == 0, tested.stderr
+        report = json.loads(tested.stdout)
+        would = {r["conversation"]: r["would"] for r in report["conversations"]}
+        third = _conv_of(db, "t3@patients.example")
+        assert len(would) == 3
+        [line] = would[third]
+        assert line.startswith("skip assign team:front: round-robin: nobody available"), line
+        assert sorted(w[0].rsplit(" ", 1)[-1] for c, w in would.items() if c != third) \
+            == ["amy", "bo"]
+        assert any("today's members, caps and rotas" in n for n in report["notes"])
+        plain = cx("rules", "test", "front route", "--since", "1d", "--config", str(cfg))
+        assert "note: teams are judged with today's members" in plain.stdout

@@ -129,6 +129,8 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
             typer.echo(f"{result.unassessed} more message(s) were never assessed (past the"
                        f" replay's limit): intent: and red-flag: cannot match them;"
                        f" try a shorter --since")
+        for note in result.notes:
+            typer.echo(f"note: {note}")
 
 
 def _enabled(config: Config, name: str) -> bool:

@@ -42,10 +42,12 @@ class Preview:
     """Triggers whose message live ingest read and stored no finding for (an automatic
     reply, a bounce, a detector failure): replayed as live saw them, without intent and
     red flag."""
+    notes: tuple[str, ...] = ()
+    """What the replay could not know and judged another way (one line each)."""
 
     def to_dict(self) -> dict[str, object]:
         return {"rule": self.rule, "trigger": self.trigger, "since": self.since,
                 "triggered": self.triggered, "matched": self.matched,
                 "assessed": self.assessed, "unassessed": self.unassessed,
-                "stored_unassessed": self.stored_unassessed,
+                "stored_unassessed": self.stored_unassessed, "notes": list(self.notes),
                 "conversations": [r.to_dict() for r in self.rows]}

@@ -27,10 +27,13 @@ an escalation. The rules before it run too, as they would have (their tags are w
 rule's query sees, and `stop = true` keeps conversations from it); a rule switched off with
 `enabled = false` is replayed all the same, so a clinic can try a rule before it runs.
 
-With a least-open team configured, every conversation's assignee and status go back to
-what they were too (the first change of each recorded after the trigger undone), so the
-open counts it compares are those of that moment; that reads the window's assignment and
-status events once per trigger, which is why it is done only then.
+With a team that counts open conversations (least-open, or any strategy with a `cap`),
+every conversation's assignee and status go back to what they were too (the first change
+of each recorded after the trigger undone), so the open counts it compares and the caps it
+checks are those of that moment, as live judged them; that reads the window's assignment
+and status events once per trigger, which is why it is done only then. What the replay
+cannot know is said with the answer (`Preview.notes`): the teams' members, caps and rotas
+are today's config, not necessarily those of the moment.
 
 Old mail: a message older than `[triage] backlog_hours` when stored was never assessed, so
 it has no intent and raised no red flag. A message without an intent that was newer than
@@ -59,6 +62,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.contract.rule_types import Preview, PreviewRow
 from cxinbox.domain.rules import Rule, no_sla_policy, sla_term
@@ -134,7 +138,8 @@ def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> P
                                          "count": fired,
                                          "shown": sorted({r.conversation_id for r in rows})})
     return Preview(rule.name, rule.on, since, len(moments), fired, tuple(rows),
-                   budget.assessed, budget.unassessed, budget.left_alone)
+                   budget.assessed, budget.unassessed, budget.left_alone,
+                   notes=_team_notes(config, engine))
 
 
 @dataclasses.dataclass(slots=True)
@@ -145,6 +150,22 @@ class _Assessing:
     assessed: int = 0
     unassessed: int = 0
     left_alone: int = 0
+
+
+def counts_open(config: Config) -> bool:
+    """Whether a team's pick reads who holds how many open conversations (least-open
+    compares them; a cap, of any strategy, refuses whoever is at it)."""
+    return any(t.strategy == "least-open" or t.cap is not None for t in config.teams)
+
+
+def _team_notes(config: Config, engine: RuleEngine) -> tuple[str, ...]:
+    """What a replay of team assignments cannot know, said with its answer."""
+    if not config.teams or not any(a.kind == "assign_team" for r in engine.rules
+                                   for a in r.actions):
+        return ()
+    return ("teams are judged with today's members, caps and rotas (a change to the config"
+            " since is not known); their turns, who was away and the open counts are as at"
+            " each moment, from the audit trail",)
 
 
 def _batches(moments: Sequence[PastTrigger]) -> list[list[PastTrigger]]:
@@ -168,10 +189,10 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
     subjects: dict[int, str] = {}
     found = _assess_moment(inbox, together, budget, inbox.config.triage.backlog_hours) \
         if engine.reads_triage else {}
-    least_open = any(t.strategy == "least-open" for t in inbox.config.teams)
+    counts = counts_open(inbox.config)
     with inbox.store.rehearsing() as tx:
         bounds = tx.message_bounds(seq)
-        if least_open:  # the counts it compares: who held what, open, then
+        if counts:  # the counts it compares and caps: who held what, open, then
             tx.rewind_holders(seq)
         for moment in together:
             conv_id = moment.conversation_id
