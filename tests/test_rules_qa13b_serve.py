@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +142,38 @@ def test_rules_test_judges_a_cap_with_the_open_counts_of_then(
         assert any("today's members, caps and rotas" in n for n in report["notes"])
         plain = cx("rules", "test", "front route", "--since", "1d", "--config", str(cfg))
         assert "note: teams are judged with today's members" in plain.stdout
+
+
+def test_rules_test_since_selects_by_arrival_not_by_date_header(
+        dovecot: Any, tmp_path: Path, sockdir: Path,
+        desk: tuple[SmtpSink, SmsProvider]) -> None:
+    """N3: mail dated ten days ago that arrived today (a late or mis-dated mail, a first
+    sync's backlog) is in `rules test --since 1d`, at its arrival; mail that arrived before
+    the window is not, whatever its date."""
+    sink, provider = desk
+    sock, db = sockdir / "s.sock", tmp_path / "data" / "cxinbox.db"
+    cfg = _config(tmp_path, dovecot, sink, provider, sock, '''
+[[rules]]
+name = "tag all"
+on = "arrival"
+actions = { tag = ["seen-by-rule"] }
+''')
+    old = format_datetime(datetime.now(UTC) - timedelta(days=10))
+    dovecot.deliver(patient_mail("Old date", message_id="old@patients.example", date=old,
+                                 sender="Olga <olga@patients.example>"))
+    dovecot.deliver(patient_mail("New date", message_id="new@patients.example",
+                                 sender="Nina <nina@patients.example>"))
+    with Server(cfg, sock) as server:
+        _wait("the rule ran on both", lambda: len(
+            _events(db, "rule.applied", "rule:tag all")) == 2, server)
+        tested = cx("rules", "test", "tag all", "--since", "1d", "--json", "--config", str(cfg))
+        assert tested.returncode == 0, tested.stderr
+        report = json.loads(tested.stdout)
+        shown = sorted(r["conversation"] for r in report["conversations"])
+        assert shown == sorted([_conv_of(db, "old@patients.example"),
+                                _conv_of(db, "new@patients.example")])
+        assert report["triggered"] == 2
+        ingest_at = max(a for (a,) in _rows(db, "SELECT at FROM events"
+                                                " WHERE action = 'mail.received'")) // 1000
+        for row in report["conversations"]:  # at its arrival, not at its Date:
+            assert abs(row["at"] - ingest_at) < 120, row
