@@ -177,3 +177,34 @@ actions = { tag = ["seen-by-rule"] }
                                                 " WHERE action = 'mail.received'")) // 1000
         for row in report["conversations"]:  # at its arrival, not at its Date:
             assert abs(row["at"] - ingest_at) < 120, row
+
+
+ALWAYS = "\n".join(f'{d} = ["00:00-24:00"]' for d in ("mon", "tue", "wed", "thu", "fri", "sat",
+                                                        "sun"))
+GRACIELA = "Hola soy Graciela Paredes, me duele la muela desde ayer"
+
+
+def test_an_sms_escalation_is_audited_without_the_patients_text(
+        dovecot: Any, tmp_path: Path, sockdir: Path,
+        desk: tuple[SmtpSink, SmsProvider]) -> None:
+    """N9: a text's conversation is titled by the patient's first text; the SLA events
+    (read by supervisors in `cxinbox audit`) and the notify hook call it "SMS from ..."."""
+    sink, provider = desk
+    sock, db = sockdir / "s.sock", tmp_path / "data" / "cxinbox.db"
+    cfg = _config(tmp_path, dovecot, sink, provider, sock, "", hours=ALWAYS, policies=True)
+    provider.inject_inbound("+15557770211", CLINIC, GRACIELA,
+                            at=datetime.now(UTC) - timedelta(hours=2))
+    with Server(cfg, sock) as server:
+        _wait("the late text was escalated", lambda: bool(_events(db, "sla.breached")),
+              server)
+        [(_, details)] = _events(db, "sla.breached")
+        assert details["subject"] == "SMS from +15557770211"
+        audit = cx("audit", "--since", "1d", "--json", "--config", str(cfg))
+        assert audit.returncode == 0, audit.stderr
+        assert "sla.breached" in audit.stdout
+        for word in ("Graciela", "Paredes", "muela"):
+            assert word not in audit.stdout
+        notified = tmp_path / "notified.jsonl"
+        _wait("the hook heard of it", lambda: notified.exists()
+              and "breached" in notified.read_text(), server)
+        assert "Graciela" not in notified.read_text()
