@@ -17,7 +17,7 @@ from tests.support.smsprovider import SmsProvider
 from tests.support.smtpsink import SmtpSink
 from tests.test_rules import patient_mail
 from tests.test_rules_serve import CLINIC, _config, _rows, _wait
-from tests.test_serve_support import ME, Server, cx, socket_dir
+from tests.test_serve_support import Server, cx, socket_dir
 
 TEAM = '''
 [[staff]]
@@ -208,3 +208,62 @@ def test_an_sms_escalation_is_audited_without_the_patients_text(
         _wait("the hook heard of it", lambda: notified.exists()
               and "breached" in notified.read_text(), server)
         assert "Graciela" not in notified.read_text()
+
+
+NOTIFY_RULE = '''
+[[rules]]
+name = "tell the desk"
+on = "arrival"
+actions = { tag = ["told"], notify = "new message" }
+'''
+
+
+def _doctor(cfg: Path) -> list[str]:
+    """`cxinbox doctor --json`'s findings as "LEVEL text" lines (unwrapped)."""
+    done = cx("doctor", "--json", "--config", str(cfg))
+    return [f"{f['level'].upper() if f['level'] == 'fail' else f['level']} {f['text']}"
+            for f in json.loads(done.stdout)["findings"]]
+
+
+def test_a_notify_hook_that_cannot_run_is_audited_alerted_and_doctored(
+        dovecot: Any, tmp_path: Path, sockdir: Path,
+        desk: tuple[SmtpSink, SmsProvider]) -> None:
+    """N5: the pager hook is missing. A rule's notify is audited as rule.failed (action
+    notify, the error class), a red flag's as notify.failed, everyone's status line gets
+    one alert counting them, and `cxinbox doctor` fails on the hook itself."""
+    sink, provider = desk
+    sock, db = sockdir / "s.sock", tmp_path / "data" / "cxinbox.db"
+    cfg = _config(tmp_path, dovecot, sink, provider, sock, NOTIFY_RULE)
+    missing = tmp_path / "missing-notify"
+    cfg.write_text(cfg.read_text().replace(str(tmp_path / "hook.sh"), str(missing)))
+    dovecot.deliver(patient_mail("Refill", message_id="n1@patients.example"))
+    provider.inject_inbound("+15557770212", CLINIC,
+                            "I have crushing chest pain and I can't breathe")
+    with Server(cfg, sock) as server:
+        _wait("both failures were audited", lambda: bool(_events(db, "notify.failed"))
+              and bool(_events(db, "rule.failed")), server)
+        rule_failed = [d for _, d in _events(db, "rule.failed")]
+        assert {"rule": "tell the desk", "trigger": "arrival", "action": "notify",
+                "error": "notify: FileNotFoundError"} in rule_failed
+        flagged = [d for _, d in _events(db, "notify.failed")]
+        assert any(d["state"] == "red_flag" and d["error"] == "FileNotFoundError"
+                   for d in flagged), flagged
+        _wait("the desk is told", lambda: bool(_rows(
+            db, "SELECT message FROM alerts WHERE key = 'notify'")), server)
+        [(message,)] = _rows(db, "SELECT message FROM alerts WHERE key = 'notify'")
+        assert "notify_command failed" in message and "FileNotFoundError" in message
+        assert "chest" not in message
+        doctor = _doctor(cfg)
+        assert f"FAIL [sla] notify_command: {missing} does not exist: SLA escalations and" \
+            " rules' notify and red flags page nobody" in doctor
+        assert any(line.startswith("FAIL server reports: notify_command failed")
+                   for line in doctor)
+    # Not executable, then writable by anyone: each its own FAIL line.
+    missing.write_text("#!/bin/sh\nexit 0\n")
+    missing.chmod(0o600)
+    assert any(f"{missing} is not executable" in line for line in _doctor(cfg))
+    missing.chmod(0o777)
+    assert any(f"{missing} is writable by anyone" in line for line in _doctor(cfg))
+    missing.chmod(0o700)
+    assert any(line.startswith(f"ok [sla] notify_command: {missing} is an executable file")
+               for line in _doctor(cfg))
