@@ -267,3 +267,101 @@ def test_a_notify_hook_that_cannot_run_is_audited_alerted_and_doctored(
     missing.chmod(0o700)
     assert any(line.startswith(f"ok [sla] notify_command: {missing} is an executable file")
                for line in _doctor(cfg))
+
+
+KEYWORD_RULES = '''
+[[rules]]
+name = "spam"
+on = "arrival"
+match = "intent:spam_marketing"
+actions = { tag = ["spam"], status = "closed" }
+stop = true
+
+[[rules]]
+name = "front route"
+on = "arrival"
+actions = { tag = ["routed"] }
+
+[[rules]]
+name = "replied"
+on = "patient-reply"
+actions = { tag = ["replied"] }
+'''
+
+STOPPER, BAJA_PHONE, ASKER = "+15557770220", "+15557770210", "+15557770230"
+INSULIN = "Hola, necesito resurtir mi receta de insulina, soy Anselmo Ibarra"
+
+
+def _sms_conv(db: Path, phone: str) -> tuple[Any, ...]:
+    rows = _rows(db, "SELECT id, status, subject, intent, sla_due_at, created_at"
+                     " FROM conversations WHERE channel = 'sms' AND from_addr = ?", (phone,))
+    return rows[0] if rows else ()
+
+
+def test_sms_keywords_are_not_patient_requests(
+        dovecot: Any, tmp_path: Path, sockdir: Path,
+        desk: tuple[SmtpSink, SmsProvider]) -> None:
+    """N1: STOP / BAJA / HELP get intent `other` (show says why), fire no arrival or
+    patient-reply rule, start no SLA clock, reopen nothing, and a conversation a keyword
+    opens is no work; the opt-out is in the thread and the audit; the patient's next real
+    text is that conversation's arrival, triaged and routed as any."""
+    sink, provider = desk
+    sock, db = sockdir / "s.sock", tmp_path / "data" / "cxinbox.db"
+    cfg = _config(tmp_path, dovecot, sink, provider, sock, KEYWORD_RULES, hours=ALWAYS,
+                  policies=True)
+    provider.inject_inbound(STOPPER, CLINIC, "STOP")
+    provider.inject_inbound(BAJA_PHONE, CLINIC, "Baja.")
+    provider.inject_inbound(ASKER, CLINIC, "Can I move my appointment to Friday?")
+    with Server(cfg, sock) as server:
+        _wait("the three texts are stored", lambda: all(
+            _sms_conv(db, p) for p in (STOPPER, BAJA_PHONE, ASKER)), server)
+        _wait("the request was routed", lambda: len(_events(db, "rule.applied")) >= 1, server)
+        _wait("both opt-outs recorded", lambda: len(_events(db, "sms.opt_out")) == 2, server)
+        for phone in (STOPPER, BAJA_PHONE):
+            conv_id, status, subject, intent, due, _ = _sms_conv(db, phone)
+            assert (status, subject, intent, due) == ("closed", f"SMS {phone}", "other", None)
+            assert not [t for t, _ in _events(db, "rule.applied")
+                        if t == f"conversation:{conv_id}"]
+            shown = json.loads(cx("show", str(conv_id), "--json", "--config", str(cfg)).stdout)
+            assert "only SMS keywords" in shown["intent_why"]
+            assert any("opted out" in n["body"] for n in shown["notes"]), shown["notes"]
+        baja = _sms_conv(db, BAJA_PHONE)[0]
+        assert _rows(db, "SELECT tag FROM conversation_tags WHERE conversation_id = ?",
+                     (baja,)) == []
+        asker = _sms_conv(db, ASKER)[0]
+        assert [t for t, _ in _events(db, "rule.applied")] == [f"conversation:{asker}"]
+
+        # The desk closes the request; the patient then texts STOP and HELP: it stays
+        # closed, keeps its intent, fires no patient-reply rule.
+        done = cx("status", str(asker), "closed", "--yes", "--config", str(cfg))
+        assert done.returncode == 0, done.stderr
+        intent_before = _sms_conv(db, ASKER)[3]
+        inbound_before = _rows(db, "SELECT last_inbound_at FROM conversations WHERE id = ?",
+                               (asker,))
+        provider.inject_inbound(ASKER, CLINIC, "STOP")
+        provider.inject_inbound(ASKER, CLINIC, "help")
+        _wait("the asker's opt-out recorded", lambda: len(_events(db, "sms.opt_out")) == 3,
+              server)
+        _wait("the help recorded", lambda: bool(_events(db, "sms.help")), server)
+        _, status, _, intent, _, _ = _sms_conv(db, ASKER)
+        assert (status, intent) == ("closed", intent_before)
+        # No response clock: the keywords are not the patient's latest message to answer.
+        assert _rows(db, "SELECT last_inbound_at FROM conversations WHERE id = ?",
+                     (asker,)) == inbound_before
+        assert not _events(db, "rule.applied", "rule:replied")
+
+        # BAJA's patient now asks for a refill: the conversation opens, is triaged (not
+        # spam) and is this patient's arrival; its SLA runs from the request.
+        provider.inject_inbound(BAJA_PHONE, CLINIC, INSULIN)
+        _wait("the refill was routed", lambda: (f"conversation:{baja}", ) in [
+            (t,) for t, _ in _events(db, "rule.applied", "rule:front route")], server)
+        _wait("its SLA runs", lambda: _sms_conv(db, BAJA_PHONE)[4] is not None, server)
+        _, status, subject, intent, due, created = _sms_conv(db, BAJA_PHONE)
+        assert status == "open" and intent not in ("other", "spam_marketing", None)
+        assert subject.startswith("Hola, necesito resurtir")
+        assert due >= created + 3600  # an hour's first response from the request
+        stop_at = _rows(db, "SELECT min(date) FROM messages WHERE conversation_id = ?",
+                        (baja,))[0][0]
+        assert created > stop_at
+        assert not _events(db, "rule.applied", "rule:spam")
+        assert not _events(db, "rule.applied", "rule:replied")

@@ -118,12 +118,16 @@ class ConversationDetail:
     red_flag_cleared: RedFlagCleared | None = None
     """While no flag is open: the clear of the last one (None when none was ever raised,
     or one is open again)."""
+    intent_why: str = ""
+    """Why the intent is what it is when the detectors did not read it from a request
+    (the patient texted only SMS keywords such as STOP); "" otherwise."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"conversation": self.summary.to_dict(),
                 "messages": [m.to_dict() for m in self.messages],
                 "notes": [n.to_dict() for n in self.notes],
                 "assigned_by_rule": self.assigned_by or None,
+                "intent_why": self.intent_why or None,
                 "red_flag_cleared": (self.red_flag_cleared.to_dict()
                                      if self.red_flag_cleared else None)}
 

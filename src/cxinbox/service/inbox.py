@@ -31,6 +31,7 @@ from cxinbox.domain.addresses import AddressError, normalize_address, stored_add
 from cxinbox.domain.query import ParsedQuery, QueryContext, QueryError, parse
 from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.domain.sla import PAUSING_STATUSES
+from cxinbox.domain.sms import keyword_word, parse_keyword
 from cxinbox.domain.threading import normalize_subject
 from cxinbox.service import undo
 from cxinbox.service.mentions import mentioned_users
@@ -271,6 +272,19 @@ def _last_clear(tx: StoreTx, conv_id: int) -> RedFlagCleared | None:
         reason=clean_line(str(last.details.get("reason") or ""),
                           max_len=redflags.MAX_REASON_CHARS),
         category=clean_line(str(last.details.get("category") or "")))
+
+
+def keyword_intent_why(row: ConversationRecord, messages: Sequence[MessageView]) -> str:
+    """Why a text conversation is filed under intent `other`: the patient texted only SMS
+    keywords (STOP, BAJA, HELP...), which the detectors do not read as requests."""
+    if row.intent != "other" or row.channel != "sms":
+        return ""
+    said = [m.body for m in messages if m.direction == "in"]
+    if not said or any(parse_keyword(b) is None for b in said):
+        return ""
+    words = ", ".join(dict.fromkeys(keyword_word(b) for b in said))
+    return (f"the patient texted only SMS keywords ({words}): opt-out, opt-in and help words"
+            " are not requests, so they get no intent, rules, SLA clock or reopening")
 
 
 def summary_from_row(row: ConversationRecord, tags: list[str],
@@ -537,7 +551,7 @@ class InboxService:
             self.record_read("conversation.view", f"conversation:{conv_id}", {})
         return ConversationDetail(summary_from_row(row, tags), messages, notes,
                                   clean_line(by[5:]) if by.startswith("rule:") else "",
-                                  cleared)
+                                  cleared, keyword_intent_why(row, messages))
 
     def attachment(self, message_pk: int, part_path: str) -> tuple[str, str, bytes]:
         """An attachment's bytes, audited as an export.

@@ -43,6 +43,7 @@ from cxinbox.domain.compose import (
     replies_shingles,
 )
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.sms import keyword_word, parse_keyword
 from cxinbox.service.canned_library import canned_views
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
@@ -352,6 +353,9 @@ def _triage(tx: StoreTx, config: Config, now: int,
         for cand in candidates:
             if cand.date < oldest:
                 continue
+            if cand.channel == "sms" and parse_keyword(cand.body_text) is not None:
+                _keyword_only(tx, cand)
+                continue
             found = ready[cand.sha256] if cand.sha256 in ready else _assess(cand)
             if found is None:
                 continue
@@ -366,6 +370,24 @@ def _triage(tx: StoreTx, config: Config, now: int,
         tx.advance_triage(upto)
         if len(candidates) < _BATCH:
             return raised
+
+
+KEYWORD_INTENT: Final = "other"
+"""What a text that is only an SMS keyword (STOP, BAJA, START, HELP...) asks: nothing. It is
+no request (not spam, not a clinical question) and raises no red flag; the conversation
+keeps the intent an earlier request gave it."""
+
+
+def _keyword_only(tx: StoreTx, cand: TriageCandidate) -> None:
+    conv = tx.conversation(cand.conversation_id)
+    tx.record_triage(cand.id, KEYWORD_INTENT, 1.0, None, "")
+    spanish = keyword_word(cand.body_text) in _SPANISH_KEYWORDS
+    tx.set_conversation_intent(cand.conversation_id, KEYWORD_INTENT, 1.0,
+                               conv.language if conv is not None and conv.language
+                               else "es" if spanish else "en")
+
+
+_SPANISH_KEYWORDS: Final = frozenset({"BAJA", "ALTO", "PARAR", "CANCELAR", "ALTA", "AYUDA"})
 
 
 def _assess(cand: TriageCandidate) -> Assessment | None:

@@ -143,6 +143,8 @@ def _assess_new(messages: Iterable[ProviderMessage], known: Container[str], now:
     for msg in messages:
         if not msg.inbound or msg.sid in known or _epoch(msg.at, now) < oldest:
             continue  # not the patient, stored already, or too old to be assessed at all
+        if parse_keyword(msg.body) is not None:
+            continue  # STOP, HELP...: no request; triage_arrivals files it (with its text)
         try:
             ready[sms_raw_sha256(msg.sid)] = redflags.assess_text(_body(msg))
         except Exception:  # noqa: BLE001,S112 - the ingest thread retries and logs it

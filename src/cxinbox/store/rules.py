@@ -24,15 +24,24 @@ def max_message_pk(conn: sqlite3.Connection) -> int:
 def arrivals_after(conn: sqlite3.Connection, message_pk: int) -> list[ArrivalRecord]:
     """Per conversation, the inbound messages stored after `message_pk`: the newest one,
     whether the conversation itself is new (none of its messages is older), and whether one
-    of them was read as asking what the conversation is filed under (or it has no intent)."""
+    of them was read as asking what the conversation is filed under (or it has no intent).
+
+    A text that is only an SMS keyword (STOP, BAJA, START, HELP...: `sms_messages.keyword`,
+    which the poller sets before the rules run) is no arrival: it asks nothing, so it fires
+    no rule; and the patient's first real text after keywords only is the conversation's
+    arrival, as if the keywords had not been there."""
     rows = conn.execute(
         "SELECT m.conversation_id, max(m.id), min(m.channel),"
-        " (SELECT min(x.id) FROM messages x WHERE x.conversation_id = m.conversation_id),"
+        " (SELECT min(x.id) FROM messages x LEFT JOIN sms_messages xs ON xs.message_pk = x.id"
+        "  WHERE x.conversation_id = m.conversation_id"
+        "  AND NOT (x.direction = 'in' AND coalesce(xs.keyword, '') <> '')),"
         " (SELECT CASE WHEN c.intent IS NULL OR EXISTS (SELECT 1 FROM messages y"
         "  WHERE y.conversation_id = c.id AND y.id > ? AND y.direction = 'in'"
         "  AND y.gone_at IS NULL AND y.intent = c.intent) THEN 1 ELSE 0 END"
         "  FROM conversations c WHERE c.id = m.conversation_id)"
-        " FROM messages m WHERE m.id > ? AND m.direction = 'in' AND m.gone_at IS NULL"
+        " FROM messages m LEFT JOIN sms_messages s ON s.message_pk = m.id"
+        " WHERE m.id > ? AND m.direction = 'in' AND m.gone_at IS NULL"
+        " AND coalesce(s.keyword, '') = ''"
         " GROUP BY m.conversation_id ORDER BY m.conversation_id",
         (message_pk, message_pk)).fetchall()
     return [ArrivalRecord(int(r[0]), int(r[1]), str(r[2]), int(r[3]) > message_pk,
@@ -146,7 +155,8 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
         arrived: dict[int, tuple[int, int]] = {}
         if after_pk is not None:
             firsts = {int(c): int(pk) for c, pk in conn.execute(
-                "SELECT m.conversation_id, min(m.id) FROM messages m GROUP BY m.conversation_id"
+                "SELECT m.conversation_id, min(m.id) FROM messages m"
+                f" WHERE {_not_keyword('m')} GROUP BY m.conversation_id"
                 " HAVING min(m.id) > ?", (after_pk,))}
             by_ingest = _stored_by_ingest(stored_by, list(firsts.values()))
             arrived = {c: by_ingest[pk] for c, pk in firsts.items() if pk in by_ingest}
@@ -209,34 +219,46 @@ def _later_inbound(conn: sqlite3.Connection, since_s: int,
                    after_pk: int | None) -> dict[int, list[tuple[int, int]]]:
     """Live conversation -> (id, date) of its patient messages dated since `since_s` or
     stored after message `after_pk` (by an ingest of the window) that were not its first
-    message."""
+    message (SMS keywords are neither: `arrivals_after`)."""
     out: dict[int, list[tuple[int, int]]] = {}
     for conv, message_pk, date in conn.execute(
             "SELECT m.conversation_id, m.id, m.date FROM messages m JOIN conversations c"
             " ON c.id = m.conversation_id WHERE m.direction = 'in' AND (m.date >= ? OR m.id > ?)"
-            " AND c.merged_into IS NULL AND EXISTS (SELECT 1 FROM messages o"
-            " WHERE o.conversation_id = m.conversation_id AND o.id < m.id)"
+            f" AND c.merged_into IS NULL AND {_not_keyword('m')}"
+            " AND EXISTS (SELECT 1 FROM messages o"
+            f" WHERE o.conversation_id = m.conversation_id AND o.id < m.id"
+            f" AND {_not_keyword('o')})"
             " ORDER BY m.date, m.id",
             (since_s, after_pk if after_pk is not None else 2**62)):
         out.setdefault(int(conv), []).append((int(message_pk), int(date)))
     return out
 
 
+def _not_keyword(alias: str) -> str:
+    """SQL: message `alias` is not a patient's SMS keyword (STOP, HELP...), which is no
+    arrival and no patient reply (`arrivals_after`)."""
+    return (f"NOT ({alias}.direction = 'in' AND EXISTS (SELECT 1 FROM sms_messages k"
+            f" WHERE k.message_pk = {alias}.id AND k.keyword <> ''))")
+
+
 def _first_ids(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> dict[int, int]:
-    """Conversation -> the id of its first message."""
+    """Conversation -> the id of its first message (SMS keywords aside)."""
     out: dict[int, int] = {}
     for start in range(0, len(conv_ids), 500):
         chunk = list(conv_ids[start:start + 500])
         for conv, pk in conn.execute(
-                f"SELECT conversation_id, min(id) FROM messages WHERE conversation_id IN"
-                f" ({','.join('?' * len(chunk))}) GROUP BY conversation_id", chunk):
+                f"SELECT m.conversation_id, min(m.id) FROM messages m WHERE m.conversation_id IN"
+                f" ({','.join('?' * len(chunk))}) AND {_not_keyword('m')}"
+                " GROUP BY m.conversation_id", chunk):
             out[int(conv)] = int(pk)
     return out
 
 
 def _has_inbound(conn: sqlite3.Connection, conv_id: int) -> bool:
-    return conn.execute("SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'in'"
-                        " LIMIT 1", (conv_id,)).fetchone() is not None
+    """Whether the patient wrote in it (more than SMS keywords)."""
+    return conn.execute(f"SELECT 1 FROM messages m WHERE m.conversation_id = ?"
+                        f" AND m.direction = 'in' AND {_not_keyword('m')} LIMIT 1",
+                        (conv_id,)).fetchone() is not None
 
 
 def _created(conn: sqlite3.Connection, conv_id: int) -> int:
