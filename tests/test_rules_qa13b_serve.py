@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.mailgen import generate_corpus
 from tests.support.smsprovider import SmsProvider
 from tests.support.smtpsink import SmtpSink
 from tests.test_rules import patient_mail
@@ -365,3 +366,75 @@ def test_sms_keywords_are_not_patient_requests(
         assert created > stop_at
         assert not _events(db, "rule.applied", "rule:spam")
         assert not _events(db, "rule.applied", "rule:replied")
+
+
+BACKLOG_RULES = '''
+[[rules]]
+name = "route"
+on = "arrival"
+actions = { tag = ["routed"], notify = "new mail" }
+
+[[rules]]
+name = "reply"
+on = "patient-reply"
+actions = { tag = ["replied"], notify = "patient wrote again" }
+
+[[rules]]
+name = "late"
+on = "sla-breached"
+actions = { tag = ["late"], notify = "breached" }
+'''
+
+
+def _backlog_desk(dovecot: Any, tmp_path: Path, sock: Path, sink: SmtpSink,
+                  provider: SmsProvider) -> Path:
+    """A month of a clinic's mail (mailgen, all of it older than [triage] backlog_hours)
+    waiting in the mailbox before the first sync, and one patient's mail of today."""
+    cfg = _config(tmp_path, dovecot, sink, provider, sock, BACKLOG_RULES, hours=ALWAYS,
+                  policies=True)
+    end = datetime.now(UTC) - timedelta(days=4)
+    assert dovecot.deliver_many(generate_corpus(30, seed=13, end=end), "INBOX") == 30
+    dovecot.deliver(patient_mail("Today's question", message_id="today@patients.example",
+                                 sender="Tia <tia@patients.example>"))
+    return cfg
+
+
+def _notified(tmp_path: Path) -> list[dict[str, Any]]:
+    path = tmp_path / "notified.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] \
+        if path.exists() else []
+
+
+def test_a_first_sync_of_a_months_mail_does_not_page(
+        dovecot: Any, tmp_path: Path, sockdir: Path,
+        desk: tuple[SmtpSink, SmsProvider]) -> None:
+    """N7: the backlog fires no arrival / patient-reply rule and pages nobody one by one;
+    its conversations already past their SLA show breached, fire no sla-breached rule, and
+    the hook hears one summary with their count. Today's mail is routed as ever."""
+    sink, provider = desk
+    sock, db = sockdir / "s.sock", tmp_path / "data" / "cxinbox.db"
+    cfg = _backlog_desk(dovecot, tmp_path, sock, sink, provider)
+    with Server(cfg, sock) as server:
+        _wait("today's mail was routed", lambda: bool(
+            _events(db, "rule.applied", "rule:route")), server)
+        _wait("the backlog's escalations were summed up", lambda: bool(
+            _events(db, "sla.backlog")), server)
+        today = f"conversation:{_conv_of(db, 'today@patients.example')}"
+        assert [t for t, _ in _events(db, "rule.applied")] == [today]
+        breached = [(t, d) for t, d in _events(db, "sla.breached")]
+        assert breached and all(d.get("backlog") is True for _, d in breached)
+        [(_, summary)] = _events(db, "sla.backlog")
+        assert summary["breached"] == len(breached)
+        listed = json.loads(cx("list", "sla:breached", "--json", "--config", str(cfg)).stdout)
+        assert {f"conversation:{c['id']}" for c in listed["conversations"]} \
+            == {t for t, _ in breached}
+        _wait("the hook ran for today's mail and the summary", lambda: len(
+            _notified(tmp_path)) >= 2, server)
+        heard = _notified(tmp_path)
+        assert sorted(h["state"] for h in heard) == ["backlog", "rule"]
+        [backlog] = [h for h in heard if h["state"] == "backlog"]
+        assert backlog["breached"] == len(breached)
+        assert f"{len(breached)} conversation(s) arrived already past their SLA" \
+            in backlog["message"]
+        assert not _events(db, "rule.applied", "rule:late")
+        assert not _events(db, "conversation.assign")

@@ -343,6 +343,13 @@ ARRIVALS: Final = ("arrival", "patient-reply")
 """The triggers of arriving messages, whose `intent:` terms read what they brought."""
 
 
+def is_backlog(date: int, stored_at: int, config: Config) -> bool:
+    """Whether a patient message dated `date` (epoch seconds) was backlog when stored at
+    `stored_at`: older than `[triage] backlog_hours` (the detectors' window: such mail was
+    never assessed either). No arrival or patient-reply rule runs for it."""
+    return date < stored_at - config.triage.backlog_hours * 3600
+
+
 def kept_intents(arrivals: Sequence[ArrivalRecord]) -> frozenset[int]:
     """The conversations whose arriving messages did not bring the intent they are filed
     under (a follow-up that asked nothing new)."""
@@ -430,7 +437,11 @@ class RuleEngine:
         firing = Firing()
         if not (self.wants("arrival") or self.wants("patient-reply")):
             return firing
-        arrivals = tx.arrivals_after(after_message_pk)
+        # The backlog (a new mailbox's history: everything these messages brought is older
+        # than the detectors' window when stored) fires nothing: a month of mail must not
+        # route, tag and page message by message as if it had just come in.
+        arrivals = [a for a in tx.arrivals_after(after_message_pk)
+                    if not is_backlog(a.newest_date, now, self.config)]
         new = [a.conversation_id for a in arrivals if a.new_conversation]
         again = [a.conversation_id for a in arrivals if not a.new_conversation]
         kept = kept_intents(arrivals)

@@ -32,10 +32,10 @@ from cxinbox.service import heartbeat
 from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
-from cxinbox.service.rules import RuleEngine
+from cxinbox.service.rules import RuleEngine, is_backlog
 from cxinbox.service.sla import SlaService
 from cxinbox.store.interface import Store
-from cxinbox.store.records import ConversationRecord
+from cxinbox.store.records import ConversationRecord, EscalationCandidate
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,7 @@ class SlaMonitor:
             if not tx.escalation_candidates(now):
                 return []
         found: list[Escalation] = []
+        backlog: dict[str, int] = {}
         rules = self.rules
         firing = None
         with self.store.writing() as tx:
@@ -104,14 +105,22 @@ class SlaMonitor:
                     subject=audit_subject(tx.conversation(row.id), row.subject),
                     assignee=row.assignee or "", policy=clean_line(row.sla_policy or ""),
                     target=row.sla_target or "", due_at=int(row.sla_due_at))
+                old = self._backlog(row, now)
                 tx.record_escalation(esc.conversation_id, row.arm, level, now)
                 tx.append_event(SYSTEM_ACTOR, _ACTIONS[level],
                                 f"conversation:{esc.conversation_id}",
                                 {"conversation": esc.conversation_id, "subject": esc.subject,
                                  "assignee": esc.assignee, "policy": esc.policy,
                                  "sla_target": esc.target, "due": esc.due_at,
-                                 "state": esc.state})
+                                 "state": esc.state, **({"backlog": True} if old else {})})
+                if old:  # shown at risk / breached; one summary for all of them, below
+                    backlog[esc.state] = backlog.get(esc.state, 0) + 1
+                    continue
                 found.append(esc)
+            if backlog:
+                tx.append_event(SYSTEM_ACTOR, "sla.backlog", "", {
+                    "breached": backlog.get("breached", 0),
+                    "at_risk": backlog.get("at-risk", 0)})
             if rules is not None:  # the escalations' rules, in the same transaction
                 firing = rules.fire(tx, "sla-at-risk", [e.conversation_id for e in found
                                                          if e.state == "at-risk"], now=now)
@@ -121,7 +130,34 @@ class SlaMonitor:
             rules.after_commit(firing)
         for esc in found:
             self.notify(esc)
+        if backlog:
+            self.notify_backlog(backlog.get("breached", 0), backlog.get("at-risk", 0))
         return found
+
+    def _backlog(self, row: EscalationCandidate, now: int) -> bool:
+        """Whether this escalation is of the backlog: the first the monitor makes for its
+        running target (it was never escalated at risk), on a conversation whose patient
+        last wrote longer ago than `[triage] backlog_hours` and with no red flag open: a
+        new mailbox's history, already late when it was stored. Such conversations show at
+        risk or breached like any, but fire no sla-at-risk / sla-breached rule and do not
+        page one by one: `notify_backlog` says how many, once per round."""
+        if row.escalated_level or "!" in row.arm or row.last_inbound_at is None:
+            return False
+        return is_backlog(row.last_inbound_at, now, self.config)
+
+    def notify_backlog(self, breached: int, at_risk: int) -> bool:
+        """One notify_command run for a round's backlog escalations (CXINBOX_STATE=backlog,
+        CXINBOX_COUNT, CXINBOX_AT_RISK and a sentence in CXINBOX_MESSAGE): counts only."""
+        line = (f"{breached} conversation(s) arrived already past their SLA"
+                + (f" and {at_risk} already at risk" if at_risk else "")
+                + ": old mail from a first sync; see cxinbox list sla:breached")
+        env = {"CXINBOX_STATE": "backlog", "CXINBOX_COUNT": str(breached),
+               "CXINBOX_AT_RISK": str(at_risk), "CXINBOX_MESSAGE": line}
+        return run_notify(self.config.sla.notify_command, env=env,
+                          details={"state": "backlog", "breached": breached,
+                                   "at_risk": at_risk, "message": line},
+                          log=log, what="sla notify_command (backlog)",
+                          timeout_s=self.notify_timeout_s)
 
     def notify(self, esc: Escalation) -> bool:
         """Run `sla.notify_command` for one escalation; False (and a log line) on failure.

@@ -799,6 +799,9 @@ class ArrivalRecord:
     """Whether these messages brought the conversation's intent (one of them was read as
     asking it): False when a content-free follow-up ("ok thx") left it filed under a request
     made before, which `intent:` terms of the arrival rules then do not match."""
+    newest_date: int = 0
+    """The newest of these messages' own dates (epoch seconds): a backlog arrival (all
+    older than `[triage] backlog_hours` when stored) fires no rules."""
 
 
 @dataclass(frozen=True, slots=True)
