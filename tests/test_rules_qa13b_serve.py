@@ -438,3 +438,49 @@ def test_a_first_sync_of_a_months_mail_does_not_page(
             in backlog["message"]
         assert not _events(db, "rule.applied", "rule:late")
         assert not _events(db, "conversation.assign")
+
+
+SPAMMY = '''
+[[rules]]
+name = "spammy"
+on = "arrival"
+match = "intent:spam_marketing"
+actions = { tag = ["spam"] }
+'''
+
+
+def test_rules_test_over_a_backlog_says_live_did_not_fire(
+        dovecot: Any, tmp_path: Path, sockdir: Path,
+        desk: tuple[SmtpSink, SmsProvider]) -> None:
+    """N8: replayed over a first sync's backlog, each firing live never made is marked so,
+    with a count under the summary; the "assessed for this replay" note comes only for a
+    rule whose trigger's rules (it or those before it) read intent: or red-flag:."""
+    sink, provider = desk
+    sock, db = sockdir / "s.sock", tmp_path / "data" / "cxinbox.db"
+    cfg = _backlog_desk(dovecot, tmp_path, sock, sink, provider)
+    cfg.write_text(cfg.read_text() + SPAMMY)
+    with Server(cfg, sock) as server:
+        _wait("the backlog's escalations were summed up", lambda: bool(
+            _events(db, "sla.backlog")), server)
+        today = _conv_of(db, "today@patients.example")
+
+        def test(name: str, *json_flag: str) -> Any:
+            done = cx("rules", "test", name, "--since", "30d", *json_flag,
+                      "--config", str(cfg))
+            assert done.returncode == 0, done.stderr
+            return json.loads(done.stdout) if json_flag else done.stdout
+
+        route = test("route", "--json")
+        lives = {r["conversation"]: r["live"] for r in route["conversations"]}
+        assert lives[today] is None
+        marked = [c for c, live in lives.items() if live]
+        assert marked and all(lives[c].startswith("backlog: live ran no rules") for c in marked)
+        assert route["backlog"] == len(marked) == route["matched"] - 1
+        assert route["assessed"] == 0  # "route" reads no intent, and runs first
+        plain = test("late")
+        assert "[backlog: live ran no rules on it" in plain
+        assert "assessed for this replay" not in plain
+        assert "live ran no rules on those, so what is listed for them did not happen" \
+            in " ".join(plain.split())
+        spammy = test("spammy", "--json")
+        assert spammy["assessed"] > 0  # it reads intent: the backlog is assessed for it

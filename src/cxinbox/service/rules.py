@@ -428,6 +428,17 @@ class RuleEngine:
         assesses old mail the ingest never did, service/rules_preview.py)."""
         return any(_reads_triage(self._where[r.name]) for r in self.rules)
 
+    def reads_triage_before(self, rule: Rule) -> bool:
+        """Whether `rule`, or a rule of its trigger that runs before it (its tags and
+        `stop` shape what `rule` sees), reads the detectors' intent or red flag: only then
+        does a replay of `rule` need old mail assessed."""
+        for r in self.rules:
+            if r.on == rule.on and _reads_triage(self._where[r.name]):
+                return True
+            if r.name == rule.name:
+                return False
+        return False
+
     # -- firing ----------------------------------------------------------------------------
 
     def fire_arrivals(self, tx: StoreTx, after_message_pk: int, *, now: int) -> Firing:

@@ -71,7 +71,14 @@ from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment
 from cxinbox.service import redflags
 from cxinbox.service.inbox import InboxService
-from cxinbox.service.rules import ARRIVALS, FLAG_SKIP, Applied, RuleEngine, kept_intents
+from cxinbox.service.rules import (
+    ARRIVALS,
+    FLAG_SKIP,
+    Applied,
+    RuleEngine,
+    is_backlog,
+    kept_intents,
+)
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import (
     ConversationRecord,
@@ -126,20 +133,22 @@ def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> P
     with inbox.store.reading() as tx:
         moments = tx.past_triggers(rule.on, since)
     rows: list[PreviewRow] = []
-    fired = 0
-    budget = _Assessing(MAX_ASSESSED if engine.reads_triage else 0)
+    fired = backlog = 0
+    budget = _Assessing(MAX_ASSESSED if engine.reads_triage_before(rule) else 0)
     for together in _batches(moments):
-        for moment, applied, subject in _rehearse(inbox, engine, rule, together, budget):
+        for moment, applied, subject, live in _rehearse(inbox, engine, rule, together,
+                                                        budget):
             fired += 1
+            backlog += bool(live)
             if len(rows) < MAX_SHOWN:
                 rows.append(PreviewRow(moment.conversation_id, moment.at, subject,
-                                       _would(applied)))
+                                       _would(applied), live))
     inbox.record_read("rules.test", "", {"rule": rule.name, "since": since,
                                          "count": fired,
                                          "shown": sorted({r.conversation_id for r in rows})})
     return Preview(rule.name, rule.on, since, len(moments), fired, tuple(rows),
                    budget.assessed, budget.unassessed, budget.left_alone,
-                   notes=_team_notes(config, engine))
+                   notes=_team_notes(config, engine), backlog=backlog)
 
 
 @dataclasses.dataclass(slots=True)
@@ -179,16 +188,22 @@ def _batches(moments: Sequence[PastTrigger]) -> list[list[PastTrigger]]:
     return out
 
 
+BACKLOG_LIVE = ("backlog: live ran no rules on it (older than [triage] backlog_hours when"
+                " it arrived)")
+"""What a row of a first sync's backlog says live did (service/rules.py `is_backlog`)."""
+
+
 def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
               together: list[PastTrigger], budget: _Assessing,
-              ) -> list[tuple[PastTrigger, Applied, str]]:
-    """The tested rule's firings at one moment (with each conversation's subject); all
-    the rehearsal wrote is rolled back. Old messages are assessed first (`_assess_old`),
-    outside the rehearsal's write lock."""
+              ) -> list[tuple[PastTrigger, Applied, str, str]]:
+    """The tested rule's firings at one moment (with each conversation's subject and where
+    live did otherwise); all the rehearsal wrote is rolled back. Old messages are assessed
+    first (`_assess_old`), outside the rehearsal's write lock."""
     seq, at = together[0].seq, together[0].at
     subjects: dict[int, str] = {}
+    lives: dict[int, str] = {}
     found = _assess_moment(inbox, together, budget, inbox.config.triage.backlog_hours) \
-        if engine.reads_triage else {}
+        if budget.left else {}
     counts = counts_open(inbox.config)
     with inbox.store.rehearsing() as tx:
         bounds = tx.message_bounds(seq)
@@ -207,6 +222,8 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
                 past = _as_assessed(past, found[conv_id])
             tx.rewind(conv_id, past)
             subjects[conv_id] = clean_line(conv.subject, max_len=60)
+            if _was_backlog(tx, inbox, rule.on, moment, bounds):
+                lives[conv_id] = BACKLOG_LIVE
         kept: frozenset[int] = frozenset()
         if rule.on in ARRIVALS and bounds is not None:  # as live read them (fire_arrivals)
             kept = kept_intents(tx.arrivals_after(bounds[0])) - set(found)
@@ -216,8 +233,25 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
         _sla_as_then(inbox, tx, rule.on, list(subjects), at, bounds)
         firing = engine.fire(tx, rule.on, list(subjects), now=at, kept=kept)
     by_id = {m.conversation_id: m for m in together}
-    return [(by_id[a.conversation_id], a, subjects[a.conversation_id])
-            for a in firing.applied if a.rule == rule.name]
+    return [(by_id[a.conversation_id], a, subjects[a.conversation_id],
+             lives.get(a.conversation_id, "")) for a in firing.applied if a.rule == rule.name]
+
+
+def _was_backlog(tx: StoreTx, inbox: InboxService, trigger: str, moment: PastTrigger,
+                 bounds: tuple[int, int] | None) -> bool:
+    """Whether live ran no rules at this moment because it was a first sync's backlog: an
+    arrival or reply whose newest message was older than `[triage] backlog_hours` when it
+    arrived, or an escalation the monitor recorded as backlog."""
+    if trigger in ARRIVALS:
+        latest = tx.latest_inbound(moment.conversation_id, bounds[1] if bounds else None,
+                                   moment.at)
+        return latest is not None and is_backlog(latest[1], moment.at, inbox.config)
+    if trigger in ("sla-at-risk", "sla-breached"):
+        action = "sla.at_risk" if trigger == "sla-at-risk" else "sla.breached"
+        events = tx.later_on_target(f"conversation:{moment.conversation_id}",
+                                    moment.seq - 1, [action])
+        return bool(events) and events[0].details.get("backlog") is True
+    return False
 
 
 def _assess_moment(inbox: InboxService, together: list[PastTrigger],
