@@ -172,9 +172,12 @@ def _team_notes(config: Config, engine: RuleEngine) -> tuple[str, ...]:
     if not config.teams or not any(a.kind == "assign_team" for r in engine.rules
                                    for a in r.actions):
         return ()
-    return ("teams are judged with today's members, caps and rotas (a change to the config"
-            " since is not known); their turns, who was away and the open counts are as at"
-            " each moment, from the audit trail",)
+    return (TEAM_NOTE,)
+
+
+TEAM_NOTE = ("teams are judged with today's members, caps and rotas (a change to the config"
+             " since is not known); their turns, who was away and the open counts are as at"
+             " each moment, from the audit trail")
 
 
 def _batches(moments: Sequence[PastTrigger]) -> list[list[PastTrigger]]:
