@@ -71,6 +71,7 @@ class SlaMonitor:
         self.sla = SlaService(config, store)
         self.clock = clock
         self.notify_timeout_s = notify_timeout_s
+        self._backlog_pending: dict[str, int] = {}
 
     def check(self, now: int) -> list[Escalation]:
         """Escalate every SLA that became at risk or breached since it was last escalated.
@@ -78,7 +79,20 @@ class SlaMonitor:
         A round with nothing new only reads. Otherwise one transaction holds each
         escalation's event and its bookkeeping row together. The notify command runs after
         the commit, so a slow command never holds the database's write lock.
+
+        The backlog's escalations (`_backlog`) are summed over the rounds that find some
+        (a first sync stores its history batch by batch) and told in one notify by the
+        first round that finds none: one page per first sync, not one per round.
         """
+        pending = sum(self._backlog_pending.values())
+        found = self._round(now)
+        if pending and sum(self._backlog_pending.values()) == pending:
+            self.notify_backlog(self._backlog_pending.get("breached", 0),
+                                self._backlog_pending.get("at-risk", 0))
+            self._backlog_pending.clear()
+        return found
+
+    def _round(self, now: int) -> list[Escalation]:
         if not self.sla.enabled:
             return []
         with self.store.reading() as tx:
@@ -130,8 +144,8 @@ class SlaMonitor:
             rules.after_commit(firing)
         for esc in found:
             self.notify(esc)
-        if backlog:
-            self.notify_backlog(backlog.get("breached", 0), backlog.get("at-risk", 0))
+        for state, count in backlog.items():  # told once the backlog stops growing (check)
+            self._backlog_pending[state] = self._backlog_pending.get(state, 0) + count
         return found
 
     def _backlog(self, row: EscalationCandidate, now: int) -> bool:
@@ -140,7 +154,7 @@ class SlaMonitor:
         last wrote longer ago than `[triage] backlog_hours` and with no red flag open: a
         new mailbox's history, already late when it was stored. Such conversations show at
         risk or breached like any, but fire no sla-at-risk / sla-breached rule and do not
-        page one by one: `notify_backlog` says how many, once per round."""
+        page one by one: `notify_backlog` says how many, once the backlog stops growing."""
         if row.escalated_level or "!" in row.arm or row.last_inbound_at is None:
             return False
         return is_backlog(row.last_inbound_at, now, self.config)
