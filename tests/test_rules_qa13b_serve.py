@@ -290,6 +290,7 @@ actions = { tag = ["replied"] }
 '''
 
 STOPPER, BAJA_PHONE, ASKER = "+15557770220", "+15557770210", "+15557770230"
+YES_PHONE = "+15557770240"
 INSULIN = "Hola, necesito resurtir mi receta de insulina, soy Anselmo Ibarra"
 
 
@@ -366,6 +367,26 @@ def test_sms_keywords_are_not_patient_requests(
         assert created > stop_at
         assert not _events(db, "rule.applied", "rule:spam")
         assert not _events(db, "rule.applied", "rule:replied")
+
+        # YES is a keyword only where it is an opt-in: from the opted-out number it opts
+        # back in and asks nothing; to the desk's question (the asker opted out, so use a
+        # patient who did not) it is a reply that reopens and fires patient-reply.
+        stopper = _sms_conv(db, STOPPER)[0]
+        provider.inject_inbound(STOPPER, CLINIC, "YES")
+        _wait("the opt-in recorded", lambda: bool(_events(db, "sms.opt_in")), server)
+        assert _sms_conv(db, STOPPER)[1] == "closed"
+        provider.inject_inbound(YES_PHONE, CLINIC, "Could you call me back about Friday?")
+        _wait("the question was routed", lambda: len(
+            _events(db, "rule.applied", "rule:front route")) == 3, server)
+        answered = _sms_conv(db, YES_PHONE)[0]
+        done = cx("status", str(answered), "closed", "--yes", "--config", str(cfg))
+        assert done.returncode == 0, done.stderr
+        provider.inject_inbound(YES_PHONE, CLINIC, "Yes")
+        _wait("the yes fired patient-reply", lambda: [t for t, _ in _events(
+            db, "rule.applied", "rule:replied")] == [f"conversation:{answered}"], server)
+        assert _sms_conv(db, YES_PHONE)[1] == "open"
+        assert [t for t, _ in _events(db, "rule.applied")
+                if t == f"conversation:{stopper}"] == []
 
 
 BACKLOG_RULES = '''

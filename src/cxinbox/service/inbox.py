@@ -31,7 +31,7 @@ from cxinbox.domain.addresses import AddressError, normalize_address, stored_add
 from cxinbox.domain.query import ParsedQuery, QueryContext, QueryError, parse
 from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.domain.sla import PAUSING_STATUSES
-from cxinbox.domain.sms import keyword_word, parse_keyword
+from cxinbox.domain.sms import asks_nothing, keyword_word
 from cxinbox.domain.threading import normalize_subject
 from cxinbox.service import undo
 from cxinbox.service.mentions import mentioned_users
@@ -280,7 +280,8 @@ def keyword_intent_why(row: ConversationRecord, messages: Sequence[MessageView])
     if row.intent != "other" or row.channel != "sms":
         return ""
     said = [m.body for m in messages if m.direction == "in"]
-    if not said or any(parse_keyword(b) is None for b in said):
+    # "Yes" may answer the desk (asks_nothing): it does not count as a keyword here.
+    if not said or any(not asks_nothing(b, False) for b in said):
         return ""
     words = ", ".join(dict.fromkeys(keyword_word(b) for b in said))
     return (f"the patient texted only SMS keywords ({words}): opt-out, opt-in and help words"

@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -43,7 +43,7 @@ from cxinbox.domain.compose import (
     replies_shingles,
 )
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.domain.sms import keyword_word, parse_keyword
+from cxinbox.domain.sms import keyword_word
 from cxinbox.service.canned_library import canned_views
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
@@ -325,23 +325,27 @@ def notify_tagged(config: Config, conv_ids: Sequence[int]) -> threading.Thread |
 
 
 def triage_arrivals(tx: StoreTx, config: Config, now: int,
-                    ready: Mapping[bytes, Assessment | None] | None = None) -> list[Raised]:
+                    ready: Mapping[bytes, Assessment | None] | None = None, *,
+                    keywords: Collection[int] = ()) -> list[Raised]:
     """Assess every inbound message stored since the last call, in the caller's (ingest)
     transaction; returns the red flags raised, for `notify_raised` after the commit.
 
     `ready`: assessments already made beside MIME parsing in the sync's parse pool (by
     `assess_parsed`, keyed by the raw bytes' SHA-256; None: not a message to assess), so a
     bulk sync does not pay for detection on its critical thread. What is missing from it
-    is assessed here. Never raises: ingest must not fail because of detection."""
+    is assessed here. `keywords`: the ids of texts that are only an SMS keyword (STOP,
+    HELP..., the SMS poller's `asks_nothing`): filed under intent `other`, never read as a
+    request. Never raises: ingest must not fail because of detection."""
     try:
-        return _triage(tx, config, now, ready or {})
+        return _triage(tx, config, now, ready or {}, keywords)
     except Exception as exc:  # noqa: BLE001 - detection must never fail ingest
         log_failure(log, "triage at ingest failed; messages stored unassessed", exc)
         return []
 
 
 def _triage(tx: StoreTx, config: Config, now: int,
-            ready: Mapping[bytes, Assessment | None]) -> list[Raised]:
+            ready: Mapping[bytes, Assessment | None],
+            keywords: Collection[int] = ()) -> list[Raised]:
     raised: list[Raised] = []
     oldest = now - config.triage.backlog_hours * 3600
     while True:
@@ -353,7 +357,7 @@ def _triage(tx: StoreTx, config: Config, now: int,
         for cand in candidates:
             if cand.date < oldest:
                 continue
-            if cand.channel == "sms" and parse_keyword(cand.body_text) is not None:
+            if cand.id in keywords:
                 _keyword_only(tx, cand)
                 continue
             found = ready[cand.sha256] if cand.sha256 in ready else _assess(cand)

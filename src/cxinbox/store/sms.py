@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from cxinbox.domain.sms import (  # noqa: F401 - the placeholder names are offered here
     PLACEHOLDER_PREFIX,
     Keyword,
+    asks_nothing,
     parse_keyword,
     placeholder_sid,
     sms_raw_sha256,
@@ -133,7 +134,7 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
     # An opt-out, opt-in or help word (STOP, BAJA, START, HELP...) is recorded by the
     # poller, with a line in the thread; it asks nothing of the desk: it starts no SLA
     # clock, reopens nothing, and a conversation it opens is filed closed.
-    keyword = inbound and parse_keyword(rec.body) is not None
+    keyword = inbound and asks_nothing(rec.body, is_opted_out(conn, rec.patient_number))
     conv, created = _conversation_for(conn, rec, keyword)
     answer = rec.direction == "out" and counts_as_response  # only the desk's answers count
     before = None if created else conn.execute(
