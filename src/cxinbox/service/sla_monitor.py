@@ -35,7 +35,7 @@ from cxinbox.service.notify import run_notify
 from cxinbox.service.rules import RuleEngine, is_backlog
 from cxinbox.service.sla import SlaService
 from cxinbox.store.interface import Store
-from cxinbox.store.records import ConversationRecord, EscalationCandidate
+from cxinbox.store.records import EscalationCandidate
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,14 @@ HEARTBEAT: Final = "sla monitor"
 """Its name in service/heartbeat.py: each finished round is noted (the health report)."""
 
 
-def audit_subject(conv: ConversationRecord | None, subject: str) -> str:
+def audit_subject(row: EscalationCandidate) -> str:
     """What an escalation's event calls the conversation: a mail's subject line, but for
     a text "SMS from NAME" (or the number): an SMS conversation's title is the patient's
     first text, their words, which the audit trail (read by supervisors) does not keep."""
-    if conv is not None and conv.channel == "sms":
-        who = clean_line(conv.from_name, max_len=80) or clean_line(conv.from_addr, max_len=40)
+    if row.channel == "sms":
+        who = clean_line(row.from_name, max_len=80) or clean_line(row.from_addr, max_len=40)
         return f"SMS from {who}" if who else "SMS"
-    return clean_line(subject, max_len=200) or "(no subject)"
+    return clean_line(row.subject, max_len=200) or "(no subject)"
 
 
 class SlaMonitor:
@@ -116,7 +116,7 @@ class SlaMonitor:
                     continue
                 esc = Escalation(
                     conversation_id=row.id, state=_LEVELS[level],
-                    subject=audit_subject(tx.conversation(row.id), row.subject),
+                    subject=audit_subject(row),
                     assignee=row.assignee or "", policy=clean_line(row.sla_policy or ""),
                     target=row.sla_target or "", due_at=int(row.sla_due_at))
                 old = self._backlog(row, now)

@@ -371,6 +371,11 @@ class EscalationCandidate:
     last_arm: str | None
     last_level: int | None
     arm: str
+    channel: str = "email"
+    from_name: str = ""
+    from_addr: str = ""
+    """Who the conversation is with: an SMS escalation is audited as "SMS from ..." rather
+    than under its title, the patient's first text."""
 
     @property
     def escalated_level(self) -> int:
