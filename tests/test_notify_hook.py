@@ -49,3 +49,28 @@ def test_failures_are_one_line_without_the_hooks_output(
                      "slow hook timed out after 0.3 s",
                      "missing hook could not run: FileNotFoundError"]
     assert "Pat Doe" not in caplog.text
+
+
+def test_every_failure_kind_reaches_the_servers_sink_and_a_success_too(
+        tmp_path: Path) -> None:
+    """What `serve` audits and alerts on (service/notify_record.py): the error class of a
+    hook that cannot start, the exit status, the timeout; and a success, which clears it."""
+    from cxinbox.service.notify import NotifyOutcome, set_failure_sink
+
+    heard: list[NotifyOutcome] = []
+    set_failure_sink(heard.append)
+    try:
+        details = {"state": "breached", "conversation": 7}
+        for argv, timeout in (([str(tmp_path / "missing")], 5.0),
+                              ([sys.executable, "-c", "raise SystemExit(3)"], 5.0),
+                              ([sys.executable, "-c", "import time; time.sleep(5)"], 0.3),
+                              ([sys.executable, "-c", "pass"], 5.0)):
+            run_notify(argv, env={}, details=details, log=log, what="sla notify_command",
+                       conversation=7, timeout_s=timeout)
+    finally:
+        set_failure_sink(None)
+    assert [o.error for o in heard] == ["FileNotFoundError", "exit 3", "timeout after 0.3 s",
+                                        ""]
+    assert all(o.conversation == 7 and o.details == details for o in heard)
+    run_notify([str(tmp_path / "missing")], env={}, details=details, log=log, what="x")
+    assert len(heard) == 4  # no sink set: the log line only

@@ -464,12 +464,22 @@ actions = { acknowledge = true }
         "acknowledge: mailing list", "acknowledge: sender acknowledged today"]
     rig.sync()  # nothing new: nothing more
     assert rig.worker.process_due() == 0
-    # Last week's mail (a first sync, a long outage) is not answered.
+    # Yesterday's mail (a long outage) is not answered; last year's (a first sync's
+    # backlog, older than [triage] backlog_hours) runs no rule at all.
+    from datetime import timedelta
     rig.dovecot.deliver(patient_mail("Old", message_id="old@p.example",
                                      sender="Old <old@patients.example>",
-                                     date="Mon, 06 Jan 2025 09:15:00 -0500"))
+                                     date=format_datetime(datetime.now(UTC)
+                                                          - timedelta(hours=13))))
     rig.sync()
     assert rig.events("rule.applied")[-1][2]["skipped"] == ["acknowledge: old message"]
+    applied = len(rig.events("rule.applied"))
+    rig.dovecot.deliver(patient_mail("Older", message_id="older@p.example",
+                                     sender="Older <older@patients.example>",
+                                     date="Mon, 06 Jan 2025 09:15:00 -0500"))
+    rig.sync()
+    assert rig.conv("older@p.example")
+    assert len(rig.events("rule.applied")) == applied
     assert rig.worker.process_due() == 0
 
 
@@ -1150,10 +1160,13 @@ enabled = false
     assert capped.matched == 1
     shown = cx("rules", "test", "billing desk", "--since", "7d", "--config", str(rig.path))
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.splitlines()[-1] == (
+    lines = shown.stdout.splitlines()
+    assert lines[-2] == (
         "3 of them came with mail older than [triage] backlog_hours when stored, never"
         " assessed at ingest: assessed for this replay (nothing stored), so intent: and"
         " red-flag: could match")
+    # Live, that backlog fired no rule at all: the two firings listed did not happen.
+    assert lines[-1].startswith("2 of them came with a first sync's backlog")
 
 
 def test_rules_test_reads_only_the_text_it_assesses(

@@ -57,8 +57,10 @@ actions = { tag = ["billing-desk"] }
     shown = cx("rules", "test", "billing desk", "--since", "7d", "--config", str(rig.path))
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.splitlines()
-    assert lines[-2].startswith("1 of them came with mail older than [triage] backlog_hours")
-    assert lines[-1] == (
+    # The five-day-old mail was backlog when stored: live ran no rule on it, and it says so.
+    assert lines[-1].startswith("1 of them came with a first sync's backlog")
+    assert lines[-3].startswith("1 of them came with mail older than [triage] backlog_hours")
+    assert lines[-2] == (
         "1 of them came with a message live ingest read and stored no intent for (an automatic"
         " reply, a bounce, or a detector failure, logged then): replayed as live saw it, so"
         " intent: and red-flag: did not match it live and do not here")

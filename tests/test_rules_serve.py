@@ -129,10 +129,13 @@ def test_rules_through_serve(dovecot: Any, tmp_path: Path, sockdir: Path) -> Non
         provider.inject_inbound(STOPPED_PHONE, CLINIC, "STOP")
         provider.inject_inbound(PATIENT_PHONE, CLINIC, "Quackenbush: can I come at 8675309?")
         with Server(cfg, sock) as server:
-            # 4 mails + 2 texts arrive; "after hours" applies to each, once.
+            # 4 mails + 1 text arrive; "after hours" applies to each, once. The STOP is no
+            # arrival: an opt-out asks nothing of the desk (it is recorded, not routed).
             _wait("the rules ran on every arrival", lambda: len(_rows(
                 db, "SELECT 1 FROM events WHERE action = 'rule.applied'"
-                    " AND actor = 'rule:after hours'")) == 6, server)
+                    " AND actor = 'rule:after hours'")) == 5, server)
+            _wait("the opt-out was recorded", lambda: len(_rows(
+                db, "SELECT 1 FROM events WHERE action = 'sms.opt_out'")) == 1, server)
             _wait("the outbox settled", lambda: _rows(
                 db, "SELECT count(*) FROM outbox WHERE state NOT IN ('sent')") == [(0,)]
                 and len(_rows(db, "SELECT 1 FROM outbox")) == 2, server)
@@ -152,7 +155,7 @@ def test_rules_through_serve(dovecot: Any, tmp_path: Path, sockdir: Path) -> Non
                 db, "SELECT details FROM events WHERE action = 'rule.applied'"
                     " AND actor = 'rule:after hours'") for s in json.loads(d)["skipped"])
             assert skipped == ["acknowledge: auto-submitted", "acknowledge: mailing list",
-                               "acknowledge: opted out", "acknowledge: sender acknowledged today"]
+                               "acknowledge: sender acknowledged today"]
             # The text-matching rule saw the lab mail (indexed before the rules ran).
             lab = _rows(db, "SELECT conversation_id FROM messages"
                             " WHERE message_id = 'p2@patients.example'")[0][0]
@@ -165,7 +168,7 @@ def test_rules_through_serve(dovecot: Any, tmp_path: Path, sockdir: Path) -> Non
             # notify ran after the commit, with ids and the rule's words only.
             notified = tmp_path / "notified.jsonl"
             _wait("notify ran", lambda: notified.exists()
-                  and len(notified.read_text().splitlines()) == 6, server)
+                  and len(notified.read_text().splitlines()) == 5, server)
             first = json.loads(notified.read_text().splitlines()[0])
             assert first["rule"] == "after hours" and first["message"] == "new after hours"
             assert not any(w in notified.read_text() for w in SECRET_WORDS)
@@ -189,7 +192,7 @@ def test_rules_through_serve(dovecot: Any, tmp_path: Path, sockdir: Path) -> Non
                         "--config", str(cfg))
             assert tested.returncode == 0, tested.stderr
             report = json.loads(tested.stdout)
-            assert report["triggered"] == 6 and report["matched"] == 1
+            assert report["triggered"] == 5 and report["matched"] == 1
             assert report["conversations"][0]["conversation"] == lab
             # Judged as at its arrival, before the rule's own changes: it would tag and assign.
             assert report["conversations"][0]["would"] == ["tag +lab", "assign tnguyen"]
@@ -201,7 +204,6 @@ def test_rules_through_serve(dovecot: Any, tmp_path: Path, sockdir: Path) -> Non
             assert verdicts == ["acknowledge by email", "acknowledge by sms",
                                 "no acknowledgement (auto-submitted)",
                                 "no acknowledgement (mailing list)",
-                                "no acknowledgement (opted out)",
                                 "no acknowledgement (sender acknowledged today)"]
             after = _rows(db, "SELECT actor, action FROM events WHERE seq > ?"
                               " AND actor NOT IN ('sync', 'system')", (before,))

@@ -295,7 +295,8 @@ def test_help_and_yes_are_recorded_without_replies(env: Env) -> None:
     assert len(env.events("sms.help")) == 1
     assert env.events("sms.opt_in") == []  # YES from someone never opted out changes nothing
     keywords = dict(env.db.conn.execute("SELECT patient_number, keyword FROM sms_messages"))
-    assert keywords == {BOB: "help", ANN: "start"}
+    # A "Yes" that is no opt-in answers the desk: a text, not a keyword (rules, SLA, triage)
+    assert keywords == {BOB: "help", ANN: ""}
     assert env.provider.outbound() == []  # we never auto-reply
 
 

@@ -442,6 +442,8 @@ def show(
     triage = [f"intent {s.intent}" + (f" ({s.intent_confidence:.2f})"
                                       if s.intent_confidence is not None else "")
               ] if s.intent else []
+    if detail.intent_why:
+        triage.append(detail.intent_why)
     if detail.assigned_by:
         triage.append(f"assigned by rule: {detail.assigned_by}")
     if triage:

@@ -109,7 +109,7 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
         for row in result.rows:
             when = datetime.fromtimestamp(row.at, UTC).astimezone(tz)
             typer.echo(f"#{row.conversation_id:<6} {when:%Y-%m-%d %H:%M}  "
-                       + "; ".join(row.would))
+                       + "; ".join(row.would) + (f"  [{row.live}]" if row.live else ""))
         shown = (f" (first {len(result.rows)} listed)" if result.matched > len(result.rows)
                  else "")
         state = "" if _enabled(cfg, result.rule) else " (enabled = false: not running)"
@@ -129,6 +129,12 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
             typer.echo(f"{result.unassessed} more message(s) were never assessed (past the"
                        f" replay's limit): intent: and red-flag: cannot match them;"
                        f" try a shorter --since")
+        if result.backlog:
+            typer.echo(f"{result.backlog} of them came with a first sync's backlog (older"
+                       f" than [triage] backlog_hours when it arrived): live ran no rules on"
+                       f" those, so what is listed for them did not happen")
+        for note in result.notes:
+            typer.echo(f"note: {note}")
 
 
 def _enabled(config: Config, name: str) -> bool:

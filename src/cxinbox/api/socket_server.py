@@ -78,6 +78,8 @@ from cxinbox.service.access import RefusalLog
 from cxinbox.service.health import Health
 from cxinbox.service.inbox import InboxService, role_of
 from cxinbox.service.logsafe import database_away, fields, log_failure
+from cxinbox.service.notify import set_failure_sink
+from cxinbox.service.notify_record import NotifyRecorder
 from cxinbox.service.rules import RuleEngine
 from cxinbox.service.runtime import Worker, background_workers, supervise
 from cxinbox.service.watchdog import Watchdog
@@ -679,6 +681,7 @@ def serve(config: Config, open_store: Callable[[], Store], *,
         server = InboxServer(db, config, path, rules=engine)
         health = Health(db, config)
         health.start_fresh()
+        set_failure_sink(NotifyRecorder(db, health))  # a hook that fails: audited, alerted
         metrics = _start_metrics(db, config, server) if config.server.metrics_listen else None
         try:
             async def main() -> None:
@@ -714,6 +717,7 @@ def serve(config: Config, open_store: Callable[[], Store], *,
             if metrics is not None:
                 metrics.close()
             stop.set()
+            set_failure_sink(None)
             for thread in threads:
                 thread.join(WORKER_JOIN_S)
                 if thread.is_alive():

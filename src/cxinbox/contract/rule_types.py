@@ -15,10 +15,13 @@ class PreviewRow:
     at: int
     subject: str
     would: tuple[str, ...]
+    live: str = ""
+    """Where live did otherwise, in a line ("" = live fired as replayed): the backlog of a
+    first sync ran no rules live."""
 
     def to_dict(self) -> dict[str, object]:
         return {"conversation": self.conversation_id, "at": self.at, "subject": self.subject,
-                "would": list(self.would)}
+                "would": list(self.would), "live": self.live or None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +45,15 @@ class Preview:
     """Triggers whose message live ingest read and stored no finding for (an automatic
     reply, a bounce, a detector failure): replayed as live saw them, without intent and
     red flag."""
+    notes: tuple[str, ...] = ()
+    """What the replay could not know and judged another way (one line each)."""
+    backlog: int = 0
+    """Firings on a first sync's backlog, which live ran no rules on (`PreviewRow.live`)."""
 
     def to_dict(self) -> dict[str, object]:
         return {"rule": self.rule, "trigger": self.trigger, "since": self.since,
                 "triggered": self.triggered, "matched": self.matched,
                 "assessed": self.assessed, "unassessed": self.unassessed,
-                "stored_unassessed": self.stored_unassessed,
+                "stored_unassessed": self.stored_unassessed, "notes": list(self.notes),
+                "backlog": self.backlog,
                 "conversations": [r.to_dict() for r in self.rows]}

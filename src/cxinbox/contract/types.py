@@ -118,6 +118,9 @@ class ConversationDetail:
     notes: tuple[NoteView, ...]
     assigned_by: str = ""
     """The rule whose action made the current assignment ("" when a person did)."""
+    intent_why: str = ""
+    """Why the intent is what it is when the detectors did not read it from a request
+    (the patient texted only SMS keywords such as STOP); "" otherwise."""
 
     @property
     def red_flag_cleared(self) -> RedFlagCleared | None:
@@ -130,6 +133,7 @@ class ConversationDetail:
                 "messages": [m.to_dict() for m in self.messages],
                 "notes": [n.to_dict() for n in self.notes],
                 "assigned_by_rule": self.assigned_by or None,
+                "intent_why": self.intent_why or None,
                 "red_flag_cleared": (self.red_flag_cleared.to_dict()
                                      if self.red_flag_cleared else None)}
 

@@ -197,6 +197,17 @@ def keyword_word(body: str) -> str:
     return body.strip(_KEYWORD_EDGES).upper()
 
 
+def asks_nothing(body: str, opted_out: bool) -> bool:
+    """Whether a patient's text is only a keyword, which asks nothing of the desk (no
+    intent, rules, SLA clock or reopening): STOP, START, HELP and their synonyms, but YES
+    only where it is an opt-in (the number had opted out): otherwise "Yes" answers the
+    desk's question and is a reply like any other."""
+    keyword = parse_keyword(body)
+    if keyword is None:
+        return False
+    return opted_out or keyword_word(body) != "YES"
+
+
 def parse_keyword(body: str) -> Keyword | None:
     """The keyword a message consists of (case-insensitive, surrounding whitespace and a
     full stop or exclamation mark ignored), English or Spanish.

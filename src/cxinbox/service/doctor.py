@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -141,6 +143,7 @@ def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
             report.warn(f"{account.name}: no smtp_host; replies cannot be sent from it")
     if config.sms.configured:
         _check_sms(report, config)
+    _check_notify(report, config)
     if server_answers is not None:
         _check_server(report, config, server_answers)
     echo("all checks passed" if not report.failures else f"{report.failures} check(s) failed")
@@ -397,6 +400,43 @@ def _check_sms(report: _Report, config: Config) -> None:
                       f" {sms.base_url} answers, account ok")
     finally:
         client.close()
+
+
+def _check_notify(report: _Report, config: Config) -> None:
+    """Each notify_command: the clinician's pager for red flags and the desk's for SLA
+    escalations. It must exist, be an executable file, and be writable by nobody else
+    (whoever can rewrite it can run code as the service and silence the pager)."""
+    sla_pages = "SLA escalations and rules' notify" + (
+        "" if config.triage.notify_command else " and red flags")
+    hooks = (("[sla] notify_command", config.sla.notify_command, sla_pages),
+             ("[triage] notify_command", config.triage.notify_command, "red flags"))
+    for key, argv, pages in hooks:
+        if not argv:
+            continue
+        problem = notify_command_problem(argv[0])
+        if problem is None:
+            report.ok(f"{key}: {argv[0]} is an executable file only its owner can change")
+        else:
+            report.fail(f"{key}: {problem}: {pages} page nobody")
+
+
+def notify_command_problem(program: str) -> str | None:
+    """Why a notify_command's program cannot be trusted to run, or None."""
+    found = shutil.which(program) if "/" not in program else program
+    if found is None:
+        return f"{program} is not on the PATH"
+    path = Path(found)
+    if not path.exists():
+        return f"{path} does not exist"
+    if not path.is_file():
+        return f"{path} is not a file"
+    if not os.access(path, os.X_OK):
+        return f"{path} is not executable (chmod u+x {path})"
+    for where in (path, path.parent):
+        mode = where.stat().st_mode
+        if mode & stat.S_IWOTH and not (where.is_dir() and mode & stat.S_ISVTX):
+            return f"{where} is writable by anyone (chmod o-w {where})"
+    return None
 
 
 def _check_server(report: _Report, config: Config, server_answers: ServerCheck) -> None:

@@ -31,6 +31,7 @@ from cxinbox.domain.addresses import AddressError, normalize_address, stored_add
 from cxinbox.domain.query import ParsedQuery, QueryContext, QueryError, parse
 from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.domain.sla import PAUSING_STATUSES
+from cxinbox.domain.sms import asks_nothing, keyword_word
 from cxinbox.domain.threading import normalize_subject
 from cxinbox.service import undo
 from cxinbox.service.hours import clinic_open, opening_hours, reads_hours
@@ -280,6 +281,20 @@ def _last_clears(tx: StoreTx, rows: Sequence[ConversationRecord],
                               max_len=redflags.MAX_REASON_CHARS),
             category=clean_line(str(event.details.get("category") or "")))
     return clears
+
+
+def keyword_intent_why(row: ConversationRecord, messages: Sequence[MessageView]) -> str:
+    """Why a text conversation is filed under intent `other`: the patient texted only SMS
+    keywords (STOP, BAJA, HELP...), which the detectors do not read as requests."""
+    if row.intent != "other" or row.channel != "sms":
+        return ""
+    said = [m.body for m in messages if m.direction == "in"]
+    # "Yes" may answer the desk (asks_nothing): it does not count as a keyword here.
+    if not said or any(not asks_nothing(b, False) for b in said):
+        return ""
+    words = ", ".join(dict.fromkeys(keyword_word(b) for b in said))
+    return (f"the patient texted only SMS keywords ({words}): opt-out, opt-in and help words"
+            " are not requests, so they get no intent, rules, SLA clock or reopening")
 
 
 def summary_from_row(row: ConversationRecord, tags: list[str],
@@ -555,7 +570,8 @@ class InboxService:
         if record_view:
             self.record_read("conversation.view", f"conversation:{conv_id}", {})
         return ConversationDetail(summary_from_row(row, tags, clear=cleared), messages, notes,
-                                  clean_line(by[5:]) if by.startswith("rule:") else "")
+                                  clean_line(by[5:]) if by.startswith("rule:") else "",
+                                  keyword_intent_why(row, messages))
 
     def attachment(self, message_pk: int, part_path: str) -> tuple[str, str, bytes]:
         """An attachment's bytes, audited as an export.

@@ -8,6 +8,12 @@ are thrown away and never logged (it is handed details that may name a patient a
 them); a failure is one warning line with the error class or the exit code and the
 conversation number, and the caller carries on: a pager being down must not stop the
 sync, the SLA monitor or the health check.
+
+A failure is also handed to the failure sink the running server sets (`set_failure_sink`:
+`NotifyRecorder` audits it and puts it on everyone's status line): a red flag's hook is
+the clinician's pager, and a pager that does not ring must not look like one that did.
+The sink gets the caller's details (ids, states, the rule's name) and the error class or
+exit status, never anything the hook printed.
 """
 
 from __future__ import annotations
@@ -16,12 +22,51 @@ import json
 import logging
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from cxinbox.service.logsafe import error_class, fields
 
 NOTIFY_TIMEOUT_S: Final = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyOutcome:
+    """One hook run that failed (`error`: "FileNotFoundError", "exit 3", "timeout after
+    10 s") or, with `error` empty, succeeded; `what` names the caller, `details` are those
+    the hook was given (ids and states only)."""
+
+    what: str
+    conversation: int | None
+    details: Mapping[str, object]
+    error: str = ""
+
+
+FailureSink = Callable[[NotifyOutcome], None]
+
+_sink_lock = threading.Lock()
+_sink: FailureSink | None = None
+
+
+def set_failure_sink(sink: FailureSink | None) -> None:
+    """Where every hook run's outcome goes (the server's `NotifyRecorder`); None: only the
+    log line. Set once by the process that runs the hooks, cleared when it stops."""
+    global _sink
+    with _sink_lock:
+        _sink = sink
+
+
+def _tell(outcome: NotifyOutcome, log: logging.Logger) -> None:
+    with _sink_lock:
+        sink = _sink
+    if sink is None:
+        return
+    try:
+        sink(outcome)
+    except Exception as exc:  # noqa: BLE001 - recording a failure must not fail its caller
+        log.warning("notify failure not recorded: %s", error_class(exc))
 
 
 def run_notify(argv: Sequence[str] | None, *, env: Mapping[str, str],
@@ -37,17 +82,20 @@ def run_notify(argv: Sequence[str] | None, *, env: Mapping[str, str],
     line = json.dumps(dict(details), ensure_ascii=False) + "\n"
     where = f" (conversation #{conversation})" if conversation is not None else ""
     extra = fields(conversation=conversation) if conversation is not None else None
+    error = ""
     try:
         done = subprocess.run(list(argv), input=line.encode("utf-8"), env=full_env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
         log.warning("%s timed out after %g s%s", what, timeout_s, where, extra=extra)
-        return False
+        error = f"timeout after {timeout_s:g} s"
     except OSError as exc:
         log.warning("%s could not run: %s%s", what, error_class(exc), where, extra=extra)
-        return False
-    if done.returncode != 0:
-        log.warning("%s exited %d%s", what, done.returncode, where, extra=extra)
-        return False
-    return True
+        error = error_class(exc)
+    else:
+        if done.returncode != 0:
+            log.warning("%s exited %d%s", what, done.returncode, where, extra=extra)
+            error = f"exit {done.returncode}"
+    _tell(NotifyOutcome(what, conversation, dict(details), error), log)
+    return not error

@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -43,6 +43,7 @@ from cxinbox.domain.compose import (
     replies_shingles,
 )
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.sms import keyword_word
 from cxinbox.service.canned_library import canned_views
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
@@ -324,23 +325,27 @@ def notify_tagged(config: Config, conv_ids: Sequence[int]) -> threading.Thread |
 
 
 def triage_arrivals(tx: StoreTx, config: Config, now: int,
-                    ready: Mapping[bytes, Assessment | None] | None = None) -> list[Raised]:
+                    ready: Mapping[bytes, Assessment | None] | None = None, *,
+                    keywords: Collection[int] = ()) -> list[Raised]:
     """Assess every inbound message stored since the last call, in the caller's (ingest)
     transaction; returns the red flags raised, for `notify_raised` after the commit.
 
     `ready`: assessments already made beside MIME parsing in the sync's parse pool (by
     `assess_parsed`, keyed by the raw bytes' SHA-256; None: not a message to assess), so a
     bulk sync does not pay for detection on its critical thread. What is missing from it
-    is assessed here. Never raises: ingest must not fail because of detection."""
+    is assessed here. `keywords`: the ids of texts that are only an SMS keyword (STOP,
+    HELP..., the SMS poller's `asks_nothing`): filed under intent `other`, never read as a
+    request. Never raises: ingest must not fail because of detection."""
     try:
-        return _triage(tx, config, now, ready or {})
+        return _triage(tx, config, now, ready or {}, keywords)
     except Exception as exc:  # noqa: BLE001 - detection must never fail ingest
         log_failure(log, "triage at ingest failed; messages stored unassessed", exc)
         return []
 
 
 def _triage(tx: StoreTx, config: Config, now: int,
-            ready: Mapping[bytes, Assessment | None]) -> list[Raised]:
+            ready: Mapping[bytes, Assessment | None],
+            keywords: Collection[int] = ()) -> list[Raised]:
     raised: list[Raised] = []
     oldest = now - config.triage.backlog_hours * 3600
     while True:
@@ -351,6 +356,9 @@ def _triage(tx: StoreTx, config: Config, now: int,
             return raised
         for cand in candidates:
             if cand.date < oldest:
+                continue
+            if cand.id in keywords:
+                _keyword_only(tx, cand)
                 continue
             found = ready[cand.sha256] if cand.sha256 in ready else _assess(cand)
             if found is None:
@@ -366,6 +374,24 @@ def _triage(tx: StoreTx, config: Config, now: int,
         tx.advance_triage(upto)
         if len(candidates) < _BATCH:
             return raised
+
+
+KEYWORD_INTENT: Final = "other"
+"""What a text that is only an SMS keyword (STOP, BAJA, START, HELP...) asks: nothing. It is
+no request (not spam, not a clinical question) and raises no red flag; the conversation
+keeps the intent an earlier request gave it."""
+
+
+def _keyword_only(tx: StoreTx, cand: TriageCandidate) -> None:
+    conv = tx.conversation(cand.conversation_id)
+    tx.record_triage(cand.id, KEYWORD_INTENT, 1.0, None, "")
+    spanish = keyword_word(cand.body_text) in _SPANISH_KEYWORDS
+    tx.set_conversation_intent(cand.conversation_id, KEYWORD_INTENT, 1.0,
+                               conv.language if conv is not None and conv.language
+                               else "es" if spanish else "en")
+
+
+_SPANISH_KEYWORDS: Final = frozenset({"BAJA", "ALTO", "PARAR", "CANCELAR", "ALTA", "AYUDA"})
 
 
 def _assess(cand: TriageCandidate) -> Assessment | None:

@@ -113,6 +113,12 @@ class RuleFailed(Exception):
     """An action that cannot be done; the rule is skipped on this conversation."""
 
 
+class ActionSkipped(Exception):
+    """An action that would change nothing, with why (a team with nobody available for a
+    conversation nobody holds): listed under `skipped`, no event; the rule's other actions
+    run."""
+
+
 @dataclass(frozen=True, slots=True)
 class Applied:
     """One rule on one conversation: what it did (or would do), or why it failed."""
@@ -338,6 +344,13 @@ ARRIVALS: Final = ("arrival", "patient-reply")
 """The triggers of arriving messages, whose `intent:` terms read what they brought."""
 
 
+def is_backlog(date: int, stored_at: int, config: Config) -> bool:
+    """Whether a patient message dated `date` (epoch seconds) was backlog when stored at
+    `stored_at`: older than `[triage] backlog_hours` (the detectors' window: such mail was
+    never assessed either). No arrival or patient-reply rule runs for it."""
+    return date < stored_at - config.triage.backlog_hours * 3600
+
+
 def kept_intents(arrivals: Sequence[ArrivalRecord]) -> frozenset[int]:
     """The conversations whose arriving messages did not bring the intent they are filed
     under (a follow-up that asked nothing new)."""
@@ -417,6 +430,17 @@ class RuleEngine:
         assesses old mail the ingest never did, service/rules_preview.py)."""
         return any(_reads_triage(self._where[r.name]) for r in self.rules)
 
+    def reads_triage_before(self, rule: Rule) -> bool:
+        """Whether `rule`, or a rule of its trigger that runs before it (its tags and
+        `stop` shape what `rule` sees), reads the detectors' intent or red flag: only then
+        does a replay of `rule` need old mail assessed."""
+        for r in self.rules:
+            if r.on == rule.on and _reads_triage(self._where[r.name]):
+                return True
+            if r.name == rule.name:
+                return False
+        return False
+
     # -- firing ----------------------------------------------------------------------------
 
     def fire_arrivals(self, tx: StoreTx, after_message_pk: int, *, now: int) -> Firing:
@@ -426,7 +450,11 @@ class RuleEngine:
         firing = Firing()
         if not (self.wants("arrival") or self.wants("patient-reply")):
             return firing
-        arrivals = tx.arrivals_after(after_message_pk)
+        # The backlog (a new mailbox's history: everything these messages brought is older
+        # than the detectors' window when stored) fires nothing: a month of mail must not
+        # route, tag and page message by message as if it had just come in.
+        arrivals = [a for a in tx.arrivals_after(after_message_pk)
+                    if not is_backlog(a.newest_date, now, self.config)]
         new = [a.conversation_id for a in arrivals if a.new_conversation]
         again = [a.conversation_id for a in arrivals if not a.new_conversation]
         kept = kept_intents(arrivals)
@@ -523,7 +551,11 @@ class RuleEngine:
             if hides_red_flag(step):
                 skipped.append(f"{describe(action)}: {FLAG_SKIP}")
                 continue
-            line = ACTION_HANDLERS[action.kind](step)
+            try:
+                line = ACTION_HANDLERS[action.kind](step)
+            except ActionSkipped as why:
+                skipped.append(f"{describe(action)}: {why}")
+                continue
             if line:
                 done.append(line)
                 conv = tx.conversation(conv_id)  # the next action sees this one's change
@@ -568,14 +600,18 @@ def team_strategy(config: Config) -> TeamAssign:
     """`assign = "team:NAME"` by the team's own strategy (service/teams.py), audited there
     with its explanation, shifts judged at the trigger's `now`; a team with nobody available
     leaves the conversation unassigned and says why (that is the team's answer, not a
-    failed rule)."""
+    failed rule); a pick that changes nothing (nobody available for a conversation nobody
+    holds, or its own holder again) writes no event and is listed as skipped, with why."""
     from cxinbox.service.teams import assign_to_team
 
     def assign(tx: StoreTx, conversation_id: int, team: str, actor: str, now: int) -> str:
         try:
-            choice = assign_to_team(tx, config, conversation_id, team, actor, now=now)
+            choice = assign_to_team(tx, config, conversation_id, team, actor, now=now,
+                                    unchanged_ok=True)
         except (BadRequest, NotFound) as exc:
             raise RuleFailed(str(exc)) from None
+        if choice.member == choice.previous:  # nothing written: not done, said why
+            raise ActionSkipped(choice.explanation)
         return choice.explanation
 
     return assign

@@ -27,10 +27,13 @@ an escalation. The rules before it run too, as they would have (their tags are w
 rule's query sees, and `stop = true` keeps conversations from it); a rule switched off with
 `enabled = false` is replayed all the same, so a clinic can try a rule before it runs.
 
-With a least-open team configured, every conversation's assignee and status go back to
-what they were too (the first change of each recorded after the trigger undone), so the
-open counts it compares are those of that moment; that reads the window's assignment and
-status events once per trigger, which is why it is done only then.
+With a team that counts open conversations (least-open, or any strategy with a `cap`),
+every conversation's assignee and status go back to what they were too (the first change
+of each recorded after the trigger undone), so the open counts it compares and the caps it
+checks are those of that moment, as live judged them; that reads the window's assignment
+and status events once per trigger, which is why it is done only then. What the replay
+cannot know is said with the answer (`Preview.notes`): the teams' members, caps and rotas
+are today's config, not necessarily those of the moment.
 
 Old mail: a message older than `[triage] backlog_hours` when stored was never assessed, so
 it has no intent and raised no red flag. A message without an intent that was newer than
@@ -59,6 +62,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.contract.rule_types import Preview, PreviewRow
 from cxinbox.domain.rules import Rule, no_sla_policy, sla_term
@@ -67,7 +71,14 @@ from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.triage import Assessment
 from cxinbox.service import redflags
 from cxinbox.service.inbox import InboxService
-from cxinbox.service.rules import ARRIVALS, FLAG_SKIP, Applied, RuleEngine, kept_intents
+from cxinbox.service.rules import (
+    ARRIVALS,
+    FLAG_SKIP,
+    Applied,
+    RuleEngine,
+    is_backlog,
+    kept_intents,
+)
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import (
     ConversationRecord,
@@ -122,19 +133,22 @@ def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> P
     with inbox.store.reading() as tx:
         moments = tx.past_triggers(rule.on, since)
     rows: list[PreviewRow] = []
-    fired = 0
-    budget = _Assessing(MAX_ASSESSED if engine.reads_triage else 0)
+    fired = backlog = 0
+    budget = _Assessing(MAX_ASSESSED if engine.reads_triage_before(rule) else 0)
     for together in _batches(moments):
-        for moment, applied, subject in _rehearse(inbox, engine, rule, together, budget):
+        for moment, applied, subject, live in _rehearse(inbox, engine, rule, together,
+                                                        budget):
             fired += 1
+            backlog += bool(live)
             if len(rows) < MAX_SHOWN:
                 rows.append(PreviewRow(moment.conversation_id, moment.at, subject,
-                                       _would(applied)))
+                                       _would(applied), live))
     inbox.record_read("rules.test", "", {"rule": rule.name, "since": since,
                                          "count": fired,
                                          "shown": sorted({r.conversation_id for r in rows})})
     return Preview(rule.name, rule.on, since, len(moments), fired, tuple(rows),
-                   budget.assessed, budget.unassessed, budget.left_alone)
+                   budget.assessed, budget.unassessed, budget.left_alone,
+                   notes=_team_notes(config, engine), backlog=backlog)
 
 
 @dataclasses.dataclass(slots=True)
@@ -145,6 +159,25 @@ class _Assessing:
     assessed: int = 0
     unassessed: int = 0
     left_alone: int = 0
+
+
+def counts_open(config: Config) -> bool:
+    """Whether a team's pick reads who holds how many open conversations (least-open
+    compares them; a cap, of any strategy, refuses whoever is at it)."""
+    return any(t.strategy == "least-open" or t.cap is not None for t in config.teams)
+
+
+def _team_notes(config: Config, engine: RuleEngine) -> tuple[str, ...]:
+    """What a replay of team assignments cannot know, said with its answer."""
+    if not config.teams or not any(a.kind == "assign_team" for r in engine.rules
+                                   for a in r.actions):
+        return ()
+    return (TEAM_NOTE,)
+
+
+TEAM_NOTE = ("teams are judged with today's members, caps and rotas (a change to the config"
+             " since is not known); their turns, who was away and the open counts are as at"
+             " each moment, from the audit trail")
 
 
 def _batches(moments: Sequence[PastTrigger]) -> list[list[PastTrigger]]:
@@ -158,20 +191,26 @@ def _batches(moments: Sequence[PastTrigger]) -> list[list[PastTrigger]]:
     return out
 
 
+BACKLOG_LIVE = ("backlog: live ran no rules on it (older than [triage] backlog_hours when"
+                " it arrived)")
+"""What a row of a first sync's backlog says live did (service/rules.py `is_backlog`)."""
+
+
 def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
               together: list[PastTrigger], budget: _Assessing,
-              ) -> list[tuple[PastTrigger, Applied, str]]:
-    """The tested rule's firings at one moment (with each conversation's subject); all
-    the rehearsal wrote is rolled back. Old messages are assessed first (`_assess_old`),
-    outside the rehearsal's write lock."""
+              ) -> list[tuple[PastTrigger, Applied, str, str]]:
+    """The tested rule's firings at one moment (with each conversation's subject and where
+    live did otherwise); all the rehearsal wrote is rolled back. Old messages are assessed
+    first (`_assess_old`), outside the rehearsal's write lock."""
     seq, at = together[0].seq, together[0].at
     subjects: dict[int, str] = {}
+    lives: dict[int, str] = {}
     found = _assess_moment(inbox, together, budget, inbox.config.triage.backlog_hours) \
-        if engine.reads_triage else {}
-    least_open = any(t.strategy == "least-open" for t in inbox.config.teams)
+        if budget.left else {}
+    counts = counts_open(inbox.config)
     with inbox.store.rehearsing() as tx:
         bounds = tx.message_bounds(seq)
-        if least_open:  # the counts it compares: who held what, open, then
+        if counts:  # the counts it compares and caps: who held what, open, then
             tx.rewind_holders(seq)
         for moment in together:
             conv_id = moment.conversation_id
@@ -186,6 +225,8 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
                 past = _as_assessed(past, found[conv_id])
             tx.rewind(conv_id, past)
             subjects[conv_id] = clean_line(conv.subject, max_len=60)
+            if _was_backlog(tx, inbox, rule.on, moment, bounds):
+                lives[conv_id] = BACKLOG_LIVE
         kept: frozenset[int] = frozenset()
         if rule.on in ARRIVALS and bounds is not None:  # as live read them (fire_arrivals)
             kept = kept_intents(tx.arrivals_after(bounds[0])) - set(found)
@@ -195,8 +236,25 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
         _sla_as_then(inbox, tx, rule.on, list(subjects), at, bounds)
         firing = engine.fire(tx, rule.on, list(subjects), now=at, kept=kept)
     by_id = {m.conversation_id: m for m in together}
-    return [(by_id[a.conversation_id], a, subjects[a.conversation_id])
-            for a in firing.applied if a.rule == rule.name]
+    return [(by_id[a.conversation_id], a, subjects[a.conversation_id],
+             lives.get(a.conversation_id, "")) for a in firing.applied if a.rule == rule.name]
+
+
+def _was_backlog(tx: StoreTx, inbox: InboxService, trigger: str, moment: PastTrigger,
+                 bounds: tuple[int, int] | None) -> bool:
+    """Whether live ran no rules at this moment because it was a first sync's backlog: an
+    arrival or reply whose newest message was older than `[triage] backlog_hours` when it
+    arrived, or an escalation the monitor recorded as backlog."""
+    if trigger in ARRIVALS:
+        latest = tx.latest_inbound(moment.conversation_id, bounds[1] if bounds else None,
+                                   moment.at)
+        return latest is not None and is_backlog(latest[1], moment.at, inbox.config)
+    if trigger in ("sla-at-risk", "sla-breached"):
+        action = "sla.at_risk" if trigger == "sla-at-risk" else "sla.breached"
+        events = tx.later_on_target(f"conversation:{moment.conversation_id}",
+                                    moment.seq - 1, [action])
+        return bool(events) and events[0].details.get("backlog") is True
+    return False
 
 
 def _assess_moment(inbox: InboxService, together: list[PastTrigger],

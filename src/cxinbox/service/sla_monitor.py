@@ -32,9 +32,10 @@ from cxinbox.service import heartbeat
 from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
-from cxinbox.service.rules import RuleEngine
+from cxinbox.service.rules import RuleEngine, is_backlog
 from cxinbox.service.sla import SlaService
 from cxinbox.store.interface import Store
+from cxinbox.store.records import EscalationCandidate
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,16 @@ _LEVELS: Final = {1: "at-risk", 2: "breached"}
 _ACTIONS: Final = {1: "sla.at_risk", 2: "sla.breached"}
 HEARTBEAT: Final = "sla monitor"
 """Its name in service/heartbeat.py: each finished round is noted (the health report)."""
+
+
+def audit_subject(row: EscalationCandidate) -> str:
+    """What an escalation's event calls the conversation: a mail's subject line, but for
+    a text "SMS from NAME" (or the number): an SMS conversation's title is the patient's
+    first text, their words, which the audit trail (read by supervisors) does not keep."""
+    if row.channel == "sms":
+        who = clean_line(row.from_name, max_len=80) or clean_line(row.from_addr, max_len=40)
+        return f"SMS from {who}" if who else "SMS"
+    return clean_line(row.subject, max_len=200) or "(no subject)"
 
 
 class SlaMonitor:
@@ -60,6 +71,7 @@ class SlaMonitor:
         self.sla = SlaService(config, store)
         self.clock = clock
         self.notify_timeout_s = notify_timeout_s
+        self._backlog_pending: dict[str, int] = {}
 
     def check(self, now: int) -> list[Escalation]:
         """Escalate every SLA that became at risk or breached since it was last escalated.
@@ -67,7 +79,20 @@ class SlaMonitor:
         A round with nothing new only reads. Otherwise one transaction holds each
         escalation's event and its bookkeeping row together. The notify command runs after
         the commit, so a slow command never holds the database's write lock.
+
+        The backlog's escalations (`_backlog`) are summed over the rounds that find some
+        (a first sync stores its history batch by batch) and told in one notify by the
+        first round that finds none: one page per first sync, not one per round.
         """
+        pending = sum(self._backlog_pending.values())
+        found = self._round(now)
+        if pending and sum(self._backlog_pending.values()) == pending:
+            self.notify_backlog(self._backlog_pending.get("breached", 0),
+                                self._backlog_pending.get("at-risk", 0))
+            self._backlog_pending.clear()
+        return found
+
+    def _round(self, now: int) -> list[Escalation]:
         if not self.sla.enabled:
             return []
         with self.store.reading() as tx:
@@ -80,6 +105,7 @@ class SlaMonitor:
             if not tx.escalation_candidates(now):
                 return []
         found: list[Escalation] = []
+        backlog: dict[str, int] = {}
         rules = self.rules
         firing = None
         with self.store.writing() as tx:
@@ -90,17 +116,25 @@ class SlaMonitor:
                     continue
                 esc = Escalation(
                     conversation_id=row.id, state=_LEVELS[level],
-                    subject=clean_line(row.subject, max_len=200) or "(no subject)",
+                    subject=audit_subject(row),
                     assignee=row.assignee or "", policy=clean_line(row.sla_policy or ""),
                     target=row.sla_target or "", due_at=int(row.sla_due_at))
+                old = self._backlog(row, now)
                 tx.record_escalation(esc.conversation_id, row.arm, level, now)
                 tx.append_event(SYSTEM_ACTOR, _ACTIONS[level],
                                 f"conversation:{esc.conversation_id}",
                                 {"conversation": esc.conversation_id, "subject": esc.subject,
                                  "assignee": esc.assignee, "policy": esc.policy,
                                  "sla_target": esc.target, "due": esc.due_at,
-                                 "state": esc.state})
+                                 "state": esc.state, **({"backlog": True} if old else {})})
+                if old:  # shown at risk / breached; one summary for all of them, below
+                    backlog[esc.state] = backlog.get(esc.state, 0) + 1
+                    continue
                 found.append(esc)
+            if backlog:
+                tx.append_event(SYSTEM_ACTOR, "sla.backlog", "", {
+                    "breached": backlog.get("breached", 0),
+                    "at_risk": backlog.get("at-risk", 0)})
             if rules is not None:  # the escalations' rules, in the same transaction
                 firing = rules.fire(tx, "sla-at-risk", [e.conversation_id for e in found
                                                          if e.state == "at-risk"], now=now)
@@ -110,7 +144,34 @@ class SlaMonitor:
             rules.after_commit(firing)
         for esc in found:
             self.notify(esc)
+        for state, count in backlog.items():  # told once the backlog stops growing (check)
+            self._backlog_pending[state] = self._backlog_pending.get(state, 0) + count
         return found
+
+    def _backlog(self, row: EscalationCandidate, now: int) -> bool:
+        """Whether this escalation is of the backlog: the first the monitor makes for its
+        running target (it was never escalated at risk), on a conversation whose patient
+        last wrote longer ago than `[triage] backlog_hours` and with no red flag open: a
+        new mailbox's history, already late when it was stored. Such conversations show at
+        risk or breached like any, but fire no sla-at-risk / sla-breached rule and do not
+        page one by one: `notify_backlog` says how many, once the backlog stops growing."""
+        if row.escalated_level or "!" in row.arm or row.last_inbound_at is None:
+            return False
+        return is_backlog(row.last_inbound_at, now, self.config)
+
+    def notify_backlog(self, breached: int, at_risk: int) -> bool:
+        """One notify_command run for a round's backlog escalations (CXINBOX_STATE=backlog,
+        CXINBOX_COUNT, CXINBOX_AT_RISK and a sentence in CXINBOX_MESSAGE): counts only."""
+        line = (f"{breached} conversation(s) arrived already past their SLA"
+                + (f" and {at_risk} already at risk" if at_risk else "")
+                + ": old mail from a first sync; see cxinbox list sla:breached")
+        env = {"CXINBOX_STATE": "backlog", "CXINBOX_COUNT": str(breached),
+               "CXINBOX_AT_RISK": str(at_risk), "CXINBOX_MESSAGE": line}
+        return run_notify(self.config.sla.notify_command, env=env,
+                          details={"state": "backlog", "breached": breached,
+                                   "at_risk": at_risk, "message": line},
+                          log=log, what="sla notify_command (backlog)",
+                          timeout_s=self.notify_timeout_s)
 
     def notify(self, esc: Escalation) -> bool:
         """Run `sla.notify_command` for one escalation; False (and a log line) on failure.

@@ -63,6 +63,7 @@ from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import (
     SPANISH_START,
     Keyword,
+    asks_nothing,
     body_match,
     is_e164,
     keyword_word,
@@ -143,6 +144,8 @@ def _assess_new(messages: Iterable[ProviderMessage], known: Container[str], now:
     for msg in messages:
         if not msg.inbound or msg.sid in known or _epoch(msg.at, now) < oldest:
             continue  # not the patient, stored already, or too old to be assessed at all
+        if parse_keyword(msg.body) is not None:
+            continue  # STOP, HELP... (the poller decides; triage_arrivals reads it then)
         try:
             ready[sms_raw_sha256(msg.sid)] = redflags.assess_text(_body(msg))
         except Exception:  # noqa: BLE001,S112 - the ingest thread retries and logs it
@@ -371,6 +374,7 @@ class SmsPoller:
         ready = _assess_new(unique.values(), known, now_s,
                             oldest=now_s - self.config.triage.backlog_hours * 3600)
         received: set[int] = set()
+        keywords: list[int] = []
         status_convs: set[int] = set()
         new_count = status_count = 0
         rules = self.rules
@@ -415,11 +419,13 @@ class SmsPoller:
                 new_count += 1
                 received.add(stored.conversation_id)
                 if m.inbound:
-                    result.opt_changes += self._keyword(tx, m, number, stored, now_s)
+                    result.opt_changes += self._keyword(tx, m, number, stored, now_s,
+                                                        keywords)
             if not self.db.indexes_text_after_sync():  # PostgreSQL indexes a text with its
                 tx.index_pending()  # row (what it leaves is the mail sync's pass after it)
             # Red flags and intent: the one place texts are assessed (service/redflags.py).
-            raised = redflags.triage_arrivals(tx, self.config, now_s, ready) \
+            raised = redflags.triage_arrivals(tx, self.config, now_s, ready,
+                                              keywords=frozenset(keywords)) \
                 if new_count else []
             if new_count:
                 # The message ids the ingest stored between: a replay (`rules test`, also
@@ -477,11 +483,13 @@ class SmsPoller:
             now_s)
 
     def _keyword(self, tx: StoreTx, msg: ProviderMessage, number: str, stored: StoredSms,
-                 now_s: int) -> int:
-        """Record STOP / START / HELP; 1 when the patient's opt-out state changed."""
+                 now_s: int, keywords: list[int]) -> int:
+        """Record STOP / START / HELP (its message joins `keywords`: no request, see
+        `asks_nothing`); 1 when the patient's opt-out state changed."""
         keyword = parse_keyword(msg.body)
-        if keyword is None:
-            return 0
+        if keyword is None or not asks_nothing(msg.body, tx.is_opted_out(msg.from_)):
+            return 0  # text, or a "Yes" that answers the desk (not an opt-in)
+        keywords.append(stored.message_pk)
         word = keyword_word(msg.body)  # one of the fixed keywords: safe to show
         conv = stored.conversation_id
         at = _epoch(msg.at, now_s)

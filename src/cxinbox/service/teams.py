@@ -46,14 +46,17 @@ def team_named(config: Config, team: str) -> TeamSpec:
 
 
 def assign_to_team(tx: StoreTx, config: Config, conversation_id: int, team: str,
-                   actor: str, *, now: int, why: str = "") -> TeamAssignment:
+                   actor: str, *, now: int, why: str = "",
+                   unchanged_ok: bool = False) -> TeamAssignment:
     """Give one live conversation to `team`'s next member by its strategy, inside `tx`.
 
     `now` is epoch seconds (shifts are judged at it); `why` is prepended to the audited
     explanation ("handed back: mgarcia went away"). BadRequest for an unknown team,
     NotFound for a conversation that does not exist or was merged away (raised before
     anything is written, so the caller may catch it and go on). Returns what was chosen,
-    with the event's seq.
+    with the event's seq. `unchanged_ok` (a rule): a pick that leaves the conversation with
+    whom it has (nobody available for an unassigned one, or its own holder again) writes
+    nothing and returns seq 0, since an action that changes nothing is not done.
     """
     spec = team_named(config, team)
     row = tx.conversation(conversation_id)
@@ -61,7 +64,7 @@ def assign_to_team(tx: StoreTx, config: Config, conversation_id: int, team: str,
         raise NotFound(f"no conversation #{conversation_id} to give to team {spec.name}")
     rota = _Rota.read(tx, spec, now)
     return rota.give(tx, config, conversation_id, row.assignee, row.status == "open",
-                     actor, why=why)
+                     actor, why=why, unchanged_ok=unchanged_ok)
 
 
 class _Rota:
@@ -94,10 +97,15 @@ class _Rota:
         return choice
 
     def give(self, tx: StoreTx, config: Config, conv_id: int, previous: str | None,
-             is_open: bool, actor: str, *, why: str = "") -> TeamAssignment:
-        """Pick, then write the assignment, the cursor, the team and the event."""
+             is_open: bool, actor: str, *, why: str = "",
+             unchanged_ok: bool = False) -> TeamAssignment:
+        """Pick, then write the assignment, the cursor, the team and the event (with
+        `unchanged_ok`, nothing when the pick changes nothing: `assign_to_team`)."""
         choice = self.pick(previous, is_open)
         explanation = f"{why}; {choice.explanation}" if why else choice.explanation
+        if unchanged_ok and choice.member == previous:
+            return TeamAssignment(conv_id, self.spec.name, choice.member, explanation, 0,
+                                  previous)
         changes: dict[str, object] = {"assignee": choice.member}
         if config.sla.policies:  # policies may select by assignee
             changes["sla_dirty"] = 1

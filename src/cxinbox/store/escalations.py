@@ -19,10 +19,12 @@ def candidates(conn: sqlite3.Connection, now: int) -> list[EscalationCandidate]:
     """
     return [EscalationCandidate(
         r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-        arm_of(r[4], r[7], (r[10] or 0) if r[11] else None)) for r in conn.execute(
+        arm_of(r[4], r[7], (r[10] or 0) if r[11] else None), str(r[12] or "email"),
+        str(r[13] or ""), str(r[14] or "")) for r in conn.execute(
         "SELECT c.id, c.subject, c.assignee, c.sla_policy, c.sla_target, c.sla_due_at,"
         " c.sla_at_risk_at, c.last_inbound_at, e.arm AS last_arm, e.level AS last_level,"
-        " c.red_flag_at, c.red_flag IS NOT NULL AS flag_open"
+        " c.red_flag_at, c.red_flag IS NOT NULL AS flag_open, c.channel, c.from_name,"
+        " c.from_addr"
         f" FROM conversations c{dialect_of(conn).indexed_by('conversations_sla_due')}"
         " LEFT JOIN sla_escalations e ON e.conversation_id = c.id"
         " WHERE c.sla_due_at IS NOT NULL AND c.merged_into IS NULL"

@@ -371,6 +371,11 @@ class EscalationCandidate:
     last_arm: str | None
     last_level: int | None
     arm: str
+    channel: str = "email"
+    from_name: str = ""
+    from_addr: str = ""
+    """Who the conversation is with: an SMS escalation is audited as "SMS from ..." rather
+    than under its title, the patient's first text."""
 
     @property
     def escalated_level(self) -> int:
@@ -799,6 +804,9 @@ class ArrivalRecord:
     """Whether these messages brought the conversation's intent (one of them was read as
     asking it): False when a content-free follow-up ("ok thx") left it filed under a request
     made before, which `intent:` terms of the arrival rules then do not match."""
+    newest_date: int = 0
+    """The newest of these messages' own dates (epoch seconds): a backlog arrival (all
+    older than `[triage] backlog_hours` when stored) fires no rules."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,19 +24,28 @@ def max_message_pk(conn: sqlite3.Connection) -> int:
 def arrivals_after(conn: sqlite3.Connection, message_pk: int) -> list[ArrivalRecord]:
     """Per conversation, the inbound messages stored after `message_pk`: the newest one,
     whether the conversation itself is new (none of its messages is older), and whether one
-    of them was read as asking what the conversation is filed under (or it has no intent)."""
+    of them was read as asking what the conversation is filed under (or it has no intent).
+
+    A text that is only an SMS keyword (STOP, BAJA, START, HELP...: `sms_messages.keyword`,
+    which the poller sets before the rules run) is no arrival: it asks nothing, so it fires
+    no rule; and the patient's first real text after keywords only is the conversation's
+    arrival, as if the keywords had not been there."""
     rows = conn.execute(
         "SELECT m.conversation_id, max(m.id), min(m.channel),"
-        " (SELECT min(x.id) FROM messages x WHERE x.conversation_id = m.conversation_id),"
+        " (SELECT min(x.id) FROM messages x LEFT JOIN sms_messages xs ON xs.message_pk = x.id"
+        "  WHERE x.conversation_id = m.conversation_id"
+        "  AND NOT (x.direction = 'in' AND coalesce(xs.keyword, '') <> '')),"
         " (SELECT CASE WHEN c.intent IS NULL OR EXISTS (SELECT 1 FROM messages y"
         "  WHERE y.conversation_id = c.id AND y.id > ? AND y.direction = 'in'"
         "  AND y.gone_at IS NULL AND y.intent = c.intent) THEN 1 ELSE 0 END"
-        "  FROM conversations c WHERE c.id = m.conversation_id)"
-        " FROM messages m WHERE m.id > ? AND m.direction = 'in' AND m.gone_at IS NULL"
+        "  FROM conversations c WHERE c.id = m.conversation_id), max(m.date)"
+        " FROM messages m LEFT JOIN sms_messages s ON s.message_pk = m.id"
+        " WHERE m.id > ? AND m.direction = 'in' AND m.gone_at IS NULL"
+        " AND coalesce(s.keyword, '') = ''"
         " GROUP BY m.conversation_id ORDER BY m.conversation_id",
         (message_pk, message_pk)).fetchall()
     return [ArrivalRecord(int(r[0]), int(r[1]), str(r[2]), int(r[3]) > message_pk,
-                          r[4] is None or bool(r[4])) for r in rows]
+                          r[4] is None or bool(r[4]), int(r[5])) for r in rows]
 
 
 def ack_refusal(conn: sqlite3.Connection, conv_id: int, sender: str, day: str) -> str | None:
@@ -137,25 +146,42 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
         if isinstance(d.get("after"), int) and isinstance(d.get("upto"), int):
             stored_by.append((d["after"], d["upto"], int(seq), int(at)))
     found: list[PastTrigger] = []
+    # Messages the window's ingests stored are picked by when they were stored (the
+    # ingest's time), not by their Date: (a month of mail in a first sync, a late or
+    # mis-dated mail, all arrived now); the dates serve only mail no ingest event names.
+    in_window = [r for r in stored_by if r[3] >= since_s * 1000]
+    after_pk = min((r[0] for r in in_window), default=None)
     if trigger == "arrival":
+        arrived: dict[int, tuple[int, int]] = {}
+        if after_pk is not None:
+            firsts = {int(c): int(pk) for c, pk in conn.execute(
+                "SELECT m.conversation_id, min(m.id) FROM messages m"
+                f" WHERE {_not_keyword('m')} GROUP BY m.conversation_id"
+                " HAVING min(m.id) > ?", (after_pk,))}
+            by_ingest = _stored_by_ingest(stored_by, list(firsts.values()))
+            arrived = {c: by_ingest[pk] for c, pk in firsts.items() if pk in by_ingest}
         for conv, created in conn.execute(
                 "SELECT id, created_at FROM conversations WHERE created_at >= ?"
-                " AND merged_into IS NULL AND EXISTS (SELECT 1 FROM messages m"
-                " WHERE m.conversation_id = conversations.id AND m.direction = 'in')"
-                " ORDER BY created_at, id", (since_s - _SLACK_S,)):
-            seq, at_ms = (listed[conv][0] if conv in listed
-                          else _seq_by(conn, int(created) * 1000))
-            if at_ms >= since_s * 1000:
-                found.append(PastTrigger(int(conv), at_ms // 1000, seq,
-                                         _intent_by(conn, int(conv), at_ms // 1000)))
+                " AND merged_into IS NULL", (since_s - _SLACK_S,)):
+            if int(conv) not in arrived:
+                arrived[int(conv)] = (listed[conv][0] if conv in listed
+                                      else _seq_by(conn, int(created) * 1000))
+        for conv, (seq, at_ms) in arrived.items():
+            if at_ms >= since_s * 1000 and _live(conn, conv) and _has_inbound(conn, conv):
+                found.append(PastTrigger(conv, at_ms // 1000, seq,
+                                         _intent_by(conn, conv, at_ms // 1000)))
         return sorted(found, key=lambda t: (t.seq, t.conversation_id))
     scan_from = since_s - _SLACK_S
-    later = _later_inbound(conn, since_s)
-    stored_at = _stored_by_ingest(stored_by, [pk for ds in later.values() for pk, _ in ds])
+    later = _later_inbound(conn, since_s, after_pk)
+    firsts = _first_ids(conn, list(later))
+    stored_at = _stored_by_ingest(stored_by, [pk for ds in later.values() for pk, _ in ds]
+                                  + list(firsts.values()))
     for conv, dates in later.items():
         ingests = listed.get(conv, [])
-        arrival = None
-        if ingests and _created(conn, conv) >= scan_from:
+        arrival = stored_at.get(firsts.get(conv, -1))  # the ingest of its first message
+        if arrival is not None:
+            ingests = [i for i in ingests if i != arrival]
+        elif ingests and _created(conn, conv) >= scan_from:
             arrival, ingests = ingests[0], ingests[1:]  # the first listing was its arrival
         moments: list[tuple[int, int]] = []
         for message_pk, date in dates:
@@ -170,7 +196,7 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
             if moment not in moments:
                 moments.append(moment)
         found += [PastTrigger(conv, at // 1000, seq, _intent_by(conn, conv, at // 1000))
-                  for seq, at in moments]
+                  for seq, at in moments if at >= since_s * 1000]
     return sorted(found, key=lambda t: (t.seq, t.conversation_id))
 
 
@@ -189,19 +215,50 @@ def _stored_by_ingest(stored_by: Sequence[tuple[int, int, int, int]],
     return out
 
 
-def _later_inbound(conn: sqlite3.Connection,
-                   since_s: int) -> dict[int, list[tuple[int, int]]]:
-    """Live conversation -> (id, date) of its patient messages since `since_s` that were
-    not its first message."""
+def _later_inbound(conn: sqlite3.Connection, since_s: int,
+                   after_pk: int | None) -> dict[int, list[tuple[int, int]]]:
+    """Live conversation -> (id, date) of its patient messages dated since `since_s` or
+    stored after message `after_pk` (by an ingest of the window) that were not its first
+    message (SMS keywords are neither: `arrivals_after`)."""
     out: dict[int, list[tuple[int, int]]] = {}
     for conv, message_pk, date in conn.execute(
             "SELECT m.conversation_id, m.id, m.date FROM messages m JOIN conversations c"
-            " ON c.id = m.conversation_id WHERE m.direction = 'in' AND m.date >= ?"
-            " AND c.merged_into IS NULL AND EXISTS (SELECT 1 FROM messages o"
-            " WHERE o.conversation_id = m.conversation_id AND o.id < m.id)"
-            " ORDER BY m.date, m.id", (since_s,)):
+            " ON c.id = m.conversation_id WHERE m.direction = 'in' AND (m.date >= ? OR m.id > ?)"
+            f" AND c.merged_into IS NULL AND {_not_keyword('m')}"
+            " AND EXISTS (SELECT 1 FROM messages o"
+            f" WHERE o.conversation_id = m.conversation_id AND o.id < m.id"
+            f" AND {_not_keyword('o')})"
+            " ORDER BY m.date, m.id",
+            (since_s, after_pk if after_pk is not None else 2**62)):
         out.setdefault(int(conv), []).append((int(message_pk), int(date)))
     return out
+
+
+def _not_keyword(alias: str) -> str:
+    """SQL: message `alias` is not a patient's SMS keyword (STOP, HELP...), which is no
+    arrival and no patient reply (`arrivals_after`)."""
+    return (f"NOT ({alias}.direction = 'in' AND EXISTS (SELECT 1 FROM sms_messages k"
+            f" WHERE k.message_pk = {alias}.id AND k.keyword <> ''))")
+
+
+def _first_ids(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> dict[int, int]:
+    """Conversation -> the id of its first message (SMS keywords aside)."""
+    out: dict[int, int] = {}
+    for start in range(0, len(conv_ids), 500):
+        chunk = list(conv_ids[start:start + 500])
+        for conv, pk in conn.execute(
+                f"SELECT m.conversation_id, min(m.id) FROM messages m WHERE m.conversation_id IN"
+                f" ({','.join('?' * len(chunk))}) AND {_not_keyword('m')}"
+                " GROUP BY m.conversation_id", chunk):
+            out[int(conv)] = int(pk)
+    return out
+
+
+def _has_inbound(conn: sqlite3.Connection, conv_id: int) -> bool:
+    """Whether the patient wrote in it (more than SMS keywords)."""
+    return conn.execute(f"SELECT 1 FROM messages m WHERE m.conversation_id = ?"
+                        f" AND m.direction = 'in' AND {_not_keyword('m')} LIMIT 1",
+                        (conv_id,)).fetchone() is not None
 
 
 def _created(conn: sqlite3.Connection, conv_id: int) -> int:

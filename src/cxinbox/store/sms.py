@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from cxinbox.domain.sms import (  # noqa: F401 - the placeholder names are offered here
     PLACEHOLDER_PREFIX,
     Keyword,
+    asks_nothing,
     parse_keyword,
     placeholder_sid,
     sms_raw_sha256,
@@ -75,16 +76,29 @@ def conversation_of_number(conn: sqlite3.Connection, clinic_number: str,
     return int(row[0]) if row is not None else None
 
 
-def _conversation_for(conn: sqlite3.Connection, rec: SmsRecord) -> tuple[int, bool]:
+def _conversation_for(conn: sqlite3.Connection, rec: SmsRecord,
+                      keyword: bool) -> tuple[int, bool]:
     found = conversation_of_number(conn, rec.clinic_number, rec.patient_number)
     if found is not None:
         return found, False
+    # A keyword (STOP, HELP...) from a number we never heard from files a conversation to
+    # hold the thread line, closed and titled by the number: it asks nothing of the desk.
     return inserted_id(conn.execute(
         "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name, from_addr,"
-        " participants, created_at, last_message_at) VALUES (?, '', 'sms', ?, ?, ?, ?, ?, ?)"
-        " RETURNING id",
-        (_title(rec.body) or f"SMS {rec.patient_number}", rec.clinic_number, rec.patient_name,
-         rec.patient_number, rec.patient_number, rec.at, rec.at))), True
+        " participants, created_at, last_message_at, status) VALUES (?, '', 'sms', ?, ?, ?, ?,"
+        " ?, ?, ?) RETURNING id",
+        ((not keyword and _title(rec.body)) or f"SMS {rec.patient_number}", rec.clinic_number,
+         rec.patient_name, rec.patient_number, rec.patient_number, rec.at, rec.at,
+         "closed" if keyword else "open"))), True
+
+
+def _only_keywords(conn: sqlite3.Connection, conv_id: int) -> bool:
+    """Whether every patient text of the conversation so far was a keyword (STOP, HELP...):
+    nobody has asked the desk anything in it yet."""
+    return conn.execute(
+        "SELECT 1 FROM messages m LEFT JOIN sms_messages s ON s.message_pk = m.id"
+        " WHERE m.conversation_id = ? AND m.direction = 'in' AND coalesce(s.keyword, '') = ''"
+        " LIMIT 1", (conv_id,)).fetchone() is None
 
 
 def insert_sms(conn: sqlite3.Connection, rec: SmsRecord) -> tuple[int | None, int | None]:
@@ -116,12 +130,21 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
                                       (sha, len(raw), raw)))
     if raw_id is None:
         return None
-    conv, created = _conversation_for(conn, rec)
     inbound = rec.direction == "in"
+    # An opt-out, opt-in or help word (STOP, BAJA, START, HELP...) is recorded by the
+    # poller, with a line in the thread; it asks nothing of the desk: it starts no SLA
+    # clock, reopens nothing, and a conversation it opens is filed closed.
+    keyword = inbound and asks_nothing(rec.body, is_opted_out(conn, rec.patient_number))
+    conv, created = _conversation_for(conn, rec, keyword)
     answer = rec.direction == "out" and counts_as_response  # only the desk's answers count
     before = None if created else conn.execute(
         "SELECT status, last_message_at, contact_id FROM conversations WHERE id = ?",
         (conv,)).fetchone()
+    if inbound and not keyword and before is not None and _only_keywords(conn, conv):
+        # The patient's first request after keywords only: the conversation starts now,
+        # with its words as its title (its SLA runs from this text, not from the STOP).
+        conn.execute("UPDATE conversations SET created_at = ?, subject = ? WHERE id = ?",
+                     (rec.at, _title(rec.body) or f"SMS {rec.patient_number}", conv))
     sender = rec.patient_number if inbound else rec.clinic_number
     recipient = rec.clinic_number if inbound else rec.patient_number
     ids = rec.media_ids or tuple("" for _ in rec.media)
@@ -150,7 +173,7 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
         f" unread_count = unread_count + ?, has_attachment = {most}(has_attachment, ?),"
         " from_name = CASE WHEN from_name = '' THEN ? ELSE from_name END, sla_dirty = 1"
         " WHERE id = ?",
-        (rec.at, inbound, rec.at, answer, rec.at, answer, rec.at, int(inbound),
+        (rec.at, inbound and not keyword, rec.at, answer, rec.at, answer, rec.at, int(inbound),
          int(bool(attachments)), rec.patient_name, conv))
     stamp = rec.at if now is None else now
     conn.execute(
@@ -164,11 +187,8 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
         # The answer to a satisfaction question that is only a rating leaves it closed.
         rating_only = not created and take_answer(conn, conv, message_pk, rec.body, "sms",
                                                   rec.at)
-        # An opt-out or opt-in word (STOP, BAJA, START...) is recorded by the poller, with a
-        # line in the thread; it asks nothing of the desk, so it leaves the status as it is.
-        opt_word = parse_keyword(rec.body) in (Keyword.STOP, Keyword.START)
         if before is not None and before[0] != "open" and rec.at >= before[1] - REOPEN_SLACK_S \
-                and not rating_only and not opt_word:
+                and not rating_only and not keyword:
             reopen_on_inbound(conn, conv, rec.at)
         if created or (before is not None and before[2] is None):
             link_conversation(conn, conv, rec.patient_number, rec.patient_name)

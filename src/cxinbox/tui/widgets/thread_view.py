@@ -213,7 +213,8 @@ class ThreadView(VerticalScroll, can_focus=True):
         if self.detail is None or self.detail.summary.id != summary.id:
             return
         by = self.detail.assigned_by if summary.assignee == self.detail.summary.assignee else ""
-        self.detail = ConversationDetail(summary, self.detail.messages, self.detail.notes, by)
+        self.detail = ConversationDetail(summary, self.detail.messages, self.detail.notes, by,
+                                         self.detail.intent_why)
         self._header_sla = self._sla_cell(summary, now)
         self.query_one("#thread-header", Static).update(self._header(summary))
 
