@@ -30,7 +30,7 @@ from cxinbox.domain.threading import (
 from cxinbox.store import contacts, csat, fts
 from cxinbox.store import schema_ingest_hold as ingest_hold
 from cxinbox.store.conversations import reopen_on_inbound
-from cxinbox.store.dialect import dialect_of, returned_id
+from cxinbox.store.dialect import dialect_of
 from cxinbox.store.merge import live_conversation
 
 # Their home is store/records.py (the service reads them); named here for the SQL callers.
@@ -868,14 +868,20 @@ def _insert_raw(conn: sqlite3.Connection, messages: Sequence[FetchedMessage]
            " ON CONFLICT DO NOTHING RETURNING id")
     fresh: dict[bytes, int] = {}
     if _arrays(conn):
-        # Every insert is sent before the first answer is read: one wait for the batch.
-        # (One row a statement: an array of large byte strings costs more to encode.)
-        sent = {m.sha256: conn.execute(sql, (m.sha256, len(m.raw), m.raw))
-                for m in _first_of_each(messages)}
-        for sha, cursor in sent.items():
-            new_raw = returned_id(cursor)
-            if new_raw is not None:
-                fresh[sha] = new_raw
+        # PostgreSQL: which bytes are new, and their ids drawn, in one statement (the
+        # batch's one wait for them); then the new rows by one COPY, streamed. No other
+        # transaction stores the same bytes meanwhile: every intake holds the intake lock.
+        firsts = _first_of_each(messages)
+        for sha, new_id in conn.execute(
+                "SELECT s.sha, nextval(pg_get_serial_sequence('raw_messages', 'id'))"
+                " FROM unnest(?::bytea[]) WITH ORDINALITY AS s (sha, n) WHERE NOT EXISTS"
+                " (SELECT 1 FROM raw_messages r WHERE r.sha256 = s.sha) ORDER BY s.n",
+                ([m.sha256 for m in firsts],)).fetchall():
+            fresh[bytes(sha)] = int(new_id)
+        conn.copy_rows(  # type: ignore[attr-defined]
+            "raw_messages", ("id", "sha256", "size", "data"), ("int8", "bytea", "int8", "bytea"),
+            [(fresh[m.sha256], m.sha256, len(m.raw), m.raw) for m in firsts
+             if m.sha256 in fresh])
         return fresh
     # SQLite: the row's id without RETURNING, whose rows cost a read of their own per
     # insert (a tenth of the store's CPU in a first sync). `rowcount` counts this
@@ -920,18 +926,19 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
     sync does it on another thread; on PostgreSQL, after the sync). Returns the ids of the
     conversations that changed.
     """
+    # The raw bytes first (on PostgreSQL by a COPY, which a pipeline does not allow).
+    fresh = _insert_raw(conn, messages)
     pipeline = getattr(conn, "pipeline", None)  # PostgreSQL: writes need not wait
     with pipeline() if pipeline is not None else nullcontext():
-        return _ingest(conn, folder, messages, own_addresses=own_addresses,
+        return _ingest(conn, folder, messages, fresh, own_addresses=own_addresses,
                        watermark=watermark, now=now, index_text=index_text, outbound=outbound)
 
 
 def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[FetchedMessage],
-            *, own_addresses: frozenset[str], watermark: int, now: int, index_text: bool,
-            outbound: bool) -> set[int]:
+            fresh: dict[bytes, int], *, own_addresses: frozenset[str], watermark: int,
+            now: int, index_text: bool, outbound: bool) -> set[int]:
     touched: set[int] = set()
     revived: list[int] = []
-    fresh = _insert_raw(conn, messages)
     batch = _PgBatch(conn, messages, len(fresh), now) if _arrays(conn) else None
     held = batch is None and bool(fresh)
     if held:  # SQLite: the per-row report triggers wait for the batch (migration 26)
