@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
@@ -510,33 +510,38 @@ class _PgBatch:
                     p.from_addr.email if p.from_addr else "",
                     *(a.email for a in p.to), *(a.email for a in p.cc)]):
                 norms[norm] = None
-        self._threads = _known_thread_ids(conn, list(lookup))
-        self._thread_rows: list[tuple[str, int]] = []
-        self._convs: dict[int, _Conversation] = {}
-        if self._threads:
-            # Locked until the batch commits (in id order, as every batch takes them):
-            # a change by staff or by another server's batch to one of these rows
-            # waits, so what the batch decides from the row it holds (reopen a closed
-            # conversation, add a participant) is never decided from a stale copy.
-            for row in conn.execute(_CONVERSATION_ROW + " WHERE id = ANY(?::bigint[])"
-                                    " ORDER BY id FOR UPDATE",
-                                    (sorted(set(self._threads.values())),)):
-                self._convs[int(row[0])] = _Conversation(*row[1:])
-        self._looked = set(senders)
-        self._contacts: dict[str, tuple[int, str]] = {}
-        if senders:
-            for address, contact_id, name in conn.execute(
-                    "SELECT address, contact_id, name FROM contact_addresses"
-                    " WHERE address = ANY(?::text[])", (list(senders),)):
-                self._contacts[str(address)] = (int(contact_id), str(name))
+        # The batch's reads are all sent before the first answer is read: one wait.
+        ids = list(lookup)
+        threads = conn.execute("SELECT message_id, conversation_id FROM thread_ids"
+                               " WHERE message_id = ANY(?::text[])", (ids,))
+        # The conversations those ids name, locked until the batch commits (in id order,
+        # as every batch takes them): a change by staff or by another server's batch to
+        # one of these rows waits, so what the batch decides from the row it holds
+        # (reopen a closed conversation, add a participant) is never decided from a
+        # stale copy.
+        rows = conn.execute(_CONVERSATION_ROW + " WHERE id IN (SELECT conversation_id FROM"
+                            " thread_ids WHERE message_id = ANY(?::text[])) ORDER BY id"
+                            " FOR UPDATE", (ids,))
+        known = conn.execute("SELECT address, contact_id, name FROM contact_addresses"
+                             " WHERE address = ANY(?::text[])", (list(senders),))
         # Conversations with a satisfaction question out: only a reply in one of them can
         # be an answer (the ingest sends none), so only those are asked about; a question
         # whose answer window closed before the batch's oldest message cannot be answered.
-        self._asked = {int(r[0]) for r in conn.execute(
+        asked = conn.execute(
             "SELECT DISTINCT conversation_id FROM csat_requests WHERE state = 'sent'"
-            " AND answer_until >= ?", (earliest,))}
-        self._subjects = self._read_subjects(conn, list(norms), earliest - SUBJECT_WINDOW_S,
-                                             latest + SUBJECT_WINDOW_S)
+            " AND answer_until >= ?", (earliest,))
+        subjects = self._read_subjects(conn, list(norms), earliest - SUBJECT_WINDOW_S,
+                                       latest + SUBJECT_WINDOW_S)
+        drawn = self._send_draw(conn, expected)
+        self._threads: dict[str, int] = {str(mid): int(conv) for mid, conv in threads}
+        self._thread_rows: list[tuple[str, int]] = []
+        self._convs: dict[int, _Conversation] = {
+            int(row[0]): _Conversation(*row[1:]) for row in rows}
+        self._looked = set(senders)
+        self._contacts: dict[str, tuple[int, str]] = {
+            str(address): (int(contact_id), str(name)) for address, contact_id, name in known}
+        self._asked = {int(r[0]) for r in asked}
+        self._subjects = subjects()
         self._released: dict[int, _Conversation] = {}
         # Made by the batch and not written yet, by stand-in id (below zero, in the order
         # made): contacts [name, address, kind], conversations (subject, mailbox, name).
@@ -547,35 +552,53 @@ class _PgBatch:
         self._real_contact: dict[int, int] = {}
         self._ids: list[int] = []
         self._pending: list[tuple[Any, ...]] = []
-        self._draw(conn, expected)
+        if drawn is not None:
+            self._take(drawn)
 
     @staticmethod
     def _read_subjects(conn: sqlite3.Connection, norms: list[str], low: int, high: int
-                       ) -> dict[str, list[SubjectCandidate]]:
+                       ) -> Callable[[], dict[str, list[SubjectCandidate]]]:
         """The subject match's candidates for every subject the batch may match by, in one
         statement: each subject's e-mail conversations active within the window around
         any of the batch's messages, newest first. A subject with more than
-        _SUBJECT_ROWS of them is left out (its matches read their own candidates)."""
+        _SUBJECT_ROWS of them is left out (its matches read their own candidates). The
+        statement is sent now and its answer read by the function returned."""
         found: dict[str, list[SubjectCandidate]] = {norm: [] for norm in norms}
         if not norms:
-            return found
-        for norm, cid, last, participants in conn.execute(
-                "SELECT n.norm, c.id, c.last_message_at, c.participants FROM"
-                " unnest(?::text[]) AS n (norm) CROSS JOIN LATERAL (SELECT id,"
-                " last_message_at, participants FROM conversations WHERE norm_subject ="
-                " n.norm AND channel = 'email' AND merged_into IS NULL AND last_message_at"
-                " BETWEEN ? AND ? ORDER BY last_message_at DESC LIMIT ?) AS c",
-                (norms, low, high, _SUBJECT_ROWS + 1)):
-            found[str(norm)].append(SubjectCandidate(int(cid), int(last),
-                                                     frozenset(str(participants).split())))
-        return {norm: rows for norm, rows in found.items() if len(rows) <= _SUBJECT_ROWS}
+            return lambda: found
+        cursor = conn.execute(
+            "SELECT n.norm, c.id, c.last_message_at, c.participants FROM"
+            " unnest(?::text[]) AS n (norm) CROSS JOIN LATERAL (SELECT id,"
+            " last_message_at, participants FROM conversations WHERE norm_subject ="
+            " n.norm AND channel = 'email' AND merged_into IS NULL AND last_message_at"
+            " BETWEEN ? AND ? ORDER BY last_message_at DESC LIMIT ?) AS c",
+            (norms, low, high, _SUBJECT_ROWS + 1))
+
+        def read() -> dict[str, list[SubjectCandidate]]:
+            for norm, cid, last, participants in cursor:
+                found[str(norm)].append(SubjectCandidate(
+                    int(cid), int(last), frozenset(str(participants).split())))
+            return {norm: rows for norm, rows in found.items() if len(rows) <= _SUBJECT_ROWS}
+
+        return read
+
+    @staticmethod
+    def _send_draw(conn: sqlite3.Connection, count: int) -> Any:
+        """`count` message ids drawn from the table's sequence (None for none): the
+        statement sent, its answer for `_take`."""
+        if count <= 0:
+            return None
+        return conn.execute("SELECT nextval(pg_get_serial_sequence('messages', 'id'))"
+                            " FROM generate_series(1, ?) ORDER BY 1 DESC", (count,))
+
+    def _take(self, cursor: Any) -> None:
+        # Kept highest first: the next id is the list's last.
+        self._ids[:0] = [int(r[0]) for r in cursor.fetchall()]
 
     def _draw(self, conn: sqlite3.Connection, count: int) -> None:
-        if count > 0:
-            # Kept highest first: the next id is the list's last.
-            self._ids[:0] = [int(r[0]) for r in conn.execute(
-                "SELECT nextval(pg_get_serial_sequence('messages', 'id'))"
-                " FROM generate_series(1, ?) ORDER BY 1 DESC", (count,)).fetchall()]
+        drawn = self._send_draw(conn, count)
+        if drawn is not None:
+            self._take(drawn)
 
     def asked(self, conv: int) -> bool:
         return self.real(conv) in self._asked
