@@ -105,3 +105,20 @@ def test_many_rows_as_one_statement_agree_with_row_by_row(pg: PgConnection) -> N
     pg.executemany("UPDATE many_check SET b = ? WHERE a = ?", [(7, 7), ("eight", 8)])
     assert pg.execute("SELECT b FROM many_check WHERE a > 1 ORDER BY a").fetchall() == [
         ("7",), ("eight",)]
+
+
+def test_rows_copied_in_or_inserted_in_a_pipeline_arrive_whole(pg: PgConnection) -> None:
+    """`copy_rows`: a binary COPY outside a pipeline; inside one (where COPY is refused),
+    INSERTs. Either way every value arrives as given, bytes of every value included."""
+    pg.execute("CREATE TABLE copy_check (a BIGINT PRIMARY KEY, b BYTEA, c TEXT)")
+    every_byte = bytes(range(256)) * 300
+    pg.copy_rows("copy_check", ("a", "b", "c"), ("int8", "bytea", "text"),
+                 [(1, every_byte, "ü 50% {x}"), (2, b"", None)])
+    with pg.pipeline():
+        pg.copy_rows("copy_check", ("a", "b", "c"), ("int8", "bytea", "text"),
+                     [(3, every_byte[::-1], "tab\there")])
+    pg.copy_rows("copy_check", ("a", "b", "c"), ("int8", "bytea", "text"), [])
+    assert [tuple(r) for r in pg.execute("SELECT a, b, c FROM copy_check ORDER BY a")] == [
+        (1, every_byte, "ü 50% {x}"), (2, b"", None), (3, every_byte[::-1], "tab\there")]
+    with pytest.raises(psycopg.errors.UniqueViolation):  # no ON CONFLICT: the caller knows
+        pg.copy_rows("copy_check", ("a", "b", "c"), ("int8", "bytea", "text"), [(1, b"", "")])

@@ -248,3 +248,57 @@ def _assert_same_rows(pg_store: PgStore, sqlite: Database) -> None:
         pg_rows = [tuple(r) for r in pg_store.conn.execute(sql).fetchall()]
         sqlite_rows = [tuple(r) for r in sqlite.conn.execute(sql).fetchall()]
         assert pg_rows == sqlite_rows, sql
+
+
+def _made_in_one_batch() -> list[bytes]:
+    """Conversations and contacts a batch makes and changes again before its rows go out:
+    a staff-started thread its patient answers (first unnamed, so the contact is made then
+    and named by a later message), a new patient's two threads, the same bytes twice (the
+    batch writes what it made halfway, then goes on) and a reply to a thread made before
+    that point."""
+    return [
+        _mail("s3@pg.example", "Your referral", _CLINIC, to="Eve Ng <eve@patient.example>",
+              hour=8),
+        _mail("e1@pg.example", "Re: Your referral", "eve@patient.example", "s3@pg.example",
+              hour=9),
+        _mail("f1@pg.example", "Refill", "Fay Orr <fay@patient.example>", hour=9),
+        _mail("e2@pg.example", "Parking", "Eve Ng <eve@patient.example>", hour=10),
+        _mail("f2@pg.example", "Invoice", "Fay Orr <fay@patient.example>", hour=11),
+        _mail("f1@pg.example", "Refill", "Fay Orr <fay@patient.example>", hour=9),
+        _mail("g1@pg.example", "Re: Invoice", "Fay Orr <fay@patient.example>", "f2@pg.example",
+              hour=12),
+        _mail("h1@pg.example", "New here", "Gus Pak <gus@patient.example>", hour=13),
+    ]
+
+
+def test_what_a_batch_makes_is_written_as_sqlite_writes_it(
+        dovecot: Any, tmp_path: Path, pg_store: PgStore) -> None:
+    """A batch's new conversations and contacts wait in the batch and go in together (ids
+    drawn in one statement): the ids, the rows as later messages of the batch left them
+    (a contact linked and named after its conversation was made) and the thread ids are
+    what SQLite's message-by-message ingest stores."""
+    dovecot.deliver_many(_made_in_one_batch(), "INBOX")
+    config = load_config(write_config(tmp_path, dovecot))
+    sqlite = Database(config.db_path)
+    engines = [MailSync(store, config, lambda a: resolve_password(a.name, a.credentials))
+               for store in (pg_store, sqlite)]
+    try:
+        for engine in engines:
+            (first,) = engine.sync_once()
+            assert first.new == 8
+        _assert_same_rows(pg_store, sqlite)
+        rows = {r[0]: (r[1], r[2], r[3]) for r in pg_store.conn.execute(
+            "SELECT t.message_id, c.message_count, k.name, c.from_addr FROM thread_ids t"
+            " JOIN conversations c ON c.id = t.conversation_id"
+            " LEFT JOIN contacts k ON k.id = c.contact_id")}
+        assert rows["s3@pg.example"] == (2, "Eve Ng", "eve@patient.example")
+        assert rows["e2@pg.example"] == (1, "Eve Ng", "eve@patient.example")
+        assert rows["f2@pg.example"] == (2, "Fay Orr", "fay@patient.example")
+        assert rows["h1@pg.example"] == (1, "Gus Pak", "gus@patient.example")
+        assert pg_store.conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 3
+        assert pg_store.conn.execute("SELECT count(*), count(DISTINCT raw_id) FROM messages"
+                                     ).fetchone() == (7, 7)
+    finally:
+        for engine in engines:
+            engine.close()
+        sqlite.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +30,7 @@ from cxinbox.domain.threading import (
 from cxinbox.store import contacts, csat, fts
 from cxinbox.store import schema_ingest_hold as ingest_hold
 from cxinbox.store.conversations import reopen_on_inbound
-from cxinbox.store.dialect import dialect_of, returned_id
+from cxinbox.store.dialect import dialect_of
 from cxinbox.store.merge import live_conversation
 
 # Their home is store/records.py (the service reads them); named here for the SQL callers.
@@ -451,10 +451,11 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
             reopen_on_inbound(conn, conv, at)
         if contact is None:
             contact = _ensure_contact(conn, from_email, from_name, batch)
-            conn.execute("UPDATE conversations SET contact_id = ? WHERE id = ?",
-                         (contact, conv))  # contacts.link_conversation, its contact known
-            if batch is not None:
-                batch.linked(conv, contact)
+            if batch is None:
+                conn.execute("UPDATE conversations SET contact_id = ? WHERE id = ?",
+                             (contact, conv))  # contacts.link_conversation, its contact known
+            else:
+                batch.link(conn, conv, contact)
             if touches is not None:
                 touches.linked(conv, contact)
     return message_pk, conv
@@ -497,10 +498,6 @@ _CONVERSATION_WRITE = (
 
 _SUBJECT_ROWS = 200
 """Candidate rows of one subject a batch reads up front, at most (`_PgBatch._read_subjects`)."""
-
-_MADE_CONTACT = "currval(pg_get_serial_sequence('contacts', 'id'))"
-"""The id of the contact this session inserted last."""
-
 
 class _Conversation:
     """A conversation as the batch's messages leave it: the columns the ingest reads
@@ -553,6 +550,9 @@ class _PgBatch:
       one UPDATE over arrays: before anything reads it (the subject match reads the rows
       of its subject; an answer or a reopening writes the rows it reads), or at the end.
     - Contacts: the senders' addresses are looked up in one statement.
+    - New conversations and contacts: kept with stand-in ids until the message rows go
+      out (or something reads or writes them in the database), then all written at once,
+      their ids drawn in one statement (`_store_new`): one wait a batch, not one each.
     - Satisfaction questions: which conversations have one out and open to an answer in
       the batch's time span, read once.
     - Message rows: their ids are drawn from the table's sequence a batch at a time, and
@@ -560,8 +560,9 @@ class _PgBatch:
       anything reads the messages table (or points at a row), and before the locations.
     """
 
-    __slots__ = ("_asked", "_contacts", "_convs", "_ids", "_looked", "_pending",
-                 "_released", "_subjects", "_thread_rows", "_threads")
+    __slots__ = ("_asked", "_contacts", "_convs", "_ids", "_looked", "_made", "_new", "_next",
+                 "_pending", "_real", "_real_contact", "_released", "_subjects",
+                 "_thread_rows", "_threads")
 
     def __init__(self, conn: sqlite3.Connection, messages: Sequence[FetchedMessage],
                  expected: int, now: int) -> None:
@@ -584,79 +585,111 @@ class _PgBatch:
                     p.from_addr.email if p.from_addr else "",
                     *(a.email for a in p.to), *(a.email for a in p.cc)]):
                 norms[norm] = None
-        self._threads = _known_thread_ids(conn, list(lookup))
-        self._thread_rows: list[tuple[str, int]] = []
-        self._convs: dict[int, _Conversation] = {}
-        if self._threads:
-            # Locked until the batch commits (in id order, as every batch takes them):
-            # a change by staff or by another server's batch to one of these rows
-            # waits, so what the batch decides from the row it holds (reopen a closed
-            # conversation, add a participant) is never decided from a stale copy.
-            for row in conn.execute(_CONVERSATION_ROW + " WHERE id = ANY(?::bigint[])"
-                                    " ORDER BY id FOR UPDATE",
-                                    (sorted(set(self._threads.values())),)):
-                self._convs[int(row[0])] = _Conversation(*row[1:])
-        self._looked = set(senders)
-        self._contacts: dict[str, tuple[int, str]] = {}
-        if senders:
-            for address, contact_id, name in conn.execute(
-                    "SELECT address, contact_id, name FROM contact_addresses"
-                    " WHERE address = ANY(?::text[])", (list(senders),)):
-                self._contacts[str(address)] = (int(contact_id), str(name))
+        # The batch's reads are all sent before the first answer is read: one wait.
+        ids = list(lookup)
+        threads = conn.execute("SELECT message_id, conversation_id FROM thread_ids"
+                               " WHERE message_id = ANY(?::text[])", (ids,))
+        # The conversations those ids name, locked until the batch commits (in id order,
+        # as every batch takes them): a change by staff or by another server's batch to
+        # one of these rows waits, so what the batch decides from the row it holds
+        # (reopen a closed conversation, add a participant) is never decided from a
+        # stale copy.
+        rows = conn.execute(_CONVERSATION_ROW + " WHERE id IN (SELECT conversation_id FROM"
+                            " thread_ids WHERE message_id = ANY(?::text[])) ORDER BY id"
+                            " FOR UPDATE", (ids,))
+        known = conn.execute("SELECT address, contact_id, name FROM contact_addresses"
+                             " WHERE address = ANY(?::text[])", (list(senders),))
         # Conversations with a satisfaction question out: only a reply in one of them can
         # be an answer (the ingest sends none), so only those are asked about; a question
         # whose answer window closed before the batch's oldest message cannot be answered.
-        self._asked = {int(r[0]) for r in conn.execute(
+        asked = conn.execute(
             "SELECT DISTINCT conversation_id FROM csat_requests WHERE state = 'sent'"
-            " AND answer_until >= ?", (earliest,))}
-        self._subjects = self._read_subjects(conn, list(norms), earliest - SUBJECT_WINDOW_S,
-                                             latest + SUBJECT_WINDOW_S)
+            " AND answer_until >= ?", (earliest,))
+        subjects = self._read_subjects(conn, list(norms), earliest - SUBJECT_WINDOW_S,
+                                       latest + SUBJECT_WINDOW_S)
+        drawn = self._send_draw(conn, expected)
+        self._threads: dict[str, int] = {str(mid): int(conv) for mid, conv in threads}
+        self._thread_rows: list[tuple[str, int]] = []
+        self._convs: dict[int, _Conversation] = {
+            int(row[0]): _Conversation(*row[1:]) for row in rows}
+        self._looked = set(senders)
+        self._contacts: dict[str, tuple[int, str]] = {
+            str(address): (int(contact_id), str(name)) for address, contact_id, name in known}
+        self._asked = {int(r[0]) for r in asked}
+        self._subjects = subjects()
         self._released: dict[int, _Conversation] = {}
+        # Made by the batch and not written yet, by stand-in id (below zero, in the order
+        # made): contacts [name, address, kind], conversations (subject, mailbox, name).
+        self._next = 0
+        self._made: dict[int, list[str]] = {}
+        self._new: dict[int, tuple[str, str, str]] = {}
+        self._real: dict[int, int] = {}  # stand-in id -> id, once written
+        self._real_contact: dict[int, int] = {}
         self._ids: list[int] = []
         self._pending: list[tuple[Any, ...]] = []
-        self._draw(conn, expected)
+        if drawn is not None:
+            self._take(drawn)
 
     @staticmethod
     def _read_subjects(conn: sqlite3.Connection, norms: list[str], low: int, high: int
-                       ) -> dict[str, list[SubjectCandidate]]:
+                       ) -> Callable[[], dict[str, list[SubjectCandidate]]]:
         """The subject match's candidates for every subject the batch may match by, in one
         statement: each subject's e-mail conversations active within the window around
         any of the batch's messages, newest first. A subject with more than
-        _SUBJECT_ROWS of them is left out (its matches read their own candidates)."""
+        _SUBJECT_ROWS of them is left out (its matches read their own candidates). The
+        statement is sent now and its answer read by the function returned."""
         found: dict[str, list[SubjectCandidate]] = {norm: [] for norm in norms}
         if not norms:
-            return found
-        for norm, cid, last, participants in conn.execute(
-                "SELECT n.norm, c.id, c.last_message_at, c.participants FROM"
-                " unnest(?::text[]) AS n (norm) CROSS JOIN LATERAL (SELECT id,"
-                " last_message_at, participants FROM conversations WHERE norm_subject ="
-                " n.norm AND channel = 'email' AND merged_into IS NULL AND last_message_at"
-                " BETWEEN ? AND ? ORDER BY last_message_at DESC LIMIT ?) AS c",
-                (norms, low, high, _SUBJECT_ROWS + 1)):
-            found[str(norm)].append(SubjectCandidate(int(cid), int(last),
-                                                     frozenset(str(participants).split())))
-        return {norm: rows for norm, rows in found.items() if len(rows) <= _SUBJECT_ROWS}
+            return lambda: found
+        cursor = conn.execute(
+            "SELECT n.norm, c.id, c.last_message_at, c.participants FROM"
+            " unnest(?::text[]) AS n (norm) CROSS JOIN LATERAL (SELECT id,"
+            " last_message_at, participants FROM conversations WHERE norm_subject ="
+            " n.norm AND channel = 'email' AND merged_into IS NULL AND last_message_at"
+            " BETWEEN ? AND ? ORDER BY last_message_at DESC LIMIT ?) AS c",
+            (norms, low, high, _SUBJECT_ROWS + 1))
+
+        def read() -> dict[str, list[SubjectCandidate]]:
+            for norm, cid, last, participants in cursor:
+                found[str(norm)].append(SubjectCandidate(
+                    int(cid), int(last), frozenset(str(participants).split())))
+            return {norm: rows for norm, rows in found.items() if len(rows) <= _SUBJECT_ROWS}
+
+        return read
+
+    @staticmethod
+    def _send_draw(conn: sqlite3.Connection, count: int) -> Any:
+        """`count` message ids drawn from the table's sequence (None for none): the
+        statement sent, its answer for `_take`."""
+        if count <= 0:
+            return None
+        return conn.execute("SELECT nextval(pg_get_serial_sequence('messages', 'id'))"
+                            " FROM generate_series(1, ?) ORDER BY 1 DESC", (count,))
+
+    def _take(self, cursor: Any) -> None:
+        # Kept highest first: the next id is the list's last.
+        self._ids[:0] = [int(r[0]) for r in cursor.fetchall()]
 
     def _draw(self, conn: sqlite3.Connection, count: int) -> None:
-        if count > 0:
-            # Kept highest first: the next id is the list's last.
-            self._ids[:0] = [int(r[0]) for r in conn.execute(
-                "SELECT nextval(pg_get_serial_sequence('messages', 'id'))"
-                " FROM generate_series(1, ?) ORDER BY 1 DESC", (count,)).fetchall()]
+        drawn = self._send_draw(conn, count)
+        if drawn is not None:
+            self._take(drawn)
 
     def asked(self, conv: int) -> bool:
-        return conv in self._asked
+        return self.real(conv) in self._asked
 
     def known(self, lookup: Sequence[str]) -> dict[str, int]:
         return {mid: self._threads[mid] for mid in lookup if mid in self._threads}
 
     def threaded(self, ids: Sequence[str], conv: int) -> None:
+        conv = self.real(conv)
         for mid in ids:
             self._threads.setdefault(mid, conv)
         self._thread_rows += [(mid, conv) for mid in ids]
 
     def live(self, conn: sqlite3.Connection, conv: int) -> int:
         """`merge.live_conversation`, answered from the rows in hand when it can be."""
+        conv = self.real(conv)
         known = self._convs.get(conv)
         if known is not None and known.merged_into is None:
             return conv
@@ -696,15 +729,11 @@ class _PgBatch:
         found.sort(key=lambda cand: -cand.last_message_at)
         return found[:20]
 
-    def linked(self, conv: int, contact_id: int) -> None:
-        known = self._convs.get(conv)
-        if known is not None:
-            known.contact_id = contact_id
-
     def touch(self, conn: sqlite3.Connection, conv: int, p: ParsedMessage, at: int,
               direction: str, unread: int, addresses: list[str], own: frozenset[str]
               ) -> tuple[str, int | None]:
         """`_touch_conversation`'s change, kept for the conversation's next write."""
+        conv = self.real(conv)
         c = self._convs.get(conv)
         if c is None:
             row = conn.execute(_CONVERSATION_ROW + " WHERE id = ? FOR UPDATE",
@@ -763,6 +792,8 @@ class _PgBatch:
     def release(self, conn: sqlite3.Connection, conv: int) -> None:
         """Write `conv`'s changes and read its row again when next needed: what comes
         next changes it in ways the batch does not follow."""
+        self._store_new(conn)
+        conv = self.real(conv)
         self.write_conversations(conn, conv=conv)
         left = self._convs.pop(conv, None)
         if left is not None:  # the subject match still needs its time and participants
@@ -774,74 +805,131 @@ class _PgBatch:
                          first: tuple[str, int, list[str], frozenset[str]]
                          ) -> tuple[int, int | None]:
         """`_new_conversation` with the patient's contact (`ensure_contact` of the
-        (address, name) `patient`, when given): a contact made for it goes in ahead of the
-        conversation without a wait, the conversation naming it by its sequence's value in
-        this session; one wait for both ids. The row is inserted as its first message
-        (`first`: direction, unread, addresses, own addresses) leaves it, which
-        `_touch_conversation` would otherwise write as an UPDATE of its own: a
-        conversation no other message of the batch touches is written once."""
+        (address, name) `patient`, when given), without a wait: the conversation (and a
+        contact made for it) gets a stand-in id, below zero, and waits in the batch until
+        its row is written (`_store_new`), with every change the batch's messages made to
+        it since the first (`first`: direction, unread, addresses, own addresses): a
+        conversation the batch creates is written once, by one INSERT."""
         contact: int | None = None
-        made = ""
         if patient is not None:
-            canon, kind = canonical_address(patient[0])
-            if canon in self._looked and canon not in self._contacts:
-                conn.execute("INSERT INTO contacts (name, first_address) VALUES (?, ?)",
-                             (patient[1], canon))
-                conn.execute("INSERT INTO contact_addresses (address, contact_id, kind, name)"
-                             f" VALUES (?, {_MADE_CONTACT}, ?, ?)", (canon, kind, patient[1]))
-                made = canon
-            else:
-                contact = self.contact(conn, *patient)
-        c = _Conversation(norm, None, "", at, patient_addr, "open", None, "email", at)
+            contact = self.contact(conn, *patient)
+        c = _Conversation(norm, None, "", at, patient_addr, "open", contact, "email", at)
         self._apply(c, p, at, *first)
-        from_name = c.new_from[0] if c.new_from else patient_name
-        row = conn.execute(
-            "INSERT INTO conversations (subject, norm_subject, channel, mailbox, from_name,"
-            " from_addr, participants, created_at, last_message_at, last_inbound_at,"
-            " first_response_at, last_response_at, message_count, unread_count,"
-            " has_attachment, sla_dirty, contact_id) VALUES (?, ?, 'email', ?, ?, ?, ?, ?,"
-            f" ?, ?, ?, ?, ?, ?, ?, 1, {_MADE_CONTACT if made else '?'})"
-            " RETURNING id, contact_id",
-            (c.new_subject or p.subject, norm, mailbox, from_name, c.from_addr,
-             c.participants, c.created_at, c.last_message_at(), c.in_at, c.first_out,
-             c.last_out, c.n, c.unread, c.att, *(() if made else (contact,)))).fetchone()
-        if made:
-            contact = int(row[1])
-            self._contacts[made] = (contact, patient[1] if patient else "")
-        c.contact_id = contact
-        c.stored_last = c.last_message_at()
-        c._clean()
-        self._convs[int(row[0])] = c
-        return int(row[0]), contact
+        self._next -= 1
+        self._convs[self._next] = c
+        self._new[self._next] = (p.subject, mailbox, patient_name)
+        return self._next, contact
 
     def contact(self, conn: sqlite3.Connection, address: str, name: str) -> int:
-        """`contacts.ensure_contact`, the address's row read with the batch's."""
+        """`contacts.ensure_contact`, the address's row read with the batch's. A contact
+        made here waits in the batch with a stand-in id (below zero) until written with
+        the batch's new conversations (`_store_new`)."""
         canon, kind = canonical_address(address)
         if canon not in self._looked:
+            self._store_new(conn)  # contact ids in the order they are made
             return contacts.ensure_contact(conn, address, name)
         known = self._contacts.get(canon)
         if known is None:
-            contact_id = contacts.create_contact(conn, name, canon)
-            conn.execute("INSERT INTO contact_addresses (address, contact_id, kind, name)"
-                         " VALUES (?, ?, ?, ?)", (canon, contact_id, kind, name))
-            self._contacts[canon] = (contact_id, name)
-            return contact_id
+            self._next -= 1
+            self._made[self._next] = [name, canon, kind]
+            self._contacts[canon] = (self._next, name)
+            return self._next
         contact_id, had = known
         if name and not had:
-            conn.execute("UPDATE contact_addresses SET name = ? WHERE address = ?", (name, canon))
-            conn.execute("UPDATE contacts SET name = ? WHERE id = ? AND name = ''",
-                         (name, contact_id))
+            made = self._made.get(contact_id)
+            if made is not None:  # not written yet: written with the name
+                made[0] = name
+            else:
+                conn.execute("UPDATE contact_addresses SET name = ? WHERE address = ?",
+                             (name, canon))
+                conn.execute("UPDATE contacts SET name = ? WHERE id = ? AND name = ''",
+                             (name, contact_id))
             self._contacts[canon] = (contact_id, name)
         return contact_id
+
+    def link(self, conn: sqlite3.Connection, conv: int, contact_id: int) -> None:
+        """`contacts.link_conversation` of a contact the batch found or made: written
+        with the conversation's row if that is not written yet, else as an UPDATE."""
+        conv = self.real(conv)
+        if conv > 0:
+            if contact_id < 0:
+                self._store_new(conn)
+                contact_id = self._real_contact.get(contact_id, contact_id)
+            conn.execute("UPDATE conversations SET contact_id = ? WHERE id = ?",
+                         (contact_id, conv))
+        known = self._convs.get(conv)
+        if known is not None:
+            known.contact_id = contact_id
+
+    def real(self, conv: int) -> int:
+        """The conversation's id in the database, for a stand-in id already written."""
+        return self._real.get(conv, conv)
+
+    def _store_new(self, conn: sqlite3.Connection) -> None:
+        """Write the contacts and conversations the batch made and has not written: their
+        ids drawn from the tables' sequences in one statement (the batch's one wait for
+        them), in the order the batch made them (as SQLite numbers them), and the rows
+        sent without waiting, each conversation as the batch's messages leave it so far.
+        Every stand-in id the batch keeps is then replaced by the real one."""
+        if not self._new and not self._made:
+            return
+        contact_ids, conv_ids = conn.execute(
+            "SELECT ARRAY(SELECT nextval(pg_get_serial_sequence('contacts', 'id'))"
+            " FROM generate_series(1, ?)), ARRAY(SELECT nextval(pg_get_serial_sequence("
+            "'conversations', 'id')) FROM generate_series(1, ?))",
+            (len(self._made), len(self._new))).fetchone()
+        contact_map = dict(zip(list(self._made), sorted(contact_ids),
+                               strict=True))
+        conv_map = dict(zip(list(self._new), sorted(conv_ids), strict=True))
+        if self._made:
+            conn.executemany("INSERT INTO contacts (id, name, first_address) VALUES (?, ?, ?)",
+                             [(contact_map[k], name, canon)
+                              for k, (name, canon, _) in self._made.items()])
+            conn.executemany("INSERT INTO contact_addresses (address, contact_id, kind, name)"
+                             " VALUES (?, ?, ?, ?)",
+                             [(canon, contact_map[k], kind, name)
+                              for k, (name, canon, kind) in self._made.items()])
+            self._contacts = {canon: (contact_map.get(cid, cid), name)
+                              for canon, (cid, name) in self._contacts.items()}
+            self._made = {}
+        self._real_contact.update(contact_map)
+        rows = []
+        for k, (subject, mailbox, patient_name) in self._new.items():
+            c = self._convs.pop(k)
+            if c.contact_id is not None:
+                c.contact_id = self._real_contact.get(c.contact_id, c.contact_id)
+            rows.append((conv_map[k], c.new_subject or subject, c.norm, "email", mailbox,
+                         c.new_from[0] if c.new_from else patient_name, c.from_addr,
+                         c.participants, c.created_at, c.last_message_at(), c.in_at,
+                         c.first_out, c.last_out, c.n, c.unread, c.att, 1, c.contact_id))
+            c.stored_last = c.last_message_at()
+            c._clean()
+            self._convs[conv_map[k]] = c
+        self._convs = dict(sorted(self._convs.items()))
+        conn.executemany(
+            "INSERT INTO conversations (id, subject, norm_subject, channel, mailbox, from_name,"
+            " from_addr, participants, created_at, last_message_at, last_inbound_at,"
+            " first_response_at, last_response_at, message_count, unread_count,"
+            " has_attachment, sla_dirty, contact_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self._new = {}
+        self._real.update(conv_map)
+        self._threads = {mid: conv_map.get(conv, conv) for mid, conv in self._threads.items()}
+        self._thread_rows = [(mid, conv_map.get(conv, conv)) for mid, conv in self._thread_rows]
+        self._pending = [(*row[:2], conv_map.get(row[2], row[2]), *row[3:])
+                         for row in self._pending]
 
     def add_message(self, conn: sqlite3.Connection, values: tuple[Any, ...]) -> int:
         if not self._ids:
             self._draw(conn, 1)
         message_pk = self._ids.pop()
-        self._pending.append((message_pk, *values[:2], "email", *values[2:]))
+        self._pending.append((message_pk, values[0], self.real(values[1]), "email",
+                              *values[2:]))
         return message_pk
 
     def flush(self, conn: sqlite3.Connection) -> None:
+        """Write the message rows kept (and first the conversations they point at)."""
+        self._store_new(conn)
         if self._pending:
             conn.executemany(f"INSERT INTO messages (id, {_MESSAGE_COLUMNS}) VALUES"
                              f" ({', '.join('?' * 20)})",
@@ -878,14 +966,20 @@ def _insert_raw(conn: sqlite3.Connection, messages: Sequence[FetchedMessage]
            " ON CONFLICT DO NOTHING RETURNING id")
     fresh: dict[bytes, int] = {}
     if _arrays(conn):
-        # Every insert is sent before the first answer is read: one wait for the batch.
-        # (One row a statement: an array of large byte strings costs more to encode.)
-        sent = {m.sha256: conn.execute(sql, (m.sha256, len(m.raw), m.raw))
-                for m in _first_of_each(messages)}
-        for sha, cursor in sent.items():
-            new_raw = returned_id(cursor)
-            if new_raw is not None:
-                fresh[sha] = new_raw
+        # PostgreSQL: which bytes are new, and their ids drawn, in one statement (the
+        # batch's one wait for them); then the new rows by one COPY, streamed. No other
+        # transaction stores the same bytes meanwhile: every intake holds the intake lock.
+        firsts = _first_of_each(messages)
+        for sha, new_id in conn.execute(
+                "SELECT s.sha, nextval(pg_get_serial_sequence('raw_messages', 'id'))"
+                " FROM unnest(?::bytea[]) WITH ORDINALITY AS s (sha, n) WHERE NOT EXISTS"
+                " (SELECT 1 FROM raw_messages r WHERE r.sha256 = s.sha) ORDER BY s.n",
+                ([m.sha256 for m in firsts],)).fetchall():
+            fresh[bytes(sha)] = int(new_id)
+        conn.copy_rows(  # type: ignore[attr-defined]
+            "raw_messages", ("id", "sha256", "size", "data"), ("int8", "bytea", "int8", "bytea"),
+            [(fresh[m.sha256], m.sha256, len(m.raw), m.raw) for m in firsts
+             if m.sha256 in fresh])
         return fresh
     # SQLite: the row's id without RETURNING, whose rows cost a read of their own per
     # insert (a tenth of the store's CPU in a first sync). `rowcount` counts this
@@ -930,18 +1024,19 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
     sync does it on another thread; on PostgreSQL, after the sync). Returns the ids of the
     conversations that changed.
     """
+    # The raw bytes first (on PostgreSQL by a COPY, which a pipeline does not allow).
+    fresh = _insert_raw(conn, messages)
     pipeline = getattr(conn, "pipeline", None)  # PostgreSQL: writes need not wait
     with pipeline() if pipeline is not None else nullcontext():
-        return _ingest(conn, folder, messages, own_addresses=own_addresses,
+        return _ingest(conn, folder, messages, fresh, own_addresses=own_addresses,
                        watermark=watermark, now=now, index_text=index_text, outbound=outbound)
 
 
 def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[FetchedMessage],
-            *, own_addresses: frozenset[str], watermark: int, now: int, index_text: bool,
-            outbound: bool) -> set[int]:
+            fresh: dict[bytes, int], *, own_addresses: frozenset[str], watermark: int,
+            now: int, index_text: bool, outbound: bool) -> set[int]:
     touched: set[int] = set()
     revived: list[int] = []
-    fresh = _insert_raw(conn, messages)
     batch = _PgBatch(conn, messages, len(fresh), now) if _arrays(conn) else None
     held = batch is None and bool(fresh)
     if held:  # SQLite: the per-row report triggers wait for the batch (migration 26)
@@ -960,6 +1055,7 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
         raise
     if batch is not None:
         batch.finish(conn)
+        touched = {batch.real(conv) for conv in touched}
     if deferred:
         fts.defer_search(conn, False)  # only the sync's own rows
     if held:

@@ -382,6 +382,27 @@ class PgConnection:
             cursor.executemany(bound[0][0], [values for _, values in bound])
         return PgCursor(cursor, self._pipe)
 
+    def copy_rows(self, table: str, columns: Sequence[str], types: Sequence[str],
+                  rows: Sequence[Sequence[Any]]) -> None:
+        """Insert `rows` (values of `columns`, of the PostgreSQL `types`) by one binary
+        COPY: the rows stream to the server as it stores them, with no statement of their
+        own, and the connection waits once, at the end. A COPY has no ON CONFLICT: the
+        caller knows the rows are new. In a pipeline (where COPY is not allowed) they go
+        as INSERTs instead, sent without waiting."""
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self._pipe is not None:
+            self.raw.cursor().executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%b'] * len(columns))})",
+                rows)
+            return
+        with self.raw.cursor().copy(
+                f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(list(types))
+            for row in rows:
+                copy.write_row(row)
+
     def pipeline_until_commit(self) -> None:
         """From here to the end of the transaction, statements go out without waiting
         (as in `pipeline`): the last of them leave with the COMMIT, in one round trip.
