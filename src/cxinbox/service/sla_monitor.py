@@ -32,7 +32,7 @@ from cxinbox.service import heartbeat
 from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
-from cxinbox.service.rules import RuleEngine, is_backlog
+from cxinbox.service.rules import RuleEngine
 from cxinbox.service.sla import SlaService
 from cxinbox.store.interface import Store
 from cxinbox.store.records import EscalationCandidate
@@ -119,7 +119,7 @@ class SlaMonitor:
                     subject=audit_subject(row),
                     assignee=row.assignee or "", policy=clean_line(row.sla_policy or ""),
                     target=row.sla_target or "", due_at=int(row.sla_due_at))
-                old = self._backlog(row, now)
+                old = self._backlog(row)
                 tx.record_escalation(esc.conversation_id, row.arm, level, now)
                 tx.append_event(SYSTEM_ACTOR, _ACTIONS[level],
                                 f"conversation:{esc.conversation_id}",
@@ -148,16 +148,16 @@ class SlaMonitor:
             self._backlog_pending[state] = self._backlog_pending.get(state, 0) + count
         return found
 
-    def _backlog(self, row: EscalationCandidate, now: int) -> bool:
+    def _backlog(self, row: EscalationCandidate) -> bool:
         """Whether this escalation is of the backlog: the first the monitor makes for its
-        running target (it was never escalated at risk), on a conversation whose patient
-        last wrote longer ago than `[triage] backlog_hours` and with no red flag open: a
-        new mailbox's history, already late when it was stored. Such conversations show at
-        risk or breached like any, but fire no sla-at-risk / sla-breached rule and do not
-        page one by one: `notify_backlog` says how many, once the backlog stops growing."""
-        if row.escalated_level or "!" in row.arm or row.last_inbound_at is None:
-            return False
-        return is_backlog(row.last_inbound_at, now, self.config)
+        running target (it was never escalated at risk), with no red flag open, on a
+        conversation whose patient's latest message was stored as a first sync's backlog
+        (`messages.backlog_at`, marked once, when stored: store/ingest.py `is_backlog`).
+        How long ago the patient wrote does not count: a live conversation at risk days
+        later pages as any. Such conversations show at risk or breached like any, but fire
+        no sla-at-risk / sla-breached rule and do not page one by one: `notify_backlog`
+        says how many, once the backlog stops growing."""
+        return not row.escalated_level and "!" not in row.arm and row.backlog
 
     def notify_backlog(self, breached: int, at_risk: int) -> bool:
         """One notify_command run for a round's backlog escalations (CXINBOX_STATE=backlog,
