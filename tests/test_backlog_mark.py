@@ -1,7 +1,8 @@
 """A first sync's backlog is decided once, when a message is stored (messages.backlog_at,
 migration 27): stored by a folder's first sync AND received by the server (INTERNALDATE,
 not Date:) longer than [triage] backlog_hours before. The arrival rules and the SLA monitor
-read that mark, never an age measured later.
+read that mark, never an age measured later; the backlog's one summary page goes out once
+the first sync has ended, and is derived from the audit, so a restart does not lose it.
 
 Real Dovecot, the real sync, rules engine and SLA monitor in-process, on both stores."""
 
@@ -21,6 +22,7 @@ from tests.test_rules import automation, patient_mail
 from cxinbox.config import load_config
 from cxinbox.service.sla_monitor import SlaMonitor
 from cxinbox.service.sync import MailSync
+from cxinbox.store import escalations
 from cxinbox.wiring import rules_engine
 
 ALL_DAY = "\n".join(f'{d} = ["00:00-24:00"]' for d in
@@ -141,9 +143,58 @@ def test_backlog_is_the_first_syncs_old_arrivals_not_old_dates(
                   if h["state"] == "breached") == sorted([late, outage])
 
 
-def test_the_mark_is_inbound_first_sync_and_received_before(any_store: Any) -> None:
-    """The mark: only inbound mail, only what the server received before
-    `backlog_before`, only in the folder's first sync (no pass of it finished)."""
+def test_the_summary_page_waits_for_the_first_sync_and_survives_a_restart(
+        any_store: Any, dovecot: Any, tmp_path: Path) -> None:
+    """Finding 7: while a folder's first pass is still storing backlog no summary goes
+    out, however quiet a round between its batches; monitors started afresh (restarts)
+    still owe it and page it once the pass has ended, with the counts of every round
+    before; then never again."""
+    store = any_store
+    config, rules, notified = _desk(tmp_path, dovecot, store)
+    now = int(time.time())
+    before = now - 72 * 3600
+
+    def old(uid: int) -> Any:
+        return _fetched(uid, patient_mail(f"Old {uid}", message_id=f"old{uid}@p.example",
+                                          sender=f"P{uid} <p{uid}@patients.example>",
+                                          date=format_datetime(_days_ago(6))),
+                        now - 6 * 86400)
+
+    def backlog_pages() -> list[dict[str, Any]]:
+        return [h for h in _heard(notified) if h["state"] == "backlog"]
+
+    with store.writing() as tx:  # the pass's first batch
+        state = tx.folder_state("appointments", "INBOX")
+        tx.ingest_batch(state, [old(1)], own_addresses=OWN, watermark=1, now=now,
+                        backlog_before=before)
+    first = SlaMonitor(store, config, rules=rules)
+    assert first.check(now + 1) == []  # escalated as backlog
+    assert first.check(now + 16) == []  # a quiet round between batches
+    assert backlog_pages() == []
+    with store.writing() as tx:  # the next batch, after a restart of the monitor
+        tx.ingest_batch(state, [old(2), old(3)], own_addresses=OWN, watermark=3,
+                        now=now + 20, backlog_before=before + 20)
+    assert SlaMonitor(store, config, rules=rules).check(now + 31) == []
+    assert backlog_pages() == []
+    with store.writing() as tx:
+        tx.mark_synced(state.id, now + 40)  # the pass ended
+    restarted = SlaMonitor(store, config, rules=rules)
+    restarted.check(now + 46)
+    [summary] = backlog_pages()
+    assert (summary["breached"], summary["at_risk"]) == (3, 0)
+    restarted.check(now + 61)
+    SlaMonitor(store, config, rules=rules).check(now + 76)
+    assert len(backlog_pages()) == 1
+    rounds = _rows(store, "SELECT details FROM events WHERE action = 'sla.backlog'")
+    assert [json.loads(d)["breached"] for (d,) in rounds] == [1, 2]
+    told = _rows(store, "SELECT details FROM events WHERE action = 'sla.backlog_told'")
+    assert [json.loads(d)["breached"] for (d,) in told] == [3]
+
+
+def test_what_holds_the_page_and_what_is_marked(any_store: Any) -> None:
+    """The page waits while a folder's first pass has stored backlog and not finished,
+    though not past a stall of BACKLOG_STALLED_S. The mark: only inbound mail, only what
+    the server received before `backlog_before`, only in the folder's first sync."""
     store = any_store
     now = int(time.time())
     old = _fetched(1, patient_mail("Old", message_id="o@p.example"), now - 6 * 86400)
@@ -154,8 +205,14 @@ def test_the_mark_is_inbound_first_sync_and_received_before(any_store: Any) -> N
                         backlog_before=now - 72 * 3600)
     assert dict(_rows(store, "SELECT message_id, backlog_at FROM messages")) == {
         "o@p.example": now, "n@p.example": None}
+    with store.reading() as tx:
+        assert tx.backlog_storing(now + 5)
+        assert tx.backlog_storing(now + 300)  # batches minutes apart
+        assert not tx.backlog_storing(now + escalations.BACKLOG_STALLED_S + 1)
     with store.writing() as tx:
         tx.mark_synced(state.id, now)  # the pass ended
+    with store.reading() as tx:
+        assert not tx.backlog_storing(now + 5)
     # The next pass is no first sync: old arrivals are live.
     late = _fetched(3, patient_mail("Outage", message_id="l@p.example"), now - 5 * 86400)
     with store.writing() as tx:
@@ -167,7 +224,7 @@ def test_the_mark_is_inbound_first_sync_and_received_before(any_store: Any) -> N
 
 def test_texts_are_backlog_only_on_the_numbers_first_poll(any_store: Any) -> None:
     """SMS: the provider's received time decides, on the clinic number's first poll (no
-    cursor yet)."""
+    cursor yet); that poll holds the page until its cursor is written."""
     from cxinbox.store.records import SmsRecord
 
     store = any_store
@@ -181,7 +238,12 @@ def test_texts_are_backlog_only_on_the_numbers_first_poll(any_store: Any) -> Non
         tx.store_sms(text("SMold", now - 5 * 86400), now=now, backlog_before=before)
         tx.store_sms(text("SMnew", now - 3600), now=now, backlog_before=before)
         tx.store_sms(text("SMout", now - 5 * 86400, "out"), now=now, backlog_before=before)
+    with store.reading() as tx:
+        assert tx.backlog_storing(now + 5)
+    with store.writing() as tx:
         tx.advance_sms_cursor("+15550100000", now - 3600, now)
+    with store.reading() as tx:
+        assert not tx.backlog_storing(now + 5)
     with store.writing() as tx:  # a later poll, after an outage: live
         tx.store_sms(text("SMlate", now - 4 * 86400), now=now, backlog_before=before)
     marks = dict(_rows(store, "SELECT message_id, backlog_at FROM messages"))

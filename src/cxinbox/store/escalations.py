@@ -65,3 +65,33 @@ def record(conn: sqlite3.Connection, conv_id: int, arm: str, level: int, at: int
                  " arm = excluded.arm, level = excluded.level, at = excluded.at",
                  (conv_id, arm, level, at))
 
+
+BACKLOG_TARGET = "sla:backlog"
+"""The events' target of the backlog's escalation counts (`sla.backlog`) and of the one
+summary page that told them (`sla.backlog_told`): the summary still due is read from
+these (service/sla_monitor.py), so it survives a restart."""
+
+BACKLOG_STALLED_S = 600
+"""A first sync whose newest backlog was stored longer ago than this no longer holds the
+summary page (a pass that stopped for good, its account removed, must not hold it)."""
+
+
+def backlog_storing(conn: sqlite3.Connection, now: int) -> bool:
+    """Whether a first sync may still be storing backlog (`messages.backlog_at`,
+    migration 27), which the summary page waits for: backlog was stored within
+    BACKLOG_STALLED_S, and a mailbox folder's first pass has stored mail and not finished
+    (`last_sync_at` is set when a pass ends), or a clinic number's first poll has stored
+    backlog and not finished (its cursor is written when the poll ends)."""
+    recent = now - BACKLOG_STALLED_S
+    row = conn.execute("SELECT max(backlog_at) FROM messages"
+                       " WHERE backlog_at IS NOT NULL").fetchone()
+    if row is None or row[0] is None or int(row[0]) <= recent:
+        return False
+    if conn.execute("SELECT 1 FROM folders WHERE last_sync_at IS NULL AND last_uid > 0"
+                    " LIMIT 1").fetchone() is not None:
+        return True
+    return conn.execute(
+        "SELECT 1 FROM messages m JOIN sms_messages s ON s.message_pk = m.id"
+        " WHERE m.backlog_at > ? AND NOT EXISTS (SELECT 1 FROM sms_cursors c"
+        "  WHERE c.clinic_number = s.clinic_number AND c.date_sent_max IS NOT NULL)"
+        " LIMIT 1", (recent,)).fetchone() is not None

@@ -358,6 +358,10 @@ class StoreTx(Protocol):
         """Running SLAs at risk or breached at `now` not yet escalated at that level."""
         ...
 
+    def backlog_storing(self, now: int) -> bool:
+        """Whether a first sync may still be storing its backlog (store/escalations.py)."""
+        ...
+
     def record_escalation(self, conv_id: int, arm: str, level: int, at: int) -> None: ...
 
     # -- merge and split ------------------------------------------------------------------------------

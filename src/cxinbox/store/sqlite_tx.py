@@ -383,6 +383,9 @@ class SqliteTx:
     def escalation_candidates(self, now: int) -> list[EscalationCandidate]:
         return escalations.candidates(self.conn, now)
 
+    def backlog_storing(self, now: int) -> bool:
+        return escalations.backlog_storing(self.conn, now)
+
     def record_escalation(self, conv_id: int, arm: str, level: int, at: int) -> None:
         escalations.record(self.conn, conv_id, arm, level, at)
 
