@@ -41,7 +41,8 @@ actions = { tag = ["billing-desk"] }
     # Five days old when first stored: never assessed live, so the replay assesses it.
     old = format_datetime(datetime.now(UTC) - timedelta(days=5))
     rig.dovecot.deliver(patient_mail("my bill", message_id="old@p.example", date=old,
-                                     sender="Ann <ann@patients.example>", body=BILL))
+                                     sender="Ann <ann@patients.example>", body=BILL),
+                        internaldate=datetime.now(UTC) - timedelta(days=5))
     rig.sync()
     bounce, bill = rig.conv("bounce@mx.example"), rig.conv("old@p.example")
     assert rig.db.conn.execute("SELECT count(*) FROM messages WHERE intent IS NOT NULL"

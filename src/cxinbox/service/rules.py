@@ -450,11 +450,12 @@ class RuleEngine:
         firing = Firing()
         if not (self.wants("arrival") or self.wants("patient-reply")):
             return firing
-        # The backlog (a new mailbox's history: everything these messages brought is older
-        # than the detectors' window when stored) fires nothing: a month of mail must not
-        # route, tag and page message by message as if it had just come in.
-        arrivals = [a for a in tx.arrivals_after(after_message_pk)
-                    if not is_backlog(a.newest_date, now, self.config)]
+        # The backlog (a new mailbox's history: every message here was stored by the
+        # folder's or number's first sync, received by the server longer than the
+        # detectors' window before, and marked so when stored) fires nothing: a month of
+        # mail must not route, tag and page message by message as if it had just come in.
+        # Live mail fires however old its Date: header, and mail after an outage too.
+        arrivals = [a for a in tx.arrivals_after(after_message_pk) if not a.backlog]
         new = [a.conversation_id for a in arrivals if a.new_conversation]
         again = [a.conversation_id for a in arrivals if not a.new_conversation]
         kept = kept_intents(arrivals)

@@ -32,8 +32,9 @@ from cxinbox.service import heartbeat
 from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
-from cxinbox.service.rules import RuleEngine, is_backlog
+from cxinbox.service.rules import RuleEngine
 from cxinbox.service.sla import SlaService
+from cxinbox.store.escalations import BACKLOG_TARGET
 from cxinbox.store.interface import Store
 from cxinbox.store.records import EscalationCandidate
 
@@ -71,7 +72,6 @@ class SlaMonitor:
         self.sla = SlaService(config, store)
         self.clock = clock
         self.notify_timeout_s = notify_timeout_s
-        self._backlog_pending: dict[str, int] = {}
 
     def check(self, now: int) -> list[Escalation]:
         """Escalate every SLA that became at risk or breached since it was last escalated.
@@ -80,17 +80,44 @@ class SlaMonitor:
         escalation's event and its bookkeeping row together. The notify command runs after
         the commit, so a slow command never holds the database's write lock.
 
-        The backlog's escalations (`_backlog`) are summed over the rounds that find some
-        (a first sync stores its history batch by batch) and told in one notify by the
-        first round that finds none: one page per first sync, not one per round.
+        The backlog's escalations (`_backlog`) are audited round by round (`sla.backlog`,
+        with their counts) and told in one notify once the first sync has ended: by the
+        first round that starts with no first sync storing backlog
+        (store/escalations.py `backlog_storing`). What is still to tell is read from the
+        audit (the `sla.backlog` events after the last `sla.backlog_told`), so a restart
+        neither loses nor repeats the page.
         """
-        pending = sum(self._backlog_pending.values())
+        storing = self._storing(now)
         found = self._round(now)
-        if pending and sum(self._backlog_pending.values()) == pending:
-            self.notify_backlog(self._backlog_pending.get("breached", 0),
-                                self._backlog_pending.get("at-risk", 0))
-            self._backlog_pending.clear()
+        if not storing:
+            self._tell_backlog()
         return found
+
+    def _storing(self, now: int) -> bool:
+        if not self.sla.enabled:
+            return True
+        with self.store.reading() as tx:
+            return tx.backlog_storing(now)
+
+    def _tell_backlog(self) -> None:
+        """The one summary page of the backlog's escalations not told yet, if any."""
+        with self.store.reading() as tx:
+            told = tx.newest_on_targets([BACKLOG_TARGET], "sla.backlog_told")
+            after = told[BACKLOG_TARGET][0].seq if told else 0
+            rounds = tx.later_on_target(BACKLOG_TARGET, after, ["sla.backlog"])
+        if not rounds:
+            return
+        breached = sum(int(e.details.get("breached", 0)) for e in rounds)
+        at_risk = sum(int(e.details.get("at_risk", 0)) for e in rounds)
+        # Told first, then paged: a crash between loses this page rather than repeating
+        # it at every restart; a failing hook is reported as any (service/notify.py).
+        with self.store.writing() as tx:
+            if tx.later_on_target(BACKLOG_TARGET, after, ["sla.backlog_told"]):
+                return  # another server told them meanwhile
+            tx.append_event(SYSTEM_ACTOR, "sla.backlog_told", BACKLOG_TARGET,
+                            {"breached": breached, "at_risk": at_risk,
+                             "upto": rounds[-1].seq})
+        self.notify_backlog(breached, at_risk)
 
     def _round(self, now: int) -> list[Escalation]:
         if not self.sla.enabled:
@@ -119,7 +146,7 @@ class SlaMonitor:
                     subject=audit_subject(row),
                     assignee=row.assignee or "", policy=clean_line(row.sla_policy or ""),
                     target=row.sla_target or "", due_at=int(row.sla_due_at))
-                old = self._backlog(row, now)
+                old = self._backlog(row)
                 tx.record_escalation(esc.conversation_id, row.arm, level, now)
                 tx.append_event(SYSTEM_ACTOR, _ACTIONS[level],
                                 f"conversation:{esc.conversation_id}",
@@ -132,7 +159,7 @@ class SlaMonitor:
                     continue
                 found.append(esc)
             if backlog:
-                tx.append_event(SYSTEM_ACTOR, "sla.backlog", "", {
+                tx.append_event(SYSTEM_ACTOR, "sla.backlog", BACKLOG_TARGET, {
                     "breached": backlog.get("breached", 0),
                     "at_risk": backlog.get("at-risk", 0)})
             if rules is not None:  # the escalations' rules, in the same transaction
@@ -144,23 +171,21 @@ class SlaMonitor:
             rules.after_commit(firing)
         for esc in found:
             self.notify(esc)
-        for state, count in backlog.items():  # told once the backlog stops growing (check)
-            self._backlog_pending[state] = self._backlog_pending.get(state, 0) + count
         return found
 
-    def _backlog(self, row: EscalationCandidate, now: int) -> bool:
+    def _backlog(self, row: EscalationCandidate) -> bool:
         """Whether this escalation is of the backlog: the first the monitor makes for its
-        running target (it was never escalated at risk), on a conversation whose patient
-        last wrote longer ago than `[triage] backlog_hours` and with no red flag open: a
-        new mailbox's history, already late when it was stored. Such conversations show at
-        risk or breached like any, but fire no sla-at-risk / sla-breached rule and do not
-        page one by one: `notify_backlog` says how many, once the backlog stops growing."""
-        if row.escalated_level or "!" in row.arm or row.last_inbound_at is None:
-            return False
-        return is_backlog(row.last_inbound_at, now, self.config)
+        running target (it was never escalated at risk), with no red flag open, on a
+        conversation whose patient's latest message was stored as a first sync's backlog
+        (`messages.backlog_at`, marked once, when stored: store/ingest.py `is_backlog`).
+        How long ago the patient wrote does not count: a live conversation at risk days
+        later pages as any. Such conversations show at risk or breached like any, but fire
+        no sla-at-risk / sla-breached rule and do not page one by one: `notify_backlog`
+        says how many, once the first sync has ended (`check`)."""
+        return not row.escalated_level and "!" not in row.arm and row.backlog
 
     def notify_backlog(self, breached: int, at_risk: int) -> bool:
-        """One notify_command run for a round's backlog escalations (CXINBOX_STATE=backlog,
+        """One notify_command run for a first sync's backlog escalations (CXINBOX_STATE=backlog,
         CXINBOX_COUNT, CXINBOX_AT_RISK and a sentence in CXINBOX_MESSAGE): counts only."""
         line = (f"{breached} conversation(s) arrived already past their SLA"
                 + (f" and {at_risk} already at risk" if at_risk else "")

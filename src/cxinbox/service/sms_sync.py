@@ -371,8 +371,8 @@ class SmsPoller:
             known = tx.known_sids(list(unique))
         media = {sid: client.media(sid) for sid, m in unique.items()
                  if (sid not in known or _arrived(known[sid].status, m)) and m.num_media > 0}
-        ready = _assess_new(unique.values(), known, now_s,
-                            oldest=now_s - self.config.triage.backlog_hours * 3600)
+        oldest = now_s - self.config.triage.backlog_hours * 3600
+        ready = _assess_new(unique.values(), known, now_s, oldest=oldest)
         received: set[int] = set()
         keywords: list[int] = []
         status_convs: set[int] = set()
@@ -412,7 +412,7 @@ class SmsPoller:
                     status_convs.add(adopted)
                     continue
                 stored = tx.store_sms(_record(m, number, media.get(m.sid, ()), now_s),
-                                      index_text=False, now=now_s)
+                                      index_text=False, now=now_s, backlog_before=oldest)
                 if stored is None:
                     result.duplicates += 1
                     continue

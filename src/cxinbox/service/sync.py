@@ -504,7 +504,7 @@ class MailSync:
                                       watermark=watermark, now=now,
                                       index_text=future is None or (
                                           rules is not None and rules.reads_text),
-                                      outbound=sent)
+                                      outbound=sent, backlog_before=oldest)
             # Red flags and intent: the one place mail is assessed (service/redflags.py).
             raised = redflags.triage_arrivals(tx, self.config, now, ready)
             if messages:

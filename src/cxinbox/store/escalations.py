@@ -20,11 +20,16 @@ def candidates(conn: sqlite3.Connection, now: int) -> list[EscalationCandidate]:
     return [EscalationCandidate(
         r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
         arm_of(r[4], r[7], (r[10] or 0) if r[11] else None), str(r[12] or "email"),
-        str(r[13] or ""), str(r[14] or "")) for r in conn.execute(
+        str(r[13] or ""), str(r[14] or ""), bool(r[15])) for r in conn.execute(
         "SELECT c.id, c.subject, c.assignee, c.sla_policy, c.sla_target, c.sla_due_at,"
         " c.sla_at_risk_at, c.last_inbound_at, e.arm AS last_arm, e.level AS last_level,"
         " c.red_flag_at, c.red_flag IS NOT NULL AS flag_open, c.channel, c.from_name,"
-        " c.from_addr"
+        " c.from_addr,"
+        # Backlog: every inbound message from the patient's latest on (the one that
+        # started the target) was stored as a first sync's backlog (migration 27).
+        " (SELECT min(CASE WHEN b.backlog_at IS NULL THEN 0 ELSE 1 END) FROM messages b"
+        "  WHERE b.conversation_id = c.id AND b.direction = 'in' AND b.gone_at IS NULL"
+        "  AND b.date >= coalesce(c.last_inbound_at, 0))"
         f" FROM conversations c{dialect_of(conn).indexed_by('conversations_sla_due')}"
         " LEFT JOIN sla_escalations e ON e.conversation_id = c.id"
         " WHERE c.sla_due_at IS NOT NULL AND c.merged_into IS NULL"
@@ -59,3 +64,34 @@ def record(conn: sqlite3.Connection, conv_id: int, arm: str, level: int, at: int
                  " VALUES (?, ?, ?, ?) ON CONFLICT (conversation_id) DO UPDATE SET"
                  " arm = excluded.arm, level = excluded.level, at = excluded.at",
                  (conv_id, arm, level, at))
+
+
+BACKLOG_TARGET = "sla:backlog"
+"""The events' target of the backlog's escalation counts (`sla.backlog`) and of the one
+summary page that told them (`sla.backlog_told`): the summary still due is read from
+these (service/sla_monitor.py), so it survives a restart."""
+
+BACKLOG_STALLED_S = 600
+"""A first sync whose newest backlog was stored longer ago than this no longer holds the
+summary page (a pass that stopped for good, its account removed, must not hold it)."""
+
+
+def backlog_storing(conn: sqlite3.Connection, now: int) -> bool:
+    """Whether a first sync may still be storing backlog (`messages.backlog_at`,
+    migration 27), which the summary page waits for: backlog was stored within
+    BACKLOG_STALLED_S, and a mailbox folder's first pass has stored mail and not finished
+    (`last_sync_at` is set when a pass ends), or a clinic number's first poll has stored
+    backlog and not finished (its cursor is written when the poll ends)."""
+    recent = now - BACKLOG_STALLED_S
+    row = conn.execute("SELECT max(backlog_at) FROM messages"
+                       " WHERE backlog_at IS NOT NULL").fetchone()
+    if row is None or row[0] is None or int(row[0]) <= recent:
+        return False
+    if conn.execute("SELECT 1 FROM folders WHERE last_sync_at IS NULL AND last_uid > 0"
+                    " LIMIT 1").fetchone() is not None:
+        return True
+    return conn.execute(
+        "SELECT 1 FROM messages m JOIN sms_messages s ON s.message_pk = m.id"
+        " WHERE m.backlog_at > ? AND NOT EXISTS (SELECT 1 FROM sms_cursors c"
+        "  WHERE c.clinic_number = s.clinic_number AND c.date_sent_max IS NOT NULL)"
+        " LIMIT 1", (recent,)).fetchone() is not None

@@ -82,6 +82,13 @@ def set_uidvalidity(conn: sqlite3.Connection, folder_id: int, uidvalidity: int) 
     conn.execute("UPDATE folders SET uidvalidity = ? WHERE id = ?", (uidvalidity, folder_id))
 
 
+def first_pass(conn: sqlite3.Connection, folder_id: int) -> bool:
+    """Whether the folder is in its first sync: no pass of it has finished (`last_sync_at`
+    is set when one does, `set_folder_marks` / `mark_synced`)."""
+    row = conn.execute("SELECT last_sync_at FROM folders WHERE id = ?", (folder_id,)).fetchone()
+    return row is not None and row[0] is None
+
+
 def mark_synced(conn: sqlite3.Connection, folder_id: int, at: int) -> None:
     conn.execute("UPDATE folders SET last_sync_at = ? WHERE id = ?", (at, folder_id))
 
@@ -381,10 +388,20 @@ def _our_sent_copy(conn: sqlite3.Connection, message_id: str) -> int | None:
     return int(row[0]) if row else None
 
 
+def is_backlog(arrived: int | None, backlog_before: int | None) -> bool:
+    """Whether a message the server received at `arrived` (its INTERNALDATE, or an SMS
+    provider's received time; epoch seconds, None if unknown) is stored as backlog:
+    `backlog_before` is set only by a first sync (no watermark before its pass) and is the
+    arrival time older than which a message is backlog (`[triage] backlog_hours` before the
+    batch is stored). The Date: header is not asked: a patient's mail sent days ago from an
+    outbox that arrives now is live."""
+    return backlog_before is not None and arrived is not None and 0 < arrived < backlog_before
+
+
 def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, mailbox: str,
                     own: frozenset[str], now: int, *, outbound: bool = False,
-                    batch: _PgBatch | None = None, touches: _Touches | None = None
-                    ) -> tuple[int, int]:
+                    batch: _PgBatch | None = None, touches: _Touches | None = None,
+                    backlog_before: int | None = None) -> tuple[int, int]:
     p = m.parsed
     at = _epoch(p, m.internal_date, now)
     from_email = p.from_addr.email if p.from_addr else ""
@@ -416,7 +433,9 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
     values = (raw_id, conv, direction, p.message_id, p.in_reply_to, " ".join(p.references),
               p.subject, from_name, from_email, f"{from_name} {from_email}".strip(),
               _addr_json(p.to), _addr_json(p.cc), at, p.body_text, _attachments_json(p),
-              int(bool(p.attachments)), "; ".join(p.problems), int(seen))
+              int(bool(p.attachments)), "; ".join(p.problems), int(seen),
+              now if direction == "in" and is_backlog(m.internal_date, backlog_before)
+              else None)
     if batch is None:
         message_pk = _rowid(conn.execute(_MESSAGE_INSERT, values))
     else:
@@ -463,9 +482,9 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
 
 _MESSAGE_COLUMNS = ("raw_id, conversation_id, channel, direction, message_id, in_reply_to,"
                     " refs, subject, from_name, from_addr, sender, to_addrs, cc_addrs, date,"
-                    " body_text, attachments, has_attachment, problems, seen")
+                    " body_text, attachments, has_attachment, problems, seen, backlog_at")
 _MESSAGE_INSERT = (f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES"
-                   " (?, ?, 'email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                   " (?, ?, 'email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 _THREAD_INSERT = ("INSERT INTO thread_ids (message_id, conversation_id) VALUES (?, ?)"
@@ -932,7 +951,7 @@ class _PgBatch:
         self._store_new(conn)
         if self._pending:
             conn.executemany(f"INSERT INTO messages (id, {_MESSAGE_COLUMNS}) VALUES"
-                             f" ({', '.join('?' * 20)})",
+                             f" ({', '.join('?' * 21)})",
                              self._pending)
             self._pending = []
 
@@ -1012,8 +1031,15 @@ def _insert_locations(conn: sqlite3.Connection,
 
 def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[FetchedMessage],
                  *, own_addresses: frozenset[str], watermark: int, now: int,
-                 index_text: bool = True, outbound: bool = False) -> set[int]:
+                 index_text: bool = True, outbound: bool = False,
+                 backlog_before: int | None = None) -> set[int]:
     """Store a fetched batch and move the folder's watermark, in the caller's transaction.
+
+    `backlog_before` (epoch seconds, normally `now - [triage] backlog_hours`): during the
+    folder's first sync (`first_pass`: no pass of it has finished yet, so also the rest
+    of a first sync that was interrupted), its inbound messages that the server received
+    (INTERNALDATE) before then are stored marked as backlog (`messages.backlog_at`,
+    migration 27, `is_backlog`); the arrival rules and the SLA monitor read that mark.
 
     `outbound`: the folder is the mailbox's Sent folder. Everything in it is the clinic
     speaking (a reply from Outlook counts as the response and stops the SLA clock), and a
@@ -1024,17 +1050,20 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
     sync does it on another thread; on PostgreSQL, after the sync). Returns the ids of the
     conversations that changed.
     """
+    first_sync = backlog_before is not None and not outbound and first_pass(conn, folder.id)
     # The raw bytes first (on PostgreSQL by a COPY, which a pipeline does not allow).
     fresh = _insert_raw(conn, messages)
     pipeline = getattr(conn, "pipeline", None)  # PostgreSQL: writes need not wait
     with pipeline() if pipeline is not None else nullcontext():
         return _ingest(conn, folder, messages, fresh, own_addresses=own_addresses,
-                       watermark=watermark, now=now, index_text=index_text, outbound=outbound)
+                       watermark=watermark, now=now, index_text=index_text, outbound=outbound,
+                       backlog_before=backlog_before if first_sync else None)
 
 
 def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[FetchedMessage],
             fresh: dict[bytes, int], *, own_addresses: frozenset[str], watermark: int,
-            now: int, index_text: bool, outbound: bool) -> set[int]:
+            now: int, index_text: bool, outbound: bool,
+            backlog_before: int | None = None) -> set[int]:
     touched: set[int] = set()
     revived: list[int] = []
     batch = _PgBatch(conn, messages, len(fresh), now) if _arrays(conn) else None
@@ -1048,7 +1077,8 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
         fts.defer_search(conn, True)
     try:
         located = _store_each(conn, folder, messages, fresh, batch, touched, revived,
-                              own_addresses=own_addresses, now=now, outbound=outbound)
+                              own_addresses=own_addresses, now=now, outbound=outbound,
+                              backlog_before=backlog_before)
     except BaseException:
         if held:  # a caller that commits what was stored keeps every row's facts
             _release(conn)
@@ -1075,7 +1105,8 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
 def _store_each(conn: sqlite3.Connection, folder: FolderState,
                 messages: Sequence[FetchedMessage], fresh: dict[bytes, int],
                 batch: _PgBatch | None, touched: set[int], revived: list[int], *,
-                own_addresses: frozenset[str], now: int, outbound: bool
+                own_addresses: frozenset[str], now: int, outbound: bool,
+                backlog_before: int | None = None
                 ) -> list[tuple[int, int, int, str, int | None]]:
     """`_ingest`'s messages one by one; their locations, for one insert."""
     located: list[tuple[int, int, int, str, int | None]] = []
@@ -1108,7 +1139,8 @@ def _store_each(conn: sqlite3.Connection, folder: FolderState,
             msg_pk = _our_sent_copy(conn, m.parsed.message_id)
         if msg_pk is None:
             msg_pk, conv = _insert_message(conn, raw_id, m, folder.account, own_addresses, now,
-                                           outbound=outbound, batch=batch, touches=touches)
+                                           outbound=outbound, batch=batch, touches=touches,
+                                           backlog_before=backlog_before)
             touched.add(conv)
         located.append((folder.id, m.uid, msg_pk, m.flags, m.modseq))
     if touches is not None:

@@ -358,6 +358,10 @@ class StoreTx(Protocol):
         """Running SLAs at risk or breached at `now` not yet escalated at that level."""
         ...
 
+    def backlog_storing(self, now: int) -> bool:
+        """Whether a first sync may still be storing its backlog (store/escalations.py)."""
+        ...
+
     def record_escalation(self, conv_id: int, arm: str, level: int, at: int) -> None: ...
 
     # -- merge and split ------------------------------------------------------------------------------
@@ -551,10 +555,12 @@ class StoreTx(Protocol):
         ...
 
     def store_sms(self, rec: SmsRecord, *, index_text: bool = True,
-                  now: int | None = None) -> StoredSms | None:
+                  now: int | None = None,
+                  backlog_before: int | None = None) -> StoredSms | None:
         """Store one text; None when its provider id is already known. `index_text=False`
         leaves full-text indexing to one `index_pending` per batch; `now` stamps the
-        delivery status (the text's own time when None)."""
+        delivery status (the text's own time when None). `backlog_before`: on the
+        number's first poll, an inbound text received before then is marked backlog."""
         ...
 
     def message_of_sms_id(self, provider_id: str) -> int | None: ...
@@ -933,10 +939,13 @@ class StoreTx(Protocol):
 
     def ingest_batch(self, folder: FolderState, messages: Sequence[FetchedMessage], *,
                      own_addresses: frozenset[str], watermark: int, now: int,
-                     index_text: bool = True, outbound: bool = False) -> set[int]:
+                     index_text: bool = True, outbound: bool = False,
+                     backlog_before: int | None = None) -> set[int]:
         """Store a fetched batch and move the folder's watermark with it (one transaction:
         all or nothing, and a replay stores nothing twice); returns the conversations that
-        changed. `index_text=False` leaves full-text indexing to `index_pending`."""
+        changed. `index_text=False` leaves full-text indexing to `index_pending`.
+        `backlog_before`: on a first sync (`folder.last_uid` 0), inbound mail the server
+        received before then is stored marked as backlog (store/ingest.py `is_backlog`)."""
         ...
 
     def apply_flags(self, folder_id: int,

@@ -376,6 +376,9 @@ class EscalationCandidate:
     from_addr: str = ""
     """Who the conversation is with: an SMS escalation is audited as "SMS from ..." rather
     than under its title, the patient's first text."""
+    backlog: bool = False
+    """Whether the patient's latest message (the one that started this target) was stored
+    as a first sync's backlog (`messages.backlog_at`, marked when stored)."""
 
     @property
     def escalated_level(self) -> int:
@@ -805,8 +808,11 @@ class ArrivalRecord:
     asking it): False when a content-free follow-up ("ok thx") left it filed under a request
     made before, which `intent:` terms of the arrival rules then do not match."""
     newest_date: int = 0
-    """The newest of these messages' own dates (epoch seconds): a backlog arrival (all
-    older than `[triage] backlog_hours` when stored) fires no rules."""
+    """The newest of these messages' own dates (epoch seconds)."""
+    backlog: bool = False
+    """Whether all of them were stored as a first sync's backlog (received by the server
+    longer than `[triage] backlog_hours` before the first sync stored them, marked then:
+    store/ingest.py `is_backlog`): such an arrival fires no rules."""
 
 
 @dataclass(frozen=True, slots=True)

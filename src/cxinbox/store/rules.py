@@ -29,7 +29,8 @@ def arrivals_after(conn: sqlite3.Connection, message_pk: int) -> list[ArrivalRec
     A text that is only an SMS keyword (STOP, BAJA, START, HELP...: `sms_messages.keyword`,
     which the poller sets before the rules run) is no arrival: it asks nothing, so it fires
     no rule; and the patient's first real text after keywords only is the conversation's
-    arrival, as if the keywords had not been there."""
+    arrival, as if the keywords had not been there. `backlog`: every one of them was stored
+    as a first sync's backlog (`messages.backlog_at`, store/ingest.py `is_backlog`)."""
     rows = conn.execute(
         "SELECT m.conversation_id, max(m.id), min(m.channel),"
         " (SELECT min(x.id) FROM messages x LEFT JOIN sms_messages xs ON xs.message_pk = x.id"
@@ -38,14 +39,15 @@ def arrivals_after(conn: sqlite3.Connection, message_pk: int) -> list[ArrivalRec
         " (SELECT CASE WHEN c.intent IS NULL OR EXISTS (SELECT 1 FROM messages y"
         "  WHERE y.conversation_id = c.id AND y.id > ? AND y.direction = 'in'"
         "  AND y.gone_at IS NULL AND y.intent = c.intent) THEN 1 ELSE 0 END"
-        "  FROM conversations c WHERE c.id = m.conversation_id), max(m.date)"
+        "  FROM conversations c WHERE c.id = m.conversation_id), max(m.date),"
+        " min(CASE WHEN m.backlog_at IS NULL THEN 0 ELSE 1 END)"
         " FROM messages m LEFT JOIN sms_messages s ON s.message_pk = m.id"
         " WHERE m.id > ? AND m.direction = 'in' AND m.gone_at IS NULL"
         " AND coalesce(s.keyword, '') = ''"
         " GROUP BY m.conversation_id ORDER BY m.conversation_id",
         (message_pk, message_pk)).fetchall()
     return [ArrivalRecord(int(r[0]), int(r[1]), str(r[2]), int(r[3]) > message_pk,
-                          r[4] is None or bool(r[4]), int(r[5])) for r in rows]
+                          r[4] is None or bool(r[4]), int(r[5]), bool(r[6])) for r in rows]
 
 
 def ack_refusal(conn: sqlite3.Connection, conv_id: int, sender: str, day: str) -> str | None:

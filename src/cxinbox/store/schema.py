@@ -173,6 +173,7 @@ MIGRATION_DURABLE_MARK = """
 CREATE TABLE durable_mark (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
 INSERT INTO durable_mark (id, n) VALUES (1, 0);
 """
+from cxinbox.store.schema_backlog import MIGRATION_BACKLOG
 from cxinbox.store.schema_csat import MIGRATION_CSAT
 from cxinbox.store.schema_files import MIGRATION_6
 from cxinbox.store.schema_flag_order import MIGRATION_FLAG_ORDER
@@ -214,4 +215,5 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_FLAG_ORDER,  # 23: open red flags first, a page at a time
                          MIGRATION_REPORT_ASSIGNEES,  # 24: kept assignee spans (backlog)
                          MIGRATION_STORE_SECRETS,  # 25: the store's secrets (text key)
-                         MIGRATION_INGEST_HOLD]  # 26: report facts once per ingest batch
+                         MIGRATION_INGEST_HOLD,  # 26: report facts once per ingest batch
+                         MIGRATION_BACKLOG]  # 27: a first sync's backlog, marked when stored

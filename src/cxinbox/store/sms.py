@@ -27,6 +27,7 @@ from cxinbox.store.contacts import link_conversation
 from cxinbox.store.conversations import insert_note, reopen_on_inbound
 from cxinbox.store.csat import take_answer
 from cxinbox.store.dialect import dialect_of, inserted_id, returned_id
+from cxinbox.store.ingest import is_backlog
 from cxinbox.store.records import (
     DeliveryStatus,
     KnownSms,
@@ -112,7 +113,8 @@ raw_sha256 = sms_raw_sha256
 
 
 def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = True,
-              now: int | None = None, counts_as_response: bool = True) -> Stored | None:
+              now: int | None = None, counts_as_response: bool = True,
+              backlog_before: int | None = None) -> Stored | None:
     """Store one SMS in the caller's transaction, or return None when its sid is known.
 
     A patient's text reopens a conversation staff had set aside (unless it is an old text
@@ -120,6 +122,9 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
     leaves full-text indexing to one `fts.index_pending` call per batch.
     `counts_as_response=False`: an outbound text that is not the desk's answer (an automatic
     acknowledgement) leaves the response times, and so the SLA clock, alone.
+    `backlog_before` (epoch seconds): an inbound text the provider received before then,
+    stored by its clinic number's first poll (no cursor yet), is stored marked as backlog
+    (`messages.backlog_at` = `now`, migration 27; store/ingest.py `is_backlog`).
     """
     raw = rec.raw_bytes()
     if rec.direction not in ("in", "out", "auto"):
@@ -152,14 +157,18 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
                     "part_path": media_id or str(i), "inline": False}
                    for i, ((name, ctype, size), media_id) in enumerate(zip(rec.media, ids,
                                                                             strict=False), 1)]
+    backlog = inbound and is_backlog(rec.at, backlog_before) and poll_cursor(
+        conn, rec.clinic_number) is None
     message_pk = inserted_id(conn.execute(
         "INSERT INTO messages (raw_id, conversation_id, channel, direction, message_id, subject,"
         " from_name, from_addr, sender, to_addrs, date, body_text, attachments, has_attachment,"
-        " seen) VALUES (?, ?, 'sms', ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        " seen, backlog_at) VALUES (?, ?, 'sms', ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " RETURNING id",
         (raw_id, conv, rec.direction, rec.provider_id, rec.patient_name if inbound else "",
          sender, f"{rec.patient_name if inbound else ''} {sender}".strip(),
          json.dumps([["", recipient]]), rec.at, rec.body, json.dumps(attachments),
-         int(bool(attachments)), int(not inbound))))
+         int(bool(attachments)), int(not inbound),
+         (rec.at if now is None else now) if backlog else None)))
     most = dialect_of(conn).greatest
     conn.execute(
         "UPDATE conversations SET message_count = message_count + 1,"

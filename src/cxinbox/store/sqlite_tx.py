@@ -383,6 +383,9 @@ class SqliteTx:
     def escalation_candidates(self, now: int) -> list[EscalationCandidate]:
         return escalations.candidates(self.conn, now)
 
+    def backlog_storing(self, now: int) -> bool:
+        return escalations.backlog_storing(self.conn, now)
+
     def record_escalation(self, conv_id: int, arm: str, level: int, at: int) -> None:
         escalations.record(self.conn, conv_id, arm, level, at)
 
@@ -560,8 +563,10 @@ class SqliteTx:
         return sms.store_sms(self.conn, rec, counts_as_response=counts_as_response)
 
     def store_sms(self, rec: SmsRecord, *, index_text: bool = True,
-                  now: int | None = None) -> StoredSms | None:
-        return sms.store_sms(self.conn, rec, index_text=index_text, now=now)
+                  now: int | None = None,
+                  backlog_before: int | None = None) -> StoredSms | None:
+        return sms.store_sms(self.conn, rec, index_text=index_text, now=now,
+                             backlog_before=backlog_before)
 
     def message_of_sms_id(self, provider_id: str) -> int | None:
         return outbox.message_of_sid(self.conn, provider_id)
@@ -925,10 +930,11 @@ class SqliteTx:
 
     def ingest_batch(self, folder: FolderState, messages: Sequence[FetchedMessage], *,
                      own_addresses: frozenset[str], watermark: int, now: int,
-                     index_text: bool = True, outbound: bool = False) -> set[int]:
+                     index_text: bool = True, outbound: bool = False,
+                     backlog_before: int | None = None) -> set[int]:
         return ingest.ingest_batch(self.conn, folder, messages, own_addresses=own_addresses,
                                    watermark=watermark, now=now, index_text=index_text,
-                                   outbound=outbound)
+                                   outbound=outbound, backlog_before=backlog_before)
 
     def apply_flags(self, folder_id: int,
                     changes: Sequence[tuple[int, str, int | None]]) -> set[int]:

@@ -33,6 +33,7 @@ from __future__ import annotations
 from typing import Final
 
 from cxinbox.store.dialect import CHAIN_LOCK, CHANGE_CHANNEL
+from cxinbox.store.schema_backlog import PG_MIGRATION_BACKLOG
 from cxinbox.store.schema_csat import PG_MIGRATION_CSAT
 from cxinbox.store.schema_flag_order import PG_MIGRATION_FLAG_ORDER
 from cxinbox.store.schema_ingest_hold import PG_MIGRATION_INGEST_HOLD
@@ -549,7 +550,8 @@ PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE, _TEAMS, _KB, _RULES, _TRIAGE
                                          PG_MIGRATION_REPORT_SPANS, PG_MIGRATION_FLAG_ORDER,  # 23
                                          PG_MIGRATION_REPORT_ASSIGNEES,  # 24
                                          PG_MIGRATION_STORE_SECRETS,  # 25
-                                         PG_MIGRATION_INGEST_HOLD)  # 26
+                                         PG_MIGRATION_INGEST_HOLD,  # 26
+                                         PG_MIGRATION_BACKLOG)  # 27
 """PG_MIGRATIONS[k] brings a PostgreSQL store to SQLite's schema version PG_BASELINE + k."""
 
 
