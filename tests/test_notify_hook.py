@@ -104,6 +104,8 @@ def test_a_working_hook_does_not_clear_another_hooks_alert(tmp_path: Path) -> No
         run_notify(works, env={}, details={"state": "breached"}, log=log,
                    what="sla notify_command", conversation=8)
         up = alerts()
+        assert [m for m in up.values() if "red-flag notify_command" in m], \
+            "the SLA hook's success cleared the pager's alert"
         assert list(up) == [alert_key(str(pager))]
         assert "failed 2 time(s)" in up[alert_key(str(pager))]
         assert "red-flag notify_command, conversation #7" in up[alert_key(str(pager))]
