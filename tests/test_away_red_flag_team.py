@@ -167,8 +167,9 @@ members = ["{nurse.name}", "{other.name}"]
             trail = json.loads(cx("audit", f"id:{conv}", "--json", "--config",
                                   str(cfg)).stdout)
             assigns = [e for e in trail if e["action"] == "conversation.assign"]
+            # The rule's "nobody available" is its rule.applied (skipped), not an assign.
             assert [(e["actor"], e["details"]["to"]) for e in assigns] == [
-                (f"rule:{RULE}", None), (f"rule:{RULE}", other.name)], assigns
+                (f"rule:{RULE}", other.name)], assigns
             assert assigns[-1]["details"]["team"] == "nurses"
             assert assigns[-1]["details"]["why"].startswith(f"red flag waited: {other.name}"
                                                              " back; round-robin")
@@ -284,3 +285,40 @@ def test_the_team_is_asked_and_takes_up_on_either_store(any_store: Any) -> None:
     detail = desk.get_conversation(conv, record_view=False)
     assert (detail.summary.assignee, detail.assigned_by) == ("nora", RULE)
     assert nora.set_away(False).red_flags_taken_up == ()  # already back: nothing again
+
+
+def test_a_member_back_but_off_shift_writes_nothing_on_the_waiting_flags(
+        any_store: Any) -> None:
+    """review25 #9: nora comes back while her shift-aware team still has nobody on shift
+    (her only hours are on a day three days off): the waiting red flag stays unassigned and
+    gets no new assignment event saying nobody was available again."""
+    from tests.test_redflag_state import arrive as arrive_mail
+
+    from cxinbox.service.teams import TeamService
+
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[
+        (datetime.now(UTC).weekday() + 3) % 7]
+    config = load_config_text(
+        '[[staff]]\nos_user = "nora"\nname = "Nurse Nora"\n'
+        '[[staff]]\nos_user = "ana"\nname = "Ana Desk"\n'
+        '[[teams]]\nname = "nurses"\nmembers = ["nora"]\nstrategy = "shift-aware"\n'
+        f'shifts = {{ nora = {{ hours = {{ {day} = ["09:00-10:00"] }} }} }}\n' + _rules())
+    nora = TeamService(InboxService(any_store, config, "nora"))
+    nora.set_away(True)
+    conv, _ = arrive_mail(any_store, 1, "I have crushing chest pain since last night.")
+    engine = rules_engine(any_store, config)
+    assert engine is not None
+    with any_store.writing() as tx:
+        engine.fire(tx, "arrival", [conv], now=int(time.time()))
+
+    def assigns() -> list[str]:
+        with any_store.reading() as tx:
+            return [e.action for e in tx.find_events(target=f"conversation:{conv}")
+                    if e.action == "conversation.assign"]
+
+    before = assigns()
+    back = nora.set_away(False)
+    assert back.changed and back.red_flags_taken_up == ()
+    assert assigns() == before
+    desk = InboxService(any_store, config, "ana")
+    assert desk.get_conversation(conv, record_view=False).summary.assignee is None

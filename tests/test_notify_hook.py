@@ -74,3 +74,50 @@ def test_every_failure_kind_reaches_the_servers_sink_and_a_success_too(
     assert all(o.conversation == 7 and o.details == details for o in heard)
     run_notify([str(tmp_path / "missing")], env={}, details=details, log=log, what="x")
     assert len(heard) == 4  # no sink set: the log line only
+
+
+def test_a_working_hook_does_not_clear_another_hooks_alert(tmp_path: Path) -> None:
+    """review25 #5: the red-flag pager is missing and the SLA hook works. Each SLA page
+    that goes out must leave the pager's alert up; only the pager's own success clears it."""
+    from cxinbox.config import load_config
+    from cxinbox.service.health import Health
+    from cxinbox.service.notify import set_failure_sink
+    from cxinbox.service.notify_record import NotifyRecorder, alert_key
+    from cxinbox.store.db import Database
+
+    (tmp_path / "c.toml").write_text(f'[store]\npath = "{tmp_path / "db" / "cx.db"}"\n')
+    config = load_config(tmp_path / "c.toml")
+    db = Database(config.db_path)
+    health = Health(db, config)
+    pager = tmp_path / "pager"
+    works = [sys.executable, "-c", "pass"]
+
+    def alerts() -> dict[str, str]:
+        with db.reading() as tx:
+            return {a.key: a.message for a in tx.alerts()}
+
+    set_failure_sink(NotifyRecorder(db, health))
+    try:
+        for _ in range(2):
+            run_notify([str(pager)], env={}, details={"event": "red_flag"}, log=log,
+                       what="red-flag notify_command", conversation=7)
+        run_notify(works, env={}, details={"state": "breached"}, log=log,
+                   what="sla notify_command", conversation=8)
+        up = alerts()
+        assert [m for m in up.values() if "red-flag notify_command" in m], \
+            "the SLA hook's success cleared the pager's alert"
+        assert list(up) == [alert_key(str(pager))]
+        assert "failed 2 time(s)" in up[alert_key(str(pager))]
+        assert "red-flag notify_command, conversation #7" in up[alert_key(str(pager))]
+        # A second failing hook is its own alert; the pager working clears only its own.
+        run_notify([sys.executable, "-c", "raise SystemExit(2)"], env={}, details={},
+                   log=log, what="rule notify", conversation=9)
+        assert set(alerts()) == {alert_key(str(pager)), alert_key(sys.executable)}
+        pager.write_text("#!/bin/sh\nexit 0\n")
+        pager.chmod(0o700)
+        run_notify([str(pager)], env={}, details={"event": "red_flag"}, log=log,
+                   what="red-flag notify_command", conversation=7)
+        assert list(alerts()) == [alert_key(sys.executable)]
+    finally:
+        set_failure_sink(None)
+        db.close()

@@ -249,8 +249,8 @@ def test_a_notify_hook_that_cannot_run_is_audited_alerted_and_doctored(
         assert any(d["state"] == "red_flag" and d["error"] == "FileNotFoundError"
                    for d in flagged), flagged
         _wait("the desk is told", lambda: bool(_rows(
-            db, "SELECT message FROM alerts WHERE key = 'notify'")), server)
-        [(message,)] = _rows(db, "SELECT message FROM alerts WHERE key = 'notify'")
+            db, f"SELECT message FROM alerts WHERE key = 'notify:{missing}'")), server)
+        [(message,)] = _rows(db, f"SELECT message FROM alerts WHERE key = 'notify:{missing}'")
         assert "notify_command failed" in message and "FileNotFoundError" in message
         assert "chest" not in message
         doctor = _doctor(cfg)

@@ -624,3 +624,20 @@ def test_texts_are_assessed_before_the_write_transaction_with_the_same_findings(
     flagged = {row[0]: row[1] for row in before[1] if row[1] is not None}
     assert flagged == {ANN: "breathing", "+15557650002": "infant_fever"}
     assert before[2] == 2
+
+
+def test_show_says_why_after_stop_then_yes_as_an_opt_in(env: Env) -> None:
+    """review25 #10: STOP then YES (an opt-in here, stored as a keyword): the conversation
+    is filed under `other` and `show` says it holds only keywords, naming both."""
+    env.provider.inject_inbound(ANN, CLINIC, "STOP", at=ago(minutes=6))
+    env.poller.poll_once()
+    env.provider.inject_inbound(ANN, CLINIC, "Yes", at=ago(minutes=3))
+    env.poller.poll_once()
+    with env.db.read() as conn:
+        assert not sms_store.is_opted_out(conn, ANN)  # the YES was the opt-in
+        stored = [r[0] for r in conn.execute(
+            "SELECT keyword FROM sms_messages WHERE direction = 'in' ORDER BY message_pk")]
+    assert stored == ["stop", "start"]
+    detail = env.inbox().get_conversation(env.conversation_of(ANN), record_view=False)
+    assert detail.summary.intent == "other"
+    assert detail.intent_why.startswith("the patient texted only SMS keywords (STOP, YES)")

@@ -25,9 +25,18 @@ NOT_NOW = f'{DAYS[(datetime.now(UTC).weekday() + 3) % 7]} = ["09:00-17:00"]'
 """Open one day, three days from today: closed now (and after a midnight in the run)."""
 
 
-def _config(path: Path, sock: Path, *, nora: str) -> None:
+RED_FLAGS_TO_NURSES = """
+[[rules]]
+name = "red flags to nurses"
+on = "arrival"
+match = 'is:red-flag'
+actions = { assign = "team:nurses" }
+"""
+
+
+def _config(path: Path, sock: Path, *, nora: str, rules: str = "") -> None:
     """Me at the desk (an agent); two nurses on shift-aware rotas: Cy never on now, Nora
-    on the calendar `nora` names."""
+    on the calendar `nora` names; `rules` appended."""
     data = path.parent / "data"
     path.write_text(f'''[clinic]
 timezone = "UTC"
@@ -68,7 +77,7 @@ name = "nurses"
 members = ["nora", "cy"]
 strategy = "shift-aware"
 shifts = {{ nora = "{nora}", cy = "notnow" }}
-''')
+''' + rules)
 
 
 async def test_a_rota_change_and_a_restart_reach_the_open_tui(tmp_path: Path) -> None:
@@ -126,6 +135,62 @@ async def test_a_rota_change_and_a_restart_reach_the_open_tui(tmp_path: Path) ->
             server.stop()
 
 
+async def test_red_flags_routed_to_a_team_follow_the_servers_rota(tmp_path: Path) -> None:
+    """review25 #6: with a rule routing red flags to team nurses, the status line's
+    "nobody on shift in team nurses" and the banner's names are the server's answer too:
+    after the rota changes and the server restarts, the open TUI follows, though its own
+    config still has Nora on shift."""
+    (tmp_path / "data").mkdir(mode=0o700)
+    with socket_dir() as directory:
+        sock = directory / "s.sock"
+        cfg = tmp_path / "config.toml"
+        _config(cfg, sock, nora="always", rules=RED_FLAGS_TO_NURSES)
+        db = Database(tmp_path / "data" / "cxinbox.db")
+        try:
+            arrive(db, 1, "I have crushing chest pain since last night.")
+        finally:
+            db.close()
+        server = Server(cfg, sock).start()
+        try:
+            found = probe(sock)
+            assert found is not None
+            app = CxInboxApp(SocketAPI(sock, *found), load_config(cfg), calm=True,
+                             poll_interval=0.05, idle_lock_s=0)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await wait_rows(pilot, app)
+                status = app.status_line
+                await pilot.press("enter")
+
+                def banner() -> str:
+                    return " ".join(screen_text(app).split())
+
+                await wait_for(pilot, lambda: "a clinician must answer (Nurse Nora);"
+                               in banner(), what="the team's available member named")
+                assert "NOBODY ON SHIFT" not in str(status.render())
+
+                _config(cfg, sock, nora="notnow", rules=RED_FLAGS_TO_NURSES)
+                await asyncio.to_thread(server.stop)
+                server = await asyncio.to_thread(Server(cfg, sock).start)
+                await wait_for(pilot, lambda: "NOBODY ON SHIFT IN TEAM NURSES" in
+                               str(status.render()).upper(), timeout=60,
+                               what="the team's gap from the server's new rota")
+                await wait_for(pilot, lambda: "a clinician must answer (nobody in team nurses"
+                               " on shift now)" in banner(), what="the banner saying so")
+                assert member_on_shift("nora", app.config.teams, datetime.now(UTC))
+
+                # The rule goes (red flags to the clinical role again, Nora off shift
+                # there too): the clinician line, not the team's.
+                _config(cfg, sock, nora="notnow")
+                await asyncio.to_thread(server.stop)
+                server = await asyncio.to_thread(Server(cfg, sock).start)
+                await wait_for(pilot, lambda: "NO CLINICIAN ON SHIFT" in
+                               str(status.render()).upper(), timeout=60,
+                               what="the clinician line once no rule routes to the team")
+                assert app.config.red_flag_teams()  # the TUI's copy still has the rule
+        finally:
+            server.stop()
+
+
 def test_the_banner_names_those_on_shift_and_says_when_none_is() -> None:
     from cxinbox.contract.team_types import StaffView
     from cxinbox.tui.away import banner_clinicians, no_clinician
@@ -143,3 +208,21 @@ def test_the_banner_names_those_on_shift_and_says_when_none_is() -> None:
     assert banner_clinicians(gone) == "none on shift now" and no_clinician(gone)
     many = [nurse(n) for n in ("a1", "b2", "c3", "d4", "e5")]
     assert banner_clinicians(many) == "A1, B2, C3 +2"
+
+
+def test_with_red_flags_routed_to_a_team_its_available_members_are_named() -> None:
+    from cxinbox.contract.team_types import StaffView
+    from cxinbox.tui.away import banner_clinicians, red_flag_alert
+
+    def member(login: str, teams: tuple[str, ...], available: tuple[str, ...],
+               clinical: bool = False) -> StaffView:
+        return StaffView(login, login.title(), "agent", True, clinical=clinical,
+                         red_flag_teams=teams, red_flag_available=available)
+
+    doc = StaffView("lee", "Lee", "agent", True, clinical=True)  # on shift, not on a team
+    roster = [doc, member("nora", ("nurses",), ("nurses",)), member("cy", ("nurses",), ())]
+    assert banner_clinicians(roster) == "Nora" and red_flag_alert(roster) == ""
+    gone = [doc, member("nora", ("nurses",), ()), member("mo", ("triage",), ())]
+    assert banner_clinicians(gone) == "nobody in teams nurses, triage on shift now"
+    assert red_flag_alert(gone) == "nobody on shift in team nurses +1"
+    assert red_flag_alert([doc]) == "" and banner_clinicians([doc]) == "Lee"

@@ -36,7 +36,7 @@ from cxinbox.contract.types import (
     Presence,
 )
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.domain.teams import member_on_shift
+from cxinbox.domain.teams import member_on_shift, team_available
 
 if TYPE_CHECKING:
     # Annotations only: the socket client imports this module for `api_methods`, and the
@@ -160,7 +160,8 @@ class InboxAPI(Protocol):
     async def roster(self) -> list[StaffView]:
         """Everyone on the config roster, in roster order, with whether each is connected
         now: who a conversation can be assigned to and who an @mention can reach; and,
-        by the server's config, who is a clinician and on shift now."""
+        by the server's config and clock, who is a clinician and on shift now, and in
+        which of the teams red flags are routed to each can take one now."""
         ...
 
     async def known_tags(self, limit: int = 1000) -> list[TagView]:
@@ -540,9 +541,14 @@ class InProcessAPI:
         here = {p.os_user for p in self._board.snapshot()}
         away = set(await asyncio.to_thread(self.routing.away_users))
         config, now = self.service.config, datetime.now(UTC)
+        red = config.red_flag_teams()
+        available = {t.name: set(team_available(t, away, now)) for t in red}
         return [StaffView(m.os_user, clean_line(m.name) or m.os_user, m.role,
                           m.os_user in here, m.os_user in away, clinical=m.clinical,
-                          on_shift=member_on_shift(m.os_user, config.teams, now))
+                          on_shift=member_on_shift(m.os_user, config.teams, now),
+                          red_flag_teams=tuple(t.name for t in red if m.os_user in t.members),
+                          red_flag_available=tuple(t.name for t in red
+                                                   if m.os_user in available[t.name]))
                 for m in config.staff
                 if m.role != "monitor"]  # a monitoring login is nobody to assign or mention
 

@@ -95,6 +95,14 @@ class StaffView:
     """On shift when the roster was read, by the server's own rotas (`[[teams]] shifts`;
     always for someone with none): a client's copy of the config may be older than the
     server's, so the "no clinician on shift" line and the red-flag banner read this."""
+    red_flag_teams: tuple[str, ...] = ()
+    """The teams of theirs the server's rules route red flags to (`assign = "team:X"` on
+    `is:red-flag`), in the server's order: while any exists, red flags go to those teams,
+    not to the clinical role."""
+    red_flag_available: tuple[str, ...] = ()
+    """Of `red_flag_teams`, those a new red flag could land on them in now (not away; on a
+    shift-aware team, on its shift), by the server's config and clock: the TUI's "nobody
+    on shift in team X" line and the banner's names read this, not the TUI's copy."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

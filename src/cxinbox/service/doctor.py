@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import stat
 from collections.abc import Callable
@@ -404,8 +405,11 @@ def _check_sms(report: _Report, config: Config) -> None:
 
 def _check_notify(report: _Report, config: Config) -> None:
     """Each notify_command: the clinician's pager for red flags and the desk's for SLA
-    escalations. It must exist, be an executable file, and be writable by nobody else
-    (whoever can rewrite it can run code as the service and silence the pager)."""
+    escalations and rules' notify actions. It must exist, be an executable file, and be
+    writable by nobody but its owner, root or the user doctor runs as (the service user):
+    not by its group or anyone, and the same for its directory (whoever can rewrite it can
+    run code as the service and silence the pager). Rules with a `notify` action and no
+    [sla] notify_command to run page nobody."""
     sla_pages = "SLA escalations and rules' notify" + (
         "" if config.triage.notify_command else " and red flags")
     hooks = (("[sla] notify_command", config.sla.notify_command, sla_pages),
@@ -415,16 +419,33 @@ def _check_notify(report: _Report, config: Config) -> None:
             continue
         problem = notify_command_problem(argv[0])
         if problem is None:
-            report.ok(f"{key}: {argv[0]} is an executable file only its owner can change")
+            report.ok(f"{key}: {_where_found(argv[0])} is an executable file only its owner"
+                      " can change")
         else:
             report.fail(f"{key}: {problem}: {pages} page nobody")
+    if not config.sla.notify_command:
+        silent = [r.name for r in config.rules
+                  if r.enabled and any(a.kind == "notify" for a in r.actions)]
+        if silent:
+            report.fail(f"rule(s) {', '.join(silent)} have a notify action but no [sla]"
+                        " notify_command is set: they page nobody")
+
+
+def _where_found(program: str) -> str:
+    if "/" in program:
+        return program
+    return (f"{program} ({shutil.which(program)} on doctor's PATH; the server looks it up"
+            " on its own PATH: a full path is safer)")
 
 
 def notify_command_problem(program: str) -> str | None:
-    """Why a notify_command's program cannot be trusted to run, or None."""
+    """Why a notify_command's program cannot be trusted to run, or None. A bare name is
+    looked up on this process's PATH, which the message names: the server looks it up on
+    its own, which may differ."""
     found = shutil.which(program) if "/" not in program else program
     if found is None:
-        return f"{program} is not on the PATH"
+        return (f"{program} is not on doctor's PATH ({os.environ.get('PATH', '')}); the server"
+                " looks it up on its own PATH: give the full path")
     path = Path(found)
     if not path.exists():
         return f"{path} does not exist"
@@ -432,11 +453,25 @@ def notify_command_problem(program: str) -> str | None:
         return f"{path} is not a file"
     if not os.access(path, os.X_OK):
         return f"{path} is not executable (chmod u+x {path})"
+    trusted = {0, os.geteuid()}
     for where in (path, path.parent):
-        mode = where.stat().st_mode
-        if mode & stat.S_IWOTH and not (where.is_dir() and mode & stat.S_ISVTX):
+        st = where.stat()
+        sticky = where.is_dir() and st.st_mode & stat.S_ISVTX
+        if st.st_mode & stat.S_IWOTH and not sticky:
             return f"{where} is writable by anyone (chmod o-w {where})"
+        if st.st_mode & stat.S_IWGRP and not sticky:
+            return f"{where} is writable by its group (chmod g-w {where})"
+        if st.st_uid not in trusted:
+            return (f"{where} is owned by {_user_name(st.st_uid)}, not root or"
+                    f" {_user_name(os.geteuid())} (the user doctor runs as)")
     return None
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except KeyError:
+        return f"uid {uid}"
 
 
 def _check_server(report: _Report, config: Config, server_answers: ServerCheck) -> None:

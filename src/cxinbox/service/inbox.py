@@ -31,7 +31,7 @@ from cxinbox.domain.addresses import AddressError, normalize_address, stored_add
 from cxinbox.domain.query import ParsedQuery, QueryContext, QueryError, parse
 from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.domain.sla import PAUSING_STATUSES
-from cxinbox.domain.sms import asks_nothing, keyword_word
+from cxinbox.domain.sms import keyword_word
 from cxinbox.domain.threading import normalize_subject
 from cxinbox.service import undo
 from cxinbox.service.hours import clinic_open, opening_hours, reads_hours
@@ -283,16 +283,18 @@ def _last_clears(tx: StoreTx, rows: Sequence[ConversationRecord],
     return clears
 
 
-def keyword_intent_why(row: ConversationRecord, messages: Sequence[MessageView]) -> str:
+def keyword_intent_why(row: ConversationRecord, messages: Sequence[MessageView],
+                       keywords: Mapping[int, str]) -> str:
     """Why a text conversation is filed under intent `other`: the patient texted only SMS
-    keywords (STOP, BAJA, HELP...), which the detectors do not read as requests."""
+    keywords (STOP, BAJA, HELP...), which the detectors do not read as requests.
+    `keywords` are those the poller stored (`StoreTx.sms_keywords`): a YES is one only
+    where it was an opt-in, which a re-reading of the words cannot tell."""
     if row.intent != "other" or row.channel != "sms":
         return ""
-    said = [m.body for m in messages if m.direction == "in"]
-    # "Yes" may answer the desk (asks_nothing): it does not count as a keyword here.
-    if not said or any(not asks_nothing(b, False) for b in said):
+    said = [m for m in messages if m.direction == "in"]
+    if not said or any(m.id not in keywords for m in said):
         return ""
-    words = ", ".join(dict.fromkeys(keyword_word(b) for b in said))
+    words = ", ".join(dict.fromkeys(keyword_word(m.body) for m in said))
     return (f"the patient texted only SMS keywords ({words}): opt-out, opt-in and help words"
             " are not requests, so they get no intent, rules, SLA clock or reopening")
 
@@ -566,12 +568,14 @@ class InboxService:
                                    n.created_at) for n in tx.notes_of(conv_id))
             assigns = tx.later_on_target(f"conversation:{conv_id}", 0, ["conversation.assign"])
             cleared = _last_clears(tx, [row], {conv_id: tags}).get(conv_id)
+            keywords = tx.sms_keywords([m.id for m in messages if m.direction == "in"]) \
+                if row.channel == "sms" and row.intent == "other" else {}
         by = assigns[-1].actor if assigns and row.assignee else ""
         if record_view:
             self.record_read("conversation.view", f"conversation:{conv_id}", {})
         return ConversationDetail(summary_from_row(row, tags, clear=cleared), messages, notes,
                                   clean_line(by[5:]) if by.startswith("rule:") else "",
-                                  keyword_intent_why(row, messages))
+                                  keyword_intent_why(row, messages, keywords))
 
     def attachment(self, message_pk: int, part_path: str) -> tuple[str, str, bytes]:
         """An attachment's bytes, audited as an export.

@@ -42,6 +42,8 @@ class NotifyOutcome:
     conversation: int | None
     details: Mapping[str, object]
     error: str = ""
+    command: str = ""
+    """The hook's program (argv[0]): failures are counted, and cleared, per hook."""
 
 
 FailureSink = Callable[[NotifyOutcome], None]
@@ -97,5 +99,5 @@ def run_notify(argv: Sequence[str] | None, *, env: Mapping[str, str],
         if done.returncode != 0:
             log.warning("%s exited %d%s", what, done.returncode, where, extra=extra)
             error = f"exit {done.returncode}"
-    _tell(NotifyOutcome(what, conversation, dict(details), error), log)
+    _tell(NotifyOutcome(what, conversation, dict(details), error, str(argv[0])), log)
     return not error

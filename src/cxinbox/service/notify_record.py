@@ -4,9 +4,11 @@ every run's outcome here once `serve` sets the sink).
 Each failure is audited on the conversation it was about: a rule's `notify` action as
 `rule.failed` (actor `rule:NAME`, `"action": "notify"`, the error class or exit status:
 the rule's `rule.applied` was written before the commit, when the hook had not run yet),
-an escalation's or a red flag's as `notify.failed`. And the desk is told: one `notify`
-alert on everyone's status line, in `cxinbox status` and in `cxinbox doctor` ("notify_command
-failed 3 time(s) since 14:02 UTC ..."), counted until a run succeeds, which clears it.
+an escalation's or a red flag's as `notify.failed`. And the desk is told: one alert per
+failing hook (key `notify:PROGRAM`) on everyone's status line, in `cxinbox status` and in
+`cxinbox doctor` ("notify_command failed 3 time(s) since 14:02 UTC ..."), counted until a
+run of that same hook succeeds, which clears it: the SLA hook working says nothing about
+the red-flag pager.
 Never the patient's words: the details are the ids and states the hook was given.
 """
 
@@ -26,8 +28,13 @@ from cxinbox.store.interface import Store
 log = logging.getLogger(__name__)
 
 ALERT_KEY = "notify"
-"""The health alert a failing hook raises (the hook's own alerts are not recorded: they
-would page about the pager through the pager)."""
+"""The prefix of the health alert a failing hook raises, `notify:PROGRAM` (the hook's own
+alerts are not recorded: they would page about the pager through the pager)."""
+
+
+def alert_key(command: str) -> str:
+    """The alert of one hook, named by its program (argv[0])."""
+    return f"{ALERT_KEY}:{command}" if command else ALERT_KEY
 
 
 class NotifyRecorder:
@@ -37,35 +44,34 @@ class NotifyRecorder:
         self.store = store
         self.health = health
         self._lock = threading.Lock()
-        self._failures = 0
-        self._since = 0
+        self._failures: dict[str, tuple[int, int]] = {}  # program: (count, since)
 
     def __call__(self, outcome: NotifyOutcome) -> None:
         if outcome.details.get("state") == "alert":
             return
+        key = alert_key(outcome.command)
         if not outcome.error:
-            self._succeeded()
+            self._succeeded(key)
             return
         self._audit(outcome)
         with self._lock:
-            if not self._failures:
-                self._since = int(datetime.now(UTC).timestamp())
-            self._failures += 1
-            count, since = self._failures, self._since
+            count, since = self._failures.get(
+                key, (0, int(datetime.now(UTC).timestamp())))
+            count += 1
+            self._failures[key] = (count, since)
         if self.health is not None:
             where = f", conversation #{outcome.conversation}" \
                 if outcome.conversation is not None else ""
-            self.health.problem(ALERT_KEY, (
+            self.health.problem(key, (
                 f"notify_command failed {count} time(s) since"
                 f" {datetime.fromtimestamp(since, UTC):%H:%M} UTC; last: {outcome.error}"
                 f" ({outcome.what}{where}): pages are not going out, run cxinbox doctor"))
 
-    def _succeeded(self) -> None:
+    def _succeeded(self, key: str) -> None:
         with self._lock:
-            had = self._failures
-            self._failures = 0
+            had = self._failures.pop(key, None)
         if had and self.health is not None:
-            self.health.ok(ALERT_KEY)
+            self.health.ok(key)
 
     def _audit(self, outcome: NotifyOutcome) -> None:
         d = outcome.details

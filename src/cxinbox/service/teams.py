@@ -56,7 +56,8 @@ def assign_to_team(tx: StoreTx, config: Config, conversation_id: int, team: str,
     anything is written, so the caller may catch it and go on). Returns what was chosen,
     with the event's seq. `unchanged_ok` (a rule): a pick that leaves the conversation with
     whom it has (nobody available for an unassigned one, or its own holder again) writes
-    nothing and returns seq 0, since an action that changes nothing is not done.
+    no event and returns seq 0, since an action that changes nothing is not done (an
+    unassigned one still records the team it waits for: `take_up_red_flags`).
     """
     spec = team_named(config, team)
     row = tx.conversation(conversation_id)
@@ -100,10 +101,15 @@ class _Rota:
              is_open: bool, actor: str, *, why: str = "",
              unchanged_ok: bool = False) -> TeamAssignment:
         """Pick, then write the assignment, the cursor, the team and the event (with
-        `unchanged_ok`, nothing when the pick changes nothing: `assign_to_team`)."""
+        `unchanged_ok`, no event when the pick changes nothing: `assign_to_team`; only
+        the team a conversation nobody could take waits for)."""
         choice = self.pick(previous, is_open)
         explanation = f"{why}; {choice.explanation}" if why else choice.explanation
         if unchanged_ok and choice.member == previous:
+            if choice.member is None:
+                # Nobody to take it: no event (the caller says why), but the team it
+                # waits for is remembered, so a member coming back takes it up.
+                tx.set_conversation_team(conv_id, self.spec.name, self.now)
             return TeamAssignment(conv_id, self.spec.name, choice.member, explanation, 0,
                                   previous)
         changes: dict[str, object] = {"assignee": choice.member}
@@ -165,7 +171,9 @@ def take_up_red_flags(tx: StoreTx, config: Config, os_user: str, ids: list[int],
                       now: int) -> list[TeamAssignment]:
     """`os_user` is back: each open red flag in `ids` (unassigned, not closed) that was
     routed to a team of theirs and left unassigned for want of anyone is given to that
-    team again, by its strategy, as the routing rule (its actor), with the reason."""
+    team again, by its strategy, as the routing rule (its actor), with the reason. Only
+    real picks are written and returned: when there is still nobody to take it (the one
+    back is off shift on a shift-aware team) a waiting flag gets no new event."""
     mine = {t.name for t in config.red_flag_teams() if os_user in t.members}
     if not mine or not ids:
         return []
@@ -174,8 +182,11 @@ def take_up_red_flags(tx: StoreTx, config: Config, os_user: str, ids: list[int],
     for conv_id in ids:
         team = routed.get(conv_id)
         if team is not None and team in mine:
-            out.append(assign_to_team(tx, config, conv_id, team, _rule_routing(config, team),
-                                      now=now, why=f"red flag waited: {os_user} back"))
+            taken = assign_to_team(tx, config, conv_id, team, _rule_routing(config, team),
+                                   now=now, why=f"red flag waited: {os_user} back",
+                                   unchanged_ok=True)
+            if taken.seq:
+                out.append(taken)
     return out
 
 

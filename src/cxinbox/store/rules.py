@@ -29,12 +29,14 @@ def arrivals_after(conn: sqlite3.Connection, message_pk: int) -> list[ArrivalRec
     A text that is only an SMS keyword (STOP, BAJA, START, HELP...: `sms_messages.keyword`,
     which the poller sets before the rules run) is no arrival: it asks nothing, so it fires
     no rule; and the patient's first real text after keywords only is the conversation's
-    arrival, as if the keywords had not been there. `backlog`: every one of them was stored
-    as a first sync's backlog (`messages.backlog_at`, store/ingest.py `is_backlog`)."""
+    arrival, as if the keywords had not been there, and the provider's own automatic
+    replies to them (direction 'auto': "You have been unsubscribed") too. `backlog`: every
+    one of them was stored as a first sync's backlog (`messages.backlog_at`, store/ingest.py
+    `is_backlog`)."""
     rows = conn.execute(
         "SELECT m.conversation_id, max(m.id), min(m.channel),"
         " (SELECT min(x.id) FROM messages x LEFT JOIN sms_messages xs ON xs.message_pk = x.id"
-        "  WHERE x.conversation_id = m.conversation_id"
+        "  WHERE x.conversation_id = m.conversation_id AND x.direction <> 'auto'"
         "  AND NOT (x.direction = 'in' AND coalesce(xs.keyword, '') <> '')),"
         " (SELECT CASE WHEN c.intent IS NULL OR EXISTS (SELECT 1 FROM messages y"
         "  WHERE y.conversation_id = c.id AND y.id > ? AND y.direction = 'in'"
@@ -237,14 +239,17 @@ def _later_inbound(conn: sqlite3.Connection, since_s: int,
 
 
 def _not_keyword(alias: str) -> str:
-    """SQL: message `alias` is not a patient's SMS keyword (STOP, HELP...), which is no
-    arrival and no patient reply (`arrivals_after`)."""
-    return (f"NOT ({alias}.direction = 'in' AND EXISTS (SELECT 1 FROM sms_messages k"
-            f" WHERE k.message_pk = {alias}.id AND k.keyword <> ''))")
+    """SQL: message `alias` is neither a patient's SMS keyword (STOP, HELP...), which is no
+    arrival and no patient reply, nor the provider's automatic reply to one (direction
+    'auto'), which starts nothing (`arrivals_after`)."""
+    return (f"({alias}.direction <> 'auto'"
+            f" AND NOT ({alias}.direction = 'in' AND EXISTS (SELECT 1 FROM sms_messages k"
+            f" WHERE k.message_pk = {alias}.id AND k.keyword <> '')))")
 
 
 def _first_ids(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> dict[int, int]:
-    """Conversation -> the id of its first message (SMS keywords aside)."""
+    """Conversation -> the id of its first message (SMS keywords and the provider's
+    automatic replies aside)."""
     out: dict[int, int] = {}
     for start in range(0, len(conv_ids), 500):
         chunk = list(conv_ids[start:start + 500])

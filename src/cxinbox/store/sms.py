@@ -360,6 +360,20 @@ def delivery_statuses(conn: sqlite3.Connection,
     return out
 
 
+def sms_keywords(conn: sqlite3.Connection, message_pks: Sequence[int]) -> dict[int, str]:
+    """The keyword each of these texts was stored as (STOP, START, HELP, YES as an
+    opt-in...; `sms_messages.keyword`, set by the poller), for those that were one."""
+    out: dict[int, str] = {}
+    for start in range(0, len(message_pks), 500):
+        chunk = list(message_pks[start:start + 500])
+        marks = ",".join("?" * len(chunk))
+        for pk, keyword in conn.execute(
+                "SELECT message_pk, keyword FROM sms_messages"
+                f" WHERE message_pk IN ({marks}) AND keyword <> ''", chunk):
+            out[int(pk)] = str(keyword)
+    return out
+
+
 # -- cursor -----------------------------------------------------------------------------------
 
 

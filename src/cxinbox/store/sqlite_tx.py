@@ -176,6 +176,9 @@ class SqliteTx:
     def delivery_statuses(self, message_pks: Sequence[int]) -> dict[int, DeliveryStatus]:
         return sms.delivery_statuses(self.conn, message_pks)
 
+    def sms_keywords(self, message_pks: Sequence[int]) -> dict[int, str]:
+        return sms.sms_keywords(self.conn, message_pks)
+
     def folders(self) -> list[FolderRecord]:
         return convs.folder_rows(self.conn)
 

@@ -10,16 +10,13 @@ change feed (`staff.away`) and the presence version, and redraws its status line
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
-from cxinbox.config import Config
 from cxinbox.contract.errors import ApiError
 from cxinbox.contract.routing_types import AwayResult, red_flags_waiting_line
 from cxinbox.contract.team_types import StaffView
 from cxinbox.contract.types import Event
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.domain.teams import red_flag_gaps
 from cxinbox.tui.messages import error_line
 
 NO_CLINICIAN = "no clinician on shift"
@@ -28,23 +25,35 @@ NO_ONE_IN = "nobody on shift in team "
 """... and while nobody of a team the rules send red flags to can (the team's name follows)."""
 
 
-def red_flag_alert(config: Config, roster: list[StaffView], now: datetime) -> str:
+def red_flag_alert(roster: list[StaffView]) -> str:
     """The status line's alert while new red flags would wait unassigned ("" while they
-    would not, and until the roster has been read): with rules that route red flags to a
-    team, nobody of that team available (away, or off its shifts by the config's team
-    rotas); without, the server's roster names clinicians and none is on shift and here
-    (the server's answer: this TUI's copy of the config may predate a rota change)."""
-    if not roster:
-        return ""
-    red_teams = config.red_flag_teams()
-    if not red_teams:
+    would not, and until the roster has been read), from the server's roster (this TUI's
+    copy of the config may predate a rota or rule change and a restart of the server):
+    with rules that route red flags to a team, nobody of that team available (away, or
+    off its shifts); without, clinicians on the roster and none on shift and here."""
+    teams = red_flag_teams(roster)
+    if not teams:
         return NO_CLINICIAN if no_clinician(roster) else ""
-    away = {s.os_user for s in roster if s.away}
-    gaps = [g for g in red_flag_gaps(red_teams, (), config.teams, away, now) if g]
+    gaps = [t for t in teams if not team_members_available(roster, t)]
     if not gaps:
         return ""
     more = f" +{len(gaps) - 1}" if len(gaps) > 1 else ""
     return f"{NO_ONE_IN}{gaps[0]}{more}"
+
+
+def red_flag_teams(roster: list[StaffView]) -> list[str]:
+    """The teams the server's rules route red flags to (those with someone on the
+    roster), in the server's order as the members list them."""
+    seen: dict[str, None] = {}
+    for s in roster:
+        seen.update(dict.fromkeys(s.red_flag_teams))
+    return list(seen)
+
+
+def team_members_available(roster: list[StaffView], team: str) -> list[str]:
+    """The members of `team` a new red flag could land on now, by name (the server's
+    answer: not away and, on a shift-aware team, on its shift)."""
+    return [s.name or s.os_user for s in roster if team in s.red_flag_available]
 
 
 def no_clinician(roster: list[StaffView]) -> bool:
@@ -63,12 +72,21 @@ def on_shift_names(roster: list[StaffView]) -> list[str]:
 
 
 def banner_clinicians(roster: list[StaffView]) -> str:
-    """Who the red-flag banner says to get: those on shift, three at most ("Cy Park, Dr
-    Lee +2"); "none on shift now" when the roster has clinicians but none can come; ""
-    when it has none (or has not been read)."""
-    names = on_shift_names(roster)
-    if not names:
-        return "none on shift now" if any(s.clinical for s in roster) else ""
+    """Who the red-flag banner says to get, three at most ("Cy Park, Dr Lee +2"): when
+    rules route red flags to teams, those teams' members available now ("nobody in team
+    nurses on shift now" when none is); otherwise the clinicians on shift ("none on shift
+    now" when the roster has clinicians but none can come); "" when it has none (or has
+    not been read)."""
+    teams = red_flag_teams(roster)
+    if teams:
+        names = list(dict.fromkeys(n for t in teams for n in team_members_available(roster, t)))
+        if not names:
+            word = "team" if len(teams) == 1 else "teams"
+            return f"nobody in {word} {', '.join(teams)} on shift now"
+    else:
+        names = on_shift_names(roster)
+        if not names:
+            return "none on shift now" if any(s.clinical for s in roster) else ""
     return ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
 
 
@@ -115,8 +133,7 @@ class AwayMixin:
         away, or a shift ending: the roster is read again on the SLA clock's timer and
         when the server is back after a restart), and the red-flag banner names who is
         on shift."""
-        self.status_line.set_alert(
-            red_flag_alert(self.config, self._roster, datetime.now(UTC)))
+        self.status_line.set_alert(red_flag_alert(self._roster))
         self.thread.set_staff(banner_clinicians(self._roster),
                               {s.os_user: s.name for s in self._roster if s.name})
 

@@ -1,0 +1,91 @@
+"""`cxinbox doctor`'s notify hook check says "only its owner can change" and means it: a
+hook (or its directory) its group can write, or one owned by another user, FAILs; a bare
+name says which PATH it was found on; rules that notify with no hook to run FAIL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cxinbox.config import load_config_text
+from cxinbox.service.doctor import Finding, _check_notify, _Report
+
+OTHER_UID = 54321  # owns nothing on this machine: neither root nor doctor's user
+
+
+def _findings(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    _check_notify(_Report(lambda _line: None, found), load_config_text(text))
+    return found
+
+
+def _hook(tmp_path: Path) -> Path:
+    where = tmp_path / "bin"
+    where.mkdir(mode=0o755)
+    where.chmod(0o755)
+    hook = where / "page"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o700)
+    return hook
+
+
+def _one(tmp_path: Path, hook: Path | str, key: str = "triage") -> Finding:
+    [finding] = _findings(f'[{key}]\nnotify_command = ["{hook}"]\n')
+    return finding
+
+
+def test_only_the_owner_may_change_the_hook_or_its_directory(tmp_path: Path) -> None:
+    hook = _hook(tmp_path)
+    ok = _one(tmp_path, hook)
+    assert (ok.level, ok.text) == (
+        "ok", (f"[triage] notify_command: {hook} is an executable file only its owner can"
+              " change"))
+    hook.chmod(0o770)
+    bad = _one(tmp_path, hook)
+    assert (bad.level, bad.text) == (
+        "fail", (f"[triage] notify_command: {hook} is writable by its group (chmod g-w {hook}):"
+                " red flags page nobody"))
+    hook.chmod(0o700)
+    hook.parent.chmod(0o775)
+    assert _one(tmp_path, hook).text.startswith(
+        f"[triage] notify_command: {hook.parent} is writable by its group")
+    hook.parent.chmod(0o755)
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another user needs root")
+    os.chown(hook, OTHER_UID, -1)
+    owned = _one(tmp_path, hook, "sla")
+    assert owned.level == "fail"
+    assert owned.text.startswith(f"[sla] notify_command: {hook} is owned by uid {OTHER_UID},"
+                                 " not root or ")
+    os.chown(hook, 0, -1)
+    os.chown(hook.parent, OTHER_UID, -1)
+    assert f"{hook.parent} is owned by uid {OTHER_UID}" in _one(tmp_path, hook).text
+
+
+def test_a_bare_name_says_which_path_it_was_found_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hook = _hook(tmp_path)
+    monkeypatch.setenv("PATH", str(hook.parent))
+    found = _one(tmp_path, "page")
+    assert found.level == "ok"
+    assert f"page ({hook} on doctor's PATH; the server looks it up on its own PATH" in found.text
+    monkeypatch.setenv("PATH", str(tmp_path))
+    missing = _one(tmp_path, "page")
+    assert (missing.level, missing.text) == (
+        "fail", (f"[triage] notify_command: page is not on doctor's PATH ({tmp_path}); the"
+                " server looks it up on its own PATH: give the full path: red flags page"
+                " nobody"))
+
+
+def test_rules_that_notify_with_no_hook_to_run_fail(tmp_path: Path) -> None:
+    rules = ('[[rules]]\nname = "tell the desk"\non = "arrival"\n'
+             'actions = { notify = "new mail" }\n')
+    [silent] = _findings(rules)
+    assert (silent.level, silent.text) == (
+        "fail", ("rule(s) tell the desk have a notify action but no [sla] notify_command is"
+                " set: they page nobody"))
+    hook = _hook(tmp_path)
+    [ok] = _findings(f'[sla]\nnotify_command = ["{hook}"]\n' + rules)
+    assert ok.level == "ok"
