@@ -72,10 +72,11 @@ class IdleFeeder:
             self._started = True
         try:
             future = self._pool().submit(fn, *args)
-        except BrokenProcessPool as exc:  # a worker died: the batch is parsed in-process
+        except RuntimeError as exc:  # a worker died, or the pool is being shut down (by
+            # the ingest after a worker's death): the batch is parsed in-process
             self._batch_done(None)
             failed: Future[Parsed] = Future()
-            failed.set_exception(exc)
+            failed.set_exception(exc if isinstance(exc, BrokenProcessPool) else _shut())
             return failed
         except BaseException:
             self._batch_done(None)
@@ -173,8 +174,13 @@ class IdleFeeder:
         self._kick()
 
 
-def _shut() -> BrokenProcessPool:
-    return BrokenProcessPool("the parse pool was shut down")
+class PoolShutDown(BrokenProcessPool):
+    """A task not run because the sync shut its pool down (or closed the feeder): its
+    batch is parsed on the ingest thread, and the pool in use now is not broken."""
+
+
+def _shut() -> PoolShutDown:
+    return PoolShutDown("the parse pool was shut down")
 
 
 class Ahead:

@@ -20,7 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -233,6 +233,15 @@ class MailSync:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def _drop_broken_pool(self) -> None:
+        """After a worker's death: shut the pool down if it is the broken one. The other
+        batches and tasks handed to a broken (or shut) pool fail too, and must not take
+        down the new pool, with the batches it parses."""
+        with self._pool_lock:
+            if self._pool is None or not self._pool._broken:
+                return
+        self._shut_pool()
 
     def _workers(self) -> int:
         configured = self.config.sync.parse_workers
@@ -516,8 +525,8 @@ class MailSync:
         else:
             try:
                 parsed, ready = future.result()
-            except BrokenProcessPool:  # a worker died: a new pool for the next batches
-                self._shut_pool()
+            except (BrokenProcessPool, CancelledError):  # a worker died (or a task's pool
+                self._drop_broken_pool()  # was shut down): parsed here, a new pool after
                 parsed, ready = parse_and_assess([f.raw for f in fetched], own, oldest, sent)
         messages = [
             FetchedMessage(uid=f.uid, flags=f.flags, modseq=f.modseq,
