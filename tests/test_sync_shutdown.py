@@ -19,7 +19,7 @@ import pytest
 from tests.support.mailgen import generate_corpus
 from tests.synchelp import server_digests, store_digests, write_config
 
-from cxinbox.cli import EXIT_INTERRUPTED
+from cxinbox.cli import EXIT_INTERRUPTED, EXIT_SERVER
 from cxinbox.store.db import Database
 
 pytestmark = [pytest.mark.dovecot]
@@ -32,7 +32,8 @@ CORPUS = 1300  # the recent mail fetched ahead (the newest 200) spans the last t
 
 # The sync as `cxinbox sync --once` runs it, with one change: before the first batch is
 # stored while the pool has tasks in flight and fetched-ahead tasks waiting, it is
-# interrupted (SIGINT to itself, the Ctrl-C path) or its parse worker is SIGKILLed.
+# interrupted (SIGINT to itself, the Ctrl-C path), fails (an IMAP error raised there) or
+# its parse worker is SIGKILLed.
 _SYNC = r"""
 import os, signal, sys
 from cxinbox.service import fetchahead, sync
@@ -59,6 +60,9 @@ def store(self, *args, **kwargs):
             print(f"waiting {waiting} busy {busy}", flush=True)
             if how == "sigint":
                 os.kill(os.getpid(), signal.SIGINT)
+            elif how == "imap-error":
+                from cxinbox.channels.imap import ImapError
+                raise ImapError("injected: the connection was lost")
             else:
                 for pid in list(self._pool._processes):
                     os.kill(pid, signal.SIGKILL)
@@ -151,7 +155,7 @@ def _cache_is_exact(config: Path, dovecot: Any, *, sync_again: bool) -> None:
         db.close()
 
 
-@pytest.mark.parametrize("how", ["sigint", "worker-killed"])
+@pytest.mark.parametrize("how", ["sigint", "imap-error", "worker-killed"])
 def test_a_first_sync_stopped_with_tasks_waiting_ends(dovecot: Any, tmp_path: Path,
                                                       how: str) -> None:
     # Arrived now (INTERNALDATE): a whole batch of recent mail is fetched ahead.
@@ -162,12 +166,15 @@ def test_a_first_sync_stopped_with_tasks_waiting_ends(dovecot: Any, tmp_path: Pa
     assert "Traceback" not in err
     if how == "sigint":
         assert rc == EXIT_INTERRUPTED, err
+    elif how == "imap-error":  # one line and its exit code, as for any IMAP failure
+        assert rc == EXIT_SERVER, err
+        assert err.strip().splitlines()[-1].endswith("injected: the connection was lost")
     else:  # the sync goes on, what the dead worker had parsed on the ingest thread
         assert rc == 0, err
         # one new pool: the batches that fail with the dead one, and the fetched-ahead
         # tasks failed when it was shut down, do not take the new pool down too
         assert out.split()[-2:] == ["pools", "2"], out
-    _cache_is_exact(config, dovecot, sync_again=how == "sigint")
+    _cache_is_exact(config, dovecot, sync_again=how != "worker-killed")
 
 
 def test_close_with_batches_in_flight_and_tasks_waiting(tmp_path: Path) -> None:
