@@ -51,7 +51,11 @@ class IdleFeeder:
     `force` hands everything still waiting to the pool. Nothing is given before the first
     batch: the pool's first work is the first batch, which the ingest waits for.
 
-    `pool` is called for the pool at each hand-over (the sync replaces a broken one)."""
+    `pool` is called for the pool at each hand-over (the sync replaces a broken one).
+    After `close` the tasks still waiting fail with BrokenProcessPool (their batches are
+    parsed on the ingest thread) and no pool callback hands anything over: shutting the
+    pool down runs those callbacks, and one that asked for the pool would wait on the sync
+    shutting it down."""
 
     def __init__(self, pool: Callable[[], Executor]) -> None:
         self._pool = pool
@@ -59,6 +63,7 @@ class IdleFeeder:
         self._batches = 0  # batch tasks in flight
         self._running = False  # a task of `later` in flight
         self._started = False
+        self._closed = False
         self._waiting: deque[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = deque()
 
     def now(self, fn: Callable[..., Parsed], *args: Any) -> Future[Parsed]:
@@ -67,10 +72,11 @@ class IdleFeeder:
             self._started = True
         try:
             future = self._pool().submit(fn, *args)
-        except BrokenProcessPool as exc:  # a worker died: the batch is parsed in-process
+        except RuntimeError as exc:  # a worker died, or the pool is being shut down (by
+            # the ingest after a worker's death): the batch is parsed in-process
             self._batch_done(None)
             failed: Future[Parsed] = Future()
-            failed.set_exception(exc)
+            failed.set_exception(exc if isinstance(exc, BrokenProcessPool) else _shut())
             return failed
         except BaseException:
             self._batch_done(None)
@@ -83,9 +89,27 @@ class IdleFeeder:
         """A future for `fn(*args)` run on the pool when it is idle (or forced)."""
         mine: Future[Any] = Future()
         with self._lock:
-            self._waiting.append((mine, fn, args))
+            closed = self._closed
+            if not closed:
+                self._waiting.append((mine, fn, args))
+        if closed:
+            mine.set_exception(_shut())
+            return mine
         self._kick()
         return mine
+
+    def close(self) -> None:
+        """Hand nothing more to the pool from `later`: what still waits fails with
+        BrokenProcessPool. Returns once no hand-over is under way (one is made holding
+        the lock), so a pool taken away after this gets no new task from here. `now`
+        still submits: after a worker's death the sync goes on with a new pool."""
+        with self._lock:
+            self._closed = True
+            waiting = list(self._waiting)
+            self._waiting.clear()
+        for mine, _fn, _args in waiting:
+            if mine.set_running_or_notify_cancel():
+                mine.set_exception(_shut())
 
     def force(self) -> None:
         """Give the pool every task still waiting, now."""
@@ -103,8 +127,8 @@ class IdleFeeder:
 
     def _kick(self) -> None:
         with self._lock:
-            if (not self._started or self._batches > _BESIDE or self._running
-                    or not self._waiting):
+            if (self._closed or not self._started or self._batches > _BESIDE
+                    or self._running or not self._waiting):
                 return
             item = self._waiting.popleft()
             self._running = True
@@ -117,9 +141,14 @@ class IdleFeeder:
             self._done(idle)
             return
         try:
-            theirs = self._pool().submit(fn, *args)
-        except RuntimeError:  # shut down (see `_relay`)
-            mine.set_exception(BrokenProcessPool("the parse pool was shut down"))
+            # Under the lock: `close` waits for a hand-over under way. Nothing here waits
+            # for the pool's callbacks (they run on its manager thread, without its lock).
+            with self._lock:
+                if self._closed:
+                    raise _shut()
+                theirs = self._pool().submit(fn, *args)
+        except RuntimeError:  # closed or shut down (see `_relay`)
+            mine.set_exception(_shut())
             self._done(idle)
             return
         except BaseException as exc:  # noqa: BLE001 - the waiting caller gets it
@@ -131,7 +160,7 @@ class IdleFeeder:
     def _relay(self, theirs: Future[Any], mine: Future[Any], idle: bool) -> None:
         if theirs.cancelled():  # the sync shut a broken pool down before the task ran:
             # its batch is parsed on the ingest thread, as after a worker's death
-            mine.set_exception(BrokenProcessPool("the parse pool was shut down"))
+            mine.set_exception(_shut())
         elif (exc := theirs.exception()) is not None:
             mine.set_exception(exc)
         else:
@@ -143,6 +172,15 @@ class IdleFeeder:
             with self._lock:
                 self._running = False
         self._kick()
+
+
+class PoolShutDown(BrokenProcessPool):
+    """A task not run because the sync shut its pool down (or closed the feeder): its
+    batch is parsed on the ingest thread, and the pool in use now is not broken."""
+
+
+def _shut() -> PoolShutDown:
+    return PoolShutDown("the parse pool was shut down")
 
 
 class Ahead:

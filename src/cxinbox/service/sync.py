@@ -19,10 +19,10 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
@@ -148,6 +148,7 @@ class MailSync:
         self._secret_checked: dict[str, float] = {}
         self._pool: ProcessPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self._feeders: set[IdleFeeder] = set()  # the bulk syncs' under way (`close`)
         self._indexer = _Indexer(db)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -214,11 +215,33 @@ class MailSync:
         self._indexer.wait()
 
     def close(self) -> None:
+        """Stop the indexer and shut the parse pool down (a later pass makes a new one).
+
+        The pool's shutdown runs its futures' callbacks (a batch done, a task cancelled) on
+        its manager thread, and joins that thread: the fetch-ahead feeders are closed first,
+        so no callback asks for the pool again, and the pool is taken out under the lock
+        but shut down outside it (`_get_pool` takes that lock)."""
         self._indexer.stop()
+        self._shut_pool()
+
+    def _shut_pool(self) -> None:
         with self._pool_lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
+            feeders = list(self._feeders)
+        for feeder in feeders:
+            feeder.close()
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _drop_broken_pool(self) -> None:
+        """After a worker's death: shut the pool down if it is the broken one. The other
+        batches and tasks handed to a broken (or shut) pool fail too, and must not take
+        down the new pool, with the batches it parses."""
+        with self._pool_lock:
+            if self._pool is None or not self._pool._broken:
+                return
+        self._shut_pool()
 
     def _workers(self) -> int:
         configured = self.config.sync.parse_workers
@@ -380,26 +403,42 @@ class MailSync:
         use_pool = len(uids) >= _POOL_THRESHOLD
         depth = self._workers() + 1
         pending: deque[_Batch] = deque()
-        feeder = IdleFeeder(self._get_pool) if use_pool else None
-        if feeder is not None and not sent:
-            # The pool's worker readies the detectors when it first has no batch to parse
-            # (service/fetchahead.py), before the recent mail is assessed.
-            feeder.later(prepare)
-        # Bulk mode: the engine defers its housekeeping (the indexer thread does it off the
-        # critical path, see _Indexer) and caches more.
-        with self.db.bulk_writes() if use_pool else nullcontext():
-            if use_pool:
-                self._indexer.bulk = True
-            try:
-                if use_pool and self.db.writes_beside_fetch():
-                    self._fetch_beside_writer(session, account, folder, state, uids, own,
-                                              result, pending, batch, depth, sent, feeder)
-                else:
-                    self._fetch_loop(session, account, folder, state, uids, own, result,
-                                     pending, batch, depth, sent, feeder=feeder)
-            finally:
-                self._indexer.bulk = False
+        with self._feeding() if use_pool else nullcontext() as feeder:
+            if feeder is not None and not sent:
+                # The pool's worker readies the detectors when it first has no batch to
+                # parse (service/fetchahead.py), before the recent mail is assessed.
+                feeder.later(prepare)
+            # Bulk mode: the engine defers its housekeeping (the indexer thread does it off
+            # the critical path, see _Indexer) and caches more.
+            with self.db.bulk_writes() if use_pool else nullcontext():
+                if use_pool:
+                    self._indexer.bulk = True
+                try:
+                    if use_pool and self.db.writes_beside_fetch():
+                        self._fetch_beside_writer(session, account, folder, state, uids,
+                                                  own, result, pending, batch, depth, sent,
+                                                  feeder)
+                    else:
+                        self._fetch_loop(session, account, folder, state, uids, own, result,
+                                         pending, batch, depth, sent, feeder=feeder)
+                finally:
+                    self._indexer.bulk = False
         self._indexer.finish()
+
+    @contextmanager
+    def _feeding(self) -> Iterator[IdleFeeder]:
+        """A bulk fetch's pool feeder, which `close` closes while it lasts. At its end every
+        batch is stored (or the pass failed): what still waits is needed by nobody and
+        must not go to the pool."""
+        feeder = IdleFeeder(self._get_pool)
+        with self._pool_lock:
+            self._feeders.add(feeder)
+        try:
+            yield feeder
+        finally:
+            feeder.close()
+            with self._pool_lock:
+                self._feeders.discard(feeder)
 
     def _fetch_beside_writer(self, session: ImapSession, account: AccountConfig,
                              folder: str, state: FolderState, uids: list[int],
@@ -486,8 +525,8 @@ class MailSync:
         else:
             try:
                 parsed, ready = future.result()
-            except BrokenProcessPool:
-                self.close()
+            except (BrokenProcessPool, CancelledError):  # a worker died (or a task's pool
+                self._drop_broken_pool()  # was shut down): parsed here, a new pool after
                 parsed, ready = parse_and_assess([f.raw for f in fetched], own, oldest, sent)
         messages = [
             FetchedMessage(uid=f.uid, flags=f.flags, modseq=f.modseq,
