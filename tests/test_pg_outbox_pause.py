@@ -27,7 +27,6 @@ from tests.test_pg_outbox import (  # noqa: F401 - the fixtures are used by name
     _start_sites,
     _states,
     _wait,
-    pg_url,
     sink,
 )
 from tests.test_serve_support import socket_dir
