@@ -2146,10 +2146,10 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"\b(?:baby|babies|infants?|newborns?|bebes?) (?:under|younger than|less than|menor(?:es)? de) \d+ (?:months?|weeks?|meses|semanas) (?:with|con)\b"),
     # a conditional question in the first person ("si sangro mucho despues, que hago?")
     ("question", "forward",
-     r"\bsi\b(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|\bif(?<!sure if)(?<!know if)(?<!wonder if)(?<!wondering if) (?:i|we)\b(?= [^.!\n]*\?)"
+     (r"\bsi\b(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|\bif(?<!sure if)(?<!know if)(?<!wonder if)(?<!wondering if) (?:i|we)\b(?= [^.!\n]*\?)"
      # twenty-first pass: not when it dates the event an hour or minutes back ("do I need to
      # get checked if I hit my head an hour ago?")
-     r"(?![^.!?\n]*\b(?:an|one|a|\d+|two|three|four|a few|a couple of) (?:hours?|hrs?|minutes?|mins?) ago\b)"),
+     r"(?![^.!?\n]*\b(?:an|one|a|\d+|two|three|four|a few|a couple of) (?:hours?|hrs?|minutes?|mins?) ago\b)")),
     # -- eighth pass (sixth blind set's false alarms, by pattern) --
     # an event dated by what follows its noun ("el derrame del ano pasado", "el infarto de
     # 2020") or by a year before it ("the 2018 stroke")
