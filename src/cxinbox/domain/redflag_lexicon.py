@@ -1982,10 +1982,6 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # ¿como sangrado o que no se mueva?")
     ("hypothetical", "forward",
      r"(?:(?<=\? )|(?<=\?)|(?<=\? \u00bf)|(?<=\?\u00bf))(?:like|such as|e\.?g\.?|for example|como|tipo|por ejemplo)\b(?=[^.!?\n]{0,60}\b(?:or|o)\b[^.!?\n]{0,40}\?)"),
-    # a past pregnancy dated by its year ("en mi embarazo de 2020 sangré mucho", "in my
-    # pregnancy in 2019 I bled a lot")
-    ("historical", "forward",
-     r"\b(?:en|durante) (?:mi|su|el) (?:primer |segundo |tercer |ultimo |anterior |otro )?embarazo (?:de|del|en) (?:19|20)\d\d\b|\b(?:in|during) (?:my|her) (?:first |second |third |last |previous |other )?pregnancy (?:in|of|back in) (?:19|20)\d\d\b"),
     # a subject line that names a topic and asks about it ("concussion question")
     ("hypothetical", "backward", r"\b(?:question|questions|q|pregunta|preguntas|duda|dudas|info|informacion|signs|symptoms|warning signs|sintomas|senales)\b(?=[ \t]*\n\n)"),
     # a question about what would count ("what kind of bleeding would be an emergency?"),
@@ -2155,7 +2151,11 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # 2020") or by a year before it ("the 2018 stroke")
     ("historical", "backward",
      r"\b(?:del|de) (?:ano|mes|verano|invierno) pasado\b|\b(?:del|de la) (?:semana|temporada) pasada\b|\b(?:de|del) (?:19|20)\d\d\b"),
-    ("historical", "forward", r"\b(?:my|his|her|their|our|the|that) (?:19|20)\d\d\b"),
+    # twenty-first pass: a past pregnancy dated by its year, in one scan with the year's own
+    # pattern ("en mi embarazo de 2020 sangré mucho", "in my pregnancy in 2019 I bled a lot")
+    ("historical", "forward",
+     (r"\b(?:my|his|her|their|our|the|that) (?:19|20)\d\d\b|"
+      r"\b(?:en|durante) (?:mi|su|el) (?:primer |segundo |tercer |ultimo |anterior |otro )?embarazo (?:de|del|en) (?:19|20)\d\d\b|\b(?:in|during) (?:my|her) (?:first |second |third |last |previous |other )?pregnancy (?:in|of|back in) (?:19|20)\d\d\b")),
     # the onset of a lasting state is a past event ("desde el infarto tomo ...", "ever since
     # the heart attack"): an emergency's own noun after "since"
     ("historical", "forward",
