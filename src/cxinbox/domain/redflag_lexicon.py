@@ -1136,7 +1136,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                     r"sudden\w*|all of a sudden|just gone|came on (?:fast|quick\w*|sudden\w*|all at once)|out of nowhere|woke up|de repente|derepente|de golpe|al despertar\w*|amaneci\w*|me desperte|se desperto|like a (?:curtain|shade)|como una cortina|de la nada", 80)),
     # stroke: double vision with the balance lost ("seeing two of everything ... listed to one
     # side", "veo doble y me voy de lado")
-    ("stroke", near(r"seeing (?:two of everything|double|everything double)|double vision|(?:veo|ve|viendo|esta viendo) (?:todo )?doble|vision doble|(?:veo|ve) dos de todo",
+    ("stroke", near(r"seeing two of everything|seeing double|seeing everything double|double vision|veo doble|ve doble|viendo doble|veo todo doble|ve todo doble|vision doble|veo dos de todo|ve dos de todo",
                     r"listed|leaning|lean(?:s|ed)? to one side|off balance|unsteady|nearly fell|almost fell|can'?t walk straight|stagger\w*|wobbl\w*|veer\w*|me voy de lado|se va de lado|me fui de lado|se fue de lado|sin equilibrio|perdi el equilibrio|perdio el equilibrio|no (?:puedo|puede) caminar derecho|tambale\w*|casi me caigo|casi se cae", 80)),
     # suicide: a thought of crashing the car into something, the Spanish way ("pensar en
     # estrellar el carro contra un poste", "pienso en aventarme al tráfico")
@@ -1147,9 +1147,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                            r"\bno (?:pienso|planeo|voy a|creo) (?:estar|seguir) viv[oa] (?:para|en|el|la)\b")),
     # severe bleeding: a wound or a procedure's site that has bled without stopping for hours,
     # gauze soaked every few minutes ("my tooth socket has bled nonstop for 4 hours")
-    ("severe_bleeding", (r"\b(?:has |have |had |it'?s |its )?(?:bled|been bleeding|bleeding) (?:nonstop|non-stop|non stop|constantly|continuously|without stopping|all (?:day|night))\b|"
-                         r"\b(?:soak\w*|soaked|soaking) (?:through )?(?:the |a )?(?:gauze|gauzes|gasas?)\b (?:\w+ ){0,2}?every (?:\d+|few|couple of|ten|five|fifteen) min\w*\b|\b(?:gauze|gasa)s? (?:soaked|empapad[ao]s?) (?:every|cada) (?:\d+|few|ten|five|diez|cinco|quince) min\w*\b|"
-                         r"\b(?:sangra|ha sangrado|lleva sangrando|sigue sangrando|esta sangrando) (?:sin parar|sin detenerse|todo el dia|toda la noche|desde hace (?:\d+|dos|tres|cuatro|cinco|seis) horas)\b|\b(?:empapo|empapa|empape|empapamos) (?:la |una |otra )?gasa (?:cada|en) (?:\d+|diez|cinco|quince) min\w*\b")),
+    ("severe_bleeding", (r"\b(?:has |have |had |it'?s |its )?(?:bled|been bleeding|bleeding) (?:nonstop|non-stop|non stop|continuously|without stopping)\b|"
+                         r"\b(?:soaking through the gauze|soaked through the gauze|soaking through gauze|soaked through gauze|soaking the gauze|soaked the gauze|soak the gauze|soak through the gauze)\b (?:\w+ ){0,2}?every (?:\d+|few|couple of|ten|five|fifteen) min\w*\b|\b(?:gauze|gasa)s? (?:soaked|empapad[ao]s?) (?:every|cada) (?:\d+|few|ten|five|diez|cinco|quince) min\w*\b|"
+                         r"\b(?:sangra sin parar|ha sangrado sin parar|lleva sangrando sin parar|sigue sangrando sin parar|esta sangrando sin parar|sigue sangrando sin detenerse)\b|\b(?:empapo|empapa|empape|empapamos) (?:la |una |otra )?gasa (?:cada|en) (?:\d+|diez|cinco|quince) min\w*\b")),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
