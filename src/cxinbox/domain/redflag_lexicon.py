@@ -141,7 +141,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                   r"\b(?:me|le) silba el pecho\b|\bpecho (?:me |le )?(?:silba|chifla|chilla)\b|\bno (?:me|le) alcanza el aire\b|"
                   r"\bse (?:queda|quedo|esta quedando) sin aire\b|\bcan'?t get a breath\b|\brespira\w* (?:muy )?rapid\w+\b")),
     ("breathing", r"\bgasping\b|\bcan'?t (?:finish|complete|get out) (?:a |full |whole |complete )?sentences?\b|\bquejid\w+|\bse le hunde\w* (?:el pecho|las costillas|la panza|el estomago|la barriga)\b"),
-    ("breathing", r"\bruid\w* (?:\w+ )?al respirar\b|\bse (?:ve|esta poniendo|puso) morad[oa]\b|\bjade\w+\b|\bpanting\b"),
+    ("breathing", r"\bruid\w* (?:\w+ )?al respirar\b|\bse (?:ve|esta poniendo|puso) morad[oa]\b|\bjade[ao]\w*\b|\bpanting\b"),
     ("breathing", near(r"aliento|respiracion", r"no (?:puede|puedo|podia)|recuper\w+|cuesta|sin|falta|perdi\w*|agitad\w+", 25)),
     ("breathing", r"\bstridor\b|\bhigh[- ]pitched (?:noise|sound|squeak|whistl\w*|breath\w*)|\bno (?:respira|esta respirando)\b"),
     ("breathing", r"\b(?:o2|oxygen|ox|spo2|sats?|saturation|pulse ox\w*|oxigeno|saturacion|oximetro)\b(?! (?:tank|tanks|concentrator|bottle|cylinder|tanque|tanques|concentrador))\D{0,15}\b(?:[5-8]\d|9[01])\b(?! ?(?:years?|anos|mg|lbs?|kg|dollars|\$))"),  # twentieth pass: a tank's level is no reading
@@ -1127,6 +1127,29 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # degreaser in it", "se tomó de una botella de refresco que tenía thinner")
     ("overdose_poisoning", (r"\b(?:drank|drunk|drink|drinks|sipped|swallowed|took a (?:swig|sip|drink|gulp)|chugged|tomo|se tomo|bebio|se bebio|trago|le dio un trago|me tome|tome)\b (?:[\w']+ ){0,5}?(?:bottle|jug|cup|can|container|thermos|botella|botellita|bote|vaso|envase|garrafa|jarra|termo)\b"
                             r"(?: (?:\w+ ){0,2}?(?:that|which|que) (?:had|has|contained|was full of|tenia|tiene|contenia|estaba llena de)(?: \w+)?| (?:full of|filled with|llena de|lleno de|of|de|with)) (?:degreaser|solvent|thinner|paint thinner|antifreeze|anticongelante|gasoline|gasolina|kerosene|queroseno|bleach|cloro|lejia|cleaner|limpiador|desengrasante|acid|acido|pesticide|pesticida|insecticida|herbicida|weed killer|roundup|chemicals?|quimicos?|brake fluid|aguarras|solvente|diesel|lye|sosa caustica|drain cleaner|destapacanos|windshield fluid)\b")),
+    # twenty-first pass (blind17 read as a development set)
+    # stroke: sight lost suddenly in one eye ("woke up and can't see out of my left eye, just
+    # gone", "de repente no veo nada de un ojo")
+    ("stroke", near(r"(?:can'?t|cant|cannot|unable to|couldn'?t|could not) see (?:anything )?(?:out of|from|with) (?:my|his|her|the|one) (?:left |right )?eye|"
+                    r"lost (?:the |all )?(?:vision|sight) in (?:my|his|her|one|the) (?:left |right )?eye|(?:my|his|her) (?:left|right) eye (?:went|is|has gone|just went) (?:dark|black|blind)|"
+                    r"no (?:veo|ve|podia ver|puedo ver|puede ver) (?:nada )?(?:de|por|con) (?:un|el|mi|su) ojo(?: (?:izquierdo|derecho))?|perdi\w* la (?:vista|vision) (?:de|en|del) (?:un|el|mi|su) ojo|se (?:me|le) (?:nublo|oscurecio|apago|fue) (?:la vista de |la vision de )?(?:un|el|mi|su) ojo",
+                    r"sudden\w*|all of a sudden|just gone|came on (?:fast|quick\w*|sudden\w*|all at once)|out of nowhere|woke up|de repente|derepente|de golpe|al despertar\w*|amaneci\w*|me desperte|se desperto|like a (?:curtain|shade)|como una cortina|de la nada", 80)),
+    # stroke: double vision with the balance lost ("seeing two of everything ... listed to one
+    # side", "veo doble y me voy de lado")
+    ("stroke", near(r"seeing two of everything|seeing double|seeing everything double|double vision|veo doble|ve doble|viendo doble|veo todo doble|ve todo doble|vision doble|veo dos de todo|ve dos de todo",
+                    r"listed|leaning|lean(?:s|ed)? to one side|off balance|unsteady|nearly fell|almost fell|can'?t walk straight|stagger\w*|wobbl\w*|veer\w*|me voy de lado|se va de lado|me fui de lado|se fue de lado|sin equilibrio|perdi el equilibrio|perdio el equilibrio|no (?:puedo|puede) caminar derecho|tambale\w*|casi me caigo|casi se cae", 80)),
+    # suicide: a thought of crashing the car into something, the Spanish way ("pensar en
+    # estrellar el carro contra un poste", "pienso en aventarme al tráfico")
+    ("suicide_self_harm", r"\b(?:pens\w+|pienso|piensa|pensamientos?|ideas?) (?:de |en )(?:estrellar(?:me|se)?|chocar|aventar(?:me|se)|tirar(?:me|se)|lanzar(?:me|se)|echar(?:me|se)|manejar|meter(?:me|se)) (?:(?:el|mi|su) (?:carro|coche|auto|camioneta) )?(?:contra|del|desde el|desde la|por el|al|a la|debajo de|frente a|hacia) (?:(?:un|una|el|la) )?(?:poste|pared|puente|arbol|muro|camion|trafico|barranco|tren|precipicio|rio|vias?)\b"),
+    # suicide: care cancelled because one will not be alive ("I'm not planning on being alive
+    # by then", "no pienso estar viva para entonces")
+    ("suicide_self_harm", (r"\b(?:not|never) (?:planning|plan|going|gonna|expecting) (?:on |to )?(?:be|being|still be) alive\b|\b(?:won'?t|wont|will not) (?:still )?be alive (?:by|for|on|next|after|in)\b|"
+                           r"\bno (?:pienso|planeo|voy a|creo) (?:estar|seguir) viv[oa] (?:para|en|el|la)\b")),
+    # severe bleeding: a wound or a procedure's site that has bled without stopping for hours,
+    # gauze soaked every few minutes ("my tooth socket has bled nonstop for 4 hours")
+    ("severe_bleeding", (r"\b(?:has |have |had |it'?s |its )?(?:bled|been bleeding|bleeding) (?:nonstop|non-stop|non stop|continuously|without stopping)\b|"
+                         r"\b(?:soaking through the gauze|soaked through the gauze|soaking through gauze|soaked through gauze|soaking the gauze|soaked the gauze|soak the gauze|soak through the gauze)\b (?:\w+ ){0,2}?every (?:\d+|few|couple of|ten|five|fifteen) min\w*\b|\b(?:gauze|gasa)s? (?:soaked|empapad[ao]s?) (?:every|cada) (?:\d+|few|ten|five|diez|cinco|quince) min\w*\b|"
+                         r"\b(?:sangra sin parar|ha sangrado sin parar|lleva sangrando sin parar|sigue sangrando sin parar|esta sangrando sin parar|sigue sangrando sin detenerse)\b|\b(?:empapo|empapa|empape|empapamos) (?:la |una |otra )?gasa (?:cada|en) (?:\d+|diez|cinco|quince) min\w*\b")),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -1168,6 +1191,11 @@ CUES: Final[dict[str, str]] = {
     # not as a duration ("a fever for two days").
     "infant": (r"👶|\b(?:baby|babies|infant|newborn|new born|bebe|bebito|bebita|recien nacid[oa]|"
                r"neonat\w*|"
+               # twenty-first pass: a preemie, a NICU graduate, an age corrected for prematurity
+               r"preemies?|nicu (?:grad\w*|baby|babies|stay)|(?:home|discharged|out|released|came home|got home|sent home) (?:\w+ ){0,4}(?:from|of) (?:the )?nicu|"
+               r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven) (?:months?|mos?|weeks?|wks?|meses|semanas) (?:old )?corregid[oa]s?|"
+               r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven) (?:months?|mos?|weeks?|wks?) (?:old )?corrected|corrected age|edad corregida|"
+               r"(?:bebe|bebes|bebita|bebito|nin[oa]|hij[oa]|gemel[oa]s) prematur[oa]s?|sali\w* de (?:la )?(?:ucin|uci neonatal|terapia (?:intensiva )?neonatal)|"
                r"(?:(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|baby|bebe|nina|nino|hija|hijo|"
                r"son|daughter|girl|boy)\W+)?" + _AGE + r"[ -]?(?:old|de nacid[oa]|de edad)|"
                r"(?:my|our|his|her|a|an|the|mi|su|de|tiene|is|he'?s|she'?s|baby|bebe|nina|nino|hija|hijo|son|"
@@ -1417,6 +1445,10 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     # dose repeated ("dupliqué la dosis", "repetí la pastilla")
     ("overdose_poisoning", (r"\b(?:i|he|she|we|they|mom|dad) (?:think i |think (?:he|she) |may have |might have |accidentally |by mistake |must have |probably )?doubled(?: up)?(?: on)? (?:(?:my|his|her|the|a|this|today'?s) )?(?:dose|doses|dosage|meds|pills|tablets|tabs|insulin|warfarin|coumadin|eliquis|xarelto|lithium|metformin|blood thinner|this morning|today|again)\b|"
                             r"\b(?:duplique|duplico|dupliqu[eo] sin querer|repeti|repitio) (?:la|mi|su|el) (?:dosis|pastilla|toma|insulina|medicina|medicamento)\b"), "medicine"),
+    # twenty-first pass (blind17): a seizure in a pregnancy is eclampsia even when it is over
+    # ("le dio una convulsión, ya se le pasó pero está como ida", "had a seizure, it stopped")
+    ("pregnancy_emergency", (r"\b(?:convulsion\w*|convulsiono|convulsiono|le dio un ataque|seizure|seized|had a fit|fitting)\b,? (?:(?:y|and|but|pero) )?"
+                             r"(?:ya se (?:le |me )?(?:paso|quito)|ya paso|se le paso|ya termino|it (?:stopped|passed|ended)|(?:it'?s|its|it is) over(?: now)?|(?:she'?s|she is|shes) (?:ok|okay|fine) now)\b"), "pregnancy"),
 )
 
 # A current finding of the first category becomes the second when the message has the cue:
@@ -1469,6 +1501,13 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
       r"\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )(?:se (?:dio|pego|golpeo)|me (?:di|pegue|golpee)|le (?:dieron|pegaron))\b[^.!?\n]{0,40}\bcabeza\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )golpe (?:\w+ ){0,2}(?:en )?la cabeza\b|\bcabezazo\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )concussion\b|\bconmocion\b")),
     ("overdose_poisoning", "suicide_self_harm",
      r"\b(?:decided|decidi|made up my mind|mind is made up|my plan is)\b[^.!?\n]{0,40}\b(?:take|tomar|tomo|tomarme|me tomo|swallow)\b (?:\w+ ){0,1}(?:all|todas|todos|every)\b"),
+    # twenty-first pass (blind17): breath short after choking on something is the airway, not a
+    # reaction ("choked on something at lunch ... breathing noisy"); an asthmatic child's wheeze
+    # that leaves him unable to talk is breathing, not a stroke
+    ("anaphylaxis", "breathing",
+     r"\b(?:choked|choking|chokes|se atraganto|se atragantaron|se ahogo con|got (?:something|food|a piece of \w+) stuck in (?:his|her|my) throat)\b"),
+    ("stroke", "breathing",
+     r"\b(?:silbido en el pecho|le silba el pecho|wheez\w*|inhalador|inhaler|puffer|albuterol|salbutamol|nebuli\w+|asthma attack|ataque de asma|crisis de asma)\b"),
 )
 
 # -- pseudo-targets: idioms, clinical terms, other conditions ------------------------------
@@ -1735,6 +1774,35 @@ PSEUDO: Final[tuple[str, ...]] = (
     # papá se le cierra la garganta con los mariscos")
     (r"\bthroats? (?:closes|swells|close|swell)(?: up)? (?:with|around|whenever|from|if (?:he|she|they) (?:eats?|has|touch\w*)|when (?:he|she|they) (?:eats?|has|touch\w*))\b|"
      r"\bse (?:le|les) (?:cierra|hincha) la garganta (?:con|cuando (?:come|comen|toca|prueba)|si (?:come|comen|toca|prueba))\b"),
+    # twenty-first pass (blind17): a campaign's line to learn a stroke's or a heart attack's signs
+    # ("Sepa reconocer un derrame: ...", "Know the signs of a stroke")
+    (r"\b(?:sepa|aprenda a|aprende a|sepamos|conozca|conoce|sabe) (?:reconocer|identificar|detectar) (?:los (?:sintomas|signos) de |las senales de )?(?:un|una|el|la) (?:derrame|infarto|embolia|ataque (?:cerebral|al corazon))\b|"
+     r"\b(?:know|learn|recogni[sz]e|spot) (?:the )?(?:warning )?(?:signs|symptoms) of (?:a )?(?:stroke|heart attack)\b"),
+    # a thought of ending it told to a counsellor in the past, the telling that led to a stay
+    # ("I was in the psych unit after I told my counselor I was thinking of ending it";
+    # "después de que le dije a mi terapeuta que pensaba quitarme la vida"), unless still so
+    (r"\b(?:after|when|since|before) (?:i|he|she) (?:told|said to|admitted to|confided in) (?:my|his|her|the|a) (?:counselor|counsellor|therapist|psychiatrist|doctor|dr|nurse|teacher|mom|dad|parents|pastor|social worker)\b(?: that)? (?:i|he|she) (?:was|had been) (?:thinking|having thoughts)\b[^.!?\n]{0,40}"
+     r"(?![^.!?\n]{0,60}\b(?:still|again|right now|today|tonight)\b)|"
+     r"\b(?:despues de que|cuando|luego de que) (?:le )?(?:dije|conte|dijo|conto|confese|confeso) a (?:mi|su|la|el) (?:terapeuta|consejer[oa]|psicolog[oa]|psiquiatra|doctor[a]?|medic[oa]|enfermer[oa]|maestr[oa]) que (?:pensaba|queria|estaba pensando|tenia pensamientos)\b[^.!?\n]{0,40}"
+     r"(?![^.!?\n]{0,60}\b(?:todavia|sigo|sigue|otra vez|ahora|hoy)\b)"),
+    # a medicine's warning about suicidal thoughts, read in a leaflet or a label ("the warning
+    # about suicidal thoughts in teens", "la advertencia de pensamientos suicidas")
+    (r"\b(?:warning|warnings|black ?box|boxed warning|leaflet|insert|label|handout|pamphlet|advertencia|advertencias|prospecto|instructivo|folleto|etiqueta)\b (?:\w+ ){0,3}?(?:about|on|of|for|regarding|sobre|de|acerca de) (?:the )?(?:(?:increased )?risk of |(?:el )?riesgo de )?(?:suicidal|suicide|suicidality|pensamientos suicidas|ideas suicidas|suicidio)\b(?: (?:thoughts|ideation|behaviou?r|risk))?"),
+    # a pet project, a system or an office called "the baby"; a fever of the holidays or a
+    # sale ("el bebé de la oficina ... con la calentura de las fiestas", "holiday fever")
+    (r"\b(?:el|la|our|the) (?:bebe|bebito|baby|nene|criatura) (?:de la|del|of the) (?:oficina|empresa|equipo|clinica|office|team|company|proyecto|project)\b[^.!?\n]{0,80}|"
+     r"\b(?:fiebre|calentura) (?:de|del) (?:las fiestas|la navidad|navidad|fin de ano|las compras|el mundial|mundial|futbol|los descuentos|black friday|sabado por la noche|oro|las rebajas|la primavera|la temporada)\b|"
+     r"\b(?:holiday|christmas|shopping|spring|cabin|march madness|world cup|black friday|saturday night) fever\b"),
+    # a poison centre already called and that said it was fine ("llamamos al centro de
+    # envenenamiento ... dijeron que no pasa nada"; "called poison control, they said he's fine")
+    (r"\b(?:llamamos|llame|llamo|hablamos con|hable con|we called|i called|called|spoke (?:to|with)|talked to) (?:al |a |el |the )?(?:centro (?:de|contra|de control de) (?:envenenamientos?|intoxicaciones|toxicologia)|control de (?:envenenamientos?|intoxicaciones)|poison (?:control|center|centre|hotline|line))\b"
+     r"[^.!?\n]{0,80}\b(?:dijeron|dijo|said|told (?:us|me)|nos dijeron)\b (?:que )?(?:\w+ ){0,3}?(?:no pasa nada|no es nada|esta bien|estara bien|no hay (?:problema|peligro)|(?:he|she|it)(?:'s| is| will be| would be) (?:fine|ok|okay)|fine|ok|okay|nothing to worry|not (?:toxic|harmful|dangerous)|no es (?:toxico|peligroso))\b"),
+    # a relative's allergy as a standing trait, and a throat that swelled once ("my sister is
+    # anaphylactic to peanuts, her throat swelled up at a wedding once")
+    (r"\b(?:my|his|her|our|mi|su) (?:sister|brother|mom|mother|dad|father|aunt|uncle|cousin|grandma|grandpa|grandmother|grandfather|niece|nephew|hermana|hermano|mama|madre|papa|padre|tia|tio|prima|primo|abuela|abuelo)(?:'s)? (?:is|was|es|era) (?:severely |very |deathly )?(?:anaphylactic|anafilactic[oa]|allergic|alergic[oa])\b|"
+     r"\b(?:throat|lips|face|tongue) (?:swelled|swole|closed|puffed)(?: up)? [^.!?\n]{0,30}\bonce\b|\buna vez se (?:le|me) (?:cerro|hincho|inflamo) (?:la garganta|los labios|la cara)\b"),
+    # "at this rate I won't be alive to see it": an exasperation, not a plan
+    r"\b(?:at this rate|the way (?:this|things) (?:is|are) going|a este paso|como van las cosas)\b[^.!?\n]{0,40}\b(?:won'?t|wont|will not|no voy a|not going to) (?:be|estar|seguir) (?:alive|viv[oa])\b",
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------
@@ -1764,7 +1832,7 @@ _SENAL: Final = (r"(?:desmay\w+|perdi\w* el conocimiento|vomit\w+|ha vomitado|he
 
 MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # "didn't" before a knock ("he didn't hit his head that we saw")
-    ("negated", "forward", r"\b(?:didn'?t|didnt)\b(?= (?:hit|bang|bump|knock|strike|smack|whack)\b)"),
+    ("negated", "forward", r"\b(?:didn'?t|didnt|haven'?t|havent|hasn'?t|hasnt|have not|has not)\b(?= (?:hit|bang|bump|knock|strike|smack|whack)\b)"),
     # negated (forward)
     ("negated", "forward",
      (r"\b(?:no(?! (?:helmet|seat ?belt|car ?seat|casco|cinturon)\b| (?:llevaba|traia|tenia|usaba|se puso|trae|lleva) (?:puesto )?(?:el |su )?(?:casco|cinturon)\b| (?:me |se |te |le )?(?:acuerd\w*|recuerd\w*)\b)|not|never|without(?! (?:stopping|resting|pausing|sitting down|a break)\b| (?:a |his |her |my |their |any )?(?:helmet|seat ?belt|car ?seat|knowing|realizing|realising|thinking|meaning to))|denies|deny|denied|free of|nor|negative for|ruled out|"
@@ -1876,7 +1944,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"(?:getting|having)|(?:signs|symptoms|warning signs?) (?:of|for)|know the signs|"
      r"learn (?:about|the|what|how)|what to do (?:when|if)|when to (?:call|go|worry)|"
      r"(?<!like )(?<!as if )(?<!as though )(?:someone|somebody|anyone|a person|a loved one)(?: who)? (?:is|has|having|can'?t|cannot)|call 911 if|go to the er if|"
-     r"seek (?:emergency |immediate )?(?:care|help|attention) if|is it (?:possible|normal) to|"
+     r"seek (?:emergency |immediate )?(?:care|help|attention) if|is it (?:possible|normal) to(?! (?:think|keep thinking|have (?:these |those |the )?thoughts|want to die|want to kill|feel like (?:dying|ending))\b)|"
      r"watch (?:out )?for|look (?:out )?for|(?:what|which) (?:signs|symptoms)|warning signs?|red flags?|"
      r"like if|if (?:his|her|their|our|the) [\w']+|when (?:would|should|do|does|will|can) (?:i|we|you|he|she|they)|"
      r"(?:don'?t|dont|do not) want to(?= (?:accidentally |by accident )?(?:overdose|od|get|have|end up|risk|cause|give)))\b")),
@@ -1897,7 +1965,11 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"mi [\w']+|el [\w']+|la [\w']+|me|le|te|tengo|tiene)\b(?=[^.!\n]*\?)"
      # sixteenth pass: not a state said to be now ("if his lips are turning blue right now
      # should I call 911?")
-     r"(?![^.!?\n]*\b(?:right now|ahora mismo|ahorita|en este momento|as we speak|as i type|as i write)\b)")),
+     r"(?![^.!?\n]*\b(?:right now|ahora mismo|ahorita|en este momento|as we speak|as i type|as i write)\b)"
+     # twenty-first pass: nor an event the question dates an hour or hours back, or one that
+     # has gone on for hours ("when I hit my head on the car door an hour ago?", "when my
+     # socket has bled nonstop for 4 hours?")
+     r"(?![^.!?\n]*\b(?:(?:an|one|a|\d+|two|three|four|a few|a couple of) (?:hours?|hrs?|minutes?|mins?) ago|hace (?:una|un|\d+|dos|tres|unos|unas) (?:hora|horas|minutos|rato)|nonstop|non-stop|sin parar|for (?:\d+|two|three|four|five|six|several) (?:hours|hrs))\b)")),
     ("question", "forward",
      (r"\b(?:how (?:would|do|can|will|should|could) (?:i|you|we|one|someone) (?:know|tell|recogni[sz]e)|"
      r"what (?:are|is) (?:the )?(?:signs|symptoms|warning signs|risk factors?|causes?|treatments?)|"
@@ -1905,6 +1977,11 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"when should (?:i|we) (?:worry|call|go|bring|take)|cuando (?:debo|deberia|hay que|debemos) "
      r"(?:preocupar\w*|llamar|ir|llevar\w*)|que sintomas|cuales son (?:los|las) "
      r"(?:sintomas|senales|signos|causas|factores)|como (?:se|sabria|saber|reconocer|puedo saber))\b")),
+    # twenty-first pass: examples that follow a question, themselves asked as a list ("what
+    # signs mean I should go to L&D? like bleeding or the baby not moving?"; "¿cuándo debo ir?
+    # ¿como sangrado o que no se mueva?")
+    ("hypothetical", "forward",
+     r"(?:(?<=\? )|(?<=\?)|(?<=\? \u00bf)|(?<=\?\u00bf))(?:like|such as|e\.?g\.?|for example|como|tipo|por ejemplo)\b(?=[^.!?\n]{0,60}\b(?:or|o)\b[^.!?\n]{0,40}\?)"),
     # a subject line that names a topic and asks about it ("concussion question")
     ("hypothetical", "backward", r"\b(?:question|questions|q|pregunta|preguntas|duda|dudas|info|informacion|signs|symptoms|warning signs|sintomas|senales)\b(?=[ \t]*\n\n)"),
     # a question about what would count ("what kind of bleeding would be an emergency?"),
@@ -2065,13 +2142,20 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"\b(?:baby|babies|infants?|newborns?|bebes?) (?:under|younger than|less than|menor(?:es)? de) \d+ (?:months?|weeks?|meses|semanas) (?:with|con)\b"),
     # a conditional question in the first person ("si sangro mucho despues, que hago?")
     ("question", "forward",
-     r"\bsi\b(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|\bif(?<!sure if)(?<!know if)(?<!wonder if)(?<!wondering if) (?:i|we)\b(?= [^.!\n]*\?)"),
+     (r"\bsi\b(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|\bif(?<!sure if)(?<!know if)(?<!wonder if)(?<!wondering if) (?:i|we)\b(?= [^.!\n]*\?)"
+     # twenty-first pass: not when it dates the event an hour or minutes back ("do I need to
+     # get checked if I hit my head an hour ago?")
+     r"(?![^.!?\n]*\b(?:an|one|a|\d+|two|three|four|a few|a couple of) (?:hours?|hrs?|minutes?|mins?) ago\b)")),
     # -- eighth pass (sixth blind set's false alarms, by pattern) --
     # an event dated by what follows its noun ("el derrame del ano pasado", "el infarto de
     # 2020") or by a year before it ("the 2018 stroke")
     ("historical", "backward",
      r"\b(?:del|de) (?:ano|mes|verano|invierno) pasado\b|\b(?:del|de la) (?:semana|temporada) pasada\b|\b(?:de|del) (?:19|20)\d\d\b"),
-    ("historical", "forward", r"\b(?:my|his|her|their|our|the|that) (?:19|20)\d\d\b"),
+    # twenty-first pass: a past pregnancy dated by its year, in one scan with the year's own
+    # pattern ("en mi embarazo de 2020 sangré mucho", "in my pregnancy in 2019 I bled a lot")
+    ("historical", "forward",
+     (r"\b(?:my|his|her|their|our|the|that) (?:19|20)\d\d\b|"
+      r"\b(?:en|durante) (?:mi|su|el) (?:primer |segundo |tercer |ultimo |anterior |otro )?embarazo (?:de|del|en) (?:19|20)\d\d\b|\b(?:in|during) (?:my|her) (?:first |second |third |last |previous |other )?pregnancy (?:in|of|back in) (?:19|20)\d\d\b")),
     # the onset of a lasting state is a past event ("desde el infarto tomo ...", "ever since
     # the heart attack"): an emergency's own noun after "since"
     ("historical", "forward",
