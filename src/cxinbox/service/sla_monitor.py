@@ -34,7 +34,6 @@ from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
 from cxinbox.service.rules import RuleEngine
 from cxinbox.service.sla import SlaService
-from cxinbox.store.escalations import BACKLOG_TARGET
 from cxinbox.store.interface import Store
 from cxinbox.store.records import EscalationCandidate
 
@@ -47,6 +46,11 @@ _LEVELS: Final = {1: "at-risk", 2: "breached"}
 _ACTIONS: Final = {1: "sla.at_risk", 2: "sla.breached"}
 HEARTBEAT: Final = "sla monitor"
 """Its name in service/heartbeat.py: each finished round is noted (the health report)."""
+
+BACKLOG_TARGET = "sla:backlog"
+"""The events' target of the backlog's escalation counts (`sla.backlog`) and of the one
+summary page that told them (`sla.backlog_told`): the summary still due is read from
+these, so it survives a restart."""
 
 
 def audit_subject(row: EscalationCandidate) -> str:

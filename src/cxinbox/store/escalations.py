@@ -66,11 +66,6 @@ def record(conn: sqlite3.Connection, conv_id: int, arm: str, level: int, at: int
                  (conv_id, arm, level, at))
 
 
-BACKLOG_TARGET = "sla:backlog"
-"""The events' target of the backlog's escalation counts (`sla.backlog`) and of the one
-summary page that told them (`sla.backlog_told`): the summary still due is read from
-these (service/sla_monitor.py), so it survives a restart."""
-
 BACKLOG_STALLED_S = 600
 """A first sync whose newest backlog was stored longer ago than this no longer holds the
 summary page (a pass that stopped for good, its account removed, must not hold it)."""
