@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from tests.support.osusers import OsUsers, cli_as, os_users
+from tests.support.waiting import wait_until
 from tests.synchelp import write_config as sync_config
 from tests.test_serve_attack import _desk_dir
 from tests.test_serve_support import ME, Server, cx
@@ -87,16 +88,6 @@ def users() -> Iterator[OsUsers]:
         yield made
 
 
-def _wait(check: Any, what: str, timeout: float = 90.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _show(cfg: Path, conv: int) -> dict[str, Any]:
     done = cx("show", str(conv), "--json", "--config", str(cfg))
     assert done.returncode == 0, done.stderr
@@ -153,7 +144,9 @@ members = ["{nurse.name}", "{other.name}"]
                     else []
                 return int(rows[0]["id"]) if rows else None
 
-            conv = _wait(routed, "the red flag synced")
+            wait_until(lambda: routed() is not None, "the red flag synced", timeout=90.0)
+            conv = routed()
+            assert conv is not None
             assert _show(cfg, conv)["assignee"] is None, server.log
 
             code, out, err = cli_as(other, "--config", str(cfg), "away", "off")
