@@ -31,6 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +109,25 @@ def _compiled_copy(src: str, into: Path) -> str:
     return str(copy)
 
 
+@contextmanager
+def mailbox_and_trees(trees: dict[str, str], n: int,
+                      bytecode: bool) -> Iterator[tuple[DovecotServer, Path]]:
+    """A Dovecot holding the `n`-message corpus (seed 42) and a scratch directory; with
+    `bytecode`, each of `trees` (name -> source tree, replaced in place) is a compiled copy
+    in it, so neither side pays for compiling. Shared by the A/B and timeline benches."""
+    with DovecotServer() as server, tempfile.TemporaryDirectory() as scratch:
+        tmp = Path(scratch)
+        if bytecode:
+            for name in list(trees):
+                (tmp / f"tree-{name}").mkdir()
+                trees[name] = _compiled_copy(trees[name], tmp / f"tree-{name}")
+        server.deliver_many(generate_corpus(n, seed=42), "INBOX")
+        client = server.imap_client()
+        client.select_folder("INBOX", readonly=True)
+        client.logout()
+        yield server, tmp
+
+
 def main(argv: list[str]) -> None:
     bytecode = "--bytecode" in argv
     argv = [a for a in argv if a != "--bytecode"]
@@ -126,15 +147,7 @@ def main(argv: list[str]) -> None:
     cpu: dict[str, list[float]] = {k: [] for k in trees}
     tree: dict[str, list[float]] = {k: [] for k in trees}
     subreaper = _become_subreaper()
-    with DovecotServer() as server, tempfile.TemporaryDirectory() as tmp:
-        if bytecode:
-            for name in list(trees):
-                (Path(tmp) / f"tree-{name}").mkdir()
-                trees[name] = _compiled_copy(trees[name], Path(tmp) / f"tree-{name}")
-        server.deliver_many(generate_corpus(n, seed=42), "INBOX")
-        client = server.imap_client()
-        client.select_folder("INBOX", readonly=True)
-        client.logout()
+    with mailbox_and_trees(trees, n, bytecode) as (server, tmp):
         for r in range(rounds):
             for name, src in trees.items():
                 work = Path(tmp) / f"{name}{r}"

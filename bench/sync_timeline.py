@@ -23,7 +23,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,10 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_sync_ab import _compiled_copy
+from bench_sync_ab import mailbox_and_trees
 
-from support.dovecot import DovecotServer
-from support.mailgen import generate_corpus
 from synchelp import write_config
 
 _HELPER = '''
@@ -191,15 +188,7 @@ def main(argv: list[str]) -> None:
     trees = {("before" if i == 0 else "after"): str(Path(p).resolve())
              for i, p in enumerate(srcs)}
     summaries: dict[str, list[dict[str, float]]] = {k: [] for k in trees}
-    with DovecotServer() as server, tempfile.TemporaryDirectory() as tmp:
-        if bytecode:
-            for name in list(trees):
-                (Path(tmp) / f"tree-{name}").mkdir()
-                trees[name] = _compiled_copy(trees[name], Path(tmp) / f"tree-{name}")
-        server.deliver_many(generate_corpus(n, seed=42), "INBOX")
-        client = server.imap_client()
-        client.select_folder("INBOX", readonly=True)
-        client.logout()
+    with mailbox_and_trees(trees, n, bytecode) as (server, tmp):
         for r in range(rounds):
             for name, src in trees.items():
                 work = Path(tmp) / f"{name}{r}"
