@@ -226,3 +226,17 @@ def test_with_red_flags_routed_to_a_team_its_available_members_are_named() -> No
     assert banner_clinicians(gone) == "nobody in teams nurses, triage on shift now"
     assert red_flag_alert(gone) == "nobody on shift in team nurses +1"
     assert red_flag_alert([doc]) == "" and banner_clinicians([doc]) == "Lee"
+
+
+def test_names_from_the_servers_roster_are_cleaned_before_they_are_shown() -> None:
+    """The roster arrives in a server frame: a name or team carrying a terminal escape or
+    a line break is shown as one plain line on the banner and the status line."""
+    from cxinbox.contract.team_types import StaffView
+    from cxinbox.tui.away import banner_clinicians, red_flag_alert
+
+    nurse = StaffView("nora", "Nora\x1b[2J\nX", "agent", True, clinical=True)
+    assert banner_clinicians([nurse]) == "Nora X"
+    team = StaffView("cy", "Cy", "agent", True, red_flag_teams=("nur\x1bses",),
+                     red_flag_available=())
+    alert = red_flag_alert([team])
+    assert "\x1b" not in alert and alert.startswith("nobody on shift in team nur")

@@ -43,17 +43,19 @@ def red_flag_alert(roster: list[StaffView]) -> str:
 
 def red_flag_teams(roster: list[StaffView]) -> list[str]:
     """The teams the server's rules route red flags to (those with someone on the
-    roster), in the server's order as the members list them."""
+    roster), in the server's order as the members list them. Names from the server's
+    frame are shown on the status line and the banner: each through `clean_line`."""
     seen: dict[str, None] = {}
     for s in roster:
-        seen.update(dict.fromkeys(s.red_flag_teams))
+        seen.update(dict.fromkeys(clean_line(t) for t in s.red_flag_teams))
     return list(seen)
 
 
 def team_members_available(roster: list[StaffView], team: str) -> list[str]:
     """The members of `team` a new red flag could land on now, by name (the server's
     answer: not away and, on a shift-aware team, on its shift)."""
-    return [s.name or s.os_user for s in roster if team in s.red_flag_available]
+    return [clean_line(s.name or s.os_user) for s in roster
+            if team in (clean_line(t) for t in s.red_flag_available)]
 
 
 def no_clinician(roster: list[StaffView]) -> bool:
@@ -68,7 +70,8 @@ def no_clinician(roster: list[StaffView]) -> bool:
 
 def on_shift_names(roster: list[StaffView]) -> list[str]:
     """The clinicians who can take a red flag now (on shift, not away), by name."""
-    return [s.name or s.os_user for s in roster if s.clinical and s.on_shift and not s.away]
+    return [clean_line(s.name or s.os_user) for s in roster
+            if s.clinical and s.on_shift and not s.away]
 
 
 def banner_clinicians(roster: list[StaffView]) -> str:
