@@ -303,6 +303,77 @@ def test_sent_copy_failure_is_retried_and_never_resends(desk: Desk) -> None:
     assert len(desk.sink.messages) == 1
 
 
+def _copy_state(desk: Desk, item_id: int) -> tuple[str, int, int]:
+    with desk.db.reading() as tx:
+        item = tx.outbox_item(item_id)
+    assert item is not None
+    return item.sent_copy, item.sent_copy_attempts, item.sent_copy_next_ms
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["one server", "claimed first"])
+def test_a_failed_sent_copy_waits_one_backoff_then_a_longer_one(desk: Desk,
+                                                                shared: bool) -> None:
+    """Each failed try counts once and waits SENT_COPY_BACKOFF_S, then twice that: a try
+    claimed before it failed (several servers) keeps the wait its claim set, and one that
+    failed before its claim (the folder refused) is counted then, so the waits grow."""
+    import dataclasses
+
+    from cxinbox.service.outbox import SENT_COPY_BACKOFF_S, OutboxWorker
+
+    item_id = _first_reply(desk)
+    OutboxWorker(desk.db, desk.config, password_for=desk.worker.password_for,
+                 copy_to_sent_folder=False).process_due()
+    assert _copy_state(desk, item_id)[:2] == ("pending", 0)
+    bad_account = dataclasses.replace(desk.config.accounts[0], sent_folder="Bad\x01Name")
+    broken = dataclasses.replace(desk.config, accounts=(bad_account,))
+    worker = OutboxWorker(desk.db, broken, password_for=desk.worker.password_for,
+                          shared=shared)
+    now_ms = int(time.time() * 1000)
+    worker.copy_to_sent(now_ms)
+    state, tries, next_ms = _copy_state(desk, item_id)
+    assert (state, tries) == ("pending", 1)
+    assert next_ms == now_ms + int(SENT_COPY_BACKOFF_S * 1000)
+    later = next_ms
+    worker.copy_to_sent(later)
+    state, tries, next_ms = _copy_state(desk, item_id)
+    assert (state, tries) == ("pending", 2)
+    assert next_ms == later + int(2 * SENT_COPY_BACKOFF_S * 1000)
+    worker.config = desk.config
+    worker.copy_to_sent(next_ms)
+    assert _copy_state(desk, item_id)[0] == "done"
+    assert len(desk.sink.messages) == 1
+
+
+def test_a_sent_folder_another_server_creates_meanwhile_is_used(desk: Desk) -> None:
+    """Two servers find no Sent folder at once and both CREATE it: the second is refused
+    ([ALREADYEXISTS]) and must use the folder rather than fail the copy. Real Dovecot; the
+    other server's CREATE is made to land between this one's look and its own CREATE."""
+    from cxinbox.channels.imap import ImapSession
+    from cxinbox.service.sync import endpoint_for
+
+    account = desk.config.accounts[0]
+    endpoint = endpoint_for(account, desk.config)
+    other = ImapSession(endpoint, account.username, desk.server.password)
+    ours = ImapSession(endpoint, account.username, desk.server.password)
+    try:
+        assert "Racing" not in {name for name, _flags in ours.list_folders()}
+        looked = ours._client.folder_exists
+
+        def stale_look(name: str) -> bool:
+            seen = looked(name)
+            if not seen:
+                other._client.create_folder(name)  # the other server wins the race
+            return seen
+
+        ours._client.folder_exists = stale_look  # type: ignore[method-assign]
+        assert ours.find_sent_folder("Racing") == "Racing"
+        del ours._client.folder_exists
+        assert [name for name, _f in ours.list_folders()].count("Racing") == 1
+    finally:
+        ours.close()
+        other.close()
+
+
 def test_canned_reply_flagged_in_its_undo_window_is_withheld(tmp_path: Path,
                                                               dovecot: Any) -> None:
     """A canned reply queued before a red flag and still in its undo window when a

@@ -438,9 +438,17 @@ class ImapSession:
         raise LookupError("no Sent folder")
 
     def _ensure_folder(self, name: str) -> None:
+        """Create `name` unless it exists. Several servers (or a person's mail client) may
+        create it between our look and our CREATE; the server then refuses ours
+        ([ALREADYEXISTS]), and the folder being there is what was wanted."""
         with self._guard(f"CREATE {name}"):
-            if not self._client.folder_exists(name):
+            if self._client.folder_exists(name):
+                return
+            try:
                 self._client.create_folder(name)
+            except (IMAPClientError, imaplib.IMAP4.error):
+                if not self._client.folder_exists(name):
+                    raise
 
     def append_sent(self, folder: str, raw: bytes) -> None:
         """Append our sent message, already read (\\Seen), to the Sent folder."""

@@ -806,6 +806,7 @@ class OutboxWorker:
         from cxinbox.service.sync import endpoint_for
 
         done = 0
+        counted = {row.id for row in rows} if claimed else set()  # tries already counted
         session: ImapSession | None = None
         try:
             session = ImapSession(endpoint_for(account, self.config), account.username,
@@ -833,6 +834,7 @@ class OutboxWorker:
                         if not tx.claim_sent_copy(row.id, now_ms,
                                                   now_ms + self._copy_backoff_ms(row)):
                             continue  # another server's worker took this try
+                    counted.add(row.id)
                 if first_try or not session.has_message_id(folder, row.message_id or ""):
                     session.append_sent(folder, self._raw(row.id))
                 with self.store.writing() as tx:
@@ -847,10 +849,14 @@ class OutboxWorker:
             with self.store.writing() as tx:
                 for row in rows:
                     fresh = tx.outbox_item(row.id)
-                    if fresh is not None and fresh.sent_copy == "pending":
+                    if fresh is None or fresh.sent_copy != "pending":
+                        continue
+                    if row.id in counted:  # its claim set the next try: keep it
                         tx.set_sent_copy(row.id, "pending", error=reason,
-                                         next_ms=now_ms + self._copy_backoff_ms(fresh),
-                                         count_try=False)
+                                         next_ms=fresh.sent_copy_next_ms, count_try=False)
+                    else:  # failed before its try was counted (the login): count it now
+                        tx.set_sent_copy(row.id, "pending", error=reason,
+                                         next_ms=now_ms + self._copy_backoff_ms(fresh))
         finally:
             if session is not None:
                 session.close()
