@@ -11,6 +11,7 @@ import pytest
 
 from cxinbox.config import load_config_text
 from cxinbox.service.doctor import Finding, _check_notify, _Report
+from cxinbox.service.notify_check import user_name
 
 OTHER_UID = 54321  # owns nothing on this machine: neither root nor doctor's user
 
@@ -40,8 +41,8 @@ def test_only_the_owner_may_change_the_hook_or_its_directory(tmp_path: Path) -> 
     hook = _hook(tmp_path)
     ok = _one(tmp_path, hook)
     assert (ok.level, ok.text) == (
-        "ok", (f"[triage] notify_command: {hook} is an executable file only its owner can"
-              " change"))
+        "ok", (f"[triage] notify_command: {hook} is an executable file only"
+              f" {user_name(os.geteuid())} (doctor's user) or root can change"))
     hook.chmod(0o770)
     bad = _one(tmp_path, hook)
     assert (bad.level, bad.text) == (
@@ -89,3 +90,26 @@ def test_rules_that_notify_with_no_hook_to_run_fail(tmp_path: Path) -> None:
     hook = _hook(tmp_path)
     [ok] = _findings(f'[sla]\nnotify_command = ["{hook}"]\n' + rules)
     assert ok.level == "ok"
+
+
+def test_with_a_server_socket_the_hook_is_judged_for_the_servers_user(
+        tmp_path: Path) -> None:
+    """An admin runs doctor as root (or as themselves) while the server runs as its own
+    user: what matters is who the SERVER trusts. The socket's owner says who that is."""
+    if os.geteuid() != 0:
+        pytest.skip("giving files to another user needs root")
+    hook = _hook(tmp_path)
+    sock = tmp_path / "cx.sock"
+    sock.write_text("")
+    os.chown(sock, OTHER_UID, -1)
+    config = f'[server]\nsocket = "{sock}"\n[triage]\nnotify_command = ["{hook}"]\n'
+    os.chown(hook, OTHER_UID, -1)  # the server's user's own hook: fine
+    [ok] = _findings(config)
+    assert (ok.level, ok.text) == (
+        "ok", (f"[triage] notify_command: {hook} is an executable file only uid {OTHER_UID}"
+              " (the server's user) or root can change"))
+    os.chown(hook, OTHER_UID + 1, -1)  # a third user's: they could silence the pager
+    [bad] = _findings(config)
+    assert (bad.level, bad.text) == (
+        "fail", (f"[triage] notify_command: {hook} is owned by uid {OTHER_UID + 1}, not root"
+                f" or uid {OTHER_UID} (the server's user): red flags page nobody"))

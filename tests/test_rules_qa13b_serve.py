@@ -269,6 +269,34 @@ def test_a_notify_hook_that_cannot_run_is_audited_alerted_and_doctored(
                for line in _doctor(cfg))
 
 
+
+def test_the_server_judges_its_hooks_as_itself_at_start(
+        dovecot: Any, tmp_path: Path, sockdir: Path,
+        desk: tuple[SmtpSink, SmsProvider]) -> None:
+    """A pager hook its group can rewrite: the server, starting, says so to everyone (an
+    alert doctor and the status line show) before any page is due; mended and restarted,
+    the alert is gone."""
+    sink, provider = desk
+    sock, db = sockdir / "s.sock", tmp_path / "data" / "cxinbox.db"
+    cfg = _config(tmp_path, dovecot, sink, provider, sock, NOTIFY_RULE)
+    hook = tmp_path / "hook.sh"
+    hook.chmod(0o770)
+    with Server(cfg, sock) as server:
+        _wait("the setup alert", lambda: bool(_rows(
+            db, "SELECT message FROM alerts WHERE key = 'notify-setup:[sla]'")), server)
+        [(message,)] = _rows(db, "SELECT message FROM alerts WHERE key = 'notify-setup:[sla]'")
+        assert message == (f"[sla] notify_command: {hook} is writable by its group (chmod g-w"
+                           f" {hook}): SLA escalations and rules' notify and red flags page"
+                           " nobody")
+        assert f"FAIL server reports: {message}" in _doctor(cfg)
+    hook.chmod(0o700)
+    with Server(cfg, sock) as server:
+        _wait("the server is up", lambda: bool(_rows(
+            db, "SELECT 1 FROM events WHERE action = 'health.ok'"
+            " AND target = 'notify-setup:[sla]'")), server)
+        assert _rows(db, "SELECT message FROM alerts WHERE key LIKE 'notify-setup:%'") == []
+
+
 KEYWORD_RULES = '''
 [[rules]]
 name = "spam"

@@ -79,6 +79,7 @@ from cxinbox.service.health import Health
 from cxinbox.service.inbox import InboxService, role_of
 from cxinbox.service.logsafe import database_away, fields, log_failure
 from cxinbox.service.notify import set_failure_sink
+from cxinbox.service.notify_check import check_hooks_at_start
 from cxinbox.service.notify_record import NotifyRecorder
 from cxinbox.service.rules import RuleEngine
 from cxinbox.service.runtime import Worker, background_workers, supervise
@@ -681,6 +682,7 @@ def serve(config: Config, open_store: Callable[[], Store], *,
         server = InboxServer(db, config, path, rules=engine)
         health = Health(db, config)
         health.start_fresh()
+        check_hooks_at_start(config, health)  # judged as this server's user, on its PATH
         set_failure_sink(NotifyRecorder(db, health))  # a hook that fails: audited, alerted
         metrics = _start_metrics(db, config, server) if config.server.metrics_listen else None
         try:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import pwd
-import shutil
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +23,14 @@ from cxinbox.config import (
 )
 from cxinbox.contract.errors import Forbidden, StoreError
 from cxinbox.paths import resolve_config_path
+from cxinbox.service.notify_check import (
+    Runner,
+    configured_hooks,
+    hook_problem,
+    located,
+    this_process,
+    user_name,
+)
 from cxinbox.store.interface import Store
 
 if TYPE_CHECKING:
@@ -405,24 +410,19 @@ def _check_sms(report: _Report, config: Config) -> None:
 
 def _check_notify(report: _Report, config: Config) -> None:
     """Each notify_command: the clinician's pager for red flags and the desk's for SLA
-    escalations and rules' notify actions. It must exist, be an executable file, and be
-    writable by nobody but its owner, root or the user doctor runs as (the service user):
-    not by its group or anyone, and the same for its directory (whoever can rewrite it can
-    run code as the service and silence the pager). Rules with a `notify` action and no
-    [sla] notify_command to run page nobody."""
-    sla_pages = "SLA escalations and rules' notify" + (
-        "" if config.triage.notify_command else " and red flags")
-    hooks = (("[sla] notify_command", config.sla.notify_command, sla_pages),
-             ("[triage] notify_command", config.triage.notify_command, "red flags"))
-    for key, argv, pages in hooks:
-        if not argv:
-            continue
-        problem = notify_command_problem(argv[0])
+    escalations and rules' notify actions (service/notify_check.py): it must exist, be an
+    executable file, and be writable by nobody but root or the user the server runs as.
+    That user is the owner of the server's socket when one is there, else doctor's own.
+    Rules with a `notify` action and no [sla] notify_command to run page nobody."""
+    runner = _hook_runner(config)
+    for hook in configured_hooks(config):
+        problem = hook_problem(hook.argv[0], runner)
         if problem is None:
-            report.ok(f"{key}: {_where_found(argv[0])} is an executable file only its owner"
-                      " can change")
+            report.ok(f"{hook.key}: {_where_found(hook.argv[0], runner)} is an executable file"
+                      f" only {user_name(runner.uid)} ({runner.name}'s user) or root can"
+                      " change")
         else:
-            report.fail(f"{key}: {problem}: {pages} page nobody")
+            report.fail(f"{hook.key}: {problem}: {hook.pages} page nobody")
     if not config.sla.notify_command:
         silent = [r.name for r in config.rules
                   if r.enabled and any(a.kind == "notify" for a in r.actions)]
@@ -431,47 +431,27 @@ def _check_notify(report: _Report, config: Config) -> None:
                         " notify_command is set: they page nobody")
 
 
-def _where_found(program: str) -> str:
+def _hook_runner(config: Config) -> Runner:
+    """Whose view the hooks are judged from: the server's user (its socket's owner) when
+    a socket is there, doctor's own otherwise. Doctor cannot read the server's PATH: a
+    bare name is looked up on doctor's and the message says so."""
+    mine = this_process("doctor")
+    if config.server.socket is None:
+        return mine
+    try:
+        owner = config.socket_path.stat().st_uid
+    except OSError:
+        return mine
+    if owner == mine.uid:
+        return mine
+    return Runner(owner, mine.path, "the server", "doctor")
+
+
+def _where_found(program: str, runner: Runner) -> str:
     if "/" in program:
         return program
-    return (f"{program} ({shutil.which(program)} on doctor's PATH; the server looks it up"
+    return (f"{program} ({located(program, runner)} on doctor's PATH; the server looks it up"
             " on its own PATH: a full path is safer)")
-
-
-def notify_command_problem(program: str) -> str | None:
-    """Why a notify_command's program cannot be trusted to run, or None. A bare name is
-    looked up on this process's PATH, which the message names: the server looks it up on
-    its own, which may differ."""
-    found = shutil.which(program) if "/" not in program else program
-    if found is None:
-        return (f"{program} is not on doctor's PATH ({os.environ.get('PATH', '')}); the server"
-                " looks it up on its own PATH: give the full path")
-    path = Path(found)
-    if not path.exists():
-        return f"{path} does not exist"
-    if not path.is_file():
-        return f"{path} is not a file"
-    if not os.access(path, os.X_OK):
-        return f"{path} is not executable (chmod u+x {path})"
-    trusted = {0, os.geteuid()}
-    for where in (path, path.parent):
-        st = where.stat()
-        sticky = where.is_dir() and st.st_mode & stat.S_ISVTX
-        if st.st_mode & stat.S_IWOTH and not sticky:
-            return f"{where} is writable by anyone (chmod o-w {where})"
-        if st.st_mode & stat.S_IWGRP and not sticky:
-            return f"{where} is writable by its group (chmod g-w {where})"
-        if st.st_uid not in trusted:
-            return (f"{where} is owned by {_user_name(st.st_uid)}, not root or"
-                    f" {_user_name(os.geteuid())} (the user doctor runs as)")
-    return None
-
-
-def _user_name(uid: int) -> str:
-    try:
-        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
-    except KeyError:
-        return f"uid {uid}"
 
 
 def _check_server(report: _Report, config: Config, server_answers: ServerCheck) -> None:

@@ -1,0 +1,129 @@
+"""Whether a notify hook can be trusted to run, judged for the user who runs it.
+
+A hook is the clinician's pager and the desk's: whoever can rewrite it (or its directory)
+can run code as the server and silence the pager. It must exist, be an executable file and
+be writable by nobody but root or the user the server runs as, not by its group or anyone.
+
+Two judges use this. The server, at start, as itself (its own user, its own PATH): a problem
+is a health alert on everyone's status line and in `cxinbox status` and `doctor`. And
+`cxinbox doctor`, which an admin may run as another user with another PATH: it judges for
+the server's user when a server's socket tells who that is, else for its own.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cxinbox.config import Config
+    from cxinbox.service.health import Health
+
+SETUP_ALERT: str = "notify-setup"
+"""The prefix of the health alert the server raises at start for a hook it cannot trust,
+`notify-setup:[sla]` (apart from `notify:PROGRAM`, which a successful run clears: a hook
+that runs says nothing about who else can rewrite it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Runner:
+    """Who runs the hooks: their uid and how a message names them ("doctor", "the
+    server"); the PATH a bare name is looked up on and whose PATH that is."""
+
+    uid: int
+    path: str | None
+    name: str
+    path_of: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    key: str  # "[sla] notify_command"
+    argv: tuple[str, ...]
+    pages: str  # what it pages for: "red flags"
+
+
+def configured_hooks(config: Config) -> list[Hook]:
+    sla_pages = "SLA escalations and rules' notify" + (
+        "" if config.triage.notify_command else " and red flags")
+    hooks = (("[sla] notify_command", config.sla.notify_command, sla_pages),
+             ("[triage] notify_command", config.triage.notify_command, "red flags"))
+    return [Hook(key, tuple(argv), pages) for key, argv, pages in hooks if argv]
+
+
+def this_process(name: str) -> Runner:
+    return Runner(os.geteuid(), os.environ.get("PATH", ""), name, name)
+
+
+def located(program: str, runner: Runner) -> str | None:
+    """The file a program names for `runner` (a bare name on its PATH), or None."""
+    return program if "/" in program else shutil.which(program, path=runner.path)
+
+
+def hook_problem(program: str, runner: Runner) -> str | None:
+    """Why `runner` cannot trust this program to page, or None."""
+    found = located(program, runner)
+    if found is None:
+        elsewhere = ("" if runner.path_of == "the server"
+                     else "; the server looks it up on its own PATH")
+        return (f"{program} is not on {runner.path_of}'s PATH ({runner.path or ''}){elsewhere}:"
+                " give the full path")
+    path = Path(found)
+    if not path.exists():
+        return f"{path} does not exist"
+    if not path.is_file():
+        return f"{path} is not a file"
+    if not _executable_by(path, runner.uid):
+        return f"{path} is not executable by {user_name(runner.uid)} (chmod u+x {path})"
+    trusted = {0, runner.uid}
+    for where in (path, path.parent):
+        st = where.stat()
+        sticky = where.is_dir() and st.st_mode & stat.S_ISVTX
+        if st.st_mode & stat.S_IWOTH and not sticky:
+            return f"{where} is writable by anyone (chmod o-w {where})"
+        if st.st_mode & stat.S_IWGRP and not sticky:
+            return f"{where} is writable by its group (chmod g-w {where})"
+        if st.st_uid not in trusted:
+            return (f"{where} is owned by {user_name(st.st_uid)}, not root or"
+                    f" {user_name(runner.uid)} ({runner.name}'s user)")
+    return None
+
+
+def _executable_by(path: Path, uid: int) -> bool:
+    if uid == os.geteuid():
+        return os.access(path, os.X_OK)
+    # Another user's view: their groups are not known here, so any execute bit will do.
+    return bool(path.stat().st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH))
+
+
+def user_name(uid: int) -> str:
+    try:
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except KeyError:
+        return f"uid {uid}"
+
+
+def setup_alert_key(hook: Hook) -> str:
+    return f"{SETUP_ALERT}:{hook.key.split(' ', 1)[0]}"
+
+
+def check_hooks_at_start(config: Config, health: Health,
+                         hooks: Sequence[Hook] | None = None) -> list[str]:
+    """The server's own look at its hooks (its user, its PATH): each it cannot trust is an
+    alert for everyone until a restart finds it mended. Returns the alert lines."""
+    me = this_process("the server")
+    lines: list[str] = []
+    for hook in configured_hooks(config) if hooks is None else hooks:
+        problem = hook_problem(hook.argv[0], me)
+        if problem is None:
+            continue
+        line = f"{hook.key}: {problem}: {hook.pages} page nobody"
+        health.problem(setup_alert_key(hook), line)
+        lines.append(line)
+    return lines
