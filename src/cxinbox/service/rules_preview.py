@@ -93,8 +93,8 @@ MAX_SHOWN = 500
 """Firings listed at most (the counts are always complete)."""
 
 MAX_ASSESSED = 2000
-"""Old messages (never assessed at ingest) a replay assesses at most: about 6 ms of CPU
-each (bench/bench_rules_test.py), so some 12 s at most; beyond it they are counted, and `rules
+"""Old messages (never assessed at ingest) a replay assesses at most: about 3 ms of CPU
+each (bench/bench_rules_test.py), so some 6 s at most; beyond it they are counted, and `rules
 test` says intent: and red-flag: cannot match them."""
 
 REWOUND: tuple[str, ...] = ("conversation.tag", "conversation.status", "conversation.assign",
