@@ -102,6 +102,7 @@ def test_a_present_emergency_dated_a_year_ago_is_flagged_routed_and_timed(
     dovecot.deliver(patient_mail("help", message_id="year@p.example", date=year_ago,
                                  sender="Yan <yan@patients.example>", body=CHEST),
                     internaldate=_ago(400))
+    synced = int(time.time())
     _sync(store, config, rules, dovecot)
     SlaMonitor(store, config, rules=rules).check(int(time.time()))
 
@@ -110,7 +111,9 @@ def test_a_present_emergency_dated_a_year_ago_is_flagged_routed_and_timed(
     assert (live["message_flag"], live["flag"], live["priority"]) == (
         "chest_pain", "chest_pain", "urgent")
     assert {"routed", "clinician", "red-flag", "red-flag:chest-pain"} <= live["tags"]
-    assert live["policy"] == "red flags" and live["due"] is not None
+    # The red flag's clock runs from its raise, now: due in 15 minutes, not a year ago.
+    assert live["policy"] == "red flags"
+    assert synced + 15 * 60 - 5 <= live["due"] <= int(time.time()) + 15 * 60
     old = _state(store, "year@p.example")
     assert old["backlog"] and old["intent"] is None
     assert old["message_flag"] is None and old["flag"] is None
@@ -126,7 +129,7 @@ def test_a_present_emergency_dated_a_year_ago_is_flagged_routed_and_timed(
     later = _state(store, "later@p.example")
     assert not later["backlog"] and later["flag"] == "chest_pain"
     assert {"routed", "clinician"} <= later["tags"]
-    assert later["policy"] == "red flags" and later["due"] is not None
+    assert later["policy"] == "red flags" and later["due"] > time.time()
     assert len(_raised(store)) == 2
 
 
