@@ -103,7 +103,8 @@ def assess_parsed(raw: bytes, parsed: ParsedMessage, *,
     propagates: the caller leaves the message out, and the ingest thread assesses (and
     logs) it again."""
     head = raw[:HEAD_BYTES]
-    if not_the_patient(head, parsed, own):
+    sender = parsed.from_addr.email if parsed.from_addr else ""
+    if not_the_patient(head, sender, parsed.auto_submitted, own):
         return None
     if _worker and not _ready:
         prepare()
@@ -118,17 +119,17 @@ HEAD_BYTES: Final = 16_384
 the ingest's own: store/triage.py)."""
 
 
-def not_the_patient(head: bytes, parsed: ParsedMessage, own: frozenset[str]) -> bool:
-    """Whether an email is not a patient speaking, so the detectors leave it: no sender,
-    our own address, an automatic reply or a bounce (RFC 3834 Auto-Submitted, the common
-    auto-reply headers, a delivery report, a daemon's mailbox); mail to a list or in bulk
-    is a mailing, assessed as one. `parsed` may be of `head` alone (the ingest's second
-    look reads the stored start of the message): only its header fields are read. One
+def not_the_patient(head: bytes, sender: str, auto_submitted: bool,
+                    own: frozenset[str]) -> bool:
+    """Whether an email is not a patient speaking, so the detectors leave it: no sender
+    (`sender`, its From: address), our own address, an automatic reply or a bounce (RFC
+    3834 Auto-Submitted, the common auto-reply headers, a delivery report, a daemon's
+    mailbox: `auto_submitted`, as domain/mime.py reads the header block); mail to a list
+    or in bulk is a mailing, assessed as one. `head`: the start of the raw message. One
     answer for the pool and the ingest."""
-    sender = parsed.from_addr.email if parsed.from_addr else ""
     if not sender or sender in own:
         return True
-    return _automatic(head) or parsed.auto_submitted and not _mailing(head)
+    return _automatic(head) or auto_submitted and not _mailing(head)
 
 
 _HEADER_END: Final = re.compile(rb"\r?\n\r?\n")

@@ -430,10 +430,11 @@ def _assess(cand: TriageCandidate) -> Assessment | None:
     try:
         if cand.channel == "sms":
             return assess_text(cand.body_text)
-        # The pool's test, on the stored start of the message (its header block): an
-        # out-of-office or a bounce is not the patient speaking.
+        # The pool's test, on the stored sender and the stored start of the message (its
+        # header block): an out-of-office or a bounce is not the patient speaking.
         head = cand.head[:HEAD_BYTES]
-        if not_the_patient(head, parse_message(head), frozenset()):
+        if not_the_patient(head, cand.sender, parse_message(head).auto_submitted,
+                           frozenset()):
             return None
         from cxinbox.domain.triage import inspect
 

@@ -304,7 +304,8 @@ def _assess_old(tx: StoreTx, conv_id: int, last: MessageRecord) -> Assessment | 
     """The detectors' answer for `last`, a patient message ingest never assessed."""
     head = (tx.raw_of_message(last.id) or b"")[:16_384] if last.channel == "email" else b""
     return redflags.assess_stored(TriageCandidate(last.id, conv_id, last.channel, last.date,
-                                                  last.subject, last.body_text, head, b""))
+                                                  last.subject, last.body_text, head, b"",
+                                                  last.from_addr))
 
 
 def _as_assessed(past: PastState, found: Assessment) -> PastState:

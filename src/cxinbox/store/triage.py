@@ -42,7 +42,7 @@ def pending(conn: sqlite3.Connection, limit: int, *,
     if newest <= upto:
         return [], upto
     rows = conn.execute(
-        "SELECT m.id, m.conversation_id, m.channel, m.date, r.sha256"
+        "SELECT m.id, m.conversation_id, m.channel, m.date, r.sha256, m.from_addr"
         " FROM messages m JOIN raw_messages r ON r.id = m.raw_id"
         " WHERE m.id > ? AND m.direction = 'in' AND m.backlog_at IS NULL"
         " ORDER BY m.id LIMIT ?", (upto, limit)).fetchall()
@@ -60,7 +60,8 @@ def pending(conn: sqlite3.Connection, limit: int, *,
                 f" WHERE m.id IN ({marks})", (_HEADER_BYTES, *chunk)):
             texts[int(pk)] = (str(subject), str(body), bytes(head or b""))
     return [TriageCandidate(int(r[0]), int(r[1]), str(r[2]), int(r[3]),
-                            *texts.get(int(r[0]), ("", "", b"")), bytes(r[4]))
+                            *texts.get(int(r[0]), ("", "", b"")), bytes(r[4]),
+                            str(r[5] or ""))
             for r in rows], newest
 
 
