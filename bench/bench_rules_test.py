@@ -10,7 +10,8 @@
            time per trigger, and the longest write-lock hold (what a running server's
            writes wait for at most)
   intent   `rules test` of an `intent:billing_insurance` rule over the same mail, which the
-           detectors never assessed (as mail older than [triage] backlog_hours is stored):
+           detectors never assessed (a first sync's backlog: the setup's mail reached the
+           server five days before it was stored, and is marked so):
            with the replay assessing each trigger's message itself, against without (the
            rule then never matches); wall and CPU time, ratio
   ingest   for scale: the same number of mails stored without rules, then with the two
@@ -91,9 +92,10 @@ role = "admin"
 
 
 def ingest_mail(db: Database, count: int, batch: int, *, config: Config | None = None,
-                first_uid: int = 1) -> tuple[list[int], float]:
+                first_uid: int = 1, backlog: bool = False) -> tuple[list[int], float]:
     """`count` one-message conversations stored like a sync stores them; with `config`, the
-    engine fires on each batch in its transaction. Returns (ids, seconds)."""
+    engine fires on each batch in its transaction. `backlog`: stored as a first sync's
+    backlog (received five days before, marked when stored). Returns (ids, seconds)."""
     own = "desk@clinic.example"
     base = datetime.now(UTC) - timedelta(days=2)
     engine = rules_engine(db, config) if config is not None else None
@@ -107,8 +109,11 @@ def ingest_mail(db: Database, count: int, batch: int, *, config: Config | None =
                 subject=f"Question {uid}", from_addr=Address("", f"p{uid}@patient.example"),
                 to=[Address("", own)], cc=[], reply_to=[], date=base,
                 body_text=BODIES[uid % len(BODIES)])
-            raw = f"message {uid}".encode()
-            msgs.append(ingest.FetchedMessage(uid, "", None, None, raw,
+            raw = (f"From: <p{uid}@patient.example>\r\nTo: <{own}>\r\nSubject: Question"
+                   f" {uid}\r\nMessage-ID: <m{uid}@patient.example>\r\n\r\n"
+                   f"{parsed.body_text}\r\n").encode()  # what the triage reads the head of
+            received = int(time.time()) - 5 * 86400 if backlog else None
+            msgs.append(ingest.FetchedMessage(uid, "", None, received, raw,
                                               hashlib.sha256(raw).digest(), parsed))
         with db.write() as conn:
             tx = SqliteTx(conn)
@@ -116,7 +121,9 @@ def ingest_mail(db: Database, count: int, batch: int, *, config: Config | None =
             state = ingest.folder_state(conn, "desk", "INBOX")
             now = int(time.time())
             touched = ingest.ingest_batch(conn, state, msgs, own_addresses=frozenset({own}),
-                                          watermark=msgs[-1].uid, now=now, index_text=False)
+                                          watermark=msgs[-1].uid, now=now, index_text=False,
+                                          backlog_before=now - 72 * 3600 if backlog
+                                          else None)
             append_event(conn, "sync", "mail.received", "desk/INBOX",
                          {"count": len(msgs), "conversations": sorted(touched)[:500],
                           "after": before, "upto": tx.max_message_pk()})
@@ -153,7 +160,7 @@ def main() -> None:
     try:
         config = write_config(tmp)
         db = Database(config.db_path)
-        ids, _ = ingest_mail(db, args.conversations, args.batch)
+        ids, _ = ingest_mail(db, args.conversations, args.batch, backlog=True)
         desk = InboxService(db, config, "mgarcia")
         for n, conv in enumerate(ids):
             if n % 9 == 0:
@@ -178,8 +185,8 @@ def main() -> None:
             engine = rules_engine(db, config, replaying="billing by intent")
             assert engine is not None
             if not assess:  # as before: the unassessed mail has no intent to match
-                engine.__class__ = type("NoAssess", (engine.__class__,),
-                                        {"reads_triage": property(lambda _self: False)})
+                engine.__class__ = type("NoAssess", (engine.__class__,), {
+                    "reads_triage_before": lambda _self, _rule: False})
             cpu, started = time.process_time(), time.perf_counter()
             result = preview(desk, engine, "billing by intent", since)
             wall, cpu = time.perf_counter() - started, time.process_time() - cpu

@@ -259,3 +259,30 @@ def _fetched(uid: int, raw: bytes, internal_date: int) -> Any:
 
     return FetchedMessage(uid, "", None, internal_date, raw, hashlib.sha256(raw).digest(),
                           parse_message(raw))
+
+
+def test_a_page_the_hook_refused_is_told_and_not_rerun_each_round(
+        any_store: Any, dovecot: Any, tmp_path: Path) -> None:
+    """The page is told once the hook has run, whether it exited 0 or not (a failing hook
+    is logged like any): the monitor does not run it again every round."""
+    store = any_store
+    config, rules, notified = _desk(tmp_path, dovecot, store)
+    (tmp_path / "hook.sh").write_text(f"#!/bin/sh\ncat >> {notified}\necho >> {notified}\n"
+                                      "exit 3\n")
+    now = int(time.time())
+    raw = patient_mail("Old", message_id="old@p.example", date=format_datetime(_days_ago(6)))
+    with store.writing() as tx:
+        state = tx.folder_state("appointments", "INBOX")
+        tx.ingest_batch(state, [_fetched(1, raw, now - 6 * 86400)], own_addresses=OWN,
+                        watermark=1, now=now, backlog_before=now - 72 * 3600)
+        tx.mark_synced(state.id, now)
+    monitor = SlaMonitor(store, config, rules=rules)
+    monitor.check(now + 1)
+    monitor.check(now + 16)
+    SlaMonitor(store, config, rules=rules).check(now + 31)
+    assert [h["state"] for h in _heard(notified)] == ["backlog"]
+    told = [json.loads(d) for (d,) in _rows(
+        store, "SELECT details FROM events WHERE action = 'sla.backlog_told'")]
+    paging = _rows(store, "SELECT seq FROM events WHERE action = 'sla.backlog_paging'")
+    assert [(t["sent"], t["paging"], t["breached"]) for t in told] == [
+        (False, paging[0][0], 1)]

@@ -40,7 +40,10 @@ def _arrive(db: Database, config: Config, uid: int, raw: bytes,
         fetched = FetchedMessage(uid, "", None, at, raw, hashlib.sha256(raw).digest(),
                                  parse_message(raw))
         ingest_batch(conn, state, [fetched], own_addresses=OWN, watermark=uid, now=NOW)
-        return redflags.triage_arrivals(SqliteTx(conn), config, NOW)
+        # As the sync does: the arrival is the INTERNALDATE it fetched, by raw hash.
+        return redflags.triage_arrivals(SqliteTx(conn), config, NOW,
+                                        arrived=lambda c: at if c.sha256 == fetched.sha256
+                                        else None)
 
 
 def _row(db: Database, message_id: str) -> tuple[object, ...]:
@@ -97,13 +100,33 @@ def test_traps_old_mail_and_machines_are_not_flagged(db: Database) -> None:
     assert _arrive(db, CONFIG, 2, _raw(2, "No chest pain anymore, thanks.",
                                        sender="b@patient.example")) == []
     old = _arrive(db, CONFIG, 3, _raw(3, "crushing chest pain", sender="c@patient.example"),
-                  at=NOW - 30 * 86400)
+                  at=NOW - 30 * 86400)  # received a month ago, fetched only now
     assert old == [] and _row(db, "m3@patient.example")[0] is None  # not assessed
     auto = _arrive(db, CONFIG, 4, _raw(4, "crushing chest pain", sender="d@patient.example",
                                        headers="Auto-Submitted: auto-replied\r\n"))
     assert auto == [] and _row(db, "m4@patient.example")[0] is None
     assert db.conn.execute("SELECT count(*) FROM conversations WHERE red_flag IS NOT NULL"
                            ).fetchone()[0] == 0
+
+
+def test_old_by_date_but_received_now_is_assessed(db: Database) -> None:
+    """"Old" is when the server received it, never the Date: the sender's phone or mail
+    client set: a text written offline a year ago (or a clock a year off), received now,
+    raises its flag; one dated today that the server received a month ago does not."""
+    year_ago = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime(NOW - 400 * 86400))
+    raised = _arrive(db, CONFIG, 1, _raw(1, "I have crushing chest pain right now.",
+                                         headers=f"Date: {year_ago}\r\n"))
+    assert [r.category for r in raised] == ["chest_pain"]
+    intent, flag, _matched, open_flag, priority, _conv = _row(db, "m1@patient.example")
+    assert (flag, open_flag, priority) == ("chest_pain", "chest_pain", "urgent") and intent
+    [(stored,)] = db.conn.execute("SELECT date FROM messages WHERE message_id ="
+                                  " 'm1@patient.example'").fetchall()
+    assert int(stored) < NOW - 399 * 86400  # the list still shows the date it was given
+    today = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime(NOW))
+    late = _arrive(db, CONFIG, 2, _raw(2, "crushing chest pain", sender="q@patient.example",
+                                       headers=f"Date: {today}\r\n"),
+                   at=NOW - 30 * 86400)
+    assert late == [] and _row(db, "m2@patient.example")[0] is None
 
 
 def test_a_detector_failure_stores_the_message_and_logs_no_text(

@@ -1119,7 +1119,8 @@ enabled = false
 
 def test_rules_test_assesses_old_mail_the_ingest_never_did(
         rig_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Mail older than [triage] backlog_hours when stored has no intent and no red flag;
+    """A first sync's backlog (received longer than [triage] backlog_hours before it was
+    stored) has no intent and no red flag;
     `rules test` of a rule reading them assesses its messages for the replay (nothing
     stored) and says how many it did, and how many it left past its limit."""
     from datetime import timedelta
@@ -1136,16 +1137,20 @@ match = "intent:billing_insurance OR is:red-flag"
 actions = { tag = ["billing-desk"] }
 enabled = false
 ''')
-    old = format_datetime(datetime.now(UTC) - timedelta(days=5))
+    received = datetime.now(UTC) - timedelta(days=5)
+    old = format_datetime(received)
     rig.dovecot.deliver(patient_mail("my bill", message_id="o1@p.example", date=old,
                                      body="I was charged twice on my bill, my insurance"
-                                          " already paid the copay. Please refund it."))
+                                          " already paid the copay. Please refund it."),
+                        internaldate=received)
     rig.dovecot.deliver(patient_mail("hello", message_id="o2@p.example", date=old,
                                      sender="Ann <ann@patients.example>",
-                                     body="I have crushing chest pain."))
+                                     body="I have crushing chest pain."),
+                        internaldate=received)
     rig.dovecot.deliver(patient_mail("parking", message_id="o3@p.example", date=old,
                                      sender="Bo <bo@patients.example>",
-                                     body="Where do I park for my appointment?"))
+                                     body="Where do I park for my appointment?"),
+                        internaldate=received)
     rig.sync()
     bill, chest = rig.conv("o1@p.example"), rig.conv("o2@p.example")
     assert rig.db.conn.execute("SELECT count(*) FROM conversations WHERE intent IS NOT NULL"
@@ -1167,9 +1172,8 @@ enabled = false
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.splitlines()
     assert lines[-2] == (
-        "3 of them came with mail older than [triage] backlog_hours when stored, never"
-        " assessed at ingest: assessed for this replay (nothing stored), so intent: and"
-        " red-flag: could match")
+        "3 of them came with a first sync's backlog, never assessed at ingest: assessed for"
+        " this replay (nothing stored), so intent: and red-flag: could match")
     # Live, that backlog fired no rule at all: the two firings listed did not happen.
     assert lines[-1].startswith("2 of them came with a first sync's backlog")
 
@@ -1192,13 +1196,15 @@ match = "intent:billing_insurance"
 actions = { tag = ["billing-desk"] }
 enabled = false
 ''')
-    old = format_datetime(datetime.now(UTC) - timedelta(days=5))
+    received = datetime.now(UTC) - timedelta(days=5)
+    old = format_datetime(received)
     for n, sender in enumerate(("Jo <jo@patients.example>", "Ann <ann@patients.example>",
                                 "Bo <bo@patients.example>")):
         rig.dovecot.deliver(patient_mail(f"my bill {n}", message_id=f"o{n}@p.example",
                                          date=old, sender=sender,
                                          body="I was charged twice on my bill, my insurance"
-                                              " already paid the copay. Please refund it."))
+                                              " already paid the copay. Please refund it."),
+                            internaldate=received)
     rig.sync()
     monkeypatch.setattr(rules_preview, "MAX_ASSESSED", 1)
     engine = rules_engine(rig.db, rig.config, replaying="billing desk")

@@ -1,6 +1,6 @@
 """`rules test` judges each trigger as live did: a message live ingest read and stored no
-intent for is not assessed by the replay (only mail that was older than backlog_hours
-when stored is), and a STOP texted after an acknowledgement does not turn it into "opted
+intent for is not assessed by the replay (only a first sync's backlog, received longer
+than backlog_hours before it was stored, is), and a STOP texted after an acknowledgement does not turn it into "opted
 out". Real Dovecot mail in-process; real `cxinbox serve` with the SMS test provider."""
 
 from __future__ import annotations
@@ -60,11 +60,12 @@ actions = { tag = ["billing-desk"] }
     lines = shown.stdout.splitlines()
     # The five-day-old mail was backlog when stored: live ran no rule on it, and it says so.
     assert lines[-1].startswith("1 of them came with a first sync's backlog")
-    assert lines[-3].startswith("1 of them came with mail older than [triage] backlog_hours")
+    assert lines[-3].startswith("1 of them came with a first sync's backlog, never assessed")
     assert lines[-2] == (
         "1 of them came with a message live ingest read and stored no intent for (an automatic"
-        " reply, a bounce, or a detector failure, logged then): replayed as live saw it, so"
-        " intent: and red-flag: did not match it live and do not here")
+        " reply, a bounce, mail received longer than [triage] backlog_hours before, or a"
+        " detector failure, logged then): replayed as live saw it, so intent: and red-flag:"
+        " did not match it live and do not here")
 
 
 def test_a_stop_texted_after_the_acknowledgement_is_not_replayed_before_it(

@@ -29,13 +29,15 @@ _WORDS = ("I have had crushing chest pain for an hour, it goes into my left arm 
           " sweating and short of breath.")
 
 
-def _odd_one() -> bytes:
-    """Recent by its Date header, old by the INTERNALDATE it is delivered with: the search
-    for recent mail does not find it, the detectors must still read it in its batch."""
-    when = format_datetime(datetime.now(UTC) - timedelta(hours=2))
+def _odd_one(ago: timedelta = timedelta(hours=2), name: str = "odd-one") -> bytes:
+    """Dated `ago` by its Date header. Delivered with an INTERNALDATE 40 days old, it is
+    old however recent its Date: the search for recent mail does not find it, and neither
+    way of syncing assesses it (a first sync's backlog). Dated a year ago and received
+    now, it is a present emergency: fetched ahead, assessed, flagged."""
+    when = format_datetime(datetime.now(UTC) - ago)
     return (f"From: Lee Park <lee.park@patient.example>\r\nTo: appointments@riverside-"
             f"clinic.example\r\nSubject: help\r\nDate: {when}\r\n"
-            f"Message-ID: <odd-one@patient.example>\r\n\r\n{_WORDS}\r\n").encode()
+            f"Message-ID: <{name}@patient.example>\r\n\r\n{_WORDS}\r\n").encode()
 
 
 def _rows(db: Any) -> list[tuple[object, ...]]:
@@ -52,6 +54,7 @@ def test_fetched_ahead_stores_and_assesses_as_in_order(
     dovecot.deliver_many(corpus[:200], "INBOX", date_from_header=dated)
     dovecot.deliver(_odd_one(), "INBOX", flags="S",
                     internaldate=datetime.now(UTC) - timedelta(days=40))
+    dovecot.deliver(_odd_one(timedelta(days=400), "year-old-date"), "INBOX", flags="S")
     dovecot.deliver_many(corpus[200:], "INBOX", date_from_header=dated)
 
     searched: list[list[int]] = []
@@ -78,12 +81,15 @@ def test_fetched_ahead_stores_and_assesses_as_in_order(
     assert len(searched) == 1  # the pool's sync looked for recent mail; the inline one not
     recent = searched[0]
     assert recent and 201 not in recent  # the odd one (UID 201) is not found by SEARCH
+    assert 202 in recent  # the year-old Date: received now
     if not dated:
-        assert len(recent) == 400  # every message but the odd one arrived "now"
+        assert len(recent) == 401  # every message but the odd one arrived "now"
     assert found["pool"] == found["inline"]
     flagged = {row[0]: row[3] for row in found["pool"] if row[3]}
-    assert flagged["odd-one@patient.example"] == "chest_pain"
-    assert "chest_pain" in {v for k, v in flagged.items() if k != "odd-one@patient.example"}
+    assert "odd-one@patient.example" not in flagged
+    assert flagged["year-old-date@patient.example"] == "chest_pain"
+    assert "chest_pain" in {v for k, v in flagged.items()
+                            if k != "year-old-date@patient.example"}
 
 
 def _wait(future: Future[Any]) -> Any:

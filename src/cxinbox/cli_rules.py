@@ -117,22 +117,24 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
                    f" {start.astimezone(tz):%Y-%m-%d %H:%M}: {result.triggered} trigger(s),"
                    f" would have fired {result.matched} time(s){shown}; nothing was changed")
         if result.assessed:
-            typer.echo(f"{result.assessed} of them came with mail older than [triage]"
-                       f" backlog_hours when stored, never assessed at ingest: assessed for"
-                       f" this replay (nothing stored), so intent: and red-flag: could match")
+            typer.echo(f"{result.assessed} of them came with a first sync's backlog, never"
+                       f" assessed at ingest: assessed for this replay (nothing stored), so"
+                       f" intent: and red-flag: could match")
         if result.stored_unassessed:
             typer.echo(f"{result.stored_unassessed} of them came with a message live ingest"
-                       f" read and stored no intent for (an automatic reply, a bounce, or a"
-                       f" detector failure, logged then): replayed as live saw it, so"
+                       f" read and stored no intent for (an automatic reply, a bounce, mail"
+                       f" received longer than [triage] backlog_hours before, or a detector"
+                       f" failure, logged then): replayed as live saw it, so"
                        f" intent: and red-flag: did not match it live and do not here")
         if result.unassessed:
             typer.echo(f"{result.unassessed} more message(s) were never assessed (past the"
                        f" replay's limit): intent: and red-flag: cannot match them;"
                        f" try a shorter --since")
         if result.backlog:
-            typer.echo(f"{result.backlog} of them came with a first sync's backlog (older"
-                       f" than [triage] backlog_hours when it arrived): live ran no rules on"
-                       f" those, so what is listed for them did not happen")
+            typer.echo(f"{result.backlog} of them came with a first sync's backlog"
+                       f" (received longer than [triage] backlog_hours before it was"
+                       f" stored): live ran no rules on those, so what is listed for them"
+                       f" did not happen")
         for note in result.notes:
             typer.echo(f"note: {note}")
 

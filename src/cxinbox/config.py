@@ -736,8 +736,9 @@ class TriageConfig:
     emergency_text_es: str = EMERGENCY_TEXT_ES
     """The same, offered when the patient wrote in Spanish."""
     backlog_hours: int = 72
-    """Messages dated longer ago than this when they are first stored (a new mailbox's
-    history) are not assessed: an alarm about last year's mail helps nobody."""
+    """Messages the server (or the SMS provider) received longer ago than this when they
+    are stored (a new mailbox's history) are not assessed: an alarm about last year's
+    mail helps nobody. Received, never dated: the Date: header is the sender's to set."""
     notify_command: tuple[str, ...] | None = None
     """Run (argv, no shell) once per new red flag, with the category and conversation
     number only (CXINBOX_EVENT=red_flag, CXINBOX_CATEGORY, CXINBOX_CONVERSATION, and one

@@ -28,8 +28,9 @@ class PreviewRow:
 class Preview:
     """`triggered`: how often the rule's trigger happened in the window; `matched`: how
     often the rule would have fired (`rows` lists the first of those); `assessed`: how many
-    of the triggers' messages the detectors had never assessed (older than `[triage]
-    backlog_hours` when stored) and the replay assessed for itself (nothing stored);
+    of the triggers' messages the detectors had never assessed (a first sync's backlog:
+    received longer than `[triage] backlog_hours` before it was stored) and the replay
+    assessed for itself (nothing stored);
     `unassessed`: how many more such messages it left (past its limit), on which intent:
     and red-flag: terms cannot match."""
 

@@ -244,7 +244,8 @@ class DemoInbox:
                         else _new_email_thread(self, tx, _pick_topic(self.rng), at).conv_id)
                 action = "mail.received"
                 target = "demo/INBOX"
-            redflags.triage_arrivals(tx, self.config, at)  # as live ingest, before the event
+            redflags.triage_arrivals(tx, self.config, at,  # as live ingest, before the event
+                                     arrived=redflags.dated_on_arrival)
             tx.append_event("sync", action, target, {"count": 1, "conversations": [conv]})
         self.arrived += 1
         return conv
@@ -662,7 +663,7 @@ def build_demo(db: Store, *, seed: int = 7, me: str, now: float | None = None,
         red = _new_email_thread(demo, tx, RED_FLAG, start - RED_FLAG_AGE_S)
         plans.append((red.conv_id, "red-flag", True))
         handled = _triage_examples(demo, tx, start)
-        redflags.triage_arrivals(tx, config, start)
+        redflags.triage_arrivals(tx, config, start, arrived=redflags.dated_on_arrival)
         tx.append_event("sync", "mail.received", "demo/INBOX",
                      {"count": len(plans), "conversations": []})
         _staff_actions(demo, plans, start)

@@ -26,7 +26,7 @@ AUDIT_ONLY_ACTIONS: Final = frozenset({
     "backup.restored", "retention.purge", "retention.scheduled", "audit.truncate", "audit.key",
     "store.copy", "kb.insert", "kb.refused", "canned.refused", "canned.carried",
     "rule.applied", "rule.failed", "rules.test", "notify.failed",
-    "sla.backlog", "sla.backlog_told", "sla.recomputed",
+    "sla.backlog", "sla.backlog_paging", "sla.backlog_told", "sla.recomputed",
 })
 """Who saw what, refusals, provider input turned away: the audit trail's own records,
 never in the feed (`for_client` drops them like any action it does not list)."""

@@ -10,9 +10,10 @@ batch to parse (`IdleFeeder`): the detectors run in the time the worker would wa
 the next batch. The messages stay in memory and join their own batch when the fetch
 reaches their UIDs (`Ahead.join`), so each batch still stores exactly its UIDs, in order,
 with its watermark, in one transaction: what the ingest commits, and what a crash leaves,
-is as before. Which messages are fetched ahead only moves work earlier: a message it
-misses (a Date header newer than its INTERNALDATE) is assessed in its batch as before,
-and the ingest (service/redflags.py) still decides which are recent.
+is as before. Which messages are fetched ahead only moves work earlier: the pool task
+assesses those the ingest will (received within the window by INTERNALDATE, the same test:
+service/parsepool.py `arrived_too_early`; never by Date:), a message the search misses is
+assessed in its batch as before, and the ingest (service/redflags.py) still decides.
 """
 
 from __future__ import annotations
@@ -194,7 +195,8 @@ class Ahead:
         for start in range(0, len(fetched), _TASK):
             part = fetched[start:start + _TASK]
             task: Future[Parsed] = feeder.later(parse_and_assess, [f.raw for f in part], own,
-                                                oldest, False)
+                                                oldest, False,
+                                                [f.internal_date for f in part])
             for i, f in enumerate(part):
                 self._where[f.uid] = (task, i)
 

@@ -34,21 +34,40 @@ the parsing (see `parse_and_assess`)."""
 
 
 def parse_and_assess(raws: Sequence[bytes], own: frozenset[str], oldest: int,
-                     sent: bool) -> Parsed:
+                     sent: bool, arrivals: Sequence[int | None] | None = None) -> Parsed:
     """Worker entry point for bulk fetches: `parse_batch`, plus the detectors on each
     patient message. Detection costs ~20 times the parsing, so a bulk sync runs it on the
     pool's core instead of the ingest thread; `triage_arrivals` (service/redflags.py)
     applies the results in the ingest transaction (and assesses there whatever failed
-    here)."""
+    here).
+
+    `arrivals`: when the server received each of `raws` (IMAP INTERNALDATE, None if it did
+    not say). One received before `oldest` is left out of the assessments, unread: the
+    ingest passes it over with the same test (`arrived_too_early`), and a message it does
+    assess after all (its clock moved) is assessed there."""
     parsed = parse_batch(raws)
     ready: dict[bytes, Assessment | None] = {}
     if not sent:
-        for raw, (sha, message) in zip(raws, parsed, strict=True):
+        when = list(arrivals) if arrivals is not None else [None] * len(raws)
+        for raw, (sha, message), arrived in zip(raws, parsed, when, strict=True):
+            # Old mail first: it is most of a first sync, and the header checks cost more
+            # than the parsing did.
+            if arrived_too_early(arrived, oldest):
+                continue
             try:
-                ready[sha] = assess_parsed(raw, message, own=own, oldest=oldest)
+                ready[sha] = assess_parsed(raw, message, own=own)
             except Exception:  # noqa: BLE001,S112 - the ingest thread retries and logs it
                 continue
     return parsed, ready
+
+
+def arrived_too_early(arrived: int | None, oldest: int) -> bool:
+    """Whether a message the server (or the SMS provider) received at `arrived` (epoch
+    seconds; None: not known) came too long ago for the detectors: before `oldest`, `[triage]
+    backlog_hours` before it is stored. The one test of age, here and at ingest
+    (service/redflags.py): the message's own Date: is never asked (a patient's phone or
+    mail client sets it, and may set it to anything); an unknown arrival is taken as now."""
+    return arrived is not None and 0 < arrived < oldest
 
 
 _worker = False
@@ -74,31 +93,43 @@ def prepare() -> None:
     _ready = True
 
 
-def assess_parsed(raw: bytes, parsed: ParsedMessage, *, own: frozenset[str],
-                  oldest: int) -> Assessment | None:
+def assess_parsed(raw: bytes, parsed: ParsedMessage, *,
+                  own: frozenset[str]) -> Assessment | None:
     """What `triage_arrivals` would find for one fetched email, computed where it was
     parsed (a parse-pool worker: no store, no logging). None: not the patient speaking
-    now (our own mail, an automatic reply or a bounce, old mail). Mail to a list or in
-    bulk is assessed as a mailing: it gets its intent (a newsletter is spam/marketing,
-    so `intent:` rules see it) and never a red flag. A detector exception propagates: the
-    caller leaves the message out, and the ingest thread assesses (and logs) it again."""
+    (`not_the_patient`). Mail to a list or in bulk is assessed as a mailing: it gets its
+    intent (a newsletter is spam/marketing, so `intent:` rules see it) and never a red
+    flag. Its age is the caller's to judge (`arrived_too_early`). A detector exception
+    propagates: the caller leaves the message out, and the ingest thread assesses (and
+    logs) it again."""
+    head = raw[:HEAD_BYTES]
     sender = parsed.from_addr.email if parsed.from_addr else ""
-    if not sender or sender in own:
-        return None
-    # Old mail first: it is most of a first sync, and the header checks below cost more
-    # than the parsing did.
-    if parsed.date is not None and parsed.date.timestamp() < oldest:
-        return None
-    head = raw[:16_384]
-    mailing = _mailing(head)
-    if _automatic(head) or parsed.auto_submitted and not mailing:
+    if not_the_patient(head, sender, parsed.auto_submitted, own):
         return None
     if _worker and not _ready:
         prepare()
     from cxinbox.domain.triage import inspect  # here: the sync's own process need not load it
 
     return inspect(parsed.body_text, subject=parsed.subject, channel="email",
-                   bulk=mailing).assessment
+                   bulk=_mailing(head)).assessment
+
+
+HEAD_BYTES: Final = 16_384
+"""The start of an email's raw bytes the header checks read (the store keeps as much for
+the ingest's own: store/triage.py)."""
+
+
+def not_the_patient(head: bytes, sender: str, auto_submitted: bool,
+                    own: frozenset[str]) -> bool:
+    """Whether an email is not a patient speaking, so the detectors leave it: no sender
+    (`sender`, its From: address), our own address, an automatic reply or a bounce (RFC
+    3834 Auto-Submitted, the common auto-reply headers, a delivery report, a daemon's
+    mailbox: `auto_submitted`, as domain/mime.py reads the header block); mail to a list
+    or in bulk is a mailing, assessed as one. `head`: the start of the raw message. One
+    answer for the pool and the ingest."""
+    if not sender or sender in own:
+        return True
+    return _automatic(head) or auto_submitted and not _mailing(head)
 
 
 _HEADER_END: Final = re.compile(rb"\r?\n\r?\n")

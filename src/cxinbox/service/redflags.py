@@ -9,8 +9,12 @@ new text; they run on the ingest worker thread, never on a client's.
 
 Detection never blocks or fails ingest: a detector exception is logged by its class alone
 (the message may be what broke it, and is patient text) and the message is stored
-unassessed. Old mail (a new mailbox's history, older than `[triage] backlog_hours`) is
-stored unassessed too: an alarm about last year's chest pain helps nobody.
+unassessed. Old mail is stored unassessed too: an alarm about last year's chest pain helps
+nobody. Old means ARRIVED long ago, never dated long ago: a first sync's backlog (marked
+when stored, `messages.backlog_at`: the server received it more than `[triage]
+backlog_hours` before) and anything else the server or the SMS provider received that long
+before it is stored (`arrived_too_early`). The Date: header is the sender's to set: a text
+written offline and delivered today, or a phone whose clock is a year off, is assessed.
 
 One flag per episode: while a conversation's flag is open, a reply that repeats the
 symptom adds nothing (no second alert); once a clinician cleared it, a NEWER message with
@@ -42,12 +46,14 @@ from cxinbox.domain.compose import (
     handed_out_texts,
     replies_shingles,
 )
+from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import keyword_word
 from cxinbox.service.canned_library import canned_views
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
-from cxinbox.service.parsepool import _automatic, _mailing
+from cxinbox.service.parsepool import HEAD_BYTES, _mailing, not_the_patient
+from cxinbox.service.parsepool import arrived_too_early as arrived_too_early  # noqa: PLC0414
 from cxinbox.service.parsepool import assess_parsed as assess_parsed  # noqa: PLC0414
 from cxinbox.store.interface import StoreTx
 from cxinbox.store.records import TriageCandidate
@@ -324,9 +330,27 @@ def notify_tagged(config: Config, conv_ids: Sequence[int]) -> threading.Thread |
 # -- ingest ----------------------------------------------------------------------------------
 
 
+Arrived = Callable[[TriageCandidate], int | None]
+"""When the server (or the SMS provider) received a stored message, epoch seconds; None
+when not known, which counts as just now."""
+
+
+def stored_arrival(cand: TriageCandidate) -> int | None:
+    """What the store knows of a message's arrival: a text's stored time is the provider's
+    own (store/sms.py); an email's INTERNALDATE is not kept (only the backlog mark it gave
+    a first sync), so the sync that fetched it says (`triage_arrivals`'s `arrived`)."""
+    return cand.date if cand.channel == "sms" else None
+
+
+def dated_on_arrival(cand: TriageCandidate) -> int | None:
+    """For mail made on this machine (the demo clinic): dated when it arrived."""
+    return cand.date
+
+
 def triage_arrivals(tx: StoreTx, config: Config, now: int,
                     ready: Mapping[bytes, Assessment | None] | None = None, *,
-                    keywords: Collection[int] = ()) -> list[Raised]:
+                    keywords: Collection[int] = (),
+                    arrived: Arrived | None = None) -> list[Raised]:
     """Assess every inbound message stored since the last call, in the caller's (ingest)
     transaction; returns the red flags raised, for `notify_raised` after the commit.
 
@@ -335,9 +359,11 @@ def triage_arrivals(tx: StoreTx, config: Config, now: int,
     bulk sync does not pay for detection on its critical thread. What is missing from it
     is assessed here. `keywords`: the ids of texts that are only an SMS keyword (STOP,
     HELP..., the SMS poller's `asks_nothing`): filed under intent `other`, never read as a
-    request. Never raises: ingest must not fail because of detection."""
+    request. `arrived`: when each message was received (the sync's INTERNALDATEs, by raw
+    hash), where the store does not know (`stored_arrival`). Never raises: ingest must
+    not fail because of detection."""
     try:
-        return _triage(tx, config, now, ready or {}, keywords)
+        return _triage(tx, config, now, ready or {}, keywords, arrived)
     except Exception as exc:  # noqa: BLE001 - detection must never fail ingest
         log_failure(log, "triage at ingest failed; messages stored unassessed", exc)
         return []
@@ -345,17 +371,23 @@ def triage_arrivals(tx: StoreTx, config: Config, now: int,
 
 def _triage(tx: StoreTx, config: Config, now: int,
             ready: Mapping[bytes, Assessment | None],
-            keywords: Collection[int] = ()) -> list[Raised]:
+            keywords: Collection[int] = (), arrived: Arrived | None = None) -> list[Raised]:
     raised: list[Raised] = []
     oldest = now - config.triage.backlog_hours * 3600
+
+    def arrival(cand: TriageCandidate) -> int | None:
+        given = arrived(cand) if arrived is not None else None
+        return given if given is not None else stored_arrival(cand)
+
     while True:
-        # Old mail and mail assessed beside parsing are not read again (store/triage.py).
-        candidates, upto = tx.triage_pending(_BATCH, since=oldest, known=ready.keys())
+        # A first sync's backlog and mail assessed beside parsing are not read again
+        # (store/triage.py).
+        candidates, upto = tx.triage_pending(_BATCH, known=ready.keys())
         if not candidates:
             tx.advance_triage(upto)
             return raised
         for cand in candidates:
-            if cand.date < oldest:
+            if arrived_too_early(arrival(cand), oldest):
                 continue
             if cand.id in keywords:
                 _keyword_only(tx, cand)
@@ -395,15 +427,19 @@ _SPANISH_KEYWORDS: Final = frozenset({"BAJA", "ALTO", "PARAR", "CANCELAR", "ALTA
 
 
 def _assess(cand: TriageCandidate) -> Assessment | None:
-    if cand.channel == "email" and _automatic(cand.head):
-        return None  # an out-of-office or a bounce is not the patient speaking
     try:
         if cand.channel == "sms":
             return assess_text(cand.body_text)
+        # The pool's test, on the stored sender and the stored start of the message (its
+        # header block): an out-of-office or a bounce is not the patient speaking.
+        head = cand.head[:HEAD_BYTES]
+        if not_the_patient(head, cand.sender, parse_message(head).auto_submitted,
+                           frozenset()):
+            return None
         from cxinbox.domain.triage import inspect
 
         return inspect(cand.body_text, subject=cand.subject, channel="email",
-                       bulk=_mailing(cand.head)).assessment
+                       bulk=_mailing(head)).assessment
     except Exception as exc:  # noqa: BLE001 - one odd message must not stop the batch
         log.error("triage of a message failed: %s (message stored unassessed)",
                   type(exc).__name__, extra=fields(conversation=cand.conversation_id,
@@ -437,8 +473,8 @@ def _raise(tx: StoreTx, cand: TriageCandidate, category: str, matched: str,
 
 
 def assess_stored(cand: TriageCandidate) -> Assessment | None:
-    """What ingest would have found for a stored message it never assessed (older than
-    `[triage] backlog_hours` when stored), read-only: `rules test` replays intent: and
+    """What ingest would have found for a stored message it never assessed (a first
+    sync's backlog), read-only: `rules test` replays intent: and
     red-flag: terms on old mail with it (service/rules_preview.py). None: not the patient
     speaking (an automatic reply) or a detector failure (logged without text)."""
     return _assess(cand)

@@ -344,13 +344,6 @@ ARRIVALS: Final = ("arrival", "patient-reply")
 """The triggers of arriving messages, whose `intent:` terms read what they brought."""
 
 
-def is_backlog(date: int, stored_at: int, config: Config) -> bool:
-    """Whether a patient message dated `date` (epoch seconds) was backlog when stored at
-    `stored_at`: older than `[triage] backlog_hours` (the detectors' window: such mail was
-    never assessed either). No arrival or patient-reply rule runs for it."""
-    return date < stored_at - config.triage.backlog_hours * 3600
-
-
 def kept_intents(arrivals: Sequence[ArrivalRecord]) -> frozenset[int]:
     """The conversations whose arriving messages did not bring the intent they are filed
     under (a follow-up that asked nothing new)."""

@@ -35,12 +35,13 @@ and status events once per trigger, which is why it is done only then. What the 
 cannot know is said with the answer (`Preview.notes`): the teams' members, caps and rotas
 are today's config, not necessarily those of the moment.
 
-Old mail: a message older than `[triage] backlog_hours` when stored was never assessed, so
-it has no intent and raised no red flag. A message without an intent that was newer than
-that when stored (dated within backlog_hours of the trigger, which came no earlier than
-its storing) was read live and left unassessed on purpose (an automatic reply, a bounce,
-a detector failure): the replay leaves it so too, and counts it
-(`Preview.stored_unassessed`). When a replayed rule reads those (intent:,
+Old mail: a first sync's backlog (`messages.backlog_at`, marked when stored: the server
+received it longer than `[triage] backlog_hours` before) was never assessed, so it has no
+intent and raised no red flag, and live ran no rules for it. Every other message without
+an intent is left as live left it (an automatic reply, a bounce, a detector failure, or
+mail received that long before a later sync stored it): live's rules saw it so, and the
+replay leaves it so too, and counts it (`Preview.stored_unassessed`). Neither asks how
+long ago a message was dated. When a replayed rule reads those (intent:,
 red-flag:, is:red-flag), each such trigger's message is assessed for the replay, outside
 the rehearsal's write lock and never stored, up to MAX_ASSESSED; the rest are counted
 (`Preview.unassessed`) and `rules test` says intent: and red-flag: cannot match them.
@@ -76,7 +77,6 @@ from cxinbox.service.rules import (
     FLAG_SKIP,
     Applied,
     RuleEngine,
-    is_backlog,
     kept_intents,
 )
 from cxinbox.store.interface import StoreTx
@@ -93,8 +93,8 @@ MAX_SHOWN = 500
 """Firings listed at most (the counts are always complete)."""
 
 MAX_ASSESSED = 2000
-"""Old messages (never assessed at ingest) a replay assesses at most: about 6 ms of CPU
-each (bench/bench_rules_test.py), so some 12 s at most; beyond it they are counted, and `rules
+"""Old messages (never assessed at ingest) a replay assesses at most: about 3 ms of CPU
+each (bench/bench_rules_test.py), so some 6 s at most; beyond it they are counted, and `rules
 test` says intent: and red-flag: cannot match them."""
 
 REWOUND: tuple[str, ...] = ("conversation.tag", "conversation.status", "conversation.assign",
@@ -191,9 +191,10 @@ def _batches(moments: Sequence[PastTrigger]) -> list[list[PastTrigger]]:
     return out
 
 
-BACKLOG_LIVE = ("backlog: live ran no rules on it (older than [triage] backlog_hours when"
-                " it arrived)")
-"""What a row of a first sync's backlog says live did (service/rules.py `is_backlog`)."""
+BACKLOG_LIVE = ("backlog: live ran no rules on it (received longer than [triage]"
+                " backlog_hours before a first sync stored it)")
+"""What a row of a first sync's backlog says live did (`messages.backlog_at`, as the
+arrival rules read it: store/rules.py `arrivals_after`)."""
 
 
 def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
@@ -205,8 +206,7 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
     seq, at = together[0].seq, together[0].at
     subjects: dict[int, str] = {}
     lives: dict[int, str] = {}
-    found = _assess_moment(inbox, together, budget, inbox.config.triage.backlog_hours) \
-        if budget.left else {}
+    found = _assess_moment(inbox, together, budget) if budget.left else {}
     counts = counts_open(inbox.config)
     with inbox.store.rehearsing() as tx:
         bounds = tx.message_bounds(seq)
@@ -225,11 +225,15 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
                 past = _as_assessed(past, found[conv_id])
             tx.rewind(conv_id, past)
             subjects[conv_id] = clean_line(conv.subject, max_len=60)
-            if _was_backlog(tx, inbox, rule.on, moment, bounds):
+            if _was_backlog(tx, rule.on, moment, bounds):
                 lives[conv_id] = BACKLOG_LIVE
         kept: frozenset[int] = frozenset()
-        if rule.on in ARRIVALS and bounds is not None:  # as live read them (fire_arrivals)
-            kept = kept_intents(tx.arrivals_after(bounds[0])) - set(found)
+        if rule.on in ARRIVALS and bounds is not None:  # as live read them (fire_arrivals),
+            # the moment's later messages taken out above
+            arrivals = tx.arrivals_after(bounds[0])
+            kept = kept_intents(arrivals) - set(found)
+            lives.update((a.conversation_id, BACKLOG_LIVE) for a in arrivals
+                         if a.backlog and a.conversation_id in subjects)
         tx.forget_acks_after(seq)
         tx.rewind_opt_outs(seq)
         tx.rewind_teams([t.name for t in inbox.config.teams], seq)
@@ -240,15 +244,18 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
              lives.get(a.conversation_id, "")) for a in firing.applied if a.rule == rule.name]
 
 
-def _was_backlog(tx: StoreTx, inbox: InboxService, trigger: str, moment: PastTrigger,
+def _was_backlog(tx: StoreTx, trigger: str, moment: PastTrigger,
                  bounds: tuple[int, int] | None) -> bool:
-    """Whether live ran no rules at this moment because it was a first sync's backlog: an
-    arrival or reply whose newest message was older than `[triage] backlog_hours` when it
-    arrived, or an escalation the monitor recorded as backlog."""
+    """Whether live ran no rules at this moment because it was a first sync's backlog, as
+    stored (`messages.backlog_at`): an escalation the monitor recorded as backlog, or an
+    arrival or reply of an ingest that named no message ids (an older cxinbox's) whose
+    newest message is so marked. An ingest that named them is judged after the loop, as
+    live judged it: every message it brought the conversation marked (`_rehearse`)."""
     if trigger in ARRIVALS:
-        latest = tx.latest_inbound(moment.conversation_id, bounds[1] if bounds else None,
-                                   moment.at)
-        return latest is not None and is_backlog(latest[1], moment.at, inbox.config)
+        if bounds is not None:
+            return False
+        latest = tx.latest_inbound(moment.conversation_id, None, moment.at)
+        return latest is not None and latest[1]
     if trigger in ("sla-at-risk", "sla-breached"):
         action = "sla.at_risk" if trigger == "sla-at-risk" else "sla.breached"
         events = tx.later_on_target(f"conversation:{moment.conversation_id}",
@@ -258,13 +265,13 @@ def _was_backlog(tx: StoreTx, inbox: InboxService, trigger: str, moment: PastTri
 
 
 def _assess_moment(inbox: InboxService, together: list[PastTrigger],
-                   budget: _Assessing, backlog_hours: int) -> dict[int, Assessment]:
+                   budget: _Assessing) -> dict[int, Assessment]:
     """What the detectors find in each conversation's message of this moment that no
-    ingest assessed because it was older than `[triage] backlog_hours` when first stored,
-    while `budget` lasts; paid only when a replayed rule reads intent: or red-flag: terms.
-    A message recent enough that ingest did read it and stored no finding (an automatic
-    reply, a bounce, a detector failure) is left as live left it, and counted
-    (`left_alone`): the replay must not match what live could not. Read-only."""
+    ingest assessed because a first sync stored it as backlog, while `budget` lasts; paid
+    only when a replayed rule reads intent: or red-flag: terms. Any other message without
+    a finding (an automatic reply, a bounce, a detector failure, mail received long before
+    a later sync stored it) is left as live left it, and counted (`left_alone`): the
+    replay must not match what live could not. Read-only."""
     todo = [m for m in together if m.intent is None]
     if not todo:
         return {}
@@ -276,9 +283,7 @@ def _assess_moment(inbox: InboxService, together: list[PastTrigger],
                                        bounds[1] if bounds else None, moment.at)
             if latest is None:
                 continue
-            # Stored by the trigger at the latest: dated within backlog_hours of it, it was
-            # within them when stored too, so ingest read it.
-            if latest[1] >= moment.at - backlog_hours * 3600:
+            if not latest[1]:  # not backlog: ingest saw it, and live's rules saw it so
                 budget.left_alone += 1
                 continue
             if budget.left <= 0:
@@ -299,7 +304,8 @@ def _assess_old(tx: StoreTx, conv_id: int, last: MessageRecord) -> Assessment | 
     """The detectors' answer for `last`, a patient message ingest never assessed."""
     head = (tx.raw_of_message(last.id) or b"")[:16_384] if last.channel == "email" else b""
     return redflags.assess_stored(TriageCandidate(last.id, conv_id, last.channel, last.date,
-                                                  last.subject, last.body_text, head, b""))
+                                                  last.subject, last.body_text, head, b"",
+                                                  last.from_addr))
 
 
 def _as_assessed(past: PastState, found: Assessment) -> PastState:

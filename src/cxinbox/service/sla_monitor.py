@@ -34,7 +34,7 @@ from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
 from cxinbox.service.rules import RuleEngine
 from cxinbox.service.sla import SlaService
-from cxinbox.store.interface import Store
+from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.records import EscalationCandidate
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,11 @@ HEARTBEAT: Final = "sla monitor"
 """Its name in service/heartbeat.py: each finished round is noted (the health report)."""
 
 BACKLOG_TARGET = "sla:backlog"
-"""The events' target of the backlog's escalation counts (`sla.backlog`) and of the one
-summary page that told them (`sla.backlog_told`): the summary still due is read from
-these, so it survives a restart."""
+"""The events' target of the backlog's escalation counts (`sla.backlog`), of the one
+summary page about to go (`sla.backlog_paging`) and of the page gone (`sla.backlog_told`):
+the summary still due is read from these, so it survives a restart."""
+BACKLOG_PAGING = "sla.backlog_paging"
+BACKLOG_TOLD = "sla.backlog_told"
 
 
 def audit_subject(row: EscalationCandidate) -> str:
@@ -88,8 +90,8 @@ class SlaMonitor:
         with their counts) and told in one notify once the first sync has ended: by the
         first round that starts with no first sync storing backlog
         (store/escalations.py `backlog_storing`). What is still to tell is read from the
-        audit (the `sla.backlog` events after the last `sla.backlog_told`), so a restart
-        neither loses nor repeats the page.
+        audit, so a restart never loses the page and repeats it only when the server died
+        while paging (`_tell_backlog`).
         """
         storing = self._storing(now)
         found = self._round(now)
@@ -104,24 +106,57 @@ class SlaMonitor:
             return tx.backlog_storing(now)
 
     def _tell_backlog(self) -> None:
-        """The one summary page of the backlog's escalations not told yet, if any."""
+        """The one summary page of the backlog's escalations not told yet, if any: at
+        least once, and once unless the server dies while paging.
+
+        Two events bracket the page: `sla.backlog_paging` (the counts, and `upto`, the
+        last `sla.backlog` round they sum) is committed before the hook runs, and
+        `sla.backlog_told` (the same, and whether the hook said it went) after it
+        returned. A paging with no told after it is a page the server died in the middle
+        of: the next round (after a restart, of whichever server monitors then) pages it
+        again, with the same counts, rather than lose it. A hook that ran and failed is
+        logged and reported as any (service/notify.py), and told: it is not run again at
+        every round. The rounds after `upto` are the next page's."""
         with self.store.reading() as tx:
-            told = tx.newest_on_targets([BACKLOG_TARGET], "sla.backlog_told")
-            after = told[BACKLOG_TARGET][0].seq if told else 0
-            rounds = tx.later_on_target(BACKLOG_TARGET, after, ["sla.backlog"])
-        if not rounds:
+            owed = self._owed(tx)
+        if owed is None:
             return
-        breached = sum(int(e.details.get("breached", 0)) for e in rounds)
-        at_risk = sum(int(e.details.get("at_risk", 0)) for e in rounds)
-        # Told first, then paged: a crash between loses this page rather than repeating
-        # it at every restart; a failing hook is reported as any (service/notify.py).
+        breached, at_risk, upto, paging = owed
+        if paging is None:
+            with self.store.writing() as tx:
+                again = self._owed(tx)  # as it is now, under the write lock
+                if again is None or again[3] is not None:
+                    return  # another monitor is paging it
+                breached, at_risk, upto, _ = again
+                paging = tx.append_event(SYSTEM_ACTOR, BACKLOG_PAGING, BACKLOG_TARGET,
+                                         {"breached": breached, "at_risk": at_risk,
+                                          "upto": upto})
+        sent = self.notify_backlog(breached, at_risk)
         with self.store.writing() as tx:
-            if tx.later_on_target(BACKLOG_TARGET, after, ["sla.backlog_told"]):
-                return  # another server told them meanwhile
-            tx.append_event(SYSTEM_ACTOR, "sla.backlog_told", BACKLOG_TARGET,
-                            {"breached": breached, "at_risk": at_risk,
-                             "upto": rounds[-1].seq})
-        self.notify_backlog(breached, at_risk)
+            if tx.later_on_target(BACKLOG_TARGET, paging, [BACKLOG_TOLD]):
+                return  # told meanwhile by another monitor
+            tx.append_event(SYSTEM_ACTOR, BACKLOG_TOLD, BACKLOG_TARGET,
+                            {"breached": breached, "at_risk": at_risk, "upto": upto,
+                             "paging": paging, "sent": sent})
+
+    @staticmethod
+    def _owed(tx: StoreTx) -> tuple[int, int, int, int | None] | None:
+        """(breached, at risk, upto, the paging event's seq or None) of the page still
+        owed: one a paging began and no told ended, else the `sla.backlog` rounds after
+        the last page's `upto`; None when nothing is owed."""
+        newest = tx.newest_on_targets([BACKLOG_TARGET], BACKLOG_TOLD)
+        told = newest[BACKLOG_TARGET][0] if newest else None
+        after = 0 if told is None else int(told.details.get("upto") or told.seq)
+        begun = tx.later_on_target(BACKLOG_TARGET, told.seq if told else 0, [BACKLOG_PAGING])
+        if begun:
+            last = begun[-1]
+            return (int(last.details.get("breached", 0)), int(last.details.get("at_risk", 0)),
+                    int(last.details.get("upto", 0)), last.seq)
+        rounds = tx.later_on_target(BACKLOG_TARGET, after, ["sla.backlog"])
+        if not rounds:
+            return None
+        return (sum(int(e.details.get("breached", 0)) for e in rounds),
+                sum(int(e.details.get("at_risk", 0)) for e in rounds), rounds[-1].seq, None)
 
     def _round(self, now: int) -> list[Escalation]:
         if not self.sla.enabled:

@@ -142,8 +142,9 @@ def _assess_new(messages: Iterable[ProviderMessage], known: Container[str], now:
     assesses (and logs) it again."""
     ready: dict[bytes, Assessment | None] = {}
     for msg in messages:
-        if not msg.inbound or msg.sid in known or _epoch(msg.at, now) < oldest:
-            continue  # not the patient, stored already, or too old to be assessed at all
+        if not msg.inbound or msg.sid in known or redflags.arrived_too_early(
+                _epoch(msg.at, now), oldest):
+            continue  # not the patient, stored already, or received too long ago
         if parse_keyword(msg.body) is not None:
             continue  # STOP, HELP... (the poller decides; triage_arrivals reads it then)
         try:

@@ -481,7 +481,8 @@ class MailSync:
             fetched = session.fetch_bodies(wanted) if wanted else []
             watermark = chunk[-1]
             future = feeder.now(parse_and_assess, [f.raw for f in fetched], own, oldest,
-                                sent) if feeder is not None and fetched else None
+                                sent, [f.internal_date for f in fetched]
+                                ) if feeder is not None and fetched else None
             parsing: Parsing | None = future
             if ahead is not None:
                 fetched, parsing = ahead.join(chunk, fetched, future)
@@ -520,19 +521,23 @@ class MailSync:
         # The detectors run here, before the write transaction, when there is no pool
         # batch: a steady-state batch must not keep staff writes waiting on them.
         oldest = int(time.time()) - self.config.triage.backlog_hours * 3600
+        arrivals = [f.internal_date for f in fetched]
         if future is None:
-            parsed, ready = parse_and_assess([f.raw for f in fetched], own, oldest, sent)
+            parsed, ready = parse_and_assess([f.raw for f in fetched], own, oldest, sent,
+                                             arrivals)
         else:
             try:
                 parsed, ready = future.result()
             except (BrokenProcessPool, CancelledError):  # a worker died (or a task's pool
                 self._drop_broken_pool()  # was shut down): parsed here, a new pool after
-                parsed, ready = parse_and_assess([f.raw for f in fetched], own, oldest, sent)
+                parsed, ready = parse_and_assess([f.raw for f in fetched], own, oldest, sent,
+                                                 arrivals)
         messages = [
             FetchedMessage(uid=f.uid, flags=f.flags, modseq=f.modseq,
                                   internal_date=f.internal_date, raw=f.raw, sha256=sha, parsed=p)
             for f, (sha, p) in zip(fetched, parsed, strict=True)
         ]
+        received = {m.sha256: m.internal_date for m in messages if m.internal_date}
         now = utc_now()
         rules = None if sent or not messages else self.rules
         firing = None
@@ -544,8 +549,11 @@ class MailSync:
                                       index_text=future is None or (
                                           rules is not None and rules.reads_text),
                                       outbound=sent, backlog_before=oldest)
-            # Red flags and intent: the one place mail is assessed (service/redflags.py).
-            raised = redflags.triage_arrivals(tx, self.config, now, ready)
+            # Red flags and intent: the one place mail is assessed (service/redflags.py),
+            # old or not by when the server received it, never by its Date:.
+            raised = redflags.triage_arrivals(
+                tx, self.config, now, ready,
+                arrived=lambda cand: received.get(cand.sha256))
             if messages:
                 # The message ids this inbound ingest stored between: a replay (`rules
                 # test`, also of a rule not enabled yet) hides what came later.

@@ -788,9 +788,10 @@ class StoreTx(Protocol):
         (inside `Store.rehearsing` only)."""
         ...
 
-    def latest_inbound(self, conv_id: int, upto: int | None, at: int) -> tuple[int, int] | None:
-        """(id, date) of the conversation's latest patient message stored by a past moment
-        (id at most `upto`; unknown: dated by `at`)."""
+    def latest_inbound(self, conv_id: int, upto: int | None,
+                       at: int) -> tuple[int, bool] | None:
+        """(id, stored as a first sync's backlog) of the conversation's latest patient
+        message stored by a past moment (id at most `upto`; unknown: dated by `at`)."""
         ...
 
     def message_record(self, message_pk: int) -> MessageRecord | None:
@@ -822,11 +823,10 @@ class StoreTx(Protocol):
         ...
     # -- triage at ingest: red flags and intent (store/triage.py)
 
-    def triage_pending(self, limit: int, *, since: int | None = None,
-                       known: Container[bytes] = frozenset()
+    def triage_pending(self, limit: int, *, known: Container[bytes] = frozenset()
                        ) -> tuple[list[TriageCandidate], int]:
-        """Inbound messages not yet offered to the detectors, oldest first, and where the
-        cursor goes once they are done. `since`: those dated before it are passed over;
+        """Inbound messages not yet offered to the detectors (a first sync's backlog
+        passed over), oldest first, and where the cursor goes once they are done.
         `known`: raw SHA-256s already assessed, returned without their text."""
         ...
 

@@ -827,6 +827,7 @@ class TriageCandidate:
     body_text: str
     head: bytes  # the start of an email's raw bytes (its header block); b"" for SMS
     sha256: bytes  # of the raw bytes: finds an assessment made while the batch was parsed
+    sender: str = ""  # the stored From: address ("" when there was none)
 
 
 @dataclass(frozen=True, slots=True)

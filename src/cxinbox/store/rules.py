@@ -298,15 +298,16 @@ def _intent_by(conn: sqlite3.Connection, conv_id: int, at: int) -> str | None:
 
 
 def latest_inbound(conn: sqlite3.Connection, conv_id: int, upto: int | None,
-                   at: int) -> tuple[int, int] | None:
-    """(id, date) of the conversation's latest patient message stored by a past moment
-    (message id at most `upto`, or dated by `at` when the ingest named no ids)."""
+                   at: int) -> tuple[int, bool] | None:
+    """(id, stored as a first sync's backlog) of the conversation's latest patient message
+    stored by a past moment (message id at most `upto`, or dated by `at` when the ingest
+    named no ids)."""
     bound = "id <= ?" if upto is not None else "date <= ?"
-    row = conn.execute(f"SELECT id, date FROM messages WHERE conversation_id = ?"
+    row = conn.execute(f"SELECT id, backlog_at FROM messages WHERE conversation_id = ?"
                        f" AND direction = 'in' AND gone_at IS NULL AND {bound}"
                        f" ORDER BY id DESC LIMIT 1",
                        (conv_id, upto if upto is not None else at)).fetchone()
-    return (int(row[0]), int(row[1])) if row else None
+    return (int(row[0]), row[1] is not None) if row else None
 
 
 def message_record(conn: sqlite3.Connection, message_pk: int) -> MessageRecord | None:

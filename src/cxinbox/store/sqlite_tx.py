@@ -786,7 +786,8 @@ class SqliteTx:
     def message_bounds(self, seq: int) -> tuple[int, int] | None:
         return rules.message_bounds(self.conn, seq)
 
-    def latest_inbound(self, conv_id: int, upto: int | None, at: int) -> tuple[int, int] | None:
+    def latest_inbound(self, conv_id: int, upto: int | None,
+                       at: int) -> tuple[int, bool] | None:
         return rules.latest_inbound(self.conn, conv_id, upto, at)
 
     def message_record(self, message_pk: int) -> MessageRecord | None:
@@ -805,10 +806,9 @@ class SqliteTx:
         rules.rewind_teams(self.conn, teams, seq)
     # -- triage at ingest
 
-    def triage_pending(self, limit: int, *, since: int | None = None,
-                       known: Container[bytes] = frozenset()
+    def triage_pending(self, limit: int, *, known: Container[bytes] = frozenset()
                        ) -> tuple[list[TriageCandidate], int]:
-        return triage.pending(self.conn, limit, since=since, known=known)
+        return triage.pending(self.conn, limit, known=known)
 
     def advance_triage(self, upto: int) -> None:
         triage.advance(self.conn, upto)

@@ -27,24 +27,25 @@ OPEN_SQL: Final = "c.red_flag IS NOT NULL"
 """An open red flag, as a condition on `conversations c` (see the module docstring)."""
 
 
-def pending(conn: sqlite3.Connection, limit: int, *, since: int | None = None,
+def pending(conn: sqlite3.Connection, limit: int, *,
             known: Container[bytes] = frozenset()) -> tuple[list[TriageCandidate], int]:
     """Inbound messages stored since the cursor (oldest first), and the newest message id
-    there is (where the cursor goes once these are done). `since`: messages dated before
-    it are passed over (the cursor still moves past them). `known`: raw SHA-256s whose
-    assessment the caller has (made beside parsing): those come without their text
-    (subject, body and head empty), which is then not read at all; a first sync's
-    thousands of old messages cost the cursor an index walk, not their bodies."""
+    there is (where the cursor goes once these are done). A first sync's backlog
+    (`messages.backlog_at`, marked when stored: received long before) is passed over (the
+    cursor still moves past it); how long ago a message was dated is not asked here or
+    anywhere in triage. `known`: raw SHA-256s whose assessment the caller has (made
+    beside parsing): those come without their text (subject, body and head empty), which
+    is then not read at all; a first sync's thousands of old messages cost the cursor an
+    index walk, not their bodies."""
     upto = int(conn.execute("SELECT upto FROM triage_cursor WHERE id = 1").fetchone()[0])
     newest = int(conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0])
     if newest <= upto:
         return [], upto
-    dated = "" if since is None else " AND m.date >= ?"
     rows = conn.execute(
-        "SELECT m.id, m.conversation_id, m.channel, m.date, r.sha256"
+        "SELECT m.id, m.conversation_id, m.channel, m.date, r.sha256, m.from_addr"
         " FROM messages m JOIN raw_messages r ON r.id = m.raw_id"
-        f" WHERE m.id > ? AND m.direction = 'in'{dated} ORDER BY m.id LIMIT ?",
-        (upto, *(() if since is None else (since,)), limit)).fetchall()
+        " WHERE m.id > ? AND m.direction = 'in' AND m.backlog_at IS NULL"
+        " ORDER BY m.id LIMIT ?", (upto, limit)).fetchall()
     if len(rows) == limit:
         newest = int(rows[-1][0])
     texts: dict[int, tuple[str, str, bytes]] = {}
@@ -59,7 +60,8 @@ def pending(conn: sqlite3.Connection, limit: int, *, since: int | None = None,
                 f" WHERE m.id IN ({marks})", (_HEADER_BYTES, *chunk)):
             texts[int(pk)] = (str(subject), str(body), bytes(head or b""))
     return [TriageCandidate(int(r[0]), int(r[1]), str(r[2]), int(r[3]),
-                            *texts.get(int(r[0]), ("", "", b"")), bytes(r[4]))
+                            *texts.get(int(r[0]), ("", "", b"")), bytes(r[4]),
+                            str(r[5] or ""))
             for r in rows], newest
 
 
