@@ -14,7 +14,8 @@ Printed per process (main, worker): the total profiled seconds of each tree, the
 functions whose own time (tottime) grew most, and the K whose cumulative time grew most,
 with their call counts; medians over the rounds. cProfile slows Python-heavy code more
 than SQLite's, so read the deltas as where the extra work is, not as its wall cost; the
-statistics files stay in --keep DIR when given.
+statistics files stay in --keep DIR when given. --threads-only: no profiler, only each
+thread's CPU ("process": the sync process's whole CPU), for figures without its overhead.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ _OUT = os.environ["PROF_DIR"]
 _PROFILE = cProfile.Profile(time.thread_time)
 
 def profiled(fn, *args, **kwargs):
+    if os.environ.get("PROF_OFF"):
+        return fn(*args, **kwargs)
     _PROFILE.enable()
     try:
         return fn(*args, **kwargs)
@@ -70,7 +73,9 @@ def _counted(self):
 threading.Thread.run = _counted
 sys.argv = ["cxinbox"] + sys.argv[1:]
 _main = cProfile.Profile(time.thread_time)
-_main.enable()
+_ON = not os.environ.get("PROF_OFF")
+if _ON:
+    _main.enable()
 try:
     runpy.run_module("cxinbox", run_name="__main__", alter_sys=True)
 except SystemExit as exc:
@@ -78,8 +83,10 @@ except SystemExit as exc:
         raise
 finally:
     _main.disable()
-    _main.dump_stats(os.path.join(os.environ["PROF_DIR"], "main.prof"))
+    if _ON:
+        _main.dump_stats(os.path.join(os.environ["PROF_DIR"], "main.prof"))
     _THREADS.append(("main", time.thread_time()))
+    _THREADS.append(("process", time.process_time()))
     with open(os.path.join(os.environ["PROF_DIR"], "threads.json"), "w") as f:
         json.dump(_THREADS, f)
 '''
@@ -106,11 +113,11 @@ def _table(paths: list[Path]) -> dict[str, tuple[float, float, int]]:
     return out
 
 
-def _run(src: str, cfg: Path, cache: Path, out: Path) -> None:
+def _run(src: str, cfg: Path, cache: Path, out: Path, profile: bool) -> None:
     out.mkdir()
     (out / "_prof.py").write_text(_HELPER)
     env = dict(os.environ, PYTHONPATH=f"{out}:{src}", XDG_CACHE_HOME=str(cache),
-               PROF_DIR=str(out))
+               PROF_DIR=str(out), PROF_OFF="" if profile else "1")
     proc = subprocess.run([sys.executable, "-c", _WRAPPER, "sync", "--once", "--quiet",
                            "--config", str(cfg)], env=env, stdout=subprocess.DEVNULL,
                           check=False)
@@ -147,10 +154,11 @@ def _diff(label: str, before: dict[str, tuple[float, float, int]],
 
 def main(argv: list[str]) -> None:
     bytecode = "--bytecode" in argv
-    argv = [a for a in argv if a != "--bytecode"]
+    profile = "--threads-only" not in argv
+    argv = [a for a in argv if a not in ("--bytecode", "--threads-only")]
     top, keep = 30, None
     usage = ("usage: sync_profile.py BEFORE_SRC AFTER_SRC [N] [ROUNDS] [--bytecode]"
-             " [--top K] [--keep DIR]")
+             " [--top K] [--keep DIR] [--threads-only]")
     for flag in ("--top", "--keep"):
         if flag in argv:
             i = argv.index(flag)
@@ -175,6 +183,7 @@ def main(argv: list[str]) -> None:
     trees = {"before": str(Path(argv[0]).resolve()), "after": str(Path(argv[1]).resolve())}
     tables: dict[str, dict[str, list[dict[str, tuple[float, float, int]]]]] = {
         k: {"main": [], "worker": []} for k in trees}
+    cpu: dict[str, dict[str, list[float]]] = {k: {} for k in trees}
     with mailbox_and_trees(trees, n, bytecode) as (server, tmp):
         for r in range(rounds):
             for name, src in trees.items():
@@ -182,18 +191,27 @@ def main(argv: list[str]) -> None:
                 work.mkdir()
                 cfg = write_config(work, server, batch_size=500)
                 out = work / "prof"
-                _run(src, cfg, Path(tmp) / f"cache-{name}", out)
-                tables[name]["main"].append(_table([out / "main.prof"]))
-                tables[name]["worker"].append(_table(sorted(out.glob("worker-*.prof"))))
+                _run(src, cfg, Path(tmp) / f"cache-{name}", out, profile)
+                if profile:
+                    tables[name]["main"].append(_table([out / "main.prof"]))
+                    tables[name]["worker"].append(_table(sorted(out.glob("worker-*.prof"))))
                 threads: dict[str, float] = {}
                 for thread, seconds in json.loads((out / "threads.json").read_text()):
                     threads[thread] = threads.get(thread, 0.0) + seconds
-                print(f"{name} round {r}: thread CPU (main profiled) " + ", ".join(
-                    f"{t} {s:.2f}s" for t, s in sorted(threads.items())), flush=True)
+                for thread, seconds in threads.items():
+                    cpu[name].setdefault(thread, []).append(seconds)
+                print(f"{name} round {r}: thread CPU{' (main profiled)' if profile else ''} "
+                      + ", ".join(f"{t} {s:.2f}s" for t, s in sorted(threads.items())),
+                      flush=True)
                 if keep is not None:
                     shutil.copytree(out, keep / f"{name}{r}", dirs_exist_ok=True)
                 shutil.rmtree(work)
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for name, by_thread in cpu.items():
+        print(f"median thread CPU {name}: " + ", ".join(
+            f"{t} {statistics.median(v):.3f}s" for t, v in sorted(by_thread.items())))
+    if not profile:
+        return
     for proc in ("main", "worker"):
         _diff(proc, _median_tables(tables["before"][proc]),
               _median_tables(tables["after"][proc]), top)
