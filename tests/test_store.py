@@ -147,3 +147,35 @@ def test_making_the_wal_durable_keeps_this_process_locks(tmp_path: Path) -> None
         assert db.integrity_check() == "ok"
     finally:
         db.close()
+
+
+def test_migrating_leaves_the_connection_at_its_own_durability(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    """The migration steps commit at synchronous=NORMAL (no fsync each); afterwards, and
+    after a step that fails, the connection is back at the level it was opened with, and
+    every step that committed stays, to be resumed from by the next open."""
+    import cxinbox.store.db as store_db
+    from cxinbox.store.schema import MIGRATIONS
+
+    full = Database(tmp_path / "new.db")
+    assert full.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert full.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert full.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # INCREMENTAL
+    full.close()
+    normal = Database(tmp_path / "normal.db", synchronous="NORMAL")
+    assert normal.conn.execute("PRAGMA synchronous").fetchone()[0] == 1
+    normal.close()
+
+    path = tmp_path / "broken.db"
+    monkeypatch.setattr(store_db, "MIGRATIONS", [*MIGRATIONS, "CREATE TABLE broken (;"])
+    with pytest.raises(sqlite3.OperationalError):
+        Database(path)
+    monkeypatch.setattr(store_db, "MIGRATIONS", MIGRATIONS)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    conn.close()
+    again = Database(path)
+    assert again.conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert again.integrity_check() == "ok"
+    again.close()

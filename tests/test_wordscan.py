@@ -32,3 +32,47 @@ def test_only_patterns_anchored_in_every_alternative_are_rewritten() -> None:
     assert WordPattern(r"\ba|\bb").anchored
     assert not WordPattern(r"\b(?:a|b)|c").anchored
     assert WordPattern(r"\b[|]x|\by").pattern == r"[|]x|y"
+
+
+def _top_level_by_character(pattern: str) -> list[str]:
+    """The outermost alternatives, read one character at a time: what `_top_level` must
+    give."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    in_set = escaped = False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_set:
+            in_set = ch != "]"
+        elif ch == "[":
+            in_set = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+@settings(max_examples=2000, deadline=None)
+@given(pattern=st.text(alphabet="ab|()[]\\^- \n", max_size=30))
+def test_top_level_alternatives_as_read_by_character(pattern: str) -> None:
+    from cxinbox.domain.wordscan import _top_level
+
+    assert _top_level(pattern) == _top_level_by_character(pattern)
+
+
+def test_top_level_splits_only_outside_groups_sets_and_escapes() -> None:
+    from cxinbox.domain.wordscan import _top_level
+
+    assert _top_level(r"\ba|\b(?:b|c)|[|]|\|d") == [r"\ba", r"\b(?:b|c)", "[|]", r"\|d"]
+    assert _top_level("plain") == ["plain"]

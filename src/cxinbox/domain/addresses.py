@@ -10,6 +10,9 @@ import re
 
 _PHONE_PUNCT = re.compile(r"[\s().\-/]")
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+# What `str.isspace` calls white space (the same set as `\s` in a str pattern) and the C0
+# controls: no e-mail address holds one.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
 
 
 class AddressError(ValueError):
@@ -27,7 +30,7 @@ def normalize_address(address: str) -> tuple[str, str]:
     if "@" in text:
         email = text.lower()
         local, _, domain = email.rpartition("@")
-        if not local or not domain or any(ch.isspace() or ord(ch) < 32 for ch in email):
+        if not local or not domain or _SPACE_OR_CONTROL.search(email):
             raise AddressError(f"{address!r} is not an e-mail address")
         return email, "email"
     phone = _PHONE_PUNCT.sub("", text)

@@ -179,16 +179,20 @@ def _epoch(parsed: ParsedMessage, internal_date: int | None, now: int) -> int:
     return internal_date if internal_date else now
 
 
+# `json.dumps(..., ensure_ascii=False)` made one of these per call: three a message.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _addr_json(addresses: Iterable[object]) -> str:
-    return json.dumps([[a.name, a.email] for a in addresses], ensure_ascii=False)  # type: ignore[attr-defined]
+    return _to_json([[a.name, a.email] for a in addresses])  # type: ignore[attr-defined]
 
 
 def _attachments_json(parsed: ParsedMessage) -> str:
-    return json.dumps(
+    if not parsed.attachments:
+        return "[]"
+    return _to_json(
         [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
-          "part_path": a.part_path, "inline": a.inline} for a in parsed.attachments],
-        ensure_ascii=False,
-    )
+          "part_path": a.part_path, "inline": a.inline} for a in parsed.attachments])
 
 
 def _known_thread_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, int]:
@@ -308,10 +312,13 @@ class _Touches:
     and writes its row, and the batch's end writes them all, before the held triggers'
     rows (migration 26) and anything else of the transaction."""
 
-    __slots__ = ("_rows",)
+    __slots__ = ("_by_subject", "_rows")
 
     def __init__(self) -> None:
         self._rows: dict[int, dict[str, Any]] = {}
+        # The kept rows of each subject: the subject match flushes its subject's before
+        # each of thousands of reads, which must not look through every kept row.
+        self._by_subject: dict[str, dict[int, None]] = {}
 
     def touch(self, conn: sqlite3.Connection, conv: int, p: ParsedMessage, at: int,
               direction: str, unread: int, addresses: list[str], own: frozenset[str]
@@ -322,6 +329,7 @@ class _Touches:
                                (conv,)).fetchone()
             r = self._rows[conv] = dict(zip(_TOUCHED, row, strict=True))
             r["named"] = False
+            self._by_subject.setdefault(r["norm_subject"], {})[conv] = None
         before = (str(r["status"]), r["contact_id"])
         people = str(r["participants"]).split()
         for a in addresses:
@@ -363,11 +371,15 @@ class _Touches:
         if conv is not None:
             ids = [conv] if conv in self._rows else []
         elif norm is not None:
-            ids = [c for c, r in self._rows.items() if r["norm_subject"] == norm]
+            ids = list(self._by_subject.get(norm, ()))
         else:
             ids = list(self._rows)
         for c in ids:
             r = self._rows.pop(c)
+            same = self._by_subject[r["norm_subject"]]
+            del same[c]
+            if not same:
+                del self._by_subject[r["norm_subject"]]
             named = (", from_name = ?, from_addr = ?, created_at = ?, subject = ?"
                      if r["named"] else "")
             conn.execute(
