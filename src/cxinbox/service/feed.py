@@ -60,6 +60,9 @@ _SHARED: Final[Mapping[str, tuple[str, ...]]] = {
     # a red flag raised at ingest (category only: the matched words stay in the thread) and
     # a clinician clearing it (the reason is audit detail)
     "redflag.raised": ("conversation", "category"), "redflag.cleared": ("conversation",),
+    # a red flag left unassigned with everyone on shift in its team at the cap (once per
+    # raise: the whole desk must see it), and a clinician whose shift started while some wait
+    "redflag.waiting": ("conversation", "team", "cap"), "redflag.offered": ("user", "count"),
     # replies: the outbox screen reloads; recipients stay in the audit trail
     "draft.started": ("draft",), "draft.discarded": ("draft",),
     "outbox.queued": ("outbox", "channel"), "outbox.guard_stopped": ("draft",),

@@ -171,23 +171,18 @@ def take_up_red_flags(tx: StoreTx, config: Config, os_user: str, ids: list[int],
                       now: int) -> list[TeamAssignment]:
     """`os_user` is back: each open red flag in `ids` (unassigned, not closed) that was
     routed to a team of theirs and left unassigned for want of anyone is given to that
-    team again, by its strategy, as the routing rule (its actor), with the reason. Only
-    real picks are written and returned: when there is still nobody to take it (the one
-    back is off shift on a shift-aware team) a waiting flag gets no new event."""
+    team again, oldest raise first, by its strategy (within its cap), as the routing rule
+    (its actor), with the reason. Only real picks are written and returned: when there is
+    still nobody to take it (the one back is off shift on a shift-aware team) a waiting
+    flag gets no new event. The server's own round (service/redflag_routing.py) does the
+    same when a shift starts or a place under the cap frees up."""
+    from cxinbox.service.redflag_routing import take_up_waiting, waiting_flags
+
     mine = {t.name for t in config.red_flag_teams() if os_user in t.members}
     if not mine or not ids:
         return []
-    routed = tx.teams_of(ids)
-    out = []
-    for conv_id in ids:
-        team = routed.get(conv_id)
-        if team is not None and team in mine:
-            taken = assign_to_team(tx, config, conv_id, team, _rule_routing(config, team),
-                                   now=now, why=f"red flag waited: {os_user} back",
-                                   unchanged_ok=True)
-            if taken.seq:
-                out.append(taken)
-    return out
+    flags = [f for f in waiting_flags(tx, ids) if f.team in mine]
+    return take_up_waiting(tx, config, flags, now=now, who_back=os_user).taken
 
 
 def team_views(tx: StoreTx, config: Config, now: int) -> list[TeamView]:

@@ -1,0 +1,191 @@
+"""Red flags that wait unassigned (service/redflag_routing.py), on SQLite and PostgreSQL:
+the first nurse whose shift starts takes up what waited overnight, oldest raise first and
+within the team's cap, as the routing rule; a flag held back only by caps is told once
+(event and notify hook), not at every round, and is taken up as soon as a place frees; a
+clinician coming on shift without a routing rule is offered what waits."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tests.support.waiting import wait_until
+from tests.test_redflag_state import arrive
+
+from cxinbox.config import Config, load_config_text
+from cxinbox.service import redflags
+from cxinbox.service.inbox import InboxService
+from cxinbox.service.redflag_routing import OFFERED, WAITING, RedFlagRouter
+from cxinbox.wiring import rules_engine
+
+RULE = "red flags to nurses"
+CHEST = "I have had crushing chest pain since last night."
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _tomorrow() -> datetime:
+    """Midnight UTC of the day after today: shifts are written for that day alone, so the
+    real time a test's flags are raised at is off every shift."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=1)
+
+
+def _config(team: str, extra: str = "") -> Config:
+    return load_config_text(
+        '[[staff]]\nos_user = "nora"\nname = "Nurse Nora"\n'
+        '[[staff]]\nos_user = "bo"\nname = "Nurse Bo"\n'
+        '[[staff]]\nos_user = "ana"\nname = "Ana Desk"\n'
+        f'[[teams]]\nname = "nurses"\nmembers = ["nora", "bo"]\n{team}\n'
+        f'[[rules]]\nname = "{RULE}"\non = "arrival"\nmatch = "is:red-flag"\n'
+        'actions = { assign = "team:nurses" }\n' + extra)
+
+
+def _route(store: Any, config: Config, conv: int, now: int) -> None:
+    engine = rules_engine(store, config)
+    assert engine is not None
+    with store.writing() as tx:
+        engine.fire(tx, "arrival", [conv], now=now)
+
+
+class _Seen:
+    """An event as the test reads it: its actor and its details, decoded."""
+
+    def __init__(self, actor: str, details: Any) -> None:
+        self.actor = actor
+        self.details: dict[str, Any] = json.loads(details) if isinstance(details, str) \
+            else dict(details or {})
+
+
+def _events(store: Any, conv: int, action: str, target: str = "") -> list[_Seen]:
+    with store.reading() as tx:
+        return [_Seen(e.actor, e.details) for e in
+                tx.find_events(target=target or f"conversation:{conv}") if e.action == action]
+
+
+def _holder(store: Any, config: Config, conv: int) -> str | None:
+    desk = InboxService(store, config, "ana")
+    return desk.get_conversation(conv, record_view=False).summary.assignee
+
+
+def test_shift_start_takes_up_the_night_flags_oldest_first_within_the_cap(
+        any_store: Any) -> None:
+    day = _tomorrow()
+    config = _config(
+        'strategy = "shift-aware"\ncap = 1\n'
+        f'shifts = {{ nora = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" }, '
+        f'bo = {{ hours = {{ {DAYS[day.weekday()]} = ["12:00-20:00"] }},'
+        ' timezone = "UTC" } }')
+    night = int((day + timedelta(hours=3)).timestamp())
+    # Two flags in the night: #second's raised first, #first (the older conversation,
+    # flagged later by a colleague's tag) after it: oldest RAISE goes first.
+    first, _ = arrive(any_store, 1, "Can I move my appointment to Friday?",
+                      sender="a@patient.example")
+    second, raised = arrive(any_store, 2, CHEST, sender="b@patient.example")
+    assert [r.conversation_id for r in raised] == [second]
+    with any_store.writing() as tx:
+        assert redflags.tagged(tx, [first], int(time.time()) + 60, "ana") == [first]
+    for conv in (second, first):
+        _route(any_store, config, conv, night)
+        assert _holder(any_store, config, conv) is None  # nobody on shift at 03:00
+
+    router = RedFlagRouter(any_store, config)
+    assert router.round(night).taken == []
+    assert _events(any_store, second, WAITING) == []  # nobody there: not a cap matter
+
+    morning = int((day + timedelta(hours=8, minutes=1)).timestamp())
+    done = router.round(morning)
+    assert [(t.conversation_id, t.member) for t in done.taken] == [(second, "nora")]
+    assert _holder(any_store, config, second) == "nora"
+    [assign] = _events(any_store, second, "conversation.assign")
+    assert assign.actor == f"rule:{RULE}"
+    assert assign.details["why"].startswith("red flag waited: nora on shift; shift-aware:")
+    # nora now holds one open conversation (the cap), bo is off shift: #first waits, told
+    # once as held by the cap (the desk must see it), not at every round.
+    assert _holder(any_store, config, first) is None
+    assert [(c.conversation_id, c.team, c.cap) for c in done.at_cap] == [
+        (first, "nurses", 1)]
+    [told] = _events(any_store, first, WAITING)
+    assert (told.details["team"], told.details["reason"], told.details["cap"]) == (
+        "nurses", "at cap", 1)
+    assert "nora at cap 1" in told.details["why"]
+    again = router.round(morning + 60)
+    assert again.taken == [] and again.at_cap == []
+    assert len(_events(any_store, first, WAITING)) == 1
+
+    noon = int((day + timedelta(hours=12, minutes=1)).timestamp())
+    done = router.round(noon)
+    assert [(t.conversation_id, t.member) for t in done.taken] == [(first, "bo")]
+    [assign] = _events(any_store, first, "conversation.assign")
+    assert assign.details["why"].startswith("red flag waited: bo on shift; shift-aware:")
+    assert router.round(noon + 60).taken == []  # nothing waits now: nothing written
+
+
+def test_a_flag_held_by_caps_is_told_once_then_taken_when_a_place_frees(
+        any_store: Any, tmp_path: Path) -> None:
+    log = tmp_path / "hook.jsonl"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f'#!/bin/sh\n{{ cat; env | grep ^CXINBOX_ | sort | tr "\\n" " ";'
+                    f' echo; }} >> {log}\n')
+    hook.chmod(0o755)
+    config = _config('cap = 1', f'[triage]\nnotify_command = ["{hook}"]\n')
+    desk = InboxService(any_store, config, "ana")
+    busy = []
+    for uid, who in ((1, "nora"), (2, "bo")):
+        conv, _ = arrive(any_store, uid, "Please send my lab results.",
+                         sender=f"{who}@patient.example")
+        desk.assign(conv, who)
+        busy.append(conv)
+    flag, _ = arrive(any_store, 3, CHEST, sender="c@patient.example")
+    now = int(time.time())
+    _route(any_store, config, flag, now)
+    assert _holder(any_store, config, flag) is None
+
+    router = RedFlagRouter(any_store, config)
+    done = router.round(now)
+    assert [c.conversation_id for c in done.at_cap] == [flag]
+    wait_until(lambda: log.exists() and len(log.read_text().splitlines()) >= 2,
+               "the notify hook ran", timeout=30.0)
+    stdin, env = log.read_text().splitlines()[:2]
+    told = json.loads(stdin)
+    assert (told["event"], told["conversation"], told["team"], told["cap"]) == (
+        "red_flag_waiting", flag, "nurses", 1)
+    assert "CXINBOX_EVENT=red_flag_waiting" in env and f"CXINBOX_CONVERSATION={flag}" in env
+    assert "chest" not in log.read_text().lower()  # never the patient's words
+    assert router.round(now + 5).at_cap == []  # once per flag, not every round
+    assert len(_events(any_store, flag, WAITING)) == 1
+
+    InboxService(any_store, config, "bo").set_status(busy[1], "closed")
+    done = router.round(now + 10)
+    assert [(t.conversation_id, t.member) for t in done.taken] == [(flag, "bo")]
+    [assign] = _events(any_store, flag, "conversation.assign")
+    assert assign.details["why"].startswith("red flag waited: bo under the cap again;")
+    assert assign.actor == f"rule:{RULE}"
+    assert len(log.read_text().splitlines()) == 2  # the take-up pages nobody again
+
+
+def test_without_a_routing_rule_a_clinician_coming_on_shift_is_offered_what_waits(
+        any_store: Any) -> None:
+    day = _tomorrow()
+    config = load_config_text(
+        '[[staff]]\nos_user = "drlee"\nname = "Dr Lee"\nclinical = true\n'
+        '[[staff]]\nos_user = "ana"\nname = "Ana Desk"\n'
+        '[[teams]]\nname = "doctors"\nmembers = ["drlee"]\nstrategy = "shift-aware"\n'
+        f'shifts = {{ drlee = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" } }\n')
+    flag, _ = arrive(any_store, 1, CHEST)
+    router = RedFlagRouter(any_store, config)
+    night = int((day + timedelta(hours=3)).timestamp())
+    assert router.round(night).offered == {}
+    assert router.round(night + 60).offered == {}
+    morning = int((day + timedelta(hours=8, minutes=1)).timestamp())
+    assert router.round(morning).offered == {"drlee": 1}
+    [offer] = _events(any_store, 0, OFFERED, "staff:drlee")
+    assert offer.details == {"user": "drlee", "count": 1}
+    assert router.round(morning + 60).offered == {}  # on shift already: told once
+    assert _holder(any_store, config, flag) is None  # offered, never assigned
+    assert os.environ.get("CXINBOX_EVENT") is None
