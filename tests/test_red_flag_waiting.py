@@ -6,16 +6,22 @@ clinician coming on shift without a routing rule is offered what waits."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
-import os
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tests.support.waiting import wait_until
+from tests.test_away_red_flag_team import _arrive_routed, _team_config
 from tests.test_redflag_state import arrive
+from tests.test_serve_support import ME
+from tests.test_tui_escalations import Recorder
+from tests.test_tui_support import make_app, make_inbox, wait_for, wait_rows
 
+from cxinbox.api.interface import InProcessAPI
 from cxinbox.config import Config, load_config_text
 from cxinbox.service import redflags
 from cxinbox.service.inbox import InboxService
@@ -188,4 +194,89 @@ def test_without_a_routing_rule_a_clinician_coming_on_shift_is_offered_what_wait
     assert offer.details == {"user": "drlee", "count": 1}
     assert router.round(morning + 60).offered == {}  # on shift already: told once
     assert _holder(any_store, config, flag) is None  # offered, never assigned
-    assert os.environ.get("CXINBOX_EVENT") is None
+
+
+# -- the TUI: the status line while caps hold red flags, the toast, the shift's offer -------
+
+
+async def test_the_tui_says_when_caps_hold_a_red_flag(tmp_path: Path) -> None:
+    """Everyone on shift in the nurses team (me) is at the cap: the status line says red
+    flags wait there, and a flag the server tells as waiting is toasted with the bell."""
+    inbox = make_inbox(tmp_path, conversations=60)
+    inbox.db.conn.execute("UPDATE triage_cursor SET upto = (SELECT max(id) FROM messages)")
+    routed = _team_config(inbox.demo.config)
+    [team] = routed.teams
+    config = dataclasses.replace(routed, teams=(dataclasses.replace(team, cap=1),))
+    service = InboxService(inbox.db, config, ME)
+    mine = service.list_conversations("status:open -is:red-flag", 0, 1).items[0].id
+    service.assign(mine, ME)  # my one open conversation: the cap
+    app = make_app(dataclasses.replace(inbox, service=service, api=InProcessAPI(service)),
+                   config=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        status = app.status_line
+        await wait_for(pilot, lambda: app._roster != [], what="the roster")
+        await wait_for(pilot, lambda: "RED FLAGS WAIT: TEAM NURSES AT CAP" in str(
+            status.render()), what="the status line")
+        conv = await asyncio.to_thread(_arrive_routed, inbox, config, "capped flag")
+        assert service.get_conversation(conv, record_view=False).summary.assignee is None
+        bells = seen.bells
+        router = RedFlagRouter(inbox.db, config)
+        done = await asyncio.to_thread(router.round, int(time.time()))
+        assert [c.conversation_id for c in done.at_cap] == [conv]
+        line = f"RED FLAG #{conv} UNASSIGNED: team nurses all at cap 1"
+        await wait_for(pilot, lambda: line in seen.toasts, what="the toast")
+        assert seen.bells > bells
+        assert len(line) <= 54
+        # a place frees (my other conversation closed): the next round gives it to me
+        service.set_status(mine, "closed")
+        done = await asyncio.to_thread(router.round, int(time.time()))
+        assert [(t.conversation_id, t.member) for t in done.taken] == [(conv, ME)]
+        assert seen.toasts.count(line) == 1
+
+
+
+async def test_the_tui_of_a_clinician_whose_shift_starts_offers_what_waits(
+        tmp_path: Path) -> None:
+    """No rule routes red flags: my shift starting (the server's round) toasts how many
+    wait, rings, and puts my list at its top, where they sort."""
+    from cxinbox.config import StaffMember
+
+    inbox = make_inbox(tmp_path, conversations=60)
+    day = _tomorrow()
+    rota = load_config_text(
+        f'[[staff]]\nos_user = "{ME}"\nname = "Dr Me"\nclinical = true\n'
+        f'[[teams]]\nname = "doctors"\nmembers = ["{ME}"]\nstrategy = "shift-aware"\n'
+        f'shifts = {{ {ME} = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" } }\n')
+    base = inbox.demo.config
+    config = dataclasses.replace(
+        base, staff=(*(s for s in base.staff if s.os_user != ME and not s.clinical),
+                     StaffMember(os_user=ME, name="Dr Me", clinical=True)),
+        teams=rota.teams, rules=())
+    service = InboxService(inbox.db, config, ME)
+    calm = service.list_conversations("assignee:none status:open -is:red-flag", 0, 1)
+    with inbox.db.writing() as tx:  # a colleague's tag raised it in the night
+        assert redflags.tagged(tx, [calm.items[0].id], int(time.time()), "maria")
+    waiting = service.list_conversations("is:red-flag assignee:none -status:closed", 0, 50)
+    assert waiting.total >= 1
+    app = make_app(dataclasses.replace(inbox, service=service, api=InProcessAPI(service)),
+                   config=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        for _ in range(5):
+            await pilot.press("j")
+        await wait_for(pilot, lambda: app.conversation_list.cursor > 0, what="scrolled")
+        router = RedFlagRouter(inbox.db, config)
+        night = int((day + timedelta(hours=3)).timestamp())
+        await asyncio.to_thread(router.round, night)
+        bells = seen.bells
+        done = await asyncio.to_thread(router.round, night + 5 * 3600 + 60)
+        assert done.offered == {ME: waiting.total}
+        line = (f"{waiting.total} red flag{'' if waiting.total == 1 else 's'} waiting: the"
+                " list is back at the top (3 shows only red flags)")
+        await wait_for(pilot, lambda: line in seen.toasts, what="the offer")
+        await wait_for(pilot, lambda: app.conversation_list.cursor == 0, what="the top")
+        assert seen.bells > bells

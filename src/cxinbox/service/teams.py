@@ -315,6 +315,20 @@ class TeamService:
             return sum(len(tx.matching_ids(inbox.selection(query))) for query in (
                 "is:red-flag assignee:none", f"is:red-flag assignee:{os_user}"))
 
+    def red_flag_full(self, available: dict[str, set[str]]) -> dict[str, set[str]]:
+        """Of each red-flag team's `available` members, those at its cap now (counts of
+        open conversations: no patient text, no audited read)."""
+        config = self.inbox.config
+        out: dict[str, set[str]] = {}
+        with self.inbox.store.reading() as tx:
+            for name, members in available.items():
+                spec = config.team(name)
+                if spec is None or spec.cap is None or not members:
+                    continue
+                counts = tx.open_counts(sorted(members))
+                out[name] = {m for m in members if counts.get(m, 0) >= spec.cap}
+        return out
+
     def away_users(self) -> list[str]:
         with self.inbox.store.reading() as tx:
             return [a.os_user for a in tx.away_staff()]

@@ -23,6 +23,8 @@ NO_CLINICIAN = "no clinician on shift"
 """The status line's words, for everyone, while no clinician can take a red flag."""
 NO_ONE_IN = "nobody on shift in team "
 """... and while nobody of a team the rules send red flags to can (the team's name follows)."""
+AT_CAP = "red flags wait: team {team} at cap"
+"""... and while everyone of such a team who is on shift holds the team's cap."""
 
 
 def red_flag_alert(roster: list[StaffView]) -> str:
@@ -30,15 +32,28 @@ def red_flag_alert(roster: list[StaffView]) -> str:
     would not, and until the roster has been read), from the server's roster (this TUI's
     copy of the config may predate a rota or rule change and a restart of the server):
     with rules that route red flags to a team, nobody of that team available (away, or
-    off its shifts); without, clinicians on the roster and none on shift and here."""
+    off its shifts), or everyone available at the team's cap; without, clinicians on the
+    roster and none on shift and here."""
     teams = red_flag_teams(roster)
     if not teams:
         return NO_CLINICIAN if no_clinician(roster) else ""
     gaps = [t for t in teams if not team_members_available(roster, t)]
-    if not gaps:
-        return ""
-    more = f" +{len(gaps) - 1}" if len(gaps) > 1 else ""
-    return f"{NO_ONE_IN}{gaps[0]}{more}"
+    if gaps:
+        more = f" +{len(gaps) - 1}" if len(gaps) > 1 else ""
+        return f"{NO_ONE_IN}{gaps[0]}{more}"
+    full = [t for t in teams if team_full(roster, t)]
+    if full:
+        more = f" +{len(full) - 1}" if len(full) > 1 else ""
+        return AT_CAP.format(team=full[0]) + more
+    return ""
+
+
+def team_full(roster: list[StaffView], team: str) -> bool:
+    """Whether every member of `team` a red flag could land on now holds the team's cap
+    (the server's answer): a new red flag there waits unassigned."""
+    there = [s for s in roster if team in (clean_line(t) for t in s.red_flag_available)]
+    return bool(there) and all(team in (clean_line(t) for t in s.red_flag_full)
+                               for s in there)
 
 
 def red_flag_teams(roster: list[StaffView]) -> list[str]:

@@ -166,6 +166,37 @@ def raised_lines(events: Iterable[Event], names: dict[int, str]) -> list[str]:
     return lines
 
 
+WAITING: Final = "redflag.waiting"
+OFFERED: Final = "redflag.offered"
+
+
+def waiting_lines(events: Iterable[Event]) -> list[str]:
+    """One toast per red flag the server told as waiting unassigned because everyone on
+    shift in its team is at the cap (once per raise, for the whole desk): fits 54 columns."""
+    lines: list[str] = []
+    for event in events:
+        if event.action != WAITING or not isinstance(event.details, dict):
+            continue
+        conv, team, cap = (event.details.get(k) for k in ("conversation", "team", "cap"))
+        if not isinstance(conv, int) or not isinstance(team, str):
+            continue
+        at = f" {cap}" if isinstance(cap, int) else ""
+        lines.append(f"RED FLAG #{conv} UNASSIGNED: team {clean_line(team, max_len=16)}"
+                     f" all at cap{at}")
+    return lines
+
+
+def offered_to(events: Iterable[Event], me: str) -> int:
+    """How many red flags wait, as the server told me when my shift started (0: not)."""
+    count = 0
+    for event in events:
+        if event.action == OFFERED and isinstance(event.details, dict) \
+                and event.details.get("user") == me:
+            told = event.details.get("count")
+            count = told if isinstance(told, int) and told > 0 else count
+    return count
+
+
 def emergency_text(config: Config, summary: ConversationSummary | None) -> str:
     """The clinic's emergency guidance for a flagged conversation ("" otherwise), in
     Spanish first and then English when the patient wrote Spanish."""
@@ -212,6 +243,20 @@ class RedFlagMixin:
                                       hint="e.g. called the patient, sent to the ER"
                                            " (goes in the audit trail)",
                                       blink=not self.calm), answered)
+
+    def _announce_waiting(self: Any, batch: list[Event]) -> bool:
+        """Red flags the server says wait unassigned (everyone at the cap: the whole desk
+        is told, the status line reads the roster again) and, when my shift started while
+        some wait, the count and the list at its top; True when the bell should ring."""
+        lines = waiting_lines(batch)
+        for line in lines:
+            self._say(line, "error")
+        if lines:
+            self._fetch_roster()
+        count = offered_to(batch, self.me)
+        if count:
+            self._red_flags_waiting(count)
+        return bool(lines or count)
 
     def _announce_red_flags(self: Any, batch: list[Event]) -> bool:
         """Toast each new red flag for a clinician; True when the bell should ring."""
