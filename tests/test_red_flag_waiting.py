@@ -110,6 +110,7 @@ def test_shift_start_takes_up_the_night_flags_oldest_first_within_the_cap(
     [assign] = _events(any_store, second, "conversation.assign")
     assert assign.actor == f"rule:{RULE}"
     assert assign.details["why"].startswith("red flag waited: nora on shift; shift-aware:")
+    assert assign.details["waited"] is True  # the feed tells nora it is hers
     # nora now holds one open conversation (the cap), bo is off shift: #first waits, told
     # once as held by the cap (the desk must see it), not at every round.
     assert _holder(any_store, config, first) is None
@@ -233,6 +234,8 @@ async def test_the_tui_says_when_caps_hold_a_red_flag(tmp_path: Path) -> None:
         service.set_status(mine, "closed")
         done = await asyncio.to_thread(router.round, int(time.time()))
         assert [(t.conversation_id, t.member) for t in done.taken] == [(conv, ME)]
+        await wait_for(pilot, lambda: f"RED FLAG #{conv} is yours now: it waited unassigned"
+                       in seen.toasts, what="told it is mine")
         assert seen.toasts.count(line) == 1
 
 

@@ -43,9 +43,10 @@ _SHARED: Final[Mapping[str, tuple[str, ...]]] = {
     "sync.quarantine": (), "sync.identity_reset": (), "store.reindex": (),
     # once per run, so lists reload once (a batch's retention.purge wakes nobody)
     "retention.run": ("conversations",),
-    # staff state, as every list shows it (never the query a bulk change used)
+    # staff state, as every list shows it (never the query a bulk change used); `waited`: a
+    # red flag that waited unassigned, now taken up (the one it lands on is told)
     "conversation.tag": ("add", "remove"), "conversation.status": ("from", "to", "until"),
-    "conversation.assign": ("from", "to"), "conversation.priority": ("from", "to"),
+    "conversation.assign": ("from", "to", "waited"), "conversation.priority": ("from", "to"),
     "conversation.read": (),
     "conversation.note": ("note",), "conversation.note.retract": ("note",),
     "conversation.merge": ("other",), "conversation.merged": ("into",),

@@ -141,7 +141,7 @@ def take_up_waiting(tx: StoreTx, config: Config, flags: Sequence[Waiting], *, no
                else _why_now(tx, spec, flag, preview.member))
         taken = assign_to_team(tx, config, flag.conversation_id, spec.name,
                                rule_actor(config, spec.name), now=now, why=why,
-                               unchanged_ok=True)
+                               unchanged_ok=True, waited=True)
         if taken.seq:
             done.taken.append(taken)
     return done

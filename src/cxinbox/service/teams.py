@@ -47,7 +47,7 @@ def team_named(config: Config, team: str) -> TeamSpec:
 
 def assign_to_team(tx: StoreTx, config: Config, conversation_id: int, team: str,
                    actor: str, *, now: int, why: str = "",
-                   unchanged_ok: bool = False) -> TeamAssignment:
+                   unchanged_ok: bool = False, waited: bool = False) -> TeamAssignment:
     """Give one live conversation to `team`'s next member by its strategy, inside `tx`.
 
     `now` is epoch seconds (shifts are judged at it); `why` is prepended to the audited
@@ -57,7 +57,9 @@ def assign_to_team(tx: StoreTx, config: Config, conversation_id: int, team: str,
     with the event's seq. `unchanged_ok` (a rule): a pick that leaves the conversation with
     whom it has (nobody available for an unassigned one, or its own holder again) writes
     no event and returns seq 0, since an action that changes nothing is not done (an
-    unassigned one still records the team it waits for: `take_up_red_flags`).
+    unassigned one still records the team it waits for: `take_up_red_flags`). `waited`: a
+    red flag that waited unassigned is being taken up (the event says so, and the feed
+    tells the one it lands on, who did not ask for it).
     """
     spec = team_named(config, team)
     row = tx.conversation(conversation_id)
@@ -65,7 +67,7 @@ def assign_to_team(tx: StoreTx, config: Config, conversation_id: int, team: str,
         raise NotFound(f"no conversation #{conversation_id} to give to team {spec.name}")
     rota = _Rota.read(tx, spec, now)
     return rota.give(tx, config, conversation_id, row.assignee, row.status == "open",
-                     actor, why=why, unchanged_ok=unchanged_ok)
+                     actor, why=why, unchanged_ok=unchanged_ok, waited=waited)
 
 
 class _Rota:
@@ -99,7 +101,7 @@ class _Rota:
 
     def give(self, tx: StoreTx, config: Config, conv_id: int, previous: str | None,
              is_open: bool, actor: str, *, why: str = "",
-             unchanged_ok: bool = False) -> TeamAssignment:
+             unchanged_ok: bool = False, waited: bool = False) -> TeamAssignment:
         """Pick, then write the assignment, the cursor, the team and the event (with
         `unchanged_ok`, no event when the pick changes nothing: `assign_to_team`; only
         the team a conversation nobody could take waits for)."""
@@ -121,7 +123,8 @@ class _Rota:
         tx.set_conversation_team(conv_id, self.spec.name, self.now)
         seq = tx.append_event(actor, "conversation.assign", f"conversation:{conv_id}", {
             "from": previous, "to": choice.member, "team": self.spec.name,
-            "strategy": self.spec.strategy, "why": explanation})
+            "strategy": self.spec.strategy, "why": explanation,
+            **({"waited": True} if waited else {})})
         return TeamAssignment(conv_id, self.spec.name, choice.member, explanation, seq,
                               previous)
 

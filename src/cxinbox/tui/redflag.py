@@ -186,6 +186,19 @@ def waiting_lines(events: Iterable[Event]) -> list[str]:
     return lines
 
 
+def taken_up_lines(events: Iterable[Event], me: str) -> list[str]:
+    """One toast per red flag that waited unassigned and the server has now given to me
+    (my shift started, a place under my cap freed, a colleague's return picked me)."""
+    lines: list[str] = []
+    for event in events:
+        details = event.details if isinstance(event.details, dict) else {}
+        if event.action == "conversation.assign" and details.get("waited") is True \
+                and details.get("to") == me:
+            conv = clean_line(event.target.removeprefix("conversation:"), max_len=12)
+            lines.append(f"RED FLAG #{conv} is yours now: it waited unassigned")
+    return lines
+
+
 def offered_to(events: Iterable[Event], me: str) -> int:
     """How many red flags wait, as the server told me when my shift started (0: not)."""
     count = 0
@@ -246,13 +259,15 @@ class RedFlagMixin:
 
     def _announce_waiting(self: Any, batch: list[Event]) -> bool:
         """Red flags the server says wait unassigned (everyone at the cap: the whole desk
-        is told, the status line reads the roster again) and, when my shift started while
-        some wait, the count and the list at its top; True when the bell should ring."""
-        lines = waiting_lines(batch)
+        is told, the status line reads the roster again), one that waited now given to me,
+        and, when my shift started while some wait for the clinical role, the count and
+        the list at its top; True when the bell should ring."""
+        lines = waiting_lines(batch) + taken_up_lines(batch, self.me)
         for line in lines:
             self._say(line, "error")
-        if lines:
-            self._fetch_roster()
+        if lines or any(isinstance(e.details, dict) and e.details.get("waited") is True
+                        for e in batch):
+            self._fetch_roster()  # who is on shift, and at the cap, has just changed
         count = offered_to(batch, self.me)
         if count:
             self._red_flags_waiting(count)
