@@ -25,7 +25,7 @@ from cxinbox.api.interface import InProcessAPI
 from cxinbox.config import Config, load_config_text
 from cxinbox.service import redflags
 from cxinbox.service.inbox import InboxService
-from cxinbox.service.redflag_routing import OFFERED, WAITING, RedFlagRouter
+from cxinbox.service.redflag_routing import OFFERED, SHIFT, WAITING, RedFlagRouter
 from cxinbox.wiring import rules_engine
 
 RULE = "red flags to nurses"
@@ -102,6 +102,8 @@ def test_shift_start_takes_up_the_night_flags_oldest_first_within_the_cap(
     router = RedFlagRouter(any_store, config)
     assert router.round(night).taken == []
     assert _events(any_store, second, WAITING) == []  # nobody there: not a cap matter
+    assert router.round(night + 60).taken == []
+    assert _events(any_store, 0, SHIFT, "staff:shift") == []  # no rota opened or closed
 
     morning = int((day + timedelta(hours=8, minutes=1)).timestamp())
     done = router.round(morning)
@@ -130,6 +132,9 @@ def test_shift_start_takes_up_the_night_flags_oldest_first_within_the_cap(
     [assign] = _events(any_store, first, "conversation.assign")
     assert assign.details["why"].startswith("red flag waited: bo on shift; shift-aware:")
     assert router.round(noon + 60).taken == []  # nothing waits now: nothing written
+    # each rota opening was one `staff.shift` event, the cue for every TUI's roster
+    assert [e.details for e in _events(any_store, 0, SHIFT, "staff:shift")] == [
+        {"on": ["nora"], "off": []}, {"on": ["bo"], "off": []}]
 
 
 def test_a_flag_held_by_caps_is_told_once_then_taken_when_a_place_frees(
@@ -218,7 +223,7 @@ async def test_the_tui_says_when_caps_hold_a_red_flag(tmp_path: Path) -> None:
         await wait_rows(pilot, app)
         status = app.status_line
         await wait_for(pilot, lambda: app._roster != [], what="the roster")
-        await wait_for(pilot, lambda: "RED FLAGS WAIT: TEAM NURSES AT CAP" in str(
+        await wait_for(pilot, lambda: "TEAM NURSES ALL AT CAP" in str(
             status.render()), what="the status line")
         conv = await asyncio.to_thread(_arrive_routed, inbox, config, "capped flag")
         assert service.get_conversation(conv, record_view=False).summary.assignee is None
@@ -283,3 +288,14 @@ async def test_the_tui_of_a_clinician_whose_shift_starts_offers_what_waits(
         await wait_for(pilot, lambda: line in seen.toasts, what="the offer")
         await wait_for(pilot, lambda: app.conversation_list.cursor == 0, what="the top")
         assert seen.bells > bells
+        # a rota opening (the server's `staff.shift`) has the roster read again at once
+        reads: list[int] = []
+        fetch = app._fetch_roster
+
+        def counted() -> None:
+            reads.append(1)
+            fetch()
+
+        app._fetch_roster = counted  # type: ignore[method-assign]
+        await asyncio.to_thread(router.round, night + 13 * 3600 + 60)  # 16:01: off shift
+        await wait_for(pilot, lambda: bool(reads), what="the roster read again")

@@ -76,6 +76,8 @@ _SHARED: Final[Mapping[str, tuple[str, ...]]] = {
     "mentions.read": (),
     # someone away or back: rosters, pickers and the status line show it
     "staff.away": ("user", "away"),
+    # a rota opened or closed (the server's round): the roster's on-shift marks changed
+    "staff.shift": ("on", "off"),
     # the knowledge base: an open article or search refreshes (articles hold no patient text)
     "kb.add": ("slug", "revision"), "kb.edit": ("slug", "revision"),
     "kb.sync": ("added", "changed", "retired"),

@@ -51,6 +51,8 @@ log = logging.getLogger("cxinbox.redflags")
 WAITING: Final = "redflag.waiting"
 """A red flag left unassigned although its team has members on shift: all at the cap."""
 OFFERED: Final = "redflag.offered"
+SHIFT: Final = "staff.shift"
+"""Someone's rota opened or closed since the last round: TUIs read the roster again."""
 """A clinician came on shift while red flags wait unassigned for the clinical role."""
 WAITING_QUERY: Final = "is:red-flag assignee:none -status:closed"
 INTERVAL_S: Final = 5.0
@@ -238,6 +240,8 @@ class RedFlagRouter:
         self._last: tuple[set[str], set[str]] | None = None
         """The clinicians available and the staff away at the last round (None before the
         first: a restart offers nothing)."""
+        self._rota_on: set[str] | None = None
+        """Who was on shift by the rotas at the last round."""
 
     def round(self, now: int) -> RoutingRound:
         """One look: nothing written when no red flag waits and nobody came on shift."""
@@ -252,6 +256,10 @@ class RedFlagRouter:
         newly = [] if self._last is None else sorted(
             available - self._last[0] - self._last[1])
         self._last = (available, away)
+        shift = self._shift_change(at)
+        if shift is not None:
+            with self.store.writing() as tx:
+                tx.append_event(SYSTEM_ACTOR, SHIFT, "staff:shift", shift)
         if not ids:
             return RoutingRound()
         done = RoutingRound()
@@ -267,6 +275,17 @@ class RedFlagRouter:
                      len(done.taken), len(done.at_cap), len(done.offered),
                      extra=fields(count=len(done.taken), escalated=len(done.at_cap)))
         return done
+
+    def _shift_change(self, at: datetime) -> dict[str, list[str]] | None:
+        """Who came on shift and who went off since the last round, by the rotas alone
+        (away is `staff.away`'s); None when nobody did, and at the first round."""
+        config = self.config
+        with_rota = {m for t in config.teams for m in t.shifts}
+        now_on = {u for u in with_rota if member_on_shift(u, config.teams, at)}
+        before, self._rota_on = self._rota_on, now_on
+        if before is None or before == now_on:
+            return None
+        return {"on": sorted(now_on - before), "off": sorted(before - now_on)}
 
     def run(self, stop: threading.Event) -> None:
         """Until `stop`: a round every `interval_s`; an error in one is logged and the

@@ -19,11 +19,13 @@ from cxinbox.contract.types import Event
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui.messages import error_line
 
+SHIFT = "staff.shift"
+"""The server saw a rota open or close (service/redflag_routing.py): read the roster again."""
 NO_CLINICIAN = "no clinician on shift"
 """The status line's words, for everyone, while no clinician can take a red flag."""
 NO_ONE_IN = "nobody on shift in team "
 """... and while nobody of a team the rules send red flags to can (the team's name follows)."""
-AT_CAP = "red flags wait: team {team} at cap"
+AT_CAP = "team {team} all at cap"
 """... and while everyone of such a team who is on shift holds the team's cap."""
 
 
@@ -158,8 +160,11 @@ class AwayMixin:
     def _away_events(self: Any, events: Iterable[Event]) -> None:
         """Someone went away or came back: refresh the roster (the picker's AWAY marks,
         and my own state when a supervisor changed it), and tell me if it was done to me."""
+        events = list(events)
         changes = [e for e in events if e.action == "staff.away"]
         if not changes:
+            if any(e.action == SHIFT for e in events):
+                self._fetch_roster()  # a rota opened or closed: who is on shift now
             return
         self._fetch_roster()
         for event in changes:
