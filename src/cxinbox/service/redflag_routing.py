@@ -179,6 +179,23 @@ def _tell_at_cap(tx: StoreTx, spec: TeamSpec, flag: Waiting, why: str) -> AtCap 
     return AtCap(flag.conversation_id, spec.name, cap, why)
 
 
+def would_act(tx: StoreTx, config: Config, flags: Sequence[Waiting], *, now: int) -> bool:
+    """Whether `take_up_waiting` would write anything for `flags`: a pick, or a cap not
+    told yet for this raise (read-only, so an idle round takes no write lock)."""
+    red = {t.name: t for t in config.red_flag_teams()}
+    at = datetime.fromtimestamp(now, UTC)
+    for flag in flags:
+        spec = red.get(flag.team) if flag.team is not None else None
+        if spec is None:
+            continue
+        away, counts, cursor = _facts(tx, spec, now)
+        if choose(spec, away=away, open_counts=counts, cursor=cursor, now=at).member:
+            return True
+        if team_available(spec, away, at) and not _told_since_raise(tx, flag.conversation_id):
+            return True
+    return False
+
+
 def offer_on_shift(tx: StoreTx, config: Config, flags: Sequence[Waiting],
                    newly: Sequence[str]) -> dict[str, int]:
     """Clinicians who came on shift (`newly`) while red flags wait for the clinical role
@@ -262,6 +279,11 @@ class RedFlagRouter:
                 tx.append_event(SYSTEM_ACTOR, SHIFT, "staff:shift", shift)
         if not ids:
             return RoutingRound()
+        routed = bool(config.red_flag_teams())
+        if routed or not newly:
+            with self.store.reading() as tx:  # most rounds change nothing: no write lock
+                if not routed or not would_act(tx, config, waiting_flags(tx, ids), now=now):
+                    return RoutingRound()
         done = RoutingRound()
         with self.store.writing() as tx:
             flags = waiting_flags(tx, tx.matching_ids(self._inbox.selection(WAITING_QUERY)))
