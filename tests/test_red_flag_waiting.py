@@ -299,3 +299,31 @@ async def test_the_tui_of_a_clinician_whose_shift_starts_offers_what_waits(
         app._fetch_roster = counted  # type: ignore[method-assign]
         await asyncio.to_thread(router.round, night + 13 * 3600 + 60)  # 16:01: off shift
         await wait_for(pilot, lambda: bool(reads), what="the roster read again")
+
+
+def test_a_flag_no_rule_routed_is_offered_to_the_team_member_whose_shift_starts(
+        any_store: Any) -> None:
+    """With a routing rule, a flag raised by a colleague's tag (rules fire on arrivals, so
+    none sent it to the team) is not assigned by anyone; the nurse whose shift starts is
+    offered it, the routed one is given to her."""
+    day = _tomorrow()
+    config = _config(
+        'strategy = "shift-aware"\n'
+        f'shifts = {{ nora = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" }, '
+        f'bo = {{ hours = {{ {DAYS[day.weekday()]} = ["12:00-20:00"] }},'
+        ' timezone = "UTC" } }')
+    night = int((day + timedelta(hours=3)).timestamp())
+    tagged, _ = arrive(any_store, 1, "Can I move my appointment?", sender="a@patient.example")
+    routed, _ = arrive(any_store, 2, CHEST, sender="b@patient.example")
+    with any_store.writing() as tx:
+        assert redflags.tagged(tx, [tagged], int(time.time()), "ana") == [tagged]
+    _route(any_store, config, routed, night)
+    router = RedFlagRouter(any_store, config)
+    assert router.round(night).offered == {}
+    done = router.round(int((day + timedelta(hours=8, minutes=1)).timestamp()))
+    assert [(t.conversation_id, t.member) for t in done.taken] == [(routed, "nora")]
+    assert done.offered == {"nora": 1}
+    assert _holder(any_store, config, tagged) is None
+    [offer] = _events(any_store, 0, OFFERED, "staff:nora")
+    assert offer.details == {"user": "nora", "count": 1}

@@ -206,10 +206,12 @@ def would_act(tx: StoreTx, config: Config, flags: Sequence[Waiting], *, now: int
 
 def offer_on_shift(tx: StoreTx, config: Config, flags: Sequence[Waiting],
                    newly: Sequence[str]) -> dict[str, int]:
-    """Clinicians who came on shift (`newly`) while red flags wait for the clinical role
-    (no routing rule): a `redflag.offered` event each with the count, which her TUI
+    """People who came on shift (`newly`) while red flags wait that no rule routed to a
+    team (every flag, without routing rules; with them, those raised by a tag or a rule
+    of another kind): a `redflag.offered` event each with the count, which their TUI
     toasts; returns login -> count."""
-    count = sum(1 for f in flags if f.team is None or config.team(f.team) is None)
+    routed = {t.name for t in config.red_flag_teams()}
+    count = sum(1 for f in flags if f.team not in routed)
     if not count:
         return {}
     offered = {}
@@ -275,8 +277,11 @@ class RedFlagRouter:
         with self.store.reading() as tx:
             away = {a.os_user for a in tx.away_staff()}
             ids = tx.matching_ids(self._inbox.selection(WAITING_QUERY))
-        available = set(clinicians_available(config.clinical_staff(), config.teams, away,
-                                             at))
+        red_teams = config.red_flag_teams()
+        # Who red flags wait for: with routing rules, those teams' members; else clinicians.
+        available = {m for t in red_teams for m in team_available(t, away, at)} \
+            if red_teams else set(clinicians_available(config.clinical_staff(),
+                                                       config.teams, away, at))
         # Back from away is `away off`'s to tell; coming on shift by the clock is ours.
         newly = [] if self._last is None else sorted(
             available - self._last[0] - self._last[1])
@@ -287,17 +292,17 @@ class RedFlagRouter:
                 tx.append_event(SYSTEM_ACTOR, SHIFT, "staff:shift", shift)
         if not ids:
             return RoutingRound()
-        routed = bool(config.red_flag_teams())
-        if routed or not newly:
+        routed = bool(red_teams)
+        if not newly:
             with self.store.reading() as tx:  # most rounds change nothing: no write lock
                 if not routed or not would_act(tx, config, waiting_flags(tx, ids), now=now):
                     return RoutingRound()
         done = RoutingRound()
         with self.store.writing() as tx:
             flags = waiting_flags(tx, tx.matching_ids(self._inbox.selection(WAITING_QUERY)))
-            if config.red_flag_teams():
+            if routed:
                 done = take_up_waiting(tx, config, flags, now=now)
-            elif newly:
+            if newly:
                 done.offered = offer_on_shift(tx, config, flags, newly)
         notify_at_cap(config, done.at_cap)
         if done.taken or done.at_cap or done.offered:
