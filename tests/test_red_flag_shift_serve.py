@@ -54,20 +54,12 @@ def _trail(cfg: Path, conv: int) -> list[dict[str, Any]]:
     return trail
 
 
-def test_a_night_red_flag_goes_to_the_first_nurse_whose_shift_starts(
-        dovecot: Any, users: OsUsers) -> None:
-    nurse, other = users.agent, users.other_agent
-    # Her shift starts at the next whole minute at least 45 s away (UTC), to midnight;
-    # her colleague works another day of the week only.
-    start = (datetime.now(UTC) + timedelta(seconds=105)).replace(second=0, microsecond=0)
-    day, off_day = DAYS[start.weekday()], DAYS[(start.weekday() + 3) % 7]
-    with _desk_dir(users) as (base, sock):
-        hook_log = base / "hook.jsonl"
-        hook = base / "hook.sh"
-        hook.write_text(f"#!/bin/sh\ncat >> {hook_log}\n")
-        hook.chmod(0o755)
-        cfg = sync_config(base, dovecot)
-        cfg.write_text(cfg.read_text() + f"""
+def _desk(cfg: Path, base_text: str, sock: Path, hook: Path, nurse: str, other: str,
+          nurse_hours: str) -> None:
+    """The clinic's config: the nurses team (shift-aware, cap 1) the rule sends red flags
+    to; `nurse_hours` is her rota's table, her colleague works three days later only."""
+    off_day = DAYS[(datetime.now(UTC).weekday() + 3) % 7]
+    cfg.write_text(base_text + f"""
 [server]
 socket = "{sock}"
 
@@ -81,19 +73,19 @@ role = "admin"
 clinical = true
 
 [[staff]]
-os_user = "{nurse.name}"
+os_user = "{nurse}"
 name = "Nurse One"
 
 [[staff]]
-os_user = "{other.name}"
+os_user = "{other}"
 name = "Nurse Two"
 
 [[teams]]
 name = "nurses"
-members = ["{nurse.name}", "{other.name}"]
+members = ["{nurse}", "{other}"]
 strategy = "shift-aware"
 cap = 1
-shifts = {{ {nurse.name} = {{ hours = {{ {day} = ["{start:%H:%M}-24:00"] }}, timezone = "UTC" }}, {other.name} = {{ hours = {{ {off_day} = ["09:00-17:00"] }}, timezone = "UTC" }} }}
+shifts = {{ {nurse} = {{ hours = {nurse_hours}, timezone = "UTC" }}, {other} = {{ hours = {{ {off_day} = ["09:00-17:00"] }}, timezone = "UTC" }} }}
 
 [[rules]]
 name = "{RULE}"
@@ -101,24 +93,45 @@ on = "arrival"
 match = "is:red-flag"
 actions = {{ assign = "team:nurses" }}
 """)
-        cfg.chmod(0o644)
+    cfg.chmod(0o644)
+
+
+def test_a_night_red_flag_goes_to_the_first_nurse_whose_shift_starts(
+        dovecot: Any, users: OsUsers) -> None:
+    nurse, other = users.agent, users.other_agent
+    with _desk_dir(users) as (base, sock):
+        hook_log = base / "hook.jsonl"
+        hook = base / "hook.sh"
+        hook.write_text(f"#!/bin/sh\ncat >> {hook_log}\n")
+        hook.chmod(0o755)
+        cfg = sync_config(base, dovecot)
+        base_text = cfg.read_text()
+        # The night: nobody's rota is open today.
+        _desk(cfg, base_text, sock, hook, nurse.name, other.name,
+              f'{{ {DAYS[(datetime.now(UTC).weekday() + 3) % 7]} = ["09:00-17:00"] }}')
         with Server(cfg, sock) as server:
             dovecot.deliver(_mail(1, "pat1@patient.example"))
             wait_until(lambda: len(_flag_ids(cfg)) == 1, "the night's red flag synced",
-                       timeout=90.0)
+                       timeout=120.0)
             [first] = _flag_ids(cfg)
             shown = _json(cfg, "show", str(first))["conversation"]
             assert shown["assignee"] is None, server.log
-            assert datetime.now(UTC) < start, "the sync took past the shift's start"
             teams = _json(cfg, "teams")
             assert "nobody available" in json.dumps(teams), teams
+        # The rota for today is written, starting at the next whole minute at least 30 s
+        # away (UTC), and the server restarted: her shift starts while it runs.
+        start = (datetime.now(UTC) + timedelta(seconds=90)).replace(second=0, microsecond=0)
+        _desk(cfg, base_text, sock, hook, nurse.name, other.name,
+              f'{{ {DAYS[start.weekday()]} = ["{start:%H:%M}-24:00"] }}')
+        with Server(cfg, sock) as server:
 
             def holder(conv: int) -> str | None:
                 held: str | None = _json(cfg, "show", str(conv))["conversation"]["assignee"]
                 return held
 
+            assert holder(first) is None or datetime.now(UTC) >= start
             wait_until(lambda: holder(first) == nurse.name, "taken up at the shift's start",
-                       timeout=200.0)
+                       timeout=240.0)
             assert datetime.now(UTC) >= start
             [assign] = [e for e in _trail(cfg, first) if e["action"] == "conversation.assign"]
             assert assign["actor"] == f"rule:{RULE}"
@@ -134,7 +147,7 @@ actions = {{ assign = "team:nurses" }}
             # told once to the desk and the hook, with no patient text in either.
             dovecot.deliver(_mail(2, "pat2@patient.example"))
             wait_until(lambda: len(_flag_ids(cfg)) == 2, "the second red flag synced",
-                       timeout=90.0)
+                       timeout=120.0)
             second = max(_flag_ids(cfg))
             wait_until(lambda: any(e["action"] == "redflag.waiting"
                                    for e in _trail(cfg, second)),
@@ -145,6 +158,7 @@ actions = {{ assign = "team:nurses" }}
                     if "red_flag_waiting" in line]
             assert [(t["conversation"], t["team"], t["cap"]) for t in told] == [
                 (second, "nurses", 1)]
-            assert "crushing" not in hook_log.read_text().lower()  # the category, never the words
+            # the category, never the patient's words
+            assert "crushing" not in hook_log.read_text().lower()
             assert holder(second) is None
             assert "crushing" not in server.log.lower()

@@ -16,7 +16,10 @@ given because every member on shift is at the cap is told once per raise: a
 
 Without a routing rule red flags wait for the clinical role and nobody assigns them: a
 clinician whose shift starts while some wait is offered them (`redflag.offered`, her TUI
-toasts the count and puts the list at its top), as coming back from away does.
+toasts the count and puts the list at its top), as coming back from away does; with one,
+a flag no rule sent to a team (raised by a tag) is offered so to the routing teams'
+members whose shift starts. A rota opening or closing is one `staff.shift` event, the TUIs'
+cue to read the roster (who is on shift) again.
 
 Runs once for the desk: on a shared store under the leader lease (service/leader.py).
 """
