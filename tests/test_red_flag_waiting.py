@@ -26,6 +26,7 @@ from cxinbox.config import Config, load_config_text
 from cxinbox.service import redflags
 from cxinbox.service.inbox import InboxService
 from cxinbox.service.redflag_routing import OFFERED, SHIFT, WAITING, RedFlagRouter
+from cxinbox.tui.away import banner_clinicians
 from cxinbox.wiring import rules_engine
 
 RULE = "red flags to nurses"
@@ -225,6 +226,7 @@ async def test_the_tui_says_when_caps_hold_a_red_flag(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: app._roster != [], what="the roster")
         await wait_for(pilot, lambda: "TEAM NURSES ALL AT CAP" in str(
             status.render()), what="the status line")
+        assert banner_clinicians(app._roster) == "Nurse Me, all at cap"
         conv = await asyncio.to_thread(_arrive_routed, inbox, config, "capped flag")
         assert service.get_conversation(conv, record_view=False).summary.assignee is None
         bells = seen.bells

@@ -94,12 +94,17 @@ def on_shift_names(roster: list[StaffView]) -> list[str]:
 def banner_clinicians(roster: list[StaffView]) -> str:
     """Who the red-flag banner says to get, three at most ("Cy Park, Dr Lee +2"): when
     rules route red flags to teams, those teams' members available now ("nobody in team
-    nurses on shift now" when none is); otherwise the clinicians on shift ("none on shift
-    now" when the roster has clinicians but none can come); "" when it has none (or has
-    not been read)."""
+    nurses on shift now" when none is; "Nurse Nora, all at cap" when every one of them
+    holds the team's cap, so a flag waits for a place); otherwise the clinicians on shift
+    ("none on shift now" when the roster has clinicians but none can come); "" when it has
+    none (or has not been read)."""
     teams = red_flag_teams(roster)
     if teams:
         names = list(dict.fromkeys(n for t in teams for n in team_members_available(roster, t)))
+        if names and all(team_full(roster, t) for t in teams
+                         if team_members_available(roster, t)):
+            return ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "") \
+                + ", all at cap"
         if not names:
             word = "team" if len(teams) == 1 else "teams"
             return f"nobody in {word} {', '.join(teams)} on shift now"
