@@ -43,7 +43,7 @@ from cxinbox.domain.teams import (
     member_on_shift,
     team_available,
 )
-from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
+from cxinbox.service.inbox import SYSTEM_ACTOR
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
 from cxinbox.service.redflags import RAISED
@@ -57,11 +57,6 @@ OFFERED: Final = "redflag.offered"
 SHIFT: Final = "staff.shift"
 """Someone's rota opened or closed since the last round: TUIs read the roster again."""
 """A clinician came on shift while red flags wait unassigned for the clinical role."""
-WAITING_QUERY: Final = "is:red-flag assignee:none"
-"""Closed ones are left out per row (`waiting_flags`), a little cheaper than
-`-status:closed` in the query (bench/bench_redflag_rounds.py). On SQLite the query still
-walks the unassigned conversations (its planner takes the assignee index, not the open
-flags' partial one): about 25 ms at 100,000 unassigned, in a read every 5 s."""
 INTERVAL_S: Final = 5.0
 """How often the server looks: a shift start or a freed place is taken up within this."""
 
@@ -266,7 +261,6 @@ class RedFlagRouter:
         self.config = config
         self.clock = clock
         self.interval_s = interval_s
-        self._inbox = InboxService(store, config, SYSTEM_ACTOR, clock=clock)
         self._last: tuple[set[str], set[str]] | None = None
         """The clinicians available and the staff away at the last round (None before the
         first: a restart offers nothing)."""
@@ -279,7 +273,7 @@ class RedFlagRouter:
         at = datetime.fromtimestamp(now, UTC)
         with self.store.reading() as tx:
             away = {a.os_user for a in tx.away_staff()}
-            ids = tx.matching_ids(self._inbox.selection(WAITING_QUERY))
+            ids = tx.red_flags_unheld()
         red_teams = config.red_flag_teams()
         # Who red flags wait for: with routing rules, those teams' members; else clinicians.
         available = {m for t in red_teams for m in team_available(t, away, at)} \
@@ -302,7 +296,7 @@ class RedFlagRouter:
                     return RoutingRound()
         done = RoutingRound()
         with self.store.writing() as tx:
-            flags = waiting_flags(tx, tx.matching_ids(self._inbox.selection(WAITING_QUERY)))
+            flags = waiting_flags(tx, tx.red_flags_unheld())
             if routed:
                 done = take_up_waiting(tx, config, flags, now=now)
             if newly:
