@@ -329,3 +329,20 @@ def test_a_flag_no_rule_routed_is_offered_to_the_team_member_whose_shift_starts(
     assert _holder(any_store, config, tagged) is None
     [offer] = _events(any_store, 0, OFFERED, "staff:nora")
     assert offer.details == {"user": "nora", "count": 1}
+
+
+def test_the_store_reads_the_open_flags_nobody_holds(any_store: Any) -> None:
+    """`red_flags_unheld`: open flags only, nobody's, not closed (both backends)."""
+    config = _config("")
+    waiting, _ = arrive(any_store, 1, CHEST, sender="a@patient.example")
+    held, _ = arrive(any_store, 2, CHEST, sender="b@patient.example")
+    closed, _ = arrive(any_store, 3, CHEST, sender="c@patient.example")
+    cleared, _ = arrive(any_store, 4, CHEST, sender="d@patient.example")
+    arrive(any_store, 5, "Can I move my appointment?", sender="e@patient.example")  # no flag
+    lead = load_config_text('[[staff]]\nos_user = "drlee"\nname = "Dr Lee"\nclinical = true\n')
+    InboxService(any_store, config, "ana").assign(held, "nora")
+    InboxService(any_store, lead, "drlee").set_status(closed, "closed")
+    with any_store.writing() as tx:
+        redflags.clear(tx, lead, "drlee", "agent", cleared, "called the patient", 0)
+    with any_store.reading() as tx:
+        assert sorted(tx.red_flags_unheld()) == [waiting]
