@@ -54,9 +54,9 @@ log = logging.getLogger("cxinbox.redflags")
 WAITING: Final = "redflag.waiting"
 """A red flag left unassigned although its team has members on shift: all at the cap."""
 OFFERED: Final = "redflag.offered"
+"""Someone red flags wait for came on shift while some wait that no rule gave a team."""
 SHIFT: Final = "staff.shift"
 """Someone's rota opened or closed since the last round: TUIs read the roster again."""
-"""A clinician came on shift while red flags wait unassigned for the clinical role."""
 INTERVAL_S: Final = 5.0
 """How often the server looks: a shift start or a freed place is taken up within this."""
 
@@ -109,15 +109,7 @@ def waiting_flags(tx: StoreTx, ids: Sequence[int]) -> list[Waiting]:
     return out
 
 
-def rule_actor(config: Config, team: str) -> str:
-    """The actor of a late routing to `team`: the first rule that routes red flags there."""
-    from cxinbox.service.teams import _rule_routing
-
-    return _rule_routing(config, team)
-
-
-def _facts(tx: StoreTx, spec: TeamSpec, now: int) -> tuple[frozenset[str], dict[str, int],
-                                                           str | None]:
+def _facts(tx: StoreTx, spec: TeamSpec) -> tuple[frozenset[str], dict[str, int], str | None]:
     away = frozenset(a.os_user for a in tx.away_staff())
     return away, dict(tx.open_counts(list(spec.members))), tx.team_cursor(spec.name)
 
@@ -128,7 +120,7 @@ def take_up_waiting(tx: StoreTx, config: Config, flags: Sequence[Waiting], *, no
     its strategy, within its cap, as the routing rule; tell once per raise those still held
     by caps alone. `who_back`: the person whose return asked (`away off`), named in the
     reason; else the reason names who the pick found available now."""
-    from cxinbox.service.teams import assign_to_team
+    from cxinbox.service.teams import assign_to_team, rule_routing_actor
 
     done = RoutingRound()
     red = {t.name: t for t in config.red_flag_teams()}
@@ -137,7 +129,7 @@ def take_up_waiting(tx: StoreTx, config: Config, flags: Sequence[Waiting], *, no
         spec = red.get(flag.team) if flag.team is not None else None
         if spec is None:
             continue
-        away, counts, cursor = _facts(tx, spec, now)
+        away, counts, cursor = _facts(tx, spec)
         preview = choose(spec, away=away, open_counts=counts, cursor=cursor, now=at)
         if preview.member is None:
             if who_back is None and team_available(spec, away, at):
@@ -148,7 +140,7 @@ def take_up_waiting(tx: StoreTx, config: Config, flags: Sequence[Waiting], *, no
         why = (f"red flag waited: {who_back} back" if who_back is not None
                else _why_now(tx, spec, flag, preview.member))
         taken = assign_to_team(tx, config, flag.conversation_id, spec.name,
-                               rule_actor(config, spec.name), now=now, why=why,
+                               rule_routing_actor(config, spec.name), now=now, why=why,
                                unchanged_ok=True, waited=True)
         if taken.seq:
             done.taken.append(taken)
@@ -194,7 +186,7 @@ def would_act(tx: StoreTx, config: Config, flags: Sequence[Waiting], *, now: int
         spec = red.get(flag.team) if flag.team is not None else None
         if spec is None:
             continue
-        away, counts, cursor = _facts(tx, spec, now)
+        away, counts, cursor = _facts(tx, spec)
         if choose(spec, away=away, open_counts=counts, cursor=cursor, now=at).member:
             return True
         if team_available(spec, away, at) and not _told_since_raise(tx, flag.conversation_id):

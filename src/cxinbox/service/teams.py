@@ -161,7 +161,7 @@ def _uncovered_line(config: Config, target: str, myself: bool, last: bool,
             " new red flags stay unassigned until one is back; the notify hook still runs")
 
 
-def _rule_routing(config: Config, team: str) -> str:
+def rule_routing_actor(config: Config, team: str) -> str:
     """The actor of a red flag's late routing: the first rule that routes red flags to
     `team` (its routing is what is carried out)."""
     for rule in config.rules:
