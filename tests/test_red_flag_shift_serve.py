@@ -116,8 +116,11 @@ def test_a_night_red_flag_goes_to_the_first_nurse_whose_shift_starts(
             [first] = _flag_ids(cfg)
             shown = _json(cfg, "show", str(first))["conversation"]
             assert shown["assignee"] is None, server.log
-            teams = _json(cfg, "teams")
-            assert "nobody available" in json.dumps(teams), teams
+            [team] = _json(cfg, "teams")
+            assert team["next_pick"] is None and team["red_flags_waiting"] == 1, team
+            shown_teams = cx("teams", "--config", str(cfg)).stdout
+            assert "  red flags waiting for it: 1 (cxinbox list is:red-flag assignee:none)" \
+                in shown_teams.splitlines(), shown_teams
         # The rota for today is written, starting at the next whole minute at least 30 s
         # away (UTC), and the server restarted: her shift starts while it runs.
         start = (datetime.now(UTC) + timedelta(seconds=90)).replace(second=0, microsecond=0)

@@ -26,6 +26,7 @@ from cxinbox.config import Config, load_config_text
 from cxinbox.service import redflags
 from cxinbox.service.inbox import InboxService
 from cxinbox.service.redflag_routing import OFFERED, SHIFT, WAITING, RedFlagRouter
+from cxinbox.service.teams import team_views
 from cxinbox.tui.away import banner_clinicians
 from cxinbox.wiring import rules_engine
 
@@ -105,6 +106,8 @@ def test_shift_start_takes_up_the_night_flags_oldest_first_within_the_cap(
     assert _events(any_store, second, WAITING) == []  # nobody there: not a cap matter
     assert router.round(night + 60).taken == []
     assert _events(any_store, 0, SHIFT, "staff:shift") == []  # no rota opened or closed
+    with any_store.reading() as tx:  # `cxinbox teams` counts what waits for the team
+        assert [v.red_flags_waiting for v in team_views(tx, config, night)] == [2]
 
     morning = int((day + timedelta(hours=8, minutes=1)).timestamp())
     done = router.round(morning)
@@ -125,6 +128,8 @@ def test_shift_start_takes_up_the_night_flags_oldest_first_within_the_cap(
     assert "nora at cap 1" in told.details["why"]
     again = router.round(morning + 60)
     assert again.taken == [] and again.at_cap == []
+    with any_store.reading() as tx:
+        assert [v.red_flags_waiting for v in team_views(tx, config, morning)] == [1]
     assert len(_events(any_store, first, WAITING)) == 1
 
     noon = int((day + timedelta(hours=12, minutes=1)).timestamp())

@@ -191,8 +191,14 @@ def take_up_red_flags(tx: StoreTx, config: Config, os_user: str, ids: list[int],
 def team_views(tx: StoreTx, config: Config, now: int) -> list[TeamView]:
     """Every team with who of its members the next pick could land on now, and whom it
     would pick for a new conversation (from the team's turn, as `assign_to_team` does)."""
+    from cxinbox.service.redflag_routing import waiting_flags
+
     away = frozenset(a.os_user for a in tx.away_staff())
     at = datetime.fromtimestamp(now, UTC)
+    waiting: dict[str, int] = {}
+    for flag in waiting_flags(tx, tx.red_flags_unheld()):
+        if flag.team is not None:
+            waiting[flag.team] = waiting.get(flag.team, 0) + 1
     views = []
     for spec in config.teams:
         counts = tx.open_counts(list(spec.members))
@@ -204,7 +210,8 @@ def team_views(tx: StoreTx, config: Config, now: int) -> list[TeamView]:
                               spec.return_on_away,
                               tuple(sorted(choice.skipped,  # in the members' order
                                            key=lambda s: spec.members.index(s[0]))),
-                              choice.member, choice.explanation))
+                              choice.member, choice.explanation,
+                              waiting.get(spec.name, 0)))
     return views
 
 
