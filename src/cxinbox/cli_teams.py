@@ -115,3 +115,6 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             pick = view.next_pick or "nobody available now (left unassigned)"
             typer.echo(f"  next pick: {pick}  ({view.next_why})" if view.next_why
                        else f"  next pick: {pick}")
+            if view.red_flags_waiting:
+                typer.echo(f"  red flags waiting for it: {view.red_flags_waiting}"
+                           " (cxinbox list is:red-flag assignee:none)")

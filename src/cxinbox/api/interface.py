@@ -543,12 +543,15 @@ class InProcessAPI:
         config, now = self.service.config, datetime.now(UTC)
         red = config.red_flag_teams()
         available = {t.name: set(team_available(t, away, now)) for t in red}
+        full = await asyncio.to_thread(self.routing.red_flag_full, available)
         return [StaffView(m.os_user, clean_line(m.name) or m.os_user, m.role,
                           m.os_user in here, m.os_user in away, clinical=m.clinical,
                           on_shift=member_on_shift(m.os_user, config.teams, now),
                           red_flag_teams=tuple(t.name for t in red if m.os_user in t.members),
                           red_flag_available=tuple(t.name for t in red
-                                                   if m.os_user in available[t.name]))
+                                                   if m.os_user in available[t.name]),
+                          red_flag_full=tuple(t.name for t in red
+                                              if m.os_user in full.get(t.name, ())))
                 for m in config.staff
                 if m.role != "monitor"]  # a monitoring login is nobody to assign or mention
 

@@ -76,6 +76,9 @@ class TeamView:
     next_why: str = ""
     """The strategy's reason for `next_pick`, as an assignment's audit event would give it
     ("round-robin: next after mgarcia; tnguyen away -> cy")."""
+    red_flags_waiting: int = 0
+    """Open red flags a rule sent to this team that nobody holds yet (no one on shift, or
+    everyone there at the cap): the server gives them out as places open."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

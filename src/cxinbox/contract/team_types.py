@@ -103,6 +103,10 @@ class StaffView:
     """Of `red_flag_teams`, those a new red flag could land on them in now (not away; on a
     shift-aware team, on its shift), by the server's config and clock: the TUI's "nobody
     on shift in team X" line and the banner's names read this, not the TUI's copy."""
+    red_flag_full: tuple[str, ...] = ()
+    """Of `red_flag_available`, those where they hold the team's cap of open conversations
+    now: a red flag routed there passes them over. When every available member of a team
+    is full, new red flags wait unassigned, and the TUI's status line says so."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

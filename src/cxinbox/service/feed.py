@@ -43,9 +43,10 @@ _SHARED: Final[Mapping[str, tuple[str, ...]]] = {
     "sync.quarantine": (), "sync.identity_reset": (), "store.reindex": (),
     # once per run, so lists reload once (a batch's retention.purge wakes nobody)
     "retention.run": ("conversations",),
-    # staff state, as every list shows it (never the query a bulk change used)
+    # staff state, as every list shows it (never the query a bulk change used); `waited`: a
+    # red flag that waited unassigned, now taken up (the one it lands on is told)
     "conversation.tag": ("add", "remove"), "conversation.status": ("from", "to", "until"),
-    "conversation.assign": ("from", "to"), "conversation.priority": ("from", "to"),
+    "conversation.assign": ("from", "to", "waited"), "conversation.priority": ("from", "to"),
     "conversation.read": (),
     "conversation.note": ("note",), "conversation.note.retract": ("note",),
     "conversation.merge": ("other",), "conversation.merged": ("into",),
@@ -60,6 +61,9 @@ _SHARED: Final[Mapping[str, tuple[str, ...]]] = {
     # a red flag raised at ingest (category only: the matched words stay in the thread) and
     # a clinician clearing it (the reason is audit detail)
     "redflag.raised": ("conversation", "category"), "redflag.cleared": ("conversation",),
+    # a red flag left unassigned with everyone on shift in its team at the cap (once per
+    # raise: the whole desk must see it), and a clinician whose shift started while some wait
+    "redflag.waiting": ("conversation", "team", "cap"), "redflag.offered": ("user", "count"),
     # replies: the outbox screen reloads; recipients stay in the audit trail
     "draft.started": ("draft",), "draft.discarded": ("draft",),
     "outbox.queued": ("outbox", "channel"), "outbox.guard_stopped": ("draft",),
@@ -72,6 +76,8 @@ _SHARED: Final[Mapping[str, tuple[str, ...]]] = {
     "mentions.read": (),
     # someone away or back: rosters, pickers and the status line show it
     "staff.away": ("user", "away"),
+    # a rota opened or closed (the server's round): the roster's on-shift marks changed
+    "staff.shift": ("on", "off"),
     # the knowledge base: an open article or search refreshes (articles hold no patient text)
     "kb.add": ("slug", "revision"), "kb.edit": ("slug", "revision"),
     "kb.sync": ("added", "changed", "retired"),

@@ -177,6 +177,14 @@ class ReportFacts:
             stop.wait(self.interval_s)
 
 
+def red_flag_router(store: Store, config: Config) -> Worker:
+    """Red flags that wait unassigned: given to their team when a shift starts or a place
+    under the cap frees up, told once when caps hold them (service/redflag_routing.py)."""
+    from cxinbox.service.redflag_routing import RedFlagRouter
+
+    return RedFlagRouter(store, config)
+
+
 def background_workers(db: Database, config: Config, health: Health | None = None,
                        rules: RuleEngine | None = None) -> list[Worker]:
     """Everything the server runs besides answering clients; `rules` is the server's one
@@ -188,6 +196,7 @@ def background_workers(db: Database, config: Config, health: Health | None = Non
         workers.append(SmsPoll(db, config, rules))
     workers.append(Outbox(db, config))
     workers.append(SlaWatch(db, config, rules=rules))
+    workers.append(red_flag_router(db, config))
     workers.append(ReportFacts(db))
     if config.audit.checkpoints:
         from cxinbox.service.anchor import AuditAnchor
@@ -222,7 +231,7 @@ def shared_workers(store: Store, config: Config, health: Health | None = None,
     server sends any reply; the claim makes it once). One server at a time, under a leader
     lease (service/leader.py): the SLA monitor (with snooze wake-ups and the satisfaction
     questions), the reports' stored facts, the audit checkpoints and the daily retention
-    run. A worker whose store
+    run, and the red flags' late routing. A worker whose store
     operations are not there yet says so once and idles (`NotYetHere`)."""
     from cxinbox.service.leader import Leader, NotYetHere
 
@@ -234,6 +243,7 @@ def shared_workers(store: Store, config: Config, health: Health | None = None,
         workers.append(NotYetHere(SmsPoll(store, config, rules)))
     workers.append(NotYetHere(Outbox(store, config)))
     workers.append(Leader(NotYetHere(SlaWatch(store, config, rules=rules)), store))
+    workers.append(Leader(NotYetHere(red_flag_router(store, config)), store))
     workers.append(Leader(NotYetHere(ReportFacts(store, chunk=SHARED_FACTS_CHUNK)), store))
     if config.audit.checkpoints:
         from cxinbox.service.anchor import AuditAnchor

@@ -47,7 +47,7 @@ def team_named(config: Config, team: str) -> TeamSpec:
 
 def assign_to_team(tx: StoreTx, config: Config, conversation_id: int, team: str,
                    actor: str, *, now: int, why: str = "",
-                   unchanged_ok: bool = False) -> TeamAssignment:
+                   unchanged_ok: bool = False, waited: bool = False) -> TeamAssignment:
     """Give one live conversation to `team`'s next member by its strategy, inside `tx`.
 
     `now` is epoch seconds (shifts are judged at it); `why` is prepended to the audited
@@ -57,7 +57,9 @@ def assign_to_team(tx: StoreTx, config: Config, conversation_id: int, team: str,
     with the event's seq. `unchanged_ok` (a rule): a pick that leaves the conversation with
     whom it has (nobody available for an unassigned one, or its own holder again) writes
     no event and returns seq 0, since an action that changes nothing is not done (an
-    unassigned one still records the team it waits for: `take_up_red_flags`).
+    unassigned one still records the team it waits for: `take_up_red_flags`). `waited`: a
+    red flag that waited unassigned is being taken up (the event says so, and the feed
+    tells the one it lands on, who did not ask for it).
     """
     spec = team_named(config, team)
     row = tx.conversation(conversation_id)
@@ -65,7 +67,7 @@ def assign_to_team(tx: StoreTx, config: Config, conversation_id: int, team: str,
         raise NotFound(f"no conversation #{conversation_id} to give to team {spec.name}")
     rota = _Rota.read(tx, spec, now)
     return rota.give(tx, config, conversation_id, row.assignee, row.status == "open",
-                     actor, why=why, unchanged_ok=unchanged_ok)
+                     actor, why=why, unchanged_ok=unchanged_ok, waited=waited)
 
 
 class _Rota:
@@ -99,7 +101,7 @@ class _Rota:
 
     def give(self, tx: StoreTx, config: Config, conv_id: int, previous: str | None,
              is_open: bool, actor: str, *, why: str = "",
-             unchanged_ok: bool = False) -> TeamAssignment:
+             unchanged_ok: bool = False, waited: bool = False) -> TeamAssignment:
         """Pick, then write the assignment, the cursor, the team and the event (with
         `unchanged_ok`, no event when the pick changes nothing: `assign_to_team`; only
         the team a conversation nobody could take waits for)."""
@@ -121,7 +123,8 @@ class _Rota:
         tx.set_conversation_team(conv_id, self.spec.name, self.now)
         seq = tx.append_event(actor, "conversation.assign", f"conversation:{conv_id}", {
             "from": previous, "to": choice.member, "team": self.spec.name,
-            "strategy": self.spec.strategy, "why": explanation})
+            "strategy": self.spec.strategy, "why": explanation,
+            **({"waited": True} if waited else {})})
         return TeamAssignment(conv_id, self.spec.name, choice.member, explanation, seq,
                               previous)
 
@@ -158,7 +161,7 @@ def _uncovered_line(config: Config, target: str, myself: bool, last: bool,
             " new red flags stay unassigned until one is back; the notify hook still runs")
 
 
-def _rule_routing(config: Config, team: str) -> str:
+def rule_routing_actor(config: Config, team: str) -> str:
     """The actor of a red flag's late routing: the first rule that routes red flags to
     `team` (its routing is what is carried out)."""
     for rule in config.rules:
@@ -171,30 +174,31 @@ def take_up_red_flags(tx: StoreTx, config: Config, os_user: str, ids: list[int],
                       now: int) -> list[TeamAssignment]:
     """`os_user` is back: each open red flag in `ids` (unassigned, not closed) that was
     routed to a team of theirs and left unassigned for want of anyone is given to that
-    team again, by its strategy, as the routing rule (its actor), with the reason. Only
-    real picks are written and returned: when there is still nobody to take it (the one
-    back is off shift on a shift-aware team) a waiting flag gets no new event."""
+    team again, oldest raise first, by its strategy (within its cap), as the routing rule
+    (its actor), with the reason. Only real picks are written and returned: when there is
+    still nobody to take it (the one back is off shift on a shift-aware team) a waiting
+    flag gets no new event. The server's own round (service/redflag_routing.py) does the
+    same when a shift starts or a place under the cap frees up."""
+    from cxinbox.service.redflag_routing import take_up_waiting, waiting_flags
+
     mine = {t.name for t in config.red_flag_teams() if os_user in t.members}
     if not mine or not ids:
         return []
-    routed = tx.teams_of(ids)
-    out = []
-    for conv_id in ids:
-        team = routed.get(conv_id)
-        if team is not None and team in mine:
-            taken = assign_to_team(tx, config, conv_id, team, _rule_routing(config, team),
-                                   now=now, why=f"red flag waited: {os_user} back",
-                                   unchanged_ok=True)
-            if taken.seq:
-                out.append(taken)
-    return out
+    flags = [f for f in waiting_flags(tx, ids) if f.team in mine]
+    return take_up_waiting(tx, config, flags, now=now, who_back=os_user).taken
 
 
 def team_views(tx: StoreTx, config: Config, now: int) -> list[TeamView]:
     """Every team with who of its members the next pick could land on now, and whom it
     would pick for a new conversation (from the team's turn, as `assign_to_team` does)."""
+    from cxinbox.service.redflag_routing import waiting_flags
+
     away = frozenset(a.os_user for a in tx.away_staff())
     at = datetime.fromtimestamp(now, UTC)
+    waiting: dict[str, int] = {}
+    for flag in waiting_flags(tx, tx.red_flags_unheld()):
+        if flag.team is not None:
+            waiting[flag.team] = waiting.get(flag.team, 0) + 1
     views = []
     for spec in config.teams:
         counts = tx.open_counts(list(spec.members))
@@ -206,7 +210,8 @@ def team_views(tx: StoreTx, config: Config, now: int) -> list[TeamView]:
                               spec.return_on_away,
                               tuple(sorted(choice.skipped,  # in the members' order
                                            key=lambda s: spec.members.index(s[0]))),
-                              choice.member, choice.explanation))
+                              choice.member, choice.explanation,
+                              waiting.get(spec.name, 0)))
     return views
 
 
@@ -319,6 +324,20 @@ class TeamService:
         with inbox.store.reading() as tx:
             return sum(len(tx.matching_ids(inbox.selection(query))) for query in (
                 "is:red-flag assignee:none", f"is:red-flag assignee:{os_user}"))
+
+    def red_flag_full(self, available: dict[str, set[str]]) -> dict[str, set[str]]:
+        """Of each red-flag team's `available` members, those at its cap now (counts of
+        open conversations: no patient text, no audited read)."""
+        config = self.inbox.config
+        out: dict[str, set[str]] = {}
+        with self.inbox.store.reading() as tx:
+            for name, members in available.items():
+                spec = config.team(name)
+                if spec is None or spec.cap is None or not members:
+                    continue
+                counts = tx.open_counts(sorted(members))
+                out[name] = {m for m in members if counts.get(m, 0) >= spec.cap}
+        return out
 
     def away_users(self) -> list[str]:
         with self.inbox.store.reading() as tx:

@@ -710,6 +710,12 @@ class StoreTx(Protocol):
 
     def open_held_by(self, os_user: str) -> list[tuple[int, str | None]]:
         """(conversation, its team or None) for each open conversation the person holds."""
+        ...
+
+    def red_flags_unheld(self) -> list[int]:
+        """Conversations with an open red flag that nobody holds and are not closed."""
+        ...
+
     # -- the knowledge base (store/kb.py) -----------------------------------------------------
 
     def kb_article(self, slug: str) -> KbArticleRecord | None:

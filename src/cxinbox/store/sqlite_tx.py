@@ -710,6 +710,9 @@ class SqliteTx:
 
     def open_held_by(self, os_user: str) -> list[tuple[int, str | None]]:
         return teams.open_held_by(self.conn, os_user)
+
+    def red_flags_unheld(self) -> list[int]:
+        return teams.red_flags_unheld(self.conn)
     # -- the knowledge base
 
     def kb_article(self, slug: str) -> KbArticleRecord | None:

@@ -72,6 +72,18 @@ def teams_of(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> dict[int, str
     return found
 
 
+def red_flags_unheld(conn: sqlite3.Connection) -> list[int]:
+    """The conversations with an open red flag (store/triage.py's OPEN_SQL) that nobody
+    holds and that are not closed: what the red-flag round (service/redflag_routing.py)
+    looks at every few seconds. Read in the order of the open flags' partial index
+    (store/schema_flag_order.py), which both planners then walk alone: a few rows, where
+    the query language's `is:red-flag assignee:none` walked every unassigned conversation."""
+    return [int(r[0]) for r in conn.execute(
+        "SELECT id, assignee, status FROM conversations"
+        " WHERE red_flag IS NOT NULL AND merged_into IS NULL"
+        " ORDER BY last_message_at, id") if r[1] is None and r[2] != "closed"]
+
+
 def open_held_by(conn: sqlite3.Connection, os_user: str) -> list[tuple[int, str | None]]:
     """(conversation, the team it came through or None) for each open conversation the
     person holds, oldest first: what going away hands back."""

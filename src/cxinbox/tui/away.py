@@ -19,10 +19,14 @@ from cxinbox.contract.types import Event
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui.messages import error_line
 
+SHIFT = "staff.shift"
+"""The server saw a rota open or close (service/redflag_routing.py): read the roster again."""
 NO_CLINICIAN = "no clinician on shift"
 """The status line's words, for everyone, while no clinician can take a red flag."""
 NO_ONE_IN = "nobody on shift in team "
 """... and while nobody of a team the rules send red flags to can (the team's name follows)."""
+AT_CAP = "team {team} all at cap"
+"""... and while everyone of such a team who is on shift holds the team's cap."""
 
 
 def red_flag_alert(roster: list[StaffView]) -> str:
@@ -30,15 +34,28 @@ def red_flag_alert(roster: list[StaffView]) -> str:
     would not, and until the roster has been read), from the server's roster (this TUI's
     copy of the config may predate a rota or rule change and a restart of the server):
     with rules that route red flags to a team, nobody of that team available (away, or
-    off its shifts); without, clinicians on the roster and none on shift and here."""
+    off its shifts), or everyone available at the team's cap; without, clinicians on the
+    roster and none on shift and here."""
     teams = red_flag_teams(roster)
     if not teams:
         return NO_CLINICIAN if no_clinician(roster) else ""
     gaps = [t for t in teams if not team_members_available(roster, t)]
-    if not gaps:
-        return ""
-    more = f" +{len(gaps) - 1}" if len(gaps) > 1 else ""
-    return f"{NO_ONE_IN}{gaps[0]}{more}"
+    if gaps:
+        more = f" +{len(gaps) - 1}" if len(gaps) > 1 else ""
+        return f"{NO_ONE_IN}{gaps[0]}{more}"
+    full = [t for t in teams if team_full(roster, t)]
+    if full:
+        more = f" +{len(full) - 1}" if len(full) > 1 else ""
+        return AT_CAP.format(team=full[0]) + more
+    return ""
+
+
+def team_full(roster: list[StaffView], team: str) -> bool:
+    """Whether every member of `team` a red flag could land on now holds the team's cap
+    (the server's answer): a new red flag there waits unassigned."""
+    there = [s for s in roster if team in (clean_line(t) for t in s.red_flag_available)]
+    return bool(there) and all(team in (clean_line(t) for t in s.red_flag_full)
+                               for s in there)
 
 
 def red_flag_teams(roster: list[StaffView]) -> list[str]:
@@ -77,12 +94,17 @@ def on_shift_names(roster: list[StaffView]) -> list[str]:
 def banner_clinicians(roster: list[StaffView]) -> str:
     """Who the red-flag banner says to get, three at most ("Cy Park, Dr Lee +2"): when
     rules route red flags to teams, those teams' members available now ("nobody in team
-    nurses on shift now" when none is); otherwise the clinicians on shift ("none on shift
-    now" when the roster has clinicians but none can come); "" when it has none (or has
-    not been read)."""
+    nurses on shift now" when none is; "Nurse Nora, all at cap" when every one of them
+    holds the team's cap, so a flag waits for a place); otherwise the clinicians on shift
+    ("none on shift now" when the roster has clinicians but none can come); "" when it has
+    none (or has not been read)."""
     teams = red_flag_teams(roster)
     if teams:
         names = list(dict.fromkeys(n for t in teams for n in team_members_available(roster, t)))
+        if names and all(team_full(roster, t) for t in teams
+                         if team_members_available(roster, t)):
+            return ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "") \
+                + ", all at cap"
         if not names:
             word = "team" if len(teams) == 1 else "teams"
             return f"nobody in {word} {', '.join(teams)} on shift now"
@@ -143,8 +165,11 @@ class AwayMixin:
     def _away_events(self: Any, events: Iterable[Event]) -> None:
         """Someone went away or came back: refresh the roster (the picker's AWAY marks,
         and my own state when a supervisor changed it), and tell me if it was done to me."""
+        events = list(events)
         changes = [e for e in events if e.action == "staff.away"]
         if not changes:
+            if any(e.action == SHIFT for e in events):
+                self._fetch_roster()  # a rota opened or closed: who is on shift now
             return
         self._fetch_roster()
         for event in changes:

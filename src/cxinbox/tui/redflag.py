@@ -166,6 +166,50 @@ def raised_lines(events: Iterable[Event], names: dict[int, str]) -> list[str]:
     return lines
 
 
+WAITING: Final = "redflag.waiting"
+OFFERED: Final = "redflag.offered"
+
+
+def waiting_lines(events: Iterable[Event]) -> list[str]:
+    """One toast per red flag the server told as waiting unassigned because everyone on
+    shift in its team is at the cap (once per raise, for the whole desk): fits 54 columns."""
+    lines: list[str] = []
+    for event in events:
+        if event.action != WAITING or not isinstance(event.details, dict):
+            continue
+        conv, team, cap = (event.details.get(k) for k in ("conversation", "team", "cap"))
+        if not isinstance(conv, int) or not isinstance(team, str):
+            continue
+        at = f" {cap}" if isinstance(cap, int) else ""
+        lines.append(f"RED FLAG #{conv} UNASSIGNED: team {clean_line(team, max_len=16)}"
+                     f" all at cap{at}")
+    return lines
+
+
+def taken_up_lines(events: Iterable[Event], me: str) -> list[str]:
+    """One toast per red flag that waited unassigned and the server has now given to me
+    (my shift started, a place under my cap freed, a colleague's return picked me)."""
+    lines: list[str] = []
+    for event in events:
+        details = event.details if isinstance(event.details, dict) else {}
+        if event.action == "conversation.assign" and details.get("waited") is True \
+                and details.get("to") == me:
+            conv = clean_line(event.target.removeprefix("conversation:"), max_len=12)
+            lines.append(f"RED FLAG #{conv} is yours now: it waited unassigned")
+    return lines
+
+
+def offered_to(events: Iterable[Event], me: str) -> int:
+    """How many red flags wait, as the server told me when my shift started (0: not)."""
+    count = 0
+    for event in events:
+        if event.action == OFFERED and isinstance(event.details, dict) \
+                and event.details.get("user") == me:
+            told = event.details.get("count")
+            count = told if isinstance(told, int) and told > 0 else count
+    return count
+
+
 def emergency_text(config: Config, summary: ConversationSummary | None) -> str:
     """The clinic's emergency guidance for a flagged conversation ("" otherwise), in
     Spanish first and then English when the patient wrote Spanish."""
@@ -212,6 +256,22 @@ class RedFlagMixin:
                                       hint="e.g. called the patient, sent to the ER"
                                            " (goes in the audit trail)",
                                       blink=not self.calm), answered)
+
+    def _announce_waiting(self: Any, batch: list[Event]) -> bool:
+        """Red flags the server says wait unassigned (everyone at the cap: the whole desk
+        is told, the status line reads the roster again), one that waited now given to me,
+        and, when my shift started while some wait for the clinical role, the count and
+        the list at its top; True when the bell should ring."""
+        lines = waiting_lines(batch) + taken_up_lines(batch, self.me)
+        for line in lines:
+            self._say(line, "error")
+        if lines or any(isinstance(e.details, dict) and e.details.get("waited") is True
+                        for e in batch):
+            self._fetch_roster()  # who is on shift, and at the cap, has just changed
+        count = offered_to(batch, self.me)
+        if count:
+            self._red_flags_waiting(count)
+        return bool(lines or count)
 
     def _announce_red_flags(self: Any, batch: list[Event]) -> bool:
         """Toast each new red flag for a clinician; True when the bell should ring."""

@@ -174,6 +174,7 @@ class TeamMixin:
         escalated = escalations.escalations_for(batch, self.me)
         escalations.announce(self, escalated)
         ring = self._announce_red_flags(batch) or ring
+        ring = self._announce_waiting(batch) or ring
         if (ring or escalated) and not self.locked:
             self.bell()
 

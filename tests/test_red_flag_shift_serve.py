@@ -1,0 +1,167 @@
+"""The night-to-morning path of a red flag through a real `cxinbox serve`, mail from Dovecot
+and two nurses as real OS users at the command line: a chest-pain mail arrives while nobody
+in the nurses team is on shift and waits unassigned; when the first nurse's shift starts
+(by the wall clock, a minute or so into the test) the server gives it to her by the team's
+strategy, as the routing rule, with the reason; the next red flag, with her at the team's
+cap and her colleague off shift, waits and is told once (audit event and notify hook)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.support.osusers import OsUsers, cli_as, os_users
+from tests.support.waiting import wait_until
+from tests.synchelp import write_config as sync_config
+from tests.test_serve_attack import _desk_dir
+from tests.test_serve_support import ME, Server, cx
+
+RULE = "red flags to nurses"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _mail(n: int, sender: str) -> bytes:
+    return (f"From: Pat {n} <{sender}>\r\nTo: appointments@riverside-clinic.example\r\n"
+            f"Subject: Question about my bill {n}\r\nMessage-ID: <shift-rf-{n}@patient.example>"
+            "\r\n\r\nAlso I have had crushing chest pain since last night.\r\n").encode()
+
+
+@pytest.fixture(scope="module")
+def users() -> Iterator[OsUsers]:
+    with os_users() as made:
+        yield made
+
+
+def _json(cfg: Path, *args: str) -> Any:
+    done = cx(*args, "--json", "--config", str(cfg))
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _flag_ids(cfg: Path) -> list[int]:
+    done = cx("list", "is:red-flag", "--json", "--config", str(cfg))
+    if done.returncode != 0:
+        return []
+    return sorted(int(row["id"]) for row in json.loads(done.stdout)["conversations"])
+
+
+def _trail(cfg: Path, conv: int) -> list[dict[str, Any]]:
+    trail: list[dict[str, Any]] = _json(cfg, "audit", f"id:{conv}")
+    return trail
+
+
+def _desk(cfg: Path, base_text: str, sock: Path, hook: Path, nurse: str, other: str,
+          nurse_hours: str) -> None:
+    """The clinic's config: the nurses team (shift-aware, cap 1) the rule sends red flags
+    to; `nurse_hours` is her rota's table, her colleague works three days later only."""
+    off_day = DAYS[(datetime.now(UTC).weekday() + 3) % 7]
+    cfg.write_text(base_text + f"""
+[server]
+socket = "{sock}"
+
+[triage]
+notify_command = ["{hook}"]
+
+[[staff]]
+os_user = "{ME}"
+name = "Dr Root"
+role = "admin"
+clinical = true
+
+[[staff]]
+os_user = "{nurse}"
+name = "Nurse One"
+
+[[staff]]
+os_user = "{other}"
+name = "Nurse Two"
+
+[[teams]]
+name = "nurses"
+members = ["{nurse}", "{other}"]
+strategy = "shift-aware"
+cap = 1
+shifts = {{ {nurse} = {{ hours = {nurse_hours}, timezone = "UTC" }}, {other} = {{ hours = {{ {off_day} = ["09:00-17:00"] }}, timezone = "UTC" }} }}
+
+[[rules]]
+name = "{RULE}"
+on = "arrival"
+match = "is:red-flag"
+actions = {{ assign = "team:nurses" }}
+""")
+    cfg.chmod(0o644)
+
+
+def test_a_night_red_flag_goes_to_the_first_nurse_whose_shift_starts(
+        dovecot: Any, users: OsUsers) -> None:
+    nurse, other = users.agent, users.other_agent
+    with _desk_dir(users) as (base, sock):
+        hook_log = base / "hook.jsonl"
+        hook = base / "hook.sh"
+        hook.write_text(f"#!/bin/sh\ncat >> {hook_log}\n")
+        hook.chmod(0o755)
+        cfg = sync_config(base, dovecot)
+        base_text = cfg.read_text()
+        # The night: nobody's rota is open today.
+        _desk(cfg, base_text, sock, hook, nurse.name, other.name,
+              f'{{ {DAYS[(datetime.now(UTC).weekday() + 3) % 7]} = ["09:00-17:00"] }}')
+        with Server(cfg, sock) as server:
+            dovecot.deliver(_mail(1, "pat1@patient.example"))
+            wait_until(lambda: len(_flag_ids(cfg)) == 1, "the night's red flag synced",
+                       timeout=120.0)
+            [first] = _flag_ids(cfg)
+            shown = _json(cfg, "show", str(first))["conversation"]
+            assert shown["assignee"] is None, server.log
+            [team] = _json(cfg, "teams")
+            assert team["next_pick"] is None and team["red_flags_waiting"] == 1, team
+            shown_teams = cx("teams", "--config", str(cfg)).stdout
+            assert "  red flags waiting for it: 1 (cxinbox list is:red-flag assignee:none)" \
+                in shown_teams.splitlines(), shown_teams
+        # The rota for today is written, starting at the next whole minute at least 30 s
+        # away (UTC), and the server restarted: her shift starts while it runs.
+        start = (datetime.now(UTC) + timedelta(seconds=90)).replace(second=0, microsecond=0)
+        _desk(cfg, base_text, sock, hook, nurse.name, other.name,
+              f'{{ {DAYS[start.weekday()]} = ["{start:%H:%M}-24:00"] }}')
+        with Server(cfg, sock) as server:
+
+            def holder(conv: int) -> str | None:
+                held: str | None = _json(cfg, "show", str(conv))["conversation"]["assignee"]
+                return held
+
+            assert holder(first) is None or datetime.now(UTC) >= start
+            wait_until(lambda: holder(first) == nurse.name, "taken up at the shift's start",
+                       timeout=240.0)
+            assert datetime.now(UTC) >= start
+            [assign] = [e for e in _trail(cfg, first) if e["action"] == "conversation.assign"]
+            assert assign["actor"] == f"rule:{RULE}"
+            assert assign["details"]["why"].startswith(
+                f"red flag waited: {nurse.name} on shift; shift-aware:"), assign
+            assert assign["details"]["why"].endswith(f"-> {nurse.name}"), assign
+            code, out, err = cli_as(nurse, "--config", str(cfg), "list", "assignee:me",
+                                    "--json")
+            assert code == 0, err
+            assert [int(r["id"]) for r in json.loads(out)["conversations"]] == [first]
+
+            # She holds the cap now and her colleague is off shift: the next flag waits,
+            # told once to the desk and the hook, with no patient text in either.
+            dovecot.deliver(_mail(2, "pat2@patient.example"))
+            wait_until(lambda: len(_flag_ids(cfg)) == 2, "the second red flag synced",
+                       timeout=120.0)
+            second = max(_flag_ids(cfg))
+            wait_until(lambda: any(e["action"] == "redflag.waiting"
+                                   for e in _trail(cfg, second)),
+                       "the cap told", timeout=60.0)
+            wait_until(lambda: hook_log.exists() and "red_flag_waiting" in
+                       hook_log.read_text(), "the hook ran", timeout=30.0)
+            told = [json.loads(line) for line in hook_log.read_text().splitlines()
+                    if "red_flag_waiting" in line]
+            assert [(t["conversation"], t["team"], t["cap"]) for t in told] == [
+                (second, "nurses", 1)]
+            # the category, never the patient's words
+            assert "crushing" not in hook_log.read_text().lower()
+            assert holder(second) is None
+            assert "crushing" not in server.log.lower()
