@@ -1829,6 +1829,49 @@ _SENAL: Final = (r"(?:desmay\w+|perdi\w* el conocimiento|vomit\w+|ha vomitado|he
                  r"mare\w+|confundid\w+|dolor de cabeza)")
 """The same signs in Spanish."""
 
+# twenty-second pass (blind18): a question about coming in whose condition is told as
+# happening now is a report, not a hypothetical ("do i need to be seen if im out of breath
+# just going to the kitchen?", "do I need to come in if my lips are swelling an hour after the
+# contrast?", "¿tengo que ir si estoy sangrando desde la mañana?"). It holds when the "if" or
+# "si" follows a verb of coming in or being seen (read just before it), the condition ends in
+# a question mark, and the condition, or the sentence after the question, is dated now: a
+# time anchor ("today", "this morning", "since", "an hour after", "anoche", "desde", "hace
+# un rato"), the present progressive ("are swelling", "estoy sangrando", a gerund), the first
+# person's state ("I'm", "estoy"), or a patient's state told after the question ("I feel
+# dizzy", "está llorón", "tiene 2 años"). "what should I do if I ever ...", "si me llega a
+# dar ... ¿voy?" (the head after the condition) and instructions ("come in if ...", no
+# question) are left to the hypothetical they are.
+_COME_IN_HEAD: Final = (
+    r"(?:(?<=\bseen )|(?<=\bin )|(?<=\bchecked )|(?<=\bcheck )|(?<=\ber )|(?<=\bed )|(?<=\bcare )|"
+    r"(?<=\bgo )|(?<=\bdoctor )|(?<=\b911 )|(?<=\bir )|(?<=\bllevarlo )|(?<=\bllevarla )|"
+    r"(?<=\bllevarle )|(?<=\bllevar )|(?<=\burgencias )|(?<=\bemergencias )|(?<=\burgencia )|"
+    r"(?<=\bemergencia )|(?<=\bvean )|(?<=\brevisen )|(?<=\bvoy )|(?<=\bvaya )|(?<=\bvenir )|"
+    r"(?<=\bmedico ))")
+# the same asked without a question mark ("do i need to be seen if ..."): the asking is in
+# the words before
+_ASKING_HEAD: Final = (
+    r"(?:(?<=\bneed to be seen )|(?<=\bneed to come in )|(?<=\bneed to go in )|(?<=\bhave to come in )|"
+    r"(?<=\bshould i come in )|(?<=\bshould i go in )|(?<=\bshould we come in )|(?<=\bneed to be checked )|"
+    r"(?<=\btengo que ir )|(?<=\bhay que ir )|(?<=\bnecesito ir )|(?<=\bdebo ir )|(?<=\bhay que llevarlo )|"
+    r"(?<=\bhay que llevarla ))")
+_NOW_IN_CONDITION: Final = (
+    r"right now|just now|now|today|tonight|this (?:morning|afternoon|evening|week)|since|"
+    r"(?:an?|one|two|three|four|\d+|half an?|a couple of|a few) (?:hours?|hrs?|minutes?|mins?|days?) "
+    r"(?:ago|after|since|later|now)|yesterday|last night|so far|i'?m|im|i am|i'?ve been|ive been|"
+    r"(?:is|are|keeps?|been) \w+ing|just (?:walking|going|sitting|standing|getting|climbing|talking)|"
+    r"ahora|ahorita|hoy|anoche|ayer|esta (?:manana|tarde|noche)|desde|hace (?:un )?(?:rato|ratito)|"
+    r"hace \w+ (?:horas?|minutos?|dias)|cada rato|estoy|esta|estan|(?:me|se|le) esta|\w{3,}(?:ando|iendo)")
+_NOW_AFTER_QUESTION: Final = (
+    r"i feel|i'?m feeling|im feeling|(?:she|he|it)(?:'s| has) been|(?:she|he|it)s been|"
+    r"(?:is|are) (?:still )?\w+ing|since|now|still|today|this morning|"
+    r"me siento|se siente|estoy|esta|sigue|desde|ahora|hoy|ahorita|\w{3,}(?:ando|iendo)|"
+    r"tiene \d+ (?:anos|meses|semanas|dias)")
+_CONDITION: Final = r"(?:if|si)\b(?:[^.!?\n]|\.\d){0,200}"
+_ASKED_NOW: Final = (
+    rf"(?!(?=(?:if|si)\b(?! (?:a|an|un|una|someone|somebody|anyone|alguien|uno|one)\b))(?:{_COME_IN_HEAD}(?={_CONDITION}\?)|{_ASKING_HEAD})"
+    rf"(?={_CONDITION}?\b(?:{_NOW_IN_CONDITION})\b|{_CONDITION}\?[^?\n]{{0,100}}?\b(?:{_NOW_AFTER_QUESTION})\b))")
+"""Put before a conditional question modifier: it does not start at such an "if"."""
+
 
 MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # "didn't" before a knock ("he didn't hit his head that we saw")
@@ -1934,7 +1977,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # that has not come
     ("hypothetical", "forward", r"\b(?:si|que hago si|que hacemos si) (?:algun dia|un dia|alguna vez|algun momento|en algun momento|en el futuro|mas adelante)\b|\bif (?:one day|someday|some day|ever|in the future|down the road)\b"),
     ("hypothetical", "forward",
-     (r"\b(?:what if|what happens if|if (?:i|you|he|she|they|we|my \w+|your \w+) (?:ever )?"
+     (_ASKED_NOW + r"\b(?:what if|what happens if|if (?:i|you|he|she|they|we|my \w+|your \w+) (?:ever )?"
      r"(?:get|gets|got|have|has|start|starts|develop|develops|experience|experiences|notice|"
      r"notices|feel|feels|were to|should)|in case|just in case|should i (?:worry|be worried)|"
      r"(?:can|could|does|do|will|would|might|may) (?:[\w']+ ){0,3}(?:cause|give|lead to|"
@@ -1943,13 +1986,13 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"include\w*)?|worried about (?:getting|having)|afraid of (?:getting|having)|scared of "
      r"(?:getting|having)|(?:signs|symptoms|warning signs?) (?:of|for)|know the signs|"
      r"learn (?:about|the|what|how)|what to do (?:when|if)|when to (?:call|go|worry)|"
-     r"(?<!like )(?<!as if )(?<!as though )(?:someone|somebody|anyone|a person|a loved one)(?: who)? (?:is|has|having|can'?t|cannot)|call 911 if|go to the er if|"
+     r"(?<!like )(?<!as if )(?<!as though )(?:someone|somebody|anyone|a person|a loved one)(?: who)? (?:is|has|having|can'?t|cannot)|call 911 " + _ASKED_NOW + r"if|go to the er " + _ASKED_NOW + r"if|"
      r"seek (?:emergency |immediate )?(?:care|help|attention) if|is it (?:possible|normal) to(?! (?:think|keep thinking|have (?:these |those |the )?thoughts|want to die|want to kill|feel like (?:dying|ending))\b)|"
      r"watch (?:out )?for|look (?:out )?for|(?:what|which) (?:signs|symptoms)|warning signs?|red flags?|"
      r"like if|if (?:his|her|their|our|the) [\w']+|when (?:would|should|do|does|will|can) (?:i|we|you|he|she|they)|"
      r"(?:don'?t|dont|do not) want to(?= (?:accidentally |by accident )?(?:overdose|od|get|have|end up|risk|cause|give)))\b")),
     ("hypothetical", "forward",
-     (r"\b(?:que pasa si|y si (?:me|le|te)|si (?:me|le|te|tengo|tiene) (?:da|dan|empieza|"
+     (_ASKED_NOW + r"\b(?:que pasa si|y si (?:me|le|te)|si (?:me|le|te|tengo|tiene) (?:da|dan|empieza|"
      r"empiezan|sale|sube|llega)|en caso de|por si (?:acaso)?|puede (?:causar|provocar|dar)|"
      r"pueden (?:causar|provocar|dar)|riesgo de|efectos? secundarios?|prevenir|evitar|"
      r"(?:senales|sintomas|signos) de|cuando (?:llamar|ir)|me preocupa (?:que me de|tener)|"
@@ -1961,7 +2004,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"(?:can|could|might|may|would) (?:my|his|her|their|the|your|it|that) ?(?:throat|tongue|lips|face|airway|breathing)?(?= (?:close|swell|stop|get)))\b")),
     # questions about a symptom: hypothetical even when they say "I'm having"
     ("question", "forward",
-     (r"\b(?:if|when|si|cuando) (?:i|you|he|she|they|we|my [\w']+|your [\w']+|our [\w']+|the baby|"
+     (_ASKED_NOW + r"\b(?:if|when|si|cuando) (?:i|you|he|she|they|we|my [\w']+|your [\w']+|our [\w']+|the baby|"
      r"mi [\w']+|el [\w']+|la [\w']+|me|le|te|tengo|tiene)\b(?=[^.!\n]*\?)"
      # sixteenth pass: not a state said to be now ("if his lips are turning blue right now
      # should I call 911?")
@@ -1988,10 +2031,10 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # a conditional about someone or something ("si a mi hija le da ...", "si no para ...?")
     ("question", "forward",
      (r"\b(?:what (?:kind|type|sort|amount) of|how (?:much|many)|que (?:tipo|clase) de)\b(?=[^.!\n]*\?)|"
-      r"\bif (?:it|this|that|there|the|a|an|she|he|they|we|i'?m|i am|she'?s|he'?s)\b(?=[^.!\n]*\?)|"
-      r"\bsi (?:no|a (?:mi|su|tu|la|el)|al|estoy|esta|estas|ella|el|usted|su|tu|se|ya)\b(?=[^.!\n]*\?)")),
+      + _ASKED_NOW + r"\bif (?:it|this|that|there|the|a|an|she|he|they|we|i'?m|i am|she'?s|he'?s)\b(?=[^.!\n]*\?)|"
+      + _ASKED_NOW + r"\bsi (?:no|a (?:mi|su|tu|la|el)|al|estoy|esta|estas|ella|el|usted|su|tu|se|ya)\b(?=[^.!\n]*\?)")),
     ("hypothetical", "forward",
-     (r"\b(?:acuda|llame|vaya|busque (?:atencion|ayuda)|consulte)\b(?: \w+){0,4} si\b|\bsi (?:usted )?tiene\b|\bsi (?:su|tu) (?:hij[oa]|bebe|nin[oa]|pareja|familiar)\b|"
+     (r"\b(?:acuda|llame|vaya|busque (?:atencion|ayuda)|consulte)\b(?: \w+){0,4} si\b|" + _ASKED_NOW + r"\bsi (?:usted )?tiene\b|\bsi (?:su|tu) (?:hij[oa]|bebe|nin[oa]|pareja|familiar)\b|"
       r"\b(?:me|le|nos) van a (?:sacar|operar|hacer|quitar|poner)\b|\b(?:i'?m|i am|she'?s|he'?s) (?:having|getting) (?:a |my |her |his )?\w+ (?:pulled|removed|out|done)\b|"
       r"\b(?:going to|gonna|will) (?:have|get) (?:a |my |her |his )?(?:tooth|teeth|wisdom|surgery|procedure|biopsy|colonoscopy)\b")),
     ("question", "forward",
@@ -2031,7 +2074,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # already assessed by someone: the episode was seen to; set aside like history, unless
     # the writer says it is happening again or still
     ("assessed", "both",
-     (r"\b(?:went|go|came|taken|took (?:me|him|her|us)|brought (?:me|him|her)) (?:to|into) (?:the )?(?:er|e\.r\.|emergency room|urgent care|hospital|a&e)\b|"
+     (r"\b(?:went|(?<!need to )(?<!have to )(?<!do i )(?<!do we )(?<!should i )(?<!should we )go|came|taken|took (?:me|him|her|us)|brought (?:me|him|her)) (?:to|into) (?:the )?(?:er|e\.r\.|emergency room|urgent care|hospital|a&e)\b|"
       r"\bsent (?:me|him|her|us|them) home\b|\b(?:they|the doctors?|the er|urgent care|the hospital|poison control|the nurse|the pharmacist|the daycare|the school) (?:said|told (?:me|us)|thinks?|thought) (?:it (?:was|is)|it'?s|was|is)\b|\b(?:called|spoke (?:to|with)|talked (?:to|with)) poison control\b|\b(?:llame|hable|hablamos|llamamos) (?:a|con) (?:control de (?:envenenamiento|intoxicaciones)|toxicologia)\b|"
       r"\b(?:me|la|lo|le|nos) (?:revisaron|atendieron|vieron|checaron|dieron de alta)\b|"
       r"\b(?:estuve|estuvo) internad[oa]\b|\b(?:fui|fue|fuimos|lo llevamos|la llevamos) a (?:urgencias|emergencias|la sala de emergencia|el hospital)\b|"
@@ -2142,7 +2185,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"\b(?:baby|babies|infants?|newborns?|bebes?) (?:under|younger than|less than|menor(?:es)? de) \d+ (?:months?|weeks?|meses|semanas) (?:with|con)\b"),
     # a conditional question in the first person ("si sangro mucho despues, que hago?")
     ("question", "forward",
-     (r"\bsi\b(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|\bif(?<!sure if)(?<!know if)(?<!wonder if)(?<!wondering if) (?:i|we)\b(?= [^.!\n]*\?)"
+     (_ASKED_NOW + r"\bsi\b(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|" + _ASKED_NOW + r"\bif(?<!sure if)(?<!know if)(?<!wonder if)(?<!wondering if) (?:i|we)\b(?= [^.!\n]*\?)"
      # twenty-first pass: not when it dates the event an hour or minutes back ("do I need to
      # get checked if I hit my head an hour ago?")
      r"(?![^.!?\n]*\b(?:an|one|a|\d+|two|three|four|a few|a couple of) (?:hours?|hrs?|minutes?|mins?) ago\b)")),
@@ -2230,7 +2273,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # six words; first-person conditionals keep the six-word reach (a plan said as "if I
     # ever ..." is no hypothetical)
     ("hypothetical", "forward",
-     (r"\b(?:what )?if (?:one day |someday |some day |ever )?(?:my \w+|our \w+|he|she|they|the baby|the kids?|your \w+)(?: ever)?\b(?!(?:'s|s)? (?:\w+ ){0,2}(?:is|are|was|am|has been|have been|keeps?)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)|"
+     (_ASKED_NOW + r"\b(?:what )?if (?:one day |someday |some day |ever )?(?:my \w+|our \w+|he|she|they|the baby|the kids?|your \w+)(?: ever)?\b(?!(?:'s|s)? (?:\w+ ){0,2}(?:is|are|was|am|has been|have been|keeps?)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)|"
       r"\b(?:que (?:hago|hacemos) )?si (?:algun dia|un dia|alguna vez|en algun momento) (?:a )?(?:mi|mis|su|sus|nuestr[oa]s?|el|la) \w+\b(?! (?:\w+ ){0,2}(?:esta|estan|sigue|tiene)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)")),
     # twentieth pass (blind15, blind16): history told for a form, a letter or a records request,
     # opened by a preamble and a time long past ("Some background for whoever fills it in: back
