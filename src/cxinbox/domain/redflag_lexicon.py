@@ -832,7 +832,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", r"\b(?:ooz\w*|seep\w*|soak\w*|bleed\w*) (?:right )?(?:through|thru) (?:a|an|another|one|the new|a fresh|a new) (?:\w+ )?(?:bandages?|gauze|dressings?|towels?|pads?)\b"),
     ("severe_bleeding", near(r"squirt\w*|spurt\w*|pumping out|sale a chorros|sale en chorro|chorrea\w*",
                              r"gash\w*|cut|wound|laceration|leg|arm|calf|thigh|hand|wall|cloth|towel|herida|cortada|corte|pierna|brazo|mano|toalla|trapo", 40)),
-    ("severe_bleeding", (r"\b(?:urine|pee|orina|pis|pipi)\b[^.!?\n]{0,40}\b(?:clots|cuajos|cuajarones|coagulos)\b|"
+    ("severe_bleeding", (r"\b(?:urine|pee|peeing|urinating|orina|orinando|orino|pis|pipi)\b[^.!?\n]{0,40}\b(?:clots|cuajos|cuajarones|coagulos)\b|"
                          r"\b(?:clots|cuajos|cuajarones|coagulos)\b (?:of blood |de sangre )?(?:in|en) (?:the|his|her|my|la|su|mi) (?:urine|pee|catheter|bag|orina|sonda|bolsa)\b")),
     # chest: a heavy, pressing feeling under the breastbone (words joined by commas); pressure
     # travelling into both arms
@@ -1141,6 +1141,21 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # suicide: a thought of crashing the car into something, the Spanish way ("pensar en
     # estrellar el carro contra un poste", "pienso en aventarme al tráfico")
     ("suicide_self_harm", r"\b(?:pens\w+|pienso|piensa|pensamientos?|ideas?) (?:de |en )(?:estrellar(?:me|se)?|chocar|aventar(?:me|se)|tirar(?:me|se)|lanzar(?:me|se)|echar(?:me|se)|manejar|meter(?:me|se)) (?:(?:el|mi|su) (?:carro|coche|auto|camioneta) )?(?:contra|del|desde el|desde la|por el|al|a la|debajo de|frente a|hacia) (?:(?:un|una|el|la) )?(?:poste|pared|puente|arbol|muro|camion|trafico|barranco|tren|precipicio|rio|vias?)\b"),
+    # twenty-second pass (blind18): blood and nothing else passed ("estoy sacando pura sangre
+    # roja", "hace un rato sangre pura", "peeing straight blood"); not a thoroughbred ("caballo
+    # pura sangre") nor a lineage ("de sangre pura")
+    ("severe_bleeding", (r"\b(?:sac|ech|hac|orin|pas|bot|obr|evacu)\w* (?:pura sangre|puro sangre|sangre pura|nada mas sangre|pura sangre roja|sangre roja pura)\b|"
+                         r"\b(?:hace un rato|ahora|ahorita|ya) (?:pura sangre|sangre pura|puro sangre)\b|\b(?:pura|puro) sangre (?:roja|fresca|viva)\b|"
+                         r"\b(?:passing|peeing|pooping|urinating|peeing out|it'?s|its|now) (?:pure|straight|solid|nothing but|only) (?:bright red |red )?blood\b")),
+    # twenty-second pass: not being here at a time to come, and the decision said ("no voy a
+    # estar aquí el mes que viene. ya lo decidí", "I won't be here next month, I've made up my
+    # mind"); a trip or a move said in the same stretch is not
+    ("suicide_self_harm", (r"\b(?:(?:won'?t|wont|will not|not going to|ain'?t gonna) be (?:around|here)|(?:ya )?no (?:voy|va) a estar (?:aqui|aca|mas))\b"
+                           r"(?![^.!?\n]{0,80}\b(?:travel\w*|trip|vacation|moving|move|deploy\w*|viaj\w+|vacaciones|mud\w+|fuera de la ciudad)\b)"
+                           r"[^.!?\n]{0,50}[.,;!]?\s*(?:and )?(?:i'?ve|i have|i) (?:already )?(?:decided|made up my mind|made my decision)\b|"
+                           r"\b(?:(?:won'?t|wont|will not|not going to|ain'?t gonna) be (?:around|here)|(?:ya )?no (?:voy|va) a estar (?:aqui|aca|mas))\b"
+                           r"(?![^.!?\n]{0,80}\b(?:travel\w*|trip|vacation|moving|move|deploy\w*|viaj\w+|vacaciones|mud\w+|fuera de la ciudad)\b)"
+                           r"[^.!?\n]{0,50}[.,;!]?\s*(?:y )?(?:ya )?(?:lo )?(?:decidi|tengo decidido|he decidido|tome la decision|esta decidido)\b")),
     # suicide: care cancelled because one will not be alive ("I'm not planning on being alive
     # by then", "no pienso estar viva para entonces")
     ("suicide_self_harm", (r"\b(?:not|never) (?:planning|plan|going|gonna|expecting) (?:on |to )?(?:be|being|still be) alive\b|\b(?:won'?t|wont|will not) (?:still )?be alive (?:by|for|on|next|after|in)\b|"
@@ -1203,6 +1218,9 @@ CUES: Final[dict[str, str]] = {
                + _AGE + r" (?:well|check\w*|visit|shots|vaccines?|appointment|appt|cita|consulta|vacunas)|"
                # twentieth pass: an age before the children it names ("11 mo twins", "8 meses gemelos")
                + _AGE + r" (?:old )?(?:twins?|triplets|gemel[oa]s?|cuates|mellizos?|baby|babies|bebes?|boy|girl|nin[oa]|hij[oa])\b|"
+               # twenty-second pass: the children named, then their age ("twins are 8 months",
+               # "los gemelos tienen 8 meses")
+               r"(?:twins|triplets|babies|gemel[oa]s|mellizos|cuates|bebes) (?:are|were|just turned|son|tienen|cumplieron) " + _AGE + r"|"
                # nineteenth pass: an age alone at the head of a clause, set off by a comma
                # ("11 mo, fever 39.1", "el gemelo mayor, 8 meses, tiene calentura")
                r"(?:(?<=^)|(?<=[,.;:\n] )|(?<=[,.;:\n]))" + _AGE + r"(?=\s*,)|"
@@ -1528,6 +1546,12 @@ PSEUDO: Final[tuple[str, ...]] = (
     r"\bno (?:queria|quise|quisimos|intentaba|buscaba|era para) (?:morir\w*|matar\w*|quitarme la vida|quitarse la vida|hacerme dano)\b(?=[ ,.;]+(?:solo|nomas|nada mas|sino|quer\w+)\b)",
     # thirteenth pass: an inhaler given two or three times is a rescue dose, not an overdose
     r"\b(?:inhalador|inhaler|puffer|ventolin|salbutamol|albuterol|bomba|bombita|pompa|nebulizador|nebulizer|neb)\b (?:\w+ ){0,2}(?:dos|tres|two|three|2|3) (?:veces|times)\b",
+    # twenty-second pass: so are one to three nitroglycerin tablets or sprays, before or after
+    # the medicine's name ("la receta de la nitroglicerina, ya me tomé dos pastillas", "took 2
+    # nitro"); more than three is read as it was
+    (r"\b(?:nitro|nitros|nitroglicerina|nitroglycerin|nitrostat|ntg)\b[^.!?\n]{0,40}\b(?:tome|took|taken|used|me puse|puse|he tomado|me he tomado|me tome|ya me tome)\b "
+     r"(?:(?:como|like|about|unas|unos) )?(?:una|un|dos|tres|one|two|three|[1-3]) (?:pastillas?|tabletas?|tablets?|pills?|sprays?|puffs?|dosis|doses?|disparos)\b|"
+     r"\b(?:tome|took|taken|used|me puse|puse|he tomado|me he tomado|me tome)\b (?:una|un|dos|tres|one|two|three|[1-3]) (?:(?:pastillas?|tabletas?|tablets?|pills?|sprays?) (?:de |of )?(?:la |my )?)?(?:nitro|nitros|nitroglicerina|nitroglycerin|nitrostat|ntg)\b"),
     # sixteenth pass: a school's or a camp's plan named after the reaction
     (r"\b(?:anaphylaxis|anaphylactic|allergy|allergic reaction|food allergy) (?:action |emergency |care |treatment )?(?:plan|form|protocol)s?\b|"
      r"\bplan (?:de )?(?:accion|emergencia|cuidado)s? (?:para|de|por|contra) (?:la )?(?:anafilaxia|alergia\w*|reaccion\w* alergica\w*)\b"),
@@ -1891,7 +1915,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("negated", "backward",
      (rf"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:(?<!bottle )(?<!jar )(?<!pack )(?<!box )(?<!pills )(?<!tablets )(?<!gummies )gone(?! (?:through|thru|into|over|out|up|down|by|to|from|missing)\b|{_BECAME})|went away|"
      r"go away|resolved|disappeared|stopped|subsided|cleared up|is over|has passed|"
-     r"went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)(?! (?:this morning|yesterday|earlier|until|before|last night|an hour ago|a (?:few )?(?:hours?|minutes?) ago)\b)|"
+     r"went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)(?! (?:this morning|yesterday|earlier|until|before|last night|an hour ago|a (?:few )?(?:hours?|minutes?) ago|at (?:my|his|her|our|the|\d{1,2}(?::\d\d)?) ?\w*|at (?:breakfast|lunch|dinner|supper|noon|bedtime)|when (?:i|we|you|they) (?:left|checked|saw|came|got)\w*)\b)|"
      r"turned out to be|all better|resulto ser|(?<!se )fue (?:solo|nada mas)|"
      r"ok now|okay now|better now|is better|broke|"
      r"has broken|(?<!curtain )(?<!shade )(?<!blind )(?<!veil )came down|bajo|se le bajo|cedio|passed(?! out)|paro|se detuvo|ceso)\b")),
@@ -2228,7 +2252,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # a condition set later in time, asked about ("que hago si despues me sangra ...?",
     # "who do we call if later he bleeds ...?")
     ("question", "forward",
-     (r"\b(?:si|cuando) (?:despues|luego|manana|mas tarde|esta noche|en la noche|ya en casa|durante \w+)\b(?=[^.!\n]*\?)|"
+     (_ASKED_NOW + r"\b(?:si|cuando) (?:despues|luego|manana|mas tarde|esta noche|en la noche|ya en casa|durante \w+)\b(?=[^.!\n]*\?)|"
       r"\b(?:if|when) (?:later|afterwards|after that|tomorrow|tonight|during \w+|at home)\b(?=[^.!\n]*\?)")),
     # "anymore" says how things are now: a date in the clause before does not reach it
     # ("my husband died last month and I don't want to live anymore")
