@@ -1544,6 +1544,15 @@ PSEUDO: Final[tuple[str, ...]] = (
     # fifteenth pass: "I didn't want to die, I just wanted to sleep": a death not wished
     r"\b(?:didn'?t|didnt|did not|never) (?:really )?(?:want|wanted|mean|meant|try|tried|trying) to (?:die|kill (?:my|him|her)self|end (?:it|my life))\b(?=[ ,.;]+(?:i |he |she |just|only|lol)|\s*$)",
     r"\bno (?:queria|quise|quisimos|intentaba|buscaba|era para) (?:morir\w*|matar\w*|quitarme la vida|quitarse la vida|hacerme dano)\b(?=[ ,.;]+(?:solo|nomas|nada mas|sino|quer\w+)\b)",
+    # twenty-second pass: a history named as one ("my concussion history", "my old self-harm
+    # history", "historial de autolesiones"), the details a form asks of a past event ("the date
+    # and details of my stroke"), exhaust breathed in traffic ("choking on exhaust", "me ahogo
+    # con el humo de los carros")
+    (r"\b(?:concussion|self[- ]harm|cutting|stroke|overdose|suicide|suicidal|head injury|bleeding|anaphylaxis|seizure) (?:history|hx)\b|"
+     r"\b(?:historial|historia|antecedentes?) de (?:autolesion\w*|cortarme|derrame|infarto|sobredosis|intento\w* de suicidio|conmocion\w*)\b|"
+     r"\b(?:dates?|details?|date and details|fecha|fechas|detalles) (?:of|de) (?:my|his|her|the|mi|su|el|la) (?:stroke|heart attack|overdose|concussion|head injury|seizure|derrame|infarto|sobredosis|conmocion)\b|"
+     r"\bchoking on (?:the )?(?:exhaust|fumes|bus fumes|diesel|traffic|smog|pollen|dust|perfume|cologne|smell)\b|"
+     r"\bme (?:ahogo|estoy ahogando) con (?:el )?(?:humo de los (?:carros|coches|camiones)|el smog|el polvo|el perfume)\b"),
     # thirteenth pass: an inhaler given two or three times is a rescue dose, not an overdose
     r"\b(?:inhalador|inhaler|puffer|ventolin|salbutamol|albuterol|bomba|bombita|pompa|nebulizador|nebulizer|neb)\b (?:\w+ ){0,2}(?:dos|tres|two|three|2|3) (?:veces|times)\b",
     # twenty-second pass: so are one to three nitroglycerin tablets or sprays, before or after
@@ -1890,6 +1899,10 @@ _NOW_AFTER_QUESTION: Final = (
     r"(?:is|are) (?:still )?\w+ing|since|now|still|today|this morning|"
     r"me siento|se siente|estoy|esta|sigue|desde|ahora|hoy|ahorita|\w{3,}(?:ando|iendo)|"
     r"tiene \d+ (?:anos|meses|semanas|dias)")
+_END_OF_HISTORY: Final = (
+    r"(?:(?!\b(?:but|pero|however|aunque|though|now|ahora|today|hoy|tonight|this (?:morning|afternoon|evening|week)|"
+    r"esta (?:manana|noche|tarde|semana)|this time|esta vez|again|otra vez|de nuevo|right now|currently|still|todavia|sigue)\b)[^.!?;\n])*")
+"""The rest of a sentence told as history, up to a word that says now (twenty-second pass)."""
 _CONDITION: Final = r"(?:if|si)\b(?:[^.!?\n]|\.\d){0,200}"
 _ASKED_NOW: Final = (
     rf"(?!(?=(?:if|si)\b(?! (?:a|an|un|una|someone|somebody|anyone|alguien|uno|one)\b))(?:{_COME_IN_HEAD}(?={_CONDITION}\?)|{_ASKING_HEAD})"
@@ -2110,11 +2123,11 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"since (?:last|this|yesterday|today|\d|monday|tuesday|wednesday|thursday|friday|saturday|"
      r"sunday|the morning|morning|noon|lunch|an hour|a few hours|two hours)|started(?! (?:him|her|me|us|them|you) on\b)|starting(?! (?:him|her|me|us|them|you) on\b)|"
      r"i'?m having|i am having|i'?ve been having|been having|tonight|this morning|"
-     r"this afternoon|this evening|today(?<!back at school today)(?<!back at work today)(?<!back to school today)(?<!back to work today)(?!,? (?:i'?m|i am|he'?s|she'?s|he is|she is) (?:\w+ )?(?:stable|fine|well|sober|clean|good|okay|ok|healthy)\b)|all day|just now|currently having|is having|"
+     r"this afternoon|this evening|today(?<!ago today)(?<!back at school today)(?<!back at work today)(?<!back to school today)(?<!back to work today)(?!,? (?:i'?m|i am|he'?s|she'?s|he is|she is) (?:\w+ )?(?:stable|fine|well|sober|clean|good|okay|ok|healthy)\b)|all day|just now|currently having|is having|"
      r"are having)\b")),
     ("current", "both",
      (r"\b(?:ahorita|ahora mismo|en este momento|anoche(?<!de alta anoche)|ayer(?<!de alta ayer)|desde (?:ayer|anoche|hoy|esta|el lunes|"
-     r"hace (?:una|dos|tres|unas) horas?)|hoy(?: en dia)?(?! (?:habla|camina|come|anda)\b)(?! (?:en dia )?(?:estoy|esta|me siento|se siente|ando|anda|vivo|vive) (?:\w+ )?(?:estable|bien|mejor|tranquil[oa]|sobri[oa]|limpi[oa]|san[oa]|content[oa]|feliz)\b)|esta manana|esta tarde|esta noche|otra vez|"
+     r"hace (?:una|dos|tres|unas) horas?)|(?<!ano )(?<!anos )(?<!meses )(?<!mes )hoy(?: en dia)?(?! (?:habla|camina|come|anda)\b)(?! (?:en dia )?(?:estoy|esta|me siento|se siente|ando|anda|vivo|vive) (?:\w+ )?(?:estable|bien|mejor|tranquil[oa]|sobri[oa]|limpi[oa]|san[oa]|content[oa]|feliz)\b)|esta manana|esta tarde|esta noche|otra vez|"
      r"de nuevo|volvio(?! (?:\w+ ){0,3}(?:in|en) (?:19|20)\d\d\b)|empezo|comenzo|estoy teniendo|esta teniendo|le esta dando|"
      r"me esta dando)\b")),
     # -- fourth pass (second blind set's misses and false alarms, by pattern) --
@@ -2347,6 +2360,44 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # not, and "39 on Monday" is left to the episode's ending and what follows it
     ("historical", "backward",
      r"(?<=\d )(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b"),
+    # twenty-second pass (blind18's trap alarms): history told with its own frame, however far
+    # the symptom words sit from it, to the sentence's end or a word of now ("but", "now",
+    # "this time", "again"): a year's anniversary ("a year ago today my face drooped"), time
+    # counted since it ("it's been five years since the winter I told you I wanted to die"), a
+    # lasting state begun in a year ("desde que me picó la abeja en el 2016 y se me cerró la
+    # garganta"), a date said before it ("back in 2021, I had ...", "It was in February 2020, I
+    # woke up ..."), an earlier pregnancy ("with my first, ...", "con mi primer embarazo"), a
+    # school year ("in 8th grade when I hit my head")
+    ("historical", "forward",
+     (r"\b(?:(?:a|one|two|three|four|five|\d+) (?:years?|months?) ago (?:today|tonight|this week)|hace (?:un|una|dos|tres|cuatro|cinco|\d+) (?:anos?|meses?) (?:hoy|como hoy)|"
+      r"(?:it'?s|its|it has|han|ha) (?:been|pasado|cumplido) (?:\w+ ){0,2}(?:years?|anos|decades?|months|meses) (?:since|desde|de)|"
+      r"(?:desde que|ever since)(?=[^.!?;\n]{0,60}\b(?:19|20)\d\d\b)|"
+      r"(?:back in|it was in|this was in|that was in|fue en|eso fue en) (?:(?:january|february|march|april|may|june|july|august|september|october|november|december|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|the (?:spring|summer|fall|winter)) (?:of |de |del )?)?(?:19|20)\d\d\s*,|"
+      r"(?:with|in|during) my (?:first|second|third|last|previous|older|oldest|other) (?:one|pregnancy|baby|son|daughter|child|kid)?\s*,|"
+      r"(?:con|en|durante) mi (?:primer|primera|segundo|segunda|tercer|tercera|ultimo|ultima|anterior|otro|otra) (?:embarazo|hijo|hija|bebe|parto)\s*,?|"
+      r"(?:in|back in|during) (?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth) grade|"
+      r"(?:in|back in|during) (?:middle|high|elementary|junior high|grade) school|en (?:la )?(?:primaria|secundaria|prepa|preparatoria))"
+      + _END_OF_HISTORY)),
+    # a stay that was for it ("after the week I was there for suicidal thoughts", "I was
+    # admitted for ..."), "lo de" a matter behind ("después de lo de las ideas suicidas"),
+    # leaving the hospital ("salí del hospital el viernes")
+    ("historical", "forward",
+     (r"\b(?:i|he|she|we|they) (?:was|were|stayed|had been|spent (?:\w+ ){0,2}) (?:there|in (?:the )?(?:hospital|unit|inpatient unit|psych\w*(?: unit| ward)?|rehab|icu)|inpatient|admitted|hospitali[sz]ed)(?: \w+){0,2} for\b|"
+      r"\bdespues de lo de\b|\b(?:sali|salio|salimos|salieron) del (?:hospital|psiquiatrico|internamiento|sanatorio)\b")),
+    # a relative's bleeding disorder told of more than one ("mi mamá y mi tía tienen hemofilia",
+    # "my mom and aunt both have hemophilia"): what follows in the sentence is theirs
+    ("historical", "forward",
+     (r"\b(?:tienen|tenian|han tenido|both (?:have|had)|all (?:have|had)) (?:hemofilia|hemophilia|haemophilia|von willebrand\w*|(?:a |un )?(?:bleeding disorder|trastorno de (?:la )?coagulacion))\b"
+      r"(?: en (?:la|mi|nuestra) familia| in (?:the|my|our) family)?" + _END_OF_HISTORY)),
+    # a throat that closed "once" with something, said after it ("se le cerró la garganta con
+    # el maní una vez", "closed up with shrimp once"); not a count ("threw up once", "at once")
+    ("historical", "backward",
+     r"\b(?:con|with|from|after|por) (?:(?:el|la|los|las|un|una|the|a|some) )?[\w']+ (?:una vez|once)(?=\s*(?:[.,;!]|$))"),
+    # a quote of instructions ('It says: "Call right away or go to the ER if ..."', "the sheet
+    # says come in if ..."): what the paper says to do if
+    ("hypothetical", "forward",
+     (r"\b(?:it|the (?:paper|sheet|handout|instructions?|discharge (?:papers?|instructions?|sheet)|leaflet|pamphlet)|el papel|la hoja|las instrucciones|el folleto)\b (?:says|said|reads|dice|decia)\s*:?\s*"
+     r"(?:[\"\u201c][^\"\u201d\n]{0,300}|(?:to |que )?(?=(?:call|come in|go to|bring|seek|llame|venga|vaya|acuda|lleve|traiga)\b)(?:[^.!?\n]|\.\d){0,200})")),
     # a wound that opened and is bleeding now, after a dated operation ("my incision from the
     # c-section 3 wks ago opened up and it's bleeding a lot"): the present verb dates the bleeding
     ("current", "forward",
