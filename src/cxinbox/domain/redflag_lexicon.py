@@ -1874,19 +1874,19 @@ _SENAL: Final = (r"(?:desmay\w+|perdi\w* el conocimiento|vomit\w+|ha vomitado|he
 # dizzy", "está llorón", "tiene 2 años"). "what should I do if I ever ...", "si me llega a
 # dar ... ¿voy?" (the head after the condition) and instructions ("come in if ...", no
 # question) are left to the hypothetical they are.
-_COME_IN_HEAD: Final = (
-    r"(?:(?<=\bseen )|(?<=\bin )|(?<=\bchecked )|(?<=\bcheck )|(?<=\ber )|(?<=\bed )|(?<=\bcare )|"
-    r"(?<=\bgo )|(?<=\bdoctor )|(?<=\b911 )|(?<=\bir )|(?<=\bllevarlo )|(?<=\bllevarla )|"
-    r"(?<=\bllevarle )|(?<=\bllevar )|(?<=\burgencias )|(?<=\bemergencias )|(?<=\burgencia )|"
-    r"(?<=\bemergencia )|(?<=\bvean )|(?<=\brevisen )|(?<=\bvoy )|(?<=\bvaya )|(?<=\bvenir )|"
-    r"(?<=\bmedico ))")
+_COME_IN_WORDS: Final = ("seen", "in", "checked", "check", "er", "ed", "care", "go", "doctor", "911",
+                         "ir", "llevarlo", "llevarla", "llevarle", "llevar", "urgencias", "emergencias",
+                         "urgencia", "emergencia", "vean", "revisen", "voy", "vaya", "venir", "medico")
 # the same asked without a question mark ("do i need to be seen if ..."): the asking is in
 # the words before
-_ASKING_HEAD: Final = (
-    r"(?:(?<=\bneed to be seen )|(?<=\bneed to come in )|(?<=\bneed to go in )|(?<=\bhave to come in )|"
-    r"(?<=\bshould i come in )|(?<=\bshould i go in )|(?<=\bshould we come in )|(?<=\bneed to be checked )|"
-    r"(?<=\btengo que ir )|(?<=\bhay que ir )|(?<=\bnecesito ir )|(?<=\bdebo ir )|(?<=\bhay que llevarlo )|"
-    r"(?<=\bhay que llevarla ))")
+_ASKING_WORDS: Final = ("need to be seen", "need to come in", "need to go in", "have to come in",
+                        "should i come in", "should i go in", "should we come in", "need to be checked",
+                        "tengo que ir", "hay que ir", "necesito ir", "debo ir", "hay que llevarlo",
+                        "hay que llevarla")
+_COME_IN_HEAD: Final = "(?:" + "|".join(
+    rf"(?<=\b{w} {c})" for w in _COME_IN_WORDS for c in ("if", "si")) + ")"
+_ASKING_HEAD: Final = "(?:" + "|".join(
+    rf"(?<=\b{w} {c})" for w in _ASKING_WORDS for c in ("if", "si")) + ")"
 _NOW_IN_CONDITION: Final = (
     r"right now|just now|now|today|tonight|this (?:morning|afternoon|evening|week)|since|"
     r"(?:an?|one|two|three|four|\d+|half an?|a couple of|a few) (?:hours?|hrs?|minutes?|mins?|days?) "
@@ -1903,11 +1903,12 @@ _END_OF_HISTORY: Final = (
     r"(?:(?!\b(?:but|pero|however|aunque|though|now|ahora|today|hoy|tonight|this (?:morning|afternoon|evening|week)|"
     r"esta (?:manana|noche|tarde|semana)|this time|esta vez|again|otra vez|de nuevo|right now|currently|still|todavia|sigue)\b)[^.!?;\n])*")
 """The rest of a sentence told as history, up to a word that says now (twenty-second pass)."""
-_CONDITION: Final = r"(?:if|si)\b(?:[^.!?\n]|\.\d){0,200}"
+_CONDITION: Final = r"(?:[^.!?\n]|\.\d){0,200}"
 _ASKED_NOW: Final = (
-    rf"(?!(?=(?:if|si)\b(?! (?:a|an|un|una|someone|somebody|anyone|alguien|uno|one)\b))(?:{_COME_IN_HEAD}(?={_CONDITION}\?)|{_ASKING_HEAD})"
+    rf"(?!(?:{_COME_IN_HEAD}(?={_CONDITION}\?)|{_ASKING_HEAD})(?! (?:a|an|un|una|someone|somebody|anyone|alguien|uno|one)\b)"
     rf"(?={_CONDITION}?\b(?:{_NOW_IN_CONDITION})\b|{_CONDITION}\?[^?\n]{{0,100}}?\b(?:{_NOW_AFTER_QUESTION})\b))")
-"""Put before a conditional question modifier: it does not start at such an "if"."""
+"""Put right after a conditional modifier's "if" or "si": the modifier does not match such an "if"
+(the pattern keeps its leading word boundary, so wordscan.py scans it fast)."""
 
 
 MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
@@ -2014,7 +2015,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # that has not come
     ("hypothetical", "forward", r"\b(?:si|que hago si|que hacemos si) (?:algun dia|un dia|alguna vez|algun momento|en algun momento|en el futuro|mas adelante)\b|\bif (?:one day|someday|some day|ever|in the future|down the road)\b"),
     ("hypothetical", "forward",
-     (_ASKED_NOW + r"\b(?:what if|what happens if|if (?:i|you|he|she|they|we|my \w+|your \w+) (?:ever )?"
+     (r"\b(?:what if|what happens if|if" + _ASKED_NOW + r" (?:i|you|he|she|they|we|my \w+|your \w+) (?:ever )?"
      r"(?:get|gets|got|have|has|start|starts|develop|develops|experience|experiences|notice|"
      r"notices|feel|feels|were to|should)|in case|just in case|should i (?:worry|be worried)|"
      r"(?:can|could|does|do|will|would|might|may) (?:[\w']+ ){0,3}(?:cause|give|lead to|"
@@ -2023,25 +2024,25 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"include\w*)?|worried about (?:getting|having)|afraid of (?:getting|having)|scared of "
      r"(?:getting|having)|(?:signs|symptoms|warning signs?) (?:of|for)|know the signs|"
      r"learn (?:about|the|what|how)|what to do (?:when|if)|when to (?:call|go|worry)|"
-     r"(?<!like )(?<!as if )(?<!as though )(?:someone|somebody|anyone|a person|a loved one)(?: who)? (?:is|has|having|can'?t|cannot)|call 911 " + _ASKED_NOW + r"if|go to the er " + _ASKED_NOW + r"if|"
+     r"(?<!like )(?<!as if )(?<!as though )(?:someone|somebody|anyone|a person|a loved one)(?: who)? (?:is|has|having|can'?t|cannot)|call 911 if" + _ASKED_NOW + r"|go to the er if" + _ASKED_NOW + r"|"
      r"seek (?:emergency |immediate )?(?:care|help|attention) if|is it (?:possible|normal) to(?! (?:think|keep thinking|have (?:these |those |the )?thoughts|want to die|want to kill|feel like (?:dying|ending))\b)|"
      r"watch (?:out )?for|look (?:out )?for|(?:what|which) (?:signs|symptoms)|warning signs?|red flags?|"
-     r"like if|if (?:his|her|their|our|the) [\w']+|when (?:would|should|do|does|will|can) (?:i|we|you|he|she|they)|"
+     r"like if|if" + _ASKED_NOW + r" (?:his|her|their|our|the) [\w']+|when (?:would|should|do|does|will|can) (?:i|we|you|he|she|they)|"
      r"(?:don'?t|dont|do not) want to(?= (?:accidentally |by accident )?(?:overdose|od|get|have|end up|risk|cause|give)))\b")),
     ("hypothetical", "forward",
-     (_ASKED_NOW + r"\b(?:que pasa si|y si (?:me|le|te)|si (?:me|le|te|tengo|tiene) (?:da|dan|empieza|"
+     (r"\b(?:que pasa si|y si (?:me|le|te)|si" + _ASKED_NOW + r" (?:me|le|te|tengo|tiene) (?:da|dan|empieza|"
      r"empiezan|sale|sube|llega)|en caso de|por si (?:acaso)?|puede (?:causar|provocar|dar)|"
      r"pueden (?:causar|provocar|dar)|riesgo de|efectos? secundarios?|prevenir|evitar|"
      r"(?:senales|sintomas|signos) de|cuando (?:llamar|ir)|me preocupa (?:que me de|tener)|"
-     r"si (?:empiezo|empieza|empiezan|comienzo|comienza|vuelvo|vuelve|llego a|llega a|noto|nota|siento|siente|"
+     r"si" + _ASKED_NOW + r" (?:empiezo|empieza|empiezan|comienzo|comienza|vuelvo|vuelve|llego a|llega a|noto|nota|siento|siente|"
      r"(?:me|le|te|se) (?:da|dan|pasa|falta|sale|baja|sube|hincha|cierra|pone))|senales de alarma|signos de alarma|"
      r"en que casos|que (?:senales|sintomas|signos)|"
-     r"si (?:a|al) (?:mi|su|tu|el|la)? ?[\w']+ (?:le|se le) (?:pega|pica|da|pasa|sale|empieza)|"
+     r"si" + _ASKED_NOW + r" (?:a|al) (?:mi|su|tu|el|la)? ?[\w']+ (?:le|se le) (?:pega|pica|da|pasa|sale|empieza)|"
      r"(?:se )?(?:me|le|te|nos) (?:puede|podria|pueden|podrian)(?= \w+(?: \w+)? (?:la|el|los|las) )|"
      r"(?:can|could|might|may|would) (?:my|his|her|their|the|your|it|that) ?(?:throat|tongue|lips|face|airway|breathing)?(?= (?:close|swell|stop|get)))\b")),
     # questions about a symptom: hypothetical even when they say "I'm having"
     ("question", "forward",
-     (_ASKED_NOW + r"\b(?:if|when|si|cuando) (?:i|you|he|she|they|we|my [\w']+|your [\w']+|our [\w']+|the baby|"
+     (r"\b(?:if|when|si|cuando)" + _ASKED_NOW + r" (?:i|you|he|she|they|we|my [\w']+|your [\w']+|our [\w']+|the baby|"
      r"mi [\w']+|el [\w']+|la [\w']+|me|le|te|tengo|tiene)\b(?=[^.!\n]*\?)"
      # sixteenth pass: not a state said to be now ("if his lips are turning blue right now
      # should I call 911?")
@@ -2068,10 +2069,10 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # a conditional about someone or something ("si a mi hija le da ...", "si no para ...?")
     ("question", "forward",
      (r"\b(?:what (?:kind|type|sort|amount) of|how (?:much|many)|que (?:tipo|clase) de)\b(?=[^.!\n]*\?)|"
-      + _ASKED_NOW + r"\bif (?:it|this|that|there|the|a|an|she|he|they|we|i'?m|i am|she'?s|he'?s)\b(?=[^.!\n]*\?)|"
-      + _ASKED_NOW + r"\bsi (?:no|a (?:mi|su|tu|la|el)|al|estoy|esta|estas|ella|el|usted|su|tu|se|ya)\b(?=[^.!\n]*\?)")),
+      + r"\bif" + _ASKED_NOW + r" (?:it|this|that|there|the|a|an|she|he|they|we|i'?m|i am|she'?s|he'?s)\b(?=[^.!\n]*\?)|"
+      + r"\bsi" + _ASKED_NOW + r" (?:no|a (?:mi|su|tu|la|el)|al|estoy|esta|estas|ella|el|usted|su|tu|se|ya)\b(?=[^.!\n]*\?)")),
     ("hypothetical", "forward",
-     (r"\b(?:acuda|llame|vaya|busque (?:atencion|ayuda)|consulte)\b(?: \w+){0,4} si\b|" + _ASKED_NOW + r"\bsi (?:usted )?tiene\b|\bsi (?:su|tu) (?:hij[oa]|bebe|nin[oa]|pareja|familiar)\b|"
+     (r"\b(?:acuda|llame|vaya|busque (?:atencion|ayuda)|consulte)\b(?: \w+){0,4} si\b|\bsi" + _ASKED_NOW + r" (?:usted )?tiene\b|\bsi (?:su|tu) (?:hij[oa]|bebe|nin[oa]|pareja|familiar)\b|"
       r"\b(?:me|le|nos) van a (?:sacar|operar|hacer|quitar|poner)\b|\b(?:i'?m|i am|she'?s|he'?s) (?:having|getting) (?:a |my |her |his )?\w+ (?:pulled|removed|out|done)\b|"
       r"\b(?:going to|gonna|will) (?:have|get) (?:a |my |her |his )?(?:tooth|teeth|wisdom|surgery|procedure|biopsy|colonoscopy)\b")),
     ("question", "forward",
@@ -2222,7 +2223,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"\b(?:baby|babies|infants?|newborns?|bebes?) (?:under|younger than|less than|menor(?:es)? de) \d+ (?:months?|weeks?|meses|semanas) (?:with|con)\b"),
     # a conditional question in the first person ("si sangro mucho despues, que hago?")
     ("question", "forward",
-     (_ASKED_NOW + r"\bsi\b(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|" + _ASKED_NOW + r"\bif(?<!sure if)(?<!know if)(?<!wonder if)(?<!wondering if) (?:i|we)\b(?= [^.!\n]*\?)"
+     (r"\bsi\b" + _ASKED_NOW + r"(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|\bif(?<!sure if)(?<!know if)(?<!wonder if)(?<!wondering if)" + _ASKED_NOW + r" (?:i|we)\b(?= [^.!\n]*\?)"
      # twenty-first pass: not when it dates the event an hour or minutes back ("do I need to
      # get checked if I hit my head an hour ago?")
      r"(?![^.!?\n]*\b(?:an|one|a|\d+|two|three|four|a few|a couple of) (?:hours?|hrs?|minutes?|mins?) ago\b)")),
@@ -2265,7 +2266,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # a condition set later in time, asked about ("que hago si despues me sangra ...?",
     # "who do we call if later he bleeds ...?")
     ("question", "forward",
-     (_ASKED_NOW + r"\b(?:si|cuando) (?:despues|luego|manana|mas tarde|esta noche|en la noche|ya en casa|durante \w+)\b(?=[^.!\n]*\?)|"
+     (r"\b(?:si|cuando)" + _ASKED_NOW + r" (?:despues|luego|manana|mas tarde|esta noche|en la noche|ya en casa|durante \w+)\b(?=[^.!\n]*\?)|"
       r"\b(?:if|when) (?:later|afterwards|after that|tomorrow|tonight|during \w+|at home)\b(?=[^.!\n]*\?)")),
     # "anymore" says how things are now: a date in the clause before does not reach it
     # ("my husband died last month and I don't want to live anymore")
@@ -2310,7 +2311,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # six words; first-person conditionals keep the six-word reach (a plan said as "if I
     # ever ..." is no hypothetical)
     ("hypothetical", "forward",
-     (_ASKED_NOW + r"\b(?:what )?if (?:one day |someday |some day |ever )?(?:my \w+|our \w+|he|she|they|the baby|the kids?|your \w+)(?: ever)?\b(?!(?:'s|s)? (?:\w+ ){0,2}(?:is|are|was|am|has been|have been|keeps?)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)|"
+     (r"\b(?:what )?if" + _ASKED_NOW + r" (?:one day |someday |some day |ever )?(?:my \w+|our \w+|he|she|they|the baby|the kids?|your \w+)(?: ever)?\b(?!(?:'s|s)? (?:\w+ ){0,2}(?:is|are|was|am|has been|have been|keeps?)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)|"
       r"\b(?:que (?:hago|hacemos) )?si (?:algun dia|un dia|alguna vez|en algun momento) (?:a )?(?:mi|mis|su|sus|nuestr[oa]s?|el|la) \w+\b(?! (?:\w+ ){0,2}(?:esta|estan|sigue|tiene)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)")),
     # twentieth pass (blind15, blind16): history told for a form, a letter or a records request,
     # opened by a preamble and a time long past ("Some background for whoever fills it in: back
