@@ -2292,6 +2292,10 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # tired, been like that forever"; "siempre he hablado así")
     ("historical", "backward",
      (r"\b(?:(?:has|have|i'?ve|he'?s|she'?s|it'?s|always) )?been (?:like (?:that|this) )?(?:forever|all (?:my|his|her) life|since (?:i was|he was|she was) (?:a )?(?:kid|child|little|small|born|baby))\b|"
+      # twenty-second pass: a throat that closed "once" with something, said after it ("se le
+      # cerró la garganta con el maní una vez", "closed up with shrimp once"); not a count
+      # ("threw up once", "at once")
+      r"\b(?:con|with|from|after|por) (?:(?:el|la|los|las|un|una|the|a|some) )?[\w']+ (?:una vez|once)(?=\s*(?:[.,;!]|$))|"
       r"\balways been like (?:that|this)\b|\b(?:desde siempre|de toda la vida|toda (?:mi|su) vida|desde (?:que naci|que nacio|chiquit[oa]|pequen[oa]))\b")),
     # sixteenth pass: seen to, told by the scan that came back clear or by thanks for the visit
     ("assessed", "both",
@@ -2301,7 +2305,12 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\bgracias por (?:atender|atenderl[oa]|atenderme|revisar|revisarl[oa]|ver)(?:l[oa]s?|me)? (?:a )?(?:mi|mis|nuestr[oa]) ?\w*\b")),
     # eighteenth pass: "at what point would shortness of breath mean ...", "¿en qué momento
     # debo ...?": the signs asked about
-    ("hypothetical", "forward", r"\bat what point (?:would|should|does|do|is|are)\b|\ben que momento (?:debo|deberia|debemos|hay que|es)\b"),
+    # twenty-second pass: a quote of instructions ('It says: "Call right away or go to the ER
+    # if ..."', "the sheet says come in if ..."): what the paper says to do if
+    ("hypothetical", "forward",
+     (r"\bat what point (?:would|should|does|do|is|are)\b|\ben que momento (?:debo|deberia|debemos|hay que|es)\b|"
+     r"\b(?:it|the (?:paper|sheet|handout|instructions?|discharge (?:papers?|instructions?|sheet)|leaflet|pamphlet)|el papel|la hoja|las instrucciones|el folleto)\b (?:says|said|reads|dice|decia)\s*:?\s*"
+     r"(?:[\"\u201c][^\"\u201d\n]{0,300}|(?:to |que )?(?=(?:call|come in|go to|bring|seek|llame|venga|vaya|acuda|lleve|traiga)\b)(?:[^.!?\n]|\.\d){0,200})")),
     # "si me vuelve la puntada en el pecho, me pongo la pastilla": a return to come, as the
     # doctor's instructions put it
     ("hypothetical", "forward",
@@ -2378,27 +2387,16 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"(?:con|en|durante) mi (?:primer|primera|segundo|segunda|tercer|tercera|ultimo|ultima|anterior|otro|otra) (?:embarazo|hijo|hija|bebe|parto)\s*,?|"
       r"(?:in|back in|during) (?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth) grade|"
       r"(?:in|back in|during) (?:middle|high|elementary|junior high|grade) school|en (?:la )?(?:primaria|secundaria|prepa|preparatoria))"
-      + _END_OF_HISTORY)),
-    # a stay that was for it ("after the week I was there for suicidal thoughts", "I was
-    # admitted for ..."), "lo de" a matter behind ("después de lo de las ideas suicidas"),
-    # leaving the hospital ("salí del hospital el viernes")
-    ("historical", "forward",
-     (r"\b(?:i|he|she|we|they) (?:was|were|stayed|had been|spent (?:\w+ ){0,2}) (?:there|in (?:the )?(?:hospital|unit|inpatient unit|psych\w*(?: unit| ward)?|rehab|icu)|inpatient|admitted|hospitali[sz]ed)(?: \w+){0,2} for\b|"
-      r"\bdespues de lo de\b|\b(?:sali|salio|salimos|salieron) del (?:hospital|psiquiatrico|internamiento|sanatorio)\b")),
-    # a relative's bleeding disorder told of more than one ("mi mamá y mi tía tienen hemofilia",
-    # "my mom and aunt both have hemophilia"): what follows in the sentence is theirs
-    ("historical", "forward",
-     (r"\b(?:tienen|tenian|han tenido|both (?:have|had)|all (?:have|had)) (?:hemofilia|hemophilia|haemophilia|von willebrand\w*|(?:a |un )?(?:bleeding disorder|trastorno de (?:la )?coagulacion))\b"
+      + _END_OF_HISTORY + "|"
+      # a stay that was for it ("after the week I was there for suicidal thoughts", "I was
+      # admitted for ..."), "lo de" a matter behind ("después de lo de las ideas suicidas"),
+      # leaving the hospital ("salí del hospital el viernes")
+      r"\b(?:i|he|she|we|they) (?:was|were|stayed|had been|spent (?:\w+ ){0,2}) (?:there|in (?:the )?(?:hospital|unit|inpatient unit|psych\w*(?: unit| ward)?|rehab|icu)|inpatient|admitted|hospitali[sz]ed)(?: \w+){0,2} for\b|"
+      r"\bdespues de lo de\b|\b(?:sali|salio|salimos|salieron) del (?:hospital|psiquiatrico|internamiento|sanatorio)\b|"
+      # a relative's bleeding disorder told of more than one ("mi mamá y mi tía tienen
+      # hemofilia", "my mom and aunt both have hemophilia"): what follows in the sentence is theirs
+      r"\b(?:tienen|tenian|han tenido|both (?:have|had)|all (?:have|had)) (?:hemofilia|hemophilia|haemophilia|von willebrand\w*|(?:a |un )?(?:bleeding disorder|trastorno de (?:la )?coagulacion))\b"
       r"(?: en (?:la|mi|nuestra) familia| in (?:the|my|our) family)?" + _END_OF_HISTORY)),
-    # a throat that closed "once" with something, said after it ("se le cerró la garganta con
-    # el maní una vez", "closed up with shrimp once"); not a count ("threw up once", "at once")
-    ("historical", "backward",
-     r"\b(?:con|with|from|after|por) (?:(?:el|la|los|las|un|una|the|a|some) )?[\w']+ (?:una vez|once)(?=\s*(?:[.,;!]|$))"),
-    # a quote of instructions ('It says: "Call right away or go to the ER if ..."', "the sheet
-    # says come in if ..."): what the paper says to do if
-    ("hypothetical", "forward",
-     (r"\b(?:it|the (?:paper|sheet|handout|instructions?|discharge (?:papers?|instructions?|sheet)|leaflet|pamphlet)|el papel|la hoja|las instrucciones|el folleto)\b (?:says|said|reads|dice|decia)\s*:?\s*"
-     r"(?:[\"\u201c][^\"\u201d\n]{0,300}|(?:to |que )?(?=(?:call|come in|go to|bring|seek|llame|venga|vaya|acuda|lleve|traiga)\b)(?:[^.!?\n]|\.\d){0,200})")),
     # a wound that opened and is bleeding now, after a dated operation ("my incision from the
     # c-section 3 wks ago opened up and it's bleeding a lot"): the present verb dates the bleeding
     ("current", "forward",
