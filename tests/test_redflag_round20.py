@@ -27,13 +27,10 @@ detector.
 from __future__ import annotations
 
 import pytest
+from tests.support.redflag_rounds import assert_both_languages
+from tests.support.redflag_rounds import lexicon_flag as _lexicon_flag
 
-from cxinbox.domain.triage import assess, inspect
-
-
-def _lexicon_flag(body: str) -> str | None:
-    return inspect(body, channel="sms", statistical=False).assessment.red_flag
-
+from cxinbox.domain.triage import assess
 
 FLAGS = [
     # stroke: one side not moving, said of someone else
@@ -190,10 +187,4 @@ def test_breath_too_short_to_walk_is_never_set_aside(body: str, category: str) -
 
 
 def test_both_languages_are_covered() -> None:
-    for cases in (FLAGS, TRAPS):
-        assert {case[0] for case in cases} == {"en", "es"}
-    by_category: dict[str, set[str]] = {}
-    for lang, _body, category in FLAGS:
-        by_category.setdefault(category, set()).add(lang)
-    assert len(by_category) == 10
-    assert all(langs == {"en", "es"} for langs in by_category.values()), by_category
+    assert_both_languages(FLAGS, TRAPS, 10)

@@ -221,8 +221,9 @@ def test_our_own_training_sentences_copy_no_labelled_message() -> None:
     # sentence is older than the set, and trained on since round 14): theirs, not a copy.
     # Both of round 12's: "soy alérgico a los lunes jaja ... la cita al martes" and "can I bring
     # my service dog to my visit?"; and an everyday hard negative of ours, "Les mando foto de mi nueva
-    # tarjeta del seguro." (blind17: "mi tarjeta del seguro nueva, les mando foto")
-    echoes = {"b15-0357", "b16-0173", "b17-0221"}
+    # tarjeta del seguro." (blind17: "mi tarjeta del seguro nueva, les mando foto"); round 12's
+    # "mi hija mordió una cápsula de detergente y está tosiendo" (blind18 adds the foam)
+    echoes = {"b15-0357", "b16-0173", "b17-0221", "b18-0055"}
     labelled = sorted((words(row["body"])
                        for path in sorted((ROOT / "bench" / "data").glob("triage_*.jsonl"))
                        for line in path.read_text().splitlines() if line.strip()

@@ -521,7 +521,9 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
 
 
 _COMES_BACK: Final = re.compile(
-    r"\b(?:(?:it|they|it all|the same(?: thing| pain)?)(?:'s| is| has| have|s)? (?:(?:all |just )?(?:come|came|coming) back|"
+    # (not a paper sent back: "fax it back", "mail them back")
+    r"\b(?<!fax )(?<!send )(?<!mail )(?<!email )(?<!e-mail )(?<!give )(?<!sign )(?<!text )(?<!scan )"
+    r"(?:(?:it|they|it all|the same(?: thing| pain)?)(?:'s| is| has| have|s)? (?:(?:all |just )?(?:come|came|coming) back|"
     r"back|started (?:up )?again|starting (?:up )?again|happening again)|"
     r"(?:me|le|les|nos) (?:volvio|regreso|volvieron|regresaron|vino otra vez|dio otra vez|esta dando otra vez)|"
     r"volvio (?:a (?:dar|doler|sangrar|pasar|salir|empezar|hinchar|torcer|dormir)\w*|el dolor|la fiebre|el sangrado|la presion|la hinchazon)|"

@@ -832,7 +832,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", r"\b(?:ooz\w*|seep\w*|soak\w*|bleed\w*) (?:right )?(?:through|thru) (?:a|an|another|one|the new|a fresh|a new) (?:\w+ )?(?:bandages?|gauze|dressings?|towels?|pads?)\b"),
     ("severe_bleeding", near(r"squirt\w*|spurt\w*|pumping out|sale a chorros|sale en chorro|chorrea\w*",
                              r"gash\w*|cut|wound|laceration|leg|arm|calf|thigh|hand|wall|cloth|towel|herida|cortada|corte|pierna|brazo|mano|toalla|trapo", 40)),
-    ("severe_bleeding", (r"\b(?:urine|pee|orina|pis|pipi)\b[^.!?\n]{0,40}\b(?:clots|cuajos|cuajarones|coagulos)\b|"
+    ("severe_bleeding", (r"\b(?:urine|pee|peeing|urinating|orina|orinando|orino|pis|pipi)\b[^.!?\n]{0,40}\b(?:clots|cuajos|cuajarones|coagulos)\b|"
                          r"\b(?:clots|cuajos|cuajarones|coagulos)\b (?:of blood |de sangre )?(?:in|en) (?:the|his|her|my|la|su|mi) (?:urine|pee|catheter|bag|orina|sonda|bolsa)\b")),
     # chest: a heavy, pressing feeling under the breastbone (words joined by commas); pressure
     # travelling into both arms
@@ -1141,6 +1141,21 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # suicide: a thought of crashing the car into something, the Spanish way ("pensar en
     # estrellar el carro contra un poste", "pienso en aventarme al tráfico")
     ("suicide_self_harm", r"\b(?:pens\w+|pienso|piensa|pensamientos?|ideas?) (?:de |en )(?:estrellar(?:me|se)?|chocar|aventar(?:me|se)|tirar(?:me|se)|lanzar(?:me|se)|echar(?:me|se)|manejar|meter(?:me|se)) (?:(?:el|mi|su) (?:carro|coche|auto|camioneta) )?(?:contra|del|desde el|desde la|por el|al|a la|debajo de|frente a|hacia) (?:(?:un|una|el|la) )?(?:poste|pared|puente|arbol|muro|camion|trafico|barranco|tren|precipicio|rio|vias?)\b"),
+    # twenty-second pass (blind18): blood and nothing else passed ("estoy sacando pura sangre
+    # roja", "hace un rato sangre pura", "peeing straight blood"); not a thoroughbred ("caballo
+    # pura sangre") nor a lineage ("de sangre pura")
+    ("severe_bleeding", (r"\b(?:sac|ech|hac|orin|pas|bot|obr|evacu)\w* (?:pura sangre|puro sangre|sangre pura|nada mas sangre|pura sangre roja|sangre roja pura)\b|"
+                         r"\b(?:hace un rato|ahora|ahorita|ya) (?:pura sangre|sangre pura|puro sangre)\b|\b(?:pura|puro) sangre (?:roja|fresca|viva)\b|"
+                         r"\b(?:passing|peeing|pooping|urinating|peeing out|it'?s|its|now) (?:pure|straight|solid|nothing but|only) (?:bright red |red )?blood\b")),
+    # twenty-second pass: not being here at a time to come, and the decision said ("no voy a
+    # estar aquí el mes que viene. ya lo decidí", "I won't be here next month, I've made up my
+    # mind"); a trip or a move said in the same stretch is not
+    ("suicide_self_harm", (r"\b(?:(?:won'?t|wont|will not|not going to|ain'?t gonna) be (?:around|here)|(?:ya )?no (?:voy|va) a estar (?:aqui|aca|mas))\b"
+                           r"(?![^.!?\n]{0,80}\b(?:travel\w*|trip|vacation|moving|move|deploy\w*|viaj\w+|vacaciones|mud\w+|fuera de la ciudad)\b)"
+                           r"[^.!?\n]{0,50}[.,;!]?\s*(?:and )?(?:i'?ve|i have|i) (?:already )?(?:decided|made up my mind|made my decision)\b|"
+                           r"\b(?:(?:won'?t|wont|will not|not going to|ain'?t gonna) be (?:around|here)|(?:ya )?no (?:voy|va) a estar (?:aqui|aca|mas))\b"
+                           r"(?![^.!?\n]{0,80}\b(?:travel\w*|trip|vacation|moving|move|deploy\w*|viaj\w+|vacaciones|mud\w+|fuera de la ciudad)\b)"
+                           r"[^.!?\n]{0,50}[.,;!]?\s*(?:y )?(?:ya )?(?:lo )?(?:decidi|tengo decidido|he decidido|tome la decision|esta decidido)\b")),
     # suicide: care cancelled because one will not be alive ("I'm not planning on being alive
     # by then", "no pienso estar viva para entonces")
     ("suicide_self_harm", (r"\b(?:not|never) (?:planning|plan|going|gonna|expecting) (?:on |to )?(?:be|being|still be) alive\b|\b(?:won'?t|wont|will not) (?:still )?be alive (?:by|for|on|next|after|in)\b|"
@@ -1203,6 +1218,9 @@ CUES: Final[dict[str, str]] = {
                + _AGE + r" (?:well|check\w*|visit|shots|vaccines?|appointment|appt|cita|consulta|vacunas)|"
                # twentieth pass: an age before the children it names ("11 mo twins", "8 meses gemelos")
                + _AGE + r" (?:old )?(?:twins?|triplets|gemel[oa]s?|cuates|mellizos?|baby|babies|bebes?|boy|girl|nin[oa]|hij[oa])\b|"
+               # twenty-second pass: the children named, then their age ("twins are 8 months",
+               # "los gemelos tienen 8 meses")
+               r"(?:twins|triplets|babies|gemel[oa]s|mellizos|cuates|bebes) (?:are|were|just turned|son|tienen|cumplieron) " + _AGE + r"|"
                # nineteenth pass: an age alone at the head of a clause, set off by a comma
                # ("11 mo, fever 39.1", "el gemelo mayor, 8 meses, tiene calentura")
                r"(?:(?<=^)|(?<=[,.;:\n] )|(?<=[,.;:\n]))" + _AGE + r"(?=\s*,)|"
@@ -1526,8 +1544,23 @@ PSEUDO: Final[tuple[str, ...]] = (
     # fifteenth pass: "I didn't want to die, I just wanted to sleep": a death not wished
     r"\b(?:didn'?t|didnt|did not|never) (?:really )?(?:want|wanted|mean|meant|try|tried|trying) to (?:die|kill (?:my|him|her)self|end (?:it|my life))\b(?=[ ,.;]+(?:i |he |she |just|only|lol)|\s*$)",
     r"\bno (?:queria|quise|quisimos|intentaba|buscaba|era para) (?:morir\w*|matar\w*|quitarme la vida|quitarse la vida|hacerme dano)\b(?=[ ,.;]+(?:solo|nomas|nada mas|sino|quer\w+)\b)",
+    # twenty-second pass: a history named as one ("my concussion history", "my old self-harm
+    # history", "historial de autolesiones"), the details a form asks of a past event ("the date
+    # and details of my stroke"), exhaust breathed in traffic ("choking on exhaust", "me ahogo
+    # con el humo de los carros")
+    (r"\b(?:concussion|self[- ]harm|cutting|stroke|overdose|suicide|suicidal|head injury|bleeding|anaphylaxis|seizure) (?:history|hx)\b|"
+     r"\b(?:historial|historia|antecedentes?) de (?:autolesion\w*|cortarme|derrame|infarto|sobredosis|intento\w* de suicidio|conmocion\w*)\b|"
+     r"\b(?:dates?|details?|date and details|fecha|fechas|detalles) (?:of|de) (?:my|his|her|the|mi|su|el|la) (?:stroke|heart attack|overdose|concussion|head injury|seizure|derrame|infarto|sobredosis|conmocion)\b|"
+     r"\bchoking on (?:the )?(?:exhaust|fumes|bus fumes|diesel|traffic|smog|pollen|dust|perfume|cologne|smell)\b|"
+     r"\bme (?:ahogo|estoy ahogando) con (?:el )?(?:humo de los (?:carros|coches|camiones)|el smog|el polvo|el perfume)\b"),
     # thirteenth pass: an inhaler given two or three times is a rescue dose, not an overdose
     r"\b(?:inhalador|inhaler|puffer|ventolin|salbutamol|albuterol|bomba|bombita|pompa|nebulizador|nebulizer|neb)\b (?:\w+ ){0,2}(?:dos|tres|two|three|2|3) (?:veces|times)\b",
+    # twenty-second pass: so are one to three nitroglycerin tablets or sprays, before or after
+    # the medicine's name ("la receta de la nitroglicerina, ya me tomé dos pastillas", "took 2
+    # nitro"); more than three is read as it was
+    (r"\b(?:nitro|nitros|nitroglicerina|nitroglycerin|nitrostat|ntg)\b[^.!?\n]{0,40}\b(?:tome|took|taken|used|me puse|puse|he tomado|me he tomado|me tome|ya me tome)\b "
+     r"(?:(?:como|like|about|unas|unos) )?(?:una|un|dos|tres|one|two|three|[1-3]) (?:pastillas?|tabletas?|tablets?|pills?|sprays?|puffs?|dosis|doses?|disparos)\b|"
+     r"\b(?:tome|took|taken|used|me puse|puse|he tomado|me he tomado|me tome)\b (?:una|un|dos|tres|one|two|three|[1-3]) (?:(?:pastillas?|tabletas?|tablets?|pills?|sprays?) (?:de |of )?(?:la |my )?)?(?:nitro|nitros|nitroglicerina|nitroglycerin|nitrostat|ntg)\b"),
     # sixteenth pass: a school's or a camp's plan named after the reaction
     (r"\b(?:anaphylaxis|anaphylactic|allergy|allergic reaction|food allergy) (?:action |emergency |care |treatment )?(?:plan|form|protocol)s?\b|"
      r"\bplan (?:de )?(?:accion|emergencia|cuidado)s? (?:para|de|por|contra) (?:la )?(?:anafilaxia|alergia\w*|reaccion\w* alergica\w*)\b"),
@@ -1829,6 +1862,54 @@ _SENAL: Final = (r"(?:desmay\w+|perdi\w* el conocimiento|vomit\w+|ha vomitado|he
                  r"mare\w+|confundid\w+|dolor de cabeza)")
 """The same signs in Spanish."""
 
+# twenty-second pass (blind18): a question about coming in whose condition is told as
+# happening now is a report, not a hypothetical ("do i need to be seen if im out of breath
+# just going to the kitchen?", "do I need to come in if my lips are swelling an hour after the
+# contrast?", "¿tengo que ir si estoy sangrando desde la mañana?"). It holds when the "if" or
+# "si" follows a verb of coming in or being seen (read just before it), the condition ends in
+# a question mark, and the condition, or the sentence after the question, is dated now: a
+# time anchor ("today", "this morning", "since", "an hour after", "anoche", "desde", "hace
+# un rato"), the present progressive ("are swelling", "estoy sangrando", a gerund), the first
+# person's state ("I'm", "estoy"), or a patient's state told after the question ("I feel
+# dizzy", "está llorón", "tiene 2 años"). "what should I do if I ever ...", "si me llega a
+# dar ... ¿voy?" (the head after the condition) and instructions ("come in if ...", no
+# question) are left to the hypothetical they are.
+_COME_IN_WORDS: Final = ("seen", "in", "checked", "check", "er", "ed", "care", "go", "doctor", "911",
+                         "ir", "llevarlo", "llevarla", "llevarle", "llevar", "urgencias", "emergencias",
+                         "urgencia", "emergencia", "vean", "revisen", "voy", "vaya", "venir", "medico")
+# the same asked without a question mark ("do i need to be seen if ..."): the asking is in
+# the words before
+_ASKING_WORDS: Final = ("need to be seen", "need to come in", "need to go in", "have to come in",
+                        "should i come in", "should i go in", "should we come in", "need to be checked",
+                        "tengo que ir", "hay que ir", "necesito ir", "debo ir", "hay que llevarlo",
+                        "hay que llevarla")
+_COME_IN_HEAD: Final = "(?:" + "|".join(
+    rf"(?<=\b{w} {c})" for w in _COME_IN_WORDS for c in ("if", "si")) + ")"
+_ASKING_HEAD: Final = "(?:" + "|".join(
+    rf"(?<=\b{w} {c})" for w in _ASKING_WORDS for c in ("if", "si")) + ")"
+_NOW_IN_CONDITION: Final = (
+    r"right now|just now|now|today|tonight|this (?:morning|afternoon|evening|week)|since|"
+    r"(?:an?|one|two|three|four|\d+|half an?|a couple of|a few) (?:hours?|hrs?|minutes?|mins?|days?) "
+    r"(?:ago|after|since|later|now)|yesterday|last night|so far|i'?m|im|i am|i'?ve been|ive been|"
+    r"(?:is|are|keeps?|been) \w+ing|just (?:walking|going|sitting|standing|getting|climbing|talking)|"
+    r"ahora|ahorita|hoy|anoche|ayer|esta (?:manana|tarde|noche)|desde|hace (?:un )?(?:rato|ratito)|"
+    r"hace \w+ (?:horas?|minutos?|dias)|cada rato|estoy|esta|estan|(?:me|se|le) esta|\w{3,}(?:ando|iendo)")
+_NOW_AFTER_QUESTION: Final = (
+    r"i feel|i'?m feeling|im feeling|(?:she|he|it)(?:'s| has) been|(?:she|he|it)s been|"
+    r"(?:is|are) (?:still )?\w+ing|since|now|still|today|this morning|"
+    r"me siento|se siente|estoy|esta|sigue|desde|ahora|hoy|ahorita|\w{3,}(?:ando|iendo)|"
+    r"tiene \d+ (?:anos|meses|semanas|dias)")
+_END_OF_HISTORY: Final = (
+    r"(?:(?!\b(?:but|pero|however|aunque|though|now|ahora|today|hoy|tonight|this (?:morning|afternoon|evening|week)|"
+    r"esta (?:manana|noche|tarde|semana)|this time|esta vez|again|otra vez|de nuevo|right now|currently|still|todavia|sigue)\b)[^.!?;\n])*")
+"""The rest of a sentence told as history, up to a word that says now (twenty-second pass)."""
+_CONDITION: Final = r"(?:[^.!?\n]|\.\d){0,200}"
+_ASKED_NOW: Final = (
+    rf"(?!(?:{_COME_IN_HEAD}(?={_CONDITION}\?)|{_ASKING_HEAD})(?! (?:a|an|un|una|someone|somebody|anyone|alguien|uno|one)\b)"
+    rf"(?={_CONDITION}?\b(?:{_NOW_IN_CONDITION})\b|{_CONDITION}\?[^?\n]{{0,100}}?\b(?:{_NOW_AFTER_QUESTION})\b))")
+"""Put right after a conditional modifier's "if" or "si": the modifier does not match such an "if"
+(the pattern keeps its leading word boundary, so wordscan.py scans it fast)."""
+
 
 MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # "didn't" before a knock ("he didn't hit his head that we saw")
@@ -1848,7 +1929,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("negated", "backward",
      (rf"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:(?<!bottle )(?<!jar )(?<!pack )(?<!box )(?<!pills )(?<!tablets )(?<!gummies )gone(?! (?:through|thru|into|over|out|up|down|by|to|from|missing)\b|{_BECAME})|went away|"
      r"go away|resolved|disappeared|stopped|subsided|cleared up|is over|has passed|"
-     r"went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)(?! (?:this morning|yesterday|earlier|until|before|last night|an hour ago|a (?:few )?(?:hours?|minutes?) ago)\b)|"
+     r"went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)(?! (?:this morning|yesterday|earlier|until|before|last night|an hour ago|a (?:few )?(?:hours?|minutes?) ago|at (?:my|his|her|our|the|\d{1,2}(?::\d\d)?) ?\w*|at (?:breakfast|lunch|dinner|supper|noon|bedtime)|when (?:i|we|you|they) (?:left|checked|saw|came|got)\w*)\b)|"
      r"turned out to be|all better|resulto ser|(?<!se )fue (?:solo|nada mas)|"
      r"ok now|okay now|better now|is better|broke|"
      r"has broken|(?<!curtain )(?<!shade )(?<!blind )(?<!veil )came down|bajo|se le bajo|cedio|passed(?! out)|paro|se detuvo|ceso)\b")),
@@ -1934,7 +2015,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # that has not come
     ("hypothetical", "forward", r"\b(?:si|que hago si|que hacemos si) (?:algun dia|un dia|alguna vez|algun momento|en algun momento|en el futuro|mas adelante)\b|\bif (?:one day|someday|some day|ever|in the future|down the road)\b"),
     ("hypothetical", "forward",
-     (r"\b(?:what if|what happens if|if (?:i|you|he|she|they|we|my \w+|your \w+) (?:ever )?"
+     (r"\b(?:what if|what happens if|if" + _ASKED_NOW + r" (?:i|you|he|she|they|we|my \w+|your \w+) (?:ever )?"
      r"(?:get|gets|got|have|has|start|starts|develop|develops|experience|experiences|notice|"
      r"notices|feel|feels|were to|should)|in case|just in case|should i (?:worry|be worried)|"
      r"(?:can|could|does|do|will|would|might|may) (?:[\w']+ ){0,3}(?:cause|give|lead to|"
@@ -1943,25 +2024,25 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"include\w*)?|worried about (?:getting|having)|afraid of (?:getting|having)|scared of "
      r"(?:getting|having)|(?:signs|symptoms|warning signs?) (?:of|for)|know the signs|"
      r"learn (?:about|the|what|how)|what to do (?:when|if)|when to (?:call|go|worry)|"
-     r"(?<!like )(?<!as if )(?<!as though )(?:someone|somebody|anyone|a person|a loved one)(?: who)? (?:is|has|having|can'?t|cannot)|call 911 if|go to the er if|"
+     r"(?<!like )(?<!as if )(?<!as though )(?:someone|somebody|anyone|a person|a loved one)(?: who)? (?:is|has|having|can'?t|cannot)|call 911 if" + _ASKED_NOW + r"|go to the er if" + _ASKED_NOW + r"|"
      r"seek (?:emergency |immediate )?(?:care|help|attention) if|is it (?:possible|normal) to(?! (?:think|keep thinking|have (?:these |those |the )?thoughts|want to die|want to kill|feel like (?:dying|ending))\b)|"
      r"watch (?:out )?for|look (?:out )?for|(?:what|which) (?:signs|symptoms)|warning signs?|red flags?|"
-     r"like if|if (?:his|her|their|our|the) [\w']+|when (?:would|should|do|does|will|can) (?:i|we|you|he|she|they)|"
+     r"like if|if" + _ASKED_NOW + r" (?:his|her|their|our|the) [\w']+|when (?:would|should|do|does|will|can) (?:i|we|you|he|she|they)|"
      r"(?:don'?t|dont|do not) want to(?= (?:accidentally |by accident )?(?:overdose|od|get|have|end up|risk|cause|give)))\b")),
     ("hypothetical", "forward",
-     (r"\b(?:que pasa si|y si (?:me|le|te)|si (?:me|le|te|tengo|tiene) (?:da|dan|empieza|"
+     (r"\b(?:que pasa si|y si (?:me|le|te)|si" + _ASKED_NOW + r" (?:me|le|te|tengo|tiene) (?:da|dan|empieza|"
      r"empiezan|sale|sube|llega)|en caso de|por si (?:acaso)?|puede (?:causar|provocar|dar)|"
      r"pueden (?:causar|provocar|dar)|riesgo de|efectos? secundarios?|prevenir|evitar|"
      r"(?:senales|sintomas|signos) de|cuando (?:llamar|ir)|me preocupa (?:que me de|tener)|"
-     r"si (?:empiezo|empieza|empiezan|comienzo|comienza|vuelvo|vuelve|llego a|llega a|noto|nota|siento|siente|"
+     r"si" + _ASKED_NOW + r" (?:empiezo|empieza|empiezan|comienzo|comienza|vuelvo|vuelve|llego a|llega a|noto|nota|siento|siente|"
      r"(?:me|le|te|se) (?:da|dan|pasa|falta|sale|baja|sube|hincha|cierra|pone))|senales de alarma|signos de alarma|"
      r"en que casos|que (?:senales|sintomas|signos)|"
-     r"si (?:a|al) (?:mi|su|tu|el|la)? ?[\w']+ (?:le|se le) (?:pega|pica|da|pasa|sale|empieza)|"
+     r"si" + _ASKED_NOW + r" (?:a|al) (?:mi|su|tu|el|la)? ?[\w']+ (?:le|se le) (?:pega|pica|da|pasa|sale|empieza)|"
      r"(?:se )?(?:me|le|te|nos) (?:puede|podria|pueden|podrian)(?= \w+(?: \w+)? (?:la|el|los|las) )|"
      r"(?:can|could|might|may|would) (?:my|his|her|their|the|your|it|that) ?(?:throat|tongue|lips|face|airway|breathing)?(?= (?:close|swell|stop|get)))\b")),
     # questions about a symptom: hypothetical even when they say "I'm having"
     ("question", "forward",
-     (r"\b(?:if|when|si|cuando) (?:i|you|he|she|they|we|my [\w']+|your [\w']+|our [\w']+|the baby|"
+     (r"\b(?:if|when|si|cuando)" + _ASKED_NOW + r" (?:i|you|he|she|they|we|my [\w']+|your [\w']+|our [\w']+|the baby|"
      r"mi [\w']+|el [\w']+|la [\w']+|me|le|te|tengo|tiene)\b(?=[^.!\n]*\?)"
      # sixteenth pass: not a state said to be now ("if his lips are turning blue right now
      # should I call 911?")
@@ -1988,10 +2069,10 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # a conditional about someone or something ("si a mi hija le da ...", "si no para ...?")
     ("question", "forward",
      (r"\b(?:what (?:kind|type|sort|amount) of|how (?:much|many)|que (?:tipo|clase) de)\b(?=[^.!\n]*\?)|"
-      r"\bif (?:it|this|that|there|the|a|an|she|he|they|we|i'?m|i am|she'?s|he'?s)\b(?=[^.!\n]*\?)|"
-      r"\bsi (?:no|a (?:mi|su|tu|la|el)|al|estoy|esta|estas|ella|el|usted|su|tu|se|ya)\b(?=[^.!\n]*\?)")),
+      + r"\bif" + _ASKED_NOW + r" (?:it|this|that|there|the|a|an|she|he|they|we|i'?m|i am|she'?s|he'?s)\b(?=[^.!\n]*\?)|"
+      + r"\bsi" + _ASKED_NOW + r" (?:no|a (?:mi|su|tu|la|el)|al|estoy|esta|estas|ella|el|usted|su|tu|se|ya)\b(?=[^.!\n]*\?)")),
     ("hypothetical", "forward",
-     (r"\b(?:acuda|llame|vaya|busque (?:atencion|ayuda)|consulte)\b(?: \w+){0,4} si\b|\bsi (?:usted )?tiene\b|\bsi (?:su|tu) (?:hij[oa]|bebe|nin[oa]|pareja|familiar)\b|"
+     (r"\b(?:acuda|llame|vaya|busque (?:atencion|ayuda)|consulte)\b(?: \w+){0,4} si\b|\bsi" + _ASKED_NOW + r" (?:usted )?tiene\b|\bsi (?:su|tu) (?:hij[oa]|bebe|nin[oa]|pareja|familiar)\b|"
       r"\b(?:me|le|nos) van a (?:sacar|operar|hacer|quitar|poner)\b|\b(?:i'?m|i am|she'?s|he'?s) (?:having|getting) (?:a |my |her |his )?\w+ (?:pulled|removed|out|done)\b|"
       r"\b(?:going to|gonna|will) (?:have|get) (?:a |my |her |his )?(?:tooth|teeth|wisdom|surgery|procedure|biopsy|colonoscopy)\b")),
     ("question", "forward",
@@ -2031,7 +2112,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # already assessed by someone: the episode was seen to; set aside like history, unless
     # the writer says it is happening again or still
     ("assessed", "both",
-     (r"\b(?:went|go|came|taken|took (?:me|him|her|us)|brought (?:me|him|her)) (?:to|into) (?:the )?(?:er|e\.r\.|emergency room|urgent care|hospital|a&e)\b|"
+     (r"\b(?:went|(?<!need to )(?<!have to )(?<!do i )(?<!do we )(?<!should i )(?<!should we )go|came|taken|took (?:me|him|her|us)|brought (?:me|him|her)) (?:to|into) (?:the )?(?:er|e\.r\.|emergency room|urgent care|hospital|a&e)\b|"
       r"\bsent (?:me|him|her|us|them) home\b|\b(?:they|the doctors?|the er|urgent care|the hospital|poison control|the nurse|the pharmacist|the daycare|the school) (?:said|told (?:me|us)|thinks?|thought) (?:it (?:was|is)|it'?s|was|is)\b|\b(?:called|spoke (?:to|with)|talked (?:to|with)) poison control\b|\b(?:llame|hable|hablamos|llamamos) (?:a|con) (?:control de (?:envenenamiento|intoxicaciones)|toxicologia)\b|"
       r"\b(?:me|la|lo|le|nos) (?:revisaron|atendieron|vieron|checaron|dieron de alta)\b|"
       r"\b(?:estuve|estuvo) internad[oa]\b|\b(?:fui|fue|fuimos|lo llevamos|la llevamos) a (?:urgencias|emergencias|la sala de emergencia|el hospital)\b|"
@@ -2043,11 +2124,11 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"since (?:last|this|yesterday|today|\d|monday|tuesday|wednesday|thursday|friday|saturday|"
      r"sunday|the morning|morning|noon|lunch|an hour|a few hours|two hours)|started(?! (?:him|her|me|us|them|you) on\b)|starting(?! (?:him|her|me|us|them|you) on\b)|"
      r"i'?m having|i am having|i'?ve been having|been having|tonight|this morning|"
-     r"this afternoon|this evening|today(?<!back at school today)(?<!back at work today)(?<!back to school today)(?<!back to work today)(?!,? (?:i'?m|i am|he'?s|she'?s|he is|she is) (?:\w+ )?(?:stable|fine|well|sober|clean|good|okay|ok|healthy)\b)|all day|just now|currently having|is having|"
+     r"this afternoon|this evening|today(?<!ago today)(?<!back at school today)(?<!back at work today)(?<!back to school today)(?<!back to work today)(?!,? (?:i'?m|i am|he'?s|she'?s|he is|she is) (?:\w+ )?(?:stable|fine|well|sober|clean|good|okay|ok|healthy)\b)|all day|just now|currently having|is having|"
      r"are having)\b")),
     ("current", "both",
      (r"\b(?:ahorita|ahora mismo|en este momento|anoche(?<!de alta anoche)|ayer(?<!de alta ayer)|desde (?:ayer|anoche|hoy|esta|el lunes|"
-     r"hace (?:una|dos|tres|unas) horas?)|hoy(?: en dia)?(?! (?:habla|camina|come|anda)\b)(?! (?:en dia )?(?:estoy|esta|me siento|se siente|ando|anda|vivo|vive) (?:\w+ )?(?:estable|bien|mejor|tranquil[oa]|sobri[oa]|limpi[oa]|san[oa]|content[oa]|feliz)\b)|esta manana|esta tarde|esta noche|otra vez|"
+     r"hace (?:una|dos|tres|unas) horas?)|(?<!ano )(?<!anos )(?<!meses )(?<!mes )hoy(?: en dia)?(?! (?:habla|camina|come|anda)\b)(?! (?:en dia )?(?:estoy|esta|me siento|se siente|ando|anda|vivo|vive) (?:\w+ )?(?:estable|bien|mejor|tranquil[oa]|sobri[oa]|limpi[oa]|san[oa]|content[oa]|feliz)\b)|esta manana|esta tarde|esta noche|otra vez|"
      r"de nuevo|volvio(?! (?:\w+ ){0,3}(?:in|en) (?:19|20)\d\d\b)|empezo|comenzo|estoy teniendo|esta teniendo|le esta dando|"
      r"me esta dando)\b")),
     # -- fourth pass (second blind set's misses and false alarms, by pattern) --
@@ -2142,7 +2223,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"\b(?:baby|babies|infants?|newborns?|bebes?) (?:under|younger than|less than|menor(?:es)? de) \d+ (?:months?|weeks?|meses|semanas) (?:with|con)\b"),
     # a conditional question in the first person ("si sangro mucho despues, que hago?")
     ("question", "forward",
-     (r"\bsi\b(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|\bif(?<!sure if)(?<!know if)(?<!wonder if)(?<!wondering if) (?:i|we)\b(?= [^.!\n]*\?)"
+     (r"\bsi\b" + _ASKED_NOW + r"(?= (?:me |le |se |yo )?[a-z]+o\b[^.!\n]*\?)|\bif(?<!sure if)(?<!know if)(?<!wonder if)(?<!wondering if)" + _ASKED_NOW + r" (?:i|we)\b(?= [^.!\n]*\?)"
      # twenty-first pass: not when it dates the event an hour or minutes back ("do I need to
      # get checked if I hit my head an hour ago?")
      r"(?![^.!?\n]*\b(?:an|one|a|\d+|two|three|four|a few|a couple of) (?:hours?|hrs?|minutes?|mins?) ago\b)")),
@@ -2185,7 +2266,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # a condition set later in time, asked about ("que hago si despues me sangra ...?",
     # "who do we call if later he bleeds ...?")
     ("question", "forward",
-     (r"\b(?:si|cuando) (?:despues|luego|manana|mas tarde|esta noche|en la noche|ya en casa|durante \w+)\b(?=[^.!\n]*\?)|"
+     (r"\b(?:si|cuando)" + _ASKED_NOW + r" (?:despues|luego|manana|mas tarde|esta noche|en la noche|ya en casa|durante \w+)\b(?=[^.!\n]*\?)|"
       r"\b(?:if|when) (?:later|afterwards|after that|tomorrow|tonight|during \w+|at home)\b(?=[^.!\n]*\?)")),
     # "anymore" says how things are now: a date in the clause before does not reach it
     # ("my husband died last month and I don't want to live anymore")
@@ -2211,6 +2292,10 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # tired, been like that forever"; "siempre he hablado así")
     ("historical", "backward",
      (r"\b(?:(?:has|have|i'?ve|he'?s|she'?s|it'?s|always) )?been (?:like (?:that|this) )?(?:forever|all (?:my|his|her) life|since (?:i was|he was|she was) (?:a )?(?:kid|child|little|small|born|baby))\b|"
+      # twenty-second pass: a throat that closed "once" with something, said after it ("se le
+      # cerró la garganta con el maní una vez", "closed up with shrimp once"); not a count
+      # ("threw up once", "at once")
+      r"\b(?:con|with|from|after|por) (?:(?:el|la|los|las|un|una|the|a|some) )?[\w']+ (?:una vez|once)(?=\s*(?:[.,;!]|$))|"
       r"\balways been like (?:that|this)\b|\b(?:desde siempre|de toda la vida|toda (?:mi|su) vida|desde (?:que naci|que nacio|chiquit[oa]|pequen[oa]))\b")),
     # sixteenth pass: seen to, told by the scan that came back clear or by thanks for the visit
     ("assessed", "both",
@@ -2220,7 +2305,12 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\bgracias por (?:atender|atenderl[oa]|atenderme|revisar|revisarl[oa]|ver)(?:l[oa]s?|me)? (?:a )?(?:mi|mis|nuestr[oa]) ?\w*\b")),
     # eighteenth pass: "at what point would shortness of breath mean ...", "¿en qué momento
     # debo ...?": the signs asked about
-    ("hypothetical", "forward", r"\bat what point (?:would|should|does|do|is|are)\b|\ben que momento (?:debo|deberia|debemos|hay que|es)\b"),
+    # twenty-second pass: a quote of instructions ('It says: "Call right away or go to the ER
+    # if ..."', "the sheet says come in if ..."): what the paper says to do if
+    ("hypothetical", "forward",
+     (r"\bat what point (?:would|should|does|do|is|are)\b|\ben que momento (?:debo|deberia|debemos|hay que|es)\b|"
+     r"\b(?:it|the (?:paper|sheet|handout|instructions?|discharge (?:papers?|instructions?|sheet)|leaflet|pamphlet)|el papel|la hoja|las instrucciones|el folleto)\b (?:says|said|reads|dice|decia)\s*:?\s*"
+     r"(?:[\"\u201c][^\"\u201d\n]{0,300}|(?:to |que )?(?=(?:call|come in|go to|bring|seek|llame|venga|vaya|acuda|lleve|traiga)\b)(?:[^.!?\n]|\.\d){0,200})")),
     # "si me vuelve la puntada en el pecho, me pongo la pastilla": a return to come, as the
     # doctor's instructions put it
     ("hypothetical", "forward",
@@ -2230,7 +2320,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # six words; first-person conditionals keep the six-word reach (a plan said as "if I
     # ever ..." is no hypothetical)
     ("hypothetical", "forward",
-     (r"\b(?:what )?if (?:one day |someday |some day |ever )?(?:my \w+|our \w+|he|she|they|the baby|the kids?|your \w+)(?: ever)?\b(?!(?:'s|s)? (?:\w+ ){0,2}(?:is|are|was|am|has been|have been|keeps?)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)|"
+     (r"\b(?:what )?if" + _ASKED_NOW + r" (?:one day |someday |some day |ever )?(?:my \w+|our \w+|he|she|they|the baby|the kids?|your \w+)(?: ever)?\b(?!(?:'s|s)? (?:\w+ ){0,2}(?:is|are|was|am|has been|have been|keeps?)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)|"
       r"\b(?:que (?:hago|hacemos) )?si (?:algun dia|un dia|alguna vez|en algun momento) (?:a )?(?:mi|mis|su|sus|nuestr[oa]s?|el|la) \w+\b(?! (?:\w+ ){0,2}(?:esta|estan|sigue|tiene)\b)[^,.!?;\n]{0,80}(?=[^.!\n]{0,80}\?)")),
     # twentieth pass (blind15, blind16): history told for a form, a letter or a records request,
     # opened by a preamble and a time long past ("Some background for whoever fills it in: back
@@ -2280,6 +2370,33 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # not, and "39 on Monday" is left to the episode's ending and what follows it
     ("historical", "backward",
      r"(?<=\d )(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b"),
+    # twenty-second pass (blind18's trap alarms): history told with its own frame, however far
+    # the symptom words sit from it, to the sentence's end or a word of now ("but", "now",
+    # "this time", "again"): a year's anniversary ("a year ago today my face drooped"), time
+    # counted since it ("it's been five years since the winter I told you I wanted to die"), a
+    # lasting state begun in a year ("desde que me picó la abeja en el 2016 y se me cerró la
+    # garganta"), a date said before it ("back in 2021, I had ...", "It was in February 2020, I
+    # woke up ..."), an earlier pregnancy ("with my first, ...", "con mi primer embarazo"), a
+    # school year ("in 8th grade when I hit my head")
+    ("historical", "forward",
+     (r"\b(?:(?:a|one|two|three|four|five|\d+) (?:years?|months?) ago (?:today|tonight|this week)|hace (?:un|una|dos|tres|cuatro|cinco|\d+) (?:anos?|meses?) (?:hoy|como hoy)|"
+      r"(?:it'?s|its|it has|han|ha) (?:been|pasado|cumplido) (?:\w+ ){0,2}(?:years?|anos|decades?|months|meses) (?:since|desde|de)|"
+      r"(?:desde que|ever since)(?=[^.!?;\n]{0,60}\b(?:19|20)\d\d\b)|"
+      r"(?:back in|it was in|this was in|that was in|fue en|eso fue en) (?:(?:january|february|march|april|may|june|july|august|september|october|november|december|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|the (?:spring|summer|fall|winter)) (?:of |de |del )?)?(?:19|20)\d\d\s*,|"
+      r"(?:with|in|during) my (?:first|second|third|last|previous|older|oldest|other) (?:one|pregnancy|baby|son|daughter|child|kid)?\s*,|"
+      r"(?:con|en|durante) mi (?:primer|primera|segundo|segunda|tercer|tercera|ultimo|ultima|anterior|otro|otra) (?:embarazo|hijo|hija|bebe|parto)\s*,?|"
+      r"(?:in|back in|during) (?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth) grade|"
+      r"(?:in|back in|during) (?:middle|high|elementary|junior high|grade) school|en (?:la )?(?:primaria|secundaria|prepa|preparatoria))"
+      + _END_OF_HISTORY + "|"
+      # a stay that was for it ("after the week I was there for suicidal thoughts", "I was
+      # admitted for ..."), "lo de" a matter behind ("después de lo de las ideas suicidas"),
+      # leaving the hospital ("salí del hospital el viernes")
+      r"\b(?:i|he|she|we|they) (?:was|were|stayed|had been|spent (?:\w+ ){0,2}) (?:there|in (?:the )?(?:hospital|unit|inpatient unit|psych\w*(?: unit| ward)?|rehab|icu)|inpatient|admitted|hospitali[sz]ed)(?: \w+){0,2} for\b|"
+      r"\bdespues de lo de\b|\b(?:sali|salio|salimos|salieron) del (?:hospital|psiquiatrico|internamiento|sanatorio)\b|"
+      # a relative's bleeding disorder told of more than one ("mi mamá y mi tía tienen
+      # hemofilia", "my mom and aunt both have hemophilia"): what follows in the sentence is theirs
+      r"\b(?:tienen|tenian|han tenido|both (?:have|had)|all (?:have|had)) (?:hemofilia|hemophilia|haemophilia|von willebrand\w*|(?:a |un )?(?:bleeding disorder|trastorno de (?:la )?coagulacion))\b"
+      r"(?: en (?:la|mi|nuestra) familia| in (?:the|my|our) family)?" + _END_OF_HISTORY)),
     # a wound that opened and is bleeding now, after a dated operation ("my incision from the
     # c-section 3 wks ago opened up and it's bleeding a lot"): the present verb dates the bleeding
     ("current", "forward",
