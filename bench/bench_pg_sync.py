@@ -529,6 +529,10 @@ def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
             used = child_cpu()
             out["mb_wall"] = run_mbsync(server, workdir / "maildir")
             out["mb_cpu"] = child_cpu() - used
+            # Said now: removing the folders of a large N can take minutes.
+            print(f"  mbsync               {out['mb_wall']:.2f}s wall,"
+                  f" {out['mb_cpu']:.2f}s CPU (load average {os.getloadavg()[0]:.1f})",
+                  flush=True)
     return out
 
 
@@ -667,9 +671,6 @@ def main() -> None:
         if "lite_wall" in r:
             print(f"  cxinbox → SQLite     {r['lite_wall']:.2f}s wall"
                   f" ({n / r['lite_wall']:.0f} msg/s), {r['lite_cpu']:.2f}s CPU", flush=True)
-        if "mb_wall" in r:
-            print(f"  mbsync               {r['mb_wall']:.2f}s wall, {r['mb_cpu']:.2f}s CPU",
-                  flush=True)
         if args.profile is not None:
             profile_summary(args.profile)
     print()

@@ -18,6 +18,7 @@ from tests.synchelp import server_digests, store_digests, write_config
 from cxinbox.channels.credentials import resolve_password
 from cxinbox.config import load_config
 from cxinbox.service.sync import MailSync
+from cxinbox.store import ingest
 from cxinbox.store.db import Database
 from cxinbox.store.pg.store import PgStore
 
@@ -190,12 +191,29 @@ def _threads_by_reference() -> list[bytes]:
     ]
 
 
+@pytest.mark.parametrize("common_subjects", [False, True])
 def test_batched_postgresql_ingest_stores_the_rows_sqlite_stores(
-        dovecot: Any, tmp_path: Path, pg_store: PgStore) -> None:
+        dovecot: Any, tmp_path: Path, pg_store: PgStore, common_subjects: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch's messages go into PostgreSQL together (ids drawn ahead, thread ids read
     once, rows sent as arrays); what lands is row for row what SQLite's one-at-a-time
     ingest stores from the same mailbox: threads, replies whose parent comes later in the
-    batch, conversations' counts and participants, contacts."""
+    batch, conversations' counts and participants, contacts. With `common_subjects`
+    every subject that has a row around the batch counts as common (as a clinic's
+    "lab results" does at 100,000 messages): its matches take the candidates of their
+    own windows, all read with the batch's first such match, and still store SQLite's
+    rows."""
+    windows: list[bool] = []
+    if common_subjects:
+        monkeypatch.setattr(ingest, "_SUBJECT_ROWS", 0)
+        window = ingest._PgBatch._window
+
+        def counted(self: Any, *args: Any) -> Any:
+            got = window(self, *args)
+            windows.append(got is not None)
+            return got
+
+        monkeypatch.setattr(ingest._PgBatch, "_window", counted)
     dovecot.deliver_many(generate_corpus(600, seed=11), "INBOX")
     dovecot.deliver_many(_threads_by_reference(), "INBOX")
     client = dovecot.imap_client()
@@ -237,6 +255,8 @@ def test_batched_postgresql_ingest_stores_the_rows_sqlite_stores(
                         "r6@pg.example": ("closed", "cy@patient.example"),
                         "r7@pg.example": ("open", "ann@patient.example"),
                         "d1@pg.example": ("open", "dee@patient.example")}
+        if common_subjects:  # the matches took their windows from the batch's read
+            assert windows.count(True) >= 10, windows
     finally:
         for engine in engines:
             engine.close()

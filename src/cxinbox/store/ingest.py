@@ -593,13 +593,14 @@ class _PgBatch:
 
     __slots__ = ("_asked", "_contacts", "_convs", "_ids", "_looked", "_made", "_new", "_next",
                  "_pending", "_real", "_real_contact", "_released", "_subjects",
-                 "_thread_rows", "_threads")
+                 "_thread_rows", "_threads", "_wanted", "_windows")
 
     def __init__(self, conn: sqlite3.Connection, messages: Sequence[FetchedMessage],
                  expected: int, now: int) -> None:
         lookup: dict[str, None] = {}
         senders: dict[str, None] = {}
         norms: dict[str, None] = {}
+        wanted: dict[tuple[str, int], None] = {}  # (subject, time) a match may ask about
         earliest = latest = now
         for m in messages:
             p = m.parsed
@@ -616,6 +617,7 @@ class _PgBatch:
                     p.from_addr.email if p.from_addr else "",
                     *(a.email for a in p.to), *(a.email for a in p.cc)]):
                 norms[norm] = None
+                wanted[(norm, at)] = None
         # The batch's reads are all sent before the first answer is read: one wait.
         ids = list(lookup)
         threads = conn.execute("SELECT message_id, conversation_id FROM thread_ids"
@@ -648,6 +650,8 @@ class _PgBatch:
             str(address): (int(contact_id), str(name)) for address, contact_id, name in known}
         self._asked = {int(r[0]) for r in asked}
         self._subjects = subjects()
+        self._wanted = [key for key in wanted if key[0] not in self._subjects]
+        self._windows: dict[tuple[str, int], tuple[int, list[SubjectCandidate]]] | None = None
         self._released: dict[int, _Conversation] = {}
         # Made by the batch and not written yet, by stand-in id (below zero, in the order
         # made): contacts [name, address, kind], conversations (subject, mailbox, name).
@@ -667,7 +671,8 @@ class _PgBatch:
         """The subject match's candidates for every subject the batch may match by, in one
         statement: each subject's e-mail conversations active within the window around
         any of the batch's messages, newest first. A subject with more than
-        _SUBJECT_ROWS of them is left out (its matches read their own candidates). The
+        _SUBJECT_ROWS of them is left out (its matches read each message's own window,
+        all of the batch's in one statement: `_window`). The
         statement is sent now and its answer read by the function returned."""
         found: dict[str, list[SubjectCandidate]] = {norm: [] for norm in norms}
         if not norms:
@@ -742,9 +747,12 @@ class _PgBatch:
         mine.update((cid, c) for cid, c in self._convs.items() if c.norm == norm)
         low, high = at - SUBJECT_WINDOW_S, at + SUBJECT_WINDOW_S
         known = self._subjects.get(norm)
+        window = None if known is not None else self._window(conn, norm, at, len(mine))
         if known is not None:  # read with the batch: every row of the window is there
             found = [cand for cand in known if low <= cand.last_message_at <= high
                      and cand.conversation_id not in mine]
+        elif window is not None:  # this message's window, read with the batch's others
+            found = [cand for cand in window if cand.conversation_id not in mine]
         else:
             found = [SubjectCandidate(int(r[0]), int(r[1]), frozenset(r[2].split()))
                      for r in conn.execute(
@@ -759,6 +767,52 @@ class _PgBatch:
                 found.append(SubjectCandidate(cid, last, frozenset(c.participants.split())))
         found.sort(key=lambda cand: -cand.last_message_at)
         return found[:20]
+
+    def _window(self, conn: sqlite3.Connection, norm: str, at: int, held: int
+                ) -> list[SubjectCandidate] | None:
+        """The stored rows a match of a common subject (more than _SUBJECT_ROWS rows
+        around the batch, so not read with it) would read by itself: the newest of the
+        subject's e-mail conversations within the window around `at`, at least 20 +
+        `held` of them (`held`: the subject's rows the batch holds, which the caller
+        leaves out), or None when the read cannot tell (the message was not foreseen, or
+        the batch now holds more of the subject's rows than were read: the caller reads
+        its own). The first time one is needed, the windows of every such message of the
+        batch are read in one statement, each the depth it may need: 20, the subject's
+        rows held then and one for each of the batch's messages of that subject (each may
+        hold one more). The rows the batch does not hold are not written while it runs
+        (other intakes wait on the intake lock), so an early read is what a late read
+        would return."""
+        if self._windows is None:
+            self._windows = {}
+            if self._wanted:
+                ahead: dict[str, int] = {}
+                for want, _ in self._wanted:
+                    ahead[want] = ahead.get(want, 0) + 1
+                holding: dict[str, int] = {}
+                for c in (*self._released.values(), *self._convs.values()):
+                    holding[c.norm] = holding.get(c.norm, 0) + 1
+                depth = [20 + holding.get(want, 0) + ahead[want] for want, _ in self._wanted]
+                for n, cid, last, participants in conn.execute(
+                        "SELECT w.n, c.id, c.last_message_at, c.participants FROM"
+                        " unnest(?::text[], ?::bigint[], ?::int[]) WITH ORDINALITY AS w"
+                        " (norm, at, depth, n) CROSS JOIN LATERAL (SELECT id,"
+                        " last_message_at, participants FROM conversations WHERE"
+                        " norm_subject = w.norm AND channel = 'email' AND merged_into IS"
+                        " NULL AND last_message_at BETWEEN w.at - ? AND w.at + ? ORDER BY"
+                        " last_message_at DESC LIMIT w.depth) AS c ORDER BY w.n,"
+                        " c.last_message_at DESC",
+                        ([want for want, _ in self._wanted], [t for _, t in self._wanted],
+                         depth, SUBJECT_WINDOW_S, SUBJECT_WINDOW_S)):
+                    key = self._wanted[int(n) - 1]
+                    self._windows.setdefault(key, (depth[int(n) - 1], []))[1].append(
+                        SubjectCandidate(int(cid), int(last),
+                                         frozenset(str(participants).split())))
+                for i, key in enumerate(self._wanted):
+                    self._windows.setdefault(key, (depth[i], []))
+        read = self._windows.get((norm, at))
+        if read is None or read[0] < 20 + held:
+            return None
+        return read[1]
 
     def touch(self, conn: sqlite3.Connection, conv: int, p: ParsedMessage, at: int,
               direction: str, unread: int, addresses: list[str], own: frozenset[str]
