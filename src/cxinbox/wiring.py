@@ -42,6 +42,7 @@ def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
 
     refusal = Forbidden(f"{path}: permission denied: only the cxinbox server's user may open"
                         " the database; without --local, commands go through the server")
+    _refuse_root_in_anothers_directory(path)
     try:
         kept_from_us = path.parent.exists() and not os.access(
             path.parent, os.R_OK | os.W_OK | os.X_OK)
@@ -53,6 +54,29 @@ def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
         return Database(path, synchronous=synchronous)
     except PermissionError:
         raise refusal from None
+
+
+def _refuse_root_in_anothers_directory(path: Path) -> None:
+    """Root opening the server user's database would leave files only root owns there (a
+    new database, its -wal and -shm): the server then cannot open its own store. Say whose
+    it is instead, before anything is made."""
+    if os.geteuid() != 0:
+        return
+    try:
+        owner = path.parent.stat().st_uid
+    except OSError:
+        return  # no directory yet: root's own new store, made 0700 for root
+    if owner == 0:
+        return
+    import pwd
+
+    try:
+        name = pwd.getpwuid(owner).pw_name
+    except KeyError:
+        name = f"#{owner}"
+    raise Forbidden(f"{path.parent} belongs to {name}, the cxinbox server's user: run this as"
+                    f" that user (sudo -u {name} cxinbox ...), not as root: files root made"
+                    " there would lock the server out of its own database")
 
 
 def open_local_store(config: Config) -> Store:
