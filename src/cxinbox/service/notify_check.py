@@ -12,6 +12,7 @@ the server's user when a server's socket tells who that is, else for its own.
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import shutil
@@ -79,10 +80,11 @@ def hook_problem(program: str, runner: Runner) -> str | None:
         return f"{path} does not exist"
     if not path.is_file():
         return f"{path} is not a file"
-    if not _executable_by(path, runner.uid):
-        return f"{path} is not executable by {user_name(runner.uid)} (chmod u+x {path})"
+    target = Path(os.path.realpath(path))
+    if not _executable_by(target, runner.uid):
+        return f"{path} is not executable by {user_name(runner.uid)} (chmod u+x {target})"
     trusted = {0, runner.uid}
-    for where in (path, path.parent):
+    for where in (target, target.parent, *_link_folders(path)):
         st = where.stat()
         sticky = where.is_dir() and st.st_mode & stat.S_ISVTX
         if st.st_mode & stat.S_IWOTH and not sticky:
@@ -95,11 +97,44 @@ def hook_problem(program: str, runner: Runner) -> str | None:
     return None
 
 
+def _link_folders(path: Path) -> list[Path]:
+    """The folders of the symlinks on the way from `path` to its file: whoever can write
+    one of them can point the hook elsewhere (a link's own mode means nothing)."""
+    folders: list[Path] = []
+    seen: set[Path] = set()
+    where = Path(os.path.abspath(path))
+    while where.is_symlink() and where not in seen:
+        seen.add(where)
+        folder = Path(os.path.realpath(where.parent))
+        if folder not in folders:
+            folders.append(folder)
+        where = Path(os.path.normpath(folder / os.readlink(where)))
+    return folders
+
+
 def _executable_by(path: Path, uid: int) -> bool:
+    """Whether `uid` may run the file `path` (no symlink): as the kernel decides, by the
+    owner's bits when the user owns it, else the group's when the user is in its group,
+    else everyone's; root needs any execute bit."""
     if uid == os.geteuid():
         return os.access(path, os.X_OK)
-    # Another user's view: their groups are not known here, so any execute bit will do.
-    return bool(path.stat().st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH))
+    st = path.stat()
+    if uid == 0:
+        return bool(st.st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH))
+    if st.st_uid == uid:
+        return bool(st.st_mode & stat.S_IXUSR)
+    if st.st_gid in _groups_of(uid):
+        return bool(st.st_mode & stat.S_IXGRP)
+    return bool(st.st_mode & stat.S_IXOTH)
+
+
+def _groups_of(uid: int) -> set[int]:
+    """The user's primary group and the groups that list them (an unknown uid: none)."""
+    try:
+        user = pwd.getpwuid(uid)
+    except KeyError:
+        return set()
+    return {user.pw_gid} | {g.gr_gid for g in grp.getgrall() if user.pw_name in g.gr_mem}
 
 
 def user_name(uid: int) -> str:
