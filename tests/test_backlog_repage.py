@@ -134,3 +134,72 @@ def test_resumes_are_pagings_of_their_own_and_end(
     assert _pages(notified) == MAX_PAGINGS
     [(_, told)] = _events(store, "sla.backlog_told")
     assert (told["paging"], told["sent"], told.get("gave_up")) == (pagings[-1][0], None, True)
+
+
+def test_a_leader_that_lost_its_lease_while_paging_still_records_it(
+        pg_url: str, dovecot: Any, tmp_path: Path) -> None:
+    """PostgreSQL, two servers' stores: leader A's lease session is ended by the database
+    while A's hook runs (it waits on a fifo the test holds); B takes the lease and runs
+    its round while A may still be paging: no second page. A's hook ends and A records
+    the page told, though its lease is gone; B's later rounds owe nothing."""
+    import os
+    import threading
+
+    import psycopg
+
+    from cxinbox.store.pg.store import PgStore
+
+    a_store, b_store = PgStore(pg_url), PgStore(pg_url)
+    try:
+        config, rules, notified, now = _owing(a_store, tmp_path, dovecot)
+        gate, started = tmp_path / "gate.fifo", tmp_path / "started"
+        os.mkfifo(gate)
+        (tmp_path / "hook.sh").write_text(
+            f'#!/bin/sh\nline=$(cat)\ntouch "{started}"\nread g < "{gate}"\n'
+            f"printf '%s\\n' \"$line\" >> \"{notified}\"\n")
+        name = "job:sla monitor"
+        a = SlaMonitor(a_store, config, clock=lambda: float(now + 1), notify_timeout_s=600)
+        a_lease = a_store.try_lease(name)
+        assert a_lease is not None
+        failed: list[BaseException] = []
+
+        def lead() -> None:
+            try:
+                with a_lease.fencing():
+                    a.check(now + 1)
+            except BaseException as exc:  # noqa: BLE001 - asserted below
+                failed.append(exc)
+
+        leader = threading.Thread(target=lead, daemon=True)
+        leader.start()
+        deadline = time.monotonic() + 60
+        while not started.exists():
+            assert time.monotonic() < deadline and leader.is_alive(), "A's hook never ran"
+            time.sleep(0.05)
+        with psycopg.connect(pg_url, autocommit=True) as conn:  # A's lease session ends
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE"
+                         " locktype = 'advisory' AND granted AND pid <> pg_backend_pid()")
+        b_lease = None
+        while b_lease is None:
+            assert time.monotonic() < deadline, "B never got the lease"
+            b_lease = b_store.try_lease(name)
+            time.sleep(0.05)
+        assert not a_lease.held()
+        b = SlaMonitor(b_store, config, rules=rules, clock=lambda: float(now + 5))
+        with b_lease.fencing():
+            b.check(now + 5)  # A's hook may still run: B waits for its told
+        with open(gate, "w") as held:  # A's hook ends: the page went
+            held.write("go\n")
+        leader.join(60)
+        assert not leader.is_alive() and failed == []
+        later = SlaMonitor(b_store, config, rules=rules, clock=lambda: float(now + 3600))
+        with b_lease.fencing():
+            later.check(now + 3600)
+        assert _pages(notified) == 1
+        [(paging, _)] = _events(b_store, "sla.backlog_paging")
+        [(_, told)] = _events(b_store, "sla.backlog_told")
+        assert (told["paging"], told["sent"]) == (paging, True)
+        b_lease.release()
+    finally:
+        a_store.close()
+        b_store.close()
