@@ -130,8 +130,8 @@ class SlaMonitor:
         with their counts) and told in one notify once the first sync has ended: by the
         first round that starts with no first sync storing backlog
         (store/escalations.py `backlog_storing`). What is still to tell is read from the
-        audit, so a restart never loses the page and repeats it only when the server died
-        while paging (`_tell_backlog`).
+        audit, so a restart never loses the page and repeats it only when the server
+        paging it died (or lost the store) before recording it (`_tell_backlog`).
         """
         storing = self._storing(now)
         found = self._round(now)
