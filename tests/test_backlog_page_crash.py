@@ -23,6 +23,8 @@ from tests.test_rules import patient_mail
 from tests.test_rules_serve import CLINIC, _config, _rows, _wait
 from tests.test_serve_support import Server, cx, socket_dir
 
+from cxinbox.service.sla_monitor import TEST_TIMEOUT_ENV
+
 ALWAYS = "\n".join(f'{d} = ["00:00-24:00"]' for d in
                    ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
 ROUTE = '''
@@ -89,7 +91,11 @@ def _monitor_ran_since(cfg: Path, since: float) -> bool:
 
 def test_a_server_killed_while_paging_pages_again_and_only_then(
         dovecot: Any, tmp_path: Path, sockdir: Path, store_backend: str,
-        request: pytest.FixtureRequest) -> None:
+        request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The held hook must still be running when the test kills its server, however busy
+    # the machine: the servers' hooks get 10 minutes instead of NOTIFY_TIMEOUT_S. The
+    # restarted server does not wait for that: the paging names a process that is gone.
+    monkeypatch.setenv(TEST_TIMEOUT_ENV, "600")
     sink = SmtpSink(tmp_path, user=dovecot.user, password=dovecot.password,
                     tls_dir=dovecot.root / "tls").start()
     provider = SmsProvider(numbers=[CLINIC]).start()
@@ -137,9 +143,11 @@ def test_a_server_killed_while_paging_pages_again_and_only_then(
             assert (page["breached"], page["at_risk"]) == (paging["breached"],
                                                            paging["at_risk"])
             [(_, told)] = _events(db, "sla.backlog_told")
-            assert told["paging"] == paging_seq and told["sent"] is True
-            assert told["breached"] == paging["breached"]
-            assert len(_events(db, "sla.backlog_paging")) == 1  # the same page, resumed
+            # the same page, resumed under a paging of its own
+            [_, (resumed_seq, resumed)] = _events(db, "sla.backlog_paging")
+            assert resumed["resumed"] == paging_seq and resumed["pid"] != paging["pid"]
+            assert told["paging"] == resumed_seq and told["sent"] is True
+            assert told["breached"] == paging["breached"] == resumed["breached"]
             _wait("a monitor round after it", lambda: _monitor_ran_since(cfg, started + 1),
                   server)
         # Normal life: a restart after the page went does not page again.
@@ -149,7 +157,7 @@ def test_a_server_killed_while_paging_pages_again_and_only_then(
                   lambda: _monitor_ran_since(cfg, again), server)
             assert len(_pages(notified)) == 1
             assert len(_events(db, "sla.backlog_told")) == 1
-            assert len(_events(db, "sla.backlog_paging")) == 1
+            assert len(_events(db, "sla.backlog_paging")) == 2
     finally:
         if held_pid is not None:
             try:

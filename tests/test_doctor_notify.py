@@ -109,7 +109,74 @@ def test_with_a_server_socket_the_hook_is_judged_for_the_servers_user(
         "ok", (f"[triage] notify_command: {hook} is an executable file only uid {OTHER_UID}"
               " (the server's user) or root can change"))
     os.chown(hook, OTHER_UID + 1, -1)  # a third user's: they could silence the pager
+    hook.chmod(0o755)  # (that the server's user may run it does not make it safe)
     [bad] = _findings(config)
     assert (bad.level, bad.text) == (
         "fail", (f"[triage] notify_command: {hook} is owned by uid {OTHER_UID + 1}, not root"
                 f" or uid {OTHER_UID} (the server's user): red flags page nobody"))
+
+
+def test_a_symlinked_hook_is_judged_by_its_file_and_the_links_folder(tmp_path: Path) -> None:
+    """A link is only a name: what runs is its target, which whoever can write the
+    target's folder can replace, and whoever can write the link's folder can point
+    elsewhere. Both folders count; the link's own mode does not."""
+    real = _hook(tmp_path)
+    links = tmp_path / "links"
+    links.mkdir(mode=0o755)
+    links.chmod(0o755)
+    link = links / "pager"
+    link.symlink_to(real)
+    assert _one(tmp_path, link).level == "ok"
+    real.parent.chmod(0o775)  # the target's folder: its group may swap the script
+    bad = _one(tmp_path, link)
+    assert (bad.level, bad.text) == (
+        "fail", (f"[triage] notify_command: {real.parent} is writable by its group"
+                f" (chmod g-w {real.parent}): red flags page nobody"))
+    real.parent.chmod(0o755)
+    links.chmod(0o757)  # the link's folder: anyone may repoint the link
+    assert _one(tmp_path, link).text.startswith(
+        f"[triage] notify_command: {links} is writable by anyone")
+    links.chmod(0o755)
+    hop = tmp_path / "hop"  # a link to a link: each link's folder counts
+    hop.mkdir(mode=0o755)
+    hop.chmod(0o755)
+    (hop / "again").symlink_to(link)
+    assert _one(tmp_path, hop / "again").level == "ok"
+    links.chmod(0o775)
+    assert _one(tmp_path, hop / "again").text.startswith(
+        f"[triage] notify_command: {links} is writable by its group")
+
+
+def test_doctor_does_not_vouch_for_a_hook_the_servers_user_cannot_run(
+        tmp_path: Path) -> None:
+    """Judged for the server's user by the bits the kernel would use: the owner's when
+    that user owns the file, the group's only when the user is in its group, else
+    everyone's. A root-only 0744 hook does not run as `mail`."""
+    import grp
+    import pwd
+
+    if os.geteuid() != 0:
+        pytest.skip("giving files to another user needs root")
+    mail = pwd.getpwnam("mail")
+    news_gid = grp.getgrnam("news").gr_gid
+    assert mail.pw_name not in grp.getgrgid(news_gid).gr_mem and mail.pw_gid != news_gid
+    hook = _hook(tmp_path)
+    sock = tmp_path / "cx.sock"
+    sock.write_text("")
+    os.chown(sock, mail.pw_uid, -1)
+    config = f'[server]\nsocket = "{sock}"\n[triage]\nnotify_command = ["{hook}"]\n'
+
+    def judged(uid: int, gid: int, mode: int) -> Finding:
+        os.chown(hook, uid, gid)
+        hook.chmod(mode)
+        [finding] = _findings(config)
+        return finding
+
+    cannot = f"{hook} is not executable by {user_name(mail.pw_uid)}"
+    assert cannot in judged(0, 0, 0o744).text  # root's bits only
+    assert judged(0, 0, 0o745).level == "ok"  # everyone may run it
+    assert judged(0, mail.pw_gid, 0o750).level == "ok"  # mail's own group may
+    assert cannot in judged(0, news_gid, 0o750).text  # a group mail is not in
+    assert judged(0, news_gid, 0o705).level == "ok"  # not in the group: everyone's bits
+    assert cannot in judged(mail.pw_uid, mail.pw_gid, 0o650).text  # owner bits decide
+    assert judged(mail.pw_uid, 0, 0o700).level == "ok"

@@ -207,3 +207,27 @@ def test_bulk_sync_assesses_in_the_parse_pool_exactly_as_one_by_one(
     assessed = [row for row in pool if row[1] is not None]
     assert assessed and len(assessed) < len(pool)  # the recent inbound ones only
     assert [row[3] for row in pool if row[3]] == ["chest_pain"]  # the corpus's one red flag
+
+
+def test_a_header_block_past_the_stored_head_gets_the_pools_answer(db: Database) -> None:
+    """The ingest keeps the first HEAD_BYTES of an email (its header block, as a rule);
+    the parse pool has the whole message. With 20 KiB of Received: lines before an
+    Auto-Submitted header, both read the same bytes and give the same answer: the
+    message is assessed (a header past the cut counts for neither)."""
+    from cxinbox.service.parsepool import HEAD_BYTES, assess_parsed
+
+    hops = "".join(f"Received: from relay{n}.example by mx.clinic.example; hop {n:04d}\r\n"
+                   for n in range(400))
+    assert len(hops) > HEAD_BYTES
+    raw = _raw(1, "I have crushing chest pain since last night.",
+               headers=hops + "Auto-Submitted: auto-replied\r\n")
+    parsed = parse_message(raw)
+    assert parsed.auto_submitted  # the whole message says so, past the stored head
+    pooled = assess_parsed(raw, parsed, own=OWN)
+    raised = _arrive(db, CONFIG, 1, raw)
+    assert pooled is not None and pooled.red_flag is not None
+    assert [r.category for r in raised] == [pooled.red_flag] == ["chest_pain"]
+    short = _raw(2, "I have crushing chest pain since last night.",
+                 sender="q@patient.example", headers="Auto-Submitted: auto-replied\r\n")
+    assert assess_parsed(short, parse_message(short), own=OWN) is None
+    assert _arrive(db, CONFIG, 2, short) == []

@@ -6,6 +6,7 @@ the notify hook a real executable, and the real CLI (`rules test`, `assign`, `sh
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -283,8 +284,8 @@ def test_the_server_judges_its_hooks_as_itself_at_start(
     hook.chmod(0o770)
     with Server(cfg, sock) as server:
         _wait("the setup alert", lambda: bool(_rows(
-            db, "SELECT message FROM alerts WHERE key = 'notify-setup:[sla]'")), server)
-        [(message,)] = _rows(db, "SELECT message FROM alerts WHERE key = 'notify-setup:[sla]'")
+            db, "SELECT message FROM alerts WHERE key = ?", (SETUP_KEY,))), server)
+        [(message,)] = _rows(db, "SELECT message FROM alerts WHERE key = ?", (SETUP_KEY,))
         assert message == (f"[sla] notify_command: {hook} is writable by its group (chmod g-w"
                            f" {hook}): SLA escalations and rules' notify and red flags page"
                            " nobody")
@@ -293,9 +294,11 @@ def test_the_server_judges_its_hooks_as_itself_at_start(
     with Server(cfg, sock) as server:
         _wait("the server is up", lambda: bool(_rows(
             db, "SELECT 1 FROM events WHERE action = 'health.ok'"
-            " AND target = 'notify-setup:[sla]'")), server)
+            " AND target = ?", (SETUP_KEY,))), server)
         assert _rows(db, "SELECT message FROM alerts WHERE key LIKE 'notify-setup:%'") == []
 
+
+SETUP_KEY = f"notify-setup:[sla]@{socket.gethostname()}"  # each server's own verdict
 
 KEYWORD_RULES = '''
 [[rules]]

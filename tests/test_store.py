@@ -168,10 +168,24 @@ def test_migrating_leaves_the_connection_at_its_own_durability(tmp_path: Path,
     normal.close()
 
     path = tmp_path / "broken.db"
+    seen: list[tuple[sqlite3.Connection, int]] = []
+    steps = Database._migrate_steps
+
+    def watched(self: Database, conn: sqlite3.Connection, version: int) -> None:
+        seen.append((conn, conn.execute("PRAGMA synchronous").fetchone()[0]))
+        steps(self, conn, version)
+
+    monkeypatch.setattr(Database, "_migrate_steps", watched)
     monkeypatch.setattr(store_db, "MIGRATIONS", [*MIGRATIONS, "CREATE TABLE broken (;"])
     with pytest.raises(sqlite3.OperationalError):
         Database(path)
     monkeypatch.setattr(store_db, "MIGRATIONS", MIGRATIONS)
+    [(failed, during)] = seen
+    assert during == 1, "the steps ran at NORMAL (the file is in WAL mode)"
+    assert failed.execute("PRAGMA synchronous").fetchone()[0] == 2, \
+        "the connection the failed step ran on is back at FULL"
+    assert not failed.in_transaction
+    failed.close()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     conn.close()
@@ -179,3 +193,30 @@ def test_migrating_leaves_the_connection_at_its_own_durability(tmp_path: Path,
     assert again.conn.execute("PRAGMA synchronous").fetchone()[0] == 2
     assert again.integrity_check() == "ok"
     again.close()
+
+
+def test_migrating_stays_at_full_when_the_journal_is_not_wal(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    """A file whose journal could not become WAL (here: the switch is left out, as on a
+    file system without shared memory) keeps the rollback journal, where synchronous=NORMAL
+    risks the file on a power cut: the migration steps then commit at FULL."""
+    import cxinbox.store.db as store_db
+
+    seen: list[tuple[str, int]] = []
+    steps = Database._migrate_steps
+
+    def watched(self: Database, conn: sqlite3.Connection, version: int) -> None:
+        seen.append((conn.execute("PRAGMA journal_mode").fetchone()[0],
+                     conn.execute("PRAGMA synchronous").fetchone()[0]))
+        steps(self, conn, version)
+
+    monkeypatch.setattr(Database, "_migrate_steps", watched)
+    monkeypatch.setattr(store_db, "_enter_wal", lambda conn, wait_s=30.0: None)
+    db = Database(tmp_path / "rollback.db")
+    try:
+        assert seen == [("delete", 2)], seen
+        assert db.conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+        assert db.integrity_check() == "ok"
+    finally:
+        db.close()

@@ -79,7 +79,7 @@ from cxinbox.service.health import Health
 from cxinbox.service.inbox import InboxService, role_of
 from cxinbox.service.logsafe import database_away, fields, log_failure
 from cxinbox.service.notify import set_failure_sink
-from cxinbox.service.notify_check import check_hooks_at_start
+from cxinbox.service.notify_check import HookWatch
 from cxinbox.service.notify_record import NotifyRecorder
 from cxinbox.service.rules import RuleEngine
 from cxinbox.service.runtime import Worker, background_workers, supervise
@@ -682,7 +682,11 @@ def serve(config: Config, open_store: Callable[[], Store], *,
         server = InboxServer(db, config, path, rules=engine)
         health = Health(db, config)
         health.start_fresh()
-        check_hooks_at_start(config, health)  # judged as this server's user, on its PATH
+        hooks = HookWatch(config, health)  # judged as this server's user, on its PATH
+        hooks.check()
+        hooks_stop = threading.Event()
+        threading.Thread(target=hooks.run, args=(hooks_stop,), name="notify-hook-check",
+                         daemon=True).start()
         set_failure_sink(NotifyRecorder(db, health))  # a hook that fails: audited, alerted
         metrics = _start_metrics(db, config, server) if config.server.metrics_listen else None
         try:
@@ -719,6 +723,7 @@ def serve(config: Config, open_store: Callable[[], Store], *,
             if metrics is not None:
                 metrics.close()
             stop.set()
+            hooks_stop.set()
             set_failure_sink(None)
             for thread in threads:
                 thread.join(WORKER_JOIN_S)

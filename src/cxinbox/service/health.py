@@ -55,10 +55,13 @@ class Health:
         with unfenced(), self.store.writing() as tx:
             yield tx
 
-    def problem(self, key: str, message: str, *, severity: str = "error") -> None:
+    def problem(self, key: str, message: str, *, severity: str = "error",
+                again: bool = False) -> None:
+        """`again`: look at the store even when this process said the same already (another
+        server's `start_fresh` may have cleared it)."""
         line = clean_line(message, max_len=300)
         with self._lock:
-            if self._known.get(key) == (severity, line):
+            if not again and self._known.get(key) == (severity, line):
                 return
             self._clear.discard(key)
             try:

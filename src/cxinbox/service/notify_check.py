@@ -12,22 +12,31 @@ the server's user when a server's socket tells who that is, else for its own.
 
 from __future__ import annotations
 
+import grp
+import logging
 import os
 import pwd
 import shutil
+import socket
 import stat
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cxinbox.domain.sanitize import clean_line
+from cxinbox.service.logsafe import log_failure
+
 if TYPE_CHECKING:
     from cxinbox.config import Config
     from cxinbox.service.health import Health
 
+log = logging.getLogger(__name__)
+
 SETUP_ALERT: str = "notify-setup"
-"""The prefix of the health alert the server raises at start for a hook it cannot trust,
-`notify-setup:[sla]` (apart from `notify:PROGRAM`, which a successful run clears: a hook
+"""The prefix of the health alert a server raises for a hook it cannot trust,
+`notify-setup:[sla]@HOST` (apart from `notify:PROGRAM`, which a successful run clears: a hook
 that runs says nothing about who else can rewrite it)."""
 
 
@@ -79,10 +88,11 @@ def hook_problem(program: str, runner: Runner) -> str | None:
         return f"{path} does not exist"
     if not path.is_file():
         return f"{path} is not a file"
-    if not _executable_by(path, runner.uid):
-        return f"{path} is not executable by {user_name(runner.uid)} (chmod u+x {path})"
+    target = Path(os.path.realpath(path))
+    if not _executable_by(target, runner.uid):
+        return f"{path} is not executable by {user_name(runner.uid)} (chmod u+x {target})"
     trusted = {0, runner.uid}
-    for where in (path, path.parent):
+    for where in (target, target.parent, *_link_folders(path)):
         st = where.stat()
         sticky = where.is_dir() and st.st_mode & stat.S_ISVTX
         if st.st_mode & stat.S_IWOTH and not sticky:
@@ -95,11 +105,44 @@ def hook_problem(program: str, runner: Runner) -> str | None:
     return None
 
 
+def _link_folders(path: Path) -> list[Path]:
+    """The folders of the symlinks on the way from `path` to its file: whoever can write
+    one of them can point the hook elsewhere (a link's own mode means nothing)."""
+    folders: list[Path] = []
+    seen: set[Path] = set()
+    where = Path(os.path.abspath(path))
+    while where.is_symlink() and where not in seen:
+        seen.add(where)
+        folder = Path(os.path.realpath(where.parent))
+        if folder not in folders:
+            folders.append(folder)
+        where = Path(os.path.normpath(folder / os.readlink(where)))
+    return folders
+
+
 def _executable_by(path: Path, uid: int) -> bool:
+    """Whether `uid` may run the file `path` (no symlink): as the kernel decides, by the
+    owner's bits when the user owns it, else the group's when the user is in its group,
+    else everyone's; root needs any execute bit."""
     if uid == os.geteuid():
         return os.access(path, os.X_OK)
-    # Another user's view: their groups are not known here, so any execute bit will do.
-    return bool(path.stat().st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH))
+    st = path.stat()
+    if uid == 0:
+        return bool(st.st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH))
+    if st.st_uid == uid:
+        return bool(st.st_mode & stat.S_IXUSR)
+    if st.st_gid in _groups_of(uid):
+        return bool(st.st_mode & stat.S_IXGRP)
+    return bool(st.st_mode & stat.S_IXOTH)
+
+
+def _groups_of(uid: int) -> set[int]:
+    """The user's primary group and the groups that list them (an unknown uid: none)."""
+    try:
+        user = pwd.getpwuid(uid)
+    except KeyError:
+        return set()
+    return {user.pw_gid} | {g.gr_gid for g in grp.getgrall() if user.pw_name in g.gr_mem}
 
 
 def user_name(uid: int) -> str:
@@ -109,21 +152,61 @@ def user_name(uid: int) -> str:
         return f"uid {uid}"
 
 
-def setup_alert_key(hook: Hook) -> str:
-    return f"{SETUP_ALERT}:{hook.key.split(' ', 1)[0]}"
+RECHECK_S: float = 60.0
+"""How often a server judges its hooks again (a few stat calls, and a read of the alert)."""
+
+
+def setup_alert_key(hook: Hook, host: str | None = None) -> str:
+    """`notify-setup:[sla]@HOST`: each server's own verdict (servers sharing a PostgreSQL
+    store may run as other users, with other PATHs)."""
+    return f"{SETUP_ALERT}:{hook.key.split(' ', 1)[0]}@{host or socket.gethostname()}"
+
+
+class HookWatch:
+    """The server's own look at its hooks (its user, its PATH), at start and every
+    RECHECK_S: each it cannot trust is an alert for everyone, raised again when another
+    server's start cleared it (`Health.start_fresh` clears every server's alerts) and
+    ended once the hook is mended. A round whose verdicts are all in the store already
+    only reads."""
+
+    def __init__(self, config: Config, health: Health,
+                 hooks: Sequence[Hook] | None = None, *, host: str | None = None) -> None:
+        self.health = health
+        self.hooks = list(configured_hooks(config) if hooks is None else hooks)
+        self.host = host or socket.gethostname()
+        self._raised: set[str] = set()
+
+    def check(self) -> list[str]:
+        """One round; returns the alert lines."""
+        me = this_process("the server")
+        lines: list[str] = []
+        for hook in self.hooks:
+            key = setup_alert_key(hook, self.host)
+            problem = hook_problem(hook.argv[0], me)
+            if problem is None:
+                if key in self._raised:
+                    self.health.ok(key)
+                    self._raised.discard(key)
+                continue
+            line = f"{hook.key}: {problem}: {hook.pages} page nobody"
+            lines.append(line)
+            self._raised.add(key)
+            with self.health.store.reading() as tx:
+                stored = tx.alert(key)
+            if stored is None or stored.message != clean_line(line, max_len=300):
+                self.health.problem(key, line, again=True)
+        return lines
+
+    def run(self, stop: threading.Event, interval_s: float = RECHECK_S) -> None:
+        """Rounds until `stop`; a failed round (the store away) is logged, not fatal."""
+        while not stop.wait(interval_s):
+            try:
+                self.check()
+            except Exception as exc:  # noqa: BLE001 - the next round tries again
+                log_failure(log, "notify hook check failed", exc)
 
 
 def check_hooks_at_start(config: Config, health: Health,
                          hooks: Sequence[Hook] | None = None) -> list[str]:
-    """The server's own look at its hooks (its user, its PATH): each it cannot trust is an
-    alert for everyone until a restart finds it mended. Returns the alert lines."""
-    me = this_process("the server")
-    lines: list[str] = []
-    for hook in configured_hooks(config) if hooks is None else hooks:
-        problem = hook_problem(hook.argv[0], me)
-        if problem is None:
-            continue
-        line = f"{hook.key}: {problem}: {hook.pages} page nobody"
-        health.problem(setup_alert_key(hook), line)
-        lines.append(line)
-    return lines
+    """One `HookWatch` round, as the server starts. Returns the alert lines."""
+    return HookWatch(config, health, hooks).check()

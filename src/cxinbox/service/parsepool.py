@@ -104,7 +104,7 @@ def assess_parsed(raw: bytes, parsed: ParsedMessage, *,
     logs) it again."""
     head = raw[:HEAD_BYTES]
     sender = parsed.from_addr.email if parsed.from_addr else ""
-    if not_the_patient(head, sender, parsed.auto_submitted, own):
+    if not_the_patient(head, sender, head_auto_submitted(head, parsed), own):
         return None
     if _worker and not _ready:
         prepare()
@@ -117,6 +117,18 @@ def assess_parsed(raw: bytes, parsed: ParsedMessage, *,
 HEAD_BYTES: Final = 16_384
 """The start of an email's raw bytes the header checks read (the store keeps as much for
 the ingest's own: store/triage.py)."""
+
+
+def head_auto_submitted(head: bytes, parsed: ParsedMessage | None = None) -> bool:
+    """Whether the header block within `head` (the first HEAD_BYTES, all the ingest keeps)
+    says a machine sent the message (domain/mime.py's rule): the pool and the ingest read
+    the same bytes, so they agree even on a header block longer than that, where a header
+    past the cut counts for neither (the message is then assessed: a false alarm rather
+    than a missed flag). `parsed`, the whole message's parse, answers when the block ends
+    within `head`: the same headers, no second parse."""
+    if parsed is not None and _HEADER_END.search(head):
+        return parsed.auto_submitted
+    return parse_message(head).auto_submitted
 
 
 def not_the_patient(head: bytes, sender: str, auto_submitted: bool,

@@ -46,13 +46,17 @@ from cxinbox.domain.compose import (
     handed_out_texts,
     replies_shingles,
 )
-from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import keyword_word
 from cxinbox.service.canned_library import canned_views
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
-from cxinbox.service.parsepool import HEAD_BYTES, _mailing, not_the_patient
+from cxinbox.service.parsepool import (
+    HEAD_BYTES,
+    _mailing,
+    head_auto_submitted,
+    not_the_patient,
+)
 from cxinbox.service.parsepool import arrived_too_early as arrived_too_early  # noqa: PLC0414
 from cxinbox.service.parsepool import assess_parsed as assess_parsed  # noqa: PLC0414
 from cxinbox.store.interface import StoreTx
@@ -433,8 +437,7 @@ def _assess(cand: TriageCandidate) -> Assessment | None:
         # The pool's test, on the stored sender and the stored start of the message (its
         # header block): an out-of-office or a bounce is not the patient speaking.
         head = cand.head[:HEAD_BYTES]
-        if not_the_patient(head, cand.sender, parse_message(head).auto_submitted,
-                           frozenset()):
+        if not_the_patient(head, cand.sender, head_auto_submitted(head), frozenset()):
             return None
         from cxinbox.domain.triage import inspect
 

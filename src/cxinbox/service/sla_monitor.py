@@ -19,9 +19,12 @@ target does not, nor does a clear bring back what was told before it.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
@@ -34,13 +37,17 @@ from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
 from cxinbox.service.rules import RuleEngine
 from cxinbox.service.sla import SlaService
+from cxinbox.store.fence import unfenced
 from cxinbox.store.interface import Store, StoreTx
-from cxinbox.store.records import EscalationCandidate
+from cxinbox.store.records import EscalationCandidate, StoredEvent
 
 log = logging.getLogger(__name__)
 
 NOTIFY_TIMEOUT_S: Final = 10.0
 """A notify command that has not finished by then is killed (and logged)."""
+TEST_TIMEOUT_ENV: Final = "CXINBOX_TEST_SLA_HOOK_TIMEOUT_S"
+"""A test hook, not a setting: seconds the monitor's hooks may run instead of
+NOTIFY_TIMEOUT_S, so a test can kill a server inside its hook on a busy machine."""
 
 _LEVELS: Final = {1: "at-risk", 2: "breached"}
 _ACTIONS: Final = {1: "sla.at_risk", 2: "sla.breached"}
@@ -53,6 +60,37 @@ summary page about to go (`sla.backlog_paging`) and of the page gone (`sla.backl
 the summary still due is read from these, so it survives a restart."""
 BACKLOG_PAGING = "sla.backlog_paging"
 BACKLOG_TOLD = "sla.backlog_told"
+MAX_PAGINGS: Final = 3
+"""Pagings of one backlog page that did not end (the first and its resumes) before it is
+told as given up: a hook that takes its server down with it does not page forever."""
+PAGING_MARGIN_S: Final = 5.0
+"""A paging's `until`: its hook's timeout and this, for the told write after it."""
+_HOST: Final = socket.gethostname()
+
+
+@dataclass(frozen=True, slots=True)
+class _Owed:
+    breached: int
+    at_risk: int
+    upto: int
+    paging: int | None  # the first paging event no told ended, if any
+    last: StoredEvent | None  # the newest such paging (its own seq when resumed)
+    pagings: int
+
+
+def _default_timeout() -> float:
+    raw = os.environ.get(TEST_TIMEOUT_ENV)
+    if not raw:
+        return NOTIFY_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:
+        log.warning("%s=%.20r is not a number of seconds up to 3600; hooks get %g s",
+                    TEST_TIMEOUT_ENV, raw, NOTIFY_TIMEOUT_S)
+        return NOTIFY_TIMEOUT_S
+    return value
 
 
 def audit_subject(row: EscalationCandidate) -> str:
@@ -70,14 +108,16 @@ class SlaMonitor:
 
     def __init__(self, store: Store, config: Config, *,
                  clock: Callable[[], float] = time.time,
-                 notify_timeout_s: float = NOTIFY_TIMEOUT_S,
+                 notify_timeout_s: float | None = None,
                  rules: RuleEngine | None = None) -> None:
         self.store = store
         self.config = config
         self.rules = rules
         self.sla = SlaService(config, store)
         self.clock = clock
-        self.notify_timeout_s = notify_timeout_s
+        self.notify_timeout_s = (_default_timeout() if notify_timeout_s is None
+                                 else notify_timeout_s)
+        self._paged: dict[int, bool] = {}  # paged by this process, told not yet written
 
     def check(self, now: int) -> list[Escalation]:
         """Escalate every SLA that became at risk or breached since it was last escalated.
@@ -90,8 +130,8 @@ class SlaMonitor:
         with their counts) and told in one notify once the first sync has ended: by the
         first round that starts with no first sync storing backlog
         (store/escalations.py `backlog_storing`). What is still to tell is read from the
-        audit, so a restart never loses the page and repeats it only when the server died
-        while paging (`_tell_backlog`).
+        audit, so a restart never loses the page and repeats it only when the server
+        paging it died (or lost the store) before recording it (`_tell_backlog`).
         """
         storing = self._storing(now)
         found = self._round(now)
@@ -107,56 +147,124 @@ class SlaMonitor:
 
     def _tell_backlog(self) -> None:
         """The one summary page of the backlog's escalations not told yet, if any: at
-        least once, and once unless the server dies while paging.
+        least once, and again only when the server paging it died (or lost its link to
+        the store) before it could record the page gone.
 
-        Two events bracket the page: `sla.backlog_paging` (the counts, and `upto`, the
-        last `sla.backlog` round they sum) is committed before the hook runs, and
-        `sla.backlog_told` (the same, and whether the hook said it went) after it
-        returned. A paging with no told after it is a page the server died in the middle
-        of: the next round (after a restart, of whichever server monitors then) pages it
-        again, with the same counts, rather than lose it. A hook that ran and failed is
-        logged and reported as any (service/notify.py), and told: it is not run again at
-        every round. The rounds after `upto` are the next page's."""
+        Events bracket the page: a `sla.backlog_paging` (the counts, `upto`, the last
+        `sla.backlog` round they sum, who pages and `until`, when its hook will have
+        ended whatever happens) is committed before the hook runs, and `sla.backlog_told`
+        (the same, and whether the hook said it went) after it returned. A hook that ran
+        and failed is logged and reported as any (service/notify.py), and told: it is not
+        run again at every round. The rounds after `upto` are the next page's.
+
+        A paging with no told after it is a page in flight or one its server died in the
+        middle of (`_resume`). A told write that failed (a locked store, a blip) is
+        written again by the next round of the same process without paging again
+        (`_paged`); the told is written outside the leader's lease fence, as the record
+        of what this server did, so a leader that lost its lease during the hook still
+        records it."""
         with self.store.reading() as tx:
             owed = self._owed(tx)
         if owed is None:
             return
-        breached, at_risk, upto, paging = owed
+        paging = owed.paging
+        if owed.last is not None and owed.last.seq in self._paged:
+            self._write_told(owed, owed.last.seq, self._paged[owed.last.seq])
+            return
         if paging is None:
             with self.store.writing() as tx:
                 again = self._owed(tx)  # as it is now, under the write lock
-                if again is None or again[3] is not None:
+                if again is None or again.paging is not None:
                     return  # another monitor is paging it
-                breached, at_risk, upto, _ = again
+                owed = again
                 paging = tx.append_event(SYSTEM_ACTOR, BACKLOG_PAGING, BACKLOG_TARGET,
-                                         {"breached": breached, "at_risk": at_risk,
-                                          "upto": upto})
-        sent = self.notify_backlog(breached, at_risk)
+                                         self._paging_details(owed, None))
+        else:
+            resumed = self._resume(owed)
+            if resumed is None:
+                return
+            paging = resumed
+        sent = self.notify_backlog(owed.breached, owed.at_risk)
+        self._paged[paging] = sent
+        self._write_told(owed, paging, sent)
+
+    def _paging_details(self, owed: _Owed, resumed: int | None) -> dict[str, object]:
+        now_ms = int(self.clock() * 1000)
+        return {"breached": owed.breached, "at_risk": owed.at_risk, "upto": owed.upto,
+                "host": _HOST, "pid": os.getpid(),
+                "until": now_ms + int((self.notify_timeout_s + PAGING_MARGIN_S) * 1000),
+                **({"resumed": resumed} if resumed is not None else {})}
+
+    def _resume(self, owed: _Owed) -> int | None:
+        """Page again a paging no told ended: only once its server cannot be paging it
+        any more (it died, or its hook's time is over), and under the write lock with no
+        told after it, as a paging event of its own (`resumed`) committed before the hook
+        runs: two monitors never both resume it, and a failed commit pages nobody. After
+        `MAX_PAGINGS` pagings of the same page it is told as given up (sent null)."""
         with self.store.writing() as tx:
-            if tx.later_on_target(BACKLOG_TARGET, paging, [BACKLOG_TOLD]):
-                return  # told meanwhile by another monitor
-            tx.append_event(SYSTEM_ACTOR, BACKLOG_TOLD, BACKLOG_TARGET,
-                            {"breached": breached, "at_risk": at_risk, "upto": upto,
-                             "paging": paging, "sent": sent})
+            again = self._owed(tx)
+            if again is None or again.paging != owed.paging or again.last is None:
+                return None  # told, or resumed by another monitor, meanwhile
+            if not self._pager_gone(again.last.details):
+                return None  # perhaps still paging: its told is expected
+            if again.pagings >= MAX_PAGINGS:
+                tx.append_event(SYSTEM_ACTOR, BACKLOG_TOLD, BACKLOG_TARGET, {
+                    "breached": again.breached, "at_risk": again.at_risk,
+                    "upto": again.upto, "paging": again.last.seq, "sent": None,
+                    "gave_up": True})
+                log.warning("backlog page given up after %d attempt(s) that did not end",
+                            again.pagings)
+                return None
+            return tx.append_event(SYSTEM_ACTOR, BACKLOG_PAGING, BACKLOG_TARGET,
+                                   self._paging_details(again, again.last.seq))
+
+    def _pager_gone(self, paging: dict[str, object]) -> bool:
+        """Whether the server a paging event names can no longer be in its hook: its
+        `until` is past, or it was a process of this host that is no longer running (a
+        server restarted after dying). A paging without them (written before they were
+        recorded) is resumed as before."""
+        until = paging.get("until")
+        if not isinstance(until, int) or self.clock() * 1000 >= until:
+            return True
+        pid = paging.get("pid")
+        if paging.get("host") != _HOST or not isinstance(pid, int) or pid == os.getpid():
+            return False  # this process's own paging is in `_paged`, or still running
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False  # it exists (another user's process)
+        return False
+
+    def _write_told(self, owed: _Owed, paging: int, sent: bool) -> None:
+        with unfenced(), self.store.writing() as tx:
+            if not tx.later_on_target(BACKLOG_TARGET, paging, [BACKLOG_TOLD]):
+                tx.append_event(SYSTEM_ACTOR, BACKLOG_TOLD, BACKLOG_TARGET,
+                                {"breached": owed.breached, "at_risk": owed.at_risk,
+                                 "upto": owed.upto, "paging": paging, "sent": sent})
+        self._paged.pop(paging, None)
 
     @staticmethod
-    def _owed(tx: StoreTx) -> tuple[int, int, int, int | None] | None:
-        """(breached, at risk, upto, the paging event's seq or None) of the page still
-        owed: one a paging began and no told ended, else the `sla.backlog` rounds after
-        the last page's `upto`; None when nothing is owed."""
+    def _owed(tx: StoreTx) -> _Owed | None:
+        """The page still owed: one a paging began and no told ended (`paging`, the
+        first paging's seq, `last` the newest, `pagings` how many), else the
+        `sla.backlog` rounds after the last page's `upto`; None when nothing is owed."""
         newest = tx.newest_on_targets([BACKLOG_TARGET], BACKLOG_TOLD)
         told = newest[BACKLOG_TARGET][0] if newest else None
         after = 0 if told is None else int(told.details.get("upto") or told.seq)
         begun = tx.later_on_target(BACKLOG_TARGET, told.seq if told else 0, [BACKLOG_PAGING])
         if begun:
-            last = begun[-1]
-            return (int(last.details.get("breached", 0)), int(last.details.get("at_risk", 0)),
-                    int(last.details.get("upto", 0)), last.seq)
+            first, last = begun[0], begun[-1]
+            return _Owed(int(first.details.get("breached", 0)),
+                         int(first.details.get("at_risk", 0)),
+                         int(first.details.get("upto", 0)), first.seq, last, len(begun))
         rounds = tx.later_on_target(BACKLOG_TARGET, after, ["sla.backlog"])
         if not rounds:
             return None
-        return (sum(int(e.details.get("breached", 0)) for e in rounds),
-                sum(int(e.details.get("at_risk", 0)) for e in rounds), rounds[-1].seq, None)
+        return _Owed(sum(int(e.details.get("breached", 0)) for e in rounds),
+                     sum(int(e.details.get("at_risk", 0)) for e in rounds), rounds[-1].seq,
+                     None, None, 0)
 
     def _round(self, now: int) -> list[Escalation]:
         if not self.sla.enabled:

@@ -297,8 +297,12 @@ class Database(SqliteStoreOps):
         # takes 27 of them, each an fsync. In WAL mode a commit stays atomic and in order
         # without it: a power cut can only take the last steps back, with their version
         # number, and the next open runs them again. The first commit at this
-        # connection's own level makes them all durable.
-        conn.execute("PRAGMA synchronous=NORMAL")
+        # connection's own level makes them all durable. Only in WAL mode, as the journal
+        # really is (a file system without shared memory refuses WAL and keeps the
+        # rollback journal, where NORMAL risks a corrupt file on a power cut): else the
+        # steps commit at the connection's own level.
+        if _journal_mode(conn) == "wal":
+            conn.execute("PRAGMA synchronous=NORMAL")
         try:
             self._migrate_steps(conn, version)
             if not schema_vacuum.is_incremental(conn):
@@ -346,6 +350,11 @@ def _copy_before_migrating(conn: sqlite3.Connection, path: Path, version: int) -
         raise StoreError(f"{path}: cannot copy the database before upgrading its schema"
                          f" ({exc}); not upgrading it: free some space, then start again"
                          ) from None
+
+
+def _journal_mode(conn: sqlite3.Connection) -> str:
+    """The connection's journal mode as SQLite reports it ("wal", "delete", ...)."""
+    return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
 
 
 def _enter_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
