@@ -46,8 +46,8 @@ def test_only_the_owner_may_change_the_hook_or_its_directory(tmp_path: Path) -> 
     hook.chmod(0o770)
     bad = _one(tmp_path, hook)
     assert (bad.level, bad.text) == (
-        "fail", (f"[triage] notify_command: {hook} is writable by its group (chmod g-w {hook}):"
-                " red flags page nobody"))
+        "fail", (f"[triage] notify_command: {hook} is writable by its group (chmod g-w {hook})"
+                ": others can change it to silence red flags"))
     hook.chmod(0o700)
     hook.parent.chmod(0o775)
     assert _one(tmp_path, hook).text.startswith(
@@ -113,7 +113,8 @@ def test_with_a_server_socket_the_hook_is_judged_for_the_servers_user(
     [bad] = _findings(config)
     assert (bad.level, bad.text) == (
         "fail", (f"[triage] notify_command: {hook} is owned by uid {OTHER_UID + 1}, not root"
-                f" or uid {OTHER_UID} (the server's user): red flags page nobody"))
+                f" or uid {OTHER_UID} (the server's user): others can change it to"
+                " silence red flags"))
 
 
 def test_a_symlinked_hook_is_judged_by_its_file_and_the_links_folder(tmp_path: Path) -> None:
@@ -131,7 +132,8 @@ def test_a_symlinked_hook_is_judged_by_its_file_and_the_links_folder(tmp_path: P
     bad = _one(tmp_path, link)
     assert (bad.level, bad.text) == (
         "fail", (f"[triage] notify_command: {real.parent} is writable by its group"
-                f" (chmod g-w {real.parent}): red flags page nobody"))
+                f" (chmod g-w {real.parent}): others can change it to"
+                " silence red flags"))
     real.parent.chmod(0o755)
     links.chmod(0o757)  # the link's folder: anyone may repoint the link
     assert _one(tmp_path, link).text.startswith(

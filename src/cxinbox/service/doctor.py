@@ -26,7 +26,7 @@ from cxinbox.paths import resolve_config_path
 from cxinbox.service.notify_check import (
     Runner,
     configured_hooks,
-    hook_problem,
+    hook_trouble,
     located,
     this_process,
     user_name,
@@ -416,13 +416,13 @@ def _check_notify(report: _Report, config: Config) -> None:
     Rules with a `notify` action and no [sla] notify_command to run page nobody."""
     runner = _hook_runner(config)
     for hook in configured_hooks(config):
-        problem = hook_problem(hook.argv[0], runner)
-        if problem is None:
+        trouble = hook_trouble(hook, runner)
+        if trouble is None:
             report.ok(f"{hook.key}: {_where_found(hook.argv[0], runner)} is an executable file"
                       f" only {user_name(runner.uid)} ({runner.name}'s user) or root can"
                       " change")
         else:
-            report.fail(f"{hook.key}: {problem}: {hook.pages} page nobody")
+            report.fail(trouble)
     if not config.sla.notify_command:
         silent = [r.name for r in config.rules
                   if r.enabled and any(a.kind == "notify" for a in r.actions)]

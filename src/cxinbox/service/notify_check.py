@@ -77,32 +77,52 @@ def located(program: str, runner: Runner) -> str | None:
 
 def hook_problem(program: str, runner: Runner) -> str | None:
     """Why `runner` cannot trust this program to page, or None."""
+    return _judge(program, runner)[0]
+
+
+def hook_trouble(hook: Hook, runner: Runner) -> str | None:
+    """The one line saying what is wrong with a hook and what it costs, or None. A hook
+    that cannot run pages nobody; one that runs but that others can change still pages
+    (the server runs it: a pager that rings beats one that does not), and whoever can
+    change it can silence it."""
+    problem, runs = _judge(hook.argv[0], runner)
+    if problem is None:
+        return None
+    if not runs:
+        return f"{hook.key}: {problem}: {hook.pages} page nobody"
+    return (f"{hook.key}: {problem}: others can change it to silence"
+            f" {hook.pages}")
+
+
+def _judge(program: str, runner: Runner) -> tuple[str | None, bool]:
+    """(why `runner` cannot trust the program, or None; whether it runs at all)."""
     found = located(program, runner)
     if found is None:
         elsewhere = ("" if runner.path_of == "the server"
                      else "; the server looks it up on its own PATH")
         return (f"{program} is not on {runner.path_of}'s PATH ({runner.path or ''}){elsewhere}:"
-                " give the full path")
+                " give the full path"), False
     path = Path(found)
     if not path.exists():
-        return f"{path} does not exist"
+        return f"{path} does not exist", False
     if not path.is_file():
-        return f"{path} is not a file"
+        return f"{path} is not a file", False
     target = Path(os.path.realpath(path))
     if not _executable_by(target, runner.uid):
-        return f"{path} is not executable by {user_name(runner.uid)} (chmod u+x {target})"
+        return (f"{path} is not executable by {user_name(runner.uid)} (chmod u+x {target})",
+                False)
     trusted = {0, runner.uid}
     for where in (target, target.parent, *_link_folders(path)):
         st = where.stat()
         sticky = where.is_dir() and st.st_mode & stat.S_ISVTX
         if st.st_mode & stat.S_IWOTH and not sticky:
-            return f"{where} is writable by anyone (chmod o-w {where})"
+            return f"{where} is writable by anyone (chmod o-w {where})", True
         if st.st_mode & stat.S_IWGRP and not sticky:
-            return f"{where} is writable by its group (chmod g-w {where})"
+            return f"{where} is writable by its group (chmod g-w {where})", True
         if st.st_uid not in trusted:
             return (f"{where} is owned by {user_name(st.st_uid)}, not root or"
-                    f" {user_name(runner.uid)} ({runner.name}'s user)")
-    return None
+                    f" {user_name(runner.uid)} ({runner.name}'s user)"), True
+    return None, True
 
 
 def _link_folders(path: Path) -> list[Path]:
@@ -182,13 +202,12 @@ class HookWatch:
         lines: list[str] = []
         for hook in self.hooks:
             key = setup_alert_key(hook, self.host)
-            problem = hook_problem(hook.argv[0], me)
-            if problem is None:
+            line = hook_trouble(hook, me)
+            if line is None:
                 if key in self._raised:
                     self.health.ok(key)
                     self._raised.discard(key)
                 continue
-            line = f"{hook.key}: {problem}: {hook.pages} page nobody"
             lines.append(line)
             self._raised.add(key)
             with self.health.store.reading() as tx:
