@@ -351,3 +351,45 @@ def test_the_store_reads_the_open_flags_nobody_holds(any_store: Any) -> None:
         redflags.clear(tx, lead, "drlee", "agent", cleared, "called the patient", 0)
     with any_store.reading() as tx:
         assert sorted(tx.red_flags_unheld()) == [waiting]
+
+
+def test_a_flag_a_person_unassigned_on_purpose_is_not_taken_back(any_store: Any) -> None:
+    """Only what the rule's pick could not place waits for the team: a nurse who takes a
+    routed flag off herself (for the doctor) keeps it off, and a person's assign or
+    unassign of a flag that waited ends its wait too."""
+    config = _config("cap = 5")
+    flag, _ = arrive(any_store, 1, CHEST, sender="c@patient.example")
+    now = int(time.time())
+    _route(any_store, config, flag, now)
+    assert _holder(any_store, config, flag) == "nora"
+    router = RedFlagRouter(any_store, config)
+    router.round(now)
+    InboxService(any_store, config, "nora").assign(flag, None)
+    done = router.round(now + 5)
+    assert done.taken == [] and done.at_cap == []
+    assert _holder(any_store, config, flag) is None
+    with any_store.reading() as tx:
+        assert [v.red_flags_waiting for v in team_views(tx, config, now + 5)] == [0]
+
+    # A flag nobody could take at the rule's turn waits ...
+    day = _tomorrow()
+    shifty = _config(
+        'strategy = "shift-aware"\n'
+        f'shifts = {{ nora = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" }, '
+        f'bo = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" } }')
+    night = int((day + timedelta(hours=3)).timestamp())
+    other, _ = arrive(any_store, 2, CHEST, sender="d@patient.example")
+    _route(any_store, shifty, other, night)
+    assert _holder(any_store, shifty, other) is None
+    with any_store.reading() as tx:
+        assert [v.red_flags_waiting for v in team_views(tx, shifty, night)] == [1]
+    # ... until a person gives it to someone and takes it back: no longer the team's.
+    desk = InboxService(any_store, shifty, "ana")
+    desk.assign(other, "ana")
+    desk.assign(other, None)
+    morning = int((day + timedelta(hours=8, minutes=1)).timestamp())
+    assert RedFlagRouter(any_store, shifty).round(morning).taken == []
+    assert _holder(any_store, shifty, other) is None
+    assert _holder(any_store, shifty, flag) is None

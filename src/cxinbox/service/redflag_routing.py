@@ -4,7 +4,8 @@ are what holds them.
 A rule that routes red flags to a team (`assign = "team:nurses"` on `is:red-flag`) leaves a
 flag unassigned when nobody there is available (everyone away or off shift) or when every
 member who is there is at the team's cap, and remembers the team it waits for
-(service/teams.py). A member coming back (`away off`) takes up what waited at once. What no
+(service/teams.py). Only such a flag waits: one a person unassigned on purpose (or gave
+to someone, then took back) since its raise is no longer the team's to take up. A member coming back (`away off`) takes up what waited at once. What no
 person does by a command is the clock and the caps: a shift starting at 08:00, a nurse
 closing a conversation and so dropping under her cap. `RedFlagRouter` is the server's
 worker for those: every few seconds it looks at the red flags waiting for a team, oldest
@@ -104,9 +105,31 @@ def waiting_flags(tx: StoreTx, ids: Sequence[int]) -> list[Waiting]:
         conv = tx.conversation(conv_id)
         if conv is None or conv.status == "closed" or conv.assignee is not None:
             continue
-        out.append(Waiting(conv_id, teams.get(conv_id), int(state.raised_at or 0)))
+        team = teams.get(conv_id)
+        if team is not None and not _waits_for_team(tx, conv_id):
+            team = None
+        out.append(Waiting(conv_id, team, int(state.raised_at or 0)))
     out.sort(key=lambda w: (w.raised_at, w.conversation_id))
     return out
+
+
+def _waits_for_team(tx: StoreTx, conv_id: int) -> bool:
+    """Whether an unassigned red flag waits for the team it was last given to: only when
+    that team's pick found nobody for it. The wait is read from the audit trail since the
+    flag's raise: the rule's pick that placed nobody writes no assign event, and a team's
+    pick that found nobody says so (`to` none, with the team); any other assign or
+    unassign by a person (a nurse handing it to the doctor, the picker) ends the wait, so
+    the next round does not take it back."""
+    target = f"conversation:{conv_id}"
+    raised = tx.newest_on_targets([target], RAISED).get(target)
+    after = raised[0].seq if raised is not None else 0
+    assigns = tx.later_on_target(target, after, ["conversation.assign"])
+    if not assigns:
+        return True
+    last = assigns[-1]
+    if last.actor == SYSTEM_ACTOR or last.actor.startswith("rule:"):
+        return True
+    return last.details.get("to") is None and last.details.get("team") is not None
 
 
 def _facts(tx: StoreTx, spec: TeamSpec) -> tuple[frozenset[str], dict[str, int], str | None]:
