@@ -393,3 +393,56 @@ def test_a_flag_a_person_unassigned_on_purpose_is_not_taken_back(any_store: Any)
     assert RedFlagRouter(any_store, shifty).round(morning).taken == []
     assert _holder(any_store, shifty, other) is None
     assert _holder(any_store, shifty, flag) is None
+
+
+def test_the_router_does_not_overwrite_a_staff_assign_on_another_server(pg_url: str) -> None:
+    """PostgreSQL, two servers: a staff member on one assigns a waiting red flag while the
+    router on the other is between its read and its write. The router's write waits for
+    her row lock, then finds the flag held and gives it to nobody (no lost update)."""
+    import threading
+
+    from cxinbox.service.redflag_routing import take_up_waiting, waiting_flags
+    from cxinbox.store.pg.store import PgStore
+
+    day = _tomorrow()
+    config = _config(
+        'strategy = "shift-aware"\n'
+        f'shifts = {{ nora = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" }, '
+        f'bo = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" } }')
+    router_side, desk_side = PgStore(pg_url, max_size=2), PgStore(pg_url, max_size=2)
+    try:
+        flag, _ = arrive(router_side, 1, CHEST, sender="c@patient.example")
+        _route(router_side, config, flag, int((day + timedelta(hours=3)).timestamp()))
+        assert _holder(router_side, config, flag) is None
+        morning = int((day + timedelta(hours=8, minutes=1)).timestamp())
+        out: dict[str, Any] = {}
+
+        def route() -> None:
+            with router_side.writing() as tx:
+                flags = waiting_flags(tx, tx.red_flags_unheld())
+                out["taken"] = take_up_waiting(tx, config, flags, now=morning).taken
+
+        with desk_side.writing() as tx:  # ana's assign, not committed yet: her row lock
+            tx.update_state(flag, assignee="ana")
+            tx.append_event("ana", "conversation.assign", f"conversation:{flag}",
+                            {"from": None, "to": "ana"})
+            router = threading.Thread(target=route)
+            router.start()
+
+            def blocked() -> bool:
+                row = router_side.conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()").fetchone()
+                return int(row[0]) >= 1
+
+            wait_until(blocked, timeout=60, what="the router's write waiting for ana's")
+        router.join(60)
+        assert not router.is_alive()
+        assert out["taken"] == []
+        assert _holder(router_side, config, flag) == "ana"
+        assert [e.actor for e in _events(router_side, flag, "conversation.assign")] == ["ana"]
+    finally:
+        router_side.close()
+        desk_side.close()
