@@ -446,3 +446,35 @@ def test_the_router_does_not_overwrite_a_staff_assign_on_another_server(pg_url: 
     finally:
         router_side.close()
         desk_side.close()
+
+
+def test_a_router_run_again_after_a_lease_gap_starts_fresh(any_store: Any) -> None:
+    """The leader runs the same router again after a lease gap: its first round back offers
+    nothing (as a server that starts does) and tells no rota change, rather than offering
+    a clinician whose shift began hours ago during the gap."""
+    import threading
+
+    day = _tomorrow()
+    config = load_config_text(
+        '[[staff]]\nos_user = "drlee"\nname = "Dr Lee"\nclinical = true\n'
+        '[[teams]]\nname = "doctors"\nmembers = ["drlee"]\nstrategy = "shift-aware"\n'
+        f'shifts = {{ drlee = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" } }\n')
+    arrive(any_store, 1, CHEST)
+    afternoon = int((day + timedelta(hours=14)).timestamp())
+    stop = threading.Event()
+    rounds: list[int] = []
+
+    def clock() -> float:  # one round of the run, at 14:00, then stop
+        rounds.append(afternoon)
+        stop.set()
+        return float(afternoon)
+
+    router = RedFlagRouter(any_store, config, clock=clock)
+    assert router.round(int((day + timedelta(hours=3)).timestamp())).offered == {}
+    router.run(stop)  # the lease is back at 14:00
+    assert rounds == [afternoon]
+    assert _events(any_store, 0, OFFERED, "staff:drlee") == []
+    assert _events(any_store, 0, SHIFT, "staff:shift") == []
+    # and it goes on from there: a round later, nothing new either
+    assert router.round(afternoon + 5).offered == {}

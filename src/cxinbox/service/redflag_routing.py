@@ -336,7 +336,11 @@ class RedFlagRouter:
 
     def run(self, stop: threading.Event) -> None:
         """Until `stop`: a round every `interval_s`; an error in one is logged and the
-        next round tries again."""
+        next round tries again. Each run starts fresh, as a server that starts up does:
+        the leader (service/leader.py) runs this router again after a lease gap, and what
+        it saw before the gap would offer flags to those whose shift began hours ago."""
+        self._last = None
+        self._rota_on = None
         while not stop.is_set():
             try:
                 self.round(int(self.clock()))
