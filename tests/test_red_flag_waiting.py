@@ -478,3 +478,55 @@ def test_a_router_run_again_after_a_lease_gap_starts_fresh(any_store: Any) -> No
     assert _events(any_store, 0, SHIFT, "staff:shift") == []
     # and it goes on from there: a round later, nothing new either
     assert router.round(afternoon + 5).offered == {}
+
+
+def _refuse_events(store: Any, actions: tuple[str, ...], on: bool) -> None:
+    """The database itself refuses (a trigger) inserting events of `actions`: a write the
+    round depends on fails, as a busy or fenced store would make it."""
+    from cxinbox.store.db import Database
+
+    listed = ", ".join(f"'{a}'" for a in actions)
+    with store.write() as conn:
+        if isinstance(store, Database):
+            conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON events"
+                         f" WHEN NEW.action IN ({listed}) BEGIN"
+                         " SELECT RAISE(ABORT, 'refused by the test'); END" if on
+                         else "DROP TRIGGER refuse")
+        elif on:
+            conn.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                         " $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$")
+            conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON events FOR EACH ROW"
+                         f" WHEN (NEW.action IN ({listed})) EXECUTE FUNCTION refuse()")
+        else:
+            conn.execute("DROP TRIGGER refuse ON events")
+            conn.execute("DROP FUNCTION refuse()")
+
+
+def test_a_round_whose_write_fails_offers_and_tells_the_shift_at_the_next(
+        any_store: Any) -> None:
+    """The router remembers who came on shift only once the events that say so are
+    committed: a round whose write fails leaves them to the next round, not lost."""
+    import pytest
+
+    day = _tomorrow()
+    config = load_config_text(
+        '[[staff]]\nos_user = "drlee"\nname = "Dr Lee"\nclinical = true\n'
+        '[[teams]]\nname = "doctors"\nmembers = ["drlee"]\nstrategy = "shift-aware"\n'
+        f'shifts = {{ drlee = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" } }\n')
+    arrive(any_store, 1, CHEST)
+    router = RedFlagRouter(any_store, config)
+    assert router.round(int((day + timedelta(hours=3)).timestamp())).offered == {}
+    morning = int((day + timedelta(hours=8, minutes=1)).timestamp())
+    for refused in ((SHIFT,), (OFFERED,)):
+        _refuse_events(any_store, refused, True)
+        with pytest.raises(Exception, match="refused by the test"):
+            router.round(morning)
+        _refuse_events(any_store, refused, False)
+        if refused == (SHIFT,):
+            assert _events(any_store, 0, SHIFT, "staff:shift") == []
+    assert _events(any_store, 0, OFFERED, "staff:drlee") == []
+    assert router.round(morning + 5).offered == {"drlee": 1}
+    assert [e.details for e in _events(any_store, 0, SHIFT, "staff:shift")] == [
+        {"on": ["drlee"], "off": []}]
+    assert router.round(morning + 10).offered == {}  # told once, not at every round

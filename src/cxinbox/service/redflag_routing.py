@@ -297,15 +297,20 @@ class RedFlagRouter:
         # Back from away is `away off`'s to tell; coming on shift by the clock is ours.
         newly = [] if self._last is None else sorted(
             available - self._last[0] - self._last[1])
-        self._last = (available, away)
-        shift = self._shift_change(at)
+        # What this round saw is remembered only once the events that tell it are
+        # committed: a round whose write fails leaves them to the next, not lost.
+        seen = (available, away)
+        rota_on, shift = self._shift_change(at)
         if shift is not None:
             with self.store.writing() as tx:
                 tx.append_event(SYSTEM_ACTOR, SHIFT, "staff:shift", shift)
+        self._rota_on = rota_on
         if not ids:
+            self._last = seen
             return RoutingRound()
         routed = bool(red_teams)
         if not newly:
+            self._last = seen
             with self.store.reading() as tx:  # most rounds change nothing: no write lock
                 if not routed or not would_act(tx, config, waiting_flags(tx, ids), now=now):
                     return RoutingRound()
@@ -316,6 +321,9 @@ class RedFlagRouter:
                 done = take_up_waiting(tx, config, flags, now=now)
             if newly:
                 done.offered = offer_on_shift(tx, config, flags, newly)
+        self._last = seen
+        # After the commit: a crash between the two loses this page (at most once); a
+        # write that fails pages nobody, and the next round tells the flag again.
         notify_at_cap(config, done.at_cap)
         if done.taken or done.at_cap or done.offered:
             log.info("red flags waiting: taken up %d, told at cap %d, offered to %d",
@@ -323,16 +331,17 @@ class RedFlagRouter:
                      extra=fields(count=len(done.taken), escalated=len(done.at_cap)))
         return done
 
-    def _shift_change(self, at: datetime) -> dict[str, list[str]] | None:
-        """Who came on shift and who went off since the last round, by the rotas alone
-        (away is `staff.away`'s); None when nobody did, and at the first round."""
+    def _shift_change(self, at: datetime) -> tuple[set[str], dict[str, list[str]] | None]:
+        """Who is on shift now by the rotas alone (away is `staff.away`'s), and who came on
+        shift and who went off since the last round: None when nobody did, and at the
+        first round. The caller remembers the first once the second is written."""
         config = self.config
         with_rota = {m for t in config.teams for m in t.shifts}
         now_on = {u for u in with_rota if member_on_shift(u, config.teams, at)}
-        before, self._rota_on = self._rota_on, now_on
+        before = self._rota_on
         if before is None or before == now_on:
-            return None
-        return {"on": sorted(now_on - before), "off": sorted(before - now_on)}
+            return now_on, None
+        return now_on, {"on": sorted(now_on - before), "off": sorted(before - now_on)}
 
     def run(self, stop: threading.Event) -> None:
         """Until `stop`: a round every `interval_s`; an error in one is logged and the
