@@ -530,3 +530,27 @@ def test_a_round_whose_write_fails_offers_and_tells_the_shift_at_the_next(
     assert [e.details for e in _events(any_store, 0, SHIFT, "staff:shift")] == [
         {"on": ["drlee"], "off": []}]
     assert router.round(morning + 10).offered == {}  # told once, not at every round
+
+
+def test_a_cap_tell_whose_write_fails_is_told_at_the_next_round(any_store: Any) -> None:
+    """The at-cap event (and so its notify hook, run after the commit) is not lost when the
+    write that tells it fails: nothing says it was told, so the next round tells it."""
+    import pytest
+
+    config = _config("cap = 1")
+    desk = InboxService(any_store, config, "ana")
+    for uid, who in ((1, "nora"), (2, "bo")):
+        conv, _ = arrive(any_store, uid, "Please send my lab results.",
+                         sender=f"{who}@patient.example")
+        desk.assign(conv, who)
+    flag, _ = arrive(any_store, 3, CHEST, sender="c@patient.example")
+    now = int(time.time())
+    _route(any_store, config, flag, now)
+    router = RedFlagRouter(any_store, config)
+    _refuse_events(any_store, (WAITING,), True)
+    with pytest.raises(Exception, match="refused by the test"):
+        router.round(now)
+    _refuse_events(any_store, (WAITING,), False)
+    assert _events(any_store, flag, WAITING) == []
+    assert [c.conversation_id for c in router.round(now + 5).at_cap] == [flag]
+    assert len(_events(any_store, flag, WAITING)) == 1
