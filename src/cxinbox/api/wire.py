@@ -52,6 +52,7 @@ def _fields_of(cls: type) -> tuple[str, ...]:
     names = _FIELDS.get(cls)
     if names is None:
         names = tuple(f.name for f in dataclasses.fields(cls) if f.init)
+        _NAMES[cls] = type_name(cls)  # first: `_encode` takes a class in _FIELDS as named
         _FIELDS[cls] = names
     return names
 
