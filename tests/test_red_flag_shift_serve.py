@@ -122,10 +122,12 @@ def test_a_night_red_flag_goes_to_the_first_nurse_whose_shift_starts(
             assert "  red flags waiting for it: 1 (cxinbox list is:red-flag assignee:none)" \
                 in shown_teams.splitlines(), shown_teams
         # The rota for today is written, starting at the next whole minute at least 30 s
-        # away (UTC), and the server restarted: her shift starts while it runs.
+        # away (UTC), and the server restarted: her shift starts while it runs. It goes on
+        # through the next day too, so a run near midnight UTC does not see it end.
         start = (datetime.now(UTC) + timedelta(seconds=90)).replace(second=0, microsecond=0)
         _desk(cfg, base_text, sock, hook, nurse.name, other.name,
-              f'{{ {DAYS[start.weekday()]} = ["{start:%H:%M}-24:00"] }}')
+              f'{{ {DAYS[start.weekday()]} = ["{start:%H:%M}-24:00"],'
+              f' {DAYS[(start.weekday() + 1) % 7]} = ["00:00-24:00"] }}')
         with Server(cfg, sock) as server:
 
             def holder(conv: int) -> str | None:

@@ -351,3 +351,206 @@ def test_the_store_reads_the_open_flags_nobody_holds(any_store: Any) -> None:
         redflags.clear(tx, lead, "drlee", "agent", cleared, "called the patient", 0)
     with any_store.reading() as tx:
         assert sorted(tx.red_flags_unheld()) == [waiting]
+
+
+def test_a_flag_a_person_unassigned_on_purpose_is_not_taken_back(any_store: Any) -> None:
+    """Only what the rule's pick could not place waits for the team: a nurse who takes a
+    routed flag off herself (for the doctor) keeps it off, and a person's assign or
+    unassign of a flag that waited ends its wait too."""
+    config = _config("cap = 5")
+    flag, _ = arrive(any_store, 1, CHEST, sender="c@patient.example")
+    now = int(time.time())
+    _route(any_store, config, flag, now)
+    assert _holder(any_store, config, flag) == "nora"
+    router = RedFlagRouter(any_store, config)
+    router.round(now)
+    InboxService(any_store, config, "nora").assign(flag, None)
+    done = router.round(now + 5)
+    assert done.taken == [] and done.at_cap == []
+    assert _holder(any_store, config, flag) is None
+    with any_store.reading() as tx:
+        assert [v.red_flags_waiting for v in team_views(tx, config, now + 5)] == [0]
+
+    # A flag nobody could take at the rule's turn waits ...
+    day = _tomorrow()
+    shifty = _config(
+        'strategy = "shift-aware"\n'
+        f'shifts = {{ nora = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" }, '
+        f'bo = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" } }')
+    night = int((day + timedelta(hours=3)).timestamp())
+    other, _ = arrive(any_store, 2, CHEST, sender="d@patient.example")
+    _route(any_store, shifty, other, night)
+    assert _holder(any_store, shifty, other) is None
+    with any_store.reading() as tx:
+        assert [v.red_flags_waiting for v in team_views(tx, shifty, night)] == [1]
+    # ... until a person gives it to someone and takes it back: no longer the team's.
+    desk = InboxService(any_store, shifty, "ana")
+    desk.assign(other, "ana")
+    desk.assign(other, None)
+    morning = int((day + timedelta(hours=8, minutes=1)).timestamp())
+    assert RedFlagRouter(any_store, shifty).round(morning).taken == []
+    assert _holder(any_store, shifty, other) is None
+    assert _holder(any_store, shifty, flag) is None
+
+
+def test_the_router_does_not_overwrite_a_staff_assign_on_another_server(pg_url: str) -> None:
+    """PostgreSQL, two servers: a staff member on one assigns a waiting red flag while the
+    router on the other is between its read and its write. The router's write waits for
+    her row lock, then finds the flag held and gives it to nobody (no lost update)."""
+    import threading
+
+    from cxinbox.service.redflag_routing import take_up_waiting, waiting_flags
+    from cxinbox.store.pg.store import PgStore
+
+    day = _tomorrow()
+    config = _config(
+        'strategy = "shift-aware"\n'
+        f'shifts = {{ nora = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" }, '
+        f'bo = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" } }')
+    router_side, desk_side = PgStore(pg_url, max_size=2), PgStore(pg_url, max_size=2)
+    try:
+        flag, _ = arrive(router_side, 1, CHEST, sender="c@patient.example")
+        _route(router_side, config, flag, int((day + timedelta(hours=3)).timestamp()))
+        assert _holder(router_side, config, flag) is None
+        morning = int((day + timedelta(hours=8, minutes=1)).timestamp())
+        out: dict[str, Any] = {}
+
+        def route() -> None:
+            with router_side.writing() as tx:
+                flags = waiting_flags(tx, tx.red_flags_unheld())
+                out["taken"] = take_up_waiting(tx, config, flags, now=morning).taken
+
+        with desk_side.writing() as tx:  # ana's assign, not committed yet: her row lock
+            tx.update_state(flag, assignee="ana")
+            tx.append_event("ana", "conversation.assign", f"conversation:{flag}",
+                            {"from": None, "to": "ana"})
+            router = threading.Thread(target=route)
+            router.start()
+
+            def blocked() -> bool:
+                row = router_side.conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()").fetchone()
+                return int(row[0]) >= 1
+
+            wait_until(blocked, timeout=60, what="the router's write waiting for ana's")
+        router.join(60)
+        assert not router.is_alive()
+        assert out["taken"] == []
+        assert _holder(router_side, config, flag) == "ana"
+        assert [e.actor for e in _events(router_side, flag, "conversation.assign")] == ["ana"]
+    finally:
+        router_side.close()
+        desk_side.close()
+
+
+def test_a_router_run_again_after_a_lease_gap_starts_fresh(any_store: Any) -> None:
+    """The leader runs the same router again after a lease gap: its first round back offers
+    nothing (as a server that starts does) and tells no rota change, rather than offering
+    a clinician whose shift began hours ago during the gap."""
+    import threading
+
+    day = _tomorrow()
+    config = load_config_text(
+        '[[staff]]\nos_user = "drlee"\nname = "Dr Lee"\nclinical = true\n'
+        '[[teams]]\nname = "doctors"\nmembers = ["drlee"]\nstrategy = "shift-aware"\n'
+        f'shifts = {{ drlee = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" } }\n')
+    arrive(any_store, 1, CHEST)
+    afternoon = int((day + timedelta(hours=14)).timestamp())
+    stop = threading.Event()
+    rounds: list[int] = []
+
+    def clock() -> float:  # one round of the run, at 14:00, then stop
+        rounds.append(afternoon)
+        stop.set()
+        return float(afternoon)
+
+    router = RedFlagRouter(any_store, config, clock=clock)
+    assert router.round(int((day + timedelta(hours=3)).timestamp())).offered == {}
+    router.run(stop)  # the lease is back at 14:00
+    assert rounds == [afternoon]
+    assert _events(any_store, 0, OFFERED, "staff:drlee") == []
+    assert _events(any_store, 0, SHIFT, "staff:shift") == []
+    # and it goes on from there: a round later, nothing new either
+    assert router.round(afternoon + 5).offered == {}
+
+
+def _refuse_events(store: Any, actions: tuple[str, ...], on: bool) -> None:
+    """The database itself refuses (a trigger) inserting events of `actions`: a write the
+    round depends on fails, as a busy or fenced store would make it."""
+    from cxinbox.store.db import Database
+
+    listed = ", ".join(f"'{a}'" for a in actions)
+    with store.write() as conn:
+        if isinstance(store, Database):
+            conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON events"
+                         f" WHEN NEW.action IN ({listed}) BEGIN"
+                         " SELECT RAISE(ABORT, 'refused by the test'); END" if on
+                         else "DROP TRIGGER refuse")
+        elif on:
+            conn.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                         " $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$")
+            conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON events FOR EACH ROW"
+                         f" WHEN (NEW.action IN ({listed})) EXECUTE FUNCTION refuse()")
+        else:
+            conn.execute("DROP TRIGGER refuse ON events")
+            conn.execute("DROP FUNCTION refuse()")
+
+
+def test_a_round_whose_write_fails_offers_and_tells_the_shift_at_the_next(
+        any_store: Any) -> None:
+    """The router remembers who came on shift only once the events that say so are
+    committed: a round whose write fails leaves them to the next round, not lost."""
+    import pytest
+
+    day = _tomorrow()
+    config = load_config_text(
+        '[[staff]]\nos_user = "drlee"\nname = "Dr Lee"\nclinical = true\n'
+        '[[teams]]\nname = "doctors"\nmembers = ["drlee"]\nstrategy = "shift-aware"\n'
+        f'shifts = {{ drlee = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" } }\n')
+    arrive(any_store, 1, CHEST)
+    router = RedFlagRouter(any_store, config)
+    assert router.round(int((day + timedelta(hours=3)).timestamp())).offered == {}
+    morning = int((day + timedelta(hours=8, minutes=1)).timestamp())
+    for refused in ((SHIFT,), (OFFERED,)):
+        _refuse_events(any_store, refused, True)
+        with pytest.raises(Exception, match="refused by the test"):
+            router.round(morning)
+        _refuse_events(any_store, refused, False)
+        if refused == (SHIFT,):
+            assert _events(any_store, 0, SHIFT, "staff:shift") == []
+    assert _events(any_store, 0, OFFERED, "staff:drlee") == []
+    assert router.round(morning + 5).offered == {"drlee": 1}
+    assert [e.details for e in _events(any_store, 0, SHIFT, "staff:shift")] == [
+        {"on": ["drlee"], "off": []}]
+    assert router.round(morning + 10).offered == {}  # told once, not at every round
+
+
+def test_a_cap_tell_whose_write_fails_is_told_at_the_next_round(any_store: Any) -> None:
+    """The at-cap event (and so its notify hook, run after the commit) is not lost when the
+    write that tells it fails: nothing says it was told, so the next round tells it."""
+    import pytest
+
+    config = _config("cap = 1")
+    desk = InboxService(any_store, config, "ana")
+    for uid, who in ((1, "nora"), (2, "bo")):
+        conv, _ = arrive(any_store, uid, "Please send my lab results.",
+                         sender=f"{who}@patient.example")
+        desk.assign(conv, who)
+    flag, _ = arrive(any_store, 3, CHEST, sender="c@patient.example")
+    now = int(time.time())
+    _route(any_store, config, flag, now)
+    router = RedFlagRouter(any_store, config)
+    _refuse_events(any_store, (WAITING,), True)
+    with pytest.raises(Exception, match="refused by the test"):
+        router.round(now)
+    _refuse_events(any_store, (WAITING,), False)
+    assert _events(any_store, flag, WAITING) == []
+    assert [c.conversation_id for c in router.round(now + 5).at_cap] == [flag]
+    assert len(_events(any_store, flag, WAITING)) == 1

@@ -97,3 +97,32 @@ def test_the_protocol_names_every_method_the_transports_carry() -> None:
         assert callable(getattr(InProcessAPI, name)), name
     assert "actor" not in methods and not any(m.startswith("_") for m in methods)
     assert set(methods) <= set(dir(InboxAPI))
+
+
+def test_a_client_reads_a_newer_servers_values_the_server_checks_every_field() -> None:
+    """A TUI left running while the package is upgraded and the server restarted gets
+    roster and team values with fields its classes do not have yet: it reads them (the
+    fields it knows), instead of freezing on the old roster. The server still refuses a
+    value with a field its class does not have, from any client."""
+    from cxinbox.contract.routing_types import TeamView
+    from cxinbox.contract.team_types import StaffView
+
+    staff = StaffView("nora", "Nora", "staff", True, False)
+    team = TeamView("nurses", "round-robin", ("nora",), ("nora",), 5, False, (), "nora",
+                    "round-robin: nora", 0)
+    frame = {"id": 3, "result": wire.encode([staff, team])}
+    frame["result"][0]["f"]["red_flag_full_from_the_future"] = ["nurses"]
+    frame["result"][1]["f"]["on_call_from_the_future"] = {"$": "t", "v": ["bo"]}
+    line = wire.dumps(frame)
+    for cls in (StaffView, TeamView):  # as in a client that reads them before it sends any
+        wire._FIELDS.pop(cls, None)
+        wire._NAMES.pop(cls, None)
+    assert wire.loads(line, from_server=True)["result"] == [staff, team]
+    assert roundtrip([staff, team]) == [staff, team]  # and it can send them after
+    with pytest.raises(wire.WireError, match="unexpected keyword argument"):
+        wire.loads(line)
+    # and what the client cannot do without still fails in one line, not a traceback
+    missing = {"id": 4, "result": wire.encode(staff)}
+    del missing["result"]["f"]["name"]
+    with pytest.raises(wire.WireError, match="StaffView"):
+        wire.loads(wire.dumps(missing), from_server=True)

@@ -116,7 +116,7 @@ def _request(sock: socket.socket, path: Path, wire: Any) -> Any:
                                  "kwargs": {}}))
         with sock.makefile("rb") as stream:
             while line := stream.readline():
-                frame = wire.loads(line)
+                frame = wire.loads(line, from_server=True)
                 if frame.get("id") == 1:
                     if "error" in frame:
                         raise wire.decode_error(frame["error"])

@@ -62,7 +62,7 @@ class _Connection:
                 line = await self.reader.readline()
                 if not line:
                     break
-                frame = wire.loads(line)
+                frame = wire.loads(line, from_server=True)
                 if "bye" in frame:
                     why = f"the cxinbox server closed the connection ({frame['bye']})" \
                         if isinstance(frame["bye"], str) else "the cxinbox server stopped"
@@ -197,7 +197,7 @@ class SocketAPI:
                 if not line:
                     writer.close()
                     raise ConnectionResetError("closed before saying hello")
-                hello = _hello_from(wire.loads(line), self.path)
+                hello = _hello_from(wire.loads(line, from_server=True), self.path)
                 if hello.actor != self.actor:
                     writer.close()
                     raise ServerUnavailable(f"{self.path}: the server now knows us as"

@@ -178,7 +178,7 @@ def probe(path: Path, timeout: float = CONNECT_TIMEOUT_S,
             buffer += chunk
         if not buffer:
             raise ServerUnavailable(f"{path}: the server closed the connection at once")
-        hello = _hello_from(wire.loads(buffer), path)
+        hello = _hello_from(wire.loads(buffer, from_server=True), path)
         check_store(hello, path, db_path, same_store)
     except (OSError, wire.WireError) as exc:
         sock.close()
@@ -205,7 +205,7 @@ def call_once(sock: socket.socket, path: Path, method: str, *args: Any, **kwargs
                                  "kwargs": wire.encode(kwargs)}))
         with sock.makefile("rb") as stream:
             while line := stream.readline(MAX_FRAME):
-                frame = wire.loads(line)
+                frame = wire.loads(line, from_server=True)
                 if "bye" in frame:
                     why = f"the cxinbox server closed the connection ({frame['bye']})" \
                         if isinstance(frame["bye"], str) else "the cxinbox server stopped"

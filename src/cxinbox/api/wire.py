@@ -52,6 +52,7 @@ def _fields_of(cls: type) -> tuple[str, ...]:
     names = _FIELDS.get(cls)
     if names is None:
         names = tuple(f.name for f in dataclasses.fields(cls) if f.init)
+        _NAMES[cls] = type_name(cls)  # first: `_encode` takes a class in _FIELDS as named
         _FIELDS[cls] = names
     return names
 
@@ -122,6 +123,14 @@ def _class_named(name: str) -> type:
 
 
 def _hook(obj: dict[str, Any]) -> Any:
+    return _decode(obj, lenient=False)
+
+
+def _hook_lenient(obj: dict[str, Any]) -> Any:
+    return _decode(obj, lenient=True)
+
+
+def _decode(obj: dict[str, Any], *, lenient: bool) -> Any:
     tag = obj.get("$")
     if tag is None:
         return obj
@@ -148,6 +157,11 @@ def _hook(obj: dict[str, Any]) -> Any:
     fields = obj.get("f")
     if not isinstance(fields, dict):
         raise WireError(f"{tag}: no fields")
+    if lenient:
+        # A newer server's value may carry fields this client does not know yet.
+        known = _fields_of(cls) if dataclasses.is_dataclass(cls) else ()
+        if known:
+            fields = {name: value for name, value in fields.items() if name in known}
     try:
         return cls(**fields)
     except TypeError as exc:
@@ -164,9 +178,13 @@ def dumps(frame: dict[str, Any]) -> bytes:
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
-def loads(line: bytes) -> dict[str, Any]:
+def loads(line: bytes, *, from_server: bool = False) -> dict[str, Any]:
+    """One frame. The server decodes what clients send strictly: a value with a field its
+    class does not have is refused. A client (`from_server`) drops fields it does not
+    know, so a TUI or CLI left running while the package is upgraded and the server
+    restarted keeps reading the roster and the teams, which gain fields over time."""
     try:
-        frame = json.loads(line, object_hook=_hook)
+        frame = json.loads(line, object_hook=_hook_lenient if from_server else _hook)
     except (ValueError, TypeError, RecursionError) as exc:
         # TypeError: an unhashable set member or mapping key; RecursionError: nesting
         # deeper than the parser's stack.

@@ -4,7 +4,8 @@ are what holds them.
 A rule that routes red flags to a team (`assign = "team:nurses"` on `is:red-flag`) leaves a
 flag unassigned when nobody there is available (everyone away or off shift) or when every
 member who is there is at the team's cap, and remembers the team it waits for
-(service/teams.py). A member coming back (`away off`) takes up what waited at once. What no
+(service/teams.py). Only such a flag waits: one a person unassigned on purpose (or gave
+to someone, then took back) since its raise is no longer the team's to take up. A member coming back (`away off`) takes up what waited at once. What no
 person does by a command is the clock and the caps: a shift starting at 08:00, a nurse
 closing a conversation and so dropping under her cap. `RedFlagRouter` is the server's
 worker for those: every few seconds it looks at the red flags waiting for a team, oldest
@@ -104,9 +105,31 @@ def waiting_flags(tx: StoreTx, ids: Sequence[int]) -> list[Waiting]:
         conv = tx.conversation(conv_id)
         if conv is None or conv.status == "closed" or conv.assignee is not None:
             continue
-        out.append(Waiting(conv_id, teams.get(conv_id), int(state.raised_at or 0)))
+        team = teams.get(conv_id)
+        if team is not None and not _waits_for_team(tx, conv_id):
+            team = None
+        out.append(Waiting(conv_id, team, int(state.raised_at or 0)))
     out.sort(key=lambda w: (w.raised_at, w.conversation_id))
     return out
+
+
+def _waits_for_team(tx: StoreTx, conv_id: int) -> bool:
+    """Whether an unassigned red flag waits for the team it was last given to: only when
+    that team's pick found nobody for it. The wait is read from the audit trail since the
+    flag's raise: the rule's pick that placed nobody writes no assign event, and a team's
+    pick that found nobody says so (`to` none, with the team); any other assign or
+    unassign by a person (a nurse handing it to the doctor, the picker) ends the wait, so
+    the next round does not take it back."""
+    target = f"conversation:{conv_id}"
+    raised = tx.newest_on_targets([target], RAISED).get(target)
+    after = raised[0].seq if raised is not None else 0
+    assigns = tx.later_on_target(target, after, ["conversation.assign"])
+    if not assigns:
+        return True
+    last = assigns[-1]
+    if last.actor == SYSTEM_ACTOR or last.actor.startswith("rule:"):
+        return True
+    return last.details.get("to") is None and last.details.get("team") is not None
 
 
 def _facts(tx: StoreTx, spec: TeamSpec) -> tuple[frozenset[str], dict[str, int], str | None]:
@@ -274,15 +297,20 @@ class RedFlagRouter:
         # Back from away is `away off`'s to tell; coming on shift by the clock is ours.
         newly = [] if self._last is None else sorted(
             available - self._last[0] - self._last[1])
-        self._last = (available, away)
-        shift = self._shift_change(at)
+        # What this round saw is remembered only once the events that tell it are
+        # committed: a round whose write fails leaves them to the next, not lost.
+        seen = (available, away)
+        rota_on, shift = self._shift_change(at)
         if shift is not None:
             with self.store.writing() as tx:
                 tx.append_event(SYSTEM_ACTOR, SHIFT, "staff:shift", shift)
+        self._rota_on = rota_on
         if not ids:
+            self._last = seen
             return RoutingRound()
         routed = bool(red_teams)
         if not newly:
+            self._last = seen
             with self.store.reading() as tx:  # most rounds change nothing: no write lock
                 if not routed or not would_act(tx, config, waiting_flags(tx, ids), now=now):
                     return RoutingRound()
@@ -293,6 +321,9 @@ class RedFlagRouter:
                 done = take_up_waiting(tx, config, flags, now=now)
             if newly:
                 done.offered = offer_on_shift(tx, config, flags, newly)
+        self._last = seen
+        # After the commit: a crash between the two loses this page (at most once); a
+        # write that fails pages nobody, and the next round tells the flag again.
         notify_at_cap(config, done.at_cap)
         if done.taken or done.at_cap or done.offered:
             log.info("red flags waiting: taken up %d, told at cap %d, offered to %d",
@@ -300,20 +331,25 @@ class RedFlagRouter:
                      extra=fields(count=len(done.taken), escalated=len(done.at_cap)))
         return done
 
-    def _shift_change(self, at: datetime) -> dict[str, list[str]] | None:
-        """Who came on shift and who went off since the last round, by the rotas alone
-        (away is `staff.away`'s); None when nobody did, and at the first round."""
+    def _shift_change(self, at: datetime) -> tuple[set[str], dict[str, list[str]] | None]:
+        """Who is on shift now by the rotas alone (away is `staff.away`'s), and who came on
+        shift and who went off since the last round: None when nobody did, and at the
+        first round. The caller remembers the first once the second is written."""
         config = self.config
         with_rota = {m for t in config.teams for m in t.shifts}
         now_on = {u for u in with_rota if member_on_shift(u, config.teams, at)}
-        before, self._rota_on = self._rota_on, now_on
+        before = self._rota_on
         if before is None or before == now_on:
-            return None
-        return {"on": sorted(now_on - before), "off": sorted(before - now_on)}
+            return now_on, None
+        return now_on, {"on": sorted(now_on - before), "off": sorted(before - now_on)}
 
     def run(self, stop: threading.Event) -> None:
         """Until `stop`: a round every `interval_s`; an error in one is logged and the
-        next round tries again."""
+        next round tries again. Each run starts fresh, as a server that starts up does:
+        the leader (service/leader.py) runs this router again after a lease gap, and what
+        it saw before the gap would offer flags to those whose shift began hours ago."""
+        self._last = None
+        self._rota_on = None
         while not stop.is_set():
             try:
                 self.round(int(self.clock()))

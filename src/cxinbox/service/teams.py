@@ -65,6 +65,10 @@ def assign_to_team(tx: StoreTx, config: Config, conversation_id: int, team: str,
     row = tx.conversation(conversation_id)
     if row is None or row.merged_into:
         raise NotFound(f"no conversation #{conversation_id} to give to team {spec.name}")
+    if waited and row.assignee is not None:
+        # The flag waited unassigned when the round read it; someone took it since.
+        return TeamAssignment(conversation_id, spec.name, row.assignee,
+                              "assigned meanwhile by someone else", 0, row.assignee)
     rota = _Rota.read(tx, spec, now)
     return rota.give(tx, config, conversation_id, row.assignee, row.status == "open",
                      actor, why=why, unchanged_ok=unchanged_ok, waited=waited)
@@ -117,7 +121,14 @@ class _Rota:
         changes: dict[str, object] = {"assignee": choice.member}
         if config.sla.policies:  # policies may select by assignee
             changes["sla_dirty"] = 1
-        tx.update_state(conv_id, **changes)
+        if unchanged_ok and previous is None:
+            # A rule's pick for a conversation nobody held: a person's assign committed
+            # meanwhile (on PostgreSQL, by another server) is theirs, not overwritten.
+            if not tx.update_state_unheld(conv_id, **changes):
+                return TeamAssignment(conv_id, self.spec.name, None,
+                                      "assigned meanwhile by someone else", 0, None)
+        else:
+            tx.update_state(conv_id, **changes)
         if choice.member is not None:
             tx.set_team_cursor(self.spec.name, choice.member, self.now)
         tx.set_conversation_team(conv_id, self.spec.name, self.now)

@@ -493,6 +493,19 @@ def update_state(conn: sqlite3.Connection, conv_id: int, **columns: object) -> N
     conn.execute(f"UPDATE conversations SET {sets} WHERE id = ?", [*columns.values(), conv_id])
 
 
+def update_state_unheld(conn: sqlite3.Connection, conv_id: int, **columns: object) -> bool:
+    """`update_state` only while nobody holds the conversation (`assignee IS NULL`): false,
+    and nothing written, when someone does. On PostgreSQL the UPDATE waits for a
+    concurrent writer's row lock and checks the committed row again, so an assign another
+    server committed meanwhile is not overwritten."""
+    if not columns or not set(columns) <= _STATE_COLUMNS:
+        raise ValueError(f"not staff-state columns: {sorted(set(columns) - _STATE_COLUMNS)}")
+    sets = ", ".join(f"{name} = ?" for name in columns)
+    cur = conn.execute(f"UPDATE conversations SET {sets} WHERE id = ? AND assignee IS NULL",
+                       [*columns.values(), conv_id])
+    return cur.rowcount == 1
+
+
 def folder_rows(conn: sqlite3.Connection) -> list[FolderRecord]:
     return [FolderRecord(*r) for r in conn.execute(
         "SELECT f.account, f.name, f.uidvalidity, f.last_uid, f.highestmodseq, f.quarantine,"

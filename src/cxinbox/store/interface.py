@@ -216,6 +216,11 @@ class StoreTx(Protocol):
         """Set staff-state columns (status, snoozed_until, assignee, priority, sla_*)."""
         ...
 
+    def update_state_unheld(self, conv_id: int, **columns: object) -> bool:
+        """`update_state` only while nobody holds the conversation; false (nothing
+        written) when someone does, also by a commit of another server meanwhile."""
+        ...
+
     def update_state_many(self, columns: Sequence[str],
                           rows: Sequence[Sequence[object]]) -> None:
         """The same staff-state columns on many conversations; each row is (*values, id)."""

@@ -223,6 +223,9 @@ class SqliteTx:
     def update_state(self, conv_id: int, **columns: object) -> None:
         convs.update_state(self.conn, conv_id, **columns)
 
+    def update_state_unheld(self, conv_id: int, **columns: object) -> bool:
+        return convs.update_state_unheld(self.conn, conv_id, **columns)
+
     def update_state_many(self, columns: Sequence[str],
                           rows: Sequence[Sequence[object]]) -> None:
         convs.update_state_many(self.conn, columns, rows)
