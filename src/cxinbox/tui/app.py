@@ -10,7 +10,8 @@ one, so holding `j` or retyping a query never queues up stale work.
 Triage notifications name the patient as well as the number ("#304 Elena Ruiz: assigned
 to you"), so a key that hit the wrong row is noticed at once. Because a toast can outlive
 the moment, locking the screen (idle or by hand) clears every notification first, and none
-is shown while locked. Each event is told once: a toast for what just happened, the status
+is shown while locked: they are held and shown at unlock, red flags first, and a red flag
+for this person rings the bell over the lock (tui/heldtoasts.py). Each event is told once: a toast for what just happened, the status
 line for what stays true (sync, who is online, a view that cannot load).
 """
 
@@ -55,6 +56,7 @@ from cxinbox.tui import actions, triage, views
 from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words
 from cxinbox.tui.away import AwayMixin
 from cxinbox.tui.heap import HeapKeeper
+from cxinbox.tui.heldtoasts import HeldToasts, lock_line
 from cxinbox.tui.leaving import keep_drafts
 from cxinbox.tui.marking import MarkingMixin
 from cxinbox.tui.messages import (
@@ -171,6 +173,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._last_input = idle_clock()
         self._locked = False
         self._reopen_after_unlock: int | None = None
+        self._held = HeldToasts()
         self._mailboxes = list(mailboxes)
         self._poll_interval = poll_interval
         self._status_note = status_note
@@ -285,15 +288,27 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     # -- small helpers -----------------------------------------------------------------------
 
-    def _say(self, text: str, severity: str = "information") -> None:
+    def _say(self, text: str, severity: str = "information", *,
+             red_flag: bool = False) -> None:
         """Tell the person what just happened: one toast (the status line is for what
         stays true, so it is not repeated there).
 
-        Never as markup, and never while locked (nothing may appear over the lock).
+        Never as markup, and never while locked (nothing may appear over the lock): what
+        is said then is held and shown at unlock, red flags (`red_flag`) first.
         """
         if self._locked:
+            self._held.hold(text, severity, red_flag=red_flag)
             return
         self.notify(text, severity=severity, markup=False)  # type: ignore[arg-type]
+
+    def _red_flag_while_locked(self) -> None:
+        """A red flag for me while the lock is up: the bell, and a line on the lock
+        screen that names nothing (no patient, no words)."""
+        count = self._held.rang()
+        for screen in self.screen_stack:
+            if isinstance(screen, LockScreen):
+                screen.set_alert(lock_line(count))
+        self.bell()
 
     def _reading(self) -> bool:
         focused = self.focused
@@ -1038,6 +1053,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             self._load_detail(self._reopen_after_unlock, False)
         self._counts_dirty = True
         self.conversation_list.mark_stale()
+        for text, severity in self._held.release():  # red flags first
+            self._say(text, severity)
 
     @property
     def locked(self) -> bool:
