@@ -53,6 +53,7 @@ from cxinbox.contract.types import (
 )
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, triage, views
+from cxinbox.tui.alertline import alert_forms
 from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words
 from cxinbox.tui.away import AwayMixin
 from cxinbox.tui.heap import HeapKeeper
@@ -757,12 +758,13 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         except Exception as exc:  # noqa: BLE001 - the line says so; the inbox keeps working
             self.post_message(CountsLoaded(counts, f"mail sync unknown: {error_line(exc)}", True))
             return
-        mail, problem = mail_sync_text(folders, self.tz, alerts)
-        self.post_message(CountsLoaded(counts, mail, problem))
+        forms, problem = mail_sync_forms(folders, self.tz, alerts)
+        self.post_message(CountsLoaded(counts, forms[0], problem, shorter=forms[1:]))
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         self.header_bar.set_counts(message.counts, views.count_cap(0, 1))
-        self.status_line.set_mail(message.mail, problem=message.mail_problem)
+        self.status_line.set_mail(message.mail, problem=message.mail_problem,
+                                  shorter=message.shorter)
 
     def _tick(self) -> None:
         self._heap.idle(self._idle_clock() - self._last_input)
@@ -1069,10 +1071,22 @@ def mail_sync_text(folders: Sequence[FolderStatus], tz: tzinfo,
     the line says who must do what), then quarantine: sync stopped deleting and a person
     must look.
     """
+    forms, problem = mail_sync_forms(folders, tz, alerts)
+    return forms[0], problem
+
+
+def mail_sync_forms(folders: Sequence[FolderStatus], tz: tzinfo,
+                    alerts: Sequence[Alert] = ()) -> tuple[list[str], bool]:
+    """As `mail_sync_text`, with an alert's shorter forms after its whole line (the
+    status line shows the first that fits: tui/alertline.py)."""
     if alerts:
         first = next((a for a in alerts if a.severity == "error"), alerts[0])
-        more = f" (+{len(alerts) - 1} more: cxinbox doctor)" if len(alerts) > 1 else ""
-        return f"{first.message}{more}", True
+        return alert_forms(first, len(alerts) - 1), True
+    text, problem = _sync_state_text(folders, tz)
+    return [text], problem
+
+
+def _sync_state_text(folders: Sequence[FolderStatus], tz: tzinfo) -> tuple[str, bool]:
     quarantined = [f for f in folders if f.quarantine]
     if quarantined:
         noun = "folder" if len(quarantined) == 1 else "folders"
