@@ -299,17 +299,22 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         """
         if self._locked:
             self._held.hold(text, severity, red_flag=red_flag)
+            if red_flag:
+                self._show_lock_line()
             return
         self.notify(text, severity=severity, markup=False)  # type: ignore[arg-type]
 
     def _red_flag_while_locked(self) -> None:
         """A red flag for me while the lock is up: the bell, and a line on the lock
         screen that names nothing (no patient, no words)."""
-        count = self._held.rang()
+        self._held.rang()
+        self._show_lock_line()
+        self.bell()
+
+    def _show_lock_line(self) -> None:
         for screen in self.screen_stack:
             if isinstance(screen, LockScreen):
-                screen.set_alert(lock_line(count))
-        self.bell()
+                screen.set_alert(lock_line(self._held.red_flags()))
 
     def _reading(self) -> bool:
         focused = self.focused

@@ -21,8 +21,9 @@ def lock_line(red_flags: int) -> str:
     """The lock screen's line while red flags wait for this person ("" for none)."""
     if red_flags <= 0:
         return ""
-    what = "RED FLAG" if red_flags == 1 else f"{red_flags} RED FLAGS"
-    return f"{what} waiting: unlock to see it" + ("" if red_flags == 1 else "s")
+    if red_flags == 1:
+        return "RED FLAG waiting: unlock to see it"
+    return f"{red_flags} RED FLAGS waiting: unlock to see them"
 
 
 @dataclass(slots=True)
@@ -31,15 +32,19 @@ class HeldToasts:
 
     red: list[tuple[str, str]] = field(default_factory=list)
     others: list[tuple[str, str]] = field(default_factory=list)
-    rings: int = 0  # red flags rung for while locked (the lock screen's count)
+    rings: int = 0  # bells rung for red flags while locked
 
     def hold(self, text: str, severity: str, *, red_flag: bool) -> None:
         (self.red if red_flag else self.others).append((text, severity))
 
-    def rang(self) -> int:
-        """One more red flag rung for; returns how many so far."""
+    def rang(self) -> None:
+        """The bell rang for a red flag (its toast may come a moment later, named)."""
         self.rings += 1
-        return self.rings
+
+    def red_flags(self) -> int:
+        """How many red flags the lock screen says wait: the toasts held, at least one
+        once the bell has rung."""
+        return max(len(self.red), 1 if self.rings else 0)
 
     def release(self) -> list[tuple[str, str]]:
         """(text, severity) to toast now, red flags first; empties the hold."""
