@@ -64,12 +64,16 @@ class LockScreen(ModalScreen[None]):
         it"): the app says it when a red flag for this person arrives while locked."""
         self._alert = text
         if self.is_mounted:
-            self.query_one("#lock-alert", Static).update(Text(text))
+            line = self.query_one("#lock-alert", Static)
+            line.update(Text(text))
+            line.display = bool(text)
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text("cxinbox is locked"), id="lock-title", markup=False)
-            yield Static(Text(self._alert), id="lock-alert", markup=False)
+            alert = Static(Text(self._alert), id="lock-alert", markup=False)
+            alert.display = bool(self._alert)  # no line at all until a red flag waits
+            yield alert
             why = (f"Locked after {self._minutes:g} minute(s) without input."
                    if self._minutes else f"Locked by {self._user}.")
             yield Static(Text(f"{why}\nOnly {self._user} can unlock it.\n"), markup=False)
