@@ -36,3 +36,51 @@ async def test_a_mailbox_that_cannot_sign_in_is_on_the_status_line_until_fixed(
         health.ok(account_key("billing"))
         await wait_for(pilot, lambda: "sign-in expired" not in screen_text(app),
                        what="the alert gone once fixed")
+
+
+async def test_a_hook_alert_keeps_its_reason_on_the_80_column_status_line(
+        tmp_path: Path) -> None:
+    """The server's verdict on a notify hook is a long line: at 80 columns, beside a team
+    alert, the status line shows the verdict and the reason, not the first words of the
+    key ("[sla] notify_command:") with the reason cut off."""
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    health = Health(inbox.db, inbox.demo.config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        app.status_line.set_alert("team nurses all at cap")
+        hook = "/tmp/qa26/hooks/notify.sh"
+        health.problem("notify-setup:[sla]",
+                       f"[sla] notify_command: {hook} is writable by its group (chmod g-w "
+                       f"{hook}): SLA escalations and rules' notify and red flags page nobody")
+        status = app.status_line
+        await wait_for(pilot, lambda: "HOOK UNSAFE" in _render(status),
+                       what="the hook's verdict on the status line")
+        line = _render(status)
+        assert "TEAM NURSES ALL AT CAP" in line, line
+        assert "[sla] notify_command:" not in line, line
+        assert len(line.rstrip()) <= 80, line
+        # the whole line is one key away: the toast told it, `cxinbox status` keeps it
+        assert any("writable by its group" in a.message for a in inbox.service.alerts())
+
+
+def test_hook_alert_forms_put_the_reason_first() -> None:
+    from cxinbox.contract.types import Alert
+    from cxinbox.tui.alertline import alert_forms
+
+    path = "/srv/cx/hooks/page.sh"
+    forms = alert_forms(Alert("notify-setup:[sla]", "error",
+                              f"[sla] notify_command: {path} is owned by ana (uid 1005), not"
+                              " root or cx (uid 990) (the server's user): red flags page nobody",
+                              0), more=1)
+    assert forms[1] == "HOOK UNSAFE: page.sh is owned by ana, not root or cx +1", forms
+    assert forms[-1] == "HOOK UNSAFE +1"
+    missing = alert_forms(Alert("notify-setup:[sla]", "error",
+                                "[sla] notify_command: qa26-notify is not on the server's"
+                                " PATH (/usr/local/bin:/bin:/usr/bin): give the full path:"
+                                " red flags page nobody", 0))
+    assert missing[1] == ("HOOK BROKEN: qa26-notify is not on the server's PATH: give the"
+                          " full path"), missing
+    # other alerts keep their one line (the status line cuts it at its end, as before)
+    assert alert_forms(Alert("account:billing", "error", "billing: sign-in expired", 0)) == \
+        ["billing: sign-in expired"]

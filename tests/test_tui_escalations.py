@@ -13,7 +13,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.test_tui_support import Inbox, make_app, make_inbox, screen_text, wait_for, wait_rows
+from tests.test_tui_support import (
+    ME,
+    Inbox,
+    make_app,
+    make_inbox,
+    screen_text,
+    wait_for,
+    wait_rows,
+)
 from textual.pilot import Pilot
 
 from cxinbox.contract.types import ConversationSummary, Event
@@ -159,3 +167,52 @@ async def test_the_toast_names_a_patient_the_list_does_not_hold(tmp_path: Path) 
             await wait_for(pilot, lambda: bool(seen.sla()), what="the at-risk toast")
         assert seen.sla() == [f"SLA at risk: #{red.id} {red.from_name} (yours)"]
         assert seen.bells == 1
+
+
+async def test_a_flag_given_to_me_is_not_also_toasted_as_the_desks(tmp_path: Path) -> None:
+    """A red flag waited unassigned and turned at risk; in the same batch of the feed the
+    server gave it to me (my shift started). The toasts say it is mine: the red flag's
+    first, and no "SLA at risk ... (unassigned)" that is already untrue."""
+    from cxinbox.store.db import append_event
+    from cxinbox.store.sqlite_tx import SqliteTx
+
+    inbox = make_inbox(tmp_path, conversations=120)
+    red = red_flag(inbox)
+    inbox.service.assign(red.id, None)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        await wait_for(pilot, lambda: app._last_seq is not None, what="change feed followed")
+        with inbox.db.write() as conn:  # one commit: the monitor's event, then the give
+            append_event(conn, "system", "sla.at_risk", f"conversation:{red.id}", {
+                "conversation": red.id, "subject": "", "assignee": None,
+                "policy": "red-flag", "sla_target": "first-response", "due": 0,
+                "state": "at-risk"})
+            tx = SqliteTx(conn)
+            tx.update_state(red.id, assignee=ME)
+            tx.append_event("rule:red flags to the nurses", "conversation.assign",
+                            f"conversation:{red.id}", {"from": None, "to": ME,
+                                                       "team": "nurses", "waited": True})
+        await wait_for(pilot, lambda: f"RED FLAG #{red.id} is yours now: it waited"
+                       " unassigned" in seen.toasts, what="the red flag's toast")
+        await wait_for(pilot, lambda: bool(seen.sla()), what="the SLA toast")
+        assert seen.sla() == [f"SLA at risk: #{red.id} {red.from_name} (yours)"], seen.toasts
+        mine = [t for t in seen.toasts if f"#{red.id}" in t]
+        assert mine[0].startswith("RED FLAG"), mine
+
+
+def test_an_escalation_read_again_before_its_toast_is_told_as_it_stands(
+        tmp_path: Path) -> None:
+    import dataclasses
+
+    from cxinbox.tui.escalations import still_true
+
+    red = red_flag(make_inbox(tmp_path, conversations=40))
+    found = [Escalated(red.id, False, False), Escalated(red.id + 1000, True, False)]
+    now = {red.id: dataclasses.replace(red, assignee="priya", sla_state="at-risk")}
+    assert still_true(found, now, "me") == [Escalated(red.id + 1000, True, False)]
+    now = {red.id: dataclasses.replace(red, assignee="me", sla_state="at-risk")}
+    assert still_true(found, now, "me")[0] == Escalated(red.id, False, True)
+    now = {red.id: dataclasses.replace(red, assignee=None, sla_state="ok")}  # answered
+    assert [e.conv_id for e in still_true(found, now, "me")] == [red.id + 1000]

@@ -439,3 +439,92 @@ async def test_a_clear_made_elsewhere_reaches_the_open_thread_in_one_view(inbox:
         "SELECT count(*) FROM events WHERE action = 'conversation.view' AND target = ?",
         (f"conversation:{conv}",)).fetchone()[0]
     assert views == 1
+
+
+async def test_a_locked_screen_rings_for_a_red_flag_and_toasts_it_at_unlock(
+        inbox: Inbox) -> None:
+    """A nurse's screen locked (idle, or by hand) while a red flag arrives: the bell rings
+    and the lock says a red flag waits, naming nothing; at unlock its toast comes first."""
+    from cxinbox.tui.screens.lock import LockScreen
+
+    class Verifier:
+        prompt = "Password"
+        secret = True
+        interim = False
+
+        def __call__(self, user: str, answer: str) -> bool:
+            return answer == "right horse"
+
+    app = make_app(inbox, config=clinical(inbox.demo.config), verifier=Verifier())
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        await wait_for(pilot, lambda: app._last_seq is not None, what="change feed followed")
+        calm = next(s for s in app.conversation_list.loaded_summaries()
+                    if not s.red_flag_open and s.assignee in (None, ""))
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), what="locked")
+        await wait_for(pilot, lambda: "locked" in screen_text(app), what="lock drawn")
+        # something that is not a red flag while locked: held, said after the red flag
+        InboxService(inbox.db, inbox.demo.config, "maria").add_note(
+            calm.id, f"@{ME} can you look at this one")
+        conv = arrive(inbox, "Locked out", "I have crushing chest pain right now\n",
+                      "lo@example.com", minutes=1)
+        await wait_for(pilot, lambda: seen.bells >= 1, what="the bell over the lock")
+        await wait_for(pilot, lambda: "RED FLAG waiting: unlock to see it" in screen_text(app),
+                       what="the lock's line")
+        text = screen_text(app)
+        for phi in ("Pat Doe", "lo@example.com", "chest", "crushing", f"#{conv}"):
+            assert phi not in text, phi
+        assert not list(app.query("Toast"))
+        assert not any(t.startswith("RED FLAG") for t in seen.toasts), seen.toasts
+        await pilot.press(*"right horse", "enter")
+        await wait_for(pilot, lambda: not app.locked, what="unlocked")
+        await wait_for(pilot, lambda: f"RED FLAG chest pain: #{conv} Pat Doe" in seen.toasts,
+                       what="the held red flag toasted at unlock")
+        await wait_for(pilot, lambda: any("mentioned you" in t for t in seen.toasts),
+                       what="the held mention toasted at unlock")
+        order = [t for t in seen.toasts if t.startswith("RED FLAG") or "mentioned you" in t]
+        assert order[0].startswith("RED FLAG"), order
+
+
+async def test_a_locked_desk_screen_rings_for_a_flag_waiting_at_the_cap(
+        inbox: Inbox) -> None:
+    """Not clinical, screen locked: a red flag told waiting unassigned (everyone on shift
+    at the cap) is for the whole desk, so the bell rings over the lock and the line names
+    nothing; a second one makes it "2 RED FLAGS"; the toasts come at unlock."""
+    from cxinbox.tui.screens.lock import LockScreen
+    from cxinbox.tui.unlock import UserNameVerifier
+
+    app = make_app(inbox, verifier=UserNameVerifier())  # the demo's roster: nobody clinical
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        await wait_for(pilot, lambda: app._last_seq is not None, what="change feed followed")
+        first, second = [s for s in app.conversation_list.loaded_summaries()][:2]
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), what="locked")
+
+        def waiting(conv: int) -> None:
+            with inbox.db.write() as conn:  # as the server tells it (service/teams.py)
+                append_event(conn, "system", "redflag.waiting", f"conversation:{conv}",
+                             {"conversation": conv, "team": "nurses", "reason": "at cap",
+                              "cap": 1})
+
+        waiting(first.id)
+        await wait_for(pilot, lambda: seen.bells >= 1, what="the bell over the lock")
+        await wait_for(pilot, lambda: "RED FLAG waiting: unlock to see it" in screen_text(app),
+                       what="the lock's line")
+        waiting(second.id)
+        await wait_for(pilot, lambda: "2 RED FLAGS waiting: unlock to see them"
+                       in screen_text(app), what="the count")
+        assert seen.bells >= 2
+        text = screen_text(app)
+        for phi in (first.from_name, second.from_name, f"#{first.id}", "nurses"):
+            assert phi and phi not in text, phi
+        assert not any(t.startswith("RED FLAG") for t in seen.toasts), seen.toasts
+        await pilot.press(*ME, "enter")
+        await wait_for(pilot, lambda: not app.locked, what="unlocked")
+        await wait_for(pilot, lambda: f"RED FLAG #{second.id} UNASSIGNED: team nurses all at"
+                       " cap 1" in seen.toasts, what="the held toasts")
+        assert f"RED FLAG #{first.id} UNASSIGNED: team nurses all at cap 1" in seen.toasts

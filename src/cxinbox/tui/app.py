@@ -10,7 +10,8 @@ one, so holding `j` or retyping a query never queues up stale work.
 Triage notifications name the patient as well as the number ("#304 Elena Ruiz: assigned
 to you"), so a key that hit the wrong row is noticed at once. Because a toast can outlive
 the moment, locking the screen (idle or by hand) clears every notification first, and none
-is shown while locked. Each event is told once: a toast for what just happened, the status
+is shown while locked: they are held and shown at unlock, red flags first, and a red flag
+for this person rings the bell over the lock (tui/heldtoasts.py). Each event is told once: a toast for what just happened, the status
 line for what stays true (sync, who is online, a view that cannot load).
 """
 
@@ -52,9 +53,11 @@ from cxinbox.contract.types import (
 )
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, triage, views
+from cxinbox.tui.alertline import alert_forms
 from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words
 from cxinbox.tui.away import AwayMixin
 from cxinbox.tui.heap import HeapKeeper
+from cxinbox.tui.heldtoasts import HeldToasts, lock_line
 from cxinbox.tui.leaving import keep_drafts
 from cxinbox.tui.marking import MarkingMixin
 from cxinbox.tui.messages import (
@@ -171,6 +174,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._last_input = idle_clock()
         self._locked = False
         self._reopen_after_unlock: int | None = None
+        self._held = HeldToasts()
         self._mailboxes = list(mailboxes)
         self._poll_interval = poll_interval
         self._status_note = status_note
@@ -285,15 +289,32 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     # -- small helpers -----------------------------------------------------------------------
 
-    def _say(self, text: str, severity: str = "information") -> None:
+    def _say(self, text: str, severity: str = "information", *,
+             red_flag: bool = False) -> None:
         """Tell the person what just happened: one toast (the status line is for what
         stays true, so it is not repeated there).
 
-        Never as markup, and never while locked (nothing may appear over the lock).
+        Never as markup, and never while locked (nothing may appear over the lock): what
+        is said then is held and shown at unlock, red flags (`red_flag`) first.
         """
         if self._locked:
+            self._held.hold(text, severity, red_flag=red_flag)
+            if red_flag:
+                self._show_lock_line()
             return
         self.notify(text, severity=severity, markup=False)  # type: ignore[arg-type]
+
+    def _red_flag_while_locked(self) -> None:
+        """A red flag for me while the lock is up: the bell, and a line on the lock
+        screen that names nothing (no patient, no words)."""
+        self._held.rang()
+        self._show_lock_line()
+        self.bell()
+
+    def _show_lock_line(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, LockScreen):
+                screen.set_alert(lock_line(self._held.red_flags()))
 
     def _reading(self) -> bool:
         focused = self.focused
@@ -742,12 +763,13 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         except Exception as exc:  # noqa: BLE001 - the line says so; the inbox keeps working
             self.post_message(CountsLoaded(counts, f"mail sync unknown: {error_line(exc)}", True))
             return
-        mail, problem = mail_sync_text(folders, self.tz, alerts)
-        self.post_message(CountsLoaded(counts, mail, problem))
+        forms, problem = mail_sync_forms(folders, self.tz, alerts)
+        self.post_message(CountsLoaded(counts, forms[0], problem, shorter=forms[1:]))
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         self.header_bar.set_counts(message.counts, views.count_cap(0, 1))
-        self.status_line.set_mail(message.mail, problem=message.mail_problem)
+        self.status_line.set_mail(message.mail, problem=message.mail_problem,
+                                  shorter=message.shorter)
 
     def _tick(self) -> None:
         self._heap.idle(self._idle_clock() - self._last_input)
@@ -1038,6 +1060,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             self._load_detail(self._reopen_after_unlock, False)
         self._counts_dirty = True
         self.conversation_list.mark_stale()
+        for text, severity in self._held.release():  # red flags first
+            self._say(text, severity)
 
     @property
     def locked(self) -> bool:
@@ -1052,10 +1076,22 @@ def mail_sync_text(folders: Sequence[FolderStatus], tz: tzinfo,
     the line says who must do what), then quarantine: sync stopped deleting and a person
     must look.
     """
+    forms, problem = mail_sync_forms(folders, tz, alerts)
+    return forms[0], problem
+
+
+def mail_sync_forms(folders: Sequence[FolderStatus], tz: tzinfo,
+                    alerts: Sequence[Alert] = ()) -> tuple[list[str], bool]:
+    """As `mail_sync_text`, with an alert's shorter forms after its whole line (the
+    status line shows the first that fits: tui/alertline.py)."""
     if alerts:
         first = next((a for a in alerts if a.severity == "error"), alerts[0])
-        more = f" (+{len(alerts) - 1} more: cxinbox doctor)" if len(alerts) > 1 else ""
-        return f"{first.message}{more}", True
+        return alert_forms(first, len(alerts) - 1), True
+    text, problem = _sync_state_text(folders, tz)
+    return [text], problem
+
+
+def _sync_state_text(folders: Sequence[FolderStatus], tz: tzinfo) -> tuple[str, bool]:
     quarantined = [f for f in folders if f.quarantine]
     if quarantined:
         noun = "folder" if len(quarantined) == 1 else "folders"

@@ -205,5 +205,5 @@ class AwayMixin:
         """Back, with red flags nobody (or I) hold: say so, and put the list at its top,
         where they are (red flags sort first), not wherever it was scrolled."""
         self._say(f"{red_flags_waiting_line(count)}: the list is back at the top"
-                  " (3 shows only red flags)", "warning")
+                  " (3 shows only red flags)", "warning", red_flag=True)
         self.conversation_list.action_cursor_top()

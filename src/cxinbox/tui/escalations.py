@@ -38,12 +38,26 @@ class Escalated:
 def escalations_for(events: Iterable[Event], me: str) -> list[Escalated]:
     """The escalations in `events` that concern `me` (mine or unassigned), one per
     conversation (a breach outranks an at-risk in the same batch): breaches first, and
-    of those the person's own before the desk's."""
+    of those the person's own before the desk's.
+
+    Whose it is, as it stands at the batch's end: an escalation told "unassigned" and
+    then, in the same batch, given to me is mine; given to a colleague, it is theirs and
+    not told here (a red flag that waited and is "yours now" is never also toasted as
+    the desk's)."""
     found: dict[int, Escalated] = {}
     for event in events:
+        details = event.details if isinstance(event.details, dict) else {}
+        if event.action == "conversation.assign":
+            conv = _conversation_id(None, event.target)
+            earlier = found.get(conv) if conv is not None else None
+            if earlier is not None and conv is not None:
+                if details.get("to") == me:
+                    found[conv] = Escalated(conv, earlier.breached, True)
+                else:
+                    del found[conv]  # a colleague's now, or nobody's by a person's hand
+            continue
         if event.action not in ACTIONS:
             continue
-        details = event.details if isinstance(event.details, dict) else {}
         conv = _conversation_id(details.get("conversation"), event.target)
         assignee = str(details.get("assignee") or "")
         if conv is None or assignee not in ("", me):
@@ -80,6 +94,21 @@ def escalation_lines(found: list[Escalated],
     return lines
 
 
+def still_true(found: list[Escalated], fresh: Mapping[int, ConversationSummary],
+               me: str) -> list[Escalated]:
+    """`found` as the conversations stand now (`fresh`, read just before the toast):
+    one since given to a colleague, or no longer at risk or breached, is not told; one
+    given to me since is told as mine. Those not read again stay as the feed said."""
+    kept: list[Escalated] = []
+    for esc in found:
+        now = fresh.get(esc.conv_id)
+        if now is None:
+            kept.append(esc)
+        elif now.sla_state in ("at-risk", "breached") and now.assignee in (None, "", me):
+            kept.append(Escalated(esc.conv_id, esc.breached, now.assignee == me))
+    return kept
+
+
 def announce(app: Any, found: list[Escalated]) -> None:
     """Toast `found` on `app` (a CxInboxApp), naming each patient; the caller rings.
 
@@ -109,8 +138,10 @@ def announce(app: Any, found: list[Escalated]) -> None:
             page = await app.api.list_conversations(
                 "id:" + ",".join(str(conv) for conv in missing), 0, len(missing))
             names.update((s.id, patient_name(s)) for s in page.items)
-        except Exception:  # noqa: BLE001,S110 - the toast still names the number
-            pass
+            fresh = {s.id: s for s in page.items}
+        except Exception:  # noqa: BLE001 - the toast still names the number
+            fresh = {}
+        found[:] = still_true(found, fresh, app.me)
         toast()
 
     app.run_worker(fetch(), group="escalation-names", exit_on_error=False)

@@ -7,7 +7,7 @@ drop it when it is stale.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from textual.message import Message
 
@@ -118,11 +118,13 @@ class TriageFailed(Message):
 class CountsLoaded(Message):
     """View counts for the header, and the mail sync state for the status line."""
 
-    def __init__(self, counts: Mapping[str, int | None], mail: str, mail_problem: bool) -> None:
+    def __init__(self, counts: Mapping[str, int | None], mail: str, mail_problem: bool,
+                 shorter: Sequence[str] = ()) -> None:
         super().__init__()
         self.counts = counts
         self.mail = mail
         self.mail_problem = mail_problem
+        self.shorter = tuple(shorter)  # the mail line's shorter forms (an alert's)
 
 
 class AttachmentSaved(Message):

@@ -264,7 +264,7 @@ class RedFlagMixin:
         the list at its top; True when the bell should ring."""
         lines = waiting_lines(batch) + taken_up_lines(batch, self.me)
         for line in lines:
-            self._say(line, "error")
+            self._say(line, "error", red_flag=True)
         if lines or any(isinstance(e.details, dict) and e.details.get("waited") is True
                         for e in batch):
             self._fetch_roster()  # who is on shift, and at the cap, has just changed
@@ -304,11 +304,11 @@ class RedFlagMixin:
                 for found in page.items:
                     names[found.id] = found.from_name or found.from_addr
             for line in raised_lines(raised, names):
-                self._say(line, "error")
+                self._say(line, "error", red_flag=True)
 
         if missing:
             self.run_worker(named(), group="red-flag-toasts", exit_on_error=False)
         else:
             for line in raised_lines(raised, names):
-                self._say(line, "error")
+                self._say(line, "error", red_flag=True)
         return any(raised_lines(raised, {}))

@@ -167,15 +167,19 @@ class TeamMixin:
             elif event.action.startswith("draft.") and self.thread.detail is not None \
                     and event.target == f"conversation:{self.thread.detail.summary.id}":
                 self._load_side_info(self.thread.detail.summary.id)
+        # Red flags first: told before anything else in the batch, and the only news
+        # that rings over the lock (the bell and a line there show no patient data).
+        red = self._announce_red_flags(batch)
+        red = self._announce_waiting(batch) or red
         if getattr(self, "_rule_moves", None) is None:
             self._rule_moves = RuleMoves(self.me)
         for line in self._rule_moves.read(batch, more=more):
             self._say(line, "warning")
         escalated = escalations.escalations_for(batch, self.me)
         escalations.announce(self, escalated)
-        ring = self._announce_red_flags(batch) or ring
-        ring = self._announce_waiting(batch) or ring
-        if (ring or escalated) and not self.locked:
+        if red and self.locked:
+            self._red_flag_while_locked()
+        elif (red or ring or escalated) and not self.locked:
             self.bell()
 
     # -- replies -------------------------------------------------------------------------

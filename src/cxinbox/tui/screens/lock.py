@@ -38,6 +38,7 @@ class LockScreen(ModalScreen[None]):
     LockScreen #lock-title { text-style: bold; }
     LockScreen #lock-error { color: $error; text-style: bold; }
     LockScreen #lock-interim { color: $warning; }
+    LockScreen #lock-alert { color: $error; text-style: bold reverse; }
     """
 
     class Unlocked(Message):
@@ -56,10 +57,23 @@ class LockScreen(ModalScreen[None]):
         self._verifier = verifier
         self._blink = blink
         self._checking = False
+        self._alert = ""
+
+    def set_alert(self, text: str) -> None:
+        """A line over the lock that names nothing ("RED FLAG waiting: unlock to see
+        it"): the app says it when a red flag for this person arrives while locked."""
+        self._alert = text
+        if self.is_mounted:
+            line = self.query_one("#lock-alert", Static)
+            line.update(Text(text))
+            line.display = bool(text)
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text("cxinbox is locked"), id="lock-title", markup=False)
+            alert = Static(Text(self._alert), id="lock-alert", markup=False)
+            alert.display = bool(self._alert)  # no line at all until a red flag waits
+            yield alert
             why = (f"Locked after {self._minutes:g} minute(s) without input."
                    if self._minutes else f"Locked by {self._user}.")
             yield Static(Text(f"{why}\nOnly {self._user} can unlock it.\n"), markup=False)

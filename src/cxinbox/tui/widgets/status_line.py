@@ -7,6 +7,8 @@ time would redraw the line each tick and cost bandwidth on a slow link for no ne
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual.widget import Widget
 
@@ -32,6 +34,7 @@ class StatusLine(Widget):
         self._message = ""
         self._mail = ""
         self._mail_problem = False
+        self._mail_shorter: tuple[str, ...] = ()
         self._away = False
         self._alert = ""
 
@@ -40,10 +43,14 @@ class StatusLine(Widget):
             self._sync, self._problem = text, problem
             self.refresh()
 
-    def set_mail(self, text: str, *, problem: bool = False) -> None:
-        """Where mail sync stands (last sync time, or quarantined folders)."""
-        if (text, problem) != (self._mail, self._mail_problem):
-            self._mail, self._mail_problem = text, problem
+    def set_mail(self, text: str, *, problem: bool = False,
+                 shorter: Sequence[str] = ()) -> None:
+        """Where mail sync stands (last sync time, quarantined folders, or a server
+        alert); `shorter`: its shorter forms, tried in order when the whole does not fit
+        (an alert's verdict and reason rather than its first words: tui/alertline.py)."""
+        forms = tuple(shorter)
+        if (text, problem, forms) != (self._mail, self._mail_problem, self._mail_shorter):
+            self._mail, self._mail_problem, self._mail_shorter = text, problem, forms
             self.refresh()
 
     def set_away(self, away: bool) -> None:
@@ -89,19 +96,21 @@ class StatusLine(Widget):
             ", ".join([me_short, *away[:1]]) + tail,
             f"{me_short} +{len(others)}" + (f" ({len(away)} away)" if away else ""),
         ]
-        forms: list[tuple[bool, str]] = [(True, p) for p in people]
+        mails = (self._mail, *self._mail_shorter)
+        # names give way before an alert's words, then its shorter forms are tried
+        forms: list[tuple[str, str]] = [(m, p) for m in mails for p in people]
         if not self._mail_problem:  # a mailbox in trouble stays said, whatever it costs
-            forms += [(False, p) for p in people]
+            forms += [("", p) for p in people]
         best = Text(no_wrap=True)
-        for with_mail, who in forms:
+        for mail, who in forms:
             right = Text(no_wrap=True)
             if self._alert:
                 right.append(f" {self._alert.upper()} ", style="bold reverse")
                 right.append(sep)
             right.append(self._sync, style="bold reverse" if self._problem else "")
-            if self._mail and with_mail:
+            if mail:
                 right.append(sep)
-                right.append(self._mail, style="bold reverse" if self._mail_problem else "")
+                right.append(mail, style="bold reverse" if self._mail_problem else "")
             right.append(f"{sep}online: {who} ")
             best = right
             if right.cell_len <= room:

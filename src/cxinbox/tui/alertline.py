@@ -1,0 +1,55 @@
+"""A server alert on the 80-column status line: the part that matters, in the room there is.
+
+The whole line of an alert can be long ("[sla] notify_command: /srv/hooks/page.sh is
+writable by its group (chmod g-w /srv/hooks/page.sh): SLA escalations ... page nobody"):
+cut at 80 columns, only "[sla] notify_command:" was left and the reason was lost. So an
+alert comes in ever shorter forms, the status line showing the first that fits: the whole
+line; the verdict first with the reason (files by their name, no fix in brackets); the
+verdict and where to read the rest; the verdict alone. The whole line stays in the toast
+that told it, `cxinbox status` and `cxinbox doctor`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from cxinbox.contract.types import Alert
+
+HOOK_SETUP: Final = "notify-setup:"
+"""The key of the server's start-up verdict on a notify hook (service/notify_check.py)."""
+READ_MORE: Final = "cxinbox status"
+
+_BRACKETS = re.compile(r"\s*\([^()]*\)")
+_PATH = re.compile(r"(?<![\w.])/(?:[^\s/:()]+/)*([^\s/:()]+)")
+
+
+def hook_verdict(problem: str) -> str:
+    """"HOOK UNSAFE" for a hook others could rewrite, "HOOK BROKEN" for one that cannot run."""
+    return "HOOK UNSAFE" if "writable" in problem or "owned by" in problem else "HOOK BROKEN"
+
+
+def hook_reason(message: str) -> str:
+    """The reason of a hook alert's line `KEY: PROBLEM: WHAT page nobody`, short: files by
+    their name, without the bracketed fix (`notify.sh is writable by its group`)."""
+    body = message
+    if "] " in body and ": " in body:  # "[sla] notify_command: ..." -> "..."
+        body = body.split(": ", 1)[1]
+    if body.endswith("page nobody") and ": " in body:
+        body = body.rsplit(": ", 1)[0]
+    body = _BRACKETS.sub("", body)
+    return _PATH.sub(lambda m: m.group(1), body).strip()
+
+
+def alert_forms(alert: Alert, more: int = 0) -> list[str]:
+    """The alert's forms for the status line, longest first (`more`: other alerts)."""
+    tail = f" (+{more} more: cxinbox doctor)" if more else ""
+    short_tail = f" +{more}" if more else ""
+    forms = [f"{alert.message}{tail}"]
+    if alert.key.startswith(HOOK_SETUP):
+        verdict = hook_verdict(alert.message)
+        reason = hook_reason(alert.message)
+        if reason:
+            forms.append(f"{verdict}: {reason}{short_tail}")
+        forms += [f"{verdict} ({READ_MORE}){short_tail}", f"{verdict}{short_tail}"]
+    return forms
