@@ -309,7 +309,7 @@ def test_three_servers_send_each_reply_once_through_kills_mid_send(
 @pytest.mark.timeout(900)  # its own waits add up to more than the suite's 300 s guard
 def test_the_syncing_server_killed_mid_fetch_another_takes_over(
         tmp_path: Path, dovecot: Any, sink: SmtpSink, pg_url: str) -> None:
-    total = 1500
+    total = 3000
     dovecot.deliver_many(generate_corpus(total, seed=16), "INBOX")
     store = PgStore(pg_url, max_size=1)
 
@@ -319,12 +319,28 @@ def test_the_syncing_server_killed_mid_fetch_another_takes_over(
     with socket_dir() as sockdir:
         sites = _start_sites(tmp_path, dovecot, sink, pg_url, sockdir, undo_seconds=1,
                              batch_size=50)
+
+        def frozen_mid_fetch() -> bool:
+            """Once a tenth is stored, every server is stopped (SIGSTOP) at once, so the
+            sync cannot run to its end while this test, starved on a busy machine, looks
+            for the one holding the lease."""
+            if committed() < total // 10:
+                return False
+            for site in sites:
+                assert site.server.proc is not None
+                site.server.proc.send_signal(signal.SIGSTOP)
+            return True
+
         try:
-            _wait("a server to fetch", lambda: committed() >= 150, 180)
+            _wait("a server to fetch", frozen_mid_fetch, 180)
             holders = [s for s in sites if "sync lease taken" in s.server.log]
             assert len(holders) == 1, [s.server.log[-2000:] for s in sites]
             holders[0].server.stop(signal.SIGKILL)
             killed_at = time.monotonic()
+            for site in sites:
+                if site is not holders[0]:
+                    assert site.server.proc is not None
+                    site.server.proc.send_signal(signal.SIGCONT)
             at_kill = committed()
             assert 0 < at_kill < total, "the server must die in the middle of the fetch"
             others = [s for s in sites if s is not holders[0]]
@@ -344,5 +360,7 @@ def test_the_syncing_server_killed_mid_fetch_another_takes_over(
                 assert "Traceback" not in site.server.log
         finally:
             for site in sites:
+                if site.server.proc is not None and site.server.proc.poll() is None:
+                    site.server.proc.send_signal(signal.SIGCONT)  # a stopped one ends
                 site.server.__exit__()
             store.close()
