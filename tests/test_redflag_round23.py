@@ -132,5 +132,14 @@ def test_better_off_without_negates_nothing_but_without_still_does() -> None:
     assert_quiet("we'd all be better off without my ex, can you update my emergency contact?")
 
 
+def test_an_age_dates_the_story_a_moment_does_not() -> None:
+    """"when I was 8", "cuando tenía 8 años" date what follows as history; "when I was
+    changing her", "cuando tenía al bebé" are a moment of today."""
+    assert_quiet("when I was 8 I had an asthma attack so bad my lips went blue, need a pulmonology referral for my insurance")
+    assert_quiet("cuando tenía 8 años me dio un ataque de asma y se me pusieron los labios morados, necesito la referencia")
+    assert_read("when I was changing her diaper just now she stopped breathing and turned blue", "breathing")
+    assert_read("hoy cuando tenía al bebé en brazos se puso morado y no respiraba", "breathing")
+
+
 def test_both_languages_are_covered() -> None:
     assert_both_languages(FAMILIES, TRAPS, 3)

@@ -1529,8 +1529,9 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
     ("stroke", "head_injury",
      # twenty-third pass: a blow from someone ("got punched at the bar last night ... talking
      # weird", "le dieron una golpiza"): the speech that fails after it is the head's
-     (r"(?:\b(?<!not )(?<!never )(?<!wasn't )(?<!wasnt )(?:got |was |been |get )(?:punched|sucker[- ]punched|beaten up|beat up|jumped|assaulted|mugged|knocked out|clocked)\b|"
-      r"\b(?<!no )(?:le|me|lo|la) (?:dieron|pegaron|metieron) (?:un |una )?(?:punetazo|punetazos|golpiza|paliza|trompada|trompadas|pina|pinas|madrazo|chingadazo|putazo)\b|\b(?<!no )(?:lo|la|me) (?:golpearon|asaltaron|agarraron a golpes)\b)(?![^.!?\n]{0,40}\b(?:\w+ (?:years?|months?|weeks?) ago|last (?:year|month|summer|spring|fall|winter)|hace (?:\w+ )?(?:anos|meses|semanas)|el ano pasado|in (?:19|20)\d\d)\b)|"
+     (r"\b(?<!not )(?<!never )(?<!wasn't )(?<!wasnt )(?:got |was |been |get )(?:punched|sucker[- ]punched|beaten up|beat up|jumped|assaulted|mugged|knocked out|clocked)\b(?![^.!?\n]{0,40}\b(?:\w+ (?:years?|months?|weeks?) ago|last (?:year|month|summer|spring|fall|winter)|hace (?:\w+ )?(?:anos|meses|semanas)|el ano pasado|in (?:19|20)\d\d)\b)|"
+      r"\b(?<!no )(?:le|me|lo|la) (?:dieron|pegaron|metieron) (?:un |una )?(?:punetazo|punetazos|golpiza|paliza|trompada|trompadas|pina|pinas|madrazo|chingadazo|putazo)\b(?![^.!?\n]{0,40}\b(?:\w+ (?:years?|months?|weeks?) ago|last (?:year|month|summer|spring|fall|winter)|hace (?:\w+ )?(?:anos|meses|semanas)|el ano pasado|in (?:19|20)\d\d)\b)|"
+      r"\b(?<!no )(?:lo|la|me) (?:golpearon|asaltaron|agarraron a golpes)\b(?![^.!?\n]{0,40}\b(?:\w+ (?:years?|months?|weeks?) ago|last (?:year|month|summer|spring|fall|winter)|hace (?:\w+ )?(?:anos|meses|semanas)|el ano pasado|in (?:19|20)\d\d)\b)|"
       r"\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )(?:hit|bumped|banged|knocked|smacked|whacked|hitting|bumping|banging) (?:\w+ ){0,2}(?:his|her|my|their|the) head\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )head (?:injury|knock|bump)\b|"
       r"\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )(?:se (?:dio|pego|golpeo)|me (?:di|pegue|golpee)|le (?:dieron|pegaron))\b[^.!?\n]{0,40}\bcabeza\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )golpe (?:\w+ ){0,2}(?:en )?la cabeza\b|\bcabezazo\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )concussion\b|\bconmocion\b")),
     ("overdose_poisoning", "suicide_self_harm",
@@ -2442,9 +2443,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # life ("back in my twenties", "a los 4 años"), by seasons counted back ("two summers
     # back"), by "the last time ... was years ago", or by an earlier pregnancy that "ended with"
     ("historical", "forward",
-     (r"\b(?:(?:back )?in my (?:teens|twenties|thirties|forties|fifties|20s|30s|40s|50s)|when i was (?:in my (?:teens|twenties|thirties|forties)|(?:a )?(?:kid|teen|teenager|child|\d{1,2}))|"
+     (r"\b(?:(?:back )?in my (?:teens|twenties|thirties|forties|fifties|20s|30s|40s|50s)|when i was (?:in my (?:teens|twenties|thirties|forties)|a (?:kid|teen|teenager|child|little (?:kid|girl|boy))|\d{1,2}(?: years old)?(?! (?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|miles?|blocks?|feet|steps|mg|units)\b))|"
       r"(?:a couple of|a few|two|three|four|five|six|\d+) (?:summers|winters|springs|falls|autumns|years|christmases) back|"
-      r"(?<![\w,] )(?<!\w)a los (?:\d{1,2}|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince) anos|cuando (?:tenia|tenias|era (?:nin[oa]|chic[oa]|joven)) ?(?:\d{1,2} anos)?|de (?:nin[oa]|chic[oa]|joven),|"
+      r"(?<![\w,] )(?<!\w)a los (?:\d{1,2}|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince) anos|cuando (?:tenia|tenias) (?:\d{1,2}|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince)(?: anos)?\b(?! (?:minutos|horas|dias|semanas|meses|cuadras)\b)|cuando era (?:nin[oa]|chic[oa]|joven|adolescente)\b|de (?:nin[oa]|chic[oa]|joven),|"
       r"(?:the|la) (?:last|ultima) (?:time|vez) (?:que )?(?=[^.!?\n]{0,80}\b(?:was|fue) (?:hace )?(?:like |about |como |unos |unas |mas de |casi )?(?:\w+ )?(?:years?|anos|meses)\b)|"
       r"(?:pregnancy|one|delivery|birth|embarazo|parto)\b(?:,? which was [^.!?\n]{0,40},)? (?:ended|terminated|termino|acabo) (?:with|in|con|en))"
       + _END_OF_HISTORY)),
