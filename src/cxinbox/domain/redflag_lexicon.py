@@ -1949,6 +1949,25 @@ _ASKED_NOW: Final = (
 (the pattern keeps its leading word boundary, so wordscan.py scans it fast)."""
 
 
+# twenty-third pass (blind19's trap alarms), folded into the modifiers of their kind below:
+# history dated by an age or a decade of one's life ("back in my twenties", "a los 4 años"),
+# by seasons counted back ("two summers back"), by "the last time ... was years ago", or by an
+# earlier pregnancy that "ended with"; a relatives' pair who bled or had it ("mi mamá y mi tía
+# sangraban mucho con la regla"); a head knock whose scan was normal and the child himself since
+_DATED_BY_AGE: Final = (
+    r"\b(?:(?:back )?in my (?:teens|twenties|thirties|forties|fifties|20s|30s|40s|50s)|when i was (?:in my (?:teens|twenties|thirties|forties)|a (?:kid|teen|teenager|child|little (?:kid|girl|boy))|\d{1,2}(?: years old)?(?! (?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|miles?|blocks?|feet|steps|mg|units)\b))|"
+    r"(?:a couple of|a few|two|three|four|five|six|\d+) (?:summers|winters|springs|falls|autumns|years|christmases) back|"
+    r"(?<![\w,] )(?<!\w)a los (?:\d{1,2}|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince) anos|cuando (?:tenia|tenias) (?:\d{1,2}|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince)(?: anos)?\b(?! (?:minutos|horas|dias|semanas|meses|cuadras)\b)|cuando era (?:nin[oa]|chic[oa]|joven|adolescente)\b|de (?:nin[oa]|chic[oa]|joven),|"
+    r"(?:the|la) (?:last|ultima) (?:time|vez) (?:que )?(?=[^.!?\n]{0,80}\b(?:was|fue) (?:hace )?(?:like |about |como |unos |unas |mas de |casi )?(?:\w+ )?(?:years?|anos|meses)\b)|"
+    r"(?:pregnancy|one|delivery|birth|embarazo|parto)\b(?:,? which was [^.!?\n]{0,40},)? (?:ended|terminated|termino|acabo) (?:with|in|con|en))"
+    + _END_OF_HISTORY)
+_RELATIVES_WHO_BLED: Final = (
+    r"\b(?:my|mi) (?:mom|mother|grandma|grandmother|aunt|sister|dad|father|mama|madre|abuela|tia|hermana|papa|padre)s? (?:and|y) (?:my |mi )?(?:mom|mother|grandma|grandmother|aunts?|sisters?|dad|father|mama|madre|abuela|tias?|hermanas?|papa|padre)\b"
+    r"(?: (?:both|las dos|ambas|los dos))? (?=(?:sangraban|sangraron|bled|had|have had|tenian|tuvieron|han tenido)\b)" + _END_OF_HISTORY)
+_SCAN_NORMAL_SINCE: Final = (
+    r"\b(?:(?:has|he'?s|she'?s|hes|shes|been) (?:been )?(?:totally |completely |just |back to )?(?:himself|herself|normal|his normal self|her normal self) (?:ever )?since|"
+    r"(?:ct|cat scan|scan|mri|x-?rays?|tomografia|resonancia)(?: \w+){0,2},? (?:was |were |came back |all |salio |salieron |todo )*(?:normal|clear|fine|bien)|ha estado (?:normal|bien|como siempre) desde entonces)\b")
+
 MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # "didn't" before a knock ("he didn't hit his head that we saw")
     ("negated", "forward", r"\b(?:didn'?t|didnt|haven'?t|havent|hasn'?t|hasnt|have not|has not)\b(?= (?:hit|bang|bump|knock|strike|smack|whack)\b)"),
@@ -2434,29 +2453,15 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       # a relative's bleeding disorder told of more than one ("mi mamá y mi tía tienen
       # hemofilia", "my mom and aunt both have hemophilia"): what follows in the sentence is theirs
       r"\b(?:tienen|tenian|han tenido|both (?:have|had)|all (?:have|had)) (?:hemofilia|hemophilia|haemophilia|von willebrand\w*|(?:a |un )?(?:bleeding disorder|trastorno de (?:la )?coagulacion))\b"
-      r"(?: en (?:la|mi|nuestra) familia| in (?:the|my|our) family)?" + _END_OF_HISTORY)),
+      r"(?: en (?:la|mi|nuestra) familia| in (?:the|my|our) family)?" + _END_OF_HISTORY + "|"
+      + _DATED_BY_AGE + "|" + _RELATIVES_WHO_BLED)),
     # a wound that opened and is bleeding now, after a dated operation ("my incision from the
     # c-section 3 wks ago opened up and it's bleeding a lot"): the present verb dates the bleeding
     ("current", "forward",
      r"\b(?:and|y) (?:now )?(?:it'?s|its|it is|she'?s|he'?s|i'?m|im|esta|estoy|me esta|se esta)(?= (?:now |still |ahora )?(?:bleeding|sangrando|pouring|gushing|oozing)\b)"),
-    # twenty-third pass (blind19's trap alarms): history dated by an age or a decade of one's
-    # life ("back in my twenties", "a los 4 años"), by seasons counted back ("two summers
-    # back"), by "the last time ... was years ago", or by an earlier pregnancy that "ended with"
-    ("historical", "forward",
-     (r"\b(?:(?:back )?in my (?:teens|twenties|thirties|forties|fifties|20s|30s|40s|50s)|when i was (?:in my (?:teens|twenties|thirties|forties)|a (?:kid|teen|teenager|child|little (?:kid|girl|boy))|\d{1,2}(?: years old)?(?! (?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|miles?|blocks?|feet|steps|mg|units)\b))|"
-      r"(?:a couple of|a few|two|three|four|five|six|\d+) (?:summers|winters|springs|falls|autumns|years|christmases) back|"
-      r"(?<![\w,] )(?<!\w)a los (?:\d{1,2}|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince) anos|cuando (?:tenia|tenias) (?:\d{1,2}|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince)(?: anos)?\b(?! (?:minutos|horas|dias|semanas|meses|cuadras)\b)|cuando era (?:nin[oa]|chic[oa]|joven|adolescente)\b|de (?:nin[oa]|chic[oa]|joven),|"
-      r"(?:the|la) (?:last|ultima) (?:time|vez) (?:que )?(?=[^.!?\n]{0,80}\b(?:was|fue) (?:hace )?(?:like |about |como |unos |unas |mas de |casi )?(?:\w+ )?(?:years?|anos|meses)\b)|"
-      r"(?:pregnancy|one|delivery|birth|embarazo|parto)\b(?:,? which was [^.!?\n]{0,40},)? (?:ended|terminated|termino|acabo) (?:with|in|con|en))"
-      + _END_OF_HISTORY)),
-    # a relatives' pair who bled or had it ("mi mamá y mi tía sangraban mucho con la regla")
-    ("historical", "forward",
-     (r"\b(?:my|mi) (?:mom|mother|grandma|grandmother|aunt|sister|dad|father|mama|madre|abuela|tia|hermana|papa|padre)s? (?:and|y) (?:my |mi )?(?:mom|mother|grandma|grandmother|aunts?|sisters?|dad|father|mama|madre|abuela|tias?|hermanas?|papa|padre)\b"
-      r"(?: (?:both|las dos|ambas|los dos))? (?=(?:sangraban|sangraron|bled|had|have had|tenian|tuvieron|han tenido)\b)" + _END_OF_HISTORY)),
-    # a head knock whose scan was normal and the child himself since
-    ("negated", "backward",
-     (r"\b(?:(?:has|he'?s|she'?s|hes|shes|been) (?:been )?(?:totally |completely |just |back to )?(?:himself|herself|normal|his normal self|her normal self) (?:ever )?since|"
-      r"(?:ct|cat scan|scan|mri|x-?rays?|tomografia|resonancia)(?: \w+){0,2},? (?:was |were |came back |all |salio |salieron |todo )*(?:normal|clear|fine|bien)|ha estado (?:normal|bien|como siempre) desde entonces)\b")),
+    # twenty-third pass: a head knock whose scan was normal and the child himself since (its
+    # own modifier: folded into "getting better" it names another modifier in one message)
+    ("negated", "backward", _SCAN_NORMAL_SINCE),
 )
 
 # -- eighth pass: patterns read across a sentence or a message ---------------------------
