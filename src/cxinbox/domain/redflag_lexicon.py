@@ -1654,7 +1654,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:breath of fresh air|breathtaking|take a breather|breathing down (?:my|our) neck|"
     r"hold (?:my|your) breath|waiting with bated breath|breathing room)\b"),
     r"\bbleeding (?:me|us) dry\b|\bbloody (?:hell|annoying|ridiculous)\b",
-    r"\bhead(?:ache)? over heels\b|(?<!head )\bhit the (?:nail|road|hay|books)\b|(?<!head )\bhit (?:a|the) wall\b",
+    r"\bhead(?:ache)? over heels\b|\b(?<!head )hit the (?:nail|road|hay|books)\b|\b(?<!head )hit (?:a|the) wall\b",
     (r"\bstroke of (?:luck|genius|midnight|the pen)\b|\bbrush ?stroke\b|\bkeystrokes?\b|"
     r"\bswim(?:ming)? strokes?\b|\bbackstroke\b|\bheat ?stroke\b"),
     r"\bchok(?:e|ed|ing) (?:up|on (?:my|the) words)\b",
