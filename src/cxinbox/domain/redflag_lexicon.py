@@ -657,7 +657,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                            r"(?:is|are|es|esta|estan|kept|keeps|guarda\w*)\b|"
                            r"\b(?:know|knows|se)\b (?:exactly |exactamente )?(?:where|donde) (?:esta|estan|guarda\w*|tiene|keeps?|is|are) (?:[\w']+ ){0,3}(?:gun|guns|pistol|rifle|firearm|shotgun|pistola|arma|escopeta)\b")),
     ("suicide_self_harm", (r"\b(?:saving|saved|save|stash\w*|stockpil\w*|hoard\w*|collect\w*|juntando|guardando|ahorrando|acumulando) (?:up )?(?:them|these|those|las|los|(?:my |mis |the |las |all my |all the |todas mis )?(?:\w+ )?(?:pills|meds|tablets|capsules|pastillas|medicinas|pildoras))\b"
-                           r"(?=[^.!?;\n]{0,60}\b(?:all at once|all together|at the same time|de (?:una|un) (?:vez|jalon)|todas juntas|todos juntos|tomarmelas todas|tomarmelos todos)\b)")),
+                           r"(?=[^.!?;\n]{0,120}\b(?:all at once|all together|at the same time|de (?:una|un) (?:vez|jalon)|todas juntas|todos juntos|tomarmelas todas|tomarmelos todos|(?:just|gonna|going to|will|ill|i'?ll) (?:take|swallow) (?:them|em|all of them) all|(?:me|se) las (?:voy|va) a tomar todas)\b)")),
     ("suicide_self_harm", (r"\bthis (?:is|will be) (?:my )?(?:last|final) (?:message|text|email|note|letter|words?)\b(?! (?:before|until|till|for|about|on|regarding|of the day|today|this week|to (?:you )?(?:about|regarding)))|"
                            r"\b(?:este|esta) (?:es|sera) (?:mi )?(?:ultimo mensaje|ultima carta|ultimo correo|ultima nota|ultimo texto)\b(?! (?:antes|hasta|sobre|de (?:hoy|la semana)))|"
                            r"\b(?:please )?(?:don'?t|do not) (?:try to|bother trying to) (?:find|save|stop) me\b|\bno (?:intenten|traten de) (?:buscarme|salvarme|detenerme)\b")),
@@ -1051,7 +1051,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # overdose: a medicine taken twice or three times by mistake ("took her night pills twice",
     # "se puso la insulina dos veces", "3 tablets instead of 1", "took them again, then a third
     # time"); a dose twice a day, or a dose changed by the doctor, is not
-    ("overdose_poisoning", (r"\b(?:took|taken|had|has taken|se tomo|me tome|tomo|se puso|me puse|puso|se inyecto|me inyecte|le dimos|le di|gave (?:him|her))\b (?:\w+ ){0,4}"
+    ("overdose_poisoning", (r"\b(?:took|taken|had|has taken|se tomo|me tome|tomo|se puso|me puse|puso|se inyecto|me inyecte|le dimos|le di|le puse|le inyecte|gave|given|injected|shot|dosed)\b (?:\w+ ){0,4}"
                             r"(?:pills?|meds|medications?|medicines?|doses?|insulin|humalog|novolog|lantus|tablets?|pastillas|medicinas?|medicamentos?|insulina|dosis|tabletas)\b (?:\w+ ){0,3}"
                             r"(?:twice|two times|2x|double|dos veces|doble)\b(?! (?:a|per|each|every) (?:day|night|week)| (?:al|por|cada) (?:dia|noche|semana)| daily| diari\w+)|"
                             r"\b(?:se tomo|me tome|tomo|took|se puso|me puse|puso|has taken|ha tomado|se ha tomado) (?:\w+ ){0,1}(?:dos veces|twice|double|doble) (?:\w+ ){0,2}"
@@ -1165,6 +1165,18 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", (r"\b(?:has |have |had |it'?s |its )?(?:bled|been bleeding|bleeding) (?:nonstop|non-stop|non stop|continuously|without stopping)\b|"
                          r"\b(?:soaking through the gauze|soaked through the gauze|soaking through gauze|soaked through gauze|soaking the gauze|soaked the gauze|soak the gauze|soak through the gauze)\b (?:\w+ ){0,2}?every (?:\d+|few|couple of|ten|five|fifteen) min\w*\b|\b(?:gauze|gasa)s? (?:soaked|empapad[ao]s?) (?:every|cada) (?:\d+|few|ten|five|diez|cinco|quince) min\w*\b|"
                          r"\b(?:sangra sin parar|ha sangrado sin parar|lleva sangrando sin parar|sigue sangrando sin parar|esta sangrando sin parar|sigue sangrando sin detenerse)\b|\b(?:empapo|empapa|empape|empapamos) (?:la |una |otra )?gasa (?:cada|en) (?:\d+|diez|cinco|quince) min\w*\b")),
+    # twenty-third pass (blind19's misses): a household's headaches, nausea or dizziness since
+    # a heater, furnace or generator went on is carbon monoxide ("everyone in the house has a
+    # headache and is throwing up since we turned the furnace on", "a todos en la casa nos
+    # duele la cabeza ... desde que prendimos el calentador de gas")
+    ("overdose_poisoning", (r"\b(?:(?:all|both) of us|we all|we both|every ?one|everybody|the whole (?:family|house|household)|(?:both|all|the) kids|(?:the kids|my \w+) and (?:i|me)|todos|toda la familia|a todos|(?:mis hijos|los ninos|mi esposo|mi esposa|mi marido) y yo)\b"
+                            r"[^.!?\n]{0,80}\b(?:headaches?|head ?aches?|dizzy|nause\w*|throwing up|vomit\w*|sick to (?:our|their) stomachs?|dolor de cabeza|duele la cabeza|mareados|mareadas|nauseas|vomito|vomitando|vomitos)\b"
+                            r"[^.!?\n]{0,60}\b(?:since|ever since|after|when|desde que|desde|cuando|despues de que|con)\b[^.!?\n]{0,40}\b(?:furnace|heater|space heater|generator|boiler|gas (?:stove|heater|fireplace)|wood stove|fireplace|calentador|calefactor|calefaccion|estufa|brasero|caldera|generador|chimenea|anafe)\b")),
+    # suicide decided and dated as one's last days ("ive decided this is my last week and im
+    # at peace with it", "ya decidí que esta es mi última semana"); not a last week at a job
+    ("suicide_self_harm", (r"\b(?:decided|made up my mind|decidi|lo decidi|tengo decidido)(?: that| que)? (?:this|today|tonight|this weekend|esta|este|hoy)(?: is| will be| es| sera)? (?:my|mi) (?:last|final|ultim[oa]) (?:day|night|week|weekend|dia|noche|semana|fin de semana)\b"
+                           r"(?! (?:at|of|in|here|before|working|with|en|de|del|aqui|antes|trabajando|con)\b)|"
+                           r"\b(?:this|today|tonight|esta|este|hoy) (?:is|will be|es|sera) (?:my|mi) (?:last|final|ultim[oa]) (?:day|night|week|dia|noche|semana)\b(?=[^.!?\n]{0,30}\b(?:at peace|en paz)\b)")),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -1515,7 +1527,12 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
     # seventeenth pass: double vision after a knock on the head is a head injury; all the pills
     # taken on a date decided is a suicide attempt
     ("stroke", "head_injury",
-     (r"\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )(?:hit|bumped|banged|knocked|smacked|whacked|hitting|bumping|banging) (?:\w+ ){0,2}(?:his|her|my|their|the) head\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )head (?:injury|knock|bump)\b|"
+     # twenty-third pass: a blow from someone ("got punched at the bar last night ... talking
+     # weird", "le dieron una golpiza"): the speech that fails after it is the head's
+     (r"\b(?<!not )(?<!never )(?<!wasn't )(?<!wasnt )(?:got |was |been |get )(?:punched|sucker[- ]punched|beaten up|beat up|jumped|assaulted|mugged|knocked out|clocked)\b(?![^.!?\n]{0,40}\b(?:\w+ (?:years?|months?|weeks?) ago|last (?:year|month|summer|spring|fall|winter)|hace (?:\w+ )?(?:anos|meses|semanas)|el ano pasado|in (?:19|20)\d\d)\b)|"
+      r"\b(?<!no )(?:le|me|lo|la) (?:dieron|pegaron|metieron) (?:un |una )?(?:punetazo|punetazos|golpiza|paliza|trompada|trompadas|pina|pinas|madrazo|chingadazo|putazo)\b(?![^.!?\n]{0,40}\b(?:\w+ (?:years?|months?|weeks?) ago|last (?:year|month|summer|spring|fall|winter)|hace (?:\w+ )?(?:anos|meses|semanas)|el ano pasado|in (?:19|20)\d\d)\b)|"
+      r"\b(?<!no )(?:lo|la|me) (?:golpearon|asaltaron|agarraron a golpes)\b(?![^.!?\n]{0,40}\b(?:\w+ (?:years?|months?|weeks?) ago|last (?:year|month|summer|spring|fall|winter)|hace (?:\w+ )?(?:anos|meses|semanas)|el ano pasado|in (?:19|20)\d\d)\b)|"
+      r"\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )(?:hit|bumped|banged|knocked|smacked|whacked|hitting|bumping|banging) (?:\w+ ){0,2}(?:his|her|my|their|the) head\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )head (?:injury|knock|bump)\b|"
       r"\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )(?:se (?:dio|pego|golpeo)|me (?:di|pegue|golpee)|le (?:dieron|pegaron))\b[^.!?\n]{0,40}\bcabeza\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )golpe (?:\w+ ){0,2}(?:en )?la cabeza\b|\bcabezazo\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )concussion\b|\bconmocion\b")),
     ("overdose_poisoning", "suicide_self_harm",
      r"\b(?:decided|decidi|made up my mind|mind is made up|my plan is)\b[^.!?\n]{0,40}\b(?:take|tomar|tomo|tomarme|me tomo|swallow)\b (?:\w+ ){0,1}(?:all|todas|todos|every)\b"),
@@ -1537,6 +1554,27 @@ _IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derram
                        r"aneurysm|coronary|conniption|sin aire|breathless)")
 
 PSEUDO: Final[tuple[str, ...]] = (
+    # twenty-third pass (blind19's trap alarms): a game that took one's breath ("couldn't
+    # breathe the whole last quarter"), a queue that was "un veneno", a recipe's colour
+    (r"\b(?:couldn'?t|could not|can'?t|cant) breathe (?:the (?:whole|entire) |during the |in the |all (?:through )?the |thru the |through the )(?:\w+ ){0,2}(?:quarter|inning|half|game|match|overtime|ot|period|set|final|finale|movie|show|episode|fourth|race)\b|"
+     r"\bno (?:podia|pude|podiamos) respirar (?:en|durante|con) (?:los|el|la|las) (?:penales|partido|final|juego|pelicula|serie|carrera|tiempo extra|alargue)\b|"
+     r"\b(?:fue|es|era|estuvo|fueron) un veneno\b|\bpoison[- ]green\b"),
+    # a list or a screen that names it ("the intake sheet lists ... as admission criteria",
+    # "formulario de tamizaje de riesgo suicida"), warning signs listed, a yearly statistic,
+    # calls answered about it, a certification in its response, a care plan's title
+    (r"\b(?:(?:form|sheet|paper|page|website|site|list|packet|formulario|hoja) )?(?:lists?|listed|names?|includes?|lista|incluye|menciona)\b[^.!?\n]{0,80}?\b(?:as|como) (?:\w+ ){0,2}(?:criteria|criterion|criterios|requisitos|requirements|exclusions?)\b|"
+     r"\b(?:tamizaje|cribado|screening|evaluacion|escala|cuestionario|formulario|prueba) de (?:\w+ ){0,3}(?:riesgo suicida|suicidio|ideacion suicida)\b|"
+     r"\b(?:warning )?signs? of (?:suicide|an overdose|overdose|a stroke|stroke|poisoning) (?:include|are|can include)\b[^.!?\n]{0,200}|\bsenales de (?:alerta de |alarma de )?(?:suicidio|sobredosis|derrame) (?:incluyen|son)\b[^.!?\n]{0,200}|"
+     r"\b(?:every|each) year,? (?:thousands|hundreds|millions|\d[\d,]*)(?: of)? (?:children|kids|people|adults|teens|toddlers)\b[^.!?\n]{0,100}|\b(?:cada ano|al ano|todos los anos),? (?:miles|cientos|millones) de (?:ninos|personas|adultos)\b[^.!?\n]{0,100}|"
+     r"\b(?:answering|taking|handling|fielding|atendiendo|contestando|respondiendo) (?:\w+ ){0,2}(?:calls|llamadas)\b (?:about|on|regarding|de|sobre)[^.!?\n]{0,120}|"
+     r"\b(?:certified|certification|trained|training|curso|certificad[oa]) (?:in|en|de) [^.!?\n]{0,40}\b(?:response|management|first aid|awareness|primeros auxilios)\b|"
+     r"\b(?:anaphylaxis|allergy|asthma|seizure|overdose|anafilaxia|alergia)(?: (?:&|and|y) \w+)?(?: \w+){0,2} (?:action|care|emergency care|treatment|emergency) plan\b(?:[^\"\u201c\n]{0,30}:?\s*[\"\u201c][^\"\u201d\n]{0,300})?|"
+     r"\b(?:at )?what (?:temperature|temp|fever|reading)\b[^.!?\n]{0,80}\?\s*(?:someone|somebody|they|we|my \w+|a friend|i) (?:said|says|heard|told (?:me|us))\s*\d{2,3}(?:\.\d)?|"
+     r"\b(?:con|a) (?:que|cual) (?:temperatura|fiebre)\b[^.!?\n]{0,80}\?\s*(?:nos|me|le) (?:dijeron|dijo) (?:que )?\d{2,3}(?:[.,]\d)?"),
+    # a voicemail greeting or a care plan quoted ('[pasted from your voicemail: "If you are
+    # having chest pain ..."]', 'The plan says: "Severe symptoms: ..."'): all of the quote
+    (r"\b(?:voicemail|voice mail|greeting|recording|recorded message|buzon|grabacion|contestadora|(?:care|action|emergency|allergy|the|this|her|his) plan|el plan|plan de (?:accion|emergencia))\b[^\"\u201c\n]{0,30}:?\s*"
+     r"[\"\u201c][^\"\u201d\n]{0,300}"),
     # nineteenth pass: a fright told as a near heart attack at a sight ("casi me da un infarto
     # cuando vi la fila", "almost had a heart attack when I saw the bill")
     (r"\b(?:casi|por poco|nomas falto que) me (?:da|dio|daba) (?:un )?(?:infarto|ataque(?: al corazon)?|patatus|soponcio)\b(?= (?:cuando|al ver|al leer|al oir|de la risa|del susto|con (?:la|el|los|las))\b)|"
@@ -1616,7 +1654,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:breath of fresh air|breathtaking|take a breather|breathing down (?:my|our) neck|"
     r"hold (?:my|your) breath|waiting with bated breath|breathing room)\b"),
     r"\bbleeding (?:me|us) dry\b|\bbloody (?:hell|annoying|ridiculous)\b",
-    r"\bhead(?:ache)? over heels\b|(?<!head )\bhit the (?:nail|road|hay|books)\b|(?<!head )\bhit (?:a|the) wall\b",
+    r"\bhead(?:ache)? over heels\b|\b(?<!head )hit the (?:nail|road|hay|books)\b|\b(?<!head )hit (?:a|the) wall\b",
     (r"\bstroke of (?:luck|genius|midnight|the pen)\b|\bbrush ?stroke\b|\bkeystrokes?\b|"
     r"\bswim(?:ming)? strokes?\b|\bbackstroke\b|\bheat ?stroke\b"),
     r"\bchok(?:e|ed|ing) (?:up|on (?:my|the) words)\b",
@@ -1911,12 +1949,31 @@ _ASKED_NOW: Final = (
 (the pattern keeps its leading word boundary, so wordscan.py scans it fast)."""
 
 
+# twenty-third pass (blind19's trap alarms), folded into the modifiers of their kind below:
+# history dated by an age or a decade of one's life ("back in my twenties", "a los 4 años"),
+# by seasons counted back ("two summers back"), by "the last time ... was years ago", or by an
+# earlier pregnancy that "ended with"; a relatives' pair who bled or had it ("mi mamá y mi tía
+# sangraban mucho con la regla"); a head knock whose scan was normal and the child himself since
+_DATED_BY_AGE: Final = (
+    r"\b(?:(?:back )?in my (?:teens|twenties|thirties|forties|fifties|20s|30s|40s|50s)|when i was (?:in my (?:teens|twenties|thirties|forties)|a (?:kid|teen|teenager|child|little (?:kid|girl|boy))|\d{1,2}(?: years old)?(?! (?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|miles?|blocks?|feet|steps|mg|units)\b))|"
+    r"(?:a couple of|a few|two|three|four|five|six|\d+) (?:summers|winters|springs|falls|autumns|years|christmases) back|"
+    r"(?<![\w,] )(?<!\w)a los (?:\d{1,2}|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince) anos|cuando (?:tenia|tenias) (?:\d{1,2}|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince)(?: anos)?\b(?! (?:minutos|horas|dias|semanas|meses|cuadras)\b)|cuando era (?:nin[oa]|chic[oa]|joven|adolescente)\b|de (?:nin[oa]|chic[oa]|joven),|"
+    r"(?:the|la) (?:last|ultima) (?:time|vez) (?:que )?(?=[^.!?\n]{0,80}\b(?:was|fue) (?:hace )?(?:like |about |como |unos |unas |mas de |casi )?(?:\w+ )?(?:years?|anos|meses)\b)|"
+    r"(?:pregnancy|one|delivery|birth|embarazo|parto)\b(?:,? which was [^.!?\n]{0,40},)? (?:ended|terminated|termino|acabo) (?:with|in|con|en))"
+    + _END_OF_HISTORY)
+_RELATIVES_WHO_BLED: Final = (
+    r"\b(?:my|mi) (?:mom|mother|grandma|grandmother|aunt|sister|dad|father|mama|madre|abuela|tia|hermana|papa|padre)s? (?:and|y) (?:my |mi )?(?:mom|mother|grandma|grandmother|aunts?|sisters?|dad|father|mama|madre|abuela|tias?|hermanas?|papa|padre)\b"
+    r"(?: (?:both|las dos|ambas|los dos))? (?=(?:sangraban|sangraron|bled|had|have had|tenian|tuvieron|han tenido)\b)" + _END_OF_HISTORY)
+_SCAN_NORMAL_SINCE: Final = (
+    r"\b(?:(?:has|he'?s|she'?s|hes|shes|been) (?:been )?(?:totally |completely |just |back to )?(?:himself|herself|normal|his normal self|her normal self) (?:ever )?since|"
+    r"(?:ct|cat scan|scan|mri|x-?rays?|tomografia|resonancia)(?: \w+){0,2},? (?:was |were |came back |all |salio |salieron |todo )*(?:normal|clear|fine|bien)|ha estado (?:normal|bien|como siempre) desde entonces)\b")
+
 MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # "didn't" before a knock ("he didn't hit his head that we saw")
     ("negated", "forward", r"\b(?:didn'?t|didnt|haven'?t|havent|hasn'?t|hasnt|have not|has not)\b(?= (?:hit|bang|bump|knock|strike|smack|whack)\b)"),
     # negated (forward)
     ("negated", "forward",
-     (r"\b(?:no(?! (?:helmet|seat ?belt|car ?seat|casco|cinturon)\b| (?:llevaba|traia|tenia|usaba|se puso|trae|lleva) (?:puesto )?(?:el |su )?(?:casco|cinturon)\b| (?:me |se |te |le )?(?:acuerd\w*|recuerd\w*)\b)|not|never|without(?! (?:stopping|resting|pausing|sitting down|a break)\b| (?:a |his |her |my |their |any )?(?:helmet|seat ?belt|car ?seat|knowing|realizing|realising|thinking|meaning to))|denies|deny|denied|free of|nor|negative for|ruled out|"
+     (r"\b(?:no(?! (?:helmet|seat ?belt|car ?seat|casco|cinturon)\b| (?:llevaba|traia|tenia|usaba|se puso|trae|lleva) (?:puesto )?(?:el |su )?(?:casco|cinturon)\b| (?:me |se |te |le )?(?:acuerd\w*|recuerd\w*)\b)|not|never|(?<!better off )without(?! (?:stopping|resting|pausing|sitting down|a break)\b| (?:a |his |her |my |their |any )?(?:helmet|seat ?belt|car ?seat|knowing|realizing|realising|thinking|meaning to))|denies|deny|denied|free of|nor|negative for|ruled out|"
      r"don'?t have|dont have|do not have|doesn'?t have|does not have|haven'?t had|havent had|"
      r"have not had|hasn'?t had|didn'?t have|did not have|not having|not experiencing|"
      r"no longer (?:have|having|feel|feeling)|no more|not any|never had|haven'?t been|"
@@ -2396,11 +2453,15 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       # a relative's bleeding disorder told of more than one ("mi mamá y mi tía tienen
       # hemofilia", "my mom and aunt both have hemophilia"): what follows in the sentence is theirs
       r"\b(?:tienen|tenian|han tenido|both (?:have|had)|all (?:have|had)) (?:hemofilia|hemophilia|haemophilia|von willebrand\w*|(?:a |un )?(?:bleeding disorder|trastorno de (?:la )?coagulacion))\b"
-      r"(?: en (?:la|mi|nuestra) familia| in (?:the|my|our) family)?" + _END_OF_HISTORY)),
+      r"(?: en (?:la|mi|nuestra) familia| in (?:the|my|our) family)?" + _END_OF_HISTORY + "|"
+      + _DATED_BY_AGE + "|" + _RELATIVES_WHO_BLED)),
     # a wound that opened and is bleeding now, after a dated operation ("my incision from the
     # c-section 3 wks ago opened up and it's bleeding a lot"): the present verb dates the bleeding
     ("current", "forward",
      r"\b(?:and|y) (?:now )?(?:it'?s|its|it is|she'?s|he'?s|i'?m|im|esta|estoy|me esta|se esta)(?= (?:now |still |ahora )?(?:bleeding|sangrando|pouring|gushing|oozing)\b)"),
+    # twenty-third pass: a head knock whose scan was normal and the child himself since (its
+    # own modifier: folded into "getting better" it names another modifier in one message)
+    ("negated", "backward", _SCAN_NORMAL_SINCE),
 )
 
 # -- eighth pass: patterns read across a sentence or a message ---------------------------
