@@ -134,6 +134,11 @@ def test_resumes_are_pagings_of_their_own_and_end(
     assert _pages(notified) == MAX_PAGINGS
     [(_, told)] = _events(store, "sla.backlog_told")
     assert (told["paging"], told["sent"], told.get("gave_up")) == (pagings[-1][0], None, True)
+    with store.reading() as tx:  # nobody was paged: the desk is told on its status line
+        alert = tx.alert("sla:backlog-page")
+    assert alert is not None and alert.severity == "error"
+    assert alert.message.startswith(f"the first sync's backlog page did not go after"
+                                    f" {MAX_PAGINGS} tries: {told['breached']} breached")
 
 
 def test_a_leader_that_lost_its_lease_while_paging_still_records_it(
@@ -178,7 +183,9 @@ def test_a_leader_that_lost_its_lease_while_paging_still_records_it(
             time.sleep(0.05)
         with psycopg.connect(pg_url, autocommit=True) as conn:  # A's lease session ends
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE"
-                         " locktype = 'advisory' AND granted AND pid <> pg_backend_pid()")
+                         " locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+                         " AND database = (SELECT oid FROM pg_database"
+                         "  WHERE datname = current_database())")
         b_lease = None
         while b_lease is None:
             assert time.monotonic() < deadline, "B never got the lease"

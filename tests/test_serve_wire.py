@@ -121,6 +121,13 @@ def test_a_client_reads_a_newer_servers_values_the_server_checks_every_field() -
     assert roundtrip([staff, team]) == [staff, team]  # and it can send them after
     with pytest.raises(wire.WireError, match="unexpected keyword argument"):
         wire.loads(line)
+    # a new field whose value is a new value type (decoded before the field is dropped)
+    newer = {"id": 5, "result": wire.encode(staff)}
+    newer["result"]["f"]["shift_from_the_future"] = {
+        "$": "cxinbox.contract.team_types:ShiftViewFromTheFuture", "f": {"start": "07:00"}}
+    assert wire.loads(wire.dumps(newer), from_server=True)["result"] == staff
+    with pytest.raises(wire.WireError, match="unknown value type"):
+        wire.loads(wire.dumps(newer))  # the server still refuses it
     # and what the client cannot do without still fails in one line, not a traceback
     missing = {"id": 4, "result": wire.encode(staff)}
     del missing["result"]["f"]["name"]

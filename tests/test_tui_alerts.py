@@ -84,3 +84,26 @@ def test_hook_alert_forms_put_the_reason_first() -> None:
     # other alerts keep their one line (the status line cuts it at its end, as before)
     assert alert_forms(Alert("account:billing", "error", "billing: sign-in expired", 0)) == \
         ["billing: sign-in expired"]
+
+
+def test_the_servers_own_hook_lines_give_their_short_forms(tmp_path: Path) -> None:
+    """The forms are cut from what service/notify_check.py really says (not a copy of its
+    wording): a hook others can change, and one that cannot run."""
+    from cxinbox.contract.types import Alert
+    from cxinbox.service.notify_check import Hook, hook_trouble, this_process
+    from cxinbox.tui.alertline import alert_forms
+
+    hook = tmp_path / "notify.sh"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o770)
+    me = this_process("the server")
+    unsafe = hook_trouble(Hook("[sla] notify_command", (str(hook),), "red flags"), me)
+    assert unsafe is not None
+    forms = alert_forms(Alert("notify-setup:[sla]@here", "error", unsafe, 0))
+    assert forms[1] == "HOOK UNSAFE: notify.sh is writable by its group", forms
+    assert len(forms[1]) < 60
+    broken = hook_trouble(Hook("[sla] notify_command", (str(tmp_path / "gone.sh"),),
+                               "red flags"), me)
+    assert broken is not None
+    assert alert_forms(Alert("notify-setup:[sla]@here", "error", broken, 0))[1] == \
+        "HOOK BROKEN: gone.sh does not exist"

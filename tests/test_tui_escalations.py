@@ -140,6 +140,25 @@ def test_escalations_are_mine_or_nobodys_one_per_conversation_breaches_first() -
         Escalated(9, True, False), Escalated(7, False, False)]
 
 
+def _assign(seq: int, conv: int, to: str | None) -> Event:
+    return Event(seq, 0, "nora", "conversation.assign", f"conversation:{conv}",
+                 {"to": to, "team": "nurses"})
+
+
+def test_an_escalation_handed_back_to_nobody_in_its_batch_is_the_desks() -> None:
+    """Nora's conversation breaches and, in the same batch (a TUI catching up), she goes
+    away and it goes back to nobody: the desk hears of it, and so does she (not as
+    hers); one given to a colleague is theirs alone."""
+    events = [_event(1, "sla.breached", 7, "nora"), _assign(2, 7, None),
+              _event(3, "sla.at_risk", 8), _assign(4, 8, "bo"),
+              _event(5, "sla.at_risk", 9, "nora"), _assign(6, 9, "me")]
+    assert escalations_for(events, "me") == [Escalated(7, True, False),
+                                             Escalated(9, False, True)]
+    assert escalations_for(events, "nora") == [Escalated(7, True, False)]
+    assert escalations_for(events, "bo") == [Escalated(7, True, False),
+                                             Escalated(8, False, True)]
+
+
 def test_a_flood_gives_three_toasts_and_a_count() -> None:
     found = [Escalated(i, i % 2 == 0, False) for i in range(1, 9)]
     lines = escalation_lines(found, {1: "Ana Silva"})

@@ -151,9 +151,19 @@ def _decode(obj: dict[str, Any], *, lenient: bool) -> Any:
         return frozenset(_freeze(x) for x in v or ())
     if tag == "s":
         return {_freeze(x) for x in v or ()}
-    cls = _class_named(tag)
+    try:
+        cls = _class_named(tag)
+    except WireError:
+        if lenient and tag.startswith(VALUE_MODULE_PREFIXES):
+            return None  # a newer server's new value type: its field is dropped above it
+        raise
     if "e" in obj:
-        return cls(obj["e"])
+        try:
+            return cls(obj["e"])
+        except ValueError:
+            if lenient:
+                return None  # a newer server's new member of a known enum
+            raise WireError(f"{tag}: no member {obj['e']!r}") from None
     fields = obj.get("f")
     if not isinstance(fields, dict):
         raise WireError(f"{tag}: no fields")

@@ -55,6 +55,8 @@ HEARTBEAT: Final = "sla monitor"
 """Its name in service/heartbeat.py: each finished round is noted (the health report)."""
 
 BACKLOG_TARGET = "sla:backlog"
+BACKLOG_ALERT = "sla:backlog-page"
+"""The health alert of a backlog page given up after MAX_PAGINGS (nobody was paged)."""
 """The events' target of the backlog's escalation counts (`sla.backlog`), of the one
 summary page about to go (`sla.backlog_paging`) and of the page gone (`sla.backlog_told`):
 the summary still due is read from these, so it survives a restart."""
@@ -212,6 +214,14 @@ class SlaMonitor:
                     "breached": again.breached, "at_risk": again.at_risk,
                     "upto": again.upto, "paging": again.last.seq, "sent": None,
                     "gave_up": True})
+                # Nobody was paged: the desk is told on everyone's status line instead
+                # (counts only), until a restart or a person clears it.
+                line = (f"the first sync's backlog page did not go after {again.pagings}"
+                        f" tries: {again.breached} breached, {again.at_risk} at risk"
+                        " (views: SLA breached, at risk)")
+                tx.put_alert(BACKLOG_ALERT, "error", line, self.store.now_ms())
+                tx.append_event(SYSTEM_ACTOR, "health.alert", BACKLOG_ALERT,
+                                {"severity": "error", "message": line})
                 log.warning("backlog page given up after %d attempt(s) that did not end",
                             again.pagings)
                 return None

@@ -19,6 +19,8 @@ from cxinbox.contract.types import Alert
 HOOK_SETUP: Final = "notify-setup:"
 """The key of the server's start-up verdict on a notify hook (service/notify_check.py)."""
 READ_MORE: Final = "cxinbox status"
+UNSAFE_COST: Final = ": others can change it to silence "
+"""How the server's line ends for a hook that runs but others can change."""
 
 _BRACKETS = re.compile(r"\s*\([^()]*\)")
 _PATH = re.compile(r"(?<![\w.])/(?:[^\s/:()]+/)*([^\s/:()]+)")
@@ -30,12 +32,15 @@ def hook_verdict(problem: str) -> str:
 
 
 def hook_reason(message: str) -> str:
-    """The reason of a hook alert's line `KEY: PROBLEM: WHAT page nobody`, short: files by
-    their name, without the bracketed fix (`notify.sh is writable by its group`)."""
+    """The reason of a hook alert's line (`KEY: PROBLEM: WHAT page nobody`, or `KEY:
+    PROBLEM: others can change it to silence WHAT`, service/notify_check.py), short: files
+    by their name, without the bracketed fix (`notify.sh is writable by its group`)."""
     body = message
     if "] " in body and ": " in body:  # "[sla] notify_command: ..." -> "..."
         body = body.split(": ", 1)[1]
-    if body.endswith("page nobody") and ": " in body:
+    if UNSAFE_COST in body:  # what it costs is dropped: the verdict says it
+        body = body.split(UNSAFE_COST, 1)[0]
+    elif body.endswith("page nobody") and ": " in body:
         body = body.rsplit(": ", 1)[0]
     body = _BRACKETS.sub("", body)
     return _PATH.sub(lambda m: m.group(1), body).strip()

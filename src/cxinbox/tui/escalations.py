@@ -43,30 +43,29 @@ def escalations_for(events: Iterable[Event], me: str) -> list[Escalated]:
     Whose it is, as it stands at the batch's end: an escalation told "unassigned" and
     then, in the same batch, given to me is mine; given to a colleague, it is theirs and
     not told here (a red flag that waited and is "yours now" is never also toasted as
-    the desk's)."""
-    found: dict[int, Escalated] = {}
+    the desk's); a colleague's handed back to nobody (away, a team that found no one) is
+    the desk's."""
+    seen: dict[int, tuple[bool, str]] = {}  # conversation: (breached, whose at the end)
     for event in events:
         details = event.details if isinstance(event.details, dict) else {}
         if event.action == "conversation.assign":
             conv = _conversation_id(None, event.target)
-            earlier = found.get(conv) if conv is not None else None
-            if earlier is not None and conv is not None:
-                if details.get("to") == me:
-                    found[conv] = Escalated(conv, earlier.breached, True)
-                else:
-                    del found[conv]  # a colleague's now, or nobody's by a person's hand
+            if conv is not None and conv in seen:
+                seen[conv] = (seen[conv][0], str(details.get("to") or ""))
             continue
         if event.action not in ACTIONS:
             continue
         conv = _conversation_id(details.get("conversation"), event.target)
-        assignee = str(details.get("assignee") or "")
-        if conv is None or assignee not in ("", me):
+        if conv is None:
             continue
+        assignee = str(details.get("assignee") or "")
         breached = event.action == "sla.breached"
-        earlier = found.get(conv)
-        if earlier is None or (breached and not earlier.breached):
-            found[conv] = Escalated(conv, breached, assignee == me)
-    return sorted(found.values(), key=lambda e: (not e.breached, not e.yours, e.conv_id))
+        earlier = seen.get(conv)
+        if earlier is None or (breached and not earlier[0]):
+            seen[conv] = (breached, assignee)
+    found = [Escalated(conv, breached, whose == me) for conv, (breached, whose) in seen.items()
+             if whose in ("", me)]  # a colleague's is theirs; nobody's is the desk's
+    return sorted(found, key=lambda e: (not e.breached, not e.yours, e.conv_id))
 
 
 def _conversation_id(value: object, target: str) -> int | None:
