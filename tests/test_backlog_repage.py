@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.waiting import wait_until
 from tests.test_backlog_mark import OWN, _days_ago, _desk, _fetched, _heard, _rows
 from tests.test_rules import patient_mail
 
@@ -177,20 +178,18 @@ def test_a_leader_that_lost_its_lease_while_paging_still_records_it(
 
         leader = threading.Thread(target=lead, daemon=True)
         leader.start()
-        deadline = time.monotonic() + 60
-        while not started.exists():
-            assert time.monotonic() < deadline and leader.is_alive(), "A's hook never ran"
-            time.sleep(0.05)
+        wait_until(lambda: started.exists() or not leader.is_alive(), "A's hook to run",
+                   timeout=60)
+        assert started.exists(), f"A's hook never ran: {failed}"
         with psycopg.connect(pg_url, autocommit=True) as conn:  # A's lease session ends
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE"
                          " locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
                          " AND database = (SELECT oid FROM pg_database"
                          "  WHERE datname = current_database())")
-        b_lease = None
-        while b_lease is None:
-            assert time.monotonic() < deadline, "B never got the lease"
-            b_lease = b_store.try_lease(name)
-            time.sleep(0.05)
+        leases: list[Any] = []
+        wait_until(lambda: leases.append(b_store.try_lease(name)) or leases[-1] is not None,
+                   "B to get the lease", timeout=60)
+        b_lease = leases[-1]
         assert not a_lease.held()
         b = SlaMonitor(b_store, config, rules=rules, clock=lambda: float(now + 5))
         with b_lease.fencing():

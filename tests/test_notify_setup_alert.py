@@ -7,9 +7,10 @@ check with nothing new only reads. Real stores (SQLite, PostgreSQL), a real hook
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
+
+from tests.support.waiting import wait_until
 
 from cxinbox.config import load_config_text
 from cxinbox.service.health import Health
@@ -53,14 +54,12 @@ def test_a_setup_alert_survives_another_servers_restart_and_ends_when_mended(
     watcher = threading.Thread(target=here.run, args=(stop, 0.05), daemon=True)
     watcher.start()
     try:
-        deadline = time.monotonic() + 30
-        while key not in _alerts(store):  # the periodic check brings it back
-            assert time.monotonic() < deadline, "the periodic check did not raise it again"
-            time.sleep(0.05)
+        # the periodic check brings it back
+        wait_until(lambda: key in _alerts(store), "the periodic check to raise it again",
+                   timeout=30)
         hook.chmod(0o700)  # mended: the next check ends it
-        while key in _alerts(store):
-            assert time.monotonic() < deadline, "the mended hook's alert stayed"
-            time.sleep(0.05)
+        wait_until(lambda: key not in _alerts(store), "the mended hook's alert to go",
+                   timeout=30)
     finally:
         stop.set()
         watcher.join(10)

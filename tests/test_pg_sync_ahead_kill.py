@@ -7,16 +7,12 @@ sync, nothing is stored twice, and at the end the cache equals the server.
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.support.mailgen import generate_corpus
-from tests.support.pgcluster import PgCluster
 from tests.support.scriptproc import ScriptProcess
 from tests.support.waiting import poll_until, wait_until
 from tests.synchelp import server_digests, store_digests, write_config
@@ -25,7 +21,6 @@ from cxinbox.store.pg.store import INTAKE_LOCK, PgStore
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.slow]
 
-_names = itertools.count(1)
 
 # One sync pass. Says which UIDs it fetched ahead ("ahead LOWEST HIGHEST COUNT"), when
 # those were joined to their batch ("joined COUNT"), when an ahead task has been handed to
@@ -84,15 +79,6 @@ print("done", flush=True)
 
 TOTAL = 1600
 BATCH = 40
-
-
-@pytest.fixture
-def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
-    name = f"pgahead_{os.getpid()}_{next(_names)}"
-    pg_cluster.create_database(name)
-    PgStore(pg_cluster.url(name)).close()
-    yield pg_cluster.url(name)
-    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.timeout(900)
