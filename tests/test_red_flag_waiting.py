@@ -203,7 +203,7 @@ def test_without_a_routing_rule_a_clinician_coming_on_shift_is_offered_what_wait
     morning = int((day + timedelta(hours=8, minutes=1)).timestamp())
     assert router.round(morning).offered == {"drlee": 1}
     [offer] = _events(any_store, 0, OFFERED, "staff:drlee")
-    assert offer.details == {"user": "drlee", "count": 1}
+    assert offer.details == {"user": "drlee", "count": 1, "at": morning}
     assert router.round(morning + 60).offered == {}  # on shift already: told once
     assert _holder(any_store, config, flag) is None  # offered, never assigned
 
@@ -328,12 +328,13 @@ def test_a_flag_no_rule_routed_is_offered_to_the_team_member_whose_shift_starts(
     _route(any_store, config, routed, night)
     router = RedFlagRouter(any_store, config)
     assert router.round(night).offered == {}
-    done = router.round(int((day + timedelta(hours=8, minutes=1)).timestamp()))
+    eight = int((day + timedelta(hours=8, minutes=1)).timestamp())
+    done = router.round(eight)
     assert [(t.conversation_id, t.member) for t in done.taken] == [(routed, "nora")]
     assert done.offered == {"nora": 1}
     assert _holder(any_store, config, tagged) is None
     [offer] = _events(any_store, 0, OFFERED, "staff:nora")
-    assert offer.details == {"user": "nora", "count": 1}
+    assert offer.details == {"user": "nora", "count": 1, "at": eight}
 
 
 def test_the_store_reads_the_open_flags_nobody_holds(any_store: Any) -> None:
@@ -448,10 +449,11 @@ def test_the_router_does_not_overwrite_a_staff_assign_on_another_server(pg_url: 
         desk_side.close()
 
 
-def test_a_router_run_again_after_a_lease_gap_starts_fresh(any_store: Any) -> None:
-    """The leader runs the same router again after a lease gap: its first round back offers
-    nothing (as a server that starts does) and tells no rota change, rather than offering
-    a clinician whose shift began hours ago during the gap."""
+def test_a_router_run_again_after_a_lease_gap_offers_the_running_shift_once(
+        any_store: Any) -> None:
+    """The leader runs the same router again after a lease gap: its first round back
+    offers the clinician whose shift began during the gap what waits, once (a second
+    router, as a restarted server, offers nothing more), and tells no rota change."""
     import threading
 
     day = _tomorrow()
@@ -474,10 +476,14 @@ def test_a_router_run_again_after_a_lease_gap_starts_fresh(any_store: Any) -> No
     assert router.round(int((day + timedelta(hours=3)).timestamp())).offered == {}
     router.run(stop)  # the lease is back at 14:00
     assert rounds == [afternoon]
-    assert _events(any_store, 0, OFFERED, "staff:drlee") == []
+    [offer] = _events(any_store, 0, OFFERED, "staff:drlee")
+    assert offer.details == {"user": "drlee", "count": 1, "at": afternoon}
     assert _events(any_store, 0, SHIFT, "staff:shift") == []
     # and it goes on from there: a round later, nothing new either
     assert router.round(afternoon + 5).offered == {}
+    # a server restarted later in the same shift: offered already, nothing again
+    assert RedFlagRouter(any_store, config).round(afternoon + 60).offered == {}
+    assert len(_events(any_store, 0, OFFERED, "staff:drlee")) == 1
 
 
 def _refuse_events(store: Any, actions: tuple[str, ...], on: bool) -> None:

@@ -32,11 +32,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from cxinbox.config import Config
+from cxinbox.contract.errors import DatabaseDown
 from cxinbox.contract.routing_types import TeamAssignment
+from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.teams import (
     TeamSpec,
     choose,
@@ -44,16 +46,34 @@ from cxinbox.domain.teams import (
     member_on_shift,
     team_available,
 )
+from cxinbox.service.health import Health
 from cxinbox.service.inbox import SYSTEM_ACTOR
 from cxinbox.service.logsafe import fields, log_failure
 from cxinbox.service.notify import run_notify
 from cxinbox.service.redflags import RAISED
+from cxinbox.service.sla_monitor import hook_timeout_s, pager_gone, paging_marks
+from cxinbox.store.fence import unfenced
 from cxinbox.store.interface import Store, StoreTx
+from cxinbox.store.records import StoredEvent
 
 log = logging.getLogger("cxinbox.redflags")
 
 WAITING: Final = "redflag.waiting"
-"""A red flag left unassigned although its team has members on shift: all at the cap."""
+"""A red flag left unassigned although its team has members on shift: all at the cap.
+With a notify hook, also the record of its page (who pages, until when)."""
+PAGING: Final = "redflag.waiting_paging"
+"""A cap page paged again: its first server died (or lost the store) before telling it
+gone. No TUI toasts it (the `redflag.waiting` was toasted)."""
+TOLD: Final = "redflag.waiting_told"
+"""A cap page gone (`sent`: whether its hook said so; null: given up or not owed)."""
+MAX_PAGINGS: Final = 3
+"""Pagings of one cap page that never ended before it is given up (a hook that takes
+its server down with it does not page forever); the desk is then told by a health
+alert instead."""
+PAGE_ALERT: Final = "redflag:waiting-page"
+"""The health alert of a cap page given up after MAX_PAGINGS."""
+ROSTER_ALERT: Final = "redflag:roster"
+"""The health alert while the round cannot read the roster (away staff, team rotas)."""
 OFFERED: Final = "redflag.offered"
 """Someone red flags wait for came on shift while some wait that no rule gave a team."""
 SHIFT: Final = "staff.shift"
@@ -69,6 +89,10 @@ class Waiting:
     conversation_id: int
     team: str | None
     raised_at: int
+    raised_ms: int = 0
+    """When its `redflag.raised` event was written (epoch ms; 0: no such event kept)."""
+    raised_seq: int = 0
+    """That event's seq (0: none kept): the order of two raises in the same millisecond."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +103,9 @@ class AtCap:
     team: str
     cap: int | None
     why: str
+    paging: int = 0
+    """The seq of the event recording this page (`redflag.waiting`, or a resume's
+    `redflag.waiting_paging`); 0 when no hook is configured (nothing to page)."""
 
 
 @dataclass(slots=True)
@@ -93,10 +120,18 @@ class RoutingRound:
 
 def waiting_flags(tx: StoreTx, ids: Sequence[int]) -> list[Waiting]:
     """Of `ids`, the open red flags nobody holds and not closed, with the team each waits
-    for, oldest raise first (then by id)."""
+    for, oldest raise first (then by id).
+
+    The raise's time is its `redflag.raised` event's, to the millisecond, and two raises
+    in the same millisecond go by the events' order: the flag's own `raised_at` is in
+    whole seconds, and is taken by its writer before its transaction waits for the write
+    lock, so a flag raised 31 ms after another could carry the earlier second. A flag
+    whose raise event is no longer kept (released by retention) is older than any whose
+    is, and goes first, by its `raised_at`."""
     if not ids:
         return []
     teams = tx.teams_of(list(ids))
+    raises = tx.newest_on_targets([f"conversation:{i}" for i in ids], RAISED)
     out = []
     for conv_id in ids:
         state = tx.red_flag_state(conv_id)
@@ -108,8 +143,12 @@ def waiting_flags(tx: StoreTx, ids: Sequence[int]) -> list[Waiting]:
         team = teams.get(conv_id)
         if team is not None and not _waits_for_team(tx, conv_id):
             team = None
-        out.append(Waiting(conv_id, team, int(state.raised_at or 0)))
-    out.sort(key=lambda w: (w.raised_at, w.conversation_id))
+        raised = raises.get(f"conversation:{conv_id}")
+        out.append(Waiting(conv_id, team, int(state.raised_at or 0),
+                           int(raised[1]) if raised is not None else 0,
+                           raised[0].seq if raised is not None else 0))
+    out.sort(key=lambda w: (w.raised_seq > 0, w.raised_ms, w.raised_seq, w.raised_at,
+                            w.conversation_id))
     return out
 
 
@@ -138,11 +177,13 @@ def _facts(tx: StoreTx, spec: TeamSpec) -> tuple[frozenset[str], dict[str, int],
 
 
 def take_up_waiting(tx: StoreTx, config: Config, flags: Sequence[Waiting], *, now: int,
-                    who_back: str | None = None) -> RoutingRound:
+                    who_back: str | None = None,
+                    paging: dict[str, object] | None = None) -> RoutingRound:
     """Give each waiting red flag routed to a team (`flags`, oldest first) to that team by
     its strategy, within its cap, as the routing rule; tell once per raise those still held
     by caps alone. `who_back`: the person whose return asked (`away off`), named in the
-    reason; else the reason names who the pick found available now."""
+    reason; else the reason names who the pick found available now. `paging`: the marks
+    of the page each cap tell records (`paging_marks`; None: no hook to run)."""
     from cxinbox.service.teams import assign_to_team, rule_routing_actor
 
     done = RoutingRound()
@@ -156,7 +197,7 @@ def take_up_waiting(tx: StoreTx, config: Config, flags: Sequence[Waiting], *, no
         preview = choose(spec, away=away, open_counts=counts, cursor=cursor, now=at)
         if preview.member is None:
             if who_back is None and team_available(spec, away, at):
-                told = _tell_at_cap(tx, spec, flag, preview.explanation)
+                told = _tell_at_cap(tx, spec, flag, preview.explanation, paging)
                 if told is not None:
                     done.at_cap.append(told)
             continue
@@ -189,15 +230,52 @@ def _told_since_raise(tx: StoreTx, conv_id: int) -> bool:
     return bool(tx.later_on_target(target, after, [WAITING]))
 
 
-def _tell_at_cap(tx: StoreTx, spec: TeamSpec, flag: Waiting, why: str) -> AtCap | None:
-    """The `redflag.waiting` event, once for this raise of the flag (None: told before)."""
+def _tell_at_cap(tx: StoreTx, spec: TeamSpec, flag: Waiting, why: str,
+                 paging: dict[str, object] | None) -> AtCap | None:
+    """The `redflag.waiting` event, once for this raise of the flag (None: told before).
+    With a hook to run, the event is also the record of the page about to go (`paging`:
+    who pages and until when, `paging_marks`), in the same transaction: a page whose
+    server dies before it is told gone is paged again (`resume_pages`)."""
     if _told_since_raise(tx, flag.conversation_id):
         return None
     cap = spec.cap
-    tx.append_event(SYSTEM_ACTOR, WAITING, f"conversation:{flag.conversation_id}", {
+    seq = tx.append_event(SYSTEM_ACTOR, WAITING, f"conversation:{flag.conversation_id}", {
         "conversation": flag.conversation_id, "team": spec.name, "reason": "at cap",
-        "cap": cap, "why": why})
-    return AtCap(flag.conversation_id, spec.name, cap, why)
+        "cap": cap, "why": why, **(paging or {})})
+    return AtCap(flag.conversation_id, spec.name, cap, why, seq if paging else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """A cap page recorded and not told gone: its first record (the `redflag.waiting`
+    event), the newest (itself or a resume's `redflag.waiting_paging`), how many."""
+
+    first: StoredEvent
+    last: StoredEvent
+    pagings: int
+
+
+def _page_owed(tx: StoreTx, conv_id: int) -> _Page | None:
+    """The cap page of this raise of the flag that began and no `redflag.waiting_told`
+    ended, if any. A `redflag.waiting` without paging marks paged nothing (no hook then,
+    or written before pages were recorded): nothing is owed."""
+    target = f"conversation:{conv_id}"
+    raised = tx.newest_on_targets([target], RAISED).get(target)
+    after = raised[0].seq if raised is not None else 0
+    seen = tx.later_on_target(target, after, [WAITING, PAGING, TOLD])
+    first = next((e for e in seen if e.action == WAITING), None)
+    if first is None or "until" not in first.details:
+        return None
+    later = [e for e in seen if e.seq >= first.seq]
+    if any(e.action == TOLD for e in later):
+        return None
+    pagings = [e for e in later if e.action in (WAITING, PAGING)]
+    return _Page(first, pagings[-1], len(pagings))
+
+
+def page_message(conv_id: int, team: str, cap: int | None) -> str:
+    return (f"red flag #{conv_id} waits unassigned: everyone on shift in team {team} is"
+            " at the cap" + (f" ({cap})" if cap is not None else ""))
 
 
 def would_act(tx: StoreTx, config: Config, flags: Sequence[Waiting], *, now: int) -> bool:
@@ -218,11 +296,12 @@ def would_act(tx: StoreTx, config: Config, flags: Sequence[Waiting], *, now: int
 
 
 def offer_on_shift(tx: StoreTx, config: Config, flags: Sequence[Waiting],
-                   newly: Sequence[str]) -> dict[str, int]:
+                   newly: Sequence[str], *, now: int | None = None) -> dict[str, int]:
     """People who came on shift (`newly`) while red flags wait that no rule routed to a
     team (every flag, without routing rules; with them, those raised by a tag or a rule
     of another kind): a `redflag.offered` event each with the count, which their TUI
-    toasts; returns login -> count."""
+    toasts (`at`: the round's time, epoch s, what a later first round compares with the
+    shift's start); returns login -> count."""
     routed = {t.name for t in config.red_flag_teams()}
     count = sum(1 for f in flags if f.team not in routed)
     if not count:
@@ -230,25 +309,33 @@ def offer_on_shift(tx: StoreTx, config: Config, flags: Sequence[Waiting],
     offered = {}
     for user in newly:
         tx.append_event(SYSTEM_ACTOR, OFFERED, f"staff:{user}",
-                        {"user": user, "count": count})
+                        {"user": user, "count": count,
+                         **({"at": now} if now is not None else {})})
         offered[user] = count
     return offered
 
 
-def notify_at_cap(config: Config, told: Sequence[AtCap]) -> threading.Thread | None:
+def _hook(config: Config) -> list[str]:
+    return list(config.triage.notify_command or config.sla.notify_command or [])
+
+
+def notify_at_cap(config: Config, told: Sequence[AtCap], *,
+                  timeout_s: float | None = None,
+                  done: Callable[[AtCap, bool], None] | None = None
+                  ) -> threading.Thread | None:
     """The notify hook once per flag told as held by caps, after the commit, on a thread of
-    its own: the team, the cap and the conversation's number, never the patient's words."""
-    argv = config.triage.notify_command or config.sla.notify_command
+    its own: the team, the cap and the conversation's number, never the patient's words.
+    `done(item, sent)` after each hook returned (the router records the page gone)."""
+    argv = _hook(config)
     if not argv or not told:
         return None
     items = list(told)
+    limit = hook_timeout_s() if timeout_s is None else timeout_s
 
     def run() -> None:
         for item in items:
-            message = (f"red flag #{item.conversation_id} waits unassigned: everyone on"
-                       f" shift in team {item.team} is at the cap"
-                       + (f" ({item.cap})" if item.cap is not None else ""))
-            run_notify(list(argv), env={
+            message = page_message(item.conversation_id, item.team, item.cap)
+            sent = run_notify(list(argv), env={
                 "CXINBOX_EVENT": "red_flag_waiting", "CXINBOX_STATE": "red-flag-waiting",
                 "CXINBOX_CONVERSATION": str(item.conversation_id), "CXINBOX_TEAM": item.team,
                 "CXINBOX_REASON": "at cap", "CXINBOX_CAP": "" if item.cap is None
@@ -257,11 +344,47 @@ def notify_at_cap(config: Config, told: Sequence[AtCap]) -> threading.Thread | N
                          "team": item.team, "reason": "at cap", "cap": item.cap,
                          "message": message},
                 log=log, what="red-flag waiting notify_command",
-                conversation=item.conversation_id)
+                conversation=item.conversation_id, timeout_s=limit)
+            if done is not None:
+                done(item, sent)
 
     thread = threading.Thread(target=run, name="cxinbox-redflag-waiting-notify")
     thread.start()
     return thread
+
+
+def shift_start_ms(user: str, teams: Sequence[TeamSpec], at: datetime) -> int | None:
+    """When `user`'s current shift began (epoch ms) by the rotas that have them on shift
+    at `at`, looking back two days at most; None when no team gives them a rota (always
+    on shift) or none has them on shift now."""
+    starts = []
+    for rota in (t.shifts[user] for t in teams if user in t.shifts):
+        if not rota.is_open(at):
+            continue
+        spans = rota.open_spans(at - timedelta(days=2), at + timedelta(seconds=1))
+        if spans:
+            starts.append(spans[-1][0])
+    return min(starts) * 1000 if starts else None
+
+
+def offer_to_those_on_shift(tx: StoreTx, config: Config, flags: Sequence[Waiting],
+                            available: Sequence[str], at: datetime) -> dict[str, int]:
+    """A server starting up (or a leader taking over) while shifts run: the people
+    available now who were not offered what waits since their shift began, nor since the
+    newest of those flags was raised, are offered it now, as at a shift start: once, so
+    a restart that finds them offered already offers nothing."""
+    routed = {t.name for t in config.red_flag_teams()}
+    mine = [f for f in flags if f.team not in routed]
+    if not mine:
+        return {}
+    newest_raise = max(f.raised_ms or f.raised_at * 1000 for f in mine)
+    last = tx.newest_on_targets([f"staff:{u}" for u in available], OFFERED)
+    due = []
+    for user in available:
+        since = max(shift_start_ms(user, config.teams, at) or 0, newest_raise)
+        if _offered_ms(last.get(f"staff:{user}")) < since:
+            due.append(user)
+    return offer_on_shift(tx, config, flags, due, now=int(at.timestamp())) if due else {}
 
 
 class RedFlagRouter:
@@ -271,30 +394,64 @@ class RedFlagRouter:
 
     def __init__(self, store: Store, config: Config, *,
                  clock: Callable[[], float] = time.time,
-                 interval_s: float = INTERVAL_S) -> None:
+                 interval_s: float = INTERVAL_S, health: Health | None = None,
+                 notify_timeout_s: float | None = None) -> None:
         self.store = store
         self.config = config
         self.clock = clock
         self.interval_s = interval_s
+        self.health = health
+        self.notify_timeout_s = (hook_timeout_s() if notify_timeout_s is None
+                                 else notify_timeout_s)
         self._last: tuple[set[str], set[str]] | None = None
         """The clinicians available and the staff away at the last round (None before the
-        first: a restart offers nothing)."""
+        first: the people on shift now are offered what they were not offered yet)."""
         self._rota_on: set[str] | None = None
         """Who was on shift by the rotas at the last round."""
+        self._lock = threading.Lock()
+        self._in_flight: set[int] = set()
+        """Pages (their record's seq) this process's hook thread has not finished."""
+        self._untold: dict[int, tuple[int, bool]] = {}
+        """Pages paged whose told write failed: seq -> (conversation, sent), written again
+        by the next round without paging again."""
+        self._threads: list[threading.Thread] = []
+
+    def _roster(self, at: datetime) -> tuple[set[str], list[int], set[str]]:
+        """Who is away, the open flags nobody holds, who red flags wait for now. A roster
+        that cannot be read is a health alert on everyone's status line (cleared by the
+        first round that reads it again); the round then does nothing."""
+        config = self.config
+        try:
+            with self.store.reading() as tx:
+                away = {a.os_user for a in tx.away_staff()}
+                ids = tx.red_flags_unheld()
+            red_teams = config.red_flag_teams()
+            # Who red flags wait for: with routing rules, those teams' members; else
+            # clinicians.
+            available = {m for t in red_teams for m in team_available(t, away, at)} \
+                if red_teams else set(clinicians_available(config.clinical_staff(),
+                                                           config.teams, away, at))
+        except DatabaseDown:
+            raise  # the store's outage is its own alert
+        except Exception as exc:
+            if self.health is not None:
+                self.health.problem(ROSTER_ALERT, roster_problem(exc))
+            raise
+        if self.health is not None:
+            self.health.ok(ROSTER_ALERT)
+        return away, ids, available
 
     def round(self, now: int) -> RoutingRound:
         """One look: nothing written when no red flag waits and nobody came on shift."""
         config = self.config
         at = datetime.fromtimestamp(now, UTC)
-        with self.store.reading() as tx:
-            away = {a.os_user for a in tx.away_staff()}
-            ids = tx.red_flags_unheld()
+        self._write_untold()
+        away, ids, available = self._roster(at)
         red_teams = config.red_flag_teams()
-        # Who red flags wait for: with routing rules, those teams' members; else clinicians.
-        available = {m for t in red_teams for m in team_available(t, away, at)} \
-            if red_teams else set(clinicians_available(config.clinical_staff(),
-                                                       config.teams, away, at))
         # Back from away is `away off`'s to tell; coming on shift by the clock is ours.
+        # The first round (a server starting, a leader taking over) offers to those on
+        # shift now what they were not offered yet (`offer_to_those_on_shift`).
+        first = self._last is None
         newly = [] if self._last is None else sorted(
             available - self._last[0] - self._last[1])
         # What this round saw is remembered only once the events that tell it are
@@ -310,26 +467,134 @@ class RedFlagRouter:
             return RoutingRound()
         routed = bool(red_teams)
         if not newly:
-            self._last = seen
             with self.store.reading() as tx:  # most rounds change nothing: no write lock
-                if not routed or not would_act(tx, config, waiting_flags(tx, ids), now=now):
-                    return RoutingRound()
+                flags = waiting_flags(tx, ids)
+                idle = (not routed or not would_act(tx, config, flags, now=now)) and (
+                    not first or not offer_due(tx, config, flags, sorted(available), at))
+            if idle:
+                self._last = seen
+                self._resume_pages(ids, now)
+                return RoutingRound()
         done = RoutingRound()
+        argv = _hook(config)
         with self.store.writing() as tx:
             flags = waiting_flags(tx, tx.red_flags_unheld())
             if routed:
-                done = take_up_waiting(tx, config, flags, now=now)
+                done = take_up_waiting(
+                    tx, config, flags, now=now,
+                    paging=paging_marks(self.notify_timeout_s, self.clock()) if argv
+                    else None)
             if newly:
-                done.offered = offer_on_shift(tx, config, flags, newly)
+                done.offered = offer_on_shift(tx, config, flags, newly, now=now)
+            elif first:
+                done.offered = offer_to_those_on_shift(tx, config, flags,
+                                                       sorted(available), at)
         self._last = seen
-        # After the commit: a crash between the two loses this page (at most once); a
-        # write that fails pages nobody, and the next round tells the flag again.
-        notify_at_cap(config, done.at_cap)
+        # After the commit, which recorded each page: a crash before its told is written
+        # leaves it owed, and the next round (here or on a restarted server) pages it.
+        self._page(done.at_cap)
         if done.taken or done.at_cap or done.offered:
             log.info("red flags waiting: taken up %d, told at cap %d, offered to %d",
                      len(done.taken), len(done.at_cap), len(done.offered),
                      extra=fields(count=len(done.taken), escalated=len(done.at_cap)))
+        self._resume_pages(ids, now)
         return done
+
+    # -- the cap pages: at least once, and again only when their server died -----------------
+
+    def _page(self, items: Sequence[AtCap]) -> None:
+        pages = [i for i in items if i.paging]
+        if not pages:
+            return
+        with self._lock:
+            self._in_flight.update(i.paging for i in pages)
+        thread = notify_at_cap(self.config, pages, timeout_s=self.notify_timeout_s,
+                               done=self._paged)
+        if thread is not None:
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+
+    def _paged(self, item: AtCap, sent: bool) -> None:
+        """On the hook's thread, once it returned: the page is told gone. The write is the
+        record of what this server did, outside any lease's fence (a leader that lost its
+        lease meanwhile still records its page); one that fails is retried by the next
+        round, without paging again."""
+        try:
+            self._write_told(item.conversation_id, item.paging, sent)
+        except Exception as exc:  # noqa: BLE001 - the next round writes it
+            with self._lock:
+                self._untold[item.paging] = (item.conversation_id, sent)
+            log_failure(log, "red-flag page told write failed (retried)", exc)
+        finally:
+            with self._lock:
+                self._in_flight.discard(item.paging)
+
+    def _write_told(self, conv_id: int, paging: int, sent: bool | None,
+                    **extra: object) -> None:
+        target = f"conversation:{conv_id}"
+        with unfenced(), self.store.writing() as tx:
+            if not tx.later_on_target(target, paging - 1, [TOLD]):
+                tx.append_event(SYSTEM_ACTOR, TOLD, target, {
+                    "conversation": conv_id, "paging": paging, "sent": sent, **extra})
+
+    def _write_untold(self) -> None:
+        with self._lock:
+            todo = dict(self._untold)
+        for paging, (conv_id, sent) in todo.items():
+            self._write_told(conv_id, paging, sent)
+            with self._lock:
+                self._untold.pop(paging, None)
+
+    def _resume_pages(self, ids: Sequence[int], now: int) -> None:
+        """Page again each cap page of a flag still waiting that began and was never told
+        gone, once its pager cannot be paging it any more (its server died or its hook's
+        time is over), under the write lock with a `redflag.waiting_paging` of its own
+        committed first: two servers never both resume it, and one resumed `MAX_PAGINGS`
+        times is given up, with a health alert. A page whose flag no longer waits (taken
+        up, cleared, closed) is not owed: nothing waits to be paged about."""
+        if not ids or not _hook(self.config):
+            return
+        with self._lock:
+            mine = set(self._in_flight) | set(self._untold)
+        with self.store.reading() as tx:
+            owed = [(f, p) for f in waiting_flags(tx, ids)
+                    if (p := _page_owed(tx, f.conversation_id)) is not None
+                    and p.last.seq not in mine and pager_gone(p.last.details, self.clock())]
+        for flag, _page in owed:
+            self._resume(flag.conversation_id, mine)
+
+    def _resume(self, conv_id: int, mine: set[int]) -> None:
+        resumed: AtCap | None = None
+        with self.store.writing() as tx:
+            if not waiting_flags(tx, [conv_id]):
+                return  # taken up meanwhile: nothing to page
+            page = _page_owed(tx, conv_id)
+            if page is None or page.last.seq in mine \
+                    or not pager_gone(page.last.details, self.clock()):
+                return  # told, or resumed by another server, meanwhile
+            info = page.first.details
+            team, cap = str(info.get("team", "")), info.get("cap")
+            cap = cap if isinstance(cap, int) else None
+            target = f"conversation:{conv_id}"
+            if page.pagings >= MAX_PAGINGS:
+                tx.append_event(SYSTEM_ACTOR, TOLD, target, {
+                    "conversation": conv_id, "paging": page.last.seq, "sent": None,
+                    "gave_up": True})
+                line = (f"the page for red flag #{conv_id} (team {team} at the cap) did not"
+                        f" go after {page.pagings} tries: see cxinbox list is:red-flag")
+                tx.put_alert(PAGE_ALERT, "error", line, self.store.now_ms())
+                tx.append_event(SYSTEM_ACTOR, "health.alert", PAGE_ALERT,
+                                {"severity": "error", "message": line})
+                log.warning("red-flag cap page given up after %d attempt(s) that did not"
+                            " end", page.pagings, extra=fields(conversation=conv_id))
+                return
+            seq = tx.append_event(SYSTEM_ACTOR, PAGING, target, {
+                "conversation": conv_id, "team": team, "cap": cap,
+                "resumed": page.first.seq,
+                **paging_marks(self.notify_timeout_s, self.clock())})
+            resumed = AtCap(conv_id, team, cap, str(info.get("why", "")), seq)
+        log.info("red-flag cap page paged again: its server did not tell it gone",
+                 extra=fields(conversation=conv_id))
+        self._page([resumed])
 
     def _shift_change(self, at: datetime) -> tuple[set[str], dict[str, list[str]] | None]:
         """Who is on shift now by the rotas alone (away is `staff.away`'s), and who came on
@@ -346,8 +611,9 @@ class RedFlagRouter:
     def run(self, stop: threading.Event) -> None:
         """Until `stop`: a round every `interval_s`; an error in one is logged and the
         next round tries again. Each run starts fresh, as a server that starts up does:
-        the leader (service/leader.py) runs this router again after a lease gap, and what
-        it saw before the gap would offer flags to those whose shift began hours ago."""
+        the leader (service/leader.py) runs this router again after a lease gap; its
+        first round offers those on shift what they were not offered yet, never what
+        it saw before the gap."""
         self._last = None
         self._rota_on = None
         while not stop.is_set():
@@ -356,3 +622,33 @@ class RedFlagRouter:
             except Exception as exc:  # noqa: BLE001 - the next round tries again
                 log_failure(log, "red-flag routing round failed", exc)
             stop.wait(self.interval_s)
+
+
+def offer_due(tx: StoreTx, config: Config, flags: Sequence[Waiting],
+              available: Sequence[str], at: datetime) -> bool:
+    """Whether `offer_to_those_on_shift` would offer anything (read-only)."""
+    routed = {t.name for t in config.red_flag_teams()}
+    mine = [f for f in flags if f.team not in routed]
+    if not mine or not available:
+        return False
+    newest_raise = max(f.raised_ms or f.raised_at * 1000 for f in mine)
+    last = tx.newest_on_targets([f"staff:{u}" for u in available], OFFERED)
+    return any(_offered_ms(last.get(f"staff:{u}"))
+               < max(shift_start_ms(u, config.teams, at) or 0, newest_raise)
+               for u in available)
+
+
+def _offered_ms(offer: tuple[StoredEvent, int] | None) -> int:
+    """When an offer was made (epoch ms): its round's time, else its event's; -1: never."""
+    if offer is None:
+        return -1
+    at = offer[0].details.get("at")
+    return at * 1000 if isinstance(at, int) else offer[1]
+
+
+def roster_problem(exc: BaseException) -> str:
+    """The health alert's line: what cannot be read and why, in one line (the error's
+    class and first line: the roster's reads hold logins and rotas, no patient text)."""
+    first = clean_line(str(exc).splitlines()[0] if str(exc) else "", max_len=160)
+    return (f"red flags cannot be routed: the roster (who is away, the team rotas) cannot"
+            f" be read: {type(exc).__name__}" + (f": {first}" if first else ""))

@@ -177,12 +177,13 @@ class ReportFacts:
             stop.wait(self.interval_s)
 
 
-def red_flag_router(store: Store, config: Config) -> Worker:
+def red_flag_router(store: Store, config: Config, health: Health | None = None) -> Worker:
     """Red flags that wait unassigned: given to their team when a shift starts or a place
-    under the cap frees up, told once when caps hold them (service/redflag_routing.py)."""
+    under the cap frees up, told once when caps hold them (service/redflag_routing.py);
+    a roster it cannot read is a health alert."""
     from cxinbox.service.redflag_routing import RedFlagRouter
 
-    return RedFlagRouter(store, config)
+    return RedFlagRouter(store, config, health=health)
 
 
 def background_workers(db: Database, config: Config, health: Health | None = None,
@@ -196,7 +197,7 @@ def background_workers(db: Database, config: Config, health: Health | None = Non
         workers.append(SmsPoll(db, config, rules))
     workers.append(Outbox(db, config))
     workers.append(SlaWatch(db, config, rules=rules))
-    workers.append(red_flag_router(db, config))
+    workers.append(red_flag_router(db, config, health))
     workers.append(ReportFacts(db))
     if config.audit.checkpoints:
         from cxinbox.service.anchor import AuditAnchor
@@ -243,7 +244,7 @@ def shared_workers(store: Store, config: Config, health: Health | None = None,
         workers.append(NotYetHere(SmsPoll(store, config, rules)))
     workers.append(NotYetHere(Outbox(store, config)))
     workers.append(Leader(NotYetHere(SlaWatch(store, config, rules=rules)), store))
-    workers.append(Leader(NotYetHere(red_flag_router(store, config)), store))
+    workers.append(Leader(NotYetHere(red_flag_router(store, config, health)), store))
     workers.append(Leader(NotYetHere(ReportFacts(store, chunk=SHARED_FACTS_CHUNK)), store))
     if config.audit.checkpoints:
         from cxinbox.service.anchor import AuditAnchor

@@ -95,6 +95,38 @@ def _default_timeout() -> float:
     return value
 
 
+def hook_timeout_s() -> float:
+    """Seconds a paging hook may run (NOTIFY_TIMEOUT_S, or the tests' TEST_TIMEOUT_ENV)."""
+    return _default_timeout()
+
+
+def paging_marks(timeout_s: float, now_s: float) -> dict[str, object]:
+    """What a paging event records of the process paging: its host, its pid and `until`
+    (epoch ms), when its hook will have ended whatever happens (`pager_gone`)."""
+    return {"host": _HOST, "pid": os.getpid(),
+            "until": int(now_s * 1000) + int((timeout_s + PAGING_MARGIN_S) * 1000)}
+
+
+def pager_gone(paging: dict[str, object], now_s: float) -> bool:
+    """Whether the server a paging event names can no longer be in its hook: its
+    `until` is past, or it was a process of this host that is no longer running (a
+    server restarted after dying). A paging without them (written before they were
+    recorded) counts as gone."""
+    until = paging.get("until")
+    if not isinstance(until, int) or now_s * 1000 >= until:
+        return True
+    pid = paging.get("pid")
+    if paging.get("host") != _HOST or not isinstance(pid, int) or pid == os.getpid():
+        return False  # this process's own paging is still running, or another host's
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it exists (another user's process)
+    return False
+
+
 def audit_subject(row: EscalationCandidate) -> str:
     """What an escalation's event calls the conversation: a mail's subject line, but for
     a text "SMS from NAME" (or the number): an SMS conversation's title is the patient's
@@ -191,10 +223,8 @@ class SlaMonitor:
         self._write_told(owed, paging, sent)
 
     def _paging_details(self, owed: _Owed, resumed: int | None) -> dict[str, object]:
-        now_ms = int(self.clock() * 1000)
         return {"breached": owed.breached, "at_risk": owed.at_risk, "upto": owed.upto,
-                "host": _HOST, "pid": os.getpid(),
-                "until": now_ms + int((self.notify_timeout_s + PAGING_MARGIN_S) * 1000),
+                **paging_marks(self.notify_timeout_s, self.clock()),
                 **({"resumed": resumed} if resumed is not None else {})}
 
     def _resume(self, owed: _Owed) -> int | None:
@@ -229,23 +259,7 @@ class SlaMonitor:
                                    self._paging_details(again, again.last.seq))
 
     def _pager_gone(self, paging: dict[str, object]) -> bool:
-        """Whether the server a paging event names can no longer be in its hook: its
-        `until` is past, or it was a process of this host that is no longer running (a
-        server restarted after dying). A paging without them (written before they were
-        recorded) is resumed as before."""
-        until = paging.get("until")
-        if not isinstance(until, int) or self.clock() * 1000 >= until:
-            return True
-        pid = paging.get("pid")
-        if paging.get("host") != _HOST or not isinstance(pid, int) or pid == os.getpid():
-            return False  # this process's own paging is in `_paged`, or still running
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except OSError:
-            return False  # it exists (another user's process)
-        return False
+        return pager_gone(paging, self.clock())
 
     def _write_told(self, owed: _Owed, paging: int, sent: bool) -> None:
         with unfenced(), self.store.writing() as tx:
