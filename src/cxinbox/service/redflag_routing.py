@@ -370,9 +370,9 @@ def shift_start_ms(user: str, teams: Sequence[TeamSpec], at: datetime) -> int | 
 def offer_to_those_on_shift(tx: StoreTx, config: Config, flags: Sequence[Waiting],
                             available: Sequence[str], at: datetime) -> dict[str, int]:
     """A server starting up (or a leader taking over) while shifts run: the people
-    available now who were not offered what waits since their shift began, nor since the
-    newest of those flags was raised, are offered it now, as at a shift start: once, so
-    a restart that finds them offered already offers nothing."""
+    available now who were not offered what waits since their shift began (with no rota:
+    since the newest of those flags was raised) are offered it now, as at a shift start:
+    once a shift, so a restart that finds them offered already offers nothing."""
     routed = {t.name for t in config.red_flag_teams()}
     mine = [f for f in flags if f.team not in routed]
     if not mine:
@@ -381,7 +381,7 @@ def offer_to_those_on_shift(tx: StoreTx, config: Config, flags: Sequence[Waiting
     last = tx.newest_on_targets([f"staff:{u}" for u in available], OFFERED)
     due = []
     for user in available:
-        since = max(shift_start_ms(user, config.teams, at) or 0, newest_raise)
+        since = shift_start_ms(user, config.teams, at) or newest_raise
         if _offered_ms(last.get(f"staff:{user}")) < since:
             due.append(user)
     return offer_on_shift(tx, config, flags, due, now=int(at.timestamp())) if due else {}
@@ -634,7 +634,7 @@ def offer_due(tx: StoreTx, config: Config, flags: Sequence[Waiting],
     newest_raise = max(f.raised_ms or f.raised_at * 1000 for f in mine)
     last = tx.newest_on_targets([f"staff:{u}" for u in available], OFFERED)
     return any(_offered_ms(last.get(f"staff:{u}"))
-               < max(shift_start_ms(u, config.teams, at) or 0, newest_raise)
+               < (shift_start_ms(u, config.teams, at) or newest_raise)
                for u in available)
 
 

@@ -1,0 +1,102 @@
+"""Red flags waiting go oldest raise first to the millisecond (qa26 F10), and a server
+started while a shift runs takes up what waits for those on shift now, once. On SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from tests.test_red_flag_waiting import (
+    CHEST,
+    DAYS,
+    OFFERED,
+    _config,
+    _events,
+    _holder,
+    _route,
+    _tomorrow,
+)
+from tests.test_redflag_state import arrive
+
+from cxinbox.service import redflags
+from cxinbox.service.redflag_routing import RedFlagRouter, waiting_flags
+
+
+def _nurses_from_eight(cap: int) -> Any:
+    day = _tomorrow()
+    return day, _config(
+        f'strategy = "shift-aware"\ncap = {cap}\n'
+        f'shifts = {{ nora = {{ hours = {{ {DAYS[day.weekday()]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" }, '
+        f'bo = {{ hours = {{ {DAYS[(day.weekday() + 3) % 7]} = ["08:00-16:00"] }},'
+        ' timezone = "UTC" } }')
+
+
+def test_the_older_raise_goes_first_though_its_second_is_later(any_store: Any) -> None:
+    """Two flags raised 1 s apart by the clock their writers read, in the other order by
+    when their raises were written (a writer reads the time, then waits for the write
+    lock): the raise written first is the older, and with one place it is the one given."""
+    day, config = _nurses_from_eight(cap=1)
+    later_conv, _ = arrive(any_store, 1, "Can I move my appointment?",
+                           sender="a@patient.example")
+    older_conv, _ = arrive(any_store, 2, "Please send my lab results.",
+                           sender="b@patient.example")
+    now = int(time.time())
+    # #older's raise is written first, though its writer read a later second than
+    # #later's, written just after with the earlier second.
+    with any_store.writing() as tx:
+        assert redflags.tagged(tx, [older_conv], now + 1, "ana") == [older_conv]
+    with any_store.writing() as tx:
+        assert redflags.tagged(tx, [later_conv], now, "ana") == [later_conv]
+    night = int((day + timedelta(hours=3)).timestamp())
+    for conv in (older_conv, later_conv):
+        _route(any_store, config, conv, night)
+    with any_store.reading() as tx:
+        order = waiting_flags(tx, tx.red_flags_unheld())
+    assert [w.conversation_id for w in order] == [older_conv, later_conv]
+    assert order[0].raised_at > order[1].raised_at  # the seconds alone would invert it
+
+    router = RedFlagRouter(any_store, config)
+    assert router.round(night).taken == []
+    morning = int((day + timedelta(hours=8, minutes=1)).timestamp())
+    done = router.round(morning)
+    assert [(t.conversation_id, t.member) for t in done.taken] == [(older_conv, "nora")]
+    assert _holder(any_store, config, later_conv) is None
+    assert [c.conversation_id for c in done.at_cap] == [later_conv]
+
+
+def test_a_server_started_mid_shift_takes_up_what_waits_once(any_store: Any) -> None:
+    """Flags routed to the team waited through the night; the server was down at 08:00
+    and starts at 10:00: its first round gives them to nora (within her cap, oldest raise
+    first); the flag no rule routed is offered to her, once: a second restart at 11:00
+    neither offers it again nor writes anything."""
+    day, config = _nurses_from_eight(cap=2)
+    first, _ = arrive(any_store, 1, CHEST, sender="a@patient.example")
+    second, _ = arrive(any_store, 2, CHEST, sender="b@patient.example")
+    third, _ = arrive(any_store, 3, CHEST, sender="c@patient.example")
+    tagged, _ = arrive(any_store, 4, "A question about my bill.", sender="d@patient.example")
+    with any_store.writing() as tx:
+        assert redflags.tagged(tx, [tagged], int(time.time()), "ana") == [tagged]
+    night = int((day + timedelta(hours=3)).timestamp())
+    for conv in (first, second, third):
+        _route(any_store, config, conv, night)
+        assert _holder(any_store, config, conv) is None
+
+    ten = int((day + timedelta(hours=10)).timestamp())
+    done = RedFlagRouter(any_store, config).round(ten)
+    assert [(t.conversation_id, t.member) for t in done.taken] == [
+        (first, "nora"), (second, "nora")]
+    assert [c.conversation_id for c in done.at_cap] == [third]
+    assert done.offered == {"nora": 1}
+    [offer] = _events(any_store, 0, OFFERED, "staff:nora")
+    assert offer.details == {"user": "nora", "count": 1, "at": ten}
+
+    with any_store.reading() as tx:
+        before = tx.last_event_seq()
+    eleven = int((day + timedelta(hours=11)).timestamp())
+    again = RedFlagRouter(any_store, config).round(eleven)
+    assert again.taken == [] and again.at_cap == [] and again.offered == {}
+    with any_store.reading() as tx:
+        assert tx.last_event_seq() == before  # nothing written: told and offered once
