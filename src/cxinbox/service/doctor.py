@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -184,6 +185,7 @@ def _check_store(report: _Report, config: Config, open_store: StoreOpener,
             getattr(report, finding.level)(finding.text)
         if all(f.level != "fail" for f in findings):
             _check_alerts(report, store)
+            _check_roster(report, config, store)
     except StoreError as exc:
         report.fail(f"{path}: {exc}")
     finally:
@@ -209,6 +211,7 @@ def _check_pg_store(report: _Report, config: Config, open_pg: PgStoreOpener | No
             getattr(report, finding.level)(finding.text)
         if all(f.level != "fail" for f in findings):
             _check_alerts(report, store)
+            _check_roster(report, config, store)
     finally:
         store.close()
     return True
@@ -326,6 +329,23 @@ def _check_secret_expiry(report: _Report, account: AccountConfig) -> None:
                     " one before then")
     else:
         report.ok(f"{account.name}: the {what} is valid until {expires}")
+
+
+def _check_roster(report: _Report, config: Config, store: Store) -> None:
+    """The roster red flags are routed by (who is away, the team rotas), read as the
+    server's red-flag round reads it: a failure is the line its health alert shows."""
+    if not config.teams and not config.clinical_staff():
+        return
+    from cxinbox.service.redflag_routing import read_roster, roster_problem
+
+    try:
+        with store.reading() as tx:
+            away, available = read_roster(tx, config, datetime.now(UTC))
+    except Exception as exc:  # noqa: BLE001 - any failure is the check's one line
+        report.fail(roster_problem(exc))
+        return
+    report.ok(f"roster readable: {len(available)} available for red flags now,"
+              f" {len(away)} away")
 
 
 def _check_alerts(report: _Report, store: Store) -> None:

@@ -353,6 +353,22 @@ def notify_at_cap(config: Config, told: Sequence[AtCap], *,
     return thread
 
 
+def read_roster(tx: StoreTx, config: Config, at: datetime) -> tuple[set[str], set[str]]:
+    """Who is away, and who red flags wait for at `at`: with routing rules, those teams'
+    members available by their strategy; else the clinicians not away and on shift. Every
+    team's rota is read too (what `staff.shift` tells), so one that cannot be evaluated
+    fails here, as the round would."""
+    away = {a.os_user for a in tx.away_staff()}
+    for team in config.teams:
+        for rota in team.shifts.values():
+            rota.is_open(at)
+    red_teams = config.red_flag_teams()
+    available = {m for t in red_teams for m in team_available(t, away, at)} \
+        if red_teams else set(clinicians_available(config.clinical_staff(),
+                                                   config.teams, away, at))
+    return away, available
+
+
 def shift_start_ms(user: str, teams: Sequence[TeamSpec], at: datetime) -> int | None:
     """When `user`'s current shift began (epoch ms) by the rotas that have them on shift
     at `at`, looking back two days at most; None when no team gives them a rota (always
@@ -420,17 +436,10 @@ class RedFlagRouter:
         """Who is away, the open flags nobody holds, who red flags wait for now. A roster
         that cannot be read is a health alert on everyone's status line (cleared by the
         first round that reads it again); the round then does nothing."""
-        config = self.config
         try:
             with self.store.reading() as tx:
-                away = {a.os_user for a in tx.away_staff()}
+                away, available = read_roster(tx, self.config, at)
                 ids = tx.red_flags_unheld()
-            red_teams = config.red_flag_teams()
-            # Who red flags wait for: with routing rules, those teams' members; else
-            # clinicians.
-            available = {m for t in red_teams for m in team_available(t, away, at)} \
-                if red_teams else set(clinicians_available(config.clinical_staff(),
-                                                           config.teams, away, at))
         except DatabaseDown:
             raise  # the store's outage is its own alert
         except Exception as exc:
@@ -650,5 +659,5 @@ def roster_problem(exc: BaseException) -> str:
     """The health alert's line: what cannot be read and why, in one line (the error's
     class and first line: the roster's reads hold logins and rotas, no patient text)."""
     first = clean_line(str(exc).splitlines()[0] if str(exc) else "", max_len=160)
-    return (f"red flags cannot be routed: the roster (who is away, the team rotas) cannot"
-            f" be read: {type(exc).__name__}" + (f": {first}" if first else ""))
+    return (f"red flags not routed: roster unreadable (away list, team rotas):"
+            f" {type(exc).__name__}" + (f": {first}" if first else ""))
