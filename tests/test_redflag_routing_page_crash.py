@@ -38,8 +38,11 @@ def _mail(n: int, subject: str, body: str) -> bytes:
             f"{body}\r\n").encode()
 
 
-def desk_config(tmp: Path, dovecot: Any, sock: Path, hook: Path, db: Path | str) -> Path:
-    """One nurses team of one (me), cap 1, always there; the rule sends red flags to it."""
+def desk_config(tmp: Path, dovecot: Any, sock: Path, hook: Path, db: Path | str,
+                team: str = "cap = 1") -> Path:
+    """One nurses team of one (me), by default cap 1 and always there (`team`: its keys
+    besides name and members); the rule sends red flags to it."""
+    tmp.mkdir(parents=True, exist_ok=True)
     cfg = sync_config(tmp, dovecot)
     text = cfg.read_text()
     if isinstance(db, str):  # PostgreSQL
@@ -62,7 +65,7 @@ clinical = true
 [[teams]]
 name = "nurses"
 members = ["{ME}"]
-cap = 1
+{team}
 
 [[rules]]
 name = "{RULE}"
