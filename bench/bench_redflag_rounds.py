@@ -12,6 +12,9 @@
   query    the open flags nobody holds, read as the query language's `is:red-flag
            assignee:none` (A) and as the store's `red_flags_unheld` (B, through the open
            flags' partial index), interleaved A, B, A, B ... `--rounds` times each: medians
+  paging   the steady waiting round without a notify hook (A) and with one (B: each round
+           also looks for cap pages recorded and never told gone), interleaved A, B ...
+           `--rounds` times each on the same store: median and p95
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 from tests.teamhelp import write_config
 from tests.test_bulk_cli import fill
 
-from cxinbox.config import load_config
+from cxinbox.config import load_config, load_config_text
 from cxinbox.service import redflags
 from cxinbox.service.inbox import InboxService
 from cxinbox.service.redflag_routing import RedFlagRouter
@@ -86,6 +89,17 @@ def main() -> None:
         first = router.round(int(time.time()))
         assert len(first.at_cap) == args.flags, first
         waiting = timed(router, args.rounds)
+        hooked = load_config_text(path.read_text()
+                                  + '\n[triage]\nnotify_command = ["/bin/true"]\n')
+        plain, paging = RedFlagRouter(db, config), RedFlagRouter(db, hooked)
+        plain.round(int(time.time()))
+        paging.round(int(time.time()))
+        pair: dict[str, list[float]] = {"A": [], "B": []}
+        for _ in range(args.rounds):
+            for name, each in (("A", plain), ("B", paging)):
+                started = time.perf_counter()
+                each.round(int(time.time()))
+                pair[name].append((time.perf_counter() - started) * 1000)
         inbox = InboxService(db, config, "system")
         selection = inbox.selection("is:red-flag assignee:none")
         spent: dict[str, list[float]] = {"A": [], "B": []}
@@ -103,6 +117,10 @@ def main() -> None:
               f" rounds {args.rounds}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
         print(f"idle round     median {idle[0]:.2f} ms  p95 {idle[1]:.2f} ms")
         print(f"waiting round  median {waiting[0]:.2f} ms  p95 {waiting[1]:.2f} ms")
+        for name, what in (("A", "without a hook"), ("B", "with a hook (page check)")):
+            times = sorted(pair[name])
+            print(f"waiting round {what}  median {statistics.median(times):.2f} ms"
+                  f"  p95 {times[int(len(times) * 0.95) - 1]:.2f} ms")
         print(f"query A (is:red-flag assignee:none) median"
               f" {statistics.median(spent['A']):.3f} ms; B (red_flags_unheld) median"
               f" {statistics.median(spent['B']):.3f} ms")

@@ -255,13 +255,16 @@ class _Page:
     pagings: int
 
 
-def _page_owed(tx: StoreTx, conv_id: int) -> _Page | None:
+def _page_owed(tx: StoreTx, conv_id: int, raised_seq: int | None = None) -> _Page | None:
     """The cap page of this raise of the flag that began and no `redflag.waiting_told`
-    ended, if any. A `redflag.waiting` without paging marks paged nothing (no hook then,
-    or written before pages were recorded): nothing is owed."""
+    ended, if any (`raised_seq`: the raise's event, when the caller read it already). A
+    `redflag.waiting` without paging marks paged nothing (no hook then, or written before
+    pages were recorded): nothing is owed."""
     target = f"conversation:{conv_id}"
-    raised = tx.newest_on_targets([target], RAISED).get(target)
-    after = raised[0].seq if raised is not None else 0
+    if raised_seq is None:
+        raised = tx.newest_on_targets([target], RAISED).get(target)
+        raised_seq = raised[0].seq if raised is not None else 0
+    after = raised_seq
     seen = tx.later_on_target(target, after, [WAITING, PAGING, TOLD])
     first = next((e for e in seen if e.action == WAITING), None)
     if first is None or "until" not in first.details:
@@ -482,7 +485,7 @@ class RedFlagRouter:
                     not first or not offer_due(tx, config, flags, sorted(available), at))
             if idle:
                 self._last = seen
-                self._resume_pages(ids, now)
+                self._resume_pages(ids, now, flags)
                 return RoutingRound()
         done = RoutingRound()
         argv = _hook(config)
@@ -553,7 +556,8 @@ class RedFlagRouter:
             with self._lock:
                 self._untold.pop(paging, None)
 
-    def _resume_pages(self, ids: Sequence[int], now: int) -> None:
+    def _resume_pages(self, ids: Sequence[int], now: int,
+                      flags: Sequence[Waiting] | None = None) -> None:
         """Page again each cap page of a flag still waiting that began and was never told
         gone, once its pager cannot be paging it any more (its server died or its hook's
         time is over), under the write lock with a `redflag.waiting_paging` of its own
@@ -564,9 +568,11 @@ class RedFlagRouter:
             return
         with self._lock:
             mine = set(self._in_flight) | set(self._untold)
+        routed = {t.name for t in self.config.red_flag_teams()}
         with self.store.reading() as tx:
-            owed = [(f, p) for f in waiting_flags(tx, ids)
-                    if (p := _page_owed(tx, f.conversation_id)) is not None
+            waiting = waiting_flags(tx, ids) if flags is None else flags
+            owed = [(f, p) for f in waiting if f.team in routed
+                    if (p := _page_owed(tx, f.conversation_id, f.raised_seq)) is not None
                     and p.last.seq not in mine and pager_gone(p.last.details, self.clock())]
         for flag, _page in owed:
             self._resume(flag.conversation_id, mine)
