@@ -107,3 +107,39 @@ def test_the_servers_own_hook_lines_give_their_short_forms(tmp_path: Path) -> No
     assert broken is not None
     assert alert_forms(Alert("notify-setup:[sla]@here", "error", broken, 0))[1] == \
         "HOOK BROKEN: gone.sh does not exist"
+
+
+async def test_a_roster_the_red_flag_round_cannot_read_is_on_the_status_line(
+        tmp_path: Path) -> None:
+    """The red-flag round cannot read who is away: everyone's status line says so in one
+    line with the reason, and it goes once the round reads the roster again."""
+    from cxinbox.service.redflag_routing import RedFlagRouter
+
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    router = RedFlagRouter(inbox.db, inbox.demo.config,
+                           health=Health(inbox.db, inbox.demo.config))
+
+    def rename(old: str, new: str) -> None:
+        with inbox.db.writing() as tx:
+            tx.conn.execute(f"ALTER TABLE {old} RENAME TO {new}")  # type: ignore[attr-defined]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        router.round(1_800_000_000)
+        assert "roster unreadable" not in screen_text(app)
+        rename("staff_away", "staff_away_gone")
+        try:
+            try:
+                router.round(1_800_000_005)
+            except Exception as exc:  # noqa: BLE001 - the round fails, and says so
+                assert "staff_away" in str(exc)
+            else:
+                raise AssertionError("the round read a roster that is not there")
+        finally:
+            rename("staff_away_gone", "staff_away")
+        await wait_for(pilot, lambda: "red flags not routed: roster unreadable" in _render(
+            app.status_line), what="the roster alert on the status line")
+        router.round(1_800_000_010)
+        await wait_for(pilot, lambda: "roster unreadable" not in screen_text(app),
+                       what="the alert gone once the roster reads again")

@@ -637,6 +637,10 @@ class RedFlagRouter:
             except Exception as exc:  # noqa: BLE001 - the next round tries again
                 log_failure(log, "red-flag routing round failed", exc)
             stop.wait(self.interval_s)
+        # A server stopping lets a page in flight end and be told gone (its hook is bounded
+        # by its timeout), rather than leave it owed for the next start to page again.
+        for thread in self._threads:
+            thread.join(self.notify_timeout_s + 5.0)
 
 
 def offer_due(tx: StoreTx, config: Config, flags: Sequence[Waiting],
