@@ -439,14 +439,18 @@ class RedFlagRouter:
         """Who is away, the open flags nobody holds, who red flags wait for now. A roster
         that cannot be read is a health alert on everyone's status line (cleared by the
         first round that reads it again); the round then does nothing."""
+        step = "roster"
         try:
             with self.store.reading() as tx:
                 away, available = read_roster(tx, self.config, at)
+                step = "flags"
                 ids = tx.red_flags_unheld()
         except DatabaseDown:
             raise  # the store's outage is its own alert
         except Exception as exc:
-            if self.health is not None:
+            # Said once the read has ended (a failed statement ends a PostgreSQL read
+            # too), only when the roster's part failed; then the round fails.
+            if step == "roster" and self.health is not None:
                 self.health.problem(ROSTER_ALERT, roster_problem(exc))
             raise
         if self.health is not None:
