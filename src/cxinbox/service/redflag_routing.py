@@ -13,14 +13,20 @@ raise first, and gives each to the team by its strategy (within caps, as the rou
 `rule:NAME` in the audit, with "red flag waited" in the reason). One that still cannot be
 given because every member on shift is at the cap is told once per raise: a
 `redflag.waiting` event (every TUI toasts it and rings), and the notify hook with
-`CXINBOX_EVENT=red_flag_waiting`, never the patient's words.
+`CXINBOX_EVENT=red_flag_waiting`, never the patient's words: at least once, the page
+recorded with the event and told gone after its hook, paged again by a restarted server
+(or, on PostgreSQL, the next leader) when its server died in between, at most
+MAX_PAGINGS times.
 
 Without a routing rule red flags wait for the clinical role and nobody assigns them: a
 clinician whose shift starts while some wait is offered them (`redflag.offered`, her TUI
 toasts the count and puts the list at its top), as coming back from away does; with one,
 a flag no rule sent to a team (raised by a tag) is offered so to the routing teams'
 members whose shift starts. A rota opening or closing is one `staff.shift` event, the TUIs'
-cue to read the roster (who is on shift) again.
+cue to read the roster (who is on shift) again. A server that starts (or takes the lead)
+while shifts run catches up at its first round: routed flags are given as at any round,
+and the others offered, once a shift, to the people on shift now. A roster the round
+cannot read is a health alert (`redflag:roster`) until it reads again.
 
 Runs once for the desk: on a shared store under the leader lease (service/leader.py).
 """
