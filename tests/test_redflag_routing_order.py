@@ -4,10 +4,14 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from tests.support.waiting import wait_until
 from tests.test_red_flag_waiting import (
     CHEST,
     DAYS,
@@ -21,6 +25,7 @@ from tests.test_red_flag_waiting import (
 from tests.test_redflag_state import arrive
 
 from cxinbox.service import redflags
+from cxinbox.service.inbox import InboxService
 from cxinbox.service.redflag_routing import RedFlagRouter, waiting_flags
 
 
@@ -100,3 +105,78 @@ def test_a_server_started_mid_shift_takes_up_what_waits_once(any_store: Any) -> 
     assert again.taken == [] and again.at_cap == [] and again.offered == {}
     with any_store.reading() as tx:
         assert tx.last_event_seq() == before  # nothing written: told and offered once
+
+
+def test_a_cap_page_that_never_ends_is_given_up_after_three_pagings(
+        any_store: Any, tmp_path: Path) -> None:
+    """A page whose pagings all died with their server (the hook takes it down, say) is
+    not paged for ever: the third that did not end is given up, told `sent: null`, and a
+    health alert on everyone's status line says which red flag's page did not go. Its
+    first two pagings are written as dead servers leave them: a process of this host
+    that is gone."""
+    from cxinbox.service.inbox import SYSTEM_ACTOR
+    from cxinbox.service.redflag_routing import (
+        PAGE_ALERT,
+        PAGING,
+        TOLD,
+        WAITING,
+        paging_marks,
+    )
+
+    log = tmp_path / "hook.jsonl"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\ncat >> {log}\necho >> {log}\n")
+    hook.chmod(0o755)
+    config = _config("cap = 1", f'[triage]\nnotify_command = ["{hook}"]\n')
+    desk = InboxService(any_store, config, "ana")
+    for uid, who in ((1, "nora"), (2, "bo")):
+        conv, _ = arrive(any_store, uid, "Please send my lab results.",
+                         sender=f"{who}@patient.example")
+        desk.assign(conv, who)
+    flag, _ = arrive(any_store, 3, CHEST, sender="c@patient.example")
+    now = int(time.time())
+    _route(any_store, config, flag, now)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = {**paging_marks(600, time.time()), "pid": gone.pid}
+    target = f"conversation:{flag}"
+    with any_store.writing() as tx:
+        first = tx.append_event(SYSTEM_ACTOR, WAITING, target, {
+            "conversation": flag, "team": "nurses", "reason": "at cap", "cap": 1,
+            "why": "test", **dead})
+        tx.append_event(SYSTEM_ACTOR, PAGING, target, {
+            "conversation": flag, "team": "nurses", "cap": 1, "resumed": first, **dead})
+
+    router = RedFlagRouter(any_store, config)
+    router.round(now)  # the second paging's server is gone: paged a third time
+    wait_until(lambda: len(_events(any_store, flag, TOLD)) == 1, "the third paging told",
+               timeout=30.0)
+    assert len(_events(any_store, flag, PAGING)) == 2
+    assert [json.loads(x)["conversation"] for x in log.read_text().split("\n\n")
+            if x.strip()] == [flag]
+    [told] = _events(any_store, flag, TOLD)
+    assert told.details["sent"] is True
+    with any_store.reading() as tx:
+        assert tx.alert(PAGE_ALERT) is None
+
+    # A second raise whose three pagings all died: given up, the desk told instead.
+    with any_store.writing() as tx:
+        tx.clear_red_flag(flag, now + 1)
+        assert redflags.tagged(tx, [flag], now + 2, "ana") == [flag]
+    with any_store.writing() as tx:
+        first = tx.append_event(SYSTEM_ACTOR, WAITING, target, {
+            "conversation": flag, "team": "nurses", "reason": "at cap", "cap": 1,
+            "why": "test", **dead})
+        for _ in range(2):
+            tx.append_event(SYSTEM_ACTOR, PAGING, target, {
+                "conversation": flag, "team": "nurses", "cap": 1, "resumed": first, **dead})
+    router.round(now + 10)
+    told = _events(any_store, flag, TOLD)[-1]
+    assert told.details["sent"] is None and told.details["gave_up"] is True
+    assert len(log.read_text().split("\n\n")) == 2  # not paged again
+    with any_store.reading() as tx:
+        alert = tx.alert(PAGE_ALERT)
+    assert alert is not None and f"red flag #{flag}" in alert.message
+    assert "did not go after 3 tries" in alert.message
+    router.round(now + 15)  # given up: nothing more
+    assert len(_events(any_store, flag, TOLD)) == 2
