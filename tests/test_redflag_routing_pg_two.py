@@ -4,11 +4,13 @@ server (the leader lease), as the routing rule with the reason and the `waited` 
 bell of the nurse it lands on); the flag left over is told once, to the desk and the hook.
 The leader then dies (SIGKILL): the other server takes the round over and gives or tells
 nothing twice, while it tells a new flag as the first did. Mail comes from Dovecot; the
-shift starts by the wall clock, a minute or two into the test."""
+shift starts by the wall clock, a minute or two into the test. And a leader killed while
+its hook pages a flag: the other server pages it, once."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,10 +19,19 @@ from typing import Any
 
 import pytest
 from tests.support.waiting import wait_until
-from tests.test_redflag_routing_page_crash import _mail, desk_config, events, listed, pages
+from tests.test_redflag_routing_page_crash import (
+    _mail,
+    desk_config,
+    events,
+    hold_first_page,
+    listed,
+    pages,
+    routed_at_cap,
+)
 from tests.test_serve_support import ME, Server, cx, socket_dir
 
-from cxinbox.service.redflag_routing import TOLD, WAITING
+from cxinbox.service.redflag_routing import PAGING, TOLD, WAITING
+from cxinbox.service.sla_monitor import TEST_TIMEOUT_ENV
 
 RULE = "red flags to nurses"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -109,5 +120,53 @@ def test_two_servers_give_each_waiting_flag_once_at_the_shift_start(
             assert len(_assigns(pg_url)) == 2  # nothing given twice
             assert listed(other_cfg, "is:red-flag assignee:none") == [flags[2], fourth]
     finally:
+        if server_a.proc is not None and server_a.proc.poll() is None:
+            server_a.stop(signal.SIGKILL)
+
+
+def test_the_server_taking_over_pages_what_the_dead_leader_was_paging(
+        dovecot: Any, tmp_path: Path, sockdir: Path, pg_url: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two servers; the one leading the red-flag round is SIGKILLed while its hook pages a
+    flag held by the cap (the hook waits on a fifo, and dies with it): the other server
+    takes the round over and pages it, once, and records it gone."""
+    monkeypatch.setenv(TEST_TIMEOUT_ENV, "600")
+    hook, held = hold_first_page(tmp_path)
+    paged = tmp_path / "paged.jsonl"
+    cfg_a = desk_config(tmp_path / "a", dovecot, sockdir / "a.sock", hook, pg_url)
+    cfg_b = desk_config(tmp_path / "b", dovecot, sockdir / "b.sock", hook, pg_url)
+    held_pid: int | None = None
+    server_a = Server(cfg_a, sockdir / "a.sock").start()
+    try:
+        with Server(cfg_b, sockdir / "b.sock") as server_b:
+            flag = routed_at_cap(cfg_a, dovecot, server_a)
+            wait_until(lambda: (held / "pid").exists()
+                       and bool((held / "pid").read_text().strip()),
+                       "the cap page is being paged", timeout=60.0)
+            held_pid = int((held / "pid").read_text())
+            [(first_seq, first)] = events(pg_url, WAITING)
+            leader = server_a if server_a.proc and first["pid"] == server_a.proc.pid \
+                else server_b
+            other = server_b if leader is server_a else server_a
+            assert leader.proc is not None and first["pid"] == leader.proc.pid
+            leader.stop(signal.SIGKILL)
+            os.kill(held_pid, signal.SIGKILL)
+            held_pid = None
+            wait_until(lambda: len(pages(paged)) == 1, "the other server paged it",
+                       timeout=120.0, detail=lambda: other.log[-2000:])
+            wait_until(lambda: len(events(pg_url, TOLD)) == 1, "and recorded it gone",
+                       timeout=60.0, detail=lambda: other.log[-2000:])
+            assert other.proc is not None
+            [(resumed_seq, resumed)] = events(pg_url, PAGING)
+            assert resumed["resumed"] == first_seq and resumed["pid"] == other.proc.pid
+            [(_, told)] = events(pg_url, TOLD)
+            assert told["paging"] == resumed_seq and told["sent"] is True
+            assert [p["conversation"] for p in pages(paged)] == [flag]
+    finally:
+        if held_pid is not None:
+            try:
+                os.kill(held_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         if server_a.proc is not None and server_a.proc.poll() is None:
             server_a.stop(signal.SIGKILL)
