@@ -57,7 +57,7 @@ from cxinbox.tui.alertline import alert_forms
 from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words
 from cxinbox.tui.away import AwayMixin
 from cxinbox.tui.heap import HeapKeeper
-from cxinbox.tui.heldtoasts import HeldToasts, lock_line
+from cxinbox.tui.heldtoasts import FlagState, FlagToast, HeldToasts, lock_line
 from cxinbox.tui.leaving import keep_drafts
 from cxinbox.tui.marking import MarkingMixin
 from cxinbox.tui.messages import (
@@ -175,6 +175,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._locked = False
         self._reopen_after_unlock: int | None = None
         self._held = HeldToasts()
+        self._flags_on_screen: list[tuple[FlagToast, float]] = []
         self._mailboxes = list(mailboxes)
         self._poll_interval = poll_interval
         self._status_note = status_note
@@ -289,20 +290,36 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     # -- small helpers -----------------------------------------------------------------------
 
-    def _say(self, text: str, severity: str = "information", *,
-             red_flag: bool = False) -> None:
+    def _say(self, text: str, severity: str = "information") -> None:
         """Tell the person what just happened: one toast (the status line is for what
         stays true, so it is not repeated there).
 
         Never as markup, and never while locked (nothing may appear over the lock): what
-        is said then is held and shown at unlock, red flags (`red_flag`) first.
+        is said then is held and shown at unlock, after the red flags (`_say_flag`).
         """
         if self._locked:
-            self._held.hold(text, severity, red_flag=red_flag)
-            if red_flag:
-                self._show_lock_line()
+            self._held.hold(text, severity)
             return
         self.notify(text, severity=severity, markup=False)  # type: ignore[arg-type]
+
+    def _say_flag(self, toast: FlagToast) -> None:
+        """A red flag's toast: held while locked (the lock line counts it), and
+        remembered while on screen so a lock that comes up over it holds it too."""
+        if self._locked:
+            self._held.hold_flag(toast)
+            self._show_lock_line()
+            return
+        now = time.monotonic()
+        self._flags_on_screen = [(t, until) for t, until in self._flags_on_screen
+                                 if until > now]
+        self._flags_on_screen.append((toast, now + self.NOTIFICATION_TIMEOUT))
+        self.notify(toast.text, severity=toast.severity,  # type: ignore[arg-type]
+                    markup=False)
+
+    def _expect_flags(self, convs: Iterable[int | None]) -> None:
+        """Red flags being told: while locked the lock line counts them at once."""
+        if self._locked:
+            self._held.expect(convs)
 
     def _red_flag_while_locked(self) -> None:
         """A red flag for me while the lock is up: the bell, and a line on the lock
@@ -1034,6 +1051,11 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             return
         self._locked = True
         self._preview.cancel()
+        now = time.monotonic()
+        for toast, until in self._flags_on_screen:  # the bell rang for these: keep them
+            if until > now:
+                self._held.hold_flag(toast)
+        self._flags_on_screen = []
         self.clear_notifications()
         self._reopen_after_unlock = self.thread.conv_id
         self.conversation_list.set_locked(True)
@@ -1042,8 +1064,10 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self.search_bar.close()
         self.run_worker(self._blank_reading(), group="lock", exclusive=True)
         minutes = round(self._idle_lock_s / 60, 1) if idle else 0
-        self.push_screen(LockScreen(user=self.me, minutes=minutes, verifier=self._verifier,
-                                    blink=not self.calm))
+        screen = LockScreen(user=self.me, minutes=minutes, verifier=self._verifier,
+                            blink=not self.calm)
+        screen.set_alert(lock_line(self._held.red_flags()))
+        self.push_screen(screen)
 
     async def _blank_reading(self) -> None:
         await self.thread.clear("Locked.")
@@ -1060,7 +1084,28 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             self._load_detail(self._reopen_after_unlock, False)
         self._counts_dirty = True
         self.conversation_list.mark_stale()
-        for text, severity in self._held.release():  # red flags first
+        convs = self._held.flag_convs()
+        if not convs:
+            for text, severity in self._held.release(me=self.me):
+                self._say(text, severity)
+            return
+        self.run_worker(self._release_held(convs), group="unlock-toasts",
+                        exit_on_error=False)
+
+    async def _release_held(self, convs: list[int]) -> None:
+        """The held toasts, red flags first, each red flag as it is now: cleared or taken
+        by someone else while locked is said so (heldtoasts.replayed)."""
+        states: dict[int, FlagState] = {}
+        try:
+            page = await self.api.list_conversations(
+                "id:" + ",".join(str(c) for c in convs), 0, len(convs))
+            states = {s.id: FlagState(s.red_flag_open, s.assignee or None)
+                      for s in page.items}
+        except Exception:  # noqa: BLE001,S110 - not read: shown as held, not lost
+            pass
+        if self._locked:  # locked again meanwhile: they stay held
+            return
+        for text, severity in self._held.release(states, self.me):  # red flags first
             self._say(text, severity)
 
     @property
