@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from tests.test_tui_escalations import Recorder
 from tests.test_tui_redflag import clinical
-from tests.test_tui_support import ME, Inbox, make_app, make_inbox, screen_text, wait_for, \
-    wait_rows
+from tests.test_tui_support import ME, Inbox, make_app, make_inbox, screen_text, wait_for, wait_rows
 
 from cxinbox.service.inbox import InboxService
 from cxinbox.store.db import append_event
