@@ -22,12 +22,16 @@ from cxinbox.config import (
     url_password_warning,
 )
 from cxinbox.contract.errors import Forbidden, StoreError
+from cxinbox.contract.hook_alert import parse_setup_key
+from cxinbox.domain.sanitize import clean_line
 from cxinbox.paths import resolve_config_path
 from cxinbox.service.notify_check import (
+    Hook,
     Runner,
     configured_hooks,
     hook_trouble,
     located,
+    server_id,
     this_process,
     user_name,
 )
@@ -90,6 +94,9 @@ class _Report:
         self.echo = echo
         self.findings = findings if findings is not None else []
         self.failures = 0
+        self.server_hook_alerts: set[str] = set()
+        """Keys of the alerts the server raised about hooks it cannot trust
+        (`notify-setup:...`): doctor says no `ok` of its own about such a hook."""
 
     def _add(self, level: str, label: str, what: str) -> None:
         self.findings.append(Finding(level, what))
@@ -183,7 +190,7 @@ def _check_store(report: _Report, config: Config, open_store: StoreOpener,
         for finding in findings:
             getattr(report, finding.level)(finding.text)
         if all(f.level != "fail" for f in findings):
-            _check_alerts(report, store)
+            _check_alerts(report, store, config)
     except StoreError as exc:
         report.fail(f"{path}: {exc}")
     finally:
@@ -208,7 +215,7 @@ def _check_pg_store(report: _Report, config: Config, open_pg: PgStoreOpener | No
         for finding in findings:
             getattr(report, finding.level)(finding.text)
         if all(f.level != "fail" for f in findings):
-            _check_alerts(report, store)
+            _check_alerts(report, store, config)
     finally:
         store.close()
     return True
@@ -328,15 +335,23 @@ def _check_secret_expiry(report: _Report, account: AccountConfig) -> None:
         report.ok(f"{account.name}: the {what} is valid until {expires}")
 
 
-def _check_alerts(report: _Report, store: Store) -> None:
-    """What the running server says is wrong (a sign-in that expired, a worker down)."""
+def _check_alerts(report: _Report, store: Store, config: Config | None = None) -> None:
+    """What the running server says is wrong (a sign-in that expired, a worker down). A
+    hook alert of another server sharing the store names that server."""
     with store.reading() as tx:
         alerts = tx.alerts()
+    mine = server_id(config) if config is not None else ""
     for alert in alerts:
+        who = "server"
+        setup = parse_setup_key(alert.key)
+        if setup is not None:
+            report.server_hook_alerts.add(alert.key)
+        if setup is not None and ":" in setup.server and setup.server != mine:
+            who = f"server {clean_line(setup.server, max_len=120)}"  # which of several
         if alert.severity == "error":
-            report.fail(f"server reports: {alert.message}")
+            report.fail(f"{who} reports: {alert.message}")
         else:
-            report.warn(f"server reports: {alert.message}")
+            report.warn(f"{who} reports: {alert.message}")
 
 
 def _check_smtp(report: _Report, config: Config, account: AccountConfig) -> None:
@@ -417,6 +432,8 @@ def _check_notify(report: _Report, config: Config) -> None:
     runner = _hook_runner(config)
     for hook in configured_hooks(config):
         trouble = hook_trouble(hook, runner)
+        if trouble is None and _server_reports(report, config, hook):
+            continue  # the server's FAIL above stands: doctor's view (its PATH) is not its
         if trouble is None:
             report.ok(f"{hook.key}: {_where_found(hook.argv[0], runner)} is an executable file"
                       f" only {user_name(runner.uid)} ({runner.name}'s user) or root can"
@@ -429,6 +446,23 @@ def _check_notify(report: _Report, config: Config) -> None:
         if silent:
             report.fail(f"rule(s) {', '.join(silent)} have a notify action but no [sla]"
                         " notify_command is set: they page nobody")
+
+
+def _server_reports(report: _Report, config: Config, hook: Hook) -> bool:
+    """Whether this config's server (or an older server, which named only its host or
+    nothing) reported this hook as one it cannot trust. A hook that runs but fails is
+    another matter (`notify:PROGRAM`): doctor's word on the file still holds."""
+    mine = server_id(config)
+    section = hook.key.split(" ", 1)[0]
+    for key in report.server_hook_alerts:
+        setup = parse_setup_key(key)
+        if setup is None:
+            continue
+        ours = setup.server in ("", mine) or ":" not in setup.server and \
+            setup.server == mine.split(":", 1)[0]
+        if setup.section == section and ours:
+            return True
+    return False
 
 
 def _hook_runner(config: Config) -> Runner:
