@@ -106,6 +106,7 @@ Clock = Callable[[], datetime]
 
 WIDE_FROM = 100  # columns from which list and thread sit side by side
 SLA_RECHECK_S = 60.0  # SLA states move with the clock, without any event
+COUNTS_WAIT_S = 2.0  # news whose rows no page brought by then: the counts are read alone
 LONG_POLL_S = 20.0  # one wait_events call; the server answers at once when something changes
 LONG_POLL_GAP_S = 0.2  # between long polls, so a flood of changes is taken in batches
 
@@ -192,6 +193,10 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         """A poll failed: when one succeeds again, read the roster again."""
         self._poll_timer: Timer | None = None
         self._counts_dirty = True
+        self._news = 0  # change-feed batches applied (the list and counts go stale)
+        self._news_at = 0.0
+        self._page_news = 0  # the news the shown rows were read after
+        self._counts_news = 0  # the news the header's counts were read after
         self._first_rows_shown = False
         self._reading_mode = False
         self.undo_history = UndoHistory()
@@ -475,6 +480,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
     @work(exclusive=True, exit_on_error=False, group="list-window")
     async def _fetch_window(self, generation: int, query: str, offset: int, limit: int,
                             cap: int) -> None:
+        news = self._news
         try:
             page = await self.api.list_conversations(query, offset, limit, cap)
         except BadQuery as exc:
@@ -482,19 +488,26 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         except Exception as exc:  # noqa: BLE001 - shown on the status line, never a crash
             self.post_message(PageFailed(generation, error_line(exc), False))
         else:
-            self.post_message(PageLoaded(generation, page, cap))
+            # After news, the header's counts come with the rows, shown in the same frame:
+            # never "Mine 0" over a row that says "me".
+            counts = await self._read_counts(news) if news > self._counts_news else None
+            self.post_message(PageLoaded(generation, page, cap, news=news, counts=counts))
 
     def on_page_loaded(self, message: PageLoaded) -> None:
-        self._accept_page(message.generation, message.page, message.cap)
+        if self._accept_page(message.generation, message.page, message.cap):
+            self._page_news = max(self._page_news, message.news)
+        if message.counts is not None:
+            self.on_counts_loaded(message.counts)
 
-    def _accept_page(self, generation: int, page: Page, cap: int) -> None:
+    def _accept_page(self, generation: int, page: Page, cap: int) -> bool:
         """Show `page`, whose total was counted up to `cap` (a total of `cap` means "at
-        least": the list then ends there until a deeper page counts further)."""
+        least": the list then ends there until a deeper page counts further); False when
+        it is not shown."""
         if generation == self._generation and cap < self._list_cap and page.total >= cap:
-            return  # counted less far than a page already shown; a deeper one is on its way
+            return False  # counted less far than a page already shown; a deeper one comes
         first_ever = not self._first_rows_shown
         if not self.conversation_list.apply_page(generation, page):
-            return
+            return False
         self._first_rows_shown = True
         self._preview.poke()
         if first_ever:
@@ -508,6 +521,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             fresh = next((s for s in page.items if s.id == detail.summary.id), None)
             if fresh is not None and fresh != detail.summary:
                 self._update_open_summary(fresh)
+        return True
 
     def on_page_failed(self, message: PageFailed) -> None:
         if message.generation != self.conversation_list.generation:
@@ -733,7 +747,11 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         relevant = [e for e in events_ if e.action not in ("conversation.view", "contact.view")]
         if not relevant:
             return
-        self._counts_dirty = True
+        if self._locked:
+            self._counts_dirty = True
+        else:  # the list's next page brings the counts (see _fetch_window)
+            self._news += 1
+            self._news_at = time.monotonic()
         self._away_events(relevant)
         for event in relevant:
             if event.action == "health.alert" and not self._locked:
@@ -760,12 +778,19 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._refresh_counts_if_dirty()
 
     def _refresh_counts_if_dirty(self) -> None:
-        if self._counts_dirty and not self._locked and self._first_rows_shown:
+        if self._locked or not self._first_rows_shown:
+            return
+        late = self._counts_news < self._news and \
+            time.monotonic() - self._news_at > COUNTS_WAIT_S
+        if self._counts_dirty or late:
             self._counts_dirty = False
-            self._load_counts()
+            self._load_counts(late)
 
     @work(exclusive=True, exit_on_error=False, group="counts")
-    async def _load_counts(self) -> None:
+    async def _load_counts(self, late: bool = False) -> None:
+        self.post_message(await self._read_counts(self._news, late=late))
+
+    async def _read_counts(self, news: int, *, late: bool = False) -> CountsLoaded:
         counts: dict[str, int | None] = {}
         for count in COUNTS:
             try:
@@ -778,12 +803,18 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             folders = await self.api.sync_status()
             alerts = await self.api.alerts()
         except Exception as exc:  # noqa: BLE001 - the line says so; the inbox keeps working
-            self.post_message(CountsLoaded(counts, f"mail sync unknown: {error_line(exc)}", True))
-            return
+            return CountsLoaded(counts, f"mail sync unknown: {error_line(exc)}", True,
+                                news=news, late=late)
         forms, problem = mail_sync_forms(folders, self.tz, alerts)
-        self.post_message(CountsLoaded(counts, forms[0], problem, shorter=forms[1:]))
+        return CountsLoaded(counts, forms[0], problem, shorter=forms[1:], news=news,
+                            late=late)
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
+        if message.news < self._counts_news:
+            return  # read before counts already shown
+        if message.news > self._page_news and not message.late:
+            return  # ahead of the rows: the page being read brings its own
+        self._counts_news = message.news
         self.header_bar.set_counts(message.counts, views.count_cap(0, 1))
         self.status_line.set_mail(message.mail, problem=message.mail_problem,
                                   shorter=message.shorter)
