@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +38,9 @@ from cxinbox.service.notify_check import (
 from cxinbox.store.interface import Store
 
 if TYPE_CHECKING:
+    from cxinbox.contract.types import Alert
     from cxinbox.service.audit_verify import AuditOpener
+    from cxinbox.store.records import AlertRecord
 
 Echo = Callable[[str], None]
 
@@ -94,6 +96,7 @@ class _Report:
         self.echo = echo
         self.findings = findings if findings is not None else []
         self.failures = 0
+        self.alerts_read = False  # the server's alerts were read (the store or its socket)
         self.server_hook_alerts: set[str] = set()
         """Keys of the alerts the server raised about hooks it cannot trust
         (`notify-setup:...`): doctor says no `ok` of its own about such a hook."""
@@ -120,6 +123,11 @@ backend); raises StoreError with one line when it cannot."""
 PgStoreOpener = Callable[[Config], Store]
 """Opens the PostgreSQL store `[store] url` names (given by the CLI, like StoreOpener)."""
 
+ServerAlerts = Callable[[Path], "Sequence[Alert] | None"]
+"""Asks the server on its socket for its alerts (given by the CLI), for a doctor that
+cannot read the store itself (root on the service user's data directory); None when the
+server does not answer them."""
+
 ServerCheck = Callable[[Path], "str | None"]
 """Asks the front-desk server's socket (given by the CLI: the client side lives in api/);
 None when it answers, else the reason."""
@@ -129,7 +137,8 @@ def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
                open_audit: AuditOpener,
                server_answers: ServerCheck | None = None,
                findings: list[Finding] | None = None,
-               open_pg: PgStoreOpener | None = None) -> bool:
+               open_pg: PgStoreOpener | None = None,
+               server_alerts: ServerAlerts | None = None) -> bool:
     """Run every check, echoing each result as it comes and appending it to `findings`
     when given; True when none failed."""
     report = _Report(echo, findings)
@@ -156,6 +165,11 @@ def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
             report.warn(f"{account.name}: no smtp_host; replies cannot be sent from it")
     if config.sms.configured:
         _check_sms(report, config)
+    if not report.alerts_read and server_alerts is not None and \
+            config.server.socket is not None:
+        told = server_alerts(config.socket_path)  # the store was not ours to read
+        if told is not None:
+            _report_alerts(report, told, config)
     _check_notify(report, config)
     if server_answers is not None:
         _check_server(report, config, server_answers)
@@ -340,6 +354,12 @@ def _check_alerts(report: _Report, store: Store, config: Config | None = None) -
     hook alert of another server sharing the store names that server."""
     with store.reading() as tx:
         alerts = tx.alerts()
+    _report_alerts(report, alerts, config)
+
+
+def _report_alerts(report: _Report, alerts: Sequence[Alert | AlertRecord],
+                   config: Config | None) -> None:
+    report.alerts_read = True
     mine = server_id(config) if config is not None else ""
     for alert in alerts:
         who = "server"
