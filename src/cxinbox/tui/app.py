@@ -9,9 +9,10 @@ one, so holding `j` or retyping a query never queues up stale work.
 
 Triage notifications name the patient as well as the number ("#304 Elena Ruiz: assigned
 to you"), so a key that hit the wrong row is noticed at once. Because a toast can outlive
-the moment, locking the screen (idle or by hand) clears every notification first, and none
-is shown while locked: they are held and shown at unlock, red flags first, and a red flag
-for this person rings the bell over the lock (tui/heldtoasts.py). Each event is told once: a toast for what just happened, the status
+the moment, locking the screen (idle or by hand) clears every notification first (a red
+flag's still on screen is held for the unlock), and none is shown while locked: they are
+held and shown at unlock, red flags first and each as it is then, and a red flag for this
+person rings the bell over the lock (tui/heldtoasts.py). Each event is told once: a toast for what just happened, the status
 line for what stays true (sync, who is online, a view that cannot load).
 """
 
