@@ -230,3 +230,32 @@ def test_no_ok_of_doctors_own_for_a_hook_the_server_reports_it_cannot_trust(
                                          " reports: [sla] notify_command: page is not on")
     finally:
         store.close()
+
+
+def test_a_full_path_mended_since_the_servers_alert_says_the_alert_is_older(
+        tmp_path: Path) -> None:
+    """A full path is judged by doctor as the server judges it: mended since the server's
+    alert, doctor's `ok` says the alert above is older, not a bare contradiction."""
+    from cxinbox.service.doctor import _check_alerts
+    from cxinbox.service.health import Health
+    from cxinbox.service.notify_check import HookWatch
+    from cxinbox.store.db import Database
+
+    hook = _hook(tmp_path)
+    hook.chmod(0o770)
+    config = load_config_text(f'[sla]\nnotify_command = ["{hook}"]\n'
+                              f'[server]\nsocket = "{tmp_path / "serve.sock"}"\n')
+    store = Database(tmp_path / "data" / "cxinbox.db", synchronous="OFF")
+    try:
+        HookWatch(config, Health(store, config)).check()
+        hook.chmod(0o700)  # mended after the server's last look
+        found: list[Finding] = []
+        report = _Report(lambda _line: None, found)
+        _check_alerts(report, store, config)
+        _check_notify(report, config)
+    finally:
+        store.close()
+    assert [f.level for f in found] == ["fail", "ok"], found
+    assert found[1].text.endswith("the server's alert about it above is older: a running"
+                                  " server ends it within a minute, a stopped one at its"
+                                  " start"), found[1].text

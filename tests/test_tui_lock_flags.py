@@ -107,8 +107,10 @@ async def test_the_lock_counts_flags_and_unlock_tells_them_as_they_are_now(
                        in screen_text(app), what="three distinct flags")
         for phi in (f"#{cleared.id}", f"#{taken.id}", cleared.from_name):
             assert phi and phi not in screen_text(app), phi
-        # while locked: one flag cleared, one taken by a colleague
+        # while locked: one flag cleared (the lock stops counting it), one taken
         InboxService(inbox.db, config, ME).clear_red_flag(cleared.id, "called the patient")
+        await wait_for(pilot, lambda: "2 RED FLAGS waiting: unlock to see them"
+                       in screen_text(app), what="the cleared flag no longer counted")
         colleague.assign(taken.id, "maria")
         await pilot.press(*"right horse", "enter")
         await wait_for(pilot, lambda: not app.locked, what="unlocked")
@@ -146,4 +148,7 @@ def test_held_flags_counted_once_and_replayed_as_they_are() -> None:
     assert held.release({7: FlagState(True, None)}, "nurse") == [
         ("RED FLAG #7 was given to you, now unassigned again", "warning")]
     held.hold_flag(FlagToast("RED FLAG chest pain: #8 Pat", 8, RAISED))
+    held.rang()
+    held.cleared([8])
+    assert held.red_flags() == 0 and lock_line(0) == ""
     assert held.release({}, "nurse") == [("RED FLAG chest pain: #8 Pat", "error")]

@@ -452,12 +452,17 @@ def _check_notify(report: _Report, config: Config) -> None:
     runner = _hook_runner(config)
     for hook in configured_hooks(config):
         trouble = hook_trouble(hook, runner)
-        if trouble is None and _server_reports(report, config, hook):
-            continue  # the server's FAIL above stands: doctor's view (its PATH) is not its
+        reported = trouble is None and _server_reports(report, config, hook)
+        if reported and "/" not in hook.argv[0]:
+            continue  # the server's FAIL above stands: doctor's PATH is not the server's
         if trouble is None:
+            # A full path is judged as the server judges it, for its user: the server's
+            # alert is then older than this look, and says so.
+            older = ("; the server's alert about it above is older: a running server ends"
+                     " it within a minute, a stopped one at its start") if reported else ""
             report.ok(f"{hook.key}: {_where_found(hook.argv[0], runner)} is an executable file"
                       f" only {user_name(runner.uid)} ({runner.name}'s user) or root can"
-                      " change")
+                      f" change{older}")
         else:
             report.fail(trouble)
     if not config.sla.notify_command:

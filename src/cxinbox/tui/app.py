@@ -750,6 +750,11 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             return
         if self._locked:
             self._counts_dirty = True
+            gone = [int(t) for e in relevant if e.action == "redflag.cleared"
+                    and (t := e.target.removeprefix("conversation:")).isdigit()]
+            if gone:  # no longer waiting: the lock line stops counting them
+                self._held.cleared(gone)
+                self._show_lock_line()
         else:  # the list's next page brings the counts (see _fetch_window)
             self._news += 1
             self._news_at = time.monotonic()

@@ -94,6 +94,7 @@ class HeldToasts:
     red: list[FlagToast] = field(default_factory=list)
     others: list[tuple[str, str]] = field(default_factory=list)
     rung: set[int] = field(default_factory=set)  # flags the bell rang for while locked
+    gone: set[int] = field(default_factory=set)  # held flags cleared while locked
     rings: int = 0  # bells rung for red flags while locked
 
     def hold(self, text: str, severity: str) -> None:
@@ -101,11 +102,20 @@ class HeldToasts:
 
     def hold_flag(self, toast: FlagToast) -> None:
         self.red.append(toast)
+        if toast.conv is not None:
+            self.gone.discard(toast.conv)  # raised again
+
+    def cleared(self, convs: Iterable[int]) -> None:
+        """Flags cleared while locked: no longer counted on the lock line (their toasts
+        stay held: unlock says they were cleared)."""
+        self.gone.update(convs)
 
     def expect(self, convs: Iterable[int | None]) -> None:
         """Red flags told while locked whose toasts may come a moment later (named once
         the patient's name is fetched): counted on the lock line at once."""
-        self.rung.update(c for c in convs if c is not None)
+        known = {c for c in convs if c is not None}
+        self.rung.update(known)
+        self.gone -= known
 
     def rang(self) -> None:
         """The bell rang for a red flag over the lock."""
@@ -116,7 +126,8 @@ class HeldToasts:
         a count told without names (at least), and at least one once the bell has rung."""
         convs = {t.conv for t in self.red if t.conv is not None} | self.rung
         told = max((t.count for t in self.red if t.conv is None), default=0)
-        return max(len(convs), told, 1 if self.rings else 0)
+        rang = 1 if self.rings and not convs else 0  # the bell, its flag not yet named
+        return max(len(convs - self.gone), told, rang)
 
     def flag_convs(self) -> list[int]:
         """The conversations of the held red flags, to check again at unlock."""
@@ -141,5 +152,6 @@ class HeldToasts:
         self.red.clear()
         self.others.clear()
         self.rung.clear()
+        self.gone.clear()
         self.rings = 0
         return shown
