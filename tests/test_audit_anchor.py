@@ -117,6 +117,10 @@ def test_the_server_refuses_an_open_key_and_verify_says_so(tmp_path: Path) -> No
     report = verify_trail(config, open_reader=open_audit_reader)
     assert not report.passed
     assert any("mode 0640" in f.text for f in report.findings if f.level == "fail")
+    # the checkpoints are there, only unchecked: no line says there are none (qa26 F10)
+    assert any("no trusted key" in f.text for f in report.findings if f.level == "fail")
+    assert not any("no signed checkpoints" in f.text for f in report.findings), \
+        report.findings
 
 
 def test_verify_through_the_cli_refuses_an_open_key_in_one_line(tmp_path: Path) -> None:

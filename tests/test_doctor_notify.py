@@ -5,6 +5,7 @@ name says which PATH it was found on; rules that notify with no hook to run FAIL
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,79 @@ def test_doctor_does_not_vouch_for_a_hook_the_servers_user_cannot_run(
     assert judged(0, news_gid, 0o705).level == "ok"  # not in the group: everyone's bits
     assert cannot in judged(mail.pw_uid, mail.pw_gid, 0o650).text  # owner bits decide
     assert judged(mail.pw_uid, 0, 0o700).level == "ok"
+
+
+def test_no_ok_of_doctors_own_for_a_hook_the_server_reports_it_cannot_trust(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """qa26 F7: a bare name on doctor's PATH but not on the server's. The server (its own
+    PATH) raises its alert; doctor prints the server's FAIL and no `ok` of its own for the
+    same hook, while another server's alert about its hook names that server and leaves
+    doctor's word on this one."""
+    from cxinbox.service.doctor import _check_alerts
+    from cxinbox.service.health import Health
+    from cxinbox.service.notify_check import HookWatch
+    from cxinbox.store.db import Database
+
+    hook = _hook(tmp_path)
+    sock = tmp_path / "serve.sock"
+    config = load_config_text(f'[sla]\nnotify_command = ["page"]\n'
+                              f'[server]\nsocket = "{sock}"\n')
+    store = Database(tmp_path / "data" / "cxinbox.db", synchronous="OFF")
+    try:
+        monkeypatch.setenv("PATH", str(tmp_path))  # the server's PATH: no `page` on it
+        HookWatch(config, Health(store, config)).check()
+        monkeypatch.setenv("PATH", str(hook.parent))  # doctor's: `page` is there
+
+        def doctor() -> list[Finding]:
+            found: list[Finding] = []
+            report = _Report(lambda _line: None, found)
+            _check_alerts(report, store, config)
+            _check_notify(report, config)
+            return found
+
+        found = doctor()
+        assert [(f.level, f.text.split(":", 1)[0]) for f in found] == \
+            [("fail", "server reports")], found
+        assert "page is not on the server's PATH" in found[0].text
+        # another server (another socket) cannot trust its own `page`: not this one's
+        other = load_config_text(f'[sla]\nnotify_command = ["page"]\n'
+                                 f'[server]\nsocket = "{tmp_path / "other.sock"}"\n')
+        Health(store, config).start_fresh()
+        monkeypatch.setenv("PATH", str(tmp_path))
+        HookWatch(other, Health(store, other)).check()
+        monkeypatch.setenv("PATH", str(hook.parent))
+        found = doctor()
+        assert [f.level for f in found] == ["fail", "ok"], found
+        assert found[0].text.startswith(f"server {socket.gethostname()}:{tmp_path}/other.sock"
+                                         " reports: [sla] notify_command: page is not on")
+    finally:
+        store.close()
+
+
+def test_a_full_path_mended_since_the_servers_alert_says_the_alert_is_older(
+        tmp_path: Path) -> None:
+    """A full path is judged by doctor as the server judges it: mended since the server's
+    alert, doctor's `ok` says the alert above is older, not a bare contradiction."""
+    from cxinbox.service.doctor import _check_alerts
+    from cxinbox.service.health import Health
+    from cxinbox.service.notify_check import HookWatch
+    from cxinbox.store.db import Database
+
+    hook = _hook(tmp_path)
+    hook.chmod(0o770)
+    config = load_config_text(f'[sla]\nnotify_command = ["{hook}"]\n'
+                              f'[server]\nsocket = "{tmp_path / "serve.sock"}"\n')
+    store = Database(tmp_path / "data" / "cxinbox.db", synchronous="OFF")
+    try:
+        HookWatch(config, Health(store, config)).check()
+        hook.chmod(0o700)  # mended after the server's last look
+        found: list[Finding] = []
+        report = _Report(lambda _line: None, found)
+        _check_alerts(report, store, config)
+        _check_notify(report, config)
+    finally:
+        store.close()
+    assert [f.level for f in found] == ["fail", "ok"], found
+    assert found[1].text.endswith("the server's alert about it above is older: a running"
+                                  " server ends it within a minute, a stopped one at its"
+                                  " start"), found[1].text

@@ -286,8 +286,8 @@ def test_the_server_judges_its_hooks_as_itself_at_start(
     hook.chmod(0o770)
     with Server(cfg, sock) as server:
         _wait("the setup alert", lambda: bool(_rows(
-            db, "SELECT message FROM alerts WHERE key = ?", (SETUP_KEY,))), server)
-        [(message,)] = _rows(db, "SELECT message FROM alerts WHERE key = ?", (SETUP_KEY,))
+            db, "SELECT message FROM alerts WHERE key = ?", (_setup_key(sock),))), server)
+        [(message,)] = _rows(db, "SELECT message FROM alerts WHERE key = ?", (_setup_key(sock),))
         # (an alert is one line of at most 300 characters: a long temp path is cut)
         assert message == clean_line(
             f"[sla] notify_command: {hook} is writable by its group (chmod g-w {hook}): others"
@@ -298,11 +298,13 @@ def test_the_server_judges_its_hooks_as_itself_at_start(
     with Server(cfg, sock) as server:
         _wait("the server is up", lambda: bool(_rows(
             db, "SELECT 1 FROM events WHERE action = 'health.ok'"
-            " AND target = ?", (SETUP_KEY,))), server)
+            " AND target = ?", (_setup_key(sock),))), server)
         assert _rows(db, "SELECT message FROM alerts WHERE key LIKE 'notify-setup:%'") == []
 
 
-SETUP_KEY = f"notify-setup:[sla]@{socket.gethostname()}"  # each server's own verdict
+def _setup_key(sock: Path) -> str:
+    """Each server's own verdict: its host and socket, the verdict first."""
+    return f"notify-setup:unsafe:[sla]@{socket.gethostname()}:{sock}"
 
 KEYWORD_RULES = '''
 [[rules]]

@@ -216,6 +216,42 @@ def test_the_service_user_serves_the_desk_group_only(users: OsUsers) -> None:
         assert not where.sock.exists()
 
 
+def test_doctor_as_root_says_the_servers_hook_fail_and_no_ok_of_its_own(
+        users: OsUsers) -> None:
+    """qa26 F7: a bare hook name on root's PATH but not on the server's. Root's doctor may
+    not open the service user's store, so it asks the server on its socket: the server's
+    FAIL for that hook, and no `ok` line of doctor's own contradicting it."""
+    from tests.test_serve_support import cx
+
+    with service_user(users) as svc, layout(users, svc) as where:
+        bin_dir = where.base / "rootbin"
+        bin_dir.mkdir(mode=0o755)
+        hook = bin_dir / "cxp27-page"
+        hook.write_text("#!/bin/sh\nexit 0\n")
+        hook.chmod(0o755)
+        text = where.config.read_text().replace(
+            "[[staff]]", '[sla]\nnotify_command = ["cxp27-page"]\n\n[[staff]]', 1)
+        where.config.write_text(text + '\n[[staff]]\nos_user = "root"\nname = "Admin"\n'
+                                'role = "admin"\n')
+        proc = _as_the_unit_runs_it(svc, where.config, where.log)
+        try:
+            _wait_for(where.sock, proc, where.log)
+            deadline = time.monotonic() + 60
+            while "listening on" not in where.log.read_text(errors="replace"):
+                assert time.monotonic() < deadline, where.log.read_text()
+                time.sleep(0.05)
+            done = cx("doctor", "--config", str(where.config),
+                      extra_env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+    lines = " ".join(done.stdout.split())
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done
+    assert "FAIL server reports: [sla] notify_command: cxp27-page is not on the server's" \
+        " PATH" in lines, done.stdout
+    assert "ok [sla] notify_command" not in lines, done.stdout
+
+
 def _kernel_lacks_mdwe() -> bool:
     return tuple(int(x) for x in os.uname().release.split(".")[:2]) < (6, 3)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tests.test_tui_support import make_app, make_inbox, screen_text, wait_for, wait_rows
 
+from cxinbox.config import load_config_text
 from cxinbox.service.health import Health, account_key
 
 
@@ -43,16 +44,20 @@ async def test_a_hook_alert_keeps_its_reason_on_the_80_column_status_line(
     """The server's verdict on a notify hook is a long line: at 80 columns, beside a team
     alert, the status line shows the verdict and the reason, not the first words of the
     key ("[sla] notify_command:") with the reason cut off."""
+    from cxinbox.service.notify_check import HookWatch
+
     inbox = make_inbox(tmp_path)
     app = make_app(inbox)
     health = Health(inbox.db, inbox.demo.config)
+    hook = tmp_path / "notify.sh"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o770)  # its group may rewrite the pager
+    tmp_path.chmod(0o755)
+    config = load_config_text(f'[sla]\nnotify_command = ["{hook}"]\n')
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_rows(pilot, app)
         app.status_line.set_alert("team nurses all at cap")
-        hook = "/tmp/qa26/hooks/notify.sh"
-        health.problem("notify-setup:[sla]",
-                       f"[sla] notify_command: {hook} is writable by its group (chmod g-w "
-                       f"{hook}): SLA escalations and rules' notify and red flags page nobody")
+        HookWatch(config, health, host="desk-a").check()  # as the server judges it
         status = app.status_line
         await wait_for(pilot, lambda: "HOOK UNSAFE" in _render(status),
                        what="the hook's verdict on the status line")
@@ -62,6 +67,25 @@ async def test_a_hook_alert_keeps_its_reason_on_the_80_column_status_line(
         assert len(line.rstrip()) <= 80, line
         # the whole line is one key away: the toast told it, `cxinbox status` keeps it
         assert any("writable by its group" in a.message for a in inbox.service.alerts())
+        assert [a.key for a in inbox.service.alerts()
+                if a.key.startswith("notify-setup:")] == \
+            [f"notify-setup:unsafe:[sla]@desk-a:{config.socket_path}"]
+
+
+async def test_an_older_servers_hook_alert_is_still_shown(tmp_path: Path) -> None:
+    """A server from before the verdict was in the key (`notify-setup:[sla]@HOST`): its
+    alert still reaches the status line, with its verdict read from its words."""
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    health = Health(inbox.db, inbox.demo.config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        hook = "/tmp/qa26/hooks/notify.sh"
+        health.problem("notify-setup:[sla]@old-host",
+                       f"[sla] notify_command: {hook} is writable by its group (chmod g-w "
+                       f"{hook}): SLA escalations and rules' notify and red flags page nobody")
+        await wait_for(pilot, lambda: "HOOK UNSAFE" in _render(app.status_line),
+                       what="the older server's alert on the status line")
 
 
 def test_hook_alert_forms_put_the_reason_first() -> None:
@@ -99,13 +123,14 @@ def test_the_servers_own_hook_lines_give_their_short_forms(tmp_path: Path) -> No
     me = this_process("the server")
     unsafe = hook_trouble(Hook("[sla] notify_command", (str(hook),), "red flags"), me)
     assert unsafe is not None
-    forms = alert_forms(Alert("notify-setup:[sla]@here", "error", unsafe, 0))
+    key = "notify-setup:unsafe:[sla]@here:/run/cx.sock"
+    forms = alert_forms(Alert(key, "error", unsafe, 0))
     assert forms[1] == "HOOK UNSAFE: notify.sh is writable by its group", forms
     assert len(forms[1]) < 60
     broken = hook_trouble(Hook("[sla] notify_command", (str(tmp_path / "gone.sh"),),
                                "red flags"), me)
     assert broken is not None
-    assert alert_forms(Alert("notify-setup:[sla]@here", "error", broken, 0))[1] == \
+    assert alert_forms(Alert(key.replace("unsafe", "broken"), "error", broken, 0))[1] == \
         "HOOK BROKEN: gone.sh does not exist"
 
 
@@ -143,3 +168,18 @@ async def test_a_roster_the_red_flag_round_cannot_read_is_on_the_status_line(
         router.round(1_800_000_010)
         await wait_for(pilot, lambda: "roster unreadable" not in screen_text(app),
                        what="the alert gone once the roster reads again")
+
+
+def test_the_hook_verdict_is_read_from_the_alerts_key() -> None:
+    """The key says the verdict: a line whose words would read otherwise does not change
+    it (an older server's key, without one, is read from the words)."""
+    from cxinbox.contract.types import Alert
+    from cxinbox.tui.alertline import alert_forms, hook_verdict
+
+    words = "[sla] notify_command: /x/page.sh is writable by its group: red flags page nobody"
+    assert alert_forms(Alert("notify-setup:broken:[sla]@a:/s", "error", words, 0))[-1] == \
+        "HOOK BROKEN"
+    assert hook_verdict("notify-setup:unsafe:[triage]@a:/s", "cannot run") == "HOOK UNSAFE"
+    assert hook_verdict("notify-setup:[sla]@old", words) == "HOOK UNSAFE"
+    assert hook_verdict("notify-setup:[sla]", "x does not exist") == "HOOK BROKEN"
+    assert hook_verdict("account:billing", words) is None

@@ -501,7 +501,10 @@ async def test_a_locked_desk_screen_rings_for_a_flag_waiting_at_the_cap(
         seen = Recorder(app)
         await wait_rows(pilot, app)
         await wait_for(pilot, lambda: app._last_seq is not None, what="change feed followed")
-        first, second = [s for s in app.conversation_list.loaded_summaries()][:2]
+        first, second = [s for s in app.conversation_list.loaded_summaries()
+                         if not s.red_flag_open and not s.assignee][:2]
+        for conv in (first.id, second.id):  # flagged (by staff), waiting for a clinician
+            InboxService(inbox.db, inbox.demo.config, "maria").tag(conv, add=["red-flag"])
         await pilot.press("f12")
         await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), what="locked")
 

@@ -1121,7 +1121,7 @@ def doctor(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option(
     ok = run_doctor(config_opt, (lambda line: None) if as_json else
                     (lambda line: typer.echo(wrap_line(line, width))),
                     open_store=open_store, open_audit=open_audit_reader,
-                    server_answers=_server_answers,
+                    server_answers=_server_answers, server_alerts=_server_alerts,
                     findings=findings, open_pg=open_pg_store)
     if as_json:
         _print_json({"config": str(resolve_config_path(config_opt)), "passed": ok,
@@ -1147,6 +1147,25 @@ def _server_answers(path: Path) -> str | None:
         return "nothing answers"
     found[1].close()
     return None
+
+
+def _server_alerts(path: Path) -> list[Any] | None:
+    """The server's alerts asked on its socket (for doctor, when the store is not its to
+    read); None when the server does not answer them (not running, refused)."""
+    from cxinbox.api.socket_client import probe
+    from cxinbox.api.socket_probe import call_once
+
+    try:
+        found = probe(path, timeout=2.0)
+        if found is None:
+            return None
+        try:
+            alerts = call_once(found[1], path, "alerts")
+        finally:
+            found[1].close()
+    except ApiError:
+        return None
+    return list(alerts) if isinstance(alerts, list) else None
 
 
 def _own_socket(path: Path) -> bool:

@@ -147,7 +147,8 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
             head = reader.head()
             missing_guards = reader.missing_guards()
             _compare(report, checkpoints, walk, head, reader.hash_at, missing_guards, tz,
-                     enabled=config.audit.checkpoints, log_path=log_path)
+                     enabled=config.audit.checkpoints, log_path=log_path,
+                     logged=len(lines or []) + len(kept))
         except StoreError as exc:
             report.fail(str(exc), 1)
     return report
@@ -340,7 +341,9 @@ def _read_checkpoints(report: TrailReport, lines: list[str], trusted: dict[str, 
 
 def _compare(report: TrailReport, lines: list[_Line], walk: ChainWalk, head: ChainHead,
              hash_at: Callable[[int], str | None], missing_guards: list[str], tz: ZoneInfo,
-             *, enabled: bool, log_path: Path) -> None:
+             *, enabled: bool, log_path: Path, logged: int = 0) -> None:
+    """`logged`: the checkpoint lines there are, checked or not (none checked while some
+    are there is a failure said already, not "no signed checkpoints")."""
     if walk.bad_seq is not None:
         report.fail(walk.problem, walk.bad_seq)
     chain_good_to = walk.head_seq if walk.bad_seq is not None else head.seq
@@ -401,7 +404,7 @@ def _compare(report: TrailReport, lines: list[_Line], walk: ChainWalk, head: Cha
         since = f" from #{walk.start_seq}" if walk.start_seq > 1 else ""
         report.ok(f"{walk.count} event(s){since}, hash chain intact")
     if not lines:
-        if head.count:
+        if head.count and not logged:
             why = "cxinbox serve writes them" if enabled else \
                 "[audit] checkpoints = false"
             report.warn(f"no signed checkpoints in {log_path} ({why}): only the chain in the"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,19 +23,25 @@ from cxinbox.config import (
     url_password_warning,
 )
 from cxinbox.contract.errors import Forbidden, StoreError
+from cxinbox.contract.hook_alert import parse_setup_key
+from cxinbox.domain.sanitize import clean_line
 from cxinbox.paths import resolve_config_path
 from cxinbox.service.notify_check import (
+    Hook,
     Runner,
     configured_hooks,
     hook_trouble,
     located,
+    server_id,
     this_process,
     user_name,
 )
 from cxinbox.store.interface import Store
 
 if TYPE_CHECKING:
+    from cxinbox.contract.types import Alert
     from cxinbox.service.audit_verify import AuditOpener
+    from cxinbox.store.records import AlertRecord
 
 Echo = Callable[[str], None]
 
@@ -91,6 +97,10 @@ class _Report:
         self.echo = echo
         self.findings = findings if findings is not None else []
         self.failures = 0
+        self.alerts_read = False  # the server's alerts were read (the store or its socket)
+        self.server_hook_alerts: set[str] = set()
+        """Keys of the alerts the server raised about hooks it cannot trust
+        (`notify-setup:...`): doctor says no `ok` of its own about such a hook."""
 
     def _add(self, level: str, label: str, what: str) -> None:
         self.findings.append(Finding(level, what))
@@ -114,6 +124,11 @@ backend); raises StoreError with one line when it cannot."""
 PgStoreOpener = Callable[[Config], Store]
 """Opens the PostgreSQL store `[store] url` names (given by the CLI, like StoreOpener)."""
 
+ServerAlerts = Callable[[Path], "Sequence[Alert] | None"]
+"""Asks the server on its socket for its alerts (given by the CLI), for a doctor that
+cannot read the store itself (root on the service user's data directory); None when the
+server does not answer them."""
+
 ServerCheck = Callable[[Path], "str | None"]
 """Asks the front-desk server's socket (given by the CLI: the client side lives in api/);
 None when it answers, else the reason."""
@@ -123,7 +138,8 @@ def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
                open_audit: AuditOpener,
                server_answers: ServerCheck | None = None,
                findings: list[Finding] | None = None,
-               open_pg: PgStoreOpener | None = None) -> bool:
+               open_pg: PgStoreOpener | None = None,
+               server_alerts: ServerAlerts | None = None) -> bool:
     """Run every check, echoing each result as it comes and appending it to `findings`
     when given; True when none failed."""
     report = _Report(echo, findings)
@@ -150,6 +166,11 @@ def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
             report.warn(f"{account.name}: no smtp_host; replies cannot be sent from it")
     if config.sms.configured:
         _check_sms(report, config)
+    if not report.alerts_read and server_alerts is not None and \
+            config.server.socket is not None:
+        told = server_alerts(config.socket_path)  # the store was not ours to read
+        if told is not None:
+            _report_alerts(report, told, config)
     _check_notify(report, config)
     if server_answers is not None:
         _check_server(report, config, server_answers)
@@ -184,7 +205,7 @@ def _check_store(report: _Report, config: Config, open_store: StoreOpener,
         for finding in findings:
             getattr(report, finding.level)(finding.text)
         if all(f.level != "fail" for f in findings):
-            _check_alerts(report, store)
+            _check_alerts(report, store, config)
             _check_roster(report, config, store)
     except StoreError as exc:
         report.fail(f"{path}: {exc}")
@@ -210,7 +231,7 @@ def _check_pg_store(report: _Report, config: Config, open_pg: PgStoreOpener | No
         for finding in findings:
             getattr(report, finding.level)(finding.text)
         if all(f.level != "fail" for f in findings):
-            _check_alerts(report, store)
+            _check_alerts(report, store, config)
             _check_roster(report, config, store)
     finally:
         store.close()
@@ -348,15 +369,29 @@ def _check_roster(report: _Report, config: Config, store: Store) -> None:
               f" {len(away)} away")
 
 
-def _check_alerts(report: _Report, store: Store) -> None:
-    """What the running server says is wrong (a sign-in that expired, a worker down)."""
+def _check_alerts(report: _Report, store: Store, config: Config | None = None) -> None:
+    """What the running server says is wrong (a sign-in that expired, a worker down). A
+    hook alert of another server sharing the store names that server."""
     with store.reading() as tx:
         alerts = tx.alerts()
+    _report_alerts(report, alerts, config)
+
+
+def _report_alerts(report: _Report, alerts: Sequence[Alert | AlertRecord],
+                   config: Config | None) -> None:
+    report.alerts_read = True
+    mine = server_id(config) if config is not None else ""
     for alert in alerts:
+        who = "server"
+        setup = parse_setup_key(alert.key)
+        if setup is not None:
+            report.server_hook_alerts.add(alert.key)
+        if setup is not None and ":" in setup.server and setup.server != mine:
+            who = f"server {clean_line(setup.server, max_len=120)}"  # which of several
         if alert.severity == "error":
-            report.fail(f"server reports: {alert.message}")
+            report.fail(f"{who} reports: {alert.message}")
         else:
-            report.warn(f"server reports: {alert.message}")
+            report.warn(f"{who} reports: {alert.message}")
 
 
 def _check_smtp(report: _Report, config: Config, account: AccountConfig) -> None:
@@ -437,10 +472,17 @@ def _check_notify(report: _Report, config: Config) -> None:
     runner = _hook_runner(config)
     for hook in configured_hooks(config):
         trouble = hook_trouble(hook, runner)
+        reported = trouble is None and _server_reports(report, config, hook)
+        if reported and "/" not in hook.argv[0]:
+            continue  # the server's FAIL above stands: doctor's PATH is not the server's
         if trouble is None:
+            # A full path is judged as the server judges it, for its user: the server's
+            # alert is then older than this look, and says so.
+            older = ("; the server's alert about it above is older: a running server ends"
+                     " it within a minute, a stopped one at its start") if reported else ""
             report.ok(f"{hook.key}: {_where_found(hook.argv[0], runner)} is an executable file"
                       f" only {user_name(runner.uid)} ({runner.name}'s user) or root can"
-                      " change")
+                      f" change{older}")
         else:
             report.fail(trouble)
     if not config.sla.notify_command:
@@ -449,6 +491,23 @@ def _check_notify(report: _Report, config: Config) -> None:
         if silent:
             report.fail(f"rule(s) {', '.join(silent)} have a notify action but no [sla]"
                         " notify_command is set: they page nobody")
+
+
+def _server_reports(report: _Report, config: Config, hook: Hook) -> bool:
+    """Whether this config's server (or an older server, which named only its host or
+    nothing) reported this hook as one it cannot trust. A hook that runs but fails is
+    another matter (`notify:PROGRAM`): doctor's word on the file still holds."""
+    mine = server_id(config)
+    section = hook.key.split(" ", 1)[0]
+    for key in report.server_hook_alerts:
+        setup = parse_setup_key(key)
+        if setup is None:
+            continue
+        ours = setup.server in ("", mine) or ":" not in setup.server and \
+            setup.server == mine.split(":", 1)[0]
+        if setup.section == section and ours:
+            return True
+    return False
 
 
 def _hook_runner(config: Config) -> Runner:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cxinbox.contract.hook_alert import BROKEN, UNSAFE, alert_key
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.logsafe import log_failure
 
@@ -33,12 +34,6 @@ if TYPE_CHECKING:
     from cxinbox.service.health import Health
 
 log = logging.getLogger(__name__)
-
-SETUP_ALERT: str = "notify-setup"
-"""The prefix of the health alert a server raises for a hook it cannot trust,
-`notify-setup:[sla]@HOST` (apart from `notify:PROGRAM`, which a successful run clears: a hook
-that runs says nothing about who else can rewrite it)."""
-
 
 @dataclass(frozen=True, slots=True)
 class Runner:
@@ -85,13 +80,20 @@ def hook_trouble(hook: Hook, runner: Runner) -> str | None:
     that cannot run pages nobody; one that runs but that others can change still pages
     (the server runs it: a pager that rings beats one that does not), and whoever can
     change it can silence it."""
+    finding = hook_finding(hook, runner)
+    return None if finding is None else finding[1]
+
+
+def hook_finding(hook: Hook, runner: Runner) -> tuple[str, str] | None:
+    """(BROKEN or UNSAFE, the line `hook_trouble` says) for a hook `runner` cannot trust,
+    or None."""
     problem, runs = _judge(hook.argv[0], runner)
     if problem is None:
         return None
     if not runs:
-        return f"{hook.key}: {problem}: {hook.pages} page nobody"
-    return (f"{hook.key}: {problem}: others can change it to silence"
-            f" {hook.pages}")
+        return BROKEN, f"{hook.key}: {problem}: {hook.pages} page nobody"
+    return UNSAFE, (f"{hook.key}: {problem}: others can change it to silence"
+                    f" {hook.pages}")
 
 
 def _judge(program: str, runner: Runner) -> tuple[str | None, bool]:
@@ -176,40 +178,49 @@ RECHECK_S: float = 60.0
 """How often a server judges its hooks again (a few stat calls, and a read of the alert)."""
 
 
-def setup_alert_key(hook: Hook, host: str | None = None) -> str:
-    """`notify-setup:[sla]@HOST`: each server's own verdict (servers sharing a PostgreSQL
-    store may run as other users, with other PATHs)."""
-    return f"{SETUP_ALERT}:{hook.key.split(' ', 1)[0]}@{host or socket.gethostname()}"
+def server_id(config: Config, host: str | None = None) -> str:
+    """`HOST:SOCKET`: one server among those sharing a store (two may share a host)."""
+    return f"{host or socket.gethostname()}:{config.socket_path}"
+
+
+def setup_alert_key(hook: Hook, verdict: str, server: str) -> str:
+    """This server's alert key for a hook it cannot trust (contract/hook_alert.py)."""
+    return alert_key(verdict, hook.key.split(" ", 1)[0], server)
 
 
 class HookWatch:
     """The server's own look at its hooks (its user, its PATH), at start and every
     RECHECK_S: each it cannot trust is an alert for everyone, raised again when another
     server's start cleared it (`Health.start_fresh` clears every server's alerts) and
-    ended once the hook is mended. A round whose verdicts are all in the store already
-    only reads."""
+    ended once the hook is mended (or its verdict changed: the old key ends, the new one
+    is raised). Only this server's own keys are ever ended: another server's alert about
+    its own hook stays. A round whose verdicts are all in the store already only reads."""
 
     def __init__(self, config: Config, health: Health,
-                 hooks: Sequence[Hook] | None = None, *, host: str | None = None) -> None:
+                 hooks: Sequence[Hook] | None = None, *, host: str | None = None,
+                 server: str | None = None) -> None:
         self.health = health
         self.hooks = list(configured_hooks(config) if hooks is None else hooks)
-        self.host = host or socket.gethostname()
-        self._raised: set[str] = set()
+        self.server = server or server_id(config, host)
+        self._raised: dict[str, str] = {}  # hook key -> the alert key raised for it
 
     def check(self) -> list[str]:
         """One round; returns the alert lines."""
         me = this_process("the server")
         lines: list[str] = []
         for hook in self.hooks:
-            key = setup_alert_key(hook, self.host)
-            line = hook_trouble(hook, me)
-            if line is None:
-                if key in self._raised:
-                    self.health.ok(key)
-                    self._raised.discard(key)
+            finding = hook_finding(hook, me)
+            before = self._raised.get(hook.key)
+            key = None if finding is None else \
+                setup_alert_key(hook, finding[0], self.server)
+            if before is not None and before != key:
+                self.health.ok(before)
+                del self._raised[hook.key]
+            if finding is None or key is None:
                 continue
+            line = finding[1]
             lines.append(line)
-            self._raised.add(key)
+            self._raised[hook.key] = key
             with self.health.store.reading() as tx:
                 stored = tx.alert(key)
             if stored is None or stored.message != clean_line(line, max_len=300):

@@ -14,10 +14,9 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from cxinbox.contract.hook_alert import BROKEN, UNSAFE, parse_setup_key
 from cxinbox.contract.types import Alert
 
-HOOK_SETUP: Final = "notify-setup:"
-"""The key of the server's start-up verdict on a notify hook (service/notify_check.py)."""
 READ_MORE: Final = "cxinbox status"
 UNSAFE_COST: Final = ": others can change it to silence "
 """How the server's line ends for a hook that runs but others can change."""
@@ -26,8 +25,18 @@ _BRACKETS = re.compile(r"\s*\([^()]*\)")
 _PATH = re.compile(r"(?<![\w.])/(?:[^\s/:()]+/)*([^\s/:()]+)")
 
 
-def hook_verdict(problem: str) -> str:
-    """"HOOK UNSAFE" for a hook others could rewrite, "HOOK BROKEN" for one that cannot run."""
+VERDICTS: Final = {UNSAFE: "HOOK UNSAFE", BROKEN: "HOOK BROKEN"}
+
+
+def hook_verdict(key: str, problem: str = "") -> str | None:
+    """"HOOK UNSAFE" for a hook others could rewrite, "HOOK BROKEN" for one that cannot
+    run, as the alert's key says (contract/hook_alert.py); None for an alert not about a
+    hook. An older server's key has no verdict: it is read from the line's words."""
+    parsed = parse_setup_key(key)
+    if parsed is None:
+        return None
+    if parsed.verdict:
+        return VERDICTS.get(parsed.verdict, "HOOK BROKEN")
     return "HOOK UNSAFE" if "writable" in problem or "owned by" in problem else "HOOK BROKEN"
 
 
@@ -51,8 +60,8 @@ def alert_forms(alert: Alert, more: int = 0) -> list[str]:
     tail = f" (+{more} more: cxinbox doctor)" if more else ""
     short_tail = f" +{more}" if more else ""
     forms = [f"{alert.message}{tail}"]
-    if alert.key.startswith(HOOK_SETUP):
-        verdict = hook_verdict(alert.message)
+    verdict = hook_verdict(alert.key, alert.message)
+    if verdict is not None:
         reason = hook_reason(alert.message)
         if reason:
             forms.append(f"{verdict}: {reason}{short_tail}")

@@ -9,9 +9,10 @@ one, so holding `j` or retyping a query never queues up stale work.
 
 Triage notifications name the patient as well as the number ("#304 Elena Ruiz: assigned
 to you"), so a key that hit the wrong row is noticed at once. Because a toast can outlive
-the moment, locking the screen (idle or by hand) clears every notification first, and none
-is shown while locked: they are held and shown at unlock, red flags first, and a red flag
-for this person rings the bell over the lock (tui/heldtoasts.py). Each event is told once: a toast for what just happened, the status
+the moment, locking the screen (idle or by hand) clears every notification first (a red
+flag's still on screen is held for the unlock), and none is shown while locked: they are
+held and shown at unlock, red flags first and each as it is then, and a red flag for this
+person rings the bell over the lock (tui/heldtoasts.py). Each event is told once: a toast for what just happened, the status
 line for what stays true (sync, who is online, a view that cannot load).
 """
 
@@ -57,7 +58,7 @@ from cxinbox.tui.alertline import alert_forms
 from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words
 from cxinbox.tui.away import AwayMixin
 from cxinbox.tui.heap import HeapKeeper
-from cxinbox.tui.heldtoasts import HeldToasts, lock_line
+from cxinbox.tui.heldtoasts import FlagState, FlagToast, HeldToasts, lock_line
 from cxinbox.tui.leaving import keep_drafts
 from cxinbox.tui.marking import MarkingMixin
 from cxinbox.tui.messages import (
@@ -106,6 +107,7 @@ Clock = Callable[[], datetime]
 
 WIDE_FROM = 100  # columns from which list and thread sit side by side
 SLA_RECHECK_S = 60.0  # SLA states move with the clock, without any event
+COUNTS_WAIT_S = 2.0  # news whose rows no page brought by then: the counts are read alone
 LONG_POLL_S = 20.0  # one wait_events call; the server answers at once when something changes
 LONG_POLL_GAP_S = 0.2  # between long polls, so a flood of changes is taken in batches
 
@@ -175,6 +177,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._locked = False
         self._reopen_after_unlock: int | None = None
         self._held = HeldToasts()
+        self._flags_on_screen: list[tuple[FlagToast, float]] = []
         self._mailboxes = list(mailboxes)
         self._poll_interval = poll_interval
         self._status_note = status_note
@@ -191,6 +194,10 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         """A poll failed: when one succeeds again, read the roster again."""
         self._poll_timer: Timer | None = None
         self._counts_dirty = True
+        self._news = 0  # change-feed batches applied (the list and counts go stale)
+        self._news_at = 0.0
+        self._page_news = 0  # the news the shown rows were read after
+        self._counts_news = 0  # the news the header's counts were read after
         self._first_rows_shown = False
         self._reading_mode = False
         self.undo_history = UndoHistory()
@@ -289,20 +296,36 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     # -- small helpers -----------------------------------------------------------------------
 
-    def _say(self, text: str, severity: str = "information", *,
-             red_flag: bool = False) -> None:
+    def _say(self, text: str, severity: str = "information") -> None:
         """Tell the person what just happened: one toast (the status line is for what
         stays true, so it is not repeated there).
 
         Never as markup, and never while locked (nothing may appear over the lock): what
-        is said then is held and shown at unlock, red flags (`red_flag`) first.
+        is said then is held and shown at unlock, after the red flags (`_say_flag`).
         """
         if self._locked:
-            self._held.hold(text, severity, red_flag=red_flag)
-            if red_flag:
-                self._show_lock_line()
+            self._held.hold(text, severity)
             return
         self.notify(text, severity=severity, markup=False)  # type: ignore[arg-type]
+
+    def _say_flag(self, toast: FlagToast) -> None:
+        """A red flag's toast: held while locked (the lock line counts it), and
+        remembered while on screen so a lock that comes up over it holds it too."""
+        if self._locked:
+            self._held.hold_flag(toast)
+            self._show_lock_line()
+            return
+        now = time.monotonic()
+        self._flags_on_screen = [(t, until) for t, until in self._flags_on_screen
+                                 if until > now]
+        self._flags_on_screen.append((toast, now + self.NOTIFICATION_TIMEOUT))
+        self.notify(toast.text, severity=toast.severity,  # type: ignore[arg-type]
+                    markup=False)
+
+    def _expect_flags(self, convs: Iterable[int | None]) -> None:
+        """Red flags being told: while locked the lock line counts them at once."""
+        if self._locked:
+            self._held.expect(convs)
 
     def _red_flag_while_locked(self) -> None:
         """A red flag for me while the lock is up: the bell, and a line on the lock
@@ -458,6 +481,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
     @work(exclusive=True, exit_on_error=False, group="list-window")
     async def _fetch_window(self, generation: int, query: str, offset: int, limit: int,
                             cap: int) -> None:
+        news = self._news
         try:
             page = await self.api.list_conversations(query, offset, limit, cap)
         except BadQuery as exc:
@@ -465,19 +489,26 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         except Exception as exc:  # noqa: BLE001 - shown on the status line, never a crash
             self.post_message(PageFailed(generation, error_line(exc), False))
         else:
-            self.post_message(PageLoaded(generation, page, cap))
+            # After news, the header's counts come with the rows, shown in the same frame:
+            # never "Mine 0" over a row that says "me".
+            counts = await self._read_counts(news) if news > self._counts_news else None
+            self.post_message(PageLoaded(generation, page, cap, news=news, counts=counts))
 
     def on_page_loaded(self, message: PageLoaded) -> None:
-        self._accept_page(message.generation, message.page, message.cap)
+        if self._accept_page(message.generation, message.page, message.cap):
+            self._page_news = max(self._page_news, message.news)
+        if message.counts is not None:
+            self.on_counts_loaded(message.counts)
 
-    def _accept_page(self, generation: int, page: Page, cap: int) -> None:
+    def _accept_page(self, generation: int, page: Page, cap: int) -> bool:
         """Show `page`, whose total was counted up to `cap` (a total of `cap` means "at
-        least": the list then ends there until a deeper page counts further)."""
+        least": the list then ends there until a deeper page counts further); False when
+        it is not shown."""
         if generation == self._generation and cap < self._list_cap and page.total >= cap:
-            return  # counted less far than a page already shown; a deeper one is on its way
+            return False  # counted less far than a page already shown; a deeper one comes
         first_ever = not self._first_rows_shown
         if not self.conversation_list.apply_page(generation, page):
-            return
+            return False
         self._first_rows_shown = True
         self._preview.poke()
         if first_ever:
@@ -491,6 +522,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             fresh = next((s for s in page.items if s.id == detail.summary.id), None)
             if fresh is not None and fresh != detail.summary:
                 self._update_open_summary(fresh)
+        return True
 
     def on_page_failed(self, message: PageFailed) -> None:
         if message.generation != self.conversation_list.generation:
@@ -716,7 +748,16 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         relevant = [e for e in events_ if e.action not in ("conversation.view", "contact.view")]
         if not relevant:
             return
-        self._counts_dirty = True
+        if self._locked:
+            self._counts_dirty = True
+            gone = [int(t) for e in relevant if e.action == "redflag.cleared"
+                    and (t := e.target.removeprefix("conversation:")).isdigit()]
+            if gone:  # no longer waiting: the lock line stops counting them
+                self._held.cleared(gone)
+                self._show_lock_line()
+        else:  # the list's next page brings the counts (see _fetch_window)
+            self._news += 1
+            self._news_at = time.monotonic()
         self._away_events(relevant)
         for event in relevant:
             if event.action == "health.alert" and not self._locked:
@@ -743,12 +784,19 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._refresh_counts_if_dirty()
 
     def _refresh_counts_if_dirty(self) -> None:
-        if self._counts_dirty and not self._locked and self._first_rows_shown:
+        if self._locked or not self._first_rows_shown:
+            return
+        late = self._counts_news < self._news and \
+            time.monotonic() - self._news_at > COUNTS_WAIT_S
+        if self._counts_dirty or late:
             self._counts_dirty = False
-            self._load_counts()
+            self._load_counts(late)
 
     @work(exclusive=True, exit_on_error=False, group="counts")
-    async def _load_counts(self) -> None:
+    async def _load_counts(self, late: bool = False) -> None:
+        self.post_message(await self._read_counts(self._news, late=late))
+
+    async def _read_counts(self, news: int, *, late: bool = False) -> CountsLoaded:
         counts: dict[str, int | None] = {}
         for count in COUNTS:
             try:
@@ -761,12 +809,18 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             folders = await self.api.sync_status()
             alerts = await self.api.alerts()
         except Exception as exc:  # noqa: BLE001 - the line says so; the inbox keeps working
-            self.post_message(CountsLoaded(counts, f"mail sync unknown: {error_line(exc)}", True))
-            return
+            return CountsLoaded(counts, f"mail sync unknown: {error_line(exc)}", True,
+                                news=news, late=late)
         forms, problem = mail_sync_forms(folders, self.tz, alerts)
-        self.post_message(CountsLoaded(counts, forms[0], problem, shorter=forms[1:]))
+        return CountsLoaded(counts, forms[0], problem, shorter=forms[1:], news=news,
+                            late=late)
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
+        if message.news < self._counts_news:
+            return  # read before counts already shown
+        if message.news > self._page_news and not message.late:
+            return  # ahead of the rows: the page being read brings its own
+        self._counts_news = message.news
         self.header_bar.set_counts(message.counts, views.count_cap(0, 1))
         self.status_line.set_mail(message.mail, problem=message.mail_problem,
                                   shorter=message.shorter)
@@ -1034,6 +1088,11 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             return
         self._locked = True
         self._preview.cancel()
+        now = time.monotonic()
+        for toast, until in self._flags_on_screen:  # the bell rang for these: keep them
+            if until > now:
+                self._held.hold_flag(toast)
+        self._flags_on_screen = []
         self.clear_notifications()
         self._reopen_after_unlock = self.thread.conv_id
         self.conversation_list.set_locked(True)
@@ -1042,8 +1101,10 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self.search_bar.close()
         self.run_worker(self._blank_reading(), group="lock", exclusive=True)
         minutes = round(self._idle_lock_s / 60, 1) if idle else 0
-        self.push_screen(LockScreen(user=self.me, minutes=minutes, verifier=self._verifier,
-                                    blink=not self.calm))
+        screen = LockScreen(user=self.me, minutes=minutes, verifier=self._verifier,
+                            blink=not self.calm)
+        screen.set_alert(lock_line(self._held.red_flags()))
+        self.push_screen(screen)
 
     async def _blank_reading(self) -> None:
         await self.thread.clear("Locked.")
@@ -1060,7 +1121,28 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             self._load_detail(self._reopen_after_unlock, False)
         self._counts_dirty = True
         self.conversation_list.mark_stale()
-        for text, severity in self._held.release():  # red flags first
+        convs = self._held.flag_convs()
+        if not convs:
+            for text, severity in self._held.release(me=self.me):
+                self._say(text, severity)
+            return
+        self.run_worker(self._release_held(convs), group="unlock-toasts",
+                        exit_on_error=False)
+
+    async def _release_held(self, convs: list[int]) -> None:
+        """The held toasts, red flags first, each red flag as it is now: cleared or taken
+        by someone else while locked is said so (heldtoasts.replayed)."""
+        states: dict[int, FlagState] = {}
+        try:
+            page = await self.api.list_conversations(
+                "id:" + ",".join(str(c) for c in convs), 0, len(convs))
+            states = {s.id: FlagState(s.red_flag_open, s.assignee or None)
+                      for s in page.items}
+        except Exception:  # noqa: BLE001,S110 - not read: shown as held, not lost
+            pass
+        if self._locked:  # locked again meanwhile: they stay held
+            return
+        for text, severity in self._held.release(states, self.me):  # red flags first
             self._say(text, severity)
 
     @property

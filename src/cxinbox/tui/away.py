@@ -17,6 +17,7 @@ from cxinbox.contract.routing_types import AwayResult, red_flags_waiting_line
 from cxinbox.contract.team_types import StaffView
 from cxinbox.contract.types import Event
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.tui.heldtoasts import COUNT, FlagToast
 from cxinbox.tui.messages import error_line
 
 SHIFT = "staff.shift"
@@ -204,6 +205,7 @@ class AwayMixin:
     def _red_flags_waiting(self: Any, count: int) -> None:
         """Back, with red flags nobody (or I) hold: say so, and put the list at its top,
         where they are (red flags sort first), not wherever it was scrolled."""
-        self._say(f"{red_flags_waiting_line(count)}: the list is back at the top"
-                  " (3 shows only red flags)", "warning", red_flag=True)
+        self._say_flag(FlagToast(f"{red_flags_waiting_line(count)}: the list is back at"
+                                 " the top (3 shows only red flags)", None, COUNT,
+                                 count=count, severity="warning"))
         self.conversation_list.action_cursor_top()

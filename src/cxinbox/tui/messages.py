@@ -23,11 +23,14 @@ def error_line(exc: BaseException) -> str:
 
 
 class PageLoaded(Message):
-    def __init__(self, generation: int, page: Page, cap: int) -> None:
+    def __init__(self, generation: int, page: Page, cap: int, *, news: int = 0,
+                 counts: CountsLoaded | None = None) -> None:
         super().__init__()
         self.generation = generation
         self.page = page
         self.cap = cap  # where its count stopped (a total of `cap` is "at least")
+        self.news = news  # the change-feed news the page was read after
+        self.counts = counts  # the header's counts, read with it (shown in the same frame)
 
 
 class EndCounted(Message):
@@ -119,9 +122,11 @@ class CountsLoaded(Message):
     """View counts for the header, and the mail sync state for the status line."""
 
     def __init__(self, counts: Mapping[str, int | None], mail: str, mail_problem: bool,
-                 shorter: Sequence[str] = ()) -> None:
+                 shorter: Sequence[str] = (), *, news: int = 0, late: bool = False) -> None:
         super().__init__()
         self.counts = counts
+        self.news = news  # the change-feed news they were read after
+        self.late = late  # read because no page brought counts after that news
         self.mail = mail
         self.mail_problem = mail_problem
         self.shorter = tuple(shorter)  # the mail line's shorter forms (an alert's)

@@ -19,6 +19,9 @@ from cxinbox.domain.intent_words import INTENT_CODES
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.teams import member_on_shift
 from cxinbox.tui import triage
+from cxinbox.tui.heldtoasts import RAISED as RAISED_FLAG
+from cxinbox.tui.heldtoasts import WAITING as WAITING_FLAG
+from cxinbox.tui.heldtoasts import YOURS, FlagToast
 from cxinbox.tui.timefmt import clinic_datetime
 
 RAISED: Final = "redflag.raised"
@@ -150,7 +153,12 @@ def alerts_me(config: Config, me: str, now: datetime) -> bool:
 def raised_lines(events: Iterable[Event], names: dict[int, str]) -> list[str]:
     """One toast line per red flag raised in `events` (category and patient, never their
     words: the banner quotes them for whoever opens the thread)."""
-    lines: list[str] = []
+    return [t.text for t in raised_toasts(events, names)]
+
+
+def raised_toasts(events: Iterable[Event], names: dict[int, str]) -> list[FlagToast]:
+    """As `raised_lines`, each with its conversation (the lock counts flags by it)."""
+    lines: list[FlagToast] = []
     for event in events:
         if event.action != RAISED or not isinstance(event.details, dict):
             continue
@@ -162,7 +170,7 @@ def raised_lines(events: Iterable[Event], names: dict[int, str]) -> list[str]:
             "tagged by staff"  # a person or a rule raised it with the red-flag tag
         head = f"RED FLAG {what}: #{conv}"
         name = clean_line(names.get(conv, ""), max_len=max(12, TOAST_WIDTH - len(head) - 1))
-        lines.append(f"{head} {name}" if name else head)
+        lines.append(FlagToast(f"{head} {name}" if name else head, conv, RAISED_FLAG))
     return lines
 
 
@@ -173,7 +181,12 @@ OFFERED: Final = "redflag.offered"
 def waiting_lines(events: Iterable[Event]) -> list[str]:
     """One toast per red flag the server told as waiting unassigned because everyone on
     shift in its team is at the cap (once per raise, for the whole desk): fits 54 columns."""
-    lines: list[str] = []
+    return [t.text for t in waiting_toasts(events)]
+
+
+def waiting_toasts(events: Iterable[Event]) -> list[FlagToast]:
+    """As `waiting_lines`, each with its conversation."""
+    lines: list[FlagToast] = []
     for event in events:
         if event.action != WAITING or not isinstance(event.details, dict):
             continue
@@ -181,21 +194,29 @@ def waiting_lines(events: Iterable[Event]) -> list[str]:
         if not isinstance(conv, int) or not isinstance(team, str):
             continue
         at = f" {cap}" if isinstance(cap, int) else ""
-        lines.append(f"RED FLAG #{conv} UNASSIGNED: team {clean_line(team, max_len=16)}"
-                     f" all at cap{at}")
+        lines.append(FlagToast(f"RED FLAG #{conv} UNASSIGNED: team"
+                               f" {clean_line(team, max_len=16)} all at cap{at}", conv,
+                               WAITING_FLAG))
     return lines
 
 
 def taken_up_lines(events: Iterable[Event], me: str) -> list[str]:
     """One toast per red flag that waited unassigned and the server has now given to me
     (my shift started, a place under my cap freed, a colleague's return picked me)."""
-    lines: list[str] = []
+    return [t.text for t in taken_up_toasts(events, me)]
+
+
+def taken_up_toasts(events: Iterable[Event], me: str) -> list[FlagToast]:
+    """As `taken_up_lines`, each with its conversation."""
+    lines: list[FlagToast] = []
     for event in events:
         details = event.details if isinstance(event.details, dict) else {}
         if event.action == "conversation.assign" and details.get("waited") is True \
                 and details.get("to") == me:
-            conv = clean_line(event.target.removeprefix("conversation:"), max_len=12)
-            lines.append(f"RED FLAG #{conv} is yours now: it waited unassigned")
+            target = event.target.removeprefix("conversation:")
+            conv = clean_line(target, max_len=12)
+            lines.append(FlagToast(f"RED FLAG #{conv} is yours now: it waited unassigned",
+                                   int(target) if target.isdigit() else None, YOURS))
     return lines
 
 
@@ -262,9 +283,10 @@ class RedFlagMixin:
         is told, the status line reads the roster again), one that waited now given to me,
         and, when my shift started while some wait for the clinical role, the count and
         the list at its top; True when the bell should ring."""
-        lines = waiting_lines(batch) + taken_up_lines(batch, self.me)
-        for line in lines:
-            self._say(line, "error", red_flag=True)
+        lines = waiting_toasts(batch) + taken_up_toasts(batch, self.me)
+        self._expect_flags(t.conv for t in lines)
+        for toast in lines:
+            self._say_flag(toast)
         if lines or any(isinstance(e.details, dict) and e.details.get("waited") is True
                         for e in batch):
             self._fetch_roster()  # who is on shift, and at the cap, has just changed
@@ -281,6 +303,7 @@ class RedFlagMixin:
         raised = [e for e in batch if e.action == RAISED and e.actor != self.me]
         if not raised:
             return False
+        self._expect_flags(t.conv for t in raised_toasts(raised, {}))
         names: dict[int, str] = {}
         missing: list[int] = []
         for event in raised:
@@ -303,12 +326,12 @@ class RedFlagMixin:
                     continue
                 for found in page.items:
                     names[found.id] = found.from_name or found.from_addr
-            for line in raised_lines(raised, names):
-                self._say(line, "error", red_flag=True)
+            for toast in raised_toasts(raised, names):
+                self._say_flag(toast)
 
         if missing:
             self.run_worker(named(), group="red-flag-toasts", exit_on_error=False)
         else:
-            for line in raised_lines(raised, names):
-                self._say(line, "error", red_flag=True)
+            for toast in raised_toasts(raised, names):
+                self._say_flag(toast)
         return any(raised_lines(raised, {}))
