@@ -163,7 +163,7 @@ async def test_a_roster_the_red_flag_round_cannot_read_is_on_the_status_line(
                 raise AssertionError("the round read a roster that is not there")
         finally:
             rename("staff_away_gone", "staff_away")
-        await wait_for(pilot, lambda: "red flags not routed: roster unreadable" in _render(
+        await wait_for(pilot, lambda: "roster unreadable" in _render(
             app.status_line), what="the roster alert on the status line")
         router.round(1_800_000_010)
         await wait_for(pilot, lambda: "roster unreadable" not in screen_text(app),
@@ -183,3 +183,22 @@ def test_the_hook_verdict_is_read_from_the_alerts_key() -> None:
     assert hook_verdict("notify-setup:[sla]@old", words) == "HOOK UNSAFE"
     assert hook_verdict("notify-setup:[sla]", "x does not exist") == "HOOK BROKEN"
     assert hook_verdict("account:billing", words) is None
+
+
+def test_alerts_no_one_may_hear_of_keep_their_meaning_at_80_columns() -> None:
+    """The roster, a red-flag cap page and the backlog page given up: a long line cut at 80
+    columns would keep only its start, so each has a short form by its key, and the keys
+    are the ones the server raises."""
+    from cxinbox.contract.types import Alert
+    from cxinbox.service.redflag_routing import PAGE_ALERT, ROSTER_ALERT
+    from cxinbox.service.sla_monitor import BACKLOG_ALERT
+    from cxinbox.tui.alertline import SHORT_FORMS, alert_forms
+
+    assert set(SHORT_FORMS) == {ROSTER_ALERT, PAGE_ALERT, BACKLOG_ALERT}
+    long_line = ("red flags not routed: roster unreadable (away list, team rotas): "
+                 "OperationalError: no such table: staff_away, and more words besides")
+    forms = alert_forms(Alert(ROSTER_ALERT, "error", long_line, 0), more=2)
+    assert forms[0].startswith(long_line)
+    assert "RED FLAGS NOT ROUTED: roster unreadable (cxinbox status) +2" in forms
+    assert all(len(f) <= 80 for f in forms[1:])
+    assert alert_forms(Alert("account:billing", "error", long_line, 0)) == [long_line]

@@ -27,6 +27,15 @@ _PATH = re.compile(r"(?<![\w.])/(?:[^\s/:()]+/)*([^\s/:()]+)")
 
 VERDICTS: Final = {UNSAFE: "HOOK UNSAFE", BROKEN: "HOOK BROKEN"}
 
+SHORT_FORMS: Final = {
+    "redflag:roster": "RED FLAGS NOT ROUTED: roster unreadable",
+    "redflag:waiting-page": "RED FLAG PAGE GIVEN UP",
+    "sla:backlog-page": "BACKLOG PAGE GIVEN UP",
+}
+"""The server's alerts about red flags nobody may hear of, by key (service/redflag_routing.py
+ROSTER_ALERT, PAGE_ALERT; service/sla_monitor.py BACKLOG_ALERT): what the status line keeps
+when the whole line does not fit."""
+
 
 def hook_verdict(key: str, problem: str = "") -> str | None:
     """"HOOK UNSAFE" for a hook others could rewrite, "HOOK BROKEN" for one that cannot
@@ -66,4 +75,6 @@ def alert_forms(alert: Alert, more: int = 0) -> list[str]:
         if reason:
             forms.append(f"{verdict}: {reason}{short_tail}")
         forms += [f"{verdict} ({READ_MORE}){short_tail}", f"{verdict}{short_tail}"]
+    elif (short := SHORT_FORMS.get(alert.key)) is not None:
+        forms += [f"{short} ({READ_MORE}){short_tail}", f"{short}{short_tail}"]
     return forms
