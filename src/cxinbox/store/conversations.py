@@ -420,8 +420,22 @@ def conversation(conn: sqlite3.Connection, conv_id: int) -> ConversationRecord |
 def messages_of(conn: sqlite3.Connection, conv_id: int) -> list[MessageRecord]:
     return [MessageRecord(*r) for r in conn.execute(
         "SELECT id, channel, direction, message_id, subject, from_name, from_addr, to_addrs,"
-        " cc_addrs, date, body_text, attachments, problems, seen FROM messages"
+        " cc_addrs, date, body_text, attachments, problems, seen, received_at,"
+        " unscreened_at FROM messages"
         " WHERE conversation_id = ? AND gone_at IS NULL ORDER BY date, id", (conv_id,))]
+
+
+def unscreened_of(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> dict[int, int]:
+    """Of `conv_ids`, those with a message the detectors passed over because a later sync
+    stored it long after it arrived (`messages.unscreened_at`, migration 28): when the
+    earliest such message arrived (its `received_at`, else its date)."""
+    if not conv_ids:
+        return {}
+    marks = ", ".join("?" * len(conv_ids))
+    return {int(r[0]): int(r[1]) for r in conn.execute(
+        "SELECT conversation_id, min(coalesce(received_at, date)) FROM messages"
+        f" WHERE conversation_id IN ({marks}) AND unscreened_at IS NOT NULL"
+        " AND gone_at IS NULL GROUP BY conversation_id", list(conv_ids))}
 
 
 def notes_of(conn: sqlite3.Connection, conv_id: int) -> list[NoteRecord]:

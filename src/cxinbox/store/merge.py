@@ -16,6 +16,10 @@ from typing import Any
 from cxinbox.store.dialect import inserted_id
 from cxinbox.store.records import MergeCounts, SplitPlan
 
+_CLOCK = "CASE WHEN m.direction = 'in' THEN coalesce(m.received_at, m.date) ELSE m.date END"
+"""A message's time on its conversation's clock, as ingest set it (store/ingest.py
+`arrival_time`): a patient's message by when the server received it (migration 28; its
+Date: for rows from before), the desk's by its Date:."""
 
 def _addresses_in(conn: sqlite3.Connection, conv_id: int) -> set[str]:
     found: set[str] = set()
@@ -58,12 +62,12 @@ def recompute(conn: sqlite3.Connection, conv_id: int, candidates: Iterable[str])
         "   AND m.gone_at IS NULL AND m.seen = 0 AND m.direction = 'in'),"
         " has_attachment = coalesce((SELECT max(m.has_attachment) FROM messages m"
         "   WHERE m.conversation_id = :id AND m.gone_at IS NULL), 0),"
-        " created_at = coalesce((SELECT min(m.date) FROM messages m"
+        f" created_at = coalesce((SELECT min({_CLOCK}) FROM messages m"
         "   WHERE m.conversation_id = :id), created_at),"
-        " last_message_at = coalesce((SELECT max(m.date) FROM messages m"
+        f" last_message_at = coalesce((SELECT max({_CLOCK}) FROM messages m"
         "   WHERE m.conversation_id = :id), last_message_at),"
-        " last_inbound_at = (SELECT max(m.date) FROM messages m WHERE m.conversation_id = :id"
-        "   AND m.direction = 'in'),"
+        f" last_inbound_at = (SELECT max({_CLOCK}) FROM messages m"
+        "   WHERE m.conversation_id = :id AND m.direction = 'in'),"
         " first_response_at = (SELECT min(m.date) FROM messages m"
         "   WHERE m.conversation_id = :id AND m.direction = 'out'),"
         " last_response_at = (SELECT max(m.date) FROM messages m"

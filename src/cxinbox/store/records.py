@@ -150,6 +150,17 @@ class MessageRecord:
     attachments: str
     problems: str
     seen: int
+    received_at: int | None = None
+    """When the server (the SMS provider) received it; None: not known, or stored before
+    migration 28 (`arrived` reads its Date: then)."""
+    unscreened_at: int | None = None
+    """When a later sync stored it although it had arrived longer than `[triage]
+    backlog_hours` before: the detectors passed it over (migration 28)."""
+
+    @property
+    def arrived(self) -> int:
+        """When it arrived: the server's time, else its Date:."""
+        return self.received_at if self.received_at else self.date
 
 
 @dataclass(frozen=True, slots=True)
