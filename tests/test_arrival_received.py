@@ -21,7 +21,7 @@ from typing import Any
 
 from tests.support.smsprovider import SmsProvider, write_sms_config
 from tests.test_backlog_arrival import _desk
-from tests.test_backlog_mark import _conv, _rows, _sync
+from tests.test_backlog_mark import _rows, _sync
 from tests.test_rules import patient_mail, rig_factory  # noqa: F401 - the fixture
 from tests.test_serve_support import cx
 
