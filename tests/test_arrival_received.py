@@ -282,3 +282,39 @@ INSERT INTO messages (id, raw_id, conversation_id, direction, date, backlog_at)
     assert [tuple(r) for r in rows] == [(1, 1, 1, "in", 100, None, None, None),
                                         (2, 2, 1, "out", 200, 150, None, None)]
     assert [tuple(r) for r in convs] == [(1, 100, 200)]
+
+
+def test_store_copy_carries_the_arrival_and_the_mark(
+        dovecot: Any, tmp_path: Path, pg_cluster: Any) -> None:
+    """`cxinbox store copy` (copy_to_postgres) moves received_at and unscreened_at with
+    every message, and what PostgreSQL then shows is what SQLite showed."""
+    import psycopg
+    from tests.test_pg_query import fresh_database
+
+    from cxinbox.store.pg.copy import copy_to_postgres
+
+    store = Database(tmp_path / "site.db")
+    try:
+        config, rules = _desk(tmp_path, dovecot, store)
+        dovecot.deliver(patient_mail("hello", message_id="first@p.example",
+                                     date=format_datetime(_ago(365))))
+        _sync(store, config, rules, dovecot)
+        dovecot.deliver(patient_mail("help", message_id="outage@p.example", body=CHEST,
+                                     sender="Omar <omar@patients.example>"),
+                        internaldate=_ago(5))
+        _sync(store, config, rules, dovecot)
+        query = ("SELECT message_id, date, received_at, unscreened_at FROM messages"
+                 " ORDER BY message_id")
+        before = _rows(store, query)
+        assert [r[3] is not None for r in before] == [False, True]
+        assert all(r[2] is not None for r in before)
+        conn = psycopg.connect(pg_cluster.dsn(fresh_database(pg_cluster)), autocommit=True)
+        try:
+            with store.read() as lite:
+                copy_to_postgres(lite, conn)
+            after = [tuple(r) for r in conn.execute(query).fetchall()]
+        finally:
+            conn.close()
+    finally:
+        store.close()
+    assert after == before
