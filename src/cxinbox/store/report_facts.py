@@ -51,12 +51,18 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
+_CLOCK = "CASE WHEN direction = 'in' THEN coalesce(received_at, date) ELSE date END"
+"""A message's time in the kept intervals: a patient's message from when it arrived
+(migration 28, as the conversation's clock: store/ingest.py `arrival_time`), so a response
+time is measured from when the desk could see it; the desk's by its date."""
+
+
 def _recompute(conn: sqlite3.Connection, ids: list[int]) -> None:
     marks = _marks(len(ids))
     messages: dict[int, list[MessageFact]] = defaultdict(list)
     for row in conn.execute(
-            "SELECT conversation_id, id, direction, date FROM messages"
-            f" WHERE conversation_id IN ({marks}) ORDER BY conversation_id, date, id", ids):
+            f"SELECT conversation_id, id, direction, {_CLOCK} FROM messages"
+            f" WHERE conversation_id IN ({marks}) ORDER BY conversation_id, 4, id", ids):
         messages[int(row[0])].append(MessageFact(int(row[0]), int(row[1]), str(row[2]),
                                                  int(row[3])))
     skip = {int(r[0]) for r in conn.execute(
