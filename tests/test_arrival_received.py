@@ -318,3 +318,30 @@ def test_store_copy_carries_the_arrival_and_the_mark(
     finally:
         store.close()
     assert after == before
+
+
+def test_a_uidvalidity_reset_marks_nothing_the_cache_holds(
+        any_store: Any, dovecot: Any, tmp_path: Path) -> None:
+    """After a UIDVALIDITY reset the server offers the whole folder again, old arrival
+    times and all: what the cache holds is re-linked, not stored again, so none of it is
+    marked unscreened (nor paged); only mail the cache never had would be."""
+    store = any_store
+    config, rules = _desk(tmp_path, dovecot, store)
+    dovecot.deliver(patient_mail("old", message_id="old@p.example",
+                                 date=format_datetime(_ago(30))), internaldate=_ago(30))
+    dovecot.deliver(patient_mail("new", message_id="new@p.example",
+                                 sender="Ned <ned@patients.example>"))
+    _sync(store, config, rules, dovecot)
+    before = _rows(store, "SELECT id, message_id, backlog_at, unscreened_at FROM messages"
+                   " ORDER BY id")
+    dovecot.reset_uidvalidity()
+    dovecot.deliver(patient_mail("moved", message_id="moved@p.example", body=CHEST,
+                                 sender="Mo <mo@patients.example>"), internaldate=_ago(9))
+    _sync(store, config, rules, dovecot)
+    after = _rows(store, "SELECT id, message_id, backlog_at, unscreened_at FROM messages"
+                  " ORDER BY id")
+    assert after[:len(before)] == before
+    assert [r[3] is None for r in before] == [True, True]
+    [(_, moved, backlog, unscreened)] = after[len(before):]
+    assert moved == "moved@p.example" and backlog is None and unscreened is not None
+    assert _rows(store, "SELECT count(*) FROM events WHERE action = 'redflag.raised'") == [(0,)]
