@@ -839,6 +839,7 @@ class TriageCandidate:
     head: bytes  # the start of an email's raw bytes (its header block); b"" for SMS
     sha256: bytes  # of the raw bytes: finds an assessment made while the batch was parsed
     sender: str = ""  # the stored From: address ("" when there was none)
+    received_at: int | None = None  # when the server received it (migration 28)
 
 
 @dataclass(frozen=True, slots=True)
