@@ -36,6 +36,7 @@ from cxinbox.store.schema import MIGRATIONS
 from cxinbox.tui.ascii import UNICODE_GLYPHS
 from cxinbox.tui.rows import RowStyles, columns_for, render_row
 from cxinbox.tui.timefmt import age_text
+from cxinbox.tui.widgets.message_block import message_text
 from cxinbox.tui.widgets.thread_view import header_text
 from cxinbox.wiring import rules_engine
 
@@ -98,6 +99,10 @@ def test_a_year_old_date_arriving_now_is_new_and_not_breached(
     detail = inbox.get_conversation(year["conv"], record_view=False)
     assert detail.messages[0].date == year["date"]
     assert detail.messages[0].received_at == year["received"]
+    # The thread shows it as sent a year ago, and received now.
+    line = message_text(detail.messages[0], tz=UTC, now=datetime.now(UTC),
+                        glyphs=UNICODE_GLYPHS, expanded=True).plain.splitlines()[0]
+    assert "(received " in line and "not screened" not in line
 
 
 def test_a_year_old_date_arriving_out_of_hours_is_acknowledged(rig_factory: Any) -> None:  # noqa: F811
@@ -165,6 +170,14 @@ def test_mail_fetched_days_after_it_arrived_says_it_was_not_screened(
     # The thread's header says it first; the list's row at 80 columns says it short.
     header = header_text(detail.summary, ("", "none"), "mgarcia", UNICODE_GLYPHS)
     assert header.plain.startswith("not screened: received 5 d ago")
+    block = message_text(detail.messages[0], tz=UTC, now=datetime.now(UTC),
+                         glyphs=UNICODE_GLYPHS, expanded=True).plain.splitlines()
+    assert block[1] == "! not screened: received 5 d ago"
+    assert "(received " not in block[0]  # its Date: and its arrival agree
+    fresh_block = message_text(inbox.get_conversation(fresh["conv"], record_view=False)
+                               .messages[0], tz=UTC, now=datetime.now(UTC),
+                               glyphs=UNICODE_GLYPHS, expanded=True).plain
+    assert "not screened" not in fresh_block
     row = _row_text(items[outage["conv"]], 80)
     assert len(row) == 80 and unscreened_mark(outage["received"], now) in row
     assert "unscreened 5d" in row

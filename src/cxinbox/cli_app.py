@@ -34,7 +34,7 @@ from cxinbox.cli import (
     version_line,
 )
 from cxinbox.contract.errors import ApiError
-from cxinbox.domain.arrival import UNSCREENED_WHY, unscreened_line
+from cxinbox.domain.arrival import ARRIVAL_SHOWN_S, UNSCREENED_WHY, unscreened_line
 from cxinbox.domain.sanitize import clean_line
 
 if TYPE_CHECKING:
@@ -508,9 +508,6 @@ CONFIRM_THRESHOLD = 25
 """Above this many matches a bulk command asks first (or, without a terminal, wants --yes)."""
 
 _PREVIEW_LINES = 50
-
-ARRIVAL_SHOWN_S = 3600
-"""`show` gives a message's arrival beside its Date: when they differ by more than this."""
 
 QueryArg = Annotated[str, typer.Argument(
     metavar="QUERY", help="Conversations to act on, e.g. 'status:open tag:billing' ('' ="

@@ -5,6 +5,10 @@ Words, not colour, and the same words in `cxinbox show`, the list and the thread
 
 from __future__ import annotations
 
+ARRIVAL_SHOWN_S = 3600
+"""A message's arrival is given beside its Date: (as "received ...", in `show` and the
+thread) when the two differ by more than this."""
+
 
 def _ago(received_at: int, now: int) -> str:
     seconds = max(0, now - received_at)
