@@ -358,3 +358,34 @@ def test_a_uidvalidity_reset_marks_nothing_the_cache_holds(
     [(_, moved, backlog, unscreened)] = after[len(before):]
     assert moved == "moved@p.example" and backlog is None and unscreened is not None
     assert _rows(store, "SELECT count(*) FROM events WHERE action = 'redflag.raised'") == [(0,)]
+
+
+def test_postgresql_migration_28_keeps_every_row(pg_cluster: Any) -> None:
+    """The PostgreSQL twin on a database at version 27 that holds mail: every row kept,
+    the old rows with no arrival and no mark."""
+    import psycopg
+    from tests.test_pg_query import fresh_database
+
+    from cxinbox.store.pg.migrate import migrate, schema_version
+
+    with psycopg.connect(pg_cluster.dsn(fresh_database(pg_cluster)), autocommit=True) as conn:
+        assert migrate(conn) == 28
+        conn.execute("DROP INDEX messages_unscreened")  # back to what 27 left
+        conn.execute("ALTER TABLE messages DROP COLUMN received_at, DROP COLUMN unscreened_at")
+        conn.execute("UPDATE cxinbox_meta SET value = '27' WHERE key = 'schema_version'")
+        assert schema_version(conn) == 27
+        conn.execute("INSERT INTO raw_messages (id, sha256, size, data) VALUES"
+                     " (1, '\\x01', 1, '\\x00'), (2, '\\x02', 1, '\\x00')")
+        conn.execute("INSERT INTO conversations (id, subject, channel, mailbox, status,"
+                     " priority, created_at, last_message_at) VALUES"
+                     " (1, 'a', 'email', 'desk', 'open', 'normal', 100, 200)")
+        conn.execute("INSERT INTO messages (id, raw_id, conversation_id, direction, date,"
+                     " backlog_at) VALUES (1, 1, 1, 'in', 100, NULL), (2, 2, 1, 'out', 200, 150)")
+        assert migrate(conn) == 28
+        rows = conn.execute("SELECT id, raw_id, conversation_id, direction, date, backlog_at,"
+                            " received_at, unscreened_at FROM messages ORDER BY id").fetchall()
+        convs = conn.execute("SELECT id, created_at, last_message_at FROM conversations"
+                             ).fetchall()
+    assert rows == [(1, 1, 1, "in", 100, None, None, None),
+                    (2, 2, 1, "out", 200, 150, None, None)]
+    assert convs == [(1, 100, 200)]
