@@ -389,3 +389,29 @@ def test_postgresql_migration_28_keeps_every_row(pg_cluster: Any) -> None:
     assert rows == [(1, 1, 1, "in", 100, None, None, None),
                     (2, 2, 1, "out", 200, 150, None, None)]
     assert convs == [(1, 100, 200)]
+
+
+def test_backlog_sent_minutes_before_it_arrived_still_pages_once(
+        any_store: Any, dovecot: Any, tmp_path: Path) -> None:
+    """A first sync's backlog as real mail has it: sent (Date:) minutes before the server
+    received it. Its late SLA is a backlog escalation (the one summary page), not a page
+    of its own: the monitor compares the patient's messages with the conversation's clock
+    by their arrival, as the clock was set."""
+    from tests.test_backlog_mark import _desk as paging_desk
+    from tests.test_backlog_mark import _heard
+
+    store = any_store
+    config, rules, notified = paging_desk(tmp_path, dovecot, store)
+    dovecot.deliver(patient_mail("Old refill", message_id="old@p.example",
+                                 sender="Olga <olga@patients.example>",
+                                 date=format_datetime(_ago(5 + 20 / 1440))),
+                    internaldate=_ago(5))
+    _sync(store, config, rules, dovecot)
+    [(conv, backlog)] = _rows(store, "SELECT conversation_id, backlog_at FROM messages")
+    assert backlog is not None
+    SlaMonitor(store, config, rules=rules).check(int(time.time()))
+    [(target, details)] = _rows(store, "SELECT target, details FROM events"
+                                " WHERE action = 'sla.breached'")
+    assert target == f"conversation:{conv}"
+    assert json.loads(details).get("backlog") is True
+    assert [h for h in _heard(notified) if h["state"] == "breached"] == []

@@ -23,6 +23,7 @@ from cxinbox.store.records import (
     StaffState,
 )
 from cxinbox.store.schema_flag_order import FLAGGED_INDEXES
+from cxinbox.store.schema_received import clock_sql
 from cxinbox.store.schema_search import DUE_KEY, PRIORITY_RANK
 from cxinbox.store.triage import OPEN_SQL
 
@@ -695,14 +696,18 @@ archive) is history, not a reply, while a reply from a patient whose clock runs 
 still counts."""
 
 
+_CLOCK = clock_sql()
+
+
 def reopen_on_inbound(conn: sqlite3.Connection, conv_id: int, at: int) -> bool:
-    """A patient message (e-mail or SMS, direction in) dated `at` landed in `conv_id`;
-    reopen the conversation if it was pending, snoozed or closed. Returns True if it did.
+    """A patient message (e-mail or SMS, direction in) that arrived at `at` (the
+    conversation's clock: migration 28) landed in `conv_id`; reopen the conversation if it
+    was pending, snoozed or closed. Returns True if it did.
 
     Call it for inbound messages only, before or after storing the message: our own
     replies (the Sent folder, outbound SMS) and auto-replies must not reopen anything.
     """
-    newer = conn.execute("SELECT 1 FROM messages WHERE conversation_id = ? AND date > ?"
+    newer = conn.execute(f"SELECT 1 FROM messages WHERE conversation_id = ? AND {_CLOCK} > ?"
                          " LIMIT 1", (conv_id, at + REOPEN_SLACK_S)).fetchone()
     if newer is not None:
         return False

@@ -410,11 +410,13 @@ def is_backlog(arrived: int | None, backlog_before: int | None) -> bool:
     return backlog_before is not None and arrived is not None and 0 < arrived < backlog_before
 
 
-def arrival_time(sent: int, received: int | None, now: int) -> int:
-    """When an inbound message arrived, for the conversation's clock (created_at,
-    last_inbound_at: the list's Age and the SLA start): the server's arrival time, or its
-    Date: (`sent`) when the server did not say or says a time too far ahead to be true."""
-    return received if received and 0 < received <= now + _FUTURE_SLACK_S else sent
+def received_time(internal_date: int | None, now: int) -> int | None:
+    """The server's arrival time as kept (`messages.received_at`, migration 28): its
+    INTERNALDATE, None when it did not say or says a time too far ahead to be true. An
+    inbound message's time on its conversation's clock (created_at, last_inbound_at: the
+    list's Age and the SLA start) is this, else its Date: (schema_received.`clock_sql`)."""
+    return internal_date if internal_date and 0 < internal_date <= now + _FUTURE_SLACK_S \
+        else None
 
 
 def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, mailbox: str,
@@ -429,7 +431,8 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
     direction = "out" if outbound or (from_email and from_email in own) else "in"
     # The message keeps its Date: (`sent`); the conversation's clock runs from when the
     # server received what the patient wrote.
-    at = arrival_time(sent, m.internal_date, now) if direction == "in" else sent
+    received = received_time(m.internal_date, now)
+    at = received if direction == "in" and received is not None else sent
     addresses = [from_email] + [a.email for a in p.to] + [a.email for a in p.cc]
     norm = normalize_subject(p.subject)
     conv, chain = _choose_conversation(conn, p, norm, at, addresses, batch, touches)
@@ -458,7 +461,7 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
               _addr_json(p.to), _addr_json(p.cc), sent, p.body_text, _attachments_json(p),
               int(bool(p.attachments)), "; ".join(p.problems), int(seen),
               now if direction == "in" and is_backlog(m.internal_date, backlog_before)
-              else None, m.internal_date or None,
+              else None, received,
               now if direction == "in" and is_backlog(m.internal_date, late_before)
               else None)
     if batch is None:

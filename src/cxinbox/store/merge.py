@@ -15,11 +15,9 @@ from typing import Any
 
 from cxinbox.store.dialect import inserted_id
 from cxinbox.store.records import MergeCounts, SplitPlan
+from cxinbox.store.schema_received import clock_sql
 
-_CLOCK = "CASE WHEN m.direction = 'in' THEN coalesce(m.received_at, m.date) ELSE m.date END"
-"""A message's time on its conversation's clock, as ingest set it (store/ingest.py
-`arrival_time`): a patient's message by when the server received it (migration 28; its
-Date: for rows from before), the desk's by its Date:."""
+_CLOCK = clock_sql("m")  # a message's time on its conversation's clock (migration 28)
 
 def _addresses_in(conn: sqlite3.Connection, conv_id: int) -> set[str]:
     found: set[str] = set()

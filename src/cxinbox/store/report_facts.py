@@ -25,6 +25,7 @@ from cxinbox.domain.reports import (
     raw_intervals,
 )
 from cxinbox.store.dialect import dialect_of
+from cxinbox.store.schema_received import clock_sql
 
 _CHUNK = 500
 _PROBE_MOST = 3000
@@ -51,10 +52,10 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
-_CLOCK = "CASE WHEN direction = 'in' THEN coalesce(received_at, date) ELSE date END"
+_CLOCK = clock_sql()
 """A message's time in the kept intervals: a patient's message from when it arrived
-(migration 28, as the conversation's clock: store/ingest.py `arrival_time`), so a response
-time is measured from when the desk could see it; the desk's by its date."""
+(migration 28, as the conversation's clock), so a response time is measured from when the
+desk could see it; the desk's by its date."""
 
 
 def _recompute(conn: sqlite3.Connection, ids: list[int]) -> None:

@@ -32,3 +32,14 @@ ALTER TABLE messages ADD COLUMN received_at bigint;
 ALTER TABLE messages ADD COLUMN unscreened_at bigint;
 CREATE INDEX messages_unscreened ON messages (conversation_id) WHERE unscreened_at IS NOT NULL;
 """
+
+
+def clock_sql(alias: str = "") -> str:
+    """A message's time on its conversation's clock, in SQL (`alias`: the messages table's
+    alias, "" for none): a patient's message by its arrival (`received_at`; its date for a
+    row from before migration 28 or a server that said no believable time), the desk's by
+    its date. What ingest sets created_at, last_message_at and last_inbound_at from
+    (store/ingest.py `received_time`), so whatever compares a message with those reads this."""
+    a = f"{alias}." if alias else ""
+    return (f"CASE WHEN {a}direction = 'in' THEN coalesce({a}received_at, {a}date)"
+            f" ELSE {a}date END")
