@@ -522,11 +522,15 @@ class InboxService:
         # the page and its count go out together, and the tags come with the COMMIT).
         # The audited read is appended right after the read commits, before anything is
         # returned (on PostgreSQL in the same round trip as the COMMIT and the tags).
+        unscreened: dict[int, int] = {}
+
         def audited(tx: StoreTx, got: ListView | None) -> ListView | None:
             if got is not None:
                 tx.record_after(self.actor, "conversation.list", "", {
                     "query": query, "offset": offset, "limit": limit, "count": got[1],
                     "shown": [r.id for r in got[0]]})
+                # Rows holding a message nobody screened, read with the page.
+                unscreened.update(tx.unscreened_of([r.id for r in got[0]]))
             return got
 
         with self.store.reading() as tx:
@@ -543,10 +547,9 @@ class InboxService:
         rows, total, tags_of = got
         tags = tags_of()
         clears: dict[int, RedFlagCleared] = {}
-        with self.store.reading() as tx:
-            if any(not r.red_flag_open and RED_FLAG_TAG in tags[r.id] for r in rows):
-                clears = _last_clears(tx, rows, tags)  # only a page that shows a cleared flag
-            unscreened = tx.unscreened_of([r.id for r in rows])
+        if any(not r.red_flag_open and RED_FLAG_TAG in tags[r.id] for r in rows):
+            with self.store.reading() as tx:  # only a page that shows a cleared flag
+                clears = _last_clears(tx, rows, tags)
         items = tuple(summary_from_row(r, tags[r.id], clear=clears.get(r.id),
                                        unscreened=unscreened.get(r.id)) for r in rows)
         return Page(items=items, total=total, offset=offset, limit=limit)
